@@ -1,0 +1,162 @@
+// ClusterState: the objects with their status, as the control plane leaves them.
+// Plain data (no classes, no Maps in the serialised parts) so that it prints as JSON,
+// and so that apply/delete/scale can return a new value sharing the unchanged parts.
+
+import type { ClusterConfig } from "../spec/config.js";
+import type {
+  Container,
+  Endpoint,
+  EndpointPort,
+  KubeObject,
+  Labels,
+  NetworkPolicySpec,
+  PodSpec,
+  Protocol,
+  ServiceType,
+} from "../spec/types.js";
+
+export interface OwnerRef {
+  kind: string; // ReplicaSet, StatefulSet, DaemonSet, Job
+  name: string;
+}
+/** The workload a pod belongs to, after collapsing ReplicaSet → Deployment. */
+export interface WorkloadRef {
+  kind: "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "Pod";
+  namespace: string;
+  name: string;
+}
+
+export interface NodeState {
+  name: string;
+  role: "control-plane" | "worker";
+  labels: Labels; // includes kubernetes.io/hostname, node-role.kubernetes.io/control-plane
+  taints: { key: string; value?: string; effect: string }[];
+  address: string; // underlay IPv4 (InternalIP)
+  podCIDR: string; // the node's range from the range allocator ("10.244.1.0/24")
+  /** Calico: the /26 blocks this node has claimed, in claim order. */
+  blocks: string[];
+  maxPods: number;
+  index: number; // position in the config: used for deterministic naming/ordering
+}
+
+export interface PodState {
+  namespace: string;
+  name: string;
+  uid: string;
+  labels: Labels;
+  annotations: Record<string, string>;
+  owner: OwnerRef | null;
+  workload: WorkloadRef;
+  spec: PodSpec; // containers, dnsPolicy, hostNetwork, hostname, subdomain …
+  nodeName: string | null;
+  phase: "Pending" | "Running";
+  /** Why a Pending pod is pending, as kubectl describe's event shows it. */
+  reason?: string;
+  message?: string;
+  podIP: string | null; // hostNetwork pods: the node's address
+  hostIP: string | null;
+  ready: boolean;
+  /** Terminating pods stay listed (with serving/terminating endpoint conditions). */
+  terminating: boolean;
+  /** Monotonic creation order (the state's clock), used for AGE and env var visibility. */
+  created: number;
+  /** Exactly what kubelet writes to /etc/resolv.conf. */
+  resolvConf: string;
+  /** Service environment variables in kubelet's order (then the container's own env). */
+  env: { name: string; value: string }[];
+  /** The host-side interface name the CNI gave the pod ("veth1a2b3c4d", "cali0123456789a"). */
+  hostIfName?: string;
+  /** CNI container ID (sandbox ID) used by IPAM stores. */
+  containerID: string;
+}
+
+export interface ServicePortState {
+  name?: string;
+  protocol: Protocol;
+  port: number;
+  targetPort: number | string;
+  nodePort?: number;
+  appProtocol?: string;
+}
+
+export interface ServiceState {
+  namespace: string;
+  name: string;
+  uid: string;
+  labels: Labels;
+  type: ServiceType;
+  selector: Labels | null; // null: no selector (endpoints given by the user or none)
+  clusterIP: string | null; // "None" for headless; null for ExternalName
+  ports: ServicePortState[];
+  externalIPs: string[];
+  loadBalancerIPs: string[]; // status.loadBalancer.ingress[].ip (assigned or given)
+  externalName?: string;
+  sessionAffinity: "None" | "ClientIP";
+  sessionAffinityTimeout: number; // 10800 by default
+  externalTrafficPolicy: "Cluster" | "Local";
+  internalTrafficPolicy: "Cluster" | "Local";
+  publishNotReadyAddresses: boolean;
+  healthCheckNodePort?: number;
+  loadBalancerSourceRanges: string[];
+  created: number;
+}
+
+export interface EndpointSliceState {
+  namespace: string;
+  name: string; // "<service>-<5 chars>" for controller-made slices
+  serviceName: string;
+  addressType: "IPv4" | "IPv6" | "FQDN";
+  ports: EndpointPort[];
+  endpoints: Endpoint[];
+  /** "endpointslice-controller.k8s.io", or "user" for given slices/Endpoints. */
+  managedBy: string;
+}
+
+export interface DnsRecord {
+  /** Lower-case FQDN without the trailing dot. */
+  name: string;
+  type: "A" | "AAAA" | "CNAME" | "SRV" | "PTR" | "TXT" | "NS" | "SOA";
+  ttl?: number;
+  /** A/AAAA: the address; CNAME/PTR/NS: the target name; TXT: the text;
+   *  SRV: {priority, weight, port, target}; SOA: mname etc. */
+  data: string | { priority: number; weight: number; port: number; target: string } | Record<string, string | number>;
+}
+
+export interface KEvent {
+  type: "Normal" | "Warning";
+  reason: string; // Scheduled, AddedInterface, Killing, FailedScheduling, DNSConfigForming …
+  object: string; // "pod/default/user-app-7d4b8c6f5-abc12"
+  message: string;
+  time: number; // the state's clock
+  source?: string; // default-scheduler, kubelet, multus …
+}
+
+export interface IpamState {
+  /** Per node: allocated pod IPs → containerID; lastReserved per node (host-local). */
+  nodes: Record<string, { allocated: Record<string, string>; lastReserved: string | null }>;
+  /** Service cluster IPs taken → "ns/name". */
+  serviceIPs: Record<string, string>;
+  nodePorts: Record<string, string>; // "30080/TCP" → "ns/name"
+  loadBalancerIPs: Record<string, string>;
+}
+
+export interface ClusterState {
+  config: ClusterConfig;
+  seed: string;
+  clock: number;
+  namespaces: { name: string; labels: Labels }[];
+  nodes: NodeState[];
+  pods: PodState[];
+  services: ServiceState[];
+  endpointSlices: EndpointSliceState[];
+  networkPolicies: { namespace: string; name: string; spec: NetworkPolicySpec; source?: KubeObject["source"] }[];
+  ingresses: KubeObject[];
+  /** The controllers (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job) as given. */
+  workloads: KubeObject[];
+  dns: { zone: string; records: DnsRecord[] };
+  events: KEvent[];
+  ipam: IpamState;
+  warnings: string[];
+}
+
+export type { Container };

@@ -1,0 +1,252 @@
+// The Dataplane IR: everything the kernel of every node and pod namespace holds, as
+// plain data. The contract between plumbing/ + proxy/ (which produce it) and sim/ +
+// linux/ (which consume it). Nothing downstream may know a fact that is not here.
+//
+// Scale: a 5,000-node cluster shares one kube-proxy ruleset of ~100k rules. A node's
+// netfilter is therefore a list of *layers*: shared layers are the same object for
+// every node; a node's own layers hold only what differs (flannel's masquerade,
+// KUBE-SVL chains, policy chains).
+// Merge rule (iptables and nftables alike): a chain (or set) exists when any layer
+// declares it; its rules (elements) are the concatenation over the layers, in layer
+// order; a built-in chain's policy comes from the first layer that gives one.
+
+/** A network namespace as `ip` sees it. Node and pod namespaces share this shape. */
+export interface NetNs {
+  /** Stable name: "node/worker-1", "pod/default/user-app-…", "underlay". */
+  id: string;
+  links: Link[];
+  addresses: Address[];
+  routes: Route[]; // all tables; `table` says which
+  neighbours: Neighbour[];
+  fdb: FdbEntry[];
+  sysctls: Record<string, string>; // "net.ipv4.ip_forward": "1", "net.ipv4.conf.cali…proxy_arp": "1"
+  netfilter: Netfilter;
+}
+
+export type LinkKind = "loopback" | "veth" | "bridge" | "vxlan" | "ipip" | "dummy" | "ethernet";
+
+export interface Link {
+  name: string;
+  kind: LinkKind;
+  mtu: number;
+  mac: string; // "aa:bb:cc:dd:ee:ff"
+  up: boolean;
+  /** Bridge port: the bridge this link is enslaved to. */
+  master?: string;
+  /** veth: the other end (namespace id + link name). */
+  peer?: { ns: string; name: string };
+  vxlan?: { vni: number; port: number; local: string; dev: string; learning: boolean; gbp?: boolean };
+  ipip?: { local?: string; remote?: string };
+  bridge?: { hairpin?: boolean };
+  /** Bridge port hairpin mode (the CNI bridge plugin's hairpinMode). */
+  hairpin?: boolean;
+}
+
+export interface Address {
+  dev: string;
+  cidr: string; // "10.244.1.1/24"
+  scope?: "global" | "link" | "host";
+  broadcast?: string;
+}
+
+export interface Route {
+  table: "main" | "local" | number;
+  type: "unicast" | "local" | "broadcast" | "blackhole" | "unreachable" | "prohibit";
+  dst: string; // "default" or a CIDR ("10.244.2.0/24", "10.244.1.5/32" printed without /32)
+  via?: string;
+  dev?: string;
+  onlink?: boolean;
+  scope?: "global" | "link" | "host";
+  proto?: "kernel" | "boot" | "static" | "bird" | "dhcp";
+  src?: string;
+  metric?: number;
+}
+
+export interface Neighbour {
+  dev: string;
+  ip: string;
+  lladdr: string;
+  state: "PERMANENT" | "REACHABLE" | "NOARP";
+}
+
+export interface FdbEntry {
+  dev: string;
+  mac: string;
+  /** VXLAN: the remote VTEP's underlay address. */
+  dst?: string;
+  /** Bridge FDB: the bridge the port belongs to. */
+  master?: string;
+  state: "permanent" | "static" | "dynamic";
+  self?: boolean;
+  vlan?: number;
+}
+
+// ---------------------------------------------------------------------------
+// Netfilter
+
+export interface Netfilter {
+  /** Which backend the node's rules use. */
+  mode: "iptables" | "nftables";
+  /** iptables layers, merged as described at the top of this file. */
+  iptables: IptLayer[];
+  /** nftables layers: tables are identified by family+name and merged likewise. */
+  nftables: NftLayer[];
+}
+
+// --- iptables: rules keep the CLI's own argument list, in order, so that they render
+// exactly as kube-proxy writes them and parse back from iptables-save.
+
+export type IptTableName = "raw" | "mangle" | "nat" | "filter" | "security";
+
+export interface IptOpt {
+  /** "-m", "-p", "-s", "-d", "-i", "-o", "--dport", "--comment", "--probability", "--to-destination" … */
+  opt: string;
+  args: string[];
+  /** A `!` before the option. */
+  neg?: boolean;
+}
+
+export interface IptRule {
+  opts: IptOpt[];
+  /** -j TARGET (or -g CHAIN with goto); absent for a rule with no target (counts only). */
+  target?: string;
+  targetOpts?: IptOpt[];
+  goto?: boolean;
+  /** Where the rule came from when parsed from a file (for error messages and traces). */
+  line?: number;
+}
+
+export interface IptChain {
+  name: string;
+  /** Built-in chains only: the policy. */
+  policy?: "ACCEPT" | "DROP";
+  rules: IptRule[];
+}
+
+export interface IptLayer {
+  /** "kube-proxy", "flannel", "cni-bridge", "podnet-policy", "node" — for display. */
+  owner: string;
+  tables: Partial<Record<IptTableName, Record<string, IptChain>>>;
+}
+
+// --- nftables: rules are libnftables JSON expressions (man libnftables-json), the
+// same structure `nft -j list ruleset` prints, so that both the interpreter and the
+// kernel backend read one documented format, and text rendering is mechanical.
+
+export type NftFamily = "ip" | "ip6" | "inet" | "arp" | "bridge" | "netdev";
+
+export interface NftChain {
+  name: string;
+  type?: "filter" | "nat" | "route";
+  hook?: "prerouting" | "input" | "forward" | "output" | "postrouting" | "ingress";
+  prio?: number;
+  policy?: "accept" | "drop";
+  rules: NftRule[];
+}
+
+export interface NftRule {
+  /** libnftables JSON statements, e.g. {match:{op:"==",left:{payload:{protocol:"ip",field:"daddr"}},right:"10.96.0.1"}} */
+  expr: any[];
+  comment?: string;
+}
+
+export interface NftSet {
+  name: string;
+  /** "map" for maps and verdict maps; "set" otherwise. */
+  kind: "set" | "map";
+  /** Key type: "ipv4_addr", or a concatenation ["ipv4_addr","inet_proto","inet_service"]. */
+  type: string | string[];
+  /** Maps: "verdict" or a data type. */
+  map?: string | string[];
+  flags?: string[]; // "interval", "dynamic", "timeout"
+  timeout?: number;
+  comment?: string;
+  /** Elements: a key (or concatenation) and, for maps, its value (a verdict object for vmaps). */
+  elem: { key: any; value?: any; comment?: string }[];
+}
+
+export interface NftTable {
+  family: NftFamily;
+  name: string;
+  comment?: string;
+  chains: Record<string, NftChain>;
+  sets: Record<string, NftSet>;
+}
+
+export interface NftLayer {
+  owner: string;
+  tables: NftTable[];
+}
+
+// ---------------------------------------------------------------------------
+// IPVS (model only: the kernel here has no IPVS)
+
+export interface IpvsVirtualServer {
+  protocol: "TCP" | "UDP" | "SCTP";
+  address: string;
+  port: number;
+  scheduler: "rr" | "wrr" | "lc" | "sh";
+  persistenceTimeout?: number;
+  reals: { address: string; port: number; weight: number }[];
+  service: string; // "ns/name:port"
+}
+
+// ---------------------------------------------------------------------------
+// The whole cluster
+
+export interface NodeNet {
+  name: string;
+  address: string;
+  podCIDR: string;
+  ns: NetNs;
+  /** IPVS mode: the virtual servers (shared object across nodes where identical). */
+  ipvs?: IpvsVirtualServer[];
+  /** Calico: BGP peers (the full mesh) and the routes each advertises, for `podnet bgp` and BIRD. */
+  bgp?: { asn: number; routerId: string; peers: { name: string; address: string; asn: number }[]; originates: string[] };
+}
+
+export interface Listener {
+  container: string;
+  port: number;
+  protocol: "TCP" | "UDP" | "SCTP";
+  /** Address bound ("0.0.0.0"). */
+  address: string;
+  /** Port name from the container spec. */
+  portName?: string;
+}
+
+export interface PodNet {
+  namespace: string;
+  name: string;
+  node: string | null;
+  ip: string | null;
+  hostNetwork: boolean;
+  /** The pod's own namespace (absent for hostNetwork pods: they live in the node's). */
+  ns?: NetNs;
+  /** Host side of the pod's interface ("veth1a2b3c4d" on cni0, or "cali…"). */
+  hostIf?: string;
+  /** What listens in the pod's namespace: one entry per container port. */
+  listeners: Listener[];
+  resolvConf: string;
+}
+
+export interface Underlay {
+  /** The namespace holding the node network's bridge (the "switch"). */
+  ns: NetNs;
+  subnet: string;
+  mtu: number;
+  /** Address used as "outside the cluster" (a client host on the underlay). */
+  externalClient: string;
+}
+
+export interface DataplaneIR {
+  cluster: string;
+  cni: string;
+  backend: string;
+  proxyMode: string;
+  podSubnet: string;
+  serviceSubnet: string;
+  underlay: Underlay;
+  nodes: NodeNet[];
+  pods: PodNet[];
+}
