@@ -1,4 +1,12 @@
 // The list of command modules. Each exports `register(program)`.
 import type { Command } from "commander";
+import { register as reach } from "./cmd-reach.js";
+import { register as real } from "./cmd-real.js";
+import { register as dns } from "./cmd-dns.js";
+import { register as get } from "./cmd-get.js";
+import { register as describe } from "./cmd-describe.js";
+import { register as misc } from "./cmd-misc.js";
+import { register as demo } from "./cmd-demo.js";
+import { register as net } from "./cmd-net.js";
 
-export const commands: ((program: Command) => void)[] = [];
+export const commands: ((program: Command) => void)[] = [reach, real, dns, get, describe, misc, demo, net];

@@ -37,6 +37,9 @@ export interface NodeState {
   blocks: string[];
   maxPods: number;
   index: number; // position in the config: used for deterministic naming/ordering
+  /** Calico IPIP/VXLAN: the tunnel device's address (tunl0 / vxlan.calico), the first
+   *  address of the node's first block, as calico-node allocates it at start. */
+  tunnelAddress?: string;
 }
 
 export interface PodState {
@@ -138,6 +141,18 @@ export interface IpamState {
   serviceIPs: Record<string, string>;
   nodePorts: Record<string, string>; // "30080/TCP" → "ns/name"
   loadBalancerIPs: Record<string, string>;
+  /** Calico IPAM blocks: block CIDR → affine node and the unallocated ordinals in
+   *  Calico's order (allocation takes from the front, release appends at the end). */
+  calicoBlocks?: Record<string, { node: string; unallocated: number[] }>;
+}
+
+/** A ReplicaSet the Deployment controller made (`<deployment>-<pod-template-hash>`). */
+export interface ReplicaSetState {
+  namespace: string;
+  name: string;
+  deployment: string | null; // null for a ReplicaSet given directly
+  podTemplateHash: string;
+  replicas: number;
 }
 
 export interface ClusterState {
@@ -157,6 +172,11 @@ export interface ClusterState {
   events: KEvent[];
   ipam: IpamState;
   warnings: string[];
+  /** The desired objects (system objects first, then the user's, in apply order):
+   *  what apply/delete/scale reconcile against. */
+  objects?: KubeObject[];
+  /** ReplicaSets made by Deployments (and given ones), for views. */
+  replicaSets?: ReplicaSetState[];
 }
 
 export type { Container };

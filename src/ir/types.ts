@@ -57,7 +57,8 @@ export interface Route {
   dev?: string;
   onlink?: boolean;
   scope?: "global" | "link" | "host";
-  proto?: "kernel" | "boot" | "static" | "bird" | "dhcp";
+  /** A number for protocols without a name in rt_protos (Calico Felix: 80). */
+  proto?: "kernel" | "boot" | "static" | "bird" | "dhcp" | number;
   src?: string;
   metric?: number;
 }

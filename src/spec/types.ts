@@ -180,6 +180,8 @@ export interface Diagnostic {
   message: string;
   file?: string;
   line?: number;
+  /** 1-based column, for YAML syntax errors. */
+  column?: number;
   docIndex?: number;
   object?: string; // "Service default/auth-service"
   field?: string;

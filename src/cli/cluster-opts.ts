@@ -1,0 +1,37 @@
+// The options every model command shares (-f manifests, --config, --seed) and the
+// view options that come from the host (the kernel a real node would report).
+
+import { release } from "node:os";
+import type { Command } from "commander";
+import { loadCluster } from "../index.js";
+import type { ViewOptions } from "../views/common.js";
+import type { CommandOutput } from "../views/get.js";
+
+export const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function addClusterOptions(cmd: Command): Command {
+  return cmd
+    .option("-f, --filename <path>", "manifests: file, directory or - for stdin; repeatable (default: the embedded example)", collect, [])
+    .option("--config <file>", "cluster config (kind: Cluster)")
+    .option("--seed <seed>", "seed for generated names and allocations");
+}
+
+export interface ClusterFlags {
+  filename?: string[];
+  config?: string;
+  seed?: string;
+}
+
+export async function loadFromFlags(o: ClusterFlags) {
+  return loadCluster({ files: o.filename ?? [], config: o.config, seed: o.seed });
+}
+
+export function hostViewOptions(): ViewOptions {
+  return { nodeInfo: { kernelVersion: release() } };
+}
+
+export function emit(out: CommandOutput): void {
+  if (out.stdout) process.stdout.write(out.stdout);
+  if (out.stderr) process.stderr.write(out.stderr);
+  if (out.exitCode) process.exitCode = out.exitCode;
+}

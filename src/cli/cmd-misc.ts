@@ -1,0 +1,177 @@
+// `podnet resolvconf|env|events` (what a pod sees, what happened) and the changes on
+// the model: `podnet apply|delete|scale`, which print kubectl's message, the events
+// and the differences (pods with IPs, endpoints).
+import type { Command } from "commander";
+import type { ClusterState } from "../control/state.js";
+import type { KubeObject } from "../spec/types.js";
+import { runChange, formatChangeEvents, formatDiff, type Change, type ChangeOutcome } from "../views/diff.js";
+import { containerEnv, formatEnv } from "../views/env.js";
+import { eventsView } from "../views/events.js";
+import { findResource } from "../views/get.js";
+import { addClusterOptions, collect, emit, loadFromFlags } from "./cluster-opts.js";
+import { loadSpecFromArgs } from "./input.js";
+import { UsageError } from "./main.js";
+import { findPod } from "./resolve-target.js";
+
+/** Exactly the file kubelet writes to the pod's /etc/resolv.conf. */
+export function resolvConfText(state: ClusterState, ref: string, namespace?: string): string {
+  return findPod(state, ref, namespace).resolvConf;
+}
+
+export function envText(state: ClusterState, ref: string, namespace?: string, container?: string): string {
+  const pod = findPod(state, ref, namespace);
+  try {
+    return formatEnv(containerEnv(pod, container));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** "pod", "po/x" → the Kind and (optionally) the name. */
+function kindOf(arg: string): { kind: string; name?: string; nameRef: string } {
+  const slash = arg.indexOf("/");
+  const type = slash > 0 ? arg.slice(0, slash) : arg;
+  const res = findResource(type);
+  if (!res) throw new UsageError(`the server doesn't have a resource type "${type}"`);
+  return { kind: res.kind, name: slash > 0 ? arg.slice(slash + 1) : undefined, nameRef: res.nameRef };
+}
+
+function nameRefOfKind(kind: string): string {
+  return findResource(kind)?.nameRef ?? kind.toLowerCase();
+}
+
+/** kubectl apply's per-object verb: created, configured or unchanged. */
+export function applyVerbs(state: ClusterState, objects: KubeObject[]): string[] {
+  const existing = state.objects ?? [];
+  const strip = (o: KubeObject) => {
+    const { source: _s, ...rest } = o;
+    void _s;
+    return JSON.stringify(rest);
+  };
+  return objects.map((o) => {
+    const ns = o.metadata.namespace ?? "default";
+    const prev = existing.find((e) => e.kind === o.kind && e.metadata.name === o.metadata.name && (e.metadata.namespace ?? "default") === ns);
+    const verb = !prev ? "created" : strip(prev) === strip(o) ? "unchanged" : "configured";
+    return `${nameRefOfKind(o.kind)}/${o.metadata.name} ${verb}`;
+  });
+}
+
+export function formatOutcome(before: ClusterState, out: ChangeOutcome, message: string[]): string {
+  let s = message.map((m) => m + "\n").join("");
+  const ev = formatChangeEvents(out.state, out.events);
+  if (ev) s += `\nEvents:\n${ev}`;
+  s += `\nChanges:\n${formatDiff(out.diff)}`;
+  void before;
+  return s;
+}
+
+interface ChangeFlags {
+  base?: string[];
+  config?: string;
+  seed?: string;
+  output?: string;
+}
+
+async function change(o: ChangeFlags, make: (state: ClusterState) => { change: Change; message: string[] }): Promise<void> {
+  const { state } = await loadFromFlags({ filename: o.base ?? [], config: o.config, seed: o.seed });
+  const { change: c, message } = make(state);
+  const out = runChange(state, c);
+  if (o.output === "json") process.stdout.write(JSON.stringify({ message, events: out.events, diff: out.diff }, null, 2) + "\n");
+  else process.stdout.write(formatOutcome(state, out, message));
+}
+
+function changeOptions(cmd: Command): Command {
+  return cmd
+    .option("--base <path>", "the cluster to change: manifests (file, directory, -); repeatable (default: the embedded example)", collect, [])
+    .option("--config <file>", "cluster config (kind: Cluster)")
+    .option("--seed <seed>", "seed for generated names and allocations")
+    .option("-o, --output <format>", "text|json", "text");
+}
+
+export function register(program: Command): void {
+  addClusterOptions(
+    program
+      .command("resolvconf")
+      .description("print a pod's /etc/resolv.conf as kubelet writes it")
+      .argument("<pod>", "[namespace/]name or a unique prefix of the name")
+      .option("-n, --namespace <ns>", "namespace"),
+  ).action(async (pod: string, o) => {
+    const { state } = await loadFromFlags(o);
+    process.stdout.write(resolvConfText(state, pod, o.namespace));
+  });
+
+  addClusterOptions(
+    program
+      .command("env")
+      .description("print a container's environment as kubelet sets it (its own variables, then the Service variables)")
+      .argument("<pod>", "[namespace/]name or a unique prefix of the name")
+      .option("-n, --namespace <ns>", "namespace")
+      .option("-c, --container <name>", "container (default: the first)"),
+  ).action(async (pod: string, o) => {
+    const { state } = await loadFromFlags(o);
+    process.stdout.write(envText(state, pod, o.namespace, o.container));
+  });
+
+  addClusterOptions(
+    program
+      .command("events")
+      .description("list events like kubectl get events")
+      .option("-n, --namespace <ns>", "namespace", "default")
+      .option("-A, --all-namespaces", "all namespaces"),
+  ).action(async (o) => {
+    const { state } = await loadFromFlags(o);
+    emit(eventsView(state, { namespace: o.namespace, allNamespaces: !!o.allNamespaces }));
+  });
+
+  changeOptions(
+    program
+      .command("apply")
+      .description("apply manifests to the model cluster and show what changes")
+      .option("-f, --filename <path>", "manifests to apply; repeatable", collect, []),
+  ).action(async (o) => {
+    if (o.filename.length === 0) throw new UsageError("apply: give the manifests to apply with -f PATH");
+    const spec = await loadSpecFromArgs({ files: o.filename });
+    const objects = spec.objects;
+    await change(o, (state) => ({ change: { op: "apply", objects }, message: applyVerbs(state, objects) }));
+  });
+
+  changeOptions(
+    program
+      .command("delete")
+      .description("delete an object from the model cluster and show what changes (a controller's pod comes back with a new name and IP)")
+      .argument("<kind>", "pod, svc, deploy … or KIND/NAME")
+      .argument("[name]", "name (pods: also a unique prefix)")
+      .option("-n, --namespace <ns>", "namespace", "default"),
+  ).action(async (kindArg: string, nameArg: string | undefined, o) => {
+    const k = kindOf(kindArg);
+    const name = k.name ?? nameArg;
+    if (!name) throw new UsageError(`delete ${kindArg}: a NAME is required`);
+    await change(o, (state) => {
+      let ns = o.namespace as string;
+      let n = name;
+      if (k.kind === "Pod") {
+        const p = findPod(state, name, o.namespace);
+        ns = p.namespace;
+        n = p.name;
+      }
+      return { change: { op: "delete", kind: k.kind, namespace: ns, name: n }, message: [`${k.kind === "Pod" ? "pod" : k.nameRef} "${n}" deleted`] };
+    });
+  });
+
+  changeOptions(
+    program
+      .command("scale")
+      .description("scale a Deployment, ReplicaSet or StatefulSet in the model and show what changes")
+      .argument("<kind>", "deploy, rs, sts … or KIND/NAME")
+      .argument("[name]", "name")
+      .requiredOption("--replicas <n>", "the new number of replicas")
+      .option("-n, --namespace <ns>", "namespace", "default"),
+  ).action(async (kindArg: string, nameArg: string | undefined, o) => {
+    const k = kindOf(kindArg);
+    const name = k.name ?? nameArg;
+    if (!name) throw new UsageError(`scale ${kindArg}: a NAME is required`);
+    const replicas = Number(o.replicas);
+    if (!/^\d+$/.test(String(o.replicas))) throw new UsageError(`--replicas must be a non-negative integer: "${o.replicas}"`);
+    await change(o, () => ({ change: { op: "scale", kind: k.kind, namespace: o.namespace, name, replicas }, message: [`${k.nameRef}/${name} scaled`] }));
+  });
+}

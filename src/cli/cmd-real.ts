@@ -1,0 +1,194 @@
+// The real network: `podnet up`, `down`, `status`, `exec` (Linux, root).
+import { Command, Option } from "commander";
+import { spawnSync } from "node:child_process";
+import { UsageError } from "./main.js";
+import type { DataplaneIR } from "../ir/types.js";
+import { ClusterExistsError, down, downAll, knownClusters, status, up } from "../linux/cluster.js";
+import { createRunner } from "../linux/exec.js";
+import { guardCommand, validateClusterName } from "../linux/names.js";
+import { loadNetfilterRenderers } from "../linux/netfilter.js";
+import { readRecord } from "../linux/state.js";
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+const shq = (a: string) => (/^[A-Za-z0-9_.,:=/@%+-]+$/.test(a) ? a : "'" + a.replace(/'/g, "'\\''") + "'");
+
+function requireRoot(cmd: string): void {
+  if (process.platform !== "linux") throw new UsageError(`podnet ${cmd} builds Linux network namespaces: it runs on Linux only`);
+  if (typeof process.getuid === "function" && process.getuid() !== 0)
+    throw new UsageError(`podnet ${cmd} needs root (creating network namespaces needs CAP_SYS_ADMIN): run it with sudo`);
+}
+
+function clusterName(n: string | undefined, fallback: string): string {
+  try {
+    return validateClusterName(n ?? fallback);
+  } catch (e) {
+    throw new UsageError(`--name: ${(e as Error).message}`);
+  }
+}
+
+async function loadIR(o: { filename: string[]; config?: string; seed?: string; fixture?: boolean }): Promise<{ ir: DataplaneIR; name: string; containers: Map<string, string[]> }> {
+  if (o.fixture) {
+    const { fixtureIR } = await import("../linux/testing.js");
+    return { ir: fixtureIR("fixture"), name: "fixture", containers: new Map() };
+  }
+  const { loadCluster } = await import("../index.js");
+  const { buildIR } = await import("../ir/build.js");
+  const { state } = await loadCluster({ files: o.filename, config: o.config, seed: o.seed });
+  const containers = new Map(state.pods.map((p) => [`${p.namespace}/${p.name}`, (p.spec.containers ?? []).map((c) => c.name)]));
+  return { ir: buildIR(state), name: state.config.name ?? "demo", containers };
+}
+
+/** The one cluster meant when no --name is given. */
+function defaultCluster(): string | null {
+  const all = knownClusters();
+  if (all.length === 0) return null;
+  if (all.length > 1) throw new UsageError(`several clusters are up (${all.join(", ")}): say which with --name`);
+  return all[0];
+}
+
+export function register(program: Command): void {
+  program
+    .command("up")
+    .description("build the cluster for real in Linux network namespaces (root)")
+    .option("-f, --filename <path>", "manifests (file, directory, or - for stdin); repeatable", collect, [])
+    .option("--config <file>", "cluster config (kind: Cluster)")
+    .option("--seed <seed>", "seed for names and allocations")
+    .option("--name <name>", "cluster name (default: the config's name)")
+    .option("--dry-run", "print the kernel commands instead of running them (no root needed)")
+    .option("--no-processes", "do not start the pods' servers")
+    .addOption(new Option("--fixture", "use the backend's 2-node test IR").hideHelp())
+    .action(async (o) => {
+      if (!o.dryRun) requireRoot("up");
+      const { ir, name: cfgName, containers } = await loadIR(o);
+      const name = clusterName(o.name, cfgName);
+      const nf = await loadNetfilterRenderers();
+      const render = { netfilter: nf.renderers };
+      if (o.dryRun) {
+        const runner = createRunner({ dryRun: true });
+        await up({ cluster: name, ir, runner, render, supervise: false });
+        for (const c of runner.log) process.stdout.write(c.argv.map(shq).join(" ") + (c.input ? ` <<'EOF'\n${c.input.replace(/\n$/, "")}\nEOF\n` : "\n"));
+        if (nf.missing.length) process.stdout.write(`# netfilter not rendered (missing ${nf.missing.join(", ")})\n`);
+        return;
+      }
+      if (nf.missing.length) process.stderr.write(`warning: netfilter rules not loaded (renderer missing: ${nf.missing.join(", ")})\n`);
+      // Ctrl-C during up: roll back (SIGKILL cannot be caught: `podnet down` cleans up).
+      const abort = () => {
+        process.stderr.write("\ninterrupted: rolling back\n");
+        down(name).finally(() => process.exit(130));
+      };
+      process.once("SIGINT", abort);
+      process.once("SIGTERM", abort);
+      try {
+        const rep = await up({
+          cluster: name,
+          ir,
+          render,
+          containers,
+          supervise: o.processes !== false,
+          inputs: { files: o.filename, config: o.config, seed: o.seed, fixture: !!o.fixture },
+          log: (s) => process.stderr.write(`podnet up: ${s}\n`),
+        });
+        const events = rep.supervisors.flatMap((s) => s.events);
+        process.stdout.write(
+          `cluster "${name}" is up: ${ir.nodes.length} nodes, ${rep.pods} pods, ${rep.namespaces} namespaces, ` +
+            `${rep.supervisors.length} pod supervisors (${rep.supervisors.reduce((a, s) => a + s.serving.length, 0)} listeners) in ${rep.ms} ms\n`,
+        );
+        for (const e of events) process.stdout.write(`${e.type}  ${e.reason}  ${e.object}  ${e.message}\n`);
+        process.stdout.write(`try: podnet exec ${ir.pods.find((p) => p.ns)?.name ?? "POD"} --name ${name} -- curl -s http://…\n`);
+      } catch (e) {
+        if (e instanceof ClusterExistsError) throw new UsageError(e.message);
+        throw e;
+      } finally {
+        process.off("SIGINT", abort);
+        process.off("SIGTERM", abort);
+      }
+    });
+
+  program
+    .command("down")
+    .description("remove a cluster's namespaces and processes (idempotent; also after a crash)")
+    .option("--name <name>", "cluster name")
+    .option("--all", "every podnet cluster on this machine")
+    .action(async (o) => {
+      requireRoot("down");
+      if (o.all && o.name) throw new UsageError("give --name or --all, not both");
+      const reps = o.all ? await downAll() : await (async () => {
+        const n = o.name ? clusterName(o.name, "") : defaultCluster();
+        return n ? [await down(n)] : [];
+      })();
+      if (reps.length === 0) process.stdout.write("no podnet cluster found\n");
+      for (const r of reps) {
+        process.stdout.write(`cluster "${r.cluster}": removed ${r.namespaces.length} namespaces, stopped ${r.processes.filter((p) => p.result === "stopped").length} processes\n`);
+        for (const p of r.processes.filter((p) => p.result === "not-ours")) process.stdout.write(`  pid ${p.pid} is no longer podnet's: left alone\n`);
+        for (const l of r.leftovers) process.stdout.write(`  could not remove ${l}\n`);
+        if (r.leftovers.length) process.exitCode = 1;
+      }
+    });
+
+  program
+    .command("status")
+    .description("the running cluster: nodes, pods, IPs, processes")
+    .option("--name <name>", "cluster name")
+    .option("-o, --output <format>", "text|json", "text")
+    .action(async (o) => {
+      const n = o.name ? clusterName(o.name, "") : defaultCluster();
+      if (!n) {
+        process.stdout.write("no podnet cluster is up\n");
+        return;
+      }
+      const st = status(n);
+      const rec = readRecord(n);
+      if (o.output === "json") {
+        process.stdout.write(JSON.stringify({ ...st, nodes: rec?.nodes ?? [], pods: rec?.pods ?? [] }, null, 2) + "\n");
+        return;
+      }
+      const present = st.namespaces.filter((x) => x.present).length;
+      process.stdout.write(`cluster ${n}: ${st.phase}${st.createdAt ? ` since ${st.createdAt}` : ""}, ${present}/${st.namespaces.length} namespaces present\n`);
+      const pres = new Set(st.namespaces.filter((x) => x.present).map((x) => x.name));
+      if (rec?.nodes?.length) {
+        process.stdout.write(`\nNODE\tADDRESS\tNAMESPACE\n`);
+        for (const x of rec.nodes) process.stdout.write(`${x.name}\t${x.address}\t${x.netns}${pres.has(x.netns) ? "" : " (missing)"}\n`);
+      }
+      if (rec?.pods?.length) {
+        process.stdout.write(`\nNAMESPACE\tNAME\tIP\tNODE\n`);
+        for (const p of rec.pods) process.stdout.write(`${p.namespace}\t${p.name}\t${p.ip ?? "<none>"}\t${p.node ?? "<none>"}${p.netns && !pres.has(p.netns) ? " (namespace missing)" : ""}\n`);
+      }
+      if (st.processes.length) {
+        process.stdout.write(`\nPID\tROLE\tNODE\tSTATE\n`);
+        for (const p of st.processes) process.stdout.write(`${p.pid}\t${p.role}\t${p.node ?? ""}\t${p.alive ? "running" : "gone"}\n`);
+      }
+    });
+
+  program
+    .command("exec")
+    .description("run a host command in a pod's network namespace, with its resolv.conf (root)")
+    .argument("<pod>", "pod name, NAMESPACE/NAME, or a unique prefix")
+    .argument("<cmd...>", "the command (after --)")
+    .option("--name <name>", "cluster name")
+    .option("-n, --namespace <ns>", "the pod's Kubernetes namespace")
+    .option("-c, --container <name>", "container (all containers of a pod share its network namespace)")
+    .action(async (podArg: string, cmd: string[], o) => {
+      requireRoot("exec");
+      const n = o.name ? clusterName(o.name, "") : defaultCluster();
+      if (!n) throw new UsageError("no podnet cluster is up (podnet up)");
+      const rec = readRecord(n);
+      if (!rec?.pods) throw new UsageError(`cluster "${n}" has no state (is it up? podnet status --name ${n})`);
+      let ns = o.namespace as string | undefined;
+      let name = podArg;
+      if (podArg.includes("/")) [ns, name] = podArg.split("/", 2);
+      const cands = rec.pods.filter((p) => (!ns || p.namespace === ns) && (p.name === name || p.name.startsWith(name)));
+      const exact = cands.filter((p) => p.name === name);
+      const pick = exact.length === 1 ? exact : cands;
+      if (pick.length === 0) throw new UsageError(`pod "${podArg}" not found in cluster "${n}"`);
+      if (pick.length > 1) throw new UsageError(`pod "${podArg}" is ambiguous: ${pick.map((p) => `${p.namespace}/${p.name}`).join(", ")}`);
+      const pod = pick[0];
+      if (!pod.netns) throw new UsageError(`pod ${pod.namespace}/${pod.name} is not running (no node)`);
+      if (o.container && pod.containers.length && !pod.containers.includes(o.container))
+        throw new UsageError(`container "${o.container}" is not in pod ${pod.namespace}/${pod.name} (containers: ${pod.containers.join(", ")})`);
+      const argv = ["ip", "netns", "exec", pod.netns, ...cmd];
+      guardCommand(argv);
+      const r = spawnSync(argv[0], argv.slice(1), { stdio: "inherit" });
+      if (r.error) throw new UsageError(`${cmd[0]}: ${r.error.message}`);
+      process.exitCode = r.status ?? 1;
+    });
+}

@@ -1,0 +1,246 @@
+// Pod IP address management per CNI flavor. Each flavor is a strategy (no switch on the
+// CNI's name in shared code): its IPAM, the network name its AddedInterface event shows,
+// the prefix length on eth0 and the host-side interface name.
+//
+// host-local (flannel's delegate, containernetworking/plugins): the node's podCIDR; the
+//   gateway (.1, on cni0) is skipped; the range ends at broadcast−1; allocation is
+//   round-robin from the last reserved address + 1, wrapping; a released address is not
+//   handed out again until the iterator comes round (why a replacement pod usually gets a
+//   new IP).
+// Calico IPAM: the node claims /blockSize blocks of the pool (podSubnet) and allocates
+//   from its blocks. A block's unallocated ordinals start as 0..N-1 and allocation takes
+//   from the front, so the first pod of a block gets the block's first address (.0 — valid,
+//   pods are /32s on Calico); a release appends the ordinal at the end. With IPIP/VXLAN,
+//   calico-node takes ordinal 0 of the node's first block for tunl0 / vxlan.calico.
+//   Real Calico picks a node's next block from a random start in the pool; podnet claims
+//   blocks in pool order (deterministic).
+// Cilium: modelled on host-local over the node's podCIDR (cilium's "kubernetes" IPAM mode),
+//   with the first address for cilium_host.
+import type { ClusterConfig, CniName } from "../spec/config.js";
+import { formatIPv4, parseCidr4, parseIPv4, range4 } from "../spec/net.js";
+import { fnv32a, hex8, sha1Hex, sha256Hex } from "./hash.js";
+import type { IpamState, NodeState } from "./state.js";
+
+export interface AllocResult {
+  ip?: string;
+  /** eth0's address as the CNI result lists it ("10.244.1.5/24"). */
+  cidr?: string;
+  error?: string;
+}
+
+export interface PodIpam {
+  /** The name shown in AddedInterface ("Add eth0 [10.244.1.5/24] from cbr0"). */
+  readonly networkName: string;
+  allocate(node: NodeState, containerID: string): AllocResult;
+  release(node: NodeState, ip: string): void;
+  hostIfName(namespace: string, pod: string, containerID: string): string;
+  /** The new IpamState (unchanged node records shared) and the nodes' Calico fields. */
+  finish(nodes: NodeState[]): { ipam: IpamState; nodes: NodeState[] };
+}
+
+interface HostLocalNode {
+  first: number;
+  size: number;
+  allocated: Map<number, string>; // address → containerID
+  last: number | null;
+}
+
+class HostLocal implements PodIpam {
+  private work = new Map<string, HostLocalNode>();
+  constructor(
+    readonly networkName: string,
+    private prev: IpamState,
+    private prefixOnEth0: (node: NodeState) => number,
+    private ifName: (ns: string, pod: string, cid: string) => string,
+  ) {}
+
+  private node(node: NodeState): HostLocalNode {
+    let w = this.work.get(node.name);
+    if (w) return w;
+    const c = parseCidr4(node.podCIDR)!;
+    const { first, size } = range4(c);
+    const rec = this.prev.nodes[node.name];
+    const allocated = new Map<number, string>();
+    if (rec) for (const [ip, cid] of Object.entries(rec.allocated)) allocated.set(parseIPv4(ip)!, cid);
+    w = { first, size, allocated, last: rec?.lastReserved ? parseIPv4(rec.lastReserved)! : null };
+    this.work.set(node.name, w);
+    return w;
+  }
+
+  allocate(node: NodeState, containerID: string): AllocResult {
+    const w = this.node(node);
+    const lo = w.first + 1; // rangeStart = network + 1
+    const hi = w.first + w.size - 2; // rangeEnd = broadcast - 1
+    const gw = w.first + 1;
+    const n = hi - lo + 1;
+    if (n <= 0) return { error: `no IP addresses available in range set: ${node.podCIDR}` };
+    let start = w.last === null || w.last < lo || w.last > hi ? lo : w.last + 1;
+    if (start > hi) start = lo;
+    for (let k = 0; k < n; k++) {
+      let a = start + k;
+      if (a > hi) a -= n;
+      if (a === gw || w.allocated.has(a)) continue;
+      w.allocated.set(a, containerID);
+      w.last = a;
+      return { ip: formatIPv4(a), cidr: `${formatIPv4(a)}/${this.prefixOnEth0(node)}` };
+    }
+    return { error: `failed to allocate for range 0: no IP addresses available in range set: ${formatIPv4(lo)}-${formatIPv4(hi)}` };
+  }
+
+  release(node: NodeState, ip: string): void {
+    this.node(node).allocated.delete(parseIPv4(ip)!);
+  }
+
+  hostIfName(ns: string, pod: string, cid: string): string {
+    return this.ifName(ns, pod, cid);
+  }
+
+  finish(nodes: NodeState[]): { ipam: IpamState; nodes: NodeState[] } {
+    const out: IpamState["nodes"] = {};
+    for (const n of nodes) {
+      const w = this.work.get(n.name);
+      if (!w) {
+        if (this.prev.nodes[n.name]) out[n.name] = this.prev.nodes[n.name];
+        continue;
+      }
+      const allocated: Record<string, string> = {};
+      for (const a of [...w.allocated.keys()].sort((x, y) => x - y)) allocated[formatIPv4(a)] = w.allocated.get(a)!;
+      out[n.name] = { allocated, lastReserved: w.last === null ? null : formatIPv4(w.last) };
+    }
+    return { ipam: { ...this.prev, nodes: out }, nodes };
+  }
+}
+
+class CalicoIpam implements PodIpam {
+  readonly networkName = "k8s-pod-network";
+  private blocks: Record<string, { node: string; unallocated: number[] }>;
+  private touchedBlocks = new Set<string>();
+  private nodeBlocks = new Map<string, string[]>();
+  private allocated = new Map<string, Record<string, string>>();
+  private poolFirst: number;
+  private poolBlocks: number;
+  private blockSize: number;
+  private blockPrefix: number;
+  private next = 0;
+  private tunnels = new Map<string, string>();
+
+  constructor(private config: ClusterConfig, private prev: IpamState, nodes: NodeState[], tunnel: boolean) {
+    this.blocks = { ...(prev.calicoBlocks ?? {}) };
+    const pool = parseCidr4(config.networking.podSubnet)!;
+    this.blockPrefix = Math.max(config.networking.calicoBlockSize, pool.prefix);
+    this.blockSize = 2 ** (32 - this.blockPrefix);
+    this.poolFirst = range4(pool).first;
+    this.poolBlocks = 2 ** (this.blockPrefix - pool.prefix);
+    for (const n of nodes) this.nodeBlocks.set(n.name, n.blocks);
+    // calico-node allocates the tunnel address when it starts (IPIP / VXLAN).
+    if (tunnel) for (const n of nodes) if (!n.tunnelAddress) {
+      const r = this.allocate(n, `ipip-tunnel-addr-${n.name}`, true);
+      if (r.ip) this.tunnels.set(n.name, r.ip);
+    }
+  }
+
+  private blockIndex(cidr: string): number {
+    return Math.floor((parseIPv4(cidr.split("/")[0])! - this.poolFirst) / this.blockSize);
+  }
+
+  private claim(node: string): string | undefined {
+    while (this.next < this.poolBlocks) {
+      const cidr = `${formatIPv4(this.poolFirst + this.next * this.blockSize)}/${this.blockPrefix}`;
+      this.next++;
+      if (this.blocks[cidr]) continue;
+      this.blocks[cidr] = { node, unallocated: Array.from({ length: this.blockSize }, (_, i) => i) };
+      this.touchedBlocks.add(cidr);
+      this.nodeBlocks.set(node, [...(this.nodeBlocks.get(node) ?? []), cidr]);
+      return cidr;
+    }
+    return undefined;
+  }
+
+  private alloc(node: string): Record<string, string> {
+    let a = this.allocated.get(node);
+    if (!a) {
+      a = { ...(this.prev.nodes[node]?.allocated ?? {}) };
+      this.allocated.set(node, a);
+    }
+    return a;
+  }
+
+  allocate(node: NodeState, containerID: string, isTunnel = false): AllocResult {
+    for (const cidr of this.nodeBlocks.get(node.name) ?? []) {
+      const b = this.blocks[cidr];
+      if (b && b.unallocated.length > 0) return this.take(node.name, cidr, containerID, isTunnel);
+    }
+    const cidr = this.claim(node.name);
+    if (!cidr) return { error: `failed to request IPv4 addresses: no more free affine blocks in pool ${this.config.networking.podSubnet}` };
+    return this.take(node.name, cidr, containerID, isTunnel);
+  }
+
+  private take(node: string, cidr: string, containerID: string, isTunnel: boolean): AllocResult {
+    let b = this.blocks[cidr];
+    if (!this.touchedBlocks.has(cidr)) {
+      b = this.blocks[cidr] = { node: b.node, unallocated: [...b.unallocated] };
+      this.touchedBlocks.add(cidr);
+    }
+    const ord = b.unallocated.shift()!;
+    const ip = formatIPv4(parseIPv4(cidr.split("/")[0])! + ord);
+    if (!isTunnel) this.alloc(node)[ip] = containerID;
+    return { ip, cidr: `${ip}/32` };
+  }
+
+  release(node: NodeState, ip: string): void {
+    const nodeName = node.name;
+    const a = parseIPv4(ip)!;
+    const idx = Math.floor((a - this.poolFirst) / this.blockSize);
+    const cidr = `${formatIPv4(this.poolFirst + idx * this.blockSize)}/${this.blockPrefix}`;
+    let b = this.blocks[cidr];
+    if (!b) return;
+    if (!this.touchedBlocks.has(cidr)) {
+      b = this.blocks[cidr] = { node: b.node, unallocated: [...b.unallocated] };
+      this.touchedBlocks.add(cidr);
+    }
+    b.unallocated.push(a - this.poolFirst - idx * this.blockSize);
+    delete this.alloc(nodeName)[ip];
+    void this.blockIndex;
+  }
+
+  hostIfName(ns: string, pod: string): string {
+    // libcalico-go's VethNameForWorkload: "cali" + sha1("<namespace>.<pod>")[:11]
+    return "cali" + sha1Hex(`${ns}.${pod}`).slice(0, 11);
+  }
+
+  finish(nodes: NodeState[]): { ipam: IpamState; nodes: NodeState[] } {
+    const out: IpamState["nodes"] = {};
+    for (const n of nodes) {
+      const a = this.allocated.get(n.name);
+      if (a) out[n.name] = { allocated: a, lastReserved: null };
+      else if (this.prev.nodes[n.name]) out[n.name] = this.prev.nodes[n.name];
+    }
+    const newNodes = nodes.map((n) => {
+      const blocks = this.nodeBlocks.get(n.name) ?? n.blocks;
+      const tunnel = this.tunnels.get(n.name);
+      if (blocks === n.blocks && !tunnel) return n;
+      const m: NodeState = { ...n, blocks };
+      if (tunnel) m.tunnelAddress = tunnel;
+      return m;
+    });
+    return { ipam: { ...this.prev, nodes: out, calicoBlocks: this.blocks }, nodes: newNodes };
+  }
+}
+
+type IpamFactory = (config: ClusterConfig, prev: IpamState, nodes: NodeState[]) => PodIpam;
+
+const podPrefix = (config: ClusterConfig) => () => config.networking.nodeCIDRMaskSize;
+
+/** One IPAM strategy per CNI. */
+export const IPAM_BY_CNI: Record<CniName, IpamFactory> = {
+  // flannel delegates to bridge + host-local; the bridge plugin names the host veth
+  // "veth" + 4 random bytes in hex (here: from the container ID).
+  flannel: (config, prev) => new HostLocal("cbr0", prev, podPrefix(config), (_ns, _pod, cid) => "veth" + hex8(fnv32a(cid))),
+  calico: (config, prev, nodes) => new CalicoIpam(config, prev, nodes, config.networking.backend === "ipip" || config.networking.backend === "vxlan"),
+  // cilium: "lxc" + the first 12 hex characters of sha256(container ID).
+  cilium: (_config, prev) => new HostLocal("cilium", prev, () => 32, (_ns, _pod, cid) => "lxc" + sha256Hex(cid).slice(0, 12)),
+};
+
+export function ipamFor(config: ClusterConfig, prev: IpamState, nodes: NodeState[]): PodIpam {
+  return IPAM_BY_CNI[config.networking.cni](config, prev, nodes);
+}

@@ -1,0 +1,274 @@
+// Services: cluster IPs, NodePorts, health-check NodePorts and LoadBalancer addresses.
+//  - A given clusterIP is honoured; outside the service range or already taken → error,
+//    like kube-apiserver ("failed to allocate IP …: provided IP is already allocated").
+//  - Others are allocated deterministically from the seed. Since Kubernetes 1.26
+//    (KEP-3070) the range is split: a lower "static" band of min(max(16, size/16), 256)
+//    addresses is kept for IPs users choose, and dynamic allocation picks at random in the
+//    upper band first, then the lower one. podnet picks a seeded offset in the same band.
+//  - NodePorts: the same split (KEP-3668: min(max(16, size/32), 128) ports), given ones
+//    honoured (conflict → error).
+//  - LoadBalancer: status.loadBalancer.ingress given is honoured; else, like MetalLB, the
+//    first free usable address of networking.loadBalancerSubnet (network and broadcast
+//    skipped, as with MetalLB's avoidBuggyIPs); no pool → no address (kubectl shows <pending>).
+//  - healthCheckNodePort for externalTrafficPolicy: Local LoadBalancers, from the NodePort range.
+import type { ClusterConfig } from "../spec/config.js";
+import { Diags, where } from "../spec/diag.js";
+import { SpecError } from "../spec/errors.js";
+import { formatIPv4, parseCidr4, parseIPv4, range4, cidr4Contains } from "../spec/net.js";
+import type { KubeObject } from "../spec/types.js";
+import { pick, uidFor } from "./hash.js";
+import type { IpamState, ServicePortState, ServiceState } from "./state.js";
+
+export interface ServiceCtx {
+  config: ClusterConfig;
+  seed: string;
+  created: number;
+}
+
+/** The band split used by Kubernetes' bitmap allocators (calculateRangeOffset). */
+export function staticBandSize(size: number, min: number, max: number, step: number): number {
+  if (size <= min) return 0;
+  return Math.min(Math.max(min, Math.floor(size / step)), max);
+}
+
+/** Finds a free slot: a seeded start in the upper band [offset, n), then the lower band. */
+function allocateIndex(n: number, offset: number, key: string, taken: (i: number) => boolean): number {
+  const bands: [number, number][] = offset > 0 && offset < n ? [[offset, n], [0, offset]] : [[0, n]];
+  for (const [lo, hi] of bands) {
+    const len = hi - lo;
+    const start = pick(key, len);
+    for (let k = 0; k < len; k++) {
+      const i = lo + ((start + k) % len);
+      if (!taken(i)) return i;
+    }
+  }
+  return -1;
+}
+
+function svcKey(o: { metadata: { namespace?: string; name: string } }): string {
+  return `${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
+}
+
+export interface ServicesResult {
+  services: ServiceState[];
+  serviceIPs: IpamState["serviceIPs"];
+  nodePorts: IpamState["nodePorts"];
+  loadBalancerIPs: IpamState["loadBalancerIPs"];
+}
+
+/**
+ * Reconciles the Service objects against the previous Service states. `unchanged(o)`
+ * says whether the object is the same as in the previous state (then its state is kept).
+ */
+export function reconcileServices(
+  ctx: ServiceCtx,
+  objects: KubeObject[],
+  prev: ServiceState[],
+  prevIpam: IpamState,
+  unchanged: (o: KubeObject) => boolean,
+): ServicesResult {
+  const net = ctx.config.networking;
+  const diags = new Diags();
+  const prevByKey = new Map(prev.map((s) => [`${s.namespace}/${s.name}`, s]));
+  const keep = new Map<string, ServiceState>();
+  for (const o of objects) {
+    const p = prevByKey.get(svcKey(o));
+    if (p && unchanged(o)) keep.set(svcKey(o), p);
+  }
+
+  // Start from the allocations of kept Services.
+  const serviceIPs: Record<string, string> = {};
+  const nodePorts: Record<string, string> = {};
+  const lbIPs: Record<string, string> = {};
+  for (const [ip, owner] of Object.entries(prevIpam.serviceIPs)) if (keep.has(owner)) serviceIPs[ip] = owner;
+  for (const [p, owner] of Object.entries(prevIpam.nodePorts)) if (keep.has(owner)) nodePorts[p] = owner;
+  for (const [ip, owner] of Object.entries(prevIpam.loadBalancerIPs)) if (keep.has(owner)) lbIPs[ip] = owner;
+
+  const svcRange = parseCidr4(net.serviceSubnet)!;
+  const { first: svcFirst, size: svcSize } = range4(svcRange);
+  const nIPs = svcSize - 2; // network and broadcast are never handed out
+  const ipOffset = staticBandSize(svcSize, 16, 256, 16);
+  const [npLo, npHi] = net.nodePortRange;
+  const nPorts = npHi - npLo + 1;
+  const portOffset = staticBandSize(nPorts, 16, 128, 32);
+
+  const drafts = new Map<string, ServiceState>();
+  const changed: { o: KubeObject; s: ServiceState; prev?: ServiceState }[] = [];
+  for (const o of objects) {
+    const key = svcKey(o);
+    if (keep.has(key)) continue;
+    const s = draftService(ctx, o, prevByKey.get(key));
+    drafts.set(key, s);
+    changed.push({ o, s, prev: prevByKey.get(key) });
+  }
+
+  // Pass 1: cluster IPs users chose (and the IPs changed Services already had).
+  const needIP: { o: KubeObject; s: ServiceState; key: string }[] = [];
+  for (const { o, s, prev } of changed) {
+    const key = svcKey(o);
+    if (s.type === "ExternalName" || s.clusterIP === "None") continue;
+    const given: string | undefined = o.spec?.clusterIP || o.spec?.clusterIPs?.[0] || undefined;
+    if (given) {
+      const field = o.spec?.clusterIP ? "spec.clusterIP" : "spec.clusterIPs[0]";
+      const a = parseIPv4(given);
+      if (a === undefined) {
+        diags.error(where(o), field, given, "is not a valid IPv4 address");
+        continue;
+      }
+      if (!cidr4Contains(svcRange, a) || a === svcFirst || a === svcFirst + svcSize - 1) {
+        diags.error(where(o), field, given, `is not in the service range ${net.serviceSubnet} (networking.serviceSubnet)`);
+        continue;
+      }
+      const owner = serviceIPs[given];
+      if (owner && owner !== key) {
+        diags.error(where(o), field, given, `is already allocated to Service ${owner}`);
+        continue;
+      }
+      serviceIPs[given] = key;
+      s.clusterIP = given;
+    } else if (prev?.clusterIP && prev.clusterIP !== "None" && !serviceIPs[prev.clusterIP]) {
+      // clusterIP is immutable: an updated Service keeps its address.
+      serviceIPs[prev.clusterIP] = key;
+      s.clusterIP = prev.clusterIP;
+    } else needIP.push({ o, s, key });
+  }
+  // Pass 2: dynamic cluster IPs.
+  for (const { s, key } of needIP) {
+    const i = allocateIndex(nIPs, ipOffset, `${ctx.seed}/clusterIP/${key}`, (i) => serviceIPs[formatIPv4(svcFirst + 1 + i)] !== undefined);
+    if (i < 0) {
+      diags.error({ object: `Service ${key}` }, "spec.clusterIP", undefined, `the service range ${net.serviceSubnet} is full`);
+      continue;
+    }
+    const ip = formatIPv4(svcFirst + 1 + i);
+    serviceIPs[ip] = key;
+    s.clusterIP = ip;
+  }
+
+  // NodePorts: given first, then the previous ones, then dynamic.
+  const wantsNodePort = (s: ServiceState) => s.type === "NodePort" || s.type === "LoadBalancer";
+  const needPort: { s: ServiceState; p: ServicePortState | null; key: string }[] = [];
+  for (const { o, s, prev } of changed) {
+    const key = svcKey(o);
+    if (!wantsNodePort(s)) {
+      for (const p of s.ports) delete p.nodePort;
+    } else {
+      s.ports.forEach((p, i) => {
+        const field = `spec.ports[${i}].nodePort`;
+        const given = o.spec?.ports?.[i]?.nodePort;
+        const prevPort = prev?.ports.find((q) => q.port === p.port && q.protocol === p.protocol)?.nodePort;
+        const want = given ?? prevPort;
+        if (want !== undefined) {
+          if (want < npLo || want > npHi) {
+            if (given !== undefined) diags.error(where(o), field, want, `provided port is not in the valid range. The range of valid ports is ${npLo}-${npHi}`);
+            else needPort.push({ s, p, key });
+            return;
+          }
+          const pk = `${want}/${p.protocol}`;
+          const owner = nodePorts[pk];
+          if (owner && owner !== key) {
+            if (given !== undefined) diags.error(where(o), field, want, `provided port is already allocated (to Service ${owner})`);
+            else needPort.push({ s, p, key });
+            return;
+          }
+          nodePorts[pk] = key;
+          p.nodePort = want;
+        } else needPort.push({ s, p, key });
+      });
+    }
+    if (s.type === "LoadBalancer" && s.externalTrafficPolicy === "Local") {
+      const given: number | undefined = o.spec?.healthCheckNodePort ?? prev?.healthCheckNodePort;
+      if (given !== undefined) {
+        const pk = `${given}/TCP`;
+        const owner = nodePorts[pk];
+        if (owner && owner !== key) diags.error(where(o), "spec.healthCheckNodePort", given, `provided port is already allocated (to Service ${owner})`);
+        else {
+          nodePorts[pk] = key;
+          s.healthCheckNodePort = given;
+        }
+      } else needPort.push({ s, p: null, key });
+    } else delete s.healthCheckNodePort;
+  }
+  for (const { s, p, key } of needPort) {
+    const proto = p ? p.protocol : "TCP";
+    const which = p ? `${p.port}/${p.protocol}` : "healthCheck";
+    const i = allocateIndex(nPorts, portOffset, `${ctx.seed}/nodePort/${key}/${which}`, (i) => nodePorts[`${npLo + i}/${proto}`] !== undefined);
+    if (i < 0) {
+      diags.error({ object: `Service ${key}` }, "spec.ports.nodePort", undefined, `the NodePort range ${npLo}-${npHi} is full`);
+      continue;
+    }
+    nodePorts[`${npLo + i}/${proto}`] = key;
+    if (p) p.nodePort = npLo + i;
+    else s.healthCheckNodePort = npLo + i;
+  }
+
+  // LoadBalancer addresses.
+  const pool = net.loadBalancerSubnet ? parseCidr4(net.loadBalancerSubnet) : undefined;
+  for (const { o, s, prev } of changed) {
+    if (s.type !== "LoadBalancer") continue;
+    const key = svcKey(o);
+    const status: string[] = (o.status?.loadBalancer?.ingress ?? []).map((i: any) => i.ip ?? i.hostname).filter((x: unknown) => typeof x === "string");
+    if (status.length) {
+      s.loadBalancerIPs = status;
+      for (const ip of status) lbIPs[ip] = key;
+      continue;
+    }
+    if (!pool) continue;
+    const { first, size } = range4(pool);
+    const usable = (a: number) => size <= 2 || (a !== first && a !== first + size - 1);
+    const wanted: string | undefined = o.spec?.loadBalancerIP || prev?.loadBalancerIPs[0];
+    if (wanted) {
+      const a = parseIPv4(wanted);
+      if (a !== undefined && cidr4Contains(pool, a) && (!lbIPs[wanted] || lbIPs[wanted] === key)) {
+        lbIPs[wanted] = key;
+        s.loadBalancerIPs = [wanted];
+        continue;
+      }
+    }
+    for (let a = first; a < first + size; a++) {
+      const ip = formatIPv4(a);
+      if (!usable(a) || lbIPs[ip]) continue;
+      lbIPs[ip] = key;
+      s.loadBalancerIPs = [ip];
+      break;
+    }
+  }
+
+  if (diags.errors.length) throw new SpecError(diags.errors);
+  const services = objects.map((o) => keep.get(svcKey(o)) ?? drafts.get(svcKey(o))!);
+  return { services, serviceIPs, nodePorts, loadBalancerIPs: lbIPs };
+}
+
+function draftService(ctx: ServiceCtx, o: KubeObject, prev: ServiceState | undefined): ServiceState {
+  const spec = o.spec ?? {};
+  const type = spec.type ?? "ClusterIP";
+  const ns = o.metadata.namespace ?? "default";
+  const selector = spec.selector && Object.keys(spec.selector).length > 0 ? { ...spec.selector } : null;
+  const ports: ServicePortState[] = (spec.ports ?? []).map((p: any) => {
+    const sp: ServicePortState = { protocol: p.protocol ?? "TCP", port: p.port, targetPort: p.targetPort ?? p.port };
+    if (p.name !== undefined) sp.name = p.name;
+    if (p.appProtocol !== undefined) sp.appProtocol = p.appProtocol;
+    return sp;
+  });
+  const headless = spec.clusterIP === "None" || spec.clusterIPs?.[0] === "None";
+  const s: ServiceState = {
+    namespace: ns,
+    name: o.metadata.name,
+    uid: o.metadata.uid ?? prev?.uid ?? uidFor(`${ctx.seed}/service/${ns}/${o.metadata.name}/${ctx.created}`),
+    labels: { ...(o.metadata.labels ?? {}) },
+    type,
+    selector: type === "ExternalName" ? null : selector,
+    clusterIP: type === "ExternalName" ? null : headless ? "None" : null,
+    ports,
+    externalIPs: [...(spec.externalIPs ?? [])],
+    loadBalancerIPs: [],
+    sessionAffinity: spec.sessionAffinity ?? "None",
+    sessionAffinityTimeout: spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800,
+    externalTrafficPolicy: spec.externalTrafficPolicy ?? "Cluster",
+    internalTrafficPolicy: spec.internalTrafficPolicy ?? "Cluster",
+    publishNotReadyAddresses: spec.publishNotReadyAddresses === true,
+    loadBalancerSourceRanges: [...(spec.loadBalancerSourceRanges ?? [])],
+    created: prev?.created ?? ctx.created,
+  };
+  if (type === "ExternalName" && spec.externalName) s.externalName = spec.externalName;
+  return s;
+}

@@ -1,0 +1,183 @@
+// Hand-built ClusterState fixtures for the DNS tests (independent of the control plane's
+// builder): the seeds' demo shape with explicit IPs, so expected answers are obvious.
+import type { ClusterConfig } from "../spec/config.js";
+import { defaultConfig } from "../spec/config.js";
+import type { ClusterState, EndpointSliceState, PodState, ServiceState, ServicePortState } from "../control/state.js";
+import type { PodSpec, Protocol } from "../spec/types.js";
+import { computeDnsRecords } from "../control/dns.js";
+
+export interface FxEndpoint {
+  ip: string;
+  hostname?: string;
+  ready?: boolean;
+}
+export interface FxService {
+  namespace?: string;
+  name: string;
+  clusterIP?: string | null; // "None" headless; default: allocated from 10.96.1.x
+  type?: ServiceState["type"];
+  ports?: { name?: string; port: number; protocol?: Protocol; targetPort?: number | string }[];
+  externalName?: string;
+  publishNotReadyAddresses?: boolean;
+  endpoints?: FxEndpoint[];
+  created?: number;
+}
+export interface FxPod {
+  namespace?: string;
+  name: string;
+  ip: string | null;
+  spec?: Partial<PodSpec>;
+  created?: number;
+}
+
+export function fixtureState(o: {
+  services?: FxService[];
+  pods?: FxPod[];
+  namespaces?: string[];
+  config?: (c: ClusterConfig) => void;
+  clock?: number;
+}): ClusterState {
+  const config = defaultConfig();
+  config.dns = { pods: "insecure", ttl: 30, replicas: 2 };
+  o.config?.(config);
+  const nsSet = new Set(["default", "kube-system", "kube-public", "kube-node-lease", ...(o.namespaces ?? [])]);
+  const services: ServiceState[] = [];
+  const slices: EndpointSliceState[] = [];
+  let next = 100;
+  const all: FxService[] = [
+    { namespace: "default", name: "kubernetes", clusterIP: "10.96.0.1", ports: [{ name: "https", port: 443, targetPort: 6443 }], endpoints: [{ ip: "192.168.1.2" }], created: 0 },
+    {
+      namespace: "kube-system",
+      name: "kube-dns",
+      clusterIP: "10.96.0.10",
+      ports: [
+        { name: "dns", port: 53, protocol: "UDP" },
+        { name: "dns-tcp", port: 53, protocol: "TCP" },
+        { name: "metrics", port: 9153, protocol: "TCP" },
+      ],
+      endpoints: [{ ip: "10.244.0.2" }, { ip: "10.244.0.3" }],
+      created: 0,
+    },
+    ...(o.services ?? []),
+  ];
+  for (const s of all) {
+    const namespace = s.namespace ?? "default";
+    nsSet.add(namespace);
+    const type = s.type ?? "ClusterIP";
+    const clusterIP = type === "ExternalName" ? null : s.clusterIP === undefined ? `10.96.1.${next++}` : s.clusterIP;
+    const ports: ServicePortState[] = (s.ports ?? []).map((p) => ({
+      ...(p.name ? { name: p.name } : {}),
+      protocol: p.protocol ?? "TCP",
+      port: p.port,
+      targetPort: p.targetPort ?? p.port,
+    }));
+    services.push({
+      namespace,
+      name: s.name,
+      uid: `uid-${namespace}-${s.name}`,
+      labels: {},
+      type,
+      selector: null,
+      clusterIP,
+      ports,
+      externalIPs: [],
+      loadBalancerIPs: [],
+      ...(s.externalName ? { externalName: s.externalName } : {}),
+      sessionAffinity: "None",
+      sessionAffinityTimeout: 10800,
+      externalTrafficPolicy: "Cluster",
+      internalTrafficPolicy: "Cluster",
+      publishNotReadyAddresses: s.publishNotReadyAddresses ?? false,
+      loadBalancerSourceRanges: [],
+      created: s.created ?? 1,
+    });
+    if (s.endpoints && type !== "ExternalName")
+      slices.push({
+        namespace,
+        name: `${s.name}-abcde`,
+        serviceName: s.name,
+        addressType: "IPv4",
+        ports: ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: typeof p.targetPort === "number" ? p.targetPort : p.port, protocol: p.protocol })),
+        endpoints: s.endpoints.map((e) => ({
+          addresses: [e.ip],
+          conditions: { ready: e.ready ?? true, serving: e.ready ?? true, terminating: false },
+          ...(e.hostname ? { hostname: e.hostname } : {}),
+        })),
+        managedBy: "endpointslice-controller.k8s.io",
+      });
+  }
+  const pods: PodState[] = (o.pods ?? []).map((p, i) => ({
+    namespace: p.namespace ?? "default",
+    name: p.name,
+    uid: `pod-uid-${i}`,
+    labels: {},
+    annotations: {},
+    owner: null,
+    workload: { kind: "Pod", namespace: p.namespace ?? "default", name: p.name },
+    spec: { containers: [{ name: "c" }], ...(p.spec ?? {}) } as PodSpec,
+    nodeName: "kind-worker",
+    phase: "Running",
+    podIP: p.ip,
+    hostIP: "192.168.1.3",
+    ready: true,
+    terminating: false,
+    created: p.created ?? 10,
+    resolvConf: "",
+    env: [],
+    containerID: `cid-${i}`,
+  }));
+  for (const p of pods) nsSet.add(p.namespace);
+  const base: Omit<ClusterState, "dns"> = {
+    config,
+    seed: "test",
+    clock: o.clock ?? 41,
+    namespaces: [...nsSet].map((name) => ({ name, labels: {} })),
+    nodes: [],
+    pods,
+    services,
+    endpointSlices: slices,
+    networkPolicies: [],
+    ingresses: [],
+    workloads: [],
+    events: [],
+    ipam: { nodes: {}, serviceIPs: {}, nodePorts: {}, loadBalancerIPs: {} },
+    warnings: [],
+  };
+  return { ...base, dns: computeDnsRecords(base) };
+}
+
+/** The seeds' demo cluster in miniature, with fixed IPs. */
+export function demoFixture(): ClusterState {
+  return fixtureState({
+    namespaces: ["production"],
+    config: (c) => {
+      c.externalDNS = [{ name: "api.example.com", type: "A", value: "192.168.1.240" }];
+    },
+    services: [
+      { name: "auth-service", clusterIP: "10.96.12.34", ports: [{ port: 80 }], endpoints: [{ ip: "10.244.1.5" }] },
+      { name: "user-service", clusterIP: "10.96.20.1", ports: [{ name: "http", port: 80, targetPort: 8080 }], endpoints: [{ ip: "10.244.1.6" }, { ip: "10.244.2.7" }] },
+      { namespace: "production", name: "user-service", clusterIP: "10.96.30.1", ports: [{ name: "http", port: 80, targetPort: 8080 }], endpoints: [{ ip: "10.244.2.9" }] },
+      { name: "empty-service", clusterIP: "10.96.40.1", ports: [{ port: 80 }], endpoints: [] },
+      {
+        name: "my-headless-service",
+        clusterIP: "None",
+        ports: [{ name: "web", port: 80 }],
+        endpoints: [
+          { ip: "10.244.1.10", hostname: "web-0" },
+          { ip: "10.244.2.11", hostname: "web-1" },
+          { ip: "10.244.2.12", hostname: "web-2", ready: false },
+        ],
+      },
+      { name: "plain-headless", clusterIP: "None", ports: [{ port: 9000 }], endpoints: [{ ip: "10.244.1.20" }] },
+      { name: "unready-headless", clusterIP: "None", ports: [{ port: 80 }], endpoints: [{ ip: "10.244.1.30", ready: false }] },
+      { name: "publish-headless", clusterIP: "None", publishNotReadyAddresses: true, ports: [{ port: 80 }], endpoints: [{ ip: "10.244.1.31", ready: false }] },
+      { name: "ext", type: "ExternalName", externalName: "api.example.com" },
+      { name: "ext-in", type: "ExternalName", externalName: "auth-service.default.svc.cluster.local" },
+    ],
+    pods: [
+      { name: "order-app-1", ip: "10.244.1.40" },
+      { namespace: "production", name: "user-app-1", ip: "10.244.2.9" },
+      { name: "alpine-musl", ip: "10.244.1.41" },
+    ],
+  });
+}

@@ -1,0 +1,223 @@
+// NftLayer[] → the text `nft list ruleset` prints, loadable with `nft -f`. Tables with the
+// same family+name merge (ir/types.ts): chains and sets exist when any layer declares
+// them; rules and elements concatenate in layer order; a base chain's type/hook/priority
+// come from the first layer that gives a hook. Expressions are libnftables JSON.
+
+import type { NftChain, NftLayer, NftRule, NftSet, NftTable } from "./types.js";
+
+export interface MergedNftTable {
+  family: string;
+  name: string;
+  comment?: string;
+  sets: NftSet[];
+  chains: NftChain[];
+}
+
+export function mergeNft(layers: NftLayer[]): MergedNftTable[] {
+  const tables = new Map<string, { t: MergedNftTable; sets: Map<string, NftSet>; chains: Map<string, NftChain> }>();
+  for (const l of layers)
+    for (const tb of l.tables) {
+      const k = tb.family + " " + tb.name;
+      let m = tables.get(k);
+      if (!m) {
+        m = { t: { family: tb.family, name: tb.name, sets: [], chains: [] }, sets: new Map(), chains: new Map() };
+        tables.set(k, m);
+      }
+      if (tb.comment && m.t.comment === undefined) m.t.comment = tb.comment;
+      mergeInto(m, tb);
+    }
+  return [...tables.values()].map((m) => ({ ...m.t, sets: [...m.sets.values()], chains: [...m.chains.values()] }));
+}
+
+function mergeInto(m: { sets: Map<string, NftSet>; chains: Map<string, NftChain> }, tb: NftTable): void {
+  for (const s of Object.values(tb.sets)) {
+    const have = m.sets.get(s.name);
+    if (!have) m.sets.set(s.name, { ...s, elem: s.elem.slice() });
+    else for (const e of s.elem) have.elem.push(e);
+  }
+  for (const c of Object.values(tb.chains)) {
+    const have = m.chains.get(c.name);
+    if (!have) m.chains.set(c.name, { ...c, rules: c.rules.slice() });
+    else {
+      if (!have.hook && c.hook) Object.assign(have, { type: c.type, hook: c.hook, prio: c.prio, policy: c.policy ?? have.policy });
+      for (const r of c.rules) have.rules.push(r);
+    }
+  }
+}
+
+// --- expressions ------------------------------------------------------------
+
+const STD_PRIOS: [string, number, string[] | null][] = [
+  ["raw", -300, null],
+  ["mangle", -150, null],
+  ["dstnat", -100, ["prerouting"]],
+  ["filter", 0, null],
+  ["security", 50, null],
+  ["srcnat", 100, ["postrouting"]],
+];
+
+/** nft's symbolic priority ("dstnat - 10") for the ip/ip6/inet families. */
+export function prioText(prio: number, hook: string): string {
+  for (const [name, val, hooks] of STD_PRIOS) {
+    if (hooks && !hooks.includes(hook)) continue;
+    const off = prio - val;
+    if (Math.abs(off) <= 10) return off === 0 ? name : off > 0 ? `${name} + ${off}` : `${name} - ${-off}`;
+  }
+  return String(prio);
+}
+
+/** nft's time format: 10800 → "3h", 90 → "1m30s". */
+export function timeText(sec: number): string {
+  if (sec === 0) return "0s";
+  let s = "";
+  const units: [string, number][] = [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]];
+  for (const [u, n] of units) {
+    const q = Math.floor(sec / n);
+    if (q) s += q + u;
+    sec -= q * n;
+  }
+  return s;
+}
+
+const hex8 = (n: number) => "0x" + (n >>> 0).toString(16).padStart(8, "0");
+
+function isMarkish(e: any): boolean {
+  if (!e || typeof e !== "object") return false;
+  if (e.meta && (e.meta.key === "mark")) return true;
+  if (e.ct && e.ct.key === "mark") return true;
+  for (const op of ["&", "|", "^"]) if (Array.isArray(e[op])) return e[op].some(isMarkish);
+  return false;
+}
+
+function verdictText(v: any): string | null {
+  if (!v || typeof v !== "object") return null;
+  for (const k of ["accept", "drop", "continue", "return"]) if (k in v && v[k] === null) return k;
+  if (v.jump) return "jump " + v.jump.target;
+  if (v.goto) return "goto " + v.goto.target;
+  return null;
+}
+
+/** An expression (left or right side, set element, map value). */
+export function exprText(e: any, hex = false): string {
+  if (e === null || e === undefined) return "";
+  if (typeof e === "number") return hex ? hex8(e) : String(e);
+  if (typeof e === "string") return e.includes(" ") || e === "" ? JSON.stringify(e) : e;
+  if (typeof e === "boolean") return e ? "exists" : "missing";
+  if (Array.isArray(e)) return e.map((x) => exprText(x, hex)).join(", ");
+  const v = verdictText(e);
+  if (v) return v;
+  if (e.payload) return `${e.payload.protocol} ${e.payload.field}`;
+  if (e.meta) return `meta ${e.meta.key}`;
+  if (e.ct) return `ct ${e.ct.dir ? e.ct.dir + " " : ""}${e.ct.key}`;
+  if (e.fib) return `fib ${(e.fib.flags ?? []).join(" . ")} ${e.fib.result}`;
+  if (e.numgen) return `numgen ${e.numgen.mode} mod ${e.numgen.mod}${e.numgen.offset ? " offset " + e.numgen.offset : ""}`;
+  if (e.concat) return e.concat.map((x: any) => exprText(x, hex)).join(" . ");
+  if (e.prefix) return `${e.prefix.addr}/${e.prefix.len}`;
+  if (e.range) return `${exprText(e.range[0], hex)}-${exprText(e.range[1], hex)}`;
+  if (e.set !== undefined && (Array.isArray(e.set) || typeof e.set !== "object")) {
+    const items = Array.isArray(e.set) ? e.set : [e.set];
+    return "{ " + items.map((x: any) => (Array.isArray(x) ? `${exprText(x[0], hex)} : ${exprText(x[1])}` : exprText(x, hex))).join(", ") + " }";
+  }
+  if (e.elem) return exprText(e.elem.val, hex) + (e.elem.comment ? ` comment ${JSON.stringify(e.elem.comment)}` : "");
+  for (const op of ["&", "|", "^", "<<", ">>"]) if (Array.isArray(e[op])) return `${exprText(e[op][0], hex)} ${op} ${exprText(e[op][1], true)}`;
+  throw new Error(`render-nft: unsupported expression ${JSON.stringify(e)}`);
+}
+
+/** One statement of a rule. */
+export function stmtText(s: any): string {
+  const v = verdictText(s);
+  if (v) return v;
+  if (s.match) {
+    const { op, left, right } = s.match;
+    const hex = isMarkish(left);
+    const l = exprText(left, hex);
+    const r = exprText(right, hex);
+    const isBinop = left && typeof left === "object" && ["&", "|", "^"].some((k) => k in left);
+    if (op === "==") return isBinop ? `${l} == ${r}` : `${l} ${r}`;
+    if (op === "in") return `${l} ${r}`;
+    return `${l} ${op} ${r}`;
+  }
+  if (s.vmap) return `${exprText(s.vmap.key)} vmap ${exprText(s.vmap.data)}`;
+  if (s.map) return `${exprText(s.map.key)} map ${exprText(s.map.data)}`;
+  if (s.mangle) return `${exprText(s.mangle.key)} set ${exprText(s.mangle.value, isMarkish(s.mangle.key))}`;
+  if ("masquerade" in s) {
+    const f = s.masquerade?.flags;
+    return "masquerade" + (f ? " " + (Array.isArray(f) ? f.join(",") : f) : "");
+  }
+  if (s.dnat || s.snat) {
+    const k = s.dnat ? "dnat" : "snat";
+    const d = s[k];
+    return `${k} to ${d.addr}${d.port !== undefined ? ":" + d.port : ""}`;
+  }
+  if ("reject" in s) {
+    const r = s.reject;
+    if (!r || (r.type === "icmp" && r.expr === "port-unreachable")) return "reject";
+    if (r.type === "tcp reset") return "reject with tcp reset";
+    return `reject with ${r.type} ${r.expr}`;
+  }
+  if (s.set && s.set.op) return `${s.set.op} ${s.set.set} { ${exprText(s.set.elem)} }`;
+  if ("counter" in s) return "counter";
+  if (s.log) return "log" + (s.log.prefix ? ` prefix ${JSON.stringify(s.log.prefix)}` : "");
+  if (s.notrack !== undefined) return "notrack";
+  throw new Error(`render-nft: unsupported statement ${JSON.stringify(s)}`);
+}
+
+export function ruleText(r: NftRule): string {
+  const t = r.expr.map(stmtText).join(" ");
+  return r.comment ? `${t} comment ${JSON.stringify(r.comment)}` : t;
+}
+
+function setText(s: NftSet, out: string[]): void {
+  out.push(`\t${s.kind} ${s.name} {`);
+  const type = Array.isArray(s.type) ? s.type.join(" . ") : s.type;
+  const data = s.map === undefined ? "" : " : " + (Array.isArray(s.map) ? s.map.join(" . ") : s.map);
+  out.push(`\t\ttype ${type}${data}`);
+  // nft gives sets updated from the packet path a default size, and lists it.
+  if (s.flags?.includes("dynamic")) out.push("\t\tsize 65535");
+  if (s.flags?.length) out.push(`\t\tflags ${s.flags.join(",")}`);
+  if (s.timeout !== undefined) out.push(`\t\ttimeout ${timeText(s.timeout)}`);
+  if (s.comment) out.push(`\t\tcomment ${JSON.stringify(s.comment)}`);
+  if (s.elem.length) {
+    const items = s.elem.map((e) => {
+      let t = exprText(e.key);
+      if (e.comment !== undefined) t += ` comment ${JSON.stringify(e.comment)}`;
+      if (e.value !== undefined) t += " : " + exprText(e.value);
+      return t;
+    });
+    out.push(`\t\telements = { ${items.join(",\n\t\t\t     ")} }`);
+  }
+  out.push("\t}");
+}
+
+function chainText(c: NftChain, family: string, out: string[]): void {
+  out.push(`\tchain ${c.name} {`);
+  if (c.hook) {
+    const prio = prioText(c.prio ?? 0, c.hook);
+    out.push(`\t\ttype ${c.type ?? "filter"} hook ${c.hook} priority ${prio}; policy ${c.policy ?? "accept"};`);
+  }
+  void family;
+  for (const r of c.rules) out.push("\t\t" + ruleText(r));
+  out.push("\t}");
+}
+
+/** The `nft list ruleset` text of the merged layers. */
+export function renderNft(layers: NftLayer[]): string {
+  const out: string[] = [];
+  for (const t of mergeNft(layers)) {
+    out.push(`table ${t.family} ${t.name} {`);
+    if (t.comment) out.push(`\tcomment ${JSON.stringify(t.comment)}`);
+    let first = true;
+    for (const s of t.sets) {
+      if (!first) out.push("");
+      first = false;
+      setText(s, out);
+    }
+    for (const c of t.chains) {
+      if (!first) out.push("");
+      first = false;
+      chainText(c, t.family, out);
+    }
+    out.push("}");
+  }
+  return out.length ? out.join("\n") + "\n" : "";
+}

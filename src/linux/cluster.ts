@@ -1,0 +1,237 @@
+// Bringing a cluster's IR up in the kernel and down again (the real network backend).
+// up: record → namespaces + infrastructure (underlay, nodes) → per pod: its namespace,
+// CNI ADD, its resolv.conf → one supervisor per node. Any failure rolls back.
+// down: stop recorded processes (identity checked), delete the cluster's namespaces
+// (recorded ∪ found by prefix), remove /etc/netns dirs and the state. Idempotent.
+
+import { existsSync, mkdirSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
+import type { DataplaneIR } from "../ir/types.js";
+import { applyPlan, createRunner, listNetns, type Runner } from "./exec.js";
+import { ETC_NETNS, STATE_ROOT, clusterOfNs, clusterPrefix, nsName, validateClusterName } from "./names.js";
+import { renderInfra, type RenderOptions } from "./render.js";
+import { cniAdd, isCniError, netConfFor } from "./cni.js";
+import { startSupervisor, supervisorConfigs, type SupervisorReady } from "./supervisor.js";
+import { readRecord, recordedClusters, removeStateDir, stopProcess, writeRecord, type ClusterRecord } from "./state.js";
+
+export class ClusterExistsError extends Error {}
+
+export interface UpOptions {
+  cluster: string;
+  ir: DataplaneIR;
+  inputs?: ClusterRecord["inputs"];
+  render?: RenderOptions;
+  runner?: Runner;
+  /** Start the per-node supervisors serving the pods' listeners (default true). */
+  supervise?: boolean;
+  log?: (line: string) => void;
+  /** Container names per pod ("ns/name"), for `podnet exec -c` (the IR only knows listening ones). */
+  containers?: Map<string, string[]>;
+  /** Tests: called after each pod is attached (crash injection). */
+  onPod?: (index: number) => void | Promise<void>;
+}
+
+export interface UpReport {
+  cluster: string;
+  namespaces: number;
+  pods: number;
+  supervisors: SupervisorReady[];
+  ms: number;
+}
+
+/** Namespaces of a cluster present in the kernel. */
+export function clusterNamespaces(cluster: string): string[] {
+  const prefix = clusterPrefix(cluster);
+  return listNetns().filter((n) => n.startsWith(prefix));
+}
+
+export async function up(o: UpOptions): Promise<UpReport> {
+  const t0 = Date.now();
+  const cluster = validateClusterName(o.cluster);
+  const runner = o.runner ?? createRunner();
+  const log = o.log ?? (() => {});
+  const dry = runner.dryRun;
+  if (!dry) {
+    const existing = clusterNamespaces(cluster);
+    if (readRecord(cluster) || existing.length) {
+      throw new ClusterExistsError(
+        `cluster "${cluster}" exists (${existing.length} namespaces${readRecord(cluster) ? ", state in /run/podnet/" + cluster : ""}); run "podnet down --name ${cluster}" first`,
+      );
+    }
+  }
+  const rec: ClusterRecord = {
+    cluster,
+    createdAt: new Date().toISOString(),
+    phase: "creating",
+    upPid: process.pid,
+    inputs: o.inputs ?? { files: [] },
+    namespaces: [],
+    processes: [],
+    nodes: o.ir.nodes.map((n) => ({ name: n.name, address: n.address, netns: nsName(cluster, n.ns.id) })),
+    pods: o.ir.pods.map((p) => ({
+      namespace: p.namespace,
+      name: p.name,
+      node: p.node,
+      ip: p.ip,
+      // hostNetwork pods live in their node's namespace
+      netns: p.ns ? nsName(cluster, p.ns.id) : p.node ? nsName(cluster, o.ir.nodes.find((n) => n.name === p.node)?.ns.id ?? `node/${p.node}`) : null,
+      containers: o.containers?.get(`${p.namespace}/${p.name}`) ?? [...new Set(p.listeners.map((l) => l.container))],
+    })),
+  };
+  const save = () => {
+    if (!dry) writeRecord(rec);
+  };
+  save();
+  try {
+    // 1. underlay and nodes
+    const infra = renderInfra(o.ir, cluster, o.render);
+    await applyPlan(runner, infra, (ns) => {
+      rec.namespaces.push(ns);
+      save();
+    });
+    log(`underlay and ${o.ir.nodes.length} nodes: ${infra.steps.length} batches`);
+    // 2. pods: the runtime's part (namespace, resolv.conf), then CNI ADD
+    const conf = netConfFor(o.ir);
+    const ctx = { cluster, ir: o.ir, runner, render: o.render };
+    let i = 0;
+    for (const pod of o.ir.pods) {
+      if (!pod.ns || !pod.node) continue; // hostNetwork or unscheduled
+      const ns = nsName(cluster, pod.ns.id);
+      rec.namespaces.push(ns);
+      save();
+      await runner.run(["ip", "netns", "add", ns]);
+      if (!dry) writeResolvConf(ns, pod.resolvConf);
+      const ifName = pod.ns.links.find((l) => l.peer)?.name ?? "eth0";
+      const res = await cniAdd(
+        conf,
+        {
+          containerID: containerIdFor(pod.namespace, pod.name),
+          netns: `/run/netns/${ns}`,
+          ifName,
+          args: { IgnoreUnknown: "1", K8S_POD_NAMESPACE: pod.namespace, K8S_POD_NAME: pod.name },
+        },
+        ctx,
+      );
+      if (isCniError(res)) throw new Error(`CNI ADD for pod ${pod.namespace}/${pod.name} failed (code ${res.code}): ${res.msg}`);
+      i++;
+      await o.onPod?.(i - 1);
+    }
+    log(`${i} pods attached`);
+    // 3. pod processes
+    const supervisors: SupervisorReady[] = [];
+    if (o.supervise !== false && !dry) {
+      for (const cfg of supervisorConfigs(o.ir, cluster)) {
+        if (cfg.pods.length === 0) continue;
+        const { ready } = await startSupervisor(cfg, (p) => {
+          rec.processes.push(p);
+          save();
+        });
+        supervisors.push(ready);
+      }
+    }
+    rec.phase = "up";
+    save();
+    return { cluster, namespaces: rec.namespaces.length, pods: i, supervisors, ms: Date.now() - t0 };
+  } catch (e) {
+    log(`failed: ${(e as Error).message}; rolling back`);
+    if (!dry) await down(cluster).catch(() => {});
+    throw e;
+  }
+}
+
+/** A stable container ID for a pod (the CNI spec wants one; the runtime would make it). */
+export function containerIdFor(namespace: string, name: string): string {
+  let h = 0x811c9dc5;
+  for (const c of `${namespace}/${name}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return `podnet${h.toString(16).padStart(8, "0")}`;
+}
+
+function writeResolvConf(ns: string, text: string) {
+  const dir = `${ETC_NETNS}/${ns}`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/resolv.conf`, text);
+}
+
+export interface DownReport {
+  cluster: string;
+  namespaces: string[];
+  processes: { pid: number; result: string }[];
+  leftovers: string[];
+}
+
+/** Removes everything of a cluster; safe to run repeatedly and after a crash. */
+export async function down(cluster: string, runner: Runner = createRunner()): Promise<DownReport> {
+  validateClusterName(cluster);
+  const rec = readRecord(cluster);
+  const report: DownReport = { cluster, namespaces: [], processes: [], leftovers: [] };
+  // Processes first: a live socket keeps a deleted namespace (and its links) alive.
+  for (const p of rec?.processes ?? []) report.processes.push({ pid: p.pid, result: await stopProcess(p) });
+  const prefix = clusterPrefix(cluster);
+  const present = new Set(listNetns().filter((n) => n.startsWith(prefix)));
+  const recorded = (rec?.namespaces ?? []).filter((n) => clusterOfNs(n) === cluster);
+  // Pods before nodes before the underlay: reverse creation order, then any found by prefix.
+  const order = [...new Set([...recorded.slice().reverse(), ...[...present].sort().reverse()])];
+  for (const ns of order) {
+    if (present.has(ns)) {
+      const r = await runner.run(["ip", "netns", "del", ns], "", { allowFail: true });
+      if (r.code === 0) report.namespaces.push(ns);
+      else report.leftovers.push(`${ns}: ${r.stderr.trim()}`);
+    }
+    rmSync(`${ETC_NETNS}/${ns}`, { recursive: true, force: true });
+  }
+  if (!runner.dryRun) {
+    removeStateDir(cluster);
+    // Leave no empty directories of ours behind either.
+    for (const d of [STATE_ROOT, ETC_NETNS]) {
+      try {
+        rmdirSync(d);
+      } catch {
+        /* not empty or absent */
+      }
+    }
+  }
+  return report;
+}
+
+/** Every podnet cluster: by state directory and by namespace prefix. */
+export function knownClusters(): string[] {
+  const s = new Set<string>(recordedClusters());
+  for (const n of listNetns()) {
+    const c = clusterOfNs(n);
+    if (c) s.add(c);
+  }
+  return [...s].sort();
+}
+
+export async function downAll(runner?: Runner): Promise<DownReport[]> {
+  const out: DownReport[] = [];
+  for (const c of knownClusters()) {
+    try {
+      validateClusterName(c);
+    } catch {
+      continue;
+    }
+    out.push(await down(c, runner));
+  }
+  return out;
+}
+
+export interface StatusReport {
+  cluster: string;
+  phase: string;
+  createdAt?: string;
+  namespaces: { name: string; present: boolean }[];
+  processes: { pid: number; role: string; node?: string; alive: boolean }[];
+}
+
+export function status(cluster: string): StatusReport {
+  const rec = readRecord(cluster);
+  const present = new Set(clusterNamespaces(cluster));
+  const names = [...new Set([...(rec?.namespaces ?? []), ...present])];
+  return {
+    cluster,
+    phase: rec?.phase ?? (present.size ? "orphaned (no state file)" : "absent"),
+    createdAt: rec?.createdAt,
+    namespaces: names.map((n) => ({ name: n, present: present.has(n) })),
+    processes: (rec?.processes ?? []).map((p) => ({ pid: p.pid, role: p.role, node: p.node, alive: existsSync(`/proc/${p.pid}`) })),
+  };
+}

@@ -1,0 +1,108 @@
+// Runs kernel commands: every argv passes the safety guard first; batches report the
+// failing line and the kernel's message; a dry-run mode records instead of running.
+
+import { spawn, spawnSync } from "node:child_process";
+import { guardBatchLine, guardCommand } from "./names.js";
+import { stepCommand, type Plan, type Step } from "./render.js";
+
+export class KernelError extends Error {
+  constructor(
+    message: string,
+    readonly argv: string[],
+    readonly stderr: string,
+    /** The batch line that failed (ip/bridge -batch), when known. */
+    readonly line?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Runner {
+  readonly dryRun: boolean;
+  /** Run argv (guarded) with `input` on stdin; throws KernelError on a non-zero exit unless `allowFail`. */
+  run(argv: string[], input?: string, opts?: { allowFail?: boolean }): Promise<RunResult>;
+  /** Every command run (or, dry, recorded), for tests and `--dry-run`. */
+  readonly log: { argv: string[]; input: string }[];
+}
+
+export function createRunner(opts: { dryRun?: boolean; verbose?: (s: string) => void } = {}): Runner {
+  const log: { argv: string[]; input: string }[] = [];
+  return {
+    dryRun: !!opts.dryRun,
+    log,
+    async run(argv, input = "", o = {}) {
+      guardCommand(argv);
+      if (argv.includes("-batch")) for (const l of input.split("\n")) if (l.trim()) guardBatchLine(l);
+      log.push({ argv, input });
+      opts.verbose?.(argv.join(" "));
+      if (opts.dryRun) return { code: 0, stdout: "", stderr: "" };
+      const r = await spawnCollect(argv, input);
+      if (r.code !== 0 && !o.allowFail) throw kernelError(argv, input, r);
+      return r;
+    },
+  };
+}
+
+function spawnCollect(argv: string[], input: string): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const p = spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    p.stdout.on("data", (b) => out.push(b));
+    p.stderr.on("data", (b) => err.push(b));
+    p.on("error", (e) => resolve({ code: 127, stdout: "", stderr: `${argv[0]}: ${e.message}` }));
+    p.on("close", (code, sig) =>
+      resolve({ code: code ?? (sig ? 128 : 1), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+    );
+    p.stdin.on("error", () => {}); // the tool may exit before reading everything
+    p.stdin.end(input);
+  });
+}
+
+function kernelError(argv: string[], input: string, r: RunResult): KernelError {
+  const stderr = r.stderr.trim();
+  // ip/bridge -batch: "Command failed -:N"; iptables-restore: "line N failed"; nft: "-:N:…"
+  let lineNo: number | undefined;
+  const m = /Command failed -:(\d+)/.exec(stderr) ?? /line:? (\d+) failed/i.exec(stderr) ?? /^-:(\d+):/m.exec(stderr);
+  if (m) lineNo = Number(m[1]);
+  const line = lineNo !== undefined ? input.split("\n")[lineNo - 1] : undefined;
+  const kernelMsg = stderr.split("\n").filter((s) => !/^Command failed/.test(s)).join("; ") || `exit code ${r.code}`;
+  const cmd = argv.join(" ").slice(0, 200);
+  const msg = line !== undefined ? `${cmd}: line ${lineNo} "${line}" failed: ${kernelMsg}` : `${cmd} failed: ${kernelMsg}`;
+  return new KernelError(msg, argv, stderr, line);
+}
+
+export function runSync(argv: string[]): RunResult {
+  guardCommand(argv);
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8" });
+  return { code: r.status ?? 1, stdout: r.stdout ?? "", stderr: r.stderr ?? (r.error ? String(r.error) : "") };
+}
+
+/** Runs a plan: namespaces (each recorded via `onCreated` before anything goes in it), then the steps. */
+export async function applyPlan(runner: Runner, plan: Plan, onCreated?: (ns: string) => void, onStep?: (s: Step) => void): Promise<void> {
+  for (const n of plan.namespaces) {
+    onCreated?.(n.name); // recorded first: a crash right after `add` still leaves a trace
+    await runner.run(["ip", "netns", "add", n.name]);
+  }
+  for (const s of plan.steps) {
+    onStep?.(s);
+    const { argv, input } = stepCommand(s);
+    await runner.run(argv, input);
+  }
+}
+
+/** `ip netns list` names (without the "(id: N)" suffix). */
+export function listNetns(): string[] {
+  const r = runSync(["ip", "netns", "list"]);
+  if (r.code !== 0) return [];
+  return r.stdout
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter(Boolean);
+}

@@ -1,0 +1,174 @@
+// Pod processes: ONE process per node serves every listener of every pod on that node.
+//
+// Design. A socket belongs to the network namespace it was created in, whatever
+// thread later uses it. Node.js cannot setns(2) in-process, but it can serve a
+// listening socket it inherits (`server.listen({fd})`, `dgram bind({fd})`). So:
+//   1. a short python3 stub (python3 is in the base system; setns through ctypes)
+//      enters each pod's namespace (/run/netns/<ns>), creates and binds the pod's
+//      sockets (bind errors, e.g. two containers on one port, become events), returns
+//      to the node's namespace and
+//   2. exec()s Node.js on supervisor-main.js with those fds inherited: same PID, so
+//      the record written after start identifies the serving process.
+// Process count: one per node (300 pods on 3 nodes = 3 processes), and no process
+// runs in the root namespace's network: the supervisor itself sits in the node's.
+// Rejected: `ip netns exec <pod> node …` per pod (300 Node processes); passing fds to
+// a running Node process over a unix socket (Node has no SCM_RIGHTS API); a native
+// addon or a compiled C helper (build step at install time).
+
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { DataplaneIR, Listener } from "../ir/types.js";
+import { nsName, stateDir } from "./names.js";
+import { identify, type ProcessRecord } from "./state.js";
+
+export interface SupervisorPod {
+  namespace: string;
+  name: string;
+  ip: string;
+  node: string;
+  /** Kernel namespace name of the pod. */
+  netns: string;
+  listeners: Listener[];
+}
+
+export interface SupervisorConfig {
+  cluster: string;
+  node: string;
+  /** The node's namespace: where the supervisor process itself lives. */
+  nodeNetns: string;
+  stateDir: string;
+  pods: SupervisorPod[];
+}
+
+/** What a supervisor reports once it serves: its listeners and the errors (events). */
+export interface SupervisorReady {
+  pid: number;
+  serving: { pod: string; container: string; port: number; protocol: string }[];
+  events: { type: "Warning"; reason: string; object: string; message: string }[];
+}
+
+export function supervisorConfigs(ir: DataplaneIR, cluster: string): SupervisorConfig[] {
+  const dir = stateDir(cluster);
+  return ir.nodes.map((n) => ({
+    cluster,
+    node: n.name,
+    nodeNetns: nsName(cluster, n.ns.id),
+    stateDir: dir,
+    pods: ir.pods
+      .filter((p) => p.node === n.name && p.ns && p.ip && p.listeners.length > 0)
+      .map((p) => ({ namespace: p.namespace, name: p.name, ip: p.ip!, node: n.name, netns: nsName(cluster, p.ns!.id), listeners: p.listeners })),
+  }));
+}
+
+// The binder stub (see the design note above). argv: cfg, node binary, main script.
+const BINDER = String.raw`
+import ctypes, json, os, socket, sys
+CLONE_NEWNET = 0x40000000
+libc = ctypes.CDLL(None, use_errno=True)
+def setns(fd):
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        e = ctypes.get_errno(); raise OSError(e, os.strerror(e))
+cfg_path, node_bin, main_js = sys.argv[1:4]
+cfg = json.load(open(cfg_path))
+home = os.open("/run/netns/" + cfg["nodeNetns"], os.O_RDONLY)
+out, keep = [], []
+for i, pod in enumerate(cfg["pods"]):
+    try:
+        nsfd = os.open("/run/netns/" + pod["netns"], os.O_RDONLY)
+        setns(nsfd)
+    except OSError as e:
+        for j, l in enumerate(pod["listeners"]):
+            out.append({"pod": i, "listener": j, "error": "network namespace %s: %s" % (pod["netns"], e.strerror)})
+        continue
+    for j, l in enumerate(pod["listeners"]):
+        p = l["protocol"]
+        try:
+            if p == "TCP":
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            elif p == "UDP":
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            else:
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132)
+            s.bind((l["address"], l["port"]))
+            if p != "UDP":
+                s.listen(512)
+            s.set_inheritable(True)
+            keep.append(s)
+            out.append({"pod": i, "listener": j, "fd": s.fileno()})
+        except OSError as e:
+            out.append({"pod": i, "listener": j, "error": "listen %s %s:%d: bind: %s" % (p.lower(), l["address"], l["port"], (e.strerror or str(e)).lower())})
+    os.close(nsfd)
+setns(home)
+os.environ["PODNET_FDS"] = json.dumps(out)
+os.execv(node_bin, [node_bin, main_js, cfg_path])
+`;
+
+export function supervisorMainPath(): string {
+  return fileURLToPath(new URL("./supervisor-main.js", import.meta.url));
+}
+
+function python(): string {
+  return existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+}
+
+/**
+ * Starts a node's supervisor and waits until it serves. `onSpawn` gets the PID at
+ * once (to record it before waiting). Returns the process record and what it serves.
+ */
+export async function startSupervisor(
+  cfg: SupervisorConfig,
+  onSpawn?: (record: ProcessRecord) => void,
+  timeoutMs = 15000,
+): Promise<{ record: ProcessRecord; ready: SupervisorReady }> {
+  const cfgPath = join(cfg.stateDir, `supervisor-${cfg.node}.json`);
+  const readyPath = join(cfg.stateDir, `supervisor-${cfg.node}.ready`);
+  const logPath = join(cfg.stateDir, `supervisor-${cfg.node}.log`);
+  rmSync(readyPath, { force: true });
+  writeFileSync(cfgPath, JSON.stringify(cfg));
+  const log = openSync(logPath, "a");
+  // Detached: it outlives `podnet up`; `podnet down` stops it by recorded PID.
+  const child = spawn(python(), ["-c", BINDER, cfgPath, process.execPath, supervisorMainPath()], {
+    detached: true,
+    stdio: ["ignore", log, log],
+  });
+  closeSync(log);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`cannot start the supervisor of node ${cfg.node}`);
+  // Recorded at once (the python stub's cmdline carries the same marker as the Node it becomes).
+  // Between fork and exec the child's cmdline is still ours: retry until it carries the marker.
+  let recorded = false;
+  const tryRecord = () => {
+    if (recorded) return;
+    const early = identify(pid, "supervisor", cfgPath, cfg.node);
+    if (early) {
+      recorded = true;
+      onSpawn?.(early);
+    }
+  };
+  tryRecord();
+  let exited: string | null = null;
+  child.on("exit", (code, sig) => (exited = `exited with ${sig ?? code}`));
+  child.unref();
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    tryRecord();
+    if (existsSync(readyPath)) {
+      const ready = JSON.parse(readFileSync(readyPath, "utf8")) as SupervisorReady;
+      const record = identify(pid, "supervisor", cfgPath, cfg.node);
+      if (!record) throw new Error(`supervisor of node ${cfg.node} (pid ${pid}) vanished`);
+      return { record, ready };
+    }
+    if (exited) break;
+    await new Promise((r) => setTimeout(r, 15));
+  }
+  let tail = "";
+  try {
+    tail = readFileSync(logPath, "utf8").split("\n").slice(-8).join("\n");
+  } catch {
+    /* no log */
+  }
+  throw new Error(`supervisor of node ${cfg.node} (pid ${pid}) did not start: ${exited ?? "timeout"}\n${tail}`);
+}

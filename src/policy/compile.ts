@@ -1,0 +1,220 @@
+// NetworkPolicy compiled into each node's dataplane.
+//
+// Choice (documented in the README): one nftables table `inet podnet-policy` per node,
+// whatever kube-proxy's mode. nftables base chains coexist with iptables(-nft) chains
+// on the same hooks, and a packet must be accepted by every base chain, so policy stays
+// independent of kube-proxy's rules. Pods are matched by IP, not by interface: bridged
+// flannel traffic reaches the inet forward hook through br_netfilter with the bridge as
+// its interface, and nft has no physdev match. The forward hook runs after kube-proxy's
+// DNAT (prerouting), so policy sees the backend pod, never the cluster IP.
+//
+//   chain forward (filter, hook forward, priority 0): established/related accept, then
+//     `ip saddr vmap @egress-pods` (local pods isolated for egress) and
+//     `ip daddr vmap @ingress-pods` (local pods isolated for ingress).
+//   chain input (hook input): egress of local pods towards the node itself.
+//   chain egress-<ns>/<pod>: one accept-by-`return` per rule (comment: policy + rule
+//     index), a final drop commented "isolated …".
+//   chain ingress-<ns>/<pod>: likewise; traffic from the pod's own node is allowed first.
+// Each rule's peers become an anonymous interval set of pod IPs and ipBlock ranges.
+
+import type { ClusterState, NodeState, PodState } from "../control/state.js";
+import type { NftChain, NftLayer, NftRule, NftSet } from "../ir/types.js";
+import { intToIp, parseCidr } from "../net/ipv4.js";
+import { indexPolicies, namedPort, peerMatches, policiesSelecting, selectable, type CPeer, type CPolicy, type CPort, type CRule, type PolicyIndex } from "./engine.js";
+import { PROTOCOLS, type Proto } from "./portset.js";
+
+export const POLICY_TABLE = "podnet-policy";
+
+const payload = (protocol: string, field: string) => ({ payload: { protocol, field } });
+
+function ipRangesOfPeer(ix: PolicyIndex, peer: CPeer): [number, number][] {
+  if (!peer.ipBlock) return [];
+  let ranges: [number, number][] = [[peer.ipBlock.cidr.first, peer.ipBlock.cidr.last]];
+  const cut = [...peer.ipBlock.except];
+  // Where ipBlocks must not match pods, the pod network is cut out as well.
+  if (!ix.ipBlockMatchesPods) cut.push(parseCidr(ix.state.config.networking.podSubnet, true));
+  for (const e of cut) {
+    const next: [number, number][] = [];
+    for (const [a, b] of ranges) {
+      if (e.last < a || e.first > b) next.push([a, b]);
+      else {
+        if (a < e.first) next.push([a, e.first - 1]);
+        if (b > e.last) next.push([e.last + 1, b]);
+      }
+    }
+    ranges = next;
+  }
+  return ranges;
+}
+
+function setElem([a, b]: [number, number]): unknown {
+  if (a === b) return intToIp(a);
+  return { range: [intToIp(a), intToIp(b)] };
+}
+
+interface Compiled {
+  policy: CPolicy;
+  rule: CRule;
+}
+
+/** Pods (non-hostNetwork, with an IP) a peer list matches, and ipBlock ranges. */
+function peerAddresses(ix: PolicyIndex, policyNs: string, peers: CPeer[], pods: PodState[]): { pods: PodState[]; ranges: [number, number][] } {
+  const matched: PodState[] = [];
+  const podPeers = peers.filter((p) => !p.ipBlock);
+  if (podPeers.length) {
+    for (const pod of pods) {
+      if (!pod.podIP || !selectable(pod)) continue;
+      if (podPeers.some((pe) => peerMatches(ix, pe, policyNs, { kind: "pod", pod }))) matched.push(pod);
+    }
+  }
+  const ranges: [number, number][] = [];
+  for (const pe of peers) ranges.push(...ipRangesOfPeer(ix, pe));
+  return { pods: matched, ranges };
+}
+
+/** Port rules for one protocol: set elements (ports / ranges) or null for "all ports". */
+function portsFor(ports: CPort[] | null, proto: Proto, dst: PodState | null): (number | { range: [number, number] })[] | null | "none" {
+  if (ports === null) return null;
+  const out: (number | { range: [number, number] })[] = [];
+  let all = false;
+  for (const p of ports) {
+    if (p.protocol !== proto) continue;
+    if (p.port === undefined) all = true;
+    else if (typeof p.port === "number") out.push(p.endPort !== undefined && p.endPort !== p.port ? { range: [p.port, p.endPort] } : p.port);
+    else if (dst) {
+      const n = namedPort(dst, p.port, proto);
+      if (n !== undefined) out.push(n);
+    }
+  }
+  if (all) return null;
+  return out.length ? out : "none";
+}
+
+function ruleExprs(addrField: "saddr" | "daddr", addrs: unknown[] | null, proto: Proto | null, ports: (number | { range: [number, number] })[] | null): unknown[] {
+  const e: unknown[] = [];
+  if (addrs !== null) e.push({ match: { op: "==", left: payload("ip", addrField), right: { set: addrs } } });
+  if (proto !== null) e.push({ match: { op: "==", left: { meta: { key: "l4proto" } }, right: proto.toLowerCase() } });
+  if (ports !== null) e.push({ match: { op: "==", left: payload("th", "dport"), right: { set: ports } } });
+  e.push({ return: null });
+  return e;
+}
+
+/** Rules of one direction chain for `pod`. For ingress the peers are sources and the
+ *  named ports resolve against `pod`; for egress the peers are destinations and named
+ *  ports resolve against each destination pod (grouped by the port they resolve to). */
+function directionRules(ix: PolicyIndex, pod: PodState, dir: "ingress" | "egress", compiled: Compiled[], allPods: PodState[]): NftRule[] {
+  const rules: NftRule[] = [];
+  const addrField = dir === "ingress" ? "saddr" : "daddr";
+  for (const { policy, rule } of compiled) {
+    const comment = `${policy.namespace}/${policy.name} ${dir} rule ${rule.index}`;
+    const peers = rule.peers === null ? null : peerAddresses(ix, policy.namespace, rule.peers, allPods);
+    const named = (rule.ports ?? []).some((p) => typeof p.port === "string");
+    // Egress rules with named ports resolve per destination pod: one rule per group.
+    type Group = { addrs: unknown[] | null; dst: PodState | null };
+    const groups: Group[] = [];
+    if (dir === "egress" && named) {
+      const targets = peers === null ? allPods.filter((p) => p.podIP && selectable(p)) : peers.pods;
+      const byPorts = new Map<string, { pods: PodState[] }>();
+      for (const t of targets) {
+        const key = PROTOCOLS.map((pr) => JSON.stringify(portsFor(rule.ports, pr, t))).join("|");
+        const g = byPorts.get(key) ?? { pods: [] };
+        g.pods.push(t);
+        byPorts.set(key, g);
+      }
+      for (const g of byPorts.values()) groups.push({ addrs: g.pods.map((p) => p.podIP!), dst: g.pods[0] });
+      if (peers && peers.ranges.length) groups.push({ addrs: peers.ranges.map(setElem), dst: null });
+    } else {
+      const addrs = peers === null ? null : [...peers.pods.map((p) => p.podIP!), ...peers.ranges.map(setElem)];
+      groups.push({ addrs, dst: dir === "ingress" ? pod : null });
+    }
+    for (const g of groups) {
+      if (g.addrs !== null && g.addrs.length === 0) continue; // peers match nothing
+      if (rule.ports === null) {
+        rules.push({ expr: ruleExprs(addrField, g.addrs, null, null), comment });
+        continue;
+      }
+      for (const proto of PROTOCOLS) {
+        const ports = portsFor(rule.ports, proto, g.dst);
+        if (ports === "none") continue;
+        rules.push({ expr: ruleExprs(addrField, g.addrs, proto, ports), comment });
+      }
+    }
+  }
+  return rules;
+}
+
+/** The policy layer of one node: undefined when no pod on it is isolated. */
+export function compileNodePolicy(ix: PolicyIndex, state: ClusterState, node: NodeState, podsOnNode: PodState[]): NftLayer | undefined {
+  const chains: Record<string, NftChain> = {};
+  const ingressMap: NftSet = { name: "ingress-pods", kind: "map", type: "ipv4_addr", map: "verdict", comment: "local pods isolated for ingress", elem: [] };
+  const egressMap: NftSet = { name: "egress-pods", kind: "map", type: "ipv4_addr", map: "verdict", comment: "local pods isolated for egress", elem: [] };
+  for (const pod of podsOnNode) {
+    if (!pod.podIP || !selectable(pod)) continue;
+    for (const dir of ["ingress", "egress"] as const) {
+      const pols = policiesSelecting(ix, pod, dir);
+      if (pols.length === 0) continue;
+      const compiled: Compiled[] = [];
+      for (const p of pols) for (const r of dir === "ingress" ? p.ingressRules : p.egressRules) compiled.push({ policy: p, rule: r });
+      const name = `${dir}-${pod.namespace}/${pod.name}`;
+      const rules: NftRule[] = [];
+      if (dir === "ingress") {
+        rules.push({ expr: [{ match: { op: "==", left: payload("ip", "saddr"), right: node.address } }, { return: null }], comment: "traffic from the pod's own node is allowed" });
+      }
+      rules.push(...directionRules(ix, pod, dir, compiled, state.pods));
+      rules.push({
+        expr: [{ drop: null }],
+        comment: `${pod.namespace}/${pod.name} is isolated for ${dir} by ${pols.map((p) => `${p.namespace}/${p.name}`).join(", ")} and no rule allowed it`,
+      });
+      chains[name] = { name, rules };
+      (dir === "ingress" ? ingressMap : egressMap).elem.push({ key: pod.podIP, value: { jump: { target: name } } });
+    }
+  }
+  if (Object.keys(chains).length === 0) return undefined;
+  const est = { match: { op: "in", left: { ct: { key: "state" } }, right: ["established", "related"] } };
+  chains.forward = {
+    name: "forward",
+    type: "filter",
+    hook: "forward",
+    prio: 0,
+    policy: "accept",
+    rules: [
+      { expr: [est, { accept: null }], comment: "replies of allowed connections (policies are stateful)" },
+      ...(egressMap.elem.length ? [{ expr: [{ vmap: { key: payload("ip", "saddr"), data: "@egress-pods" } }] }] : []),
+      ...(ingressMap.elem.length ? [{ expr: [{ vmap: { key: payload("ip", "daddr"), data: "@ingress-pods" } }] }] : []),
+    ],
+  };
+  chains.input = {
+    name: "input",
+    type: "filter",
+    hook: "input",
+    prio: 0,
+    policy: "accept",
+    rules: [
+      { expr: [est, { accept: null }] },
+      ...(egressMap.elem.length ? [{ expr: [{ vmap: { key: payload("ip", "saddr"), data: "@egress-pods" } }] }] : []),
+    ],
+  };
+  const sets: Record<string, NftSet> = {};
+  if (ingressMap.elem.length) sets[ingressMap.name] = ingressMap;
+  if (egressMap.elem.length) sets[egressMap.name] = egressMap;
+  return { owner: "podnet-policy", tables: [{ family: "inet", name: POLICY_TABLE, comment: "NetworkPolicy, compiled by podnet", chains, sets }] };
+}
+
+/** Policy layers for every node (shared index built once). */
+export function compilePolicies(state: ClusterState): Map<string, NftLayer> {
+  const ix = indexPolicies(state);
+  const out = new Map<string, NftLayer>();
+  if (ix.policies.length === 0) return out;
+  const byNode = new Map<string, PodState[]>();
+  for (const p of state.pods) {
+    if (!p.nodeName) continue;
+    const l = byNode.get(p.nodeName) ?? [];
+    l.push(p);
+    byNode.set(p.nodeName, l);
+  }
+  for (const n of state.nodes) {
+    const layer = compileNodePolicy(ix, state, n, byNode.get(n.name) ?? []);
+    if (layer) out.set(n.name, layer);
+  }
+  return out;
+}

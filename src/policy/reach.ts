@@ -1,0 +1,291 @@
+// Workload-level reachability, built on equivalence classes: pods that agree on
+// everything a policy can look at (namespace, labels, named container ports, and
+// which ipBlock ranges hold their IP) are evaluated once. The outside world is cut
+// at every ipBlock boundary into elementary ranges, each evaluated once, and adjacent
+// ranges with the same result are merged for display.
+
+import type { ClusterState, PodState } from "../control/state.js";
+import { intToIp, ipToInt, parseCidr } from "../net/ipv4.js";
+import { directionVerdict, indexPolicies, policiesSelecting, selectable, type CPolicy, type DirectionVerdict, type Party, type PolicyIndex } from "./engine.js";
+import { matchSelector } from "./selector.js";
+import { allSet, equal, formatConns, intersect, isEmpty, union, emptySet, type ConnSet } from "./portset.js";
+import type { LabelSelector } from "../spec/types.js";
+
+export interface ReachLine {
+  src: string;
+  dst: string;
+  conns: ConnSet;
+  text: string; // formatted connections
+  explain?: string[];
+}
+
+export interface ReachOptions {
+  namespace?: string;
+  from?: LabelSelector;
+  to?: LabelSelector;
+  explain?: boolean;
+  /** Include pairs with no connection (only meaningful with explain). */
+  includeDenied?: boolean;
+}
+
+interface PodClass {
+  id: number;
+  rep: Party; // a representative pod (or the range start for external classes)
+  workloads: Set<string>;
+  /** Policies selecting the class, per direction (computed once). */
+  egress: CPolicy[];
+  ingress: CPolicy[];
+}
+
+function workloadName(p: PodState): string {
+  return `${p.workload.namespace}/${p.workload.name}[${p.workload.kind}]`;
+}
+
+/** Sorted, distinct boundaries of every ipBlock (cidr and except) in the cluster's policies. */
+function ipBreakpoints(ix: PolicyIndex): number[] {
+  const pts = new Set<number>([0]);
+  for (const p of ix.policies) {
+    for (const r of [...p.ingressRules, ...p.egressRules]) {
+      for (const pe of r.peers ?? []) {
+        if (!pe.ipBlock) continue;
+        for (const c of [pe.ipBlock.cidr, ...pe.ipBlock.except]) {
+          pts.add(c.first);
+          if (c.last < 0xffffffff) pts.add(c.last + 1);
+        }
+      }
+    }
+  }
+  return [...pts].sort((a, b) => a - b);
+}
+
+function intervalOf(bps: number[], ip: number): number {
+  let lo = 0;
+  let hi = bps.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (bps[mid] <= ip) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function podClassKey(ix: PolicyIndex, bps: number[], pod: PodState): string {
+  const ipPart = pod.podIP && (ix.ipBlockMatchesPods || !selectable(pod)) ? intervalOf(bps, ipToInt(pod.podIP)) : -1;
+  if (!selectable(pod)) return `host|${ipPart}`;
+  const labels = Object.keys(pod.labels)
+    .sort()
+    .map((k) => `${k}=${pod.labels[k]}`)
+    .join(",");
+  const named: string[] = [];
+  for (const c of pod.spec.containers) for (const cp of c.ports ?? []) if (cp.name) named.push(`${cp.name}/${cp.protocol ?? "TCP"}/${cp.containerPort}`);
+  named.sort();
+  return `${pod.namespace}|${labels}|${named.join(",")}|${ipPart}`;
+}
+
+export interface ReachResult {
+  lines: ReachLine[];
+  classes: number;
+  externalRanges: number;
+}
+
+export function computeReach(state: ClusterState, opts: ReachOptions = {}): ReachResult {
+  const ix = indexPolicies(state);
+  const bps = ipBreakpoints(ix);
+  const classes = new Map<string, PodClass>();
+  const wlClasses = new Map<string, Set<PodClass>>();
+  const wlNs = new Map<string, string>();
+  const wlPods = new Map<string, PodState>();
+  for (const pod of state.pods) {
+    if (!pod.podIP || pod.terminating) continue;
+    const key = podClassKey(ix, bps, pod);
+    let c = classes.get(key);
+    if (!c) {
+      c = { id: classes.size, rep: { kind: "pod", pod }, workloads: new Set(), egress: policiesSelecting(ix, pod, "egress"), ingress: policiesSelecting(ix, pod, "ingress") };
+      classes.set(key, c);
+    }
+    const w = workloadName(pod);
+    c.workloads.add(w);
+    if (!wlClasses.has(w)) wlClasses.set(w, new Set());
+    wlClasses.get(w)!.add(c);
+    wlNs.set(w, pod.namespace);
+    if (!wlPods.has(w)) wlPods.set(w, pod);
+  }
+
+  // External ranges: elementary intervals outside the pod network.
+  const pod = parseCidr(state.config.networking.podSubnet, true);
+  const ext: { first: number; last: number; party: Party }[] = [];
+  for (let i = 0; i < bps.length; i++) {
+    const first = bps[i];
+    const last = i + 1 < bps.length ? bps[i + 1] - 1 : 0xffffffff;
+    // cut out the pod subnet
+    const pieces: [number, number][] = [];
+    if (last < pod.first || first > pod.last) pieces.push([first, last]);
+    else {
+      if (first < pod.first) pieces.push([first, pod.first - 1]);
+      if (last > pod.last) pieces.push([pod.last + 1, last]);
+    }
+    for (const [a, b] of pieces) ext.push({ first: a, last: b, party: { kind: "ip", ip: a } });
+  }
+
+  const wlSelected = (w: string, sel: LabelSelector | undefined): boolean => !sel || matchSelector(sel, wlPods.get(w)!.labels);
+  const inNs = (w: string) => !opts.namespace || wlNs.get(w) === opts.namespace;
+
+  const ALL = allSet();
+  const OPEN = (direction: "ingress" | "egress"): DirectionVerdict => ({ direction, isolated: false, selecting: [], allowed: ALL, hits: [] });
+  // Memoised class-pair verdicts.
+  const egressMemo = new Map<string, DirectionVerdict>();
+  const ingressMemo = new Map<string, DirectionVerdict>();
+  const classConn = (a: PodClass, b: PodClass): { conns: ConnSet; e: DirectionVerdict; i: DirectionVerdict } => {
+    // Neither side isolated: everything, without evaluating anything.
+    if (a.egress.length === 0 && b.ingress.length === 0) return { conns: ALL, e: OPEN("egress"), i: OPEN("ingress") };
+    const k = `${a.id}>${b.id}`;
+    let e = egressMemo.get(k);
+    if (!e) egressMemo.set(k, (e = directionVerdict(ix, "egress", a.rep, b.rep, a.egress)));
+    let i = ingressMemo.get(k);
+    if (!i) ingressMemo.set(k, (i = directionVerdict(ix, "ingress", b.rep, a.rep, b.ingress)));
+    return { conns: intersect(e.allowed, i.allowed), e, i };
+  };
+
+  const lines: ReachLine[] = [];
+  const workloads = [...wlClasses.keys()].sort();
+  for (const ws of workloads) {
+    for (const wd of workloads) {
+      if (ws === wd) continue;
+      if (!(inNs(ws) || inNs(wd))) continue;
+      if (!wlSelected(ws, opts.from) || !wlSelected(wd, opts.to)) continue;
+      let conns = emptySet();
+      const verdicts: { e: DirectionVerdict; i: DirectionVerdict }[] = [];
+      for (const a of wlClasses.get(ws)!) {
+        for (const b of wlClasses.get(wd)!) {
+          const r = classConn(a, b);
+          conns = union(conns, r.conns);
+          verdicts.push(r);
+        }
+      }
+      if (isEmpty(conns) && !opts.includeDenied) continue;
+      const line: ReachLine = { src: ws, dst: wd, conns, text: formatConns(conns) };
+      if (opts.explain) line.explain = explainPair(verdicts[0].e, verdicts[0].i, ws, wd);
+      lines.push(line);
+    }
+  }
+
+  // Workloads ↔ outside ranges, merged over adjacent ranges with equal results.
+  for (const w of workloads) {
+    if (!inNs(w)) continue;
+    const rep = [...wlClasses.get(w)!][0].rep;
+    for (const dir of ["egress", "ingress"] as const) {
+      if (dir === "egress" && !wlSelected(w, opts.from)) continue;
+      if (dir === "ingress" && !wlSelected(w, opts.to)) continue;
+      if (dir === "egress" && opts.to) continue; // selectors name pods; outside has none
+      if (dir === "ingress" && opts.from) continue;
+      let run: { first: number; last: number; conns: ConnSet; v: DirectionVerdict } | null = null;
+      const flush = () => {
+        if (!run) return;
+        if (!isEmpty(run.conns) || opts.includeDenied) {
+          const name = `${intToIp(run.first)}-${intToIp(run.last)}[External]`;
+          const line: ReachLine = dir === "egress"
+            ? { src: w, dst: name, conns: run.conns, text: formatConns(run.conns) }
+            : { src: name, dst: w, conns: run.conns, text: formatConns(run.conns) };
+          if (opts.explain) line.explain = [explainVerdict(run.v, w)];
+          lines.push(line);
+        }
+        run = null;
+      };
+      for (const e of ext) {
+        const cls = [...wlClasses.get(w)!][0];
+        const v = directionVerdict(ix, dir, rep, e.party, dir === "egress" ? cls.egress : cls.ingress);
+        const conns = v.allowed;
+        if (run && run.last + 1 === e.first && equal(run.conns, conns)) run.last = e.last;
+        else {
+          flush();
+          run = { first: e.first, last: e.last, conns, v };
+        }
+      }
+      flush();
+    }
+  }
+
+  lines.sort((a, b) => (a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));
+  return { lines, classes: classes.size, externalRanges: ext.length };
+}
+
+function explainVerdict(v: DirectionVerdict, who: string): string {
+  const side = v.direction === "egress" ? `egress of ${who}` : `ingress of ${who}`;
+  if (!v.isolated) return `${side}: not isolated (no policy selects it for ${v.direction === "egress" ? "Egress" : "Ingress"}): all allowed`;
+  if (v.hits.length === 0) return `${side}: isolated by ${v.selecting.join(", ")}; no rule matches the peer: denied`;
+  return `${side}: isolated by ${v.selecting.join(", ")}; allowed by ${v.hits.map((h) => `${h.policy} ${v.direction} rule ${h.rule} (${formatConns(h.conns)})`).join("; ")}`;
+}
+
+function explainPair(e: DirectionVerdict, i: DirectionVerdict, src: string, dst: string): string[] {
+  return [explainVerdict(e, src), explainVerdict(i, dst)];
+}
+
+// ---------------------------------------------------------------------------
+// Output formats
+
+export function renderReach(lines: ReachLine[], format: "txt" | "json" | "csv" | "md" | "dot"): string {
+  switch (format) {
+    case "txt":
+      return lines.map((l) => `${l.src} => ${l.dst} : ${l.text}` + (l.explain ? "\n" + l.explain.map((e) => `    ${e}`).join("\n") : "")).join("\n") + (lines.length ? "\n" : "");
+    case "json":
+      return JSON.stringify(lines.map((l) => ({ src: l.src, dst: l.dst, conn: l.text, ...(l.explain ? { explanation: l.explain } : {}) })), null, 2) + "\n";
+    case "csv":
+      return ["src,dst,conn", ...lines.map((l) => [l.src, l.dst, l.text].map(csvCell).join(","))].join("\n") + "\n";
+    case "md":
+      return ["| src | dst | conn |", "|-----|-----|------|", ...lines.map((l) => `| ${mdCell(l.src)} | ${mdCell(l.dst)} | ${mdCell(l.text)} |`)].join("\n") + "\n";
+    case "dot": {
+      const nodes = new Set<string>();
+      for (const l of lines) nodes.add(l.src), nodes.add(l.dst);
+      const q = (s: string) => JSON.stringify(s);
+      const out = ["digraph {"];
+      for (const n of [...nodes].sort()) out.push(`\t${q(n)} [label=${q(n)} color=${n.endsWith("[External]") ? "red2" : "blue"} fontcolor=${n.endsWith("[External]") ? "red2" : "blue"}]`);
+      for (const l of lines) out.push(`\t${q(l.src)} -> ${q(l.dst)} [label=${q(l.text)} color="gold2" fontcolor="darkgreen"]`);
+      out.push("}");
+      return out.join("\n") + "\n";
+    }
+  }
+}
+
+function csvCell(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+function mdCell(s: string): string {
+  return s.replace(/\|/g, "\\|");
+}
+
+export interface ReachDiffLine {
+  change: "added" | "removed" | "changed";
+  src: string;
+  dst: string;
+  before?: string;
+  after?: string;
+}
+
+/** What changes between two reach results: connections added, removed or changed. */
+export function diffReach(before: ReachLine[], after: ReachLine[]): ReachDiffLine[] {
+  const key = (l: ReachLine) => `${l.src}\u0000${l.dst}`;
+  const a = new Map(before.map((l) => [key(l), l]));
+  const b = new Map(after.map((l) => [key(l), l]));
+  const out: ReachDiffLine[] = [];
+  for (const [k, l] of b) {
+    const o = a.get(k);
+    if (!o) out.push({ change: "added", src: l.src, dst: l.dst, after: l.text });
+    else if (!equal(o.conns, l.conns)) out.push({ change: "changed", src: l.src, dst: l.dst, before: o.text, after: l.text });
+  }
+  for (const [k, l] of a) if (!b.has(k)) out.push({ change: "removed", src: l.src, dst: l.dst, before: l.text });
+  out.sort((x, y) => (x.src + x.dst < y.src + y.dst ? -1 : x.src + x.dst > y.src + y.dst ? 1 : 0));
+  return out;
+}
+
+export function renderDiff(d: ReachDiffLine[]): string {
+  if (d.length === 0) return "no changes\n";
+  return d
+    .map((l) =>
+      l.change === "changed"
+        ? `changed: ${l.src} => ${l.dst} : ${l.before} -> ${l.after}`
+        : l.change === "added"
+          ? `added:   ${l.src} => ${l.dst} : ${l.after}`
+          : `removed: ${l.src} => ${l.dst} : ${l.before}`,
+    )
+    .join("\n") + "\n";
+}

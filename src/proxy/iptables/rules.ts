@@ -1,0 +1,59 @@
+// Small builders for IptRule values. Constant options are shared objects (never mutate
+// a rule's opts): at 100k+ rules this keeps the shared layer compact.
+
+import type { IptChain, IptLayer, IptOpt, IptRule, IptTableName } from "../../ir/types.js";
+
+export const o = (opt: string, ...args: string[]): IptOpt => ({ opt, args });
+export const not = (opt: string, ...args: string[]): IptOpt => ({ opt, args, neg: true });
+
+export const M_COMMENT = Object.freeze(o("-m", "comment")) as IptOpt;
+export const M_STATISTIC = Object.freeze(o("-m", "statistic")) as IptOpt;
+export const MODE_RANDOM = Object.freeze(o("--mode", "random")) as IptOpt;
+export const M_RECENT = Object.freeze(o("-m", "recent")) as IptOpt;
+export const M_ADDRTYPE = Object.freeze(o("-m", "addrtype")) as IptOpt;
+export const M_CONNTRACK = Object.freeze(o("-m", "conntrack")) as IptOpt;
+export const M_MARK = Object.freeze(o("-m", "mark")) as IptOpt;
+export const DST_LOCAL = Object.freeze(o("--dst-type", "LOCAL")) as IptOpt;
+export const SRC_LOCAL = Object.freeze(o("--src-type", "LOCAL")) as IptOpt;
+
+const protoOpts = new Map<string, [IptOpt, IptOpt]>();
+/** `-m tcp -p tcp` (kube-proxy's order). */
+export function proto(p: string): [IptOpt, IptOpt] {
+  let v = protoOpts.get(p);
+  if (!v) {
+    v = [Object.freeze(o("-m", p)) as IptOpt, Object.freeze(o("-p", p)) as IptOpt];
+    protoOpts.set(p, v);
+  }
+  return v;
+}
+
+export function comment(text: string): IptOpt[] {
+  return [M_COMMENT, o("--comment", text)];
+}
+
+export function rule(opts: IptOpt[], target?: string, targetOpts?: IptOpt[]): IptRule {
+  const r: IptRule = { opts };
+  if (target !== undefined) r.target = target;
+  if (targetOpts && targetOpts.length) r.targetOpts = targetOpts;
+  return r;
+}
+
+/** A layer under construction. */
+export class LayerBuilder {
+  readonly layer: IptLayer;
+  constructor(owner: string) {
+    this.layer = { owner, tables: {} };
+  }
+  chain(table: IptTableName, name: string): IptChain {
+    const t = (this.layer.tables[table] ??= {});
+    let c = t[name];
+    if (!c) {
+      c = { name, rules: [] };
+      t[name] = c;
+    }
+    return c;
+  }
+  add(table: IptTableName, chain: string, r: IptRule): void {
+    this.chain(table, chain).rules.push(r);
+  }
+}

@@ -1,0 +1,202 @@
+// What every kube-proxy mode sees of the cluster: service ports (pkg/proxy/serviceport.go)
+// with their endpoints (pkg/proxy/endpointslicecache.go), and the endpoint selection of
+// pkg/proxy/topology.go CategorizeEndpoints (topology hints are not modelled).
+// Everything here is node-independent except `localEndpoints`, computed per node.
+
+import type { ClusterState, EndpointSliceState, ServicePortState, ServiceState } from "../control/state.js";
+
+export interface ProxyEndpoint {
+  ip: string;
+  port: number;
+  /** "ip:port": kube-proxy's Endpoint.String(), also the sort key. */
+  str: string;
+  nodeName: string | undefined;
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+}
+
+export interface ProxyServicePort {
+  svc: ServiceState;
+  port: ServicePortState;
+  /** ServicePortName.String(): "ns/name" or "ns/name:portName". */
+  name: string;
+  /** Lower-case protocol: tcp, udp, sctp. */
+  protocol: string;
+  clusterIP: string;
+  externalIPs: string[];
+  lbIPs: string[];
+  nodePort: number;
+  healthCheckNodePort: number;
+  sourceRanges: string[];
+  affinity: boolean;
+  affinityTimeout: number;
+  /** All endpoints of this port, sorted by "ip:port" (string order, as kube-proxy sorts). */
+  endpoints: ProxyEndpoint[];
+  internalLocal: boolean;
+  externalLocal: boolean;
+  externallyAccessible: boolean;
+  usesClusterEndpoints: boolean;
+  usesLocalEndpoints: boolean;
+  /** Cluster-policy endpoints: ready ones, or serving+terminating ones when none is ready. */
+  clusterEndpoints: ProxyEndpoint[];
+  /** The service has usable endpoints somewhere in the cluster. */
+  hasEndpoints: boolean;
+}
+
+const isV4 = (ip: string) => /^\d+\.\d+\.\d+\.\d+$/.test(ip);
+
+function sliceKey(ns: string, name: string): string {
+  return ns + "/" + name;
+}
+
+/** Endpoint slices indexed by "ns/service". */
+export function indexSlices(state: ClusterState): Map<string, EndpointSliceState[]> {
+  const m = new Map<string, EndpointSliceState[]>();
+  for (const s of state.endpointSlices) {
+    if (s.addressType !== "IPv4") continue;
+    const k = sliceKey(s.namespace, s.serviceName);
+    const l = m.get(k);
+    if (l) l.push(s);
+    else m.set(k, [s]);
+  }
+  return m;
+}
+
+/** kube-proxy's ShouldSkipService: no cluster IP (headless, ExternalName) or not IPv4. */
+export function skipService(svc: ServiceState): boolean {
+  return svc.type === "ExternalName" || !svc.clusterIP || svc.clusterIP === "None" || !isV4(svc.clusterIP);
+}
+
+function endpointsFor(slices: EndpointSliceState[] | undefined, port: ServicePortState): ProxyEndpoint[] {
+  if (!slices) return [];
+  const want = port.name ?? "";
+  const seen = new Map<string, ProxyEndpoint>();
+  for (const sl of slices) {
+    for (const sp of sl.ports) {
+      if ((sp.name ?? "") !== want || sp.protocol !== port.protocol || !sp.port) continue;
+      for (const e of sl.endpoints) {
+        // kube-proxy uses only the first address of an endpoint.
+        const ip = e.addresses[0];
+        if (!ip || !isV4(ip)) continue;
+        const str = ip + ":" + sp.port;
+        const c = e.conditions ?? {};
+        const ready = c.ready === undefined || c.ready === null ? true : !!c.ready;
+        const serving = c.serving === undefined || c.serving === null ? ready : !!c.serving;
+        const terminating = !!c.terminating;
+        if (!seen.has(str)) seen.set(str, { ip, port: sp.port, str, nodeName: e.nodeName, ready, serving, terminating });
+      }
+    }
+  }
+  const out = [...seen.values()];
+  out.sort((a, b) => (a.str < b.str ? -1 : a.str > b.str ? 1 : 0));
+  return out;
+}
+
+/** Every IPv4 service port kube-proxy programs, in state order (kube-proxy's order is a Go map's). */
+export function servicePorts(state: ClusterState): ProxyServicePort[] {
+  const slices = indexSlices(state);
+  const out: ProxyServicePort[] = [];
+  for (const svc of state.services) {
+    if (skipService(svc)) continue;
+    const sl = slices.get(sliceKey(svc.namespace, svc.name));
+    for (const port of svc.ports) {
+      const base = svc.namespace + "/" + svc.name;
+      const name = port.name ? base + ":" + port.name : base;
+      const externalIPs = svc.externalIPs.filter(isV4);
+      const lbIPs = svc.type === "LoadBalancer" ? svc.loadBalancerIPs.filter(isV4) : [];
+      const nodePort = (svc.type === "NodePort" || svc.type === "LoadBalancer") && port.nodePort ? port.nodePort : 0;
+      const externallyAccessible = nodePort !== 0 || lbIPs.length > 0 || externalIPs.length > 0;
+      // apiservice.ExternalPolicyLocal: only NodePort/LoadBalancer Services have an eTP.
+      const externalLocal =
+        externallyAccessible && svc.externalTrafficPolicy === "Local" && (svc.type === "NodePort" || svc.type === "LoadBalancer");
+      const internalLocal = svc.internalTrafficPolicy === "Local";
+      // serviceport.go: !iLocal || (externallyAccessible && !eLocal). With eTP=Local the
+      // EXT chain's short-circuit rules still jump to the Cluster chain, so podnet also
+      // keeps it for iTP=Local + eTP=Local (else the ruleset would not load).
+      const usesClusterEndpoints = !internalLocal || externallyAccessible;
+      const usesLocalEndpoints = internalLocal || (externallyAccessible && externalLocal);
+      const endpoints = endpointsFor(sl, port);
+      let clusterEndpoints: ProxyEndpoint[] = [];
+      let hasEndpoints = false;
+      if (usesClusterEndpoints) {
+        clusterEndpoints = endpoints.filter((e) => e.ready);
+        if (clusterEndpoints.length === 0) clusterEndpoints = endpoints.filter((e) => e.serving && e.terminating);
+        hasEndpoints = clusterEndpoints.length > 0;
+      }
+      if (usesLocalEndpoints && !hasEndpoints) hasEndpoints = endpoints.some((e) => e.ready || (e.serving && e.terminating));
+      out.push({
+        svc,
+        port,
+        name,
+        protocol: port.protocol.toLowerCase(),
+        clusterIP: svc.clusterIP!,
+        externalIPs,
+        lbIPs,
+        nodePort,
+        healthCheckNodePort: externalLocal && svc.type === "LoadBalancer" ? svc.healthCheckNodePort ?? 0 : 0,
+        sourceRanges: svc.loadBalancerSourceRanges,
+        affinity: svc.sessionAffinity === "ClientIP",
+        affinityTimeout: svc.sessionAffinityTimeout || 10800,
+        endpoints,
+        internalLocal,
+        externalLocal,
+        externallyAccessible,
+        usesClusterEndpoints,
+        usesLocalEndpoints,
+        clusterEndpoints,
+        hasEndpoints,
+      });
+    }
+  }
+  return out;
+}
+
+/** The node's endpoints for Local traffic policy: local ready ones, else local serving+terminating ones. */
+export function localEndpoints(sp: ProxyServicePort, node: string): { eps: ProxyEndpoint[]; servingTerminating: boolean } {
+  let ready: ProxyEndpoint[] | null = null;
+  let st: ProxyEndpoint[] | null = null;
+  for (const e of sp.endpoints) {
+    if (e.nodeName !== node) continue;
+    if (e.ready) (ready ??= []).push(e);
+    else if (e.serving && e.terminating) (st ??= []).push(e);
+  }
+  if (ready) return { eps: ready, servingTerminating: false };
+  if (st) return { eps: st, servingTerminating: true };
+  return { eps: [], servingTerminating: false };
+}
+
+/** Endpoints the node may reach (chains to create): CategorizeEndpoints' allReachableEndpoints. */
+export function reachableEndpoints(sp: ProxyServicePort, local: { eps: ProxyEndpoint[]; servingTerminating: boolean }): ProxyEndpoint[] {
+  if (!sp.usesLocalEndpoints) return sp.clusterEndpoints;
+  if (!sp.usesClusterEndpoints) return local.eps;
+  if (!local.servingTerminating) return sp.clusterEndpoints;
+  // kube-proxy merges through a Go map (random order); sorted here for determinism.
+  const m = new Map<string, ProxyEndpoint>();
+  for (const e of sp.clusterEndpoints) m.set(e.str, e);
+  for (const e of local.eps) m.set(e.str, e);
+  return [...m.values()].sort((a, b) => (a.str < b.str ? -1 : a.str > b.str ? 1 : 0));
+}
+
+/** Total endpoints over all service ports: kube-proxy's large-cluster threshold input. */
+export function totalEndpoints(sps: ProxyServicePort[]): number {
+  let n = 0;
+  for (const sp of sps) n += sp.endpoints.length;
+  return n;
+}
+
+/** The pod network (the local-traffic detector's cluster CIDR). */
+export function clusterCIDR(state: ClusterState): string {
+  return state.config.networking.podSubnet;
+}
+
+/** Does IPv4 `cidr` contain `ip`? */
+export function cidrContains(cidr: string, ip: string): boolean {
+  const [a, l] = cidr.split("/");
+  const len = l === undefined ? 32 : Number(l);
+  const toN = (s: string) => s.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+  if (!isV4(a) || !isV4(ip)) return false;
+  if (len === 0) return true;
+  const mask = len >= 32 ? 0xffffffff : (~0 << (32 - len)) >>> 0;
+  return ((toN(a) & mask) >>> 0) === ((toN(ip) & mask) >>> 0);
+}

@@ -1,0 +1,679 @@
+// The packet walk: one path through the namespaces of the IR for one combination of
+// random choices. traceFlow (flow.ts) enumerates the combinations.
+//
+// Per namespace, the kernel's order:
+//   locally generated: route → OUTPUT (raw, conntrack, mangle, nat, filter) → reroute
+//                      → POSTROUTING (mangle, nat) → neighbour → device
+//   received:          [bridge: FDB, br_netfilter hooks] → PREROUTING (raw, conntrack,
+//                      mangle, nat) → route → INPUT → socket | FORWARD → POSTROUTING → device
+
+import type { Link, NetNs, Route } from "../ir/types.js";
+import { addrOf, intToIp, ipToInt, parseCidr, inCidr } from "./ip.js";
+import type { NatRequest, NfEnv, CtState } from "./nfenv.js";
+import { runHook, type Hook } from "./netfilter.js";
+import { clonePkt, viewOf, type Pkt } from "./packet.js";
+import { fibLookup, isLocalAddr, type CRoute, type NsInfo, type Topology } from "./topology.js";
+import type { Disposition, DropReason, Hop, Step, StepAction, StepObject, TracePath } from "./trace.js";
+
+export interface Chooser {
+  choose(options: { p: number; label: string }[], what: string): number;
+}
+
+interface Tuple {
+  src: number;
+  sport: number;
+  dst: number;
+  dport: number;
+}
+interface CtEntry {
+  proto: string;
+  orig: Tuple;
+  reply: Tuple;
+  dnat: boolean;
+  snat: boolean;
+  mark: number;
+  confirmed: boolean;
+}
+type CtTable = Map<string, { e: CtEntry; dir: "orig" | "reply" }>;
+
+const tkey = (proto: string, t: Tuple) => `${proto} ${t.src}:${t.sport}>${t.dst}:${t.dport}`;
+
+export interface WalkOptions {
+  verbose?: boolean;
+  /** Initial affinity memory ("recent" lists / nft affinity sets): name → source IPs. */
+  affinity?: Record<string, string[]>;
+}
+
+const MAX_HOPS = 64;
+
+export class Walk {
+  hops: Hop[] = [];
+  cur: Hop | null = null;
+  probability = 1;
+  choices: string[] = [];
+  disposition: Disposition | null = null;
+  ct = new Map<string, CtTable>();
+  recent = new Map<string, Set<number>>();
+  client: { ns: NetNs; ip: number; port: number; proto: string } | null = null;
+  private nHops = 0;
+
+  constructor(
+    readonly topo: Topology,
+    readonly chooser: Chooser,
+    readonly opts: WalkOptions = {},
+  ) {
+    for (const [name, ips] of Object.entries(opts.affinity ?? {})) this.recent.set(name, new Set(ips.map(ipToInt)));
+  }
+
+  // --- output ---------------------------------------------------------------
+
+  private hop(ns: NetNs): Hop {
+    if (this.cur && this.cur.ns === ns.id) return this.cur;
+    this.nHops++;
+    this.cur = { ns: ns.id, steps: [] };
+    this.hops.push(this.cur);
+    return this.cur;
+  }
+
+  private step(action: StepAction, detail: string, pkt: Pkt, object?: StepObject): void {
+    const s: Step = { action, detail, packet: viewOf(pkt) };
+    if (object) s.object = object;
+    this.cur!.steps.push(s);
+  }
+
+  private end(d: Disposition, pkt: Pkt, action: StepAction = "DROPPED"): void {
+    if (this.disposition) return;
+    this.step(action, d.detail, pkt, d.object);
+    d.ns = this.cur?.ns;
+    this.disposition = d;
+  }
+
+  private drop(reason: DropReason, detail: string, pkt: Pkt, object?: StepObject): void {
+    this.end({ verdict: "DROPPED", reason, detail, ...(object ? { object } : {}) }, pkt);
+  }
+
+  /** The forward path's result, detached for the next walk (reply). */
+  takePath(): TracePath {
+    const p: TracePath = {
+      probability: this.probability,
+      choices: this.choices,
+      hops: this.hops,
+      disposition: this.disposition ?? { verdict: "DROPPED", reason: "UNSUPPORTED", detail: "the walk ended without a verdict" },
+    };
+    this.hops = [];
+    this.cur = null;
+    this.disposition = null;
+    this.nHops = 0;
+    this.probability = 1;
+    this.choices = [];
+    return p;
+  }
+
+  private choose(options: { p: number; label: string }[], what: string): number {
+    const k = this.chooser.choose(options, what);
+    this.probability *= options[k].p;
+    if (options.length > 1 && !options[k].label.startsWith("not ")) this.choices.push(`${what}: ${options[k].label}`);
+    return k;
+  }
+
+  // --- conntrack and netfilter -----------------------------------------------
+
+  private tracked(ns: NetNs): boolean {
+    const nf = ns.netfilter;
+    return !!nf && (nf.iptables.length > 0 || nf.nftables.length > 0);
+  }
+
+  private ctLookup(ns: NetNs, pkt: Pkt): { e: CtEntry; dir: "orig" | "reply" } | null {
+    const t = this.ct.get(ns.id);
+    if (!t) return null;
+    return t.get(tkey(pkt.proto, { src: pkt.src, sport: pkt.sport, dst: pkt.dst, dport: pkt.dport })) ?? null;
+  }
+
+  private ctConfirm(ns: NetNs, e: CtEntry): void {
+    if (e.confirmed) return;
+    e.confirmed = true;
+    let t = this.ct.get(ns.id);
+    if (!t) this.ct.set(ns.id, (t = new Map()));
+    t.set(tkey(e.proto, e.orig), { e, dir: "orig" });
+    t.set(tkey(e.proto, e.reply), { e, dir: "reply" });
+  }
+
+  private env(ns: NetNs, inf: NsInfo, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: { inIf?: string; outIf?: string; physIn?: string; physOut?: string; bridged?: boolean }): NfEnv {
+    const w = this;
+    const e = st.e;
+    return {
+      pkt,
+      inIf: io.inIf,
+      outIf: io.outIf,
+      physIn: io.physIn,
+      physOut: io.physOut,
+      bridged: !!io.bridged,
+      ctState: st.state,
+      ctDnat: !!e?.dnat,
+      ctSnat: !!e?.snat,
+      get ctMark() {
+        return e?.mark ?? 0;
+      },
+      set ctMark(v: number) {
+        if (e) e.mark = v;
+      },
+      isReplyPacket: st.reply,
+      isLocal: (ip) => isLocalAddr(inf, ip),
+      isBroadcast: (ip) => inf.broadcast.has(ip),
+      choose: (o, what) => w.choose(o, what),
+      noteChoice: (label) => void w.choices.push(label),
+      recentHas: (name, key) => w.recent.get(name)?.has(key) ?? false,
+      recentSet: (name, key) => {
+        let s = w.recent.get(name);
+        if (!s) w.recent.set(name, (s = new Set()));
+        s.add(key);
+      },
+      recentRemove: (name, key) => void w.recent.get(name)?.delete(key),
+      nat: (req: NatRequest) => w.applyNat(ns, inf, pkt, e, req, io.outIf),
+      notrack: false,
+      verbose: !!this.opts.verbose,
+      view: () => viewOf(pkt),
+    };
+  }
+
+  private applyNat(_ns: NetNs, inf: NsInfo, pkt: Pkt, e: CtEntry | null, req: NatRequest, outIf?: string): string {
+    const before = `${intToIp(req.kind === "dnat" ? pkt.dst : pkt.src)}:${req.kind === "dnat" ? pkt.dport : pkt.sport}`;
+    if (req.kind === "dnat") {
+      if (req.addr !== undefined) pkt.dst = req.addr;
+      if (req.port !== undefined) pkt.dport = req.port;
+      if (e) {
+        e.dnat = true;
+        e.reply.src = pkt.dst;
+        e.reply.sport = pkt.dport;
+      }
+      return `${before} → ${intToIp(pkt.dst)}:${pkt.dport}`;
+    }
+    let addr = req.addr;
+    if (req.kind === "masquerade") addr = this.ifAddr(inf, outIf, pkt.dst);
+    if (addr === undefined) return `${before} (no address on ${outIf})`;
+    pkt.src = addr;
+    if (req.port !== undefined) pkt.sport = req.port;
+    if (e) {
+      e.snat = true;
+      e.reply.dst = pkt.src;
+      e.reply.dport = pkt.sport;
+    }
+    return `${before} → ${intToIp(pkt.src)}:${pkt.sport}${req.kind === "masquerade" ? ` (address of ${outIf})` : ""}`;
+  }
+
+  /** The address of `dev` to use towards `dst` (MASQUERADE, source selection). */
+  private ifAddr(inf: NsInfo, dev: string | undefined, dst: number): number | undefined {
+    const addrs = inf.ns.addresses.filter((a) => a.dev === dev && a.scope !== "host");
+    const same = addrs.find((a) => inCidr(dst, parseCidr(a.cidr)));
+    const a = same ?? addrs[0];
+    return a ? ipToInt(addrOf(a.cidr)) : undefined;
+  }
+
+  /**
+   * Conntrack at the start of PREROUTING/OUTPUT: find the connection, undo/redo the
+   * destination NAT of an established one. Returns the state for the hooks.
+   */
+  private ctIn(ns: NetNs, pkt: Pkt): { state: CtState; e: CtEntry | null; reply: boolean } {
+    if (!this.tracked(ns)) return { state: "UNTRACKED", e: null, reply: false };
+    const hit = this.ctLookup(ns, pkt);
+    if (!hit) {
+      const t: Tuple = { src: pkt.src, sport: pkt.sport, dst: pkt.dst, dport: pkt.dport };
+      const e: CtEntry = { proto: pkt.proto, orig: t, reply: { src: t.dst, sport: t.dport, dst: t.src, dport: t.sport }, dnat: false, snat: false, mark: 0, confirmed: false };
+      return { state: "NEW", e, reply: false };
+    }
+    const { e, dir } = hit;
+    const before = `${intToIp(pkt.src)}:${pkt.sport} → ${intToIp(pkt.dst)}:${pkt.dport}`;
+    let what = "";
+    if (dir === "reply" && e.snat) {
+      pkt.dst = e.orig.src;
+      pkt.dport = e.orig.sport;
+      what = " (reply: undo SNAT on the destination)";
+    } else if (dir === "orig" && e.dnat) {
+      pkt.dst = e.reply.src;
+      pkt.dport = e.reply.sport;
+      what = " (DNAT as recorded)";
+    }
+    this.step("CONNTRACK", `ESTABLISHED ${dir === "reply" ? "reply" : "original"} direction of ${ctText(e)}${what}; ${before}`, pkt, { kind: "conntrack", text: ctText(e) });
+    return { state: "ESTABLISHED", e, reply: dir === "reply" };
+  }
+
+  /** Conntrack at the end of POSTROUTING/INPUT: source NAT of an established one; confirm a new one. */
+  private ctOut(ns: NetNs, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }): void {
+    const e = st.e;
+    if (!e) return;
+    if (st.state === "NEW") {
+      this.ctConfirm(ns, e);
+      if (e.dnat || e.snat) this.step("CONNTRACK", `new connection ${ctText(e)}`, pkt, { kind: "conntrack", text: ctText(e) });
+      return;
+    }
+    const hitDir = st.reply ? "reply" : "orig";
+    if (hitDir === "reply" && e.dnat) {
+      const b = `${intToIp(pkt.src)}:${pkt.sport}`;
+      pkt.src = e.orig.dst;
+      pkt.sport = e.orig.dport;
+      this.step("NAT", `conntrack: reply, undo DNAT on the source ${b} → ${intToIp(pkt.src)}:${pkt.sport}`, pkt, { kind: "conntrack", text: ctText(e) });
+    } else if (hitDir === "orig" && e.snat) {
+      pkt.src = e.reply.dst;
+      pkt.sport = e.reply.dport;
+    }
+  }
+
+  private hookVerdict(r: { verdict: string; object?: StepObject; steps: Step[] }, pkt: Pkt): boolean {
+    this.cur!.steps.push(...r.steps);
+    if (r.verdict === "accept") return true;
+    const o = r.object;
+    const layer = o?.layer ?? "";
+    const text = o?.text ?? "";
+    let reason: DropReason = "FILTERED";
+    if (/polic/i.test(layer)) reason = "POLICY_DENIED";
+    else if (/no (local )?endpoints/.test(text) || /no-endpoint/.test(text)) reason = "NO_ENDPOINTS";
+    const what = r.verdict === "reject" ? "rejected" : "dropped";
+    const detail =
+      reason === "NO_ENDPOINTS"
+        ? `${what} by ${o?.table ?? ""} ${o?.chain ?? ""}: the Service has no ${/local/.test(text) ? "local " : ""}endpoints${r.verdict === "reject" ? " (ICMP port unreachable to the client)" : ""}`
+        : `${what} by ${o?.table ?? ""} ${o?.chain ?? ""}`;
+    this.end({ verdict: "DROPPED", reason, detail, ...(o ? { object: o } : {}) }, pkt);
+    return false;
+  }
+
+  private hook(ns: NetNs, inf: NsInfo, hook: Hook, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Parameters<Walk["env"]>[4]): boolean {
+    if (!this.tracked(ns)) return true;
+    const env = this.env(ns, inf, pkt, st, io);
+    const r = runHook(ns, hook, env, st.state === "NEW");
+    if (st.e) st.e.dnat = st.e.dnat || env.ctDnat;
+    return this.hookVerdict(r, pkt);
+  }
+
+  // --- routing --------------------------------------------------------------
+
+  private route(inf: NsInfo, dst: number): CRoute | undefined {
+    const l = fibLookup(inf.local, dst);
+    if (l && l.route.type !== "broadcast") return l;
+    return fibLookup(inf.main, dst);
+  }
+
+  private routed(inf: NsInfo, pkt: Pkt, what = "route"): CRoute | null {
+    const r = this.route(inf, pkt.dst);
+    if (!r) {
+      this.drop("NO_ROUTE", `no route to ${intToIp(pkt.dst)} (Network is unreachable)`, pkt);
+      return null;
+    }
+    const obj: StepObject = { kind: "route", text: routeText(r.route) };
+    const t = r.route.type;
+    if (t === "blackhole" || t === "unreachable" || t === "prohibit") {
+      this.step("ROUTED", `${what} ${intToIp(pkt.dst)}: ${t}`, pkt, obj);
+      this.drop("NO_ROUTE", `${t} route for ${intToIp(pkt.dst)}`, pkt, obj);
+      return null;
+    }
+    const how = t === "local" ? `local (delivered in this namespace)` : r.route.via ? `via ${r.route.via} dev ${r.route.dev}` : `dev ${r.route.dev} (directly connected)`;
+    this.step("ROUTED", `${what} ${intToIp(pkt.dst)}: ${how}`, pkt, obj);
+    return r;
+  }
+
+  // --- the walk -------------------------------------------------------------
+
+  /** A packet created by a socket in `ns`. */
+  originate(ns: NetNs, pkt: Pkt, detail: string): void {
+    this.hop(ns);
+    this.step("ORIGINATED", detail, pkt);
+    this.localOut(ns, pkt, false);
+  }
+
+  private localOut(ns: NetNs, pkt: Pkt, encap: boolean): void {
+    const inf = this.topo.info(ns);
+    let r = this.routed(inf, pkt, encap ? "outer route" : "route");
+    if (!r) return;
+    const outIf = r.route.type === "local" ? "lo" : r.route.dev;
+    const st = this.ctIn(ns, pkt);
+    const dst0 = pkt.dst;
+    if (!this.hook(ns, inf, "OUTPUT", pkt, st, { outIf })) return;
+    if (pkt.dst !== dst0) {
+      r = this.routed(inf, pkt, "reroute after DNAT:");
+      if (!r) return;
+    }
+    const outIf2 = r.route.type === "local" ? "lo" : r.route.dev;
+    if (!this.hook(ns, inf, "POSTROUTING", pkt, st, { outIf: outIf2 })) return;
+    this.ctOut(ns, pkt, st);
+    this.transmit(ns, inf, r, pkt);
+  }
+
+  private transmit(ns: NetNs, inf: NsInfo, r: CRoute, pkt: Pkt): void {
+    if (this.nHops > MAX_HOPS) return this.drop("LOOP", "too many hops (a forwarding loop?)", pkt);
+    const dev = r.route.type === "local" ? "lo" : r.route.dev;
+    const link = dev ? inf.links.get(dev) : undefined;
+    if (!link) return this.drop("NO_ROUTE", `route names device ${dev ?? "(none)"} which does not exist`, pkt, { kind: "route", text: routeText(r.route) });
+    if (!link.up) return this.drop("LINK_DOWN", `${link.name} is down`, pkt, linkObj(link));
+    if (link.kind === "loopback") return this.ipInput(ns, "lo", pkt, {});
+    if (pkt.size > link.mtu && pkt.df) {
+      return this.drop("MTU", `packet of ${pkt.size} bytes exceeds the MTU ${link.mtu} of ${link.name} and DF is set (ICMP fragmentation needed, mtu ${link.mtu})`, pkt, linkObj(link));
+    }
+    const nh = r.via ?? pkt.dst;
+    if (link.kind === "ipip") return this.encapIpip(ns, inf, link, nh, pkt);
+    const mac = this.neighbour(ns, inf, link, nh, pkt);
+    if (!mac) return;
+    if (link.kind === "vxlan") return this.encapVxlan(ns, inf, link, mac, pkt);
+    this.l2Send(ns, link, mac, pkt);
+  }
+
+  private neighbour(ns: NetNs, inf: NsInfo, link: Link, ip: number, pkt: Pkt): string | null {
+    const ips = intToIp(ip);
+    const n = ns.neighbours.find((x) => x.dev === link.name && x.ip === ips);
+    if (n) {
+      this.step("ARP", `${ips} is at ${n.lladdr} (${n.state.toLowerCase()} neighbour on ${link.name})`, pkt, { kind: "neigh", text: `${n.ip} dev ${n.dev} lladdr ${n.lladdr} ${n.state}` });
+      return n.lladdr;
+    }
+    if (link.kind === "vxlan") {
+      this.drop("NO_NEIGHBOUR", `no neighbour entry for ${ips} on ${link.name} (nolearning VXLAN: flannel installs them)`, pkt, linkObj(link));
+      return null;
+    }
+    const d = this.topo.domain(ns, link.name);
+    const owners = this.topo.ownersOf(ip).filter((o) => this.topo.domain(o.ns, o.dev) === d && !(o.ns === ns && o.dev === link.name));
+    if (owners.length) {
+      const o = owners[0];
+      const l = this.topo.info(o.ns).links.get(o.dev)!;
+      this.step("ARP", `who-has ${ips} on ${link.name}: ${l.mac} (${o.dev} in ${o.ns.id})`, pkt, { kind: "neigh", text: `${ips} dev ${link.name} lladdr ${l.mac} REACHABLE` });
+      return l.mac;
+    }
+    // proxy ARP: a link on the segment whose namespace routes to the target elsewhere.
+    if (d > 0) {
+      for (const cand of this.proxyArpCandidates(ns, link)) {
+        const ci = this.topo.info(cand.ns);
+        const pa = cand.ns.sysctls[`net.ipv4.conf.${cand.dev}.proxy_arp`] ?? cand.ns.sysctls["net.ipv4.conf.all.proxy_arp"];
+        if (pa !== "1") continue;
+        const rr = this.route(ci, ip);
+        if (!rr || rr.route.type === "blackhole" || rr.route.type === "unreachable" || rr.route.dev === cand.dev) continue;
+        const l = ci.links.get(cand.dev)!;
+        this.step("ARP", `who-has ${ips} on ${link.name}: ${l.mac} (proxy ARP by ${cand.dev} in ${cand.ns.id}, net.ipv4.conf.${cand.dev}.proxy_arp=1)`, pkt, { kind: "sysctl", text: `net.ipv4.conf.${cand.dev}.proxy_arp = 1` });
+        return l.mac;
+      }
+    }
+    this.drop("NO_NEIGHBOUR", `ARP for ${ips} on ${link.name}: no answer (no host owns it on that segment)`, pkt, linkObj(link));
+    return null;
+  }
+
+  private proxyArpCandidates(ns: NetNs, link: Link): { ns: NetNs; dev: string }[] {
+    const out: { ns: NetNs; dev: string }[] = [];
+    if (link.peer) {
+      const pns = this.topo.nsById.get(link.peer.ns);
+      if (pns) out.push({ ns: pns, dev: link.peer.name });
+    }
+    void ns;
+    return out;
+  }
+
+  private encapVxlan(ns: NetNs, inf: NsInfo, link: Link, mac: string, pkt: Pkt): void {
+    const vx = link.vxlan!;
+    const f = ns.fdb.find((e) => e.dev === link.name && e.mac === mac) ?? ns.fdb.find((e) => e.dev === link.name && e.mac === "00:00:00:00:00:00");
+    if (!f || !f.dst) return this.drop("NO_NEIGHBOUR", `no FDB entry for ${mac} on ${link.name}: the VXLAN device does not know the remote VTEP`, pkt, linkObj(link));
+    const fobj: StepObject = { kind: "fdb", text: `${f.mac} dev ${f.dev} dst ${f.dst} self ${f.state}` };
+    const local = vx.local ? ipToInt(vx.local) : this.ifAddr(inf, vx.dev, ipToInt(f.dst));
+    const inner = clonePkt(pkt);
+    (inner as any).l2dst = mac;
+    const sport = 32768 + ((pkt.src ^ pkt.dst ^ (pkt.sport << 3) ^ pkt.dport) % 28232 + 28232) % 28232;
+    const outer: Pkt = { src: local ?? 0, dst: ipToInt(f.dst), proto: "udp", sport, dport: vx.port || 8472, ttl: 64, size: pkt.size + 50, df: false, mark: 0, inner, vni: vx.vni };
+    this.step("ENCAPSULATED", `VXLAN VNI ${vx.vni}: ${mac} is at VTEP ${f.dst} (FDB); outer udp ${intToIp(outer.src)}:${sport} → ${f.dst}:${outer.dport}, ${outer.size} bytes`, outer, fobj);
+    this.localOut(ns, outer, true);
+  }
+
+  private encapIpip(ns: NetNs, inf: NsInfo, link: Link, nh: number, pkt: Pkt): void {
+    const remote = link.ipip?.remote ? ipToInt(link.ipip.remote) : nh;
+    let local = link.ipip?.local ? ipToInt(link.ipip.local) : undefined;
+    if (local === undefined) {
+      const rr = fibLookup(inf.main, remote, (r) => r.route.dev !== link.name);
+      if (rr?.route.src) local = ipToInt(rr.route.src);
+      else if (rr) local = this.ifAddr(inf, rr.route.dev, remote);
+    }
+    const outer: Pkt = { src: local ?? 0, dst: remote, proto: "ipip", sport: 0, dport: 0, ttl: 64, size: pkt.size + 20, df: pkt.df, mark: 0, inner: clonePkt(pkt) };
+    this.step("ENCAPSULATED", `IPIP on ${link.name}: outer ${intToIp(outer.src)} → ${intToIp(remote)} (protocol 4), ${outer.size} bytes`, outer, linkObj(link));
+    this.localOut(ns, outer, true);
+  }
+
+  private l2Send(ns: NetNs, link: Link, mac: string, pkt: Pkt): void {
+    if (link.kind === "veth") {
+      const p = link.peer;
+      const pns = p ? this.topo.nsById.get(p.ns) : undefined;
+      const pl = pns ? this.topo.info(pns).links.get(p!.name) : undefined;
+      if (!pns || !pl) return this.drop("LINK_DOWN", `veth ${link.name} has no peer`, pkt, linkObj(link));
+      this.step("VETH", `${link.name} → ${pl.name} in ${pns.id}`, pkt, linkObj(link));
+      if (pns !== ns) pkt.mark = 0; // crossing namespaces scrubs the skb mark
+      this.hop(pns);
+      return this.l2Receive(pns, pl, mac, pkt);
+    }
+    if (link.kind === "bridge") return this.bridgeForward(ns, link, null, mac, pkt);
+    if ((link.kind === "ethernet" || link.kind === "dummy") && !link.peer) {
+      const d = this.topo.domain(ns, link.name);
+      const o = this.topo.macOwner(d, mac, { ns, dev: link.name });
+      if (!o) return this.drop("NO_NEIGHBOUR", `no host with ${mac} on the segment of ${link.name}`, pkt, linkObj(link));
+      this.step("TRANSMITTED", `${link.name} → the underlay segment → ${o.dev} in ${o.ns.id}`, pkt, linkObj(link));
+      this.hop(o.ns);
+      return this.l2Receive(o.ns, this.topo.info(o.ns).links.get(o.dev)!, mac, pkt);
+    }
+    if (link.peer) {
+      const pns = this.topo.nsById.get(link.peer.ns);
+      const pl = pns && this.topo.info(pns).links.get(link.peer.name);
+      if (pns && pl) {
+        this.step("VETH", `${link.name} → ${pl.name} in ${pns.id}`, pkt, linkObj(link));
+        this.hop(pns);
+        return this.l2Receive(pns, pl, mac, pkt);
+      }
+    }
+    this.drop("UNSUPPORTED", `cannot transmit on ${link.kind} device ${link.name}`, pkt, linkObj(link));
+  }
+
+  private l2Receive(ns: NetNs, link: Link, mac: string, pkt: Pkt): void {
+    if (!link.up) return this.drop("LINK_DOWN", `${link.name} is down`, pkt, linkObj(link));
+    if (link.master) {
+      const br = this.topo.info(ns).links.get(link.master);
+      if (!br) return this.drop("UNSUPPORTED", `${link.name}'s master ${link.master} does not exist`, pkt, linkObj(link));
+      if (br.mac === mac) return this.bridgeUp(ns, br, link, pkt);
+      return this.bridgeForward(ns, br, link, mac, pkt);
+    }
+    if (link.mac === mac || link.kind === "loopback" || mac === "ff:ff:ff:ff:ff:ff") return this.ipInput(ns, link.name, pkt, {});
+    this.drop("NO_NEIGHBOUR", `frame for ${mac} arrives on ${link.name} (${link.mac}): not for this host`, pkt, linkObj(link));
+  }
+
+  private brNf(ns: NetNs): boolean {
+    return ns.sysctls["net.bridge.bridge-nf-call-iptables"] === "1";
+  }
+
+  private fdbPort(ns: NetNs, br: Link, mac: string): { port: string; obj: StepObject; learned: boolean } | null {
+    const f = ns.fdb.find((e) => e.master === br.name && e.mac === mac && !e.self);
+    if (f) return { port: f.dev, obj: { kind: "fdb", text: `${f.mac} dev ${f.dev} master ${br.name} ${f.state}` }, learned: false };
+    const d = this.topo.domain(ns, br.name);
+    const o = this.topo.macOwner(d, mac);
+    if (!o) return null;
+    const inf = this.topo.info(ns);
+    let port: string | undefined;
+    if (o.ns === ns) port = inf.links.get(o.dev)?.master === br.name ? o.dev : undefined;
+    if (!port) port = ns.links.find((l) => l.master === br.name && l.peer && l.peer.ns === o.ns.id && l.peer.name === o.dev)?.name;
+    if (!port) port = ns.links.find((l) => l.master === br.name && l.peer && l.peer.ns === o.ns.id)?.name;
+    if (!port) return null;
+    return { port, obj: { kind: "fdb", text: `${mac} dev ${port} master ${br.name}` }, learned: true };
+  }
+
+  /** A frame for the bridge's own MAC: up to the IP layer (br_netfilter: PREROUTING here, bridged DNAT). */
+  private bridgeUp(ns: NetNs, br: Link, inPort: Link, pkt: Pkt): void {
+    this.step("BRIDGED", `${inPort.name} → ${br.name}: frame for the bridge's own address, up to the IP layer`, pkt, linkObj(br));
+    if (!this.brNf(ns)) return this.ipInput(ns, br.name, pkt, { physIn: inPort.name });
+    const inf = this.topo.info(ns);
+    const st = this.ctIn(ns, pkt);
+    const dst0 = pkt.dst;
+    if (!this.hook(ns, inf, "PREROUTING", pkt, st, { inIf: br.name, physIn: inPort.name })) return;
+    if (pkt.dst !== dst0) {
+      // br_netfilter's bridged DNAT: the new destination is on this bridge → the frame is bridged, not routed.
+      const r = this.route(inf, pkt.dst);
+      if (r && r.route.type === "unicast" && r.route.dev === br.name && !r.via) {
+        this.step("ROUTED", `after DNAT ${intToIp(pkt.dst)} is on ${br.name}: bridged DNAT (br_netfilter), the frame stays on the bridge`, pkt, { kind: "route", text: routeText(r.route) });
+        const mac = this.neighbour(ns, inf, br, pkt.dst, pkt);
+        if (!mac) return;
+        return this.bridgeForwardHooks(ns, inf, br, inPort, mac, pkt, st);
+      }
+    }
+    this.ipRoute(ns, inf, br.name, pkt, st);
+  }
+
+  private bridgeForward(ns: NetNs, br: Link, inPort: Link | null, mac: string, pkt: Pkt): void {
+    const inf = this.topo.info(ns);
+    if (inPort && this.brNf(ns)) {
+      const st = this.ctIn(ns, pkt);
+      if (!this.hook(ns, inf, "PREROUTING", pkt, st, { inIf: br.name, physIn: inPort.name, bridged: true })) return;
+      return this.bridgeForwardHooks(ns, inf, br, inPort, mac, pkt, st);
+    }
+    this.bridgeOut(ns, br, inPort, mac, pkt);
+  }
+
+  private bridgeForwardHooks(ns: NetNs, inf: NsInfo, br: Link, inPort: Link, mac: string, pkt: Pkt, st: ReturnType<Walk["ctIn"]>): void {
+    const port = this.fdbPort(ns, br, mac);
+    const io = { inIf: br.name, outIf: br.name, physIn: inPort.name, physOut: port?.port, bridged: true };
+    if (!this.hook(ns, inf, "FORWARD", pkt, st, io)) return;
+    if (!this.hook(ns, inf, "POSTROUTING", pkt, st, io)) return;
+    this.ctOut(ns, pkt, st);
+    this.bridgeOut(ns, br, inPort, mac, pkt);
+  }
+
+  private bridgeOut(ns: NetNs, br: Link, inPort: Link | null, mac: string, pkt: Pkt): void {
+    const port = this.fdbPort(ns, br, mac);
+    if (!port) return this.drop("NO_NEIGHBOUR", `${br.name}: no port leads to ${mac} (flooded, nobody answered)`, pkt, linkObj(br));
+    const pl = this.topo.info(ns).links.get(port.port)!;
+    if (inPort && inPort.name === pl.name && !pl.hairpin && !br.bridge?.hairpin) {
+      return this.drop("HAIRPIN", `${br.name}: the frame would leave by the port it came in (${pl.name}) and hairpin mode is off`, pkt, linkObj(pl));
+    }
+    this.step("BRIDGED", `${br.name}: ${mac} → port ${pl.name}${port.learned ? " (learned)" : ""}${inPort && inPort.name === pl.name ? " (hairpin)" : ""}`, pkt, port.obj);
+    this.l2Send(ns, pl, mac, pkt);
+  }
+
+  private ipInput(ns: NetNs, dev: string, pkt: Pkt, meta: { physIn?: string }): void {
+    this.hop(ns);
+    const inf = this.topo.info(ns);
+    const st = this.ctIn(ns, pkt);
+    if (!this.hook(ns, inf, "PREROUTING", pkt, st, { inIf: dev, physIn: meta.physIn })) return;
+    this.ipRoute(ns, inf, dev, pkt, st);
+  }
+
+  /** After PREROUTING: the input route decision. */
+  private ipRoute(ns: NetNs, inf: NsInfo, dev: string, pkt: Pkt, st: ReturnType<Walk["ctIn"]>): void {
+    if (dev === "lo") {
+      // Locally generated, looped back: already routed.
+      if (!this.hook(ns, inf, "INPUT", pkt, st, { inIf: "lo" })) return;
+      this.ctOut(ns, pkt, st);
+      return this.localDeliver(ns, inf, dev, pkt);
+    }
+    const r = this.routed(inf, pkt);
+    if (!r) return;
+    if (r.route.type === "local") {
+      if (!this.hook(ns, inf, "INPUT", pkt, st, { inIf: dev })) return;
+      this.ctOut(ns, pkt, st);
+      return this.localDeliver(ns, inf, dev, pkt);
+    }
+    const fwd = ns.sysctls["net.ipv4.ip_forward"] ?? ns.sysctls["net.ipv4.conf.all.forwarding"];
+    if (fwd !== "1") return this.drop("FORWARDING_DISABLED", `net.ipv4.ip_forward is not 1 in ${ns.id}: the packet is not forwarded`, pkt, { kind: "sysctl", text: `net.ipv4.ip_forward = ${fwd ?? "0"}` });
+    if (pkt.ttl <= 1) return this.drop("TTL", `TTL expired in transit (ICMP time exceeded)`, pkt);
+    const outIf = r.route.dev;
+    if (!this.hook(ns, inf, "FORWARD", pkt, st, { inIf: dev, outIf })) return;
+    pkt.ttl--;
+    if (!this.hook(ns, inf, "POSTROUTING", pkt, st, { inIf: dev, outIf })) return;
+    this.ctOut(ns, pkt, st);
+    this.transmit(ns, inf, r, pkt);
+  }
+
+  private localDeliver(ns: NetNs, inf: NsInfo, _dev: string, pkt: Pkt): void {
+    // Tunnel endpoints: VXLAN (UDP to the device's port) and IPIP (protocol 4).
+    if (pkt.inner) {
+      if (pkt.proto === "udp") {
+        const vx = ns.links.find((l) => l.kind === "vxlan" && l.vxlan && (l.vxlan.port || 8472) === pkt.dport && l.vxlan.vni === pkt.vni);
+        if (vx) {
+          const inner = pkt.inner;
+          const mac = (inner as any).l2dst as string;
+          this.step("DECAPSULATED", `VXLAN VNI ${pkt.vni} (udp ${pkt.dport}) → ${vx.name}`, inner, linkObj(vx));
+          return this.l2Receive(ns, vx, mac ?? vx.mac, inner);
+        }
+      } else if (pkt.proto === "ipip") {
+        const tl = ns.links.find((l) => l.kind === "ipip");
+        if (tl) {
+          this.step("DECAPSULATED", `IPIP → ${tl.name}`, pkt.inner, linkObj(tl));
+          return this.ipInput(ns, tl.name, pkt.inner, {});
+        }
+      }
+      return this.end({ verdict: "REFUSED", detail: `encapsulated packet to ${intToIp(pkt.dst)}: no tunnel device for it (ICMP port unreachable)` }, pkt, "REFUSED");
+    }
+    // IPVS (model): a virtual server on this node takes the connection.
+    const vs = inf.node?.ipvs?.find((v) => v.protocol.toLowerCase() === pkt.proto && ipToInt(v.address) === pkt.dst && v.port === pkt.dport);
+    if (vs) return this.ipvs(ns, inf, vs, pkt);
+    if (this.client && ns === this.client.ns && pkt.dst === this.client.ip && pkt.dport === this.client.port && pkt.proto === this.client.proto) {
+      return this.end({ verdict: "DELIVERED", detail: `the reply reaches the client socket ${intToIp(pkt.dst)}:${pkt.dport}`, port: pkt.dport }, pkt, "DELIVERED");
+    }
+    if (pkt.proto === "icmp") return this.end({ verdict: "DELIVERED", detail: `ICMP echo request answered by the kernel of ${ns.id}` }, pkt, "DELIVERED");
+    const listeners = inf.pod ? inf.pod.listeners : inf.node ? (this.topo.hostPods.get(inf.node.name) ?? []).flatMap((p) => p.listeners.map((l) => ({ ...l, container: `${p.namespace}/${p.name}/${l.container}` }))) : [];
+    const proto = pkt.proto.toUpperCase();
+    const dstS = intToIp(pkt.dst);
+    const loop = pkt.dst >>> 24 === 127;
+    const l = listeners.find(
+      (x) => x.protocol === proto && x.port === pkt.dport && (x.address === "0.0.0.0" || x.address === "::" || x.address === dstS || (loop && x.address.startsWith("127."))),
+    );
+    if (l) {
+      const obj: StepObject = { kind: "listener", text: `${proto} ${l.address}:${l.port} (container ${l.container}${l.portName ? `, port ${l.portName}` : ""})` };
+      return this.end({ verdict: "DELIVERED", detail: `container ${l.container} listens on ${pkt.proto} ${l.address}:${l.port}`, container: l.container, port: l.port, object: obj }, pkt, "DELIVERED");
+    }
+    const how = pkt.proto === "tcp" ? "TCP RST" : pkt.proto === "udp" ? "ICMP port unreachable" : "ICMP protocol unreachable";
+    this.end({ verdict: "REFUSED", detail: `nothing listens on ${pkt.proto} ${dstS}:${pkt.dport} in ${ns.id} (${how})`, port: pkt.dport }, pkt, "REFUSED");
+  }
+
+  private ipvs(ns: NetNs, inf: NsInfo, vs: NonNullable<NsInfo["node"]>["ipvs"] extends (infer T)[] | undefined ? T : never, pkt: Pkt): void {
+    const text = `${vs.protocol}  ${vs.address}:${vs.port} ${vs.scheduler}${vs.reals.map((r) => `\n  -> ${r.address}:${r.port} Masq ${r.weight}`).join("")}`;
+    if (!vs.reals.length) return this.drop("NO_ENDPOINTS", `IPVS ${vs.address}:${vs.port} (${vs.service}) has no real servers`, pkt, { kind: "ipvs", text });
+    const total = vs.reals.reduce((a, r) => a + (r.weight || 0), 0) || vs.reals.length;
+    const k = this.choose(
+      vs.reals.map((r) => ({ p: (total === vs.reals.length && vs.reals.every((x) => !x.weight) ? 1 : r.weight) / total, label: `${r.address}:${r.port} (p=${((r.weight || 1) / total).toFixed(4)})` })),
+      `IPVS ${vs.scheduler} ${vs.address}:${vs.port}`,
+    );
+    const real = vs.reals[k];
+    const before = `${intToIp(pkt.dst)}:${pkt.dport}`;
+    const t: Tuple = { src: pkt.src, sport: pkt.sport, dst: pkt.dst, dport: pkt.dport };
+    pkt.dst = ipToInt(real.address);
+    pkt.dport = real.port;
+    const e: CtEntry = { proto: pkt.proto, orig: t, reply: { src: pkt.dst, sport: pkt.dport, dst: t.src, dport: t.sport }, dnat: true, snat: false, mark: 0, confirmed: false };
+    this.step("IPVS", `IPVS ${vs.service}: ${before} → ${real.address}:${real.port} (masquerading forwarder)`, pkt, { kind: "ipvs", text });
+    const r = this.routed(inf, pkt);
+    if (!r) return;
+    const st = { state: "NEW" as CtState, e, reply: false };
+    // Replace the connection's entry: IPVS owns its NAT.
+    const tbl = this.ct.get(ns.id);
+    tbl?.delete(tkey(pkt.proto, t));
+    if (!this.hook(ns, inf, "POSTROUTING", pkt, st, { outIf: r.route.dev })) return;
+    this.ctOut(ns, pkt, st);
+    this.transmit(ns, inf, r, pkt);
+  }
+
+  /** Mark who the client is (for the reply's delivery). */
+  setClient(ns: NetNs, pkt: Pkt): void {
+    this.client = { ns, ip: pkt.src, port: pkt.sport, proto: pkt.proto };
+  }
+}
+
+function linkObj(l: Link): StepObject {
+  let t = `${l.name}: <${l.up ? "UP" : "DOWN"}> mtu ${l.mtu} ${l.kind} ${l.mac}`;
+  if (l.master) t += ` master ${l.master}`;
+  if (l.vxlan) t += ` vxlan id ${l.vxlan.vni} local ${l.vxlan.local} dev ${l.vxlan.dev} dstport ${l.vxlan.port}${l.vxlan.learning ? "" : " nolearning"}`;
+  if (l.peer) t += ` peer ${l.peer.name}@${l.peer.ns}`;
+  return { kind: "link", text: t };
+}
+
+export function routeText(r: Route): string {
+  const parts: string[] = [];
+  if (r.type !== "unicast") parts.push(r.type);
+  parts.push(r.dst.endsWith("/32") ? r.dst.slice(0, -3) : r.dst);
+  if (r.via) parts.push("via", r.via);
+  if (r.dev) parts.push("dev", r.dev);
+  if (r.table !== "main") parts.push("table", String(r.table));
+  if (r.proto !== undefined) parts.push("proto", String(r.proto));
+  if (r.scope && r.scope !== "global") parts.push("scope", r.scope);
+  if (r.src) parts.push("src", r.src);
+  if (r.metric) parts.push("metric", String(r.metric));
+  if (r.onlink) parts.push("onlink");
+  return parts.join(" ");
+}
+
+function ctText(e: CtEntry): string {
+  const t = (x: Tuple) => `src=${intToIp(x.src)} dst=${intToIp(x.dst)} sport=${x.sport} dport=${x.dport}`;
+  return `${e.proto} ${t(e.orig)} ${t(e.reply)}${e.dnat ? " [DNAT]" : ""}${e.snat ? " [SNAT]" : ""}`;
+}

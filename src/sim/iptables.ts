@@ -1,0 +1,456 @@
+// iptables rules (IptRule: the CLI's own argument list) compiled into matchers and
+// targets, and evaluated the way the kernel's x_tables does: rules in order, matches
+// in order (side-effecting ones — statistic, recent — after the pure ones, which gives
+// the same outcome distribution), jump/goto/RETURN, built-in chain policy.
+
+import type { IptChain, IptOpt, IptRule } from "../ir/types.js";
+import { ipToInt, parseCidr, inCidr, type Cidr } from "./ip.js";
+import { protoName } from "./packet.js";
+import type { NfEnv, NfVerdict } from "./nfenv.js";
+
+export class RuleError extends Error {}
+
+export type Matcher = (env: NfEnv) => boolean;
+
+export interface TargetSpec {
+  kind: "accept" | "drop" | "reject" | "return" | "jump" | "goto" | "dnat" | "snat" | "masquerade" | "mark" | "connmark" | "log" | "notrack" | "none";
+  chain?: string;
+  /** dnat/snat */
+  addr?: number;
+  port?: number;
+  /** mark: new = (old & ~mask) ^ xor  (the kernel's --set-xmark form) */
+  mask?: number;
+  xor?: number;
+  /** connmark save/restore */
+  connmark?: "set" | "save" | "restore";
+  rejectWith?: string;
+}
+
+export interface CompiledRule {
+  rule: IptRule;
+  /** Has a statistic match (a random branch). */
+  random: boolean;
+  pure: Matcher[];
+  effectful: Matcher[];
+  target: TargetSpec;
+  /** Index key for exact `-d IP/32 -p P --dport N` rules (see indexChain). */
+  key?: string;
+  text: string;
+  comment?: string;
+}
+
+const TERMINAL = new Set(["ACCEPT", "DROP", "REJECT", "RETURN", "DNAT", "SNAT", "MASQUERADE", "MARK", "CONNMARK", "LOG", "NOTRACK", "CT"]);
+
+function err(rule: IptRule, msg: string): never {
+  throw new RuleError(rule.line !== undefined ? `line ${rule.line}: ${msg}` : msg);
+}
+
+function parsePortSpec(rule: IptRule, s: string): [number, number][] {
+  return s.split(",").map((part) => {
+    const [a, b] = part.split(":");
+    const lo = a === "" ? 0 : Number(a);
+    const hi = b === undefined ? lo : b === "" ? 65535 : Number(b);
+    if (!Number.isInteger(lo) || !Number.isInteger(hi)) err(rule, `invalid port "${s}"`);
+    return [lo, hi] as [number, number];
+  });
+}
+
+function parseMarkSpec(rule: IptRule, s: string): { v: number; m: number } {
+  const [v, m] = s.split("/");
+  const vn = Number(v);
+  const mn = m === undefined ? 0xffffffff : Number(m);
+  if (!Number.isFinite(vn) || !Number.isFinite(mn)) err(rule, `invalid mark "${s}"`);
+  return { v: vn >>> 0, m: mn >>> 0 };
+}
+
+function ifMatch(pattern: string): (name: string | undefined) => boolean {
+  if (pattern.endsWith("+")) {
+    const pre = pattern.slice(0, -1);
+    return (n) => n !== undefined && n.startsWith(pre);
+  }
+  return (n) => n === pattern;
+}
+
+function cidrList(rule: IptRule, s: string): Cidr[] {
+  try {
+    return s.split(",").map(parseCidr);
+  } catch {
+    err(rule, `invalid address "${s}"`);
+  }
+}
+
+/** Render a rule as iptables-save prints it (for trace objects). */
+export function ruleText(chain: string, r: IptRule): string {
+  const q = (a: string) => (/[\s"]/.test(a) || a === "" ? JSON.stringify(a) : a);
+  const parts = [`-A ${chain}`];
+  for (const o of r.opts) parts.push(`${o.neg ? "! " : ""}${o.opt}${o.args.length ? " " + o.args.map(q).join(" ") : ""}`);
+  if (r.target) parts.push(`${r.goto ? "-g" : "-j"} ${r.target}`);
+  for (const o of r.targetOpts ?? []) parts.push(`${o.neg ? "! " : ""}${o.opt}${o.args.length ? " " + o.args.map(q).join(" ") : ""}`);
+  return parts.join(" ");
+}
+
+const ruleCache = new WeakMap<IptRule, CompiledRule>();
+
+export function compileRule(chain: string, rule: IptRule): CompiledRule {
+  const hit = ruleCache.get(rule);
+  if (hit) return hit;
+  const pure: Matcher[] = [];
+  const effectful: Matcher[] = [];
+  let module = "";
+  let proto = "";
+  let comment: string | undefined;
+  let exactDst: number | undefined;
+  let exactDport: number | undefined;
+  let keyable = true;
+  // recent: collected over its options, built at the end
+  let recent: { name: string; op: string; neg: boolean; rdest: boolean } | null = null;
+  let statistic: { mode: string; p: number; neg: boolean } | null = null;
+
+  const add = (o: IptOpt, m: Matcher) => pure.push(o.neg ? (e) => !m(e) : m);
+
+  for (const o of rule.opts) {
+    const a = o.args;
+    switch (o.opt) {
+      case "-s":
+      case "--source":
+      case "-d":
+      case "--destination": {
+        const list = cidrList(rule, a[0]);
+        const dst = o.opt === "-d" || o.opt === "--destination";
+        if (dst && !o.neg && list.length === 1 && list[0].len === 32) exactDst = list[0].net;
+        else if (dst) keyable = false;
+        add(o, dst ? (e) => list.some((c) => inCidr(e.pkt.dst, c)) : (e) => list.some((c) => inCidr(e.pkt.src, c)));
+        break;
+      }
+      case "-p":
+      case "--protocol": {
+        const p = protoName(a[0]);
+        if (!o.neg) proto = p;
+        else keyable = false;
+        if (p !== "all") add(o, (e) => e.pkt.proto === p);
+        break;
+      }
+      case "-i":
+      case "--in-interface": {
+        const f = ifMatch(a[0]);
+        add(o, (e) => f(e.inIf));
+        break;
+      }
+      case "-o":
+      case "--out-interface": {
+        const f = ifMatch(a[0]);
+        add(o, (e) => f(e.outIf));
+        break;
+      }
+      case "-m":
+      case "--match":
+        module = a[0];
+        if (!["comment", "tcp", "udp", "sctp", "multiport", "addrtype", "mark", "statistic", "recent", "conntrack", "state", "physdev", "connmark", "limit", "icmp", "iprange"].includes(module))
+          err(rule, `unsupported match "-m ${module}"`);
+        break;
+      case "--comment":
+        comment = a[0];
+        break;
+      case "--dport":
+      case "--destination-port":
+      case "--sport":
+      case "--source-port": {
+        const ranges = parsePortSpec(rule, a[0]);
+        const d = o.opt === "--dport" || o.opt === "--destination-port";
+        if (d && !o.neg && ranges.length === 1 && ranges[0][0] === ranges[0][1]) exactDport = ranges[0][0];
+        else if (d) keyable = false;
+        add(o, (e) => {
+          if (e.pkt.proto !== "tcp" && e.pkt.proto !== "udp" && e.pkt.proto !== "sctp") return false;
+          const port = d ? e.pkt.dport : e.pkt.sport;
+          return ranges.some(([lo, hi]) => port >= lo && port <= hi);
+        });
+        break;
+      }
+      case "--dports":
+      case "--sports":
+      case "--ports": {
+        const ranges = parsePortSpec(rule, a[0]);
+        const which = o.opt;
+        keyable = false;
+        add(o, (e) => {
+          if (e.pkt.proto !== "tcp" && e.pkt.proto !== "udp" && e.pkt.proto !== "sctp") return false;
+          const ports = which === "--dports" ? [e.pkt.dport] : which === "--sports" ? [e.pkt.sport] : [e.pkt.sport, e.pkt.dport];
+          return ports.some((p) => ranges.some(([lo, hi]) => p >= lo && p <= hi));
+        });
+        break;
+      }
+      case "--src-type":
+      case "--dst-type": {
+        const types = a[0].split(",");
+        const src = o.opt === "--src-type";
+        for (const t of types) if (!["LOCAL", "UNICAST", "BROADCAST", "MULTICAST"].includes(t)) err(rule, `unsupported address type "${t}"`);
+        add(o, (e) => {
+          const ip = src ? e.pkt.src : e.pkt.dst;
+          const local = e.isLocal(ip);
+          const mc = ip >>> 28 === 14;
+          const bc = ip === 0xffffffff || e.isBroadcast(ip);
+          return types.some((t) => (t === "LOCAL" ? local : t === "MULTICAST" ? mc : t === "BROADCAST" ? bc : !local && !mc && !bc));
+        });
+        break;
+      }
+      case "--limit-iface-in":
+      case "--limit-iface-out":
+        break; // the local address table is per namespace here
+      case "--mark": {
+        const { v, m } = parseMarkSpec(rule, a[0]);
+        if (module === "connmark") add(o, (e) => ((e.ctMark & m) >>> 0) === v);
+        else add(o, (e) => ((e.pkt.mark & m) >>> 0) === v);
+        break;
+      }
+      case "--mode":
+        if (a[0] !== "random") err(rule, `unsupported statistic mode "${a[0]}"`);
+        statistic = { mode: a[0], p: 1, neg: !!o.neg };
+        break;
+      case "--probability":
+        if (!statistic) statistic = { mode: "random", p: 1, neg: false };
+        statistic.p = Number(a[0]);
+        if (o.neg) statistic.neg = true;
+        break;
+      case "--name":
+        recent = { ...(recent ?? { op: "", neg: false, rdest: false }), name: a[0] };
+        break;
+      case "--rcheck":
+      case "--update":
+      case "--set":
+      case "--remove":
+        recent = { ...(recent ?? { name: "DEFAULT", neg: false, rdest: false }), op: o.opt, neg: !!o.neg };
+        break;
+      case "--rdest":
+        if (recent) recent.rdest = true;
+        break;
+      case "--seconds":
+      case "--reap":
+      case "--rsource":
+      case "--hitcount":
+      case "--rttl":
+      case "--mask":
+        break; // a trace is instantaneous: an entry set earlier is always within its --seconds
+      case "--ctstate":
+      case "--state": {
+        const states = a[0].split(",");
+        add(o, (e) => states.some((s) => (s === "DNAT" ? e.ctDnat : s === "SNAT" ? e.ctSnat : s === e.ctState)));
+        break;
+      }
+      case "--physdev-in": {
+        const f = ifMatch(a[0]);
+        add(o, (e) => f(e.physIn));
+        break;
+      }
+      case "--physdev-out": {
+        const f = ifMatch(a[0]);
+        add(o, (e) => f(e.physOut));
+        break;
+      }
+      case "--physdev-is-bridged":
+        add(o, (e) => e.bridged);
+        break;
+      case "--physdev-is-in":
+        add(o, (e) => e.physIn !== undefined);
+        break;
+      case "--physdev-is-out":
+        add(o, (e) => e.physOut !== undefined);
+        break;
+      case "--syn":
+        add(o, (e) => e.pkt.proto === "tcp" && e.ctState === "NEW");
+        break;
+      case "--limit":
+      case "--limit-burst":
+        break; // the first packet is always within the limit
+      case "--icmp-type": {
+        const t = a[0];
+        add(o, (e) => e.pkt.proto === "icmp" && (t === "any" || (e.isReplyPacket ? t === "echo-reply" || t === "0" : t === "echo-request" || t === "8")));
+        break;
+      }
+      case "--src-range":
+      case "--dst-range": {
+        const [lo, hi] = a[0].split("-").map(ipToInt);
+        const src = o.opt === "--src-range";
+        add(o, (e) => {
+          const ip = src ? e.pkt.src : e.pkt.dst;
+          return ip >= lo && ip <= hi;
+        });
+        break;
+      }
+      case "--match-set":
+        err(rule, `unsupported match "-m set --match-set ${a.join(" ")}" (the IR holds no ipsets)`);
+      default:
+        err(rule, `unsupported match option "${o.opt}"${module ? ` (module ${module})` : ""}`);
+    }
+  }
+  if (statistic) {
+    const s = statistic;
+    effectful.push((e) => {
+      const p = s.neg ? 1 - s.p : s.p;
+      if (p >= 1) return true;
+      if (p <= 0) return false;
+      const label = rule.target ?? "?";
+      return e.choose([{ p, label: `${label} (p=${p.toFixed(4)})` }, { p: 1 - p, label: `not ${label}` }], `statistic --probability ${s.p}`) === 0;
+    });
+  }
+  if (recent) {
+    const r = recent;
+    effectful.push((e) => {
+      const key = r.rdest ? e.pkt.dst : e.pkt.src;
+      let hit: boolean;
+      if (r.op === "--set") {
+        e.recentSet(r.name, key);
+        hit = true;
+      } else if (r.op === "--remove") {
+        hit = e.recentHas(r.name, key);
+        e.recentRemove(r.name, key);
+      } else hit = e.recentHas(r.name, key);
+      return r.neg ? !hit : hit;
+    });
+  }
+  const target = compileTarget(rule);
+  const text = ruleText(chain, rule);
+  const out: CompiledRule = { rule, random: !!statistic, pure, effectful, target, text, comment };
+  if (keyable && exactDst !== undefined && proto && exactDport !== undefined) out.key = `${exactDst}/${proto}/${exactDport}`;
+  ruleCache.set(rule, out);
+  return out;
+}
+
+function optVal(rule: IptRule, name: string): string | undefined {
+  return rule.targetOpts?.find((o) => o.opt === name)?.args[0];
+}
+
+function compileTarget(rule: IptRule): TargetSpec {
+  const t = rule.target;
+  if (!t) return { kind: "none" };
+  const opts = rule.targetOpts ?? [];
+  switch (t) {
+    case "ACCEPT":
+      return { kind: "accept" };
+    case "DROP":
+      return { kind: "drop" };
+    case "RETURN":
+      return { kind: "return" };
+    case "REJECT":
+      return { kind: "reject", rejectWith: optVal(rule, "--reject-with") ?? "icmp-port-unreachable" };
+    case "DNAT":
+    case "SNAT": {
+      const v = optVal(rule, t === "DNAT" ? "--to-destination" : "--to-source");
+      if (!v) err(rule, `${t} without ${t === "DNAT" ? "--to-destination" : "--to-source"}`);
+      const m = /^([\d.]+)(?:-[\d.]+)?(?::(\d+)(?:-\d+)?)?$/.exec(v);
+      if (!m) err(rule, `unsupported ${t} address "${v}"`);
+      return { kind: t === "DNAT" ? "dnat" : "snat", addr: ipToInt(m[1]), port: m[2] ? Number(m[2]) : undefined };
+    }
+    case "MASQUERADE": {
+      const p = optVal(rule, "--to-ports");
+      return { kind: "masquerade", port: p ? Number(p.split("-")[0]) : undefined };
+    }
+    case "MARK":
+    case "CONNMARK": {
+      let mask = 0,
+        xor = 0,
+        connmark: TargetSpec["connmark"] = "set";
+      for (const o of opts) {
+        const spec = o.args[0] ?? "";
+        const [v, mm] = spec.split("/");
+        const vn = Number(v) >>> 0;
+        const mn = mm === undefined ? 0xffffffff : Number(mm) >>> 0;
+        switch (o.opt) {
+          case "--set-xmark":
+            mask = mn;
+            xor = vn;
+            break;
+          case "--set-mark":
+            mask = mn;
+            xor = vn;
+            if (mm !== undefined) xor = vn & mn;
+            break;
+          case "--or-mark":
+            mask = vn;
+            xor = vn;
+            break;
+          case "--xor-mark":
+            mask = 0;
+            xor = vn;
+            break;
+          case "--and-mark":
+            mask = ~vn >>> 0;
+            xor = 0;
+            break;
+          case "--save-mark":
+            connmark = "save";
+            break;
+          case "--restore-mark":
+            connmark = "restore";
+            break;
+          case "--nfmask":
+          case "--ctmask":
+          case "--mask":
+            break;
+          default:
+            err(rule, `unsupported ${t} option "${o.opt}"`);
+        }
+      }
+      return t === "MARK" ? { kind: "mark", mask, xor } : { kind: "connmark", mask, xor, connmark };
+    }
+    case "LOG":
+      return { kind: "log" };
+    case "NOTRACK":
+      return { kind: "notrack" };
+    case "CT":
+      if (opts.some((o) => o.opt === "--notrack")) return { kind: "notrack" };
+      err(rule, `unsupported target "CT ${opts.map((o) => o.opt).join(" ")}"`);
+    default:
+      if (TERMINAL.has(t) || /^[A-Z]+$/.test(t) && ["QUEUE", "NFQUEUE", "TPROXY", "REDIRECT", "TRACE", "TCPMSS", "CLASSIFY", "DSCP", "TOS", "TTL", "NFLOG", "AUDIT", "SET", "CHECKSUM"].includes(t))
+        err(rule, `unsupported target "${t}"`);
+      return { kind: rule.goto ? "goto" : "jump", chain: t };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Chains: a merged chain is the concatenation of its layers' segments. A segment with
+// many `-d IP/32 -p P --dport N` rules in a row gets an index for those runs.
+
+export interface Segment {
+  chain: IptChain;
+  layer: string;
+  rules: CompiledRule[];
+  /** runStart[i] = end index (exclusive) of an indexed run starting at i. */
+  runs: Map<number, { end: number; byKey: Map<string, number[]> }>;
+  /** Offset of this segment's first rule in the merged chain. */
+  offset: number;
+}
+
+const INDEX_MIN_RUN = 16;
+const segCache = new WeakMap<IptChain, Omit<Segment, "offset" | "layer">>();
+
+export function compileSegment(chain: IptChain): Omit<Segment, "offset" | "layer"> {
+  const hit = segCache.get(chain);
+  if (hit) return hit;
+  const rules = chain.rules.map((r) => compileRule(chain.name, r));
+  const runs = new Map<number, { end: number; byKey: Map<string, number[]> }>();
+  let i = 0;
+  while (i < rules.length) {
+    if (!rules[i].key) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < rules.length && rules[j].key) j++;
+    if (j - i >= INDEX_MIN_RUN) {
+      const byKey = new Map<string, number[]>();
+      for (let k = i; k < j; k++) {
+        const key = rules[k].key!;
+        const l = byKey.get(key);
+        if (l) l.push(k);
+        else byKey.set(key, [k]);
+      }
+      runs.set(i, { end: j, byKey });
+    }
+    i = j;
+  }
+  const seg = { chain, rules, runs };
+  segCache.set(chain, seg);
+  return seg;
+}
+
+export type { NfVerdict };

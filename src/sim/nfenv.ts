@@ -1,0 +1,48 @@
+// What a netfilter evaluation sees of the packet and its surroundings.
+
+import type { Pkt } from "./packet.js";
+import type { PacketView, Step, StepObject } from "./trace.js";
+
+export type CtState = "NEW" | "ESTABLISHED" | "RELATED" | "INVALID" | "UNTRACKED";
+
+export interface NatRequest {
+  kind: "dnat" | "snat" | "masquerade";
+  addr?: number;
+  port?: number;
+  object: StepObject;
+}
+
+export interface NfEnv {
+  pkt: Pkt;
+  inIf?: string;
+  outIf?: string;
+  physIn?: string;
+  physOut?: string;
+  bridged: boolean;
+  ctState: CtState;
+  ctDnat: boolean;
+  ctSnat: boolean;
+  ctMark: number;
+  isReplyPacket: boolean;
+  isLocal(ip: number): boolean;
+  isBroadcast(ip: number): boolean;
+  /** A random branch: returns the index taken (the interpreter enumerates all of them). */
+  choose(options: { p: number; label: string }[], what: string): number;
+  /** Record a choice that followed from earlier declined branches (the last endpoint rule). */
+  noteChoice(label: string): void;
+  recentHas(name: string, key: number): boolean;
+  recentSet(name: string, key: number): void;
+  recentRemove(name: string, key: number): void;
+  /** Apply a NAT target (the interpreter rewrites the packet and records it in conntrack). */
+  nat(req: NatRequest): string;
+  notrack: boolean;
+  verbose: boolean;
+  view(): PacketView;
+}
+
+export interface NfVerdict {
+  verdict: "accept" | "drop" | "reject";
+  object?: StepObject;
+  /** The steps of this evaluation, in order. */
+  steps: Step[];
+}

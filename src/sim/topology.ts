@@ -1,0 +1,274 @@
+// Indexes over the IR, built once per IR object and cached. Lazy on purpose: buildIR
+// materialises a node's namespaces on first access, so a trace must only touch the
+// namespaces its packet visits (and their immediate neighbours).
+
+import type { DataplaneIR, Link, NetNs, NodeNet, PodNet, Route } from "../ir/types.js";
+import { addrOf, ipToInt, maskOf, parseCidr } from "./ip.js";
+
+export interface Owner {
+  ns: NetNs;
+  dev: string;
+}
+
+export interface CRoute {
+  route: Route;
+  net: number;
+  len: number;
+  metric: number;
+  via?: number;
+  seq: number;
+}
+
+export interface Fib {
+  lens: number[];
+  byLen: Map<number, Map<number, CRoute[]>>;
+}
+
+export interface NsInfo {
+  ns: NetNs;
+  links: Map<string, Link>;
+  local: Fib;
+  main: Fib;
+  localAddrs: Set<number>;
+  broadcast: Set<number>;
+  /** Address → device holding it. */
+  addrDev: Map<number, string>;
+  pod?: PodNet;
+  node?: NodeNet;
+  /** Bridge name → (peer key "nsid\0dev" → port name). */
+  ports: Map<string, Map<string, string>>;
+}
+
+export const EXTERNAL = "external";
+/** The external client's virtual port on the underlay bridge. */
+export const EXTERNAL_PORT = "(external)";
+
+export interface Topology {
+  ir: DataplaneIR;
+  nsOf(id: string): NetNs | undefined;
+  podsByKey: Map<string, PodNet>;
+  podsByName: Map<string, PodNet[]>;
+  nodesByName: Map<string, NodeNet>;
+  hostPods: Map<string, PodNet[]>;
+  externalNs: NetNs;
+  info(ns: NetNs): NsInfo;
+  /** Who answers ARP for `ip` on the segment of (ns, dev), if anyone owns it there. */
+  arpOwner(ns: NetNs, dev: string, ip: number): Owner | undefined;
+  /** Are two links on one layer-2 segment? */
+  connected(a: Owner, b: Owner): boolean;
+}
+
+export const lkey = (nsId: string, dev: string) => nsId + "\0" + dev;
+
+const cache = new WeakMap<DataplaneIR, Topology>();
+
+export function topologyOf(ir: DataplaneIR): Topology {
+  let t = cache.get(ir);
+  if (!t) cache.set(ir, (t = build(ir)));
+  return t;
+}
+
+function compileFib(routes: Route[], table: "local" | "main"): Fib {
+  const byLen = new Map<number, Map<number, CRoute[]>>();
+  let seq = 0;
+  for (const r of routes) {
+    if ((r.table ?? "main") !== table) continue;
+    const c = parseCidr(r.dst);
+    const cr: CRoute = { route: r, net: c.net, len: c.len, metric: r.metric ?? 0, seq: seq++ };
+    if (r.via) cr.via = ipToInt(r.via);
+    let m = byLen.get(c.len);
+    if (!m) byLen.set(c.len, (m = new Map()));
+    const l = m.get(c.net);
+    if (l) l.push(cr);
+    else m.set(c.net, [cr]);
+  }
+  for (const m of byLen.values()) for (const l of m.values()) l.sort((a, b) => a.metric - b.metric || a.seq - b.seq);
+  return { lens: [...byLen.keys()].sort((a, b) => b - a), byLen };
+}
+
+export function fibLookup(fib: Fib, ip: number, filter?: (r: CRoute) => boolean): CRoute | undefined {
+  for (const len of fib.lens) {
+    const l = fib.byLen.get(len)!.get((ip & maskOf(len)) >>> 0);
+    if (!l) continue;
+    for (const r of l) if (!filter || filter(r)) return r;
+  }
+  return undefined;
+}
+
+function build(ir: DataplaneIR): Topology {
+  const podsByKey = new Map<string, PodNet>();
+  const podsByName = new Map<string, PodNet[]>();
+  const podByIp = new Map<number, PodNet>();
+  const nodesByName = new Map<string, NodeNet>();
+  const nodeByAddr = new Map<number, NodeNet>();
+  const hostPods = new Map<string, PodNet[]>();
+  for (const n of ir.nodes) {
+    nodesByName.set(n.name, n);
+    nodeByAddr.set(ipToInt(n.address), n);
+  }
+  for (const p of ir.pods) {
+    podsByKey.set(`${p.namespace}/${p.name}`, p);
+    const l = podsByName.get(p.name);
+    if (l) l.push(p);
+    else podsByName.set(p.name, [p]);
+    if (p.hostNetwork) {
+      if (p.node) {
+        const hl = hostPods.get(p.node);
+        if (hl) hl.push(p);
+        else hostPods.set(p.node, [p]);
+      }
+    } else if (p.ip) podByIp.set(ipToInt(p.ip), p);
+  }
+
+  const ext = ir.underlay?.externalClient;
+  const prefix = ir.underlay?.subnet ? ir.underlay.subnet.split("/")[1] : "24";
+  // The outside client when the IR has no namespace for the requested address: a host on
+  // the underlay bridge (a virtual port), default route via the underlay's address.
+  const externalNs: NetNs = {
+    id: EXTERNAL,
+    links: [
+      { name: "lo", kind: "loopback", mtu: 65536, mac: "00:00:00:00:00:00", up: true },
+      { name: "eth0", kind: "ethernet", mtu: ir.underlay?.mtu ?? 1500, mac: "02:42:c0:a8:ff:fe", up: true },
+    ],
+    addresses: [],
+    routes: ir.underlay?.subnet ? [{ table: "main", type: "unicast", dst: ir.underlay.subnet, dev: "eth0", scope: "link", proto: "kernel" }] : [],
+    neighbours: [],
+    fdb: [],
+    sysctls: {},
+    netfilter: { mode: "iptables", iptables: [], nftables: [] },
+  };
+  void ext;
+  void prefix;
+
+  const nsCache = new Map<string, NetNs | undefined>();
+  const nsOf = (id: string): NetNs | undefined => {
+    if (nsCache.has(id)) return nsCache.get(id);
+    let ns: NetNs | undefined;
+    if (id === EXTERNAL) ns = externalNs;
+    else if (ir.underlay?.ns && id === ir.underlay.ns.id) ns = ir.underlay.ns;
+    else if (id.startsWith("node/")) ns = nodesByName.get(id.slice(5))?.ns;
+    else if (id.startsWith("pod/")) ns = podsByKey.get(id.slice(4))?.ns;
+    if (ns && ns.id !== id) ns = undefined;
+    nsCache.set(id, ns);
+    return ns;
+  };
+
+  const infos = new WeakMap<NetNs, NsInfo>();
+  const info = (ns: NetNs): NsInfo => {
+    let i = infos.get(ns);
+    if (i) return i;
+    const links = new Map(ns.links.map((l) => [l.name, l]));
+    const localAddrs = new Set<number>();
+    const broadcast = new Set<number>();
+    const addrDev = new Map<number, string>();
+    const derived: Route[] = [];
+    for (const a of ns.addresses) {
+      const ip = ipToInt(addrOf(a.cidr));
+      localAddrs.add(ip);
+      if (!addrDev.has(ip)) addrDev.set(ip, a.dev);
+      derived.push({ table: "local", type: "local", dst: addrOf(a.cidr), dev: a.dev, scope: "host", proto: "kernel", src: addrOf(a.cidr) });
+      if (a.broadcast) broadcast.add(ipToInt(a.broadcast));
+    }
+    if (links.has("lo")) derived.push({ table: "local", type: "local", dst: "127.0.0.0/8", dev: "lo", scope: "host", proto: "kernel", src: "127.0.0.1" });
+    const irLocal = ns.routes.filter((r) => r.table === "local");
+    for (const r of irLocal) {
+      if (r.type === "local") {
+        const c = parseCidr(r.dst);
+        if (c.len === 32) localAddrs.add(c.net);
+      }
+      if (r.type === "broadcast") broadcast.add(parseCidr(r.dst).net);
+    }
+    // The kernel derives local routes from addresses; the IR's own local table wins on conflicts.
+    const localRoutes = [...irLocal, ...derived.filter((d) => !irLocal.some((r) => r.dst === d.dst || r.dst === d.dst + "/32"))];
+    const ports = new Map<string, Map<string, string>>();
+    for (const l of ns.links) {
+      if (!l.master) continue;
+      let m = ports.get(l.master);
+      if (!m) ports.set(l.master, (m = new Map()));
+      if (l.peer) m.set(lkey(l.peer.ns, l.peer.name), l.name);
+    }
+    if (ir.underlay?.ns === ns) {
+      const br = ns.links.find((l) => l.kind === "bridge");
+      if (br) {
+        let m = ports.get(br.name);
+        if (!m) ports.set(br.name, (m = new Map()));
+        m.set(lkey(EXTERNAL, "eth0"), EXTERNAL_PORT);
+      }
+    }
+    const pod = ns.id.startsWith("pod/") ? podsByKey.get(ns.id.slice(4)) : undefined;
+    const node = ns.id.startsWith("node/") ? nodesByName.get(ns.id.slice(5)) : undefined;
+    i = { ns, links, local: compileFib(localRoutes, "local"), main: compileFib(ns.routes, "main"), localAddrs, broadcast, addrDev, pod, node, ports };
+    infos.set(ns, i);
+    return i;
+  };
+
+  /** BFS over the segment (veth peers, bridge ports), materialising as little as possible. */
+  const connected = (a: Owner, b: Owner): boolean => {
+    const target = lkey(b.ns.id, b.dev);
+    const start = lkey(a.ns.id, a.dev);
+    if (start === target) return true;
+    const seen = new Set<string>([start]);
+    const q: string[] = [start];
+    let budget = 4096;
+    while (q.length && budget-- > 0) {
+      const k = q.shift()!;
+      const z = k.indexOf("\0");
+      const ns = k.slice(0, z) === EXTERNAL ? externalNs : nsOf(k.slice(0, z));
+      if (!ns) continue;
+      const inf = info(ns);
+      const dev = k.slice(z + 1);
+      const push = (k2: string): boolean => {
+        if (k2 === target) return true;
+        if (!seen.has(k2)) {
+          seen.add(k2);
+          q.push(k2);
+        }
+        return false;
+      };
+      if (ns === externalNs && dev === "eth0" && ir.underlay?.ns) {
+        const br = ir.underlay.ns.links.find((l) => l.kind === "bridge");
+        if (br && push(lkey(ir.underlay.ns.id, br.name))) return true;
+        continue;
+      }
+      const link = inf.links.get(dev);
+      if (!link) continue;
+      if (link.peer && push(lkey(link.peer.ns, link.peer.name))) return true;
+      if (link.master && push(lkey(ns.id, link.master))) return true;
+      if (link.kind === "bridge") {
+        const ports = inf.ports.get(link.name);
+        if (ports?.has(target)) return true;
+        if (ports) for (const [peer, port] of ports) if (push(lkey(ns.id, port)) || push(peer)) return true;
+      }
+    }
+    return false;
+  };
+
+  const arpOwner = (ns: NetNs, dev: string, ip: number): Owner | undefined => {
+    const cands: NetNs[] = [];
+    const add = (x: NetNs | undefined) => x && !cands.includes(x) && cands.push(x);
+    const p = podByIp.get(ip);
+    if (p) add(nsOf(`pod/${p.namespace}/${p.name}`));
+    const n = nodeByAddr.get(ip);
+    if (n) add(n.ns);
+    const l = info(ns).links.get(dev);
+    if (l?.peer) add(nsOf(l.peer.ns));
+    if (ir.underlay?.ns) add(ir.underlay.ns);
+    add(externalNs);
+    add(ns);
+    for (const c of cands) {
+      const d = info(c).addrDev.get(ip);
+      if (d === undefined || (c === ns && d === dev)) continue;
+      const o = { ns: c, dev: d };
+      if (connected({ ns, dev }, o)) return o;
+    }
+    return undefined;
+  };
+
+  return { ir, nsOf, podsByKey, podsByName, nodesByName, hostPods, externalNs, info, arpOwner, connected };
+}
+
+export function isLocalAddr(inf: NsInfo, ip: number): boolean {
+  if (inf.localAddrs.has(ip)) return true;
+  const r = fibLookup(inf.local, ip);
+  return !!r && r.route.type === "local";
+}

@@ -1,0 +1,122 @@
+// Diagnostics: one shape for every error and warning about the input.
+//   app.yaml:14 (Service default/auth-service) spec.ports[0].port: 70000 is not a valid port (1-65535)
+// = file:line-of-the-field (object) field.path: value message. String values are quoted
+// (JSON style); a document without a name is "(document 3, kind Service)" with the
+// 1-based position of the document in its file.
+import type { Diagnostic, KubeObject, SourceRef } from "./types.js";
+
+/** Field path segments as Kubernetes prints them: `spec.ports[0]`, `metadata.labels[app.kubernetes.io/name]`. */
+export function childPath(base: string, key: string): string {
+  const seg = /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key) ? key : `[${key}]`;
+  if (!base) return seg;
+  return seg.startsWith("[") ? `${base}${seg}` : `${base}.${seg}`;
+}
+export function indexPath(base: string, i: number): string {
+  return `${base}[${i}]`;
+}
+
+export function formatValue(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "number" || typeof v === "boolean" || v === null) return String(v);
+  try {
+    const s = JSON.stringify(v);
+    return s.length > 80 ? s.slice(0, 77) + "..." : s;
+  } catch {
+    return String(v);
+  }
+}
+
+export const NO_VALUE: unique symbol = Symbol("no value");
+
+/** "Service default/auth-service", "Namespace production", or "document 3, kind Service". */
+export function objectLabel(kind: unknown, namespace: string | undefined, name: unknown, docIndex: number | undefined): string {
+  if (typeof name === "string" && name !== "" && typeof kind === "string" && kind !== "") {
+    return namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
+  }
+  const doc = docIndex !== undefined ? `document ${docIndex + 1}` : "document";
+  return typeof kind === "string" && kind !== "" ? `${doc}, kind ${kind}` : doc;
+}
+
+export function formatDiagnostic(d: {
+  file?: string;
+  line?: number;
+  column?: number;
+  object?: string;
+  field?: string;
+  value?: unknown;
+  hasValue: boolean;
+  text: string;
+}): string {
+  let s = "";
+  if (d.file) s += d.line ? `${d.file}:${d.line}${d.column ? `:${d.column}` : ""} ` : `${d.file} `;
+  if (d.object) s += `(${d.object}) `;
+  if (d.field) s += `${d.field}: `;
+  if (d.hasValue) s += `${formatValue(d.value)} `;
+  return s + d.text;
+}
+
+/** Collects diagnostics about one source object. */
+export class Diags {
+  readonly list: Diagnostic[] = [];
+
+  add(
+    severity: "error" | "warning",
+    where: { source?: SourceRef; object?: string },
+    field: string | undefined,
+    value: unknown,
+    text: string,
+    extra?: { line?: number; column?: number },
+  ): void {
+    const src = where.source;
+    const hasValue = value !== NO_VALUE && value !== undefined;
+    const line = extra?.line ?? (field && src?.lineOf ? src.lineOf(field) : undefined) ?? src?.line;
+    const d: Diagnostic = {
+      severity,
+      message: formatDiagnostic({
+        file: src?.file,
+        line,
+        column: extra?.column,
+        object: where.object,
+        field,
+        value,
+        hasValue,
+        text,
+      }),
+    };
+    if (src?.file !== undefined) d.file = src.file;
+    if (line !== undefined) d.line = line;
+    if (extra?.column !== undefined) d.column = extra.column;
+    if (src?.docIndex !== undefined) d.docIndex = src.docIndex;
+    if (where.object !== undefined) d.object = where.object;
+    if (field !== undefined) d.field = field;
+    if (hasValue) d.value = value;
+    this.list.push(d);
+  }
+  error(where: { source?: SourceRef; object?: string }, field: string | undefined, value: unknown, text: string): void {
+    this.add("error", where, field, value, text);
+  }
+  warn(where: { source?: SourceRef; object?: string }, field: string | undefined, value: unknown, text: string): void {
+    this.add("warning", where, field, value, text);
+  }
+  get errors(): Diagnostic[] {
+    return this.list.filter((d) => d.severity === "error");
+  }
+  get warnings(): Diagnostic[] {
+    return this.list.filter((d) => d.severity === "warning");
+  }
+}
+
+const CLUSTER_SCOPED = new Set(["Namespace", "Node"]);
+export function isNamespaced(kind: string): boolean {
+  return !CLUSTER_SCOPED.has(kind);
+}
+
+/** The "(Kind ns/name)" label of a parsed object. */
+export function labelOf(o: KubeObject): string {
+  const ns = isNamespaced(o.kind) ? o.metadata?.namespace : undefined;
+  return objectLabel(o.kind, ns, o.metadata?.name, o.source?.docIndex);
+}
+
+export function where(o: KubeObject): { source?: SourceRef; object: string } {
+  return { source: o.source, object: labelOf(o) };
+}

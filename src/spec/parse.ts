@@ -1,0 +1,367 @@
+// Manifests (YAML or JSON text) -> ClusterSpec. Pure: the caller reads the files.
+//
+// - Multi-document YAML; JSON (parsed by the same YAML parser, so lines are known).
+// - `kind: List` and typed lists (`ServiceList`, what the API returns): every item counts
+//   as a document of its own (its own docIndex and line); the list itself takes no index.
+// - A `kind: Cluster` document (apiVersion podnet.dev/v1alpha1) among the manifests is the
+//   cluster config unless one is passed separately (then it is ignored with a warning).
+// - Understood kinds are kept (raw object plus the defaults Kubernetes applies at
+//   admission that podnet relies on); other kinds give one warning per kind.
+// - All errors of all documents are collected and thrown as one SpecError.
+import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, isPair, type Node as YamlNode } from "yaml";
+import type { ClusterSpec, Diagnostic, KubeObject, SourceRef } from "./types.js";
+import { type ClusterConfig, CONFIG_API_VERSION, KIND_CONFIG_API_VERSION, defaultConfig, parseConfig } from "./config.js";
+import { Diags, NO_VALUE, childPath, indexPath, isNamespaced, objectLabel } from "./diag.js";
+import { SpecError } from "./errors.js";
+import { validateObjects } from "./validate.js";
+
+export interface SourceText {
+  file: string;
+  text: string;
+}
+
+/** apiVersion each understood kind is served at. */
+export const KIND_API_VERSIONS: Record<string, string> = {
+  Namespace: "v1",
+  Node: "v1",
+  Pod: "v1",
+  Service: "v1",
+  Endpoints: "v1",
+  Deployment: "apps/v1",
+  ReplicaSet: "apps/v1",
+  StatefulSet: "apps/v1",
+  DaemonSet: "apps/v1",
+  Job: "batch/v1",
+  EndpointSlice: "discovery.k8s.io/v1",
+  NetworkPolicy: "networking.k8s.io/v1",
+  Ingress: "networking.k8s.io/v1",
+};
+// Versions that served these kinds once and were removed (kubectl: "no matches for kind").
+const REMOVED_VERSIONS = new Set([
+  "extensions/v1beta1",
+  "apps/v1beta1",
+  "apps/v1beta2",
+  "networking.k8s.io/v1beta1",
+  "discovery.k8s.io/v1beta1",
+]);
+
+const groupOf = (apiVersion: string) => (apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "");
+
+/** One decoded document with where it came from. */
+export interface RawDocument {
+  value: unknown;
+  source: SourceRef;
+}
+
+function joinPath(prefix: string, path: string): string {
+  if (!prefix) return path;
+  if (!path) return prefix;
+  return path.startsWith("[") ? prefix + path : `${prefix}.${path}`;
+}
+
+function parentPath(path: string): string | undefined {
+  if (!path) return undefined;
+  if (path.endsWith("]")) return path.slice(0, path.lastIndexOf("["));
+  const dot = path.lastIndexOf(".");
+  return dot < 0 ? "" : path.slice(0, dot);
+}
+
+/** Field path -> 1-based line, for every key and sequence item of a YAML node. */
+function lineMap(root: YamlNode | null | undefined, lc: LineCounter): Map<string, number> {
+  const m = new Map<string, number>();
+  const lineAt = (off: number) => lc.linePos(off).line;
+  const walk = (node: unknown, path: string) => {
+    if (isMap(node)) {
+      for (const item of node.items) {
+        if (!isPair(item)) continue;
+        const k = isScalar(item.key) ? String(item.key.value) : undefined;
+        if (k === undefined) continue;
+        const p = childPath(path, k);
+        const kr = (item.key as YamlNode).range;
+        if (kr) m.set(p, lineAt(kr[0]));
+        walk(item.value, p);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((it, i) => {
+        const p = indexPath(path, i);
+        const r = (it as YamlNode | null)?.range;
+        if (r) m.set(p, lineAt(r[0]));
+        walk(it, p);
+      });
+    }
+  };
+  if (root?.range) m.set("", lineAt(root.range[0]));
+  walk(root, "");
+  return m;
+}
+
+function makeSource(file: string, docIndex: number, map: Map<string, number>, prefix: string): SourceRef {
+  const line = map.get(prefix) ?? 1;
+  return {
+    file,
+    docIndex,
+    line,
+    // The line of the field, or of its nearest ancestor present in the document.
+    lineOf(path: string) {
+      let p: string | undefined = path;
+      while (p !== undefined) {
+        const l = map.get(joinPath(prefix, p));
+        if (l !== undefined) return l;
+        p = parentPath(p);
+      }
+      return line;
+    },
+  };
+}
+
+/** Splits a text into decoded documents, List items expanded. Syntax errors go to diags. */
+export function readDocuments(src: SourceText, diags: Diags): RawDocument[] {
+  const lc = new LineCounter();
+  const out: RawDocument[] = [];
+  // YAML 1.1 like kubectl (sigs.k8s.io/yaml on go-yaml v2): `yes`/`on`/`no` are booleans there,
+  // so an unquoted label value `no` is rejected the same way here.
+  const docs = parseAllDocuments(src.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, version: "1.1" });
+  const list = Array.isArray(docs) ? docs : [];
+  let docIndex = 0;
+  for (const doc of list) {
+    const idx = docIndex++;
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        const pos = lc.linePos(e.pos[0]);
+        const msg = e.message.replace(/ at line \d+, column \d+[\s\S]*$/, "");
+        diags.add(
+          "error",
+          { source: { file: src.file, docIndex: idx, line: pos.line }, object: `document ${idx + 1}` },
+          undefined,
+          NO_VALUE,
+          `YAML syntax error: ${msg}`,
+          { line: pos.line, column: pos.col },
+        );
+      }
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      diags.add("error", { source: { file: src.file, docIndex: idx, line: 1 }, object: `document ${idx + 1}` }, undefined, NO_VALUE, `YAML error: ${(e as Error).message}`);
+      continue;
+    }
+    if (value === null || value === undefined) continue; // empty document (trailing ---, comments only)
+    const map = lineMap(doc.contents as YamlNode, lc);
+    const v = value as Record<string, unknown>;
+    const isList =
+      typeof v === "object" && !Array.isArray(v) && typeof v.kind === "string" && /List$/.test(v.kind) && Array.isArray(v.items);
+    if (!isList) {
+      out.push({ value, source: makeSource(src.file, idx, map, "") });
+      continue;
+    }
+    // Items of a typed list (ServiceList …) come without kind/apiVersion from the API.
+    const itemKind = v.kind === "List" ? undefined : (v.kind as string).slice(0, -4);
+    docIndex--; // the list wrapper takes no index of its own
+    (v.items as unknown[]).forEach((item, i) => {
+      if (itemKind && item && typeof item === "object" && !Array.isArray(item)) {
+        const it = item as Record<string, unknown>;
+        if (it.kind === undefined) it.kind = itemKind;
+        if (it.apiVersion === undefined && typeof v.apiVersion === "string") it.apiVersion = v.apiVersion;
+      }
+      out.push({ value: item, source: makeSource(src.file, docIndex++, map, indexPath("items", i)) });
+    });
+  }
+  return out;
+}
+
+function isClusterDoc(v: unknown): boolean {
+  if (!v || typeof v !== "object") return false;
+  const o = v as Record<string, unknown>;
+  return o.kind === "Cluster" && (o.apiVersion === CONFIG_API_VERSION || o.apiVersion === KIND_CONFIG_API_VERSION);
+}
+
+export interface SpecCheck {
+  /** The spec as far as it could be read (objects with errors are still included). */
+  spec: ClusterSpec;
+  /** Errors and warnings, in input order. */
+  diagnostics: Diagnostic[];
+}
+
+/** Like parseSpec, but returns the diagnostics instead of throwing. */
+export function checkSpec(sources: SourceText[], config?: SourceText): SpecCheck {
+  const diags = new Diags();
+  const docs: RawDocument[] = [];
+  for (const s of sources) docs.push(...readDocuments(s, diags));
+
+  // The cluster config: --config first, else a Cluster document among the manifests.
+  let cfg: ClusterConfig | undefined;
+  if (config) {
+    const cdocs = readDocuments(config, diags);
+    const cd = cdocs.filter((d) => isClusterDoc(d.value));
+    if (cdocs.length > 0 && cd.length === 0)
+      diags.error({ source: cdocs[0].source, object: "document 1" }, "kind", NO_VALUE, `the config file must hold a document with apiVersion ${CONFIG_API_VERSION} and kind Cluster`);
+    for (const extra of cd.slice(1))
+      diags.error({ source: extra.source, object: objectLabel("Cluster", undefined, (extra.value as any)?.name, extra.source.docIndex) }, "kind", NO_VALUE, `more than one Cluster config (the first is at ${cd[0].source.file}:${cd[0].source.line})`);
+    if (cd.length > 0) cfg = parseConfig(cd[0].value, cd[0].source, diags);
+  }
+  const objects: KubeObject[] = [];
+  const ignored = new Map<string, { count: number; first: SourceRef }>();
+  let configDoc: RawDocument | undefined;
+
+  for (const d of docs) {
+    const v = d.value;
+    const src = d.source;
+    if (typeof v !== "object" || v === null || Array.isArray(v)) {
+      diags.error({ source: src, object: `document ${src.docIndex + 1}` }, undefined, v, "is not a Kubernetes object (a document must be a mapping)");
+      continue;
+    }
+    const o = v as Record<string, any>;
+    const kind = o.kind;
+    const label = () => objectLabel(kind, undefined, o.metadata?.name ?? o.name, src.docIndex);
+    if (isClusterDoc(o)) {
+      if (config) {
+        diags.warn({ source: src, object: label() }, undefined, NO_VALUE, `ignored: the cluster config comes from ${config.file}`);
+      } else if (configDoc) {
+        diags.error({ source: src, object: label() }, "kind", NO_VALUE, `more than one Cluster config (the first is at ${configDoc.source.file}:${configDoc.source.line})`);
+      } else {
+        configDoc = d;
+        cfg = parseConfig(o, src, diags);
+      }
+      continue;
+    }
+    let bad = false;
+    if (typeof kind !== "string" || kind === "") {
+      diags.error({ source: src, object: objectLabel(undefined, undefined, undefined, src.docIndex) }, "kind", kind ?? NO_VALUE, kind === undefined ? "is required" : "must be a non-empty string");
+      bad = true;
+    }
+    if (typeof o.apiVersion !== "string" || o.apiVersion === "") {
+      diags.error({ source: src, object: label() }, "apiVersion", o.apiVersion ?? NO_VALUE, o.apiVersion === undefined ? "is required" : "must be a non-empty string");
+      bad = true;
+    }
+    if (bad) continue;
+    const want = KIND_API_VERSIONS[kind];
+    const group = groupOf(o.apiVersion);
+    if (!want || (group !== groupOf(want) && !REMOVED_VERSIONS.has(o.apiVersion))) {
+      // Not ours (ConfigMap, CRDs, a Knative `Service` of serving.knative.dev …).
+      const key = want ? `${kind}.${group}` : kind;
+      const e = ignored.get(key);
+      if (e) e.count++;
+      else ignored.set(key, { count: 1, first: src });
+      continue;
+    }
+    if (o.apiVersion !== want) {
+      diags.error({ source: src, object: label() }, "apiVersion", o.apiVersion, `no matches for kind "${kind}" in version "${o.apiVersion}" (use "${want}")`);
+      continue;
+    }
+    if (typeof o.metadata !== "object" || o.metadata === null || Array.isArray(o.metadata)) {
+      diags.error({ source: src, object: label() }, "metadata", o.metadata ?? NO_VALUE, o.metadata === undefined ? "is required" : "must be a mapping");
+      continue;
+    }
+    if (o.metadata.name === undefined || o.metadata.name === "" || o.metadata.name === null) {
+      diags.error({ source: src, object: label() }, "metadata.name", NO_VALUE, "is required");
+      continue;
+    }
+    if (isNamespaced(kind)) {
+      if (o.metadata.namespace === undefined || o.metadata.namespace === null || o.metadata.namespace === "") o.metadata.namespace = "default";
+    } else delete o.metadata.namespace; // cluster-scoped: Kubernetes ignores it
+    const obj = o as KubeObject;
+    Object.defineProperty(obj, "source", { value: src, enumerable: false, writable: true, configurable: true });
+    objects.push(obj);
+  }
+  for (const [key, { count, first }] of ignored)
+    diags.warn({ source: { ...first, lineOf: undefined } }, undefined, NO_VALUE, `ignored kind ${key} (${count} object${count === 1 ? "" : "s"})`);
+
+  if (!cfg) cfg = defaultConfig();
+  validateObjects(objects, cfg, diags);
+  for (const o of objects) applyDefaults(o);
+  return { spec: { config: cfg, objects, warnings: diags.warnings }, diagnostics: diags.list };
+}
+
+/**
+ * Parses and validates manifests (and an optional cluster config file). Throws one
+ * SpecError carrying every error; warnings are in the result.
+ */
+export function parseSpec(sources: SourceText[], config?: SourceText): ClusterSpec {
+  const { spec, diagnostics } = checkSpec(sources, config);
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) throw new SpecError(errors);
+  return spec;
+}
+
+// ---------------------------------------------------------------------------
+// Defaults the API server applies at admission that podnet relies on. Only missing
+// fields are filled; the raw object is kept otherwise.
+
+function defaultPodSpec(spec: any): void {
+  if (!spec || typeof spec !== "object") return;
+  spec.dnsPolicy ??= "ClusterFirst";
+  spec.enableServiceLinks ??= true;
+  spec.restartPolicy ??= "Always";
+  for (const list of [spec.containers, spec.initContainers])
+    if (Array.isArray(list))
+      for (const c of list) if (c && Array.isArray(c.ports)) for (const p of c.ports) if (p && typeof p === "object") p.protocol ??= "TCP";
+}
+
+export function applyDefaults(o: KubeObject): void {
+  const spec = o.spec;
+  switch (o.kind) {
+    case "Namespace":
+      // NamespaceDefaultLabelName (GA in 1.22): lets namespaceSelectors pick a namespace by name.
+      o.metadata.labels = { ...(o.metadata.labels ?? {}), "kubernetes.io/metadata.name": o.metadata.name };
+      break;
+    case "Pod":
+      defaultPodSpec(spec);
+      break;
+    case "Deployment":
+    case "ReplicaSet":
+    case "StatefulSet":
+    case "DaemonSet":
+    case "Job":
+      if (!spec || typeof spec !== "object") break;
+      if (o.kind !== "DaemonSet" && o.kind !== "Job") spec.replicas ??= 1;
+      if (o.kind === "StatefulSet") spec.podManagementPolicy ??= "OrderedReady";
+      if (o.kind === "Job") {
+        // Both unset: a single pod run once; parallelism alone leaves completions unset (work queue).
+        if (spec.parallelism === undefined && spec.completions === undefined) spec.completions = 1;
+        spec.parallelism ??= 1;
+        if (spec.template?.spec) spec.template.spec.restartPolicy ??= "Never";
+      }
+      defaultPodSpec(spec.template?.spec);
+      break;
+    case "Service": {
+      if (!spec || typeof spec !== "object") {
+        o.spec = { type: "ClusterIP", sessionAffinity: "None" };
+        break;
+      }
+      spec.type ??= "ClusterIP";
+      spec.sessionAffinity ??= "None";
+      if (spec.sessionAffinity === "ClientIP") {
+        spec.sessionAffinityConfig ??= {};
+        spec.sessionAffinityConfig.clientIP ??= {};
+        spec.sessionAffinityConfig.clientIP.timeoutSeconds ??= 10800;
+      }
+      if (spec.type !== "ExternalName") spec.internalTrafficPolicy ??= "Cluster";
+      if (spec.type === "NodePort" || spec.type === "LoadBalancer") spec.externalTrafficPolicy ??= "Cluster";
+      if (Array.isArray(spec.ports))
+        for (const p of spec.ports) {
+          if (!p || typeof p !== "object") continue;
+          p.protocol ??= "TCP";
+          if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === "") p.targetPort = p.port;
+        }
+      break;
+    }
+    case "NetworkPolicy":
+      if (!spec || typeof spec !== "object") break;
+      spec.podSelector ??= {};
+      // Ingress is always affected; Egress when egress rules are given.
+      spec.policyTypes ??= Array.isArray(spec.egress) ? ["Ingress", "Egress"] : ["Ingress"];
+      for (const r of [...(spec.ingress ?? []), ...(spec.egress ?? [])])
+        if (r && Array.isArray(r.ports)) for (const p of r.ports) if (p && typeof p === "object") p.protocol ??= "TCP";
+      break;
+    case "EndpointSlice":
+      if (Array.isArray(o.ports)) for (const p of o.ports) if (p && typeof p === "object") p.protocol ??= "TCP";
+      if (Array.isArray(o.endpoints)) for (const e of o.endpoints) if (e && typeof e === "object") e.conditions ??= {};
+      break;
+    case "Endpoints":
+      if (Array.isArray(o.subsets))
+        for (const s of o.subsets) if (s && Array.isArray(s.ports)) for (const p of s.ports) if (p && typeof p === "object") p.protocol ??= "TCP";
+      break;
+  }
+}

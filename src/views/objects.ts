@@ -1,0 +1,250 @@
+// ClusterState → Kubernetes-shaped objects, as `kubectl get -o yaml|json` prints them.
+
+import { stringify } from "yaml";
+import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
+import type { KubeObject, Labels } from "../spec/types.js";
+import { nodeInfo, timestamp, type ViewOptions } from "./common.js";
+
+type Obj = Record<string, unknown>;
+
+function meta(name: string, namespace: string | undefined, opts: ViewOptions, created: number | undefined, extra: Obj = {}): Obj {
+  const m: Obj = { name };
+  if (namespace !== undefined) m.namespace = namespace;
+  m.creationTimestamp = timestamp(opts, created);
+  return { ...m, ...extra };
+}
+
+function nonEmpty(o: Record<string, string> | null | undefined): Record<string, string> | undefined {
+  return o && Object.keys(o).length > 0 ? o : undefined;
+}
+
+function clean<T>(v: T): T {
+  // Drop undefined fields (Go's omitempty) so JSON and YAML agree.
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+export function podObject(state: ClusterState, p: PodState, opts: ViewOptions = {}): Obj {
+  const t = timestamp(opts, p.created);
+  const scheduled = p.nodeName !== null;
+  const running = p.phase === "Running";
+  const cond = (type: string, ok: boolean, extra: Obj = {}) => ({ lastTransitionTime: t, status: ok ? "True" : "False", type, ...extra });
+  const conditions = scheduled
+    ? [
+        cond("PodReadyToStartContainers", running),
+        cond("Initialized", true),
+        cond("Ready", p.ready),
+        cond("ContainersReady", p.ready),
+        cond("PodScheduled", true),
+      ]
+    : [cond("PodScheduled", false, { message: p.message, reason: p.reason ?? "Unschedulable" })];
+  const status: Obj = { conditions, phase: p.phase };
+  if (p.hostIP) {
+    status.hostIP = p.hostIP;
+    status.hostIPs = [{ ip: p.hostIP }];
+  }
+  if (p.podIP) {
+    status.podIP = p.podIP;
+    status.podIPs = [{ ip: p.podIP }];
+  }
+  status.qosClass = "BestEffort";
+  if (scheduled) {
+    status.startTime = t;
+    status.containerStatuses = p.spec.containers.map((c) => ({
+      containerID: `containerd://${p.containerID}`,
+      image: c.image,
+      name: c.name,
+      ready: p.ready,
+      restartCount: 0,
+      started: running,
+      state: running ? { running: { startedAt: t } } : { waiting: { reason: "ContainerCreating" } },
+    }));
+  }
+  const extra: Obj = { labels: nonEmpty(p.labels), annotations: nonEmpty(p.annotations), uid: p.uid };
+  if (p.owner)
+    extra.ownerReferences = [
+      { apiVersion: p.owner.kind === "Job" ? "batch/v1" : "apps/v1", blockOwnerDeletion: true, controller: true, kind: p.owner.kind, name: p.owner.name },
+    ];
+  const spec: Obj = { ...p.spec };
+  if (p.nodeName) spec.nodeName = p.nodeName;
+  spec.dnsPolicy = p.spec.dnsPolicy ?? "ClusterFirst";
+  return clean({ apiVersion: "v1", kind: "Pod", metadata: meta(p.name, p.namespace, opts, p.created, extra), spec, status });
+}
+
+export function serviceObject(_state: ClusterState, s: ServiceState, opts: ViewOptions = {}): Obj {
+  const spec: Obj = {};
+  if (s.type !== "ExternalName" && s.clusterIP) {
+    spec.clusterIP = s.clusterIP;
+    spec.clusterIPs = [s.clusterIP];
+  }
+  if (s.externalIPs.length) spec.externalIPs = s.externalIPs;
+  if (s.externalName) spec.externalName = s.externalName;
+  if (s.type === "NodePort" || s.type === "LoadBalancer") spec.externalTrafficPolicy = s.externalTrafficPolicy;
+  if (s.healthCheckNodePort) spec.healthCheckNodePort = s.healthCheckNodePort;
+  if (s.type !== "ExternalName") {
+    spec.internalTrafficPolicy = s.internalTrafficPolicy;
+    spec.ipFamilies = ["IPv4"];
+    spec.ipFamilyPolicy = "SingleStack";
+  }
+  if (s.loadBalancerSourceRanges.length) spec.loadBalancerSourceRanges = s.loadBalancerSourceRanges;
+  if (s.ports.length)
+    spec.ports = s.ports.map((p) => ({ appProtocol: p.appProtocol, name: p.name, nodePort: p.nodePort, port: p.port, protocol: p.protocol, targetPort: p.targetPort }));
+  if (s.publishNotReadyAddresses) spec.publishNotReadyAddresses = true;
+  if (s.selector) spec.selector = s.selector;
+  spec.sessionAffinity = s.sessionAffinity;
+  if (s.sessionAffinity === "ClientIP") spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: s.sessionAffinityTimeout } };
+  spec.type = s.type;
+  const status = { loadBalancer: s.loadBalancerIPs.length ? { ingress: s.loadBalancerIPs.map((ip) => ({ ip, ipMode: "VIP" })) } : {} };
+  return clean({
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: meta(s.name, s.namespace, opts, s.created, { labels: nonEmpty(s.labels), uid: s.uid }),
+    spec,
+    status,
+  });
+}
+
+/** The v1 Endpoints object the endpoints controller keeps beside the slices: ready
+ *  addresses in `addresses`, not-ready in `notReadyAddresses`, terminating ones left
+ *  out; one subset per distinct port list, addresses sorted by IP (RepackSubsets). */
+export interface EndpointsView {
+  namespace: string;
+  name: string;
+  labels: Labels;
+  created: number;
+  subsets: {
+    addresses: { ip: string; hostname?: string; nodeName?: string; targetRef?: unknown }[];
+    notReadyAddresses: { ip: string; hostname?: string; nodeName?: string; targetRef?: unknown }[];
+    ports: { name?: string; port: number; protocol: string }[];
+  }[];
+}
+
+export function endpointsFor(state: ClusterState, svc: ServiceState): EndpointsView {
+  const slices = state.endpointSlices.filter((s) => s.namespace === svc.namespace && s.serviceName === svc.name);
+  const groups = new Map<string, EndpointsView["subsets"][number]>();
+  for (const sl of slices) {
+    if (sl.addressType === "FQDN") continue;
+    const ports = sl.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol }));
+    const key = JSON.stringify(ports);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { addresses: [], notReadyAddresses: [], ports }));
+    for (const ep of sl.endpoints) {
+      if (ep.conditions.terminating) continue;
+      const ready = ep.conditions.ready !== false || svc.publishNotReadyAddresses;
+      for (const ip of ep.addresses) {
+        const a = { ip, hostname: ep.hostname, nodeName: ep.nodeName, targetRef: ep.targetRef };
+        (ready ? g.addresses : g.notReadyAddresses).push(a);
+      }
+    }
+  }
+  const cmp = (a: { ip: string }, b: { ip: string }) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0);
+  const subsets = [...groups.values()].filter((g) => g.addresses.length + g.notReadyAddresses.length > 0);
+  for (const g of subsets) {
+    g.addresses.sort(cmp);
+    g.notReadyAddresses.sort(cmp);
+  }
+  return { namespace: svc.namespace, name: svc.name, labels: svc.labels, created: svc.created, subsets };
+}
+
+/** Services that have an Endpoints object: those with a selector (the controller's)
+ *  and those whose endpoints were given. */
+export function endpointsList(state: ClusterState): EndpointsView[] {
+  return state.services
+    .filter((s) => s.selector !== null || state.endpointSlices.some((e) => e.namespace === s.namespace && e.serviceName === s.name))
+    .map((s) => endpointsFor(state, s));
+}
+
+export function endpointsObject(_state: ClusterState, e: EndpointsView, opts: ViewOptions = {}): Obj {
+  return clean({
+    apiVersion: "v1",
+    kind: "Endpoints",
+    metadata: meta(e.name, e.namespace, opts, e.created, { labels: nonEmpty(e.labels) }),
+    subsets: e.subsets.length
+      ? e.subsets.map((s) => ({
+          addresses: s.addresses.length ? s.addresses : undefined,
+          notReadyAddresses: s.notReadyAddresses.length ? s.notReadyAddresses : undefined,
+          ports: s.ports,
+        }))
+      : undefined,
+  });
+}
+
+export function endpointSliceObject(state: ClusterState, s: EndpointSliceState, opts: ViewOptions = {}): Obj {
+  const svc = state.services.find((x) => x.namespace === s.namespace && x.name === s.serviceName);
+  return clean({
+    addressType: s.addressType,
+    apiVersion: "discovery.k8s.io/v1",
+    endpoints: s.endpoints,
+    kind: "EndpointSlice",
+    metadata: meta(s.name, s.namespace, opts, svc?.created, {
+      generateName: s.managedBy === "endpointslice-controller.k8s.io" ? `${s.serviceName}-` : undefined,
+      labels: { "endpointslice.kubernetes.io/managed-by": s.managedBy, "kubernetes.io/service-name": s.serviceName },
+    }),
+    ports: s.ports,
+  });
+}
+
+export function nodeObject(_state: ClusterState, n: NodeState, opts: ViewOptions = {}): Obj {
+  const info = nodeInfo(opts);
+  const t = timestamp(opts, 0);
+  return clean({
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: meta(n.name, undefined, opts, 0, { labels: nonEmpty(n.labels) }),
+    spec: { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR], taints: n.taints.length ? n.taints : undefined },
+    status: {
+      addresses: [
+        { address: n.address, type: "InternalIP" },
+        { address: n.name, type: "Hostname" },
+      ],
+      allocatable: { pods: String(n.maxPods) },
+      capacity: { pods: String(n.maxPods) },
+      conditions: [{ lastTransitionTime: t, message: "kubelet is posting ready status", reason: "KubeletReady", status: "True", type: "Ready" }],
+      nodeInfo: {
+        architecture: info.architecture,
+        containerRuntimeVersion: info.containerRuntimeVersion,
+        kernelVersion: info.kernelVersion,
+        kubeProxyVersion: info.kubeletVersion,
+        kubeletVersion: info.kubeletVersion,
+        operatingSystem: info.operatingSystem,
+        osImage: info.osImage,
+      },
+    },
+  });
+}
+
+export function namespaceObject(_state: ClusterState, n: { name: string; labels: Labels }, opts: ViewOptions = {}): Obj {
+  return clean({
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: meta(n.name, undefined, opts, 0, { labels: { "kubernetes.io/metadata.name": n.name, ...n.labels } }),
+    spec: { finalizers: ["kubernetes"] },
+    status: { phase: "Active" },
+  });
+}
+
+/** Objects kept as given (NetworkPolicy, Ingress, workloads): strip podnet's `source`. */
+export function givenObject(o: KubeObject, namespace: string | undefined, opts: ViewOptions = {}): Obj {
+  const { source: _source, ...rest } = o;
+  void _source;
+  return clean({
+    ...rest,
+    metadata: { ...o.metadata, ...(namespace !== undefined ? { namespace } : {}), creationTimestamp: timestamp(opts, 0) },
+  });
+}
+
+/** kubectl's List wrapper for more than one object (and for `get` without a NAME). */
+export function listObject(items: Obj[]): Obj {
+  return { apiVersion: "v1", items, kind: "List", metadata: { resourceVersion: "" } };
+}
+
+/** kubectl -o yaml: keys sorted (it goes through JSON maps), sequences not indented,
+ *  YAML 1.1 quoting (go-yaml v2 quotes timestamps, "y", "on" …),
+ *  no line folding (sigs.k8s.io/yaml). */
+export function toYaml(o: unknown): string {
+  return stringify(o, { version: "1.1", indentSeq: false, sortMapEntries: true, lineWidth: 0, minContentWidth: 0 });
+}
+
+/** kubectl -o json: json.MarshalIndent with four spaces. */
+export function toJson(o: unknown): string {
+  return JSON.stringify(o, null, 4) + "\n";
+}

@@ -1,0 +1,185 @@
+// Hand-made ClusterState fixtures for the views' tests (independent of the control
+// plane, so that the formatters are checked against kubectl's formats alone).
+
+import type { ClusterConfig } from "../spec/config.js";
+import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
+
+export function fixtureConfig(): ClusterConfig {
+  return {
+    apiVersion: "podnet.dev/v1alpha1",
+    kind: "Cluster",
+    name: "demo",
+    nodes: [],
+    networking: {
+      podSubnet: "10.244.0.0/16",
+      serviceSubnet: "10.96.0.0/12",
+      nodeSubnet: "192.168.1.0/24",
+      nodeCIDRMaskSize: 24,
+      dnsDomain: "cluster.local",
+      cni: "flannel",
+      backend: "vxlan",
+      kubeProxyMode: "iptables",
+      nodePortRange: [30000, 32767],
+      ipBlockMatchesPods: false,
+      mtu: 1500,
+      calicoBlockSize: 26,
+      masqueradeAll: false,
+    },
+    externalDNS: [],
+    hostDNS: { nameservers: ["192.168.1.1"], searches: [], options: [] },
+    dns: { pods: "insecure", ttl: 30, replicas: 2 },
+  };
+}
+
+export function node(name: string, index: number, role: "control-plane" | "worker" = "worker"): NodeState {
+  const labels: Record<string, string> = { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux" };
+  if (role === "control-plane") labels["node-role.kubernetes.io/control-plane"] = "";
+  return {
+    name,
+    role,
+    labels,
+    taints: role === "control-plane" ? [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] : [],
+    address: `192.168.1.${10 + index}`,
+    podCIDR: `10.244.${index}.0/24`,
+    blocks: [],
+    maxPods: 110,
+    index,
+  };
+}
+
+export function pod(ns: string, name: string, ip: string | null, nodeName: string | null, opts: Partial<PodState> = {}): PodState {
+  const app = name.replace(/-[a-z0-9]{8,10}-[a-z0-9]{5}$/, "");
+  return {
+    namespace: ns,
+    name,
+    uid: `uid-${name}`,
+    labels: { app },
+    annotations: {},
+    owner: { kind: "ReplicaSet", name: name.replace(/-[a-z0-9]{5}$/, "") },
+    workload: { kind: "Deployment", namespace: ns, name: app },
+    spec: { containers: [{ name: app, image: `example/${app}:1.0`, ports: [{ containerPort: 8080, protocol: "TCP" }] }] },
+    nodeName,
+    phase: nodeName ? "Running" : "Pending",
+    podIP: ip,
+    hostIP: nodeName ? "192.168.1.11" : null,
+    ready: nodeName !== null,
+    terminating: false,
+    created: 0,
+    resolvConf: `search ${ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n`,
+    env: [],
+    containerID: `cid-${name}`,
+    ...opts,
+  };
+}
+
+export function service(ns: string, name: string, opts: Partial<ServiceState> = {}): ServiceState {
+  return {
+    namespace: ns,
+    name,
+    uid: `uid-svc-${name}`,
+    labels: {},
+    type: "ClusterIP",
+    selector: null,
+    clusterIP: null,
+    ports: [],
+    externalIPs: [],
+    loadBalancerIPs: [],
+    sessionAffinity: "None",
+    sessionAffinityTimeout: 10800,
+    externalTrafficPolicy: "Cluster",
+    internalTrafficPolicy: "Cluster",
+    publishNotReadyAddresses: false,
+    loadBalancerSourceRanges: [],
+    created: 0,
+    ...opts,
+  };
+}
+
+export function slice(ns: string, svc: string, name: string, port: number, ips: string[], portName?: string): EndpointSliceState {
+  return {
+    namespace: ns,
+    name,
+    serviceName: svc,
+    addressType: "IPv4",
+    ports: [{ name: portName, port, protocol: "TCP" }],
+    endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true, serving: true, terminating: false }, nodeName: "worker-1" })),
+    managedBy: "endpointslice-controller.k8s.io",
+  };
+}
+
+const H = 3600;
+
+/** Seed 004's `kubectl get service`: kubernetes 40h old, users-service 17h, auth-service 2m4s. */
+export function seed004State(): ClusterState {
+  const clock = 40 * H;
+  const services = [
+    service("default", "auth-service", {
+      selector: { app: "auth" },
+      clusterIP: "10.109.214.64",
+      ports: [{ protocol: "TCP", port: 80, targetPort: 80 }],
+      created: clock - 124,
+    }),
+    service("default", "kubernetes", {
+      clusterIP: "10.96.0.1",
+      labels: { component: "apiserver", provider: "kubernetes" },
+      ports: [{ name: "https", protocol: "TCP", port: 443, targetPort: 6443 }],
+      created: 0,
+    }),
+    service("default", "users-service", {
+      type: "LoadBalancer",
+      selector: { app: "users" },
+      clusterIP: "10.109.194.160",
+      ports: [{ protocol: "TCP", port: 8080, targetPort: 8080, nodePort: 31344 }],
+      created: clock - 17 * H,
+    }),
+    service("kube-system", "kube-dns", {
+      selector: { "k8s-app": "kube-dns" },
+      clusterIP: "10.96.0.10",
+      ports: [
+        { name: "dns", protocol: "UDP", port: 53, targetPort: 53 },
+        { name: "dns-tcp", protocol: "TCP", port: 53, targetPort: 53 },
+        { name: "metrics", protocol: "TCP", port: 9153, targetPort: 9153 },
+      ],
+      created: 0,
+    }),
+  ];
+  const pods = [
+    pod("default", "auth-deployment-5c8b9d7f4-x2k9p", "10.244.1.5", "worker-1", { created: clock - 120 }),
+    pod("default", "users-deployment-6d9f8b7c5-a1b2c", "10.244.1.6", "worker-1", { created: clock - 17 * H }),
+    pod("default", "users-deployment-6d9f8b7c5-d3e4f", "10.244.2.3", "worker-2", { created: clock - 17 * H, hostIP: "192.168.1.12" }),
+    pod("default", "users-deployment-6d9f8b7c5-g5h6i", null, null, { created: clock - 5, reason: "Unschedulable" }),
+  ];
+  return {
+    config: fixtureConfig(),
+    seed: "podnet",
+    clock,
+    namespaces: [
+      { name: "default", labels: {} },
+      { name: "kube-system", labels: {} },
+    ],
+    nodes: [node("control-plane", 0, "control-plane"), node("worker-1", 1), node("worker-2", 2)],
+    pods,
+    services,
+    endpointSlices: [
+      slice("default", "auth-service", "auth-service-abcde", 80, ["10.244.1.5"]),
+      slice("default", "kubernetes", "kubernetes", 6443, ["192.168.1.10"], "https"),
+      slice("default", "users-service", "users-service-fghij", 8080, ["10.244.1.6", "10.244.2.3"]),
+    ],
+    networkPolicies: [],
+    ingresses: [],
+    workloads: [],
+    dns: { zone: "cluster.local", records: [] },
+    events: [
+      {
+        type: "Normal",
+        reason: "Scheduled",
+        object: "pod/default/auth-deployment-5c8b9d7f4-x2k9p",
+        message: "Successfully assigned default/auth-deployment-5c8b9d7f4-x2k9p to worker-1",
+        time: clock - 120,
+        source: "default-scheduler",
+      },
+    ],
+    ipam: { nodes: {}, serviceIPs: {}, nodePorts: {}, loadBalancerIPs: {} },
+    warnings: [],
+  };
+}
