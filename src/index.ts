@@ -2,7 +2,7 @@
 // loadCluster is the one place that reads files (I/O edge); everything it returns is
 // computed by the pure layers.
 
-import { readSources, embeddedExampleDir } from "./cli/input.js";
+import { loadSpecFromArgs } from "./cli/input.js";
 import { parseSpec } from "./spec/parse.js";
 import { buildState } from "./control/build.js";
 import type { ClusterSpec } from "./spec/types.js";
@@ -15,14 +15,17 @@ export interface LoadOptions {
   config?: string;
   /** Seed for names and allocations (default fixed). */
   seed?: string;
+  /** Called once per warning (ignored kinds, unknown named targetPorts, full nodes …). */
+  warn?: (message: string) => void;
 }
 
 export async function loadCluster(opts: LoadOptions = {}): Promise<{ spec: ClusterSpec; state: ClusterState }> {
-  const files = opts.files && opts.files.length > 0 ? opts.files : [embeddedExampleDir()];
-  const sources = await readSources(files);
-  const config = opts.config ? (await readSources([opts.config]))[0] : undefined;
-  const spec = parseSpec(sources, config);
+  const spec = await loadSpecFromArgs({ files: opts.files ?? [], config: opts.config });
   const state = buildState(spec, { seed: opts.seed });
+  if (opts.warn) {
+    for (const w of spec.warnings) opts.warn(w.message);
+    for (const w of state.warnings) opts.warn(w);
+  }
   return { spec, state };
 }
 
@@ -32,3 +35,15 @@ export type { ClusterState, PodState, ServiceState, NodeState, EndpointSliceStat
 export type * from "./ir/types.js";
 export { SpecError } from "./spec/errors.js";
 export { parseSpec, buildState };
+// kubectl-style views (pure: ClusterState → text) and changes with their differences.
+export { getView, findResource } from "./views/get.js";
+export { describePod, describeService, describeNode } from "./views/describe.js";
+export { runChange, diffStates, formatDiff } from "./views/diff.js";
+export type { Change, ChangeOutcome, StateDiff } from "./views/diff.js";
+// Cluster DNS: the zone (CoreDNS semantics, pure), the socket server, the resolver walk.
+export { createZone } from "./dns/zone.js";
+export type { Zone, ZoneAnswer, ZoneOptions, RR, Question } from "./dns/zone.js";
+export { startDnsServer } from "./dns/server.js";
+export type { DnsServer, DnsServerOptions, DnsLimits } from "./dns/server.js";
+export { walk, resolveFromPod, formatWalk } from "./dns/resolver.js";
+export type { WalkResult, WalkQuery, ResolveOptions, Libc } from "./dns/resolver.js";

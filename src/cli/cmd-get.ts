@@ -47,7 +47,7 @@ export function register(program: Command): void {
   addClusterOptions(
     program
       .command("get")
-      .description("list objects like kubectl get: pods|services|endpoints|endpointslices|nodes|networkpolicies|ingresses|namespaces|deployments|replicasets|statefulsets|daemonsets")
+      .description("list objects like kubectl get (po, svc, ep, endpointslices, no, netpol, ing, ns, deploy, rs, sts, ds)")
       .argument("<resource...>", "TYPE [NAME...], TYPE1,TYPE2, or TYPE/NAME...")
       .option("-n, --namespace <ns>", "namespace", "default")
       .option("-A, --all-namespaces", "list across all namespaces")

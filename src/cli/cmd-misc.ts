@@ -56,12 +56,11 @@ export function applyVerbs(state: ClusterState, objects: KubeObject[]): string[]
   });
 }
 
-export function formatOutcome(before: ClusterState, out: ChangeOutcome, message: string[]): string {
+export function formatOutcome(out: ChangeOutcome, message: string[]): string {
   let s = message.map((m) => m + "\n").join("");
   const ev = formatChangeEvents(out.state, out.events);
   if (ev) s += `\nEvents:\n${ev}`;
   s += `\nChanges:\n${formatDiff(out.diff)}`;
-  void before;
   return s;
 }
 
@@ -72,12 +71,30 @@ interface ChangeFlags {
   output?: string;
 }
 
-async function change(o: ChangeFlags, make: (state: ClusterState) => { change: Change; message: string[] }): Promise<void> {
+function exists(state: ClusterState, kind: string, namespace: string, name: string): boolean {
+  const res = findResource(kind);
+  return !!res?.items(state).some((i) => i.name === name && (!res.namespaced || i.namespace === namespace));
+}
+
+/** kubectl's NotFound: the resource's plural with its API group ("deployments.apps"). */
+function notFound(kind: string, name: string): { notFound: string } {
+  const res = findResource(kind);
+  const group = res && res.nameRef.includes(".") ? res.nameRef.slice(res.nameRef.indexOf(".")) : "";
+  return { notFound: `Error from server (NotFound): ${res?.plural ?? kind.toLowerCase()}${group} "${name}" not found\n` };
+}
+
+async function change(o: ChangeFlags, make: (state: ClusterState) => { change: Change; message: string[] } | { notFound: string }): Promise<void> {
   const { state } = await loadFromFlags({ filename: o.base ?? [], config: o.config, seed: o.seed });
-  const { change: c, message } = make(state);
+  const made = make(state);
+  if ("notFound" in made) {
+    process.stderr.write(made.notFound);
+    process.exitCode = 1;
+    return;
+  }
+  const { change: c, message } = made;
   const out = runChange(state, c);
   if (o.output === "json") process.stdout.write(JSON.stringify({ message, events: out.events, diff: out.diff }, null, 2) + "\n");
-  else process.stdout.write(formatOutcome(state, out, message));
+  else process.stdout.write(formatOutcome(out, message));
 }
 
 function changeOptions(cmd: Command): Command {
@@ -150,10 +167,11 @@ export function register(program: Command): void {
       let ns = o.namespace as string;
       let n = name;
       if (k.kind === "Pod") {
+        if (!state.pods.some((p) => p.name.startsWith(name.slice(name.indexOf("/") + 1)))) return notFound(k.kind, name);
         const p = findPod(state, name, o.namespace);
         ns = p.namespace;
         n = p.name;
-      }
+      } else if (!exists(state, k.kind, ns, n)) return notFound(k.kind, n);
       return { change: { op: "delete", kind: k.kind, namespace: ns, name: n }, message: [`${k.kind === "Pod" ? "pod" : k.nameRef} "${n}" deleted`] };
     });
   });
@@ -172,6 +190,10 @@ export function register(program: Command): void {
     if (!name) throw new UsageError(`scale ${kindArg}: a NAME is required`);
     const replicas = Number(o.replicas);
     if (!/^\d+$/.test(String(o.replicas))) throw new UsageError(`--replicas must be a non-negative integer: "${o.replicas}"`);
-    await change(o, () => ({ change: { op: "scale", kind: k.kind, namespace: o.namespace, name, replicas }, message: [`${k.nameRef}/${name} scaled`] }));
+    await change(o, (state) =>
+      exists(state, k.kind, o.namespace, name)
+        ? { change: { op: "scale", kind: k.kind, namespace: o.namespace, name, replicas }, message: [`${k.nameRef}/${name} scaled`] }
+        : notFound(k.kind, name),
+    );
   });
 }

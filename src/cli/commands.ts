@@ -8,5 +8,8 @@ import { register as describe } from "./cmd-describe.js";
 import { register as misc } from "./cmd-misc.js";
 import { register as demo } from "./cmd-demo.js";
 import { register as net } from "./cmd-net.js";
+import { register as rules } from "./cmd-rules.js";
+import { register as trace } from "./cmd-trace.js";
+import { register as check } from "./cmd-check.js";
 
-export const commands: ((program: Command) => void)[] = [reach, real, dns, get, describe, misc, demo, net];
+export const commands: ((program: Command) => void)[] = [reach, real, dns, get, describe, misc, demo, net, rules, trace, check];

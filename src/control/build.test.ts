@@ -209,3 +209,32 @@ test("determinism: same seed → same state; another seed → other names", () =
   assert.notDeepEqual(names(a), names(c));
   assert.notEqual(a.replicaSets!.find((r) => r.deployment === "web")!.name, c.replicaSets!.find((r) => r.deployment === "web")!.name);
 });
+
+test("a kubectl dump: ReplicaSets and pods whose controller is given are left to the controller", () => {
+  const s = cluster(
+    deployment("web", 2) + `
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: web-5d59d67564
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, controller: true}]
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web, pod-template-hash: 5d59d67564}}
+    spec: {containers: [{name: web, image: example/web:1}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-5d59d67564-abcde
+  labels: {app: web, pod-template-hash: 5d59d67564}
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-5d59d67564, controller: true}]
+spec: {containers: [{name: web, image: example/web:1}]}
+`,
+  );
+  assert.equal(podsOf(s, "web-").length, 2);
+  assert.ok(!s.pods.some((p) => p.name === "web-5d59d67564-abcde"));
+  assert.equal(s.warnings.filter((w) => /is controlled by/.test(w)).length, 2);
+});

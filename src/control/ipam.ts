@@ -21,6 +21,11 @@ import { formatIPv4, parseCidr4, parseIPv4, range4 } from "../spec/net.js";
 import { fnv32a, hex8, sha1Hex, sha256Hex } from "./hash.js";
 import type { IpamState, NodeState } from "./state.js";
 
+/** Dotted quad without intermediate arrays (150,000 calls in a large build). */
+function ip4(n: number): string {
+  return (n >>> 24) + "." + ((n >>> 16) & 255) + "." + ((n >>> 8) & 255) + "." + (n & 255);
+}
+
 export interface AllocResult {
   ip?: string;
   /** eth0's address as the CNI result lists it ("10.244.1.5/24"). */
@@ -43,6 +48,7 @@ interface HostLocalNode {
   size: number;
   allocated: Map<number, string>; // address → containerID
   last: number | null;
+  changed: boolean;
 }
 
 class HostLocal implements PodIpam {
@@ -62,7 +68,7 @@ class HostLocal implements PodIpam {
     const rec = this.prev.nodes[node.name];
     const allocated = new Map<number, string>();
     if (rec) for (const [ip, cid] of Object.entries(rec.allocated)) allocated.set(parseIPv4(ip)!, cid);
-    w = { first, size, allocated, last: rec?.lastReserved ? parseIPv4(rec.lastReserved)! : null };
+    w = { first, size, allocated, last: rec?.lastReserved ? parseIPv4(rec.lastReserved)! : null, changed: false };
     this.work.set(node.name, w);
     return w;
   }
@@ -82,13 +88,17 @@ class HostLocal implements PodIpam {
       if (a === gw || w.allocated.has(a)) continue;
       w.allocated.set(a, containerID);
       w.last = a;
-      return { ip: formatIPv4(a), cidr: `${formatIPv4(a)}/${this.prefixOnEth0(node)}` };
+      w.changed = true;
+      const ip = ip4(a);
+      return { ip, cidr: `${ip}/${this.prefixOnEth0(node)}` };
     }
     return { error: `failed to allocate for range 0: no IP addresses available in range set: ${formatIPv4(lo)}-${formatIPv4(hi)}` };
   }
 
   release(node: NodeState, ip: string): void {
-    this.node(node).allocated.delete(parseIPv4(ip)!);
+    const w = this.node(node);
+    w.allocated.delete(parseIPv4(ip)!);
+    w.changed = true;
   }
 
   hostIfName(ns: string, pod: string, cid: string): string {
@@ -99,13 +109,13 @@ class HostLocal implements PodIpam {
     const out: IpamState["nodes"] = {};
     for (const n of nodes) {
       const w = this.work.get(n.name);
-      if (!w) {
+      if (!w || !w.changed) {
         if (this.prev.nodes[n.name]) out[n.name] = this.prev.nodes[n.name];
         continue;
       }
       const allocated: Record<string, string> = {};
-      for (const a of [...w.allocated.keys()].sort((x, y) => x - y)) allocated[formatIPv4(a)] = w.allocated.get(a)!;
-      out[n.name] = { allocated, lastReserved: w.last === null ? null : formatIPv4(w.last) };
+      for (const a of [...w.allocated.keys()].sort((x, y) => x - y)) allocated[ip4(a)] = w.allocated.get(a)!;
+      out[n.name] = { allocated, lastReserved: w.last === null ? null : ip4(w.last) };
     }
     return { ipam: { ...this.prev, nodes: out }, nodes };
   }

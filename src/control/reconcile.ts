@@ -139,11 +139,17 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
   const wants: Want[] = [];
   const replicaSets: ReplicaSetState[] = [];
   const prevRs = new Map((prev.replicaSets ?? []).map((r) => [`${r.namespace}/${r.name}`, r]));
-  const podLoad = new Map<string, number>(); // for the scale-down ranking
-  for (const p of prev.pods) if (p.nodeName) podLoad.set(p.nodeName, (podLoad.get(p.nodeName) ?? 0) + 1);
+  const prevRsByDeployment = new Map<string, ReplicaSetState[]>();
+  for (const r of prev.replicaSets ?? []) {
+    if (!r.deployment) continue;
+    const k = `${r.namespace}/${r.deployment}`;
+    let l = prevRsByDeployment.get(k);
+    if (!l) prevRsByDeployment.set(k, (l = []));
+    l.push(r);
+  }
 
   /** ReplicaSet / Job scale: keep up to n, delete by the controller's ranking, want the rest. */
-  const scaleTo = (existing: PodState[], n: number, mk: () => Want, by: { object: string; source: string }) => {
+  const scaleTo = (existing: PodState[], n: number, want: Want, by: { object: string; source: string }) => {
     if (existing.length > n) {
       const perNode = new Map<string, number>();
       for (const p of existing) if (p.nodeName) perNode.set(p.nodeName, (perNode.get(p.nodeName) ?? 0) + 1);
@@ -162,15 +168,24 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
       for (const p of existing) (drop.has(p) ? toDelete.push({ pod: p, by }) : kept.add(p));
     } else {
       for (const p of existing) kept.add(p);
-      for (let i = existing.length; i < n; i++) wants.push(mk());
+      for (let i = existing.length; i < n; i++) wants.push(want); // read-only: shared by the replicas
     }
   };
 
   const workloadObjs: KubeObject[] = [];
+  const adoptWarnings: string[] = [];
+  const present = new Set(objects.map(objKey));
   for (const o of objects) {
     if (!WORKLOAD_KINDS.has(o.kind) && o.kind !== "Pod") continue;
     const ns = o.metadata.namespace ?? "default";
     const name = o.metadata.name;
+    // A dump (kubectl get all -o yaml) lists the controllers' ReplicaSets and pods too:
+    // when their controller is given, the controller makes its own.
+    const ctrl = o.metadata.ownerReferences?.find((r) => r.controller);
+    if (ctrl && WORKLOAD_KINDS.has(ctrl.kind) && present.has(`${ctrl.kind}/${ns}/${ctrl.name}`)) {
+      adoptWarnings.push(`${where(o).object ? `(${where(o).object}) ` : ""}is controlled by ${ctrl.kind} ${ns}/${ctrl.name}, which is given too: its controller creates it instead (ignored)`);
+      continue;
+    }
     const wkey = `${o.kind}/${ns}/${name}`;
     const existing = existingByWorkload.get(wkey) ?? [];
     existingByWorkload.delete(wkey);
@@ -204,18 +219,18 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
           const before = prevRs.get(`${ns}/${rsName}`)?.replicas ?? 0;
           if (before !== replicas)
             ev("Normal", "ScalingReplicaSet", `deployment/${ns}/${name}`, `Scaled ${replicas > before ? "up" : "down"} replica set ${rsName} to ${replicas}`, "deployment-controller", svcTime);
-          for (const r of prev.replicaSets ?? [])
-            if (r.deployment === name && r.namespace === ns && r.name !== rsName) {
+          for (const r of prevRsByDeployment.get(`${ns}/${name}`) ?? [])
+            if (r.name !== rsName) {
               if (r.replicas > 0) ev("Normal", "ScalingReplicaSet", `deployment/${ns}/${name}`, `Scaled down replica set ${r.name} to 0 from ${r.replicas}`, "deployment-controller", svcTime);
               replicaSets.push(r.replicas === 0 ? r : { ...r, replicas: 0 });
             }
         }
         replicaSets.push({ namespace: ns, name: rsName, deployment: o.kind === "Deployment" ? name : null, podTemplateHash: hash, replicas });
         const owner = { kind: "ReplicaSet", name: rsName };
-        scaleTo(current, replicas, () => ({
+        scaleTo(current, replicas, {
           namespace: ns, base: rsName, labels, annotations: tAnn, spec: tSpec, owner, workload, ready: true, terminating: false,
           created: { object: rsObj, source: "replicaset-controller", message: (p) => `Created pod: ${p}` },
-        }), { object: rsObj, source: "replicaset-controller" });
+        }, { object: rsObj, source: "replicaset-controller" });
         break;
       }
       case "Job": {
@@ -225,10 +240,10 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
         const uid = o.metadata.uid ?? uidFor(`${seed}/job/${ns}/${name}`);
         const labels = { ...tLabels, "batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": name, "controller-uid": uid, "job-name": name };
         const obj = `job/${ns}/${name}`;
-        scaleTo(existing, n, () => ({
+        scaleTo(existing, n, {
           namespace: ns, base: name, labels, annotations: tAnn, spec: tSpec, owner: { kind: "Job", name }, workload: { kind: "Job", namespace: ns, name },
           ready: true, terminating: false, created: { object: obj, source: "job-controller", message: (p) => `Created pod: ${p}` },
-        }), { object: obj, source: "job-controller" });
+        }, { object: obj, source: "job-controller" });
         break;
       }
       case "StatefulSet": {
@@ -338,8 +353,10 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
 
   // ---- new pods: name, schedule, address -----------------------------------------------
   const scheduler = new Scheduler(nodes, survivors);
+  // Names taken, only in the namespaces that get new pods.
   const names = new Set<string>();
-  for (const p of survivors) names.add(`${p.namespace}/${p.name}`);
+  const wantNs = new Set(wants.map((w) => w.namespace));
+  if (wantNs.size) for (const p of survivors) if (wantNs.has(p.namespace)) names.add(`${p.namespace}/${p.name}`);
   const created: PodState[] = [];
   const counters = new Map<string, number>();
   for (const w of wants) {
@@ -431,8 +448,9 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
   }
   const finished = ipam.finish(nodes);
   nodes = finished.nodes;
+  if (nodes.length === prev.nodes.length && nodes.every((n, i) => n === prev.nodes[i])) nodes = prev.nodes;
 
-  const pods = kept.size === survivors.length && created.length === 0 ? prev.pods : [...survivors, ...created];
+  const pods = deleted.size === 0 && created.length === 0 ? prev.pods : [...survivors, ...created];
 
   // ---- EndpointSlices ------------------------------------------------------------------
   const sliceObjs = kind("EndpointSlice");
@@ -493,7 +511,13 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
       out.push(...sl);
     }
     // Given slices: as given. Endpoints: mirrored for Services without a selector.
-    for (const o of sliceObjs) out.push(givenSlice(o));
+    for (const o of sliceObjs) {
+      // Slices the controller made (from a dump) for a Service with a selector: it replaces them.
+      const svcName = o.metadata.labels?.["kubernetes.io/service-name"];
+      const owner = svcName ? svcByKey.get(`${o.metadata.namespace ?? "default"}/${svcName}`) : undefined;
+      if (owner?.selector && o.metadata.labels?.["endpointslice.kubernetes.io/managed-by"] === "endpointslice-controller.k8s.io") continue;
+      out.push(givenSlice(o));
+    }
     for (const o of epObjs) {
       const ns = o.metadata.namespace ?? "default";
       const s = svcByKey.get(`${ns}/${o.metadata.name}`);
@@ -503,6 +527,7 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
     }
     return out;
   }
+  warnings.push(...adoptWarnings);
   for (const l of svcWarnings.values()) warnings.push(...l);
   for (const n of nodes) if (scheduler.isFull(n)) warnings.push(`(Node ${n.name}) is full: ${n.maxPods}/${n.maxPods} pods (maxPods); new pods cannot be scheduled on it`);
 

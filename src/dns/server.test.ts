@@ -255,3 +255,29 @@ function tcpExchange(data: Buffer, n: number): Promise<Buffer[]> {
     s.on("error", reject);
   });
 }
+
+test("--upstream: outside names and reverse misses are forwarded; an ExternalName's outside target is chased", async () => {
+  // The "upstream" is another server whose externalDNS knows www.upstream.test.
+  const upState = demoFixture();
+  upState.config.externalDNS = [{ name: "www.upstream.test", type: "A", value: "192.0.2.7" }];
+  const up = await startDnsServer({ zone: createZone(upState), listen: "127.0.0.1:0" });
+  const st = demoFixture();
+  st.services.push({ ...st.services.find((s) => s.name === "ext")!, name: "ext-up", externalName: "www.upstream.test" });
+  const main = await startDnsServer({ zone: createZone(st), listen: "127.0.0.1:0", upstreams: [`127.0.0.1:${up.address.port}`] });
+  try {
+    const r = new dnsp.Resolver({ timeout: 2000, tries: 1 });
+    r.setServers([`127.0.0.1:${main.address.port}`]);
+    assert.deepEqual(await r.resolve4("www.upstream.test"), ["192.0.2.7"]);
+    await assert.rejects(r.resolve4("nothing.upstream.test"), { code: "ENOTFOUND" });
+    // api.example.com is in this server's externalDNS but, with an upstream, CoreDNS forwards.
+    await assert.rejects(r.resolve4("api.example.com"), { code: "ENOTFOUND" });
+    assert.deepEqual(await r.resolve4("user-service.default.svc.cluster.local"), ["10.96.20.1"]);
+    const { stdout } = await run("dig", ["@127.0.0.1", "-p", String(main.address.port), "ext-up.default.svc.cluster.local", "A", "+noall", "+answer"]);
+    assert.match(stdout, /ext-up\.default\.svc\.cluster\.local\.\s+30\s+IN\s+CNAME\s+www\.upstream\.test\./);
+    assert.match(stdout, /www\.upstream\.test\.\s+\d+\s+IN\s+A\s+192\.0\.2\.7/);
+    assert.ok(up.stats.udp >= 3);
+  } finally {
+    await main.close();
+    await up.close();
+  }
+});

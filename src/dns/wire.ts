@@ -353,7 +353,7 @@ export function encodeResponse(q: ParsedQuery, r: ResponseParts, limit: number, 
     counts[i] = c;
     kept -= c;
   }
-  const cut = ends.length > 0 ? ends[ends.length - 1] : q.qEnd >= 0 ? headerAndQuestionEnd(q) : 12;
+  const cut = ends.length > 0 ? ends[ends.length - 1] : headerAndQuestionEnd(q);
   w.pos = cut;
   const tc = !full && counts[0] < r.answers.length;
   let arCount = counts[2];

@@ -19,6 +19,7 @@
 //   lazily on first access (enumerable getters: JSON.stringify sees plain data).
 // - IR objects are read-only: routes/neighbours identical across nodes are shared.
 
+import { nodePolicyLayer } from "../policy/compile.js";
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
 import type { ProxyModeName } from "../spec/config.js";
 import type { ProxyMode, ProxyOutput } from "../proxy/mode.js";
@@ -43,7 +44,6 @@ export interface BuildContext extends FlavorContext {
   proxy: ProxyMode | null;
   proxyModeName: ProxyModeName;
   netfilterMode: "iptables" | "nftables";
-  podByKey: Map<string, PodState>;
   /** Node index in state.nodes (underlay port position). */
   nodePos: Map<string, number>;
   externalClient: string;
@@ -82,9 +82,7 @@ export function buildContext(state: ClusterState, opts: BuildOptions = {}): Buil
   const key = opts.proxy !== undefined ? null : modeName; // injected strategies are not cached
   if (key && perState?.has(key)) return perState.get(key)!;
   const podsByNode = new Map<string, PodState[]>();
-  const podByKey = new Map<string, PodState>();
   for (const p of state.pods) {
-    podByKey.set(`${p.namespace}/${p.name}`, p);
     if (!p.nodeName) continue;
     let l = podsByNode.get(p.nodeName);
     if (!l) podsByNode.set(p.nodeName, (l = []));
@@ -108,7 +106,6 @@ export function buildContext(state: ClusterState, opts: BuildOptions = {}): Buil
     proxy,
     proxyModeName: modeName,
     netfilterMode: proxy?.netfilter ?? (modeName === "nftables" ? "nftables" : "iptables"),
-    podByKey,
     nodePos,
     externalClient: chooseExternalClient(state),
     nodeSubnetPrefix: parseCidr(state.config.networking.nodeSubnet, true).prefix,
@@ -201,6 +198,9 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
     if (o.iptables) ipt.push(o.iptables);
     if (o.nftables) nft.push(o.nftables);
   }
+  // NetworkPolicy: one `inet podnet-policy` table, in every proxy mode (see policy/compile.ts).
+  const pol = nodePolicyLayer(state, node, ctx.podsByNode.get(node.name) ?? []);
+  if (pol) nft.push(pol);
   ns.netfilter = { mode: ctx.netfilterMode, iptables: ipt, nftables: nft };
 
   const nn: NodeNet = { name: node.name, address: node.address, podCIDR: node.podCIDR, ns };

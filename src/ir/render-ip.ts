@@ -1,5 +1,7 @@
 // Renders a NetNs in the text formats of iproute2 6.1 on Linux 6.x, byte for byte where
-// the model has the facts (trailing spaces included): `ip route show [table local|all]`,
+// the model has the facts (trailing spaces included; veth, bridge and loopback lines are
+// checked against the kernel, VXLAN/IPIP/dummy lines follow iproute2's source because
+// this kernel has no such modules): `ip route show [table local|all]`,
 // `ip -d link show`, `ip addr` (IPv4 only: the model has no IPv6), `ip neigh show`,
 // `bridge fdb show` (without the multicast `self permanent` entries the kernel adds for
 // 01:00:5e:… / 33:33:…). Counters and timers that only a live kernel has are printed
@@ -136,7 +138,8 @@ function bridgeId(mac: string): string {
 function details(ns: NetNs, l: Link): string[] {
   const port = l.master ? ns.links.find((x) => x.name === l.master) : undefined;
   const promisc = port ? 1 : 0;
-  const minmax = l.kind === "loopback" || l.kind === "ipip" ? "minmtu 0 maxmtu 0" : "minmtu 68 maxmtu 65535";
+  // ip_tunnel: max_mtu = IP_MAX_MTU − 20 for IPIP (not checked here: no ipip module).
+  const minmax = l.kind === "loopback" ? "minmtu 0 maxmtu 0" : l.kind === "ipip" ? "minmtu 68 maxmtu 65515" : "minmtu 68 maxmtu 65535";
   const first = `${linkLine(ns, l)} promiscuity ${promisc}  allmulti ${promisc} ${minmax} `;
   switch (l.kind) {
     case "loopback":

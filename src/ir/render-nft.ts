@@ -4,6 +4,7 @@
 // come from the first layer that gives a hook. Expressions are libnftables JSON.
 
 import type { NftChain, NftLayer, NftRule, NftSet, NftTable } from "./types.js";
+import { ChunkedText } from "./render-iptables.js";
 
 export interface MergedNftTable {
   family: string;
@@ -167,7 +168,7 @@ export function ruleText(r: NftRule): string {
   return r.comment ? `${t} comment ${JSON.stringify(r.comment)}` : t;
 }
 
-function setText(s: NftSet, out: string[]): void {
+function setText(s: NftSet, out: { push(l: string): void }): void {
   out.push(`\t${s.kind} ${s.name} {`);
   const type = Array.isArray(s.type) ? s.type.join(" . ") : s.type;
   const data = s.map === undefined ? "" : " : " + (Array.isArray(s.map) ? s.map.join(" . ") : s.map);
@@ -189,7 +190,7 @@ function setText(s: NftSet, out: string[]): void {
   out.push("\t}");
 }
 
-function chainText(c: NftChain, family: string, out: string[]): void {
+function chainText(c: NftChain, family: string, out: { push(l: string): void }): void {
   out.push(`\tchain ${c.name} {`);
   if (c.hook) {
     const prio = prioText(c.prio ?? 0, c.hook);
@@ -202,7 +203,7 @@ function chainText(c: NftChain, family: string, out: string[]): void {
 
 /** The `nft list ruleset` text of the merged layers. */
 export function renderNft(layers: NftLayer[]): string {
-  const out: string[] = [];
+  const out = new ChunkedText();
   for (const t of mergeNft(layers)) {
     out.push(`table ${t.family} ${t.name} {`);
     if (t.comment) out.push(`\tcomment ${JSON.stringify(t.comment)}`);
@@ -219,5 +220,5 @@ export function renderNft(layers: NftLayer[]): string {
     }
     out.push("}");
   }
-  return out.length ? out.join("\n") + "\n" : "";
+  return out.text();
 }

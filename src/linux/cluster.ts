@@ -6,11 +6,11 @@
 
 import { existsSync, mkdirSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
 import type { DataplaneIR } from "../ir/types.js";
-import { applyPlan, createRunner, listNetns, type Runner } from "./exec.js";
+import { applyPlan, createRunner, listNetns, netnsBatch, type Runner } from "./exec.js";
 import { ETC_NETNS, STATE_ROOT, clusterOfNs, clusterPrefix, nsName, validateClusterName } from "./names.js";
 import { renderInfra, type RenderOptions } from "./render.js";
 import { cniAdd, isCniError, netConfFor } from "./cni.js";
-import { startSupervisor, supervisorConfigs, type SupervisorReady } from "./supervisor.js";
+import { isDnsListener, startDns, startSupervisor, supervisorConfigs, type SupervisorReady } from "./supervisor.js";
 import { readRecord, recordedClusters, removeStateDir, stopProcess, writeRecord, type ClusterRecord } from "./state.js";
 
 export class ClusterExistsError extends Error {}
@@ -26,6 +26,8 @@ export interface UpOptions {
   log?: (line: string) => void;
   /** Container names per pod ("ns/name"), for `podnet exec -c` (the IR only knows listening ones). */
   containers?: Map<string, string[]>;
+  /** CNI ADDs run at once (default 8). */
+  parallel?: number;
   /** Tests: called after each pod is attached (crash injection). */
   onPod?: (index: number) => void | Promise<void>;
 }
@@ -84,42 +86,68 @@ export async function up(o: UpOptions): Promise<UpReport> {
   try {
     // 1. underlay and nodes
     const infra = renderInfra(o.ir, cluster, o.render);
-    await applyPlan(runner, infra, (ns) => {
-      rec.namespaces.push(ns);
+    await applyPlan(runner, infra, (names) => {
+      rec.namespaces.push(...names);
       save();
     });
     log(`underlay and ${o.ir.nodes.length} nodes: ${infra.steps.length} batches`);
-    // 2. pods: the runtime's part (namespace, resolv.conf), then CNI ADD
+    // 2. pods: the runtime's part (namespaces in one batch, resolv.conf), then CNI ADD
+    // per pod, several at once (each ADD touches only its pod's veth and namespace).
     const conf = netConfFor(o.ir);
-    const ctx = { cluster, ir: o.ir, runner, render: o.render };
+    const ctx = { cluster, ir: o.ir, runner, render: o.render, fresh: true };
+    const pods = o.ir.pods.filter((p) => p.ns && p.node); // hostNetwork pods live in their node
+    const podNs = pods.map((p) => nsName(cluster, p.ns!.id));
+    rec.namespaces.push(...podNs);
+    save();
+    await netnsBatch(runner, "add", podNs);
+    if (!dry) pods.forEach((p, k) => writeResolvConf(podNs[k], p.resolvConf));
+    log(`${podNs.length} pod namespaces created`);
     let i = 0;
-    for (const pod of o.ir.pods) {
-      if (!pod.ns || !pod.node) continue; // hostNetwork or unscheduled
-      const ns = nsName(cluster, pod.ns.id);
-      rec.namespaces.push(ns);
-      save();
-      await runner.run(["ip", "netns", "add", ns]);
-      if (!dry) writeResolvConf(ns, pod.resolvConf);
-      const ifName = pod.ns.links.find((l) => l.peer)?.name ?? "eth0";
-      const res = await cniAdd(
-        conf,
-        {
-          containerID: containerIdFor(pod.namespace, pod.name),
-          netns: `/run/netns/${ns}`,
-          ifName,
-          args: { IgnoreUnknown: "1", K8S_POD_NAMESPACE: pod.namespace, K8S_POD_NAME: pod.name },
-        },
-        ctx,
-      );
-      if (isCniError(res)) throw new Error(`CNI ADD for pod ${pod.namespace}/${pod.name} failed (code ${res.code}): ${res.msg}`);
-      i++;
-      await o.onPod?.(i - 1);
-    }
+    let next = 0;
+    const worker = async () => {
+      while (next < pods.length) {
+        const k = next++;
+        const pod = pods[k];
+        const ifName = pod.ns!.links.find((l) => l.peer)?.name ?? "eth0";
+        const res = await cniAdd(
+          conf,
+          {
+            containerID: containerIdFor(pod.namespace, pod.name),
+            netns: `/run/netns/${podNs[k]}`,
+            ifName,
+            args: { IgnoreUnknown: "1", K8S_POD_NAMESPACE: pod.namespace, K8S_POD_NAME: pod.name },
+          },
+          ctx,
+        );
+        if (isCniError(res)) throw new Error(`CNI ADD for pod ${pod.namespace}/${pod.name} failed (code ${res.code}): ${res.msg}`);
+        i++;
+        await o.onPod?.(k);
+      }
+    };
+    const results = await Promise.allSettled(Array.from({ length: Math.min(o.parallel ?? 8, pods.length) }, worker));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
     log(`${i} pods attached`);
     // 3. pod processes
     const supervisors: SupervisorReady[] = [];
+    // DNS: only when the cluster can be recomputed from recorded inputs (not for bare IR fixtures).
+    const dns = o.supervise !== false && !dry && !!o.inputs && !o.inputs.fixture;
+    if (dns) {
+      // In parallel: each loads the cluster before it answers.
+      await Promise.all(
+        o.ir.pods
+          .filter((pod) => pod.ns && pod.node && pod.listeners.some((l) => isDnsListener(pod, l)))
+          .map((pod) =>
+            startDns(cluster, nsName(cluster, pod.ns!.id), `${pod.namespace}/${pod.name}`, (p) => {
+              rec.processes.push(p);
+              save();
+            }),
+          ),
+      );
+      log(`DNS servers started`);
+    }
     if (o.supervise !== false && !dry) {
-      for (const cfg of supervisorConfigs(o.ir, cluster)) {
+      for (const cfg of supervisorConfigs(o.ir, cluster, dns ? isDnsListener : undefined)) {
         if (cfg.pods.length === 0) continue;
         const { ready } = await startSupervisor(cfg, (p) => {
           rec.processes.push(p);
@@ -164,20 +192,29 @@ export async function down(cluster: string, runner: Runner = createRunner()): Pr
   const rec = readRecord(cluster);
   const report: DownReport = { cluster, namespaces: [], processes: [], leftovers: [] };
   // Processes first: a live socket keeps a deleted namespace (and its links) alive.
-  for (const p of rec?.processes ?? []) report.processes.push({ pid: p.pid, result: await stopProcess(p) });
+  report.processes = await Promise.all((rec?.processes ?? []).map(async (p) => ({ pid: p.pid, result: await stopProcess(p) })));
   const prefix = clusterPrefix(cluster);
   const present = new Set(listNetns().filter((n) => n.startsWith(prefix)));
   const recorded = (rec?.namespaces ?? []).filter((n) => clusterOfNs(n) === cluster);
   // Pods before nodes before the underlay: reverse creation order, then any found by prefix.
   const order = [...new Set([...recorded.slice().reverse(), ...[...present].sort().reverse()])];
-  for (const ns of order) {
-    if (present.has(ns)) {
+  const toDelete = order.filter((ns) => present.has(ns));
+  // One batch; if a line fails (ip stops there), the rest one by one to report each.
+  const b = await netnsBatch(runner, "del", toDelete, { allowFail: true });
+  if (b.code === 0) report.namespaces.push(...toDelete);
+  else {
+    const still = new Set(listNetns());
+    for (const ns of toDelete) {
+      if (!still.has(ns)) {
+        report.namespaces.push(ns);
+        continue;
+      }
       const r = await runner.run(["ip", "netns", "del", ns], "", { allowFail: true });
       if (r.code === 0) report.namespaces.push(ns);
       else report.leftovers.push(`${ns}: ${r.stderr.trim()}`);
     }
-    rmSync(`${ETC_NETNS}/${ns}`, { recursive: true, force: true });
   }
+  for (const ns of order) rmSync(`${ETC_NETNS}/${ns}`, { recursive: true, force: true });
   if (!runner.dryRun) {
     removeStateDir(cluster);
     // Leave no empty directories of ours behind either.

@@ -99,6 +99,8 @@ export interface CniContext {
   ir: DataplaneIR;
   runner: Runner;
   render?: RenderOptions;
+  /** The caller just created the namespace (podnet up): skip the "interface exists" probe. */
+  fresh?: boolean;
 }
 
 function err(code: number, msg: string, details?: string): CniError {
@@ -197,7 +199,7 @@ export async function cniAdd(conf: NetConf, a: CniArgs, ctx: CniContext): Promis
     return err(CNI_ERR.INVALID_CONFIG, `interface "${a.ifName}" is not in pod ${pod.namespace}/${pod.name}'s IR (it has ${pod.ns.links.map((l) => l.name).join(", ")})`);
   const node = nodeNsOf(ctx, pod);
   if (!node) return err(CNI_ERR.UNKNOWN_CONTAINER, `pod ${pod.namespace}/${pod.name} has no node namespace`);
-  if (await linkExists(ctx, ns, a.ifName)) return err(CNI_ERR.INTERNAL, `container veth name provided (${a.ifName}) already exists`);
+  if (!ctx.fresh && (await linkExists(ctx, ns, a.ifName))) return err(CNI_ERR.INTERNAL, `container veth name provided (${a.ifName}) already exists`);
   try {
     for (const s of renderPodAttach(ctx.cluster, node, pod.ns, ctx.render)) {
       const { argv, input } = stepCommand(s);

@@ -2,7 +2,7 @@
 // failing line and the kernel's message; a dry-run mode records instead of running.
 
 import { spawn, spawnSync } from "node:child_process";
-import { guardBatchLine, guardCommand } from "./names.js";
+import { guardCommand } from "./names.js";
 import { stepCommand, type Plan, type Step } from "./render.js";
 
 export class KernelError extends Error {
@@ -37,8 +37,7 @@ export function createRunner(opts: { dryRun?: boolean; verbose?: (s: string) => 
     dryRun: !!opts.dryRun,
     log,
     async run(argv, input = "", o = {}) {
-      guardCommand(argv);
-      if (argv.includes("-batch")) for (const l of input.split("\n")) if (l.trim()) guardBatchLine(l);
+      guardCommand(argv, input);
       log.push({ argv, input });
       opts.verbose?.(argv.join(" "));
       if (opts.dryRun) return { code: 0, stdout: "", stderr: "" };
@@ -79,17 +78,22 @@ function kernelError(argv: string[], input: string, r: RunResult): KernelError {
 }
 
 export function runSync(argv: string[]): RunResult {
-  guardCommand(argv);
+  guardCommand(argv); // no input: a batch here would be refused line by line
   const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8" });
   return { code: r.status ?? 1, stdout: r.stdout ?? "", stderr: r.stderr ?? (r.error ? String(r.error) : "") };
 }
 
-/** Runs a plan: namespaces (each recorded via `onCreated` before anything goes in it), then the steps. */
-export async function applyPlan(runner: Runner, plan: Plan, onCreated?: (ns: string) => void, onStep?: (s: Step) => void): Promise<void> {
-  for (const n of plan.namespaces) {
-    onCreated?.(n.name); // recorded first: a crash right after `add` still leaves a trace
-    await runner.run(["ip", "netns", "add", n.name]);
-  }
+/** Creates (or deletes) namespaces with one `ip -batch -` in the root namespace. */
+export async function netnsBatch(runner: Runner, verb: "add" | "del", names: string[], opts: { allowFail?: boolean } = {}): Promise<RunResult> {
+  if (names.length === 0) return { code: 0, stdout: "", stderr: "" };
+  return runner.run(["ip", "-batch", "-"], names.map((n) => `netns ${verb} ${n}\n`).join(""), opts);
+}
+
+/** Runs a plan: namespaces (recorded via `onCreated` before they are made), then the steps. */
+export async function applyPlan(runner: Runner, plan: Plan, onCreated?: (ns: string[]) => void, onStep?: (s: Step) => void): Promise<void> {
+  const names = plan.namespaces.map((n) => n.name);
+  onCreated?.(names); // recorded first: a crash right after `add` still leaves a trace
+  await netnsBatch(runner, "add", names);
   for (const s of plan.steps) {
     onStep?.(s);
     const { argv, input } = stepCommand(s);

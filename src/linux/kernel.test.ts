@@ -10,6 +10,9 @@ import { fixtureIR, kernelSkip, rootSnapshot } from "./testing.js";
 import { clusterNamespaces, down, status, up } from "./cluster.js";
 import { createRunner, listNetns } from "./exec.js";
 import { readRecord } from "./state.js";
+import { nsName } from "./names.js";
+import { netfilterRenderers } from "./netfilter.js";
+import { isDnsListener } from "./supervisor.js";
 
 const skip = kernelSkip(["ip", "bridge", "curl", "python3"]);
 const runner = createRunner();
@@ -23,7 +26,7 @@ function podnetPids(cluster: string): number[] {
     if (!/^\d+$/.test(d)) continue;
     try {
       const c = readFileSync(`/proc/${d}/cmdline`, "utf8");
-      if (c.includes(`/run/podnet/${cluster}/`)) out.push(Number(d));
+      if (c.includes(`/run/podnet/${cluster}/`) || c.includes(`/run/podnet/${cluster}\0`)) out.push(Number(d));
     } catch {
       /* gone */
     }
@@ -140,13 +143,15 @@ test("kernel: with no state file at all, down finds the cluster's namespaces by 
 // The embedded example through loadCluster + buildIR: the kernel holds exactly the
 // IR's routes, permanent neighbours and FDB entries (as the model prints them with
 // render-ip.ts), and every pod reaches every other pod's TCP listener.
-async function loadExample(): Promise<{ ir: import("../ir/types.js").DataplaneIR; render: typeof import("../ir/render-ip.js") } | string> {
+async function loadExample(): Promise<
+  { ir: import("../ir/types.js").DataplaneIR; state: import("../control/state.js").ClusterState; render: typeof import("../ir/render-ip.js") } | string
+> {
   try {
     const { loadCluster } = await import("../index.js");
     const { buildIR } = await import("../ir/build.js");
     const render = await import("../ir/render-ip.js");
     const { state } = await loadCluster({});
-    return { ir: buildIR(state), render };
+    return { ir: buildIR(state), state, render };
   } catch (e) {
     return `the example cannot be built yet: ${(e as Error).message.split("\n")[0]}`;
   }
@@ -159,16 +164,17 @@ test("kernel: the example cluster — the kernel's routes, neighbours and FDB ar
     t.skip(ex);
     return;
   }
-  const { ir, render } = ex;
+  const { ir, state, render } = ex;
   const cluster = "kex";
   await down(cluster);
   try {
-    await up({ cluster, ir });
+    // inputs: the embedded example (so the CoreDNS pods run podnet's DNS server); kube-proxy's rules loaded.
+    await up({ cluster, ir, inputs: { files: [] }, render: { netfilter: netfilterRenderers } });
     const nss = [ir.underlay.ns, ...ir.nodes.map((n) => n.ns), ...ir.pods.flatMap((p) => (p.ns ? [p.ns] : []))];
     const sorted = (s: string) => s.split("\n").filter(Boolean).sort().join("\n");
     const permanentFdb = (s: string) => sorted(s.split("\n").filter((l) => / permanent/.test(l) && !/^(33:33|01:00:5e)/.test(l)).join("\n"));
     for (const ns of nss) {
-      const name = `podnet-${cluster}.${ns.id.replace(/\//g, ".")}`;
+      const name = nsName(cluster, ns.id);
       // IPv4 only: the model has no IPv6 (the kernel adds fe80::/64 link-local routes by itself).
       const routes = await runner.run(["ip", "-n", name, "-4", "route", "show", "table", "all"]);
       assert.equal(routes.stdout, render.renderRoutes(ns, "all"), `${ns.id}: ip route show table all`);
@@ -182,14 +188,28 @@ test("kernel: the example cluster — the kernel's routes, neighbours and FDB ar
     let tried = 0;
     for (const from of pods) {
       for (const to of pods) {
-        const l = to.listeners.find((x) => x.protocol === "TCP");
+        const l = to.listeners.find((x) => x.protocol === "TCP" && !isDnsListener(to, x)); // :53 answers DNS
         if (!l || from === to) continue;
-        const r = await runner.run(["ip", "netns", "exec", `podnet-${cluster}.pod.${from.namespace}.${from.name}`, "curl", "-s", "-m", "5", `http://${to.ip}:${l.port}/hostname`], "", { allowFail: true });
+        const r = await runner.run(["ip", "netns", "exec", nsName(cluster, from.ns!.id), "curl", "-s", "-m", "5", `http://${to.ip}:${l.port}/hostname`], "", { allowFail: true });
         assert.equal(r.stdout, to.name, `${from.namespace}/${from.name} → ${to.namespace}/${to.name} ${to.ip}:${l.port} (curl exit ${r.code})`);
         tried++;
       }
     }
     assert.ok(tried > 0);
+
+    // A Service by name: the pod's resolv.conf → kube-dns ClusterIP → DNAT → CoreDNS pod
+    // (podnet's DNS server) → the Service's ClusterIP → DNAT → one of its endpoints.
+    const svc = state.services.find((x) => x.namespace === "default" && x.name === "user-service")!;
+    const client = ir.pods.find((p) => p.namespace === "default" && p.name.startsWith("order-app-"))!;
+    const cns = nsName(cluster, client.ns!.id);
+    const dig = await runner.run(["ip", "netns", "exec", cns, "dig", "+short", "+time=3", "+tries=2", "user-service.default.svc.cluster.local"], "", { allowFail: true });
+    assert.equal(dig.stdout.trim(), svc.clusterIP, dig.stderr);
+    const r = await runner.run(["ip", "netns", "exec", cns, "curl", "-s", "-m", "5", "http://user-service"], "", { allowFail: true });
+    assert.equal(r.code, 0, `curl http://user-service: exit ${r.code} ${r.stderr}`);
+    const body = JSON.parse(r.stdout);
+    const eps = state.endpointSlices.filter((e) => e.serviceName === "user-service" && e.namespace === "default").flatMap((e) => e.endpoints.flatMap((x) => x.addresses));
+    assert.ok(eps.includes(body.podIP), `answered by ${body.podIP}, an endpoint of user-service (${eps.join(", ")})`);
+    assert.equal(body.clientIP, client.ip, "ClusterIP traffic from a pod keeps its source address");
   } finally {
     await down(cluster);
   }

@@ -90,12 +90,23 @@ const NS_FLAG_TOOLS = new Set(["ip", "bridge"]);
  *   ip netns add|del|delete|pids <podnet-ns>
  *   ip netns exec <podnet-ns> …     (iptables-restore, nft -f, sysctl, sh, curl … run inside)
  *   ip netns list                  (read-only)
+ *   ip -batch - (root)             only with lines `netns add|del <podnet-ns>`
  * Also checks that veth peers are only moved into podnet namespaces.
  */
-export function guardCommand(argv: string[]): void {
+export function guardCommand(argv: string[], input = ""): void {
   const bad = (why: string) => new SafetyError(`refusing to run "${argv.join(" ")}": ${why}`);
   if (argv.length === 0) throw bad("empty command");
   const tool = argv[0].split("/").pop()!;
+  // `ip -batch -` without -n runs in the root namespace: only namespace creation/removal.
+  if (tool === "ip" && argv.length === 3 && argv[1] === "-batch" && argv[2] === "-") {
+    for (const line of input.split("\n")) {
+      const w = line.trim().split(/\s+/);
+      if (!line.trim()) continue;
+      if (w.length !== 3 || w[0] !== "netns" || !["add", "del", "delete"].includes(w[1]) || !isPodnetNs(w[2]))
+        throw bad(`batch line "${line}": a root batch may only add or delete podnet namespaces`);
+    }
+    return;
+  }
   if (tool === "ip" && argv[1] === "netns") {
     const sub = argv[2];
     if (sub === "list" || sub === "ls") return;
@@ -114,7 +125,7 @@ export function guardCommand(argv: string[]): void {
     for (let j = 3; j < argv.length - 1; j++) {
       if (argv[j] === "netns" && !isPodnetNs(argv[j + 1])) throw bad(`target "${argv[j + 1]}" is not a podnet namespace`);
     }
-    if (argv.includes("-batch") || argv.includes("-b")) return; // batch lines are checked by guardBatchLine
+    if (argv.includes("-batch") || argv.includes("-b")) for (const l of input.split("\n")) if (l.trim()) guardBatchLine(l);
     return;
   }
   throw bad("only ip/bridge with -n <podnet namespace> or ip netns exec <podnet namespace> may run");

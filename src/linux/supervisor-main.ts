@@ -9,7 +9,7 @@
 
 import { createServer, type Socket } from "node:net";
 import { createSocket } from "node:dgram";
-import { existsSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SupervisorConfig, SupervisorPod, SupervisorReady } from "./supervisor.js";
 import type { Listener } from "../ir/types.js";
@@ -126,5 +126,8 @@ setInterval(() => {
   if (!existsSync(cfg.stateDir) || !existsSync(`/run/netns/${cfg.nodeNetns}`)) process.exit(0);
 }, 1000);
 
-writeFileSync(join(cfg.stateDir, `supervisor-${cfg.node}.ready`), JSON.stringify(ready));
+// Atomically: the starter polls for the file and must never read it half-written.
+const readyPath = join(cfg.stateDir, `supervisor-${cfg.node}.ready`);
+writeFileSync(readyPath + ".tmp", JSON.stringify(ready));
+renameSync(readyPath + ".tmp", readyPath);
 process.stdout.write(`podnet supervisor ${cfg.cluster}/${cfg.node} pid ${process.pid}: ${ready.serving.length} listeners, ${ready.events.length} errors\n`);

@@ -19,8 +19,8 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { DataplaneIR, Listener } from "../ir/types.js";
-import { nsName, stateDir } from "./names.js";
+import type { DataplaneIR, Listener, PodNet } from "../ir/types.js";
+import { guardCommand, nsName, stateDir } from "./names.js";
 import { identify, type ProcessRecord } from "./state.js";
 
 export interface SupervisorPod {
@@ -49,7 +49,16 @@ export interface SupervisorReady {
   events: { type: "Warning"; reason: string; object: string; message: string }[];
 }
 
-export function supervisorConfigs(ir: DataplaneIR, cluster: string): SupervisorConfig[] {
+/**
+ * Listeners served by podnet's DNS server instead of the generic pod server: port 53
+ * of pods in kube-system (CoreDNS's container ports "dns"/"dns-tcp"). The IR has no
+ * field saying "this pod runs CoreDNS"; this is the one place that decides it.
+ */
+export function isDnsListener(pod: { namespace: string }, l: Listener): boolean {
+  return pod.namespace === "kube-system" && l.port === 53;
+}
+
+export function supervisorConfigs(ir: DataplaneIR, cluster: string, skip: (pod: PodNet, l: Listener) => boolean = () => false): SupervisorConfig[] {
   const dir = stateDir(cluster);
   return ir.nodes.map((n) => ({
     cluster,
@@ -57,8 +66,9 @@ export function supervisorConfigs(ir: DataplaneIR, cluster: string): SupervisorC
     nodeNetns: nsName(cluster, n.ns.id),
     stateDir: dir,
     pods: ir.pods
-      .filter((p) => p.node === n.name && p.ns && p.ip && p.listeners.length > 0)
-      .map((p) => ({ namespace: p.namespace, name: p.name, ip: p.ip!, node: n.name, netns: nsName(cluster, p.ns!.id), listeners: p.listeners })),
+      .filter((p) => p.node === n.name && p.ns && p.ip)
+      .map((p) => ({ namespace: p.namespace, name: p.name, ip: p.ip!, node: n.name, netns: nsName(cluster, p.ns!.id), listeners: p.listeners.filter((l) => !skip(p, l)) }))
+      .filter((p) => p.listeners.length > 0),
   }));
 }
 
@@ -171,4 +181,49 @@ export async function startSupervisor(
     /* no log */
   }
   throw new Error(`supervisor of node ${cfg.node} (pid ${pid}) did not start: ${exited ?? "timeout"}\n${tail}`);
+}
+
+/** Starts podnet's DNS server in a (CoreDNS) pod's namespace; waits until it answers. */
+export async function startDns(
+  cluster: string,
+  netns: string,
+  podKey: string,
+  onSpawn?: (record: ProcessRecord) => void,
+  timeoutMs = 20000,
+): Promise<ProcessRecord> {
+  const dir = stateDir(cluster);
+  const safe = podKey.replace(/\//g, "_");
+  const readyPath = join(dir, `dns-${safe}.ready`);
+  const logPath = join(dir, `dns-${safe}.log`);
+  rmSync(readyPath, { force: true });
+  const argv = ["ip", "netns", "exec", netns, process.execPath, fileURLToPath(new URL("./dns-main.js", import.meta.url)), dir, podKey];
+  guardCommand(argv);
+  const log = openSync(logPath, "a");
+  const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ["ignore", log, log] });
+  closeSync(log);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`cannot start the DNS server of ${podKey}`);
+  let exited: string | null = null;
+  child.on("exit", (code, sig) => (exited = `exited with ${sig ?? code}`));
+  child.unref();
+  // `ip netns exec` execs the command: same PID; the marker is in both command lines.
+  const marker = `${dir} ${podKey}`;
+  let recorded: ProcessRecord | null = null;
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (!recorded) {
+      recorded = identify(pid, "dns", marker);
+      if (recorded) onSpawn?.(recorded);
+    }
+    if (existsSync(readyPath) && recorded) return identify(pid, "dns", marker) ?? recorded;
+    if (exited) break;
+    await new Promise((r) => setTimeout(r, 15));
+  }
+  let tail = "";
+  try {
+    tail = readFileSync(logPath, "utf8").split("\n").slice(-8).join("\n");
+  } catch {
+    /* no log */
+  }
+  throw new Error(`DNS server of ${podKey} (pid ${pid}) did not start: ${exited ?? "timeout"}\n${tail}`);
 }

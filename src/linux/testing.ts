@@ -12,24 +12,26 @@ function emptyNs(id: string): NetNs {
 }
 const lo = (): Link => ({ name: "lo", kind: "loopback", mtu: 65536, mac: "00:00:00:00:00:00", up: true });
 
-export function fixtureIR(cluster = "t"): DataplaneIR {
+const hx = (n: number) => n.toString(16).padStart(2, "0");
+
+/** `nodes` × `podsPerNode` (defaults 2 × 2; at most 250 pods per node). */
+export function fixtureIR(cluster = "t", size: { nodes?: number; podsPerNode?: number } = {}): DataplaneIR {
+  const nNodes = size.nodes ?? 2;
+  const perNode = size.podsPerNode ?? 2;
   const underlay = emptyNs("underlay");
   underlay.links.push(lo(), { name: "br0", kind: "bridge", mtu: 1500, mac: "02:00:c0:a8:01:01", up: true });
   const nodes: NodeNet[] = [];
   const pods: PodNet[] = [];
-  const defs = [
-    { name: "worker-1", addr: "192.168.1.11", n: 1, vtep: "02:fe:00:00:00:01" },
-    { name: "worker-2", addr: "192.168.1.12", n: 2, vtep: "02:fe:00:00:00:02" },
-  ];
+  const defs = Array.from({ length: nNodes }, (_, i) => ({ name: `worker-${i + 1}`, addr: `192.168.1.${11 + i}`, n: i + 1, vtep: `02:fe:00:00:00:${hx(i + 1)}` }));
   for (const d of defs) {
     const id = `node/${d.name}`;
     const ns = emptyNs(id);
     const uPort = `n-${d.name}`.slice(0, 15);
-    underlay.links.push({ name: uPort, kind: "veth", mtu: 1500, mac: `02:00:c0:a8:00:${d.n.toString(16).padStart(2, "0")}`, up: true, master: "br0", peer: { ns: id, name: "eth0" } });
+    underlay.links.push({ name: uPort, kind: "veth", mtu: 1500, mac: `02:00:c0:a8:00:${hx(d.n)}`, up: true, master: "br0", peer: { ns: id, name: "eth0" } });
     ns.links.push(
       lo(),
-      { name: "eth0", kind: "veth", mtu: 1500, mac: `02:00:c0:a8:01:${(10 + d.n).toString(16).padStart(2, "0")}`, up: true, peer: { ns: "underlay", name: uPort } },
-      { name: "cni0", kind: "bridge", mtu: 1450, mac: `02:0a:f4:0${d.n}:01:00`, up: true },
+      { name: "eth0", kind: "veth", mtu: 1500, mac: `02:00:c0:a8:01:${hx(10 + d.n)}`, up: true, peer: { ns: "underlay", name: uPort } },
+      { name: "cni0", kind: "bridge", mtu: 1450, mac: `02:0a:f4:${hx(d.n)}:01:00`, up: true },
       { name: "flannel.1", kind: "vxlan", mtu: 1450, mac: d.vtep, up: true, vxlan: { vni: 1, port: 8472, local: d.addr, dev: "eth0", learning: false } },
     );
     ns.addresses.push({ dev: "eth0", cidr: `${d.addr}/24` }, { dev: "cni0", cidr: `10.244.${d.n}.1/24` }, { dev: "flannel.1", cidr: `10.244.${d.n}.0/32` });
@@ -47,14 +49,14 @@ export function fixtureIR(cluster = "t"): DataplaneIR {
     }
     ns.sysctls["net.ipv4.ip_forward"] = "1";
     ns.sysctls["net.bridge.bridge-nf-call-iptables"] = "1";
-    for (let k = 0; k < 2; k++) {
+    for (let k = 0; k < perNode; k++) {
       const podName = `web-${d.n}${k}`;
       const podId = `pod/default/${podName}`;
       const ip = `10.244.${d.n}.${2 + k}`;
-      const hostIf = `veth0${d.n}0${k}beef`; // "veth" + 8 hex, as the bridge plugin names them
-      ns.links.push({ name: hostIf, kind: "veth", mtu: 1450, mac: `02:aa:00:0${d.n}:00:0${k}`, up: true, master: "cni0", peer: { ns: podId, name: "eth0" } });
+      const hostIf = `veth${hx(d.n)}${hx(k)}beef`; // "veth" + 8 hex, as the bridge plugin names them
+      ns.links.push({ name: hostIf, kind: "veth", mtu: 1450, mac: `02:aa:00:${hx(d.n)}:00:${hx(k)}`, up: true, master: "cni0", peer: { ns: podId, name: "eth0" } });
       const p = emptyNs(podId);
-      p.links.push(lo(), { name: "eth0", kind: "veth", mtu: 1450, mac: `02:bb:00:0${d.n}:00:0${k}`, up: true, peer: { ns: id, name: hostIf } });
+      p.links.push(lo(), { name: "eth0", kind: "veth", mtu: 1450, mac: `02:bb:00:${hx(d.n)}:00:${hx(k)}`, up: true, peer: { ns: id, name: hostIf } });
       p.addresses.push({ dev: "eth0", cidr: `${ip}/24` });
       p.routes.push(
         { table: "main", type: "unicast", dst: "default", via: `10.244.${d.n}.1`, dev: "eth0" },

@@ -56,10 +56,7 @@ export function flannelNftables(cluster: string, node: NodeState): NftLayer {
   const pod = node.podCIDR;
   const masq = { masquerade: { flags: "fully-random" } };
   const post: NftRule[] = [
-    {
-      expr: [{ match: { op: "!=", left: { "&": [{ meta: { key: "mark" } }, 0x4000] }, right: 0 } }, { return: null }],
-      comment: "kube-proxy mark",
-    },
+    { expr: [{ match: { op: "!=", left: { "&": [{ meta: { key: "mark" } }, 0x4000] }, right: 0 } }, { return: null }] },
     { expr: [ipMatch("saddr", pod), ipMatch("daddr", cluster), { return: null }] },
     { expr: [ipMatch("saddr", cluster), ipMatch("daddr", pod), { return: null }] },
     { expr: [ipMatch("saddr", cluster, true), ipMatch("daddr", pod), { return: null }] },

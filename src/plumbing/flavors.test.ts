@@ -101,3 +101,15 @@ test("ipvs: kube-ipvs0 and its addresses come from the proxy output (local route
   assert.ok(nn.ns.routes.some((r) => r.table === "local" && r.dst === "10.96.0.1/32" && r.dev === "kube-ipvs0"));
   assert.deepEqual(nn.ipvs, []);
 });
+
+test("scale: a route to another node's subnet is one object shared by every other node", () => {
+  for (const backend of ["vxlan", "host-gw"] as const) {
+    const state = fixtureState({ backend, nodes: 4 });
+    const ctx = buildContext(state, { proxy: null });
+    const a = buildNodeIR(state, "worker-1", ctx).node.ns;
+    const b = buildNodeIR(state, "worker-2", ctx).node.ns;
+    const ra = a.routes.find((r) => r.dst === "10.244.3.0/24")!;
+    const rb = b.routes.find((r) => r.dst === "10.244.3.0/24")!;
+    assert.equal(ra, rb);
+  }
+});

@@ -46,7 +46,7 @@ export interface AddrOpts {
  * Adds an IPv4 address and the routes the kernel derives from it (fib_add_ifaddr):
  * `local <addr>` in table local; for prefixes shorter than /31 `broadcast <last>`;
  * the connected route in main (loopback: `local <prefix>` in table local instead);
- * nothing but the local route for a /32. Linux ≥ 5.x no longer adds the network
+ * nothing but the local route for a /32 or on a link that is down. Linux ≥ 5.x no longer adds the network
  * address as broadcast (checked against the kernel: no `broadcast 10.244.1.0`).
  */
 export function addAddress(ns: NetNs, dev: string, cidr: string, opts: AddrOpts = {}): void {
@@ -57,6 +57,10 @@ export function addAddress(ns: NetNs, dev: string, cidr: string, opts: AddrOpts 
   ns.addresses.push(address);
   const isLo = dev === "lo";
   ns.routes.push({ table: "local", type: "local", dst: `${addr}/32`, dev, proto: "kernel", scope: "host", src: addr });
+  // On a down link (kube-ipvs0) only the local route exists: that is what makes Service
+  // IPs local in IPVS mode without the dummy ever coming up.
+  const link = ns.links.find((l) => l.name === dev);
+  if (link && !link.up) return;
   if (c.prefix < 31) {
     ns.routes.push({ table: "local", type: "broadcast", dst: `${intToIp(c.last)}/32`, dev, proto: "kernel", scope: "link", src: addr });
   }

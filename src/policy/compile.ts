@@ -218,3 +218,13 @@ export function compilePolicies(state: ClusterState): Map<string, NftLayer> {
   }
   return out;
 }
+
+const ixCache = new WeakMap<ClusterState, PolicyIndex>();
+
+/** The policy layer of one node, with the policy index cached per state (the IR builder's entry). */
+export function nodePolicyLayer(state: ClusterState, node: NodeState, podsOnNode: PodState[]): NftLayer | undefined {
+  if (state.networkPolicies.length === 0) return undefined;
+  let ix = ixCache.get(state);
+  if (!ix) ixCache.set(state, (ix = indexPolicies(state)));
+  return compileNodePolicy(ix, state, node, podsOnNode);
+}

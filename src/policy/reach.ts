@@ -6,7 +6,7 @@
 
 import type { ClusterState, PodState } from "../control/state.js";
 import { intToIp, ipToInt, parseCidr } from "../net/ipv4.js";
-import { directionVerdict, indexPolicies, policiesSelecting, selectable, type CPolicy, type DirectionVerdict, type Party, type PolicyIndex } from "./engine.js";
+import { directionVerdict, indexPolicies, peerMatches, policiesSelecting, rulePorts, selectable, type CPeer, type CPolicy, type CRule, type DirectionVerdict, type Party, type PolicyIndex } from "./engine.js";
 import { matchSelector } from "./selector.js";
 import { allSet, equal, formatConns, intersect, isEmpty, union, emptySet, type ConnSet } from "./portset.js";
 import type { LabelSelector } from "../spec/types.js";
@@ -96,7 +96,8 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
   const wlNs = new Map<string, string>();
   const wlPods = new Map<string, PodState>();
   for (const pod of state.pods) {
-    if (!pod.podIP || pod.terminating) continue;
+    // hostNetwork pods are their node (its address, unselectable): not a workload here.
+    if (!pod.podIP || pod.terminating || !selectable(pod)) continue;
     const key = podClassKey(ix, bps, pod);
     let c = classes.get(key);
     if (!c) {
@@ -131,40 +132,130 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
   const inNs = (w: string) => !opts.namespace || wlNs.get(w) === opts.namespace;
 
   const ALL = allSet();
-  const OPEN = (direction: "ingress" | "egress"): DirectionVerdict => ({ direction, isolated: false, selecting: [], allowed: ALL, hits: [] });
-  // Memoised class-pair verdicts.
-  const egressMemo = new Map<string, DirectionVerdict>();
-  const ingressMemo = new Map<string, DirectionVerdict>();
-  const classConn = (a: PodClass, b: PodClass): { conns: ConnSet; e: DirectionVerdict; i: DirectionVerdict } => {
-    // Neither side isolated: everything, without evaluating anything.
-    if (a.egress.length === 0 && b.ingress.length === 0) return { conns: ALL, e: OPEN("egress"), i: OPEN("ingress") };
-    const k = `${a.id}>${b.id}`;
-    let e = egressMemo.get(k);
-    if (!e) egressMemo.set(k, (e = directionVerdict(ix, "egress", a.rep, b.rep, a.egress)));
-    let i = ingressMemo.get(k);
-    if (!i) ingressMemo.set(k, (i = directionVerdict(ix, "ingress", b.rep, a.rep, b.ingress)));
-    return { conns: intersect(e.allowed, i.allowed), e, i };
+  const classList = [...classes.values()];
+  const byNs = new Map<string, PodClass[]>();
+  for (const c of classList) {
+    if (c.rep.kind !== "pod" || !selectable(c.rep.pod)) continue;
+    const l = byNs.get(c.rep.pod.namespace) ?? [];
+    l.push(c);
+    byNs.set(c.rep.pod.namespace, l);
+  }
+  const words = (classList.length + 31) >>> 5;
+  const bitHas = (b: Uint32Array, i: number) => (b[i >>> 5] & (1 << (i & 31))) !== 0;
+
+  // Which classes a rule's peers match: computed once per distinct peer, scanning only
+  // the namespaces a peer can reach (its own, or those its namespaceSelector matches).
+  const peerCache = new Map<string, Uint32Array>();
+  const peerBits = (peer: CPeer, policyNs: string): Uint32Array => {
+    const key = `${policyNs}|${JSON.stringify(peer)}`;
+    let b = peerCache.get(key);
+    if (b) return b;
+    b = new Uint32Array(words);
+    const cands = peer.ipBlock
+      ? classList
+      : peer.namespaceSelector
+        ? [...byNs.entries()].filter(([ns]) => matchSelector(peer.namespaceSelector!, ix.nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns })).flatMap(([, l]) => l)
+        : byNs.get(policyNs) ?? [];
+    for (const c of cands) if (peerMatches(ix, peer, policyNs, c.rep)) b[c.id >>> 5] |= 1 << (c.id & 31);
+    peerCache.set(key, b);
+    return b;
   };
+  interface RuleRef {
+    rule: CRule;
+    bits: Uint32Array | null; // null: every peer
+    fixed: ConnSet | null; // the rule's ports when they name no port (independent of the destination)
+  }
+  const ruleCache = new Map<CRule, RuleRef>();
+  const ruleRef = (p: CPolicy, r: CRule): RuleRef => {
+    let ref = ruleCache.get(r);
+    if (ref) return ref;
+    let bits: Uint32Array | null = null;
+    if (r.peers !== null) {
+      bits = new Uint32Array(words);
+      for (const pe of r.peers) {
+        const pb = peerBits(pe, p.namespace);
+        for (let i = 0; i < words; i++) bits[i] |= pb[i];
+      }
+    }
+    const named = (r.ports ?? []).some((x) => typeof x.port === "string");
+    ref = { rule: r, bits, fixed: named ? null : rulePorts(r.ports, { kind: "ip", ip: 0 }) };
+    ruleCache.set(r, ref);
+    return ref;
+  };
+  const rulesOf = (c: PodClass, dir: "ingress" | "egress"): RuleRef[] | null => {
+    const pols = dir === "egress" ? c.egress : c.ingress;
+    if (pols.length === 0) return null;
+    const out: RuleRef[] = [];
+    for (const p of pols) for (const r of dir === "egress" ? p.egressRules : p.ingressRules) out.push(ruleRef(p, r));
+    return out;
+  };
+  const egressRules = classList.map((c) => rulesOf(c, "egress"));
+  const ingressRules = classList.map((c) => rulesOf(c, "ingress"));
+  const connsOf = (r: RuleRef, dst: PodClass): ConnSet => r.fixed ?? rulePorts(r.rule.ports, dst.rep);
+
+  // Class pairs with a connection: candidates come from the source's egress rules
+  // (every class when the source is not isolated for egress).
+  const pairConns = new Map<string, ConnSet>(); // "ws\0wd" → union over their classes
+  for (const s of classList) {
+    const er = egressRules[s.id];
+    let cands: PodClass[];
+    if (er === null || er.some((r) => r.bits === null)) cands = classList;
+    else {
+      const acc = new Uint32Array(words);
+      for (const r of er) for (let i = 0; i < words; i++) acc[i] |= r.bits![i];
+      cands = classList.filter((c) => bitHas(acc, c.id));
+    }
+    for (const d of cands) {
+      let e: ConnSet = ALL;
+      if (er !== null) {
+        e = emptySet();
+        for (const r of er) if (r.bits === null || bitHas(r.bits, d.id)) e = union(e, connsOf(r, d));
+      }
+      if (isEmpty(e)) continue;
+      const ir = ingressRules[d.id];
+      let i: ConnSet = ALL;
+      if (ir !== null) {
+        i = emptySet();
+        for (const r of ir) if (r.bits === null || bitHas(r.bits, s.id)) i = union(i, connsOf(r, d));
+      }
+      const conns = e === ALL ? i : i === ALL ? e : intersect(e, i);
+      if (isEmpty(conns)) continue;
+      for (const ws of s.workloads) {
+        for (const wd of d.workloads) {
+          if (ws === wd) continue;
+          const k = `${ws}\u0000${wd}`;
+          const prev = pairConns.get(k);
+          pairConns.set(k, prev ? union(prev, conns) : conns);
+        }
+      }
+    }
+  }
 
   const lines: ReachLine[] = [];
   const workloads = [...wlClasses.keys()].sort();
-  for (const ws of workloads) {
-    for (const wd of workloads) {
-      if (ws === wd) continue;
-      if (!(inNs(ws) || inNs(wd))) continue;
-      if (!wlSelected(ws, opts.from) || !wlSelected(wd, opts.to)) continue;
-      let conns = emptySet();
-      const verdicts: { e: DirectionVerdict; i: DirectionVerdict }[] = [];
-      for (const a of wlClasses.get(ws)!) {
-        for (const b of wlClasses.get(wd)!) {
-          const r = classConn(a, b);
-          conns = union(conns, r.conns);
-          verdicts.push(r);
-        }
-      }
-      if (isEmpty(conns) && !opts.includeDenied) continue;
+  const keep = (ws: string, wd: string) => (inNs(ws) || inNs(wd)) && wlSelected(ws, opts.from) && wlSelected(wd, opts.to);
+  if (opts.includeDenied) {
+    for (const ws of workloads) for (const wd of workloads) {
+      if (ws === wd || !keep(ws, wd)) continue;
+      const conns = pairConns.get(`${ws}\u0000${wd}`) ?? emptySet();
       const line: ReachLine = { src: ws, dst: wd, conns, text: formatConns(conns) };
-      if (opts.explain) line.explain = explainPair(verdicts[0].e, verdicts[0].i, ws, wd);
+      if (opts.explain) {
+        const a = [...wlClasses.get(ws)!][0];
+        const b = [...wlClasses.get(wd)!][0];
+        line.explain = explainPair(directionVerdict(ix, "egress", a.rep, b.rep, a.egress), directionVerdict(ix, "ingress", b.rep, a.rep, b.ingress), ws, wd);
+      }
+      lines.push(line);
+    }
+  } else {
+    for (const [k, conns] of pairConns) {
+      const [ws, wd] = k.split("\u0000");
+      if (!keep(ws, wd)) continue;
+      const line: ReachLine = { src: ws, dst: wd, conns, text: formatConns(conns) };
+      if (opts.explain) {
+        const a = [...wlClasses.get(ws)!][0];
+        const b = [...wlClasses.get(wd)!][0];
+        line.explain = explainPair(directionVerdict(ix, "egress", a.rep, b.rep, a.egress), directionVerdict(ix, "ingress", b.rep, a.rep, b.ingress), ws, wd);
+      }
       lines.push(line);
     }
   }

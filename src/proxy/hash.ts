@@ -2,13 +2,17 @@
 // iptables: pkg/proxy/iptables/proxier.go portProtoHash / servicePortEndpointChainName;
 // nftables: pkg/proxy/nftables/proxier.go hashAndTruncate.
 
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
+
+// crypto.hash (Node ≥ 20.12) is a one-shot digest without a Hash object: ~2× faster.
+const oneShot = (crypto as unknown as { hash?: (alg: string, data: string, enc: "buffer") => Buffer }).hash;
+const sha256 = (s: string): Buffer => (oneShot ? oneShot("sha256", s, "buffer") : crypto.createHash("sha256").update(s).digest());
 
 const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /** The first `chars` characters of base32(sha256(s)); chars ≤ 48. */
 export function base32Sha256(s: string, chars: number): string {
-  const h = createHash("sha256").update(s).digest();
+  const h = sha256(s);
   let out = "";
   let buf = 0;
   let bits = 0;

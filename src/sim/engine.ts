@@ -12,7 +12,7 @@ import { addrOf, intToIp, ipToInt, parseCidr, inCidr } from "./ip.js";
 import type { NatRequest, NfEnv, CtState } from "./nfenv.js";
 import { runHook, type Hook } from "./netfilter.js";
 import { clonePkt, viewOf, type Pkt } from "./packet.js";
-import { fibLookup, isLocalAddr, type CRoute, type NsInfo, type Topology } from "./topology.js";
+import { EXTERNAL_PORT, fibLookup, isLocalAddr, lkey, type CRoute, type NsInfo, type Owner, type Topology } from "./topology.js";
 import type { Disposition, DropReason, Hop, Step, StepAction, StepObject, TracePath } from "./trace.js";
 
 export interface Chooser {
@@ -349,43 +349,39 @@ export class Walk {
     }
     const nh = r.via ?? pkt.dst;
     if (link.kind === "ipip") return this.encapIpip(ns, inf, link, nh, pkt);
-    const mac = this.neighbour(ns, inf, link, nh, pkt);
-    if (!mac) return;
-    if (link.kind === "vxlan") return this.encapVxlan(ns, inf, link, mac, pkt);
-    this.l2Send(ns, link, mac, pkt);
+    const nb = this.neighbour(ns, inf, link, nh, pkt);
+    if (!nb) return;
+    if (link.kind === "vxlan") return this.encapVxlan(ns, inf, link, nb.mac, pkt);
+    this.l2Send(ns, link, nb.mac, pkt, nb.owner);
   }
 
-  private neighbour(ns: NetNs, inf: NsInfo, link: Link, ip: number, pkt: Pkt): string | null {
+  private neighbour(ns: NetNs, inf: NsInfo, link: Link, ip: number, pkt: Pkt): { mac: string; owner?: Owner } | null {
     const ips = intToIp(ip);
     const n = ns.neighbours.find((x) => x.dev === link.name && x.ip === ips);
     if (n) {
       this.step("ARP", `${ips} is at ${n.lladdr} (${n.state.toLowerCase()} neighbour on ${link.name})`, pkt, { kind: "neigh", text: `${n.ip} dev ${n.dev} lladdr ${n.lladdr} ${n.state}` });
-      return n.lladdr;
+      return { mac: n.lladdr };
     }
     if (link.kind === "vxlan") {
       this.drop("NO_NEIGHBOUR", `no neighbour entry for ${ips} on ${link.name} (nolearning VXLAN: flannel installs them)`, pkt, linkObj(link));
       return null;
     }
-    const d = this.topo.domain(ns, link.name);
-    const owners = this.topo.ownersOf(ip).filter((o) => this.topo.domain(o.ns, o.dev) === d && !(o.ns === ns && o.dev === link.name));
-    if (owners.length) {
-      const o = owners[0];
+    const o = this.topo.arpOwner(ns, link.name, ip);
+    if (o) {
       const l = this.topo.info(o.ns).links.get(o.dev)!;
       this.step("ARP", `who-has ${ips} on ${link.name}: ${l.mac} (${o.dev} in ${o.ns.id})`, pkt, { kind: "neigh", text: `${ips} dev ${link.name} lladdr ${l.mac} REACHABLE` });
-      return l.mac;
+      return { mac: l.mac, owner: o };
     }
     // proxy ARP: a link on the segment whose namespace routes to the target elsewhere.
-    if (d > 0) {
-      for (const cand of this.proxyArpCandidates(ns, link)) {
-        const ci = this.topo.info(cand.ns);
-        const pa = cand.ns.sysctls[`net.ipv4.conf.${cand.dev}.proxy_arp`] ?? cand.ns.sysctls["net.ipv4.conf.all.proxy_arp"];
-        if (pa !== "1") continue;
-        const rr = this.route(ci, ip);
-        if (!rr || rr.route.type === "blackhole" || rr.route.type === "unreachable" || rr.route.dev === cand.dev) continue;
-        const l = ci.links.get(cand.dev)!;
-        this.step("ARP", `who-has ${ips} on ${link.name}: ${l.mac} (proxy ARP by ${cand.dev} in ${cand.ns.id}, net.ipv4.conf.${cand.dev}.proxy_arp=1)`, pkt, { kind: "sysctl", text: `net.ipv4.conf.${cand.dev}.proxy_arp = 1` });
-        return l.mac;
-      }
+    for (const cand of this.proxyArpCandidates(ns, link)) {
+      const ci = this.topo.info(cand.ns);
+      const pa = cand.ns.sysctls[`net.ipv4.conf.${cand.dev}.proxy_arp`] ?? cand.ns.sysctls["net.ipv4.conf.all.proxy_arp"];
+      if (pa !== "1") continue;
+      const rr = this.route(ci, ip);
+      if (!rr || rr.route.type === "blackhole" || rr.route.type === "unreachable" || rr.route.dev === cand.dev) continue;
+      const l = ci.links.get(cand.dev)!;
+      this.step("ARP", `who-has ${ips} on ${link.name}: ${l.mac} (proxy ARP by ${cand.dev} in ${cand.ns.id}, net.ipv4.conf.${cand.dev}.proxy_arp=1)`, pkt, { kind: "sysctl", text: `net.ipv4.conf.${cand.dev}.proxy_arp = 1` });
+      return { mac: l.mac, owner: cand };
     }
     this.drop("NO_NEIGHBOUR", `ARP for ${ips} on ${link.name}: no answer (no host owns it on that segment)`, pkt, linkObj(link));
     return null;
@@ -394,7 +390,7 @@ export class Walk {
   private proxyArpCandidates(ns: NetNs, link: Link): { ns: NetNs; dev: string }[] {
     const out: { ns: NetNs; dev: string }[] = [];
     if (link.peer) {
-      const pns = this.topo.nsById.get(link.peer.ns);
+      const pns = this.topo.nsOf(link.peer.ns);
       if (pns) out.push({ ns: pns, dev: link.peer.name });
     }
     void ns;
@@ -428,45 +424,37 @@ export class Walk {
     this.localOut(ns, outer, true);
   }
 
-  private l2Send(ns: NetNs, link: Link, mac: string, pkt: Pkt): void {
-    if (link.kind === "veth") {
+  private l2Send(ns: NetNs, link: Link, mac: string, pkt: Pkt, owner?: Owner): void {
+    if (link.peer) {
       const p = link.peer;
-      const pns = p ? this.topo.nsById.get(p.ns) : undefined;
-      const pl = pns ? this.topo.info(pns).links.get(p!.name) : undefined;
-      if (!pns || !pl) return this.drop("LINK_DOWN", `veth ${link.name} has no peer`, pkt, linkObj(link));
+      const pns = this.topo.nsOf(p.ns);
+      const pl = pns ? this.topo.info(pns).links.get(p.name) : undefined;
+      if (!pns || !pl) return this.drop("LINK_DOWN", `${link.name} has no peer ${p.name} in ${p.ns}`, pkt, linkObj(link));
       this.step("VETH", `${link.name} → ${pl.name} in ${pns.id}`, pkt, linkObj(link));
       if (pns !== ns) pkt.mark = 0; // crossing namespaces scrubs the skb mark
       this.hop(pns);
-      return this.l2Receive(pns, pl, mac, pkt);
+      return this.l2Receive(pns, pl, mac, pkt, owner);
     }
-    if (link.kind === "bridge") return this.bridgeForward(ns, link, null, mac, pkt);
-    if ((link.kind === "ethernet" || link.kind === "dummy") && !link.peer) {
-      const d = this.topo.domain(ns, link.name);
-      const o = this.topo.macOwner(d, mac, { ns, dev: link.name });
-      if (!o) return this.drop("NO_NEIGHBOUR", `no host with ${mac} on the segment of ${link.name}`, pkt, linkObj(link));
-      this.step("TRANSMITTED", `${link.name} → the underlay segment → ${o.dev} in ${o.ns.id}`, pkt, linkObj(link));
-      this.hop(o.ns);
-      return this.l2Receive(o.ns, this.topo.info(o.ns).links.get(o.dev)!, mac, pkt);
-    }
-    if (link.peer) {
-      const pns = this.topo.nsById.get(link.peer.ns);
-      const pl = pns && this.topo.info(pns).links.get(link.peer.name);
-      if (pns && pl) {
-        this.step("VETH", `${link.name} → ${pl.name} in ${pns.id}`, pkt, linkObj(link));
-        this.hop(pns);
-        return this.l2Receive(pns, pl, mac, pkt);
+    if (link.kind === "bridge") return this.bridgeForward(ns, link, null, mac, pkt, owner);
+    if (ns === this.topo.externalNs && this.topo.ir.underlay?.ns) {
+      const u = this.topo.ir.underlay.ns;
+      const br = u.links.find((l) => l.kind === "bridge");
+      if (br) {
+        this.step("TRANSMITTED", `${link.name} → the underlay switch ${br.name}`, pkt, linkObj(link));
+        this.hop(u);
+        return this.bridgeForward(u, br, null, mac, pkt, owner, true);
       }
     }
     this.drop("UNSUPPORTED", `cannot transmit on ${link.kind} device ${link.name}`, pkt, linkObj(link));
   }
 
-  private l2Receive(ns: NetNs, link: Link, mac: string, pkt: Pkt): void {
+  private l2Receive(ns: NetNs, link: Link, mac: string, pkt: Pkt, owner?: Owner): void {
     if (!link.up) return this.drop("LINK_DOWN", `${link.name} is down`, pkt, linkObj(link));
     if (link.master) {
       const br = this.topo.info(ns).links.get(link.master);
       if (!br) return this.drop("UNSUPPORTED", `${link.name}'s master ${link.master} does not exist`, pkt, linkObj(link));
       if (br.mac === mac) return this.bridgeUp(ns, br, link, pkt);
-      return this.bridgeForward(ns, br, link, mac, pkt);
+      return this.bridgeForward(ns, br, link, mac, pkt, owner);
     }
     if (link.mac === mac || link.kind === "loopback" || mac === "ff:ff:ff:ff:ff:ff") return this.ipInput(ns, link.name, pkt, {});
     this.drop("NO_NEIGHBOUR", `frame for ${mac} arrives on ${link.name} (${link.mac}): not for this host`, pkt, linkObj(link));
@@ -476,17 +464,35 @@ export class Walk {
     return ns.sysctls["net.bridge.bridge-nf-call-iptables"] === "1";
   }
 
-  private fdbPort(ns: NetNs, br: Link, mac: string): { port: string; obj: StepObject; learned: boolean } | null {
+  private fdbPort(ns: NetNs, br: Link, mac: string, owner?: Owner): { port: string; obj: StepObject; learned: boolean } | null {
     const f = ns.fdb.find((e) => e.master === br.name && e.mac === mac && !e.self);
     if (f) return { port: f.dev, obj: { kind: "fdb", text: `${f.mac} dev ${f.dev} master ${br.name} ${f.state}` }, learned: false };
-    const d = this.topo.domain(ns, br.name);
-    const o = this.topo.macOwner(d, mac);
-    if (!o) return null;
     const inf = this.topo.info(ns);
+    const ports = inf.ports.get(br.name);
     let port: string | undefined;
-    if (o.ns === ns) port = inf.links.get(o.dev)?.master === br.name ? o.dev : undefined;
-    if (!port) port = ns.links.find((l) => l.master === br.name && l.peer && l.peer.ns === o.ns.id && l.peer.name === o.dev)?.name;
-    if (!port) port = ns.links.find((l) => l.master === br.name && l.peer && l.peer.ns === o.ns.id)?.name;
+    if (owner) {
+      if (owner.ns === ns && inf.links.get(owner.dev)?.master === br.name) port = owner.dev;
+      else port = ports?.get(lkey(owner.ns.id, owner.dev));
+      if (!port && ports) for (const [peer, p] of ports) {
+        // The owner sits further behind a port (another bridge, a tunnel…).
+        const z = peer.indexOf("\0");
+        const pns = this.topo.nsOf(peer.slice(0, z));
+        if (pns && this.topo.connected({ ns: pns, dev: peer.slice(z + 1) }, owner)) {
+          port = p;
+          break;
+        }
+      }
+    } else if (ports) {
+      // Learned from a frame the MAC's owner sent: find the port whose far side has it.
+      for (const [peer, p] of ports) {
+        const z = peer.indexOf("\0");
+        const pns = this.topo.nsOf(peer.slice(0, z));
+        if (pns && this.topo.info(pns).links.get(peer.slice(z + 1))?.mac === mac) {
+          port = p;
+          break;
+        }
+      }
+    }
     if (!port) return null;
     return { port, obj: { kind: "fdb", text: `${mac} dev ${port} master ${br.name}` }, learned: true };
   }
@@ -504,42 +510,49 @@ export class Walk {
       const r = this.route(inf, pkt.dst);
       if (r && r.route.type === "unicast" && r.route.dev === br.name && !r.via) {
         this.step("ROUTED", `after DNAT ${intToIp(pkt.dst)} is on ${br.name}: bridged DNAT (br_netfilter), the frame stays on the bridge`, pkt, { kind: "route", text: routeText(r.route) });
-        const mac = this.neighbour(ns, inf, br, pkt.dst, pkt);
-        if (!mac) return;
-        return this.bridgeForwardHooks(ns, inf, br, inPort, mac, pkt, st);
+        const nb = this.neighbour(ns, inf, br, pkt.dst, pkt);
+        if (!nb) return;
+        return this.bridgeForwardHooks(ns, inf, br, inPort, nb.mac, pkt, st, nb.owner);
       }
     }
     this.ipRoute(ns, inf, br.name, pkt, st);
   }
 
-  private bridgeForward(ns: NetNs, br: Link, inPort: Link | null, mac: string, pkt: Pkt): void {
+  private bridgeForward(ns: NetNs, br: Link, inPort: Link | null, mac: string, pkt: Pkt, owner?: Owner, fromOutside = false): void {
     const inf = this.topo.info(ns);
+    if (fromOutside && br.mac === mac) return this.ipInput(ns, br.name, pkt, {});
     if (inPort && this.brNf(ns)) {
       const st = this.ctIn(ns, pkt);
       if (!this.hook(ns, inf, "PREROUTING", pkt, st, { inIf: br.name, physIn: inPort.name, bridged: true })) return;
-      return this.bridgeForwardHooks(ns, inf, br, inPort, mac, pkt, st);
+      return this.bridgeForwardHooks(ns, inf, br, inPort, mac, pkt, st, owner);
     }
-    this.bridgeOut(ns, br, inPort, mac, pkt);
+    this.bridgeOut(ns, br, inPort, mac, pkt, owner);
   }
 
-  private bridgeForwardHooks(ns: NetNs, inf: NsInfo, br: Link, inPort: Link, mac: string, pkt: Pkt, st: ReturnType<Walk["ctIn"]>): void {
-    const port = this.fdbPort(ns, br, mac);
+  private bridgeForwardHooks(ns: NetNs, inf: NsInfo, br: Link, inPort: Link, mac: string, pkt: Pkt, st: ReturnType<Walk["ctIn"]>, owner?: Owner): void {
+    const port = this.fdbPort(ns, br, mac, owner);
     const io = { inIf: br.name, outIf: br.name, physIn: inPort.name, physOut: port?.port, bridged: true };
     if (!this.hook(ns, inf, "FORWARD", pkt, st, io)) return;
     if (!this.hook(ns, inf, "POSTROUTING", pkt, st, io)) return;
     this.ctOut(ns, pkt, st);
-    this.bridgeOut(ns, br, inPort, mac, pkt);
+    this.bridgeOut(ns, br, inPort, mac, pkt, owner);
   }
 
-  private bridgeOut(ns: NetNs, br: Link, inPort: Link | null, mac: string, pkt: Pkt): void {
-    const port = this.fdbPort(ns, br, mac);
+  private bridgeOut(ns: NetNs, br: Link, inPort: Link | null, mac: string, pkt: Pkt, owner?: Owner): void {
+    const port = this.fdbPort(ns, br, mac, owner);
     if (!port) return this.drop("NO_NEIGHBOUR", `${br.name}: no port leads to ${mac} (flooded, nobody answered)`, pkt, linkObj(br));
+    if (port.port === EXTERNAL_PORT) {
+      const ext = this.topo.externalNs;
+      this.step("BRIDGED", `${br.name}: ${mac} → the outside client's port`, pkt, port.obj);
+      this.hop(ext);
+      return this.l2Receive(ext, this.topo.info(ext).links.get("eth0")!, mac, pkt);
+    }
     const pl = this.topo.info(ns).links.get(port.port)!;
     if (inPort && inPort.name === pl.name && !pl.hairpin && !br.bridge?.hairpin) {
       return this.drop("HAIRPIN", `${br.name}: the frame would leave by the port it came in (${pl.name}) and hairpin mode is off`, pkt, linkObj(pl));
     }
     this.step("BRIDGED", `${br.name}: ${mac} → port ${pl.name}${port.learned ? " (learned)" : ""}${inPort && inPort.name === pl.name ? " (hairpin)" : ""}`, pkt, port.obj);
-    this.l2Send(ns, pl, mac, pkt);
+    this.l2Send(ns, pl, mac, pkt, owner);
   }
 
   private ipInput(ns: NetNs, dev: string, pkt: Pkt, meta: { physIn?: string }): void {

@@ -4,7 +4,7 @@
 import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR, NetNs, PodNet } from "../ir/types.js";
 import { Walk, type Chooser, type WalkOptions } from "./engine.js";
-import { addrOf, intToIp, ipToInt, isIPv4 } from "./ip.js";
+import { intToIp, ipToInt, isIPv4 } from "./ip.js";
 import type { Pkt } from "./packet.js";
 import { topologyOf, type Topology } from "./topology.js";
 import type { DnsQuery, Flow, Protocol, TraceResult } from "./trace.js";
@@ -69,13 +69,7 @@ function resolveSrc(t: Topology, from: string, state?: ClusterState): Src {
   if (from === "external" || from.startsWith("external:")) {
     const ip = from.includes(":") ? from.slice(from.indexOf(":") + 1) : t.ir.underlay?.externalClient;
     if (!ip || !isIPv4(ip)) throw new TraceInputError(`external client address "${ip ?? ""}" is not an IPv4 address`);
-    const own = t.ownersOf(ipToInt(ip)).find((o) => o.ns.id !== "external");
-    if (own) return { ns: own.ns, ip: ipToInt(ip), label: from };
-    const ext = t.externalNs;
-    if (ip !== t.ir.underlay?.externalClient) {
-      // Another outside address: the client host answers for it too.
-      if (!ext.addresses.some((a) => addrOf(a.cidr) === ip)) ext.addresses.push({ dev: "eth0", cidr: `${ip}/32` });
-    }
+    const ext = t.externalAt(ip);
     return { ns: ext, ip: ipToInt(ip), label: from };
   }
   const p = findPod(t, from.startsWith("pod/") ? from.slice(4) : from, state);
@@ -225,15 +219,19 @@ export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = 
   if (dst.service) flow.service = dst.service;
   if (dst.host) flow.host = dst.host;
   if (dst.path) flow.path = dst.path;
-  const result: TraceResult = { flow, paths: [] };
+  const result = { flow } as TraceResult;
   if (dst.dns) {
     result.dns = dst.dns;
     if (!opts.noDnsPath && dst.dns.nameserver && isIPv4(dst.dns.nameserver)) {
       const q = traceFlow(ir, { from: spec.from, to: `${dst.dns.nameserver}:53`, protocol: "udp", size: 80 }, { ...opts, noDnsPath: true, state: opts.state });
       result.dns.path = q.paths;
     }
-    if (Number.isNaN(dst.ip)) return result;
+    if (Number.isNaN(dst.ip)) {
+      result.paths = [];
+      return result;
+    }
   }
+  result.paths = [];
   const mk = (): Pkt => ({ src: src.ip, dst: dst.ip, proto: protocol, sport, dport: port ?? 0, ttl: 64, size, df: true, mark: 0 });
   const max = opts.maxPaths ?? 4096;
   const en = new Enumerator();
@@ -246,7 +244,7 @@ export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = 
     w.originate(src.ns, pkt, `${what} (${size} bytes, DF) from ${src.label}${dst.host ? ` [${dst.host}${dst.path ?? ""}]` : ""}`);
     const fwd = w.takePath();
     if (spec.reply && fwd.disposition.verdict === "DELIVERED") {
-      const endNs = fwd.disposition.ns ? t.nsById.get(fwd.disposition.ns) ?? (fwd.disposition.ns === "external" ? t.externalNs : undefined) : undefined;
+      const endNs = fwd.disposition.ns ? t.nsOf(fwd.disposition.ns) : undefined;
       const last = fwd.hops[fwd.hops.length - 1]?.steps.at(-1)?.packet;
       if (endNs && last) {
         const rp: Pkt = { src: ipToInt(last.dst), dst: ipToInt(last.src), proto: protocol, sport: last.dport ?? 0, dport: last.sport ?? 0, ttl: 64, size, df: true, mark: 0 };

@@ -310,7 +310,8 @@ export function compileRule(chain: string, rule: IptRule): CompiledRule {
   const target = compileTarget(rule);
   const text = ruleText(chain, rule);
   const out: CompiledRule = { rule, random: !!statistic, pure, effectful, target, text, comment };
-  if (keyable && exactDst !== undefined && proto && exactDport !== undefined) out.key = `${exactDst}/${proto}/${exactDport}`;
+  // Index keys: "dst/proto/dport" (KUBE-SERVICES) or "*/proto/dport" (KUBE-NODEPORTS).
+  if (keyable && proto && exactDport !== undefined) out.key = `${exactDst ?? "*"}/${proto}/${exactDport}`;
   ruleCache.set(rule, out);
   return out;
 }
@@ -415,27 +416,28 @@ export interface Segment {
   layer: string;
   rules: CompiledRule[];
   /** runStart[i] = end index (exclusive) of an indexed run starting at i. */
-  runs: Map<number, { end: number; byKey: Map<string, number[]> }>;
+  runs: Map<number, { end: number; byKey: Map<string, number[]>; anyDst: boolean }>;
   /** Offset of this segment's first rule in the merged chain. */
   offset: number;
 }
 
-const INDEX_MIN_RUN = 16;
+const INDEX_MIN_RUN = 8;
 const segCache = new WeakMap<IptChain, Omit<Segment, "offset" | "layer">>();
 
 export function compileSegment(chain: IptChain): Omit<Segment, "offset" | "layer"> {
   const hit = segCache.get(chain);
   if (hit) return hit;
   const rules = chain.rules.map((r) => compileRule(chain.name, r));
-  const runs = new Map<number, { end: number; byKey: Map<string, number[]> }>();
+  const runs = new Map<number, { end: number; byKey: Map<string, number[]>; anyDst: boolean }>();
   let i = 0;
   while (i < rules.length) {
     if (!rules[i].key) {
       i++;
       continue;
     }
+    const anyDst = rules[i].key!.startsWith("*/");
     let j = i;
-    while (j < rules.length && rules[j].key) j++;
+    while (j < rules.length && rules[j].key && rules[j].key!.startsWith("*/") === anyDst) j++;
     if (j - i >= INDEX_MIN_RUN) {
       const byKey = new Map<string, number[]>();
       for (let k = i; k < j; k++) {
@@ -444,7 +446,7 @@ export function compileSegment(chain: IptChain): Omit<Segment, "offset" | "layer
         if (l) l.push(k);
         else byKey.set(key, [k]);
       }
-      runs.set(i, { end: j, byKey });
+      runs.set(i, { end: j, byKey, anyDst });
     }
     i = j;
   }

@@ -121,6 +121,8 @@ export function runHook(ns: NetNs, hook: Hook, env: NfEnv, natAllowed: boolean, 
   return { verdict: "accept", steps };
 }
 
+const NONE: number[] = [];
+
 type ChainResult = { v: "accept" | "drop" | "reject" | "return"; object?: StepObject };
 
 function evalIptBuiltin(nf: NsNetfilter, table: IptTableName, hook: Hook, env: NfEnv, steps: Step[]): { verdict: "accept" | "drop" | "reject"; object?: StepObject } {
@@ -172,7 +174,7 @@ function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs:
         const run = seg.runs.get(i);
         if (run) {
           const p = env.pkt;
-          cand = run.byKey.get(`${p.dst}/${p.proto}/${p.dport}`) ?? [];
+          cand = p.proto === "tcp" || p.proto === "udp" || p.proto === "sctp" ? (run.byKey.get(`${run.anyDst ? "*" : p.dst}/${p.proto}/${p.dport}`) ?? NONE) : NONE;
           ci = 0;
           runEnd = run.end;
           continue;

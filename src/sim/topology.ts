@@ -56,6 +56,8 @@ export interface Topology {
   arpOwner(ns: NetNs, dev: string, ip: number): Owner | undefined;
   /** Are two links on one layer-2 segment? */
   connected(a: Owner, b: Owner): boolean;
+  /** The namespace owning an outside address: the underlay's own, or the synthetic client given that address. */
+  externalAt(ip: string): NetNs;
 }
 
 export const lkey = (nsId: string, dev: string) => nsId + "\0" + dev;
@@ -264,7 +266,17 @@ function build(ir: DataplaneIR): Topology {
     return undefined;
   };
 
-  return { ir, nsOf, podsByKey, podsByName, nodesByName, hostPods, externalNs, info, arpOwner, connected };
+  const externalAt = (ip: string): NetNs => {
+    const u = ir.underlay?.ns;
+    if (u && u.addresses.some((a) => addrOf(a.cidr) === ip)) return u;
+    if (!externalNs.addresses.some((a) => addrOf(a.cidr) === ip)) {
+      externalNs.addresses.push({ dev: "eth0", cidr: `${ip}/32` });
+      infos.delete(externalNs);
+    }
+    return externalNs;
+  };
+
+  return { ir, nsOf, podsByKey, podsByName, nodesByName, hostPods, externalNs, info, arpOwner, connected, externalAt };
 }
 
 export function isLocalAddr(inf: NsInfo, ip: number): boolean {

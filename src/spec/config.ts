@@ -1,7 +1,7 @@
 // The cluster config (modelled on kind's `kind: Cluster` file) and its defaults.
 
 import type { SourceRef } from "./types.js";
-import { Diags, NO_VALUE, childPath, indexPath, objectLabel } from "./diag.js";
+import { Diags, NO_VALUE, childPath, indexPath, keyPath, objectLabel } from "./diag.js";
 import { SpecError } from "./errors.js";
 import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName } from "./names.js";
 import {
@@ -365,7 +365,7 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
           if (!isObj(rn.labels)) err(`${base}.labels`, rn.labels, "must be a mapping");
           else
             for (const [k, v] of Object.entries(rn.labels)) {
-              const lf = childPath(`${base}.labels`, k);
+              const lf = keyPath(`${base}.labels`, k);
               const ek = qualifiedName(k);
               if (ek) err(lf, k, `is not a valid label key: ${ek}`);
               const sv = typeof v === "number" || typeof v === "boolean" ? String(v) : v;

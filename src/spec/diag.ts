@@ -11,6 +11,14 @@ export function childPath(base: string, key: string): string {
   if (!base) return seg;
   return seg.startsWith("[") ? `${base}${seg}` : `${base}.${seg}`;
 }
+/** A map entry (labels, annotations, nodeSelector): always `base[key]`, as Kubernetes' field.Path.Key. */
+export function keyPath(base: string, key: string): string {
+  return `${base}[${key}]`;
+}
+/** The form lineOf looks up: map keys that are plain identifiers written as `.key`. */
+export function canonicalPath(path: string): string {
+  return path.replace(/\[([A-Za-z_$][A-Za-z0-9_$-]*)\]/g, ".$1");
+}
 export function indexPath(base: string, i: number): string {
   return `${base}[${i}]`;
 }

@@ -112,6 +112,20 @@ test("JSON input, with lines", () => {
   );
 });
 
+test("JSON List (kubectl get -o json): items located on their own lines", () => {
+  const text = JSON.stringify(
+    { apiVersion: "v1", kind: "List", items: [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "a" } }, { apiVersion: "v1", kind: "Namespace", metadata: { name: "B" } }] },
+    null,
+    2,
+  );
+  const r = checkSpec([{ file: "ns.json", text }]);
+  const line = text.split("\n").findIndex((l) => l.includes('"B"')) + 1;
+  assert.deepEqual(r.spec.objects.map((o) => [o.metadata.name, o.source?.docIndex]), [["a", 0], ["B", 1]]);
+  assert.equal(r.diagnostics.length, 1);
+  assert.equal(r.diagnostics[0].line, line);
+  assert.match(r.diagnostics[0].message, new RegExp(`^ns\\.json:${line} \\(Namespace B\\) metadata\\.name: "B" must be a lowercase RFC 1123 label`));
+});
+
 test("YAML syntax errors name file, line and column; other documents are still checked", () => {
   const text = `apiVersion: v1
 kind: Service

@@ -1,6 +1,7 @@
 // Manifests (YAML or JSON text) -> ClusterSpec. Pure: the caller reads the files.
 //
-// - Multi-document YAML; JSON (parsed by the same YAML parser, so lines are known).
+// - Multi-document YAML (1.1, as kubectl reads it); JSON (JSON.parse, with the YAML parser
+//   run for line numbers only when a diagnostic asks for one).
 // - `kind: List` and typed lists (`ServiceList`, what the API returns): every item counts
 //   as a document of its own (its own docIndex and line); the list itself takes no index.
 // - A `kind: Cluster` document (apiVersion podnet.dev/v1alpha1) among the manifests is the
@@ -11,7 +12,7 @@
 import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, isPair, type Node as YamlNode } from "yaml";
 import type { ClusterSpec, Diagnostic, KubeObject, SourceRef } from "./types.js";
 import { type ClusterConfig, CONFIG_API_VERSION, KIND_CONFIG_API_VERSION, defaultConfig, parseConfig } from "./config.js";
-import { Diags, NO_VALUE, childPath, indexPath, isNamespaced, objectLabel } from "./diag.js";
+import { Diags, NO_VALUE, canonicalPath, childPath, indexPath, isNamespaced, objectLabel } from "./diag.js";
 import { SpecError } from "./errors.js";
 import { validateObjects } from "./validate.js";
 
@@ -95,37 +96,90 @@ function lineMap(root: YamlNode | null | undefined, lc: LineCounter): Map<string
   return m;
 }
 
-function makeSource(file: string, docIndex: number, map: Map<string, number>, prefix: string): SourceRef {
-  const line = map.get(prefix) ?? 1;
+function makeSource(file: string, docIndex: number, getMap: () => Map<string, number>, prefix: string): SourceRef {
   return {
     file,
     docIndex,
-    line,
+    // Lazy for JSON input: lines are only worked out when a diagnostic needs one.
+    get line(): number {
+      return getMap().get(prefix) ?? 1;
+    },
     // The line of the field, or of its nearest ancestor present in the document.
     lineOf(path: string) {
-      let p: string | undefined = path;
+      const map = getMap();
+      let p: string | undefined = canonicalPath(path);
       while (p !== undefined) {
         const l = map.get(joinPath(prefix, p));
         if (l !== undefined) return l;
         p = parentPath(p);
       }
-      return line;
+      return map.get(prefix) ?? 1;
     },
   };
 }
 
+/** One decoded document, or each item of a List, appended to `out`; returns the next docIndex. */
+function expand(file: string, value: unknown, idx: number, getMap: () => Map<string, number>, prefix: string, out: RawDocument[]): number {
+  const v = value as Record<string, unknown>;
+  const isList =
+    typeof v === "object" && v !== null && !Array.isArray(v) && typeof v.kind === "string" && /List$/.test(v.kind) && Array.isArray(v.items);
+  if (!isList) {
+    out.push({ value, source: makeSource(file, idx, getMap, prefix) });
+    return idx + 1;
+  }
+  // Items of a typed list (ServiceList …) come without kind/apiVersion from the API.
+  // The list wrapper takes no index of its own.
+  const itemKind = v.kind === "List" ? undefined : (v.kind as string).slice(0, -4);
+  (v.items as unknown[]).forEach((item, i) => {
+    if (itemKind && item && typeof item === "object" && !Array.isArray(item)) {
+      const it = item as Record<string, unknown>;
+      if (it.kind === undefined) it.kind = itemKind;
+      if (it.apiVersion === undefined && typeof v.apiVersion === "string") it.apiVersion = v.apiVersion;
+    }
+    out.push({ value: item, source: makeSource(file, idx++, getMap, joinPath(prefix, indexPath("items", i))) });
+  });
+  return idx;
+}
+
+// YAML 1.1 like kubectl (sigs.k8s.io/yaml on go-yaml v2): `yes`/`on`/`no` are booleans there,
+// so an unquoted label value `no` is rejected the same way here.
+const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true, version: "1.1" } as const;
+
 /** Splits a text into decoded documents, List items expanded. Syntax errors go to diags. */
 export function readDocuments(src: SourceText, diags: Diags): RawDocument[] {
-  const lc = new LineCounter();
   const out: RawDocument[] = [];
-  // YAML 1.1 like kubectl (sigs.k8s.io/yaml on go-yaml v2): `yes`/`on`/`no` are booleans there,
-  // so an unquoted label value `no` is rejected the same way here.
-  const docs = parseAllDocuments(src.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, version: "1.1" });
+  // JSON fast path (large `kubectl get -o json` dumps): JSON.parse is far quicker than
+  // the YAML composer; the YAML parse for line numbers happens only if a line is asked for.
+  if (/^\s*\{/.test(src.text)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(src.text);
+    } catch {
+      value = undefined; // not plain JSON: the YAML parser reports where it breaks
+    }
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      let cached: Map<string, number> | undefined;
+      const getMap = () => {
+        if (!cached) {
+          const lc = new LineCounter();
+          const docs = parseAllDocuments(src.text, { ...YAML_OPTIONS, lineCounter: lc });
+          const first = Array.isArray(docs) ? docs[0] : undefined;
+          cached = first ? lineMap(first.contents as YamlNode, lc) : new Map();
+        }
+        return cached;
+      };
+      expand(src.file, value, 0, getMap, "", out);
+      return out;
+    }
+  }
+  const lc = new LineCounter();
+  const docs = parseAllDocuments(src.text, { ...YAML_OPTIONS, lineCounter: lc });
   const list = Array.isArray(docs) ? docs : [];
   let docIndex = 0;
   for (const doc of list) {
-    const idx = docIndex++;
+    const idx = docIndex;
     if (doc.errors.length > 0) {
+      docIndex++;
       for (const e of doc.errors) {
         const pos = lc.linePos(e.pos[0]);
         const msg = e.message.replace(/ at line \d+, column \d+[\s\S]*$/, "");
@@ -144,29 +198,16 @@ export function readDocuments(src: SourceText, diags: Diags): RawDocument[] {
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (e) {
+      docIndex++;
       diags.add("error", { source: { file: src.file, docIndex: idx, line: 1 }, object: `document ${idx + 1}` }, undefined, NO_VALUE, `YAML error: ${(e as Error).message}`);
       continue;
     }
-    if (value === null || value === undefined) continue; // empty document (trailing ---, comments only)
-    const map = lineMap(doc.contents as YamlNode, lc);
-    const v = value as Record<string, unknown>;
-    const isList =
-      typeof v === "object" && !Array.isArray(v) && typeof v.kind === "string" && /List$/.test(v.kind) && Array.isArray(v.items);
-    if (!isList) {
-      out.push({ value, source: makeSource(src.file, idx, map, "") });
+    if (value === null || value === undefined) {
+      docIndex++; // an empty document (trailing ---, comments only) still counts
       continue;
     }
-    // Items of a typed list (ServiceList …) come without kind/apiVersion from the API.
-    const itemKind = v.kind === "List" ? undefined : (v.kind as string).slice(0, -4);
-    docIndex--; // the list wrapper takes no index of its own
-    (v.items as unknown[]).forEach((item, i) => {
-      if (itemKind && item && typeof item === "object" && !Array.isArray(item)) {
-        const it = item as Record<string, unknown>;
-        if (it.kind === undefined) it.kind = itemKind;
-        if (it.apiVersion === undefined && typeof v.apiVersion === "string") it.apiVersion = v.apiVersion;
-      }
-      out.push({ value: item, source: makeSource(src.file, docIndex++, map, indexPath("items", i)) });
-    });
+    const map = lineMap(doc.contents as YamlNode, lc);
+    docIndex = expand(src.file, value, idx, () => map, "", out);
   }
   return out;
 }

@@ -125,19 +125,19 @@ spec:
     `app.yaml:7 (Pod default/p) metadata.labels[-bad]: "-bad" is not a valid label key: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
     `app.yaml:8 (Pod default/p) metadata.labels[example.com/]: "example.com/" is not a valid label key: name part must be non-empty`,
     `app.yaml:9 (Pod default/p) metadata.labels[Bad_Prefix.com/name]: "Bad_Prefix.com/name" is not a valid label key: prefix part must be a lowercase RFC 1123 subdomain: lower case alphanumeric characters, '-' or '.', starting and ending with an alphanumeric character`,
-    `app.yaml:10 (Pod default/p) metadata.labels.tier: "-frontend" is not a valid label value: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+    `app.yaml:10 (Pod default/p) metadata.labels[tier]: "-frontend" is not a valid label value: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
     // YAML reads 1 as a number; Kubernetes labels are strings.
-    `app.yaml:12 (Pod default/p) metadata.labels.version: 1 label values must be strings (quote it)`,
+    `app.yaml:12 (Pod default/p) metadata.labels[version]: 1 label values must be strings (quote it)`,
   ]);
   const v64 = "v".repeat(64);
   assert.deepEqual(errors(`apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {a: ${v64}}\nspec:\n  containers: [{name: c}]\n`), [
-    `app.yaml:5 (Pod default/p) metadata.labels.a: "${v64}" is not a valid label value: must be no more than 63 characters`,
+    `app.yaml:5 (Pod default/p) metadata.labels[a]: "${v64}" is not a valid label value: must be no more than 63 characters`,
   ]);
 });
 
 test("YAML 1.1 scalars as kubectl reads them: unquoted yes/no/on are booleans, not label values", () => {
   const text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    country: NO\n    ok: \"yes\"\nspec:\n  containers: [{name: c}]\n";
-  assert.deepEqual(errors(text), ["app.yaml:6 (Pod default/p) metadata.labels.country: false label values must be strings (quote it)"]);
+  assert.deepEqual(errors(text), ["app.yaml:6 (Pod default/p) metadata.labels[country]: false label values must be strings (quote it)"]);
 });
 
 test("duplicate objects name both locations", () => {

@@ -4,7 +4,7 @@
 // Every finding goes to `diags`; nothing throws here.
 import type { KubeObject, SourceRef } from "./types.js";
 import type { ClusterConfig } from "./config.js";
-import { Diags, NO_VALUE, childPath, indexPath, labelOf, where } from "./diag.js";
+import { Diags, NO_VALUE, indexPath, keyPath, labelOf, where } from "./diag.js";
 import { dns1035Label, dns1123Label, dns1123Subdomain, ianaSvcName, labelValue, qualifiedName, wildcardDns1123Subdomain } from "./names.js";
 import { cidr4Contains, cidr4Within, parseCidr, parseIPv4, parseIPv6, range4 } from "./net.js";
 
@@ -52,7 +52,7 @@ export function checkLabels(err: Err, field: string, labels: unknown): void {
   if (labels === undefined || labels === null) return;
   if (!isObj(labels)) return err(field, labels, "must be a mapping of label keys to values");
   for (const [k, v] of Object.entries(labels)) {
-    const f = childPath(field, k);
+    const f = keyPath(field, k);
     const ek = qualifiedName(k);
     if (ek) err(f, k, `is not a valid label key: ${ek}`);
     if (typeof v !== "string") {
@@ -138,7 +138,7 @@ function checkMeta(err: Err, o: KubeObject, base = "metadata"): void {
     if (!isObj(m.annotations)) err(`${base}.annotations`, m.annotations, "must be a mapping");
     else
       for (const [k, v] of Object.entries(m.annotations)) {
-        const f = childPath(`${base}.annotations`, k);
+        const f = keyPath(`${base}.annotations`, k);
         const e = qualifiedName(k);
         if (e) err(f, k, `is not a valid annotation key: ${e}`);
         if (typeof v !== "string") err(f, v, "annotation values must be strings (quote it)");

@@ -19,7 +19,7 @@ export interface StateDiff {
   podsRemoved: PodRef[];
   /** Pods that stayed but changed IP, node, readiness or started terminating. */
   podsChanged: { before: PodRef; after: PodRef; what: string[] }[];
-  servicesAdded: { namespace: string; name: string; clusterIP: string | null }[];
+  servicesAdded: { namespace: string; name: string; clusterIP: string | null; type: string; ports: string; external: string[] }[];
   servicesRemoved: { namespace: string; name: string; clusterIP: string | null }[];
   servicesChanged: { namespace: string; name: string; what: string[] }[];
   endpointsChanged: { namespace: string; name: string; clusterIP: string | null; before: string[]; after: string[] }[];
@@ -77,7 +77,14 @@ export function diffStates(before: ClusterState, after: ClusterState): StateDiff
   for (const [k, s] of as) {
     const o = bs.get(k);
     if (!o) {
-      d.servicesAdded.push({ namespace: s.namespace, name: s.name, clusterIP: s.clusterIP });
+      d.servicesAdded.push({
+        namespace: s.namespace,
+        name: s.name,
+        clusterIP: s.clusterIP,
+        type: s.type,
+        ports: svcFields(s).ports,
+        external: [...s.loadBalancerIPs, ...s.externalIPs],
+      });
       continue;
     }
     const f0 = svcFields(o);
@@ -123,7 +130,10 @@ export function formatDiff(d: StateDiff): string {
   for (const p of d.podsAdded) lines.push(`+ ${pod(p)}`);
   for (const c of d.podsChanged) lines.push(`~ pod ${c.after.namespace}/${c.after.name}: ${c.what.join(", ")}`);
   for (const s of d.servicesRemoved) lines.push(`- service ${s.namespace}/${s.name}  cluster IP ${s.clusterIP ?? "<none>"}`);
-  for (const s of d.servicesAdded) lines.push(`+ service ${s.namespace}/${s.name}  cluster IP ${s.clusterIP ?? "<none>"}`);
+  for (const s of d.servicesAdded)
+    lines.push(
+      `+ service ${s.namespace}/${s.name}  ${s.type}  cluster IP ${s.clusterIP ?? "<none>"}  ${s.ports || "<none>"}${s.external.length ? `  external ${s.external.join(",")}` : ""}`,
+    );
   for (const s of d.servicesChanged) lines.push(`~ service ${s.namespace}/${s.name}: ${s.what.join(", ")}`);
   for (const e of d.endpointsChanged) {
     const fmt = (xs: string[]) => (xs.length ? xs.join(",") : "<none>");

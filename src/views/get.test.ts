@@ -170,8 +170,13 @@ test("-o yaml: a single object for one NAME, a `kind: List` otherwise; pods carr
   const text = getView(s, res("svc"), { names: ["auth-service"], output: "yaml" }).stdout;
   assert.match(text, /^apiVersion: v1\nkind: Service\nmetadata:\n/);
   assert.match(text, /\n  clusterIPs:\n  - 10\.109\.214\.64\n/);
-  const json = JSON.parse(getView(s, res("svc"), { output: "json" }).stdout);
+  const jsonText = getView(s, res("svc"), { output: "json" }).stdout;
+  const json = JSON.parse(jsonText);
   assert.equal(json.kind, "List");
+  // kubectl -o json: four-space indent, keys sorted (unstructured maps), resourceVersion "".
+  assert.deepEqual(Object.keys(json), ["apiVersion", "items", "kind", "metadata"]);
+  assert.deepEqual(json.metadata, { resourceVersion: "" });
+  assert.match(jsonText, /^\{\n {4}"apiVersion": "v1",\n/);
 });
 
 test("a name given with -A is refused like kubectl", () => {

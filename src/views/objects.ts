@@ -244,7 +244,18 @@ export function toYaml(o: unknown): string {
   return stringify(o, { version: "1.1", indentSeq: false, sortMapEntries: true, lineWidth: 0, minContentWidth: 0 });
 }
 
-/** kubectl -o json: json.MarshalIndent with four spaces. */
+/** kubectl -o json: json.MarshalIndent with four spaces; kubectl holds the objects as
+ *  unstructured maps, so keys come out sorted. */
 export function toJson(o: unknown): string {
-  return JSON.stringify(o, null, 4) + "\n";
+  return JSON.stringify(sortKeys(o), null, 4) + "\n";
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v as object).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
 }

@@ -67,6 +67,15 @@ interface PortCtx {
   chains: SvcChains;
   sepByStr: Map<string, string>;
   usesFWChain: boolean;
+  /** `--comment <svcPortName>` shared by the port's KUBE-SEP rules. */
+  sepComment: IptOpt;
+}
+
+const probOpts = new Map<number, IptOpt>();
+function probOpt(n: number): IptOpt {
+  let p = probOpts.get(n);
+  if (!p) probOpts.set(n, (p = Object.freeze(o("--probability", probability(n))) as IptOpt));
+  return p;
 }
 
 interface IptCtx {
@@ -94,6 +103,7 @@ function svcMatch(sp: ProxyServicePort, dst: string, port: number): IptOpt[] {
 }
 
 const MASQ_TARGET = "KUBE-MARK-MASQ";
+const SET = Object.freeze(o("--set")) as IptOpt;
 
 /** writeServiceToEndpointRules: affinity checks, then the statistic ladder. */
 function writeServiceToEndpointRules(lb: LayerBuilder, ctx: IptCtx, pc: PortCtx, chain: string, eps: ProxyEndpoint[]): void {
@@ -111,23 +121,33 @@ function writeServiceToEndpointRules(lb: LayerBuilder, ctx: IptCtx, pc: PortCtx,
   const n = eps.length;
   for (let i = 0; i < n; i++) {
     const ep = eps[i];
-    const opts: IptOpt[] = ctx.large ? [] : comment(`${sp.name} -> ${ep.str}`);
-    if (i < n - 1) opts.push(M_STATISTIC, MODE_RANDOM, o("--probability", probability(n - i)));
-    c.push(rule(opts, sepName(pc, ep)));
+    const last = i === n - 1;
+    let opts: IptOpt[];
+    if (ctx.large) opts = last ? [] : [M_STATISTIC, MODE_RANDOM, probOpt(n - i)];
+    else {
+      const cm = o("--comment", `${sp.name} -> ${ep.str}`);
+      opts = last ? [M_COMMENT, cm] : [M_COMMENT, cm, M_STATISTIC, MODE_RANDOM, probOpt(n - i)];
+    }
+    c.push({ opts, target: sepName(pc, ep) });
   }
 }
 
 function writeEndpointChain(lb: LayerBuilder, ctx: IptCtx, pc: PortCtx, ep: ProxyEndpoint): void {
   const sp = pc.sp;
   const sep = sepName(pc, ep);
-  const c = lb.chain("nat", sep).rules;
-  const cm: IptOpt[] = ctx.large ? [] : [M_COMMENT, o("--comment", sp.name)];
-  c.push(rule([...cm, o("-s", ep.ip)], MASQ_TARGET));
-  const opts = [...cm];
-  if (sp.affinity) opts.push(M_RECENT, o("--name", sep), o("--set"));
   const [m, p] = proto(sp.protocol);
-  opts.push(m, p);
-  c.push(rule(opts, "DNAT", [o("--to-destination", ep.str)]));
+  const src = o("-s", ep.ip);
+  const dnat = [o("--to-destination", ep.str)];
+  let r1: IptOpt[];
+  let r2: IptOpt[];
+  if (ctx.large) {
+    r1 = [src];
+    r2 = sp.affinity ? [M_RECENT, o("--name", sep), SET, m, p] : [m, p];
+  } else {
+    r1 = [M_COMMENT, pc.sepComment, src];
+    r2 = sp.affinity ? [M_COMMENT, pc.sepComment, M_RECENT, o("--name", sep), SET, m, p] : [M_COMMENT, pc.sepComment, m, p];
+  }
+  lb.chain("nat", sep).rules.push({ opts: r1, target: MASQ_TARGET }, { opts: r2, target: "DNAT", targetOpts: dnat });
 }
 
 function internalMasqRule(ctx: IptCtx, sp: ProxyServicePort): IptRule {
@@ -206,7 +226,7 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
   for (const sp of sps) {
     const chains = serviceChains(sp);
     const usesFWChain = sp.hasEndpoints && sp.lbIPs.length > 0 && sp.sourceRanges.length > 0;
-    const pc: PortCtx = { sp, chains, sepByStr: new Map(), usesFWChain };
+    const pc: PortCtx = { sp, chains, sepByStr: new Map(), usesFWChain, sepComment: o("--comment", sp.name) };
     const name = sp.name;
     const port = sp.port.port;
     const [pm, pp] = proto(sp.protocol);

@@ -1,0 +1,90 @@
+// kube-proxy rules benchmark: what `podnet rules NODE` costs past loading the cluster —
+// the proxy mode's shared output (built once per state), one node's own layer, and the
+// text of that node's ruleset. The lead's runner calls benchRules(state).
+// Run directly: `node dist/bench/rules.js [services] [endpointsPerService] [nodes] [mode]`
+// on a synthetic ClusterState (default 10,000 × 15 over 5,000 nodes, iptables then nftables).
+import type { ClusterState } from "../src/control/state.js";
+import { proxyModes } from "../src/proxy/index.js";
+import { renderIptables } from "../src/ir/render-iptables.js";
+import { renderNft } from "../src/ir/render-nft.js";
+import { syntheticState } from "../src/proxy/testing.js";
+
+export interface RulesBenchResult {
+  mode: string;
+  services: number;
+  endpoints: number;
+  nodes: number;
+  /** shared(state): once per state, not per node. */
+  sharedMs: number;
+  /** perNode(state, node, shared) for one node. */
+  perNodeMs: number;
+  /** Text of the node's kube-proxy layers (iptables-save / nft list ruleset form). */
+  renderMs: number;
+  /** shared + perNode + render: the ≤ 2 s target. */
+  totalMs: number;
+  /** Median perNode over `samples` nodes. */
+  perNodeMedianMs: number;
+  lines: number;
+  megabytes: number;
+}
+
+export function benchRules(state: ClusterState, opts: { mode?: "iptables" | "nftables"; node?: string; samples?: number } = {}): RulesBenchResult {
+  const mode = proxyModes[opts.mode ?? "iptables"];
+  const node = state.nodes.find((n) => n.name === opts.node) ?? state.nodes[state.nodes.length >> 1];
+  let t = performance.now();
+  const shared = mode.shared(state);
+  const sharedMs = performance.now() - t;
+  t = performance.now();
+  const own = mode.perNode(state, node, shared);
+  const perNodeMs = performance.now() - t;
+  t = performance.now();
+  const text = mode.netfilter === "nftables" ? renderNft([shared.nftables!, own.nftables!]) : renderIptables([shared.iptables!, own.iptables!]);
+  const renderMs = performance.now() - t;
+  const times: number[] = [];
+  const samples = Math.min(opts.samples ?? 20, state.nodes.length);
+  for (let i = 0; i < samples; i++) {
+    const n = state.nodes[Math.floor((i * state.nodes.length) / samples)];
+    const s = performance.now();
+    mode.perNode(state, n, shared);
+    times.push(performance.now() - s);
+  }
+  times.sort((a, b) => a - b);
+  let lines = 0;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines++;
+  return {
+    mode: mode.name,
+    services: state.services.length,
+    endpoints: state.endpointSlices.reduce((n, s) => n + s.endpoints.length, 0),
+    nodes: state.nodes.length,
+    sharedMs,
+    perNodeMs,
+    renderMs,
+    totalMs: sharedMs + perNodeMs + renderMs,
+    perNodeMedianMs: times.length ? times[times.length >> 1] : 0,
+    lines,
+    megabytes: text.length / 1048576,
+  };
+}
+
+export function formatRulesBench(r: RulesBenchResult): string {
+  const f = (x: number) => x.toFixed(0);
+  return [
+    `kube-proxy ${r.mode} (${r.services} services, ${r.endpoints} endpoints, ${r.nodes} nodes)`,
+    `  shared rules (once per state): ${f(r.sharedMs)} ms`,
+    `  one node's own layer: ${r.perNodeMs.toFixed(2)} ms (median over nodes ${r.perNodeMedianMs.toFixed(2)} ms)`,
+    `  render one node: ${f(r.renderMs)} ms, ${r.lines} lines, ${r.megabytes.toFixed(1)} MB`,
+    `  total: ${f(r.totalMs)} ms (target ≤ 2000 ms)`,
+  ].join("\n");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const services = Number(process.argv[2] ?? 10000);
+  const eps = Number(process.argv[3] ?? 15);
+  const nodes = Number(process.argv[4] ?? 5000);
+  const modes = (process.argv[5] ?? "iptables,nftables").split(",") as ("iptables" | "nftables")[];
+  const t = performance.now();
+  const state = syntheticState(services, eps, nodes);
+  console.log(`synthetic state: ${((performance.now() - t) / 1000).toFixed(2)} s`);
+  for (const mode of modes) console.log(formatRulesBench(benchRules(state, { mode })));
+  console.log(`peak RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`);
+}

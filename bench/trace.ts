@@ -1,0 +1,102 @@
+// Packet-interpreter benchmark: random pod → Service traces over a big IR (every path of
+// the random endpoint choice enumerated, as `podnet trace` does). The lead's runner calls
+// benchTrace(state). Targets (issue 3 §8): p50 ≤ 1 ms, p99 ≤ 10 ms at the 5,000-node scale.
+// Run directly: `node dist/bench/trace.js [nodes] [pods] [services] [traces] [mode]`
+// (default the threshold cluster: 5,000 nodes, 150,000 pods, 10,000 Services, 10,000 traces).
+//
+// The IR is built lazily per node (buildIR): the first trace touching a node pays for
+// building that node's namespaces. The "cold" pass includes that cost; the "warm" pass
+// repeats the same traces on the built IR (the interpreter alone).
+import type { ClusterState } from "../src/control/state.js";
+import { buildIR } from "../src/ir/build.js";
+import { traceFlow } from "../src/sim/flow.js";
+import type { ProxyModeName } from "../src/spec/config.js";
+
+export interface TraceBenchResult {
+  mode: string;
+  traces: number;
+  /** Mean number of paths (endpoints) per trace. */
+  meanPaths: number;
+  delivered: number;
+  cold: { p50Ms: number; p99Ms: number; maxMs: number };
+  warm: { p50Ms: number; p99Ms: number; maxMs: number; meanMs: number };
+  /** Per enumerated path (warm). */
+  perPathUs: number;
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+/** A small deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function benchTrace(state: ClusterState, opts: { traces?: number; mode?: ProxyModeName; seed?: number } = {}): TraceBenchResult {
+  const n = opts.traces ?? 10000;
+  const ir = buildIR(state, opts.mode ? { proxyMode: opts.mode } : {});
+  const rand = rng(opts.seed ?? 42);
+  const pods = state.pods.filter((p) => p.phase === "Running" && p.podIP && !p.spec.hostNetwork);
+  const svcs = state.services.filter((s) => s.clusterIP && s.clusterIP !== "None" && s.ports.length);
+  const pairs = Array.from({ length: n }, () => {
+    const p = pods[Math.floor(rand() * pods.length)];
+    const s = svcs[Math.floor(rand() * svcs.length)];
+    return { from: `${p.namespace}/${p.name}`, to: `${s.clusterIP}:${s.ports[0].port}`, protocol: s.ports[0].protocol.toLowerCase() as "tcp" };
+  });
+  const run = () => {
+    const times: number[] = [];
+    let paths = 0;
+    let delivered = 0;
+    for (const q of pairs) {
+      const t = performance.now();
+      const r = traceFlow(ir, q);
+      times.push(performance.now() - t);
+      paths += r.paths.length;
+      delivered += r.paths.filter((p) => p.disposition.verdict === "DELIVERED").length;
+    }
+    return { times, paths, delivered };
+  };
+  const cold = run();
+  const warm = run();
+  const total = warm.times.reduce((a, b) => a + b, 0);
+  return {
+    mode: ir.proxyMode,
+    traces: n,
+    meanPaths: warm.paths / n,
+    delivered: warm.delivered,
+    cold: { p50Ms: pct(cold.times, 50), p99Ms: pct(cold.times, 99), maxMs: Math.max(...cold.times) },
+    warm: { p50Ms: pct(warm.times, 50), p99Ms: pct(warm.times, 99), maxMs: Math.max(...warm.times), meanMs: total / n },
+    perPathUs: (total * 1000) / warm.paths,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { thresholdCluster } = await import("./control.js");
+  const { buildState } = await import("../src/control/build.js");
+  const nodes = Number(process.argv[2] ?? 5000);
+  const pods = Number(process.argv[3] ?? 150000);
+  const services = Number(process.argv[4] ?? 10000);
+  const traces = Number(process.argv[5] ?? 10000);
+  const modes = (process.argv[6] ?? "iptables,nftables").split(",") as ProxyModeName[];
+  let t = performance.now();
+  const state = buildState(thresholdCluster({ nodes, pods, services }));
+  console.log(`cluster: ${state.nodes.length} nodes, ${state.pods.length} pods, ${state.services.length} services (state built in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  for (const mode of modes) {
+    t = performance.now();
+    const r = benchTrace(state, { traces, mode });
+    const f = (x: number) => x.toFixed(3);
+    console.log(`${mode}: ${r.traces} traces, ${r.meanPaths.toFixed(1)} paths/trace, ${r.delivered} delivered paths (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+    console.log(`  cold (IR nodes built on first touch): p50 ${f(r.cold.p50Ms)} ms  p99 ${f(r.cold.p99Ms)} ms  max ${f(r.cold.maxMs)} ms`);
+    console.log(`  warm:                                  p50 ${f(r.warm.p50Ms)} ms  p99 ${f(r.warm.p99Ms)} ms  max ${f(r.warm.maxMs)} ms  mean ${f(r.warm.meanMs)} ms  (${r.perPathUs.toFixed(1)} µs per path)   targets p50 ≤ 1 ms, p99 ≤ 10 ms`);
+    console.log(`  peak RSS so far ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`);
+  }
+}

@@ -1,0 +1,33 @@
+// `podnet check FILE`: connectivity expectations for CI (exit 0 all hold, 1 otherwise).
+import type { Command } from "commander";
+import { readFile, writeFile } from "node:fs/promises";
+import { loadCluster } from "../index.js";
+import { buildIR } from "../ir/build.js";
+import { parseExpectations, renderCheck, renderJUnit, runCheck } from "../policy/check.js";
+import { SpecError } from "../spec/errors.js";
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function register(program: Command): void {
+  program
+    .command("check <file>")
+    .description("check connectivity expectations (from, to, port, protocol, expect: allow|deny) with the full model")
+    .option("-f, --filename <path>", "manifests (file, directory, or - for stdin); repeatable", collect, [])
+    .option("--config <file>", "cluster config (kind: Cluster)")
+    .option("--seed <seed>", "seed for names and allocations")
+    .option("--junit <file>", "also write JUnit XML here")
+    .action(async (file: string, o) => {
+      let text: string;
+      try {
+        text = await readFile(file, "utf8");
+      } catch (e) {
+        throw new SpecError([{ severity: "error", message: `${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`, file }]);
+      }
+      const exps = parseExpectations(file, text);
+      const { state } = await loadCluster({ files: o.filename, config: o.config, seed: o.seed });
+      const out = runCheck(buildIR(state), state, exps);
+      process.stdout.write(renderCheck(out));
+      if (o.junit) await writeFile(o.junit, renderJUnit(out));
+      if (out.some((x) => !x.ok)) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,60 @@
+// `podnet rules NODE [--mode iptables|nftables|ipvs|none]`: the node's whole netfilter
+// ruleset (kube-proxy's shared and per-node layers, then the CNI flavor's) as
+// `iptables-save` or `nft list ruleset` would print it after kube-proxy ran. The text
+// loads with `iptables-restore` / `nft -f`. `--ipvs` adds the IPVS table (ipvs mode) in
+// `ipvsadm -Ln` form. Only the named node is built.
+
+import type { Command } from "commander";
+import { buildContext, buildNodeIR } from "../ir/build.js";
+import { renderIptables } from "../ir/render-iptables.js";
+import { renderNft } from "../ir/render-nft.js";
+import type { IpvsVirtualServer } from "../ir/types.js";
+import type { ProxyModeName } from "../spec/config.js";
+import { addClusterOptions, loadFromFlags } from "./cluster-opts.js";
+import type { ClusterFlags } from "./cluster-opts.js";
+import { UsageError } from "./main.js";
+import { findNode } from "./resolve-target.js";
+
+const MODES: ProxyModeName[] = ["iptables", "nftables", "ipvs", "none"];
+
+interface RulesFlags extends ClusterFlags {
+  mode?: string;
+  ipvs?: boolean;
+}
+
+/** `ipvsadm -Ln`: virtual servers with their real servers (Masq forwarding). */
+export function renderIpvsadm(vss: IpvsVirtualServer[]): string {
+  const lines = [
+    "IP Virtual Server version 1.2.1 (size=4096)",
+    "Prot LocalAddress:Port Scheduler Flags",
+    "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn",
+  ];
+  for (const v of vss) {
+    const flags = v.persistenceTimeout ? ` persistent ${v.persistenceTimeout}` : "";
+    lines.push(`${v.protocol.padEnd(4)} ${v.address}:${v.port} ${v.scheduler}${flags}`);
+    for (const r of v.reals) lines.push(`  -> ${(r.address + ":" + r.port).padEnd(28)} Masq    ${String(r.weight).padEnd(6)} 0          0`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("rules <node>")
+    .description("a node's netfilter rules (kube-proxy + CNI), as iptables-save or nft list ruleset prints them");
+  addClusterOptions(cmd);
+  cmd
+    .option("--mode <mode>", `kube-proxy mode: ${MODES.join("|")} (default: the config's kubeProxyMode)`)
+    .option("--ipvs", "ipvs mode: also print the IPVS table as `ipvsadm -Ln` shows it")
+    .action(async (nodeRef: string, o: RulesFlags) => {
+      if (o.mode !== undefined && !MODES.includes(o.mode as ProxyModeName))
+        throw new UsageError(`--mode must be one of ${MODES.join("|")}: "${o.mode}"`);
+      const { state } = await loadFromFlags(o);
+      const node = findNode(state, nodeRef.startsWith("node/") ? nodeRef.slice(5) : nodeRef);
+      const ctx = buildContext(state, o.mode ? { proxyMode: o.mode as ProxyModeName } : {});
+      const { node: nn } = buildNodeIR(state, node.name, ctx);
+      const nf = nn.ns.netfilter;
+      let out = nf.mode === "nftables" ? renderNft(nf.nftables) : renderIptables(nf.iptables);
+      if (o.ipvs) out += (out ? "\n" : "") + renderIpvsadm(nn.ipvs ?? []);
+      process.stdout.write(out);
+    });
+}
