@@ -298,7 +298,12 @@ async function main(): Promise<void> {
     if (a && b) console.log(`${"".padEnd(48)} podnet/nsd: QPS ${(a.qps / b.qps).toFixed(2)}, CPU per query ${(b.cpuUsPerQuery / a.cpuUsPerQuery).toFixed(2)} (higher is better for podnet)`);
   }
   const a = results.podnet?.["service-A"];
-  if (a) console.log(`\ntarget ≥ 35,000 QPS on one core for existing-Service A: measured ${f(a.qps)} QPS, ${f(1e6 / a.cpuUsPerQuery)} QPS per core from CPU time → ${a.qps >= 35000 || 1e6 / a.cpuUsPerQuery >= 35000 ? "met" : "NOT met"}`);
+  if (a) {
+    const perCore = 1e6 / a.cpuUsPerQuery;
+    console.log(`\ntarget ≥ 35,000 QPS on one core (existing-Service A):`);
+    console.log(`  measured: ${f(a.qps)} QPS → ${a.qps >= 35000 ? "met" : "not met in this run"} (dnsperf and the server share a 2-core machine with whatever else runs)`);
+    console.log(`  CPU cost: ${f(a.cpuUsPerQuery, 1)} µs per query → ${f(perCore)} QPS per dedicated core → ${perCore >= 35000 ? "met" : "not met"}`);
+  }
   if (!nsdOk) process.exitCode = 1;
   console.log(JSON.stringify({ seconds, results }));
 }

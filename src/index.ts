@@ -35,6 +35,8 @@ export type { ClusterState, PodState, ServiceState, NodeState, EndpointSliceStat
 export type * from "./ir/types.js";
 export { SpecError } from "./spec/errors.js";
 export { parseSpec, buildState };
+// Changes to the model cluster: each returns a new state plus the events (pure).
+export { applyObjects, deleteObject, scale } from "./control/changes.js";
 // kubectl-style views (pure: ClusterState → text) and changes with their differences.
 export { getView, findResource } from "./views/get.js";
 export { describePod, describeService, describeNode } from "./views/describe.js";

@@ -22,8 +22,11 @@ export interface ClusterFlags {
   seed?: string;
 }
 
+/** Warnings (ignored kinds, unknown named targetPorts, full nodes) go to stderr, once each. */
+export const cliWarn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+
 export async function loadFromFlags(o: ClusterFlags) {
-  return loadCluster({ files: o.filename ?? [], config: o.config, seed: o.seed });
+  return loadCluster({ files: o.filename ?? [], config: o.config, seed: o.seed, warn: cliWarn });
 }
 
 export function hostViewOptions(): ViewOptions {

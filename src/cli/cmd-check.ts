@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { readFile, writeFile } from "node:fs/promises";
 import { loadCluster } from "../index.js";
+import { cliWarn } from "./cluster-opts.js";
 import { buildIR } from "../ir/build.js";
 import { parseExpectations, renderCheck, renderJUnit, runCheck } from "../policy/check.js";
 import { SpecError } from "../spec/errors.js";
@@ -24,7 +25,7 @@ export function register(program: Command): void {
         throw new SpecError([{ severity: "error", message: `${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`, file }]);
       }
       const exps = parseExpectations(file, text);
-      const { state } = await loadCluster({ files: o.filename, config: o.config, seed: o.seed });
+      const { state } = await loadCluster({ files: o.filename, config: o.config, seed: o.seed, warn: cliWarn });
       const out = runCheck(buildIR(state), state, exps);
       process.stdout.write(renderCheck(out));
       if (o.junit) await writeFile(o.junit, renderJUnit(out));

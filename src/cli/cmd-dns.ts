@@ -8,7 +8,7 @@ import { startDnsServer } from "../dns/server.js";
 import { formatWalk, resolveFromPod, type Libc } from "../dns/resolver.js";
 import { UsageError } from "./main.js";
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 const PODS = ["insecure", "verified", "disabled"];
 
 function intOpt(v: string | undefined, flag: string, min: number, max: number): number | undefined {
@@ -22,14 +22,16 @@ export function register(program: Command): void {
   dns
     .command("serve")
     .description("answer DNS over UDP and TCP from the cluster's Services and endpoints; reloads when -f/--config files change")
-    .option("-f, --filename <path>", "manifests: file, directory or - for stdin; repeatable (default: the embedded example)", collect, [])
+    .option("-f, --filename <path>", "manifests: file, directory or - for stdin; repeatable (default: the embedded example)", collect)
     .option("--config <file>", "cluster config (kind: Cluster)")
     .option("--seed <seed>", "seed for generated names and allocations")
     .option("--listen <addr>", "IP:PORT to listen on (UDP and TCP)", "127.0.0.1:5353")
     .option("--ttl <seconds>", "record TTL (default: the config's dns.ttl, kubeadm's 30; CoreDNS's own default is 5)")
     .option("--pods <mode>", "pods insecure|verified|disabled (default: the config's dns.pods, kubeadm's insecure)")
-    .option("--upstream <ip:port>", "forward names outside the cluster zones here (repeatable)", collect, [])
+    .option("--upstream <ip:port>", "forward names outside the cluster zones here (repeatable)", collect)
     .action(async (o) => {
+      o.upstream ??= [];
+      o.filename ??= [];
       if (o.pods !== undefined && !PODS.includes(o.pods)) throw new UsageError(`--pods must be one of ${PODS.join("|")}: "${o.pods}"`);
       if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(o.listen)) throw new UsageError(`--listen must be IP:PORT: "${o.listen}"`);
       for (const u of o.upstream as string[]) if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(u)) throw new UsageError(`--upstream must be IP:PORT: "${u}"`);
@@ -102,7 +104,7 @@ export function register(program: Command): void {
     .description("every query a pod's resolver sends for NAME (search list, ndots), with the answers")
     .argument("<pod>", "pod: NAME, NAMESPACE/NAME or a name prefix such as a Deployment's name")
     .argument("<name>", "the name the application looks up (e.g. user-service, api.example.com, web-0.my-headless-service.)")
-    .option("-f, --filename <path>", "manifests: file, directory or - for stdin; repeatable (default: the embedded example)", collect, [])
+    .option("-f, --filename <path>", "manifests: file, directory or - for stdin; repeatable (default: the embedded example)", collect)
     .option("--config <file>", "cluster config (kind: Cluster)")
     .option("--seed <seed>", "seed for generated names and allocations")
     .option("-n, --namespace <ns>", "the pod's namespace")
@@ -114,7 +116,7 @@ export function register(program: Command): void {
       if (!["A", "AAAA", "SRV", "TXT", "PTR", "CNAME"].includes(type)) throw new UsageError(`--type must be A|AAAA|SRV|TXT|PTR|CNAME: "${o.type}"`);
       if (o.libc !== "glibc" && o.libc !== "musl") throw new UsageError(`--libc must be glibc|musl: "${o.libc}"`);
       if (o.output !== "txt" && o.output !== "json") throw new UsageError(`--output must be txt|json: "${o.output}"`);
-      const { state } = await loadCluster({ files: o.filename, config: o.config, seed: o.seed });
+      const { state } = await loadCluster({ files: o.filename ?? [], config: o.config, seed: o.seed });
       let r;
       try {
         r = resolveFromPod(state, podRef, name, { type, libc: o.libc as Libc, namespace: o.namespace });

@@ -2,6 +2,7 @@
 // per workload pair, and `--diff` between two sets of manifests.
 import type { Command } from "commander";
 import { loadCluster } from "../index.js";
+import { cliWarn } from "./cluster-opts.js";
 import { computeReach, diffReach, renderDiff, renderReach } from "../policy/reach.js";
 import { parseSelector } from "../policy/selector.js";
 import { UsageError } from "./main.js";
@@ -36,13 +37,13 @@ export function register(program: Command): void {
       const opts = { namespace: o.namespace, from: sel(o.from, "--from"), to: sel(o.to, "--to"), explain: !!o.explain, includeDenied: !!o.explain };
       if (o.diff) {
         if (o.f2.length === 0) throw new UsageError("--diff needs the new manifests as --f2 PATH");
-        const before = await loadCluster({ files: o.filename, config: o.config, seed: o.seed });
-        const after = await loadCluster({ files: o.f2, config: o.config, seed: o.seed });
+        const before = await loadCluster({ files: o.filename, config: o.config, seed: o.seed, warn: cliWarn });
+        const after = await loadCluster({ files: o.f2, config: o.config, seed: o.seed, warn: cliWarn });
         const d = diffReach(computeReach(before.state, { ...opts, explain: false, includeDenied: false }).lines, computeReach(after.state, { ...opts, explain: false, includeDenied: false }).lines);
         process.stdout.write(o.output === "json" ? JSON.stringify(d, null, 2) + "\n" : renderDiff(d));
         return;
       }
-      const { state } = await loadCluster({ files: o.filename, config: o.config, seed: o.seed });
+      const { state } = await loadCluster({ files: o.filename, config: o.config, seed: o.seed, warn: cliWarn });
       const r = computeReach(state, opts);
       process.stdout.write(renderReach(r.lines, o.output));
     });

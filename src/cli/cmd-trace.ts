@@ -9,6 +9,7 @@ import type { ClusterState } from "../control/state.js";
 import { buildIR } from "../ir/build.js";
 import { parseIptablesSave, IptablesParseError } from "../ir/parse-iptables.js";
 import { resolveFromPod, rdataText } from "../dns/resolver.js";
+import { ipvsIpsets } from "../proxy/ipvs/index.js";
 import type { ProxyModeName } from "../spec/config.js";
 import { traceFlow, renderTrace, withNodeRules, TraceInputError } from "../sim/index.js";
 import type { Protocol, Resolver } from "../sim/index.js";
@@ -44,6 +45,19 @@ export function clusterResolver(state: ClusterState): Resolver {
     const out: ReturnType<Resolver> = { nameserver: r.nameserver ?? "", walk };
     if (r.result.status === "found" && r.result.values.length) out.answer = r.result.values[0];
     return out;
+  };
+}
+
+/** ipvs mode's ipsets (not part of the IR), per node namespace. */
+export function ipsetsFor(state: ClusterState, mode: string): ((nsId: string) => Record<string, (string | number)[]> | undefined) | undefined {
+  if (mode !== "ipvs") return undefined;
+  const cache = new Map<string, Record<string, (string | number)[]> | undefined>();
+  return (nsId) => {
+    if (!cache.has(nsId)) {
+      const node = nsId.startsWith("node/") ? state.nodes.find((n) => n.name === nsId.slice(5)) : undefined;
+      cache.set(nsId, node ? (ipvsIpsets(state, node) as unknown as Record<string, (string | number)[]>) : undefined);
+    }
+    return cache.get(nsId);
   };
 }
 
@@ -98,7 +112,7 @@ export function register(program: Command): void {
     }
     let result;
     try {
-      result = traceFlow(ir, { from, to, port, protocol: o.protocol as Protocol | undefined, size, reply: !!o.reply }, { state, resolve: clusterResolver(state), verbose: !!o.verbose, maxPaths });
+      result = traceFlow(ir, { from, to, port, protocol: o.protocol as Protocol | undefined, size, reply: !!o.reply }, { state, resolve: clusterResolver(state), verbose: !!o.verbose, maxPaths, ipsets: ipsetsFor(state, ir.proxyMode) });
     } catch (e) {
       if (e instanceof TraceInputError) throw new UsageError(e.message);
       throw e;

@@ -11,5 +11,6 @@ import { register as net } from "./cmd-net.js";
 import { register as rules } from "./cmd-rules.js";
 import { register as trace } from "./cmd-trace.js";
 import { register as check } from "./cmd-check.js";
+import { register as ui } from "./cmd-ui.js";
 
-export const commands: ((program: Command) => void)[] = [reach, real, dns, get, describe, misc, demo, net, rules, trace, check];
+export const commands: ((program: Command) => void)[] = [reach, real, dns, get, describe, misc, demo, net, rules, trace, check, ui];

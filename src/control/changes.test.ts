@@ -161,3 +161,26 @@ test("deleting a Service frees its IP; deleting a Deployment removes its pods", 
   assert.equal(podsOf(b.state, "user-app-").length, 0);
   assert.throws(() => deleteObject(b.state, "Deployment", "default", "user-app"), /not found/);
 });
+
+test("deleting a Namespace deletes what is in it; default, kube-system and kube-public cannot be deleted", () => {
+  const s = cluster(
+    `
+apiVersion: v1
+kind: Namespace
+metadata: {name: team}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: team}
+spec:
+  ports: [{port: 80}]
+`,
+    CFG,
+  );
+  assert.ok(s.services.some((x) => x.namespace === "team"));
+  const r = deleteObject(s, "Namespace", "", "team");
+  assert.ok(!r.state.namespaces.some((n) => n.name === "team"));
+  assert.ok(!r.state.services.some((x) => x.namespace === "team"));
+  assert.ok(r.state.namespaces.some((n) => n.name === "default"));
+  assert.throws(() => deleteObject(s, "Namespace", "", "kube-system"), /may not be deleted/);
+});

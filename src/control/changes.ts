@@ -44,7 +44,12 @@ export function deleteObject(state: ClusterState, kind: string, namespace: strin
   }
   if (kind === "Namespace") {
     if (!state.namespaces.some((n) => n.name === name)) throw notFound(kind, ns, name);
-    return reconcile(state, objects.filter((o) => !(o.kind === "Namespace" && o.metadata.name === name) && (o.metadata.namespace ?? "default") !== name || o.kind === "Node"));
+    // kube-apiserver's NamespaceLifecycle admission refuses these.
+    if (["default", "kube-system", "kube-public"].includes(name))
+      throw new SpecError([{ severity: "error", message: `namespaces "${name}" is forbidden: this namespace may not be deleted`, object: `Namespace ${name}` }]);
+    const keep = (o: KubeObject) =>
+      o.kind === "Node" ? true : o.kind === "Namespace" ? o.metadata.name !== name : (o.metadata.namespace ?? "default") !== name;
+    return reconcile(state, objects.filter(keep));
   }
   const key = objKey({ kind, metadata: { namespace: ns, name } });
   if (!objects.some((o) => objKey(o) === key)) throw notFound(kind, ns, name);

@@ -11,7 +11,7 @@
 //  - hostname when the pod has spec.hostname and spec.subdomain == the Service's name;
 //  - pods without an IP are not endpoints; a Service whose selector matches nothing gets
 //    one empty placeholder slice, like the controller's.
-import type { Endpoint, EndpointPort, KubeObject, Protocol } from "../spec/types.js";
+import type { Endpoint, EndpointPort, KubeObject, PodSpec, Protocol } from "../spec/types.js";
 import { randomSuffix } from "./hash.js";
 import type { EndpointSliceState, NodeState, PodState, ServiceState } from "./state.js";
 
@@ -104,32 +104,39 @@ export function slicesForService(
   const named = svc.ports.map((p) => typeof p.targetPort === "string");
   const namedHits = svc.ports.map(() => 0);
   let considered = 0;
+  // Ports resolve the same for every pod of one template: cache by the (shared) spec.
+  const bySpec = new Map<PodSpec, { g: { ports: EndpointPort[]; endpoints: Endpoint[] }; nums: number[] }>();
+  const anyNamed = named.some((x) => x);
   for (const pod of selected) {
     considered++;
-    const portNums: number[] = [];
-    let key = "";
-    for (let i = 0; i < svc.ports.length; i++) {
-      const sp = svc.ports[i];
-      let num: number | undefined;
-      if (named[i]) {
-        num = findPort(pod, sp.targetPort as string, sp.protocol);
-        if (num !== undefined) namedHits[i]++;
-      } else num = sp.targetPort as number;
-      portNums.push(num ?? -1);
-      key += (num ?? "-") + ",";
+    let c = bySpec.get(pod.spec);
+    if (!c) {
+      const portNums: number[] = [];
+      let key = "";
+      for (let i = 0; i < svc.ports.length; i++) {
+        const sp = svc.ports[i];
+        let num: number | undefined;
+        if (named[i]) num = findPort(pod, sp.targetPort as string, sp.protocol);
+        else num = sp.targetPort as number;
+        portNums.push(num ?? -1);
+        if (anyNamed) key += (num ?? "-") + ",";
+      }
+      let g = groups.get(key);
+      if (!g) {
+        const ports: EndpointPort[] = [];
+        svc.ports.forEach((sp, i) => {
+          if (portNums[i] < 0) return;
+          const ep: EndpointPort = { name: sp.name ?? "", port: portNums[i], protocol: sp.protocol };
+          if (sp.appProtocol !== undefined) ep.appProtocol = sp.appProtocol;
+          ports.push(ep);
+        });
+        groups.set(key, (g = { ports, endpoints: [] }));
+      }
+      bySpec.set(pod.spec, (c = { g, nums: portNums }));
     }
+    const g = c.g;
+    if (anyNamed) for (let i = 0; i < c.nums.length; i++) if (named[i] && c.nums[i] >= 0) namedHits[i]++;
     if (!pod.podIP || pod.phase !== "Running") continue;
-    let g = groups.get(key);
-    if (!g) {
-      const ports: EndpointPort[] = [];
-      svc.ports.forEach((sp, i) => {
-        if (portNums[i] < 0) return;
-        const ep: EndpointPort = { name: sp.name ?? "", port: portNums[i], protocol: sp.protocol };
-        if (sp.appProtocol !== undefined) ep.appProtocol = sp.appProtocol;
-        ports.push(ep);
-      });
-      groups.set(key, (g = { ports, endpoints: [] }));
-    }
     const serving = svc.publishNotReadyAddresses || pod.ready;
     const terminating = pod.terminating;
     const ready = svc.publishNotReadyAddresses || (serving && !terminating);

@@ -94,3 +94,18 @@ test("calico: a released address goes to the end of the block's free list", () =
   assert.equal(added.podIP, "192.168.0.2");
   assert.equal(r.state.ipam.calicoBlocks!["192.168.0.0/26"].unallocated.at(-1), 0);
 });
+
+test("a dumped pod (spec.nodeName, status.podIP) keeps its address; host-local records it as last reserved", () => {
+  const s = cluster(
+    `
+apiVersion: v1
+kind: Pod
+metadata: {name: dumped}
+spec: {nodeName: w1, containers: [{name: c, image: x}]}
+status: {phase: Running, podIP: 10.244.1.77}
+---` + deployment("web", 1),
+    ONE_WORKER,
+  );
+  assert.equal(s.pods.find((p) => p.name === "dumped")!.podIP, "10.244.1.77");
+  assert.equal(podsOf(s, "web-")[0].podIP, "10.244.1.78");
+});

@@ -37,6 +37,8 @@ export interface PodIpam {
   /** The name shown in AddedInterface ("Add eth0 [10.244.1.5/24] from cbr0"). */
   readonly networkName: string;
   allocate(node: NodeState, containerID: string): AllocResult;
+  /** A given address (a dumped pod's status.podIP), when the IPAM can honour it. */
+  allocateSpecific?(node: NodeState, ip: string, containerID: string): AllocResult | undefined;
   release(node: NodeState, ip: string): void;
   hostIfName(namespace: string, pod: string, containerID: string): string;
   /** The new IpamState (unchanged node records shared) and the nodes' Calico fields. */
@@ -93,6 +95,18 @@ class HostLocal implements PodIpam {
       return { ip, cidr: `${ip}/${this.prefixOnEth0(node)}` };
     }
     return { error: `failed to allocate for range 0: no IP addresses available in range set: ${formatIPv4(lo)}-${formatIPv4(hi)}` };
+  }
+
+  /** host-local with a requested IP (CNI_ARGS IP=…): inside the range and free; the store
+   *  records it as the last reserved address. */
+  allocateSpecific(node: NodeState, ip: string, containerID: string): AllocResult | undefined {
+    const w = this.node(node);
+    const a = parseIPv4(ip);
+    if (a === undefined || a < w.first + 2 || a > w.first + w.size - 2 || w.allocated.has(a)) return undefined;
+    w.allocated.set(a, containerID);
+    w.last = a;
+    w.changed = true;
+    return { ip, cidr: `${ip}/${this.prefixOnEth0(node)}` };
   }
 
   release(node: NodeState, ip: string): void {

@@ -61,6 +61,7 @@ interface Want {
   owner: OwnerRef | null;
   workload: WorkloadRef;
   pinned?: NodeState; // DaemonSet
+  requestedIP?: string; // a dumped pod's status.podIP
   ready: boolean;
   terminating: boolean;
   /** SuccessfulCreate on the controller. */
@@ -320,6 +321,7 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
         wants.push({
           namespace: ns, name, labels: o.metadata.labels ?? {}, annotations: o.metadata.annotations ?? {}, spec: o.spec ?? { containers: [] },
           owner: null, workload: { kind: "Pod", namespace: ns, name }, ready, terminating: !!(o.metadata as any).deletionTimestamp,
+          requestedIP: typeof st.podIP === "string" ? st.podIP : undefined,
         });
         break;
       }
@@ -359,6 +361,15 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
   if (wantNs.size) for (const p of survivors) if (wantNs.has(p.namespace)) names.add(`${p.namespace}/${p.name}`);
   const created: PodState[] = [];
   const counters = new Map<string, number>();
+  const podUid = (ns: string, name: string) => uidFor(`${seed}/pod/${ns}/${name}/${clock}`);
+  // Dumped pods keep their addresses: reserve them before anything else is allocated.
+  const reserved = new Map<Want, { ip?: string; cidr?: string }>();
+  for (const w of wants) {
+    if (!w.requestedIP || !w.name || !w.spec.nodeName || w.spec.hostNetwork) continue;
+    const node = nodeByName.get(w.spec.nodeName);
+    const r = node && ipam.allocateSpecific?.(node, w.requestedIP, sha256Hex(`${seed}/${podUid(w.namespace, w.name)}`));
+    if (r) reserved.set(w, r);
+  }
   for (const w of wants) {
     let name = w.name;
     if (!name) {
@@ -371,7 +382,7 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
     names.add(`${w.namespace}/${name}`);
     const podObj = `pod/${w.namespace}/${name}`;
     if (w.created) ev("Normal", "SuccessfulCreate", w.created.object, w.created.message(name), w.created.source);
-    const uid = uidFor(`${seed}/pod/${w.namespace}/${name}/${clock}`);
+    const uid = podUid(w.namespace, name);
     const containerID = sha256Hex(`${seed}/${uid}`);
     const pod: PodState = {
       namespace: w.namespace,
@@ -432,7 +443,7 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
     if (w.spec.hostNetwork) {
       pod.podIP = node.address;
     } else {
-      const r = ipam.allocate(node, containerID);
+      const r = reserved.get(w) ?? ipam.allocate(node, containerID);
       if (!r.ip) {
         pod.reason = "ContainerCreating";
         pod.message = r.error;

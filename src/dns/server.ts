@@ -27,6 +27,8 @@ export interface DnsLimits {
   forwardTimeoutMs?: number;
   /** Unread TCP output allowed per connection before it is dropped (bytes). */
   maxTcpBacklog?: number;
+  /** Forwarded queries in flight (kubeadm's Corefile: forward … { max_concurrent 1000 }); beyond: REFUSED. */
+  maxConcurrentForwards?: number;
 }
 
 export interface DnsServerOptions {
@@ -60,6 +62,7 @@ const DEFAULTS: Required<DnsLimits> = {
   cacheEntries: 20_000,
   forwardTimeoutMs: 2000,
   maxTcpBacklog: 1 << 20,
+  maxConcurrentForwards: 1000,
 };
 
 function parseHostPort(s: string, defPort: number): { host: string; port: number } {
@@ -78,6 +81,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const cache = new Map<string, Buffer>();
   let cachedFor: Zone | undefined;
   const stats = { udp: 0, tcp: 0, errors: 0, dropped: 0, tcpRejected: 0, cacheHits: 0 };
+  let inFlight = 0;
 
   const zoneNow = (): Zone => {
     const z = opts.getZone ? opts.getZone() : current!;
@@ -126,7 +130,12 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       }
       const a = zone.answer({ name: q.odd ? `\\odd.${q.name}` : q.name, type: q.qtype, class: q.qclass }, { forward: upstreams.length > 0 });
       if (a.forward) {
-        forward(msg, q, tcp).then(
+        if (inFlight >= limits.maxConcurrentForwards) {
+          reply(encodeError(q.id, 0, q.rd, RCODE.REFUSED, q));
+          return;
+        }
+        inFlight++;
+        forward(msg, q, tcp).finally(() => inFlight--).then(
           (b) => reply(b ?? encodeError(q.id, 0, q.rd, RCODE.SERVFAIL, q)),
           (e) => {
             stats.errors++;
@@ -136,16 +145,17 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         );
         return;
       }
-      if (a.chase) {
+      if (a.chase && inFlight < limits.maxConcurrentForwards) {
         const chase = a.chase;
-        lookupUpstream(chase.name, chase.type).then(
+        inFlight++;
+        lookupUpstream(chase.name, chase.type).finally(() => inFlight--).then(
           (extra) => reply(encode(q, { ...a, answers: [...a.answers, ...extra] }, limit)),
           () => reply(encode(q, a, limit)),
         );
         return;
       }
       const out = encode(q, a, limit);
-      if (key !== undefined) {
+      if (key !== undefined && !a.chase) {
         if (cache.size >= limits.cacheEntries) cache.clear();
         cache.set(key, out);
       }

@@ -6,10 +6,11 @@
 
 import { existsSync, mkdirSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
 import type { DataplaneIR } from "../ir/types.js";
-import { applyPlan, createRunner, listNetns, netnsBatch, type Runner } from "./exec.js";
+import { applyPlan, createRunner, createShellRunner, listNetns, netnsBatch, type Runner } from "./exec.js";
 import { ETC_NETNS, STATE_ROOT, clusterOfNs, clusterPrefix, nsName, validateClusterName } from "./names.js";
 import { renderInfra, type RenderOptions } from "./render.js";
 import { cniAdd, isCniError, netConfFor } from "./cni.js";
+import { startBird, waitBgp } from "./bird.js";
 import { isDnsListener, startDns, startSupervisor, supervisorConfigs, type SupervisorReady } from "./supervisor.js";
 import { readRecord, recordedClusters, removeStateDir, stopProcess, writeRecord, type ClusterRecord } from "./state.js";
 
@@ -82,6 +83,7 @@ export async function up(o: UpOptions): Promise<UpReport> {
   const save = () => {
     if (!dry) writeRecord(rec);
   };
+  let shellRunner: ReturnType<typeof createShellRunner> | undefined;
   save();
   try {
     // 1. underlay and nodes
@@ -94,7 +96,9 @@ export async function up(o: UpOptions): Promise<UpReport> {
     // 2. pods: the runtime's part (namespaces in one batch, resolv.conf), then CNI ADD
     // per pod, several at once (each ADD touches only its pod's veth and namespace).
     const conf = netConfFor(o.ir);
-    const ctx = { cluster, ir: o.ir, runner, render: o.render, fresh: true };
+    // Many small commands: fed to a few long-lived shells unless a runner was given.
+    const podRunner = o.runner ?? (shellRunner = createShellRunner());
+    const ctx = { cluster, ir: o.ir, runner: podRunner, render: o.render, fresh: true };
     const pods = o.ir.pods.filter((p) => p.ns && p.node); // hostNetwork pods live in their node
     const podNs = pods.map((p) => nsName(cluster, p.ns!.id));
     rec.namespaces.push(...podNs);
@@ -126,10 +130,22 @@ export async function up(o: UpOptions): Promise<UpReport> {
     };
     const results = await Promise.allSettled(Array.from({ length: Math.min(o.parallel ?? 8, pods.length) }, worker));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    shellRunner?.close();
     if (failed) throw failed.reason;
     log(`${i} pods attached`);
     // 3. pod processes
     const supervisors: SupervisorReady[] = [];
+    // 3. BGP (Calico): BIRD per node; the routes to other nodes' blocks come from it.
+    const bgpNodes = o.ir.nodes.filter((n) => n.bgp);
+    if (bgpNodes.length && !dry) {
+      for (const n of bgpNodes)
+        await startBird(cluster, n, (p) => {
+          rec.processes.push(p);
+          save();
+        });
+      await waitBgp(cluster, bgpNodes);
+      log(`BGP: ${bgpNodes.length} BIRD speakers, full mesh established`);
+    }
     // DNS: only when the cluster can be recomputed from recorded inputs (not for bare IR fixtures).
     const dns = o.supervise !== false && !dry && !!o.inputs && !o.inputs.fixture;
     if (dns) {
@@ -160,6 +176,7 @@ export async function up(o: UpOptions): Promise<UpReport> {
     save();
     return { cluster, namespaces: rec.namespaces.length, pods: i, supervisors, ms: Date.now() - t0 };
   } catch (e) {
+    shellRunner?.close();
     log(`failed: ${(e as Error).message}; rolling back`);
     if (!dry) await down(cluster).catch(() => {});
     throw e;

@@ -110,3 +110,66 @@ export function listNetns(): string[] {
     .map((l) => l.trim().split(/\s+/)[0])
     .filter(Boolean);
 }
+
+/**
+ * A runner that feeds commands to a few long-lived `sh` processes instead of spawning
+ * each one from Node (a fork of the Node process costs ~7 ms; a fork of sh ~1 ms):
+ * bring-up of hundreds of pods is dominated by that. Same guard, same errors; stdout
+ * and stderr come back merged, so use it for commands whose output is not parsed.
+ */
+export function createShellRunner(opts: { workers?: number } = {}): Runner & { close(): void } {
+  const log: { argv: string[]; input: string }[] = [];
+  const token = `__PODNET_${process.pid}_${Math.random().toString(36).slice(2)}`;
+  const quote = (a: string) => "'" + a.replace(/'/g, `'\\''`) + "'";
+  type Job = { id: number; argv: string[]; input: string; allowFail: boolean; resolve: (r: RunResult) => void; reject: (e: unknown) => void };
+  let nextId = 0;
+  const shells = Array.from({ length: opts.workers ?? 4 }, () => {
+    const p = spawn("sh", [], { stdio: ["pipe", "pipe", "ignore"] });
+    const pending: Job[] = [];
+    let buf = "";
+    p.stdout.setEncoding("utf8");
+    p.stdout.on("data", (d: string) => {
+      buf += d;
+      for (;;) {
+        const i = buf.indexOf(`\n${token} `);
+        if (i < 0) break;
+        const end = buf.indexOf("\n", i + 1);
+        if (end < 0) break;
+        const [, id, code] = buf.slice(i + 1, end).split(" ");
+        const out = buf.slice(0, i);
+        buf = buf.slice(end + 1);
+        const job = pending.shift();
+        if (!job || job.id !== Number(id)) continue; // cannot happen: one shell runs its jobs in order
+        const r = { code: Number(code), stdout: "", stderr: out };
+        if (r.code !== 0 && !job.allowFail) job.reject(kernelError(job.argv, job.input, r));
+        else job.resolve(r);
+      }
+    });
+    p.on("exit", () => {
+      for (const j of pending.splice(0)) j.reject(new KernelError(`shell runner exited before "${j.argv.join(" ")}" finished`, j.argv, ""));
+    });
+    p.stdin.on("error", () => {});
+    p.stdin.write("exec 2>&1\n");
+    return { p, pending };
+  });
+  return {
+    dryRun: false,
+    log,
+    run(argv, input = "", o = {}) {
+      guardCommand(argv, input);
+      log.push({ argv, input });
+      if (input.split("\n").includes(token)) return Promise.reject(new Error("input contains the runner's delimiter"));
+      return new Promise<RunResult>((resolve, reject) => {
+        const sh = shells.reduce((a, b) => (b.pending.length < a.pending.length ? b : a));
+        const job: Job = { id: nextId++, argv, input, allowFail: !!o.allowFail, resolve, reject };
+        sh.pending.push(job);
+        const cmd = argv.map(quote).join(" ");
+        const stdin = input ? ` <<'${token}'\n${input.endsWith("\n") ? input : input + "\n"}${token}\n` : " </dev/null\n";
+        sh.p.stdin.write(`${cmd}${stdin}printf '\\n${token} %s %s\\n' ${job.id} $?\n`);
+      });
+    },
+    close() {
+      for (const s of shells) s.p.stdin.end();
+    },
+  };
+}

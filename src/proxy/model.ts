@@ -78,7 +78,7 @@ function endpointsFor(slices: EndpointSliceState[] | undefined, port: ServicePor
       for (const e of sl.endpoints) {
         // kube-proxy uses only the first address of an endpoint.
         const ip = e.addresses[0];
-        if (!ip || !isV4(ip)) continue;
+        if (!ip || ip.indexOf(":") >= 0) continue; // IPv6 (the slice said IPv4)
         const str = ip + ":" + sp.port;
         const c = e.conditions ?? {};
         const ready = c.ready === undefined || c.ready === null ? true : !!c.ready;

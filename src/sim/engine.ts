@@ -40,6 +40,12 @@ const tkey = (proto: string, t: Tuple) => `${proto} ${t.src}:${t.sport}>${t.dst}
 
 export interface WalkOptions {
   verbose?: boolean;
+  /**
+   * ipset members per namespace id (the IR has no ipsets; ipvs mode's iptables rules match
+   * them): "hash:ip,port" entries "10.96.0.10,udp:53", "hash:ip,port,ip" "a,tcp:80,a",
+   * bitmap:port numbers, hash:net CIDRs.
+   */
+  ipsets?: (nsId: string) => Record<string, (string | number)[]> | undefined;
   /** Initial affinity memory ("recent" lists / nft affinity sets): name → source IPs. */
   affinity?: Record<string, string[]>;
 }
@@ -139,41 +145,15 @@ export class Walk {
   }
 
   private env(ns: NetNs, inf: NsInfo, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: { inIf?: string; outIf?: string; physIn?: string; physOut?: string; bridged?: boolean }): NfEnv {
-    const w = this;
-    const e = st.e;
-    return {
-      pkt,
-      inIf: io.inIf,
-      outIf: io.outIf,
-      physIn: io.physIn,
-      physOut: io.physOut,
-      bridged: !!io.bridged,
-      ctState: st.state,
-      ctDnat: !!e?.dnat,
-      ctSnat: !!e?.snat,
-      get ctMark() {
-        return e?.mark ?? 0;
-      },
-      set ctMark(v: number) {
-        if (e) e.mark = v;
-      },
-      isReplyPacket: st.reply,
-      isLocal: (ip) => isLocalAddr(inf, ip),
-      isBroadcast: (ip) => inf.broadcast.has(ip),
-      choose: (o, what) => w.choose(o, what),
-      noteChoice: (label) => void w.choices.push(label),
-      recentHas: (name, key) => w.recent.get(name)?.has(key) ?? false,
-      recentSet: (name, key) => {
-        let s = w.recent.get(name);
-        if (!s) w.recent.set(name, (s = new Set()));
-        s.add(key);
-      },
-      recentRemove: (name, key) => void w.recent.get(name)?.delete(key),
-      nat: (req: NatRequest) => w.applyNat(ns, inf, pkt, e, req, io.outIf),
-      notrack: false,
-      verbose: !!this.opts.verbose,
-      view: () => viewOf(pkt),
-    };
+    return new Env(this, ns, inf, pkt, st, io);
+  }
+
+  /** For Env. */
+  _choose(o: { p: number; label: string }[], what: string): number {
+    return this.choose(o, what);
+  }
+  _nat(ns: NetNs, inf: NsInfo, pkt: Pkt, e: CtEntry | null, req: NatRequest, outIf?: string): string {
+    return this.applyNat(ns, inf, pkt, e, req, outIf);
   }
 
   private applyNat(_ns: NetNs, inf: NsInfo, pkt: Pkt, e: CtEntry | null, req: NatRequest, outIf?: string): string {
@@ -610,7 +590,7 @@ export class Walk {
       return this.end({ verdict: "REFUSED", detail: `encapsulated packet to ${intToIp(pkt.dst)}: no tunnel device for it (ICMP port unreachable)` }, pkt, "REFUSED");
     }
     // IPVS (model): a virtual server on this node takes the connection.
-    const vs = inf.node?.ipvs?.find((v) => v.protocol.toLowerCase() === pkt.proto && ipToInt(v.address) === pkt.dst && v.port === pkt.dport);
+    const vs = inf.node?.ipvs ? ipvsIndex(inf.node.ipvs).get(`${pkt.proto}/${pkt.dst}/${pkt.dport}`) : undefined;
     if (vs) return this.ipvs(ns, inf, vs, pkt);
     if (this.client && ns === this.client.ns && pkt.dst === this.client.ip && pkt.dport === this.client.port && pkt.proto === this.client.proto) {
       return this.end({ verdict: "DELIVERED", detail: `the reply reaches the client socket ${intToIp(pkt.dst)}:${pkt.dport}`, port: pkt.dport }, pkt, "DELIVERED");
@@ -663,7 +643,142 @@ export class Walk {
   }
 }
 
+/** The netfilter view of one hook traversal (a class: cheaper than a closure bag). */
+class Env implements NfEnv {
+  inIf?: string;
+  outIf?: string;
+  physIn?: string;
+  physOut?: string;
+  bridged: boolean;
+  ctState: CtState;
+  isReplyPacket: boolean;
+  notrack = false;
+  verbose: boolean;
+  constructor(
+    private w: Walk,
+    private ns: NetNs,
+    private inf: NsInfo,
+    public pkt: Pkt,
+    private st: { state: CtState; e: CtEntry | null; reply: boolean },
+    io: { inIf?: string; outIf?: string; physIn?: string; physOut?: string; bridged?: boolean },
+  ) {
+    this.inIf = io.inIf;
+    this.outIf = io.outIf;
+    this.physIn = io.physIn;
+    this.physOut = io.physOut;
+    this.bridged = !!io.bridged;
+    this.ctState = st.state;
+    this.isReplyPacket = st.reply;
+    this.verbose = !!w.opts.verbose;
+  }
+  get ctDnat() {
+    return !!this.st.e?.dnat;
+  }
+  get ctSnat() {
+    return !!this.st.e?.snat;
+  }
+  get ctMark() {
+    return this.st.e?.mark ?? 0;
+  }
+  set ctMark(v: number) {
+    if (this.st.e) this.st.e.mark = v;
+  }
+  isLocal(ip: number) {
+    return isLocalAddr(this.inf, ip);
+  }
+  isBroadcast(ip: number) {
+    return this.inf.broadcast.has(ip);
+  }
+  choose(o: { p: number; label: string }[], what: string) {
+    return this.w._choose(o, what);
+  }
+  noteChoice(label: string) {
+    this.w.choices.push(label);
+  }
+  ipsetHas(name: string, dirs: string[]) {
+    const sets = this.w.opts.ipsets?.(this.ns.id);
+    const members = sets?.[name];
+    if (!members) throw new Error(`ipset ${name} is not known in ${this.ns.id} (its members are not in the IR: pass them with the trace options)`);
+    return ipsetMatch(members, dirs, this.pkt);
+  }
+  recentHas(name: string, key: number) {
+    return this.w.recent.get(name)?.has(key) ?? false;
+  }
+  recentSet(name: string, key: number) {
+    let s = this.w.recent.get(name);
+    if (!s) this.w.recent.set(name, (s = new Set()));
+    s.add(key);
+  }
+  recentRemove(name: string, key: number) {
+    this.w.recent.get(name)?.delete(key);
+  }
+  nat(req: NatRequest) {
+    return this.w._nat(this.ns, this.inf, this.pkt, this.st.e, req, this.outIf);
+  }
+  view() {
+    return viewOf(this.pkt);
+  }
+  snapshot() {
+    const p = this.pkt;
+    const c: Pkt = { src: p.src, dst: p.dst, proto: p.proto, sport: p.sport, dport: p.dport, ttl: p.ttl, size: p.size, df: p.df, mark: p.mark, inner: p.inner, vni: p.vni };
+    return () => viewOf(c);
+  }
+}
+
+const ipsetIndex = new WeakMap<(string | number)[], { exact: Set<string>; nets: [number, number][]; shape: string[] }>();
+/** ipset membership: the entry's components by shape (ip, proto:port, port, net) and the match's src/dst directions. */
+export function ipsetMatch(members: (string | number)[], dirs: string[], p: Pkt): boolean {
+  let ix = ipsetIndex.get(members);
+  if (!ix) {
+    const first = members.length ? String(members[0]).split(",") : [];
+    const shape = first.map((c) => (/^\d+$/.test(c) ? "port" : /^[a-z]+:\d+$/.test(c) ? "pport" : c.includes("/") ? "net" : "ip"));
+    const exact = new Set<string>();
+    const nets: [number, number][] = [];
+    for (const m of members) {
+      const s = String(m);
+      if (shape.length === 1 && shape[0] === "net") {
+        const c = parseCidr(s);
+        nets.push([c.net, c.mask]);
+      } else exact.add(s.replace(/\/32(?=,|$)/g, ""));
+    }
+    ipsetIndex.set(members, (ix = { exact, nets, shape }));
+  }
+  const comp = ix.shape.map((sh, i) => {
+    const d = dirs[i] ?? dirs[dirs.length - 1];
+    if (sh === "ip" || sh === "net") return intToIp(d === "src" ? p.src : p.dst);
+    const port = d === "src" ? p.sport : p.dport;
+    return sh === "port" ? String(port) : `${p.proto}:${port}`;
+  });
+  if (ix.nets.length) {
+    const ip = d0(dirs) === "src" ? p.src : p.dst;
+    return ix.nets.some(([n, m]) => ((ip & m) >>> 0) === n);
+  }
+  return ix.exact.has(comp.join(","));
+}
+const d0 = (dirs: string[]) => dirs[0];
+
+type Vs = NonNullable<NsInfo["node"]>["ipvs"] extends (infer T)[] | undefined ? T : never;
+const ipvsIdx = new WeakMap<Vs[], Map<string, Vs>>();
+function ipvsIndex(list: Vs[]): Map<string, Vs> {
+  let m = ipvsIdx.get(list);
+  if (!m) {
+    m = new Map();
+    for (const v of list) {
+      const k = `${v.protocol.toLowerCase()}/${ipToInt(v.address)}/${v.port}`;
+      if (!m.has(k)) m.set(k, v);
+    }
+    ipvsIdx.set(list, m);
+  }
+  return m;
+}
+
+const linkObjCache = new WeakMap<Link, StepObject>();
 function linkObj(l: Link): StepObject {
+  let o = linkObjCache.get(l);
+  if (!o) linkObjCache.set(l, (o = linkObjMake(l)));
+  return o;
+}
+function linkObjMake(l: Link): StepObject {
   let t = `${l.name}: <${l.up ? "UP" : "DOWN"}> mtu ${l.mtu} ${l.kind} ${l.mac}`;
   if (l.master) t += ` master ${l.master}`;
   if (l.vxlan) t += ` vxlan id ${l.vxlan.vni} local ${l.vxlan.local} dev ${l.vxlan.dev} dstport ${l.vxlan.port}${l.vxlan.learning ? "" : " nolearning"}`;
@@ -671,7 +786,13 @@ function linkObj(l: Link): StepObject {
   return { kind: "link", text: t };
 }
 
+const routeTextCache = new WeakMap<Route, string>();
 export function routeText(r: Route): string {
+  let t = routeTextCache.get(r);
+  if (t === undefined) routeTextCache.set(r, (t = routeTextMake(r)));
+  return t;
+}
+function routeTextMake(r: Route): string {
   const parts: string[] = [];
   if (r.type !== "unicast") parts.push(r.type);
   parts.push(r.dst.endsWith("/32") ? r.dst.slice(0, -3) : r.dst);

@@ -145,7 +145,7 @@ export function compileRule(chain: string, rule: IptRule): CompiledRule {
       case "-m":
       case "--match":
         module = a[0];
-        if (!["comment", "tcp", "udp", "sctp", "multiport", "addrtype", "mark", "statistic", "recent", "conntrack", "state", "physdev", "connmark", "limit", "icmp", "iprange"].includes(module))
+        if (!["comment", "tcp", "udp", "sctp", "multiport", "addrtype", "mark", "statistic", "recent", "conntrack", "state", "physdev", "connmark", "limit", "icmp", "iprange", "set"].includes(module))
           err(rule, `unsupported match "-m ${module}"`);
         break;
       case "--comment":
@@ -276,20 +276,33 @@ export function compileRule(chain: string, rule: IptRule): CompiledRule {
         });
         break;
       }
-      case "--match-set":
-        err(rule, `unsupported match "-m set --match-set ${a.join(" ")}" (the IR holds no ipsets)`);
+      case "--match-set": {
+        // The IR holds no ipsets: their members come from TraceOptions.ipsets (ipvs mode).
+        const name = a[0];
+        const dirs = (a[1] ?? "src").split(",");
+        if (!name || dirs.some((d) => d !== "src" && d !== "dst")) err(rule, `invalid --match-set "${a.join(" ")}"`);
+        add(o, (e) => e.ipsetHas(name, dirs));
+        break;
+      }
+      case "--return-nomatch":
+      case "--update-counters":
+      case "--update-subcounters":
+        break;
       default:
         err(rule, `unsupported match option "${o.opt}"${module ? ` (module ${module})` : ""}`);
     }
   }
   if (statistic) {
     const s = statistic;
+    const p = s.neg ? 1 - s.p : s.p;
+    const label = rule.target ?? "?";
+    // Built once: the branch labels are constants of the rule.
+    const options = [{ p, label: `${label} (p=${p.toFixed(4)})` }, { p: 1 - p, label: `not ${label}` }];
+    const what = `statistic --probability ${s.p}`;
     effectful.push((e) => {
-      const p = s.neg ? 1 - s.p : s.p;
       if (p >= 1) return true;
       if (p <= 0) return false;
-      const label = rule.target ?? "?";
-      return e.choose([{ p, label: `${label} (p=${p.toFixed(4)})` }, { p: 1 - p, label: `not ${label}` }], `statistic --probability ${s.p}`) === 0;
+      return e.choose(options, what) === 0;
     });
   }
   if (recent) {

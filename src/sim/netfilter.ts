@@ -36,10 +36,12 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
   if (hit) return hit;
   const nf = ns.netfilter;
   const layers = nf?.iptables ?? [];
-  const chainCache = new Map<string, Segment[] | undefined>();
+  const chainCache = new Map<string, Map<string, Segment[] | null>>();
   const iptChain = (table: IptTableName, name: string): Segment[] | undefined => {
-    const k = table + "\0" + name;
-    if (chainCache.has(k)) return chainCache.get(k);
+    let tc = chainCache.get(table);
+    if (!tc) chainCache.set(table, (tc = new Map()));
+    const hit = tc.get(name);
+    if (hit !== undefined) return hit ?? undefined;
     const segs: Segment[] = [];
     let offset = 0;
     for (const l of layers) {
@@ -49,9 +51,9 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
       segs.push({ ...s, layer: l.owner, offset });
       offset += s.rules.length;
     }
-    const out = segs.length ? segs : undefined;
-    chainCache.set(k, out);
-    return out;
+    const out = segs.length ? segs : null;
+    tc.set(name, out);
+    return out ?? undefined;
   };
   const hooks: Record<Hook, BaseRef[]> = { PREROUTING: [], INPUT: [], FORWARD: [], OUTPUT: [], POSTROUTING: [] };
   for (const hook of Object.keys(hooks) as Hook[]) {
@@ -217,9 +219,9 @@ function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs:
           const sub = nf.iptChain(table, t.chain!);
           if (!sub) throw new Error(`iptables: ${table} ${chain} jumps to missing chain ${t.chain}`);
           const subSteps: Step[] = [];
-          const jumpStep: Step = { action, detail: say(`${t.kind === "goto" ? "goto" : "jump"} ${t.chain}`), object: obj(), packet: env.view() };
+          const pre = env.snapshot();
           const r = evalIptChain(nf, table, t.chain!, sub, env, subSteps, depth + 1);
-          if (r.v !== "return" || subSteps.length || env.verbose) steps.push(jumpStep, ...subSteps);
+          if (r.v !== "return" || subSteps.length || env.verbose) steps.push({ action, detail: say(`${t.kind === "goto" ? "goto" : "jump"} ${t.chain}`), object: obj(), packet: pre() }, ...subSteps);
           if (r.v !== "return") return r;
           if (t.kind === "goto") return { v: "return" };
           break;

@@ -28,6 +28,8 @@ export interface NfEnv {
   isBroadcast(ip: number): boolean;
   /** A random branch: returns the index taken (the interpreter enumerates all of them). */
   choose(options: { p: number; label: string }[], what: string): number;
+  /** ipset membership (`-m set --match-set NAME DIRS`); throws when the set's contents are unknown. */
+  ipsetHas(name: string, dirs: string[]): boolean;
   /** Record a choice that followed from earlier declined branches (the last endpoint rule). */
   noteChoice(label: string): void;
   recentHas(name: string, key: number): boolean;
@@ -38,6 +40,8 @@ export interface NfEnv {
   notrack: boolean;
   verbose: boolean;
   view(): PacketView;
+  /** A cheap copy of the headers now, rendered only if needed. */
+  snapshot(): () => PacketView;
 }
 
 export interface NfVerdict {

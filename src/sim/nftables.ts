@@ -340,9 +340,9 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
         const sub = t.chains.get(verdict.target!);
         if (!sub) throw new NftError(`chain ${chain.name} jumps to missing chain ${verdict.target}`);
         const subSteps: Step[] = [];
-        const js: Step = { action, detail: say(`${verdict.kind} ${verdict.target}`), object: obj(), packet: env.view() };
+        const pre = env.snapshot();
         const r = runChain(t, sub, env, subSteps, depth + 1);
-        if (r.v !== "return" || subSteps.length || env.verbose) steps.push(js, ...subSteps);
+        if (r.v !== "return" || subSteps.length || env.verbose) steps.push({ action, detail: say(`${verdict.kind} ${verdict.target}`), object: obj(), packet: pre() } as Step, ...subSteps);
         if (r.v !== "return") return r;
         if (verdict.kind === "goto") return { v: "return" };
         continue;

@@ -245,7 +245,16 @@ function build(ir: DataplaneIR): Topology {
     return false;
   };
 
+  const arpCache = new Map<string, Owner | null>();
   const arpOwner = (ns: NetNs, dev: string, ip: number): Owner | undefined => {
+    const k = ns.id + "\0" + dev + "\0" + ip;
+    const hit = arpCache.get(k);
+    if (hit !== undefined) return hit ?? undefined;
+    const o = arpOwnerFind(ns, dev, ip);
+    arpCache.set(k, o ?? null);
+    return o;
+  };
+  const arpOwnerFind = (ns: NetNs, dev: string, ip: number): Owner | undefined => {
     const cands: NetNs[] = [];
     const add = (x: NetNs | undefined) => x && !cands.includes(x) && cands.push(x);
     const p = podByIp.get(ip);
@@ -272,6 +281,7 @@ function build(ir: DataplaneIR): Topology {
     if (!externalNs.addresses.some((a) => addrOf(a.cidr) === ip)) {
       externalNs.addresses.push({ dev: "eth0", cidr: `${ip}/32` });
       infos.delete(externalNs);
+      arpCache.clear();
     }
     return externalNs;
   };

@@ -24,6 +24,10 @@ test("chain-name hashes match the reference's check values", () => {
   assert.equal(sepChainName("default/auth-service", "tcp", "10.244.1.5:80"), "KUBE-SEP-NBFGZ2TW6WACI6R6");
   // The API server Service's chain on every real cluster.
   assert.equal("KUBE-SVC-" + portProtoHash("default/kubernetes:https", "tcp"), "KUBE-SVC-NPX46M4PTMTKRN6Y");
+  // kube-dns's chains, as every kubeadm cluster's iptables-save shows them.
+  assert.equal("KUBE-SVC-" + portProtoHash("kube-system/kube-dns:dns", "udp"), "KUBE-SVC-TCOU7JCQXEZGVUNU");
+  assert.equal("KUBE-SVC-" + portProtoHash("kube-system/kube-dns:dns-tcp", "tcp"), "KUBE-SVC-ERIFXISQEP7F7OF4");
+  assert.equal("KUBE-SVC-" + portProtoHash("kube-system/kube-dns:metrics", "tcp"), "KUBE-SVC-JD5MR3NA4I4DYORP");
 });
 
 test("probability is %0.10f of 1/n", () => {

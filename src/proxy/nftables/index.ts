@@ -64,6 +64,8 @@ interface PortCtx {
   chains: NftSvcChains;
   epBase: Map<string, string>;
   usesFWChain: boolean;
+  /** `meta l4proto tcp`, shared by the port's endpoint chains. */
+  l4match: any;
 }
 interface NftCtx {
   cidr: string;
@@ -168,15 +170,18 @@ function writeServiceToEndpointRules(tb: TableBuilder, pc: PortCtx, chain: strin
   tb.rule(chain, [vmap({ numgen: { mode: "random", mod: eps.length, offset: 0 } }, { set: elems })]);
 }
 
-function writeEndpoint(tb: TableBuilder, pc: PortCtx, ep: ProxyEndpoint): void {
+const JUMP_MASQ = Object.freeze(jump("mark-for-masquerade"));
+
+/** The endpoint chain's rules (and affinity set); `chain` was created in kube-proxy's order. */
+function writeEndpoint(tb: TableBuilder, pc: PortCtx, ep: ProxyEndpoint, chain: NftChain): void {
   const b = epBase(pc, ep);
-  const chain = "endpoint-" + b;
-  tb.chain(chain);
-  if (pc.sp.affinity)
+  const r = chain.rules;
+  r.push({ expr: [match(IP_SADDR, ep.ip), JUMP_MASQ] });
+  if (pc.sp.affinity) {
     tb.set({ name: "affinity-" + b, kind: "set", type: "ipv4_addr", flags: ["dynamic", "timeout"], timeout: pc.sp.affinityTimeout });
-  tb.rule(chain, [match(IP_SADDR, ep.ip), jump("mark-for-masquerade")]);
-  if (pc.sp.affinity) tb.rule(chain, [{ set: { op: "update", elem: IP_SADDR, set: "@affinity-" + b } }]);
-  tb.rule(chain, [match(L4PROTO, pc.sp.protocol), { dnat: { addr: ep.ip, port: ep.port } }]);
+    r.push({ expr: [{ set: { op: "update", elem: IP_SADDR, set: "@affinity-" + b } }] });
+  }
+  r.push({ expr: [pc.l4match, { dnat: { addr: ep.ip, port: ep.port } }] });
 }
 
 function internalMasq(ctx: NftCtx, sp: ProxyServicePort): any[] {
@@ -218,14 +223,14 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
   for (const sp of sps) {
     const chains = nftServiceChains(sp);
     const usesFWChain = sp.lbIPs.length > 0 && sp.sourceRanges.length > 0;
-    const pc: PortCtx = { sp, chains, epBase: new Map(), usesFWChain };
+    const pc: PortCtx = { sp, chains, epBase: new Map(), usesFWChain, l4match: match(L4PROTO, sp.protocol) };
     if (sp.usesLocalEndpoints || usesFWChain) ctx.perNode.push(pc);
     const port = sp.port.port;
     const usesClusterPolicyChain = sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints;
     const usesExternalTrafficChain = sp.hasEndpoints && sp.externallyAccessible;
     const sharedEps = usesClusterPolicyChain ? sp.clusterEndpoints : [];
     // Chains in kube-proxy's creation order: endpoints, service, external, firewall.
-    for (const ep of sharedEps) tb.chain("endpoint-" + epBase(pc, ep));
+    const epChains = sharedEps.map((ep) => tb.chain("endpoint-" + epBase(pc, ep)));
     if (usesClusterPolicyChain) tb.chain(chains.service);
     if (usesExternalTrafficChain) tb.chain(chains.external);
     if (usesFWChain) tb.chain(chains.firewall);
@@ -262,7 +267,7 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
       }
     }
     if (usesClusterPolicyChain) writeServiceToEndpointRules(tb, pc, chains.service, sp.clusterEndpoints);
-    for (const ep of sharedEps) writeEndpoint(tb, pc, ep);
+    sharedEps.forEach((ep, i) => writeEndpoint(tb, pc, ep, epChains[i]));
   }
   const out: ProxyOutput = { nftables: { owner: "kube-proxy", tables: [tb.table] } };
   ctxOf.set(out, ctx);
@@ -279,7 +284,7 @@ function buildNode(state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutp
     const hasLocal = local.eps.length > 0;
     const sharedEps = sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints ? new Set(sp.clusterEndpoints.map((e) => e.str)) : null;
     const ownEps = reachableEndpoints(sp, local).filter((e) => !sharedEps?.has(e.str));
-    for (const ep of ownEps) tb.chain("endpoint-" + epBase(pc, ep));
+    const epChains = ownEps.map((ep) => tb.chain("endpoint-" + epBase(pc, ep)));
     if (hasLocal && sp.usesLocalEndpoints) tb.chain(chains.local);
 
     if (sp.hasEndpoints && sp.internalLocal) {
@@ -302,7 +307,7 @@ function buildNode(state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutp
       tb.rule(chains.firewall, [match(IP_SADDR, { set: sources }, "!="), DROP]);
     }
     if (hasLocal && sp.usesLocalEndpoints) writeServiceToEndpointRules(tb, pc, chains.local, local.eps);
-    for (const ep of ownEps) writeEndpoint(tb, pc, ep);
+    ownEps.forEach((ep, i) => writeEndpoint(tb, pc, ep, epChains[i]));
   }
   // Drop the map re-declarations nobody added to, keeping the layer small.
   for (const [k, s] of Object.entries(tb.table.sets)) if (s.kind === "map" && s.elem.length === 0 && MAPS.some((m) => m.name === k)) delete tb.table.sets[k];
