@@ -82,7 +82,40 @@ export function formatRulesBench(r: RulesBenchResult): string {
   ].join("\n");
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The threshold cluster (bench/control.ts) built once; shared + one node + render, `runs` times per mode. */
+export async function benchRulesThreshold(modes: ("iptables" | "nftables")[], runs: number): Promise<void> {
+  const { buildState } = await import("../src/control/build.js");
+  const { thresholdCluster } = await import("./control.js");
+  const gc = (globalThis as { gc?: () => void }).gc;
+  let t = performance.now();
+  const state = buildState(thresholdCluster());
+  console.log(`threshold state: ${((performance.now() - t) / 1000).toFixed(2)} s (not part of the rules budget)`);
+  for (const mode of modes) {
+    const rs: RulesBenchResult[] = [];
+    for (let i = 0; i < runs; i++) {
+      gc?.();
+      rs.push(benchRules(state, { mode, samples: 5 }));
+      const r = rs[i];
+      process.stderr.write(`  ${mode} run ${i + 1}/${runs}: shared ${r.sharedMs.toFixed(0)} + node ${r.perNodeMs.toFixed(0)} + render ${r.renderMs.toFixed(0)} = ${r.totalMs.toFixed(0)} ms wall, ${r.totalCpuMs.toFixed(0)} ms CPU\n`);
+    }
+    const r = rs[0];
+    console.log(`kube-proxy ${mode}, threshold cluster (${r.services} services, ${r.endpoints} endpoints, ${r.nodes} nodes): ${r.lines} lines, ${r.megabytes.toFixed(1)} MB`);
+    console.log(`  medians of ${runs}: shared ${median(rs.map((x) => x.sharedMs)).toFixed(0)} ms, node ${median(rs.map((x) => x.perNodeMs)).toFixed(1)} ms, render ${median(rs.map((x) => x.renderMs)).toFixed(0)} ms`);
+    console.log(`  total ${median(rs.map((x) => x.totalMs)).toFixed(0)} ms wall, ${median(rs.map((x) => x.totalCpuMs)).toFixed(0)} ms CPU (target ≤ 2000 ms)`);
+  }
+  console.log(`load average ${(await import("node:os")).loadavg()[0].toFixed(2)}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === "threshold") {
+  // `node --expose-gc dist/bench/rules.js threshold [modes] [runs]`
+  await benchRulesThreshold((process.argv[3] ?? "iptables,nftables").split(",") as ("iptables" | "nftables")[], Number(process.argv[4] ?? 5));
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   const services = Number(process.argv[2] ?? 10000);
   const eps = Number(process.argv[3] ?? 15);
   const nodes = Number(process.argv[4] ?? 5000);

@@ -1,6 +1,8 @@
 // npm run bench: times buildState on a cluster at Kubernetes' scalability thresholds and
 // reports medians over several runs plus peak RSS. Run with --expose-gc (npm run bench does).
 import { buildState } from "../src/control/build.js";
+import { deleteObject } from "../src/control/changes.js";
+import type { ClusterState } from "../src/control/state.js";
 import { thresholdCluster } from "./control.js";
 
 const RUNS = Number(process.env.PODNET_BENCH_RUNS ?? 5);
@@ -27,7 +29,9 @@ const times: number[] = [];
 const cpus: number[] = [];
 const heaps: number[] = [];
 let summary = "";
+let last: ClusterState | undefined;
 for (let i = 0; i < RUNS; i++) {
+  last = undefined;
   gc?.();
   const before = process.memoryUsage().heapUsed;
   const start = performance.now();
@@ -47,15 +51,30 @@ for (let i = 0; i < RUNS; i++) {
       `namespaces ${state.namespaces.length}, endpoint slices ${state.endpointSlices.length} (${eps} endpoints), ` +
       `events ${state.events.length}, dns records ${state.dns.records.length}`;
   }
+  if (i === RUNS - 1) last = state;
   process.stderr.write(`  run ${i + 1}/${RUNS}: ${(ms / 1000).toFixed(2)} s wall, ${(cpus[i] / 1000).toFixed(2)} s CPU\n`);
 }
 sample();
+
+// One change at that scale: delete a Deployment's pod (its replacement, the Service's
+// endpoints, DNS and env follow).
+const changeMs: number[] = [];
+if (last) {
+  const victims = last.pods.filter((p) => p.workload.kind === "Deployment" && p.namespace.startsWith("ns-")).slice(0, RUNS);
+  for (const v of victims) {
+    const t = performance.now();
+    deleteObject(last, "Pod", v.namespace, v.name);
+    changeMs.push(performance.now() - t);
+  }
+  last = undefined;
+}
 
 const rows: [string, string, string][] = [
   ["control plane: buildState", `${(median(times) / 1000).toFixed(2)} s (median of ${RUNS}; min ${(Math.min(...times) / 1000).toFixed(2)}, max ${(Math.max(...times) / 1000).toFixed(2)})`, "≤ 10 s"],
   ["  CPU time (user+sys, all threads)", `${(median(cpus) / 1000).toFixed(2)} s (median)`, ""],
   ["heap retained by one state", `${mb(median(heaps))} MB (median)`, ""],
   ["peak RSS (whole process)", `${mb(peakRss)} MB`, "≤ 4096 MB"],
+  ["one change: delete a pod", changeMs.length ? `${(median(changeMs) / 1000).toFixed(2)} s (median of ${changeMs.length})` : "-", ""],
   ["generate the manifests", `${(genMs / 1000).toFixed(2)} s`, ""],
 ];
 const w0 = Math.max(...rows.map((r) => r[0].length));

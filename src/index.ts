@@ -49,3 +49,6 @@ export { startDnsServer } from "./dns/server.js";
 export type { DnsServer, DnsServerOptions, DnsLimits } from "./dns/server.js";
 export { walk, resolveFromPod, formatWalk } from "./dns/resolver.js";
 export type { WalkResult, WalkQuery, ResolveOptions, Libc } from "./dns/resolver.js";
+export { traceFlow, renderTrace, withNodeRules, TraceInputError } from "./sim/index.js";
+export type { FlowSpec, TraceOptions, Resolver, TraceResult, TracePath, Hop, Step, PacketView, Disposition } from "./sim/index.js";
+export { parseIptablesSave, IptablesParseError } from "./ir/parse-iptables.js";

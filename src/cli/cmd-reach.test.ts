@@ -28,7 +28,7 @@ test("reach: frontends reach the backend only on its named port; others not at a
 });
 
 test("reach --diff shows what the policies change", () => {
-  const r = run("reach", "--diff", "-f", "examples/demo", "--f2", "examples/demo", "--f2", "examples/policies");
+  const r = run("reach", "--diff", "-f", "examples/demo", "-f2", "examples/demo", "-f2", "examples/policies");
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^changed: default\/order-app\[Deployment\] => default\/user-app\[Deployment\] : All Connections -> TCP 8080$/m);
   assert.match(r.stdout, /^removed: default\/auth-deployment\[Deployment\] => default\/user-app\[Deployment\] : All Connections$/m);

@@ -8,6 +8,7 @@ import { createRunner } from "../linux/exec.js";
 import { guardCommand, validateClusterName } from "../linux/names.js";
 import { loadNetfilterRenderers } from "../linux/netfilter.js";
 import { readRecord } from "../linux/state.js";
+import { birdPaths } from "../linux/bird.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 const shq = (a: string) => (/^[A-Za-z0-9_.,:=/@%+-]+$/.test(a) ? a : "'" + a.replace(/'/g, "'\\''") + "'");
@@ -36,6 +37,12 @@ async function loadIR(o: { filename: string[]; config?: string; seed?: string; f
   const { state } = await loadCluster({ files: o.filename, config: o.config, seed: o.seed });
   const containers = new Map(state.pods.map((p) => [`${p.namespace}/${p.name}`, (p.spec.containers ?? []).map((c) => c.name)]));
   return { ir: buildIR(state), name: state.config.name ?? "demo", containers };
+}
+
+/** kubectl-style columns: each padded to its widest cell plus 3 spaces. */
+function table(rows: string[][]): string {
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i] + 3))).join("").trimEnd() + "\n").join("");
 }
 
 /** The one cluster meant when no --name is given. */
@@ -71,19 +78,23 @@ export function register(program: Command): void {
         return;
       }
       if (nf.missing.length) process.stderr.write(`warning: netfilter rules not loaded (renderer missing: ${nf.missing.join(", ")})\n`);
-      // Ctrl-C during up: roll back (SIGKILL cannot be caught: `podnet down` cleans up).
+      // Ctrl-C during up: stop at the next step and roll back (a second one exits at once;
+      // SIGKILL cannot be caught: `podnet down` cleans up after it).
+      const ctl = new AbortController();
       const abort = () => {
+        if (ctl.signal.aborted) process.exit(130);
         process.stderr.write("\ninterrupted: rolling back\n");
-        down(name).finally(() => process.exit(130));
+        ctl.abort(new Error("interrupted"));
       };
-      process.once("SIGINT", abort);
-      process.once("SIGTERM", abort);
+      process.on("SIGINT", abort);
+      process.on("SIGTERM", abort);
       try {
         const rep = await up({
           cluster: name,
           ir,
           render,
           containers,
+          signal: ctl.signal,
           supervise: o.processes !== false,
           inputs: { files: o.filename, config: o.config, seed: o.seed, fixture: !!o.fixture },
           log: (s) => process.stderr.write(`podnet up: ${s}\n`),
@@ -94,10 +105,19 @@ export function register(program: Command): void {
             `${rep.supervisors.length} pod supervisors (${rep.supervisors.reduce((a, s) => a + s.serving.length, 0)} listeners) in ${rep.ms} ms\n`,
         );
         for (const e of events) process.stdout.write(`${e.type}  ${e.reason}  ${e.object}  ${e.message}\n`);
-        process.stdout.write(`try: podnet exec ${ir.pods.find((p) => p.ns)?.name ?? "POD"} --name ${name} -- curl -s http://…\n`);
+        const from = ir.pods.find((p) => p.ns && p.namespace === "default") ?? ir.pods.find((p) => p.ns);
+        const to = ir.pods.find((p) => p.ns && p !== from && p.node !== from?.node && p.listeners.some((l) => l.protocol === "TCP" && l.port !== 53));
+        const port = to?.listeners.find((l) => l.protocol === "TCP" && l.port !== 53)?.port;
+        if (from && to && port) process.stdout.write(`try:   podnet exec ${from.name} --name ${name} -- curl -s http://${to.ip}:${port}/\n`);
+        process.stdout.write(`        podnet status --name ${name};  podnet down --name ${name}\n`);
       } catch (e) {
         if (e instanceof ClusterExistsError) throw new UsageError(e.message);
-        throw e;
+        if (ctl.signal.aborted) {
+          process.stderr.write(`podnet up: interrupted; what was created has been removed\n`);
+          process.exitCode = 130;
+          return;
+        }
+        throw new UsageError(`podnet up failed, everything it created was removed: ${(e as Error).message}`);
       } finally {
         process.off("SIGINT", abort);
         process.off("SIGTERM", abort);
@@ -146,16 +166,31 @@ export function register(program: Command): void {
       process.stdout.write(`cluster ${n}: ${st.phase}${st.createdAt ? ` since ${st.createdAt}` : ""}, ${present}/${st.namespaces.length} namespaces present\n`);
       const pres = new Set(st.namespaces.filter((x) => x.present).map((x) => x.name));
       if (rec?.nodes?.length) {
-        process.stdout.write(`\nNODE\tADDRESS\tNAMESPACE\n`);
-        for (const x of rec.nodes) process.stdout.write(`${x.name}\t${x.address}\t${x.netns}${pres.has(x.netns) ? "" : " (missing)"}\n`);
+        process.stdout.write("\n" + table([["NODE", "ADDRESS", "NETNS"], ...rec.nodes.map((x) => [x.name, x.address, x.netns + (pres.has(x.netns) ? "" : " (missing)")])]));
       }
       if (rec?.pods?.length) {
-        process.stdout.write(`\nNAMESPACE\tNAME\tIP\tNODE\n`);
-        for (const p of rec.pods) process.stdout.write(`${p.namespace}\t${p.name}\t${p.ip ?? "<none>"}\t${p.node ?? "<none>"}${p.netns && !pres.has(p.netns) ? " (namespace missing)" : ""}\n`);
+        process.stdout.write(
+          "\n" +
+            table([
+              ["NAMESPACE", "NAME", "IP", "NODE", "NETNS"],
+              ...rec.pods.map((p) => [p.namespace, p.name, p.ip ?? "<none>", p.node ?? "<none>", (p.netns ?? "<none>") + (p.netns && !pres.has(p.netns) ? " (missing)" : "")]),
+            ]),
+        );
+      }
+      const birds = (rec?.processes ?? []).filter((p) => p.role === "bird");
+      if (birds.length && rec?.nodes) {
+        process.stdout.write(`\nBGP (BIRD, node-to-node mesh)\n`);
+        const runner = createRunner();
+        for (const b of birds) {
+          const node = rec.nodes.find((x) => x.name === b.node);
+          if (!node) continue;
+          const r = await runner.run(["ip", "netns", "exec", node.netns, "birdc", "-r", "-s", birdPaths(n, node.name).ctl, "show", "protocols"], "", { allowFail: true });
+          const sessions = r.stdout.split("\n").filter((l) => l.startsWith("Mesh_")).map((l) => `${l.split(/\s+/)[0]} ${l.includes("Established") ? "Established" : l.split(/\s+/).slice(5).join(" ") || "down"}`);
+          process.stdout.write(`${node.name}\t${sessions.join(", ") || "(BIRD not answering)"}\n`);
+        }
       }
       if (st.processes.length) {
-        process.stdout.write(`\nPID\tROLE\tNODE\tSTATE\n`);
-        for (const p of st.processes) process.stdout.write(`${p.pid}\t${p.role}\t${p.node ?? ""}\t${p.alive ? "running" : "gone"}\n`);
+        process.stdout.write("\n" + table([["PID", "ROLE", "NODE", "STATE"], ...st.processes.map((p) => [String(p.pid), p.role, p.node ?? "", p.alive ? "running" : "gone"])]));
       }
     });
 
@@ -190,5 +225,27 @@ export function register(program: Command): void {
       const r = spawnSync(argv[0], argv.slice(1), { stdio: "inherit" });
       if (r.error) throw new UsageError(`${cmd[0]}: ${r.error.message}`);
       process.exitCode = r.status ?? 1;
+    });
+
+  program
+    .command("bgp")
+    .description("a node's BGP sessions (BIRD) and the routes it learned, on the running cluster (Calico)")
+    .argument("<node>", "node name")
+    .option("--name <name>", "cluster name")
+    .action(async (nodeName: string, o) => {
+      requireRoot("bgp");
+      const n = o.name ? clusterName(o.name, "") : defaultCluster();
+      if (!n) throw new UsageError("no podnet cluster is up (podnet up)");
+      const rec = readRecord(n);
+      const node = rec?.nodes?.find((x) => x.name === nodeName);
+      if (!node) throw new UsageError(`node "${nodeName}" not found in cluster "${n}"${rec?.nodes ? ` (nodes: ${rec.nodes.map((x) => x.name).join(", ")})` : ""}`);
+      if (!rec!.processes.some((p) => p.role === "bird" && p.node === nodeName))
+        throw new UsageError(`node "${nodeName}" runs no BGP speaker (the cluster's CNI is not Calico BGP)`);
+      const runner = createRunner();
+      const ctl = birdPaths(n, nodeName).ctl;
+      const prot = await runner.run(["ip", "netns", "exec", node.netns, "birdc", "-r", "-s", ctl, "show", "protocols"], "", { allowFail: true });
+      process.stdout.write(prot.stdout || prot.stderr);
+      const routes = await runner.run(["ip", "-n", node.netns, "route", "show", "proto", "bird"], "", { allowFail: true });
+      process.stdout.write(`\n# ip route show proto bird (node ${nodeName})\n${routes.stdout}`);
     });
 }

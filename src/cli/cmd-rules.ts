@@ -54,6 +54,9 @@ export function register(program: Command): void {
       const { node: nn } = buildNodeIR(state, node.name, ctx);
       const nf = nn.ns.netfilter;
       let out = nf.mode === "nftables" ? renderNft(nf.nftables) : renderIptables(nf.iptables);
+      // iptables mode with nftables tables beside it (NetworkPolicy's `inet podnet-policy`):
+      // print them after, as `nft list ruleset` would show them (load each part with its tool).
+      if (nf.mode === "iptables" && nf.nftables.length > 0) out += "\n# nftables (nft list ruleset):\n" + renderNft(nf.nftables);
       if (o.ipvs) out += (out ? "\n" : "") + renderIpvsadm(nn.ipvs ?? []);
       process.stdout.write(out);
     });

@@ -24,6 +24,7 @@ interface TraceFlags extends ClusterFlags {
   protocol?: string;
   size?: string;
   reply?: boolean;
+  ttl?: string;
   rulesFrom?: string;
   node?: string;
   output: string;
@@ -77,6 +78,7 @@ export function register(program: Command): void {
     .option("-p, --port <port>", "destination port (default: the Service's first port, the URL's, or the pod's first listener)")
     .option("--protocol <proto>", "tcp|udp|sctp|icmp")
     .option("--size <bytes>", "IP packet size (default 60; DF is set)")
+    .option("--ttl <n>", "IP TTL of the packet (default 64)")
     .option("--reply", "also trace the reply back to the client (NAT undone by conntrack)")
     .option("--rules-from <file>", "iptables-save output of a real node to use instead of the model's rules")
     .option("--node <name>", "the node whose rules --rules-from replaces")
@@ -92,6 +94,7 @@ export function register(program: Command): void {
     if (o.rulesFrom && !o.node) throw new UsageError("--rules-from needs --node NAME (the node whose rules the file holds)");
     const port = int(o.port, "-p/--port", 1, 65535);
     const size = int(o.size, "--size", 28, 65535);
+    const ttl = int(o.ttl, "--ttl", 1, 255);
     const maxPaths = int(o.maxPaths, "--max-paths", 1, 1_000_000);
     const { state } = await loadFromFlags(o);
     let ir = buildIR(state, o.proxyMode ? { proxyMode: o.proxyMode as ProxyModeName } : {});
@@ -112,7 +115,7 @@ export function register(program: Command): void {
     }
     let result;
     try {
-      result = traceFlow(ir, { from, to, port, protocol: o.protocol as Protocol | undefined, size, reply: !!o.reply }, { state, resolve: clusterResolver(state), verbose: !!o.verbose, maxPaths, ipsets: ipsetsFor(state, ir.proxyMode) });
+      result = traceFlow(ir, { from, to, port, protocol: o.protocol as Protocol | undefined, size, ttl, reply: !!o.reply }, { state, resolve: clusterResolver(state), verbose: !!o.verbose, maxPaths, ipsets: ipsetsFor(state, ir.proxyMode) });
     } catch (e) {
       if (e instanceof TraceInputError) throw new UsageError(e.message);
       throw e;

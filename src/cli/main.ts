@@ -13,6 +13,8 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const register of commands) register(program);
+  // `podnet reach --diff -f OLD -f2 NEW`: commander would read `-f2` as `-f 2`.
+  argv = argv.map((a) => (a === "-f2" ? "--f2" : a));
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

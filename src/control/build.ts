@@ -1,5 +1,18 @@
 // buildState: the cluster as the control plane leaves it after the system objects and
 // the user's manifests have been applied to an empty cluster.
+//
+// The control plane (pure, no I/O):
+//   build.ts     buildState(spec, {seed}) → ClusterState
+//   changes.ts   applyObjects / deleteObject / scale → {state, events} (new value, input untouched)
+//   reconcile.ts the one step all of them run: controllers, scheduler, IPAM, Services,
+//                EndpointSlices, kubelet's resolv.conf/env (resolvconf.ts, env.ts), DNS (dns.ts)
+//   system.ts    objects every cluster has (namespaces, kubernetes, kube-dns, CoreDNS, kube-proxy, CNI)
+//   nodes.ts     node addresses and pod CIDRs (range allocator)
+//   schedule.ts  kube-scheduler's filters and FitError text; least-loaded spreading
+//   ipam.ts      pod IPs per CNI (host-local, Calico blocks, Cilium)
+//   services.ts  cluster IPs, NodePorts, LoadBalancer addresses
+//   endpoints.ts the EndpointSlice controller; given slices and Endpoints
+//   hash.ts      seeded names (pod-template-hash, 5-char suffixes, UIDs, container IDs)
 import type { ClusterSpec, KubeObject } from "../spec/types.js";
 import { reconcile, objKey } from "./reconcile.js";
 import type { ClusterState } from "./state.js";

@@ -18,6 +18,8 @@ import type { EndpointSliceState, NodeState, PodState, ServiceState } from "./st
 export const MAX_ENDPOINTS_PER_SLICE = 100;
 export const CONTROLLER = "endpointslice-controller.k8s.io";
 
+const labelKeys = new WeakMap<Record<string, string>, string[]>();
+
 /** Pods indexed by namespace and by label "key=value", in pod order. */
 export class PodIndex {
   private byNs = new Map<string, { all: PodState[]; byLabel: Map<string, PodState[]> }>();
@@ -26,8 +28,14 @@ export class PodIndex {
       let e = this.byNs.get(p.namespace);
       if (!e) this.byNs.set(p.namespace, (e = { all: [], byLabel: new Map() }));
       e.all.push(p);
-      for (const k in p.labels) {
-        const lk = k + "\u0000" + p.labels[k];
+      // Replicas share their labels object: build its keys once.
+      let keys = labelKeys.get(p.labels);
+      if (!keys) {
+        keys = [];
+        for (const k in p.labels) keys.push(k + "\u0000" + p.labels[k]);
+        labelKeys.set(p.labels, keys);
+      }
+      for (const lk of keys) {
         let l = e.byLabel.get(lk);
         if (!l) e.byLabel.set(lk, (l = []));
         l.push(p);

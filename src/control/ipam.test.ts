@@ -88,8 +88,16 @@ test("calico IPIP: tunl0 takes the first address of each node's block; a full bl
 test("calico: a released address goes to the end of the block's free list", () => {
   const cfg = { ...ONE_WORKER, networking: { cni: "calico", podSubnet: "192.168.0.0/16", nodeSubnet: "10.0.0.0/24" } };
   const s = cluster(deployment("web", 2), cfg);
+  const frozen = (o: unknown): void => {
+    if (o && typeof o === "object" && !Object.isFrozen(o)) {
+      Object.freeze(o);
+      Object.values(o).forEach(frozen);
+    }
+  };
+  frozen(s); // the previous state is never mutated
   const victim = podsOf(s, "web-")[0];
   const r = deleteObject(s, "Pod", "default", victim.name);
+  assert.deepEqual(s.ipam.calicoBlocks!["192.168.0.0/26"].unallocated.slice(0, 2), [2, 3]);
   const added = podsOf(r.state, "web-").find((p) => !podsOf(s, "web-").some((q) => q.name === p.name))!;
   assert.equal(added.podIP, "192.168.0.2");
   assert.equal(r.state.ipam.calicoBlocks!["192.168.0.0/26"].unallocated.at(-1), 0);
@@ -108,4 +116,13 @@ status: {phase: Running, podIP: 10.244.1.77}
   );
   assert.equal(s.pods.find((p) => p.name === "dumped")!.podIP, "10.244.1.77");
   assert.equal(podsOf(s, "web-")[0].podIP, "10.244.1.78");
+});
+
+test("cilium: node podCIDR, host side lxc + 12 hex of sha256(container ID), /32 on eth0", () => {
+  const s = cluster(deployment("web", 1), { ...ONE_WORKER, networking: { cni: "cilium" } });
+  const p = podsOf(s, "web-")[0];
+  assert.equal(p.podIP, "10.244.1.2");
+  assert.equal(p.hostIfName, "lxc" + createHash("sha256").update(p.containerID).digest("hex").slice(0, 12));
+  assert.ok(s.events.some((e) => e.object === `pod/default/${p.name}` && e.message === "Add eth0 [10.244.1.2/32] from cilium"));
+  assert.equal(podsOf(s, "cilium-", "kube-system").length, 2);
 });

@@ -10,7 +10,7 @@ import { computeDnsRecords } from "./dns.js";
 import { serviceEnvFor } from "./env.js";
 import { PodIndex, SliceNamer, givenSlice, mirrorEndpoints, slicesForService } from "./endpoints.js";
 import { randomSuffix, sha256Hex, stableJson, templateHash, uidFor } from "./hash.js";
-import { ipamFor } from "./ipam.js";
+import { ipamFor, type AllocResult } from "./ipam.js";
 import { computeNodes } from "./nodes.js";
 import { resolvConfFor } from "./resolvconf.js";
 import { Scheduler, staticReason } from "./schedule.js";
@@ -363,7 +363,7 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
   const counters = new Map<string, number>();
   const podUid = (ns: string, name: string) => uidFor(`${seed}/pod/${ns}/${name}/${clock}`);
   // Dumped pods keep their addresses: reserve them before anything else is allocated.
-  const reserved = new Map<Want, { ip?: string; cidr?: string }>();
+  const reserved = new Map<Want, AllocResult>();
   for (const w of wants) {
     if (!w.requestedIP || !w.name || !w.spec.nodeName || w.spec.hostNetwork) continue;
     const node = nodeByName.get(w.spec.nodeName);

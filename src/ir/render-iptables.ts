@@ -33,9 +33,20 @@ function optText(o: IptOpt): string {
   return s;
 }
 
+const frozenListText = new WeakMap<IptOpt[], string>();
+
 function optsText(opts: IptOpt[] | undefined): string {
+  if (!opts) return "";
+  if (Object.isFrozen(opts)) {
+    let t = frozenListText.get(opts);
+    if (t === undefined) frozenListText.set(opts, (t = optsText0(opts)));
+    return t;
+  }
+  return optsText0(opts);
+}
+
+function optsText0(opts: IptOpt[]): string {
   let s = "";
-  if (!opts) return s;
   for (const o of opts) {
     if (Object.isFrozen(o)) {
       let t = frozenText.get(o);

@@ -98,8 +98,20 @@ function verdictText(v: any): string | null {
   return null;
 }
 
+// Frozen expressions are shared by many rules (ip saddr, meta l4proto): render them once.
+const frozenText = new WeakMap<object, string>();
+
 /** An expression (left or right side, set element, map value). */
 export function exprText(e: any, hex = false): string {
+  if (!hex && typeof e === "object" && e !== null && Object.isFrozen(e)) {
+    let t = frozenText.get(e);
+    if (t === undefined) frozenText.set(e, (t = exprText0(e, false)));
+    return t;
+  }
+  return exprText0(e, hex);
+}
+
+function exprText0(e: any, hex: boolean): string {
   if (e === null || e === undefined) return "";
   if (typeof e === "number") return hex ? hex8(e) : String(e);
   if (typeof e === "string") return e.includes(" ") || e === "" ? JSON.stringify(e) : e;

@@ -4,7 +4,7 @@
 // down: stop recorded processes (identity checked), delete the cluster's namespaces
 // (recorded ∪ found by prefix), remove /etc/netns dirs and the state. Idempotent.
 
-import { existsSync, mkdirSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
 import type { DataplaneIR } from "../ir/types.js";
 import { applyPlan, createRunner, createShellRunner, listNetns, netnsBatch, type Runner } from "./exec.js";
 import { ETC_NETNS, STATE_ROOT, clusterOfNs, clusterPrefix, nsName, validateClusterName } from "./names.js";
@@ -27,6 +27,8 @@ export interface UpOptions {
   log?: (line: string) => void;
   /** Container names per pod ("ns/name"), for `podnet exec -c` (the IR only knows listening ones). */
   containers?: Map<string, string[]>;
+  /** Aborts bring-up between steps (Ctrl-C): what was made is rolled back. */
+  signal?: AbortSignal;
   /** CNI ADDs run at once (default 8). */
   parallel?: number;
   /** Tests: called after each pod is attached (crash injection). */
@@ -93,6 +95,7 @@ export async function up(o: UpOptions): Promise<UpReport> {
       save();
     });
     log(`underlay and ${o.ir.nodes.length} nodes: ${infra.steps.length} batches`);
+    o.signal?.throwIfAborted();
     // 2. pods: the runtime's part (namespaces in one batch, resolv.conf), then CNI ADD
     // per pod, several at once (each ADD touches only its pod's veth and namespace).
     const conf = netConfFor(o.ir);
@@ -110,6 +113,7 @@ export async function up(o: UpOptions): Promise<UpReport> {
     let next = 0;
     const worker = async () => {
       while (next < pods.length) {
+        o.signal?.throwIfAborted();
         const k = next++;
         const pod = pods[k];
         const ifName = pod.ns!.links.find((l) => l.peer)?.name ?? "eth0";
@@ -135,6 +139,7 @@ export async function up(o: UpOptions): Promise<UpReport> {
     log(`${i} pods attached`);
     // 3. pod processes
     const supervisors: SupervisorReady[] = [];
+    o.signal?.throwIfAborted();
     // 3. BGP (Calico): BIRD per node; the routes to other nodes' blocks come from it.
     const bgpNodes = o.ir.nodes.filter((n) => n.bgp);
     if (bgpNodes.length && !dry) {
@@ -155,13 +160,14 @@ export async function up(o: UpOptions): Promise<UpReport> {
           .filter((pod) => pod.ns && pod.node && pod.listeners.some((l) => isDnsListener(pod, l)))
           .map((pod) =>
             startDns(cluster, nsName(cluster, pod.ns!.id), `${pod.namespace}/${pod.name}`, (p) => {
-              rec.processes.push(p);
+              rec.processes.push({ ...p, node: pod.node! });
               save();
             }),
           ),
       );
       log(`DNS servers started`);
     }
+    o.signal?.throwIfAborted();
     if (o.supervise !== false && !dry) {
       for (const cfg of supervisorConfigs(o.ir, cluster, dns ? isDnsListener : undefined)) {
         if (cfg.pods.length === 0) continue;
@@ -231,7 +237,9 @@ export async function down(cluster: string, runner: Runner = createRunner()): Pr
       else report.leftovers.push(`${ns}: ${r.stderr.trim()}`);
     }
   }
-  for (const ns of order) rmSync(`${ETC_NETNS}/${ns}`, { recursive: true, force: true });
+  // resolv.conf dirs: the known names, and any of this cluster's left by a crash.
+  const etc = existsSync(ETC_NETNS) ? readdirSync(ETC_NETNS).filter((d) => d.startsWith(prefix)) : [];
+  for (const ns of new Set([...order, ...etc])) rmSync(`${ETC_NETNS}/${ns}`, { recursive: true, force: true });
   if (!runner.dryRun) {
     removeStateDir(cluster);
     // Leave no empty directories of ours behind either.

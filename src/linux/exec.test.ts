@@ -35,6 +35,13 @@ for (const kind of ["spawn", "shell"] as const) {
       assert.ok(e instanceof KernelError, String(e));
       assert.equal(e.line, "link add br0 type bridge");
       assert.match(e.message, /line 2 "link add br0 type bridge" failed: .*File exists/);
+      // nft -f and iptables-restore name the failing line too.
+      const nftErr = await r.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], "add table inet t\nadd chain inet t c { type filter hook forward priority 0 ; policy bogus ; }\n").then(() => null, (x) => x);
+      assert.ok(nftErr instanceof KernelError, String(nftErr));
+      assert.equal(nftErr.line, "add chain inet t c { type filter hook forward priority 0 ; policy bogus ; }");
+      const iptErr = await r.run(["ip", "netns", "exec", ns, "iptables-restore"], "*filter\n-A NOPE -j ACCEPT\nCOMMIT\n").then(() => null, (x) => x);
+      assert.ok(iptErr instanceof KernelError, String(iptErr));
+      assert.match(iptErr.message, /iptables-restore/);
       const soft = await r.run(["ip", "-n", ns, "link", "show", "dev", "nope"], "", { allowFail: true });
       assert.notEqual(soft.code, 0);
     } finally {

@@ -68,7 +68,7 @@ function kernelError(argv: string[], input: string, r: RunResult): KernelError {
   const stderr = r.stderr.trim();
   // ip/bridge -batch: "Command failed -:N"; iptables-restore: "line N failed"; nft: "-:N:…"
   let lineNo: number | undefined;
-  const m = /Command failed -:(\d+)/.exec(stderr) ?? /line:? (\d+) failed/i.exec(stderr) ?? /^-:(\d+):/m.exec(stderr);
+  const m = /Command failed -:(\d+)/.exec(stderr) ?? /line:? (\d+) failed/i.exec(stderr) ?? /^(?:-|\/dev\/stdin):(\d+):/m.exec(stderr);
   if (m) lineNo = Number(m[1]);
   const line = lineNo !== undefined ? input.split("\n")[lineNo - 1] : undefined;
   const kernelMsg = stderr.split("\n").filter((s) => !/^Command failed/.test(s)).join("; ") || `exit code ${r.code}`;

@@ -4,7 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fixtureIR, kernelSkip, rootSnapshot } from "./testing.js";
 import { clusterNamespaces, down, status, up } from "./cluster.js";
@@ -140,78 +142,109 @@ test("kernel: with no state file at all, down finds the cluster's namespaces by 
   }
 });
 
-// The embedded example through loadCluster + buildIR: the kernel holds exactly the
-// IR's routes, permanent neighbours and FDB entries (as the model prints them with
-// render-ip.ts), and every pod reaches every other pod's TCP listener.
-async function loadExample(): Promise<
-  { ir: import("../ir/types.js").DataplaneIR; state: import("../control/state.js").ClusterState; render: typeof import("../ir/render-ip.js") } | string
+// The embedded example through loadCluster + buildIR, in each flavor the kernel can
+// build here: the kernel holds exactly the IR's routes, permanent neighbours and FDB
+// entries (as the model prints them with render-ip.ts; Calico's proto-bird routes
+// learned by BIRD over BGP), every pod reaches every pod, and a Service answers by name.
+const EXAMPLE = fileURLToPath(new URL("../../../examples/demo", import.meta.url));
+
+async function loadExample(configText?: string): Promise<
+  { ir: import("../ir/types.js").DataplaneIR; state: import("../control/state.js").ClusterState; render: typeof import("../ir/render-ip.js"); config?: string } | string
 > {
   try {
     const { loadCluster } = await import("../index.js");
     const { buildIR } = await import("../ir/build.js");
     const render = await import("../ir/render-ip.js");
-    const { state } = await loadCluster({});
-    return { ir: buildIR(state), state, render };
+    let config: string | undefined;
+    if (configText) {
+      const dir = mkdtempSync(join(tmpdir(), "podnet-kt-"));
+      config = join(dir, "cluster.yaml");
+      writeFileSync(config, configText);
+    }
+    const { state } = await loadCluster({ files: [EXAMPLE], config });
+    return { ir: buildIR(state), state, render, config };
   } catch (e) {
     return `the example cannot be built yet: ${(e as Error).message.split("\n")[0]}`;
   }
 }
 
-test("kernel: the example cluster — the kernel's routes, neighbours and FDB are the IR's; every pod reaches every pod", { skip }, async (t) => {
-  const ex = await loadExample();
-  if (typeof ex === "string") {
-    if (process.env.PODNET_REQUIRE_KERNEL === "1") assert.fail(ex);
-    t.skip(ex);
-    return;
-  }
-  const { ir, state, render } = ex;
-  const cluster = "kex";
-  await down(cluster);
-  try {
-    // inputs: the embedded example (so the CoreDNS pods run podnet's DNS server); kube-proxy's rules loaded.
-    await up({ cluster, ir, inputs: { files: [] }, render: { netfilter: netfilterRenderers } });
-    const nss = [ir.underlay.ns, ...ir.nodes.map((n) => n.ns), ...ir.pods.flatMap((p) => (p.ns ? [p.ns] : []))];
-    const sorted = (s: string) => s.split("\n").filter(Boolean).sort().join("\n");
-    const permanentFdb = (s: string) => sorted(s.split("\n").filter((l) => / permanent/.test(l) && !/^(33:33|01:00:5e)/.test(l)).join("\n"));
-    for (const ns of nss) {
-      const name = nsName(cluster, ns.id);
-      // IPv4 only: the model has no IPv6 (the kernel adds fe80::/64 link-local routes by itself).
-      const routes = await runner.run(["ip", "-n", name, "-4", "route", "show", "table", "all"]);
-      assert.equal(routes.stdout, render.renderRoutes(ns, "all"), `${ns.id}: ip route show table all`);
-      const neigh = await runner.run(["ip", "-n", name, "neigh", "show", "nud", "permanent"]);
-      assert.equal(sorted(neigh.stdout), sorted(render.renderNeigh(ns)), `${ns.id}: ip neigh (permanent)`);
-      const fdb = await runner.run(["bridge", "-n", name, "fdb", "show"]);
-      assert.equal(permanentFdb(fdb.stdout), permanentFdb(render.renderFdb(ns)), `${ns.id}: bridge fdb (permanent)`);
-    }
-    // Pod to pod, directly (no Service, no netfilter yet): every pod with its own namespace to every TCP listener.
-    const pods = ir.pods.filter((p) => p.ns && p.ip);
-    let tried = 0;
-    for (const from of pods) {
-      for (const to of pods) {
-        const l = to.listeners.find((x) => x.protocol === "TCP" && !isDnsListener(to, x)); // :53 answers DNS
-        if (!l || from === to) continue;
-        const r = await runner.run(["ip", "netns", "exec", nsName(cluster, from.ns!.id), "curl", "-s", "-m", "5", `http://${to.ip}:${l.port}/hostname`], "", { allowFail: true });
-        assert.equal(r.stdout, to.name, `${from.namespace}/${from.name} → ${to.namespace}/${to.name} ${to.ip}:${l.port} (curl exit ${r.code})`);
-        tried++;
-      }
-    }
-    assert.ok(tried > 0);
+const flavors: { cluster: string; label: string; edit?: (y: string) => string }[] = [
+  { cluster: "kvx", label: "flannel vxlan" },
+  { cluster: "khg", label: "flannel host-gw", edit: (y) => y.replace("backend: vxlan", "backend: host-gw") },
+  { cluster: "knft", label: "flannel vxlan, kube-proxy nftables", edit: (y) => y.replace("kubeProxyMode: iptables", "kubeProxyMode: nftables") },
+  { cluster: "kbgp", label: "calico bgp (BIRD)", edit: (y) => y.replace("cni: flannel", "cni: calico").replace("backend: vxlan", "backend: bgp") },
+];
 
-    // A Service by name: the pod's resolv.conf → kube-dns ClusterIP → DNAT → CoreDNS pod
-    // (podnet's DNS server) → the Service's ClusterIP → DNAT → one of its endpoints.
-    const svc = state.services.find((x) => x.namespace === "default" && x.name === "user-service")!;
-    const client = ir.pods.find((p) => p.namespace === "default" && p.name.startsWith("order-app-"))!;
-    const cns = nsName(cluster, client.ns!.id);
-    const dig = await runner.run(["ip", "netns", "exec", cns, "dig", "+short", "+time=3", "+tries=2", "user-service.default.svc.cluster.local"], "", { allowFail: true });
-    assert.equal(dig.stdout.trim(), svc.clusterIP, dig.stderr);
-    const r = await runner.run(["ip", "netns", "exec", cns, "curl", "-s", "-m", "5", "http://user-service"], "", { allowFail: true });
-    assert.equal(r.code, 0, `curl http://user-service: exit ${r.code} ${r.stderr}`);
-    const body = JSON.parse(r.stdout);
-    const eps = state.endpointSlices.filter((e) => e.serviceName === "user-service" && e.namespace === "default").flatMap((e) => e.endpoints.flatMap((x) => x.addresses));
-    assert.ok(eps.includes(body.podIP), `answered by ${body.podIP}, an endpoint of user-service (${eps.join(", ")})`);
-    assert.equal(body.clientIP, client.ip, "ClusterIP traffic from a pod keeps its source address");
-  } finally {
+for (const f of flavors) {
+  test(`kernel: the example in ${f.label} — routes, neighbours, FDB are the IR's; every pod reaches every pod; a Service answers by name`, { skip: f.cluster === "kbgp" ? kernelSkip(["ip", "curl", "dig", "bird", "birdc"]) : kernelSkip(["ip", "curl", "dig"]) }, async (t) => {
+    const ex = await loadExample(f.edit ? f.edit(readFileSync(join(EXAMPLE, "cluster.yaml"), "utf8")) : undefined);
+    if (typeof ex === "string") {
+      if (process.env.PODNET_REQUIRE_KERNEL === "1") assert.fail(ex);
+      t.skip(ex);
+      return;
+    }
+    const { ir, state, render } = ex;
+    const cluster = f.cluster;
     await down(cluster);
-  }
-  assert.deepEqual(clusterNamespaces(cluster), []);
-});
+    const before = rootSnapshot();
+    try {
+      // inputs: so the CoreDNS pods run podnet's DNS server; kube-proxy's rules loaded.
+      await up({ cluster, ir, inputs: { files: [EXAMPLE], config: ex.config }, render: { netfilter: netfilterRenderers } });
+      const nss = [ir.underlay.ns, ...ir.nodes.map((n) => n.ns), ...ir.pods.flatMap((p) => (p.ns ? [p.ns] : []))];
+      const sorted = (s: string) => s.split("\n").filter(Boolean).sort().join("\n");
+      const permanentFdb = (s: string) => sorted(s.split("\n").filter((l) => / permanent/.test(l) && !/^(33:33|01:00:5e)/.test(l)).join("\n"));
+      for (const ns of nss) {
+        const name = nsName(cluster, ns.id);
+        // IPv4 only: the model has no IPv6 (the kernel adds fe80::/64 link-local routes by itself).
+        // BIRD exports to the kernel on its own schedule: allow it a few seconds.
+        let routes = "";
+        for (let i = 0; i < 100; i++) {
+          routes = (await runner.run(["ip", "-n", name, "-4", "route", "show", "table", "all"])).stdout;
+          if (routes === render.renderRoutes(ns, "all") || !ns.routes.some((r) => r.proto === "bird")) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(routes, render.renderRoutes(ns, "all"), `${ns.id}: ip route show table all`);
+        const neigh = await runner.run(["ip", "-n", name, "neigh", "show", "nud", "permanent"]);
+        assert.equal(sorted(neigh.stdout), sorted(render.renderNeigh(ns)), `${ns.id}: ip neigh (permanent)`);
+        const fdb = await runner.run(["bridge", "-n", name, "fdb", "show"]);
+        assert.equal(permanentFdb(fdb.stdout), permanentFdb(render.renderFdb(ns)), `${ns.id}: bridge fdb (permanent)`);
+      }
+      // Pod to pod, directly: every pod with its own namespace to every TCP listener (the example has no NetworkPolicy).
+      const pods = ir.pods.filter((p) => p.ns && p.ip);
+      let tried = 0;
+      for (const from of pods) {
+        for (const to of pods) {
+          const l = to.listeners.find((x) => x.protocol === "TCP" && !isDnsListener(to, x)); // :53 answers DNS
+          if (!l || from === to) continue;
+          const r = await runner.run(["ip", "netns", "exec", nsName(cluster, from.ns!.id), "curl", "-s", "-m", "5", `http://${to.ip}:${l.port}/hostname`], "", { allowFail: true });
+          assert.equal(r.stdout, to.name, `${from.namespace}/${from.name} → ${to.namespace}/${to.name} ${to.ip}:${l.port} (curl exit ${r.code})`);
+          tried++;
+        }
+      }
+      assert.ok(tried > 0);
+
+      // A Service by name: the pod's resolv.conf → kube-dns ClusterIP → DNAT → CoreDNS pod
+      // (podnet's DNS server) → the Service's ClusterIP → DNAT → one of its endpoints.
+      const svc = state.services.find((x) => x.namespace === "default" && x.name === "user-service")!;
+      const client = ir.pods.find((p) => p.namespace === "default" && p.name.startsWith("order-app-"))!;
+      const cns = nsName(cluster, client.ns!.id);
+      const dig = await runner.run(["ip", "netns", "exec", cns, "dig", "+short", "+time=3", "+tries=2", "user-service.default.svc.cluster.local"], "", { allowFail: true });
+      assert.equal(dig.stdout.trim(), svc.clusterIP, dig.stderr);
+      const r = await runner.run(["ip", "netns", "exec", cns, "curl", "-s", "-m", "5", "http://user-service"], "", { allowFail: true });
+      assert.equal(r.code, 0, `curl http://user-service: exit ${r.code} ${r.stderr}`);
+      const body = JSON.parse(r.stdout);
+      const eps = state.endpointSlices.filter((e) => e.serviceName === "user-service" && e.namespace === "default").flatMap((e) => e.endpoints.flatMap((x) => x.addresses));
+      assert.ok(eps.includes(body.podIP), `answered by ${body.podIP}, an endpoint of user-service (${eps.join(", ")})`);
+      assert.equal(body.clientIP, client.ip, "ClusterIP traffic from a pod keeps its source address");
+    } finally {
+      await down(cluster);
+      if (ex.config) rmSync(dirname(ex.config), { recursive: true, force: true });
+    }
+    assert.deepEqual(clusterNamespaces(cluster), []);
+    // kube-proxy's rules, BIRD's routes, the sysctls: all stayed inside podnet's namespaces.
+    for (let i = 0; i < 100 && podnetPids(cluster).length; i++) await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(podnetPids(cluster), []);
+    const after = rootSnapshot();
+    for (const k of Object.keys(before)) assert.equal(after[k], before[k], `root namespace ${k} changed`);
+  });
+}

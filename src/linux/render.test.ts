@@ -88,6 +88,14 @@ test("sysctl keys map to /proc/sys, interface names with dots included", () => {
   assert.ok(stepCommand(sys).argv.slice(0, 4).join(" ") === "ip netns exec podnet-t.node.worker-1");
 });
 
+test("sysctls outside the namespace's own network settings are refused", () => {
+  const p = fixtureIR("t").pods[0].ns!;
+  for (const k of ["kernel.pid_max", "vm.swappiness", "net/../kernel/pid_max"]) {
+    p.sysctls = { [k]: "1" };
+    assert.throws(() => renderPlan("t", [p]), /refusing/, k);
+  }
+});
+
 test("kernel routes are recognised: proto kernel and the local table's local/broadcast entries", () => {
   assert.ok(isKernelRoute({ table: "main", type: "unicast", dst: "10.244.1.0/24", dev: "cni0", proto: "kernel" }));
   assert.ok(isKernelRoute({ table: "local", type: "local", dst: "10.244.1.1", dev: "cni0" }));

@@ -7,7 +7,7 @@
 // the namespace that comes first, the peer end moved straight into the other one),
 // masters, addresses, up, routes, neighbours → sysctls → FDB → netfilter.
 
-import type { Address, DataplaneIR, FdbEntry, IptLayer, Link, NetNs, Neighbour, Netfilter, NftLayer, Route } from "../ir/types.js";
+import type { Address, DataplaneIR, FdbEntry, IptLayer, Link, NetNs, Neighbour, NftLayer, Route } from "../ir/types.js";
 import { nsName, validIfName } from "./names.js";
 
 /** Netfilter text renderers (src/ir/render-iptables.ts, render-nft.ts), injected. */
@@ -106,10 +106,6 @@ export function sysctlPath(key: string): string {
   if (m) return `/proc/sys/net/${m[1]}/${m[2]}/${m[3].replace(/\//g, ".")}/${m[4]}`;
   if (key.includes("/")) return "/proc/sys/" + key.replace(/^\/?(proc\/sys\/)?/, "");
   return "/proc/sys/" + key.replace(/\./g, "/");
-}
-
-function hasNetfilter(nf: Netfilter): boolean {
-  return nf.mode === "iptables" ? nf.iptables.some((l) => Object.keys(l.tables).length > 0) : nf.nftables.some((l) => l.tables.length > 0);
 }
 
 /** Which side of a veth pair creates it: underlay before nodes before pods (then by id). */
@@ -232,6 +228,12 @@ export function renderNamespace(cluster: string, ns: NetNs, opts: RenderOptions 
       return sel ? inSel(dev ?? undefined) : true;
     })
     .sort();
+  for (const k of keys) {
+    // Only per-namespace network sysctls: kernel.*, vm.* (and anything outside /proc/sys/net) are host-wide.
+    const path = sysctlPath(k);
+    if (!k.startsWith("net.") || !path.startsWith("/proc/sys/net/") || path.split("/").includes(".."))
+      throw new RenderError(`namespace ${ns.id}: sysctl "${k}" is not a per-namespace network setting; refusing to write it`);
+  }
   if (keys.length) {
     const script = ["set -e", ...keys.map((k) => `printf '%s\\n' ${q(ns.sysctls[k])} > ${q(sysctlPath(k))}`)].join("\n");
     steps.push({ kind: "sysctl", ns: name, script, keys });
@@ -244,10 +246,13 @@ export function renderNamespace(cluster: string, ns: NetNs, opts: RenderOptions 
   if (fdb.length) steps.push({ kind: "bridge-batch", ns: name, lines: fdb });
 
   // Netfilter belongs to the namespace as a whole: rendered with its main part only.
-  if (opts.netfilter && (!sel || sel.mode === "except") && hasNetfilter(ns.netfilter)) {
+  // Both kinds when both are present: NetworkPolicy is an `inet` nft table in every proxy
+  // mode (policy/compile.ts), next to kube-proxy's iptables rules in iptables mode.
+  if (opts.netfilter && (!sel || sel.mode === "except")) {
     const nf = ns.netfilter;
-    if (nf.mode === "iptables") steps.push({ kind: "netfilter", ns: name, tool: "iptables-restore", text: opts.netfilter.iptables(nf.iptables) });
-    else steps.push({ kind: "netfilter", ns: name, tool: "nft", text: opts.netfilter.nft(nf.nftables) });
+    if (nf.iptables.some((l) => Object.keys(l.tables).length > 0))
+      steps.push({ kind: "netfilter", ns: name, tool: "iptables-restore", text: opts.netfilter.iptables(nf.iptables) });
+    if (nf.nftables.some((l) => l.tables.length > 0)) steps.push({ kind: "netfilter", ns: name, tool: "nft", text: opts.netfilter.nft(nf.nftables) });
   }
   return steps;
 }
@@ -307,16 +312,4 @@ export function stepCommand(s: Step): { argv: string[]; input: string } {
         ? { argv: ["ip", "netns", "exec", s.ns, "iptables-restore"], input: s.text }
         : { argv: ["ip", "netns", "exec", s.ns, "nft", "-f", "-"], input: s.text };
   }
-}
-
-/** A readable script of the whole plan (dry runs, `podnet up --dry-run`). */
-export function planScript(plan: Plan): string {
-  const out: string[] = [];
-  for (const n of plan.namespaces) out.push(`ip netns add ${n.name}`);
-  for (const s of plan.steps) {
-    const { argv, input } = stepCommand(s);
-    if (s.kind === "sysctl") out.push(`ip netns exec ${s.ns} sh -c ${q(s.script)}`);
-    else out.push(`${argv.join(" ")} <<'EOF'\n${input.replace(/\n$/, "")}\nEOF`);
-  }
-  return out.join("\n") + "\n";
 }

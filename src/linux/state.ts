@@ -60,7 +60,7 @@ export function removeStateDir(cluster: string): void {
 /** Clusters that have a state directory. */
 export function recordedClusters(): string[] {
   if (!existsSync(STATE_ROOT)) return [];
-  return readdirSync(STATE_ROOT).filter((d) => existsSync(join(STATE_ROOT, d, "state.json")) || existsSync(join(STATE_ROOT, d)));
+  return readdirSync(STATE_ROOT); // a directory without state.json is a crash's leftover: down removes it too
 }
 
 // ---------------------------------------------------------------------------

@@ -66,8 +66,9 @@ export function supervisorConfigs(ir: DataplaneIR, cluster: string, skip: (pod: 
     nodeNetns: nsName(cluster, n.ns.id),
     stateDir: dir,
     pods: ir.pods
-      .filter((p) => p.node === n.name && p.ns && p.ip)
-      .map((p) => ({ namespace: p.namespace, name: p.name, ip: p.ip!, node: n.name, netns: nsName(cluster, p.ns!.id), listeners: p.listeners.filter((l) => !skip(p, l)) }))
+      // hostNetwork pods listen in their node's namespace, as on a real node.
+      .filter((p) => p.node === n.name && p.ip && (p.ns || p.hostNetwork))
+      .map((p) => ({ namespace: p.namespace, name: p.name, ip: p.ip!, node: n.name, netns: nsName(cluster, (p.ns ?? n.ns).id), listeners: p.listeners.filter((l) => !skip(p, l)) }))
       .filter((p) => p.listeners.length > 0),
   }));
 }

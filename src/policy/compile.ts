@@ -27,6 +27,23 @@ export const POLICY_TABLE = "podnet-policy";
 
 const payload = (protocol: string, field: string) => ({ payload: { protocol, field } });
 
+const enc = new TextEncoder();
+const utf8Len = (s: string) => enc.encode(s).length;
+
+/** nft refuses comments over 128 bytes: cut long ones (names may be 253 characters). */
+export function nftComment(s: string): string {
+  if (utf8Len(s) <= 128) return s;
+  let out = s;
+  while (utf8Len(out + "…") > 128) out = out.slice(0, -1);
+  return out + "…";
+}
+
+/** The final drop's comment: which policies isolate the pod (the chain name says which pod). */
+function isolatedComment(policies: string[]): string {
+  const full = `isolated by ${policies.join(", ")}; no rule allowed it`;
+  return utf8Len(full) <= 128 ? full : nftComment(`isolated by ${policies.length} policies (${policies.join(", ")}`);
+}
+
 function ipRangesOfPeer(ix: PolicyIndex, peer: CPeer): [number, number][] {
   if (!peer.ipBlock) return [];
   let ranges: [number, number][] = [[peer.ipBlock.cidr.first, peer.ipBlock.cidr.last]];
@@ -106,7 +123,7 @@ function directionRules(ix: PolicyIndex, pod: PodState, dir: "ingress" | "egress
   const rules: NftRule[] = [];
   const addrField = dir === "ingress" ? "saddr" : "daddr";
   for (const { policy, rule } of compiled) {
-    const comment = `${policy.namespace}/${policy.name} ${dir} rule ${rule.index}`;
+    const comment = nftComment(`${policy.namespace}/${policy.name} ${dir} rule ${rule.index}`);
     const peers = rule.peers === null ? null : peerAddresses(ix, policy.namespace, rule.peers, allPods);
     const named = (rule.ports ?? []).some((p) => typeof p.port === "string");
     // Egress rules with named ports resolve per destination pod: one rule per group.
@@ -163,7 +180,7 @@ export function compileNodePolicy(ix: PolicyIndex, state: ClusterState, node: No
       rules.push(...directionRules(ix, pod, dir, compiled, state.pods));
       rules.push({
         expr: [{ drop: null }],
-        comment: `${pod.namespace}/${pod.name} is isolated for ${dir} by ${pols.map((p) => `${p.namespace}/${p.name}`).join(", ")} and no rule allowed it`,
+        comment: isolatedComment(pols.map((p) => `${p.namespace}/${p.name}`)),
       });
       chains[name] = { name, rules };
       (dir === "ingress" ? ingressMap : egressMap).elem.push({ key: pod.podIP, value: { jump: { target: name } } });

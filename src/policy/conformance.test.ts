@@ -67,3 +67,25 @@ for (const [cni, backend, mode] of [
     });
   }
 }
+
+test("conformance: a Service in front of a selected pod — policy sees the backend after DNAT", () => {
+  const svc = `---\napiVersion: v1\nkind: Service\nmetadata: {name: svc-a, namespace: "x"}\nspec:\n  selector: {pod: "a"}\n  ports: [{name: http, port: 8000, targetPort: 80}]\n`;
+  const pol = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "allow-ns-y", namespace: "x" }, spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "y" } } }], ports: [{ port: 80 }] }] } };
+  const spec = parseSpec([{ file: "netpol.yaml", text: conformanceManifests() + svc + `---\n${JSON.stringify(pol)}\n` }], { file: "cluster.yaml", text: CLUSTER + "networking: {cni: flannel, backend: vxlan}\n" });
+  const st = buildState(spec, {});
+  const ir = buildIR(st);
+  const ix = indexPolicies(st);
+  const pod = (ref: string) => st.pods.find((p) => `${p.namespace}/${p.name}` === ref)!;
+  for (const from of ALL_PODS.filter((p) => p !== "x/a")) {
+    const want = from.startsWith("y/");
+    // The policy names port 80 (the pod's port), not the Service's 8000: it sees the packet after DNAT.
+    assert.equal(decide(ix, { kind: "pod", pod: pod(from) }, { kind: "pod", pod: pod("x/a") }, "TCP", 80).allowed, want, from);
+    const r = traceFlow(ir, { from, to: "svc/x/svc-a" }, { state: st });
+    assert.equal(r.flow.port, 8000);
+    for (const p of r.paths) {
+      assert.equal(p.disposition.verdict, want ? "DELIVERED" : "DROPPED", `${from}: ${p.disposition.detail}`);
+      if (!want) assert.equal(p.disposition.reason, "POLICY_DENIED");
+      assert.ok(p.hops.some((h) => h.steps.some((s) => s.action === "NAT" && s.packet.dport === 80)), "a DNAT step to the pod's port 80");
+    }
+  }
+});

@@ -337,7 +337,7 @@ export class Walk {
 
   private neighbour(ns: NetNs, inf: NsInfo, link: Link, ip: number, pkt: Pkt): { mac: string; owner?: Owner } | null {
     const ips = intToIp(ip);
-    const n = ns.neighbours.find((x) => x.dev === link.name && x.ip === ips);
+    const n = inf.neigh(link.name, ips);
     if (n) {
       this.step("ARP", `${ips} is at ${n.lladdr} (${n.state.toLowerCase()} neighbour on ${link.name})`, pkt, { kind: "neigh", text: `${n.ip} dev ${n.dev} lladdr ${n.lladdr} ${n.state}` });
       return { mac: n.lladdr };
@@ -379,7 +379,7 @@ export class Walk {
 
   private encapVxlan(ns: NetNs, inf: NsInfo, link: Link, mac: string, pkt: Pkt): void {
     const vx = link.vxlan!;
-    const f = ns.fdb.find((e) => e.dev === link.name && e.mac === mac) ?? ns.fdb.find((e) => e.dev === link.name && e.mac === "00:00:00:00:00:00");
+    const f = inf.fdbSelf(link.name, mac) ?? inf.fdbSelf(link.name, "00:00:00:00:00:00");
     if (!f || !f.dst) return this.drop("NO_NEIGHBOUR", `no FDB entry for ${mac} on ${link.name}: the VXLAN device does not know the remote VTEP`, pkt, linkObj(link));
     const fobj: StepObject = { kind: "fdb", text: `${f.mac} dev ${f.dev} dst ${f.dst} self ${f.state}` };
     const local = vx.local ? ipToInt(vx.local) : this.ifAddr(inf, vx.dev, ipToInt(f.dst));
@@ -445,9 +445,9 @@ export class Walk {
   }
 
   private fdbPort(ns: NetNs, br: Link, mac: string, owner?: Owner): { port: string; obj: StepObject; learned: boolean } | null {
-    const f = ns.fdb.find((e) => e.master === br.name && e.mac === mac && !e.self);
-    if (f) return { port: f.dev, obj: { kind: "fdb", text: `${f.mac} dev ${f.dev} master ${br.name} ${f.state}` }, learned: false };
     const inf = this.topo.info(ns);
+    const f = inf.fdbBridge(br.name, mac);
+    if (f) return { port: f.dev, obj: { kind: "fdb", text: `${f.mac} dev ${f.dev} master ${br.name} ${f.state}` }, learned: false };
     const ports = inf.ports.get(br.name);
     let port: string | undefined;
     if (owner) {
@@ -550,6 +550,11 @@ export class Walk {
       if (!this.hook(ns, inf, "INPUT", pkt, st, { inIf: "lo" })) return;
       this.ctOut(ns, pkt, st);
       return this.localDeliver(ns, inf, dev, pkt);
+    }
+    const u = this.topo.ir.underlay;
+    if (u?.ns === ns && !isLocalAddr(inf, pkt.dst) && !inCidr(pkt.dst, parseCidr(u.subnet))) {
+      // The underlay namespace is the LAN's gateway: beyond it is outside the cluster.
+      return this.end({ verdict: "EXITS_CLUSTER", detail: `${intToIp(pkt.dst)} is outside the cluster: the packet leaves through the LAN gateway (${u.externalClient}) with source ${intToIp(pkt.src)}` }, pkt, "TRANSMITTED");
     }
     const r = this.routed(inf, pkt);
     if (!r) return;
@@ -711,6 +716,10 @@ class Env implements NfEnv {
   }
   recentRemove(name: string, key: number) {
     this.w.recent.get(name)?.delete(key);
+  }
+  recentList(name: string) {
+    const s = this.w.recent.get(name);
+    return s ? [...s] : [];
   }
   nat(req: NatRequest) {
     return this.w._nat(this.ns, this.inf, this.pkt, this.st.e, req, this.outIf);

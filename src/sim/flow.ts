@@ -20,6 +20,8 @@ export interface FlowSpec {
   protocol?: Protocol;
   /** IP total length (default 60: a TCP SYN with options). */
   size?: number;
+  /** IP TTL of the first packet (default 64). */
+  ttl?: number;
   reply?: boolean;
 }
 
@@ -232,7 +234,7 @@ export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = 
     }
   }
   result.paths = [];
-  const mk = (): Pkt => ({ src: src.ip, dst: dst.ip, proto: protocol, sport, dport: port ?? 0, ttl: 64, size, df: true, mark: 0 });
+  const mk = (): Pkt => ({ src: src.ip, dst: dst.ip, proto: protocol, sport, dport: port ?? 0, ttl: spec.ttl ?? 64, size, df: true, mark: 0 });
   const max = opts.maxPaths ?? 4096;
   const en = new Enumerator();
   do {

@@ -30,6 +30,8 @@ export interface CompiledRule {
   rule: IptRule;
   /** Has a statistic match (a random branch). */
   random: boolean;
+  /** The statistic probability when it is the rule's only match (comments aside). */
+  onlyStatistic?: number;
   pure: Matcher[];
   effectful: Matcher[];
   target: TargetSpec;
@@ -323,6 +325,7 @@ export function compileRule(chain: string, rule: IptRule): CompiledRule {
   const target = compileTarget(rule);
   const text = ruleText(chain, rule);
   const out: CompiledRule = { rule, random: !!statistic, pure, effectful, target, text, comment };
+  if (statistic && !recent && pure.length === 0) out.onlyStatistic = (statistic as { p: number; neg: boolean }).neg ? 1 - (statistic as { p: number }).p : (statistic as { p: number }).p;
   // Index keys: "dst/proto/dport" (KUBE-SERVICES) or "*/proto/dport" (KUBE-NODEPORTS).
   if (keyable && proto && exactDport !== undefined) out.key = `${exactDst ?? "*"}/${proto}/${exactDport}`;
   ruleCache.set(rule, out);
@@ -424,10 +427,23 @@ function compileTarget(rule: IptRule): TargetSpec {
 // Chains: a merged chain is the concatenation of its layers' segments. A segment with
 // many `-d IP/32 -p P --dport N` rules in a row gets an index for those runs.
 
+/**
+ * A run of rules that only draw a random number and jump (kube-proxy's KUBE-SVC endpoint
+ * rules, statistic 1/n, 1/(n-1), …, then one unconditional jump): one n-way branch with
+ * option i taken with p_i·Π_{j<i}(1−p_j) — the same distribution as rule-by-rule.
+ */
+export interface RandomRun {
+  /** Rule indexes of the options; -1 = none matched (continue after the run). */
+  idx: number[];
+  options: { p: number; label: string }[];
+  end: number;
+}
+
 export interface Segment {
   chain: IptChain;
   layer: string;
   rules: CompiledRule[];
+  randomRuns: Map<number, RandomRun>;
   /** runStart[i] = end index (exclusive) of an indexed run starting at i. */
   runs: Map<number, { end: number; byKey: Map<string, number[]>; anyDst: boolean }>;
   /** Offset of this segment's first rule in the merged chain. */
@@ -463,7 +479,40 @@ export function compileSegment(chain: IptChain): Omit<Segment, "offset" | "layer
     }
     i = j;
   }
-  const seg = { chain, rules, runs };
+  const randomRuns = new Map<number, RandomRun>();
+  const jumps = (r: CompiledRule) => r.target.kind === "jump" || r.target.kind === "goto";
+  for (let a = 0; a < rules.length; ) {
+    if (rules[a].onlyStatistic === undefined || !jumps(rules[a])) {
+      a++;
+      continue;
+    }
+    let b = a;
+    while (b < rules.length && rules[b].onlyStatistic !== undefined && jumps(rules[b])) b++;
+    // An unconditional jump closes the run (kube-proxy's last endpoint).
+    const closes = b < rules.length && rules[b].pure.length === 0 && rules[b].effectful.length === 0 && jumps(rules[b]);
+    const end = closes ? b + 1 : b;
+    if (end - a >= 2) {
+      const idx: number[] = [];
+      const options: { p: number; label: string }[] = [];
+      let rest = 1;
+      for (let k = a; k < b; k++) {
+        const p = Math.min(1, Math.max(0, rules[k].onlyStatistic!));
+        idx.push(k);
+        options.push({ p: rest * p, label: `${rules[k].target.chain} (p=${(rest * p).toFixed(4)})` });
+        rest *= 1 - p;
+      }
+      if (closes) {
+        idx.push(b);
+        options.push({ p: rest, label: `${rules[b].target.chain} (p=${rest.toFixed(4)})` });
+      } else {
+        idx.push(-1);
+        options.push({ p: rest, label: `not ${chain.name}` });
+      }
+      randomRuns.set(a, { idx, options, end });
+    }
+    a = end;
+  }
+  const seg = { chain, rules, runs, randomRuns };
   segCache.set(chain, seg);
   return seg;
 }

@@ -153,6 +153,23 @@ function isPolicyLayer(layer: string): boolean {
   return /polic/i.test(layer);
 }
 
+/** A matched jump/goto: evaluate the target chain; a result means "stop this chain with it". */
+function jumpTo(nf: NsNetfilter, table: IptTableName, chain: string, seg: Segment, idx: number, cr: CompiledRule, env: NfEnv, steps: Step[], depth: number): ChainResult | null {
+  const t = cr.target;
+  const sub = nf.iptChain(table, t.chain!);
+  if (!sub) throw new Error(`iptables: ${table} ${chain} jumps to missing chain ${t.chain}`);
+  const subSteps: Step[] = [];
+  const pre = env.snapshot();
+  const r = evalIptChain(nf, table, t.chain!, sub, env, subSteps, depth + 1);
+  if (r.v !== "return" || subSteps.length || env.verbose) {
+    const action = isPolicyLayer(seg.layer) ? "POLICY" : "NETFILTER";
+    steps.push({ action, detail: `${table} ${chain}: ${cr.comment ? JSON.stringify(cr.comment) + " " : ""}→ ${t.kind === "goto" ? "goto" : "jump"} ${t.chain}`, object: objOf(table, chain, seg, idx, cr), packet: pre() }, ...subSteps);
+  }
+  if (r.v !== "return") return r;
+  if (t.kind === "goto") return { v: "return" };
+  return null;
+}
+
 function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs: Segment[], env: NfEnv, steps: Step[], depth: number): ChainResult {
   if (depth > 64) throw new Error(`iptables: jump depth exceeded in ${table} ${chain} (a loop?)`);
   let declined = false;
@@ -173,6 +190,22 @@ function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs:
         }
       } else {
         if (i >= rules.length) break;
+        const rr = seg.randomRuns.size ? seg.randomRuns.get(i) : undefined;
+        if (rr) {
+          // One n-way random branch for the whole run (see RandomRun).
+          const k = env.choose(rr.options, `${chain} random`);
+          const at = rr.idx[k];
+          if (at < 0) {
+            i = rr.end;
+            continue;
+          }
+          idx = at;
+          i = at + 1;
+          const cr = rules[idx];
+          const r = jumpTo(nf, table, chain, seg, idx, cr, env, steps, depth);
+          if (r) return r;
+          continue;
+        }
         const run = seg.runs.get(i);
         if (run) {
           const p = env.pkt;
@@ -216,14 +249,8 @@ function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs:
           return { v: "return" };
         case "jump":
         case "goto": {
-          const sub = nf.iptChain(table, t.chain!);
-          if (!sub) throw new Error(`iptables: ${table} ${chain} jumps to missing chain ${t.chain}`);
-          const subSteps: Step[] = [];
-          const pre = env.snapshot();
-          const r = evalIptChain(nf, table, t.chain!, sub, env, subSteps, depth + 1);
-          if (r.v !== "return" || subSteps.length || env.verbose) steps.push({ action, detail: say(`${t.kind === "goto" ? "goto" : "jump"} ${t.chain}`), object: obj(), packet: pre() }, ...subSteps);
-          if (r.v !== "return") return r;
-          if (t.kind === "goto") return { v: "return" };
+          const r = jumpTo(nf, table, chain, seg, idx, cr, env, steps, depth);
+          if (r) return r;
           break;
         }
         case "dnat":

@@ -35,6 +35,8 @@ export interface NfEnv {
   recentHas(name: string, key: number): boolean;
   recentSet(name: string, key: number): void;
   recentRemove(name: string, key: number): void;
+  /** The members of a recent list / dynamic set (affinity memory). */
+  recentList(name: string): number[];
   /** Apply a NAT target (the interpreter rewrites the packet and records it in conntrack). */
   nat(req: NatRequest): string;
   notrack: boolean;

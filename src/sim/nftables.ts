@@ -207,8 +207,10 @@ type CR = { v: "accept" | "drop" | "reject" | "return"; object?: StepObject };
 function setElems(t: NftView, env: NfEnv, name: string): any[] {
   const s = t.sets.get(name);
   if (!s) throw new NftError(`set @${name} is not defined in table ${t.family} ${t.name}`);
-  const dyn = (env as any).__nftDyn?.get(`${t.name}/${name}`) as any[] | undefined;
-  return dyn ? [...s.elem.map((e) => e.key), ...dyn] : s.elem.map((e) => e.key);
+  // Dynamic sets (kube-proxy's affinity-… sets) also hold what `update @set` added: the
+  // per-trace affinity memory, keyed by the set's name like iptables' recent lists.
+  const dyn = s.flags?.includes("dynamic") || name.startsWith("affinity-") ? env.recentList(name) : [];
+  return dyn.length ? [...s.elem.map((e) => e.key), ...dyn] : s.elem.map((e) => e.key);
 }
 
 function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth: number): CR {
@@ -261,11 +263,8 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
       if (s.set && s.set.op) {
         const v = evalExpr(s.set.elem, env);
         const name = String(s.set.set).replace(/^@/, "");
-        const dyn: Map<string, any[]> = ((env as any).__nftDyn ??= new Map());
-        const key = `${t.name}/${name}`;
         const lit0 = v.ty === "addr" ? intToIp(v.v as number) : v.v;
-        dyn.set(key, [...(dyn.get(key) ?? []), lit0]);
-        env.recentSet(`nft:${key}`, typeof v.v === "number" ? v.v : 0);
+        if (typeof v.v === "number") env.recentSet(name, v.v);
         steps.push({ action, detail: say(`${s.set.op} @${name} { ${lit0} }`), object: obj(), packet: env.view() });
         continue;
       }

@@ -50,6 +50,12 @@ test("cross-node flannel vxlan: route via flannel.1 onlink, neighbour, FDB dst, 
   assert.equal(dec.packet.outer, undefined);
   // TTL: the pod's packet is routed by worker-1 and worker-2 → 62 on arrival.
   assert.equal(steps(p).at(-1)!.packet.ttl, 62);
+  const short = traceFlow(ir, { from: "client", to: "web-2", ttl: 1 }).paths[0];
+  assert.equal(short.disposition.verdict, "DROPPED");
+  assert.equal(short.disposition.reason, "TTL");
+  assert.equal(short.disposition.ns, "node/worker-1");
+  assert.equal(traceFlow(ir, { from: "client", to: "web-2", ttl: 2 }).paths[0].disposition.reason, "TTL");
+  assert.equal(traceFlow(ir, { from: "client", to: "web-2", ttl: 3 }).paths[0].disposition.verdict, "DELIVERED");
 });
 
 test("flannel host-gw: route to the remote /24 via the node address on eth0, no tunnel", () => {
@@ -263,4 +269,38 @@ test("JSON is the TraceResult and the text rendering numbers hops", () => {
   assert.match(t, /^trace client → 10\.96\.0\.50:80/);
   assert.match(t, /path 1 of 3 \(probability 33\.33%\)/);
   assert.match(t, /1\. pod\/default\/client/);
+});
+
+test("a pod reaching outside: flannel masquerades to the node address and the packet exits the cluster", () => {
+  const p = traceFlow(fixtureIR(), { from: "client", to: "8.8.8.8:53", protocol: "udp" }).paths[0];
+  assert.equal(p.disposition.verdict, "EXITS_CLUSTER");
+  assert.equal(p.disposition.ns, "underlay");
+  assert.equal(steps(p).at(-1)!.packet.src, "192.168.1.3");
+  assert.ok(steps(p).some((s) => s.action === "NAT" && s.object?.chain === "FLANNEL-POSTRTG"));
+});
+
+test("TTL: each routed hop decrements; a forwarded packet at TTL 1 is dropped", () => {
+  const ir = fixtureIR();
+  // Two routed hops (worker-1, worker-2) between pods on different nodes.
+  const p = traceFlow(ir, { from: "client", to: "web-2" }).paths[0];
+  assert.equal(steps(p).at(-1)!.packet.ttl, 62);
+  const short = traceFlow(ir, { from: "client", to: "web-2", ttl: 1 }).paths[0];
+  assert.equal(short.disposition.verdict, "DROPPED");
+  assert.equal(short.disposition.reason, "TTL");
+  assert.equal(short.disposition.ns, "node/worker-1");
+  assert.equal(traceFlow(ir, { from: "client", to: "web-2", ttl: 2 }).paths[0].disposition.reason, "TTL");
+  assert.equal(traceFlow(ir, { from: "client", to: "web-2", ttl: 3 }).paths[0].disposition.verdict, "DELIVERED");
+});
+
+test("nftables session affinity: update @affinity-… on the first trace; a remembered client skips numgen", () => {
+  const ir = fixtureIR({ proxy: "nftables" });
+  const first = traceFlow(ir, { from: "client", to: "10.96.0.70:80" });
+  assert.equal(first.paths.length, 2);
+  const upd = steps(first.paths[0]).find((s) => s.detail.includes("update @affinity-"))!;
+  assert.ok(upd);
+  const set = /update @(affinity-\S+)/.exec(upd.detail)![1];
+  const target = first.paths[0].disposition.ns;
+  const again = traceFlow(ir, { from: "client", to: "10.96.0.70:80" }, { affinity: { [set]: ["10.244.1.4"] } });
+  assert.equal(again.paths.length, 1);
+  assert.equal(again.paths[0].disposition.ns, target);
 });

@@ -10,7 +10,7 @@
 //     KUBE-POSTROUTING masquerade, REJECT for no endpoints, eTP Local DROP, NodePorts, affinity.
 // The underlay: namespace "underlay", bridge podnet0 192.168.1.1/24 (also the outside client).
 
-import type { DataplaneIR, IptChain, IptLayer, IptOpt, IptRule, Link, Listener, NetNs, NftLayer, NftRule, NodeNet, PodNet, Route } from "../ir/types.js";
+import type { DataplaneIR, IptChain, IptLayer, IptOpt, IptRule, Link, Listener, NetNs, NftLayer, NftRule, NftSet, NodeNet, PodNet, Route } from "../ir/types.js";
 import { portProtoHash, sepChainName, hashAndTruncate } from "../proxy/hash.js";
 
 export type Flavor = "flannel/vxlan" | "flannel/host-gw" | "calico/bgp" | "calico/ipip";
@@ -375,6 +375,7 @@ export function kubeProxyNft(services: FxService[], epIp: (e: FxEndpoint) => str
     ],
   };
   const serviceIps: any[] = [];
+  const affinitySets: Record<string, NftSet> = {};
   const nodeports: any[] = [];
   const noEp: any[] = [];
   for (const s of services) {
@@ -389,19 +390,23 @@ export function kubeProxyNft(services: FxService[], epIp: (e: FxEndpoint) => str
     if (s.nodePort) nodeports.push({ key: { concat: [proto, s.nodePort] }, value: { goto: { target: "external-" + svc.slice(8) } } });
     const eps = [...s.endpoints].sort((a, b) => `${epIp(a)}:${a.port}`.localeCompare(`${epIp(b)}:${b.port}`));
     const epc = eps.map((e) => "endpoint-" + hashAndTruncate(`${base0}__${epIp(e)}/${e.port}`));
+    const aff = (i: number) => "affinity-" + epc[i].slice("endpoint-".length);
     chains[svc] = {
       name: svc,
       rules: [
         { expr: [{ match: { op: "==", left: daddr, right: s.clusterIP } }, { match: { op: "==", left: { payload: { protocol: proto, field: "dport" } }, right: s.port } }, { match: { op: "!=", left: saddr, right: { prefix: { addr: "10.244.0.0", len: 16 } } } }, j("mark-for-masquerade")] },
+        ...(s.affinity ? eps.map((_, i) => ({ expr: [{ match: { op: "==", left: saddr, right: "@" + aff(i) } }, { goto: { target: epc[i] } }] })) : []),
         { expr: [{ vmap: { key: { numgen: { mode: "random", mod: eps.length, offset: 0 } }, data: { set: eps.map((_, i) => [i, { goto: { target: epc[i] } }]) } } }] },
       ],
     };
+    if (s.affinity) eps.forEach((_, i) => (affinitySets[aff(i)] = { name: aff(i), kind: "set", type: "ipv4_addr", flags: ["dynamic", "timeout"], timeout: s.affinity, elem: [] }));
     if (s.nodePort) chains["external-" + svc.slice(8)] = { name: "external-" + svc.slice(8), rules: [{ expr: [j("mark-for-masquerade")] }, { expr: [{ goto: { target: svc } }] }] };
     eps.forEach((e, i) => {
       chains[epc[i]] = {
         name: epc[i],
         rules: [
           { expr: [{ match: { op: "==", left: saddr, right: epIp(e) } }, j("mark-for-masquerade")] },
+          ...(s.affinity ? [{ expr: [{ set: { op: "update", elem: saddr, set: "@" + aff(i) } }] }] : []),
           { expr: [{ match: { op: "==", left: { meta: { key: "l4proto" } }, right: proto } }, { dnat: { addr: epIp(e), port: e.port } }] },
         ],
       };
@@ -420,6 +425,7 @@ export function kubeProxyNft(services: FxService[], epIp: (e: FxEndpoint) => str
           "service-ips": { name: "service-ips", kind: "map", type: kt, map: "verdict", elem: serviceIps },
           "service-nodeports": { name: "service-nodeports", kind: "map", type: ["inet_proto", "inet_service"], map: "verdict", elem: nodeports },
           "no-endpoint-services": { name: "no-endpoint-services", kind: "map", type: kt, map: "verdict", elem: noEp },
+          ...affinitySets,
         },
       },
     ],

@@ -2,7 +2,7 @@
 // materialises a node's namespaces on first access, so a trace must only touch the
 // namespaces its packet visits (and their immediate neighbours).
 
-import type { DataplaneIR, Link, NetNs, NodeNet, PodNet, Route } from "../ir/types.js";
+import type { DataplaneIR, FdbEntry, Link, Neighbour, NetNs, NodeNet, PodNet, Route } from "../ir/types.js";
 import { addrOf, ipToInt, maskOf, parseCidr } from "./ip.js";
 
 export interface Owner {
@@ -22,7 +22,15 @@ export interface CRoute {
 export interface Fib {
   lens: number[];
   byLen: Map<number, Map<number, CRoute[]>>;
+  /**
+   * Large tables (a flannel full mesh has one route per node: O(nodes) per node, O(nodes²)
+   * in all) are not indexed per namespace; lookups scan the shared compiled routes once
+   * per destination and remember the answer.
+   */
+  big?: { routes: CRoute[]; cache: Map<number, CRoute | null> };
 }
+
+const FIB_INDEX_MAX = 256;
 
 export interface NsInfo {
   ns: NetNs;
@@ -37,6 +45,22 @@ export interface NsInfo {
   node?: NodeNet;
   /** Bridge name → (peer key "nsid\0dev" → port name). */
   ports: Map<string, Map<string, string>>;
+  /** Lookups (cached per key; the tables can hold one entry per node). */
+  neigh(dev: string, ip: string): Neighbour | undefined;
+  fdbSelf(dev: string, mac: string): FdbEntry | undefined;
+  fdbBridge(master: string, mac: string): FdbEntry | undefined;
+}
+
+function cachedFind<T>(list: T[], pred: (x: T, a: string, b: string) => boolean): (a: string, b: string) => T | undefined {
+  const cache = new Map<string, T | null>();
+  return (a, b) => {
+    const k = a + "\0" + b;
+    const hit = cache.get(k);
+    if (hit !== undefined) return hit ?? undefined;
+    const v = list.find((x) => pred(x, a, b));
+    cache.set(k, v ?? null);
+    return v;
+  };
 }
 
 export const EXTERNAL = "external";
@@ -70,25 +94,55 @@ export function topologyOf(ir: DataplaneIR): Topology {
   return t;
 }
 
+// Route objects are shared across nodes by the builder: compile each once.
+const croutes = new WeakMap<Route, CRoute>();
+function croute(r: Route): CRoute {
+  let cr = croutes.get(r);
+  if (!cr) {
+    const c = parseCidr(r.dst);
+    cr = { route: r, net: c.net, len: c.len, metric: r.metric ?? 0, seq: 0 };
+    if (r.via) cr.via = ipToInt(r.via);
+    croutes.set(r, cr);
+  }
+  return cr;
+}
+
 function compileFib(routes: Route[], table: "local" | "main"): Fib {
+  if (routes.length > FIB_INDEX_MAX) {
+    const rs: CRoute[] = [];
+    for (const r of routes) if ((r.table ?? "main") === table) rs.push(croute(r));
+    if (rs.length > FIB_INDEX_MAX) return { lens: [], byLen: new Map(), big: { routes: rs, cache: new Map() } };
+  }
   const byLen = new Map<number, Map<number, CRoute[]>>();
-  let seq = 0;
   for (const r of routes) {
     if ((r.table ?? "main") !== table) continue;
-    const c = parseCidr(r.dst);
-    const cr: CRoute = { route: r, net: c.net, len: c.len, metric: r.metric ?? 0, seq: seq++ };
-    if (r.via) cr.via = ipToInt(r.via);
-    let m = byLen.get(c.len);
-    if (!m) byLen.set(c.len, (m = new Map()));
-    const l = m.get(c.net);
+    const cr = croute(r);
+    let m = byLen.get(cr.len);
+    if (!m) byLen.set(cr.len, (m = new Map()));
+    const l = m.get(cr.net);
     if (l) l.push(cr);
-    else m.set(c.net, [cr]);
+    else m.set(cr.net, [cr]);
   }
-  for (const m of byLen.values()) for (const l of m.values()) l.sort((a, b) => a.metric - b.metric || a.seq - b.seq);
+  // Same prefix: lowest metric first; ties keep the table's order (stable sort).
+  for (const m of byLen.values()) for (const l of m.values()) if (l.length > 1) l.sort((a, b) => a.metric - b.metric);
   return { lens: [...byLen.keys()].sort((a, b) => b - a), byLen };
 }
 
 export function fibLookup(fib: Fib, ip: number, filter?: (r: CRoute) => boolean): CRoute | undefined {
+  if (fib.big) {
+    if (!filter) {
+      const hit = fib.big.cache.get(ip);
+      if (hit !== undefined) return hit ?? undefined;
+    }
+    let best: CRoute | undefined;
+    for (const r of fib.big.routes) {
+      if (((ip & maskOf(r.len)) >>> 0) !== r.net) continue;
+      if (filter && !filter(r)) continue;
+      if (!best || r.len > best.len || (r.len === best.len && r.metric < best.metric)) best = r;
+    }
+    if (!filter) fib.big.cache.set(ip, best ?? null);
+    return best;
+  }
   for (const len of fib.lens) {
     const l = fib.byLen.get(len)!.get((ip & maskOf(len)) >>> 0);
     if (!l) continue;
@@ -199,7 +253,10 @@ function build(ir: DataplaneIR): Topology {
     }
     const pod = ns.id.startsWith("pod/") ? podsByKey.get(ns.id.slice(4)) : undefined;
     const node = ns.id.startsWith("node/") ? nodesByName.get(ns.id.slice(5)) : undefined;
-    i = { ns, links, local: compileFib(localRoutes, "local"), main: compileFib(ns.routes, "main"), localAddrs, broadcast, addrDev, pod, node, ports };
+    const neigh = cachedFind<Neighbour>(ns.neighbours, (n, dev, ip) => n.dev === dev && n.ip === ip);
+    const fdbSelf = cachedFind<FdbEntry>(ns.fdb, (f, dev, mac) => f.dev === dev && f.mac === mac && !(f.master && !f.self));
+    const fdbBridge = cachedFind<FdbEntry>(ns.fdb, (f, master, mac) => f.master === master && f.mac === mac && !f.self);
+    i = { ns, links, local: compileFib(localRoutes, "local"), main: compileFib(ns.routes, "main"), localAddrs, broadcast, addrDev, pod, node, ports, neigh, fdbSelf, fdbBridge };
     infos.set(ns, i);
     return i;
   };

@@ -30,7 +30,7 @@ export type Selection = { kind: "pod"; pod: MapPod } | { kind: "node"; name: str
 const PALETTE = ["#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2", "#be185d", "#4d7c0f", "#7c3aed", "#b45309"];
 const SHAPES = ["circle", "square", "triangle", "diamond", "hexagon"] as const;
 
-const NW = 320; // node width
+const NW = 340; // node width
 const POD_H = 48;
 const POD_GAP = 6;
 const SVC_W = 210;
@@ -49,7 +49,8 @@ export class ClusterMap {
   private collapsedNodes = new Set<string>();
   private collapsedGroups = new Set<string>(); // "node|ns"
   private collapsedSvcNs = new Set<string>();
-  private pods = new Map<string, Box & { el?: SVGGElement }>();
+  private pods = new Map<string, Box & { el?: SVGGElement; row: number }>();
+  private curRow = 0;
   private nodes = new Map<string, NodePos>();
   private svcs = new Map<string, Box>();
   private groupPos = new Map<string, Box>();
@@ -91,7 +92,7 @@ export class ClusterMap {
       h("button", { type: "button", onclick: () => this.setAllNodes(false) }, "Expand all"),
       h("button", { type: "button", onclick: () => this.setAllNodes(true) }, "Collapse all"),
     );
-    this.root = h("div", { class: "map-wrap" }, tools, this.svg, this.legend());
+    this.root = h("div", { class: "map-wrap" }, h("div", { class: "map-top" }, this.legend(), tools), this.svg);
     this.svg.addEventListener("focusin", (e) => this.reveal(e.target as Element));
     this.render();
   }
@@ -309,7 +310,7 @@ export class ClusterMap {
       for (const p of [np.nf, np.bridge, np.tunnel, np.eth0]) p.y += dy;
       nodesLayer.appendChild(nodeG[i]);
     });
-    for (const [k, b] of this.pods) if (b.el) this.pods.set(k, { ...b, y: b.y + rows[this.nodes.get(m.pods.find((p) => podKey(p) === k)?.node ?? "")?.row ?? 0]?.y });
+    for (const b of this.pods.values()) b.y += rows[b.row].y;
     for (const [k, b] of this.groupPos) {
       const node = k.split("|")[0];
       const np = this.nodes.get(node);
@@ -434,6 +435,7 @@ export class ClusterMap {
     const n = m.nodes.find((v) => v.name === name)!;
     const pods = m.pods.filter((p) => p.node === name);
     const collapsed = this.collapsedNodes.has(name);
+    this.curRow = row;
     const g = s("g", { class: "node-g" });
     const bg = s("rect", { x, y: y0, width: NW, height: 10, rx: 12, class: "box node" });
     g.appendChild(bg);
@@ -467,6 +469,7 @@ export class ClusterMap {
     g.appendChild(s("text", { x: x + 12, y: y + 10, class: "t2 dev-label" }, bridgeLabel));
     y += 18;
     const barTop = y;
+    let podsBottom = y;
     if (collapsed) {
       const nsCount = new Map<string, number>();
       for (const p of pods) nsCount.set(p.namespace, (nsCount.get(p.namespace) ?? 0) + 1);
@@ -484,6 +487,7 @@ export class ClusterMap {
       g.appendChild(cg);
       for (const ns of nsCount.keys()) this.groupPos.set(`${name}|${ns}`, { x: x + 40, y, w: NW - 52, h: 40 });
       y += 48;
+      podsBottom = y;
     } else {
       const groups = new Map<string, MapPod[]>();
       const host: MapPod[] = [];
@@ -516,6 +520,7 @@ export class ClusterMap {
           y += POD_H + POD_GAP;
         }
       }
+      podsBottom = y;
       if (host.length) {
         g.appendChild(s("text", { x: x + 44, y: y + 11, class: "t3 ns-title" }, "host network (the node's own namespace, no veth)"));
         y += 18;
@@ -525,23 +530,21 @@ export class ClusterMap {
         }
       }
     }
-    const barBottom = y;
-    g.insertBefore(s("rect", { x: barX, y: barTop - 4, width: 10, height: Math.max(barBottom - barTop, 20), rx: 4, class: n.bridge ? "bridge-bar" : "route-bar" }), g.children[1]);
+    const barBottom = Math.max(podsBottom, barTop + 20);
+    g.insertBefore(s("rect", { x: barX, y: barTop - 4, width: 10, height: barBottom - barTop, rx: 4, class: n.bridge ? "bridge-bar" : "route-bar" }), g.children[1]);
     const bridge = { x: barX + 5, y: (barTop + barBottom) / 2 };
     y += 8;
     let tunnel = { x: x + NW / 2, y: y + 15 };
     if (n.tunnel) {
       const tu = n.tunnel;
-      g.appendChild(s("line", { x1: barX + 5, y1: barBottom, x2: barX + 5, y2: y + 15, class: "wire" }));
-      g.appendChild(s("line", { x1: barX + 5, y1: y + 15, x2: x + 24, y2: y + 15, class: "wire" }));
+      g.appendChild(s("path", { d: `M${barX + 5},${barBottom} V${y + 15} H${x + 24}`, class: "wire route-wire" }, s("title", {}, "the node's routing table")));
       g.appendChild(s("rect", { x: x + 24, y, width: NW - 36, height: 30, rx: 6, class: "box tunnel-dev" }));
       const what = tu.kind === "vxlan" ? `VXLAN VTEP · VNI ${tu.vni ?? ""} · UDP ${tu.port ?? ""}` : "IP-in-IP tunnel";
-      g.appendChild(s("text", { x: x + 34, y: y + 19, class: "t2" }, trunc(`${tu.name} ${tu.address ?? ""} · ${what}`, 46)));
+      g.appendChild(s("text", { x: x + 34, y: y + 19, class: "t2" }, trunc(`${tu.name} ${tu.address ?? ""} · ${what}`, 52)));
       tunnel = { x: x + NW / 2, y: y + 15 };
       y += 40;
     } else {
-      g.appendChild(s("line", { x1: barX + 5, y1: barBottom, x2: barX + 5, y2: y + 15, class: "wire" }));
-      g.appendChild(s("line", { x1: barX + 5, y1: y + 15, x2: x + 24, y2: y + 15, class: "wire" }));
+      g.appendChild(s("path", { d: `M${barX + 5},${barBottom} V${y + 15} H${x + 24}`, class: "wire route-wire" }));
     }
     g.appendChild(s("line", { x1: x + NW / 2, y1: y - 10, x2: x + NW / 2, y2: y, class: "wire" }));
     g.appendChild(s("rect", { x: x + 24, y, width: NW - 36, height: 30, rx: 6, class: "box eth0-dev" }));
@@ -563,7 +566,7 @@ export class ClusterMap {
     g.appendChild(s("rect", { x, y, width: w, height: POD_H, rx: 8, class: "box pod" }));
     g.appendChild(s("rect", { x, y, width: 6, height: POD_H, rx: 3, fill: this.colour(p.namespace), class: p.hostNetwork ? "stripe dashed" : "stripe" }));
     g.appendChild(this.glyph(p.namespace, x + w - 12, y + 12, 5));
-    g.appendChild(s("text", { x: x + 12, y: y + 16, class: "t1" }, trunc(p.name, 31)));
+    g.appendChild(s("text", { x: x + 12, y: y + 16, class: "t1" }, trunc(p.name, 33)));
     g.appendChild(s("text", { x: x + 12, y: y + 31, class: "t2" }, s("tspan", { class: "ip" }, p.ip ?? "no IP"), ` · ${trunc(p.namespace, 18)}`));
     const dev = p.hostNetwork ? "host network: shares the node's eth0" : `${p.hostIf ?? "veth"} ⇄ eth0${p.master ? ` (on ${p.master})` : ""}`;
     g.appendChild(s("text", { x: x + 12, y: y + 43, class: "t3" }, trunc(dev, 40)));
@@ -574,7 +577,7 @@ export class ClusterMap {
       this.onSelect({ kind: "pod", pod: p });
     }, `pod:${podKey(p)}`);
     parent.appendChild(g);
-    this.pods.set(podKey(p), { x, y, w, h: POD_H, el: g });
+    this.pods.set(podKey(p), { x, y, w, h: POD_H, el: g, row: this.curRow });
   }
 
   // ---------------------------------------------------------------------------

@@ -69,6 +69,10 @@ interface PortCtx {
   usesFWChain: boolean;
   /** `--comment <svcPortName>` shared by the port's KUBE-SEP rules. */
   sepComment: IptOpt;
+  /** The DNAT rule's options, the same for every endpoint of the port (without affinity). */
+  dnatOpts?: IptOpt[];
+  /** "ip:port" of the endpoint chains in the shared layer (built on first per-node use). */
+  sharedEps?: Set<string>;
 }
 
 const probOpts = new Map<number, IptOpt>();
@@ -76,6 +80,15 @@ function probOpt(n: number): IptOpt {
   let p = probOpts.get(n);
   if (!p) probOpts.set(n, (p = Object.freeze(o("--probability", probability(n))) as IptOpt));
   return p;
+}
+// Frozen option lists shared by many rules (large clusters have no per-endpoint comments,
+// so most rules' options repeat exactly). Never mutate a rule's opts.
+const NO_OPTS = Object.freeze([]) as unknown as IptOpt[];
+const probLists = new Map<number, IptOpt[]>();
+function probList(n: number): IptOpt[] {
+  let l = probLists.get(n);
+  if (!l) probLists.set(n, (l = Object.freeze([M_STATISTIC, MODE_RANDOM, probOpt(n)]) as unknown as IptOpt[]));
+  return l;
 }
 
 interface IptCtx {
@@ -123,7 +136,7 @@ function writeServiceToEndpointRules(lb: LayerBuilder, ctx: IptCtx, pc: PortCtx,
     const ep = eps[i];
     const last = i === n - 1;
     let opts: IptOpt[];
-    if (ctx.large) opts = last ? [] : [M_STATISTIC, MODE_RANDOM, probOpt(n - i)];
+    if (ctx.large) opts = last ? NO_OPTS : probList(n - i);
     else {
       const cm = o("--comment", `${sp.name} -> ${ep.str}`);
       opts = last ? [M_COMMENT, cm] : [M_COMMENT, cm, M_STATISTIC, MODE_RANDOM, probOpt(n - i)];
@@ -142,10 +155,12 @@ function writeEndpointChain(lb: LayerBuilder, ctx: IptCtx, pc: PortCtx, ep: Prox
   let r2: IptOpt[];
   if (ctx.large) {
     r1 = [src];
-    r2 = sp.affinity ? [M_RECENT, o("--name", sep), SET, m, p] : [m, p];
+    r2 = sp.affinity ? [M_RECENT, o("--name", sep), SET, m, p] : (pc.dnatOpts ??= Object.freeze([m, p]) as unknown as IptOpt[]);
   } else {
     r1 = [M_COMMENT, pc.sepComment, src];
-    r2 = sp.affinity ? [M_COMMENT, pc.sepComment, M_RECENT, o("--name", sep), SET, m, p] : [M_COMMENT, pc.sepComment, m, p];
+    r2 = sp.affinity
+      ? [M_COMMENT, pc.sepComment, M_RECENT, o("--name", sep), SET, m, p]
+      : (pc.dnatOpts ??= Object.freeze([M_COMMENT, pc.sepComment, m, p]) as unknown as IptOpt[]);
   }
   lb.chain("nat", sep).rules.push({ opts: r1, target: MASQ_TARGET }, { opts: r2, target: "DNAT", targetOpts: dnat });
 }
@@ -226,7 +241,7 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
   for (const sp of sps) {
     const chains = serviceChains(sp);
     const usesFWChain = sp.hasEndpoints && sp.lbIPs.length > 0 && sp.sourceRanges.length > 0;
-    const pc: PortCtx = { sp, chains, sepByStr: new Map(), usesFWChain, sepComment: o("--comment", sp.name) };
+    const pc: PortCtx = { sp, chains, sepByStr: new Map(), usesFWChain, sepComment: Object.freeze(o("--comment", sp.name)) as IptOpt };
     const name = sp.name;
     const port = sp.port.port;
     const [pm, pp] = proto(sp.protocol);
@@ -346,8 +361,8 @@ function buildNode(state: ClusterState, node: NodeState, ctx: IptCtx): ProxyOutp
 
     if (usesLocalPolicyChain) writeServiceToEndpointRules(lb, ctx, pc, chains.svl, local.eps);
     // Endpoint chains not already in the shared layer.
-    const shared = sp.usesClusterEndpoints ? new Set(sp.clusterEndpoints.map((e) => e.str)) : null;
-    for (const ep of reachableEndpoints(sp, local)) if (!shared?.has(ep.str)) writeEndpointChain(lb, ctx, pc, ep);
+    const shared = (pc.sharedEps ??= new Set(sp.usesClusterEndpoints ? sp.clusterEndpoints.map((e) => e.str) : []));
+    for (const ep of reachableEndpoints(sp, local)) if (!shared.has(ep.str)) writeEndpointChain(lb, ctx, pc, ep);
   }
   // nodePortAddresses unset (MatchAll) and localhostNodePorts=true: the last KUBE-SERVICES rule.
   lb.add(

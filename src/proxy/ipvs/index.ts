@@ -154,6 +154,7 @@ export const ipvsMode: ProxyMode = {
       }
       if (sp.nodePort) ipvs.push(vs(sp, node.address, sp.nodePort, ext));
     }
-    return { ipvs };
+    // NodeNet.ipvs takes the node's list when given: the shared servers (same objects) + the node's.
+    return { ipvs: [...(shared.ipvs ?? []), ...ipvs] };
   },
 };

@@ -1,0 +1,43 @@
+// Test-only helpers for tests that need the real kernel: a scratch network namespace
+// (podnet-test-<random>) that is always deleted, and the skip/fail rule: without root
+// or a tool the test skips with a message, unless PODNET_REQUIRE_KERNEL=1 (CI), where
+// a would-be skip fails.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+
+export const REQUIRE_KERNEL = process.env.PODNET_REQUIRE_KERNEL === "1";
+
+export function kernelMissing(tools: string[] = ["ip", "iptables-restore", "nft"]): string | null {
+  if (process.getuid?.() !== 0) return "not root";
+  for (const tool of tools) {
+    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} not installed`;
+  }
+  return null;
+}
+
+/** Skips (or fails under PODNET_REQUIRE_KERNEL=1) when the kernel can't be used; returns whether to go on. */
+export function requireKernel(t: { skip: (m: string) => void }, tools?: string[]): boolean {
+  const why = kernelMissing(tools);
+  if (!why) return true;
+  if (REQUIRE_KERNEL) assert.fail(`kernel test required (PODNET_REQUIRE_KERNEL=1) but ${why}`);
+  t.skip(`kernel test skipped: ${why}`);
+  return false;
+}
+
+export function runIn(ns: string, argv: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync("ip", ["netns", "exec", ns, ...argv], { input, encoding: "utf8", maxBuffer: 1 << 28 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function withScratchNetns(t: { skip: (m: string) => void }, body: (ns: string) => void, tools?: string[]): void {
+  if (!requireKernel(t, tools)) return;
+  const ns = "podnet-test-" + randomBytes(4).toString("hex");
+  const add = spawnSync("ip", ["netns", "add", ns], { encoding: "utf8" });
+  assert.equal(add.status, 0, add.stderr);
+  try {
+    body(ns);
+  } finally {
+    spawnSync("ip", ["netns", "del", ns]);
+  }
+}
