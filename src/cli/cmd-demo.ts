@@ -1,4 +1,5 @@
 // `podnet demo`: the guided walk through the embedded example (sections in src/views/demo.ts).
+import "../views/demo-traces.js"; // registers the trace sections
 import type { Command } from "commander";
 import { demoSections, renderDemo } from "../views/demo.js";
 import { addClusterOptions, hostViewOptions, loadFromFlags } from "./cluster-opts.js";

@@ -106,7 +106,7 @@ export function register(program: Command): void {
         );
         for (const e of events) process.stdout.write(`${e.type}  ${e.reason}  ${e.object}  ${e.message}\n`);
         const from = ir.pods.find((p) => p.ns && p.namespace === "default") ?? ir.pods.find((p) => p.ns);
-        const to = ir.pods.find((p) => p.ns && p !== from && p.node !== from?.node && p.listeners.some((l) => l.protocol === "TCP" && l.port !== 53));
+        const to = ir.pods.find((p) => p.ns && p.namespace === from?.namespace && p.node !== from?.node && p.listeners.some((l) => l.protocol === "TCP" && l.port !== 53));
         const port = to?.listeners.find((l) => l.protocol === "TCP" && l.port !== 53)?.port;
         if (from && to && port) process.stdout.write(`try:   podnet exec ${from.name} --name ${name} -- curl -s http://${to.ip}:${port}/\n`);
         process.stdout.write(`        podnet status --name ${name};  podnet down --name ${name}\n`);

@@ -20,6 +20,10 @@ const fds = JSON.parse(process.env.PODNET_FDS ?? "[]") as { pod: number; listene
 const eventsPath = join(cfg.stateDir, `events-${cfg.node}.jsonl`);
 
 const ready: SupervisorReady = { pid: process.pid, serving: [], events: [] };
+const base = join(cfg.stateDir, `supervisor-${cfg.node}${cfg.generation ? "." + cfg.generation : ""}`);
+/** Per pod ("ns/name"): how to close its sockets when the pod is deleted (SIGUSR2 + <base>.removed). */
+const closers = new Map<string, (() => void)[]>();
+const onClose = (key: string, f: () => void) => closers.set(key, [...(closers.get(key) ?? []), f]);
 
 function describe(pod: SupervisorPod, l: Listener, client: { address?: string; port?: number }) {
   return {
@@ -110,15 +114,30 @@ for (const e of fds) {
     });
     u.on("error", (err) => process.stderr.write(`udp ${pod.name}:${l.port}: ${err.message}\n`));
     u.bind({ fd: e.fd });
+    onClose(`${pod.namespace}/${pod.name}`, () => u.close());
   } else {
     const http = l.protocol === "TCP";
     const srv = createServer((s) => serveStream(pod, l, s, http));
     srv.on("error", (err) => process.stderr.write(`${l.protocol} ${pod.name}:${l.port}: ${err.message}\n`));
     srv.listen({ fd: e.fd });
+    onClose(`${pod.namespace}/${pod.name}`, () => srv.close());
   }
   ready.serving.push({ pod: `${pod.namespace}/${pod.name}`, container: l.container, port: l.port, protocol: l.protocol });
 }
 
+// A pod deleted from the running cluster: close its sockets (its namespace can then go).
+process.on("SIGUSR2", () => {
+  let keys: string[] = [];
+  try {
+    keys = JSON.parse(readFileSync(`${base}.removed`, "utf8")) as string[];
+  } catch {
+    return;
+  }
+  for (const k of keys) {
+    for (const f of closers.get(k) ?? []) f();
+    closers.delete(k);
+  }
+});
 process.on("SIGTERM", () => process.exit(0));
 process.on("SIGINT", () => process.exit(0));
 // A safety net for crashes of `podnet up`/`down`: with the cluster's state gone, stop.
@@ -127,7 +146,7 @@ setInterval(() => {
 }, 1000);
 
 // Atomically: the starter polls for the file and must never read it half-written.
-const readyPath = join(cfg.stateDir, `supervisor-${cfg.node}.ready`);
+const readyPath = `${base}.ready`;
 writeFileSync(readyPath + ".tmp", JSON.stringify(ready));
 renameSync(readyPath + ".tmp", readyPath);
 process.stdout.write(`podnet supervisor ${cfg.cluster}/${cfg.node} pid ${process.pid}: ${ready.serving.length} listeners, ${ready.events.length} errors\n`);

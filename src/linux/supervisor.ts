@@ -36,6 +36,8 @@ export interface SupervisorPod {
 export interface SupervisorConfig {
   cluster: string;
   node: string;
+  /** Pods added to a running cluster get a supervisor of their own (generation 1, 2, …). */
+  generation?: number;
   /** The node's namespace: where the supervisor process itself lives. */
   nodeNetns: string;
   stateDir: string;
@@ -117,6 +119,11 @@ os.environ["PODNET_FDS"] = json.dumps(out)
 os.execv(node_bin, [node_bin, main_js, cfg_path])
 `;
 
+/** Base path of a supervisor's files (.json config, .ready, .log, .removed). */
+export function supervisorBase(cfg: Pick<SupervisorConfig, "stateDir" | "node" | "generation">): string {
+  return join(cfg.stateDir, `supervisor-${cfg.node}${cfg.generation ? "." + cfg.generation : ""}`);
+}
+
 export function supervisorMainPath(): string {
   return fileURLToPath(new URL("./supervisor-main.js", import.meta.url));
 }
@@ -134,9 +141,10 @@ export async function startSupervisor(
   onSpawn?: (record: ProcessRecord) => void,
   timeoutMs = 15000,
 ): Promise<{ record: ProcessRecord; ready: SupervisorReady }> {
-  const cfgPath = join(cfg.stateDir, `supervisor-${cfg.node}.json`);
-  const readyPath = join(cfg.stateDir, `supervisor-${cfg.node}.ready`);
-  const logPath = join(cfg.stateDir, `supervisor-${cfg.node}.log`);
+  const base = supervisorBase(cfg);
+  const cfgPath = `${base}.json`;
+  const readyPath = `${base}.ready`;
+  const logPath = `${base}.log`;
   rmSync(readyPath, { force: true });
   writeFileSync(cfgPath, JSON.stringify(cfg));
   const log = openSync(logPath, "a");

@@ -270,10 +270,18 @@ export interface ReachModel {
   workloads: { name: string; namespace: string | null }[];
   cells: ReachCell[];
   classes: number;
+  /** Set instead of cells when the selection has more workloads than a matrix can show. */
+  tooMany?: number;
 }
+
+/** Beyond this many workloads a matrix is unreadable (and quadratic): filter by namespace. */
+export const MATRIX_LIMIT = 150;
 
 /** The policy matrix: every workload pair (denied pairs included) with its explanation. */
 export function reachModel(state: ClusterState, namespace?: string): ReachModel {
+  const wl = new Set<string>();
+  for (const p of state.pods) if (p.podIP && !p.spec.hostNetwork && (!namespace || p.namespace === namespace)) wl.add(`${p.workload.namespace}/${p.workload.kind}/${p.workload.name}`);
+  if (wl.size > MATRIX_LIMIT) return { workloads: [], cells: [], classes: 0, tooMany: wl.size };
   const r = computeReach(state, { explain: true, includeDenied: true, namespace: namespace || undefined });
   const names = new Set<string>();
   for (const l of r.lines) {

@@ -88,6 +88,7 @@ async function start(): Promise<void> {
     tabs.querySelectorAll("button").forEach((b) => b.setAttribute("aria-selected", String(b.dataset.view === name)));
     if (name === "map") requestAnimationFrame(() => map.fit());
     if (name === "inspector") inspector.draw();
+    if (name === "matrix") void matrix.ensureLoaded();
   };
   const inspect = (node: string) => {
     show("inspector");
@@ -152,7 +153,6 @@ async function start(): Promise<void> {
   app.append(header, ...Object.values(views));
   show("map");
   void inspector.load(m.nodes[0]?.name ?? "");
-  void matrix.load();
 }
 
 void start();

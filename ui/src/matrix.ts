@@ -52,6 +52,14 @@ export class Matrix {
     );
   }
 
+  private loaded = false;
+  /** Loads once, when the tab is first shown (the matrix is quadratic in workloads). */
+  async ensureLoaded(): Promise<void> {
+    if (this.loaded) return;
+    this.loaded = true;
+    await this.load();
+  }
+
   async load(): Promise<void> {
     const ns = this.nsSel.value;
     this.data = await getJSON<ReachModel>(`api/reach${ns ? `?namespace=${encodeURIComponent(ns)}` : ""}`);
@@ -62,6 +70,10 @@ export class Matrix {
     clear(this.table);
     if (!this.data) return;
     const d = this.data;
+    if (d.tooMany) {
+      this.table.append(h("p", { class: "error" }, `${d.tooMany} workloads${this.nsSel.value ? ` in ${this.nsSel.value}` : ""}: too many for a matrix. Choose a namespace, or use podnet reach --from/--to on the command line.`));
+      return;
+    }
     const port = Number(this.portInput.value);
     const usePort = Number.isInteger(port) && port >= 1 && port <= 65535;
     const proto = this.protoSel.value as Proto;
