@@ -22,7 +22,7 @@ interface UiFlags extends ClusterFlags {
 
 const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
 
-function liveInfo(name: string | undefined, allowExec: boolean): LiveInfo {
+export function liveInfo(name: string | undefined, allowExec: boolean): LiveInfo {
   if (!name) return { allowExec: false, status: "not attached: start podnet ui --name NAME on a cluster built with podnet up" };
   const st = status(name);
   const rec = readRecord(name);
@@ -51,7 +51,7 @@ export function commandFor(r: ExecRequest, podIP: (ref: string) => string | unde
   return ["curl", "-sS", "-m", "5", "-o", "/dev/null", "-w", "%{http_code} %{remote_ip}:%{remote_port}\\n", `http://${host}${port ? `:${port}` : ""}/`];
 }
 
-function makeExec(name: string) {
+export function makeExec(name: string) {
   return async (r: ExecRequest): Promise<ExecResult> => {
     const rec = readRecord(name);
     if (!rec?.pods || status(name).phase !== "up") throw new Error(`cluster "${name}" is not up`);

@@ -101,42 +101,196 @@ export function mergeIptables(layers: IptLayer[]): Map<IptTableName, MergedTable
   return out;
 }
 
+/**
+ * A table of a layer whose chains are partly held in a compact form (kube-proxy's ~700k
+ * KUBE-SEP chains at the scalability thresholds): `layer.tables[table]` materialises
+ * every chain on first access; renderIptables reads the compact form instead, building
+ * each compact chain's rules only while it prints them. The layer stays read-only.
+ */
+export interface CompactChains {
+  /** The chains kept as plain IptChain objects. */
+  eager: Record<string, IptChain>;
+  /** Names of the compact chains (none of them is in `eager`). */
+  names: string[];
+  /** The rules of compact chain i (fresh objects, equal to the materialised ones). */
+  rules(i: number): IptRule[];
+  /** Optional: compact chain i's `-A` lines joined by "\n", exactly as renderIptRule prints rules(i). */
+  text?(i: number): string;
+}
+
+const compactTables = new WeakMap<IptLayer, Partial<Record<IptTableName, CompactChains>>>();
+
+/** Declares `layer.tables[table]` as compact (see CompactChains); `materialise` builds the plain record. */
+export function defineCompactTable(layer: IptLayer, table: IptTableName, cc: CompactChains, materialise: () => Record<string, IptChain>): void {
+  let m = compactTables.get(layer);
+  if (!m) compactTables.set(layer, (m = {}));
+  m[table] = cc;
+  let plain: Record<string, IptChain> | undefined;
+  Object.defineProperty(layer.tables, table, { enumerable: true, configurable: true, get: () => (plain ??= materialise()) });
+}
+
 /** The iptables-save text of the merged layers (rendered without copying the layers). */
 export function renderIptables(layers: IptLayer[]): string {
   const out = new ChunkedText();
   for (const table of IPT_TABLE_ORDER) {
+    // Per part: its plain chains and, for a compact table, the compact ones.
     const parts: Record<string, IptChain>[] = [];
+    const compact: (CompactChains | undefined)[] = [];
     for (const l of layers) {
-      const t = l.tables[table];
-      if (t) parts.push(t);
+      const cc = compactTables.get(l)?.[table];
+      const t = cc ? cc.eager : l.tables[table];
+      if (!t) continue;
+      parts.push(t);
+      compact.push(cc);
     }
     if (parts.length === 0) continue;
     const builtins = BUILTIN_CHAINS[table];
     const isBuiltin = new Set(builtins);
-    let names: string[];
-    if (parts.length === 1) names = Object.keys(parts[0]).filter((n) => !isBuiltin.has(n));
-    else {
-      const user = new Set<string>();
-      for (const t of parts) for (const n of Object.keys(t)) if (!isBuiltin.has(n)) user.add(n);
-      names = [...user];
-    }
-    names.sort(); // code-unit order, as iptables-save (strcmp) lists them
+    // Every user chain of every part, then sorted (stable: a chain's parts stay in layer order).
+    const all: string[] = [];
+    const partOf: number[] = [];
+    const indexIn: number[] = []; // -1: plain chain; else the compact chain's index
+    parts.forEach((t, p) => {
+      for (const n of Object.keys(t))
+        if (!isBuiltin.has(n)) {
+          all.push(n);
+          partOf.push(p);
+          indexIn.push(-1);
+        }
+      const cc = compact[p];
+      if (cc)
+        cc.names.forEach((n, i) => {
+          all.push(n);
+          partOf.push(p);
+          indexIn.push(i);
+        });
+    });
+    const order = sortedOrder(all); // code-unit order, as iptables-save (strcmp) lists them
     out.push("*" + table);
     for (const b of builtins) {
       let policy: string | undefined;
       for (const t of parts) if (policy === undefined && t[b]?.policy) policy = t[b].policy;
       out.push(`:${b} ${policy ?? "ACCEPT"} [0:0]`);
     }
-    for (const n of names) out.push(":" + n + " - [0:0]");
-    for (const list of [builtins, names])
-      for (const n of list)
-        for (const t of parts) {
-          const c = t[n];
-          if (c) for (const r of c.rules) out.push(renderIptRule(n, r));
-        }
+    let prev: string | undefined;
+    for (let k = 0; k < order.length; k++) {
+      const n = all[order[k]];
+      if (n !== prev) out.push(":" + n + " - [0:0]");
+      prev = n;
+    }
+    for (const b of builtins)
+      for (const t of parts) {
+        const c = t[b];
+        if (c) for (const r of c.rules) out.push(renderIptRule(b, r));
+      }
+    for (let k = 0; k < order.length; k++) {
+      const j = order[k];
+      const n = all[j];
+      if (indexIn[j] >= 0) {
+        const cc = compact[partOf[j]]!;
+        if (cc.text) out.push(cc.text(indexIn[j]));
+        else for (const r of cc.rules(indexIn[j])) out.push(renderIptRule(n, r));
+      } else for (const r of parts[partOf[j]][n].rules) out.push(renderIptRule(n, r));
+    }
     out.push("COMMIT");
   }
   return out.text();
+}
+
+/** Sorts strings in place by UTF-16 code units (as Array.prototype.sort without a comparator). */
+export function sortCodeUnits(a: string[]): string[] {
+  const order = sortedOrder(a);
+  const copy = a.slice();
+  for (let i = 0; i < a.length; i++) a[i] = copy[order[i]];
+  return a;
+}
+
+/**
+ * The indices of `a` in the strings' code-unit order, equal strings in index order: an
+ * MSD radix sort, several times faster than a comparison sort on the ~700k KUBE-SEP-…
+ * names of a large cluster (they share their first 9 characters).
+ */
+export function sortedOrder(a: string[]): Int32Array {
+  const n = a.length;
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  if (n < 2) return idx;
+  const w: Work = { s: a.slice(), idx, ts: new Array<string>(n), ti: new Int32Array(n), code: new Uint8Array(n) };
+  if (!msd(w, 0, n, 0)) {
+    // A character ≥ 128: the comparison sort (stable).
+    const s = Array.from({ length: n }, (_, i) => i).sort((x, y) => (a[x] < a[y] ? -1 : a[x] > a[y] ? 1 : x - y));
+    idx.set(s);
+  }
+  return idx;
+}
+
+/** The strings and their indices move together; ts/ti/code are scratch space. */
+interface Work {
+  s: string[];
+  idx: Int32Array;
+  ts: string[];
+  ti: Int32Array;
+  code: Uint8Array;
+}
+
+function msd(w: Work, lo: number, hi: number, d: number): boolean {
+  const { s, idx, ts, ti, code } = w;
+  for (;;) {
+    if (hi - lo < 24) {
+      // Insertion sort (stable, exact for any code unit); the strings share their first d characters.
+      for (let i = lo + 1; i < hi; i++) {
+        const v = s[i];
+        const vi = idx[i];
+        let j = i - 1;
+        while (j >= lo && s[j] > v) {
+          s[j + 1] = s[j];
+          idx[j + 1] = idx[j];
+          j--;
+        }
+        s[j + 1] = v;
+        idx[j + 1] = vi;
+      }
+      return true;
+    }
+    // Buckets: 0 = the string ends at d, 1 + code unit otherwise.
+    const count = new Int32Array(131);
+    for (let i = lo; i < hi; i++) {
+      const x = s[i];
+      const c = d < x.length ? x.charCodeAt(d) + 1 : 0;
+      if (c > 128) return false;
+      code[i] = c;
+      count[c + 1]++;
+    }
+    // All in one bucket (a common prefix): the next character, nothing moves.
+    let single = -1;
+    for (let b = 0; b < 129; b++)
+      if (count[b + 1] === hi - lo) {
+        single = b;
+        break;
+      } else if (count[b + 1] !== 0) break;
+    if (single === 0) return true; // all equal
+    if (single > 0) {
+      d++;
+      continue;
+    }
+    for (let b = 1; b < 131; b++) count[b] += count[b - 1];
+    const start = count.slice(0, 130);
+    for (let i = lo; i < hi; i++) {
+      const k = lo + count[code[i]]++;
+      ts[k] = s[i];
+      ti[k] = idx[i];
+    }
+    for (let i = lo; i < hi; i++) {
+      s[i] = ts[i];
+      idx[i] = ti[i];
+    }
+    for (let b = 1; b < 129; b++) {
+      const bl = lo + start[b];
+      const bh = lo + start[b + 1];
+      if (bh - bl > 1 && !msd(w, bl, bh, d + 1)) return false;
+    }
+    return true;
+  }
 }
 
 /** Lines joined in chunks: the per-line strings die young instead of being promoted

@@ -127,3 +127,11 @@ export async function waitBgp(cluster: string, nodes: NodeNet[], timeoutMs = 300
   }
   throw new Error(`BGP did not converge: ${last}`);
 }
+
+/** A node's blocks or peers changed on a running cluster: new config, `birdc configure` (BIRD keeps its sessions). */
+export async function reconfigureBird(cluster: string, node: NodeNet): Promise<void> {
+  const p = birdPaths(cluster, node.name);
+  writeFileSync(p.conf, birdConfig(node));
+  const r = await createRunner().run(["ip", "netns", "exec", nsName(cluster, node.ns.id), "birdc", "-s", p.ctl, "configure"], "", { allowFail: true });
+  if (r.code !== 0 || /error/i.test(r.stdout)) throw new Error(`BIRD on node ${node.name}: configure failed: ${(r.stdout + r.stderr).trim()}`);
+}

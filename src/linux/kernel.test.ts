@@ -4,14 +4,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fixtureIR, kernelSkip, rootSnapshot } from "./testing.js";
-import { clusterNamespaces, down, status, up } from "./cluster.js";
+import { clusterNamespaces, down, reconcile, status, up } from "./cluster.js";
 import { createRunner, listNetns } from "./exec.js";
-import { readRecord } from "./state.js";
+import { procCmdline, readRecord } from "./state.js";
 import { nsName } from "./names.js";
 import { netfilterRenderers } from "./netfilter.js";
 import { isDnsListener } from "./supervisor.js";
@@ -248,3 +248,62 @@ for (const f of flavors) {
     for (const k of Object.keys(before)) assert.equal(after[k], before[k], `root namespace ${k} changed`);
   });
 }
+
+test("kernel: reconcile a running cluster — deleted pods go (sockets, veth, namespace), new pods come up with new IPs and answer, the others keep answering", { skip }, async () => {
+  const cluster = "krec";
+  await down(cluster);
+  const before = fixtureIR(cluster, { podsPerNode: 2 });
+  // After: web-11 and web-21 deleted, web-12 and web-22 created (new IPs .4, new veths).
+  const after = fixtureIR(cluster, { podsPerNode: 3 });
+  const drop = new Set(["web-11", "web-21"]);
+  after.pods = after.pods.filter((p) => !drop.has(p.name));
+  for (const n of after.nodes) n.ns.links = n.ns.links.filter((l) => !(l.peer && drop.has(l.peer.ns.split("/")[2])));
+  try {
+    await up({ cluster, ir: before });
+    const rep = await reconcile({ cluster, ir: after });
+    assert.deepEqual(rep.removed.sort(), ["default/web-11", "default/web-21"]);
+    assert.deepEqual(rep.added.sort(), ["default/web-12", "default/web-22"]);
+    assert.ok(!listNetns().includes(`podnet-${cluster}.pod.default.web-11`));
+    const host = await runner.run(["ip", "-n", `podnet-${cluster}.node.worker-1`, "link", "show", "dev", "veth0101beef"], "", { allowFail: true });
+    assert.notEqual(host.code, 0, "the deleted pod's host veth is gone");
+    assert.equal((await curl(cluster, "web-20", "http://10.244.1.4:8080/hostname")).stdout, "web-12", "the new pod answers across nodes");
+    assert.equal((await curl(cluster, "web-12", "http://10.244.2.4:9090/hostname")).stdout, "web-22");
+    assert.equal((await curl(cluster, "web-22", "http://10.244.1.2:8080/hostname")).stdout, "web-10", "an untouched pod keeps answering");
+    const gone = await curl(cluster, "web-10", "http://10.244.1.3:8080/hostname");
+    assert.notEqual(gone.code, 0, "the deleted pod's address answers no more");
+    const rec = readRecord(cluster)!;
+    assert.equal(rec.processes.filter((p) => p.role === "supervisor").length, 4, "one new supervisor generation per node");
+    assert.deepEqual(rec.pods!.map((p) => p.name).sort(), ["web-10", "web-12", "web-20", "web-22"]);
+  } finally {
+    await down(cluster);
+  }
+  assert.deepEqual(clusterNamespaces(cluster), []);
+  for (let i = 0; i < 100 && podnetPids(cluster).length; i++) await new Promise((r) => setTimeout(r, 30));
+  assert.deepEqual(podnetPids(cluster), []);
+});
+
+test("kernel: down stops an unrecorded podnet process found in the cluster's namespaces, and leaves other processes alone", { skip: kernelSkip(["ip", "bird"]) }, async () => {
+  const cluster = "kstray";
+  await down(cluster);
+  const ns = `podnet-${cluster}.node.a`;
+  const dir = `/run/podnet/${cluster}`;
+  const spawned: ReturnType<typeof spawn>[] = [];
+  try {
+    await runner.run(["ip", "netns", "add", ns]);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/bird-a.conf`, "router id 192.0.2.1;\nprotocol device {}\n");
+    // As if `podnet up` died between starting BIRD and recording it.
+    const bird = spawn("ip", ["netns", "exec", ns, "bird", "-f", "-c", `${dir}/bird-a.conf`, "-s", `${dir}/bird-a.ctl`], { stdio: "ignore" });
+    const other = spawn("ip", ["netns", "exec", ns, "sleep", "60"], { stdio: "ignore" });
+    spawned.push(bird, other);
+    for (let i = 0; i < 200 && !((procCmdline(bird.pid!) ?? "").startsWith("bird") && (procCmdline(other.pid!) ?? "").startsWith("sleep")); i++) await new Promise((r) => setTimeout(r, 10));
+    const r = await down(cluster);
+    assert.deepEqual(r.processes.map((p) => p.pid), [bird.pid]);
+    await new Promise((res) => (bird.exitCode !== null || bird.signalCode !== null ? res(null) : bird.once("exit", res)));
+    assert.equal(other.exitCode, null, "a process podnet did not start is not killed");
+    assert.deepEqual(clusterNamespaces(cluster), []);
+  } finally {
+    for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL"); // ours: spawned above
+    await down(cluster);
+  }
+});

@@ -30,7 +30,7 @@ export interface ClusterRecord {
   processes: ProcessRecord[];
   /** What status/exec need without recomputing the IR. */
   nodes?: { name: string; address: string; netns: string }[];
-  pods?: { namespace: string; name: string; node: string | null; ip: string | null; netns: string | null; containers: string[] }[];
+  pods?: { namespace: string; name: string; node: string | null; ip: string | null; netns: string | null; containers: string[]; ownNetns?: boolean }[];
 }
 
 export function statePath(cluster: string): string {
@@ -116,4 +116,37 @@ export async function stopProcess(p: ProcessRecord, graceMs = 1000): Promise<"st
     /* exited meanwhile */
   }
   return "stopped";
+}
+
+// ---------------------------------------------------------------------------
+// The change log of a running cluster: `podnet apply|delete|scale --name` append to
+// it, so that every later command (status, exec, verify, the DNS servers) recomputes
+// the same state: the recorded inputs, then these changes in order (the control
+// plane is deterministic for a given seed). Entries are stored resolved (apply: the
+// objects themselves, not the file names; delete pod: the pod's full name).
+
+export interface ChangeEntry {
+  at: string;
+  /** A `Change` of src/views/diff.ts (kept as JSON here: state.ts imports no model code). */
+  change: { op: string } & Record<string, unknown>;
+}
+
+export function changesPath(cluster: string): string {
+  return join(stateDir(cluster), "changes.json");
+}
+
+export function readChanges(cluster: string): ChangeEntry[] {
+  try {
+    return JSON.parse(readFileSync(changesPath(cluster), "utf8")) as ChangeEntry[];
+  } catch {
+    return [];
+  }
+}
+
+export function writeChanges(cluster: string, entries: ChangeEntry[]): void {
+  const dir = stateDir(cluster);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = join(dir, `.changes.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(entries, null, 1) + "\n");
+  renameSync(tmp, changesPath(cluster));
 }

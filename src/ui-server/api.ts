@@ -227,6 +227,8 @@ export interface TraceQuery {
   port?: string | number;
   protocol?: string;
   size?: string | number;
+  /** Also trace the reply back to the client (NAT undone by conntrack). */
+  reply?: string | boolean;
 }
 
 /** Runs traceFlow; bad input (unknown pod, bad port) is an ApiInputError with the interpreter's message. */
@@ -251,7 +253,8 @@ export function runTrace(state: ClusterState, ir: DataplaneIR, q: TraceQuery, re
     if (!Number.isInteger(size) || size < 28 || size > 65535) throw new ApiInputError(`size must be an integer 28-65535: "${q.size}"`);
   }
   try {
-    return traceFlow(ir, { from, to, port, protocol, size }, { state, resolve, maxPaths: 256 });
+    const reply = q.reply === true || q.reply === "true" || q.reply === "1";
+    return traceFlow(ir, { from, to, port, protocol, size, reply }, { state, resolve, maxPaths: 256 });
   } catch (e) {
     if (e instanceof TraceInputError) throw new ApiInputError(e.message);
     throw e;

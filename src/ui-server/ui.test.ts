@@ -14,6 +14,9 @@ import { buildIR } from "../ir/build.js";
 import type { ClusterState } from "../control/state.js";
 import { clusterResolver } from "../cli/cmd-trace.js";
 import { fixtureState } from "../plumbing/testing.js";
+import { spawnSync } from "node:child_process";
+import { kernelSkipReason } from "../linux/testing.js";
+import { liveInfo, makeExec } from "../cli/cmd-ui.js";
 import { defaultStaticDir, startUiServer, type UiServer } from "./server.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -150,6 +153,11 @@ test("a flow NetworkPolicy denies (examples/policies) shows the policy; the matr
   await pol.last().click();
   assert.match(await page.locator("#step-detail").innerText(), /auth-from-users-and-tasks/);
   await page.screenshot({ path: join(SHOTS, "walk-denied.png") });
+  // The inspector marks the policy chain's drop rule on the destination's node.
+  const dstNode = state.pods.find((p) => p.name.startsWith("auth-deployment"))!.nodeName!;
+  await page.click("#tab-inspector");
+  await page.selectOption("#insp-node", dstNode);
+  await page.locator("#insp-body .ln.used", { hasText: "isolated by default/auth-from-users-and-tasks" }).waitFor();
   await page.click("#tab-matrix");
   const cell = page.getByRole("button", { name: "default/order-app[Deployment] to default/auth-deployment[Deployment]: no connections allowed" });
   await cell.click();
@@ -192,9 +200,45 @@ test("100 nodes × 3,000 pods: the map aggregates (collapsed nodes) and expands 
   await group.focus();
   await page.screenshot({ path: join(SHOTS, "map-100x3000.png") });
   await page.keyboard.press("Enter");
-  await page.locator('[data-kind="pod"]').first().waitFor();
+  // A crowded namespace stays aggregated inside the expanded node: open it as well.
+  const ns = page.getByRole("button", { name: `namespace default on ${n.name}: ${mine.filter((p) => p.namespace === "default").length} pods, collapsed` });
+  await ns.focus();
+  await page.keyboard.press("Enter");
+  await page.locator('[data-kind="pod"]').nth(mine.length - 1).waitFor();
   const labels = await page.locator('[data-kind="pod"]').evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? ""));
   assert.equal(labels.length, mine.length);
   for (const p of mine) assert.ok(labels.some((l) => l.startsWith(`pod ${p.namespace}/${p.name}, IP ${p.podIP},`)), p.name);
   await page.screenshot({ path: join(SHOTS, "map-100x3000-expanded.png") });
+});
+
+const kernelWhy = kernelSkipReason(["ip", "curl"]);
+const liveSkip = skip || (kernelWhy && !REQUIRE ? `kernel: ${kernelWhy}` : false);
+
+test("Live: on a cluster built by podnet up, the page runs the real curl beside the model's prediction", { skip: liveSkip }, async () => {
+  if (kernelWhy) throw new Error(`PODNET_REQUIRE_KERNEL=1 but the live test cannot run: ${kernelWhy}`);
+  const name = "uilive";
+  const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, "bin/podnet.js"), ...args], { encoding: "utf8", timeout: 120_000 });
+  cli("down", "--name", name);
+  try {
+    const u = cli("up", "--name", name);
+    assert.equal(u.status, 0, u.stderr);
+    const { state } = await loadCluster({});
+    const srv = await startUiServer({ state, ir: buildIR(state), resolve: clusterResolver(state), port: 0, live: () => liveInfo(name, true), exec: makeExec(name) });
+    servers.push(srv);
+    const page = await open(srv);
+    const a = state.pods.find((p) => p.namespace === "default" && p.name.startsWith("order-app"))!;
+    await traceIn(page, `${a.namespace}/${a.name}`, "http://user-service");
+    await page.click("#tab-live");
+    assert.match(await page.locator("#live-status").innerText(), /uilive: running/);
+    await page.click("#live-run");
+    await page.locator("#live-out pre").waitFor({ timeout: 30_000 });
+    const out = await page.locator("#live-out").innerText();
+    assert.match(out, /Model: DELIVERED/);
+    assert.match(out, /Kernel: exit 0/);
+    assert.match(out, /\n200 10\.96\.\d+\.\d+:80/, "curl got HTTP 200 from the Service's cluster IP");
+    await page.screenshot({ path: join(SHOTS, "live.png") });
+  } finally {
+    const d = cli("down", "--name", name);
+    assert.equal(d.status, 0, d.stderr);
+  }
 });

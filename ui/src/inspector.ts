@@ -65,7 +65,13 @@ export class Inspector {
     const text = String(this.data[this.tab] ?? "");
     const ns = `node/${this.data.name}`;
     const spec = TABS.find((t) => t.key === this.tab)!;
-    const used = new Set(this.matched().filter((o) => o.ns === ns && spec.kinds.includes(o.kind)).map((o) => norm(o.text)));
+    const objs = this.matched().filter((o) => o.ns === ns && spec.kinds.includes(o.kind));
+    const used = new Set(objs.filter((o) => o.kind !== "nft-rule").map((o) => norm(o.text)));
+    // nft rules are identified by table, chain and position (their text alone, e.g. "drop", is not unique).
+    const nftUsed = new Set(objs.filter((o) => o.kind === "nft-rule" && o.chain !== undefined && o.index !== undefined).map((o) => `${o.table ?? ""}|${o.chain}|${o.index}`));
+    let table = "";
+    let chain = "";
+    let ruleIx = -1;
     const q = this.search.value.trim().toLowerCase();
     let shown = 0;
     let hits = 0;
@@ -74,8 +80,16 @@ export class Inspector {
     const frag = document.createDocumentFragment();
     lines.forEach((line, i) => {
       const n = norm(line);
-      // nft rules print with a handle/indent the trace's text lacks: a prefix match is enough.
-      const isUsed = n !== "" && (used.has(n) || [...used].some((u) => u.length > 8 && (n.startsWith(u) || u.startsWith(n + " ") || (spec.key === "rules" && n.includes(u)))));
+      let nftHit = false;
+      const tm = /^table (\S+) (\S+) \{/.exec(n);
+      const cm = /^chain (\S+) \{/.exec(n);
+      if (tm) [table, chain] = [`${tm[1]} ${tm[2]}`, ""];
+      else if (cm) [chain, ruleIx] = [cm[1], -1];
+      else if (chain && n !== "}" && n !== "" && !/^(type |policy |comment )/.test(n)) {
+        ruleIx++;
+        nftHit = nftUsed.has(`${table}|${chain}|${ruleIx}`) || nftUsed.has(`|${chain}|${ruleIx}`) || nftUsed.has(`${table.split(" ")[1]}|${chain}|${ruleIx}`);
+      } else if (n === "}") chain = "";
+      const isUsed = n !== "" && (nftHit || used.has(n));
       if (isUsed) hits++;
       if (this.onlyMatched.checked && !isUsed) return;
       if (q && !line.toLowerCase().includes(q)) return;

@@ -200,6 +200,14 @@ export class ClusterMap {
     if (!this.lastFocusKey) return;
     const el = this.view.querySelector(`[data-key="${CSS.escape(this.lastFocusKey)}"]`) as SVGGElement | null;
     el?.focus({ preventScroll: true });
+    // Opening an aggregate in a big overview: zoom to where it opened.
+    const t = this.view.transform.baseVal.consolidate()?.matrix;
+    if (el && t && t.a < 0.5) {
+      const r = this.svg.getBoundingClientRect();
+      const x = Number(el.dataset.x);
+      const y = Number(el.dataset.y);
+      select(this.svg).call(this.zoomer.transform, zoomIdentity.translate(r.width / 2 - x * 0.9, r.height / 3 - y * 0.9).scale(0.9));
+    }
   }
 
   render(): void {
@@ -217,7 +225,7 @@ export class ClusterMap {
     const tunnelsLayer = s("g", { class: "tunnels", "aria-hidden": "true" });
     const underlayLayer = s("g", { class: "underlay" });
     const nodesLayer = s("g", { class: "nodes" });
-    const svcLayer = s("g", { class: "services", role: "list", "aria-label": "Services" });
+    const svcLayer = s("g", { class: "services", role: "group", "aria-label": "Services" });
 
     // --- Services band
     let y = 24;
@@ -243,7 +251,7 @@ export class ClusterMap {
     for (const [ns, list] of byNs) {
       if (this.collapsedSvcNs.has(ns)) {
         const b = placeBox();
-        const g = s("g", { class: "svc-group", "data-x": b.x + b.w / 2, "data-y": b.y + b.h / 2, role: "listitem" });
+        const g = s("g", { class: "svc-group", "data-x": b.x + b.w / 2, "data-y": b.y + b.h / 2 });
         g.appendChild(s("rect", { x: b.x, y: b.y, width: b.w, height: b.h, rx: 8, class: "box svc collapsed" }));
         g.appendChild(this.glyph(ns, b.x + 14, b.y + 16, 6));
         g.appendChild(s("text", { x: b.x + 26, y: b.y + 20, class: "t1" }, `▸ ${ns}`));
@@ -261,7 +269,7 @@ export class ClusterMap {
       for (const sv of list) {
         const b = placeBox();
         this.svcs.set(podKey(sv), b);
-        const g = s("g", { class: `svc-item${sv.dns ? " dns" : ""}`, "data-kind": "service", "data-x": b.x + b.w / 2, "data-y": b.y + b.h / 2, role: "listitem" });
+        const g = s("g", { class: `svc-item${sv.dns ? " dns" : ""}`, "data-kind": "service", "data-x": b.x + b.w / 2, "data-y": b.y + b.h / 2 });
         g.appendChild(s("rect", { x: b.x, y: b.y, width: b.w, height: b.h, rx: 8, class: "box svc" }));
         g.appendChild(s("rect", { x: b.x, y: b.y, width: 6, height: b.h, rx: 3, fill: this.colour(ns) }));
         g.appendChild(this.glyph(ns, b.x + b.w - 12, b.y + 12, 5));
@@ -633,7 +641,7 @@ export class ClusterMap {
   }
 
   /** Draws the packet at `at`, the trail it left, and marks the active element. */
-  showPacket(trail: Pt[], at: Pt | null, opts: { outer: boolean; verdict?: string; activeKey?: string }): void {
+  showPacket(trail: Pt[], at: Pt | null, opts: { outer: boolean; outerLabel?: string; verdict?: string; activeKey?: string }): void {
     clear(this.overlay);
     this.view.querySelectorAll(".active").forEach((e) => e.classList.remove("active"));
     if (opts.activeKey) this.view.querySelector(`[data-key="${CSS.escape(opts.activeKey)}"]`)?.classList.add("active");
@@ -644,7 +652,7 @@ export class ClusterMap {
     const g = s("g", { class: cls, transform: `translate(${at.x},${at.y})` });
     if (opts.outer) g.appendChild(s("rect", { x: -15, y: -11, width: 30, height: 22, rx: 5, class: "pkt-outer" }));
     g.appendChild(s("rect", { x: -9, y: -6, width: 18, height: 12, rx: 3, class: "pkt-inner" }));
-    if (opts.outer) g.appendChild(s("text", { x: 0, y: -15, "text-anchor": "middle", class: "pkt-label" }, "VXLAN/IPIP"));
+    if (opts.outer) g.appendChild(s("text", { x: 0, y: -15, "text-anchor": "middle", class: "pkt-label" }, opts.outerLabel ?? "encapsulated"));
     this.overlay.appendChild(g);
   }
 

@@ -7,7 +7,7 @@ import { podKey, type ClusterMap, type Pt } from "./map.js";
 import type { ExecResult, PacketView, StateResponse, Step, TracePath, TraceResult } from "./types.js";
 
 interface Frame {
-  phase: "dns" | "packet";
+  phase: "dns" | "packet" | "reply";
   kind: "resolver" | "step" | "verdict";
   ns: string;
   hop: number;
@@ -20,6 +20,9 @@ export interface MatchedObject {
   ns: string;
   kind: string;
   text: string;
+  table?: string;
+  chain?: string;
+  index?: number;
 }
 
 const ACTION_HELP: Record<string, string> = {
@@ -73,6 +76,7 @@ export class Walk {
   private toInput: HTMLInputElement;
   private portInput: HTMLInputElement;
   private protoSel: HTMLSelectElement;
+  private replyChk: HTMLInputElement;
   private out: HTMLElement;
   private errorBox: HTMLElement;
   private result: TraceResult | null = null;
@@ -109,6 +113,7 @@ export class Walk {
     this.toInput.value = usr ? "http://user-service" : m.services[0] ? `svc/${m.services[0].namespace}/${m.services[0].name}` : "";
     this.portInput = h("input", { id: "walk-port", name: "port", inputmode: "numeric", placeholder: "auto", size: 6 });
     this.protoSel = h("select", { id: "walk-proto", name: "protocol" }, h("option", { value: "" }, "auto"), ...["tcp", "udp", "icmp", "sctp"].map((p) => h("option", { value: p }, p)));
+    this.replyChk = h("input", { type: "checkbox", id: "walk-reply" });
     const form = h(
       "form",
       { class: "walk-form", "aria-label": "Trace a packet" },
@@ -117,7 +122,7 @@ export class Walk {
       h("label", { for: "walk-to" }, "To"),
       this.toInput,
       dl,
-      h("div", { class: "row" }, h("label", { for: "walk-port" }, "Port"), this.portInput, h("label", { for: "walk-proto" }, "Protocol"), this.protoSel, h("button", { type: "submit", class: "primary", id: "walk-trace" }, "Trace")),
+      h("div", { class: "row" }, h("label", { for: "walk-port" }, "Port"), this.portInput, h("label", { for: "walk-proto" }, "Protocol"), this.protoSel, h("label", { class: "chk" }, this.replyChk, " reply"), h("button", { type: "submit", class: "primary", id: "walk-trace" }, "Trace")),
     );
     form.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -138,7 +143,7 @@ export class Walk {
   async trace(): Promise<void> {
     this.stop();
     clear(this.errorBox);
-    const body = { from: this.fromSel.value, to: this.toInput.value.trim(), port: this.portInput.value.trim(), protocol: this.protoSel.value };
+    const body = { from: this.fromSel.value, to: this.toInput.value.trim(), port: this.portInput.value.trim(), protocol: this.protoSel.value, reply: this.replyChk.checked };
     try {
       this.result = await postJSON<TraceResult>("api/trace", body);
     } catch (e) {
@@ -161,7 +166,10 @@ export class Walk {
   /** Every kernel object the chosen paths used, per namespace (for the inspector). */
   matched(): MatchedObject[] {
     const out: MatchedObject[] = [];
-    for (const f of this.frames) if (f.step?.object) out.push({ ns: f.ns, kind: f.step.object.kind, text: f.step.object.text });
+    for (const f of this.frames) {
+      const o = f.step?.object ?? (f.kind === "verdict" ? f.path?.disposition.object : undefined);
+      if (o) out.push({ ns: f.ns, kind: o.kind, text: o.text, table: o.table, chain: o.chain, index: o.index });
+    }
     return out;
   }
 
@@ -186,6 +194,7 @@ export class Walk {
     }
     const main = r.paths[this.pathIdx];
     if (main) addPath(main, "packet");
+    if (main?.reply) addPath(main.reply, "reply");
     this.frames = frames;
     this.pos = 0;
     const keys = frames.filter((f) => f.ns.startsWith("pod/")).map((f) => f.ns.slice(4));
@@ -258,10 +267,10 @@ export class Walk {
     this.frames.forEach((fr, i) => {
       const hdr = `${fr.phase}|${fr.hop}|${fr.ns}`;
       if (fr.kind === "step" && hdr !== lastHdr) {
-        this.list.append(h("li", { class: "hop-hdr", role: "presentation" }, `${fr.phase === "dns" ? "DNS query · " : ""}${fr.ns}`));
+        this.list.append(h("li", { class: "hop-hdr", role: "presentation" }, `${fr.phase === "dns" ? "DNS query · " : fr.phase === "reply" ? "reply · " : ""}${fr.ns}`));
         lastHdr = hdr;
       }
-      const label = fr.kind === "resolver" ? "DNS: resolve the name" : fr.kind === "verdict" ? `${fr.phase === "dns" ? "DNS query " : ""}⇒ ${fr.path!.disposition.verdict}` : `${fr.step!.action}: ${fr.step!.detail}`;
+      const label = fr.kind === "resolver" ? "DNS: resolve the name" : fr.kind === "verdict" ? `${fr.phase === "dns" ? "DNS query " : fr.phase === "reply" ? "reply " : ""}⇒ ${fr.path!.disposition.verdict}` : `${fr.step!.action}: ${fr.step!.detail}`;
       this.list.append(h("li", {}, h("button", { type: "button", class: `step-btn a-${fr.step?.action ?? fr.kind}`, "data-i": i, onclick: () => this.go(i) }, label)));
     });
     this.out.append(h("h3", { class: "sub" }, "All steps"), this.list);
@@ -318,7 +327,8 @@ export class Walk {
     const at = trail[trail.length - 1] ?? null;
     const activeKey = f.ns.startsWith("pod/") ? `pod:${f.ns.slice(4)}` : f.ns.startsWith("node/") ? `node:${f.ns.slice(5)}` : undefined;
     const verdict = f.kind === "verdict" ? f.path!.disposition.verdict : undefined;
-    this.map.showPacket(trail, at, { outer: !!f.step?.packet.outer, verdict, activeKey });
+    const o = f.step?.packet.outer;
+    this.map.showPacket(trail, at, { outer: !!o, outerLabel: o ? (o.vni !== undefined ? `VXLAN ${o.src} → ${o.dst}` : `IPIP ${o.src} → ${o.dst}`) : undefined, verdict, activeKey });
     const dst = f.phase === "dns" ? this.result!.dns?.nameserver : this.result!.flow.dst;
     const svc = this.m.services.find((s) => s.clusterIP === dst || s.externalIPs.includes(dst ?? ""));
     this.map.highlightService(svc ? `${svc.namespace}/${svc.name}` : null);
@@ -328,7 +338,7 @@ export class Walk {
   private renderDetail(f: Frame): void {
     clear(this.detail);
     const r = this.result!;
-    const phase = h("span", { class: `phase ph-${f.phase}` }, f.phase === "dns" ? "DNS phase" : "Packet");
+    const phase = h("span", { class: `phase ph-${f.phase}` }, f.phase === "dns" ? "DNS phase" : f.phase === "reply" ? "Reply" : "Packet");
     if (f.kind === "resolver") {
       const d = r.dns!;
       this.detail.append(
@@ -344,7 +354,7 @@ export class Walk {
       this.detail.append(
         h("div", { class: "step-head" }, phase, h("span", { class: `verdict v-${d.verdict}`, id: f.phase === "packet" ? "walk-verdict" : null }, d.verdict), d.reason ? h("span", { class: "reason" }, d.reason) : ""),
         h("p", {}, d.detail),
-        d.container ? h("p", {}, `container ${d.container}${d.port ? ` port ${d.port}` : ""}`) : "",
+        d.container && !d.detail.includes(d.container) ? h("p", {}, `container ${d.container}${d.port ? ` port ${d.port}` : ""}`) : "",
         d.object ? this.objectBox(d.object) : "",
         f.phase === "dns" ? h("p", { class: "sub" }, "The DNS answer returns to the pod; now the connection itself.") : "",
       );
@@ -388,6 +398,7 @@ export class Walk {
       clear(target);
       const model = this.result.paths.map((p) => `${p.disposition.verdict} (${(p.probability * 100).toFixed(0)}%)`).join(", ");
       target.append(
+        h("p", {}, h("strong", {}, "Flow: "), `${f.from} → ${f.to} (${f.protocol}${f.port ? " " + f.port : ""})`),
         h("p", {}, h("strong", {}, "Model: "), model),
         h("p", {}, h("strong", {}, "Kernel: "), `exit ${r.exitCode}`),
         h("pre", {}, `$ ${r.command.join(" ")}\n${r.stdout}${r.stderr}`),

@@ -10,7 +10,8 @@
 // The per-node layer must follow the shared layer (chains concatenate in layer order).
 
 import type { ClusterState, NodeState } from "../../control/state.js";
-import type { IptOpt, IptRule } from "../../ir/types.js";
+import type { IptChain, IptOpt, IptRule } from "../../ir/types.js";
+import { defineCompactTable, quoteArg, renderIptRule } from "../../ir/render-iptables.js";
 import type { ProxyMode, ProxyOutput } from "../mode.js";
 import { portProtoHash, sepChainName } from "../hash.js";
 import {
@@ -71,6 +72,8 @@ interface PortCtx {
   sepComment: IptOpt;
   /** The DNAT rule's options, the same for every endpoint of the port (without affinity). */
   dnatOpts?: IptOpt[];
+  /** Large clusters: the DNAT rule's text between the chain name and `--to-destination` (" -m tcp -p tcp -j DNAT"). */
+  dnatText?: string;
   /** "ip:port" of the endpoint chains in the shared layer (built on first per-node use). */
   sharedEps?: Set<string>;
 }
@@ -119,13 +122,15 @@ const MASQ_TARGET = "KUBE-MARK-MASQ";
 const SET = Object.freeze(o("--set")) as IptOpt;
 
 /** writeServiceToEndpointRules: affinity checks, then the statistic ladder. */
-function writeServiceToEndpointRules(lb: LayerBuilder, ctx: IptCtx, pc: PortCtx, chain: string, eps: ProxyEndpoint[]): void {
+function writeServiceToEndpointRules(lb: LayerBuilder, ctx: IptCtx, pc: PortCtx, chain: string, eps: ProxyEndpoint[], seps?: string[]): void {
   const sp = pc.sp;
   const c = lb.chain("nat", chain).rules;
+  const sepOf = (i: number) => (seps ? seps[i] : sepName(pc, eps[i]));
   if (sp.affinity) {
     const secs = String(sp.affinityTimeout);
-    for (const ep of eps) {
-      const sep = sepName(pc, ep);
+    for (let i = 0; i < eps.length; i++) {
+      const ep = eps[i];
+      const sep = sepOf(i);
       const opts: IptOpt[] = ctx.large ? [] : comment(`${sp.name} -> ${ep.str}`);
       opts.push(M_RECENT, o("--name", sep), o("--rcheck"), o("--seconds", secs), o("--reap"));
       c.push(rule(opts, sep));
@@ -141,13 +146,18 @@ function writeServiceToEndpointRules(lb: LayerBuilder, ctx: IptCtx, pc: PortCtx,
       const cm = o("--comment", `${sp.name} -> ${ep.str}`);
       opts = last ? [M_COMMENT, cm] : [M_COMMENT, cm, M_STATISTIC, MODE_RANDOM, probOpt(n - i)];
     }
-    c.push({ opts, target: sepName(pc, ep) });
+    c.push({ opts, target: sepOf(i) });
   }
 }
 
 function writeEndpointChain(lb: LayerBuilder, ctx: IptCtx, pc: PortCtx, ep: ProxyEndpoint): void {
-  const sp = pc.sp;
   const sep = sepName(pc, ep);
+  lb.chain("nat", sep).rules.push(...endpointRules(ctx, pc, ep, sep));
+}
+
+/** The KUBE-SEP chain's rules: hairpin masquerade, then DNAT. */
+function endpointRules(ctx: IptCtx, pc: PortCtx, ep: ProxyEndpoint, sep: string): IptRule[] {
+  const sp = pc.sp;
   const [m, p] = proto(sp.protocol);
   const src = o("-s", ep.ip);
   const dnat = [o("--to-destination", ep.str)];
@@ -162,7 +172,7 @@ function writeEndpointChain(lb: LayerBuilder, ctx: IptCtx, pc: PortCtx, ep: Prox
       ? [M_COMMENT, pc.sepComment, M_RECENT, o("--name", sep), SET, m, p]
       : (pc.dnatOpts ??= Object.freeze([M_COMMENT, pc.sepComment, m, p]) as unknown as IptOpt[]);
   }
-  lb.chain("nat", sep).rules.push({ opts: r1, target: MASQ_TARGET }, { opts: r2, target: "DNAT", targetOpts: dnat });
+  return [{ opts: r1, target: MASQ_TARGET }, { opts: r2, target: "DNAT", targetOpts: dnat }];
 }
 
 function internalMasqRule(ctx: IptCtx, sp: ProxyServicePort): IptRule {
@@ -211,6 +221,12 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
     perNode: [],
   };
   const lb = new LayerBuilder("kube-proxy");
+  // The cluster endpoints' KUBE-SEP chains (most of a large cluster's chains) stay compact
+  // until someone reads layer.tables.nat (see defineCompactTable); natOrder keeps the
+  // creation order of all nat chains (names, or indexes into seps) for that moment.
+  const natOrder: (string | number)[] = [];
+  const seps: { name: string; pc: PortCtx; ep: ProxyEndpoint }[] = [];
+  lb.track("nat", natOrder);
   // Chains in kube-proxy's declaration order (iptables-save sorts them anyway).
   lb.chain("mangle", "KUBE-PROXY-CANARY");
   for (const c of ["KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL", "KUBE-FIREWALL", "KUBE-PROXY-CANARY"])
@@ -305,8 +321,12 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
     }
 
     if (usesClusterPolicyChain) {
-      writeServiceToEndpointRules(lb, ctx, pc, chains.svc, sp.clusterEndpoints);
-      for (const ep of sp.clusterEndpoints) writeEndpointChain(lb, ctx, pc, ep);
+      const names = sp.clusterEndpoints.map((ep) => sepChainName(name, sp.protocol, ep.str));
+      writeServiceToEndpointRules(lb, ctx, pc, chains.svc, sp.clusterEndpoints, names);
+      sp.clusterEndpoints.forEach((ep, i) => {
+        natOrder.push(seps.length);
+        seps.push({ name: names[i], pc, ep });
+      });
     }
   }
 
@@ -316,6 +336,24 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
   fwd.push(rule([...comment("kubernetes forwarding rules"), M_MARK, o("--mark", `${MASQ_MARK}/${MASQ_MARK}`)], "ACCEPT"));
   fwd.push(rule([...comment("kubernetes forwarding conntrack rule"), M_CONNTRACK, o("--ctstate", "RELATED,ESTABLISHED")], "ACCEPT"));
 
+  const eager = lb.layer.tables.nat!;
+  const sepRules = (i: number) => endpointRules(ctx, seps[i].pc, seps[i].ep, seps[i].name);
+  // The text of the common shape (large cluster, no affinity) without building the rules:
+  // renderIptRule's output for endpointRules' two rules, the DNAT options rendered once per port.
+  const sepText = (i: number): string => {
+    const { name, pc, ep } = seps[i];
+    if (!ctx.large || pc.sp.affinity) return sepRules(i).map((r) => renderIptRule(name, r)).join("\n");
+    pc.dnatText ??= renderIptRule("", endpointRules(ctx, pc, ep, name)[1]).slice(4, -(" --to-destination ".length + quoteArg(ep.str).length));
+    return "-A " + name + " -s " + quoteArg(ep.ip) + " -j KUBE-MARK-MASQ\n-A " + name + pc.dnatText + " --to-destination " + quoteArg(ep.str);
+  };
+  defineCompactTable(lb.layer, "nat", { eager, names: seps.map((s) => s.name), rules: sepRules, text: sepText }, () => {
+    const all: Record<string, IptChain> = {};
+    for (const x of natOrder) {
+      if (typeof x === "string") all[x] = eager[x];
+      else all[seps[x].name] = { name: seps[x].name, rules: sepRules(x) };
+    }
+    return all;
+  });
   const out: ProxyOutput = { iptables: lb.layer };
   ctxOf.set(out, ctx);
   return { out, ctx };

@@ -44,12 +44,19 @@ export class LayerBuilder {
   constructor(owner: string) {
     this.layer = { owner, tables: {} };
   }
+  /** Per table: chain names in creation order, for tables that record it (see track). */
+  private order: Partial<Record<IptTableName, (string | number)[]>> = {};
+  /** Record the names of the chains created in `table` from now on into `into`. */
+  track(table: IptTableName, into: (string | number)[]): void {
+    this.order[table] = into;
+  }
   chain(table: IptTableName, name: string): IptChain {
     const t = (this.layer.tables[table] ??= {});
     let c = t[name];
     if (!c) {
       c = { name, rules: [] };
       t[name] = c;
+      this.order[table]?.push(name);
     }
     return c;
   }

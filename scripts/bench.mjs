@@ -1,0 +1,26 @@
+// npm run bench: every model benchmark at Kubernetes' scalability thresholds, each in its
+// own process so that one's memory does not weigh on the next:
+//   control plane (buildState), kube-proxy rules for one node, the IR, traces, NetworkPolicy reach.
+// `npm run bench -- control policy` runs only the named ones. Kernel and DNS benchmarks
+// are `npm run bench:kernel` and `npm run bench:dns`.
+import { spawnSync } from "node:child_process";
+
+const benches = {
+  control: ["--expose-gc", "dist/bench/run.js"],
+  rules: ["--expose-gc", "--max-old-space-size=8192", "dist/bench/rules.js", "threshold", "iptables,nftables", "3"],
+  ir: ["--expose-gc", "--max-old-space-size=8192", "dist/bench/ir.js", "threshold"],
+  trace: ["--expose-gc", "--max-old-space-size=6144", "dist/bench/trace.js", "5000", "150000", "10000", "10000", "iptables"],
+  policy: ["--expose-gc", "--max-old-space-size=8192", "dist/bench/policy.js", "10000", "3"],
+};
+const only = process.argv.slice(2);
+let failed = 0;
+for (const [name, args] of Object.entries(benches)) {
+  if (only.length && !only.includes(name)) continue;
+  console.log(`\n=== ${name} ===`);
+  const r = spawnSync(process.execPath, args, { stdio: "inherit" });
+  if (r.status !== 0) {
+    failed++;
+    console.log(`(${name} exited with ${r.status ?? r.signal})`);
+  }
+}
+process.exit(failed ? 1 : 0);
