@@ -65,6 +65,8 @@ export function formatOutcome(out: ChangeOutcome, message: string[]): string {
 }
 
 interface ChangeFlags {
+  /** A running cluster (podnet up) to change instead of the model. */
+  name?: string;
   base?: string[];
   config?: string;
   seed?: string;
@@ -84,6 +86,7 @@ function notFound(kind: string, name: string): { notFound: string } {
 }
 
 async function change(o: ChangeFlags, make: (state: ClusterState) => { change: Change; message: string[] } | { notFound: string }): Promise<void> {
+  if (o.name !== undefined) return changeRunning(o, make);
   const { state } = await loadFromFlags({ filename: o.base ?? [], config: o.config, seed: o.seed });
   const made = make(state);
   if ("notFound" in made) {
@@ -97,12 +100,66 @@ async function change(o: ChangeFlags, make: (state: ClusterState) => { change: C
   else process.stdout.write(formatOutcome(out, message));
 }
 
+/**
+ * --name NAME: the change goes to the running cluster NAME (podnet up) and its kernel
+ * follows. Only an explicit --name selects a running cluster (a cluster that happens to
+ * be up never silently turns a model command into a kernel change); without it the
+ * commands work on the model as before.
+ */
+async function changeRunning(o: ChangeFlags, make: (state: ClusterState) => { change: Change; message: string[] } | { notFound: string }): Promise<void> {
+  if (o.base?.length || o.config || o.seed) throw new UsageError("--name changes the running cluster: its manifests, config and seed are those of podnet up (drop --base/--config/--seed)");
+  if (process.platform !== "linux" || (typeof process.getuid === "function" && process.getuid() !== 0))
+    throw new UsageError("changing a running cluster (--name) needs root on Linux: run it with sudo");
+  const { applyLiveChange, RefusedChange } = await import("../linux/live.js");
+  const { validateClusterName } = await import("../linux/names.js");
+  let name: string;
+  try {
+    name = validateClusterName(o.name!);
+  } catch (e) {
+    throw new UsageError(`--name: ${(e as Error).message}`);
+  }
+  let made: ReturnType<typeof make> | undefined;
+  let res;
+  try {
+    res = await applyLiveChange(
+      name,
+      (state) => {
+        made = make(state);
+        return "notFound" in made ? null : made.change;
+      },
+      (s) => process.stderr.write(`podnet: ${s}\n`),
+    );
+  } catch (e) {
+    if (e instanceof RefusedChange) throw new UsageError(e.message);
+    throw e;
+  }
+  if (!res || !made || "notFound" in made) {
+    if (made && "notFound" in made) process.stderr.write(made.notFound);
+    process.exitCode = 1;
+    return;
+  }
+  const r = res.report;
+  if (o.output === "json") {
+    process.stdout.write(JSON.stringify({ message: made.message, events: res.events, diff: res.diff, cluster: name, change: res.index, kernel: r }, null, 2) + "\n");
+    return;
+  }
+  let s = formatOutcome(res, made.message);
+  s += `\nKernel (cluster "${name}", change ${res.index}):\n`;
+  s += `  pods removed: ${r.removed.length ? r.removed.join(", ") : "none"}\n`;
+  s += `  pods added:   ${r.added.length ? r.added.join(", ") : "none"}\n`;
+  s += `  rules reloaded on: ${r.reloaded.length ? r.reloaded.join(", ") : "no node (rules unchanged)"}\n`;
+  if (r.bgp.length) s += `  BIRD reconfigured on: ${r.bgp.join(", ")}\n`;
+  if (r.dns.reloaded.length || r.dns.late.length) s += `  DNS zones reloaded: ${r.dns.reloaded.length}${r.dns.late.length ? ` (not confirmed: ${r.dns.late.join(", ")})` : ""}\n`;
+  process.stdout.write(s);
+}
+
 function changeOptions(cmd: Command): Command {
   return cmd
     .option("--base <path>", "the cluster to change: manifests (file, directory, -); repeatable (default: the embedded example)", collect, [])
     .option("--config <file>", "cluster config (kind: Cluster)")
     .option("--seed <seed>", "seed for generated names and allocations")
-    .option("-o, --output <format>", "text|json", "text");
+    .option("-o, --output <format>", "text|json", "text")
+    .option("--name <name>", "change the RUNNING cluster NAME (podnet up): the kernel follows (root)");
 }
 
 export function register(program: Command): void {

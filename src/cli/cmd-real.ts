@@ -7,7 +7,7 @@ import { ClusterExistsError, down, downAll, knownClusters, status, up } from "..
 import { createRunner } from "../linux/exec.js";
 import { guardCommand, validateClusterName } from "../linux/names.js";
 import { loadNetfilterRenderers } from "../linux/netfilter.js";
-import { readRecord } from "../linux/state.js";
+import { readChanges, readRecord } from "../linux/state.js";
 import { birdPaths } from "../linux/bird.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -159,11 +159,17 @@ export function register(program: Command): void {
       const st = status(n);
       const rec = readRecord(n);
       if (o.output === "json") {
-        process.stdout.write(JSON.stringify({ ...st, nodes: rec?.nodes ?? [], pods: rec?.pods ?? [] }, null, 2) + "\n");
+        process.stdout.write(JSON.stringify({ ...st, nodes: rec?.nodes ?? [], pods: rec?.pods ?? [], changes: readChanges(n) }, null, 2) + "\n");
         return;
       }
       const present = st.namespaces.filter((x) => x.present).length;
       process.stdout.write(`cluster ${n}: ${st.phase}${st.createdAt ? ` since ${st.createdAt}` : ""}, ${present}/${st.namespaces.length} namespaces present\n`);
+      const changes = readChanges(n);
+      if (changes.length) {
+        const c = changes[changes.length - 1].change as { op: string; kind?: string; name?: string; replicas?: number; objects?: { kind: string; metadata: { name: string } }[] };
+        const what = c.op === "apply" ? `apply ${(c.objects ?? []).map((o) => `${o.kind}/${o.metadata.name}`).join(", ")}` : `${c.op} ${c.kind}/${c.name}${c.op === "scale" ? ` --replicas ${c.replicas}` : ""}`;
+        process.stdout.write(`${changes.length} changes since up (podnet apply|delete|scale --name ${n}); last at ${changes[changes.length - 1].at}: ${what}\n`);
+      }
       const pres = new Set(st.namespaces.filter((x) => x.present).map((x) => x.name));
       if (rec?.nodes?.length) {
         process.stdout.write("\n" + table([["NODE", "ADDRESS", "NETNS"], ...rec.nodes.map((x) => [x.name, x.address, x.netns + (pres.has(x.netns) ? "" : " (missing)")])]));

@@ -12,5 +12,6 @@ import { register as rules } from "./cmd-rules.js";
 import { register as trace } from "./cmd-trace.js";
 import { register as check } from "./cmd-check.js";
 import { register as ui } from "./cmd-ui.js";
+import { register as verify } from "./cmd-verify.js";
 
-export const commands: ((program: Command) => void)[] = [reach, real, dns, get, describe, misc, demo, net, rules, trace, check, ui];
+export const commands: ((program: Command) => void)[] = [reach, real, dns, get, describe, misc, demo, net, rules, trace, check, ui, verify];

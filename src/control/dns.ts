@@ -4,7 +4,8 @@
 // queries with CoreDNS's exact NODATA/NXDOMAIN semantics from the same helpers.
 import type { ClusterConfig } from "../spec/config.js";
 import type { Endpoint, EndpointPort } from "../spec/types.js";
-import { parseIPv4, parseIPv6 } from "../spec/net.js";
+import { parseIPv4 } from "../net/ipv4.js";
+import { isIP, parseIPv6 } from "../spec/net.js";
 import { serviceRangeAddress } from "./system.js";
 import type { ClusterState, DnsRecord, EndpointSliceState, ServiceState } from "./state.js";
 
@@ -110,7 +111,7 @@ export function computeDnsRecords(state: Omit<ClusterState, "dns">): ClusterStat
   for (const svc of state.services) {
     const fqdn = serviceFqdn(svc, zone);
     if (svc.type === "ExternalName") {
-      if (svc.externalName && parseIPv4(svc.externalName) === undefined && parseIPv6(svc.externalName) === undefined)
+      if (svc.externalName && !isIP(svc.externalName))
         records.push({ name: fqdn, type: "CNAME", ttl, data: svc.externalName.toLowerCase().replace(/\.$/, "") });
       continue;
     }

@@ -7,7 +7,7 @@
 import type { ClusterConfig } from "../spec/config.js";
 import type { KubeObject } from "../spec/types.js";
 import { SpecError } from "../spec/errors.js";
-import { cidr4Contains, formatIPv4, parseCidr4, parseIPv4, range4 } from "../spec/net.js";
+import { cidrContains, cidrSize, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
 import type { NodeState } from "./state.js";
 
 function nodeError(config: ClusterConfig, field: string, message: string): SpecError {
@@ -61,14 +61,15 @@ export function computeNodes(config: ClusterConfig, nodeObjects: KubeObject[], p
     if (d.address) used.add(parseIPv4(d.address) ?? -1);
   }
   if (nodeNet) {
-    const { first, size } = range4(nodeNet);
+    const first = nodeNet.first;
+    const size = cidrSize(nodeNet);
     let next = first + 2;
     for (const d of drafts) {
       if (d.address) continue;
       while (used.has(next) && next < first + size - 1) next++;
       if (next >= first + size - 1)
         throw nodeError(config, "networking.nodeSubnet", `${JSON.stringify(net.nodeSubnet)} has no address left for node ${d.name} (${drafts.length} nodes)`);
-      d.address = formatIPv4(next);
+      d.address = intToIp(next);
       used.add(next++);
     }
   }
@@ -76,7 +77,7 @@ export function computeNodes(config: ClusterConfig, nodeObjects: KubeObject[], p
   // Pod CIDRs: keep what nodes had; new nodes take the first unused subnet in order.
   const pod = parseCidr4(net.podSubnet)!;
   const mask = net.nodeCIDRMaskSize;
-  const { first: podFirst } = range4(pod);
+  const podFirst = pod.first;
   const count = mask >= pod.prefix ? 2 ** (mask - pod.prefix) : 0;
   const step = 2 ** (32 - mask);
   const taken = new Set<number>();
@@ -84,7 +85,7 @@ export function computeNodes(config: ClusterConfig, nodeObjects: KubeObject[], p
     d.podCIDR ??= prevByName.get(d.name)?.podCIDR;
     if (d.podCIDR) {
       const c = parseCidr4(d.podCIDR);
-      if (c && cidr4Contains(pod, c.base)) taken.add(Math.floor((range4(c).first - podFirst) / step));
+      if (c && cidrContains(pod, c.base)) taken.add(Math.floor((c.first - podFirst) / step));
     }
   }
   let idx = 0;
@@ -97,7 +98,7 @@ export function computeNodes(config: ClusterConfig, nodeObjects: KubeObject[], p
         "networking.nodeCIDRMaskSize",
         `${mask}: the pod subnet ${net.podSubnet} holds ${count} /${mask} node ranges, not enough for ${drafts.length} nodes (node ${d.name} gets none)`,
       );
-    d.podCIDR = `${formatIPv4(podFirst + idx * step)}/${mask}`;
+    d.podCIDR = `${intToIp(podFirst + idx * step)}/${mask}`;
     taken.add(idx++);
   }
 

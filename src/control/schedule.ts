@@ -8,6 +8,7 @@
 // Spreading uses one lazily-updated min-heap per set of static constraints, so 150,000
 // pods over 5,000 nodes cost O(pods · log nodes).
 import type { NodeSelectorTerm, PodSpec, Toleration } from "../spec/types.js";
+import { requirementMatches } from "../spec/selector.js";
 import { stableJson } from "./hash.js";
 import type { NodeState } from "./state.js";
 
@@ -43,36 +44,7 @@ function matchTerm(node: NodeState, term: NodeSelectorTerm): boolean {
   const exprs = term.matchExpressions ?? [];
   const fields = term.matchFields ?? [];
   if (exprs.length === 0 && fields.length === 0) return false; // an empty term matches nothing
-  for (const e of exprs) {
-    const has = Object.prototype.hasOwnProperty.call(node.labels, e.key);
-    const v = node.labels[e.key];
-    const vals = e.values ?? [];
-    switch (e.operator) {
-      case "In":
-        if (!has || !vals.includes(v)) return false;
-        break;
-      case "NotIn":
-        if (has && vals.includes(v)) return false;
-        break;
-      case "Exists":
-        if (!has) return false;
-        break;
-      case "DoesNotExist":
-        if (has) return false;
-        break;
-      case "Gt":
-      case "Lt": {
-        if (!has || vals.length !== 1) return false;
-        const a = Number.parseInt(v, 10);
-        const b = Number.parseInt(vals[0], 10);
-        if (!/^-?\d+$/.test(v) || Number.isNaN(b)) return false;
-        if (e.operator === "Gt" ? !(a > b) : !(a < b)) return false;
-        break;
-      }
-      default:
-        return false;
-    }
-  }
+  for (const e of exprs) if (!requirementMatches(node.labels, e)) return false;
   for (const f of fields) {
     // Only metadata.name is a supported field (the DaemonSet controller uses it).
     if (f.key !== "metadata.name") return false;

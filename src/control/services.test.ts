@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SpecError } from "../spec/errors.js";
-import { parseIPv4 } from "../spec/net.js";
+import { parseIPv4 } from "../net/ipv4.js";
 import { staticBandSize } from "./services.js";
 import { cluster, THREE_NODES } from "./testkit.js";
 

@@ -14,7 +14,7 @@
 import type { ClusterConfig } from "../spec/config.js";
 import { Diags, where } from "../spec/diag.js";
 import { SpecError } from "../spec/errors.js";
-import { formatIPv4, parseCidr4, parseIPv4, range4, cidr4Contains } from "../spec/net.js";
+import { cidrContains, cidrSize, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
 import type { KubeObject } from "../spec/types.js";
 import { pick, uidFor } from "./hash.js";
 import type { IpamState, ServicePortState, ServiceState } from "./state.js";
@@ -85,7 +85,8 @@ export function reconcileServices(
   for (const [ip, owner] of Object.entries(prevIpam.loadBalancerIPs)) if (keep.has(owner)) lbIPs[ip] = owner;
 
   const svcRange = parseCidr4(net.serviceSubnet)!;
-  const { first: svcFirst, size: svcSize } = range4(svcRange);
+  const svcFirst = svcRange.first;
+  const svcSize = cidrSize(svcRange);
   const nIPs = svcSize - 2; // network and broadcast are never handed out
   const ipOffset = staticBandSize(svcSize, 16, 256, 16);
   const [npLo, npHi] = net.nodePortRange;
@@ -115,7 +116,7 @@ export function reconcileServices(
         diags.error(where(o), field, given, "is not a valid IPv4 address");
         continue;
       }
-      if (!cidr4Contains(svcRange, a) || a === svcFirst || a === svcFirst + svcSize - 1) {
+      if (!cidrContains(svcRange, a) || a === svcFirst || a === svcFirst + svcSize - 1) {
         diags.error(where(o), field, given, `is not in the service range ${net.serviceSubnet} (networking.serviceSubnet)`);
         continue;
       }
@@ -134,12 +135,12 @@ export function reconcileServices(
   }
   // Pass 2: dynamic cluster IPs.
   for (const { s, key } of needIP) {
-    const i = allocateIndex(nIPs, ipOffset, `${ctx.seed}/clusterIP/${key}`, (i) => serviceIPs[formatIPv4(svcFirst + 1 + i)] !== undefined);
+    const i = allocateIndex(nIPs, ipOffset, `${ctx.seed}/clusterIP/${key}`, (i) => serviceIPs[intToIp(svcFirst + 1 + i)] !== undefined);
     if (i < 0) {
       diags.error({ object: `Service ${key}` }, "spec.clusterIP", undefined, `the service range ${net.serviceSubnet} is full`);
       continue;
     }
-    const ip = formatIPv4(svcFirst + 1 + i);
+    const ip = intToIp(svcFirst + 1 + i);
     serviceIPs[ip] = key;
     s.clusterIP = ip;
   }
@@ -213,19 +214,20 @@ export function reconcileServices(
       continue;
     }
     if (!pool) continue;
-    const { first, size } = range4(pool);
+    const first = pool.first;
+    const size = cidrSize(pool);
     const usable = (a: number) => size <= 2 || (a !== first && a !== first + size - 1);
     const wanted: string | undefined = o.spec?.loadBalancerIP || prev?.loadBalancerIPs[0];
     if (wanted) {
       const a = parseIPv4(wanted);
-      if (a !== undefined && cidr4Contains(pool, a) && (!lbIPs[wanted] || lbIPs[wanted] === key)) {
+      if (a !== undefined && cidrContains(pool, a) && (!lbIPs[wanted] || lbIPs[wanted] === key)) {
         lbIPs[wanted] = key;
         s.loadBalancerIPs = [wanted];
         continue;
       }
     }
     for (let a = first; a < first + size; a++) {
-      const ip = formatIPv4(a);
+      const ip = intToIp(a);
       if (!usable(a) || lbIPs[ip]) continue;
       lbIPs[ip] = key;
       s.loadBalancerIPs = [ip];

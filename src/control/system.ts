@@ -3,14 +3,14 @@
 // DaemonSet, shaped like kubeadm's and the CNI projects' manifests.
 import type { ClusterConfig, CniName } from "../spec/config.js";
 import type { KubeObject } from "../spec/types.js";
-import { formatIPv4, parseCidr4, range4 } from "../spec/net.js";
+import { intToIp, parseCidr4 } from "../net/ipv4.js";
 
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /** The n-th address of the service range (1 → kubernetes, 10 → kube-dns). */
 export function serviceRangeAddress(config: ClusterConfig, n: number): string {
   const c = parseCidr4(config.networking.serviceSubnet)!;
-  return formatIPv4(range4(c).first + n);
+  return intToIp(c.first + n);
 }
 
 const TOLERATE_ALL = [{ operator: "Exists" }];

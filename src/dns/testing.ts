@@ -5,12 +5,9 @@ import { defaultConfig } from "../spec/config.js";
 import type { ClusterState, EndpointSliceState, PodState, ServiceState, ServicePortState } from "../control/state.js";
 import type { PodSpec, Protocol } from "../spec/types.js";
 import { computeDnsRecords } from "../control/dns.js";
+import { emptyState, podState, serviceState, sliceState, type FxEndpoint } from "../testing/fixtures.js";
 
-export interface FxEndpoint {
-  ip: string;
-  hostname?: string;
-  ready?: boolean;
-}
+export type { FxEndpoint };
 export interface FxService {
   namespace?: string;
   name: string;
@@ -71,78 +68,46 @@ export function fixtureState(o: {
       port: p.port,
       targetPort: p.targetPort ?? p.port,
     }));
-    services.push({
-      namespace,
-      name: s.name,
-      uid: `uid-${namespace}-${s.name}`,
-      labels: {},
-      type,
-      selector: null,
-      clusterIP,
-      ports,
-      externalIPs: [],
-      loadBalancerIPs: [],
-      ...(s.externalName ? { externalName: s.externalName } : {}),
-      sessionAffinity: "None",
-      sessionAffinityTimeout: 10800,
-      externalTrafficPolicy: "Cluster",
-      internalTrafficPolicy: "Cluster",
-      publishNotReadyAddresses: s.publishNotReadyAddresses ?? false,
-      loadBalancerSourceRanges: [],
-      created: s.created ?? 1,
-    });
+    services.push(
+      serviceState(namespace, s.name, {
+        type,
+        clusterIP,
+        ports,
+        ...(s.externalName ? { externalName: s.externalName } : {}),
+        publishNotReadyAddresses: s.publishNotReadyAddresses ?? false,
+        created: s.created ?? 1,
+      }),
+    );
     if (s.endpoints && type !== "ExternalName")
-      slices.push({
-        namespace,
-        name: `${s.name}-abcde`,
-        serviceName: s.name,
-        addressType: "IPv4",
-        ports: ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: typeof p.targetPort === "number" ? p.targetPort : p.port, protocol: p.protocol })),
-        endpoints: s.endpoints.map((e) => ({
-          addresses: [e.ip],
-          conditions: { ready: e.ready ?? true, serving: e.ready ?? true, terminating: false },
-          ...(e.hostname ? { hostname: e.hostname } : {}),
-        })),
-        managedBy: "endpointslice-controller.k8s.io",
-      });
+      slices.push(
+        sliceState(
+          namespace,
+          s.name,
+          `${s.name}-abcde`,
+          ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: typeof p.targetPort === "number" ? p.targetPort : p.port, protocol: p.protocol })),
+          s.endpoints,
+        ),
+      );
   }
-  const pods: PodState[] = (o.pods ?? []).map((p, i) => ({
-    namespace: p.namespace ?? "default",
-    name: p.name,
-    uid: `pod-uid-${i}`,
-    labels: {},
-    annotations: {},
-    owner: null,
-    workload: { kind: "Pod", namespace: p.namespace ?? "default", name: p.name },
-    spec: { containers: [{ name: "c" }], ...(p.spec ?? {}) } as PodSpec,
-    nodeName: "kind-worker",
-    phase: "Running",
-    podIP: p.ip,
-    hostIP: "192.168.1.3",
-    ready: true,
-    terminating: false,
-    created: p.created ?? 10,
-    resolvConf: "",
-    env: [],
-    containerID: `cid-${i}`,
-  }));
+  const pods: PodState[] = (o.pods ?? []).map((p, i) =>
+    podState(p.namespace ?? "default", p.name, {
+      uid: `pod-uid-${i}`,
+      spec: { containers: [{ name: "c" }], ...(p.spec ?? {}) } as PodSpec,
+      nodeName: "kind-worker",
+      podIP: p.ip,
+      hostIP: "192.168.1.3",
+      created: p.created ?? 10,
+      containerID: `cid-${i}`,
+    }),
+  );
   for (const p of pods) nsSet.add(p.namespace);
-  const base: Omit<ClusterState, "dns"> = {
-    config,
-    seed: "test",
+  const base = emptyState(config, {
     clock: o.clock ?? 41,
     namespaces: [...nsSet].map((name) => ({ name, labels: {} })),
-    nodes: [],
     pods,
     services,
     endpointSlices: slices,
-    networkPolicies: [],
-    ingresses: [],
-    workloads: [],
-    events: [],
-    ipam: { nodes: {}, serviceIPs: {}, nodePorts: {}, loadBalancerIPs: {} },
-    warnings: [],
-  };
+  });
   return { ...base, dns: computeDnsRecords(base) };
 }
 

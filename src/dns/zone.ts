@@ -19,7 +19,8 @@ import {
   slicesByService,
   soaData,
 } from "../control/dns.js";
-import { parseIPv4, parseIPv6 } from "../spec/net.js";
+import { isIPv4 } from "../net/ipv4.js";
+import { isIP } from "../spec/net.js";
 
 export type PodsMode = "insecure" | "verified" | "disabled";
 export type Rcode = "NOERROR" | "FORMERR" | "SERVFAIL" | "NXDOMAIN" | "NOTIMP" | "REFUSED";
@@ -125,8 +126,6 @@ const lower = (n: string): string => {
   // Most queries are already lower-case: avoid the allocation.
   return /[A-Z]/.test(s) ? s.toLowerCase() : s;
 };
-const isIPv4 = (s: string): boolean => parseIPv4(s) !== undefined;
-const isIP = (s: string): boolean => parseIPv4(s) !== undefined || parseIPv6(s) !== undefined;
 const stripUnderscore = (s: string): string => (s.startsWith("_") ? s.slice(1) : s);
 const stripDot = (s: string): string => (s.endsWith(".") ? s.slice(0, -1) : s);
 
@@ -477,7 +476,7 @@ export function addressFromReverse(l: string): string | undefined {
     const parts = l.slice(0, -".in-addr.arpa".length).split(".");
     if (parts.length !== 4) return undefined;
     const ip = parts.reverse().join(".");
-    return parseIPv4(ip) !== undefined ? ip : undefined;
+    return isIPv4(ip) ? ip : undefined;
   }
   if (l.endsWith(".ip6.arpa")) {
     const parts = l.slice(0, -".ip6.arpa".length).split(".");

@@ -170,7 +170,7 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
   ns.routes.push(route({ dst: "default", via: ctx.externalClient, dev: "eth0" }));
   ns.sysctls["net.ipv4.ip_forward"] = "1";
   ns.sysctls["net.bridge.bridge-nf-call-iptables"] = "1";
-  disableIpv6(ns);
+  modelOnlySysctls(ns);
 
   // kube-proxy: shared output once per state, then this node's differences.
   const shared = ctx.proxyShared();
@@ -186,7 +186,7 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
     if (podHasOwnNs(p)) {
       const { podNs, hostIf } = ctx.flavor.buildPod(ctx, node, p, ns);
       podNs.netfilter = { mode: ctx.netfilterMode, iptables: [], nftables: [] };
-      disableIpv6(podNs);
+      modelOnlySysctls(podNs);
       pn.ns = podNs;
       pn.hostIf = hostIf;
     }
@@ -214,14 +214,19 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
 }
 
 /**
- * The model is IPv4 only: no IPv6 in any namespace, so that the kernel has no fe80::
- * addresses and routes and sends no IPv6 background traffic (router/neighbour
- * solicitations, MLD) that the model would not know. "all" also turns IPv6 off on
- * links that exist when it is written; "default" on the ones made or moved in later.
+ * What the model does not have, turned off in every namespace so that the kernel does
+ * what the model says:
+ * - IPv6 (the model is IPv4 only): no fe80:: addresses and routes, no IPv6 background
+ *   traffic (router/neighbour solicitations, MLD). "all" also turns IPv6 off on links
+ *   that exist when it is written; "default" on the ones made or moved in later.
+ * - the per-destination ICMP error rate limit (icmp_ratelimit, 1000 ms by default; a
+ *   destination not seen before may get none for a second): the model has no time, so
+ *   a REJECT or a closed UDP port answers every packet with its ICMP error.
  */
-function disableIpv6(ns: NetNs): void {
+function modelOnlySysctls(ns: NetNs): void {
   ns.sysctls["net.ipv6.conf.all.disable_ipv6"] = "1";
   ns.sysctls["net.ipv6.conf.default.disable_ipv6"] = "1";
+  ns.sysctls["net.ipv4.icmp_ratelimit"] = "0";
 }
 
 export function nodeEth0Mac(nodeName: string): string {
@@ -232,7 +237,7 @@ export function nodeEth0Mac(nodeName: string): string {
 export function buildUnderlay(state: ClusterState, ctx: BuildContext = buildContext(state)): Underlay {
   const ns = emptyNs(UNDERLAY_NS);
   addLoopback(ns);
-  disableIpv6(ns);
+  modelOnlySysctls(ns);
   const mtu = ctx.underlayMtu;
   addBridge(ns, UNDERLAY_BRIDGE, macFor(`${UNDERLAY_NS}/${UNDERLAY_BRIDGE}`), mtu);
   addAddress(ns, UNDERLAY_BRIDGE, `${ctx.externalClient}/${ctx.nodeSubnetPrefix}`);

@@ -16,11 +16,22 @@ export const BUILTIN_CHAINS: Record<IptTableName, string[]> = {
   security: ["INPUT", "FORWARD", "OUTPUT"],
 };
 
-const SAFE = /^[A-Za-z0-9_.:\/,=+@%!-]+$/;
+// Characters of an argument that needs no quotes: [A-Za-z0-9_.:/,=+@%!-].
+const SAFE_CHAR = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:/,=+@%!-") SAFE_CHAR[c.charCodeAt(0)] = 1;
+
+function isSafe(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127 || SAFE_CHAR[c] === 0) return false;
+  }
+  return true;
+}
 
 /** An argument as iptables-restore's tokenizer reads it back. */
 export function quoteArg(s: string): string {
-  if (SAFE.test(s)) return s;
+  if (isSafe(s)) return s;
   return '"' + s.replace(/(["\\])/g, "\\$1") + '"';
 }
 
@@ -29,7 +40,7 @@ const frozenText = new WeakMap<IptOpt, string>();
 
 function optText(o: IptOpt): string {
   let s = o.neg ? " ! " + o.opt : " " + o.opt;
-  for (const a of o.args) s += " " + (SAFE.test(a) ? a : quoteArg(a));
+  for (const a of o.args) s += " " + quoteArg(a);
   return s;
 }
 
@@ -114,8 +125,8 @@ export interface CompactChains {
   names: string[];
   /** The rules of compact chain i (fresh objects, equal to the materialised ones). */
   rules(i: number): IptRule[];
-  /** Optional: compact chain i's `-A` lines joined by "\n", exactly as renderIptRule prints rules(i). */
-  text?(i: number): string;
+  /** Optional: writes compact chain i's `-A` lines, each ending in "\n", exactly as renderIptRule prints rules(i). */
+  write?(i: number, out: TextOut): void;
 }
 
 const compactTables = new WeakMap<IptLayer, Partial<Record<IptTableName, CompactChains>>>();
@@ -175,7 +186,7 @@ export function renderIptables(layers: IptLayer[]): string {
     let prev: string | undefined;
     for (let k = 0; k < order.length; k++) {
       const n = all[order[k]];
-      if (n !== prev) out.push(":" + n + " - [0:0]");
+      if (n !== prev) out.piece(":"), out.piece(n), out.piece(" - [0:0]\n");
       prev = n;
     }
     for (const b of builtins)
@@ -188,7 +199,7 @@ export function renderIptables(layers: IptLayer[]): string {
       const n = all[j];
       if (indexIn[j] >= 0) {
         const cc = compact[partOf[j]]!;
-        if (cc.text) out.push(cc.text(indexIn[j]));
+        if (cc.write) cc.write(indexIn[j], out);
         else for (const r of cc.rules(indexIn[j])) out.push(renderIptRule(n, r));
       } else for (const r of parts[partOf[j]][n].rules) out.push(renderIptRule(n, r));
     }
@@ -293,18 +304,28 @@ function msd(w: Work, lo: number, hi: number, d: number): boolean {
   }
 }
 
-/** Lines joined in chunks: the per-line strings die young instead of being promoted
- *  (at 600k lines that halves the time spent in the garbage collector). */
-export class ChunkedText {
+/** Where text is written in pieces (no separators added). */
+export interface TextOut {
+  piece(s: string): void;
+}
+
+/** Text built from lines and pieces, joined in chunks of ~100 KB: the pieces die young instead
+ *  of being promoted, and no piece is concatenated twice. */
+export class ChunkedText implements TextOut {
   private chunks: string[] = [];
-  private lines: string[] = [];
+  private pieces: string[] = [];
+  /** A line (a "\n" is added). */
   push(line: string): void {
-    this.lines.push(line);
-    if (this.lines.length >= 2048) this.flush();
+    this.pieces.push(line, "\n");
+    if (this.pieces.length >= 8192) this.flush();
+  }
+  piece(s: string): void {
+    this.pieces.push(s);
+    if (this.pieces.length >= 8192) this.flush();
   }
   private flush(): void {
-    if (this.lines.length) this.chunks.push(this.lines.join("\n") + "\n");
-    this.lines = [];
+    if (this.pieces.length) this.chunks.push(this.pieces.join(""));
+    this.pieces = [];
   }
   text(): string {
     this.flush();

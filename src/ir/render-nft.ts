@@ -4,7 +4,7 @@
 // come from the first layer that gives a hook. Expressions are libnftables JSON.
 
 import type { NftChain, NftLayer, NftRule, NftSet, NftTable } from "./types.js";
-import { ChunkedText } from "./render-iptables.js";
+import { ChunkedText, type TextOut } from "./render-iptables.js";
 
 export interface MergedNftTable {
   family: string;
@@ -202,33 +202,165 @@ function setText(s: NftSet, out: { push(l: string): void }): void {
   out.push("\t}");
 }
 
-function chainText(c: NftChain, family: string, out: { push(l: string): void }): void {
-  out.push(`\tchain ${c.name} {`);
-  if (c.hook) {
-    const prio = prioText(c.prio ?? 0, c.hook);
-    out.push(`\t\ttype ${c.type ?? "filter"} hook ${c.hook} priority ${prio}; policy ${c.policy ?? "accept"};`);
-  }
-  void family;
-  for (const r of c.rules) out.push("\t\t" + ruleText(r));
-  out.push("\t}");
+/**
+ * A table whose chains are partly held in a compact form (kube-proxy's ~700k endpoint
+ * chains at the scalability thresholds): `table.chains` materialises every chain on first
+ * access; renderNft reads the compact form instead. The table stays read-only.
+ */
+export interface CompactNftChains {
+  /** The chains kept as plain NftChain objects. */
+  eager: Record<string, NftChain>;
+  /** All chains in creation order: an eager chain's name, or a compact chain's index. */
+  order: (string | number)[];
+  /** Names of the compact chains (none of them is in `eager`, none has a hook). */
+  names: string[];
+  /** The rules of compact chain i (fresh objects, equal to the materialised ones). */
+  rules(i: number): NftRule[];
+  /** Optional: writes compact chain i's rule lines ("\t\t" + ruleText + "\n"). */
+  write?(i: number, out: TextOut): void;
+}
+
+const compactTables = new WeakMap<NftTable, CompactNftChains>();
+
+/** Declares `table.chains` as compact (see CompactNftChains). */
+export function defineCompactNftTable(table: NftTable, cc: CompactNftChains): void {
+  compactTables.set(table, cc);
+  let plain: Record<string, NftChain> | undefined;
+  const materialise = () => {
+    const all: Record<string, NftChain> = {};
+    for (const x of cc.order) {
+      if (typeof x === "string") all[x] = cc.eager[x];
+      else all[cc.names[x]] = { name: cc.names[x], rules: cc.rules(x) };
+    }
+    return all;
+  };
+  Object.defineProperty(table, "chains", { enumerable: true, configurable: true, get: () => (plain ??= materialise()) });
+}
+
+/** A merged chain: its header (mergeInto's rule) and its parts in layer order. */
+interface ChainSlot {
+  name: string;
+  head: Pick<NftChain, "type" | "hook" | "prio" | "policy">;
+  parts: (NftRule[] | { cc: CompactNftChains; i: number })[];
 }
 
 /** The `nft list ruleset` text of the merged layers. */
 export function renderNft(layers: NftLayer[]): string {
   const out = new ChunkedText();
-  for (const t of mergeNft(layers)) {
-    out.push(`table ${t.family} ${t.name} {`);
-    if (t.comment) out.push(`\tcomment ${JSON.stringify(t.comment)}`);
-    let first = true;
-    for (const s of t.sets) {
-      if (!first) out.push("");
-      first = false;
-      setText(s, out);
+  const tables = new Map<string, NftTable[]>();
+  for (const l of layers)
+    for (const tb of l.tables) {
+      const k = tb.family + " " + tb.name;
+      const list = tables.get(k);
+      if (list) list.push(tb);
+      else tables.set(k, [tb]);
     }
-    for (const c of t.chains) {
+  for (const parts of tables.values()) {
+    const { family, name } = parts[0];
+    const comment = parts.find((t) => t.comment)?.comment;
+    // Sets merge as mergeNft merges them.
+    const sets = new Map<string, NftSet>();
+    for (const tb of parts)
+      for (const st of Object.values(tb.sets)) {
+        const have = sets.get(st.name);
+        if (!have) sets.set(st.name, { ...st, elem: st.elem.slice() });
+        else for (const e of st.elem) have.elem.push(e);
+      }
+    // Chains: in first-declaration order; rules concatenate in layer order. A compact chain
+    // that no other layer extends stays a number in `slots` (its index; `slotCc` says whose).
+    const slots: (ChainSlot | number)[] = [];
+    const slotCc: (CompactNftChains | null)[] = [];
+    const byName = new Map<string, number>(); // plain chains' positions in slots
+    let compactPos: Map<string, number> | undefined; // compact chains' positions, built if a later layer needs them
+    const compactSeen: { cc: CompactNftChains; pos: Int32Array }[] = [];
+    const find = (n: string): number | undefined => {
+      const s = byName.get(n);
+      if (s !== undefined || compactSeen.length === 0) return s;
+      if (!compactPos) {
+        compactPos = new Map();
+        for (const c of compactSeen) c.cc.names.forEach((cn, i) => compactPos!.set(cn, c.pos[i]));
+      }
+      return compactPos.get(n);
+    };
+    const slotAt = (pos: number): ChainSlot => {
+      const x = slots[pos];
+      if (typeof x !== "number") return x;
+      const cc = slotCc[pos]!;
+      const slot: ChainSlot = { name: cc.names[x], head: {}, parts: [{ cc, i: x }] };
+      slots[pos] = slot;
+      slotCc[pos] = null;
+      return slot;
+    };
+    const addChain = (c: NftChain, part: ChainSlot["parts"][number]) => {
+      const pos = find(c.name);
+      if (pos === undefined) {
+        byName.set(c.name, slots.length);
+        slots.push({ name: c.name, head: { type: c.type, hook: c.hook, prio: c.prio, policy: c.policy }, parts: [part] });
+        slotCc.push(null);
+        return;
+      }
+      const have = slotAt(pos);
+      if (!have.head.hook && c.hook) have.head = { type: c.type, hook: c.hook, prio: c.prio, policy: c.policy ?? have.head.policy };
+      have.parts.push(part);
+    };
+    parts.forEach((tb, pi) => {
+      const cc = compactTables.get(tb);
+      if (!cc) {
+        for (const c of Object.values(tb.chains)) addChain(c, c.rules);
+        return;
+      }
+      const pos = new Int32Array(cc.names.length);
+      for (const x of cc.order) {
+        if (typeof x === "string") addChain(cc.eager[x], cc.eager[x].rules);
+        else {
+          // A compact chain is new unless an earlier layer declared it.
+          const have = pi > 0 ? find(cc.names[x]) : undefined;
+          if (have !== undefined) {
+            slotAt(have).parts.push({ cc, i: x });
+            pos[x] = have;
+          } else {
+            pos[x] = slots.length;
+            slots.push(x);
+            slotCc.push(cc);
+          }
+        }
+      }
+      compactSeen.push({ cc, pos });
+      compactPos = undefined;
+    });
+
+    out.push(`table ${family} ${name} {`);
+    if (comment) out.push(`\tcomment ${JSON.stringify(comment)}`);
+    let first = true;
+    for (const st of sets.values()) {
       if (!first) out.push("");
       first = false;
-      chainText(c, t.family, out);
+      setText(st, out);
+    }
+    for (let k = 0; k < slots.length; k++) {
+      if (!first) out.push("");
+      first = false;
+      const slot = slots[k];
+      if (typeof slot === "number") {
+        // An unmerged compact chain (never a base chain).
+        const cc = slotCc[k]!;
+        out.piece("\tchain ");
+        out.piece(cc.names[slot]);
+        out.piece(" {\n");
+        if (cc.write) cc.write(slot, out);
+        else for (const r of cc.rules(slot)) out.push("\t\t" + ruleText(r));
+        out.push("\t}");
+        continue;
+      }
+      out.push(`\tchain ${slot.name} {`);
+      const h = slot.head;
+      if (h.hook) out.push(`\t\ttype ${h.type ?? "filter"} hook ${h.hook} priority ${prioText(h.prio ?? 0, h.hook)}; policy ${h.policy ?? "accept"};`);
+      for (const p of slot.parts) {
+        if (Array.isArray(p)) for (const r of p) out.push("\t\t" + ruleText(r));
+        else if (p.cc.write) p.cc.write(p.i, out);
+        else for (const r of p.cc.rules(p.i)) out.push("\t\t" + ruleText(r));
+      }
+      out.push("\t}");
     }
     out.push("}");
   }

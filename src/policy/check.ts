@@ -8,7 +8,7 @@ import type { ClusterState, PodState } from "../control/state.js";
 import type { DataplaneIR } from "../ir/types.js";
 import { traceFlow } from "../sim/index.js";
 import type { Protocol, TracePath, TraceResult } from "../sim/trace.js";
-import { parseSelector, matchSelector } from "./selector.js";
+import { parseSelector, matchSelector } from "../spec/selector.js";
 import { SpecError } from "../spec/errors.js";
 
 export interface Expectation {

@@ -8,13 +8,19 @@
 // its interface, and nft has no physdev match. The forward hook runs after kube-proxy's
 // DNAT (prerouting), so policy sees the backend pod, never the cluster IP.
 //
-//   chain forward (filter, hook forward, priority 0): established/related accept, then
+//   chain forward (filter, hook forward, priority filter - 1): established/related accept, then
 //     `ip saddr vmap @egress-pods` (local pods isolated for egress) and
 //     `ip daddr vmap @ingress-pods` (local pods isolated for ingress).
 //   chain input (hook input): egress of local pods towards the node itself.
 //   chain egress-<ns>/<pod>: one accept-by-`return` per rule (comment: policy + rule
 //     index), a final drop commented "isolated …".
 //   chain ingress-<ns>/<pod>: likewise; traffic from the pod's own node is allowed first.
+// Priority filter - 1, not filter: at equal priority the kernel runs the base chain
+// registered last first (nf_hook_entries_grow), an order the IR does not hold, and the
+// model would have to guess it. One below kube-proxy's iptables filter chains puts policy
+// first, as Calico inserts its cali-FORWARD jump at the top of FORWARD: an egress-denied
+// packet to a Service without endpoints is dropped by policy, not rejected by kube-proxy.
+// (kube-proxy's nftables chains sit at filter - 10 and dstnat - 10: still before policy.)
 // Each rule's peers become an anonymous interval set of pod IPs and ipBlock ranges.
 
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
@@ -24,6 +30,8 @@ import { indexPolicies, namedPort, peerMatches, policiesSelecting, selectable, t
 import { PROTOCOLS, type Proto } from "./portset.js";
 
 export const POLICY_TABLE = "podnet-policy";
+/** filter - 1: see the header. */
+export const POLICY_PRIO = -1;
 
 const payload = (protocol: string, field: string) => ({ payload: { protocol, field } });
 
@@ -192,7 +200,7 @@ export function compileNodePolicy(ix: PolicyIndex, state: ClusterState, node: No
     name: "forward",
     type: "filter",
     hook: "forward",
-    prio: 0,
+    prio: POLICY_PRIO,
     policy: "accept",
     rules: [
       { expr: [est, { accept: null }], comment: "replies of allowed connections (policies are stateful)" },
@@ -204,7 +212,7 @@ export function compileNodePolicy(ix: PolicyIndex, state: ClusterState, node: No
     name: "input",
     type: "filter",
     hook: "input",
-    prio: 0,
+    prio: POLICY_PRIO,
     policy: "accept",
     rules: [
       { expr: [est, { accept: null }] },

@@ -6,7 +6,7 @@
 import type { ClusterState, PodState } from "../control/state.js";
 import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec } from "../spec/types.js";
 import { cidrContains, ipToInt, parseCidr, type Cidr } from "../net/ipv4.js";
-import { matchSelector } from "./selector.js";
+import { matchSelector } from "../spec/selector.js";
 import { allSet, emptySet, single, union, type ConnSet, type Proto } from "./portset.js";
 
 export interface CPeer {

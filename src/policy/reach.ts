@@ -7,7 +7,7 @@
 import type { ClusterState, PodState } from "../control/state.js";
 import { intToIp, ipToInt, parseCidr } from "../net/ipv4.js";
 import { directionVerdict, indexPolicies, peerMatches, policiesSelecting, rulePorts, selectable, type CPeer, type CPolicy, type CRule, type DirectionVerdict, type Party, type PolicyIndex } from "./engine.js";
-import { matchSelector } from "./selector.js";
+import { matchSelector } from "../spec/selector.js";
 import { allSet, equal, formatConns, intersect, isEmpty, union, emptySet, type ConnSet } from "./portset.js";
 import type { LabelSelector } from "../spec/types.js";
 

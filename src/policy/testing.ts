@@ -3,18 +3,14 @@
 // ports 80 and 81 over TCP, UDP and SCTP with container ports named serve-<port>-<proto>.
 import type { ClusterState, PodState } from "../control/state.js";
 import type { NetworkPolicySpec } from "../spec/types.js";
+import { emptyState, podState } from "../testing/fixtures.js";
 
 const PROTOS = ["TCP", "UDP", "SCTP"] as const;
 
 export function conformancePod(ns: string, name: string, ip: string, node = "worker-1", hostIP = "192.168.1.3"): PodState {
-  return {
-    namespace: ns,
-    name,
+  return podState(ns, name, {
     uid: `${ns}-${name}`,
     labels: { pod: name },
-    annotations: {},
-    owner: null,
-    workload: { kind: "Pod", namespace: ns, name },
     spec: {
       containers: [80, 81].flatMap((port) =>
         PROTOS.map((p) => ({
@@ -24,37 +20,20 @@ export function conformancePod(ns: string, name: string, ip: string, node = "wor
       ),
     },
     nodeName: node,
-    phase: "Running",
     podIP: ip,
     hostIP,
-    ready: true,
-    terminating: false,
-    created: 0,
-    resolvConf: "",
-    env: [],
     containerID: `${ns}-${name}`,
-  };
+  });
 }
 
 export function conformanceState(policies: { namespace: string; name: string; spec: NetworkPolicySpec }[], ipBlockMatchesPods = true): ClusterState {
   const pods: PodState[] = [];
   let i = 10;
   for (const ns of ["x", "y", "z"]) for (const p of ["a", "b", "c"]) pods.push(conformancePod(ns, p, `10.244.1.${i++}`));
-  return {
-    config: { networking: { podSubnet: "10.244.0.0/16", ipBlockMatchesPods } } as ClusterState["config"],
+  return emptyState({ networking: { podSubnet: "10.244.0.0/16", ipBlockMatchesPods } } as ClusterState["config"], {
     seed: "t",
-    clock: 0,
     namespaces: ["x", "y", "z"].map((n) => ({ name: n, labels: { ns: n } })),
-    nodes: [],
     pods,
-    services: [],
-    endpointSlices: [],
     networkPolicies: policies,
-    ingresses: [],
-    workloads: [],
-    dns: { zone: "cluster.local", records: [] },
-    events: [],
-    ipam: { nodes: {}, serviceIPs: {}, nodePorts: {}, loadBalancerIPs: {} },
-    warnings: [],
-  };
+  });
 }

@@ -71,7 +71,7 @@ export function skipService(svc: ServiceState): boolean {
 function endpointsFor(slices: EndpointSliceState[] | undefined, port: ServicePortState): ProxyEndpoint[] {
   if (!slices) return [];
   const want = port.name ?? "";
-  const seen = new Map<string, ProxyEndpoint>();
+  const out: ProxyEndpoint[] = [];
   for (const sl of slices) {
     for (const sp of sl.ports) {
       if ((sp.name ?? "") !== want || sp.protocol !== port.protocol || !sp.port) continue;
@@ -80,16 +80,22 @@ function endpointsFor(slices: EndpointSliceState[] | undefined, port: ServicePor
         const ip = e.addresses[0];
         if (!ip || ip.indexOf(":") >= 0) continue; // IPv6 (the slice said IPv4)
         const str = ip + ":" + sp.port;
-        const c = e.conditions ?? {};
-        const ready = c.ready === undefined || c.ready === null ? true : !!c.ready;
-        const serving = c.serving === undefined || c.serving === null ? ready : !!c.serving;
-        const terminating = !!c.terminating;
-        if (!seen.has(str)) seen.set(str, { ip, port: sp.port, str, nodeName: e.nodeName, ready, serving, terminating });
+        const c = e.conditions;
+        const ready = c?.ready === undefined || c.ready === null ? true : !!c.ready;
+        const serving = c?.serving === undefined || c.serving === null ? ready : !!c.serving;
+        const terminating = !!c?.terminating;
+        out.push({ ip, port: sp.port, str, nodeName: e.nodeName, ready, serving, terminating });
       }
     }
   }
-  const out = [...seen.values()];
-  out.sort((a, b) => (a.str < b.str ? -1 : a.str > b.str ? 1 : 0));
+  // Sorted by "ip:port"; of equal ones the first seen stays (the sort is stable).
+  const byStr = (a: ProxyEndpoint, b: ProxyEndpoint) => (a.str < b.str ? -1 : a.str > b.str ? 1 : 0);
+  let sorted = true;
+  for (let i = 1; i < out.length && sorted; i++) if (out[i - 1].str > out[i].str) sorted = false;
+  if (!sorted) out.sort(byStr);
+  let n = 0;
+  for (let i = 0; i < out.length; i++) if (i === 0 || out[i].str !== out[n - 1].str) out[n++] = out[i];
+  out.length = n;
   return out;
 }
 

@@ -13,6 +13,7 @@ import type { NatRequest, NfEnv, CtState } from "./nfenv.js";
 import { runHook, type Hook } from "./netfilter.js";
 import { clonePkt, viewOf, type Pkt } from "./packet.js";
 import { EXTERNAL_PORT, fibLookup, isLocalAddr, lkey, type CRoute, type NsInfo, type Owner, type Topology } from "./topology.js";
+import { POLICY_TABLE } from "../policy/compile.js";
 import type { Disposition, DropReason, Hop, Step, StepAction, StepObject, TracePath } from "./trace.js";
 
 export interface Chooser {
@@ -52,6 +53,54 @@ export interface WalkOptions {
 
 const MAX_HOPS = 64;
 
+/** A random choice where the walk cannot fork (the reply's walk): the caller replays whole walks instead. */
+export class ForkFallback extends Error {}
+
+interface Snap {
+  hops: number;
+  cur: Hop | null;
+  steps: number;
+  nHops: number;
+  probability: number;
+  choices: number;
+  undo: number;
+  pkt: Pkt;
+}
+
+/** Depth-first enumeration of the choice sequences of one evaluation (an odometer). */
+class LocalEnum {
+  prefix: number[] = [];
+  counts: number[] = [];
+  probs: number[][] = [];
+  pos = 0;
+  choose(options: { p: number }[]): number {
+    const i = this.pos++;
+    let k: number;
+    if (i < this.prefix.length) k = this.prefix[i];
+    else {
+      k = options.findIndex((o) => o.p > 0);
+      if (k < 0) k = 0;
+      this.prefix.push(k);
+    }
+    this.counts[i] = options.length;
+    this.probs[i] = options.map((o) => o.p);
+    return k;
+  }
+  next(): boolean {
+    this.prefix.length = this.pos;
+    for (let i = this.pos - 1; i >= 0; i--) {
+      let k = this.prefix[i] + 1;
+      while (k < this.counts[i] && !(this.probs[i][k] > 0)) k++;
+      if (k < this.counts[i]) {
+        this.prefix[i] = k;
+        this.prefix.length = i + 1;
+        return true;
+      }
+    }
+    return false;
+  }
+}
+
 export class Walk {
   hops: Hop[] = [];
   cur: Hop | null = null;
@@ -62,6 +111,24 @@ export class Walk {
   recent = new Map<string, Set<number>>();
   client: { ns: NetNs; ip: number; port: number; proto: string } | null = null;
   private nHops = 0;
+
+  // --- forking (see hookThen) -------------------------------------------------
+  /** Fork mode: a random choice forks the walk; `sink` receives each finished path. */
+  fork = false;
+  /** Called once per finished path in fork mode (the forward path is still in hops/…). */
+  sink: (() => void) | null = null;
+  /** Set when the paths of the current branch were already emitted by a nested fork. */
+  forked = false;
+  /** Paths emitted so far, the cap, and whether more were left out. */
+  emitted = 0;
+  maxPaths = Infinity;
+  truncated = false;
+  /** Tracing the reply: choices are not forked there (see ForkFallback). */
+  inReply = false;
+  /** The choice sequence of the evaluation being replayed at a fork point. */
+  private local: LocalEnum | null = null;
+  /** Undo log of state mutations (conntrack, affinity memory), for restoring at a fork point. */
+  private undo: (() => void)[] = [];
 
   constructor(
     readonly topo: Topology,
@@ -116,10 +183,152 @@ export class Walk {
   }
 
   private choose(options: { p: number; label: string }[], what: string): number {
-    const k = this.chooser.choose(options, what);
+    const k = this.fork ? this.forkChoose(options) : this.chooser.choose(options, what);
     this.probability *= options[k].p;
     if (options.length > 1 && !options[k].label.startsWith("not ")) this.choices.push(`${what}: ${options[k].label}`);
     return k;
+  }
+
+
+  private forkChoose(options: { p: number }[]): number {
+    if (this.local) return this.local.choose(options);
+    // A choice outside a fork point (the reply's walk): fine while there is one way only.
+    let k = -1;
+    for (let i = 0; i < options.length; i++) {
+      if (options[i].p > 0) {
+        if (k >= 0) throw new ForkFallback();
+        k = i;
+      }
+    }
+    return k < 0 ? 0 : k;
+  }
+
+  private log(f: () => void): void {
+    if (this.fork) this.undo.push(f);
+  }
+
+  /** Before mutating a conntrack entry: remember its fields. */
+  private saveCt(e: CtEntry): void {
+    if (!this.fork) return;
+    const { dnat, snat, mark, confirmed } = e;
+    const r = { ...e.reply };
+    this.undo.push(() => {
+      e.dnat = dnat;
+      e.snat = snat;
+      e.mark = mark;
+      e.confirmed = confirmed;
+      Object.assign(e.reply, r);
+    });
+  }
+
+  private save(pkt: Pkt): Snap {
+    return {
+      hops: this.hops.length,
+      cur: this.cur,
+      steps: this.cur ? this.cur.steps.length : 0,
+      nHops: this.nHops,
+      probability: this.probability,
+      choices: this.choices.length,
+      undo: this.undo.length,
+      pkt: clonePkt(pkt),
+    };
+  }
+
+  private restore(s: Snap, pkt: Pkt): void {
+    while (this.undo.length > s.undo) this.undo.pop()!();
+    this.hops.length = s.hops;
+    this.cur = s.cur;
+    if (s.cur) s.cur.steps.length = s.steps;
+    this.nHops = s.nHops;
+    this.probability = s.probability;
+    this.choices.length = s.choices;
+    this.disposition = null;
+    Object.assign(pkt, s.pkt);
+    pkt.inner = s.pkt.inner ? clonePkt(s.pkt.inner) : undefined;
+  }
+
+  /**
+   * A fork point: `evaluate` (a netfilter hook, an IPVS pick) may make random choices;
+   * `rest` is the walk after it. Without a choice this is `evaluate() && rest()`. With
+   * choices, the evaluation is replayed for each sequence of its own choices (cheap), and
+   * the walk after it runs once per branch from the shared prefix: the state before the
+   * fork point (hops, steps, conntrack, affinity memory, the packet) is restored between
+   * branches. Paths come out in the same order as enumerating whole walks depth-first.
+   * Every caller calls it in tail position (nothing runs after the walk returns).
+   */
+  private forkAt(pkt: Pkt, evaluate: () => boolean, rest: () => void): void {
+    if (!this.fork || this.inReply) {
+      if (evaluate()) rest();
+      return;
+    }
+    const snap = this.save(pkt);
+    const outer = this.local;
+    const en = new LocalEnum();
+    this.local = en;
+    let ok: boolean;
+    try {
+      ok = evaluate();
+    } finally {
+      this.local = outer;
+    }
+    if (en.pos === 0) {
+      if (ok) rest();
+      return;
+    }
+    for (;;) {
+      this.forked = false;
+      if (ok) rest();
+      if (!this.forked) this.emit();
+      if (!en.next()) break;
+      if (this.emitted >= this.maxPaths) {
+        this.truncated = true;
+        break;
+      }
+      this.restore(snap, pkt);
+      this.local = en;
+      en.pos = 0;
+      try {
+        ok = evaluate();
+      } finally {
+        this.local = outer;
+      }
+    }
+    this.forked = true;
+  }
+
+  /** A finished path (fork mode). */
+  emit(): void {
+    this.emitted++;
+    this.sink?.();
+  }
+
+  /** The current path, copied (the walk may continue from a shared prefix). */
+  copyPath(): TracePath {
+    return {
+      probability: this.probability,
+      choices: this.choices.slice(),
+      hops: this.hops.map((h) => ({ ns: h.ns, steps: h.steps.slice() })),
+      disposition: this.disposition ?? { verdict: "DROPPED", reason: "UNSUPPORTED", detail: "the walk ended without a verdict" },
+    };
+  }
+
+  /** Trace the reply from a finished forward path, then put the forward state back. */
+  replyPath(run: () => void): TracePath {
+    const saved = { hops: this.hops, cur: this.cur, disposition: this.disposition, nHops: this.nHops, probability: this.probability, choices: this.choices };
+    this.hops = [];
+    this.cur = null;
+    this.disposition = null;
+    this.nHops = 0;
+    this.probability = 1;
+    this.choices = [];
+    this.inReply = true;
+    try {
+      run();
+      return this.takePath();
+    } finally {
+      this.inReply = false;
+      Object.assign(this, saved);
+    }
   }
 
   // --- conntrack and netfilter -----------------------------------------------
@@ -137,11 +346,21 @@ export class Walk {
 
   private ctConfirm(ns: NetNs, e: CtEntry): void {
     if (e.confirmed) return;
+    this.saveCt(e);
     e.confirmed = true;
     let t = this.ct.get(ns.id);
     if (!t) this.ct.set(ns.id, (t = new Map()));
-    t.set(tkey(e.proto, e.orig), { e, dir: "orig" });
-    t.set(tkey(e.proto, e.reply), { e, dir: "reply" });
+    this.ctSet(t, tkey(e.proto, e.orig), { e, dir: "orig" });
+    this.ctSet(t, tkey(e.proto, e.reply), { e, dir: "reply" });
+  }
+
+  private ctSet(t: CtTable, k: string, v: { e: CtEntry; dir: "orig" | "reply" } | undefined): void {
+    if (this.fork) {
+      const old = t.get(k);
+      this.undo.push(() => (old ? t.set(k, old) : t.delete(k)));
+    }
+    if (v) t.set(k, v);
+    else t.delete(k);
   }
 
   private env(ns: NetNs, inf: NsInfo, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: { inIf?: string; outIf?: string; physIn?: string; physOut?: string; bridged?: boolean }): NfEnv {
@@ -149,6 +368,22 @@ export class Walk {
   }
 
   /** For Env. */
+  _saveCt(e: CtEntry): void {
+    this.saveCt(e);
+  }
+  _recent(name: string, key: number, add: boolean): void {
+    let s = this.recent.get(name);
+    if (!s) {
+      if (!add) return;
+      this.recent.set(name, (s = new Set()));
+    }
+    const had = s.has(key);
+    if (had === add) return;
+    const set = s;
+    this.log(() => (had ? set.add(key) : set.delete(key)));
+    if (add) s.add(key);
+    else s.delete(key);
+  }
   _choose(o: { p: number; label: string }[], what: string): number {
     return this.choose(o, what);
   }
@@ -158,6 +393,7 @@ export class Walk {
 
   private applyNat(_ns: NetNs, inf: NsInfo, pkt: Pkt, e: CtEntry | null, req: NatRequest, outIf?: string): string {
     const before = `${intToIp(req.kind === "dnat" ? pkt.dst : pkt.src)}:${req.kind === "dnat" ? pkt.dport : pkt.sport}`;
+    if (e) this.saveCt(e);
     if (req.kind === "dnat") {
       if (req.addr !== undefined) pkt.dst = req.addr;
       if (req.port !== undefined) pkt.dport = req.port;
@@ -238,14 +474,19 @@ export class Walk {
     }
   }
 
-  private hookVerdict(r: { verdict: string; object?: StepObject; steps: Step[] }, pkt: Pkt): boolean {
+  private hookVerdict(r: { verdict: string; object?: StepObject; steps: Step[]; detail?: string }, pkt: Pkt): boolean {
     this.cur!.steps.push(...r.steps);
     if (r.verdict === "accept") return true;
     const o = r.object;
-    const layer = o?.layer ?? "";
     const text = o?.text ?? "";
     let reason: DropReason = "FILTERED";
-    if (/polic/i.test(layer)) reason = "POLICY_DENIED";
+    if (o?.table === `inet ${POLICY_TABLE}` || o?.table === `ip ${POLICY_TABLE}` || o?.layer === POLICY_TABLE) {
+      // The policy layer (owner "podnet-policy", the table's name): a NetworkPolicy drop.
+      reason = "POLICY_DENIED";
+      const what = r.verdict === "reject" ? "rejected" : "dropped";
+      this.end({ verdict: "DROPPED", reason, detail: `${what} by NetworkPolicy: ${o.table} ${o.chain ?? ""}${r.detail ? `: ${r.detail}` : ""}`, object: o }, pkt);
+      return false;
+    }
     else if (/no (local )?endpoints/.test(text) || /no-endpoint/.test(text)) reason = "NO_ENDPOINTS";
     const what = r.verdict === "reject" ? "rejected" : "dropped";
     const detail =
@@ -254,6 +495,12 @@ export class Walk {
         : `${what} by ${o?.table ?? ""} ${o?.chain ?? ""}`;
     this.end({ verdict: "DROPPED", reason, detail, ...(o ? { object: o } : {}) }, pkt);
     return false;
+  }
+
+  /** A hook, then the rest of the walk when it accepts (a fork point). */
+  private hookThen(ns: NetNs, inf: NsInfo, hook: Hook, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Parameters<Walk["env"]>[4], rest: () => void): void {
+    if (!this.tracked(ns)) return rest();
+    this.forkAt(pkt, () => this.hook(ns, inf, hook, pkt, st, io), rest);
   }
 
   private hook(ns: NetNs, inf: NsInfo, hook: Hook, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Parameters<Walk["env"]>[4]): boolean {
@@ -301,20 +548,25 @@ export class Walk {
 
   private localOut(ns: NetNs, pkt: Pkt, encap: boolean): void {
     const inf = this.topo.info(ns);
-    let r = this.routed(inf, pkt, encap ? "outer route" : "route");
+    const r = this.routed(inf, pkt, encap ? "outer route" : "route");
     if (!r) return;
     const outIf = r.route.type === "local" ? "lo" : r.route.dev;
     const st = this.ctIn(ns, pkt);
     const dst0 = pkt.dst;
-    if (!this.hook(ns, inf, "OUTPUT", pkt, st, { outIf })) return;
-    if (pkt.dst !== dst0) {
-      r = this.routed(inf, pkt, "reroute after DNAT:");
-      if (!r) return;
-    }
-    const outIf2 = r.route.type === "local" ? "lo" : r.route.dev;
-    if (!this.hook(ns, inf, "POSTROUTING", pkt, st, { outIf: outIf2 })) return;
-    this.ctOut(ns, pkt, st);
-    this.transmit(ns, inf, r, pkt);
+    const r0 = r;
+    this.hookThen(ns, inf, "OUTPUT", pkt, st, { outIf }, () => {
+      let r: CRoute | null = r0;
+      if (pkt.dst !== dst0) {
+        r = this.routed(inf, pkt, "reroute after DNAT:");
+        if (!r) return;
+      }
+      const r2 = r;
+      const outIf2 = r.route.type === "local" ? "lo" : r.route.dev;
+      this.hookThen(ns, inf, "POSTROUTING", pkt, st, { outIf: outIf2 }, () => {
+        this.ctOut(ns, pkt, st);
+        this.transmit(ns, inf, r2, pkt);
+      });
+    });
   }
 
   private transmit(ns: NetNs, inf: NsInfo, r: CRoute, pkt: Pkt): void {
@@ -484,18 +736,19 @@ export class Walk {
     const inf = this.topo.info(ns);
     const st = this.ctIn(ns, pkt);
     const dst0 = pkt.dst;
-    if (!this.hook(ns, inf, "PREROUTING", pkt, st, { inIf: br.name, physIn: inPort.name })) return;
-    if (pkt.dst !== dst0) {
-      // br_netfilter's bridged DNAT: the new destination is on this bridge → the frame is bridged, not routed.
-      const r = this.route(inf, pkt.dst);
-      if (r && r.route.type === "unicast" && r.route.dev === br.name && !r.via) {
-        this.step("ROUTED", `after DNAT ${intToIp(pkt.dst)} is on ${br.name}: bridged DNAT (br_netfilter), the frame stays on the bridge`, pkt, { kind: "route", text: routeText(r.route) });
-        const nb = this.neighbour(ns, inf, br, pkt.dst, pkt);
-        if (!nb) return;
-        return this.bridgeForwardHooks(ns, inf, br, inPort, nb.mac, pkt, st, nb.owner);
+    this.hookThen(ns, inf, "PREROUTING", pkt, st, { inIf: br.name, physIn: inPort.name }, () => {
+      if (pkt.dst !== dst0) {
+        // br_netfilter's bridged DNAT: the new destination is on this bridge → the frame is bridged, not routed.
+        const r = this.route(inf, pkt.dst);
+        if (r && r.route.type === "unicast" && r.route.dev === br.name && !r.via) {
+          this.step("ROUTED", `after DNAT ${intToIp(pkt.dst)} is on ${br.name}: bridged DNAT (br_netfilter), the frame stays on the bridge`, pkt, { kind: "route", text: routeText(r.route) });
+          const nb = this.neighbour(ns, inf, br, pkt.dst, pkt);
+          if (!nb) return;
+          return this.bridgeForwardHooks(ns, inf, br, inPort, nb.mac, pkt, st, nb.owner);
+        }
       }
-    }
-    this.ipRoute(ns, inf, br.name, pkt, st);
+      this.ipRoute(ns, inf, br.name, pkt, st);
+    });
   }
 
   private bridgeForward(ns: NetNs, br: Link, inPort: Link | null, mac: string, pkt: Pkt, owner?: Owner, fromOutside = false): void {
@@ -503,8 +756,7 @@ export class Walk {
     if (fromOutside && br.mac === mac) return this.ipInput(ns, br.name, pkt, {});
     if (inPort && this.brNf(ns)) {
       const st = this.ctIn(ns, pkt);
-      if (!this.hook(ns, inf, "PREROUTING", pkt, st, { inIf: br.name, physIn: inPort.name, bridged: true })) return;
-      return this.bridgeForwardHooks(ns, inf, br, inPort, mac, pkt, st, owner);
+      return this.hookThen(ns, inf, "PREROUTING", pkt, st, { inIf: br.name, physIn: inPort.name, bridged: true }, () => this.bridgeForwardHooks(ns, inf, br, inPort, mac, pkt, st, owner));
     }
     this.bridgeOut(ns, br, inPort, mac, pkt, owner);
   }
@@ -512,10 +764,12 @@ export class Walk {
   private bridgeForwardHooks(ns: NetNs, inf: NsInfo, br: Link, inPort: Link, mac: string, pkt: Pkt, st: ReturnType<Walk["ctIn"]>, owner?: Owner): void {
     const port = this.fdbPort(ns, br, mac, owner);
     const io = { inIf: br.name, outIf: br.name, physIn: inPort.name, physOut: port?.port, bridged: true };
-    if (!this.hook(ns, inf, "FORWARD", pkt, st, io)) return;
-    if (!this.hook(ns, inf, "POSTROUTING", pkt, st, io)) return;
-    this.ctOut(ns, pkt, st);
-    this.bridgeOut(ns, br, inPort, mac, pkt, owner);
+    this.hookThen(ns, inf, "FORWARD", pkt, st, io, () =>
+      this.hookThen(ns, inf, "POSTROUTING", pkt, st, io, () => {
+        this.ctOut(ns, pkt, st);
+        this.bridgeOut(ns, br, inPort, mac, pkt, owner);
+      }),
+    );
   }
 
   private bridgeOut(ns: NetNs, br: Link, inPort: Link | null, mac: string, pkt: Pkt, owner?: Owner): void {
@@ -539,17 +793,17 @@ export class Walk {
     this.hop(ns);
     const inf = this.topo.info(ns);
     const st = this.ctIn(ns, pkt);
-    if (!this.hook(ns, inf, "PREROUTING", pkt, st, { inIf: dev, physIn: meta.physIn })) return;
-    this.ipRoute(ns, inf, dev, pkt, st);
+    this.hookThen(ns, inf, "PREROUTING", pkt, st, { inIf: dev, physIn: meta.physIn }, () => this.ipRoute(ns, inf, dev, pkt, st));
   }
 
   /** After PREROUTING: the input route decision. */
   private ipRoute(ns: NetNs, inf: NsInfo, dev: string, pkt: Pkt, st: ReturnType<Walk["ctIn"]>): void {
     if (dev === "lo") {
       // Locally generated, looped back: already routed.
-      if (!this.hook(ns, inf, "INPUT", pkt, st, { inIf: "lo" })) return;
-      this.ctOut(ns, pkt, st);
-      return this.localDeliver(ns, inf, dev, pkt);
+      return this.hookThen(ns, inf, "INPUT", pkt, st, { inIf: "lo" }, () => {
+        this.ctOut(ns, pkt, st);
+        this.localDeliver(ns, inf, dev, pkt);
+      });
     }
     const u = this.topo.ir.underlay;
     if (u?.ns === ns && !isLocalAddr(inf, pkt.dst) && !inCidr(pkt.dst, parseCidr(u.subnet))) {
@@ -559,19 +813,22 @@ export class Walk {
     const r = this.routed(inf, pkt);
     if (!r) return;
     if (r.route.type === "local") {
-      if (!this.hook(ns, inf, "INPUT", pkt, st, { inIf: dev })) return;
-      this.ctOut(ns, pkt, st);
-      return this.localDeliver(ns, inf, dev, pkt);
+      return this.hookThen(ns, inf, "INPUT", pkt, st, { inIf: dev }, () => {
+        this.ctOut(ns, pkt, st);
+        this.localDeliver(ns, inf, dev, pkt);
+      });
     }
     const fwd = ns.sysctls["net.ipv4.ip_forward"] ?? ns.sysctls["net.ipv4.conf.all.forwarding"];
     if (fwd !== "1") return this.drop("FORWARDING_DISABLED", `net.ipv4.ip_forward is not 1 in ${ns.id}: the packet is not forwarded`, pkt, { kind: "sysctl", text: `net.ipv4.ip_forward = ${fwd ?? "0"}` });
     if (pkt.ttl <= 1) return this.drop("TTL", `TTL expired in transit (ICMP time exceeded)`, pkt);
     const outIf = r.route.dev;
-    if (!this.hook(ns, inf, "FORWARD", pkt, st, { inIf: dev, outIf })) return;
-    pkt.ttl--;
-    if (!this.hook(ns, inf, "POSTROUTING", pkt, st, { inIf: dev, outIf })) return;
-    this.ctOut(ns, pkt, st);
-    this.transmit(ns, inf, r, pkt);
+    this.hookThen(ns, inf, "FORWARD", pkt, st, { inIf: dev, outIf }, () => {
+      pkt.ttl--;
+      this.hookThen(ns, inf, "POSTROUTING", pkt, st, { inIf: dev, outIf }, () => {
+        this.ctOut(ns, pkt, st);
+        this.transmit(ns, inf, r, pkt);
+      });
+    });
   }
 
   private localDeliver(ns: NetNs, inf: NsInfo, _dev: string, pkt: Pkt): void {
@@ -620,26 +877,36 @@ export class Walk {
     const text = `${vs.protocol}  ${vs.address}:${vs.port} ${vs.scheduler}${vs.reals.map((r) => `\n  -> ${r.address}:${r.port} Masq ${r.weight}`).join("")}`;
     if (!vs.reals.length) return this.drop("NO_ENDPOINTS", `IPVS ${vs.address}:${vs.port} (${vs.service}) has no real servers`, pkt, { kind: "ipvs", text });
     const total = vs.reals.reduce((a, r) => a + (r.weight || 0), 0) || vs.reals.length;
-    const k = this.choose(
-      vs.reals.map((r) => ({ p: (total === vs.reals.length && vs.reals.every((x) => !x.weight) ? 1 : r.weight) / total, label: `${r.address}:${r.port} (p=${((r.weight || 1) / total).toFixed(4)})` })),
-      `IPVS ${vs.scheduler} ${vs.address}:${vs.port}`,
+    const options = vs.reals.map((r) => ({ p: (total === vs.reals.length && vs.reals.every((x) => !x.weight) ? 1 : r.weight) / total, label: `${r.address}:${r.port} (p=${((r.weight || 1) / total).toFixed(4)})` }));
+    let t: Tuple = { src: 0, sport: 0, dst: 0, dport: 0 };
+    let e: CtEntry | null = null;
+    // The pick is a fork point: each real server continues from here.
+    this.forkAt(
+      pkt,
+      () => {
+        const k = this.choose(options, `IPVS ${vs.scheduler} ${vs.address}:${vs.port}`);
+        const real = vs.reals[k];
+        const before = `${intToIp(pkt.dst)}:${pkt.dport}`;
+        t = { src: pkt.src, sport: pkt.sport, dst: pkt.dst, dport: pkt.dport };
+        pkt.dst = ipToInt(real.address);
+        pkt.dport = real.port;
+        e = { proto: pkt.proto, orig: t, reply: { src: pkt.dst, sport: pkt.dport, dst: t.src, dport: t.sport }, dnat: true, snat: false, mark: 0, confirmed: false };
+        this.step("IPVS", `IPVS ${vs.service}: ${before} → ${real.address}:${real.port} (masquerading forwarder)`, pkt, { kind: "ipvs", text });
+        return true;
+      },
+      () => {
+        const r = this.routed(inf, pkt);
+        if (!r) return;
+        const st = { state: "NEW" as CtState, e, reply: false };
+        // Replace the connection's entry: IPVS owns its NAT.
+        const tbl = this.ct.get(ns.id);
+        if (tbl) this.ctSet(tbl, tkey(pkt.proto, t), undefined);
+        this.hookThen(ns, inf, "POSTROUTING", pkt, st, { outIf: r.route.dev }, () => {
+          this.ctOut(ns, pkt, st);
+          this.transmit(ns, inf, r, pkt);
+        });
+      },
     );
-    const real = vs.reals[k];
-    const before = `${intToIp(pkt.dst)}:${pkt.dport}`;
-    const t: Tuple = { src: pkt.src, sport: pkt.sport, dst: pkt.dst, dport: pkt.dport };
-    pkt.dst = ipToInt(real.address);
-    pkt.dport = real.port;
-    const e: CtEntry = { proto: pkt.proto, orig: t, reply: { src: pkt.dst, sport: pkt.dport, dst: t.src, dport: t.sport }, dnat: true, snat: false, mark: 0, confirmed: false };
-    this.step("IPVS", `IPVS ${vs.service}: ${before} → ${real.address}:${real.port} (masquerading forwarder)`, pkt, { kind: "ipvs", text });
-    const r = this.routed(inf, pkt);
-    if (!r) return;
-    const st = { state: "NEW" as CtState, e, reply: false };
-    // Replace the connection's entry: IPVS owns its NAT.
-    const tbl = this.ct.get(ns.id);
-    tbl?.delete(tkey(pkt.proto, t));
-    if (!this.hook(ns, inf, "POSTROUTING", pkt, st, { outIf: r.route.dev })) return;
-    this.ctOut(ns, pkt, st);
-    this.transmit(ns, inf, r, pkt);
   }
 
   /** Mark who the client is (for the reply's delivery). */
@@ -686,13 +953,21 @@ class Env implements NfEnv {
     return this.st.e?.mark ?? 0;
   }
   set ctMark(v: number) {
-    if (this.st.e) this.st.e.mark = v;
+    if (this.st.e) {
+      this.w._saveCt(this.st.e);
+      this.st.e.mark = v;
+    }
   }
   isLocal(ip: number) {
     return isLocalAddr(this.inf, ip);
   }
   isBroadcast(ip: number) {
     return this.inf.broadcast.has(ip);
+  }
+  podOf(ip: number) {
+    const p = this.w.topo.podByIp.get(ip);
+    if (!p) return undefined;
+    return { name: `${p.namespace}/${p.name}`, local: !!this.inf.node && p.node === this.inf.node.name };
   }
   choose(o: { p: number; label: string }[], what: string) {
     return this.w._choose(o, what);
@@ -710,12 +985,10 @@ class Env implements NfEnv {
     return this.w.recent.get(name)?.has(key) ?? false;
   }
   recentSet(name: string, key: number) {
-    let s = this.w.recent.get(name);
-    if (!s) this.w.recent.set(name, (s = new Set()));
-    s.add(key);
+    this.w._recent(name, key, true);
   }
   recentRemove(name: string, key: number) {
-    this.w.recent.get(name)?.delete(key);
+    this.w._recent(name, key, false);
   }
   recentList(name: string) {
     const s = this.w.recent.get(name);

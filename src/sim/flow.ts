@@ -3,11 +3,11 @@
 
 import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR, NetNs, PodNet } from "../ir/types.js";
-import { Walk, type Chooser, type WalkOptions } from "./engine.js";
+import { ForkFallback, Walk, type Chooser, type WalkOptions } from "./engine.js";
 import { intToIp, ipToInt, isIPv4 } from "./ip.js";
 import type { Pkt } from "./packet.js";
 import { topologyOf, type Topology } from "./topology.js";
-import type { DnsQuery, Flow, Protocol, TraceResult } from "./trace.js";
+import type { DnsQuery, Flow, Protocol, TracePath, TraceResult } from "./trace.js";
 
 export class TraceInputError extends Error {}
 
@@ -39,6 +39,11 @@ export interface TraceOptions extends WalkOptions {
   sport?: number;
   /** Skip the DNS query's own trace. */
   noDnsPath?: boolean;
+  /**
+   * Enumerate by replaying whole walks, one per choice sequence (the reference the
+   * forking walk is tested against; slower).
+   */
+  replay?: boolean;
 }
 
 interface Src {
@@ -236,27 +241,56 @@ export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = 
   result.paths = [];
   const mk = (): Pkt => ({ src: src.ip, dst: dst.ip, proto: protocol, sport, dport: port ?? 0, ttl: spec.ttl ?? 64, size, df: true, mark: 0 });
   const max = opts.maxPaths ?? 4096;
+  const what = protocol === "icmp" ? `icmp echo ${flow.src} → ${flow.dst}` : `${protocol} ${flow.src}:${sport} → ${flow.dst}:${port}`;
+  const detail = `${what} (${size} bytes, DF) from ${src.label}${dst.host ? ` [${dst.host}${dst.path ?? ""}]` : ""}`;
+  /** The reply of a delivered forward path (its last packet turned around). */
+  const replyOf = (w: Walk, fwd: TracePath, reply: (run: () => void) => TracePath): void => {
+    if (!spec.reply || fwd.disposition.verdict !== "DELIVERED") return;
+    const endNs = fwd.disposition.ns ? t.nsOf(fwd.disposition.ns) : undefined;
+    const last = fwd.hops[fwd.hops.length - 1]?.steps.at(-1)?.packet;
+    if (!endNs || !last) return;
+    const rp: Pkt = { src: ipToInt(last.dst), dst: ipToInt(last.src), proto: protocol, sport: last.dport ?? 0, dport: last.sport ?? 0, ttl: 64, size, df: true, mark: 0 };
+    const rep = reply(() => w.originate(endNs, rp, `reply ${protocol} ${last.dst}:${last.dport ?? ""} → ${last.src}:${last.sport ?? ""} from ${fwd.disposition.container ?? endNs.id}`));
+    rep.probability = 1;
+    fwd.reply = rep;
+  };
+  if (!opts.replay) {
+    // Fork mode: the walk forks at each random choice (see Walk.forkAt); the prefix
+    // before a choice is walked once.
+    try {
+      const w = new Walk(t, new Enumerator(), opts);
+      w.fork = true;
+      w.maxPaths = max;
+      const paths: TracePath[] = [];
+      w.sink = () => {
+        const fwd = w.copyPath();
+        replyOf(w, fwd, (run) => w.replyPath(run));
+        paths.push(fwd);
+      };
+      const pkt = mk();
+      w.setClient(src.ns, pkt);
+      w.originate(src.ns, pkt, detail);
+      if (!w.forked) w.emit();
+      result.paths = paths;
+      if (w.truncated) result.truncated = true;
+      return result;
+    } catch (e) {
+      if (!(e instanceof ForkFallback)) throw e;
+      // A choice on the reply's way: enumerate whole walks instead.
+    }
+  }
   const en = new Enumerator();
   do {
     en.pos = 0;
     const w = new Walk(t, en, opts);
     const pkt = mk();
     w.setClient(src.ns, pkt);
-    const what = protocol === "icmp" ? `icmp echo ${flow.src} → ${flow.dst}` : `${protocol} ${flow.src}:${sport} → ${flow.dst}:${port}`;
-    w.originate(src.ns, pkt, `${what} (${size} bytes, DF) from ${src.label}${dst.host ? ` [${dst.host}${dst.path ?? ""}]` : ""}`);
+    w.originate(src.ns, pkt, detail);
     const fwd = w.takePath();
-    if (spec.reply && fwd.disposition.verdict === "DELIVERED") {
-      const endNs = fwd.disposition.ns ? t.nsOf(fwd.disposition.ns) : undefined;
-      const last = fwd.hops[fwd.hops.length - 1]?.steps.at(-1)?.packet;
-      if (endNs && last) {
-        const rp: Pkt = { src: ipToInt(last.dst), dst: ipToInt(last.src), proto: protocol, sport: last.dport ?? 0, dport: last.sport ?? 0, ttl: 64, size, df: true, mark: 0 };
-        w.originate(endNs, rp, `reply ${protocol} ${last.dst}:${last.dport ?? ""} → ${last.src}:${last.sport ?? ""} from ${fwd.disposition.container ?? endNs.id}`);
-        const rep = w.takePath();
-        rep.probability = 1;
-        fwd.reply = rep;
-      }
-    }
-    fwd.probability = fwd.probability * 1;
+    replyOf(w, fwd, (run) => {
+      run();
+      return w.takePath();
+    });
     result.paths.push(fwd);
     if (result.paths.length >= max) {
       if (en.next()) result.truncated = true;

@@ -117,7 +117,7 @@ export function runHook(ns: NetNs, hook: Hook, env: NfEnv, natAllowed: boolean, 
       if (r.verdict !== "accept") return { verdict: r.verdict, object: r.object, steps };
     } else {
       const r = evalNftChain(b.table, b.chain, env, steps);
-      if (r.verdict !== "accept") return { verdict: r.verdict, object: r.object, steps };
+      if (r.verdict !== "accept") return { verdict: r.verdict, object: r.object, steps, ...(r.detail ? { detail: r.detail } : {}) };
     }
   }
   return { verdict: "accept", steps };

@@ -34,6 +34,8 @@ export interface NfEnv {
   noteChoice(label: string): void;
   recentHas(name: string, key: number): boolean;
   recentSet(name: string, key: number): void;
+  /** The pod that has this IP ("ns/name") and whether it runs in this namespace's node (policy walkthrough). */
+  podOf?(ip: number): { name: string; local: boolean } | undefined;
   recentRemove(name: string, key: number): void;
   /** The members of a recent list / dynamic set (affinity memory). */
   recentList(name: string): number[];
@@ -51,4 +53,6 @@ export interface NfVerdict {
   object?: StepObject;
   /** The steps of this evaluation, in order. */
   steps: Step[];
+  /** What decided, in words (a NetworkPolicy chain's summary). */
+  detail?: string;
 }

@@ -7,6 +7,7 @@ import { ipToInt, parseCidr, inCidr, intToIp } from "./ip.js";
 import type { NfEnv } from "./nfenv.js";
 import { protoName } from "./packet.js";
 import type { Step, StepObject } from "./trace.js";
+import { POLICY_TABLE } from "../policy/compile.js";
 
 export interface NftView {
   family: string;
@@ -187,10 +188,15 @@ function stmtText(s: any): string {
   return JSON.stringify(s);
 }
 
-type R = { verdict: "accept" | "drop" | "reject"; object?: StepObject };
+type R = { verdict: "accept" | "drop" | "reject"; object?: StepObject; detail?: string };
 
 export function evalNftChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[]): R {
+  // The policy table's base chains: a side without a map has no isolated pod on this node.
+  const walkthrough = t.name === POLICY_TABLE && (chain.hook === "forward" || chain.hook === "input") && env.ctState !== "ESTABLISHED" && env.ctState !== "RELATED";
+  if (walkthrough && !t.sets.has("egress-pods")) notIsolated("egress-pods", { v: env.pkt.src }, env, steps, () => ({ kind: "nft-rule", text: `no @egress-pods map`, table: `${t.family} ${t.name}`, chain: chain.name, layer: t.owners.get(chain.name) }));
   const r = runChain(t, chain, env, steps, 0);
+  if (walkthrough && r.v === "return" && chain.hook === "forward" && !t.sets.has("ingress-pods"))
+    notIsolated("ingress-pods", { v: env.pkt.dst }, env, steps, () => ({ kind: "nft-rule", text: `no @ingress-pods map`, table: `${t.family} ${t.name}`, chain: chain.name, layer: t.owners.get(chain.name) }));
   if (r.v === "return") {
     if (chain.policy === "drop") {
       const object: StepObject = { kind: "nft-rule", text: `policy drop`, table: `${t.family} ${t.name}`, chain: chain.name };
@@ -199,10 +205,23 @@ export function evalNftChain(t: NftView, chain: NftChain, env: NfEnv, steps: Ste
     }
     return { verdict: "accept" };
   }
-  return { verdict: r.v, object: r.object };
+  return { verdict: r.v, object: r.object, ...(r.detail ? { detail: r.detail } : {}) };
 }
 
-type CR = { v: "accept" | "drop" | "reject" | "return"; object?: StepObject };
+/** A chain's outcome; for "return", the rule that returned and its comment. `detail`: a policy chain's summary. */
+type CR = { v: "accept" | "drop" | "reject" | "return"; object?: StepObject; comment?: string; detail?: string };
+
+/** A vmap lookup in the policy table found no element: the local pod is not isolated on that side. */
+function notIsolated(data: string, kv: { v: unknown }, env: NfEnv, steps: Step[], obj: () => StepObject): void {
+  const side = /^@?(ingress|egress)-pods$/.exec(data)?.[1];
+  if (!side || typeof kv.v !== "number") return;
+  const ip = intToIp(kv.v);
+  const pod = env.podOf?.(kv.v);
+  // Only pods of this node are in its maps: another node's pod is decided on its own node.
+  if (env.podOf && !pod?.local) return;
+  const why = obj().text.startsWith("no @") ? `no pod of this node is isolated for ${side}: the table has no @${side}-pods` : `its IP ${ip} is not in @${side}-pods`;
+  steps.push({ action: "POLICY", detail: `${side} of ${pod?.name ?? ip}: not isolated (${why})`, object: obj(), packet: env.view() });
+}
 
 function setElems(t: NftView, env: NfEnv, name: string): any[] {
   const s = t.sets.get(name);
@@ -220,7 +239,8 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i];
     const obj = (): StepObject => ({ kind: "nft-rule", text: nftRuleText(rule.expr), table: `${t.family} ${t.name}`, chain: chain.name, index: i, layer: t.owners.get(chain.name) });
-    const action = /polic/i.test(t.owners.get(chain.name) ?? "") ? "POLICY" : "NETFILTER";
+    const policy = t.name === POLICY_TABLE;
+    const action = policy ? "POLICY" : "NETFILTER";
     const say = (what: string) => `${t.name} ${chain.name}: ${rule.comment ? JSON.stringify(rule.comment) + " " : ""}→ ${what}`;
     let verdict: { kind: string; target?: string } | null = null;
     let matched = true;
@@ -296,6 +316,7 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
         const kv = evalExpr(key, env);
         const ent = entries.find((en) => matchOne(kv, en[0]));
         if (!ent) {
+          if (policy && typeof s.vmap.data === "string") notIsolated(s.vmap.data, kv, env, steps, obj);
           matched = false;
           break;
         }
@@ -331,7 +352,7 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
         return { v: "reject", object: obj() };
       case "return":
         if (env.verbose) steps.push({ action, detail: say("return"), object: obj(), packet: env.view() });
-        return { v: "return" };
+        return { v: "return", object: obj(), comment: rule.comment };
       case "continue":
         continue;
       case "jump":
@@ -341,6 +362,24 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
         const subSteps: Step[] = [];
         const pre = env.snapshot();
         const r = runChain(t, sub, env, subSteps, depth + 1);
+        const side = policy ? /^(ingress|egress)-(.+)$/.exec(sub.name) : null;
+        if (side) {
+          // A pod's policy chain: one step that says which side, who isolates it, and what decided.
+          if (env.verbose) steps.push({ action, detail: say(`${verdict.kind} ${verdict.target}`), object: obj(), packet: pre() } as Step, ...subSteps);
+          const last = sub.rules[sub.rules.length - 1]?.comment ?? "";
+          const by = /^isolated by (.*?)(; no rule allowed it)?$/.exec(last)?.[1] ?? "its policies";
+          const how =
+            r.v === "return"
+              ? r.comment && / (ingress|egress) rule \d+$/.test(r.comment)
+                ? `allowed by ${r.comment}`
+                : `allowed${r.comment ? ` (${r.comment})` : ""}`
+              : "no rule allowed it";
+          const detail = `isolated by ${by}; ${how}`;
+          steps.push({ action, detail: `${side[1]} of ${side[2]}: ${detail}`, object: r.object ?? obj(), packet: env.view() });
+          if (r.v !== "return") return { ...r, detail };
+          if (verdict.kind === "goto") return { v: "return" };
+          continue;
+        }
         if (r.v !== "return" || subSteps.length || env.verbose) steps.push({ action, detail: say(`${verdict.kind} ${verdict.target}`), object: obj(), packet: pre() } as Step, ...subSteps);
         if (r.v !== "return") return r;
         if (verdict.kind === "goto") return { v: "return" };

@@ -74,6 +74,8 @@ export interface Topology {
   podsByName: Map<string, PodNet[]>;
   nodesByName: Map<string, NodeNet>;
   hostPods: Map<string, PodNet[]>;
+  /** Pod IP → pod (not hostNetwork). */
+  podByIp: Map<number, PodNet>;
   externalNs: NetNs;
   info(ns: NetNs): NsInfo;
   /** Who answers ARP for `ip` on the segment of (ns, dev), if anyone owns it there. */
@@ -343,7 +345,7 @@ function build(ir: DataplaneIR): Topology {
     return externalNs;
   };
 
-  return { ir, nsOf, podsByKey, podsByName, nodesByName, hostPods, externalNs, info, arpOwner, connected, externalAt };
+  return { ir, nsOf, podsByKey, podsByName, nodesByName, hostPods, podByIp, externalNs, info, arpOwner, connected, externalAt };
 }
 
 export function isLocalAddr(inf: NsInfo, ip: number): boolean {

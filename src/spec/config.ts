@@ -4,16 +4,8 @@ import type { SourceRef } from "./types.js";
 import { Diags, NO_VALUE, childPath, indexPath, keyPath, objectLabel } from "./diag.js";
 import { SpecError } from "./errors.js";
 import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName } from "./names.js";
-import {
-  type Cidr4,
-  cidr4Contains,
-  cidr4Overlaps,
-  formatIPv4,
-  parseCidr,
-  parseIPv4,
-  parseIPv6,
-  range4,
-} from "./net.js";
+import { type Cidr, cidrContains, cidrOverlaps, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
+import { isIP, parseCidrAny, parseIPv6 } from "./net.js";
 
 export type CniName = "flannel" | "calico" | "cilium";
 export type Backend = "vxlan" | "host-gw" | "bgp" | "ipip" | "native";
@@ -198,13 +190,13 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
   // networking first: node addresses are checked against nodeSubnet.
   const net = cfg.networking;
   const n = raw.networking;
-  const cidrs: Partial<Record<"podSubnet" | "serviceSubnet" | "nodeSubnet" | "loadBalancerSubnet", Cidr4>> = {};
-  const strictCidr = (field: string, v: unknown): Cidr4 | undefined => {
+  const cidrs: Partial<Record<"podSubnet" | "serviceSubnet" | "nodeSubnet" | "loadBalancerSubnet", Cidr>> = {};
+  const strictCidr = (field: string, v: unknown): Cidr | undefined => {
     if (typeof v !== "string") {
       err(field, v, "must be a CIDR string like 10.244.0.0/16");
       return undefined;
     }
-    const c = parseCidr(v);
+    const c = parseCidrAny(v);
     if (!c.ok) {
       err(field, v, "is not a valid CIDR");
       return undefined;
@@ -214,11 +206,10 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
       return undefined;
     }
     if (c.hostBitsSet) {
-      const p = formatIPv4(range4(c).first);
-      err(field, v, `has host bits set (the network address is ${p}/${c.prefix})`);
+      err(field, v, `has host bits set (the network address is ${intToIp(c.cidr.first)}/${c.prefix})`);
       return undefined;
     }
-    return { base: c.base, prefix: c.prefix };
+    return c.cidr;
   };
   if (n !== undefined && !isObj(n)) err("networking", n, "must be a mapping");
   const nn = isObj(n) ? n : {};
@@ -237,7 +228,7 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
         net[key] = nn[key] as string;
       }
     } else if (key !== "loadBalancerSubnet") {
-      cidrs[key] = parseCidr4Strict(net[key] as string);
+      cidrs[key] = parseCidr4(net[key] as string);
     }
   }
   // The three ranges must be disjoint, or a packet's destination is ambiguous.
@@ -251,7 +242,7 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
   for (const [a, b] of pairs) {
     const ca = cidrs[a];
     const cb = cidrs[b];
-    if (ca && cb && cidr4Overlaps(ca, cb)) {
+    if (ca && cb && cidrOverlaps(ca, cb)) {
       // Report on the field the user wrote last in the pair (or the one given).
       const field = nn[b] !== undefined ? b : a;
       const other = field === b ? a : b;
@@ -401,9 +392,9 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
         if (rn.address !== undefined) {
           const a = typeof rn.address === "string" ? parseIPv4(rn.address) : undefined;
           if (a === undefined) err(`${base}.address`, rn.address, "is not a valid IPv4 address");
-          else if (nodeSubnet && !cidr4Contains(nodeSubnet, a))
+          else if (nodeSubnet && !cidrContains(nodeSubnet, a))
             err(`${base}.address`, rn.address, `is outside networking.nodeSubnet ${net.nodeSubnet}`);
-          else if (nodeSubnet && nodeSubnet.prefix < 31 && (a === range4(nodeSubnet).first || a === range4(nodeSubnet).first + range4(nodeSubnet).size - 1))
+          else if (nodeSubnet && nodeSubnet.prefix < 31 && (a === nodeSubnet.first || a === nodeSubnet.last))
             err(`${base}.address`, rn.address, `is the network or broadcast address of ${net.nodeSubnet}`);
           else if (byAddr.has(rn.address as string))
             err(`${base}.address`, rn.address, `is already the address of node ${byAddr.get(rn.address as string)}`);
@@ -431,7 +422,7 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
   }
 
   // hostDNS: the nodes' own resolv.conf (what dnsPolicy: Default copies).
-  if (nodeSubnet) cfg.hostDNS.nameservers = [formatIPv4(range4(nodeSubnet).first + 1)];
+  if (nodeSubnet) cfg.hostDNS.nameservers = [intToIp(nodeSubnet.first + 1)];
   const h = raw.hostDNS;
   if (h !== undefined) {
     if (!isObj(h)) err("hostDNS", h, "must be a mapping");
@@ -449,7 +440,7 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
         });
         cfg.hostDNS[key] = out;
       };
-      list("nameservers", (s) => (parseIPv4(s) !== undefined || parseIPv6(s) !== undefined ? undefined : "is not a valid IP address"));
+      list("nameservers", (s) => (isIP(s) ? undefined : "is not a valid IP address"));
       list("searches", (s) => dns1123Subdomain(s.replace(/\.$/, "")));
       list("options", (s) => (/^[A-Za-z0-9_-]+(:\S*)?$/.test(s) ? undefined : "is not a resolv.conf option like ndots:5"));
     }
@@ -504,7 +495,3 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
   return cfg;
 }
 
-function parseCidr4Strict(s: string): Cidr4 | undefined {
-  const c = parseCidr(s);
-  return c.ok && c.family === 4 ? { base: c.base, prefix: c.prefix } : undefined;
-}

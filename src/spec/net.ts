@@ -1,29 +1,6 @@
-// IPv4/IPv6 address and CIDR parsing for validation (pure; no node:net in the core).
-// IPv4 values are unsigned 32-bit numbers; IPv6 values are bigints.
-
-export interface Cidr4 {
-  base: number; // network address as given (may have host bits set)
-  prefix: number;
-}
-
-/** Parses a dotted-quad IPv4 address strictly (no leading zeros, like Go's net.ParseIP). */
-export function parseIPv4(s: string): number | undefined {
-  if (typeof s !== "string") return undefined;
-  const parts = s.split(".");
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    n = n * 256 + v;
-  }
-  return n;
-}
-
-export function formatIPv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
-}
+// IPv6 parsing and family-neutral IP / CIDR checks for validation (pure; no node:net in the
+// core). IPv6 values are bigints; IPv4 lives in src/net/ipv4.ts.
+import { cidrOf, parseIPv4, splitCidr, type Cidr } from "../net/ipv4.js";
 
 /** Parses an IPv6 address (with :: compression and an optional trailing IPv4 part). */
 export function parseIPv6(s: string): bigint | undefined {
@@ -68,22 +45,20 @@ export function isIP(s: string): boolean {
 }
 
 export type CidrParse =
-  | { ok: true; family: 4; base: number; prefix: number; hostBitsSet: boolean }
+  | { ok: true; family: 4; cidr: Cidr; prefix: number; hostBitsSet: boolean }
   | { ok: true; family: 6; base6: bigint; prefix: number; hostBitsSet: boolean }
   | { ok: false };
 
-export function parseCidr(s: string): CidrParse {
-  if (typeof s !== "string") return { ok: false };
-  const slash = s.indexOf("/");
-  if (slash < 0) return { ok: false };
-  const addr = s.slice(0, slash);
-  const ps = s.slice(slash + 1);
-  if (!/^(0|[1-9][0-9]{0,2})$/.test(ps)) return { ok: false };
-  const prefix = Number(ps);
+/** Parses an IPv4 or IPv6 CIDR as Go's net.ParseCIDR does; host bits are reported, not rejected. */
+export function parseCidrAny(s: string): CidrParse {
+  const sp = splitCidr(s);
+  if (!sp) return { ok: false };
+  const { addr, prefix } = sp;
   const v4 = parseIPv4(addr);
   if (v4 !== undefined) {
     if (prefix > 32) return { ok: false };
-    return { ok: true, family: 4, base: v4, prefix, hostBitsSet: (v4 & ~mask4(prefix)) >>> 0 !== 0 };
+    const cidr = cidrOf(v4, prefix);
+    return { ok: true, family: 4, cidr, prefix, hostBitsSet: cidr.base !== v4 };
   }
   const v6 = parseIPv6(addr);
   if (v6 !== undefined) {
@@ -92,34 +67,4 @@ export function parseCidr(s: string): CidrParse {
     return { ok: true, family: 6, base6: v6, prefix, hostBitsSet: (v6 & hostMask) !== 0n };
   }
   return { ok: false };
-}
-
-export function mask4(prefix: number): number {
-  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-}
-
-/** An IPv4 CIDR's first address and size. */
-export function range4(c: Cidr4): { first: number; size: number } {
-  const first = (c.base & mask4(c.prefix)) >>> 0;
-  return { first, size: 2 ** (32 - c.prefix) };
-}
-
-export function cidr4Contains(c: Cidr4, ip: number): boolean {
-  return ((ip & mask4(c.prefix)) >>> 0) === ((c.base & mask4(c.prefix)) >>> 0);
-}
-
-export function cidr4Overlaps(a: Cidr4, b: Cidr4): boolean {
-  const p = Math.min(a.prefix, b.prefix);
-  return ((a.base & mask4(p)) >>> 0) === ((b.base & mask4(p)) >>> 0);
-}
-
-/** True when `inner` lies inside `outer` (equal counts as inside). */
-export function cidr4Within(inner: Cidr4, outer: Cidr4): boolean {
-  return inner.prefix >= outer.prefix && cidr4Contains(outer, inner.base);
-}
-
-/** Parses an IPv4 CIDR or returns undefined (host bits allowed). */
-export function parseCidr4(s: string): Cidr4 | undefined {
-  const c = parseCidr(s);
-  return c.ok && c.family === 4 ? { base: c.base, prefix: c.prefix } : undefined;
 }

@@ -6,7 +6,9 @@ import type { KubeObject, SourceRef } from "./types.js";
 import type { ClusterConfig } from "./config.js";
 import { Diags, NO_VALUE, indexPath, keyPath, labelOf, where } from "./diag.js";
 import { dns1035Label, dns1123Label, dns1123Subdomain, ianaSvcName, labelValue, qualifiedName, wildcardDns1123Subdomain } from "./names.js";
-import { cidr4Contains, cidr4Within, parseCidr, parseIPv4, parseIPv6, range4 } from "./net.js";
+import { cidrContains, cidrSize, cidrWithin, parseIPv4 } from "../net/ipv4.js";
+import { isIP, parseCidrAny, parseIPv6 } from "./net.js";
+import { matchSelector } from "./selector.js";
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
@@ -108,17 +110,9 @@ export function checkSelector(err: Err, field: string, sel: unknown): void {
 /** Whether a selector selects a label set (used for the template-labels check). */
 export function selectorMatches(sel: any, labels: Record<string, string>): boolean {
   if (!isObj(sel)) return false;
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const r of sel.matchExpressions ?? []) {
-    if (!isObj(r)) return false;
-    const has = Object.prototype.hasOwnProperty.call(labels, r.key);
-    const vals: unknown[] = Array.isArray(r.values) ? r.values : [];
-    if (r.operator === "In" && !(has && vals.includes(labels[r.key]))) return false;
-    if (r.operator === "NotIn" && has && vals.includes(labels[r.key])) return false;
-    if (r.operator === "Exists" && !has) return false;
-    if (r.operator === "DoesNotExist" && has) return false;
-  }
-  return true;
+  // Not yet validated: a malformed requirement selects nothing.
+  for (const r of sel.matchExpressions ?? []) if (!isObj(r)) return false;
+  return matchSelector(sel, labels);
 }
 
 function checkMeta(err: Err, o: KubeObject, base = "metadata"): void {
@@ -215,7 +209,7 @@ function checkPodSpec(err: Err, base: string, spec: unknown): void {
       // Kubernetes: MaxDNSNameservers 3, MaxDNSSearchPaths 32.
       if (ns.length > 3) err(`${f}.nameservers`, ns, "must not have more than 3 nameservers");
       ns.forEach((s: unknown, i: number) => {
-        if (typeof s !== "string" || (parseIPv4(s) === undefined && parseIPv6(s) === undefined))
+        if (typeof s !== "string" || !isIP(s))
           err(indexPath(`${f}.nameservers`, i), s, "must be a valid IP address");
       });
       const se = Array.isArray(dc.searches) ? dc.searches : [];
@@ -403,7 +397,7 @@ function checkService(err: Err, o: KubeObject, config: ClusterConfig): void {
     if (!Array.isArray(spec.externalIPs)) err("spec.externalIPs", spec.externalIPs, "must be a list");
     else
       spec.externalIPs.forEach((ip: unknown, i: number) => {
-        if (typeof ip !== "string" || (parseIPv4(ip) === undefined && parseIPv6(ip) === undefined))
+        if (typeof ip !== "string" || !isIP(ip))
           err(indexPath("spec.externalIPs", i), ip, "must be a valid IP address");
       });
   }
@@ -421,26 +415,25 @@ function checkService(err: Err, o: KubeObject, config: ClusterConfig): void {
     err("spec.externalTrafficPolicy", spec.externalTrafficPolicy, "may only be set when `type` is 'NodePort' or 'LoadBalancer'");
   if (spec.publishNotReadyAddresses !== undefined && typeof spec.publishNotReadyAddresses !== "boolean")
     err("spec.publishNotReadyAddresses", spec.publishNotReadyAddresses, "must be true or false");
-  if (spec.loadBalancerIP !== undefined && spec.loadBalancerIP !== "" && parseIPv4(spec.loadBalancerIP) === undefined && parseIPv6(spec.loadBalancerIP) === undefined)
+  if (spec.loadBalancerIP !== undefined && spec.loadBalancerIP !== "" && !isIP(spec.loadBalancerIP))
     err("spec.loadBalancerIP", spec.loadBalancerIP, "must be a valid IP address");
   if (Array.isArray(spec.loadBalancerSourceRanges))
     spec.loadBalancerSourceRanges.forEach((c: unknown, i: number) => {
-      if (typeof c !== "string" || !parseCidr(c.trim()).ok) err(indexPath("spec.loadBalancerSourceRanges", i), c, "must be a list of IP ranges, e.g. 10.0.0.0/8");
+      if (typeof c !== "string" || !parseCidrAny(c.trim()).ok) err(indexPath("spec.loadBalancerSourceRanges", i), c, "must be a list of IP ranges, e.g. 10.0.0.0/8");
     });
 }
 
 function checkClusterIP(err: Err, field: string, v: unknown, config: ClusterConfig): void {
-  if (typeof v !== "string" || (parseIPv4(v) === undefined && parseIPv6(v) === undefined))
+  if (typeof v !== "string" || !isIP(v))
     return err(field, v, "must be a valid IP address or 'None'");
   const ip = parseIPv4(v);
-  const range = parseCidr(config.networking.serviceSubnet);
+  const range = parseCidrAny(config.networking.serviceSubnet);
   if (ip === undefined || !range.ok || range.family !== 4)
     return err(field, v, `is not in the valid range ${config.networking.serviceSubnet}`);
-  const c = { base: range.base, prefix: range.prefix };
-  if (!cidr4Contains(c, ip)) return err(field, v, `provided IP is not in the valid range. The range of valid IPs is ${config.networking.serviceSubnet}`);
-  const { first, size } = range4(c);
+  const c = range.cidr;
+  if (!cidrContains(c, ip)) return err(field, v, `provided IP is not in the valid range. The range of valid IPs is ${config.networking.serviceSubnet}`);
   // The IPv4 allocator excludes the network and broadcast addresses.
-  if (size > 2 && (ip === first || ip === first + size - 1))
+  if (cidrSize(c) > 2 && (ip === c.first || ip === c.last))
     err(field, v, `is the network or broadcast address of the service range ${config.networking.serviceSubnet}`);
 }
 
@@ -505,18 +498,16 @@ function checkNetworkPolicy(err: Err, o: KubeObject): void {
 function checkIPBlock(err: Err, f: string, b: unknown): void {
   if (!isObj(b)) return err(f, b, "must be a mapping {cidr, except}");
   if (b.cidr === undefined) return err(`${f}.cidr`, NO_VALUE, "is required");
-  const c = typeof b.cidr === "string" ? parseCidr(b.cidr) : { ok: false as const };
+  const c = typeof b.cidr === "string" ? parseCidrAny(b.cidr) : { ok: false as const };
   if (!c.ok) return err(`${f}.cidr`, b.cidr, "is not a valid CIDR");
   if (b.except === undefined || b.except === null) return;
   if (!Array.isArray(b.except)) return err(`${f}.except`, b.except, "must be a list");
   b.except.forEach((x: unknown, i: number) => {
     const xf = indexPath(`${f}.except`, i);
-    const xc = typeof x === "string" ? parseCidr(x) : { ok: false as const };
+    const xc = typeof x === "string" ? parseCidrAny(x) : { ok: false as const };
     if (!xc.ok) return err(xf, x, "is not a valid CIDR");
     if (c.family === 4 && xc.family === 4) {
-      const outer = { base: c.base, prefix: c.prefix };
-      const inner = { base: xc.base, prefix: xc.prefix };
-      if (!cidr4Within(inner, outer) || inner.prefix === outer.prefix) err(xf, x, "must be a strict subset of `cidr`");
+      if (!cidrWithin(xc.cidr, c.cidr) || xc.prefix === c.prefix) err(xf, x, "must be a strict subset of `cidr`");
     } else if (c.family !== xc.family) err(xf, x, "must be a strict subset of `cidr`");
   });
 }
@@ -581,7 +572,7 @@ function checkEndpoints(err: Err, o: KubeObject): void {
       list.forEach((a: unknown, j: number) => {
         const af = indexPath(`${f}.${key}`, j);
         if (!isObj(a)) return err(af, a, "must be a mapping {ip}");
-        if (typeof a.ip !== "string" || (parseIPv4(a.ip) === undefined && parseIPv6(a.ip) === undefined))
+        if (typeof a.ip !== "string" || !isIP(a.ip))
           err(`${af}.ip`, a.ip ?? NO_VALUE, "must be a valid IP address");
       });
     }
@@ -635,7 +626,7 @@ function checkIngress(err: Err, o: KubeObject): void {
     if (!isObj(r)) return err(f, r, "must be a mapping");
     if (r.host !== undefined && r.host !== "") {
       if (typeof r.host !== "string") err(`${f}.host`, r.host, "must be a string");
-      else if (parseIPv4(r.host) !== undefined || parseIPv6(r.host) !== undefined) err(`${f}.host`, r.host, "must be a DNS name, not an IP address");
+      else if (isIP(r.host)) err(`${f}.host`, r.host, "must be a DNS name, not an IP address");
       else {
         const e = wildcardDns1123Subdomain(r.host);
         if (e) err(`${f}.host`, r.host, e);
@@ -664,7 +655,7 @@ function checkNode(err: Err, o: KubeObject): void {
   for (const [i, c] of [spec.podCIDR, ...(Array.isArray(spec.podCIDRs) ? spec.podCIDRs : [])].entries()) {
     if (c === undefined) continue;
     const f = i === 0 ? "spec.podCIDR" : indexPath("spec.podCIDRs", i - 1);
-    if (typeof c !== "string" || !parseCidr(c).ok) err(f, c, "is not a valid CIDR");
+    if (typeof c !== "string" || !parseCidrAny(c).ok) err(f, c, "is not a valid CIDR");
   }
   if (Array.isArray(spec.taints))
     spec.taints.forEach((t: any, i: number) => {
@@ -679,7 +670,7 @@ function checkNode(err: Err, o: KubeObject): void {
 function checkPod(err: Err, o: KubeObject): void {
   checkPodSpec(err, "spec", o.spec);
   const ip = o.status?.podIP;
-  if (ip !== undefined && (typeof ip !== "string" || (parseIPv4(ip) === undefined && parseIPv6(ip) === undefined)))
+  if (ip !== undefined && (typeof ip !== "string" || !isIP(ip)))
     err("status.podIP", ip, "must be a valid IP address");
 }
 

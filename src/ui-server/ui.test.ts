@@ -189,6 +189,15 @@ test("names from manifests are text, never markup", { skip }, async () => {
   assert.equal(await page.locator("img").count(), 0);
 });
 
+test("3 nodes × 30 pods: every pod is drawn with its IP", { skip }, async () => {
+  const state = fixtureState({ nodes: 3, podsPerNode: 30 });
+  const page = await open(await serve(state));
+  const labels = await page.locator('[data-kind="pod"]').evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? ""));
+  assert.equal(labels.length, state.pods.length);
+  for (const p of state.pods) assert.ok(labels.some((l) => l.startsWith(`pod ${p.namespace}/${p.name}, IP ${p.podIP},`)), p.name);
+  await page.screenshot({ path: join(SHOTS, "map-3x30.png") });
+});
+
 test("100 nodes × 3,000 pods: the map aggregates (collapsed nodes) and expands on demand", { skip }, async () => {
   const state = fixtureState({ nodes: 100, podsPerNode: 30 });
   const page = await open(await serve(state));

@@ -1,7 +1,7 @@
 // Small helpers shared by the views: ages, label rendering, the clock → timestamps.
 
 import type { ClusterState } from "../control/state.js";
-import type { Labels, LabelSelector } from "../spec/types.js";
+import type { Labels } from "../spec/types.js";
 import { humanDuration } from "./duration.js";
 
 /** Options every view accepts. Views are pure: anything from the host comes in here. */
@@ -64,22 +64,6 @@ export function formatLabels(labels: Labels | null | undefined): string {
   const keys = Object.keys(labels ?? {}).sort();
   if (keys.length === 0) return "<none>";
   return keys.map((k) => `${k}=${labels![k]}`).join(",");
-}
-
-/** metav1.FormatLabelSelector: requirements sorted by key, `<none>` when empty. */
-export function formatLabelSelector(sel: LabelSelector | undefined | null): string {
-  if (!sel) return "<none>";
-  const reqs: { key: string; text: string }[] = [];
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) reqs.push({ key: k, text: `${k}=${v}` });
-  for (const e of sel.matchExpressions ?? []) {
-    const vals = [...(e.values ?? [])].sort().join(",");
-    const text =
-      e.operator === "In" ? `${e.key} in (${vals})` : e.operator === "NotIn" ? `${e.key} notin (${vals})` : e.operator === "Exists" ? e.key : `!${e.key}`;
-    reqs.push({ key: e.key, text });
-  }
-  if (reqs.length === 0) return "<none>";
-  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return reqs.map((r) => r.text).join(",");
 }
 
 export function byNsName<T extends { namespace: string; name: string }>(a: T, b: T): number {

@@ -4,8 +4,8 @@
 
 import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
 import type { KubeObject, Labels, LabelSelector } from "../spec/types.js";
-import { matchSelector, parseSelector } from "../policy/selector.js";
-import { age, byNsName, formatLabels, formatLabelSelector, nodeInfo, type ViewOptions } from "./common.js";
+import { formatLabelSelector, matchSelector, parseSelector } from "../spec/selector.js";
+import { age, byNsName, formatLabels, nodeInfo, type ViewOptions } from "./common.js";
 import {
   endpointSliceObject,
   endpointsList,

@@ -3,32 +3,10 @@
 
 import type { ClusterConfig } from "../spec/config.js";
 import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
+import { emptyState, podState, serviceState, sliceState, testConfig } from "../testing/fixtures.js";
 
 export function fixtureConfig(): ClusterConfig {
-  return {
-    apiVersion: "podnet.dev/v1alpha1",
-    kind: "Cluster",
-    name: "demo",
-    nodes: [],
-    networking: {
-      podSubnet: "10.244.0.0/16",
-      serviceSubnet: "10.96.0.0/12",
-      nodeSubnet: "192.168.1.0/24",
-      nodeCIDRMaskSize: 24,
-      dnsDomain: "cluster.local",
-      cni: "flannel",
-      backend: "vxlan",
-      kubeProxyMode: "iptables",
-      nodePortRange: [30000, 32767],
-      ipBlockMatchesPods: false,
-      mtu: 1500,
-      calicoBlockSize: 26,
-      masqueradeAll: false,
-    },
-    externalDNS: [],
-    hostDNS: { nameservers: ["192.168.1.1"], searches: [], options: [] },
-    dns: { pods: "insecure", ttl: 30, replicas: 2 },
-  };
+  return testConfig({ name: "demo" });
 }
 
 export function node(name: string, index: number, role: "control-plane" | "worker" = "worker"): NodeState {
@@ -49,12 +27,9 @@ export function node(name: string, index: number, role: "control-plane" | "worke
 
 export function pod(ns: string, name: string, ip: string | null, nodeName: string | null, opts: Partial<PodState> = {}): PodState {
   const app = name.replace(/-[a-z0-9]{8,10}-[a-z0-9]{5}$/, "");
-  return {
-    namespace: ns,
-    name,
+  return podState(ns, name, {
     uid: `uid-${name}`,
     labels: { app },
-    annotations: {},
     owner: { kind: "ReplicaSet", name: name.replace(/-[a-z0-9]{5}$/, "") },
     workload: { kind: "Deployment", namespace: ns, name: app },
     spec: { containers: [{ name: app, image: `example/${app}:1.0`, ports: [{ containerPort: 8080, protocol: "TCP" }] }] },
@@ -63,48 +38,18 @@ export function pod(ns: string, name: string, ip: string | null, nodeName: strin
     podIP: ip,
     hostIP: nodeName ? "192.168.1.11" : null,
     ready: nodeName !== null,
-    terminating: false,
-    created: 0,
     resolvConf: `search ${ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n`,
-    env: [],
     containerID: `cid-${name}`,
     ...opts,
-  };
+  });
 }
 
 export function service(ns: string, name: string, opts: Partial<ServiceState> = {}): ServiceState {
-  return {
-    namespace: ns,
-    name,
-    uid: `uid-svc-${name}`,
-    labels: {},
-    type: "ClusterIP",
-    selector: null,
-    clusterIP: null,
-    ports: [],
-    externalIPs: [],
-    loadBalancerIPs: [],
-    sessionAffinity: "None",
-    sessionAffinityTimeout: 10800,
-    externalTrafficPolicy: "Cluster",
-    internalTrafficPolicy: "Cluster",
-    publishNotReadyAddresses: false,
-    loadBalancerSourceRanges: [],
-    created: 0,
-    ...opts,
-  };
+  return serviceState(ns, name, { uid: `uid-svc-${name}`, ...opts });
 }
 
 export function slice(ns: string, svc: string, name: string, port: number, ips: string[], portName?: string): EndpointSliceState {
-  return {
-    namespace: ns,
-    name,
-    serviceName: svc,
-    addressType: "IPv4",
-    ports: [{ name: portName, port, protocol: "TCP" }],
-    endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true, serving: true, terminating: false }, nodeName: "worker-1" })),
-    managedBy: "endpointslice-controller.k8s.io",
-  };
+  return sliceState(ns, svc, name, [{ name: portName, port, protocol: "TCP" }], ips.map((ip) => ({ ip, node: "worker-1" })));
 }
 
 const H = 3600;
@@ -149,8 +94,7 @@ export function seed004State(): ClusterState {
     pod("default", "users-deployment-6d9f8b7c5-d3e4f", "10.244.2.3", "worker-2", { created: clock - 17 * H, hostIP: "192.168.1.12" }),
     pod("default", "users-deployment-6d9f8b7c5-g5h6i", null, null, { created: clock - 5, reason: "Unschedulable" }),
   ];
-  return {
-    config: fixtureConfig(),
+  return emptyState(fixtureConfig(), {
     seed: "podnet",
     clock,
     namespaces: [
@@ -165,10 +109,6 @@ export function seed004State(): ClusterState {
       slice("default", "kubernetes", "kubernetes", 6443, ["192.168.1.10"], "https"),
       slice("default", "users-service", "users-service-fghij", 8080, ["10.244.1.6", "10.244.2.3"]),
     ],
-    networkPolicies: [],
-    ingresses: [],
-    workloads: [],
-    dns: { zone: "cluster.local", records: [] },
     events: [
       {
         type: "Normal",
@@ -179,7 +119,5 @@ export function seed004State(): ClusterState {
         source: "default-scheduler",
       },
     ],
-    ipam: { nodes: {}, serviceIPs: {}, nodePorts: {}, loadBalancerIPs: {} },
-    warnings: [],
-  };
+  });
 }

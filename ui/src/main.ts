@@ -83,10 +83,14 @@ async function start(): Promise<void> {
 
   const views: Record<string, HTMLElement> = {};
   const tabs = h("nav", { class: "tabs", role: "tablist", "aria-label": "Views" });
+  let mapShown = false;
   const show = (name: string) => {
     for (const [k, v] of Object.entries(views)) v.hidden = k !== name;
     tabs.querySelectorAll("button").forEach((b) => b.setAttribute("aria-selected", String(b.dataset.view === name)));
-    if (name === "map") requestAnimationFrame(() => map.fit());
+    if (name === "map" && !mapShown) {
+      mapShown = true;
+      requestAnimationFrame(() => map.fitWidth());
+    }
     if (name === "inspector") inspector.draw();
     if (name === "matrix") void matrix.ensureLoaded();
   };

@@ -72,7 +72,8 @@ export class ClusterMap {
     if (big) for (const n of m.nodes) this.collapsedNodes.add(n.name);
     const perGroup = new Map<string, number>();
     for (const p of m.pods) if (p.node) perGroup.set(`${p.node}|${p.namespace}`, (perGroup.get(`${p.node}|${p.namespace}`) ?? 0) + 1);
-    for (const [k, c] of perGroup) if (c > 15) this.collapsedGroups.add(k);
+    // Small clusters (3 nodes × 30 pods) show every pod; bigger ones fold crowded namespaces.
+    if (m.pods.length > 200) for (const [k, c] of perGroup) if (c > 15) this.collapsedGroups.add(k);
     if (m.services.length > 40) for (const n of new Set(m.services.map((x) => x.namespace))) this.collapsedSvcNs.add(n);
 
     this.svg = s("svg", { class: "map", role: "group", "aria-label": `Cluster map of ${m.cluster}: ${m.nodes.length} nodes, ${m.pods.length} pods, ${m.services.length} Services` });
@@ -80,9 +81,20 @@ export class ClusterMap {
     this.svg.appendChild(this.view);
     this.zoomer = zoom<SVGSVGElement, unknown>()
       .scaleExtent([0.05, 4])
-      .filter((ev: Event) => ev.type !== "dblclick" && !(ev.type === "mousedown" && (ev.target as Element).closest?.("[tabindex]")))
+      // The wheel scrolls (Ctrl/⌘ + wheel or pinch zooms), as in most map and diagram tools.
+      .filter((ev: Event) => ev.type !== "dblclick" && !(ev.type === "wheel" && !(ev as WheelEvent).ctrlKey && !(ev as WheelEvent).metaKey) && !(ev.type === "mousedown" && (ev.target as Element).closest?.("[tabindex]")))
       .on("zoom", (ev) => this.view.setAttribute("transform", ev.transform.toString()));
     select(this.svg).call(this.zoomer);
+    this.svg.addEventListener(
+      "wheel",
+      (ev) => {
+        if (ev.ctrlKey || ev.metaKey) return;
+        ev.preventDefault();
+        const k = this.view.transform.baseVal.consolidate()?.matrix.a ?? 1;
+        select(this.svg).call(this.zoomer.translateBy, -ev.deltaX / k, -ev.deltaY / k);
+      },
+      { passive: false },
+    );
     const tools = h(
       "div",
       { class: "map-tools", role: "toolbar", "aria-label": "Map view" },
@@ -142,6 +154,17 @@ export class ClusterMap {
 
   private zoomBy(k: number): void {
     select(this.svg).call(this.zoomer.scaleBy, k);
+  }
+
+  /** The first view: the whole width at a readable scale, from the top (scroll for more). */
+  fitWidth(): void {
+    const r = this.svg.getBoundingClientRect();
+    const w = r.width || 1000;
+    const hh = r.height || 700;
+    const kAll = Math.min(w / (this.width + 20), hh / (this.height + 20));
+    const k = Math.max(Math.min(w / (this.width + 20), 1.1), 0.05);
+    if (kAll >= k * 0.8) return this.fit();
+    select(this.svg).call(this.zoomer.transform, zoomIdentity.translate((w - this.width * k) / 2, 4).scale(k));
   }
 
   fit(): void {
@@ -289,7 +312,8 @@ export class ClusterMap {
         svcLayer.appendChild(g);
       }
     }
-    y += SVC_H + 36;
+    if (m.services.length === 0) svcLayer.appendChild(s("text", { x: 24, y: y + 14, class: "t2" }, "(no Services)"));
+    y += m.services.length ? SVC_H + 36 : 40;
 
     // --- Nodes
     const nodeTop = y;
@@ -378,6 +402,12 @@ export class ClusterMap {
       og.setAttribute("transform", `translate(0,${this.outside.y - (lastUy + 70)})`);
       og.dataset.y = String(this.outside.y + 20);
       bottom = this.outside.y + this.outside.h;
+    }
+
+    if (!(rows.length === 1 && N >= 2 && N <= 8) && N > 1) {
+      const t = m.nodes[0].tunnel;
+      const what = t ? `${t.kind === "vxlan" ? "VXLAN" : "IP-in-IP"} tunnels via ${t.name} between every pair of nodes (not drawn at this size; select a node for its routes)` : "direct routes between nodes via their addresses (not drawn at this size; select a node for its routes)";
+      underlayLayer.appendChild(s("text", { x: 270, y: this.outside.y + 24, class: "t2 tunnel-text" }, what));
     }
 
     // --- Service → endpoint edges
@@ -630,11 +660,13 @@ export class ClusterMap {
       }
     }
     if (ns === "underlay") {
-      const other = [neighbours.next, neighbours.prev].find((v) => v?.startsWith("node/"));
-      const n = other ? this.nodes.get(other.slice(5)) : undefined;
-      const row = n?.row ?? 0;
-      const uy = this.underlayY.get(row) ?? 0;
-      return { x: n ? n.eth0.x : 200, y: uy + 13 };
+      // On the switch, between the node it left and the node it reaches.
+      const a = neighbours.prev?.startsWith("node/") ? this.nodes.get(neighbours.prev.slice(5)) : undefined;
+      const b = neighbours.next?.startsWith("node/") ? this.nodes.get(neighbours.next.slice(5)) : undefined;
+      const n = b ?? a;
+      const uy = this.underlayY.get(n?.row ?? 0) ?? 0;
+      const x = a && b && a.row === b.row ? (a.eth0.x + b.eth0.x) / 2 : n ? n.eth0.x : 200;
+      return { x, y: uy + 13 };
     }
     if (ns === "external" || ns.startsWith("external")) return { x: this.outside.x + 115, y: this.outside.y + 20 };
     return null;
@@ -648,12 +680,24 @@ export class ClusterMap {
     if (trail.length > 1) this.overlay.appendChild(s("polyline", { points: trail.map((p) => `${p.x},${p.y}`).join(" "), class: "trail" }));
     for (const p of trail.slice(0, -1)) this.overlay.appendChild(s("circle", { cx: p.x, cy: p.y, r: 3, class: "trail-dot" }));
     if (!at) return;
+    this.keepInView(at);
     const cls = opts.verdict === "DROPPED" ? "pkt dropped" : opts.verdict === "DELIVERED" ? "pkt delivered" : "pkt";
     const g = s("g", { class: cls, transform: `translate(${at.x},${at.y})` });
     if (opts.outer) g.appendChild(s("rect", { x: -15, y: -11, width: 30, height: 22, rx: 5, class: "pkt-outer" }));
     g.appendChild(s("rect", { x: -9, y: -6, width: 18, height: 12, rx: 3, class: "pkt-inner" }));
     if (opts.outer) g.appendChild(s("text", { x: 0, y: -15, "text-anchor": "middle", class: "pkt-label" }, opts.outerLabel ?? "encapsulated"));
     this.overlay.appendChild(g);
+  }
+
+  /** Pans (keeping the zoom) when the packet would leave the visible part of the map. */
+  private keepInView(p: Pt): void {
+    const r = this.svg.getBoundingClientRect();
+    const t = this.view.transform.baseVal.consolidate()?.matrix;
+    if (!t || !r.width) return;
+    const sx = p.x * t.a + t.e;
+    const sy = p.y * t.d + t.f;
+    if (sx > 30 && sy > 30 && sx < r.width - 30 && sy < r.height - 30) return;
+    select(this.svg).call(this.zoomer.transform, zoomIdentity.translate(r.width / 2 - p.x * t.a, r.height / 2 - p.y * t.a).scale(t.a));
   }
 
   clearPacket(): void {

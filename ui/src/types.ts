@@ -1,7 +1,7 @@
 // The server's JSON shapes (type-only imports: nothing from the server is bundled).
-export type { MapModel, MapNode, MapPod, MapService, NodeInspect, ReachModel, ReachCell } from "../../src/ui-server/api.js";
-export type { LiveInfo, ExecResult } from "../../src/ui-server/api.js";
+export type { MapModel, MapNode, MapPod, MapService, NodeInspect, ReachModel, ReachCell } from "../../src/ui-server/types.js";
+export type { LiveInfo, ExecResult } from "../../src/ui-server/types.js";
 export type { TraceResult, TracePath, Step, Hop, PacketView, StepObject, Disposition } from "../../src/sim/trace.js";
-import type { MapModel } from "../../src/ui-server/api.js";
-import type { LiveInfo } from "../../src/ui-server/api.js";
+import type { MapModel } from "../../src/ui-server/types.js";
+import type { LiveInfo } from "../../src/ui-server/types.js";
 export type StateResponse = MapModel & { live: LiveInfo };

@@ -284,7 +284,7 @@ export class Walk {
 
   private play(): void {
     if (this.pos >= this.frames.length - 1) this.pos = 0;
-    this.playBtn.textContent = "⏸ Pause";
+    this.playBtn.textContent = "❚❚ Pause";
     this.show();
     this.timer = window.setInterval(() => {
       if (this.pos >= this.frames.length - 1) return this.stop();

@@ -11,7 +11,7 @@
 
 import type { ClusterState, NodeState } from "../../control/state.js";
 import type { IptChain, IptOpt, IptRule } from "../../ir/types.js";
-import { defineCompactTable, quoteArg, renderIptRule } from "../../ir/render-iptables.js";
+import { defineCompactTable, quoteArg, renderIptRule, type TextOut } from "../../ir/render-iptables.js";
 import type { ProxyMode, ProxyOutput } from "../mode.js";
 import { portProtoHash, sepChainName } from "../hash.js";
 import {
@@ -340,13 +340,25 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
   const sepRules = (i: number) => endpointRules(ctx, seps[i].pc, seps[i].ep, seps[i].name);
   // The text of the common shape (large cluster, no affinity) without building the rules:
   // renderIptRule's output for endpointRules' two rules, the DNAT options rendered once per port.
-  const sepText = (i: number): string => {
+  const sepWrite = (i: number, out: TextOut): void => {
     const { name, pc, ep } = seps[i];
-    if (!ctx.large || pc.sp.affinity) return sepRules(i).map((r) => renderIptRule(name, r)).join("\n");
-    pc.dnatText ??= renderIptRule("", endpointRules(ctx, pc, ep, name)[1]).slice(4, -(" --to-destination ".length + quoteArg(ep.str).length));
-    return "-A " + name + " -s " + quoteArg(ep.ip) + " -j KUBE-MARK-MASQ\n-A " + name + pc.dnatText + " --to-destination " + quoteArg(ep.str);
+    if (!ctx.large || pc.sp.affinity) {
+      for (const r of sepRules(i)) out.piece(renderIptRule(name, r) + "\n");
+      return;
+    }
+    pc.dnatText ??= renderIptRule("", endpointRules(ctx, pc, ep, name)[1]).slice("-A ".length, -(" --to-destination ".length + quoteArg(ep.str).length));
+    out.piece("-A ");
+    out.piece(name);
+    out.piece(" -s ");
+    out.piece(quoteArg(ep.ip));
+    out.piece(" -j KUBE-MARK-MASQ\n-A ");
+    out.piece(name);
+    out.piece(pc.dnatText);
+    out.piece(" --to-destination ");
+    out.piece(quoteArg(ep.str));
+    out.piece("\n");
   };
-  defineCompactTable(lb.layer, "nat", { eager, names: seps.map((s) => s.name), rules: sepRules, text: sepText }, () => {
+  defineCompactTable(lb.layer, "nat", { eager, names: seps.map((s) => s.name), rules: sepRules, write: sepWrite }, () => {
     const all: Record<string, IptChain> = {};
     for (const x of natOrder) {
       if (typeof x === "string") all[x] = eager[x];

@@ -10,6 +10,8 @@ import type { ClusterState, NodeState } from "../../control/state.js";
 import type { NftChain, NftLayer, NftRule, NftSet, NftTable } from "../../ir/types.js";
 import type { ProxyMode, ProxyOutput } from "../mode.js";
 import { hashAndTruncate } from "../hash.js";
+import { defineCompactNftTable, exprText, ruleText, stmtText } from "../../ir/render-nft.js";
+import type { TextOut } from "../../ir/render-iptables.js";
 import {
   cidrContains,
   clusterCIDR,
@@ -66,6 +68,8 @@ interface PortCtx {
   usesFWChain: boolean;
   /** `meta l4proto tcp`, shared by the port's endpoint chains. */
   l4match: any;
+  /** Its text. */
+  l4text?: string;
 }
 interface NftCtx {
   cidr: string;
@@ -76,6 +80,8 @@ const ctxOf = new WeakMap<ProxyOutput, NftCtx>();
 
 class TableBuilder {
   readonly table: NftTable;
+  /** Chain names in creation order (and, in the shared table, compact chains' indexes). */
+  readonly order: (string | number)[] = [];
   constructor(comment?: string) {
     this.table = { family: "ip", name: TABLE, chains: {}, sets: {} };
     if (comment) this.table.comment = comment;
@@ -85,6 +91,7 @@ class TableBuilder {
     if (!c) {
       c = { name, ...(base ?? {}), rules: [] };
       this.table.chains[name] = c;
+      this.order.push(name);
     }
     return c;
   }
@@ -160,28 +167,38 @@ function epBase(pc: PortCtx, ep: ProxyEndpoint): string {
   return b;
 }
 
-function writeServiceToEndpointRules(tb: TableBuilder, pc: PortCtx, chain: string, eps: ProxyEndpoint[]): void {
+function writeServiceToEndpointRules(tb: TableBuilder, pc: PortCtx, chain: string, eps: ProxyEndpoint[], bases?: string[]): void {
+  const baseOf = (i: number) => (bases ? bases[i] : epBase(pc, eps[i]));
   if (pc.sp.affinity)
-    for (const ep of eps) {
-      const b = epBase(pc, ep);
+    eps.forEach((_, i) => {
+      const b = baseOf(i);
       tb.rule(chain, [match(IP_SADDR, "@affinity-" + b), goto_("endpoint-" + b)]);
-    }
-  const elems = eps.map((ep, i) => [i, goto_("endpoint-" + epBase(pc, ep))]);
+    });
+  const elems = eps.map((_, i) => [i, goto_("endpoint-" + baseOf(i))]);
   tb.rule(chain, [vmap({ numgen: { mode: "random", mod: eps.length, offset: 0 } }, { set: elems })]);
 }
 
 const JUMP_MASQ = Object.freeze(jump("mark-for-masquerade"));
+const JUMP_MASQ_TEXT = " " + stmtText(JUMP_MASQ);
+const SADDR_LINE = "\t\t" + exprText(IP_SADDR) + " ";
 
 /** The endpoint chain's rules (and affinity set); `chain` was created in kube-proxy's order. */
 function writeEndpoint(tb: TableBuilder, pc: PortCtx, ep: ProxyEndpoint, chain: NftChain): void {
   const b = epBase(pc, ep);
-  const r = chain.rules;
-  r.push({ expr: [match(IP_SADDR, ep.ip), JUMP_MASQ] });
-  if (pc.sp.affinity) {
-    tb.set({ name: "affinity-" + b, kind: "set", type: "ipv4_addr", flags: ["dynamic", "timeout"], timeout: pc.sp.affinityTimeout });
-    r.push({ expr: [{ set: { op: "update", elem: IP_SADDR, set: "@affinity-" + b } }] });
-  }
+  declareAffinity(tb, pc, b);
+  chain.rules.push(...endpointRules(pc, ep, b));
+}
+
+function declareAffinity(tb: TableBuilder, pc: PortCtx, b: string): void {
+  if (pc.sp.affinity) tb.set({ name: "affinity-" + b, kind: "set", type: "ipv4_addr", flags: ["dynamic", "timeout"], timeout: pc.sp.affinityTimeout });
+}
+
+/** The endpoint chain's rules: hairpin masquerade, affinity update, DNAT. */
+function endpointRules(pc: PortCtx, ep: ProxyEndpoint, b: string): NftRule[] {
+  const r: NftRule[] = [{ expr: [match(IP_SADDR, ep.ip), JUMP_MASQ] }];
+  if (pc.sp.affinity) r.push({ expr: [{ set: { op: "update", elem: IP_SADDR, set: "@affinity-" + b } }] });
   r.push({ expr: [pc.l4match, { dnat: { addr: ep.ip, port: ep.port } }] });
+  return r;
 }
 
 function internalMasq(ctx: NftCtx, sp: ProxyServicePort): any[] {
@@ -218,6 +235,9 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
   tb.rule("services", [vmap(DADDR_PROTO_DPORT, "@service-ips")]);
   tb.rule("services", [FIB_DADDR_LOCAL, NO_LOCALHOST, vmap(PROTO_DPORT, "@service-nodeports")]);
 
+  // The shared endpoint chains (most of a large cluster's chains) stay compact until
+  // someone reads the table's chains (see defineCompactNftTable).
+  const eps: { base: string; pc: PortCtx; ep: ProxyEndpoint }[] = [];
   const seenCIP = new Set<string>();
   const REJECT_V = goto_("reject-chain");
   for (const sp of sps) {
@@ -230,7 +250,11 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
     const usesExternalTrafficChain = sp.hasEndpoints && sp.externallyAccessible;
     const sharedEps = usesClusterPolicyChain ? sp.clusterEndpoints : [];
     // Chains in kube-proxy's creation order: endpoints, service, external, firewall.
-    const epChains = sharedEps.map((ep) => tb.chain("endpoint-" + epBase(pc, ep)));
+    const bases = sharedEps.map((ep) => nftEndpointBase(sp, ep));
+    bases.forEach((base, i) => {
+      tb.order.push(eps.length);
+      eps.push({ base, pc, ep: sharedEps[i] });
+    });
     if (usesClusterPolicyChain) tb.chain(chains.service);
     if (usesExternalTrafficChain) tb.chain(chains.external);
     if (usesFWChain) tb.chain(chains.firewall);
@@ -266,9 +290,29 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
         tb.rule(chains.external, [FIB_SADDR_LOCAL, goto_(chains.service)], "short-circuit local traffic");
       }
     }
-    if (usesClusterPolicyChain) writeServiceToEndpointRules(tb, pc, chains.service, sp.clusterEndpoints);
-    sharedEps.forEach((ep, i) => writeEndpoint(tb, pc, ep, epChains[i]));
+    if (usesClusterPolicyChain) writeServiceToEndpointRules(tb, pc, chains.service, sp.clusterEndpoints, bases);
+    for (const b of bases) declareAffinity(tb, pc, b);
   }
+  const rules = (i: number) => endpointRules(eps[i].pc, eps[i].ep, eps[i].base);
+  // ruleText of the two rules without building them (no affinity); the l4 match once per port.
+  const write = (i: number, out: TextOut): void => {
+    const { pc, ep } = eps[i];
+    if (pc.sp.affinity) {
+      for (const r of rules(i)) out.piece("\t\t" + ruleText(r) + "\n");
+      return;
+    }
+    pc.l4text ??= "\n\t\t" + stmtText(pc.l4match) + " dnat to ";
+    out.piece(SADDR_LINE);
+    out.piece(exprText(ep.ip));
+    out.piece(JUMP_MASQ_TEXT);
+    out.piece(pc.l4text);
+    out.piece(ep.ip);
+    out.piece(":");
+    out.piece(String(ep.port));
+    out.piece("\n");
+  };
+  const eager = tb.table.chains;
+  defineCompactNftTable(tb.table, { eager, order: tb.order, names: eps.map((e) => "endpoint-" + e.base), rules, write });
   const out: ProxyOutput = { nftables: { owner: "kube-proxy", tables: [tb.table] } };
   ctxOf.set(out, ctx);
   return { out, ctx };

@@ -1,0 +1,67 @@
+// `podnet verify`: run flows on the running cluster's real network and compare each
+// outcome with the model's trace (see src/linux/verify.ts for the outcome vocabulary).
+//
+// JSON output (-o json): the VerifyReport of src/linux/verify.ts —
+//   { cluster, flowSets, flows, agree, disagree, ms,
+//     byKind: { pod|service|nodeport|dns: { flows, agree, disagree } },
+//     skipped: [{ what, why }],
+//     results: [{ id, kind, from, to, protocol?, dst?, port?, name?,
+//                 model:  { outcomes[], paths?: [{ probability, verdict, reason?, detail, ns?, container?, choices[], object?, outcome }],
+//                           walk?: [{ name, rcode, answers[] }], dnsStep?: [] },
+//                 kernel: { outcomes[], counts: { outcome: n }, tries, errors? },
+//                 agree, note? }] }
+// Outcomes: "delivered NS/POD" | "delivered" (a DNS server; it does not name its pod) |
+// "refused" | "unreachable" | "dropped" | DNS: "answer A,B" | "notfound" | "servfail".
+// Exit status 1 when any flow disagrees.
+import type { Command } from "commander";
+import { UsageError } from "./main.js";
+import { knownClusters } from "../linux/cluster.js";
+import { validateClusterName } from "../linux/names.js";
+import { FLOW_SETS, formatVerify, verify, type FlowSet } from "../linux/verify.js";
+
+export function parseFlowSets(v: string): FlowSet[] {
+  if (v === "all") return FLOW_SETS;
+  const out: FlowSet[] = [];
+  for (const w of v.split(",").map((s) => s.trim()).filter(Boolean)) {
+    if (!(FLOW_SETS as string[]).includes(w)) throw new UsageError(`--flows: "${w}" is not one of all, ${FLOW_SETS.join(", ")}`);
+    out.push(w as FlowSet);
+  }
+  if (!out.length) throw new UsageError(`--flows: empty`);
+  return out;
+}
+
+export function register(program: Command): void {
+  program
+    .command("verify")
+    .description("run flows on the running cluster (podnet up) and compare each outcome with the model's trace (root)")
+    .option("--name <name>", "cluster name")
+    .option("--flows <set>", "all | pods | services | dns (comma-separated; services include NodePorts from outside)", "all")
+    .option("-o, --output <format>", "text|json", "text")
+    .action(async (o) => {
+      if (process.platform !== "linux") throw new UsageError("podnet verify runs flows in Linux network namespaces: Linux only");
+      if (typeof process.getuid === "function" && process.getuid() !== 0) throw new UsageError("podnet verify needs root (it enters the cluster's network namespaces): run it with sudo");
+      if (o.output !== "text" && o.output !== "json") throw new UsageError(`-o: "${o.output}" is not text or json`);
+      const flows = parseFlowSets(o.flows);
+      let name: string;
+      if (o.name) {
+        try {
+          name = validateClusterName(o.name);
+        } catch (e) {
+          throw new UsageError(`--name: ${(e as Error).message}`);
+        }
+      } else {
+        const all = knownClusters();
+        if (all.length === 0) throw new UsageError("no podnet cluster is up (podnet up)");
+        if (all.length > 1) throw new UsageError(`several clusters are up (${all.join(", ")}): say which with --name`);
+        name = all[0];
+      }
+      let rep;
+      try {
+        rep = await verify({ cluster: name, flows, log: o.output === "text" ? (s) => process.stderr.write(`podnet verify: ${s}\n`) : undefined });
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      process.stdout.write(o.output === "json" ? JSON.stringify(rep, null, 2) + "\n" : formatVerify(rep));
+      if (rep.disagree > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,117 @@
+// Test-only building blocks for hand-made ClusterState fixtures (independent of the
+// control plane, so each layer's tests check it against the documented behaviour alone).
+// Each package's testing.ts shapes these into its own scenario; the defaults here are
+// neutral (no labels, no ports, no endpoints) and every field can be overridden.
+import type { ClusterState, EndpointSliceState, PodState, ServiceState } from "../control/state.js";
+import { defaultConfig, type ClusterConfig } from "../spec/config.js";
+import type { Endpoint, EndpointPort } from "../spec/types.js";
+
+/** kind's defaults (pods 10.244.0.0/16, Services 10.96.0.0/12, nodes 192.168.1.0/24), no nodes, ipBlock not matching pods. */
+export function testConfig(o: { name?: string; networking?: Partial<ClusterConfig["networking"]> } = {}): ClusterConfig {
+  const d = defaultConfig();
+  return { ...d, name: o.name ?? "test", nodes: [], networking: { ...d.networking, ipBlockMatchesPods: false, ...o.networking } };
+}
+
+/** A ClusterState with nothing in it but `config`; `over` fills in what a test needs. */
+export function emptyState(config: ClusterConfig, over: Partial<ClusterState> = {}): ClusterState {
+  return {
+    config,
+    seed: "test",
+    clock: 0,
+    namespaces: [{ name: "default", labels: {} }],
+    nodes: [],
+    pods: [],
+    services: [],
+    endpointSlices: [],
+    networkPolicies: [],
+    ingresses: [],
+    workloads: [],
+    dns: { zone: config.networking?.dnsDomain ?? "cluster.local", records: [] },
+    events: [],
+    ipam: { nodes: {}, serviceIPs: {}, nodePorts: {}, loadBalancerIPs: {} },
+    warnings: [],
+    ...over,
+  };
+}
+
+/** A bare running pod (no node, no IP, no containers); `over` sets the rest. */
+export function podState(namespace: string, name: string, over: Partial<PodState> = {}): PodState {
+  return {
+    namespace,
+    name,
+    uid: `uid-${namespace}-${name}`,
+    labels: {},
+    annotations: {},
+    owner: null,
+    workload: { kind: "Pod", namespace, name },
+    spec: { containers: [] },
+    nodeName: null,
+    phase: "Running",
+    podIP: null,
+    hostIP: null,
+    ready: true,
+    terminating: false,
+    created: 0,
+    resolvConf: "",
+    env: [],
+    containerID: `cid-${namespace}-${name}`,
+    ...over,
+  };
+}
+
+/** A ClusterIP Service with kube-apiserver's defaults and no selector, IP or ports. */
+export function serviceState(namespace: string, name: string, over: Partial<ServiceState> = {}): ServiceState {
+  return {
+    namespace,
+    name,
+    uid: `uid-${namespace}-${name}`,
+    labels: {},
+    type: "ClusterIP",
+    selector: null,
+    clusterIP: null,
+    ports: [],
+    externalIPs: [],
+    loadBalancerIPs: [],
+    sessionAffinity: "None",
+    sessionAffinityTimeout: 10800,
+    externalTrafficPolicy: "Cluster",
+    internalTrafficPolicy: "Cluster",
+    publishNotReadyAddresses: false,
+    loadBalancerSourceRanges: [],
+    created: 0,
+    ...over,
+  };
+}
+
+export interface FxEndpoint {
+  ip: string;
+  node?: string;
+  hostname?: string;
+  ready?: boolean;
+  /** Defaults to `ready` (serving is ready regardless of termination). */
+  serving?: boolean;
+  terminating?: boolean;
+}
+
+/** An endpoint as the EndpointSlice controller writes it (ready unless said otherwise). */
+export function endpoint(e: FxEndpoint): Endpoint {
+  return {
+    addresses: [e.ip],
+    conditions: { ready: e.ready ?? true, serving: e.serving ?? e.ready ?? true, terminating: e.terminating ?? false },
+    ...(e.hostname ? { hostname: e.hostname } : {}),
+    ...(e.node ? { nodeName: e.node } : {}),
+  };
+}
+
+/** A controller-managed IPv4 EndpointSlice. */
+export function sliceState(namespace: string, serviceName: string, name: string, ports: EndpointPort[], eps: FxEndpoint[]): EndpointSliceState {
+  return {
+    namespace,
+    name,
+    serviceName,
+    addressType: "IPv4",
+    ports,
+    endpoints: eps.map(endpoint),
+    managedBy: "endpointslice-controller.k8s.io",
+  };
+}
