@@ -2,7 +2,9 @@
 // the proxy mode's shared output (built once per state), one node's own layer, and the
 // text of that node's ruleset. The lead's runner calls benchRules(state).
 // Run directly: `node dist/bench/rules.js [services] [endpointsPerService] [nodes] [mode]`
-// on a synthetic ClusterState (default 10,000 × 15 over 5,000 nodes, iptables then nftables).
+// on a synthetic ClusterState (default 10,000 × 15 over 5,000 nodes, iptables then nftables);
+// `node --expose-gc dist/bench/rules.js threshold [iptables,nftables] [runs]` on the threshold
+// cluster of bench/control.ts (state built once, outside the measurement), medians of `runs`.
 import type { ClusterState } from "../src/control/state.js";
 import { proxyModes } from "../src/proxy/index.js";
 import { renderIptables } from "../src/ir/render-iptables.js";

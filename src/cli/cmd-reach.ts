@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { loadCluster } from "../index.js";
 import { cliWarn } from "./cluster-opts.js";
 import { computeReach, diffReach, renderDiff, renderReach } from "../policy/reach.js";
-import { parseSelector } from "../policy/selector.js";
+import { parseSelector } from "../spec/selector.js";
 import { UsageError } from "./main.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];

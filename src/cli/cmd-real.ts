@@ -1,11 +1,13 @@
 // The real network: `podnet up`, `down`, `status`, `exec` (Linux, root).
 import { Command, Option } from "commander";
 import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { UsageError } from "./main.js";
 import type { DataplaneIR } from "../ir/types.js";
-import { ClusterExistsError, down, downAll, knownClusters, status, up } from "../linux/cluster.js";
+import { ClusterExistsError, clusterNamespaces, down, downAll, knownClusters, status, up } from "../linux/cluster.js";
 import { createRunner } from "../linux/exec.js";
-import { guardCommand, validateClusterName } from "../linux/names.js";
+import { guardCommand, stateDir, validateClusterName } from "../linux/names.js";
 import { loadNetfilterRenderers } from "../linux/netfilter.js";
 import { readChanges, readRecord } from "../linux/state.js";
 import { birdPaths } from "../linux/bird.js";
@@ -27,16 +29,52 @@ function clusterName(n: string | undefined, fallback: string): string {
   }
 }
 
-async function loadIR(o: { filename: string[]; config?: string; seed?: string; fixture?: boolean }): Promise<{ ir: DataplaneIR; name: string; containers: Map<string, string[]> }> {
+interface Loaded {
+  ir: DataplaneIR;
+  name: string;
+  containers: Map<string, string[]>;
+  /** The manifest and config texts as read (stdin read once), to snapshot for the running cluster. */
+  sources?: { files: { file: string; text: string }[]; config?: { file: string; text: string } };
+}
+
+async function loadIR(o: { filename: string[]; config?: string; seed?: string; fixture?: boolean }): Promise<Loaded> {
   if (o.fixture) {
     const { fixtureIR } = await import("../linux/testing.js");
     return { ir: fixtureIR("fixture"), name: "fixture", containers: new Map() };
   }
-  const { loadCluster } = await import("../index.js");
+  const { readSources, readConfigFile, loadSpecFromArgs } = await import("./input.js");
+  const { parseSpec, buildState } = await import("../index.js");
   const { buildIR } = await import("../ir/build.js");
-  const { state } = await loadCluster({ files: o.filename, config: o.config, seed: o.seed });
+  // Read once (stdin can be read only once) and keep the texts: the running cluster's
+  // DNS servers and its later changes recompute the state from a snapshot of them.
+  const files = o.filename.length ? await readSources(o.filename) : undefined;
+  const config = o.config ? readConfigFile(o.config) : undefined;
+  const spec = files ? parseSpec(files, config) : await loadSpecFromArgs({ config: o.config });
+  const state = buildState(spec, { seed: o.seed });
   const containers = new Map(state.pods.map((p) => [`${p.namespace}/${p.name}`, (p.spec.containers ?? []).map((c) => c.name)]));
-  return { ir: buildIR(state), name: state.config.name ?? "demo", containers };
+  return { ir: buildIR(state), name: state.config.name ?? "demo", containers, sources: { files: files ?? [], config } };
+}
+
+/**
+ * Writes the inputs' texts under the cluster's state dir (/run/podnet/NAME/inputs/) and
+ * returns the recorded inputs pointing there: later edits of the user's files (or a
+ * manifest given on stdin) do not change what the running cluster recomputes. No
+ * manifests: the embedded example (part of the installed package) as given.
+ */
+function snapshotInputs(cluster: string, src: NonNullable<Loaded["sources"]>, seed?: string): { files: string[]; config?: string; seed?: string; given?: string[] } {
+  const dir = join(stateDir(cluster), "inputs");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const files = src.files.map((f, i) => {
+    const p = join(dir, `${String(i).padStart(3, "0")}-${basename(f.file).replace(/[^A-Za-z0-9_.-]/g, "_")}`);
+    writeFileSync(p, f.text);
+    return p;
+  });
+  let config: string | undefined;
+  if (src.config) {
+    config = join(dir, "cluster-config.yaml");
+    writeFileSync(config, src.config.text);
+  }
+  return { files, config, seed, given: src.files.map((f) => f.file) };
 }
 
 /** kubectl-style columns: each padded to its widest cell plus 3 spaces. */
@@ -66,7 +104,7 @@ export function register(program: Command): void {
     .addOption(new Option("--fixture", "use the backend's 2-node test IR").hideHelp())
     .action(async (o) => {
       if (!o.dryRun) requireRoot("up");
-      const { ir, name: cfgName, containers } = await loadIR(o);
+      const { ir, name: cfgName, containers, sources } = await loadIR(o);
       const name = clusterName(o.name, cfgName);
       const nf = await loadNetfilterRenderers();
       const render = { netfilter: nf.renderers };
@@ -78,6 +116,10 @@ export function register(program: Command): void {
         return;
       }
       if (nf.missing.length) process.stderr.write(`warning: netfilter rules not loaded (renderer missing: ${nf.missing.join(", ")})\n`);
+      // The snapshot goes into the state dir: never into that of a cluster that exists.
+      if (readRecord(name) || clusterNamespaces(name).length)
+        throw new UsageError(`cluster "${name}" exists; run "podnet down --name ${name}" first`);
+      const inputs = o.fixture || !sources ? { files: o.filename, config: o.config, seed: o.seed, fixture: !!o.fixture } : snapshotInputs(name, sources, o.seed);
       // Ctrl-C during up: stop at the next step and roll back (a second one exits at once;
       // SIGKILL cannot be caught: `podnet down` cleans up after it).
       const ctl = new AbortController();
@@ -96,7 +138,7 @@ export function register(program: Command): void {
           containers,
           signal: ctl.signal,
           supervise: o.processes !== false,
-          inputs: { files: o.filename, config: o.config, seed: o.seed, fixture: !!o.fixture },
+          inputs,
           log: (s) => process.stderr.write(`podnet up: ${s}\n`),
         });
         const events = rep.supervisors.flatMap((s) => s.events);

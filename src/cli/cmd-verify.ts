@@ -3,7 +3,7 @@
 //
 // JSON output (-o json): the VerifyReport of src/linux/verify.ts —
 //   { cluster, flowSets, flows, agree, disagree, ms,
-//     byKind: { pod|service|nodeport|dns: { flows, agree, disagree } },
+//     byKind: { pod|service|nodeport|external|dns: { flows, agree, disagree } },
 //     skipped: [{ what, why }],
 //     results: [{ id, kind, from, to, protocol?, dst?, port?, name?,
 //                 model:  { outcomes[], paths?: [{ probability, verdict, reason?, detail, ns?, container?, choices[], object?, outcome }],
@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .command("verify")
     .description("run flows on the running cluster (podnet up) and compare each outcome with the model's trace (root)")
     .option("--name <name>", "cluster name")
-    .option("--flows <set>", "all | pods | services | dns (comma-separated; services include NodePorts from outside)", "all")
+    .option("--flows <set>", "all | pods | services | dns (comma-separated; services include NodePorts and LoadBalancer IPs from outside)", "all")
     .option("-o, --output <format>", "text|json", "text")
     .action(async (o) => {
       if (process.platform !== "linux") throw new UsageError("podnet verify runs flows in Linux network namespaces: Linux only");

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { SpecError } from "../spec/errors.js";
 import { fnv32a, safeEncodeString, templateHash } from "./hash.js";
 import { resolvConfFor } from "./resolvconf.js";
-import { cluster, deployment, podsOf, THREE_NODES } from "./testkit.js";
+import { cluster, deployment, podsOf, statefulSet, THREE_NODES } from "./testkit.js";
 
 // utilrand's alphabet: "bcdfghjklmnpqrstvwxz2456789"
 const SUFFIX = "[bcdfghjklmnpqrstvwxz2456789]{5}";
@@ -39,18 +39,7 @@ test("Deployment → ReplicaSet <deploy>-<pod-template-hash> → pods <rs>-<5 ch
 });
 
 test("StatefulSet pods are <name>-0..N-1 with hostname and subdomain = serviceName", () => {
-  const s = cluster(`
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: web}
-spec:
-  serviceName: nginx
-  replicas: 3
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: nginx, image: nginx}]}
-`);
+  const s = cluster(statefulSet("web", 3));
   const pods = podsOf(s, "web-");
   assert.deepEqual(pods.map((p) => p.name), ["web-0", "web-1", "web-2"]);
   for (const p of pods) {

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SpecError } from "../spec/errors.js";
 import { applyObjects, deleteObject, scale } from "./changes.js";
-import { cluster, deployment, objectsFromYaml, podsOf } from "./testkit.js";
+import { cluster, deployment, objectsFromYaml, podsOf, statefulSet } from "./testkit.js";
 
 const CFG = { dns: { replicas: 0 }, nodes: [{ name: "cp", role: "control-plane" }, { name: "w1" }, { name: "w2" }] };
 const APP =
@@ -65,21 +65,7 @@ test("deleting a pod: Killing, the controller's replacement gets a new name and 
 });
 
 test("deleting a StatefulSet pod: the replacement keeps the name and hostname", () => {
-  const s = cluster(
-    `
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: web}
-spec:
-  serviceName: nginx
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: nginx, image: nginx}]}
-`,
-    CFG,
-  );
+  const s = cluster(statefulSet("web", 2), CFG);
   const old = s.pods.find((p) => p.name === "web-0")!;
   const { state } = deleteObject(s, "Pod", "default", "web-0");
   const now = state.pods.find((p) => p.name === "web-0")!;

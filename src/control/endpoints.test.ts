@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cluster, deployment, podsOf } from "./testkit.js";
+import { cluster, deployment, podsOf, statefulSet } from "./testkit.js";
 
 const CFG = {
   dns: { replicas: 0 },
@@ -179,18 +179,9 @@ spec:
   clusterIP: None
   selector: {app: web}
   ports: [{name: web, port: 80}]
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: web}
-spec:
-  serviceName: nginx
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: nginx, image: nginx, ports: [{name: web, containerPort: 80}]}]}
----
+---` +
+      statefulSet("web", 2, { ports: "[{name: web, containerPort: 80}]" }) +
+      `
 apiVersion: v1
 kind: Service
 metadata: {name: other}

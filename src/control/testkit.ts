@@ -68,3 +68,20 @@ ${extra.spec ?? ""}
           ports: ${extra.ports ?? "[{name: http, containerPort: 8080}]"}
 ---`;
 }
+
+/** A StatefulSet of nginx pods labelled app=<name>, governed by `serviceName` (default "nginx"). */
+export function statefulSet(name: string, replicas: number, extra: { serviceName?: string; ports?: string } = {}): string {
+  const ports = extra.ports ? `, ports: ${extra.ports}` : "";
+  return `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: ${name}}
+spec:
+  serviceName: ${extra.serviceName ?? "nginx"}
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec: {containers: [{name: nginx, image: nginx${ports}}]}
+---`;
+}

@@ -121,13 +121,13 @@ interface SvcEntry {
 const REVERSE_ZONES = ["in-addr.arpa", "ip6.arpa"];
 const MAX_CNAME_CHAIN = 8;
 
+const stripDot = (s: string): string => (s.endsWith(".") ? s.slice(0, -1) : s);
 const lower = (n: string): string => {
-  const s = n.endsWith(".") ? n.slice(0, -1) : n;
+  const s = stripDot(n);
   // Most queries are already lower-case: avoid the allocation.
   return /[A-Z]/.test(s) ? s.toLowerCase() : s;
 };
 const stripUnderscore = (s: string): string => (s.startsWith("_") ? s.slice(1) : s);
-const stripDot = (s: string): string => (s.endsWith(".") ? s.slice(0, -1) : s);
 
 export function createZone(state: Omit<ClusterState, "dns"> & Partial<Pick<ClusterState, "dns">>, opts: ZoneOptions = {}): Zone {
   const zone = lower(state.config.networking.dnsDomain);

@@ -125,7 +125,7 @@ export interface CompactChains {
   names: string[];
   /** The rules of compact chain i (fresh objects, equal to the materialised ones). */
   rules(i: number): IptRule[];
-  /** Optional: writes compact chain i's `-A` lines, each ending in "\n", exactly as renderIptRule prints rules(i). */
+  /** Optional: pushes compact chain i's `-A` lines to `out`, exactly as renderIptRule prints rules(i). */
   write?(i: number, out: TextOut): void;
 }
 
@@ -186,7 +186,7 @@ export function renderIptables(layers: IptLayer[]): string {
     let prev: string | undefined;
     for (let k = 0; k < order.length; k++) {
       const n = all[order[k]];
-      if (n !== prev) out.piece(":"), out.piece(n), out.piece(" - [0:0]\n");
+      if (n !== prev) out.push(":" + n + " - [0:0]");
       prev = n;
     }
     for (const b of builtins)
@@ -304,28 +304,24 @@ function msd(w: Work, lo: number, hi: number, d: number): boolean {
   }
 }
 
-/** Where text is written in pieces (no separators added). */
+/** Where rendered lines go. */
 export interface TextOut {
-  piece(s: string): void;
+  /** One line, or several joined by "\n" (no trailing "\n"). */
+  push(line: string): void;
 }
 
-/** Text built from lines and pieces, joined in chunks of ~100 KB: the pieces die young instead
- *  of being promoted, and no piece is concatenated twice. */
+/** Lines joined in chunks: the per-line strings die young instead of being promoted
+ *  (at 600k lines that halves the time spent in the garbage collector). */
 export class ChunkedText implements TextOut {
   private chunks: string[] = [];
-  private pieces: string[] = [];
-  /** A line (a "\n" is added). */
+  private lines: string[] = [];
   push(line: string): void {
-    this.pieces.push(line, "\n");
-    if (this.pieces.length >= 8192) this.flush();
-  }
-  piece(s: string): void {
-    this.pieces.push(s);
-    if (this.pieces.length >= 8192) this.flush();
+    this.lines.push(line);
+    if (this.lines.length >= 2048) this.flush();
   }
   private flush(): void {
-    if (this.pieces.length) this.chunks.push(this.pieces.join(""));
-    this.pieces = [];
+    if (this.lines.length) this.chunks.push(this.lines.join("\n") + "\n");
+    this.lines = [];
   }
   text(): string {
     this.flush();

@@ -216,7 +216,7 @@ export interface CompactNftChains {
   names: string[];
   /** The rules of compact chain i (fresh objects, equal to the materialised ones). */
   rules(i: number): NftRule[];
-  /** Optional: writes compact chain i's rule lines ("\t\t" + ruleText + "\n"). */
+  /** Optional: pushes compact chain i's rule lines ("\t\t" + ruleText) to `out`. */
   write?(i: number, out: TextOut): void;
 }
 
@@ -344,9 +344,7 @@ export function renderNft(layers: NftLayer[]): string {
       if (typeof slot === "number") {
         // An unmerged compact chain (never a base chain).
         const cc = slotCc[k]!;
-        out.piece("\tchain ");
-        out.piece(cc.names[slot]);
-        out.piece(" {\n");
+        out.push("\tchain " + cc.names[slot] + " {");
         if (cc.write) cc.write(slot, out);
         else for (const r of cc.rules(slot)) out.push("\t\t" + ruleText(r));
         out.push("\t}");

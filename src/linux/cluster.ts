@@ -407,7 +407,14 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
   const added = [...want.values()].filter((p) => !have.has(key(p)) || removedKeys.has(key(p)));
   const addedKeys = new Set(added.map(key));
   const addedIps = new Set(added.map((p) => p.ip));
-  const first = removed.filter((p) => addedKeys.has(key(p)) || (p.ip !== null && addedIps.has(p.ip)));
+  // hostNetwork pods live in their node's namespace: no namespace or CNI of their own, only
+  // their listeners (served by their node's supervisor) and their record change.
+  const wantHost = new Map(o.ir.pods.filter((p) => !p.ns && p.node && p.hostNetwork).map((p) => [key(p), p]));
+  const haveHost = new Map((rec.pods ?? []).filter((p) => !p.ownNetns && p.node).map((p) => [key(p), p]));
+  const hostRemoved = [...haveHost.values()].filter((p) => wantHost.get(key(p))?.node !== p.node);
+  const hostAdded = [...wantHost.values()].filter((p) => !haveHost.has(key(p)) || hostRemoved.some((r) => key(r) === key(p)));
+  for (const p of hostAdded) addedKeys.add(key(p));
+  const first = [...removed.filter((p) => addedKeys.has(key(p)) || (p.ip !== null && addedIps.has(p.ip))), ...hostRemoved];
   const later = removed.filter((p) => !first.includes(p));
   const save = () => writeRecord(rec);
   const conf = netConfFor(o.ir);
@@ -445,7 +452,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       rec.processes = rec.processes.filter((p) => p !== proc);
     }
     for (const p of pods) {
-      if (!p.netns) continue;
+      if (!p.netns || !p.ownNetns) continue; // hostNetwork: the node's namespace stays
       await cniDel(conf, { containerID: containerIdFor(p.namespace, p.name), netns: `/run/netns/${p.netns}`, ifName: "eth0" }, ctx);
       await runner.run(["ip", "netns", "del", p.netns], "", { allowFail: true });
       rmSync(`${ETC_NETNS}/${p.netns}`, { recursive: true, force: true });
@@ -462,8 +469,10 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
   // 2. new pods
   const names = added.map((p) => nsName(cluster, p.ns!.id));
   rec.namespaces.push(...names);
-  rec.pods = [...(rec.pods ?? []), ...added.map((p) => podEntry(cluster, o.ir, p, o.containers))];
+  rec.pods = [...(rec.pods ?? []), ...[...added, ...hostAdded].map((p) => podEntry(cluster, o.ir, p, o.containers))];
   save();
+  // A replaced hostNetwork pod binds the node's port its predecessor held: let its sockets close.
+  if (hostRemoved.length && hostAdded.length) await new Promise((r) => setTimeout(r, 300));
   await netnsBatch(runner, "add", names);
   added.forEach((p, k) => writeResolvConf(names[k], p.resolvConf));
   for (const [k, p] of added.entries()) {
@@ -564,7 +573,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     if (servers.length) log(`DNS: ${dns.reloaded.length} servers reloaded${dns.late.length ? `, ${dns.late.length} late (${dns.late.join(", ")})` : ""}`);
   }
   save();
-  return { added: added.map(key), removed: removed.map(key), reloaded, bgp, dns };
+  return { added: [...added, ...hostAdded].map(key), removed: [...removed, ...hostRemoved].map(key), reloaded, bgp, dns };
 }
 
 /**

@@ -25,7 +25,8 @@ export interface ClusterRecord {
   phase: "creating" | "up" | "failed";
   /** The pid of the `podnet up` that made it. */
   upPid: number;
-  inputs: { files: string[]; config?: string; seed?: string; fixture?: boolean };
+  /** `files`/`config`: what the cluster is recomputed from (podnet up snapshots them under <state dir>/inputs/); `given`: the paths the user named. */
+  inputs: { files: string[]; config?: string; seed?: string; fixture?: boolean; given?: string[] };
   namespaces: string[];
   processes: ProcessRecord[];
   /** What status/exec need without recomputing the IR. */

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { kernelSkip } from "./testing.js";
 import { clusterNamespaces, down, up } from "./cluster.js";
 import { netfilterRenderers } from "./netfilter.js";
-import { formatVerify, verify, type FlowSet } from "./verify.js";
+import { formatVerify, pathOutcome, planFlows, verify, type FlowSet } from "./verify.js";
 import { parseFlowSets } from "../cli/cmd-verify.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../../examples/demo", import.meta.url));
@@ -66,6 +66,42 @@ test("verify: --flows parsing", () => {
   assert.deepEqual(parseFlowSets("all"), ["pods", "services", "dns"]);
   assert.deepEqual(parseFlowSets("pods,dns"), ["pods", "dns"]);
   assert.throws(() => parseFlowSets("nodes"), /"nodes" is not one of/);
+});
+
+// No kernel needed: what is planned, and how the model's verdicts read as kernel outcomes.
+test("verify: the plan covers every pod pair on every container port, every Service port from every pod, NodePorts on every node", async () => {
+  const { loadCluster } = await import("../index.js");
+  const { buildIR } = await import("../ir/build.js");
+  const { state } = await loadCluster({ files: [EXAMPLE] });
+  const ir = buildIR(state);
+  const skipped: { what: string; why: string }[] = [];
+  const plan = planFlows(ir, state, "t", ["pods", "services"], skipped);
+  const running = state.pods.filter((p) => p.nodeName && p.podIP);
+  const sources = running.filter((p) => !p.spec.hostNetwork);
+  const ports = running.reduce((n, p) => n + (p.spec.containers ?? []).reduce((m, c) => m + (c.ports ?? []).length, 0), 0);
+  assert.equal(plan.filter((p) => p.flow.kind === "pod").length, sources.length * ports);
+  const svcPorts = state.services.filter((s) => s.clusterIP && s.clusterIP !== "None").reduce((n, s) => n + s.ports.length, 0);
+  assert.equal(plan.filter((p) => p.flow.kind === "service").length, sources.length * svcPorts);
+  const nodePorts = state.services.reduce((n, s) => n + s.ports.filter((p) => p.nodePort).length, 0);
+  assert.equal(plan.filter((p) => p.flow.kind === "nodeport").length, nodePorts * state.nodes.length);
+  // Every source runs in its own namespace; the outside client in the underlay.
+  assert.ok(plan.filter((p) => p.flow.from === "external").every((p) => p.srcNetns === "podnet-t.underlay"));
+  assert.deepEqual(skipped, []);
+});
+
+test("verify: the model's verdicts as the client sees them (REJECT answers ICMP port unreachable: connection refused)", () => {
+  const path = (disposition: Record<string, unknown>) => ({ probability: 1, choices: [], hops: [], disposition }) as never;
+  const ir = { pods: [] } as never;
+  assert.equal(pathOutcome(ir, path({ verdict: "DELIVERED", detail: "", ns: "pod/default/web-0", container: "nginx", port: 80 })), "delivered default/web-0");
+  // A hostNetwork pod's listener lives in its node's namespace.
+  assert.equal(pathOutcome(ir, path({ verdict: "DELIVERED", detail: "", ns: "node/w1", container: "team-a/agent-x/agent", port: 9500 })), "delivered team-a/agent-x");
+  assert.equal(pathOutcome(ir, path({ verdict: "REFUSED", detail: "nothing listens" })), "refused");
+  assert.equal(
+    pathOutcome(ir, path({ verdict: "DROPPED", reason: "NO_ENDPOINTS", detail: "rejected by filter KUBE-SERVICES: the Service has no endpoints", object: { kind: "rule", text: "-A KUBE-SERVICES … -j REJECT" } })),
+    "refused",
+  );
+  assert.equal(pathOutcome(ir, path({ verdict: "DROPPED", reason: "POLICY_DENIED", detail: "dropped by inet podnet-policy" })), "dropped");
+  assert.equal(pathOutcome(ir, path({ verdict: "DROPPED", reason: "NO_ROUTE", detail: "no route" })), "unreachable");
 });
 
 test("verify: the example (flannel vxlan, kube-proxy iptables) — every pod pair, Service, NodePort and DNS name agrees", { skip: kernelSkip(["ip", "python3"]) }, async (t) => {
@@ -201,6 +237,23 @@ ${ports.map((p) => `            - {name: ${p.name}, containerPort: ${p.port}, pr
     if (udp) ports.push(`    - {name: echo, port: 7000, targetPort: echo, protocol: UDP}`);
     docs.push(`apiVersion: v1\nkind: Service\nmetadata: {name: svc-${a.app}, namespace: ${a.ns}}\nspec:\n  type: ${i === 0 ? "NodePort" : "ClusterIP"}\n  selector: {app: ${a.app}}\n  ports:\n${ports.join("\n")}`);
   });
+  // A headless Service (DNS answers with the pods' addresses) and a hostNetwork DaemonSet
+  // listening in every node's namespace (reached at the node's address).
+  docs.push(`apiVersion: v1\nkind: Service\nmetadata: {name: headless, namespace: ${apps[1].ns}}\nspec:\n  clusterIP: None\n  selector: {app: ${apps[1].app}}\n  ports:\n    - {port: 80, targetPort: http}`);
+  docs.push(`apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: node-agent, namespace: team-a}
+spec:
+  selector: {matchLabels: {app: node-agent}}
+  template:
+    metadata: {labels: {app: node-agent}}
+    spec:
+      hostNetwork: true
+      tolerations: [{operator: Exists}]
+      containers:
+        - name: agent
+          image: example/agent:1
+          ports: [{name: metrics, containerPort: 9500, protocol: TCP}]`);
   // Nothing behind it (REJECT: refused) and a target port nothing listens on (refused by the pods).
   docs.push(`apiVersion: v1\nkind: Service\nmetadata: {name: empty, namespace: default}\nspec:\n  selector: {app: nothing}\n  ports:\n    - {port: 80, targetPort: 80}`);
   docs.push(`apiVersion: v1\nkind: Service\nmetadata: {name: wrong-port, namespace: default}\nspec:\n  selector: {app: ${apps[0].app}}\n  ports:\n    - {port: 80, targetPort: 81}`);
@@ -241,12 +294,14 @@ spec:
       ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]`);
   return {
     files: { "cluster.yaml": config, "workloads.yaml": docs.join("\n---\n") + "\n" },
-    describe: `seed ${seed}: ${nNodes} nodes, ${pods} workload pods, ${cni} ${backend}, kube-proxy ${mode}, ${svcApps.length + 2} Services, 4 NetworkPolicies`,
+    describe: `seed ${seed}: ${nNodes} nodes, ${pods} workload pods, ${cni} ${backend}, kube-proxy ${mode}, ${svcApps.length + 3} Services, a hostNetwork DaemonSet, 4 NetworkPolicies`,
   };
 }
 
-test("verify: a cluster generated from a seed (3–5 nodes, 30–40 pods, Services, NetworkPolicies)", { skip: kernelSkip(["ip", "python3"]) }, async (t) => {
-  const seed = process.env.PODNET_VERIFY_SEED ?? "verify-1";
+// PODNET_VERIFY_SEEDS=a,b,c runs more (each seed picks its flavor and kube-proxy mode).
+const seeds = (process.env.PODNET_VERIFY_SEEDS ?? "verify-1").split(",").map((s) => s.trim()).filter(Boolean);
+for (const seed of seeds)
+test(`verify: a cluster generated from seed "${seed}" (3–5 nodes, 30–40 pods, Services, NetworkPolicies)`, { skip: kernelSkip(["ip", "python3"]) }, async (t) => {
   const bird = spawnSync("sh", ["-c", "command -v bird"]).status === 0;
   const gen = randomCluster(seed, { bird });
   t.diagnostic(gen.describe);

@@ -10,6 +10,10 @@
 //   "unreachable"       ICMP host/net unreachable, or no route at the source
 //   "dropped"           no answer within the timeout
 //   DNS flows: "answer A,B" (sorted addresses) | "notfound" (NXDOMAIN/NODATA) | "servfail"
+// Flows: "pod" every ordered pod pair on every declared container port; "service" every
+// Service port from every pod; "nodeport" every NodePort on every node and "external"
+// every LoadBalancer/external IP, both from the outside client in the underlay; "dns"
+// every Service name (short, NAME.NS, FQDN) from one pod per namespace.
 // For a Service the model lists one path per endpoint choice; the kernel repeats the
 // flow (up to 10 × the model's outcomes, stopping once it has seen them all) so that the
 // sets compare. With sessionAffinity: ClientIP one endpoint answers every time: then the
@@ -53,7 +57,7 @@ export interface ModelPath {
 
 export interface VerifyFlow {
   id: number;
-  kind: "pod" | "service" | "nodeport" | "dns";
+  kind: "pod" | "service" | "nodeport" | "external" | "dns";
   /** "default/order-app-…" or "external". */
   from: string;
   /** Human form of the destination ("default/web-0 10.244.1.7:80/tcp", "svc default/user-service 10.96.11.236:80/tcp", "user-service"). */
@@ -109,6 +113,9 @@ function endPod(ir: DataplaneIR, path: TracePath): string | undefined {
   if (!ns) return undefined;
   if (ns.startsWith("pod/")) return ns.slice(4);
   if (ns.startsWith("node/")) {
+    // A hostNetwork pod's listener in the node's namespace is named "NS/POD/CONTAINER".
+    const c = path.disposition.container?.split("/");
+    if (c?.length === 3) return `${c[0]}/${c[1]}`;
     const node = ns.slice(5);
     const hp = ir.pods.find(
       (p) => p.hostNetwork && p.node === node && p.listeners.some((l) => l.port === path.disposition.port && (!path.disposition.container || l.container === path.disposition.container)),
@@ -157,7 +164,7 @@ const uniq = (a: string[]) => [...new Set(a)].sort();
 // ---------------------------------------------------------------------------
 // Flow planning
 
-interface Planned {
+export interface Planned {
   flow: VerifyFlow;
   /** Kernel namespace the flow starts in. */
   srcNetns: string;
@@ -181,8 +188,6 @@ export function planFlows(ir: DataplaneIR, state: ClusterState | undefined, clus
   let id = 0;
   const sources = ir.pods.filter((p) => p.ns && p.node && p.ip);
   const srcNs = (p: PodNet) => nsName(cluster, p.ns!.id);
-  const byIp = new Map<string, PodNet>();
-  for (const p of ir.pods) if (p.ip && !p.hostNetwork) byIp.set(p.ip, p);
   const qname = state ? `kubernetes.default.svc.${state.config.networking.dnsDomain}` : "kubernetes.default.svc.cluster.local";
   // Pod names → keys for UDP "hostname" answers (a name in two namespaces stays ambiguous).
   const nameCount = new Map<string, number>();
@@ -248,6 +253,21 @@ export function planFlows(ir: DataplaneIR, state: ClusterState | undefined, clus
             names,
           });
         }
+        // LoadBalancer and external IPs from the outside client (no NodePort needed). The
+        // underlay namespace has no link out of podnet's namespaces: nothing leaves.
+        if (ir.underlay?.externalClient) {
+          for (const ip of [...new Set([...s.loadBalancerIPs, ...s.externalIPs])]) {
+            const m = traced("external", `${ip}:${sp.port}`, sp.port, protocol);
+            push({
+              flow: { kind: "external", from: "external", to: `${s.loadBalancerIPs.includes(ip) ? "loadbalancer" : "externalIP"} ${s.namespace}/${s.name} ${ip}:${sp.port}/${protocol}`, protocol, dst: ip, port: sp.port, model: m },
+              srcNetns: nsName(cluster, ir.underlay.ns.id),
+              probe: { id: 0, probe, dst: ip, port: sp.port, tries: probe.startsWith("dns") ? 2 : Math.max(3, 10 * m.outcomes.length), expect: [], qname },
+              anonymous: dnsSvc,
+              affinity: s.sessionAffinity === "ClientIP",
+              names,
+            });
+          }
+        }
         // NodePorts from the outside client (the underlay namespace), to every node.
         if (sp.nodePort && ir.underlay?.externalClient) {
           for (const n of ir.nodes) {
@@ -282,32 +302,28 @@ export function planFlows(ir: DataplaneIR, state: ClusterState | undefined, clus
       const reachable = step.some((p) => p.verdict === "DELIVERED");
       const names = state.services.filter((s) => s.type !== "ExternalName").flatMap((s) => [s.name, `${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc.${domain}`]);
       // A nameserver the model says does not answer: every name fails alike, and each
-      // failure costs the resolver its timeouts (ICMP errors are rate-limited per peer):
-      // one name stands for all.
+      // failure costs the resolver its retries: one name stands for all.
       if (!reachable && names.length > 1) skipped.push({ what: `${names.length - 1} of ${names.length} names from ${podKey(from)}`, why: `its nameserver ${ns ?? "(none)"} does not answer in the model (${uniq(step.map((p) => p.verdict + (p.reason ? " " + p.reason : ""))).join(", ") || "no nameserver"}): one name checked` });
       for (const name of reachable ? names : names.slice(0, 1)) {
-        {
-          const w = resolveFromPod(state, podKey(from), name, { libc: "glibc" });
-          const walk = w.queries.map((q) => ({ name: q.name, rcode: q.rcode === "NOERROR" && !q.answers.some((a) => a.type === "A") ? "NODATA" : q.rcode, answers: q.answers.filter((a) => a.type === "A").map((a) => String(a.data)) }));
-          let outcome: string;
-          if (!reachable) outcome = "servfail"; // no answer: the resolver times out (EAI_AGAIN)
-          else if (w.result.status === "found" && w.result.values.length) outcome = `answer ${[...w.result.values].sort().join(",")}`;
-          else if (w.result.status === "SERVFAIL") outcome = "servfail";
-          else outcome = "notfound";
-          push({
-            flow: { kind: "dns", from: podKey(from), to: name, name, model: { outcomes: [outcome], walk, dnsStep: uniq(step.map((p) => `${p.verdict}${p.reason ? " " + p.reason : ""} ${p.ns ?? ""}`.trim())) } },
-            srcNetns: srcNs(from),
-            probe: { id: 0, probe: "resolve", dst: "", port: 0, tries: 1, expect: [], name },
-            anonymous: false,
-            affinity: false,
-          });
-        }
+        const w = resolveFromPod(state, podKey(from), name, { libc: "glibc" });
+        const walk = w.queries.map((q) => ({ name: q.name, rcode: q.rcode === "NOERROR" && !q.answers.some((a) => a.type === "A") ? "NODATA" : q.rcode, answers: q.answers.filter((a) => a.type === "A").map((a) => String(a.data)) }));
+        let outcome: string;
+        if (!reachable) outcome = "servfail"; // no answer: the resolver times out (EAI_AGAIN)
+        else if (w.result.status === "found" && w.result.values.length) outcome = `answer ${[...w.result.values].sort().join(",")}`;
+        else if (w.result.status === "SERVFAIL") outcome = "servfail";
+        else outcome = "notfound";
+        push({
+          flow: { kind: "dns", from: podKey(from), to: name, name, model: { outcomes: [outcome], walk, dnsStep: uniq(step.map((p) => `${p.verdict}${p.reason ? " " + p.reason : ""} ${p.ns ?? ""}`.trim())) } },
+          srcNetns: srcNs(from),
+          probe: { id: 0, probe: "resolve", dst: "", port: 0, tries: 1, expect: [], name },
+          anonymous: false,
+          affinity: false,
+        });
       }
     }
   }
   // The client stops repeating once it has seen every outcome the model predicts.
   for (const p of out) p.probe.expect = p.flow.model.outcomes.map((o) => (p.anonymous && o.startsWith("delivered") ? "delivered" : o));
-  void byIp;
   return out;
 }
 

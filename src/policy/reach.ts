@@ -234,29 +234,24 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
   const lines: ReachLine[] = [];
   const workloads = [...wlClasses.keys()].sort();
   const keep = (ws: string, wd: string) => (inNs(ws) || inNs(wd)) && wlSelected(ws, opts.from) && wlSelected(wd, opts.to);
+  const pairLine = (ws: string, wd: string, conns: ConnSet): ReachLine => {
+    const line: ReachLine = { src: ws, dst: wd, conns, text: formatConns(conns) };
+    if (opts.explain) {
+      const a = [...wlClasses.get(ws)!][0];
+      const b = [...wlClasses.get(wd)!][0];
+      line.explain = explainPair(directionVerdict(ix, "egress", a.rep, b.rep, a.egress), directionVerdict(ix, "ingress", b.rep, a.rep, b.ingress), ws, wd);
+    }
+    return line;
+  };
   if (opts.includeDenied) {
     for (const ws of workloads) for (const wd of workloads) {
       if (ws === wd || !keep(ws, wd)) continue;
-      const conns = pairConns.get(`${ws}\u0000${wd}`) ?? emptySet();
-      const line: ReachLine = { src: ws, dst: wd, conns, text: formatConns(conns) };
-      if (opts.explain) {
-        const a = [...wlClasses.get(ws)!][0];
-        const b = [...wlClasses.get(wd)!][0];
-        line.explain = explainPair(directionVerdict(ix, "egress", a.rep, b.rep, a.egress), directionVerdict(ix, "ingress", b.rep, a.rep, b.ingress), ws, wd);
-      }
-      lines.push(line);
+      lines.push(pairLine(ws, wd, pairConns.get(`${ws}\u0000${wd}`) ?? emptySet()));
     }
   } else {
     for (const [k, conns] of pairConns) {
       const [ws, wd] = k.split("\u0000");
-      if (!keep(ws, wd)) continue;
-      const line: ReachLine = { src: ws, dst: wd, conns, text: formatConns(conns) };
-      if (opts.explain) {
-        const a = [...wlClasses.get(ws)!][0];
-        const b = [...wlClasses.get(wd)!][0];
-        line.explain = explainPair(directionVerdict(ix, "egress", a.rep, b.rep, a.egress), directionVerdict(ix, "ingress", b.rep, a.rep, b.ingress), ws, wd);
-      }
-      lines.push(line);
+      if (keep(ws, wd)) lines.push(pairLine(ws, wd, conns));
     }
   }
 

@@ -40,7 +40,15 @@ function mixedLarge(): ClusterState {
   return { ...s, services: [...r.services, ...s.services], endpointSlices: [...r.endpointSlices, ...s.endpointSlices] };
 }
 
+/** Session affinity and eTP Local with Cluster internal policy: affinity in the shared layer. */
+function withAffinity(s: ClusterState): ClusterState {
+  const services = s.services.map((v) => (v.name === "aff" ? { ...v, internalTrafficPolicy: "Cluster" as const } : v));
+  return { ...s, services };
+}
+
 const FIXTURES: [string, () => ClusterState][] = [
+  ["affinity cluster policy", () => withAffinity(richState())],
+  ["affinity cluster policy, large", () => withAffinity(mixedLarge())],
   ["richState", () => richState()],
   ["richState masqueradeAll", () => richState({ masqueradeAll: true })],
   ["synthetic 120x4 over 7 nodes", () => syntheticState(120, 4, 7)],
@@ -49,6 +57,14 @@ const FIXTURES: [string, () => ClusterState][] = [
 ];
 
 const GOLDEN: Record<string, { iptables: { text: string; ir: string }; nftables: { text: string; ir: string } }> = {
+  "affinity cluster policy": {
+    iptables: { text: "88df76db0dd5db63dcd4add62539fcf114890a4c4df8454a63f7629bb134eb7a", ir: "8f355d04f970d17a79bd36d8802228437637d70d11a84ac98ea1f94b9a163e97" },
+    nftables: { text: "1286b5017124df16a7b40f9aa905f502a9d13ee8b13fa8f231f5ebf6ffb59375", ir: "aa61311e4455cbf7d02d391802689c17c99407d8b993e21fe64aa34024363ac6" },
+  },
+  "affinity cluster policy, large": {
+    iptables: { text: "89be1a8e03f68795c1d71e723b27ecdfa7e01b58c26369d24df975b1516f21f5", ir: "e78993ac300a53a84988bb039fef4348530271b061d1858ce8ec1b81513f7bf4" },
+    nftables: { text: "d358513e6b71bd6db972ed9366cd993e0a059d86f7488e42e2516ec8cc889c39", ir: "7ad3ffa97aff6de2c334df7ce48a389007ef7d704128f2d239ee2607c4bff25a" },
+  },
   "richState": {
     iptables: { text: "1eded2da8de01b76658b3879bb47488bf507b3c1b3b34024f3bd14ad046a0357", ir: "02c59db6ea8644b948fb6f6cec09d6f019aa1c24c8ffd3dc3841e2ff2cdf44c6" },
     nftables: { text: "5468f5f7f6ee175b8b7bb0d4bfb93a32a58fb71fb6dba578738a70ea5ff87ff0", ir: "5f17fc9a04d4863ca8403660a01a9b476b2e4c6385b5ff000b18ef10aa32f683" },

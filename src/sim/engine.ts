@@ -65,6 +65,7 @@ interface Snap {
   choices: number;
   undo: number;
   pkt: Pkt;
+  inner: Pkt | undefined;
 }
 
 /** Depth-first enumeration of the choice sequences of one evaluation (an odometer). */
@@ -230,7 +231,8 @@ export class Walk {
       probability: this.probability,
       choices: this.choices.length,
       undo: this.undo.length,
-      pkt: clonePkt(pkt),
+      pkt: { ...pkt },
+      inner: pkt.inner ? clonePkt(pkt.inner) : undefined,
     };
   }
 
@@ -244,7 +246,7 @@ export class Walk {
     this.choices.length = s.choices;
     this.disposition = null;
     Object.assign(pkt, s.pkt);
-    pkt.inner = s.pkt.inner ? clonePkt(s.pkt.inner) : undefined;
+    pkt.inner = s.inner ? clonePkt(s.inner) : undefined;
   }
 
   /**

@@ -448,6 +448,8 @@ export interface Segment {
   runs: Map<number, { end: number; byKey: Map<string, number[]>; anyDst: boolean }>;
   /** Offset of this segment's first rule in the merged chain. */
   offset: number;
+  /** Trace objects of its rules, made on first use. */
+  objs?: (import("./trace.js").StepObject | undefined)[];
 }
 
 const INDEX_MIN_RUN = 8;

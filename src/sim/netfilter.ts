@@ -144,6 +144,11 @@ function evalIptBuiltin(nf: NsNetfilter, table: IptTableName, hook: Hook, env: N
 }
 
 function objOf(table: string, chain: string, seg: Segment, i: number, cr: CompiledRule): StepObject {
+  // One object per rule of this namespace's chain, shared by every step that shows it (read-only).
+  const objs = (seg.objs ??= []);
+  return (objs[i] ??= objMake(table, chain, seg, i, cr));
+}
+function objMake(table: string, chain: string, seg: Segment, i: number, cr: CompiledRule): StepObject {
   const o: StepObject = { kind: "rule", text: cr.text, table, chain, index: seg.offset + i, layer: seg.layer };
   if (cr.rule.line !== undefined) o.line = cr.rule.line;
   return o;

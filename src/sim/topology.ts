@@ -14,6 +14,8 @@ export interface CRoute {
   route: Route;
   net: number;
   len: number;
+  /** The prefix mask (precomputed: big tables are scanned). */
+  mask: number;
   metric: number;
   via?: number;
   seq: number;
@@ -27,10 +29,45 @@ export interface Fib {
    * in all) are not indexed per namespace; lookups scan the shared compiled routes once
    * per destination and remember the answer.
    */
-  big?: { routes: CRoute[]; cache: Map<number, CRoute | null> };
+  big?: { routes: CRoute[]; groups?: LenGroup[] };
 }
 
 const FIB_INDEX_MAX = 256;
+
+/** A big table's routes of one prefix length, sorted by (network, table order). */
+interface LenGroup {
+  mask: number;
+  nets: Uint32Array;
+  pos: Int32Array;
+}
+
+/** Built on the first lookup: typed arrays, 8 bytes a route (a table can hold one route per node). */
+function lenGroups(routes: CRoute[]): LenGroup[] {
+  const byLen = new Map<number, number[]>();
+  for (let i = 0; i < routes.length; i++) {
+    const l = byLen.get(routes[i].len);
+    if (l) l.push(i);
+    else byLen.set(routes[i].len, [i]);
+  }
+  return [...byLen.keys()]
+    .sort((a, b) => b - a)
+    .map((len) => {
+      const idx = byLen.get(len)!.sort((a, b) => routes[a].net - routes[b].net || a - b);
+      return { mask: maskOf(len), nets: Uint32Array.from(idx, (i) => routes[i].net), pos: Int32Array.from(idx) };
+    });
+}
+
+/** First index in a sorted Uint32Array whose value is ≥ v. */
+function lowerBound(a: Uint32Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (a[m] < v) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
 
 export interface NsInfo {
   ns: NetNs;
@@ -51,13 +88,49 @@ export interface NsInfo {
   fdbBridge(master: string, mac: string): FdbEntry | undefined;
 }
 
-function cachedFind<T>(list: T[], pred: (x: T, a: string, b: string) => boolean): (a: string, b: string) => T | undefined {
+/**
+ * `list.find(x => pred(x, a, b))` where pred implies keyOf(x) === b. Big lists (one entry
+ * per node) get a sorted index of positions on first use (4 bytes an entry) instead of
+ * a scan per lookup; small ones a cache.
+ */
+/** One index per list (the FDB's two lookups share theirs: both key on the MAC). */
+const sortedIx = new WeakMap<object, Int32Array>();
+function cachedFind<T>(list: T[], keyOf: (x: T) => string, pred: (x: T, a: string, b: string) => boolean): (a: string, b: string) => T | undefined {
+  if (list.length > FIB_INDEX_MAX) {
+    return (a, b) => {
+      let ix = sortedIx.get(list);
+      if (!ix) {
+        const keys = list.map(keyOf);
+        ix = Int32Array.from(keys.map((_, i) => i).sort((x, y) => (keys[x] < keys[y] ? -1 : keys[x] > keys[y] ? 1 : x - y)));
+        sortedIx.set(list, ix);
+      }
+      let lo = 0;
+      let hi = ix.length;
+      while (lo < hi) {
+        const m = (lo + hi) >>> 1;
+        if (keyOf(list[ix[m]]) < b) lo = m + 1;
+        else hi = m;
+      }
+      for (let i = lo; i < ix.length; i++) {
+        const x = list[ix[i]];
+        if (keyOf(x) !== b) break;
+        if (pred(x, a, b)) return x;
+      }
+      return undefined;
+    };
+  }
   const cache = new Map<string, T | null>();
   return (a, b) => {
     const k = a + "\0" + b;
     const hit = cache.get(k);
     if (hit !== undefined) return hit ?? undefined;
-    const v = list.find((x) => pred(x, a, b));
+    let v: T | undefined;
+    for (let i = 0; i < list.length; i++) {
+      if (pred(list[i], a, b)) {
+        v = list[i];
+        break;
+      }
+    }
     cache.set(k, v ?? null);
     return v;
   };
@@ -102,7 +175,7 @@ function croute(r: Route): CRoute {
   let cr = croutes.get(r);
   if (!cr) {
     const c = parseCidr(r.dst);
-    cr = { route: r, net: c.net, len: c.len, metric: r.metric ?? 0, seq: 0 };
+    cr = { route: r, net: c.net, len: c.len, mask: c.mask, metric: r.metric ?? 0, seq: 0 };
     if (r.via) cr.via = ipToInt(r.via);
     croutes.set(r, cr);
   }
@@ -113,7 +186,7 @@ function compileFib(routes: Route[], table: "local" | "main"): Fib {
   if (routes.length > FIB_INDEX_MAX) {
     const rs: CRoute[] = [];
     for (const r of routes) if ((r.table ?? "main") === table) rs.push(croute(r));
-    if (rs.length > FIB_INDEX_MAX) return { lens: [], byLen: new Map(), big: { routes: rs, cache: new Map() } };
+    if (rs.length > FIB_INDEX_MAX) return { lens: [], byLen: new Map(), big: { routes: rs } };
   }
   const byLen = new Map<number, Map<number, CRoute[]>>();
   for (const r of routes) {
@@ -131,18 +204,31 @@ function compileFib(routes: Route[], table: "local" | "main"): Fib {
 }
 
 export function fibLookup(fib: Fib, ip: number, filter?: (r: CRoute) => boolean): CRoute | undefined {
-  if (fib.big) {
-    if (!filter) {
-      const hit = fib.big.cache.get(ip);
-      if (hit !== undefined) return hit ?? undefined;
+  if (fib.big && !filter) {
+    // Longest prefix first; within one prefix the lowest metric, then table order.
+    const routes = fib.big.routes;
+    const groups = (fib.big.groups ??= lenGroups(routes));
+    for (const g of groups) {
+      const net = (ip & g.mask) >>> 0;
+      let i = lowerBound(g.nets, net);
+      let best: CRoute | undefined;
+      for (; i < g.nets.length && g.nets[i] === net; i++) {
+        const r = routes[g.pos[i]];
+        if (!best || r.metric < best.metric) best = r;
+      }
+      if (best) return best;
     }
+    return undefined;
+  }
+  if (fib.big) {
     let best: CRoute | undefined;
-    for (const r of fib.big.routes) {
-      if (((ip & maskOf(r.len)) >>> 0) !== r.net) continue;
+    const routes = fib.big.routes;
+    for (let i = 0; i < routes.length; i++) {
+      const r = routes[i];
+      if (((ip & r.mask) >>> 0) !== r.net) continue;
       if (filter && !filter(r)) continue;
       if (!best || r.len > best.len || (r.len === best.len && r.metric < best.metric)) best = r;
     }
-    if (!filter) fib.big.cache.set(ip, best ?? null);
     return best;
   }
   for (const len of fib.lens) {
@@ -255,9 +341,9 @@ function build(ir: DataplaneIR): Topology {
     }
     const pod = ns.id.startsWith("pod/") ? podsByKey.get(ns.id.slice(4)) : undefined;
     const node = ns.id.startsWith("node/") ? nodesByName.get(ns.id.slice(5)) : undefined;
-    const neigh = cachedFind<Neighbour>(ns.neighbours, (n, dev, ip) => n.dev === dev && n.ip === ip);
-    const fdbSelf = cachedFind<FdbEntry>(ns.fdb, (f, dev, mac) => f.dev === dev && f.mac === mac && !(f.master && !f.self));
-    const fdbBridge = cachedFind<FdbEntry>(ns.fdb, (f, master, mac) => f.master === master && f.mac === mac && !f.self);
+    const neigh = cachedFind<Neighbour>(ns.neighbours, (n) => n.ip, (n, dev, ip) => n.dev === dev && n.ip === ip);
+    const fdbSelf = cachedFind<FdbEntry>(ns.fdb, (f) => f.mac, (f, dev, mac) => f.dev === dev && f.mac === mac && !(f.master && !f.self));
+    const fdbBridge = cachedFind<FdbEntry>(ns.fdb, (f) => f.mac, (f, master, mac) => f.master === master && f.mac === mac && !f.self);
     i = { ns, links, local: compileFib(localRoutes, "local"), main: compileFib(ns.routes, "main"), localAddrs, broadcast, addrDev, pod, node, ports, neigh, fdbSelf, fdbBridge };
     infos.set(ns, i);
     return i;

@@ -1,7 +1,7 @@
 // The cluster config (modelled on kind's `kind: Cluster` file) and its defaults.
 
 import type { SourceRef } from "./types.js";
-import { Diags, NO_VALUE, childPath, indexPath, keyPath, objectLabel } from "./diag.js";
+import { Diags, NO_VALUE, childPath, indexPath, isInt, isObj, keyPath, objectLabel } from "./diag.js";
 import { SpecError } from "./errors.js";
 import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName } from "./names.js";
 import { type Cidr, cidrContains, cidrOverlaps, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
@@ -139,8 +139,6 @@ export function defaultConfig(): ClusterConfig {
   };
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
 
 /** Parses "30000-32767", "30000+2767", "30000" or [30000, 32767] like kube-apiserver's PortRange. */
 export function parsePortRange(v: unknown): [number, number] | undefined {

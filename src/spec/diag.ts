@@ -36,6 +36,10 @@ export function formatValue(v: unknown): string {
 
 export const NO_VALUE: unique symbol = Symbol("no value");
 
+/** Shape checks on input not yet validated (a YAML mapping, a whole number). */
+export const isObj = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
+
 /** "Service default/auth-service", "Namespace production", or "document 3, kind Service". */
 export function objectLabel(kind: unknown, namespace: string | undefined, name: unknown, docIndex: number | undefined): string {
   if (typeof name === "string" && name !== "" && typeof kind === "string" && kind !== "") {

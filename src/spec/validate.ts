@@ -4,14 +4,12 @@
 // Every finding goes to `diags`; nothing throws here.
 import type { KubeObject, SourceRef } from "./types.js";
 import type { ClusterConfig } from "./config.js";
-import { Diags, NO_VALUE, indexPath, keyPath, labelOf, where } from "./diag.js";
+import { Diags, NO_VALUE, indexPath, isInt, isObj, keyPath, labelOf, where } from "./diag.js";
 import { dns1035Label, dns1123Label, dns1123Subdomain, ianaSvcName, labelValue, qualifiedName, wildcardDns1123Subdomain } from "./names.js";
 import { cidrContains, cidrSize, cidrWithin, parseIPv4 } from "../net/ipv4.js";
 import { isIP, parseCidrAny, parseIPv6 } from "./net.js";
 import { matchSelector } from "./selector.js";
 
-const isObj = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
-const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
 const PROTOCOLS = ["TCP", "UDP", "SCTP"];
 
 type Err = (field: string, value: unknown, text: string) => void;
@@ -66,6 +64,20 @@ export function checkLabels(err: Err, field: string, labels: unknown): void {
   }
 }
 
+/** The values rule of In/NotIn (some) and Exists/DoesNotExist (none); false for any other operator. */
+function checkSetOperatorValues(err: Err, f: string, operator: unknown, vals: unknown): boolean {
+  const n = Array.isArray(vals) ? vals.length : 0;
+  if (operator === "In" || operator === "NotIn") {
+    if (n === 0) err(`${f}.values`, NO_VALUE, "must be specified when `operator` is 'In' or 'NotIn'");
+    return true;
+  }
+  if (operator === "Exists" || operator === "DoesNotExist") {
+    if (n > 0) err(`${f}.values`, vals, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+    return true;
+  }
+  return false;
+}
+
 /** metav1.LabelSelector. */
 export function checkSelector(err: Err, field: string, sel: unknown): void {
   if (sel === undefined || sel === null) return;
@@ -84,19 +96,8 @@ export function checkSelector(err: Err, field: string, sel: unknown): void {
     }
     const vals = r.values;
     if (vals !== undefined && vals !== null && !Array.isArray(vals)) err(`${f}.values`, vals, "must be a list");
-    const n = Array.isArray(vals) ? vals.length : 0;
-    switch (r.operator) {
-      case "In":
-      case "NotIn":
-        if (n === 0) err(`${f}.values`, NO_VALUE, "must be specified when `operator` is 'In' or 'NotIn'");
-        break;
-      case "Exists":
-      case "DoesNotExist":
-        if (n > 0) err(`${f}.values`, vals, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
-        break;
-      default:
-        err(`${f}.operator`, r.operator ?? NO_VALUE, "is not a valid selector operator (In, NotIn, Exists, DoesNotExist)");
-    }
+    if (!checkSetOperatorValues(err, f, r.operator, vals))
+      err(`${f}.operator`, r.operator ?? NO_VALUE, "is not a valid selector operator (In, NotIn, Exists, DoesNotExist)");
     if (Array.isArray(vals))
       vals.forEach((v: unknown, j: number) => {
         const vf = indexPath(`${f}.values`, j);
@@ -261,26 +262,14 @@ function checkPodSpec(err: Err, base: string, spec: unknown): void {
           list.forEach((r: unknown, j: number) => {
             const f = indexPath(`${indexPath(tf, i)}.${key}`, j);
             if (!isObj(r)) return err(f, r, "must be a mapping");
-            const n = Array.isArray(r.values) ? r.values.length : 0;
-            switch (r.operator) {
-              case "In":
-              case "NotIn":
-                if (n === 0) err(`${f}.values`, NO_VALUE, "must be specified when `operator` is 'In' or 'NotIn'");
-                break;
-              case "Exists":
-              case "DoesNotExist":
-                if (key === "matchFields") err(`${f}.operator`, r.operator, "not a valid selector operator for matchFields (In, NotIn)");
-                else if (n > 0) err(`${f}.values`, r.values, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
-                break;
-              case "Gt":
-              case "Lt":
-                if (key === "matchFields") err(`${f}.operator`, r.operator, "not a valid selector operator for matchFields (In, NotIn)");
-                else if (n !== 1 || !/^-?\d+$/.test(String(r.values[0])))
-                  err(`${f}.values`, r.values ?? NO_VALUE, "must be specified single value when `operator` is 'Lt' or 'Gt' and it must be an integer");
-                break;
-              default:
-                err(`${f}.operator`, r.operator ?? NO_VALUE, "is not a valid node selector operator (In, NotIn, Exists, DoesNotExist, Gt, Lt)");
-            }
+            const op = r.operator;
+            if (key === "matchFields" && (op === "Exists" || op === "DoesNotExist" || op === "Gt" || op === "Lt"))
+              err(`${f}.operator`, op, "not a valid selector operator for matchFields (In, NotIn)");
+            else if (op === "Gt" || op === "Lt") {
+              if (!Array.isArray(r.values) || r.values.length !== 1 || !/^-?\d+$/.test(String(r.values[0])))
+                err(`${f}.values`, r.values ?? NO_VALUE, "must be specified single value when `operator` is 'Lt' or 'Gt' and it must be an integer");
+            } else if (!checkSetOperatorValues(err, f, op, r.values))
+              err(`${f}.operator`, op ?? NO_VALUE, "is not a valid node selector operator (In, NotIn, Exists, DoesNotExist, Gt, Lt)");
           });
         }
       });

@@ -2,7 +2,8 @@
 // control plane, so each layer's tests check it against the documented behaviour alone).
 // Each package's testing.ts shapes these into its own scenario; the defaults here are
 // neutral (no labels, no ports, no endpoints) and every field can be overridden.
-import type { ClusterState, EndpointSliceState, PodState, ServiceState } from "../control/state.js";
+import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
+import { emptyState as controlEmptyState } from "../control/build.js";
 import { defaultConfig, type ClusterConfig } from "../spec/config.js";
 import type { Endpoint, EndpointPort } from "../spec/types.js";
 
@@ -12,24 +13,28 @@ export function testConfig(o: { name?: string; networking?: Partial<ClusterConfi
   return { ...d, name: o.name ?? "test", nodes: [], networking: { ...d.networking, ipBlockMatchesPods: false, ...o.networking } };
 }
 
-/** A ClusterState with nothing in it but `config`; `over` fills in what a test needs. */
+/**
+ * A ClusterState with nothing in it but `config` and the default namespace; `over` fills
+ * in what a test needs. No `objects` / `replicaSets`: views then derive ReplicaSets from
+ * the pods' owners, as they do for a state read from a dump.
+ */
 export function emptyState(config: ClusterConfig, over: Partial<ClusterState> = {}): ClusterState {
+  const { objects: _objects, replicaSets: _replicaSets, ...bare } = controlEmptyState(config, "test");
+  return { ...bare, namespaces: [{ name: "default", labels: {} }], ...over };
+}
+
+/** A worker node at 192.168.1.<10+index> with the pod range 10.244.<index>.0/24. */
+export function nodeState(name: string, index: number, over: Partial<NodeState> = {}): NodeState {
   return {
-    config,
-    seed: "test",
-    clock: 0,
-    namespaces: [{ name: "default", labels: {} }],
-    nodes: [],
-    pods: [],
-    services: [],
-    endpointSlices: [],
-    networkPolicies: [],
-    ingresses: [],
-    workloads: [],
-    dns: { zone: config.networking?.dnsDomain ?? "cluster.local", records: [] },
-    events: [],
-    ipam: { nodes: {}, serviceIPs: {}, nodePorts: {}, loadBalancerIPs: {} },
-    warnings: [],
+    name,
+    role: "worker",
+    labels: { "kubernetes.io/hostname": name },
+    taints: [],
+    address: `192.168.1.${10 + index}`,
+    podCIDR: `10.244.${index}.0/24`,
+    blocks: [],
+    maxPods: 110,
+    index,
     ...over,
   };
 }

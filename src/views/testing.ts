@@ -3,7 +3,7 @@
 
 import type { ClusterConfig } from "../spec/config.js";
 import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
-import { emptyState, podState, serviceState, sliceState, testConfig } from "../testing/fixtures.js";
+import { emptyState, nodeState, podState, serviceState, sliceState, testConfig } from "../testing/fixtures.js";
 
 export function fixtureConfig(): ClusterConfig {
   return testConfig({ name: "demo" });
@@ -12,17 +12,8 @@ export function fixtureConfig(): ClusterConfig {
 export function node(name: string, index: number, role: "control-plane" | "worker" = "worker"): NodeState {
   const labels: Record<string, string> = { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux" };
   if (role === "control-plane") labels["node-role.kubernetes.io/control-plane"] = "";
-  return {
-    name,
-    role,
-    labels,
-    taints: role === "control-plane" ? [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] : [],
-    address: `192.168.1.${10 + index}`,
-    podCIDR: `10.244.${index}.0/24`,
-    blocks: [],
-    maxPods: 110,
-    index,
-  };
+  const taints: NodeState["taints"] = role === "control-plane" ? [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] : [];
+  return nodeState(name, index, { role, labels, taints });
 }
 
 export function pod(ns: string, name: string, ip: string | null, nodeName: string | null, opts: Partial<PodState> = {}): PodState {

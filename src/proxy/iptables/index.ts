@@ -343,20 +343,11 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
   const sepWrite = (i: number, out: TextOut): void => {
     const { name, pc, ep } = seps[i];
     if (!ctx.large || pc.sp.affinity) {
-      for (const r of sepRules(i)) out.piece(renderIptRule(name, r) + "\n");
+      for (const r of sepRules(i)) out.push(renderIptRule(name, r));
       return;
     }
     pc.dnatText ??= renderIptRule("", endpointRules(ctx, pc, ep, name)[1]).slice("-A ".length, -(" --to-destination ".length + quoteArg(ep.str).length));
-    out.piece("-A ");
-    out.piece(name);
-    out.piece(" -s ");
-    out.piece(quoteArg(ep.ip));
-    out.piece(" -j KUBE-MARK-MASQ\n-A ");
-    out.piece(name);
-    out.piece(pc.dnatText);
-    out.piece(" --to-destination ");
-    out.piece(quoteArg(ep.str));
-    out.piece("\n");
+    out.push("-A " + name + " -s " + quoteArg(ep.ip) + " -j KUBE-MARK-MASQ\n-A " + name + pc.dnatText + " --to-destination " + quoteArg(ep.str));
   };
   defineCompactTable(lb.layer, "nat", { eager, names: seps.map((s) => s.name), rules: sepRules, write: sepWrite }, () => {
     const all: Record<string, IptChain> = {};

@@ -298,18 +298,11 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
   const write = (i: number, out: TextOut): void => {
     const { pc, ep } = eps[i];
     if (pc.sp.affinity) {
-      for (const r of rules(i)) out.piece("\t\t" + ruleText(r) + "\n");
+      for (const r of rules(i)) out.push("\t\t" + ruleText(r));
       return;
     }
     pc.l4text ??= "\n\t\t" + stmtText(pc.l4match) + " dnat to ";
-    out.piece(SADDR_LINE);
-    out.piece(exprText(ep.ip));
-    out.piece(JUMP_MASQ_TEXT);
-    out.piece(pc.l4text);
-    out.piece(ep.ip);
-    out.piece(":");
-    out.piece(String(ep.port));
-    out.piece("\n");
+    out.push(SADDR_LINE + exprText(ep.ip) + JUMP_MASQ_TEXT + pc.l4text + ep.ip + ":" + ep.port);
   };
   const eager = tb.table.chains;
   defineCompactNftTable(tb.table, { eager, order: tb.order, names: eps.map((e) => "endpoint-" + e.base), rules, write });
