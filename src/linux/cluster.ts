@@ -206,6 +206,10 @@ function writeResolvConf(ns: string, text: string) {
   const dir = `${ETC_NETNS}/${ns}`;
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/resolv.conf`, text);
+  // The container's own name service switch, as images ship it: without it `ip netns exec`
+  // keeps the host's, whose mdns/resolve modules would ask daemons in the root namespace
+  // (and answer *.local, cluster.local included, from outside the cluster).
+  writeFileSync(`${dir}/nsswitch.conf`, "hosts: files dns\n");
 }
 
 export interface DownReport {

@@ -74,6 +74,12 @@ class LocalEnum {
   counts: number[] = [];
   probs: number[][] = [];
   pos = 0;
+  reset(): void {
+    this.prefix.length = 0;
+    this.counts.length = 0;
+    this.probs.length = 0;
+    this.pos = 0;
+  }
   choose(options: { p: number }[]): number {
     const i = this.pos++;
     let k: number;
@@ -204,13 +210,22 @@ export class Walk {
     return k < 0 ? 0 : k;
   }
 
+  /** Fork loops under way; the probe enumerator reused by fork points that make no choice. */
+  private depth = 0;
+  private probe = new LocalEnum();
+
+  /** Mutations are logged only where a fork may restore them: inside an evaluation or a fork loop. */
+  private get logging(): boolean {
+    return this.fork && (this.depth > 0 || this.local !== null);
+  }
+
   private log(f: () => void): void {
-    if (this.fork) this.undo.push(f);
+    if (this.logging) this.undo.push(f);
   }
 
   /** Before mutating a conntrack entry: remember its fields. */
   private saveCt(e: CtEntry): void {
-    if (!this.fork) return;
+    if (!this.logging) return;
     const { dnat, snat, mark, confirmed } = e;
     const r = { ...e.reply };
     this.undo.push(() => {
@@ -220,20 +235,6 @@ export class Walk {
       e.confirmed = confirmed;
       Object.assign(e.reply, r);
     });
-  }
-
-  private save(pkt: Pkt): Snap {
-    return {
-      hops: this.hops.length,
-      cur: this.cur,
-      steps: this.cur ? this.cur.steps.length : 0,
-      nHops: this.nHops,
-      probability: this.probability,
-      choices: this.choices.length,
-      undo: this.undo.length,
-      pkt: { ...pkt },
-      inner: pkt.inner ? clonePkt(pkt.inner) : undefined,
-    };
   }
 
   private restore(s: Snap, pkt: Pkt): void {
@@ -263,9 +264,19 @@ export class Walk {
       if (evaluate()) rest();
       return;
     }
-    const snap = this.save(pkt);
+    // The state before the fork point, kept in locals: most fork points make no choice.
+    const hops = this.hops.length;
+    const cur = this.cur;
+    const steps = cur ? cur.steps.length : 0;
+    const nHops = this.nHops;
+    const probability = this.probability;
+    const choices = this.choices.length;
+    const undo = this.undo.length;
+    const { src, dst, sport, dport, ttl, mark, size } = pkt;
+    const inner = pkt.inner ? clonePkt(pkt.inner) : undefined;
     const outer = this.local;
-    const en = new LocalEnum();
+    const en = this.probe;
+    en.reset();
     this.local = en;
     let ok: boolean;
     try {
@@ -274,9 +285,25 @@ export class Walk {
       this.local = outer;
     }
     if (en.pos === 0) {
+      // No choice: what the evaluation logged needs no undoing unless a fork loop is under way.
+      if (this.depth === 0) this.undo.length = undo;
       if (ok) rest();
       return;
     }
+    this.probe = new LocalEnum();
+    const snap: Snap = { hops, cur, steps, nHops, probability, choices, undo, pkt: { ...pkt, src, dst, sport, dport, ttl, mark, size }, inner };
+    this.depth++;
+    try {
+      this.branches(snap, pkt, en, ok, evaluate, rest);
+    } finally {
+      this.depth--;
+    }
+    if (this.depth === 0) this.undo.length = 0;
+    this.forked = true;
+  }
+
+  private branches(snap: Snap, pkt: Pkt, en: LocalEnum, ok: boolean, evaluate: () => boolean, rest: () => void): void {
+    const outer = this.local;
     for (;;) {
       this.forked = false;
       if (ok) rest();
@@ -295,7 +322,6 @@ export class Walk {
         this.local = outer;
       }
     }
-    this.forked = true;
   }
 
   /** A finished path (fork mode). */
@@ -357,7 +383,7 @@ export class Walk {
   }
 
   private ctSet(t: CtTable, k: string, v: { e: CtEntry; dir: "orig" | "reply" } | undefined): void {
-    if (this.fork) {
+    if (this.logging) {
       const old = t.get(k);
       this.undo.push(() => (old ? t.set(k, old) : t.delete(k)));
     }

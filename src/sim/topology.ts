@@ -34,15 +34,21 @@ export interface Fib {
 
 const FIB_INDEX_MAX = 256;
 
-/** A big table's routes of one prefix length, sorted by (network, table order). */
+/**
+ * A big table's routes of one prefix length, sorted by (network, table order); `nets`
+ * and `pos` are absent when the table itself is in that order (one route per node,
+ * in node order: the usual case, no copy needed).
+ */
 interface LenGroup {
   mask: number;
-  nets: Uint32Array;
-  pos: Int32Array;
+  pos?: Int32Array;
 }
 
 /** Built on the first lookup: typed arrays, 8 bytes a route (a table can hold one route per node). */
 function lenGroups(routes: CRoute[]): LenGroup[] {
+  let inOrder = true;
+  for (let i = 1; i < routes.length && inOrder; i++) inOrder = routes[i].len === routes[0].len && routes[i].net >= routes[i - 1].net;
+  if (inOrder && routes.length) return [{ mask: maskOf(routes[0].len) }];
   const byLen = new Map<number, number[]>();
   for (let i = 0; i < routes.length; i++) {
     const l = byLen.get(routes[i].len);
@@ -52,22 +58,14 @@ function lenGroups(routes: CRoute[]): LenGroup[] {
   return [...byLen.keys()]
     .sort((a, b) => b - a)
     .map((len) => {
-      const idx = byLen.get(len)!.sort((a, b) => routes[a].net - routes[b].net || a - b);
-      return { mask: maskOf(len), nets: Uint32Array.from(idx, (i) => routes[i].net), pos: Int32Array.from(idx) };
+      const idx = byLen.get(len)!;
+      let sorted = true;
+      for (let i = 1; i < idx.length && sorted; i++) sorted = routes[idx[i]].net >= routes[idx[i - 1]].net;
+      if (!sorted) idx.sort((a, b) => routes[a].net - routes[b].net || a - b);
+      return { mask: maskOf(len), pos: Int32Array.from(idx) };
     });
 }
 
-/** First index in a sorted Uint32Array whose value is ≥ v. */
-function lowerBound(a: Uint32Array, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const m = (lo + hi) >>> 1;
-    if (a[m] < v) lo = m + 1;
-    else hi = m;
-  }
-  return lo;
-}
 
 export interface NsInfo {
   ns: NetNs;
@@ -210,10 +208,29 @@ export function fibLookup(fib: Fib, ip: number, filter?: (r: CRoute) => boolean)
     const groups = (fib.big.groups ??= lenGroups(routes));
     for (const g of groups) {
       const net = (ip & g.mask) >>> 0;
-      let i = lowerBound(g.nets, net);
       let best: CRoute | undefined;
-      for (; i < g.nets.length && g.nets[i] === net; i++) {
-        const r = routes[g.pos[i]];
+      const pos = g.pos;
+      if (!pos) {
+        let lo = 0;
+        let hi = routes.length;
+        while (lo < hi) {
+          const m = (lo + hi) >>> 1;
+          if (routes[m].net < net) lo = m + 1;
+          else hi = m;
+        }
+        for (let i = lo; i < routes.length && routes[i].net === net; i++) if (!best || routes[i].metric < best.metric) best = routes[i];
+        if (best) return best;
+        continue;
+      }
+      let lo = 0;
+      let hi = pos.length;
+      while (lo < hi) {
+        const m = (lo + hi) >>> 1;
+        if (routes[pos[m]].net < net) lo = m + 1;
+        else hi = m;
+      }
+      for (let i = lo; i < pos.length && routes[pos[i]].net === net; i++) {
+        const r = routes[pos[i]];
         if (!best || r.metric < best.metric) best = r;
       }
       if (best) return best;

@@ -72,6 +72,11 @@ export type StepAction =
   | "CONNTRACK"
   | "NETFILTER"
   | "IPVS"
+  /**
+   * NetworkPolicy (the podnet-policy table), one step per side on the node that decides it:
+   * "egress of NS/POD: not isolated (…)", "ingress of NS/POD: isolated by NS/POL; allowed by
+   * NS/POL ingress rule I" or "…; no rule allowed it" (object: the deciding rule).
+   */
   | "POLICY"
   | "DNS"
   | "DELIVERED"
