@@ -42,3 +42,19 @@ test("reach -o dot renders a Graphviz graph", () => {
   if (dot.error) return; // graphviz not installed here: the text shape above is still checked
   assert.equal(dot.status, 0, dot.stderr);
 });
+
+test("reach --from/--to select workloads by their pods' labels; -n keeps pairs touching the namespace; --explain names the rule", () => {
+  const r = run("reach", "-f", "examples/demo", "-f", "examples/policies", "--from", "tier=frontend", "--to", "app=user-app", "--explain");
+  assert.equal(r.status, 0, r.stderr);
+  const pairs = r.stdout.split("\n").filter((l) => l.includes(" => "));
+  // order-app is the only frontend; user-app exists in default and production.
+  assert.deepEqual(pairs, [
+    "default/order-app[Deployment] => default/user-app[Deployment] : TCP 8080",
+    "default/order-app[Deployment] => production/user-app[Deployment] : All Connections",
+  ]);
+  assert.match(r.stdout, /ingress of default\/user-app\[Deployment\]: isolated by default\/backend-from-frontend; allowed by default\/backend-from-frontend ingress rule 0 \(TCP 8080\)/);
+  const n = run("reach", "-f", "examples/demo", "-f", "examples/policies", "-n", "production");
+  assert.equal(n.status, 0, n.stderr);
+  const lines = n.stdout.trim().split("\n");
+  assert.ok(lines.length > 0 && lines.every((l) => l.includes("production/")));
+});
