@@ -7,45 +7,14 @@
 // (Test-only I/O: the proxy code itself stays pure.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { proxyModes } from "./index.js";
 import { renderIptables } from "../ir/render-iptables.js";
 import { mergeNft, renderNft } from "../ir/render-nft.js";
 import * as T from "./testing.js";
+import { runIn, withScratchNetns } from "../testing/kernel.js";
 
-const REQUIRE = process.env.PODNET_REQUIRE_KERNEL === "1";
-
-function missing(): string | null {
-  if (process.getuid?.() !== 0) return "not root";
-  for (const tool of ["ip", "iptables-restore", "nft"]) {
-    const r = spawnSync("sh", ["-c", `command -v ${tool}`]);
-    if (r.status !== 0) return `${tool} not installed`;
-  }
-  return null;
-}
-
-function run(ns: string, argv: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync("ip", ["netns", "exec", ns, ...argv], { input, encoding: "utf8", maxBuffer: 1 << 28 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function withNetns(t: { skip: (m: string) => void }, body: (ns: string) => void): void {
-  const why = missing();
-  if (why) {
-    if (REQUIRE) assert.fail(`kernel test required (PODNET_REQUIRE_KERNEL=1) but ${why}`);
-    t.skip(`kernel test skipped: ${why}`);
-    return;
-  }
-  const ns = "podnet-test-" + randomBytes(4).toString("hex");
-  const add = spawnSync("ip", ["netns", "add", ns], { encoding: "utf8" });
-  assert.equal(add.status, 0, add.stderr);
-  try {
-    body(ns);
-  } finally {
-    spawnSync("ip", ["netns", "del", ns]);
-  }
-}
+const run = runIn;
+const withNetns = withScratchNetns;
 
 const states = () => [T.richState(), T.richState({ masqueradeAll: true }), T.syntheticState(40, 30, 3)];
 
