@@ -52,3 +52,13 @@ export type { WalkResult, WalkQuery, ResolveOptions, Libc } from "./dns/resolver
 export { traceFlow, renderTrace, withNodeRules, TraceInputError } from "./sim/index.js";
 export type { FlowSpec, TraceOptions, Resolver, TraceResult, TracePath, Hop, Step, PacketView, Disposition } from "./sim/index.js";
 export { parseIptablesSave, IptablesParseError } from "./ir/parse-iptables.js";
+// The Dataplane IR (every node's and pod's kernel state) and its text renderings.
+export { buildIR, buildNodeIR, buildContext } from "./ir/build.js";
+export { renderRoutes, renderLinks, renderAddrs, renderNeigh, renderFdb } from "./ir/render-ip.js";
+export { renderIptables } from "./ir/render-iptables.js";
+export { renderNft } from "./ir/render-nft.js";
+// NetworkPolicy: decisions, workload reachability, expectations for CI, the compiled tables.
+export { decide, indexPolicies } from "./policy/engine.js";
+export { computeReach, renderReach, diffReach, renderDiff } from "./policy/reach.js";
+export { parseExpectations, runCheck, renderCheck, renderJUnit } from "./policy/check.js";
+export { compilePolicies, POLICY_TABLE } from "./policy/compile.js";
