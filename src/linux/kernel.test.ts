@@ -15,6 +15,11 @@ import { procCmdline, readRecord } from "./state.js";
 import { nsName } from "./names.js";
 import { netfilterRenderers } from "./netfilter.js";
 import { isDnsListener } from "./supervisor.js";
+import { randomBytes } from "node:crypto";
+
+// Cluster names carry a per-run suffix so that two test runs on one machine never collide.
+const RUN = randomBytes(2).toString("hex");
+const uniq = (base: string) => `${base}-${RUN}`;
 
 const skip = kernelSkip(["ip", "bridge", "curl", "python3"]);
 const runner = createRunner();
@@ -37,7 +42,7 @@ function podnetPids(cluster: string): number[] {
 }
 
 test("kernel: the fixture cluster comes up, pods talk on one node and across nodes, and down leaves the root namespace as it was", { skip }, async () => {
-  const cluster = "kt";
+  const cluster = uniq("kt");
   await down(cluster);
   const before = rootSnapshot();
   const ir = fixtureIR(cluster);
@@ -81,7 +86,7 @@ test("kernel: the fixture cluster comes up, pods talk on one node and across nod
     const rec = readRecord(cluster)!;
     assert.equal(rec.phase, "up");
     assert.equal(rec.processes.length, 2);
-    const pids = await runner.run(["ip", "netns", "pids", "podnet-kt.node.worker-1"]);
+    const pids = await runner.run(["ip", "netns", "pids", `podnet-${cluster}.node.worker-1`]);
     assert.ok(pids.stdout.split("\n").includes(String(rec.processes.find((p) => p.node === "worker-1")!.pid)));
     assert.equal(status(cluster).namespaces.filter((n) => n.present).length, 7);
 
@@ -91,7 +96,7 @@ test("kernel: the fixture cluster comes up, pods talk on one node and across nod
     assert.deepEqual(r.leftovers, []);
   }
   assert.deepEqual(clusterNamespaces(cluster), []);
-  assert.equal(existsSync("/run/podnet/kt"), false);
+  assert.equal(existsSync(`/run/podnet/${cluster}`), false);
   const again = await down(cluster);
   assert.deepEqual(again.namespaces, [], "down is idempotent");
   // Let killed processes go, then compare.
@@ -102,7 +107,7 @@ test("kernel: the fixture cluster comes up, pods talk on one node and across nod
 });
 
 test("kernel: kill -9 of `podnet up` in the middle, then down leaves nothing", { skip }, async () => {
-  const cluster = "kcrash";
+  const cluster = uniq("kcrash");
   await down(cluster);
   const bin = fileURLToPath(new URL("../../../bin/podnet.js", import.meta.url));
   const child = spawn(process.execPath, [bin, "up", "--fixture", "--name", cluster], { stdio: "ignore" });
@@ -126,7 +131,7 @@ test("kernel: kill -9 of `podnet up` in the middle, then down leaves nothing", {
 });
 
 test("kernel: with no state file at all, down finds the cluster's namespaces by prefix", { skip }, async () => {
-  const cluster = "korphan";
+  const cluster = uniq("korphan");
   await down(cluster);
   try {
     await runner.run(["ip", "netns", "add", `podnet-${cluster}.node.x`]);
@@ -184,7 +189,7 @@ for (const f of flavors) {
       return;
     }
     const { ir, state, render } = ex;
-    const cluster = f.cluster;
+    const cluster = uniq(f.cluster);
     await down(cluster);
     const before = rootSnapshot();
     try {
@@ -250,7 +255,7 @@ for (const f of flavors) {
 }
 
 test("kernel: reconcile a running cluster — deleted pods go (sockets, veth, namespace), new pods come up with new IPs and answer, the others keep answering", { skip }, async () => {
-  const cluster = "krec";
+  const cluster = uniq("krec");
   await down(cluster);
   const before = fixtureIR(cluster, { podsPerNode: 2 });
   // After: web-11 and web-21 deleted, web-12 and web-22 created (new IPs .4, new veths).
@@ -283,7 +288,7 @@ test("kernel: reconcile a running cluster — deleted pods go (sockets, veth, na
 });
 
 test("kernel: down stops an unrecorded podnet process found in the cluster's namespaces, and leaves other processes alone", { skip: kernelSkip(["ip", "bird"]) }, async () => {
-  const cluster = "kstray";
+  const cluster = uniq("kstray");
   await down(cluster);
   const ns = `podnet-${cluster}.node.a`;
   const dir = `/run/podnet/${cluster}`;
