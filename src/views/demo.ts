@@ -170,6 +170,11 @@ const next: DemoSection = {
       "podnet describe svc user-service            # kubectl describe's layout",
       "podnet resolve order-app api.example.com    # the ndots:5 search-list walk for an outside name",
       "podnet scale deploy user-app --replicas 4   # what changes: pods, IPs, endpoints",
+      "podnet trace order-app http://user-service --reply   # every hop, and the reply undoing the NAT",
+      "podnet rules worker-1                       # kube-proxy's and flannel's rules, as iptables-save prints them",
+      "podnet reach -f examples/demo -f examples/policies --explain   # who may talk to whom, and why",
+      "podnet ui                                   # the map and the packet walk in a browser (http://127.0.0.1:7080/)",
+      "sudo podnet up && sudo podnet exec order-app-… -- curl -s http://user-service   # the same cluster, for real",
       "podnet get pods -A -f my-manifests/ --config my-cluster.yaml   # your own cluster",
       "",
     ].join("\n");
