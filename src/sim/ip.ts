@@ -22,8 +22,17 @@ export function ipToInt(ip: string): number {
   return n * 256 + part;
 }
 
+// Formatted addresses are memoised: every step's packet view formats two or four of them,
+// and a trace revisits the same few addresses (less garbage, same strings).
+const ipText = new Map<number, string>();
+
 export function intToIp(n: number): string {
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  const hit = ipText.get(n);
+  if (hit !== undefined) return hit;
+  const s = `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  if (ipText.size >= 1 << 20) ipText.clear();
+  ipText.set(n, s);
+  return s;
 }
 
 export function isIPv4(s: string): boolean {

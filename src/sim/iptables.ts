@@ -450,6 +450,13 @@ export interface Segment {
   offset: number;
   /** Trace objects of its rules, made on first use. */
   objs?: (import("./trace.js").StepObject | undefined)[];
+  /** Whether its layer is a policy layer (steps say POLICY), worked out on first use. */
+  policy?: boolean;
+  /** Step texts per rule ("TABLE CHAIN: "comment" → "; a jump's whole text), made on first use. */
+  say?: (string | undefined)[];
+  jump?: (string | undefined)[];
+  /** A jump rule's target chain in this namespace, looked up on first use. */
+  sub?: (Segment[] | undefined)[];
 }
 
 const INDEX_MIN_RUN = 8;

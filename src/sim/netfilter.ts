@@ -48,7 +48,8 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
       const c: IptChain | undefined = l.tables[table]?.[name];
       if (!c) continue;
       const s = compileSegment(c);
-      segs.push({ ...s, layer: l.owner, offset });
+      // Every field present from the start (one object shape for all segments).
+      segs.push({ ...s, layer: l.owner, offset, objs: [], policy: /polic/i.test(l.owner), say: [], jump: [], sub: [] });
       offset += s.rules.length;
     }
     const out = segs.length ? segs : null;
@@ -154,21 +155,31 @@ function objMake(table: string, chain: string, seg: Segment, i: number, cr: Comp
   return o;
 }
 
-function isPolicyLayer(layer: string): boolean {
-  return /polic/i.test(layer);
+function isPolicyLayer(seg: Segment): boolean {
+  return (seg.policy ??= /polic/i.test(seg.layer));
+}
+
+/** "TABLE CHAIN: "comment" → ", the same for every step of this rule. */
+function sayPrefix(table: string, chain: string, seg: Segment, i: number, cr: CompiledRule): string {
+  const a = (seg.say ??= []);
+  return (a[i] ??= `${table} ${chain}: ${cr.comment ? JSON.stringify(cr.comment) + " " : ""}→ `);
 }
 
 /** A matched jump/goto: evaluate the target chain; a result means "stop this chain with it". */
 function jumpTo(nf: NsNetfilter, table: IptTableName, chain: string, seg: Segment, idx: number, cr: CompiledRule, env: NfEnv, steps: Step[], depth: number): ChainResult | null {
   const t = cr.target;
-  const sub = nf.iptChain(table, t.chain!);
+  const subs = (seg.sub ??= []);
+  const sub = (subs[idx] ??= nf.iptChain(table, t.chain!));
   if (!sub) throw new Error(`iptables: ${table} ${chain} jumps to missing chain ${t.chain}`);
   const subSteps: Step[] = [];
   const pre = env.snapshot();
   const r = evalIptChain(nf, table, t.chain!, sub, env, subSteps, depth + 1);
   if (r.v !== "return" || subSteps.length || env.verbose) {
-    const action = isPolicyLayer(seg.layer) ? "POLICY" : "NETFILTER";
-    steps.push({ action, detail: `${table} ${chain}: ${cr.comment ? JSON.stringify(cr.comment) + " " : ""}→ ${t.kind === "goto" ? "goto" : "jump"} ${t.chain}`, object: objOf(table, chain, seg, idx, cr), packet: pre() }, ...subSteps);
+    const action = isPolicyLayer(seg) ? "POLICY" : "NETFILTER";
+    const jd = (seg.jump ??= []);
+    const detail = (jd[idx] ??= `${sayPrefix(table, chain, seg, idx, cr)}${t.kind === "goto" ? "goto" : "jump"} ${t.chain}`);
+    steps.push({ action, detail, object: objOf(table, chain, seg, idx, cr), packet: pre() });
+    for (let k = 0; k < subSteps.length; k++) steps.push(subSteps[k]);
   }
   if (r.v !== "return") return r;
   if (t.kind === "goto") return { v: "return" };
@@ -211,7 +222,7 @@ function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs:
           if (r) return r;
           continue;
         }
-        const run = seg.runs.get(i);
+        const run = seg.runs.size ? seg.runs.get(i) : undefined;
         if (run) {
           const p = env.pkt;
           cand = p.proto === "tcp" || p.proto === "udp" || p.proto === "sctp" ? (run.byKey.get(`${run.anyDst ? "*" : p.dst}/${p.proto}/${p.dport}`) ?? NONE) : NONE;
@@ -235,8 +246,8 @@ function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs:
       }
       const t = cr.target;
       const obj = () => objOf(table, chain, seg, idx, cr);
-      const action = isPolicyLayer(seg.layer) ? "POLICY" : "NETFILTER";
-      const say = (what: string) => `${table} ${chain}: ${cr.comment ? JSON.stringify(cr.comment) + " " : ""}→ ${what}`;
+      const action = isPolicyLayer(seg) ? "POLICY" : "NETFILTER";
+      const say = (what: string) => sayPrefix(table, chain, seg, idx, cr) + what;
       switch (t.kind) {
         case "none":
           break;

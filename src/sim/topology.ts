@@ -95,7 +95,17 @@ export interface NsInfo {
 const sortedIx = new WeakMap<object, Int32Array>();
 function cachedFind<T>(list: T[], keyOf: (x: T) => string, pred: (x: T, a: string, b: string) => boolean): (a: string, b: string) => T | undefined {
   if (list.length > FIB_INDEX_MAX) {
+    // Answers are remembered too: traces keep asking for the same few neighbours.
+    const memo = new Map<string, T | null>();
     return (a, b) => {
+      const k = a + "\0" + b;
+      const hit = memo.get(k);
+      if (hit !== undefined) return hit ?? undefined;
+      const v = bigFind(a, b);
+      memo.set(k, v ?? null);
+      return v;
+    };
+    function bigFind(a: string, b: string): T | undefined {
       let ix = sortedIx.get(list);
       if (!ix) {
         const keys = list.map(keyOf);
@@ -115,7 +125,7 @@ function cachedFind<T>(list: T[], keyOf: (x: T) => string, pred: (x: T, a: strin
         if (pred(x, a, b)) return x;
       }
       return undefined;
-    };
+    }
   }
   const cache = new Map<string, T | null>();
   return (a, b) => {
