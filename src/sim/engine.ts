@@ -68,8 +68,9 @@ interface Snap {
   inner: Pkt | undefined;
 }
 
-/** Depth-first enumeration of the choice sequences of one evaluation (an odometer). */
-class LocalEnum {
+/** Depth-first enumeration of choice sequences (an odometer over the choice points): used per
+ *  evaluation while forking, and by traceFlow for the replay walk. `pos` restarts at 0 per run. */
+export class LocalEnum implements Chooser {
   prefix: number[] = [];
   counts: number[] = [];
   probs: number[][] = [];

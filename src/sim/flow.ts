@@ -3,7 +3,7 @@
 
 import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR, NetNs, PodNet } from "../ir/types.js";
-import { ForkFallback, Walk, type Chooser, type WalkOptions } from "./engine.js";
+import { ForkFallback, LocalEnum, Walk, type WalkOptions } from "./engine.js";
 import { intToIp, ipToInt, isIPv4 } from "./ip.js";
 import type { Pkt } from "./packet.js";
 import { topologyOf, type Topology } from "./topology.js";
@@ -174,43 +174,6 @@ function resolveDst(t: Topology, src: Src, spec: FlowSpec, opts: TraceOptions): 
   return { ip: ipToInt(p.ip), port: spec.port ?? first?.port, protocol: spec.protocol ?? (first?.protocol.toLowerCase() as Protocol | undefined) };
 }
 
-/** Depth-first enumeration of choice sequences (an odometer over the choice points). */
-class Enumerator implements Chooser {
-  prefix: number[] = [];
-  counts: number[] = [];
-  pos = 0;
-  choose(options: { p: number }[]): number {
-    const i = this.pos++;
-    let k: number;
-    if (i < this.prefix.length) k = this.prefix[i];
-    else {
-      k = options.findIndex((o) => o.p > 0);
-      if (k < 0) k = 0;
-      this.prefix.push(k);
-    }
-    this.counts[i] = options.length;
-    (this as any).probs ??= [];
-    (this as any).probs[i] = options.map((o) => o.p);
-    return k;
-  }
-  /** Advance to the next sequence; false when done. */
-  next(): boolean {
-    const probs: number[][] = (this as any).probs ?? [];
-    this.prefix.length = this.pos;
-    for (let i = this.pos - 1; i >= 0; i--) {
-      let k = this.prefix[i] + 1;
-      while (k < this.counts[i] && !(probs[i][k] > 0)) k++;
-      if (k < this.counts[i]) {
-        this.prefix[i] = k;
-        this.prefix.length = i + 1;
-        this.pos = 0;
-        return true;
-      }
-    }
-    return false;
-  }
-}
-
 export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = {}): TraceResult {
   const t = topologyOf(ir);
   const src = resolveSrc(t, spec.from, opts.state);
@@ -258,7 +221,7 @@ export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = 
     // Fork mode: the walk forks at each random choice (see Walk.forkAt); the prefix
     // before a choice is walked once.
     try {
-      const w = new Walk(t, new Enumerator(), opts);
+      const w = new Walk(t, new LocalEnum(), opts);
       w.fork = true;
       w.maxPaths = max;
       const paths: TracePath[] = [];
@@ -279,7 +242,7 @@ export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = 
       // A choice on the reply's way: enumerate whole walks instead.
     }
   }
-  const en = new Enumerator();
+  const en = new LocalEnum();
   do {
     en.pos = 0;
     const w = new Walk(t, en, opts);
