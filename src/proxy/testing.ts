@@ -2,47 +2,16 @@
 import type { ClusterState, EndpointSliceState, NodeState, ServicePortState, ServiceState } from "../control/state.js";
 import type { ClusterConfig } from "../spec/config.js";
 import type { Endpoint } from "../spec/types.js";
+import * as fx from "../testing/fixtures.js";
 
+/** kind's defaults with ipBlock not matching pods (src/testing/fixtures.ts). */
 export function testConfig(over: Partial<ClusterConfig["networking"]> = {}): ClusterConfig {
-  return {
-    apiVersion: "podnet.dev/v1alpha1",
-    kind: "Cluster",
-    name: "test",
-    nodes: [],
-    networking: {
-      podSubnet: "10.244.0.0/16",
-      serviceSubnet: "10.96.0.0/12",
-      nodeSubnet: "192.168.1.0/24",
-      nodeCIDRMaskSize: 24,
-      dnsDomain: "cluster.local",
-      cni: "flannel",
-      backend: "vxlan",
-      kubeProxyMode: "iptables",
-      nodePortRange: [30000, 32767],
-      ipBlockMatchesPods: false,
-      mtu: 1500,
-      calicoBlockSize: 26,
-      masqueradeAll: false,
-      ...over,
-    },
-    externalDNS: [],
-    hostDNS: { nameservers: ["192.168.1.1"], searches: [], options: [] },
-    dns: { pods: "insecure", ttl: 30, replicas: 2 },
-  };
+  return fx.testConfig({ networking: over });
 }
 
+/** Node `index` at 192.168.1.<10+index> with 10.244.<index>.0/24; the first is the control plane. */
 export function node(name: string, index: number): NodeState {
-  return {
-    name,
-    role: index === 0 ? "control-plane" : "worker",
-    labels: { "kubernetes.io/hostname": name },
-    taints: [],
-    address: `192.168.1.${10 + index}`,
-    podCIDR: `10.244.${index}.0/24`,
-    blocks: [],
-    maxPods: 110,
-    index,
-  };
+  return fx.nodeState(name, index, index === 0 ? { role: "control-plane" } : {});
 }
 
 export type SvcOpts = Partial<Omit<ServiceState, "ports">> & { ports?: Partial<ServicePortState>[] };
