@@ -6,8 +6,8 @@
 
 import type { Command } from "commander";
 import { buildContext, buildNodeIR } from "../ir/build.js";
-import { renderIptables } from "../ir/render-iptables.js";
-import { renderNft } from "../ir/render-nft.js";
+import { renderIptablesBytes } from "../ir/render-iptables.js";
+import { renderNftBytes } from "../ir/render-nft.js";
 import type { IpvsVirtualServer } from "../ir/types.js";
 import type { ProxyModeName } from "../spec/config.js";
 import { addClusterOptions, loadFromFlags } from "./cluster-opts.js";
@@ -37,6 +37,19 @@ export function renderIpvsadm(vss: IpvsVirtualServer[]): string {
   return lines.join("\n") + "\n";
 }
 
+/** Writes the parts to stdout, large byte arrays in 4 MB pieces (views, not copies). */
+function writeOut(parts: (Uint8Array | string)[]): void {
+  const PIECE = 4 << 20;
+  for (const p of parts) {
+    if (typeof p === "string") {
+      if (p) process.stdout.write(p);
+      continue;
+    }
+    for (let off = 0; off < p.length; off += PIECE)
+      process.stdout.write(Buffer.from(p.buffer, p.byteOffset + off, Math.min(PIECE, p.length - off)));
+  }
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command("rules <node>")
@@ -53,11 +66,12 @@ export function register(program: Command): void {
       const ctx = buildContext(state, o.mode ? { proxyMode: o.mode as ProxyModeName } : {});
       const { node: nn } = buildNodeIR(state, node.name, ctx);
       const nf = nn.ns.netfilter;
-      let out = nf.mode === "nftables" ? renderNft(nf.nftables) : renderIptables(nf.iptables);
+      // The text as bytes (a large cluster's ruleset is ~200 MB: no string is built for it).
+      const out: (Uint8Array | string)[] = [nf.mode === "nftables" ? renderNftBytes(nf.nftables) : renderIptablesBytes(nf.iptables)];
       // iptables mode with nftables tables beside it (NetworkPolicy's `inet podnet-policy`):
       // print them after, as `nft list ruleset` would show them (load each part with its tool).
-      if (nf.mode === "iptables" && nf.nftables.length > 0) out += "\n# nftables (nft list ruleset):\n" + renderNft(nf.nftables);
-      if (o.ipvs) out += (out ? "\n" : "") + renderIpvsadm(nn.ipvs ?? []);
-      process.stdout.write(out);
+      if (nf.mode === "iptables" && nf.nftables.length > 0) out.push("\n# nftables (nft list ruleset):\n", renderNftBytes(nf.nftables));
+      if (o.ipvs) out.push((out[0].length > 0 ? "\n" : "") + renderIpvsadm(nn.ipvs ?? []));
+      writeOut(out);
     });
 }

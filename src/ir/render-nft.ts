@@ -4,7 +4,7 @@
 // come from the first layer that gives a hook. Expressions are libnftables JSON.
 
 import type { NftChain, NftLayer, NftRule, NftSet, NftTable } from "./types.js";
-import { ChunkedText, type TextOut } from "./render-iptables.js";
+import { ByteText, type TextOut } from "./render-iptables.js";
 
 export interface MergedNftTable {
   family: string;
@@ -214,6 +214,16 @@ export interface CompactNftChains {
   order: (string | number)[];
   /** Names of the compact chains (none of them is in `eager`, none has a hook). */
   names: string[];
+  /** Optional: the number of compact chains and chain i's name, read instead of `names` (which may then be built on first access). */
+  count?: number;
+  name?(i: number): string;
+  /**
+   * Optional: a writer of the compact chains' text to `out`: chain(i) appends chain i's
+   * whole block ("\tchain NAME {\n", its rules, "\t}\n"), rules(i) only its rule lines
+   * ("\t\t" + ruleText + "\n"). Making the writer may first append scratch text (pieces to
+   * copy later; the renderer's output starts after it). Calls come in index order.
+   */
+  writer?(out: ByteText): { chain(i: number): void; rules(i: number): void };
   /** The rules of compact chain i (fresh objects, equal to the materialised ones). */
   rules(i: number): NftRule[];
   /** Optional: pushes compact chain i's rule lines ("\t\t" + ruleText) to `out`. */
@@ -230,7 +240,7 @@ export function defineCompactNftTable(table: NftTable, cc: CompactNftChains): vo
     const all: Record<string, NftChain> = {};
     for (const x of cc.order) {
       if (typeof x === "string") all[x] = cc.eager[x];
-      else all[cc.names[x]] = { name: cc.names[x], rules: cc.rules(x) };
+      else all[nftCompactName(cc, x)] = { name: nftCompactName(cc, x), rules: cc.rules(x) };
     }
     return all;
   };
@@ -244,9 +254,30 @@ interface ChainSlot {
   parts: (NftRule[] | { cc: CompactNftChains; i: number })[];
 }
 
+const nftCompactName = (cc: CompactNftChains, i: number) => (cc.name ? cc.name(i) : cc.names[i]);
+
 /** The `nft list ruleset` text of the merged layers. */
 export function renderNft(layers: NftLayer[]): string {
-  const out = new ChunkedText();
+  const { out, from } = renderNftTo(layers);
+  return out.text(from);
+}
+
+/** renderNft's text as UTF-8 bytes (what a CLI writes out), without building the string. */
+export function renderNftBytes(layers: NftLayer[]): Uint8Array {
+  const { out, from } = renderNftTo(layers);
+  return out.bytes(from);
+}
+
+function renderNftTo(layers: NftLayer[]): { out: ByteText; from: number } {
+  const out = new ByteText();
+  // The compact chains' writers first (their scratch at the start of the buffer), then the output.
+  const writers = new Map<CompactNftChains, { chain(i: number): void; rules(i: number): void }>();
+  for (const l of layers)
+    for (const tb of l.tables) {
+      const cc = compactTables.get(tb);
+      if (cc?.writer) writers.set(cc, cc.writer(out));
+    }
+  const from = out.n;
   const tables = new Map<string, NftTable[]>();
   for (const l of layers)
     for (const tb of l.tables) {
@@ -278,7 +309,7 @@ export function renderNft(layers: NftLayer[]): string {
       if (s !== undefined || compactSeen.length === 0) return s;
       if (!compactPos) {
         compactPos = new Map();
-        for (const c of compactSeen) c.cc.names.forEach((cn, i) => compactPos!.set(cn, c.pos[i]));
+        for (const c of compactSeen) for (let i = 0; i < c.pos.length; i++) compactPos!.set(nftCompactName(c.cc, i), c.pos[i]);
       }
       return compactPos.get(n);
     };
@@ -286,7 +317,7 @@ export function renderNft(layers: NftLayer[]): string {
       const x = slots[pos];
       if (typeof x !== "number") return x;
       const cc = slotCc[pos]!;
-      const slot: ChainSlot = { name: cc.names[x], head: {}, parts: [{ cc, i: x }] };
+      const slot: ChainSlot = { name: nftCompactName(cc, x), head: {}, parts: [{ cc, i: x }] };
       slots[pos] = slot;
       slotCc[pos] = null;
       return slot;
@@ -309,12 +340,12 @@ export function renderNft(layers: NftLayer[]): string {
         for (const c of Object.values(tb.chains)) addChain(c, c.rules);
         return;
       }
-      const pos = new Int32Array(cc.names.length);
+      const pos = new Int32Array(cc.count ?? cc.names.length);
       for (const x of cc.order) {
         if (typeof x === "string") addChain(cc.eager[x], cc.eager[x].rules);
         else {
           // A compact chain is new unless an earlier layer declared it.
-          const have = pi > 0 ? find(cc.names[x]) : undefined;
+          const have = pi > 0 ? find(nftCompactName(cc, x)) : undefined;
           if (have !== undefined) {
             slotAt(have).parts.push({ cc, i: x });
             pos[x] = have;
@@ -344,7 +375,12 @@ export function renderNft(layers: NftLayer[]): string {
       if (typeof slot === "number") {
         // An unmerged compact chain (never a base chain).
         const cc = slotCc[k]!;
-        out.push("\tchain " + cc.names[slot] + " {");
+        const w = writers.get(cc);
+        if (w) {
+          w.chain(slot);
+          continue;
+        }
+        out.push("\tchain " + nftCompactName(cc, slot) + " {");
         if (cc.write) cc.write(slot, out);
         else for (const r of cc.rules(slot)) out.push("\t\t" + ruleText(r));
         out.push("\t}");
@@ -355,6 +391,7 @@ export function renderNft(layers: NftLayer[]): string {
       if (h.hook) out.push(`\t\ttype ${h.type ?? "filter"} hook ${h.hook} priority ${prioText(h.prio ?? 0, h.hook)}; policy ${h.policy ?? "accept"};`);
       for (const p of slot.parts) {
         if (Array.isArray(p)) for (const r of p) out.push("\t\t" + ruleText(r));
+        else if (writers.has(p.cc)) writers.get(p.cc)!.rules(p.i);
         else if (p.cc.write) p.cc.write(p.i, out);
         else for (const r of p.cc.rules(p.i)) out.push("\t\t" + ruleText(r));
       }
@@ -362,5 +399,5 @@ export function renderNft(layers: NftLayer[]): string {
     }
     out.push("}");
   }
-  return out.text();
+  return { out, from };
 }

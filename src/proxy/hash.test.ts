@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { base32Sha256, sha256 } from "./hash.js";
+import { base32Sha256, digestParts, digestPrefixed, lastDigestBase32Into, lastDigestSortKey, packPrefix, sha256 } from "./hash.js";
 
 test("sha256 equals node:crypto's for lengths around the block boundaries and for UTF-8", () => {
   const inputs = ["", "abc", "é漢字🙂"];
@@ -23,5 +23,37 @@ test("base32Sha256 is RFC 4648 base32 of the digest", () => {
     const d = createHash("sha256").update(s).digest();
     assert.equal(base32Sha256(s, 16), enc(d).slice(0, 16));
     assert.equal(base32Sha256(s, 8), enc(d).slice(0, 8));
+  }
+});
+
+test("digestPrefixed / digestParts leave the digest of the concatenation (key, base32 characters)", () => {
+  const A = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const b32 = (d: Buffer, n: number) => {
+    let bits = "";
+    for (const x of d) bits += x.toString(2).padStart(8, "0");
+    let s = "";
+    for (let i = 0; i < 5 * n; i += 5) s += A[parseInt(bits.slice(i, i + 5), 2)];
+    return s;
+  };
+  const cases: [string, string, string, string][] = [
+    ["default/auth-service:httptcp", "10.244.1.5", ":", "8080"],
+    ["ns-12/svc-345/tcp/http__", "10.130.228.2", "/", "9090"],
+    ["x".repeat(53), "1.2.3.4", ":", "80"], // crosses the one-block limit
+    ["é/", "1.2.3.4", ":", "80"], // not ASCII
+    ["", "", "", ""],
+  ];
+  for (const [a, b, c, d] of cases) {
+    const want = b32(createHash("sha256").update(a + b + c + d).digest(), 16);
+    const out = new Uint8Array(16);
+    digestPrefixed(packPrefix(a), b, c, d);
+    lastDigestBase32Into(out, 0, 16);
+    assert.equal(String.fromCharCode(...out), want, JSON.stringify(a));
+    // The sort key orders like the first 6 characters ("2"-"7" before "A"-"Z").
+    const key = lastDigestSortKey();
+    const rank = (ch: string) => (ch >= "2" && ch <= "7" ? ch.charCodeAt(0) - 50 : ch.charCodeAt(0) - 65 + 6);
+    assert.equal(key, [...want.slice(0, 6)].reduce((k, ch) => k * 32 + rank(ch), 0));
+    digestParts(a, b, c, d);
+    lastDigestBase32Into(out, 0, 16);
+    assert.equal(String.fromCharCode(...out), want);
   }
 });

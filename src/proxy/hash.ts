@@ -25,8 +25,8 @@ const enc = new TextEncoder();
  * SHA-256 of the UTF-8 bytes of a + b + c (parts, so that callers need not concatenate);
  * the 8 state words are left in H. ASCII is packed straight into message words.
  */
-function sha256Words(a: string, b = "", c = ""): Int32Array {
-  const n = a.length + b.length + c.length;
+function sha256Words(a: string, b = "", c = "", d = ""): Int32Array {
+  const n = a.length + b.length + c.length + d.length;
   const words = (((n + 8) >> 6) + 1) * 16;
   if (msg.length < words) msg = new Int32Array(words * 2);
   const m = msg;
@@ -34,7 +34,8 @@ function sha256Words(a: string, b = "", c = ""): Int32Array {
   let k = pack(m, a, 0);
   if (k >= 0) k = pack(m, b, k);
   if (k >= 0) k = pack(m, c, k);
-  if (k < 0) return sha256Bytes(enc.encode(a + b + c)); // not ASCII
+  if (k >= 0) k = pack(m, d, k);
+  if (k < 0) return sha256Bytes(enc.encode(a + b + c + d)); // not ASCII
   return finish(m, n, words);
 }
 
@@ -68,18 +69,19 @@ function finish(m: Int32Array, n: number, words: number): Int32Array {
   let h4 = 0x510e527f | 0, h5 = 0x9b05688c | 0, h6 = 0x1f83d9ab | 0, h7 = 0x5be0cd19 | 0;
   for (let off = 0; off < words; off += 16) {
     for (let i = 0; i < 16; i++) W[i] = m[off + i];
+    // Sums kept in int32 step by step (| 0 after each addition).
     for (let i = 16; i < 64; i++) {
       const a = W[i - 15];
       const b = W[i - 2];
       const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
       const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
-      W[i] = (W[i - 16] + s0 + W[i - 7] + s1) | 0;
+      W[i] = (((W[i - 16] + s0) | 0) + ((W[i - 7] + s1) | 0)) | 0;
     }
     let a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7;
     for (let i = 0; i < 64; i++) {
       const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
       const ch = (e & f) ^ (~e & g);
-      const t1 = (h + S1 + ch + K[i] + W[i]) | 0;
+      const t1 = (((((S1 + ch) | 0) + h) | 0) + ((K[i] + W[i]) | 0)) | 0;
       const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
       const maj = (a & b) ^ (a & c) ^ (b & c);
       const t2 = (S0 + maj) | 0;
@@ -140,9 +142,75 @@ export function base32Sha256(s: string, chars: number): string {
   return b32(sha256Words(s), chars, NO_PREFIX);
 }
 
+/**
+ * The first 6 base32 characters of the last digest computed here (by any function of this
+ * module), as a 30-bit number in the characters' code-unit order ("2"-"7" sort before
+ * "A"-"Z"): names that differ there sort like these numbers, without building strings.
+ */
+export function lastDigestSortKey(): number {
+  const w = H[0];
+  let k = 0;
+  for (let j = 0; j < 6; j++) {
+    const v = (w >>> (27 - 5 * j)) & 31;
+    k = k * 32 + (v >= 26 ? v - 26 : v + 6);
+  }
+  return k;
+}
+
+/** Writes the first `chars` base32 characters of the last digest computed here as ASCII bytes at dst[at]. */
+export function lastDigestBase32Into(dst: Uint8Array, at: number, chars: number): void {
+  let acc = 0;
+  let bits = 0;
+  let k = 0;
+  for (let i = 0; k < chars; i++) {
+    acc = ((acc << 8) | ((H[i >> 2] >>> (24 - 8 * (i & 3))) & 0xff)) & 0xffff;
+    bits += 8;
+    while (bits >= 5 && k < chars) {
+      dst[at + k++] = B32[(acc >> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+}
+
 /** iptables: KUBE-SVC-/KUBE-SVL-/KUBE-EXT-/KUBE-FW- suffix for a service port. */
 export function portProtoHash(servicePortName: string, protocol: string): string {
   return b32(sha256Words(servicePortName, protocol), 16, NO_PREFIX);
+}
+
+/** A message prefix packed once, for many digests of prefix + … (digestPrefixed). */
+export interface PackedPrefix {
+  s: string;
+  /** Its bytes as big-endian words (the last one zero-padded); null when not ASCII. */
+  words: Int32Array | null;
+}
+
+export function packPrefix(s: string): PackedPrefix {
+  const w = new Int32Array((s.length + 3) >> 2);
+  return { s, words: pack(w, s, 0) < 0 ? null : w };
+}
+
+/** The digest of p.s + b + c + d (for lastDigestSortKey / lastDigestBase32Into). */
+export function digestPrefixed(p: PackedPrefix, b: string, c: string, d: string): void {
+  if (!p.words) {
+    sha256Words(p.s, b, c, d);
+    return;
+  }
+  const n = p.s.length + b.length + c.length + d.length;
+  const words = (((n + 8) >> 6) + 1) * 16;
+  if (msg.length < words) msg = new Int32Array(words * 2);
+  const m = msg;
+  m.fill(0, p.words.length, words);
+  m.set(p.words);
+  let k = pack(m, b, p.s.length);
+  if (k >= 0) k = pack(m, c, k);
+  if (k >= 0) k = pack(m, d, k);
+  if (k < 0) sha256Bytes(enc.encode(p.s + b + c + d));
+  else finish(m, n, words);
+}
+
+/** The digest of a + b + c + d (for lastDigestSortKey / lastDigestBase32Into), without building the string. */
+export function digestParts(a: string, b: string, c: string, d = ""): void {
+  sha256Words(a, b, c, d);
 }
 
 /** iptables: the KUBE-SEP-… chain of one endpoint ("10.244.1.5:80") of a service port. */

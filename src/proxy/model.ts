@@ -8,12 +8,33 @@ import type { ClusterState, EndpointSliceState, ServicePortState, ServiceState }
 export interface ProxyEndpoint {
   ip: string;
   port: number;
-  /** "ip:port": kube-proxy's Endpoint.String(), also the sort key. */
-  str: string;
   nodeName: string | undefined;
   ready: boolean;
   serving: boolean;
   terminating: boolean;
+  /** epStr's cache. */
+  s?: string;
+}
+
+/** "ip:port": kube-proxy's Endpoint.String(), also the sort key. Built on first use (most never are). */
+export function epStr(e: ProxyEndpoint): string {
+  return (e.s ??= e.ip + ":" + e.port);
+}
+
+/** The order of epStr(a) and epStr(b) (string order), without building them. */
+function compareEndpoints(a: ProxyEndpoint, b: ProxyEndpoint): number {
+  const x = a.ip;
+  const y = b.ip;
+  if (x === y) {
+    if (a.port === b.port) return 0;
+    const p = String(a.port);
+    const q = String(b.port);
+    return p < q ? -1 : 1;
+  }
+  // One address a prefix of the other: ":" follows the shorter (addresses hold no ":").
+  if (x.length < y.length && y.startsWith(x)) return 58 - y.charCodeAt(x.length);
+  if (y.length < x.length && x.startsWith(y)) return x.charCodeAt(y.length) - 58;
+  return x < y ? -1 : 1;
 }
 
 export interface ProxyServicePort {
@@ -79,22 +100,21 @@ function endpointsFor(slices: EndpointSliceState[] | undefined, port: ServicePor
         // kube-proxy uses only the first address of an endpoint.
         const ip = e.addresses[0];
         if (!ip || ip.indexOf(":") >= 0) continue; // IPv6 (the slice said IPv4)
-        const str = ip + ":" + sp.port;
         const c = e.conditions;
         const ready = c?.ready === undefined || c.ready === null ? true : !!c.ready;
         const serving = c?.serving === undefined || c.serving === null ? ready : !!c.serving;
         const terminating = !!c?.terminating;
-        out.push({ ip, port: sp.port, str, nodeName: e.nodeName, ready, serving, terminating });
+        // A literal (not a class): V8 then allocates these long-lived objects in the old generation.
+        out.push({ ip, port: sp.port, nodeName: e.nodeName, ready, serving, terminating, s: undefined });
       }
     }
   }
   // Sorted by "ip:port"; of equal ones the first seen stays (the sort is stable).
-  const byStr = (a: ProxyEndpoint, b: ProxyEndpoint) => (a.str < b.str ? -1 : a.str > b.str ? 1 : 0);
   let sorted = true;
-  for (let i = 1; i < out.length && sorted; i++) if (out[i - 1].str > out[i].str) sorted = false;
-  if (!sorted) out.sort(byStr);
+  for (let i = 1; i < out.length && sorted; i++) if (compareEndpoints(out[i - 1], out[i]) > 0) sorted = false;
+  if (!sorted) out.sort(compareEndpoints);
   let n = 0;
-  for (let i = 0; i < out.length; i++) if (i === 0 || out[i].str !== out[n - 1].str) out[n++] = out[i];
+  for (let i = 0; i < out.length; i++) if (i === 0 || compareEndpoints(out[i], out[n - 1]) !== 0) out[n++] = out[i];
   out.length = n;
   return out;
 }
@@ -126,7 +146,7 @@ export function servicePorts(state: ClusterState): ProxyServicePort[] {
       let clusterEndpoints: ProxyEndpoint[] = [];
       let hasEndpoints = false;
       if (usesClusterEndpoints) {
-        clusterEndpoints = endpoints.filter((e) => e.ready);
+        clusterEndpoints = endpoints.every((e) => e.ready) ? endpoints : endpoints.filter((e) => e.ready); // (read-only: may be one array)
         if (clusterEndpoints.length === 0) clusterEndpoints = endpoints.filter((e) => e.serving && e.terminating);
         hasEndpoints = clusterEndpoints.length > 0;
       }
@@ -179,9 +199,9 @@ export function reachableEndpoints(sp: ProxyServicePort, local: { eps: ProxyEndp
   if (!local.servingTerminating) return sp.clusterEndpoints;
   // kube-proxy merges through a Go map (random order); sorted here for determinism.
   const m = new Map<string, ProxyEndpoint>();
-  for (const e of sp.clusterEndpoints) m.set(e.str, e);
-  for (const e of local.eps) m.set(e.str, e);
-  return [...m.values()].sort((a, b) => (a.str < b.str ? -1 : a.str > b.str ? 1 : 0));
+  for (const e of sp.clusterEndpoints) m.set(epStr(e), e);
+  for (const e of local.eps) m.set(epStr(e), e);
+  return [...m.values()].sort(compareEndpoints);
 }
 
 /** Total endpoints over all service ports: kube-proxy's large-cluster threshold input. */

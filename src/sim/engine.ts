@@ -11,7 +11,7 @@ import type { Link, NetNs, Route } from "../ir/types.js";
 import { addrOf, intToIp, ipToInt, parseCidr, inCidr } from "./ip.js";
 import type { NatRequest, NfEnv, CtState } from "./nfenv.js";
 import { runHook, type Hook } from "./netfilter.js";
-import { clonePkt, viewOf, type Pkt } from "./packet.js";
+import { clonePkt, makePkt, viewOf, type Pkt } from "./packet.js";
 import { EXTERNAL_PORT, fibLookup, isLocalAddr, lkey, type CRoute, type NsInfo, type Owner, type Topology } from "./topology.js";
 import { POLICY_TABLE } from "../policy/compile.js";
 import type { Disposition, DropReason, Hop, Step, StepAction, StepObject, TracePath } from "./trace.js";
@@ -35,9 +35,41 @@ interface CtEntry {
   mark: number;
   confirmed: boolean;
 }
-type CtTable = Map<string, { e: CtEntry; dir: "orig" | "reply" }>;
+type CtRef = { e: CtEntry; dir: "orig" | "reply" };
 
-const tkey = (proto: string, t: Tuple) => `${proto} ${t.src}:${t.sport}>${t.dst}:${t.dport}`;
+/**
+ * One namespace's conntrack table. A trace's tables hold a few entries each (the undo log
+ * removes a branch's), so a scan of a flat array beats hashing a key built per lookup.
+ */
+class CtTable {
+  private keys: { proto: string; src: number; sport: number; dst: number; dport: number }[] = [];
+  private vals: CtRef[] = [];
+  private at(proto: string, src: number, sport: number, dst: number, dport: number): number {
+    const ks = this.keys;
+    for (let i = 0; i < ks.length; i++) {
+      const k = ks[i];
+      if (k.src === src && k.dst === dst && k.sport === sport && k.dport === dport && k.proto === proto) return i;
+    }
+    return -1;
+  }
+  get(proto: string, src: number, sport: number, dst: number, dport: number): CtRef | undefined {
+    const i = this.at(proto, src, sport, dst, dport);
+    return i < 0 ? undefined : this.vals[i];
+  }
+  set(proto: string, t: Tuple, v: CtRef | undefined): void {
+    const i = this.at(proto, t.src, t.sport, t.dst, t.dport);
+    if (v) {
+      if (i >= 0) this.vals[i] = v;
+      else {
+        this.keys.push({ proto, src: t.src, sport: t.sport, dst: t.dst, dport: t.dport });
+        this.vals.push(v);
+      }
+    } else if (i >= 0) {
+      this.keys.splice(i, 1);
+      this.vals.splice(i, 1);
+    }
+  }
+}
 
 export interface WalkOptions {
   verbose?: boolean;
@@ -73,7 +105,8 @@ interface Snap {
 export class LocalEnum implements Chooser {
   prefix: number[] = [];
   counts: number[] = [];
-  probs: number[][] = [];
+  /** The options of each choice point (kept by reference: they are the rule set's own, read-only). */
+  probs: { p: number }[][] = [];
   pos = 0;
   reset(): void {
     this.prefix.length = 0;
@@ -91,14 +124,14 @@ export class LocalEnum implements Chooser {
       this.prefix.push(k);
     }
     this.counts[i] = options.length;
-    this.probs[i] = options.map((o) => o.p);
+    this.probs[i] = options;
     return k;
   }
   next(): boolean {
     this.prefix.length = this.pos;
     for (let i = this.pos - 1; i >= 0; i--) {
       let k = this.prefix[i] + 1;
-      while (k < this.counts[i] && !(this.probs[i][k] > 0)) k++;
+      while (k < this.counts[i] && !(this.probs[i][k].p > 0)) k++;
       if (k < this.counts[i]) {
         this.prefix[i] = k;
         this.prefix.length = i + 1;
@@ -116,6 +149,7 @@ export class Walk {
   choices: string[] = [];
   disposition: Disposition | null = null;
   ct = new Map<string, CtTable>();
+  private envObj: Env | null = null;
   recent = new Map<string, Set<number>>();
   client: { ns: NetNs; ip: number; port: number; proto: string } | null = null;
   private nHops = 0;
@@ -274,7 +308,6 @@ export class Walk {
     const choices = this.choices.length;
     const undo = this.undo.length;
     const { src, dst, sport, dport, ttl, mark, size } = pkt;
-    const inner = pkt.inner ? clonePkt(pkt.inner) : undefined;
     const outer = this.local;
     const en = this.probe;
     en.reset();
@@ -292,7 +325,9 @@ export class Walk {
       return;
     }
     this.probe = new LocalEnum();
-    const snap: Snap = { hops, cur, steps, nHops, probability, choices, undo, pkt: { ...pkt, src, dst, sport, dport, ttl, mark, size }, inner };
+    // A hook never changes the encapsulated packet: copying it after the evaluation is the same.
+    const inner = pkt.inner ? clonePkt(pkt.inner) : undefined;
+    const snap: Snap = { hops, cur, steps, nHops, probability, choices, undo, pkt: makePkt({ src, dst, proto: pkt.proto, sport, dport, ttl, size, df: pkt.df, mark, vni: pkt.vni, l2dst: pkt.l2dst }), inner };
     this.depth++;
     try {
       this.branches(snap, pkt, en, ok, evaluate, rest);
@@ -370,7 +405,7 @@ export class Walk {
   private ctLookup(ns: NetNs, pkt: Pkt): { e: CtEntry; dir: "orig" | "reply" } | null {
     const t = this.ct.get(ns.id);
     if (!t) return null;
-    return t.get(tkey(pkt.proto, { src: pkt.src, sport: pkt.sport, dst: pkt.dst, dport: pkt.dport })) ?? null;
+    return t.get(pkt.proto, pkt.src, pkt.sport, pkt.dst, pkt.dport) ?? null;
   }
 
   private ctConfirm(ns: NetNs, e: CtEntry): void {
@@ -378,22 +413,26 @@ export class Walk {
     this.saveCt(e);
     e.confirmed = true;
     let t = this.ct.get(ns.id);
-    if (!t) this.ct.set(ns.id, (t = new Map()));
-    this.ctSet(t, tkey(e.proto, e.orig), { e, dir: "orig" });
-    this.ctSet(t, tkey(e.proto, e.reply), { e, dir: "reply" });
+    if (!t) this.ct.set(ns.id, (t = new CtTable()));
+    this.ctSet(t, e.proto, e.orig, { e, dir: "orig" });
+    this.ctSet(t, e.proto, e.reply, { e, dir: "reply" });
   }
 
-  private ctSet(t: CtTable, k: string, v: { e: CtEntry; dir: "orig" | "reply" } | undefined): void {
+  private ctSet(t: CtTable, proto: string, k: Tuple, v: CtRef | undefined): void {
     if (this.logging) {
-      const old = t.get(k);
-      this.undo.push(() => (old ? t.set(k, old) : t.delete(k)));
+      const old = t.get(proto, k.src, k.sport, k.dst, k.dport);
+      // The tuple's fields may change later (NAT on the entry): undo with the values of now.
+      const kk: Tuple = { src: k.src, sport: k.sport, dst: k.dst, dport: k.dport };
+      this.undo.push(() => t.set(proto, kk, old));
     }
-    if (v) t.set(k, v);
-    else t.delete(k);
+    t.set(proto, k, v);
   }
 
   private env(ns: NetNs, inf: NsInfo, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: { inIf?: string; outIf?: string; physIn?: string; physOut?: string; bridged?: boolean }): NfEnv {
-    return new Env(this, ns, inf, pkt, st, io);
+    // One Env per walk, reset per hook: a hook's evaluation is synchronous and keeps no reference to it.
+    const e = this.envObj;
+    if (e) return e.reset(ns, inf, pkt, st, io);
+    return (this.envObj = new Env(this, ns, inf, pkt, st, io));
   }
 
   /** For Env. */
@@ -488,7 +527,10 @@ export class Walk {
     if (!e) return;
     if (st.state === "NEW") {
       this.ctConfirm(ns, e);
-      if (e.dnat || e.snat) this.step("CONNTRACK", `new connection ${ctText(e)}`, pkt, { kind: "conntrack", text: ctText(e) });
+      if (e.dnat || e.snat) {
+        const text = ctText(e);
+        this.step("CONNTRACK", `new connection ${text}`, pkt, { kind: "conntrack", text });
+      }
       return;
     }
     const hitDir = st.reply ? "reply" : "orig";
@@ -503,8 +545,8 @@ export class Walk {
     }
   }
 
-  private hookVerdict(r: { verdict: string; object?: StepObject; steps: Step[]; detail?: string }, pkt: Pkt): boolean {
-    this.cur!.steps.push(...r.steps);
+  /** The hook's steps are already in the current hop (runHook wrote them there). */
+  private hookVerdict(r: { verdict: string; object?: StepObject; detail?: string }, pkt: Pkt): boolean {
     if (r.verdict === "accept") return true;
     const o = r.object;
     const text = o?.text ?? "";
@@ -535,7 +577,7 @@ export class Walk {
   private hook(ns: NetNs, inf: NsInfo, hook: Hook, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Parameters<Walk["env"]>[4]): boolean {
     if (!this.tracked(ns)) return true;
     const env = this.env(ns, inf, pkt, st, io);
-    const r = runHook(ns, hook, env, st.state === "NEW");
+    const r = runHook(ns, hook, env, st.state === "NEW", undefined, undefined, this.cur!.steps);
     if (st.e) st.e.dnat = st.e.dnat || env.ctDnat;
     return this.hookVerdict(r, pkt);
   }
@@ -554,15 +596,14 @@ export class Walk {
       this.drop("NO_ROUTE", `no route to ${intToIp(pkt.dst)} (Network is unreachable)`, pkt);
       return null;
     }
-    const obj: StepObject = { kind: "route", text: routeText(r.route) };
+    const rs = routeSay(r.route);
     const t = r.route.type;
     if (t === "blackhole" || t === "unreachable" || t === "prohibit") {
-      this.step("ROUTED", `${what} ${intToIp(pkt.dst)}: ${t}`, pkt, obj);
-      this.drop("NO_ROUTE", `${t} route for ${intToIp(pkt.dst)}`, pkt, obj);
+      this.step("ROUTED", `${what} ${intToIp(pkt.dst)}: ${t}`, pkt, rs.obj);
+      this.drop("NO_ROUTE", `${t} route for ${intToIp(pkt.dst)}`, pkt, rs.obj);
       return null;
     }
-    const how = t === "local" ? `local (delivered in this namespace)` : r.route.via ? `via ${r.route.via} dev ${r.route.dev}` : `dev ${r.route.dev} (directly connected)`;
-    this.step("ROUTED", `${what} ${intToIp(pkt.dst)}: ${how}`, pkt, obj);
+    this.step("ROUTED", what + " " + intToIp(pkt.dst) + rs.how, pkt, rs.obj);
     return r;
   }
 
@@ -620,7 +661,10 @@ export class Walk {
     const ips = intToIp(ip);
     const n = inf.neigh(link.name, ips);
     if (n) {
-      this.step("ARP", `${ips} is at ${n.lladdr} (${n.state.toLowerCase()} neighbour on ${link.name})`, pkt, { kind: "neigh", text: `${n.ip} dev ${n.dev} lladdr ${n.lladdr} ${n.state}` });
+      // The step's text and object depend on the entry alone (entries are shared, read-only).
+      let say = neighSays.get(n);
+      if (!say) neighSays.set(n, (say = { detail: `${ips} is at ${n.lladdr} (${n.state.toLowerCase()} neighbour on ${link.name})`, obj: { kind: "neigh", text: `${n.ip} dev ${n.dev} lladdr ${n.lladdr} ${n.state}` } }));
+      this.step("ARP", say.detail, pkt, say.obj);
       return { mac: n.lladdr };
     }
     if (link.kind === "vxlan") {
@@ -662,12 +706,13 @@ export class Walk {
     const vx = link.vxlan!;
     const f = inf.fdbSelf(link.name, mac) ?? inf.fdbSelf(link.name, "00:00:00:00:00:00");
     if (!f || !f.dst) return this.drop("NO_NEIGHBOUR", `no FDB entry for ${mac} on ${link.name}: the VXLAN device does not know the remote VTEP`, pkt, linkObj(link));
-    const fobj: StepObject = { kind: "fdb", text: `${f.mac} dev ${f.dev} dst ${f.dst} self ${f.state}` };
+    let fobj = fdbObjs.get(f);
+    if (!fobj) fdbObjs.set(f, (fobj = { kind: "fdb", text: `${f.mac} dev ${f.dev} dst ${f.dst} self ${f.state}` }));
     const local = vx.local ? ipToInt(vx.local) : this.ifAddr(inf, vx.dev, ipToInt(f.dst));
     const inner = clonePkt(pkt);
-    (inner as any).l2dst = mac;
+    inner.l2dst = mac;
     const sport = 32768 + ((pkt.src ^ pkt.dst ^ (pkt.sport << 3) ^ pkt.dport) % 28232 + 28232) % 28232;
-    const outer: Pkt = { src: local ?? 0, dst: ipToInt(f.dst), proto: "udp", sport, dport: vx.port || 8472, ttl: 64, size: pkt.size + 50, df: false, mark: 0, inner, vni: vx.vni };
+    const outer = makePkt({ src: local ?? 0, dst: ipToInt(f.dst), proto: "udp", sport, dport: vx.port || 8472, ttl: 64, size: pkt.size + 50, df: false, mark: 0, inner, vni: vx.vni });
     this.step("ENCAPSULATED", `VXLAN VNI ${vx.vni}: ${mac} is at VTEP ${f.dst} (FDB); outer udp ${intToIp(outer.src)}:${sport} → ${f.dst}:${outer.dport}, ${outer.size} bytes`, outer, fobj);
     this.localOut(ns, outer, true);
   }
@@ -680,7 +725,7 @@ export class Walk {
       if (rr?.route.src) local = ipToInt(rr.route.src);
       else if (rr) local = this.ifAddr(inf, rr.route.dev, remote);
     }
-    const outer: Pkt = { src: local ?? 0, dst: remote, proto: "ipip", sport: 0, dport: 0, ttl: 64, size: pkt.size + 20, df: pkt.df, mark: 0, inner: clonePkt(pkt) };
+    const outer = makePkt({ src: local ?? 0, dst: remote, proto: "ipip", sport: 0, dport: 0, ttl: 64, size: pkt.size + 20, df: pkt.df, mark: 0, inner: clonePkt(pkt) });
     this.step("ENCAPSULATED", `IPIP on ${link.name}: outer ${intToIp(outer.src)} → ${intToIp(remote)} (protocol 4), ${outer.size} bytes`, outer, linkObj(link));
     this.localOut(ns, outer, true);
   }
@@ -864,10 +909,11 @@ export class Walk {
     // Tunnel endpoints: VXLAN (UDP to the device's port) and IPIP (protocol 4).
     if (pkt.inner) {
       if (pkt.proto === "udp") {
-        const vx = ns.links.find((l) => l.kind === "vxlan" && l.vxlan && (l.vxlan.port || 8472) === pkt.dport && l.vxlan.vni === pkt.vni);
+        let vx: Link | undefined;
+        for (const l of ns.links) if (!vx && l.kind === "vxlan" && l.vxlan && (l.vxlan.port || 8472) === pkt.dport && l.vxlan.vni === pkt.vni) vx = l;
         if (vx) {
           const inner = pkt.inner;
-          const mac = (inner as any).l2dst as string;
+          const mac = inner.l2dst;
           this.step("DECAPSULATED", `VXLAN VNI ${pkt.vni} (udp ${pkt.dport}) → ${vx.name}`, inner, linkObj(vx));
           return this.l2Receive(ns, vx, mac ?? vx.mac, inner);
         }
@@ -929,7 +975,7 @@ export class Walk {
         const st = { state: "NEW" as CtState, e, reply: false };
         // Replace the connection's entry: IPVS owns its NAT.
         const tbl = this.ct.get(ns.id);
-        if (tbl) this.ctSet(tbl, tkey(pkt.proto, t), undefined);
+        if (tbl) this.ctSet(tbl, pkt.proto, t, undefined);
         this.hookThen(ns, inf, "POSTROUTING", pkt, st, { outIf: r.route.dev }, () => {
           this.ctOut(ns, pkt, st);
           this.transmit(ns, inf, r, pkt);
@@ -963,6 +1009,18 @@ class Env implements NfEnv {
     private st: { state: CtState; e: CtEntry | null; reply: boolean },
     io: { inIf?: string; outIf?: string; physIn?: string; physOut?: string; bridged?: boolean },
   ) {
+    this.bridged = false;
+    this.ctState = st.state;
+    this.isReplyPacket = false;
+    this.verbose = false;
+    this.reset(ns, inf, pkt, st, io);
+  }
+  reset(ns: NetNs, inf: NsInfo, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: { inIf?: string; outIf?: string; physIn?: string; physOut?: string; bridged?: boolean }): this {
+    this.ns = ns;
+    this.inf = inf;
+    this.pkt = pkt;
+    this.st = st;
+    this.notrack = false;
     this.inIf = io.inIf;
     this.outIf = io.outIf;
     this.physIn = io.physIn;
@@ -970,7 +1028,8 @@ class Env implements NfEnv {
     this.bridged = !!io.bridged;
     this.ctState = st.state;
     this.isReplyPacket = st.reply;
-    this.verbose = !!w.opts.verbose;
+    this.verbose = !!this.w.opts.verbose;
+    return this;
   }
   get ctDnat() {
     return !!this.st.e?.dnat;
@@ -1031,7 +1090,7 @@ class Env implements NfEnv {
   }
   snapshot() {
     const p = this.pkt;
-    const c: Pkt = { src: p.src, dst: p.dst, proto: p.proto, sport: p.sport, dport: p.dport, ttl: p.ttl, size: p.size, df: p.df, mark: p.mark, inner: p.inner, vni: p.vni };
+    const c = makePkt(p);
     return () => viewOf(c);
   }
 }
@@ -1096,6 +1155,20 @@ function linkObjMake(l: Link): StepObject {
   if (l.peer) t += ` peer ${l.peer.name}@${l.peer.ns}`;
   return { kind: "link", text: t };
 }
+
+/** A route's step object and the end of its ROUTED text, made once per route (routes are shared, read-only). */
+const routeSays = new WeakMap<Route, { obj: StepObject; how: string }>();
+function routeSay(r: Route): { obj: StepObject; how: string } {
+  let v = routeSays.get(r);
+  if (!v) {
+    const how = r.type === "local" ? `: local (delivered in this namespace)` : r.via ? `: via ${r.via} dev ${r.dev}` : `: dev ${r.dev} (directly connected)`;
+    routeSays.set(r, (v = { obj: { kind: "route", text: routeText(r) }, how }));
+  }
+  return v;
+}
+
+const neighSays = new WeakMap<object, { detail: string; obj: StepObject }>();
+const fdbObjs = new WeakMap<object, StepObject>();
 
 const routeTextCache = new WeakMap<Route, string>();
 export function routeText(r: Route): string {

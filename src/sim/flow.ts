@@ -5,7 +5,7 @@ import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR, NetNs, PodNet } from "../ir/types.js";
 import { ForkFallback, LocalEnum, Walk, type WalkOptions } from "./engine.js";
 import { intToIp, ipToInt, isIPv4 } from "./ip.js";
-import type { Pkt } from "./packet.js";
+import { makePkt, type Pkt } from "./packet.js";
 import { topologyOf, type Topology } from "./topology.js";
 import type { DnsQuery, Flow, Protocol, TracePath, TraceResult } from "./trace.js";
 
@@ -202,7 +202,7 @@ export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = 
     }
   }
   result.paths = [];
-  const mk = (): Pkt => ({ src: src.ip, dst: dst.ip, proto: protocol, sport, dport: port ?? 0, ttl: spec.ttl ?? 64, size, df: true, mark: 0 });
+  const mk = (): Pkt => makePkt({ src: src.ip, dst: dst.ip, proto: protocol, sport, dport: port ?? 0, ttl: spec.ttl ?? 64, size, df: true, mark: 0 });
   const max = opts.maxPaths ?? 4096;
   const what = protocol === "icmp" ? `icmp echo ${flow.src} → ${flow.dst}` : `${protocol} ${flow.src}:${sport} → ${flow.dst}:${port}`;
   const detail = `${what} (${size} bytes, DF) from ${src.label}${dst.host ? ` [${dst.host}${dst.path ?? ""}]` : ""}`;
@@ -212,7 +212,7 @@ export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = 
     const endNs = fwd.disposition.ns ? t.nsOf(fwd.disposition.ns) : undefined;
     const last = fwd.hops[fwd.hops.length - 1]?.steps.at(-1)?.packet;
     if (!endNs || !last) return;
-    const rp: Pkt = { src: ipToInt(last.dst), dst: ipToInt(last.src), proto: protocol, sport: last.dport ?? 0, dport: last.sport ?? 0, ttl: 64, size, df: true, mark: 0 };
+    const rp: Pkt = makePkt({ src: ipToInt(last.dst), dst: ipToInt(last.src), proto: protocol, sport: last.dport ?? 0, dport: last.sport ?? 0, ttl: 64, size, df: true, mark: 0 });
     const rep = reply(() => w.originate(endNs, rp, `reply ${protocol} ${last.dst}:${last.dport ?? ""} → ${last.src}:${last.sport ?? ""} from ${fwd.disposition.container ?? endNs.id}`));
     rep.probability = 1;
     fwd.reply = rep;

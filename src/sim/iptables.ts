@@ -35,9 +35,14 @@ export interface CompiledRule {
   pure: Matcher[];
   effectful: Matcher[];
   target: TargetSpec;
+  /** The rule's chain (its iptables-save text is made only when a step shows it: ruleText). */
+  chain: string;
   /** Index key for exact `-d IP/32 -p P --dport N` rules (see indexChain). */
   key?: string;
-  text: string;
+  /** The same key as one number (runKey), so that a lookup builds no string. */
+  nkey?: number;
+  /** The key's destination is "*" (KUBE-NODEPORTS: any local address). */
+  anyDst?: boolean;
   comment?: string;
 }
 
@@ -73,6 +78,16 @@ function ifMatch(pattern: string): (name: string | undefined) => boolean {
   return (n) => n === pattern;
 }
 
+function anyCidr(list: Cidr[], ip: number): boolean {
+  for (let i = 0; i < list.length; i++) if (inCidr(ip, list[i])) return true;
+  return false;
+}
+
+function inRanges(ranges: [number, number][], port: number): boolean {
+  for (let i = 0; i < ranges.length; i++) if (port >= ranges[i][0] && port <= ranges[i][1]) return true;
+  return false;
+}
+
 function cidrList(rule: IptRule, s: string): Cidr[] {
   try {
     return s.split(",").map(parseCidr);
@@ -92,6 +107,13 @@ export function ruleText(chain: string, r: IptRule): string {
 }
 
 const ruleCache = new WeakMap<IptRule, CompiledRule>();
+
+const RUN_PROTO: Record<string, number> = { tcp: 1, udp: 2, sctp: 3 };
+/** (dst, proto, dport) as one safe integer (< 2^50): 32 + 2 + 16 bits. 0 for other protocols. */
+export function runKey(dst: number, proto: string, dport: number): number {
+  const p = RUN_PROTO[proto];
+  return p ? ((dst >>> 0) * 4 + p) * 65536 + dport : 0;
+}
 
 export function compileRule(chain: string, rule: IptRule): CompiledRule {
   const hit = ruleCache.get(rule);
@@ -121,7 +143,8 @@ export function compileRule(chain: string, rule: IptRule): CompiledRule {
         const dst = o.opt === "-d" || o.opt === "--destination";
         if (dst && !o.neg && list.length === 1 && list[0].len === 32) exactDst = list[0].net;
         else if (dst) keyable = false;
-        add(o, dst ? (e) => list.some((c) => inCidr(e.pkt.dst, c)) : (e) => list.some((c) => inCidr(e.pkt.src, c)));
+        // Plain loops in matchers: a callback closing over `e` is an allocation per evaluation.
+        add(o, dst ? (e) => anyCidr(list, e.pkt.dst) : (e) => anyCidr(list, e.pkt.src));
         break;
       }
       case "-p":
@@ -163,8 +186,7 @@ export function compileRule(chain: string, rule: IptRule): CompiledRule {
         else if (d) keyable = false;
         add(o, (e) => {
           if (e.pkt.proto !== "tcp" && e.pkt.proto !== "udp" && e.pkt.proto !== "sctp") return false;
-          const port = d ? e.pkt.dport : e.pkt.sport;
-          return ranges.some(([lo, hi]) => port >= lo && port <= hi);
+          return inRanges(ranges, d ? e.pkt.dport : e.pkt.sport);
         });
         break;
       }
@@ -176,8 +198,9 @@ export function compileRule(chain: string, rule: IptRule): CompiledRule {
         keyable = false;
         add(o, (e) => {
           if (e.pkt.proto !== "tcp" && e.pkt.proto !== "udp" && e.pkt.proto !== "sctp") return false;
-          const ports = which === "--dports" ? [e.pkt.dport] : which === "--sports" ? [e.pkt.sport] : [e.pkt.sport, e.pkt.dport];
-          return ports.some((p) => ranges.some(([lo, hi]) => p >= lo && p <= hi));
+          if (which === "--dports") return inRanges(ranges, e.pkt.dport);
+          if (which === "--sports") return inRanges(ranges, e.pkt.sport);
+          return inRanges(ranges, e.pkt.sport) || inRanges(ranges, e.pkt.dport);
         });
         break;
       }
@@ -191,7 +214,8 @@ export function compileRule(chain: string, rule: IptRule): CompiledRule {
           const local = e.isLocal(ip);
           const mc = ip >>> 28 === 14;
           const bc = ip === 0xffffffff || e.isBroadcast(ip);
-          return types.some((t) => (t === "LOCAL" ? local : t === "MULTICAST" ? mc : t === "BROADCAST" ? bc : !local && !mc && !bc));
+          for (const t of types) if (t === "LOCAL" ? local : t === "MULTICAST" ? mc : t === "BROADCAST" ? bc : !local && !mc && !bc) return true;
+          return false;
         });
         break;
       }
@@ -235,7 +259,10 @@ export function compileRule(chain: string, rule: IptRule): CompiledRule {
       case "--ctstate":
       case "--state": {
         const states = a[0].split(",");
-        add(o, (e) => states.some((s) => (s === "DNAT" ? e.ctDnat : s === "SNAT" ? e.ctSnat : s === e.ctState)));
+        add(o, (e) => {
+          for (const s of states) if (s === "DNAT" ? e.ctDnat : s === "SNAT" ? e.ctSnat : s === e.ctState) return true;
+          return false;
+        });
         break;
       }
       case "--physdev-in": {
@@ -323,11 +350,14 @@ export function compileRule(chain: string, rule: IptRule): CompiledRule {
     });
   }
   const target = compileTarget(rule);
-  const text = ruleText(chain, rule);
-  const out: CompiledRule = { rule, random: !!statistic, pure, effectful, target, text, comment };
+  const out: CompiledRule = { rule, random: !!statistic, pure, effectful, target, chain, comment };
   if (statistic && !recent && pure.length === 0) out.onlyStatistic = (statistic as { p: number; neg: boolean }).neg ? 1 - (statistic as { p: number }).p : (statistic as { p: number }).p;
   // Index keys: "dst/proto/dport" (KUBE-SERVICES) or "*/proto/dport" (KUBE-NODEPORTS).
-  if (keyable && proto && exactDport !== undefined) out.key = `${exactDst ?? "*"}/${proto}/${exactDport}`;
+  if (keyable && proto && exactDport !== undefined && RUN_PROTO[proto]) {
+    out.key = `${exactDst ?? "*"}/${proto}/${exactDport}`;
+    out.nkey = runKey(exactDst ?? 0, proto, exactDport);
+    out.anyDst = exactDst === undefined;
+  }
   ruleCache.set(rule, out);
   return out;
 }
@@ -439,13 +469,20 @@ export interface RandomRun {
   end: number;
 }
 
+export interface IndexedRun {
+  end: number;
+  /** runKey → rule indexes, in order. */
+  byKey: Map<number, number[]>;
+  anyDst: boolean;
+}
+
 export interface Segment {
   chain: IptChain;
   layer: string;
   rules: CompiledRule[];
   randomRuns: Map<number, RandomRun>;
   /** runStart[i] = end index (exclusive) of an indexed run starting at i. */
-  runs: Map<number, { end: number; byKey: Map<string, number[]>; anyDst: boolean }>;
+  runs: Map<number, IndexedRun>;
   /** Offset of this segment's first rule in the merged chain. */
   offset: number;
   /** Trace objects of its rules, made on first use. */
@@ -457,29 +494,33 @@ export interface Segment {
   jump?: (string | undefined)[];
   /** A jump rule's target chain in this namespace, looked up on first use. */
   sub?: (Segment[] | undefined)[];
+  /** One segment for every namespace whose chain comes from this layer alone (sub not cached). */
+  shared?: boolean;
 }
 
 const INDEX_MIN_RUN = 8;
+const NO_RUNS: Map<number, IndexedRun> = new Map();
+const NO_RANDOM: Map<number, RandomRun> = new Map();
 const segCache = new WeakMap<IptChain, Omit<Segment, "offset" | "layer">>();
 
 export function compileSegment(chain: IptChain): Omit<Segment, "offset" | "layer"> {
   const hit = segCache.get(chain);
   if (hit) return hit;
   const rules = chain.rules.map((r) => compileRule(chain.name, r));
-  const runs = new Map<number, { end: number; byKey: Map<string, number[]>; anyDst: boolean }>();
+  const runs = new Map<number, IndexedRun>();
   let i = 0;
   while (i < rules.length) {
-    if (!rules[i].key) {
+    if (rules[i].nkey === undefined) {
       i++;
       continue;
     }
-    const anyDst = rules[i].key!.startsWith("*/");
+    const anyDst = !!rules[i].anyDst;
     let j = i;
-    while (j < rules.length && rules[j].key && rules[j].key!.startsWith("*/") === anyDst) j++;
+    while (j < rules.length && rules[j].nkey !== undefined && !!rules[j].anyDst === anyDst) j++;
     if (j - i >= INDEX_MIN_RUN) {
-      const byKey = new Map<string, number[]>();
+      const byKey = new Map<number, number[]>();
       for (let k = i; k < j; k++) {
-        const key = rules[k].key!;
+        const key = rules[k].nkey!;
         const l = byKey.get(key);
         if (l) l.push(k);
         else byKey.set(key, [k]);
@@ -521,7 +562,8 @@ export function compileSegment(chain: IptChain): Omit<Segment, "offset" | "layer
     }
     a = end;
   }
-  const seg = { chain, rules, runs, randomRuns };
+  // Most chains have neither: one shared empty Map each (two Maps per KUBE-SEP chain added up).
+  const seg = { chain, rules, runs: runs.size ? runs : NO_RUNS, randomRuns: randomRuns.size ? randomRuns : NO_RANDOM };
   segCache.set(chain, seg);
   return seg;
 }

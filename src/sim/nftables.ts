@@ -9,12 +9,14 @@ import { protoName } from "./packet.js";
 import type { Step, StepObject } from "./trace.js";
 import { POLICY_TABLE } from "../policy/compile.js";
 
+/** A merged nftables table as the evaluator reads it (by name; a Map will do). */
 export interface NftView {
   family: string;
   name: string;
-  chains: Map<string, NftChain>;
-  sets: Map<string, NftSet>;
-  owners: Map<string, string>;
+  chains: { get(name: string): NftChain | undefined; has(name: string): boolean };
+  sets: { get(name: string): NftSet | undefined; has(name: string): boolean };
+  /** The layer that defined a chain first. */
+  owners: { get(name: string): string | undefined };
 }
 
 export class NftError extends Error {}
@@ -26,7 +28,12 @@ interface Typed {
   ty: Ty;
   v: Val;
   tys?: Ty[];
+  /** Concatenations: the component types as one string (the set index's key). */
+  sig?: string;
 }
+
+/** A concatenation expression's type signature (types are fixed per expression). */
+const concatSigs = new WeakMap<object, string>();
 
 function evalExpr(e: any, env: NfEnv): Typed {
   if (e && typeof e === "object") {
@@ -76,8 +83,18 @@ function evalExpr(e: any, env: NfEnv): Typed {
       throw new NftError(`unsupported fib result "${e.fib.result}"`);
     }
     if (e.concat) {
-      const parts = (e.concat as any[]).map((x) => evalExpr(x, env));
-      return { ty: "concat", v: parts.map((p) => p.v), tys: parts.map((p) => p.ty) };
+      const c = e.concat as any[];
+      const v: Val[] = new Array(c.length);
+      const tys: Ty[] = new Array(c.length);
+      for (let i = 0; i < c.length; i++) {
+        const p = evalExpr(c[i], env);
+        v[i] = p.v;
+        tys[i] = p.ty;
+      }
+      let sig = concatSigs.get(c);
+      // Nested concatenations and ct state components are not indexed ("": scan).
+      if (sig === undefined) concatSigs.set(c, (sig = tys.some((x) => x === "concat" || x === "ctstate") ? "" : "concat:" + tys.join(",")));
+      return { ty: "concat", v, tys, sig };
     }
     for (const op of ["&", "|", "^"]) {
       if (e[op]) {
@@ -107,13 +124,12 @@ function lit(ty: Ty, x: any): Val {
   }
 }
 
-/** Does `v` (of type ty) match the set element / literal `r`? */
-function matchOne(t: Typed, r: any, setOf?: (name: string) => any[]): boolean {
-  if (typeof r === "string" && r.startsWith("@")) {
-    return setOf!(r.slice(1)).some((el) => matchOne(t, el, setOf));
-  }
+/** Does `v` (of type ty) match the set element / literal `r`? `@name` reads the view's set
+ *  (dynamic sets also hold what `update @set` added during this trace). */
+function matchOne(t: Typed, r: any, view: NftView, env: NfEnv): boolean {
+  if (typeof r === "string" && r.startsWith("@")) return setHas(view, env, r.slice(1), t);
   if (r && typeof r === "object" && !Array.isArray(r)) {
-    if (r.set) return (r.set as any[]).some((el) => matchOne(t, el, setOf));
+    if (r.set) return lookup(sourceOf(r.set, false), t, view, env) >= 0;
     if (r.prefix) return t.ty === "addr" && inCidr(t.v as number, parseCidr(`${r.prefix.addr}/${r.prefix.len}`));
     if (r.range) {
       const lo = lit(t.ty, r.range[0]) as number;
@@ -121,20 +137,294 @@ function matchOne(t: Typed, r: any, setOf?: (name: string) => any[]): boolean {
       return (t.v as number) >= lo && (t.v as number) <= hi;
     }
     if (r.concat) r = r.concat;
-    else if (r.elem) return matchOne(t, r.elem.val ?? r.elem, setOf);
+    else if (r.elem) return matchOne(t, r.elem.val ?? r.elem, view, env);
   }
   if (t.ty === "concat") {
     if (!Array.isArray(r)) return false;
     const vs = t.v as Val[];
-    return vs.every((v, i) => matchOne({ ty: t.tys![i], v }, r[i], setOf));
+    for (let i = 0; i < vs.length; i++) if (!matchOne({ ty: t.tys![i], v: vs[i] }, r[i], view, env)) return false;
+    return true;
   }
   if (t.ty === "ctstate") {
     const have = Array.isArray(t.v) ? (t.v as string[]) : [t.v as string];
     const want = Array.isArray(r) ? r : [r];
     return want.some((w: string) => have.includes(w));
   }
-  if (Array.isArray(r)) return r.some((x) => matchOne(t, x, setOf));
+  if (Array.isArray(r)) {
+    for (let i = 0; i < r.length; i++) if (matchOne(t, r[i], view, env)) return true;
+    return false;
+  }
   return lit(t.ty, r) === t.v;
+}
+
+// --- Set / map indexes -------------------------------------------------------------
+// kube-proxy's maps hold an element per Service port (service-ips: ~20,000 at 10,000
+// Services) and policy sets hold a pod IP per peer: a linear scan per packet is too slow.
+// Each element list is indexed once per key type: elements that are plain values go into
+// a Map keyed by the value exactly as `lit` converts it, concatenations of plain values
+// into a hash of their components (compact: one index per node's merged map); every other
+// element (prefix, range, @set, nested set, …) stays in a fallback list scanned in element
+// order. A lookup returns the first element that matches, exactly as a scan would.
+
+/** Not indexable: evaluate with matchOne. */
+const SCAN = { scan: true };
+/** Can never match (e.g. a literal that converts to NaN, a non-list for a concatenation). */
+const NEVER = { never: true };
+/** Below this size a plain scan is as fast as a Map. */
+const SMALL = 8;
+
+interface SetIndex {
+  /** One component: the literal's value → the first element's position. */
+  exact: Map<unknown, number> | null;
+  /** Concatenations: components encoded as uint32 (strings by their intern number),
+   *  hashed; `slots` hold each distinct key's position and components, chained by hash. */
+  hashed: { width: number; first: Map<number, number>; pos: Int32Array; next: Int32Array; comp: Uint32Array } | null;
+  /** Positions of elements evaluated with matchOne, in order. */
+  scan: number[];
+}
+
+/** How a Source reads its list: a named set/map, an anonymous set, an anonymous vmap's [key, value] pairs. */
+const enum Kind {
+  Named,
+  Anon,
+  Pairs,
+}
+
+interface Source {
+  list: NftSet | any[];
+  kind: Kind;
+  /** Length of the element list when indexed (a changed list is re-indexed). */
+  len: number;
+  /** By key type signature ("addr", "concat:addr,proto,port", …). */
+  bySig: Map<string, SetIndex>;
+  /** numgen: Number(key) → first position. */
+  byNum?: Map<number, number>;
+  numgen?: { n: number; off: number; opts: { p: number; label: string }[]; what: string };
+}
+
+const sources = new WeakMap<object, Source>();
+
+/** The indexed element list of a named set/map or of an anonymous set (`pairs`: [key, value] elements of an anonymous vmap). */
+function sourceOf(list: NftSet | any[], pairs: boolean): Source {
+  const arr = Array.isArray(list);
+  const len = arr ? list.length : list.elem.length;
+  const kind = arr ? (pairs ? Kind.Pairs : Kind.Anon) : Kind.Named;
+  let s = sources.get(list);
+  if (s && s.len === len && s.kind === kind) return s;
+  s = { list, kind, len, bySig: new Map() };
+  sources.set(list, s);
+  return s;
+}
+
+function keyAt(src: Source, i: number): any {
+  return src.kind === Kind.Named ? (src.list as NftSet).elem[i].key : src.kind === Kind.Pairs ? (src.list as any[])[i][0] : (src.list as any[])[i];
+}
+
+function valueAt(src: Source, i: number): any {
+  return src.kind === Kind.Named ? (src.list as NftSet).elem[i].value : src.kind === Kind.Pairs ? (src.list as any[])[i][1] : undefined;
+}
+
+/** The key type signature of a lookup value; null: no index (scan everything). */
+function sigOf(t: Typed): string | null {
+  if (t.ty === "ctstate") return null;
+  if (t.ty !== "concat") return t.ty;
+  return t.sig || null;
+}
+
+/** `lit(ty, r)` for a plain literal; SCAN when the element needs matchOne, NEVER when it cannot match. */
+function scalarKey(ty: Ty, r: any): unknown {
+  if (typeof r !== "number" && typeof r !== "string") return SCAN;
+  let v: Val;
+  try {
+    v = lit(ty, r);
+  } catch {
+    return SCAN; // the scan reproduces the error in order
+  }
+  return typeof v === "number" && Number.isNaN(v) ? NEVER : v;
+}
+
+/** Mirrors matchOne's unwrapping of an element: its key value(s), or SCAN / NEVER. */
+function classify(ty: Ty, tys: Ty[] | undefined, r: any): unknown {
+  for (;;) {
+    if (typeof r === "string" && r.startsWith("@")) return SCAN;
+    if (r && typeof r === "object" && !Array.isArray(r)) {
+      if (r.set || r.prefix || r.range) return SCAN;
+      if (r.concat) r = r.concat;
+      else if (r.elem) {
+        r = r.elem.val ?? r.elem;
+        continue;
+      }
+    }
+    break;
+  }
+  if (ty === "concat") {
+    if (!Array.isArray(r)) return NEVER;
+    if (r.length !== tys!.length) return SCAN;
+    const out: unknown[] = [];
+    // Components in order, as matchOne's every(): a component that cannot match ends it.
+    for (let i = 0; i < tys!.length; i++) {
+      const k = classify(tys![i], undefined, r[i]);
+      if (k === NEVER) return NEVER;
+      if (k === SCAN) return SCAN;
+      out.push(k);
+    }
+    return out;
+  }
+  if (Array.isArray(r)) return SCAN;
+  return scalarKey(ty, r);
+}
+
+/** Strings of concatenated keys (protocol names, interface names) as numbers. */
+const interned = new Map<string, number>();
+
+/** A component as uint32: -1 when it has none (a non-integer number; at lookup, an unknown string). */
+function enc(v: unknown, add: boolean): number {
+  if (typeof v === "number") return v >>> 0 === v ? v : -1;
+  const s = v as string;
+  let n = interned.get(s);
+  if (n === undefined) {
+    if (!add) return -1;
+    interned.set(s, (n = interned.size));
+  }
+  return n;
+}
+
+function mix(h: number, c: number): number {
+  return Math.imul(h ^ c, 0x01000193) ^ (c >>> 16);
+}
+
+function buildIndex(src: Source, t: Typed): SetIndex {
+  const n = src.len;
+  const scan: number[] = [];
+  if (n < SMALL || sigOf(t) === null) {
+    for (let i = 0; i < n; i++) scan.push(i);
+    return { exact: null, hashed: null, scan };
+  }
+  if (t.ty !== "concat") {
+    const exact = new Map<unknown, number>();
+    for (let i = 0; i < n; i++) {
+      const k = classify(t.ty, t.tys, keyAt(src, i));
+      if (k === NEVER) continue;
+      if (k === SCAN) scan.push(i);
+      else if (!exact.has(k)) exact.set(k, i);
+    }
+    return { exact, hashed: null, scan };
+  }
+  const width = t.tys!.length;
+  const first = new Map<number, number>();
+  const pos = new Int32Array(n);
+  const next = new Int32Array(n).fill(-1);
+  const comp = new Uint32Array(n * width);
+  let slots = 0;
+  elements: for (let i = 0; i < n; i++) {
+    const k = classify(t.ty, t.tys, keyAt(src, i));
+    if (k === NEVER) continue;
+    if (k === SCAN) {
+      scan.push(i);
+      continue;
+    }
+    const ks = k as unknown[];
+    const base = slots * width;
+    let h = 0x811c9dc5;
+    for (let j = 0; j < width; j++) {
+      const c = enc(ks[j], true);
+      if (c < 0) {
+        scan.push(i); // not representable: matchOne decides
+        continue elements;
+      }
+      comp[base + j] = c;
+      h = mix(h, c);
+    }
+    // Same hash: walk the chain; an equal key already there is the first element with it.
+    let sl = first.get(h);
+    if (sl === undefined) first.set(h, slots);
+    else {
+      for (;;) {
+        if (sameComp(comp, sl * width, base, width)) continue elements;
+        if (next[sl] < 0) break;
+        sl = next[sl];
+      }
+      next[sl] = slots;
+    }
+    pos[slots++] = i;
+  }
+  return { exact: null, hashed: { width, first, pos, next, comp }, scan };
+}
+
+function sameComp(comp: Uint32Array, a: number, b: number, width: number): boolean {
+  for (let j = 0; j < width; j++) if (comp[a + j] !== comp[b + j]) return false;
+  return true;
+}
+
+/** The position of the first element of `src` that matches `t`, or -1. */
+function lookup(src: Source, t: Typed, view: NftView, env: NfEnv): number {
+  const sig = sigOf(t);
+  const sk = sig ?? "";
+  let ix = src.bySig.get(sk);
+  if (!ix) src.bySig.set(sk, (ix = buildIndex(src, t)));
+  let pos = -1;
+  if (ix.exact) {
+    const p = ix.exact.get(t.v);
+    if (p !== undefined) pos = p;
+  } else if (ix.hashed) pos = hashedFind(ix.hashed, t.v as Val[]);
+  const scan = ix.scan;
+  for (let j = 0; j < scan.length; j++) {
+    const q = scan[j];
+    if (pos >= 0 && q > pos) break;
+    if (matchOne(t, keyAt(src, q), view, env)) return q;
+  }
+  return pos;
+}
+
+let scratch = new Uint32Array(8);
+
+function hashedFind(hx: NonNullable<SetIndex["hashed"]>, vs: Val[]): number {
+  const width = hx.width;
+  if (scratch.length < width) scratch = new Uint32Array(width);
+  const cs = scratch;
+  let h = 0x811c9dc5;
+  for (let j = 0; j < width; j++) {
+    const c = enc(vs[j], false);
+    if (c < 0) return -1;
+    cs[j] = c;
+    h = mix(h, c);
+  }
+  let sl = hx.first.get(h);
+  const comp = hx.comp;
+  while (sl !== undefined && sl >= 0) {
+    const b = sl * width;
+    let j = 0;
+    while (j < width && comp[b + j] === cs[j]) j++;
+    if (j === width) return hx.pos[sl];
+    sl = hx.next[sl];
+  }
+  return -1;
+}
+
+/** `@name` in a match: the named set's elements, then (dynamic sets) the trace's members. */
+function setHas(view: NftView, env: NfEnv, name: string, t: Typed): boolean {
+  const s = view.sets.get(name);
+  if (!s) throw new NftError(`set @${name} is not defined in table ${view.family} ${view.name}`);
+  // Dynamic sets (kube-proxy's affinity-… sets) also hold what `update @set` added: the
+  // per-trace affinity memory, keyed by the set's name like iptables' recent lists.
+  const dyn = s.flags?.includes("dynamic") || name.startsWith("affinity-") ? env.recentList(name) : null;
+  if (lookup(sourceOf(s, false), t, view, env) >= 0) return true;
+  if (dyn) for (let i = 0; i < dyn.length; i++) if (matchOne(t, dyn[i], view, env)) return true;
+  return false;
+}
+
+/** numgen vmap: the first element whose key is numerically `k`, or -1. */
+function numPos(src: Source, k: number): number {
+  let m = src.byNum;
+  if (!m) {
+    m = new Map();
+    for (let i = 0; i < src.len; i++) {
+      const n = Number(keyAt(src, i));
+      if (!Number.isNaN(n) && !m.has(n)) m.set(n, i);
+    }
+    src.byNum = m;
+  }
+  return m.get(k) ?? -1;
 }
 
 function verdictOf(v: any): { kind: string; target?: string } | null {
@@ -190,16 +480,77 @@ function stmtText(s: any): string {
 
 type R = { verdict: "accept" | "drop" | "reject"; object?: StepObject; detail?: string };
 
+// --- Per-rule step objects --------------------------------------------------------------
+// A rule's StepObject and the "table chain: comment → " prefix of its step text are the
+// same for every packet: built once and shared (steps treat them as read-only).
+
+interface RuleInfo {
+  rule: NftChain["rules"][number];
+  obj: StepObject;
+  pre: string;
+}
+
+interface ChainInfo {
+  view: NftView;
+  family: string;
+  name: string;
+  layer: string | undefined;
+  rules: (RuleInfo | undefined)[];
+  extra?: Map<string, StepObject>;
+}
+
+/** By chain object; a chain shared by views of different tables/owners gets per-view info. */
+const chainInfos = new WeakMap<NftChain, ChainInfo>();
+const viewChainInfos = new WeakMap<NftView, Map<NftChain, ChainInfo>>();
+
+function chainInfo(t: NftView, chain: NftChain): ChainInfo {
+  const c = chainInfos.get(chain);
+  if (c && (c.view === t || (c.family === t.family && c.name === t.name && c.layer === t.owners.get(chain.name)))) return c;
+  const fresh = (): ChainInfo => ({ view: t, family: t.family, name: t.name, layer: t.owners.get(chain.name), rules: [] });
+  if (!c) {
+    const n = fresh();
+    chainInfos.set(chain, n);
+    return n;
+  }
+  let m = viewChainInfos.get(t);
+  if (!m) viewChainInfos.set(t, (m = new Map()));
+  let v = m.get(chain);
+  if (!v) m.set(chain, (v = fresh()));
+  return v;
+}
+
+function ruleInfo(ci: ChainInfo, t: NftView, chain: NftChain, i: number): RuleInfo {
+  const rule = chain.rules[i];
+  let r = ci.rules[i];
+  if (r && r.rule === rule) return r;
+  const obj: StepObject = { kind: "nft-rule", text: nftRuleText(rule.expr), table: `${t.family} ${t.name}`, chain: chain.name, index: i, layer: ci.layer };
+  const pre = `${t.name} ${chain.name}: ${rule.comment ? JSON.stringify(rule.comment) + " " : ""}→ `;
+  r = { rule, obj, pre };
+  ci.rules[i] = r;
+  return r;
+}
+
+/** A chain-level object without a rule index ("policy drop", "no @egress-pods map"). */
+function chainObj(ci: ChainInfo, t: NftView, chain: NftChain, text: string, withLayer: boolean): StepObject {
+  if (!ci.extra) ci.extra = new Map();
+  let o = ci.extra.get(text);
+  if (!o) {
+    o = withLayer ? { kind: "nft-rule", text, table: `${t.family} ${t.name}`, chain: chain.name, layer: ci.layer } : { kind: "nft-rule", text, table: `${t.family} ${t.name}`, chain: chain.name };
+    ci.extra.set(text, o);
+  }
+  return o;
+}
+
 export function evalNftChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[]): R {
   // The policy table's base chains: a side without a map has no isolated pod on this node.
   const walkthrough = t.name === POLICY_TABLE && (chain.hook === "forward" || chain.hook === "input") && env.ctState !== "ESTABLISHED" && env.ctState !== "RELATED";
-  if (walkthrough && !t.sets.has("egress-pods")) notIsolated("egress-pods", { v: env.pkt.src }, env, steps, () => ({ kind: "nft-rule", text: `no @egress-pods map`, table: `${t.family} ${t.name}`, chain: chain.name, layer: t.owners.get(chain.name) }));
+  if (walkthrough && !t.sets.has("egress-pods")) notIsolated("egress-pods", env.pkt.src, env, steps, chainObj(chainInfo(t, chain), t, chain, `no @egress-pods map`, true));
   const r = runChain(t, chain, env, steps, 0);
   if (walkthrough && r.v === "return" && chain.hook === "forward" && !t.sets.has("ingress-pods"))
-    notIsolated("ingress-pods", { v: env.pkt.dst }, env, steps, () => ({ kind: "nft-rule", text: `no @ingress-pods map`, table: `${t.family} ${t.name}`, chain: chain.name, layer: t.owners.get(chain.name) }));
+    notIsolated("ingress-pods", env.pkt.dst, env, steps, chainObj(chainInfo(t, chain), t, chain, `no @ingress-pods map`, true));
   if (r.v === "return") {
     if (chain.policy === "drop") {
-      const object: StepObject = { kind: "nft-rule", text: `policy drop`, table: `${t.family} ${t.name}`, chain: chain.name };
+      const object = chainObj(chainInfo(t, chain), t, chain, `policy drop`, false);
       steps.push({ action: "NETFILTER", detail: `${t.family} ${t.name} ${chain.name}: policy drop`, object, packet: env.view() });
       return { verdict: "drop", object };
     }
@@ -212,45 +563,61 @@ export function evalNftChain(t: NftView, chain: NftChain, env: NfEnv, steps: Ste
 type CR = { v: "accept" | "drop" | "reject" | "return"; object?: StepObject; comment?: string; detail?: string };
 
 /** A vmap lookup in the policy table found no element: the local pod is not isolated on that side. */
-function notIsolated(data: string, kv: { v: unknown }, env: NfEnv, steps: Step[], obj: () => StepObject): void {
+function notIsolated(data: string, key: unknown, env: NfEnv, steps: Step[], object: StepObject): void {
   const side = /^@?(ingress|egress)-pods$/.exec(data)?.[1];
-  if (!side || typeof kv.v !== "number") return;
-  const ip = intToIp(kv.v);
-  const pod = env.podOf?.(kv.v);
+  if (!side || typeof key !== "number") return;
+  const ip = intToIp(key);
+  const pod = env.podOf?.(key);
   // Only pods of this node are in its maps: another node's pod is decided on its own node.
   if (env.podOf && !pod?.local) return;
-  const why = obj().text.startsWith("no @") ? `no pod of this node is isolated for ${side}: the table has no @${side}-pods` : `its IP ${ip} is not in @${side}-pods`;
-  steps.push({ action: "POLICY", detail: `${side} of ${pod?.name ?? ip}: not isolated (${why})`, object: obj(), packet: env.view() });
+  const why = object.text.startsWith("no @") ? `no pod of this node is isolated for ${side}: the table has no @${side}-pods` : `its IP ${ip} is not in @${side}-pods`;
+  steps.push({ action: "POLICY", detail: `${side} of ${pod?.name ?? ip}: not isolated (${why})`, object, packet: env.view() });
 }
 
-function setElems(t: NftView, env: NfEnv, name: string): any[] {
-  const s = t.sets.get(name);
-  if (!s) throw new NftError(`set @${name} is not defined in table ${t.family} ${t.name}`);
-  // Dynamic sets (kube-proxy's affinity-… sets) also hold what `update @set` added: the
-  // per-trace affinity memory, keyed by the set's name like iptables' recent lists.
-  const dyn = s.flags?.includes("dynamic") || name.startsWith("affinity-") ? env.recentList(name) : [];
-  return dyn.length ? [...s.elem.map((e) => e.key), ...dyn] : s.elem.map((e) => e.key);
+/** A vmap's element list: a named map of the table or the statement's anonymous map. */
+function vmapSource(t: NftView, data: any): Source {
+  if (typeof data === "string") {
+    const m = t.sets.get(data.replace(/^@/, ""));
+    if (!m) throw new NftError(`map ${data} is not defined`);
+    return sourceOf(m, false);
+  }
+  return sourceOf(data.set, true);
+}
+
+/** The options of a `numgen random mod N` vmap: one per value, with its element's verdict. */
+function numgenOptions(src: Source, n: number, off: number): { opts: { p: number; label: string }[]; what: string } {
+  const c = src.numgen;
+  if (c && c.n === n && c.off === off) return c;
+  const opts: { p: number; label: string }[] = [];
+  for (let k = 0; k < n; k++) {
+    const pos = numPos(src, k + off);
+    const vd = pos >= 0 ? verdictOf(valueAt(src, pos)) : null;
+    opts.push({ p: 1 / n, label: `${vd?.target ?? vd?.kind ?? "no element"} (p=${(1 / n).toFixed(4)})` });
+  }
+  const out = { n, off, opts, what: `numgen random mod ${n}` };
+  src.numgen = out;
+  return out;
 }
 
 function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth: number): CR {
   if (depth > 64) throw new NftError(`jump depth exceeded in ${chain.name}`);
-  const setOf = (name: string) => setElems(t, env, name);
   const rules = chain.rules;
+  const policy = t.name === POLICY_TABLE;
+  const action = policy ? "POLICY" : "NETFILTER";
+  const ci = chainInfo(t, chain);
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i];
-    const obj = (): StepObject => ({ kind: "nft-rule", text: nftRuleText(rule.expr), table: `${t.family} ${t.name}`, chain: chain.name, index: i, layer: t.owners.get(chain.name) });
-    const policy = t.name === POLICY_TABLE;
-    const action = policy ? "POLICY" : "NETFILTER";
-    const say = (what: string) => `${t.name} ${chain.name}: ${rule.comment ? JSON.stringify(rule.comment) + " " : ""}→ ${what}`;
     let verdict: { kind: string; target?: string } | null = null;
     let matched = true;
-    for (const s of rule.expr) {
+    const expr = rule.expr;
+    for (let si = 0; si < expr.length; si++) {
+      const s = expr[si];
       if (s.match) {
         const left = evalExpr(s.match.left, env);
         let ok: boolean;
         const op = s.match.op ?? "==";
-        if (op === "==" || op === "in") ok = matchOne(left, s.match.right, setOf);
-        else if (op === "!=") ok = !matchOne(left, s.match.right, setOf);
+        if (op === "==" || op === "in") ok = matchOne(left, s.match.right, t, env);
+        else if (op === "!=") ok = !matchOne(left, s.match.right, t, env);
         else {
           const a = Number(left.v);
           const b = Number(lit(left.ty, s.match.right));
@@ -277,7 +644,8 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
           throw new NftError(`unsupported mangle ${JSON.stringify(k)}`);
         }
         env.pkt.mark = Number(typeof s.mangle.value === "object" ? evalExpr(s.mangle.value, env).v : s.mangle.value) >>> 0;
-        steps.push({ action, detail: say(`mark set 0x${env.pkt.mark.toString(16)}`), object: obj(), packet: env.view() });
+        const ri = ruleInfo(ci, t, chain, i);
+        steps.push({ action, detail: ri.pre + `mark set 0x${env.pkt.mark.toString(16)}`, object: ri.obj, packet: env.view() });
         continue;
       }
       if (s.set && s.set.op) {
@@ -285,42 +653,30 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
         const name = String(s.set.set).replace(/^@/, "");
         const lit0 = v.ty === "addr" ? intToIp(v.v as number) : v.v;
         if (typeof v.v === "number") env.recentSet(name, v.v);
-        steps.push({ action, detail: say(`${s.set.op} @${name} { ${lit0} }`), object: obj(), packet: env.view() });
+        const ri = ruleInfo(ci, t, chain, i);
+        steps.push({ action, detail: ri.pre + `${s.set.op} @${name} { ${lit0} }`, object: ri.obj, packet: env.view() });
         continue;
       }
       if (s.vmap) {
         const key = s.vmap.key;
-        let entries: any[];
-        if (typeof s.vmap.data === "string") {
-          const m = t.sets.get(s.vmap.data.replace(/^@/, ""));
-          if (!m) throw new NftError(`map ${s.vmap.data} is not defined`);
-          entries = m.elem.map((e) => [e.key, e.value]);
-        } else entries = s.vmap.data.set;
+        const src = vmapSource(t, s.vmap.data);
         if (key.numgen) {
-          const n = key.numgen.mod;
           const off = key.numgen.offset ?? 0;
-          const opts = Array.from({ length: n }, (_, k) => {
-            const ent = entries.find((en) => Number(en[0]) === k + off);
-            const vd = ent ? verdictOf(ent[1]) : null;
-            return { p: 1 / n, label: `${vd?.target ?? vd?.kind ?? "no element"} (p=${(1 / n).toFixed(4)})` };
-          });
-          const k = env.choose(opts, `numgen random mod ${n}`);
-          const ent = entries.find((en) => Number(en[0]) === k + off);
-          verdict = ent ? verdictOf(ent[1]) : null;
-          if (!verdict) {
-            matched = false;
-            break;
-          }
+          const ng = numgenOptions(src, key.numgen.mod, off);
+          const k = env.choose(ng.opts, ng.what);
+          const pos = numPos(src, k + off);
+          verdict = pos >= 0 ? verdictOf(valueAt(src, pos)) : null;
+          if (!verdict) matched = false;
           break;
         }
         const kv = evalExpr(key, env);
-        const ent = entries.find((en) => matchOne(kv, en[0]));
-        if (!ent) {
-          if (policy && typeof s.vmap.data === "string") notIsolated(s.vmap.data, kv, env, steps, obj);
+        const pos = lookup(src, kv, t, env);
+        if (pos < 0) {
+          if (policy && typeof s.vmap.data === "string") notIsolated(s.vmap.data, kv.v, env, steps, ruleInfo(ci, t, chain, i).obj);
           matched = false;
           break;
         }
-        verdict = verdictOf(ent[1]);
+        verdict = verdictOf(valueAt(src, pos));
         break;
       }
       if (s.dnat || s.snat || "masquerade" in s) {
@@ -328,9 +684,10 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
         const spec = s.dnat ?? s.snat ?? {};
         const addr = spec.addr !== undefined ? ipToInt(String(spec.addr)) : undefined;
         const port = spec.port !== undefined ? Number(spec.port) : undefined;
-        const d = env.nat({ kind, addr, port, object: obj() });
-        steps.push({ action: "NAT", detail: say(`${kind} ${d}`), object: obj(), packet: env.view() });
-        return { v: "accept", object: obj() };
+        const ri = ruleInfo(ci, t, chain, i);
+        const d = env.nat({ kind, addr, port, object: ri.obj });
+        steps.push({ action: "NAT", detail: ri.pre + `${kind} ${d}`, object: ri.obj, packet: env.view() });
+        return { v: "accept", object: ri.obj };
       }
       const vd = verdictOf(s);
       if (vd) {
@@ -342,17 +699,17 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
     if (!matched || !verdict) continue;
     switch (verdict.kind) {
       case "accept":
-        steps.push({ action, detail: say("accept"), object: obj(), packet: env.view() });
-        return { v: "accept", object: obj() };
       case "drop":
-        steps.push({ action, detail: say("drop"), object: obj(), packet: env.view() });
-        return { v: "drop", object: obj() };
-      case "reject":
-        steps.push({ action, detail: say("reject"), object: obj(), packet: env.view() });
-        return { v: "reject", object: obj() };
-      case "return":
-        if (env.verbose) steps.push({ action, detail: say("return"), object: obj(), packet: env.view() });
-        return { v: "return", object: obj(), comment: rule.comment };
+      case "reject": {
+        const ri = ruleInfo(ci, t, chain, i);
+        steps.push({ action, detail: ri.pre + verdict.kind, object: ri.obj, packet: env.view() });
+        return { v: verdict.kind, object: ri.obj };
+      }
+      case "return": {
+        const ri = ruleInfo(ci, t, chain, i);
+        if (env.verbose) steps.push({ action, detail: ri.pre + "return", object: ri.obj, packet: env.view() });
+        return { v: "return", object: ri.obj, comment: rule.comment };
+      }
       case "continue":
         continue;
       case "jump":
@@ -363,9 +720,10 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
         const pre = env.snapshot();
         const r = runChain(t, sub, env, subSteps, depth + 1);
         const side = policy ? /^(ingress|egress)-(.+)$/.exec(sub.name) : null;
+        const ri = ruleInfo(ci, t, chain, i);
         if (side) {
           // A pod's policy chain: one step that says which side, who isolates it, and what decided.
-          if (env.verbose) steps.push({ action, detail: say(`${verdict.kind} ${verdict.target}`), object: obj(), packet: pre() } as Step, ...subSteps);
+          if (env.verbose) steps.push({ action, detail: ri.pre + `${verdict.kind} ${verdict.target}`, object: ri.obj, packet: pre() } as Step, ...subSteps);
           const last = sub.rules[sub.rules.length - 1]?.comment ?? "";
           const by = /^isolated by (.*?)(; no rule allowed it)?$/.exec(last)?.[1] ?? "its policies";
           const how =
@@ -375,12 +733,12 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
                 : `allowed${r.comment ? ` (${r.comment})` : ""}`
               : "no rule allowed it";
           const detail = `isolated by ${by}; ${how}`;
-          steps.push({ action, detail: `${side[1]} of ${side[2]}: ${detail}`, object: r.object ?? obj(), packet: env.view() });
+          steps.push({ action, detail: `${side[1]} of ${side[2]}: ${detail}`, object: r.object ?? ri.obj, packet: env.view() });
           if (r.v !== "return") return { ...r, detail };
           if (verdict.kind === "goto") return { v: "return" };
           continue;
         }
-        if (r.v !== "return" || subSteps.length || env.verbose) steps.push({ action, detail: say(`${verdict.kind} ${verdict.target}`), object: obj(), packet: pre() } as Step, ...subSteps);
+        if (r.v !== "return" || subSteps.length || env.verbose) steps.push({ action, detail: ri.pre + `${verdict.kind} ${verdict.target}`, object: ri.obj, packet: pre() } as Step, ...subSteps);
         if (r.v !== "return") return r;
         if (verdict.kind === "goto") return { v: "return" };
         continue;

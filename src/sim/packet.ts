@@ -16,15 +16,52 @@ export interface Pkt {
   /** Encapsulated packet (VXLAN: proto udp + vni; IPIP: proto ipip). */
   inner?: Pkt;
   vni?: number;
+  /** An encapsulated frame's destination MAC (VXLAN carries the inner Ethernet header). */
+  l2dst?: string;
+  /** The last view made of this packet and the header values it shows (see viewOf). */
+  cache?: ViewCache;
+}
+
+interface ViewCache {
+  v: PacketView;
+  src: number;
+  dst: number;
+  sport: number;
+  dport: number;
+  ttl: number;
+  size: number;
+  mark: number;
+  inner: Pkt | undefined;
+}
+
+/**
+ * Every packet object is made here, with all fields in one order: packets of one shape keep
+ * the interpreter's property loads monomorphic (spread copies and added fields made them
+ * megamorphic, which cost more than the walk's real work).
+ */
+export function makePkt(p: Pkt): Pkt {
+  return { src: p.src, dst: p.dst, proto: p.proto, sport: p.sport, dport: p.dport, ttl: p.ttl, size: p.size, df: p.df, mark: p.mark, inner: p.inner, vni: p.vni, l2dst: p.l2dst, cache: undefined };
 }
 
 export function clonePkt(p: Pkt): Pkt {
-  return { ...p, inner: p.inner ? clonePkt(p.inner) : undefined };
+  return { src: p.src, dst: p.dst, proto: p.proto, sport: p.sport, dport: p.dport, ttl: p.ttl, size: p.size, df: p.df, mark: p.mark, inner: p.inner ? clonePkt(p.inner) : undefined, vni: p.vni, l2dst: p.l2dst, cache: undefined };
 }
 
+/**
+ * The packet's headers as a trace shows them. Steps between two header changes share one
+ * view object (read-only): a path has ~35 steps and its packet changes a handful of times.
+ */
 export function viewOf(p: Pkt): PacketView {
+  const c = p.cache;
+  if (c && c.src === p.src && c.dst === p.dst && c.sport === p.sport && c.dport === p.dport && c.ttl === p.ttl && c.size === p.size && c.mark === p.mark && c.inner === p.inner) return c.v;
+  const v = makeView(p);
+  p.cache = { v, src: p.src, dst: p.dst, sport: p.sport, dport: p.dport, ttl: p.ttl, size: p.size, mark: p.mark, inner: p.inner };
+  return v;
+}
+
+function makeView(p: Pkt): PacketView {
   if (p.inner) {
-    const v = viewOf(p.inner);
+    const v = makeView(p.inner);
     v.outer = {
       src: intToIp(p.src),
       dst: intToIp(p.dst),

@@ -93,16 +93,21 @@ export interface NsInfo {
  */
 /** One index per list (the FDB's two lookups share theirs: both key on the MAC). */
 const sortedIx = new WeakMap<object, Int32Array>();
+const NOTHING = (): undefined => undefined;
+
 function cachedFind<T>(list: T[], keyOf: (x: T) => string, pred: (x: T, a: string, b: string) => boolean): (a: string, b: string) => T | undefined {
+  // Most namespaces (150,000 pods) have no neighbours or FDB entries in the IR: no cache for them.
+  if (list.length === 0) return NOTHING;
   if (list.length > FIB_INDEX_MAX) {
     // Answers are remembered too: traces keep asking for the same few neighbours.
-    const memo = new Map<string, T | null>();
+    const memo = new Map<string, Map<string, T | null>>();
     return (a, b) => {
-      const k = a + "\0" + b;
-      const hit = memo.get(k);
+      let m = memo.get(a);
+      if (!m) memo.set(a, (m = new Map()));
+      const hit = m.get(b);
       if (hit !== undefined) return hit ?? undefined;
       const v = bigFind(a, b);
-      memo.set(k, v ?? null);
+      m.set(b, v ?? null);
       return v;
     };
     function bigFind(a: string, b: string): T | undefined {
@@ -127,10 +132,12 @@ function cachedFind<T>(list: T[], keyOf: (x: T) => string, pred: (x: T, a: strin
       return undefined;
     }
   }
-  const cache = new Map<string, T | null>();
+  // Two levels keyed by the caller's own strings: no key is built per lookup.
+  const cache = new Map<string, Map<string, T | null>>();
   return (a, b) => {
-    const k = a + "\0" + b;
-    const hit = cache.get(k);
+    let m = cache.get(a);
+    if (!m) cache.set(a, (m = new Map()));
+    const hit = m.get(b);
     if (hit !== undefined) return hit ?? undefined;
     let v: T | undefined;
     for (let i = 0; i < list.length; i++) {
@@ -139,7 +146,7 @@ function cachedFind<T>(list: T[], keyOf: (x: T) => string, pred: (x: T, a: strin
         break;
       }
     }
-    cache.set(k, v ?? null);
+    m.set(b, v ?? null);
     return v;
   };
 }
@@ -417,13 +424,17 @@ function build(ir: DataplaneIR): Topology {
     return false;
   };
 
-  const arpCache = new Map<string, Owner | null>();
+  // (namespace, device) → ip → owner: nested maps, no key string per lookup.
+  let arpCache = new WeakMap<NetNs, Map<string, Map<number, Owner | null>>>();
   const arpOwner = (ns: NetNs, dev: string, ip: number): Owner | undefined => {
-    const k = ns.id + "\0" + dev + "\0" + ip;
-    const hit = arpCache.get(k);
+    let byDev = arpCache.get(ns);
+    if (!byDev) arpCache.set(ns, (byDev = new Map()));
+    let m = byDev.get(dev);
+    if (!m) byDev.set(dev, (m = new Map()));
+    const hit = m.get(ip);
     if (hit !== undefined) return hit ?? undefined;
     const o = arpOwnerFind(ns, dev, ip);
-    arpCache.set(k, o ?? null);
+    m.set(ip, o ?? null);
     return o;
   };
   const arpOwnerFind = (ns: NetNs, dev: string, ip: number): Owner | undefined => {
@@ -453,7 +464,7 @@ function build(ir: DataplaneIR): Topology {
     if (!externalNs.addresses.some((a) => addrOf(a.cidr) === ip)) {
       externalNs.addresses.push({ dev: "eth0", cidr: `${ip}/32` });
       infos.delete(externalNs);
-      arpCache.clear();
+      arpCache = new WeakMap();
     }
     return externalNs;
   };

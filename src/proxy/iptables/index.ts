@@ -11,9 +11,9 @@
 
 import type { ClusterState, NodeState } from "../../control/state.js";
 import type { IptChain, IptOpt, IptRule } from "../../ir/types.js";
-import { defineCompactTable, quoteArg, renderIptRule, type TextOut } from "../../ir/render-iptables.js";
+import { ByteText, bigInt32Array, bigUint8Array, defineCompactTable, optsText, putCopy, putIp, putUint, putWords, quoteArg, renderIptRule } from "../../ir/render-iptables.js";
 import type { ProxyMode, ProxyOutput } from "../mode.js";
-import { portProtoHash, sepChainName } from "../hash.js";
+import { lastDigestBase32Into, lastDigestSortKey, portProtoHash, digestPrefixed, packPrefix, sepChainName } from "../hash.js";
 import {
   cidrContains,
   clusterCIDR,
@@ -21,6 +21,7 @@ import {
   reachableEndpoints,
   servicePorts,
   totalEndpoints,
+  epStr,
   type ProxyEndpoint,
   type ProxyServicePort,
 } from "../model.js";
@@ -54,7 +55,9 @@ export interface SvcChains {
   fw: string;
 }
 export function serviceChains(sp: Pick<ProxyServicePort, "name" | "protocol">): SvcChains {
-  const h = portProtoHash(sp.name, sp.protocol);
+  return chainsOf(portProtoHash(sp.name, sp.protocol));
+}
+function chainsOf(h: string): SvcChains {
   return { svc: "KUBE-SVC-" + h, svl: "KUBE-SVL-" + h, ext: "KUBE-EXT-" + h, fw: "KUBE-FW-" + h };
 }
 
@@ -105,10 +108,10 @@ interface IptCtx {
 const ctxOf = new WeakMap<ProxyOutput, IptCtx>();
 
 function sepName(pc: PortCtx, ep: ProxyEndpoint): string {
-  let n = pc.sepByStr.get(ep.str);
+  let n = pc.sepByStr.get(epStr(ep));
   if (!n) {
-    n = sepChainName(pc.sp.name, pc.sp.protocol, ep.str);
-    pc.sepByStr.set(ep.str, n);
+    n = sepChainName(pc.sp.name, pc.sp.protocol, epStr(ep));
+    pc.sepByStr.set(epStr(ep), n);
   }
   return n;
 }
@@ -121,17 +124,16 @@ function svcMatch(sp: ProxyServicePort, dst: string, port: number): IptOpt[] {
 const MASQ_TARGET = "KUBE-MARK-MASQ";
 const SET = Object.freeze(o("--set")) as IptOpt;
 
-/** writeServiceToEndpointRules: affinity checks, then the statistic ladder. */
-function writeServiceToEndpointRules(lb: LayerBuilder, ctx: IptCtx, pc: PortCtx, chain: string, eps: ProxyEndpoint[], seps?: string[]): void {
+/** writeServiceToEndpointRules: affinity checks, then the statistic ladder (appended to `c`). */
+function serviceToEndpointRules(c: IptRule[], ctx: IptCtx, pc: PortCtx, eps: ProxyEndpoint[], seps?: string[]): IptRule[] {
   const sp = pc.sp;
-  const c = lb.chain("nat", chain).rules;
   const sepOf = (i: number) => (seps ? seps[i] : sepName(pc, eps[i]));
   if (sp.affinity) {
     const secs = String(sp.affinityTimeout);
     for (let i = 0; i < eps.length; i++) {
       const ep = eps[i];
       const sep = sepOf(i);
-      const opts: IptOpt[] = ctx.large ? [] : comment(`${sp.name} -> ${ep.str}`);
+      const opts: IptOpt[] = ctx.large ? [] : comment(`${sp.name} -> ${epStr(ep)}`);
       opts.push(M_RECENT, o("--name", sep), o("--rcheck"), o("--seconds", secs), o("--reap"));
       c.push(rule(opts, sep));
     }
@@ -143,11 +145,12 @@ function writeServiceToEndpointRules(lb: LayerBuilder, ctx: IptCtx, pc: PortCtx,
     let opts: IptOpt[];
     if (ctx.large) opts = last ? NO_OPTS : probList(n - i);
     else {
-      const cm = o("--comment", `${sp.name} -> ${ep.str}`);
+      const cm = o("--comment", `${sp.name} -> ${epStr(ep)}`);
       opts = last ? [M_COMMENT, cm] : [M_COMMENT, cm, M_STATISTIC, MODE_RANDOM, probOpt(n - i)];
     }
     c.push({ opts, target: sepOf(i) });
   }
+  return c;
 }
 
 function writeEndpointChain(lb: LayerBuilder, ctx: IptCtx, pc: PortCtx, ep: ProxyEndpoint): void {
@@ -160,7 +163,7 @@ function endpointRules(ctx: IptCtx, pc: PortCtx, ep: ProxyEndpoint, sep: string)
   const sp = pc.sp;
   const [m, p] = proto(sp.protocol);
   const src = o("-s", ep.ip);
-  const dnat = [o("--to-destination", ep.str)];
+  const dnat = [o("--to-destination", epStr(ep))];
   let r1: IptOpt[];
   let r2: IptOpt[];
   if (ctx.large) {
@@ -221,12 +224,25 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
     perNode: [],
   };
   const lb = new LayerBuilder("kube-proxy");
-  // The cluster endpoints' KUBE-SEP chains (most of a large cluster's chains) stay compact
-  // until someone reads layer.tables.nat (see defineCompactTable); natOrder keeps the
-  // creation order of all nat chains (names, or indexes into seps) for that moment.
-  const natOrder: (string | number)[] = [];
-  const seps: { name: string; pc: PortCtx; ep: ProxyEndpoint }[] = [];
-  lb.track("nat", natOrder);
+  // The KUBE-SVC chains and the cluster endpoints' KUBE-SEP chains (most of a large
+  // cluster's rules) stay compact until someone reads layer.tables.nat (see
+  // defineCompactTable; renderIptables prints them from the records, layerChain builds one
+  // on demand). Compact chain c (creation order): nameOf(c); its record in recs (see REC)
+  // with its service port (svcs: a KUBE-SVC chain's own, or its KUBE-SEP chain's, whose
+  // endpoint is epOf(c)). natOrder keeps the creation order of the plain nat chains.
+  const natOrder: string[] = [];
+  let C = 0; // compact chains so far
+  // natOrder's compact chains are implicit: before eager chain natOrder[k], those below natAt[k].
+  const natAt: number[] = [];
+  const natTrack = { push: (n: string) => void (natOrder.push(n), natAt.push(C)) };
+  const svcs: { pc: PortCtx; self: number; masq?: IptRule; first: number; n: number }[] = [];
+  const SVC_GROUP = R_SVC_GROUP;
+  // Each compact chain's 16 hash characters, and its record.
+  let cap = 0;
+  for (const sp of sps) cap += 1 + sp.clusterEndpoints.length;
+  const cHash = bigUint8Array(16 * cap);
+  const recs = bigInt32Array(REC * cap); // see REC
+  lb.track("nat", natTrack);
   // Chains in kube-proxy's declaration order (iptables-save sorts them anyway).
   lb.chain("mangle", "KUBE-PROXY-CANARY");
   for (const c of ["KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL", "KUBE-FIREWALL", "KUBE-PROXY-CANARY"])
@@ -255,9 +271,22 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
   const fFw = lb.chain("filter", "KUBE-PROXY-FIREWALL").rules;
 
   for (const sp of sps) {
-    const chains = serviceChains(sp);
+    const chains = chainsOf(portProtoHash(sp.name, sp.protocol));
+    const svcKey = SVC_GROUP | lastDigestSortKey();
     const usesFWChain = sp.hasEndpoints && sp.lbIPs.length > 0 && sp.sourceRanges.length > 0;
     const pc: PortCtx = { sp, chains, sepByStr: new Map(), usesFWChain, sepComment: Object.freeze(o("--comment", sp.name)) as IptOpt };
+    let svc = -1;
+    /** The port's KUBE-SVC chain, created (compact) on first use. */
+    const svcChain = () => {
+      if (svc < 0) {
+        svc = svcs.length;
+        svcs.push({ pc, self: C, first: 0, n: 0 });
+        for (let k = 0; k < 16; k++) cHash[16 * C + k] = chains.svc.charCodeAt(9 + k);
+        record(recs, C, svcKey, cHash, 0, R_SVC | (ctx.large && !sp.affinity ? 0 : R_SLOW), svc);
+        C++;
+      }
+      return svcs[svc];
+    };
     const name = sp.name;
     const port = sp.port.port;
     const [pm, pp] = proto(sp.protocol);
@@ -298,7 +327,7 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
     }
 
     // Internal traffic (Cluster policy): masquerade off-cluster sources.
-    if (sp.hasEndpoints && !sp.internalLocal) lb.add("nat", chains.svc, internalMasqRule(ctx, sp));
+    if (sp.hasEndpoints && !sp.internalLocal) svcChain().masq = internalMasqRule(ctx, sp);
 
     // External traffic chain.
     if (usesExternalTrafficChain) {
@@ -321,12 +350,18 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
     }
 
     if (usesClusterPolicyChain) {
-      const names = sp.clusterEndpoints.map((ep) => sepChainName(name, sp.protocol, ep.str));
-      writeServiceToEndpointRules(lb, ctx, pc, chains.svc, sp.clusterEndpoints, names);
-      sp.clusterEndpoints.forEach((ep, i) => {
-        natOrder.push(seps.length);
-        seps.push({ name: names[i], pc, ep });
-      });
+      const rec = svcChain();
+      rec.first = C;
+      rec.n = sp.clusterEndpoints.length;
+      const np = packPrefix(name + sp.protocol);
+      for (const ep of sp.clusterEndpoints) {
+        const c = C++;
+        digestPrefixed(np, ep.ip, ":", String(ep.port)); // sepChainName's digest (name + protocol + epStr(ep))
+        const key = lastDigestSortKey();
+        lastDigestBase32Into(cHash, 16 * c, 16);
+        const ip = dottedQuad(ep.ip);
+        record(recs, c, key, cHash, ip | 0, (ep.port & 0xffff) | (ctx.large && !sp.affinity && ip >= 0 && ep.port === (ep.port & 0xffff) ? 0 : R_SLOW), svc);
+      }
     }
   }
 
@@ -337,24 +372,182 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
   fwd.push(rule([...comment("kubernetes forwarding conntrack rule"), M_CONNTRACK, o("--ctstate", "RELATED,ESTABLISHED")], "ACCEPT"));
 
   const eager = lb.layer.tables.nat!;
-  const sepRules = (i: number) => endpointRules(ctx, seps[i].pc, seps[i].ep, seps[i].name);
-  // The text of the common shape (large cluster, no affinity) without building the rules:
-  // renderIptRule's output for endpointRules' two rules, the DNAT options rendered once per port.
-  const sepWrite = (i: number, out: TextOut): void => {
-    const { name, pc, ep } = seps[i];
-    if (!ctx.large || pc.sp.affinity) {
-      for (const r of sepRules(i)) out.push(renderIptRule(name, r));
-      return;
-    }
-    pc.dnatText ??= renderIptRule("", endpointRules(ctx, pc, ep, name)[1]).slice("-A ".length, -(" --to-destination ".length + quoteArg(ep.str).length));
-    out.push("-A " + name + " -s " + quoteArg(ep.ip) + " -j KUBE-MARK-MASQ\n-A " + name + pc.dnatText + " --to-destination " + quoteArg(ep.str));
+  // Compact chains' names, built when asked for (the text is printed from the records).
+  let cNames: string[] | undefined;
+  const nameOf = (c: number): string => {
+    if (cNames) return cNames[c];
+    const h = cHash.subarray(16 * c, 16 * c + 16);
+    return (recs[REC * c + 6] & R_SVC ? "KUBE-SVC-" : "KUBE-SEP-") + String.fromCharCode.apply(null, h as unknown as number[]);
   };
-  defineCompactTable(lb.layer, "nat", { eager, names: seps.map((s) => s.name), rules: sepRules, write: sepWrite }, () => {
-    const all: Record<string, IptChain> = {};
-    for (const x of natOrder) {
-      if (typeof x === "string") all[x] = eager[x];
-      else all[seps[x].name] = { name: seps[x].name, rules: sepRules(x) };
+  const names = () => {
+    if (!cNames) {
+      const all: string[] = [];
+      for (let c = 0; c < C; c++) all.push(nameOf(c));
+      cNames = all;
     }
+    return cNames;
+  };
+  /** A KUBE-SEP chain's endpoint (undefined for a KUBE-SVC chain). */
+  const epOf = (c: number): ProxyEndpoint | undefined => {
+    const rec = svcs[recs[REC * c + 8]];
+    return c === rec.self ? undefined : rec.pc.sp.clusterEndpoints[c - rec.first];
+  };
+  const cRules = (c: number): IptRule[] => {
+    const ep = epOf(c);
+    const rec = svcs[recs[REC * c + 8]];
+    if (ep) return endpointRules(ctx, rec.pc, ep, nameOf(c));
+    const r: IptRule[] = rec.masq ? [rec.masq] : [];
+    return rec.n ? serviceToEndpointRules(r, ctx, rec.pc, rec.pc.sp.clusterEndpoints, Array.from({ length: rec.n }, (_, j) => nameOf(rec.first + j))) : r;
+  };
+  // The compact chains' text, printed in name order (the renderer's calls): from the
+  // records sorted by name, read in sequence (random access over ~1M chains costs more
+  // than the printing). The common shape (large cluster, no affinity, dotted-quad
+  // endpoints) is written without building the rules, as renderIptRule prints them;
+  // constant pieces are copied from a dictionary written before the output.
+  let sortedRecs: Int32Array | undefined;
+  const sorted = () => (sortedRecs ??= sortRecords(recs, C));
+  const cOrder = () => {
+    const r = sorted();
+    const ord = bigInt32Array(C);
+    for (let k = 0; k < C; k++) ord[k] = r[REC * k + 7];
+    return ord;
+  };
+  const cWriter = (out: ByteText) => {
+    out.room(340 * C); // more than the text's size: one buffer, not a series of doublings
+    const r = sorted();
+    let rank: Int32Array | undefined;
+    let next = 0;
+    /** The record of chain c: where the last one ended, else looked up. */
+    const recOf = (c: number) => {
+      let k = next;
+      if (k >= C || r[REC * k + 7] !== c) {
+        if (!rank) {
+          rank = bigInt32Array(C);
+          for (let j = 0; j < C; j++) rank[r[REC * j + 7]] = j;
+        }
+        k = rank[c];
+      }
+      next = k + 1;
+      return REC * k;
+    };
+    const dict = new Map<string, number>();
+    const at = (s: string) => {
+      let p = dict.get(s);
+      if (p === undefined) {
+        dict.set(s, (p = out.n));
+        out.str(s);
+      }
+      return p;
+    };
+    const SEP_A = at("-A KUBE-SEP-");
+    const SVC_A = at("-A KUBE-SVC-");
+    const MASQ_L = at(" -j KUBE-MARK-MASQ\n-A KUBE-SEP-");
+    const DECL = at(" - [0:0]\n");
+    const J_SEP = at(" -j KUBE-SEP-");
+    // Per port: its DNAT options' text (up to the address); the probabilities' texts, up to the target's hash.
+    const dnatAt = new Int32Array(svcs.length).fill(-1);
+    const dnatLen = new Int32Array(svcs.length);
+    const probAt: number[] = [];
+    const probLen: number[] = [];
+    svcs.forEach((rec, k) => {
+      if (!ctx.large || rec.pc.sp.affinity || rec.n === 0) return;
+      const ep = rec.pc.sp.clusterEndpoints[0];
+      const t = (rec.pc.dnatText ??= renderIptRule("", endpointRules(ctx, rec.pc, ep, nameOf(rec.first))[1]).slice("-A ".length, -(" --to-destination ".length + quoteArg(epStr(ep)).length)));
+      dnatAt[k] = at(t + " --to-destination ");
+      dnatLen[k] = t.length + 18;
+      for (let left = rec.n; left > 1 && probAt[left] === undefined; left--) {
+        const p = optsText(probList(left)) + " -j KUBE-SEP-";
+        probAt[left] = at(p);
+        probLen[left] = p.length;
+      }
+    });
+    const put = (p: number, len: number) => out.copy(p, p + len);
+    return {
+      decl(c: number): void {
+        const i = recOf(c);
+        if (r[i + 6] & R_SLOW) {
+          out.byte(58); // ":"
+          out.str(nameOf(c));
+          put(DECL, 9);
+          return;
+        }
+        const b = out.room(40);
+        let n = out.n;
+        b[n++] = 58;
+        n = putCopy(b, n, r[i + 6] & R_SVC ? SVC_A + 3 : SEP_A + 3, 9);
+        n = putWords(b, n, r, i + 1, 4);
+        out.n = putCopy(b, n, DECL, 9);
+      },
+      rules(c: number): void {
+        const i = recOf(c);
+        const flags = r[i + 6];
+        if (flags & R_SLOW) {
+          for (const x of cRules(c)) out.push(renderIptRule(nameOf(c), x));
+          return;
+        }
+        const k = r[i + 8];
+        if (!(flags & R_SVC)) {
+          const b = out.room(160 + dnatLen[k]);
+          let n = putCopy(b, out.n, SEP_A, 12);
+          n = putWords(b, n, r, i + 1, 4);
+          b[n++] = 32; // " -s "
+          b[n++] = 45;
+          b[n++] = 115;
+          b[n++] = 32;
+          n = putIp(b, n, r[i + 5]);
+          n = putCopy(b, n, MASQ_L, 31);
+          n = putWords(b, n, r, i + 1, 4);
+          n = putCopy(b, n, dnatAt[k], dnatLen[k]);
+          n = putIp(b, n, r[i + 5]);
+          b[n++] = 58; // ":"
+          n = putUint(b, n, flags & 0xffff);
+          b[n++] = 10;
+          out.n = n;
+          return;
+        }
+        const rec = svcs[k];
+        const head = out.n;
+        let b = out.room(40);
+        let n = putCopy(b, head, SVC_A, 12);
+        n = putWords(b, n, r, i + 1, 4);
+        const headEnd = (out.n = n);
+        if (rec.masq) out.push(renderIptRule(nameOf(c), rec.masq).slice(headEnd - head));
+        for (let j = 0; j < rec.n; j++) {
+          const left = rec.n - j;
+          b = out.room(headEnd - head + 32 + (left > 1 ? probLen[left] : 13));
+          n = out.n;
+          if (j > 0 || rec.masq) n = putCopy(b, n, head, headEnd - head);
+          n = left > 1 ? putCopy(b, n, probAt[left], probLen[left]) : putCopy(b, n, J_SEP, 13);
+          n = putWords(b, n, recs, REC * (rec.first + j) + 1, 4);
+          b[n++] = 10;
+          out.n = n;
+        }
+      },
+    };
+  };
+  const cc = {
+    eager,
+    get names() {
+      return names();
+    },
+    count: C,
+    name: nameOf,
+    rules: cRules,
+    writer: cWriter,
+    order: cOrder,
+    indexOf: (n: string) => recordIndex(sorted(), C, n),
+  };
+  defineCompactTable(lb.layer, "nat", cc, () => {
+    const all: Record<string, IptChain> = {};
+    let c = 0;
+    const upTo = (n: number) => {
+      for (; c < n; c++) all[nameOf(c)] = { name: nameOf(c), rules: cRules(c) };
+    };
+    natOrder.forEach((x, k) => {
+      upTo(natAt[k]);
+      all[x] = eager[x];
+    });
+    upTo(C);
     return all;
   });
   const out: ProxyOutput = { iptables: lb.layer };
@@ -400,10 +593,10 @@ function buildNode(state: ClusterState, node: NodeState, ctx: IptCtx): ProxyOutp
       lb.add("nat", chains.fw, rule(comment(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`)));
     }
 
-    if (usesLocalPolicyChain) writeServiceToEndpointRules(lb, ctx, pc, chains.svl, local.eps);
+    if (usesLocalPolicyChain) serviceToEndpointRules(lb.chain("nat", chains.svl).rules, ctx, pc, local.eps);
     // Endpoint chains not already in the shared layer.
-    const shared = (pc.sharedEps ??= new Set(sp.usesClusterEndpoints ? sp.clusterEndpoints.map((e) => e.str) : []));
-    for (const ep of reachableEndpoints(sp, local)) if (!shared.has(ep.str)) writeEndpointChain(lb, ctx, pc, ep);
+    const shared = (pc.sharedEps ??= new Set(sp.usesClusterEndpoints ? sp.clusterEndpoints.map((e) => epStr(e)) : []));
+    for (const ep of reachableEndpoints(sp, local)) if (!shared.has(epStr(ep))) writeEndpointChain(lb, ctx, pc, ep);
   }
   // nodePortAddresses unset (MatchAll) and localhostNodePorts=true: the last KUBE-SERVICES rule.
   lb.add(
@@ -426,3 +619,147 @@ export const iptablesMode: ProxyMode = {
     return buildNode(state, node, ctx);
   },
 };
+
+/** An IPv4 address in its canonical dotted-quad text as a number; -1 for any other text. */
+function dottedQuad(s: string): number {
+  let v = 0;
+  let parts = 0;
+  let i = 0;
+  while (i <= s.length) {
+    let x = 0;
+    const from = i;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 46) break;
+      if (c < 48 || c > 57) return -1;
+      x = x * 10 + (c - 48);
+    }
+    const len = i - from;
+    if (len === 0 || len > 3 || x > 255 || (len > 1 && s.charCodeAt(from) === 48)) return -1;
+    v = v * 256 + x;
+    parts++;
+    i++;
+    if (i === s.length + 1) break;
+  }
+  return parts === 4 ? v : -1;
+}
+
+// A compact chain's record (REC int32 words): sort key, 16 hash characters (4 words, big
+// endian), endpoint IPv4 address, flags | endpoint port, chain index, service port (svcs).
+const REC = 9;
+const R_SLOW = 1 << 30; // printed from its rules (affinity, small cluster, other address text)
+const R_SVC = 1 << 29; // a KUBE-SVC chain
+const R_SVC_GROUP = 1 << 30; // in the sort key: KUBE-SVC-… after KUBE-SEP-…
+
+function record(recs: Int32Array, c: number, key: number, hash: Uint8Array, ip: number, flags: number, svc: number): void {
+  const i = REC * c;
+  recs[i] = key;
+  for (let k = 0; k < 4; k++) {
+    const h = 16 * c + 4 * k;
+    recs[i + 1 + k] = (hash[h] << 24) | (hash[h + 1] << 16) | (hash[h + 2] << 8) | hash[h + 3];
+  }
+  recs[i + 5] = ip;
+  recs[i + 6] = flags;
+  recs[i + 7] = c;
+  recs[i + 8] = svc;
+}
+
+/**
+ * The first n records in name order: sorted by the keys (which agree with the names' order:
+ * group, then the first 6 hash characters) moving whole records — one pass into 2048
+ * buckets by the top 11 bits, then each bucket (small: it stays in the cache) by the low 20
+ * bits in two passes — then equal keys by the remaining hash characters (ASCII codes
+ * compare like the names).
+ */
+function sortRecords(recs: Int32Array, n: number): Int32Array {
+  const a = bigInt32Array(REC * n);
+  const start = new Int32Array(2049);
+  for (let i = 0; i < n; i++) start[(recs[REC * i] >>> 20) + 1]++;
+  for (let k = 1; k < 2049; k++) start[k] += start[k - 1];
+  const at = start.slice(0, 2048);
+  for (let i = 0; i < n; i++) {
+    const j = REC * at[recs[REC * i] >>> 20]++;
+    const s = REC * i;
+    for (let w = 0; w < REC; w++) a[j + w] = recs[s + w];
+  }
+  let most = 0;
+  for (let k = 0; k < 2048; k++) most = Math.max(most, start[k + 1] - start[k]);
+  const tmp = new Int32Array(REC * most);
+  const count = new Int32Array(1025);
+  for (let k = 0; k < 2048; k++) {
+    const lo = start[k];
+    const m = start[k + 1] - lo;
+    if (m < 2) continue;
+    // Low 10 bits a → tmp, then bits 10..19 tmp → a (stable).
+    for (const [src, srcAt, dst, dstAt, shift] of [
+      [a, lo, tmp, 0, 0],
+      [tmp, 0, a, lo, 10],
+    ] as [Int32Array, number, Int32Array, number, number][]) {
+      count.fill(0);
+      for (let i = 0; i < m; i++) count[((src[REC * (srcAt + i)] >>> shift) & 1023) + 1]++;
+      for (let b = 1; b < 1025; b++) count[b] += count[b - 1];
+      for (let i = 0; i < m; i++) {
+        const s = REC * (srcAt + i);
+        const j = REC * (dstAt + count[(src[s] >>> shift) & 1023]++);
+        for (let w = 0; w < REC; w++) dst[j + w] = src[s + w];
+      }
+    }
+  }
+  const less = (x: number, y: number) => {
+    for (let w = 1; w < 5; w++) if (a[x + w] !== a[y + w]) return a[x + w] < a[y + w];
+    return a[x + 7] < a[y + 7];
+  };
+  const one = new Int32Array(REC);
+  for (let lo = 0; lo < n; ) {
+    let hi = lo + 1;
+    while (hi < n && a[REC * hi] === a[REC * lo]) hi++;
+    for (let i = lo + 1; i < hi; i++) {
+      let j = i;
+      while (j > lo && less(REC * j, REC * (j - 1))) {
+        one.set(a.subarray(REC * j, REC * j + REC));
+        a.copyWithin(REC * j, REC * (j - 1), REC * j);
+        a.set(one, REC * (j - 1));
+        j--;
+      }
+    }
+    lo = hi;
+  }
+  return a;
+}
+
+/** The chain index of the record named `name` in records sorted by sortRecords, -1 if none. */
+function recordIndex(r: Int32Array, n: number, name: string): number {
+  if (name.length !== 25) return -1;
+  let key: number;
+  if (name.startsWith("KUBE-SEP-")) key = 0;
+  else if (name.startsWith("KUBE-SVC-")) key = R_SVC_GROUP;
+  else return -1;
+  let k30 = 0;
+  for (let j = 9; j < 15; j++) {
+    const ch = name.charCodeAt(j);
+    const v = ch >= 50 && ch <= 55 ? ch - 50 : ch >= 65 && ch <= 90 ? ch - 65 + 6 : -1;
+    if (v < 0) return -1;
+    k30 = k30 * 32 + v;
+  }
+  key |= k30;
+  const w = [0, 0, 0, 0];
+  for (let k = 0; k < 4; k++) {
+    const j = 9 + 4 * k;
+    w[k] = (name.charCodeAt(j) << 24) | (name.charCodeAt(j + 1) << 16) | (name.charCodeAt(j + 2) << 8) | name.charCodeAt(j + 3);
+  }
+  const cmp = (i: number) => {
+    if (r[i] !== key) return r[i] < key ? -1 : 1;
+    for (let k = 0; k < 4; k++) if (r[i + 1 + k] !== w[k]) return r[i + 1 + k] < w[k] ? -1 : 1;
+    return 0;
+  };
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const c = cmp(REC * mid);
+    if (c === 0) return r[REC * mid + 7];
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1 + 1;
+  }
+  return -1;
+}

@@ -45,9 +45,9 @@ export class LayerBuilder {
     this.layer = { owner, tables: {} };
   }
   /** Per table: chain names in creation order, for tables that record it (see track). */
-  private order: Partial<Record<IptTableName, (string | number)[]>> = {};
+  private order: Partial<Record<IptTableName, { push(name: string): void }>> = {};
   /** Record the names of the chains created in `table` from now on into `into`. */
-  track(table: IptTableName, into: (string | number)[]): void {
+  track(table: IptTableName, into: { push(name: string): void }): void {
     this.order[table] = into;
   }
   chain(table: IptTableName, name: string): IptChain {

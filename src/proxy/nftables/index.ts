@@ -9,15 +9,16 @@
 import type { ClusterState, NodeState } from "../../control/state.js";
 import type { NftChain, NftLayer, NftRule, NftSet, NftTable } from "../../ir/types.js";
 import type { ProxyMode, ProxyOutput } from "../mode.js";
-import { hashAndTruncate } from "../hash.js";
-import { defineCompactNftTable, exprText, ruleText, stmtText } from "../../ir/render-nft.js";
-import type { TextOut } from "../../ir/render-iptables.js";
+import { digestPrefixed, hashAndTruncate, lastDigestBase32Into, packPrefix } from "../hash.js";
+import { defineCompactNftTable, ruleText, stmtText } from "../../ir/render-nft.js";
+import { bigInt32Array, putCopy, putIp, putUint, putWords, type ByteText } from "../../ir/render-iptables.js";
 import {
   cidrContains,
   clusterCIDR,
   localEndpoints,
   reachableEndpoints,
   servicePorts,
+  epStr,
   type ProxyEndpoint,
   type ProxyServicePort,
 } from "../model.js";
@@ -58,7 +59,7 @@ export function nftServiceChains(sp: Pick<ProxyServicePort, "svc" | "port" | "pr
 }
 /** servicePortEndpointChainNameBase: "<ns>/<svc>/<proto>/<portName>__<ip>/<port>". */
 export function nftEndpointBase(sp: Pick<ProxyServicePort, "svc" | "port" | "protocol">, ep: { ip: string; port: number }): string {
-  return hashAndTruncate(`${sp.svc.namespace}/${sp.svc.name}/${sp.protocol}/${sp.port.name ?? ""}__${ep.ip}/${ep.port}`);
+  return hashAndTruncate(`${endpointPrefix(sp)}${ep.ip}/${ep.port}`);
 }
 
 interface PortCtx {
@@ -68,8 +69,6 @@ interface PortCtx {
   usesFWChain: boolean;
   /** `meta l4proto tcp`, shared by the port's endpoint chains. */
   l4match: any;
-  /** Its text. */
-  l4text?: string;
 }
 interface NftCtx {
   cidr: string;
@@ -159,28 +158,28 @@ const key2 = (sp: ProxyServicePort, port: number) => ({ concat: [sp.protocol, po
 const NO_LOCALHOST = match(IP_DADDR, prefix("127.0.0.0/8"), "!=");
 
 function epBase(pc: PortCtx, ep: ProxyEndpoint): string {
-  let b = pc.epBase.get(ep.str);
+  let b = pc.epBase.get(epStr(ep));
   if (!b) {
     b = nftEndpointBase(pc.sp, ep);
-    pc.epBase.set(ep.str, b);
+    pc.epBase.set(epStr(ep), b);
   }
   return b;
 }
 
-function writeServiceToEndpointRules(tb: TableBuilder, pc: PortCtx, chain: string, eps: ProxyEndpoint[], bases?: string[]): void {
-  const baseOf = (i: number) => (bases ? bases[i] : epBase(pc, eps[i]));
+/** writeServiceToEndpointRules: affinity checks, then the numgen vmap (appended to `r`). */
+function serviceToEndpointRules(r: NftRule[], pc: PortCtx, eps: ProxyEndpoint[], baseOf: (i: number) => string): NftRule[] {
   if (pc.sp.affinity)
     eps.forEach((_, i) => {
       const b = baseOf(i);
-      tb.rule(chain, [match(IP_SADDR, "@affinity-" + b), goto_("endpoint-" + b)]);
+      r.push({ expr: [match(IP_SADDR, "@affinity-" + b), goto_("endpoint-" + b)] });
     });
   const elems = eps.map((_, i) => [i, goto_("endpoint-" + baseOf(i))]);
-  tb.rule(chain, [vmap({ numgen: { mode: "random", mod: eps.length, offset: 0 } }, { set: elems })]);
+  r.push({ expr: [vmap({ numgen: { mode: "random", mod: eps.length, offset: 0 } }, { set: elems })] });
+  return r;
 }
 
 const JUMP_MASQ = Object.freeze(jump("mark-for-masquerade"));
 const JUMP_MASQ_TEXT = " " + stmtText(JUMP_MASQ);
-const SADDR_LINE = "\t\t" + exprText(IP_SADDR) + " ";
 
 /** The endpoint chain's rules (and affinity set); `chain` was created in kube-proxy's order. */
 function writeEndpoint(tb: TableBuilder, pc: PortCtx, ep: ProxyEndpoint, chain: NftChain): void {
@@ -235,9 +234,16 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
   tb.rule("services", [vmap(DADDR_PROTO_DPORT, "@service-ips")]);
   tb.rule("services", [FIB_DADDR_LOCAL, NO_LOCALHOST, vmap(PROTO_DPORT, "@service-nodeports")]);
 
-  // The shared endpoint chains (most of a large cluster's chains) stay compact until
-  // someone reads the table's chains (see defineCompactNftTable).
-  const eps: { base: string; pc: PortCtx; ep: ProxyEndpoint }[] = [];
+  // The shared endpoint chains and the service chains (most of a large cluster's rules)
+  // stay compact until someone reads the table's chains (see defineCompactNftTable).
+  // Compact chain c: its record in recs (see NREC); svcs[recs[NREC * c + 1]], its service
+  // port (a service chain's own, or its endpoint chain's, whose endpoint is epOf(c)).
+  let cap = 0;
+  for (const sp of sps) cap += 1 + sp.clusterEndpoints.length;
+  const recs = bigInt32Array(NREC * cap);
+  const svcs: { pc: PortCtx; self: number; first: number; n: number; masq?: any[]; prefix: string; bases?: string[] }[] = [];
+  const h8 = new Uint8Array(8);
+  let C = 0;
   const seenCIP = new Set<string>();
   const REJECT_V = goto_("reject-chain");
   for (const sp of sps) {
@@ -248,14 +254,36 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
     const port = sp.port.port;
     const usesClusterPolicyChain = sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints;
     const usesExternalTrafficChain = sp.hasEndpoints && sp.externallyAccessible;
-    const sharedEps = usesClusterPolicyChain ? sp.clusterEndpoints : [];
     // Chains in kube-proxy's creation order: endpoints, service, external, firewall.
-    const bases = sharedEps.map((ep) => nftEndpointBase(sp, ep));
-    bases.forEach((base, i) => {
-      tb.order.push(eps.length);
-      eps.push({ base, pc, ep: sharedEps[i] });
-    });
-    if (usesClusterPolicyChain) tb.chain(chains.service);
+    if (usesClusterPolicyChain) {
+      const svc = svcs.length;
+      const prefix = endpointPrefix(sp);
+      const rec = { pc, self: 0, first: C, n: sp.clusterEndpoints.length, prefix } as (typeof svcs)[number];
+      svcs.push(rec);
+      const packed = packPrefix(prefix);
+      for (const ep of sp.clusterEndpoints) {
+        const c = C++;
+        tb.order.push(c);
+        // nftEndpointBase's digest, from the parts.
+        digestPrefixed(packed, ep.ip, "/", String(ep.port));
+        lastDigestBase32Into(h8, 0, 8);
+        const ip = dottedQuad(ep.ip);
+        const nameLen = 8 + 1 + prefix.length + ep.ip.length + 1 + String(ep.port).length;
+        const i = NREC * c;
+        recs[i] = sp.affinity || ip < 0 || nameLen > 240 || ep.port !== (ep.port & 0xffff) ? N_SLOW : 0;
+        recs[i + 1] = svc;
+        recs[i + 2] = ip | 0;
+        recs[i + 3] = ep.port;
+        recs[i + 4] = (h8[0] << 24) | (h8[1] << 16) | (h8[2] << 8) | h8[3];
+        recs[i + 5] = (h8[4] << 24) | (h8[5] << 16) | (h8[6] << 8) | h8[7];
+      }
+      rec.self = C;
+      tb.order.push(C);
+      const i = NREC * C++;
+      recs[i] = N_SVC | (sp.affinity ? N_SLOW : 0);
+      recs[i + 1] = svc;
+      if (sp.hasEndpoints && !sp.internalLocal) rec.masq = internalMasq(ctx, sp);
+    }
     if (usesExternalTrafficChain) tb.chain(chains.external);
     if (usesFWChain) tb.chain(chains.firewall);
 
@@ -279,7 +307,8 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
       else tb.elem("no-endpoint-nodeports", key2(sp, sp.nodePort), REJECT_V, sp.name);
     }
 
-    if (sp.hasEndpoints && !sp.internalLocal) tb.rule(chains.service, internalMasq(ctx, sp));
+    // (With endpoints and iTP Cluster the port always has the service chain, masquerade rule in rec.masq.)
+    if (sp.hasEndpoints && !sp.internalLocal && !usesClusterPolicyChain) tb.rule(chains.service, internalMasq(ctx, sp));
     if (usesExternalTrafficChain) {
       if (!sp.externalLocal) {
         tb.rule(chains.external, [jump("mark-for-masquerade")]);
@@ -290,25 +319,199 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
         tb.rule(chains.external, [FIB_SADDR_LOCAL, goto_(chains.service)], "short-circuit local traffic");
       }
     }
-    if (usesClusterPolicyChain) writeServiceToEndpointRules(tb, pc, chains.service, sp.clusterEndpoints, bases);
-    for (const b of bases) declareAffinity(tb, pc, b);
-  }
-  const rules = (i: number) => endpointRules(eps[i].pc, eps[i].ep, eps[i].base);
-  // ruleText of the two rules without building them (no affinity); the l4 match once per port.
-  const write = (i: number, out: TextOut): void => {
-    const { pc, ep } = eps[i];
-    if (pc.sp.affinity) {
-      for (const r of rules(i)) out.push("\t\t" + ruleText(r));
-      return;
+    if (usesClusterPolicyChain && sp.affinity) {
+      const rec = svcs[svcs.length - 1];
+      rec.bases = sp.clusterEndpoints.map((_, j) => baseOf(rec.first + j));
+      for (const b of rec.bases) declareAffinity(tb, pc, b);
     }
-    pc.l4text ??= "\n\t\t" + stmtText(pc.l4match) + " dnat to ";
-    out.push(SADDR_LINE + exprText(ep.ip) + JUMP_MASQ_TEXT + pc.l4text + ep.ip + ":" + ep.port);
+  }
+
+  /** Endpoint chain c's endpoint. */
+  function epOf(c: number): ProxyEndpoint {
+    const rec = svcs[recs[NREC * c + 1]];
+    return rec.pc.sp.clusterEndpoints[c - rec.first];
+  }
+  /** nftEndpointBase of endpoint chain c, from its record. */
+  function baseOf(c: number): string {
+    const i = NREC * c;
+    const ep = epOf(c);
+    let h = "";
+    for (const w of [recs[i + 4], recs[i + 5]]) h += String.fromCharCode(w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255);
+    const n = h + "-" + svcs[recs[i + 1]].prefix + ep.ip + "/" + ep.port;
+    return n.length > 240 ? n.slice(0, 237) + "..." : n;
+  }
+  const nameOf = (c: number): string => {
+    const i = NREC * c;
+    return recs[i] & N_SVC ? svcs[recs[i + 1]].pc.chains.service : "endpoint-" + baseOf(c);
+  };
+  const cRules = (c: number): NftRule[] => {
+    const i = NREC * c;
+    const rec = svcs[recs[i + 1]];
+    if (!(recs[i] & N_SVC)) return endpointRules(rec.pc, epOf(c), baseOf(c));
+    const r: NftRule[] = rec.masq ? [{ expr: rec.masq }] : [];
+    return serviceToEndpointRules(r, rec.pc, rec.pc.sp.clusterEndpoints, (j) => (rec.bases ? rec.bases[j] : baseOf(rec.first + j)));
+  };
+  // The text, written in index order (the renderer's calls) from the records; constant
+  // pieces are copied from a dictionary written before the output. The common shape (no
+  // affinity, dotted-quad endpoints) is written without building the rules, as ruleText
+  // prints them.
+  const cWriter = (out: ByteText) => {
+    out.room(300 * C); // more than the text's size: one buffer, not a series of doublings
+    const dict = new Map<string, number>();
+    const at = (s: string) => {
+      let p = dict.get(s);
+      if (p === undefined) {
+        dict.set(s, (p = out.n));
+        out.str(s);
+      }
+      return p;
+    };
+    const CH_EP = at("\tchain endpoint-");
+    const SADDR = at(" {\n\t\tip saddr ");
+    const END = at("\n\t}\n");
+    const GOTO_EP = at(" : goto endpoint-");
+    // Per port: "-" + the base's prefix; the masquerade jump and the DNAT up to the address.
+    const preAt = new Int32Array(svcs.length);
+    const preLen = new Int32Array(svcs.length);
+    const dnatAt = new Int32Array(svcs.length);
+    const dnatLen = new Int32Array(svcs.length);
+    svcs.forEach((rec, k) => {
+      const p = "-" + rec.prefix;
+      preAt[k] = at(p);
+      preLen[k] = p.length;
+      const d = JUMP_MASQ_TEXT + "\n\t\t" + stmtText(rec.pc.l4match) + " dnat to ";
+      dnatAt[k] = at(d);
+      dnatLen[k] = d.length;
+    });
+    /** An endpoint chain's base (after "endpoint-"), from its record. */
+    const base = (c: number) => {
+      const i = NREC * c;
+      if (recs[i] & N_SLOW) {
+        out.str(baseOf(c));
+        return;
+      }
+      const k = recs[i + 1];
+      const b = out.room(preLen[k] + 40);
+      let n = putWords(b, out.n, recs, i + 4, 2);
+      n = putCopy(b, n, preAt[k], preLen[k]);
+      n = putIp(b, n, recs[i + 2]);
+      b[n++] = 47; // "/"
+      out.n = putUint(b, n, recs[i + 3]);
+    };
+    const rules = (c: number) => {
+      const i = NREC * c;
+      if (recs[i] & N_SLOW) {
+        for (const r of cRules(c)) out.push("\t\t" + ruleText(r));
+        return;
+      }
+      const k = recs[i + 1];
+      const rec = svcs[k];
+      if (!(recs[i] & N_SVC)) {
+        out.str("\t\tip saddr ");
+        const b = out.room(dnatLen[k] + 40);
+        let n = putIp(b, out.n, recs[i + 2]);
+        n = putCopy(b, n, dnatAt[k], dnatLen[k]);
+        n = putIp(b, n, recs[i + 2]);
+        b[n++] = 58; // ":"
+        n = putUint(b, n, recs[i + 3]);
+        b[n++] = 10;
+        out.n = n;
+        return;
+      }
+      if (rec.masq) out.push("\t\t" + ruleText({ expr: rec.masq }));
+      out.str("\t\tnumgen random mod " + rec.n + " vmap { ");
+      for (let j = 0; j < rec.n; j++) {
+        const b = out.room(32);
+        let n = out.n;
+        if (j > 0) {
+          b[n++] = 44; // ", "
+          b[n++] = 32;
+        }
+        n = putUint(b, n, j);
+        out.n = putCopy(b, n, GOTO_EP, 17);
+        base(rec.first + j);
+      }
+      out.str(" }\n");
+    };
+    return {
+      chain(c: number): void {
+        const i = NREC * c;
+        if (recs[i] & (N_SLOW | N_SVC)) {
+          out.str("\tchain ");
+          out.str(nameOf(c));
+          out.str(" {\n");
+          rules(c);
+          out.str("\t}\n");
+          return;
+        }
+        const k = recs[i + 1];
+        let b = out.room(preLen[k] + 60);
+        out.n = putCopy(b, out.n, CH_EP, 16);
+        base(c);
+        b = out.room(dnatLen[k] + 60);
+        let n = putCopy(b, out.n, SADDR, 14);
+        n = putIp(b, n, recs[i + 2]);
+        n = putCopy(b, n, dnatAt[k], dnatLen[k]);
+        n = putIp(b, n, recs[i + 2]);
+        b[n++] = 58; // ":"
+        n = putUint(b, n, recs[i + 3]);
+        out.n = putCopy(b, n, END, 4);
+      },
+      rules,
+    };
   };
   const eager = tb.table.chains;
-  defineCompactNftTable(tb.table, { eager, order: tb.order, names: eps.map((e) => "endpoint-" + e.base), rules, write });
+  const cc = {
+    eager,
+    order: tb.order,
+    get names() {
+      return (allNames ??= Array.from({ length: C }, (_, c) => nameOf(c)));
+    },
+    count: C,
+    name: (c: number) => (allNames ? allNames[c] : nameOf(c)),
+    rules: cRules,
+    writer: cWriter,
+  };
+  let allNames: string[] | undefined;
+  defineCompactNftTable(tb.table, cc);
   const out: ProxyOutput = { nftables: { owner: "kube-proxy", tables: [tb.table] } };
   ctxOf.set(out, ctx);
   return { out, ctx };
+}
+
+// A compact chain's record (NREC int32 words): flags, service port (index into svcs),
+// endpoint IPv4 address, endpoint port, the base's 8 hash characters (2 words, big endian).
+const NREC = 6;
+const N_SLOW = 1; // printed from its rules (affinity, other address text, a truncated name)
+const N_SVC = 2; // a service chain
+
+/** nftEndpointBase's text before the endpoint: "<ns>/<svc>/<proto>/<portName>__". */
+function endpointPrefix(sp: Pick<ProxyServicePort, "svc" | "port" | "protocol">): string {
+  return `${sp.svc.namespace}/${sp.svc.name}/${sp.protocol}/${sp.port.name ?? ""}__`;
+}
+
+/** An IPv4 address in its canonical dotted-quad text as a number; -1 for any other text. */
+function dottedQuad(s: string): number {
+  let v = 0;
+  let parts = 0;
+  let i = 0;
+  while (i <= s.length) {
+    let x = 0;
+    const from = i;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 46) break;
+      if (c < 48 || c > 57) return -1;
+      x = x * 10 + (c - 48);
+    }
+    const len = i - from;
+    if (len === 0 || len > 3 || x > 255 || (len > 1 && s.charCodeAt(from) === 48)) return -1;
+    v = v * 256 + x;
+    parts++;
+    i++;
+    if (i === s.length + 1) break;
+  }
+  return parts === 4 ? v : -1;
 }
 
 function buildNode(state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutput {
@@ -319,8 +522,8 @@ function buildNode(state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutp
     const port = sp.port.port;
     const local = localEndpoints(sp, node.name);
     const hasLocal = local.eps.length > 0;
-    const sharedEps = sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints ? new Set(sp.clusterEndpoints.map((e) => e.str)) : null;
-    const ownEps = reachableEndpoints(sp, local).filter((e) => !sharedEps?.has(e.str));
+    const sharedEps = sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints ? new Set(sp.clusterEndpoints.map((e) => epStr(e))) : null;
+    const ownEps = reachableEndpoints(sp, local).filter((e) => !sharedEps?.has(epStr(e)));
     const epChains = ownEps.map((ep) => tb.chain("endpoint-" + epBase(pc, ep)));
     if (hasLocal && sp.usesLocalEndpoints) tb.chain(chains.local);
 
@@ -343,7 +546,7 @@ function buildNode(state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutp
       if (allowFromNode) sources.push(...sp.lbIPs);
       tb.rule(chains.firewall, [match(IP_SADDR, { set: sources }, "!="), DROP]);
     }
-    if (hasLocal && sp.usesLocalEndpoints) writeServiceToEndpointRules(tb, pc, chains.local, local.eps);
+    if (hasLocal && sp.usesLocalEndpoints) serviceToEndpointRules(tb.chain(chains.local).rules, pc, local.eps, (i) => epBase(pc, local.eps[i]));
     ownEps.forEach((ep, i) => writeEndpoint(tb, pc, ep, epChains[i]));
   }
   // Drop the map re-declarations nobody added to, keeping the layer small.
