@@ -5,7 +5,6 @@
 // ParseCIDR: no leading zeros) and return undefined; `ipToInt` / `parseCidr` read
 // podnet's own (already validated) values and throw.
 
-const STRICT_OCTET = /^(0|[1-9][0-9]{0,2})$/;
 const LOOSE_OCTET = /^\d{1,3}$/;
 
 function dotted(s: string, octet: RegExp): number | undefined {
@@ -22,9 +21,33 @@ function dotted(s: string, octet: RegExp): number | undefined {
   return n;
 }
 
-/** Parses a dotted-quad IPv4 address strictly (no leading zeros, like Go's net.ParseIP). */
+/**
+ * Parses a dotted-quad IPv4 address strictly (no leading zeros, like Go's net.ParseIP).
+ * A character loop, no split or regex: kube-proxy's rules parse every endpoint address
+ * (~360,000 at the thresholds).
+ */
 export function parseIPv4(s: string): number | undefined {
-  return dotted(s, STRICT_OCTET);
+  if (typeof s !== "string") return undefined;
+  let v = 0;
+  let parts = 0;
+  let i = 0;
+  while (i <= s.length) {
+    let x = 0;
+    const from = i;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 46) break;
+      if (c < 48 || c > 57) return undefined;
+      x = x * 10 + (c - 48);
+    }
+    const len = i - from;
+    if (len === 0 || len > 3 || x > 255 || (len > 1 && s.charCodeAt(from) === 48)) return undefined;
+    v = v * 256 + x;
+    parts++;
+    i++;
+    if (i === s.length + 1) break;
+  }
+  return parts === 4 ? v : undefined;
 }
 
 export function ipToInt(ip: string): number {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { base32Sha256, digestParts, digestPrefixed, lastDigestBase32Into, lastDigestSortKey, packPrefix, sha256 } from "./hash.js";
+import { base32Sha256, digestParts, digestPrefixed, lastDigestBase32Into, lastDigestBase32Words, lastDigestSortKey, packPrefix, sha256 } from "./hash.js";
 
 test("sha256 equals node:crypto's for lengths around the block boundaries and for UTF-8", () => {
   const inputs = ["", "abc", "é漢字🙂"];
@@ -55,5 +55,12 @@ test("digestPrefixed / digestParts leave the digest of the concatenation (key, b
     digestParts(a, b, c, d);
     lastDigestBase32Into(out, 0, 16);
     assert.equal(String.fromCharCode(...out), want);
+    // The same 16 characters packed 4 to a big-endian word.
+    const words = new Int32Array(6);
+    lastDigestBase32Words(words, 1);
+    const chars = Array.from({ length: 16 }, (_, k) => (words[1 + (k >> 2)] >>> (24 - 8 * (k & 3))) & 255);
+    assert.equal(String.fromCharCode(...chars), want);
+    assert.equal(words[0], 0);
+    assert.equal(words[5], 0);
   }
 });

@@ -172,6 +172,26 @@ export function lastDigestBase32Into(dst: Uint8Array, at: number, chars: number)
   }
 }
 
+/** The 5 bits at bit p of the last digest (big endian), as a base32 character code. */
+function b32At(p: number): number {
+  const w = p >> 5;
+  const off = p & 31;
+  const v = off <= 27 ? H[w] >>> (27 - off) : (H[w] << (off - 27)) | (H[w + 1] >>> (59 - off));
+  return B32[v & 31];
+}
+
+/**
+ * The first 16 base32 characters of the last digest computed here as 4 int32 words of
+ * ASCII codes (big endian: 4 characters a word) at dst[at] — what lastDigestBase32Into
+ * writes as bytes, packed for records that hold names as words.
+ */
+export function lastDigestBase32Words(dst: Int32Array, at: number): void {
+  for (let k = 0; k < 4; k++) {
+    const p = 20 * k;
+    dst[at + k] = (b32At(p) << 24) | (b32At(p + 5) << 16) | (b32At(p + 10) << 8) | b32At(p + 15);
+  }
+}
+
 /** iptables: KUBE-SVC-/KUBE-SVL-/KUBE-EXT-/KUBE-FW- suffix for a service port. */
 export function portProtoHash(servicePortName: string, protocol: string): string {
   return b32(sha256Words(servicePortName, protocol), 16, NO_PREFIX);

@@ -109,13 +109,24 @@ function endpointsFor(slices: EndpointSliceState[] | undefined, port: ServicePor
       }
     }
   }
-  // Sorted by "ip:port"; of equal ones the first seen stays (the sort is stable).
+  // Sorted by "ip:port"; of equal ones the first seen stays (the sort is stable). One
+  // comparison per pair in the usual case (already sorted, no duplicates).
   let sorted = true;
-  for (let i = 1; i < out.length && sorted; i++) if (compareEndpoints(out[i - 1], out[i]) > 0) sorted = false;
+  let dup = false;
+  for (let i = 1; i < out.length; i++) {
+    const c = compareEndpoints(out[i - 1], out[i]);
+    if (c > 0) {
+      sorted = false;
+      break;
+    }
+    if (c === 0) dup = true;
+  }
   if (!sorted) out.sort(compareEndpoints);
-  let n = 0;
-  for (let i = 0; i < out.length; i++) if (i === 0 || compareEndpoints(out[i], out[n - 1]) !== 0) out[n++] = out[i];
-  out.length = n;
+  if (!sorted || dup) {
+    let n = 0;
+    for (let i = 0; i < out.length; i++) if (i === 0 || compareEndpoints(out[i], out[n - 1]) !== 0) out[n++] = out[i];
+    out.length = n;
+  }
   return out;
 }
 

@@ -210,40 +210,32 @@ function nftView(list: { t: NftTable; owner: string }[]): NftView {
   }
   // Several layers: a name defined by one of them is that layer's object; by several, merged
   // in layer order (rules appended; the first hook/policy wins) and remembered.
-  const chains = new Map<string, NftChain | null>();
-  const sets = new Map<string, NftSet | null>();
-  const chain = (name: string): NftChain | undefined => {
-    const hit = chains.get(name);
-    if (hit !== undefined) return hit ?? undefined;
-    let m: NftChain | undefined;
-    for (const { t } of list) {
-      if (!Object.hasOwn(t.chains, name)) continue;
-      const c = t.chains[name];
-      m = !m ? c : { ...m, ...(m.hook ? {} : { hook: c.hook, type: c.type, prio: c.prio }), policy: m.policy ?? c.policy, rules: [...m.rules, ...c.rules] };
-    }
-    chains.set(name, m ?? null);
-    return m;
-  };
-  const set = (name: string): NftSet | undefined => {
-    const hit = sets.get(name);
-    if (hit !== undefined) return hit ?? undefined;
-    let m: NftSet | undefined;
-    for (const { t } of list) {
-      if (!Object.hasOwn(t.sets, name)) continue;
-      const x = t.sets[name];
-      m = !m ? x : ({ ...m, elem: [...m.elem, ...x.elem] } as NftSet);
-    }
-    sets.set(name, m ?? null);
-    return m;
-  };
+  const chains = layered(list.map(({ t }) => t.chains), (m: NftChain, c: NftChain) => ({ ...m, ...(m.hook ? {} : { hook: c.hook, type: c.type, prio: c.prio }), policy: m.policy ?? c.policy, rules: [...m.rules, ...c.rules] }));
+  const sets = layered(list.map(({ t }) => t.sets), (m: NftSet, x: NftSet) => ({ ...m, elem: [...m.elem, ...x.elem] }) as NftSet);
   const first = list[0].t;
   return {
     family: first.family,
     name: first.name,
-    chains: { get: chain, has: (n: string) => chain(n) !== undefined },
-    sets: { get: set, has: (n: string) => set(n) !== undefined },
+    chains,
+    sets,
     owners: { get: (n: string) => list.find(({ t }) => Object.hasOwn(t.chains, n))?.owner },
   };
+}
+
+/** Lookups by name over records in order; a name in several is merged (and remembered). */
+function layered<T>(records: Record<string, T>[], merge: (a: T, b: T) => T): { get(k: string): T | undefined; has(k: string): boolean } {
+  const memo = new Map<string, T>();
+  const get = (name: string): T | undefined => {
+    const hit = memo.get(name);
+    if (hit !== undefined) return hit;
+    let m: T | undefined;
+    let n = 0;
+    for (const r of records) if (Object.hasOwn(r, name)) m = n++ === 0 ? r[name] : merge(m!, r[name]);
+    // Only merges are remembered: a name of one record is that record's own object.
+    if (n > 1) memo.set(name, m!);
+    return m;
+  };
+  return { get, has: (k) => get(k) !== undefined };
 }
 
 function recordMap<T>(r: Record<string, T>): { get(k: string): T | undefined; has(k: string): boolean } {

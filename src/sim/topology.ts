@@ -25,6 +25,11 @@ export interface Fib {
   lens: number[];
   byLen: Map<number, Map<number, CRoute[]>>;
   /**
+   * Small tables (a pod's: ~5 routes; 150,000 pods at the thresholds) are one array in lookup
+   * order (longest prefix, lowest metric, table order), scanned: no Maps per namespace.
+   */
+  flat?: CRoute[];
+  /**
    * Large tables (a flannel full mesh has one route per node: O(nodes) per node, O(nodes²)
    * in all) are not indexed per namespace; lookups scan the shared compiled routes once
    * per destination and remember the answer.
@@ -33,6 +38,10 @@ export interface Fib {
 }
 
 const FIB_INDEX_MAX = 256;
+const FLAT_MAX = 24;
+const NO_LENS: number[] = [];
+const NO_LEN_MAP = new Map<number, Map<number, CRoute[]>>();
+const NO_PORTS = new Map<string, Map<string, string>>();
 
 /**
  * A big table's routes of one prefix length, sorted by (network, table order); `nets`
@@ -203,6 +212,13 @@ function compileFib(routes: Route[], table: "local" | "main"): Fib {
     for (const r of routes) if ((r.table ?? "main") === table) rs.push(croute(r));
     if (rs.length > FIB_INDEX_MAX) return { lens: [], byLen: new Map(), big: { routes: rs } };
   }
+  if (routes.length <= FLAT_MAX) {
+    const rs: CRoute[] = [];
+    for (const r of routes) if ((r.table ?? "main") === table) rs.push(croute(r));
+    // Stable sort: equal prefix length and metric keep the table's order.
+    rs.sort((a, b) => b.len - a.len || a.metric - b.metric);
+    return { lens: NO_LENS, byLen: NO_LEN_MAP, flat: rs };
+  }
   const byLen = new Map<number, Map<number, CRoute[]>>();
   for (const r of routes) {
     if ((r.table ?? "main") !== table) continue;
@@ -219,6 +235,14 @@ function compileFib(routes: Route[], table: "local" | "main"): Fib {
 }
 
 export function fibLookup(fib: Fib, ip: number, filter?: (r: CRoute) => boolean): CRoute | undefined {
+  const flat = fib.flat;
+  if (flat) {
+    for (let i = 0; i < flat.length; i++) {
+      const r = flat[i];
+      if (((ip & r.mask) >>> 0) === r.net && (!filter || filter(r))) return r;
+    }
+    return undefined;
+  }
   if (fib.big && !filter) {
     // Longest prefix first; within one prefix the lowest metric, then table order.
     const routes = fib.big.routes;
@@ -358,7 +382,8 @@ function build(ir: DataplaneIR): Topology {
     }
     // The kernel derives local routes from addresses; the IR's own local table wins on conflicts.
     const localRoutes = [...irLocal, ...derived.filter((d) => !irLocal.some((r) => r.dst === d.dst || r.dst === d.dst + "/32"))];
-    const ports = new Map<string, Map<string, string>>();
+    // Most namespaces (pods) have no bridge: one shared empty map for them.
+    const ports = ns.links.some((l) => l.master) || ir.underlay?.ns === ns ? new Map<string, Map<string, string>>() : NO_PORTS;
     for (const l of ns.links) {
       if (!l.master) continue;
       let m = ports.get(l.master);

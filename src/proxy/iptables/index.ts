@@ -9,11 +9,12 @@
 // tail, and the final KUBE-NODEPORTS jump so it stays last in nat KUBE-SERVICES).
 // The per-node layer must follow the shared layer (chains concatenate in layer order).
 
+import { parseIPv4 } from "../../net/ipv4.js";
 import type { ClusterState, NodeState } from "../../control/state.js";
 import type { IptChain, IptOpt, IptRule } from "../../ir/types.js";
-import { ByteText, bigInt32Array, bigUint8Array, defineCompactTable, optsText, putCopy, putIp, putUint, putWords, quoteArg, renderIptRule } from "../../ir/render-iptables.js";
+import { ByteText, bigInt32Array, defineCompactTable, optsText, putCopy, putIp, putUint, putWords, quoteArg, renderIptRule } from "../../ir/render-iptables.js";
 import type { ProxyMode, ProxyOutput } from "../mode.js";
-import { lastDigestBase32Into, lastDigestSortKey, portProtoHash, digestPrefixed, packPrefix, sepChainName } from "../hash.js";
+import { lastDigestBase32Words, lastDigestSortKey, portProtoHash, digestPrefixed, packPrefix, sepChainName } from "../hash.js";
 import {
   cidrContains,
   clusterCIDR,
@@ -237,10 +238,9 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
   const natTrack = { push: (n: string) => void (natOrder.push(n), natAt.push(C)) };
   const svcs: { pc: PortCtx; self: number; masq?: IptRule; first: number; n: number }[] = [];
   const SVC_GROUP = R_SVC_GROUP;
-  // Each compact chain's 16 hash characters, and its record.
+  // Each compact chain's record (its 16 hash characters in words 1-4).
   let cap = 0;
   for (const sp of sps) cap += 1 + sp.clusterEndpoints.length;
-  const cHash = bigUint8Array(16 * cap);
   const recs = bigInt32Array(REC * cap); // see REC
   lb.track("nat", natTrack);
   // Chains in kube-proxy's declaration order (iptables-save sorts them anyway).
@@ -281,8 +281,12 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
       if (svc < 0) {
         svc = svcs.length;
         svcs.push({ pc, self: C, first: 0, n: 0 });
-        for (let k = 0; k < 16; k++) cHash[16 * C + k] = chains.svc.charCodeAt(9 + k);
-        record(recs, C, svcKey, cHash, 0, R_SVC | (ctx.large && !sp.affinity ? 0 : R_SLOW), svc);
+        record(recs, C, svcKey, 0, R_SVC | (ctx.large && !sp.affinity ? 0 : R_SLOW), svc);
+        for (let k = 0; k < 4; k++) {
+          const j = 9 + 4 * k;
+          const h = chains.svc;
+          recs[REC * C + 1 + k] = (h.charCodeAt(j) << 24) | (h.charCodeAt(j + 1) << 16) | (h.charCodeAt(j + 2) << 8) | h.charCodeAt(j + 3);
+        }
         C++;
       }
       return svcs[svc];
@@ -354,13 +358,16 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
       rec.first = C;
       rec.n = sp.clusterEndpoints.length;
       const np = packPrefix(name + sp.protocol);
+      let lastPort = -1;
+      let portText = "";
       for (const ep of sp.clusterEndpoints) {
         const c = C++;
-        digestPrefixed(np, ep.ip, ":", String(ep.port)); // sepChainName's digest (name + protocol + epStr(ep))
+        if (ep.port !== lastPort) portText = String((lastPort = ep.port)); // (one port, usually)
+        digestPrefixed(np, ep.ip, ":", portText); // sepChainName's digest (name + protocol + epStr(ep))
         const key = lastDigestSortKey();
-        lastDigestBase32Into(cHash, 16 * c, 16);
         const ip = dottedQuad(ep.ip);
-        record(recs, c, key, cHash, ip | 0, (ep.port & 0xffff) | (ctx.large && !sp.affinity && ip >= 0 && ep.port === (ep.port & 0xffff) ? 0 : R_SLOW), svc);
+        lastDigestBase32Words(recs, REC * c + 1);
+        record(recs, c, key, ip | 0, (ep.port & 0xffff) | (ctx.large && !sp.affinity && ip >= 0 && ep.port === (ep.port & 0xffff) ? 0 : R_SLOW), svc);
       }
     }
   }
@@ -376,8 +383,10 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
   let cNames: string[] | undefined;
   const nameOf = (c: number): string => {
     if (cNames) return cNames[c];
-    const h = cHash.subarray(16 * c, 16 * c + 16);
-    return (recs[REC * c + 6] & R_SVC ? "KUBE-SVC-" : "KUBE-SEP-") + String.fromCharCode.apply(null, h as unknown as number[]);
+    const i = REC * c + 1;
+    const ch: number[] = [];
+    for (let k = 0; k < 16; k++) ch.push((recs[i + (k >> 2)] >>> (24 - 8 * (k & 3))) & 255);
+    return (recs[REC * c + 6] & R_SVC ? "KUBE-SVC-" : "KUBE-SEP-") + String.fromCharCode.apply(null, ch);
   };
   const names = () => {
     if (!cNames) {
@@ -622,26 +631,7 @@ export const iptablesMode: ProxyMode = {
 
 /** An IPv4 address in its canonical dotted-quad text as a number; -1 for any other text. */
 function dottedQuad(s: string): number {
-  let v = 0;
-  let parts = 0;
-  let i = 0;
-  while (i <= s.length) {
-    let x = 0;
-    const from = i;
-    for (; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c === 46) break;
-      if (c < 48 || c > 57) return -1;
-      x = x * 10 + (c - 48);
-    }
-    const len = i - from;
-    if (len === 0 || len > 3 || x > 255 || (len > 1 && s.charCodeAt(from) === 48)) return -1;
-    v = v * 256 + x;
-    parts++;
-    i++;
-    if (i === s.length + 1) break;
-  }
-  return parts === 4 ? v : -1;
+  return parseIPv4(s) ?? -1;
 }
 
 // A compact chain's record (REC int32 words): sort key, 16 hash characters (4 words, big
@@ -651,13 +641,10 @@ const R_SLOW = 1 << 30; // printed from its rules (affinity, small cluster, othe
 const R_SVC = 1 << 29; // a KUBE-SVC chain
 const R_SVC_GROUP = 1 << 30; // in the sort key: KUBE-SVC-… after KUBE-SEP-…
 
-function record(recs: Int32Array, c: number, key: number, hash: Uint8Array, ip: number, flags: number, svc: number): void {
+/** Record c's fields but its hash characters (words 1-4, written by the caller). */
+function record(recs: Int32Array, c: number, key: number, ip: number, flags: number, svc: number): void {
   const i = REC * c;
   recs[i] = key;
-  for (let k = 0; k < 4; k++) {
-    const h = 16 * c + 4 * k;
-    recs[i + 1 + k] = (hash[h] << 24) | (hash[h + 1] << 16) | (hash[h + 2] << 8) | hash[h + 3];
-  }
   recs[i + 5] = ip;
   recs[i + 6] = flags;
   recs[i + 7] = c;

@@ -6,6 +6,7 @@
 // Sharing as in iptables mode: one shared `ip kube-proxy` table; the per-node layer adds
 // to the same table (Local traffic policies, the LoadBalancer source-range rule).
 
+import { parseIPv4 } from "../../net/ipv4.js";
 import type { ClusterState, NodeState } from "../../control/state.js";
 import type { NftChain, NftLayer, NftRule, NftSet, NftTable } from "../../ir/types.js";
 import type { ProxyMode, ProxyOutput } from "../mode.js";
@@ -492,26 +493,7 @@ function endpointPrefix(sp: Pick<ProxyServicePort, "svc" | "port" | "protocol">)
 
 /** An IPv4 address in its canonical dotted-quad text as a number; -1 for any other text. */
 function dottedQuad(s: string): number {
-  let v = 0;
-  let parts = 0;
-  let i = 0;
-  while (i <= s.length) {
-    let x = 0;
-    const from = i;
-    for (; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c === 46) break;
-      if (c < 48 || c > 57) return -1;
-      x = x * 10 + (c - 48);
-    }
-    const len = i - from;
-    if (len === 0 || len > 3 || x > 255 || (len > 1 && s.charCodeAt(from) === 48)) return -1;
-    v = v * 256 + x;
-    parts++;
-    i++;
-    if (i === s.length + 1) break;
-  }
-  return parts === 4 ? v : -1;
+  return parseIPv4(s) ?? -1;
 }
 
 function buildNode(state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutput {
