@@ -128,8 +128,9 @@ export async function benchRulesThreshold(modes: ("iptables" | "nftables")[], ru
     const r = rs[0];
     console.log(`kube-proxy ${mode}, threshold cluster (${r.services} services, ${r.endpoints} endpoints, ${r.nodes} nodes): ${r.lines} lines, ${r.megabytes.toFixed(1)} MB`);
     console.log(`  medians of ${runs}: shared ${median(rs.map((x) => x.sharedMs)).toFixed(0)} ms, node ${median(rs.map((x) => x.perNodeMs)).toFixed(1)} ms, render ${median(rs.map((x) => x.renderMs)).toFixed(0)} ms`);
-    console.log(`  total ${median(rs.map((x) => x.totalMs)).toFixed(0)} ms wall, ${median(rs.map((x) => x.totalCpuMs)).toFixed(0)} ms CPU (target ≤ 2000 ms)`);
-    console.log(`  as the CLI does it (text as bytes, no string): ${median(rs.map((x) => x.bytesMs!)).toFixed(0)} ms wall, ${median(rs.map((x) => x.bytesCpuMs!)).toFixed(0)} ms CPU`);
+    // `podnet rules NODE` writes the bytes (cmd-rules.ts): that is the command's cost, the target's measure.
+    console.log(`  podnet rules NODE (shared + node + the text as bytes, as the CLI writes it): ${median(rs.map((x) => x.bytesMs!)).toFixed(0)} ms wall, ${median(rs.map((x) => x.bytesCpuMs!)).toFixed(0)} ms CPU (target ≤ 2000 ms)`);
+    console.log(`  the same as one JS string (renderIptables/renderNft, the library): ${median(rs.map((x) => x.totalMs)).toFixed(0)} ms wall, ${median(rs.map((x) => x.totalCpuMs)).toFixed(0)} ms CPU`);
   }
   console.log(`load average ${(await import("node:os")).loadavg()[0].toFixed(2)}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 }
