@@ -58,7 +58,8 @@ function compactSegs(l: IptLayer, table: IptTableName, name: string): Segment[] 
   }
   const hit = m.get(name);
   if (hit) return hit;
-  const segs = [makeSegment(layerChain(l, table, name)!, l.owner, 0, true)];
+  // A fresh chain object: nothing to remember it by (this cache is its only home).
+  const segs = [makeSegment(layerChain(l, table, name)!, l.owner, 0, true, false)];
   m.set(name, segs);
   if (++compactCount > COMPACT_MAX) evictCompact();
   return segs;
@@ -82,8 +83,8 @@ function evictCompact(): void {
   }
 }
 
-function makeSegment(c: IptChain, owner: string, offset: number, shared: boolean): Segment {
-  const s = compileSegment(c);
+function makeSegment(c: IptChain, owner: string, offset: number, shared: boolean, remember = true): Segment {
+  const s = compileSegment(c, remember);
   // A literal with every field in one order, not a spread: spread objects got a map each,
   // which made every `seg.x` load in evalIptChain megamorphic (measured: 3× slower walks).
   return { chain: s.chain, layer: owner, rules: s.rules, randomRuns: s.randomRuns, runs: s.runs, offset, objs: [], policy: /polic/i.test(owner), say: [], jump: [], sub: [], shared };
