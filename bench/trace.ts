@@ -11,6 +11,7 @@ import type { ClusterState } from "../src/control/state.js";
 import { buildIR } from "../src/ir/build.js";
 import { traceFlow } from "../src/sim/flow.js";
 import type { ProxyModeName } from "../src/spec/config.js";
+import { mulberry32 } from "../src/testing/random.js";
 
 export interface TraceBenchResult {
   mode: string;
@@ -33,22 +34,11 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function benchTrace(state: ClusterState, opts: { traces?: number; mode?: ProxyModeName; seed?: number } = {}): TraceBenchResult {
   const n = opts.traces ?? 10000;
   const ir = buildIR(state, opts.mode ? { proxyMode: opts.mode } : {});
-  const rand = rng(opts.seed ?? 42);
+  const rand = mulberry32(opts.seed ?? 42);
   const pods = state.pods.filter((p) => p.phase === "Running" && p.podIP && !p.spec.hostNetwork);
   const svcs = state.services.filter((s) => s.clusterIP && s.clusterIP !== "None" && s.ports.length);
   const pairs = Array.from({ length: n }, () => {

@@ -486,6 +486,21 @@ const NodeBuffer = (globalThis as { Buffer?: { from(b: ArrayBufferLike, off: num
  * strings (the string, when wanted, is decoded once at the end).
  */
 export class ByteText implements TextOut {
+  private pieceAt: Map<string, number> | undefined;
+  /**
+   * A constant piece written once into the buffer (ahead of the output that copies it) and
+   * its offset: the compact chains' writers copy their repeated texts from there.
+   */
+  piece(s: string): number {
+    const d = (this.pieceAt ??= new Map());
+    let p = d.get(s);
+    if (p === undefined) {
+      d.set(s, (p = this.n));
+      this.str(s);
+    }
+    return p;
+  }
+
   buf = newBytes(1 << 16);
   n = 0;
   /** Only ASCII written so far. */

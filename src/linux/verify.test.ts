@@ -15,6 +15,7 @@ import { clusterNamespaces, down, up } from "./cluster.js";
 import { netfilterRenderers } from "./netfilter.js";
 import { formatVerify, pathOutcome, planFlows, verify, type FlowSet } from "./verify.js";
 import { parseFlowSets } from "../cli/cmd-verify.js";
+import { mulberry32 } from "../testing/random.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../../examples/demo", import.meta.url));
 const POLICIES = fileURLToPath(new URL("../../../examples/policies", import.meta.url));
@@ -162,21 +163,9 @@ test("verify: calico ipip", { skip: ipipSkip }, async (t) => {
 // endpoints, one whose target port nothing listens on), and NetworkPolicies (ingress
 // with ports, a namespace default-deny with a namespaceSelector allowance, an egress rule).
 
-function rng(seed: string): () => number {
-  let h = 1779033703 ^ seed.length;
-  for (const c of seed) h = Math.imul(h ^ c.charCodeAt(0), 3432918353), (h = (h << 13) | (h >>> 19));
-  let a = h >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randomCluster(seed: string, opts: { bird: boolean }): { files: Record<string, string>; describe: string } {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)];
   const nNodes = int(3, 5);

@@ -215,13 +215,18 @@ export class Walk {
       hops: this.hops,
       disposition: this.disposition ?? { verdict: "DROPPED", reason: "UNSUPPORTED", detail: "the walk ended without a verdict" },
     };
+    this.resetOutput();
+    return p;
+  }
+
+  /** A fresh path: no hops, no verdict, probability 1, no choices. */
+  private resetOutput(): void {
     this.hops = [];
     this.cur = null;
     this.disposition = null;
     this.nHops = 0;
     this.probability = 1;
     this.choices = [];
-    return p;
   }
 
   private choose(options: { p: number; label: string }[], what: string): number {
@@ -379,12 +384,7 @@ export class Walk {
   /** Trace the reply from a finished forward path, then put the forward state back. */
   replyPath(run: () => void): TracePath {
     const saved = { hops: this.hops, cur: this.cur, disposition: this.disposition, nHops: this.nHops, probability: this.probability, choices: this.choices };
-    this.hops = [];
-    this.cur = null;
-    this.disposition = null;
-    this.nHops = 0;
-    this.probability = 1;
-    this.choices = [];
+    this.resetOutput();
     this.inReply = true;
     try {
       run();

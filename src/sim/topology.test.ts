@@ -6,20 +6,11 @@ import assert from "node:assert/strict";
 import type { DataplaneIR, FdbEntry, Neighbour, NetNs, Route } from "../ir/types.js";
 import { fibLookup, topologyOf } from "./topology.js";
 import { ipToInt, intToIp, parseCidr, inCidr } from "./ip.js";
+import { mulberry32 } from "../testing/random.js";
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function bigNs(seed: number, sorted: boolean): NetNs {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   // In node order: one prefix length only (the whole table is the index).
   const routes: Route[] = sorted ? [] : [{ table: "main", type: "unicast", dst: "default", via: "10.0.0.1", dev: "eth0" }];
   const neighbours: Neighbour[] = [];
@@ -60,7 +51,7 @@ for (const sorted of [true, false]) {
     const ns = bigNs(7, sorted);
     const ir = { nodes: [], pods: [] } as unknown as DataplaneIR;
     const inf = topologyOf(ir).info(ns);
-    const r = rng(11);
+    const r = mulberry32(11);
     for (let q = 0; q < 3000; q++) {
       const k = Math.floor(r() * 450);
       const ip = ipToInt(`10.${128 + (k >> 8)}.${k & 255}.${Math.floor(r() * 256)}`);

@@ -439,15 +439,7 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
       next = k + 1;
       return REC * k;
     };
-    const dict = new Map<string, number>();
-    const at = (s: string) => {
-      let p = dict.get(s);
-      if (p === undefined) {
-        dict.set(s, (p = out.n));
-        out.str(s);
-      }
-      return p;
-    };
+    const at = (s: string) => out.piece(s);
     const SEP_A = at("-A KUBE-SEP-");
     const SVC_A = at("-A KUBE-SVC-");
     const MASQ_L = at(" -j KUBE-MARK-MASQ\n-A KUBE-SEP-");

@@ -358,15 +358,7 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
   // prints them.
   const cWriter = (out: ByteText) => {
     out.room(300 * C); // more than the text's size: one buffer, not a series of doublings
-    const dict = new Map<string, number>();
-    const at = (s: string) => {
-      let p = dict.get(s);
-      if (p === undefined) {
-        dict.set(s, (p = out.n));
-        out.str(s);
-      }
-      return p;
-    };
+    const at = (s: string) => out.piece(s);
     const CH_EP = at("\tchain endpoint-");
     const SADDR = at(" {\n\t\tip saddr ");
     const END = at("\n\t}\n");
