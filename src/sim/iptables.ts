@@ -110,6 +110,36 @@ export function ruleText(chain: string, r: IptRule): string {
 
 const ruleCache = new WeakMap<IptRule, CompiledRule>();
 
+/**
+ * Per-node layers (flannel's chains, kube-proxy's node rules) are fresh rule objects on every
+ * node, mostly with the same text: one compiled rule per text for all of them, so that a
+ * trace crossing many nodes runs the same few compiled rules (hot in the CPU cache) instead
+ * of a copy per node. First in, first out beyond INTERN_MAX texts.
+ */
+const ruleByText = new Map<string, CompiledRule>();
+const INTERN_MAX = 200_000;
+/** Chains longer than this are not keyed by text (kube-proxy's big chains are shared objects already). */
+export const INTERN_RULES_MAX = 64;
+
+export function internKey(chain: string, r: IptRule): string {
+  // The line number is part of a rule's identity: a trace names it (--rules-from files).
+  return r.line === undefined ? ruleText(chain, r) : `${ruleText(chain, r)}\0${r.line}`;
+}
+
+function internRule(chain: string, rule: IptRule): CompiledRule {
+  const hit = ruleCache.get(rule);
+  if (hit) return hit;
+  const key = chain + "\0" + internKey(chain, rule);
+  let cr = ruleByText.get(key);
+  if (!cr) {
+    cr = compileRule(chain, rule, false);
+    if (ruleByText.size >= INTERN_MAX) ruleByText.delete(ruleByText.keys().next().value!);
+    ruleByText.set(key, cr);
+  }
+  ruleCache.set(rule, cr);
+  return cr;
+}
+
 const RUN_PROTO: Record<string, number> = { tcp: 1, udp: 2, sctp: 3 };
 /** (dst, proto, dport) as one safe integer (< 2^50): 32 + 2 + 16 bits. 0 for other protocols. */
 export function runKey(dst: number, proto: string, dport: number): number {
@@ -513,7 +543,7 @@ const segCache = new WeakMap<IptChain, Omit<Segment, "offset" | "layer">>();
 export function compileSegment(chain: IptChain, remember = true): Omit<Segment, "offset" | "layer"> {
   const hit = segCache.get(chain);
   if (hit) return hit;
-  const rules = chain.rules.map((r) => compileRule(chain.name, r, remember));
+  const rules = remember && chain.rules.length <= INTERN_RULES_MAX ? chain.rules.map((r) => internRule(chain.name, r)) : chain.rules.map((r) => compileRule(chain.name, r, remember));
   const runs = new Map<number, IndexedRun>();
   let i = 0;
   while (i < rules.length) {

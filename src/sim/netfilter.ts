@@ -5,7 +5,7 @@
 
 import type { IptChain, IptLayer, IptTableName, NetNs, NftChain, NftSet, NftTable } from "../ir/types.js";
 import { isCompactTable, layerChain, layerHasChain } from "../ir/render-iptables.js";
-import { compileSegment, ruleText, runKey, type CompiledRule, type Segment } from "./iptables.js";
+import { compileSegment, internKey, INTERN_RULES_MAX, ruleText, runKey, type CompiledRule, type Segment } from "./iptables.js";
 import type { NfEnv, NfVerdict } from "./nfenv.js";
 import { evalNftChain, type NftView } from "./nftables.js";
 import type { Step, StepObject } from "./trace.js";
@@ -33,7 +33,43 @@ export interface NsNetfilter {
 
 const nsCache = new WeakMap<NetNs, NsNetfilter>();
 
-const sharedSegs = new WeakMap<IptChain, Segment[]>();
+/**
+ * One Segment per chain for every namespace that has it: by object (kube-proxy's shared
+ * layer) and, for small chains, by text (per-node layers such as flannel's are fresh objects
+ * on every node but mostly the same text). A trace that crosses hundreds of nodes then runs
+ * one compiled copy, hot in the CPU cache, instead of one per node; per-node copies also
+ * grew the heap by ~50 KB per new trace at scale (measured). Shared segments look their
+ * jump targets up per namespace (jumpTo).
+ */
+const segById = new WeakMap<IptChain, Map<string, Segment>>();
+const segByText = new Map<string, Segment>();
+const SEG_INTERN_MAX = 100_000;
+/** A shared segment alone in its chain: one array for every namespace. */
+const solo = new WeakMap<Segment, Segment[]>();
+
+function sharedSegment(c: IptChain, owner: string, offset: number): Segment {
+  const tag = owner + "\0" + offset;
+  let byTag = segById.get(c);
+  const hit = byTag?.get(tag);
+  if (hit) return hit;
+  let seg: Segment | undefined;
+  let key: string | undefined;
+  if (c.rules.length <= INTERN_RULES_MAX) {
+    key = `${tag}\0${c.name}\0${c.policy ?? ""}`;
+    for (const r of c.rules) key += "\n" + internKey(c.name, r);
+    seg = segByText.get(key);
+  }
+  if (!seg) {
+    seg = makeSegment(c, owner, offset, true);
+    if (key !== undefined) {
+      if (segByText.size >= SEG_INTERN_MAX) segByText.delete(segByText.keys().next().value!);
+      segByText.set(key, seg);
+    }
+  }
+  if (!byTag) segById.set(c, (byTag = new Map()));
+  byTag.set(tag, seg);
+  return seg;
+}
 
 /** Compiled chains of compact tables per layer and table, oldest first (Map order). */
 const compactCache = new WeakMap<IptLayer, Partial<Record<IptTableName, Map<string, Segment[]>>>>();
@@ -109,11 +145,9 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
       if (!Array.isArray(hit)) return compactSegs(hit.layer, table, name);
       return hit;
     }
-    // A chain that one layer alone defines (kube-proxy's KUBE-SVC-*/KUBE-SEP-*, shared by
-    // every node) gets one Segment for all namespaces (per-namespace copies grew by ~50 KB
-    // per new trace at scale, measured). A compact table's chains (layerChain builds them
-    // on demand) are kept in a bounded cache instead of per namespace: at the thresholds a
-    // run of traces touches hundreds of thousands of KUBE-SEP chains.
+    // Every layer's part is a shared Segment (sharedSegment). A compact table's chains
+    // (layerChain builds them on demand) are kept in a bounded cache instead: at the
+    // thresholds a run of traces touches hundreds of thousands of KUBE-SEP chains.
     let onlyL: IptLayer | undefined;
     let n = 0;
     for (const l of layers) {
@@ -129,13 +163,9 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
         tc.set(name, ref);
         return compactSegs(onlyL, table, name);
       }
-      const c = layerChain(onlyL, table, name)!;
-      let segs = sharedSegs.get(c);
-      if (!segs || segs[0].layer !== onlyL.owner) {
-        const fresh = [makeSegment(c, onlyL.owner, 0, true)];
-        if (!segs) sharedSegs.set(c, fresh);
-        segs = fresh;
-      }
+      const seg = sharedSegment(layerChain(onlyL, table, name)!, onlyL.owner, 0);
+      let segs = solo.get(seg);
+      if (!segs) solo.set(seg, (segs = [seg]));
       tc.set(name, segs);
       return segs;
     }
@@ -144,7 +174,7 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
     for (const l of layers) {
       const c = layerChain(l, table, name);
       if (!c) continue;
-      const seg = makeSegment(c, l.owner, offset, false);
+      const seg = sharedSegment(c, l.owner, offset);
       segs.push(seg);
       offset += seg.rules.length;
     }
