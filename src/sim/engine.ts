@@ -663,9 +663,9 @@ export class Walk {
     if (n) {
       // The step's text and object depend on the entry alone (entries are shared, read-only).
       let say = neighSays.get(n);
-      if (!say) neighSays.set(n, (say = { detail: `${ips} is at ${n.lladdr} (${n.state.toLowerCase()} neighbour on ${link.name})`, obj: { kind: "neigh", text: `${n.ip} dev ${n.dev} lladdr ${n.lladdr} ${n.state}` } }));
+      if (!say) neighSays.set(n, (say = { mac: n.lladdr, detail: `${ips} is at ${n.lladdr} (${n.state.toLowerCase()} neighbour on ${link.name})`, obj: { kind: "neigh", text: `${n.ip} dev ${n.dev} lladdr ${n.lladdr} ${n.state}` } }));
       this.step("ARP", say.detail, pkt, say.obj);
-      return { mac: n.lladdr };
+      return say;
     }
     if (link.kind === "vxlan") {
       this.drop("NO_NEIGHBOUR", `no neighbour entry for ${ips} on ${link.name} (nolearning VXLAN: flannel installs them)`, pkt, linkObj(link));
@@ -673,9 +673,14 @@ export class Walk {
     }
     const o = this.topo.arpOwner(ns, link.name, ip);
     if (o) {
-      const l = this.topo.info(o.ns).links.get(o.dev)!;
-      this.step("ARP", `who-has ${ips} on ${link.name}: ${l.mac} (${o.dev} in ${o.ns.id})`, pkt, { kind: "neigh", text: `${ips} dev ${link.name} lladdr ${l.mac} REACHABLE` });
-      return { mac: l.mac, owner: o };
+      // One owner object per (namespace, device, address): its answer is made once.
+      let a = o.arp;
+      if (!a) {
+        const l = this.topo.info(o.ns).links.get(o.dev)!;
+        a = o.arp = { mac: l.mac, owner: o, detail: `who-has ${ips} on ${link.name}: ${l.mac} (${o.dev} in ${o.ns.id})`, obj: { kind: "neigh", text: `${ips} dev ${link.name} lladdr ${l.mac} REACHABLE` } };
+      }
+      this.step("ARP", a.detail, pkt, a.obj);
+      return a;
     }
     // proxy ARP: a link on the segment whose namespace routes to the target elsewhere.
     for (const cand of this.proxyArpCandidates(ns, link)) {
@@ -732,14 +737,19 @@ export class Walk {
 
   private l2Send(ns: NetNs, link: Link, mac: string, pkt: Pkt, owner?: Owner): void {
     if (link.peer) {
-      const p = link.peer;
-      const pns = this.topo.nsOf(p.ns);
-      const pl = pns ? this.topo.info(pns).links.get(p.name) : undefined;
-      if (!pns || !pl) return this.drop("LINK_DOWN", `${link.name} has no peer ${p.name} in ${p.ns}`, pkt, linkObj(link));
-      this.step("VETH", `${link.name} → ${pl.name} in ${pns.id}`, pkt, linkObj(link));
-      if (pns !== ns) pkt.mark = 0; // crossing namespaces scrubs the skb mark
-      this.hop(pns);
-      return this.l2Receive(pns, pl, mac, pkt, owner);
+      // The far end and the step's text depend on the link alone (IR links are read-only).
+      let v = vethSays.get(link);
+      if (v === undefined) {
+        const p = link.peer;
+        const pns = this.topo.nsOf(p.ns);
+        const pl = pns ? this.topo.info(pns).links.get(p.name) : undefined;
+        vethSays.set(link, (v = pns && pl ? { pns, pl, detail: `${link.name} → ${pl.name} in ${pns.id}`, obj: linkObj(link) } : null));
+      }
+      if (!v) return this.drop("LINK_DOWN", `${link.name} has no peer ${link.peer.name} in ${link.peer.ns}`, pkt, linkObj(link));
+      this.step("VETH", v.detail, pkt, v.obj);
+      if (v.pns !== ns) pkt.mark = 0; // crossing namespaces scrubs the skb mark
+      this.hop(v.pns);
+      return this.l2Receive(v.pns, v.pl, mac, pkt, owner);
     }
     if (link.kind === "bridge") return this.bridgeForward(ns, link, null, mac, pkt, owner);
     if (ns === this.topo.externalNs && this.topo.ir.underlay?.ns) {
@@ -910,7 +920,7 @@ export class Walk {
     if (pkt.inner) {
       if (pkt.proto === "udp") {
         let vx: Link | undefined;
-        for (const l of ns.links) if (!vx && l.kind === "vxlan" && l.vxlan && (l.vxlan.port || 8472) === pkt.dport && l.vxlan.vni === pkt.vni) vx = l;
+        for (const l of inf.tunnels) if (!vx && l.kind === "vxlan" && l.vxlan && (l.vxlan.port || 8472) === pkt.dport && l.vxlan.vni === pkt.vni) vx = l;
         if (vx) {
           const inner = pkt.inner;
           const mac = inner.l2dst;
@@ -918,7 +928,7 @@ export class Walk {
           return this.l2Receive(ns, vx, mac ?? vx.mac, inner);
         }
       } else if (pkt.proto === "ipip") {
-        const tl = ns.links.find((l) => l.kind === "ipip");
+        const tl = inf.tunnels.find((l) => l.kind === "ipip");
         if (tl) {
           this.step("DECAPSULATED", `IPIP → ${tl.name}`, pkt.inner, linkObj(tl));
           return this.ipInput(ns, tl.name, pkt.inner, {});
@@ -1143,6 +1153,8 @@ function ipvsIndex(list: Vs[]): Map<string, Vs> {
 }
 
 const linkObjCache = new WeakMap<Link, StepObject>();
+/** A veth's far end and its step (null: the peer is missing), per link. */
+const vethSays = new WeakMap<Link, { pns: NetNs; pl: Link; detail: string; obj: StepObject } | null>();
 function linkObj(l: Link): StepObject {
   let o = linkObjCache.get(l);
   if (!o) linkObjCache.set(l, (o = linkObjMake(l)));
@@ -1167,7 +1179,7 @@ function routeSay(r: Route): { obj: StepObject; how: string } {
   return v;
 }
 
-const neighSays = new WeakMap<object, { detail: string; obj: StepObject }>();
+const neighSays = new WeakMap<object, { mac: string; detail: string; obj: StepObject }>();
 const fdbObjs = new WeakMap<object, StepObject>();
 
 const routeTextCache = new WeakMap<Route, string>();

@@ -37,9 +37,7 @@ export interface CompiledRule {
   target: TargetSpec;
   /** The rule's chain (its iptables-save text is made only when a step shows it: ruleText). */
   chain: string;
-  /** Index key for exact `-d IP/32 -p P --dport N` rules (see indexChain). */
-  key?: string;
-  /** The same key as one number (runKey), so that a lookup builds no string. */
+  /** Index key for exact `-d IP/32 -p P --dport N` rules as one number (runKey): a lookup builds no string. */
   nkey?: number;
   /** The key's destination is "*" (KUBE-NODEPORTS: any local address). */
   anyDst?: boolean;
@@ -387,14 +385,24 @@ export function compileRule(chain: string, rule: IptRule, remember = true): Comp
     });
   }
   const target = compileTarget(rule);
-  const out: CompiledRule = { rule, random: !!statistic, pure, effectful, target, chain, comment };
-  if (statistic && !recent && pure.length === 0) out.onlyStatistic = (statistic as { p: number; neg: boolean }).neg ? 1 - (statistic as { p: number }).p : (statistic as { p: number }).p;
-  // Index keys: "dst/proto/dport" (KUBE-SERVICES) or "*/proto/dport" (KUBE-NODEPORTS).
-  if (keyable && proto && exactDport !== undefined && RUN_PROTO[proto]) {
-    out.key = `${exactDst ?? "*"}/${proto}/${exactDport}`;
-    out.nkey = runKey(exactDst ?? 0, proto, exactDport);
-    out.anyDst = exactDst === undefined;
-  }
+  const st = statistic as { p: number; neg: boolean } | null;
+  const onlyStatistic = st && !recent && pure.length === 0 ? (st.neg ? 1 - st.p : st.p) : undefined;
+  // Index keys (dst, proto, dport) (KUBE-SERVICES) or (any, proto, dport) (KUBE-NODEPORTS).
+  const keyed = keyable && proto !== "" && exactDport !== undefined && RUN_PROTO[proto] !== undefined;
+  // Every field in one order, present or not: one object shape for all compiled rules keeps
+  // the rule loop's loads monomorphic (optional fields added later made 4 shapes).
+  const out: CompiledRule = {
+    rule,
+    random: !!statistic,
+    onlyStatistic,
+    pure,
+    effectful,
+    target,
+    chain,
+    nkey: keyed ? runKey(exactDst ?? 0, proto, exactDport!) : undefined,
+    anyDst: keyed ? exactDst === undefined : undefined,
+    comment,
+  };
   if (remember) ruleCache.set(rule, out);
   return out;
 }
@@ -403,30 +411,39 @@ function optVal(rule: IptRule, name: string): string | undefined {
   return rule.targetOpts?.find((o) => o.opt === name)?.args[0];
 }
 
+/** Every target object has every field (one shape: applyTarget's loads stay monomorphic). */
+function target(kind: TargetSpec["kind"], f: Partial<Omit<TargetSpec, "kind">> = {}): TargetSpec {
+  return { kind, chain: f.chain, addr: f.addr, port: f.port, mask: f.mask, xor: f.xor, connmark: f.connmark, rejectWith: f.rejectWith };
+}
+
 function compileTarget(rule: IptRule): TargetSpec {
+  return target(...targetOf(rule));
+}
+
+function targetOf(rule: IptRule): [TargetSpec["kind"], Partial<Omit<TargetSpec, "kind">>?] {
   const t = rule.target;
-  if (!t) return { kind: "none" };
+  if (!t) return ["none"];
   const opts = rule.targetOpts ?? [];
   switch (t) {
     case "ACCEPT":
-      return { kind: "accept" };
+      return ["accept"];
     case "DROP":
-      return { kind: "drop" };
+      return ["drop"];
     case "RETURN":
-      return { kind: "return" };
+      return ["return"];
     case "REJECT":
-      return { kind: "reject", rejectWith: optVal(rule, "--reject-with") ?? "icmp-port-unreachable" };
+      return ["reject", { rejectWith: optVal(rule, "--reject-with") ?? "icmp-port-unreachable" }];
     case "DNAT":
     case "SNAT": {
       const v = optVal(rule, t === "DNAT" ? "--to-destination" : "--to-source");
       if (!v) err(rule, `${t} without ${t === "DNAT" ? "--to-destination" : "--to-source"}`);
       const m = /^([\d.]+)(?:-[\d.]+)?(?::(\d+)(?:-\d+)?)?$/.exec(v);
       if (!m) err(rule, `unsupported ${t} address "${v}"`);
-      return { kind: t === "DNAT" ? "dnat" : "snat", addr: ipToInt(m[1]), port: m[2] ? Number(m[2]) : undefined };
+      return [t === "DNAT" ? "dnat" : "snat", { addr: ipToInt(m[1]), port: m[2] ? Number(m[2]) : undefined }];
     }
     case "MASQUERADE": {
       const p = optVal(rule, "--to-ports");
-      return { kind: "masquerade", port: p ? Number(p.split("-")[0]) : undefined };
+      return ["masquerade", { port: p ? Number(p.split("-")[0]) : undefined }];
     }
     case "MARK":
     case "CONNMARK": {
@@ -474,19 +491,19 @@ function compileTarget(rule: IptRule): TargetSpec {
             err(rule, `unsupported ${t} option "${o.opt}"`);
         }
       }
-      return t === "MARK" ? { kind: "mark", mask, xor } : { kind: "connmark", mask, xor, connmark };
+      return t === "MARK" ? ["mark", { mask, xor }] : ["connmark", { mask, xor, connmark }];
     }
     case "LOG":
-      return { kind: "log" };
+      return ["log"];
     case "NOTRACK":
-      return { kind: "notrack" };
+      return ["notrack"];
     case "CT":
-      if (opts.some((o) => o.opt === "--notrack")) return { kind: "notrack" };
+      if (opts.some((o) => o.opt === "--notrack")) return ["notrack"];
       err(rule, `unsupported target "CT ${opts.map((o) => o.opt).join(" ")}"`);
     default:
       if (TERMINAL.has(t) || UNSUPPORTED_TARGETS.has(t))
         err(rule, `unsupported target "${t}"`);
-      return { kind: rule.goto ? "goto" : "jump", chain: t };
+      return [rule.goto ? "goto" : "jump", { chain: t }];
   }
 }
 

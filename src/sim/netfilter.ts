@@ -14,7 +14,7 @@ import { makePkt, viewOf } from "./packet.js";
 export type Hook = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
 
 type BaseRef =
-  | { kind: "ipt"; table: IptTableName; prio: number; nat: boolean }
+  | { kind: "ipt"; table: IptTableName; prio: number; nat: boolean; segs: Segment[] | null | undefined }
   | { kind: "nft"; table: NftView; chain: NftChain; prio: number; nat: boolean };
 
 const IPT_PRIO: Record<Hook, [IptTableName, number][]> = {
@@ -134,10 +134,11 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
   if (hit) return hit;
   const nf = ns.netfilter;
   const layers = nf?.iptables ?? [];
-  const chainCache = new Map<string, Map<string, Segment[] | CompactRef | null>>();
+  // One Map per table in a fixed-shape object: one Map lookup per resolution, not two.
+  const chainCache: Record<IptTableName, Map<string, Segment[] | CompactRef | null> | undefined> = { raw: undefined, mangle: undefined, nat: undefined, filter: undefined, security: undefined };
   const iptChain = (table: IptTableName, name: string): Segment[] | undefined => {
-    let tc = chainCache.get(table);
-    if (!tc) chainCache.set(table, (tc = new Map()));
+    let tc = chainCache[table];
+    if (!tc) chainCache[table] = tc = new Map();
     const hit = tc.get(name);
     if (hit !== undefined) {
       if (hit === null) return undefined;
@@ -185,7 +186,7 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
   const hooks: Record<Hook, BaseRef[]> = { PREROUTING: [], INPUT: [], FORWARD: [], OUTPUT: [], POSTROUTING: [] };
   for (const hook of Object.keys(hooks) as Hook[]) {
     for (const [table, prio] of IPT_PRIO[hook]) {
-      if (layers.some((l) => layerHasChain(l, table, hook))) hooks[hook].push({ kind: "ipt", table, prio, nat: table === "nat" });
+      if (layers.some((l) => layerHasChain(l, table, hook))) hooks[hook].push({ kind: "ipt", table, prio, nat: table === "nat", segs: undefined });
     }
   }
   // nftables: tables merged by family+name, chains and sets by name, looked up lazily (a
@@ -286,7 +287,9 @@ export function runHook(ns: NetNs, hook: Hook, env: NfEnv, natAllowed: boolean, 
     if (to !== undefined && b.prio >= to) continue;
     if (b.nat && !natAllowed) continue;
     if (b.kind === "ipt") {
-      const r = evalIptBuiltin(nf, b.table, hook, env, steps);
+      // The built-in chain is resolved once per namespace (no Map lookups per packet).
+      if (b.segs === undefined) b.segs = nf.iptChain(b.table, hook) ?? null;
+      const r = evalIptBuiltin(nf, b.table, b.segs, hook, env, steps);
       if (r.verdict !== "accept") return { verdict: r.verdict, object: r.object, steps };
     } else {
       const r = evalNftChain(b.table, b.chain, env, steps);
@@ -300,9 +303,10 @@ const NONE: number[] = [];
 
 type ChainResult = { v: "accept" | "drop" | "reject" | "return"; object?: StepObject };
 
-function evalIptBuiltin(nf: NsNetfilter, table: IptTableName, hook: Hook, env: NfEnv, steps: Step[]): { verdict: "accept" | "drop" | "reject"; object?: StepObject } {
-  const segs = nf.iptChain(table, hook);
-  if (!segs) return { verdict: "accept" };
+const ACCEPTED: { verdict: "accept" } = { verdict: "accept" };
+
+function evalIptBuiltin(nf: NsNetfilter, table: IptTableName, segs: Segment[] | null, hook: Hook, env: NfEnv, steps: Step[]): { verdict: "accept" | "drop" | "reject"; object?: StepObject } {
+  if (!segs) return ACCEPTED;
   const r = evalIptChain(nf, table, hook, segs, env, steps, 0);
   if (r.v === "return") {
     const policy = segs.find((s) => s.chain.policy)?.chain.policy ?? "ACCEPT";
@@ -311,7 +315,7 @@ function evalIptBuiltin(nf: NsNetfilter, table: IptTableName, hook: Hook, env: N
       steps.push({ action: "NETFILTER", detail: `${table} ${hook}: policy DROP`, object, packet: env.view() });
       return { verdict: "drop", object };
     }
-    return { verdict: "accept" };
+    return ACCEPTED;
   }
   return { verdict: r.v, object: r.object };
 }

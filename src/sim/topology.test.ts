@@ -1,6 +1,7 @@
-// Lookups in big tables (a full mesh: one route, neighbour and FDB entry per node) use
-// sorted indexes; they must answer as the kernel's rules do: longest prefix, then the
-// lowest metric, then the table's order; a neighbour/FDB entry by device and address.
+// Lookups in big tables (a full mesh: one route, neighbour and FDB entry per node) use one
+// index shared by every namespace and a membership bitset per table; they must answer as
+// the kernel's rules do: longest prefix, then the lowest metric, then the table's order; a
+// neighbour/FDB entry by device and address; and only from the namespace's own table.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { DataplaneIR, FdbEntry, Neighbour, NetNs, Route } from "../ir/types.js";
@@ -64,3 +65,52 @@ for (const sorted of [true, false]) {
     }
   });
 }
+
+test("big tables sharing their entries (a full mesh): each namespace answers from its own table only", () => {
+  // As the flavors build it: one entry object per node, in every other node's table.
+  const n = 300;
+  const routes: Route[] = [];
+  const neigh: Neighbour[] = [];
+  const fdb: FdbEntry[] = [];
+  for (let i = 0; i < n; i++) {
+    const gw = `10.244.${i >> 8}.${i & 255}`;
+    routes.push({ table: "main", type: "unicast", dst: `10.${100 + (i >> 8)}.${i & 255}.0/24`, via: gw, dev: "flannel.1", onlink: true });
+    neigh.push({ dev: "flannel.1", ip: gw, lladdr: `7a:00:00:00:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`, state: "PERMANENT" });
+    fdb.push({ dev: "flannel.1", mac: neigh[i].lladdr, dst: `192.168.${i >> 8}.${i & 255}`, self: true, state: "permanent" });
+  }
+  const nodeNs = (i: number): NetNs => ({
+    id: `node/n${i}`,
+    links: [],
+    addresses: [],
+    // Its own subnet is on its bridge (a different route object), not via the mesh.
+    routes: [...routes.filter((_, j) => j !== i), { table: "main", type: "unicast", dst: `10.${100 + (i >> 8)}.${i & 255}.0/24`, dev: "cni0", scope: "link" }],
+    neighbours: neigh.filter((_, j) => j !== i),
+    fdb: fdb.filter((_, j) => j !== i),
+    sysctls: {},
+    netfilter: { mode: "iptables", iptables: [], nftables: [] },
+  });
+  const t = topologyOf({ nodes: [], pods: [] } as unknown as DataplaneIR);
+  // Every node's own routes (its bridge's subnet, the underlay subnet, a default route) are
+  // objects of its own with one key across all nodes: built for enough nodes, those keys are
+  // crowded (answered per table), the mesh's are not.
+  const nss = Array.from({ length: 40 }, (_, i) => nodeNs(i < 36 ? i : [150, 299, 200, 100][i - 36]));
+  for (const ns of nss) {
+    ns.routes.push({ table: "main", type: "unicast", dst: "192.168.0.0/16", dev: "eth0", scope: "link", metric: ns.id === "node/n3" ? 5 : 0 });
+    ns.routes.push({ table: "main", type: "unicast", dst: "default", via: `192.168.0.${1 + (Number(ns.id.slice(6)) % 2)}`, dev: "eth0" });
+  }
+  for (const ns of nss) {
+    const inf = t.info(ns);
+    const self = Number(ns.id.slice(6));
+    for (const ip of ["192.168.3.4", "8.8.8.8"].map(ipToInt)) {
+      assert.equal(fibLookup(inf.main, ip)?.route, naiveRoute(ns.routes, ip), `${ns.id} → ${intToIp(ip)}`);
+    }
+    for (const i of [0, 1, 3, 35, 150, 299]) {
+      const ip = ipToInt(`10.${100 + (i >> 8)}.${i & 255}.7`);
+      assert.equal(fibLookup(inf.main, ip)?.route, naiveRoute(ns.routes, ip), `${ns.id} → ${intToIp(ip)}`);
+      assert.equal(fibLookup(inf.main, ip)?.route.dev, i === self ? "cni0" : "flannel.1");
+      const gw = `10.244.${i >> 8}.${i & 255}`;
+      assert.equal(inf.neigh("flannel.1", gw), i === self ? undefined : neigh[i], `${ns.id} neighbour ${gw}`);
+      assert.equal(inf.fdbSelf("flannel.1", neigh[i].lladdr), i === self ? undefined : fdb[i]);
+    }
+  }
+});

@@ -4,10 +4,13 @@
 
 import type { DataplaneIR, FdbEntry, Link, Neighbour, NetNs, NodeNet, PodNet, Route } from "../ir/types.js";
 import { addrOf, ipToInt, maskOf, parseCidr } from "./ip.js";
+import { CROWDED, isMember, SharedIndex } from "./shared-index.js";
 
 export interface Owner {
   ns: NetNs;
   dev: string;
+  /** The ARP answer as a trace shows it, filled by the walk on first use (arpOwner's owners are one object per question). */
+  arp?: { mac: string; owner: Owner; detail: string; obj: { kind: "neigh"; text: string } };
 }
 
 export interface CRoute {
@@ -31,10 +34,17 @@ export interface Fib {
   flat?: CRoute[];
   /**
    * Large tables (a flannel full mesh has one route per node: O(nodes) per node, O(nodes²)
-   * in all) are not indexed per namespace; lookups scan the shared compiled routes once
-   * per destination and remember the answer.
+   * in all): the topology's shared index of big-table routes and this table's members.
    */
-  big?: { routes: CRoute[]; groups?: LenGroup[] };
+  big?: {
+    index: SharedIndex<CRoute, number>;
+    bits: Uint32Array;
+    lens: { len: number; mask: number }[];
+    routes: Route[];
+    table: "local" | "main";
+    /** Answers for crowded keys (see CROWDED), by prefix length and network. */
+    crowded?: Map<number, Map<number, CRoute | null>>;
+  };
 }
 
 const FIB_INDEX_MAX = 256;
@@ -42,39 +52,7 @@ const FLAT_MAX = 24;
 const NO_LENS: number[] = [];
 const NO_LEN_MAP = new Map<number, Map<number, CRoute[]>>();
 const NO_PORTS = new Map<string, Map<string, string>>();
-
-/**
- * A big table's routes of one prefix length, sorted by (network, table order); `nets`
- * and `pos` are absent when the table itself is in that order (one route per node,
- * in node order: the usual case, no copy needed).
- */
-interface LenGroup {
-  mask: number;
-  pos?: Int32Array;
-}
-
-/** Built on the first lookup: typed arrays, 8 bytes a route (a table can hold one route per node). */
-function lenGroups(routes: CRoute[]): LenGroup[] {
-  let inOrder = true;
-  for (let i = 1; i < routes.length && inOrder; i++) inOrder = routes[i].len === routes[0].len && routes[i].net >= routes[i - 1].net;
-  if (inOrder && routes.length) return [{ mask: maskOf(routes[0].len) }];
-  const byLen = new Map<number, number[]>();
-  for (let i = 0; i < routes.length; i++) {
-    const l = byLen.get(routes[i].len);
-    if (l) l.push(i);
-    else byLen.set(routes[i].len, [i]);
-  }
-  return [...byLen.keys()]
-    .sort((a, b) => b - a)
-    .map((len) => {
-      const idx = byLen.get(len)!;
-      let sorted = true;
-      for (let i = 1; i < idx.length && sorted; i++) sorted = routes[idx[i]].net >= routes[idx[i - 1]].net;
-      if (!sorted) idx.sort((a, b) => routes[a].net - routes[b].net || a - b);
-      return { mask: maskOf(len), pos: Int32Array.from(idx) };
-    });
-}
-
+const NO_LINKS: Link[] = [];
 
 export interface NsInfo {
   ns: NetNs;
@@ -87,6 +65,8 @@ export interface NsInfo {
   addrDev: Map<number, string>;
   pod?: PodNet;
   node?: NodeNet;
+  /** VXLAN and IPIP devices, in link order (a tunnel endpoint is looked up per decapsulated packet). */
+  tunnels: Link[];
   /** Bridge name → (peer key "nsid\0dev" → port name). */
   ports: Map<string, Map<string, string>>;
   /** Lookups (cached per key; the tables can hold one entry per node). */
@@ -97,49 +77,44 @@ export interface NsInfo {
 
 /**
  * `list.find(x => pred(x, a, b))` where pred implies keyOf(x) === b. Big lists (one entry
- * per node) get a sorted index of positions on first use (4 bytes an entry) instead of
- * a scan per lookup; small ones a cache.
+ * per node) are looked up in the topology's shared index (see SharedIndex); small ones
+ * get a cache.
  */
-/** One index per list (the FDB's two lookups share theirs: both key on the MAC). */
-const sortedIx = new WeakMap<object, Int32Array>();
 const NOTHING = (): undefined => undefined;
 
-function cachedFind<T>(list: T[], keyOf: (x: T) => string, pred: (x: T, a: string, b: string) => boolean): (a: string, b: string) => T | undefined {
+function cachedFind<T extends object>(
+  list: T[],
+  pred: (x: T, a: string, b: string) => boolean,
+  shared: { index: SharedIndex<T, string>; bits?: Uint32Array },
+): (a: string, b: string) => T | undefined {
   // Most namespaces (150,000 pods) have no neighbours or FDB entries in the IR: no cache for them.
   if (list.length === 0) return NOTHING;
   if (list.length > FIB_INDEX_MAX) {
-    // Answers are remembered too: traces keep asking for the same few neighbours.
-    const memo = new Map<string, Map<string, T | null>>();
+    // The FDB's two lookups share one bitset (both key on the MAC).
+    const bits = (shared.bits ??= shared.index.members(list));
+    let crowded: Map<string, Map<string, T | null>> | undefined;
     return (a, b) => {
-      let m = memo.get(a);
-      if (!m) memo.set(a, (m = new Map()));
-      const hit = m.get(b);
-      if (hit !== undefined) return hit ?? undefined;
-      const v = bigFind(a, b);
-      m.set(b, v ?? null);
-      return v;
+      const c = shared.index.candidates(b);
+      if (!c) return undefined;
+      if (c.items.length > CROWDED) {
+        // Per-node entries of one kind: a scan of this table, remembered.
+        let m = (crowded ??= new Map()).get(a);
+        if (!m) crowded.set(a, (m = new Map()));
+        const hit = m.get(b);
+        if (hit !== undefined) return hit ?? undefined;
+        const v = list.find((x) => pred(x, a, b));
+        m.set(b, v ?? null);
+        return v;
+      }
+      let found: T | undefined;
+      for (let i = 0; i < c.items.length; i++) {
+        if (!isMember(bits, c.ids[i]) || !pred(c.items[i], a, b)) continue;
+        // Two entries answer: the table's order decides (the kernel's first match).
+        if (found) return list.find((x) => pred(x, a, b));
+        found = c.items[i];
+      }
+      return found;
     };
-    function bigFind(a: string, b: string): T | undefined {
-      let ix = sortedIx.get(list);
-      if (!ix) {
-        const keys = list.map(keyOf);
-        ix = Int32Array.from(keys.map((_, i) => i).sort((x, y) => (keys[x] < keys[y] ? -1 : keys[x] > keys[y] ? 1 : x - y)));
-        sortedIx.set(list, ix);
-      }
-      let lo = 0;
-      let hi = ix.length;
-      while (lo < hi) {
-        const m = (lo + hi) >>> 1;
-        if (keyOf(list[ix[m]]) < b) lo = m + 1;
-        else hi = m;
-      }
-      for (let i = lo; i < ix.length; i++) {
-        const x = list[ix[i]];
-        if (keyOf(x) !== b) break;
-        if (pred(x, a, b)) return x;
-      }
-      return undefined;
-    }
   }
   // Two levels keyed by the caller's own strings: no key is built per lookup.
   const cache = new Map<string, Map<string, T | null>>();
@@ -206,11 +181,20 @@ function croute(r: Route): CRoute {
   return cr;
 }
 
-function compileFib(routes: Route[], table: "local" | "main"): Fib {
+/**
+ * A big route's key in the shared index: its network as an int32 (a small integer for V8's
+ * Maps: no heap number per lookup). Routes of several prefix lengths can share a network.
+ */
+const routeKey = (net: number) => net | 0;
+const croutesOf = (routes: Route[], table: "local" | "main") => routes.filter((r) => (r.table ?? "main") === table).map(croute);
+
+function compileFib(routes: Route[], table: "local" | "main", index: SharedIndex<CRoute, number>): Fib {
   if (routes.length > FIB_INDEX_MAX) {
-    const rs: CRoute[] = [];
-    for (const r of routes) if ((r.table ?? "main") === table) rs.push(croute(r));
-    if (rs.length > FIB_INDEX_MAX) return { lens: [], byLen: new Map(), big: { routes: rs } };
+    const rs = croutesOf(routes, table);
+    if (rs.length > FIB_INDEX_MAX) {
+      const lens = [...new Set(rs.map((r) => r.len))].sort((a, b) => b - a).map((len) => ({ len, mask: maskOf(len) }));
+      return { lens: NO_LENS, byLen: NO_LEN_MAP, big: { index, bits: index.members(rs), lens, routes, table } };
+    }
   }
   if (routes.length <= FLAT_MAX) {
     const rs: CRoute[] = [];
@@ -234,6 +218,31 @@ function compileFib(routes: Route[], table: "local" | "main"): Fib {
   return { lens: [...byLen.keys()].sort((a, b) => b - a), byLen };
 }
 
+/** A crowded key's route in this table (a scan of the table once per key, remembered). */
+function crowdedRoute(big: NonNullable<Fib["big"]>, len: number, net: number): CRoute | undefined {
+  const byLen = (big.crowded ??= new Map());
+  let m = byLen.get(len);
+  if (!m) byLen.set(len, (m = new Map()));
+  const hit = m.get(net | 0);
+  if (hit !== undefined) return hit ?? undefined;
+  let best: CRoute | undefined;
+  for (const r of croutesOf(big.routes, big.table)) if (r.len === len && r.net === net && (!best || r.metric < best.metric)) best = r;
+  m.set(net | 0, best ?? null);
+  return best;
+}
+
+/** Longest prefix, then lowest metric, then table order, over a plain list. */
+function scanFib(routes: CRoute[], ip: number, filter?: (r: CRoute) => boolean): CRoute | undefined {
+  let best: CRoute | undefined;
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i];
+    if (((ip & r.mask) >>> 0) !== r.net) continue;
+    if (filter && !filter(r)) continue;
+    if (!best || r.len > best.len || (r.len === best.len && r.metric < best.metric)) best = r;
+  }
+  return best;
+}
+
 export function fibLookup(fib: Fib, ip: number, filter?: (r: CRoute) => boolean): CRoute | undefined {
   const flat = fib.flat;
   if (flat) {
@@ -243,52 +252,33 @@ export function fibLookup(fib: Fib, ip: number, filter?: (r: CRoute) => boolean)
     }
     return undefined;
   }
-  if (fib.big && !filter) {
+  const big = fib.big;
+  if (big && !filter) {
     // Longest prefix first; within one prefix the lowest metric, then table order.
-    const routes = fib.big.routes;
-    const groups = (fib.big.groups ??= lenGroups(routes));
-    for (const g of groups) {
-      const net = (ip & g.mask) >>> 0;
-      let best: CRoute | undefined;
-      const pos = g.pos;
-      if (!pos) {
-        let lo = 0;
-        let hi = routes.length;
-        while (lo < hi) {
-          const m = (lo + hi) >>> 1;
-          if (routes[m].net < net) lo = m + 1;
-          else hi = m;
-        }
-        for (let i = lo; i < routes.length && routes[i].net === net; i++) if (!best || routes[i].metric < best.metric) best = routes[i];
-        if (best) return best;
+    for (const { len, mask } of big.lens) {
+      const c = big.index.candidates(routeKey(ip & mask));
+      if (!c) continue;
+      if (c.items.length > CROWDED) {
+        const r = crowdedRoute(big, len, (ip & mask) >>> 0);
+        if (r) return r;
         continue;
       }
-      let lo = 0;
-      let hi = pos.length;
-      while (lo < hi) {
-        const m = (lo + hi) >>> 1;
-        if (routes[pos[m]].net < net) lo = m + 1;
-        else hi = m;
+      let best: CRoute | undefined;
+      let tie = false;
+      for (let i = 0; i < c.items.length; i++) {
+        const r = c.items[i];
+        if (r.len !== len || !isMember(big.bits, c.ids[i])) continue;
+        if (!best || r.metric < best.metric) {
+          best = r;
+          tie = false;
+        } else if (r.metric === best.metric) tie = true;
       }
-      for (let i = lo; i < pos.length && routes[pos[i]].net === net; i++) {
-        const r = routes[pos[i]];
-        if (!best || r.metric < best.metric) best = r;
-      }
+      if (tie) return scanFib(croutesOf(big.routes, big.table), ip);
       if (best) return best;
     }
     return undefined;
   }
-  if (fib.big) {
-    let best: CRoute | undefined;
-    const routes = fib.big.routes;
-    for (let i = 0; i < routes.length; i++) {
-      const r = routes[i];
-      if (((ip & r.mask) >>> 0) !== r.net) continue;
-      if (filter && !filter(r)) continue;
-      if (!best || r.len > best.len || (r.len === best.len && r.metric < best.metric)) best = r;
-    }
-    return best;
-  }
+  if (big) return scanFib(croutesOf(big.routes, big.table), ip, filter);
   for (const len of fib.lens) {
     const l = fib.byLen.get(len)!.get((ip & maskOf(len)) >>> 0);
     if (!l) continue;
@@ -355,6 +345,10 @@ function build(ir: DataplaneIR): Topology {
     return ns;
   };
 
+  // Big tables' shared entries, indexed once for every namespace of this IR (see SharedIndex).
+  const routeIndex = new SharedIndex<CRoute, number>((r) => routeKey(r.net));
+  const neighIndex = new SharedIndex<Neighbour, string>((n) => n.ip);
+  const fdbIndex = new SharedIndex<FdbEntry, string>((f) => f.mac);
   const infos = new WeakMap<NetNs, NsInfo>();
   const info = (ns: NetNs): NsInfo => {
     let i = infos.get(ns);
@@ -400,10 +394,12 @@ function build(ir: DataplaneIR): Topology {
     }
     const pod = ns.id.startsWith("pod/") ? podsByKey.get(ns.id.slice(4)) : undefined;
     const node = ns.id.startsWith("node/") ? nodesByName.get(ns.id.slice(5)) : undefined;
-    const neigh = cachedFind<Neighbour>(ns.neighbours, (n) => n.ip, (n, dev, ip) => n.dev === dev && n.ip === ip);
-    const fdbSelf = cachedFind<FdbEntry>(ns.fdb, (f) => f.mac, (f, dev, mac) => f.dev === dev && f.mac === mac && !(f.master && !f.self));
-    const fdbBridge = cachedFind<FdbEntry>(ns.fdb, (f) => f.mac, (f, master, mac) => f.master === master && f.mac === mac && !f.self);
-    i = { ns, links, local: compileFib(localRoutes, "local"), main: compileFib(ns.routes, "main"), localAddrs, broadcast, addrDev, pod, node, ports, neigh, fdbSelf, fdbBridge };
+    const neigh = cachedFind<Neighbour>(ns.neighbours, (n, dev, ip) => n.dev === dev && n.ip === ip, { index: neighIndex });
+    const fdbShared = { index: fdbIndex };
+    const fdbSelf = cachedFind<FdbEntry>(ns.fdb, (f, dev, mac) => f.dev === dev && f.mac === mac && !(f.master && !f.self), fdbShared);
+    const fdbBridge = cachedFind<FdbEntry>(ns.fdb, (f, master, mac) => f.master === master && f.mac === mac && !f.self, fdbShared);
+    const tunnels = ns.links.filter((l) => l.kind === "vxlan" || l.kind === "ipip");
+    i = { ns, links, local: compileFib(localRoutes, "local", routeIndex), main: compileFib(ns.routes, "main", routeIndex), localAddrs, broadcast, addrDev, tunnels: tunnels.length ? tunnels : NO_LINKS, pod, node, ports, neigh, fdbSelf, fdbBridge };
     infos.set(ns, i);
     return i;
   };
@@ -477,7 +473,7 @@ function build(ir: DataplaneIR): Topology {
     for (const c of cands) {
       const d = info(c).addrDev.get(ip);
       if (d === undefined || (c === ns && d === dev)) continue;
-      const o = { ns: c, dev: d };
+      const o: Owner = { ns: c, dev: d, arp: undefined };
       if (connected({ ns, dev }, o)) return o;
     }
     return undefined;
