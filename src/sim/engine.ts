@@ -65,8 +65,12 @@ class CtTable {
         this.vals.push(v);
       }
     } else if (i >= 0) {
-      this.keys.splice(i, 1);
-      this.vals.splice(i, 1);
+      // Entries are unique by tuple: order does not matter, move the last one into the gap.
+      const last = this.keys.length - 1;
+      this.keys[i] = this.keys[last];
+      this.vals[i] = this.vals[last];
+      this.keys.pop();
+      this.vals.pop();
     }
   }
 }
@@ -84,6 +88,19 @@ export interface WalkOptions {
 }
 
 const MAX_HOPS = 64;
+
+/** The devices a hook sees. */
+interface Io {
+  inIf: string | undefined;
+  outIf: string | undefined;
+  physIn: string | undefined;
+  physOut: string | undefined;
+  bridged: boolean;
+}
+/** Every Io has every field: one shape (subsets made Env.reset's loads megamorphic, measured with --log-ic). */
+function io(inIf?: string, outIf?: string, physIn?: string, physOut?: string, bridged = false): Io {
+  return { inIf, outIf, physIn, physOut, bridged };
+}
 
 /** A random choice where the walk cannot fork (the reply's walk): the caller replays whole walks instead. */
 export class ForkFallback extends Error {}
@@ -109,9 +126,10 @@ export class LocalEnum implements Chooser {
   probs: { p: number }[][] = [];
   pos = 0;
   reset(): void {
-    this.prefix.length = 0;
-    this.counts.length = 0;
-    this.probs.length = 0;
+    // Most fork points make no choice: leave empty arrays alone (setting length is a runtime call).
+    if (this.prefix.length) this.prefix.length = 0;
+    if (this.counts.length) this.counts.length = 0;
+    if (this.probs.length) this.probs.length = 0;
     this.pos = 0;
   }
   choose(options: { p: number }[]): number {
@@ -325,7 +343,7 @@ export class Walk {
     }
     if (en.pos === 0) {
       // No choice: what the evaluation logged needs no undoing unless a fork loop is under way.
-      if (this.depth === 0) this.undo.length = undo;
+      if (this.depth === 0 && this.undo.length !== undo) this.undo.length = undo;
       if (ok) rest();
       return;
     }
@@ -428,7 +446,7 @@ export class Walk {
     t.set(proto, k, v);
   }
 
-  private env(ns: NetNs, inf: NsInfo, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: { inIf?: string; outIf?: string; physIn?: string; physOut?: string; bridged?: boolean }): NfEnv {
+  private env(ns: NetNs, inf: NsInfo, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Io): NfEnv {
     // One Env per walk, reset per hook: a hook's evaluation is synchronous and keeps no reference to it.
     const e = this.envObj;
     if (e) return e.reset(ns, inf, pkt, st, io);
@@ -624,7 +642,7 @@ export class Walk {
     const st = this.ctIn(ns, pkt);
     const dst0 = pkt.dst;
     const r0 = r;
-    this.hookThen(ns, inf, "OUTPUT", pkt, st, { outIf }, () => {
+    this.hookThen(ns, inf, "OUTPUT", pkt, st, io(undefined, outIf), () => {
       let r: CRoute | null = r0;
       if (pkt.dst !== dst0) {
         r = this.routed(inf, pkt, "reroute after DNAT:");
@@ -632,7 +650,7 @@ export class Walk {
       }
       const r2 = r;
       const outIf2 = r.route.type === "local" ? "lo" : r.route.dev;
-      this.hookThen(ns, inf, "POSTROUTING", pkt, st, { outIf: outIf2 }, () => {
+      this.hookThen(ns, inf, "POSTROUTING", pkt, st, io(undefined, outIf2), () => {
         this.ctOut(ns, pkt, st);
         this.transmit(ns, inf, r2, pkt);
       });
@@ -820,7 +838,7 @@ export class Walk {
     const inf = this.topo.info(ns);
     const st = this.ctIn(ns, pkt);
     const dst0 = pkt.dst;
-    this.hookThen(ns, inf, "PREROUTING", pkt, st, { inIf: br.name, physIn: inPort.name }, () => {
+    this.hookThen(ns, inf, "PREROUTING", pkt, st, io(br.name, undefined, inPort.name), () => {
       if (pkt.dst !== dst0) {
         // br_netfilter's bridged DNAT: the new destination is on this bridge → the frame is bridged, not routed.
         const r = this.route(inf, pkt.dst);
@@ -840,16 +858,16 @@ export class Walk {
     if (fromOutside && br.mac === mac) return this.ipInput(ns, br.name, pkt, {});
     if (inPort && this.brNf(ns)) {
       const st = this.ctIn(ns, pkt);
-      return this.hookThen(ns, inf, "PREROUTING", pkt, st, { inIf: br.name, physIn: inPort.name, bridged: true }, () => this.bridgeForwardHooks(ns, inf, br, inPort, mac, pkt, st, owner));
+      return this.hookThen(ns, inf, "PREROUTING", pkt, st, io(br.name, undefined, inPort.name, undefined, true), () => this.bridgeForwardHooks(ns, inf, br, inPort, mac, pkt, st, owner));
     }
     this.bridgeOut(ns, br, inPort, mac, pkt, owner);
   }
 
   private bridgeForwardHooks(ns: NetNs, inf: NsInfo, br: Link, inPort: Link, mac: string, pkt: Pkt, st: ReturnType<Walk["ctIn"]>, owner?: Owner): void {
     const port = this.fdbPort(ns, br, mac, owner);
-    const io = { inIf: br.name, outIf: br.name, physIn: inPort.name, physOut: port?.port, bridged: true };
-    this.hookThen(ns, inf, "FORWARD", pkt, st, io, () =>
-      this.hookThen(ns, inf, "POSTROUTING", pkt, st, io, () => {
+    const bio = io(br.name, br.name, inPort.name, port?.port, true);
+    this.hookThen(ns, inf, "FORWARD", pkt, st, bio, () =>
+      this.hookThen(ns, inf, "POSTROUTING", pkt, st, bio, () => {
         this.ctOut(ns, pkt, st);
         this.bridgeOut(ns, br, inPort, mac, pkt, owner);
       }),
@@ -877,14 +895,14 @@ export class Walk {
     this.hop(ns);
     const inf = this.topo.info(ns);
     const st = this.ctIn(ns, pkt);
-    this.hookThen(ns, inf, "PREROUTING", pkt, st, { inIf: dev, physIn: meta.physIn }, () => this.ipRoute(ns, inf, dev, pkt, st));
+    this.hookThen(ns, inf, "PREROUTING", pkt, st, io(dev, undefined, meta.physIn), () => this.ipRoute(ns, inf, dev, pkt, st));
   }
 
   /** After PREROUTING: the input route decision. */
   private ipRoute(ns: NetNs, inf: NsInfo, dev: string, pkt: Pkt, st: ReturnType<Walk["ctIn"]>): void {
     if (dev === "lo") {
       // Locally generated, looped back: already routed.
-      return this.hookThen(ns, inf, "INPUT", pkt, st, { inIf: "lo" }, () => {
+      return this.hookThen(ns, inf, "INPUT", pkt, st, io("lo"), () => {
         this.ctOut(ns, pkt, st);
         this.localDeliver(ns, inf, dev, pkt);
       });
@@ -897,7 +915,7 @@ export class Walk {
     const r = this.routed(inf, pkt);
     if (!r) return;
     if (r.route.type === "local") {
-      return this.hookThen(ns, inf, "INPUT", pkt, st, { inIf: dev }, () => {
+      return this.hookThen(ns, inf, "INPUT", pkt, st, io(dev), () => {
         this.ctOut(ns, pkt, st);
         this.localDeliver(ns, inf, dev, pkt);
       });
@@ -906,9 +924,10 @@ export class Walk {
     if (fwd !== "1") return this.drop("FORWARDING_DISABLED", `net.ipv4.ip_forward is not 1 in ${ns.id}: the packet is not forwarded`, pkt, { kind: "sysctl", text: `net.ipv4.ip_forward = ${fwd ?? "0"}` });
     if (pkt.ttl <= 1) return this.drop("TTL", `TTL expired in transit (ICMP time exceeded)`, pkt);
     const outIf = r.route.dev;
-    this.hookThen(ns, inf, "FORWARD", pkt, st, { inIf: dev, outIf }, () => {
+    const fio = io(dev, outIf);
+    this.hookThen(ns, inf, "FORWARD", pkt, st, fio, () => {
       pkt.ttl--;
-      this.hookThen(ns, inf, "POSTROUTING", pkt, st, { inIf: dev, outIf }, () => {
+      this.hookThen(ns, inf, "POSTROUTING", pkt, st, fio, () => {
         this.ctOut(ns, pkt, st);
         this.transmit(ns, inf, r, pkt);
       });
@@ -986,7 +1005,7 @@ export class Walk {
         // Replace the connection's entry: IPVS owns its NAT.
         const tbl = this.ct.get(ns.id);
         if (tbl) this.ctSet(tbl, pkt.proto, t, undefined);
-        this.hookThen(ns, inf, "POSTROUTING", pkt, st, { outIf: r.route.dev }, () => {
+        this.hookThen(ns, inf, "POSTROUTING", pkt, st, io(undefined, r.route.dev), () => {
           this.ctOut(ns, pkt, st);
           this.transmit(ns, inf, r, pkt);
         });
@@ -1017,7 +1036,7 @@ class Env implements NfEnv {
     private inf: NsInfo,
     public pkt: Pkt,
     private st: { state: CtState; e: CtEntry | null; reply: boolean },
-    io: { inIf?: string; outIf?: string; physIn?: string; physOut?: string; bridged?: boolean },
+    io: Io,
   ) {
     this.bridged = false;
     this.ctState = st.state;
@@ -1025,7 +1044,7 @@ class Env implements NfEnv {
     this.verbose = false;
     this.reset(ns, inf, pkt, st, io);
   }
-  reset(ns: NetNs, inf: NsInfo, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: { inIf?: string; outIf?: string; physIn?: string; physOut?: string; bridged?: boolean }): this {
+  reset(ns: NetNs, inf: NsInfo, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Io): this {
     this.ns = ns;
     this.inf = inf;
     this.pkt = pkt;

@@ -309,7 +309,13 @@ function evalIptBuiltin(nf: NsNetfilter, table: IptTableName, segs: Segment[] | 
   if (!segs) return ACCEPTED;
   const r = evalIptChain(nf, table, hook, segs, env, steps, 0);
   if (r.v === "return") {
-    const policy = segs.find((s) => s.chain.policy)?.chain.policy ?? "ACCEPT";
+    let policy = "ACCEPT";
+    for (const s of segs) {
+      if (s.chain.policy) {
+        policy = s.chain.policy;
+        break;
+      }
+    }
     if (policy === "DROP") {
       const object: StepObject = { kind: "rule", text: `:${hook} DROP`, table, chain: hook };
       steps.push({ action: "NETFILTER", detail: `${table} ${hook}: policy DROP`, object, packet: env.view() });
@@ -348,28 +354,28 @@ function jumpTo(nf: NsNetfilter, table: IptTableName, chain: string, seg: Segmen
   // A shared segment's jump targets are looked up in each namespace (they may differ).
   const sub = seg.shared ? nf.iptChain(table, t.chain!) : (subs[idx] ??= nf.iptChain(table, t.chain!));
   if (!sub) throw new Error(`iptables: ${table} ${chain} jumps to missing chain ${t.chain}`);
-  // The jump's own step goes before the sub-chain's: keep its place, fill it only if the
-  // sub-chain decided or said something (most jumps into KUBE-SERVICES & co. return silently).
+  // The jump's own step goes before the sub-chain's, and only if the sub-chain decided or
+  // said something (most jumps into KUBE-SERVICES & co. return silently): inserted after
+  // the fact (no placeholder to truncate: shrinking an array's length is a runtime call).
   const at = steps.length;
-  steps.push(PLACEHOLDER);
   const p = env.pkt;
   const src = p.src, dst = p.dst, sport = p.sport, dport = p.dport, mark = p.mark;
   const r = evalIptChain(nf, table, t.chain!, sub, env, steps, depth + 1);
-  if (r.v !== "return" || steps.length > at + 1 || env.verbose) {
+  if (r.v !== "return" || steps.length > at || env.verbose) {
     const action = isPolicyLayer(seg) ? "POLICY" : "NETFILTER";
     const jd = (seg.jump ??= []);
     const detail = (jd[idx] ??= `${sayPrefix(table, chain, seg, idx, cr)}${t.kind === "goto" ? "goto" : "jump"} ${t.chain}`);
     // The packet as it entered the sub-chain (a NAT or MARK in it changed it since).
     const same = p.src === src && p.dst === dst && p.sport === sport && p.dport === dport && p.mark === mark;
     const packet = same ? env.view() : viewOf(makePkt({ ...p, src, dst, sport, dport, mark }));
-    steps[at] = { action, detail, object: objOf(table, chain, seg, idx, cr), packet };
-  } else steps.length = at;
+    const step: Step = { action, detail, object: objOf(table, chain, seg, idx, cr), packet };
+    if (steps.length === at) steps.push(step);
+    else steps.splice(at, 0, step);
+  }
   if (r.v !== "return") return r;
   if (t.kind === "goto") return RETURN;
   return null;
 }
-
-const PLACEHOLDER = {} as Step;
 
 function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs: Segment[], env: NfEnv, steps: Step[], depth: number): ChainResult {
   if (depth > 64) throw new Error(`iptables: jump depth exceeded in ${table} ${chain} (a loop?)`);
