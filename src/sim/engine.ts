@@ -42,13 +42,14 @@ type CtRef = { e: CtEntry; dir: "orig" | "reply" };
  * removes a branch's), so a scan of a flat array beats hashing a key built per lookup.
  */
 class CtTable {
-  private keys: { proto: string; src: number; sport: number; dst: number; dport: number }[] = [];
+  /** Four numbers per entry (src, sport, dst, dport), its protocol and its value. */
+  private nums: number[] = [];
+  private protos: string[] = [];
   private vals: CtRef[] = [];
   private at(proto: string, src: number, sport: number, dst: number, dport: number): number {
-    const ks = this.keys;
-    for (let i = 0; i < ks.length; i++) {
-      const k = ks[i];
-      if (k.src === src && k.dst === dst && k.sport === sport && k.dport === dport && k.proto === proto) return i;
+    const n = this.nums;
+    for (let i = 0, j = 0; j < n.length; i++, j += 4) {
+      if (n[j] === src && n[j + 2] === dst && n[j + 1] === sport && n[j + 3] === dport && this.protos[i] === proto) return i;
     }
     return -1;
   }
@@ -56,24 +57,81 @@ class CtTable {
     const i = this.at(proto, src, sport, dst, dport);
     return i < 0 ? undefined : this.vals[i];
   }
-  set(proto: string, t: Tuple, v: CtRef | undefined): void {
-    const i = this.at(proto, t.src, t.sport, t.dst, t.dport);
+  set(proto: string, src: number, sport: number, dst: number, dport: number, v: CtRef | undefined): void {
+    const i = this.at(proto, src, sport, dst, dport);
     if (v) {
       if (i >= 0) this.vals[i] = v;
       else {
-        this.keys.push({ proto, src: t.src, sport: t.sport, dst: t.dst, dport: t.dport });
+        this.nums.push(src, sport, dst, dport);
+        this.protos.push(proto);
         this.vals.push(v);
       }
     } else if (i >= 0) {
       // Entries are unique by tuple: order does not matter, move the last one into the gap.
-      const last = this.keys.length - 1;
-      this.keys[i] = this.keys[last];
+      const last = this.vals.length - 1;
+      const n = this.nums;
+      n[i * 4] = n[last * 4];
+      n[i * 4 + 1] = n[last * 4 + 1];
+      n[i * 4 + 2] = n[last * 4 + 2];
+      n[i * 4 + 3] = n[last * 4 + 3];
+      n.length = last * 4;
+      this.protos[i] = this.protos[last];
+      this.protos.pop();
       this.vals[i] = this.vals[last];
-      this.keys.pop();
       this.vals.pop();
     }
   }
 }
+
+/**
+ * The undo log's records (restoring a fork point): plain records, not closures: a closure,
+ * its context and a copied tuple per conntrack mutation were a fifth of a path's allocations.
+ */
+class CtFieldsUndo {
+  constructor(
+    readonly e: CtEntry,
+    readonly dnat: boolean,
+    readonly snat: boolean,
+    readonly mark: number,
+    readonly confirmed: boolean,
+    readonly rsrc: number,
+    readonly rsport: number,
+    readonly rdst: number,
+    readonly rdport: number,
+  ) {}
+  undo(): void {
+    const e = this.e;
+    e.dnat = this.dnat;
+    e.snat = this.snat;
+    e.mark = this.mark;
+    e.confirmed = this.confirmed;
+    e.reply.src = this.rsrc;
+    e.reply.sport = this.rsport;
+    e.reply.dst = this.rdst;
+    e.reply.dport = this.rdport;
+  }
+}
+class CtSlotUndo {
+  constructor(
+    readonly t: CtTable,
+    readonly proto: string,
+    readonly src: number,
+    readonly sport: number,
+    readonly dst: number,
+    readonly dport: number,
+    readonly old: CtRef | undefined,
+  ) {}
+  undo(): void {
+    this.t.set(this.proto, this.src, this.sport, this.dst, this.dport, this.old);
+  }
+}
+class FnUndo {
+  constructor(readonly f: () => void) {}
+  undo(): void {
+    this.f();
+  }
+}
+type Undo = CtFieldsUndo | CtSlotUndo | FnUndo;
 
 export interface WalkOptions {
   verbose?: boolean;
@@ -188,7 +246,7 @@ export class Walk {
   /** The choice sequence of the evaluation being replayed at a fork point. */
   private local: LocalEnum | null = null;
   /** Undo log of state mutations (conntrack, affinity memory), for restoring at a fork point. */
-  private undo: (() => void)[] = [];
+  private undo: Undo[] = [];
 
   constructor(
     readonly topo: Topology,
@@ -278,25 +336,18 @@ export class Walk {
   }
 
   private log(f: () => void): void {
-    if (this.logging) this.undo.push(f);
+    if (this.logging) this.undo.push(new FnUndo(f));
   }
 
   /** Before mutating a conntrack entry: remember its fields. */
   private saveCt(e: CtEntry): void {
     if (!this.logging) return;
-    const { dnat, snat, mark, confirmed } = e;
-    const r = { ...e.reply };
-    this.undo.push(() => {
-      e.dnat = dnat;
-      e.snat = snat;
-      e.mark = mark;
-      e.confirmed = confirmed;
-      Object.assign(e.reply, r);
-    });
+    const r = e.reply;
+    this.undo.push(new CtFieldsUndo(e, e.dnat, e.snat, e.mark, e.confirmed, r.src, r.sport, r.dst, r.dport));
   }
 
   private restore(s: Snap, pkt: Pkt): void {
-    while (this.undo.length > s.undo) this.undo.pop()!();
+    while (this.undo.length > s.undo) this.undo.pop()!.undo();
     this.hops.length = s.hops;
     this.cur = s.cur;
     if (s.cur) s.cur.steps.length = s.steps;
@@ -437,13 +488,9 @@ export class Walk {
   }
 
   private ctSet(t: CtTable, proto: string, k: Tuple, v: CtRef | undefined): void {
-    if (this.logging) {
-      const old = t.get(proto, k.src, k.sport, k.dst, k.dport);
-      // The tuple's fields may change later (NAT on the entry): undo with the values of now.
-      const kk: Tuple = { src: k.src, sport: k.sport, dst: k.dst, dport: k.dport };
-      this.undo.push(() => t.set(proto, kk, old));
-    }
-    t.set(proto, k, v);
+    // The tuple's fields may change later (NAT on the entry): undo with the values of now.
+    if (this.logging) this.undo.push(new CtSlotUndo(t, proto, k.src, k.sport, k.dst, k.dport, t.get(proto, k.src, k.sport, k.dst, k.dport)));
+    t.set(proto, k.src, k.sport, k.dst, k.dport, v);
   }
 
   private env(ns: NetNs, inf: NsInfo, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Io): NfEnv {
