@@ -642,7 +642,7 @@ export class Walk {
   private hook(ns: NetNs, inf: NsInfo, hook: Hook, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Parameters<Walk["env"]>[4]): boolean {
     if (!this.tracked(ns)) return true;
     const env = this.env(ns, inf, pkt, st, io);
-    const r = runHook(ns, hook, env, st.state === "NEW", undefined, undefined, this.cur!.steps);
+    const r = runHook(ns, hook, env, st.state === "NEW", undefined, undefined, this.cur!.steps, inf);
     if (st.e) st.e.dnat = st.e.dnat || env.ctDnat;
     return this.hookVerdict(r, pkt);
   }
@@ -661,7 +661,7 @@ export class Walk {
       this.drop("NO_ROUTE", `no route to ${intToIp(pkt.dst)} (Network is unreachable)`, pkt);
       return null;
     }
-    const rs = routeSay(r.route);
+    const rs = routeSay(r);
     const t = r.route.type;
     if (t === "blackhole" || t === "unreachable" || t === "prohibit") {
       this.step("ROUTED", `${what} ${intToIp(pkt.dst)}: ${t}`, pkt, rs.obj);
@@ -1234,13 +1234,13 @@ function linkObjMake(l: Link): StepObject {
   return { kind: "link", text: t };
 }
 
-/** A route's step object and the end of its ROUTED text, made once per route (routes are shared, read-only). */
-const routeSays = new WeakMap<Route, { obj: StepObject; how: string }>();
-function routeSay(r: Route): { obj: StepObject; how: string } {
-  let v = routeSays.get(r);
+/** A route's step object and the end of its ROUTED text, made once per route (routes are shared, read-only) and kept on its compiled form. */
+function routeSay(cr: CRoute): { obj: StepObject; how: string } {
+  let v = cr.say;
   if (!v) {
+    const r = cr.route;
     const how = r.type === "local" ? `: local (delivered in this namespace)` : r.via ? `: via ${r.via} dev ${r.dev}` : `: dev ${r.dev} (directly connected)`;
-    routeSays.set(r, (v = { obj: { kind: "route", text: routeText(r) }, how }));
+    cr.say = v = { obj: { kind: "route", text: routeText(r) }, how };
   }
   return v;
 }

@@ -278,8 +278,13 @@ function recordMap<T>(r: Record<string, T>): { get(k: string): T | undefined; ha
 }
 
 /** Evaluate one hook. `natAllowed`: the connection is NEW (nat chains run). Returns the verdict and the steps. */
-export function runHook(ns: NetNs, hook: Hook, env: NfEnv, natAllowed: boolean, from?: number, to?: number, out?: Step[]): NfVerdict {
-  const nf = netfilterOf(ns);
+export function runHook(ns: NetNs, hook: Hook, env: NfEnv, natAllowed: boolean, from?: number, to?: number, out?: Step[], holder?: { nf: unknown }): NfVerdict {
+  // `holder` (the walk's per-namespace info) keeps the view: one pointer, not a lookup in a table of every namespace.
+  let nf = holder?.nf as NsNetfilter | undefined;
+  if (!nf) {
+    nf = netfilterOf(ns);
+    if (holder) holder.nf = nf;
+  }
   // Steps go straight into `out` when given (the walk's hop: no copy).
   const steps: Step[] = out ?? [];
   for (const b of nf.hooks[hook]) {

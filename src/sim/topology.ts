@@ -22,6 +22,8 @@ export interface CRoute {
   metric: number;
   via?: number;
   seq: number;
+  /** The walk's step object and ROUTED text for this route, made on first use (see routeSay). */
+  say: { obj: { kind: "route"; text: string }; how: string } | undefined;
 }
 
 export interface Fib {
@@ -67,6 +69,12 @@ export interface NsInfo {
   node?: NodeNet;
   /** VXLAN and IPIP devices, in link order (a tunnel endpoint is looked up per decapsulated packet). */
   tunnels: Link[];
+  /** ARP answers on this namespace's segments: device → address → owner (see arpOwner). */
+  arp: Map<string, Map<number, Owner | null>> | undefined;
+  /** The topology's ARP generation the answers belong to (a new outside address invalidates them all). */
+  arpGen: number;
+  /** Per-namespace state of other modules (the netfilter view), kept here: one pointer instead of a lookup in a table of every namespace. */
+  nf: unknown;
   /** Bridge name → (peer key "nsid\0dev" → port name). */
   ports: Map<string, Map<string, string>>;
   /** Lookups (cached per key; the tables can hold one entry per node). */
@@ -174,8 +182,7 @@ function croute(r: Route): CRoute {
   let cr = croutes.get(r);
   if (!cr) {
     const c = parseCidr(r.dst);
-    cr = { route: r, net: c.net, len: c.len, mask: c.mask, metric: r.metric ?? 0, seq: 0 };
-    if (r.via) cr.via = ipToInt(r.via);
+    cr = { route: r, net: c.net, len: c.len, mask: c.mask, metric: r.metric ?? 0, via: r.via ? ipToInt(r.via) : undefined, seq: 0, say: undefined };
     croutes.set(r, cr);
   }
   return cr;
@@ -399,7 +406,7 @@ function build(ir: DataplaneIR): Topology {
     const fdbSelf = cachedFind<FdbEntry>(ns.fdb, (f, dev, mac) => f.dev === dev && f.mac === mac && !(f.master && !f.self), fdbShared);
     const fdbBridge = cachedFind<FdbEntry>(ns.fdb, (f, master, mac) => f.master === master && f.mac === mac && !f.self, fdbShared);
     const tunnels = ns.links.filter((l) => l.kind === "vxlan" || l.kind === "ipip");
-    i = { ns, links, local: compileFib(localRoutes, "local", routeIndex), main: compileFib(ns.routes, "main", routeIndex), localAddrs, broadcast, addrDev, tunnels: tunnels.length ? tunnels : NO_LINKS, pod, node, ports, neigh, fdbSelf, fdbBridge };
+    i = { ns, links, local: compileFib(localRoutes, "local", routeIndex), main: compileFib(ns.routes, "main", routeIndex), localAddrs, broadcast, addrDev, tunnels: tunnels.length ? tunnels : NO_LINKS, arp: undefined, arpGen: 0, nf: undefined, pod, node, ports, neigh, fdbSelf, fdbBridge };
     infos.set(ns, i);
     return i;
   };
@@ -446,10 +453,14 @@ function build(ir: DataplaneIR): Topology {
   };
 
   // (namespace, device) → ip → owner: nested maps, no key string per lookup.
-  let arpCache = new WeakMap<NetNs, Map<string, Map<number, Owner | null>>>();
+  let arpGen = 0;
   const arpOwner = (ns: NetNs, dev: string, ip: number): Owner | undefined => {
-    let byDev = arpCache.get(ns);
-    if (!byDev) arpCache.set(ns, (byDev = new Map()));
+    const inf = info(ns);
+    let byDev = inf.arp;
+    if (!byDev || inf.arpGen !== arpGen) {
+      inf.arp = byDev = new Map();
+      inf.arpGen = arpGen;
+    }
     let m = byDev.get(dev);
     if (!m) byDev.set(dev, (m = new Map()));
     const hit = m.get(ip);
@@ -485,7 +496,7 @@ function build(ir: DataplaneIR): Topology {
     if (!externalNs.addresses.some((a) => addrOf(a.cidr) === ip)) {
       externalNs.addresses.push({ dev: "eth0", cidr: `${ip}/32` });
       infos.delete(externalNs);
-      arpCache = new WeakMap();
+      arpGen++;
     }
     return externalNs;
   };
