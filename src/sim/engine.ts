@@ -808,13 +808,13 @@ export class Walk {
         const p = link.peer;
         const pns = this.topo.nsOf(p.ns);
         const pl = pns ? this.topo.info(pns).links.get(p.name) : undefined;
-        vethSays.set(link, (v = pns && pl ? { pns, pl, detail: `${link.name} → ${pl.name} in ${pns.id}`, obj: linkObj(link) } : null));
+        vethSays.set(link, (v = pns && pl ? { pns, pinf: this.topo.info(pns), pl, detail: `${link.name} → ${pl.name} in ${pns.id}`, obj: linkObj(link) } : null));
       }
       if (!v) return this.drop("LINK_DOWN", `${link.name} has no peer ${link.peer.name} in ${link.peer.ns}`, pkt, linkObj(link));
       this.step("VETH", v.detail, pkt, v.obj);
       if (v.pns !== ns) pkt.mark = 0; // crossing namespaces scrubs the skb mark
       this.hop(v.pns);
-      return this.l2Receive(v.pns, v.pl, mac, pkt, owner);
+      return this.l2Receive(v.pns, v.pl, mac, pkt, owner, v.pinf);
     }
     if (link.kind === "bridge") return this.bridgeForward(ns, link, null, mac, pkt, owner);
     if (ns === this.topo.externalNs && this.topo.ir.underlay?.ns) {
@@ -829,15 +829,16 @@ export class Walk {
     this.drop("UNSUPPORTED", `cannot transmit on ${link.kind} device ${link.name}`, pkt, linkObj(link));
   }
 
-  private l2Receive(ns: NetNs, link: Link, mac: string, pkt: Pkt, owner?: Owner): void {
+  /** `inf`: the namespace's info when the caller has it (one lookup fewer on a cold namespace). */
+  private l2Receive(ns: NetNs, link: Link, mac: string, pkt: Pkt, owner?: Owner, inf?: NsInfo): void {
     if (!link.up) return this.drop("LINK_DOWN", `${link.name} is down`, pkt, linkObj(link));
     if (link.master) {
-      const br = this.topo.info(ns).links.get(link.master);
+      const br = (inf ?? this.topo.info(ns)).links.get(link.master);
       if (!br) return this.drop("UNSUPPORTED", `${link.name}'s master ${link.master} does not exist`, pkt, linkObj(link));
       if (br.mac === mac) return this.bridgeUp(ns, br, link, pkt);
       return this.bridgeForward(ns, br, link, mac, pkt, owner);
     }
-    if (link.mac === mac || link.kind === "loopback" || mac === "ff:ff:ff:ff:ff:ff") return this.ipInput(ns, link.name, pkt, {});
+    if (link.mac === mac || link.kind === "loopback" || mac === "ff:ff:ff:ff:ff:ff") return this.ipInput(ns, link.name, pkt, NO_META, inf);
     this.drop("NO_NEIGHBOUR", `frame for ${mac} arrives on ${link.name} (${link.mac}): not for this host`, pkt, linkObj(link));
   }
 
@@ -846,6 +847,19 @@ export class Walk {
   }
 
   private fdbPort(ns: NetNs, br: Link, mac: string, owner?: Owner): { port: string; obj: StepObject; learned: boolean } | null {
+    // An owner (arpOwner's: one object per question, its MAC fixed) remembers its port: a
+    // bridge is crossed through two lookups (FORWARD's physdev and the output), the same on every path.
+    if (owner) {
+      const c = owner.fdb;
+      if (c && c.ns === ns && c.br === br && c.mac === mac) return c.v;
+      const v = this.fdbPortFind(ns, br, mac, owner);
+      owner.fdb = { ns, br, mac, v };
+      return v;
+    }
+    return this.fdbPortFind(ns, br, mac, owner);
+  }
+
+  private fdbPortFind(ns: NetNs, br: Link, mac: string, owner?: Owner): { port: string; obj: { kind: "fdb"; text: string }; learned: boolean } | null {
     const inf = this.topo.info(ns);
     const f = inf.fdbBridge(br.name, mac);
     if (f) return { port: f.dev, obj: { kind: "fdb", text: `${f.mac} dev ${f.dev} master ${br.name} ${f.state}` }, learned: false };
@@ -938,9 +952,9 @@ export class Walk {
     this.l2Send(ns, pl, mac, pkt, owner);
   }
 
-  private ipInput(ns: NetNs, dev: string, pkt: Pkt, meta: { physIn?: string }): void {
+  private ipInput(ns: NetNs, dev: string, pkt: Pkt, meta: { physIn?: string }, inf0?: NsInfo): void {
     this.hop(ns);
-    const inf = this.topo.info(ns);
+    const inf = inf0 ?? this.topo.info(ns);
     const st = this.ctIn(ns, pkt);
     this.hookThen(ns, inf, "PREROUTING", pkt, st, io(dev, undefined, meta.physIn), () => this.ipRoute(ns, inf, dev, pkt, st));
   }
@@ -991,7 +1005,7 @@ export class Walk {
           const inner = pkt.inner;
           const mac = inner.l2dst;
           this.step("DECAPSULATED", `VXLAN VNI ${pkt.vni} (udp ${pkt.dport}) → ${vx.name}`, inner, linkObj(vx));
-          return this.l2Receive(ns, vx, mac ?? vx.mac, inner);
+          return this.l2Receive(ns, vx, mac ?? vx.mac, inner, undefined, inf);
         }
       } else if (pkt.proto === "ipip") {
         const tl = inf.tunnels.find((l) => l.kind === "ipip");
@@ -1220,7 +1234,8 @@ function ipvsIndex(list: Vs[]): Map<string, Vs> {
 
 const linkObjCache = new WeakMap<Link, StepObject>();
 /** A veth's far end and its step (null: the peer is missing), per link. */
-const vethSays = new WeakMap<Link, { pns: NetNs; pl: Link; detail: string; obj: StepObject } | null>();
+const vethSays = new WeakMap<Link, { pns: NetNs; pinf: NsInfo; pl: Link; detail: string; obj: StepObject } | null>();
+const NO_META: { physIn?: string } = {};
 function linkObj(l: Link): StepObject {
   let o = linkObjCache.get(l);
   if (!o) linkObjCache.set(l, (o = linkObjMake(l)));

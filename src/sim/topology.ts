@@ -11,6 +11,8 @@ export interface Owner {
   dev: string;
   /** The ARP answer as a trace shows it, filled by the walk on first use (arpOwner's owners are one object per question). */
   arp?: { mac: string; owner: Owner; detail: string; obj: { kind: "neigh"; text: string } };
+  /** The bridge port that leads to it, as the walk last found it (by namespace and bridge). */
+  fdb?: { ns: NetNs; br: Link; mac: string; v: { port: string; obj: { kind: "fdb"; text: string }; learned: boolean } | null };
 }
 
 export interface CRoute {
@@ -484,7 +486,7 @@ function build(ir: DataplaneIR): Topology {
     for (const c of cands) {
       const d = info(c).addrDev.get(ip);
       if (d === undefined || (c === ns && d === dev)) continue;
-      const o: Owner = { ns: c, dev: d, arp: undefined };
+      const o: Owner = { ns: c, dev: d, arp: undefined, fdb: undefined };
       if (connected({ ns, dev }, o)) return o;
     }
     return undefined;
