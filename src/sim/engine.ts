@@ -355,7 +355,20 @@ export class Walk {
     this.probability = s.probability;
     this.choices.length = s.choices;
     this.disposition = null;
-    Object.assign(pkt, s.pkt);
+    // Field by field (Object.assign is a generic, slow copy).
+    const o = s.pkt;
+    pkt.src = o.src;
+    pkt.dst = o.dst;
+    pkt.proto = o.proto;
+    pkt.sport = o.sport;
+    pkt.dport = o.dport;
+    pkt.ttl = o.ttl;
+    pkt.size = o.size;
+    pkt.df = o.df;
+    pkt.mark = o.mark;
+    pkt.vni = o.vni;
+    pkt.l2dst = o.l2dst;
+    pkt.cache = o.cache;
     pkt.inner = s.inner ? clonePkt(s.inner) : undefined;
   }
 

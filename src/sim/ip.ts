@@ -27,11 +27,13 @@ export function ipToInt(ip: string): number {
 const ipText = new Map<number, string>();
 
 export function intToIp(n: number): string {
-  const hit = ipText.get(n);
+  // Keyed by the int32 form: a small integer for V8 (addresses ≥ 128.0.0.0 as uint32 are heap numbers: slow keys).
+  const k = n | 0;
+  const hit = ipText.get(k);
   if (hit !== undefined) return hit;
   const s = `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
   if (ipText.size >= 1 << 20) ipText.clear();
-  ipText.set(n, s);
+  ipText.set(k, s);
   return s;
 }
 

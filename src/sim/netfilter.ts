@@ -287,7 +287,7 @@ export function runHook(ns: NetNs, hook: Hook, env: NfEnv, natAllowed: boolean, 
   }
   // Steps go straight into `out` when given (the walk's hop: no copy).
   const steps: Step[] = out ?? [];
-  for (const b of nf.hooks[hook]) {
+  for (const b of hookList(nf.hooks, hook)) {
     if (from !== undefined && b.prio < from) continue;
     if (to !== undefined && b.prio >= to) continue;
     if (b.nat && !natAllowed) continue;
@@ -305,6 +305,22 @@ export function runHook(ns: NetNs, hook: Hook, env: NfEnv, natAllowed: boolean, 
 }
 
 const NONE: number[] = [];
+
+/** `hooks[hook]` without a keyed load (one site seeing five names went megamorphic). */
+function hookList(h: Record<Hook, BaseRef[]>, hook: Hook): BaseRef[] {
+  switch (hook) {
+    case "PREROUTING":
+      return h.PREROUTING;
+    case "INPUT":
+      return h.INPUT;
+    case "FORWARD":
+      return h.FORWARD;
+    case "OUTPUT":
+      return h.OUTPUT;
+    default:
+      return h.POSTROUTING;
+  }
+}
 
 type ChainResult = { v: "accept" | "drop" | "reject" | "return"; object?: StepObject };
 
