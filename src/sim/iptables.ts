@@ -550,6 +550,11 @@ export interface Segment {
   sub?: (Segment[] | undefined)[];
   /** One segment for every namespace whose chain comes from this layer alone (sub not cached). */
   shared?: boolean;
+  /** Jump slots (see jumpTo): rule index → slot in each namespace's resolved jumps. Not for compact chains. */
+  jid?: (number | undefined)[];
+  /** hasRuns / hasRandom: runs.size / randomRuns.size > 0 (no Map touched per rule). */
+  hasRuns?: boolean;
+  hasRandom?: boolean;
 }
 
 const INDEX_MIN_RUN = 8;

@@ -29,6 +29,8 @@ export interface NsNetfilter {
   hooks: Record<Hook, BaseRef[]>;
   iptChain(table: IptTableName, name: string): Segment[] | undefined;
   hasIptables: boolean;
+  /** Resolved jumps by slot (see jump slots); null: the target chain does not exist here. */
+  jumps: (Segment[] | null | undefined)[];
 }
 
 const nsCache = new WeakMap<NetNs, NsNetfilter>();
@@ -126,8 +128,35 @@ function makeSegment(c: IptChain, owner: string, offset: number, shared: boolean
   const s = compileSegment(c, remember);
   // A literal with every field in one order, not a spread: spread objects got a map each,
   // which made every `seg.x` load in evalIptChain megamorphic (measured: 3× slower walks).
-  return { chain: s.chain, layer: owner, rules: s.rules, randomRuns: s.randomRuns, runs: s.runs, offset, objs: [], policy: /polic/i.test(owner), say: [], jump: [], sub: [], shared };
+  // Compact chains (remember false: kube-proxy's KUBE-SVC/KUBE-SEP, hundreds of thousands) get no jump slots.
+  return {
+    chain: s.chain,
+    layer: owner,
+    rules: s.rules,
+    randomRuns: s.randomRuns,
+    runs: s.runs,
+    offset,
+    objs: [],
+    policy: /polic/i.test(owner),
+    say: [],
+    jump: [],
+    sub: [],
+    shared,
+    jid: remember ? [] : undefined,
+    hasRuns: s.runs.size > 0,
+    hasRandom: s.randomRuns.size > 0,
+  };
 }
+
+/**
+ * Jump slots: a jump rule of a shared (non-compact) segment gets a small number, and each
+ * namespace keeps its resolution of that jump in an array at that number: a jump costs an
+ * array read instead of a Map lookup by chain name. Such rules are few (the built-in chains
+ * and the small chains they call, shared by text across nodes); past JUMP_SLOTS_MAX the Map
+ * lookup is used.
+ */
+let nextJumpSlot = 0;
+const JUMP_SLOTS_MAX = 512;
 
 export function netfilterOf(ns: NetNs): NsNetfilter {
   const hit = nsCache.get(ns);
@@ -214,7 +243,7 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
     }
   }
   for (const h of Object.keys(hooks) as Hook[]) hooks[h].sort((a, b) => a.prio - b.prio);
-  const out: NsNetfilter = { hooks, iptChain, hasIptables: layers.length > 0 };
+  const out: NsNetfilter = { hooks, iptChain, hasIptables: layers.length > 0, jumps: [] };
   nsCache.set(ns, out);
   return out;
 }
@@ -373,7 +402,17 @@ function jumpTo(nf: NsNetfilter, table: IptTableName, chain: string, seg: Segmen
   const t = cr.target;
   const subs = (seg.sub ??= []);
   // A shared segment's jump targets are looked up in each namespace (they may differ).
-  const sub = seg.shared ? nf.iptChain(table, t.chain!) : (subs[idx] ??= nf.iptChain(table, t.chain!));
+  let sub: Segment[] | undefined;
+  if (seg.shared) {
+    const jid = seg.jid;
+    let slot = jid ? jid[idx] : undefined;
+    if (jid && slot === undefined && nextJumpSlot < JUMP_SLOTS_MAX) slot = jid[idx] = nextJumpSlot++;
+    if (slot !== undefined) {
+      let res = nf.jumps[slot];
+      if (res === undefined) res = nf.jumps[slot] = nf.iptChain(table, t.chain!) ?? null;
+      sub = res ?? undefined;
+    } else sub = nf.iptChain(table, t.chain!);
+  } else sub = subs[idx] ??= nf.iptChain(table, t.chain!);
   if (!sub) throw new Error(`iptables: ${table} ${chain} jumps to missing chain ${t.chain}`);
   // The jump's own step goes before the sub-chain's, and only if the sub-chain decided or
   // said something (most jumps into KUBE-SERVICES & co. return silently): inserted after
@@ -418,7 +457,7 @@ function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs:
         }
       } else {
         if (i >= rules.length) break;
-        const rr = seg.randomRuns.size ? seg.randomRuns.get(i) : undefined;
+        const rr = seg.hasRandom ? seg.randomRuns.get(i) : undefined;
         if (rr) {
           // One n-way random branch for the whole run (see RandomRun).
           const k = env.choose(rr.options, `${chain} random`);
@@ -434,7 +473,7 @@ function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs:
           if (r) return r;
           continue;
         }
-        const run = seg.runs.size ? seg.runs.get(i) : undefined;
+        const run = seg.hasRuns ? seg.runs.get(i) : undefined;
         if (run) {
           const p = env.pkt;
           const key = runKey(run.anyDst ? 0 : p.dst, p.proto, p.dport);
