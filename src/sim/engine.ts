@@ -859,7 +859,7 @@ export class Walk {
     return ns.sysctls["net.bridge.bridge-nf-call-iptables"] === "1";
   }
 
-  private fdbPort(ns: NetNs, br: Link, mac: string, owner?: Owner): { port: string; obj: StepObject; learned: boolean } | null {
+  private fdbPort(ns: NetNs, br: Link, mac: string, owner?: Owner): { port: string; obj: StepObject; learned: boolean; link?: Link } | null {
     // An owner (arpOwner's: one object per question, its MAC fixed) remembers its port: a
     // bridge is crossed through two lookups (FORWARD's physdev and the output), the same on every path.
     if (owner) {
@@ -872,10 +872,10 @@ export class Walk {
     return this.fdbPortFind(ns, br, mac, owner);
   }
 
-  private fdbPortFind(ns: NetNs, br: Link, mac: string, owner?: Owner): { port: string; obj: { kind: "fdb"; text: string }; learned: boolean } | null {
+  private fdbPortFind(ns: NetNs, br: Link, mac: string, owner?: Owner): { port: string; obj: { kind: "fdb"; text: string }; learned: boolean; link?: Link } | null {
     const inf = this.topo.info(ns);
     const f = inf.fdbBridge(br.name, mac);
-    if (f) return { port: f.dev, obj: { kind: "fdb", text: `${f.mac} dev ${f.dev} master ${br.name} ${f.state}` }, learned: false };
+    if (f) return { port: f.dev, obj: { kind: "fdb", text: `${f.mac} dev ${f.dev} master ${br.name} ${f.state}` }, learned: false, link: undefined };
     const ports = inf.ports.get(br.name);
     let port: string | undefined;
     if (owner) {
@@ -902,7 +902,7 @@ export class Walk {
       }
     }
     if (!port) return null;
-    return { port, obj: { kind: "fdb", text: `${mac} dev ${port} master ${br.name}` }, learned: true };
+    return { port, obj: { kind: "fdb", text: `${mac} dev ${port} master ${br.name}` }, learned: true, link: undefined };
   }
 
   /** A frame for the bridge's own MAC: up to the IP layer (br_netfilter: PREROUTING here, bridged DNAT). */
@@ -957,7 +957,8 @@ export class Walk {
       this.hop(ext);
       return this.l2Receive(ext, this.topo.info(ext).links.get("eth0")!, mac, pkt);
     }
-    const pl = this.topo.info(ns).links.get(port.port)!;
+    // The port's link, remembered on the (owner-cached) answer.
+    const pl = (port.link ??= this.topo.info(ns).links.get(port.port)!);
     if (inPort && inPort.name === pl.name && !pl.hairpin && !br.bridge?.hairpin) {
       return this.drop("HAIRPIN", `${br.name}: the frame would leave by the port it came in (${pl.name}) and hairpin mode is off`, pkt, linkObj(pl));
     }

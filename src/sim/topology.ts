@@ -12,7 +12,7 @@ export interface Owner {
   /** The ARP answer as a trace shows it, filled by the walk on first use (arpOwner's owners are one object per question). */
   arp?: { mac: string; owner: Owner; detail: string; obj: { kind: "neigh"; text: string } };
   /** The bridge port that leads to it, as the walk last found it (by namespace and bridge). */
-  fdb?: { ns: NetNs; br: Link; mac: string; v: { port: string; obj: { kind: "fdb"; text: string }; learned: boolean } | null };
+  fdb?: { ns: NetNs; br: Link; mac: string; v: { port: string; obj: { kind: "fdb"; text: string }; learned: boolean; link?: Link } | null };
 }
 
 export interface CRoute {
