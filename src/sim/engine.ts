@@ -14,7 +14,7 @@ import { runHook, type Hook } from "./netfilter.js";
 import { clonePkt, makePkt, viewOf, type Pkt } from "./packet.js";
 import { EXTERNAL_PORT, fibLookup, isLocalAddr, lkey, type CRoute, type NsInfo, type Owner, type Topology } from "./topology.js";
 import { POLICY_TABLE } from "../policy/compile.js";
-import type { Disposition, DropReason, Hop, Step, StepAction, StepObject, TracePath } from "./trace.js";
+import type { Disposition, DropReason, Hop, StepAction, StepObject, TracePath } from "./trace.js";
 
 export interface Chooser {
   choose(options: { p: number; label: string }[], what: string): number;
@@ -267,9 +267,10 @@ export class Walk {
   }
 
   private step(action: StepAction, detail: string, pkt: Pkt, object?: StepObject): void {
-    const s: Step = { action, detail, packet: viewOf(pkt) };
-    if (object) s.object = object;
-    this.cur!.steps.push(s);
+    // Whole literals (same key order as before): adding `object` afterwards moved it out of the
+    // object into a separate property array, one more allocation per step.
+    const packet = viewOf(pkt);
+    this.cur!.steps.push(object ? { action, detail, packet, object } : { action, detail, packet });
   }
 
   private end(d: Disposition, pkt: Pkt, action: StepAction = "DROPPED"): void {

@@ -77,13 +77,17 @@ function makeView(p: Pkt): PacketView {
     if (p.mark) v.mark = "0x" + p.mark.toString(16);
     return v;
   }
-  const v: PacketView = { src: intToIp(p.src), dst: intToIp(p.dst), protocol: p.proto, ttl: p.ttl, size: p.size };
-  if (p.proto === "tcp" || p.proto === "udp" || p.proto === "sctp") {
-    v.sport = p.sport;
-    v.dport = p.dport;
+  // Whole literals, keys in the documented order: properties added after creation live outside
+  // the object (one more allocation per view).
+  const src = intToIp(p.src);
+  const dst = intToIp(p.dst);
+  const protocol = p.proto;
+  if (protocol === "tcp" || protocol === "udp" || protocol === "sctp") {
+    return p.mark
+      ? { src, dst, protocol, ttl: p.ttl, size: p.size, sport: p.sport, dport: p.dport, mark: "0x" + p.mark.toString(16) }
+      : { src, dst, protocol, ttl: p.ttl, size: p.size, sport: p.sport, dport: p.dport };
   }
-  if (p.mark) v.mark = "0x" + p.mark.toString(16);
-  return v;
+  return p.mark ? { src, dst, protocol, ttl: p.ttl, size: p.size, mark: "0x" + p.mark.toString(16) } : { src, dst, protocol, ttl: p.ttl, size: p.size };
 }
 
 export const PROTO_NUM: Record<string, number> = { icmp: 1, ipip: 4, tcp: 6, udp: 17, sctp: 132 };
