@@ -11,7 +11,7 @@ import type { Link, NetNs, Route } from "../ir/types.js";
 import { addrOf, intToIp, ipToInt, parseCidr, inCidr } from "./ip.js";
 import type { NatRequest, NfEnv, CtState } from "./nfenv.js";
 import { runHook, type Hook } from "./netfilter.js";
-import { clonePkt, makePkt, viewOf, type Pkt } from "./packet.js";
+import { assignPkt, clonePkt, makePkt, viewOf, type Pkt } from "./packet.js";
 import { EXTERNAL_PORT, fibLookup, isLocalAddr, lkey, type CRoute, type NsInfo, type Owner, type Topology } from "./topology.js";
 import { POLICY_TABLE } from "../policy/compile.js";
 import type { Disposition, DropReason, Hop, StepAction, StepObject, TracePath } from "./trace.js";
@@ -356,20 +356,7 @@ export class Walk {
     this.probability = s.probability;
     this.choices.length = s.choices;
     this.disposition = null;
-    // Field by field (Object.assign is a generic, slow copy).
-    const o = s.pkt;
-    pkt.src = o.src;
-    pkt.dst = o.dst;
-    pkt.proto = o.proto;
-    pkt.sport = o.sport;
-    pkt.dport = o.dport;
-    pkt.ttl = o.ttl;
-    pkt.size = o.size;
-    pkt.df = o.df;
-    pkt.mark = o.mark;
-    pkt.vni = o.vni;
-    pkt.l2dst = o.l2dst;
-    pkt.cache = o.cache;
+    assignPkt(pkt, s.pkt);
     pkt.inner = s.inner ? clonePkt(s.inner) : undefined;
   }
 

@@ -127,7 +127,7 @@ export function internKey(chain: string, r: IptRule): string {
 function internRule(chain: string, rule: IptRule): CompiledRule {
   const hit = ruleCache.get(rule);
   if (hit) return hit;
-  const key = chain + "\0" + internKey(chain, rule);
+  const key = internKey(chain, rule); // names the chain: "-A CHAIN …"
   let cr = ruleByText.get(key);
   if (!cr) {
     cr = compileRule(chain, rule, false);
@@ -546,10 +546,6 @@ export interface Segment {
   /** Step texts per rule ("TABLE CHAIN: "comment" → "; a jump's whole text), made on first use. */
   say?: (string | undefined)[];
   jump?: (string | undefined)[];
-  /** A jump rule's target chain in this namespace, looked up on first use. */
-  sub?: (Segment[] | undefined)[];
-  /** One segment for every namespace whose chain comes from this layer alone (sub not cached). */
-  shared?: boolean;
   /** Jump slots (see jumpTo): rule index → slot in each namespace's resolved jumps. Not for compact chains. */
   jid?: (number | undefined)[];
   /** hasRuns / hasRandom: runs.size / randomRuns.size > 0 (no Map touched per rule). */

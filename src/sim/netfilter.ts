@@ -62,7 +62,7 @@ function sharedSegment(c: IptChain, owner: string, offset: number): Segment {
     seg = segByText.get(key);
   }
   if (!seg) {
-    seg = makeSegment(c, owner, offset, true);
+    seg = makeSegment(c, owner, offset);
     if (key !== undefined) {
       if (segByText.size >= SEG_INTERN_MAX) segByText.delete(segByText.keys().next().value!);
       segByText.set(key, seg);
@@ -100,7 +100,7 @@ function compactSegs(l: IptLayer, table: IptTableName, name: string): Segment[] 
   const hit = m.get(name);
   if (hit) return hit;
   // A fresh chain object: nothing to remember it by (this cache is its only home).
-  const segs = [makeSegment(layerChain(l, table, name)!, l.owner, 0, true, false)];
+  const segs = [makeSegment(layerChain(l, table, name)!, l.owner, 0, false)];
   m.set(name, segs);
   if (++compactCount > COMPACT_MAX) evictCompact();
   return segs;
@@ -124,7 +124,7 @@ function evictCompact(): void {
   }
 }
 
-function makeSegment(c: IptChain, owner: string, offset: number, shared: boolean, remember = true): Segment {
+function makeSegment(c: IptChain, owner: string, offset: number, remember = true): Segment {
   const s = compileSegment(c, remember);
   // A literal with every field in one order, not a spread: spread objects got a map each,
   // which made every `seg.x` load in evalIptChain megamorphic (measured: 3× slower walks).
@@ -140,8 +140,6 @@ function makeSegment(c: IptChain, owner: string, offset: number, shared: boolean
     policy: /polic/i.test(owner),
     say: [],
     jump: [],
-    sub: [],
-    shared,
     jid: remember ? [] : undefined,
     hasRuns: s.runs.size > 0,
     hasRandom: s.randomRuns.size > 0,
@@ -307,9 +305,9 @@ function recordMap<T>(r: Record<string, T>): { get(k: string): T | undefined; ha
 }
 
 /** Evaluate one hook. `natAllowed`: the connection is NEW (nat chains run). Returns the verdict and the steps. */
-export function runHook(ns: NetNs, hook: Hook, env: NfEnv, natAllowed: boolean, from?: number, to?: number, out?: Step[], holder?: { nf: unknown }): NfVerdict {
+export function runHook(ns: NetNs, hook: Hook, env: NfEnv, natAllowed: boolean, from?: number, to?: number, out?: Step[], holder?: { nf: NsNetfilter | undefined }): NfVerdict {
   // `holder` (the walk's per-namespace info) keeps the view: one pointer, not a lookup in a table of every namespace.
-  let nf = holder?.nf as NsNetfilter | undefined;
+  let nf = holder?.nf;
   if (!nf) {
     nf = netfilterOf(ns);
     if (holder) holder.nf = nf;
@@ -377,7 +375,7 @@ function evalIptBuiltin(nf: NsNetfilter, table: IptTableName, segs: Segment[] | 
 }
 
 function objOf(table: string, chain: string, seg: Segment, i: number, cr: CompiledRule): StepObject {
-  // One object per rule of this namespace's chain, shared by every step that shows it (read-only).
+  // One object per rule of this (shared) segment, reused by every step that shows it (read-only).
   const objs = (seg.objs ??= []);
   return (objs[i] ??= objMake(table, chain, seg, i, cr));
 }
@@ -400,19 +398,16 @@ function sayPrefix(table: string, chain: string, seg: Segment, i: number, cr: Co
 /** A matched jump/goto: evaluate the target chain; a result means "stop this chain with it". */
 function jumpTo(nf: NsNetfilter, table: IptTableName, chain: string, seg: Segment, idx: number, cr: CompiledRule, env: NfEnv, steps: Step[], depth: number): ChainResult | null {
   const t = cr.target;
-  const subs = (seg.sub ??= []);
-  // A shared segment's jump targets are looked up in each namespace (they may differ).
+  // Segments are shared by every namespace: the jump's target is resolved per namespace (it may differ).
   let sub: Segment[] | undefined;
-  if (seg.shared) {
-    const jid = seg.jid;
-    let slot = jid ? jid[idx] : undefined;
-    if (jid && slot === undefined && nextJumpSlot < JUMP_SLOTS_MAX) slot = jid[idx] = nextJumpSlot++;
-    if (slot !== undefined) {
-      let res = nf.jumps[slot];
-      if (res === undefined) res = nf.jumps[slot] = nf.iptChain(table, t.chain!) ?? null;
-      sub = res ?? undefined;
-    } else sub = nf.iptChain(table, t.chain!);
-  } else sub = subs[idx] ??= nf.iptChain(table, t.chain!);
+  const jid = seg.jid;
+  let slot = jid ? jid[idx] : undefined;
+  if (jid && slot === undefined && nextJumpSlot < JUMP_SLOTS_MAX) slot = jid[idx] = nextJumpSlot++;
+  if (slot !== undefined) {
+    let res = nf.jumps[slot];
+    if (res === undefined) res = nf.jumps[slot] = nf.iptChain(table, t.chain!) ?? null;
+    sub = res ?? undefined;
+  } else sub = nf.iptChain(table, t.chain!);
   if (!sub) throw new Error(`iptables: ${table} ${chain} jumps to missing chain ${t.chain}`);
   // The jump's own step goes before the sub-chain's, and only if the sub-chain decided or
   // said something (most jumps into KUBE-SERVICES & co. return silently): inserted after

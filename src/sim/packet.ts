@@ -43,6 +43,22 @@ export function makePkt(p: Pkt): Pkt {
   return { src: p.src, dst: p.dst, proto: p.proto, sport: p.sport, dport: p.dport, ttl: p.ttl, size: p.size, df: p.df, mark: p.mark, inner: p.inner, vni: p.vni, l2dst: p.l2dst, cache: undefined };
 }
 
+/** Copy every header field of `from` into `to` (field by field: Object.assign is a generic, slow copy); `inner` is the caller's. */
+export function assignPkt(to: Pkt, from: Pkt): void {
+  to.src = from.src;
+  to.dst = from.dst;
+  to.proto = from.proto;
+  to.sport = from.sport;
+  to.dport = from.dport;
+  to.ttl = from.ttl;
+  to.size = from.size;
+  to.df = from.df;
+  to.mark = from.mark;
+  to.vni = from.vni;
+  to.l2dst = from.l2dst;
+  to.cache = from.cache;
+}
+
 export function clonePkt(p: Pkt): Pkt {
   return { src: p.src, dst: p.dst, proto: p.proto, sport: p.sport, dport: p.dport, ttl: p.ttl, size: p.size, df: p.df, mark: p.mark, inner: p.inner ? clonePkt(p.inner) : undefined, vni: p.vni, l2dst: p.l2dst, cache: undefined };
 }

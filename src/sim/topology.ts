@@ -5,6 +5,7 @@
 import type { DataplaneIR, FdbEntry, Link, Neighbour, NetNs, NodeNet, PodNet, Route } from "../ir/types.js";
 import { addrOf, ipToInt, maskOf, parseCidr } from "./ip.js";
 import { CROWDED, isMember, SharedIndex } from "./shared-index.js";
+import type { NsNetfilter } from "./netfilter.js";
 
 export interface Owner {
   ns: NetNs;
@@ -75,8 +76,8 @@ export interface NsInfo {
   arp: Map<string, Map<number, Owner | null>> | undefined;
   /** The topology's ARP generation the answers belong to (a new outside address invalidates them all). */
   arpGen: number;
-  /** Per-namespace state of other modules (the netfilter view), kept here: one pointer instead of a lookup in a table of every namespace. */
-  nf: unknown;
+  /** The namespace's netfilter view (netfilterOf), kept here: one pointer instead of a lookup in a table of every namespace. */
+  nf: NsNetfilter | undefined;
   /** Bridge name → (peer key "nsid\0dev" → port name). */
   ports: Map<string, Map<string, string>>;
   /** Lookups (cached per key; the tables can hold one entry per node). */
