@@ -3,7 +3,7 @@
 
 import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR, NetNs, PodNet } from "../ir/types.js";
-import { ForkFallback, LocalEnum, Walk, type WalkOptions } from "./engine.js";
+import { ForkFallback, LocalEnum, Walk, type PathSink, type WalkOptions } from "./engine.js";
 import { intToIp, ipToInt, isIPv4 } from "./ip.js";
 import { makePkt, type Pkt } from "./packet.js";
 import { topologyOf, type Topology } from "./topology.js";
@@ -206,17 +206,7 @@ export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = 
   const max = opts.maxPaths ?? 4096;
   const what = protocol === "icmp" ? `icmp echo ${flow.src} → ${flow.dst}` : `${protocol} ${flow.src}:${sport} → ${flow.dst}:${port}`;
   const detail = `${what} (${size} bytes, DF) from ${src.label}${dst.host ? ` [${dst.host}${dst.path ?? ""}]` : ""}`;
-  /** The reply of a delivered forward path (its last packet turned around). */
-  const replyOf = (w: Walk, fwd: TracePath, reply: (run: () => void) => TracePath): void => {
-    if (!spec.reply || fwd.disposition.verdict !== "DELIVERED") return;
-    const endNs = fwd.disposition.ns ? t.nsOf(fwd.disposition.ns) : undefined;
-    const last = fwd.hops[fwd.hops.length - 1]?.steps.at(-1)?.packet;
-    if (!endNs || !last) return;
-    const rp: Pkt = makePkt({ src: ipToInt(last.dst), dst: ipToInt(last.src), proto: protocol, sport: last.dport ?? 0, dport: last.sport ?? 0, ttl: 64, size, df: true, mark: 0 });
-    const rep = reply(() => w.originate(endNs, rp, `reply ${protocol} ${last.dst}:${last.dport ?? ""} → ${last.src}:${last.sport ?? ""} from ${fwd.disposition.container ?? endNs.id}`));
-    rep.probability = 1;
-    fwd.reply = rep;
-  };
+  const rc: ReplyCtx = { reply: !!spec.reply, t, protocol, size };
   if (!opts.replay) {
     // Fork mode: the walk forks at each random choice (see Walk.forkAt); the prefix
     // before a choice is walked once.
@@ -224,17 +214,13 @@ export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = 
       const w = new Walk(t, new LocalEnum(), opts);
       w.fork = true;
       w.maxPaths = max;
-      const paths: TracePath[] = [];
-      w.sink = () => {
-        const fwd = w.copyPath();
-        replyOf(w, fwd, (run) => w.replyPath(run));
-        paths.push(fwd);
-      };
+      const sink = new ForkSink(rc);
+      w.sink = sink;
       const pkt = mk();
       w.setClient(src.ns, pkt);
       w.originate(src.ns, pkt, detail);
       if (!w.forked) w.emit();
-      result.paths = paths;
+      result.paths = sink.paths;
       if (w.truncated) result.truncated = true;
       return result;
     } catch (e) {
@@ -250,10 +236,7 @@ export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = 
     w.setClient(src.ns, pkt);
     w.originate(src.ns, pkt, detail);
     const fwd = w.takePath();
-    replyOf(w, fwd, (run) => {
-      run();
-      return w.takePath();
-    });
+    replyOf(rc, w, fwd, false);
     result.paths.push(fwd);
     if (result.paths.length >= max) {
       if (en.next()) result.truncated = true;
@@ -261,4 +244,42 @@ export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = 
     }
   } while (en.next());
   return result;
+}
+
+/** What the reply of a forward path needs from its trace (a record: see PathSink on closures). */
+interface ReplyCtx {
+  reply: boolean;
+  t: Topology;
+  protocol: Protocol;
+  size: number;
+}
+
+/** Fork mode's collector: each finished path, copied, with its reply. */
+class ForkSink implements PathSink {
+  readonly paths: TracePath[] = [];
+  constructor(private readonly rc: ReplyCtx) {}
+  take(w: Walk): void {
+    const fwd = w.copyPath();
+    replyOf(this.rc, w, fwd, true);
+    this.paths.push(fwd);
+  }
+}
+
+/** The reply of a delivered forward path (its last packet turned around). `fork`: the walk goes on after it (restore its state). */
+function replyOf(rc: ReplyCtx, w: Walk, fwd: TracePath, fork: boolean): void {
+  if (!rc.reply || fwd.disposition.verdict !== "DELIVERED") return;
+  const endNs = fwd.disposition.ns ? rc.t.nsOf(fwd.disposition.ns) : undefined;
+  const last = fwd.hops[fwd.hops.length - 1]?.steps.at(-1)?.packet;
+  if (!endNs || !last) return;
+  const { protocol, size } = rc;
+  const rp: Pkt = makePkt({ src: ipToInt(last.dst), dst: ipToInt(last.src), proto: protocol, sport: last.dport ?? 0, dport: last.sport ?? 0, ttl: 64, size, df: true, mark: 0 });
+  const detail = `reply ${protocol} ${last.dst}:${last.dport ?? ""} → ${last.src}:${last.sport ?? ""} from ${fwd.disposition.container ?? endNs.id}`;
+  let rep: TracePath;
+  if (fork) rep = w.replyPath(endNs, rp, detail);
+  else {
+    w.originate(endNs, rp, detail);
+    rep = w.takePath();
+  }
+  rep.probability = 1;
+  fwd.reply = rep;
 }
