@@ -134,6 +134,13 @@ export function guardOk(cr: CompiledRule, e: NfEnv): boolean {
   return true;
 }
 
+/** A rule's matches without side effects (guard fields, then the closures), in evaluation order. */
+export function matchesPure(cr: CompiledRule, e: NfEnv): boolean {
+  if (cr.guarded && !guardOk(cr, e)) return false;
+  for (const m of cr.pure) if (!m(e)) return false;
+  return true;
+}
+
 function ifIs(n: string | undefined, name: string, pre: boolean): boolean {
   return pre ? n !== undefined && n.startsWith(name) : n === name;
 }

@@ -5,7 +5,7 @@
 
 import type { IptChain, IptLayer, IptTableName, NetNs, NftChain, NftSet, NftTable } from "../ir/types.js";
 import { isCompactTable, layerChain, layerHasChain } from "../ir/render-iptables.js";
-import { compileSegment, guardOk, internKey, INTERN_RULES_MAX, ruleText, runKey, type CompiledRule, type Segment } from "./iptables.js";
+import { compileSegment, internKey, matchesPure, INTERN_RULES_MAX, ruleText, runKey, type CompiledRule, type Segment } from "./iptables.js";
 import type { NfEnv, NfVerdict } from "./nfenv.js";
 import { evalNftChain, type NftView } from "./nftables.js";
 import type { Step, StepObject } from "./trace.js";
@@ -480,8 +480,7 @@ function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs:
         idx = i++;
       }
       const cr = rules[idx];
-      let ok = !cr.guarded || guardOk(cr, env);
-      if (ok) for (const m of cr.pure) if (!m(env)) { ok = false; break; }
+      let ok = matchesPure(cr, env);
       if (ok) for (const m of cr.effectful) if (!m(env)) { ok = false; break; }
       if (!ok) {
         if (cr.random) declined = true;

@@ -1,0 +1,112 @@
+// Rule matching as iptables(8) and iptables-extensions(8) define it, for the matches that
+// compile to plain fields (CompiledRule.guarded) and for those that stay closures: `!`
+// inverts one match, `name+` is an interface prefix, a comma list of addresses matches any
+// of them, repeated options must all hold, `--ctstate` takes a list of states.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseIptablesSave } from "../ir/parse-iptables.js";
+import { compileRule, compileSegment, matchesPure } from "./iptables.js";
+import { ipToInt } from "./ip.js";
+import type { NfEnv, CtState } from "./nfenv.js";
+import type { Pkt } from "./packet.js";
+import { makePkt } from "./packet.js";
+
+function rule(spec: string) {
+  const layer = parseIptablesSave(`*filter\n:T - [0:0]\n-A T ${spec}\nCOMMIT\n`);
+  const chain = layer.tables.filter!.T;
+  return compileRule("T", chain.rules[0], false);
+}
+
+interface Env {
+  src?: string;
+  dst?: string;
+  proto?: Pkt["proto"];
+  dport?: number;
+  mark?: number;
+  inIf?: string;
+  outIf?: string;
+  ct?: CtState;
+  dnat?: boolean;
+}
+
+function env(e: Env): NfEnv {
+  const pkt = makePkt({ src: ipToInt(e.src ?? "10.244.1.5"), dst: ipToInt(e.dst ?? "10.244.2.7"), proto: e.proto ?? "tcp", sport: 40000, dport: e.dport ?? 80, ttl: 64, size: 60, df: true, mark: e.mark ?? 0 });
+  const no = () => {
+    throw new Error("not used");
+  };
+  return { pkt, inIf: e.inIf, outIf: e.outIf, physIn: undefined, physOut: undefined, bridged: false, ctState: e.ct ?? "NEW", ctDnat: !!e.dnat, ctSnat: false, ctMark: 0, isReplyPacket: false, isLocal: () => false, isBroadcast: () => false, choose: no, ipsetHas: no, noteChoice: no, recentHas: no, recentSet: no, recentRemove: no, recentList: no, nat: no, notrack: false, verbose: false, view: no, snapshot: no } as NfEnv;
+}
+
+const cases: [string, Env, boolean][] = [
+  // addresses: one CIDR (a field), negated, a comma list (any of them), and repeated (all of them)
+  ["-s 10.244.0.0/16 -d 10.244.1.0/24 -j RETURN", { src: "10.244.9.9", dst: "10.244.1.3" }, true],
+  ["-s 10.244.0.0/16 -d 10.244.1.0/24 -j RETURN", { src: "10.245.0.1", dst: "10.244.1.3" }, false],
+  ["! -s 10.244.0.0/16 -d 10.244.1.0/24 -j RETURN", { src: "10.245.0.1", dst: "10.244.1.3" }, true],
+  ["! -s 10.244.0.0/16 -d 10.244.1.0/24 -j RETURN", { src: "10.244.0.1", dst: "10.244.1.3" }, false],
+  ["-s 10.244.0.0/16 ! -d 224.0.0.0/4 -j MASQUERADE", { src: "10.244.0.1", dst: "224.0.0.251" }, false],
+  ["-s 10.244.0.0/16 ! -d 224.0.0.0/4 -j MASQUERADE", { src: "10.244.0.1", dst: "8.8.8.8" }, true],
+  ["-s 10.0.0.0/8,192.168.0.0/16 -j ACCEPT", { src: "192.168.3.4" }, true],
+  ["-s 10.0.0.0/8,192.168.0.0/16 -j ACCEPT", { src: "172.16.0.1" }, false],
+  ["-s 10.0.0.0/8 -s 10.244.0.0/16 -j ACCEPT", { src: "10.1.0.1" }, false],
+  ["-s 10.0.0.0/8 -s 10.244.0.0/16 -j ACCEPT", { src: "10.244.0.1" }, true],
+  ["-d 0.0.0.0/0 -j ACCEPT", { dst: "203.0.113.9" }, true],
+  ["! -d 0.0.0.0/0 -j ACCEPT", { dst: "203.0.113.9" }, false],
+  ["-d 255.255.255.255/32 -j ACCEPT", { dst: "255.255.255.255" }, true],
+  // protocol
+  ["-p tcp -m tcp --dport 80 -j ACCEPT", { proto: "udp" }, false],
+  ["! -p tcp -j ACCEPT", { proto: "udp" }, true],
+  ["! -p tcp -j ACCEPT", { proto: "tcp" }, false],
+  ["-p all -j ACCEPT", { proto: "icmp" }, true],
+  // interfaces: exact, `+` prefix, negated; no interface (locally generated: no -i) never matches a name
+  ["-i cali+ -j ACCEPT", { inIf: "cali1234" }, true],
+  ["-i cali+ -j ACCEPT", { inIf: "eth0" }, false],
+  ["-i cali+ -j ACCEPT", {}, false],
+  ["! -i cali+ -j ACCEPT", {}, true],
+  ["-o cni0 -j ACCEPT", { outIf: "cni0" }, true],
+  ["-o cni0 -j ACCEPT", { outIf: "cni00" }, false],
+  ["! -o cni0 -j ACCEPT", { outIf: "eth0" }, true],
+  ["-i + -j ACCEPT", { inIf: "eth0" }, true],
+  ["-i + -j ACCEPT", {}, false],
+  // marks: value/mask; `!`; a connmark is the connection's, not the packet's
+  ["-m mark --mark 0x4000/0x4000 -j RETURN", { mark: 0x4001 }, true],
+  ["-m mark --mark 0x4000/0x4000 -j RETURN", { mark: 0x1 }, false],
+  ["-m mark ! --mark 0x4000/0x4000 -j RETURN", { mark: 0x1 }, true],
+  ["-m mark --mark 0x0/0x4000 -j RETURN", { mark: 0x1 }, true],
+  ["-m connmark --mark 0x4000/0x4000 -j RETURN", { mark: 0x4000 }, false],
+  // conntrack states: a list matches any; `!` inverts the list; DNAT is the connection's NAT status
+  ["-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", { ct: "ESTABLISHED" }, true],
+  ["-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", { ct: "NEW" }, false],
+  ["-m conntrack ! --ctstate NEW -j ACCEPT", { ct: "RELATED" }, true],
+  ["-m conntrack ! --ctstate NEW -j ACCEPT", { ct: "NEW" }, false],
+  ["-m conntrack --ctstate INVALID -j DROP", { ct: "INVALID" }, true],
+  ["-m conntrack --ctstate DNAT -j ACCEPT", { ct: "NEW", dnat: true }, true],
+  ["-m conntrack --ctstate DNAT -j ACCEPT", { ct: "NEW" }, false],
+  ["-m state --state UNTRACKED -j ACCEPT", { ct: "UNTRACKED" }, true],
+  // everything at once (kube-proxy's shape): all must hold
+  ["-i cni0 -s 10.244.1.0/24 -d 10.96.0.10/32 -p udp -m udp --dport 53 -m mark ! --mark 0x4000/0x4000 -m conntrack --ctstate NEW -j ACCEPT", { inIf: "cni0", src: "10.244.1.2", dst: "10.96.0.10", proto: "udp", dport: 53, ct: "NEW" }, true],
+  ["-i cni0 -s 10.244.1.0/24 -d 10.96.0.10/32 -p udp -m udp --dport 53 -m mark ! --mark 0x4000/0x4000 -m conntrack --ctstate NEW -j ACCEPT", { inIf: "cni0", src: "10.244.1.2", dst: "10.96.0.10", proto: "udp", dport: 53, ct: "NEW", mark: 0x4000 }, false],
+  ["-i cni0 -s 10.244.1.0/24 -d 10.96.0.10/32 -p udp -m udp --dport 53 -m mark ! --mark 0x4000/0x4000 -m conntrack --ctstate NEW -j ACCEPT", { inIf: "cni0", src: "10.244.1.2", dst: "10.96.0.10", proto: "udp", dport: 54, ct: "NEW" }, false],
+];
+
+for (const [spec, e, want] of cases) {
+  test(`iptables match: ${spec} with ${JSON.stringify(e)} → ${want ? "matches" : "no match"}`, () => {
+    assert.equal(matchesPure(rule(spec), env(e)), want);
+  });
+}
+
+test("a rule with --match-set keeps every match a closure (an unknown set is an error, whatever the order)", () => {
+  const r = rule("-m set --match-set KUBE-CLUSTER-IP dst,dst -s 10.0.0.0/8 -j ACCEPT");
+  assert.equal(r.guarded, false);
+  assert.throws(() => matchesPure(r, env({ src: "192.168.0.1" })), /not used/);
+});
+
+test("a statistic rule with an address match is not a bare random branch (kube-proxy's runs are bare)", () => {
+  const layer = parseIptablesSave(
+    `*nat\n:KUBE-SVC-X - [0:0]\n:KUBE-SEP-A - [0:0]\n:KUBE-SEP-B - [0:0]\n:KUBE-SEP-C - [0:0]\n-A KUBE-SVC-X -s 10.0.0.0/8 -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-A\n-A KUBE-SVC-X -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-B\n-A KUBE-SVC-X -j KUBE-SEP-C\nCOMMIT\n`,
+  );
+  const seg = compileSegment(layer.tables.nat!["KUBE-SVC-X"], false);
+  assert.equal(seg.rules[0].onlyStatistic, undefined);
+  assert.equal(seg.rules[1].onlyStatistic, 0.5);
+  // The run starts at the second rule (the first has a condition besides chance).
+  assert.deepEqual([...seg.randomRuns.keys()], [1]);
+});
