@@ -39,6 +39,8 @@ export interface CompiledRule {
    * (each node's FLANNEL-POSTRTG rules are its own). Unset fields always pass.
    */
   guarded: boolean;
+  /** Which guard fields are set (G_* bits): only those are read. */
+  gm: number;
   sNet: number;
   sMask: number;
   sNeg: boolean;
@@ -123,20 +125,24 @@ export const CT_BITS: Record<CtState, number> = { NEW: 1, ESTABLISHED: 2, RELATE
 
 /** A rule's guard fields against the packet (CompiledRule.guarded); unset fields pass. */
 export function guardOk(cr: CompiledRule, e: NfEnv): boolean {
+  const gm = cr.gm;
   const p = e.pkt;
-  if ((((p.src & cr.sMask) >>> 0) === cr.sNet) === cr.sNeg) return false;
-  if ((((p.dst & cr.dMask) >>> 0) === cr.dNet) === cr.dNeg) return false;
-  if (cr.proto !== "" && (p.proto === cr.proto) === cr.protoNeg) return false;
-  if ((((p.mark & cr.markM) >>> 0) === cr.markV) === cr.markNeg) return false;
-  if (cr.inIf !== "" && ifIs(e.inIf, cr.inIf, cr.inPre) === cr.inNeg) return false;
-  if (cr.outIf !== "" && ifIs(e.outIf, cr.outIf, cr.outPre) === cr.outNeg) return false;
-  if (cr.ctBits !== 0 && ((ctBit(e.ctState) & cr.ctBits) !== 0) === cr.ctNeg) return false;
+  if (gm & G.s && (((p.src & cr.sMask) >>> 0) === cr.sNet) === cr.sNeg) return false;
+  if (gm & G.d && (((p.dst & cr.dMask) >>> 0) === cr.dNet) === cr.dNeg) return false;
+  if (gm & G.mark && (((p.mark & cr.markM) >>> 0) === cr.markV) === cr.markNeg) return false;
+  if (gm & G.ct && ((ctBit(e.ctState) & cr.ctBits) !== 0) === cr.ctNeg) return false;
+  if (gm & G.p && (p.proto === cr.proto) === cr.protoNeg) return false;
+  if (gm & G.i && ifIs(e.inIf, cr.inIf, cr.inPre) === cr.inNeg) return false;
+  if (gm & G.o && ifIs(e.outIf, cr.outIf, cr.outPre) === cr.outNeg) return false;
   return true;
 }
 
+/** Guard kinds as bits of CompiledRule.gm. */
+const G = { s: 1, d: 2, p: 4, mark: 8, i: 16, o: 32, ct: 64 } as const;
+
 /** A rule's matches without side effects (guard fields, then the closures), in evaluation order. */
 export function matchesPure(cr: CompiledRule, e: NfEnv): boolean {
-  if (cr.guarded && !guardOk(cr, e)) return false;
+  if (cr.gm !== 0 && !guardOk(cr, e)) return false;
   for (const m of cr.pure) if (!m(e)) return false;
   return true;
 }
@@ -254,7 +260,7 @@ export function compileRule(chain: string, rule: IptRule, remember = true): Comp
   const g = noGuard();
   const guards = !rule.opts.some((o) => o.opt === "--match-set");
   const set = new Set<string>();
-  const first = (kind: string) => guards && !set.has(kind) && (set.add(kind), true);
+  const first = (kind: keyof typeof G) => guards && !set.has(kind) && (set.add(kind), true);
 
   for (const o of rule.opts) {
     const a = o.args;
@@ -498,38 +504,44 @@ export function compileRule(chain: string, rule: IptRule, remember = true): Comp
   const target = compileTarget(rule);
   const st = statistic as { p: number; neg: boolean } | null;
   const guarded = set.size > 0;
+  let gm = 0;
+  for (const k of set) gm |= G[k as keyof typeof G];
   const onlyStatistic = st && !recent && pure.length === 0 && !guarded ? (st.neg ? 1 - st.p : st.p) : undefined;
   // Index keys (dst, proto, dport) (KUBE-SERVICES) or (any, proto, dport) (KUBE-NODEPORTS).
   const keyed = keyable && proto !== "" && exactDport !== undefined && RUN_PROTO[proto] !== undefined;
   // Every field in one order, present or not: one object shape for all compiled rules keeps
   // the rule loop's loads monomorphic (optional fields added later made 4 shapes).
+  // Every field in one order, present or not: one object shape for all compiled rules keeps
+  // the rule loop's loads monomorphic. The fields the rule loop reads come first (fewer cache
+  // lines per rule when the rule is cold), the most deciding guards first among them.
   const out: CompiledRule = {
-    rule,
-    random: !!statistic,
-    onlyStatistic,
-    guarded,
+    gm,
     sNet: g.sNet,
     sMask: g.sMask,
     sNeg: g.sNeg,
     dNet: g.dNet,
     dMask: g.dMask,
     dNeg: g.dNeg,
-    proto: g.proto,
-    protoNeg: g.protoNeg,
     markV: g.markV,
     markM: g.markM,
     markNeg: g.markNeg,
+    ctBits: g.ctBits,
+    ctNeg: g.ctNeg,
+    pure,
+    effectful,
+    random: !!statistic,
+    target,
+    proto: g.proto,
+    protoNeg: g.protoNeg,
     inIf: g.inIf,
     inPre: g.inPre,
     inNeg: g.inNeg,
     outIf: g.outIf,
     outPre: g.outPre,
     outNeg: g.outNeg,
-    ctBits: g.ctBits,
-    ctNeg: g.ctNeg,
-    pure,
-    effectful,
-    target,
+    guarded,
+    rule,
+    onlyStatistic,
     chain,
     nkey: keyed ? runKey(exactDst ?? 0, proto, exactDport!) : undefined,
     anyDst: keyed ? exactDst === undefined : undefined,
