@@ -121,10 +121,10 @@ function noGuard(): GuardFields {
 }
 
 /** Conntrack states as bits (the guard of `--ctstate`/`--state` without DNAT/SNAT). */
-export const CT_BITS: Record<CtState, number> = { NEW: 1, ESTABLISHED: 2, RELATED: 4, INVALID: 8, UNTRACKED: 16 };
+const CT_BITS: Record<CtState, number> = { NEW: 1, ESTABLISHED: 2, RELATED: 4, INVALID: 8, UNTRACKED: 16 };
 
 /** A rule's guard fields against the packet (CompiledRule.guarded); unset fields pass. */
-export function guardOk(cr: CompiledRule, e: NfEnv): boolean {
+function guardOk(cr: CompiledRule, e: NfEnv): boolean {
   const gm = cr.gm;
   const p = e.pkt;
   if (gm & G.s && (((p.src & cr.sMask) >>> 0) === cr.sNet) === cr.sNeg) return false;
