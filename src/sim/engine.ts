@@ -693,8 +693,9 @@ export class Walk {
     this.localOut(ns, pkt, false);
   }
 
-  private localOut(ns: NetNs, pkt: Pkt, encap: boolean): void {
-    const inf = this.topo.info(ns);
+  /** `known`: the namespace's info when the caller has it. */
+  private localOut(ns: NetNs, pkt: Pkt, encap: boolean, known?: NsInfo): void {
+    const inf = known ?? this.topo.info(ns);
     const r = this.routed(inf, pkt, encap ? "outer route" : "route");
     if (!r) return;
     const outIf = r.route.type === "local" ? "lo" : r.route.dev;
@@ -748,7 +749,7 @@ export class Walk {
       this.drop("NO_NEIGHBOUR", `no neighbour entry for ${ips} on ${link.name} (nolearning VXLAN: flannel installs them)`, pkt, linkObj(link));
       return null;
     }
-    const o = this.topo.arpOwner(ns, link.name, ip);
+    const o = this.topo.arpOwner(ns, link.name, ip, inf);
     if (o) {
       // One owner object per (namespace, device, address): its answer is made once.
       let a = o.arp;
@@ -796,7 +797,7 @@ export class Walk {
     const sport = 32768 + ((pkt.src ^ pkt.dst ^ (pkt.sport << 3) ^ pkt.dport) % 28232 + 28232) % 28232;
     const outer = makePkt({ src: local ?? 0, dst: ipToInt(f.dst), proto: "udp", sport, dport: vx.port || 8472, ttl: 64, size: pkt.size + 50, df: false, mark: 0, inner, vni: vx.vni });
     this.step("ENCAPSULATED", `VXLAN VNI ${vx.vni}: ${mac} is at VTEP ${f.dst} (FDB); outer udp ${intToIp(outer.src)}:${sport} → ${f.dst}:${outer.dport}, ${outer.size} bytes`, outer, fobj);
-    this.localOut(ns, outer, true);
+    this.localOut(ns, outer, true, inf);
   }
 
   private encapIpip(ns: NetNs, inf: NsInfo, link: Link, nh: number, pkt: Pkt): void {
@@ -809,7 +810,7 @@ export class Walk {
     }
     const outer = makePkt({ src: local ?? 0, dst: remote, proto: "ipip", sport: 0, dport: 0, ttl: 64, size: pkt.size + 20, df: pkt.df, mark: 0, inner: clonePkt(pkt) });
     this.step("ENCAPSULATED", `IPIP on ${link.name}: outer ${intToIp(outer.src)} → ${intToIp(remote)} (protocol 4), ${outer.size} bytes`, outer, linkObj(link));
-    this.localOut(ns, outer, true);
+    this.localOut(ns, outer, true, inf);
   }
 
   private l2Send(ns: NetNs, link: Link, mac: string, pkt: Pkt, owner?: Owner): void {
@@ -848,7 +849,7 @@ export class Walk {
       const br = (inf ?? this.topo.info(ns)).links.get(link.master);
       if (!br) return this.drop("UNSUPPORTED", `${link.name}'s master ${link.master} does not exist`, pkt, linkObj(link));
       if (br.mac === mac) return this.bridgeUp(ns, br, link, pkt);
-      return this.bridgeForward(ns, br, link, mac, pkt, owner);
+      return this.bridgeForward(ns, br, link, mac, pkt, owner, false, inf);
     }
     if (link.mac === mac || link.kind === "loopback" || mac === "ff:ff:ff:ff:ff:ff") return this.ipInput(ns, link.name, pkt, NO_META, inf);
     this.drop("NO_NEIGHBOUR", `frame for ${mac} arrives on ${link.name} (${link.mac}): not for this host`, pkt, linkObj(link));
@@ -926,8 +927,8 @@ export class Walk {
     });
   }
 
-  private bridgeForward(ns: NetNs, br: Link, inPort: Link | null, mac: string, pkt: Pkt, owner?: Owner, fromOutside = false): void {
-    const inf = this.topo.info(ns);
+  private bridgeForward(ns: NetNs, br: Link, inPort: Link | null, mac: string, pkt: Pkt, owner?: Owner, fromOutside = false, known?: NsInfo): void {
+    const inf = known ?? this.topo.info(ns);
     if (fromOutside && br.mac === mac) return this.ipInput(ns, br.name, pkt, {});
     if (inPort && this.brNf(ns)) {
       const st = this.ctIn(ns, pkt);

@@ -168,7 +168,7 @@ export interface Topology {
   externalNs: NetNs;
   info(ns: NetNs): NsInfo;
   /** Who answers ARP for `ip` on the segment of (ns, dev), if anyone owns it there. */
-  arpOwner(ns: NetNs, dev: string, ip: number): Owner | undefined;
+  arpOwner(ns: NetNs, dev: string, ip: number, inf?: NsInfo): Owner | undefined;
   /** Are two links on one layer-2 segment? */
   connected(a: Owner, b: Owner): boolean;
   /** The namespace owning an outside address: the underlay's own, or the synthetic client given that address. */
@@ -479,8 +479,9 @@ function build(ir: DataplaneIR): Topology {
 
   // (namespace, device) → ip → owner: nested maps, no key string per lookup.
   let arpGen = 0;
-  const arpOwner = (ns: NetNs, dev: string, ip: number): Owner | undefined => {
-    const inf = info(ns);
+  // `known`: the namespace's info when the caller has it (one lookup fewer on a cold namespace).
+  const arpOwner = (ns: NetNs, dev: string, ip: number, known?: NsInfo): Owner | undefined => {
+    const inf = known ?? info(ns);
     let byDev = inf.arp;
     if (!byDev || inf.arpGen !== arpGen) {
       inf.arp = byDev = new Map();
