@@ -646,12 +646,12 @@ export class Walk {
   }
 
   /** A hook, then the rest of the walk when it accepts (a fork point). */
-  private hookThen(ns: NetNs, inf: NsInfo, hook: Hook, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Parameters<Walk["env"]>[4], rest: () => void): void {
+  private hookThen(ns: NetNs, inf: NsInfo, hook: Hook, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Io, rest: () => void): void {
     if (!this.tracked(ns)) return rest();
     this.forkAt(pkt, () => this.hook(ns, inf, hook, pkt, st, io), rest);
   }
 
-  private hook(ns: NetNs, inf: NsInfo, hook: Hook, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Parameters<Walk["env"]>[4]): boolean {
+  private hook(ns: NetNs, inf: NsInfo, hook: Hook, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Io): boolean {
     if (!this.tracked(ns)) return true;
     const env = this.env(ns, inf, pkt, st, io);
     const r = runHook(ns, hook, env, st.state === "NEW", undefined, undefined, this.cur!.steps, inf);
@@ -693,7 +693,6 @@ export class Walk {
     this.localOut(ns, pkt, false);
   }
 
-  /** `known`: the namespace's info when the caller has it. */
   private localOut(ns: NetNs, pkt: Pkt, encap: boolean, known?: NsInfo): void {
     const inf = known ?? this.topo.info(ns);
     const r = this.routed(inf, pkt, encap ? "outer route" : "route");
@@ -842,16 +841,16 @@ export class Walk {
     this.drop("UNSUPPORTED", `cannot transmit on ${link.kind} device ${link.name}`, pkt, linkObj(link));
   }
 
-  /** `inf`: the namespace's info when the caller has it (one lookup fewer on a cold namespace). */
-  private l2Receive(ns: NetNs, link: Link, mac: string, pkt: Pkt, owner?: Owner, inf?: NsInfo): void {
+  /** `known`: the namespace's info when the caller has it (one lookup fewer on a cold namespace; so for localOut, bridgeForward, ipInput). */
+  private l2Receive(ns: NetNs, link: Link, mac: string, pkt: Pkt, owner?: Owner, known?: NsInfo): void {
     if (!link.up) return this.drop("LINK_DOWN", `${link.name} is down`, pkt, linkObj(link));
     if (link.master) {
-      const br = (inf ?? this.topo.info(ns)).links.get(link.master);
+      const br = (known ?? this.topo.info(ns)).links.get(link.master);
       if (!br) return this.drop("UNSUPPORTED", `${link.name}'s master ${link.master} does not exist`, pkt, linkObj(link));
       if (br.mac === mac) return this.bridgeUp(ns, br, link, pkt);
-      return this.bridgeForward(ns, br, link, mac, pkt, owner, false, inf);
+      return this.bridgeForward(ns, br, link, mac, pkt, owner, false, known);
     }
-    if (link.mac === mac || link.kind === "loopback" || mac === "ff:ff:ff:ff:ff:ff") return this.ipInput(ns, link.name, pkt, NO_META, inf);
+    if (link.mac === mac || link.kind === "loopback" || mac === "ff:ff:ff:ff:ff:ff") return this.ipInput(ns, link.name, pkt, NO_META, known);
     this.drop("NO_NEIGHBOUR", `frame for ${mac} arrives on ${link.name} (${link.mac}): not for this host`, pkt, linkObj(link));
   }
 
@@ -966,9 +965,9 @@ export class Walk {
     this.l2Send(ns, pl, mac, pkt, owner);
   }
 
-  private ipInput(ns: NetNs, dev: string, pkt: Pkt, meta: { physIn?: string }, inf0?: NsInfo): void {
+  private ipInput(ns: NetNs, dev: string, pkt: Pkt, meta: { physIn?: string }, known?: NsInfo): void {
     this.hop(ns);
-    const inf = inf0 ?? this.topo.info(ns);
+    const inf = known ?? this.topo.info(ns);
     const st = this.ctIn(ns, pkt);
     this.hookThen(ns, inf, "PREROUTING", pkt, st, io(dev, undefined, meta.physIn), () => this.ipRoute(ns, inf, dev, pkt, st));
   }

@@ -151,6 +151,7 @@ function ifIs(n: string | undefined, name: string, pre: boolean): boolean {
   return pre ? n !== undefined && n.startsWith(name) : n === name;
 }
 
+/** CT_BITS[s] as a switch: one keyed load site seeing five names goes megamorphic. */
 function ctBit(s: CtState): number {
   switch (s) {
     case "NEW":

@@ -213,8 +213,7 @@ function compileFib(routes: Route[], table: "local" | "main", index: SharedIndex
     }
   }
   if (routes.length <= FLAT_MAX) {
-    const rs: CRoute[] = [];
-    for (const r of routes) if ((r.table ?? "main") === table) rs.push(croute(r));
+    const rs = croutesOf(routes, table);
     // Stable sort: equal prefix length and metric keep the table's order.
     rs.sort((a, b) => b.len - a.len || a.metric - b.metric);
     const nm = new Int32Array(rs.length * 2);
