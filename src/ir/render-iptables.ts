@@ -174,6 +174,12 @@ export function isCompactTable(layer: IptLayer, table: IptTableName): boolean {
   return compactTables.get(layer)?.[table] !== undefined;
 }
 
+/** Is `name` one of the layer's compact (built on demand) chains in `table`, not an eager one? */
+export function isCompactChain(layer: IptLayer, table: IptTableName, name: string): boolean {
+  const cc = compactTables.get(layer)?.[table];
+  return cc !== undefined && !Object.hasOwn(cc.eager, name) && compactIndex(cc, name) >= 0;
+}
+
 /** Does the layer declare chain `name` in `table`? (A compact table is not materialised.) */
 export function layerHasChain(layer: IptLayer, table: IptTableName, name: string): boolean {
   const cc = compactTables.get(layer)?.[table];

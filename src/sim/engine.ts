@@ -42,13 +42,18 @@ type CtRef = { e: CtEntry; dir: "orig" | "reply" };
  * removes a branch's), so a scan of a flat array beats hashing a key built per lookup.
  */
 class CtTable {
-  /** Four numbers per entry (src, sport, dst, dport), its protocol and its value. */
+  /**
+   * Four numbers per entry (src, sport, dst, dport), its protocol and its value; `count`
+   * entries are live. The arrays never shrink: every path of a fork adds and removes the
+   * same few entries, and shrinking them made each path allocate them again (measured).
+   */
   private nums: number[] = [];
-  private protos: string[] = [];
-  private vals: CtRef[] = [];
+  private protos: (string | undefined)[] = [];
+  private vals: (CtRef | undefined)[] = [];
+  private count = 0;
   private at(proto: string, src: number, sport: number, dst: number, dport: number): number {
     const n = this.nums;
-    for (let i = 0, j = 0; j < n.length; i++, j += 4) {
+    for (let i = 0, j = 0; i < this.count; i++, j += 4) {
       if (n[j] === src && n[j + 2] === dst && n[j + 1] === sport && n[j + 3] === dport && this.protos[i] === proto) return i;
     }
     return -1;
@@ -62,23 +67,34 @@ class CtTable {
     if (v) {
       if (i >= 0) this.vals[i] = v;
       else {
-        this.nums.push(src, sport, dst, dport);
-        this.protos.push(proto);
-        this.vals.push(v);
+        const c = this.count++;
+        const n = this.nums;
+        if (n.length === c * 4) {
+          // A table is made per namespace per trace: no typed array (an off-heap buffer each).
+          n.push(src, sport, dst, dport);
+          this.protos.push(proto);
+          this.vals.push(v);
+        } else {
+          n[c * 4] = src;
+          n[c * 4 + 1] = sport;
+          n[c * 4 + 2] = dst;
+          n[c * 4 + 3] = dport;
+          this.protos[c] = proto;
+          this.vals[c] = v;
+        }
       }
     } else if (i >= 0) {
       // Entries are unique by tuple: order does not matter, move the last one into the gap.
-      const last = this.vals.length - 1;
+      const last = --this.count;
       const n = this.nums;
       n[i * 4] = n[last * 4];
       n[i * 4 + 1] = n[last * 4 + 1];
       n[i * 4 + 2] = n[last * 4 + 2];
       n[i * 4 + 3] = n[last * 4 + 3];
-      n.length = last * 4;
       this.protos[i] = this.protos[last];
-      this.protos.pop();
       this.vals[i] = this.vals[last];
-      this.vals.pop();
+      this.protos[last] = undefined;
+      this.vals[last] = undefined;
     }
   }
 }
@@ -484,7 +500,7 @@ export class Walk {
   }
 
   private ctLookup(ns: NetNs, pkt: Pkt): { e: CtEntry; dir: "orig" | "reply" } | null {
-    const t = this.ct.get(ns.id);
+    const t = this.ctTable(ns, false);
     if (!t) return null;
     return t.get(pkt.proto, pkt.src, pkt.sport, pkt.dst, pkt.dport) ?? null;
   }
@@ -493,10 +509,24 @@ export class Walk {
     if (e.confirmed) return;
     this.saveCt(e);
     e.confirmed = true;
-    let t = this.ct.get(ns.id);
-    if (!t) this.ct.set(ns.id, (t = new CtTable()));
+    const t = this.ctTable(ns, true)!;
     this.ctSet(t, e.proto, e.orig, { e, dir: "orig" });
     this.ctSet(t, e.proto, e.reply, { e, dir: "reply" });
+  }
+
+  /** The namespace's conntrack table; the last one is kept (a packet meets it several times in a row). */
+  private ctNs: NetNs | null = null;
+  private ctLast: CtTable | undefined;
+  private ctTable(ns: NetNs, create: boolean): CtTable | undefined {
+    if (ns === this.ctNs) return this.ctLast;
+    let t = this.ct.get(ns.id);
+    if (!t) {
+      if (!create) return undefined;
+      this.ct.set(ns.id, (t = new CtTable()));
+    }
+    this.ctNs = ns;
+    this.ctLast = t;
+    return t;
   }
 
   private ctSet(t: CtTable, proto: string, k: Tuple, v: CtRef | undefined): void {
@@ -1044,8 +1074,13 @@ export class Walk {
       (x) => x.protocol === proto && x.port === pkt.dport && (x.address === "0.0.0.0" || x.address === "::" || x.address === dstS || (loop && x.address.startsWith("127."))),
     );
     if (l) {
-      const obj: StepObject = { kind: "listener", text: `${proto} ${l.address}:${l.port} (container ${l.container}${l.portName ? `, port ${l.portName}` : ""})` };
-      return this.end({ verdict: "DELIVERED", detail: `container ${l.container} listens on ${pkt.proto} ${l.address}:${l.port}`, container: l.container, port: l.port, object: obj }, pkt, "DELIVERED");
+      // A pod's listener says the same on every path (IR listeners are read-only; a host's are made per call).
+      let say = inf.pod ? listenerSays.get(l) : undefined;
+      if (!say) {
+        say = { obj: { kind: "listener", text: `${proto} ${l.address}:${l.port} (container ${l.container}${l.portName ? `, port ${l.portName}` : ""})` }, detail: `container ${l.container} listens on ${pkt.proto} ${l.address}:${l.port}` };
+        if (inf.pod) listenerSays.set(l, say);
+      }
+      return this.end({ verdict: "DELIVERED", detail: say.detail, container: l.container, port: l.port, object: say.obj }, pkt, "DELIVERED");
     }
     const how = pkt.proto === "tcp" ? "TCP RST" : pkt.proto === "udp" ? "ICMP port unreachable" : "ICMP protocol unreachable";
     this.end({ verdict: "REFUSED", detail: `nothing listens on ${pkt.proto} ${dstS}:${pkt.dport} in ${ns.id} (${how})`, port: pkt.dport }, pkt, "REFUSED");
@@ -1274,6 +1309,7 @@ function routeSay(cr: CRoute): { obj: StepObject; how: string } {
 }
 
 const neighSays = new WeakMap<object, { mac: string; detail: string; obj: StepObject }>();
+const listenerSays = new WeakMap<object, { obj: StepObject; detail: string }>();
 const fdbObjs = new WeakMap<object, StepObject>();
 
 const routeTextCache = new WeakMap<Route, string>();

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseIptablesSave } from "../ir/parse-iptables.js";
-import { compileRule, compileSegment, matchesPure } from "./iptables.js";
+import { compileRule, compileSegment, matchesPure, runKey } from "./iptables.js";
 import { ipToInt } from "./ip.js";
 import type { NfEnv, CtState } from "./nfenv.js";
 import type { Pkt } from "./packet.js";
@@ -109,4 +109,42 @@ test("a statistic rule with an address match is not a bare random branch (kube-p
   assert.equal(seg.rules[1].onlyStatistic, 0.5);
   // The run starts at the second rule (the first has a condition besides chance).
   assert.deepEqual([...seg.randomRuns.keys()], [1]);
+});
+
+test("the index of a run of exact -d/-p/--dport rules yields what a scan in order finds, also for two keys that hash alike", () => {
+  // Two (address, port) pairs with one index key: the index must not mix their rules up.
+  const d1 = ipToInt("10.96.0.10");
+  const byKey = new Map<number, number>();
+  for (let p = 1; p < 65536; p++) byKey.set(runKey(d1, "tcp", p), p);
+  let hit: [number, number, number] | undefined;
+  for (let d2 = d1 + 1; !hit && d2 < d1 + 64; d2++) {
+    for (let p = 1; p < 65536; p++) {
+      const p1 = byKey.get(runKey(d2, "tcp", p));
+      if (p1 !== undefined) {
+        hit = [p1, d2, p];
+        break;
+      }
+    }
+  }
+  assert.ok(hit, "two keys that collide");
+  const [p1, d2, p2] = hit;
+  const ip = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+  const lines = [`-d ${ip(d1)}/32 -p tcp -m tcp --dport ${p1} -j ACCEPT`, `-d ${ip(d2)}/32 -p tcp -m tcp --dport ${p2} -j DROP`];
+  for (let i = 0; i < 8; i++) lines.push(`-d 10.96.1.${i}/32 -p tcp -m tcp --dport 443 -j RETURN`);
+  lines.push(`-d ${ip(d1)}/32 -p tcp -m tcp --dport ${p1} -j REJECT`);
+  const layer = parseIptablesSave(`*filter\n:T - [0:0]\n${lines.map((l) => `-A T ${l}\n`).join("")}COMMIT\n`);
+  const seg = compileSegment(layer.tables.filter!.T, false);
+  const run = seg.runs.get(0);
+  assert.ok(run && run.end === lines.length, "one indexed run over all rules");
+  for (const [dst, dport] of [[d1, p1], [d2, p2], [ipToInt("10.96.1.3"), 443], [ipToInt("10.96.1.3"), 80]] as const) {
+    const e = env({ dst: ip(dst), dport });
+    const scan: number[] = seg.rules.map((_, i) => i).filter((i) => matchesPure(seg.rules[i], e));
+    const viaIndex: number[] = (run.byKey.get(runKey(dst, "tcp", dport)) ?? ([] as number[])).filter((i) => matchesPure(seg.rules[i], e));
+    assert.deepEqual(viaIndex, scan, `${ip(dst)}:${dport}`);
+  }
+  // iptables' order: the first matching rule decides (ACCEPT, not the later REJECT of the same key).
+  assert.deepEqual(
+    (run.byKey.get(runKey(d1, "tcp", p1)) ?? ([] as number[])).filter((i) => matchesPure(seg.rules[i], env({ dst: ip(d1), dport: p1 }))).map((i) => seg.rules[i].target.kind),
+    ["accept", "reject"],
+  );
 });

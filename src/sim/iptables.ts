@@ -3,7 +3,7 @@
 // in order (side-effecting ones — statistic, recent — after the pure ones, which gives
 // the same outcome distribution), jump/goto/RETURN, built-in chain policy.
 
-import type { IptChain, IptOpt, IptRule } from "../ir/types.js";
+import type { IptChain, IptLayer, IptOpt, IptRule } from "../ir/types.js";
 import { ipToInt, parseCidr, inCidr, type Cidr } from "./ip.js";
 import { protoName } from "./packet.js";
 import type { CtState, NfEnv, NfVerdict } from "./nfenv.js";
@@ -69,11 +69,18 @@ export interface CompiledRule {
   target: TargetSpec;
   /** The rule's chain (its iptables-save text is made only when a step shows it: ruleText). */
   chain: string;
-  /** Index key for exact `-d IP/32 -p P --dport N` rules as one number (runKey): a lookup builds no string. */
+  /** Index key for exact `-d IP/32 -p P --dport N` rules (runKey): a lookup builds no string. */
   nkey?: number;
   /** The key's destination is "*" (KUBE-NODEPORTS: any local address). */
   anyDst?: boolean;
   comment?: string;
+  /**
+   * A jump to a compact chain (KUBE-SVC-*, KUBE-SEP-*): its compiled chain and the layer it
+   * came from, valid in every namespace where that layer owns the compact chains (jumpTo).
+   */
+  csub: Segment[] | undefined;
+  /** null: its target was found not to be a compact chain. */
+  cl: IptLayer | null | undefined;
 }
 
 /** Targets podnet does not model: an error naming the rule, not a jump to a missing chain. */
@@ -228,10 +235,15 @@ function internRule(chain: string, rule: IptRule): CompiledRule {
 }
 
 const RUN_PROTO: Record<string, number> = { tcp: 1, udp: 2, sctp: 3 };
-/** (dst, proto, dport) as one safe integer (< 2^50): 32 + 2 + 16 bits. 0 for other protocols. */
+/**
+ * (dst, proto, dport) hashed to a 30-bit integer (a small integer for V8's Maps: a key of
+ * 50 bits was a heap number, allocated and hashed on every lookup); -1 for other protocols.
+ * A collision only adds candidates: each candidate rule is still matched in full, in order.
+ */
 export function runKey(dst: number, proto: string, dport: number): number {
-  const p = RUN_PROTO[proto];
-  return p ? ((dst >>> 0) * 4 + p) * 65536 + dport : 0;
+  const p = proto === "tcp" ? 1 : proto === "udp" ? 2 : proto === "sctp" ? 3 : 0;
+  if (p === 0) return -1;
+  return (Math.imul(dst | 0, 0x9e3779b1) ^ Math.imul(dport * 4 + p, 0x85ebca6b)) & 0x3fffffff;
 }
 
 /**
@@ -547,6 +559,8 @@ export function compileRule(chain: string, rule: IptRule, remember = true): Comp
     nkey: keyed ? runKey(exactDst ?? 0, proto, exactDport!) : undefined,
     anyDst: keyed ? exactDst === undefined : undefined,
     comment,
+    csub: undefined,
+    cl: undefined,
   };
   if (remember) ruleCache.set(rule, out);
   return out;
@@ -670,7 +684,7 @@ export interface RandomRun {
 
 export interface IndexedRun {
   end: number;
-  /** runKey → rule indexes, in order. */
+  /** runKey → rule indexes, in order (keys that collide share one list). */
   byKey: Map<number, number[]>;
   anyDst: boolean;
 }
@@ -696,6 +710,8 @@ export interface Segment {
   /** hasRuns / hasRandom: runs.size / randomRuns.size > 0 (no Map touched per rule). */
   hasRuns?: boolean;
   hasRandom?: boolean;
+  /** Dropped from the compact-chain cache (rules that remember it compile it again). */
+  evicted?: boolean;
 }
 
 const INDEX_MIN_RUN = 8;

@@ -4,7 +4,7 @@
 // NAT chains (iptables nat table, nft `type nat`) see only the first packet of a connection.
 
 import type { IptChain, IptLayer, IptTableName, NetNs, NftChain, NftSet, NftTable } from "../ir/types.js";
-import { isCompactTable, layerChain, layerHasChain } from "../ir/render-iptables.js";
+import { isCompactChain, isCompactTable, layerChain, layerHasChain } from "../ir/render-iptables.js";
 import { compileSegment, internKey, matchesPure, INTERN_RULES_MAX, ruleText, runKey, type CompiledRule, type Segment } from "./iptables.js";
 import type { NfEnv, NfVerdict } from "./nfenv.js";
 import { evalNftChain, type NftView } from "./nftables.js";
@@ -14,7 +14,7 @@ import { makePkt, viewOf } from "./packet.js";
 export type Hook = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
 
 type BaseRef =
-  | { kind: "ipt"; table: IptTableName; prio: number; nat: boolean; segs: Segment[] | null | undefined }
+  | { kind: "ipt"; table: IptTableName; prio: number; nat: boolean; segs: Segment[] | null | undefined; dropPolicy: boolean }
   | { kind: "nft"; table: NftView; chain: NftChain; prio: number; nat: boolean };
 
 const IPT_PRIO: Record<Hook, [IptTableName, number][]> = {
@@ -27,10 +27,33 @@ const IPT_PRIO: Record<Hook, [IptTableName, number][]> = {
 
 export interface NsNetfilter {
   hooks: Record<Hook, BaseRef[]>;
+  /** The same without the NAT chains (they see only a connection's first packet). */
+  hooksNoNat: Record<Hook, BaseRef[]>;
   iptChain(table: IptTableName, name: string): Segment[] | undefined;
   hasIptables: boolean;
   /** Resolved jumps by slot (see jump slots); null: the target chain does not exist here. */
   jumps: (Segment[] | null | undefined)[];
+  /**
+   * Per table (tableIndex): the layer whose compact chains are this namespace's chains of
+   * those names (see soleCompact); null: none or not alone; undefined: not worked out yet.
+   */
+  sole: (IptLayer | null | undefined)[];
+}
+
+/** A table as a small number: arrays indexed by it instead of keyed loads (five names made those sites megamorphic). */
+function tableIndex(t: IptTableName): number {
+  switch (t) {
+    case "raw":
+      return 0;
+    case "mangle":
+      return 1;
+    case "nat":
+      return 2;
+    case "filter":
+      return 3;
+    default:
+      return 4;
+  }
 }
 
 const nsCache = new WeakMap<NetNs, NsNetfilter>();
@@ -80,30 +103,68 @@ let compactCount = 0;
 // cluster's 722k. At 50k the bench's 10,000 traces (354k chains) recompiled every path's chain
 // and the eviction churn made the heap larger, not smaller (peak 5.4 vs 4.9 GB, measured).
 const COMPACT_MAX = 400_000;
-/** "This chain is the layer's compact chain" (one object per layer, remembered per namespace and name). */
+/**
+ * "This chain is the layer's compact chain" (one object per layer and table, remembered per
+ * namespace and name), with the layer's cache of compiled compact chains of that table.
+ */
 interface CompactRef {
   layer: IptLayer;
+  table: IptTableName;
+  m: Map<string, Segment[]>;
 }
-const compactRefs = new WeakMap<IptLayer, CompactRef>();
+const compactRefs = new WeakMap<IptLayer, CompactRef[]>();
 
 /** The caches to evict from. */
 const compactMaps = new Set<WeakRef<Map<string, Segment[]>>>();
 
-function compactSegs(l: IptLayer, table: IptTableName, name: string): Segment[] {
-  let byTable = compactCache.get(l);
-  if (!byTable) compactCache.set(l, (byTable = {}));
-  let m = byTable[table];
-  if (!m) {
-    byTable[table] = m = new Map();
-    compactMaps.add(new WeakRef(m));
+function compactRef(l: IptLayer, table: IptTableName): CompactRef {
+  let refs = compactRefs.get(l);
+  if (!refs) compactRefs.set(l, (refs = []));
+  const ti = tableIndex(table);
+  let ref = refs[ti];
+  if (!ref) {
+    let byTable = compactCache.get(l);
+    if (!byTable) compactCache.set(l, (byTable = {}));
+    let m = byTable[table];
+    if (!m) {
+      byTable[table] = m = new Map();
+      compactMaps.add(new WeakRef(m));
+    }
+    refs[ti] = ref = { layer: l, table, m };
   }
-  const hit = m.get(name);
+  return ref;
+}
+
+function compactSegs(ref: CompactRef, name: string): Segment[] {
+  const hit = ref.m.get(name);
   if (hit) return hit;
   // A fresh chain object: nothing to remember it by (this cache is its only home).
-  const segs = [makeSegment(layerChain(l, table, name)!, l.owner, 0, false)];
-  m.set(name, segs);
+  const segs = [makeSegment(layerChain(ref.layer, ref.table, name)!, ref.layer.owner, 0, false)];
+  ref.m.set(name, segs);
   if (++compactCount > COMPACT_MAX) evictCompact();
   return segs;
+}
+
+/**
+ * The layer whose compact chains (kube-proxy's KUBE-SVC-*, KUBE-SEP-*: hundreds of thousands)
+ * are this namespace's chains of those names in `table`: the only layer here with a compact
+ * table there, and no other layer here defines one of its compact chains' names. Then a jump
+ * to such a chain needs no lookup by name in this namespace (see jumpTo).
+ */
+function soleCompact(layers: readonly IptLayer[], table: IptTableName): IptLayer | null {
+  let sole: IptLayer | null = null;
+  for (const l of layers) {
+    if (!isCompactTable(l, table)) continue;
+    if (sole) return null;
+    sole = l;
+  }
+  if (!sole) return null;
+  for (const l of layers) {
+    if (l === sole) continue;
+    const t = l.tables[table];
+    if (t) for (const name in t) if (isCompactChain(sole, table, name)) return null;
+  }
+  return sole;
 }
 
 function evictCompact(): void {
@@ -116,9 +177,11 @@ function evictCompact(): void {
       continue;
     }
     let drop = m.size >> 2;
-    for (const k of m.keys()) {
+    for (const [k, segs] of m) {
       if (drop-- <= 0) break;
       m.delete(k);
+      // Jump rules may still point at it (jumpTo's compact targets): they compile it afresh.
+      segs[0].evicted = true;
       compactCount--;
     }
   }
@@ -143,6 +206,7 @@ function makeSegment(c: IptChain, owner: string, offset: number, remember = true
     jid: remember ? [] : undefined,
     hasRuns: s.runs.size > 0,
     hasRandom: s.randomRuns.size > 0,
+    evicted: false,
   };
 }
 
@@ -162,15 +226,16 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
   const nf = ns.netfilter;
   const layers = nf?.iptables ?? [];
   // One Map per table in a fixed-shape object: one Map lookup per resolution, not two.
-  const chainCache: Record<IptTableName, Map<string, Segment[] | CompactRef | null> | undefined> = { raw: undefined, mangle: undefined, nat: undefined, filter: undefined, security: undefined };
+  const chainCache: (Map<string, Segment[] | CompactRef | null> | undefined)[] = [undefined, undefined, undefined, undefined, undefined];
   const iptChain = (table: IptTableName, name: string): Segment[] | undefined => {
-    let tc = chainCache[table];
-    if (!tc) chainCache[table] = tc = new Map();
+    const ti = tableIndex(table);
+    let tc = chainCache[ti];
+    if (!tc) chainCache[ti] = tc = new Map();
     const hit = tc.get(name);
     if (hit !== undefined) {
       if (hit === null) return undefined;
       // A compact chain: this namespace remembers only which layer has it (the cache may have dropped its segment).
-      if (!Array.isArray(hit)) return compactSegs(hit.layer, table, name);
+      if (!Array.isArray(hit)) return compactSegs(hit, name);
       return hit;
     }
     // Every layer's part is a shared Segment (sharedSegment). A compact table's chains
@@ -185,11 +250,12 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
       }
     }
     if (n === 1 && onlyL) {
-      if (isCompactTable(onlyL, table)) {
-        let ref = compactRefs.get(onlyL);
-        if (!ref) compactRefs.set(onlyL, (ref = { layer: onlyL }));
+      // A compact table's eager chains (PREROUTING, KUBE-SERVICES, ...) are lasting objects:
+      // shared segments like any other, with jump slots.
+      if (isCompactChain(onlyL, table, name)) {
+        const ref = compactRef(onlyL, table);
         tc.set(name, ref);
-        return compactSegs(onlyL, table, name);
+        return compactSegs(ref, name);
       }
       const seg = sharedSegment(layerChain(onlyL, table, name)!, onlyL.owner, 0);
       let segs = solo.get(seg);
@@ -213,7 +279,7 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
   const hooks: Record<Hook, BaseRef[]> = { PREROUTING: [], INPUT: [], FORWARD: [], OUTPUT: [], POSTROUTING: [] };
   for (const hook of Object.keys(hooks) as Hook[]) {
     for (const [table, prio] of IPT_PRIO[hook]) {
-      if (layers.some((l) => layerHasChain(l, table, hook))) hooks[hook].push({ kind: "ipt", table, prio, nat: table === "nat", segs: undefined });
+      if (layers.some((l) => layerHasChain(l, table, hook))) hooks[hook].push({ kind: "ipt", table, prio, nat: table === "nat", segs: undefined, dropPolicy: false });
     }
   }
   // nftables: tables merged by family+name, chains and sets by name, looked up lazily (a
@@ -240,8 +306,13 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
       hooks[hook].push({ kind: "nft", table: v, chain: c, prio: c.prio ?? 0, nat: c.type === "nat" });
     }
   }
-  for (const h of Object.keys(hooks) as Hook[]) hooks[h].sort((a, b) => a.prio - b.prio);
-  const out: NsNetfilter = { hooks, iptChain, hasIptables: layers.length > 0, jumps: [] };
+  const hooksNoNat: Record<Hook, BaseRef[]> = { PREROUTING: [], INPUT: [], FORWARD: [], OUTPUT: [], POSTROUTING: [] };
+  for (const h of Object.keys(hooks) as Hook[]) {
+    hooks[h].sort((a, b) => a.prio - b.prio);
+    hooksNoNat[h] = hooks[h].filter((b) => !b.nat);
+  }
+  const out: NsNetfilter = { hooks, hooksNoNat, iptChain, hasIptables: layers.length > 0, jumps: [], sole: [undefined, undefined, undefined, undefined, undefined] };
+  for (const t of ["raw", "mangle", "nat", "filter", "security"] as IptTableName[]) out.sole[tableIndex(t)] = soleCompact(layers, t);
   nsCache.set(ns, out);
   return out;
 }
@@ -314,14 +385,16 @@ export function runHook(ns: NetNs, hook: Hook, env: NfEnv, natAllowed: boolean, 
   }
   // Steps go straight into `out` when given (the walk's hop: no copy).
   const steps: Step[] = out ?? [];
-  for (const b of hookList(nf.hooks, hook)) {
+  for (const b of hookList(natAllowed ? nf.hooks : nf.hooksNoNat, hook)) {
     if (from !== undefined && b.prio < from) continue;
     if (to !== undefined && b.prio >= to) continue;
-    if (b.nat && !natAllowed) continue;
     if (b.kind === "ipt") {
-      // The built-in chain is resolved once per namespace (no Map lookups per packet).
-      if (b.segs === undefined) b.segs = nf.iptChain(b.table, hook) ?? null;
-      const r = evalIptBuiltin(nf, b.table, b.segs, hook, env, steps);
+      // The built-in chain and its policy are resolved once per namespace (no Map lookups per packet).
+      if (b.segs === undefined) {
+        const segs = (b.segs = nf.iptChain(b.table, hook) ?? null);
+        b.dropPolicy = segs?.find((s) => s.chain.policy)?.chain.policy === "DROP";
+      }
+      const r = evalIptBuiltin(b.table, b.segs, b.dropPolicy, nf, hook, env, steps);
       if (r.verdict !== "accept") return { verdict: r.verdict, object: r.object, steps };
     } else {
       const r = evalNftChain(b.table, b.chain, env, steps);
@@ -353,18 +426,12 @@ type ChainResult = { v: "accept" | "drop" | "reject" | "return"; object?: StepOb
 
 const ACCEPTED: { verdict: "accept" } = { verdict: "accept" };
 
-function evalIptBuiltin(nf: NsNetfilter, table: IptTableName, segs: Segment[] | null, hook: Hook, env: NfEnv, steps: Step[]): { verdict: "accept" | "drop" | "reject"; object?: StepObject } {
+function evalIptBuiltin(table: IptTableName, segs: Segment[] | null, dropPolicy: boolean, nf: NsNetfilter, hook: Hook, env: NfEnv, steps: Step[]): { verdict: "accept" | "drop" | "reject"; object?: StepObject } {
   if (!segs) return ACCEPTED;
   const r = evalIptChain(nf, table, hook, segs, env, steps, 0);
   if (r.v === "return") {
-    let policy = "ACCEPT";
-    for (const s of segs) {
-      if (s.chain.policy) {
-        policy = s.chain.policy;
-        break;
-      }
-    }
-    if (policy === "DROP") {
+    // The policy of the first layer that sets one (kept on the hook's entry).
+    if (dropPolicy) {
       const object: StepObject = { kind: "rule", text: `:${hook} DROP`, table, chain: hook };
       steps.push({ action: "NETFILTER", detail: `${table} ${hook}: policy DROP`, object, packet: env.view() });
       return { verdict: "drop", object };
@@ -400,37 +467,55 @@ function jumpTo(nf: NsNetfilter, table: IptTableName, chain: string, seg: Segmen
   const t = cr.target;
   // Segments are shared by every namespace: the jump's target is resolved per namespace (it may differ).
   let sub: Segment[] | undefined;
-  const jid = seg.jid;
-  let slot = jid ? jid[idx] : undefined;
-  if (jid && slot === undefined && nextJumpSlot < JUMP_SLOTS_MAX) slot = jid[idx] = nextJumpSlot++;
-  if (slot !== undefined) {
-    let res = nf.jumps[slot];
-    if (res === undefined) res = nf.jumps[slot] = nf.iptChain(table, t.chain!) ?? null;
-    sub = res ?? undefined;
-  } else sub = nf.iptChain(table, t.chain!);
+  const cs = cr.csub;
+  if (cs !== undefined && !cs[0].evicted && nf.sole[tableIndex(table)] === cr.cl) {
+    // A compact chain of the layer that owns them here (soleCompact): the rule remembers it.
+    sub = cs;
+  } else {
+    const jid = seg.jid;
+    let slot = jid ? jid[idx] : undefined;
+    // cr.cl null: the target was not a compact chain (a hint only: the lookup below is always right).
+    const sole = slot === undefined && cr.cl !== null ? nf.sole[tableIndex(table)] : null;
+    if (sole && isCompactChain(sole, table, t.chain!)) {
+      sub = compactSegs(compactRef(sole, table), t.chain!);
+      cr.csub = sub;
+      cr.cl = sole;
+    } else {
+      if (cr.csub === undefined) cr.cl = null;
+      if (jid && slot === undefined && nextJumpSlot < JUMP_SLOTS_MAX) slot = jid[idx] = nextJumpSlot++;
+      if (slot !== undefined) {
+        let res = nf.jumps[slot];
+        if (res === undefined) res = nf.jumps[slot] = nf.iptChain(table, t.chain!) ?? null;
+        sub = res ?? undefined;
+      } else sub = nf.iptChain(table, t.chain!);
+    }
+  }
   if (!sub) throw new Error(`iptables: ${table} ${chain} jumps to missing chain ${t.chain}`);
   // The jump's own step goes before the sub-chain's, and only if the sub-chain decided or
-  // said something (most jumps into KUBE-SERVICES & co. return silently): inserted after
-  // the fact (no placeholder to truncate: shrinking an array's length is a runtime call).
+  // said something (most jumps into KUBE-SERVICES & co. return silently): a placeholder,
+  // filled in or popped after (a pop is cheap; splicing the step in was not).
   const at = steps.length;
+  steps.push(HOLD);
   const p = env.pkt;
   const src = p.src, dst = p.dst, sport = p.sport, dport = p.dport, mark = p.mark;
   const r = evalIptChain(nf, table, t.chain!, sub, env, steps, depth + 1);
-  if (r.v !== "return" || steps.length > at || env.verbose) {
+  if (r.v === "return" && steps.length === at + 1 && !env.verbose) steps.pop();
+  else {
     const action = isPolicyLayer(seg) ? "POLICY" : "NETFILTER";
     const jd = (seg.jump ??= []);
     const detail = (jd[idx] ??= `${sayPrefix(table, chain, seg, idx, cr)}${t.kind === "goto" ? "goto" : "jump"} ${t.chain}`);
     // The packet as it entered the sub-chain (a NAT or MARK in it changed it since).
     const same = p.src === src && p.dst === dst && p.sport === sport && p.dport === dport && p.mark === mark;
     const packet = same ? env.view() : viewOf(makePkt({ ...p, src, dst, sport, dport, mark }));
-    const step: Step = { action, detail, object: objOf(table, chain, seg, idx, cr), packet };
-    if (steps.length === at) steps.push(step);
-    else steps.splice(at, 0, step);
+    steps[at] = { action, detail, object: objOf(table, chain, seg, idx, cr), packet };
   }
   if (r.v !== "return") return r;
   if (t.kind === "goto") return RETURN;
   return null;
 }
+
+/** jumpTo's placeholder (a Step's shape: the steps array keeps one element kind). */
+const HOLD: Step = { action: "NETFILTER", detail: "", object: undefined, packet: undefined as unknown as Step["packet"] };
 
 function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs: Segment[], env: NfEnv, steps: Step[], depth: number): ChainResult {
   if (depth > 64) throw new Error(`iptables: jump depth exceeded in ${table} ${chain} (a loop?)`);
@@ -472,7 +557,7 @@ function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs:
         if (run) {
           const p = env.pkt;
           const key = runKey(run.anyDst ? 0 : p.dst, p.proto, p.dport);
-          cand = key ? (run.byKey.get(key) ?? NONE) : NONE;
+          cand = key >= 0 ? (run.byKey.get(key) ?? NONE) : NONE;
           ci = 0;
           runEnd = run.end;
           continue;
