@@ -141,6 +141,19 @@ class CtSlotUndo {
     this.t.set(this.proto, this.src, this.sport, this.dst, this.dport, this.old);
   }
 }
+/** A hook to evaluate at a fork point (see Walk.evaluate). */
+class HookCall {
+  constructor(
+    readonly ns: NetNs,
+    readonly inf: NsInfo,
+    readonly hook: Hook,
+    readonly pkt: Pkt,
+    readonly st: { state: CtState; e: CtEntry | null; reply: boolean },
+    readonly io: Io,
+  ) {}
+}
+type Evaluation = HookCall | (() => boolean);
+
 class FnUndo {
   constructor(readonly f: () => void) {}
   undo(): void {
@@ -376,12 +389,16 @@ export class Walk {
 
   private restore(s: Snap, pkt: Pkt): void {
     while (this.undo.length > s.undo) this.undo.pop()!.undo();
-    this.hops.length = s.hops;
+    // pop(), not `length =` (a runtime call each): a branch adds a few entries at most.
+    while (this.hops.length > s.hops) this.hops.pop();
     this.cur = s.cur;
-    if (s.cur) s.cur.steps.length = s.steps;
+    if (s.cur) {
+      const st = s.cur.steps;
+      while (st.length > s.steps) st.pop();
+    }
     this.nHops = s.nHops;
     this.probability = s.probability;
-    this.choices.length = s.choices;
+    while (this.choices.length > s.choices) this.choices.pop();
     this.disposition = null;
     assignPkt(pkt, s.pkt);
     pkt.inner = s.inner ? clonePkt(s.inner) : undefined;
@@ -396,9 +413,9 @@ export class Walk {
    * branches. Paths come out in the same order as enumerating whole walks depth-first.
    * Every caller calls it in tail position (nothing runs after the walk returns).
    */
-  private forkAt(pkt: Pkt, evaluate: () => boolean, rest: () => void): void {
+  private forkAt(pkt: Pkt, evaluate: Evaluation, rest: () => void): void {
     if (!this.fork || this.inReply) {
-      if (evaluate()) rest();
+      if (this.evaluate(evaluate)) rest();
       return;
     }
     // The state before the fork point, kept in locals: most fork points make no choice.
@@ -416,7 +433,7 @@ export class Walk {
     this.local = en;
     let ok: boolean;
     try {
-      ok = evaluate();
+      ok = this.evaluate(evaluate);
     } finally {
       this.local = outer;
     }
@@ -440,7 +457,12 @@ export class Walk {
     this.forked = true;
   }
 
-  private branches(snap: Snap, pkt: Pkt, en: LocalEnum, ok: boolean, evaluate: () => boolean, rest: () => void): void {
+  /** A fork point's evaluation: a hook (most of them: an object, not a closure made per hook) or a function. */
+  private evaluate(ev: Evaluation): boolean {
+    return ev instanceof HookCall ? this.hook(ev.ns, ev.inf, ev.hook, ev.pkt, ev.st, ev.io) : ev();
+  }
+
+  private branches(snap: Snap, pkt: Pkt, en: LocalEnum, ok: boolean, evaluate: Evaluation, rest: () => void): void {
     const outer = this.local;
     for (;;) {
       this.forked = false;
@@ -455,7 +477,7 @@ export class Walk {
       this.local = en;
       en.pos = 0;
       try {
-        ok = evaluate();
+        ok = this.evaluate(evaluate);
       } finally {
         this.local = outer;
       }
@@ -678,7 +700,7 @@ export class Walk {
   /** A hook, then the rest of the walk when it accepts (a fork point). */
   private hookThen(ns: NetNs, inf: NsInfo, hook: Hook, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Io, rest: () => void): void {
     if (!this.tracked(ns)) return rest();
-    this.forkAt(pkt, () => this.hook(ns, inf, hook, pkt, st, io), rest);
+    this.forkAt(pkt, new HookCall(ns, inf, hook, pkt, st, io), rest);
   }
 
   private hook(ns: NetNs, inf: NsInfo, hook: Hook, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Io): boolean {

@@ -696,6 +696,9 @@ export interface Segment {
   randomRuns: Map<number, RandomRun>;
   /** runStart[i] = end index (exclusive) of an indexed run starting at i. */
   runs: Map<number, IndexedRun>;
+  /** `runs` and `randomRuns` as arrays by rule index (undefined: none). */
+  runAt: (IndexedRun | undefined)[] | undefined;
+  randomAt: (RandomRun | undefined)[] | undefined;
   /** Offset of this segment's first rule in the merged chain. */
   offset: number;
   /** Trace objects of its rules, made on first use. */
@@ -718,6 +721,14 @@ const INDEX_MIN_RUN = 8;
 const NO_RUNS: Map<number, IndexedRun> = new Map();
 const NO_RANDOM: Map<number, RandomRun> = new Map();
 const segCache = new WeakMap<IptChain, Omit<Segment, "offset" | "layer">>();
+
+function byIndex<T>(m: Map<number, T>, n: number): (T | undefined)[] | undefined {
+  if (m.size === 0) return undefined;
+  // Pushed, not `new Array(n)`: past ~16k elements that makes a dictionary (KUBE-SERVICES at scale).
+  const a: (T | undefined)[] = [];
+  for (let i = 0; i < n; i++) a.push(m.get(i));
+  return a;
+}
 
 export function compileSegment(chain: IptChain, remember = true): Omit<Segment, "offset" | "layer"> {
   const hit = segCache.get(chain);
@@ -779,7 +790,8 @@ export function compileSegment(chain: IptChain, remember = true): Omit<Segment, 
     a = end;
   }
   // Most chains have neither: one shared empty Map each (two Maps per KUBE-SEP chain added up).
-  const seg = { chain, rules, runs: runs.size ? runs : NO_RUNS, randomRuns: randomRuns.size ? randomRuns : NO_RANDOM };
+  // The rule loop reads them by rule index from arrays (one read per rule, not a Map lookup).
+  const seg = { chain, rules, runs: runs.size ? runs : NO_RUNS, randomRuns: randomRuns.size ? randomRuns : NO_RANDOM, runAt: byIndex(runs, rules.length), randomAt: byIndex(randomRuns, rules.length) };
   if (remember) segCache.set(chain, seg);
   return seg;
 }

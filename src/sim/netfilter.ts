@@ -198,6 +198,8 @@ function makeSegment(c: IptChain, owner: string, offset: number, remember = true
     rules: s.rules,
     randomRuns: s.randomRuns,
     runs: s.runs,
+    runAt: s.runAt,
+    randomAt: s.randomAt,
     offset,
     objs: [],
     policy: /polic/i.test(owner),
@@ -491,6 +493,8 @@ function jumpTo(nf: NsNetfilter, table: IptTableName, chain: string, seg: Segmen
     }
   }
   if (!sub) throw new Error(`iptables: ${table} ${chain} jumps to missing chain ${t.chain}`);
+  // An empty chain returns at once and says nothing (KUBE-PROXY-FIREWALL & co. mostly are).
+  if (sub.length === 1 && sub[0].rules.length === 0 && !env.verbose) return t.kind === "goto" ? RETURN : null;
   // The jump's own step goes before the sub-chain's, and only if the sub-chain decided or
   // said something (most jumps into KUBE-SERVICES & co. return silently): a placeholder,
   // filled in or popped after (a pop is cheap; splicing the step in was not).
@@ -537,7 +541,7 @@ function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs:
         }
       } else {
         if (i >= rules.length) break;
-        const rr = seg.hasRandom ? seg.randomRuns.get(i) : undefined;
+        const rr = seg.hasRandom ? seg.randomAt![i] : undefined;
         if (rr) {
           // One n-way random branch for the whole run (see RandomRun).
           const k = env.choose(rr.options, `${chain} random`);
@@ -553,7 +557,7 @@ function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs:
           if (r) return r;
           continue;
         }
-        const run = seg.hasRuns ? seg.runs.get(i) : undefined;
+        const run = seg.hasRuns ? seg.runAt![i] : undefined;
         if (run) {
           const p = env.pkt;
           const key = runKey(run.anyDst ? 0 : p.dst, p.proto, p.dport);
