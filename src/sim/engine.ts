@@ -141,6 +141,30 @@ class CtSlotUndo {
     this.t.set(this.proto, this.src, this.sport, this.dst, this.dport, this.old);
   }
 }
+/** A confirmed connection's two table entries and its flag, as they were before (the tuples' values of then: NAT may change them later). */
+class CtConfirmUndo {
+  constructor(
+    readonly t: CtTable,
+    readonly e: CtEntry,
+    readonly osrc: number,
+    readonly osport: number,
+    readonly odst: number,
+    readonly odport: number,
+    readonly rsrc: number,
+    readonly rsport: number,
+    readonly rdst: number,
+    readonly rdport: number,
+    readonly oldOrig: CtRef | undefined,
+    readonly oldReply: CtRef | undefined,
+  ) {}
+  undo(): void {
+    const p = this.e.proto;
+    this.t.set(p, this.rsrc, this.rsport, this.rdst, this.rdport, this.oldReply);
+    this.t.set(p, this.osrc, this.osport, this.odst, this.odport, this.oldOrig);
+    this.e.confirmed = false;
+  }
+}
+
 /** A hook to evaluate at a fork point (see Walk.evaluate). */
 class HookCall {
   constructor(
@@ -160,7 +184,7 @@ class FnUndo {
     this.f();
   }
 }
-type Undo = CtFieldsUndo | CtSlotUndo | FnUndo;
+type Undo = CtFieldsUndo | CtSlotUndo | CtConfirmUndo | FnUndo;
 
 export interface WalkOptions {
   verbose?: boolean;
@@ -448,10 +472,13 @@ export class Walk {
     const inner = pkt.inner ? clonePkt(pkt.inner) : undefined;
     const snap: Snap = { hops, cur, steps, nHops, probability, choices, undo, pkt: makePkt({ src, dst, proto: pkt.proto, sport, dport, ttl, size, df: pkt.df, mark, vni: pkt.vni, l2dst: pkt.l2dst }), inner };
     this.depth++;
+    const floor = this.forkFloor;
+    this.forkFloor = hops;
     try {
       this.branches(snap, pkt, en, ok, evaluate, rest);
     } finally {
       this.depth--;
+      this.forkFloor = floor;
     }
     if (this.depth === 0) this.undo.length = 0;
     this.forked = true;
@@ -490,12 +517,20 @@ export class Walk {
     this.sink?.take(this);
   }
 
+  /**
+   * The hops from here on were all made after the innermost fork point under way: a branch's
+   * own, dropped (never changed) when the walk goes back to that point.
+   */
+  private forkFloor = 0;
+
   /** The current path, copied (the walk may continue from a shared prefix). */
   copyPath(): TracePath {
+    const floor = this.forkFloor;
     return {
       probability: this.probability,
       choices: this.choices.slice(),
-      hops: this.hops.map((h) => ({ ns: h.ns, steps: h.steps.slice() })),
+      // A branch's own hops are handed over as they are; the shared ones are copied (later branches change them).
+      hops: this.hops.map((h, i) => (i >= floor ? h : { ns: h.ns, steps: h.steps.slice() })),
       disposition: this.disposition ?? { verdict: "DROPPED", reason: "UNSUPPORTED", detail: "the walk ended without a verdict" },
     };
   }
@@ -529,11 +564,14 @@ export class Walk {
 
   private ctConfirm(ns: NetNs, e: CtEntry): void {
     if (e.confirmed) return;
-    this.saveCt(e);
-    e.confirmed = true;
     const t = this.ctTable(ns, true)!;
-    this.ctSet(t, e.proto, e.orig, { e, dir: "orig" });
-    this.ctSet(t, e.proto, e.reply, { e, dir: "reply" });
+    const o = e.orig;
+    const r = e.reply;
+    // One undo record for the whole confirmation (three made a tenth of a path's allocations).
+    if (this.logging) this.undo.push(new CtConfirmUndo(t, e, o.src, o.sport, o.dst, o.dport, r.src, r.sport, r.dst, r.dport, t.get(e.proto, o.src, o.sport, o.dst, o.dport), t.get(e.proto, r.src, r.sport, r.dst, r.dport)));
+    e.confirmed = true;
+    t.set(e.proto, o.src, o.sport, o.dst, o.dport, { e, dir: "orig" });
+    t.set(e.proto, r.src, r.sport, r.dst, r.dport, { e, dir: "reply" });
   }
 
   /** The namespace's conntrack table; the last one is kept (a packet meets it several times in a row). */
@@ -906,9 +944,6 @@ export class Walk {
     this.drop("NO_NEIGHBOUR", `frame for ${mac} arrives on ${link.name} (${link.mac}): not for this host`, pkt, linkObj(link));
   }
 
-  private brNf(ns: NetNs): boolean {
-    return ns.sysctls["net.bridge.bridge-nf-call-iptables"] === "1";
-  }
 
   private fdbPort(ns: NetNs, br: Link, mac: string, owner?: Owner): { port: string; obj: StepObject; learned: boolean; link?: Link } | null {
     // An owner (arpOwner's: one object per question, its MAC fixed) remembers its port: a
@@ -959,8 +994,8 @@ export class Walk {
   /** A frame for the bridge's own MAC: up to the IP layer (br_netfilter: PREROUTING here, bridged DNAT). */
   private bridgeUp(ns: NetNs, br: Link, inPort: Link, pkt: Pkt): void {
     this.step("BRIDGED", `${inPort.name} → ${br.name}: frame for the bridge's own address, up to the IP layer`, pkt, linkObj(br));
-    if (!this.brNf(ns)) return this.ipInput(ns, br.name, pkt, { physIn: inPort.name });
     const inf = this.topo.info(ns);
+    if (!inf.brNf) return this.ipInput(ns, br.name, pkt, { physIn: inPort.name }, inf);
     const st = this.ctIn(ns, pkt);
     const dst0 = pkt.dst;
     this.hookThen(ns, inf, "PREROUTING", pkt, st, io(br.name, undefined, inPort.name), () => {
@@ -981,7 +1016,7 @@ export class Walk {
   private bridgeForward(ns: NetNs, br: Link, inPort: Link | null, mac: string, pkt: Pkt, owner?: Owner, fromOutside = false, known?: NsInfo): void {
     const inf = known ?? this.topo.info(ns);
     if (fromOutside && br.mac === mac) return this.ipInput(ns, br.name, pkt, {});
-    if (inPort && this.brNf(ns)) {
+    if (inPort && inf.brNf) {
       const st = this.ctIn(ns, pkt);
       return this.hookThen(ns, inf, "PREROUTING", pkt, st, io(br.name, undefined, inPort.name, undefined, true), () => this.bridgeForwardHooks(ns, inf, br, inPort, mac, pkt, st, owner));
     }
@@ -1046,7 +1081,7 @@ export class Walk {
         this.localDeliver(ns, inf, dev, pkt);
       });
     }
-    const fwd = ns.sysctls["net.ipv4.ip_forward"] ?? ns.sysctls["net.ipv4.conf.all.forwarding"];
+    const fwd = inf.forwarding;
     if (fwd !== "1") return this.drop("FORWARDING_DISABLED", `net.ipv4.ip_forward is not 1 in ${ns.id}: the packet is not forwarded`, pkt, { kind: "sysctl", text: `net.ipv4.ip_forward = ${fwd ?? "0"}` });
     if (pkt.ttl <= 1) return this.drop("TTL", `TTL expired in transit (ICMP time exceeded)`, pkt);
     const outIf = r.route.dev;

@@ -9,7 +9,7 @@ import { compileSegment, internKey, matchesPure, INTERN_RULES_MAX, ruleText, run
 import type { NfEnv, NfVerdict } from "./nfenv.js";
 import { evalNftChain, type NftView } from "./nftables.js";
 import type { Step, StepObject } from "./trace.js";
-import { makePkt, viewOf } from "./packet.js";
+import { makePkt, viewOf, type Pkt } from "./packet.js";
 
 export type Hook = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
 
@@ -510,12 +510,30 @@ function jumpTo(nf: NsNetfilter, table: IptTableName, chain: string, seg: Segmen
     const detail = (jd[idx] ??= `${sayPrefix(table, chain, seg, idx, cr)}${t.kind === "goto" ? "goto" : "jump"} ${t.chain}`);
     // The packet as it entered the sub-chain (a NAT or MARK in it changed it since).
     const same = p.src === src && p.dst === dst && p.sport === sport && p.dport === dport && p.mark === mark;
-    const packet = same ? env.view() : viewOf(makePkt({ ...p, src, dst, sport, dport, mark }));
+    const packet = same ? env.view() : entryView(p, src, dst, sport, dport, mark);
     steps[at] = { action, detail, object: objOf(table, chain, seg, idx, cr), packet };
   }
   if (r.v !== "return") return r;
   if (t.kind === "goto") return RETURN;
   return null;
+}
+
+/**
+ * The view of `p` with the header values it had entering a sub-chain. Nested jumps that see
+ * one NAT (PREROUTING → KUBE-SERVICES → KUBE-SVC → KUBE-SEP's DNAT) all show the packet as it
+ * was before it: one view for them (the last one made is kept; the walk is synchronous).
+ */
+let entry: { p: Pkt; copy: Pkt; v: Step["packet"] } | undefined;
+function entryView(p: Pkt, src: number, dst: number, sport: number, dport: number, mark: number): Step["packet"] {
+  const e = entry;
+  if (e && e.p === p) {
+    const c = e.copy;
+    if (c.src === src && c.dst === dst && c.sport === sport && c.dport === dport && c.mark === mark && c.proto === p.proto && c.ttl === p.ttl && c.size === p.size && c.df === p.df && c.inner === p.inner && c.vni === p.vni && c.l2dst === p.l2dst) return e.v;
+  }
+  const copy = makePkt({ src, dst, proto: p.proto, sport, dport, ttl: p.ttl, size: p.size, df: p.df, mark, inner: p.inner, vni: p.vni, l2dst: p.l2dst });
+  const v = viewOf(copy);
+  entry = { p, copy, v };
+  return v;
 }
 
 /** jumpTo's placeholder (a Step's shape: the steps array keeps one element kind). */
