@@ -12,7 +12,7 @@ import { addrOf, intToIp, ipToInt, parseCidr, inCidr } from "./ip.js";
 import type { NatRequest, NfEnv, CtState } from "./nfenv.js";
 import { runHook, type Hook } from "./netfilter.js";
 import { assignPkt, clonePkt, makePkt, viewOf, type Pkt } from "./packet.js";
-import { EXTERNAL_PORT, fibLookup, isLocalAddr, lkey, type CRoute, type NsInfo, type Owner, type Topology } from "./topology.js";
+import { EXTERNAL_PORT, fibLookup, isLocalAddr, lkey, type CRoute, type NsInfo, type Owner, type PortAnswer, type Topology, type VethEnd } from "./topology.js";
 import { POLICY_TABLE } from "../policy/compile.js";
 import type { Disposition, DropReason, Hop, StepAction, StepObject, TracePath } from "./trace.js";
 
@@ -808,9 +808,14 @@ export class Walk {
 
   private transmit(ns: NetNs, inf: NsInfo, r: CRoute, pkt: Pkt): void {
     if (this.nHops > MAX_HOPS) return this.drop("LOOP", "too many hops (a forwarding loop?)", pkt);
-    const dev = r.route.type === "local" ? "lo" : r.route.dev;
-    const link = dev ? inf.links.get(dev) : undefined;
-    if (!link) return this.drop("NO_ROUTE", `route names device ${dev ?? "(none)"} which does not exist`, pkt, { kind: "route", text: routeText(r.route) });
+    let link = r.devOf === inf ? r.dev : undefined;
+    if (!link) {
+      const dev = r.route.type === "local" ? "lo" : r.route.dev;
+      link = dev ? inf.links.get(dev) : undefined;
+      if (!link) return this.drop("NO_ROUTE", `route names device ${dev ?? "(none)"} which does not exist`, pkt, { kind: "route", text: routeText(r.route) });
+      r.devOf = inf;
+      r.dev = link;
+    }
     if (!link.up) return this.drop("LINK_DOWN", `${link.name} is down`, pkt, linkObj(link));
     if (link.kind === "loopback") return this.ipInput(ns, "lo", pkt, {});
     if (pkt.size > link.mtu && pkt.df) {
@@ -902,16 +907,21 @@ export class Walk {
     this.localOut(ns, outer, true, inf);
   }
 
-  private l2Send(ns: NetNs, link: Link, mac: string, pkt: Pkt, owner?: Owner): void {
+  /** A veth's far end and its step (they depend on the link alone: IR links are read-only). */
+  private vethEnd(link: Link, peer: NonNullable<Link["peer"]>): VethEnd | null {
+    let v = vethSays.get(link);
+    if (v === undefined) {
+      const pns = this.topo.nsOf(peer.ns);
+      const pl = pns ? this.topo.info(pns).links.get(peer.name) : undefined;
+      vethSays.set(link, (v = pns && pl ? { pns, pinf: this.topo.info(pns), pl, detail: `${link.name} → ${pl.name} in ${pns.id}`, obj: linkObj(link) } : null));
+    }
+    return v;
+  }
+
+  /** `end`: the veth's far end when the caller has it (a bridge port's answer keeps it). */
+  private l2Send(ns: NetNs, link: Link, mac: string, pkt: Pkt, owner?: Owner, end?: VethEnd | null): void {
     if (link.peer) {
-      // The far end and the step's text depend on the link alone (IR links are read-only).
-      let v = vethSays.get(link);
-      if (v === undefined) {
-        const p = link.peer;
-        const pns = this.topo.nsOf(p.ns);
-        const pl = pns ? this.topo.info(pns).links.get(p.name) : undefined;
-        vethSays.set(link, (v = pns && pl ? { pns, pinf: this.topo.info(pns), pl, detail: `${link.name} → ${pl.name} in ${pns.id}`, obj: linkObj(link) } : null));
-      }
+      const v = end !== undefined ? end : this.vethEnd(link, link.peer);
       if (!v) return this.drop("LINK_DOWN", `${link.name} has no peer ${link.peer.name} in ${link.peer.ns}`, pkt, linkObj(link));
       this.step("VETH", v.detail, pkt, v.obj);
       if (v.pns !== ns) pkt.mark = 0; // crossing namespaces scrubs the skb mark
@@ -945,7 +955,7 @@ export class Walk {
   }
 
 
-  private fdbPort(ns: NetNs, br: Link, mac: string, owner?: Owner): { port: string; obj: StepObject; learned: boolean; link?: Link } | null {
+  private fdbPort(ns: NetNs, br: Link, mac: string, owner?: Owner): PortAnswer | null {
     // An owner (arpOwner's: one object per question, its MAC fixed) remembers its port: a
     // bridge is crossed through two lookups (FORWARD's physdev and the output), the same on every path.
     if (owner) {
@@ -958,10 +968,10 @@ export class Walk {
     return this.fdbPortFind(ns, br, mac, owner);
   }
 
-  private fdbPortFind(ns: NetNs, br: Link, mac: string, owner?: Owner): { port: string; obj: { kind: "fdb"; text: string }; learned: boolean; link?: Link } | null {
+  private fdbPortFind(ns: NetNs, br: Link, mac: string, owner?: Owner): PortAnswer | null {
     const inf = this.topo.info(ns);
     const f = inf.fdbBridge(br.name, mac);
-    if (f) return { port: f.dev, obj: { kind: "fdb", text: `${f.mac} dev ${f.dev} master ${br.name} ${f.state}` }, learned: false, link: undefined };
+    if (f) return { port: f.dev, obj: { kind: "fdb", text: `${f.mac} dev ${f.dev} master ${br.name} ${f.state}` }, learned: false, link: undefined, veth: undefined };
     const ports = inf.ports.get(br.name);
     let port: string | undefined;
     if (owner) {
@@ -988,7 +998,7 @@ export class Walk {
       }
     }
     if (!port) return null;
-    return { port, obj: { kind: "fdb", text: `${mac} dev ${port} master ${br.name}` }, learned: true, link: undefined };
+    return { port, obj: { kind: "fdb", text: `${mac} dev ${port} master ${br.name}` }, learned: true, link: undefined, veth: undefined };
   }
 
   /** A frame for the bridge's own MAC: up to the IP layer (br_netfilter: PREROUTING here, bridged DNAT). */
@@ -1049,7 +1059,7 @@ export class Walk {
       return this.drop("HAIRPIN", `${br.name}: the frame would leave by the port it came in (${pl.name}) and hairpin mode is off`, pkt, linkObj(pl));
     }
     this.step("BRIDGED", `${br.name}: ${mac} → port ${pl.name}${port.learned ? " (learned)" : ""}${inPort && inPort.name === pl.name ? " (hairpin)" : ""}`, pkt, port.obj);
-    this.l2Send(ns, pl, mac, pkt, owner);
+    this.l2Send(ns, pl, mac, pkt, owner, pl.peer ? (port.veth ??= this.vethEnd(pl, pl.peer)) : undefined);
   }
 
   private ipInput(ns: NetNs, dev: string, pkt: Pkt, meta: { physIn?: string }, known?: NsInfo): void {
@@ -1339,7 +1349,7 @@ function ipvsIndex(list: Vs[]): Map<string, Vs> {
 
 const linkObjCache = new WeakMap<Link, StepObject>();
 /** A veth's far end and its step (null: the peer is missing), per link. */
-const vethSays = new WeakMap<Link, { pns: NetNs; pinf: NsInfo; pl: Link; detail: string; obj: StepObject } | null>();
+const vethSays = new WeakMap<Link, VethEnd | null>();
 const NO_META: { physIn?: string } = {};
 function linkObj(l: Link): StepObject {
   let o = linkObjCache.get(l);

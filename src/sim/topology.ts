@@ -6,6 +6,7 @@ import type { DataplaneIR, FdbEntry, Link, Neighbour, NetNs, NodeNet, PodNet, Ro
 import { addrOf, ipToInt, maskOf, parseCidr } from "./ip.js";
 import { CROWDED, isMember, SharedIndex } from "./shared-index.js";
 import type { NsNetfilter } from "./netfilter.js";
+import type { StepObject } from "./trace.js";
 
 export interface Owner {
   ns: NetNs;
@@ -13,7 +14,25 @@ export interface Owner {
   /** The ARP answer as a trace shows it, filled by the walk on first use (arpOwner's owners are one object per question). */
   arp?: { mac: string; owner: Owner; detail: string; obj: { kind: "neigh"; text: string } };
   /** The bridge port that leads to it, as the walk last found it (by namespace and bridge). */
-  fdb?: { ns: NetNs; br: Link; mac: string; v: { port: string; obj: { kind: "fdb"; text: string }; learned: boolean; link?: Link } | null };
+  fdb?: { ns: NetNs; br: Link; mac: string; v: PortAnswer | null };
+}
+
+/** A veth's far end and the step that crosses it (see Walk.l2Send); null: the peer is missing. */
+export interface VethEnd {
+  pns: NetNs;
+  pinf: NsInfo;
+  pl: Link;
+  detail: string;
+  obj: StepObject;
+}
+
+/** The bridge port that leads to a MAC, with its link and (a veth) far end, filled on first use. */
+export interface PortAnswer {
+  port: string;
+  obj: { kind: "fdb"; text: string };
+  learned: boolean;
+  link: Link | undefined;
+  veth: VethEnd | null | undefined;
 }
 
 export interface CRoute {
@@ -27,6 +46,13 @@ export interface CRoute {
   seq: number;
   /** The walk's step object and ROUTED text for this route, made on first use (see routeSay). */
   say: { obj: { kind: "route"; text: string }; how: string } | undefined;
+  /**
+   * The route's device in the namespace `devOf` (the last one that sent by it): a node's own
+   * routes meet the same namespace again, and the route is already in the CPU cache where a
+   * lookup by name in a cold namespace's links is not (5,000 nodes). Shared routes just miss.
+   */
+  devOf: NsInfo | undefined;
+  dev: Link | undefined;
 }
 
 export interface Fib {
@@ -198,7 +224,7 @@ function croute(r: Route): CRoute {
   let cr = croutes.get(r);
   if (!cr) {
     const c = parseCidr(r.dst);
-    cr = { route: r, net: c.net, len: c.len, mask: c.mask, metric: r.metric ?? 0, via: r.via ? ipToInt(r.via) : undefined, seq: 0, say: undefined };
+    cr = { route: r, net: c.net, len: c.len, mask: c.mask, metric: r.metric ?? 0, via: r.via ? ipToInt(r.via) : undefined, seq: 0, say: undefined, devOf: undefined, dev: undefined };
     croutes.set(r, cr);
   }
   return cr;
