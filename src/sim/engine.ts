@@ -1109,12 +1109,17 @@ export class Walk {
     // Tunnel endpoints: VXLAN (UDP to the device's port) and IPIP (protocol 4).
     if (pkt.inner) {
       if (pkt.proto === "udp") {
-        let vx: Link | undefined;
-        for (const l of inf.tunnels) if (!vx && l.kind === "vxlan" && l.vxlan && (l.vxlan.port || 8472) === pkt.dport && l.vxlan.vni === pkt.vni) vx = l;
-        if (vx) {
+        let at = inf.vxlanAt;
+        if (!at || at.port !== pkt.dport || at.vni !== pkt.vni) {
+          let vx: Link | undefined;
+          for (const l of inf.tunnels) if (!vx && l.kind === "vxlan" && l.vxlan && (l.vxlan.port || 8472) === pkt.dport && l.vxlan.vni === pkt.vni) vx = l;
+          at = vx ? (inf.vxlanAt = { port: pkt.dport, vni: pkt.vni, link: vx, detail: `VXLAN VNI ${pkt.vni} (udp ${pkt.dport}) → ${vx.name}`, obj: linkObj(vx) }) : undefined;
+        }
+        if (at) {
+          const vx = at.link;
           const inner = pkt.inner;
           const mac = inner.l2dst;
-          this.step("DECAPSULATED", `VXLAN VNI ${pkt.vni} (udp ${pkt.dport}) → ${vx.name}`, inner, linkObj(vx));
+          this.step("DECAPSULATED", at.detail, inner, at.obj);
           return this.l2Receive(ns, vx, mac ?? vx.mac, inner, undefined, inf);
         }
       } else if (pkt.proto === "ipip") {
@@ -1133,6 +1138,10 @@ export class Walk {
       return this.end({ verdict: "DELIVERED", detail: `the reply reaches the client socket ${intToIp(pkt.dst)}:${pkt.dport}`, port: pkt.dport }, pkt, "DELIVERED");
     }
     if (pkt.proto === "icmp") return this.end({ verdict: "DELIVERED", detail: `ICMP echo request answered by the kernel of ${ns.id}` }, pkt, "DELIVERED");
+    const d = inf.pod ? inf.delivered : undefined;
+    if (d && d.port === pkt.dport && d.dst === pkt.dst && d.proto === pkt.proto) {
+      return this.end({ verdict: "DELIVERED", detail: d.detail, container: d.container, port: d.lport, object: d.obj }, pkt, "DELIVERED");
+    }
     const listeners = inf.pod ? inf.pod.listeners : inf.node ? (this.topo.hostPods.get(inf.node.name) ?? []).flatMap((p) => p.listeners.map((l) => ({ ...l, container: `${p.namespace}/${p.name}/${l.container}` }))) : [];
     const proto = pkt.proto.toUpperCase();
     const dstS = intToIp(pkt.dst);
@@ -1141,13 +1150,11 @@ export class Walk {
       (x) => x.protocol === proto && x.port === pkt.dport && (x.address === "0.0.0.0" || x.address === "::" || x.address === dstS || (loop && x.address.startsWith("127."))),
     );
     if (l) {
-      // A pod's listener says the same on every path (IR listeners are read-only; a host's are made per call).
-      let say = inf.pod ? listenerSays.get(l) : undefined;
-      if (!say) {
-        say = { obj: { kind: "listener", text: `${proto} ${l.address}:${l.port} (container ${l.container}${l.portName ? `, port ${l.portName}` : ""})` }, detail: `container ${l.container} listens on ${pkt.proto} ${l.address}:${l.port}` };
-        if (inf.pod) listenerSays.set(l, say);
-      }
-      return this.end({ verdict: "DELIVERED", detail: say.detail, container: l.container, port: l.port, object: say.obj }, pkt, "DELIVERED");
+      const obj: StepObject = { kind: "listener", text: `${proto} ${l.address}:${l.port} (container ${l.container}${l.portName ? `, port ${l.portName}` : ""})` };
+      const detail = `container ${l.container} listens on ${pkt.proto} ${l.address}:${l.port}`;
+      // A pod's listeners are read-only: its answer is kept for the next packet (a host's are made per call).
+      if (inf.pod) inf.delivered = { proto: pkt.proto, port: pkt.dport, dst: pkt.dst, container: l.container, lport: l.port, detail, obj };
+      return this.end({ verdict: "DELIVERED", detail, container: l.container, port: l.port, object: obj }, pkt, "DELIVERED");
     }
     const how = pkt.proto === "tcp" ? "TCP RST" : pkt.proto === "udp" ? "ICMP port unreachable" : "ICMP protocol unreachable";
     this.end({ verdict: "REFUSED", detail: `nothing listens on ${pkt.proto} ${dstS}:${pkt.dport} in ${ns.id} (${how})`, port: pkt.dport }, pkt, "REFUSED");
@@ -1376,7 +1383,6 @@ function routeSay(cr: CRoute): { obj: StepObject; how: string } {
 }
 
 const neighSays = new WeakMap<object, { mac: string; detail: string; obj: StepObject }>();
-const listenerSays = new WeakMap<object, { obj: StepObject; detail: string }>();
 const fdbObjs = new WeakMap<object, StepObject>();
 
 const routeTextCache = new WeakMap<Route, string>();

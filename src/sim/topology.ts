@@ -117,6 +117,13 @@ export interface NsInfo {
    */
   forwarding: string | undefined;
   brNf: boolean;
+  /**
+   * The last answers of local delivery here (a pod's listener for a protocol, port and
+   * address; the VXLAN device for a port and VNI), with their step texts: the walk reads one
+   * field instead of the pod's listeners and their link objects, cold at 5,000 nodes.
+   */
+  delivered: { proto: string; port: number; dst: number; container: string; lport: number; detail: string; obj: StepObject } | undefined;
+  vxlanAt: { port: number; vni: number | undefined; link: Link; detail: string; obj: StepObject } | undefined;
   /** Bridge name → (peer key "nsid\0dev" → port name). */
   ports: Map<string, Map<string, string>>;
   /** Lookups (cached per key; the tables can hold one entry per node). */
@@ -463,7 +470,7 @@ function build(ir: DataplaneIR): Topology {
     const fdbSelf = cachedFind<FdbEntry>(ns.fdb, (f, dev, mac) => f.dev === dev && f.mac === mac && !(f.master && !f.self), fdbShared);
     const fdbBridge = cachedFind<FdbEntry>(ns.fdb, (f, master, mac) => f.master === master && f.mac === mac && !f.self, fdbShared);
     const tunnels = ns.links.filter((l) => l.kind === "vxlan" || l.kind === "ipip");
-    i = { ns, links, local: compileFib(localRoutes, "local", routeIndex), main: compileFib(ns.routes, "main", routeIndex), localAddrs, broadcast, addrDev, tunnels: tunnels.length ? tunnels : NO_LINKS, arp: undefined, arpGen: 0, nf: undefined, pod, node, ports, neigh, fdbSelf, fdbBridge, forwarding: ns.sysctls["net.ipv4.ip_forward"] ?? ns.sysctls["net.ipv4.conf.all.forwarding"], brNf: ns.sysctls["net.bridge.bridge-nf-call-iptables"] === "1" };
+    i = { ns, links, local: compileFib(localRoutes, "local", routeIndex), main: compileFib(ns.routes, "main", routeIndex), localAddrs, broadcast, addrDev, tunnels: tunnels.length ? tunnels : NO_LINKS, arp: undefined, arpGen: 0, nf: undefined, pod, node, ports, neigh, fdbSelf, fdbBridge, forwarding: ns.sysctls["net.ipv4.ip_forward"] ?? ns.sysctls["net.ipv4.conf.all.forwarding"], brNf: ns.sysctls["net.bridge.bridge-nf-call-iptables"] === "1", delivered: undefined, vxlanAt: undefined };
     infos.set(ns, i);
     return i;
   };
