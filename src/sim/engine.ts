@@ -753,7 +753,7 @@ export class Walk {
 
   private route(inf: NsInfo, dst: number): CRoute | undefined {
     const l = fibLookup(inf.local, dst);
-    if (l && l.route.type !== "broadcast") return l;
+    if (l && l.type !== "broadcast") return l;
     return fibLookup(inf.main, dst);
   }
 
@@ -764,7 +764,7 @@ export class Walk {
       return null;
     }
     const rs = routeSay(r);
-    const t = r.route.type;
+    const t = r.type;
     if (t === "blackhole" || t === "unreachable" || t === "prohibit") {
       this.step("ROUTED", `${what} ${intToIp(pkt.dst)}: ${t}`, pkt, rs.obj);
       this.drop("NO_ROUTE", `${t} route for ${intToIp(pkt.dst)}`, pkt, rs.obj);
@@ -787,7 +787,7 @@ export class Walk {
     const inf = known ?? this.topo.info(ns);
     const r = this.routed(inf, pkt, encap ? "outer route" : "route");
     if (!r) return;
-    const outIf = r.route.type === "local" ? "lo" : r.route.dev;
+    const outIf = r.outDev;
     const st = this.ctIn(ns, pkt);
     const dst0 = pkt.dst;
     const r0 = r;
@@ -798,7 +798,7 @@ export class Walk {
         if (!r) return;
       }
       const r2 = r;
-      const outIf2 = r.route.type === "local" ? "lo" : r.route.dev;
+      const outIf2 = r.outDev;
       this.hookThen(ns, inf, "POSTROUTING", pkt, st, io(undefined, outIf2), () => {
         this.ctOut(ns, pkt, st);
         this.transmit(ns, inf, r2, pkt);
@@ -810,7 +810,7 @@ export class Walk {
     if (this.nHops > MAX_HOPS) return this.drop("LOOP", "too many hops (a forwarding loop?)", pkt);
     let link = r.devOf === inf ? r.dev : undefined;
     if (!link) {
-      const dev = r.route.type === "local" ? "lo" : r.route.dev;
+      const dev = r.outDev;
       link = dev ? inf.links.get(dev) : undefined;
       if (!link) return this.drop("NO_ROUTE", `route names device ${dev ?? "(none)"} which does not exist`, pkt, { kind: "route", text: routeText(r.route) });
       r.devOf = inf;
@@ -1085,7 +1085,7 @@ export class Walk {
     }
     const r = this.routed(inf, pkt);
     if (!r) return;
-    if (r.route.type === "local") {
+    if (r.type === "local") {
       return this.hookThen(ns, inf, "INPUT", pkt, st, io(dev), () => {
         this.ctOut(ns, pkt, st);
         this.localDeliver(ns, inf, dev, pkt);
@@ -1094,7 +1094,7 @@ export class Walk {
     const fwd = inf.forwarding;
     if (fwd !== "1") return this.drop("FORWARDING_DISABLED", `net.ipv4.ip_forward is not 1 in ${ns.id}: the packet is not forwarded`, pkt, { kind: "sysctl", text: `net.ipv4.ip_forward = ${fwd ?? "0"}` });
     if (pkt.ttl <= 1) return this.drop("TTL", `TTL expired in transit (ICMP time exceeded)`, pkt);
-    const outIf = r.route.dev;
+    const outIf = r.outDev;
     const fio = io(dev, outIf);
     this.hookThen(ns, inf, "FORWARD", pkt, st, fio, () => {
       pkt.ttl--;
