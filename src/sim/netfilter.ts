@@ -35,9 +35,9 @@ export interface NsNetfilter {
   jumps: (Segment[] | null | undefined)[];
   /**
    * Per table (tableIndex): the layer whose compact chains are this namespace's chains of
-   * those names (see soleCompact); null: none or not alone; undefined: not worked out yet.
+   * those names (see soleCompact); null: none, or not alone.
    */
-  sole: (IptLayer | null | undefined)[];
+  sole: (IptLayer | null)[];
 }
 
 /** A table as a small number: arrays indexed by it instead of keyed loads (five names made those sites megamorphic). */
@@ -313,7 +313,7 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
     hooks[h].sort((a, b) => a.prio - b.prio);
     hooksNoNat[h] = hooks[h].filter((b) => !b.nat);
   }
-  const out: NsNetfilter = { hooks, hooksNoNat, iptChain, hasIptables: layers.length > 0, jumps: [], sole: [undefined, undefined, undefined, undefined, undefined] };
+  const out: NsNetfilter = { hooks, hooksNoNat, iptChain, hasIptables: layers.length > 0, jumps: [], sole: [null, null, null, null, null] };
   for (const t of ["raw", "mangle", "nat", "filter", "security"] as IptTableName[]) out.sole[tableIndex(t)] = soleCompact(layers, t);
   nsCache.set(ns, out);
   return out;
