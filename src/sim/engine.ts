@@ -808,13 +808,13 @@ export class Walk {
 
   private transmit(ns: NetNs, inf: NsInfo, r: CRoute, pkt: Pkt): void {
     if (this.nHops > MAX_HOPS) return this.drop("LOOP", "too many hops (a forwarding loop?)", pkt);
-    let link = r.devOf === inf ? r.dev : undefined;
+    let link = r.linkIn === inf ? r.link : undefined;
     if (!link) {
       const dev = r.outDev;
       link = dev ? inf.links.get(dev) : undefined;
       if (!link) return this.drop("NO_ROUTE", `route names device ${dev ?? "(none)"} which does not exist`, pkt, { kind: "route", text: routeText(r.route) });
-      r.devOf = inf;
-      r.dev = link;
+      r.linkIn = inf;
+      r.link = link;
     }
     if (!link.up) return this.drop("LINK_DOWN", `${link.name} is down`, pkt, linkObj(link));
     if (link.kind === "loopback") return this.ipInput(ns, "lo", pkt, {});
@@ -1138,10 +1138,16 @@ export class Walk {
       return this.end({ verdict: "DELIVERED", detail: `the reply reaches the client socket ${intToIp(pkt.dst)}:${pkt.dport}`, port: pkt.dport }, pkt, "DELIVERED");
     }
     if (pkt.proto === "icmp") return this.end({ verdict: "DELIVERED", detail: `ICMP echo request answered by the kernel of ${ns.id}` }, pkt, "DELIVERED");
-    const d = inf.pod ? inf.delivered : undefined;
-    if (d && d.port === pkt.dport && d.dst === pkt.dst && d.proto === pkt.proto) {
-      return this.end({ verdict: "DELIVERED", detail: d.detail, container: d.container, port: d.lport, object: d.obj }, pkt, "DELIVERED");
-    }
+    const d = this.listener(inf, pkt);
+    if (d) return this.end({ verdict: "DELIVERED", detail: d.detail, container: d.container, port: d.lport, object: d.obj }, pkt, "DELIVERED");
+    const how = pkt.proto === "tcp" ? "TCP RST" : pkt.proto === "udp" ? "ICMP port unreachable" : "ICMP protocol unreachable";
+    this.end({ verdict: "REFUSED", detail: `nothing listens on ${pkt.proto} ${intToIp(pkt.dst)}:${pkt.dport} in ${ns.id} (${how})`, port: pkt.dport }, pkt, "REFUSED");
+  }
+
+  /** The socket that takes the packet here, with its step texts; a pod's last answer is kept (its listeners are read-only; a host's are made per call). */
+  private listener(inf: NsInfo, pkt: Pkt): NsInfo["delivered"] {
+    const last = inf.pod ? inf.delivered : undefined;
+    if (last && last.port === pkt.dport && last.dst === pkt.dst && last.proto === pkt.proto) return last;
     const listeners = inf.pod ? inf.pod.listeners : inf.node ? (this.topo.hostPods.get(inf.node.name) ?? []).flatMap((p) => p.listeners.map((l) => ({ ...l, container: `${p.namespace}/${p.name}/${l.container}` }))) : [];
     const proto = pkt.proto.toUpperCase();
     const dstS = intToIp(pkt.dst);
@@ -1149,15 +1155,11 @@ export class Walk {
     const l = listeners.find(
       (x) => x.protocol === proto && x.port === pkt.dport && (x.address === "0.0.0.0" || x.address === "::" || x.address === dstS || (loop && x.address.startsWith("127."))),
     );
-    if (l) {
-      const obj: StepObject = { kind: "listener", text: `${proto} ${l.address}:${l.port} (container ${l.container}${l.portName ? `, port ${l.portName}` : ""})` };
-      const detail = `container ${l.container} listens on ${pkt.proto} ${l.address}:${l.port}`;
-      // A pod's listeners are read-only: its answer is kept for the next packet (a host's are made per call).
-      if (inf.pod) inf.delivered = { proto: pkt.proto, port: pkt.dport, dst: pkt.dst, container: l.container, lport: l.port, detail, obj };
-      return this.end({ verdict: "DELIVERED", detail, container: l.container, port: l.port, object: obj }, pkt, "DELIVERED");
-    }
-    const how = pkt.proto === "tcp" ? "TCP RST" : pkt.proto === "udp" ? "ICMP port unreachable" : "ICMP protocol unreachable";
-    this.end({ verdict: "REFUSED", detail: `nothing listens on ${pkt.proto} ${dstS}:${pkt.dport} in ${ns.id} (${how})`, port: pkt.dport }, pkt, "REFUSED");
+    if (!l) return undefined;
+    const obj: StepObject = { kind: "listener", text: `${proto} ${l.address}:${l.port} (container ${l.container}${l.portName ? `, port ${l.portName}` : ""})` };
+    const d = { proto: pkt.proto, port: pkt.dport, dst: pkt.dst, container: l.container, lport: l.port, detail: `container ${l.container} listens on ${pkt.proto} ${l.address}:${l.port}`, obj };
+    if (inf.pod) inf.delivered = d;
+    return d;
   }
 
   private ipvs(ns: NetNs, inf: NsInfo, vs: NonNullable<NsInfo["node"]>["ipvs"] extends (infer T)[] | undefined ? T : never, pkt: Pkt): void {
@@ -1186,7 +1188,7 @@ export class Walk {
         if (!r) return;
         const st = { state: "NEW" as CtState, e, reply: false };
         // Replace the connection's entry: IPVS owns its NAT.
-        const tbl = this.ct.get(ns.id);
+        const tbl = this.ctTable(ns, false);
         if (tbl) this.ctSet(tbl, pkt.proto, t, undefined);
         this.hookThen(ns, inf, "POSTROUTING", pkt, st, io(undefined, r.route.dev), () => {
           this.ctOut(ns, pkt, st);

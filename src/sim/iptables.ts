@@ -234,14 +234,17 @@ function internRule(chain: string, rule: IptRule): CompiledRule {
   return cr;
 }
 
-const RUN_PROTO: Record<string, number> = { tcp: 1, udp: 2, sctp: 3 };
+/** The protocols a run index keys on, as small numbers (0: not indexed). */
+function runProto(proto: string): number {
+  return proto === "tcp" ? 1 : proto === "udp" ? 2 : proto === "sctp" ? 3 : 0;
+}
 /**
  * (dst, proto, dport) hashed to a 30-bit integer (a small integer for V8's Maps: a key of
  * 50 bits was a heap number, allocated and hashed on every lookup); -1 for other protocols.
  * A collision only adds candidates: each candidate rule is still matched in full, in order.
  */
 export function runKey(dst: number, proto: string, dport: number): number {
-  const p = proto === "tcp" ? 1 : proto === "udp" ? 2 : proto === "sctp" ? 3 : 0;
+  const p = runProto(proto);
   if (p === 0) return -1;
   return (Math.imul(dst | 0, 0x9e3779b1) ^ Math.imul(dport * 4 + p, 0x85ebca6b)) & 0x3fffffff;
 }
@@ -521,9 +524,7 @@ export function compileRule(chain: string, rule: IptRule, remember = true): Comp
   for (const k of set) gm |= G[k as keyof typeof G];
   const onlyStatistic = st && !recent && pure.length === 0 && !guarded ? (st.neg ? 1 - st.p : st.p) : undefined;
   // Index keys (dst, proto, dport) (KUBE-SERVICES) or (any, proto, dport) (KUBE-NODEPORTS).
-  const keyed = keyable && proto !== "" && exactDport !== undefined && RUN_PROTO[proto] !== undefined;
-  // Every field in one order, present or not: one object shape for all compiled rules keeps
-  // the rule loop's loads monomorphic (optional fields added later made 4 shapes).
+  const keyed = keyable && proto !== "" && exactDport !== undefined && runProto(proto) !== 0;
   // Every field in one order, present or not: one object shape for all compiled rules keeps
   // the rule loop's loads monomorphic. The fields the rule loop reads come first (fewer cache
   // lines per rule when the rule is cold), the most deciding guards first among them.
@@ -696,7 +697,7 @@ export interface Segment {
   randomRuns: Map<number, RandomRun>;
   /** runStart[i] = end index (exclusive) of an indexed run starting at i. */
   runs: Map<number, IndexedRun>;
-  /** `runs` and `randomRuns` as arrays by rule index (undefined: none). */
+  /** `runs` and `randomRuns` as arrays by rule index, read by the rule loop (undefined: none, no array). */
   runAt: (IndexedRun | undefined)[] | undefined;
   randomAt: (RandomRun | undefined)[] | undefined;
   /** Offset of this segment's first rule in the merged chain. */
@@ -710,9 +711,6 @@ export interface Segment {
   jump?: (string | undefined)[];
   /** Jump slots (see jumpTo): rule index → slot in each namespace's resolved jumps. Not for compact chains. */
   jid?: (number | undefined)[];
-  /** hasRuns / hasRandom: runs.size / randomRuns.size > 0 (no Map touched per rule). */
-  hasRuns?: boolean;
-  hasRandom?: boolean;
   /** Dropped from the compact-chain cache (rules that remember it compile it again). */
   evicted?: boolean;
 }

@@ -96,8 +96,6 @@ function sharedSegment(c: IptChain, owner: string, offset: number): Segment {
   return seg;
 }
 
-/** Compiled chains of compact tables per layer and table, oldest first (Map order). */
-const compactCache = new WeakMap<IptLayer, Partial<Record<IptTableName, Map<string, Segment[]>>>>();
 let compactCount = 0;
 // ~740 bytes a compiled KUBE-SEP chain (measured): 400k is ≤ 300 MB, over half of a threshold
 // cluster's 722k. At 50k the bench's 10,000 traces (354k chains) recompiled every path's chain
@@ -105,7 +103,7 @@ let compactCount = 0;
 const COMPACT_MAX = 400_000;
 /**
  * "This chain is the layer's compact chain" (one object per layer and table, remembered per
- * namespace and name), with the layer's cache of compiled compact chains of that table.
+ * namespace and name), with `m`: the compiled compact chains of that table, oldest first (Map order).
  */
 interface CompactRef {
   layer: IptLayer;
@@ -123,13 +121,8 @@ function compactRef(l: IptLayer, table: IptTableName): CompactRef {
   const ti = tableIndex(table);
   let ref = refs[ti];
   if (!ref) {
-    let byTable = compactCache.get(l);
-    if (!byTable) compactCache.set(l, (byTable = {}));
-    let m = byTable[table];
-    if (!m) {
-      byTable[table] = m = new Map();
-      compactMaps.add(new WeakRef(m));
-    }
+    const m = new Map<string, Segment[]>();
+    compactMaps.add(new WeakRef(m));
     refs[ti] = ref = { layer: l, table, m };
   }
   return ref;
@@ -206,8 +199,6 @@ function makeSegment(c: IptChain, owner: string, offset: number, remember = true
     say: [],
     jump: [],
     jid: remember ? [] : undefined,
-    hasRuns: s.runs.size > 0,
-    hasRandom: s.randomRuns.size > 0,
     evicted: false,
   };
 }
@@ -464,34 +455,36 @@ function sayPrefix(table: string, chain: string, seg: Segment, i: number, cr: Co
   return (a[i] ??= `${table} ${chain}: ${cr.comment ? JSON.stringify(cr.comment) + " " : ""}→ `);
 }
 
+/**
+ * The chain a jump rule of `seg` leads to in this namespace. Segments are shared by every
+ * namespace, so the target is resolved per namespace (it may differ): a compact chain of the
+ * layer that alone owns them here is remembered on the rule (soleCompact); other targets by
+ * jump slot, past the slots by name.
+ */
+function jumpTarget(nf: NsNetfilter, table: IptTableName, seg: Segment, idx: number, cr: CompiledRule, name: string): Segment[] | undefined {
+  const sole = nf.sole[tableIndex(table)];
+  const cs = cr.csub;
+  if (cs !== undefined && !cs[0].evicted && sole === cr.cl) return cs;
+  const jid = seg.jid;
+  let slot = jid ? jid[idx] : undefined;
+  // cr.cl null: the target was found not to be a compact chain (a hint only: the lookup below is always right).
+  if (slot === undefined && cr.cl !== null && sole && isCompactChain(sole, table, name)) {
+    cr.csub = compactSegs(compactRef(sole, table), name);
+    cr.cl = sole;
+    return cr.csub;
+  }
+  if (cr.csub === undefined) cr.cl = null;
+  if (jid && slot === undefined && nextJumpSlot < JUMP_SLOTS_MAX) slot = jid[idx] = nextJumpSlot++;
+  if (slot === undefined) return nf.iptChain(table, name);
+  let res = nf.jumps[slot];
+  if (res === undefined) res = nf.jumps[slot] = nf.iptChain(table, name) ?? null;
+  return res ?? undefined;
+}
+
 /** A matched jump/goto: evaluate the target chain; a result means "stop this chain with it". */
 function jumpTo(nf: NsNetfilter, table: IptTableName, chain: string, seg: Segment, idx: number, cr: CompiledRule, env: NfEnv, steps: Step[], depth: number): ChainResult | null {
   const t = cr.target;
-  // Segments are shared by every namespace: the jump's target is resolved per namespace (it may differ).
-  let sub: Segment[] | undefined;
-  const cs = cr.csub;
-  if (cs !== undefined && !cs[0].evicted && nf.sole[tableIndex(table)] === cr.cl) {
-    // A compact chain of the layer that owns them here (soleCompact): the rule remembers it.
-    sub = cs;
-  } else {
-    const jid = seg.jid;
-    let slot = jid ? jid[idx] : undefined;
-    // cr.cl null: the target was not a compact chain (a hint only: the lookup below is always right).
-    const sole = slot === undefined && cr.cl !== null ? nf.sole[tableIndex(table)] : null;
-    if (sole && isCompactChain(sole, table, t.chain!)) {
-      sub = compactSegs(compactRef(sole, table), t.chain!);
-      cr.csub = sub;
-      cr.cl = sole;
-    } else {
-      if (cr.csub === undefined) cr.cl = null;
-      if (jid && slot === undefined && nextJumpSlot < JUMP_SLOTS_MAX) slot = jid[idx] = nextJumpSlot++;
-      if (slot !== undefined) {
-        let res = nf.jumps[slot];
-        if (res === undefined) res = nf.jumps[slot] = nf.iptChain(table, t.chain!) ?? null;
-        sub = res ?? undefined;
-      } else sub = nf.iptChain(table, t.chain!);
-    }
-  }
+  const sub = jumpTarget(nf, table, seg, idx, cr, t.chain!);
   if (!sub) throw new Error(`iptables: ${table} ${chain} jumps to missing chain ${t.chain}`);
   // An empty chain returns at once and says nothing (KUBE-PROXY-FIREWALL & co. mostly are).
   if (sub.length === 1 && sub[0].rules.length === 0 && !env.verbose) return t.kind === "goto" ? RETURN : null;
@@ -559,7 +552,7 @@ function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs:
         }
       } else {
         if (i >= rules.length) break;
-        const rr = seg.hasRandom ? seg.randomAt![i] : undefined;
+        const rr = seg.randomAt !== undefined ? seg.randomAt[i] : undefined;
         if (rr) {
           // One n-way random branch for the whole run (see RandomRun).
           const k = env.choose(rr.options, `${chain} random`);
@@ -575,7 +568,7 @@ function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs:
           if (r) return r;
           continue;
         }
-        const run = seg.hasRuns ? seg.runAt![i] : undefined;
+        const run = seg.runAt !== undefined ? seg.runAt[i] : undefined;
         if (run) {
           const p = env.pkt;
           const key = runKey(run.anyDst ? 0 : p.dst, p.proto, p.dport);

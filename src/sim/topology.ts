@@ -50,12 +50,12 @@ export interface CRoute {
   /** The walk's step object and ROUTED text for this route, made on first use (see routeSay). */
   say: { obj: { kind: "route"; text: string }; how: string } | undefined;
   /**
-   * The route's device in the namespace `devOf` (the last one that sent by it): a node's own
-   * routes meet the same namespace again, and the route is already in the CPU cache where a
-   * lookup by name in a cold namespace's links is not (5,000 nodes). Shared routes just miss.
+   * The link of `outDev` in the namespace `linkIn` (the last one that sent by this route): a
+   * node's own routes meet the same namespace again, and the route is already in the CPU cache
+   * where a lookup by name in a cold namespace's links is not (5,000 nodes). Shared routes just miss.
    */
-  devOf: NsInfo | undefined;
-  dev: Link | undefined;
+  linkIn: NsInfo | undefined;
+  link: Link | undefined;
 }
 
 export interface Fib {
@@ -211,7 +211,7 @@ export interface Topology {
   externalNs: NetNs;
   info(ns: NetNs): NsInfo;
   /** Who answers ARP for `ip` on the segment of (ns, dev), if anyone owns it there. */
-  arpOwner(ns: NetNs, dev: string, ip: number, inf?: NsInfo): Owner | undefined;
+  arpOwner(ns: NetNs, dev: string, ip: number, known?: NsInfo): Owner | undefined;
   /** Are two links on one layer-2 segment? */
   connected(a: Owner, b: Owner): boolean;
   /** The namespace owning an outside address: the underlay's own, or the synthetic client given that address. */
@@ -234,7 +234,7 @@ function croute(r: Route): CRoute {
   let cr = croutes.get(r);
   if (!cr) {
     const c = parseCidr(r.dst);
-    cr = { route: r, type: r.type, outDev: r.type === "local" ? "lo" : r.dev, net: c.net, len: c.len, mask: c.mask, metric: r.metric ?? 0, via: r.via ? ipToInt(r.via) : undefined, seq: 0, say: undefined, devOf: undefined, dev: undefined };
+    cr = { route: r, type: r.type, outDev: r.type === "local" ? "lo" : r.dev, net: c.net, len: c.len, mask: c.mask, metric: r.metric ?? 0, via: r.via ? ipToInt(r.via) : undefined, seq: 0, say: undefined, linkIn: undefined, link: undefined };
     croutes.set(r, cr);
   }
   return cr;
