@@ -64,7 +64,11 @@ const us = (ms: number) => (ms * 1000) / pathsPerPass;
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 for (const i of [0, 1]) {
   const name = i === 0 ? `A ${dirA}` : `B ${dirB}`;
-  console.log(`${name}: per path min ${us(Math.min(...perPass[i])).toFixed(2)} µs, median ${us(median(perPass[i])).toFixed(2)} µs`);
+  console.log(
+    `${name}: per path min ${us(Math.min(...perPass[i])).toFixed(2)} µs, median ${us(median(perPass[i])).toFixed(2)} µs`,
+  );
 }
 const ratios = perPass[0].map((t, k) => perPass[1][k] / t);
-console.log(`B/A per pass: ${ratios.map((r) => r.toFixed(3)).join(" ")}; median ${median(ratios).toFixed(3)} (${nodes} nodes, ${flows.length} traces × ${passes} passes, ${pathsPerPass} paths per pass)`);
+console.log(
+  `B/A per pass: ${ratios.map((r) => r.toFixed(3)).join(" ")}; median ${median(ratios).toFixed(3)} (${nodes} nodes, ${flows.length} traces × ${passes} passes, ${pathsPerPass} paths per pass)`,
+);

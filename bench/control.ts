@@ -1,8 +1,9 @@
 // A cluster at Kubernetes' scalability thresholds (sig-scalability "Considerations for
 // large clusters"): 5,000 nodes, 150,000 pods, 10,000 Services, 50 namespaces, up to
 // 250 endpoints per Service.
-import { parseConfig } from "../src/spec/config.js";
-import type { ClusterSpec, KubeObject } from "../src/spec/types.js";
+import { parseConfig } from "../src/manifest/config.js";
+import type { ClusterSpec } from "../src/manifest/cluster-spec.js";
+import type { KubeObject } from "../src/manifest/types.js";
 
 export interface ThresholdOptions {
   nodes?: number; // 5000 (one control-plane, the rest workers)
@@ -23,7 +24,12 @@ export function thresholdCluster(opts: ThresholdOptions = {}): ClusterSpec {
   const maxEp = opts.maxEndpointsPerService ?? 250;
 
   const nodes = [{ name: "control-plane", role: "control-plane" }];
-  for (let i = 1; i < nNodes; i++) nodes.push({ name: `worker-${i}`, role: "worker", labels: { "topology.kubernetes.io/zone": `zone-${i % 3}` } } as any);
+  for (let i = 1; i < nNodes; i++)
+    nodes.push({
+      name: `worker-${i}`,
+      role: "worker",
+      labels: { "topology.kubernetes.io/zone": `zone-${i % 3}` },
+    } as any);
   const config = parseConfig({
     apiVersion: "podnet.dev/v1alpha1",
     kind: "Cluster",
@@ -62,7 +68,18 @@ export function thresholdCluster(opts: ThresholdOptions = {}): ClusterSpec {
         selector: { matchLabels: { app: `app-${local}` } },
         template: {
           metadata: { labels: { app: `app-${local}`, group: `g-${Math.floor(local / groupSize)}` } },
-          spec: { containers: [{ name: "app", image: "registry.example/app:1", ports: [{ name: "http", containerPort: 8080 }, { name: "metrics", containerPort: 9090 }] }] },
+          spec: {
+            containers: [
+              {
+                name: "app",
+                image: "registry.example/app:1",
+                ports: [
+                  { name: "http", containerPort: 8080 },
+                  { name: "metrics", containerPort: 9090 },
+                ],
+              },
+            ],
+          },
         },
       },
     });
@@ -79,7 +96,14 @@ export function thresholdCluster(opts: ThresholdOptions = {}): ClusterSpec {
       apiVersion: "v1",
       kind: "Service",
       metadata: { name: `svc-${local}`, namespace: ns },
-      spec: { type, selector, ports: [{ name: "http", protocol: "TCP", port: 80, targetPort: "http" }, { name: "metrics", protocol: "TCP", port: 9090, targetPort: 9090 }] },
+      spec: {
+        type,
+        selector,
+        ports: [
+          { name: "http", protocol: "TCP", port: 80, targetPort: "http" },
+          { name: "metrics", protocol: "TCP", port: 9090, targetPort: 9090 },
+        ],
+      },
     });
   }
   void svcPerNs;

@@ -65,9 +65,30 @@ function cpuSeconds(pid: number): number {
 
 async function dnsperf(port: number, file: string, seconds: number, serverPid: number): Promise<Run> {
   const cpu0 = cpuSeconds(serverPid);
-  const p = spawn("taskset", ["-c", "1", "dnsperf", "-s", "127.0.0.1", "-p", String(port), "-d", file, "-l", String(seconds), "-q", "100", "-t", "2", "-v"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const p = spawn(
+    "taskset",
+    [
+      "-c",
+      "1",
+      "dnsperf",
+      "-s",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-d",
+      file,
+      "-l",
+      String(seconds),
+      "-q",
+      "100",
+      "-t",
+      "2",
+      "-v",
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   // Latency histogram: 1 µs buckets up to 100 ms.
   const hist = new Uint32Array(100_001);
   let n = 0;
@@ -164,11 +185,15 @@ function zoneFiles(state: ClusterState, dir: string): void {
     if (!(r.name === zone || r.name.endsWith(`.${zone}`))) continue;
     const d = r.data as any;
     const rdata =
-      r.type === "SOA" ? `${d.mname}. ${d.rname}. ${d.serial} ${d.refresh} ${d.retry} ${d.expire} ${d.minimum}`
-      : r.type === "SRV" ? `${d.priority} ${d.weight} ${d.port} ${d.target}.`
-      : r.type === "TXT" ? JSON.stringify(d)
-      : r.type === "CNAME" || r.type === "NS" || r.type === "PTR" ? `${d}.`
-      : String(d);
+      r.type === "SOA"
+        ? `${d.mname}. ${d.rname}. ${d.serial} ${d.refresh} ${d.retry} ${d.expire} ${d.minimum}`
+        : r.type === "SRV"
+          ? `${d.priority} ${d.weight} ${d.port} ${d.target}.`
+          : r.type === "TXT"
+            ? JSON.stringify(d)
+            : r.type === "CNAME" || r.type === "NS" || r.type === "PTR"
+              ? `${d}.`
+              : String(d);
     lines.push(`${r.name}. ${r.ttl ?? state.config.dns.ttl} IN ${r.type} ${rdata}`);
   }
   writeFileSync(join(dir, `${zone}.zone`), lines.join("\n") + "\n");
@@ -179,7 +204,9 @@ function zoneFiles(state: ClusterState, dir: string): void {
     "example.com. 30 IN NS ns.example.com.",
     "ns.example.com. 30 IN A 127.0.0.1",
   ];
-  for (const r of state.config.externalDNS) if (r.name.toLowerCase().endsWith("example.com")) ext.push(`${r.name}. 30 IN ${r.type} ${r.type === "TXT" ? JSON.stringify(r.value) : r.value}`);
+  for (const r of state.config.externalDNS)
+    if (r.name.toLowerCase().endsWith("example.com"))
+      ext.push(`${r.name}. 30 IN ${r.type} ${r.type === "TXT" ? JSON.stringify(r.value) : r.value}`);
   writeFileSync(join(dir, "example.com.zone"), ext.join("\n") + "\n");
 }
 
@@ -222,7 +249,10 @@ async function loadState(): Promise<{ state: ClusterState; source: string }> {
     return { state: (await loadCluster({})).state, source: "the embedded example (examples/demo)" };
   } catch (e) {
     const { demoFixture } = await import("../src/dns/testing.js");
-    return { state: demoFixture(), source: `the DNS test fixture (loadCluster failed: ${(e as Error).message.split("\n")[0]})` };
+    return {
+      state: demoFixture(),
+      source: `the DNS test fixture (loadCluster failed: ${(e as Error).message.split("\n")[0]})`,
+    };
   }
 }
 
@@ -232,30 +262,48 @@ async function main(): Promise<void> {
   const { state, source } = await loadState();
   const zone = state.config.networking.dnsDomain;
   const dir = mkdtempSync(join(tmpdir(), "podnet-bench-dns-"));
-  const svcNames = state.services.filter((s) => s.type !== "ExternalName" && s.clusterIP && s.clusterIP !== "None").map((s) => `${s.name}.${s.namespace}.svc.${zone}`);
+  const svcNames = state.services
+    .filter((s) => s.type !== "ExternalName" && s.clusterIP && s.clusterIP !== "None")
+    .map((s) => `${s.name}.${s.namespace}.svc.${zone}`);
   const scenarios = [
     { id: "service-A", title: "existing-Service A", lines: svcNames.map((n) => `${n} A`) },
-    { id: "nxdomain", title: "NXDOMAIN", lines: Array.from({ length: 1000 }, (_, i) => `no-such-service-${i}.default.svc.${zone} A`) },
+    {
+      id: "nxdomain",
+      title: "NXDOMAIN",
+      lines: Array.from({ length: 1000 }, (_, i) => `no-such-service-${i}.default.svc.${zone} A`),
+    },
     {
       id: "search-walk",
       title: "search-list walk (api.example.com from default)",
-      lines: [`api.example.com.default.svc.${zone} A`, `api.example.com.svc.${zone} A`, `api.example.com.${zone} A`, "api.example.com A"],
+      lines: [
+        `api.example.com.default.svc.${zone} A`,
+        `api.example.com.svc.${zone} A`,
+        `api.example.com.${zone} A`,
+        "api.example.com A",
+      ],
     },
   ];
   for (const s of scenarios) writeFileSync(join(dir, `${s.id}.txt`), s.lines.join("\n") + "\n");
   zoneFiles(state, dir);
   console.log(`bench:dns — ${seconds}s per scenario; zone from ${source}: ${state.services.length} Services`);
-  console.log(`servers pinned to CPU 0 (taskset -c 0), dnsperf to CPU 1, 100 queries outstanding; load average now ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
+  console.log(
+    `servers pinned to CPU 0 (taskset -c 0), dnsperf to CPU 1, 100 queries outstanding; load average now ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
+  );
 
   const results: Record<string, Record<string, Run>> = {};
   // podnet
   const pPort = basePort;
-  const podnet = spawn("taskset", ["-c", "0", process.execPath, join(ROOT, "bin", "podnet.js"), "dns", "serve", "--listen", `127.0.0.1:${pPort}`], { stdio: ["ignore", "pipe", "inherit"] });
+  const podnet = spawn(
+    "taskset",
+    ["-c", "0", process.execPath, join(ROOT, "bin", "podnet.js"), "dns", "serve", "--listen", `127.0.0.1:${pPort}`],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   podnet.stdout!.on("data", () => {});
   try {
     await waitReady(pPort, svcNames[0]);
     results.podnet = {};
-    for (const s of scenarios) results.podnet[s.id] = await dnsperf(pPort, join(dir, `${s.id}.txt`), seconds, podnet.pid!);
+    for (const s of scenarios)
+      results.podnet[s.id] = await dnsperf(pPort, join(dir, `${s.id}.txt`), seconds, podnet.pid!);
   } finally {
     await stop(podnet);
   }
@@ -267,7 +315,9 @@ async function main(): Promise<void> {
   } catch (e) {
     console.log(`nsd-checkzone: ${(e as { stderr?: Buffer }).stderr?.toString() ?? e}`);
   }
-  const nsd = spawn("taskset", ["-c", "0", "nsd", "-d", "-c", nsdConf(dir, nPort, zone)], { stdio: ["ignore", "ignore", "pipe"] });
+  const nsd = spawn("taskset", ["-c", "0", "nsd", "-d", "-c", nsdConf(dir, nPort, zone)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let nsdErr = "";
   nsd.stderr!.on("data", (d) => (nsdErr += d));
   try {
@@ -284,7 +334,9 @@ async function main(): Promise<void> {
 
   const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "-");
   console.log("");
-  console.log("scenario                                         server   QPS      p50 ms  p90 ms  p99 ms  max ms  CPU µs/q  QPS@1core  lost");
+  console.log(
+    "scenario                                         server   QPS      p50 ms  p90 ms  p99 ms  max ms  CPU µs/q  QPS@1core  lost",
+  );
   for (const s of scenarios) {
     for (const srv of ["podnet", "nsd"]) {
       const r = results[srv]?.[s.id];
@@ -295,14 +347,21 @@ async function main(): Promise<void> {
     }
     const a = results.podnet?.[s.id];
     const b = results.nsd?.[s.id];
-    if (a && b) console.log(`${"".padEnd(48)} podnet/nsd: QPS ${(a.qps / b.qps).toFixed(2)}, CPU per query ${(b.cpuUsPerQuery / a.cpuUsPerQuery).toFixed(2)} (higher is better for podnet)`);
+    if (a && b)
+      console.log(
+        `${"".padEnd(48)} podnet/nsd: QPS ${(a.qps / b.qps).toFixed(2)}, CPU per query ${(b.cpuUsPerQuery / a.cpuUsPerQuery).toFixed(2)} (higher is better for podnet)`,
+      );
   }
   const a = results.podnet?.["service-A"];
   if (a) {
     const perCore = 1e6 / a.cpuUsPerQuery;
     console.log(`\ntarget ≥ 35,000 QPS on one core (existing-Service A):`);
-    console.log(`  measured: ${f(a.qps)} QPS → ${a.qps >= 35000 ? "met" : "not met in this run"} (dnsperf and the server share a 2-core machine with whatever else runs)`);
-    console.log(`  CPU cost: ${f(a.cpuUsPerQuery, 1)} µs per query → ${f(perCore)} QPS per dedicated core → ${perCore >= 35000 ? "met" : "not met"}`);
+    console.log(
+      `  measured: ${f(a.qps)} QPS → ${a.qps >= 35000 ? "met" : "not met in this run"} (dnsperf and the server share a 2-core machine with whatever else runs)`,
+    );
+    console.log(
+      `  CPU cost: ${f(a.cpuUsPerQuery, 1)} µs per query → ${f(perCore)} QPS per dedicated core → ${perCore >= 35000 ? "met" : "not met"}`,
+    );
   }
   if (!nsdOk) process.exitCode = 1;
   console.log(JSON.stringify({ seconds, results }));

@@ -2,14 +2,14 @@
 // ipvs, NetworkPolicies, replies, node sources, names through the resolver) whose JSON is
 // hashed. A refactor of the model must leave every hash unchanged:
 //   npm run build && node dist/bench/golden.js          (one line per case, then the total)
-// As `podnet trace` does: the cluster's resolver walk, ipvs mode's ipsets.
+// Through the questions layer's trace session, as `podnet trace` asks.
 import { createHash } from "node:crypto";
-import { buildIR, buildState, loadCluster, traceFlow } from "../src/index.js";
+import { buildIR, buildState, loadCluster } from "../src/index.js";
 import type { ClusterState, FlowSpec } from "../src/index.js";
 import { thresholdCluster } from "./control.js";
 import { thresholdPolicies } from "./policy.js";
 import { mulberry32 } from "../src/testing/random.js";
-import { clusterResolver, ipsetsFor } from "../src/cli/cmd-trace.js";
+import { traceSession } from "../src/questions/trace.js";
 
 type Mode = "iptables" | "nftables" | "ipvs";
 
@@ -28,7 +28,11 @@ function flows(state: ClusterState, n: number, seed: number): FlowSpec[] {
     const protocol = port.protocol.toLowerCase() as "tcp";
     switch (i % 5) {
       case 0: // a Service by name, through the pod's resolver
-        out.push(from.startsWith("node/") ? { from, to: `${s.clusterIP}:${port.port}`, protocol, reply } : { from, to: `http://${s.name}.${s.namespace}:${port.port}/`, reply });
+        out.push(
+          from.startsWith("node/")
+            ? { from, to: `${s.clusterIP}:${port.port}`, protocol, reply }
+            : { from, to: `http://${s.name}.${s.namespace}:${port.port}/`, reply },
+        );
         break;
       case 1: {
         const q = pick(pods);
@@ -45,18 +49,18 @@ function flows(state: ClusterState, n: number, seed: number): FlowSpec[] {
 function hashCase(state: ClusterState, mode: Mode, n: number, seed: number): [string, string] {
   const ir = buildIR(state, { proxyMode: mode });
   const h = createHash("sha256");
-  const resolve = clusterResolver(state);
-  const ipsets = ipsetsFor(state, mode);
+  const session = traceSession(state, ir);
   const verdicts = new Map<string, number>();
   const count = (v: string) => verdicts.set(v, (verdicts.get(v) ?? 0) + 1);
   for (const f of flows(state, n, seed)) {
     let out: unknown;
     try {
-      const r = traceFlow(ir, f, { state, maxPaths: 64, resolve, ipsets });
+      const r = session.trace(f, { maxPaths: 64 });
       for (const p of r.paths) count(p.disposition.verdict);
       out = r;
     } catch (e) {
-      count("error"); if (process.env.GOLDEN_DEBUG) console.error(JSON.stringify(f), (e as Error).message);
+      count("error");
+      if (process.env.GOLDEN_DEBUG) console.error(JSON.stringify(f), (e as Error).message);
       out = { error: (e as Error).message };
     }
     h.update(JSON.stringify(out));
@@ -76,5 +80,6 @@ for (const cni of ["flannel", "calico"] as const) {
   for (const mode of ["iptables", "nftables", "ipvs"] as Mode[]) line(`${cni} ${mode}`, hashCase(state, mode, 150, 7));
 }
 const demo = await loadCluster({ files: ["examples/demo", "examples/policies"] });
-for (const mode of ["iptables", "nftables"] as Mode[]) line(`demo+policies ${mode}`, hashCase(demo.state, mode, 150, 11));
+for (const mode of ["iptables", "nftables"] as Mode[])
+  line(`demo+policies ${mode}`, hashCase(demo.state, mode, 150, 11));
 console.log(`${total.digest("hex").slice(0, 16)}  total`);

@@ -2,8 +2,8 @@
 // calls benchIR(state); `node dist/bench/ir.js [nodes] [podsPerNode]` runs it on a
 // synthetic state (flannel/vxlan, no Services) when run directly.
 import type { ClusterState } from "../src/control/state.js";
-import type { ProxyModeName } from "../src/spec/config.js";
-import { buildContext, buildNodeIR, buildUnderlay } from "../src/ir/build.js";
+import type { ProxyModeName } from "../src/manifest/config.js";
+import { buildContext, buildNodeIR, buildUnderlay } from "../src/dataplane/build.js";
 import { renderRoutes } from "../src/ir/render-ip.js";
 import { fixtureState } from "../src/plumbing/testing.js";
 
@@ -30,7 +30,10 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-export function benchIR(state: ClusterState, opts: { samples?: number; proxyMode?: ProxyModeName } = {}): IrBenchResult {
+export function benchIR(
+  state: ClusterState,
+  opts: { samples?: number; proxyMode?: ProxyModeName } = {},
+): IrBenchResult {
   const samples = Math.min(opts.samples ?? 50, state.nodes.length);
   const gc = (globalThis as { gc?: () => void }).gc;
   let t = performance.now();

@@ -18,7 +18,8 @@ import type { ClusterState } from "../src/control/state.js";
 import type { DataplaneIR } from "../src/ir/types.js";
 import { down, up } from "../src/linux/cluster.js";
 import { createRunner } from "../src/linux/exec.js";
-import { fixtureIR, kernelSkipReason } from "../src/linux/testing.js";
+import { fixtureIR } from "../src/linux/fixture.js";
+import { kernelSkipReason } from "../src/linux/testing.js";
 import { guardCommand, nsName } from "../src/linux/names.js";
 import { netfilterRenderers } from "../src/linux/netfilter.js";
 
@@ -36,7 +37,20 @@ async function iperf(serverNs: string, clientNs: string, serverIp: string): Prom
   const server = spawn(s[0], s.slice(1), { stdio: "ignore" });
   try {
     await new Promise((r) => setTimeout(r, 300));
-    const c = await runner.run(["ip", "netns", "exec", clientNs, "iperf3", "-c", serverIp, "-p", "5201", "-t", String(SECONDS), "-J"]);
+    const c = await runner.run([
+      "ip",
+      "netns",
+      "exec",
+      clientNs,
+      "iperf3",
+      "-c",
+      serverIp,
+      "-p",
+      "5201",
+      "-t",
+      String(SECONDS),
+      "-J",
+    ]);
     const j = JSON.parse(c.stdout);
     return j.end.sum_received.bits_per_second as number;
   } finally {
@@ -50,7 +64,10 @@ async function bareVeth(owner = cluster): Promise<number> {
   const b = `podnet-${owner}.bare.b`;
   await runner.run(["ip", "netns", "add", a]);
   await runner.run(["ip", "netns", "add", b]);
-  await runner.run(["ip", "-n", a, "-batch", "-"], `link add v0 type veth peer name v1 netns ${b}\naddr add 10.99.0.1/30 dev v0\nlink set lo up\nlink set v0 up\n`);
+  await runner.run(
+    ["ip", "-n", a, "-batch", "-"],
+    `link add v0 type veth peer name v1 netns ${b}\naddr add 10.99.0.1/30 dev v0\nlink set lo up\nlink set v0 up\n`,
+  );
   await runner.run(["ip", "-n", b, "-batch", "-"], `addr add 10.99.0.2/30 dev v1\nlink set lo up\nlink set v1 up\n`);
   return iperf(a, b, "10.99.0.1");
 }
@@ -114,30 +131,61 @@ async function serviceScale(): Promise<void> {
   try {
     let y = `apiVersion: v1\nkind: Pod\nmetadata: {name: srv, labels: {app: srv}}\nspec:\n  containers: [{name: srv, image: agnhost, ports: [{containerPort: 8080}]}]\n`;
     y += `---\napiVersion: v1\nkind: Pod\nmetadata: {name: client}\nspec:\n  containers: [{name: c, image: agnhost}]\n`;
-    for (let i = 0; i < max; i++) y += `---\napiVersion: v1\nkind: Service\nmetadata: {name: s${i}}\nspec:\n  selector: {app: srv}\n  ports: [{port: 80, targetPort: 8080}]\n`;
+    for (let i = 0; i < max; i++)
+      y += `---\napiVersion: v1\nkind: Service\nmetadata: {name: s${i}}\nspec:\n  selector: {app: srv}\n  ports: [{port: 80, targetPort: 8080}]\n`;
     writeFileSync(join(dir, "m.yaml"), y);
-    writeFileSync(join(dir, "c.yaml"), "apiVersion: podnet.dev/v1alpha1\nkind: Cluster\nname: bench-svc\nnodes:\n  - name: node-1\n");
+    writeFileSync(
+      join(dir, "c.yaml"),
+      "apiVersion: podnet.dev/v1alpha1\nkind: Cluster\nname: bench-svc\nnodes:\n  - name: node-1\n",
+    );
     const { loadCluster } = await import("../src/index.js");
-    const { buildIR } = await import("../src/ir/build.js");
+    const { buildIR } = await import("../src/dataplane/build.js");
     let t = performance.now();
     const { state: full } = await loadCluster({ files: [join(dir, "m.yaml")], config: join(dir, "c.yaml") });
-    console.log(`service scale: cluster state with ${max} Services computed in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    const rows: string[][] = [["SERVICES", "MODE", "UP (rules loaded)", "RANDOM SVC p50", "RANDOM SVC p99", "FIRST-RULE SVC p50", "POD IP p50", "FAILS"]];
+    console.log(
+      `service scale: cluster state with ${max} Services computed in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
+    const rows: string[][] = [
+      [
+        "SERVICES",
+        "MODE",
+        "UP (rules loaded)",
+        "RANDOM SVC p50",
+        "RANDOM SVC p99",
+        "FIRST-RULE SVC p50",
+        "POD IP p50",
+        "FAILS",
+      ],
+    ];
     for (const n of SVC_SIZES) {
       // The first n Services (the control plane's result for n would be the same objects).
       const keep = (name: string) => !/^s\d+$/.test(name) || Number(name.slice(1)) < n;
-      const sub: ClusterState = { ...full, services: full.services.filter((s) => keep(s.name)), endpointSlices: full.endpointSlices.filter((e) => keep(e.serviceName)) };
+      const sub: ClusterState = {
+        ...full,
+        services: full.services.filter((s) => keep(s.name)),
+        endpointSlices: full.endpointSlices.filter((e) => keep(e.serviceName)),
+      };
       const ips = sub.services.filter((s) => /^s\d+$/.test(s.name)).map((s) => s.clusterIP!);
       writeFileSync(join(dir, "ips"), ips.join("\n"));
       const srv = sub.pods.find((p) => p.name === "srv")!;
       writeFileSync(join(dir, "pod"), srv.podIP!);
       // iptables' best case: the Service whose rule comes first in KUBE-SERVICES (the chain is matched rule by rule).
-      const ipt = netfilterRenderers.iptables(buildIR({ ...sub, config: { ...sub.config, networking: { ...sub.config.networking, kubeProxyMode: "iptables" } } }).nodes[0].ns.netfilter.iptables);
+      const ipt = netfilterRenderers.iptables(
+        buildIR({
+          ...sub,
+          config: { ...sub.config, networking: { ...sub.config.networking, kubeProxyMode: "iptables" } },
+        }).nodes[0].ns.netfilter.iptables,
+      );
       const ipSet = new Set(ips);
-      const first = [...ipt.matchAll(/^-A KUBE-SERVICES .*?-d (\d+\.\d+\.\d+\.\d+)\/32/gm)].map((m) => m[1]).find((ip) => ipSet.has(ip));
+      const first = [...ipt.matchAll(/^-A KUBE-SERVICES .*?-d (\d+\.\d+\.\d+\.\d+)\/32/gm)]
+        .map((m) => m[1])
+        .find((ip) => ipSet.has(ip));
       writeFileSync(join(dir, "best"), first ?? ips[0]);
       for (const mode of ["iptables", "nftables"] as const) {
-        const st: ClusterState = { ...sub, config: { ...sub.config, networking: { ...sub.config.networking, kubeProxyMode: mode } } };
+        const st: ClusterState = {
+          ...sub,
+          config: { ...sub.config, networking: { ...sub.config.networking, kubeProxyMode: mode } },
+        };
         const ir = buildIR(st);
         const name = "bench-svc";
         await down(name);
@@ -147,15 +195,37 @@ async function serviceScale(): Promise<void> {
           const upS = (performance.now() - t) / 1000;
           const clientNs = nsName(name, "pod/default/client");
           const measure = async (file: string) => {
-            const r = await runner.run(["ip", "netns", "exec", clientNs, "python3", "-c", CONNECT, join(dir, file), file === "pod" ? "8080" : "80", String(CONNECTS)]);
+            const r = await runner.run([
+              "ip",
+              "netns",
+              "exec",
+              clientNs,
+              "python3",
+              "-c",
+              CONNECT,
+              join(dir, file),
+              file === "pod" ? "8080" : "80",
+              String(CONNECTS),
+            ]);
             return JSON.parse(r.stdout) as { us: number[]; fails: number };
           };
           const floor = await measure("pod");
           const svc = await measure("ips");
           const best = await measure("best");
           const us = (x: number) => `${x.toFixed(0)} µs`;
-          rows.push([String(n), mode, `${upS.toFixed(1)} s`, us(quantile(svc.us, 0.5)), us(quantile(svc.us, 0.99)), us(quantile(best.us, 0.5)), us(quantile(floor.us, 0.5)), String(svc.fails + floor.fails + best.fails)]);
-          console.log(`  ${n} Services, ${mode}: random Service p50 ${us(quantile(svc.us, 0.5))} p99 ${us(quantile(svc.us, 0.99))}; first-rule Service p50 ${us(quantile(best.us, 0.5))}; pod IP p50 ${us(quantile(floor.us, 0.5))}; up ${upS.toFixed(1)} s`);
+          rows.push([
+            String(n),
+            mode,
+            `${upS.toFixed(1)} s`,
+            us(quantile(svc.us, 0.5)),
+            us(quantile(svc.us, 0.99)),
+            us(quantile(best.us, 0.5)),
+            us(quantile(floor.us, 0.5)),
+            String(svc.fails + floor.fails + best.fails),
+          ]);
+          console.log(
+            `  ${n} Services, ${mode}: random Service p50 ${us(quantile(svc.us, 0.5))} p99 ${us(quantile(svc.us, 0.99))}; first-rule Service p50 ${us(quantile(best.us, 0.5))}; pod IP p50 ${us(quantile(floor.us, 0.5))}; up ${upS.toFixed(1)} s`,
+          );
         } finally {
           await down(name);
         }
@@ -163,7 +233,14 @@ async function serviceScale(): Promise<void> {
     }
     const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
     console.log(`\nfirst-packet latency to a ClusterIP (TCP connect time, ${CONNECTS} fresh connections per column):`);
-    for (const r of rows) console.log("  " + r.map((c, i) => c.padEnd(w[i] + 2)).join("").trimEnd());
+    for (const r of rows)
+      console.log(
+        "  " +
+          r
+            .map((c, i) => c.padEnd(w[i] + 2))
+            .join("")
+            .trimEnd(),
+      );
     console.log(
       "  RANDOM SVC: a random Service each time; FIRST-RULE SVC: the Service of the first KUBE-SERVICES rule (iptables' best case);\n" +
         "  POD IP: the server pod directly, no DNAT (iptables still walks all of KUBE-SERVICES for it: its worst case).",
@@ -187,12 +264,16 @@ async function main() {
     let t = performance.now();
     const rep = await up({ cluster, ir, parallel: 16 });
     const upMs = performance.now() - t;
-    console.log(`bring-up: ${NODES} nodes × ${PODS} pods = ${rep.pods} pods, ${rep.namespaces} namespaces, ${rep.supervisors.length} pod servers: ${(upMs / 1000).toFixed(2)} s = ${((rep.pods / upMs) * 1000).toFixed(1)} pods/s (target ≥ 50)`);
+    console.log(
+      `bring-up: ${NODES} nodes × ${PODS} pods = ${rep.pods} pods, ${rep.namespaces} namespaces, ${rep.supervisors.length} pod servers: ${(upMs / 1000).toFixed(2)} s = ${((rep.pods / upMs) * 1000).toFixed(1)} pods/s (target ≥ 50)`,
+    );
     const ns = (p: string) => `podnet-${cluster}.pod.default.${p}`;
     bare = await bareVeth();
     const same = await iperf(ns("web-10"), ns("web-11"), "10.244.1.2");
     const cross = await iperf(ns("web-10"), ns("web-20"), "10.244.1.2");
-    console.log(`iperf3 TCP (${SECONDS} s): bare veth ${g(bare)}; same node (cni0) ${g(same)} = ${(same / bare).toFixed(2)}×; cross node (VXLAN) ${g(cross)} = ${(cross / bare).toFixed(2)}×`);
+    console.log(
+      `iperf3 TCP (${SECONDS} s): bare veth ${g(bare)}; same node (cni0) ${g(same)} = ${(same / bare).toFixed(2)}×; cross node (VXLAN) ${g(cross)} = ${(cross / bare).toFixed(2)}×`,
+    );
     t = performance.now();
     await down(cluster);
     console.log(`teardown: ${((performance.now() - t) / 1000).toFixed(2)} s (target ≤ 5 s)`);
@@ -207,7 +288,9 @@ async function main() {
     const cross = await iperf(`podnet-${hg}.pod.default.web-10`, `podnet-${hg}.pod.default.web-20`, "10.244.1.2");
     // The machine may be shared: a bare veth measured again right next to it.
     const bare2 = await bareVeth(hg);
-    console.log(`iperf3 TCP (${SECONDS} s): cross node (host-gw) ${g(cross)} = ${(cross / bare).toFixed(2)}× the first bare veth, ${(cross / bare2).toFixed(2)}× a bare veth measured just after (${g(bare2)})`);
+    console.log(
+      `iperf3 TCP (${SECONDS} s): cross node (host-gw) ${g(cross)} = ${(cross / bare).toFixed(2)}× the first bare veth, ${(cross / bare2).toFixed(2)}× a bare veth measured just after (${g(bare2)})`,
+    );
   } finally {
     await down(hg);
   }

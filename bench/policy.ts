@@ -2,7 +2,8 @@
 // clusters have: per namespace a default deny (both directions), DNS egress for all,
 // and per-application policies naming neighbours by label, other namespaces by label,
 // named ports and ipBlocks.
-import type { ClusterSpec, KubeObject } from "../src/spec/types.js";
+import type { ClusterSpec } from "../src/manifest/cluster-spec.js";
+import type { KubeObject } from "../src/manifest/types.js";
 
 export function thresholdPolicies(spec: ClusterSpec, total = 10000): KubeObject[] {
   const namespaces = spec.objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name);
@@ -19,13 +20,31 @@ export function thresholdPolicies(spec: ClusterSpec, total = 10000): KubeObject[
   for (let n = 0; n < namespaces.length && out.length < total; n++) {
     const ns = namespaces[n];
     const apps = appsByNs.get(ns) ?? [];
-    const pol = (name: string, spec: unknown): KubeObject => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace: ns }, spec });
+    const pol = (name: string, spec: unknown): KubeObject => ({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name, namespace: ns },
+      spec,
+    });
     out.push(pol("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }));
     out.push(
       pol("allow-dns", {
         podSelector: {},
         policyTypes: ["Egress"],
-        egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] }],
+        egress: [
+          {
+            to: [
+              {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+              },
+            ],
+            ports: [
+              { protocol: "UDP", port: 53 },
+              { protocol: "TCP", port: 53 },
+            ],
+          },
+        ],
       }),
     );
     for (let i = 0; i < per - 2 && out.length < total && apps.length > 0; i++) {
@@ -34,13 +53,28 @@ export function thresholdPolicies(spec: ClusterSpec, total = 10000): KubeObject[
       const other = namespaces[(n + 1) % namespaces.length];
       switch (i % 4) {
         case 0: // neighbours in the namespace on the named port
-          out.push(pol(`${app}-from-${prev}`, { podSelector: { matchLabels: { app } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: prev } } }], ports: [{ port: "http" }] }] }));
+          out.push(
+            pol(`${app}-from-${prev}`, {
+              podSelector: { matchLabels: { app } },
+              ingress: [{ from: [{ podSelector: { matchLabels: { app: prev } } }], ports: [{ port: "http" }] }],
+            }),
+          );
           break;
         case 1: // scraping from a monitoring namespace, by namespace + pod label
           out.push(
             pol(`${app}-metrics`, {
               podSelector: { matchLabels: { app } },
-              ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": other } }, podSelector: { matchExpressions: [{ key: "group", operator: "Exists" }] } }], ports: [{ port: 9090 }] }],
+              ingress: [
+                {
+                  from: [
+                    {
+                      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": other } },
+                      podSelector: { matchExpressions: [{ key: "group", operator: "Exists" }] },
+                    },
+                  ],
+                  ports: [{ port: 9090 }],
+                },
+              ],
             }),
           );
           break;
@@ -51,13 +85,26 @@ export function thresholdPolicies(spec: ClusterSpec, total = 10000): KubeObject[
               policyTypes: ["Egress"],
               egress: [
                 { to: [{ podSelector: { matchLabels: { app: prev } } }], ports: [{ port: 8080 }] },
-                { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] } }], ports: [{ port: 443 }] },
+                {
+                  to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] } }],
+                  ports: [{ port: 443 }],
+                },
               ],
             }),
           );
           break;
         default: // a port range from a labelled tier
-          out.push(pol(`${app}-range`, { podSelector: { matchLabels: { app } }, ingress: [{ from: [{ podSelector: { matchExpressions: [{ key: "app", operator: "In", values: [prev, app] }] } }], ports: [{ protocol: "TCP", port: 8000, endPort: 8100 }] }] }));
+          out.push(
+            pol(`${app}-range`, {
+              podSelector: { matchLabels: { app } },
+              ingress: [
+                {
+                  from: [{ podSelector: { matchExpressions: [{ key: "app", operator: "In", values: [prev, app] }] } }],
+                  ports: [{ protocol: "TCP", port: 8000, endPort: 8100 }],
+                },
+              ],
+            }),
+          );
       }
     }
   }
@@ -65,7 +112,7 @@ export function thresholdPolicies(spec: ClusterSpec, total = 10000): KubeObject[
 }
 
 import { buildState } from "../src/control/build.js";
-import { computeReach } from "../src/policy/reach.js";
+import { computeReach } from "../src/questions/reach.js";
 import { decide, explainSide, indexPolicies } from "../src/policy/engine.js";
 import { thresholdCluster, type ThresholdOptions } from "./control.js";
 
@@ -99,7 +146,15 @@ export function benchPolicy(opts: ThresholdOptions & { policies?: number } = {})
   explainSide(d.egress, d.egressRule, a.name);
   explainSide(d.ingress, d.ingressRule, b.name);
   const explainMs = performance.now() - t1;
-  return { policies: state.networkPolicies.length, pods: state.pods.length, classes: r.classes, lines: r.lines.length, reachMs, explainMs, peakRssMb: Math.round(peak / 2 ** 20) };
+  return {
+    policies: state.networkPolicies.length,
+    pods: state.pods.length,
+    classes: r.classes,
+    lines: r.lines.length,
+    reachMs,
+    explainMs,
+    peakRssMb: Math.round(peak / 2 ** 20),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -114,8 +169,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const r = rs[0];
-  console.log(`podnet NetworkPolicy benchmark: ${r.policies} policies over ${r.pods} pods (${r.classes} equivalence classes), ${r.lines} reach lines`);
-  console.log(`  full workload-level reach   ${(med(rs.map((x) => x.reachMs)) / 1000).toFixed(2)} s (median of ${runs})   target ≤ 60 s`);
-  console.log(`  one pair's explanation      ${med(rs.map((x) => x.explainMs)).toFixed(2)} ms                target ≤ 10 ms`);
-  console.log(`  peak RSS                    ${Math.max(...rs.map((x) => x.peakRssMb))} MB                 target ≤ 6144 MB`);
+  console.log(
+    `podnet NetworkPolicy benchmark: ${r.policies} policies over ${r.pods} pods (${r.classes} equivalence classes), ${r.lines} reach lines`,
+  );
+  console.log(
+    `  full workload-level reach   ${(med(rs.map((x) => x.reachMs)) / 1000).toFixed(2)} s (median of ${runs})   target ≤ 60 s`,
+  );
+  console.log(
+    `  one pair's explanation      ${med(rs.map((x) => x.explainMs)).toFixed(2)} ms                target ≤ 10 ms`,
+  );
+  console.log(
+    `  peak RSS                    ${Math.max(...rs.map((x) => x.peakRssMb))} MB                 target ≤ 6144 MB`,
+  );
 }

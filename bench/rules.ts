@@ -35,7 +35,10 @@ export interface RulesBenchResult {
   bytesMs?: number;
 }
 
-export function benchRules(state: ClusterState, opts: { mode?: "iptables" | "nftables"; node?: string; samples?: number; bytes?: boolean } = {}): RulesBenchResult {
+export function benchRules(
+  state: ClusterState,
+  opts: { mode?: "iptables" | "nftables"; node?: string; samples?: number; bytes?: boolean } = {},
+): RulesBenchResult {
   const mode = proxyModes[opts.mode ?? "iptables"];
   const node = state.nodes.find((n) => n.name === opts.node) ?? state.nodes[state.nodes.length >> 1];
   const cpu0 = process.cpuUsage();
@@ -46,7 +49,10 @@ export function benchRules(state: ClusterState, opts: { mode?: "iptables" | "nft
   const own = mode.perNode(state, node, shared);
   const perNodeMs = performance.now() - t;
   t = performance.now();
-  const text = mode.netfilter === "nftables" ? renderNft([shared.nftables!, own.nftables!]) : renderIptables([shared.iptables!, own.iptables!]);
+  const text =
+    mode.netfilter === "nftables"
+      ? renderNft([shared.nftables!, own.nftables!])
+      : renderIptables([shared.iptables!, own.iptables!]);
   const renderMs = performance.now() - t;
   const cpu = process.cpuUsage(cpu0);
   const times: number[] = [];
@@ -68,7 +74,10 @@ export function benchRules(state: ClusterState, opts: { mode?: "iptables" | "nft
     const t0 = performance.now();
     const sh = mode.shared(state);
     const own2 = mode.perNode(state, node, sh);
-    const bytes = mode.netfilter === "nftables" ? renderNftBytes([sh.nftables!, own2.nftables!]) : renderIptablesBytes([sh.iptables!, own2.iptables!]);
+    const bytes =
+      mode.netfilter === "nftables"
+        ? renderNftBytes([sh.nftables!, own2.nftables!])
+        : renderIptablesBytes([sh.iptables!, own2.iptables!]);
     bytesMs = performance.now() - t0;
     const c = process.cpuUsage(c0);
     bytesCpuMs = (c.user + c.system) / 1000;
@@ -114,7 +123,7 @@ export async function benchRulesThreshold(modes: ("iptables" | "nftables")[], ru
   const { buildState } = await import("../src/control/build.js");
   const { thresholdCluster } = await import("./control.js");
   const gc = (globalThis as { gc?: () => void }).gc;
-  let t = performance.now();
+  const t = performance.now();
   const state = buildState(thresholdCluster());
   console.log(`threshold state: ${((performance.now() - t) / 1000).toFixed(2)} s (not part of the rules budget)`);
   for (const mode of modes) {
@@ -123,21 +132,36 @@ export async function benchRulesThreshold(modes: ("iptables" | "nftables")[], ru
       gc?.();
       rs.push(benchRules(state, { mode, samples: 5, bytes: true }));
       const r = rs[i];
-      process.stderr.write(`  ${mode} run ${i + 1}/${runs}: shared ${r.sharedMs.toFixed(0)} + node ${r.perNodeMs.toFixed(0)} + render ${r.renderMs.toFixed(0)} = ${r.totalMs.toFixed(0)} ms wall, ${r.totalCpuMs.toFixed(0)} ms CPU\n`);
+      process.stderr.write(
+        `  ${mode} run ${i + 1}/${runs}: shared ${r.sharedMs.toFixed(0)} + node ${r.perNodeMs.toFixed(0)} + render ${r.renderMs.toFixed(0)} = ${r.totalMs.toFixed(0)} ms wall, ${r.totalCpuMs.toFixed(0)} ms CPU\n`,
+      );
     }
     const r = rs[0];
-    console.log(`kube-proxy ${mode}, threshold cluster (${r.services} services, ${r.endpoints} endpoints, ${r.nodes} nodes): ${r.lines} lines, ${r.megabytes.toFixed(1)} MB`);
-    console.log(`  medians of ${runs}: shared ${median(rs.map((x) => x.sharedMs)).toFixed(0)} ms, node ${median(rs.map((x) => x.perNodeMs)).toFixed(1)} ms, render ${median(rs.map((x) => x.renderMs)).toFixed(0)} ms`);
+    console.log(
+      `kube-proxy ${mode}, threshold cluster (${r.services} services, ${r.endpoints} endpoints, ${r.nodes} nodes): ${r.lines} lines, ${r.megabytes.toFixed(1)} MB`,
+    );
+    console.log(
+      `  medians of ${runs}: shared ${median(rs.map((x) => x.sharedMs)).toFixed(0)} ms, node ${median(rs.map((x) => x.perNodeMs)).toFixed(1)} ms, render ${median(rs.map((x) => x.renderMs)).toFixed(0)} ms`,
+    );
     // `podnet rules NODE` writes the bytes (cmd-rules.ts): that is the command's cost, the target's measure.
-    console.log(`  podnet rules NODE (shared + node + the text as bytes, as the CLI writes it): ${median(rs.map((x) => x.bytesMs!)).toFixed(0)} ms wall, ${median(rs.map((x) => x.bytesCpuMs!)).toFixed(0)} ms CPU (target ≤ 2000 ms)`);
-    console.log(`  the same as one JS string (renderIptables/renderNft, the library): ${median(rs.map((x) => x.totalMs)).toFixed(0)} ms wall, ${median(rs.map((x) => x.totalCpuMs)).toFixed(0)} ms CPU`);
+    console.log(
+      `  podnet rules NODE (shared + node + the text as bytes, as the CLI writes it): ${median(rs.map((x) => x.bytesMs!)).toFixed(0)} ms wall, ${median(rs.map((x) => x.bytesCpuMs!)).toFixed(0)} ms CPU (target ≤ 2000 ms)`,
+    );
+    console.log(
+      `  the same as one JS string (renderIptables/renderNft, the library): ${median(rs.map((x) => x.totalMs)).toFixed(0)} ms wall, ${median(rs.map((x) => x.totalCpuMs)).toFixed(0)} ms CPU`,
+    );
   }
-  console.log(`load average ${(await import("node:os")).loadavg()[0].toFixed(2)}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  console.log(
+    `load average ${(await import("node:os")).loadavg()[0].toFixed(2)}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === "threshold") {
   // `node --expose-gc dist/bench/rules.js threshold [modes] [runs]`
-  await benchRulesThreshold((process.argv[3] ?? "iptables,nftables").split(",") as ("iptables" | "nftables")[], Number(process.argv[4] ?? 5));
+  await benchRulesThreshold(
+    (process.argv[3] ?? "iptables,nftables").split(",") as ("iptables" | "nftables")[],
+    Number(process.argv[4] ?? 5),
+  );
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   const services = Number(process.argv[2] ?? 10000);
   const eps = Number(process.argv[3] ?? 15);

@@ -52,7 +52,9 @@ for (let i = 0; i < RUNS; i++) {
       `events ${state.events.length}, dns records ${state.dns.records.length}`;
   }
   if (i === RUNS - 1) last = state;
-  process.stderr.write(`  run ${i + 1}/${RUNS}: ${(ms / 1000).toFixed(2)} s wall, ${(cpus[i] / 1000).toFixed(2)} s CPU\n`);
+  process.stderr.write(
+    `  run ${i + 1}/${RUNS}: ${(ms / 1000).toFixed(2)} s wall, ${(cpus[i] / 1000).toFixed(2)} s CPU\n`,
+  );
 }
 sample();
 
@@ -60,7 +62,9 @@ sample();
 // endpoints, DNS and env follow).
 const changeMs: number[] = [];
 if (last) {
-  const victims = last.pods.filter((p) => p.workload.kind === "Deployment" && p.namespace.startsWith("ns-")).slice(0, RUNS);
+  const victims = last.pods
+    .filter((p) => p.workload.kind === "Deployment" && p.namespace.startsWith("ns-"))
+    .slice(0, RUNS);
   for (const v of victims) {
     const t = performance.now();
     deleteObject(last, "Pod", v.namespace, v.name);
@@ -70,11 +74,19 @@ if (last) {
 }
 
 const rows: [string, string, string][] = [
-  ["control plane: buildState", `${(median(times) / 1000).toFixed(2)} s (median of ${RUNS}; min ${(Math.min(...times) / 1000).toFixed(2)}, max ${(Math.max(...times) / 1000).toFixed(2)})`, "≤ 10 s"],
+  [
+    "control plane: buildState",
+    `${(median(times) / 1000).toFixed(2)} s (median of ${RUNS}; min ${(Math.min(...times) / 1000).toFixed(2)}, max ${(Math.max(...times) / 1000).toFixed(2)})`,
+    "≤ 10 s",
+  ],
   ["  CPU time (user+sys, all threads)", `${(median(cpus) / 1000).toFixed(2)} s (median)`, ""],
   ["heap retained by one state", `${mb(median(heaps))} MB (median)`, ""],
   ["peak RSS (whole process)", `${mb(peakRss)} MB`, "≤ 4096 MB"],
-  ["one change: delete a pod", changeMs.length ? `${(median(changeMs) / 1000).toFixed(2)} s (median of ${changeMs.length})` : "-", ""],
+  [
+    "one change: delete a pod",
+    changeMs.length ? `${(median(changeMs) / 1000).toFixed(2)} s (median of ${changeMs.length})` : "-",
+    "",
+  ],
   ["generate the manifests", `${(genMs / 1000).toFixed(2)} s`, ""],
 ];
 const w0 = Math.max(...rows.map((r) => r[0].length));

@@ -8,9 +8,9 @@
 // building that node's namespaces. The "cold" pass includes that cost; the "warm" pass
 // repeats the same traces on the built IR (the interpreter alone).
 import type { ClusterState } from "../src/control/state.js";
-import { buildIR } from "../src/ir/build.js";
+import { buildIR } from "../src/dataplane/build.js";
 import { traceFlow } from "../src/sim/flow.js";
-import type { ProxyModeName } from "../src/spec/config.js";
+import type { ProxyModeName } from "../src/manifest/config.js";
 import { mulberry32 } from "../src/testing/random.js";
 
 export interface TraceBenchResult {
@@ -34,8 +34,10 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
-
-export function benchTrace(state: ClusterState, opts: { traces?: number; mode?: ProxyModeName; seed?: number } = {}): TraceBenchResult {
+export function benchTrace(
+  state: ClusterState,
+  opts: { traces?: number; mode?: ProxyModeName; seed?: number } = {},
+): TraceBenchResult {
   const n = opts.traces ?? 10000;
   const ir = buildIR(state, opts.mode ? { proxyMode: opts.mode } : {});
   const rand = mulberry32(opts.seed ?? 42);
@@ -44,7 +46,11 @@ export function benchTrace(state: ClusterState, opts: { traces?: number; mode?: 
   const pairs = Array.from({ length: n }, () => {
     const p = pods[Math.floor(rand() * pods.length)];
     const s = svcs[Math.floor(rand() * svcs.length)];
-    return { from: `${p.namespace}/${p.name}`, to: `${s.clusterIP}:${s.ports[0].port}`, protocol: s.ports[0].protocol.toLowerCase() as "tcp" };
+    return {
+      from: `${p.namespace}/${p.name}`,
+      to: `${s.clusterIP}:${s.ports[0].port}`,
+      protocol: s.ports[0].protocol.toLowerCase() as "tcp",
+    };
   });
   const run = (maxPaths?: number) => {
     const times: number[] = [];
@@ -76,7 +82,12 @@ export function benchTrace(state: ClusterState, opts: { traces?: number; mode?: 
     warm: { p50Ms: pct(warm.times, 50), p99Ms: pct(warm.times, 99), maxMs: Math.max(...warm.times), meanMs: total / n },
     warmCpu: { p50Ms: pct(warm.cpu, 50), p99Ms: pct(warm.cpu, 99) },
     perPathUs: (total * 1000) / warm.paths,
-    onePath: { p50Ms: pct(one.times, 50), p99Ms: pct(one.times, 99), cpuP50Ms: pct(one.cpu, 50), cpuP99Ms: pct(one.cpu, 99) },
+    onePath: {
+      p50Ms: pct(one.times, 50),
+      p99Ms: pct(one.times, 99),
+      cpuP50Ms: pct(one.cpu, 50),
+      cpuP99Ms: pct(one.cpu, 99),
+    },
   };
 }
 
@@ -94,16 +105,30 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const modes = (process.argv[6] ?? "iptables").split(",") as ProxyModeName[];
   let t = performance.now();
   const state = buildState(thresholdCluster({ nodes, pods, services }));
-  console.log(`cluster: ${state.nodes.length} nodes, ${state.pods.length} pods, ${state.services.length} services (state built in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  console.log(
+    `cluster: ${state.nodes.length} nodes, ${state.pods.length} pods, ${state.services.length} services (state built in ${((performance.now() - t) / 1000).toFixed(1)} s)`,
+  );
   for (const mode of modes) {
     t = performance.now();
     const r = benchTrace(state, { traces, mode });
     const f = (x: number) => x.toFixed(3);
-    console.log(`${mode}: ${r.traces} traces, ${r.meanPaths.toFixed(1)} paths/trace, ${r.delivered} delivered paths (${((performance.now() - t) / 1000).toFixed(1)} s)`);
-    console.log(`  cold (IR nodes built on first touch): p50 ${f(r.cold.p50Ms)} ms  p99 ${f(r.cold.p99Ms)} ms  max ${f(r.cold.maxMs)} ms`);
-    console.log(`  warm:                                  p50 ${f(r.warm.p50Ms)} ms  p99 ${f(r.warm.p99Ms)} ms  max ${f(r.warm.maxMs)} ms  mean ${f(r.warm.meanMs)} ms  (${r.perPathUs.toFixed(1)} µs per path)   targets p50 ≤ 1 ms, p99 ≤ 10 ms`);
-    console.log(`  warm CPU time per trace: p50 ${f(r.warmCpu.p50Ms)} ms  p99 ${f(r.warmCpu.p99Ms)} ms (load average ${(await import("node:os")).loadavg()[0].toFixed(1)})`);
-    console.log(`  one path per trace (maxPaths 1): p50 ${f(r.onePath.p50Ms)} ms  p99 ${f(r.onePath.p99Ms)} ms; CPU p50 ${f(r.onePath.cpuP50Ms)} ms  p99 ${f(r.onePath.cpuP99Ms)} ms`);
-    console.log(`  peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (state + IR + the interpreter's caches; target ≤ 6 GB)`);
+    console.log(
+      `${mode}: ${r.traces} traces, ${r.meanPaths.toFixed(1)} paths/trace, ${r.delivered} delivered paths (${((performance.now() - t) / 1000).toFixed(1)} s)`,
+    );
+    console.log(
+      `  cold (IR nodes built on first touch): p50 ${f(r.cold.p50Ms)} ms  p99 ${f(r.cold.p99Ms)} ms  max ${f(r.cold.maxMs)} ms`,
+    );
+    console.log(
+      `  warm:                                  p50 ${f(r.warm.p50Ms)} ms  p99 ${f(r.warm.p99Ms)} ms  max ${f(r.warm.maxMs)} ms  mean ${f(r.warm.meanMs)} ms  (${r.perPathUs.toFixed(1)} µs per path)   targets p50 ≤ 1 ms, p99 ≤ 10 ms`,
+    );
+    console.log(
+      `  warm CPU time per trace: p50 ${f(r.warmCpu.p50Ms)} ms  p99 ${f(r.warmCpu.p99Ms)} ms (load average ${(await import("node:os")).loadavg()[0].toFixed(1)})`,
+    );
+    console.log(
+      `  one path per trace (maxPaths 1): p50 ${f(r.onePath.p50Ms)} ms  p99 ${f(r.onePath.p99Ms)} ms; CPU p50 ${f(r.onePath.cpuP50Ms)} ms  p99 ${f(r.onePath.cpuP99Ms)} ms`,
+    );
+    console.log(
+      `  peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (state + IR + the interpreter's caches; target ≤ 6 GB)`,
+    );
   }
 }

@@ -6,4 +6,6 @@
 import v8 from "node:v8";
 v8.setFlagsFromString("--no-allocation-site-pretenuring");
 const { main } = await import("../dist/src/cli/main.js");
-main(process.argv).then((code) => { process.exitCode = code; });
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

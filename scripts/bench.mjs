@@ -10,7 +10,18 @@ const benches = {
   rules: ["--expose-gc", "--max-old-space-size=8192", "dist/bench/rules.js", "threshold", "iptables,nftables", "3"],
   ir: ["--expose-gc", "--max-old-space-size=8192", "dist/bench/ir.js", "threshold"],
   // Young generation of 128 MB: a 250-path trace's output outlives the default one (p99 23.6 → 19.3 ms, measured).
-  trace: ["--expose-gc", "--max-old-space-size=6144", "--max-semi-space-size=128", "--no-allocation-site-pretenuring", "dist/bench/trace.js", "5000", "150000", "10000", "10000", "iptables"],
+  trace: [
+    "--expose-gc",
+    "--max-old-space-size=6144",
+    "--max-semi-space-size=128",
+    "--no-allocation-site-pretenuring",
+    "dist/bench/trace.js",
+    "5000",
+    "150000",
+    "10000",
+    "10000",
+    "iptables",
+  ],
   policy: ["--expose-gc", "--max-old-space-size=8192", "dist/bench/policy.js", "10000", "3"],
 };
 const only = process.argv.slice(2);

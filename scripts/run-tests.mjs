@@ -14,7 +14,9 @@ function walk(dir, out) {
   return out;
 }
 const filter = process.argv[2];
-const files = walk("dist", []).filter((f) => !filter || f.includes(filter)).sort();
+const files = walk("dist", [])
+  .filter((f) => !filter || f.includes(filter))
+  .sort();
 if (files.length === 0) {
   console.error("no test files found under dist/");
   process.exit(1);

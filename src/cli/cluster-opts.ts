@@ -3,7 +3,7 @@
 
 import { release } from "node:os";
 import type { Command } from "commander";
-import { loadCluster } from "../index.js";
+import { loadCluster } from "../load/cluster.js";
 import type { ViewOptions } from "../views/common.js";
 import type { CommandOutput } from "../views/get.js";
 
@@ -11,7 +11,12 @@ export const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function addClusterOptions(cmd: Command): Command {
   return cmd
-    .option("-f, --filename <path>", "manifests: file, directory or - for stdin; repeatable (default: the embedded example)", collect, [])
+    .option(
+      "-f, --filename <path>",
+      "manifests: file, directory or - for stdin; repeatable (default: the embedded example)",
+      collect,
+      [],
+    )
     .option("--config <file>", "cluster config (kind: Cluster)")
     .option("--seed <seed>", "seed for generated names and allocations");
 }

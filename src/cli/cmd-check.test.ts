@@ -12,7 +12,16 @@ test("check: the example's expectations hold (exit 0) and JUnit XML is written",
   const dir = mkdtempSync(join(tmpdir(), "podnet-check-"));
   try {
     const junit = join(dir, "out.xml");
-    const r = run("check", "examples/policy-checks.yaml", "-f", "examples/demo", "-f", "examples/policies", "--junit", junit);
+    const r = run(
+      "check",
+      "examples/policy-checks.yaml",
+      "-f",
+      "examples/demo",
+      "-f",
+      "examples/policies",
+      "--junit",
+      junit,
+    );
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^5 passed, 0 failed$/m);
     const xml = readFileSync(junit, "utf8");
@@ -26,7 +35,10 @@ test("check: a broken expectation fails (exit 1) naming the policy that decided"
   const dir = mkdtempSync(join(tmpdir(), "podnet-check-"));
   try {
     const f = join(dir, "c.yaml");
-    writeFileSync(f, "expectations:\n  - from: deployment/default/tasks-deployment\n    to: http://user-service\n    expect: allow\n");
+    writeFileSync(
+      f,
+      "expectations:\n  - from: deployment/default/tasks-deployment\n    to: http://user-service\n    expect: allow\n",
+    );
     const junit = join(dir, "out.xml");
     const r = run("check", f, "-f", "examples/demo", "-f", "examples/policies", "--junit", junit);
     assert.equal(r.status, 1, r.stdout + r.stderr);
@@ -43,7 +55,10 @@ test("check: a bad expectations file is exit 2 with file, line, field and value"
   const dir = mkdtempSync(join(tmpdir(), "podnet-check-"));
   try {
     const f = join(dir, "c.yaml");
-    writeFileSync(f, "expectations:\n  - from: default/order-app\n    to: http://user-service\n    port: 70000\n    expect: allow\n");
+    writeFileSync(
+      f,
+      "expectations:\n  - from: default/order-app\n    to: http://user-service\n    port: 70000\n    expect: allow\n",
+    );
     const r = run("check", f);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /c\.yaml:4 expectations\[0\]\.port: 70000 is not a valid port \(1-65535\)/);

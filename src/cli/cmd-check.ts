@@ -1,11 +1,11 @@
 // `podnet check FILE`: connectivity expectations for CI (exit 0 all hold, 1 otherwise).
 import type { Command } from "commander";
 import { readFile, writeFile } from "node:fs/promises";
-import { loadCluster } from "../index.js";
+import { loadCluster } from "../load/cluster.js";
 import { cliWarn } from "./cluster-opts.js";
-import { buildIR } from "../ir/build.js";
-import { parseExpectations, renderCheck, renderJUnit, runCheck } from "../policy/check.js";
-import { SpecError } from "../spec/errors.js";
+import { buildIR } from "../dataplane/build.js";
+import { parseExpectations, renderCheck, renderJUnit, runCheck } from "../questions/check.js";
+import { SpecError } from "../manifest/errors.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -22,7 +22,13 @@ export function register(program: Command): void {
       try {
         text = await readFile(file, "utf8");
       } catch (e) {
-        throw new SpecError([{ severity: "error", message: `${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`, file }]);
+        throw new SpecError([
+          {
+            severity: "error",
+            message: `${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+            file,
+          },
+        ]);
       }
       const exps = parseExpectations(file, text);
       const { state } = await loadCluster({ files: o.filename, config: o.config, seed: o.seed, warn: cliWarn });

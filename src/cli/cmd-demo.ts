@@ -3,17 +3,21 @@ import "../views/demo-traces.js"; // registers the trace sections
 import type { Command } from "commander";
 import { demoSections, renderDemo } from "../views/demo.js";
 import { addClusterOptions, hostViewOptions, loadFromFlags } from "./cluster-opts.js";
-import { UsageError } from "./main.js";
+import { UsageError } from "./errors.js";
 
 export function register(program: Command): void {
   addClusterOptions(
     program
       .command("demo")
-      .description("a guided tour of the example cluster: nodes, pods and IPs, Services, DNS, and what a pod deletion changes")
+      .description(
+        "a guided tour of the example cluster: nodes, pods and IPs, Services, DNS, and what a pod deletion changes",
+      )
       .option("--section <id...>", `only these sections (${demoSections.map((s) => s.id).join(", ")})`),
   ).action(async (o) => {
     const only: string[] | undefined = o.section;
-    for (const id of only ?? []) if (!demoSections.some((s) => s.id === id)) throw new UsageError(`unknown demo section "${id}": ${demoSections.map((s) => s.id).join(", ")}`);
+    for (const id of only ?? [])
+      if (!demoSections.some((s) => s.id === id))
+        throw new UsageError(`unknown demo section "${id}": ${demoSections.map((s) => s.id).join(", ")}`);
     const { state } = await loadFromFlags(o);
     process.stdout.write(renderDemo(state, hostViewOptions(), only));
   });

@@ -17,12 +17,15 @@ const BIN = join(ROOT, "bin", "podnet.js");
 test("podnet resolve: api.example.com costs the search list then the absolute name", async () => {
   const { stdout } = await run(process.execPath, [BIN, "resolve", "order-app", "api.example.com", "-o", "json"]);
   const r = JSON.parse(stdout);
-  assert.deepEqual(r.queries.map((q: { name: string; rcode: string }) => [q.name, q.rcode]), [
-    ["api.example.com.default.svc.cluster.local.", "NXDOMAIN"],
-    ["api.example.com.svc.cluster.local.", "NXDOMAIN"],
-    ["api.example.com.cluster.local.", "NXDOMAIN"],
-    ["api.example.com.", "NOERROR"],
-  ]);
+  assert.deepEqual(
+    r.queries.map((q: { name: string; rcode: string }) => [q.name, q.rcode]),
+    [
+      ["api.example.com.default.svc.cluster.local.", "NXDOMAIN"],
+      ["api.example.com.svc.cluster.local.", "NXDOMAIN"],
+      ["api.example.com.cluster.local.", "NXDOMAIN"],
+      ["api.example.com.", "NOERROR"],
+    ],
+  );
   assert.deepEqual(r.result.values, ["192.168.1.240"]); // the cluster config's externalDNS
   const txt = (await run(process.execPath, [BIN, "resolve", "order-app", "user-service"])).stdout;
   assert.match(txt, /1\. user-service\.default\.svc\.cluster\.local\. A .* NOERROR/);
@@ -33,7 +36,11 @@ test("podnet dns serve reloads on change and keeps the old zone on a bad edit", 
   const dir = mkdtempSync(join(tmpdir(), "podnet-dns-cli-"));
   cpSync(join(ROOT, "examples", "demo"), dir, { recursive: true });
   const port = 21000 + Math.floor(Math.random() * 20000);
-  const p = spawn(process.execPath, [BIN, "dns", "serve", "-f", dir, "--config", join(dir, "cluster.yaml"), "--listen", `127.0.0.1:${port}`], { stdio: ["ignore", "pipe", "pipe"] });
+  const p = spawn(
+    process.execPath,
+    [BIN, "dns", "serve", "-f", dir, "--config", join(dir, "cluster.yaml"), "--listen", `127.0.0.1:${port}`],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   let out = "";
   let err = "";
   p.stdout!.on("data", (d) => (out += d));
@@ -48,7 +55,10 @@ test("podnet dns serve reloads on change and keeps the old zone on a bad edit", 
     r.setServers([`127.0.0.1:${port}`]);
     assert.equal((await r.resolve4("auth-service.default.svc.cluster.local")).length, 1);
     await assert.rejects(r.resolve4("fresh-service.default.svc.cluster.local"), { code: "ENOTFOUND" });
-    writeFileSync(join(dir, "90-fresh.yaml"), "apiVersion: v1\nkind: Service\nmetadata:\n  name: fresh-service\nspec:\n  clusterIP: 10.96.77.77\n  ports:\n    - port: 80\n");
+    writeFileSync(
+      join(dir, "90-fresh.yaml"),
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: fresh-service\nspec:\n  clusterIP: 10.96.77.77\n  ports:\n    - port: 80\n",
+    );
     await waitFor(/reloaded/, () => out);
     assert.deepEqual(await r.resolve4("fresh-service.default.svc.cluster.local"), ["10.96.77.77"]);
     writeFileSync(join(dir, "90-fresh.yaml"), "apiVersion: v1\nkind: Service\nmetadata: [broken\n");

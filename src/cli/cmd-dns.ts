@@ -2,18 +2,19 @@
 // `podnet resolve POD NAME`: the pod resolver's walk through its search list.
 import { watch, statSync, type FSWatcher } from "node:fs";
 import type { Command } from "commander";
-import { loadCluster } from "../index.js";
+import { loadCluster } from "../load/cluster.js";
 import { createZone, type PodsMode } from "../dns/zone.js";
 import { startDnsServer } from "../dns/server.js";
 import { formatWalk, resolveFromPod, type Libc } from "../dns/resolver.js";
-import { UsageError } from "./main.js";
+import { UsageError } from "./errors.js";
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 const PODS = ["insecure", "verified", "disabled"];
 
 function intOpt(v: string | undefined, flag: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`${flag} must be an integer ${min}-${max}: "${v}"`);
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+    throw new UsageError(`${flag} must be an integer ${min}-${max}: "${v}"`);
   return Number(v);
 }
 
@@ -21,8 +22,14 @@ export function register(program: Command): void {
   const dns = program.command("dns").description("the cluster DNS (CoreDNS's kubernetes plugin, served for real)");
   dns
     .command("serve")
-    .description("answer DNS over UDP and TCP from the cluster's Services and endpoints; reloads when -f/--config files change")
-    .option("-f, --filename <path>", "manifests: file, directory or - for stdin; repeatable (default: the embedded example)", collect)
+    .description(
+      "answer DNS over UDP and TCP from the cluster's Services and endpoints; reloads when -f/--config files change",
+    )
+    .option(
+      "-f, --filename <path>",
+      "manifests: file, directory or - for stdin; repeatable (default: the embedded example)",
+      collect,
+    )
     .option("--config <file>", "cluster config (kind: Cluster)")
     .option("--seed <seed>", "seed for generated names and allocations")
     .option("--listen <addr>", "IP:PORT to listen on (UDP and TCP)", "127.0.0.1:5353")
@@ -32,9 +39,11 @@ export function register(program: Command): void {
     .action(async (o) => {
       o.upstream ??= [];
       o.filename ??= [];
-      if (o.pods !== undefined && !PODS.includes(o.pods)) throw new UsageError(`--pods must be one of ${PODS.join("|")}: "${o.pods}"`);
+      if (o.pods !== undefined && !PODS.includes(o.pods))
+        throw new UsageError(`--pods must be one of ${PODS.join("|")}: "${o.pods}"`);
       if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(o.listen)) throw new UsageError(`--listen must be IP:PORT: "${o.listen}"`);
-      for (const u of o.upstream as string[]) if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(u)) throw new UsageError(`--upstream must be IP:PORT: "${u}"`);
+      for (const u of o.upstream as string[])
+        if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(u)) throw new UsageError(`--upstream must be IP:PORT: "${u}"`);
       const ttl = intOpt(o.ttl, "--ttl", 0, 3600);
       const files: string[] = o.filename;
       const load = () => loadCluster({ files, config: o.config, seed: o.seed });
@@ -71,7 +80,9 @@ export function register(program: Command): void {
           const nz = server.setState(next.state);
           process.stdout.write(`reloaded: ${next.state.services.length} services, serial ${nz.serial}\n`);
         } catch (e) {
-          process.stderr.write(`reload failed, still serving serial ${server.zone.serial}:\n${(e as Error)?.message ?? e}\n`);
+          process.stderr.write(
+            `reload failed, still serving serial ${server.zone.serial}:\n${(e as Error)?.message ?? e}\n`,
+          );
         } finally {
           loading = false;
         }
@@ -103,8 +114,15 @@ export function register(program: Command): void {
     .command("resolve")
     .description("every query a pod's resolver sends for NAME (search list, ndots), with the answers")
     .argument("<pod>", "pod: NAME, NAMESPACE/NAME or a name prefix such as a Deployment's name")
-    .argument("<name>", "the name the application looks up (e.g. user-service, api.example.com, web-0.my-headless-service.)")
-    .option("-f, --filename <path>", "manifests: file, directory or - for stdin; repeatable (default: the embedded example)", collect)
+    .argument(
+      "<name>",
+      "the name the application looks up (e.g. user-service, api.example.com, web-0.my-headless-service.)",
+    )
+    .option(
+      "-f, --filename <path>",
+      "manifests: file, directory or - for stdin; repeatable (default: the embedded example)",
+      collect,
+    )
     .option("--config <file>", "cluster config (kind: Cluster)")
     .option("--seed <seed>", "seed for generated names and allocations")
     .option("-n, --namespace <ns>", "the pod's namespace")
@@ -113,7 +131,8 @@ export function register(program: Command): void {
     .option("-o, --output <format>", "txt|json", "txt")
     .action(async (podRef: string, name: string, o) => {
       const type = String(o.type).toUpperCase();
-      if (!["A", "AAAA", "SRV", "TXT", "PTR", "CNAME"].includes(type)) throw new UsageError(`--type must be A|AAAA|SRV|TXT|PTR|CNAME: "${o.type}"`);
+      if (!["A", "AAAA", "SRV", "TXT", "PTR", "CNAME"].includes(type))
+        throw new UsageError(`--type must be A|AAAA|SRV|TXT|PTR|CNAME: "${o.type}"`);
       if (o.libc !== "glibc" && o.libc !== "musl") throw new UsageError(`--libc must be glibc|musl: "${o.libc}"`);
       if (o.output !== "txt" && o.output !== "json") throw new UsageError(`--output must be txt|json: "${o.output}"`);
       const { state } = await loadCluster({ files: o.filename ?? [], config: o.config, seed: o.seed });
@@ -125,7 +144,9 @@ export function register(program: Command): void {
       }
       if (o.output === "json") {
         const { pod, ...rest } = r;
-        process.stdout.write(JSON.stringify({ pod: `${pod.namespace}/${pod.name}`, libc: o.libc, name, ...rest }, null, 2) + "\n");
+        process.stdout.write(
+          JSON.stringify({ pod: `${pod.namespace}/${pod.name}`, libc: o.libc, name, ...rest }, null, 2) + "\n",
+        );
       } else process.stdout.write(formatWalk(r, name, o.libc as Libc) + "\n");
     });
 }

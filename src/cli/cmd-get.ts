@@ -2,13 +2,14 @@
 import type { Command } from "commander";
 import { findResource, getView, RESOURCES, type CommandOutput, type GetOptions } from "../views/get.js";
 import { addClusterOptions, emit, hostViewOptions, loadFromFlags } from "./cluster-opts.js";
-import { UsageError } from "./main.js";
+import { UsageError } from "./errors.js";
 
 const OUTPUTS = ["", "wide", "yaml", "json", "name"];
 
 /** Split kubectl's argument forms: `pods`, `pods a b`, `po,svc`, `pod/a svc/b`. */
 export function parseGetArgs(args: string[]): { resource: string; names: string[] }[] {
-  if (args.length === 0) throw new UsageError(`you must specify the type of resource to get: ${RESOURCES.map((r) => r.plural).join(", ")}`);
+  if (args.length === 0)
+    throw new UsageError(`you must specify the type of resource to get: ${RESOURCES.map((r) => r.plural).join(", ")}`);
   if (args.every((a) => a.includes("/"))) {
     const out: { resource: string; names: string[] }[] = [];
     for (const a of args) {
@@ -19,9 +20,13 @@ export function parseGetArgs(args: string[]): { resource: string; names: string[
     }
     return out;
   }
-  if (args.slice(1).some((a) => a.includes("/"))) throw new UsageError("there is no need to specify a resource type as a separate argument when passing arguments in resource/name form");
+  if (args.slice(1).some((a) => a.includes("/")))
+    throw new UsageError(
+      "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form",
+    );
   const types = args[0].split(",").filter(Boolean);
-  if (types.length > 1 && args.length > 1) throw new UsageError("names cannot be given with more than one resource type; use TYPE/NAME");
+  if (types.length > 1 && args.length > 1)
+    throw new UsageError("names cannot be given with more than one resource type; use TYPE/NAME");
   return types.map((t) => ({ resource: t, names: args.slice(1) }));
 }
 
@@ -30,7 +35,8 @@ export function runGet(state: Parameters<typeof getView>[0], args: string[], o: 
   const outs: CommandOutput[] = [];
   for (const p of parts) {
     const res = findResource(p.resource);
-    if (!res) return { stdout: "", stderr: `error: the server doesn't have a resource type "${p.resource}"\n`, exitCode: 1 };
+    if (!res)
+      return { stdout: "", stderr: `error: the server doesn't have a resource type "${p.resource}"\n`, exitCode: 1 };
     outs.push(getView(state, res, { ...o, names: p.names, prefixNames: parts.length > 1 }));
   }
   const shown = outs.filter((x) => x.stdout);
@@ -47,7 +53,9 @@ export function register(program: Command): void {
   addClusterOptions(
     program
       .command("get")
-      .description("list objects like kubectl get (po, svc, ep, endpointslices, no, netpol, ing, ns, deploy, rs, sts, ds)")
+      .description(
+        "list objects like kubectl get (po, svc, ep, endpointslices, no, netpol, ing, ns, deploy, rs, sts, ds)",
+      )
       .argument("<resource...>", "TYPE [NAME...], TYPE1,TYPE2, or TYPE/NAME...")
       .option("-n, --namespace <ns>", "namespace", "default")
       .option("-A, --all-namespaces", "list across all namespaces")
@@ -55,7 +63,10 @@ export function register(program: Command): void {
       .option("--show-labels", "add a LABELS column")
       .option("-l, --selector <selector>", "label selector (a=b,c!=d,e in (x,y))"),
   ).action(async (args: string[], o) => {
-    if (!OUTPUTS.includes(o.output)) throw new UsageError(`unable to match a printer suitable for the output format "${o.output}", allowed formats are: json,name,wide,yaml`);
+    if (!OUTPUTS.includes(o.output))
+      throw new UsageError(
+        `unable to match a printer suitable for the output format "${o.output}", allowed formats are: json,name,wide,yaml`,
+      );
     const { state } = await loadFromFlags(o);
     let out: CommandOutput;
     try {

@@ -3,14 +3,15 @@
 // and the differences (pods with IPs, endpoints).
 import type { Command } from "commander";
 import type { ClusterState } from "../control/state.js";
-import type { KubeObject } from "../spec/types.js";
-import { runChange, formatChangeEvents, formatDiff, type Change, type ChangeOutcome } from "../views/diff.js";
+import type { KubeObject } from "../manifest/types.js";
+import { runChange, type Change, type ChangeOutcome } from "../control/changes.js";
+import { formatChangeEvents, formatDiff } from "../views/diff.js";
 import { containerEnv, formatEnv } from "../views/env.js";
 import { eventsView } from "../views/events.js";
 import { findResource } from "../views/get.js";
 import { addClusterOptions, collect, emit, loadFromFlags } from "./cluster-opts.js";
-import { loadSpecFromArgs } from "./input.js";
-import { UsageError } from "./main.js";
+import { loadSpecFromArgs } from "../load/input.js";
+import { UsageError } from "./errors.js";
 import { findPod } from "./resolve-target.js";
 
 /** Exactly the file kubelet writes to the pod's /etc/resolv.conf. */
@@ -50,7 +51,9 @@ export function applyVerbs(state: ClusterState, objects: KubeObject[]): string[]
   };
   return objects.map((o) => {
     const ns = o.metadata.namespace ?? "default";
-    const prev = existing.find((e) => e.kind === o.kind && e.metadata.name === o.metadata.name && (e.metadata.namespace ?? "default") === ns);
+    const prev = existing.find(
+      (e) => e.kind === o.kind && e.metadata.name === o.metadata.name && (e.metadata.namespace ?? "default") === ns,
+    );
     const verb = !prev ? "created" : strip(prev) === strip(o) ? "unchanged" : "configured";
     return `${nameRefOfKind(o.kind)}/${o.metadata.name} ${verb}`;
   });
@@ -82,10 +85,15 @@ function exists(state: ClusterState, kind: string, namespace: string, name: stri
 function notFound(kind: string, name: string): { notFound: string } {
   const res = findResource(kind);
   const group = res && res.nameRef.includes(".") ? res.nameRef.slice(res.nameRef.indexOf(".")) : "";
-  return { notFound: `Error from server (NotFound): ${res?.plural ?? kind.toLowerCase()}${group} "${name}" not found\n` };
+  return {
+    notFound: `Error from server (NotFound): ${res?.plural ?? kind.toLowerCase()}${group} "${name}" not found\n`,
+  };
 }
 
-async function change(o: ChangeFlags, make: (state: ClusterState) => { change: Change; message: string[] } | { notFound: string }): Promise<void> {
+async function change(
+  o: ChangeFlags,
+  make: (state: ClusterState) => { change: Change; message: string[] } | { notFound: string },
+): Promise<void> {
   if (o.name !== undefined) return changeRunning(o, make);
   const { state } = await loadFromFlags({ filename: o.base ?? [], config: o.config, seed: o.seed });
   const made = make(state);
@@ -96,7 +104,8 @@ async function change(o: ChangeFlags, make: (state: ClusterState) => { change: C
   }
   const { change: c, message } = made;
   const out = runChange(state, c);
-  if (o.output === "json") process.stdout.write(JSON.stringify({ message, events: out.events, diff: out.diff }, null, 2) + "\n");
+  if (o.output === "json")
+    process.stdout.write(JSON.stringify({ message, events: out.events, diff: out.diff }, null, 2) + "\n");
   else process.stdout.write(formatOutcome(out, message));
 }
 
@@ -106,8 +115,14 @@ async function change(o: ChangeFlags, make: (state: ClusterState) => { change: C
  * be up never silently turns a model command into a kernel change); without it the
  * commands work on the model as before.
  */
-async function changeRunning(o: ChangeFlags, make: (state: ClusterState) => { change: Change; message: string[] } | { notFound: string }): Promise<void> {
-  if (o.base?.length || o.config || o.seed) throw new UsageError("--name changes the running cluster: its manifests, config and seed are those of podnet up (drop --base/--config/--seed)");
+async function changeRunning(
+  o: ChangeFlags,
+  make: (state: ClusterState) => { change: Change; message: string[] } | { notFound: string },
+): Promise<void> {
+  if (o.base?.length || o.config || o.seed)
+    throw new UsageError(
+      "--name changes the running cluster: its manifests, config and seed are those of podnet up (drop --base/--config/--seed)",
+    );
   if (process.platform !== "linux" || (typeof process.getuid === "function" && process.getuid() !== 0))
     throw new UsageError("changing a running cluster (--name) needs root on Linux: run it with sudo");
   const { applyLiveChange, RefusedChange } = await import("../linux/live.js");
@@ -140,7 +155,13 @@ async function changeRunning(o: ChangeFlags, make: (state: ClusterState) => { ch
   }
   const r = res.report;
   if (o.output === "json") {
-    process.stdout.write(JSON.stringify({ message: made.message, events: res.events, diff: res.diff, cluster: name, change: res.index, kernel: r }, null, 2) + "\n");
+    process.stdout.write(
+      JSON.stringify(
+        { message: made.message, events: res.events, diff: res.diff, cluster: name, change: res.index, kernel: r },
+        null,
+        2,
+      ) + "\n",
+    );
     return;
   }
   let s = formatOutcome(res, made.message);
@@ -149,13 +170,19 @@ async function changeRunning(o: ChangeFlags, make: (state: ClusterState) => { ch
   s += `  pods added:   ${r.added.length ? r.added.join(", ") : "none"}\n`;
   s += `  rules reloaded on: ${r.reloaded.length ? r.reloaded.join(", ") : "no node (rules unchanged)"}\n`;
   if (r.bgp.length) s += `  BIRD reconfigured on: ${r.bgp.join(", ")}\n`;
-  if (r.dns.reloaded.length || r.dns.late.length) s += `  DNS zones reloaded: ${r.dns.reloaded.length}${r.dns.late.length ? ` (not confirmed: ${r.dns.late.join(", ")})` : ""}\n`;
+  if (r.dns.reloaded.length || r.dns.late.length)
+    s += `  DNS zones reloaded: ${r.dns.reloaded.length}${r.dns.late.length ? ` (not confirmed: ${r.dns.late.join(", ")})` : ""}\n`;
   process.stdout.write(s);
 }
 
 function changeOptions(cmd: Command): Command {
   return cmd
-    .option("--base <path>", "the cluster to change: manifests (file, directory, -); repeatable (default: the embedded example)", collect, [])
+    .option(
+      "--base <path>",
+      "the cluster to change: manifests (file, directory, -); repeatable (default: the embedded example)",
+      collect,
+      [],
+    )
     .option("--config <file>", "cluster config (kind: Cluster)")
     .option("--seed <seed>", "seed for generated names and allocations")
     .option("-o, --output <format>", "text|json", "text")
@@ -212,7 +239,9 @@ export function register(program: Command): void {
   changeOptions(
     program
       .command("delete")
-      .description("delete an object from the model cluster and show what changes (a controller's pod comes back with a new name and IP)")
+      .description(
+        "delete an object from the model cluster and show what changes (a controller's pod comes back with a new name and IP)",
+      )
       .argument("<kind>", "pod, svc, deploy … or KIND/NAME")
       .argument("[name]", "name (pods: also a unique prefix)")
       .option("-n, --namespace <ns>", "namespace", "default"),
@@ -224,12 +253,16 @@ export function register(program: Command): void {
       let ns = o.namespace as string;
       let n = name;
       if (k.kind === "Pod") {
-        if (!state.pods.some((p) => p.name.startsWith(name.slice(name.indexOf("/") + 1)))) return notFound(k.kind, name);
+        if (!state.pods.some((p) => p.name.startsWith(name.slice(name.indexOf("/") + 1))))
+          return notFound(k.kind, name);
         const p = findPod(state, name, o.namespace);
         ns = p.namespace;
         n = p.name;
       } else if (!exists(state, k.kind, ns, n)) return notFound(k.kind, n);
-      return { change: { op: "delete", kind: k.kind, namespace: ns, name: n }, message: [`${k.kind === "Pod" ? "pod" : k.nameRef} "${n}" deleted`] };
+      return {
+        change: { op: "delete", kind: k.kind, namespace: ns, name: n },
+        message: [`${k.kind === "Pod" ? "pod" : k.nameRef} "${n}" deleted`],
+      };
     });
   });
 
@@ -246,10 +279,14 @@ export function register(program: Command): void {
     const name = k.name ?? nameArg;
     if (!name) throw new UsageError(`scale ${kindArg}: a NAME is required`);
     const replicas = Number(o.replicas);
-    if (!/^\d+$/.test(String(o.replicas))) throw new UsageError(`--replicas must be a non-negative integer: "${o.replicas}"`);
+    if (!/^\d+$/.test(String(o.replicas)))
+      throw new UsageError(`--replicas must be a non-negative integer: "${o.replicas}"`);
     await change(o, (state) =>
       exists(state, k.kind, o.namespace, name)
-        ? { change: { op: "scale", kind: k.kind, namespace: o.namespace, name, replicas }, message: [`${k.nameRef}/${name} scaled`] }
+        ? {
+            change: { op: "scale", kind: k.kind, namespace: o.namespace, name, replicas },
+            message: [`${k.nameRef}/${name} scaled`],
+          }
         : notFound(k.kind, name),
     );
   });

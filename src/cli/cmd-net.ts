@@ -6,15 +6,15 @@
 
 import type { Command } from "commander";
 import type { ClusterState } from "../control/state.js";
-import { buildContext, buildIR, buildNodeIR, buildUnderlay, UNDERLAY_NS } from "../ir/build.js";
-import type { BuildContext } from "../ir/build.js";
+import { buildContext, buildIR, buildNodeIR, buildUnderlay, UNDERLAY_NS } from "../dataplane/build.js";
+import type { BuildContext } from "../dataplane/build.js";
 import { ifindexOf, renderAddrs, renderFdb, renderLinks, renderNeigh, renderRoutes } from "../ir/render-ip.js";
 import type { TableSel } from "../ir/render-ip.js";
 import type { NetNs } from "../ir/types.js";
-import type { ProxyModeName } from "../spec/config.js";
+import type { ProxyModeName } from "../manifest/config.js";
 import { addClusterOptions, loadFromFlags } from "./cluster-opts.js";
 import type { ClusterFlags } from "./cluster-opts.js";
-import { UsageError } from "./main.js";
+import { UsageError } from "./errors.js";
 import { findNode, findPod } from "./resolve-target.js";
 
 const MODES = ["iptables", "nftables", "ipvs", "none"];
@@ -47,23 +47,37 @@ export function resolveNs(state: ClusterState, target: string, ctx: BuildContext
     if (id.startsWith("pod/")) {
       const [, namespace, pod] = id.split("/");
       const p = state.pods.find((x) => x.namespace === namespace && x.name === pod);
-      const b = p?.nodeName ? nodeBuild(p.nodeName).pods.find((x) => x.namespace === namespace && x.name === pod) : undefined;
+      const b = p?.nodeName
+        ? nodeBuild(p.nodeName).pods.find((x) => x.namespace === namespace && x.name === pod)
+        : undefined;
       return b?.ns ? ifindexOf(b.ns, name) : undefined;
     }
     return undefined;
   };
   if (target === UNDERLAY_NS) return { ns: getUnderlay(), label: UNDERLAY_NS, peerIndex };
-  const asNode = target.startsWith("node/") ? target.slice(5) : state.nodes.some((n) => n.name === target) ? target : null;
+  const asNode = target.startsWith("node/")
+    ? target.slice(5)
+    : state.nodes.some((n) => n.name === target)
+      ? target
+      : null;
   if (asNode !== null) {
     const node = findNode(state, asNode);
     return { ns: nodeBuild(node.name).node.ns, label: `node/${node.name}`, peerIndex };
   }
   const pod = findPod(state, target.startsWith("pod/") ? target.slice(4) : target);
-  if (!pod.nodeName) throw new UsageError(`pod ${pod.namespace}/${pod.name} is not scheduled (${pod.reason ?? "Pending"}): it has no network namespace yet`);
+  if (!pod.nodeName)
+    throw new UsageError(
+      `pod ${pod.namespace}/${pod.name} is not scheduled (${pod.reason ?? "Pending"}): it has no network namespace yet`,
+    );
   const b = nodeBuild(pod.nodeName);
   const pn = b.pods.find((x) => x.namespace === pod.namespace && x.name === pod.name)!;
   if (!pn.ns) {
-    return { ns: b.node.ns, label: `node/${pod.nodeName}`, note: `pod ${pod.namespace}/${pod.name} uses the host network: showing node ${pod.nodeName}`, peerIndex };
+    return {
+      ns: b.node.ns,
+      label: `node/${pod.nodeName}`,
+      note: `pod ${pod.namespace}/${pod.name} uses the host network: showing node ${pod.nodeName}`,
+      peerIndex,
+    };
   }
   return { ns: pn.ns, label: pn.ns.id, peerIndex };
 }
@@ -75,13 +89,20 @@ interface NetFlags extends ClusterFlags {
 }
 
 async function load(o: NetFlags) {
-  if (o.proxyMode && !MODES.includes(o.proxyMode)) throw new UsageError(`--proxy-mode must be one of ${MODES.join("|")}: "${o.proxyMode}"`);
+  if (o.proxyMode && !MODES.includes(o.proxyMode))
+    throw new UsageError(`--proxy-mode must be one of ${MODES.join("|")}: "${o.proxyMode}"`);
   const { state } = await loadFromFlags(o);
   const ctx = buildContext(state, o.proxyMode ? { proxyMode: o.proxyMode as ProxyModeName } : {});
   return { state, ctx };
 }
 
-function netCommand(program: Command, name: string, description: string, render: (r: ResolvedNs, o: NetFlags) => string, extra?: (c: Command) => void) {
+function netCommand(
+  program: Command,
+  name: string,
+  description: string,
+  render: (r: ResolvedNs, o: NetFlags) => string,
+  extra?: (c: Command) => void,
+) {
   const cmd = program.command(`${name} <target>`).description(description);
   addClusterOptions(cmd);
   cmd.option("--proxy-mode <mode>", "kube-proxy mode (default: the config's)");
@@ -103,15 +124,25 @@ export function register(program: Command): void {
     "the routing table of a node or pod, as `ip route show [table local|all]` prints it",
     (r, o) => {
       const t = o.table ?? "main";
-      if (!TABLES.includes(t) && !/^\d+$/.test(t)) throw new UsageError(`--table must be one of ${TABLES.join("|")} or a number: "${t}"`);
+      if (!TABLES.includes(t) && !/^\d+$/.test(t))
+        throw new UsageError(`--table must be one of ${TABLES.join("|")} or a number: "${t}"`);
       return renderRoutes(r.ns, (/^\d+$/.test(t) ? Number(t) : t) as TableSel);
     },
     (c) => c.option("--table <table>", "main|local|all", "main"),
   );
-  netCommand(program, "links", "interfaces of a node or pod, as `ip -d link show` prints them", (r) => renderLinks(r.ns, { peerIndex: r.peerIndex }));
-  netCommand(program, "addrs", "IPv4 addresses of a node or pod, as `ip addr` prints them", (r) => renderAddrs(r.ns, { peerIndex: r.peerIndex }));
+  netCommand(program, "links", "interfaces of a node or pod, as `ip -d link show` prints them", (r) =>
+    renderLinks(r.ns, { peerIndex: r.peerIndex }),
+  );
+  netCommand(program, "addrs", "IPv4 addresses of a node or pod, as `ip addr` prints them", (r) =>
+    renderAddrs(r.ns, { peerIndex: r.peerIndex }),
+  );
   netCommand(program, "neigh", "the neighbour (ARP) table, as `ip neigh show` prints it", (r) => renderNeigh(r.ns));
-  netCommand(program, "fdb", "the bridge/VXLAN forwarding database, as `bridge fdb show` prints it (unicast entries)", (r) => renderFdb(r.ns));
+  netCommand(
+    program,
+    "fdb",
+    "the bridge/VXLAN forwarding database, as `bridge fdb show` prints it (unicast entries)",
+    (r) => renderFdb(r.ns),
+  );
 
   const ir = program
     .command("ir [target]")
@@ -126,12 +157,19 @@ export function register(program: Command): void {
       if (!target) out = buildIR(state, { proxyMode: ctx.proxyModeName });
       else if (target === UNDERLAY_NS) out = buildUnderlay(state, ctx);
       else {
-        const asNode = target.startsWith("node/") ? target.slice(5) : state.nodes.some((n) => n.name === target) ? target : null;
+        const asNode = target.startsWith("node/")
+          ? target.slice(5)
+          : state.nodes.some((n) => n.name === target)
+            ? target
+            : null;
         if (asNode !== null) out = buildNodeIR(state, findNode(state, asNode).name, ctx);
         else {
           const pod = findPod(state, target.startsWith("pod/") ? target.slice(4) : target);
-          if (!pod.nodeName) throw new UsageError(`pod ${pod.namespace}/${pod.name} is not scheduled: it has no network state`);
-          out = buildNodeIR(state, pod.nodeName, ctx).pods.find((p) => p.namespace === pod.namespace && p.name === pod.name);
+          if (!pod.nodeName)
+            throw new UsageError(`pod ${pod.namespace}/${pod.name} is not scheduled: it has no network state`);
+          out = buildNodeIR(state, pod.nodeName, ctx).pods.find(
+            (p) => p.namespace === pod.namespace && p.name === pod.name,
+          );
         }
       }
       process.stdout.write(JSON.stringify(out, null, 2) + "\n");

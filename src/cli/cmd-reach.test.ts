@@ -17,10 +17,16 @@ test("reach: frontends reach the backend only on its named port; others not at a
   // auth accepts only users and tasks, on TCP 80
   assert.deepEqual(
     lines.filter((l) => / => default\/auth-deployment\[/.test(l) && !l.includes("[External]")),
-    ["default/tasks-deployment[Deployment] => default/auth-deployment[Deployment] : TCP 80", "default/users-deployment[Deployment] => default/auth-deployment[Deployment] : TCP 80"],
+    [
+      "default/tasks-deployment[Deployment] => default/auth-deployment[Deployment] : TCP 80",
+      "default/users-deployment[Deployment] => default/auth-deployment[Deployment] : TCP 80",
+    ],
   );
   // production: only default's frontends get in (namespace AND pod selector in one peer)
-  assert.deepEqual(lines.filter((l) => / => production\//.test(l) && !l.includes("[External]")), ["default/order-app[Deployment] => production/user-app[Deployment] : All Connections"]);
+  assert.deepEqual(
+    lines.filter((l) => / => production\//.test(l) && !l.includes("[External]")),
+    ["default/order-app[Deployment] => production/user-app[Deployment] : All Connections"],
+  );
   // the outside world is isolated from production too
   assert.ok(!lines.some((l) => l.includes("[External] => production/")));
   // sorted
@@ -30,8 +36,14 @@ test("reach: frontends reach the backend only on its named port; others not at a
 test("reach --diff shows what the policies change", () => {
   const r = run("reach", "--diff", "-f", "examples/demo", "-f2", "examples/demo", "-f2", "examples/policies");
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^changed: default\/order-app\[Deployment\] => default\/user-app\[Deployment\] : All Connections -> TCP 8080$/m);
-  assert.match(r.stdout, /^removed: default\/auth-deployment\[Deployment\] => default\/user-app\[Deployment\] : All Connections$/m);
+  assert.match(
+    r.stdout,
+    /^changed: default\/order-app\[Deployment\] => default\/user-app\[Deployment\] : All Connections -> TCP 8080$/m,
+  );
+  assert.match(
+    r.stdout,
+    /^removed: default\/auth-deployment\[Deployment\] => default\/user-app\[Deployment\] : All Connections$/m,
+  );
 });
 
 test("reach -o dot renders a Graphviz graph", () => {
@@ -44,7 +56,18 @@ test("reach -o dot renders a Graphviz graph", () => {
 });
 
 test("reach --from/--to select workloads by their pods' labels; -n keeps pairs touching the namespace; --explain names the rule", () => {
-  const r = run("reach", "-f", "examples/demo", "-f", "examples/policies", "--from", "tier=frontend", "--to", "app=user-app", "--explain");
+  const r = run(
+    "reach",
+    "-f",
+    "examples/demo",
+    "-f",
+    "examples/policies",
+    "--from",
+    "tier=frontend",
+    "--to",
+    "app=user-app",
+    "--explain",
+  );
   assert.equal(r.status, 0, r.stderr);
   const pairs = r.stdout.split("\n").filter((l) => l.includes(" => "));
   // order-app is the only frontend; user-app exists in default and production.
@@ -52,7 +75,10 @@ test("reach --from/--to select workloads by their pods' labels; -n keeps pairs t
     "default/order-app[Deployment] => default/user-app[Deployment] : TCP 8080",
     "default/order-app[Deployment] => production/user-app[Deployment] : All Connections",
   ]);
-  assert.match(r.stdout, /ingress of default\/user-app\[Deployment\]: isolated by default\/backend-from-frontend; allowed by default\/backend-from-frontend ingress rule 0 \(TCP 8080\)/);
+  assert.match(
+    r.stdout,
+    /ingress of default\/user-app\[Deployment\]: isolated by default\/backend-from-frontend; allowed by default\/backend-from-frontend ingress rule 0 \(TCP 8080\)/,
+  );
   const n = run("reach", "-f", "examples/demo", "-f", "examples/policies", "-n", "production");
   assert.equal(n.status, 0, n.stderr);
   const lines = n.stdout.trim().split("\n");

@@ -1,11 +1,11 @@
 // `podnet reach`: who may talk to whom under the cluster's NetworkPolicies,
 // per workload pair, and `--diff` between two sets of manifests.
 import type { Command } from "commander";
-import { loadCluster } from "../index.js";
+import { loadCluster } from "../load/cluster.js";
 import { cliWarn } from "./cluster-opts.js";
-import { computeReach, diffReach, renderDiff, renderReach } from "../policy/reach.js";
-import { parseSelector } from "../spec/selector.js";
-import { UsageError } from "./main.js";
+import { computeReach, diffReach, renderDiff, renderReach } from "../questions/reach.js";
+import { parseSelector } from "../manifest/selector.js";
+import { UsageError } from "./errors.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 const FORMATS = ["txt", "json", "csv", "md", "dot"] as const;
@@ -13,7 +13,9 @@ const FORMATS = ["txt", "json", "csv", "md", "dot"] as const;
 export function register(program: Command): void {
   program
     .command("reach")
-    .description("allowed connections between every pair of workloads (NetworkPolicy), or --diff between two manifest sets")
+    .description(
+      "allowed connections between every pair of workloads (NetworkPolicy), or --diff between two manifest sets",
+    )
     .option("-f, --filename <path>", "manifests (file, directory, or - for stdin); repeatable", collect, [])
     .option("--f2 <path>", "with --diff: the new manifests; repeatable", collect, [])
     .option("--config <file>", "cluster config (kind: Cluster)")
@@ -25,7 +27,8 @@ export function register(program: Command): void {
     .option("--explain", "show the policies and rules that allowed or denied each pair")
     .option("--diff", "compare -f (old) with --f2 (new)")
     .action(async (o) => {
-      if (!FORMATS.includes(o.output)) throw new UsageError(`--output must be one of ${FORMATS.join("|")}: "${o.output}"`);
+      if (!FORMATS.includes(o.output))
+        throw new UsageError(`--output must be one of ${FORMATS.join("|")}: "${o.output}"`);
       const sel = (s: string | undefined, flag: string) => {
         if (!s) return undefined;
         try {
@@ -34,12 +37,21 @@ export function register(program: Command): void {
           throw new UsageError(`${flag}: ${(e as Error).message}`);
         }
       };
-      const opts = { namespace: o.namespace, from: sel(o.from, "--from"), to: sel(o.to, "--to"), explain: !!o.explain, includeDenied: !!o.explain };
+      const opts = {
+        namespace: o.namespace,
+        from: sel(o.from, "--from"),
+        to: sel(o.to, "--to"),
+        explain: !!o.explain,
+        includeDenied: !!o.explain,
+      };
       if (o.diff) {
         if (o.f2.length === 0) throw new UsageError("--diff needs the new manifests as --f2 PATH");
         const before = await loadCluster({ files: o.filename, config: o.config, seed: o.seed, warn: cliWarn });
         const after = await loadCluster({ files: o.f2, config: o.config, seed: o.seed, warn: cliWarn });
-        const d = diffReach(computeReach(before.state, { ...opts, explain: false, includeDenied: false }).lines, computeReach(after.state, { ...opts, explain: false, includeDenied: false }).lines);
+        const d = diffReach(
+          computeReach(before.state, { ...opts, explain: false, includeDenied: false }).lines,
+          computeReach(after.state, { ...opts, explain: false, includeDenied: false }).lines,
+        );
         process.stdout.write(o.output === "json" ? JSON.stringify(d, null, 2) + "\n" : renderDiff(d));
         return;
       }

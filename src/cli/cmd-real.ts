@@ -1,9 +1,9 @@
 // The real network: `podnet up`, `down`, `status`, `exec` (Linux, root).
-import { Command, Option } from "commander";
+import { type Command, Option } from "commander";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { UsageError } from "./main.js";
+import { UsageError } from "./errors.js";
 import type { DataplaneIR } from "../ir/types.js";
 import { ClusterExistsError, clusterNamespaces, down, downAll, knownClusters, status, up } from "../linux/cluster.js";
 import { createRunner } from "../linux/exec.js";
@@ -16,9 +16,12 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 const shq = (a: string) => (/^[A-Za-z0-9_.,:=/@%+-]+$/.test(a) ? a : "'" + a.replace(/'/g, "'\\''") + "'");
 
 function requireRoot(cmd: string): void {
-  if (process.platform !== "linux") throw new UsageError(`podnet ${cmd} builds Linux network namespaces: it runs on Linux only`);
+  if (process.platform !== "linux")
+    throw new UsageError(`podnet ${cmd} builds Linux network namespaces: it runs on Linux only`);
   if (typeof process.getuid === "function" && process.getuid() !== 0)
-    throw new UsageError(`podnet ${cmd} needs root (creating network namespaces needs CAP_SYS_ADMIN): run it with sudo`);
+    throw new UsageError(
+      `podnet ${cmd} needs root (creating network namespaces needs CAP_SYS_ADMIN): run it with sudo`,
+    );
 }
 
 function clusterName(n: string | undefined, fallback: string): string {
@@ -39,19 +42,22 @@ interface Loaded {
 
 async function loadIR(o: { filename: string[]; config?: string; seed?: string; fixture?: boolean }): Promise<Loaded> {
   if (o.fixture) {
-    const { fixtureIR } = await import("../linux/testing.js");
+    const { fixtureIR } = await import("../linux/fixture.js");
     return { ir: fixtureIR("fixture"), name: "fixture", containers: new Map() };
   }
-  const { readSources, readConfigFile, loadSpecFromArgs } = await import("./input.js");
-  const { parseSpec, buildState } = await import("../index.js");
-  const { buildIR } = await import("../ir/build.js");
+  const { readSources, readConfigFile, loadSpecFromArgs } = await import("../load/input.js");
+  const { parseSpec } = await import("../manifest/parse.js");
+  const { buildState } = await import("../control/build.js");
+  const { buildIR } = await import("../dataplane/build.js");
   // Read once (stdin can be read only once) and keep the texts: the running cluster's
   // DNS servers and its later changes recompute the state from a snapshot of them.
   const files = o.filename.length ? await readSources(o.filename) : undefined;
   const config = o.config ? readConfigFile(o.config) : undefined;
   const spec = files ? parseSpec(files, config) : await loadSpecFromArgs({ config: o.config });
   const state = buildState(spec, { seed: o.seed });
-  const containers = new Map(state.pods.map((p) => [`${p.namespace}/${p.name}`, (p.spec.containers ?? []).map((c) => c.name)]));
+  const containers = new Map(
+    state.pods.map((p) => [`${p.namespace}/${p.name}`, (p.spec.containers ?? []).map((c) => c.name)]),
+  );
   return { ir: buildIR(state), name: state.config.name ?? "demo", containers, sources: { files: files ?? [], config } };
 }
 
@@ -61,7 +67,11 @@ async function loadIR(o: { filename: string[]; config?: string; seed?: string; f
  * manifest given on stdin) do not change what the running cluster recomputes. No
  * manifests: the embedded example (part of the installed package) as given.
  */
-function snapshotInputs(cluster: string, src: NonNullable<Loaded["sources"]>, seed?: string): { files: string[]; config?: string; seed?: string; given?: string[] } {
+function snapshotInputs(
+  cluster: string,
+  src: NonNullable<Loaded["sources"]>,
+  seed?: string,
+): { files: string[]; config?: string; seed?: string; given?: string[] } {
   const dir = join(stateDir(cluster), "inputs");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const files = src.files.map((f, i) => {
@@ -80,7 +90,15 @@ function snapshotInputs(cluster: string, src: NonNullable<Loaded["sources"]>, se
 /** kubectl-style columns: each padded to its widest cell plus 3 spaces. */
 function table(rows: string[][]): string {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i] + 3))).join("").trimEnd() + "\n").join("");
+  return rows
+    .map(
+      (r) =>
+        r
+          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i] + 3)))
+          .join("")
+          .trimEnd() + "\n",
+    )
+    .join("");
 }
 
 /** The one cluster meant when no --name is given. */
@@ -111,15 +129,22 @@ export function register(program: Command): void {
       if (o.dryRun) {
         const runner = createRunner({ dryRun: true });
         await up({ cluster: name, ir, runner, render, supervise: false });
-        for (const c of runner.log) process.stdout.write(c.argv.map(shq).join(" ") + (c.input ? ` <<'EOF'\n${c.input.replace(/\n$/, "")}\nEOF\n` : "\n"));
+        for (const c of runner.log)
+          process.stdout.write(
+            c.argv.map(shq).join(" ") + (c.input ? ` <<'EOF'\n${c.input.replace(/\n$/, "")}\nEOF\n` : "\n"),
+          );
         if (nf.missing.length) process.stdout.write(`# netfilter not rendered (missing ${nf.missing.join(", ")})\n`);
         return;
       }
-      if (nf.missing.length) process.stderr.write(`warning: netfilter rules not loaded (renderer missing: ${nf.missing.join(", ")})\n`);
+      if (nf.missing.length)
+        process.stderr.write(`warning: netfilter rules not loaded (renderer missing: ${nf.missing.join(", ")})\n`);
       // The snapshot goes into the state dir: never into that of a cluster that exists.
       if (readRecord(name) || clusterNamespaces(name).length)
         throw new UsageError(`cluster "${name}" exists; run "podnet down --name ${name}" first`);
-      const inputs = o.fixture || !sources ? { files: o.filename, config: o.config, seed: o.seed, fixture: !!o.fixture } : snapshotInputs(name, sources, o.seed);
+      const inputs =
+        o.fixture || !sources
+          ? { files: o.filename, config: o.config, seed: o.seed, fixture: !!o.fixture }
+          : snapshotInputs(name, sources, o.seed);
       // Ctrl-C during up: stop at the next step and roll back (a second one exits at once;
       // SIGKILL cannot be caught: `podnet down` cleans up after it).
       const ctl = new AbortController();
@@ -148,9 +173,16 @@ export function register(program: Command): void {
         );
         for (const e of events) process.stdout.write(`${e.type}  ${e.reason}  ${e.object}  ${e.message}\n`);
         const from = ir.pods.find((p) => p.ns && p.namespace === "default") ?? ir.pods.find((p) => p.ns);
-        const to = ir.pods.find((p) => p.ns && p.namespace === from?.namespace && p.node !== from?.node && p.listeners.some((l) => l.protocol === "TCP" && l.port !== 53));
+        const to = ir.pods.find(
+          (p) =>
+            p.ns &&
+            p.namespace === from?.namespace &&
+            p.node !== from?.node &&
+            p.listeners.some((l) => l.protocol === "TCP" && l.port !== 53),
+        );
         const port = to?.listeners.find((l) => l.protocol === "TCP" && l.port !== 53)?.port;
-        if (from && to && port) process.stdout.write(`try:   podnet exec ${from.name} --name ${name} -- curl -s http://${to.ip}:${port}/\n`);
+        if (from && to && port)
+          process.stdout.write(`try:   podnet exec ${from.name} --name ${name} -- curl -s http://${to.ip}:${port}/\n`);
         process.stdout.write(`        podnet status --name ${name};  podnet down --name ${name}\n`);
       } catch (e) {
         if (e instanceof ClusterExistsError) throw new UsageError(e.message);
@@ -174,14 +206,19 @@ export function register(program: Command): void {
     .action(async (o) => {
       requireRoot("down");
       if (o.all && o.name) throw new UsageError("give --name or --all, not both");
-      const reps = o.all ? await downAll() : await (async () => {
-        const n = o.name ? clusterName(o.name, "") : defaultCluster();
-        return n ? [await down(n)] : [];
-      })();
+      const reps = o.all
+        ? await downAll()
+        : await (async () => {
+            const n = o.name ? clusterName(o.name, "") : defaultCluster();
+            return n ? [await down(n)] : [];
+          })();
       if (reps.length === 0) process.stdout.write("no podnet cluster found\n");
       for (const r of reps) {
-        process.stdout.write(`cluster "${r.cluster}": removed ${r.namespaces.length} namespaces, stopped ${r.processes.filter((p) => p.result === "stopped").length} processes\n`);
-        for (const p of r.processes.filter((p) => p.result === "not-ours")) process.stdout.write(`  pid ${p.pid} is no longer podnet's: left alone\n`);
+        process.stdout.write(
+          `cluster "${r.cluster}": removed ${r.namespaces.length} namespaces, stopped ${r.processes.filter((p) => p.result === "stopped").length} processes\n`,
+        );
+        for (const p of r.processes.filter((p) => p.result === "not-ours"))
+          process.stdout.write(`  pid ${p.pid} is no longer podnet's: left alone\n`);
         for (const l of r.leftovers) process.stdout.write(`  could not remove ${l}\n`);
         if (r.leftovers.length) process.exitCode = 1;
       }
@@ -201,27 +238,55 @@ export function register(program: Command): void {
       const st = status(n);
       const rec = readRecord(n);
       if (o.output === "json") {
-        process.stdout.write(JSON.stringify({ ...st, nodes: rec?.nodes ?? [], pods: rec?.pods ?? [], changes: readChanges(n) }, null, 2) + "\n");
+        process.stdout.write(
+          JSON.stringify({ ...st, nodes: rec?.nodes ?? [], pods: rec?.pods ?? [], changes: readChanges(n) }, null, 2) +
+            "\n",
+        );
         return;
       }
       const present = st.namespaces.filter((x) => x.present).length;
-      process.stdout.write(`cluster ${n}: ${st.phase}${st.createdAt ? ` since ${st.createdAt}` : ""}, ${present}/${st.namespaces.length} namespaces present\n`);
+      process.stdout.write(
+        `cluster ${n}: ${st.phase}${st.createdAt ? ` since ${st.createdAt}` : ""}, ${present}/${st.namespaces.length} namespaces present\n`,
+      );
       const changes = readChanges(n);
       if (changes.length) {
-        const c = changes[changes.length - 1].change as { op: string; kind?: string; name?: string; replicas?: number; objects?: { kind: string; metadata: { name: string } }[] };
-        const what = c.op === "apply" ? `apply ${(c.objects ?? []).map((o) => `${o.kind}/${o.metadata.name}`).join(", ")}` : `${c.op} ${c.kind}/${c.name}${c.op === "scale" ? ` --replicas ${c.replicas}` : ""}`;
-        process.stdout.write(`${changes.length} changes since up (podnet apply|delete|scale --name ${n}); last at ${changes[changes.length - 1].at}: ${what}\n`);
+        const c = changes[changes.length - 1].change as {
+          op: string;
+          kind?: string;
+          name?: string;
+          replicas?: number;
+          objects?: { kind: string; metadata: { name: string } }[];
+        };
+        const what =
+          c.op === "apply"
+            ? `apply ${(c.objects ?? []).map((o) => `${o.kind}/${o.metadata.name}`).join(", ")}`
+            : `${c.op} ${c.kind}/${c.name}${c.op === "scale" ? ` --replicas ${c.replicas}` : ""}`;
+        process.stdout.write(
+          `${changes.length} changes since up (podnet apply|delete|scale --name ${n}); last at ${changes[changes.length - 1].at}: ${what}\n`,
+        );
       }
       const pres = new Set(st.namespaces.filter((x) => x.present).map((x) => x.name));
       if (rec?.nodes?.length) {
-        process.stdout.write("\n" + table([["NODE", "ADDRESS", "NETNS"], ...rec.nodes.map((x) => [x.name, x.address, x.netns + (pres.has(x.netns) ? "" : " (missing)")])]));
+        process.stdout.write(
+          "\n" +
+            table([
+              ["NODE", "ADDRESS", "NETNS"],
+              ...rec.nodes.map((x) => [x.name, x.address, x.netns + (pres.has(x.netns) ? "" : " (missing)")]),
+            ]),
+        );
       }
       if (rec?.pods?.length) {
         process.stdout.write(
           "\n" +
             table([
               ["NAMESPACE", "NAME", "IP", "NODE", "NETNS"],
-              ...rec.pods.map((p) => [p.namespace, p.name, p.ip ?? "<none>", p.node ?? "<none>", (p.netns ?? "<none>") + (p.netns && !pres.has(p.netns) ? " (missing)" : "")]),
+              ...rec.pods.map((p) => [
+                p.namespace,
+                p.name,
+                p.ip ?? "<none>",
+                p.node ?? "<none>",
+                (p.netns ?? "<none>") + (p.netns && !pres.has(p.netns) ? " (missing)" : ""),
+              ]),
             ]),
         );
       }
@@ -232,13 +297,29 @@ export function register(program: Command): void {
         for (const b of birds) {
           const node = rec.nodes.find((x) => x.name === b.node);
           if (!node) continue;
-          const r = await runner.run(["ip", "netns", "exec", node.netns, "birdc", "-r", "-s", birdPaths(n, node.name).ctl, "show", "protocols"], "", { allowFail: true });
-          const sessions = r.stdout.split("\n").filter((l) => l.startsWith("Mesh_")).map((l) => `${l.split(/\s+/)[0]} ${l.includes("Established") ? "Established" : l.split(/\s+/).slice(5).join(" ") || "down"}`);
+          const r = await runner.run(
+            ["ip", "netns", "exec", node.netns, "birdc", "-r", "-s", birdPaths(n, node.name).ctl, "show", "protocols"],
+            "",
+            { allowFail: true },
+          );
+          const sessions = r.stdout
+            .split("\n")
+            .filter((l) => l.startsWith("Mesh_"))
+            .map(
+              (l) =>
+                `${l.split(/\s+/)[0]} ${l.includes("Established") ? "Established" : l.split(/\s+/).slice(5).join(" ") || "down"}`,
+            );
           process.stdout.write(`${node.name}\t${sessions.join(", ") || "(BIRD not answering)"}\n`);
         }
       }
       if (st.processes.length) {
-        process.stdout.write("\n" + table([["PID", "ROLE", "NODE", "STATE"], ...st.processes.map((p) => [String(p.pid), p.role, p.node ?? "", p.alive ? "running" : "gone"])]));
+        process.stdout.write(
+          "\n" +
+            table([
+              ["PID", "ROLE", "NODE", "STATE"],
+              ...st.processes.map((p) => [String(p.pid), p.role, p.node ?? "", p.alive ? "running" : "gone"]),
+            ]),
+        );
       }
     });
 
@@ -263,11 +344,14 @@ export function register(program: Command): void {
       const exact = cands.filter((p) => p.name === name);
       const pick = exact.length === 1 ? exact : cands;
       if (pick.length === 0) throw new UsageError(`pod "${podArg}" not found in cluster "${n}"`);
-      if (pick.length > 1) throw new UsageError(`pod "${podArg}" is ambiguous: ${pick.map((p) => `${p.namespace}/${p.name}`).join(", ")}`);
+      if (pick.length > 1)
+        throw new UsageError(`pod "${podArg}" is ambiguous: ${pick.map((p) => `${p.namespace}/${p.name}`).join(", ")}`);
       const pod = pick[0];
       if (!pod.netns) throw new UsageError(`pod ${pod.namespace}/${pod.name} is not running (no node)`);
       if (o.container && pod.containers.length && !pod.containers.includes(o.container))
-        throw new UsageError(`container "${o.container}" is not in pod ${pod.namespace}/${pod.name} (containers: ${pod.containers.join(", ")})`);
+        throw new UsageError(
+          `container "${o.container}" is not in pod ${pod.namespace}/${pod.name} (containers: ${pod.containers.join(", ")})`,
+        );
       const argv = ["ip", "netns", "exec", pod.netns, ...cmd];
       guardCommand(argv);
       const r = spawnSync(argv[0], argv.slice(1), { stdio: "inherit" });
@@ -286,14 +370,23 @@ export function register(program: Command): void {
       if (!n) throw new UsageError("no podnet cluster is up (podnet up)");
       const rec = readRecord(n);
       const node = rec?.nodes?.find((x) => x.name === nodeName);
-      if (!node) throw new UsageError(`node "${nodeName}" not found in cluster "${n}"${rec?.nodes ? ` (nodes: ${rec.nodes.map((x) => x.name).join(", ")})` : ""}`);
+      if (!node)
+        throw new UsageError(
+          `node "${nodeName}" not found in cluster "${n}"${rec?.nodes ? ` (nodes: ${rec.nodes.map((x) => x.name).join(", ")})` : ""}`,
+        );
       if (!rec!.processes.some((p) => p.role === "bird" && p.node === nodeName))
         throw new UsageError(`node "${nodeName}" runs no BGP speaker (the cluster's CNI is not Calico BGP)`);
       const runner = createRunner();
       const ctl = birdPaths(n, nodeName).ctl;
-      const prot = await runner.run(["ip", "netns", "exec", node.netns, "birdc", "-r", "-s", ctl, "show", "protocols"], "", { allowFail: true });
+      const prot = await runner.run(
+        ["ip", "netns", "exec", node.netns, "birdc", "-r", "-s", ctl, "show", "protocols"],
+        "",
+        { allowFail: true },
+      );
       process.stdout.write(prot.stdout || prot.stderr);
-      const routes = await runner.run(["ip", "-n", node.netns, "route", "show", "proto", "bird"], "", { allowFail: true });
+      const routes = await runner.run(["ip", "-n", node.netns, "route", "show", "proto", "bird"], "", {
+        allowFail: true,
+      });
       process.stdout.write(`\n# ip route show proto bird (node ${nodeName})\n${routes.stdout}`);
     });
 }

@@ -16,7 +16,11 @@ test("podnet rules NODE prints iptables-save text with kube-proxy's chains", () 
   assert.ok(r.stdout.includes("*nat\n:PREROUTING ACCEPT [0:0]\n"));
   // The API server Service, as on every cluster (reference check value style).
   assert.ok(r.stdout.includes(":KUBE-SVC-NPX46M4PTMTKRN6Y - [0:0]\n"));
-  assert.ok(r.stdout.includes('-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS\n'));
+  assert.ok(
+    r.stdout.includes(
+      '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS\n',
+    ),
+  );
   assert.ok(r.stdout.trimEnd().endsWith("COMMIT"));
 });
 
@@ -24,7 +28,9 @@ test("podnet rules NODE --mode nftables prints the kube-proxy table", () => {
   const r = podnet("rules", "worker-1", "--mode", "nftables");
   assert.equal(r.status, 0, r.stderr);
   assert.ok(r.stdout.includes('table ip kube-proxy {\n\tcomment "rules for kube-proxy"\n'));
-  assert.ok(r.stdout.includes("10.96.0.1 . tcp . 443 : goto service-" + hashAndTruncate("default/kubernetes/tcp/https")));
+  assert.ok(
+    r.stdout.includes("10.96.0.1 . tcp . 443 : goto service-" + hashAndTruncate("default/kubernetes/tcp/https")),
+  );
 });
 
 test("podnet rules: bad mode or unknown node is a usage error", () => {

@@ -5,14 +5,14 @@
 // `ipvsadm -Ln` form. Only the named node is built.
 
 import type { Command } from "commander";
-import { buildContext, buildNodeIR } from "../ir/build.js";
+import { buildContext, buildNodeIR } from "../dataplane/build.js";
 import { renderIptablesBytes } from "../ir/render-iptables.js";
 import { renderNftBytes } from "../ir/render-nft.js";
 import type { IpvsVirtualServer } from "../ir/types.js";
-import type { ProxyModeName } from "../spec/config.js";
+import type { ProxyModeName } from "../manifest/config.js";
 import { addClusterOptions, loadFromFlags } from "./cluster-opts.js";
 import type { ClusterFlags } from "./cluster-opts.js";
-import { UsageError } from "./main.js";
+import { UsageError } from "./errors.js";
 import { findNode } from "./resolve-target.js";
 
 const MODES: ProxyModeName[] = ["iptables", "nftables", "ipvs", "none"];
@@ -32,7 +32,8 @@ export function renderIpvsadm(vss: IpvsVirtualServer[]): string {
   for (const v of vss) {
     const flags = v.persistenceTimeout ? ` persistent ${v.persistenceTimeout}` : "";
     lines.push(`${v.protocol.padEnd(4)} ${v.address}:${v.port} ${v.scheduler}${flags}`);
-    for (const r of v.reals) lines.push(`  -> ${(r.address + ":" + r.port).padEnd(28)} Masq    ${String(r.weight).padEnd(6)} 0          0`);
+    for (const r of v.reals)
+      lines.push(`  -> ${(r.address + ":" + r.port).padEnd(28)} Masq    ${String(r.weight).padEnd(6)} 0          0`);
   }
   return lines.join("\n") + "\n";
 }
@@ -67,10 +68,13 @@ export function register(program: Command): void {
       const { node: nn } = buildNodeIR(state, node.name, ctx);
       const nf = nn.ns.netfilter;
       // The text as bytes (a large cluster's ruleset is ~200 MB: no string is built for it).
-      const out: (Uint8Array | string)[] = [nf.mode === "nftables" ? renderNftBytes(nf.nftables) : renderIptablesBytes(nf.iptables)];
+      const out: (Uint8Array | string)[] = [
+        nf.mode === "nftables" ? renderNftBytes(nf.nftables) : renderIptablesBytes(nf.iptables),
+      ];
       // iptables mode with nftables tables beside it (NetworkPolicy's `inet podnet-policy`):
       // print them after, as `nft list ruleset` would show them (load each part with its tool).
-      if (nf.mode === "iptables" && nf.nftables.length > 0) out.push("\n# nftables (nft list ruleset):\n", renderNftBytes(nf.nftables));
+      if (nf.mode === "iptables" && nf.nftables.length > 0)
+        out.push("\n# nftables (nft list ruleset):\n", renderNftBytes(nf.nftables));
       if (o.ipvs) out.push((out[0].length > 0 ? "\n" : "") + renderIpvsadm(nn.ipvs ?? []));
       writeOut(out);
     });

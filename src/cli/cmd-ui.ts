@@ -5,14 +5,14 @@
 
 import { spawn } from "node:child_process";
 import type { Command } from "commander";
-import { buildIR } from "../ir/build.js";
+import { buildIR } from "../dataplane/build.js";
 import { status } from "../linux/cluster.js";
 import { guardCommand, validateClusterName } from "../linux/names.js";
 import { readRecord } from "../linux/state.js";
 import { startUiServer, type ExecRequest, type ExecResult, type LiveInfo } from "../ui-server/server.js";
 import { addClusterOptions, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
-import { clusterResolver } from "./cmd-trace.js";
-import { UsageError } from "./main.js";
+import { clusterResolver } from "../questions/trace.js";
+import { UsageError } from "./errors.js";
 
 interface UiFlags extends ClusterFlags {
   port: string;
@@ -23,18 +23,25 @@ interface UiFlags extends ClusterFlags {
 const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
 
 export function liveInfo(name: string | undefined, allowExec: boolean): LiveInfo {
-  if (!name) return { allowExec: false, status: "not attached: start podnet ui --name NAME on a cluster built with podnet up" };
+  if (!name)
+    return { allowExec: false, status: "not attached: start podnet ui --name NAME on a cluster built with podnet up" };
   const st = status(name);
   const rec = readRecord(name);
   const pods = (rec?.pods ?? []).map((p) => ({ namespace: p.namespace, name: p.name, ip: p.ip, node: p.node }));
   const running = st.phase === "up";
-  return { name, allowExec: allowExec && running && isRoot(), status: running ? (isRoot() ? "running" : "running (run podnet ui as root to execute requests)") : st.phase, pods };
+  return {
+    name,
+    allowExec: allowExec && running && isRoot(),
+    status: running ? (isRoot() ? "running" : "running (run podnet ui as root to execute requests)") : st.phase,
+    pods,
+  };
 }
 
 /** The command a person would type in the source pod for this flow. */
 export function commandFor(r: ExecRequest, podIP: (ref: string) => string | undefined): string[] {
   const to = r.to;
-  if (/^https?:\/\//.test(to)) return ["curl", "-sS", "-m", "5", "-o", "/dev/null", "-w", "%{http_code} %{remote_ip}:%{remote_port}\\n", to];
+  if (/^https?:\/\//.test(to))
+    return ["curl", "-sS", "-m", "5", "-o", "/dev/null", "-w", "%{http_code} %{remote_ip}:%{remote_port}\\n", to];
   let host = to;
   let port = r.port;
   if (to.startsWith("svc/")) {
@@ -47,8 +54,19 @@ export function commandFor(r: ExecRequest, podIP: (ref: string) => string | unde
     host = podIP(to) ?? to;
   }
   if (r.protocol === "icmp") return ["ping", "-c", "1", "-W", "2", host];
-  if (r.protocol === "udp" && port === 53) return ["dig", "+time=2", "+tries=1", `@${host}`, "kubernetes.default.svc.cluster.local"];
-  return ["curl", "-sS", "-m", "5", "-o", "/dev/null", "-w", "%{http_code} %{remote_ip}:%{remote_port}\\n", `http://${host}${port ? `:${port}` : ""}/`];
+  if (r.protocol === "udp" && port === 53)
+    return ["dig", "+time=2", "+tries=1", `@${host}`, "kubernetes.default.svc.cluster.local"];
+  return [
+    "curl",
+    "-sS",
+    "-m",
+    "5",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{http_code} %{remote_ip}:%{remote_port}\\n",
+    `http://${host}${port ? `:${port}` : ""}/`,
+  ];
 }
 
 export function makeExec(name: string) {
@@ -88,7 +106,8 @@ export function register(program: Command): void {
   addClusterOptions(cmd);
   cmd.action(async (o: UiFlags) => {
     const port = Number(o.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer 0-65535: "${o.port}"`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port must be an integer 0-65535: "${o.port}"`);
     if (o.allowExec && !o.name) throw new UsageError("--allow-exec needs --name NAME (a cluster built by podnet up)");
     let name: string | undefined;
     if (o.name) {
@@ -109,11 +128,13 @@ export function register(program: Command): void {
       live: () => liveInfo(name, allowExec),
       exec: name && allowExec ? makeExec(name) : undefined,
     }).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === "EADDRINUSE") throw new UsageError(`port ${port} on 127.0.0.1 is in use: choose another with --port`);
+      if (e.code === "EADDRINUSE")
+        throw new UsageError(`port ${port} on 127.0.0.1 is in use: choose another with --port`);
       throw e;
     });
     process.stdout.write(`podnet ui: serving ${state.config.name ?? "the cluster"} at ${srv.url}  (Ctrl-C to stop)\n`);
-    if (allowExec) process.stdout.write(`  --allow-exec: the page may run curl/dig/ping inside pods of cluster "${name}"\n`);
+    if (allowExec)
+      process.stdout.write(`  --allow-exec: the page may run curl/dig/ping inside pods of cluster "${name}"\n`);
     await new Promise<void>((resolve) => {
       const stop = () => {
         srv.close().then(resolve);

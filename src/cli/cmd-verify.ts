@@ -14,16 +14,20 @@
 // "refused" | "unreachable" | "dropped" | DNS: "answer A,B" | "notfound" | "servfail".
 // Exit status 1 when any flow disagrees.
 import type { Command } from "commander";
-import { UsageError } from "./main.js";
+import { UsageError } from "./errors.js";
 import { knownClusters } from "../linux/cluster.js";
 import { validateClusterName } from "../linux/names.js";
-import { FLOW_SETS, formatVerify, verify, type FlowSet } from "../linux/verify.js";
+import { FLOW_SETS, formatVerify, verify, type FlowSet } from "../questions/verify.js";
 
 export function parseFlowSets(v: string): FlowSet[] {
   if (v === "all") return FLOW_SETS;
   const out: FlowSet[] = [];
-  for (const w of v.split(",").map((s) => s.trim()).filter(Boolean)) {
-    if (!(FLOW_SETS as string[]).includes(w)) throw new UsageError(`--flows: "${w}" is not one of all, ${FLOW_SETS.join(", ")}`);
+  for (const w of v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    if (!(FLOW_SETS as string[]).includes(w))
+      throw new UsageError(`--flows: "${w}" is not one of all, ${FLOW_SETS.join(", ")}`);
     out.push(w as FlowSet);
   }
   if (!out.length) throw new UsageError(`--flows: empty`);
@@ -35,11 +39,17 @@ export function register(program: Command): void {
     .command("verify")
     .description("run flows on the running cluster (podnet up) and compare each outcome with the model's trace (root)")
     .option("--name <name>", "cluster name")
-    .option("--flows <set>", "all | pods | services | dns (comma-separated; services include NodePorts and LoadBalancer IPs from outside)", "all")
+    .option(
+      "--flows <set>",
+      "all | pods | services | dns (comma-separated; services include NodePorts and LoadBalancer IPs from outside)",
+      "all",
+    )
     .option("-o, --output <format>", "text|json", "text")
     .action(async (o) => {
-      if (process.platform !== "linux") throw new UsageError("podnet verify runs flows in Linux network namespaces: Linux only");
-      if (typeof process.getuid === "function" && process.getuid() !== 0) throw new UsageError("podnet verify needs root (it enters the cluster's network namespaces): run it with sudo");
+      if (process.platform !== "linux")
+        throw new UsageError("podnet verify runs flows in Linux network namespaces: Linux only");
+      if (typeof process.getuid === "function" && process.getuid() !== 0)
+        throw new UsageError("podnet verify needs root (it enters the cluster's network namespaces): run it with sudo");
       if (o.output !== "text" && o.output !== "json") throw new UsageError(`-o: "${o.output}" is not text or json`);
       const flows = parseFlowSets(o.flows);
       let name: string;
@@ -57,7 +67,11 @@ export function register(program: Command): void {
       }
       let rep;
       try {
-        rep = await verify({ cluster: name, flows, log: o.output === "text" ? (s) => process.stderr.write(`podnet verify: ${s}\n`) : undefined });
+        rep = await verify({
+          cluster: name,
+          flows,
+          log: o.output === "text" ? (s) => process.stderr.write(`podnet verify: ${s}\n`) : undefined,
+        });
       } catch (e) {
         throw new UsageError((e as Error).message);
       }

@@ -14,4 +14,18 @@ import { register as check } from "./cmd-check.js";
 import { register as ui } from "./cmd-ui.js";
 import { register as verify } from "./cmd-verify.js";
 
-export const commands: ((program: Command) => void)[] = [reach, real, dns, get, describe, misc, demo, net, rules, trace, check, ui, verify];
+export const commands: ((program: Command) => void)[] = [
+  reach,
+  real,
+  dns,
+  get,
+  describe,
+  misc,
+  demo,
+  net,
+  rules,
+  trace,
+  check,
+  ui,
+  verify,
+];

@@ -3,12 +3,15 @@
 // them and maps errors to exit codes: 2 invalid input, 1 usage/other, 0 ok.
 
 import { Command, CommanderError } from "commander";
-import { SpecError } from "../spec/errors.js";
+import { SpecError } from "../manifest/errors.js";
 import { commands } from "./commands.js";
+import { UsageError } from "./errors.js";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("podnet")
-    .description("Kubernetes pod networking: computed from manifests, traced hop by hop, built for real in network namespaces")
+    .description(
+      "Kubernetes pod networking: computed from manifests, traced hop by hop, built for real in network namespaces",
+    )
     .version("0.1.0")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -20,7 +23,8 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help")
+        return 0;
       return 1; // commander already printed the usage error
     }
     if (e instanceof SpecError) {
@@ -35,6 +39,3 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
-
-/** A wrong command line (unknown pod, bad flag value): exit 1. */
-export class UsageError extends Error {}

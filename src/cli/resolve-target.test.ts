@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { findNode, findPod, findService } from "./resolve-target.js";
-import { UsageError } from "./main.js";
+import { UsageError } from "./errors.js";
 import { pod, seed004State, service } from "../views/testing.js";
 
 function state() {
@@ -12,7 +12,10 @@ function state() {
     pod("default", "order-app-75bd9978d-xrt6f", "10.244.1.6", "worker-1"),
     pod("production", "user-app-5657484d98-zsl96", "10.244.2.6", "worker-2"),
   );
-  s.services.push(service("production", "user-service", { clusterIP: "10.100.144.231" }), service("default", "user-service", { clusterIP: "10.96.11.236" }));
+  s.services.push(
+    service("production", "user-service", { clusterIP: "10.100.144.231" }),
+    service("default", "user-service", { clusterIP: "10.96.11.236" }),
+  );
   return s;
 }
 
@@ -30,9 +33,15 @@ test("findPod: an ambiguous prefix is a usage error naming the candidates", () =
   assert.throws(
     () => findPod(s, "order-app"),
     (e: unknown) =>
-      e instanceof UsageError && /ambiguous/.test(e.message) && e.message.includes("default/order-app-75bd9978d-vglcs") && e.message.includes("default/order-app-75bd9978d-xrt6f"),
+      e instanceof UsageError &&
+      /ambiguous/.test(e.message) &&
+      e.message.includes("default/order-app-75bd9978d-vglcs") &&
+      e.message.includes("default/order-app-75bd9978d-xrt6f"),
   );
-  assert.throws(() => findPod(s, "nope"), (e: unknown) => e instanceof UsageError && e.message === 'pod "nope" not found');
+  assert.throws(
+    () => findPod(s, "nope"),
+    (e: unknown) => e instanceof UsageError && e.message === 'pod "nope" not found',
+  );
   assert.throws(() => findPod(s, "production/order-app"), /not found in namespace "production"/);
 });
 

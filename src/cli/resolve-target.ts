@@ -3,7 +3,7 @@
 // generated hashes nobody wants to type). Ambiguity is an error listing the candidates.
 
 import type { ClusterState, NodeState, PodState, ServiceState } from "../control/state.js";
-import { UsageError } from "./main.js";
+import { UsageError } from "./errors.js";
 
 function split(ref: string, namespace?: string): { ns: string | undefined; name: string } {
   const i = ref.indexOf("/");
@@ -11,11 +11,20 @@ function split(ref: string, namespace?: string): { ns: string | undefined; name:
   return { ns: namespace, name: ref };
 }
 
-function pick<T extends { name: string }>(what: string, ref: string, label: (x: T) => string, exact: T[], prefixed: T[], whereText: string): T {
+function pick<T extends { name: string }>(
+  what: string,
+  ref: string,
+  label: (x: T) => string,
+  exact: T[],
+  prefixed: T[],
+  whereText: string,
+): T {
   if (exact.length === 1) return exact[0];
-  if (exact.length > 1) throw new UsageError(`${what} "${ref}" is ambiguous: ${exact.map(label).join(", ")} (give it as namespace/name)`);
+  if (exact.length > 1)
+    throw new UsageError(`${what} "${ref}" is ambiguous: ${exact.map(label).join(", ")} (give it as namespace/name)`);
   if (prefixed.length === 1) return prefixed[0];
-  if (prefixed.length > 1) throw new UsageError(`${what} "${ref}" is ambiguous: it matches ${prefixed.map(label).join(", ")}`);
+  if (prefixed.length > 1)
+    throw new UsageError(`${what} "${ref}" is ambiguous: it matches ${prefixed.map(label).join(", ")}`);
   throw new UsageError(`${what} "${ref}" not found${whereText}`);
 }
 
@@ -54,6 +63,9 @@ export function findService(state: ClusterState, ref: string, namespace?: string
   if (exact.length === 1) return exact[0];
   const elsewhere = ns === undefined ? state.services.filter((s) => s.name === name) : [];
   if (elsewhere.length === 1) return elsewhere[0];
-  if (elsewhere.length > 1) throw new UsageError(`service "${ref}" is ambiguous: ${elsewhere.map((s) => `${s.namespace}/${s.name}`).join(", ")}`);
+  if (elsewhere.length > 1)
+    throw new UsageError(
+      `service "${ref}" is ambiguous: ${elsewhere.map((s) => `${s.namespace}/${s.name}`).join(", ")}`,
+    );
   throw new UsageError(`service "${ref}" not found in namespace "${scope}"`);
 }

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SpecError } from "../spec/errors.js";
+import { SpecError } from "../manifest/errors.js";
 import { fnv32a, safeEncodeString, templateHash } from "./hash.js";
 import { resolvConfFor } from "./resolvconf.js";
-import { cluster, deployment, podsOf, statefulSet, THREE_NODES } from "./testkit.js";
+import { cluster, deployment, podsOf, statefulSet, THREE_NODES } from "./testing.js";
 
 // utilrand's alphabet: "bcdfghjklmnpqrstvwxz2456789"
 const SUFFIX = "[bcdfghjklmnpqrstvwxz2456789]{5}";
@@ -34,14 +34,19 @@ test("Deployment → ReplicaSet <deploy>-<pod-template-hash> → pods <rs>-<5 ch
     assert.deepEqual(p.workload, { kind: "Deployment", namespace: "default", name: "web" });
   }
   assert.equal(new Set(pods.map((p) => p.name)).size, 3);
-  const created = s.events.filter((e) => e.reason === "SuccessfulCreate" && e.object === `replicaset/default/${rs.name}`);
+  const created = s.events.filter(
+    (e) => e.reason === "SuccessfulCreate" && e.object === `replicaset/default/${rs.name}`,
+  );
   assert.deepEqual(created.map((e) => e.message).sort(), pods.map((p) => `Created pod: ${p.name}`).sort());
 });
 
 test("StatefulSet pods are <name>-0..N-1 with hostname and subdomain = serviceName", () => {
   const s = cluster(statefulSet("web", 3));
   const pods = podsOf(s, "web-");
-  assert.deepEqual(pods.map((p) => p.name), ["web-0", "web-1", "web-2"]);
+  assert.deepEqual(
+    pods.map((p) => p.name),
+    ["web-0", "web-1", "web-2"],
+  );
   for (const p of pods) {
     assert.equal(p.spec.hostname, p.name);
     assert.equal(p.spec.subdomain, "nginx");
@@ -69,7 +74,10 @@ ${spec}
       ds("everywhere", "      tolerations: [{operator: Exists}]") +
       ds("zone-a", "      nodeSelector: {zone: a}"),
   );
-  const nodesOf = (n: string) => podsOf(s, `${n}-`).map((p) => p.nodeName).sort();
+  const nodesOf = (n: string) =>
+    podsOf(s, `${n}-`)
+      .map((p) => p.nodeName)
+      .sort();
   // The control-plane's NoSchedule taint keeps a DaemonSet off it unless tolerated.
   assert.deepEqual(nodesOf("plain"), ["worker-1", "worker-2"]);
   assert.deepEqual(nodesOf("everywhere"), ["control-plane", "worker-1", "worker-2"]);
@@ -114,20 +122,29 @@ test("system objects: namespaces, kubernetes at .1, kube-dns at .10, CoreDNS, ku
   assert.equal(k.selector, null);
   const ks = s.endpointSlices.find((x) => x.name === "kubernetes")!;
   assert.deepEqual(ks.ports, [{ name: "https", port: 6443, protocol: "TCP" }]);
-  assert.deepEqual(ks.endpoints.map((e) => e.addresses[0]), [s.nodes.find((n) => n.role === "control-plane")!.address]);
+  assert.deepEqual(
+    ks.endpoints.map((e) => e.addresses[0]),
+    [s.nodes.find((n) => n.role === "control-plane")!.address],
+  );
 
   const dns = s.services.find((x) => x.name === "kube-dns" && x.namespace === "kube-system")!;
   assert.equal(dns.clusterIP, "10.96.0.10");
   assert.deepEqual(dns.selector, { "k8s-app": "kube-dns" });
   assert.equal(dns.labels["k8s-app"], "kube-dns");
-  assert.deepEqual(dns.ports.map((p) => `${p.name} ${p.port}/${p.protocol}`), ["dns 53/UDP", "dns-tcp 53/TCP", "metrics 9153/TCP"]);
+  assert.deepEqual(
+    dns.ports.map((p) => `${p.name} ${p.port}/${p.protocol}`),
+    ["dns 53/UDP", "dns-tcp 53/TCP", "metrics 9153/TCP"],
+  );
   const coredns = podsOf(s, "coredns-", "kube-system");
   assert.equal(coredns.length, 2); // kubeadm's default replicas
   assert.equal(coredns[0].spec.dnsPolicy, "Default");
   const dnsSlice = s.endpointSlices.find((x) => x.serviceName === "kube-dns")!;
   assert.deepEqual(dnsSlice.endpoints.map((e) => e.addresses[0]).sort(), coredns.map((p) => p.podIP).sort());
 
-  for (const [ns, prefix] of [["kube-system", "kube-proxy-"], ["kube-flannel", "kube-flannel-ds-"]]) {
+  for (const [ns, prefix] of [
+    ["kube-system", "kube-proxy-"],
+    ["kube-flannel", "kube-flannel-ds-"],
+  ]) {
     const ds = podsOf(s, prefix, ns);
     assert.deepEqual(ds.map((p) => p.nodeName).sort(), ["control-plane", "worker-1", "worker-2"]);
     for (const p of ds) assert.equal(p.podIP, s.nodes.find((n) => n.name === p.nodeName)!.address); // hostNetwork
@@ -148,7 +165,10 @@ spec:
 `);
   const dns = s.services.filter((x) => x.name === "kube-dns");
   assert.equal(dns.length, 1);
-  assert.deepEqual(dns[0].ports.map((p) => p.name), ["dns"]);
+  assert.deepEqual(
+    dns[0].ports.map((p) => p.name),
+    ["dns"],
+  );
 });
 
 test("node addresses: given, else .2, .3 … of nodeSubnet; pod CIDRs: the i-th /24 of podSubnet", () => {
@@ -175,8 +195,13 @@ test("node addresses: given, else .2, .3 … of nodeSubnet; pod CIDRs: the i-th 
 
 test("more nodes than node CIDRs is an error", () => {
   assert.throws(
-    () => cluster("", { nodes: [{ name: "a", role: "control-plane" }, { name: "b" }, { name: "c" }], networking: { podSubnet: "10.244.0.0/23" } }),
-    (e: unknown) => e instanceof SpecError && /nodeCIDRMaskSize/.test(e.message) && /2 \/24 node ranges/.test(e.message),
+    () =>
+      cluster("", {
+        nodes: [{ name: "a", role: "control-plane" }, { name: "b" }, { name: "c" }],
+        networking: { podSubnet: "10.244.0.0/23" },
+      }),
+    (e: unknown) =>
+      e instanceof SpecError && /nodeCIDRMaskSize/.test(e.message) && /2 \/24 node ranges/.test(e.message),
   );
 });
 
@@ -194,14 +219,21 @@ test("determinism: same seed → same state; another seed → other names", () =
   const b = cluster(m, THREE_NODES, "one");
   assert.deepEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
   const c = cluster(m, THREE_NODES, "two");
-  const names = (s: typeof a) => podsOf(s, "web-").map((p) => p.name).sort();
+  const names = (s: typeof a) =>
+    podsOf(s, "web-")
+      .map((p) => p.name)
+      .sort();
   assert.notDeepEqual(names(a), names(c));
-  assert.notEqual(a.replicaSets!.find((r) => r.deployment === "web")!.name, c.replicaSets!.find((r) => r.deployment === "web")!.name);
+  assert.notEqual(
+    a.replicaSets!.find((r) => r.deployment === "web")!.name,
+    c.replicaSets!.find((r) => r.deployment === "web")!.name,
+  );
 });
 
 test("a kubectl dump: ReplicaSets and pods whose controller is given are left to the controller", () => {
   const s = cluster(
-    deployment("web", 2) + `
+    deployment("web", 2) +
+      `
 apiVersion: apps/v1
 kind: ReplicaSet
 metadata:

@@ -13,7 +13,8 @@
 //   services.ts  cluster IPs, NodePorts, LoadBalancer addresses
 //   endpoints.ts the EndpointSlice controller; given slices and Endpoints
 //   hash.ts      seeded names (pod-template-hash, 5-char suffixes, UIDs, container IDs)
-import type { ClusterSpec, KubeObject } from "../spec/types.js";
+import type { ClusterSpec } from "../manifest/cluster-spec.js";
+import type { KubeObject } from "../manifest/types.js";
 import { reconcile, objKey } from "./reconcile.js";
 import type { ClusterState } from "./state.js";
 import { systemObjects } from "./system.js";

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SpecError } from "../spec/errors.js";
+import { SpecError } from "../manifest/errors.js";
 import { applyObjects, deleteObject, scale } from "./changes.js";
-import { cluster, deployment, objectsFromYaml, podsOf, statefulSet } from "./testkit.js";
+import { cluster, deployment, objectsFromYaml, podsOf, statefulSet } from "./testing.js";
 
 const CFG = { dns: { replicas: 0 }, nodes: [{ name: "cp", role: "control-plane" }, { name: "w1" }, { name: "w2" }] };
 const APP =
@@ -61,7 +61,10 @@ test("deleting a pod: Killing, the controller's replacement gets a new name and 
   assert.ok(!ips.includes(victim.podIP!));
   // unchanged parts are shared
   assert.equal(state.nodes, s.nodes);
-  assert.equal(state.services.find((x) => x.name === "kube-dns"), s.services.find((x) => x.name === "kube-dns"));
+  assert.equal(
+    state.services.find((x) => x.name === "kube-dns"),
+    s.services.find((x) => x.name === "kube-dns"),
+  );
 });
 
 test("deleting a StatefulSet pod: the replacement keeps the name and hostname", () => {
@@ -133,7 +136,10 @@ test("apply a changed template: a new ReplicaSet replaces the pods", () => {
   assert.equal(pods.length, 2);
   assert.ok(pods.every((p) => p.owner!.name !== oldRs));
   const sl = state.endpointSlices.find((x) => x.serviceName === "user-service")!;
-  assert.deepEqual(sl.ports.map((p) => p.port), [9090]);
+  assert.deepEqual(
+    sl.ports.map((p) => p.port),
+    [9090],
+  );
   assert.ok(state.replicaSets!.some((r) => r.name === oldRs && r.replicas === 0));
 });
 

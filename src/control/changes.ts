@@ -1,8 +1,9 @@
 // Changes to a running cluster: apply, delete, scale. Each returns a new state (the input
 // is never mutated; unchanged parts are shared) and the events the change caused. An
 // apply with one invalid object throws a SpecError and changes nothing.
-import type { KubeObject } from "../spec/types.js";
-import { SpecError } from "../spec/errors.js";
+import type { KubeObject } from "../manifest/types.js";
+import { diffStates, type StateDiff } from "./diff.js";
+import { SpecError } from "../manifest/errors.js";
 import { mergeObjects } from "./build.js";
 import { objKey, reconcile } from "./reconcile.js";
 import type { ClusterState, KEvent } from "./state.js";
@@ -13,8 +14,19 @@ export interface ChangeResult {
 }
 
 const KNOWN = new Set([
-  "Namespace", "Node", "Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job",
-  "Service", "EndpointSlice", "Endpoints", "NetworkPolicy", "Ingress",
+  "Namespace",
+  "Node",
+  "Pod",
+  "Deployment",
+  "ReplicaSet",
+  "StatefulSet",
+  "DaemonSet",
+  "Job",
+  "Service",
+  "EndpointSlice",
+  "Endpoints",
+  "NetworkPolicy",
+  "Ingress",
 ]);
 
 /** kubectl apply: objects replace those with the same kind/namespace/name, others are added. */
@@ -46,21 +58,47 @@ export function deleteObject(state: ClusterState, kind: string, namespace: strin
     if (!state.namespaces.some((n) => n.name === name)) throw notFound(kind, ns, name);
     // kube-apiserver's NamespaceLifecycle admission refuses these.
     if (["default", "kube-system", "kube-public"].includes(name))
-      throw new SpecError([{ severity: "error", message: `namespaces "${name}" is forbidden: this namespace may not be deleted`, object: `Namespace ${name}` }]);
+      throw new SpecError([
+        {
+          severity: "error",
+          message: `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+          object: `Namespace ${name}`,
+        },
+      ]);
     const keep = (o: KubeObject) =>
-      o.kind === "Node" ? true : o.kind === "Namespace" ? o.metadata.name !== name : (o.metadata.namespace ?? "default") !== name;
+      o.kind === "Node"
+        ? true
+        : o.kind === "Namespace"
+          ? o.metadata.name !== name
+          : (o.metadata.namespace ?? "default") !== name;
     return reconcile(state, objects.filter(keep));
   }
   const key = objKey({ kind, metadata: { namespace: ns, name } });
   if (!objects.some((o) => objKey(o) === key)) throw notFound(kind, ns, name);
-  return reconcile(state, objects.filter((o) => objKey(o) !== key));
+  return reconcile(
+    state,
+    objects.filter((o) => objKey(o) !== key),
+  );
 }
 
 /** kubectl scale for Deployment, ReplicaSet, StatefulSet (and Job parallelism). */
-export function scale(state: ClusterState, kind: string, namespace: string, name: string, replicas: number): ChangeResult {
+export function scale(
+  state: ClusterState,
+  kind: string,
+  namespace: string,
+  name: string,
+  replicas: number,
+): ChangeResult {
   const ns = namespace || "default";
   if (!Number.isInteger(replicas) || replicas < 0)
-    throw new SpecError([{ severity: "error", message: `--replicas: ${replicas} must be a non-negative integer`, field: "replicas", value: replicas }]);
+    throw new SpecError([
+      {
+        severity: "error",
+        message: `--replicas: ${replicas} must be a non-negative integer`,
+        field: "replicas",
+        value: replicas,
+      },
+    ]);
   const key = objKey({ kind, metadata: { namespace: ns, name } });
   const objects = state.objects ?? [];
   const i = objects.findIndex((o) => objKey(o) === key);
@@ -69,8 +107,34 @@ export function scale(state: ClusterState, kind: string, namespace: string, name
   let spec: any;
   if (kind === "Deployment" || kind === "ReplicaSet" || kind === "StatefulSet") spec = { ...o.spec, replicas };
   else if (kind === "Job") spec = { ...o.spec, parallelism: replicas };
-  else throw new SpecError([{ severity: "error", message: `${kind} ${ns}/${name} cannot be scaled`, object: `${kind} ${ns}/${name}` }]);
+  else
+    throw new SpecError([
+      { severity: "error", message: `${kind} ${ns}/${name} cannot be scaled`, object: `${kind} ${ns}/${name}` },
+    ]);
   const next = [...objects];
   next[i] = { ...o, spec };
   return reconcile(state, next);
+}
+
+/** A change on the model, as `podnet apply|delete|scale` (and later the real network) make it. */
+export type Change =
+  | { op: "apply"; objects: KubeObject[] }
+  | { op: "delete"; kind: string; namespace: string; name: string }
+  | { op: "scale"; kind: string; namespace: string; name: string; replicas: number };
+
+export interface ChangeOutcome {
+  state: ClusterState;
+  events: KEvent[];
+  diff: StateDiff;
+}
+
+/** Apply one change to the state (pure): the new state, its events, and what differs. */
+export function runChange(state: ClusterState, change: Change): ChangeOutcome {
+  const r =
+    change.op === "apply"
+      ? applyObjects(state, change.objects)
+      : change.op === "delete"
+        ? deleteObject(state, change.kind, change.namespace, change.name)
+        : scale(state, change.kind, change.namespace, change.name, change.replicas);
+  return { state: r.state, events: r.events, diff: diffStates(state, r.state) };
 }

@@ -11,37 +11,78 @@ test("apex: SOA, NS (kube-dns) and dns-version TXT 1.1.0 with TTL 28800", () => 
   const soa = find("cluster.local", "SOA")[0];
   assert.equal((soa.data as Record<string, unknown>).mname, "ns.dns.cluster.local");
   assert.equal((soa.data as Record<string, unknown>).rname, "hostmaster.cluster.local");
-  assert.deepEqual(find("cluster.local", "NS").map((r) => r.data), ["kube-dns.kube-system.svc.cluster.local"]);
-  assert.deepEqual(find("dns-version.cluster.local", "TXT").map((r) => [r.data, r.ttl]), [["1.1.0", 28800]]);
+  assert.deepEqual(
+    find("cluster.local", "NS").map((r) => r.data),
+    ["kube-dns.kube-system.svc.cluster.local"],
+  );
+  assert.deepEqual(
+    find("dns-version.cluster.local", "TXT").map((r) => [r.data, r.ttl]),
+    [["1.1.0", 28800]],
+  );
 });
 
 test("ClusterIP Service: A = cluster IP, SRV for named ports only, PTR", () => {
-  assert.deepEqual(find("user-service.default.svc.cluster.local", "A").map((r) => r.data), ["10.96.20.1"]);
-  assert.deepEqual(find("_http._tcp.user-service.default.svc.cluster.local", "SRV").map((r) => r.data), [
-    { priority: 0, weight: 100, port: 80, target: "user-service.default.svc.cluster.local" },
-  ]);
-  assert.equal(recs().filter((r) => r.type === "SRV" && r.name.endsWith("auth-service.default.svc.cluster.local")).length, 0);
-  assert.deepEqual(find("1.20.96.10.in-addr.arpa", "PTR").map((r) => r.data), ["user-service.default.svc.cluster.local"]);
-  assert.deepEqual(find("empty-service.default.svc.cluster.local", "A").map((r) => r.data), ["10.96.40.1"]);
+  assert.deepEqual(
+    find("user-service.default.svc.cluster.local", "A").map((r) => r.data),
+    ["10.96.20.1"],
+  );
+  assert.deepEqual(
+    find("_http._tcp.user-service.default.svc.cluster.local", "SRV").map((r) => r.data),
+    [{ priority: 0, weight: 100, port: 80, target: "user-service.default.svc.cluster.local" }],
+  );
+  assert.equal(
+    recs().filter((r) => r.type === "SRV" && r.name.endsWith("auth-service.default.svc.cluster.local")).length,
+    0,
+  );
+  assert.deepEqual(
+    find("1.20.96.10.in-addr.arpa", "PTR").map((r) => r.data),
+    ["user-service.default.svc.cluster.local"],
+  );
+  assert.deepEqual(
+    find("empty-service.default.svc.cluster.local", "A").map((r) => r.data),
+    ["10.96.40.1"],
+  );
 });
 
 test("headless: one A per ready endpoint, hostname records, SRV N×M, PTR to the hostname form", () => {
-  assert.deepEqual(find("my-headless-service.default.svc.cluster.local", "A").map((r) => r.data).sort(), ["10.244.1.10", "10.244.2.11"]);
-  assert.deepEqual(find("web-0.my-headless-service.default.svc.cluster.local", "A").map((r) => r.data), ["10.244.1.10"]);
+  assert.deepEqual(
+    find("my-headless-service.default.svc.cluster.local", "A")
+      .map((r) => r.data)
+      .sort(),
+    ["10.244.1.10", "10.244.2.11"],
+  );
+  assert.deepEqual(
+    find("web-0.my-headless-service.default.svc.cluster.local", "A").map((r) => r.data),
+    ["10.244.1.10"],
+  );
   assert.equal(find("web-2.my-headless-service.default.svc.cluster.local", "A").length, 0); // not ready
-  assert.deepEqual(find("_web._tcp.my-headless-service.default.svc.cluster.local", "SRV").map((r) => (r.data as { target: string }).target).sort(), [
-    "web-0.my-headless-service.default.svc.cluster.local",
-    "web-1.my-headless-service.default.svc.cluster.local",
-  ]);
-  assert.deepEqual(find("10.1.244.10.in-addr.arpa", "PTR").map((r) => r.data), ["web-0.my-headless-service.default.svc.cluster.local"]);
+  assert.deepEqual(
+    find("_web._tcp.my-headless-service.default.svc.cluster.local", "SRV")
+      .map((r) => (r.data as { target: string }).target)
+      .sort(),
+    ["web-0.my-headless-service.default.svc.cluster.local", "web-1.my-headless-service.default.svc.cluster.local"],
+  );
+  assert.deepEqual(
+    find("10.1.244.10.in-addr.arpa", "PTR").map((r) => r.data),
+    ["web-0.my-headless-service.default.svc.cluster.local"],
+  );
   // no hostname: the dashed IP
-  assert.deepEqual(find("10-244-1-20.plain-headless.default.svc.cluster.local", "A").map((r) => r.data), ["10.244.1.20"]);
+  assert.deepEqual(
+    find("10-244-1-20.plain-headless.default.svc.cluster.local", "A").map((r) => r.data),
+    ["10.244.1.20"],
+  );
   assert.equal(find("unready-headless.default.svc.cluster.local", "A").length, 0);
-  assert.deepEqual(find("publish-headless.default.svc.cluster.local", "A").map((r) => r.data), ["10.244.1.31"]);
+  assert.deepEqual(
+    find("publish-headless.default.svc.cluster.local", "A").map((r) => r.data),
+    ["10.244.1.31"],
+  );
 });
 
 test("ExternalName: CNAME", () => {
-  assert.deepEqual(find("ext.default.svc.cluster.local", "CNAME").map((r) => r.data), ["api.example.com"]);
+  assert.deepEqual(
+    find("ext.default.svc.cluster.local", "CNAME").map((r) => r.data),
+    ["api.example.com"],
+  );
 });
 
 test("names are lower-case without a trailing dot", () => {

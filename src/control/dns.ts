@@ -2,10 +2,10 @@
 // 1.1.0) lists them and CoreDNS's kubernetes plugin serves them. This is the flat,
 // printable list (`podnet get dns`, the real network's zone file); src/dns/zone.ts answers
 // queries with CoreDNS's exact NODATA/NXDOMAIN semantics from the same helpers.
-import type { ClusterConfig } from "../spec/config.js";
-import type { Endpoint, EndpointPort } from "../spec/types.js";
+import type { ClusterConfig } from "../manifest/config.js";
+import type { Endpoint, EndpointPort } from "../manifest/types.js";
 import { parseIPv4 } from "../net/ipv4.js";
-import { isIP, parseIPv6 } from "../spec/net.js";
+import { isIP, parseIPv6 } from "../manifest/net.js";
 import { serviceRangeAddress } from "./system.js";
 import type { ClusterState, DnsRecord, EndpointSliceState, ServiceState } from "./state.js";
 
@@ -85,13 +85,22 @@ export function slicesByService(slices: EndpointSliceState[]): Map<string, Endpo
   return m;
 }
 
-export const isHeadless = (svc: ServiceState): boolean => svc.type !== "ExternalName" && (svc.clusterIP === "None" || svc.clusterIP === null);
+export const isHeadless = (svc: ServiceState): boolean =>
+  svc.type !== "ExternalName" && (svc.clusterIP === "None" || svc.clusterIP === null);
 export const hasClusterIP = (svc: ServiceState): boolean =>
   svc.type !== "ExternalName" && svc.clusterIP !== null && svc.clusterIP !== "None" && svc.clusterIP !== "";
 
 /** The apex SOA as CoreDNS writes it: ns.dns.<zone> hostmaster.<zone> serial 7200 1800 86400 <ttl>. */
 export function soaData(zone: string, serial: number, ttl: number): Record<string, string | number> {
-  return { mname: `ns.dns.${zone}`, rname: `hostmaster.${zone}`, serial, refresh: 7200, retry: 1800, expire: 86400, minimum: ttl };
+  return {
+    mname: `ns.dns.${zone}`,
+    rname: `hostmaster.${zone}`,
+    serial,
+    refresh: 7200,
+    retry: 1800,
+    expire: 86400,
+    minimum: ttl,
+  };
 }
 
 /** The records CoreDNS's kubernetes plugin would serve for this state. */
@@ -157,7 +166,13 @@ export function computeDnsRecords(state: Omit<ClusterState, "dns">): ClusterStat
     }
     // CoreDNS weights: 100 / number of targets of the same priority.
     for (const [n, l] of named)
-      for (const t of l) records.push({ name: n, type: "SRV", ttl, data: { priority: 0, weight: Math.max(1, Math.floor(100 / l.length)), port: t.port, target: t.target } });
+      for (const t of l)
+        records.push({
+          name: n,
+          type: "SRV",
+          ttl,
+          data: { priority: 0, weight: Math.max(1, Math.floor(100 / l.length)), port: t.port, target: t.target },
+        });
   }
   return { zone, records };
 }

@@ -1,16 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cluster, deployment, podsOf, statefulSet } from "./testkit.js";
+import { cluster, deployment, podsOf, statefulSet } from "./testing.js";
 
 const CFG = {
   dns: { replicas: 0 },
-  nodes: [{ name: "cp", role: "control-plane" }, { name: "w1", labels: { "topology.kubernetes.io/zone": "z1" } }, { name: "w2" }],
+  nodes: [
+    { name: "cp", role: "control-plane" },
+    { name: "w1", labels: { "topology.kubernetes.io/zone": "z1" } },
+    { name: "w2" },
+  ],
 };
 const SUFFIX = "[bcdfghjklmnpqrstvwxz2456789]{5}";
 
 test("a Service with a selector gets a slice <svc>-<5 chars> with ready endpoints, nodeName, zone, targetRef", () => {
   const s = cluster(
-    deployment("web", 2) + `
+    deployment("web", 2) +
+      `
 apiVersion: v1
 kind: Service
 metadata: {name: web}
@@ -73,7 +78,8 @@ spec:
 
 test("a targetPort name no selected pod has is a warning, not an error", () => {
   const s = cluster(
-    deployment("web", 1) + `
+    deployment("web", 1) +
+      `
 apiVersion: v1
 kind: Service
 metadata: {name: web}
@@ -92,7 +98,8 @@ spec:
 
 test("at most 100 endpoints per slice", () => {
   const s = cluster(
-    deployment("big", 150) + `
+    deployment("big", 150) +
+      `
 apiVersion: v1
 kind: Service
 metadata: {name: big}
@@ -103,13 +110,17 @@ spec:
     { ...CFG, nodes: CFG.nodes.map((n) => ({ ...n, maxPods: 200 })) },
   );
   const slices = s.endpointSlices.filter((x) => x.serviceName === "big");
-  assert.deepEqual(slices.map((x) => x.endpoints.length), [100, 50]);
+  assert.deepEqual(
+    slices.map((x) => x.endpoints.length),
+    [100, 50],
+  );
   assert.notEqual(slices[0].name, slices[1].name);
 });
 
 test("a selector that matches nothing: one empty slice; Pending pods are not endpoints", () => {
   const s = cluster(
-    deployment("stuck", 1, { spec: "      nodeSelector: {nope: x}" }) + `
+    deployment("stuck", 1, { spec: "      nodeSelector: {nope: x}" }) +
+      `
 apiVersion: v1
 kind: Service
 metadata: {name: stuck}
@@ -135,7 +146,10 @@ status: ${status}
   const m =
     pod("ok", "{}") +
     pod("notready", "{conditions: [{type: Ready, status: 'False'}]}") +
-    pod("leaving", "{}").replace("metadata: {name: leaving,", "metadata: {deletionTimestamp: '2024-01-01T00:00:00Z', name: leaving,") +
+    pod("leaving", "{}").replace(
+      "metadata: {name: leaving,",
+      "metadata: {deletionTimestamp: '2024-01-01T00:00:00Z', name: leaving,",
+    ) +
     `
 apiVersion: v1
 kind: Service
@@ -154,7 +168,11 @@ spec:
 `;
   const s = cluster(m, CFG);
   const conds = (svc: string) =>
-    Object.fromEntries(s.endpointSlices.filter((x) => x.serviceName === svc).flatMap((x) => x.endpoints.map((e) => [e.targetRef!.name, e.conditions])));
+    Object.fromEntries(
+      s.endpointSlices
+        .filter((x) => x.serviceName === svc)
+        .flatMap((x) => x.endpoints.map((e) => [e.targetRef!.name, e.conditions])),
+    );
   assert.deepEqual(conds("db"), {
     ok: { ready: true, serving: true, terminating: false },
     notready: { ready: false, serving: false, terminating: false },
@@ -192,10 +210,16 @@ spec:
     CFG,
   );
   const hl = s.endpointSlices.find((x) => x.serviceName === "nginx")!;
-  assert.deepEqual(hl.endpoints.map((e) => e.hostname), ["web-0", "web-1"]);
+  assert.deepEqual(
+    hl.endpoints.map((e) => e.hostname),
+    ["web-0", "web-1"],
+  );
   // hostname only when spec.subdomain names this Service
   const other = s.endpointSlices.find((x) => x.serviceName === "other")!;
-  assert.deepEqual(other.endpoints.map((e) => e.hostname), [undefined, undefined]);
+  assert.deepEqual(
+    other.endpoints.map((e) => e.hostname),
+    [undefined, undefined],
+  );
 });
 
 test("given Endpoints (v1) and EndpointSlices are used as given for Services without a selector", () => {
@@ -241,7 +265,11 @@ endpoints:
   assert.deepEqual(db[0].ports, [{ name: "pg", port: 5432, protocol: "TCP" }]);
   assert.deepEqual(
     db[0].endpoints.map((e) => [e.addresses[0], e.conditions.ready]),
-    [["10.1.2.3", true], ["10.1.2.4", true], ["10.1.2.5", false]],
+    [
+      ["10.1.2.3", true],
+      ["10.1.2.4", true],
+      ["10.1.2.5", false],
+    ],
   );
   const api = s.endpointSlices.filter((x) => x.serviceName === "ext-api");
   assert.equal(api.length, 1);

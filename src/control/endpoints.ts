@@ -11,7 +11,7 @@
 //  - hostname when the pod has spec.hostname and spec.subdomain == the Service's name;
 //  - pods without an IP are not endpoints; a Service whose selector matches nothing gets
 //    one empty placeholder slice, like the controller's.
-import type { Endpoint, EndpointPort, KubeObject, PodSpec, Protocol } from "../spec/types.js";
+import type { Endpoint, EndpointPort, KubeObject, PodSpec, Protocol } from "../manifest/types.js";
 import { randomSuffix } from "./hash.js";
 import type { EndpointSliceState, NodeState, PodState, ServiceState } from "./state.js";
 
@@ -82,7 +82,10 @@ export interface SliceCtx {
 /** Names slices `<service>-<5 chars>`, reusing the Service's previous slice names first. */
 export class SliceNamer {
   private taken = new Set<string>();
-  constructor(private ctx: SliceCtx, all: Iterable<EndpointSliceState>) {
+  constructor(
+    private ctx: SliceCtx,
+    all: Iterable<EndpointSliceState>,
+  ) {
     for (const s of all) this.taken.add(`${s.namespace}/${s.name}`);
   }
   reserve(ns: string, name: string): void {
@@ -150,10 +153,17 @@ export function slicesForService(
     const ready = svc.publishNotReadyAddresses || (serving && !terminating);
     let sh = ctx.shared?.get(pod);
     if (!sh) {
-      sh = { addresses: [pod.podIP], targetRef: { kind: "Pod", namespace: pod.namespace, name: pod.name, uid: pod.uid } };
+      sh = {
+        addresses: [pod.podIP],
+        targetRef: { kind: "Pod", namespace: pod.namespace, name: pod.name, uid: pod.uid },
+      };
       ctx.shared?.set(pod, sh);
     }
-    const e: Endpoint = { addresses: sh.addresses, conditions: cond(ready, serving, terminating), targetRef: sh.targetRef };
+    const e: Endpoint = {
+      addresses: sh.addresses,
+      conditions: cond(ready, serving, terminating),
+      targetRef: sh.targetRef,
+    };
     if (pod.spec.hostname && pod.spec.subdomain === svc.name) e.hostname = pod.spec.hostname;
     if (pod.nodeName) {
       e.nodeName = pod.nodeName;
@@ -165,7 +175,10 @@ export function slicesForService(
   if (considered > 0)
     svc.ports.forEach((sp, i) => {
       if (named[i] && namedHits[i] === 0)
-        warn(`spec.ports[${i}].targetPort`, `${JSON.stringify(sp.targetPort)} is not the name of a ${sp.protocol} container port in any of the ${considered} selected pod(s): the port gets no endpoints`);
+        warn(
+          `spec.ports[${i}].targetPort`,
+          `${JSON.stringify(sp.targetPort)} is not the name of a ${sp.protocol} container port in any of the ${considered} selected pod(s): the port gets no endpoints`,
+        );
     });
 
   const out: EndpointSliceState[] = [];
@@ -179,13 +192,24 @@ export function slicesForService(
         serviceName: svc.name,
         addressType: "IPv4",
         ports: g.ports,
-        endpoints: g.endpoints.length <= MAX_ENDPOINTS_PER_SLICE ? g.endpoints : g.endpoints.slice(i, i + MAX_ENDPOINTS_PER_SLICE),
+        endpoints:
+          g.endpoints.length <= MAX_ENDPOINTS_PER_SLICE
+            ? g.endpoints
+            : g.endpoints.slice(i, i + MAX_ENDPOINTS_PER_SLICE),
         managedBy: CONTROLLER,
       });
     }
   }
   if (out.length === 0)
-    out.push({ namespace: svc.namespace, name: nameNext(), serviceName: svc.name, addressType: "IPv4", ports: [], endpoints: [], managedBy: CONTROLLER });
+    out.push({
+      namespace: svc.namespace,
+      name: nameNext(),
+      serviceName: svc.name,
+      addressType: "IPv4",
+      ports: [],
+      endpoints: [],
+      managedBy: CONTROLLER,
+    });
   return out;
 }
 

@@ -7,7 +7,9 @@ import { fixtureState } from "../dns/testing.js";
 import { serviceEnvFor, serviceEnvVars } from "./env.js";
 
 test("the docs' redis-primary example", () => {
-  const s = fixtureState({ services: [{ name: "redis-primary", clusterIP: "10.0.0.11", ports: [{ port: 6379 }] }] }).services.find((x) => x.name === "redis-primary")!;
+  const s = fixtureState({
+    services: [{ name: "redis-primary", clusterIP: "10.0.0.11", ports: [{ port: 6379 }] }],
+  }).services.find((x) => x.name === "redis-primary")!;
   assert.deepEqual(serviceEnvVars(s), [
     { name: "REDIS_PRIMARY_SERVICE_HOST", value: "10.0.0.11" },
     { name: "REDIS_PRIMARY_SERVICE_PORT", value: "6379" },
@@ -21,7 +23,16 @@ test("the docs' redis-primary example", () => {
 
 test("named ports get _SERVICE_PORT_<NAME>; every port its link variables", () => {
   const s = fixtureState({
-    services: [{ name: "web-api", clusterIP: "10.96.5.5", ports: [{ name: "http", port: 80 }, { name: "dns-udp", port: 53, protocol: "UDP" }] }],
+    services: [
+      {
+        name: "web-api",
+        clusterIP: "10.96.5.5",
+        ports: [
+          { name: "http", port: 80 },
+          { name: "dns-udp", port: 53, protocol: "UDP" },
+        ],
+      },
+    ],
   }).services.find((x) => x.name === "web-api")!;
   const env = Object.fromEntries(serviceEnvVars(s).map((e) => [e.name, e.value]));
   assert.equal(env.WEB_API_SERVICE_PORT, "80");
@@ -47,7 +58,11 @@ test("visible: the pod's namespace (created before it), always default/kubernete
   assert.ok(names.includes("EARLY_SERVICE_HOST"));
   assert.ok(names.includes("KUBERNETES_SERVICE_HOST"));
   assert.ok(names.includes("KUBE_DNS_SERVICE_HOST") === false); // kube-system
-  assert.ok(!names.some((n) => n.startsWith("LATE_") || n.startsWith("HEADLESS_") || n.startsWith("EXT_") || n.startsWith("OTHER_NS_")));
+  assert.ok(
+    !names.some(
+      (n) => n.startsWith("LATE_") || n.startsWith("HEADLESS_") || n.startsWith("EXT_") || n.startsWith("OTHER_NS_"),
+    ),
+  );
   const prod = serviceEnvFor(st.services, "production", 10, true).map((e) => e.name);
   assert.ok(prod.includes("OTHER_NS_SERVICE_HOST"));
   assert.ok(prod.includes("KUBERNETES_SERVICE_PORT_HTTPS"));
@@ -56,16 +71,19 @@ test("visible: the pod's namespace (created before it), always default/kubernete
 test("enableServiceLinks: false keeps only the kubernetes Service's variables", () => {
   const st = fixtureState({ services: [{ name: "early", clusterIP: "10.96.7.1", ports: [{ port: 80 }] }] });
   const env = serviceEnvFor(st.services, "default", 10, false);
-  assert.deepEqual(env.map((e) => e.name), [
-    "KUBERNETES_SERVICE_HOST",
-    "KUBERNETES_SERVICE_PORT",
-    "KUBERNETES_SERVICE_PORT_HTTPS",
-    "KUBERNETES_PORT",
-    "KUBERNETES_PORT_443_TCP",
-    "KUBERNETES_PORT_443_TCP_PROTO",
-    "KUBERNETES_PORT_443_TCP_PORT",
-    "KUBERNETES_PORT_443_TCP_ADDR",
-  ]);
+  assert.deepEqual(
+    env.map((e) => e.name),
+    [
+      "KUBERNETES_SERVICE_HOST",
+      "KUBERNETES_SERVICE_PORT",
+      "KUBERNETES_SERVICE_PORT_HTTPS",
+      "KUBERNETES_PORT",
+      "KUBERNETES_PORT_443_TCP",
+      "KUBERNETES_PORT_443_TCP_PROTO",
+      "KUBERNETES_PORT_443_TCP_PORT",
+      "KUBERNETES_PORT_443_TCP_ADDR",
+    ],
+  );
   assert.equal(env[0].value, "10.96.0.1");
   assert.equal(env[3].value, "tcp://10.96.0.1:443");
 });

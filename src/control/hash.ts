@@ -47,7 +47,9 @@ export function safeEncodeString(s: string): string {
 export function stableJson(v: unknown): string {
   if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
   if (Array.isArray(v)) return "[" + v.map(stableJson).join(",") + "]";
-  const keys = Object.keys(v as object).filter((k) => (v as any)[k] !== undefined).sort();
+  const keys = Object.keys(v as object)
+    .filter((k) => (v as any)[k] !== undefined)
+    .sort();
   return "{" + keys.map((k) => JSON.stringify(k) + ":" + stableJson((v as any)[k])).join(",") + "}";
 }
 
@@ -106,7 +108,8 @@ export function uidFor(key: string): string {
   for (let i = 0; i < 32; i++) {
     if (i === 8 || i === 12 || i === 16 || i === 20) uidBuf[j++] = 45; // '-'
     let nib = (w[i >> 3] >>> ((7 - (i & 7)) * 4)) & 15;
-    if (i === 12) nib = 4; // version 4
+    if (i === 12)
+      nib = 4; // version 4
     else if (i === 16) nib = 8 | (nib & 3); // variant 10xx
     uidBuf[j++] = HEXC.charCodeAt(nib);
   }

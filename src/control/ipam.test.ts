@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { deleteObject, scale } from "./changes.js";
-import { cluster, deployment, podsOf } from "./testkit.js";
+import { cluster, deployment, podsOf } from "./testing.js";
 
 // One schedulable worker, no CoreDNS: every user pod lands on worker-1 (10.244.1.0/24).
 const ONE_WORKER = { dns: { replicas: 0 }, nodes: [{ name: "cp", role: "control-plane" }, { name: "w1" }] };
@@ -10,7 +10,10 @@ const ONE_WORKER = { dns: { replicas: 0 }, nodes: [{ name: "cp", role: "control-
 test("host-local: gateway .1 on cni0 is skipped, pods get .2, .3, … in order, /24 on eth0", () => {
   const s = cluster(deployment("web", 3), ONE_WORKER);
   const pods = podsOf(s, "web-");
-  assert.deepEqual(pods.map((p) => p.podIP), ["10.244.1.2", "10.244.1.3", "10.244.1.4"]);
+  assert.deepEqual(
+    pods.map((p) => p.podIP),
+    ["10.244.1.2", "10.244.1.3", "10.244.1.4"],
+  );
   assert.equal(s.ipam.nodes.w1.lastReserved, "10.244.1.4");
   assert.deepEqual(Object.keys(s.ipam.nodes.w1.allocated), ["10.244.1.2", "10.244.1.3", "10.244.1.4"]);
   assert.equal(s.ipam.nodes.w1.allocated["10.244.1.2"], pods[0].containerID);
@@ -38,16 +41,29 @@ test("host-local: the range ends at broadcast-1 and allocation wraps round to fr
   const s = cluster(deployment("web", 6), cfg);
   const pods = podsOf(s, "web-");
   assert.equal(s.nodes[1].podCIDR, "10.244.0.8/29");
-  assert.deepEqual(pods.slice(0, 5).map((p) => p.podIP), ["10.244.0.10", "10.244.0.11", "10.244.0.12", "10.244.0.13", "10.244.0.14"]);
+  assert.deepEqual(
+    pods.slice(0, 5).map((p) => p.podIP),
+    ["10.244.0.10", "10.244.0.11", "10.244.0.12", "10.244.0.13", "10.244.0.14"],
+  );
   const stuck = pods[5];
   assert.equal(stuck.podIP, null);
   assert.equal(stuck.phase, "Pending");
-  assert.ok(s.events.some((e) => e.reason === "FailedCreatePodSandBox" && /no IP addresses available in range set: 10\.244\.0\.9-10\.244\.0\.14/.test(e.message)));
+  assert.ok(
+    s.events.some(
+      (e) =>
+        e.reason === "FailedCreatePodSandBox" &&
+        /no IP addresses available in range set: 10\.244\.0\.9-10\.244\.0\.14/.test(e.message),
+    ),
+  );
   // Free .11: the pending replica can't be retried by us, but a scale-down + new pod wraps to .11.
   const down = scale(s, "Deployment", "default", "web", 4);
-  const kept = podsOf(down.state, "web-").filter((p) => p.podIP).map((p) => p.podIP);
+  const kept = podsOf(down.state, "web-")
+    .filter((p) => p.podIP)
+    .map((p) => p.podIP);
   assert.equal(kept.length, 4);
-  const freed = ["10.244.0.10", "10.244.0.11", "10.244.0.12", "10.244.0.13", "10.244.0.14"].filter((ip) => !kept.includes(ip));
+  const freed = ["10.244.0.10", "10.244.0.11", "10.244.0.12", "10.244.0.13", "10.244.0.14"].filter(
+    (ip) => !kept.includes(ip),
+  );
   const up = scale(down.state, "Deployment", "default", "web", 5);
   const added = podsOf(up.state, "web-").filter((p) => !podsOf(down.state, "web-").some((q) => q.name === p.name));
   assert.equal(added.length, 1);
@@ -61,7 +77,10 @@ test("calico: /26 blocks claimed per node from the pool, pods are /32 from the b
   const w1 = s.nodes.find((n) => n.name === "w1")!;
   assert.deepEqual(w1.blocks, ["192.168.0.0/26"]);
   // Calico allocates ordinals from the front of the block's free list: .0 first (pods are /32s).
-  assert.deepEqual(pods.map((p) => p.podIP), ["192.168.0.0", "192.168.0.1"]);
+  assert.deepEqual(
+    pods.map((p) => p.podIP),
+    ["192.168.0.0", "192.168.0.1"],
+  );
   for (const p of pods) {
     const h = createHash("sha1").update(`default.${p.name}`).digest("hex");
     assert.equal(p.hostIfName, "cali" + h.slice(0, 11));
@@ -73,14 +92,23 @@ test("calico: /26 blocks claimed per node from the pool, pods are /32 from the b
 test("calico IPIP: tunl0 takes the first address of each node's block; a full block → another block", () => {
   const cfg = {
     ...ONE_WORKER,
-    networking: { cni: "calico", backend: "ipip", podSubnet: "192.168.0.0/16", nodeSubnet: "10.0.0.0/24", calicoBlockSize: 30 },
+    networking: {
+      cni: "calico",
+      backend: "ipip",
+      podSubnet: "192.168.0.0/16",
+      nodeSubnet: "10.0.0.0/24",
+      calicoBlockSize: 30,
+    },
   };
   const s = cluster(deployment("web", 5), cfg);
   const [cp, w1] = s.nodes;
   // calico-node claims a block per node at start (node order) for the tunnel address.
   assert.equal(cp.tunnelAddress, "192.168.0.0");
   assert.equal(w1.tunnelAddress, "192.168.0.4");
-  assert.deepEqual(podsOf(s, "web-").map((p) => p.podIP), ["192.168.0.5", "192.168.0.6", "192.168.0.7", "192.168.0.8", "192.168.0.9"]);
+  assert.deepEqual(
+    podsOf(s, "web-").map((p) => p.podIP),
+    ["192.168.0.5", "192.168.0.6", "192.168.0.7", "192.168.0.8", "192.168.0.9"],
+  );
   assert.deepEqual(w1.blocks, ["192.168.0.4/30", "192.168.0.8/30"]);
   assert.deepEqual(cp.blocks, ["192.168.0.0/30"]);
 });
@@ -123,6 +151,8 @@ test("cilium: node podCIDR, host side lxc + 12 hex of sha256(container ID), /32 
   const p = podsOf(s, "web-")[0];
   assert.equal(p.podIP, "10.244.1.2");
   assert.equal(p.hostIfName, "lxc" + createHash("sha256").update(p.containerID).digest("hex").slice(0, 12));
-  assert.ok(s.events.some((e) => e.object === `pod/default/${p.name}` && e.message === "Add eth0 [10.244.1.2/32] from cilium"));
+  assert.ok(
+    s.events.some((e) => e.object === `pod/default/${p.name}` && e.message === "Add eth0 [10.244.1.2/32] from cilium"),
+  );
   assert.equal(podsOf(s, "cilium-", "kube-system").length, 2);
 });

@@ -16,7 +16,7 @@
 //   blocks in pool order (deterministic).
 // Cilium: modelled on host-local over the node's podCIDR (cilium's "kubernetes" IPAM mode),
 //   with the first address for cilium_host.
-import type { ClusterConfig, CniName } from "../spec/config.js";
+import type { ClusterConfig, CniName } from "../manifest/config.js";
 import { cidrSize, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
 import { fnv32a, hex8, sha1Hex, sha256Hex } from "./hash.js";
 import type { IpamState, NodeState } from "./state.js";
@@ -90,7 +90,9 @@ class HostLocal implements PodIpam {
       const ip = intToIp(a);
       return { ip, cidr: `${ip}/${this.prefixOnEth0(node)}` };
     }
-    return { error: `failed to allocate for range 0: no IP addresses available in range set: ${intToIp(lo)}-${intToIp(hi)}` };
+    return {
+      error: `failed to allocate for range 0: no IP addresses available in range set: ${intToIp(lo)}-${intToIp(hi)}`,
+    };
   }
 
   /** host-local with a requested IP (CNI_ARGS IP=…): inside the range and free; the store
@@ -144,7 +146,12 @@ class CalicoIpam implements PodIpam {
   private next = 0;
   private tunnels = new Map<string, string>();
 
-  constructor(private config: ClusterConfig, private prev: IpamState, nodes: NodeState[], tunnel: boolean) {
+  constructor(
+    private config: ClusterConfig,
+    private prev: IpamState,
+    nodes: NodeState[],
+    tunnel: boolean,
+  ) {
     this.blocks = { ...(prev.calicoBlocks ?? {}) };
     const pool = parseCidr4(config.networking.podSubnet)!;
     this.blockPrefix = Math.max(config.networking.calicoBlockSize, pool.prefix);
@@ -153,10 +160,12 @@ class CalicoIpam implements PodIpam {
     this.poolBlocks = 2 ** (this.blockPrefix - pool.prefix);
     for (const n of nodes) this.nodeBlocks.set(n.name, n.blocks);
     // calico-node allocates the tunnel address when it starts (IPIP / VXLAN).
-    if (tunnel) for (const n of nodes) if (!n.tunnelAddress) {
-      const r = this.allocate(n, `ipip-tunnel-addr-${n.name}`, true);
-      if (r.ip) this.tunnels.set(n.name, r.ip);
-    }
+    if (tunnel)
+      for (const n of nodes)
+        if (!n.tunnelAddress) {
+          const r = this.allocate(n, `ipip-tunnel-addr-${n.name}`, true);
+          if (r.ip) this.tunnels.set(n.name, r.ip);
+        }
   }
 
   private blockIndex(cidr: string): number {
@@ -191,7 +200,10 @@ class CalicoIpam implements PodIpam {
       if (b && b.unallocated.length > 0) return this.take(node.name, cidr, containerID, isTunnel);
     }
     const cidr = this.claim(node.name);
-    if (!cidr) return { error: `failed to request IPv4 addresses: no more free affine blocks in pool ${this.config.networking.podSubnet}` };
+    if (!cidr)
+      return {
+        error: `failed to request IPv4 addresses: no more free affine blocks in pool ${this.config.networking.podSubnet}`,
+      };
     return this.take(node.name, cidr, containerID, isTunnel);
   }
 
@@ -255,10 +267,18 @@ const podPrefix = (config: ClusterConfig) => () => config.networking.nodeCIDRMas
 export const IPAM_BY_CNI: Record<CniName, IpamFactory> = {
   // flannel delegates to bridge + host-local; the bridge plugin names the host veth
   // "veth" + 4 random bytes in hex (here: from the container ID).
-  flannel: (config, prev) => new HostLocal("cbr0", prev, podPrefix(config), (_ns, _pod, cid) => "veth" + hex8(fnv32a(cid))),
-  calico: (config, prev, nodes) => new CalicoIpam(config, prev, nodes, config.networking.backend === "ipip" || config.networking.backend === "vxlan"),
+  flannel: (config, prev) =>
+    new HostLocal("cbr0", prev, podPrefix(config), (_ns, _pod, cid) => "veth" + hex8(fnv32a(cid))),
+  calico: (config, prev, nodes) =>
+    new CalicoIpam(config, prev, nodes, config.networking.backend === "ipip" || config.networking.backend === "vxlan"),
   // cilium: "lxc" + the first 12 hex characters of sha256(container ID).
-  cilium: (_config, prev) => new HostLocal("cilium", prev, () => 32, (_ns, _pod, cid) => "lxc" + sha256Hex(cid).slice(0, 12)),
+  cilium: (_config, prev) =>
+    new HostLocal(
+      "cilium",
+      prev,
+      () => 32,
+      (_ns, _pod, cid) => "lxc" + sha256Hex(cid).slice(0, 12),
+    ),
 };
 
 export function ipamFor(config: ClusterConfig, prev: IpamState, nodes: NodeState[]): PodIpam {

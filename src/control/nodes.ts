@@ -4,9 +4,9 @@
 //  - Pod CIDR: kube-controller-manager's range allocator (--allocate-node-cidrs) hands node i
 //    the i-th /nodeCIDRMaskSize subnet of the cluster CIDR, in the order nodes register
 //    (here: config order): 10.244.0.0/24, 10.244.1.0/24, …
-import type { ClusterConfig } from "../spec/config.js";
-import type { KubeObject } from "../spec/types.js";
-import { SpecError } from "../spec/errors.js";
+import type { ClusterConfig } from "../manifest/config.js";
+import type { KubeObject } from "../manifest/types.js";
+import { SpecError } from "../manifest/errors.js";
 import { cidrContains, cidrSize, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
 import type { NodeState } from "./state.js";
 
@@ -14,7 +14,9 @@ function nodeError(config: ClusterConfig, field: string, message: string): SpecE
   const src = config.source;
   const line = (src?.lineOf && src.lineOf(field)) ?? src?.line;
   const loc = src ? `${src.file}${line ? ":" + line : ""} ` : "";
-  return new SpecError([{ severity: "error", message: `${loc}(Cluster ${config.name}) ${field}: ${message}`, file: src?.file, line, field }]);
+  return new SpecError([
+    { severity: "error", message: `${loc}(Cluster ${config.name}) ${field}: ${message}`, file: src?.file, line, field },
+  ]);
 }
 
 /**
@@ -26,21 +28,47 @@ export function computeNodes(config: ClusterConfig, nodeObjects: KubeObject[], p
   const net = config.networking;
   const byObj = new Map<string, KubeObject>();
   for (const o of nodeObjects) byObj.set(o.metadata.name, o);
-  type Draft = { name: string; role: "control-plane" | "worker"; labels: Record<string, string>; taints: NodeState["taints"]; address?: string; podCIDR?: string; maxPods: number };
-  const drafts: Draft[] = config.nodes.map((n) => ({ name: n.name, role: n.role, labels: { ...n.labels }, taints: n.taints.map((t) => ({ ...t })), address: n.address, maxPods: n.maxPods }));
+  type Draft = {
+    name: string;
+    role: "control-plane" | "worker";
+    labels: Record<string, string>;
+    taints: NodeState["taints"];
+    address?: string;
+    podCIDR?: string;
+    maxPods: number;
+  };
+  const drafts: Draft[] = config.nodes.map((n) => ({
+    name: n.name,
+    role: n.role,
+    labels: { ...n.labels },
+    taints: n.taints.map((t) => ({ ...t })),
+    address: n.address,
+    maxPods: n.maxPods,
+  }));
   const have = new Set(drafts.map((d) => d.name));
   for (const o of nodeObjects) {
     if (have.has(o.metadata.name)) continue;
     const labels = o.metadata.labels ?? {};
     const role = "node-role.kubernetes.io/control-plane" in labels ? "control-plane" : "worker";
-    drafts.push({ name: o.metadata.name, role, labels: {}, taints: [], maxPods: Number(o.status?.capacity?.pods ?? 110) || 110 });
+    drafts.push({
+      name: o.metadata.name,
+      role,
+      labels: {},
+      taints: [],
+      maxPods: Number(o.status?.capacity?.pods ?? 110) || 110,
+    });
     have.add(o.metadata.name);
   }
   for (const d of drafts) {
     const o = byObj.get(d.name);
     if (o) {
       Object.assign(d.labels, o.metadata.labels ?? {});
-      if (Array.isArray(o.spec?.taints)) d.taints = o.spec.taints.map((t: any) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }));
+      if (Array.isArray(o.spec?.taints))
+        d.taints = o.spec.taints.map((t: any) => ({
+          key: t.key,
+          ...(t.value !== undefined ? { value: t.value } : {}),
+          effect: t.effect,
+        }));
       if (typeof o.spec?.podCIDR === "string") d.podCIDR = o.spec.podCIDR;
       const ip = (o.status?.addresses ?? []).find((a: any) => a.type === "InternalIP")?.address;
       if (typeof ip === "string" && !d.address) d.address = ip;
@@ -68,7 +96,11 @@ export function computeNodes(config: ClusterConfig, nodeObjects: KubeObject[], p
       if (d.address) continue;
       while (used.has(next) && next < first + size - 1) next++;
       if (next >= first + size - 1)
-        throw nodeError(config, "networking.nodeSubnet", `${JSON.stringify(net.nodeSubnet)} has no address left for node ${d.name} (${drafts.length} nodes)`);
+        throw nodeError(
+          config,
+          "networking.nodeSubnet",
+          `${JSON.stringify(net.nodeSubnet)} has no address left for node ${d.name} (${drafts.length} nodes)`,
+        );
       d.address = intToIp(next);
       used.add(next++);
     }

@@ -3,9 +3,9 @@
 // Job), the scheduler, the CNI's IPAM, the Service allocators, the EndpointSlice
 // controller, kubelet's resolv.conf/env and the DNS zone, and return the new state plus
 // the events that happened. buildState, apply, delete and scale all go through here.
-import type { KubeObject, PodSpec, Toleration } from "../spec/types.js";
-import { Diags, where } from "../spec/diag.js";
-import { SpecError } from "../spec/errors.js";
+import type { KubeObject, PodSpec, Toleration } from "../manifest/types.js";
+import { Diags, where } from "../manifest/diag.js";
+import { SpecError } from "../manifest/errors.js";
 import { computeDnsRecords } from "./dns.js";
 import { serviceEnvFor } from "./env.js";
 import { PodIndex, SliceNamer, givenSlice, mirrorEndpoints, slicesForService } from "./endpoints.js";
@@ -15,14 +15,26 @@ import { computeNodes } from "./nodes.js";
 import { resolvConfFor } from "./resolvconf.js";
 import { Scheduler, staticReason } from "./schedule.js";
 import { reconcileServices } from "./services.js";
-import type { ClusterState, EndpointSliceState, KEvent, NodeState, OwnerRef, PodState, ReplicaSetState, ServiceState, WorkloadRef } from "./state.js";
+import type {
+  ClusterState,
+  EndpointSliceState,
+  KEvent,
+  NodeState,
+  OwnerRef,
+  PodState,
+  ReplicaSetState,
+  ServiceState,
+  WorkloadRef,
+} from "./state.js";
 import { SYSTEM_NAMESPACES } from "./system.js";
 
 export const WORKLOAD_KINDS = new Set(["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job"]);
 const CLUSTER_SCOPED = new Set(["Namespace", "Node"]);
 
 export function objKey(o: { kind: string; metadata: { namespace?: string; name: string } }): string {
-  return CLUSTER_SCOPED.has(o.kind) ? `${o.kind}//${o.metadata.name}` : `${o.kind}/${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
+  return CLUSTER_SCOPED.has(o.kind)
+    ? `${o.kind}//${o.metadata.name}`
+    : `${o.kind}/${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
 }
 
 function sameObject(a: KubeObject | undefined, b: KubeObject): boolean {
@@ -46,7 +58,8 @@ function daemonTolerations(spec: PodSpec): Toleration[] {
     { key: "node.kubernetes.io/pid-pressure", operator: "Exists", effect: "NoSchedule" },
     { key: "node.kubernetes.io/unschedulable", operator: "Exists", effect: "NoSchedule" },
   ];
-  if (spec.hostNetwork) add.push({ key: "node.kubernetes.io/network-unavailable", operator: "Exists", effect: "NoSchedule" });
+  if (spec.hostNetwork)
+    add.push({ key: "node.kubernetes.io/network-unavailable", operator: "Exists", effect: "NoSchedule" });
   const have = spec.tolerations ?? [];
   return [...have, ...add.filter((t) => !have.some((h) => h.key === t.key && h.effect === t.effect))];
 }
@@ -73,7 +86,11 @@ export interface ReconcileOptions {
   deletePods?: Set<string>;
 }
 
-export function reconcile(prev: ClusterState, objects: KubeObject[], opts: ReconcileOptions = {}): { state: ClusterState; events: KEvent[] } {
+export function reconcile(
+  prev: ClusterState,
+  objects: KubeObject[],
+  opts: ReconcileOptions = {},
+): { state: ClusterState; events: KEvent[] } {
   const config = prev.config;
   const seed = prev.seed;
   const svcTime = prev.clock + 1;
@@ -109,7 +126,8 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
   // Namespaces: the system ones, the declared ones, and any an object lives in.
   const nsLabels = new Map<string, Record<string, string>>();
   for (const n of SYSTEM_NAMESPACES) nsLabels.set(n, { "kubernetes.io/metadata.name": n });
-  for (const o of kind("Namespace")) nsLabels.set(o.metadata.name, { ...(o.metadata.labels ?? {}), "kubernetes.io/metadata.name": o.metadata.name });
+  for (const o of kind("Namespace"))
+    nsLabels.set(o.metadata.name, { ...(o.metadata.labels ?? {}), "kubernetes.io/metadata.name": o.metadata.name });
   for (const o of objects) {
     const ns = o.metadata.namespace;
     if (ns && !CLUSTER_SCOPED.has(o.kind) && !nsLabels.has(ns)) nsLabels.set(ns, { "kubernetes.io/metadata.name": ns });
@@ -166,7 +184,7 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
             b.i - a.i,
         );
       const drop = new Set(ranked.slice(0, existing.length - n).map((x) => x.p));
-      for (const p of existing) (drop.has(p) ? toDelete.push({ pod: p, by }) : kept.add(p));
+      for (const p of existing) drop.has(p) ? toDelete.push({ pod: p, by }) : kept.add(p);
     } else {
       for (const p of existing) kept.add(p);
       for (let i = existing.length; i < n; i++) wants.push(want); // read-only: shared by the replicas
@@ -184,7 +202,9 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
     // when their controller is given, the controller makes its own.
     const ctrl = o.metadata.ownerReferences?.find((r) => r.controller);
     if (ctrl && WORKLOAD_KINDS.has(ctrl.kind) && present.has(`${ctrl.kind}/${ns}/${ctrl.name}`)) {
-      adoptWarnings.push(`${where(o).object ? `(${where(o).object}) ` : ""}is controlled by ${ctrl.kind} ${ns}/${ctrl.name}, which is given too: its controller creates it instead (ignored)`);
+      adoptWarnings.push(
+        `${where(o).object ? `(${where(o).object}) ` : ""}is controlled by ${ctrl.kind} ${ns}/${ctrl.name}, which is given too: its controller creates it instead (ignored)`,
+      );
       continue;
     }
     const wkey = `${o.kind}/${ns}/${name}`;
@@ -215,23 +235,61 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
         const current = existing.filter((p) => p.owner?.name === rsName);
         const old = existing.filter((p) => p.owner?.name !== rsName);
         const rsObj = `replicaset/${ns}/${rsName}`;
-        for (const p of old) toDelete.push({ pod: p, by: { object: `replicaset/${ns}/${p.owner?.name}`, source: "replicaset-controller" } });
+        for (const p of old)
+          toDelete.push({
+            pod: p,
+            by: { object: `replicaset/${ns}/${p.owner?.name}`, source: "replicaset-controller" },
+          });
         if (o.kind === "Deployment") {
           const before = prevRs.get(`${ns}/${rsName}`)?.replicas ?? 0;
           if (before !== replicas)
-            ev("Normal", "ScalingReplicaSet", `deployment/${ns}/${name}`, `Scaled ${replicas > before ? "up" : "down"} replica set ${rsName} to ${replicas}`, "deployment-controller", svcTime);
+            ev(
+              "Normal",
+              "ScalingReplicaSet",
+              `deployment/${ns}/${name}`,
+              `Scaled ${replicas > before ? "up" : "down"} replica set ${rsName} to ${replicas}`,
+              "deployment-controller",
+              svcTime,
+            );
           for (const r of prevRsByDeployment.get(`${ns}/${name}`) ?? [])
             if (r.name !== rsName) {
-              if (r.replicas > 0) ev("Normal", "ScalingReplicaSet", `deployment/${ns}/${name}`, `Scaled down replica set ${r.name} to 0 from ${r.replicas}`, "deployment-controller", svcTime);
+              if (r.replicas > 0)
+                ev(
+                  "Normal",
+                  "ScalingReplicaSet",
+                  `deployment/${ns}/${name}`,
+                  `Scaled down replica set ${r.name} to 0 from ${r.replicas}`,
+                  "deployment-controller",
+                  svcTime,
+                );
               replicaSets.push(r.replicas === 0 ? r : { ...r, replicas: 0 });
             }
         }
-        replicaSets.push({ namespace: ns, name: rsName, deployment: o.kind === "Deployment" ? name : null, podTemplateHash: hash, replicas });
+        replicaSets.push({
+          namespace: ns,
+          name: rsName,
+          deployment: o.kind === "Deployment" ? name : null,
+          podTemplateHash: hash,
+          replicas,
+        });
         const owner = { kind: "ReplicaSet", name: rsName };
-        scaleTo(current, replicas, {
-          namespace: ns, base: rsName, labels, annotations: tAnn, spec: tSpec, owner, workload, ready: true, terminating: false,
-          created: { object: rsObj, source: "replicaset-controller", message: (p) => `Created pod: ${p}` },
-        }, { object: rsObj, source: "replicaset-controller" });
+        scaleTo(
+          current,
+          replicas,
+          {
+            namespace: ns,
+            base: rsName,
+            labels,
+            annotations: tAnn,
+            spec: tSpec,
+            owner,
+            workload,
+            ready: true,
+            terminating: false,
+            created: { object: rsObj, source: "replicaset-controller", message: (p) => `Created pod: ${p}` },
+          },
+          { object: rsObj, source: "replicaset-controller" },
+        );
         break;
       }
       case "Job": {
@@ -239,12 +297,31 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
         const completions: number = o.spec?.completions ?? parallelism;
         const n = Math.min(parallelism, completions); // active pods at once
         const uid = o.metadata.uid ?? uidFor(`${seed}/job/${ns}/${name}`);
-        const labels = { ...tLabels, "batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": name, "controller-uid": uid, "job-name": name };
+        const labels = {
+          ...tLabels,
+          "batch.kubernetes.io/controller-uid": uid,
+          "batch.kubernetes.io/job-name": name,
+          "controller-uid": uid,
+          "job-name": name,
+        };
         const obj = `job/${ns}/${name}`;
-        scaleTo(existing, n, {
-          namespace: ns, base: name, labels, annotations: tAnn, spec: tSpec, owner: { kind: "Job", name }, workload: { kind: "Job", namespace: ns, name },
-          ready: true, terminating: false, created: { object: obj, source: "job-controller", message: (p) => `Created pod: ${p}` },
-        }, { object: obj, source: "job-controller" });
+        scaleTo(
+          existing,
+          n,
+          {
+            namespace: ns,
+            base: name,
+            labels,
+            annotations: tAnn,
+            spec: tSpec,
+            owner: { kind: "Job", name },
+            workload: { kind: "Job", namespace: ns, name },
+            ready: true,
+            terminating: false,
+            created: { object: obj, source: "job-controller", message: (p) => `Created pod: ${p}` },
+          },
+          { object: obj, source: "job-controller" },
+        );
         break;
       }
       case "StatefulSet": {
@@ -268,27 +345,54 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
           const spec: PodSpec = { ...tSpec, hostname: podName };
           if (serviceName) spec.subdomain = serviceName;
           wants.push({
-            namespace: ns, name: podName,
-            labels: { ...tLabels, "apps.kubernetes.io/pod-index": String(i), "controller-revision-hash": rev, "statefulset.kubernetes.io/pod-name": podName },
-            annotations: tAnn, spec, owner: { kind: "StatefulSet", name }, workload: { kind: "StatefulSet", namespace: ns, name }, ready: true, terminating: false,
-            created: { object: obj, source: "statefulset-controller", message: (pn) => `create Pod ${pn} in StatefulSet ${name} successful` },
+            namespace: ns,
+            name: podName,
+            labels: {
+              ...tLabels,
+              "apps.kubernetes.io/pod-index": String(i),
+              "controller-revision-hash": rev,
+              "statefulset.kubernetes.io/pod-name": podName,
+            },
+            annotations: tAnn,
+            spec,
+            owner: { kind: "StatefulSet", name },
+            workload: { kind: "StatefulSet", namespace: ns, name },
+            ready: true,
+            terminating: false,
+            created: {
+              object: obj,
+              source: "statefulset-controller",
+              message: (pn) => `create Pod ${pn} in StatefulSet ${name} successful`,
+            },
           });
         }
         break;
       }
       case "DaemonSet": {
         const hash = templateHash(tmpl, seed);
-        const labels = { ...tLabels, "controller-revision-hash": hash, "pod-template-generation": String((o.metadata as any).generation ?? 1) };
+        const labels = {
+          ...tLabels,
+          "controller-revision-hash": hash,
+          "pod-template-generation": String((o.metadata as any).generation ?? 1),
+        };
         const spec: PodSpec = { ...tSpec, tolerations: daemonTolerations(tSpec) };
         const obj = `daemonset/${ns}/${name}`;
         const byNode = new Map<string, PodState>();
         for (const p of existing) {
-          const ok = p.nodeName && p.labels["controller-revision-hash"] === hash && !byNode.has(p.nodeName) && nodeByName.has(p.nodeName);
+          const ok =
+            p.nodeName &&
+            p.labels["controller-revision-hash"] === hash &&
+            !byNode.has(p.nodeName) &&
+            nodeByName.has(p.nodeName);
           if (ok) byNode.set(p.nodeName!, p);
           else if (!p.nodeName && p.labels["controller-revision-hash"] === hash) byNode.set(`?${p.name}`, p);
           else toDelete.push({ pod: p, by: { object: obj, source: "daemonset-controller" } });
         }
-        for (const [k, p] of byNode) if (k.startsWith("?")) { toDelete.push({ pod: p }); byNode.delete(k); }
+        for (const [k, p] of byNode)
+          if (k.startsWith("?")) {
+            toDelete.push({ pod: p });
+            byNode.delete(k);
+          }
         for (const n of nodes) {
           // nodeShouldRunDaemonPod: taints (NoSchedule/NoExecute) and node affinity/selector.
           const eligible = staticReason(n, spec) === null;
@@ -300,8 +404,16 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
           }
           if (!eligible) continue;
           wants.push({
-            namespace: ns, base: name, labels, annotations: tAnn, spec, owner: { kind: "DaemonSet", name }, workload: { kind: "DaemonSet", namespace: ns, name },
-            pinned: n, ready: true, terminating: false,
+            namespace: ns,
+            base: name,
+            labels,
+            annotations: tAnn,
+            spec,
+            owner: { kind: "DaemonSet", name },
+            workload: { kind: "DaemonSet", namespace: ns, name },
+            pinned: n,
+            ready: true,
+            terminating: false,
             created: { object: obj, source: "daemonset-controller", message: (pn) => `Created pod: ${pn}` },
           });
         }
@@ -319,8 +431,15 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
         const readyCond = (st.conditions ?? []).find((c: any) => c.type === "Ready");
         const ready = !(readyCond && String(readyCond.status) === "False") && !(st.phase && st.phase !== "Running");
         wants.push({
-          namespace: ns, name, labels: o.metadata.labels ?? {}, annotations: o.metadata.annotations ?? {}, spec: o.spec ?? { containers: [] },
-          owner: null, workload: { kind: "Pod", namespace: ns, name }, ready, terminating: !!(o.metadata as any).deletionTimestamp,
+          namespace: ns,
+          name,
+          labels: o.metadata.labels ?? {},
+          annotations: o.metadata.annotations ?? {},
+          spec: o.spec ?? { containers: [] },
+          owner: null,
+          workload: { kind: "Pod", namespace: ns, name },
+          ready,
+          terminating: !!(o.metadata as any).deletionTimestamp,
           requestedIP: typeof st.podIP === "string" ? st.podIP : undefined,
         });
         break;
@@ -336,7 +455,9 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
     if (deleted.has(pod)) continue;
     deleted.add(pod);
     if (by) ev("Normal", "SuccessfulDelete", by.object, `Deleted pod: ${pod.name}`, by.source, svcTime);
-    if (pod.nodeName) for (const c of pod.spec.containers ?? []) ev("Normal", "Killing", `pod/${pod.namespace}/${pod.name}`, `Stopping container ${c.name}`, "kubelet", svcTime);
+    if (pod.nodeName)
+      for (const c of pod.spec.containers ?? [])
+        ev("Normal", "Killing", `pod/${pod.namespace}/${pod.name}`, `Stopping container ${c.name}`, "kubelet", svcTime);
     const node = pod.nodeName ? nodeByName.get(pod.nodeName) : undefined;
     if (node && pod.podIP && !pod.spec.hostNetwork) ipam.release(node, pod.podIP);
   }
@@ -437,7 +558,14 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
       }
     }
     if (!node) continue;
-    if (!w.spec.nodeName) ev("Normal", "Scheduled", podObj, `Successfully assigned ${w.namespace}/${name} to ${node.name}`, "default-scheduler");
+    if (!w.spec.nodeName)
+      ev(
+        "Normal",
+        "Scheduled",
+        podObj,
+        `Successfully assigned ${w.namespace}/${name} to ${node.name}`,
+        "default-scheduler",
+      );
     pod.nodeName = node.name;
     pod.hostIP = node.address;
     if (w.spec.hostNetwork) {
@@ -447,7 +575,13 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
       if (!r.ip) {
         pod.reason = "ContainerCreating";
         pod.message = r.error;
-        ev("Warning", "FailedCreatePodSandBox", podObj, `Failed to create pod sandbox: plugin type="${ipam.networkName}" failed (add): ${r.error}`, "kubelet");
+        ev(
+          "Warning",
+          "FailedCreatePodSandBox",
+          podObj,
+          `Failed to create pod sandbox: plugin type="${ipam.networkName}" failed (add): ${r.error}`,
+          "kubelet",
+        );
         continue;
       }
       pod.podIP = r.ip;
@@ -467,7 +601,9 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
   const sliceObjs = kind("EndpointSlice");
   const epObjs = kind("Endpoints");
   for (const o of [...sliceObjs, ...epObjs]) if (!unchanged(o)) changedNs.add(o.metadata.namespace ?? "default");
-  for (const o of prev.objects ?? []) if ((o.kind === "EndpointSlice" || o.kind === "Endpoints") && !seen.has(objKey(o))) changedNs.add(o.metadata.namespace ?? "default");
+  for (const o of prev.objects ?? [])
+    if ((o.kind === "EndpointSlice" || o.kind === "Endpoints") && !seen.has(objKey(o)))
+      changedNs.add(o.metadata.namespace ?? "default");
   if (!sameNs || nodesChanged) for (const n of namespaces) changedNs.add(n.name);
   const warnings: string[] = [];
   const svcWarnings = new Map<string, string[]>();
@@ -498,7 +634,16 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
       const k = `${s.namespace}/${s.name}`;
       const prevSlices = prevByService.get(k) ?? [];
       if (!s.selector) {
-        if (s.namespace === "default" && s.name === "kubernetes" && !epObjs.some((o) => objKey(o) === "Endpoints/default/kubernetes") && !sliceObjs.some((o) => o.metadata.labels?.["kubernetes.io/service-name"] === "kubernetes" && (o.metadata.namespace ?? "default") === "default")) {
+        if (
+          s.namespace === "default" &&
+          s.name === "kubernetes" &&
+          !epObjs.some((o) => objKey(o) === "Endpoints/default/kubernetes") &&
+          !sliceObjs.some(
+            (o) =>
+              o.metadata.labels?.["kubernetes.io/service-name"] === "kubernetes" &&
+              (o.metadata.namespace ?? "default") === "default",
+          )
+        ) {
           out.push(apiserverSlice(nodes, s));
         }
         continue;
@@ -526,21 +671,31 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
       // Slices the controller made (from a dump) for a Service with a selector: it replaces them.
       const svcName = o.metadata.labels?.["kubernetes.io/service-name"];
       const owner = svcName ? svcByKey.get(`${o.metadata.namespace ?? "default"}/${svcName}`) : undefined;
-      if (owner?.selector && o.metadata.labels?.["endpointslice.kubernetes.io/managed-by"] === "endpointslice-controller.k8s.io") continue;
+      if (
+        owner?.selector &&
+        o.metadata.labels?.["endpointslice.kubernetes.io/managed-by"] === "endpointslice-controller.k8s.io"
+      )
+        continue;
       out.push(givenSlice(o));
     }
     for (const o of epObjs) {
       const ns = o.metadata.namespace ?? "default";
       const s = svcByKey.get(`${ns}/${o.metadata.name}`);
       if (!s || s.selector) continue;
-      const prevNames = (prevByService.get(`${ns}/${o.metadata.name}`) ?? []).filter((p) => p.managedBy === "user").map((p) => p.name);
+      const prevNames = (prevByService.get(`${ns}/${o.metadata.name}`) ?? [])
+        .filter((p) => p.managedBy === "user")
+        .map((p) => p.name);
       out.push(...mirrorEndpoints(o, namer, prevNames));
     }
     return out;
   }
   warnings.push(...adoptWarnings);
   for (const l of svcWarnings.values()) warnings.push(...l);
-  for (const n of nodes) if (scheduler.isFull(n)) warnings.push(`(Node ${n.name}) is full: ${n.maxPods}/${n.maxPods} pods (maxPods); new pods cannot be scheduled on it`);
+  for (const n of nodes)
+    if (scheduler.isFull(n))
+      warnings.push(
+        `(Node ${n.name}) is full: ${n.maxPods}/${n.maxPods} pods (maxPods); new pods cannot be scheduled on it`,
+      );
 
   // ---- kubelet: resolv.conf and env of new pods ----------------------------------------
   const svcByNs = new Map<string, ServiceState[]>();
@@ -568,7 +723,9 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
       if (kubeSvc && pod.namespace !== "default") visible.push(kubeSvc);
       envMemo.set(ek, (base = serviceEnvFor(visible, pod.namespace, pod.created, links)));
     }
-    const own = (pod.spec.containers?.[0]?.env ?? []).filter((e) => typeof e.value === "string").map((e) => ({ name: e.name, value: e.value! }));
+    const own = (pod.spec.containers?.[0]?.env ?? [])
+      .filter((e) => typeof e.value === "string")
+      .map((e) => ({ name: e.name, value: e.value! }));
     if (own.length === 0) pod.env = base;
     else {
       let om = envWithOwn.get(pod.spec);
@@ -588,12 +745,22 @@ export function reconcile(prev: ClusterState, objects: KubeObject[], opts: Recon
     pods,
     services,
     endpointSlices,
-    networkPolicies: kind("NetworkPolicy").map((o) => ({ namespace: o.metadata.namespace ?? "default", name: o.metadata.name, spec: o.spec ?? { podSelector: {} }, source: o.source })),
+    networkPolicies: kind("NetworkPolicy").map((o) => ({
+      namespace: o.metadata.namespace ?? "default",
+      name: o.metadata.name,
+      spec: o.spec ?? { podSelector: {} },
+      source: o.source,
+    })),
     ingresses: kind("Ingress"),
     workloads: workloadObjs,
     dns: prev.dns,
     events: [...prev.events, ...events],
-    ipam: { ...finished.ipam, serviceIPs: svc.serviceIPs, nodePorts: svc.nodePorts, loadBalancerIPs: svc.loadBalancerIPs },
+    ipam: {
+      ...finished.ipam,
+      serviceIPs: svc.serviceIPs,
+      nodePorts: svc.nodePorts,
+      loadBalancerIPs: svc.loadBalancerIPs,
+    },
     warnings,
     objects,
     replicaSets,
@@ -613,7 +780,10 @@ function apiserverSlice(nodes: NodeState[], s: ServiceState): EndpointSliceState
     serviceName: "kubernetes",
     addressType: "IPv4",
     ports: [{ name: "https", port: 6443, protocol: "TCP" }],
-    endpoints: cps.map((n) => ({ addresses: [n.address], conditions: { ready: true, serving: true, terminating: false } })),
+    endpoints: cps.map((n) => ({
+      addresses: [n.address],
+      conditions: { ready: true, serving: true, terminating: false },
+    })),
     managedBy: "kube-apiserver",
   };
   void s;

@@ -2,7 +2,7 @@
 // Kubernetes "DNS for Services and Pods" documentation (Pod's DNS Policy / DNS Config).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { defaultConfig } from "../spec/config.js";
+import { defaultConfig } from "../manifest/config.js";
 import { resolvConfFor, parseResolvConf, formDNSSearchFitsLimits } from "./resolvconf.js";
 
 const cfg = () => {
@@ -29,7 +29,10 @@ test("the nameserver is the 10th address of the service subnet", () => {
 test("the host search domains that duplicate cluster ones are dropped", () => {
   const c = cfg();
   c.hostDNS.searches = ["cluster.local", "corp.example.com."];
-  assert.match(resolvConfFor(c, "default", { containers: [] }).text, /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local corp\.example\.com$/m);
+  assert.match(
+    resolvConfFor(c, "default", { containers: [] }).text,
+    /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local corp\.example\.com$/m,
+  );
 });
 
 test("ClusterFirst on a hostNetwork pod falls back to Default (the node's resolv.conf)", () => {
@@ -38,28 +41,46 @@ test("ClusterFirst on a hostNetwork pod falls back to Default (the node's resolv
 });
 
 test("ClusterFirstWithHostNet on a hostNetwork pod uses cluster DNS", () => {
-  const r = resolvConfFor(cfg(), "kube-system", { containers: [], hostNetwork: true, dnsPolicy: "ClusterFirstWithHostNet" });
+  const r = resolvConfFor(cfg(), "kube-system", {
+    containers: [],
+    hostNetwork: true,
+    dnsPolicy: "ClusterFirstWithHostNet",
+  });
   assert.match(r.text, /^nameserver 10\.96\.0\.10$/m);
   assert.match(r.text, /^search kube-system\.svc\.cluster\.local /m);
 });
 
 test("Default copies the node's resolv.conf", () => {
-  assert.equal(resolvConfFor(cfg(), "default", { containers: [], dnsPolicy: "Default" }).text, "search corp.example.com\nnameserver 192.168.1.1\noptions timeout:2\n");
+  assert.equal(
+    resolvConfFor(cfg(), "default", { containers: [], dnsPolicy: "Default" }).text,
+    "search corp.example.com\nnameserver 192.168.1.1\noptions timeout:2\n",
+  );
 });
 
 test("None + dnsConfig: exactly the pod's settings (the docs' example)", () => {
   const r = resolvConfFor(cfg(), "default", {
     containers: [],
     dnsPolicy: "None",
-    dnsConfig: { nameservers: ["192.0.2.1"], searches: ["ns1.svc.cluster-domain.example", "my.dns.search.suffix"], options: [{ name: "ndots", value: "2" }, { name: "edns0" }] },
+    dnsConfig: {
+      nameservers: ["192.0.2.1"],
+      searches: ["ns1.svc.cluster-domain.example", "my.dns.search.suffix"],
+      options: [{ name: "ndots", value: "2" }, { name: "edns0" }],
+    },
   });
-  assert.equal(r.text, "search ns1.svc.cluster-domain.example my.dns.search.suffix\nnameserver 192.0.2.1\noptions ndots:2 edns0\n");
+  assert.equal(
+    r.text,
+    "search ns1.svc.cluster-domain.example my.dns.search.suffix\nnameserver 192.0.2.1\noptions ndots:2 edns0\n",
+  );
 });
 
 test("dnsConfig is appended: nameservers/searches de-duplicated, options merged with the pod's value winning", () => {
   const r = resolvConfFor(cfg(), "default", {
     containers: [],
-    dnsConfig: { nameservers: ["10.96.0.10", "1.1.1.1"], searches: ["svc.cluster.local", "extra.local"], options: [{ name: "ndots", value: "2" }, { name: "single-request-reopen" }] },
+    dnsConfig: {
+      nameservers: ["10.96.0.10", "1.1.1.1"],
+      searches: ["svc.cluster.local", "extra.local"],
+      options: [{ name: "ndots", value: "2" }, { name: "single-request-reopen" }],
+    },
   });
   assert.equal(
     r.text,
@@ -68,13 +89,17 @@ test("dnsConfig is appended: nameservers/searches de-duplicated, options merged 
 });
 
 test("more than 3 nameservers: trimmed, with kubelet's DNSConfigForming warning", () => {
-  const r = resolvConfFor(cfg(), "default", { containers: [], dnsConfig: { nameservers: ["1.1.1.1", "8.8.8.8", "9.9.9.9"] } });
+  const r = resolvConfFor(cfg(), "default", {
+    containers: [],
+    dnsConfig: { nameservers: ["1.1.1.1", "8.8.8.8", "9.9.9.9"] },
+  });
   assert.equal(r.text.match(/^nameserver /gm)!.length, 3);
   assert.deepEqual(r.events, [
     {
       type: "Warning",
       reason: "DNSConfigForming",
-      message: "Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: 10.96.0.10 1.1.1.1 8.8.8.8",
+      message:
+        "Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: 10.96.0.10 1.1.1.1 8.8.8.8",
     },
   ]);
 });
@@ -89,7 +114,10 @@ test("more than 32 search domains: trimmed from the end, with the warning", () =
   assert.equal(applied[31], "d27.example");
   assert.equal(r.events.length, 1);
   assert.equal(r.events[0].reason, "DNSConfigForming");
-  assert.equal(r.events[0].message, `Search Line limits were exceeded, some search paths have been omitted, the applied search line is: ${applied.join(" ")}`);
+  assert.equal(
+    r.events[0].message,
+    `Search Line limits were exceeded, some search paths have been omitted, the applied search line is: ${applied.join(" ")}`,
+  );
 });
 
 test("a search line over 2048 characters is cut from the end", () => {

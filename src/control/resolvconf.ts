@@ -2,8 +2,8 @@
 // getPodDNSType, generateSearchesForDNSClusterFirst, appendDNSConfig, mergeDNSOptions,
 // formDNSConfigFitsLimits, formDNSSearchFitsLimits) and as containerd writes it
 // (search line, then one nameserver line each, then the options line).
-import type { ClusterConfig } from "../spec/config.js";
-import type { PodSpec } from "../spec/types.js";
+import type { ClusterConfig } from "../manifest/config.js";
+import type { PodSpec } from "../manifest/types.js";
 import { clusterDnsIP } from "./dns.js";
 
 // k8s.io/kubernetes/pkg/apis/core/validation: MaxDNSNameservers, MaxDNSSearchPaths,
@@ -67,7 +67,11 @@ export function formDNSSearchFitsLimits(composed: string[]): { searches: string[
 }
 
 /** The DNS settings kubelet hands the runtime for this pod, plus its warning events. */
-export function podDnsSettings(config: ClusterConfig, namespace: string, spec: PodSpec): { settings: DnsSettings; events: Ev[] } {
+export function podDnsSettings(
+  config: ClusterConfig,
+  namespace: string,
+  spec: PodSpec,
+): { settings: DnsSettings; events: Ev[] } {
   const zone = config.networking.dnsDomain.replace(/\.$/, "");
   // kubelet's parseResolvConf drops trailing dots from host search domains.
   const host: DnsSettings = {
@@ -79,7 +83,8 @@ export function podDnsSettings(config: ClusterConfig, namespace: string, spec: P
   let type: "None" | "Cluster" | "Host";
   if (policy === "None") type = "None";
   else if (policy === "ClusterFirstWithHostNet") type = "Cluster";
-  else if (policy === "ClusterFirst") type = spec.hostNetwork ? "Host" : "Cluster"; // hostNetwork falls back to Default
+  else if (policy === "ClusterFirst")
+    type = spec.hostNetwork ? "Host" : "Cluster"; // hostNetwork falls back to Default
   else type = "Host";
 
   let s: DnsSettings;
@@ -147,7 +152,8 @@ export function parseResolvConf(text: string): DnsSettings & { ndots: number } {
     if (!line) continue;
     const [key, ...rest] = line.split(/\s+/);
     if (key === "nameserver" && rest[0]) out.nameservers.push(rest[0]);
-    else if (key === "search" || key === "domain") out.searches = rest.map((d) => d.replace(/\.$/, "")).filter((d) => d !== "");
+    else if (key === "search" || key === "domain")
+      out.searches = rest.map((d) => d.replace(/\.$/, "")).filter((d) => d !== "");
     else if (key === "options") out.options.push(...rest);
   }
   for (const o of out.options) {

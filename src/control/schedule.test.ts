@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cluster, deployment, podsOf, THREE_NODES } from "./testkit.js";
+import { cluster, deployment, podsOf, THREE_NODES } from "./testing.js";
 
 const NO_DNS = (cfg: object) => ({ ...cfg, dns: { replicas: 0 } });
 
@@ -16,12 +16,19 @@ test("spreading: least-loaded eligible node, ties by node order; the tainted con
 
 test("nodeSelector and spec.nodeName are honoured", () => {
   const s = cluster(
-    deployment("a", 3, { spec: "      nodeSelector: {zone: b}" }) + deployment("pinned", 2, { spec: "      nodeName: control-plane" }),
+    deployment("a", 3, { spec: "      nodeSelector: {zone: b}" }) +
+      deployment("pinned", 2, { spec: "      nodeName: control-plane" }),
     NO_DNS(THREE_NODES),
   );
-  assert.deepEqual(podsOf(s, "a-").map((p) => p.nodeName), ["worker-2", "worker-2", "worker-2"]);
+  assert.deepEqual(
+    podsOf(s, "a-").map((p) => p.nodeName),
+    ["worker-2", "worker-2", "worker-2"],
+  );
   // nodeName bypasses the scheduler (and so the taint).
-  assert.deepEqual(podsOf(s, "pinned-").map((p) => p.nodeName), ["control-plane", "control-plane"]);
+  assert.deepEqual(
+    podsOf(s, "pinned-").map((p) => p.nodeName),
+    ["control-plane", "control-plane"],
+  );
 });
 
 test("required node affinity: In, NotIn, Exists, DoesNotExist, Gt, Lt", () => {
@@ -80,23 +87,36 @@ test("taints: NoSchedule and NoExecute need a matching toleration; PreferNoSched
     ],
   };
   const s = cluster(
-    deployment("db", 1, { spec: "      tolerations: [{key: dedicated, operator: Equal, value: db, effect: NoExecute}]\n      nodeSelector: {kubernetes.io/hostname: w1}" }) +
+    deployment("db", 1, {
+      spec: "      tolerations: [{key: dedicated, operator: Equal, value: db, effect: NoExecute}]\n      nodeSelector: {kubernetes.io/hostname: w1}",
+    }) +
       deployment("any", 2) +
-      deployment("cpok", 1, { spec: "      tolerations: [{key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}]\n      nodeSelector: {kubernetes.io/hostname: cp}" }),
+      deployment("cpok", 1, {
+        spec: "      tolerations: [{key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}]\n      nodeSelector: {kubernetes.io/hostname: cp}",
+      }),
     cfg,
   );
   assert.equal(podsOf(s, "db-")[0].nodeName, "w1");
-  assert.deepEqual(podsOf(s, "any-").map((p) => p.nodeName), ["w2", "w2"]);
+  assert.deepEqual(
+    podsOf(s, "any-").map((p) => p.nodeName),
+    ["w2", "w2"],
+  );
   assert.equal(podsOf(s, "cpok-")[0].nodeName, "cp");
   const t = cluster(deployment("x", 1, { spec: "      nodeSelector: {kubernetes.io/hostname: w1}" }), cfg);
-  assert.match(podsOf(t, "x-")[0].message!, /^0\/3 nodes are available: 1 node\(s\) didn't match Pod's node affinity\/selector, 1 node\(s\) had untolerated taint \{dedicated: db\}, 1 node\(s\) had untolerated taint \{node-role.kubernetes.io\/control-plane: \}\./);
+  assert.match(
+    podsOf(t, "x-")[0].message!,
+    /^0\/3 nodes are available: 1 node\(s\) didn't match Pod's node affinity\/selector, 1 node\(s\) had untolerated taint \{dedicated: db\}, 1 node\(s\) had untolerated taint \{node-role.kubernetes.io\/control-plane: \}\./,
+  );
 });
 
 test("hostNetwork: the pod takes the node's IP; host ports conflict", () => {
   const s = cluster(deployment("hn", 3, { spec: "      hostNetwork: true" }), NO_DNS(THREE_NODES));
   const pods = podsOf(s, "hn-");
   const running = pods.filter((p) => p.phase === "Running");
-  assert.deepEqual(running.map((p) => p.nodeName), ["worker-1", "worker-2"]);
+  assert.deepEqual(
+    running.map((p) => p.nodeName),
+    ["worker-1", "worker-2"],
+  );
   for (const p of running) {
     assert.equal(p.podIP, s.nodes.find((n) => n.name === p.nodeName)!.address);
     assert.equal(p.podIP, p.hostIP);
@@ -111,7 +131,13 @@ test("hostNetwork: the pod takes the node's IP; host ports conflict", () => {
 });
 
 test("max pods per node: Too many pods, and a warning for the full node", () => {
-  const cfg = { dns: { replicas: 0 }, nodes: [{ name: "cp", role: "control-plane" }, { name: "w1", maxPods: 3 }] };
+  const cfg = {
+    dns: { replicas: 0 },
+    nodes: [
+      { name: "cp", role: "control-plane" },
+      { name: "w1", maxPods: 3 },
+    ],
+  };
   // kube-proxy and kube-flannel-ds already run on w1: one more pod fits.
   const s = cluster(deployment("web", 2), cfg);
   const pods = podsOf(s, "web-");

@@ -7,19 +7,23 @@
 //   3 Preemption is not helpful for scheduling.
 // Spreading uses one lazily-updated min-heap per set of static constraints, so 150,000
 // pods over 5,000 nodes cost O(pods · log nodes).
-import type { NodeSelectorTerm, PodSpec, Toleration } from "../spec/types.js";
-import { requirementMatches } from "../spec/selector.js";
+import type { NodeSelectorTerm, PodSpec, Toleration } from "../manifest/types.js";
+import { requirementMatches } from "../manifest/selector.js";
 import { stableJson } from "./hash.js";
 import type { NodeState } from "./state.js";
 
-export const REASON_TAINT = (key: string, value: string | undefined) => `node(s) had untolerated taint {${key}: ${value ?? ""}}`;
+export const REASON_TAINT = (key: string, value: string | undefined) =>
+  `node(s) had untolerated taint {${key}: ${value ?? ""}}`;
 export const REASON_AFFINITY = "node(s) didn't match Pod's node affinity/selector";
 export const REASON_PORTS = "node(s) didn't have free ports for the requested pod ports";
 export const REASON_TOO_MANY = "Too many pods";
 const PREEMPT_UNRESOLVABLE = "Preemption is not helpful for scheduling";
 const PREEMPT_NO_VICTIMS = "No preemption victims found for incoming pod";
 
-export function tolerates(tols: Toleration[] | undefined, taint: { key: string; value?: string; effect: string }): boolean {
+export function tolerates(
+  tols: Toleration[] | undefined,
+  taint: { key: string; value?: string; effect: string },
+): boolean {
   for (const t of tols ?? []) {
     if (t.effect && t.effect !== taint.effect) continue;
     if (t.operator === "Exists") {
@@ -32,7 +36,10 @@ export function tolerates(tols: Toleration[] | undefined, taint: { key: string; 
 }
 
 /** The first taint (NoSchedule / NoExecute) the pod does not tolerate. */
-export function untoleratedTaint(node: NodeState, tols: Toleration[] | undefined): { key: string; value?: string } | null {
+export function untoleratedTaint(
+  node: NodeState,
+  tols: Toleration[] | undefined,
+): { key: string; value?: string } | null {
   for (const taint of node.taints) {
     if (taint.effect !== "NoSchedule" && taint.effect !== "NoExecute") continue;
     if (!tolerates(tols, taint)) return taint;
@@ -88,7 +95,11 @@ const keyCache = new WeakMap<PodSpec, string>();
 function constraintKey(spec: PodSpec): string {
   let k = keyCache.get(spec);
   if (k === undefined) {
-    k = stableJson([spec.nodeSelector ?? null, spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null, spec.tolerations ?? null]);
+    k = stableJson([
+      spec.nodeSelector ?? null,
+      spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null,
+      spec.tolerations ?? null,
+    ]);
     keyCache.set(spec, k);
   }
   return k;
@@ -146,7 +157,10 @@ export class Scheduler {
   private failCache = new Map<string, string>();
   private byName: Map<string, NodeState>;
 
-  constructor(readonly nodes: NodeState[], existing: Iterable<{ nodeName: string | null; spec: PodSpec }>) {
+  constructor(
+    readonly nodes: NodeState[],
+    existing: Iterable<{ nodeName: string | null; spec: PodSpec }>,
+  ) {
     this.loads = new Int32Array(nodes.length);
     this.ports = new Array(nodes.length);
     this.byName = new Map(nodes.map((n, i) => [n.name, { ...n, index: i }]));
@@ -220,7 +234,11 @@ export class Scheduler {
       const p = unresolvable ? PREEMPT_UNRESOLVABLE : PREEMPT_NO_VICTIMS;
       pre.set(p, (pre.get(p) ?? 0) + 1);
     }
-    const fmt = (m: Map<string, number>) => [...m].map(([k, v]) => `${v} ${k}`).sort().join(", ");
+    const fmt = (m: Map<string, number>) =>
+      [...m]
+        .map(([k, v]) => `${v} ${k}`)
+        .sort()
+        .join(", ");
     const total = this.nodes.length;
     return `0/${total} nodes are available: ${fmt(hist)}. preemption: 0/${total} nodes are available: ${fmt(pre)}.`;
   }
@@ -232,7 +250,8 @@ export class Scheduler {
     let heap = this.heaps.get(key);
     if (!heap) {
       heap = new Heap();
-      for (let i = 0; i < this.nodes.length; i++) if (!staticReason(this.nodes[i], spec)) heap.push(this.loads[i] * SHIFT + i);
+      for (let i = 0; i < this.nodes.length; i++)
+        if (!staticReason(this.nodes[i], spec)) heap.push(this.loads[i] * SHIFT + i);
       this.heaps.set(key, heap);
     }
     const aside: number[] = [];

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SpecError } from "../spec/errors.js";
+import { SpecError } from "../manifest/errors.js";
 import { parseIPv4 } from "../net/ipv4.js";
 import { staticBandSize } from "./services.js";
-import { cluster, THREE_NODES } from "./testkit.js";
+import { cluster, THREE_NODES } from "./testing.js";
 
 const svc = (name: string, spec: string) => `
 apiVersion: v1
@@ -12,7 +12,8 @@ metadata: {name: ${name}}
 spec:
 ${spec}
 ---`;
-const get = (s: ReturnType<typeof cluster>, name: string) => s.services.find((x) => x.name === name && x.namespace === "default")!;
+const get = (s: ReturnType<typeof cluster>, name: string) =>
+  s.services.find((x) => x.name === name && x.namespace === "default")!;
 
 test("KEP-3070/3668 band split: static band min(max(16, size/16), 256) IPs and min(max(16, size/32), 128) ports", () => {
   assert.equal(staticBandSize(2 ** 20, 16, 256, 16), 256); // /12
@@ -22,7 +23,10 @@ test("KEP-3070/3668 band split: static band min(max(16, size/16), 256) IPs and m
 });
 
 test("a given clusterIP is honoured; others come from the upper (dynamic) band", () => {
-  const s = cluster(svc("fixed", "  clusterIP: 10.96.0.50\n  selector: {app: a}\n  ports: [{port: 80}]") + svc("dyn", "  selector: {app: b}\n  ports: [{port: 80}]"));
+  const s = cluster(
+    svc("fixed", "  clusterIP: 10.96.0.50\n  selector: {app: a}\n  ports: [{port: 80}]") +
+      svc("dyn", "  selector: {app: b}\n  ports: [{port: 80}]"),
+  );
   assert.equal(get(s, "fixed").clusterIP, "10.96.0.50");
   const ip = parseIPv4(get(s, "dyn").clusterIP!)!;
   const base = parseIPv4("10.96.0.0")!;
@@ -33,11 +37,17 @@ test("a given clusterIP is honoured; others come from the upper (dynamic) band",
 test("clusterIP outside the range or taken → SpecError naming file, line, field and value", () => {
   assert.throws(
     () => cluster(svc("out", "  clusterIP: 10.0.0.1\n  ports: [{port: 80}]")),
-    (e: unknown) => e instanceof SpecError && /^test\.yaml:\d+ \(Service default\/out\) spec\.clusterIP: "10\.0\.0\.1" is not in the service range 10\.96\.0\.0\/12/.test(e.message),
+    (e: unknown) =>
+      e instanceof SpecError &&
+      /^test\.yaml:\d+ \(Service default\/out\) spec\.clusterIP: "10\.0\.0\.1" is not in the service range 10\.96\.0\.0\/12/.test(
+        e.message,
+      ),
   );
   assert.throws(
     () => cluster(svc("taken", "  clusterIP: 10.96.0.10\n  ports: [{port: 80}]")),
-    (e: unknown) => e instanceof SpecError && /spec\.clusterIP: "10\.96\.0\.10" is already allocated to Service kube-system\/kube-dns/.test(e.message),
+    (e: unknown) =>
+      e instanceof SpecError &&
+      /spec\.clusterIP: "10\.96\.0\.10" is already allocated to Service kube-system\/kube-dns/.test(e.message),
   );
 });
 
@@ -63,8 +73,14 @@ test("NodePorts: given honoured, others from the range's upper band, conflicts a
   assert.ok(ports[1].nodePort! >= 30000 + 86 && ports[1].nodePort! <= 32767);
   assert.equal(s.ipam.nodePorts["30080/TCP"], "default/np");
   assert.throws(
-    () => cluster(svc("a", "  type: NodePort\n  ports: [{port: 80, nodePort: 30080}]") + svc("b", "  type: NodePort\n  ports: [{port: 80, nodePort: 30080}]")),
-    (e: unknown) => e instanceof SpecError && /\(Service default\/b\) spec\.ports\[0\]\.nodePort: 30080 provided port is already allocated/.test(e.message),
+    () =>
+      cluster(
+        svc("a", "  type: NodePort\n  ports: [{port: 80, nodePort: 30080}]") +
+          svc("b", "  type: NodePort\n  ports: [{port: 80, nodePort: 30080}]"),
+      ),
+    (e: unknown) =>
+      e instanceof SpecError &&
+      /\(Service default\/b\) spec\.ports\[0\]\.nodePort: 30080 provided port is already allocated/.test(e.message),
   );
   assert.throws(
     () => cluster(svc("c", "  type: NodePort\n  ports: [{port: 80, nodePort: 80}]")),
@@ -97,7 +113,9 @@ status:
 });
 
 test("externalTrafficPolicy Local LoadBalancer gets a healthCheckNodePort", () => {
-  const s = cluster(svc("loc", "  type: LoadBalancer\n  externalTrafficPolicy: Local\n  selector: {app: a}\n  ports: [{port: 80}]"));
+  const s = cluster(
+    svc("loc", "  type: LoadBalancer\n  externalTrafficPolicy: Local\n  selector: {app: a}\n  ports: [{port: 80}]"),
+  );
   const h = get(s, "loc").healthCheckNodePort!;
   assert.ok(h >= 30000 && h <= 32767);
   assert.notEqual(h, get(s, "loc").ports[0].nodePort);

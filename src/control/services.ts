@@ -11,11 +11,11 @@
 //    first free usable address of networking.loadBalancerSubnet (network and broadcast
 //    skipped, as with MetalLB's avoidBuggyIPs); no pool → no address (kubectl shows <pending>).
 //  - healthCheckNodePort for externalTrafficPolicy: Local LoadBalancers, from the NodePort range.
-import type { ClusterConfig } from "../spec/config.js";
-import { Diags, where } from "../spec/diag.js";
-import { SpecError } from "../spec/errors.js";
+import type { ClusterConfig } from "../manifest/config.js";
+import { Diags, where } from "../manifest/diag.js";
+import { SpecError } from "../manifest/errors.js";
 import { cidrContains, cidrSize, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
-import type { KubeObject } from "../spec/types.js";
+import type { KubeObject } from "../manifest/types.js";
 import { pick, uidFor } from "./hash.js";
 import type { IpamState, ServicePortState, ServiceState } from "./state.js";
 
@@ -33,7 +33,13 @@ export function staticBandSize(size: number, min: number, max: number, step: num
 
 /** Finds a free slot: a seeded start in the upper band [offset, n), then the lower band. */
 function allocateIndex(n: number, offset: number, key: string, taken: (i: number) => boolean): number {
-  const bands: [number, number][] = offset > 0 && offset < n ? [[offset, n], [0, offset]] : [[0, n]];
+  const bands: [number, number][] =
+    offset > 0 && offset < n
+      ? [
+          [offset, n],
+          [0, offset],
+        ]
+      : [[0, n]];
   for (const [lo, hi] of bands) {
     const len = hi - lo;
     const start = pick(key, len);
@@ -117,7 +123,12 @@ export function reconcileServices(
         continue;
       }
       if (!cidrContains(svcRange, a) || a === svcFirst || a === svcFirst + svcSize - 1) {
-        diags.error(where(o), field, given, `is not in the service range ${net.serviceSubnet} (networking.serviceSubnet)`);
+        diags.error(
+          where(o),
+          field,
+          given,
+          `is not in the service range ${net.serviceSubnet} (networking.serviceSubnet)`,
+        );
         continue;
       }
       const owner = serviceIPs[given];
@@ -135,9 +146,19 @@ export function reconcileServices(
   }
   // Pass 2: dynamic cluster IPs.
   for (const { s, key } of needIP) {
-    const i = allocateIndex(nIPs, ipOffset, `${ctx.seed}/clusterIP/${key}`, (i) => serviceIPs[intToIp(svcFirst + 1 + i)] !== undefined);
+    const i = allocateIndex(
+      nIPs,
+      ipOffset,
+      `${ctx.seed}/clusterIP/${key}`,
+      (i) => serviceIPs[intToIp(svcFirst + 1 + i)] !== undefined,
+    );
     if (i < 0) {
-      diags.error({ object: `Service ${key}` }, "spec.clusterIP", undefined, `the service range ${net.serviceSubnet} is full`);
+      diags.error(
+        { object: `Service ${key}` },
+        "spec.clusterIP",
+        undefined,
+        `the service range ${net.serviceSubnet} is full`,
+      );
       continue;
     }
     const ip = intToIp(svcFirst + 1 + i);
@@ -160,14 +181,21 @@ export function reconcileServices(
         const want = given ?? prevPort;
         if (want !== undefined) {
           if (want < npLo || want > npHi) {
-            if (given !== undefined) diags.error(where(o), field, want, `provided port is not in the valid range. The range of valid ports is ${npLo}-${npHi}`);
+            if (given !== undefined)
+              diags.error(
+                where(o),
+                field,
+                want,
+                `provided port is not in the valid range. The range of valid ports is ${npLo}-${npHi}`,
+              );
             else needPort.push({ s, p, key });
             return;
           }
           const pk = `${want}/${p.protocol}`;
           const owner = nodePorts[pk];
           if (owner && owner !== key) {
-            if (given !== undefined) diags.error(where(o), field, want, `provided port is already allocated (to Service ${owner})`);
+            if (given !== undefined)
+              diags.error(where(o), field, want, `provided port is already allocated (to Service ${owner})`);
             else needPort.push({ s, p, key });
             return;
           }
@@ -181,7 +209,13 @@ export function reconcileServices(
       if (given !== undefined) {
         const pk = `${given}/TCP`;
         const owner = nodePorts[pk];
-        if (owner && owner !== key) diags.error(where(o), "spec.healthCheckNodePort", given, `provided port is already allocated (to Service ${owner})`);
+        if (owner && owner !== key)
+          diags.error(
+            where(o),
+            "spec.healthCheckNodePort",
+            given,
+            `provided port is already allocated (to Service ${owner})`,
+          );
         else {
           nodePorts[pk] = key;
           s.healthCheckNodePort = given;
@@ -192,9 +226,19 @@ export function reconcileServices(
   for (const { s, p, key } of needPort) {
     const proto = p ? p.protocol : "TCP";
     const which = p ? `${p.port}/${p.protocol}` : "healthCheck";
-    const i = allocateIndex(nPorts, portOffset, `${ctx.seed}/nodePort/${key}/${which}`, (i) => nodePorts[`${npLo + i}/${proto}`] !== undefined);
+    const i = allocateIndex(
+      nPorts,
+      portOffset,
+      `${ctx.seed}/nodePort/${key}/${which}`,
+      (i) => nodePorts[`${npLo + i}/${proto}`] !== undefined,
+    );
     if (i < 0) {
-      diags.error({ object: `Service ${key}` }, "spec.ports.nodePort", undefined, `the NodePort range ${npLo}-${npHi} is full`);
+      diags.error(
+        { object: `Service ${key}` },
+        "spec.ports.nodePort",
+        undefined,
+        `the NodePort range ${npLo}-${npHi} is full`,
+      );
       continue;
     }
     nodePorts[`${npLo + i}/${proto}`] = key;
@@ -207,7 +251,9 @@ export function reconcileServices(
   for (const { o, s, prev } of changed) {
     if (s.type !== "LoadBalancer") continue;
     const key = svcKey(o);
-    const status: string[] = (o.status?.loadBalancer?.ingress ?? []).map((i: any) => i.ip ?? i.hostname).filter((x: unknown) => typeof x === "string");
+    const status: string[] = (o.status?.loadBalancer?.ingress ?? [])
+      .map((i: any) => i.ip ?? i.hostname)
+      .filter((x: unknown) => typeof x === "string");
     if (status.length) {
       s.loadBalancerIPs = status;
       for (const ip of status) lbIPs[ip] = key;

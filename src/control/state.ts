@@ -2,7 +2,7 @@
 // Plain data (no classes, no Maps in the serialised parts) so that it prints as JSON,
 // and so that apply/delete/scale can return a new value sharing the unchanged parts.
 
-import type { ClusterConfig } from "../spec/config.js";
+import type { ClusterConfig } from "../manifest/config.js";
 import type {
   Container,
   Endpoint,
@@ -13,7 +13,7 @@ import type {
   PodSpec,
   Protocol,
   ServiceType,
-} from "../spec/types.js";
+} from "../manifest/types.js";
 
 export interface OwnerRef {
   kind: string; // ReplicaSet, StatefulSet, DaemonSet, Job

@@ -1,8 +1,8 @@
 // The objects every cluster has before the user applies anything: the four system
 // namespaces, the `kubernetes` and `kube-dns` Services, CoreDNS, kube-proxy and the CNI's
 // DaemonSet, shaped like kubeadm's and the CNI projects' manifests.
-import type { ClusterConfig, CniName } from "../spec/config.js";
-import type { KubeObject } from "../spec/types.js";
+import type { ClusterConfig, CniName } from "../manifest/config.js";
+import type { KubeObject } from "../manifest/types.js";
 import { intToIp, parseCidr4 } from "../net/ipv4.js";
 
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -16,13 +16,26 @@ export function serviceRangeAddress(config: ClusterConfig, n: number): string {
 const TOLERATE_ALL = [{ operator: "Exists" }];
 
 /** A CNI's node agent DaemonSet (namespace, name, labels, tolerations), from its manifest. */
-const CNI_DAEMONSETS: Record<CniName, { namespace: string; name: string; labels: Record<string, string>; tolerations: unknown[]; image: string; container: string }> = {
+const CNI_DAEMONSETS: Record<
+  CniName,
+  {
+    namespace: string;
+    name: string;
+    labels: Record<string, string>;
+    tolerations: unknown[];
+    image: string;
+    container: string;
+  }
+> = {
   // kube-flannel.yml: namespace kube-flannel, tolerations [{operator: Exists, effect: NoSchedule}]
   flannel: {
     namespace: "kube-flannel",
     name: "kube-flannel-ds",
     labels: { app: "flannel", "k8s-app": "flannel", tier: "node" },
-    tolerations: [{ operator: "Exists", effect: "NoSchedule" }, { operator: "Exists", effect: "NoExecute" }],
+    tolerations: [
+      { operator: "Exists", effect: "NoSchedule" },
+      { operator: "Exists", effect: "NoExecute" },
+    ],
     image: "docker.io/flannel/flannel:v0.25.1",
     container: "kube-flannel",
   },
@@ -31,7 +44,11 @@ const CNI_DAEMONSETS: Record<CniName, { namespace: string; name: string; labels:
     namespace: "kube-system",
     name: "calico-node",
     labels: { "k8s-app": "calico-node" },
-    tolerations: [{ effect: "NoSchedule", operator: "Exists" }, { key: "CriticalAddonsOnly", operator: "Exists" }, { effect: "NoExecute", operator: "Exists" }],
+    tolerations: [
+      { effect: "NoSchedule", operator: "Exists" },
+      { key: "CriticalAddonsOnly", operator: "Exists" },
+      { effect: "NoExecute", operator: "Exists" },
+    ],
     image: "docker.io/calico/node:v3.27.0",
     container: "calico-node",
   },
@@ -45,7 +62,13 @@ const CNI_DAEMONSETS: Record<CniName, { namespace: string; name: string; labels:
   },
 };
 
-function obj(apiVersion: string, kind: string, name: string, namespace: string | undefined, rest: Record<string, unknown>): KubeObject {
+function obj(
+  apiVersion: string,
+  kind: string,
+  name: string,
+  namespace: string | undefined,
+  rest: Record<string, unknown>,
+): KubeObject {
   const metadata: KubeObject["metadata"] = { name };
   if (namespace) metadata.namespace = namespace;
   if (rest.labels) metadata.labels = rest.labels as Record<string, string>;
@@ -58,7 +81,9 @@ export function systemObjects(config: ClusterConfig): KubeObject[] {
   const cni = CNI_DAEMONSETS[config.networking.cni];
   const namespaces = [...SYSTEM_NAMESPACES];
   if (!namespaces.includes(cni.namespace)) namespaces.push(cni.namespace);
-  const out: KubeObject[] = namespaces.map((n) => obj("v1", "Namespace", n, undefined, { labels: { "kubernetes.io/metadata.name": n } }));
+  const out: KubeObject[] = namespaces.map((n) =>
+    obj("v1", "Namespace", n, undefined, { labels: { "kubernetes.io/metadata.name": n } }),
+  );
 
   out.push(
     obj("v1", "Service", "kubernetes", "default", {
@@ -135,7 +160,17 @@ export function systemObjects(config: ClusterConfig): KubeObject[] {
             priorityClassName: "system-node-critical",
             tolerations: TOLERATE_ALL,
             nodeSelector: { "kubernetes.io/os": "linux" },
-            containers: [{ name: "kube-proxy", image: "registry.k8s.io/kube-proxy:v1.30.0", command: ["/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf", "--hostname-override=$(NODE_NAME)"] }],
+            containers: [
+              {
+                name: "kube-proxy",
+                image: "registry.k8s.io/kube-proxy:v1.30.0",
+                command: [
+                  "/usr/local/bin/kube-proxy",
+                  "--config=/var/lib/kube-proxy/config.conf",
+                  "--hostname-override=$(NODE_NAME)",
+                ],
+              },
+            ],
             dnsPolicy: "ClusterFirst",
           },
         },

@@ -26,7 +26,14 @@ const randBytes = (n: number) => {
   return b;
 };
 
-const NAMES = ["auth-service.default.svc.cluster.local", "my-headless-service.default.svc.cluster.local", "cluster.local", "10.0.96.10.in-addr.arpa", "api.example.com", "x.y.z"];
+const NAMES = [
+  "auth-service.default.svc.cluster.local",
+  "my-headless-service.default.svc.cluster.local",
+  "cluster.local",
+  "10.0.96.10.in-addr.arpa",
+  "api.example.com",
+  "x.y.z",
+];
 const TYPES = ["A", "AAAA", "SRV", "PTR", "TXT", "NS", "SOA", "CNAME", "MX", "AXFR", "ANY"] as const;
 function validQuery(): Buffer {
   const withOpt = rnd() < 0.5;
@@ -58,31 +65,42 @@ function hostile(): Buffer {
       return randBytes(ri(600));
     case 1: // truncated header
       return validQuery().subarray(0, ri(12));
-    case 2: { // truncated anywhere
+    case 2: {
+      // truncated anywhere
       const q = validQuery();
       return q.subarray(0, ri(q.length));
     }
-    case 3: { // bit flips
+    case 3: {
+      // bit flips
       const q = Buffer.from(validQuery());
       for (let i = ri(6) + 1; i > 0; i--) q[ri(q.length)] ^= 1 << ri(8);
       return q;
     }
-    case 4: { // bad counts
+    case 4: {
+      // bad counts
       const q = Buffer.from(validQuery());
       for (let i = 4; i < 12; i += 2) if (rnd() < 0.5) q.writeUInt16BE(ri(65536), i);
       return q;
     }
-    case 5: { // compression pointer loops: to itself, forward, ping-pong
+    case 5: {
+      // compression pointer loops: to itself, forward, ping-pong
       const loops = [
         Buffer.concat([header(1, 0x100, 1, 0, 0, 0), Buffer.from([0xc0, 12]), tail(1, 1)]),
         Buffer.concat([header(2, 0x100, 1, 0, 0, 0), Buffer.from([0xc0, 20, 0, 0, 0, 0, 0, 0, 0xc0, 12]), tail(1, 1)]),
         Buffer.concat([header(3, 0x100, 1, 0, 0, 0), Buffer.from([1, 0x61, 0xc0, 12]), tail(1, 1)]),
-        Buffer.concat([header(4, 0x100, 1, 1, 0, 0), Buffer.from([1, 0x61, 0]), tail(1, 1), Buffer.from([0xc0, 29, 0xc0, 27]), tail(1, 1)]),
+        Buffer.concat([
+          header(4, 0x100, 1, 1, 0, 0),
+          Buffer.from([1, 0x61, 0]),
+          tail(1, 1),
+          Buffer.from([0xc0, 29, 0xc0, 27]),
+          tail(1, 1),
+        ]),
         Buffer.concat([header(5, 0x100, 1, 0, 0, 0), Buffer.from([0xc0, 0]), tail(1, 1)]),
       ];
       return loops[ri(loops.length)];
     }
-    case 6: { // over-long labels and names
+    case 6: {
+      // over-long labels and names
       const labels: Buffer[] = [];
       const n = ri(10) + 1;
       for (let i = 0; i < n; i++) {
@@ -91,11 +109,13 @@ function hostile(): Buffer {
       }
       return Buffer.concat([header(ri(65536), 0x100, 1, 0, 0, 0), ...labels, Buffer.from([0]), tail(1, 1)]);
     }
-    case 7: { // a 255+ byte name of legal labels
+    case 7: {
+      // a 255+ byte name of legal labels
       const labels = Array.from({ length: 5 }, () => Buffer.concat([Buffer.from([63]), Buffer.alloc(63, 0x62)]));
       return Buffer.concat([header(ri(65536), 0x100, 1, 0, 0, 0), ...labels, Buffer.from([0]), tail(1, 1)]);
     }
-    case 8: { // unknown types and classes
+    case 8: {
+      // unknown types and classes
       const q = Buffer.from(validQuery());
       const qEnd = 12 + Buffer.byteLength(NAMES[0]) + 2;
       void qEnd;
@@ -106,8 +126,13 @@ function hostile(): Buffer {
       }
       return q;
     }
-    case 9: { // garbage EDNS: bad option lengths, versions, several OPTs, OPT not at the root
-      const base = dnsPacket.encode({ type: "query", id: ri(65536), questions: [{ type: "A", name: NAMES[ri(NAMES.length)] }] });
+    case 9: {
+      // garbage EDNS: bad option lengths, versions, several OPTs, OPT not at the root
+      const base = dnsPacket.encode({
+        type: "query",
+        id: ri(65536),
+        questions: [{ type: "A", name: NAMES[ri(NAMES.length)] }],
+      });
       const opts: Buffer[] = [];
       const n = ri(3) + 1;
       for (let i = 0; i < n; i++) {
@@ -123,7 +148,8 @@ function hostile(): Buffer {
       base.writeUInt16BE(n, 10);
       return Buffer.concat([base, ...opts]);
     }
-    case 10: { // opcodes and flags
+    case 10: {
+      // opcodes and flags
       const q = Buffer.from(validQuery());
       q.writeUInt16BE(ri(65536), 2);
       return q;
@@ -136,7 +162,11 @@ function hostile(): Buffer {
 let srv: DnsServer;
 let port: number;
 before(async () => {
-  srv = await startDnsServer({ zone: createZone(demoFixture(), { ttl: 30, pods: "insecure" }), listen: "127.0.0.1:0", limits: { tcpIdleMs: 500, maxTcpConnections: 64 } });
+  srv = await startDnsServer({
+    zone: createZone(demoFixture(), { ttl: 30, pods: "insecure" }),
+    listen: "127.0.0.1:0",
+    limits: { tcpIdleMs: 500, maxTcpConnections: 64 },
+  });
   port = srv.address.port;
 });
 after(async () => {
@@ -145,7 +175,11 @@ after(async () => {
 
 async function correctQueryWorks(): Promise<void> {
   const s = dgram.createSocket("udp4");
-  const q = dnsPacket.encode({ type: "query", id: 4242, questions: [{ type: "A", name: "auth-service.default.svc.cluster.local" }] });
+  const q = dnsPacket.encode({
+    type: "query",
+    id: 4242,
+    questions: [{ type: "A", name: "auth-service.default.svc.cluster.local" }],
+  });
   const r = await new Promise<Buffer>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error("no answer after fuzzing")), 3000);
     s.on("message", (m) => {
@@ -167,7 +201,12 @@ test("200,000 hostile packets through the parser and encoder: never a throw", ()
     const r = parseQuery(p);
     if (r.kind === "query") {
       const a = zone.answer({ name: r.q.name, type: r.q.qtype, class: r.q.qclass });
-      const out = encodeResponse(r.q, { rcode: 0, aa: a.aa, ra: a.ra, answers: a.answers, authority: a.authority, additional: a.additional }, 512, 1232);
+      const out = encodeResponse(
+        r.q,
+        { rcode: 0, aa: a.aa, ra: a.ra, answers: a.answers, authority: a.authority, additional: a.additional },
+        512,
+        1232,
+      );
       assert.ok(out.length <= 512 || a.answers.length === 0);
     }
   }
@@ -232,7 +271,11 @@ test("TCP: 64 KiB frames, split frames, zero-length frames, half-open and too ma
   }
   {
     const s = await connect();
-    const q = dnsPacket.streamEncode({ type: "query", id: 77, questions: [{ type: "A", name: "auth-service.default.svc.cluster.local" }] });
+    const q = dnsPacket.streamEncode({
+      type: "query",
+      id: 77,
+      questions: [{ type: "A", name: "auth-service.default.svc.cluster.local" }],
+    });
     const got = new Promise<Buffer>((resolve) => s.once("data", (d) => resolve(d)));
     for (const b of q) s.write(Buffer.from([b]));
     const d = await got;
@@ -265,7 +308,11 @@ test("TCP: 64 KiB frames, split frames, zero-length frames, half-open and too ma
   assert.ok(alive < 150);
   // TCP still answers, and so does UDP.
   const s = await connect();
-  const q = dnsPacket.streamEncode({ type: "query", id: 78, questions: [{ type: "A", name: "user-service.default.svc.cluster.local" }] });
+  const q = dnsPacket.streamEncode({
+    type: "query",
+    id: 78,
+    questions: [{ type: "A", name: "user-service.default.svc.cluster.local" }],
+  });
   const reply = await new Promise<Buffer>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error("no TCP answer")), 3000);
     let buf = Buffer.alloc(0);

@@ -68,7 +68,11 @@ export function walk(resolvConf: string, name: string, type: string, libc: Libc,
     answers,
     values: answers.filter((a) => a.type === type.toUpperCase()).map((a) => rdataText(a)),
   });
-  const fail = (status: "NXDOMAIN" | "NODATA" | "SERVFAIL"): WalkResult["result"] => ({ status, answers: [], values: [] });
+  const fail = (status: "NXDOMAIN" | "NODATA" | "SERVFAIL"): WalkResult["result"] => ({
+    status,
+    answers: [],
+    values: [],
+  });
   const search = conf.searches;
 
   if (libc === "musl") {
@@ -88,7 +92,11 @@ export function walk(resolvConf: string, name: string, type: string, libc: Libc,
       }
     const r = ask(bare);
     if (r.rcode === "NOERROR" && hasType(r.answers)) return { queries, result: found(bare, r.answers), why };
-    return { queries, result: fail(r.rcode === "NOERROR" ? "NODATA" : r.rcode === "NXDOMAIN" ? "NXDOMAIN" : "SERVFAIL"), why };
+    return {
+      queries,
+      result: fail(r.rcode === "NOERROR" ? "NODATA" : r.rcode === "NXDOMAIN" ? "NXDOMAIN" : "SERVFAIL"),
+      why,
+    };
   }
 
   // glibc
@@ -101,7 +109,8 @@ export function walk(resolvConf: string, name: string, type: string, libc: Libc,
     : dots >= ndots
       ? `${dots} dot(s) ≥ ndots:${ndots}: the name as is first, then the search list (glibc)`
       : `${dots} dot(s) < ndots:${ndots}: each search domain first, then the name as is (glibc)`;
-  const errOf = (rcode: Rcode): "NXDOMAIN" | "NODATA" | "SERVFAIL" => (rcode === "NOERROR" ? "NODATA" : rcode === "NXDOMAIN" ? "NXDOMAIN" : "SERVFAIL");
+  const errOf = (rcode: Rcode): "NXDOMAIN" | "NODATA" | "SERVFAIL" =>
+    rcode === "NOERROR" ? "NODATA" : rcode === "NXDOMAIN" ? "NXDOMAIN" : "SERVFAIL";
   // res_query succeeds when the answer section is not empty.
   const ok = (r: { rcode: Rcode; answers: RR[] }) => r.rcode === "NOERROR" && r.answers.length > 0;
   if (dots >= ndots || trailing) {
@@ -164,7 +173,9 @@ export function findPod(state: ClusterState, ref: string, namespace?: string): P
   const exact = state.pods.filter((p) => p.name === name && inNs(p));
   const pick = (l: PodState[]) => l.find((p) => p.namespace === "default") ?? l[0];
   if (exact.length > 0) return pick(exact);
-  const prefix = state.pods.filter((p) => inNs(p) && p.name.startsWith(`${name}-`)).sort((a, b) => a.name.localeCompare(b.name));
+  const prefix = state.pods
+    .filter((p) => inNs(p) && p.name.startsWith(`${name}-`))
+    .sort((a, b) => a.name.localeCompare(b.name));
   return prefix.length > 0 ? pick(prefix) : undefined;
 }
 
@@ -198,7 +209,8 @@ export function resolveFromPod(
   const isCluster = nameserver === clusterDns || (dnsSvc && nameserver === dnsSvc.clusterIP);
   const query: QueryFn = (fqdn, t) => {
     if (!nameserver) return { rcode: "SERVFAIL", answers: [] };
-    if (!isCluster && zone.inZone(fqdn) && !/\.(in-addr|ip6)\.arpa$/i.test(fqdn)) return { rcode: "NXDOMAIN", answers: [] };
+    if (!isCluster && zone.inZone(fqdn) && !/\.(in-addr|ip6)\.arpa$/i.test(fqdn))
+      return { rcode: "NXDOMAIN", answers: [] };
     const a = zone.answer({ name: fqdn, type: typeNumber(t) ?? 1 });
     return { rcode: a.rcode, answers: a.answers };
   };
@@ -213,11 +225,16 @@ export function formatWalk(r: ReturnType<typeof resolveFromPod>, name: string, l
   for (const l of r.resolvConf.trimEnd().split("\n")) lines.push(`  resolv.conf: ${l}`);
   lines.push(`  ${r.why}`);
   r.queries.forEach((q, i) => {
-    lines.push(`  ${i + 1}. ${q.name} ${q.type} → ${r.nameserver ?? "(no nameserver)"}:53  ${q.rcode}${q.rcode === "NOERROR" && q.answers.length === 0 ? " (NODATA)" : ""}`);
+    lines.push(
+      `  ${i + 1}. ${q.name} ${q.type} → ${r.nameserver ?? "(no nameserver)"}:53  ${q.rcode}${q.rcode === "NOERROR" && q.answers.length === 0 ? " (NODATA)" : ""}`,
+    );
     for (const a of q.answers) lines.push(`       ${a.name}. ${a.ttl} IN ${a.type} ${rdataText(a)}`);
   });
   const res = r.result;
-  if (res.status === "found") lines.push(`result: ${res.values.join(", ") || "(no records of the type)"} (${res.name}, after ${r.queries.length} quer${r.queries.length === 1 ? "y" : "ies"})`);
+  if (res.status === "found")
+    lines.push(
+      `result: ${res.values.join(", ") || "(no records of the type)"} (${res.name}, after ${r.queries.length} quer${r.queries.length === 1 ? "y" : "ies"})`,
+    );
   else lines.push(`result: ${res.status} after ${r.queries.length} quer${r.queries.length === 1 ? "y" : "ies"}`);
   return lines.join("\n");
 }

@@ -35,7 +35,11 @@ function bigState() {
 }
 
 before(async () => {
-  srv = await startDnsServer({ zone: createZone(bigState(), { ttl: 30, pods: "insecure" }), listen: "127.0.0.1:0", limits: { tcpIdleMs: 2000 } });
+  srv = await startDnsServer({
+    zone: createZone(bigState(), { ttl: 30, pods: "insecure" }),
+    listen: "127.0.0.1:0",
+    limits: { tcpIdleMs: 2000 },
+  });
   port = srv.address.port;
 });
 after(async () => {
@@ -84,7 +88,14 @@ test("dig: NXDOMAIN and NODATA carry the SOA in authority", async () => {
   const nx = await dig("nope.default.svc.cluster.local");
   assert.equal(nx.status, "NXDOMAIN");
   assert.equal(nx.answer.length, 0);
-  assert.deepEqual(nx.authority[0].slice(0, 6), ["cluster.local.", "30", "IN", "SOA", "ns.dns.cluster.local.", "hostmaster.cluster.local."]);
+  assert.deepEqual(nx.authority[0].slice(0, 6), [
+    "cluster.local.",
+    "30",
+    "IN",
+    "SOA",
+    "ns.dns.cluster.local.",
+    "hostmaster.cluster.local.",
+  ]);
   assert.deepEqual(nx.authority[0].slice(7), ["7200", "1800", "86400", "30"]);
   const nd = await dig("auth-service.default.svc.cluster.local", "AAAA");
   assert.equal(nd.status, "NOERROR");
@@ -98,7 +109,10 @@ test("dig: NXDOMAIN and NODATA carry the SOA in authority", async () => {
 test("dig: apex NS with kube-dns's A as additional; SOA", async () => {
   const r = await dig("cluster.local", "NS");
   assert.deepEqual(r.answer, [["cluster.local.", "30", "IN", "NS", "kube-dns.kube-system.svc.cluster.local."]]);
-  assert.deepEqual(r.additional.filter((x) => x[3] === "A"), [["kube-dns.kube-system.svc.cluster.local.", "30", "IN", "A", "10.96.0.10"]]);
+  assert.deepEqual(
+    r.additional.filter((x) => x[3] === "A"),
+    [["kube-dns.kube-system.svc.cluster.local.", "30", "IN", "A", "10.96.0.10"]],
+  );
   const s = await dig("cluster.local", "SOA");
   assert.equal(s.answer[0][3], "SOA");
 });
@@ -109,11 +123,20 @@ test("dig: SRV, headless, PTR, ExternalName CNAME, dns-version TXT, pod A", asyn
   const h = await dig("my-headless-service.default.svc.cluster.local");
   assert.deepEqual(h.answer.map((a) => a[4]).sort(), ["10.244.1.10", "10.244.2.11"]);
   const w = await dig("web-0.my-headless-service.default.svc.cluster.local");
-  assert.deepEqual(w.answer.map((a) => a[4]), ["10.244.1.10"]);
+  assert.deepEqual(
+    w.answer.map((a) => a[4]),
+    ["10.244.1.10"],
+  );
   const p = await dig("-x", "10.96.0.10");
   assert.equal(p.answer[0][4], "kube-dns.kube-system.svc.cluster.local.");
   const c = await dig("ext-in.default.svc.cluster.local");
-  assert.deepEqual(c.answer.map((a) => [a[3], a[4]]), [["CNAME", "auth-service.default.svc.cluster.local."], ["A", "10.96.12.34"]]);
+  assert.deepEqual(
+    c.answer.map((a) => [a[3], a[4]]),
+    [
+      ["CNAME", "auth-service.default.svc.cluster.local."],
+      ["A", "10.96.12.34"],
+    ],
+  );
   const t = await dig("dns-version.cluster.local", "TXT");
   assert.deepEqual(t.answer[0].slice(1), ["28800", "IN", "TXT", '"1.1.0"']);
   const pod = await dig("10-244-1-5.default.pod.cluster.local");
@@ -123,12 +146,22 @@ test("dig: SRV, headless, PTR, ExternalName CNAME, dns-version TXT, pod A", asyn
 });
 
 test("dig: AXFR is refused", async () => {
-  const { stdout } = await run("dig", ["@127.0.0.1", "-p", String(port), "cluster.local", "AXFR", "+time=2", "+tries=1"]).catch((e) => e);
+  const { stdout } = await run("dig", [
+    "@127.0.0.1",
+    "-p",
+    String(port),
+    "cluster.local",
+    "AXFR",
+    "+time=2",
+    "+tries=1",
+  ]).catch((e) => e);
   assert.match(stdout, /Transfer failed/);
   const r = await dig("cluster.local", "AXFR", "+notcp");
   void r;
   // Also over UDP with a raw query: rcode REFUSED (5).
-  const resp = await udpQuery(dnsPacket.encode({ type: "query", id: 7, flags: 0, questions: [{ type: "AXFR", name: "cluster.local" }] }));
+  const resp = await udpQuery(
+    dnsPacket.encode({ type: "query", id: 7, flags: 0, questions: [{ type: "AXFR", name: "cluster.local" }] }),
+  );
   assert.equal(resp.readUInt16BE(2) & 0xf, 5);
 });
 
@@ -147,7 +180,9 @@ test("TC over UDP for a big headless answer; the full answer over TCP", async ()
 
 test("EDNS0: the OPT record is echoed with our payload size; without EDNS a 512-byte limit", async () => {
   const q = dnsPacket.encode({
-    type: "query", id: 9, flags: dnsPacket.RECURSION_DESIRED,
+    type: "query",
+    id: 9,
+    flags: dnsPacket.RECURSION_DESIRED,
     questions: [{ type: "A", name: "my-headless-service.default.svc.cluster.local" }],
     additionals: [{ type: "OPT", name: ".", udpPayloadSize: 4096 } as any],
   });
@@ -155,7 +190,13 @@ test("EDNS0: the OPT record is echoed with our payload size; without EDNS a 512-
   const opt = (r.additionals ?? []).find((a) => a.type === "OPT") as any;
   assert.ok(opt);
   assert.equal(opt.udpPayloadSize, 1232);
-  const big = await udpQuery(dnsPacket.encode({ type: "query", id: 10, questions: [{ type: "A", name: "big-headless.default.svc.cluster.local" }] }));
+  const big = await udpQuery(
+    dnsPacket.encode({
+      type: "query",
+      id: 10,
+      questions: [{ type: "A", name: "big-headless.default.svc.cluster.local" }],
+    }),
+  );
   assert.ok(big.length <= 512);
   assert.ok(dnsPacket.decode(big).flag_tc);
 });
@@ -164,7 +205,9 @@ test("Node's resolver: every record kind, NXDOMAIN vs NODATA", async () => {
   const r = new dnsp.Resolver({ timeout: 2000, tries: 1 });
   r.setServers([`127.0.0.1:${port}`]);
   assert.deepEqual(await r.resolve4("user-service.production.svc.cluster.local"), ["10.96.30.1"]);
-  assert.deepEqual(await r.resolveSrv("_http._tcp.user-service.default.svc.cluster.local"), [{ name: "user-service.default.svc.cluster.local", port: 80, priority: 0, weight: 100 }]);
+  assert.deepEqual(await r.resolveSrv("_http._tcp.user-service.default.svc.cluster.local"), [
+    { name: "user-service.default.svc.cluster.local", port: 80, priority: 0, weight: 100 },
+  ]);
   assert.deepEqual(await r.resolvePtr("10.0.96.10.in-addr.arpa"), ["kube-dns.kube-system.svc.cluster.local"]);
   assert.deepEqual(await r.resolveTxt("dns-version.cluster.local"), [["1.1.0"]]);
   assert.deepEqual(await r.resolveCname("ext.default.svc.cluster.local"), ["api.example.com"]);
@@ -173,7 +216,10 @@ test("Node's resolver: every record kind, NXDOMAIN vs NODATA", async () => {
   assert.equal(soa.nsname, "ns.dns.cluster.local");
   assert.equal(soa.hostmaster, "hostmaster.cluster.local");
   assert.deepEqual([soa.refresh, soa.retry, soa.expire, soa.minttl], [7200, 1800, 86400, 30]);
-  assert.deepEqual((await r.resolve4("my-headless-service.default.svc.cluster.local")).sort(), ["10.244.1.10", "10.244.2.11"]);
+  assert.deepEqual((await r.resolve4("my-headless-service.default.svc.cluster.local")).sort(), [
+    "10.244.1.10",
+    "10.244.2.11",
+  ]);
   await assert.rejects(r.resolve4("nope.default.svc.cluster.local"), { code: "ENOTFOUND" });
   await assert.rejects(r.resolve6("auth-service.default.svc.cluster.local"), { code: "ENODATA" });
   await assert.rejects(r.resolve4("unready-headless.default.svc.cluster.local"), { code: "ENOTFOUND" });
@@ -194,10 +240,21 @@ test("malformed requests: FORMERR; unknown opcode: NOTIMP; responses are never a
 });
 
 test("TCP: several queries on one connection, answered in turn", async () => {
-  const names = ["auth-service.default.svc.cluster.local", "user-service.default.svc.cluster.local", "nope.default.svc.cluster.local"];
-  const frames = names.map((n, i) => dnsPacket.streamEncode({ type: "query", id: 100 + i, questions: [{ type: "A", name: n }] }));
+  const names = [
+    "auth-service.default.svc.cluster.local",
+    "user-service.default.svc.cluster.local",
+    "nope.default.svc.cluster.local",
+  ];
+  const frames = names.map((n, i) =>
+    dnsPacket.streamEncode({ type: "query", id: 100 + i, questions: [{ type: "A", name: n }] }),
+  );
   const replies = await tcpExchange(Buffer.concat(frames), 3);
-  const byId = new Map(replies.map((b) => { const d = dnsPacket.decode(b); return [d.id, d]; }));
+  const byId = new Map(
+    replies.map((b) => {
+      const d = dnsPacket.decode(b);
+      return [d.id, d];
+    }),
+  );
   assert.equal((byId.get(100)!.answers![0] as any).data, "10.96.12.34");
   assert.equal((byId.get(101)!.answers![0] as any).data, "10.96.20.1");
   assert.equal((byId.get(102) as any).rcode, "NXDOMAIN");
@@ -206,7 +263,11 @@ test("TCP: several queries on one connection, answered in turn", async () => {
 test("setState swaps the zone atomically (live reload); the serial grows", async () => {
   const before = srv.zone.serial;
   const st = demoFixture();
-  st.services.push({ ...st.services.find((s) => s.name === "auth-service")!, name: "fresh-service", clusterIP: "10.96.99.99" });
+  st.services.push({
+    ...st.services.find((s) => s.name === "auth-service")!,
+    name: "fresh-service",
+    clusterIP: "10.96.99.99",
+  });
   srv.setState(st);
   assert.ok(srv.zone.serial > before);
   const r = await dig("fresh-service.default.svc.cluster.local");
@@ -262,8 +323,16 @@ test("--upstream: outside names and reverse misses are forwarded; an ExternalNam
   upState.config.externalDNS = [{ name: "www.upstream.test", type: "A", value: "192.0.2.7" }];
   const up = await startDnsServer({ zone: createZone(upState), listen: "127.0.0.1:0" });
   const st = demoFixture();
-  st.services.push({ ...st.services.find((s) => s.name === "ext")!, name: "ext-up", externalName: "www.upstream.test" });
-  const main = await startDnsServer({ zone: createZone(st), listen: "127.0.0.1:0", upstreams: [`127.0.0.1:${up.address.port}`] });
+  st.services.push({
+    ...st.services.find((s) => s.name === "ext")!,
+    name: "ext-up",
+    externalName: "www.upstream.test",
+  });
+  const main = await startDnsServer({
+    zone: createZone(st),
+    listen: "127.0.0.1:0",
+    upstreams: [`127.0.0.1:${up.address.port}`],
+  });
   try {
     const r = new dnsp.Resolver({ timeout: 2000, tries: 1 });
     r.setServers([`127.0.0.1:${main.address.port}`]);
@@ -272,7 +341,15 @@ test("--upstream: outside names and reverse misses are forwarded; an ExternalNam
     // api.example.com is in this server's externalDNS but, with an upstream, CoreDNS forwards.
     await assert.rejects(r.resolve4("api.example.com"), { code: "ENOTFOUND" });
     assert.deepEqual(await r.resolve4("user-service.default.svc.cluster.local"), ["10.96.20.1"]);
-    const { stdout } = await run("dig", ["@127.0.0.1", "-p", String(main.address.port), "ext-up.default.svc.cluster.local", "A", "+noall", "+answer"]);
+    const { stdout } = await run("dig", [
+      "@127.0.0.1",
+      "-p",
+      String(main.address.port),
+      "ext-up.default.svc.cluster.local",
+      "A",
+      "+noall",
+      "+answer",
+    ]);
     assert.match(stdout, /ext-up\.default\.svc\.cluster\.local\.\s+30\s+IN\s+CNAME\s+www\.upstream\.test\./);
     assert.match(stdout, /www\.upstream\.test\.\s+\d+\s+IN\s+A\s+192\.0\.2\.7/);
     assert.ok(up.stats.udp >= 3);

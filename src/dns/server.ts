@@ -114,7 +114,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     try {
       const limit = tcp ? 65535 : q.edns ? Math.max(512, Math.min(q.edns.udpSize, limits.udpPayload)) : 512;
       const zone = zoneNow();
-      const key = q.qCompressed || q.odd ? undefined : `${q.lname}|${q.qtype}|${q.qclass}|${q.rd ? 1 : 0}${q.cd ? 1 : 0}|${q.edns ? (q.edns.do ? "D" : "E") : "-"}|${limit}`;
+      const key =
+        q.qCompressed || q.odd
+          ? undefined
+          : `${q.lname}|${q.qtype}|${q.qclass}|${q.rd ? 1 : 0}${q.cd ? 1 : 0}|${q.edns ? (q.edns.do ? "D" : "E") : "-"}|${limit}`;
       if (key !== undefined) {
         const hit = cache.get(key);
         if (hit) {
@@ -128,30 +131,37 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
           return;
         }
       }
-      const a = zone.answer({ name: q.odd ? `\\odd.${q.name}` : q.name, type: q.qtype, class: q.qclass }, { forward: upstreams.length > 0 });
+      const a = zone.answer(
+        { name: q.odd ? `\\odd.${q.name}` : q.name, type: q.qtype, class: q.qclass },
+        { forward: upstreams.length > 0 },
+      );
       if (a.forward) {
         if (inFlight >= limits.maxConcurrentForwards) {
           reply(encodeError(q.id, 0, q.rd, RCODE.REFUSED, q));
           return;
         }
         inFlight++;
-        forward(msg, q, tcp).finally(() => inFlight--).then(
-          (b) => reply(b ?? encodeError(q.id, 0, q.rd, RCODE.SERVFAIL, q)),
-          (e) => {
-            stats.errors++;
-            onError(e);
-            reply(encodeError(q.id, 0, q.rd, RCODE.SERVFAIL, q));
-          },
-        );
+        forward(msg, q, tcp)
+          .finally(() => inFlight--)
+          .then(
+            (b) => reply(b ?? encodeError(q.id, 0, q.rd, RCODE.SERVFAIL, q)),
+            (e) => {
+              stats.errors++;
+              onError(e);
+              reply(encodeError(q.id, 0, q.rd, RCODE.SERVFAIL, q));
+            },
+          );
         return;
       }
       if (a.chase && inFlight < limits.maxConcurrentForwards) {
         const chase = a.chase;
         inFlight++;
-        lookupUpstream(chase.name, chase.type).finally(() => inFlight--).then(
-          (extra) => reply(encode(q, { ...a, answers: [...a.answers, ...extra] }, limit)),
-          () => reply(encode(q, a, limit)),
-        );
+        lookupUpstream(chase.name, chase.type)
+          .finally(() => inFlight--)
+          .then(
+            (extra) => reply(encode(q, { ...a, answers: [...a.answers, ...extra] }, limit)),
+            () => reply(encode(q, a, limit)),
+          );
         return;
       }
       const out = encode(q, a, limit);
@@ -168,7 +178,19 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   }
 
   function encode(q: ParsedQuery, a: ZoneAnswer, limit: number): Buffer {
-    return encodeResponse(q, { rcode: RCODE[a.rcode], aa: a.aa, ra: a.ra, answers: a.answers, authority: a.authority, additional: a.additional }, limit, limits.udpPayload);
+    return encodeResponse(
+      q,
+      {
+        rcode: RCODE[a.rcode],
+        aa: a.aa,
+        ra: a.ra,
+        answers: a.answers,
+        authority: a.authority,
+        additional: a.additional,
+      },
+      limit,
+      limits.udpPayload,
+    );
   }
 
   // --- forwarding (CoreDNS `forward . <upstreams>`) -------------------------------------
@@ -246,8 +268,11 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   // --- UDP ------------------------------------------------------------------------------
   // Replies go to rinfo.address, always an IP literal: skip dgram's per-send dns.lookup
   // (a regexp and a nextTick per packet, a measurable share of the per-query cost).
-  const literal = (address: string, family: unknown, cb: (err: Error | null, address: string, family: number) => void) =>
-    cb(null, address, address.includes(":") ? 6 : 4);
+  const literal = (
+    address: string,
+    family: unknown,
+    cb: (err: Error | null, address: string, family: number) => void,
+  ) => cb(null, address, address.includes(":") ? 6 : 4);
   const udp = dgram.createSocket({
     type: net.isIPv6(listen.host) ? "udp6" : "udp4",
     reuseAddr: false,

@@ -1,9 +1,9 @@
 // Hand-built ClusterState fixtures for the DNS tests (independent of the control plane's
 // builder): the seeds' demo shape with explicit IPs, so expected answers are obvious.
-import type { ClusterConfig } from "../spec/config.js";
-import { defaultConfig } from "../spec/config.js";
+import type { ClusterConfig } from "../manifest/config.js";
+import { defaultConfig } from "../manifest/config.js";
 import type { ClusterState, EndpointSliceState, PodState, ServiceState, ServicePortState } from "../control/state.js";
-import type { PodSpec, Protocol } from "../spec/types.js";
+import type { PodSpec, Protocol } from "../manifest/types.js";
 import { computeDnsRecords } from "../control/dns.js";
 import { emptyState, podState, serviceState, sliceState, type FxEndpoint } from "../testing/fixtures.js";
 
@@ -42,7 +42,14 @@ export function fixtureState(o: {
   const slices: EndpointSliceState[] = [];
   let next = 100;
   const all: FxService[] = [
-    { namespace: "default", name: "kubernetes", clusterIP: "10.96.0.1", ports: [{ name: "https", port: 443, targetPort: 6443 }], endpoints: [{ ip: "192.168.1.2" }], created: 0 },
+    {
+      namespace: "default",
+      name: "kubernetes",
+      clusterIP: "10.96.0.1",
+      ports: [{ name: "https", port: 443, targetPort: 6443 }],
+      endpoints: [{ ip: "192.168.1.2" }],
+      created: 0,
+    },
     {
       namespace: "kube-system",
       name: "kube-dns",
@@ -84,7 +91,11 @@ export function fixtureState(o: {
           namespace,
           s.name,
           `${s.name}-abcde`,
-          ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: typeof p.targetPort === "number" ? p.targetPort : p.port, protocol: p.protocol })),
+          ports.map((p) => ({
+            ...(p.name ? { name: p.name } : {}),
+            port: typeof p.targetPort === "number" ? p.targetPort : p.port,
+            protocol: p.protocol,
+          })),
           s.endpoints,
         ),
       );
@@ -120,8 +131,19 @@ export function demoFixture(): ClusterState {
     },
     services: [
       { name: "auth-service", clusterIP: "10.96.12.34", ports: [{ port: 80 }], endpoints: [{ ip: "10.244.1.5" }] },
-      { name: "user-service", clusterIP: "10.96.20.1", ports: [{ name: "http", port: 80, targetPort: 8080 }], endpoints: [{ ip: "10.244.1.6" }, { ip: "10.244.2.7" }] },
-      { namespace: "production", name: "user-service", clusterIP: "10.96.30.1", ports: [{ name: "http", port: 80, targetPort: 8080 }], endpoints: [{ ip: "10.244.2.9" }] },
+      {
+        name: "user-service",
+        clusterIP: "10.96.20.1",
+        ports: [{ name: "http", port: 80, targetPort: 8080 }],
+        endpoints: [{ ip: "10.244.1.6" }, { ip: "10.244.2.7" }],
+      },
+      {
+        namespace: "production",
+        name: "user-service",
+        clusterIP: "10.96.30.1",
+        ports: [{ name: "http", port: 80, targetPort: 8080 }],
+        endpoints: [{ ip: "10.244.2.9" }],
+      },
       { name: "empty-service", clusterIP: "10.96.40.1", ports: [{ port: 80 }], endpoints: [] },
       {
         name: "my-headless-service",
@@ -134,8 +156,19 @@ export function demoFixture(): ClusterState {
         ],
       },
       { name: "plain-headless", clusterIP: "None", ports: [{ port: 9000 }], endpoints: [{ ip: "10.244.1.20" }] },
-      { name: "unready-headless", clusterIP: "None", ports: [{ port: 80 }], endpoints: [{ ip: "10.244.1.30", ready: false }] },
-      { name: "publish-headless", clusterIP: "None", publishNotReadyAddresses: true, ports: [{ port: 80 }], endpoints: [{ ip: "10.244.1.31", ready: false }] },
+      {
+        name: "unready-headless",
+        clusterIP: "None",
+        ports: [{ port: 80 }],
+        endpoints: [{ ip: "10.244.1.30", ready: false }],
+      },
+      {
+        name: "publish-headless",
+        clusterIP: "None",
+        publishNotReadyAddresses: true,
+        ports: [{ port: 80 }],
+        endpoints: [{ ip: "10.244.1.31", ready: false }],
+      },
       { name: "ext", type: "ExternalName", externalName: "api.example.com" },
       { name: "ext-in", type: "ExternalName", externalName: "auth-service.default.svc.cluster.local" },
     ],

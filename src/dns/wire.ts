@@ -5,7 +5,7 @@
 // and answer owners point at it (0xC00C), which is how the question's case reaches the
 // answers. dns-packet (a general decoder) is used for upstream replies and in tests,
 // where it cross-checks this encoder.
-import { parseIPv6 } from "../spec/net.js";
+import { parseIPv6 } from "../manifest/net.js";
 import type { RR } from "./zone.js";
 
 export const MAX_NAME = 255;
@@ -81,7 +81,10 @@ function readName(buf: Buffer, off: number): { labels: Buffer[]; end: number; co
   return { labels, end, compressed };
 }
 
-function skipRR(buf: Buffer, off: number): { type: number; cls: number; ttl: number; rdStart: number; rdLen: number; end: number; root: boolean } {
+function skipRR(
+  buf: Buffer,
+  off: number,
+): { type: number; cls: number; ttl: number; rdStart: number; rdLen: number; end: number; root: boolean } {
   const n = readName(buf, off);
   const p = n.end;
   if (p + 10 > buf.length) throw new FormErr("truncated record");
@@ -105,7 +108,8 @@ function labelText(l: Buffer): { s: string; odd: boolean } {
   if (!odd) return { s: l.toString("latin1"), odd };
   // Escape like presentation format so an odd label never equals a real one.
   let s = "";
-  for (const c of l) s += c > 0x20 && c < 0x7f && c !== 0x2e && c !== 0x5c ? String.fromCharCode(c) : `\\${String(c).padStart(3, "0")}`;
+  for (const c of l)
+    s += c > 0x20 && c < 0x7f && c !== 0x2e && c !== 0x5c ? String.fromCharCode(c) : `\\${String(c).padStart(3, "0")}`;
   return { s, odd };
 }
 
@@ -137,7 +141,11 @@ export function parseQuery(buf: Buffer): ParseResult {
     }
     const name = parts.join(".");
     q = {
-      id, opcode, rd, cd, name,
+      id,
+      opcode,
+      rd,
+      cd,
+      name,
       lname: /[A-Z]/.test(name) ? name.toLowerCase() : name,
       odd,
       labels: n.labels,
@@ -361,7 +369,7 @@ export function encodeResponse(q: ParsedQuery, r: ResponseParts, limit: number, 
     w.u8(0);
     w.u16(41);
     w.u16(serverUdp);
-    w.u32(((r.rcode >> 4) & 0xff) << 24 | (q.edns.do ? 0x8000 : 0));
+    w.u32((((r.rcode >> 4) & 0xff) << 24) | (q.edns.do ? 0x8000 : 0));
     w.u16(0);
     arCount++;
   }
@@ -388,7 +396,13 @@ function headerAndQuestionEnd(q: ParsedQuery): number {
 
 /** An error reply (FORMERR, NOTIMP, SERVFAIL, BADVERS…), echoing the question when it parsed. */
 export function encodeError(id: number, opcode: number, rd: boolean, rcode: number, q?: ParsedQuery): Buffer {
-  if (q) return encodeResponse({ ...q, id, opcode, rd }, { rcode, aa: false, ra: false, answers: [], authority: [], additional: [] }, 65535, 1232);
+  if (q)
+    return encodeResponse(
+      { ...q, id, opcode, rd },
+      { rcode, aa: false, ra: false, answers: [], authority: [], additional: [] },
+      65535,
+      1232,
+    );
   const b = Buffer.alloc(12);
   b.writeUInt16BE(id, 0);
   b.writeUInt16BE(0x8000 | ((opcode & 0xf) << 11) | (rd ? 0x0100 : 0) | (rcode & 0xf), 2);
@@ -396,7 +410,12 @@ export function encodeError(id: number, opcode: number, rd: boolean, rcode: numb
 }
 
 /** A plain query (for upstream lookups and tests). */
-export function encodeQuery(id: number, name: string, qtype: number, opts: { rd?: boolean; edns?: number } = {}): Buffer {
+export function encodeQuery(
+  id: number,
+  name: string,
+  qtype: number,
+  opts: { rd?: boolean; edns?: number } = {},
+): Buffer {
   const labels = (name.endsWith(".") ? name.slice(0, -1) : name).split(".").filter((l) => l !== "");
   let len = 12 + 1 + 4;
   for (const l of labels) len += 1 + Buffer.byteLength(l, "latin1");

@@ -14,7 +14,9 @@ test("a ClusterIP Service answers its cluster IP, authoritatively, with the TTL"
   const a = ask("auth-service.default.svc.cluster.local");
   assert.equal(a.rcode, "NOERROR");
   assert.equal(a.aa, true);
-  assert.deepEqual(a.answers, [{ name: "auth-service.default.svc.cluster.local", type: "A", ttl: 30, data: "10.96.12.34" }]);
+  assert.deepEqual(a.answers, [
+    { name: "auth-service.default.svc.cluster.local", type: "A", ttl: 30, data: "10.96.12.34" },
+  ]);
   assert.deepEqual(data("empty-service.default.svc.cluster.local"), ["10.96.40.1"]); // no endpoints: still answers
 });
 
@@ -25,7 +27,12 @@ test("names are case-insensitive and the question's case is kept in the answer",
 });
 
 test("NXDOMAIN for an unknown Service or namespace, with CoreDNS's SOA in authority", () => {
-  for (const n of ["nope.default.svc.cluster.local", "auth-service.nons.svc.cluster.local", "nons.svc.cluster.local", "x.y.cluster.local"]) {
+  for (const n of [
+    "nope.default.svc.cluster.local",
+    "auth-service.nons.svc.cluster.local",
+    "nons.svc.cluster.local",
+    "x.y.cluster.local",
+  ]) {
     const a = ask(n);
     assert.equal(a.rcode, "NXDOMAIN", n);
     assert.equal(a.answers.length, 0);
@@ -33,7 +40,18 @@ test("NXDOMAIN for an unknown Service or namespace, with CoreDNS's SOA in author
     const soa = a.authority[0];
     assert.equal(soa.type, "SOA");
     assert.equal(soa.name, "cluster.local");
-    assert.deepEqual({ ...(soa.data as object), serial: 0 }, { mname: "ns.dns.cluster.local", rname: "hostmaster.cluster.local", serial: 0, refresh: 7200, retry: 1800, expire: 86400, minimum: 30 });
+    assert.deepEqual(
+      { ...(soa.data as object), serial: 0 },
+      {
+        mname: "ns.dns.cluster.local",
+        rname: "hostmaster.cluster.local",
+        serial: 0,
+        refresh: 7200,
+        retry: 1800,
+        expire: 86400,
+        minimum: 30,
+      },
+    );
   }
 });
 
@@ -58,8 +76,14 @@ test("NODATA: existing names of another type, and parents (apex, svc, pod, a nam
 
 test("apex NS names kube-dns with its A record as additional; SOA answers at the apex", () => {
   const a = ask("cluster.local", "NS");
-  assert.deepEqual(a.answers.map((r) => r.data), ["kube-dns.kube-system.svc.cluster.local"]);
-  assert.deepEqual(a.additional.map((r) => [r.name, r.type, r.data]), [["kube-dns.kube-system.svc.cluster.local", "A", "10.96.0.10"]]);
+  assert.deepEqual(
+    a.answers.map((r) => r.data),
+    ["kube-dns.kube-system.svc.cluster.local"],
+  );
+  assert.deepEqual(
+    a.additional.map((r) => [r.name, r.type, r.data]),
+    [["kube-dns.kube-system.svc.cluster.local", "A", "10.96.0.10"]],
+  );
   const s = ask("cluster.local", "SOA");
   assert.equal(s.answers[0].type, "SOA");
   assert.equal(s.authority.length, 0);
@@ -81,11 +105,20 @@ test("headless: every ready endpoint; NXDOMAIN when none is ready; publishNotRea
 
 test("SRV: named port; bare SRV returns every port; headless targets the endpoints", () => {
   const a = ask("_http._tcp.user-service.default.svc.cluster.local", "SRV");
-  assert.deepEqual(a.answers.map((r) => r.data), [{ priority: 0, weight: 100, port: 80, target: "user-service.default.svc.cluster.local" }]);
-  assert.deepEqual(a.additional.map((r) => r.data), ["10.96.20.1"]);
+  assert.deepEqual(
+    a.answers.map((r) => r.data),
+    [{ priority: 0, weight: 100, port: 80, target: "user-service.default.svc.cluster.local" }],
+  );
+  assert.deepEqual(
+    a.additional.map((r) => r.data),
+    ["10.96.20.1"],
+  );
   const dns = ask("kube-dns.kube-system.svc.cluster.local", "SRV");
   // CoreDNS drops duplicate (target, port) pairs: dns/UDP 53 and dns-tcp/TCP 53 give one record.
-  assert.deepEqual(dns.answers.map((r) => (r.data as { port: number }).port), [53, 9153]);
+  assert.deepEqual(
+    dns.answers.map((r) => (r.data as { port: number }).port),
+    [53, 9153],
+  );
   assert.equal(ask("_http._udp.user-service.default.svc.cluster.local", "SRV").rcode, "NXDOMAIN");
   assert.equal(ask("_nope._tcp.user-service.default.svc.cluster.local", "SRV").rcode, "NXDOMAIN");
   const h = ask("_web._tcp.my-headless-service.default.svc.cluster.local", "SRV");
@@ -93,7 +126,10 @@ test("SRV: named port; bare SRV returns every port; headless targets the endpoin
     "web-0.my-headless-service.default.svc.cluster.local",
     "web-1.my-headless-service.default.svc.cluster.local",
   ]);
-  assert.deepEqual(h.answers.map((r) => (r.data as { weight: number }).weight), [50, 50]);
+  assert.deepEqual(
+    h.answers.map((r) => (r.data as { weight: number }).weight),
+    [50, 50],
+  );
 });
 
 test("PTR for cluster IPs and endpoints", () => {
@@ -108,13 +144,25 @@ test("PTR for cluster IPs and endpoints", () => {
 
 test("ExternalName: CNAME, followed inside the zone; outside from externalDNS", () => {
   const a = ask("ext-in.default.svc.cluster.local");
-  assert.deepEqual(a.answers.map((r) => [r.name, r.type, r.data]), [
-    ["ext-in.default.svc.cluster.local", "CNAME", "auth-service.default.svc.cluster.local"],
-    ["auth-service.default.svc.cluster.local", "A", "10.96.12.34"],
-  ]);
+  assert.deepEqual(
+    a.answers.map((r) => [r.name, r.type, r.data]),
+    [
+      ["ext-in.default.svc.cluster.local", "CNAME", "auth-service.default.svc.cluster.local"],
+      ["auth-service.default.svc.cluster.local", "A", "10.96.12.34"],
+    ],
+  );
   const b = ask("ext.default.svc.cluster.local");
-  assert.deepEqual(b.answers.map((r) => [r.type, r.data]), [["CNAME", "api.example.com"], ["A", "192.168.1.240"]]);
-  assert.deepEqual(ask("ext.default.svc.cluster.local", "CNAME").answers.map((r) => r.data), ["api.example.com"]);
+  assert.deepEqual(
+    b.answers.map((r) => [r.type, r.data]),
+    [
+      ["CNAME", "api.example.com"],
+      ["A", "192.168.1.240"],
+    ],
+  );
+  assert.deepEqual(
+    ask("ext.default.svc.cluster.local", "CNAME").answers.map((r) => r.data),
+    ["api.example.com"],
+  );
   const f = z.answer({ name: "ext.default.svc.cluster.local", type: "A" }, { forward: true });
   assert.deepEqual(f.chase, { name: "api.example.com", type: 1 });
 });
@@ -122,7 +170,10 @@ test("ExternalName: CNAME, followed inside the zone; outside from externalDNS", 
 test("pods insecure / verified / disabled", () => {
   assert.deepEqual(data("10-244-9-9.default.pod.cluster.local"), ["10.244.9.9"]);
   const v = createZone(demoFixture(), { pods: "verified" });
-  assert.deepEqual(ask("10-244-1-40.default.pod.cluster.local", "A", v).answers.map((r) => r.data), ["10.244.1.40"]);
+  assert.deepEqual(
+    ask("10-244-1-40.default.pod.cluster.local", "A", v).answers.map((r) => r.data),
+    ["10.244.1.40"],
+  );
   assert.equal(ask("10-244-9-9.default.pod.cluster.local", "A", v).rcode, "NXDOMAIN");
   assert.equal(ask("10-244-2-9.default.pod.cluster.local", "A", v).rcode, "NXDOMAIN"); // other namespace
   const d = createZone(demoFixture(), { pods: "disabled" });
@@ -137,7 +188,10 @@ test("AXFR and IXFR are refused", () => {
 
 test("outside the zones: externalDNS, else NXDOMAIN; forward when there are upstreams", () => {
   const a = ask("API.example.com");
-  assert.deepEqual(a.answers.map((r) => [r.name, r.data]), [["API.example.com", "192.168.1.240"]]);
+  assert.deepEqual(
+    a.answers.map((r) => [r.name, r.data]),
+    [["API.example.com", "192.168.1.240"]],
+  );
   assert.equal(a.aa, false);
   assert.equal(ask("api.example.com", "AAAA").rcode, "NOERROR");
   assert.equal(ask("nothing.example.org").rcode, "NXDOMAIN");
@@ -155,5 +209,8 @@ test("ttl option and the SOA serial", () => {
 test("addressFromReverse", () => {
   assert.equal(addressFromReverse("10.0.96.10.in-addr.arpa"), "10.96.0.10");
   assert.equal(addressFromReverse("0.96.10.in-addr.arpa"), undefined);
-  assert.equal(addressFromReverse("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"), "2001:db8::1");
+  assert.equal(
+    addressFromReverse("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"),
+    "2001:db8::1",
+  );
 });

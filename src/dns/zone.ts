@@ -20,14 +20,26 @@ import {
   soaData,
 } from "../control/dns.js";
 import { isIPv4 } from "../net/ipv4.js";
-import { isIP } from "../spec/net.js";
+import { isIP } from "../manifest/net.js";
 
 export type PodsMode = "insecure" | "verified" | "disabled";
 export type Rcode = "NOERROR" | "FORMERR" | "SERVFAIL" | "NXDOMAIN" | "NOTIMP" | "REFUSED";
 export const RCODE: Record<Rcode, number> = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
 
 export const QTYPE = {
-  A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, MX: 15, TXT: 16, AAAA: 28, SRV: 33, OPT: 41, IXFR: 251, AXFR: 252, ANY: 255,
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  PTR: 12,
+  MX: 15,
+  TXT: 16,
+  AAAA: 28,
+  SRV: 33,
+  OPT: 41,
+  IXFR: 251,
+  AXFR: 252,
+  ANY: 255,
 } as const;
 export type RRType = "A" | "AAAA" | "CNAME" | "PTR" | "NS" | "TXT" | "SRV" | "SOA";
 const TYPE_NAME = new Map<number, string>(Object.entries(QTYPE).map(([k, v]) => [v, k]));
@@ -129,7 +141,10 @@ const lower = (n: string): string => {
 };
 const stripUnderscore = (s: string): string => (s.startsWith("_") ? s.slice(1) : s);
 
-export function createZone(state: Omit<ClusterState, "dns"> & Partial<Pick<ClusterState, "dns">>, opts: ZoneOptions = {}): Zone {
+export function createZone(
+  state: Omit<ClusterState, "dns"> & Partial<Pick<ClusterState, "dns">>,
+  opts: ZoneOptions = {},
+): Zone {
   const zone = lower(state.config.networking.dnsDomain);
   const ttl = opts.ttl ?? state.config.dns?.ttl ?? 5;
   const pods: PodsMode = opts.pods ?? state.config.dns?.pods ?? "disabled";
@@ -141,7 +156,8 @@ export function createZone(state: Omit<ClusterState, "dns"> & Partial<Pick<Clust
   const bySvc = slicesByService(state.endpointSlices);
   const services = new Map<string, SvcEntry>(); // "name.ns" lower-case
   for (const svc of state.services) {
-    const ready = svc.type === "ExternalName" ? [] : readyAddresses(svc, bySvc.get(`${svc.namespace}/${svc.name}`) ?? []);
+    const ready =
+      svc.type === "ExternalName" ? [] : readyAddresses(svc, bySvc.get(`${svc.namespace}/${svc.name}`) ?? []);
     services.set(`${svc.name}.${svc.namespace}`.toLowerCase(), { svc, fqdn: serviceFqdn(svc, zone), ready });
   }
   // PTR: cluster IPs first (one name), else every endpoint naming the IP.
@@ -186,10 +202,16 @@ export function createZone(state: Omit<ClusterState, "dns"> & Partial<Pick<Clust
   }
 
   const findZone = (l: string): string | undefined => {
-    for (const z of zones) if (l === z || (l.length > z.length && l.endsWith(z) && l[l.length - z.length - 1] === ".")) return z;
+    for (const z of zones)
+      if (l === z || (l.length > z.length && l.endsWith(z) && l[l.length - z.length - 1] === ".")) return z;
     return undefined;
   };
-  const soa = (z: string): RR => ({ name: z, type: "SOA", ttl: Math.min(ttl, 300), data: soaData(z, serial, ttl) as unknown as Soa });
+  const soa = (z: string): RR => ({
+    name: z,
+    type: "SOA",
+    ttl: Math.min(ttl, 300),
+    data: soaData(z, serial, ttl) as unknown as Soa,
+  });
   const addrRR = (name: string, ip: string): RR => ({ name, type: ip.includes(":") ? "AAAA" : "A", ttl, data: ip });
 
   // --- CoreDNS: parseRequest + findServices / findPods --------------------------------
@@ -326,7 +348,8 @@ export function createZone(state: Omit<ClusterState, "dns"> & Partial<Pick<Clust
         continue;
       }
       const k = `${it.target}:${it.port}`;
-      if (!dupSrv.has(k)) recs.push({ name: qname, type: "SRV", ttl, data: { priority: 0, weight, port: it.port, target: it.target } });
+      if (!dupSrv.has(k))
+        recs.push({ name: qname, type: "SRV", ttl, data: { priority: 0, weight, port: it.port, target: it.target } });
       dupSrv.add(k);
       const ka = `${it.target} ${it.host}`;
       if (!dupAddr.has(ka)) extra.push(addrRR(it.target, it.host));
@@ -350,14 +373,17 @@ export function createZone(state: Omit<ClusterState, "dns"> & Partial<Pick<Clust
 
   // --- names outside the zones -------------------------------------------------------
   function externalAnswer(qname: string, l: string, qtype: number, flags: AnswerFlags, chain: RR[] = []): ZoneAnswer {
-    if (flags.forward) return { rcode: "NOERROR", aa: false, ra: true, answers: [], authority: [], additional: [], forward: true };
+    if (flags.forward)
+      return { rcode: "NOERROR", aa: false, ra: true, answers: [], authority: [], additional: [], forward: true };
     const recs = external.get(l);
     const base = { aa: false, ra: true, authority: [] as RR[], additional: [] as RR[] };
     if (!recs) return { ...base, rcode: chain.length > 0 ? "NOERROR" : "NXDOMAIN", answers: chain };
     const tn = typeName(qtype);
     const match = recs.filter((r) => r.type === tn);
     const toRR = (r: { type: string; value: string }): RR =>
-      r.type === "TXT" ? { name: qname, type: "TXT", ttl, data: [r.value] } : { name: qname, type: r.type as "A", ttl, data: r.value };
+      r.type === "TXT"
+        ? { name: qname, type: "TXT", ttl, data: [r.value] }
+        : { name: qname, type: r.type as "A", ttl, data: r.value };
     if (match.length > 0) return { ...base, rcode: "NOERROR", answers: [...chain, ...match.map(toRR)] };
     const cn = recs.find((r) => r.type === "CNAME");
     if (cn && chain.length < MAX_CNAME_CHAIN) {
@@ -391,13 +417,16 @@ export function createZone(state: Omit<ClusterState, "dns"> & Partial<Pick<Clust
       case QTYPE.TXT: {
         const f = lookupServices(l, z, qtype);
         if (f === "nx") err = true;
-        else for (const it of f) if (it.text !== undefined) recs.push({ name: qname, type: "TXT", ttl: DNS_VERSION_TTL, data: [it.text] });
+        else
+          for (const it of f)
+            if (it.text !== undefined) recs.push({ name: qname, type: "TXT", ttl: DNS_VERSION_TTL, data: [it.text] });
         break;
       }
       case QTYPE.CNAME: {
         const f = lookupServices(l, z, qtype);
         if (f === "nx") err = true;
-        else if (f.length > 0 && f[0].text === undefined && !isIP(f[0].host)) recs.push({ name: qname, type: "CNAME", ttl, data: f[0].host });
+        else if (f.length > 0 && f[0].text === undefined && !isIP(f[0].host))
+          recs.push({ name: qname, type: "CNAME", ttl, data: f[0].host });
         break;
       }
       case QTYPE.PTR: {
@@ -432,11 +461,13 @@ export function createZone(state: Omit<ClusterState, "dns"> & Partial<Pick<Clust
     if (err) {
       // fallthrough in-addr.arpa ip6.arpa: reverse misses go to the next plugin (forward).
       if (z !== zone) {
-        if (flags.forward) return { rcode: "NOERROR", aa: false, ra: true, answers: [], authority: [], additional: [], forward: true };
+        if (flags.forward)
+          return { rcode: "NOERROR", aa: false, ra: true, answers: [], authority: [], additional: [], forward: true };
       }
       return { rcode: "NXDOMAIN", aa: true, ra: false, answers: [], authority: [soa(z)], additional: [] };
     }
-    if (recs.length === 0) return { rcode: "NOERROR", aa: true, ra: false, answers: [], authority: [soa(z)], additional: [] };
+    if (recs.length === 0)
+      return { rcode: "NOERROR", aa: true, ra: false, answers: [], authority: [soa(z)], additional: [] };
     if (chase && !flags.forward) {
       // No upstream: the ExternalName's outside target is looked up in externalDNS.
       const ext = externalAnswer(chase.name, lower(chase.name), chase.type, {});
@@ -450,7 +481,16 @@ export function createZone(state: Omit<ClusterState, "dns"> & Partial<Pick<Clust
 
   function answer(q: Question, flags: AnswerFlags = {}): ZoneAnswer {
     const qtype = typeNumber(q.type) ?? -1;
-    const qclass = q.class === undefined ? 1 : typeof q.class === "number" ? q.class : q.class.toUpperCase() === "IN" ? 1 : q.class.toUpperCase() === "ANY" ? 255 : -1;
+    const qclass =
+      q.class === undefined
+        ? 1
+        : typeof q.class === "number"
+          ? q.class
+          : q.class.toUpperCase() === "IN"
+            ? 1
+            : q.class.toUpperCase() === "ANY"
+              ? 255
+              : -1;
     const empty = { answers: [], authority: [], additional: [] };
     if (qclass !== 1 && qclass !== 255) return { rcode: "REFUSED", aa: false, ra: false, ...empty };
     if (qtype === QTYPE.AXFR || qtype === QTYPE.IXFR) return { rcode: "REFUSED", aa: false, ra: false, ...empty };

@@ -6,11 +6,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { buildContext, buildNodeIR, buildUnderlay } from "./build.js";
+import { buildContext, buildNodeIR, buildUnderlay } from "../dataplane/build.js";
 import { renderAddrs, renderFdb, renderLinks, renderNeigh, renderRoutes, formatDst, ifindexOf } from "./render-ip.js";
 import { fixtureState } from "../plumbing/testing.js";
 import type { NetNs } from "./types.js";
-import type { Backend, CniName } from "../spec/config.js";
+import type { Backend, CniName } from "../manifest/config.js";
 
 function canUseNetns(): string | null {
   if (process.getuid?.() !== 0) return "not root";
@@ -32,7 +32,8 @@ function canUseNetns(): string | null {
 }
 
 const skipReason = canUseNetns();
-if (skipReason && process.env.PODNET_REQUIRE_KERNEL === "1") throw new Error(`PODNET_REQUIRE_KERNEL=1 but ${skipReason}`);
+if (skipReason && process.env.PODNET_REQUIRE_KERNEL === "1")
+  throw new Error(`PODNET_REQUIRE_KERNEL=1 but ${skipReason}`);
 if (skipReason) console.log(`# skipping kernel format tests: ${skipReason}`);
 
 const sh = (args: string[]) => execFileSync(args[0], args.slice(1), { stdio: ["ignore", "pipe", "pipe"] }).toString();
@@ -61,7 +62,16 @@ class Realised {
     for (const ns of this.nss) {
       const name = this.n(ns.id);
       sh(["ip", "netns", "add", name]);
-      sh(["ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"]);
+      sh([
+        "ip",
+        "netns",
+        "exec",
+        name,
+        "sysctl",
+        "-qw",
+        "net.ipv6.conf.all.disable_ipv6=1",
+        "net.ipv6.conf.default.disable_ipv6=1",
+      ]);
       this.ip(ns.id, "link", "set", "lo", "up");
     }
     const byId = new Map(this.nss.map((ns) => [ns.id, ns]));
@@ -76,7 +86,23 @@ class Realised {
           const peerNs = byId.get(l.peer!.ns)!;
           const pi = ifindexOf(peerNs, l.peer!.name)!;
           const pl = peerNs.links[pi - 1];
-          this.ip(ns.id, ...base, "type", "veth", "peer", "name", pl.name, "index", String(pi), "address", pl.mac, "mtu", String(pl.mtu), "netns", this.n(peerNs.id));
+          this.ip(
+            ns.id,
+            ...base,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            pl.name,
+            "index",
+            String(pi),
+            "address",
+            pl.mac,
+            "mtu",
+            String(pl.mtu),
+            "netns",
+            this.n(peerNs.id),
+          );
           made.add(`${peerNs.id}|${pl.name}`);
         } else throw new Error(`cannot realise ${l.kind} here`);
         made.add(`${ns.id}|${l.name}`);
@@ -105,7 +131,8 @@ class Realised {
         if (r.onlink) a.push("onlink");
         this.ip(ns.id, ...a);
       }
-      for (const nb of ns.neighbours) this.ip(ns.id, "neigh", "replace", nb.ip, "lladdr", nb.lladdr, "dev", nb.dev, "nud", nb.state.toLowerCase());
+      for (const nb of ns.neighbours)
+        this.ip(ns.id, "neigh", "replace", nb.ip, "lladdr", nb.lladdr, "dev", nb.dev, "nud", nb.state.toLowerCase());
     }
   }
   down() {
@@ -127,13 +154,22 @@ const normalise = (s: string) =>
     .filter((l) => !/^(33:33|01:00:5e)/.test(l))
     .join("\n");
 
-for (const [cni, backend] of [["flannel", "host-gw"], ["calico", "bgp"]] as [CniName, Backend][]) {
-  test(`${cni}/${backend}: ip route/addr/-d link/neigh and bridge fdb print what the model renders`, { skip: skipReason ?? false }, () => {
+for (const [cni, backend] of [
+  ["flannel", "host-gw"],
+  ["calico", "bgp"],
+] as [CniName, Backend][]) {
+  test(`${cni}/${backend}: ip route/addr/-d link/neigh and bridge fdb print what the model renders`, {
+    skip: skipReason ?? false,
+  }, () => {
     const state = fixtureState({ cni, backend, nodes: 2, podsPerNode: 2 });
     const ctx = buildContext(state, { proxy: null });
     const builds = state.nodes.map((n) => buildNodeIR(state, n.name, ctx));
     const underlay = buildUnderlay(state, ctx).ns;
-    const nss: NetNs[] = [underlay, ...builds.map((b) => b.node.ns), ...builds.flatMap((b) => b.pods.filter((p) => p.ns).map((p) => p.ns!))];
+    const nss: NetNs[] = [
+      underlay,
+      ...builds.map((b) => b.node.ns),
+      ...builds.flatMap((b) => b.pods.filter((p) => p.ns).map((p) => p.ns!)),
+    ];
     const byId = new Map(nss.map((ns) => [ns.id, ns]));
     const opts = { peerIndex: (id: string, name: string) => ifindexOf(byId.get(id)!, name) };
     const r = new Realised(nss);
@@ -147,18 +183,33 @@ for (const [cni, backend] of [["flannel", "host-gw"], ["calico", "bgp"]] as [Cni
             poke(r.n(p.ns!.id), b.node.ns.addresses.find((a) => a.dev === "cni0")!.cidr.split("/")[0]);
       }
       for (const b of builds) poke(r.n(b.node.ns.id), state.config.networking.nodeSubnet.replace(/0\/24$/, "1"));
-      for (const ns of nss) r.ip(ns.id, "neigh", "flush", "nud", "reachable"), r.ip(ns.id, "neigh", "flush", "nud", "stale"), r.ip(ns.id, "neigh", "flush", "nud", "delay");
+      for (const ns of nss)
+        r.ip(ns.id, "neigh", "flush", "nud", "reachable"),
+          r.ip(ns.id, "neigh", "flush", "nud", "stale"),
+          r.ip(ns.id, "neigh", "flush", "nud", "delay");
       for (const ns of nss) {
         const k = (...a: string[]) => normalise(r.ip(ns.id, ...a));
         assert.equal(k("route", "show"), normalise(renderRoutes(ns, "main")), `${ns.id}: ip route show`);
-        assert.equal(k("route", "show", "table", "local"), normalise(renderRoutes(ns, "local")), `${ns.id}: ip route show table local`);
-        assert.equal(k("-4", "route", "show", "table", "all"), normalise(renderRoutes(ns, "all")), `${ns.id}: ip route show table all`);
+        assert.equal(
+          k("route", "show", "table", "local"),
+          normalise(renderRoutes(ns, "local")),
+          `${ns.id}: ip route show table local`,
+        );
+        assert.equal(
+          k("-4", "route", "show", "table", "all"),
+          normalise(renderRoutes(ns, "all")),
+          `${ns.id}: ip route show table all`,
+        );
         assert.equal(k("addr"), normalise(renderAddrs(ns, opts)), `${ns.id}: ip addr`);
         assert.equal(k("-d", "link", "show"), normalise(renderLinks(ns, opts)), `${ns.id}: ip -d link show`);
         // The neighbour table is a hash table (random seed per boot): compare as sets.
         const sorted = (t: string) => t.split("\n").sort().join("\n");
         assert.equal(sorted(k("-4", "neigh", "show")), sorted(normalise(renderNeigh(ns))), `${ns.id}: ip neigh show`);
-        assert.equal(normalise(sh(["bridge", "-n", r.n(ns.id), "fdb", "show"])), normalise(renderFdb(ns)), `${ns.id}: bridge fdb show`);
+        assert.equal(
+          normalise(sh(["bridge", "-n", r.n(ns.id), "fdb", "show"])),
+          normalise(renderFdb(ns)),
+          `${ns.id}: bridge fdb show`,
+        );
       }
     } finally {
       r.down();

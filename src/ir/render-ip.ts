@@ -72,7 +72,11 @@ export function formatRoute(r: Route, showTable = false): string {
 
 /** `ip route show` (main), `ip route show table local`, `ip route show table all`. */
 export function renderRoutes(ns: NetNs, table: TableSel = "main"): string {
-  const sel = sortRoutes(ns.routes.filter((r) => table === "all" || r.table === table || (typeof table === "number" && tableId(r.table) === table)));
+  const sel = sortRoutes(
+    ns.routes.filter(
+      (r) => table === "all" || r.table === table || (typeof table === "number" && tableId(r.table) === table),
+    ),
+  );
   return sel.map((r) => formatRoute(r, table === "all") + "\n").join("");
 }
 
@@ -132,14 +136,25 @@ const TAIL = (txq: number, tso: number) =>
   `addrgenmode eui64 numtxqueues ${txq} numrxqueues ${txq} gso_max_size 65536 gso_max_segs 65535 tso_max_size ${tso} tso_max_segs 65535 gro_max_size 65536 `;
 
 function bridgeId(mac: string): string {
-  return "8000." + mac.split(":").map((h) => parseInt(h, 16).toString(16)).join(":");
+  return (
+    "8000." +
+    mac
+      .split(":")
+      .map((h) => parseInt(h, 16).toString(16))
+      .join(":")
+  );
 }
 
 function details(ns: NetNs, l: Link): string[] {
   const port = l.master ? ns.links.find((x) => x.name === l.master) : undefined;
   const promisc = port ? 1 : 0;
   // ip_tunnel: max_mtu = IP_MAX_MTU − 20 for IPIP (not checked here: no ipip module).
-  const minmax = l.kind === "loopback" ? "minmtu 0 maxmtu 0" : l.kind === "ipip" ? "minmtu 68 maxmtu 65515" : "minmtu 68 maxmtu 65535";
+  const minmax =
+    l.kind === "loopback"
+      ? "minmtu 0 maxmtu 0"
+      : l.kind === "ipip"
+        ? "minmtu 68 maxmtu 65515"
+        : "minmtu 68 maxmtu 65535";
   const first = `${linkLine(ns, l)} promiscuity ${promisc}  allmulti ${promisc} ${minmax} `;
   switch (l.kind) {
     case "loopback":

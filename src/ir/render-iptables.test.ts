@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ByteText, putIp, putUint, sortCodeUnits, sortedOrder } from "./render-iptables.js";
+import { ByteText, putIp, putUint, sortCodeUnits, sortedOrder } from "./text.js";
 
 // iptables-save lists user chains in strcmp order; for ASCII names that is JavaScript's
 // default sort (UTF-16 code units), which the radix sort must reproduce exactly.
 test("sortCodeUnits orders like Array.prototype.sort, for shared prefixes, prefixes of each other and non-ASCII", () => {
   let seed = 7;
-  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
   const alpha = "AB27-~/é";
   for (let trial = 0; trial < 60; trial++) {
     const a: string[] = [];
@@ -22,7 +22,13 @@ test("sortCodeUnits orders like Array.prototype.sort, for shared prefixes, prefi
 });
 
 test("sortedOrder keeps equal strings in index order (a chain's layers stay in layer order)", () => {
-  const a = ["KUBE-SERVICES", "KUBE-SEP-B", "KUBE-SERVICES", "KUBE-SEP-A", ...Array.from({ length: 300 }, (_, i) => `KUBE-SVC-${i % 7}`)];
+  const a = [
+    "KUBE-SERVICES",
+    "KUBE-SEP-B",
+    "KUBE-SERVICES",
+    "KUBE-SEP-A",
+    ...Array.from({ length: 300 }, (_, i) => `KUBE-SVC-${i % 7}`),
+  ];
   const order = Array.from(sortedOrder(a));
   for (let k = 1; k < order.length; k++) {
     const [x, y] = [order[k - 1], order[k]];
@@ -31,7 +37,7 @@ test("sortedOrder keeps equal strings in index order (a chain's layers stay in l
 });
 
 test("ByteText gives back exactly the text written: ASCII, UTF-8, a leading BOM, copies of earlier bytes", () => {
-  for (const lines of [["*nat", "-A X -m comment --comment \"a b\""], ["\uFEFFfirst", "é漢字🙂 -j ACCEPT", ""], []]) {
+  for (const lines of [["*nat", '-A X -m comment --comment "a b"'], ["\uFEFFfirst", "é漢字🙂 -j ACCEPT", ""], []]) {
     const out = new ByteText();
     for (const l of lines) out.push(l);
     const want = lines.map((l) => l + "\n").join("");
@@ -55,5 +61,6 @@ test("putIp / putUint print dotted quads and decimal numbers", () => {
     const n = putIp(b, 0, v);
     assert.equal(Buffer.from(b.subarray(0, n)).toString(), ip);
   }
-  for (const x of [0, 7, 10, 99, 100, 8080, 65535, 4294967295]) assert.equal(Buffer.from(b.subarray(0, putUint(b, 0, x))).toString(), String(x));
+  for (const x of [0, 7, 10, 99, 100, 8080, 65535, 4294967295])
+    assert.equal(Buffer.from(b.subarray(0, putUint(b, 0, x))).toString(), String(x));
 });

@@ -4,7 +4,7 @@
 // come from the first layer that gives a hook. Expressions are libnftables JSON.
 
 import type { NftChain, NftLayer, NftRule, NftSet, NftTable } from "./types.js";
-import { ByteText, type TextOut } from "./render-iptables.js";
+import { ByteText, type TextOut } from "./text.js";
 
 export interface MergedNftTable {
   family: string;
@@ -40,7 +40,8 @@ function mergeInto(m: { sets: Map<string, NftSet>; chains: Map<string, NftChain>
     const have = m.chains.get(c.name);
     if (!have) m.chains.set(c.name, { ...c, rules: c.rules.slice() });
     else {
-      if (!have.hook && c.hook) Object.assign(have, { type: c.type, hook: c.hook, prio: c.prio, policy: c.policy ?? have.policy });
+      if (!have.hook && c.hook)
+        Object.assign(have, { type: c.type, hook: c.hook, prio: c.prio, policy: c.policy ?? have.policy });
       for (const r of c.rules) have.rules.push(r);
     }
   }
@@ -71,7 +72,12 @@ export function prioText(prio: number, hook: string): string {
 export function timeText(sec: number): string {
   if (sec === 0) return "0s";
   let s = "";
-  const units: [string, number][] = [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]];
+  const units: [string, number][] = [
+    ["d", 86400],
+    ["h", 3600],
+    ["m", 60],
+    ["s", 1],
+  ];
   for (const [u, n] of units) {
     const q = Math.floor(sec / n);
     if (q) s += q + u;
@@ -84,7 +90,7 @@ const hex8 = (n: number) => "0x" + (n >>> 0).toString(16).padStart(8, "0");
 
 function isMarkish(e: any): boolean {
   if (!e || typeof e !== "object") return false;
-  if (e.meta && (e.meta.key === "mark")) return true;
+  if (e.meta && e.meta.key === "mark") return true;
   if (e.ct && e.ct.key === "mark") return true;
   for (const op of ["&", "|", "^"]) if (Array.isArray(e[op])) return e[op].some(isMarkish);
   return false;
@@ -123,16 +129,24 @@ function exprText0(e: any, hex: boolean): string {
   if (e.meta) return `meta ${e.meta.key}`;
   if (e.ct) return `ct ${e.ct.dir ? e.ct.dir + " " : ""}${e.ct.key}`;
   if (e.fib) return `fib ${(e.fib.flags ?? []).join(" . ")} ${e.fib.result}`;
-  if (e.numgen) return `numgen ${e.numgen.mode} mod ${e.numgen.mod}${e.numgen.offset ? " offset " + e.numgen.offset : ""}`;
+  if (e.numgen)
+    return `numgen ${e.numgen.mode} mod ${e.numgen.mod}${e.numgen.offset ? " offset " + e.numgen.offset : ""}`;
   if (e.concat) return e.concat.map((x: any) => exprText(x, hex)).join(" . ");
   if (e.prefix) return `${e.prefix.addr}/${e.prefix.len}`;
   if (e.range) return `${exprText(e.range[0], hex)}-${exprText(e.range[1], hex)}`;
   if (e.set !== undefined && (Array.isArray(e.set) || typeof e.set !== "object")) {
     const items = Array.isArray(e.set) ? e.set : [e.set];
-    return "{ " + items.map((x: any) => (Array.isArray(x) ? `${exprText(x[0], hex)} : ${exprText(x[1])}` : exprText(x, hex))).join(", ") + " }";
+    return (
+      "{ " +
+      items
+        .map((x: any) => (Array.isArray(x) ? `${exprText(x[0], hex)} : ${exprText(x[1])}` : exprText(x, hex)))
+        .join(", ") +
+      " }"
+    );
   }
   if (e.elem) return exprText(e.elem.val, hex) + (e.elem.comment ? ` comment ${JSON.stringify(e.elem.comment)}` : "");
-  for (const op of ["&", "|", "^", "<<", ">>"]) if (Array.isArray(e[op])) return `${exprText(e[op][0], hex)} ${op} ${exprText(e[op][1], true)}`;
+  for (const op of ["&", "|", "^", "<<", ">>"])
+    if (Array.isArray(e[op])) return `${exprText(e[op][0], hex)} ${op} ${exprText(e[op][1], true)}`;
   throw new Error(`render-nft: unsupported expression ${JSON.stringify(e)}`);
 }
 
@@ -244,7 +258,11 @@ export function defineCompactNftTable(table: NftTable, cc: CompactNftChains): vo
     }
     return all;
   };
-  Object.defineProperty(table, "chains", { enumerable: true, configurable: true, get: () => (plain ??= materialise()) });
+  Object.defineProperty(table, "chains", {
+    enumerable: true,
+    configurable: true,
+    get: () => (plain ??= materialise()),
+  });
 }
 
 /** A merged chain: its header (mergeInto's rule) and its parts in layer order. */
@@ -309,7 +327,8 @@ function renderNftTo(layers: NftLayer[]): { out: ByteText; from: number } {
       if (s !== undefined || compactSeen.length === 0) return s;
       if (!compactPos) {
         compactPos = new Map();
-        for (const c of compactSeen) for (let i = 0; i < c.pos.length; i++) compactPos!.set(nftCompactName(c.cc, i), c.pos[i]);
+        for (const c of compactSeen)
+          for (let i = 0; i < c.pos.length; i++) compactPos!.set(nftCompactName(c.cc, i), c.pos[i]);
       }
       return compactPos.get(n);
     };
@@ -326,12 +345,17 @@ function renderNftTo(layers: NftLayer[]): { out: ByteText; from: number } {
       const pos = find(c.name);
       if (pos === undefined) {
         byName.set(c.name, slots.length);
-        slots.push({ name: c.name, head: { type: c.type, hook: c.hook, prio: c.prio, policy: c.policy }, parts: [part] });
+        slots.push({
+          name: c.name,
+          head: { type: c.type, hook: c.hook, prio: c.prio, policy: c.policy },
+          parts: [part],
+        });
         slotCc.push(null);
         return;
       }
       const have = slotAt(pos);
-      if (!have.head.hook && c.hook) have.head = { type: c.type, hook: c.hook, prio: c.prio, policy: c.policy ?? have.head.policy };
+      if (!have.head.hook && c.hook)
+        have.head = { type: c.type, hook: c.hook, prio: c.prio, policy: c.policy ?? have.head.policy };
       have.parts.push(part);
     };
     parts.forEach((tb, pi) => {
@@ -388,7 +412,10 @@ function renderNftTo(layers: NftLayer[]): { out: ByteText; from: number } {
       }
       out.push(`\tchain ${slot.name} {`);
       const h = slot.head;
-      if (h.hook) out.push(`\t\ttype ${h.type ?? "filter"} hook ${h.hook} priority ${prioText(h.prio ?? 0, h.hook)}; policy ${h.policy ?? "accept"};`);
+      if (h.hook)
+        out.push(
+          `\t\ttype ${h.type ?? "filter"} hook ${h.hook} priority ${prioText(h.prio ?? 0, h.hook)}; policy ${h.policy ?? "accept"};`,
+        );
       for (const p of slot.parts) {
         if (Array.isArray(p)) for (const r of p) out.push("\t\t" + ruleText(r));
         else if (writers.has(p.cc)) writers.get(p.cc)!.rules(p.i);

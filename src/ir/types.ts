@@ -203,7 +203,12 @@ export interface NodeNet {
   /** IPVS mode: the virtual servers (shared object across nodes where identical). */
   ipvs?: IpvsVirtualServer[];
   /** Calico: BGP peers (the full mesh) and the routes each advertises, for `podnet bgp` and BIRD. */
-  bgp?: { asn: number; routerId: string; peers: { name: string; address: string; asn: number }[]; originates: string[] };
+  bgp?: {
+    asn: number;
+    routerId: string;
+    peers: { name: string; address: string; asn: number }[];
+    originates: string[];
+  };
 }
 
 export interface Listener {

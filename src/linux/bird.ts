@@ -48,7 +48,10 @@ export function birdConfig(node: NodeNet): string {
     `  ipv4 { import all; export where source = RTS_STATIC; next hop self; };`,
     `}`,
     ``,
-    ...b.peers.map((p) => `protocol bgp ${meshName(p.address)} from mesh { neighbor ${p.address} as ${p.asn}; description "${p.name}"; }`),
+    ...b.peers.map(
+      (p) =>
+        `protocol bgp ${meshName(p.address)} from mesh { neighbor ${p.address} as ${p.asn}; description "${p.name}"; }`,
+    ),
     ``,
   ];
   return lines.join("\n");
@@ -56,11 +59,20 @@ export function birdConfig(node: NodeNet): string {
 
 export function birdPaths(cluster: string, node: string) {
   const dir = stateDir(cluster);
-  return { conf: join(dir, `bird-${node}.conf`), ctl: join(dir, `bird-${node}.ctl`), log: join(dir, `bird-${node}.log`) };
+  return {
+    conf: join(dir, `bird-${node}.conf`),
+    ctl: join(dir, `bird-${node}.ctl`),
+    log: join(dir, `bird-${node}.log`),
+  };
 }
 
 /** Starts BIRD (foreground, so the recorded PID is BIRD's) in the node's namespace. */
-export async function startBird(cluster: string, node: NodeNet, onSpawn?: (r: ProcessRecord) => void, timeoutMs = 10000): Promise<ProcessRecord> {
+export async function startBird(
+  cluster: string,
+  node: NodeNet,
+  onSpawn?: (r: ProcessRecord) => void,
+  timeoutMs = 10000,
+): Promise<ProcessRecord> {
   const p = birdPaths(cluster, node.name);
   writeFileSync(p.conf, birdConfig(node));
   const argv = ["ip", "netns", "exec", nsName(cluster, node.ns.id), "bird", "-f", "-c", p.conf, "-s", p.ctl];
@@ -94,9 +106,16 @@ export async function startBird(cluster: string, node: NodeNet, onSpawn?: (r: Pr
 }
 
 /** `birdc -r show protocols` (read-only), run in the node's namespace like everything else. */
-export async function birdProtocols(cluster: string, node: NodeNet): Promise<{ name: string; state: string; info: string }[]> {
+export async function birdProtocols(
+  cluster: string,
+  node: NodeNet,
+): Promise<{ name: string; state: string; info: string }[]> {
   const p = birdPaths(cluster, node.name);
-  const r = await createRunner().run(["ip", "netns", "exec", nsName(cluster, node.ns.id), "birdc", "-r", "-s", p.ctl, "show", "protocols"], "", { allowFail: true });
+  const r = await createRunner().run(
+    ["ip", "netns", "exec", nsName(cluster, node.ns.id), "birdc", "-r", "-s", p.ctl, "show", "protocols"],
+    "",
+    { allowFail: true },
+  );
   return r.stdout
     .split("\n")
     .filter((l) => /^Mesh_/.test(l))
@@ -132,6 +151,11 @@ export async function waitBgp(cluster: string, nodes: NodeNet[], timeoutMs = 300
 export async function reconfigureBird(cluster: string, node: NodeNet): Promise<void> {
   const p = birdPaths(cluster, node.name);
   writeFileSync(p.conf, birdConfig(node));
-  const r = await createRunner().run(["ip", "netns", "exec", nsName(cluster, node.ns.id), "birdc", "-s", p.ctl, "configure"], "", { allowFail: true });
-  if (r.code !== 0 || /error/i.test(r.stdout)) throw new Error(`BIRD on node ${node.name}: configure failed: ${(r.stdout + r.stderr).trim()}`);
+  const r = await createRunner().run(
+    ["ip", "netns", "exec", nsName(cluster, node.ns.id), "birdc", "-s", p.ctl, "configure"],
+    "",
+    { allowFail: true },
+  );
+  if (r.code !== 0 || /error/i.test(r.stdout))
+    throw new Error(`BIRD on node ${node.name}: configure failed: ${(r.stdout + r.stderr).trim()}`);
 }

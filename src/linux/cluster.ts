@@ -4,7 +4,17 @@
 // down: stop recorded processes (identity checked), delete the cluster's namespaces
 // (recorded ∪ found by prefix), remove /etc/netns dirs and the state. Idempotent.
 
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { DataplaneIR, NetNs, NftLayer, PodNet } from "../ir/types.js";
 import { applyPlan, createRunner, createShellRunner, listNetns, netnsBatch, type Runner } from "./exec.js";
@@ -12,8 +22,27 @@ import { ETC_NETNS, STATE_ROOT, stateDir, clusterOfNs, clusterPrefix, nsName, va
 import { podFacingLinks, renderInfra, renderNamespace, stepCommand, type RenderOptions } from "./render.js";
 import { cniAdd, cniDel, isCniError, netConfFor } from "./cni.js";
 import { reconfigureBird, startBird, waitBgp } from "./bird.js";
-import { isDnsListener, startDns, startSupervisor, supervisorConfigs, type SupervisorConfig, type SupervisorReady } from "./supervisor.js";
-import { identify, procCmdline, readChanges, readRecord, recordedClusters, removeStateDir, stillOurs, stopProcess, writeRecord, type ClusterRecord, type ProcessRecord } from "./state.js";
+import {
+  isDnsListener,
+  startDns,
+  startSupervisor,
+  supervisorConfigs,
+  type SupervisorConfig,
+  type SupervisorReady,
+} from "./supervisor.js";
+import {
+  identify,
+  procCmdline,
+  readChanges,
+  readRecord,
+  recordedClusters,
+  removeStateDir,
+  stillOurs,
+  stopProcess,
+  writeRecord,
+  type ClusterRecord,
+  type ProcessRecord,
+} from "./state.js";
 
 export class ClusterExistsError extends Error {}
 
@@ -120,7 +149,8 @@ export async function up(o: UpOptions): Promise<UpReport> {
           },
           ctx,
         );
-        if (isCniError(res)) throw new Error(`CNI ADD for pod ${pod.namespace}/${pod.name} failed (code ${res.code}): ${res.msg}`);
+        if (isCniError(res))
+          throw new Error(`CNI ADD for pod ${pod.namespace}/${pod.name} failed (code ${res.code}): ${res.msg}`);
         i++;
         await o.onPod?.(k);
       }
@@ -182,14 +212,23 @@ export async function up(o: UpOptions): Promise<UpReport> {
   }
 }
 
-function podEntry(cluster: string, ir: DataplaneIR, p: PodNet, containers?: Map<string, string[]>): NonNullable<ClusterRecord["pods"]>[number] {
+function podEntry(
+  cluster: string,
+  ir: DataplaneIR,
+  p: PodNet,
+  containers?: Map<string, string[]>,
+): NonNullable<ClusterRecord["pods"]>[number] {
   return {
     namespace: p.namespace,
     name: p.name,
     node: p.node,
     ip: p.ip,
     // hostNetwork pods live in their node's namespace
-    netns: p.ns ? nsName(cluster, p.ns.id) : p.node ? nsName(cluster, ir.nodes.find((n) => n.name === p.node)?.ns.id ?? `node/${p.node}`) : null,
+    netns: p.ns
+      ? nsName(cluster, p.ns.id)
+      : p.node
+        ? nsName(cluster, ir.nodes.find((n) => n.name === p.node)?.ns.id ?? `node/${p.node}`)
+        : null,
     ownNetns: !!p.ns && !!p.node,
     containers: containers?.get(`${p.namespace}/${p.name}`) ?? [...new Set(p.listeners.map((l) => l.container))],
   };
@@ -225,7 +264,10 @@ export async function down(cluster: string, runner: Runner = createRunner()): Pr
   const rec = readRecord(cluster);
   const report: DownReport = { cluster, namespaces: [], processes: [], leftovers: [] };
   // Processes first: a live socket keeps a deleted namespace (and its links) alive.
-  if (!runner.dryRun) report.processes = await Promise.all((rec?.processes ?? []).map(async (p) => ({ pid: p.pid, result: await stopProcess(p) })));
+  if (!runner.dryRun)
+    report.processes = await Promise.all(
+      (rec?.processes ?? []).map(async (p) => ({ pid: p.pid, result: await stopProcess(p) })),
+    );
   const prefix = clusterPrefix(cluster);
   const present = new Set(listNetns().filter((n) => n.startsWith(prefix)));
   const recorded = (rec?.namespaces ?? []).filter((n) => clusterOfNs(n) === cluster);
@@ -260,7 +302,8 @@ export async function down(cluster: string, runner: Runner = createRunner()): Pr
   }
   // resolv.conf dirs: the known names, and any of this cluster's left by a crash.
   const etc = existsSync(ETC_NETNS) ? readdirSync(ETC_NETNS).filter((d) => d.startsWith(prefix)) : [];
-  if (!runner.dryRun) for (const ns of new Set([...order, ...etc])) rmSync(`${ETC_NETNS}/${ns}`, { recursive: true, force: true });
+  if (!runner.dryRun)
+    for (const ns of new Set([...order, ...etc])) rmSync(`${ETC_NETNS}/${ns}`, { recursive: true, force: true });
   if (!runner.dryRun) {
     removeStateDir(cluster);
     // Leave no empty directories of ours behind either.
@@ -314,7 +357,8 @@ export function ourProgram(cluster: string, cmdline: string): ProcessRecord["rol
   const dir = stateDir(cluster);
   const w = cmdline.split(" ");
   if (/(^|\/)bird$/.test(w[0]) && w.includes("-c") && w[w.indexOf("-c") + 1]?.startsWith(`${dir}/bird-`)) return "bird";
-  if (w.some((a) => a.endsWith("/supervisor-main.js")) && w.some((a) => a.startsWith(`${dir}/supervisor-`))) return "supervisor";
+  if (w.some((a) => a.endsWith("/supervisor-main.js")) && w.some((a) => a.startsWith(`${dir}/supervisor-`)))
+    return "supervisor";
   if (w.some((a) => a.endsWith("/dns-main.js")) && w.includes(dir)) return "dns";
   return null;
 }
@@ -349,7 +393,12 @@ export function status(cluster: string): StatusReport {
     phase: rec?.phase ?? (present.size ? "orphaned (no state file)" : "absent"),
     createdAt: rec?.createdAt,
     namespaces: names.map((n) => ({ name: n, present: present.has(n) })),
-    processes: (rec?.processes ?? []).map((p) => ({ pid: p.pid, role: p.role, node: p.node, alive: existsSync(`/proc/${p.pid}`) })),
+    processes: (rec?.processes ?? []).map((p) => ({
+      pid: p.pid,
+      role: p.role,
+      node: p.node,
+      alive: existsSync(`/proc/${p.pid}`),
+    })),
   };
 }
 
@@ -416,9 +465,14 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
   const wantHost = new Map(o.ir.pods.filter((p) => !p.ns && p.node && p.hostNetwork).map((p) => [key(p), p]));
   const haveHost = new Map((rec.pods ?? []).filter((p) => !p.ownNetns && p.node).map((p) => [key(p), p]));
   const hostRemoved = [...haveHost.values()].filter((p) => wantHost.get(key(p))?.node !== p.node);
-  const hostAdded = [...wantHost.values()].filter((p) => !haveHost.has(key(p)) || hostRemoved.some((r) => key(r) === key(p)));
+  const hostAdded = [...wantHost.values()].filter(
+    (p) => !haveHost.has(key(p)) || hostRemoved.some((r) => key(r) === key(p)),
+  );
   for (const p of hostAdded) addedKeys.add(key(p));
-  const first = [...removed.filter((p) => addedKeys.has(key(p)) || (p.ip !== null && addedIps.has(p.ip))), ...hostRemoved];
+  const first = [
+    ...removed.filter((p) => addedKeys.has(key(p)) || (p.ip !== null && addedIps.has(p.ip))),
+    ...hostRemoved,
+  ];
   const later = removed.filter((p) => !first.includes(p));
   const save = () => writeRecord(rec);
   const conf = netConfFor(o.ir);
@@ -438,7 +492,9 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       } catch {
         continue;
       }
-      const prevRemoved = existsSync(cfgPath.replace(/\.json$/, ".removed")) ? (JSON.parse(readFileSync(cfgPath.replace(/\.json$/, ".removed"), "utf8")) as string[]) : [];
+      const prevRemoved = existsSync(cfgPath.replace(/\.json$/, ".removed"))
+        ? (JSON.parse(readFileSync(cfgPath.replace(/\.json$/, ".removed"), "utf8")) as string[])
+        : [];
       const mine = cfg.pods.map(key).filter((k) => gone.has(k));
       if (mine.length === 0) continue;
       if (cfg.pods.every((p) => gone.has(key(p)) || prevRemoved.includes(key(p)))) {
@@ -451,13 +507,19 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       }
     }
     // CoreDNS pods: their DNS server runs inside the pod's namespace.
-    for (const proc of rec.processes.filter((p) => p.role === "dns" && pods.some((x) => p.marker === dnsMarker(key(x))))) {
+    for (const proc of rec.processes.filter(
+      (p) => p.role === "dns" && pods.some((x) => p.marker === dnsMarker(key(x))),
+    )) {
       await stopProcess(proc);
       rec.processes = rec.processes.filter((p) => p !== proc);
     }
     for (const p of pods) {
       if (!p.netns || !p.ownNetns) continue; // hostNetwork: the node's namespace stays
-      await cniDel(conf, { containerID: containerIdFor(p.namespace, p.name), netns: `/run/netns/${p.netns}`, ifName: "eth0" }, ctx);
+      await cniDel(
+        conf,
+        { containerID: containerIdFor(p.namespace, p.name), netns: `/run/netns/${p.netns}`, ifName: "eth0" },
+        ctx,
+      );
       await runner.run(["ip", "netns", "del", p.netns], "", { allowFail: true });
       rmSync(`${ETC_NETNS}/${p.netns}`, { recursive: true, force: true });
       rec.namespaces = rec.namespaces.filter((n) => n !== p.netns);
@@ -482,12 +544,24 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
   for (const [k, p] of added.entries()) {
     const res = await cniAdd(
       conf,
-      { containerID: containerIdFor(p.namespace, p.name), netns: `/run/netns/${names[k]}`, ifName: p.ns!.links.find((l) => l.peer)?.name ?? "eth0", args: { K8S_POD_NAMESPACE: p.namespace, K8S_POD_NAME: p.name } },
+      {
+        containerID: containerIdFor(p.namespace, p.name),
+        netns: `/run/netns/${names[k]}`,
+        ifName: p.ns!.links.find((l) => l.peer)?.name ?? "eth0",
+        args: { K8S_POD_NAMESPACE: p.namespace, K8S_POD_NAME: p.name },
+      },
       { ...ctx, fresh: true },
     );
     if (isCniError(res)) throw new Error(`CNI ADD for pod ${key(p)} failed (code ${res.code}): ${res.msg}`);
   }
-  const gen = 1 + Math.max(0, ...rec.processes.filter((p) => p.role === "supervisor").map((p) => Number(/\.(\d+)\.json$/.exec(p.marker)?.[1] ?? 0)));
+  const gen =
+    1 +
+    Math.max(
+      0,
+      ...rec.processes
+        .filter((p) => p.role === "supervisor")
+        .map((p) => Number(/\.(\d+)\.json$/.exec(p.marker)?.[1] ?? 0)),
+    );
   for (const cfg of supervisorConfigs(o.ir, cluster, dnsServed ? isDnsListener : undefined)) {
     cfg.pods = cfg.pods.filter((p) => addedKeys.has(key(p)));
     if (cfg.pods.length === 0) continue;
@@ -522,7 +596,8 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       if (o.previous) {
         const before = prevNodes.get(n.name);
         const then = before ? netfilterLoads(cluster, before.ns, undefined, nf) : [];
-        const same = (a: typeof now, b: typeof now) => JSON.stringify(a.map((x) => [x.tool, x.text])) === JSON.stringify(b.map((x) => [x.tool, x.text]));
+        const same = (a: typeof now, b: typeof now) =>
+          JSON.stringify(a.map((x) => [x.tool, x.text])) === JSON.stringify(b.map((x) => [x.tool, x.text]));
         // Compared without the delete prefix (which lists the old tables too).
         if (same(netfilterLoads(cluster, n.ns, undefined, nf), then)) continue;
       }
@@ -534,7 +609,12 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     const gonePodIps = removed.map((p) => p.ip).filter((ip): ip is string => !!ip && !addedIps.has(ip));
     if (gonePodIps.length) {
       for (const n of o.ir.nodes)
-        for (const ip of gonePodIps) await runner.run(["ip", "netns", "exec", nsName(cluster, n.ns.id), "conntrack", "-D", "-p", "udp", "--reply-src", ip], "", { allowFail: true });
+        for (const ip of gonePodIps)
+          await runner.run(
+            ["ip", "netns", "exec", nsName(cluster, n.ns.id), "conntrack", "-D", "-p", "udp", "--reply-src", ip],
+            "",
+            { allowFail: true },
+          );
     }
     if (reloaded.length) log(`netfilter reloaded on ${reloaded.join(", ")}`);
   }
@@ -547,7 +627,12 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
   if (o.previous) {
     for (const n of o.ir.nodes) {
       const p = o.previous.nodes.find((x) => x.name === n.name);
-      if (n.bgp && p?.bgp && JSON.stringify(n.bgp) !== JSON.stringify(p.bgp) && rec.processes.some((x) => x.role === "bird" && x.node === n.name)) {
+      if (
+        n.bgp &&
+        p?.bgp &&
+        JSON.stringify(n.bgp) !== JSON.stringify(p.bgp) &&
+        rec.processes.some((x) => x.role === "bird" && x.node === n.name)
+      ) {
         await reconfigureBird(cluster, n);
         bgp.push(n.name);
       }
@@ -574,10 +659,19 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       }
       (ok ? dns.reloaded : dns.late).push(k);
     }
-    if (servers.length) log(`DNS: ${dns.reloaded.length} servers reloaded${dns.late.length ? `, ${dns.late.length} late (${dns.late.join(", ")})` : ""}`);
+    if (servers.length)
+      log(
+        `DNS: ${dns.reloaded.length} servers reloaded${dns.late.length ? `, ${dns.late.length} late (${dns.late.join(", ")})` : ""}`,
+      );
   }
   save();
-  return { added: [...added, ...hostAdded].map(key), removed: [...removed, ...hostRemoved].map(key), reloaded, bgp, dns };
+  return {
+    added: [...added, ...hostAdded].map(key),
+    removed: [...removed, ...hostRemoved].map(key),
+    reloaded,
+    bgp,
+    dns,
+  };
 }
 
 /**
@@ -585,7 +679,12 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
  * prefixed with deletes of its tables (and of the tables it had before) in the same
  * transaction, so the swap is atomic and a vanished table (the last NetworkPolicy gone) goes.
  */
-function netfilterLoads(cluster: string, ns: NetNs, before: NetNs | undefined, nf: NonNullable<RenderOptions["netfilter"]>): { tool: string; argv: string[]; input: string; text: string }[] {
+function netfilterLoads(
+  cluster: string,
+  ns: NetNs,
+  before: NetNs | undefined,
+  nf: NonNullable<RenderOptions["netfilter"]>,
+): { tool: string; argv: string[]; input: string; text: string }[] {
   const out: { tool: string; argv: string[]; input: string; text: string }[] = [];
   const steps = renderNamespace(cluster, ns, { netfilter: nf }, { devs: podFacingLinks(ns), mode: "except" });
   const prevTables = before?.netfilter.nftables ?? [];
@@ -595,11 +694,21 @@ function netfilterLoads(cluster: string, ns: NetNs, before: NetNs | undefined, n
     const { argv } = stepCommand(s);
     if (s.tool === "nft") {
       nftDone = true;
-      out.push({ tool: s.tool, argv, text: s.text, input: nftReplacePrefix([...prevTables, ...ns.netfilter.nftables]) + s.text });
+      out.push({
+        tool: s.tool,
+        argv,
+        text: s.text,
+        input: nftReplacePrefix([...prevTables, ...ns.netfilter.nftables]) + s.text,
+      });
     } else out.push({ tool: s.tool, argv, text: s.text, input: s.text });
   }
   if (!nftDone && prevTables.some((l) => l.tables.length)) {
-    out.push({ tool: "nft", argv: ["ip", "netns", "exec", nsName(cluster, ns.id), "nft", "-f", "-"], text: "", input: nftReplacePrefix(prevTables) });
+    out.push({
+      tool: "nft",
+      argv: ["ip", "netns", "exec", nsName(cluster, ns.id), "nft", "-f", "-"],
+      text: "",
+      input: nftReplacePrefix(prevTables),
+    });
   }
   return out;
 }

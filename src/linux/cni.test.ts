@@ -18,7 +18,11 @@ test("flannel's network config is the conflist 'cbr0' with type flannel (cni-and
 });
 
 test("CNI_ARGS parse as kubelet passes them", () => {
-  assert.deepEqual(parseCniArgs("IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0"), { IgnoreUnknown: "1", K8S_POD_NAMESPACE: "default", K8S_POD_NAME: "web-0" });
+  assert.deepEqual(parseCniArgs("IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0"), {
+    IgnoreUnknown: "1",
+    K8S_POD_NAMESPACE: "default",
+    K8S_POD_NAME: "web-0",
+  });
 });
 
 test("ADD result has the spec's shape: bridge, host veth, container interface (index 2) with its sandbox", async () => {
@@ -27,7 +31,10 @@ test("ADD result has the spec's shape: bridge, host veth, container interface (i
   assert.ok(!isCniError(r), JSON.stringify(r));
   const res = r as CniResult;
   assert.equal(res.cniVersion, "1.0.0");
-  assert.deepEqual(res.interfaces.map((i) => i.name), ["cni0", "veth0100beef", "eth0"]);
+  assert.deepEqual(
+    res.interfaces.map((i) => i.name),
+    ["cni0", "veth0100beef", "eth0"],
+  );
   assert.equal(res.interfaces[2].sandbox, netns);
   assert.equal(res.interfaces[0].sandbox, undefined, "host-side interfaces carry no sandbox");
   assert.match(res.interfaces[2].mac!, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
@@ -46,17 +53,35 @@ test("errors use the spec's codes", async () => {
     assert.equal(r.code, code, r.msg);
     assert.equal(r.cniVersion, "1.0.0");
   };
-  await e(cniAdd({ ...conf, cniVersion: "9.9.9" }, { containerID: "a", netns, ifName: "eth0", args }, ctx), CNI_ERR.INCOMPATIBLE_VERSION);
-  await e(cniAdd({ ...conf, name: "" }, { containerID: "a", netns, ifName: "eth0", args }, ctx), CNI_ERR.INVALID_CONFIG);
+  await e(
+    cniAdd({ ...conf, cniVersion: "9.9.9" }, { containerID: "a", netns, ifName: "eth0", args }, ctx),
+    CNI_ERR.INCOMPATIBLE_VERSION,
+  );
+  await e(
+    cniAdd({ ...conf, name: "" }, { containerID: "a", netns, ifName: "eth0", args }, ctx),
+    CNI_ERR.INVALID_CONFIG,
+  );
   await e(cniAdd(conf, { containerID: "", netns, ifName: "eth0", args }, ctx), CNI_ERR.INVALID_ENV);
   await e(cniAdd(conf, { containerID: "a", ifName: "eth0", args }, ctx), CNI_ERR.INVALID_ENV);
-  await e(cniAdd(conf, { containerID: "a", netns: "/run/netns/cni-1234", ifName: "eth0", args }, ctx), CNI_ERR.INVALID_ENV);
-  await e(cniAdd(conf, { containerID: "a", netns, ifName: "eth0", args: { K8S_POD_NAMESPACE: "default", K8S_POD_NAME: "nope" } }, ctx), CNI_ERR.UNKNOWN_CONTAINER);
+  await e(
+    cniAdd(conf, { containerID: "a", netns: "/run/netns/cni-1234", ifName: "eth0", args }, ctx),
+    CNI_ERR.INVALID_ENV,
+  );
+  await e(
+    cniAdd(
+      conf,
+      { containerID: "a", netns, ifName: "eth0", args: { K8S_POD_NAMESPACE: "default", K8S_POD_NAME: "nope" } },
+      ctx,
+    ),
+    CNI_ERR.UNKNOWN_CONTAINER,
+  );
   // DEL needs no netns and succeeds when there is nothing to delete.
   assert.equal(await cniDel(conf, { containerID: "a", ifName: "eth0" }, ctx), null);
 });
 
-test("kernel: ADD wires the pod, a second ADD fails (interface exists), CHECK passes, DEL is idempotent", { skip: kernelSkip(["ip"]) }, async () => {
+test("kernel: ADD wires the pod, a second ADD fails (interface exists), CHECK passes, DEL is idempotent", {
+  skip: kernelSkip(["ip"]),
+}, async () => {
   const cluster = "cnit";
   await down(cluster);
   try {
@@ -77,7 +102,11 @@ test("kernel: ADD wires the pod, a second ADD fails (interface exists), CHECK pa
     const c = await cniCheck(conf, a, ctx);
     assert.ok(isCniError(c), "CHECK fails once the interface is gone");
     // The host end went with the pair.
-    const host = await runner.run(["ip", "-n", "podnet-cnit.node.worker-1", "link", "show", "dev", "veth0100beef"], "", { allowFail: true });
+    const host = await runner.run(
+      ["ip", "-n", "podnet-cnit.node.worker-1", "link", "show", "dev", "veth0100beef"],
+      "",
+      { allowFail: true },
+    );
     assert.notEqual(host.code, 0);
   } finally {
     await down(cluster);

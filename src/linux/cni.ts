@@ -67,14 +67,24 @@ export const CNI_ERR = {
 } as const;
 
 export function isCniError(x: unknown): x is CniError {
-  return typeof x === "object" && x !== null && typeof (x as CniError).code === "number" && typeof (x as CniError).msg === "string";
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as CniError).code === "number" &&
+    typeof (x as CniError).msg === "string"
+  );
 }
 
 /** The flavor's conflist equivalent (a single plugin config as the plugin sees it). */
 export function netConfFor(ir: DataplaneIR): NetConf {
   if (ir.cni === "flannel") {
     // flannel's kube-flannel.yml conflist "cbr0": flannel delegating to bridge.
-    return { cniVersion: CNI_VERSION, name: "cbr0", type: "flannel", delegate: { hairpinMode: true, isDefaultGateway: true } };
+    return {
+      cniVersion: CNI_VERSION,
+      name: "cbr0",
+      type: "flannel",
+      delegate: { hairpinMode: true, isDefaultGateway: true },
+    };
   }
   if (ir.cni === "calico") {
     return { cniVersion: CNI_VERSION, name: "k8s-pod-network", type: "calico", ipam: { type: "calico-ipam" } };
@@ -111,7 +121,10 @@ function checkConf(conf: NetConf): CniError | null {
   if (!conf || typeof conf !== "object") return err(CNI_ERR.DECODE, "network config is not an object");
   if (!conf.cniVersion) return err(CNI_ERR.INVALID_CONFIG, "network config: cniVersion is missing");
   if (!SUPPORTED_VERSIONS.includes(conf.cniVersion))
-    return err(CNI_ERR.INCOMPATIBLE_VERSION, `incompatible CNI versions; config is "${conf.cniVersion}", plugin supports ${JSON.stringify(SUPPORTED_VERSIONS)}`);
+    return err(
+      CNI_ERR.INCOMPATIBLE_VERSION,
+      `incompatible CNI versions; config is "${conf.cniVersion}", plugin supports ${JSON.stringify(SUPPORTED_VERSIONS)}`,
+    );
   if (!conf.name) return err(CNI_ERR.INVALID_CONFIG, "network config: name is missing");
   if (!conf.type) return err(CNI_ERR.INVALID_CONFIG, "network config: type is missing");
   return null;
@@ -119,7 +132,8 @@ function checkConf(conf: NetConf): CniError | null {
 
 function checkEnv(a: CniArgs, needNetns: boolean): CniError | null {
   if (!a.containerID) return err(CNI_ERR.INVALID_ENV, "required env variables [CNI_CONTAINERID] missing");
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(a.containerID)) return err(CNI_ERR.INVALID_ENV, `invalid CNI_CONTAINERID "${a.containerID}"`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(a.containerID))
+    return err(CNI_ERR.INVALID_ENV, `invalid CNI_CONTAINERID "${a.containerID}"`);
   if (!a.ifName) return err(CNI_ERR.INVALID_ENV, "required env variables [CNI_IFNAME] missing");
   if (needNetns && !a.netns) return err(CNI_ERR.INVALID_ENV, "required env variables [CNI_NETNS] missing");
   return null;
@@ -151,7 +165,12 @@ function nodeNsOf(ctx: CniContext, pod: PodNet): NetNs | null {
 }
 
 /** The result ADD returns, from the IR (interfaces: bridge, host veth, container if). */
-export function cniResultFor(ctx: { cluster: string; ir: DataplaneIR }, pod: PodNet, ifName: string, cniVersion = CNI_VERSION): CniResult {
+export function cniResultFor(
+  ctx: { cluster: string; ir: DataplaneIR },
+  pod: PodNet,
+  ifName: string,
+  cniVersion = CNI_VERSION,
+): CniResult {
   const podNs = pod.ns!;
   const node = ctx.ir.nodes.find((n) => n.name === pod.node)?.ns;
   const interfaces: CniInterface[] = [];
@@ -162,7 +181,9 @@ export function cniResultFor(ctx: { cluster: string; ir: DataplaneIR }, pod: Pod
   const cont = podNs.links.find((l) => l.name === ifName);
   interfaces.push({ name: ifName, mac: cont?.mac, sandbox: `/run/netns/${nsName(ctx.cluster, podNs.id)}` });
   const ifIndex = interfaces.length - 1;
-  const routes = podNs.routes.filter((r) => r.table === "main" && r.proto !== "kernel" && r.type === "unicast" && (r.dev === ifName || !r.dev));
+  const routes = podNs.routes.filter(
+    (r) => r.table === "main" && r.proto !== "kernel" && r.type === "unicast" && (r.dev === ifName || !r.dev),
+  );
   const def = routes.find((r) => r.dst === "default" || r.dst === "0.0.0.0/0");
   const ips = podNs.addresses
     .filter((a) => a.dev === ifName)
@@ -181,7 +202,10 @@ export function cniResultFor(ctx: { cluster: string; ir: DataplaneIR }, pod: Pod
     ips,
     routes: routes
       .filter((r) => !r.scope || r.scope === "global" || r.via)
-      .map((r) => ({ dst: r.dst === "default" ? "0.0.0.0/0" : r.dst.includes("/") ? r.dst : `${r.dst}/32`, ...(r.via ? { gw: r.via } : {}) })),
+      .map((r) => ({
+        dst: r.dst === "default" ? "0.0.0.0/0" : r.dst.includes("/") ? r.dst : `${r.dst}/32`,
+        ...(r.via ? { gw: r.via } : {}),
+      })),
     dns,
   };
 }
@@ -191,15 +215,25 @@ export async function cniAdd(conf: NetConf, a: CniArgs, ctx: CniContext): Promis
   const bad = checkConf(conf) ?? checkEnv(a, true);
   if (bad) return bad;
   const ns = netnsName(a.netns!);
-  if (!ns) return err(CNI_ERR.INVALID_ENV, `CNI_NETNS "${a.netns}" is not a podnet network namespace (/run/netns/podnet-…)`);
+  if (!ns)
+    return err(CNI_ERR.INVALID_ENV, `CNI_NETNS "${a.netns}" is not a podnet network namespace (/run/netns/podnet-…)`);
   const pod = findPod(ctx, a);
-  if (!pod || !pod.ns) return err(CNI_ERR.UNKNOWN_CONTAINER, `no pod for container ${a.containerID} (args ${JSON.stringify(parseCniArgs(a.args))}) in the cluster's IR`);
-  if (nsName(ctx.cluster, pod.ns.id) !== ns) return err(CNI_ERR.INVALID_ENV, `CNI_NETNS "${a.netns}" is not the namespace of pod ${pod.namespace}/${pod.name}`);
+  if (!pod || !pod.ns)
+    return err(
+      CNI_ERR.UNKNOWN_CONTAINER,
+      `no pod for container ${a.containerID} (args ${JSON.stringify(parseCniArgs(a.args))}) in the cluster's IR`,
+    );
+  if (nsName(ctx.cluster, pod.ns.id) !== ns)
+    return err(CNI_ERR.INVALID_ENV, `CNI_NETNS "${a.netns}" is not the namespace of pod ${pod.namespace}/${pod.name}`);
   if (!pod.ns.links.some((l) => l.name === a.ifName))
-    return err(CNI_ERR.INVALID_CONFIG, `interface "${a.ifName}" is not in pod ${pod.namespace}/${pod.name}'s IR (it has ${pod.ns.links.map((l) => l.name).join(", ")})`);
+    return err(
+      CNI_ERR.INVALID_CONFIG,
+      `interface "${a.ifName}" is not in pod ${pod.namespace}/${pod.name}'s IR (it has ${pod.ns.links.map((l) => l.name).join(", ")})`,
+    );
   const node = nodeNsOf(ctx, pod);
   if (!node) return err(CNI_ERR.UNKNOWN_CONTAINER, `pod ${pod.namespace}/${pod.name} has no node namespace`);
-  if (!ctx.fresh && (await linkExists(ctx, ns, a.ifName))) return err(CNI_ERR.INTERNAL, `container veth name provided (${a.ifName}) already exists`);
+  if (!ctx.fresh && (await linkExists(ctx, ns, a.ifName)))
+    return err(CNI_ERR.INTERNAL, `container veth name provided (${a.ifName}) already exists`);
   try {
     for (const s of renderPodAttach(ctx.cluster, node, pod.ns, ctx.render)) {
       const { argv, input } = stepCommand(s);
@@ -224,7 +258,8 @@ export async function cniDel(conf: NetConf, a: CniArgs, ctx: CniContext): Promis
     return null;
   }
   const r = await ctx.runner.run(["ip", "-n", ns, "link", "del", "dev", a.ifName], "", { allowFail: true });
-  if (r.code !== 0 && !/Cannot find device|does not exist|No such file/i.test(r.stderr)) return err(CNI_ERR.INTERNAL, `deleting ${a.ifName}: ${r.stderr.trim()}`);
+  if (r.code !== 0 && !/Cannot find device|does not exist|No such file/i.test(r.stderr))
+    return err(CNI_ERR.INTERNAL, `deleting ${a.ifName}: ${r.stderr.trim()}`);
   return null;
 }
 
@@ -241,12 +276,18 @@ export async function cniCheck(conf: NetConf, a: CniArgs, ctx: CniContext): Prom
   for (const l of JSON.parse(r.stdout || "[]") as { addr_info?: { local: string; prefixlen: number }[] }[])
     for (const ai of l.addr_info ?? []) have.add(`${ai.local}/${ai.prefixlen}`);
   for (const want of pod.ns.addresses.filter((x) => x.dev === a.ifName)) {
-    if (!have.has(want.cidr)) return err(CNI_ERR.INTERNAL, `${a.ifName} in ${ns} lacks address ${want.cidr} (has ${[...have].join(", ") || "none"})`);
+    if (!have.has(want.cidr))
+      return err(
+        CNI_ERR.INTERNAL,
+        `${a.ifName} in ${ns} lacks address ${want.cidr} (has ${[...have].join(", ") || "none"})`,
+      );
   }
   const rr = await ctx.runner.run(["ip", "-n", ns, "route", "show", "table", "main"], "", { allowFail: true });
   for (const want of pod.ns.routes.filter((x) => x.table === "main" && x.proto !== "kernel" && x.dev === a.ifName)) {
     const dst = want.dst;
-    const ok = rr.stdout.split("\n").some((l) => l.startsWith(dst + " ") && (!want.via || l.includes(`via ${want.via} `)));
+    const ok = rr.stdout
+      .split("\n")
+      .some((l) => l.startsWith(dst + " ") && (!want.via || l.includes(`via ${want.via} `)));
     if (!ok) return err(CNI_ERR.INTERNAL, `route "${dst}${want.via ? " via " + want.via : ""}" missing in ${ns}`);
   }
   return null;

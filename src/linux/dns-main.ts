@@ -32,7 +32,11 @@ function writeAtomic(path: string, data: unknown) {
 }
 
 const first = await load();
-const server = await startDnsServer({ zone: createZone(first.state), listen: "0.0.0.0:53", onError: (e) => process.stderr.write(`dns ${podKey}: ${String(e)}\n`) });
+const server = await startDnsServer({
+  zone: createZone(first.state),
+  listen: "0.0.0.0:53",
+  onError: (e) => process.stderr.write(`dns ${podKey}: ${String(e)}\n`),
+});
 const loadedPath = join(dir, `dns-${safe}.loaded`);
 writeAtomic(loadedPath, { changes: first.changes, serial: server.zone.serial });
 writeAtomic(join(dir, `dns-${safe}.ready`), { pid: process.pid, pod: podKey, address: server.address });

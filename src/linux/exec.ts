@@ -57,7 +57,11 @@ function spawnCollect(argv: string[], input: string): Promise<RunResult> {
     p.stderr.on("data", (b) => err.push(b));
     p.on("error", (e) => resolve({ code: 127, stdout: "", stderr: `${argv[0]}: ${e.message}` }));
     p.on("close", (code, sig) =>
-      resolve({ code: code ?? (sig ? 128 : 1), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+      resolve({
+        code: code ?? (sig ? 128 : 1),
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+      }),
     );
     p.stdin.on("error", () => {}); // the tool may exit before reading everything
     p.stdin.end(input);
@@ -68,12 +72,20 @@ function kernelError(argv: string[], input: string, r: RunResult): KernelError {
   const stderr = r.stderr.trim();
   // ip/bridge -batch: "Command failed -:N"; iptables-restore: "line N failed"; nft: "-:N:…"
   let lineNo: number | undefined;
-  const m = /Command failed -:(\d+)/.exec(stderr) ?? /line:? (\d+) failed/i.exec(stderr) ?? /^(?:-|\/dev\/stdin):(\d+):/m.exec(stderr);
+  const m =
+    /Command failed -:(\d+)/.exec(stderr) ??
+    /line:? (\d+) failed/i.exec(stderr) ??
+    /^(?:-|\/dev\/stdin):(\d+):/m.exec(stderr);
   if (m) lineNo = Number(m[1]);
   const line = lineNo !== undefined ? input.split("\n")[lineNo - 1] : undefined;
-  const kernelMsg = stderr.split("\n").filter((s) => !/^Command failed/.test(s)).join("; ") || `exit code ${r.code}`;
+  const kernelMsg =
+    stderr
+      .split("\n")
+      .filter((s) => !/^Command failed/.test(s))
+      .join("; ") || `exit code ${r.code}`;
   const cmd = argv.join(" ").slice(0, 200);
-  const msg = line !== undefined ? `${cmd}: line ${lineNo} "${line}" failed: ${kernelMsg}` : `${cmd} failed: ${kernelMsg}`;
+  const msg =
+    line !== undefined ? `${cmd}: line ${lineNo} "${line}" failed: ${kernelMsg}` : `${cmd} failed: ${kernelMsg}`;
   return new KernelError(msg, argv, stderr, line);
 }
 
@@ -84,13 +96,23 @@ export function runSync(argv: string[]): RunResult {
 }
 
 /** Creates (or deletes) namespaces with one `ip -batch -` in the root namespace. */
-export async function netnsBatch(runner: Runner, verb: "add" | "del", names: string[], opts: { allowFail?: boolean } = {}): Promise<RunResult> {
+export async function netnsBatch(
+  runner: Runner,
+  verb: "add" | "del",
+  names: string[],
+  opts: { allowFail?: boolean } = {},
+): Promise<RunResult> {
   if (names.length === 0) return { code: 0, stdout: "", stderr: "" };
   return runner.run(["ip", "-batch", "-"], names.map((n) => `netns ${verb} ${n}\n`).join(""), opts);
 }
 
 /** Runs a plan: namespaces (recorded via `onCreated` before they are made), then the steps. */
-export async function applyPlan(runner: Runner, plan: Plan, onCreated?: (ns: string[]) => void, onStep?: (s: Step) => void): Promise<void> {
+export async function applyPlan(
+  runner: Runner,
+  plan: Plan,
+  onCreated?: (ns: string[]) => void,
+  onStep?: (s: Step) => void,
+): Promise<void> {
   const names = plan.namespaces.map((n) => n.name);
   onCreated?.(names); // recorded first: a crash right after `add` still leaves a trace
   await netnsBatch(runner, "add", names);
@@ -121,7 +143,14 @@ export function createShellRunner(opts: { workers?: number } = {}): Runner & { c
   const log: { argv: string[]; input: string }[] = [];
   const token = `__PODNET_${process.pid}_${Math.random().toString(36).slice(2)}`;
   const quote = (a: string) => "'" + a.replace(/'/g, `'\\''`) + "'";
-  type Job = { id: number; argv: string[]; input: string; allowFail: boolean; resolve: (r: RunResult) => void; reject: (e: unknown) => void };
+  type Job = {
+    id: number;
+    argv: string[];
+    input: string;
+    allowFail: boolean;
+    resolve: (r: RunResult) => void;
+    reject: (e: unknown) => void;
+  };
   let nextId = 0;
   const shells = Array.from({ length: opts.workers ?? 4 }, () => {
     const p = spawn("sh", [], { stdio: ["pipe", "pipe", "ignore"] });
@@ -146,7 +175,8 @@ export function createShellRunner(opts: { workers?: number } = {}): Runner & { c
       }
     });
     p.on("exit", () => {
-      for (const j of pending.splice(0)) j.reject(new KernelError(`shell runner exited before "${j.argv.join(" ")}" finished`, j.argv, ""));
+      for (const j of pending.splice(0))
+        j.reject(new KernelError(`shell runner exited before "${j.argv.join(" ")}" finished`, j.argv, ""));
     });
     p.stdin.on("error", () => {});
     p.stdin.write("exec 2>&1\n");
@@ -164,7 +194,9 @@ export function createShellRunner(opts: { workers?: number } = {}): Runner & { c
         const job: Job = { id: nextId++, argv, input, allowFail: !!o.allowFail, resolve, reject };
         sh.pending.push(job);
         const cmd = argv.map(quote).join(" ");
-        const stdin = input ? ` <<'${token}'\n${input.endsWith("\n") ? input : input + "\n"}${token}\n` : " </dev/null\n";
+        const stdin = input
+          ? ` <<'${token}'\n${input.endsWith("\n") ? input : input + "\n"}${token}\n`
+          : " </dev/null\n";
         sh.p.stdin.write(`${cmd}${stdin}printf '\\n${token} %s %s\\n' ${job.id} $?\n`);
       });
     },

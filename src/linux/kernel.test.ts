@@ -23,7 +23,8 @@ const uniq = (base: string) => `${base}-${RUN}`;
 
 const skip = kernelSkip(["ip", "bridge", "curl", "python3"]);
 const runner = createRunner();
-const inPod = (cluster: string, pod: string, argv: string[]) => runner.run(["ip", "netns", "exec", `podnet-${cluster}.pod.default.${pod}`, ...argv], "", { allowFail: true });
+const inPod = (cluster: string, pod: string, argv: string[]) =>
+  runner.run(["ip", "netns", "exec", `podnet-${cluster}.pod.default.${pod}`, ...argv], "", { allowFail: true });
 const curl = (cluster: string, from: string, url: string) => inPod(cluster, from, ["curl", "-s", "-m", "5", url]);
 
 /** PIDs of processes whose command line mentions this cluster's state directory. */
@@ -41,7 +42,9 @@ function podnetPids(cluster: string): number[] {
   return out;
 }
 
-test("kernel: the fixture cluster comes up, pods talk on one node and across nodes, and down leaves the root namespace as it was", { skip }, async () => {
+test("kernel: the fixture cluster comes up, pods talk on one node and across nodes, and down leaves the root namespace as it was", {
+  skip,
+}, async () => {
   const cluster = uniq("kt");
   await down(cluster);
   const before = rootSnapshot();
@@ -124,7 +127,10 @@ test("kernel: kill -9 of `podnet up` in the middle, then down leaves nothing", {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     await down(cluster);
   }
-  assert.deepEqual(listNetns().filter((n) => n.startsWith(`podnet-${cluster}.`)), []);
+  assert.deepEqual(
+    listNetns().filter((n) => n.startsWith(`podnet-${cluster}.`)),
+    [],
+  );
   assert.equal(existsSync(`/run/podnet/${cluster}`), false);
   for (let i = 0; i < 100 && podnetPids(cluster).length; i++) await new Promise((r) => setTimeout(r, 30));
   assert.deepEqual(podnetPids(cluster), []);
@@ -140,7 +146,10 @@ test("kernel: with no state file at all, down finds the cluster's namespaces by 
     await runner.run(["ip", "netns", "add", `podnet-${cluster}-b.node.x`]);
     const r = await down(cluster);
     assert.deepEqual(r.namespaces.sort(), [`podnet-${cluster}.node.x`, `podnet-${cluster}.pod.default.y`]);
-    assert.deepEqual(listNetns().filter((n) => n.startsWith(`podnet-${cluster}-b.`)), [`podnet-${cluster}-b.node.x`]);
+    assert.deepEqual(
+      listNetns().filter((n) => n.startsWith(`podnet-${cluster}-b.`)),
+      [`podnet-${cluster}-b.node.x`],
+    );
   } finally {
     await down(cluster);
     await down(`${cluster}-b`);
@@ -154,11 +163,17 @@ test("kernel: with no state file at all, down finds the cluster's namespaces by 
 const EXAMPLE = fileURLToPath(new URL("../../../examples/demo", import.meta.url));
 
 async function loadExample(configText?: string): Promise<
-  { ir: import("../ir/types.js").DataplaneIR; state: import("../control/state.js").ClusterState; render: typeof import("../ir/render-ip.js"); config?: string } | string
+  | {
+      ir: import("../ir/types.js").DataplaneIR;
+      state: import("../control/state.js").ClusterState;
+      render: typeof import("../ir/render-ip.js");
+      config?: string;
+    }
+  | string
 > {
   try {
     const { loadCluster } = await import("../index.js");
-    const { buildIR } = await import("../ir/build.js");
+    const { buildIR } = await import("../dataplane/build.js");
     const render = await import("../ir/render-ip.js");
     let config: string | undefined;
     if (configText) {
@@ -176,12 +191,22 @@ async function loadExample(configText?: string): Promise<
 const flavors: { cluster: string; label: string; edit?: (y: string) => string }[] = [
   { cluster: "kvx", label: "flannel vxlan" },
   { cluster: "khg", label: "flannel host-gw", edit: (y) => y.replace("backend: vxlan", "backend: host-gw") },
-  { cluster: "knft", label: "flannel vxlan, kube-proxy nftables", edit: (y) => y.replace("kubeProxyMode: iptables", "kubeProxyMode: nftables") },
-  { cluster: "kbgp", label: "calico bgp (BIRD)", edit: (y) => y.replace("cni: flannel", "cni: calico").replace("backend: vxlan", "backend: bgp") },
+  {
+    cluster: "knft",
+    label: "flannel vxlan, kube-proxy nftables",
+    edit: (y) => y.replace("kubeProxyMode: iptables", "kubeProxyMode: nftables"),
+  },
+  {
+    cluster: "kbgp",
+    label: "calico bgp (BIRD)",
+    edit: (y) => y.replace("cni: flannel", "cni: calico").replace("backend: vxlan", "backend: bgp"),
+  },
 ];
 
 for (const f of flavors) {
-  test(`kernel: the example in ${f.label} — routes, neighbours, FDB are the IR's; every pod reaches every pod; a Service answers by name`, { skip: f.cluster === "kbgp" ? kernelSkip(["ip", "curl", "dig", "bird", "birdc"]) : kernelSkip(["ip", "curl", "dig"]) }, async (t) => {
+  test(`kernel: the example in ${f.label} — routes, neighbours, FDB are the IR's; every pod reaches every pod; a Service answers by name`, {
+    skip: f.cluster === "kbgp" ? kernelSkip(["ip", "curl", "dig", "bird", "birdc"]) : kernelSkip(["ip", "curl", "dig"]),
+  }, async (t) => {
     const ex = await loadExample(f.edit ? f.edit(readFileSync(join(EXAMPLE, "cluster.yaml"), "utf8")) : undefined);
     if (typeof ex === "string") {
       if (process.env.PODNET_REQUIRE_KERNEL === "1") assert.fail(ex);
@@ -194,10 +219,21 @@ for (const f of flavors) {
     const before = rootSnapshot();
     try {
       // inputs: so the CoreDNS pods run podnet's DNS server; kube-proxy's rules loaded.
-      await up({ cluster, ir, inputs: { files: [EXAMPLE], config: ex.config }, render: { netfilter: netfilterRenderers } });
+      await up({
+        cluster,
+        ir,
+        inputs: { files: [EXAMPLE], config: ex.config },
+        render: { netfilter: netfilterRenderers },
+      });
       const nss = [ir.underlay.ns, ...ir.nodes.map((n) => n.ns), ...ir.pods.flatMap((p) => (p.ns ? [p.ns] : []))];
       const sorted = (s: string) => s.split("\n").filter(Boolean).sort().join("\n");
-      const permanentFdb = (s: string) => sorted(s.split("\n").filter((l) => / permanent/.test(l) && !/^(33:33|01:00:5e)/.test(l)).join("\n"));
+      const permanentFdb = (s: string) =>
+        sorted(
+          s
+            .split("\n")
+            .filter((l) => / permanent/.test(l) && !/^(33:33|01:00:5e)/.test(l))
+            .join("\n"),
+        );
       for (const ns of nss) {
         const name = nsName(cluster, ns.id);
         // IPv4 only: the model has no IPv6 (the kernel adds fe80::/64 link-local routes by itself).
@@ -221,8 +257,26 @@ for (const f of flavors) {
         for (const to of pods) {
           const l = to.listeners.find((x) => x.protocol === "TCP" && !isDnsListener(to, x)); // :53 answers DNS
           if (!l || from === to) continue;
-          const r = await runner.run(["ip", "netns", "exec", nsName(cluster, from.ns!.id), "curl", "-s", "-m", "5", `http://${to.ip}:${l.port}/hostname`], "", { allowFail: true });
-          assert.equal(r.stdout, to.name, `${from.namespace}/${from.name} → ${to.namespace}/${to.name} ${to.ip}:${l.port} (curl exit ${r.code})`);
+          const r = await runner.run(
+            [
+              "ip",
+              "netns",
+              "exec",
+              nsName(cluster, from.ns!.id),
+              "curl",
+              "-s",
+              "-m",
+              "5",
+              `http://${to.ip}:${l.port}/hostname`,
+            ],
+            "",
+            { allowFail: true },
+          );
+          assert.equal(
+            r.stdout,
+            to.name,
+            `${from.namespace}/${from.name} → ${to.namespace}/${to.name} ${to.ip}:${l.port} (curl exit ${r.code})`,
+          );
           tried++;
         }
       }
@@ -233,12 +287,20 @@ for (const f of flavors) {
       const svc = state.services.find((x) => x.namespace === "default" && x.name === "user-service")!;
       const client = ir.pods.find((p) => p.namespace === "default" && p.name.startsWith("order-app-"))!;
       const cns = nsName(cluster, client.ns!.id);
-      const dig = await runner.run(["ip", "netns", "exec", cns, "dig", "+short", "+time=3", "+tries=2", "user-service.default.svc.cluster.local"], "", { allowFail: true });
+      const dig = await runner.run(
+        ["ip", "netns", "exec", cns, "dig", "+short", "+time=3", "+tries=2", "user-service.default.svc.cluster.local"],
+        "",
+        { allowFail: true },
+      );
       assert.equal(dig.stdout.trim(), svc.clusterIP, dig.stderr);
-      const r = await runner.run(["ip", "netns", "exec", cns, "curl", "-s", "-m", "5", "http://user-service"], "", { allowFail: true });
+      const r = await runner.run(["ip", "netns", "exec", cns, "curl", "-s", "-m", "5", "http://user-service"], "", {
+        allowFail: true,
+      });
       assert.equal(r.code, 0, `curl http://user-service: exit ${r.code} ${r.stderr}`);
       const body = JSON.parse(r.stdout);
-      const eps = state.endpointSlices.filter((e) => e.serviceName === "user-service" && e.namespace === "default").flatMap((e) => e.endpoints.flatMap((x) => x.addresses));
+      const eps = state.endpointSlices
+        .filter((e) => e.serviceName === "user-service" && e.namespace === "default")
+        .flatMap((e) => e.endpoints.flatMap((x) => x.addresses));
       assert.ok(eps.includes(body.podIP), `answered by ${body.podIP}, an endpoint of user-service (${eps.join(", ")})`);
       assert.equal(body.clientIP, client.ip, "ClusterIP traffic from a pod keeps its source address");
     } finally {
@@ -254,7 +316,9 @@ for (const f of flavors) {
   });
 }
 
-test("kernel: reconcile a running cluster — deleted pods go (sockets, veth, namespace), new pods come up with new IPs and answer, the others keep answering", { skip }, async () => {
+test("kernel: reconcile a running cluster — deleted pods go (sockets, veth, namespace), new pods come up with new IPs and answer, the others keep answering", {
+  skip,
+}, async () => {
   const cluster = uniq("krec");
   await down(cluster);
   const before = fixtureIR(cluster, { podsPerNode: 2 });
@@ -269,15 +333,31 @@ test("kernel: reconcile a running cluster — deleted pods go (sockets, veth, na
     assert.deepEqual(rep.removed.sort(), ["default/web-11", "default/web-21"]);
     assert.deepEqual(rep.added.sort(), ["default/web-12", "default/web-22"]);
     assert.ok(!listNetns().includes(`podnet-${cluster}.pod.default.web-11`));
-    const host = await runner.run(["ip", "-n", `podnet-${cluster}.node.worker-1`, "link", "show", "dev", "veth0101beef"], "", { allowFail: true });
+    const host = await runner.run(
+      ["ip", "-n", `podnet-${cluster}.node.worker-1`, "link", "show", "dev", "veth0101beef"],
+      "",
+      { allowFail: true },
+    );
     assert.notEqual(host.code, 0, "the deleted pod's host veth is gone");
-    assert.equal((await curl(cluster, "web-20", "http://10.244.1.4:8080/hostname")).stdout, "web-12", "the new pod answers across nodes");
+    assert.equal(
+      (await curl(cluster, "web-20", "http://10.244.1.4:8080/hostname")).stdout,
+      "web-12",
+      "the new pod answers across nodes",
+    );
     assert.equal((await curl(cluster, "web-12", "http://10.244.2.4:9090/hostname")).stdout, "web-22");
-    assert.equal((await curl(cluster, "web-22", "http://10.244.1.2:8080/hostname")).stdout, "web-10", "an untouched pod keeps answering");
+    assert.equal(
+      (await curl(cluster, "web-22", "http://10.244.1.2:8080/hostname")).stdout,
+      "web-10",
+      "an untouched pod keeps answering",
+    );
     const gone = await curl(cluster, "web-10", "http://10.244.1.3:8080/hostname");
     assert.notEqual(gone.code, 0, "the deleted pod's address answers no more");
     const rec = readRecord(cluster)!;
-    assert.equal(rec.processes.filter((p) => p.role === "supervisor").length, 4, "one new supervisor generation per node");
+    assert.equal(
+      rec.processes.filter((p) => p.role === "supervisor").length,
+      4,
+      "one new supervisor generation per node",
+    );
     assert.deepEqual(rec.pods!.map((p) => p.name).sort(), ["web-10", "web-12", "web-20", "web-22"]);
   } finally {
     await down(cluster);
@@ -287,7 +367,9 @@ test("kernel: reconcile a running cluster — deleted pods go (sockets, veth, na
   assert.deepEqual(podnetPids(cluster), []);
 });
 
-test("kernel: down stops an unrecorded podnet process found in the cluster's namespaces, and leaves other processes alone", { skip: kernelSkip(["ip", "bird"]) }, async () => {
+test("kernel: down stops an unrecorded podnet process found in the cluster's namespaces, and leaves other processes alone", {
+  skip: kernelSkip(["ip", "bird"]),
+}, async () => {
   const cluster = uniq("kstray");
   await down(cluster);
   const ns = `podnet-${cluster}.node.a`;
@@ -298,13 +380,28 @@ test("kernel: down stops an unrecorded podnet process found in the cluster's nam
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${dir}/bird-a.conf`, "router id 192.0.2.1;\nprotocol device {}\n");
     // As if `podnet up` died between starting BIRD and recording it.
-    const bird = spawn("ip", ["netns", "exec", ns, "bird", "-f", "-c", `${dir}/bird-a.conf`, "-s", `${dir}/bird-a.ctl`], { stdio: "ignore" });
+    const bird = spawn(
+      "ip",
+      ["netns", "exec", ns, "bird", "-f", "-c", `${dir}/bird-a.conf`, "-s", `${dir}/bird-a.ctl`],
+      { stdio: "ignore" },
+    );
     const other = spawn("ip", ["netns", "exec", ns, "sleep", "60"], { stdio: "ignore" });
     spawned.push(bird, other);
-    for (let i = 0; i < 200 && !((procCmdline(bird.pid!) ?? "").startsWith("bird") && (procCmdline(other.pid!) ?? "").startsWith("sleep")); i++) await new Promise((r) => setTimeout(r, 10));
+    for (
+      let i = 0;
+      i < 200 &&
+      !((procCmdline(bird.pid!) ?? "").startsWith("bird") && (procCmdline(other.pid!) ?? "").startsWith("sleep"));
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 10));
     const r = await down(cluster);
-    assert.deepEqual(r.processes.map((p) => p.pid), [bird.pid]);
-    await new Promise((res) => (bird.exitCode !== null || bird.signalCode !== null ? res(null) : bird.once("exit", res)));
+    assert.deepEqual(
+      r.processes.map((p) => p.pid),
+      [bird.pid],
+    );
+    await new Promise((res) =>
+      bird.exitCode !== null || bird.signalCode !== null ? res(null) : bird.once("exit", res),
+    );
     assert.equal(other.exitCode, null, "a process podnet did not start is not killed");
     assert.deepEqual(clusterNamespaces(cluster), []);
   } finally {

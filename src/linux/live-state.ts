@@ -2,13 +2,17 @@
 // (`podnet apply|delete|scale --name`) replayed in order. status, exec, verify and the
 // DNS servers all compute it this way, so they agree with the kernel's last reconcile.
 // Kept free of the kernel code (the DNS server process imports it).
-import { loadCluster } from "../index.js";
+import { loadCluster } from "../load/cluster.js";
 import type { ClusterState } from "../control/state.js";
-import { runChange, type Change } from "../views/diff.js";
+import { runChange, type Change } from "../control/changes.js";
 import { readChanges, readRecord, type ChangeEntry, type ClusterRecord } from "./state.js";
 
-export async function recordedState(rec: ClusterRecord, changes: ChangeEntry[] = readChanges(rec.cluster)): Promise<ClusterState> {
-  if (rec.inputs.fixture) throw new Error(`cluster "${rec.cluster}" was built from the backend's test IR: it has no cluster state`);
+export async function recordedState(
+  rec: ClusterRecord,
+  changes: ChangeEntry[] = readChanges(rec.cluster),
+): Promise<ClusterState> {
+  if (rec.inputs.fixture)
+    throw new Error(`cluster "${rec.cluster}" was built from the backend's test IR: it has no cluster state`);
   let { state } = await loadCluster({ files: rec.inputs.files, config: rec.inputs.config, seed: rec.inputs.seed });
   for (const e of changes) state = runChange(state, e.change as Change).state;
   return state;

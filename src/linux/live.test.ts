@@ -25,7 +25,13 @@ test("live: a new node is refused with the reason, naming both node lists", () =
 test("live: a change to a node's own network (a route beyond the pods) is refused, naming the node's namespace", () => {
   const before = fixtureIR("lv", { nodes: 2, podsPerNode: 1 });
   const after = fixtureIR("lv", { nodes: 2, podsPerNode: 1 });
-  after.nodes[0].ns.routes.push({ table: "main", type: "unicast", dst: "10.250.0.0/16", via: "192.168.1.12", dev: "eth0" });
+  after.nodes[0].ns.routes.push({
+    table: "main",
+    type: "unicast",
+    dst: "10.250.0.0/16",
+    via: "192.168.1.12",
+    dev: "eth0",
+  });
   const why = infraChange("lv", before, after);
   assert.ok(why);
   assert.match(why, /podnet-lv\.node\.worker-1/);

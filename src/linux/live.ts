@@ -11,8 +11,8 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR } from "../ir/types.js";
-import { buildIR } from "../ir/build.js";
-import { runChange, type Change, type ChangeOutcome } from "../views/diff.js";
+import { buildIR } from "../dataplane/build.js";
+import { runChange, type Change, type ChangeOutcome } from "../control/changes.js";
 import { reconcile, type ReconcileReport } from "./cluster.js";
 import { recordedState } from "./live-state.js";
 import { stateDir } from "./names.js";
@@ -45,7 +45,10 @@ function lock(cluster: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const holder = Number(readFileSync(p, "utf8"));
-      if (holder && procCmdline(holder) !== null) throw new RefusedChange(`another change to cluster "${cluster}" is in progress (pid ${holder}); try again when it is done`);
+      if (holder && procCmdline(holder) !== null)
+        throw new RefusedChange(
+          `another change to cluster "${cluster}" is in progress (pid ${holder}); try again when it is done`,
+        );
       rmSync(p, { force: true });
     }
   }
@@ -57,7 +60,8 @@ export async function runningCluster(cluster: string): Promise<{ rec: ClusterRec
   const rec = readRecord(cluster);
   if (!rec) throw new RefusedChange(`cluster "${cluster}" is not up (podnet up --name ${cluster}; podnet status)`);
   if (rec.phase !== "up") throw new RefusedChange(`cluster "${cluster}" is ${rec.phase}, not up: it takes no changes`);
-  if (rec.inputs.fixture) throw new RefusedChange(`cluster "${cluster}" runs the backend's test IR: it has no cluster state to change`);
+  if (rec.inputs.fixture)
+    throw new RefusedChange(`cluster "${cluster}" runs the backend's test IR: it has no cluster state to change`);
   return { rec, state: await recordedState(rec) };
 }
 
@@ -65,7 +69,8 @@ export async function runningCluster(cluster: string): Promise<{ rec: ClusterRec
 export function infraChange(cluster: string, prev: DataplaneIR, next: DataplaneIR): string | null {
   const a = prev.nodes.map((n) => `${n.name} ${n.address} ${n.podCIDR}`).join(", ");
   const b = next.nodes.map((n) => `${n.name} ${n.address} ${n.podCIDR}`).join(", ");
-  if (a !== b) return `the nodes would change (${a} → ${b}); nodes are built by podnet up: podnet down, then up with the new manifests`;
+  if (a !== b)
+    return `the nodes would change (${a} → ${b}); nodes are built by podnet up: podnet down, then up with the new manifests`;
   const nonNf = (s: Step[]) => s.filter((x) => x.kind !== "netfilter");
   const pa = renderInfra(prev, cluster);
   const pb = renderInfra(next, cluster);
@@ -88,7 +93,11 @@ export function infraChange(cluster: string, prev: DataplaneIR, next: DataplaneI
  * kernel error after that leaves the change in the log (the error says the kernel is
  * partly changed).
  */
-export async function applyLiveChange(cluster: string, make: (state: ClusterState) => Change | null, log?: (s: string) => void): Promise<LiveChangeResult | null> {
+export async function applyLiveChange(
+  cluster: string,
+  make: (state: ClusterState) => Change | null,
+  log?: (s: string) => void,
+): Promise<LiveChangeResult | null> {
   await runningCluster(cluster); // clear errors before the lock
   const unlock = lock(cluster);
   try {
@@ -101,14 +110,28 @@ export async function applyLiveChange(cluster: string, make: (state: ClusterStat
     const why = infraChange(cluster, prevIR, nextIR);
     if (why) throw new RefusedChange(`refused, nothing changed: ${why}`);
     const entries = readChanges(cluster);
-    entries.push({ at: new Date().toISOString(), change: change as unknown as { op: string } & Record<string, unknown> });
+    entries.push({
+      at: new Date().toISOString(),
+      change: change as unknown as { op: string } & Record<string, unknown>,
+    });
     writeChanges(cluster, entries);
-    const containers = new Map(out.state.pods.map((p) => [`${p.namespace}/${p.name}`, (p.spec.containers ?? []).map((c) => c.name)]));
+    const containers = new Map(
+      out.state.pods.map((p) => [`${p.namespace}/${p.name}`, (p.spec.containers ?? []).map((c) => c.name)]),
+    );
     let report: ReconcileReport;
     try {
-      report = await reconcile({ cluster, ir: nextIR, previous: prevIR, render: { netfilter: netfilterRenderers }, containers, log });
+      report = await reconcile({
+        cluster,
+        ir: nextIR,
+        previous: prevIR,
+        render: { netfilter: netfilterRenderers },
+        containers,
+        log,
+      });
     } catch (e) {
-      throw new Error(`the kernel is partly changed (change ${entries.length} is recorded; podnet status --name ${cluster}): ${(e as Error).message}`);
+      throw new Error(
+        `the kernel is partly changed (change ${entries.length} is recorded; podnet status --name ${cluster}): ${(e as Error).message}`,
+      );
     }
     return { ...out, report, index: entries.length };
   } finally {

@@ -1,11 +1,23 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SafetyError, clusterOfNs, guardBatchLine, guardCommand, isPodnetNs, nsName, validIfName, validateClusterName } from "./names.js";
+import {
+  SafetyError,
+  clusterOfNs,
+  guardBatchLine,
+  guardCommand,
+  isPodnetNs,
+  nsName,
+  validIfName,
+  validateClusterName,
+} from "./names.js";
 
 test("namespace names carry the prefix, the cluster and the IR id", () => {
   assert.equal(nsName("demo", "underlay"), "podnet-demo.underlay");
   assert.equal(nsName("demo", "node/worker-1"), "podnet-demo.node.worker-1");
-  assert.equal(nsName("demo", "pod/default/user-app-7d4b8c6f5-abc12"), "podnet-demo.pod.default.user-app-7d4b8c6f5-abc12");
+  assert.equal(
+    nsName("demo", "pod/default/user-app-7d4b8c6f5-abc12"),
+    "podnet-demo.pod.default.user-app-7d4b8c6f5-abc12",
+  );
   assert.equal(clusterOfNs("podnet-demo.node.worker-1"), "demo");
   assert.equal(clusterOfNs("podnet-a-b.node.x"), "a-b");
   assert.equal(clusterOfNs("podnetdemo"), null);
@@ -23,7 +35,8 @@ test("long names stay within NAME_MAX and different ids do not collide", () => {
 
 test("cluster names are DNS labels without dots (the first dot ends the cluster)", () => {
   assert.equal(validateClusterName("demo-1"), "demo-1");
-  for (const bad of ["", "Demo", "a.b", "-a", "a-", "x".repeat(41), "a/b"]) assert.throws(() => validateClusterName(bad), /invalid cluster name/);
+  for (const bad of ["", "Demo", "a.b", "-a", "a-", "x".repeat(41), "a/b"])
+    assert.throws(() => validateClusterName(bad), /invalid cluster name/);
 });
 
 test("interface names: at most 15 characters (IFNAMSIZ 16 with the NUL)", () => {

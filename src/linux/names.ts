@@ -123,9 +123,11 @@ export function guardCommand(argv: string[], input = ""): void {
     if (i !== 1 || !argv[2] || !isPodnetNs(argv[2])) throw bad("it lacks a podnet namespace target (-n podnet-…)");
     // `ip -n X link … netns Y`: Y must be podnet's too (never move a link into the root ns).
     for (let j = 3; j < argv.length - 1; j++) {
-      if (argv[j] === "netns" && !isPodnetNs(argv[j + 1])) throw bad(`target "${argv[j + 1]}" is not a podnet namespace`);
+      if (argv[j] === "netns" && !isPodnetNs(argv[j + 1]))
+        throw bad(`target "${argv[j + 1]}" is not a podnet namespace`);
     }
-    if (argv.includes("-batch") || argv.includes("-b")) for (const l of input.split("\n")) if (l.trim()) guardBatchLine(l);
+    if (argv.includes("-batch") || argv.includes("-b"))
+      for (const l of input.split("\n")) if (l.trim()) guardBatchLine(l);
     return;
   }
   throw bad("only ip/bridge with -n <podnet namespace> or ip netns exec <podnet namespace> may run");
@@ -134,8 +136,10 @@ export function guardCommand(argv: string[], input = ""): void {
 /** A line fed to `ip -n NS -batch -`: it may not redirect to another namespace except a podnet one. */
 export function guardBatchLine(line: string): void {
   const w = line.trim().split(/\s+/);
-  if (w[0] === "netns" || w.includes("-n") || w.includes("-netns")) throw new SafetyError(`refusing batch line "${line}": no namespace switching inside a batch`);
+  if (w[0] === "netns" || w.includes("-n") || w.includes("-netns"))
+    throw new SafetyError(`refusing batch line "${line}": no namespace switching inside a batch`);
   for (let j = 0; j < w.length - 1; j++) {
-    if (w[j] === "netns" && !isPodnetNs(w[j + 1])) throw new SafetyError(`refusing batch line "${line}": "${w[j + 1]}" is not a podnet namespace`);
+    if (w[j] === "netns" && !isPodnetNs(w[j + 1]))
+      throw new SafetyError(`refusing batch line "${line}": "${w[j + 1]}" is not a podnet namespace`);
   }
 }

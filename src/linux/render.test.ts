@@ -1,7 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fixtureIR } from "./testing.js";
-import { isKernelRoute, podFacingLinks, renderInfra, renderPlan, renderPodAttach, stepCommand, sysctlPath, sysctlDev } from "./render.js";
+import {
+  isKernelRoute,
+  podFacingLinks,
+  renderInfra,
+  renderPlan,
+  renderPodAttach,
+  stepCommand,
+  sysctlPath,
+  sysctlDev,
+} from "./render.js";
 import { guardBatchLine, guardCommand } from "./names.js";
 import type { Step } from "./render.js";
 
@@ -11,7 +20,10 @@ const lines = (s: Step[], ns: string, kind: Step["kind"] = "ip-batch") =>
   s.filter((x) => x.ns === ns && x.kind === kind).flatMap((x) => ("lines" in x ? x.lines : []));
 
 test("infrastructure: underlay first, then nodes; every command passes the guard", () => {
-  assert.deepEqual(infra.namespaces.map((n) => n.name), ["podnet-t.underlay", "podnet-t.node.worker-1", "podnet-t.node.worker-2"]);
+  assert.deepEqual(
+    infra.namespaces.map((n) => n.name),
+    ["podnet-t.underlay", "podnet-t.node.worker-1", "podnet-t.node.worker-2"],
+  );
   for (const s of infra.steps) {
     const { argv, input } = stepCommand(s);
     guardCommand(argv);
@@ -21,7 +33,11 @@ test("infrastructure: underlay first, then nodes; every command passes the guard
 
 test("veth pairs are created once, inside a podnet namespace, the peer moved to the other one", () => {
   const u = lines(infra.steps, "podnet-t.underlay");
-  assert.ok(u.includes("link add n-worker-1 address 02:00:c0:a8:00:01 mtu 1500 type veth peer name eth0 address 02:00:c0:a8:01:0b mtu 1500 netns podnet-t.node.worker-1"));
+  assert.ok(
+    u.includes(
+      "link add n-worker-1 address 02:00:c0:a8:00:01 mtu 1500 type veth peer name eth0 address 02:00:c0:a8:01:0b mtu 1500 netns podnet-t.node.worker-1",
+    ),
+  );
   const n1 = lines(infra.steps, "podnet-t.node.worker-1");
   assert.ok(!n1.some((l) => l.startsWith("link add eth0")), "the node's eth0 comes from the underlay's pair");
   // Pod-facing veths are the CNI ADD's, not the infrastructure's.
@@ -31,10 +47,16 @@ test("veth pairs are created once, inside a podnet namespace, the peer moved to 
 
 test("flannel VXLAN node: flannel.1 (VNI 1, UDP 8472, nolearning), one route, one neighbour, one FDB entry per remote node", () => {
   const n1 = lines(infra.steps, "podnet-t.node.worker-1");
-  assert.ok(n1.includes("link add flannel.1 address 02:fe:00:00:00:01 mtu 1450 type vxlan id 1 local 192.168.1.11 dstport 8472 nolearning dev eth0"));
+  assert.ok(
+    n1.includes(
+      "link add flannel.1 address 02:fe:00:00:00:01 mtu 1450 type vxlan id 1 local 192.168.1.11 dstport 8472 nolearning dev eth0",
+    ),
+  );
   assert.ok(n1.includes("route add 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink"));
   assert.ok(n1.includes("neigh replace 10.244.2.0 lladdr 02:fe:00:00:00:02 dev flannel.1 nud permanent"));
-  assert.deepEqual(lines(infra.steps, "podnet-t.node.worker-1", "bridge-batch"), ["fdb replace 02:fe:00:00:00:02 dev flannel.1 dst 192.168.1.12 self permanent"]);
+  assert.deepEqual(lines(infra.steps, "podnet-t.node.worker-1", "bridge-batch"), [
+    "fdb replace 02:fe:00:00:00:02 dev flannel.1 dst 192.168.1.12 self permanent",
+  ]);
   // Kernel-made routes (proto kernel, local table) are not added by hand.
   assert.ok(!n1.some((l) => l.includes("proto kernel") || l.includes("table local")));
 });
@@ -79,7 +101,10 @@ test("sysctl keys map to /proc/sys, interface names with dots included", () => {
   assert.equal(sysctlPath("net.bridge.bridge-nf-call-iptables"), "/proc/sys/net/bridge/bridge-nf-call-iptables");
   assert.equal(sysctlPath("net.ipv4.conf.flannel.1.forwarding"), "/proc/sys/net/ipv4/conf/flannel.1/forwarding");
   assert.equal(sysctlPath("net.ipv4.conf.flannel/1.forwarding"), "/proc/sys/net/ipv4/conf/flannel.1/forwarding");
-  assert.equal(sysctlPath("net.ipv4.conf.cali0123456789a.proxy_arp"), "/proc/sys/net/ipv4/conf/cali0123456789a/proxy_arp");
+  assert.equal(
+    sysctlPath("net.ipv4.conf.cali0123456789a.proxy_arp"),
+    "/proc/sys/net/ipv4/conf/cali0123456789a/proxy_arp",
+  );
   assert.equal(sysctlDev("net.ipv4.conf.cali0123456789a.proxy_arp"), "cali0123456789a");
   assert.equal(sysctlDev("net.ipv4.conf.all.forwarding"), null);
   const sys = infra.steps.find((s) => s.kind === "sysctl" && s.ns === "podnet-t.node.worker-1");
@@ -108,6 +133,8 @@ test("calico-shaped routes: a link-scope gateway route comes before the default 
     { table: "main", type: "unicast", dst: "default", via: "169.254.1.1", dev: "eth0" },
     { table: "main", type: "unicast", dst: "169.254.1.1", dev: "eth0", scope: "link" },
   ];
-  const l = renderPlan("t", [p]).steps.flatMap((s) => ("lines" in s ? s.lines : [])).filter((x) => x.startsWith("route"));
+  const l = renderPlan("t", [p])
+    .steps.flatMap((s) => ("lines" in s ? s.lines : []))
+    .filter((x) => x.startsWith("route"));
   assert.deepEqual(l, ["route add 169.254.1.1 dev eth0 scope link", "route add default via 169.254.1.1 dev eth0"]);
 });

@@ -40,7 +40,9 @@ export class RenderError extends Error {}
 const q = (s: string) => "'" + s.replace(/'/g, `'\\''`) + "'";
 
 function linkCreateArgs(l: Link): string {
-  const common = [l.mac && l.kind !== "loopback" ? `address ${l.mac}` : "", l.mtu ? `mtu ${l.mtu}` : ""].filter(Boolean).join(" ");
+  const common = [l.mac && l.kind !== "loopback" ? `address ${l.mac}` : "", l.mtu ? `mtu ${l.mtu}` : ""]
+    .filter(Boolean)
+    .join(" ");
   return `link add ${l.name}${common ? " " + common : ""}`;
 }
 
@@ -140,15 +142,27 @@ export interface Selection {
  * The steps that build one namespace (it must exist; veth peers whose namespace
  * ranks later must exist too). `peers` resolves peer links (for their MAC and MTU).
  */
-export function renderNamespace(cluster: string, ns: NetNs, opts: RenderOptions = {}, sel?: Selection, peers?: Map<string, NetNs>): Step[] {
+export function renderNamespace(
+  cluster: string,
+  ns: NetNs,
+  opts: RenderOptions = {},
+  sel?: Selection,
+  peers?: Map<string, NetNs>,
+): Step[] {
   const steps: Step[] = [];
   const name = nsName(cluster, ns.id);
-  const inSel = (dev: string | undefined) => (!sel ? true : sel.mode === "only" ? dev !== undefined && sel.devs.has(dev) : dev === undefined || !sel.devs.has(dev));
+  const inSel = (dev: string | undefined) =>
+    !sel
+      ? true
+      : sel.mode === "only"
+        ? dev !== undefined && sel.devs.has(dev)
+        : dev === undefined || !sel.devs.has(dev);
   const lines: string[] = [];
   const linkNames = new Set(ns.links.map((l) => l.name));
   const links = ns.links.filter((l) => inSel(l.name));
   for (const l of links) {
-    if (!validIfName(l.name)) throw new RenderError(`namespace ${ns.id}: invalid interface name "${l.name}" (at most 15 characters)`);
+    if (!validIfName(l.name))
+      throw new RenderError(`namespace ${ns.id}: invalid interface name "${l.name}" (at most 15 characters)`);
   }
   // 1. links this namespace creates
   const creates = (l: Link) => {
@@ -168,7 +182,9 @@ export function renderNamespace(cluster: string, ns: NetNs, opts: RenderOptions 
         const p = l.peer!;
         const peerNs = p.ns === ns.id ? ns : peers?.get(p.ns);
         const peerLink = peerNs?.links.find((x) => x.name === p.name);
-        const peerOpts = [peerLink?.mac ? `address ${peerLink.mac}` : "", peerLink?.mtu ? `mtu ${peerLink.mtu}` : ""].filter(Boolean).join(" ");
+        const peerOpts = [peerLink?.mac ? `address ${peerLink.mac}` : "", peerLink?.mtu ? `mtu ${peerLink.mtu}` : ""]
+          .filter(Boolean)
+          .join(" ");
         const into = p.ns === ns.id ? "" : ` netns ${nsName(cluster, p.ns)}`;
         lines.push(`${linkCreateArgs(l)} type veth peer name ${p.name}${peerOpts ? " " + peerOpts : ""}${into}`);
         break;
@@ -199,7 +215,8 @@ export function renderNamespace(cluster: string, ns: NetNs, opts: RenderOptions 
   // 2. masters, then addresses, then up (lo first), then routes, neighbours
   for (const l of links) {
     if (l.master) {
-      if (!linkNames.has(l.master)) throw new RenderError(`namespace ${ns.id}: "${l.name}" has unknown master "${l.master}"`);
+      if (!linkNames.has(l.master))
+        throw new RenderError(`namespace ${ns.id}: "${l.name}" has unknown master "${l.master}"`);
       lines.push(`link set ${l.name} master ${l.master}`);
     }
     if (l.hairpin) lines.push(`link set ${l.name} type bridge_slave hairpin on`);
@@ -207,13 +224,16 @@ export function renderNamespace(cluster: string, ns: NetNs, opts: RenderOptions 
   for (const a of ns.addresses) {
     if (!inSel(a.dev)) continue;
     if (a.dev === "lo" && (a.cidr === "127.0.0.1/8" || a.cidr === "::1/128")) continue; // the kernel's own
-    if (!linkNames.has(a.dev)) throw new RenderError(`namespace ${ns.id}: address ${a.cidr} on unknown link "${a.dev}"`);
+    if (!linkNames.has(a.dev))
+      throw new RenderError(`namespace ${ns.id}: address ${a.cidr} on unknown link "${a.dev}"`);
     lines.push(addrLine(a));
   }
   for (const l of [...links].sort((a, b) => (a.kind === "loopback" ? 0 : 1) - (b.kind === "loopback" ? 0 : 1))) {
     if (l.up) lines.push(`link set ${l.name} up`);
   }
-  const routes = ns.routes.filter((r) => inSel(r.dev) && !isKernelRoute(r) && (opts.includeBirdRoutes || r.proto !== "bird"));
+  const routes = ns.routes.filter(
+    (r) => inSel(r.dev) && !isKernelRoute(r) && (opts.includeBirdRoutes || r.proto !== "bird"),
+  );
   // Routes without a gateway first: a `via` needs its gateway reachable (calico's 169.254.1.1).
   for (const r of [...routes.filter((r) => !r.via), ...routes.filter((r) => r.via)]) lines.push(routeLine(r));
   for (const n of ns.neighbours) {
@@ -232,10 +252,14 @@ export function renderNamespace(cluster: string, ns: NetNs, opts: RenderOptions 
     // Only per-namespace network sysctls: kernel.*, vm.* (and anything outside /proc/sys/net) are host-wide.
     const path = sysctlPath(k);
     if (!k.startsWith("net.") || !path.startsWith("/proc/sys/net/") || path.split("/").includes(".."))
-      throw new RenderError(`namespace ${ns.id}: sysctl "${k}" is not a per-namespace network setting; refusing to write it`);
+      throw new RenderError(
+        `namespace ${ns.id}: sysctl "${k}" is not a per-namespace network setting; refusing to write it`,
+      );
   }
   if (keys.length) {
-    const script = ["set -e", ...keys.map((k) => `printf '%s\\n' ${q(ns.sysctls[k])} > ${q(sysctlPath(k))}`)].join("\n");
+    const script = ["set -e", ...keys.map((k) => `printf '%s\\n' ${q(ns.sysctls[k])} > ${q(sysctlPath(k))}`)].join(
+      "\n",
+    );
     steps.push({ kind: "sysctl", ns: name, script, keys });
   }
   const ownMacs = new Set(ns.links.map((l) => l.mac.toLowerCase()));
@@ -252,7 +276,8 @@ export function renderNamespace(cluster: string, ns: NetNs, opts: RenderOptions 
     const nf = ns.netfilter;
     if (nf.iptables.some((l) => Object.keys(l.tables).length > 0))
       steps.push({ kind: "netfilter", ns: name, tool: "iptables-restore", text: opts.netfilter.iptables(nf.iptables) });
-    if (nf.nftables.some((l) => l.tables.length > 0)) steps.push({ kind: "netfilter", ns: name, tool: "nft", text: opts.netfilter.nft(nf.nftables) });
+    if (nf.nftables.some((l) => l.tables.length > 0))
+      steps.push({ kind: "netfilter", ns: name, tool: "nft", text: opts.netfilter.nft(nf.nftables) });
   }
   return steps;
 }

@@ -65,25 +65,37 @@ print(json.dumps(out))
 function endpointPods(state: ClusterState, ns: string, svc: string): Set<string> {
   const out = new Set<string>();
   for (const sl of state.endpointSlices)
-    if (sl.namespace === ns && sl.serviceName === svc) for (const e of sl.endpoints) if (e.conditions.ready !== false && e.targetRef?.name) out.add(e.targetRef.name);
+    if (sl.namespace === ns && sl.serviceName === svc)
+      for (const e of sl.endpoints) if (e.conditions.ready !== false && e.targetRef?.name) out.add(e.targetRef.name);
   return out;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const mode of ["iptables", "nftables"] as const) {
-  test(`kernel: rolling replacement behind a Service (${mode}) — no request started after the new rules are loaded is lost`, { skip, timeout: 240_000 }, async () => {
+  test(`kernel: rolling replacement behind a Service (${mode}) — no request started after the new rules are loaded is lost`, {
+    skip,
+    timeout: 240_000,
+  }, async () => {
     const cluster = `roll-${mode.slice(0, 3)}-${randomBytes(3).toString("hex")}`;
     const dir = mkdtempSync(join(tmpdir(), "podnet-roll-"));
     const config = join(dir, "cluster.yaml");
-    writeFileSync(config, readFileSync(join(EXAMPLE, "cluster.yaml"), "utf8").replace("kubeProxyMode: iptables", `kubeProxyMode: ${mode}`));
+    writeFileSync(
+      config,
+      readFileSync(join(EXAMPLE, "cluster.yaml"), "utf8").replace("kubeProxyMode: iptables", `kubeProxyMode: ${mode}`),
+    );
     const stop = join(dir, "stop");
     let client: ReturnType<typeof spawn> | undefined;
     try {
       const { loadCluster } = await import("../index.js");
-      const { buildIR } = await import("../ir/build.js");
+      const { buildIR } = await import("../dataplane/build.js");
       const { state } = await loadCluster({ files: [EXAMPLE], config });
-      await up({ cluster, ir: buildIR(state), inputs: { files: [EXAMPLE], config }, render: { netfilter: netfilterRenderers } });
+      await up({
+        cluster,
+        ir: buildIR(state),
+        inputs: { files: [EXAMPLE], config },
+        render: { netfilter: netfilterRenderers },
+      });
       const svc = state.services.find((s) => s.namespace === "default" && s.name === "user-service")!;
       const from = state.pods.find((p) => p.namespace === "default" && p.name.startsWith("order-app-"))!;
       const clientNs = nsName(cluster, `pod/${from.namespace}/${from.name}`);
@@ -92,22 +104,33 @@ for (const mode of ["iptables", "nftables"] as const) {
       const node = nsName(cluster, "node/worker-1");
       const rules = () =>
         mode === "iptables"
-          ? spawnSync("ip", ["netns", "exec", node, "iptables-save"], { encoding: "utf8" }).stdout.replace(/^#.*\n/gm, "").replace(/\[\d+:\d+\]/g, "")
+          ? spawnSync("ip", ["netns", "exec", node, "iptables-save"], { encoding: "utf8" })
+              .stdout.replace(/^#.*\n/gm, "")
+              .replace(/\[\d+:\d+\]/g, "")
           : spawnSync("ip", ["netns", "exec", node, "nft", "list", "ruleset"], { encoding: "utf8" }).stdout;
       const rules0 = rules();
       const bad = join(dir, "bad.yaml");
-      writeFileSync(bad, "apiVersion: v1\nkind: Service\nmetadata: {name: extra}\nspec:\n  selector: {app: user-app}\n  ports: [{port: 99999, targetPort: 8080}]\n");
+      writeFileSync(
+        bad,
+        "apiVersion: v1\nkind: Service\nmetadata: {name: extra}\nspec:\n  selector: {app: user-app}\n  ports: [{port: 99999, targetPort: 8080}]\n",
+      );
       const r = spawnSync(process.execPath, [BIN, "apply", "-f", bad, "--name", cluster], { encoding: "utf8" });
       assert.notEqual(r.status, 0, "an invalid manifest is refused");
       assert.match(r.stderr, /bad\.yaml:6.*port.*99999/, r.stderr);
-      const nf = spawnSync(process.execPath, [BIN, "delete", "pod", "no-such-pod", "--name", cluster], { encoding: "utf8" });
+      const nf = spawnSync(process.execPath, [BIN, "delete", "pod", "no-such-pod", "--name", cluster], {
+        encoding: "utf8",
+      });
       assert.notEqual(nf.status, 0);
       assert.match(nf.stderr, /NotFound/);
       assert.deepEqual(readChanges(cluster), [], "no change recorded");
       assert.equal(rules(), rules0, "the node's rules are untouched");
 
       // --- traffic to the Service IP, continuously
-      client = spawn("ip", ["netns", "exec", clientNs, "python3", "-c", CLIENT, svc.clusterIP!, String(svc.ports[0].port), stop], { stdio: ["ignore", "pipe", "pipe"] });
+      client = spawn(
+        "ip",
+        ["netns", "exec", clientNs, "python3", "-c", CLIENT, svc.clusterIP!, String(svc.ports[0].port), stop],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
       let out = "";
       let err = "";
       client.stdout!.on("data", (b) => (out += b));
@@ -117,8 +140,15 @@ for (const mode of ["iptables", "nftables"] as const) {
 
       // --- the changes: each records when it began and when its rules were loaded
       const t0 = Date.now();
-      const steps: { what: string; begin: number; rulesAt: number; end: number; state: ClusterState; removedIps: string[] }[] = [];
-      const run = async (what: string, make: (s: ClusterState) => import("../views/diff.js").Change) => {
+      const steps: {
+        what: string;
+        begin: number;
+        rulesAt: number;
+        end: number;
+        state: ClusterState;
+        removedIps: string[];
+      }[] = [];
+      const run = async (what: string, make: (s: ClusterState) => import("../control/changes.js").Change) => {
         const begin = Date.now();
         let rulesAt = 0;
         const res = await applyLiveChange(cluster, make, (line) => {
@@ -130,13 +160,39 @@ for (const mode of ["iptables", "nftables"] as const) {
         steps.push({ what, begin, rulesAt, end: Date.now(), state: res.state, removedIps });
         await sleep(1500);
       };
-      const backends = (s: ClusterState) => s.pods.filter((p) => p.namespace === "default" && p.name.startsWith("user-app-")).map((p) => p.name).sort();
+      const backends = (s: ClusterState) =>
+        s.pods
+          .filter((p) => p.namespace === "default" && p.name.startsWith("user-app-"))
+          .map((p) => p.name)
+          .sort();
       const initial = backends(state);
       assert.equal(initial.length, 2);
-      await run(`delete pod ${initial[0]}`, () => ({ op: "delete", kind: "Pod", namespace: "default", name: initial[0] }));
-      await run(`delete pod ${initial[1]}`, () => ({ op: "delete", kind: "Pod", namespace: "default", name: initial[1] }));
-      await run("scale deploy user-app --replicas 4", () => ({ op: "scale", kind: "Deployment", namespace: "default", name: "user-app", replicas: 4 }));
-      await run("scale deploy user-app --replicas 1", () => ({ op: "scale", kind: "Deployment", namespace: "default", name: "user-app", replicas: 1 }));
+      await run(`delete pod ${initial[0]}`, () => ({
+        op: "delete",
+        kind: "Pod",
+        namespace: "default",
+        name: initial[0],
+      }));
+      await run(`delete pod ${initial[1]}`, () => ({
+        op: "delete",
+        kind: "Pod",
+        namespace: "default",
+        name: initial[1],
+      }));
+      await run("scale deploy user-app --replicas 4", () => ({
+        op: "scale",
+        kind: "Deployment",
+        namespace: "default",
+        name: "user-app",
+        replicas: 4,
+      }));
+      await run("scale deploy user-app --replicas 1", () => ({
+        op: "scale",
+        kind: "Deployment",
+        namespace: "default",
+        name: "user-app",
+        replicas: 1,
+      }));
       writeFileSync(stop, "");
       await done;
       client = undefined;
@@ -145,7 +201,14 @@ for (const mode of ["iptables", "nftables"] as const) {
 
       // --- the windows
       const windows = [{ from: 0, to: steps[0].begin, state, label: "before any change" }];
-      steps.forEach((s, i) => windows.push({ from: s.rulesAt, to: steps[i + 1]?.begin ?? Infinity, state: s.state, label: `after "${s.what}"` }));
+      steps.forEach((s, i) =>
+        windows.push({
+          from: s.rulesAt,
+          to: steps[i + 1]?.begin ?? Infinity,
+          state: s.state,
+          label: `after "${s.what}"`,
+        }),
+      );
       const lines: string[] = [];
       let inWindows = 0;
       for (const w of windows) {
@@ -155,17 +218,25 @@ for (const mode of ["iptables", "nftables"] as const) {
         const stray = mine.filter((q) => q[2] && !allowed.has(q[3]));
         const by = new Map<string, number>();
         for (const q of mine) if (q[2]) by.set(q[3], (by.get(q[3]) ?? 0) + 1);
-        lines.push(`${w.label}: ${mine.length} requests, ${failed.length} failed, answered by ${[...by].map(([k, v]) => `${k}×${v}`).join(" ")}`);
+        lines.push(
+          `${w.label}: ${mine.length} requests, ${failed.length} failed, answered by ${[...by].map(([k, v]) => `${k}×${v}`).join(" ")}`,
+        );
         assert.ok(mine.length > 0, `${w.label}: requests were sent in the window`);
         assert.deepEqual(failed.slice(0, 3), [], `${w.label}: no request started in the window fails`);
-        assert.deepEqual(stray.slice(0, 3), [], `${w.label}: answered only by the Service's ready endpoints (${[...allowed].join(", ")})`);
+        assert.deepEqual(
+          stray.slice(0, 3),
+          [],
+          `${w.label}: answered only by the Service's ready endpoints (${[...allowed].join(", ")})`,
+        );
         // Every endpoint of the window's state answers (hundreds of requests over 2–4 endpoints).
         for (const p of allowed) assert.ok(by.has(p), `${w.label}: endpoint ${p} answered`);
         inWindows += mine.length;
       }
       const during = steps.map((s) => reqs.filter(([start]) => start >= s.begin && start < s.rulesAt));
       const duringFailed = during.flat().filter((q) => !q[2]).length;
-      const applyMs = steps.map((s) => `${s.what}: rules after ${s.rulesAt - s.begin} ms, done after ${s.end - s.begin} ms`);
+      const applyMs = steps.map(
+        (s) => `${s.what}: rules after ${s.rulesAt - s.begin} ms, done after ${s.end - s.begin} ms`,
+      );
       process.stderr.write(
         `rolling (${mode}): ${reqs.length} requests in ${((reqs[reqs.length - 1][0] - reqs[0][0]) / 1000).toFixed(1)} s; ${inWindows} in the windows, 0 lost; ` +
           `${during.flat().length} started while a change was applied (${duringFailed} failed)\n  ${lines.join("\n  ")}\n  ${applyMs.join("\n  ")}\n`,
@@ -174,12 +245,18 @@ for (const mode of ["iptables", "nftables"] as const) {
 
       // The deleted pods' addresses answer no more; the state is recomputable from the log.
       for (const ip of steps.slice(0, 2).flatMap((s) => s.removedIps)) {
-        const c = spawnSync("ip", ["netns", "exec", clientNs, "curl", "-s", "-m", "2", `http://${ip}:8080/hostname`], { encoding: "utf8" });
+        const c = spawnSync("ip", ["netns", "exec", clientNs, "curl", "-s", "-m", "2", `http://${ip}:8080/hostname`], {
+          encoding: "utf8",
+        });
         assert.notEqual(c.status, 0, `deleted pod ${ip} does not answer`);
       }
       assert.equal(readChanges(cluster).length, 4);
       const again = await liveState(cluster);
-      assert.deepEqual(backends(again), backends(steps[3].state), "status/exec/verify recompute the same state from the change log");
+      assert.deepEqual(
+        backends(again),
+        backends(steps[3].state),
+        "status/exec/verify recompute the same state from the change log",
+      );
     } finally {
       if (client && client.exitCode === null) client.kill("SIGKILL"); // ours: spawned above
       await down(cluster);

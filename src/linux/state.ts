@@ -31,7 +31,15 @@ export interface ClusterRecord {
   processes: ProcessRecord[];
   /** What status/exec need without recomputing the IR. */
   nodes?: { name: string; address: string; netns: string }[];
-  pods?: { namespace: string; name: string; node: string | null; ip: string | null; netns: string | null; containers: string[]; ownNetns?: boolean }[];
+  pods?: {
+    namespace: string;
+    name: string;
+    node: string | null;
+    ip: string | null;
+    netns: string | null;
+    containers: string[];
+    ownNetns?: boolean;
+  }[];
 }
 
 export function statePath(cluster: string): string {
@@ -85,7 +93,12 @@ export function procStartTime(pid: number): string | null {
   }
 }
 
-export function identify(pid: number, role: ProcessRecord["role"], marker: string, node?: string): ProcessRecord | null {
+export function identify(
+  pid: number,
+  role: ProcessRecord["role"],
+  marker: string,
+  node?: string,
+): ProcessRecord | null {
   const cmdline = procCmdline(pid);
   const startTime = procStartTime(pid);
   if (cmdline === null || startTime === null || !cmdline.includes(marker)) return null;

@@ -16,7 +16,12 @@ import type { Listener } from "../ir/types.js";
 
 const cfgPath = process.argv[2];
 const cfg = JSON.parse(readFileSync(cfgPath, "utf8")) as SupervisorConfig;
-const fds = JSON.parse(process.env.PODNET_FDS ?? "[]") as { pod: number; listener: number; fd?: number; error?: string }[];
+const fds = JSON.parse(process.env.PODNET_FDS ?? "[]") as {
+  pod: number;
+  listener: number;
+  fd?: number;
+  error?: string;
+}[];
 const eventsPath = join(cfg.stateDir, `events-${cfg.node}.jsonl`);
 
 const ready: SupervisorReady = { pid: process.pid, serving: [], events: [] };
@@ -41,7 +46,12 @@ function describe(pod: SupervisorPod, l: Listener, client: { address?: string; p
 
 const REQ_LINE = /^([A-Z]{3,10}) (\S+) HTTP\/1\.[01]\r?\n/;
 
-function httpAnswer(pod: SupervisorPod, l: Listener, s: Socket, target: string): { status: number; type: string; body: string } {
+function httpAnswer(
+  pod: SupervisorPod,
+  l: Listener,
+  s: Socket,
+  target: string,
+): { status: number; type: string; body: string } {
   const url = new URL(target, "http://x");
   const client = `${s.remoteAddress}:${s.remotePort}`;
   switch (url.pathname) {
@@ -54,7 +64,11 @@ function httpAnswer(pod: SupervisorPod, l: Listener, s: Socket, target: string):
     case "/healthz":
       return { status: 200, type: "text/plain", body: "ok" };
     default:
-      return { status: 200, type: "application/json", body: JSON.stringify(describe(pod, l, { address: s.remoteAddress, port: s.remotePort })) + "\n" };
+      return {
+        status: 200,
+        type: "application/json",
+        body: JSON.stringify(describe(pod, l, { address: s.remoteAddress, port: s.remotePort })) + "\n",
+      };
   }
 }
 
@@ -71,7 +85,8 @@ function serveStream(pod: SupervisorPod, l: Listener, s: Socket, http: boolean) 
     const head = buf.toString("latin1", 0, Math.min(buf.length, 8192));
     if (mode === "sniff") {
       if (REQ_LINE.test(head)) mode = "http";
-      else if (/^[A-Z]{0,10}( \S*)?$/.test(head) && buf.length < 8192) return; // maybe a request line in parts
+      else if (/^[A-Z]{0,10}( \S*)?$/.test(head) && buf.length < 8192)
+        return; // maybe a request line in parts
       else {
         mode = "echo";
         s.write(buf);
@@ -122,7 +137,12 @@ for (const e of fds) {
     srv.listen({ fd: e.fd });
     onClose(`${pod.namespace}/${pod.name}`, () => srv.close());
   }
-  ready.serving.push({ pod: `${pod.namespace}/${pod.name}`, container: l.container, port: l.port, protocol: l.protocol });
+  ready.serving.push({
+    pod: `${pod.namespace}/${pod.name}`,
+    container: l.container,
+    port: l.port,
+    protocol: l.protocol,
+  });
 }
 
 // A pod deleted from the running cluster: close its sockets (its namespace can then go).
@@ -149,4 +169,6 @@ setInterval(() => {
 const readyPath = `${base}.ready`;
 writeFileSync(readyPath + ".tmp", JSON.stringify(ready));
 renameSync(readyPath + ".tmp", readyPath);
-process.stdout.write(`podnet supervisor ${cfg.cluster}/${cfg.node} pid ${process.pid}: ${ready.serving.length} listeners, ${ready.events.length} errors\n`);
+process.stdout.write(
+  `podnet supervisor ${cfg.cluster}/${cfg.node} pid ${process.pid}: ${ready.serving.length} listeners, ${ready.events.length} errors\n`,
+);

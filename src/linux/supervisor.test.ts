@@ -7,12 +7,18 @@ test("one pod server per node, serving every listener of that node's pods", () =
   const ir = fixtureIR("s", { nodes: 3, podsPerNode: 100 });
   const cfgs = supervisorConfigs(ir, "s");
   assert.equal(cfgs.length, 3, "300 pods, 3 processes");
-  assert.deepEqual(cfgs.map((c) => c.pods.length), [100, 100, 100]);
+  assert.deepEqual(
+    cfgs.map((c) => c.pods.length),
+    [100, 100, 100],
+  );
   const c = cfgs[0];
   assert.equal(c.nodeNetns, "podnet-s.node.worker-1");
   assert.equal(c.stateDir, "/run/podnet/s");
   assert.equal(c.pods[0].netns, "podnet-s.pod.default.web-10");
-  assert.deepEqual(c.pods[0].listeners.map((l) => `${l.container}:${l.port}/${l.protocol}`), ["app:8080/TCP", "app:9000/UDP", "sidecar:9090/TCP"]);
+  assert.deepEqual(
+    c.pods[0].listeners.map((l) => `${l.container}:${l.port}/${l.protocol}`),
+    ["app:8080/TCP", "app:9000/UDP", "sidecar:9090/TCP"],
+  );
 });
 
 test("CoreDNS's port 53 goes to the DNS server, the rest of the pod to the pod server", () => {
@@ -27,5 +33,8 @@ test("CoreDNS's port 53 goes to the DNS server, the rest of the pod to the pod s
   assert.ok(isDnsListener(p, p.listeners[0]));
   assert.ok(!isDnsListener({ namespace: "default" }, p.listeners[0]), "port 53 elsewhere is an ordinary listener");
   const cfg = supervisorConfigs(ir, "s", isDnsListener)[0];
-  assert.deepEqual(cfg.pods.find((x) => x.name === p.name)!.listeners.map((l) => l.port), [9153]);
+  assert.deepEqual(
+    cfg.pods.find((x) => x.name === p.name)!.listeners.map((l) => l.port),
+    [9153],
+  );
 });

@@ -60,7 +60,11 @@ export function isDnsListener(pod: { namespace: string }, l: Listener): boolean 
   return pod.namespace === "kube-system" && l.port === 53;
 }
 
-export function supervisorConfigs(ir: DataplaneIR, cluster: string, skip: (pod: PodNet, l: Listener) => boolean = () => false): SupervisorConfig[] {
+export function supervisorConfigs(
+  ir: DataplaneIR,
+  cluster: string,
+  skip: (pod: PodNet, l: Listener) => boolean = () => false,
+): SupervisorConfig[] {
   const dir = stateDir(cluster);
   return ir.nodes.map((n) => ({
     cluster,
@@ -70,7 +74,14 @@ export function supervisorConfigs(ir: DataplaneIR, cluster: string, skip: (pod: 
     pods: ir.pods
       // hostNetwork pods listen in their node's namespace, as on a real node.
       .filter((p) => p.node === n.name && p.ip && (p.ns || p.hostNetwork))
-      .map((p) => ({ namespace: p.namespace, name: p.name, ip: p.ip!, node: n.name, netns: nsName(cluster, (p.ns ?? n.ns).id), listeners: p.listeners.filter((l) => !skip(p, l)) }))
+      .map((p) => ({
+        namespace: p.namespace,
+        name: p.name,
+        ip: p.ip!,
+        node: n.name,
+        netns: nsName(cluster, (p.ns ?? n.ns).id),
+        listeners: p.listeners.filter((l) => !skip(p, l)),
+      }))
       .filter((p) => p.listeners.length > 0),
   }));
 }
@@ -205,7 +216,16 @@ export async function startDns(
   const readyPath = join(dir, `dns-${safe}.ready`);
   const logPath = join(dir, `dns-${safe}.log`);
   rmSync(readyPath, { force: true });
-  const argv = ["ip", "netns", "exec", netns, process.execPath, fileURLToPath(new URL("./dns-main.js", import.meta.url)), dir, podKey];
+  const argv = [
+    "ip",
+    "netns",
+    "exec",
+    netns,
+    process.execPath,
+    fileURLToPath(new URL("./dns-main.js", import.meta.url)),
+    dir,
+    podKey,
+  ];
   guardCommand(argv);
   const log = openSync(logPath, "a");
   const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ["ignore", log, log] });

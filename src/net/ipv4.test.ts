@@ -56,5 +56,10 @@ test("containment, overlap and nesting", () => {
 
 test("a range as the fewest CIDRs", () => {
   assert.deepEqual(rangeToCidrs(ipToInt("10.0.0.0"), ipToInt("10.0.0.255")), ["10.0.0.0/24"]);
-  assert.deepEqual(rangeToCidrs(ipToInt("10.0.0.1"), ipToInt("10.0.0.6")), ["10.0.0.1/32", "10.0.0.2/31", "10.0.0.4/31", "10.0.0.6/32"]);
+  assert.deepEqual(rangeToCidrs(ipToInt("10.0.0.1"), ipToInt("10.0.0.6")), [
+    "10.0.0.1/32",
+    "10.0.0.2/31",
+    "10.0.0.4/31",
+    "10.0.0.6/32",
+  ]);
 });

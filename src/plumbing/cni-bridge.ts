@@ -14,7 +14,20 @@ import type { NodeState, PodState } from "../control/state.js";
 import type { NetNs } from "../ir/types.js";
 import { parseCidr } from "../net/ipv4.js";
 import type { FlavorContext } from "./flavor.js";
-import { addAddress, addBridge, addBridgePortFdb, addLoopback, addVethPair, emptyNs, firstHost, hexOf, macFor, podHasOwnNs, podNsId, route } from "./kernel.js";
+import {
+  addAddress,
+  addBridge,
+  addBridgePortFdb,
+  addLoopback,
+  addVethPair,
+  emptyNs,
+  firstHost,
+  hexOf,
+  macFor,
+  podHasOwnNs,
+  podNsId,
+  route,
+} from "./kernel.js";
 
 export const BRIDGE = "cni0";
 

@@ -77,7 +77,10 @@ export function flannelNftables(cluster: string, node: NodeState): NftLayer {
             hook: "forward",
             prio: 0,
             policy: "accept",
-            rules: [{ expr: [ipMatch("saddr", cluster), { accept: null }] }, { expr: [ipMatch("daddr", cluster), { accept: null }] }],
+            rules: [
+              { expr: [ipMatch("saddr", cluster), { accept: null }] },
+              { expr: [ipMatch("daddr", cluster), { accept: null }] },
+            ],
           },
         },
         sets: {},

@@ -24,7 +24,11 @@ export interface CniFlavor {
   /** Build a (non-hostNetwork) pod's namespace and add the host side of its interface to the node's `nodeNs`. */
   buildPod(ctx: FlavorContext, node: NodeState, pod: PodState, nodeNs: NetNs): { podNs: NetNs; hostIf: string };
   /** The flavor's own netfilter rules on a node (flannel masquerade, CNI-… chains), as a node layer. */
-  netfilter(ctx: FlavorContext, node: NodeState, mode: "iptables" | "nftables"): { iptables?: IptLayer; nftables?: NftLayer };
+  netfilter(
+    ctx: FlavorContext,
+    node: NodeState,
+    mode: "iptables" | "nftables",
+  ): { iptables?: IptLayer; nftables?: NftLayer };
   /** Calico: BGP speaker config. */
   bgp?(ctx: FlavorContext, node: NodeState): NodeNet["bgp"];
 }

@@ -1,10 +1,10 @@
 // The same cluster in every flavor, changing only networking.cni/backend.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildIR, buildNodeIR, buildContext } from "../ir/build.js";
+import { buildIR, buildNodeIR, buildContext } from "../dataplane/build.js";
 import { fixtureState } from "./testing.js";
 import { flavorFor, flavors } from "./index.js";
-import type { Backend, CniName } from "../spec/config.js";
+import type { Backend, CniName } from "../manifest/config.js";
 
 const variants: [CniName, Backend, number][] = [
   ["flannel", "vxlan", 1450],
@@ -47,19 +47,27 @@ for (const [cni, backend, mtu] of variants) {
 
 test("flavorFor: unknown backends are errors naming the field and value", () => {
   const state = fixtureState();
-  assert.throws(() => flavorFor({ ...state.config, networking: { ...state.config.networking, backend: "bgp" } }), /networking\.backend: "bgp" is not a backend of flannel/);
+  assert.throws(
+    () => flavorFor({ ...state.config, networking: { ...state.config.networking, backend: "bgp" } }),
+    /networking\.backend: "bgp" is not a backend of flannel/,
+  );
   assert.ok(Object.keys(flavors).length >= 5);
 });
 
 test("IR sharing: two nodes' netfilter reference the same shared kube-proxy layer", () => {
   const state = fixtureState();
-  const sharedLayer = { owner: "kube-proxy", tables: { nat: { "KUBE-SERVICES": { name: "KUBE-SERVICES", rules: [] } } } };
+  const sharedLayer = {
+    owner: "kube-proxy",
+    tables: { nat: { "KUBE-SERVICES": { name: "KUBE-SERVICES", rules: [] } } },
+  };
   let sharedCalls = 0;
   const proxy = {
     name: "iptables" as const,
     netfilter: "iptables" as const,
     shared: () => (sharedCalls++, { iptables: sharedLayer }),
-    perNode: (_s: unknown, node: { name: string }) => ({ iptables: { owner: "kube-proxy", tables: { nat: { [`KUBE-SVL-${node.name}`]: { name: "x", rules: [] } } } } }),
+    perNode: (_s: unknown, node: { name: string }) => ({
+      iptables: { owner: "kube-proxy", tables: { nat: { [`KUBE-SVL-${node.name}`]: { name: "x", rules: [] } } } },
+    }),
   };
   const ctx = buildContext(state, { proxy });
   const a = buildNodeIR(state, "worker-1", ctx).node.ns.netfilter;
@@ -68,7 +76,10 @@ test("IR sharing: two nodes' netfilter reference the same shared kube-proxy laye
   assert.equal(a.iptables[0], sharedLayer);
   assert.equal(sharedCalls, 1);
   // order: shared, per-node, flavor
-  assert.deepEqual(a.iptables.map((l) => l.owner), ["kube-proxy", "kube-proxy", "flannel"]);
+  assert.deepEqual(
+    a.iptables.map((l) => l.owner),
+    ["kube-proxy", "kube-proxy", "flannel"],
+  );
   assert.notEqual(a.iptables[1], b.iptables[1]);
 });
 

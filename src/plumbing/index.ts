@@ -1,8 +1,8 @@
 // The flavor registry: `networking.cni` + `networking.backend` → a CniFlavor strategy.
 // Shared code asks here and never switches on a flavor's name.
 
-import type { ClusterConfig } from "../spec/config.js";
-import { SpecError } from "../spec/errors.js";
+import type { ClusterConfig } from "../manifest/config.js";
+import { SpecError } from "../manifest/errors.js";
 import type { CniFlavor } from "./flavor.js";
 import { flannelVxlan } from "./flannel-vxlan/index.js";
 import { flannelHostGw } from "./flannel-host-gw/index.js";
@@ -16,20 +16,26 @@ export const flavors: Record<string, CniFlavor> = {
   "calico/vxlan": calicoVxlan,
 };
 
-export function flavorFor(config: Pick<ClusterConfig, "networking"> & { name?: string; source?: ClusterConfig["source"] }): CniFlavor {
+export function flavorFor(
+  config: Pick<ClusterConfig, "networking"> & { name?: string; source?: ClusterConfig["source"] },
+): CniFlavor {
   const { cni, backend } = config.networking;
   const f = flavors[`${cni}/${backend}`];
   if (!f) {
     const src = config.source;
-    const ok = Object.keys(flavors).filter((k) => k.startsWith(`${cni}/`)).map((k) => k.split("/")[1]);
+    const ok = Object.keys(flavors)
+      .filter((k) => k.startsWith(`${cni}/`))
+      .map((k) => k.split("/")[1]);
     const field = ok.length ? "networking.backend" : "networking.cni";
-    const line = src ? src.lineOf?.(field) ?? src.line : undefined;
+    const line = src ? (src.lineOf?.(field) ?? src.line) : undefined;
     const where = src ? `${src.file}:${line} (Cluster ${config.name ?? ""}) ` : "";
     const msg = ok.length
       ? `${where}networking.backend: "${backend}" is not a backend of ${cni} (supported: ${ok.join(", ")})`
       : // Cilium forwards in eBPF programs, which the IR (routes, FDB, netfilter) cannot express.
         `${where}networking.cni: "${cni}" has no dataplane model yet (supported: ${[...new Set(Object.keys(flavors).map((k) => k.split("/")[0]))].join(", ")}); the control-plane views still work`;
-    throw new SpecError([{ severity: "error", message: msg, file: src?.file, line, field, value: ok.length ? backend : cni }]);
+    throw new SpecError([
+      { severity: "error", message: msg, file: src?.file, line, field, value: ok.length ? backend : cni },
+    ]);
   }
   return f;
 }

@@ -62,7 +62,15 @@ export function addAddress(ns: NetNs, dev: string, cidr: string, opts: AddrOpts 
   const link = ns.links.find((l) => l.name === dev);
   if (link && !link.up) return;
   if (c.prefix < 31) {
-    ns.routes.push({ table: "local", type: "broadcast", dst: `${intToIp(c.last)}/32`, dev, proto: "kernel", scope: "link", src: addr });
+    ns.routes.push({
+      table: "local",
+      type: "broadcast",
+      dst: `${intToIp(c.last)}/32`,
+      dev,
+      proto: "kernel",
+      scope: "link",
+      src: addr,
+    });
   }
   if (c.prefix === 32) return;
   const net = `${intToIp(c.base)}/${c.prefix}`;
@@ -75,10 +83,24 @@ export function addVethPair(
   a: { ns: NetNs; name: string; mac: string; mtu: number; master?: string; hairpin?: boolean },
   b: { ns: NetNs; name: string; mac: string; mtu: number },
 ): [Link, Link] {
-  const la: Link = { name: a.name, kind: "veth", mtu: a.mtu, mac: a.mac, up: true, peer: { ns: b.ns.id, name: b.name } };
+  const la: Link = {
+    name: a.name,
+    kind: "veth",
+    mtu: a.mtu,
+    mac: a.mac,
+    up: true,
+    peer: { ns: b.ns.id, name: b.name },
+  };
   if (a.master) la.master = a.master;
   if (a.hairpin !== undefined) la.hairpin = a.hairpin;
-  const lb: Link = { name: b.name, kind: "veth", mtu: b.mtu, mac: b.mac, up: true, peer: { ns: a.ns.id, name: a.name } };
+  const lb: Link = {
+    name: b.name,
+    kind: "veth",
+    mtu: b.mtu,
+    mac: b.mac,
+    up: true,
+    peer: { ns: a.ns.id, name: a.name },
+  };
   a.ns.links.push(la);
   b.ns.links.push(lb);
   return [la, lb];
@@ -110,7 +132,11 @@ export function firstHost(cidr: string, offset = 1): string {
 }
 
 /** A pod gets its own network namespace (and a CNI ADD) unless it uses the host's. */
-export function podHasOwnNs(pod: { spec: { hostNetwork?: boolean }; podIP: string | null; nodeName: string | null }): boolean {
+export function podHasOwnNs(pod: {
+  spec: { hostNetwork?: boolean };
+  podIP: string | null;
+  nodeName: string | null;
+}): boolean {
   return !pod.spec.hostNetwork && !!pod.podIP && !!pod.nodeName;
 }
 

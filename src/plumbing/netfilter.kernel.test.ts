@@ -5,28 +5,43 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { buildContext, buildNodeIR } from "../ir/build.js";
+import { buildContext, buildNodeIR } from "../dataplane/build.js";
 import { renderIptables } from "../ir/render-iptables.js";
 import { renderNft } from "../ir/render-nft.js";
 import { fixtureState } from "./testing.js";
-import type { Backend, CniName } from "../spec/config.js";
+import type { Backend, CniName } from "../manifest/config.js";
 
 const skip = process.getuid?.() !== 0 ? "not root" : null;
 if (skip && process.env.PODNET_REQUIRE_KERNEL === "1") throw new Error(`PODNET_REQUIRE_KERNEL=1 but ${skip}`);
 
 const nftProxy = { name: "nftables" as const, netfilter: "nftables" as const, shared: () => ({}), perNode: () => ({}) };
 
-for (const [cni, backend] of [["flannel", "vxlan"], ["calico", "bgp"]] as [CniName, Backend][]) {
-  test(`${cni}: the flavor's iptables and nftables layers load in iptables-restore --test and nft -c`, { skip: skip ?? false }, () => {
+for (const [cni, backend] of [
+  ["flannel", "vxlan"],
+  ["calico", "bgp"],
+] as [CniName, Backend][]) {
+  test(`${cni}: the flavor's iptables and nftables layers load in iptables-restore --test and nft -c`, {
+    skip: skip ?? false,
+  }, () => {
     const ns = `podnet-test-nf${randomBytes(3).toString("hex")}`;
     execFileSync("ip", ["netns", "add", ns]);
     try {
       const s = fixtureState({ cni, backend });
-      const ipt = renderIptables(buildNodeIR(s, "worker-1", buildContext(s, { proxy: null })).node.ns.netfilter.iptables);
-      execFileSync("ip", ["netns", "exec", ns, "iptables-restore", "--test"], { input: ipt, stdio: ["pipe", "pipe", "pipe"] });
+      const ipt = renderIptables(
+        buildNodeIR(s, "worker-1", buildContext(s, { proxy: null })).node.ns.netfilter.iptables,
+      );
+      execFileSync("ip", ["netns", "exec", ns, "iptables-restore", "--test"], {
+        input: ipt,
+        stdio: ["pipe", "pipe", "pipe"],
+      });
       const s2 = fixtureState({ cni, backend, proxyMode: "nftables" });
-      const nft = renderNft(buildNodeIR(s2, "worker-1", buildContext(s2, { proxy: nftProxy })).node.ns.netfilter.nftables);
-      execFileSync("ip", ["netns", "exec", ns, "nft", "-c", "-f", "-"], { input: nft, stdio: ["pipe", "pipe", "pipe"] });
+      const nft = renderNft(
+        buildNodeIR(s2, "worker-1", buildContext(s2, { proxy: nftProxy })).node.ns.netfilter.nftables,
+      );
+      execFileSync("ip", ["netns", "exec", ns, "nft", "-c", "-f", "-"], {
+        input: nft,
+        stdio: ["pipe", "pipe", "pipe"],
+      });
       assert.ok(ipt.length > 0 && nft.length > 0);
     } finally {
       execFileSync("ip", ["netns", "del", ns]);

@@ -5,7 +5,7 @@
 // block in ordinal order, ordinal 0 going to the tunnel device when IPIP/VXLAN is on.
 
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
-import type { Backend, ClusterConfig, CniName, ProxyModeName } from "../spec/config.js";
+import type { Backend, ClusterConfig, CniName, ProxyModeName } from "../manifest/config.js";
 import { intToIp, parseCidr } from "../net/ipv4.js";
 
 export interface FixtureOptions {
@@ -65,7 +65,15 @@ function pod(ns: string, name: string, node: NodeState, ip: string, hostNetwork 
     owner: null,
     workload: { kind: "Pod", namespace: ns, name },
     spec: {
-      containers: [{ name: "app", image: "nginx", ports: hostNetwork ? [{ containerPort: 10256, name: "healthz" }] : [{ containerPort: 8080, name: "http", protocol: "TCP" }] }],
+      containers: [
+        {
+          name: "app",
+          image: "nginx",
+          ports: hostNetwork
+            ? [{ containerPort: 10256, name: "healthz" }]
+            : [{ containerPort: 8080, name: "http", protocol: "TCP" }],
+        },
+      ],
       ...(hostNetwork ? { hostNetwork: true } : {}),
     } as PodState["spec"],
     nodeName: node.name,
@@ -75,7 +83,8 @@ function pod(ns: string, name: string, node: NodeState, ip: string, hostNetwork 
     ready: true,
     terminating: false,
     created: 0,
-    resolvConf: "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n",
+    resolvConf:
+      "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n",
     env: [],
     containerID: `cid-${ns}-${name}`,
   };
@@ -114,7 +123,10 @@ export function fixtureState(o: FixtureOptions = {}): ClusterState {
     config,
     seed: "test",
     clock: 0,
-    namespaces: [{ name: "default", labels: {} }, { name: "kube-system", labels: {} }],
+    namespaces: [
+      { name: "default", labels: {} },
+      { name: "kube-system", labels: {} },
+    ],
     nodes,
     pods,
     services: [],

@@ -3,7 +3,7 @@
 // the rules and set elements the IR holds.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseSpec } from "../spec/parse.js";
+import { parseSpec } from "../manifest/parse.js";
 import { buildState } from "../control/build.js";
 import { renderNft } from "../ir/render-nft.js";
 import { compilePolicies, POLICY_TABLE } from "./compile.js";
@@ -14,19 +14,29 @@ const CLUSTER = `apiVersion: podnet.dev/v1alpha1\nkind: Cluster\nname: netpol\nn
 
 test("policy tables load with nft -f and read back as the IR holds them", (t) => {
   withScratchNetns(t, (ns) => {
-    const base = buildState(parseSpec([{ file: "m.yaml", text: conformanceManifests() }], { file: "c.yaml", text: CLUSTER }), {});
+    const base = buildState(
+      parseSpec([{ file: "m.yaml", text: conformanceManifests() }], { file: "c.yaml", text: CLUSTER }),
+      {},
+    );
     const ipOf = (ref: string) => base.pods.find((p) => `${p.namespace}/${p.name}` === ref)!.podIP!;
     let loaded = 0;
     for (const c of CASES) {
       const pols = resolvePlaceholders(c, ipOf)
-        .map((p) => `---\n${JSON.stringify({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: p.name, namespace: p.namespace }, spec: p.spec })}`)
+        .map(
+          (p) =>
+            `---\n${JSON.stringify({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: p.name, namespace: p.namespace }, spec: p.spec })}`,
+        )
         .join("\n");
-      const st = buildState(parseSpec([{ file: "m.yaml", text: conformanceManifests() + pols + "\n" }], { file: "c.yaml", text: CLUSTER }), {});
+      const st = buildState(
+        parseSpec([{ file: "m.yaml", text: conformanceManifests() + pols + "\n" }], { file: "c.yaml", text: CLUSTER }),
+        {},
+      );
       for (const [node, layer] of compilePolicies(st)) {
         const text = renderNft([layer]);
         const r = runIn(ns, ["nft", "-f", "-"], text);
         assert.equal(r.status, 0, `${c.name} on ${node}: ${r.stderr}\n${text}`);
-        const back = JSON.parse(runIn(ns, ["nft", "-j", "list", "table", "inet", POLICY_TABLE]).stdout).nftables as any[];
+        const back = JSON.parse(runIn(ns, ["nft", "-j", "list", "table", "inet", POLICY_TABLE]).stdout)
+          .nftables as any[];
         const rules = back.filter((o) => o.rule).map((o) => o.rule);
         const want = Object.values(layer.tables[0].chains).reduce((n, ch) => n + ch.rules.length, 0);
         assert.equal(rules.length, want, `${c.name} on ${node}: rule count`);

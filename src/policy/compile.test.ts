@@ -5,7 +5,19 @@ import { compilePolicies, POLICY_TABLE } from "./compile.js";
 
 function stateWithNode(policies: Parameters<typeof conformanceState>[0]) {
   const st = conformanceState(policies);
-  st.nodes = [{ name: "worker-1", role: "worker", labels: {}, taints: [], address: "192.168.1.3", podCIDR: "10.244.1.0/24", blocks: [], maxPods: 110, index: 0 }];
+  st.nodes = [
+    {
+      name: "worker-1",
+      role: "worker",
+      labels: {},
+      taints: [],
+      address: "192.168.1.3",
+      podCIDR: "10.244.1.0/24",
+      blocks: [],
+      maxPods: 110,
+      index: 0,
+    },
+  ];
   return st;
 }
 
@@ -14,7 +26,9 @@ test("no policies: no policy table at all", () => {
 });
 
 test("default-deny ingress: every pod of x is in the ingress map and its chain ends in a commented drop", () => {
-  const layers = compilePolicies(stateWithNode([{ namespace: "x", name: "deny", spec: { podSelector: {}, policyTypes: ["Ingress"] } }]));
+  const layers = compilePolicies(
+    stateWithNode([{ namespace: "x", name: "deny", spec: { podSelector: {}, policyTypes: ["Ingress"] } }]),
+  );
   const t = layers.get("worker-1")!.tables[0];
   assert.equal(t.family, "inet");
   assert.equal(t.name, POLICY_TABLE);
@@ -28,7 +42,9 @@ test("default-deny ingress: every pod of x is in the ingress map and its chain e
   assert.equal(chain.rules[0].comment, "traffic from the pod's own node is allowed");
   // The forward hook accepts replies first: policies are stateful.
   assert.equal(t.chains.forward.hook, "forward");
-  assert.deepEqual(t.chains.forward.rules[0].expr[0], { match: { op: "in", left: { ct: { key: "state" } }, right: ["established", "related"] } });
+  assert.deepEqual(t.chains.forward.rules[0].expr[0], {
+    match: { op: "in", left: { ct: { key: "state" } }, right: ["established", "related"] },
+  });
 });
 
 test("rules carry the policy and rule index; named ports are resolved to numbers", () => {
@@ -37,7 +53,15 @@ test("rules carry the policy and rule index; named ports are resolved to numbers
       {
         namespace: "x",
         name: "allow-b",
-        spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ podSelector: { matchLabels: { pod: "b" } } }], ports: [{ port: "serve-81-udp", protocol: "UDP" }] }] },
+        spec: {
+          podSelector: { matchLabels: { pod: "a" } },
+          ingress: [
+            {
+              from: [{ podSelector: { matchLabels: { pod: "b" } } }],
+              ports: [{ port: "serve-81-udp", protocol: "UDP" }],
+            },
+          ],
+        },
       },
     ]),
   );
@@ -54,10 +78,20 @@ test("rules carry the policy and rule index; named ports are resolved to numbers
 test("ipBlock except becomes ranges around the hole", () => {
   const layers = compilePolicies(
     stateWithNode([
-      { namespace: "x", name: "ipb", spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ ipBlock: { cidr: "10.0.0.0/8", except: ["10.244.0.0/16"] } }] }] } },
+      {
+        namespace: "x",
+        name: "ipb",
+        spec: {
+          podSelector: { matchLabels: { pod: "a" } },
+          ingress: [{ from: [{ ipBlock: { cidr: "10.0.0.0/8", except: ["10.244.0.0/16"] } }] }],
+        },
+      },
     ]),
   );
   const chain = layers.get("worker-1")!.tables[0].chains["ingress-x/a"];
   const r = chain.rules.find((x) => x.comment === "x/ipb ingress rule 0")!;
-  assert.deepEqual((r.expr[0] as any).match.right.set, [{ range: ["10.0.0.0", "10.243.255.255"] }, { range: ["10.245.0.0", "10.255.255.255"] }]);
+  assert.deepEqual((r.expr[0] as any).match.right.set, [
+    { range: ["10.0.0.0", "10.243.255.255"] },
+    { range: ["10.245.0.0", "10.255.255.255"] },
+  ]);
 });

@@ -26,7 +26,18 @@
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
 import type { NftChain, NftLayer, NftRule, NftSet } from "../ir/types.js";
 import { intToIp, parseCidr } from "../net/ipv4.js";
-import { indexPolicies, namedPort, peerMatches, policiesSelecting, selectable, type CPeer, type CPolicy, type CPort, type CRule, type PolicyIndex } from "./engine.js";
+import {
+  indexPolicies,
+  namedPort,
+  peerMatches,
+  policiesSelecting,
+  selectable,
+  type CPeer,
+  type CPolicy,
+  type CPort,
+  type CRule,
+  type PolicyIndex,
+} from "./engine.js";
 import { PROTOCOLS, type Proto } from "./portset.js";
 
 export const POLICY_TABLE = "podnet-policy";
@@ -83,7 +94,12 @@ interface Compiled {
 }
 
 /** Pods (non-hostNetwork, with an IP) a peer list matches, and ipBlock ranges. */
-function peerAddresses(ix: PolicyIndex, policyNs: string, peers: CPeer[], pods: PodState[]): { pods: PodState[]; ranges: [number, number][] } {
+function peerAddresses(
+  ix: PolicyIndex,
+  policyNs: string,
+  peers: CPeer[],
+  pods: PodState[],
+): { pods: PodState[]; ranges: [number, number][] } {
   const matched: PodState[] = [];
   const podPeers = peers.filter((p) => !p.ipBlock);
   if (podPeers.length) {
@@ -98,14 +114,19 @@ function peerAddresses(ix: PolicyIndex, policyNs: string, peers: CPeer[], pods: 
 }
 
 /** Port rules for one protocol: set elements (ports / ranges) or null for "all ports". */
-function portsFor(ports: CPort[] | null, proto: Proto, dst: PodState | null): (number | { range: [number, number] })[] | null | "none" {
+function portsFor(
+  ports: CPort[] | null,
+  proto: Proto,
+  dst: PodState | null,
+): (number | { range: [number, number] })[] | null | "none" {
   if (ports === null) return null;
   const out: (number | { range: [number, number] })[] = [];
   let all = false;
   for (const p of ports) {
     if (p.protocol !== proto) continue;
     if (p.port === undefined) all = true;
-    else if (typeof p.port === "number") out.push(p.endPort !== undefined && p.endPort !== p.port ? { range: [p.port, p.endPort] } : p.port);
+    else if (typeof p.port === "number")
+      out.push(p.endPort !== undefined && p.endPort !== p.port ? { range: [p.port, p.endPort] } : p.port);
     else if (dst) {
       const n = namedPort(dst, p.port, proto);
       if (n !== undefined) out.push(n);
@@ -115,7 +136,12 @@ function portsFor(ports: CPort[] | null, proto: Proto, dst: PodState | null): (n
   return out.length ? out : "none";
 }
 
-function ruleExprs(addrField: "saddr" | "daddr", addrs: unknown[] | null, proto: Proto | null, ports: (number | { range: [number, number] })[] | null): unknown[] {
+function ruleExprs(
+  addrField: "saddr" | "daddr",
+  addrs: unknown[] | null,
+  proto: Proto | null,
+  ports: (number | { range: [number, number] })[] | null,
+): unknown[] {
   const e: unknown[] = [];
   if (addrs !== null) e.push({ match: { op: "==", left: payload("ip", addrField), right: { set: addrs } } });
   if (proto !== null) e.push({ match: { op: "==", left: { meta: { key: "l4proto" } }, right: proto.toLowerCase() } });
@@ -127,7 +153,13 @@ function ruleExprs(addrField: "saddr" | "daddr", addrs: unknown[] | null, proto:
 /** Rules of one direction chain for `pod`. For ingress the peers are sources and the
  *  named ports resolve against `pod`; for egress the peers are destinations and named
  *  ports resolve against each destination pod (grouped by the port they resolve to). */
-function directionRules(ix: PolicyIndex, pod: PodState, dir: "ingress" | "egress", compiled: Compiled[], allPods: PodState[]): NftRule[] {
+function directionRules(
+  ix: PolicyIndex,
+  pod: PodState,
+  dir: "ingress" | "egress",
+  compiled: Compiled[],
+  allPods: PodState[],
+): NftRule[] {
   const rules: NftRule[] = [];
   const addrField = dir === "ingress" ? "saddr" : "daddr";
   for (const { policy, rule } of compiled) {
@@ -169,21 +201,44 @@ function directionRules(ix: PolicyIndex, pod: PodState, dir: "ingress" | "egress
 }
 
 /** The policy layer of one node: undefined when no pod on it is isolated. */
-export function compileNodePolicy(ix: PolicyIndex, state: ClusterState, node: NodeState, podsOnNode: PodState[]): NftLayer | undefined {
+export function compileNodePolicy(
+  ix: PolicyIndex,
+  state: ClusterState,
+  node: NodeState,
+  podsOnNode: PodState[],
+): NftLayer | undefined {
   const chains: Record<string, NftChain> = {};
-  const ingressMap: NftSet = { name: "ingress-pods", kind: "map", type: "ipv4_addr", map: "verdict", comment: "local pods isolated for ingress", elem: [] };
-  const egressMap: NftSet = { name: "egress-pods", kind: "map", type: "ipv4_addr", map: "verdict", comment: "local pods isolated for egress", elem: [] };
+  const ingressMap: NftSet = {
+    name: "ingress-pods",
+    kind: "map",
+    type: "ipv4_addr",
+    map: "verdict",
+    comment: "local pods isolated for ingress",
+    elem: [],
+  };
+  const egressMap: NftSet = {
+    name: "egress-pods",
+    kind: "map",
+    type: "ipv4_addr",
+    map: "verdict",
+    comment: "local pods isolated for egress",
+    elem: [],
+  };
   for (const pod of podsOnNode) {
     if (!pod.podIP || !selectable(pod)) continue;
     for (const dir of ["ingress", "egress"] as const) {
       const pols = policiesSelecting(ix, pod, dir);
       if (pols.length === 0) continue;
       const compiled: Compiled[] = [];
-      for (const p of pols) for (const r of dir === "ingress" ? p.ingressRules : p.egressRules) compiled.push({ policy: p, rule: r });
+      for (const p of pols)
+        for (const r of dir === "ingress" ? p.ingressRules : p.egressRules) compiled.push({ policy: p, rule: r });
       const name = `${dir}-${pod.namespace}/${pod.name}`;
       const rules: NftRule[] = [];
       if (dir === "ingress") {
-        rules.push({ expr: [{ match: { op: "==", left: payload("ip", "saddr"), right: node.address } }, { return: null }], comment: "traffic from the pod's own node is allowed" });
+        rules.push({
+          expr: [{ match: { op: "==", left: payload("ip", "saddr"), right: node.address } }, { return: null }],
+          comment: "traffic from the pod's own node is allowed",
+        });
       }
       rules.push(...directionRules(ix, pod, dir, compiled, state.pods));
       rules.push({
@@ -222,7 +277,10 @@ export function compileNodePolicy(ix: PolicyIndex, state: ClusterState, node: No
   const sets: Record<string, NftSet> = {};
   if (ingressMap.elem.length) sets[ingressMap.name] = ingressMap;
   if (egressMap.elem.length) sets[egressMap.name] = egressMap;
-  return { owner: "podnet-policy", tables: [{ family: "inet", name: POLICY_TABLE, comment: "NetworkPolicy, compiled by podnet", chains, sets }] };
+  return {
+    owner: "podnet-policy",
+    tables: [{ family: "inet", name: POLICY_TABLE, comment: "NetworkPolicy, compiled by podnet", chains, sets }],
+  };
 }
 
 /** Policy layers for every node (shared index built once). */

@@ -5,9 +5,9 @@
 // different nodes). The kernel runs the same suite in src/linux.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseSpec } from "../spec/parse.js";
+import { parseSpec } from "../manifest/parse.js";
 import { buildState } from "../control/build.js";
-import { buildIR } from "../ir/build.js";
+import { buildIR } from "../dataplane/build.js";
 import { traceFlow } from "../sim/index.js";
 import { decide, indexPolicies } from "./engine.js";
 import { ALL_PODS, CASES, conformanceManifests, resolvePlaceholders } from "./conformance.js";
@@ -19,12 +19,23 @@ name: netpol
 nodes: [{name: control-plane, role: control-plane}, {name: worker-1}, {name: worker-2}]
 `;
 
-function clusterWith(policies: ReturnType<typeof resolvePlaceholders> | null, cni = "flannel", backend = "vxlan", mode = "iptables"): ClusterState {
+function clusterWith(
+  policies: ReturnType<typeof resolvePlaceholders> | null,
+  cni = "flannel",
+  backend = "vxlan",
+  mode = "iptables",
+): ClusterState {
   const cfg = CLUSTER + `networking: {cni: ${cni}, backend: ${backend}, kubeProxyMode: ${mode}}\n`;
   const pols = (policies ?? [])
-    .map((p) => `---\n${JSON.stringify({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: p.name, namespace: p.namespace }, spec: p.spec })}`)
+    .map(
+      (p) =>
+        `---\n${JSON.stringify({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: p.name, namespace: p.namespace }, spec: p.spec })}`,
+    )
     .join("\n");
-  const spec = parseSpec([{ file: "netpol.yaml", text: conformanceManifests() + pols + "\n" }], { file: "cluster.yaml", text: cfg });
+  const spec = parseSpec([{ file: "netpol.yaml", text: conformanceManifests() + pols + "\n" }], {
+    file: "cluster.yaml",
+    text: cfg,
+  });
   return buildState(spec, {});
 }
 
@@ -46,19 +57,38 @@ for (const [cni, backend, mode] of [
           for (const t of ALL_PODS) {
             if (f === t) continue; // self traffic is implementation-defined (upstream ignores it)
             const want = chk.allowed(f, t);
-            const engine = decide(ix, { kind: "pod", pod: pod(f) }, { kind: "pod", pod: pod(t) }, chk.protocol, chk.port).allowed;
-            const r = traceFlow(ir, { from: f, to: t, port: chk.protocol === "TCP" || chk.protocol === "UDP" || chk.protocol === "SCTP" ? chk.port : undefined, protocol: chk.protocol.toLowerCase() as "tcp" }, { state: st });
+            const engine = decide(
+              ix,
+              { kind: "pod", pod: pod(f) },
+              { kind: "pod", pod: pod(t) },
+              chk.protocol,
+              chk.port,
+            ).allowed;
+            const r = traceFlow(
+              ir,
+              {
+                from: f,
+                to: t,
+                port:
+                  chk.protocol === "TCP" || chk.protocol === "UDP" || chk.protocol === "SCTP" ? chk.port : undefined,
+                protocol: chk.protocol.toLowerCase() as "tcp",
+              },
+              { state: st },
+            );
             const verdicts = new Set(r.paths.map((p) => p.disposition.verdict));
             const model = verdicts.size === 1 && verdicts.has("DELIVERED");
             const denied = verdicts.size === 1 && verdicts.has("DROPPED");
             if (engine !== want) wrong.push(`engine ${f} -> ${t} ${chk.protocol}/${chk.port}: ${engine} want ${want}`);
             if (model !== want || (!want && !denied)) {
-              wrong.push(`model ${f} -> ${t} ${chk.protocol}/${chk.port}: ${[...verdicts].join(",")} (${r.paths.map((p) => p.disposition.detail).join("; ")}) want ${want ? "DELIVERED" : "DROPPED"}`);
+              wrong.push(
+                `model ${f} -> ${t} ${chk.protocol}/${chk.port}: ${[...verdicts].join(",")} (${r.paths.map((p) => p.disposition.detail).join("; ")}) want ${want ? "DELIVERED" : "DROPPED"}`,
+              );
             }
             if (!want && denied) {
               // A denial names the policy side that refused it.
               const reason = r.paths[0].disposition.reason;
-              if (reason !== "POLICY_DENIED") wrong.push(`model ${f} -> ${t}: dropped for ${reason}, want POLICY_DENIED`);
+              if (reason !== "POLICY_DENIED")
+                wrong.push(`model ${f} -> ${t}: dropped for ${reason}, want POLICY_DENIED`);
             }
           }
         }
@@ -70,8 +100,19 @@ for (const [cni, backend, mode] of [
 
 test("conformance: a Service in front of a selected pod — policy sees the backend after DNAT", () => {
   const svc = `---\napiVersion: v1\nkind: Service\nmetadata: {name: svc-a, namespace: "x"}\nspec:\n  selector: {pod: "a"}\n  ports: [{name: http, port: 8000, targetPort: 80}]\n`;
-  const pol = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "allow-ns-y", namespace: "x" }, spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "y" } } }], ports: [{ port: 80 }] }] } };
-  const spec = parseSpec([{ file: "netpol.yaml", text: conformanceManifests() + svc + `---\n${JSON.stringify(pol)}\n` }], { file: "cluster.yaml", text: CLUSTER + "networking: {cni: flannel, backend: vxlan}\n" });
+  const pol = {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: "allow-ns-y", namespace: "x" },
+    spec: {
+      podSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "y" } } }], ports: [{ port: 80 }] }],
+    },
+  };
+  const spec = parseSpec(
+    [{ file: "netpol.yaml", text: conformanceManifests() + svc + `---\n${JSON.stringify(pol)}\n` }],
+    { file: "cluster.yaml", text: CLUSTER + "networking: {cni: flannel, backend: vxlan}\n" },
+  );
   const st = buildState(spec, {});
   const ir = buildIR(st);
   const ix = indexPolicies(st);
@@ -79,13 +120,20 @@ test("conformance: a Service in front of a selected pod — policy sees the back
   for (const from of ALL_PODS.filter((p) => p !== "x/a")) {
     const want = from.startsWith("y/");
     // The policy names port 80 (the pod's port), not the Service's 8000: it sees the packet after DNAT.
-    assert.equal(decide(ix, { kind: "pod", pod: pod(from) }, { kind: "pod", pod: pod("x/a") }, "TCP", 80).allowed, want, from);
+    assert.equal(
+      decide(ix, { kind: "pod", pod: pod(from) }, { kind: "pod", pod: pod("x/a") }, "TCP", 80).allowed,
+      want,
+      from,
+    );
     const r = traceFlow(ir, { from, to: "svc/x/svc-a" }, { state: st });
     assert.equal(r.flow.port, 8000);
     for (const p of r.paths) {
       assert.equal(p.disposition.verdict, want ? "DELIVERED" : "DROPPED", `${from}: ${p.disposition.detail}`);
       if (!want) assert.equal(p.disposition.reason, "POLICY_DENIED");
-      assert.ok(p.hops.some((h) => h.steps.some((s) => s.action === "NAT" && s.packet.dport === 80)), "a DNAT step to the pod's port 80");
+      assert.ok(
+        p.hops.some((h) => h.steps.some((s) => s.action === "NAT" && s.packet.dport === 80)),
+        "a DNAT step to the pod's port 80",
+      );
     }
   }
 });

@@ -4,7 +4,7 @@
 // truth table from-pod × to-pod written from the API's semantics; each implementation
 // (the policy engine, the packet model over the compiled rules, the kernel) must agree.
 
-import type { NetworkPolicySpec } from "../spec/types.js";
+import type { NetworkPolicySpec } from "../manifest/types.js";
 import type { Proto } from "./portset.js";
 
 export const NAMESPACES = ["x", "y", "z"];
@@ -23,24 +23,35 @@ const pod = (p: string) => p.split("/")[1];
 /** Manifests of the model as YAML text. */
 export function conformanceManifests(): string {
   const docs: string[] = [];
-  for (const n of NAMESPACES) docs.push(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "${n}"\n  labels: {ns: "${n}"}`); // quoted: YAML 1.1 (kubectl) reads a bare y as a boolean
+  for (const n of NAMESPACES)
+    docs.push(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "${n}"\n  labels: {ns: "${n}"}`); // quoted: YAML 1.1 (kubectl) reads a bare y as a boolean
   for (const n of NAMESPACES) {
     for (const p of PODS) {
       const containers = [80, 81]
         .flatMap((port) =>
           ["TCP", "UDP", "SCTP"].map(
-            (proto) => `    - name: cont-${port}-${proto.toLowerCase()}\n      image: registry.k8s.io/e2e-test-images/agnhost:2.47\n      ports:\n        - {name: serve-${port}-${proto.toLowerCase()}, containerPort: ${port}, protocol: ${proto}}`,
+            (proto) =>
+              `    - name: cont-${port}-${proto.toLowerCase()}\n      image: registry.k8s.io/e2e-test-images/agnhost:2.47\n      ports:\n        - {name: serve-${port}-${proto.toLowerCase()}, containerPort: ${port}, protocol: ${proto}}`,
           ),
         )
         .join("\n");
-      docs.push(`apiVersion: v1\nkind: Pod\nmetadata:\n  name: "${p}"\n  namespace: "${n}"\n  labels: {pod: "${p}"}\nspec:\n  containers:\n${containers}`);
+      docs.push(
+        `apiVersion: v1\nkind: Pod\nmetadata:\n  name: "${p}"\n  namespace: "${n}"\n  labels: {pod: "${p}"}\nspec:\n  containers:\n${containers}`,
+      );
     }
   }
   return docs.join("\n---\n") + "\n";
 }
 
 export const CASES: ConformanceCase[] = [
-  { name: "no policies", policies: [], checks: [{ protocol: "TCP", port: 80, allowed: () => true }, { protocol: "UDP", port: 81, allowed: () => true }] },
+  {
+    name: "no policies",
+    policies: [],
+    checks: [
+      { protocol: "TCP", port: 80, allowed: () => true },
+      { protocol: "UDP", port: 81, allowed: () => true },
+    ],
+  },
   {
     name: "default-deny ingress",
     policies: [{ namespace: "x", name: "deny-all", spec: { podSelector: {}, policyTypes: ["Ingress"] } }],
@@ -57,12 +68,23 @@ export const CASES: ConformanceCase[] = [
   },
   {
     name: "allow from the same namespace",
-    policies: [{ namespace: "x", name: "allow-same-ns", spec: { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] } }],
+    policies: [
+      { namespace: "x", name: "allow-same-ns", spec: { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] } },
+    ],
     checks: [{ protocol: "TCP", port: 80, allowed: (f, t) => ns(t) !== "x" || ns(f) === "x" }],
   },
   {
     name: "allow from another namespace by label",
-    policies: [{ namespace: "x", name: "allow-ns-y", spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "y" } } }] }] } }],
+    policies: [
+      {
+        namespace: "x",
+        name: "allow-ns-y",
+        spec: {
+          podSelector: { matchLabels: { pod: "a" } },
+          ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "y" } } }] }],
+        },
+      },
+    ],
     checks: [{ protocol: "TCP", port: 80, allowed: (f, t) => t !== "x/a" || ns(f) === "y" }],
   },
   {
@@ -71,7 +93,12 @@ export const CASES: ConformanceCase[] = [
       {
         namespace: "x",
         name: "and",
-        spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "y" } }, podSelector: { matchLabels: { pod: "b" } } }] }] },
+        spec: {
+          podSelector: { matchLabels: { pod: "a" } },
+          ingress: [
+            { from: [{ namespaceSelector: { matchLabels: { ns: "y" } }, podSelector: { matchLabels: { pod: "b" } } }] },
+          ],
+        },
       },
     ],
     checks: [{ protocol: "TCP", port: 80, allowed: (f, t) => t !== "x/a" || f === "y/b" }],
@@ -82,14 +109,33 @@ export const CASES: ConformanceCase[] = [
       {
         namespace: "x",
         name: "or",
-        spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "y" } } }, { podSelector: { matchLabels: { pod: "b" } } }] }] },
+        spec: {
+          podSelector: { matchLabels: { pod: "a" } },
+          ingress: [
+            {
+              from: [
+                { namespaceSelector: { matchLabels: { ns: "y" } } },
+                { podSelector: { matchLabels: { pod: "b" } } },
+              ],
+            },
+          ],
+        },
       },
     ],
     checks: [{ protocol: "TCP", port: 80, allowed: (f, t) => t !== "x/a" || ns(f) === "y" || f === "x/b" }],
   },
   {
     name: "named port",
-    policies: [{ namespace: "x", name: "named", spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ ports: [{ port: "serve-80-tcp", protocol: "TCP" }] }] } }],
+    policies: [
+      {
+        namespace: "x",
+        name: "named",
+        spec: {
+          podSelector: { matchLabels: { pod: "a" } },
+          ingress: [{ ports: [{ port: "serve-80-tcp", protocol: "TCP" }] }],
+        },
+      },
+    ],
     checks: [
       { protocol: "TCP", port: 80, allowed: () => true },
       { protocol: "TCP", port: 81, allowed: (_f, t) => t !== "x/a" },
@@ -98,7 +144,13 @@ export const CASES: ConformanceCase[] = [
   },
   {
     name: "endPort range",
-    policies: [{ namespace: "x", name: "range", spec: { podSelector: {}, ingress: [{ ports: [{ protocol: "TCP", port: 80, endPort: 81 }] }] } }],
+    policies: [
+      {
+        namespace: "x",
+        name: "range",
+        spec: { podSelector: {}, ingress: [{ ports: [{ protocol: "TCP", port: 80, endPort: 81 }] }] },
+      },
+    ],
     checks: [
       { protocol: "TCP", port: 81, allowed: () => true },
       { protocol: "UDP", port: 81, allowed: (_f, t) => ns(t) !== "x" },
@@ -108,21 +160,68 @@ export const CASES: ConformanceCase[] = [
     name: "ipBlock with except",
     // Pod IPs are only known after allocation, so the block is the whole pod network
     // except one /32 the suite fills in (see exceptOf below).
-    policies: [{ namespace: "x", name: "ipblock", spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ ipBlock: { cidr: "10.244.0.0/16", except: ["@y/b"] } }] }] } }],
+    policies: [
+      {
+        namespace: "x",
+        name: "ipblock",
+        spec: {
+          podSelector: { matchLabels: { pod: "a" } },
+          ingress: [{ from: [{ ipBlock: { cidr: "10.244.0.0/16", except: ["@y/b"] } }] }],
+        },
+      },
+    ],
     checks: [{ protocol: "TCP", port: 80, allowed: (f, t) => t !== "x/a" || f !== "y/b" }],
   },
   {
     name: "egress to DNS only",
-    policies: [{ namespace: "x", name: "dns-only", spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] }] } }],
+    policies: [
+      {
+        namespace: "x",
+        name: "dns-only",
+        spec: {
+          podSelector: {},
+          policyTypes: ["Egress"],
+          egress: [
+            {
+              ports: [
+                { protocol: "UDP", port: 53 },
+                { protocol: "TCP", port: 53 },
+              ],
+            },
+          ],
+        },
+      },
+    ],
     checks: [{ protocol: "TCP", port: 80, allowed: (f) => ns(f) !== "x" }],
   },
   {
     name: "policies on both ends",
     policies: [
-      { namespace: "x", name: "a-to-b", spec: { podSelector: { matchLabels: { pod: "a" } }, policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { pod: "b" } } }] }] } },
-      { namespace: "y", name: "b-from-x", spec: { podSelector: { matchLabels: { pod: "b" } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "x" } } }] }] } },
+      {
+        namespace: "x",
+        name: "a-to-b",
+        spec: {
+          podSelector: { matchLabels: { pod: "a" } },
+          policyTypes: ["Egress"],
+          egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { pod: "b" } } }] }],
+        },
+      },
+      {
+        namespace: "y",
+        name: "b-from-x",
+        spec: {
+          podSelector: { matchLabels: { pod: "b" } },
+          ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "x" } } }] }],
+        },
+      },
     ],
-    checks: [{ protocol: "TCP", port: 80, allowed: (f, t) => !(f === "x/a" && pod(t) !== "b") && !(t === "y/b" && ns(f) !== "x") }],
+    checks: [
+      {
+        protocol: "TCP",
+        port: 80,
+        allowed: (f, t) => !(f === "x/a" && pod(t) !== "b") && !(t === "y/b" && ns(f) !== "x"),
+      },
+    ],
   },
 ];
 
@@ -130,6 +229,8 @@ export const CASES: ConformanceCase[] = [
 export function resolvePlaceholders(c: ConformanceCase, ipOf: (ref: string) => string): ConformanceCase["policies"] {
   return c.policies.map((p) => ({
     ...p,
-    spec: JSON.parse(JSON.stringify(p.spec), (_k, v) => (typeof v === "string" && v.startsWith("@") ? `${ipOf(v.slice(1))}/32` : v)),
+    spec: JSON.parse(JSON.stringify(p.spec), (_k, v) =>
+      typeof v === "string" && v.startsWith("@") ? `${ipOf(v.slice(1))}/32` : v,
+    ),
   }));
 }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { conformanceState } from "./testing.js";
 import { decide, indexPolicies, type Party } from "./engine.js";
 import { ipToInt } from "../net/ipv4.js";
-import type { NetworkPolicySpec } from "../spec/types.js";
+import type { NetworkPolicySpec } from "../manifest/types.js";
 import type { Proto } from "./portset.js";
 
 type Pol = { namespace: string; name: string; spec: NetworkPolicySpec };
@@ -17,20 +17,28 @@ function table(policies: Pol[], proto: Proto, port: number, ipBlockMatchesPods =
   const ix = indexPolicies(st);
   const byName = new Map(st.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
   const out = new Map<string, boolean>();
-  for (const f of PODS) for (const t of PODS) {
-    if (f === t) continue;
-    const d = decide(ix, { kind: "pod", pod: byName.get(f)! }, { kind: "pod", pod: byName.get(t)! }, proto, port);
-    out.set(`${f}>${t}`, d.allowed);
-  }
+  for (const f of PODS)
+    for (const t of PODS) {
+      if (f === t) continue;
+      const d = decide(ix, { kind: "pod", pod: byName.get(f)! }, { kind: "pod", pod: byName.get(t)! }, proto, port);
+      out.set(`${f}>${t}`, d.allowed);
+    }
   return out;
 }
 
-function expectTable(policies: Pol[], proto: Proto, port: number, want: (from: string, to: string) => boolean, ipBlockMatchesPods = true) {
+function expectTable(
+  policies: Pol[],
+  proto: Proto,
+  port: number,
+  want: (from: string, to: string) => boolean,
+  ipBlockMatchesPods = true,
+) {
   const got = table(policies, proto, port, ipBlockMatchesPods);
   const wrong: string[] = [];
   for (const [k, v] of got) {
     const [f, t] = k.split(">");
-    if (want(f, t) !== v) wrong.push(`${f} -> ${t}: got ${v ? "allow" : "deny"}, want ${want(f, t) ? "allow" : "deny"}`);
+    if (want(f, t) !== v)
+      wrong.push(`${f} -> ${t}: got ${v ? "allow" : "deny"}, want ${want(f, t) ? "allow" : "deny"}`);
   }
   assert.deepEqual(wrong, [], `${proto}/${port}`);
 }
@@ -58,13 +66,24 @@ test("default-deny egress isolates the namespace's pods for egress", () => {
 });
 
 test("egress section without policyTypes implies Egress (and Ingress)", () => {
-  const p: Pol = { namespace: "x", name: "p", spec: { podSelector: { matchLabels: { pod: "a" } }, egress: [{ to: [{ podSelector: { matchLabels: { pod: "b" } } }] }] } };
+  const p: Pol = {
+    namespace: "x",
+    name: "p",
+    spec: {
+      podSelector: { matchLabels: { pod: "a" } },
+      egress: [{ to: [{ podSelector: { matchLabels: { pod: "b" } } }] }],
+    },
+  };
   // x/a: ingress isolated with no rules (deny all in), egress only to x/b.
   expectTable([p], "TCP", 80, (f, t) => t !== "x/a" && (f !== "x/a" || t === "x/b"));
 });
 
 test("allow from the same namespace", () => {
-  const p: Pol = { namespace: "x", name: "allow-same-ns", spec: { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] } };
+  const p: Pol = {
+    namespace: "x",
+    name: "allow-same-ns",
+    spec: { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] },
+  };
   expectTable([p], "TCP", 80, (f, t) => ns(t) !== "x" || ns(f) === "x");
 });
 
@@ -72,7 +91,10 @@ test("allow from another namespace by label", () => {
   const p: Pol = {
     namespace: "x",
     name: "allow-ns-y",
-    spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "y" } } }] }] },
+    spec: {
+      podSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "y" } } }] }],
+    },
   };
   expectTable([p], "TCP", 80, (f, t) => t !== "x/a" || ns(f) === "y");
 });
@@ -81,13 +103,23 @@ test("namespace and pod selector in one peer is an AND; in two peers an OR", () 
   const and: Pol = {
     namespace: "x",
     name: "and",
-    spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "y" } }, podSelector: { matchLabels: { pod: "b" } } }] }] },
+    spec: {
+      podSelector: { matchLabels: { pod: "a" } },
+      ingress: [
+        { from: [{ namespaceSelector: { matchLabels: { ns: "y" } }, podSelector: { matchLabels: { pod: "b" } } }] },
+      ],
+    },
   };
   expectTable([and], "TCP", 80, (f, t) => t !== "x/a" || f === "y/b");
   const or: Pol = {
     namespace: "x",
     name: "or",
-    spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "y" } } }, { podSelector: { matchLabels: { pod: "b" } } }] }] },
+    spec: {
+      podSelector: { matchLabels: { pod: "a" } },
+      ingress: [
+        { from: [{ namespaceSelector: { matchLabels: { ns: "y" } } }, { podSelector: { matchLabels: { pod: "b" } } }] },
+      ],
+    },
   };
   expectTable([or], "TCP", 80, (f, t) => t !== "x/a" || ns(f) === "y" || f === "x/b");
 });
@@ -98,7 +130,9 @@ test("matchExpressions: NotIn and DoesNotExist", () => {
     name: "p",
     spec: {
       podSelector: { matchLabels: { pod: "a" } },
-      ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: "ns", operator: "NotIn", values: ["y"] }] } }] }],
+      ingress: [
+        { from: [{ namespaceSelector: { matchExpressions: [{ key: "ns", operator: "NotIn", values: ["y"] }] } }] },
+      ],
     },
   };
   expectTable([p], "TCP", 80, (f, t) => t !== "x/a" || ns(f) !== "y");
@@ -114,13 +148,23 @@ test("named port: only the named port's number and protocol are allowed", () => 
   const p: Pol = {
     namespace: "x",
     name: "named",
-    spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ ports: [{ port: "serve-80-tcp", protocol: "TCP" }] }] },
+    spec: {
+      podSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ ports: [{ port: "serve-80-tcp", protocol: "TCP" }] }],
+    },
   };
   expectTable([p], "TCP", 80, () => true);
   expectTable([p], "TCP", 81, (_f, t) => t !== "x/a");
   expectTable([p], "UDP", 80, (_f, t) => t !== "x/a");
   // A name no container has (or the name with the wrong protocol) matches nothing.
-  const bad: Pol = { namespace: "x", name: "bad", spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ ports: [{ port: "serve-80-udp", protocol: "TCP" }] }] } };
+  const bad: Pol = {
+    namespace: "x",
+    name: "bad",
+    spec: {
+      podSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ ports: [{ port: "serve-80-udp", protocol: "TCP" }] }],
+    },
+  };
   expectTable([bad], "TCP", 80, (_f, t) => t !== "x/a");
 });
 
@@ -128,7 +172,11 @@ test("egress named ports resolve against the destination pod", () => {
   const p: Pol = {
     namespace: "x",
     name: "egress-named",
-    spec: { podSelector: { matchLabels: { pod: "a" } }, policyTypes: ["Egress"], egress: [{ ports: [{ port: "serve-81-tcp" }] }] },
+    spec: {
+      podSelector: { matchLabels: { pod: "a" } },
+      policyTypes: ["Egress"],
+      egress: [{ ports: [{ port: "serve-81-tcp" }] }],
+    },
   };
   expectTable([p], "TCP", 81, () => true);
   expectTable([p], "TCP", 80, (f) => f !== "x/a");
@@ -151,7 +199,10 @@ test("ipBlock with except (ipBlocks match pod IPs, as in Calico)", () => {
   const p: Pol = {
     namespace: "x",
     name: "ipblock",
-    spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ ipBlock: { cidr: "10.244.1.0/24", except: ["10.244.1.14/32"] } }] }] },
+    spec: {
+      podSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ from: [{ ipBlock: { cidr: "10.244.1.0/24", except: ["10.244.1.14/32"] } }] }],
+    },
   };
   expectTable([p], "TCP", 80, (f, t) => t !== "x/a" || f !== "y/b");
   // Where ipBlocks don't match pods, nothing in-cluster is allowed to x/a.
@@ -162,7 +213,18 @@ test("egress to DNS only: UDP and TCP 53 to anywhere, nothing else", () => {
   const p: Pol = {
     namespace: "x",
     name: "dns-only",
-    spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] }] },
+    spec: {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+      ],
+    },
   };
   expectTable([p], "UDP", 53, () => true);
   expectTable([p], "TCP", 53, () => true);
@@ -170,8 +232,23 @@ test("egress to DNS only: UDP and TCP 53 to anywhere, nothing else", () => {
 });
 
 test("policies on both ends: egress and ingress must both allow", () => {
-  const eg: Pol = { namespace: "x", name: "a-to-b", spec: { podSelector: { matchLabels: { pod: "a" } }, policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { pod: "b" } } }] }] } };
-  const ing: Pol = { namespace: "y", name: "b-from-x", spec: { podSelector: { matchLabels: { pod: "b" } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "x" } } }] }] } };
+  const eg: Pol = {
+    namespace: "x",
+    name: "a-to-b",
+    spec: {
+      podSelector: { matchLabels: { pod: "a" } },
+      policyTypes: ["Egress"],
+      egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { pod: "b" } } }] }],
+    },
+  };
+  const ing: Pol = {
+    namespace: "y",
+    name: "b-from-x",
+    spec: {
+      podSelector: { matchLabels: { pod: "b" } },
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "x" } } }] }],
+    },
+  };
   expectTable([eg, ing], "TCP", 80, (f, t) => {
     if (f === "x/a" && pod(t) !== "b") return false; // x/a may only send to b pods
     if (t === "y/b" && ns(f) !== "x") return false; // y/b only accepts from x
@@ -180,8 +257,22 @@ test("policies on both ends: egress and ingress must both allow", () => {
 });
 
 test("policies are additive: the union of rules", () => {
-  const p1: Pol = { namespace: "x", name: "p1", spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ podSelector: { matchLabels: { pod: "b" } } }] }] } };
-  const p2: Pol = { namespace: "x", name: "p2", spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ podSelector: { matchLabels: { pod: "c" } } }] }] } };
+  const p1: Pol = {
+    namespace: "x",
+    name: "p1",
+    spec: {
+      podSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ from: [{ podSelector: { matchLabels: { pod: "b" } } }] }],
+    },
+  };
+  const p2: Pol = {
+    namespace: "x",
+    name: "p2",
+    spec: {
+      podSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ from: [{ podSelector: { matchLabels: { pod: "c" } } }] }],
+    },
+  };
   expectTable([p1, p2], "TCP", 80, (f, t) => t !== "x/a" || f === "x/b" || f === "x/c");
 });
 
@@ -203,7 +294,17 @@ test("traffic from the pod's own node is allowed even when isolated", () => {
 });
 
 test("the decision names the policy and rule index that allowed it", () => {
-  const p: Pol = { namespace: "x", name: "allow-b", spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ podSelector: { matchLabels: { pod: "c" } } }] }, { from: [{ podSelector: { matchLabels: { pod: "b" } } }] }] } };
+  const p: Pol = {
+    namespace: "x",
+    name: "allow-b",
+    spec: {
+      podSelector: { matchLabels: { pod: "a" } },
+      ingress: [
+        { from: [{ podSelector: { matchLabels: { pod: "c" } } }] },
+        { from: [{ podSelector: { matchLabels: { pod: "b" } } }] },
+      ],
+    },
+  };
   const st = conformanceState([p]);
   const ix = indexPolicies(st);
   const get = (n: string) => st.pods.find((q) => `${q.namespace}/${q.name}` === n)!;
@@ -217,7 +318,9 @@ test("the decision names the policy and rule index that allowed it", () => {
 });
 
 test("hostNetwork pods cannot be selected by policies", () => {
-  const st = conformanceState([{ namespace: "x", name: "deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }]);
+  const st = conformanceState([
+    { namespace: "x", name: "deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+  ]);
   const xa = st.pods.find((p) => p.namespace === "x" && p.name === "a")!;
   xa.spec.hostNetwork = true;
   const ix = indexPolicies(st);

@@ -4,9 +4,9 @@
 // resolved against the destination pod, endPort ranges. Pure: works on ClusterState.
 
 import type { ClusterState, PodState } from "../control/state.js";
-import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec } from "../spec/types.js";
+import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec } from "../manifest/types.js";
 import { cidrContains, ipToInt, parseCidr, type Cidr } from "../net/ipv4.js";
-import { matchSelector } from "../spec/selector.js";
+import { matchSelector } from "../manifest/selector.js";
 import { allSet, emptySet, single, union, type ConnSet, type Proto } from "./portset.js";
 
 export interface CPeer {
@@ -38,9 +38,7 @@ export interface CPolicy {
 
 /** One end of a connection as policy sees it: a (non-hostNetwork) pod, or a bare IP
  *  (outside the cluster, a node, or a hostNetwork pod, which policies cannot select). */
-export type Party =
-  | { kind: "pod"; pod: PodState }
-  | { kind: "ip"; ip: number; label?: string };
+export type Party = { kind: "pod"; pod: PodState } | { kind: "ip"; ip: number; label?: string };
 
 export function policyTypes(spec: NetworkPolicySpec): { ingress: boolean; egress: boolean } {
   if (spec.policyTypes && spec.policyTypes.length > 0) {
@@ -77,12 +75,12 @@ export function compilePolicy(namespace: string, name: string, spec: NetworkPoli
     podSelector: spec.podSelector ?? {},
     ingress: t.ingress,
     egress: t.egress,
-    ingressRules: (t.ingress ? spec.ingress ?? [] : []).map((r, index) => ({
+    ingressRules: (t.ingress ? (spec.ingress ?? []) : []).map((r, index) => ({
       index,
       peers: r.from && r.from.length ? r.from.map(compilePeer) : null,
       ports: compilePorts(r.ports),
     })),
-    egressRules: (t.egress ? spec.egress ?? [] : []).map((r, index) => ({
+    egressRules: (t.egress ? (spec.egress ?? []) : []).map((r, index) => ({
       index,
       peers: r.to && r.to.length ? r.to.map(compilePeer) : null,
       ports: compilePorts(r.ports),
@@ -195,14 +193,21 @@ export interface DirectionVerdict {
 /** One side of a connection: what `subject`'s policies allow with `peer`. For egress the
  *  subject is the source and the peer the destination; for ingress the reverse. Named
  *  ports are always resolved against the destination. */
-export function directionVerdict(ix: PolicyIndex, dir: "ingress" | "egress", subject: Party, peer: Party, selecting?: CPolicy[]): DirectionVerdict {
+export function directionVerdict(
+  ix: PolicyIndex,
+  dir: "ingress" | "egress",
+  subject: Party,
+  peer: Party,
+  selecting?: CPolicy[],
+): DirectionVerdict {
   if (subject.kind !== "pod" || !selectable(subject.pod)) {
     return { direction: dir, isolated: false, selecting: [], allowed: allSet(), hits: [] };
   }
   // `selecting` may be passed in by callers that evaluate one subject many times.
   const pols = selecting ?? policiesSelecting(ix, subject.pod, dir);
   const name = `${subject.pod.namespace}/${subject.pod.name}`;
-  if (pols.length === 0) return { direction: dir, subject: name, isolated: false, selecting: [], allowed: allSet(), hits: [] };
+  if (pols.length === 0)
+    return { direction: dir, subject: name, isolated: false, selecting: [], allowed: allSet(), hits: [] };
   const dst = dir === "egress" ? peer : subject;
   let allowed = emptySet();
   const hits: RuleHit[] = [];
@@ -215,7 +220,14 @@ export function directionVerdict(ix: PolicyIndex, dir: "ingress" | "egress", sub
       allowed = union(allowed, conns);
     }
   }
-  return { direction: dir, subject: name, isolated: true, selecting: pols.map((p) => `${p.namespace}/${p.name}`), allowed, hits };
+  return {
+    direction: dir,
+    subject: name,
+    isolated: true,
+    selecting: pols.map((p) => `${p.namespace}/${p.name}`),
+    allowed,
+    hits,
+  };
 }
 
 export interface FlowDecision {
@@ -237,9 +249,15 @@ function hitFor(v: DirectionVerdict, proto: Proto, port: number): RuleHit | unde
  *  `nodeIps` lists each node's address: traffic from a pod's own node is allowed (kubelet probes). */
 export function decide(ix: PolicyIndex, src: Party, dst: Party, proto: Proto, port: number): FlowDecision {
   const egress = directionVerdict(ix, "egress", src, dst);
-  let ingress = directionVerdict(ix, "ingress", dst, src);
+  const ingress = directionVerdict(ix, "ingress", dst, src);
   let nodeLocal = false;
-  if (ingress.isolated && dst.kind === "pod" && src.kind === "ip" && dst.pod.hostIP && ipToInt(dst.pod.hostIP) === src.ip) {
+  if (
+    ingress.isolated &&
+    dst.kind === "pod" &&
+    src.kind === "ip" &&
+    dst.pod.hostIP &&
+    ipToInt(dst.pod.hostIP) === src.ip
+  ) {
     nodeLocal = true;
   }
   const egressRule = egress.isolated ? hitFor(egress, proto, port) : undefined;
@@ -251,7 +269,8 @@ export function decide(ix: PolicyIndex, src: Party, dst: Party, proto: Proto, po
 
 /** A sentence for one side, as a walkthrough reads. */
 export function explainSide(v: DirectionVerdict, hit: RuleHit | undefined, what: string): string {
-  if (!v.isolated) return `${v.direction} of ${what}: not isolated (no NetworkPolicy with ${v.direction === "ingress" ? "Ingress" : "Egress"} selects it): allowed`;
+  if (!v.isolated)
+    return `${v.direction} of ${what}: not isolated (no NetworkPolicy with ${v.direction === "ingress" ? "Ingress" : "Egress"} selects it): allowed`;
   if (hit) return `${v.direction} of ${what}: allowed by ${hit.policy} ${v.direction} rule ${hit.rule}`;
   return `${v.direction} of ${what}: isolated by ${v.selecting.join(", ")}; no rule allows it: denied`;
 }

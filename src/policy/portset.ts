@@ -35,7 +35,8 @@ function normalise(r: Range[]): Range[] {
 
 export function union(a: ConnSet, b: ConnSet): ConnSet {
   const out = emptySet();
-  for (const p of PROTOCOLS) out[p] = b[p].length === 0 ? a[p] : a[p].length === 0 ? b[p] : normalise([...a[p], ...b[p]]);
+  for (const p of PROTOCOLS)
+    out[p] = b[p].length === 0 ? a[p] : a[p].length === 0 ? b[p] : normalise([...a[p], ...b[p]]);
   return out;
 }
 
@@ -66,7 +67,9 @@ export function isAll(s: ConnSet): boolean {
   return PROTOCOLS.every((p) => s[p].length === 1 && s[p][0][0] === MIN_PORT && s[p][0][1] === MAX_PORT);
 }
 export function equal(a: ConnSet, b: ConnSet): boolean {
-  return PROTOCOLS.every((p) => a[p].length === b[p].length && a[p].every((r, i) => r[0] === b[p][i][0] && r[1] === b[p][i][1]));
+  return PROTOCOLS.every(
+    (p) => a[p].length === b[p].length && a[p].every((r, i) => r[0] === b[p][i][0] && r[1] === b[p][i][1]),
+  );
 }
 export function has(s: ConnSet, proto: Proto, port: number): boolean {
   return s[proto].some(([a, b]) => port >= a && port <= b);

@@ -7,7 +7,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { iptablesMode } from "./iptables/index.js";
 import { nftablesMode } from "./nftables/index.js";
-import { isCompactTable, layerChain, layerHasChain, renderIptRule, renderIptables, renderIptablesBytes } from "../ir/render-iptables.js";
+import { isCompactTable, layerChain, layerHasChain } from "../ir/compact.js";
+import { renderIptRule, renderIptables, renderIptablesBytes } from "../ir/render-iptables.js";
 import { renderNft, renderNftBytes } from "../ir/render-nft.js";
 import type { IptLayer, NftLayer } from "../ir/types.js";
 import * as T from "./testing.js";
@@ -23,13 +24,26 @@ function mixedState(): ClusterState {
     const k = s % 7;
     const o: T.SvcOpts = { ports: [{ name: "http", port: 80, targetPort: 8080 }] };
     if (k === 1) o.sessionAffinity = "ClientIP";
-    if (k === 2) Object.assign(o, { type: "LoadBalancer", externalTrafficPolicy: "Local", loadBalancerIPs: [`192.168.2.${s}`], ports: [{ name: "http", port: 80, nodePort: 30000 + s }] });
+    if (k === 2)
+      Object.assign(o, {
+        type: "LoadBalancer",
+        externalTrafficPolicy: "Local",
+        loadBalancerIPs: [`192.168.2.${s}`],
+        ports: [{ name: "http", port: 80, nodePort: 30000 + s }],
+      });
     if (k === 3) o.internalTrafficPolicy = "Local";
-    if (k === 4) Object.assign(o, { type: "LoadBalancer", loadBalancerIPs: [`192.168.3.${s}`], loadBalancerSourceRanges: ["192.168.1.0/24"], ports: [{ name: "http", port: 80, nodePort: 31000 + s }] });
+    if (k === 4)
+      Object.assign(o, {
+        type: "LoadBalancer",
+        loadBalancerIPs: [`192.168.3.${s}`],
+        loadBalancerSourceRanges: ["192.168.1.0/24"],
+        ports: [{ name: "http", port: 80, nodePort: 31000 + s }],
+      });
     if (k === 5) o.externalIPs = [`203.0.113.${s}`];
     services.push(T.service("default", `svc-${s}`, `10.96.1.${s}`, o));
     const eps: T.EpSpec[] = [];
-    for (let e = 0; e < 20; e++, pod++) eps.push({ ip: `10.244.${pod >> 8}.${pod & 255}`, node: nodes[pod % nodes.length], ready: e !== 3 || k !== 6 });
+    for (let e = 0; e < 20; e++, pod++)
+      eps.push({ ip: `10.244.${pod >> 8}.${pod & 255}`, node: nodes[pod % nodes.length], ready: e !== 3 || k !== 6 });
     // Addresses kube-proxy takes as given though they are no canonical dotted quad.
     if (s === 8) eps.push({ ip: "10.244.9.010", node: "worker-1" });
     if (s === 9) eps.push({ ip: "host.example", node: "worker-2" });
@@ -43,7 +57,10 @@ function mixedState(): ClusterState {
 }
 
 const plainIpt = (l: IptLayer): IptLayer => ({ owner: l.owner, tables: { ...l.tables } }); // the spread reads (materialises) each table
-const plainNft = (l: NftLayer): NftLayer => ({ owner: l.owner, tables: l.tables.map((t) => ({ ...t, chains: { ...t.chains } })) });
+const plainNft = (l: NftLayer): NftLayer => ({
+  owner: l.owner,
+  tables: l.tables.map((t) => ({ ...t, chains: { ...t.chains } })),
+});
 
 test("iptables: the compact shared layer prints as its materialised rules do, for every node", () => {
   const state = mixedState();
@@ -61,15 +78,25 @@ test("iptables: the compact shared layer prints as its materialised rules do, fo
 test("iptables: layerHasChain / layerChain answer from the compact form as the materialised table does", () => {
   const state = mixedState();
   const layer = iptablesMode.shared(state).iptables!;
-  const probe = ["KUBE-SEP-AAAAAAAAAAAAAAAA", "KUBE-SVC-7777777777777777", "KUBE-SERVICES", "KUBE-SEP-", "nope", "constructor"];
+  const probe = [
+    "KUBE-SEP-AAAAAAAAAAAAAAAA",
+    "KUBE-SVC-7777777777777777",
+    "KUBE-SERVICES",
+    "KUBE-SEP-",
+    "nope",
+    "constructor",
+  ];
   const before = probe.map((n) => [layerHasChain(layer, "nat", n), layerChain(layer, "nat", n)?.rules.length]);
   const nat = layer.tables.nat!;
-  const texts = (name: string, c: { rules: Parameters<typeof renderIptRule>[1][] }) => c.rules.map((r) => renderIptRule(name, r));
+  const texts = (name: string, c: { rules: Parameters<typeof renderIptRule>[1][] }) =>
+    c.rules.map((r) => renderIptRule(name, r));
   for (const [name, c] of Object.entries(nat)) {
     assert.ok(layerHasChain(layer, "nat", name), name);
     assert.deepEqual(texts(name, layerChain(layer, "nat", name)!), texts(name, c), name);
   }
-  probe.forEach((n, i) => assert.deepEqual(before[i], Object.hasOwn(nat, n) ? [true, nat[n].rules.length] : [false, undefined], n));
+  probe.forEach((n, i) =>
+    assert.deepEqual(before[i], Object.hasOwn(nat, n) ? [true, nat[n].rules.length] : [false, undefined], n),
+  );
 });
 
 test("nftables: the compact shared layer prints as its materialised rules do, for every node", () => {

@@ -1,12 +1,26 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { base32Sha256, digestParts, digestPrefixed, lastDigestBase32Into, lastDigestBase32Words, lastDigestSortKey, packPrefix, sha256 } from "./hash.js";
+import {
+  base32Sha256,
+  digestParts,
+  digestPrefixed,
+  lastDigestBase32Into,
+  lastDigestBase32Words,
+  lastDigestSortKey,
+  packPrefix,
+  sha256,
+} from "./hash.js";
 
 test("sha256 equals node:crypto's for lengths around the block boundaries and for UTF-8", () => {
   const inputs = ["", "abc", "é漢字🙂"];
   for (let n = 0; n < 200; n++) inputs.push("x".repeat(n) + n);
-  for (const s of inputs) assert.equal(Buffer.from(sha256(s)).toString("hex"), createHash("sha256").update(s).digest("hex"), JSON.stringify(s));
+  for (const s of inputs)
+    assert.equal(
+      Buffer.from(sha256(s)).toString("hex"),
+      createHash("sha256").update(s).digest("hex"),
+      JSON.stringify(s),
+    );
 });
 
 test("base32Sha256 is RFC 4648 base32 of the digest", () => {
@@ -43,7 +57,12 @@ test("digestPrefixed / digestParts leave the digest of the concatenation (key, b
     ["", "", "", ""],
   ];
   for (const [a, b, c, d] of cases) {
-    const want = b32(createHash("sha256").update(a + b + c + d).digest(), 16);
+    const want = b32(
+      createHash("sha256")
+        .update(a + b + c + d)
+        .digest(),
+      16,
+    );
     const out = new Uint8Array(16);
     digestPrefixed(packPrefix(a), b, c, d);
     lastDigestBase32Into(out, 0, 16);
@@ -51,7 +70,10 @@ test("digestPrefixed / digestParts leave the digest of the concatenation (key, b
     // The sort key orders like the first 6 characters ("2"-"7" before "A"-"Z").
     const key = lastDigestSortKey();
     const rank = (ch: string) => (ch >= "2" && ch <= "7" ? ch.charCodeAt(0) - 50 : ch.charCodeAt(0) - 65 + 6);
-    assert.equal(key, [...want.slice(0, 6)].reduce((k, ch) => k * 32 + rank(ch), 0));
+    assert.equal(
+      key,
+      [...want.slice(0, 6)].reduce((k, ch) => k * 32 + rank(ch), 0),
+    );
     digestParts(a, b, c, d);
     lastDigestBase32Into(out, 0, 16);
     assert.equal(String.fromCharCode(...out), want);

@@ -37,7 +37,11 @@ function norm(x: any): any {
   if (Array.isArray(x)) return x.map(norm);
   if (x && typeof x === "object") {
     const o: any = {};
-    for (const [k, v] of Object.entries(x)) o[k] = k === "set" && Array.isArray(v) ? v.map(norm).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)) : norm(v);
+    for (const [k, v] of Object.entries(x))
+      o[k] =
+        k === "set" && Array.isArray(v)
+          ? v.map(norm).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))
+          : norm(v);
     return o;
   }
   return x;
@@ -59,9 +63,13 @@ test("nftables: every node's rules pass nft -c -f and read back as the IR's JSON
         const dump = JSON.parse(run(ns, ["nft", "-j", "list", "ruleset"]).stdout).nftables as any[];
         const [merged] = mergeNft(layers);
         const kernelRules = new Map<string, any[]>();
-        for (const o of dump) if (o.rule) (kernelRules.get(o.rule.chain) ?? kernelRules.set(o.rule.chain, []).get(o.rule.chain)!).push(o.rule);
+        for (const o of dump)
+          if (o.rule)
+            (kernelRules.get(o.rule.chain) ?? kernelRules.set(o.rule.chain, []).get(o.rule.chain)!).push(o.rule);
         for (const ch of merged.chains) {
-          const got = (kernelRules.get(ch.name) ?? []).map((r) => JSON.parse(JSON.stringify(norm({ expr: r.expr, comment: r.comment }))));
+          const got = (kernelRules.get(ch.name) ?? []).map((r) =>
+            JSON.parse(JSON.stringify(norm({ expr: r.expr, comment: r.comment }))),
+          );
           const want = ch.rules.map((r) => norm({ expr: r.expr, comment: r.comment }));
           assert.deepEqual(got, JSON.parse(JSON.stringify(want)), `chain ${ch.name}`);
         }

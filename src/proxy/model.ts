@@ -146,7 +146,9 @@ export function servicePorts(state: ClusterState): ProxyServicePort[] {
       const externallyAccessible = nodePort !== 0 || lbIPs.length > 0 || externalIPs.length > 0;
       // apiservice.ExternalPolicyLocal: only NodePort/LoadBalancer Services have an eTP.
       const externalLocal =
-        externallyAccessible && svc.externalTrafficPolicy === "Local" && (svc.type === "NodePort" || svc.type === "LoadBalancer");
+        externallyAccessible &&
+        svc.externalTrafficPolicy === "Local" &&
+        (svc.type === "NodePort" || svc.type === "LoadBalancer");
       const internalLocal = svc.internalTrafficPolicy === "Local";
       // serviceport.go: !iLocal || (externallyAccessible && !eLocal). With eTP=Local the
       // EXT chain's short-circuit rules still jump to the Cluster chain, so podnet also
@@ -161,7 +163,8 @@ export function servicePorts(state: ClusterState): ProxyServicePort[] {
         if (clusterEndpoints.length === 0) clusterEndpoints = endpoints.filter((e) => e.serving && e.terminating);
         hasEndpoints = clusterEndpoints.length > 0;
       }
-      if (usesLocalEndpoints && !hasEndpoints) hasEndpoints = endpoints.some((e) => e.ready || (e.serving && e.terminating));
+      if (usesLocalEndpoints && !hasEndpoints)
+        hasEndpoints = endpoints.some((e) => e.ready || (e.serving && e.terminating));
       out.push({
         svc,
         port,
@@ -171,7 +174,7 @@ export function servicePorts(state: ClusterState): ProxyServicePort[] {
         externalIPs,
         lbIPs,
         nodePort,
-        healthCheckNodePort: externalLocal && svc.type === "LoadBalancer" ? svc.healthCheckNodePort ?? 0 : 0,
+        healthCheckNodePort: externalLocal && svc.type === "LoadBalancer" ? (svc.healthCheckNodePort ?? 0) : 0,
         sourceRanges: svc.loadBalancerSourceRanges,
         affinity: svc.sessionAffinity === "ClientIP",
         affinityTimeout: svc.sessionAffinityTimeout || 10800,
@@ -190,7 +193,10 @@ export function servicePorts(state: ClusterState): ProxyServicePort[] {
 }
 
 /** The node's endpoints for Local traffic policy: local ready ones, else local serving+terminating ones. */
-export function localEndpoints(sp: ProxyServicePort, node: string): { eps: ProxyEndpoint[]; servingTerminating: boolean } {
+export function localEndpoints(
+  sp: ProxyServicePort,
+  node: string,
+): { eps: ProxyEndpoint[]; servingTerminating: boolean } {
   let ready: ProxyEndpoint[] | null = null;
   let st: ProxyEndpoint[] | null = null;
   for (const e of sp.endpoints) {
@@ -204,7 +210,10 @@ export function localEndpoints(sp: ProxyServicePort, node: string): { eps: Proxy
 }
 
 /** Endpoints the node may reach (chains to create): CategorizeEndpoints' allReachableEndpoints. */
-export function reachableEndpoints(sp: ProxyServicePort, local: { eps: ProxyEndpoint[]; servingTerminating: boolean }): ProxyEndpoint[] {
+export function reachableEndpoints(
+  sp: ProxyServicePort,
+  local: { eps: ProxyEndpoint[]; servingTerminating: boolean },
+): ProxyEndpoint[] {
   if (!sp.usesLocalEndpoints) return sp.clusterEndpoints;
   if (!sp.usesClusterEndpoints) return local.eps;
   if (!local.servingTerminating) return sp.clusterEndpoints;
@@ -235,5 +244,5 @@ export function cidrContains(cidr: string, ip: string): boolean {
   if (!isV4(a) || !isV4(ip)) return false;
   if (len === 0) return true;
   const mask = len >= 32 ? 0xffffffff : (~0 << (32 - len)) >>> 0;
-  return ((toN(a) & mask) >>> 0) === ((toN(ip) & mask) >>> 0);
+  return (toN(a) & mask) >>> 0 === (toN(ip) & mask) >>> 0;
 }

@@ -1,7 +1,7 @@
 // Hand-built ClusterState fixtures for proxy tests (independent of the control plane).
 import type { ClusterState, EndpointSliceState, NodeState, ServicePortState, ServiceState } from "../control/state.js";
-import type { ClusterConfig } from "../spec/config.js";
-import type { Endpoint } from "../spec/types.js";
+import type { ClusterConfig } from "../manifest/config.js";
+import type { Endpoint } from "../manifest/types.js";
 import * as fx from "../testing/fixtures.js";
 
 /** kind's defaults with ipBlock not matching pods (src/testing/fixtures.ts). */
@@ -60,11 +60,19 @@ export function slice(
     name,
     serviceName,
     addressType: "IPv4",
-    ports: ports.map((p) => ({ ...(p.name !== undefined ? { name: p.name } : {}), port: p.port, protocol: p.protocol ?? "TCP" })),
+    ports: ports.map((p) => ({
+      ...(p.name !== undefined ? { name: p.name } : {}),
+      port: p.port,
+      protocol: p.protocol ?? "TCP",
+    })),
     endpoints: eps.map(
       (e): Endpoint => ({
         addresses: [e.ip],
-        conditions: { ready: e.ready ?? true, serving: e.serving ?? e.ready ?? true, terminating: e.terminating ?? false },
+        conditions: {
+          ready: e.ready ?? true,
+          serving: e.serving ?? e.ready ?? true,
+          terminating: e.terminating ?? false,
+        },
         ...(e.node ? { nodeName: e.node } : {}),
       }),
     ),
@@ -72,10 +80,22 @@ export function slice(
   };
 }
 
-export function clusterState(services: ServiceState[], slices: EndpointSliceState[], nodeNames = ["control-plane", "worker-1", "worker-2"], over: Partial<ClusterConfig["networking"]> = {}): ClusterState {
+export function clusterState(
+  services: ServiceState[],
+  slices: EndpointSliceState[],
+  nodeNames = ["control-plane", "worker-1", "worker-2"],
+  over: Partial<ClusterConfig["networking"]> = {},
+): ClusterState {
   const nodes = nodeNames.map((n, i) => node(n, i));
   const config = testConfig(over);
-  config.nodes = nodes.map((n) => ({ name: n.name, role: n.role, labels: {}, taints: [], address: n.address, maxPods: 110 }));
+  config.nodes = nodes.map((n) => ({
+    name: n.name,
+    role: n.role,
+    labels: {},
+    taints: [],
+    address: n.address,
+    maxPods: 110,
+  }));
   return {
     config,
     seed: "test",
@@ -126,10 +146,21 @@ export function richState(over: Partial<ClusterConfig["networking"]> = {}): Clus
   user.managedBy = "user";
   return clusterState(
     [
-      service("default", "kubernetes", "10.96.0.1", { selector: null, ports: [{ name: "https", port: 443, targetPort: 6443 }] }),
+      service("default", "kubernetes", "10.96.0.1", {
+        selector: null,
+        ports: [{ name: "https", port: 443, targetPort: 6443 }],
+      }),
       service("default", "auth-service", "10.96.0.20", { ports: [{ name: "http", port: 80 }] }),
-      service("default", "empty", "10.96.0.21", { type: "NodePort", externalIPs: ["192.168.1.201"], ports: [{ port: 80, nodePort: 30079 }] }),
-      service("default", "np", "10.96.0.22", { type: "NodePort", externalIPs: ["192.168.1.200"], ports: [{ port: 8080, nodePort: 30080 }] }),
+      service("default", "empty", "10.96.0.21", {
+        type: "NodePort",
+        externalIPs: ["192.168.1.201"],
+        ports: [{ port: 80, nodePort: 30079 }],
+      }),
+      service("default", "np", "10.96.0.22", {
+        type: "NodePort",
+        externalIPs: ["192.168.1.200"],
+        ports: [{ port: 8080, nodePort: 30080 }],
+      }),
       service("default", "lb", "10.96.0.23", {
         type: "LoadBalancer",
         externalTrafficPolicy: "Local",
@@ -139,16 +170,44 @@ export function richState(over: Partial<ClusterConfig["networking"]> = {}): Clus
         ports: [{ port: 80, nodePort: 30081 }],
       }),
       service("default", "aff", "10.96.0.24", { sessionAffinity: "ClientIP", internalTrafficPolicy: "Local" }),
-      service("default", "dns", "10.96.0.10", { ports: [{ name: "dns", protocol: "UDP", port: 53 }, { name: "dns-tcp", port: 53 }] }),
+      service("default", "dns", "10.96.0.10", {
+        ports: [
+          { name: "dns", protocol: "UDP", port: 53 },
+          { name: "dns-tcp", port: 53 },
+        ],
+      }),
       service("default", "external-db", "10.96.0.25", { selector: null, ports: [{ port: 5432, targetPort: 5432 }] }),
     ],
     [
       slice("default", "kubernetes", [{ ip: "192.168.1.10", node: "control-plane" }], [{ name: "https", port: 6443 }]),
-      slice("default", "auth-service", [{ ip: "10.244.1.5", node: "worker-1" }, { ip: "10.244.2.7", node: "worker-2" }, { ip: "10.244.1.10", node: "worker-1" }], [{ name: "http", port: 80 }]),
+      slice(
+        "default",
+        "auth-service",
+        [
+          { ip: "10.244.1.5", node: "worker-1" },
+          { ip: "10.244.2.7", node: "worker-2" },
+          { ip: "10.244.1.10", node: "worker-1" },
+        ],
+        [{ name: "http", port: 80 }],
+      ),
       slice("default", "np", [{ ip: "10.244.2.8", node: "worker-2" }], [{ port: 8080 }]),
       slice("default", "lb", [{ ip: "10.244.2.9", node: "worker-2" }]),
-      slice("default", "aff", [{ ip: "10.244.1.11", node: "worker-1" }, { ip: "10.244.2.11", node: "worker-2", ready: false, serving: true, terminating: true }]),
-      slice("default", "dns", [{ ip: "10.244.0.2", node: "control-plane" }, { ip: "10.244.1.2", node: "worker-1" }], [{ name: "dns", port: 53, protocol: "UDP" }, { name: "dns-tcp", port: 53 }]),
+      slice("default", "aff", [
+        { ip: "10.244.1.11", node: "worker-1" },
+        { ip: "10.244.2.11", node: "worker-2", ready: false, serving: true, terminating: true },
+      ]),
+      slice(
+        "default",
+        "dns",
+        [
+          { ip: "10.244.0.2", node: "control-plane" },
+          { ip: "10.244.1.2", node: "worker-1" },
+        ],
+        [
+          { name: "dns", port: 53, protocol: "UDP" },
+          { name: "dns-tcp", port: 53 },
+        ],
+      ),
       user,
     ],
     ["control-plane", "worker-1", "worker-2"],

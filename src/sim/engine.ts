@@ -12,7 +12,18 @@ import { addrOf, intToIp, ipToInt, parseCidr, inCidr } from "./ip.js";
 import type { NatRequest, NfEnv, CtState } from "./nfenv.js";
 import { runHook, type Hook } from "./netfilter.js";
 import { assignPkt, clonePkt, makePkt, viewOf, type Pkt } from "./packet.js";
-import { EXTERNAL_PORT, fibLookup, isLocalAddr, lkey, type CRoute, type NsInfo, type Owner, type PortAnswer, type Topology, type VethEnd } from "./topology.js";
+import {
+  EXTERNAL_PORT,
+  fibLookup,
+  isLocalAddr,
+  lkey,
+  type CRoute,
+  type NsInfo,
+  type Owner,
+  type PortAnswer,
+  type Topology,
+  type VethEnd,
+} from "./topology.js";
 import { POLICY_TABLE } from "../policy/compile.js";
 import type { Disposition, DropReason, Hop, StepAction, StepObject, TracePath } from "./trace.js";
 
@@ -54,7 +65,8 @@ class CtTable {
   private at(proto: string, src: number, sport: number, dst: number, dport: number): number {
     const n = this.nums;
     for (let i = 0, j = 0; i < this.count; i++, j += 4) {
-      if (n[j] === src && n[j + 2] === dst && n[j + 1] === sport && n[j + 3] === dport && this.protos[i] === proto) return i;
+      if (n[j] === src && n[j + 2] === dst && n[j + 1] === sport && n[j + 3] === dport && this.protos[i] === proto)
+        return i;
     }
     return -1;
   }
@@ -354,7 +366,11 @@ export class Walk {
       probability: this.probability,
       choices: this.choices,
       hops: this.hops,
-      disposition: this.disposition ?? { verdict: "DROPPED", reason: "UNSUPPORTED", detail: "the walk ended without a verdict" },
+      disposition: this.disposition ?? {
+        verdict: "DROPPED",
+        reason: "UNSUPPORTED",
+        detail: "the walk ended without a verdict",
+      },
     };
     this.resetOutput();
     return p;
@@ -376,7 +392,6 @@ export class Walk {
     if (options.length > 1 && !options[k].label.startsWith("not ")) this.choices.push(`${what}: ${options[k].label}`);
     return k;
   }
-
 
   private forkChoose(options: { p: number }[]): number {
     if (this.local) return this.local.choose(options);
@@ -470,7 +485,29 @@ export class Walk {
     this.probe = new LocalEnum();
     // A hook never changes the encapsulated packet: copying it after the evaluation is the same.
     const inner = pkt.inner ? clonePkt(pkt.inner) : undefined;
-    const snap: Snap = { hops, cur, steps, nHops, probability, choices, undo, pkt: makePkt({ src, dst, proto: pkt.proto, sport, dport, ttl, size, df: pkt.df, mark, vni: pkt.vni, l2dst: pkt.l2dst }), inner };
+    const snap: Snap = {
+      hops,
+      cur,
+      steps,
+      nHops,
+      probability,
+      choices,
+      undo,
+      pkt: makePkt({
+        src,
+        dst,
+        proto: pkt.proto,
+        sport,
+        dport,
+        ttl,
+        size,
+        df: pkt.df,
+        mark,
+        vni: pkt.vni,
+        l2dst: pkt.l2dst,
+      }),
+      inner,
+    };
     this.depth++;
     const floor = this.forkFloor;
     this.forkFloor = hops;
@@ -531,13 +568,24 @@ export class Walk {
       choices: this.choices.slice(),
       // A branch's own hops are handed over as they are; the shared ones are copied (later branches change them).
       hops: this.hops.map((h, i) => (i >= floor ? h : { ns: h.ns, steps: h.steps.slice() })),
-      disposition: this.disposition ?? { verdict: "DROPPED", reason: "UNSUPPORTED", detail: "the walk ended without a verdict" },
+      disposition: this.disposition ?? {
+        verdict: "DROPPED",
+        reason: "UNSUPPORTED",
+        detail: "the walk ended without a verdict",
+      },
     };
   }
 
   /** Trace the reply from a finished forward path, then put the forward state back. */
   replyPath(ns: NetNs, pkt: Pkt, detail: string): TracePath {
-    const saved = { hops: this.hops, cur: this.cur, disposition: this.disposition, nHops: this.nHops, probability: this.probability, choices: this.choices };
+    const saved = {
+      hops: this.hops,
+      cur: this.cur,
+      disposition: this.disposition,
+      nHops: this.nHops,
+      probability: this.probability,
+      choices: this.choices,
+    };
     this.resetOutput();
     this.inReply = true;
     try {
@@ -568,7 +616,23 @@ export class Walk {
     const o = e.orig;
     const r = e.reply;
     // One undo record for the whole confirmation (three made a tenth of a path's allocations).
-    if (this.logging) this.undo.push(new CtConfirmUndo(t, e, o.src, o.sport, o.dst, o.dport, r.src, r.sport, r.dst, r.dport, t.get(e.proto, o.src, o.sport, o.dst, o.dport), t.get(e.proto, r.src, r.sport, r.dst, r.dport)));
+    if (this.logging)
+      this.undo.push(
+        new CtConfirmUndo(
+          t,
+          e,
+          o.src,
+          o.sport,
+          o.dst,
+          o.dport,
+          r.src,
+          r.sport,
+          r.dst,
+          r.dport,
+          t.get(e.proto, o.src, o.sport, o.dst, o.dport),
+          t.get(e.proto, r.src, r.sport, r.dst, r.dport),
+        ),
+      );
     e.confirmed = true;
     t.set(e.proto, o.src, o.sport, o.dst, o.dport, { e, dir: "orig" });
     t.set(e.proto, r.src, r.sport, r.dst, r.dport, { e, dir: "reply" });
@@ -591,11 +655,20 @@ export class Walk {
 
   private ctSet(t: CtTable, proto: string, k: Tuple, v: CtRef | undefined): void {
     // The tuple's fields may change later (NAT on the entry): undo with the values of now.
-    if (this.logging) this.undo.push(new CtSlotUndo(t, proto, k.src, k.sport, k.dst, k.dport, t.get(proto, k.src, k.sport, k.dst, k.dport)));
+    if (this.logging)
+      this.undo.push(
+        new CtSlotUndo(t, proto, k.src, k.sport, k.dst, k.dport, t.get(proto, k.src, k.sport, k.dst, k.dport)),
+      );
     t.set(proto, k.src, k.sport, k.dst, k.dport, v);
   }
 
-  private env(ns: NetNs, inf: NsInfo, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Io): NfEnv {
+  private env(
+    ns: NetNs,
+    inf: NsInfo,
+    pkt: Pkt,
+    st: { state: CtState; e: CtEntry | null; reply: boolean },
+    io: Io,
+  ): NfEnv {
     // One Env per walk, reset per hook: a hook's evaluation is synchronous and keeps no reference to it.
     const e = this.envObj;
     if (e) return e.reset(ns, inf, pkt, st, io);
@@ -669,7 +742,15 @@ export class Walk {
     const hit = this.ctLookup(ns, pkt);
     if (!hit) {
       const t: Tuple = { src: pkt.src, sport: pkt.sport, dst: pkt.dst, dport: pkt.dport };
-      const e: CtEntry = { proto: pkt.proto, orig: t, reply: { src: t.dst, sport: t.dport, dst: t.src, dport: t.sport }, dnat: false, snat: false, mark: 0, confirmed: false };
+      const e: CtEntry = {
+        proto: pkt.proto,
+        orig: t,
+        reply: { src: t.dst, sport: t.dport, dst: t.src, dport: t.sport },
+        dnat: false,
+        snat: false,
+        mark: 0,
+        confirmed: false,
+      };
       return { state: "NEW", e, reply: false };
     }
     const { e, dir } = hit;
@@ -684,7 +765,12 @@ export class Walk {
       pkt.dport = e.reply.sport;
       what = " (DNAT as recorded)";
     }
-    this.step("CONNTRACK", `ESTABLISHED ${dir === "reply" ? "reply" : "original"} direction of ${ctText(e)}${what}; ${before}`, pkt, { kind: "conntrack", text: ctText(e) });
+    this.step(
+      "CONNTRACK",
+      `ESTABLISHED ${dir === "reply" ? "reply" : "original"} direction of ${ctText(e)}${what}; ${before}`,
+      pkt,
+      { kind: "conntrack", text: ctText(e) },
+    );
     return { state: "ESTABLISHED", e, reply: dir === "reply" };
   }
 
@@ -705,7 +791,10 @@ export class Walk {
       const b = `${intToIp(pkt.src)}:${pkt.sport}`;
       pkt.src = e.orig.dst;
       pkt.sport = e.orig.dport;
-      this.step("NAT", `conntrack: reply, undo DNAT on the source ${b} → ${intToIp(pkt.src)}:${pkt.sport}`, pkt, { kind: "conntrack", text: ctText(e) });
+      this.step("NAT", `conntrack: reply, undo DNAT on the source ${b} → ${intToIp(pkt.src)}:${pkt.sport}`, pkt, {
+        kind: "conntrack",
+        text: ctText(e),
+      });
     } else if (hitDir === "orig" && e.snat) {
       pkt.src = e.reply.dst;
       pkt.sport = e.reply.dport;
@@ -722,10 +811,17 @@ export class Walk {
       // The policy layer (owner "podnet-policy", the table's name): a NetworkPolicy drop.
       reason = "POLICY_DENIED";
       const what = r.verdict === "reject" ? "rejected" : "dropped";
-      this.end({ verdict: "DROPPED", reason, detail: `${what} by NetworkPolicy: ${o.table} ${o.chain ?? ""}${r.detail ? `: ${r.detail}` : ""}`, object: o }, pkt);
+      this.end(
+        {
+          verdict: "DROPPED",
+          reason,
+          detail: `${what} by NetworkPolicy: ${o.table} ${o.chain ?? ""}${r.detail ? `: ${r.detail}` : ""}`,
+          object: o,
+        },
+        pkt,
+      );
       return false;
-    }
-    else if (/no (local )?endpoints/.test(text) || /no-endpoint/.test(text)) reason = "NO_ENDPOINTS";
+    } else if (/no (local )?endpoints/.test(text) || /no-endpoint/.test(text)) reason = "NO_ENDPOINTS";
     const what = r.verdict === "reject" ? "rejected" : "dropped";
     const detail =
       reason === "NO_ENDPOINTS"
@@ -736,12 +832,27 @@ export class Walk {
   }
 
   /** A hook, then the rest of the walk when it accepts (a fork point). */
-  private hookThen(ns: NetNs, inf: NsInfo, hook: Hook, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Io, rest: () => void): void {
+  private hookThen(
+    ns: NetNs,
+    inf: NsInfo,
+    hook: Hook,
+    pkt: Pkt,
+    st: { state: CtState; e: CtEntry | null; reply: boolean },
+    io: Io,
+    rest: () => void,
+  ): void {
     if (!this.tracked(ns)) return rest();
     this.forkAt(pkt, new HookCall(ns, inf, hook, pkt, st, io), rest);
   }
 
-  private hook(ns: NetNs, inf: NsInfo, hook: Hook, pkt: Pkt, st: { state: CtState; e: CtEntry | null; reply: boolean }, io: Io): boolean {
+  private hook(
+    ns: NetNs,
+    inf: NsInfo,
+    hook: Hook,
+    pkt: Pkt,
+    st: { state: CtState; e: CtEntry | null; reply: boolean },
+    io: Io,
+  ): boolean {
     if (!this.tracked(ns)) return true;
     const env = this.env(ns, inf, pkt, st, io);
     const r = runHook(ns, hook, env, st.state === "NEW", undefined, undefined, this.cur!.steps, inf);
@@ -812,14 +923,23 @@ export class Walk {
     if (!link) {
       const dev = r.outDev;
       link = dev ? inf.links.get(dev) : undefined;
-      if (!link) return this.drop("NO_ROUTE", `route names device ${dev ?? "(none)"} which does not exist`, pkt, { kind: "route", text: routeText(r.route) });
+      if (!link)
+        return this.drop("NO_ROUTE", `route names device ${dev ?? "(none)"} which does not exist`, pkt, {
+          kind: "route",
+          text: routeText(r.route),
+        });
       r.linkIn = inf;
       r.link = link;
     }
     if (!link.up) return this.drop("LINK_DOWN", `${link.name} is down`, pkt, linkObj(link));
     if (link.kind === "loopback") return this.ipInput(ns, "lo", pkt, {});
     if (pkt.size > link.mtu && pkt.df) {
-      return this.drop("MTU", `packet of ${pkt.size} bytes exceeds the MTU ${link.mtu} of ${link.name} and DF is set (ICMP fragmentation needed, mtu ${link.mtu})`, pkt, linkObj(link));
+      return this.drop(
+        "MTU",
+        `packet of ${pkt.size} bytes exceeds the MTU ${link.mtu} of ${link.name} and DF is set (ICMP fragmentation needed, mtu ${link.mtu})`,
+        pkt,
+        linkObj(link),
+      );
     }
     const nh = r.via ?? pkt.dst;
     if (link.kind === "ipip") return this.encapIpip(ns, inf, link, nh, pkt);
@@ -835,12 +955,25 @@ export class Walk {
     if (n) {
       // The step's text and object depend on the entry alone (entries are shared, read-only).
       let say = neighSays.get(n);
-      if (!say) neighSays.set(n, (say = { mac: n.lladdr, detail: `${ips} is at ${n.lladdr} (${n.state.toLowerCase()} neighbour on ${link.name})`, obj: { kind: "neigh", text: `${n.ip} dev ${n.dev} lladdr ${n.lladdr} ${n.state}` } }));
+      if (!say)
+        neighSays.set(
+          n,
+          (say = {
+            mac: n.lladdr,
+            detail: `${ips} is at ${n.lladdr} (${n.state.toLowerCase()} neighbour on ${link.name})`,
+            obj: { kind: "neigh", text: `${n.ip} dev ${n.dev} lladdr ${n.lladdr} ${n.state}` },
+          }),
+        );
       this.step("ARP", say.detail, pkt, say.obj);
       return say;
     }
     if (link.kind === "vxlan") {
-      this.drop("NO_NEIGHBOUR", `no neighbour entry for ${ips} on ${link.name} (nolearning VXLAN: flannel installs them)`, pkt, linkObj(link));
+      this.drop(
+        "NO_NEIGHBOUR",
+        `no neighbour entry for ${ips} on ${link.name} (nolearning VXLAN: flannel installs them)`,
+        pkt,
+        linkObj(link),
+      );
       return null;
     }
     const o = this.topo.arpOwner(ns, link.name, ip, inf);
@@ -849,7 +982,12 @@ export class Walk {
       let a = o.arp;
       if (!a) {
         const l = this.topo.info(o.ns).links.get(o.dev)!;
-        a = o.arp = { mac: l.mac, owner: o, detail: `who-has ${ips} on ${link.name}: ${l.mac} (${o.dev} in ${o.ns.id})`, obj: { kind: "neigh", text: `${ips} dev ${link.name} lladdr ${l.mac} REACHABLE` } };
+        a = o.arp = {
+          mac: l.mac,
+          owner: o,
+          detail: `who-has ${ips} on ${link.name}: ${l.mac} (${o.dev} in ${o.ns.id})`,
+          obj: { kind: "neigh", text: `${ips} dev ${link.name} lladdr ${l.mac} REACHABLE` },
+        };
       }
       this.step("ARP", a.detail, pkt, a.obj);
       return a;
@@ -857,15 +995,27 @@ export class Walk {
     // proxy ARP: a link on the segment whose namespace routes to the target elsewhere.
     for (const cand of this.proxyArpCandidates(ns, link)) {
       const ci = this.topo.info(cand.ns);
-      const pa = cand.ns.sysctls[`net.ipv4.conf.${cand.dev}.proxy_arp`] ?? cand.ns.sysctls["net.ipv4.conf.all.proxy_arp"];
+      const pa =
+        cand.ns.sysctls[`net.ipv4.conf.${cand.dev}.proxy_arp`] ?? cand.ns.sysctls["net.ipv4.conf.all.proxy_arp"];
       if (pa !== "1") continue;
       const rr = this.route(ci, ip);
-      if (!rr || rr.route.type === "blackhole" || rr.route.type === "unreachable" || rr.route.dev === cand.dev) continue;
+      if (!rr || rr.route.type === "blackhole" || rr.route.type === "unreachable" || rr.route.dev === cand.dev)
+        continue;
       const l = ci.links.get(cand.dev)!;
-      this.step("ARP", `who-has ${ips} on ${link.name}: ${l.mac} (proxy ARP by ${cand.dev} in ${cand.ns.id}, net.ipv4.conf.${cand.dev}.proxy_arp=1)`, pkt, { kind: "sysctl", text: `net.ipv4.conf.${cand.dev}.proxy_arp = 1` });
+      this.step(
+        "ARP",
+        `who-has ${ips} on ${link.name}: ${l.mac} (proxy ARP by ${cand.dev} in ${cand.ns.id}, net.ipv4.conf.${cand.dev}.proxy_arp=1)`,
+        pkt,
+        { kind: "sysctl", text: `net.ipv4.conf.${cand.dev}.proxy_arp = 1` },
+      );
       return { mac: l.mac, owner: cand };
     }
-    this.drop("NO_NEIGHBOUR", `ARP for ${ips} on ${link.name}: no answer (no host owns it on that segment)`, pkt, linkObj(link));
+    this.drop(
+      "NO_NEIGHBOUR",
+      `ARP for ${ips} on ${link.name}: no answer (no host owns it on that segment)`,
+      pkt,
+      linkObj(link),
+    );
     return null;
   }
 
@@ -882,15 +1032,38 @@ export class Walk {
   private encapVxlan(ns: NetNs, inf: NsInfo, link: Link, mac: string, pkt: Pkt): void {
     const vx = link.vxlan!;
     const f = inf.fdbSelf(link.name, mac) ?? inf.fdbSelf(link.name, "00:00:00:00:00:00");
-    if (!f || !f.dst) return this.drop("NO_NEIGHBOUR", `no FDB entry for ${mac} on ${link.name}: the VXLAN device does not know the remote VTEP`, pkt, linkObj(link));
+    if (!f || !f.dst)
+      return this.drop(
+        "NO_NEIGHBOUR",
+        `no FDB entry for ${mac} on ${link.name}: the VXLAN device does not know the remote VTEP`,
+        pkt,
+        linkObj(link),
+      );
     let fobj = fdbObjs.get(f);
     if (!fobj) fdbObjs.set(f, (fobj = { kind: "fdb", text: `${f.mac} dev ${f.dev} dst ${f.dst} self ${f.state}` }));
     const local = vx.local ? ipToInt(vx.local) : this.ifAddr(inf, vx.dev, ipToInt(f.dst));
     const inner = clonePkt(pkt);
     inner.l2dst = mac;
-    const sport = 32768 + ((pkt.src ^ pkt.dst ^ (pkt.sport << 3) ^ pkt.dport) % 28232 + 28232) % 28232;
-    const outer = makePkt({ src: local ?? 0, dst: ipToInt(f.dst), proto: "udp", sport, dport: vx.port || 8472, ttl: 64, size: pkt.size + 50, df: false, mark: 0, inner, vni: vx.vni });
-    this.step("ENCAPSULATED", `VXLAN VNI ${vx.vni}: ${mac} is at VTEP ${f.dst} (FDB); outer udp ${intToIp(outer.src)}:${sport} → ${f.dst}:${outer.dport}, ${outer.size} bytes`, outer, fobj);
+    const sport = 32768 + ((((pkt.src ^ pkt.dst ^ (pkt.sport << 3) ^ pkt.dport) % 28232) + 28232) % 28232);
+    const outer = makePkt({
+      src: local ?? 0,
+      dst: ipToInt(f.dst),
+      proto: "udp",
+      sport,
+      dport: vx.port || 8472,
+      ttl: 64,
+      size: pkt.size + 50,
+      df: false,
+      mark: 0,
+      inner,
+      vni: vx.vni,
+    });
+    this.step(
+      "ENCAPSULATED",
+      `VXLAN VNI ${vx.vni}: ${mac} is at VTEP ${f.dst} (FDB); outer udp ${intToIp(outer.src)}:${sport} → ${f.dst}:${outer.dport}, ${outer.size} bytes`,
+      outer,
+      fobj,
+    );
     this.localOut(ns, outer, true, inf);
   }
 
@@ -902,8 +1075,24 @@ export class Walk {
       if (rr?.route.src) local = ipToInt(rr.route.src);
       else if (rr) local = this.ifAddr(inf, rr.route.dev, remote);
     }
-    const outer = makePkt({ src: local ?? 0, dst: remote, proto: "ipip", sport: 0, dport: 0, ttl: 64, size: pkt.size + 20, df: pkt.df, mark: 0, inner: clonePkt(pkt) });
-    this.step("ENCAPSULATED", `IPIP on ${link.name}: outer ${intToIp(outer.src)} → ${intToIp(remote)} (protocol 4), ${outer.size} bytes`, outer, linkObj(link));
+    const outer = makePkt({
+      src: local ?? 0,
+      dst: remote,
+      proto: "ipip",
+      sport: 0,
+      dport: 0,
+      ttl: 64,
+      size: pkt.size + 20,
+      df: pkt.df,
+      mark: 0,
+      inner: clonePkt(pkt),
+    });
+    this.step(
+      "ENCAPSULATED",
+      `IPIP on ${link.name}: outer ${intToIp(outer.src)} → ${intToIp(remote)} (protocol 4), ${outer.size} bytes`,
+      outer,
+      linkObj(link),
+    );
     this.localOut(ns, outer, true, inf);
   }
 
@@ -913,7 +1102,19 @@ export class Walk {
     if (v === undefined) {
       const pns = this.topo.nsOf(peer.ns);
       const pl = pns ? this.topo.info(pns).links.get(peer.name) : undefined;
-      vethSays.set(link, (v = pns && pl ? { pns, pinf: this.topo.info(pns), pl, detail: `${link.name} → ${pl.name} in ${pns.id}`, obj: linkObj(link) } : null));
+      vethSays.set(
+        link,
+        (v =
+          pns && pl
+            ? {
+                pns,
+                pinf: this.topo.info(pns),
+                pl,
+                detail: `${link.name} → ${pl.name} in ${pns.id}`,
+                obj: linkObj(link),
+              }
+            : null),
+      );
     }
     return v;
   }
@@ -922,7 +1123,13 @@ export class Walk {
   private l2Send(ns: NetNs, link: Link, mac: string, pkt: Pkt, owner?: Owner, end?: VethEnd | null): void {
     if (link.peer) {
       const v = end !== undefined ? end : this.vethEnd(link, link.peer);
-      if (!v) return this.drop("LINK_DOWN", `${link.name} has no peer ${link.peer.name} in ${link.peer.ns}`, pkt, linkObj(link));
+      if (!v)
+        return this.drop(
+          "LINK_DOWN",
+          `${link.name} has no peer ${link.peer.name} in ${link.peer.ns}`,
+          pkt,
+          linkObj(link),
+        );
       this.step("VETH", v.detail, pkt, v.obj);
       if (v.pns !== ns) pkt.mark = 0; // crossing namespaces scrubs the skb mark
       this.hop(v.pns);
@@ -946,14 +1153,20 @@ export class Walk {
     if (!link.up) return this.drop("LINK_DOWN", `${link.name} is down`, pkt, linkObj(link));
     if (link.master) {
       const br = (known ?? this.topo.info(ns)).links.get(link.master);
-      if (!br) return this.drop("UNSUPPORTED", `${link.name}'s master ${link.master} does not exist`, pkt, linkObj(link));
+      if (!br)
+        return this.drop("UNSUPPORTED", `${link.name}'s master ${link.master} does not exist`, pkt, linkObj(link));
       if (br.mac === mac) return this.bridgeUp(ns, br, link, pkt);
       return this.bridgeForward(ns, br, link, mac, pkt, owner, false, known);
     }
-    if (link.mac === mac || link.kind === "loopback" || mac === "ff:ff:ff:ff:ff:ff") return this.ipInput(ns, link.name, pkt, NO_META, known);
-    this.drop("NO_NEIGHBOUR", `frame for ${mac} arrives on ${link.name} (${link.mac}): not for this host`, pkt, linkObj(link));
+    if (link.mac === mac || link.kind === "loopback" || mac === "ff:ff:ff:ff:ff:ff")
+      return this.ipInput(ns, link.name, pkt, NO_META, known);
+    this.drop(
+      "NO_NEIGHBOUR",
+      `frame for ${mac} arrives on ${link.name} (${link.mac}): not for this host`,
+      pkt,
+      linkObj(link),
+    );
   }
-
 
   private fdbPort(ns: NetNs, br: Link, mac: string, owner?: Owner): PortAnswer | null {
     // An owner (arpOwner's: one object per question, its MAC fixed) remembers its port: a
@@ -971,21 +1184,29 @@ export class Walk {
   private fdbPortFind(ns: NetNs, br: Link, mac: string, owner?: Owner): PortAnswer | null {
     const inf = this.topo.info(ns);
     const f = inf.fdbBridge(br.name, mac);
-    if (f) return { port: f.dev, obj: { kind: "fdb", text: `${f.mac} dev ${f.dev} master ${br.name} ${f.state}` }, learned: false, link: undefined, veth: undefined };
+    if (f)
+      return {
+        port: f.dev,
+        obj: { kind: "fdb", text: `${f.mac} dev ${f.dev} master ${br.name} ${f.state}` },
+        learned: false,
+        link: undefined,
+        veth: undefined,
+      };
     const ports = inf.ports.get(br.name);
     let port: string | undefined;
     if (owner) {
       if (owner.ns === ns && inf.links.get(owner.dev)?.master === br.name) port = owner.dev;
       else port = ports?.get(lkey(owner.ns.id, owner.dev));
-      if (!port && ports) for (const [peer, p] of ports) {
-        // The owner sits further behind a port (another bridge, a tunnel…).
-        const z = peer.indexOf("\0");
-        const pns = this.topo.nsOf(peer.slice(0, z));
-        if (pns && this.topo.connected({ ns: pns, dev: peer.slice(z + 1) }, owner)) {
-          port = p;
-          break;
+      if (!port && ports)
+        for (const [peer, p] of ports) {
+          // The owner sits further behind a port (another bridge, a tunnel…).
+          const z = peer.indexOf("\0");
+          const pns = this.topo.nsOf(peer.slice(0, z));
+          if (pns && this.topo.connected({ ns: pns, dev: peer.slice(z + 1) }, owner)) {
+            port = p;
+            break;
+          }
         }
-      }
     } else if (ports) {
       // Learned from a frame the MAC's owner sent: find the port whose far side has it.
       for (const [peer, p] of ports) {
@@ -998,12 +1219,23 @@ export class Walk {
       }
     }
     if (!port) return null;
-    return { port, obj: { kind: "fdb", text: `${mac} dev ${port} master ${br.name}` }, learned: true, link: undefined, veth: undefined };
+    return {
+      port,
+      obj: { kind: "fdb", text: `${mac} dev ${port} master ${br.name}` },
+      learned: true,
+      link: undefined,
+      veth: undefined,
+    };
   }
 
   /** A frame for the bridge's own MAC: up to the IP layer (br_netfilter: PREROUTING here, bridged DNAT). */
   private bridgeUp(ns: NetNs, br: Link, inPort: Link, pkt: Pkt): void {
-    this.step("BRIDGED", `${inPort.name} → ${br.name}: frame for the bridge's own address, up to the IP layer`, pkt, linkObj(br));
+    this.step(
+      "BRIDGED",
+      `${inPort.name} → ${br.name}: frame for the bridge's own address, up to the IP layer`,
+      pkt,
+      linkObj(br),
+    );
     const inf = this.topo.info(ns);
     if (!inf.brNf) return this.ipInput(ns, br.name, pkt, { physIn: inPort.name }, inf);
     const st = this.ctIn(ns, pkt);
@@ -1013,7 +1245,12 @@ export class Walk {
         // br_netfilter's bridged DNAT: the new destination is on this bridge → the frame is bridged, not routed.
         const r = this.route(inf, pkt.dst);
         if (r && r.route.type === "unicast" && r.route.dev === br.name && !r.via) {
-          this.step("ROUTED", `after DNAT ${intToIp(pkt.dst)} is on ${br.name}: bridged DNAT (br_netfilter), the frame stays on the bridge`, pkt, { kind: "route", text: routeText(r.route) });
+          this.step(
+            "ROUTED",
+            `after DNAT ${intToIp(pkt.dst)} is on ${br.name}: bridged DNAT (br_netfilter), the frame stays on the bridge`,
+            pkt,
+            { kind: "route", text: routeText(r.route) },
+          );
           const nb = this.neighbour(ns, inf, br, pkt.dst, pkt);
           if (!nb) return;
           return this.bridgeForwardHooks(ns, inf, br, inPort, nb.mac, pkt, st, nb.owner);
@@ -1023,17 +1260,37 @@ export class Walk {
     });
   }
 
-  private bridgeForward(ns: NetNs, br: Link, inPort: Link | null, mac: string, pkt: Pkt, owner?: Owner, fromOutside = false, known?: NsInfo): void {
+  private bridgeForward(
+    ns: NetNs,
+    br: Link,
+    inPort: Link | null,
+    mac: string,
+    pkt: Pkt,
+    owner?: Owner,
+    fromOutside = false,
+    known?: NsInfo,
+  ): void {
     const inf = known ?? this.topo.info(ns);
     if (fromOutside && br.mac === mac) return this.ipInput(ns, br.name, pkt, {});
     if (inPort && inf.brNf) {
       const st = this.ctIn(ns, pkt);
-      return this.hookThen(ns, inf, "PREROUTING", pkt, st, io(br.name, undefined, inPort.name, undefined, true), () => this.bridgeForwardHooks(ns, inf, br, inPort, mac, pkt, st, owner));
+      return this.hookThen(ns, inf, "PREROUTING", pkt, st, io(br.name, undefined, inPort.name, undefined, true), () =>
+        this.bridgeForwardHooks(ns, inf, br, inPort, mac, pkt, st, owner),
+      );
     }
     this.bridgeOut(ns, br, inPort, mac, pkt, owner);
   }
 
-  private bridgeForwardHooks(ns: NetNs, inf: NsInfo, br: Link, inPort: Link, mac: string, pkt: Pkt, st: ReturnType<Walk["ctIn"]>, owner?: Owner): void {
+  private bridgeForwardHooks(
+    ns: NetNs,
+    inf: NsInfo,
+    br: Link,
+    inPort: Link,
+    mac: string,
+    pkt: Pkt,
+    st: ReturnType<Walk["ctIn"]>,
+    owner?: Owner,
+  ): void {
     const port = this.fdbPort(ns, br, mac, owner);
     const bio = io(br.name, br.name, inPort.name, port?.port, true);
     this.hookThen(ns, inf, "FORWARD", pkt, st, bio, () =>
@@ -1046,7 +1303,13 @@ export class Walk {
 
   private bridgeOut(ns: NetNs, br: Link, inPort: Link | null, mac: string, pkt: Pkt, owner?: Owner): void {
     const port = this.fdbPort(ns, br, mac, owner);
-    if (!port) return this.drop("NO_NEIGHBOUR", `${br.name}: no port leads to ${mac} (flooded, nobody answered)`, pkt, linkObj(br));
+    if (!port)
+      return this.drop(
+        "NO_NEIGHBOUR",
+        `${br.name}: no port leads to ${mac} (flooded, nobody answered)`,
+        pkt,
+        linkObj(br),
+      );
     if (port.port === EXTERNAL_PORT) {
       const ext = this.topo.externalNs;
       this.step("BRIDGED", `${br.name}: ${mac} → the outside client's port`, pkt, port.obj);
@@ -1056,9 +1319,19 @@ export class Walk {
     // The port's link, remembered on the (owner-cached) answer.
     const pl = (port.link ??= this.topo.info(ns).links.get(port.port)!);
     if (inPort && inPort.name === pl.name && !pl.hairpin && !br.bridge?.hairpin) {
-      return this.drop("HAIRPIN", `${br.name}: the frame would leave by the port it came in (${pl.name}) and hairpin mode is off`, pkt, linkObj(pl));
+      return this.drop(
+        "HAIRPIN",
+        `${br.name}: the frame would leave by the port it came in (${pl.name}) and hairpin mode is off`,
+        pkt,
+        linkObj(pl),
+      );
     }
-    this.step("BRIDGED", `${br.name}: ${mac} → port ${pl.name}${port.learned ? " (learned)" : ""}${inPort && inPort.name === pl.name ? " (hairpin)" : ""}`, pkt, port.obj);
+    this.step(
+      "BRIDGED",
+      `${br.name}: ${mac} → port ${pl.name}${port.learned ? " (learned)" : ""}${inPort && inPort.name === pl.name ? " (hairpin)" : ""}`,
+      pkt,
+      port.obj,
+    );
     this.l2Send(ns, pl, mac, pkt, owner, pl.peer ? (port.veth ??= this.vethEnd(pl, pl.peer)) : undefined);
   }
 
@@ -1066,7 +1339,9 @@ export class Walk {
     this.hop(ns);
     const inf = known ?? this.topo.info(ns);
     const st = this.ctIn(ns, pkt);
-    this.hookThen(ns, inf, "PREROUTING", pkt, st, io(dev, undefined, meta.physIn), () => this.ipRoute(ns, inf, dev, pkt, st));
+    this.hookThen(ns, inf, "PREROUTING", pkt, st, io(dev, undefined, meta.physIn), () =>
+      this.ipRoute(ns, inf, dev, pkt, st),
+    );
   }
 
   /** After PREROUTING: the input route decision. */
@@ -1081,7 +1356,14 @@ export class Walk {
     const u = this.topo.ir.underlay;
     if (u?.ns === ns && !isLocalAddr(inf, pkt.dst) && !inCidr(pkt.dst, parseCidr(u.subnet))) {
       // The underlay namespace is the LAN's gateway: beyond it is outside the cluster.
-      return this.end({ verdict: "EXITS_CLUSTER", detail: `${intToIp(pkt.dst)} is outside the cluster: the packet leaves through the LAN gateway (${u.externalClient}) with source ${intToIp(pkt.src)}` }, pkt, "TRANSMITTED");
+      return this.end(
+        {
+          verdict: "EXITS_CLUSTER",
+          detail: `${intToIp(pkt.dst)} is outside the cluster: the packet leaves through the LAN gateway (${u.externalClient}) with source ${intToIp(pkt.src)}`,
+        },
+        pkt,
+        "TRANSMITTED",
+      );
     }
     const r = this.routed(inf, pkt);
     if (!r) return;
@@ -1092,7 +1374,13 @@ export class Walk {
       });
     }
     const fwd = inf.forwarding;
-    if (fwd !== "1") return this.drop("FORWARDING_DISABLED", `net.ipv4.ip_forward is not 1 in ${ns.id}: the packet is not forwarded`, pkt, { kind: "sysctl", text: `net.ipv4.ip_forward = ${fwd ?? "0"}` });
+    if (fwd !== "1")
+      return this.drop(
+        "FORWARDING_DISABLED",
+        `net.ipv4.ip_forward is not 1 in ${ns.id}: the packet is not forwarded`,
+        pkt,
+        { kind: "sysctl", text: `net.ipv4.ip_forward = ${fwd ?? "0"}` },
+      );
     if (pkt.ttl <= 1) return this.drop("TTL", `TTL expired in transit (ICMP time exceeded)`, pkt);
     const outIf = r.outDev;
     const fio = io(dev, outIf);
@@ -1112,8 +1400,18 @@ export class Walk {
         let at = inf.vxlanAt;
         if (!at || at.port !== pkt.dport || at.vni !== pkt.vni) {
           let vx: Link | undefined;
-          for (const l of inf.tunnels) if (!vx && l.kind === "vxlan" && l.vxlan && (l.vxlan.port || 8472) === pkt.dport && l.vxlan.vni === pkt.vni) vx = l;
-          at = vx ? (inf.vxlanAt = { port: pkt.dport, vni: pkt.vni, link: vx, detail: `VXLAN VNI ${pkt.vni} (udp ${pkt.dport}) → ${vx.name}`, obj: linkObj(vx) }) : undefined;
+          for (const l of inf.tunnels)
+            if (!vx && l.kind === "vxlan" && l.vxlan && (l.vxlan.port || 8472) === pkt.dport && l.vxlan.vni === pkt.vni)
+              vx = l;
+          at = vx
+            ? (inf.vxlanAt = {
+                port: pkt.dport,
+                vni: pkt.vni,
+                link: vx,
+                detail: `VXLAN VNI ${pkt.vni} (udp ${pkt.dport}) → ${vx.name}`,
+                obj: linkObj(vx),
+              })
+            : undefined;
         }
         if (at) {
           const vx = at.link;
@@ -1129,44 +1427,116 @@ export class Walk {
           return this.ipInput(ns, tl.name, pkt.inner, {});
         }
       }
-      return this.end({ verdict: "REFUSED", detail: `encapsulated packet to ${intToIp(pkt.dst)}: no tunnel device for it (ICMP port unreachable)` }, pkt, "REFUSED");
+      return this.end(
+        {
+          verdict: "REFUSED",
+          detail: `encapsulated packet to ${intToIp(pkt.dst)}: no tunnel device for it (ICMP port unreachable)`,
+        },
+        pkt,
+        "REFUSED",
+      );
     }
     // IPVS (model): a virtual server on this node takes the connection.
     const vs = inf.node?.ipvs ? ipvsIndex(inf.node.ipvs).get(`${pkt.proto}/${pkt.dst}/${pkt.dport}`) : undefined;
     if (vs) return this.ipvs(ns, inf, vs, pkt);
-    if (this.client && ns === this.client.ns && pkt.dst === this.client.ip && pkt.dport === this.client.port && pkt.proto === this.client.proto) {
-      return this.end({ verdict: "DELIVERED", detail: `the reply reaches the client socket ${intToIp(pkt.dst)}:${pkt.dport}`, port: pkt.dport }, pkt, "DELIVERED");
+    if (
+      this.client &&
+      ns === this.client.ns &&
+      pkt.dst === this.client.ip &&
+      pkt.dport === this.client.port &&
+      pkt.proto === this.client.proto
+    ) {
+      return this.end(
+        {
+          verdict: "DELIVERED",
+          detail: `the reply reaches the client socket ${intToIp(pkt.dst)}:${pkt.dport}`,
+          port: pkt.dport,
+        },
+        pkt,
+        "DELIVERED",
+      );
     }
-    if (pkt.proto === "icmp") return this.end({ verdict: "DELIVERED", detail: `ICMP echo request answered by the kernel of ${ns.id}` }, pkt, "DELIVERED");
+    if (pkt.proto === "icmp")
+      return this.end(
+        { verdict: "DELIVERED", detail: `ICMP echo request answered by the kernel of ${ns.id}` },
+        pkt,
+        "DELIVERED",
+      );
     const d = this.listener(inf, pkt);
-    if (d) return this.end({ verdict: "DELIVERED", detail: d.detail, container: d.container, port: d.lport, object: d.obj }, pkt, "DELIVERED");
-    const how = pkt.proto === "tcp" ? "TCP RST" : pkt.proto === "udp" ? "ICMP port unreachable" : "ICMP protocol unreachable";
-    this.end({ verdict: "REFUSED", detail: `nothing listens on ${pkt.proto} ${intToIp(pkt.dst)}:${pkt.dport} in ${ns.id} (${how})`, port: pkt.dport }, pkt, "REFUSED");
+    if (d)
+      return this.end(
+        { verdict: "DELIVERED", detail: d.detail, container: d.container, port: d.lport, object: d.obj },
+        pkt,
+        "DELIVERED",
+      );
+    const how =
+      pkt.proto === "tcp" ? "TCP RST" : pkt.proto === "udp" ? "ICMP port unreachable" : "ICMP protocol unreachable";
+    this.end(
+      {
+        verdict: "REFUSED",
+        detail: `nothing listens on ${pkt.proto} ${intToIp(pkt.dst)}:${pkt.dport} in ${ns.id} (${how})`,
+        port: pkt.dport,
+      },
+      pkt,
+      "REFUSED",
+    );
   }
 
   /** The socket that takes the packet here, with its step texts; a pod's last answer is kept (its listeners are read-only; a host's are made per call). */
   private listener(inf: NsInfo, pkt: Pkt): NsInfo["delivered"] {
     const last = inf.pod ? inf.delivered : undefined;
     if (last && last.port === pkt.dport && last.dst === pkt.dst && last.proto === pkt.proto) return last;
-    const listeners = inf.pod ? inf.pod.listeners : inf.node ? (this.topo.hostPods.get(inf.node.name) ?? []).flatMap((p) => p.listeners.map((l) => ({ ...l, container: `${p.namespace}/${p.name}/${l.container}` }))) : [];
+    const listeners = inf.pod
+      ? inf.pod.listeners
+      : inf.node
+        ? (this.topo.hostPods.get(inf.node.name) ?? []).flatMap((p) =>
+            p.listeners.map((l) => ({ ...l, container: `${p.namespace}/${p.name}/${l.container}` })),
+          )
+        : [];
     const proto = pkt.proto.toUpperCase();
     const dstS = intToIp(pkt.dst);
     const loop = pkt.dst >>> 24 === 127;
     const l = listeners.find(
-      (x) => x.protocol === proto && x.port === pkt.dport && (x.address === "0.0.0.0" || x.address === "::" || x.address === dstS || (loop && x.address.startsWith("127."))),
+      (x) =>
+        x.protocol === proto &&
+        x.port === pkt.dport &&
+        (x.address === "0.0.0.0" || x.address === "::" || x.address === dstS || (loop && x.address.startsWith("127."))),
     );
     if (!l) return undefined;
-    const obj: StepObject = { kind: "listener", text: `${proto} ${l.address}:${l.port} (container ${l.container}${l.portName ? `, port ${l.portName}` : ""})` };
-    const d = { proto: pkt.proto, port: pkt.dport, dst: pkt.dst, container: l.container, lport: l.port, detail: `container ${l.container} listens on ${pkt.proto} ${l.address}:${l.port}`, obj };
+    const obj: StepObject = {
+      kind: "listener",
+      text: `${proto} ${l.address}:${l.port} (container ${l.container}${l.portName ? `, port ${l.portName}` : ""})`,
+    };
+    const d = {
+      proto: pkt.proto,
+      port: pkt.dport,
+      dst: pkt.dst,
+      container: l.container,
+      lport: l.port,
+      detail: `container ${l.container} listens on ${pkt.proto} ${l.address}:${l.port}`,
+      obj,
+    };
     if (inf.pod) inf.delivered = d;
     return d;
   }
 
-  private ipvs(ns: NetNs, inf: NsInfo, vs: NonNullable<NsInfo["node"]>["ipvs"] extends (infer T)[] | undefined ? T : never, pkt: Pkt): void {
+  private ipvs(
+    ns: NetNs,
+    inf: NsInfo,
+    vs: NonNullable<NsInfo["node"]>["ipvs"] extends (infer T)[] | undefined ? T : never,
+    pkt: Pkt,
+  ): void {
     const text = `${vs.protocol}  ${vs.address}:${vs.port} ${vs.scheduler}${vs.reals.map((r) => `\n  -> ${r.address}:${r.port} Masq ${r.weight}`).join("")}`;
-    if (!vs.reals.length) return this.drop("NO_ENDPOINTS", `IPVS ${vs.address}:${vs.port} (${vs.service}) has no real servers`, pkt, { kind: "ipvs", text });
+    if (!vs.reals.length)
+      return this.drop("NO_ENDPOINTS", `IPVS ${vs.address}:${vs.port} (${vs.service}) has no real servers`, pkt, {
+        kind: "ipvs",
+        text,
+      });
     const total = vs.reals.reduce((a, r) => a + (r.weight || 0), 0) || vs.reals.length;
-    const options = vs.reals.map((r) => ({ p: (total === vs.reals.length && vs.reals.every((x) => !x.weight) ? 1 : r.weight) / total, label: `${r.address}:${r.port} (p=${((r.weight || 1) / total).toFixed(4)})` }));
+    const options = vs.reals.map((r) => ({
+      p: (total === vs.reals.length && vs.reals.every((x) => !x.weight) ? 1 : r.weight) / total,
+      label: `${r.address}:${r.port} (p=${((r.weight || 1) / total).toFixed(4)})`,
+    }));
     let t: Tuple = { src: 0, sport: 0, dst: 0, dport: 0 };
     let e: CtEntry | null = null;
     // The pick is a fork point: each real server continues from here.
@@ -1179,8 +1549,21 @@ export class Walk {
         t = { src: pkt.src, sport: pkt.sport, dst: pkt.dst, dport: pkt.dport };
         pkt.dst = ipToInt(real.address);
         pkt.dport = real.port;
-        e = { proto: pkt.proto, orig: t, reply: { src: pkt.dst, sport: pkt.dport, dst: t.src, dport: t.sport }, dnat: true, snat: false, mark: 0, confirmed: false };
-        this.step("IPVS", `IPVS ${vs.service}: ${before} → ${real.address}:${real.port} (masquerading forwarder)`, pkt, { kind: "ipvs", text });
+        e = {
+          proto: pkt.proto,
+          orig: t,
+          reply: { src: pkt.dst, sport: pkt.dport, dst: t.src, dport: t.sport },
+          dnat: true,
+          snat: false,
+          mark: 0,
+          confirmed: false,
+        };
+        this.step(
+          "IPVS",
+          `IPVS ${vs.service}: ${before} → ${real.address}:${real.port} (masquerading forwarder)`,
+          pkt,
+          { kind: "ipvs", text },
+        );
         return true;
       },
       () => {
@@ -1280,7 +1663,10 @@ class Env implements NfEnv {
   ipsetHas(name: string, dirs: string[]) {
     const sets = this.w.opts.ipsets?.(this.ns.id);
     const members = sets?.[name];
-    if (!members) throw new Error(`ipset ${name} is not known in ${this.ns.id} (its members are not in the IR: pass them with the trace options)`);
+    if (!members)
+      throw new Error(
+        `ipset ${name} is not known in ${this.ns.id} (its members are not in the IR: pass them with the trace options)`,
+      );
     return ipsetMatch(members, dirs, this.pkt);
   }
   recentHas(name: string, key: number) {
@@ -1309,13 +1695,18 @@ class Env implements NfEnv {
   }
 }
 
-const ipsetIndex = new WeakMap<(string | number)[], { exact: Set<string>; nets: [number, number][]; shape: string[] }>();
+const ipsetIndex = new WeakMap<
+  (string | number)[],
+  { exact: Set<string>; nets: [number, number][]; shape: string[] }
+>();
 /** ipset membership: the entry's components by shape (ip, proto:port, port, net) and the match's src/dst directions. */
 export function ipsetMatch(members: (string | number)[], dirs: string[], p: Pkt): boolean {
   let ix = ipsetIndex.get(members);
   if (!ix) {
     const first = members.length ? String(members[0]).split(",") : [];
-    const shape = first.map((c) => (/^\d+$/.test(c) ? "port" : /^[a-z]+:\d+$/.test(c) ? "pport" : c.includes("/") ? "net" : "ip"));
+    const shape = first.map((c) =>
+      /^\d+$/.test(c) ? "port" : /^[a-z]+:\d+$/.test(c) ? "pport" : c.includes("/") ? "net" : "ip",
+    );
     const exact = new Set<string>();
     const nets: [number, number][] = [];
     for (const m of members) {
@@ -1335,7 +1726,7 @@ export function ipsetMatch(members: (string | number)[], dirs: string[], p: Pkt)
   });
   if (ix.nets.length) {
     const ip = d0(dirs) === "src" ? p.src : p.dst;
-    return ix.nets.some(([n, m]) => ((ip & m) >>> 0) === n);
+    return ix.nets.some(([n, m]) => (ip & m) >>> 0 === n);
   }
   return ix.exact.has(comp.join(","));
 }
@@ -1368,7 +1759,8 @@ function linkObj(l: Link): StepObject {
 function linkObjMake(l: Link): StepObject {
   let t = `${l.name}: <${l.up ? "UP" : "DOWN"}> mtu ${l.mtu} ${l.kind} ${l.mac}`;
   if (l.master) t += ` master ${l.master}`;
-  if (l.vxlan) t += ` vxlan id ${l.vxlan.vni} local ${l.vxlan.local} dev ${l.vxlan.dev} dstport ${l.vxlan.port}${l.vxlan.learning ? "" : " nolearning"}`;
+  if (l.vxlan)
+    t += ` vxlan id ${l.vxlan.vni} local ${l.vxlan.local} dev ${l.vxlan.dev} dstport ${l.vxlan.port}${l.vxlan.learning ? "" : " nolearning"}`;
   if (l.peer) t += ` peer ${l.peer.name}@${l.peer.ns}`;
   return { kind: "link", text: t };
 }
@@ -1378,7 +1770,12 @@ function routeSay(cr: CRoute): { obj: StepObject; how: string } {
   let v = cr.say;
   if (!v) {
     const r = cr.route;
-    const how = r.type === "local" ? `: local (delivered in this namespace)` : r.via ? `: via ${r.via} dev ${r.dev}` : `: dev ${r.dev} (directly connected)`;
+    const how =
+      r.type === "local"
+        ? `: local (delivered in this namespace)`
+        : r.via
+          ? `: via ${r.via} dev ${r.dev}`
+          : `: dev ${r.dev} (directly connected)`;
     cr.say = v = { obj: { kind: "route", text: routeText(r) }, how };
   }
   return v;

@@ -59,7 +59,10 @@ function findPod(t: Topology, ref: string, state?: ClusterState): PodNet | undef
   if (def) return def;
   const l = t.podsByName.get(ref);
   if (l && l.length === 1) return l[0];
-  if (l && l.length > 1) throw new TraceInputError(`pod name "${ref}" exists in several namespaces (${l.map((p) => p.namespace).join(", ")}): use NAMESPACE/NAME`);
+  if (l && l.length > 1)
+    throw new TraceInputError(
+      `pod name "${ref}" exists in several namespaces (${l.map((p) => p.namespace).join(", ")}): use NAMESPACE/NAME`,
+    );
   // Prefix of a generated name ("order-app" for "order-app-7d4b8c6f5-abc12") when unique.
   const ns = "default";
   const cands = t.ir.pods.filter((p) => p.namespace === ns && p.name.startsWith(ref + "-"));
@@ -70,7 +73,8 @@ function findPod(t: Topology, ref: string, state?: ClusterState): PodNet | undef
 function resolveSrc(t: Topology, from: string, state?: ClusterState): Src {
   if (from.startsWith("node/")) {
     const n = t.nodesByName.get(from.slice(5));
-    if (!n) throw new TraceInputError(`unknown node "${from.slice(5)}" (nodes: ${t.ir.nodes.map((x) => x.name).join(", ")})`);
+    if (!n)
+      throw new TraceInputError(`unknown node "${from.slice(5)}" (nodes: ${t.ir.nodes.map((x) => x.name).join(", ")})`);
     return { ns: n.ns, ip: ipToInt(n.address), label: from };
   }
   if (from === "external" || from.startsWith("external:")) {
@@ -114,7 +118,11 @@ function defaultResolver(state: ClusterState | undefined): Resolver {
     const abs = name.endsWith(".");
     const bare = name.replace(/\.$/, "").toLowerCase();
     const dots = (bare.match(/\./g) ?? []).length;
-    const cands = abs ? [bare] : dots >= ndots ? [bare, ...search.map((s) => `${bare}.${s}`)] : [...search.map((s) => `${bare}.${s}`), bare];
+    const cands = abs
+      ? [bare]
+      : dots >= ndots
+        ? [bare, ...search.map((s) => `${bare}.${s}`)]
+        : [...search.map((s) => `${bare}.${s}`), bare];
     const walk: DnsQuery[] = [];
     const recs = state?.dns.records ?? [];
     const extern = state?.config.externalDNS ?? [];
@@ -128,9 +136,13 @@ function defaultResolver(state: ClusterState | undefined): Resolver {
           answers.push(...a, ...ea);
           break;
         }
-        const c = recs.find((r) => r.name === n && r.type === "CNAME") ?? extern.find((r) => r.name.toLowerCase() === n && r.type === "CNAME");
+        const c =
+          recs.find((r) => r.name === n && r.type === "CNAME") ??
+          extern.find((r) => r.name.toLowerCase() === n && r.type === "CNAME");
         if (!c) break;
-        n = String("data" in c ? c.data : c.value).replace(/\.$/, "").toLowerCase();
+        n = String("data" in c ? c.data : c.value)
+          .replace(/\.$/, "")
+          .toLowerCase();
       }
       const exists = answers.length > 0 || recs.some((r) => r.name === q || r.name.endsWith("." + q));
       walk.push({ name: q, type: "A", rcode: answers.length ? "NOERROR" : exists ? "NODATA" : "NXDOMAIN", answers });
@@ -148,16 +160,23 @@ function resolveDst(t: Topology, src: Src, spec: FlowSpec, opts: TraceOptions): 
     const [ns, name] = ref.includes("/") ? ref.split("/", 2) : [src.pod?.namespace ?? "default", ref];
     const s = svcLookup(state, ns, name);
     if (!s) throw new TraceInputError(`unknown Service "${ns}/${name}"`);
-    if (!s.clusterIP || s.clusterIP === "None") throw new TraceInputError(`Service ${ns}/${name} has no cluster IP (${s.clusterIP ?? s.type})`);
+    if (!s.clusterIP || s.clusterIP === "None")
+      throw new TraceInputError(`Service ${ns}/${name} has no cluster IP (${s.clusterIP ?? s.type})`);
     const sp = spec.port !== undefined ? s.ports.find((p) => p.port === spec.port) : s.ports[0];
-    return { ip: ipToInt(s.clusterIP), port: spec.port ?? sp?.port, protocol: spec.protocol ?? (sp?.protocol.toLowerCase() as Protocol | undefined), service: `${ns}/${name}` };
+    return {
+      ip: ipToInt(s.clusterIP),
+      port: spec.port ?? sp?.port,
+      protocol: spec.protocol ?? (sp?.protocol.toLowerCase() as Protocol | undefined),
+      service: `${ns}/${name}`,
+    };
   }
   const url = /^([a-z][a-z0-9+.-]*):\/\/([^/:?#]+)(?::(\d+))?([^?#]*)/i.exec(to);
   if (url) {
     const [, scheme, host, port, path] = url;
     const dport = spec.port ?? (port ? Number(port) : scheme.toLowerCase() === "https" ? 443 : 80);
     if (isIPv4(host)) return { ip: ipToInt(host), port: dport, host, path: path || "/" };
-    if (!src.pod) throw new TraceInputError(`resolving "${host}" needs a pod as the source (its resolv.conf has the search list)`);
+    if (!src.pod)
+      throw new TraceInputError(`resolving "${host}" needs a pod as the source (its resolv.conf has the search list)`);
     const resolver = opts.resolve ?? defaultResolver(state);
     const r = resolver(src.pod, host);
     const dns: TraceResult["dns"] = { nameserver: r.nameserver, walk: r.walk };
@@ -171,7 +190,11 @@ function resolveDst(t: Topology, src: Src, spec: FlowSpec, opts: TraceOptions): 
   if (!p) throw new TraceInputError(`unknown destination "${to}" (expected a pod, svc/NAME, an IP, IP:PORT or a URL)`);
   if (!p.ip) throw new TraceInputError(`pod ${p.namespace}/${p.name} has no IP`);
   const first = p.listeners[0];
-  return { ip: ipToInt(p.ip), port: spec.port ?? first?.port, protocol: spec.protocol ?? (first?.protocol.toLowerCase() as Protocol | undefined) };
+  return {
+    ip: ipToInt(p.ip),
+    port: spec.port ?? first?.port,
+    protocol: spec.protocol ?? (first?.protocol.toLowerCase() as Protocol | undefined),
+  };
 }
 
 export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = {}): TraceResult {
@@ -182,8 +205,20 @@ export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = 
   const port = protocol === "icmp" ? undefined : (dst.port ?? spec.port);
   if (protocol !== "icmp" && port === undefined) throw new TraceInputError(`no destination port: give -p PORT`);
   const size = spec.size ?? 60;
-  const sport = opts.sport ?? (protocol === "icmp" ? 0 : 32768 + (((src.ip ^ (Number.isNaN(dst.ip) ? 0 : dst.ip)) >>> 0) + (port ?? 0) * 7919) % 28232);
-  const flow: Flow = { from: spec.from, to: spec.to, srcNs: src.ns.id, src: intToIp(src.ip), dst: Number.isNaN(dst.ip) ? "" : intToIp(dst.ip), protocol, size };
+  const sport =
+    opts.sport ??
+    (protocol === "icmp"
+      ? 0
+      : 32768 + ((((src.ip ^ (Number.isNaN(dst.ip) ? 0 : dst.ip)) >>> 0) + (port ?? 0) * 7919) % 28232));
+  const flow: Flow = {
+    from: spec.from,
+    to: spec.to,
+    srcNs: src.ns.id,
+    src: intToIp(src.ip),
+    dst: Number.isNaN(dst.ip) ? "" : intToIp(dst.ip),
+    protocol,
+    size,
+  };
   if (port !== undefined) flow.port = port;
   if (protocol !== "icmp") flow.sport = sport;
   if (dst.service) flow.service = dst.service;
@@ -193,7 +228,11 @@ export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = 
   if (dst.dns) {
     result.dns = dst.dns;
     if (!opts.noDnsPath && dst.dns.nameserver && isIPv4(dst.dns.nameserver)) {
-      const q = traceFlow(ir, { from: spec.from, to: `${dst.dns.nameserver}:53`, protocol: "udp", size: 80 }, { ...opts, noDnsPath: true, state: opts.state });
+      const q = traceFlow(
+        ir,
+        { from: spec.from, to: `${dst.dns.nameserver}:53`, protocol: "udp", size: 80 },
+        { ...opts, noDnsPath: true, state: opts.state },
+      );
       result.dns.path = q.paths;
     }
     if (Number.isNaN(dst.ip)) {
@@ -202,9 +241,23 @@ export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = 
     }
   }
   result.paths = [];
-  const mk = (): Pkt => makePkt({ src: src.ip, dst: dst.ip, proto: protocol, sport, dport: port ?? 0, ttl: spec.ttl ?? 64, size, df: true, mark: 0 });
+  const mk = (): Pkt =>
+    makePkt({
+      src: src.ip,
+      dst: dst.ip,
+      proto: protocol,
+      sport,
+      dport: port ?? 0,
+      ttl: spec.ttl ?? 64,
+      size,
+      df: true,
+      mark: 0,
+    });
   const max = opts.maxPaths ?? 4096;
-  const what = protocol === "icmp" ? `icmp echo ${flow.src} → ${flow.dst}` : `${protocol} ${flow.src}:${sport} → ${flow.dst}:${port}`;
+  const what =
+    protocol === "icmp"
+      ? `icmp echo ${flow.src} → ${flow.dst}`
+      : `${protocol} ${flow.src}:${sport} → ${flow.dst}:${port}`;
   const detail = `${what} (${size} bytes, DF) from ${src.label}${dst.host ? ` [${dst.host}${dst.path ?? ""}]` : ""}`;
   const rc: ReplyCtx = { reply: !!spec.reply, t, protocol, size };
   if (!opts.replay) {
@@ -272,7 +325,17 @@ function replyOf(rc: ReplyCtx, w: Walk, fwd: TracePath, fork: boolean): void {
   const last = fwd.hops[fwd.hops.length - 1]?.steps.at(-1)?.packet;
   if (!endNs || !last) return;
   const { protocol, size } = rc;
-  const rp: Pkt = makePkt({ src: ipToInt(last.dst), dst: ipToInt(last.src), proto: protocol, sport: last.dport ?? 0, dport: last.sport ?? 0, ttl: 64, size, df: true, mark: 0 });
+  const rp: Pkt = makePkt({
+    src: ipToInt(last.dst),
+    dst: ipToInt(last.src),
+    proto: protocol,
+    sport: last.dport ?? 0,
+    dport: last.sport ?? 0,
+    ttl: 64,
+    size,
+    df: true,
+    mark: 0,
+  });
   const detail = `reply ${protocol} ${last.dst}:${last.dport ?? ""} → ${last.src}:${last.sport ?? ""} from ${fwd.disposition.container ?? endNs.id}`;
   let rep: TracePath;
   if (fork) rep = w.replyPath(endNs, rp, detail);

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadCluster, buildState } from "../index.js";
 import type { ClusterState } from "../control/state.js";
-import { buildIR } from "../ir/build.js";
+import { buildIR } from "../dataplane/build.js";
 import { ipvsIpsets } from "../proxy/ipvs/index.js";
 import { traceFlow, type FlowSpec, type TraceOptions } from "./flow.js";
 import { fixtureIR, type Flavor } from "./testing.js";
@@ -21,7 +21,13 @@ function same(ir: DataplaneIR, q: FlowSpec, opts: TraceOptions = {}): number {
 const { spec } = await loadCluster({});
 const withPolicies = (await loadCluster({ files: ["examples/demo", "examples/policies"] })).spec;
 function stateFor(s: typeof spec, cni: string, backend: string, mode: string): ClusterState {
-  return buildState({ ...s, config: { ...s.config, networking: { ...s.config.networking, cni: cni as any, backend: backend as any, kubeProxyMode: mode as any } } });
+  return buildState({
+    ...s,
+    config: {
+      ...s.config,
+      networking: { ...s.config.networking, cni: cni as any, backend: backend as any, kubeProxyMode: mode as any },
+    },
+  });
 }
 const flavors: [string, string][] = [
   ["flannel", "vxlan"],
@@ -38,17 +44,27 @@ for (const [cni, backend] of flavors) {
         const state = stateFor(s, cni, backend, mode);
         const ir = buildIR(state);
         const opts: TraceOptions = { state };
-        if (mode === "ipvs") opts.ipsets = (id) => {
-          const n = state.nodes.find((x) => `node/${x.name}` === id);
-          return n ? (ipvsIpsets(state, n) as unknown as Record<string, (string | number)[]>) : undefined;
-        };
+        if (mode === "ipvs")
+          opts.ipsets = (id) => {
+            const n = state.nodes.find((x) => `node/${x.name}` === id);
+            return n ? (ipvsIpsets(state, n) as unknown as Record<string, (string | number)[]>) : undefined;
+          };
         const pods = state.pods.filter((p) => p.podIP && p.phase === "Running").slice(0, 4);
         const svcs = state.services.filter((x) => x.clusterIP && x.clusterIP !== "None");
         let paths = 0;
-        for (const p of pods) for (const x of svcs) paths += same(ir, { from: `${p.namespace}/${p.name}`, to: `svc/${x.namespace}/${x.name}`, reply: true }, opts);
+        for (const p of pods)
+          for (const x of svcs)
+            paths += same(
+              ir,
+              { from: `${p.namespace}/${p.name}`, to: `svc/${x.namespace}/${x.name}`, reply: true },
+              opts,
+            );
         same(ir, { from: "order-app", to: "http://user-service/api", reply: true }, opts);
         same(ir, { from: "order-app", to: "svc/user-service" }, { ...opts, maxPaths: 1 });
-        for (const x of svcs) for (const pp of x.ports) if (pp.nodePort) same(ir, { from: "external", to: `${state.nodes[1].address}:${pp.nodePort}`, reply: true }, opts);
+        for (const x of svcs)
+          for (const pp of x.ports)
+            if (pp.nodePort)
+              same(ir, { from: "external", to: `${state.nodes[1].address}:${pp.nodePort}`, reply: true }, opts);
         assert.ok(paths > pods.length * svcs.length, "some Services have several endpoints");
       }
     });
@@ -58,7 +74,12 @@ for (const [cni, backend] of flavors) {
 for (const flavor of ["flannel/vxlan", "calico/ipip"] as Flavor[]) {
   for (const proxy of ["iptables", "nftables"] as const) {
     test(`fork = replay on a fixture with many endpoints, affinity, truncation (${flavor}, ${proxy})`, () => {
-      const pods = Array.from({ length: 24 }, (_, i) => ({ namespace: "default", name: `be-${i}`, node: 1 + (i % 3), containers: [{ name: "app", ports: [{ port: 8080 }] }] }));
+      const pods = Array.from({ length: 24 }, (_, i) => ({
+        namespace: "default",
+        name: `be-${i}`,
+        node: 1 + (i % 3),
+        containers: [{ name: "app", ports: [{ port: 8080 }] }],
+      }));
       pods.push({ namespace: "default", name: "client", node: 1, containers: [{ name: "curl", ports: [] }] });
       const eps = pods.slice(0, 24).map((p) => ({ pod: `default/${p.name}`, port: 8080 }));
       const ir = fixtureIR({
@@ -68,7 +89,14 @@ for (const flavor of ["flannel/vxlan", "calico/ipip"] as Flavor[]) {
         pods,
         services: [
           { namespace: "default", name: "big", clusterIP: "10.96.0.90", port: 80, endpoints: eps },
-          { namespace: "default", name: "sticky", clusterIP: "10.96.0.91", port: 80, affinity: 10800, endpoints: eps.slice(0, 5) },
+          {
+            namespace: "default",
+            name: "sticky",
+            clusterIP: "10.96.0.91",
+            port: 80,
+            affinity: 10800,
+            endpoints: eps.slice(0, 5),
+          },
         ],
       });
       assert.equal(same(ir, { from: "default/client", to: "10.96.0.90:80", reply: true }), 24);

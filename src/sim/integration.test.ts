@@ -5,14 +5,20 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadCluster, buildState } from "../index.js";
 import type { ClusterState } from "../control/state.js";
-import { buildIR } from "../ir/build.js";
+import { buildIR } from "../dataplane/build.js";
 import { ipvsIpsets } from "../proxy/ipvs/index.js";
 import { traceFlow } from "./flow.js";
 import type { TracePath } from "./trace.js";
 
 const { spec } = await loadCluster({});
 function stateFor(cni: string, backend: string, mode: string): ClusterState {
-  return buildState({ ...spec, config: { ...spec.config, networking: { ...spec.config.networking, cni: cni as any, backend: backend as any, kubeProxyMode: mode as any } } });
+  return buildState({
+    ...spec,
+    config: {
+      ...spec.config,
+      networking: { ...spec.config.networking, cni: cni as any, backend: backend as any, kubeProxyMode: mode as any },
+    },
+  });
 }
 const steps = (p: TracePath) => p.hops.flatMap((h) => h.steps);
 const flavors: [string, string][] = [
@@ -29,7 +35,10 @@ for (const [cni, backend] of flavors) {
       const state = stateFor(cni, backend, mode);
       const ir = buildIR(state);
       const svc = state.services.find((s) => s.namespace === "default" && s.name === "user-service")!;
-      const eps = state.pods.filter((p) => p.namespace === "default" && p.name.startsWith("user-app-")).map((p) => `pod/default/${p.name}`).sort();
+      const eps = state.pods
+        .filter((p) => p.namespace === "default" && p.name.startsWith("user-app-"))
+        .map((p) => `pod/default/${p.name}`)
+        .sort();
       const r = traceFlow(ir, { from: "order-app", to: "svc/user-service", reply: true }, { state });
       assert.equal(r.paths.length, eps.length);
       assert.deepEqual(r.paths.map((p) => p.disposition.ns).sort(), eps);
@@ -47,7 +56,9 @@ for (const [cni, backend] of flavors) {
     const state = stateFor(cni, backend, "iptables");
     const ir = buildIR(state);
     const a = state.pods.find((p) => p.name.startsWith("order-app-") && p.nodeName === "worker-1")!;
-    const b = state.pods.find((p) => p.name.startsWith("user-app-") && p.namespace === "default" && p.nodeName === "worker-2")!;
+    const b = state.pods.find(
+      (p) => p.name.startsWith("user-app-") && p.namespace === "default" && p.nodeName === "worker-2",
+    )!;
     const p = traceFlow(ir, { from: `default/${a.name}`, to: `default/${b.name}` }).paths[0];
     assert.equal(p.disposition.verdict, "DELIVERED", JSON.stringify(p.disposition));
     const enc = steps(p).find((s) => s.action === "ENCAPSULATED");
@@ -94,7 +105,10 @@ test("buildIR: a URL is resolved through the pod's search list, and the DNS quer
   const state = stateFor("flannel", "vxlan", "iptables");
   const r = traceFlow(buildIR(state), { from: "order-app", to: "http://user-service/api" }, { state });
   assert.equal(r.dns?.walk[0].name, "user-service.default.svc.cluster.local");
-  assert.equal(r.dns?.answer, state.services.find((s) => s.name === "user-service" && s.namespace === "default")!.clusterIP);
+  assert.equal(
+    r.dns?.answer,
+    state.services.find((s) => s.name === "user-service" && s.namespace === "default")!.clusterIP,
+  );
   assert.ok(r.dns?.path?.every((p) => p.disposition.verdict === "DELIVERED" && /coredns/.test(p.disposition.ns ?? "")));
   assert.equal(r.flow.path, "/api");
 });

@@ -69,7 +69,7 @@ export function parseCidr(s: string): Cidr {
 }
 
 export function inCidr(ip: number, c: Cidr): boolean {
-  return ((ip & c.mask) >>> 0) === c.net;
+  return (ip & c.mask) >>> 0 === c.net;
 }
 
 /** The address part of "10.244.1.1/24". */

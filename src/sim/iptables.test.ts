@@ -4,7 +4,7 @@
 // of them, repeated options must all hold, `--ctstate` takes a list of states.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseIptablesSave } from "../ir/parse-iptables.js";
+import { parseIptablesSave } from "./parse-iptables.js";
 import { compileRule, compileSegment, matchesPure, runKey } from "./iptables.js";
 import { ipToInt } from "./ip.js";
 import type { NfEnv, CtState } from "./nfenv.js";
@@ -30,11 +30,47 @@ interface Env {
 }
 
 function env(e: Env): NfEnv {
-  const pkt = makePkt({ src: ipToInt(e.src ?? "10.244.1.5"), dst: ipToInt(e.dst ?? "10.244.2.7"), proto: e.proto ?? "tcp", sport: 40000, dport: e.dport ?? 80, ttl: 64, size: 60, df: true, mark: e.mark ?? 0 });
+  const pkt = makePkt({
+    src: ipToInt(e.src ?? "10.244.1.5"),
+    dst: ipToInt(e.dst ?? "10.244.2.7"),
+    proto: e.proto ?? "tcp",
+    sport: 40000,
+    dport: e.dport ?? 80,
+    ttl: 64,
+    size: 60,
+    df: true,
+    mark: e.mark ?? 0,
+  });
   const no = () => {
     throw new Error("not used");
   };
-  return { pkt, inIf: e.inIf, outIf: e.outIf, physIn: undefined, physOut: undefined, bridged: false, ctState: e.ct ?? "NEW", ctDnat: !!e.dnat, ctSnat: false, ctMark: 0, isReplyPacket: false, isLocal: () => false, isBroadcast: () => false, choose: no, ipsetHas: no, noteChoice: no, recentHas: no, recentSet: no, recentRemove: no, recentList: no, nat: no, notrack: false, verbose: false, view: no, snapshot: no } as NfEnv;
+  return {
+    pkt,
+    inIf: e.inIf,
+    outIf: e.outIf,
+    physIn: undefined,
+    physOut: undefined,
+    bridged: false,
+    ctState: e.ct ?? "NEW",
+    ctDnat: !!e.dnat,
+    ctSnat: false,
+    ctMark: 0,
+    isReplyPacket: false,
+    isLocal: () => false,
+    isBroadcast: () => false,
+    choose: no,
+    ipsetHas: no,
+    noteChoice: no,
+    recentHas: no,
+    recentSet: no,
+    recentRemove: no,
+    recentList: no,
+    nat: no,
+    notrack: false,
+    verbose: false,
+    view: no,
+    snapshot: no,
+  } as NfEnv;
 }
 
 const cases: [string, Env, boolean][] = [
@@ -83,9 +119,21 @@ const cases: [string, Env, boolean][] = [
   ["-m conntrack --ctstate DNAT -j ACCEPT", { ct: "NEW" }, false],
   ["-m state --state UNTRACKED -j ACCEPT", { ct: "UNTRACKED" }, true],
   // everything at once (kube-proxy's shape): all must hold
-  ["-i cni0 -s 10.244.1.0/24 -d 10.96.0.10/32 -p udp -m udp --dport 53 -m mark ! --mark 0x4000/0x4000 -m conntrack --ctstate NEW -j ACCEPT", { inIf: "cni0", src: "10.244.1.2", dst: "10.96.0.10", proto: "udp", dport: 53, ct: "NEW" }, true],
-  ["-i cni0 -s 10.244.1.0/24 -d 10.96.0.10/32 -p udp -m udp --dport 53 -m mark ! --mark 0x4000/0x4000 -m conntrack --ctstate NEW -j ACCEPT", { inIf: "cni0", src: "10.244.1.2", dst: "10.96.0.10", proto: "udp", dport: 53, ct: "NEW", mark: 0x4000 }, false],
-  ["-i cni0 -s 10.244.1.0/24 -d 10.96.0.10/32 -p udp -m udp --dport 53 -m mark ! --mark 0x4000/0x4000 -m conntrack --ctstate NEW -j ACCEPT", { inIf: "cni0", src: "10.244.1.2", dst: "10.96.0.10", proto: "udp", dport: 54, ct: "NEW" }, false],
+  [
+    "-i cni0 -s 10.244.1.0/24 -d 10.96.0.10/32 -p udp -m udp --dport 53 -m mark ! --mark 0x4000/0x4000 -m conntrack --ctstate NEW -j ACCEPT",
+    { inIf: "cni0", src: "10.244.1.2", dst: "10.96.0.10", proto: "udp", dport: 53, ct: "NEW" },
+    true,
+  ],
+  [
+    "-i cni0 -s 10.244.1.0/24 -d 10.96.0.10/32 -p udp -m udp --dport 53 -m mark ! --mark 0x4000/0x4000 -m conntrack --ctstate NEW -j ACCEPT",
+    { inIf: "cni0", src: "10.244.1.2", dst: "10.96.0.10", proto: "udp", dport: 53, ct: "NEW", mark: 0x4000 },
+    false,
+  ],
+  [
+    "-i cni0 -s 10.244.1.0/24 -d 10.96.0.10/32 -p udp -m udp --dport 53 -m mark ! --mark 0x4000/0x4000 -m conntrack --ctstate NEW -j ACCEPT",
+    { inIf: "cni0", src: "10.244.1.2", dst: "10.96.0.10", proto: "udp", dport: 54, ct: "NEW" },
+    false,
+  ],
 ];
 
 for (const [spec, e, want] of cases) {
@@ -129,22 +177,34 @@ test("the index of a run of exact -d/-p/--dport rules yields what a scan in orde
   assert.ok(hit, "two keys that collide");
   const [p1, d2, p2] = hit;
   const ip = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
-  const lines = [`-d ${ip(d1)}/32 -p tcp -m tcp --dport ${p1} -j ACCEPT`, `-d ${ip(d2)}/32 -p tcp -m tcp --dport ${p2} -j DROP`];
+  const lines = [
+    `-d ${ip(d1)}/32 -p tcp -m tcp --dport ${p1} -j ACCEPT`,
+    `-d ${ip(d2)}/32 -p tcp -m tcp --dport ${p2} -j DROP`,
+  ];
   for (let i = 0; i < 8; i++) lines.push(`-d 10.96.1.${i}/32 -p tcp -m tcp --dport 443 -j RETURN`);
   lines.push(`-d ${ip(d1)}/32 -p tcp -m tcp --dport ${p1} -j REJECT`);
   const layer = parseIptablesSave(`*filter\n:T - [0:0]\n${lines.map((l) => `-A T ${l}\n`).join("")}COMMIT\n`);
   const seg = compileSegment(layer.tables.filter!.T, false);
   const run = seg.runs.get(0);
   assert.ok(run && run.end === lines.length, "one indexed run over all rules");
-  for (const [dst, dport] of [[d1, p1], [d2, p2], [ipToInt("10.96.1.3"), 443], [ipToInt("10.96.1.3"), 80]] as const) {
+  for (const [dst, dport] of [
+    [d1, p1],
+    [d2, p2],
+    [ipToInt("10.96.1.3"), 443],
+    [ipToInt("10.96.1.3"), 80],
+  ] as const) {
     const e = env({ dst: ip(dst), dport });
     const scan: number[] = seg.rules.map((_, i) => i).filter((i) => matchesPure(seg.rules[i], e));
-    const viaIndex: number[] = (run.byKey.get(runKey(dst, "tcp", dport)) ?? ([] as number[])).filter((i) => matchesPure(seg.rules[i], e));
+    const viaIndex: number[] = (run.byKey.get(runKey(dst, "tcp", dport)) ?? ([] as number[])).filter((i) =>
+      matchesPure(seg.rules[i], e),
+    );
     assert.deepEqual(viaIndex, scan, `${ip(dst)}:${dport}`);
   }
   // iptables' order: the first matching rule decides (ACCEPT, not the later REJECT of the same key).
   assert.deepEqual(
-    (run.byKey.get(runKey(d1, "tcp", p1)) ?? ([] as number[])).filter((i) => matchesPure(seg.rules[i], env({ dst: ip(d1), dport: p1 }))).map((i) => seg.rules[i].target.kind),
+    (run.byKey.get(runKey(d1, "tcp", p1)) ?? ([] as number[]))
+      .filter((i) => matchesPure(seg.rules[i], env({ dst: ip(d1), dport: p1 })))
+      .map((i) => seg.rules[i].target.kind),
     ["accept", "reject"],
   );
 });

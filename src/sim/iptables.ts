@@ -13,7 +13,21 @@ export class RuleError extends Error {}
 export type Matcher = (env: NfEnv) => boolean;
 
 export interface TargetSpec {
-  kind: "accept" | "drop" | "reject" | "return" | "jump" | "goto" | "dnat" | "snat" | "masquerade" | "mark" | "connmark" | "log" | "notrack" | "none";
+  kind:
+    | "accept"
+    | "drop"
+    | "reject"
+    | "return"
+    | "jump"
+    | "goto"
+    | "dnat"
+    | "snat"
+    | "masquerade"
+    | "mark"
+    | "connmark"
+    | "log"
+    | "notrack"
+    | "none";
   chain?: string;
   /** dnat/snat */
   addr?: number;
@@ -84,8 +98,36 @@ export interface CompiledRule {
 }
 
 /** Targets podnet does not model: an error naming the rule, not a jump to a missing chain. */
-const UNSUPPORTED_TARGETS = new Set(["QUEUE", "NFQUEUE", "TPROXY", "REDIRECT", "TRACE", "TCPMSS", "CLASSIFY", "DSCP", "TOS", "TTL", "NFLOG", "AUDIT", "SET", "CHECKSUM"]);
-const TERMINAL = new Set(["ACCEPT", "DROP", "REJECT", "RETURN", "DNAT", "SNAT", "MASQUERADE", "MARK", "CONNMARK", "LOG", "NOTRACK", "CT"]);
+const UNSUPPORTED_TARGETS = new Set([
+  "QUEUE",
+  "NFQUEUE",
+  "TPROXY",
+  "REDIRECT",
+  "TRACE",
+  "TCPMSS",
+  "CLASSIFY",
+  "DSCP",
+  "TOS",
+  "TTL",
+  "NFLOG",
+  "AUDIT",
+  "SET",
+  "CHECKSUM",
+]);
+const TERMINAL = new Set([
+  "ACCEPT",
+  "DROP",
+  "REJECT",
+  "RETURN",
+  "DNAT",
+  "SNAT",
+  "MASQUERADE",
+  "MARK",
+  "CONNMARK",
+  "LOG",
+  "NOTRACK",
+  "CT",
+]);
 
 function err(rule: IptRule, msg: string): never {
   throw new RuleError(rule.line !== undefined ? `line ${rule.line}: ${msg}` : msg);
@@ -122,9 +164,50 @@ function ifGuard(pattern: string): [string, boolean] {
   return pattern.endsWith("+") ? [pattern.slice(0, -1), true] : [pattern, false];
 }
 
-type GuardFields = Pick<CompiledRule, "sNet" | "sMask" | "sNeg" | "dNet" | "dMask" | "dNeg" | "proto" | "protoNeg" | "markV" | "markM" | "markNeg" | "inIf" | "inPre" | "inNeg" | "outIf" | "outPre" | "outNeg" | "ctBits" | "ctNeg">;
+type GuardFields = Pick<
+  CompiledRule,
+  | "sNet"
+  | "sMask"
+  | "sNeg"
+  | "dNet"
+  | "dMask"
+  | "dNeg"
+  | "proto"
+  | "protoNeg"
+  | "markV"
+  | "markM"
+  | "markNeg"
+  | "inIf"
+  | "inPre"
+  | "inNeg"
+  | "outIf"
+  | "outPre"
+  | "outNeg"
+  | "ctBits"
+  | "ctNeg"
+>;
 function noGuard(): GuardFields {
-  return { sNet: 0, sMask: 0, sNeg: false, dNet: 0, dMask: 0, dNeg: false, proto: "", protoNeg: false, markV: 0, markM: 0, markNeg: false, inIf: "", inPre: false, inNeg: false, outIf: "", outPre: false, outNeg: false, ctBits: 0, ctNeg: false };
+  return {
+    sNet: 0,
+    sMask: 0,
+    sNeg: false,
+    dNet: 0,
+    dMask: 0,
+    dNeg: false,
+    proto: "",
+    protoNeg: false,
+    markV: 0,
+    markM: 0,
+    markNeg: false,
+    inIf: "",
+    inPre: false,
+    inNeg: false,
+    outIf: "",
+    outPre: false,
+    outNeg: false,
+    ctBits: 0,
+    ctNeg: false,
+  };
 }
 
 /** Conntrack states as bits (the guard of `--ctstate`/`--state` without DNAT/SNAT). */
@@ -134,9 +217,9 @@ const CT_BITS: Record<CtState, number> = { NEW: 1, ESTABLISHED: 2, RELATED: 4, I
 function guardOk(cr: CompiledRule, e: NfEnv): boolean {
   const gm = cr.gm;
   const p = e.pkt;
-  if (gm & G.s && (((p.src & cr.sMask) >>> 0) === cr.sNet) === cr.sNeg) return false;
-  if (gm & G.d && (((p.dst & cr.dMask) >>> 0) === cr.dNet) === cr.dNeg) return false;
-  if (gm & G.mark && (((p.mark & cr.markM) >>> 0) === cr.markV) === cr.markNeg) return false;
+  if (gm & G.s && ((p.src & cr.sMask) >>> 0 === cr.sNet) === cr.sNeg) return false;
+  if (gm & G.d && ((p.dst & cr.dMask) >>> 0 === cr.dNet) === cr.dNeg) return false;
+  if (gm & G.mark && ((p.mark & cr.markM) >>> 0 === cr.markV) === cr.markNeg) return false;
   if (gm & G.ct && ((ctBit(e.ctState) & cr.ctBits) !== 0) === cr.ctNeg) return false;
   if (gm & G.p && (p.proto === cr.proto) === cr.protoNeg) return false;
   if (gm & G.i && ifIs(e.inIf, cr.inIf, cr.inPre) === cr.inNeg) return false;
@@ -196,9 +279,11 @@ function cidrList(rule: IptRule, s: string): Cidr[] {
 export function ruleText(chain: string, r: IptRule): string {
   const q = (a: string) => (/[\s"]/.test(a) || a === "" ? JSON.stringify(a) : a);
   const parts = [`-A ${chain}`];
-  for (const o of r.opts) parts.push(`${o.neg ? "! " : ""}${o.opt}${o.args.length ? " " + o.args.map(q).join(" ") : ""}`);
+  for (const o of r.opts)
+    parts.push(`${o.neg ? "! " : ""}${o.opt}${o.args.length ? " " + o.args.map(q).join(" ") : ""}`);
   if (r.target) parts.push(`${r.goto ? "-g" : "-j"} ${r.target}`);
-  for (const o of r.targetOpts ?? []) parts.push(`${o.neg ? "! " : ""}${o.opt}${o.args.length ? " " + o.args.map(q).join(" ") : ""}`);
+  for (const o of r.targetOpts ?? [])
+    parts.push(`${o.neg ? "! " : ""}${o.opt}${o.args.length ? " " + o.args.map(q).join(" ") : ""}`);
   return parts.join(" ");
 }
 
@@ -331,7 +416,27 @@ export function compileRule(chain: string, rule: IptRule, remember = true): Comp
       case "-m":
       case "--match":
         module = a[0];
-        if (!["comment", "tcp", "udp", "sctp", "multiport", "addrtype", "mark", "statistic", "recent", "conntrack", "state", "physdev", "connmark", "limit", "icmp", "iprange", "set"].includes(module))
+        if (
+          ![
+            "comment",
+            "tcp",
+            "udp",
+            "sctp",
+            "multiport",
+            "addrtype",
+            "mark",
+            "statistic",
+            "recent",
+            "conntrack",
+            "state",
+            "physdev",
+            "connmark",
+            "limit",
+            "icmp",
+            "iprange",
+            "set",
+          ].includes(module)
+        )
           err(rule, `unsupported match "-m ${module}"`);
         break;
       case "--comment":
@@ -369,13 +474,16 @@ export function compileRule(chain: string, rule: IptRule, remember = true): Comp
       case "--dst-type": {
         const types = a[0].split(",");
         const src = o.opt === "--src-type";
-        for (const t of types) if (!["LOCAL", "UNICAST", "BROADCAST", "MULTICAST"].includes(t)) err(rule, `unsupported address type "${t}"`);
+        for (const t of types)
+          if (!["LOCAL", "UNICAST", "BROADCAST", "MULTICAST"].includes(t)) err(rule, `unsupported address type "${t}"`);
         add(o, (e) => {
           const ip = src ? e.pkt.src : e.pkt.dst;
           const local = e.isLocal(ip);
           const mc = ip >>> 28 === 14;
           const bc = ip === 0xffffffff || e.isBroadcast(ip);
-          for (const t of types) if (t === "LOCAL" ? local : t === "MULTICAST" ? mc : t === "BROADCAST" ? bc : !local && !mc && !bc) return true;
+          for (const t of types)
+            if (t === "LOCAL" ? local : t === "MULTICAST" ? mc : t === "BROADCAST" ? bc : !local && !mc && !bc)
+              return true;
           return false;
         });
         break;
@@ -385,9 +493,9 @@ export function compileRule(chain: string, rule: IptRule, remember = true): Comp
         break; // the local address table is per namespace here
       case "--mark": {
         const { v, m } = parseMarkSpec(rule, a[0]);
-        if (module === "connmark") add(o, (e) => ((e.ctMark & m) >>> 0) === v);
+        if (module === "connmark") add(o, (e) => (e.ctMark & m) >>> 0 === v);
         else if (m !== 0 && first("mark")) [g.markV, g.markM, g.markNeg] = [v, m, !!o.neg];
-        else add(o, (e) => ((e.pkt.mark & m) >>> 0) === v);
+        else add(o, (e) => (e.pkt.mark & m) >>> 0 === v);
         break;
       }
       case "--mode":
@@ -422,7 +530,9 @@ export function compileRule(chain: string, rule: IptRule, remember = true): Comp
       case "--state": {
         const states = a[0].split(",");
         // Only plain states (DNAT/SNAT and unknown words stay closures).
-        const bits = states.every((st) => Object.hasOwn(CT_BITS, st)) ? states.reduce((b, st) => b | CT_BITS[st as CtState], 0) : 0;
+        const bits = states.every((st) => Object.hasOwn(CT_BITS, st))
+          ? states.reduce((b, st) => b | CT_BITS[st as CtState], 0)
+          : 0;
         if (bits > 0 && first("ct")) {
           [g.ctBits, g.ctNeg] = [bits, !!o.neg];
           break;
@@ -460,7 +570,12 @@ export function compileRule(chain: string, rule: IptRule, remember = true): Comp
         break; // the first packet is always within the limit
       case "--icmp-type": {
         const t = a[0];
-        add(o, (e) => e.pkt.proto === "icmp" && (t === "any" || (e.isReplyPacket ? t === "echo-reply" || t === "0" : t === "echo-request" || t === "8")));
+        add(
+          o,
+          (e) =>
+            e.pkt.proto === "icmp" &&
+            (t === "any" || (e.isReplyPacket ? t === "echo-reply" || t === "0" : t === "echo-request" || t === "8")),
+        );
         break;
       }
       case "--src-range":
@@ -494,7 +609,10 @@ export function compileRule(chain: string, rule: IptRule, remember = true): Comp
     const p = s.neg ? 1 - s.p : s.p;
     const label = rule.target ?? "?";
     // Built once: the branch labels are constants of the rule.
-    const options = [{ p, label: `${label} (p=${p.toFixed(4)})` }, { p: 1 - p, label: `not ${label}` }];
+    const options = [
+      { p, label: `${label} (p=${p.toFixed(4)})` },
+      { p: 1 - p, label: `not ${label}` },
+    ];
     const what = `statistic --probability ${s.p}`;
     effectful.push((e) => {
       if (p >= 1) return true;
@@ -573,7 +691,16 @@ function optVal(rule: IptRule, name: string): string | undefined {
 
 /** Every target object has every field (one shape: applyTarget's loads stay monomorphic). */
 function target(kind: TargetSpec["kind"], f: Partial<Omit<TargetSpec, "kind">> = {}): TargetSpec {
-  return { kind, chain: f.chain, addr: f.addr, port: f.port, mask: f.mask, xor: f.xor, connmark: f.connmark, rejectWith: f.rejectWith };
+  return {
+    kind,
+    chain: f.chain,
+    addr: f.addr,
+    port: f.port,
+    mask: f.mask,
+    xor: f.xor,
+    connmark: f.connmark,
+    rejectWith: f.rejectWith,
+  };
 }
 
 function compileTarget(rule: IptRule): TargetSpec {
@@ -661,8 +788,7 @@ function targetOf(rule: IptRule): [TargetSpec["kind"], Partial<Omit<TargetSpec, 
       if (opts.some((o) => o.opt === "--notrack")) return ["notrack"];
       err(rule, `unsupported target "CT ${opts.map((o) => o.opt).join(" ")}"`);
     default:
-      if (TERMINAL.has(t) || UNSUPPORTED_TARGETS.has(t))
-        err(rule, `unsupported target "${t}"`);
+      if (TERMINAL.has(t) || UNSUPPORTED_TARGETS.has(t)) err(rule, `unsupported target "${t}"`);
       return [rule.goto ? "goto" : "jump", { chain: t }];
   }
 }
@@ -731,7 +857,10 @@ function byIndex<T>(m: Map<number, T>, n: number): (T | undefined)[] | undefined
 export function compileSegment(chain: IptChain, remember = true): Omit<Segment, "offset" | "layer"> {
   const hit = segCache.get(chain);
   if (hit) return hit;
-  const rules = remember && chain.rules.length <= INTERN_RULES_MAX ? chain.rules.map((r) => internRule(chain.name, r)) : chain.rules.map((r) => compileRule(chain.name, r, remember));
+  const rules =
+    remember && chain.rules.length <= INTERN_RULES_MAX
+      ? chain.rules.map((r) => internRule(chain.name, r))
+      : chain.rules.map((r) => compileRule(chain.name, r, remember));
   const runs = new Map<number, IndexedRun>();
   let i = 0;
   while (i < rules.length) {
@@ -764,7 +893,12 @@ export function compileSegment(chain: IptChain, remember = true): Omit<Segment, 
     let b = a;
     while (b < rules.length && rules[b].onlyStatistic !== undefined && jumps(rules[b])) b++;
     // An unconditional jump closes the run (kube-proxy's last endpoint).
-    const closes = b < rules.length && !rules[b].guarded && rules[b].pure.length === 0 && rules[b].effectful.length === 0 && jumps(rules[b]);
+    const closes =
+      b < rules.length &&
+      !rules[b].guarded &&
+      rules[b].pure.length === 0 &&
+      rules[b].effectful.length === 0 &&
+      jumps(rules[b]);
     const end = closes ? b + 1 : b;
     if (end - a >= 2) {
       const idx: number[] = [];
@@ -789,7 +923,14 @@ export function compileSegment(chain: IptChain, remember = true): Omit<Segment, 
   }
   // Most chains have neither: one shared empty Map each (two Maps per KUBE-SEP chain added up).
   // The rule loop reads them by rule index from arrays (one read per rule, not a Map lookup).
-  const seg = { chain, rules, runs: runs.size ? runs : NO_RUNS, randomRuns: randomRuns.size ? randomRuns : NO_RANDOM, runAt: byIndex(runs, rules.length), randomAt: byIndex(randomRuns, rules.length) };
+  const seg = {
+    chain,
+    rules,
+    runs: runs.size ? runs : NO_RUNS,
+    randomRuns: randomRuns.size ? randomRuns : NO_RANDOM,
+    runAt: byIndex(runs, rules.length),
+    randomAt: byIndex(randomRuns, rules.length),
+  };
   if (remember) segCache.set(chain, seg);
   return seg;
 }

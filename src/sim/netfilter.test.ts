@@ -5,8 +5,8 @@
 // resolved (and remembered) in a namespace where the compact layer was alone.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseIptablesSave } from "../ir/parse-iptables.js";
-import { defineCompactTable } from "../ir/render-iptables.js";
+import { parseIptablesSave } from "./parse-iptables.js";
+import { defineCompactTable } from "../ir/compact.js";
 import type { IptLayer, NetNs } from "../ir/types.js";
 import { runHook } from "./netfilter.js";
 import type { NfEnv } from "./nfenv.js";
@@ -15,13 +15,22 @@ import { ipToInt } from "./ip.js";
 
 function compactLayer(): IptLayer {
   // FORWARD is an eager chain; KUBE-SVC-X and KUBE-SVC-Y are compact (rules made on each call).
-  const all = parseIptablesSave("*filter\n:FORWARD ACCEPT [0:0]\n:KUBE-SVC-X - [0:0]\n:KUBE-SVC-Y - [0:0]\n-A FORWARD -j KUBE-SVC-X\n-A FORWARD -j KUBE-SVC-Y\nCOMMIT\n").tables.filter!;
+  const all = parseIptablesSave(
+    "*filter\n:FORWARD ACCEPT [0:0]\n:KUBE-SVC-X - [0:0]\n:KUBE-SVC-Y - [0:0]\n-A FORWARD -j KUBE-SVC-X\n-A FORWARD -j KUBE-SVC-Y\nCOMMIT\n",
+  ).tables.filter!;
   const eager = { FORWARD: all.FORWARD };
-  const text = ["*filter\n:KUBE-SVC-X - [0:0]\n-A KUBE-SVC-X -d 10.96.0.1/32 -j ACCEPT\nCOMMIT\n", "*filter\n:KUBE-SVC-Y - [0:0]\n-A KUBE-SVC-Y -d 10.96.0.2/32 -j ACCEPT\nCOMMIT\n"];
+  const text = [
+    "*filter\n:KUBE-SVC-X - [0:0]\n-A KUBE-SVC-X -d 10.96.0.1/32 -j ACCEPT\nCOMMIT\n",
+    "*filter\n:KUBE-SVC-Y - [0:0]\n-A KUBE-SVC-Y -d 10.96.0.2/32 -j ACCEPT\nCOMMIT\n",
+  ];
   const names = ["KUBE-SVC-X", "KUBE-SVC-Y"];
   const layer: IptLayer = { owner: "kube-proxy", tables: {} };
   const rules = (i: number) => parseIptablesSave(text[i]).tables.filter![names[i]].rules;
-  defineCompactTable(layer, "filter", { eager, names, rules }, () => ({ ...eager, [names[0]]: { name: names[0], rules: rules(0) }, [names[1]]: { name: names[1], rules: rules(1) } }));
+  defineCompactTable(layer, "filter", { eager, names, rules }, () => ({
+    ...eager,
+    [names[0]]: { name: names[0], rules: rules(0) },
+    [names[1]]: { name: names[1], rules: rules(1) },
+  }));
   return layer;
 }
 
@@ -30,17 +39,56 @@ function ns(id: string, iptables: IptLayer[]): NetNs {
 }
 
 function env(dst: string): NfEnv {
-  const pkt = makePkt({ src: ipToInt("10.244.1.5"), dst: ipToInt(dst), proto: "tcp", sport: 40000, dport: 80, ttl: 64, size: 60, df: true, mark: 0 });
+  const pkt = makePkt({
+    src: ipToInt("10.244.1.5"),
+    dst: ipToInt(dst),
+    proto: "tcp",
+    sport: 40000,
+    dport: 80,
+    ttl: 64,
+    size: 60,
+    df: true,
+    mark: 0,
+  });
   const no = () => {
     throw new Error("not used");
   };
-  return { pkt, inIf: "cni0", outIf: "flannel.1", physIn: undefined, physOut: undefined, bridged: false, ctState: "NEW", ctDnat: false, ctSnat: false, ctMark: 0, isReplyPacket: false, isLocal: () => false, isBroadcast: () => false, choose: no, ipsetHas: no, noteChoice: no, recentHas: no, recentSet: no, recentRemove: no, recentList: no, nat: no, notrack: false, verbose: false, view: () => viewOf(pkt), snapshot: no } as NfEnv;
+  return {
+    pkt,
+    inIf: "cni0",
+    outIf: "flannel.1",
+    physIn: undefined,
+    physOut: undefined,
+    bridged: false,
+    ctState: "NEW",
+    ctDnat: false,
+    ctSnat: false,
+    ctMark: 0,
+    isReplyPacket: false,
+    isLocal: () => false,
+    isBroadcast: () => false,
+    choose: no,
+    ipsetHas: no,
+    noteChoice: no,
+    recentHas: no,
+    recentSet: no,
+    recentRemove: no,
+    recentList: no,
+    nat: no,
+    notrack: false,
+    verbose: false,
+    view: () => viewOf(pkt),
+    snapshot: no,
+  } as NfEnv;
 }
 
 test("a compact chain that another layer also defines is merged in that namespace, before and after a namespace where the compact layer is alone", () => {
   const kp = compactLayer();
   // Another owner appends to KUBE-SVC-X (iptables-restore --noflush of a second file).
-  const extra = parseIptablesSave("*filter\n:KUBE-SVC-X - [0:0]\n-A KUBE-SVC-X -d 10.244.0.0/16 -j DROP\nCOMMIT\n", "extra.rules");
+  const extra = parseIptablesSave(
+    "*filter\n:KUBE-SVC-X - [0:0]\n-A KUBE-SVC-X -d 10.244.0.0/16 -j DROP\nCOMMIT\n",
+    "extra.rules",
+  );
   extra.owner = "extra";
   const alone = ns("node/a", [kp]);
   const shared = ns("node/b", [kp, extra]);

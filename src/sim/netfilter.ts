@@ -4,8 +4,17 @@
 // NAT chains (iptables nat table, nft `type nat`) see only the first packet of a connection.
 
 import type { IptChain, IptLayer, IptTableName, NetNs, NftChain, NftSet, NftTable } from "../ir/types.js";
-import { isCompactChain, isCompactTable, layerChain, layerHasChain } from "../ir/render-iptables.js";
-import { compileSegment, internKey, matchesPure, INTERN_RULES_MAX, ruleText, runKey, type CompiledRule, type Segment } from "./iptables.js";
+import { isCompactChain, isCompactTable, layerChain, layerHasChain } from "../ir/compact.js";
+import {
+  compileSegment,
+  internKey,
+  matchesPure,
+  INTERN_RULES_MAX,
+  ruleText,
+  runKey,
+  type CompiledRule,
+  type Segment,
+} from "./iptables.js";
 import type { NfEnv, NfVerdict } from "./nfenv.js";
 import { evalNftChain, type NftView } from "./nftables.js";
 import type { Step, StepObject } from "./trace.js";
@@ -14,15 +23,44 @@ import { makePkt, viewOf, type Pkt } from "./packet.js";
 export type Hook = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
 
 type BaseRef =
-  | { kind: "ipt"; table: IptTableName; prio: number; nat: boolean; segs: Segment[] | null | undefined; dropPolicy: boolean }
+  | {
+      kind: "ipt";
+      table: IptTableName;
+      prio: number;
+      nat: boolean;
+      segs: Segment[] | null | undefined;
+      dropPolicy: boolean;
+    }
   | { kind: "nft"; table: NftView; chain: NftChain; prio: number; nat: boolean };
 
 const IPT_PRIO: Record<Hook, [IptTableName, number][]> = {
-  PREROUTING: [["raw", -300], ["mangle", -150], ["nat", -100]],
-  INPUT: [["mangle", -150], ["filter", 0], ["security", 50], ["nat", 100]],
-  FORWARD: [["mangle", -150], ["filter", 0], ["security", 50]],
-  OUTPUT: [["raw", -300], ["mangle", -150], ["nat", -100], ["filter", 0], ["security", 50]],
-  POSTROUTING: [["mangle", -150], ["nat", 100]],
+  PREROUTING: [
+    ["raw", -300],
+    ["mangle", -150],
+    ["nat", -100],
+  ],
+  INPUT: [
+    ["mangle", -150],
+    ["filter", 0],
+    ["security", 50],
+    ["nat", 100],
+  ],
+  FORWARD: [
+    ["mangle", -150],
+    ["filter", 0],
+    ["security", 50],
+  ],
+  OUTPUT: [
+    ["raw", -300],
+    ["mangle", -150],
+    ["nat", -100],
+    ["filter", 0],
+    ["security", 50],
+  ],
+  POSTROUTING: [
+    ["mangle", -150],
+    ["nat", 100],
+  ],
 };
 
 export interface NsNetfilter {
@@ -219,7 +257,13 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
   const nf = ns.netfilter;
   const layers = nf?.iptables ?? [];
   // One Map per table in a fixed-shape object: one Map lookup per resolution, not two.
-  const chainCache: (Map<string, Segment[] | CompactRef | null> | undefined)[] = [undefined, undefined, undefined, undefined, undefined];
+  const chainCache: (Map<string, Segment[] | CompactRef | null> | undefined)[] = [
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ];
   const iptChain = (table: IptTableName, name: string): Segment[] | undefined => {
     const ti = tableIndex(table);
     let tc = chainCache[ti];
@@ -272,7 +316,8 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
   const hooks: Record<Hook, BaseRef[]> = { PREROUTING: [], INPUT: [], FORWARD: [], OUTPUT: [], POSTROUTING: [] };
   for (const hook of Object.keys(hooks) as Hook[]) {
     for (const [table, prio] of IPT_PRIO[hook]) {
-      if (layers.some((l) => layerHasChain(l, table, hook))) hooks[hook].push({ kind: "ipt", table, prio, nat: table === "nat", segs: undefined, dropPolicy: false });
+      if (layers.some((l) => layerHasChain(l, table, hook)))
+        hooks[hook].push({ kind: "ipt", table, prio, nat: table === "nat", segs: undefined, dropPolicy: false });
     }
   }
   // nftables: tables merged by family+name, chains and sets by name, looked up lazily (a
@@ -304,8 +349,16 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
     hooks[h].sort((a, b) => a.prio - b.prio);
     hooksNoNat[h] = hooks[h].filter((b) => !b.nat);
   }
-  const out: NsNetfilter = { hooks, hooksNoNat, iptChain, hasIptables: layers.length > 0, jumps: [], sole: [null, null, null, null, null] };
-  for (const t of ["raw", "mangle", "nat", "filter", "security"] as IptTableName[]) out.sole[tableIndex(t)] = soleCompact(layers, t);
+  const out: NsNetfilter = {
+    hooks,
+    hooksNoNat,
+    iptChain,
+    hasIptables: layers.length > 0,
+    jumps: [],
+    sole: [null, null, null, null, null],
+  };
+  for (const t of ["raw", "mangle", "nat", "filter", "security"] as IptTableName[])
+    out.sole[tableIndex(t)] = soleCompact(layers, t);
   nsCache.set(ns, out);
   return out;
 }
@@ -331,13 +384,34 @@ function nftView(list: { t: NftTable; owner: string }[]): NftView {
     let byOwner = singleViews.get(t);
     if (!byOwner) singleViews.set(t, (byOwner = new Map()));
     let v = byOwner.get(owner);
-    if (!v) byOwner.set(owner, (v = { family: t.family, name: t.name, chains: recordMap(t.chains), sets: recordMap(t.sets), owners: { get: (n: string) => (Object.hasOwn(t.chains, n) ? owner : undefined) } }));
+    if (!v)
+      byOwner.set(
+        owner,
+        (v = {
+          family: t.family,
+          name: t.name,
+          chains: recordMap(t.chains),
+          sets: recordMap(t.sets),
+          owners: { get: (n: string) => (Object.hasOwn(t.chains, n) ? owner : undefined) },
+        }),
+      );
     return v;
   }
   // Several layers: a name defined by one of them is that layer's object; by several, merged
   // in layer order (rules appended; the first hook/policy wins) and remembered.
-  const chains = layered(list.map(({ t }) => t.chains), (m: NftChain, c: NftChain) => ({ ...m, ...(m.hook ? {} : { hook: c.hook, type: c.type, prio: c.prio }), policy: m.policy ?? c.policy, rules: [...m.rules, ...c.rules] }));
-  const sets = layered(list.map(({ t }) => t.sets), (m: NftSet, x: NftSet) => ({ ...m, elem: [...m.elem, ...x.elem] }) as NftSet);
+  const chains = layered(
+    list.map(({ t }) => t.chains),
+    (m: NftChain, c: NftChain) => ({
+      ...m,
+      ...(m.hook ? {} : { hook: c.hook, type: c.type, prio: c.prio }),
+      policy: m.policy ?? c.policy,
+      rules: [...m.rules, ...c.rules],
+    }),
+  );
+  const sets = layered(
+    list.map(({ t }) => t.sets),
+    (m: NftSet, x: NftSet) => ({ ...m, elem: [...m.elem, ...x.elem] }) as NftSet,
+  );
   const first = list[0].t;
   return {
     family: first.family,
@@ -349,7 +423,10 @@ function nftView(list: { t: NftTable; owner: string }[]): NftView {
 }
 
 /** Lookups by name over records in order; a name in several is merged (and remembered). */
-function layered<T>(records: Record<string, T>[], merge: (a: T, b: T) => T): { get(k: string): T | undefined; has(k: string): boolean } {
+function layered<T>(
+  records: Record<string, T>[],
+  merge: (a: T, b: T) => T,
+): { get(k: string): T | undefined; has(k: string): boolean } {
   const memo = new Map<string, T>();
   const get = (name: string): T | undefined => {
     const hit = memo.get(name);
@@ -369,7 +446,16 @@ function recordMap<T>(r: Record<string, T>): { get(k: string): T | undefined; ha
 }
 
 /** Evaluate one hook. `natAllowed`: the connection is NEW (nat chains run). Returns the verdict and the steps. */
-export function runHook(ns: NetNs, hook: Hook, env: NfEnv, natAllowed: boolean, from?: number, to?: number, out?: Step[], holder?: { nf: NsNetfilter | undefined }): NfVerdict {
+export function runHook(
+  ns: NetNs,
+  hook: Hook,
+  env: NfEnv,
+  natAllowed: boolean,
+  from?: number,
+  to?: number,
+  out?: Step[],
+  holder?: { nf: NsNetfilter | undefined },
+): NfVerdict {
   // `holder` (the walk's per-namespace info) keeps the view: one pointer, not a lookup in a table of every namespace.
   let nf = holder?.nf;
   if (!nf) {
@@ -391,7 +477,8 @@ export function runHook(ns: NetNs, hook: Hook, env: NfEnv, natAllowed: boolean, 
       if (r.verdict !== "accept") return { verdict: r.verdict, object: r.object, steps };
     } else {
       const r = evalNftChain(b.table, b.chain, env, steps);
-      if (r.verdict !== "accept") return { verdict: r.verdict, object: r.object, steps, ...(r.detail ? { detail: r.detail } : {}) };
+      if (r.verdict !== "accept")
+        return { verdict: r.verdict, object: r.object, steps, ...(r.detail ? { detail: r.detail } : {}) };
     }
   }
   return { verdict: "accept", steps };
@@ -419,7 +506,15 @@ type ChainResult = { v: "accept" | "drop" | "reject" | "return"; object?: StepOb
 
 const ACCEPTED: { verdict: "accept" } = { verdict: "accept" };
 
-function evalIptBuiltin(table: IptTableName, segs: Segment[] | null, dropPolicy: boolean, nf: NsNetfilter, hook: Hook, env: NfEnv, steps: Step[]): { verdict: "accept" | "drop" | "reject"; object?: StepObject } {
+function evalIptBuiltin(
+  table: IptTableName,
+  segs: Segment[] | null,
+  dropPolicy: boolean,
+  nf: NsNetfilter,
+  hook: Hook,
+  env: NfEnv,
+  steps: Step[],
+): { verdict: "accept" | "drop" | "reject"; object?: StepObject } {
   if (!segs) return ACCEPTED;
   const r = evalIptChain(nf, table, hook, segs, env, steps, 0);
   if (r.v === "return") {
@@ -440,7 +535,14 @@ function objOf(table: string, chain: string, seg: Segment, i: number, cr: Compil
   return (objs[i] ??= objMake(table, chain, seg, i, cr));
 }
 function objMake(table: string, chain: string, seg: Segment, i: number, cr: CompiledRule): StepObject {
-  const o: StepObject = { kind: "rule", text: ruleText(cr.chain, cr.rule), table, chain, index: seg.offset + i, layer: seg.layer };
+  const o: StepObject = {
+    kind: "rule",
+    text: ruleText(cr.chain, cr.rule),
+    table,
+    chain,
+    index: seg.offset + i,
+    layer: seg.layer,
+  };
   if (cr.rule.line !== undefined) o.line = cr.rule.line;
   return o;
 }
@@ -461,7 +563,14 @@ function sayPrefix(table: string, chain: string, seg: Segment, i: number, cr: Co
  * layer that alone owns them here is remembered on the rule (soleCompact); other targets by
  * jump slot, past the slots by name.
  */
-function jumpTarget(nf: NsNetfilter, table: IptTableName, seg: Segment, idx: number, cr: CompiledRule, name: string): Segment[] | undefined {
+function jumpTarget(
+  nf: NsNetfilter,
+  table: IptTableName,
+  seg: Segment,
+  idx: number,
+  cr: CompiledRule,
+  name: string,
+): Segment[] | undefined {
   const sole = nf.sole[tableIndex(table)];
   const cs = cr.csub;
   if (cs !== undefined && !cs[0].evicted && sole === cr.cl) return cs;
@@ -482,7 +591,17 @@ function jumpTarget(nf: NsNetfilter, table: IptTableName, seg: Segment, idx: num
 }
 
 /** A matched jump/goto: evaluate the target chain; a result means "stop this chain with it". */
-function jumpTo(nf: NsNetfilter, table: IptTableName, chain: string, seg: Segment, idx: number, cr: CompiledRule, env: NfEnv, steps: Step[], depth: number): ChainResult | null {
+function jumpTo(
+  nf: NsNetfilter,
+  table: IptTableName,
+  chain: string,
+  seg: Segment,
+  idx: number,
+  cr: CompiledRule,
+  env: NfEnv,
+  steps: Step[],
+  depth: number,
+): ChainResult | null {
   const t = cr.target;
   const sub = jumpTarget(nf, table, seg, idx, cr, t.chain!);
   if (!sub) throw new Error(`iptables: ${table} ${chain} jumps to missing chain ${t.chain}`);
@@ -494,13 +613,18 @@ function jumpTo(nf: NsNetfilter, table: IptTableName, chain: string, seg: Segmen
   const at = steps.length;
   steps.push(HOLD);
   const p = env.pkt;
-  const src = p.src, dst = p.dst, sport = p.sport, dport = p.dport, mark = p.mark;
+  const src = p.src,
+    dst = p.dst,
+    sport = p.sport,
+    dport = p.dport,
+    mark = p.mark;
   const r = evalIptChain(nf, table, t.chain!, sub, env, steps, depth + 1);
   if (r.v === "return" && steps.length === at + 1 && !env.verbose) steps.pop();
   else {
     const action = isPolicyLayer(seg) ? "POLICY" : "NETFILTER";
     const jd = (seg.jump ??= []);
-    const detail = (jd[idx] ??= `${sayPrefix(table, chain, seg, idx, cr)}${t.kind === "goto" ? "goto" : "jump"} ${t.chain}`);
+    const detail = (jd[idx] ??=
+      `${sayPrefix(table, chain, seg, idx, cr)}${t.kind === "goto" ? "goto" : "jump"} ${t.chain}`);
     // The packet as it entered the sub-chain (a NAT or MARK in it changed it since).
     const same = p.src === src && p.dst === dst && p.sport === sport && p.dport === dport && p.mark === mark;
     const packet = same ? env.view() : entryView(p, src, dst, sport, dport, mark);
@@ -521,18 +645,58 @@ function entryView(p: Pkt, src: number, dst: number, sport: number, dport: numbe
   const e = entry;
   if (e && e.p === p) {
     const c = e.copy;
-    if (c.src === src && c.dst === dst && c.sport === sport && c.dport === dport && c.mark === mark && c.proto === p.proto && c.ttl === p.ttl && c.size === p.size && c.df === p.df && c.inner === p.inner && c.vni === p.vni && c.l2dst === p.l2dst) return e.v;
+    if (
+      c.src === src &&
+      c.dst === dst &&
+      c.sport === sport &&
+      c.dport === dport &&
+      c.mark === mark &&
+      c.proto === p.proto &&
+      c.ttl === p.ttl &&
+      c.size === p.size &&
+      c.df === p.df &&
+      c.inner === p.inner &&
+      c.vni === p.vni &&
+      c.l2dst === p.l2dst
+    )
+      return e.v;
   }
-  const copy = makePkt({ src, dst, proto: p.proto, sport, dport, ttl: p.ttl, size: p.size, df: p.df, mark, inner: p.inner, vni: p.vni, l2dst: p.l2dst });
+  const copy = makePkt({
+    src,
+    dst,
+    proto: p.proto,
+    sport,
+    dport,
+    ttl: p.ttl,
+    size: p.size,
+    df: p.df,
+    mark,
+    inner: p.inner,
+    vni: p.vni,
+    l2dst: p.l2dst,
+  });
   const v = viewOf(copy);
   entry = { p, copy, v };
   return v;
 }
 
 /** jumpTo's placeholder (a Step's shape: the steps array keeps one element kind). */
-const HOLD: Step = { action: "NETFILTER", detail: "", object: undefined, packet: undefined as unknown as Step["packet"] };
+const HOLD: Step = {
+  action: "NETFILTER",
+  detail: "",
+  object: undefined,
+  packet: undefined as unknown as Step["packet"],
+};
 
-function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs: Segment[], env: NfEnv, steps: Step[], depth: number): ChainResult {
+function evalIptChain(
+  nf: NsNetfilter,
+  table: IptTableName,
+  chain: string,
+  segs: Segment[],
+  env: NfEnv,
+  steps: Step[],
+  depth: number,
+): ChainResult {
   if (depth > 64) throw new Error(`iptables: jump depth exceeded in ${table} ${chain} (a loop?)`);
   let declined = false;
   for (const seg of segs) {
@@ -581,7 +745,12 @@ function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs:
       }
       const cr = rules[idx];
       let ok = matchesPure(cr, env);
-      if (ok) for (const m of cr.effectful) if (!m(env)) { ok = false; break; }
+      if (ok)
+        for (const m of cr.effectful)
+          if (!m(env)) {
+            ok = false;
+            break;
+          }
       if (!ok) {
         if (cr.random) declined = true;
         continue;
@@ -602,23 +771,55 @@ function evalIptChain(nf: NsNetfilter, table: IptTableName, chain: string, segs:
 const RETURN: ChainResult = { v: "return" };
 
 /** A matched rule's target: a result stops the chain with it, null goes on with the next rule. */
-function applyTarget(nf: NsNetfilter, table: IptTableName, chain: string, seg: Segment, idx: number, cr: CompiledRule, env: NfEnv, steps: Step[], depth: number): ChainResult | null {
+function applyTarget(
+  nf: NsNetfilter,
+  table: IptTableName,
+  chain: string,
+  seg: Segment,
+  idx: number,
+  cr: CompiledRule,
+  env: NfEnv,
+  steps: Step[],
+  depth: number,
+): ChainResult | null {
   const t = cr.target;
   const action = isPolicyLayer(seg) ? "POLICY" : "NETFILTER";
   switch (t.kind) {
     case "none":
       return null;
     case "accept":
-      if (env.verbose || table !== "nat") steps.push({ action, detail: sayPrefix(table, chain, seg, idx, cr) + "ACCEPT", object: objOf(table, chain, seg, idx, cr), packet: env.view() });
+      if (env.verbose || table !== "nat")
+        steps.push({
+          action,
+          detail: sayPrefix(table, chain, seg, idx, cr) + "ACCEPT",
+          object: objOf(table, chain, seg, idx, cr),
+          packet: env.view(),
+        });
       return { v: "accept", object: objOf(table, chain, seg, idx, cr) };
     case "drop":
-      steps.push({ action, detail: sayPrefix(table, chain, seg, idx, cr) + "DROP", object: objOf(table, chain, seg, idx, cr), packet: env.view() });
+      steps.push({
+        action,
+        detail: sayPrefix(table, chain, seg, idx, cr) + "DROP",
+        object: objOf(table, chain, seg, idx, cr),
+        packet: env.view(),
+      });
       return { v: "drop", object: objOf(table, chain, seg, idx, cr) };
     case "reject":
-      steps.push({ action, detail: sayPrefix(table, chain, seg, idx, cr) + `REJECT (${t.rejectWith})`, object: objOf(table, chain, seg, idx, cr), packet: env.view() });
+      steps.push({
+        action,
+        detail: sayPrefix(table, chain, seg, idx, cr) + `REJECT (${t.rejectWith})`,
+        object: objOf(table, chain, seg, idx, cr),
+        packet: env.view(),
+      });
       return { v: "reject", object: objOf(table, chain, seg, idx, cr) };
     case "return":
-      if (env.verbose) steps.push({ action, detail: sayPrefix(table, chain, seg, idx, cr) + "RETURN", object: objOf(table, chain, seg, idx, cr), packet: env.view() });
+      if (env.verbose)
+        steps.push({
+          action,
+          detail: sayPrefix(table, chain, seg, idx, cr) + "RETURN",
+          object: objOf(table, chain, seg, idx, cr),
+          packet: env.view(),
+        });
       return RETURN;
     case "jump":
     case "goto":
@@ -628,25 +829,50 @@ function applyTarget(nf: NsNetfilter, table: IptTableName, chain: string, seg: S
     case "masquerade": {
       const obj = objOf(table, chain, seg, idx, cr);
       const detail = env.nat({ kind: t.kind, addr: t.addr, port: t.port, object: obj });
-      steps.push({ action: "NAT", detail: sayPrefix(table, chain, seg, idx, cr) + `${t.kind.toUpperCase()} ${detail}`, object: obj, packet: env.view() });
+      steps.push({
+        action: "NAT",
+        detail: sayPrefix(table, chain, seg, idx, cr) + `${t.kind.toUpperCase()} ${detail}`,
+        object: obj,
+        packet: env.view(),
+      });
       return { v: "accept", object: obj };
     }
     case "mark":
       env.pkt.mark = (((env.pkt.mark & ~t.mask!) >>> 0) ^ t.xor!) >>> 0;
-      steps.push({ action, detail: sayPrefix(table, chain, seg, idx, cr) + `MARK (mark now 0x${env.pkt.mark.toString(16)})`, object: objOf(table, chain, seg, idx, cr), packet: env.view() });
+      steps.push({
+        action,
+        detail: sayPrefix(table, chain, seg, idx, cr) + `MARK (mark now 0x${env.pkt.mark.toString(16)})`,
+        object: objOf(table, chain, seg, idx, cr),
+        packet: env.view(),
+      });
       return null;
     case "connmark":
       if (t.connmark === "save") env.ctMark = env.pkt.mark;
       else if (t.connmark === "restore") env.pkt.mark = env.ctMark;
       else env.ctMark = (((env.ctMark & ~t.mask!) >>> 0) ^ t.xor!) >>> 0;
-      steps.push({ action, detail: sayPrefix(table, chain, seg, idx, cr) + "CONNMARK", object: objOf(table, chain, seg, idx, cr), packet: env.view() });
+      steps.push({
+        action,
+        detail: sayPrefix(table, chain, seg, idx, cr) + "CONNMARK",
+        object: objOf(table, chain, seg, idx, cr),
+        packet: env.view(),
+      });
       return null;
     case "log":
-      steps.push({ action, detail: sayPrefix(table, chain, seg, idx, cr) + "LOG", object: objOf(table, chain, seg, idx, cr), packet: env.view() });
+      steps.push({
+        action,
+        detail: sayPrefix(table, chain, seg, idx, cr) + "LOG",
+        object: objOf(table, chain, seg, idx, cr),
+        packet: env.view(),
+      });
       return null;
     case "notrack":
       env.notrack = true;
-      steps.push({ action, detail: sayPrefix(table, chain, seg, idx, cr) + "NOTRACK", object: objOf(table, chain, seg, idx, cr), packet: env.view() });
+      steps.push({
+        action,
+        detail: sayPrefix(table, chain, seg, idx, cr) + "NOTRACK",
+        object: objOf(table, chain, seg, idx, cr),
+        packet: env.view(),
+      });
       return null;
   }
   return null;

@@ -17,8 +17,21 @@ const L4 = { meta: { key: "l4proto" } };
 const DPORT = { payload: { protocol: "th", field: "dport" } };
 const goto_ = (target: string) => ({ goto: { target } });
 
-function env(pkt: { src: string; dst: string; proto: "tcp" | "udp"; dport: number }, opts: { choose?: number; recent?: Record<string, number[]> } = {}): NfEnv & { chosen: { labels: string[]; what: string }[] } {
-  const p = { src: ipToInt(pkt.src), dst: ipToInt(pkt.dst), proto: pkt.proto, sport: 40000, dport: pkt.dport, ttl: 64, size: 100, df: false, mark: 0 };
+function env(
+  pkt: { src: string; dst: string; proto: "tcp" | "udp"; dport: number },
+  opts: { choose?: number; recent?: Record<string, number[]> } = {},
+): NfEnv & { chosen: { labels: string[]; what: string }[] } {
+  const p = {
+    src: ipToInt(pkt.src),
+    dst: ipToInt(pkt.dst),
+    proto: pkt.proto,
+    sport: 40000,
+    dport: pkt.dport,
+    ttl: 64,
+    size: 100,
+    df: false,
+    mark: 0,
+  };
   const chosen: { labels: string[]; what: string }[] = [];
   return {
     chosen,
@@ -63,16 +76,39 @@ function serviceTable(n: number): { view: NftView; base: NftChain; svcIP: (i: nu
     elem.push({ key: { concat: [svcIP(i), i % 3 === 2 ? "udp" : "tcp", 80 + (i % 5)] }, value: target(`svc-${i}`) });
     // An interval element among the exact ones: 10.200.0.0/16 . tcp . 8080, before an
     // exact element it contains (the first in order wins, as the scan would find it).
-    if (i === 100) elem.push({ key: { concat: [{ prefix: { addr: "10.200.0.0", len: 16 } }, "tcp", 8080] }, value: target("svc-prefix") });
-    if (i === 200) elem.push({ key: { concat: ["10.201.0.0", "tcp", { range: [9000, 9100] }] }, value: target("svc-range") });
+    if (i === 100)
+      elem.push({
+        key: { concat: [{ prefix: { addr: "10.200.0.0", len: 16 } }, "tcp", 8080] },
+        value: target("svc-prefix"),
+      });
+    if (i === 200)
+      elem.push({ key: { concat: ["10.201.0.0", "tcp", { range: [9000, 9100] }] }, value: target("svc-range") });
   }
   elem.push({ key: { concat: ["10.200.1.1", "tcp", 8080] }, value: target("svc-shadowed") });
   elem.push({ key: { concat: ["10.200.1.1", "udp", 8080] }, value: target("svc-after-prefix") });
   // A duplicate key later in the list: never reached (the first element wins).
   elem.push({ key: { concat: [svcIP(7), "tcp", 82] }, value: target("svc-duplicate") });
-  const base: NftChain = { name: "services", type: "nat", hook: "prerouting", prio: -100, rules: [{ expr: [{ vmap: { key: { concat: [DADDR, L4, DPORT] }, data: "@service-ips" } }] }] };
+  const base: NftChain = {
+    name: "services",
+    type: "nat",
+    hook: "prerouting",
+    prio: -100,
+    rules: [{ expr: [{ vmap: { key: { concat: [DADDR, L4, DPORT] }, data: "@service-ips" } }] }],
+  };
   chains.set("services", base);
-  const sets = new Map<string, NftSet>([["service-ips", { name: "service-ips", kind: "map", type: ["ipv4_addr", "inet_proto", "inet_service"], map: "verdict", flags: ["interval"], elem }]]);
+  const sets = new Map<string, NftSet>([
+    [
+      "service-ips",
+      {
+        name: "service-ips",
+        kind: "map",
+        type: ["ipv4_addr", "inet_proto", "inet_service"],
+        map: "verdict",
+        flags: ["interval"],
+        elem,
+      },
+    ],
+  ]);
   return { view: { family: "ip", name: "kube-proxy", chains, sets, owners: new Map() }, base, svcIP };
 }
 
@@ -86,16 +122,32 @@ test("big concatenated vmap (5,000 services): each service's element, prefix and
   const { view, base, svcIP } = serviceTable(5000);
   for (const i of [0, 1, 2, 7, 99, 100, 101, 2500, 4999]) {
     const proto = i % 3 === 2 ? "udp" : "tcp";
-    assert.equal(found(view, base, env({ src: "10.244.1.5", dst: svcIP(i), proto, dport: 80 + (i % 5) })), `svc-${i}`, `service ${i}`);
+    assert.equal(
+      found(view, base, env({ src: "10.244.1.5", dst: svcIP(i), proto, dport: 80 + (i % 5) })),
+      `svc-${i}`,
+      `service ${i}`,
+    );
   }
   // Wrong protocol or port: no element, the chain returns without a verdict (no accepting rule).
   assert.equal(found(view, base, env({ src: "10.244.1.5", dst: svcIP(0), proto: "udp", dport: 80 })), undefined);
   assert.equal(found(view, base, env({ src: "10.244.1.5", dst: svcIP(0), proto: "tcp", dport: 81 })), undefined);
   // The prefix element contains 10.200.1.1 and precedes its exact element.
-  assert.equal(found(view, base, env({ src: "10.244.1.5", dst: "10.200.1.1", proto: "tcp", dport: 8080 })), "svc-prefix");
-  assert.equal(found(view, base, env({ src: "10.244.1.5", dst: "10.200.77.3", proto: "tcp", dport: 8080 })), "svc-prefix");
-  assert.equal(found(view, base, env({ src: "10.244.1.5", dst: "10.200.1.1", proto: "udp", dport: 8080 })), "svc-after-prefix");
-  assert.equal(found(view, base, env({ src: "10.244.1.5", dst: "10.201.0.0", proto: "tcp", dport: 9050 })), "svc-range");
+  assert.equal(
+    found(view, base, env({ src: "10.244.1.5", dst: "10.200.1.1", proto: "tcp", dport: 8080 })),
+    "svc-prefix",
+  );
+  assert.equal(
+    found(view, base, env({ src: "10.244.1.5", dst: "10.200.77.3", proto: "tcp", dport: 8080 })),
+    "svc-prefix",
+  );
+  assert.equal(
+    found(view, base, env({ src: "10.244.1.5", dst: "10.200.1.1", proto: "udp", dport: 8080 })),
+    "svc-after-prefix",
+  );
+  assert.equal(
+    found(view, base, env({ src: "10.244.1.5", dst: "10.201.0.0", proto: "tcp", dport: 9050 })),
+    "svc-range",
+  );
   assert.equal(found(view, base, env({ src: "10.244.1.5", dst: "10.201.0.0", proto: "tcp", dport: 9101 })), undefined);
   // Duplicate key: the first element.
   assert.equal(found(view, base, env({ src: "10.244.1.5", dst: svcIP(7), proto: "tcp", dport: 82 })), "svc-7");
@@ -108,7 +160,14 @@ test("the step object and text of a rule are the same for every packet", () => {
   evalNftChain(view, base, env({ src: "10.244.1.5", dst: svcIP(3), proto: "tcp", dport: 83 }), a);
   evalNftChain(view, base, env({ src: "10.244.1.6", dst: svcIP(4), proto: "tcp", dport: 84 }), b);
   assert.equal(a[0].object?.text, "ip daddr . meta l4proto . th dport vmap @service-ips");
-  assert.deepEqual(a[0].object, { kind: "nft-rule", text: "ip daddr . meta l4proto . th dport vmap @service-ips", table: "ip kube-proxy", chain: "services", index: 0, layer: undefined });
+  assert.deepEqual(a[0].object, {
+    kind: "nft-rule",
+    text: "ip daddr . meta l4proto . th dport vmap @service-ips",
+    table: "ip kube-proxy",
+    chain: "services",
+    index: 0,
+    layer: undefined,
+  });
   assert.equal(a[0].detail, "kube-proxy services: → goto svc-3");
   assert.equal(b[0].detail, "kube-proxy services: → goto svc-4");
   assert.deepEqual(a[0].object, b[0].object);
@@ -117,7 +176,12 @@ test("the step object and text of a rule are the same for every packet", () => {
 test("big address sets: named set with prefixes and ranges, anonymous set, dynamic members", () => {
   const elem: NftSet["elem"] = [];
   for (let i = 0; i < 5000; i++) elem.push({ key: intToIp(ipToInt("10.244.0.0") + i * 4) });
-  elem.splice(10, 0, { key: { prefix: { addr: "192.168.0.0", len: 24 } } }, { key: { range: ["172.16.0.10", "172.16.0.20"] } });
+  elem.splice(
+    10,
+    0,
+    { key: { prefix: { addr: "192.168.0.0", len: 24 } } },
+    { key: { range: ["172.16.0.10", "172.16.0.20"] } },
+  );
   const anon = Array.from({ length: 3000 }, (_, i) => intToIp(ipToInt("10.250.0.0") + i));
   anon.push({ range: ["10.251.0.0", "10.251.0.255"] } as any);
   const chains = new Map<string, NftChain>();
@@ -129,7 +193,14 @@ test("big address sets: named set with prefixes and ranges, anonymous set, dynam
     policy: "accept",
     rules: [
       { expr: [{ match: { op: "==", left: SADDR, right: "@allowed" } }, { accept: null }], comment: "allowed source" },
-      { expr: [{ match: { op: "==", left: SADDR, right: { set: anon } } }, { match: { op: "==", left: DPORT, right: { set: [80, { range: [1000, 2000] }] } } }, { accept: null }], comment: "anon" },
+      {
+        expr: [
+          { match: { op: "==", left: SADDR, right: { set: anon } } },
+          { match: { op: "==", left: DPORT, right: { set: [80, { range: [1000, 2000] }] } } },
+          { accept: null },
+        ],
+        comment: "anon",
+      },
       { expr: [{ match: { op: "==", left: SADDR, right: "@affinity-x" } }, { accept: null }], comment: "affinity" },
       { expr: [{ drop: null }] },
     ],
@@ -166,7 +237,13 @@ test("numgen vmap: one option per element with its probability, the chosen eleme
   const chains = new Map<string, NftChain>();
   const set = Array.from({ length: n }, (_, i) => [i, goto_(`ep-${i}`)]);
   for (let i = 0; i < n; i++) chains.set(`ep-${i}`, { name: `ep-${i}`, rules: [{ expr: [{ accept: null }] }] });
-  const base: NftChain = { name: "svc", type: "nat", hook: "prerouting", prio: -100, rules: [{ expr: [{ vmap: { key: { numgen: { mode: "random", mod: n, offset: 0 } }, data: { set } } }] }] };
+  const base: NftChain = {
+    name: "svc",
+    type: "nat",
+    hook: "prerouting",
+    prio: -100,
+    rules: [{ expr: [{ vmap: { key: { numgen: { mode: "random", mod: n, offset: 0 } }, data: { set } } }] }],
+  };
   chains.set("svc", base);
   const view: NftView = { family: "ip", name: "kube-proxy", chains, sets: new Map(), owners: new Map() };
   for (const k of [0, 17, 39]) {
@@ -193,9 +270,21 @@ test("concatenated keys that share an index bucket are told apart", () => {
   add(a, 38153, "a");
   add(b, 16017, "b");
   add(a, 38153, "a-again");
-  const base: NftChain = { name: "c", type: "filter", hook: "forward", prio: 0, rules: [{ expr: [{ vmap: { key: { concat: [DADDR, DPORT] }, data: "@m" } }] }] };
+  const base: NftChain = {
+    name: "c",
+    type: "filter",
+    hook: "forward",
+    prio: 0,
+    rules: [{ expr: [{ vmap: { key: { concat: [DADDR, DPORT] }, data: "@m" } }] }],
+  };
   chains.set("c", base);
-  const view: NftView = { family: "ip", name: "t", chains, sets: new Map([["m", { name: "m", kind: "map", type: ["ipv4_addr", "inet_service"], map: "verdict", elem }]]), owners: new Map() };
+  const view: NftView = {
+    family: "ip",
+    name: "t",
+    chains,
+    sets: new Map([["m", { name: "m", kind: "map", type: ["ipv4_addr", "inet_service"], map: "verdict", elem }]]),
+    owners: new Map(),
+  };
   assert.equal(found(view, base, env({ src: "10.1.1.1", dst: a, proto: "tcp", dport: 38153 })), "a");
   assert.equal(found(view, base, env({ src: "10.1.1.1", dst: b, proto: "tcp", dport: 16017 })), "b");
   assert.equal(found(view, base, env({ src: "10.1.1.1", dst: a, proto: "tcp", dport: 16017 })), undefined);

@@ -39,9 +39,13 @@ function evalExpr(e: any, env: NfEnv): Typed {
   if (e && typeof e === "object") {
     if (e.payload) {
       const { protocol, field } = e.payload;
-      if (protocol === "ip" && (field === "saddr" || field === "daddr")) return { ty: "addr", v: field === "saddr" ? env.pkt.src : env.pkt.dst };
+      if (protocol === "ip" && (field === "saddr" || field === "daddr"))
+        return { ty: "addr", v: field === "saddr" ? env.pkt.src : env.pkt.dst };
       if (protocol === "ip" && field === "protocol") return { ty: "proto", v: env.pkt.proto };
-      if ((protocol === "th" || protocol === "tcp" || protocol === "udp" || protocol === "sctp") && (field === "dport" || field === "sport")) {
+      if (
+        (protocol === "th" || protocol === "tcp" || protocol === "udp" || protocol === "sctp") &&
+        (field === "dport" || field === "sport")
+      ) {
         const p = env.pkt.proto;
         if (protocol !== "th" && p !== protocol) return { ty: "port", v: -1 };
         if (p !== "tcp" && p !== "udp" && p !== "sctp") return { ty: "port", v: -1 };
@@ -69,16 +73,24 @@ function evalExpr(e: any, env: NfEnv): Typed {
       }
     }
     if (e.ct) {
-      if (e.ct.key === "state") return { ty: "ctstate", v: env.ctState.toLowerCase() === "untracked" ? "untracked" : env.ctState.toLowerCase() };
+      if (e.ct.key === "state")
+        return {
+          ty: "ctstate",
+          v: env.ctState.toLowerCase() === "untracked" ? "untracked" : env.ctState.toLowerCase(),
+        };
       if (e.ct.key === "mark") return { ty: "int", v: env.ctMark };
-      if (e.ct.key === "status") return { ty: "ctstate", v: [env.ctDnat ? "dnat" : "", env.ctSnat ? "snat" : ""].filter(Boolean) as string[] };
+      if (e.ct.key === "status")
+        return { ty: "ctstate", v: [env.ctDnat ? "dnat" : "", env.ctSnat ? "snat" : ""].filter(Boolean) as string[] };
       throw new NftError(`unsupported ct key "${e.ct.key}"`);
     }
     if (e.fib) {
       const flags: string[] = e.fib.flags ?? [];
       if (e.fib.result === "type") {
         const ip = flags.includes("saddr") ? env.pkt.src : env.pkt.dst;
-        return { ty: "str", v: env.isLocal(ip) ? "local" : env.isBroadcast(ip) ? "broadcast" : ip >>> 28 === 14 ? "multicast" : "unicast" };
+        return {
+          ty: "str",
+          v: env.isLocal(ip) ? "local" : env.isBroadcast(ip) ? "broadcast" : ip >>> 28 === 14 ? "multicast" : "unicast",
+        };
       }
       throw new NftError(`unsupported fib result "${e.fib.result}"`);
     }
@@ -93,7 +105,8 @@ function evalExpr(e: any, env: NfEnv): Typed {
       }
       let sig = concatSigs.get(c);
       // Nested concatenations and ct state components are not indexed ("": scan).
-      if (sig === undefined) concatSigs.set(c, (sig = tys.some((x) => x === "concat" || x === "ctstate") ? "" : "concat:" + tys.join(",")));
+      if (sig === undefined)
+        concatSigs.set(c, (sig = tys.some((x) => x === "concat" || x === "ctstate") ? "" : "concat:" + tys.join(",")));
       return { ty: "concat", v, tys, sig };
     }
     for (const op of ["&", "|", "^"]) {
@@ -184,7 +197,7 @@ interface SetIndex {
 }
 
 /** How a Source reads its list: a named set/map, an anonymous set, an anonymous vmap's [key, value] pairs. */
-const enum Kind {
+enum Kind {
   Named,
   Anon,
   Pairs,
@@ -217,11 +230,19 @@ function sourceOf(list: NftSet | any[], pairs: boolean): Source {
 }
 
 function keyAt(src: Source, i: number): any {
-  return src.kind === Kind.Named ? (src.list as NftSet).elem[i].key : src.kind === Kind.Pairs ? (src.list as any[])[i][0] : (src.list as any[])[i];
+  return src.kind === Kind.Named
+    ? (src.list as NftSet).elem[i].key
+    : src.kind === Kind.Pairs
+      ? (src.list as any[])[i][0]
+      : (src.list as any[])[i];
 }
 
 function valueAt(src: Source, i: number): any {
-  return src.kind === Kind.Named ? (src.list as NftSet).elem[i].value : src.kind === Kind.Pairs ? (src.list as any[])[i][1] : undefined;
+  return src.kind === Kind.Named
+    ? (src.list as NftSet).elem[i].value
+    : src.kind === Kind.Pairs
+      ? (src.list as any[])[i][1]
+      : undefined;
 }
 
 /** The key type signature of a lookup value; null: no index (scan everything). */
@@ -429,7 +450,8 @@ function numPos(src: Source, k: number): number {
 
 function verdictOf(v: any): { kind: string; target?: string } | null {
   if (!v || typeof v !== "object") return null;
-  for (const k of ["accept", "drop", "return", "continue", "jump", "goto", "reject"]) if (k in v) return { kind: k, target: v[k]?.target };
+  for (const k of ["accept", "drop", "return", "continue", "jump", "goto", "reject"])
+    if (k in v) return { kind: k, target: v[k]?.target };
   return null;
 }
 
@@ -448,9 +470,11 @@ function exprText(e: any): string {
   if (e.concat) return e.concat.map(exprText).join(" . ");
   if (e.prefix) return `${e.prefix.addr}/${e.prefix.len}`;
   if (e.range) return `${exprText(e.range[0])}-${exprText(e.range[1])}`;
-  if (e.set) return `{ ${e.set.map((x: any) => (Array.isArray(x) && x.length === 2 && verdictOf(x[1]) ? `${exprText(x[0])} : ${stmtText(x[1])}` : exprText(x))).join(", ")} }`;
+  if (e.set)
+    return `{ ${e.set.map((x: any) => (Array.isArray(x) && x.length === 2 && verdictOf(x[1]) ? `${exprText(x[0])} : ${stmtText(x[1])}` : exprText(x))).join(", ")} }`;
   if (e.numgen) return `numgen ${e.numgen.mode} mod ${e.numgen.mod}`;
-  for (const op of ["&", "|", "^"]) if (e[op]) return `${exprText(e[op][0])} ${op === "&" ? "and" : op === "|" ? "or" : "xor"} ${exprText(e[op][1])}`;
+  for (const op of ["&", "|", "^"])
+    if (e[op]) return `${exprText(e[op][0])} ${op === "&" ? "and" : op === "|" ? "or" : "xor"} ${exprText(e[op][1])}`;
   return JSON.stringify(e);
 }
 
@@ -505,8 +529,15 @@ const viewChainInfos = new WeakMap<NftView, Map<NftChain, ChainInfo>>();
 
 function chainInfo(t: NftView, chain: NftChain): ChainInfo {
   const c = chainInfos.get(chain);
-  if (c && (c.view === t || (c.family === t.family && c.name === t.name && c.layer === t.owners.get(chain.name)))) return c;
-  const fresh = (): ChainInfo => ({ view: t, family: t.family, name: t.name, layer: t.owners.get(chain.name), rules: [] });
+  if (c && (c.view === t || (c.family === t.family && c.name === t.name && c.layer === t.owners.get(chain.name))))
+    return c;
+  const fresh = (): ChainInfo => ({
+    view: t,
+    family: t.family,
+    name: t.name,
+    layer: t.owners.get(chain.name),
+    rules: [],
+  });
   if (!c) {
     const n = fresh();
     chainInfos.set(chain, n);
@@ -523,7 +554,14 @@ function ruleInfo(ci: ChainInfo, t: NftView, chain: NftChain, i: number): RuleIn
   const rule = chain.rules[i];
   let r = ci.rules[i];
   if (r && r.rule === rule) return r;
-  const obj: StepObject = { kind: "nft-rule", text: nftRuleText(rule.expr), table: `${t.family} ${t.name}`, chain: chain.name, index: i, layer: ci.layer };
+  const obj: StepObject = {
+    kind: "nft-rule",
+    text: nftRuleText(rule.expr),
+    table: `${t.family} ${t.name}`,
+    chain: chain.name,
+    index: i,
+    layer: ci.layer,
+  };
   const pre = `${t.name} ${chain.name}: ${rule.comment ? JSON.stringify(rule.comment) + " " : ""}→ `;
   r = { rule, obj, pre };
   ci.rules[i] = r;
@@ -535,7 +573,9 @@ function chainObj(ci: ChainInfo, t: NftView, chain: NftChain, text: string, with
   if (!ci.extra) ci.extra = new Map();
   let o = ci.extra.get(text);
   if (!o) {
-    o = withLayer ? { kind: "nft-rule", text, table: `${t.family} ${t.name}`, chain: chain.name, layer: ci.layer } : { kind: "nft-rule", text, table: `${t.family} ${t.name}`, chain: chain.name };
+    o = withLayer
+      ? { kind: "nft-rule", text, table: `${t.family} ${t.name}`, chain: chain.name, layer: ci.layer }
+      : { kind: "nft-rule", text, table: `${t.family} ${t.name}`, chain: chain.name };
     ci.extra.set(text, o);
   }
   return o;
@@ -543,15 +583,37 @@ function chainObj(ci: ChainInfo, t: NftView, chain: NftChain, text: string, with
 
 export function evalNftChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[]): R {
   // The policy table's base chains: a side without a map has no isolated pod on this node.
-  const walkthrough = t.name === POLICY_TABLE && (chain.hook === "forward" || chain.hook === "input") && env.ctState !== "ESTABLISHED" && env.ctState !== "RELATED";
-  if (walkthrough && !t.sets.has("egress-pods")) notIsolated("egress-pods", env.pkt.src, env, steps, chainObj(chainInfo(t, chain), t, chain, `no @egress-pods map`, true));
+  const walkthrough =
+    t.name === POLICY_TABLE &&
+    (chain.hook === "forward" || chain.hook === "input") &&
+    env.ctState !== "ESTABLISHED" &&
+    env.ctState !== "RELATED";
+  if (walkthrough && !t.sets.has("egress-pods"))
+    notIsolated(
+      "egress-pods",
+      env.pkt.src,
+      env,
+      steps,
+      chainObj(chainInfo(t, chain), t, chain, `no @egress-pods map`, true),
+    );
   const r = runChain(t, chain, env, steps, 0);
   if (walkthrough && r.v === "return" && chain.hook === "forward" && !t.sets.has("ingress-pods"))
-    notIsolated("ingress-pods", env.pkt.dst, env, steps, chainObj(chainInfo(t, chain), t, chain, `no @ingress-pods map`, true));
+    notIsolated(
+      "ingress-pods",
+      env.pkt.dst,
+      env,
+      steps,
+      chainObj(chainInfo(t, chain), t, chain, `no @ingress-pods map`, true),
+    );
   if (r.v === "return") {
     if (chain.policy === "drop") {
       const object = chainObj(chainInfo(t, chain), t, chain, `policy drop`, false);
-      steps.push({ action: "NETFILTER", detail: `${t.family} ${t.name} ${chain.name}: policy drop`, object, packet: env.view() });
+      steps.push({
+        action: "NETFILTER",
+        detail: `${t.family} ${t.name} ${chain.name}: policy drop`,
+        object,
+        packet: env.view(),
+      });
       return { verdict: "drop", object };
     }
     return { verdict: "accept" };
@@ -570,8 +632,15 @@ function notIsolated(data: string, key: unknown, env: NfEnv, steps: Step[], obje
   const pod = env.podOf?.(key);
   // Only pods of this node are in its maps: another node's pod is decided on its own node.
   if (env.podOf && !pod?.local) return;
-  const why = object.text.startsWith("no @") ? `no pod of this node is isolated for ${side}: the table has no @${side}-pods` : `its IP ${ip} is not in @${side}-pods`;
-  steps.push({ action: "POLICY", detail: `${side} of ${pod?.name ?? ip}: not isolated (${why})`, object, packet: env.view() });
+  const why = object.text.startsWith("no @")
+    ? `no pod of this node is isolated for ${side}: the table has no @${side}-pods`
+    : `its IP ${ip} is not in @${side}-pods`;
+  steps.push({
+    action: "POLICY",
+    detail: `${side} of ${pod?.name ?? ip}: not isolated (${why})`,
+    object,
+    packet: env.view(),
+  });
 }
 
 /** A vmap's element list: a named map of the table or the statement's anonymous map. */
@@ -638,14 +707,21 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
         const k = s.mangle.key;
         if (!k.meta || k.meta.key !== "mark") {
           if (k.ct && k.ct.key === "mark") {
-            env.ctMark = Number(typeof s.mangle.value === "object" ? evalExpr(s.mangle.value, env).v : s.mangle.value) >>> 0;
+            env.ctMark =
+              Number(typeof s.mangle.value === "object" ? evalExpr(s.mangle.value, env).v : s.mangle.value) >>> 0;
             continue;
           }
           throw new NftError(`unsupported mangle ${JSON.stringify(k)}`);
         }
-        env.pkt.mark = Number(typeof s.mangle.value === "object" ? evalExpr(s.mangle.value, env).v : s.mangle.value) >>> 0;
+        env.pkt.mark =
+          Number(typeof s.mangle.value === "object" ? evalExpr(s.mangle.value, env).v : s.mangle.value) >>> 0;
         const ri = ruleInfo(ci, t, chain, i);
-        steps.push({ action, detail: ri.pre + `mark set 0x${env.pkt.mark.toString(16)}`, object: ri.obj, packet: env.view() });
+        steps.push({
+          action,
+          detail: ri.pre + `mark set 0x${env.pkt.mark.toString(16)}`,
+          object: ri.obj,
+          packet: env.view(),
+        });
         continue;
       }
       if (s.set && s.set.op) {
@@ -672,7 +748,8 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
         const kv = evalExpr(key, env);
         const pos = lookup(src, kv, t, env);
         if (pos < 0) {
-          if (policy && typeof s.vmap.data === "string") notIsolated(s.vmap.data, kv.v, env, steps, ruleInfo(ci, t, chain, i).obj);
+          if (policy && typeof s.vmap.data === "string")
+            notIsolated(s.vmap.data, kv.v, env, steps, ruleInfo(ci, t, chain, i).obj);
           matched = false;
           break;
         }
@@ -723,7 +800,11 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
         const ri = ruleInfo(ci, t, chain, i);
         if (side) {
           // A pod's policy chain: one step that says which side, who isolates it, and what decided.
-          if (env.verbose) steps.push({ action, detail: ri.pre + `${verdict.kind} ${verdict.target}`, object: ri.obj, packet: pre() } as Step, ...subSteps);
+          if (env.verbose)
+            steps.push(
+              { action, detail: ri.pre + `${verdict.kind} ${verdict.target}`, object: ri.obj, packet: pre() } as Step,
+              ...subSteps,
+            );
           const last = sub.rules[sub.rules.length - 1]?.comment ?? "";
           const by = /^isolated by (.*?)(; no rule allowed it)?$/.exec(last)?.[1] ?? "its policies";
           const how =
@@ -733,12 +814,21 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
                 : `allowed${r.comment ? ` (${r.comment})` : ""}`
               : "no rule allowed it";
           const detail = `isolated by ${by}; ${how}`;
-          steps.push({ action, detail: `${side[1]} of ${side[2]}: ${detail}`, object: r.object ?? ri.obj, packet: env.view() });
+          steps.push({
+            action,
+            detail: `${side[1]} of ${side[2]}: ${detail}`,
+            object: r.object ?? ri.obj,
+            packet: env.view(),
+          });
           if (r.v !== "return") return { ...r, detail };
           if (verdict.kind === "goto") return { v: "return" };
           continue;
         }
-        if (r.v !== "return" || subSteps.length || env.verbose) steps.push({ action, detail: ri.pre + `${verdict.kind} ${verdict.target}`, object: ri.obj, packet: pre() } as Step, ...subSteps);
+        if (r.v !== "return" || subSteps.length || env.verbose)
+          steps.push(
+            { action, detail: ri.pre + `${verdict.kind} ${verdict.target}`, object: ri.obj, packet: pre() } as Step,
+            ...subSteps,
+          );
         if (r.v !== "return") return r;
         if (verdict.kind === "goto") return { v: "return" };
         continue;

@@ -40,7 +40,21 @@ interface ViewCache {
  * megamorphic, which cost more than the walk's real work).
  */
 export function makePkt(p: Pkt): Pkt {
-  return { src: p.src, dst: p.dst, proto: p.proto, sport: p.sport, dport: p.dport, ttl: p.ttl, size: p.size, df: p.df, mark: p.mark, inner: p.inner, vni: p.vni, l2dst: p.l2dst, cache: undefined };
+  return {
+    src: p.src,
+    dst: p.dst,
+    proto: p.proto,
+    sport: p.sport,
+    dport: p.dport,
+    ttl: p.ttl,
+    size: p.size,
+    df: p.df,
+    mark: p.mark,
+    inner: p.inner,
+    vni: p.vni,
+    l2dst: p.l2dst,
+    cache: undefined,
+  };
 }
 
 /** Copy every header field of `from` into `to` (field by field: Object.assign is a generic, slow copy); `inner` is the caller's. */
@@ -60,7 +74,21 @@ export function assignPkt(to: Pkt, from: Pkt): void {
 }
 
 export function clonePkt(p: Pkt): Pkt {
-  return { src: p.src, dst: p.dst, proto: p.proto, sport: p.sport, dport: p.dport, ttl: p.ttl, size: p.size, df: p.df, mark: p.mark, inner: p.inner ? clonePkt(p.inner) : undefined, vni: p.vni, l2dst: p.l2dst, cache: undefined };
+  return {
+    src: p.src,
+    dst: p.dst,
+    proto: p.proto,
+    sport: p.sport,
+    dport: p.dport,
+    ttl: p.ttl,
+    size: p.size,
+    df: p.df,
+    mark: p.mark,
+    inner: p.inner ? clonePkt(p.inner) : undefined,
+    vni: p.vni,
+    l2dst: p.l2dst,
+    cache: undefined,
+  };
 }
 
 /**
@@ -69,9 +97,30 @@ export function clonePkt(p: Pkt): Pkt {
  */
 export function viewOf(p: Pkt): PacketView {
   const c = p.cache;
-  if (c && c.src === p.src && c.dst === p.dst && c.sport === p.sport && c.dport === p.dport && c.ttl === p.ttl && c.size === p.size && c.mark === p.mark && c.inner === p.inner) return c.v;
+  if (
+    c &&
+    c.src === p.src &&
+    c.dst === p.dst &&
+    c.sport === p.sport &&
+    c.dport === p.dport &&
+    c.ttl === p.ttl &&
+    c.size === p.size &&
+    c.mark === p.mark &&
+    c.inner === p.inner
+  )
+    return c.v;
   const v = makeView(p);
-  p.cache = { v, src: p.src, dst: p.dst, sport: p.sport, dport: p.dport, ttl: p.ttl, size: p.size, mark: p.mark, inner: p.inner };
+  p.cache = {
+    v,
+    src: p.src,
+    dst: p.dst,
+    sport: p.sport,
+    dport: p.dport,
+    ttl: p.ttl,
+    size: p.size,
+    mark: p.mark,
+    inner: p.inner,
+  };
   return v;
 }
 
@@ -100,10 +149,21 @@ function makeView(p: Pkt): PacketView {
   const protocol = p.proto;
   if (protocol === "tcp" || protocol === "udp" || protocol === "sctp") {
     return p.mark
-      ? { src, dst, protocol, ttl: p.ttl, size: p.size, sport: p.sport, dport: p.dport, mark: "0x" + p.mark.toString(16) }
+      ? {
+          src,
+          dst,
+          protocol,
+          ttl: p.ttl,
+          size: p.size,
+          sport: p.sport,
+          dport: p.dport,
+          mark: "0x" + p.mark.toString(16),
+        }
       : { src, dst, protocol, ttl: p.ttl, size: p.size, sport: p.sport, dport: p.dport };
   }
-  return p.mark ? { src, dst, protocol, ttl: p.ttl, size: p.size, mark: "0x" + p.mark.toString(16) } : { src, dst, protocol, ttl: p.ttl, size: p.size };
+  return p.mark
+    ? { src, dst, protocol, ttl: p.ttl, size: p.size, mark: "0x" + p.mark.toString(16) }
+    : { src, dst, protocol, ttl: p.ttl, size: p.size };
 }
 
 export const PROTO_NUM: Record<string, number> = { icmp: 1, ipip: 4, tcp: 6, udp: 17, sctp: 132 };

@@ -7,16 +7,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadCluster, buildState } from "../index.js";
-import { buildIR } from "../ir/build.js";
+import { buildIR } from "../dataplane/build.js";
 import { traceFlow } from "./flow.js";
-import type { KubeObject } from "../spec/types.js";
+import type { KubeObject } from "../manifest/types.js";
 import type { Step, TracePath } from "./trace.js";
 
 const { spec } = await loadCluster({ files: ["examples/demo", "examples/policies"] });
 const policySteps = (p: TracePath): Step[] => p.hops.flatMap((h) => h.steps).filter((s) => s.action === "POLICY");
 
 for (const mode of ["iptables", "nftables"]) {
-  const state = buildState({ ...spec, config: { ...spec.config, networking: { ...spec.config.networking, kubeProxyMode: mode as any } } });
+  const state = buildState({
+    ...spec,
+    config: { ...spec.config, networking: { ...spec.config.networking, kubeProxyMode: mode as any } },
+  });
   const ir = buildIR(state);
 
   test(`${mode}: tasks → user-service: egress not isolated, ingress isolated by backend-from-frontend and denied`, () => {
@@ -43,7 +46,10 @@ for (const mode of ["iptables", "nftables"]) {
       const st = policySteps(p);
       assert.match(st[0].detail, /^egress of default\/order-app-\S+: not isolated/);
       const ing = st.find((s) => s.detail.startsWith("ingress of default/user-app-"))!;
-      assert.match(ing.detail, /isolated by default\/backend-from-frontend; allowed by default\/backend-from-frontend ingress rule 0$/);
+      assert.match(
+        ing.detail,
+        /isolated by default\/backend-from-frontend; allowed by default\/backend-from-frontend ingress rule 0$/,
+      );
       assert.equal(ing.object?.chain?.startsWith("ingress-default/user-app-"), true);
       // The other node's pods are decided there: one egress and one ingress step in all.
       assert.equal(st.filter((s) => / of default\/user-app-/.test(s.detail)).length, 1);
@@ -64,16 +70,29 @@ test("default-deny egress: the source side denies at the source node", () => {
   const r = traceFlow(ir, { from: "tasks-deployment", to: "svc/user-service" }, { state, noDnsPath: true });
   for (const p of r.paths) {
     const st = policySteps(p);
-    assert.match(st[0].detail, /^egress of default\/tasks-deployment-\S+: isolated by default\/tasks-deny-egress; no rule allowed it$/);
+    assert.match(
+      st[0].detail,
+      /^egress of default\/tasks-deployment-\S+: isolated by default\/tasks-deny-egress; no rule allowed it$/,
+    );
     assert.equal(p.disposition.reason, "POLICY_DENIED");
     assert.equal(p.disposition.ns, `node/${src.nodeName}`);
     assert.match(p.disposition.object?.chain ?? "", /^egress-default\/tasks-deployment-/);
   }
   // Another pod of that node is not isolated for egress: its IP is not in @egress-pods.
-  const other = state.pods.find((p) => p.nodeName === src.nodeName && p.podIP && !p.spec.hostNetwork && !p.name.startsWith("tasks-deployment-") && p.namespace === "default");
+  const other = state.pods.find(
+    (p) =>
+      p.nodeName === src.nodeName &&
+      p.podIP &&
+      !p.spec.hostNetwork &&
+      !p.name.startsWith("tasks-deployment-") &&
+      p.namespace === "default",
+  );
   if (other) {
     const o = traceFlow(ir, { from: `default/${other.name}`, to: "svc/user-service" }, { state, noDnsPath: true });
     const st = policySteps(o.paths[0]);
-    assert.equal(st[0].detail, `egress of default/${other.name}: not isolated (its IP ${other.podIP} is not in @egress-pods)`);
+    assert.equal(
+      st[0].detail,
+      `egress of default/${other.name}: not isolated (its IP ${other.podIP} is not in @egress-pods)`,
+    );
   }
 });

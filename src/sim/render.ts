@@ -6,7 +6,8 @@ import type { PacketView, TracePath, TraceResult } from "./trace.js";
 function pk(p: PacketView): string {
   const ports = p.sport !== undefined ? `${p.src}:${p.sport} → ${p.dst}:${p.dport}` : `${p.src} → ${p.dst}`;
   let s = `${p.protocol} ${ports}`;
-  if (p.outer) s = `[outer ${p.outer.protocol} ${p.outer.src}${p.outer.sport !== undefined ? ":" + p.outer.sport : ""} → ${p.outer.dst}${p.outer.dport !== undefined ? ":" + p.outer.dport : ""}${p.outer.vni !== undefined ? " vni " + p.outer.vni : ""}] ${s}`;
+  if (p.outer)
+    s = `[outer ${p.outer.protocol} ${p.outer.src}${p.outer.sport !== undefined ? ":" + p.outer.sport : ""} → ${p.outer.dst}${p.outer.dport !== undefined ? ":" + p.outer.dport : ""}${p.outer.vni !== undefined ? " vni " + p.outer.vni : ""}] ${s}`;
   return s;
 }
 
@@ -19,9 +20,15 @@ function pathText(path: TracePath, indent: string, out: string[], opts: { packet
     for (const st of hop.steps) {
       const p = pk(st.packet);
       out.push(`${indent}   ${st.action.padEnd(12)} ${st.detail}`);
-      if (st.object) out.push(`${indent}   ${"".padEnd(12)}   ${st.object.kind === "rule" || st.object.kind === "nft-rule" ? `[${st.object.table} ${st.object.chain}${st.object.index !== undefined ? ` #${st.object.index}` : ""}${st.object.line !== undefined ? ` line ${st.object.line}` : ""}] ` : `[${st.object.kind}] `}${st.object.text.split("\n").join(" | ")}`);
+      if (st.object)
+        out.push(
+          `${indent}   ${"".padEnd(12)}   ${st.object.kind === "rule" || st.object.kind === "nft-rule" ? `[${st.object.table} ${st.object.chain}${st.object.index !== undefined ? ` #${st.object.index}` : ""}${st.object.line !== undefined ? ` line ${st.object.line}` : ""}] ` : `[${st.object.kind}] `}${st.object.text.split("\n").join(" | ")}`,
+        );
       if (opts.packets || p !== last) {
-        if (p !== last) out.push(`${indent}   ${"".padEnd(12)}   packet: ${p} ttl ${st.packet.ttl} size ${st.packet.size}${st.packet.mark ? " mark " + st.packet.mark : ""}`);
+        if (p !== last)
+          out.push(
+            `${indent}   ${"".padEnd(12)}   packet: ${p} ttl ${st.packet.ttl} size ${st.packet.size}${st.packet.mark ? " mark " + st.packet.mark : ""}`,
+          );
         last = p;
       }
     }
@@ -33,20 +40,28 @@ function pathText(path: TracePath, indent: string, out: string[], opts: { packet
 export function renderTrace(r: TraceResult, opts: { packets?: boolean } = {}): string {
   const out: string[] = [];
   const f = r.flow;
-  out.push(`trace ${f.from} → ${f.to}: ${f.protocol} ${f.src}${f.sport !== undefined ? ":" + f.sport : ""} → ${f.dst}${f.port !== undefined ? ":" + f.port : ""}${f.service ? ` (Service ${f.service})` : ""}, ${f.size} bytes`);
+  out.push(
+    `trace ${f.from} → ${f.to}: ${f.protocol} ${f.src}${f.sport !== undefined ? ":" + f.sport : ""} → ${f.dst}${f.port !== undefined ? ":" + f.port : ""}${f.service ? ` (Service ${f.service})` : ""}, ${f.size} bytes`,
+  );
   if (r.dns) {
     out.push(`DNS (nameserver ${r.dns.nameserver}):`);
-    for (const q of r.dns.walk) out.push(`  ${q.name} A → ${q.rcode}${q.answers.length ? " " + q.answers.join(", ") : ""}`);
+    for (const q of r.dns.walk)
+      out.push(`  ${q.name} A → ${q.rcode}${q.answers.length ? " " + q.answers.join(", ") : ""}`);
     if (r.dns.path?.length) {
       const d = r.dns.path[0].disposition;
-      out.push(`  the query itself (udp 53): ${d.verdict}${d.reason ? " (" + d.reason + ")" : ""}${r.dns.path.length > 1 ? ` (one of ${r.dns.path.length} paths)` : ""}: ${d.detail}`);
+      out.push(
+        `  the query itself (udp 53): ${d.verdict}${d.reason ? " (" + d.reason + ")" : ""}${r.dns.path.length > 1 ? ` (one of ${r.dns.path.length} paths)` : ""}: ${d.detail}`,
+      );
     }
     if (!r.dns.answer) out.push(`  no address for ${f.host}: the connection is never attempted`);
   }
   const many = r.paths.length > 1;
   r.paths.forEach((p, i) => {
     out.push("");
-    if (many) out.push(`path ${i + 1} of ${r.paths.length} (probability ${fmtP(p.probability)})${p.choices.length ? ": " + p.choices.join("; ") : ""}`);
+    if (many)
+      out.push(
+        `path ${i + 1} of ${r.paths.length} (probability ${fmtP(p.probability)})${p.choices.length ? ": " + p.choices.join("; ") : ""}`,
+      );
     pathText(p, many ? "  " : "", out, opts);
     if (p.reply) {
       out.push(`${many ? "  " : ""}reply:`);

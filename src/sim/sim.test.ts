@@ -34,7 +34,9 @@ test("cross-node flannel vxlan: route via flannel.1 onlink, neighbour, FDB dst, 
   assert.equal(p.disposition.verdict, "DELIVERED");
   const routes = find(p, "ROUTED").map((s) => s.object?.text);
   assert.ok(routes.includes("10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink"));
-  assert.ok(find(p, "ARP").some((s) => s.object?.text === "10.244.2.0 dev flannel.1 lladdr 7a:00:00:00:00:03 PERMANENT"));
+  assert.ok(
+    find(p, "ARP").some((s) => s.object?.text === "10.244.2.0 dev flannel.1 lladdr 7a:00:00:00:00:03 PERMANENT"),
+  );
   const enc = find(p, "ENCAPSULATED")[0];
   assert.equal(enc.object?.kind, "fdb");
   assert.equal(enc.packet.outer?.src, "192.168.1.3");
@@ -107,7 +109,11 @@ for (const proxy of ["iptables", "nftables", "ipvs"] as const) {
       assert.equal(p.disposition.verdict, "DELIVERED");
       assert.ok(p.choices.length >= 1);
     }
-    assert.deepEqual(r.paths.map((p) => p.disposition.ns).sort(), ["pod/default/web-0", "pod/default/web-1", "pod/default/web-2"]);
+    assert.deepEqual(r.paths.map((p) => p.disposition.ns).sort(), [
+      "pod/default/web-0",
+      "pod/default/web-1",
+      "pod/default/web-2",
+    ]);
     assert.ok(Math.abs(sum(r.paths) - 1) < 1e-9);
     // The DNAT happened on the client's node.
     const nat = r.paths.map((p) => steps(p).find((s) => s.action === "NAT" || s.action === "IPVS")!);
@@ -122,8 +128,15 @@ test("iptables: the DNAT step names the KUBE-SEP rule (kube-proxy's chain name a
   const p = r.paths.find((x) => x.disposition.ns === "pod/default/web-2")!;
   const nat = find(p, "NAT")[0];
   assert.equal(nat.object?.chain, sep);
-  assert.equal(nat.object?.text, `-A ${sep} -m comment --comment default/web -m tcp -p tcp -j DNAT --to-destination 10.244.2.2:80`);
-  assert.ok(steps(p).some((s) => s.object?.text.includes("--probability") === false && s.object?.chain?.startsWith("KUBE-SVC-")));
+  assert.equal(
+    nat.object?.text,
+    `-A ${sep} -m comment --comment default/web -m tcp -p tcp -j DNAT --to-destination 10.244.2.2:80`,
+  );
+  assert.ok(
+    steps(p).some(
+      (s) => s.object?.text.includes("--probability") === false && s.object?.chain?.startsWith("KUBE-SVC-"),
+    ),
+  );
 });
 
 test("Service without endpoints: REJECT in filter KUBE-SERVICES → DROPPED NO_ENDPOINTS naming the rule", () => {
@@ -233,7 +246,11 @@ test("1500-byte packet over VXLAN: dropped at the pod (eth0 MTU 1450); 1450 byte
   assert.equal(fit.disposition.verdict, "DELIVERED");
   assert.equal(find(fit, "ENCAPSULATED")[0].packet.outer?.size, 1500);
   // host-gw has no overhead: 1500 goes through.
-  assert.equal(traceFlow(fixtureIR({ flavor: "flannel/host-gw" }), { from: "client", to: "web-2", size: 1500 }).paths[0].disposition.verdict, "DELIVERED");
+  assert.equal(
+    traceFlow(fixtureIR({ flavor: "flannel/host-gw" }), { from: "client", to: "web-2", size: 1500 }).paths[0]
+      .disposition.verdict,
+    "DELIVERED",
+  );
 });
 
 test("reply path: conntrack undoes the DNAT so the client sees the cluster IP", () => {

@@ -9,11 +9,12 @@ import { fibLookup, topologyOf } from "./topology.js";
 import { ipToInt, intToIp, parseCidr, inCidr } from "./ip.js";
 import { mulberry32 } from "../testing/random.js";
 
-
 function bigNs(seed: number, sorted: boolean): NetNs {
   const r = mulberry32(seed);
   // In node order: one prefix length only (the whole table is the index).
-  const routes: Route[] = sorted ? [] : [{ table: "main", type: "unicast", dst: "default", via: "10.0.0.1", dev: "eth0" }];
+  const routes: Route[] = sorted
+    ? []
+    : [{ table: "main", type: "unicast", dst: "default", via: "10.0.0.1", dev: "eth0" }];
   const neighbours: Neighbour[] = [];
   const fdb: FdbEntry[] = [];
   const n = 700;
@@ -21,12 +22,41 @@ function bigNs(seed: number, sorted: boolean): NetNs {
     const k = sorted ? i : Math.floor(r() * 400);
     const len = sorted ? 24 : [16, 24, 24, 26, 32][Math.floor(r() * 5)];
     const net = intToIp((ipToInt(`10.${128 + (k >> 8)}.${k & 255}.0`) & parseCidr(`0.0.0.0/${len}`).mask) >>> 0 || 0);
-    routes.push({ table: "main", type: "unicast", dst: `${net}/${len}`, via: `10.0.${i & 255}.${1 + (i >> 8)}`, dev: "flannel.1", metric: sorted ? undefined : Math.floor(r() * 3), onlink: true });
+    routes.push({
+      table: "main",
+      type: "unicast",
+      dst: `${net}/${len}`,
+      via: `10.0.${i & 255}.${1 + (i >> 8)}`,
+      dev: "flannel.1",
+      metric: sorted ? undefined : Math.floor(r() * 3),
+      onlink: true,
+    });
     const ip = `10.${128 + (k >> 8)}.${k & 255}.0`;
-    neighbours.push({ dev: r() < 0.8 ? "flannel.1" : "eth0", ip, lladdr: `7a:00:00:00:${(k >> 8).toString(16).padStart(2, "0")}:${(k & 255).toString(16).padStart(2, "0")}`, state: "PERMANENT" });
-    fdb.push({ dev: r() < 0.8 ? "flannel.1" : "cni0", mac: neighbours[i].lladdr, dst: `192.168.${k >> 8}.${k & 255}`, self: r() < 0.7, ...(r() < 0.3 ? { master: "cni0" } : {}), state: "permanent" });
+    neighbours.push({
+      dev: r() < 0.8 ? "flannel.1" : "eth0",
+      ip,
+      lladdr: `7a:00:00:00:${(k >> 8).toString(16).padStart(2, "0")}:${(k & 255).toString(16).padStart(2, "0")}`,
+      state: "PERMANENT",
+    });
+    fdb.push({
+      dev: r() < 0.8 ? "flannel.1" : "cni0",
+      mac: neighbours[i].lladdr,
+      dst: `192.168.${k >> 8}.${k & 255}`,
+      self: r() < 0.7,
+      ...(r() < 0.3 ? { master: "cni0" } : {}),
+      state: "permanent",
+    });
   }
-  return { id: "node/big", links: [], addresses: [], routes, neighbours, fdb, sysctls: {}, netfilter: { mode: "iptables", iptables: [], nftables: [] } };
+  return {
+    id: "node/big",
+    links: [],
+    addresses: [],
+    routes,
+    neighbours,
+    fdb,
+    sysctls: {},
+    netfilter: { mode: "iptables", iptables: [], nftables: [] },
+  };
 }
 
 function naiveRoute(routes: Route[], ip: number): Route | undefined {
@@ -58,10 +88,20 @@ for (const sorted of [true, false]) {
       const ip = ipToInt(`10.${128 + (k >> 8)}.${k & 255}.${Math.floor(r() * 256)}`);
       assert.equal(fibLookup(inf.main, ip)?.route, naiveRoute(ns.routes, ip), intToIp(ip));
       const nip = `10.${128 + (k >> 8)}.${k & 255}.0`;
-      for (const dev of ["flannel.1", "eth0"]) assert.equal(inf.neigh(dev, nip), ns.neighbours.find((x) => x.dev === dev && x.ip === nip));
+      for (const dev of ["flannel.1", "eth0"])
+        assert.equal(
+          inf.neigh(dev, nip),
+          ns.neighbours.find((x) => x.dev === dev && x.ip === nip),
+        );
       const mac = `7a:00:00:00:${(k >> 8).toString(16).padStart(2, "0")}:${(k & 255).toString(16).padStart(2, "0")}`;
-      assert.equal(inf.fdbSelf("flannel.1", mac), ns.fdb.find((f) => f.dev === "flannel.1" && f.mac === mac && !(f.master && !f.self)));
-      assert.equal(inf.fdbBridge("cni0", mac), ns.fdb.find((f) => f.master === "cni0" && f.mac === mac && !f.self));
+      assert.equal(
+        inf.fdbSelf("flannel.1", mac),
+        ns.fdb.find((f) => f.dev === "flannel.1" && f.mac === mac && !(f.master && !f.self)),
+      );
+      assert.equal(
+        inf.fdbBridge("cni0", mac),
+        ns.fdb.find((f) => f.master === "cni0" && f.mac === mac && !f.self),
+      );
     }
   });
 }
@@ -74,16 +114,37 @@ test("big tables sharing their entries (a full mesh): each namespace answers fro
   const fdb: FdbEntry[] = [];
   for (let i = 0; i < n; i++) {
     const gw = `10.244.${i >> 8}.${i & 255}`;
-    routes.push({ table: "main", type: "unicast", dst: `10.${100 + (i >> 8)}.${i & 255}.0/24`, via: gw, dev: "flannel.1", onlink: true });
-    neigh.push({ dev: "flannel.1", ip: gw, lladdr: `7a:00:00:00:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`, state: "PERMANENT" });
-    fdb.push({ dev: "flannel.1", mac: neigh[i].lladdr, dst: `192.168.${i >> 8}.${i & 255}`, self: true, state: "permanent" });
+    routes.push({
+      table: "main",
+      type: "unicast",
+      dst: `10.${100 + (i >> 8)}.${i & 255}.0/24`,
+      via: gw,
+      dev: "flannel.1",
+      onlink: true,
+    });
+    neigh.push({
+      dev: "flannel.1",
+      ip: gw,
+      lladdr: `7a:00:00:00:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`,
+      state: "PERMANENT",
+    });
+    fdb.push({
+      dev: "flannel.1",
+      mac: neigh[i].lladdr,
+      dst: `192.168.${i >> 8}.${i & 255}`,
+      self: true,
+      state: "permanent",
+    });
   }
   const nodeNs = (i: number): NetNs => ({
     id: `node/n${i}`,
     links: [],
     addresses: [],
     // Its own subnet is on its bridge (a different route object), not via the mesh.
-    routes: [...routes.filter((_, j) => j !== i), { table: "main", type: "unicast", dst: `10.${100 + (i >> 8)}.${i & 255}.0/24`, dev: "cni0", scope: "link" }],
+    routes: [
+      ...routes.filter((_, j) => j !== i),
+      { table: "main", type: "unicast", dst: `10.${100 + (i >> 8)}.${i & 255}.0/24`, dev: "cni0", scope: "link" },
+    ],
     neighbours: neigh.filter((_, j) => j !== i),
     fdb: fdb.filter((_, j) => j !== i),
     sysctls: {},
@@ -95,8 +156,21 @@ test("big tables sharing their entries (a full mesh): each namespace answers fro
   // crowded (answered per table), the mesh's are not.
   const nss = Array.from({ length: 40 }, (_, i) => nodeNs(i < 36 ? i : [150, 299, 200, 100][i - 36]));
   for (const ns of nss) {
-    ns.routes.push({ table: "main", type: "unicast", dst: "192.168.0.0/16", dev: "eth0", scope: "link", metric: ns.id === "node/n3" ? 5 : 0 });
-    ns.routes.push({ table: "main", type: "unicast", dst: "default", via: `192.168.0.${1 + (Number(ns.id.slice(6)) % 2)}`, dev: "eth0" });
+    ns.routes.push({
+      table: "main",
+      type: "unicast",
+      dst: "192.168.0.0/16",
+      dev: "eth0",
+      scope: "link",
+      metric: ns.id === "node/n3" ? 5 : 0,
+    });
+    ns.routes.push({
+      table: "main",
+      type: "unicast",
+      dst: "default",
+      via: `192.168.0.${1 + (Number(ns.id.slice(6)) % 2)}`,
+      dev: "eth0",
+    });
   }
   for (const ns of nss) {
     const inf = t.info(ns);

@@ -125,7 +125,9 @@ export interface NsInfo {
    * address; the VXLAN device for a port and VNI), with their step texts: the walk reads one
    * field instead of the pod's listeners and their link objects, cold at 5,000 nodes.
    */
-  delivered: { proto: string; port: number; dst: number; container: string; lport: number; detail: string; obj: StepObject } | undefined;
+  delivered:
+    | { proto: string; port: number; dst: number; container: string; lport: number; detail: string; obj: StepObject }
+    | undefined;
   vxlanAt: { port: number; vni: number | undefined; link: Link; detail: string; obj: StepObject } | undefined;
   /** Bridge name → (peer key "nsid\0dev" → port name). */
   ports: Map<string, Map<string, string>>;
@@ -234,7 +236,20 @@ function croute(r: Route): CRoute {
   let cr = croutes.get(r);
   if (!cr) {
     const c = parseCidr(r.dst);
-    cr = { route: r, type: r.type, outDev: r.type === "local" ? "lo" : r.dev, net: c.net, len: c.len, mask: c.mask, metric: r.metric ?? 0, via: r.via ? ipToInt(r.via) : undefined, seq: 0, say: undefined, linkIn: undefined, link: undefined };
+    cr = {
+      route: r,
+      type: r.type,
+      outDev: r.type === "local" ? "lo" : r.dev,
+      net: c.net,
+      len: c.len,
+      mask: c.mask,
+      metric: r.metric ?? 0,
+      via: r.via ? ipToInt(r.via) : undefined,
+      seq: 0,
+      say: undefined,
+      linkIn: undefined,
+      link: undefined,
+    };
     croutes.set(r, cr);
   }
   return cr;
@@ -245,7 +260,8 @@ function croute(r: Route): CRoute {
  * Maps: no heap number per lookup). Routes of several prefix lengths can share a network.
  */
 const routeKey = (net: number) => net | 0;
-const croutesOf = (routes: Route[], table: "local" | "main") => routes.filter((r) => (r.table ?? "main") === table).map(croute);
+const croutesOf = (routes: Route[], table: "local" | "main") =>
+  routes.filter((r) => (r.table ?? "main") === table).map(croute);
 
 function compileFib(routes: Route[], table: "local" | "main", index: SharedIndex<CRoute, number>): Fib {
   if (routes.length > FIB_INDEX_MAX) {
@@ -298,7 +314,8 @@ function crowdedRoute(big: NonNullable<Fib["big"]>, len: number, net: number): C
   const hit = m.get(net | 0);
   if (hit !== undefined) return hit ?? undefined;
   let best: CRoute | undefined;
-  for (const r of croutesOf(big.routes, big.table)) if (r.len === len && r.net === net && (!best || r.metric < best.metric)) best = r;
+  for (const r of croutesOf(big.routes, big.table))
+    if (r.len === len && r.net === net && (!best || r.metric < best.metric)) best = r;
   m.set(net | 0, best ?? null);
   return best;
 }
@@ -308,7 +325,7 @@ function scanFib(routes: CRoute[], ip: number, filter?: (r: CRoute) => boolean):
   let best: CRoute | undefined;
   for (let i = 0; i < routes.length; i++) {
     const r = routes[i];
-    if (((ip & r.mask) >>> 0) !== r.net) continue;
+    if ((ip & r.mask) >>> 0 !== r.net) continue;
     if (filter && !filter(r)) continue;
     if (!best || r.len > best.len || (r.len === best.len && r.metric < best.metric)) best = r;
   }
@@ -397,7 +414,9 @@ function build(ir: DataplaneIR): Topology {
       { name: "eth0", kind: "ethernet", mtu: ir.underlay?.mtu ?? 1500, mac: "02:42:c0:a8:ff:fe", up: true },
     ],
     addresses: [],
-    routes: ir.underlay?.subnet ? [{ table: "main", type: "unicast", dst: ir.underlay.subnet, dev: "eth0", scope: "link", proto: "kernel" }] : [],
+    routes: ir.underlay?.subnet
+      ? [{ table: "main", type: "unicast", dst: ir.underlay.subnet, dev: "eth0", scope: "link", proto: "kernel" }]
+      : [],
     neighbours: [],
     fdb: [],
     sysctls: {},
@@ -436,10 +455,27 @@ function build(ir: DataplaneIR): Topology {
       const ip = ipToInt(addrOf(a.cidr));
       localAddrs.add(ip);
       if (!addrDev.has(ip)) addrDev.set(ip, a.dev);
-      derived.push({ table: "local", type: "local", dst: addrOf(a.cidr), dev: a.dev, scope: "host", proto: "kernel", src: addrOf(a.cidr) });
+      derived.push({
+        table: "local",
+        type: "local",
+        dst: addrOf(a.cidr),
+        dev: a.dev,
+        scope: "host",
+        proto: "kernel",
+        src: addrOf(a.cidr),
+      });
       if (a.broadcast) broadcast.add(ipToInt(a.broadcast));
     }
-    if (links.has("lo")) derived.push({ table: "local", type: "local", dst: "127.0.0.0/8", dev: "lo", scope: "host", proto: "kernel", src: "127.0.0.1" });
+    if (links.has("lo"))
+      derived.push({
+        table: "local",
+        type: "local",
+        dst: "127.0.0.0/8",
+        dev: "lo",
+        scope: "host",
+        proto: "kernel",
+        src: "127.0.0.1",
+      });
     const irLocal = ns.routes.filter((r) => r.table === "local");
     for (const r of irLocal) {
       if (r.type === "local") {
@@ -449,9 +485,13 @@ function build(ir: DataplaneIR): Topology {
       if (r.type === "broadcast") broadcast.add(parseCidr(r.dst).net);
     }
     // The kernel derives local routes from addresses; the IR's own local table wins on conflicts.
-    const localRoutes = [...irLocal, ...derived.filter((d) => !irLocal.some((r) => r.dst === d.dst || r.dst === d.dst + "/32"))];
+    const localRoutes = [
+      ...irLocal,
+      ...derived.filter((d) => !irLocal.some((r) => r.dst === d.dst || r.dst === d.dst + "/32")),
+    ];
     // Most namespaces (pods) have no bridge: one shared empty map for them.
-    const ports = ns.links.some((l) => l.master) || ir.underlay?.ns === ns ? new Map<string, Map<string, string>>() : NO_PORTS;
+    const ports =
+      ns.links.some((l) => l.master) || ir.underlay?.ns === ns ? new Map<string, Map<string, string>>() : NO_PORTS;
     for (const l of ns.links) {
       if (!l.master) continue;
       let m = ports.get(l.master);
@@ -468,12 +508,44 @@ function build(ir: DataplaneIR): Topology {
     }
     const pod = ns.id.startsWith("pod/") ? podsByKey.get(ns.id.slice(4)) : undefined;
     const node = ns.id.startsWith("node/") ? nodesByName.get(ns.id.slice(5)) : undefined;
-    const neigh = cachedFind<Neighbour>(ns.neighbours, (n, dev, ip) => n.dev === dev && n.ip === ip, { index: neighIndex });
+    const neigh = cachedFind<Neighbour>(ns.neighbours, (n, dev, ip) => n.dev === dev && n.ip === ip, {
+      index: neighIndex,
+    });
     const fdbShared = { index: fdbIndex };
-    const fdbSelf = cachedFind<FdbEntry>(ns.fdb, (f, dev, mac) => f.dev === dev && f.mac === mac && !(f.master && !f.self), fdbShared);
-    const fdbBridge = cachedFind<FdbEntry>(ns.fdb, (f, master, mac) => f.master === master && f.mac === mac && !f.self, fdbShared);
+    const fdbSelf = cachedFind<FdbEntry>(
+      ns.fdb,
+      (f, dev, mac) => f.dev === dev && f.mac === mac && !(f.master && !f.self),
+      fdbShared,
+    );
+    const fdbBridge = cachedFind<FdbEntry>(
+      ns.fdb,
+      (f, master, mac) => f.master === master && f.mac === mac && !f.self,
+      fdbShared,
+    );
     const tunnels = ns.links.filter((l) => l.kind === "vxlan" || l.kind === "ipip");
-    i = { ns, links, local: compileFib(localRoutes, "local", routeIndex), main: compileFib(ns.routes, "main", routeIndex), localAddrs, broadcast, addrDev, tunnels: tunnels.length ? tunnels : NO_LINKS, arp: undefined, arpGen: 0, nf: undefined, pod, node, ports, neigh, fdbSelf, fdbBridge, forwarding: ns.sysctls["net.ipv4.ip_forward"] ?? ns.sysctls["net.ipv4.conf.all.forwarding"], brNf: ns.sysctls["net.bridge.bridge-nf-call-iptables"] === "1", delivered: undefined, vxlanAt: undefined };
+    i = {
+      ns,
+      links,
+      local: compileFib(localRoutes, "local", routeIndex),
+      main: compileFib(ns.routes, "main", routeIndex),
+      localAddrs,
+      broadcast,
+      addrDev,
+      tunnels: tunnels.length ? tunnels : NO_LINKS,
+      arp: undefined,
+      arpGen: 0,
+      nf: undefined,
+      pod,
+      node,
+      ports,
+      neigh,
+      fdbSelf,
+      fdbBridge,
+      forwarding: ns.sysctls["net.ipv4.ip_forward"] ?? ns.sysctls["net.ipv4.conf.all.forwarding"],
+      brNf: ns.sysctls["net.bridge.bridge-nf-call-iptables"] === "1",
+      delivered: undefined,
+      vxlanAt: undefined,
+    };
     infos.set(ns, i);
     return i;
   };
@@ -569,7 +641,20 @@ function build(ir: DataplaneIR): Topology {
     return externalNs;
   };
 
-  return { ir, nsOf, podsByKey, podsByName, nodesByName, hostPods, podByIp, externalNs, info, arpOwner, connected, externalAt };
+  return {
+    ir,
+    nsOf,
+    podsByKey,
+    podsByName,
+    nodesByName,
+    hostPods,
+    podByIp,
+    externalNs,
+    info,
+    arpOwner,
+    connected,
+    externalAt,
+  };
 }
 
 export function isLocalAddr(inf: NsInfo, ip: number): boolean {

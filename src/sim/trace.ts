@@ -84,7 +84,18 @@ export type StepAction =
   | "DROPPED";
 
 export interface StepObject {
-  kind: "route" | "fdb" | "neigh" | "rule" | "nft-rule" | "policy" | "link" | "conntrack" | "ipvs" | "listener" | "sysctl";
+  kind:
+    | "route"
+    | "fdb"
+    | "neigh"
+    | "rule"
+    | "nft-rule"
+    | "policy"
+    | "link"
+    | "conntrack"
+    | "ipvs"
+    | "listener"
+    | "sysctl";
   /** The object as its tool prints it (an `ip route` line, an iptables-save rule …). */
   text: string;
   /** Netfilter: table ("nat"), chain ("KUBE-SERVICES"), rule index in the merged chain (0-based), layer owner. */

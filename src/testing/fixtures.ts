@@ -4,13 +4,20 @@
 // neutral (no labels, no ports, no endpoints) and every field can be overridden.
 import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
 import { emptyState as controlEmptyState } from "../control/build.js";
-import { defaultConfig, type ClusterConfig } from "../spec/config.js";
-import type { Endpoint, EndpointPort } from "../spec/types.js";
+import { defaultConfig, type ClusterConfig } from "../manifest/config.js";
+import type { Endpoint, EndpointPort } from "../manifest/types.js";
 
 /** kind's defaults (pods 10.244.0.0/16, Services 10.96.0.0/12, nodes 192.168.1.0/24), no nodes, ipBlock not matching pods. */
-export function testConfig(o: { name?: string; networking?: Partial<ClusterConfig["networking"]> } = {}): ClusterConfig {
+export function testConfig(
+  o: { name?: string; networking?: Partial<ClusterConfig["networking"]> } = {},
+): ClusterConfig {
   const d = defaultConfig();
-  return { ...d, name: o.name ?? "test", nodes: [], networking: { ...d.networking, ipBlockMatchesPods: false, ...o.networking } };
+  return {
+    ...d,
+    name: o.name ?? "test",
+    nodes: [],
+    networking: { ...d.networking, ipBlockMatchesPods: false, ...o.networking },
+  };
 }
 
 /**
@@ -109,7 +116,13 @@ export function endpoint(e: FxEndpoint): Endpoint {
 }
 
 /** A controller-managed IPv4 EndpointSlice. */
-export function sliceState(namespace: string, serviceName: string, name: string, ports: EndpointPort[], eps: FxEndpoint[]): EndpointSliceState {
+export function sliceState(
+  namespace: string,
+  serviceName: string,
+  name: string,
+  ports: EndpointPort[],
+  eps: FxEndpoint[],
+): EndpointSliceState {
   return {
     namespace,
     name,

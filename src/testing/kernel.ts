@@ -25,7 +25,11 @@ export function requireKernel(t: { skip: (m: string) => void }, tools?: string[]
   return false;
 }
 
-export function runIn(ns: string, argv: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+export function runIn(
+  ns: string,
+  argv: string[],
+  input?: string,
+): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync("ip", ["netns", "exec", ns, ...argv], { input, encoding: "utf8", maxBuffer: 1 << 28 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

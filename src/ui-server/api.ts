@@ -10,10 +10,32 @@ import { renderIptables } from "../ir/render-iptables.js";
 import { renderNft } from "../ir/render-nft.js";
 import { traceFlow, TraceInputError } from "../sim/index.js";
 import type { Protocol, Resolver, TraceResult } from "../sim/index.js";
-import { computeReach } from "../policy/reach.js";
-import type { ExecRequest, ExecResult, LiveInfo, MapModel, MapNode, MapPod, MapService, NodeInspect, ReachCell, ReachModel } from "./types.js";
+import { computeReach } from "../questions/reach.js";
+import type {
+  ExecRequest,
+  ExecResult,
+  LiveInfo,
+  MapModel,
+  MapNode,
+  MapPod,
+  MapService,
+  NodeInspect,
+  ReachCell,
+  ReachModel,
+} from "./types.js";
 
-export type { ExecRequest, ExecResult, LiveInfo, MapModel, MapNode, MapPod, MapService, NodeInspect, ReachCell, ReachModel };
+export type {
+  ExecRequest,
+  ExecResult,
+  LiveInfo,
+  MapModel,
+  MapNode,
+  MapPod,
+  MapService,
+  NodeInspect,
+  ReachCell,
+  ReachModel,
+};
 
 const isDnsLabels = (l: Record<string, string> | null | undefined) => !!l && l["k8s-app"] === "kube-dns";
 
@@ -22,7 +44,14 @@ function addrOf(ns: NetNs, dev: string): string | undefined {
 }
 
 function routeText(r: Route): string {
-  const parts = [r.type !== "unicast" ? r.type : "", r.dst, r.via ? `via ${r.via}` : "", r.dev ? `dev ${r.dev}` : "", r.onlink ? "onlink" : "", r.proto !== undefined ? `proto ${r.proto}` : ""];
+  const parts = [
+    r.type !== "unicast" ? r.type : "",
+    r.dst,
+    r.via ? `via ${r.via}` : "",
+    r.dev ? `dev ${r.dev}` : "",
+    r.onlink ? "onlink" : "",
+    r.proto !== undefined ? `proto ${r.proto}` : "",
+  ];
   return parts.filter(Boolean).join(" ");
 }
 
@@ -43,12 +72,34 @@ export function mapModel(state: ClusterState, ir: DataplaneIR): MapModel {
     const tun = n.ns.links.find((l) => l.kind === "vxlan" || l.kind === "ipip");
     const own = new Set([n.podCIDR, ...(sn?.blocks ?? [])]);
     const podRoutes = n.ns.routes
-      .filter((r) => r.table === "main" && r.type === "unicast" && r.dst !== "default" && r.dst.includes("/") && !r.dst.endsWith("/32") && !own.has(r.dst))
+      .filter(
+        (r) =>
+          r.table === "main" &&
+          r.type === "unicast" &&
+          r.dst !== "default" &&
+          r.dst.includes("/") &&
+          !r.dst.endsWith("/32") &&
+          !own.has(r.dst),
+      )
       .filter((r) => inCidr(r.dst.split("/")[0], podSubnet))
       .map((r) => ({ dst: r.dst, text: routeText(r), dev: r.dev, via: r.via }));
-    const out: MapNode = { name: n.name, role: sn?.role ?? "worker", address: n.address, podCIDR: n.podCIDR, blocks: sn?.blocks ?? [], podRoutes };
+    const out: MapNode = {
+      name: n.name,
+      role: sn?.role ?? "worker",
+      address: n.address,
+      podCIDR: n.podCIDR,
+      blocks: sn?.blocks ?? [],
+      podRoutes,
+    };
     if (bridgeLink) out.bridge = { name: bridgeLink.name, address: addrOf(n.ns, bridgeLink.name) };
-    if (tun) out.tunnel = { name: tun.name, kind: tun.kind, address: addrOf(n.ns, tun.name), vni: tun.vxlan?.vni, port: tun.vxlan?.port };
+    if (tun)
+      out.tunnel = {
+        name: tun.name,
+        kind: tun.kind,
+        address: addrOf(n.ns, tun.name),
+        vni: tun.vxlan?.vni,
+        port: tun.vxlan?.port,
+      };
     return out;
   });
   const irPods = new Map(ir.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
@@ -56,7 +107,8 @@ export function mapModel(state: ClusterState, ir: DataplaneIR): MapModel {
   const pods: MapPod[] = state.pods.map((p) => {
     const ip = irPods.get(`${p.namespace}/${p.name}`);
     const hostIf = ip?.hostIf ?? p.hostIfName;
-    const master = hostIf && p.nodeName ? nodeNs.get(p.nodeName)?.links.find((l) => l.name === hostIf)?.master : undefined;
+    const master =
+      hostIf && p.nodeName ? nodeNs.get(p.nodeName)?.links.find((l) => l.name === hostIf)?.master : undefined;
     return {
       namespace: p.namespace,
       name: p.name,
@@ -72,18 +124,37 @@ export function mapModel(state: ClusterState, ir: DataplaneIR): MapModel {
       dns: isDnsLabels(p.labels) && p.namespace === "kube-system",
     };
   });
-  const byIp = new Map(state.pods.filter((p) => p.podIP && !p.spec.hostNetwork).map((p) => [p.podIP!, `${p.namespace}/${p.name}`]));
+  const byIp = new Map(
+    state.pods.filter((p) => p.podIP && !p.spec.hostNetwork).map((p) => [p.podIP!, `${p.namespace}/${p.name}`]),
+  );
   const services: MapService[] = state.services.map((s) => {
     const eps = state.endpointSlices
       .filter((e) => e.namespace === s.namespace && e.serviceName === s.name)
-      .flatMap((e) => e.endpoints.flatMap((ep) => ep.addresses.map((ip) => ({ ip, pod: ep.targetRef?.kind === "Pod" ? `${ep.targetRef.namespace ?? s.namespace}/${ep.targetRef.name}` : byIp.get(ip), ready: ep.conditions?.ready !== false }))));
+      .flatMap((e) =>
+        e.endpoints.flatMap((ep) =>
+          ep.addresses.map((ip) => ({
+            ip,
+            pod:
+              ep.targetRef?.kind === "Pod"
+                ? `${ep.targetRef.namespace ?? s.namespace}/${ep.targetRef.name}`
+                : byIp.get(ip),
+            ready: ep.conditions?.ready !== false,
+          })),
+        ),
+      );
     return {
       namespace: s.namespace,
       name: s.name,
       type: s.type,
       clusterIP: s.clusterIP,
       externalIPs: [...s.externalIPs, ...s.loadBalancerIPs],
-      ports: s.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol, targetPort: p.targetPort, nodePort: p.nodePort })),
+      ports: s.ports.map((p) => ({
+        name: p.name,
+        port: p.port,
+        protocol: p.protocol,
+        targetPort: p.targetPort,
+        nodePort: p.nodePort,
+      })),
       endpoints: eps,
       dns: s.namespace === "kube-system" && (s.name === "kube-dns" || isDnsLabels(s.labels)),
     };
@@ -149,17 +220,20 @@ export function runTrace(state: ClusterState, ir: DataplaneIR, q: TraceQuery, re
   let port: number | undefined;
   if (q.port !== undefined && q.port !== "") {
     port = Number(q.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ApiInputError(`port must be an integer 1-65535: "${q.port}"`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new ApiInputError(`port must be an integer 1-65535: "${q.port}"`);
   }
   let protocol: Protocol | undefined;
   if (q.protocol !== undefined && q.protocol !== "") {
-    if (!PROTOS.includes(String(q.protocol))) throw new ApiInputError(`protocol must be one of ${PROTOS.join("|")}: "${q.protocol}"`);
+    if (!PROTOS.includes(String(q.protocol)))
+      throw new ApiInputError(`protocol must be one of ${PROTOS.join("|")}: "${q.protocol}"`);
     protocol = q.protocol as Protocol;
   }
   let size: number | undefined;
   if (q.size !== undefined && q.size !== "") {
     size = Number(q.size);
-    if (!Number.isInteger(size) || size < 28 || size > 65535) throw new ApiInputError(`size must be an integer 28-65535: "${q.size}"`);
+    if (!Number.isInteger(size) || size < 28 || size > 65535)
+      throw new ApiInputError(`size must be an integer 28-65535: "${q.size}"`);
   }
   try {
     const reply = q.reply === true || q.reply === "true" || q.reply === "1";
@@ -176,7 +250,9 @@ export const MATRIX_LIMIT = 150;
 /** The policy matrix: every workload pair (denied pairs included) with its explanation. */
 export function reachModel(state: ClusterState, namespace?: string): ReachModel {
   const wl = new Set<string>();
-  for (const p of state.pods) if (p.podIP && !p.spec.hostNetwork && (!namespace || p.namespace === namespace)) wl.add(`${p.workload.namespace}/${p.workload.kind}/${p.workload.name}`);
+  for (const p of state.pods)
+    if (p.podIP && !p.spec.hostNetwork && (!namespace || p.namespace === namespace))
+      wl.add(`${p.workload.namespace}/${p.workload.kind}/${p.workload.name}`);
   if (wl.size > MATRIX_LIMIT) return { workloads: [], cells: [], classes: 0, tooMany: wl.size };
   const r = computeReach(state, { explain: true, includeDenied: true, namespace: namespace || undefined });
   const names = new Set<string>();
@@ -184,7 +260,13 @@ export function reachModel(state: ClusterState, namespace?: string): ReachModel 
     names.add(l.src);
     names.add(l.dst);
   }
-  const nsOf = (w: string) => (/^([^/[\]]+)\/[^[]+\[/.exec(w)?.[1] ?? null);
-  const workloads = [...names].sort((a, b) => Number(nsOf(a) === null) - Number(nsOf(b) === null) || a.localeCompare(b)).map((name) => ({ name, namespace: nsOf(name) }));
-  return { workloads, cells: r.lines.map((l) => ({ src: l.src, dst: l.dst, text: l.text, conns: l.conns, explain: l.explain ?? [] })), classes: r.classes };
+  const nsOf = (w: string) => /^([^/[\]]+)\/[^[]+\[/.exec(w)?.[1] ?? null;
+  const workloads = [...names]
+    .sort((a, b) => Number(nsOf(a) === null) - Number(nsOf(b) === null) || a.localeCompare(b))
+    .map((name) => ({ name, namespace: nsOf(name) }));
+  return {
+    workloads,
+    cells: r.lines.map((l) => ({ src: l.src, dst: l.dst, text: l.text, conns: l.conns, explain: l.explain ?? [] })),
+    classes: r.classes,
+  };
 }

@@ -9,7 +9,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCluster } from "../index.js";
-import { buildIR } from "../ir/build.js";
+import { buildIR } from "../dataplane/build.js";
 import type { ClusterState } from "../control/state.js";
 import { startUiServer, HOST, type UiServer } from "./server.js";
 
@@ -17,7 +17,10 @@ let srv: UiServer;
 let state: ClusterState;
 let dir: string;
 
-function get(path: string, opts: { method?: string; host?: string; body?: string; type?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(
+  path: string,
+  opts: { method?: string; host?: string; body?: string; type?: string } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { host: opts.host ?? `${HOST}:${srv.port}` };
     if (opts.type) headers["content-type"] = opts.type;
@@ -69,8 +72,17 @@ test("/api/state lists every pod with its IP and node, every node and Service", 
   assert.equal(r.status, 200);
   const m = JSON.parse(r.body);
   assert.equal(m.pods.length, state.pods.length);
-  for (const p of state.pods) assert.ok(m.pods.some((q: { name: string; ip: string; node: string }) => q.name === p.name && q.ip === p.podIP && q.node === p.nodeName));
-  assert.deepEqual(m.nodes.map((n: { name: string }) => n.name), state.nodes.map((n) => n.name));
+  for (const p of state.pods)
+    assert.ok(
+      m.pods.some(
+        (q: { name: string; ip: string; node: string }) =>
+          q.name === p.name && q.ip === p.podIP && q.node === p.nodeName,
+      ),
+    );
+  assert.deepEqual(
+    m.nodes.map((n: { name: string }) => n.name),
+    state.nodes.map((n) => n.name),
+  );
   // flannel VXLAN: each node has cni0 and flannel.1 (the device names flannel uses).
   for (const n of m.nodes) {
     assert.equal(n.bridge.name, "cni0");
@@ -99,7 +111,11 @@ test("/api/trace: GET and POST give the trace JSON; bad input is a 400 with the 
   const a = state.pods.find((p) => p.name.startsWith("order-app"))!;
   const g = JSON.parse((await get(`/api/trace?from=default/${a.name}&to=svc/default/user-service`)).body);
   assert.ok(g.paths.length >= 1);
-  const p = await get("/api/trace", { method: "POST", type: "application/json", body: JSON.stringify({ from: `default/${a.name}`, to: "svc/default/user-service" }) });
+  const p = await get("/api/trace", {
+    method: "POST",
+    type: "application/json",
+    body: JSON.stringify({ from: `default/${a.name}`, to: "svc/default/user-service" }),
+  });
   assert.deepEqual(JSON.parse(p.body), g);
   const bad = await get("/api/trace?from=default/nope&to=10.96.0.1");
   assert.equal(bad.status, 400);
@@ -112,11 +128,18 @@ test("/api/trace: GET and POST give the trace JSON; bad input is a 400 with the 
 test("/api/reach: every workload pair with its explanation", async () => {
   const m = JSON.parse((await get("/api/reach?namespace=default")).body);
   assert.ok(m.workloads.some((w: { name: string }) => w.name === "default/order-app[Deployment]"));
-  const c = m.cells.find((x: { src: string; dst: string }) => x.src === "default/order-app[Deployment]" && x.dst === "default/user-app[Deployment]");
+  const c = m.cells.find(
+    (x: { src: string; dst: string }) =>
+      x.src === "default/order-app[Deployment]" && x.dst === "default/user-app[Deployment]",
+  );
   assert.equal(c.text, "All Connections"); // no policies in the plain example
 });
 
 test("no endpoint runs commands without --allow-exec", async () => {
-  const r = await get("/api/exec", { method: "POST", type: "application/json", body: JSON.stringify({ from: "default/x", to: "http://user-service" }) });
+  const r = await get("/api/exec", {
+    method: "POST",
+    type: "application/json",
+    body: JSON.stringify({ from: "default/x", to: "http://user-service" }),
+  });
   assert.equal(r.status, 403);
 });

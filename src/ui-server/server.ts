@@ -9,7 +9,18 @@ import { fileURLToPath } from "node:url";
 import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR } from "../ir/types.js";
 import type { Resolver } from "../sim/index.js";
-import { ApiInputError, inspectNode, mapModel, reachModel, runTrace, type ExecRequest, type ExecResult, type LiveInfo, type MapModel, type TraceQuery } from "./api.js";
+import {
+  ApiInputError,
+  inspectNode,
+  mapModel,
+  reachModel,
+  runTrace,
+  type ExecRequest,
+  type ExecResult,
+  type LiveInfo,
+  type MapModel,
+  type TraceQuery,
+} from "./api.js";
 
 export type { ExecRequest, ExecResult, LiveInfo };
 
@@ -51,7 +62,8 @@ const TYPES: Record<string, string> = {
 
 const SECURITY_HEADERS = {
   // Scripts only from this origin: a name that slipped into markup still could not run.
-  "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  "Content-Security-Policy":
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
   "X-Content-Type-Options": "nosniff",
   "Referrer-Policy": "no-referrer",
 };
@@ -60,7 +72,8 @@ function send(res: ServerResponse, code: number, body: string | Buffer, type: st
   res.writeHead(code, { "Content-Type": type, "Cache-Control": "no-store", ...SECURITY_HEADERS });
   res.end(body);
 }
-const json = (res: ServerResponse, code: number, v: unknown) => send(res, code, JSON.stringify(v), "application/json; charset=utf-8");
+const json = (res: ServerResponse, code: number, v: unknown) =>
+  send(res, code, JSON.stringify(v), "application/json; charset=utf-8");
 const text = (res: ServerResponse, code: number, s: string) => send(res, code, s, "text/plain; charset=utf-8");
 
 async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
@@ -75,7 +88,8 @@ async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string
 }
 
 async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  if (!String(req.headers["content-type"] ?? "").startsWith("application/json")) throw new ApiInputError("POST bodies must be application/json");
+  if (!String(req.headers["content-type"] ?? "").startsWith("application/json"))
+    throw new ApiInputError("POST bodies must be application/json");
   const b = await readBody(req);
   try {
     const v = JSON.parse(b || "{}");
@@ -101,13 +115,15 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     }
     if (rel.endsWith("/")) rel += "index.html";
     const full = normalize(join(staticDir, rel));
-    if (!full.startsWith(normalize(staticDir + sep)) && full !== normalize(staticDir)) return text(res, 403, "forbidden\n");
+    if (!full.startsWith(normalize(staticDir + sep)) && full !== normalize(staticDir))
+      return text(res, 403, "forbidden\n");
     try {
       const st = await stat(full);
       if (!st.isFile()) return text(res, 404, "not found\n");
       send(res, 200, await readFile(full), TYPES[extname(full)] ?? "application/octet-stream");
     } catch {
-      if (rel === "/index.html") return text(res, 500, `the web app is not built (no ${join(staticDir, "index.html")}): run npm run build\n`);
+      if (rel === "/index.html")
+        return text(res, 500, `the web app is not built (no ${join(staticDir, "index.html")}): run npm run build\n`);
       text(res, 404, "not found\n");
     }
   }
@@ -126,14 +142,20 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     const q = Object.fromEntries(url.searchParams) as Record<string, string>;
     try {
       if (p === "/api/state" && method === "GET") {
-        const live = o.live?.() ?? { allowExec: false, status: "not attached (start with podnet ui --name NAME to attach to a running cluster)" };
+        const live = o.live?.() ?? {
+          allowExec: false,
+          status: "not attached (start with podnet ui --name NAME to attach to a running cluster)",
+        };
         return json(res, 200, { ...getModel(), live: { ...live, allowExec: !!o.exec && live.allowExec } });
       }
       const m = /^\/api\/ir\/node\/([^/]+)(?:\/(links|addrs|routes|neigh|fdb|rules))?$/.exec(p);
       if (m && method === "GET") {
         const name = decodeURIComponent(m[1]);
         const ins = inspectNode(o.ir, name);
-        if (!ins) return json(res, 404, { error: `unknown node "${name}" (nodes: ${o.ir.nodes.map((n) => n.name).join(", ")})` });
+        if (!ins)
+          return json(res, 404, {
+            error: `unknown node "${name}" (nodes: ${o.ir.nodes.map((n) => n.name).join(", ")})`,
+          });
         if (m[2]) return text(res, 200, ins[m[2] as "links"]);
         return json(res, 200, ins);
       }
@@ -142,15 +164,20 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
         return json(res, 200, runTrace(o.state, o.ir, tq, o.resolve));
       }
       if (p === "/api/reach" && method === "GET") return json(res, 200, reachModel(o.state, q.namespace));
-      if (p === "/api/live" && method === "GET") return json(res, 200, o.live?.() ?? { allowExec: false, status: "not attached" });
+      if (p === "/api/live" && method === "GET")
+        return json(res, 200, o.live?.() ?? { allowExec: false, status: "not attached" });
       if (p === "/api/exec" && method === "POST") {
-        if (!o.exec) return json(res, 403, { error: "running commands is disabled: start podnet ui --name NAME --allow-exec on a running cluster" });
+        if (!o.exec)
+          return json(res, 403, {
+            error: "running commands is disabled: start podnet ui --name NAME --allow-exec on a running cluster",
+          });
         const b = await jsonBody(req);
         const r: ExecRequest = { from: String(b.from ?? ""), to: String(b.to ?? "") };
         if (b.port !== undefined && b.port !== "") r.port = Number(b.port);
         if (b.protocol) r.protocol = String(b.protocol);
         if (!r.from || !r.to) throw new ApiInputError("from and to are required");
-        if (r.port !== undefined && (!Number.isInteger(r.port) || r.port < 1 || r.port > 65535)) throw new ApiInputError(`port must be an integer 1-65535: "${b.port}"`);
+        if (r.port !== undefined && (!Number.isInteger(r.port) || r.port < 1 || r.port > 65535))
+          throw new ApiInputError(`port must be an integer 1-65535: "${b.port}"`);
         return json(res, 200, await o.exec(r));
       }
       return json(res, 404, { error: `no such endpoint: ${method} ${p}` });

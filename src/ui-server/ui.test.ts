@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { loadCluster } from "../index.js";
-import { buildIR } from "../ir/build.js";
+import { buildIR } from "../dataplane/build.js";
 import type { ClusterState } from "../control/state.js";
-import { clusterResolver } from "../cli/cmd-trace.js";
+import { clusterResolver } from "../questions/trace.js";
 import { fixtureState } from "../plumbing/testing.js";
 import { spawnSync } from "node:child_process";
 import { kernelSkipReason } from "../linux/testing.js";
@@ -24,7 +24,11 @@ const REQUIRE = process.env.PODNET_REQUIRE_KERNEL === "1";
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const SHOTS = join(process.cwd(), "test-output", "ui");
 const built = existsSync(join(defaultStaticDir(), "index.html"));
-const why = !existsSync(CHROMIUM) ? `no ${CHROMIUM} (apt-get install chromium)` : !built ? "the web app is not built (npm run build)" : "";
+const why = !existsSync(CHROMIUM)
+  ? `no ${CHROMIUM} (apt-get install chromium)`
+  : !built
+    ? "the web app is not built (npm run build)"
+    : "";
 const skip = why && !REQUIRE ? why : false;
 
 let browser: Browser | undefined;
@@ -65,7 +69,16 @@ before(async () => {
   const { chromium } = await import("playwright-core");
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 });
 
@@ -77,7 +90,11 @@ after(async () => {
 test("the map shows every pod of the example with its IP, each keyboard reachable", { skip }, async () => {
   const { state } = await loadCluster({});
   const page = await open(await serve(state));
-  const labels = await page.locator('[data-kind="pod"]').evaluateAll((els) => els.map((e) => [e.getAttribute("aria-label") ?? "", e.getAttribute("tabindex"), e.textContent ?? ""]));
+  const labels = await page
+    .locator('[data-kind="pod"]')
+    .evaluateAll((els) =>
+      els.map((e) => [e.getAttribute("aria-label") ?? "", e.getAttribute("tabindex"), e.textContent ?? ""]),
+    );
   for (const p of state.pods) {
     const hit = labels.find(([l]) => l.startsWith(`pod ${p.namespace}/${p.name}, IP ${p.podIP},`));
     assert.ok(hit, `pod ${p.namespace}/${p.name} ${p.podIP} is on the map`);
@@ -86,9 +103,17 @@ test("the map shows every pod of the example with its IP, each keyboard reachabl
   }
   assert.equal(labels.length, state.pods.length);
   // Nodes and Services too: name and address in the accessible name.
-  for (const n of state.nodes) await page.getByRole("button", { name: `node ${n.name}, ${n.role}, address ${n.address}` }).waitFor();
-  for (const s of state.services) assert.equal(await page.locator(`[data-kind="service"][aria-label^="Service ${s.namespace}/${s.name}, "]`).count(), 1);
-  assert.match((await page.locator('[data-kind="service"].dns').getAttribute("aria-label")) ?? "", /kube-dns.*10\.96\.0\.10.*CoreDNS/);
+  for (const n of state.nodes)
+    await page.getByRole("button", { name: `node ${n.name}, ${n.role}, address ${n.address}` }).waitFor();
+  for (const s of state.services)
+    assert.equal(
+      await page.locator(`[data-kind="service"][aria-label^="Service ${s.namespace}/${s.name}, "]`).count(),
+      1,
+    );
+  assert.match(
+    (await page.locator('[data-kind="service"].dns').getAttribute("aria-label")) ?? "",
+    /kube-dns.*10\.96\.0\.10.*CoreDNS/,
+  );
   // Keyboard: Tab reaches the map's elements, Enter selects.
   await page.locator('[data-kind="pod"]').first().focus();
   await page.keyboard.press("Enter");
@@ -96,10 +121,14 @@ test("the map shows every pod of the example with its IP, each keyboard reachabl
   await page.screenshot({ path: join(SHOTS, "map.png") });
 });
 
-test("two pods on different nodes: the walk shows the outer VXLAN header between the nodes and ends DELIVERED", { skip }, async () => {
+test("two pods on different nodes: the walk shows the outer VXLAN header between the nodes and ends DELIVERED", {
+  skip,
+}, async () => {
   const { state } = await loadCluster({});
   const a = state.pods.find((p) => p.namespace === "default" && p.name.startsWith("order-app") && !p.spec.hostNetwork)!;
-  const b = state.pods.find((p) => p.namespace === "default" && p.name.startsWith("user-app") && p.nodeName !== a.nodeName)!;
+  const b = state.pods.find(
+    (p) => p.namespace === "default" && p.name.startsWith("user-app") && p.nodeName !== a.nodeName,
+  )!;
   const na = state.nodes.find((n) => n.name === a.nodeName)!;
   const nb = state.nodes.find((n) => n.name === b.nodeName)!;
   const page = await open(await serve(state));
@@ -108,8 +137,15 @@ test("two pods on different nodes: the walk shows the outer VXLAN header between
   for (let i = 0; i < 60 && !(await page.locator("#outer-header").isVisible()); i++) await page.click("#walk-step");
   const outer = await page.locator("#outer-header").innerText();
   assert.match(outer, /VXLAN/);
-  assert.ok(outer.includes(na.address) && outer.includes(nb.address), `outer header ${na.address} → ${nb.address}: ${outer}`);
-  assert.match(await page.locator("#step-detail").innerText(), new RegExp(`${a.podIP!.replace(/\./g, "\\.")}`), "the inner packet still carries the pod addresses");
+  assert.ok(
+    outer.includes(na.address) && outer.includes(nb.address),
+    `outer header ${na.address} → ${nb.address}: ${outer}`,
+  );
+  assert.match(
+    await page.locator("#step-detail").innerText(),
+    new RegExp(`${a.podIP!.replace(/\./g, "\\.")}`),
+    "the inner packet still carries the pod addresses",
+  );
   await page.screenshot({ path: join(SHOTS, "walk-vxlan.png") });
   await page.click("#walk-play");
   await page.locator("#walk-verdict").waitFor({ timeout: 60_000 });
@@ -135,7 +171,13 @@ test("curl to a Service: DNS first, then the DNAT step with the packet before an
   await page.click("#tab-inspector");
   await page.selectOption("#insp-node", a.nodeName!);
   await page.locator("#insp-body .ln.used").first().waitFor();
-  assert.match(await page.locator("#insp-body .ln.used").allInnerTexts().then((t) => t.join("\n")), /KUBE-SVC-/);
+  assert.match(
+    await page
+      .locator("#insp-body .ln.used")
+      .allInnerTexts()
+      .then((t) => t.join("\n")),
+    /KUBE-SVC-/,
+  );
   await page.fill("#insp-search", "KUBE-SEP");
   assert.ok((await page.locator("#insp-body mark").count()) > 0);
   await page.screenshot({ path: join(SHOTS, "inspector.png") });
@@ -159,7 +201,9 @@ test("a flow NetworkPolicy denies (examples/policies) shows the policy; the matr
   await page.selectOption("#insp-node", dstNode);
   await page.locator("#insp-body .ln.used", { hasText: "isolated by default/auth-from-users-and-tasks" }).waitFor();
   await page.click("#tab-matrix");
-  const cell = page.getByRole("button", { name: "default/order-app[Deployment] to default/auth-deployment[Deployment]: no connections allowed" });
+  const cell = page.getByRole("button", {
+    name: "default/order-app[Deployment] to default/auth-deployment[Deployment]: no connections allowed",
+  });
   await cell.click();
   assert.match(await page.locator("#mx-explain").innerText(), /auth-from-users-and-tasks/);
   await page.screenshot({ path: join(SHOTS, "matrix.png") });
@@ -192,9 +236,15 @@ test("names from manifests are text, never markup", { skip }, async () => {
 test("3 nodes × 30 pods: every pod is drawn with its IP", { skip }, async () => {
   const state = fixtureState({ nodes: 3, podsPerNode: 30 });
   const page = await open(await serve(state));
-  const labels = await page.locator('[data-kind="pod"]').evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? ""));
+  const labels = await page
+    .locator('[data-kind="pod"]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? ""));
   assert.equal(labels.length, state.pods.length);
-  for (const p of state.pods) assert.ok(labels.some((l) => l.startsWith(`pod ${p.namespace}/${p.name}, IP ${p.podIP},`)), p.name);
+  for (const p of state.pods)
+    assert.ok(
+      labels.some((l) => l.startsWith(`pod ${p.namespace}/${p.name}, IP ${p.podIP},`)),
+      p.name,
+    );
   await page.screenshot({ path: join(SHOTS, "map-3x30.png") });
 });
 
@@ -210,29 +260,50 @@ test("100 nodes × 3,000 pods: the map aggregates (collapsed nodes) and expands 
   await page.screenshot({ path: join(SHOTS, "map-100x3000.png") });
   await page.keyboard.press("Enter");
   // A crowded namespace stays aggregated inside the expanded node: open it as well.
-  const ns = page.getByRole("button", { name: `namespace default on ${n.name}: ${mine.filter((p) => p.namespace === "default").length} pods, collapsed` });
+  const ns = page.getByRole("button", {
+    name: `namespace default on ${n.name}: ${mine.filter((p) => p.namespace === "default").length} pods, collapsed`,
+  });
   await ns.focus();
   await page.keyboard.press("Enter");
-  await page.locator('[data-kind="pod"]').nth(mine.length - 1).waitFor();
-  const labels = await page.locator('[data-kind="pod"]').evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? ""));
+  await page
+    .locator('[data-kind="pod"]')
+    .nth(mine.length - 1)
+    .waitFor();
+  const labels = await page
+    .locator('[data-kind="pod"]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? ""));
   assert.equal(labels.length, mine.length);
-  for (const p of mine) assert.ok(labels.some((l) => l.startsWith(`pod ${p.namespace}/${p.name}, IP ${p.podIP},`)), p.name);
+  for (const p of mine)
+    assert.ok(
+      labels.some((l) => l.startsWith(`pod ${p.namespace}/${p.name}, IP ${p.podIP},`)),
+      p.name,
+    );
   await page.screenshot({ path: join(SHOTS, "map-100x3000-expanded.png") });
 });
 
 const kernelWhy = kernelSkipReason(["ip", "curl"]);
 const liveSkip = skip || (kernelWhy && !REQUIRE ? `kernel: ${kernelWhy}` : false);
 
-test("Live: on a cluster built by podnet up, the page runs the real curl beside the model's prediction", { skip: liveSkip }, async () => {
+test("Live: on a cluster built by podnet up, the page runs the real curl beside the model's prediction", {
+  skip: liveSkip,
+}, async () => {
   if (kernelWhy) throw new Error(`PODNET_REQUIRE_KERNEL=1 but the live test cannot run: ${kernelWhy}`);
   const name = "uilive";
-  const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, "bin/podnet.js"), ...args], { encoding: "utf8", timeout: 120_000 });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, "bin/podnet.js"), ...args], { encoding: "utf8", timeout: 120_000 });
   cli("down", "--name", name);
   try {
     const u = cli("up", "--name", name);
     assert.equal(u.status, 0, u.stderr);
     const { state } = await loadCluster({});
-    const srv = await startUiServer({ state, ir: buildIR(state), resolve: clusterResolver(state), port: 0, live: () => liveInfo(name, true), exec: makeExec(name) });
+    const srv = await startUiServer({
+      state,
+      ir: buildIR(state),
+      resolve: clusterResolver(state),
+      port: 0,
+      live: () => liveInfo(name, true),
+      exec: makeExec(name),
+    });
     servers.push(srv);
     const page = await open(srv);
     const a = state.pods.find((p) => p.namespace === "default" && p.name.startsWith("order-app"))!;

@@ -1,7 +1,7 @@
 // Small helpers shared by the views: ages, label rendering, the clock → timestamps.
 
 import type { ClusterState } from "../control/state.js";
-import type { Labels } from "../spec/types.js";
+import type { Labels } from "../manifest/types.js";
 import { humanDuration } from "./duration.js";
 
 /** Options every view accepts. Views are pure: anything from the host comes in here. */

@@ -7,7 +7,9 @@
 import type { ClusterState, PodState } from "../control/state.js";
 import { formatWalk, resolveFromPod } from "../dns/resolver.js";
 import type { ViewOptions } from "./common.js";
-import { formatChangeEvents, formatDiff, runChange, serviceEndpointAddrs } from "./diff.js";
+import { formatChangeEvents, formatDiff } from "./diff.js";
+import { runChange } from "../control/changes.js";
+import { serviceEndpointAddrs } from "../control/diff.js";
 import { containerEnv, formatEnv } from "./env.js";
 import { findResource, getView, type GetOptions } from "./get.js";
 import { kubectlTable } from "./tabwriter.js";
@@ -38,7 +40,9 @@ function get(ctx: DemoContext, command: string, resource: string, o: GetOptions)
 }
 
 function appPods(state: ClusterState, ns: string, app: string): PodState[] {
-  return state.pods.filter((p) => p.namespace === ns && p.labels.app === app && !p.terminating).sort((a, b) => (a.name < b.name ? -1 : 1));
+  return state.pods
+    .filter((p) => p.namespace === ns && p.labels.app === app && !p.terminating)
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
 const nodes: DemoSection = {
@@ -46,7 +50,10 @@ const nodes: DemoSection = {
   title: "The nodes",
   run(ctx) {
     const n = ctx.state.config.networking;
-    const rows = [["NODE", "ROLE", "ADDRESS", "POD CIDR"], ...ctx.state.nodes.map((x) => [x.name, x.role, x.address, x.podCIDR])];
+    const rows = [
+      ["NODE", "ROLE", "ADDRESS", "POD CIDR"],
+      ...ctx.state.nodes.map((x) => [x.name, x.role, x.address, x.podCIDR]),
+    ];
     return (
       `The cluster "${ctx.state.config.name}" has ${ctx.state.nodes.length} nodes on the underlay ${n.nodeSubnet}. The pod network ${n.podSubnet}\n` +
       `is cut into one /${n.nodeCIDRMaskSize} per node (kube-controller-manager's range allocator); the CNI (${n.cni}, ${n.backend})\n` +
@@ -107,7 +114,9 @@ function envExcerpt(p: PodState): string {
   const all = containerEnv(p);
   const shown = all.filter((l) => l.name.startsWith("USER_SERVICE"));
   // Each visible Service contributes NAME_SERVICE_HOST: that names them.
-  const others = all.filter((l) => l.name.endsWith("_SERVICE_HOST") && l.name !== "USER_SERVICE_SERVICE_HOST").map((l) => l.name.slice(0, -"_SERVICE_HOST".length));
+  const others = all
+    .filter((l) => l.name.endsWith("_SERVICE_HOST") && l.name !== "USER_SERVICE_SERVICE_HOST")
+    .map((l) => l.name.slice(0, -"_SERVICE_HOST".length));
   return (
     shell(`podnet env ${p.name} | grep ^USER_SERVICE`, formatEnv(shown)) +
     `(${all.length - shown.length} more lines for ${others.map((o) => o.toLowerCase().replace(/_/g, "-")).join(", ")}: run it without grep)\n`

@@ -62,7 +62,13 @@ test("describe pod: header fields, IPs block, containers, events table", () => {
   const ev = lines.indexOf("Events:");
   assert.deepEqual(lines[ev + 1].trim().split(/\s{2,}/), ["Type", "Reason", "Age", "From", "Message"]);
   assert.deepEqual(lines[ev + 2].trim().split(/\s{2,}/), ["----", "------", "----", "----", "-------"]);
-  assert.deepEqual(lines[ev + 3].trim().split(/\s{2,}/), ["Normal", "Scheduled", "2m", "default-scheduler", `Successfully assigned default/${p.name} to worker-1`]);
+  assert.deepEqual(lines[ev + 3].trim().split(/\s{2,}/), [
+    "Normal",
+    "Scheduled",
+    "2m",
+    "default-scheduler",
+    `Successfully assigned default/${p.name} to worker-1`,
+  ]);
 });
 
 test("describe pod: a pod without a node shows Node <none> and IPs <none>", () => {

@@ -3,7 +3,7 @@
 // same LEVEL_n indents (two spaces per level), and the Events table.
 
 import type { ClusterState, KEvent, NodeState, PodState, ServiceState } from "../control/state.js";
-import type { Labels, Toleration } from "../spec/types.js";
+import type { Labels, Toleration } from "../manifest/types.js";
 import { age, formatLabels, nodeInfo, parseEventObject, rfc1123z, type ViewOptions } from "./common.js";
 import { humanDuration } from "./duration.js";
 import { nodeRoles } from "./get.js";
@@ -34,7 +34,8 @@ function eventsFor(state: ClusterState, kind: string, namespace: string, name: s
 export function describeEvents(state: ClusterState, events: KEvent[]): { main: string; table: string } {
   if (events.length === 0) return { main: "Events:\t<none>\n", table: "" };
   let t = `Events:\n${L1}Type\tReason\tAge\tFrom\tMessage\n${L1}----\t------\t----\t----\t-------\n`;
-  for (const e of events) t += `${L1}${e.type}\t${e.reason}\t${humanDuration(state.clock - e.time)}\t${e.source ?? ""}\t${e.message.trim()}\n`;
+  for (const e of events)
+    t += `${L1}${e.type}\t${e.reason}\t${humanDuration(state.clock - e.time)}\t${e.source ?? ""}\t${e.message.trim()}\n`;
   return { main: "", table: t };
 }
 
@@ -59,7 +60,9 @@ function formatToleration(t: Toleration & { tolerationSeconds?: number }): strin
 }
 
 /** describeContainerPorts: "8080/TCP", several joined by ", " (named ports add "(name)"). */
-function containerPorts(ports: { containerPort: number; protocol?: string; name?: string; hostPort?: number }[] | undefined): {
+function containerPorts(
+  ports: { containerPort: number; protocol?: string; name?: string; hostPort?: number }[] | undefined,
+): {
   ports: string;
   hostPorts: string;
 } {
@@ -80,7 +83,9 @@ export function describePod(state: ClusterState, p: PodState, opts: ViewOptions 
   if (p.nodeName) b += `Start Time:\t${rfc1123z(opts, p.created)}\n`;
   b += labelsMultiline("Labels", p.labels);
   b += labelsMultiline("Annotations", p.annotations);
-  b += p.terminating ? `Status:\tTerminating (lasts ${age(state, p.created)})\nTermination Grace Period:\t30s\n` : `Status:\t${p.phase}\n`;
+  b += p.terminating
+    ? `Status:\tTerminating (lasts ${age(state, p.created)})\nTermination Grace Period:\t30s\n`
+    : `Status:\t${p.phase}\n`;
   b += `IP:\t${p.podIP ?? ""}\n`;
   if (p.podIP) b += `IPs:\n${L1}IP:\t${p.podIP}\n`;
   else b += `IPs:\t<none>\n`;
@@ -94,11 +99,15 @@ export function describePod(state: ClusterState, p: PodState, opts: ViewOptions 
     if (p.nodeName) b += `${L2}Image ID:\t\n`;
     const cp = containerPorts(c.ports);
     b += cp.ports.includes(",") ? `${L2}Ports:\t${cp.ports}\n` : `${L2}Port:\t${cp.ports || "<none>"}\n`;
-    b += cp.hostPorts.includes(",") ? `${L2}Host Ports:\t${cp.hostPorts}\n` : `${L2}Host Port:\t${cp.hostPorts || "<none>"}\n`;
+    b += cp.hostPorts.includes(",")
+      ? `${L2}Host Ports:\t${cp.hostPorts}\n`
+      : `${L2}Host Port:\t${cp.hostPorts || "<none>"}\n`;
     if (c.command?.length) b += `${L2}Command:\n` + c.command.map((x) => `${L3}${x}\n`).join("");
     if (c.args?.length) b += `${L2}Args:\n` + c.args.map((x) => `${L3}${x}\n`).join("");
     if (p.nodeName) {
-      b += running ? `${L2}State:\tRunning\n${L3}Started:\t${rfc1123z(opts, p.created)}\n` : `${L2}State:\tWaiting\n${L3}Reason:\tContainerCreating\n`;
+      b += running
+        ? `${L2}State:\tRunning\n${L3}Started:\t${rfc1123z(opts, p.created)}\n`
+        : `${L2}State:\tWaiting\n${L3}Reason:\tContainerCreating\n`;
       b += `${L2}Ready:\t${p.ready && running ? "True" : "False"}\n`;
       b += `${L2}Restart Count:\t0\n`;
     }
@@ -149,7 +158,10 @@ function serviceEndpoints(state: ClusterState, s: ServiceState, portName: string
     if (sl.ports.length === 0) ready.forEach((e) => add(e.addresses[0]));
     else
       for (const port of sl.ports)
-        if ((port.name ?? "") === (portName ?? "")) ready.forEach((e) => add(`${e.addresses[0].includes(":") ? `[${e.addresses[0]}]` : e.addresses[0]}:${port.port}`));
+        if ((port.name ?? "") === (portName ?? ""))
+          ready.forEach((e) =>
+            add(`${e.addresses[0].includes(":") ? `[${e.addresses[0]}]` : e.addresses[0]}:${port.port}`),
+          );
   }
   if (list.length === 0) return "<none>";
   return more ? `${list.join(",")} + ${count - 3} more...` : list.join(",");
@@ -167,11 +179,12 @@ export function describeService(state: ClusterState, s: ServiceState, _opts: Vie
     b += `IP Family Policy:\tSingleStack\n`;
     b += `IP Families:\tIPv4\n`;
   } else b += `IP Families:\t<none>\n`;
-  b += `IP:\t${s.type === "ExternalName" ? "" : s.clusterIP ?? ""}\n`;
+  b += `IP:\t${s.type === "ExternalName" ? "" : (s.clusterIP ?? "")}\n`;
   b += `IPs:\t${s.type !== "ExternalName" && s.clusterIP ? s.clusterIP : "<none>"}\n`;
   if (s.externalIPs.length) b += `External IPs:\t${s.externalIPs.join(",")}\n`;
   if (s.externalName) b += `External Name:\t${s.externalName}\n`;
-  if (s.loadBalancerIPs.length) b += `LoadBalancer Ingress:\t${s.loadBalancerIPs.map((ip) => `${ip} (VIP)`).join(", ")}\n`;
+  if (s.loadBalancerIPs.length)
+    b += `LoadBalancer Ingress:\t${s.loadBalancerIPs.map((ip) => `${ip} (VIP)`).join(", ")}\n`;
   for (const p of s.ports) {
     const name = p.name || "<unset>";
     b += `Port:\t${name}\t${p.port}/${p.protocol}\n`;
@@ -196,7 +209,9 @@ export function describeNode(state: ClusterState, n: NodeState, opts: ViewOption
   b += `Annotations:\t<none>\n`;
   b += `CreationTimestamp:\t${rfc1123z(opts, 0)}\n`;
   b += n.taints.length
-    ? n.taints.map((t, i) => `${i === 0 ? "Taints:" : ""}\t${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}\n`).join("")
+    ? n.taints
+        .map((t, i) => `${i === 0 ? "Taints:" : ""}\t${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}\n`)
+        .join("")
     : `Taints:\t<none>\n`;
   b += `Unschedulable:\tfalse\n`;
   b += `Addresses:\n${L1}InternalIP:\t${n.address}\n${L1}Hostname:\t${n.name}\n`;
@@ -215,6 +230,7 @@ export function describeNode(state: ClusterState, n: NodeState, opts: ViewOption
   b += `Non-terminated Pods:\t(${pods.length} in total)\n`;
   b += `${L1}Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n`;
   b += `${L1}---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n`;
-  for (const p of pods) b += `${L1}${p.namespace}\t${p.name}\t\t0 (0%)\t0 (0%)\t0 (0%)\t0 (0%)\t${age(state, p.created)}\n`;
+  for (const p of pods)
+    b += `${L1}${p.namespace}\t${p.name}\t\t0 (0%)\t0 (0%)\t0 (0%)\t0 (0%)\t${age(state, p.created)}\n`;
   return finish(state, b, eventsFor(state, "node", "", n.name));
 }

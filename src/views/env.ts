@@ -9,7 +9,7 @@
 // Variables the image or runtime add (PATH, HOSTNAME, HOME) are not shown.
 
 import type { PodState } from "../control/state.js";
-import type { Container } from "../spec/types.js";
+import type { Container } from "../manifest/types.js";
 
 export interface EnvLine {
   name: string;
@@ -47,7 +47,9 @@ export function expandEnv(value: string, lookup: (name: string) => string | unde
 }
 
 export function containerEnv(pod: PodState, containerName?: string): EnvLine[] {
-  const c: Container | undefined = containerName ? pod.spec.containers.find((x) => x.name === containerName) : pod.spec.containers[0];
+  const c: Container | undefined = containerName
+    ? pod.spec.containers.find((x) => x.name === containerName)
+    : pod.spec.containers[0];
   if (!c) throw new Error(`container "${containerName}" not found in pod "${pod.name}"`);
   // pod.env holds the service variables (and possibly the first container's own): the
   // names any container declares are the container's, the rest are service variables.

@@ -6,14 +6,21 @@ import { humanDuration } from "./duration.js";
 import type { CommandOutput } from "./get.js";
 import { kubectlTable } from "./tabwriter.js";
 
-export function eventsView(state: ClusterState, o: { namespace?: string; allNamespaces?: boolean } = {}): CommandOutput {
+export function eventsView(
+  state: ClusterState,
+  o: { namespace?: string; allNamespaces?: boolean } = {},
+): CommandOutput {
   const ns = o.namespace ?? "default";
   const evs = state.events
     .map((e, i) => ({ e, i, obj: parseEventObject(e.object) }))
     .filter((x) => o.allNamespaces || x.obj.namespace === ns)
     .sort((a, b) => a.e.time - b.e.time || a.i - b.i);
   if (evs.length === 0) {
-    return { stdout: "", stderr: o.allNamespaces ? "No resources found\n" : `No resources found in ${ns} namespace.\n`, exitCode: 0 };
+    return {
+      stdout: "",
+      stderr: o.allNamespaces ? "No resources found\n" : `No resources found in ${ns} namespace.\n`,
+      exitCode: 0,
+    };
   }
   const header = [...(o.allNamespaces ? ["NAMESPACE"] : []), "LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"];
   const rows = evs.map(({ e, obj }) => [

@@ -2,7 +2,16 @@
 // and `kubectl get`'s messages; the service table is seed 004's `kubectl get service`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { findResource, getView, loadBalancerString, serviceExternalIP, servicePorts, formatEndpoints, nodeRoles, ingressHosts } from "./get.js";
+import {
+  findResource,
+  getView,
+  loadBalancerString,
+  serviceExternalIP,
+  servicePorts,
+  formatEndpoints,
+  nodeRoles,
+  ingressHosts,
+} from "./get.js";
 import { endpointsFor } from "./objects.js";
 import { parse } from "yaml";
 import { pod, seed004State, service, slice } from "./testing.js";
@@ -27,9 +36,20 @@ test("get services: seed 004's kubectl output, exactly", () => {
 
 test("short names and plural/singular forms resolve like kubectl's", () => {
   const pairs: [string, string][] = [
-    ["po", "pods"], ["pod", "pods"], ["svc", "services"], ["ep", "endpoints"], ["no", "nodes"], ["netpol", "networkpolicies"],
-    ["ing", "ingresses"], ["ns", "namespaces"], ["deploy", "deployments"], ["rs", "replicasets"], ["sts", "statefulsets"],
-    ["ds", "daemonsets"], ["endpointslice", "endpointslices"], ["deployments.apps", "deployments"],
+    ["po", "pods"],
+    ["pod", "pods"],
+    ["svc", "services"],
+    ["ep", "endpoints"],
+    ["no", "nodes"],
+    ["netpol", "networkpolicies"],
+    ["ing", "ingresses"],
+    ["ns", "namespaces"],
+    ["deploy", "deployments"],
+    ["rs", "replicasets"],
+    ["sts", "statefulsets"],
+    ["ds", "daemonsets"],
+    ["endpointslice", "endpointslices"],
+    ["deployments.apps", "deployments"],
   ];
   for (const [short, plural] of pairs) assert.equal(findResource(short)?.plural, plural, short);
   assert.equal(findResource("bogus"), undefined);
@@ -40,9 +60,29 @@ test("get pods: columns, -o wide columns, -A puts NAMESPACE first", () => {
   const plain = getView(s, res("po")).stdout.split("\n")[0];
   assert.deepEqual(plain.split(/\s{2,}/), ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
   const wide = getView(s, res("po"), { output: "wide" }).stdout.split("\n");
-  assert.deepEqual(wide[0].split(/\s{2,}/), ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED NODE", "READINESS GATES"]);
+  assert.deepEqual(wide[0].split(/\s{2,}/), [
+    "NAME",
+    "READY",
+    "STATUS",
+    "RESTARTS",
+    "AGE",
+    "IP",
+    "NODE",
+    "NOMINATED NODE",
+    "READINESS GATES",
+  ]);
   const pending = wide.find((l) => l.startsWith("users-deployment-6d9f8b7c5-g5h6i"))!;
-  assert.deepEqual(pending.split(/\s+/), ["users-deployment-6d9f8b7c5-g5h6i", "0/1", "Pending", "0", "5s", "<none>", "<none>", "<none>", "<none>"]);
+  assert.deepEqual(pending.split(/\s+/), [
+    "users-deployment-6d9f8b7c5-g5h6i",
+    "0/1",
+    "Pending",
+    "0",
+    "5s",
+    "<none>",
+    "<none>",
+    "<none>",
+    "<none>",
+  ]);
   const all = getView(s, res("svc"), { allNamespaces: true }).stdout.split("\n");
   assert.deepEqual(all[0].split(/\s{2,}/).slice(0, 2), ["NAMESPACE", "NAME"]);
   assert.ok(all.some((l) => l.startsWith("kube-system   kube-dns")));
@@ -52,7 +92,10 @@ test("-o name prints resource/name (with the API group for grouped kinds)", () =
   const s = seed004State();
   const out = getView(s, res("po"), { names: ["auth-deployment-5c8b9d7f4-x2k9p"], output: "name" });
   assert.equal(out.stdout, "pod/auth-deployment-5c8b9d7f4-x2k9p\n");
-  assert.equal(getView(s, res("svc"), { output: "name" }).stdout, "service/auth-service\nservice/kubernetes\nservice/users-service\n");
+  assert.equal(
+    getView(s, res("svc"), { output: "name" }).stdout,
+    "service/auth-service\nservice/kubernetes\nservice/users-service\n",
+  );
   assert.equal(res("deploy").nameRef, "deployment.apps");
   assert.equal(res("endpointslices").nameRef, "endpointslice.discovery.k8s.io");
 });
@@ -66,7 +109,10 @@ test("NotFound and empty results use kubectl's messages", () => {
   const none = getView(s, res("netpol"));
   assert.equal(none.stderr, "No resources found in default namespace.\n");
   assert.equal(none.exitCode, 0);
-  assert.equal(getView(s, res("po"), { namespace: "production" }).stderr, "No resources found in production namespace.\n");
+  assert.equal(
+    getView(s, res("po"), { namespace: "production" }).stderr,
+    "No resources found in production namespace.\n",
+  );
   assert.equal(getView(s, res("netpol"), { allNamespaces: true }).stderr, "No resources found\n");
 });
 
@@ -74,18 +120,37 @@ test("EXTERNAL-IP: <none>, <pending>, LB ingress (sorted, truncated to 16 unless
   assert.equal(serviceExternalIP(service("d", "a"), false), "<none>");
   assert.equal(serviceExternalIP(service("d", "a", { type: "NodePort", externalIPs: ["1.2.3.4"] }), false), "1.2.3.4");
   assert.equal(serviceExternalIP(service("d", "a", { type: "LoadBalancer" }), false), "<pending>");
-  assert.equal(serviceExternalIP(service("d", "a", { type: "LoadBalancer", loadBalancerIPs: ["192.168.1.240"] }), false), "192.168.1.240");
+  assert.equal(
+    serviceExternalIP(service("d", "a", { type: "LoadBalancer", loadBalancerIPs: ["192.168.1.240"] }), false),
+    "192.168.1.240",
+  );
   const two = ["192.168.1.241", "192.168.1.240"];
   assert.equal(loadBalancerString(two, true), "192.168.1.240,192.168.1.241");
   assert.equal(loadBalancerString(two, false), "192.168.1.240...");
-  assert.equal(serviceExternalIP(service("d", "a", { type: "LoadBalancer", loadBalancerIPs: ["10.0.0.1"], externalIPs: ["1.1.1.1"] }), false), "10.0.0.1,1.1.1.1");
-  assert.equal(serviceExternalIP(service("d", "a", { type: "ExternalName", externalName: "db.example.com" }), false), "db.example.com");
+  assert.equal(
+    serviceExternalIP(
+      service("d", "a", { type: "LoadBalancer", loadBalancerIPs: ["10.0.0.1"], externalIPs: ["1.1.1.1"] }),
+      false,
+    ),
+    "10.0.0.1,1.1.1.1",
+  );
+  assert.equal(
+    serviceExternalIP(service("d", "a", { type: "ExternalName", externalName: "db.example.com" }), false),
+    "db.example.com",
+  );
 });
 
 test("PORT(S): port/proto, port:nodePort/proto, joined with commas, <none> when empty", () => {
   assert.equal(servicePorts(service("d", "a")), "<none>");
   assert.equal(
-    servicePorts(service("d", "a", { ports: [{ port: 53, protocol: "UDP", targetPort: 53 }, { port: 80, protocol: "TCP", targetPort: 8080, nodePort: 30080 }] })),
+    servicePorts(
+      service("d", "a", {
+        ports: [
+          { port: 53, protocol: "UDP", targetPort: 53 },
+          { port: 80, protocol: "TCP", targetPort: 8080, nodePort: 30080 },
+        ],
+      }),
+    ),
     "53/UDP,80:30080/TCP",
   );
 });
@@ -93,11 +158,23 @@ test("PORT(S): port/proto, port:nodePort/proto, joined with commas, <none> when 
 test("headless and ExternalName CLUSTER-IP: None and <none>; -o wide adds SELECTOR", () => {
   const s = seed004State();
   s.services = [
-    service("default", "h", { clusterIP: "None", selector: { app: "web", tier: "a" }, ports: [{ port: 80, protocol: "TCP", targetPort: 80 }] }),
+    service("default", "h", {
+      clusterIP: "None",
+      selector: { app: "web", tier: "a" },
+      ports: [{ port: 80, protocol: "TCP", targetPort: 80 }],
+    }),
     service("default", "x", { type: "ExternalName", externalName: "db.example.com" }),
   ];
   const lines = getView(s, res("svc"), { output: "wide" }).stdout.split("\n");
-  assert.deepEqual(lines[0].split(/\s{2,}/), ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"]);
+  assert.deepEqual(lines[0].split(/\s{2,}/), [
+    "NAME",
+    "TYPE",
+    "CLUSTER-IP",
+    "EXTERNAL-IP",
+    "PORT(S)",
+    "AGE",
+    "SELECTOR",
+  ]);
   assert.deepEqual(lines[1].split(/\s+/), ["h", "ClusterIP", "None", "<none>", "80/TCP", "40h", "app=web,tier=a"]);
   assert.deepEqual(lines[2].split(/\s+/), ["x", "ExternalName", "<none>", "db.example.com", "<none>", "40h", "<none>"]);
 });
@@ -110,7 +187,10 @@ test("endpoints: ip:port, only ready addresses, truncated after 3 with ' + N mor
   const e = endpointsFor(s, s.services.find((x) => x.name === "users-service")!);
   // Endpoints addresses are sorted by IP (RepackSubsets) before kubectl takes the first 3.
   assert.equal(formatEndpoints(e), "10.244.1.2:8080,10.244.1.5:8080,10.244.1.7:8080 + 2 more...");
-  assert.deepEqual(e.subsets[0].notReadyAddresses.map((a) => a.ip), ["10.244.2.99"]);
+  assert.deepEqual(
+    e.subsets[0].notReadyAddresses.map((a) => a.ip),
+    ["10.244.2.99"],
+  );
   const none = endpointsFor(s, s.services.find((x) => x.name === "auth-service")!);
   assert.equal(formatEndpoints(none), "<none>");
   const table = getView(s, res("ep")).stdout.split("\n");
@@ -119,7 +199,10 @@ test("endpoints: ip:port, only ready addresses, truncated after 3 with ' + N mor
 
 test("endpointslices: NAME ADDRESSTYPE PORTS ENDPOINTS AGE, <unset> when empty", () => {
   const s = seed004State();
-  s.endpointSlices = [slice("default", "auth-service", "auth-service-abcde", 80, []), slice("default", "users-service", "users-service-x", 8080, ["1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4"])];
+  s.endpointSlices = [
+    slice("default", "auth-service", "auth-service-abcde", 80, []),
+    slice("default", "users-service", "users-service-x", 8080, ["1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4"]),
+  ];
   const lines = getView(s, res("endpointslices")).stdout.split("\n");
   assert.deepEqual(lines[0].split(/\s{2,}/), ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"]);
   assert.deepEqual(lines[1].split(/\s{2,}/), ["auth-service-abcde", "IPv4", "80", "<unset>", "2m4s"]);
@@ -132,7 +215,18 @@ test("nodes: ROLES from node-role.kubernetes.io/* labels, wide columns", () => {
   assert.equal(nodeRoles({ "node-role.kubernetes.io/worker": "", "kubernetes.io/role": "infra" }), "infra,worker");
   const s = seed004State();
   const lines = getView(s, res("no"), { output: "wide" }).stdout.split("\n");
-  assert.deepEqual(lines[0].split(/\s{2,}/), ["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]);
+  assert.deepEqual(lines[0].split(/\s{2,}/), [
+    "NAME",
+    "STATUS",
+    "ROLES",
+    "AGE",
+    "VERSION",
+    "INTERNAL-IP",
+    "EXTERNAL-IP",
+    "OS-IMAGE",
+    "KERNEL-VERSION",
+    "CONTAINER-RUNTIME",
+  ]);
   assert.ok(lines[1].startsWith("control-plane   Ready    control-plane   40h"));
 });
 
@@ -158,7 +252,9 @@ test("-o yaml: a single object for one NAME, a `kind: List` otherwise; pods carr
   assert.deepEqual(one.status.podIPs, [{ ip: "10.244.1.5" }]);
   assert.equal(one.status.hostIP, "192.168.1.11");
   assert.equal(one.status.phase, "Running");
-  assert.ok(one.status.conditions.some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True"));
+  assert.ok(
+    one.status.conditions.some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True"),
+  );
   const list = parse(getView(s, res("svc"), { output: "yaml" }).stdout);
   assert.equal(list.kind, "List");
   assert.equal(list.apiVersion, "v1");
@@ -169,7 +265,7 @@ test("-o yaml: a single object for one NAME, a `kind: List` otherwise; pods carr
   // kubectl -o yaml prints keys sorted and does not indent sequences.
   const text = getView(s, res("svc"), { names: ["auth-service"], output: "yaml" }).stdout;
   assert.match(text, /^apiVersion: v1\nkind: Service\nmetadata:\n/);
-  assert.match(text, /\n  clusterIPs:\n  - 10\.109\.214\.64\n/);
+  assert.match(text, /\n {2}clusterIPs:\n {2}- 10\.109\.214\.64\n/);
   const jsonText = getView(s, res("svc"), { output: "json" }).stdout;
   const json = JSON.parse(jsonText);
   assert.equal(json.kind, "List");

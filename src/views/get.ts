@@ -3,8 +3,8 @@
 // --show-labels, -l, -n/-A, and its messages for empty and missing results.
 
 import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
-import type { KubeObject, Labels, LabelSelector } from "../spec/types.js";
-import { formatLabelSelector, matchSelector, parseSelector } from "../spec/selector.js";
+import type { KubeObject, Labels, LabelSelector } from "../manifest/types.js";
+import { formatLabelSelector, matchSelector, parseSelector } from "../manifest/selector.js";
 import { age, byNsName, formatLabels, nodeInfo, type ViewOptions } from "./common.js";
 import {
   endpointSliceObject,
@@ -61,7 +61,14 @@ const pods: Resource = {
   nameRef: "pod",
   namespaced: true,
   items: (s) => s.pods.map((p) => ({ namespace: p.namespace, name: p.name, labels: p.labels, value: p })),
-  header: (wide) => ["NAME", "READY", "STATUS", "RESTARTS", "AGE", ...(wide ? ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"] : [])],
+  header: (wide) => [
+    "NAME",
+    "READY",
+    "STATUS",
+    "RESTARTS",
+    "AGE",
+    ...(wide ? ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"] : []),
+  ],
   row(state, item, wide) {
     const p = item.value as PodState;
     const total = p.spec.containers.length;
@@ -101,7 +108,9 @@ export function serviceExternalIP(s: ServiceState, wide: boolean): string {
 
 /** printers.go makePortString: "80/TCP", "8080:31344/TCP", joined by ",". */
 export function servicePorts(s: ServiceState): string {
-  const r = s.ports.map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol}` : `${p.port}/${p.protocol}`)).join(",");
+  const r = s.ports
+    .map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol}` : `${p.port}/${p.protocol}`))
+    .join(",");
   return r || "<none>";
 }
 
@@ -175,7 +184,7 @@ export function formatSlicePorts(s: EndpointSliceState): string {
   let more = false;
   let count = 0;
   for (const p of s.ports) {
-    if (list.length < 3) list.push(p.port !== undefined && p.port !== null ? String(p.port) : p.name ?? "*");
+    if (list.length < 3) list.push(p.port !== undefined && p.port !== null ? String(p.port) : (p.name ?? "*"));
     else more = true;
     count++;
   }
@@ -232,7 +241,13 @@ const endpointslices: Resource = {
   header: () => ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"],
   row: (state, item) => {
     const s = item.value as EndpointSliceState;
-    return [s.name, s.addressType, formatSlicePorts(s), formatSliceEndpoints(s), age(state, serviceCreated(state, s.namespace, s.serviceName))];
+    return [
+      s.name,
+      s.addressType,
+      formatSlicePorts(s),
+      formatSliceEndpoints(s),
+      age(state, serviceCreated(state, s.namespace, s.serviceName)),
+    ];
   },
   object: (state, item, opts) => endpointSliceObject(state, item.value as EndpointSliceState, opts),
 };
@@ -258,8 +273,18 @@ const nodes: Resource = {
   shortNames: ["no"],
   nameRef: "node",
   namespaced: false,
-  items: (s) => [...s.nodes].sort((a, b) => (a.name < b.name ? -1 : 1)).map((n) => ({ namespace: "", name: n.name, labels: n.labels, value: n })),
-  header: (wide) => ["NAME", "STATUS", "ROLES", "AGE", "VERSION", ...(wide ? ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"] : [])],
+  items: (s) =>
+    [...s.nodes]
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((n) => ({ namespace: "", name: n.name, labels: n.labels, value: n })),
+  header: (wide) => [
+    "NAME",
+    "STATUS",
+    "ROLES",
+    "AGE",
+    "VERSION",
+    ...(wide ? ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"] : []),
+  ],
   row(state, item, wide, opts) {
     const n = item.value as NodeState;
     const info = nodeInfo(opts);
@@ -280,7 +305,12 @@ const namespaces: Resource = {
   items: (s) =>
     [...s.namespaces]
       .sort((a, b) => (a.name < b.name ? -1 : 1))
-      .map((n) => ({ namespace: "", name: n.name, labels: { "kubernetes.io/metadata.name": n.name, ...n.labels }, value: n })),
+      .map((n) => ({
+        namespace: "",
+        name: n.name,
+        labels: { "kubernetes.io/metadata.name": n.name, ...n.labels },
+        value: n,
+      })),
   header: () => ["NAME", "STATUS", "AGE"],
   row: (state, item) => [item.name, "Active", age(state, 0)],
   object: (state, item, opts) => namespaceObject(state, item.value as { name: string; labels: Labels }, opts),
@@ -302,7 +332,16 @@ const networkpolicies: Resource = {
   row: (state, item) => [item.name, formatLabelSelector((item.value as Netpol).spec.podSelector), age(state, 0)],
   object: (_state, item, opts) => {
     const n = item.value as Netpol;
-    return givenObject({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: n.name, namespace: n.namespace }, spec: n.spec }, n.namespace, opts);
+    return givenObject(
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: n.name, namespace: n.namespace },
+        spec: n.spec,
+      },
+      n.namespace,
+      opts,
+    );
   },
 };
 
@@ -329,11 +368,14 @@ const ingresses: Resource = {
   shortNames: ["ing"],
   nameRef: "ingress.networking.k8s.io",
   namespaced: true,
-  items: (s) => s.ingresses.map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
+  items: (s) =>
+    s.ingresses.map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
   header: () => ["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"],
   row(state, item, wide) {
     const o = item.value as KubeObject;
-    const lb = ((o.status?.loadBalancer?.ingress ?? []) as { ip?: string; hostname?: string }[]).map((i) => i.ip || i.hostname || "").filter(Boolean);
+    const lb = ((o.status?.loadBalancer?.ingress ?? []) as { ip?: string; hostname?: string }[])
+      .map((i) => i.ip || i.hostname || "")
+      .filter(Boolean);
     return [
       item.name,
       o.spec?.ingressClassName ?? "<none>",
@@ -349,8 +391,13 @@ const ingresses: Resource = {
 // ---- workloads --------------------------------------------------------------
 
 function workloadPods(state: ClusterState, kind: string, ns: string, name: string): PodState[] {
-  if (kind === "ReplicaSet") return state.pods.filter((p) => p.namespace === ns && p.owner?.kind === "ReplicaSet" && p.owner.name === name && !p.terminating);
-  return state.pods.filter((p) => p.namespace === ns && p.workload.kind === kind && p.workload.name === name && !p.terminating);
+  if (kind === "ReplicaSet")
+    return state.pods.filter(
+      (p) => p.namespace === ns && p.owner?.kind === "ReplicaSet" && p.owner.name === name && !p.terminating,
+    );
+  return state.pods.filter(
+    (p) => p.namespace === ns && p.workload.kind === kind && p.workload.name === name && !p.terminating,
+  );
 }
 
 function containersOf(o: KubeObject | undefined, pods: PodState[]): { names: string; images: string } {
@@ -372,7 +419,9 @@ function workloadResource(kind: "Deployment" | "StatefulSet" | "DaemonSet", plur
     nameRef: `${kind.toLowerCase()}.apps`,
     namespaced: true,
     items: (s) =>
-      s.workloads.filter((o) => o.kind === kind).map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
+      s.workloads
+        .filter((o) => o.kind === kind)
+        .map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
     header: (wide) => {
       const w = wide ? ["CONTAINERS", "IMAGES", ...(kind === "StatefulSet" ? [] : ["SELECTOR"])] : [];
       if (kind === "Deployment") return ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", ...w];
@@ -387,12 +436,22 @@ function workloadResource(kind: "Deployment" | "StatefulSet" | "DaemonSet", plur
       const c = containersOf(o, ps);
       const sel = formatLabelSelector(o.spec?.selector as LabelSelector | undefined);
       let r: string[];
-      if (kind === "Deployment") r = [item.name, `${ready}/${replicas(o)}`, String(ps.length), String(ready), age(state, created)];
+      if (kind === "Deployment")
+        r = [item.name, `${ready}/${replicas(o)}`, String(ps.length), String(ready), age(state, created)];
       else if (kind === "StatefulSet") r = [item.name, `${ready}/${replicas(o)}`, age(state, created)];
       else {
         const ns = o.spec?.template?.spec?.nodeSelector as Labels | undefined;
         const nsText = ns && Object.keys(ns).length ? formatLabels(ns) : "<none>";
-        r = [item.name, String(ps.length), String(ps.length), String(ready), String(ps.length), String(ready), nsText, age(state, created)];
+        r = [
+          item.name,
+          String(ps.length),
+          String(ps.length),
+          String(ready),
+          String(ps.length),
+          String(ready),
+          nsText,
+          age(state, created),
+        ];
       }
       if (wide) r.push(c.names, c.images, ...(kind === "StatefulSet" ? [] : [sel]));
       return r;
@@ -419,26 +478,58 @@ const replicasets: Resource = {
   items(s) {
     if (s.replicaSets) {
       return s.replicaSets.map((r) => {
-        const given = s.workloads.find((w) => w.kind === "ReplicaSet" && nsOf(w) === r.namespace && w.metadata.name === r.name);
-        const deployment = r.deployment ? s.workloads.find((w) => w.kind === "Deployment" && nsOf(w) === r.namespace && w.metadata.name === r.deployment) : undefined;
+        const given = s.workloads.find(
+          (w) => w.kind === "ReplicaSet" && nsOf(w) === r.namespace && w.metadata.name === r.name,
+        );
+        const deployment = r.deployment
+          ? s.workloads.find(
+              (w) => w.kind === "Deployment" && nsOf(w) === r.namespace && w.metadata.name === r.deployment,
+            )
+          : undefined;
         const src = given ?? deployment;
-        const labels = { ...(src?.spec?.template?.metadata?.labels ?? {}), ...(r.deployment ? { "pod-template-hash": r.podTemplateHash } : {}) };
-        return { namespace: r.namespace, name: r.name, labels, value: { namespace: r.namespace, name: r.name, given, deployment, replicas: r.replicas } as RsView };
+        const labels = {
+          ...(src?.spec?.template?.metadata?.labels ?? {}),
+          ...(r.deployment ? { "pod-template-hash": r.podTemplateHash } : {}),
+        };
+        return {
+          namespace: r.namespace,
+          name: r.name,
+          labels,
+          value: { namespace: r.namespace, name: r.name, given, deployment, replicas: r.replicas } as RsView,
+        };
       });
     }
     // Without the control plane's list, ReplicaSets are known through their pods' owners.
     const seen = new Map<string, RsView>();
-    for (const o of s.workloads.filter((w) => w.kind === "ReplicaSet")) seen.set(`${nsOf(o)}/${o.metadata.name}`, { namespace: nsOf(o), name: o.metadata.name, given: o });
+    for (const o of s.workloads.filter((w) => w.kind === "ReplicaSet"))
+      seen.set(`${nsOf(o)}/${o.metadata.name}`, { namespace: nsOf(o), name: o.metadata.name, given: o });
     for (const p of s.pods) {
       if (p.owner?.kind !== "ReplicaSet") continue;
       const key = `${p.namespace}/${p.owner.name}`;
       if (seen.has(key)) continue;
-      const dep = p.workload.kind === "Deployment" ? s.workloads.find((w) => w.kind === "Deployment" && nsOf(w) === p.namespace && w.metadata.name === p.workload.name) : undefined;
+      const dep =
+        p.workload.kind === "Deployment"
+          ? s.workloads.find(
+              (w) => w.kind === "Deployment" && nsOf(w) === p.namespace && w.metadata.name === p.workload.name,
+            )
+          : undefined;
       seen.set(key, { namespace: p.namespace, name: p.owner.name, deployment: dep });
     }
-    return [...seen.values()].map((r) => ({ namespace: r.namespace, name: r.name, labels: (r.given ?? r.deployment)?.spec?.template?.metadata?.labels ?? {}, value: r }));
+    return [...seen.values()].map((r) => ({
+      namespace: r.namespace,
+      name: r.name,
+      labels: (r.given ?? r.deployment)?.spec?.template?.metadata?.labels ?? {},
+      value: r,
+    }));
   },
-  header: (wide) => ["NAME", "DESIRED", "CURRENT", "READY", "AGE", ...(wide ? ["CONTAINERS", "IMAGES", "SELECTOR"] : [])],
+  header: (wide) => [
+    "NAME",
+    "DESIRED",
+    "CURRENT",
+    "READY",
+    "AGE",
+    ...(wide ? ["CONTAINERS", "IMAGES", "SELECTOR"] : []),
+  ],
   row(state, item, wide) {
     const r = item.value as RsView;
     const ps = workloadPods(state, "ReplicaSet", r.namespace, r.name);
@@ -465,7 +556,9 @@ const replicasets: Resource = {
         metadata: {
           name: r.name,
           namespace: r.namespace,
-          ownerReferences: src ? [{ apiVersion: "apps/v1", kind: "Deployment", name: src.metadata.name, controller: true }] : undefined,
+          ownerReferences: src
+            ? [{ apiVersion: "apps/v1", kind: "Deployment", name: src.metadata.name, controller: true }]
+            : undefined,
         },
         spec: src ? { replicas: replicas(src), selector: src.spec?.selector, template: src.spec?.template } : {},
         status: { replicas: workloadPods(state, "ReplicaSet", r.namespace, r.name).length },
@@ -494,7 +587,9 @@ export const RESOURCES: Resource[] = [
 /** Resolve "pods", "pod", "po", "Pod", "deployments.apps" … to a resource. */
 export function findResource(name: string): Resource | undefined {
   const n = name.toLowerCase().replace(/\.(apps|discovery\.k8s\.io|networking\.k8s\.io|v1)$/, "");
-  return RESOURCES.find((r) => r.plural === n || r.singular === n || r.shortNames.includes(n) || r.kind.toLowerCase() === n);
+  return RESOURCES.find(
+    (r) => r.plural === n || r.singular === n || r.shortNames.includes(n) || r.kind.toLowerCase() === n,
+  );
 }
 
 // ---- get --------------------------------------------------------------------

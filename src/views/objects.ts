@@ -2,12 +2,18 @@
 
 import { stringify } from "yaml";
 import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
-import type { KubeObject, Labels } from "../spec/types.js";
+import type { KubeObject, Labels } from "../manifest/types.js";
 import { nodeInfo, timestamp, type ViewOptions } from "./common.js";
 
 type Obj = Record<string, unknown>;
 
-function meta(name: string, namespace: string | undefined, opts: ViewOptions, created: number | undefined, extra: Obj = {}): Obj {
+function meta(
+  name: string,
+  namespace: string | undefined,
+  opts: ViewOptions,
+  created: number | undefined,
+  extra: Obj = {},
+): Obj {
   const m: Obj = { name };
   if (namespace !== undefined) m.namespace = namespace;
   m.creationTimestamp = timestamp(opts, created);
@@ -27,7 +33,12 @@ export function podObject(state: ClusterState, p: PodState, opts: ViewOptions = 
   const t = timestamp(opts, p.created);
   const scheduled = p.nodeName !== null;
   const running = p.phase === "Running";
-  const cond = (type: string, ok: boolean, extra: Obj = {}) => ({ lastTransitionTime: t, status: ok ? "True" : "False", type, ...extra });
+  const cond = (type: string, ok: boolean, extra: Obj = {}) => ({
+    lastTransitionTime: t,
+    status: ok ? "True" : "False",
+    type,
+    ...extra,
+  });
   const conditions = scheduled
     ? [
         cond("PodReadyToStartContainers", running),
@@ -62,12 +73,24 @@ export function podObject(state: ClusterState, p: PodState, opts: ViewOptions = 
   const extra: Obj = { labels: nonEmpty(p.labels), annotations: nonEmpty(p.annotations), uid: p.uid };
   if (p.owner)
     extra.ownerReferences = [
-      { apiVersion: p.owner.kind === "Job" ? "batch/v1" : "apps/v1", blockOwnerDeletion: true, controller: true, kind: p.owner.kind, name: p.owner.name },
+      {
+        apiVersion: p.owner.kind === "Job" ? "batch/v1" : "apps/v1",
+        blockOwnerDeletion: true,
+        controller: true,
+        kind: p.owner.kind,
+        name: p.owner.name,
+      },
     ];
   const spec: Obj = { ...p.spec };
   if (p.nodeName) spec.nodeName = p.nodeName;
   spec.dnsPolicy = p.spec.dnsPolicy ?? "ClusterFirst";
-  return clean({ apiVersion: "v1", kind: "Pod", metadata: meta(p.name, p.namespace, opts, p.created, extra), spec, status });
+  return clean({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: meta(p.name, p.namespace, opts, p.created, extra),
+    spec,
+    status,
+  });
 }
 
 export function serviceObject(_state: ClusterState, s: ServiceState, opts: ViewOptions = {}): Obj {
@@ -87,13 +110,23 @@ export function serviceObject(_state: ClusterState, s: ServiceState, opts: ViewO
   }
   if (s.loadBalancerSourceRanges.length) spec.loadBalancerSourceRanges = s.loadBalancerSourceRanges;
   if (s.ports.length)
-    spec.ports = s.ports.map((p) => ({ appProtocol: p.appProtocol, name: p.name, nodePort: p.nodePort, port: p.port, protocol: p.protocol, targetPort: p.targetPort }));
+    spec.ports = s.ports.map((p) => ({
+      appProtocol: p.appProtocol,
+      name: p.name,
+      nodePort: p.nodePort,
+      port: p.port,
+      protocol: p.protocol,
+      targetPort: p.targetPort,
+    }));
   if (s.publishNotReadyAddresses) spec.publishNotReadyAddresses = true;
   if (s.selector) spec.selector = s.selector;
   spec.sessionAffinity = s.sessionAffinity;
-  if (s.sessionAffinity === "ClientIP") spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: s.sessionAffinityTimeout } };
+  if (s.sessionAffinity === "ClientIP")
+    spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: s.sessionAffinityTimeout } };
   spec.type = s.type;
-  const status = { loadBalancer: s.loadBalancerIPs.length ? { ingress: s.loadBalancerIPs.map((ip) => ({ ip, ipMode: "VIP" })) } : {} };
+  const status = {
+    loadBalancer: s.loadBalancerIPs.length ? { ingress: s.loadBalancerIPs.map((ip) => ({ ip, ipMode: "VIP" })) } : {},
+  };
   return clean({
     apiVersion: "v1",
     kind: "Service",
@@ -149,7 +182,11 @@ export function endpointsFor(state: ClusterState, svc: ServiceState): EndpointsV
  *  and those whose endpoints were given. */
 export function endpointsList(state: ClusterState): EndpointsView[] {
   return state.services
-    .filter((s) => s.selector !== null || state.endpointSlices.some((e) => e.namespace === s.namespace && e.serviceName === s.name))
+    .filter(
+      (s) =>
+        s.selector !== null ||
+        state.endpointSlices.some((e) => e.namespace === s.namespace && e.serviceName === s.name),
+    )
     .map((s) => endpointsFor(state, s));
 }
 
@@ -198,7 +235,15 @@ export function nodeObject(_state: ClusterState, n: NodeState, opts: ViewOptions
       ],
       allocatable: { pods: String(n.maxPods) },
       capacity: { pods: String(n.maxPods) },
-      conditions: [{ lastTransitionTime: t, message: "kubelet is posting ready status", reason: "KubeletReady", status: "True", type: "Ready" }],
+      conditions: [
+        {
+          lastTransitionTime: t,
+          message: "kubelet is posting ready status",
+          reason: "KubeletReady",
+          status: "True",
+          type: "Ready",
+        },
+      ],
       nodeInfo: {
         architecture: info.architecture,
         containerRuntimeVersion: info.containerRuntimeVersion,
@@ -212,7 +257,11 @@ export function nodeObject(_state: ClusterState, n: NodeState, opts: ViewOptions
   });
 }
 
-export function namespaceObject(_state: ClusterState, n: { name: string; labels: Labels }, opts: ViewOptions = {}): Obj {
+export function namespaceObject(
+  _state: ClusterState,
+  n: { name: string; labels: Labels },
+  opts: ViewOptions = {},
+): Obj {
   return clean({
     apiVersion: "v1",
     kind: "Namespace",
@@ -228,7 +277,11 @@ export function givenObject(o: KubeObject, namespace: string | undefined, opts: 
   void _source;
   return clean({
     ...rest,
-    metadata: { ...o.metadata, ...(namespace !== undefined ? { namespace } : {}), creationTimestamp: timestamp(opts, 0) },
+    metadata: {
+      ...o.metadata,
+      ...(namespace !== undefined ? { namespace } : {}),
+      creationTimestamp: timestamp(opts, 0),
+    },
   });
 }
 

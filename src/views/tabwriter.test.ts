@@ -25,7 +25,13 @@ test("kubectl get table: three spaces between columns, no trailing spaces (seed 
 });
 
 test("minwidth: kubectl's writer pads short columns to 6", () => {
-  assert.equal(kubectlTable([["A", "B"], ["x", "y"]]), "A     B\nx     y\n");
+  assert.equal(
+    kubectlTable([
+      ["A", "B"],
+      ["x", "y"],
+    ]),
+    "A     B\nx     y\n",
+  );
 });
 
 test("a line with fewer cells ends the column block", () => {
@@ -35,7 +41,8 @@ test("a line with fewer cells ends the column block", () => {
 });
 
 test("describe writer: kubectl describe pod's IPs block", () => {
-  const text = "Name:\tp\nService Account:\tdefault\nIP:\t10.244.1.5\nIPs:\n  IP:\t10.244.1.5\nControlled By:\tReplicaSet/x\n";
+  const text =
+    "Name:\tp\nService Account:\tdefault\nIP:\t10.244.1.5\nIPs:\n  IP:\t10.244.1.5\nControlled By:\tReplicaSet/x\n";
   assert.equal(
     describeTabs(text),
     "Name:             p\nService Account:  default\nIP:               10.244.1.5\nIPs:\n  IP:           10.244.1.5\nControlled By:  ReplicaSet/x\n",

@@ -1,7 +1,7 @@
 // Hand-made ClusterState fixtures for the views' tests (independent of the control
 // plane, so that the formatters are checked against kubectl's formats alone).
 
-import type { ClusterConfig } from "../spec/config.js";
+import type { ClusterConfig } from "../manifest/config.js";
 import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
 import { emptyState, nodeState, podState, serviceState, sliceState, testConfig } from "../testing/fixtures.js";
 
@@ -12,18 +12,27 @@ export function fixtureConfig(): ClusterConfig {
 export function node(name: string, index: number, role: "control-plane" | "worker" = "worker"): NodeState {
   const labels: Record<string, string> = { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux" };
   if (role === "control-plane") labels["node-role.kubernetes.io/control-plane"] = "";
-  const taints: NodeState["taints"] = role === "control-plane" ? [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] : [];
+  const taints: NodeState["taints"] =
+    role === "control-plane" ? [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] : [];
   return nodeState(name, index, { role, labels, taints });
 }
 
-export function pod(ns: string, name: string, ip: string | null, nodeName: string | null, opts: Partial<PodState> = {}): PodState {
+export function pod(
+  ns: string,
+  name: string,
+  ip: string | null,
+  nodeName: string | null,
+  opts: Partial<PodState> = {},
+): PodState {
   const app = name.replace(/-[a-z0-9]{8,10}-[a-z0-9]{5}$/, "");
   return podState(ns, name, {
     uid: `uid-${name}`,
     labels: { app },
     owner: { kind: "ReplicaSet", name: name.replace(/-[a-z0-9]{5}$/, "") },
     workload: { kind: "Deployment", namespace: ns, name: app },
-    spec: { containers: [{ name: app, image: `example/${app}:1.0`, ports: [{ containerPort: 8080, protocol: "TCP" }] }] },
+    spec: {
+      containers: [{ name: app, image: `example/${app}:1.0`, ports: [{ containerPort: 8080, protocol: "TCP" }] }],
+    },
     nodeName,
     phase: nodeName ? "Running" : "Pending",
     podIP: ip,
@@ -39,8 +48,21 @@ export function service(ns: string, name: string, opts: Partial<ServiceState> = 
   return serviceState(ns, name, { uid: `uid-svc-${name}`, ...opts });
 }
 
-export function slice(ns: string, svc: string, name: string, port: number, ips: string[], portName?: string): EndpointSliceState {
-  return sliceState(ns, svc, name, [{ name: portName, port, protocol: "TCP" }], ips.map((ip) => ({ ip, node: "worker-1" })));
+export function slice(
+  ns: string,
+  svc: string,
+  name: string,
+  port: number,
+  ips: string[],
+  portName?: string,
+): EndpointSliceState {
+  return sliceState(
+    ns,
+    svc,
+    name,
+    [{ name: portName, port, protocol: "TCP" }],
+    ips.map((ip) => ({ ip, node: "worker-1" })),
+  );
 }
 
 const H = 3600;
@@ -82,7 +104,10 @@ export function seed004State(): ClusterState {
   const pods = [
     pod("default", "auth-deployment-5c8b9d7f4-x2k9p", "10.244.1.5", "worker-1", { created: clock - 120 }),
     pod("default", "users-deployment-6d9f8b7c5-a1b2c", "10.244.1.6", "worker-1", { created: clock - 17 * H }),
-    pod("default", "users-deployment-6d9f8b7c5-d3e4f", "10.244.2.3", "worker-2", { created: clock - 17 * H, hostIP: "192.168.1.12" }),
+    pod("default", "users-deployment-6d9f8b7c5-d3e4f", "10.244.2.3", "worker-2", {
+      created: clock - 17 * H,
+      hostIP: "192.168.1.12",
+    }),
     pod("default", "users-deployment-6d9f8b7c5-g5h6i", null, null, { created: clock - 5, reason: "Unschedulable" }),
   ];
   return emptyState(fixtureConfig(), {

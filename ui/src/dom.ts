@@ -20,7 +20,11 @@ function append(e: Element, children: Child[]): void {
   }
 }
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs?: Attrs,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   apply(e, attrs);
   append(e, children);
@@ -28,7 +32,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs, 
 }
 
 export const SVGNS = "http://www.w3.org/2000/svg";
-export function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs?: Attrs, ...children: Child[]): SVGElementTagNameMap[K] {
+export function s<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs?: Attrs,
+  ...children: Child[]
+): SVGElementTagNameMap[K] {
   const e = document.createElementNS(SVGNS, tag) as SVGElementTagNameMap[K];
   apply(e, attrs);
   append(e, children);
@@ -47,7 +55,11 @@ export async function getJSON<T>(url: string): Promise<T> {
 }
 
 export async function postJSON<T>(url: string, body: unknown): Promise<T> {
-  const r = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const r = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const v = await r.json();
   if (!r.ok) throw new Error(v?.error ?? `${r.status} ${r.statusText}`);
   return v as T;

@@ -28,16 +28,40 @@ export class Inspector {
   private status: HTMLElement;
   private tabBtns = new Map<string, HTMLButtonElement>();
 
-  constructor(m: StateResponse, private matched: () => MatchedObject[]) {
-    this.nodeSel = h("select", { id: "insp-node" }, ...m.nodes.map((n) => h("option", { value: n.name }, `${n.name} — ${n.address}`)));
+  constructor(
+    m: StateResponse,
+    private matched: () => MatchedObject[],
+  ) {
+    this.nodeSel = h(
+      "select",
+      { id: "insp-node" },
+      ...m.nodes.map((n) => h("option", { value: n.name }, `${n.name} — ${n.address}`)),
+    );
     this.nodeSel.addEventListener("change", () => void this.load(this.nodeSel.value));
-    this.search = h("input", { id: "insp-search", type: "search", placeholder: "search (e.g. KUBE-SVC, 10.244.1.5, DNAT)", spellcheck: "false" });
+    this.search = h("input", {
+      id: "insp-search",
+      type: "search",
+      placeholder: "search (e.g. KUBE-SVC, 10.244.1.5, DNAT)",
+      spellcheck: "false",
+    });
     this.search.addEventListener("input", () => this.draw());
     this.onlyMatched = h("input", { type: "checkbox", id: "insp-only" });
     this.onlyMatched.addEventListener("change", () => this.draw());
     const tabs = h("div", { class: "subtabs", role: "tablist", "aria-label": "Kernel state" });
     for (const t of TABS) {
-      const b = h("button", { type: "button", role: "tab", "data-tab": t.key, onclick: () => { this.tab = t.key; this.draw(); } }, t.label);
+      const b = h(
+        "button",
+        {
+          type: "button",
+          role: "tab",
+          "data-tab": t.key,
+          onclick: () => {
+            this.tab = t.key;
+            this.draw();
+          },
+        },
+        t.label,
+      );
       this.tabBtns.set(t.key, b);
       tabs.append(b);
     }
@@ -46,7 +70,16 @@ export class Inspector {
     this.root = h(
       "section",
       { class: "inspector", "aria-label": "Node inspector" },
-      h("div", { class: "toolbar" }, h("label", { for: "insp-node" }, "Node"), this.nodeSel, tabs, h("label", { for: "insp-search", class: "vh" }, "Search"), this.search, h("label", { class: "chk" }, this.onlyMatched, " only lines the trace used")),
+      h(
+        "div",
+        { class: "toolbar" },
+        h("label", { for: "insp-node" }, "Node"),
+        this.nodeSel,
+        tabs,
+        h("label", { for: "insp-search", class: "vh" }, "Search"),
+        this.search,
+        h("label", { class: "chk" }, this.onlyMatched, " only lines the trace used"),
+      ),
       this.status,
       this.body,
     );
@@ -68,7 +101,11 @@ export class Inspector {
     const objs = this.matched().filter((o) => o.ns === ns && spec.kinds.includes(o.kind));
     const used = new Set(objs.filter((o) => o.kind !== "nft-rule").map((o) => norm(o.text)));
     // nft rules are identified by table, chain and position (their text alone, e.g. "drop", is not unique).
-    const nftUsed = new Set(objs.filter((o) => o.kind === "nft-rule" && o.chain !== undefined && o.index !== undefined).map((o) => `${o.table ?? ""}|${o.chain}|${o.index}`));
+    const nftUsed = new Set(
+      objs
+        .filter((o) => o.kind === "nft-rule" && o.chain !== undefined && o.index !== undefined)
+        .map((o) => `${o.table ?? ""}|${o.chain}|${o.index}`),
+    );
     let table = "";
     let chain = "";
     let ruleIx = -1;
@@ -87,14 +124,21 @@ export class Inspector {
       else if (cm) [chain, ruleIx] = [cm[1], -1];
       else if (chain && n !== "}" && n !== "" && !/^(type |policy |comment )/.test(n)) {
         ruleIx++;
-        nftHit = nftUsed.has(`${table}|${chain}|${ruleIx}`) || nftUsed.has(`|${chain}|${ruleIx}`) || nftUsed.has(`${table.split(" ")[1]}|${chain}|${ruleIx}`);
+        nftHit =
+          nftUsed.has(`${table}|${chain}|${ruleIx}`) ||
+          nftUsed.has(`|${chain}|${ruleIx}`) ||
+          nftUsed.has(`${table.split(" ")[1]}|${chain}|${ruleIx}`);
       } else if (n === "}") chain = "";
       const isUsed = n !== "" && (nftHit || used.has(n));
       if (isUsed) hits++;
       if (this.onlyMatched.checked && !isUsed) return;
       if (q && !line.toLowerCase().includes(q)) return;
       shown++;
-      const row = h("div", { class: `ln${isUsed ? " used" : ""}` }, h("span", { class: "no", "aria-hidden": "true" }, String(i + 1)));
+      const row = h(
+        "div",
+        { class: `ln${isUsed ? " used" : ""}` },
+        h("span", { class: "no", "aria-hidden": "true" }, String(i + 1)),
+      );
       if (q) {
         const lo = line.toLowerCase();
         let at = 0;

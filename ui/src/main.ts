@@ -19,14 +19,38 @@ function selectionPanel(sel: Selection, m: StateResponse, walk: Walk, inspect: (
         h(
           "dl",
           {},
-          h("dt", {}, "IP"), h("dd", {}, p.ip ?? "none"),
-          h("dt", {}, "node"), h("dd", {}, p.node ?? "none"),
-          h("dt", {}, "interface"), h("dd", {}, p.hostNetwork ? "host network (the node's eth0)" : `eth0 ⇄ ${p.hostIf ?? "?"}${p.master ? ` on ${p.master}` : ""}`),
-          h("dt", {}, "workload"), h("dd", {}, p.workload),
-          h("dt", {}, "listens"), h("dd", {}, p.listeners.map((l) => `${l.port}/${l.protocol} (${l.container})`).join(", ") || "nothing"),
-          h("dt", {}, "labels"), h("dd", {}, Object.entries(p.labels).map(([k, v]) => `${k}=${v}`).join(", ") || "none"),
+          h("dt", {}, "IP"),
+          h("dd", {}, p.ip ?? "none"),
+          h("dt", {}, "node"),
+          h("dd", {}, p.node ?? "none"),
+          h("dt", {}, "interface"),
+          h(
+            "dd",
+            {},
+            p.hostNetwork
+              ? "host network (the node's eth0)"
+              : `eth0 ⇄ ${p.hostIf ?? "?"}${p.master ? ` on ${p.master}` : ""}`,
+          ),
+          h("dt", {}, "workload"),
+          h("dd", {}, p.workload),
+          h("dt", {}, "listens"),
+          h("dd", {}, p.listeners.map((l) => `${l.port}/${l.protocol} (${l.container})`).join(", ") || "nothing"),
+          h("dt", {}, "labels"),
+          h(
+            "dd",
+            {},
+            Object.entries(p.labels)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(", ") || "none",
+          ),
         ),
-        h("div", { class: "row" }, btn("Trace from here", () => walk.setFrom(podKey(p))), btn("Trace to here", () => walk.setTo(podKey(p))), p.node ? btn("Inspect its node", () => inspect(p.node!)) : null),
+        h(
+          "div",
+          { class: "row" },
+          btn("Trace from here", () => walk.setFrom(podKey(p))),
+          btn("Trace to here", () => walk.setTo(podKey(p))),
+          p.node ? btn("Inspect its node", () => inspect(p.node!)) : null,
+        ),
       ];
     }
     case "node": {
@@ -36,12 +60,31 @@ function selectionPanel(sel: Selection, m: StateResponse, walk: Walk, inspect: (
         h(
           "dl",
           {},
-          h("dt", {}, "address"), h("dd", {}, n.address),
-          h("dt", {}, "pod CIDR"), h("dd", {}, [n.podCIDR, ...n.blocks].join(", ")),
-          h("dt", {}, "devices"), h("dd", {}, [n.bridge ? `${n.bridge.name} ${n.bridge.address ?? ""}` : "", n.tunnel ? `${n.tunnel.name} (${n.tunnel.kind})` : "", "eth0"].filter(Boolean).join(", ")),
-          h("dt", {}, "routes to other nodes"), h("dd", {}, ...n.podRoutes.map((r) => h("code", { class: "blockcode" }, r.text))),
+          h("dt", {}, "address"),
+          h("dd", {}, n.address),
+          h("dt", {}, "pod CIDR"),
+          h("dd", {}, [n.podCIDR, ...n.blocks].join(", ")),
+          h("dt", {}, "devices"),
+          h(
+            "dd",
+            {},
+            [
+              n.bridge ? `${n.bridge.name} ${n.bridge.address ?? ""}` : "",
+              n.tunnel ? `${n.tunnel.name} (${n.tunnel.kind})` : "",
+              "eth0",
+            ]
+              .filter(Boolean)
+              .join(", "),
+          ),
+          h("dt", {}, "routes to other nodes"),
+          h("dd", {}, ...n.podRoutes.map((r) => h("code", { class: "blockcode" }, r.text))),
         ),
-        h("div", { class: "row" }, btn("Trace from this node", () => walk.setFrom(`node/${n.name}`)), btn("Inspect node", () => inspect(n.name))),
+        h(
+          "div",
+          { class: "row" },
+          btn("Trace from this node", () => walk.setFrom(`node/${n.name}`)),
+          btn("Inspect node", () => inspect(n.name)),
+        ),
       ];
     }
     case "service": {
@@ -51,17 +94,44 @@ function selectionPanel(sel: Selection, m: StateResponse, walk: Walk, inspect: (
         h(
           "dl",
           {},
-          h("dt", {}, "type"), h("dd", {}, s.type),
-          h("dt", {}, "cluster IP"), h("dd", {}, s.clusterIP ?? "none"),
-          s.externalIPs.length ? h("dt", {}, "external") : null, s.externalIPs.length ? h("dd", {}, s.externalIPs.join(", ")) : null,
-          h("dt", {}, "ports"), h("dd", {}, s.ports.map((p) => `${p.port}${p.nodePort ? ":" + p.nodePort : ""}/${p.protocol} → ${p.targetPort}`).join(", ")),
-          h("dt", {}, "endpoints"), h("dd", {}, s.endpoints.map((e) => `${e.ip}${e.pod ? ` (${e.pod})` : ""}${e.ready ? "" : " not ready"}`).join(", ") || "none"),
+          h("dt", {}, "type"),
+          h("dd", {}, s.type),
+          h("dt", {}, "cluster IP"),
+          h("dd", {}, s.clusterIP ?? "none"),
+          s.externalIPs.length ? h("dt", {}, "external") : null,
+          s.externalIPs.length ? h("dd", {}, s.externalIPs.join(", ")) : null,
+          h("dt", {}, "ports"),
+          h(
+            "dd",
+            {},
+            s.ports
+              .map((p) => `${p.port}${p.nodePort ? ":" + p.nodePort : ""}/${p.protocol} → ${p.targetPort}`)
+              .join(", "),
+          ),
+          h("dt", {}, "endpoints"),
+          h(
+            "dd",
+            {},
+            s.endpoints.map((e) => `${e.ip}${e.pod ? ` (${e.pod})` : ""}${e.ready ? "" : " not ready"}`).join(", ") ||
+              "none",
+          ),
         ),
-        h("div", { class: "row" }, btn("Trace to this Service", () => walk.setTo(`svc/${s.namespace}/${s.name}`)), s.ports.some((p) => p.protocol === "TCP") ? btn("Trace a URL to it", () => walk.setTo(`http://${s.name}.${s.namespace}`)) : null),
+        h(
+          "div",
+          { class: "row" },
+          btn("Trace to this Service", () => walk.setTo(`svc/${s.namespace}/${s.name}`)),
+          s.ports.some((p) => p.protocol === "TCP")
+            ? btn("Trace a URL to it", () => walk.setTo(`http://${s.name}.${s.namespace}`))
+            : null,
+        ),
       ];
     }
     case "external":
-      return [h("h3", {}, "outside client"), h("p", {}, `${m.underlay.externalClient}: a host on the node network, outside the cluster.`), btn("Trace from outside", () => walk.setFrom("external"))];
+      return [
+        h("h3", {}, "outside client"),
+        h("p", {}, `${m.underlay.externalClient}: a host on the node network, outside the cluster.`),
+        btn("Trace from outside", () => walk.setFrom("external")),
+      ];
   }
 }
 
@@ -98,17 +168,33 @@ async function start(): Promise<void> {
     show("inspector");
     void inspector.load(node);
   };
-  for (const [k, label] of [["map", "Map & packet walk"], ["inspector", "Node inspector"], ["matrix", "Policy matrix"], ["live", "Live"]]) {
-    tabs.append(h("button", { type: "button", role: "tab", "data-view": k, id: `tab-${k}`, onclick: () => show(k) }, label));
+  for (const [k, label] of [
+    ["map", "Map & packet walk"],
+    ["inspector", "Node inspector"],
+    ["matrix", "Policy matrix"],
+    ["live", "Live"],
+  ]) {
+    tabs.append(
+      h("button", { type: "button", role: "tab", "data-view": k, id: `tab-${k}`, onclick: () => show(k) }, label),
+    );
   }
 
-  const selBox = h("section", { class: "selection", id: "selection", "aria-label": "Selected object", "aria-live": "polite" }, h("p", { class: "sub" }, "Select a pod, node or Service on the map (click, or Tab to it and press Enter)."));
+  const selBox = h(
+    "section",
+    { class: "selection", id: "selection", "aria-label": "Selected object", "aria-live": "polite" },
+    h("p", { class: "sub" }, "Select a pod, node or Service on the map (click, or Tab to it and press Enter)."),
+  );
   map.onSelect = (sel) => {
     clear(selBox);
     selBox.append(...selectionPanel(sel, m, walk, inspect));
     if (sel.kind === "service") map.highlightService(`${sel.svc.namespace}/${sel.svc.name}`);
   };
-  views.map = h("main", { class: "view view-map", id: "view-map" }, map.root, h("aside", { class: "side" }, selBox, walk.root));
+  views.map = h(
+    "main",
+    { class: "view view-map", id: "view-map" },
+    map.root,
+    h("aside", { class: "side" }, selBox, walk.root),
+  );
   views.inspector = h("main", { class: "view", id: "view-inspector" }, inspector.root);
   views.matrix = h("main", { class: "view", id: "view-matrix" }, matrix.root);
 
@@ -121,12 +207,30 @@ async function start(): Promise<void> {
       "section",
       { class: "live" },
       h("h2", {}, "Live: the kernel beside the model"),
-      h("p", { id: "live-status" }, live.name ? `Cluster ${live.name}: ${live.status}` : `Needs a running cluster. ${live.status}`),
-      live.name ? null : h("pre", {}, "sudo podnet up            # build the cluster in network namespaces\nsudo podnet ui --name demo --allow-exec"),
+      h(
+        "p",
+        { id: "live-status" },
+        live.name ? `Cluster ${live.name}: ${live.status}` : `Needs a running cluster. ${live.status}`,
+      ),
+      live.name
+        ? null
+        : h(
+            "pre",
+            {},
+            "sudo podnet up            # build the cluster in network namespaces\nsudo podnet ui --name demo --allow-exec",
+          ),
       live.pods?.length ? h("p", {}, `${live.pods.length} pods running in the kernel.`) : null,
       live.allowExec
-        ? h("button", { type: "button", class: "primary", id: "live-run", onclick: () => void walk.runReal(liveOut) }, "Run the selected trace for real (curl / dig / ping in the source pod)")
-        : h("p", { class: "sub" }, "Running requests is off: it needs --name and --allow-exec on a running cluster (as root)."),
+        ? h(
+            "button",
+            { type: "button", class: "primary", id: "live-run", onclick: () => void walk.runReal(liveOut) },
+            "Run the selected trace for real (curl / dig / ping in the source pod)",
+          )
+        : h(
+            "p",
+            { class: "sub" },
+            "Running requests is off: it needs --name and --allow-exec on a running cluster (as root).",
+          ),
       liveOut,
     ),
   );
@@ -151,7 +255,11 @@ async function start(): Promise<void> {
     "header",
     {},
     h("h1", {}, "podnet"),
-    h("span", { class: "cluster" }, `${m.cluster} · ${m.nodes.length} nodes · ${m.pods.length} pods · ${m.services.length} Services · ${m.cni}${m.backend ? " " + m.backend : ""} · kube-proxy ${m.proxyMode}`),
+    h(
+      "span",
+      { class: "cluster" },
+      `${m.cluster} · ${m.nodes.length} nodes · ${m.pods.length} pods · ${m.services.length} Services · ${m.cni}${m.backend ? " " + m.backend : ""} · kube-proxy ${m.proxyMode}`,
+    ),
     tabs,
   );
   app.append(header, ...Object.values(views));

@@ -10,7 +10,9 @@ function allows(c: ReachCell, proto: Proto, port: number): boolean {
   return c.conns[proto].some(([a, b]) => port >= a && port <= b);
 }
 function isAll(c: ReachCell): boolean {
-  return (["TCP", "UDP", "SCTP"] as Proto[]).every((p) => c.conns[p].length === 1 && c.conns[p][0][0] === 1 && c.conns[p][0][1] === 65535);
+  return (["TCP", "UDP", "SCTP"] as Proto[]).every(
+    (p) => c.conns[p].length === 1 && c.conns[p][0][0] === 1 && c.conns[p][0][1] === 65535,
+  );
 }
 function isNone(c: ReachCell): boolean {
   return (["TCP", "UDP", "SCTP"] as Proto[]).every((p) => c.conns[p].length === 0);
@@ -27,26 +29,47 @@ export class Matrix {
   onTrace: (src: string, dst: string, port?: number, proto?: string) => void = () => {};
 
   constructor(m: StateResponse) {
-    this.nsSel = h("select", { id: "mx-ns" }, h("option", { value: "" }, "all namespaces"), ...m.namespaces.map((n) => h("option", { value: n }, n)));
+    this.nsSel = h(
+      "select",
+      { id: "mx-ns" },
+      h("option", { value: "" }, "all namespaces"),
+      ...m.namespaces.map((n) => h("option", { value: n }, n)),
+    );
     this.nsSel.addEventListener("change", () => void this.load());
     this.portInput = h("input", { id: "mx-port", inputmode: "numeric", placeholder: "any", size: 6 });
     this.portInput.addEventListener("input", () => this.draw());
     this.protoSel = h("select", { id: "mx-proto" }, ...["TCP", "UDP", "SCTP"].map((p) => h("option", { value: p }, p)));
     this.protoSel.addEventListener("change", () => this.draw());
     this.table = h("div", { class: "mx-wrap" });
-    this.explain = h("div", { class: "mx-explain", id: "mx-explain", "aria-live": "polite" }, "Click a cell to see which policies and rules decide it.");
+    this.explain = h(
+      "div",
+      { class: "mx-explain", id: "mx-explain", "aria-live": "polite" },
+      "Click a cell to see which policies and rules decide it.",
+    );
     const legend = h(
       "p",
       { class: "sub" },
-      h("span", { class: "cell c-all" }, "✓"), " all allowed   ",
-      h("span", { class: "cell c-some" }, "◐"), " some ports   ",
-      h("span", { class: "cell c-none" }, "✗"), " denied   ",
+      h("span", { class: "cell c-all" }, "✓"),
+      " all allowed   ",
+      h("span", { class: "cell c-some" }, "◐"),
+      " some ports   ",
+      h("span", { class: "cell c-none" }, "✗"),
+      " denied   ",
       `(${m.policies.length} NetworkPolicies; rows are sources, columns destinations)`,
     );
     this.root = h(
       "section",
       { class: "matrix", "aria-label": "Policy matrix" },
-      h("div", { class: "toolbar" }, h("label", { for: "mx-ns" }, "Namespace"), this.nsSel, h("label", { for: "mx-port" }, "Port"), this.portInput, h("label", { for: "mx-proto", class: "vh" }, "Protocol"), this.protoSel),
+      h(
+        "div",
+        { class: "toolbar" },
+        h("label", { for: "mx-ns" }, "Namespace"),
+        this.nsSel,
+        h("label", { for: "mx-port" }, "Port"),
+        this.portInput,
+        h("label", { for: "mx-proto", class: "vh" }, "Protocol"),
+        this.protoSel,
+      ),
       legend,
       h("div", { class: "mx-layout" }, this.table, this.explain),
     );
@@ -71,7 +94,13 @@ export class Matrix {
     if (!this.data) return;
     const d = this.data;
     if (d.tooMany) {
-      this.table.append(h("p", { class: "error" }, `${d.tooMany} workloads${this.nsSel.value ? ` in ${this.nsSel.value}` : ""}: too many for a matrix. Choose a namespace, or use podnet reach --from/--to on the command line.`));
+      this.table.append(
+        h(
+          "p",
+          { class: "error" },
+          `${d.tooMany} workloads${this.nsSel.value ? ` in ${this.nsSel.value}` : ""}: too many for a matrix. Choose a namespace, or use podnet reach --from/--to on the command line.`,
+        ),
+      );
       return;
     }
     const port = Number(this.portInput.value);
@@ -81,7 +110,14 @@ export class Matrix {
     const srcs = d.workloads.filter((w) => d.cells.some((c) => c.src === w.name));
     const dsts = d.workloads.filter((w) => d.cells.some((c) => c.dst === w.name));
     const short = (n: string) => n.replace(/\[(\w+)\]$/, "");
-    const head = h("tr", {}, h("th", { scope: "col", class: "corner" }, "from ↓ / to →"), ...dsts.map((w) => h("th", { scope: "col", class: "colh", title: w.name }, h("span", {}, trunc(short(w.name), 28)))));
+    const head = h(
+      "tr",
+      {},
+      h("th", { scope: "col", class: "corner" }, "from ↓ / to →"),
+      ...dsts.map((w) =>
+        h("th", { scope: "col", class: "colh", title: w.name }, h("span", {}, trunc(short(w.name), 28))),
+      ),
+    );
     const rows = srcs.map((sw) =>
       h(
         "tr",
@@ -101,7 +137,16 @@ export class Matrix {
           } else if (isAll(c)) [cls, sym, what] = ["c-all", "✓", "all connections allowed"];
           else if (isNone(c)) [cls, sym, what] = ["c-none", "✗", "no connections allowed"];
           else [cls, sym, what] = ["c-some", "◐", `only ${c.text}`];
-          const b = h("button", { type: "button", class: `cell ${cls}`, "aria-label": `${c.src} to ${c.dst}: ${what}`, title: `${c.src} → ${c.dst}: ${c.text}` }, sym);
+          const b = h(
+            "button",
+            {
+              type: "button",
+              class: `cell ${cls}`,
+              "aria-label": `${c.src} to ${c.dst}: ${what}`,
+              title: `${c.src} → ${c.dst}: ${c.text}`,
+            },
+            sym,
+          );
           b.addEventListener("click", () => this.show(c));
           return h("td", {}, b);
         }),
@@ -118,7 +163,17 @@ export class Matrix {
       h("h3", {}, `${c.src} → ${c.dst}`),
       h("p", {}, h("strong", {}, "Allowed: "), c.text),
       h("ul", {}, ...c.explain.map((e) => h("li", {}, e))),
-      pod(c.src) && pod(c.dst) ? h("button", { type: "button", class: "primary", onclick: () => this.onTrace(c.src, c.dst, port, this.protoSel.value.toLowerCase()) }, "Trace this flow") : "",
+      pod(c.src) && pod(c.dst)
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "primary",
+              onclick: () => this.onTrace(c.src, c.dst, port, this.protoSel.value.toLowerCase()),
+            },
+            "Trace this flow",
+          )
+        : "",
     );
   }
 }

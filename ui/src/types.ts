@@ -1,5 +1,13 @@
 // The server's JSON shapes (type-only imports: nothing from the server is bundled).
-export type { MapModel, MapNode, MapPod, MapService, NodeInspect, ReachModel, ReachCell } from "../../src/ui-server/types.js";
+export type {
+  MapModel,
+  MapNode,
+  MapPod,
+  MapService,
+  NodeInspect,
+  ReachModel,
+  ReachCell,
+} from "../../src/ui-server/types.js";
 export type { LiveInfo, ExecResult } from "../../src/ui-server/types.js";
 export type { TraceResult, TracePath, Step, Hop, PacketView, StepObject, Disposition } from "../../src/sim/trace.js";
 import type { MapModel } from "../../src/ui-server/types.js";

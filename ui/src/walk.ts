@@ -46,8 +46,16 @@ const ACTION_HELP: Record<string, string> = {
 function pktRows(p: PacketView, before?: PacketView): HTMLElement {
   const rows: [string, string, string | undefined][] = [
     ["protocol", p.protocol, before?.protocol],
-    ["source", `${p.src}${p.sport !== undefined ? ":" + p.sport : ""}`, before ? `${before.src}${before.sport !== undefined ? ":" + before.sport : ""}` : undefined],
-    ["destination", `${p.dst}${p.dport !== undefined ? ":" + p.dport : ""}`, before ? `${before.dst}${before.dport !== undefined ? ":" + before.dport : ""}` : undefined],
+    [
+      "source",
+      `${p.src}${p.sport !== undefined ? ":" + p.sport : ""}`,
+      before ? `${before.src}${before.sport !== undefined ? ":" + before.sport : ""}` : undefined,
+    ],
+    [
+      "destination",
+      `${p.dst}${p.dport !== undefined ? ":" + p.dport : ""}`,
+      before ? `${before.dst}${before.dport !== undefined ? ":" + before.dport : ""}` : undefined,
+    ],
     ["TTL", String(p.ttl), before ? String(before.ttl) : undefined],
     ["size", `${p.size} bytes`, before ? `${before.size} bytes` : undefined],
   ];
@@ -55,7 +63,18 @@ function pktRows(p: PacketView, before?: PacketView): HTMLElement {
   return h(
     "table",
     { class: "hdr" },
-    h("tbody", {}, ...rows.map(([k, v, b]) => h("tr", { class: b !== undefined && b !== v ? "changed" : "" }, h("th", { scope: "row" }, k), h("td", {}, v, b !== undefined && b !== v ? h("span", { class: "was" }, ` (was ${b})`) : null)))),
+    h(
+      "tbody",
+      {},
+      ...rows.map(([k, v, b]) =>
+        h(
+          "tr",
+          { class: b !== undefined && b !== v ? "changed" : "" },
+          h("th", { scope: "row" }, k),
+          h("td", {}, v, b !== undefined && b !== v ? h("span", { class: "was" }, ` (was ${b})`) : null),
+        ),
+      ),
+    ),
   );
 }
 
@@ -67,7 +86,11 @@ function outerRows(o: NonNullable<PacketView["outer"]>): HTMLElement {
   ];
   if (o.vni !== undefined) rows.push(["VNI", String(o.vni)]);
   rows.push(["TTL", String(o.ttl)], ["size", `${o.size} bytes`]);
-  return h("table", { class: "hdr outer" }, h("tbody", {}, ...rows.map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td", {}, v)))));
+  return h(
+    "table",
+    { class: "hdr outer" },
+    h("tbody", {}, ...rows.map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td", {}, v)))),
+  );
 }
 
 export class Walk {
@@ -91,13 +114,24 @@ export class Walk {
   private counter!: HTMLElement;
   onChange: () => void = () => {};
 
-  constructor(private m: StateResponse, private map: ClusterMap) {
+  constructor(
+    private m: StateResponse,
+    private map: ClusterMap,
+  ) {
     this.fromSel = h("select", { id: "walk-from", name: "from" });
     const pods = h("optgroup", { label: "Pods" });
-    for (const p of m.pods.filter((x) => x.ip && x.node)) pods.appendChild(h("option", { value: podKey(p) }, `${podKey(p)} — ${p.ip}${p.hostNetwork ? " (host network)" : ""}`));
+    for (const p of m.pods.filter((x) => x.ip && x.node))
+      pods.appendChild(
+        h("option", { value: podKey(p) }, `${podKey(p)} — ${p.ip}${p.hostNetwork ? " (host network)" : ""}`),
+      );
     const nodes = h("optgroup", { label: "Nodes" });
-    for (const n of m.nodes) nodes.appendChild(h("option", { value: `node/${n.name}` }, `node/${n.name} — ${n.address}`));
-    const ext = h("optgroup", { label: "Outside" }, h("option", { value: "external" }, `outside client — ${m.underlay.externalClient}`));
+    for (const n of m.nodes)
+      nodes.appendChild(h("option", { value: `node/${n.name}` }, `node/${n.name} — ${n.address}`));
+    const ext = h(
+      "optgroup",
+      { label: "Outside" },
+      h("option", { value: "external" }, `outside client — ${m.underlay.externalClient}`),
+    );
     this.fromSel.append(pods, nodes, ext);
     const def = m.pods.find((p) => p.namespace === "default" && !p.hostNetwork && p.ip);
     if (def) this.fromSel.value = podKey(def);
@@ -105,14 +139,38 @@ export class Walk {
     const dl = h("datalist", { id: "walk-to-list" });
     for (const sv of m.services) {
       dl.appendChild(h("option", { value: `svc/${sv.namespace}/${sv.name}` }, `Service ${sv.clusterIP ?? ""}`));
-      if (sv.ports.some((p) => p.protocol === "TCP")) dl.appendChild(h("option", { value: `http://${sv.name}${sv.namespace === "default" ? "" : "." + sv.namespace}` }, "URL (DNS first)"));
+      if (sv.ports.some((p) => p.protocol === "TCP"))
+        dl.appendChild(
+          h(
+            "option",
+            { value: `http://${sv.name}${sv.namespace === "default" ? "" : "." + sv.namespace}` },
+            "URL (DNS first)",
+          ),
+        );
     }
-    for (const p of m.pods.filter((x) => x.ip && !x.hostNetwork)) dl.appendChild(h("option", { value: podKey(p) }, `pod ${p.ip}`));
-    this.toInput = h("input", { id: "walk-to", name: "to", list: "walk-to-list", autocomplete: "off", spellcheck: "false", placeholder: "pod, svc/ns/name, IP:PORT or URL" });
+    for (const p of m.pods.filter((x) => x.ip && !x.hostNetwork))
+      dl.appendChild(h("option", { value: podKey(p) }, `pod ${p.ip}`));
+    this.toInput = h("input", {
+      id: "walk-to",
+      name: "to",
+      list: "walk-to-list",
+      autocomplete: "off",
+      spellcheck: "false",
+      placeholder: "pod, svc/ns/name, IP:PORT or URL",
+    });
     const usr = m.services.find((x) => x.name === "user-service" && x.namespace === "default");
-    this.toInput.value = usr ? "http://user-service" : m.services[0] ? `svc/${m.services[0].namespace}/${m.services[0].name}` : "";
+    this.toInput.value = usr
+      ? "http://user-service"
+      : m.services[0]
+        ? `svc/${m.services[0].namespace}/${m.services[0].name}`
+        : "";
     this.portInput = h("input", { id: "walk-port", name: "port", inputmode: "numeric", placeholder: "auto", size: 6 });
-    this.protoSel = h("select", { id: "walk-proto", name: "protocol" }, h("option", { value: "" }, "auto"), ...["tcp", "udp", "icmp", "sctp"].map((p) => h("option", { value: p }, p)));
+    this.protoSel = h(
+      "select",
+      { id: "walk-proto", name: "protocol" },
+      h("option", { value: "" }, "auto"),
+      ...["tcp", "udp", "icmp", "sctp"].map((p) => h("option", { value: p }, p)),
+    );
     this.replyChk = h("input", { type: "checkbox", id: "walk-reply" });
     const form = h(
       "form",
@@ -122,7 +180,16 @@ export class Walk {
       h("label", { for: "walk-to" }, "To"),
       this.toInput,
       dl,
-      h("div", { class: "row" }, h("label", { for: "walk-port" }, "Port"), this.portInput, h("label", { for: "walk-proto" }, "Protocol"), this.protoSel, h("label", { class: "chk" }, this.replyChk, " reply"), h("button", { type: "submit", class: "primary", id: "walk-trace" }, "Trace")),
+      h(
+        "div",
+        { class: "row" },
+        h("label", { for: "walk-port" }, "Port"),
+        this.portInput,
+        h("label", { for: "walk-proto" }, "Protocol"),
+        this.protoSel,
+        h("label", { class: "chk" }, this.replyChk, " reply"),
+        h("button", { type: "submit", class: "primary", id: "walk-trace" }, "Trace"),
+      ),
     );
     form.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -130,7 +197,14 @@ export class Walk {
     });
     this.errorBox = h("div", { class: "error", role: "alert", id: "walk-error" });
     this.out = h("div", { class: "walk-out", id: "walk-out" });
-    this.root = h("section", { class: "walk", "aria-label": "Packet walk" }, h("h2", {}, "Packet walk"), form, this.errorBox, this.out);
+    this.root = h(
+      "section",
+      { class: "walk", "aria-label": "Packet walk" },
+      h("h2", {}, "Packet walk"),
+      form,
+      this.errorBox,
+      this.out,
+    );
   }
 
   setFrom(v: string): void {
@@ -143,7 +217,13 @@ export class Walk {
   async trace(): Promise<void> {
     this.stop();
     clear(this.errorBox);
-    const body = { from: this.fromSel.value, to: this.toInput.value.trim(), port: this.portInput.value.trim(), protocol: this.protoSel.value, reply: this.replyChk.checked };
+    const body = {
+      from: this.fromSel.value,
+      to: this.toInput.value.trim(),
+      port: this.portInput.value.trim(),
+      protocol: this.protoSel.value,
+      reply: this.replyChk.checked,
+    };
     try {
       this.result = await postJSON<TraceResult>("api/trace", body);
     } catch (e) {
@@ -219,15 +299,36 @@ export class Walk {
       ),
     );
     if (r.dns?.path && r.dns.path.length > 1) {
-      const sel = h("select", { id: "walk-dns-branch" }, ...r.dns.path.map((p, i) => h("option", { value: String(i) }, `DNS query path ${i + 1}: ${(p.probability * 100).toFixed(2)}% — ${p.disposition.verdict}${p.choices.length ? " — " + p.choices.join("; ") : ""}`)));
+      const sel = h(
+        "select",
+        { id: "walk-dns-branch" },
+        ...r.dns.path.map((p, i) =>
+          h(
+            "option",
+            { value: String(i) },
+            `DNS query path ${i + 1}: ${(p.probability * 100).toFixed(2)}% — ${p.disposition.verdict}${p.choices.length ? " — " + p.choices.join("; ") : ""}`,
+          ),
+        ),
+      );
       sel.value = String(this.dnsIdx);
       sel.addEventListener("change", () => {
         this.dnsIdx = Number(sel.value);
         this.build();
       });
-      this.out.append(h("label", { for: "walk-dns-branch", class: "sub" }, "DNS branch (the query to the kube-dns Service picks a CoreDNS pod)"), sel);
+      this.out.append(
+        h(
+          "label",
+          { for: "walk-dns-branch", class: "sub" },
+          "DNS branch (the query to the kube-dns Service picks a CoreDNS pod)",
+        ),
+        sel,
+      );
     }
-    const fs = h("fieldset", { class: "branches" }, h("legend", {}, `Paths (${r.paths.length}${r.truncated ? ", truncated" : ""}): every random choice is a branch`));
+    const fs = h(
+      "fieldset",
+      { class: "branches" },
+      h("legend", {}, `Paths (${r.paths.length}${r.truncated ? ", truncated" : ""}): every random choice is a branch`),
+    );
     r.paths.forEach((p, i) => {
       const id = `walk-path-${i}`;
       const inp = h("input", { type: "radio", name: "walk-path", id, value: String(i) });
@@ -241,22 +342,49 @@ export class Walk {
           "div",
           { class: "branch" },
           inp,
-          h("label", { for: id }, h("span", { class: `verdict v-${p.disposition.verdict}` }, p.disposition.verdict), ` ${(p.probability * 100).toFixed(2)}% `, h("span", { class: "choice" }, p.choices.join("; ") || "no random choice")),
+          h(
+            "label",
+            { for: id },
+            h("span", { class: `verdict v-${p.disposition.verdict}` }, p.disposition.verdict),
+            ` ${(p.probability * 100).toFixed(2)}% `,
+            h("span", { class: "choice" }, p.choices.join("; ") || "no random choice"),
+          ),
         ),
       );
     });
     this.out.append(fs);
-    this.playBtn = h("button", { type: "button", id: "walk-play", onclick: () => (this.timer ? this.stop() : this.play()) }, "▶ Play");
+    this.playBtn = h(
+      "button",
+      { type: "button", id: "walk-play", onclick: () => (this.timer ? this.stop() : this.play()) },
+      "▶ Play",
+    );
     this.counter = h("span", { class: "counter", id: "walk-counter", "aria-live": "polite" });
     this.out.append(
       h(
         "div",
         { class: "controls", role: "toolbar", "aria-label": "Walk controls" },
         h("button", { type: "button", id: "walk-first", onclick: () => this.go(0), "aria-label": "First step" }, "|◀"),
-        h("button", { type: "button", id: "walk-back", onclick: () => this.go(this.pos - 1), "aria-label": "Back one step" }, "◀ Back"),
+        h(
+          "button",
+          { type: "button", id: "walk-back", onclick: () => this.go(this.pos - 1), "aria-label": "Back one step" },
+          "◀ Back",
+        ),
         this.playBtn,
-        h("button", { type: "button", id: "walk-step", onclick: () => this.go(this.pos + 1), "aria-label": "Next step" }, "Step ▶"),
-        h("button", { type: "button", id: "walk-last", onclick: () => this.go(this.frames.length - 1), "aria-label": "Last step" }, "▶|"),
+        h(
+          "button",
+          { type: "button", id: "walk-step", onclick: () => this.go(this.pos + 1), "aria-label": "Next step" },
+          "Step ▶",
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            id: "walk-last",
+            onclick: () => this.go(this.frames.length - 1),
+            "aria-label": "Last step",
+          },
+          "▶|",
+        ),
         this.counter,
       ),
     );
@@ -267,11 +395,37 @@ export class Walk {
     this.frames.forEach((fr, i) => {
       const hdr = `${fr.phase}|${fr.hop}|${fr.ns}`;
       if (fr.kind === "step" && hdr !== lastHdr) {
-        this.list.append(h("li", { class: "hop-hdr", role: "presentation" }, `${fr.phase === "dns" ? "DNS query · " : fr.phase === "reply" ? "reply · " : ""}${fr.ns}`));
+        this.list.append(
+          h(
+            "li",
+            { class: "hop-hdr", role: "presentation" },
+            `${fr.phase === "dns" ? "DNS query · " : fr.phase === "reply" ? "reply · " : ""}${fr.ns}`,
+          ),
+        );
         lastHdr = hdr;
       }
-      const label = fr.kind === "resolver" ? "DNS: resolve the name" : fr.kind === "verdict" ? `${fr.phase === "dns" ? "DNS query " : fr.phase === "reply" ? "reply " : ""}⇒ ${fr.path!.disposition.verdict}` : `${fr.step!.action}: ${fr.step!.detail}`;
-      this.list.append(h("li", {}, h("button", { type: "button", class: `step-btn a-${fr.step?.action ?? fr.kind}`, "data-i": i, onclick: () => this.go(i) }, label)));
+      const label =
+        fr.kind === "resolver"
+          ? "DNS: resolve the name"
+          : fr.kind === "verdict"
+            ? `${fr.phase === "dns" ? "DNS query " : fr.phase === "reply" ? "reply " : ""}⇒ ${fr.path!.disposition.verdict}`
+            : `${fr.step!.action}: ${fr.step!.detail}`;
+      this.list.append(
+        h(
+          "li",
+          {},
+          h(
+            "button",
+            {
+              type: "button",
+              class: `step-btn a-${fr.step?.action ?? fr.kind}`,
+              "data-i": i,
+              onclick: () => this.go(i),
+            },
+            label,
+          ),
+        ),
+      );
     });
     this.out.append(h("h3", { class: "sub" }, "All steps"), this.list);
   }
@@ -303,9 +457,17 @@ export class Walk {
     const f = this.frames[i];
     const prevNs = this.frames[i - 1]?.ns;
     let next: string | undefined;
-    for (let j = i + 1; j < this.frames.length; j++) if (this.frames[j].ns !== f.ns) { next = this.frames[j].ns; break; }
+    for (let j = i + 1; j < this.frames.length; j++)
+      if (this.frames[j].ns !== f.ns) {
+        next = this.frames[j].ns;
+        break;
+      }
     let prev: string | undefined;
-    for (let j = i - 1; j >= 0; j--) if (this.frames[j].ns !== f.ns) { prev = this.frames[j].ns; break; }
+    for (let j = i - 1; j >= 0; j--)
+      if (this.frames[j].ns !== f.ns) {
+        prev = this.frames[j].ns;
+        break;
+      }
     return this.map.locate(f.ns, f.step, { prev: prev ?? prevNs, next });
   }
 
@@ -325,10 +487,19 @@ export class Walk {
       if (p && !(trail.length && trail[trail.length - 1].x === p.x && trail[trail.length - 1].y === p.y)) trail.push(p);
     }
     const at = trail[trail.length - 1] ?? null;
-    const activeKey = f.ns.startsWith("pod/") ? `pod:${f.ns.slice(4)}` : f.ns.startsWith("node/") ? `node:${f.ns.slice(5)}` : undefined;
+    const activeKey = f.ns.startsWith("pod/")
+      ? `pod:${f.ns.slice(4)}`
+      : f.ns.startsWith("node/")
+        ? `node:${f.ns.slice(5)}`
+        : undefined;
     const verdict = f.kind === "verdict" ? f.path!.disposition.verdict : undefined;
     const o = f.step?.packet.outer;
-    this.map.showPacket(trail, at, { outer: !!o, outerLabel: o ? (o.vni !== undefined ? `VXLAN ${o.src} → ${o.dst}` : `IPIP ${o.src} → ${o.dst}`) : undefined, verdict, activeKey });
+    this.map.showPacket(trail, at, {
+      outer: !!o,
+      outerLabel: o ? (o.vni !== undefined ? `VXLAN ${o.src} → ${o.dst}` : `IPIP ${o.src} → ${o.dst}`) : undefined,
+      verdict,
+      activeKey,
+    });
     const dst = f.phase === "dns" ? this.result!.dns?.nameserver : this.result!.flow.dst;
     const svc = this.m.services.find((s) => s.clusterIP === dst || s.externalIPs.includes(dst ?? ""));
     this.map.highlightService(svc ? `${svc.namespace}/${svc.name}` : null);
@@ -338,50 +509,134 @@ export class Walk {
   private renderDetail(f: Frame): void {
     clear(this.detail);
     const r = this.result!;
-    const phase = h("span", { class: `phase ph-${f.phase}` }, f.phase === "dns" ? "DNS phase" : f.phase === "reply" ? "Reply" : "Packet");
+    const phase = h(
+      "span",
+      { class: `phase ph-${f.phase}` },
+      f.phase === "dns" ? "DNS phase" : f.phase === "reply" ? "Reply" : "Packet",
+    );
     if (f.kind === "resolver") {
       const d = r.dns!;
       this.detail.append(
-        h("div", { class: "step-head" }, phase, h("span", { class: "action a-DNS" }, "DNS"), h("span", { class: "ns" }, f.ns)),
-        h("p", {}, `The name is resolved first: the pod's resolver sends queries to its nameserver ${d.nameserver} (the kube-dns Service), walking the search list:`),
-        h("ol", { class: "dns-walk" }, ...d.walk.map((q) => h("li", {}, h("code", {}, `${q.name} ${q.type}`), ` → ${q.rcode}${q.answers.length ? " " + q.answers.join(", ") : ""}`))),
-        h("p", {}, d.answer ? `Answer used: ${d.answer}. Next: the first query's own packet (UDP 53), then the connection.` : "No answer: the connection cannot start."),
+        h(
+          "div",
+          { class: "step-head" },
+          phase,
+          h("span", { class: "action a-DNS" }, "DNS"),
+          h("span", { class: "ns" }, f.ns),
+        ),
+        h(
+          "p",
+          {},
+          `The name is resolved first: the pod's resolver sends queries to its nameserver ${d.nameserver} (the kube-dns Service), walking the search list:`,
+        ),
+        h(
+          "ol",
+          { class: "dns-walk" },
+          ...d.walk.map((q) =>
+            h(
+              "li",
+              {},
+              h("code", {}, `${q.name} ${q.type}`),
+              ` → ${q.rcode}${q.answers.length ? " " + q.answers.join(", ") : ""}`,
+            ),
+          ),
+        ),
+        h(
+          "p",
+          {},
+          d.answer
+            ? `Answer used: ${d.answer}. Next: the first query's own packet (UDP 53), then the connection.`
+            : "No answer: the connection cannot start.",
+        ),
       );
       return;
     }
     if (f.kind === "verdict") {
       const d = f.path!.disposition;
       this.detail.append(
-        h("div", { class: "step-head" }, phase, h("span", { class: `verdict v-${d.verdict}`, id: f.phase === "packet" ? "walk-verdict" : null }, d.verdict), d.reason ? h("span", { class: "reason" }, d.reason) : ""),
+        h(
+          "div",
+          { class: "step-head" },
+          phase,
+          h("span", { class: `verdict v-${d.verdict}`, id: f.phase === "packet" ? "walk-verdict" : null }, d.verdict),
+          d.reason ? h("span", { class: "reason" }, d.reason) : "",
+        ),
         h("p", {}, d.detail),
-        d.container && !d.detail.includes(d.container) ? h("p", {}, `container ${d.container}${d.port ? ` port ${d.port}` : ""}`) : "",
+        d.container && !d.detail.includes(d.container)
+          ? h("p", {}, `container ${d.container}${d.port ? ` port ${d.port}` : ""}`)
+          : "",
         d.object ? this.objectBox(d.object) : "",
-        f.phase === "dns" ? h("p", { class: "sub" }, "The DNS answer returns to the pod; now the connection itself.") : "",
+        f.phase === "dns"
+          ? h("p", { class: "sub" }, "The DNS answer returns to the pod; now the connection itself.")
+          : "",
       );
       return;
     }
     const st = f.step!;
     const isNat = st.action === "NAT" && f.prev;
     this.detail.append(
-      h("div", { class: "step-head" }, phase, h("span", { class: `action a-${st.action}` }, st.action), h("span", { class: "ns" }, f.ns)),
+      h(
+        "div",
+        { class: "step-head" },
+        phase,
+        h("span", { class: `action a-${st.action}` }, st.action),
+        h("span", { class: "ns" }, f.ns),
+      ),
       h("p", { class: "help" }, ACTION_HELP[st.action] ?? ""),
       h("p", { class: "detail" }, st.detail),
       st.object ? this.objectBox(st.object) : "",
     );
     if (isNat) {
-      this.detail.append(h("div", { class: "nat" }, h("div", {}, h("h4", {}, "Before NAT"), pktRows(f.prev!)), h("div", {}, h("h4", {}, "After NAT"), pktRows(st.packet, f.prev))));
+      this.detail.append(
+        h(
+          "div",
+          { class: "nat" },
+          h("div", {}, h("h4", {}, "Before NAT"), pktRows(f.prev!)),
+          h("div", {}, h("h4", {}, "After NAT"), pktRows(st.packet, f.prev)),
+        ),
+      );
     } else {
-      const inner = h("div", { class: st.packet.outer ? "inner-box" : "" }, h("h4", {}, st.packet.outer ? "Inner packet (the pod's, carried inside)" : "Packet headers"), pktRows(st.packet, f.prev?.outer ? undefined : f.prev));
+      const inner = h(
+        "div",
+        { class: st.packet.outer ? "inner-box" : "" },
+        h("h4", {}, st.packet.outer ? "Inner packet (the pod's, carried inside)" : "Packet headers"),
+        pktRows(st.packet, f.prev?.outer ? undefined : f.prev),
+      );
       // Encapsulated: the inner packet is drawn inside the outer one, as on the wire.
       if (st.packet.outer)
-        this.detail.append(h("div", { class: "outer-box", id: "outer-header" }, h("h4", {}, `Outer header (${st.packet.outer.vni !== undefined ? "VXLAN in UDP" : "IP-in-IP"}), between node addresses`), outerRows(st.packet.outer), inner));
+        this.detail.append(
+          h(
+            "div",
+            { class: "outer-box", id: "outer-header" },
+            h(
+              "h4",
+              {},
+              `Outer header (${st.packet.outer.vni !== undefined ? "VXLAN in UDP" : "IP-in-IP"}), between node addresses`,
+            ),
+            outerRows(st.packet.outer),
+            inner,
+          ),
+        );
       else this.detail.append(inner);
     }
   }
 
   private objectBox(o: NonNullable<Step["object"]>): HTMLElement {
-    const where = [o.table, o.chain, o.index !== undefined ? `rule #${o.index}` : "", o.layer ? `(${o.layer})` : "", o.line ? `line ${o.line}` : ""].filter(Boolean).join(" ");
-    return h("div", { class: `object k-${o.kind}` }, h("div", { class: "object-kind" }, `${o.kind}${where ? " · " + where : ""}`), h("code", {}, o.text));
+    const where = [
+      o.table,
+      o.chain,
+      o.index !== undefined ? `rule #${o.index}` : "",
+      o.layer ? `(${o.layer})` : "",
+      o.line ? `line ${o.line}` : "",
+    ]
+      .filter(Boolean)
+      .join(" ");
+    return h(
+      "div",
+      { class: `object k-${o.kind}` },
+      h("div", { class: "object-kind" }, `${o.kind}${where ? " · " + where : ""}`),
+      h("code", {}, o.text),
+    );
   }
 
   /** Live: run the real request for the current trace inside the source pod. */
@@ -396,7 +651,9 @@ export class Walk {
     try {
       const r = await postJSON<ExecResult>("api/exec", { from: f.from, to: f.to, port: f.port, protocol: f.protocol });
       clear(target);
-      const model = this.result.paths.map((p) => `${p.disposition.verdict} (${(p.probability * 100).toFixed(0)}%)`).join(", ");
+      const model = this.result.paths
+        .map((p) => `${p.disposition.verdict} (${(p.probability * 100).toFixed(0)}%)`)
+        .join(", ");
       target.append(
         h("p", {}, h("strong", {}, "Flow: "), `${f.from} → ${f.to} (${f.protocol}${f.port ? " " + f.port : ""})`),
         h("p", {}, h("strong", {}, "Model: "), model),

@@ -2,14 +2,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { buildNodeIR, buildContext } from "../../ir/build.js";
+import { buildNodeIR, buildContext } from "../../dataplane/build.js";
 import { renderRoutes, renderNeigh, renderFdb } from "../../ir/render-ip.js";
 import { fixtureState } from "../testing.js";
 
 function build(backend: "bgp" | "ipip" | "vxlan") {
   const state = fixtureState({ cni: "calico", backend });
   const ctx = buildContext(state, { proxy: null });
-  return { state, w1: buildNodeIR(state, "worker-1", ctx), cp: buildNodeIR(state, "control-plane", ctx), w2: buildNodeIR(state, "worker-2", ctx) };
+  return {
+    state,
+    w1: buildNodeIR(state, "worker-1", ctx),
+    cp: buildNodeIR(state, "control-plane", ctx),
+    w2: buildNodeIR(state, "worker-2", ctx),
+  };
 }
 
 test("calico/bgp: cali veths (sha1 name, ee:ee MAC, proxy_arp) with /32 host routes; no bridge", () => {
@@ -22,15 +27,25 @@ test("calico/bgp: cali veths (sha1 name, ee:ee MAC, proxy_arp) with /32 host rou
   assert.equal(host.mac, "ee:ee:ee:ee:ee:ee");
   assert.equal(host.mtu, 1500);
   assert.equal(w1.node.ns.sysctls[`net.ipv4.conf.${expectName}.proxy_arp`], "1");
-  assert.match(renderRoutes(w1.node.ns), new RegExp(`^${p.ip!.replace(/\./g, "\\.")} dev ${expectName} scope link $`, "m"));
+  assert.match(
+    renderRoutes(w1.node.ns),
+    new RegExp(`^${p.ip!.replace(/\./g, "\\.")} dev ${expectName} scope link $`, "m"),
+  );
 });
 
 test("calico pod: /32 address, 169.254.1.1 scope link and default via it", () => {
-  for (const [backend, mtu] of [["bgp", 1500], ["ipip", 1480], ["vxlan", 1450]] as const) {
+  for (const [backend, mtu] of [
+    ["bgp", 1500],
+    ["ipip", 1480],
+    ["vxlan", 1450],
+  ] as const) {
     const { w1 } = build(backend);
     const p = w1.pods.find((x) => x.name === "app-worker-1-0")!;
     assert.equal(renderRoutes(p.ns!), "default via 169.254.1.1 dev eth0 \n169.254.1.1 dev eth0 scope link \n");
-    assert.deepEqual(p.ns!.addresses.filter((a) => a.dev === "eth0").map((a) => a.cidr), [`${p.ip}/32`]);
+    assert.deepEqual(
+      p.ns!.addresses.filter((a) => a.dev === "eth0").map((a) => a.cidr),
+      [`${p.ip}/32`],
+    );
     assert.equal(p.ns!.links.find((l) => l.name === "eth0")!.mtu, mtu, backend);
   }
 });
@@ -61,7 +76,10 @@ test("calico/ipip: tunl0 MTU 1480 with the tunnel address; remote blocks via tun
   const t = w1.node.ns.links.find((l) => l.name === "tunl0")!;
   assert.equal(t.kind, "ipip");
   assert.equal(t.mtu, 1480);
-  assert.deepEqual(w1.node.ns.addresses.filter((a) => a.dev === "tunl0").map((a) => a.cidr), ["10.244.0.64/32"]);
+  assert.deepEqual(
+    w1.node.ns.addresses.filter((a) => a.dev === "tunl0").map((a) => a.cidr),
+    ["10.244.0.64/32"],
+  );
   const main = renderRoutes(w1.node.ns);
   assert.match(main, /^10\.244\.0\.0\/26 via 192\.168\.1\.2 dev tunl0 proto bird onlink $/m);
   assert.match(main, /^blackhole 10\.244\.0\.64\/26 proto bird $/m);
@@ -75,8 +93,14 @@ test("calico/vxlan: vxlan.calico VNI 4096 port 4789 MTU 1450; Felix routes, neig
   const main = renderRoutes(w1.node.ns);
   assert.match(main, /^10\.244\.0\.128\/26 via 10\.244\.0\.128 dev vxlan\.calico proto 80 onlink $/m);
   const mac2 = w2.node.ns.links.find((l) => l.name === "vxlan.calico")!.mac;
-  assert.match(renderNeigh(w1.node.ns), new RegExp(`^10\\.244\\.0\\.128 dev vxlan\\.calico lladdr ${mac2} PERMANENT $`, "m"));
-  assert.match(renderFdb(w1.node.ns), new RegExp(`^${mac2} dev vxlan\\.calico dst 192\\.168\\.1\\.4 self permanent$`, "m"));
+  assert.match(
+    renderNeigh(w1.node.ns),
+    new RegExp(`^10\\.244\\.0\\.128 dev vxlan\\.calico lladdr ${mac2} PERMANENT $`, "m"),
+  );
+  assert.match(
+    renderFdb(w1.node.ns),
+    new RegExp(`^${mac2} dev vxlan\\.calico dst 192\\.168\\.1\\.4 self permanent$`, "m"),
+  );
   assert.equal(w1.node.bgp, undefined);
 });
 
@@ -84,6 +108,9 @@ test("calico netfilter: only the NAT-outgoing masquerade (pool → outside)", ()
   const { w1 } = build("bgp");
   const l = w1.node.ns.netfilter.iptables.find((x) => x.owner === "calico")!;
   const r = l.tables.nat!["cali-nat-outgoing"].rules[0];
-  assert.deepEqual(r.opts, [{ opt: "-s", args: ["10.244.0.0/16"] }, { opt: "-d", args: ["10.244.0.0/16"], neg: true }]);
+  assert.deepEqual(r.opts, [
+    { opt: "-s", args: ["10.244.0.0/16"] },
+    { opt: "-d", args: ["10.244.0.0/16"], neg: true },
+  ]);
   assert.equal(r.target, "MASQUERADE");
 });

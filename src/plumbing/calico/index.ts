@@ -19,7 +19,19 @@ import type { IptLayer, NetNs, NftLayer, Route } from "../../ir/types.js";
 import { intToIp, parseCidr } from "../../net/ipv4.js";
 import type { CniFlavor, FlavorContext } from "../flavor.js";
 import { iptRule } from "../ipt.js";
-import { addAddress, addLoopback, addVethPair, emptyNs, hexOf, macFor, nodeNsId, podHasOwnNs, podNsId, route, shared } from "../kernel.js";
+import {
+  addAddress,
+  addLoopback,
+  addVethPair,
+  emptyNs,
+  hexOf,
+  macFor,
+  nodeNsId,
+  podHasOwnNs,
+  podNsId,
+  route,
+  shared,
+} from "../kernel.js";
 
 export const CALICO_HOST_MAC = "ee:ee:ee:ee:ee:ee";
 export const CALICO_GW = "169.254.1.1";
@@ -139,7 +151,9 @@ function calicoIptables(pool: string): IptLayer {
 function calicoNftables(pool: string): NftLayer {
   const c = parseCidr(pool, true);
   const pfx = { prefix: { addr: intToIp(c.base), len: c.prefix } };
-  const sel = (field: string, op: string) => ({ match: { op, left: { payload: { protocol: "ip", field } }, right: pfx } });
+  const sel = (field: string, op: string) => ({
+    match: { op, left: { payload: { protocol: "ip", field } }, right: pfx },
+  });
   return {
     owner: "calico",
     tables: [
@@ -173,7 +187,8 @@ function makeCalico(encap: Encap): CniFlavor {
     buildNode(ctx, node, ns) {
       const mtu = ctx.underlayMtu - encap.overhead;
       encap.device?.(ctx, node, ns, mtu);
-      for (const b of nodeBlocks(node)) ns.routes.push({ table: "main", type: "blackhole", dst: b, proto: encap.blackholeProto });
+      for (const b of nodeBlocks(node))
+        ns.routes.push({ table: "main", type: "blackhole", dst: b, proto: encap.blackholeProto });
       for (const other of ctx.state.nodes) {
         if (other.name === node.name) continue;
         const o = shared(ctx.state, `calico/${encap.variant}/${other.name}`, () => {
@@ -194,7 +209,10 @@ function makeCalico(encap: Encap): CniFlavor {
       addLoopback(podNs);
       const hostIf = pod.hostIfName ?? caliName(pod);
       const podMac = macFor(`${podNs.id}/eth0`);
-      addVethPair({ ns: nodeNs, name: hostIf, mac: CALICO_HOST_MAC, mtu }, { ns: podNs, name: "eth0", mac: podMac, mtu });
+      addVethPair(
+        { ns: nodeNs, name: hostIf, mac: CALICO_HOST_MAC, mtu },
+        { ns: podNs, name: "eth0", mac: podMac, mtu },
+      );
       addAddress(podNs, "eth0", `${pod.podIP}/32`);
       podNs.routes.push(route({ dst: `${CALICO_GW}/32`, dev: "eth0", scope: "link" }));
       podNs.routes.push(route({ dst: "default", via: CALICO_GW, dev: "eth0" }));
@@ -217,7 +235,9 @@ function makeCalico(encap: Encap): CniFlavor {
     flavor.bgp = (ctx, node) => ({
       asn: CALICO_ASN,
       routerId: node.address,
-      peers: ctx.state.nodes.filter((n) => n.name !== node.name).map((n) => ({ name: n.name, address: n.address, asn: CALICO_ASN })),
+      peers: ctx.state.nodes
+        .filter((n) => n.name !== node.name)
+        .map((n) => ({ name: n.name, address: n.address, asn: CALICO_ASN })),
       originates: nodeBlocks(node),
     });
   }

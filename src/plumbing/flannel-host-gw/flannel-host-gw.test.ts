@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildNodeIR, buildContext } from "../../ir/build.js";
+import { buildNodeIR, buildContext } from "../../dataplane/build.js";
 import { renderRoutes, renderNeigh } from "../../ir/render-ip.js";
 import { fixtureState } from "../testing.js";
 
@@ -12,7 +12,10 @@ test("host-gw: remote subnets via the remote node's underlay address, no flannel
   const main = renderRoutes(w1.node.ns);
   assert.match(main, /^10\.244\.0\.0\/24 via 192\.168\.1\.2 dev eth0 $/m);
   assert.match(main, /^10\.244\.2\.0\/24 via 192\.168\.1\.4 dev eth0 $/m);
-  assert.equal(w1.node.ns.links.find((l) => l.name === "flannel.1"), undefined);
+  assert.equal(
+    w1.node.ns.links.find((l) => l.name === "flannel.1"),
+    undefined,
+  );
   assert.equal(renderNeigh(w1.node.ns), "");
 });
 

@@ -14,7 +14,11 @@ export const flannelHostGw: CniFlavor = {
     addCniBridge(ctx, node, ns, ctx.underlayMtu);
     for (const other of ctx.state.nodes) {
       if (other.name === node.name || !other.podCIDR) continue;
-      ns.routes.push(shared(ctx.state, `host-gw/${other.name}`, () => route({ dst: other.podCIDR, via: other.address, dev: "eth0" })));
+      ns.routes.push(
+        shared(ctx.state, `host-gw/${other.name}`, () =>
+          route({ dst: other.podCIDR, via: other.address, dev: "eth0" }),
+        ),
+      );
     }
   },
   buildPod(ctx, node, pod, nodeNs) {
@@ -22,6 +26,8 @@ export const flannelHostGw: CniFlavor = {
   },
   netfilter(ctx, node, mode) {
     const cluster = ctx.state.config.networking.podSubnet;
-    return mode === "iptables" ? { iptables: flannelIptables(cluster, node) } : { nftables: flannelNftables(cluster, node) };
+    return mode === "iptables"
+      ? { iptables: flannelIptables(cluster, node) }
+      : { nftables: flannelNftables(cluster, node) };
   },
 };

@@ -2,7 +2,7 @@
 // and iproute2's formats.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildIR, buildNodeIR, buildContext } from "../../ir/build.js";
+import { buildIR, buildNodeIR, buildContext } from "../../dataplane/build.js";
 import { renderRoutes, renderNeigh, renderFdb } from "../../ir/render-ip.js";
 import { fixtureState } from "../testing.js";
 
@@ -27,11 +27,24 @@ test("flannel.1: VNI 1, UDP 8472, nolearning, MTU underlay-50, local node IP, ad
 test("one route, one permanent neighbour and one FDB entry per remote node", () => {
   const mac0 = link(cp, "flannel.1").mac;
   const mac2 = link(w2, "flannel.1").mac;
-  const routes = renderRoutes(w1.node.ns).split("\n").filter((l) => l.includes("flannel.1"));
-  assert.deepEqual(routes, ["10.244.0.0/24 via 10.244.0.0 dev flannel.1 onlink ", "10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink "]);
-  assert.equal(renderNeigh(w1.node.ns), `10.244.0.0 dev flannel.1 lladdr ${mac0} PERMANENT \n10.244.2.0 dev flannel.1 lladdr ${mac2} PERMANENT \n`);
-  const fdb = renderFdb(w1.node.ns).split("\n").filter((l) => l.includes("flannel.1"));
-  assert.deepEqual(fdb, [`${mac0} dev flannel.1 dst 192.168.1.2 self permanent`, `${mac2} dev flannel.1 dst 192.168.1.4 self permanent`]);
+  const routes = renderRoutes(w1.node.ns)
+    .split("\n")
+    .filter((l) => l.includes("flannel.1"));
+  assert.deepEqual(routes, [
+    "10.244.0.0/24 via 10.244.0.0 dev flannel.1 onlink ",
+    "10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink ",
+  ]);
+  assert.equal(
+    renderNeigh(w1.node.ns),
+    `10.244.0.0 dev flannel.1 lladdr ${mac0} PERMANENT \n10.244.2.0 dev flannel.1 lladdr ${mac2} PERMANENT \n`,
+  );
+  const fdb = renderFdb(w1.node.ns)
+    .split("\n")
+    .filter((l) => l.includes("flannel.1"));
+  assert.deepEqual(fdb, [
+    `${mac0} dev flannel.1 dst 192.168.1.2 self permanent`,
+    `${mac2} dev flannel.1 dst 192.168.1.4 self permanent`,
+  ]);
 });
 
 test("cni0 holds the gateway .1/24 with MTU 1450; veths veth+8hex enslaved with hairpin", () => {
@@ -40,8 +53,14 @@ test("cni0 holds the gateway .1/24 with MTU 1450; veths veth+8hex enslaved with 
   assert.equal(br.mtu, 1450);
   const main = renderRoutes(w1.node.ns);
   assert.match(main, /^10\.244\.1\.0\/24 dev cni0 proto kernel scope link src 10\.244\.1\.1 $/m);
-  assert.match(renderRoutes(w1.node.ns, "local"), /^local 10\.244\.1\.1 dev cni0 proto kernel scope host src 10\.244\.1\.1 $/m);
-  assert.match(renderRoutes(w1.node.ns, "local"), /^broadcast 10\.244\.1\.255 dev cni0 proto kernel scope link src 10\.244\.1\.1 $/m);
+  assert.match(
+    renderRoutes(w1.node.ns, "local"),
+    /^local 10\.244\.1\.1 dev cni0 proto kernel scope host src 10\.244\.1\.1 $/m,
+  );
+  assert.match(
+    renderRoutes(w1.node.ns, "local"),
+    /^broadcast 10\.244\.1\.255 dev cni0 proto kernel scope link src 10\.244\.1\.1 $/m,
+  );
   const veths = w1.node.ns.links.filter((l) => l.master === "cni0");
   assert.equal(veths.length, 2);
   for (const v of veths) {
@@ -61,7 +80,9 @@ test("pod: eth0 MTU 1450, address in the node's /24, default via the gateway", (
     renderRoutes(p.ns!),
     "default via 10.244.1.1 dev eth0 \n10.244.0.0/16 via 10.244.1.1 dev eth0 \n10.244.1.0/24 dev eth0 proto kernel scope link src 10.244.1.2 \n",
   );
-  assert.deepEqual(p.listeners, [{ container: "app", port: 8080, protocol: "TCP", address: "0.0.0.0", portName: "http" }]);
+  assert.deepEqual(p.listeners, [
+    { container: "app", port: 8080, protocol: "TCP", address: "0.0.0.0", portName: "http" },
+  ]);
 });
 
 test("FDB: bridge and port MACs permanent, pod MACs learned on their port", () => {
@@ -87,8 +108,14 @@ test("flanneld's masquerade chain (iptables): FLANNEL-POSTRTG as flannel writes 
   const cm = { opt: "--comment", args: ["flanneld masq"] };
   assert.deepEqual(post[0].opts, [{ opt: "-m", args: ["mark"] }, { opt: "--mark", args: ["0x4000/0x4000"] }, c, cm]);
   assert.equal(post[0].target, "RETURN");
-  assert.deepEqual(post[1].opts.slice(0, 2), [{ opt: "-s", args: ["10.244.1.0/24"] }, { opt: "-d", args: ["10.244.0.0/16"] }]);
-  assert.deepEqual(post[4].opts.slice(0, 2), [{ opt: "-s", args: ["10.244.0.0/16"] }, { opt: "-d", args: ["224.0.0.0/4"], neg: true }]);
+  assert.deepEqual(post[1].opts.slice(0, 2), [
+    { opt: "-s", args: ["10.244.1.0/24"] },
+    { opt: "-d", args: ["10.244.0.0/16"] },
+  ]);
+  assert.deepEqual(post[4].opts.slice(0, 2), [
+    { opt: "-s", args: ["10.244.0.0/16"] },
+    { opt: "-d", args: ["224.0.0.0/4"], neg: true },
+  ]);
   assert.equal(post[4].target, "MASQUERADE");
   assert.deepEqual(post[4].targetOpts, [{ opt: "--random-fully", args: [] }]);
   assert.equal(layer.tables.nat!.POSTROUTING.rules[0].target, "FLANNEL-POSTRTG");
@@ -98,11 +125,14 @@ test("buildIR: every node, every pod; the underlay holds the gateway and one por
   const ir = buildIR(state, { proxy: null });
   assert.equal(ir.nodes.length, 3);
   assert.equal(ir.underlay.externalClient, "192.168.1.1");
-  assert.deepEqual(ir.underlay.ns.links.filter((l) => l.master === "podnet0").map((l) => l.peer), [
-    { ns: "node/control-plane", name: "eth0" },
-    { ns: "node/worker-1", name: "eth0" },
-    { ns: "node/worker-2", name: "eth0" },
-  ]);
+  assert.deepEqual(
+    ir.underlay.ns.links.filter((l) => l.master === "podnet0").map((l) => l.peer),
+    [
+      { ns: "node/control-plane", name: "eth0" },
+      { ns: "node/worker-1", name: "eth0" },
+      { ns: "node/worker-2", name: "eth0" },
+    ],
+  );
   const n = ir.nodes[1];
   assert.match(renderRoutes(n.ns), /^default via 192\.168\.1\.1 dev eth0 $/m);
   assert.match(renderRoutes(n.ns), /^192\.168\.1\.0\/24 dev eth0 proto kernel scope link src 192\.168\.1\.3 $/m);

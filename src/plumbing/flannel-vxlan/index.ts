@@ -60,6 +60,8 @@ export const flannelVxlan: CniFlavor = {
   },
   netfilter(ctx, node, mode) {
     const cluster = ctx.state.config.networking.podSubnet;
-    return mode === "iptables" ? { iptables: flannelIptables(cluster, node) } : { nftables: flannelNftables(cluster, node) };
+    return mode === "iptables"
+      ? { iptables: flannelIptables(cluster, node) }
+      : { nftables: flannelNftables(cluster, node) };
   },
 };

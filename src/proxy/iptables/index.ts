@@ -12,9 +12,18 @@
 import { parseIPv4 } from "../../net/ipv4.js";
 import type { ClusterState, NodeState } from "../../control/state.js";
 import type { IptChain, IptOpt, IptRule } from "../../ir/types.js";
-import { ByteText, bigInt32Array, defineCompactTable, optsText, putCopy, putIp, putUint, putWords, quoteArg, renderIptRule } from "../../ir/render-iptables.js";
+import { type ByteText, bigInt32Array, putCopy, putIp, putUint, putWords } from "../../ir/text.js";
+import { defineCompactTable } from "../../ir/compact.js";
+import { optsText, quoteArg, renderIptRule } from "../../ir/render-iptables.js";
 import type { ProxyMode, ProxyOutput } from "../mode.js";
-import { lastDigestBase32Words, lastDigestSortKey, portProtoHash, digestPrefixed, packPrefix, sepChainName } from "../hash.js";
+import {
+  lastDigestBase32Words,
+  lastDigestSortKey,
+  portProtoHash,
+  digestPrefixed,
+  packPrefix,
+  sepChainName,
+} from "../hash.js";
 import {
   cidrContains,
   clusterCIDR,
@@ -126,7 +135,13 @@ const MASQ_TARGET = "KUBE-MARK-MASQ";
 const SET = Object.freeze(o("--set")) as IptOpt;
 
 /** writeServiceToEndpointRules: affinity checks, then the statistic ladder (appended to `c`). */
-function serviceToEndpointRules(c: IptRule[], ctx: IptCtx, pc: PortCtx, eps: ProxyEndpoint[], seps?: string[]): IptRule[] {
+function serviceToEndpointRules(
+  c: IptRule[],
+  ctx: IptCtx,
+  pc: PortCtx,
+  eps: ProxyEndpoint[],
+  seps?: string[],
+): IptRule[] {
   const sp = pc.sp;
   const sepOf = (i: number) => (seps ? seps[i] : sepName(pc, eps[i]));
   if (sp.affinity) {
@@ -169,14 +184,19 @@ function endpointRules(ctx: IptCtx, pc: PortCtx, ep: ProxyEndpoint, sep: string)
   let r2: IptOpt[];
   if (ctx.large) {
     r1 = [src];
-    r2 = sp.affinity ? [M_RECENT, o("--name", sep), SET, m, p] : (pc.dnatOpts ??= Object.freeze([m, p]) as unknown as IptOpt[]);
+    r2 = sp.affinity
+      ? [M_RECENT, o("--name", sep), SET, m, p]
+      : (pc.dnatOpts ??= Object.freeze([m, p]) as unknown as IptOpt[]);
   } else {
     r1 = [M_COMMENT, pc.sepComment, src];
     r2 = sp.affinity
       ? [M_COMMENT, pc.sepComment, M_RECENT, o("--name", sep), SET, m, p]
       : (pc.dnatOpts ??= Object.freeze([M_COMMENT, pc.sepComment, m, p]) as unknown as IptOpt[]);
   }
-  return [{ opts: r1, target: MASQ_TARGET }, { opts: r2, target: "DNAT", targetOpts: dnat }];
+  return [
+    { opts: r1, target: MASQ_TARGET },
+    { opts: r2, target: "DNAT", targetOpts: dnat },
+  ];
 }
 
 function internalMasqRule(ctx: IptCtx, sp: ProxyServicePort): IptRule {
@@ -245,20 +265,39 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
   lb.track("nat", natTrack);
   // Chains in kube-proxy's declaration order (iptables-save sorts them anyway).
   lb.chain("mangle", "KUBE-PROXY-CANARY");
-  for (const c of ["KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL", "KUBE-FIREWALL", "KUBE-PROXY-CANARY"])
+  for (const c of [
+    "KUBE-SERVICES",
+    "KUBE-EXTERNAL-SERVICES",
+    "KUBE-FORWARD",
+    "KUBE-NODEPORTS",
+    "KUBE-PROXY-FIREWALL",
+    "KUBE-FIREWALL",
+    "KUBE-PROXY-CANARY",
+  ])
     lb.chain("filter", c);
-  for (const c of ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ", "KUBE-PROXY-CANARY"]) lb.chain("nat", c);
+  for (const c of ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ", "KUBE-PROXY-CANARY"])
+    lb.chain("nat", c);
   builtinJumps(lb);
 
   lb.add("nat", "KUBE-POSTROUTING", rule([M_MARK, not("--mark", `${MASQ_MARK}/${MASQ_MARK}`)], "RETURN"));
   lb.add("nat", "KUBE-POSTROUTING", rule([], "MARK", [o("--xor-mark", MASQ_MARK)]));
-  lb.add("nat", "KUBE-POSTROUTING", rule(comment("kubernetes service traffic requiring SNAT"), "MASQUERADE", [o("--random-fully")]));
+  lb.add(
+    "nat",
+    "KUBE-POSTROUTING",
+    rule(comment("kubernetes service traffic requiring SNAT"), "MASQUERADE", [o("--random-fully")]),
+  );
   lb.add("nat", "KUBE-MARK-MASQ", rule([], "MARK", [o("--or-mark", MASQ_MARK)]));
   lb.add(
     "filter",
     "KUBE-FIREWALL",
     rule(
-      [...comment("block incoming localnet connections"), o("-d", "127.0.0.0/8"), not("-s", "127.0.0.0/8"), M_CONNTRACK, not("--ctstate", "RELATED,ESTABLISHED,DNAT")],
+      [
+        ...comment("block incoming localnet connections"),
+        o("-d", "127.0.0.0/8"),
+        not("-s", "127.0.0.0/8"),
+        M_CONNTRACK,
+        not("--ctstate", "RELATED,ESTABLISHED,DNAT"),
+      ],
       "DROP",
     ),
   );
@@ -274,7 +313,13 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
     const chains = chainsOf(portProtoHash(sp.name, sp.protocol));
     const svcKey = SVC_GROUP | lastDigestSortKey();
     const usesFWChain = sp.hasEndpoints && sp.lbIPs.length > 0 && sp.sourceRanges.length > 0;
-    const pc: PortCtx = { sp, chains, sepByStr: new Map(), usesFWChain, sepComment: Object.freeze(o("--comment", sp.name)) as IptOpt };
+    const pc: PortCtx = {
+      sp,
+      chains,
+      sepByStr: new Map(),
+      usesFWChain,
+      sepComment: Object.freeze(o("--comment", sp.name)) as IptOpt,
+    };
     let svc = -1;
     /** The port's KUBE-SVC chain, created (compact) on first use. */
     const svcChain = () => {
@@ -285,7 +330,8 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
         for (let k = 0; k < 4; k++) {
           const j = 9 + 4 * k;
           const h = chains.svc;
-          recs[REC * C + 1 + k] = (h.charCodeAt(j) << 24) | (h.charCodeAt(j + 1) << 16) | (h.charCodeAt(j + 2) << 8) | h.charCodeAt(j + 3);
+          recs[REC * C + 1 + k] =
+            (h.charCodeAt(j) << 24) | (h.charCodeAt(j + 1) << 16) | (h.charCodeAt(j + 2) << 8) | h.charCodeAt(j + 3);
         }
         C++;
       }
@@ -307,27 +353,45 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
 
     // externalIPs
     for (const ip of sp.externalIPs) {
-      if (sp.hasEndpoints) natSvc.push(rule([...comment(`${name} external IP`), ...svcMatch(sp, ip, port)], chains.ext));
+      if (sp.hasEndpoints)
+        natSvc.push(rule([...comment(`${name} external IP`), ...svcMatch(sp, ip, port)], chains.ext));
       else fExt.push(rule([...comment(`${name} has no endpoints`), ...svcMatch(sp, ip, port)], "REJECT"));
     }
     // LoadBalancer ingress IPs
     for (const ip of sp.lbIPs) {
       if (sp.hasEndpoints)
-        natSvc.push(rule([...comment(`${name} loadbalancer IP`), ...svcMatch(sp, ip, port)], usesFWChain ? chains.fw : chains.ext));
+        natSvc.push(
+          rule(
+            [...comment(`${name} loadbalancer IP`), ...svcMatch(sp, ip, port)],
+            usesFWChain ? chains.fw : chains.ext,
+          ),
+        );
       if (usesFWChain)
         fFw.push(rule([...comment(`${name} traffic not accepted by ${chains.fw}`), ...svcMatch(sp, ip, port)], "DROP"));
     }
     if (!sp.hasEndpoints)
-      for (const ip of sp.lbIPs) fExt.push(rule([...comment(`${name} has no endpoints`), ...svcMatch(sp, ip, port)], "REJECT"));
+      for (const ip of sp.lbIPs)
+        fExt.push(rule([...comment(`${name} has no endpoints`), ...svcMatch(sp, ip, port)], "REJECT"));
     // NodePorts
     if (sp.nodePort) {
-      if (sp.hasEndpoints) natNP.push(rule([M_COMMENT, o("--comment", name), pm, pp, o("--dport", String(sp.nodePort))], chains.ext));
+      if (sp.hasEndpoints)
+        natNP.push(rule([M_COMMENT, o("--comment", name), pm, pp, o("--dport", String(sp.nodePort))], chains.ext));
       else
-        fExt.push(rule([...comment(`${name} has no endpoints`), M_ADDRTYPE, DST_LOCAL, pm, pp, o("--dport", String(sp.nodePort))], "REJECT"));
+        fExt.push(
+          rule(
+            [...comment(`${name} has no endpoints`), M_ADDRTYPE, DST_LOCAL, pm, pp, o("--dport", String(sp.nodePort))],
+            "REJECT",
+          ),
+        );
     }
     if (sp.healthCheckNodePort) {
       const [tm, tp] = proto("tcp");
-      fNP.push(rule([...comment(`${name} health check node port`), tm, tp, o("--dport", String(sp.healthCheckNodePort))], "ACCEPT"));
+      fNP.push(
+        rule(
+          [...comment(`${name} health check node port`), tm, tp, o("--dport", String(sp.healthCheckNodePort))],
+          "ACCEPT",
+        ),
+      );
     }
 
     // Internal traffic (Cluster policy): masquerade off-cluster sources.
@@ -341,8 +405,18 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
         ext.push(rule([], chains.svc));
       } else {
         ext.push(rule([...comment(`pod traffic for ${name} external destinations`), o("-s", ctx.cidr)], chains.svc));
-        ext.push(rule([...comment(`masquerade LOCAL traffic for ${name} external destinations`), M_ADDRTYPE, SRC_LOCAL], MASQ_TARGET));
-        ext.push(rule([...comment(`route LOCAL traffic for ${name} external destinations`), M_ADDRTYPE, SRC_LOCAL], chains.svc));
+        ext.push(
+          rule(
+            [...comment(`masquerade LOCAL traffic for ${name} external destinations`), M_ADDRTYPE, SRC_LOCAL],
+            MASQ_TARGET,
+          ),
+        );
+        ext.push(
+          rule(
+            [...comment(`route LOCAL traffic for ${name} external destinations`), M_ADDRTYPE, SRC_LOCAL],
+            chains.svc,
+          ),
+        );
         // "-j KUBE-SVL-…" when the node has local endpoints: per node.
       }
     }
@@ -350,7 +424,8 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
     // Firewall chain (loadBalancerSourceRanges): the source ranges here, the rest per node.
     if (usesFWChain) {
       const fw = lb.chain("nat", chains.fw).rules;
-      for (const cidr of sp.sourceRanges) fw.push(rule([...comment(`${name} loadbalancer IP`), o("-s", cidr)], chains.ext));
+      for (const cidr of sp.sourceRanges)
+        fw.push(rule([...comment(`${name} loadbalancer IP`), o("-s", cidr)], chains.ext));
     }
 
     if (usesClusterPolicyChain) {
@@ -367,7 +442,14 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
         const key = lastDigestSortKey();
         const ip = dottedQuad(ep.ip);
         lastDigestBase32Words(recs, REC * c + 1);
-        record(recs, c, key, ip | 0, (ep.port & 0xffff) | (ctx.large && !sp.affinity && ip >= 0 && ep.port === (ep.port & 0xffff) ? 0 : R_SLOW), svc);
+        record(
+          recs,
+          c,
+          key,
+          ip | 0,
+          (ep.port & 0xffff) | (ctx.large && !sp.affinity && ip >= 0 && ep.port === (ep.port & 0xffff) ? 0 : R_SLOW),
+          svc,
+        );
       }
     }
   }
@@ -375,8 +457,15 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
   // KUBE-FORWARD (conntrackTCPLiberal is false by default).
   const fwd = lb.chain("filter", "KUBE-FORWARD").rules;
   fwd.push(rule([M_CONNTRACK, o("--ctstate", "INVALID")], "DROP"));
-  fwd.push(rule([...comment("kubernetes forwarding rules"), M_MARK, o("--mark", `${MASQ_MARK}/${MASQ_MARK}`)], "ACCEPT"));
-  fwd.push(rule([...comment("kubernetes forwarding conntrack rule"), M_CONNTRACK, o("--ctstate", "RELATED,ESTABLISHED")], "ACCEPT"));
+  fwd.push(
+    rule([...comment("kubernetes forwarding rules"), M_MARK, o("--mark", `${MASQ_MARK}/${MASQ_MARK}`)], "ACCEPT"),
+  );
+  fwd.push(
+    rule(
+      [...comment("kubernetes forwarding conntrack rule"), M_CONNTRACK, o("--ctstate", "RELATED,ESTABLISHED")],
+      "ACCEPT",
+    ),
+  );
 
   const eager = lb.layer.tables.nat!;
   // Compact chains' names, built when asked for (the text is printed from the records).
@@ -406,7 +495,15 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
     const rec = svcs[recs[REC * c + 8]];
     if (ep) return endpointRules(ctx, rec.pc, ep, nameOf(c));
     const r: IptRule[] = rec.masq ? [rec.masq] : [];
-    return rec.n ? serviceToEndpointRules(r, ctx, rec.pc, rec.pc.sp.clusterEndpoints, Array.from({ length: rec.n }, (_, j) => nameOf(rec.first + j))) : r;
+    return rec.n
+      ? serviceToEndpointRules(
+          r,
+          ctx,
+          rec.pc,
+          rec.pc.sp.clusterEndpoints,
+          Array.from({ length: rec.n }, (_, j) => nameOf(rec.first + j)),
+        )
+      : r;
   };
   // The compact chains' text, printed in name order (the renderer's calls): from the
   // records sorted by name, read in sequence (random access over ~1M chains costs more
@@ -453,7 +550,10 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
     svcs.forEach((rec, k) => {
       if (!ctx.large || rec.pc.sp.affinity || rec.n === 0) return;
       const ep = rec.pc.sp.clusterEndpoints[0];
-      const t = (rec.pc.dnatText ??= renderIptRule("", endpointRules(ctx, rec.pc, ep, nameOf(rec.first))[1]).slice("-A ".length, -(" --to-destination ".length + quoteArg(epStr(ep)).length)));
+      const t = (rec.pc.dnatText ??= renderIptRule("", endpointRules(ctx, rec.pc, ep, nameOf(rec.first))[1]).slice(
+        "-A ".length,
+        -(" --to-destination ".length + quoteArg(epStr(ep)).length),
+      ));
       dnatAt[k] = at(t + " --to-destination ");
       dnatLen[k] = t.length + 18;
       for (let left = rec.n; left > 1 && probAt[left] === undefined; left--) {
@@ -570,14 +670,23 @@ function buildNode(state: ClusterState, node: NodeState, ctx: IptCtx): ProxyOutp
 
     if (sp.hasEndpoints && sp.internalLocal) {
       if (hasLocal) {
-        lb.add("nat", "KUBE-SERVICES", rule([...comment(`${name} cluster IP`), ...svcMatch(sp, sp.clusterIP, port)], chains.svl));
+        lb.add(
+          "nat",
+          "KUBE-SERVICES",
+          rule([...comment(`${name} cluster IP`), ...svcMatch(sp, sp.clusterIP, port)], chains.svl),
+        );
         lb.add("nat", chains.svl, internalMasqRule(ctx, sp));
       } else {
-        lb.add("filter", "KUBE-SERVICES", rule([...comment(`${name} has no local endpoints`), ...svcMatch(sp, sp.clusterIP, port)], "DROP"));
+        lb.add(
+          "filter",
+          "KUBE-SERVICES",
+          rule([...comment(`${name} has no local endpoints`), ...svcMatch(sp, sp.clusterIP, port)], "DROP"),
+        );
       }
     }
     if (sp.hasEndpoints && sp.externalLocal && !hasLocal) {
-      const drop = (m: IptOpt[]) => lb.add("filter", "KUBE-EXTERNAL-SERVICES", rule([...comment(`${name} has no local endpoints`), ...m], "DROP"));
+      const drop = (m: IptOpt[]) =>
+        lb.add("filter", "KUBE-EXTERNAL-SERVICES", rule([...comment(`${name} has no local endpoints`), ...m], "DROP"));
       for (const ip of sp.externalIPs) drop(svcMatch(sp, ip, port));
       for (const ip of sp.lbIPs) drop(svcMatch(sp, ip, port));
       if (sp.nodePort) {
@@ -585,12 +694,14 @@ function buildNode(state: ClusterState, node: NodeState, ctx: IptCtx): ProxyOutp
         drop([M_ADDRTYPE, DST_LOCAL, pm, pp, o("--dport", String(sp.nodePort))]);
       }
     }
-    if (sp.hasEndpoints && sp.externallyAccessible && sp.externalLocal && hasLocal) lb.add("nat", chains.ext, rule([], chains.svl));
+    if (sp.hasEndpoints && sp.externallyAccessible && sp.externalLocal && hasLocal)
+      lb.add("nat", chains.ext, rule([], chains.svl));
 
     if (pc.usesFWChain) {
       const allowFromNode = sp.sourceRanges.some((c) => cidrContains(c, node.address));
       if (allowFromNode)
-        for (const ip of sp.lbIPs) lb.add("nat", chains.fw, rule([...comment(`${name} loadbalancer IP`), o("-s", ip)], chains.ext));
+        for (const ip of sp.lbIPs)
+          lb.add("nat", chains.fw, rule([...comment(`${name} loadbalancer IP`), o("-s", ip)], chains.ext));
       lb.add("nat", chains.fw, rule(comment(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`)));
     }
 
@@ -603,7 +714,14 @@ function buildNode(state: ClusterState, node: NodeState, ctx: IptCtx): ProxyOutp
   lb.add(
     "nat",
     "KUBE-SERVICES",
-    rule([...comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain"), M_ADDRTYPE, DST_LOCAL], "KUBE-NODEPORTS"),
+    rule(
+      [
+        ...comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain"),
+        M_ADDRTYPE,
+        DST_LOCAL,
+      ],
+      "KUBE-NODEPORTS",
+    ),
   );
   return { iptables: lb.layer };
 }
@@ -724,7 +842,11 @@ function recordIndex(r: Int32Array, n: number, name: string): number {
   const w = [0, 0, 0, 0];
   for (let k = 0; k < 4; k++) {
     const j = 9 + 4 * k;
-    w[k] = (name.charCodeAt(j) << 24) | (name.charCodeAt(j + 1) << 16) | (name.charCodeAt(j + 2) << 8) | name.charCodeAt(j + 3);
+    w[k] =
+      (name.charCodeAt(j) << 24) |
+      (name.charCodeAt(j + 1) << 16) |
+      (name.charCodeAt(j + 2) << 8) |
+      name.charCodeAt(j + 3);
   }
   const cmp = (i: number) => {
     if (r[i] !== key) return r[i] < key ? -1 : 1;

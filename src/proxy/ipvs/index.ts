@@ -56,7 +56,8 @@ export function ipvsIpsets(state: ClusterState, node: NodeState): IpvsIpsets {
     for (const ip of sp.lbIPs) s["KUBE-LOAD-BALANCER"].push(`${ip},${pp}`);
     if (sp.nodePort && sp.protocol === "tcp") s["KUBE-NODE-PORT-TCP"].push(sp.nodePort);
     if (sp.nodePort && sp.protocol === "udp") s["KUBE-NODE-PORT-UDP"].push(sp.nodePort);
-    for (const e of sp.endpoints) if (e.nodeName === node.name) s["KUBE-LOOP-BACK"].push(`${e.ip},${sp.protocol}:${e.port},${e.ip}`);
+    for (const e of sp.endpoints)
+      if (e.nodeName === node.name) s["KUBE-LOOP-BACK"].push(`${e.ip},${sp.protocol}:${e.port},${e.ip}`);
   }
   return s;
 }
@@ -73,8 +74,16 @@ function serviceIPs(sps: ProxyServicePort[]): string[] {
 
 function sharedIptables(state: ClusterState): LayerBuilder {
   const lb = new LayerBuilder("kube-proxy");
-  for (const c of ["KUBE-SERVICES", "KUBE-POSTROUTING", "KUBE-NODE-PORT", "KUBE-LOAD-BALANCER", "KUBE-MARK-MASQ"]) lb.chain("nat", c);
-  for (const c of ["KUBE-FORWARD", "KUBE-NODE-PORT", "KUBE-PROXY-FIREWALL", "KUBE-SOURCE-RANGES-FIREWALL", "KUBE-IPVS-FILTER"]) lb.chain("filter", c);
+  for (const c of ["KUBE-SERVICES", "KUBE-POSTROUTING", "KUBE-NODE-PORT", "KUBE-LOAD-BALANCER", "KUBE-MARK-MASQ"])
+    lb.chain("nat", c);
+  for (const c of [
+    "KUBE-FORWARD",
+    "KUBE-NODE-PORT",
+    "KUBE-PROXY-FIREWALL",
+    "KUBE-SOURCE-RANGES-FIREWALL",
+    "KUBE-IPVS-FILTER",
+  ])
+    lb.chain("filter", c);
   lb.add("nat", "PREROUTING", rule(comment("kubernetes service portals"), "KUBE-SERVICES"));
   lb.add("nat", "OUTPUT", rule(comment("kubernetes service portals"), "KUBE-SERVICES"));
   lb.add("nat", "POSTROUTING", rule(comment("kubernetes postrouting rules"), "KUBE-POSTROUTING"));
@@ -83,16 +92,30 @@ function sharedIptables(state: ClusterState): LayerBuilder {
   lb.add(
     "nat",
     "KUBE-POSTROUTING",
-    rule([...comment("Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose"), ...set("KUBE-LOOP-BACK", "dst,dst,src")], "MASQUERADE"),
+    rule(
+      [
+        ...comment("Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose"),
+        ...set("KUBE-LOOP-BACK", "dst,dst,src"),
+      ],
+      "MASQUERADE",
+    ),
   );
   lb.add("nat", "KUBE-POSTROUTING", rule([M_MARK, not("--mark", `${MASQ_MARK}/${MASQ_MARK}`)], "RETURN"));
   lb.add("nat", "KUBE-POSTROUTING", rule([], "MARK", [o("--xor-mark", MASQ_MARK)]));
-  lb.add("nat", "KUBE-POSTROUTING", rule(comment("kubernetes service traffic requiring SNAT"), "MASQUERADE", [o("--random-fully")]));
+  lb.add(
+    "nat",
+    "KUBE-POSTROUTING",
+    rule(comment("kubernetes service traffic requiring SNAT"), "MASQUERADE", [o("--random-fully")]),
+  );
   lb.add(
     "nat",
     "KUBE-SERVICES",
     rule(
-      [...comment("Kubernetes service cluster ip + port for masquerade purpose"), ...set("KUBE-CLUSTER-IP", "dst,dst"), not("-s", clusterCIDR(state))],
+      [
+        ...comment("Kubernetes service cluster ip + port for masquerade purpose"),
+        ...set("KUBE-CLUSTER-IP", "dst,dst"),
+        not("-s", clusterCIDR(state)),
+      ],
       "KUBE-MARK-MASQ",
     ),
   );
@@ -101,14 +124,28 @@ function sharedIptables(state: ClusterState): LayerBuilder {
   lb.add(
     "nat",
     "KUBE-NODE-PORT",
-    rule([o("-p", "tcp"), ...comment("Kubernetes nodeport TCP port for masquerade purpose"), ...set("KUBE-NODE-PORT-TCP", "dst")], "KUBE-MARK-MASQ"),
+    rule(
+      [
+        o("-p", "tcp"),
+        ...comment("Kubernetes nodeport TCP port for masquerade purpose"),
+        ...set("KUBE-NODE-PORT-TCP", "dst"),
+      ],
+      "KUBE-MARK-MASQ",
+    ),
   );
   lb.add("filter", "INPUT", rule(comment("kubernetes ipvs access filter"), "KUBE-IPVS-FILTER"));
   lb.add("filter", "FORWARD", rule(comment("kubernetes forwarding rules"), "KUBE-FORWARD"));
   const fwd = lb.chain("filter", "KUBE-FORWARD").rules;
   fwd.push(rule([M_CONNTRACK, o("--ctstate", "INVALID")], "DROP"));
-  fwd.push(rule([...comment("kubernetes forwarding rules"), M_MARK, o("--mark", `${MASQ_MARK}/${MASQ_MARK}`)], "ACCEPT"));
-  fwd.push(rule([...comment("kubernetes forwarding conntrack rule"), M_CONNTRACK, o("--ctstate", "RELATED,ESTABLISHED")], "ACCEPT"));
+  fwd.push(
+    rule([...comment("kubernetes forwarding rules"), M_MARK, o("--mark", `${MASQ_MARK}/${MASQ_MARK}`)], "ACCEPT"),
+  );
+  fwd.push(
+    rule(
+      [...comment("kubernetes forwarding conntrack rule"), M_CONNTRACK, o("--ctstate", "RELATED,ESTABLISHED")],
+      "ACCEPT",
+    ),
+  );
   return lb;
 }
 

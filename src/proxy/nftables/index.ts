@@ -12,7 +12,7 @@ import type { NftChain, NftLayer, NftRule, NftSet, NftTable } from "../../ir/typ
 import type { ProxyMode, ProxyOutput } from "../mode.js";
 import { digestPrefixed, hashAndTruncate, lastDigestBase32Into, packPrefix } from "../hash.js";
 import { defineCompactNftTable, ruleText, stmtText } from "../../ir/render-nft.js";
-import { bigInt32Array, putCopy, putIp, putUint, putWords, type ByteText } from "../../ir/render-iptables.js";
+import { bigInt32Array, putCopy, putIp, putUint, putWords, type ByteText } from "../../ir/text.js";
 import {
   cidrContains,
   clusterCIDR,
@@ -56,10 +56,18 @@ export interface NftSvcChains {
 /** servicePortChainNameBase: hashAndTruncate("<ns>/<svc>/<proto>/<portName>"). */
 export function nftServiceChains(sp: Pick<ProxyServicePort, "svc" | "port" | "protocol">): NftSvcChains {
   const base = hashAndTruncate(`${sp.svc.namespace}/${sp.svc.name}/${sp.protocol}/${sp.port.name ?? ""}`);
-  return { service: "service-" + base, local: "local-" + base, external: "external-" + base, firewall: "firewall-" + base };
+  return {
+    service: "service-" + base,
+    local: "local-" + base,
+    external: "external-" + base,
+    firewall: "firewall-" + base,
+  };
 }
 /** servicePortEndpointChainNameBase: "<ns>/<svc>/<proto>/<portName>__<ip>/<port>". */
-export function nftEndpointBase(sp: Pick<ProxyServicePort, "svc" | "port" | "protocol">, ep: { ip: string; port: number }): string {
+export function nftEndpointBase(
+  sp: Pick<ProxyServicePort, "svc" | "port" | "protocol">,
+  ep: { ip: string; port: number },
+): string {
   return hashAndTruncate(`${endpointPrefix(sp)}${ep.ip}/${ep.port}`);
 }
 
@@ -123,10 +131,34 @@ const SVC_MAP_TYPE = ["ipv4_addr", "inet_proto", "inet_service"];
 const NP_MAP_TYPE = ["inet_proto", "inet_service"];
 const MAPS: Omit<NftSet, "elem">[] = [
   { name: "cluster-ips", kind: "set", type: "ipv4_addr", comment: "Active ClusterIPs" },
-  { name: "no-endpoint-services", kind: "map", type: SVC_MAP_TYPE, map: "verdict", comment: "vmap to drop or reject packets to services with no endpoints" },
-  { name: "no-endpoint-nodeports", kind: "map", type: NP_MAP_TYPE, map: "verdict", comment: "vmap to drop or reject packets to service nodeports with no endpoints" },
-  { name: "firewall-ips", kind: "map", type: SVC_MAP_TYPE, map: "verdict", comment: "destinations that are subject to LoadBalancerSourceRanges" },
-  { name: "service-ips", kind: "map", type: SVC_MAP_TYPE, map: "verdict", comment: "ClusterIP, ExternalIP and LoadBalancer IP traffic" },
+  {
+    name: "no-endpoint-services",
+    kind: "map",
+    type: SVC_MAP_TYPE,
+    map: "verdict",
+    comment: "vmap to drop or reject packets to services with no endpoints",
+  },
+  {
+    name: "no-endpoint-nodeports",
+    kind: "map",
+    type: NP_MAP_TYPE,
+    map: "verdict",
+    comment: "vmap to drop or reject packets to service nodeports with no endpoints",
+  },
+  {
+    name: "firewall-ips",
+    kind: "map",
+    type: SVC_MAP_TYPE,
+    map: "verdict",
+    comment: "destinations that are subject to LoadBalancerSourceRanges",
+  },
+  {
+    name: "service-ips",
+    kind: "map",
+    type: SVC_MAP_TYPE,
+    map: "verdict",
+    comment: "ClusterIP, ExternalIP and LoadBalancer IP traffic",
+  },
   { name: "service-nodeports", kind: "map", type: NP_MAP_TYPE, map: "verdict", comment: "NodePort traffic" },
 ];
 
@@ -168,7 +200,12 @@ function epBase(pc: PortCtx, ep: ProxyEndpoint): string {
 }
 
 /** writeServiceToEndpointRules: affinity checks, then the numgen vmap (appended to `r`). */
-function serviceToEndpointRules(r: NftRule[], pc: PortCtx, eps: ProxyEndpoint[], baseOf: (i: number) => string): NftRule[] {
+function serviceToEndpointRules(
+  r: NftRule[],
+  pc: PortCtx,
+  eps: ProxyEndpoint[],
+  baseOf: (i: number) => string,
+): NftRule[] {
   if (pc.sp.affinity)
     eps.forEach((_, i) => {
       const b = baseOf(i);
@@ -190,7 +227,14 @@ function writeEndpoint(tb: TableBuilder, pc: PortCtx, ep: ProxyEndpoint, chain: 
 }
 
 function declareAffinity(tb: TableBuilder, pc: PortCtx, b: string): void {
-  if (pc.sp.affinity) tb.set({ name: "affinity-" + b, kind: "set", type: "ipv4_addr", flags: ["dynamic", "timeout"], timeout: pc.sp.affinityTimeout });
+  if (pc.sp.affinity)
+    tb.set({
+      name: "affinity-" + b,
+      kind: "set",
+      type: "ipv4_addr",
+      flags: ["dynamic", "timeout"],
+      timeout: pc.sp.affinityTimeout,
+    });
 }
 
 /** The endpoint chain's rules: hairpin masquerade, affinity update, DNAT. */
@@ -223,8 +267,16 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
   tb.rule("masquerading", [{ mangle: { key: MARK, value: { "^": [MARK, MASQ_MARK] } } }]);
   tb.rule("masquerading", [{ masquerade: { flags: "fully-random" } }]);
   for (const m of MAPS) tb.set(m);
-  tb.rule("cluster-ips-check", [match(IP_DADDR, "@cluster-ips"), REJECT], "Reject traffic to invalid ports of ClusterIPs");
-  tb.rule("cluster-ips-check", [match(IP_DADDR, prefix(state.config.networking.serviceSubnet)), DROP], "Drop traffic to unallocated ClusterIPs");
+  tb.rule(
+    "cluster-ips-check",
+    [match(IP_DADDR, "@cluster-ips"), REJECT],
+    "Reject traffic to invalid ports of ClusterIPs",
+  );
+  tb.rule(
+    "cluster-ips-check",
+    [match(IP_DADDR, prefix(state.config.networking.serviceSubnet)), DROP],
+    "Drop traffic to unallocated ClusterIPs",
+  );
   // reject-chain's comment ("helper for @no-endpoint-services / @no-endpoint-nodeports")
   // has no place in NftChain.
   tb.chain("reject-chain");
@@ -242,7 +294,15 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
   let cap = 0;
   for (const sp of sps) cap += 1 + sp.clusterEndpoints.length;
   const recs = bigInt32Array(NREC * cap);
-  const svcs: { pc: PortCtx; self: number; first: number; n: number; masq?: any[]; prefix: string; bases?: string[] }[] = [];
+  const svcs: {
+    pc: PortCtx;
+    self: number;
+    first: number;
+    n: number;
+    masq?: any[];
+    prefix: string;
+    bases?: string[];
+  }[] = [];
   const h8 = new Uint8Array(8);
   let C = 0;
   const seenCIP = new Set<string>();
@@ -302,7 +362,8 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
       if (sp.hasEndpoints) tb.elem("service-ips", key3(ip, sp, port), goto_(chains.external));
       if (usesFWChain) tb.elem("firewall-ips", key3(ip, sp, port), goto_(chains.firewall), sp.name);
     }
-    if (!sp.hasEndpoints) for (const ip of sp.lbIPs) tb.elem("no-endpoint-services", key3(ip, sp, port), REJECT_V, sp.name);
+    if (!sp.hasEndpoints)
+      for (const ip of sp.lbIPs) tb.elem("no-endpoint-services", key3(ip, sp, port), REJECT_V, sp.name);
     if (sp.nodePort) {
       if (sp.hasEndpoints) tb.elem("service-nodeports", key2(sp, sp.nodePort), goto_(chains.external));
       else tb.elem("no-endpoint-nodeports", key2(sp, sp.nodePort), REJECT_V, sp.name);
@@ -315,7 +376,11 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
         tb.rule(chains.external, [jump("mark-for-masquerade")]);
         tb.rule(chains.external, [goto_(chains.service)]);
       } else {
-        tb.rule(chains.external, [match(IP_SADDR, prefix(ctx.cidr)), goto_(chains.service)], "short-circuit pod traffic");
+        tb.rule(
+          chains.external,
+          [match(IP_SADDR, prefix(ctx.cidr)), goto_(chains.service)],
+          "short-circuit pod traffic",
+        );
         tb.rule(chains.external, [FIB_SADDR_LOCAL, jump("mark-for-masquerade")], "masquerade local traffic");
         tb.rule(chains.external, [FIB_SADDR_LOCAL, goto_(chains.service)], "short-circuit local traffic");
       }
@@ -337,7 +402,8 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
     const i = NREC * c;
     const ep = epOf(c);
     let h = "";
-    for (const w of [recs[i + 4], recs[i + 5]]) h += String.fromCharCode(w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255);
+    for (const w of [recs[i + 4], recs[i + 5]])
+      h += String.fromCharCode(w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255);
     const n = h + "-" + svcs[recs[i + 1]].prefix + ep.ip + "/" + ep.port;
     return n.length > 240 ? n.slice(0, 237) + "..." : n;
   }
@@ -350,7 +416,9 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
     const rec = svcs[recs[i + 1]];
     if (!(recs[i] & N_SVC)) return endpointRules(rec.pc, epOf(c), baseOf(c));
     const r: NftRule[] = rec.masq ? [{ expr: rec.masq }] : [];
-    return serviceToEndpointRules(r, rec.pc, rec.pc.sp.clusterEndpoints, (j) => (rec.bases ? rec.bases[j] : baseOf(rec.first + j)));
+    return serviceToEndpointRules(r, rec.pc, rec.pc.sp.clusterEndpoints, (j) =>
+      rec.bases ? rec.bases[j] : baseOf(rec.first + j),
+    );
   };
   // The text, written in index order (the renderer's calls) from the records; constant
   // pieces are copied from a dictionary written before the output. The common shape (no
@@ -496,7 +564,10 @@ function buildNode(state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutp
     const port = sp.port.port;
     const local = localEndpoints(sp, node.name);
     const hasLocal = local.eps.length > 0;
-    const sharedEps = sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints ? new Set(sp.clusterEndpoints.map((e) => epStr(e))) : null;
+    const sharedEps =
+      sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints
+        ? new Set(sp.clusterEndpoints.map((e) => epStr(e)))
+        : null;
     const ownEps = reachableEndpoints(sp, local).filter((e) => !sharedEps?.has(epStr(e)));
     const epChains = ownEps.map((ep) => tb.chain("endpoint-" + epBase(pc, ep)));
     if (hasLocal && sp.usesLocalEndpoints) tb.chain(chains.local);
@@ -520,11 +591,13 @@ function buildNode(state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutp
       if (allowFromNode) sources.push(...sp.lbIPs);
       tb.rule(chains.firewall, [match(IP_SADDR, { set: sources }, "!="), DROP]);
     }
-    if (hasLocal && sp.usesLocalEndpoints) serviceToEndpointRules(tb.chain(chains.local).rules, pc, local.eps, (i) => epBase(pc, local.eps[i]));
+    if (hasLocal && sp.usesLocalEndpoints)
+      serviceToEndpointRules(tb.chain(chains.local).rules, pc, local.eps, (i) => epBase(pc, local.eps[i]));
     ownEps.forEach((ep, i) => writeEndpoint(tb, pc, ep, epChains[i]));
   }
   // Drop the map re-declarations nobody added to, keeping the layer small.
-  for (const [k, s] of Object.entries(tb.table.sets)) if (s.kind === "map" && s.elem.length === 0 && MAPS.some((m) => m.name === k)) delete tb.table.sets[k];
+  for (const [k, s] of Object.entries(tb.table.sets))
+    if (s.kind === "map" && s.elem.length === 0 && MAPS.some((m) => m.name === k)) delete tb.table.sets[k];
   const layer: NftLayer = { owner: "kube-proxy/node", tables: [tb.table] };
   return { nftables: layer };
 }

@@ -31,9 +31,18 @@ test("hashAndTruncate matches the reference's check value", () => {
 test("table, base chains and fixed chains", () => {
   const text = render(T.clusterState([], []));
   assert.ok(text.startsWith('table ip kube-proxy {\n\tcomment "rules for kube-proxy"\n'));
-  assert.deepEqual(chainBody(text, "filter-prerouting-pre-dnat"), ["type filter hook prerouting priority dstnat - 10; policy accept;", "ct state new jump firewall-check"]);
-  assert.deepEqual(chainBody(text, "nat-prerouting"), ["type nat hook prerouting priority dstnat; policy accept;", "jump services"]);
-  assert.deepEqual(chainBody(text, "nat-postrouting"), ["type nat hook postrouting priority srcnat; policy accept;", "jump masquerading"]);
+  assert.deepEqual(chainBody(text, "filter-prerouting-pre-dnat"), [
+    "type filter hook prerouting priority dstnat - 10; policy accept;",
+    "ct state new jump firewall-check",
+  ]);
+  assert.deepEqual(chainBody(text, "nat-prerouting"), [
+    "type nat hook prerouting priority dstnat; policy accept;",
+    "jump services",
+  ]);
+  assert.deepEqual(chainBody(text, "nat-postrouting"), [
+    "type nat hook postrouting priority srcnat; policy accept;",
+    "jump masquerading",
+  ]);
   assert.deepEqual(chainBody(text, "filter-input"), [
     "type filter hook input priority filter; policy accept;",
     "ct state new jump nodeport-endpoints-check",
@@ -55,7 +64,13 @@ test("table, base chains and fixed chains", () => {
 test("ClusterIP service with 3 endpoints: vmap dispatch, numgen, endpoint chains", () => {
   const st = T.clusterState(
     [T.service("default", "auth-service", "10.96.0.20")],
-    [T.slice("default", "auth-service", [{ ip: "10.244.2.7", node: "worker-2" }, { ip: "10.244.1.5", node: "worker-1" }, { ip: "10.244.1.10", node: "worker-1" }])],
+    [
+      T.slice("default", "auth-service", [
+        { ip: "10.244.2.7", node: "worker-2" },
+        { ip: "10.244.1.5", node: "worker-1" },
+        { ip: "10.244.1.10", node: "worker-1" },
+      ]),
+    ],
   );
   const text = render(st);
   const S = "service-LIBGWTU6-default/auth-service/tcp/";
@@ -65,11 +80,17 @@ test("ClusterIP service with 3 endpoints: vmap dispatch, numgen, endpoint chains
     "ip daddr 10.96.0.20 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade",
     `numgen random mod 3 vmap { 0 : goto ${ep("10.244.1.10")}, 1 : goto ${ep("10.244.1.5")}, 2 : goto ${ep("10.244.2.7")} }`,
   ]);
-  assert.deepEqual(chainBody(text, ep("10.244.1.5")), ["ip saddr 10.244.1.5 jump mark-for-masquerade", "meta l4proto tcp dnat to 10.244.1.5:80"]);
+  assert.deepEqual(chainBody(text, ep("10.244.1.5")), [
+    "ip saddr 10.244.1.5 jump mark-for-masquerade",
+    "meta l4proto tcp dnat to 10.244.1.5:80",
+  ]);
 });
 
 test("no endpoints: no-endpoint-services element going to reject-chain", () => {
-  const st = T.clusterState([T.service("default", "empty", "10.96.0.21", { type: "NodePort", ports: [{ port: 80, nodePort: 30079 }] })], []);
+  const st = T.clusterState(
+    [T.service("default", "empty", "10.96.0.21", { type: "NodePort", ports: [{ port: 80, nodePort: 30079 }] })],
+    [],
+  );
   const text = render(st);
   assert.ok(text.includes('10.96.0.21 . tcp . 80 comment "default/empty" : goto reject-chain'));
   assert.ok(text.includes('tcp . 30079 comment "default/empty" : goto reject-chain'));
@@ -78,7 +99,13 @@ test("no endpoints: no-endpoint-services element going to reject-chain", () => {
 
 test("NodePort and eTP Local: external chain; drop elements where no local endpoint", () => {
   const st = T.clusterState(
-    [T.service("default", "web", "10.96.0.30", { type: "NodePort", externalTrafficPolicy: "Local", ports: [{ port: 80, nodePort: 30090 }] })],
+    [
+      T.service("default", "web", "10.96.0.30", {
+        type: "NodePort",
+        externalTrafficPolicy: "Local",
+        ports: [{ port: 80, nodePort: 30090 }],
+      }),
+    ],
     [T.slice("default", "web", [{ ip: "10.244.1.20", node: "worker-1" }])],
   );
   const c = nftServiceChains({ svc: st.services[0], port: st.services[0].ports[0], protocol: "tcp" });
@@ -90,7 +117,12 @@ test("NodePort and eTP Local: external chain; drop elements where no local endpo
     `fib saddr type local goto ${c.service} comment "short-circuit local traffic"`,
     `goto ${c.local}`,
   ]);
-  const ep = "endpoint-" + nftEndpointBase({ svc: st.services[0], port: st.services[0].ports[0], protocol: "tcp" }, { ip: "10.244.1.20", port: 80 });
+  const ep =
+    "endpoint-" +
+    nftEndpointBase(
+      { svc: st.services[0], port: st.services[0].ports[0], protocol: "tcp" },
+      { ip: "10.244.1.20", port: 80 },
+    );
   assert.deepEqual(chainBody(w1, c.local), [`numgen random mod 1 vmap { 0 : goto ${ep} }`]);
   const w2 = render(st, "worker-2");
   assert.ok(w2.includes('tcp . 30090 comment "default/web" : drop'));
@@ -105,7 +137,11 @@ test("session affinity: per-endpoint affinity set, check in the service chain, u
   );
   const text = render(st);
   const b = hashAndTruncate("default/aff/tcp/__10.244.1.5/80");
-  assert.ok(text.includes(`\tset affinity-${b} {\n\t\ttype ipv4_addr\n\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout 3h\n`));
+  assert.ok(
+    text.includes(
+      `\tset affinity-${b} {\n\t\ttype ipv4_addr\n\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout 3h\n`,
+    ),
+  );
   const c = nftServiceChains({ svc: st.services[0], port: st.services[0].ports[0], protocol: "tcp" });
   assert.equal(chainBody(text, c.service)[1], `ip saddr @affinity-${b} goto endpoint-${b}`);
   assert.deepEqual(chainBody(text, "endpoint-" + b), [
@@ -117,7 +153,14 @@ test("session affinity: per-endpoint affinity set, check in the service chain, u
 
 test("LoadBalancer source ranges: firewall-ips element and firewall chain", () => {
   const st = T.clusterState(
-    [T.service("default", "fw", "10.96.0.33", { type: "LoadBalancer", loadBalancerIPs: ["192.168.1.241"], loadBalancerSourceRanges: ["203.0.113.0/25"], ports: [{ port: 80, nodePort: 30091 }] })],
+    [
+      T.service("default", "fw", "10.96.0.33", {
+        type: "LoadBalancer",
+        loadBalancerIPs: ["192.168.1.241"],
+        loadBalancerSourceRanges: ["203.0.113.0/25"],
+        ports: [{ port: 80, nodePort: 30091 }],
+      }),
+    ],
     [T.slice("default", "fw", [{ ip: "10.244.1.6", node: "worker-1" }])],
   );
   const text = render(st);

@@ -5,8 +5,11 @@
 import type { Labels, LabelSelector } from "./types.js";
 
 /** One requirement (labels.Requirement.Matches). An operator it does not know matches nothing. */
-export function requirementMatches(labels: Labels, r: { key: string; operator: string; values?: readonly string[] }): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+export function requirementMatches(
+  labels: Labels,
+  r: { key: string; operator: string; values?: readonly string[] },
+): boolean {
+  const has = Object.hasOwn(labels, r.key);
   const v = labels[r.key];
   const vals = Array.isArray(r.values) ? r.values : [];
   switch (r.operator) {
@@ -56,7 +59,13 @@ export function formatLabelSelector(sel: LabelSelector | undefined | null): stri
   for (const e of sel.matchExpressions ?? []) {
     const vals = [...(e.values ?? [])].sort().join(",");
     const text =
-      e.operator === "In" ? `${e.key} in (${vals})` : e.operator === "NotIn" ? `${e.key} notin (${vals})` : e.operator === "Exists" ? e.key : `!${e.key}`;
+      e.operator === "In"
+        ? `${e.key} in (${vals})`
+        : e.operator === "NotIn"
+          ? `${e.key} notin (${vals})`
+          : e.operator === "Exists"
+            ? e.key
+            : `!${e.key}`;
     reqs.push({ key: e.key, text });
   }
   if (reqs.length === 0) return "<none>";
@@ -83,7 +92,14 @@ export function parseSelector(text: string): LabelSelector {
     const p = raw.trim();
     let m: RegExpMatchArray | null;
     if ((m = p.match(/^([^\s!=]+)\s+(in|notin)\s+\(([^)]*)\)$/))) {
-      sel.matchExpressions!.push({ key: m[1], operator: m[2] === "in" ? "In" : "NotIn", values: m[3].split(",").map((s) => s.trim()).filter(Boolean) });
+      sel.matchExpressions!.push({
+        key: m[1],
+        operator: m[2] === "in" ? "In" : "NotIn",
+        values: m[3]
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      });
     } else if ((m = p.match(/^([^\s!=]+)\s*!=\s*(\S*)$/))) {
       sel.matchExpressions!.push({ key: m[1], operator: "NotIn", values: [m[2]] });
     } else if ((m = p.match(/^([^\s!=]+)\s*==?\s*(\S*)$/))) {

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { conformanceState } from "./testing.js";
+import { conformanceState } from "../policy/testing.js";
 import { computeReach, diffReach, renderReach } from "./reach.js";
-import { formatConns, allSet, single, union, intersect } from "./portset.js";
+import { formatConns, allSet, single, union, intersect } from "../policy/portset.js";
 
 test("connection sets print as policy analysers print them", () => {
   assert.equal(formatConns(allSet()), "All Connections");
@@ -30,13 +30,26 @@ test("without policies every workload pair has All Connections, self pairs left 
 test("lines are sorted and the denied pairs are left out", () => {
   const r = computeReach(
     conformanceState([
-      { namespace: "x", name: "a-80", spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ podSelector: { matchLabels: { pod: "b" } } }], ports: [{ port: 80 }] }] } },
+      {
+        namespace: "x",
+        name: "a-80",
+        spec: {
+          podSelector: { matchLabels: { pod: "a" } },
+          ingress: [{ from: [{ podSelector: { matchLabels: { pod: "b" } } }], ports: [{ port: 80 }] }],
+        },
+      },
     ]),
   );
   const toXa = r.lines.filter((l) => l.dst === "x/a[Pod]");
-  assert.deepEqual(toXa.map((l) => `${l.src} : ${l.text}`), ["x/b[Pod] : TCP 80"]);
+  assert.deepEqual(
+    toXa.map((l) => `${l.src} : ${l.text}`),
+    ["x/b[Pod] : TCP 80"],
+  );
   const sorted = [...r.lines].sort((a, b) => (a.src + "\u0000" + a.dst < b.src + "\u0000" + b.dst ? -1 : 1));
-  assert.deepEqual(r.lines.map((l) => l.src + l.dst), sorted.map((l) => l.src + l.dst));
+  assert.deepEqual(
+    r.lines.map((l) => l.src + l.dst),
+    sorted.map((l) => l.src + l.dst),
+  );
 });
 
 test("ipBlock cuts the outside into merged ranges", () => {
@@ -45,18 +58,30 @@ test("ipBlock cuts the outside into merged ranges", () => {
       {
         namespace: "x",
         name: "egress-web",
-        spec: { podSelector: { matchLabels: { pod: "a" } }, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] } }], ports: [{ port: 443 }] }] },
+        spec: {
+          podSelector: { matchLabels: { pod: "a" } },
+          policyTypes: ["Egress"],
+          egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] } }], ports: [{ port: 443 }] }],
+        },
       },
     ]),
   );
-  const out = r.lines.filter((l) => l.src === "x/a[Pod]" && l.dst.endsWith("[External]")).map((l) => `${l.dst} : ${l.text}`);
+  const out = r.lines
+    .filter((l) => l.src === "x/a[Pod]" && l.dst.endsWith("[External]"))
+    .map((l) => `${l.dst} : ${l.text}`);
   assert.deepEqual(out, ["0.0.0.0-9.255.255.255[External] : TCP 443", "11.0.0.0-255.255.255.255[External] : TCP 443"]);
 });
 
 test("diff shows added, removed and changed connections", () => {
   const before = computeReach(conformanceState([])).lines;
   const after = computeReach(
-    conformanceState([{ namespace: "x", name: "only-80", spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ ports: [{ port: 80 }] }] } }]),
+    conformanceState([
+      {
+        namespace: "x",
+        name: "only-80",
+        spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ ports: [{ port: 80 }] }] },
+      },
+    ]),
   ).lines;
   const d = diffReach(before, after);
   assert.ok(d.length > 0);

@@ -7,7 +7,9 @@ import { checkSpec, parseSpec } from "./parse.js";
 import { SpecError } from "./errors.js";
 
 function errors(text: string, file = "app.yaml"): string[] {
-  return checkSpec([{ file, text }]).diagnostics.filter((d) => d.severity === "error").map((d) => d.message);
+  return checkSpec([{ file, text }])
+    .diagnostics.filter((d) => d.severity === "error")
+    .map((d) => d.message);
 }
 
 const svc = (name: string, spec: string) => `apiVersion: v1
@@ -34,7 +36,9 @@ spec:
       port: 70000
       targetPort: 80
 `;
-  assert.deepEqual(errors(text), ["app.yaml:14 (Service default/auth-service) spec.ports[0].port: 70000 is not a valid port (1-65535)"]);
+  assert.deepEqual(errors(text), [
+    "app.yaml:14 (Service default/auth-service) spec.ports[0].port: 70000 is not a valid port (1-65535)",
+  ]);
   // parseSpec throws one SpecError carrying the diagnostic with its fields filled.
   assert.throws(
     () => parseSpec([{ file: "app.yaml", text }]),
@@ -95,7 +99,10 @@ test("names: DNS-1035 label for Services, DNS-1123 label for namespaces, subdoma
     `app.yaml:4 (Namespace prod.eu) metadata.name: "prod.eu" must be a lowercase RFC 1123 label: lower case alphanumeric characters or '-', starting and ending with an alphanumeric character`,
   ]);
   // Dots are fine in a subdomain (a Pod), capitals are not.
-  assert.deepEqual(errors("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web.v1\nspec:\n  containers: [{name: c}]\n"), []);
+  assert.deepEqual(
+    errors("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web.v1\nspec:\n  containers: [{name: c}]\n"),
+    [],
+  );
   assert.deepEqual(errors("apiVersion: v1\nkind: Pod\nmetadata:\n  name: Web\nspec:\n  containers: [{name: c}]\n"), [
     `app.yaml:4 (Pod default/Web) metadata.name: "Web" must be a lowercase RFC 1123 subdomain: lower case alphanumeric characters, '-' or '.', starting and ending with an alphanumeric character`,
   ]);
@@ -130,29 +137,43 @@ spec:
     `app.yaml:12 (Pod default/p) metadata.labels[version]: 1 label values must be strings (quote it)`,
   ]);
   const v64 = "v".repeat(64);
-  assert.deepEqual(errors(`apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {a: ${v64}}\nspec:\n  containers: [{name: c}]\n`), [
-    `app.yaml:5 (Pod default/p) metadata.labels[a]: "${v64}" is not a valid label value: must be no more than 63 characters`,
-  ]);
+  assert.deepEqual(
+    errors(
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {a: ${v64}}\nspec:\n  containers: [{name: c}]\n`,
+    ),
+    [
+      `app.yaml:5 (Pod default/p) metadata.labels[a]: "${v64}" is not a valid label value: must be no more than 63 characters`,
+    ],
+  );
 });
 
 test("YAML 1.1 scalars as kubectl reads them: unquoted yes/no/on are booleans, not label values", () => {
-  const text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    country: NO\n    ok: \"yes\"\nspec:\n  containers: [{name: c}]\n";
-  assert.deepEqual(errors(text), ["app.yaml:6 (Pod default/p) metadata.labels[country]: false label values must be strings (quote it)"]);
+  const text =
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    country: NO\n    ok: "yes"\nspec:\n  containers: [{name: c}]\n';
+  assert.deepEqual(errors(text), [
+    "app.yaml:6 (Pod default/p) metadata.labels[country]: false label values must be strings (quote it)",
+  ]);
 });
 
 test("duplicate objects name both locations", () => {
   const a = svc("auth", "  ports: [{port: 80}]");
   const text = `${a}\n---\n${a}\n`;
   assert.deepEqual(errors(text), [
-    "app.yaml:11 (Service default/auth) metadata.name: \"auth\" duplicate Service default/auth (first defined at app.yaml:4)",
+    'app.yaml:11 (Service default/auth) metadata.name: "auth" duplicate Service default/auth (first defined at app.yaml:4)',
   ]);
   // Same name in another namespace or of another kind is not a duplicate.
   const b = "apiVersion: v1\nkind: Service\nmetadata: {name: auth, namespace: prod}\nspec: {ports: [{port: 80}]}\n";
-  const ep = "apiVersion: v1\nkind: Endpoints\nmetadata: {name: auth}\nsubsets: [{addresses: [{ip: 10.0.0.1}], ports: [{port: 80}]}]\n";
+  const ep =
+    "apiVersion: v1\nkind: Endpoints\nmetadata: {name: auth}\nsubsets: [{addresses: [{ip: 10.0.0.1}], ports: [{port: 80}]}]\n";
   assert.deepEqual(errors(`${a}\n---\n${b}---\n${ep}`), []);
   // Across files.
-  const r = checkSpec([{ file: "a.yaml", text: a }, { file: "b.yaml", text: a }]).diagnostics.map((d) => d.message);
-  assert.deepEqual(r, ['b.yaml:4 (Service default/auth) metadata.name: "auth" duplicate Service default/auth (first defined at a.yaml:4)']);
+  const r = checkSpec([
+    { file: "a.yaml", text: a },
+    { file: "b.yaml", text: a },
+  ]).diagnostics.map((d) => d.message);
+  assert.deepEqual(r, [
+    'b.yaml:4 (Service default/auth) metadata.name: "auth" duplicate Service default/auth (first defined at a.yaml:4)',
+  ]);
 });
 
 test("label selectors: unknown operator, In/NotIn without values, Exists with values", () => {
@@ -195,7 +216,12 @@ spec:
     'app.yaml:10 (Deployment default/web) spec.template.metadata.labels: {"app":"api"} `selector` does not match template `labels`',
   ]);
   // matchExpressions count too.
-  const ok = text.replace("labels: {app: api}", "labels: {app: web, tier: fe}").replace("matchLabels: {app: web}", "matchLabels: {app: web}\n    matchExpressions: [{key: tier, operator: In, values: [fe]}]");
+  const ok = text
+    .replace("labels: {app: api}", "labels: {app: web, tier: fe}")
+    .replace(
+      "matchLabels: {app: web}",
+      "matchLabels: {app: web}\n    matchExpressions: [{key: tier, operator: In, values: [fe]}]",
+    );
   assert.deepEqual(errors(ok), []);
   // apps/v1 requires a selector.
   assert.deepEqual(errors(text.replace("  selector:\n    matchLabels: {app: web}\n", "")), [
@@ -216,12 +242,15 @@ spec:
         - containerPort: 8080
           name: http_alt
 ---
-${svc("s", `  ports:
+${svc(
+  "s",
+  `  ports:
     - {name: a, port: 80, targetPort: 65536}
     - {name: b, port: 81, targetPort: "8080"}
     - {name: c, port: 82, targetPort: very-long-port-name}
     - {name: d, port: 83, targetPort: http}
-    - {name: e, port: "84"}`)}
+    - {name: e, port: "84"}`,
+)}
 `;
   assert.deepEqual(errors(text), [
     "app.yaml:9 (Pod default/p) spec.containers[0].ports[0].containerPort: 0 is not a valid port (1-65535)",
@@ -235,20 +264,32 @@ ${svc("s", `  ports:
 });
 
 test("nodePort: within the range, only for NodePort/LoadBalancer, not taken twice", () => {
-  const text = `${svc("a", `  type: NodePort
+  const text = `${svc(
+    "a",
+    `  type: NodePort
   ports:
-    - {port: 80, nodePort: 29999}`)}
+    - {port: 80, nodePort: 29999}`,
+  )}
 ---
-${svc("b", `  ports:
-    - {port: 80, nodePort: 30001}`)}
+${svc(
+  "b",
+  `  ports:
+    - {port: 80, nodePort: 30001}`,
+)}
 ---
-${svc("c", `  type: LoadBalancer
+${svc(
+  "c",
+  `  type: LoadBalancer
   ports:
-    - {port: 80, nodePort: 30080}`)}
+    - {port: 80, nodePort: 30080}`,
+)}
 ---
-${svc("d", `  type: NodePort
+${svc(
+  "d",
+  `  type: NodePort
   ports:
-    - {port: 80, nodePort: 30080}`)}
+    - {port: 80, nodePort: 30080}`,
+)}
 `;
   assert.deepEqual(errors(text), [
     "app.yaml:8 (Service default/a) spec.ports[0].nodePort: 29999 provided port is not in the valid range. The range of valid ports is 30000-32767",
@@ -258,21 +299,36 @@ ${svc("d", `  type: NodePort
 });
 
 test("clusterIP: an IP inside the service range, not asked for twice", () => {
-  const text = `${svc("a", `  clusterIP: 10.300.0.1
-  ports: [{port: 80}]`)}
+  const text = `${svc(
+    "a",
+    `  clusterIP: 10.300.0.1
+  ports: [{port: 80}]`,
+  )}
 ---
-${svc("b", `  clusterIP: 10.112.0.1
-  ports: [{port: 80}]`)}
+${svc(
+  "b",
+  `  clusterIP: 10.112.0.1
+  ports: [{port: 80}]`,
+)}
 ---
-${svc("c", `  clusterIP: 10.96.0.50
-  ports: [{port: 80}]`)}
+${svc(
+  "c",
+  `  clusterIP: 10.96.0.50
+  ports: [{port: 80}]`,
+)}
 ---
-${svc("d", `  clusterIP: 10.96.0.50
-  ports: [{port: 80}]`)}
+${svc(
+  "d",
+  `  clusterIP: 10.96.0.50
+  ports: [{port: 80}]`,
+)}
 ---
-${svc("e", `  clusterIP: None
+${svc(
+  "e",
+  `  clusterIP: None
   type: NodePort
-  ports: [{port: 80}]`)}
+  ports: [{port: 80}]`,
+)}
 `;
   assert.deepEqual(errors(text), [
     `app.yaml:6 (Service default/a) spec.clusterIP: "10.300.0.1" must be a valid IP address or 'None'`,
@@ -289,7 +345,9 @@ test("ExternalName Services need externalName; other Services need ports", () =>
     "app.yaml:5 (Service default/ext) spec.externalName: is required for a Service of type ExternalName",
   ]);
   assert.deepEqual(errors(svc("ext", "  type: ExternalName\n  externalName: db.example.com")), []);
-  assert.deepEqual(errors(svc("s", "  selector: {app: a}")), ["app.yaml:5 (Service default/s) spec.ports: is required (at least one port)"]);
+  assert.deepEqual(errors(svc("s", "  selector: {app: a}")), [
+    "app.yaml:5 (Service default/s) spec.ports: is required (at least one port)",
+  ]);
   // Headless Services may have no ports.
   assert.deepEqual(errors(svc("h", "  clusterIP: None\n  selector: {app: a}")), []);
   // Several ports need names.
@@ -345,7 +403,8 @@ spec:
 });
 
 test("pod DNS: dnsPolicy None needs a nameserver; at most 3 nameservers", () => {
-  const pod = (spec: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: [{name: c}]\n${spec}\n`;
+  const pod = (spec: string) =>
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: [{name: c}]\n${spec}\n`;
   assert.deepEqual(errors(pod("  dnsPolicy: None")), [
     "app.yaml:5 (Pod default/p) spec.dnsConfig.nameservers: must provide at least one DNS nameserver when `dnsPolicy` is None",
   ]);
@@ -398,8 +457,16 @@ subsets:
     `app.yaml:18 (Endpoints default/ext) subsets[0].addresses[1].ip: "db.local" must be a valid IP address`,
   ]);
   // A slice without kubernetes.io/service-name belongs to no Service: a warning, not an error.
-  const r = checkSpec([{ file: "a.yaml", text: "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: s\naddressType: IPv4\n" }]);
-  assert.deepEqual(r.diagnostics.map((d) => d.severity), ["warning"]);
+  const r = checkSpec([
+    {
+      file: "a.yaml",
+      text: "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: s\naddressType: IPv4\n",
+    },
+  ]);
+  assert.deepEqual(
+    r.diagnostics.map((d) => d.severity),
+    ["warning"],
+  );
 });
 
 test("Ingress: pathType required, absolute paths, a backend port", () => {
@@ -447,7 +514,8 @@ spec:
               - {key: cores, operator: Gt, values: ["4", "8"]}
               - {key: zone, operator: Near, values: [a]}
 `;
-  const A = "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions";
+  const A =
+    "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions";
   assert.deepEqual(errors(text), [
     "app.yaml:9 (Pod default/p) spec.containers[0].ports[0].hostPort: 8080 must match `containerPort` when `hostNetwork` is true",
     `app.yaml:11 (Pod default/p) spec.tolerations[0].value: "x" value must be empty when \`operator\` is 'Exists'`,
@@ -477,6 +545,7 @@ spec:
     "app.yaml:12 (StatefulSet default/db.v1) spec.template.spec.containers: is required (at least one container)",
   ]);
   // A Job may leave its selector to the controller.
-  const job = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  template:\n    spec:\n      containers: [{name: c}]\n";
+  const job =
+    "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  template:\n    spec:\n      containers: [{name: c}]\n";
   assert.deepEqual(errors(job), []);
 });

@@ -60,7 +60,11 @@ export interface Toleration {
   effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute" | "";
 }
 export interface NodeSelectorTerm {
-  matchExpressions?: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt"; values?: string[] }[];
+  matchExpressions?: {
+    key: string;
+    operator: "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt";
+    values?: string[];
+  }[];
   matchFields?: { key: string; operator: "In" | "NotIn"; values?: string[] }[];
 }
 export interface PodDNSConfig {
@@ -73,7 +77,9 @@ export interface PodSpec {
   initContainers?: Container[];
   nodeName?: string;
   nodeSelector?: Labels;
-  affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] } } };
+  affinity?: {
+    nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] } };
+  };
   tolerations?: Toleration[];
   hostNetwork?: boolean;
   hostname?: string;
@@ -165,13 +171,6 @@ export interface KubeObject {
   [k: string]: any;
   /** Not serialised: where the object was read. */
   source?: SourceRef;
-}
-
-/** Everything the user asked for: the desired objects, grouped by kind, plus the config. */
-export interface ClusterSpec {
-  config: import("./config.js").ClusterConfig;
-  objects: KubeObject[]; // every understood object, in input order
-  warnings: Diagnostic[];
 }
 
 export interface Diagnostic {

@@ -1,8 +1,9 @@
 // Test helpers: a ClusterSpec from YAML text, with the defaults parseSpec applies
 // (namespace "default", Service port protocol TCP, targetPort = port).
 import { parseAllDocuments } from "yaml";
-import { parseConfig } from "../spec/config.js";
-import type { ClusterSpec, KubeObject } from "../spec/types.js";
+import { parseConfig } from "../manifest/config.js";
+import type { ClusterSpec } from "../manifest/cluster-spec.js";
+import type { KubeObject } from "../manifest/types.js";
 
 export function objectsFromYaml(text: string, file = "test.yaml"): KubeObject[] {
   const out: KubeObject[] = [];
@@ -49,7 +50,11 @@ export function podsOf(state: ClusterState, prefix: string, namespace = "default
   return state.pods.filter((p) => p.namespace === namespace && p.name.startsWith(prefix));
 }
 
-export function deployment(name: string, replicas: number, extra: { labels?: Record<string, string>; spec?: string; ports?: string } = {}): string {
+export function deployment(
+  name: string,
+  replicas: number,
+  extra: { labels?: Record<string, string>; spec?: string; ports?: string } = {},
+): string {
   const labels = JSON.stringify(extra.labels ?? { app: name });
   return `
 apiVersion: apps/v1
@@ -70,7 +75,11 @@ ${extra.spec ?? ""}
 }
 
 /** A StatefulSet of nginx pods labelled app=<name>, governed by `serviceName` (default "nginx"). */
-export function statefulSet(name: string, replicas: number, extra: { serviceName?: string; ports?: string } = {}): string {
+export function statefulSet(
+  name: string,
+  replicas: number,
+  extra: { serviceName?: string; ports?: string } = {},
+): string {
   const ports = extra.ports ? `, ports: ${extra.ports}` : "";
   return `
 apiVersion: apps/v1

@@ -36,7 +36,14 @@ test("multi-document YAML: each document keeps its file, index and line", () => 
   const text = `# leading comment\n${deploy}---\n${service}---\n`;
   const spec = parseSpec([{ file: "app.yaml", text }]);
   assert.deepEqual(
-    spec.objects.map((o) => [o.kind, o.metadata.namespace, o.metadata.name, o.source?.file, o.source?.docIndex, o.source?.line]),
+    spec.objects.map((o) => [
+      o.kind,
+      o.metadata.namespace,
+      o.metadata.name,
+      o.source?.file,
+      o.source?.docIndex,
+      o.source?.line,
+    ]),
     [
       ["Deployment", "default", "web", "app.yaml", 0, 2],
       ["Service", "default", "web", "app.yaml", 1, 19],
@@ -94,7 +101,10 @@ items:
   // Typed lists from the API (ServiceList) omit kind/apiVersion on the items.
   const typed = `apiVersion: v1\nkind: ServiceList\nitems:\n  - metadata: {name: c}\n    spec: {ports: [{port: 53, protocol: UDP}]}\n`;
   const t = parseSpec([{ file: "t.yaml", text: typed }]);
-  assert.deepEqual(t.objects.map((o) => [o.apiVersion, o.kind, o.metadata.name, o.source?.line]), [["v1", "Service", "c", 4]]);
+  assert.deepEqual(
+    t.objects.map((o) => [o.apiVersion, o.kind, o.metadata.name, o.source?.line]),
+    [["v1", "Service", "c", 4]],
+  );
 });
 
 test("JSON input, with lines", () => {
@@ -114,16 +124,32 @@ test("JSON input, with lines", () => {
 
 test("JSON List (kubectl get -o json): items located on their own lines", () => {
   const text = JSON.stringify(
-    { apiVersion: "v1", kind: "List", items: [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "a" } }, { apiVersion: "v1", kind: "Namespace", metadata: { name: "B" } }] },
+    {
+      apiVersion: "v1",
+      kind: "List",
+      items: [
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: "a" } },
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: "B" } },
+      ],
+    },
     null,
     2,
   );
   const r = checkSpec([{ file: "ns.json", text }]);
   const line = text.split("\n").findIndex((l) => l.includes('"B"')) + 1;
-  assert.deepEqual(r.spec.objects.map((o) => [o.metadata.name, o.source?.docIndex]), [["a", 0], ["B", 1]]);
+  assert.deepEqual(
+    r.spec.objects.map((o) => [o.metadata.name, o.source?.docIndex]),
+    [
+      ["a", 0],
+      ["B", 1],
+    ],
+  );
   assert.equal(r.diagnostics.length, 1);
   assert.equal(r.diagnostics[0].line, line);
-  assert.match(r.diagnostics[0].message, new RegExp(`^ns\\.json:${line} \\(Namespace B\\) metadata\\.name: "B" must be a lowercase RFC 1123 label`));
+  assert.match(
+    r.diagnostics[0].message,
+    new RegExp(`^ns\\.json:${line} \\(Namespace B\\) metadata\\.name: "B" must be a lowercase RFC 1123 label`),
+  );
 });
 
 test("YAML syntax errors name file, line and column; other documents are still checked", () => {
@@ -142,7 +168,9 @@ ${service.replace("port: 80", "port: 0")}`;
 });
 
 test("duplicate keys are a syntax error (as in kubectl's strict decoding)", () => {
-  const msgs = checkSpec([{ file: "d.yaml", text: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  name: b\n" }]).diagnostics.map((d) => d.message);
+  const msgs = checkSpec([
+    { file: "d.yaml", text: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  name: b\n" },
+  ]).diagnostics.map((d) => d.message);
   assert.equal(msgs.length, 1);
   assert.match(msgs[0], /^d\.yaml:5:\d+ \(document 1\) YAML syntax error: Map keys must be unique/);
 });
@@ -151,7 +179,10 @@ test("other kinds: one warning per kind, never fatal", () => {
   const cm = (n: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${n}\ndata: {a: b}\n`;
   const text = `${cm("one")}---\n${service}---\n${cm("two")}---\napiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: kn\n---\napiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: c\n`;
   const spec = parseSpec([{ file: "mix.yaml", text }]);
-  assert.deepEqual(spec.objects.map((o) => `${o.kind}/${o.metadata.name}`), ["Service/web"]);
+  assert.deepEqual(
+    spec.objects.map((o) => `${o.kind}/${o.metadata.name}`),
+    ["Service/web"],
+  );
   assert.deepEqual(
     spec.warnings.map((w) => w.message),
     [
@@ -169,7 +200,8 @@ test("apiVersions that no longer serve a kind are rejected like kubectl's 'no ma
     () => parseSpec([{ file: "old.yaml", text }]),
     (e: unknown) =>
       e instanceof SpecError &&
-      e.message === 'old.yaml:1 (Deployment web) apiVersion: "extensions/v1beta1" no matches for kind "Deployment" in version "extensions/v1beta1" (use "apps/v1")',
+      e.message ===
+        'old.yaml:1 (Deployment web) apiVersion: "extensions/v1beta1" no matches for kind "Deployment" in version "extensions/v1beta1" (use "apps/v1")',
   );
 });
 
@@ -201,9 +233,13 @@ test("admission defaults: Service type, protocol, targetPort; container port pro
 });
 
 test("NetworkPolicy policyTypes default: Ingress, plus Egress when egress rules exist", () => {
-  const np = (extra: string) => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: np\nspec:\n  podSelector: {}\n${extra}`;
+  const np = (extra: string) =>
+    `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: np\nspec:\n  podSelector: {}\n${extra}`;
   assert.deepEqual(parseSpec([{ file: "a", text: np("") }]).objects[0].spec.policyTypes, ["Ingress"]);
-  assert.deepEqual(parseSpec([{ file: "a", text: np("  egress: [{}]\n") }]).objects[0].spec.policyTypes, ["Ingress", "Egress"]);
+  assert.deepEqual(parseSpec([{ file: "a", text: np("  egress: [{}]\n") }]).objects[0].spec.policyTypes, [
+    "Ingress",
+    "Egress",
+  ]);
 });
 
 test("a Cluster document among the manifests is the config; --config wins over it", () => {
@@ -213,23 +249,38 @@ test("a Cluster document among the manifests is the config; --config wins over i
   assert.equal(spec.config.networking.cni, "calico");
   assert.equal(spec.config.networking.backend, "bgp");
   assert.equal(spec.config.source?.file, "all.yaml");
-  assert.deepEqual(spec.objects.map((o) => o.kind), ["Service"]);
+  assert.deepEqual(
+    spec.objects.map((o) => o.kind),
+    ["Service"],
+  );
 
   const other = `apiVersion: podnet.dev/v1alpha1\nkind: Cluster\nname: other\n`;
   const s2 = parseSpec([{ file: "all.yaml", text: `${cluster}---\n${service}` }], { file: "c.yaml", text: other });
   assert.equal(s2.config.name, "other");
-  assert.deepEqual(s2.warnings.map((w) => w.message), ["all.yaml:1 (Cluster lab) ignored: the cluster config comes from c.yaml"]);
+  assert.deepEqual(
+    s2.warnings.map((w) => w.message),
+    ["all.yaml:1 (Cluster lab) ignored: the cluster config comes from c.yaml"],
+  );
 
   // Two Cluster documents among the manifests: which one is meant is unclear.
   assert.throws(
-    () => parseSpec([{ file: "a.yaml", text: cluster }, { file: "b.yaml", text: other }]),
-    (e: unknown) => e instanceof SpecError && e.message === "b.yaml:2 (Cluster other) kind: more than one Cluster config (the first is at a.yaml:1)",
+    () =>
+      parseSpec([
+        { file: "a.yaml", text: cluster },
+        { file: "b.yaml", text: other },
+      ]),
+    (e: unknown) =>
+      e instanceof SpecError &&
+      e.message === "b.yaml:2 (Cluster other) kind: more than one Cluster config (the first is at a.yaml:1)",
   );
 });
 
 test("no config at all: the default cluster", () => {
   const spec = parseSpec([{ file: "a.yaml", text: service }]);
-  assert.deepEqual(spec.config.nodes.map((n) => n.name), ["kind-control-plane", "kind-worker", "kind-worker2"]);
+  assert.deepEqual(
+    spec.config.nodes.map((n) => n.name),
+    ["kind-control-plane", "kind-worker", "kind-worker2"],
+  );
 });
 
 test("a document that is not a mapping", () => {

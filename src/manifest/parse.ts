@@ -10,8 +10,15 @@
 //   admission that podnet relies on); other kinds give one warning per kind.
 // - All errors of all documents are collected and thrown as one SpecError.
 import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, isPair, type Node as YamlNode } from "yaml";
-import type { ClusterSpec, Diagnostic, KubeObject, SourceRef } from "./types.js";
-import { type ClusterConfig, CONFIG_API_VERSION, KIND_CONFIG_API_VERSION, defaultConfig, parseConfig } from "./config.js";
+import type { ClusterSpec } from "./cluster-spec.js";
+import type { Diagnostic, KubeObject, SourceRef } from "./types.js";
+import {
+  type ClusterConfig,
+  CONFIG_API_VERSION,
+  KIND_CONFIG_API_VERSION,
+  defaultConfig,
+  parseConfig,
+} from "./config.js";
 import { Diags, NO_VALUE, canonicalPath, childPath, indexPath, isNamespaced, objectLabel } from "./diag.js";
 import { SpecError } from "./errors.js";
 import { validateObjects } from "./validate.js";
@@ -119,10 +126,22 @@ function makeSource(file: string, docIndex: number, getMap: () => Map<string, nu
 }
 
 /** One decoded document, or each item of a List, appended to `out`; returns the next docIndex. */
-function expand(file: string, value: unknown, idx: number, getMap: () => Map<string, number>, prefix: string, out: RawDocument[]): number {
+function expand(
+  file: string,
+  value: unknown,
+  idx: number,
+  getMap: () => Map<string, number>,
+  prefix: string,
+  out: RawDocument[],
+): number {
   const v = value as Record<string, unknown>;
   const isList =
-    typeof v === "object" && v !== null && !Array.isArray(v) && typeof v.kind === "string" && /List$/.test(v.kind) && Array.isArray(v.items);
+    typeof v === "object" &&
+    v !== null &&
+    !Array.isArray(v) &&
+    typeof v.kind === "string" &&
+    /List$/.test(v.kind) &&
+    Array.isArray(v.items);
   if (!isList) {
     out.push({ value, source: makeSource(file, idx, getMap, prefix) });
     return idx + 1;
@@ -199,7 +218,13 @@ export function readDocuments(src: SourceText, diags: Diags): RawDocument[] {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (e) {
       docIndex++;
-      diags.add("error", { source: { file: src.file, docIndex: idx, line: 1 }, object: `document ${idx + 1}` }, undefined, NO_VALUE, `YAML error: ${(e as Error).message}`);
+      diags.add(
+        "error",
+        { source: { file: src.file, docIndex: idx, line: 1 }, object: `document ${idx + 1}` },
+        undefined,
+        NO_VALUE,
+        `YAML error: ${(e as Error).message}`,
+      );
       continue;
     }
     if (value === null || value === undefined) {
@@ -237,9 +262,22 @@ export function checkSpec(sources: SourceText[], config?: SourceText): SpecCheck
     const cdocs = readDocuments(config, diags);
     const cd = cdocs.filter((d) => isClusterDoc(d.value));
     if (cdocs.length > 0 && cd.length === 0)
-      diags.error({ source: cdocs[0].source, object: "document 1" }, "kind", NO_VALUE, `the config file must hold a document with apiVersion ${CONFIG_API_VERSION} and kind Cluster`);
+      diags.error(
+        { source: cdocs[0].source, object: "document 1" },
+        "kind",
+        NO_VALUE,
+        `the config file must hold a document with apiVersion ${CONFIG_API_VERSION} and kind Cluster`,
+      );
     for (const extra of cd.slice(1))
-      diags.error({ source: extra.source, object: objectLabel("Cluster", undefined, (extra.value as any)?.name, extra.source.docIndex) }, "kind", NO_VALUE, `more than one Cluster config (the first is at ${cd[0].source.file}:${cd[0].source.line})`);
+      diags.error(
+        {
+          source: extra.source,
+          object: objectLabel("Cluster", undefined, (extra.value as any)?.name, extra.source.docIndex),
+        },
+        "kind",
+        NO_VALUE,
+        `more than one Cluster config (the first is at ${cd[0].source.file}:${cd[0].source.line})`,
+      );
     if (cd.length > 0) cfg = parseConfig(cd[0].value, cd[0].source, diags);
   }
   const objects: KubeObject[] = [];
@@ -250,7 +288,12 @@ export function checkSpec(sources: SourceText[], config?: SourceText): SpecCheck
     const v = d.value;
     const src = d.source;
     if (typeof v !== "object" || v === null || Array.isArray(v)) {
-      diags.error({ source: src, object: `document ${src.docIndex + 1}` }, undefined, v, "is not a Kubernetes object (a document must be a mapping)");
+      diags.error(
+        { source: src, object: `document ${src.docIndex + 1}` },
+        undefined,
+        v,
+        "is not a Kubernetes object (a document must be a mapping)",
+      );
       continue;
     }
     const o = v as Record<string, any>;
@@ -258,9 +301,19 @@ export function checkSpec(sources: SourceText[], config?: SourceText): SpecCheck
     const label = () => objectLabel(kind, undefined, o.metadata?.name ?? o.name, src.docIndex);
     if (isClusterDoc(o)) {
       if (config) {
-        diags.warn({ source: src, object: label() }, undefined, NO_VALUE, `ignored: the cluster config comes from ${config.file}`);
+        diags.warn(
+          { source: src, object: label() },
+          undefined,
+          NO_VALUE,
+          `ignored: the cluster config comes from ${config.file}`,
+        );
       } else if (configDoc) {
-        diags.error({ source: src, object: label() }, "kind", NO_VALUE, `more than one Cluster config (the first is at ${configDoc.source.file}:${configDoc.source.line})`);
+        diags.error(
+          { source: src, object: label() },
+          "kind",
+          NO_VALUE,
+          `more than one Cluster config (the first is at ${configDoc.source.file}:${configDoc.source.line})`,
+        );
       } else {
         configDoc = d;
         cfg = parseConfig(o, src, diags);
@@ -269,11 +322,21 @@ export function checkSpec(sources: SourceText[], config?: SourceText): SpecCheck
     }
     let bad = false;
     if (typeof kind !== "string" || kind === "") {
-      diags.error({ source: src, object: objectLabel(undefined, undefined, undefined, src.docIndex) }, "kind", kind ?? NO_VALUE, kind === undefined ? "is required" : "must be a non-empty string");
+      diags.error(
+        { source: src, object: objectLabel(undefined, undefined, undefined, src.docIndex) },
+        "kind",
+        kind ?? NO_VALUE,
+        kind === undefined ? "is required" : "must be a non-empty string",
+      );
       bad = true;
     }
     if (typeof o.apiVersion !== "string" || o.apiVersion === "") {
-      diags.error({ source: src, object: label() }, "apiVersion", o.apiVersion ?? NO_VALUE, o.apiVersion === undefined ? "is required" : "must be a non-empty string");
+      diags.error(
+        { source: src, object: label() },
+        "apiVersion",
+        o.apiVersion ?? NO_VALUE,
+        o.apiVersion === undefined ? "is required" : "must be a non-empty string",
+      );
       bad = true;
     }
     if (bad) continue;
@@ -288,11 +351,21 @@ export function checkSpec(sources: SourceText[], config?: SourceText): SpecCheck
       continue;
     }
     if (o.apiVersion !== want) {
-      diags.error({ source: src, object: label() }, "apiVersion", o.apiVersion, `no matches for kind "${kind}" in version "${o.apiVersion}" (use "${want}")`);
+      diags.error(
+        { source: src, object: label() },
+        "apiVersion",
+        o.apiVersion,
+        `no matches for kind "${kind}" in version "${o.apiVersion}" (use "${want}")`,
+      );
       continue;
     }
     if (typeof o.metadata !== "object" || o.metadata === null || Array.isArray(o.metadata)) {
-      diags.error({ source: src, object: label() }, "metadata", o.metadata ?? NO_VALUE, o.metadata === undefined ? "is required" : "must be a mapping");
+      diags.error(
+        { source: src, object: label() },
+        "metadata",
+        o.metadata ?? NO_VALUE,
+        o.metadata === undefined ? "is required" : "must be a mapping",
+      );
       continue;
     }
     if (o.metadata.name === undefined || o.metadata.name === "" || o.metadata.name === null) {
@@ -300,14 +373,20 @@ export function checkSpec(sources: SourceText[], config?: SourceText): SpecCheck
       continue;
     }
     if (isNamespaced(kind)) {
-      if (o.metadata.namespace === undefined || o.metadata.namespace === null || o.metadata.namespace === "") o.metadata.namespace = "default";
+      if (o.metadata.namespace === undefined || o.metadata.namespace === null || o.metadata.namespace === "")
+        o.metadata.namespace = "default";
     } else delete o.metadata.namespace; // cluster-scoped: Kubernetes ignores it
     const obj = o as KubeObject;
     Object.defineProperty(obj, "source", { value: src, enumerable: false, writable: true, configurable: true });
     objects.push(obj);
   }
   for (const [key, { count, first }] of ignored)
-    diags.warn({ source: { ...first, lineOf: undefined } }, undefined, NO_VALUE, `ignored kind ${key} (${count} object${count === 1 ? "" : "s"})`);
+    diags.warn(
+      { source: { ...first, lineOf: undefined } },
+      undefined,
+      NO_VALUE,
+      `ignored kind ${key} (${count} object${count === 1 ? "" : "s"})`,
+    );
 
   if (!cfg) cfg = defaultConfig();
   validateObjects(objects, cfg, diags);
@@ -337,7 +416,8 @@ function defaultPodSpec(spec: any): void {
   spec.restartPolicy ??= "Always";
   for (const list of [spec.containers, spec.initContainers])
     if (Array.isArray(list))
-      for (const c of list) if (c && Array.isArray(c.ports)) for (const p of c.ports) if (p && typeof p === "object") p.protocol ??= "TCP";
+      for (const c of list)
+        if (c && Array.isArray(c.ports)) for (const p of c.ports) if (p && typeof p === "object") p.protocol ??= "TCP";
 }
 
 export function applyDefaults(o: KubeObject): void {
@@ -402,7 +482,9 @@ export function applyDefaults(o: KubeObject): void {
       break;
     case "Endpoints":
       if (Array.isArray(o.subsets))
-        for (const s of o.subsets) if (s && Array.isArray(s.ports)) for (const p of s.ports) if (p && typeof p === "object") p.protocol ??= "TCP";
+        for (const s of o.subsets)
+          if (s && Array.isArray(s.ports))
+            for (const p of s.ports) if (p && typeof p === "object") p.protocol ??= "TCP";
       break;
   }
 }

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { loadCluster } from "../index.js";
 import { buildState } from "../control/build.js";
 import { buildContext, buildIR, buildNodeIR, chooseExternalClient } from "./build.js";
-import { renderRoutes } from "./render-ip.js";
-import type { Backend, CniName, ProxyModeName } from "../spec/config.js";
+import { renderRoutes } from "../ir/render-ip.js";
+import type { Backend, CniName, ProxyModeName } from "../manifest/config.js";
 import { fixtureState } from "../plumbing/testing.js";
 
 const { spec } = await loadCluster({});
@@ -21,7 +21,10 @@ const flavors: [CniName, Backend][] = [
 
 for (const [cni, backend] of flavors) {
   test(`demo cluster as ${cni}/${backend}: every running pod has an address in its namespace and a route home`, () => {
-    const state = buildState({ ...spec, config: { ...spec.config, networking: { ...spec.config.networking, cni, backend } } });
+    const state = buildState({
+      ...spec,
+      config: { ...spec.config, networking: { ...spec.config.networking, cni, backend } },
+    });
     const ir = buildIR(state);
     for (const p of ir.pods) {
       if (!p.node || p.hostNetwork || !p.ip) continue;

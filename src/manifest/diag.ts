@@ -41,7 +41,12 @@ export const isObj = (v: unknown): v is Record<string, any> => typeof v === "obj
 export const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
 
 /** "Service default/auth-service", "Namespace production", or "document 3, kind Service". */
-export function objectLabel(kind: unknown, namespace: string | undefined, name: unknown, docIndex: number | undefined): string {
+export function objectLabel(
+  kind: unknown,
+  namespace: string | undefined,
+  name: unknown,
+  docIndex: number | undefined,
+): string {
   if (typeof name === "string" && name !== "" && typeof kind === "string" && kind !== "") {
     return namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
   }

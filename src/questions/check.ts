@@ -8,8 +8,8 @@ import type { ClusterState, PodState } from "../control/state.js";
 import type { DataplaneIR } from "../ir/types.js";
 import { traceFlow } from "../sim/index.js";
 import type { Protocol, TracePath, TraceResult } from "../sim/trace.js";
-import { parseSelector, matchSelector } from "../spec/selector.js";
-import { SpecError } from "../spec/errors.js";
+import { parseSelector, matchSelector } from "../manifest/selector.js";
+import { SpecError } from "../manifest/errors.js";
 
 export interface Expectation {
   name?: string;
@@ -44,7 +44,12 @@ export function parseExpectations(file: string, text: string): Expectation[] {
   const lineOf = (n: YNode | null | undefined) => (n && n.range ? lc.linePos(n.range[0]).line : 1);
   let list: YNode | null | undefined = doc.contents as YNode;
   if (isMap(list)) list = list.get("expectations", true) as YNode | undefined;
-  if (!isSeq(list)) fail(lineOf(doc.contents as YNode), "expectations", "expected a list of expectations (or a map with an `expectations:` list)");
+  if (!isSeq(list))
+    fail(
+      lineOf(doc.contents as YNode),
+      "expectations",
+      "expected a list of expectations (or a map with an `expectations:` list)",
+    );
   const out: Expectation[] = [];
   (list as any).items.forEach((item: YNode, i: number) => {
     const at = `expectations[${i}]`;
@@ -53,18 +58,36 @@ export function parseExpectations(file: string, text: string): Expectation[] {
     const o = (item as any).toJSON() as Record<string, unknown>;
     const fieldLine = (k: string) => lineOf((item as any).get(k, true)) ?? line;
     if (o.from === undefined) fail(line, `${at}.from`, "missing");
-    if (typeof o.to !== "string") fail(fieldLine("to"), `${at}.to`, o.to === undefined ? "missing" : `expected a string, got ${JSON.stringify(o.to)}`);
-    if (o.expect !== "allow" && o.expect !== "deny") fail(fieldLine("expect"), `${at}.expect`, `${JSON.stringify(o.expect ?? null)} is not allow|deny`);
+    if (typeof o.to !== "string")
+      fail(
+        fieldLine("to"),
+        `${at}.to`,
+        o.to === undefined ? "missing" : `expected a string, got ${JSON.stringify(o.to)}`,
+      );
+    if (o.expect !== "allow" && o.expect !== "deny")
+      fail(fieldLine("expect"), `${at}.expect`, `${JSON.stringify(o.expect ?? null)} is not allow|deny`);
     const proto = String(o.protocol ?? "TCP").toLowerCase();
-    if (!PROTOS.includes(proto)) fail(fieldLine("protocol"), `${at}.protocol`, `"${o.protocol}" is not TCP|UDP|SCTP|ICMP`);
+    if (!PROTOS.includes(proto))
+      fail(fieldLine("protocol"), `${at}.protocol`, `"${o.protocol}" is not TCP|UDP|SCTP|ICMP`);
     if (o.port !== undefined && (!Number.isInteger(o.port) || (o.port as number) < 1 || (o.port as number) > 65535)) {
       fail(fieldLine("port"), `${at}.port`, `${JSON.stringify(o.port)} is not a valid port (1-65535)`);
     }
     const from = o.from as Expectation["from"];
-    if (typeof from !== "string" && (typeof from !== "object" || from === null || typeof (from as any).selector !== "string")) {
+    if (
+      typeof from !== "string" &&
+      (typeof from !== "object" || from === null || typeof (from as any).selector !== "string")
+    ) {
       fail(fieldLine("from"), `${at}.from`, "expected a pod/workload name or {namespace, selector}");
     }
-    out.push({ name: o.name as string | undefined, from, to: o.to as string, port: o.port as number | undefined, protocol: proto as Protocol, expect: o.expect as "allow" | "deny", line });
+    out.push({
+      name: o.name as string | undefined,
+      from,
+      to: o.to as string,
+      port: o.port as number | undefined,
+      protocol: proto as Protocol,
+      expect: o.expect as "allow" | "deny",
+      line,
+    });
   });
   return out;
 }
@@ -77,15 +100,34 @@ export function expandFrom(state: ClusterState, from: Expectation["from"]): { re
   const ref = (p: PodState) => `${p.namespace}/${p.name}`;
   if (typeof from !== "string") {
     const sel = parseSelector(from.selector);
-    const pods = running.filter((p) => (!from.namespace || p.namespace === from.namespace) && matchSelector(sel, p.labels));
-    return pods.length ? { refs: pods.map(ref) } : { refs: [], error: `no running pod matches selector "${from.selector}"${from.namespace ? ` in namespace ${from.namespace}` : ""}` };
+    const pods = running.filter(
+      (p) => (!from.namespace || p.namespace === from.namespace) && matchSelector(sel, p.labels),
+    );
+    return pods.length
+      ? { refs: pods.map(ref) }
+      : {
+          refs: [],
+          error: `no running pod matches selector "${from.selector}"${from.namespace ? ` in namespace ${from.namespace}` : ""}`,
+        };
   }
   if (from.startsWith("node/") || from === "external" || from.startsWith("external:")) return { refs: [from] };
   let kind: string | undefined;
   let rest = from;
   const m = from.match(/^(deployment|deploy|statefulset|sts|daemonset|ds|job|replicaset|rs|pod|po)\/(.+)$/i);
   if (m) {
-    kind = { deploy: "Deployment", deployment: "Deployment", statefulset: "StatefulSet", sts: "StatefulSet", daemonset: "DaemonSet", ds: "DaemonSet", job: "Job", replicaset: "ReplicaSet", rs: "ReplicaSet", pod: "Pod", po: "Pod" }[m[1].toLowerCase()];
+    kind = {
+      deploy: "Deployment",
+      deployment: "Deployment",
+      statefulset: "StatefulSet",
+      sts: "StatefulSet",
+      daemonset: "DaemonSet",
+      ds: "DaemonSet",
+      job: "Job",
+      replicaset: "ReplicaSet",
+      rs: "ReplicaSet",
+      pod: "Pod",
+      po: "Pod",
+    }[m[1].toLowerCase()];
     rest = m[2];
   }
   const [ns, name] = rest.includes("/") ? rest.split("/", 2) : ["default", rest];
@@ -94,7 +136,12 @@ export function expandFrom(state: ClusterState, from: Expectation["from"]): { re
     if (pod) return { refs: [ref(pod)] };
     if (kind === "Pod") return { refs: [], error: `pod "${ns}/${name}" not found` };
   }
-  const pods = running.filter((p) => p.namespace === ns && ((p.workload.name === name && (!kind || p.workload.kind === kind)) || (p.owner?.name === name && (!kind || p.owner.kind === kind))));
+  const pods = running.filter(
+    (p) =>
+      p.namespace === ns &&
+      ((p.workload.name === name && (!kind || p.workload.kind === kind)) ||
+        (p.owner?.name === name && (!kind || p.owner.kind === kind))),
+  );
   return pods.length ? { refs: pods.map(ref) } : { refs: [], error: `no running pod of "${from}"` };
 }
 
@@ -136,7 +183,8 @@ export function runCheck(ir: DataplaneIR, state: ClusterState, exps: Expectation
 }
 
 const label = (e: Expectation) =>
-  e.name ?? `${typeof e.from === "string" ? e.from : `${e.from.namespace ?? "*"}:${e.from.selector}`} -> ${e.to}${e.port ? `:${e.port}` : ""}/${e.protocol.toUpperCase()} expect ${e.expect}`;
+  e.name ??
+  `${typeof e.from === "string" ? e.from : `${e.from.namespace ?? "*"}:${e.from.selector}`} -> ${e.to}${e.port ? `:${e.port}` : ""}/${e.protocol.toUpperCase()} expect ${e.expect}`;
 
 export function renderCheck(out: CheckOutcome[]): string {
   const lines: string[] = [];
@@ -149,7 +197,8 @@ export function renderCheck(out: CheckOutcome[]): string {
   return lines.join("\n") + "\n";
 }
 
-const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!);
+const xml = (s: string) =>
+  s.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!);
 
 export function renderJUnit(out: CheckOutcome[], suite = "podnet check"): string {
   const failed = out.filter((o) => !o.ok).length;

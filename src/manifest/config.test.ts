@@ -6,7 +6,9 @@ import { checkSpec } from "./parse.js";
 import { SpecError } from "./errors.js";
 
 function configErrors(text: string, file = "cluster.yaml"): string[] {
-  return checkSpec([], { file, text }).diagnostics.filter((d) => d.severity === "error").map((d) => d.message);
+  return checkSpec([], { file, text })
+    .diagnostics.filter((d) => d.severity === "error")
+    .map((d) => d.message);
 }
 const head = "apiVersion: podnet.dev/v1alpha1\nkind: Cluster\nname: demo\n";
 
@@ -22,11 +24,14 @@ test("defaults: kubeadm / kind values", () => {
   assert.equal(c.networking.kubeProxyMode, "iptables");
   assert.deepEqual(c.dns, { pods: "insecure", ttl: 30, replicas: 2 });
   // One control-plane and two workers, named the way kind names them.
-  assert.deepEqual(c.nodes.map((n) => [n.name, n.role]), [
-    ["kind-control-plane", "control-plane"],
-    ["kind-worker", "worker"],
-    ["kind-worker2", "worker"],
-  ]);
+  assert.deepEqual(
+    c.nodes.map((n) => [n.name, n.role]),
+    [
+      ["kind-control-plane", "control-plane"],
+      ["kind-worker", "worker"],
+      ["kind-worker2", "worker"],
+    ],
+  );
   const cp = c.nodes[0];
   // kubeadm taints and labels the control plane.
   assert.deepEqual(cp.taints, [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }]);
@@ -51,10 +56,13 @@ test("the issue's example config is read field by field", () => {
     ],
     networking: { nodePortRange: "30000-32767", cni: "flannel", backend: "host-gw", kubeProxyMode: "ipvs" },
   });
-  assert.deepEqual(c.nodes.map((n) => [n.name, n.role, n.address]), [
-    ["control-plane", "control-plane", undefined],
-    ["worker-1", "worker", "192.168.1.10"],
-  ]);
+  assert.deepEqual(
+    c.nodes.map((n) => [n.name, n.role, n.address]),
+    [
+      ["control-plane", "control-plane", undefined],
+      ["worker-1", "worker", "192.168.1.10"],
+    ],
+  );
   assert.equal(c.nodes[1].labels.zone, "a");
   assert.equal(c.nodes[1].labels["kubernetes.io/hostname"], "worker-1");
   assert.equal(c.networking.backend, "host-gw");
@@ -62,8 +70,14 @@ test("the issue's example config is read field by field", () => {
 });
 
 test("nodes without names and a cluster name: kind's naming", () => {
-  const c = parseConfig({ name: "lab", nodes: [{ role: "control-plane" }, { role: "worker" }, { role: "worker" }, { role: "worker" }] });
-  assert.deepEqual(c.nodes.map((n) => n.name), ["lab-control-plane", "lab-worker", "lab-worker2", "lab-worker3"]);
+  const c = parseConfig({
+    name: "lab",
+    nodes: [{ role: "control-plane" }, { role: "worker" }, { role: "worker" }, { role: "worker" }],
+  });
+  assert.deepEqual(
+    c.nodes.map((n) => n.name),
+    ["lab-control-plane", "lab-worker", "lab-worker2", "lab-worker3"],
+  );
   // A control-plane node with explicit (empty) taints is schedulable.
   const d = parseConfig({ nodes: [{ name: "cp", role: "control-plane", taints: [] }] });
   assert.deepEqual(d.nodes[0].taints, []);
@@ -82,11 +96,16 @@ test("backend defaults per CNI and valid combinations", () => {
 });
 
 test("CIDRs: invalid, host bits set, IPv6", () => {
-  assert.deepEqual(configErrors(`${head}networking:\n  podSubnet: 10.300.0.0/16\n  serviceSubnet: 10.244.1.0/15\n  nodeSubnet: fd00::/64\n`), [
-    'cluster.yaml:5 (Cluster demo) networking.podSubnet: "10.300.0.0/16" is not a valid CIDR',
-    'cluster.yaml:6 (Cluster demo) networking.serviceSubnet: "10.244.1.0/15" has host bits set (the network address is 10.244.0.0/15)',
-    'cluster.yaml:7 (Cluster demo) networking.nodeSubnet: "fd00::/64" IPv6 is not supported (podnet models single-stack IPv4 clusters)',
-  ]);
+  assert.deepEqual(
+    configErrors(
+      `${head}networking:\n  podSubnet: 10.300.0.0/16\n  serviceSubnet: 10.244.1.0/15\n  nodeSubnet: fd00::/64\n`,
+    ),
+    [
+      'cluster.yaml:5 (Cluster demo) networking.podSubnet: "10.300.0.0/16" is not a valid CIDR',
+      'cluster.yaml:6 (Cluster demo) networking.serviceSubnet: "10.244.1.0/15" has host bits set (the network address is 10.244.0.0/15)',
+      'cluster.yaml:7 (Cluster demo) networking.nodeSubnet: "fd00::/64" IPv6 is not supported (podnet models single-stack IPv4 clusters)',
+    ],
+  );
 });
 
 test("pod, service and node subnets must not overlap", () => {
@@ -106,9 +125,14 @@ test("the node CIDR mask must fit the pod subnet (kube-controller-manager's cidr
     "cluster.yaml:6 (Cluster demo) networking.nodeCIDRMaskSize: 15 does not fit the pod subnet 10.244.0.0/16 (must be >= 16)",
   ]);
   // At most 16 bits longer than the cluster CIDR's prefix.
-  assert.deepEqual(configErrors(`${head}networking:\n  podSubnet: 10.0.0.0/12\n  serviceSubnet: 10.96.0.0/12\n  nodeCIDRMaskSize: 29\n`), [
-    "cluster.yaml:7 (Cluster demo) networking.nodeCIDRMaskSize: 29 is more than 16 bits longer than the pod subnet 10.0.0.0/12 prefix (must be <= 28)",
-  ]);
+  assert.deepEqual(
+    configErrors(
+      `${head}networking:\n  podSubnet: 10.0.0.0/12\n  serviceSubnet: 10.96.0.0/12\n  nodeCIDRMaskSize: 29\n`,
+    ),
+    [
+      "cluster.yaml:7 (Cluster demo) networking.nodeCIDRMaskSize: 29 is more than 16 bits longer than the pod subnet 10.0.0.0/12 prefix (must be <= 28)",
+    ],
+  );
   assert.deepEqual(configErrors(`${head}networking:\n  podSubnet: 10.244.0.0/24\n  nodeCIDRMaskSize: 31\n`), [
     "cluster.yaml:6 (Cluster demo) networking.nodeCIDRMaskSize: 31 leaves no room for pods (must be <= 30)",
   ]);
@@ -126,19 +150,24 @@ test("node ports range, unknown fields, node addresses", () => {
   assert.deepEqual(parsePortRange("30000+100"), [30000, 30100]);
   assert.equal(parsePortRange("high"), undefined);
   assert.deepEqual(configErrors(`${head}networking:\n  nodePortRange: 32767-30000\n  podSubnett: 10.0.0.0/8\n`), [
-    'cluster.yaml:6 (Cluster demo) networking.podSubnett: unknown field',
+    "cluster.yaml:6 (Cluster demo) networking.podSubnett: unknown field",
     'cluster.yaml:5 (Cluster demo) networking.nodePortRange: "32767-30000" must lie within 1-65535 with the first port <= the last',
   ]);
-  assert.deepEqual(configErrors(`${head}nodes:\n  - name: w1\n    address: 10.0.0.5\n  - name: w1\n    address: 192.168.1.255\n`), [
-    'cluster.yaml:6 (Cluster demo) nodes[0].address: "10.0.0.5" is outside networking.nodeSubnet 192.168.1.0/24',
-    'cluster.yaml:7 (Cluster demo) nodes[1].name: "w1" is a duplicate node name (first at nodes[0])',
-    'cluster.yaml:8 (Cluster demo) nodes[1].address: "192.168.1.255" is the network or broadcast address of 192.168.1.0/24',
-  ]);
+  assert.deepEqual(
+    configErrors(`${head}nodes:\n  - name: w1\n    address: 10.0.0.5\n  - name: w1\n    address: 192.168.1.255\n`),
+    [
+      'cluster.yaml:6 (Cluster demo) nodes[0].address: "10.0.0.5" is outside networking.nodeSubnet 192.168.1.0/24',
+      'cluster.yaml:7 (Cluster demo) nodes[1].name: "w1" is a duplicate node name (first at nodes[0])',
+      'cluster.yaml:8 (Cluster demo) nodes[1].address: "192.168.1.255" is the network or broadcast address of 192.168.1.0/24',
+    ],
+  );
 });
 
 test("hostDNS follows the node subnet unless given", () => {
   assert.deepEqual(parseConfig({ networking: { nodeSubnet: "172.18.0.0/16" } }).hostDNS.nameservers, ["172.18.0.1"]);
-  const c = parseConfig({ hostDNS: { nameservers: ["192.168.1.53"], searches: ["corp.example.com"], options: ["ndots:2"] } });
+  const c = parseConfig({
+    hostDNS: { nameservers: ["192.168.1.53"], searches: ["corp.example.com"], options: ["ndots:2"] },
+  });
   assert.deepEqual(c.hostDNS, { nameservers: ["192.168.1.53"], searches: ["corp.example.com"], options: ["ndots:2"] });
 });
 
@@ -147,7 +176,10 @@ test("a kind config (kind.x-k8s.io/v1alpha4) is accepted; its other fields are i
     file: "kind.yaml",
     text: "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n  - role: control-plane\n  - role: worker\n    extraMounts: []\nnetworking:\n  disableDefaultCNI: true\n",
   });
-  assert.deepEqual(r.spec.config.nodes.map((n) => n.name), ["kind-control-plane", "kind-worker"]);
+  assert.deepEqual(
+    r.spec.config.nodes.map((n) => n.name),
+    ["kind-control-plane", "kind-worker"],
+  );
   assert.deepEqual(
     r.diagnostics.map((d) => `${d.severity}: ${d.message}`),
     [
@@ -158,5 +190,9 @@ test("a kind config (kind.x-k8s.io/v1alpha4) is accepted; its other fields are i
 });
 
 test("parseConfig without a collector throws one SpecError", () => {
-  assert.throws(() => parseConfig({ networking: { mtu: 10 } }), (e: unknown) => e instanceof SpecError && /networking\.mtu: 10 must be an integer between 68 and 65535/.test(e.message));
+  assert.throws(
+    () => parseConfig({ networking: { mtu: 10 } }),
+    (e: unknown) =>
+      e instanceof SpecError && /networking\.mtu: 10 must be an integer between 68 and 65535/.test(e.message),
+  );
 });

@@ -6,16 +6,25 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { parseIptablesSave, IptablesParseError, splitWords } from "./parse-iptables.js";
-import { fixtureIR } from "../sim/testing.js";
-import { traceFlow } from "../sim/flow.js";
-import { withNodeRules } from "../sim/index.js";
+import { fixtureIR } from "./testing.js";
+import { traceFlow } from "./flow.js";
+import { withNodeRules } from "./index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 // dist/src/ir → src/sim/testdata
 const dump = readFileSync(join(here, "../../../src/sim/testdata/worker-1.iptables-save"), "utf8");
 
 test("splitWords handles iptables-save quoting", () => {
-  assert.deepEqual(splitWords(`-A X -m comment --comment "a \\"b\\" c" -j Y`), ["-A", "X", "-m", "comment", "--comment", 'a "b" c', "-j", "Y"]);
+  assert.deepEqual(splitWords(`-A X -m comment --comment "a \\"b\\" c" -j Y`), [
+    "-A",
+    "X",
+    "-m",
+    "comment",
+    "--comment",
+    'a "b" c',
+    "-j",
+    "Y",
+  ]);
 });
 
 test("parse a real dump: chains, policies, negation, target options, line numbers", () => {
@@ -59,7 +68,11 @@ test("trace through the parsed rules of worker-1: two endpoints at 1/2, the no-e
 
 test("an unsupported match or target is an error naming its line", () => {
   const bad = `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m owner --uid-owner 0 -j ACCEPT\nCOMMIT\n`;
-  assert.throws(() => parseIptablesSave(bad, "bad.rules"), (e: unknown) => e instanceof IptablesParseError && e.line === 3 && /bad\.rules:3: unsupported match "-m owner"/.test(e.message));
+  assert.throws(
+    () => parseIptablesSave(bad, "bad.rules"),
+    (e: unknown) =>
+      e instanceof IptablesParseError && e.line === 3 && /bad\.rules:3: unsupported match "-m owner"/.test(e.message),
+  );
   const badT = `*nat\n:OUTPUT ACCEPT [0:0]\n\n-A OUTPUT -p tcp -j REDIRECT --to-ports 15001\nCOMMIT\n`;
   assert.throws(() => parseIptablesSave(badT, "t"), /t:4: unsupported target "REDIRECT"/);
   const undef = `*nat\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -j KUBE-NOPE\nCOMMIT\n`;

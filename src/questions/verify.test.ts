@@ -10,9 +10,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { kernelSkip } from "./testing.js";
-import { clusterNamespaces, down, up } from "./cluster.js";
-import { netfilterRenderers } from "./netfilter.js";
+import { kernelSkip } from "../linux/testing.js";
+import { clusterNamespaces, down, up } from "../linux/cluster.js";
+import { netfilterRenderers } from "../linux/netfilter.js";
 import { formatVerify, pathOutcome, planFlows, verify, type FlowSet } from "./verify.js";
 import { parseFlowSets } from "../cli/cmd-verify.js";
 import { mulberry32 } from "../testing/random.js";
@@ -35,14 +35,22 @@ function kernelHasLinkKind(kind: string): boolean {
   }
 }
 
-async function upVerifyDown(t: { diagnostic: (s: string) => void }, o: { base: string; files: string[]; config?: string; flows?: FlowSet[]; seed?: string }) {
+async function upVerifyDown(
+  t: { diagnostic: (s: string) => void },
+  o: { base: string; files: string[]; config?: string; flows?: FlowSet[]; seed?: string },
+) {
   const { loadCluster } = await import("../index.js");
-  const { buildIR } = await import("../ir/build.js");
+  const { buildIR } = await import("../dataplane/build.js");
   const cluster = uniqueName(o.base);
   const { state } = await loadCluster({ files: o.files, config: o.config, seed: o.seed });
   const ir = buildIR(state);
   try {
-    await up({ cluster, ir, inputs: { files: o.files, config: o.config, seed: o.seed }, render: { netfilter: netfilterRenderers } });
+    await up({
+      cluster,
+      ir,
+      inputs: { files: o.files, config: o.config, seed: o.seed },
+      render: { netfilter: netfilterRenderers },
+    });
     const rep = await verify({ cluster, flows: o.flows });
     const text = formatVerify(rep);
     t.diagnostic(text.split("\n").slice(0, 8).join("\n"));
@@ -72,16 +80,21 @@ test("verify: --flows parsing", () => {
 // No kernel needed: what is planned, and how the model's verdicts read as kernel outcomes.
 test("verify: the plan covers every pod pair on every container port, every Service port from every pod, NodePorts on every node", async () => {
   const { loadCluster } = await import("../index.js");
-  const { buildIR } = await import("../ir/build.js");
+  const { buildIR } = await import("../dataplane/build.js");
   const { state } = await loadCluster({ files: [EXAMPLE] });
   const ir = buildIR(state);
   const skipped: { what: string; why: string }[] = [];
   const plan = planFlows(ir, state, "t", ["pods", "services"], skipped);
   const running = state.pods.filter((p) => p.nodeName && p.podIP);
   const sources = running.filter((p) => !p.spec.hostNetwork);
-  const ports = running.reduce((n, p) => n + (p.spec.containers ?? []).reduce((m, c) => m + (c.ports ?? []).length, 0), 0);
+  const ports = running.reduce(
+    (n, p) => n + (p.spec.containers ?? []).reduce((m, c) => m + (c.ports ?? []).length, 0),
+    0,
+  );
   assert.equal(plan.filter((p) => p.flow.kind === "pod").length, sources.length * ports);
-  const svcPorts = state.services.filter((s) => s.clusterIP && s.clusterIP !== "None").reduce((n, s) => n + s.ports.length, 0);
+  const svcPorts = state.services
+    .filter((s) => s.clusterIP && s.clusterIP !== "None")
+    .reduce((n, s) => n + s.ports.length, 0);
   assert.equal(plan.filter((p) => p.flow.kind === "service").length, sources.length * svcPorts);
   const nodePorts = state.services.reduce((n, s) => n + s.ports.filter((p) => p.nodePort).length, 0);
   assert.equal(plan.filter((p) => p.flow.kind === "nodeport").length, nodePorts * state.nodes.length);
@@ -91,29 +104,57 @@ test("verify: the plan covers every pod pair on every container port, every Serv
 });
 
 test("verify: the model's verdicts as the client sees them (REJECT answers ICMP port unreachable: connection refused)", () => {
-  const path = (disposition: Record<string, unknown>) => ({ probability: 1, choices: [], hops: [], disposition }) as never;
+  const path = (disposition: Record<string, unknown>) =>
+    ({ probability: 1, choices: [], hops: [], disposition }) as never;
   const ir = { pods: [] } as never;
-  assert.equal(pathOutcome(ir, path({ verdict: "DELIVERED", detail: "", ns: "pod/default/web-0", container: "nginx", port: 80 })), "delivered default/web-0");
+  assert.equal(
+    pathOutcome(ir, path({ verdict: "DELIVERED", detail: "", ns: "pod/default/web-0", container: "nginx", port: 80 })),
+    "delivered default/web-0",
+  );
   // A hostNetwork pod's listener lives in its node's namespace.
-  assert.equal(pathOutcome(ir, path({ verdict: "DELIVERED", detail: "", ns: "node/w1", container: "team-a/agent-x/agent", port: 9500 })), "delivered team-a/agent-x");
+  assert.equal(
+    pathOutcome(
+      ir,
+      path({ verdict: "DELIVERED", detail: "", ns: "node/w1", container: "team-a/agent-x/agent", port: 9500 }),
+    ),
+    "delivered team-a/agent-x",
+  );
   assert.equal(pathOutcome(ir, path({ verdict: "REFUSED", detail: "nothing listens" })), "refused");
   assert.equal(
-    pathOutcome(ir, path({ verdict: "DROPPED", reason: "NO_ENDPOINTS", detail: "rejected by filter KUBE-SERVICES: the Service has no endpoints", object: { kind: "rule", text: "-A KUBE-SERVICES … -j REJECT" } })),
+    pathOutcome(
+      ir,
+      path({
+        verdict: "DROPPED",
+        reason: "NO_ENDPOINTS",
+        detail: "rejected by filter KUBE-SERVICES: the Service has no endpoints",
+        object: { kind: "rule", text: "-A KUBE-SERVICES … -j REJECT" },
+      }),
+    ),
     "refused",
   );
-  assert.equal(pathOutcome(ir, path({ verdict: "DROPPED", reason: "POLICY_DENIED", detail: "dropped by inet podnet-policy" })), "dropped");
+  assert.equal(
+    pathOutcome(ir, path({ verdict: "DROPPED", reason: "POLICY_DENIED", detail: "dropped by inet podnet-policy" })),
+    "dropped",
+  );
   assert.equal(pathOutcome(ir, path({ verdict: "DROPPED", reason: "NO_ROUTE", detail: "no route" })), "unreachable");
 });
 
-test("verify: the example (flannel vxlan, kube-proxy iptables) — every pod pair, Service, NodePort and DNS name agrees", { skip: kernelSkip(["ip", "python3"]) }, async (t) => {
+test("verify: the example (flannel vxlan, kube-proxy iptables) — every pod pair, Service, NodePort and DNS name agrees", {
+  skip: kernelSkip(["ip", "python3"]),
+}, async (t) => {
   const rep = await upVerifyDown(t, { base: "vfy-vx", files: [EXAMPLE] });
   for (const k of ["pod", "service", "nodeport", "dns"]) assert.ok(rep.byKind[k]?.flows > 0, `${k} flows ran`);
   // The example's own facts, as the kernel saw them: user-service answers from both user-app pods.
-  const f = rep.results.find((x) => x.kind === "service" && x.from.startsWith("default/order-app-") && x.to.startsWith("svc default/user-service "))!;
+  const f = rep.results.find(
+    (x) =>
+      x.kind === "service" && x.from.startsWith("default/order-app-") && x.to.startsWith("svc default/user-service "),
+  )!;
   assert.equal(f.kernel.outcomes.filter((o) => o.startsWith("delivered default/user-app-")).length, 2);
 });
 
-test("verify: the example with examples/policies — denials agree (model DROPPED POLICY_DENIED, kernel timeout)", { skip: kernelSkip(["ip", "python3"]) }, async (t) => {
+test("verify: the example with examples/policies — denials agree (model DROPPED POLICY_DENIED, kernel timeout)", {
+  skip: kernelSkip(["ip", "python3"]),
+}, async (t) => {
   const rep = await upVerifyDown(t, { base: "vfy-pol", files: [EXAMPLE, POLICIES], flows: ["pods", "services"] });
   const denied = rep.results.filter((f) => f.model.paths?.some((p) => p.reason === "POLICY_DENIED"));
   assert.ok(denied.length > 0, "the policies deny some flows");
@@ -121,7 +162,9 @@ test("verify: the example with examples/policies — denials agree (model DROPPE
 });
 
 test("verify: flannel host-gw with kube-proxy nftables", { skip: kernelSkip(["ip", "python3", "nft"]) }, async (t) => {
-  const { config, dir } = configWith((y) => y.replace("backend: vxlan", "backend: host-gw").replace("kubeProxyMode: iptables", "kubeProxyMode: nftables"));
+  const { config, dir } = configWith((y) =>
+    y.replace("backend: vxlan", "backend: host-gw").replace("kubeProxyMode: iptables", "kubeProxyMode: nftables"),
+  );
   try {
     await upVerifyDown(t, { base: "vfy-hg", files: [EXAMPLE], config });
   } finally {
@@ -129,8 +172,12 @@ test("verify: flannel host-gw with kube-proxy nftables", { skip: kernelSkip(["ip
   }
 });
 
-test("verify: calico bgp (BIRD) with examples/policies", { skip: kernelSkip(["ip", "python3", "bird", "birdc"]) }, async (t) => {
-  const { config, dir } = configWith((y) => y.replace("cni: flannel", "cni: calico").replace("backend: vxlan", "backend: bgp"));
+test("verify: calico bgp (BIRD) with examples/policies", {
+  skip: kernelSkip(["ip", "python3", "bird", "birdc"]),
+}, async (t) => {
+  const { config, dir } = configWith((y) =>
+    y.replace("cni: flannel", "cni: calico").replace("backend: vxlan", "backend: bgp"),
+  );
   try {
     await upVerifyDown(t, { base: "vfy-bgp", files: [EXAMPLE, POLICIES], config });
   } finally {
@@ -149,7 +196,9 @@ const ipipSkip = (() => {
 })();
 
 test("verify: calico ipip", { skip: ipipSkip }, async (t) => {
-  const { config, dir } = configWith((y) => y.replace("cni: flannel", "cni: calico").replace("backend: vxlan", "backend: ipip"));
+  const { config, dir } = configWith((y) =>
+    y.replace("cni: flannel", "cni: calico").replace("backend: vxlan", "backend: ipip"),
+  );
   try {
     await upVerifyDown(t, { base: "vfy-ipip", files: [EXAMPLE], config, flows: ["pods", "services"] });
   } finally {
@@ -163,8 +212,10 @@ test("verify: calico ipip", { skip: ipipSkip }, async (t) => {
 // endpoints, one whose target port nothing listens on), and NetworkPolicies (ingress
 // with ports, a namespace default-deny with a namespaceSelector allowance, an egress rule).
 
-
-export function randomCluster(seed: string, opts: { bird: boolean }): { files: Record<string, string>; describe: string } {
+export function randomCluster(
+  seed: string,
+  opts: { bird: boolean },
+): { files: Record<string, string>; describe: string } {
   const r = mulberry32(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)];
@@ -176,7 +227,9 @@ export function randomCluster(seed: string, opts: { bird: boolean }): { files: R
   ];
   const [cni, backend] = pick(flavors);
   const mode = pick(["iptables", "nftables"]);
-  const nodes = Array.from({ length: nNodes }, (_, i) => (i === 0 ? "  - name: cp\n    role: control-plane" : `  - name: w${i}`)).join("\n");
+  const nodes = Array.from({ length: nNodes }, (_, i) =>
+    i === 0 ? "  - name: cp\n    role: control-plane" : `  - name: w${i}`,
+  ).join("\n");
   const config = `apiVersion: podnet.dev/v1alpha1
 kind: Cluster
 name: random
@@ -189,9 +242,11 @@ networking:
 `;
   const namespaces = ["default", "team-a", "team-b"];
   const docs: string[] = [];
-  for (const ns of namespaces.slice(1)) docs.push(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n  labels: {team: ${ns}}`);
+  for (const ns of namespaces.slice(1))
+    docs.push(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n  labels: {team: ${ns}}`);
   const tiers = ["frontend", "backend", "db"];
-  const apps: { ns: string; app: string; tier: string; ports: { name: string; port: number; protocol: string }[] }[] = [];
+  const apps: { ns: string; app: string; tier: string; ports: { name: string; port: number; protocol: string }[] }[] =
+    [];
   let pods = 0;
   const target = int(30, 40);
   for (let i = 0; pods < target; i++) {
@@ -223,13 +278,19 @@ ${ports.map((p) => `            - {name: ${p.name}, containerPort: ${p.port}, pr
   const svcApps = apps.filter((_, i) => i % 2 === 0);
   svcApps.forEach((a, i) => {
     const udp = a.ports.find((p) => p.protocol === "UDP");
-    const ports = [`    - {name: web, port: 80, targetPort: ${i % 2 ? "http" : a.ports[0].port}, protocol: TCP${i === 0 ? ", nodePort: 30100" : ""}}`];
+    const ports = [
+      `    - {name: web, port: 80, targetPort: ${i % 2 ? "http" : a.ports[0].port}, protocol: TCP${i === 0 ? ", nodePort: 30100" : ""}}`,
+    ];
     if (udp) ports.push(`    - {name: echo, port: 7000, targetPort: echo, protocol: UDP}`);
-    docs.push(`apiVersion: v1\nkind: Service\nmetadata: {name: svc-${a.app}, namespace: ${a.ns}}\nspec:\n  type: ${i === 0 ? "NodePort" : "ClusterIP"}\n  selector: {app: ${a.app}}\n  ports:\n${ports.join("\n")}`);
+    docs.push(
+      `apiVersion: v1\nkind: Service\nmetadata: {name: svc-${a.app}, namespace: ${a.ns}}\nspec:\n  type: ${i === 0 ? "NodePort" : "ClusterIP"}\n  selector: {app: ${a.app}}\n  ports:\n${ports.join("\n")}`,
+    );
   });
   // A headless Service (DNS answers with the pods' addresses) and a hostNetwork DaemonSet
   // listening in every node's namespace (reached at the node's address).
-  docs.push(`apiVersion: v1\nkind: Service\nmetadata: {name: headless, namespace: ${apps[1].ns}}\nspec:\n  clusterIP: None\n  selector: {app: ${apps[1].app}}\n  ports:\n    - {port: 80, targetPort: http}`);
+  docs.push(
+    `apiVersion: v1\nkind: Service\nmetadata: {name: headless, namespace: ${apps[1].ns}}\nspec:\n  clusterIP: None\n  selector: {app: ${apps[1].app}}\n  ports:\n    - {port: 80, targetPort: http}`,
+  );
   docs.push(`apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: node-agent, namespace: team-a}
@@ -245,8 +306,12 @@ spec:
           image: example/agent:1
           ports: [{name: metrics, containerPort: 9500, protocol: TCP}]`);
   // Nothing behind it (REJECT: refused) and a target port nothing listens on (refused by the pods).
-  docs.push(`apiVersion: v1\nkind: Service\nmetadata: {name: empty, namespace: default}\nspec:\n  selector: {app: nothing}\n  ports:\n    - {port: 80, targetPort: 80}`);
-  docs.push(`apiVersion: v1\nkind: Service\nmetadata: {name: wrong-port, namespace: default}\nspec:\n  selector: {app: ${apps[0].app}}\n  ports:\n    - {port: 80, targetPort: 81}`);
+  docs.push(
+    `apiVersion: v1\nkind: Service\nmetadata: {name: empty, namespace: default}\nspec:\n  selector: {app: nothing}\n  ports:\n    - {port: 80, targetPort: 80}`,
+  );
+  docs.push(
+    `apiVersion: v1\nkind: Service\nmetadata: {name: wrong-port, namespace: default}\nspec:\n  selector: {app: ${apps[0].app}}\n  ports:\n    - {port: 80, targetPort: 81}`,
+  );
   // Policies.
   const dbApp = apps.find((a) => a.tier === "db") ?? apps[0];
   docs.push(`apiVersion: networking.k8s.io/v1
@@ -289,20 +354,36 @@ spec:
 }
 
 // PODNET_VERIFY_SEEDS=a,b,c runs more (each seed picks its flavor and kube-proxy mode).
-const seeds = (process.env.PODNET_VERIFY_SEEDS ?? "verify-1").split(",").map((s) => s.trim()).filter(Boolean);
+const seeds = (process.env.PODNET_VERIFY_SEEDS ?? "verify-1")
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 for (const seed of seeds)
-test(`verify: a cluster generated from seed "${seed}" (3–5 nodes, 30–40 pods, Services, NetworkPolicies)`, { skip: kernelSkip(["ip", "python3"]) }, async (t) => {
-  const bird = spawnSync("sh", ["-c", "command -v bird"]).status === 0;
-  const gen = randomCluster(seed, { bird });
-  t.diagnostic(gen.describe);
-  const dir = mkdtempSync(join(tmpdir(), "podnet-verify-rand-"));
-  try {
-    writeFileSync(join(dir, "cluster.yaml"), gen.files["cluster.yaml"]);
-    writeFileSync(join(dir, "workloads.yaml"), gen.files["workloads.yaml"]);
-    const rep = await upVerifyDown(t, { base: "vfy-rnd", files: [join(dir, "workloads.yaml")], config: join(dir, "cluster.yaml"), seed });
-    assert.ok(rep.results.some((f) => f.model.paths?.some((p) => p.reason === "POLICY_DENIED")), "some flows are denied by policy");
-    assert.ok(rep.results.some((f) => f.kernel.outcomes.includes("refused")), "some flows are refused");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  test(`verify: a cluster generated from seed "${seed}" (3–5 nodes, 30–40 pods, Services, NetworkPolicies)`, {
+    skip: kernelSkip(["ip", "python3"]),
+  }, async (t) => {
+    const bird = spawnSync("sh", ["-c", "command -v bird"]).status === 0;
+    const gen = randomCluster(seed, { bird });
+    t.diagnostic(gen.describe);
+    const dir = mkdtempSync(join(tmpdir(), "podnet-verify-rand-"));
+    try {
+      writeFileSync(join(dir, "cluster.yaml"), gen.files["cluster.yaml"]);
+      writeFileSync(join(dir, "workloads.yaml"), gen.files["workloads.yaml"]);
+      const rep = await upVerifyDown(t, {
+        base: "vfy-rnd",
+        files: [join(dir, "workloads.yaml")],
+        config: join(dir, "cluster.yaml"),
+        seed,
+      });
+      assert.ok(
+        rep.results.some((f) => f.model.paths?.some((p) => p.reason === "POLICY_DENIED")),
+        "some flows are denied by policy",
+      );
+      assert.ok(
+        rep.results.some((f) => f.kernel.outcomes.includes("refused")),
+        "some flows are refused",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });

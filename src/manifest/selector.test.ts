@@ -24,8 +24,20 @@ test("node affinity Gt/Lt compare integers with one value", () => {
 
 test("a selector ANDs matchLabels and matchExpressions; {} selects everything", () => {
   assert.equal(matchSelector({}, labels), true);
-  assert.equal(matchSelector({ matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "In", values: ["frontend"] }] }, labels), true);
-  assert.equal(matchSelector({ matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "DoesNotExist" }] }, labels), false);
+  assert.equal(
+    matchSelector(
+      { matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "In", values: ["frontend"] }] },
+      labels,
+    ),
+    true,
+  );
+  assert.equal(
+    matchSelector(
+      { matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "DoesNotExist" }] },
+      labels,
+    ),
+    false,
+  );
 });
 
 test("kubectl -l syntax round-trips through metav1.FormatLabelSelector (sorted by key)", () => {

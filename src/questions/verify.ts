@@ -30,9 +30,9 @@ import type { DataplaneIR, Listener, PodNet } from "../ir/types.js";
 import { traceFlow } from "../sim/index.js";
 import type { Protocol, TracePath, TraceResult } from "../sim/trace.js";
 import { resolveFromPod } from "../dns/resolver.js";
-import { guardCommand, nsName } from "./names.js";
-import { readRecord } from "./state.js";
-import { isDnsListener } from "./supervisor.js";
+import { guardCommand, nsName } from "../linux/names.js";
+import { readRecord } from "../linux/state.js";
+import { isDnsListener } from "../linux/supervisor.js";
 
 export type FlowSet = "pods" | "services" | "dns";
 export const FLOW_SETS: FlowSet[] = ["pods", "services", "dns"];
@@ -67,7 +67,12 @@ export interface VerifyFlow {
   port?: number;
   /** DNS flows: the name asked. */
   name?: string;
-  model: { outcomes: string[]; paths?: ModelPath[]; walk?: { name: string; rcode: string; answers: string[] }[]; dnsStep?: string[] };
+  model: {
+    outcomes: string[];
+    paths?: ModelPath[];
+    walk?: { name: string; rcode: string; answers: string[] }[];
+    dnsStep?: string[];
+  };
   kernel: { outcomes: string[]; counts: Record<string, number>; tries: number; errors?: string[] };
   agree: boolean;
   /** Why they (dis)agree in one line. */
@@ -118,7 +123,14 @@ function endPod(ir: DataplaneIR, path: TracePath): string | undefined {
     if (c?.length === 3) return `${c[0]}/${c[1]}`;
     const node = ns.slice(5);
     const hp = ir.pods.find(
-      (p) => p.hostNetwork && p.node === node && p.listeners.some((l) => l.port === path.disposition.port && (!path.disposition.container || l.container === path.disposition.container)),
+      (p) =>
+        p.hostNetwork &&
+        p.node === node &&
+        p.listeners.some(
+          (l) =>
+            l.port === path.disposition.port &&
+            (!path.disposition.container || l.container === path.disposition.container),
+        ),
     );
     return hp ? podKey(hp) : ns;
   }
@@ -135,7 +147,10 @@ export function pathOutcome(ir: DataplaneIR, path: TracePath): string {
       return "refused";
     case "DROPPED": {
       // A REJECT rule answers with an ICMP error: the client sees it at once.
-      if (/^rejected/.test(d.detail)) return /host-unreachable|net-unreachable|admin-prohib|host-prohib|net-prohib/.test(d.object?.text ?? "") ? "unreachable" : "refused";
+      if (/^rejected/.test(d.detail))
+        return /host-unreachable|net-unreachable|admin-prohib|host-prohib|net-prohib/.test(d.object?.text ?? "")
+          ? "unreachable"
+          : "refused";
       if (d.reason === "NO_ROUTE") return "unreachable";
       return "dropped";
     }
@@ -150,7 +165,13 @@ function modelPaths(ir: DataplaneIR, r: TraceResult): ModelPath[] {
     .filter((p) => p.probability > 0)
     .map((p) => {
       const d = p.disposition;
-      const m: ModelPath = { probability: Number(p.probability.toFixed(4)), verdict: d.verdict, detail: d.detail, choices: p.choices, outcome: pathOutcome(ir, p) };
+      const m: ModelPath = {
+        probability: Number(p.probability.toFixed(4)),
+        verdict: d.verdict,
+        detail: d.detail,
+        choices: p.choices,
+        outcome: pathOutcome(ir, p),
+      };
       if (d.reason) m.reason = d.reason;
       if (d.ns) m.ns = d.ns;
       if (d.container) m.container = d.container;
@@ -168,7 +189,16 @@ export interface Planned {
   flow: VerifyFlow;
   /** Kernel namespace the flow starts in. */
   srcNetns: string;
-  probe: { id: number; probe: Probe; dst: string; port: number; tries: number; expect: string[]; name?: string; qname?: string };
+  probe: {
+    id: number;
+    probe: Probe;
+    dst: string;
+    port: number;
+    tries: number;
+    expect: string[];
+    name?: string;
+    qname?: string;
+  };
   /** Outcomes compare as "delivered" without the pod (the answer does not name it). */
   anonymous: boolean;
   affinity: boolean;
@@ -183,19 +213,32 @@ function probeFor(pod: PodNet | undefined, l: { port: number; protocol: string }
   return null;
 }
 
-export function planFlows(ir: DataplaneIR, state: ClusterState | undefined, cluster: string, sets: FlowSet[], skipped: VerifyReport["skipped"]): Planned[] {
+export function planFlows(
+  ir: DataplaneIR,
+  state: ClusterState | undefined,
+  cluster: string,
+  sets: FlowSet[],
+  skipped: VerifyReport["skipped"],
+): Planned[] {
   const out: Planned[] = [];
   let id = 0;
   const sources = ir.pods.filter((p) => p.ns && p.node && p.ip);
   const srcNs = (p: PodNet) => nsName(cluster, p.ns!.id);
-  const qname = state ? `kubernetes.default.svc.${state.config.networking.dnsDomain}` : "kubernetes.default.svc.cluster.local";
+  const qname = state
+    ? `kubernetes.default.svc.${state.config.networking.dnsDomain}`
+    : "kubernetes.default.svc.cluster.local";
   // Pod names → keys for UDP "hostname" answers (a name in two namespaces stays ambiguous).
   const nameCount = new Map<string, number>();
   for (const p of ir.pods) nameCount.set(p.name, (nameCount.get(p.name) ?? 0) + 1);
   const names: Record<string, string> = {};
   for (const p of ir.pods) if (nameCount.get(p.name) === 1) names[p.name] = podKey(p);
 
-  const traced = (from: string, to: string, port: number, protocol: Protocol): { outcomes: string[]; paths: ModelPath[] } => {
+  const traced = (
+    from: string,
+    to: string,
+    port: number,
+    protocol: Protocol,
+  ): { outcomes: string[]; paths: ModelPath[] } => {
     const r = traceFlow(ir, { from, to, port, protocol }, { state });
     const paths = modelPaths(ir, r);
     return { outcomes: uniq(paths.map((p) => p.outcome)), paths };
@@ -213,13 +256,25 @@ export function planFlows(ir: DataplaneIR, state: ClusterState | undefined, clus
         for (const l of to.listeners) {
           const probe = probeFor(to, l);
           if (!probe) {
-            if (from === sources[0]) skipped.push({ what: `${podKey(to)} ${l.protocol} ${l.port}`, why: `${l.protocol}: no kernel probe (TCP and UDP only)` });
+            if (from === sources[0])
+              skipped.push({
+                what: `${podKey(to)} ${l.protocol} ${l.port}`,
+                why: `${l.protocol}: no kernel probe (TCP and UDP only)`,
+              });
             continue;
           }
           const protocol = l.protocol.toLowerCase() as Protocol;
           const m = traced(podKey(from), `${to.ip}:${l.port}`, l.port, protocol);
           push({
-            flow: { kind: "pod", from: podKey(from), to: `${podKey(to)} ${to.ip}:${l.port}/${protocol}`, protocol, dst: to.ip, port: l.port, model: m },
+            flow: {
+              kind: "pod",
+              from: podKey(from),
+              to: `${podKey(to)} ${to.ip}:${l.port}/${protocol}`,
+              protocol,
+              dst: to.ip,
+              port: l.port,
+              model: m,
+            },
             srcNetns: srcNs(from),
             probe: { id: 0, probe, dst: to.ip, port: l.port, tries: 1, expect: [], qname },
             anonymous: probe.startsWith("dns"),
@@ -236,18 +291,43 @@ export function planFlows(ir: DataplaneIR, state: ClusterState | undefined, clus
       if (!s.clusterIP || s.clusterIP === "None") continue;
       for (const sp of s.ports) {
         if (sp.protocol !== "TCP" && sp.protocol !== "UDP") {
-          skipped.push({ what: `svc ${s.namespace}/${s.name} ${sp.protocol} ${sp.port}`, why: `${sp.protocol}: no kernel probe` });
+          skipped.push({
+            what: `svc ${s.namespace}/${s.name} ${sp.protocol} ${sp.port}`,
+            why: `${sp.protocol}: no kernel probe`,
+          });
           continue;
         }
         const protocol = sp.protocol.toLowerCase() as Protocol;
         const dnsSvc = s.namespace === "kube-system" && sp.port === 53;
-        const probe: Probe = dnsSvc ? (protocol === "udp" ? "dns-udp" : "dns-tcp") : protocol === "udp" ? "udp" : "http";
+        const probe: Probe = dnsSvc
+          ? protocol === "udp"
+            ? "dns-udp"
+            : "dns-tcp"
+          : protocol === "udp"
+            ? "udp"
+            : "http";
         for (const from of sources) {
           const m = traced(podKey(from), `svc/${s.namespace}/${s.name}`, sp.port, protocol);
           push({
-            flow: { kind: "service", from: podKey(from), to: `svc ${s.namespace}/${s.name} ${s.clusterIP}:${sp.port}/${protocol}`, protocol, dst: s.clusterIP, port: sp.port, model: m },
+            flow: {
+              kind: "service",
+              from: podKey(from),
+              to: `svc ${s.namespace}/${s.name} ${s.clusterIP}:${sp.port}/${protocol}`,
+              protocol,
+              dst: s.clusterIP,
+              port: sp.port,
+              model: m,
+            },
             srcNetns: srcNs(from),
-            probe: { id: 0, probe, dst: s.clusterIP, port: sp.port, tries: probe.startsWith("dns") ? 2 : Math.max(3, 10 * m.outcomes.length), expect: [], qname },
+            probe: {
+              id: 0,
+              probe,
+              dst: s.clusterIP,
+              port: sp.port,
+              tries: probe.startsWith("dns") ? 2 : Math.max(3, 10 * m.outcomes.length),
+              expect: [],
+              qname,
+            },
             anonymous: dnsSvc,
             affinity: s.sessionAffinity === "ClientIP",
             names,
@@ -259,9 +339,25 @@ export function planFlows(ir: DataplaneIR, state: ClusterState | undefined, clus
           for (const ip of [...new Set([...s.loadBalancerIPs, ...s.externalIPs])]) {
             const m = traced("external", `${ip}:${sp.port}`, sp.port, protocol);
             push({
-              flow: { kind: "external", from: "external", to: `${s.loadBalancerIPs.includes(ip) ? "loadbalancer" : "externalIP"} ${s.namespace}/${s.name} ${ip}:${sp.port}/${protocol}`, protocol, dst: ip, port: sp.port, model: m },
+              flow: {
+                kind: "external",
+                from: "external",
+                to: `${s.loadBalancerIPs.includes(ip) ? "loadbalancer" : "externalIP"} ${s.namespace}/${s.name} ${ip}:${sp.port}/${protocol}`,
+                protocol,
+                dst: ip,
+                port: sp.port,
+                model: m,
+              },
               srcNetns: nsName(cluster, ir.underlay.ns.id),
-              probe: { id: 0, probe, dst: ip, port: sp.port, tries: probe.startsWith("dns") ? 2 : Math.max(3, 10 * m.outcomes.length), expect: [], qname },
+              probe: {
+                id: 0,
+                probe,
+                dst: ip,
+                port: sp.port,
+                tries: probe.startsWith("dns") ? 2 : Math.max(3, 10 * m.outcomes.length),
+                expect: [],
+                qname,
+              },
               anonymous: dnsSvc,
               affinity: s.sessionAffinity === "ClientIP",
               names,
@@ -273,9 +369,25 @@ export function planFlows(ir: DataplaneIR, state: ClusterState | undefined, clus
           for (const n of ir.nodes) {
             const m = traced("external", `${n.address}:${sp.nodePort}`, sp.nodePort, protocol);
             push({
-              flow: { kind: "nodeport", from: "external", to: `nodeport ${s.namespace}/${s.name} ${n.name} ${n.address}:${sp.nodePort}/${protocol}`, protocol, dst: n.address, port: sp.nodePort, model: m },
+              flow: {
+                kind: "nodeport",
+                from: "external",
+                to: `nodeport ${s.namespace}/${s.name} ${n.name} ${n.address}:${sp.nodePort}/${protocol}`,
+                protocol,
+                dst: n.address,
+                port: sp.nodePort,
+                model: m,
+              },
               srcNetns: nsName(cluster, ir.underlay.ns.id),
-              probe: { id: 0, probe, dst: n.address, port: sp.nodePort, tries: probe.startsWith("dns") ? 2 : Math.max(3, 10 * m.outcomes.length), expect: [], qname },
+              probe: {
+                id: 0,
+                probe,
+                dst: n.address,
+                port: sp.nodePort,
+                tries: probe.startsWith("dns") ? 2 : Math.max(3, 10 * m.outcomes.length),
+                expect: [],
+                qname,
+              },
               anonymous: dnsSvc,
               affinity: s.sessionAffinity === "ClientIP",
               names,
@@ -292,28 +404,56 @@ export function planFlows(ir: DataplaneIR, state: ClusterState | undefined, clus
     const firstIn = new Map<string, PodNet>();
     // Preferably a pod that uses the cluster DNS (dnsPolicy Default pods use the node's resolver).
     const dnsIP = state.services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns")?.clusterIP ?? "";
-    const usesCluster = (p: PodNet) => (new RegExp(`^nameserver\\s+${dnsIP.replace(/\./g, "\\.")}\\s*$`, "m").test(p.resolvConf ?? "") ? 0 : 1);
-    for (const p of [...sources].sort((a, b) => usesCluster(a) - usesCluster(b) || podKey(a).localeCompare(podKey(b)))) if (!firstIn.has(p.namespace)) firstIn.set(p.namespace, p);
+    const usesCluster = (p: PodNet) =>
+      new RegExp(`^nameserver\\s+${dnsIP.replace(/\./g, "\\.")}\\s*$`, "m").test(p.resolvConf ?? "") ? 0 : 1;
+    for (const p of [...sources].sort((a, b) => usesCluster(a) - usesCluster(b) || podKey(a).localeCompare(podKey(b))))
+      if (!firstIn.has(p.namespace)) firstIn.set(p.namespace, p);
     for (const from of firstIn.values()) {
       // The DNS query's own path: the resolver's nameserver on UDP 53.
       const ns = /^nameserver\s+(\S+)/m.exec(from.resolvConf ?? "")?.[1];
       let step: ModelPath[] = [];
-      if (ns) step = modelPaths(ir, traceFlow(ir, { from: podKey(from), to: `${ns}:53`, port: 53, protocol: "udp" }, { state }));
+      if (ns)
+        step = modelPaths(
+          ir,
+          traceFlow(ir, { from: podKey(from), to: `${ns}:53`, port: 53, protocol: "udp" }, { state }),
+        );
       const reachable = step.some((p) => p.verdict === "DELIVERED");
-      const names = state.services.filter((s) => s.type !== "ExternalName").flatMap((s) => [s.name, `${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc.${domain}`]);
+      const names = state.services
+        .filter((s) => s.type !== "ExternalName")
+        .flatMap((s) => [s.name, `${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc.${domain}`]);
       // A nameserver the model says does not answer: every name fails alike, and each
       // failure costs the resolver its retries: one name stands for all.
-      if (!reachable && names.length > 1) skipped.push({ what: `${names.length - 1} of ${names.length} names from ${podKey(from)}`, why: `its nameserver ${ns ?? "(none)"} does not answer in the model (${uniq(step.map((p) => p.verdict + (p.reason ? " " + p.reason : ""))).join(", ") || "no nameserver"}): one name checked` });
+      if (!reachable && names.length > 1)
+        skipped.push({
+          what: `${names.length - 1} of ${names.length} names from ${podKey(from)}`,
+          why: `its nameserver ${ns ?? "(none)"} does not answer in the model (${uniq(step.map((p) => p.verdict + (p.reason ? " " + p.reason : ""))).join(", ") || "no nameserver"}): one name checked`,
+        });
       for (const name of reachable ? names : names.slice(0, 1)) {
         const w = resolveFromPod(state, podKey(from), name, { libc: "glibc" });
-        const walk = w.queries.map((q) => ({ name: q.name, rcode: q.rcode === "NOERROR" && !q.answers.some((a) => a.type === "A") ? "NODATA" : q.rcode, answers: q.answers.filter((a) => a.type === "A").map((a) => String(a.data)) }));
+        const walk = w.queries.map((q) => ({
+          name: q.name,
+          rcode: q.rcode === "NOERROR" && !q.answers.some((a) => a.type === "A") ? "NODATA" : q.rcode,
+          answers: q.answers.filter((a) => a.type === "A").map((a) => String(a.data)),
+        }));
         let outcome: string;
-        if (!reachable) outcome = "servfail"; // no answer: the resolver times out (EAI_AGAIN)
-        else if (w.result.status === "found" && w.result.values.length) outcome = `answer ${[...w.result.values].sort().join(",")}`;
+        if (!reachable)
+          outcome = "servfail"; // no answer: the resolver times out (EAI_AGAIN)
+        else if (w.result.status === "found" && w.result.values.length)
+          outcome = `answer ${[...w.result.values].sort().join(",")}`;
         else if (w.result.status === "SERVFAIL") outcome = "servfail";
         else outcome = "notfound";
         push({
-          flow: { kind: "dns", from: podKey(from), to: name, name, model: { outcomes: [outcome], walk, dnsStep: uniq(step.map((p) => `${p.verdict}${p.reason ? " " + p.reason : ""} ${p.ns ?? ""}`.trim())) } },
+          flow: {
+            kind: "dns",
+            from: podKey(from),
+            to: name,
+            name,
+            model: {
+              outcomes: [outcome],
+              walk,
+              dnsStep: uniq(step.map((p) => `${p.verdict}${p.reason ? " " + p.reason : ""} ${p.ns ?? ""}`.trim())),
+            },
+          },
           srcNetns: srcNs(from),
           probe: { id: 0, probe: "resolve", dst: "", port: 0, tries: 1, expect: [], name },
           anonymous: false,
@@ -323,7 +463,8 @@ export function planFlows(ir: DataplaneIR, state: ClusterState | undefined, clus
     }
   }
   // The client stops repeating once it has seen every outcome the model predicts.
-  for (const p of out) p.probe.expect = p.flow.model.outcomes.map((o) => (p.anonymous && o.startsWith("delivered") ? "delivered" : o));
+  for (const p of out)
+    p.probe.expect = p.flow.model.outcomes.map((o) => (p.anonymous && o.startsWith("delivered") ? "delivered" : o));
   return out;
 }
 
@@ -436,7 +577,12 @@ with ThreadPoolExecutor(max_workers=min(24, max(1, len(cfg["flows"])))) as ex:
     list(ex.map(run, cfg["flows"]))
 `;
 
-function runClient(netns: string, probes: Planned["probe"][], tcpS: number, udpS: number): Promise<Map<number, { counts: Record<string, number>; tries: number }>> {
+function runClient(
+  netns: string,
+  probes: Planned["probe"][],
+  tcpS: number,
+  udpS: number,
+): Promise<Map<number, { counts: Record<string, number>; tries: number }>> {
   const argv = ["ip", "netns", "exec", netns, "python3", "-c", CLIENT];
   guardCommand(argv);
   return new Promise((resolve, reject) => {
@@ -457,7 +603,10 @@ function runClient(netns: string, probes: Planned["probe"][], tcpS: number, udpS
           /* a partial line from a crash: the flow is reported missing */
         }
       }
-      if (code !== 0 && m.size === 0) reject(new Error(`probe client in ${netns} failed (exit ${code}): ${err.trim().split("\n").slice(-3).join(" | ")}`));
+      if (code !== 0 && m.size === 0)
+        reject(
+          new Error(`probe client in ${netns} failed (exit ${code}): ${err.trim().split("\n").slice(-3).join(" | ")}`),
+        );
       else resolve(m);
     });
     c.stdin.end(JSON.stringify({ tcp: tcpS, udp: udpS, flows: probes }));
@@ -472,11 +621,11 @@ export async function recompute(cluster: string): Promise<{ ir: DataplaneIR; sta
   if (!rec) throw new Error(`cluster "${cluster}" has no state in /run/podnet/${cluster} (is it up? podnet status)`);
   if (rec.phase !== "up") throw new Error(`cluster "${cluster}" is not up (phase ${rec.phase})`);
   if (rec.inputs.fixture) {
-    const { fixtureIR } = await import("./testing.js");
+    const { fixtureIR } = await import("../linux/fixture.js");
     return { ir: fixtureIR(cluster) };
   }
-  const { loadCluster } = await import("../index.js");
-  const { buildIR } = await import("../ir/build.js");
+  const { loadCluster } = await import("../load/cluster.js");
+  const { buildIR } = await import("../dataplane/build.js");
   const { state } = await loadCluster({ files: rec.inputs.files, config: rec.inputs.config, seed: rec.inputs.seed });
   return { ir: buildIR(state), state };
 }
@@ -487,9 +636,12 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const log = o.log ?? (() => {});
   const { ir, state } = o.ir ? { ir: o.ir, state: o.state } : await recompute(o.cluster);
   const skipped: VerifyReport["skipped"] = [];
-  if (!state && (sets.includes("services") || sets.includes("dns"))) skipped.push({ what: "services, dns", why: "the cluster was built from a bare IR (no control-plane state)" });
+  if (!state && (sets.includes("services") || sets.includes("dns")))
+    skipped.push({ what: "services, dns", why: "the cluster was built from a bare IR (no control-plane state)" });
   const plan = planFlows(ir, state, o.cluster, sets, skipped);
-  log(`${plan.length} flows planned from ${new Set(plan.map((p) => p.srcNetns)).size} sources (model traced in ${Date.now() - t0} ms)`);
+  log(
+    `${plan.length} flows planned from ${new Set(plan.map((p) => p.srcNetns)).size} sources (model traced in ${Date.now() - t0} ms)`,
+  );
 
   const bySrc = new Map<string, Planned[]>();
   for (const p of plan) bySrc.set(p.srcNetns, [...(bySrc.get(p.srcNetns) ?? []), p]);
@@ -501,7 +653,12 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     while (next < srcs.length) {
       const ns = srcs[next++];
       try {
-        const m = await runClient(ns, bySrc.get(ns)!.map((p) => p.probe), (o.tcpTimeoutMs ?? 500) / 1000, (o.udpTimeoutMs ?? 300) / 1000);
+        const m = await runClient(
+          ns,
+          bySrc.get(ns)!.map((p) => p.probe),
+          (o.tcpTimeoutMs ?? 500) / 1000,
+          (o.udpTimeoutMs ?? 300) / 1000,
+        );
         for (const [k, v] of m) results.set(k, v);
       } catch (e) {
         errors.set(ns, (e as Error).message);
@@ -527,7 +684,13 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
       const counts: Record<string, number> = {};
       for (const [k, v] of Object.entries(r.counts)) counts[canon(k)] = (counts[canon(k)] ?? 0) + v;
       f.kernel = { outcomes: uniq(Object.keys(counts).map(anon)), counts, tries: r.tries };
-    } else f.kernel = { outcomes: [], counts: {}, tries: 0, errors: [errors.get(p.srcNetns) ?? "no result from the probe client"] };
+    } else
+      f.kernel = {
+        outcomes: [],
+        counts: {},
+        tries: 0,
+        errors: [errors.get(p.srcNetns) ?? "no result from the probe client"],
+      };
     const model = uniq(f.model.outcomes.map(anon));
     const kern = f.kernel.outcomes;
     if (p.affinity) f.agree = kern.length === 1 && model.includes(kern[0]);
@@ -535,7 +698,13 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     if (!f.agree) {
       const missing = model.filter((k) => !kern.includes(k));
       const extra = kern.filter((k) => !model.includes(k));
-      f.note = [missing.length ? `model only: ${missing.join("; ")}` : "", extra.length ? `kernel only: ${extra.join("; ")}` : ""].filter(Boolean).join(" — ") || "no kernel result";
+      f.note =
+        [
+          missing.length ? `model only: ${missing.join("; ")}` : "",
+          extra.length ? `kernel only: ${extra.join("; ")}` : "",
+        ]
+          .filter(Boolean)
+          .join(" — ") || "no kernel result";
     }
     const b = (byKind[f.kind] ??= { flows: 0, agree: 0, disagree: 0 });
     b.flows++;
@@ -545,31 +714,51 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     } else b.disagree++;
   }
   const flows = plan.map((p) => p.flow);
-  return { cluster: o.cluster, flowSets: sets, flows: flows.length, agree, disagree: flows.length - agree, byKind, skipped, ms: Date.now() - t0, results: flows };
+  return {
+    cluster: o.cluster,
+    flowSets: sets,
+    flows: flows.length,
+    agree,
+    disagree: flows.length - agree,
+    byKind,
+    skipped,
+    ms: Date.now() - t0,
+    results: flows,
+  };
 }
 
 /** The text report: the summary line, per kind, then every disagreement with both sides' evidence. */
 export function formatVerify(r: VerifyReport): string {
   const lines: string[] = [];
-  lines.push(`cluster ${r.cluster} (${r.flowSets.join(", ")}): ${r.flows} flows, ${r.agree} agree, ${r.disagree} disagree (${(r.ms / 1000).toFixed(1)} s)`);
-  for (const [k, b] of Object.entries(r.byKind)) lines.push(`  ${k.padEnd(9)} ${b.flows} flows, ${b.agree} agree, ${b.disagree} disagree`);
+  lines.push(
+    `cluster ${r.cluster} (${r.flowSets.join(", ")}): ${r.flows} flows, ${r.agree} agree, ${r.disagree} disagree (${(r.ms / 1000).toFixed(1)} s)`,
+  );
+  for (const [k, b] of Object.entries(r.byKind))
+    lines.push(`  ${k.padEnd(9)} ${b.flows} flows, ${b.agree} agree, ${b.disagree} disagree`);
   for (const s of r.skipped) lines.push(`  skipped: ${s.what} (${s.why})`);
   for (const f of r.results.filter((x) => !x.agree)) {
     lines.push("");
     lines.push(`DISAGREE [${f.kind}] ${f.from} → ${f.to}${f.note ? `: ${f.note}` : ""}`);
     if (f.model.paths) {
       for (const p of f.model.paths) {
-        lines.push(`  model:  ${p.verdict}${p.reason ? " " + p.reason : ""} (p=${p.probability}) ${p.ns ?? ""}${p.container ? " container " + p.container : ""} — ${p.detail}`);
+        lines.push(
+          `  model:  ${p.verdict}${p.reason ? " " + p.reason : ""} (p=${p.probability}) ${p.ns ?? ""}${p.container ? " container " + p.container : ""} — ${p.detail}`,
+        );
         if (p.choices.length) lines.push(`          via ${p.choices.join(" → ")}`);
         if (p.object) lines.push(`          decided by: ${p.object}`);
       }
     }
     if (f.model.walk) {
-      lines.push(`  model:  ${f.model.outcomes.join("; ")}  (DNS query path: ${f.model.dnsStep?.join("; ") || "none"})`);
-      for (const q of f.model.walk) lines.push(`          ${q.name} ${q.rcode}${q.answers.length ? " " + q.answers.join(",") : ""}`);
+      lines.push(
+        `  model:  ${f.model.outcomes.join("; ")}  (DNS query path: ${f.model.dnsStep?.join("; ") || "none"})`,
+      );
+      for (const q of f.model.walk)
+        lines.push(`          ${q.name} ${q.rcode}${q.answers.length ? " " + q.answers.join(",") : ""}`);
     }
     const c = Object.entries(f.kernel.counts).map(([k, v]) => `${k} ×${v}`);
-    lines.push(`  kernel: ${c.join(", ") || "(no observation)"}${f.kernel.tries ? ` in ${f.kernel.tries} tr${f.kernel.tries === 1 ? "y" : "ies"}` : ""}${f.kernel.errors ? " — " + f.kernel.errors.join("; ") : ""}`);
+    lines.push(
+      `  kernel: ${c.join(", ") || "(no observation)"}${f.kernel.tries ? ` in ${f.kernel.tries} tr${f.kernel.tries === 1 ? "y" : "ies"}` : ""}${f.kernel.errors ? " — " + f.kernel.errors.join("; ") : ""}`,
+    );
   }
   return lines.join("\n") + "\n";
 }

@@ -3,8 +3,8 @@
 // Every rule is compiled by the interpreter right away: an unsupported match or target,
 // or a jump to a chain that is not declared, is an error naming its line.
 
-import type { IptChain, IptLayer, IptOpt, IptRule, IptTableName } from "./types.js";
-import { compileRule, RuleError } from "../sim/iptables.js";
+import type { IptChain, IptLayer, IptOpt, IptRule, IptTableName } from "../ir/types.js";
+import { compileRule, RuleError } from "./iptables.js";
 
 export class IptablesParseError extends Error {
   constructor(
@@ -81,7 +81,8 @@ export function parseIptablesSave(text: string, file = "<rules>"): IptLayer {
       const m = /^:(\S+)\s+(\S+)/.exec(line);
       if (!m) throw new IptablesParseError(file, lineNo, "invalid chain line", line);
       const [, name, pol] = m;
-      if (pol !== "-" && pol !== "ACCEPT" && pol !== "DROP") throw new IptablesParseError(file, lineNo, `invalid policy "${pol}"`, line);
+      if (pol !== "-" && pol !== "ACCEPT" && pol !== "DROP")
+        throw new IptablesParseError(file, lineNo, `invalid policy "${pol}"`, line);
       table[name] = { name, ...(pol === "-" ? {} : { policy: pol as "ACCEPT" | "DROP" }), rules: [] };
       continue;
     }
@@ -92,7 +93,13 @@ export function parseIptablesSave(text: string, file = "<rules>"): IptLayer {
     } catch (e) {
       throw new IptablesParseError(file, lineNo, (e as Error).message, line);
     }
-    if (words[0] !== "-A" && words[0] !== "--append") throw new IptablesParseError(file, lineNo, `unsupported command "${words[0]}" (iptables-save prints -A rules)`, line);
+    if (words[0] !== "-A" && words[0] !== "--append")
+      throw new IptablesParseError(
+        file,
+        lineNo,
+        `unsupported command "${words[0]}" (iptables-save prints -A rules)`,
+        line,
+      );
     const chain = words[1];
     if (!chain) throw new IptablesParseError(file, lineNo, "-A without a chain", line);
     const rule: IptRule = { opts: [], line: lineNo };
@@ -138,13 +145,37 @@ export function parseIptablesSave(text: string, file = "<rules>"): IptLayer {
     try {
       compileRule(p.chain, p.rule);
     } catch (e) {
-      if (e instanceof RuleError) throw new IptablesParseError(file, p.rule.line!, e.message.replace(/^line \d+: /, ""), p.text);
+      if (e instanceof RuleError)
+        throw new IptablesParseError(file, p.rule.line!, e.message.replace(/^line \d+: /, ""), p.text);
       throw e;
     }
     const t = p.rule.target;
-    if (t && !/^[A-Z]+$/.test(t) || (t && !["ACCEPT", "DROP", "REJECT", "RETURN", "DNAT", "SNAT", "MASQUERADE", "MARK", "CONNMARK", "LOG", "NOTRACK", "CT"].includes(t))) {
+    if (
+      (t && !/^[A-Z]+$/.test(t)) ||
+      (t &&
+        ![
+          "ACCEPT",
+          "DROP",
+          "REJECT",
+          "RETURN",
+          "DNAT",
+          "SNAT",
+          "MASQUERADE",
+          "MARK",
+          "CONNMARK",
+          "LOG",
+          "NOTRACK",
+          "CT",
+        ].includes(t))
+    ) {
       const chains = tables[p.table as IptTableName]!;
-      if (!chains[t!] && !BUILTIN[p.table]?.includes(t!)) throw new IptablesParseError(file, p.rule.line!, `jump to chain "${t}" which is not declared in table ${p.table}`, p.text);
+      if (!chains[t!] && !BUILTIN[p.table]?.includes(t!))
+        throw new IptablesParseError(
+          file,
+          p.rule.line!,
+          `jump to chain "${t}" which is not declared in table ${p.table}`,
+          p.text,
+        );
     }
   }
   return { owner: `iptables-save ${file}`, tables };

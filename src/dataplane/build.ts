@@ -21,14 +21,24 @@
 
 import { nodePolicyLayer } from "../policy/compile.js";
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
-import type { ProxyModeName } from "../spec/config.js";
+import type { ProxyModeName } from "../manifest/config.js";
 import type { ProxyMode, ProxyOutput } from "../proxy/mode.js";
 import { proxyModes } from "../proxy/index.js";
 import { flavorFor } from "../plumbing/index.js";
 import type { CniFlavor, FlavorContext } from "../plumbing/flavor.js";
-import { addAddress, addBridge, addBridgePortFdb, addLoopback, emptyNs, macFor, nodeNsId, podHasOwnNs, route } from "../plumbing/kernel.js";
+import {
+  addAddress,
+  addBridge,
+  addBridgePortFdb,
+  addLoopback,
+  emptyNs,
+  macFor,
+  nodeNsId,
+  podHasOwnNs,
+  route,
+} from "../plumbing/kernel.js";
 import { cidrContains, intToIp, parseCidr } from "../net/ipv4.js";
-import type { DataplaneIR, IptLayer, Link, Listener, NetNs, NftLayer, NodeNet, PodNet, Underlay } from "./types.js";
+import type { DataplaneIR, IptLayer, Link, Listener, NetNs, NftLayer, NodeNet, PodNet, Underlay } from "../ir/types.js";
 
 export interface BuildOptions {
   proxyMode?: ProxyModeName;
@@ -94,8 +104,10 @@ export function buildContext(state: ClusterState, opts: BuildOptions = {}): Buil
     nodeByName.set(n.name, n);
     nodePos.set(n.name, i);
   });
-  const proxy = opts.proxy !== undefined ? opts.proxy : modeName === "none" ? lookupProxy("none") : lookupProxy(modeName);
-  if (!proxy && opts.proxy === undefined && modeName !== "none") throw new Error(`kube-proxy mode "${modeName}" is not available`);
+  const proxy =
+    opts.proxy !== undefined ? opts.proxy : modeName === "none" ? lookupProxy("none") : lookupProxy(modeName);
+  if (!proxy && opts.proxy === undefined && modeName !== "none")
+    throw new Error(`kube-proxy mode "${modeName}" is not available`);
   let sharedOut: ProxyOutput | undefined;
   const ctx: BuildContext = {
     state,
@@ -125,7 +137,12 @@ function listenersOf(pod: PodState): Listener[] {
   const out: Listener[] = [];
   for (const c of pod.spec.containers ?? []) {
     for (const p of c.ports ?? []) {
-      const l: Listener = { container: c.name, port: p.containerPort, protocol: (p.protocol ?? "TCP") as Listener["protocol"], address: "0.0.0.0" };
+      const l: Listener = {
+        container: c.name,
+        port: p.containerPort,
+        protocol: (p.protocol ?? "TCP") as Listener["protocol"],
+        address: "0.0.0.0",
+      };
       if (p.name) l.portName = p.name;
       out.push(l);
     }
@@ -176,7 +193,8 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
   const shared = ctx.proxyShared();
   const own: ProxyOutput = ctx.proxy ? ctx.proxy.perNode(state, node, shared) : {};
   for (const l of [...(shared.links ?? []), ...(own.links ?? [])]) ns.links.push({ ...l });
-  for (const a of [...(shared.addresses ?? []), ...(own.addresses ?? [])]) addAddress(ns, a.dev, a.cidr, { noBroadcastAttr: true });
+  for (const a of [...(shared.addresses ?? []), ...(own.addresses ?? [])])
+    addAddress(ns, a.dev, a.cidr, { noBroadcastAttr: true });
 
   ctx.flavor.buildNode(ctx, node, ns);
 
@@ -255,7 +273,9 @@ export function buildUnderlay(state: ClusterState, ctx: BuildContext = buildCont
     addBridgePortFdb(ns, UNDERLAY_BRIDGE, port);
   });
   // Nodes talk all the time (kubelet, BGP, VXLAN): their MACs are learned on their ports.
-  state.nodes.forEach((n, i) => ns.fdb.push({ dev: underlayPortName(i), mac: nodeEth0Mac(n.name), master: UNDERLAY_BRIDGE, state: "dynamic" }));
+  state.nodes.forEach((n, i) =>
+    ns.fdb.push({ dev: underlayPortName(i), mac: nodeEth0Mac(n.name), master: UNDERLAY_BRIDGE, state: "dynamic" }),
+  );
   return { ns, subnet: state.config.networking.nodeSubnet, mtu, externalClient: ctx.externalClient };
 }
 

@@ -4,9 +4,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SpecError } from "../spec/errors.js";
-import { parseSpec, type SourceText } from "../spec/parse.js";
-import type { ClusterSpec, Diagnostic } from "../spec/types.js";
+import { SpecError } from "../manifest/errors.js";
+import { parseSpec, type SourceText } from "../manifest/parse.js";
+import type { ClusterSpec } from "../manifest/cluster-spec.js";
+import type { Diagnostic } from "../manifest/types.js";
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 

@@ -77,7 +77,6 @@ export interface ClusterConfig {
 // Unknown fields are errors (kind decodes its config strictly); a kind config
 // (apiVersion kind.x-k8s.io/v1alpha4) is accepted too, its other fields ignored with a warning.
 
-
 export const CONFIG_API_VERSION = "podnet.dev/v1alpha1";
 export const KIND_CONFIG_API_VERSION = "kind.x-k8s.io/v1alpha4";
 
@@ -138,7 +137,6 @@ export function defaultConfig(): ClusterConfig {
     dns: { pods: "insecure", ttl: 30, replicas: 2 },
   };
 }
-
 
 /** Parses "30000-32767", "30000+2767", "30000" or [30000, 32767] like kube-apiserver's PortRange. */
 export function parsePortRange(v: unknown): [number, number] | undefined {
@@ -212,9 +210,20 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
   if (n !== undefined && !isObj(n)) err("networking", n, "must be a mapping");
   const nn = isObj(n) ? n : {};
   const known = [
-    "podSubnet", "serviceSubnet", "nodeSubnet", "nodeCIDRMaskSize", "dnsDomain", "cni", "backend",
-    "kubeProxyMode", "nodePortRange", "loadBalancerSubnet", "ipBlockMatchesPods", "mtu",
-    "calicoBlockSize", "masqueradeAll",
+    "podSubnet",
+    "serviceSubnet",
+    "nodeSubnet",
+    "nodeCIDRMaskSize",
+    "dnsDomain",
+    "cni",
+    "backend",
+    "kubeProxyMode",
+    "nodePortRange",
+    "loadBalancerSubnet",
+    "ipBlockMatchesPods",
+    "mtu",
+    "calicoBlockSize",
+    "masqueradeAll",
   ];
   for (const k of Object.keys(nn)) if (!known.includes(k)) unknown(childPath("networking", k));
   for (const key of ["podSubnet", "serviceSubnet", "nodeSubnet", "loadBalancerSubnet"] as const) {
@@ -250,9 +259,15 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
   if (cidrs.serviceSubnet) {
     const p = cidrs.serviceSubnet.prefix;
     // kube-apiserver: "specified --service-cluster-ip-range is too large; for 32-bit addresses, the mask must be >= 12"
-    if (p < 12) err("networking.serviceSubnet", net.serviceSubnet, "is too large; for 32-bit addresses, the mask must be >= 12");
+    if (p < 12)
+      err("networking.serviceSubnet", net.serviceSubnet, "is too large; for 32-bit addresses, the mask must be >= 12");
     // kube-dns takes the 10th address of the range.
-    else if (p > 28) err("networking.serviceSubnet", net.serviceSubnet, "is too small: it must hold the kube-dns address (the 10th), so the mask must be <= 28");
+    else if (p > 28)
+      err(
+        "networking.serviceSubnet",
+        net.serviceSubnet,
+        "is too small: it must hold the kube-dns address (the 10th), so the mask must be <= 28",
+      );
   }
   if (nn.nodeCIDRMaskSize !== undefined) {
     const v = nn.nodeCIDRMaskSize;
@@ -266,7 +281,8 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
     // kube-controller-manager's cidrset: the node mask must lie inside the cluster CIDR and
     // may be at most 16 bits longer; host-local needs the gateway plus pod addresses.
     if (m < p) err(f, m, `does not fit the pod subnet ${net.podSubnet} (must be >= ${p})`);
-    else if (m - p > 16) err(f, m, `is more than 16 bits longer than the pod subnet ${net.podSubnet} prefix (must be <= ${p + 16})`);
+    else if (m - p > 16)
+      err(f, m, `is more than 16 bits longer than the pod subnet ${net.podSubnet} prefix (must be <= ${p + 16})`);
     else if (m > 30) err(f, m, "leaves no room for pods (must be <= 30)");
   }
   if (nn.dnsDomain !== undefined) {
@@ -314,7 +330,11 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
     // Calico's IPPool: IPv4 blockSize 20-32, and the block must fit the pool.
     if (!isInt(v) || v < 20 || v > 32) err("networking.calicoBlockSize", v, "must be an integer between 20 and 32");
     else if (cidrs.podSubnet && v < cidrs.podSubnet.prefix)
-      err("networking.calicoBlockSize", v, `does not fit the pod subnet ${net.podSubnet} (must be >= ${cidrs.podSubnet.prefix})`);
+      err(
+        "networking.calicoBlockSize",
+        v,
+        `does not fit the pod subnet ${net.podSubnet} (must be >= ${cidrs.podSubnet.prefix})`,
+      );
     else net.calicoBlockSize = v;
   }
 
@@ -376,7 +396,11 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
               const ek = typeof t.key === "string" ? qualifiedName(t.key) : "is required";
               if (ek) return err(`${tf}.key`, t.key ?? NO_VALUE, ek);
               if (t.effect !== "NoSchedule" && t.effect !== "PreferNoSchedule" && t.effect !== "NoExecute")
-                return err(`${tf}.effect`, t.effect ?? NO_VALUE, "must be one of NoSchedule, PreferNoSchedule, NoExecute");
+                return err(
+                  `${tf}.effect`,
+                  t.effect ?? NO_VALUE,
+                  "must be one of NoSchedule, PreferNoSchedule, NoExecute",
+                );
               const taint: NodeConfig["taints"][number] = { key: t.key as string, effect: t.effect };
               if (t.value !== undefined) {
                 const ev = typeof t.value === "string" ? labelValue(t.value) : "must be a string";
@@ -425,7 +449,8 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
   if (h !== undefined) {
     if (!isObj(h)) err("hostDNS", h, "must be a mapping");
     else {
-      for (const k of Object.keys(h)) if (!["nameservers", "searches", "options"].includes(k)) unknown(childPath("hostDNS", k));
+      for (const k of Object.keys(h))
+        if (!["nameservers", "searches", "options"].includes(k)) unknown(childPath("hostDNS", k));
       const list = (key: "nameservers" | "searches" | "options", check: (s: string) => string | undefined) => {
         const v = h[key];
         if (v === undefined) return;
@@ -440,7 +465,9 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
       };
       list("nameservers", (s) => (isIP(s) ? undefined : "is not a valid IP address"));
       list("searches", (s) => dns1123Subdomain(s.replace(/\.$/, "")));
-      list("options", (s) => (/^[A-Za-z0-9_-]+(:\S*)?$/.test(s) ? undefined : "is not a resolv.conf option like ndots:5"));
+      list("options", (s) =>
+        /^[A-Za-z0-9_-]+(:\S*)?$/.test(s) ? undefined : "is not a resolv.conf option like ndots:5",
+      );
     }
   }
 
@@ -473,17 +500,25 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
         const f = indexPath("externalDNS", i);
         if (!isObj(r)) return err(f, r, "must be a mapping like {name, type, value}");
         for (const k of Object.keys(r)) if (!["name", "type", "value"].includes(k)) unknown(childPath(f, k));
-        const ne = typeof r.name === "string" ? dns1123Subdomain(r.name.replace(/\.$/, "").toLowerCase()) : "is required";
+        const ne =
+          typeof r.name === "string" ? dns1123Subdomain(r.name.replace(/\.$/, "").toLowerCase()) : "is required";
         if (ne) return err(`${f}.name`, r.name ?? NO_VALUE, ne);
         if (r.type !== "A" && r.type !== "AAAA" && r.type !== "CNAME" && r.type !== "TXT")
           return err(`${f}.type`, r.type ?? NO_VALUE, "must be one of A, AAAA, CNAME, TXT");
         if (typeof r.value !== "string") return err(`${f}.value`, r.value ?? NO_VALUE, "must be a string");
         const v = r.value;
         const ve =
-          r.type === "A" ? (parseIPv4(v) === undefined ? "is not a valid IPv4 address" : undefined)
-          : r.type === "AAAA" ? (parseIPv6(v) === undefined ? "is not a valid IPv6 address" : undefined)
-          : r.type === "CNAME" ? dns1123Subdomain(v.replace(/\.$/, "").toLowerCase())
-          : undefined;
+          r.type === "A"
+            ? parseIPv4(v) === undefined
+              ? "is not a valid IPv4 address"
+              : undefined
+            : r.type === "AAAA"
+              ? parseIPv6(v) === undefined
+                ? "is not a valid IPv6 address"
+                : undefined
+              : r.type === "CNAME"
+                ? dns1123Subdomain(v.replace(/\.$/, "").toLowerCase())
+                : undefined;
         if (ve) return err(`${f}.value`, v, ve);
         cfg.externalDNS.push({ name: r.name as string, type: r.type, value: v });
       });
@@ -492,4 +527,3 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
   if (!diags && own.errors.length > 0) throw new SpecError(own.errors);
   return cfg;
 }
-

@@ -4,8 +4,16 @@
 // Every finding goes to `diags`; nothing throws here.
 import type { KubeObject, SourceRef } from "./types.js";
 import type { ClusterConfig } from "./config.js";
-import { Diags, NO_VALUE, indexPath, isInt, isObj, keyPath, labelOf, where } from "./diag.js";
-import { dns1035Label, dns1123Label, dns1123Subdomain, ianaSvcName, labelValue, qualifiedName, wildcardDns1123Subdomain } from "./names.js";
+import { type Diags, NO_VALUE, indexPath, isInt, isObj, keyPath, labelOf, where } from "./diag.js";
+import {
+  dns1035Label,
+  dns1123Label,
+  dns1123Subdomain,
+  ianaSvcName,
+  labelValue,
+  qualifiedName,
+  wildcardDns1123Subdomain,
+} from "./names.js";
 import { cidrContains, cidrSize, cidrWithin, parseIPv4 } from "../net/ipv4.js";
 import { isIP, parseCidrAny, parseIPv6 } from "./net.js";
 import { matchSelector } from "./selector.js";
@@ -97,7 +105,11 @@ export function checkSelector(err: Err, field: string, sel: unknown): void {
     const vals = r.values;
     if (vals !== undefined && vals !== null && !Array.isArray(vals)) err(`${f}.values`, vals, "must be a list");
     if (!checkSetOperatorValues(err, f, r.operator, vals))
-      err(`${f}.operator`, r.operator ?? NO_VALUE, "is not a valid selector operator (In, NotIn, Exists, DoesNotExist)");
+      err(
+        `${f}.operator`,
+        r.operator ?? NO_VALUE,
+        "is not a valid selector operator (In, NotIn, Exists, DoesNotExist)",
+      );
     if (Array.isArray(vals))
       vals.forEach((v: unknown, j: number) => {
         const vf = indexPath(`${f}.values`, j);
@@ -172,14 +184,19 @@ function checkPodSpec(err: Err, base: string, spec: unknown): void {
         if (p.containerPort === undefined) err(`${pf}.containerPort`, NO_VALUE, "is required");
         else checkPort(err, `${pf}.containerPort`, p.containerPort);
         if (p.hostPort !== undefined && p.hostPort !== 0) {
-          if (checkPort(err, `${pf}.hostPort`, p.hostPort) && spec.hostNetwork === true && p.hostPort !== p.containerPort)
+          if (
+            checkPort(err, `${pf}.hostPort`, p.hostPort) &&
+            spec.hostNetwork === true &&
+            p.hostPort !== p.containerPort
+          )
             err(`${pf}.hostPort`, p.hostPort, "must match `containerPort` when `hostNetwork` is true");
         }
         checkProtocol(err, `${pf}.protocol`, p.protocol);
         if (p.name !== undefined) {
           const e = typeof p.name === "string" ? ianaSvcName(p.name) : "must be a string";
           if (e) err(`${pf}.name`, p.name, `is not a valid port name: ${e}`);
-          else if (portNames.has(p.name)) err(`${pf}.name`, p.name, `is a duplicate port name in the pod (also ${portNames.get(p.name)})`);
+          else if (portNames.has(p.name))
+            err(`${pf}.name`, p.name, `is a duplicate port name in the pod (also ${portNames.get(p.name)})`);
           else portNames.set(p.name, pf);
         }
       });
@@ -197,7 +214,8 @@ function checkPodSpec(err: Err, base: string, spec: unknown): void {
     const e = typeof spec.nodeName === "string" ? dns1123Subdomain(spec.nodeName) : "must be a string";
     if (e) err(`${base}.nodeName`, spec.nodeName, e);
   }
-  if (spec.hostNetwork !== undefined && typeof spec.hostNetwork !== "boolean") err(`${base}.hostNetwork`, spec.hostNetwork, "must be true or false");
+  if (spec.hostNetwork !== undefined && typeof spec.hostNetwork !== "boolean")
+    err(`${base}.hostNetwork`, spec.hostNetwork, "must be true or false");
   const policies = ["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"];
   if (spec.dnsPolicy !== undefined && !policies.includes(spec.dnsPolicy))
     err(`${base}.dnsPolicy`, spec.dnsPolicy, `must be one of ${policies.join(", ")}`);
@@ -210,8 +228,7 @@ function checkPodSpec(err: Err, base: string, spec: unknown): void {
       // Kubernetes: MaxDNSNameservers 3, MaxDNSSearchPaths 32.
       if (ns.length > 3) err(`${f}.nameservers`, ns, "must not have more than 3 nameservers");
       ns.forEach((s: unknown, i: number) => {
-        if (typeof s !== "string" || !isIP(s))
-          err(indexPath(`${f}.nameservers`, i), s, "must be a valid IP address");
+        if (typeof s !== "string" || !isIP(s)) err(indexPath(`${f}.nameservers`, i), s, "must be a valid IP address");
       });
       const se = Array.isArray(dc.searches) ? dc.searches : [];
       if (se.length > 32) err(`${f}.searches`, NO_VALUE, "must not have more than 32 search paths");
@@ -221,7 +238,8 @@ function checkPodSpec(err: Err, base: string, spec: unknown): void {
       });
       if (Array.isArray(dc.options))
         dc.options.forEach((op: unknown, i: number) => {
-          if (!isObj(op) || typeof op.name !== "string" || op.name === "") err(`${indexPath(`${f}.options`, i)}.name`, NO_VALUE, "is required");
+          if (!isObj(op) || typeof op.name !== "string" || op.name === "")
+            err(`${indexPath(`${f}.options`, i)}.name`, NO_VALUE, "is required");
         });
     }
   }
@@ -239,10 +257,17 @@ function checkPodSpec(err: Err, base: string, spec: unknown): void {
         if (t.key !== undefined && t.key !== "") {
           const e = typeof t.key === "string" ? qualifiedName(t.key) : "must be a string";
           if (e) err(`${f}.key`, t.key, e);
-        } else if (op !== "Exists") err(`${f}.operator`, t.operator ?? NO_VALUE, "must be Exists when `key` is empty, which means \"match all values and all keys\"");
-        if (op === "Exists" && t.value !== undefined && t.value !== "") err(`${f}.value`, t.value, "value must be empty when `operator` is 'Exists'");
+        } else if (op !== "Exists")
+          err(
+            `${f}.operator`,
+            t.operator ?? NO_VALUE,
+            'must be Exists when `key` is empty, which means "match all values and all keys"',
+          );
+        if (op === "Exists" && t.value !== undefined && t.value !== "")
+          err(`${f}.value`, t.value, "value must be empty when `operator` is 'Exists'");
         const effects = ["NoSchedule", "PreferNoSchedule", "NoExecute", ""];
-        if (t.effect !== undefined && !effects.includes(t.effect)) err(`${f}.effect`, t.effect, "must be one of NoSchedule, PreferNoSchedule, NoExecute");
+        if (t.effect !== undefined && !effects.includes(t.effect))
+          err(`${f}.effect`, t.effect, "must be one of NoSchedule, PreferNoSchedule, NoExecute");
       });
   }
   const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
@@ -267,9 +292,17 @@ function checkPodSpec(err: Err, base: string, spec: unknown): void {
               err(`${f}.operator`, op, "not a valid selector operator for matchFields (In, NotIn)");
             else if (op === "Gt" || op === "Lt") {
               if (!Array.isArray(r.values) || r.values.length !== 1 || !/^-?\d+$/.test(String(r.values[0])))
-                err(`${f}.values`, r.values ?? NO_VALUE, "must be specified single value when `operator` is 'Lt' or 'Gt' and it must be an integer");
+                err(
+                  `${f}.values`,
+                  r.values ?? NO_VALUE,
+                  "must be specified single value when `operator` is 'Lt' or 'Gt' and it must be an integer",
+                );
             } else if (!checkSetOperatorValues(err, f, op, r.values))
-              err(`${f}.operator`, op ?? NO_VALUE, "is not a valid node selector operator (In, NotIn, Exists, DoesNotExist, Gt, Lt)");
+              err(
+                `${f}.operator`,
+                op ?? NO_VALUE,
+                "is not a valid node selector operator (In, NotIn, Exists, DoesNotExist, Gt, Lt)",
+              );
           });
         }
       });
@@ -285,7 +318,8 @@ function checkWorkload(err: Err, o: KubeObject): void {
     if (!isInt(spec[key]) || spec[key] < 0) err(`spec.${key}`, spec[key], "must be greater than or equal to 0");
   }
   const tmpl = spec.template;
-  if (!isObj(tmpl)) return err("spec.template", tmpl ?? NO_VALUE, tmpl === undefined ? "is required" : "must be a mapping");
+  if (!isObj(tmpl))
+    return err("spec.template", tmpl ?? NO_VALUE, tmpl === undefined ? "is required" : "must be a mapping");
   const tlabels = isObj(tmpl.metadata) && isObj(tmpl.metadata.labels) ? tmpl.metadata.labels : {};
   if (tmpl.metadata !== undefined) {
     if (!isObj(tmpl.metadata)) err("spec.template.metadata", tmpl.metadata, "must be a mapping");
@@ -319,9 +353,13 @@ function checkService(err: Err, o: KubeObject, config: ClusterConfig): void {
     err("spec.type", spec.type, "must be one of ClusterIP, NodePort, LoadBalancer, ExternalName");
   const headless = spec.clusterIP === "None";
   if (type === "ExternalName") {
-    if (spec.externalName === undefined || spec.externalName === "") err("spec.externalName", NO_VALUE, "is required for a Service of type ExternalName");
+    if (spec.externalName === undefined || spec.externalName === "")
+      err("spec.externalName", NO_VALUE, "is required for a Service of type ExternalName");
     else {
-      const e = typeof spec.externalName === "string" ? dns1123Subdomain(spec.externalName.replace(/\.$/, "").toLowerCase()) : "must be a string";
+      const e =
+        typeof spec.externalName === "string"
+          ? dns1123Subdomain(spec.externalName.replace(/\.$/, "").toLowerCase())
+          : "must be a string";
       if (e) err("spec.externalName", spec.externalName, e);
     }
   }
@@ -351,14 +389,19 @@ function checkService(err: Err, o: KubeObject, config: ClusterConfig): void {
       const key = `${p.port}/${p.protocol ?? "TCP"}`;
       if (seen.has(key)) err(f, key, "is a duplicate port and protocol");
       seen.add(key);
-      if (p.targetPort !== undefined && p.targetPort !== 0 && p.targetPort !== "") checkIntOrNamedPort(err, `${f}.targetPort`, p.targetPort);
+      if (p.targetPort !== undefined && p.targetPort !== 0 && p.targetPort !== "")
+        checkIntOrNamedPort(err, `${f}.targetPort`, p.targetPort);
       if (p.nodePort !== undefined && p.nodePort !== 0) {
         if (type !== "NodePort" && type !== "LoadBalancer")
           err(`${f}.nodePort`, p.nodePort, `may not be used when \`type\` is '${type}'`);
         else if (checkPort(err, `${f}.nodePort`, p.nodePort)) {
           const [lo, hi] = config.networking.nodePortRange;
           if (p.nodePort < lo || p.nodePort > hi)
-            err(`${f}.nodePort`, p.nodePort, `provided port is not in the valid range. The range of valid ports is ${lo}-${hi}`);
+            err(
+              `${f}.nodePort`,
+              p.nodePort,
+              `provided port is not in the valid range. The range of valid ports is ${lo}-${hi}`,
+            );
         }
       }
     });
@@ -401,26 +444,35 @@ function checkService(err: Err, o: KubeObject, config: ClusterConfig): void {
     if (v !== "Cluster" && v !== "Local") err(`spec.${key}`, v, "must be Cluster or Local");
   }
   if (spec.externalTrafficPolicy !== undefined && type !== "NodePort" && type !== "LoadBalancer")
-    err("spec.externalTrafficPolicy", spec.externalTrafficPolicy, "may only be set when `type` is 'NodePort' or 'LoadBalancer'");
+    err(
+      "spec.externalTrafficPolicy",
+      spec.externalTrafficPolicy,
+      "may only be set when `type` is 'NodePort' or 'LoadBalancer'",
+    );
   if (spec.publishNotReadyAddresses !== undefined && typeof spec.publishNotReadyAddresses !== "boolean")
     err("spec.publishNotReadyAddresses", spec.publishNotReadyAddresses, "must be true or false");
   if (spec.loadBalancerIP !== undefined && spec.loadBalancerIP !== "" && !isIP(spec.loadBalancerIP))
     err("spec.loadBalancerIP", spec.loadBalancerIP, "must be a valid IP address");
   if (Array.isArray(spec.loadBalancerSourceRanges))
     spec.loadBalancerSourceRanges.forEach((c: unknown, i: number) => {
-      if (typeof c !== "string" || !parseCidrAny(c.trim()).ok) err(indexPath("spec.loadBalancerSourceRanges", i), c, "must be a list of IP ranges, e.g. 10.0.0.0/8");
+      if (typeof c !== "string" || !parseCidrAny(c.trim()).ok)
+        err(indexPath("spec.loadBalancerSourceRanges", i), c, "must be a list of IP ranges, e.g. 10.0.0.0/8");
     });
 }
 
 function checkClusterIP(err: Err, field: string, v: unknown, config: ClusterConfig): void {
-  if (typeof v !== "string" || !isIP(v))
-    return err(field, v, "must be a valid IP address or 'None'");
+  if (typeof v !== "string" || !isIP(v)) return err(field, v, "must be a valid IP address or 'None'");
   const ip = parseIPv4(v);
   const range = parseCidrAny(config.networking.serviceSubnet);
   if (ip === undefined || !range.ok || range.family !== 4)
     return err(field, v, `is not in the valid range ${config.networking.serviceSubnet}`);
   const c = range.cidr;
-  if (!cidrContains(c, ip)) return err(field, v, `provided IP is not in the valid range. The range of valid IPs is ${config.networking.serviceSubnet}`);
+  if (!cidrContains(c, ip))
+    return err(
+      field,
+      v,
+      `provided IP is not in the valid range. The range of valid IPs is ${config.networking.serviceSubnet}`,
+    );
   // The IPv4 allocator excludes the network and broadcast addresses.
   if (cidrSize(c) > 2 && (ip === c.first || ip === c.last))
     err(field, v, `is the network or broadcast address of the service range ${config.networking.serviceSubnet}`);
@@ -429,7 +481,8 @@ function checkClusterIP(err: Err, field: string, v: unknown, config: ClusterConf
 function checkNetworkPolicy(err: Err, o: KubeObject): void {
   const spec = o.spec;
   if (!isObj(spec)) return err("spec", spec ?? NO_VALUE, spec === undefined ? "is required" : "must be a mapping");
-  if (spec.podSelector === undefined || spec.podSelector === null) err("spec.podSelector", NO_VALUE, "is required (use {} to select every pod in the namespace)");
+  if (spec.podSelector === undefined || spec.podSelector === null)
+    err("spec.podSelector", NO_VALUE, "is required (use {} to select every pod in the namespace)");
   else checkSelector(err, "spec.podSelector", spec.podSelector);
   if (spec.policyTypes !== undefined) {
     if (!Array.isArray(spec.policyTypes)) err("spec.policyTypes", spec.policyTypes, "must be a list");
@@ -442,7 +495,10 @@ function checkNetworkPolicy(err: Err, o: KubeObject): void {
       });
     }
   }
-  for (const [dir, peersKey] of [["ingress", "from"], ["egress", "to"]] as const) {
+  for (const [dir, peersKey] of [
+    ["ingress", "from"],
+    ["egress", "to"],
+  ] as const) {
     const rules = spec[dir];
     if (rules === undefined || rules === null) continue;
     if (!Array.isArray(rules)) {
@@ -458,9 +514,16 @@ function checkNetworkPolicy(err: Err, o: KubeObject): void {
         peers.forEach((p: unknown, j: number) => {
           const pf = indexPath(`${rf}.${peersKey}`, j);
           if (!isObj(p)) return err(pf, p, "must be a mapping");
-          const n = ["podSelector", "namespaceSelector", "ipBlock"].filter((k) => p[k] !== undefined && p[k] !== null).length;
+          const n = ["podSelector", "namespaceSelector", "ipBlock"].filter(
+            (k) => p[k] !== undefined && p[k] !== null,
+          ).length;
           if (n === 0) err(pf, NO_VALUE, "must specify a peer");
-          if (p.ipBlock !== undefined && n > 1) err(pf, NO_VALUE, "may not specify more than 1 peer: ipBlock cannot be combined with podSelector or namespaceSelector");
+          if (p.ipBlock !== undefined && n > 1)
+            err(
+              pf,
+              NO_VALUE,
+              "may not specify more than 1 peer: ipBlock cannot be combined with podSelector or namespaceSelector",
+            );
           if (p.podSelector !== undefined) checkSelector(err, `${pf}.podSelector`, p.podSelector);
           if (p.namespaceSelector !== undefined) checkSelector(err, `${pf}.namespaceSelector`, p.namespaceSelector);
           if (p.ipBlock !== undefined) checkIPBlock(err, `${pf}.ipBlock`, p.ipBlock);
@@ -475,8 +538,10 @@ function checkNetworkPolicy(err: Err, o: KubeObject): void {
         checkProtocol(err, `${f}.protocol`, p.protocol);
         if (p.port !== undefined && p.port !== null) checkIntOrNamedPort(err, `${f}.port`, p.port);
         if (p.endPort === undefined || p.endPort === null) return;
-        if (p.port === undefined || p.port === null) err(`${f}.endPort`, p.endPort, "may not be specified when `port` is not specified");
-        else if (typeof p.port === "string") err(`${f}.endPort`, p.endPort, "may not be specified when `port` is non-numeric");
+        if (p.port === undefined || p.port === null)
+          err(`${f}.endPort`, p.endPort, "may not be specified when `port` is not specified");
+        else if (typeof p.port === "string")
+          err(`${f}.endPort`, p.endPort, "may not be specified when `port` is non-numeric");
         else if (checkPort(err, `${f}.endPort`, p.endPort) && isInt(p.port) && p.endPort < p.port)
           err(`${f}.endPort`, p.endPort, "must be greater than or equal to `port`");
       });
@@ -511,7 +576,8 @@ function checkEndpointSlice(err: Err, o: KubeObject): void {
       o.endpoints.forEach((e: unknown, i: number) => {
         const f = indexPath("endpoints", i);
         if (!isObj(e)) return err(f, e, "must be a mapping");
-        if (!Array.isArray(e.addresses) || e.addresses.length === 0) return err(`${f}.addresses`, NO_VALUE, "must contain at least 1 address");
+        if (!Array.isArray(e.addresses) || e.addresses.length === 0)
+          return err(`${f}.addresses`, NO_VALUE, "must contain at least 1 address");
         if (e.addresses.length > 100) err(`${f}.addresses`, NO_VALUE, "must contain at most 100 addresses");
         e.addresses.forEach((a: unknown, j: number) => {
           const af = indexPath(`${f}.addresses`, j);
@@ -561,8 +627,7 @@ function checkEndpoints(err: Err, o: KubeObject): void {
       list.forEach((a: unknown, j: number) => {
         const af = indexPath(`${f}.${key}`, j);
         if (!isObj(a)) return err(af, a, "must be a mapping {ip}");
-        if (typeof a.ip !== "string" || !isIP(a.ip))
-          err(`${af}.ip`, a.ip ?? NO_VALUE, "must be a valid IP address");
+        if (typeof a.ip !== "string" || !isIP(a.ip)) err(`${af}.ip`, a.ip ?? NO_VALUE, "must be a valid IP address");
       });
     }
     if (s.ports === undefined) err(`${f}.ports`, NO_VALUE, "is required");
@@ -578,7 +643,8 @@ function checkEndpoints(err: Err, o: KubeObject): void {
 
 function checkIngressBackend(err: Err, f: string, b: unknown): void {
   if (!isObj(b)) return err(f, b ?? NO_VALUE, b === undefined ? "is required" : "must be a mapping");
-  if (b.service !== undefined && b.resource !== undefined) err(f, NO_VALUE, "cannot set both service and resource backends");
+  if (b.service !== undefined && b.resource !== undefined)
+    err(f, NO_VALUE, "cannot set both service and resource backends");
   if (b.service === undefined) {
     if (b.resource === undefined) err(f, NO_VALUE, "one backend (service or resource) must be specified");
     return;
@@ -592,7 +658,8 @@ function checkIngressBackend(err: Err, f: string, b: unknown): void {
   }
   const p = s.port;
   if (!isObj(p)) return err(`${f}.service.port`, p ?? NO_VALUE, "is required ({number} or {name})");
-  if (p.number !== undefined && p.name !== undefined) err(`${f}.service.port`, NO_VALUE, "cannot set both port name & port number");
+  if (p.number !== undefined && p.name !== undefined)
+    err(`${f}.service.port`, NO_VALUE, "cannot set both port name & port number");
   else if (p.number !== undefined) checkPort(err, `${f}.service.port.number`, p.number);
   else if (p.name !== undefined) {
     const e = typeof p.name === "string" ? ianaSvcName(p.name) : "must be a string";
@@ -606,7 +673,8 @@ function checkIngress(err: Err, o: KubeObject): void {
   if (spec.defaultBackend !== undefined) checkIngressBackend(err, "spec.defaultBackend", spec.defaultBackend);
   const rules = spec.rules;
   if (rules === undefined || rules === null) {
-    if (spec.defaultBackend === undefined) err("spec", NO_VALUE, "either `defaultBackend` or `rules` must be specified");
+    if (spec.defaultBackend === undefined)
+      err("spec", NO_VALUE, "either `defaultBackend` or `rules` must be specified");
     return;
   }
   if (!Array.isArray(rules)) return err("spec.rules", rules, "must be a list");
@@ -623,7 +691,8 @@ function checkIngress(err: Err, o: KubeObject): void {
     }
     const paths = r.http?.paths;
     if (r.http === undefined) return;
-    if (!Array.isArray(paths) || paths.length === 0) return err(`${f}.http.paths`, NO_VALUE, "is required (at least one path)");
+    if (!Array.isArray(paths) || paths.length === 0)
+      return err(`${f}.http.paths`, NO_VALUE, "is required (at least one path)");
     paths.forEach((p: unknown, j: number) => {
       const pf = indexPath(`${f}.http.paths`, j);
       if (!isObj(p)) return err(pf, p, "must be a mapping");
@@ -652,15 +721,15 @@ function checkNode(err: Err, o: KubeObject): void {
       if (!isObj(t) || typeof t.key !== "string") return err(`${f}.key`, NO_VALUE, "is required");
       const e = qualifiedName(t.key);
       if (e) err(`${f}.key`, t.key, e);
-      if (!["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(t.effect)) err(`${f}.effect`, t.effect ?? NO_VALUE, "must be one of NoSchedule, PreferNoSchedule, NoExecute");
+      if (!["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(t.effect))
+        err(`${f}.effect`, t.effect ?? NO_VALUE, "must be one of NoSchedule, PreferNoSchedule, NoExecute");
     });
 }
 
 function checkPod(err: Err, o: KubeObject): void {
   checkPodSpec(err, "spec", o.spec);
   const ip = o.status?.podIP;
-  if (ip !== undefined && (typeof ip !== "string" || !isIP(ip)))
-    err("status.podIP", ip, "must be a valid IP address");
+  if (ip !== undefined && (typeof ip !== "string" || !isIP(ip))) err("status.podIP", ip, "must be a valid IP address");
 }
 
 /** Validates every object, then the cross-object rules. */
@@ -673,7 +742,8 @@ export function validateObjects(objects: KubeObject[], config: ClusterConfig, di
 
   // Namespaces every cluster has; others must be created by a Namespace object.
   const namespaces = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
-  for (const o of objects) if (o.kind === "Namespace" && typeof o.metadata.name === "string") namespaces.add(o.metadata.name);
+  for (const o of objects)
+    if (o.kind === "Namespace" && typeof o.metadata.name === "string") namespaces.add(o.metadata.name);
   const undeclared = new Set<string>();
 
   for (const o of objects) {
@@ -682,7 +752,12 @@ export function validateObjects(objects: KubeObject[], config: ClusterConfig, di
     if (typeof ns === "string" && o.kind !== "Namespace" && !namespaces.has(ns) && !undeclared.has(ns)) {
       // Not fatal: manifests are often applied into namespaces created elsewhere.
       undeclared.add(ns);
-      diags.warn(w, "metadata.namespace", ns, `is not declared by a Namespace object (on a real cluster: namespaces "${ns}" not found)`);
+      diags.warn(
+        w,
+        "metadata.namespace",
+        ns,
+        `is not declared by a Namespace object (on a real cluster: namespaces "${ns}" not found)`,
+      );
     }
     const err: Err = (field, value, text) => diags.error(w, field, value, text);
     checkMeta(err, o);
@@ -707,7 +782,12 @@ export function validateObjects(objects: KubeObject[], config: ClusterConfig, di
         checkEndpointSlice(err, o);
         // Not an API error, but without it the slice belongs to no Service.
         if (o.metadata.labels?.["kubernetes.io/service-name"] === undefined)
-          diags.warn(w, "metadata.labels", NO_VALUE, 'has no "kubernetes.io/service-name" label: the slice belongs to no Service');
+          diags.warn(
+            w,
+            "metadata.labels",
+            NO_VALUE,
+            'has no "kubernetes.io/service-name" label: the slice belongs to no Service',
+          );
         break;
       case "Endpoints":
         checkEndpoints(err, o);
@@ -723,7 +803,12 @@ export function validateObjects(objects: KubeObject[], config: ClusterConfig, di
     // Duplicates: same kind, namespace and name (both locations named).
     const key = `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
     const first = seen.get(key);
-    if (first) err("metadata.name", o.metadata.name, `duplicate ${labelOf(o)} (first defined at ${at(first.source, "metadata.name")})`);
+    if (first)
+      err(
+        "metadata.name",
+        o.metadata.name,
+        `duplicate ${labelOf(o)} (first defined at ${at(first.source, "metadata.name")})`,
+      );
     else seen.set(key, o);
 
     // Two Services asking for the same clusterIP / nodePort: only one can have it.
@@ -732,7 +817,11 @@ export function validateObjects(objects: KubeObject[], config: ClusterConfig, di
       if (typeof ip === "string" && ip !== "None" && ip !== "" && parseIPv4(ip) !== undefined) {
         const other = clusterIPs.get(ip);
         if (other && other !== o)
-          err("spec.clusterIP", ip, `is already allocated to ${labelOf(other)} (${at(other.source, "spec.clusterIP")})`);
+          err(
+            "spec.clusterIP",
+            ip,
+            `is already allocated to ${labelOf(other)} (${at(other.source, "spec.clusterIP")})`,
+          );
         else clusterIPs.set(ip, o);
       }
       if (Array.isArray(o.spec.ports))
@@ -740,7 +829,8 @@ export function validateObjects(objects: KubeObject[], config: ClusterConfig, di
           if (!isObj(p) || !isInt(p.nodePort) || p.nodePort === 0) return;
           const k = `${p.nodePort}/${p.protocol ?? "TCP"}`;
           const other = nodePorts.get(k);
-          if (other) err(`spec.ports[${i}].nodePort`, p.nodePort, `provided port is already allocated (to ${labelOf(other)})`);
+          if (other)
+            err(`spec.ports[${i}].nodePort`, p.nodePort, `provided port is already allocated (to ${labelOf(other)})`);
           else nodePorts.set(k, o);
         });
     }

@@ -6,10 +6,23 @@
 
 import type { ClusterState, PodState } from "../control/state.js";
 import { intToIp, ipToInt, parseCidr } from "../net/ipv4.js";
-import { directionVerdict, indexPolicies, peerMatches, policiesSelecting, rulePorts, selectable, type CPeer, type CPolicy, type CRule, type DirectionVerdict, type Party, type PolicyIndex } from "./engine.js";
-import { matchSelector } from "../spec/selector.js";
-import { allSet, equal, formatConns, intersect, isEmpty, union, emptySet, type ConnSet } from "./portset.js";
-import type { LabelSelector } from "../spec/types.js";
+import {
+  directionVerdict,
+  indexPolicies,
+  peerMatches,
+  policiesSelecting,
+  rulePorts,
+  selectable,
+  type CPeer,
+  type CPolicy,
+  type CRule,
+  type DirectionVerdict,
+  type Party,
+  type PolicyIndex,
+} from "../policy/engine.js";
+import { matchSelector } from "../manifest/selector.js";
+import { allSet, equal, formatConns, intersect, isEmpty, union, emptySet, type ConnSet } from "../policy/portset.js";
+import type { LabelSelector } from "../manifest/types.js";
 
 export interface ReachLine {
   src: string;
@@ -77,7 +90,8 @@ function podClassKey(ix: PolicyIndex, bps: number[], pod: PodState): string {
     .map((k) => `${k}=${pod.labels[k]}`)
     .join(",");
   const named: string[] = [];
-  for (const c of pod.spec.containers) for (const cp of c.ports ?? []) if (cp.name) named.push(`${cp.name}/${cp.protocol ?? "TCP"}/${cp.containerPort}`);
+  for (const c of pod.spec.containers)
+    for (const cp of c.ports ?? []) if (cp.name) named.push(`${cp.name}/${cp.protocol ?? "TCP"}/${cp.containerPort}`);
   named.sort();
   return `${pod.namespace}|${labels}|${named.join(",")}|${ipPart}`;
 }
@@ -101,7 +115,13 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
     const key = podClassKey(ix, bps, pod);
     let c = classes.get(key);
     if (!c) {
-      c = { id: classes.size, rep: { kind: "pod", pod }, workloads: new Set(), egress: policiesSelecting(ix, pod, "egress"), ingress: policiesSelecting(ix, pod, "ingress") };
+      c = {
+        id: classes.size,
+        rep: { kind: "pod", pod },
+        workloads: new Set(),
+        egress: policiesSelecting(ix, pod, "egress"),
+        ingress: policiesSelecting(ix, pod, "ingress"),
+      };
       classes.set(key, c);
     }
     const w = workloadName(pod);
@@ -128,7 +148,8 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
     for (const [a, b] of pieces) ext.push({ first: a, last: b, party: { kind: "ip", ip: a } });
   }
 
-  const wlSelected = (w: string, sel: LabelSelector | undefined): boolean => !sel || matchSelector(sel, wlPods.get(w)!.labels);
+  const wlSelected = (w: string, sel: LabelSelector | undefined): boolean =>
+    !sel || matchSelector(sel, wlPods.get(w)!.labels);
   const inNs = (w: string) => !opts.namespace || wlNs.get(w) === opts.namespace;
 
   const ALL = allSet();
@@ -154,8 +175,12 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
     const cands = peer.ipBlock
       ? classList
       : peer.namespaceSelector
-        ? [...byNs.entries()].filter(([ns]) => matchSelector(peer.namespaceSelector!, ix.nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns })).flatMap(([, l]) => l)
-        : byNs.get(policyNs) ?? [];
+        ? [...byNs.entries()]
+            .filter(([ns]) =>
+              matchSelector(peer.namespaceSelector!, ix.nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns }),
+            )
+            .flatMap(([, l]) => l)
+        : (byNs.get(policyNs) ?? []);
     for (const c of cands) if (peerMatches(ix, peer, policyNs, c.rep)) b[c.id >>> 5] |= 1 << (c.id & 31);
     peerCache.set(key, b);
     return b;
@@ -233,21 +258,28 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
 
   const lines: ReachLine[] = [];
   const workloads = [...wlClasses.keys()].sort();
-  const keep = (ws: string, wd: string) => (inNs(ws) || inNs(wd)) && wlSelected(ws, opts.from) && wlSelected(wd, opts.to);
+  const keep = (ws: string, wd: string) =>
+    (inNs(ws) || inNs(wd)) && wlSelected(ws, opts.from) && wlSelected(wd, opts.to);
   const pairLine = (ws: string, wd: string, conns: ConnSet): ReachLine => {
     const line: ReachLine = { src: ws, dst: wd, conns, text: formatConns(conns) };
     if (opts.explain) {
       const a = [...wlClasses.get(ws)!][0];
       const b = [...wlClasses.get(wd)!][0];
-      line.explain = explainPair(directionVerdict(ix, "egress", a.rep, b.rep, a.egress), directionVerdict(ix, "ingress", b.rep, a.rep, b.ingress), ws, wd);
+      line.explain = explainPair(
+        directionVerdict(ix, "egress", a.rep, b.rep, a.egress),
+        directionVerdict(ix, "ingress", b.rep, a.rep, b.ingress),
+        ws,
+        wd,
+      );
     }
     return line;
   };
   if (opts.includeDenied) {
-    for (const ws of workloads) for (const wd of workloads) {
-      if (ws === wd || !keep(ws, wd)) continue;
-      lines.push(pairLine(ws, wd, pairConns.get(`${ws}\u0000${wd}`) ?? emptySet()));
-    }
+    for (const ws of workloads)
+      for (const wd of workloads) {
+        if (ws === wd || !keep(ws, wd)) continue;
+        lines.push(pairLine(ws, wd, pairConns.get(`${ws}\u0000${wd}`) ?? emptySet()));
+      }
   } else {
     for (const [k, conns] of pairConns) {
       const [ws, wd] = k.split("\u0000");
@@ -269,9 +301,10 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
         if (!run) return;
         if (!isEmpty(run.conns) || opts.includeDenied) {
           const name = `${intToIp(run.first)}-${intToIp(run.last)}[External]`;
-          const line: ReachLine = dir === "egress"
-            ? { src: w, dst: name, conns: run.conns, text: formatConns(run.conns) }
-            : { src: name, dst: w, conns: run.conns, text: formatConns(run.conns) };
+          const line: ReachLine =
+            dir === "egress"
+              ? { src: w, dst: name, conns: run.conns, text: formatConns(run.conns) }
+              : { src: name, dst: w, conns: run.conns, text: formatConns(run.conns) };
           if (opts.explain) line.explain = [explainVerdict(run.v, w)];
           lines.push(line);
         }
@@ -297,7 +330,8 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
 
 function explainVerdict(v: DirectionVerdict, who: string): string {
   const side = v.direction === "egress" ? `egress of ${who}` : `ingress of ${who}`;
-  if (!v.isolated) return `${side}: not isolated (no policy selects it for ${v.direction === "egress" ? "Egress" : "Ingress"}): all allowed`;
+  if (!v.isolated)
+    return `${side}: not isolated (no policy selects it for ${v.direction === "egress" ? "Egress" : "Ingress"}): all allowed`;
   if (v.hits.length === 0) return `${side}: isolated by ${v.selecting.join(", ")}; no rule matches the peer: denied`;
   return `${side}: isolated by ${v.selecting.join(", ")}; allowed by ${v.hits.map((h) => `${h.policy} ${v.direction} rule ${h.rule} (${formatConns(h.conns)})`).join("; ")}`;
 }
@@ -312,20 +346,49 @@ function explainPair(e: DirectionVerdict, i: DirectionVerdict, src: string, dst:
 export function renderReach(lines: ReachLine[], format: "txt" | "json" | "csv" | "md" | "dot"): string {
   switch (format) {
     case "txt":
-      return lines.map((l) => `${l.src} => ${l.dst} : ${l.text}` + (l.explain ? "\n" + l.explain.map((e) => `    ${e}`).join("\n") : "")).join("\n") + (lines.length ? "\n" : "");
+      return (
+        lines
+          .map(
+            (l) =>
+              `${l.src} => ${l.dst} : ${l.text}` +
+              (l.explain ? "\n" + l.explain.map((e) => `    ${e}`).join("\n") : ""),
+          )
+          .join("\n") + (lines.length ? "\n" : "")
+      );
     case "json":
-      return JSON.stringify(lines.map((l) => ({ src: l.src, dst: l.dst, conn: l.text, ...(l.explain ? { explanation: l.explain } : {}) })), null, 2) + "\n";
+      return (
+        JSON.stringify(
+          lines.map((l) => ({
+            src: l.src,
+            dst: l.dst,
+            conn: l.text,
+            ...(l.explain ? { explanation: l.explain } : {}),
+          })),
+          null,
+          2,
+        ) + "\n"
+      );
     case "csv":
       return ["src,dst,conn", ...lines.map((l) => [l.src, l.dst, l.text].map(csvCell).join(","))].join("\n") + "\n";
     case "md":
-      return ["| src | dst | conn |", "|-----|-----|------|", ...lines.map((l) => `| ${mdCell(l.src)} | ${mdCell(l.dst)} | ${mdCell(l.text)} |`)].join("\n") + "\n";
+      return (
+        [
+          "| src | dst | conn |",
+          "|-----|-----|------|",
+          ...lines.map((l) => `| ${mdCell(l.src)} | ${mdCell(l.dst)} | ${mdCell(l.text)} |`),
+        ].join("\n") + "\n"
+      );
     case "dot": {
       const nodes = new Set<string>();
       for (const l of lines) nodes.add(l.src), nodes.add(l.dst);
       const q = (s: string) => JSON.stringify(s);
       const out = ["digraph {"];
-      for (const n of [...nodes].sort()) out.push(`\t${q(n)} [label=${q(n)} color=${n.endsWith("[External]") ? "red2" : "blue"} fontcolor=${n.endsWith("[External]") ? "red2" : "blue"}]`);
-      for (const l of lines) out.push(`\t${q(l.src)} -> ${q(l.dst)} [label=${q(l.text)} color="gold2" fontcolor="darkgreen"]`);
+      for (const n of [...nodes].sort())
+        out.push(
+          `\t${q(n)} [label=${q(n)} color=${n.endsWith("[External]") ? "red2" : "blue"} fontcolor=${n.endsWith("[External]") ? "red2" : "blue"}]`,
+        );
+      for (const l of lines)
+        out.push(`\t${q(l.src)} -> ${q(l.dst)} [label=${q(l.text)} color="gold2" fontcolor="darkgreen"]`);
       out.push("}");
       return out.join("\n") + "\n";
     }
@@ -356,7 +419,8 @@ export function diffReach(before: ReachLine[], after: ReachLine[]): ReachDiffLin
   for (const [k, l] of b) {
     const o = a.get(k);
     if (!o) out.push({ change: "added", src: l.src, dst: l.dst, after: l.text });
-    else if (!equal(o.conns, l.conns)) out.push({ change: "changed", src: l.src, dst: l.dst, before: o.text, after: l.text });
+    else if (!equal(o.conns, l.conns))
+      out.push({ change: "changed", src: l.src, dst: l.dst, before: o.text, after: l.text });
   }
   for (const [k, l] of a) if (!b.has(k)) out.push({ change: "removed", src: l.src, dst: l.dst, before: l.text });
   out.sort((x, y) => (x.src + x.dst < y.src + y.dst ? -1 : x.src + x.dst > y.src + y.dst ? 1 : 0));
@@ -365,13 +429,15 @@ export function diffReach(before: ReachLine[], after: ReachLine[]): ReachDiffLin
 
 export function renderDiff(d: ReachDiffLine[]): string {
   if (d.length === 0) return "no changes\n";
-  return d
-    .map((l) =>
-      l.change === "changed"
-        ? `changed: ${l.src} => ${l.dst} : ${l.before} -> ${l.after}`
-        : l.change === "added"
-          ? `added:   ${l.src} => ${l.dst} : ${l.after}`
-          : `removed: ${l.src} => ${l.dst} : ${l.before}`,
-    )
-    .join("\n") + "\n";
+  return (
+    d
+      .map((l) =>
+        l.change === "changed"
+          ? `changed: ${l.src} => ${l.dst} : ${l.before} -> ${l.after}`
+          : l.change === "added"
+            ? `added:   ${l.src} => ${l.dst} : ${l.after}`
+            : `removed: ${l.src} => ${l.dst} : ${l.before}`,
+      )
+      .join("\n") + "\n"
+  );
 }
