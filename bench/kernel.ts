@@ -73,7 +73,7 @@ async function bareVeth(owner = cluster): Promise<number> {
 }
 
 /**
- * The fixture as flannel host-gw (reference/cni-and-flavors.md): no VTEP; each remote
+ * The fixture as flannel host-gw (flannel Documentation/backends.md): no VTEP; each remote
  * node's pod subnet routed `via <node address> dev eth0`; MTU 1500 all along (no
  * encapsulation overhead).
  */

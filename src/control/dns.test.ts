@@ -1,4 +1,5 @@
-// Expected records: the Kubernetes DNS-Based Service Discovery spec 1.1.0 (reference/dns.md).
+// Expected records: the Kubernetes DNS-Based Service Discovery spec 1.1.0
+// (kubernetes/dns docs/specification.md).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { demoFixture } from "../dns/testing.js";

@@ -1,5 +1,5 @@
 // The upstream conformance model's classic cases, as truth tables of from-pod × to-pod.
-// Expectations follow the NetworkPolicy API semantics (reference/networkpolicy.md), the
+// Expectations follow the NetworkPolicy API semantics (kubernetes.io network-policies docs), the
 // way test/e2e/network/netpol writes them (self-traffic is ignored, as upstream does).
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// NetworkPolicy semantics (networking.k8s.io/v1), per ../shared/reference/networkpolicy.md:
+// NetworkPolicy semantics (networking.k8s.io/v1; https://kubernetes.io/docs/concepts/services-networking/network-policies/):
 // isolation per direction, policyTypes defaulting, additive rules, both ends must allow,
 // peers (podSelector / namespaceSelector / both / ipBlock with except), named ports
 // resolved against the destination pod, endPort ranges. Pure: works on ClusterState.

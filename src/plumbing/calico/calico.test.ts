@@ -1,4 +1,5 @@
-// Expected values: reference/cni-and-flavors.md (Calico) and iproute2's formats.
+// Expected values: Calico's documented dataplane (docs.tigera.io, projectcalico/calico
+// felix/dataplane/linux) and iproute2's formats.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";

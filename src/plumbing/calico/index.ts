@@ -1,4 +1,4 @@
-// Calico (calico-node: Felix + BIRD; facts in reference/cni-and-flavors.md).
+// Calico (calico-node: Felix + BIRD; https://docs.tigera.io/calico/latest/reference/architecture/overview).
 // No bridge: each pod's host-side veth `cali` + 11 hex of sha1("<ns>.<pod>") has MAC
 // ee:ee:ee:ee:ee:ee, proxy ARP on, and a /32 route; the pod's gateway is 169.254.1.1
 // (answered by proxy ARP). Felix also writes a static ARP entry for each workload and

@@ -1,4 +1,4 @@
-// Expected values: reference/cni-and-flavors.md (flannel vxlan backend, bridge plugin)
+// Expected values: flannel-io/flannel Documentation/backends.md (vxlan), the CNI bridge plugin
 // and iproute2's formats.
 import { test } from "node:test";
 import assert from "node:assert/strict";

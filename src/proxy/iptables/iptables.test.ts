@@ -1,5 +1,5 @@
 // Expected rules are written from kube-proxy's documented shapes
-// (shared/reference/kube-proxy.md, pkg/proxy/iptables/proxier.go), not from podnet's output.
+// (kubernetes/kubernetes pkg/proxy/iptables/proxier.go), not from podnet's output.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { iptablesMode, probability } from "./index.js";

@@ -1,4 +1,4 @@
-// ipvs mode (model only), from shared/reference/kube-proxy.md: kube-ipvs0 holds every
+// ipvs mode (model only), from kubernetes/kubernetes pkg/proxy/ipvs/proxier.go: kube-ipvs0 holds every
 // Service IP, one virtual server per Service IP:port (rr) with the endpoints as real servers.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// Expected shapes from shared/reference/kube-proxy.md and pkg/proxy/nftables/proxier.go,
+// Expected shapes from kubernetes/kubernetes pkg/proxy/nftables/proxier.go,
 // written as `nft list ruleset` prints them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
