@@ -29,7 +29,8 @@ for (const f of files) {
     if (ts.isFunctionLike(node) && "body" in node && node.body) {
       const start = sf.getLineAndCharacterOfPosition(node.getStart()).line;
       const end = sf.getLineAndCharacterOfPosition(node.getEnd()).line;
-      const own = node.name?.getText?.() ?? (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText() : "(anonymous)");
+      const own =
+        node.name?.getText?.() ?? (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText() : "(anonymous)");
       fnSizes.push([end - start + 1, `${f}:${start + 1} ${owner ? `${owner}.` : ""}${own}`]);
     }
     ts.forEachChild(node, (c) => visit(c, name));
@@ -38,7 +39,8 @@ for (const f of files) {
 }
 const show = (title, rows) => {
   console.log(title);
-  for (const [n, what] of rows.sort((a, b) => b[0] - a[0]).slice(0, top)) console.log(`${String(n).padStart(6)}  ${what}`);
+  for (const [n, what] of rows.sort((a, b) => b[0] - a[0]).slice(0, top))
+    console.log(`${String(n).padStart(6)}  ${what}`);
 };
 show(`largest files (${files.length} files)`, fileSizes);
 show("largest functions", fnSizes);

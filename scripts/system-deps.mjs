@@ -1,27 +1,12 @@
-// The Debian packages podnet's tests and benchmarks use, by the command each provides.
-// `npm test` runs this first: as root it installs what is missing (apt-get), otherwise it
-// names what is missing and the tests that need it skip, naming it too.
-// `.ci/run` calls it with --require: anything still missing then is an error.
+// The Debian packages podnet's tests and benchmarks use, by the command each provides
+// (scripts/system-packages.json, also read by the tests' tool checks in src/testing/tools.ts).
+// `npm test` runs this first: as root it installs what is missing (apt-get); otherwise it
+// names what is missing, and the tests that need it skip, naming it too. With
+// PODNET_REQUIRE_KERNEL=1 (CI) anything still missing is an error.
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 
-const PACKAGES = {
-  ip: "iproute2",
-  bridge: "iproute2",
-  "iptables-restore": "iptables",
-  nft: "nftables",
-  bird: "bird2",
-  conntrack: "conntrack",
-  dig: "dnsutils",
-  iperf3: "iperf3",
-  curl: "curl",
-  dnsperf: "dnsperf",
-  nsd: "nsd",
-  chromium: "chromium",
-  dot: "graphviz",
-  ps: "procps",
-  python3: "python3",
-};
-
+const PACKAGES = JSON.parse(readFileSync(new URL("./system-packages.json", import.meta.url), "utf8"));
 const have = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 const missing = () => Object.keys(PACKAGES).filter((c) => !have(c));
 const pkgs = (cmds) => [...new Set(cmds.map((c) => PACKAGES[c]))];
@@ -39,6 +24,10 @@ if (gone.length && root && have("apt-get")) {
 }
 if (gone.length) {
   const why = root ? "could not be installed" : "not root, so not installed";
-  console.log(`missing ${gone.join(", ")} (Debian: ${pkgs(gone).join(" ")}; ${why}): the tests that need them skip`);
-  if (process.argv.includes("--require")) process.exit(1);
+  console.log(`missing ${gone.join(", ")} (${why}): the tests that need them skip`);
+  console.log(`to run them: apt-get install ${pkgs(gone).join(" ")}`);
+  if (process.env.PODNET_REQUIRE_KERNEL === "1") {
+    console.error("PODNET_REQUIRE_KERNEL=1: every tool is required");
+    process.exit(1);
+  }
 }

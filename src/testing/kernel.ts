@@ -5,15 +5,13 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { toolsMissingReason } from "./tools.js";
 
 export const REQUIRE_KERNEL = process.env.PODNET_REQUIRE_KERNEL === "1";
 
 export function kernelMissing(tools: string[] = ["ip", "iptables-restore", "nft"]): string | null {
   if (process.getuid?.() !== 0) return "not root";
-  for (const tool of tools) {
-    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} not installed`;
-  }
-  return null;
+  return toolsMissingReason(tools);
 }
 
 /** Skips (or fails under PODNET_REQUIRE_KERNEL=1) when the kernel can't be used; returns whether to go on. */
