@@ -1,7 +1,7 @@
 // The cluster config (modelled on kind's `kind: Cluster` file) and its defaults.
 
 import type { SourceRef } from "./types.js";
-import { Diags, NO_VALUE, childPath, indexPath, isInt, isObj, keyPath, objectLabel } from "./diag.js";
+import { Diags, type Mapping, NO_VALUE, childPath, indexPath, isInt, isObj, keyPath, objectLabel } from "./diag.js";
 import { SpecError } from "./errors.js";
 import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName } from "./names.js";
 import { type Cidr, cidrContains, cidrOverlaps, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
@@ -151,9 +151,6 @@ export function parsePortRange(v: unknown): [number, number] | undefined {
   if (m) return [Number(m[1]), Number(m[1])];
   return undefined;
 }
-
-/** A decoded YAML mapping, as isObj gives it. */
-type Mapping = Record<string, any>;
 
 /** What the section parsers of one `kind: Cluster` document share. */
 interface ConfigParse {
