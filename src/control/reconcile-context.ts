@@ -25,7 +25,9 @@ export interface ReconcileContext {
   byKind: Map<string, KubeObject[]>;
   /** Namespaces whose pods, Services or endpoints changed this step. */
   changedNs: Set<string>;
+  /** The computed nodes; replaced by IPAM's finished ones once the new pods have addresses. */
   nodes: NodeState[];
+  /** The computed nodes by name (not replaced: scheduling, deletions and slices use these). */
   nodeByName: Map<string, NodeState>;
   ipam: PodIpam;
 }
