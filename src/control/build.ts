@@ -4,8 +4,10 @@
 // The control plane (pure, no I/O):
 //   build.ts     buildState(spec, {seed}) → ClusterState
 //   changes.ts   applyObjects / deleteObject / scale → {state, events} (new value, input untouched)
-//   reconcile.ts the one step all of them run: controllers, scheduler, IPAM, Services,
-//                EndpointSlices, kubelet's resolv.conf/env (resolvconf.ts, env.ts), DNS (dns.ts)
+//   reconcile.ts the one step all of them run, as phases over a shared context
+//                (reconcile-context.ts): controllers (controllers.ts), scheduler + IPAM for
+//                new pods (new-pods.ts), Services, EndpointSlices (reconcile-slices.ts),
+//                kubelet's resolv.conf/env (kubelet.ts, resolvconf.ts, env.ts), DNS (dns.ts)
 //   system.ts    objects every cluster has (namespaces, kubernetes, kube-dns, CoreDNS, kube-proxy, CNI)
 //   nodes.ts     node addresses and pod CIDRs (range allocator)
 //   schedule.ts  kube-scheduler's filters and FitError text; least-loaded spreading

@@ -62,6 +62,22 @@ export interface ServicesResult {
   loadBalancerIPs: IpamState["loadBalancerIPs"];
 }
 
+/** A Service being (re)created this step, with its object and previous state. */
+interface Changed {
+  o: KubeObject;
+  s: ServiceState;
+  prev?: ServiceState;
+}
+
+/** The allocation tables of one step, owners by "ns/name"; errors collect in diags. */
+interface Alloc {
+  ctx: ServiceCtx;
+  diags: Diags;
+  serviceIPs: Record<string, string>;
+  nodePorts: Record<string, string>;
+  lbIPs: Record<string, string>;
+}
+
 /**
  * Reconciles the Service objects against the previous Service states. `unchanged(o)`
  * says whether the object is the same as in the previous state (then its state is kept).
@@ -73,8 +89,6 @@ export function reconcileServices(
   prevIpam: IpamState,
   unchanged: (o: KubeObject) => boolean,
 ): ServicesResult {
-  const net = ctx.config.networking;
-  const diags = new Diags();
   const prevByKey = new Map(prev.map((s) => [`${s.namespace}/${s.name}`, s]));
   const keep = new Map<string, ServiceState>();
   for (const o of objects) {
@@ -83,24 +97,13 @@ export function reconcileServices(
   }
 
   // Start from the allocations of kept Services.
-  const serviceIPs: Record<string, string> = {};
-  const nodePorts: Record<string, string> = {};
-  const lbIPs: Record<string, string> = {};
-  for (const [ip, owner] of Object.entries(prevIpam.serviceIPs)) if (keep.has(owner)) serviceIPs[ip] = owner;
-  for (const [p, owner] of Object.entries(prevIpam.nodePorts)) if (keep.has(owner)) nodePorts[p] = owner;
-  for (const [ip, owner] of Object.entries(prevIpam.loadBalancerIPs)) if (keep.has(owner)) lbIPs[ip] = owner;
-
-  const svcRange = parseCidr4(net.serviceSubnet)!;
-  const svcFirst = svcRange.first;
-  const svcSize = cidrSize(svcRange);
-  const nIPs = svcSize - 2; // network and broadcast are never handed out
-  const ipOffset = staticBandSize(svcSize, 16, 256, 16);
-  const [npLo, npHi] = net.nodePortRange;
-  const nPorts = npHi - npLo + 1;
-  const portOffset = staticBandSize(nPorts, 16, 128, 32);
+  const al: Alloc = { ctx, diags: new Diags(), serviceIPs: {}, nodePorts: {}, lbIPs: {} };
+  for (const [ip, owner] of Object.entries(prevIpam.serviceIPs)) if (keep.has(owner)) al.serviceIPs[ip] = owner;
+  for (const [p, owner] of Object.entries(prevIpam.nodePorts)) if (keep.has(owner)) al.nodePorts[p] = owner;
+  for (const [ip, owner] of Object.entries(prevIpam.loadBalancerIPs)) if (keep.has(owner)) al.lbIPs[ip] = owner;
 
   const drafts = new Map<string, ServiceState>();
-  const changed: { o: KubeObject; s: ServiceState; prev?: ServiceState }[] = [];
+  const changed: Changed[] = [];
   for (const o of objects) {
     const key = svcKey(o);
     if (keep.has(key)) continue;
@@ -108,6 +111,25 @@ export function reconcileServices(
     drafts.set(key, s);
     changed.push({ o, s, prev: prevByKey.get(key) });
   }
+
+  allocateClusterIPs(al, changed);
+  allocateNodePorts(al, changed);
+  allocateLoadBalancerIPs(al, changed);
+
+  if (al.diags.errors.length) throw new SpecError(al.diags.errors);
+  const services = objects.map((o) => keep.get(svcKey(o)) ?? drafts.get(svcKey(o))!);
+  return { services, serviceIPs: al.serviceIPs, nodePorts: al.nodePorts, loadBalancerIPs: al.lbIPs };
+}
+
+/** Cluster IPs: the ones users chose (and changed Services already had) first, then dynamic ones. */
+function allocateClusterIPs(al: Alloc, changed: Changed[]): void {
+  const { diags, serviceIPs } = al;
+  const net = al.ctx.config.networking;
+  const svcRange = parseCidr4(net.serviceSubnet)!;
+  const svcFirst = svcRange.first;
+  const svcSize = cidrSize(svcRange);
+  const nIPs = svcSize - 2; // network and broadcast are never handed out
+  const ipOffset = staticBandSize(svcSize, 16, 256, 16);
 
   // Pass 1: cluster IPs users chose (and the IPs changed Services already had).
   const needIP: { o: KubeObject; s: ServiceState; key: string }[] = [];
@@ -149,7 +171,7 @@ export function reconcileServices(
     const i = allocateIndex(
       nIPs,
       ipOffset,
-      `${ctx.seed}/clusterIP/${key}`,
+      `${al.ctx.seed}/clusterIP/${key}`,
       (i) => serviceIPs[intToIp(svcFirst + 1 + i)] !== undefined,
     );
     if (i < 0) {
@@ -165,63 +187,24 @@ export function reconcileServices(
     serviceIPs[ip] = key;
     s.clusterIP = ip;
   }
+}
 
-  // NodePorts: given first, then the previous ones, then dynamic.
+/** A port (or the health check, p null) that gets a dynamic NodePort. */
+type NeedPort = { s: ServiceState; p: ServicePortState | null; key: string };
+
+/** NodePorts: given first, then the previous ones, then dynamic. */
+function allocateNodePorts(al: Alloc, changed: Changed[]): void {
+  const { diags, nodePorts } = al;
+  const [npLo, npHi] = al.ctx.config.networking.nodePortRange;
+  const nPorts = npHi - npLo + 1;
+  const portOffset = staticBandSize(nPorts, 16, 128, 32);
   const wantsNodePort = (s: ServiceState) => s.type === "NodePort" || s.type === "LoadBalancer";
-  const needPort: { s: ServiceState; p: ServicePortState | null; key: string }[] = [];
-  for (const { o, s, prev } of changed) {
-    const key = svcKey(o);
-    if (!wantsNodePort(s)) {
-      for (const p of s.ports) delete p.nodePort;
-    } else {
-      s.ports.forEach((p, i) => {
-        const field = `spec.ports[${i}].nodePort`;
-        const given = o.spec?.ports?.[i]?.nodePort;
-        const prevPort = prev?.ports.find((q) => q.port === p.port && q.protocol === p.protocol)?.nodePort;
-        const want = given ?? prevPort;
-        if (want !== undefined) {
-          if (want < npLo || want > npHi) {
-            if (given !== undefined)
-              diags.error(
-                where(o),
-                field,
-                want,
-                `provided port is not in the valid range. The range of valid ports is ${npLo}-${npHi}`,
-              );
-            else needPort.push({ s, p, key });
-            return;
-          }
-          const pk = `${want}/${p.protocol}`;
-          const owner = nodePorts[pk];
-          if (owner && owner !== key) {
-            if (given !== undefined)
-              diags.error(where(o), field, want, `provided port is already allocated (to Service ${owner})`);
-            else needPort.push({ s, p, key });
-            return;
-          }
-          nodePorts[pk] = key;
-          p.nodePort = want;
-        } else needPort.push({ s, p, key });
-      });
-    }
-    if (s.type === "LoadBalancer" && s.externalTrafficPolicy === "Local") {
-      const given: number | undefined = o.spec?.healthCheckNodePort ?? prev?.healthCheckNodePort;
-      if (given !== undefined) {
-        const pk = `${given}/TCP`;
-        const owner = nodePorts[pk];
-        if (owner && owner !== key)
-          diags.error(
-            where(o),
-            "spec.healthCheckNodePort",
-            given,
-            `provided port is already allocated (to Service ${owner})`,
-          );
-        else {
-          nodePorts[pk] = key;
-          s.healthCheckNodePort = given;
-        }
-      } else needPort.push({ s, p: null, key });
-    } else delete s.healthCheckNodePort;
+  const needPort: NeedPort[] = [];
+  for (const c of changed) {
+    if (!wantsNodePort(c.s)) {
+      for (const p of c.s.ports) delete p.nodePort;
+    } else keepNodePorts(al, c, needPort);
+    healthCheckNodePort(al, c, needPort);
   }
   for (const { s, p, key } of needPort) {
     const proto = p ? p.protocol : "TCP";
@@ -229,7 +212,7 @@ export function reconcileServices(
     const i = allocateIndex(
       nPorts,
       portOffset,
-      `${ctx.seed}/nodePort/${key}/${which}`,
+      `${al.ctx.seed}/nodePort/${key}/${which}`,
       (i) => nodePorts[`${npLo + i}/${proto}`] !== undefined,
     );
     if (i < 0) {
@@ -245,8 +228,71 @@ export function reconcileServices(
     if (p) p.nodePort = npLo + i;
     else s.healthCheckNodePort = npLo + i;
   }
+}
 
-  // LoadBalancer addresses.
+/** Given (checked) or previous NodePorts of a Service's ports; the rest wait for dynamic ones. */
+function keepNodePorts(al: Alloc, { o, s, prev }: Changed, needPort: NeedPort[]): void {
+  const { diags, nodePorts } = al;
+  const [npLo, npHi] = al.ctx.config.networking.nodePortRange;
+  const key = svcKey(o);
+  s.ports.forEach((p, i) => {
+    const field = `spec.ports[${i}].nodePort`;
+    const given = o.spec?.ports?.[i]?.nodePort;
+    const prevPort = prev?.ports.find((q) => q.port === p.port && q.protocol === p.protocol)?.nodePort;
+    const want = given ?? prevPort;
+    if (want !== undefined) {
+      if (want < npLo || want > npHi) {
+        if (given !== undefined)
+          diags.error(
+            where(o),
+            field,
+            want,
+            `provided port is not in the valid range. The range of valid ports is ${npLo}-${npHi}`,
+          );
+        else needPort.push({ s, p, key });
+        return;
+      }
+      const pk = `${want}/${p.protocol}`;
+      const owner = nodePorts[pk];
+      if (owner && owner !== key) {
+        if (given !== undefined)
+          diags.error(where(o), field, want, `provided port is already allocated (to Service ${owner})`);
+        else needPort.push({ s, p, key });
+        return;
+      }
+      nodePorts[pk] = key;
+      p.nodePort = want;
+    } else needPort.push({ s, p, key });
+  });
+}
+
+/** healthCheckNodePort: only for externalTrafficPolicy Local LoadBalancers. */
+function healthCheckNodePort(al: Alloc, { o, s, prev }: Changed, needPort: NeedPort[]): void {
+  const key = svcKey(o);
+  if (s.type === "LoadBalancer" && s.externalTrafficPolicy === "Local") {
+    const given: number | undefined = o.spec?.healthCheckNodePort ?? prev?.healthCheckNodePort;
+    if (given !== undefined) {
+      const pk = `${given}/TCP`;
+      const owner = al.nodePorts[pk];
+      if (owner && owner !== key)
+        al.diags.error(
+          where(o),
+          "spec.healthCheckNodePort",
+          given,
+          `provided port is already allocated (to Service ${owner})`,
+        );
+      else {
+        al.nodePorts[pk] = key;
+        s.healthCheckNodePort = given;
+      }
+    } else needPort.push({ s, p: null, key });
+  } else delete s.healthCheckNodePort;
+}
+
+/** LoadBalancer addresses: status as given, else the wanted or first free address of the pool. */
+function allocateLoadBalancerIPs(al: Alloc, changed: Changed[]): void {
+  const { lbIPs } = al;
+  const net = al.ctx.config.networking;
   const pool = net.loadBalancerSubnet ? parseCidr4(net.loadBalancerSubnet) : undefined;
   for (const { o, s, prev } of changed) {
     if (s.type !== "LoadBalancer") continue;
@@ -280,10 +326,6 @@ export function reconcileServices(
       break;
     }
   }
-
-  if (diags.errors.length) throw new SpecError(diags.errors);
-  const services = objects.map((o) => keep.get(svcKey(o)) ?? drafts.get(svcKey(o))!);
-  return { services, serviceIPs, nodePorts, loadBalancerIPs: lbIPs };
 }
 
 function draftService(ctx: ServiceCtx, o: KubeObject, prev: ServiceState | undefined): ServiceState {

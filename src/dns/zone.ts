@@ -141,18 +141,73 @@ const lower = (n: string): string => {
 };
 const stripUnderscore = (s: string): string => (s.startsWith("_") ? s.slice(1) : s);
 
+/** The zone's settings and the indexes built once per state; every lookup reads them. */
+interface ZoneIndex {
+  zone: string;
+  ttl: number;
+  pods: PodsMode;
+  serial: number;
+  /** The cluster zone and the reverse zones. */
+  zones: string[];
+  namespaces: Set<string>;
+  /** By "name.ns", lower-case. */
+  services: Map<string, SvcEntry>;
+  /** PTR of a cluster IP: the Service's name. */
+  ptrSvc: Map<string, string>;
+  /** PTR of an endpoint IP: every endpoint name for it. */
+  ptrEp: Map<string, string[]>;
+  /** "ns/ip" of every pod (pods verified). */
+  podIPs: Set<string>;
+  dnsIP: string;
+  nsName: string;
+  external: Map<string, { type: string; value: string }[]>;
+}
+
 export function createZone(
   state: Omit<ClusterState, "dns"> & Partial<Pick<ClusterState, "dns">>,
   opts: ZoneOptions = {},
 ): Zone {
-  const zone = lower(state.config.networking.dnsDomain);
-  const ttl = opts.ttl ?? state.config.dns?.ttl ?? 5;
-  const pods: PodsMode = opts.pods ?? state.config.dns?.pods ?? "disabled";
-  const serial = opts.serial ?? (state.clock >>> 0) + 1;
-  const zones = [zone, ...REVERSE_ZONES];
+  const ix = buildIndex(state, opts);
+  return {
+    zone: ix.zone,
+    serial: ix.serial,
+    ttl: ix.ttl,
+    answer: (q: Question, flags: AnswerFlags = {}) => answer(ix, q, flags),
+    inZone: (n: string) => findZone(ix, lower(n)) !== undefined,
+  };
+}
 
-  // --- indexes -------------------------------------------------------------------
-  const namespaces = new Set<string>(state.namespaces.map((n) => n.name.toLowerCase()));
+// --- indexes ---------------------------------------------------------------------
+
+function buildIndex(
+  state: Omit<ClusterState, "dns"> & Partial<Pick<ClusterState, "dns">>,
+  opts: ZoneOptions,
+): ZoneIndex {
+  const zone = lower(state.config.networking.dnsDomain);
+  const services = indexServices(state, zone);
+  const { ptrSvc, ptrEp } = indexPtr(services);
+  const podIPs = new Set<string>();
+  for (const p of state.pods) if (p.podIP) podIPs.add(`${p.namespace.toLowerCase()}/${p.podIP}`);
+  const dnsSvc = state.services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns");
+  return {
+    zone,
+    ttl: opts.ttl ?? state.config.dns?.ttl ?? 5,
+    pods: opts.pods ?? state.config.dns?.pods ?? "disabled",
+    serial: opts.serial ?? (state.clock >>> 0) + 1,
+    zones: [zone, ...REVERSE_ZONES],
+    namespaces: new Set<string>(state.namespaces.map((n) => n.name.toLowerCase())),
+    services,
+    ptrSvc,
+    ptrEp,
+    podIPs,
+    dnsIP: dnsSvc && hasClusterIP(dnsSvc) ? dnsSvc.clusterIP! : clusterDnsIP(state.config),
+    nsName: `kube-dns.kube-system.svc.${zone}`,
+    external: indexExternal(state.config.externalDNS ?? []),
+  };
+}
+
+/** Every Service with its FQDN and ready addresses (none for ExternalName). */
+function indexServices(state: Omit<ClusterState, "dns">, zone: string): Map<string, SvcEntry> {
   const bySvc = slicesByService(state.endpointSlices);
   const services = new Map<string, SvcEntry>(); // "name.ns" lower-case
   for (const svc of state.services) {
@@ -160,7 +215,11 @@ export function createZone(
       svc.type === "ExternalName" ? [] : readyAddresses(svc, bySvc.get(`${svc.namespace}/${svc.name}`) ?? []);
     services.set(`${svc.name}.${svc.namespace}`.toLowerCase(), { svc, fqdn: serviceFqdn(svc, zone), ready });
   }
-  // PTR: cluster IPs first (one name), else every endpoint naming the IP.
+  return services;
+}
+
+/** PTR: cluster IPs first (one name), else every endpoint naming the IP. */
+function indexPtr(services: Map<string, SvcEntry>): { ptrSvc: Map<string, string>; ptrEp: Map<string, string[]> } {
   const ptrSvc = new Map<string, string>();
   const ptrEp = new Map<string, string[]>();
   for (const e of services.values()) {
@@ -188,326 +247,356 @@ export function createZone(
       ptrEp.set(a.ip, l);
     }
   }
-  const podIPs = new Set<string>();
-  for (const p of state.pods) if (p.podIP) podIPs.add(`${p.namespace.toLowerCase()}/${p.podIP}`);
-  const dnsSvc = state.services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns");
-  const dnsIP = dnsSvc && hasClusterIP(dnsSvc) ? dnsSvc.clusterIP! : clusterDnsIP(state.config);
-  const nsName = `kube-dns.kube-system.svc.${zone}`;
+  return { ptrSvc, ptrEp };
+}
+
+/** The config's externalDNS records by lower-case name (CNAME targets without the dot). */
+function indexExternal(records: ClusterState["config"]["externalDNS"]): Map<string, { type: string; value: string }[]> {
   const external = new Map<string, { type: string; value: string }[]>();
-  for (const r of state.config.externalDNS ?? []) {
+  for (const r of records) {
     const k = lower(r.name);
     const l = external.get(k) ?? [];
     l.push({ type: r.type, value: r.type === "CNAME" ? stripDot(r.value) : r.value });
     external.set(k, l);
   }
+  return external;
+}
 
-  const findZone = (l: string): string | undefined => {
-    for (const z of zones)
-      if (l === z || (l.length > z.length && l.endsWith(z) && l[l.length - z.length - 1] === ".")) return z;
-    return undefined;
-  };
-  const soa = (z: string): RR => ({
+function findZone(ix: ZoneIndex, l: string): string | undefined {
+  for (const z of ix.zones)
+    if (l === z || (l.length > z.length && l.endsWith(z) && l[l.length - z.length - 1] === ".")) return z;
+  return undefined;
+}
+
+function soa(ix: ZoneIndex, z: string): RR {
+  return {
     name: z,
     type: "SOA",
-    ttl: Math.min(ttl, 300),
-    data: soaData(z, serial, ttl) as unknown as Soa,
-  });
-  const addrRR = (name: string, ip: string): RR => ({ name, type: ip.includes(":") ? "AAAA" : "A", ttl, data: ip });
-
-  // --- CoreDNS: parseRequest + findServices / findPods --------------------------------
-  function records(l: string, z: string): Found {
-    if (z !== zone) return "nx"; // reverse zones hold no forward names (IsReverse → errNoItems)
-    const base = l === z ? "" : l.slice(0, l.length - z.length - 1);
-    if (base === "" || base === "svc" || base === "pod") return []; // NODATA for apex queries
-    const segs = base.split(".");
-    let last = segs.length - 1;
-    const podOrSvc = segs[last];
-    if (podOrSvc !== "svc" && podOrSvc !== "pod") return "nx"; // errInvalidRequest
-    const namespace = segs[--last];
-    const service = last - 1 >= 0 ? segs[last - 1] : "";
-    last -= 2;
-    let endpoint = "";
-    let port = "";
-    let protocol = "";
-    if (last === 0) endpoint = segs[0];
-    else if (last === 1) {
-      protocol = stripUnderscore(segs[1]);
-      port = stripUnderscore(segs[0]);
-    } else if (last > 1) return "nx"; // too long
-    // CoreDNS's findPods ignores endpoint/port labels in front of the pod name.
-    if (podOrSvc === "pod") return findPods(namespace, service);
-    return findServices(namespace, service, endpoint, port, protocol);
-  }
-
-  function findPods(namespace: string, podname: string): Found {
-    if (pods === "disabled") return "nx";
-    if (podname === "") return namespaces.has(namespace) ? [] : "nx";
-    const dashes = podname.split("-").length - 1;
-    const ip = dashes === 3 && !podname.includes("--") ? podname.replaceAll("-", ".") : podname.replaceAll("-", ":");
-    if (!isIP(ip)) return "nx";
-    const host = ip;
-    const target = `${podname}.${namespace}.pod.${zone}`;
-    if (pods === "insecure") return [{ host, port: -1, target }];
-    return podIPs.has(`${namespace}/${ip}`) ? [{ host, port: -1, target }] : "nx";
-  }
-
-  function findServices(namespace: string, service: string, endpoint: string, port: string, protocol: string): Found {
-    if (service === "") return namespaces.has(namespace) ? [] : "nx";
-    const e = services.get(`${service}.${namespace}`);
-    if (!e) return "nx";
-    const svc = e.svc;
-    const out: Item[] = [];
-    if (svc.type === "ExternalName") {
-      if (endpoint !== "") return "nx";
-      const host = svc.externalName ? stripDot(svc.externalName) : "";
-      if (host === "" || isIP(host)) return "nx"; // only a name makes a CNAME
-      return [{ host, port: 0, target: e.fqdn }];
-    }
-    const matchPP = (pname: string | undefined, pproto: string) =>
-      (port === "" || port === (pname ?? "").toLowerCase()) && (protocol === "" || protocol === pproto.toLowerCase());
-    if (!hasClusterIP(svc) || endpoint !== "") {
-      let found = false;
-      for (const a of e.ready) {
-        if (endpoint !== "" && endpoint !== a.hostname) continue;
-        const ports = a.ports.length > 0 ? a.ports : [{ name: "", port: -1, protocol: "" }];
-        for (const p of ports) {
-          if (!matchPP(p.name, p.protocol)) continue;
-          found = true;
-          out.push({ host: a.ip, port: p.port, target: `${a.hostname}.${e.fqdn}` });
-        }
-      }
-      return found ? out : "nx";
-    }
-    for (const p of svc.ports) {
-      if (!matchPP(p.name, p.protocol)) continue;
-      out.push({ host: svc.clusterIP!, port: p.port, target: e.fqdn });
-    }
-    return out.length > 0 ? out : "nx";
-  }
-
-  // --- kubernetes.Services(): the TXT and ns.dns special cases ---------------------------
-  function lookupServices(l: string, z: string, qtype: number): Found {
-    if (qtype === QTYPE.TXT && z === zone) {
-      if (l === `dns-version.${zone}`) return [{ host: "", port: -1, target: l, text: DNS_SCHEMA_VERSION }];
-      const r = records(l, z);
-      return r === "nx" ? "nx" : [];
-    }
-    if (z === zone && l === `ns.dns.${zone}`) {
-      return qtype === QTYPE.A || qtype === QTYPE.AAAA ? [{ host: dnsIP, port: -1, target: l }] : [];
-    }
-    return records(l, z);
-  }
-
-  // --- plugin.A / AAAA with CNAME following ----------------------------------------------
-  type Res = { err: boolean; records: RR[]; chase?: { name: string; type: number } };
-  function addressRecords(qname: string, l: string, z: string, qtype: number, chain: RR[]): Res {
-    const found = lookupServices(l, z, qtype);
-    if (found === "nx") return { err: true, records: [] };
-    const recs: RR[] = [];
-    const dup = new Set<string>();
-    let chase: Res["chase"];
-    for (const it of found) {
-      if (it.text !== undefined) continue;
-      if (!isIP(it.host)) {
-        // ExternalName: a CNAME, followed inside the zone, else looked up upstream.
-        const target = it.host.toLowerCase();
-        if (target === l) continue; // CNAME loop
-        if (chain.length > MAX_CNAME_CHAIN - 1) continue;
-        const cname: RR = { name: qname, type: "CNAME", ttl, data: it.host };
-        if (chain.some((c) => c.type === "CNAME" && c.name.toLowerCase() === qname.toLowerCase())) continue;
-        const tz = findZone(target);
-        if (tz === zone) {
-          const next = addressRecords(it.host, target, tz, qtype, [...chain, cname]);
-          if (!next.err && next.records.length > 0) recs.push(cname, ...next.records);
-          continue;
-        }
-        recs.push(cname);
-        chase = { name: it.host, type: qtype };
-        continue;
-      }
-      const want = qtype === QTYPE.AAAA ? it.host.includes(":") : isIPv4(it.host);
-      if (!want || dup.has(it.host)) continue;
-      dup.add(it.host);
-      recs.push(addrRR(qname, it.host));
-    }
-    return { err: false, records: recs, chase };
-  }
-
-  function srvRecords(qname: string, l: string, z: string): { err: boolean; records: RR[]; extra: RR[] } {
-    const found = lookupServices(l, z, QTYPE.SRV);
-    if (found === "nx") return { err: true, records: [], extra: [] };
-    const recs: RR[] = [];
-    const extra: RR[] = [];
-    const weight = Math.max(1, Math.floor(100 / Math.max(1, found.length)));
-    const dupSrv = new Set<string>();
-    const dupAddr = new Set<string>();
-    for (const it of found) {
-      if (it.port === -1 || it.text !== undefined) continue;
-      if (!isIP(it.host)) {
-        recs.push({ name: qname, type: "SRV", ttl, data: { priority: 0, weight, port: it.port, target: it.host } });
-        continue;
-      }
-      const k = `${it.target}:${it.port}`;
-      if (!dupSrv.has(k))
-        recs.push({ name: qname, type: "SRV", ttl, data: { priority: 0, weight, port: it.port, target: it.target } });
-      dupSrv.add(k);
-      const ka = `${it.target} ${it.host}`;
-      if (!dupAddr.has(ka)) extra.push(addrRR(it.target, it.host));
-      dupAddr.add(ka);
-    }
-    return { err: false, records: recs, extra };
-  }
-
-  function ptrRecords(qname: string, l: string, z: string): { err: boolean; records: RR[] } {
-    const ip = addressFromReverse(l);
-    if (ip === undefined) {
-      const r = records(l, z);
-      return { err: r === "nx", records: [] };
-    }
-    const s = ptrSvc.get(ip);
-    if (s) return { err: false, records: [{ name: qname, type: "PTR", ttl, data: s }] };
-    const eps = ptrEp.get(ip);
-    if (!eps || eps.length === 0) return { err: true, records: [] };
-    return { err: false, records: eps.map((n) => ({ name: qname, type: "PTR" as const, ttl, data: n })) };
-  }
-
-  // --- names outside the zones -------------------------------------------------------
-  function externalAnswer(qname: string, l: string, qtype: number, flags: AnswerFlags, chain: RR[] = []): ZoneAnswer {
-    if (flags.forward)
-      return { rcode: "NOERROR", aa: false, ra: true, answers: [], authority: [], additional: [], forward: true };
-    const recs = external.get(l);
-    const base = { aa: false, ra: true, authority: [] as RR[], additional: [] as RR[] };
-    if (!recs) return { ...base, rcode: chain.length > 0 ? "NOERROR" : "NXDOMAIN", answers: chain };
-    const tn = typeName(qtype);
-    const match = recs.filter((r) => r.type === tn);
-    const toRR = (r: { type: string; value: string }): RR =>
-      r.type === "TXT"
-        ? { name: qname, type: "TXT", ttl, data: [r.value] }
-        : { name: qname, type: r.type as "A", ttl, data: r.value };
-    if (match.length > 0) return { ...base, rcode: "NOERROR", answers: [...chain, ...match.map(toRR)] };
-    const cn = recs.find((r) => r.type === "CNAME");
-    if (cn && chain.length < MAX_CNAME_CHAIN) {
-      const rr = toRR(cn);
-      const t = lower(cn.value);
-      const tz = findZone(t);
-      if (tz) {
-        const inner = answerIn(cn.value, t, tz, qtype, flags);
-        return { ...inner, answers: [...chain, rr, ...inner.answers], aa: false, ra: true };
-      }
-      return externalAnswer(cn.value, t, qtype, flags, [...chain, rr]);
-    }
-    return { ...base, rcode: "NOERROR", answers: chain };
-  }
-
-  // --- the handler ------------------------------------------------------------------
-  function answerIn(qname: string, l: string, z: string, qtype: number, flags: AnswerFlags): ZoneAnswer {
-    let recs: RR[] = [];
-    let extra: RR[] = [];
-    let err = false;
-    let chase: ZoneAnswer["chase"];
-    switch (qtype) {
-      case QTYPE.A:
-      case QTYPE.AAAA: {
-        const r = addressRecords(qname, l, z, qtype, []);
-        err = r.err;
-        recs = r.records;
-        chase = r.chase;
-        break;
-      }
-      case QTYPE.TXT: {
-        const f = lookupServices(l, z, qtype);
-        if (f === "nx") err = true;
-        else
-          for (const it of f)
-            if (it.text !== undefined) recs.push({ name: qname, type: "TXT", ttl: DNS_VERSION_TTL, data: [it.text] });
-        break;
-      }
-      case QTYPE.CNAME: {
-        const f = lookupServices(l, z, qtype);
-        if (f === "nx") err = true;
-        else if (f.length > 0 && f[0].text === undefined && !isIP(f[0].host))
-          recs.push({ name: qname, type: "CNAME", ttl, data: f[0].host });
-        break;
-      }
-      case QTYPE.PTR: {
-        const r = ptrRecords(qname, l, z);
-        err = r.err;
-        recs = r.records;
-        break;
-      }
-      case QTYPE.SRV: {
-        const r = srvRecords(qname, l, z);
-        err = r.err;
-        recs = r.records;
-        extra = r.extra;
-        break;
-      }
-      case QTYPE.SOA:
-        // CoreDNS answers SOA only at the apex; elsewhere an empty NOERROR.
-        if (l === z) recs = [{ ...soa(z), name: qname, ttl }];
-        break;
-      default: {
-        if (qtype === QTYPE.NS && l === z) {
-          recs = [{ name: qname, type: "NS", ttl, data: nsName }];
-          extra = [addrRR(nsName, dnsIP)];
-          break;
-        }
-        // NS below the apex and every other type:
-        // A fake A lookup tells NODATA from NXDOMAIN.
-        const f = lookupServices(l, z, QTYPE.A);
-        err = f === "nx";
-      }
-    }
-    if (err) {
-      // fallthrough in-addr.arpa ip6.arpa: reverse misses go to the next plugin (forward).
-      if (z !== zone) {
-        if (flags.forward)
-          return { rcode: "NOERROR", aa: false, ra: true, answers: [], authority: [], additional: [], forward: true };
-      }
-      return { rcode: "NXDOMAIN", aa: true, ra: false, answers: [], authority: [soa(z)], additional: [] };
-    }
-    if (recs.length === 0)
-      return { rcode: "NOERROR", aa: true, ra: false, answers: [], authority: [soa(z)], additional: [] };
-    if (chase && !flags.forward) {
-      // No upstream: the ExternalName's outside target is looked up in externalDNS.
-      const ext = externalAnswer(chase.name, lower(chase.name), chase.type, {});
-      recs = [...recs, ...ext.answers];
-      chase = undefined;
-    }
-    const out: ZoneAnswer = { rcode: "NOERROR", aa: true, ra: false, answers: recs, authority: [], additional: extra };
-    if (chase) out.chase = chase;
-    return out;
-  }
-
-  function answer(q: Question, flags: AnswerFlags = {}): ZoneAnswer {
-    const qtype = typeNumber(q.type) ?? -1;
-    const qclass =
-      q.class === undefined
-        ? 1
-        : typeof q.class === "number"
-          ? q.class
-          : q.class.toUpperCase() === "IN"
-            ? 1
-            : q.class.toUpperCase() === "ANY"
-              ? 255
-              : -1;
-    const empty = { answers: [], authority: [], additional: [] };
-    if (qclass !== 1 && qclass !== 255) return { rcode: "REFUSED", aa: false, ra: false, ...empty };
-    if (qtype === QTYPE.AXFR || qtype === QTYPE.IXFR) return { rcode: "REFUSED", aa: false, ra: false, ...empty };
-    const qname = stripDot(q.name);
-    const l = lower(qname);
-    const z = findZone(l);
-    if (!z) return externalAnswer(qname, l, qtype, flags);
-    return answerIn(qname, l, z, qtype, flags);
-  }
-
-  return {
-    zone,
-    serial,
-    ttl,
-    answer,
-    inZone: (n: string) => findZone(lower(n)) !== undefined,
+    ttl: Math.min(ix.ttl, 300),
+    data: soaData(z, ix.serial, ix.ttl) as unknown as Soa,
   };
+}
+
+function addrRR(ix: ZoneIndex, name: string, ip: string): RR {
+  return { name, type: ip.includes(":") ? "AAAA" : "A", ttl: ix.ttl, data: ip };
+}
+
+// --- CoreDNS: parseRequest + findServices / findPods --------------------------------
+
+function records(ix: ZoneIndex, l: string, z: string): Found {
+  if (z !== ix.zone) return "nx"; // reverse zones hold no forward names (IsReverse → errNoItems)
+  const base = l === z ? "" : l.slice(0, l.length - z.length - 1);
+  if (base === "" || base === "svc" || base === "pod") return []; // NODATA for apex queries
+  const segs = base.split(".");
+  let last = segs.length - 1;
+  const podOrSvc = segs[last];
+  if (podOrSvc !== "svc" && podOrSvc !== "pod") return "nx"; // errInvalidRequest
+  const namespace = segs[--last];
+  const service = last - 1 >= 0 ? segs[last - 1] : "";
+  last -= 2;
+  let endpoint = "";
+  let port = "";
+  let protocol = "";
+  if (last === 0) endpoint = segs[0];
+  else if (last === 1) {
+    protocol = stripUnderscore(segs[1]);
+    port = stripUnderscore(segs[0]);
+  } else if (last > 1) return "nx"; // too long
+  // CoreDNS's findPods ignores endpoint/port labels in front of the pod name.
+  if (podOrSvc === "pod") return findPods(ix, namespace, service);
+  return findServices(ix, namespace, service, endpoint, port, protocol);
+}
+
+function findPods(ix: ZoneIndex, namespace: string, podname: string): Found {
+  if (ix.pods === "disabled") return "nx";
+  if (podname === "") return ix.namespaces.has(namespace) ? [] : "nx";
+  const dashes = podname.split("-").length - 1;
+  const ip = dashes === 3 && !podname.includes("--") ? podname.replaceAll("-", ".") : podname.replaceAll("-", ":");
+  if (!isIP(ip)) return "nx";
+  const host = ip;
+  const target = `${podname}.${namespace}.pod.${ix.zone}`;
+  if (ix.pods === "insecure") return [{ host, port: -1, target }];
+  return ix.podIPs.has(`${namespace}/${ip}`) ? [{ host, port: -1, target }] : "nx";
+}
+
+function findServices(
+  ix: ZoneIndex,
+  namespace: string,
+  service: string,
+  endpoint: string,
+  port: string,
+  protocol: string,
+): Found {
+  if (service === "") return ix.namespaces.has(namespace) ? [] : "nx";
+  const e = ix.services.get(`${service}.${namespace}`);
+  if (!e) return "nx";
+  const svc = e.svc;
+  if (svc.type === "ExternalName") {
+    if (endpoint !== "") return "nx";
+    const host = svc.externalName ? stripDot(svc.externalName) : "";
+    if (host === "" || isIP(host)) return "nx"; // only a name makes a CNAME
+    return [{ host, port: 0, target: e.fqdn }];
+  }
+  const matchPP = (pname: string | undefined, pproto: string) =>
+    (port === "" || port === (pname ?? "").toLowerCase()) && (protocol === "" || protocol === pproto.toLowerCase());
+  if (!hasClusterIP(svc) || endpoint !== "") return endpointItems(e, endpoint, matchPP);
+  const out: Item[] = [];
+  for (const p of svc.ports) {
+    if (!matchPP(p.name, p.protocol)) continue;
+    out.push({ host: svc.clusterIP!, port: p.port, target: e.fqdn });
+  }
+  return out.length > 0 ? out : "nx";
+}
+
+/** A headless Service's (or a named endpoint's) addresses, per matching port. */
+function endpointItems(
+  e: SvcEntry,
+  endpoint: string,
+  matchPP: (pname: string | undefined, pproto: string) => boolean,
+): Found {
+  const out: Item[] = [];
+  let found = false;
+  for (const a of e.ready) {
+    if (endpoint !== "" && endpoint !== a.hostname) continue;
+    const ports = a.ports.length > 0 ? a.ports : [{ name: "", port: -1, protocol: "" }];
+    for (const p of ports) {
+      if (!matchPP(p.name, p.protocol)) continue;
+      found = true;
+      out.push({ host: a.ip, port: p.port, target: `${a.hostname}.${e.fqdn}` });
+    }
+  }
+  return found ? out : "nx";
+}
+
+// --- kubernetes.Services(): the TXT and ns.dns special cases ---------------------------
+function lookupServices(ix: ZoneIndex, l: string, z: string, qtype: number): Found {
+  const zone = ix.zone;
+  if (qtype === QTYPE.TXT && z === zone) {
+    if (l === `dns-version.${zone}`) return [{ host: "", port: -1, target: l, text: DNS_SCHEMA_VERSION }];
+    const r = records(ix, l, z);
+    return r === "nx" ? "nx" : [];
+  }
+  if (z === zone && l === `ns.dns.${zone}`) {
+    return qtype === QTYPE.A || qtype === QTYPE.AAAA ? [{ host: ix.dnsIP, port: -1, target: l }] : [];
+  }
+  return records(ix, l, z);
+}
+
+// --- plugin.A / AAAA with CNAME following ----------------------------------------------
+type Res = { err: boolean; records: RR[]; chase?: { name: string; type: number } };
+function addressRecords(ix: ZoneIndex, qname: string, l: string, z: string, qtype: number, chain: RR[]): Res {
+  const found = lookupServices(ix, l, z, qtype);
+  if (found === "nx") return { err: true, records: [] };
+  const recs: RR[] = [];
+  const dup = new Set<string>();
+  let chase: Res["chase"];
+  for (const it of found) {
+    if (it.text !== undefined) continue;
+    if (!isIP(it.host)) {
+      // ExternalName: a CNAME, followed inside the zone, else looked up upstream.
+      const target = it.host.toLowerCase();
+      if (target === l) continue; // CNAME loop
+      if (chain.length > MAX_CNAME_CHAIN - 1) continue;
+      const cname: RR = { name: qname, type: "CNAME", ttl: ix.ttl, data: it.host };
+      if (chain.some((c) => c.type === "CNAME" && c.name.toLowerCase() === qname.toLowerCase())) continue;
+      const tz = findZone(ix, target);
+      if (tz === ix.zone) {
+        const next = addressRecords(ix, it.host, target, tz, qtype, [...chain, cname]);
+        if (!next.err && next.records.length > 0) recs.push(cname, ...next.records);
+        continue;
+      }
+      recs.push(cname);
+      chase = { name: it.host, type: qtype };
+      continue;
+    }
+    const want = qtype === QTYPE.AAAA ? it.host.includes(":") : isIPv4(it.host);
+    if (!want || dup.has(it.host)) continue;
+    dup.add(it.host);
+    recs.push(addrRR(ix, qname, it.host));
+  }
+  return { err: false, records: recs, chase };
+}
+
+function srvRecords(ix: ZoneIndex, qname: string, l: string, z: string): { err: boolean; records: RR[]; extra: RR[] } {
+  const found = lookupServices(ix, l, z, QTYPE.SRV);
+  if (found === "nx") return { err: true, records: [], extra: [] };
+  const ttl = ix.ttl;
+  const recs: RR[] = [];
+  const extra: RR[] = [];
+  const weight = Math.max(1, Math.floor(100 / Math.max(1, found.length)));
+  const dupSrv = new Set<string>();
+  const dupAddr = new Set<string>();
+  for (const it of found) {
+    if (it.port === -1 || it.text !== undefined) continue;
+    if (!isIP(it.host)) {
+      recs.push({ name: qname, type: "SRV", ttl, data: { priority: 0, weight, port: it.port, target: it.host } });
+      continue;
+    }
+    const k = `${it.target}:${it.port}`;
+    if (!dupSrv.has(k))
+      recs.push({ name: qname, type: "SRV", ttl, data: { priority: 0, weight, port: it.port, target: it.target } });
+    dupSrv.add(k);
+    const ka = `${it.target} ${it.host}`;
+    if (!dupAddr.has(ka)) extra.push(addrRR(ix, it.target, it.host));
+    dupAddr.add(ka);
+  }
+  return { err: false, records: recs, extra };
+}
+
+function ptrRecords(ix: ZoneIndex, qname: string, l: string, z: string): { err: boolean; records: RR[] } {
+  const ip = addressFromReverse(l);
+  if (ip === undefined) {
+    const r = records(ix, l, z);
+    return { err: r === "nx", records: [] };
+  }
+  const ttl = ix.ttl;
+  const s = ix.ptrSvc.get(ip);
+  if (s) return { err: false, records: [{ name: qname, type: "PTR", ttl, data: s }] };
+  const eps = ix.ptrEp.get(ip);
+  if (!eps || eps.length === 0) return { err: true, records: [] };
+  return { err: false, records: eps.map((n) => ({ name: qname, type: "PTR" as const, ttl, data: n })) };
+}
+
+// --- names outside the zones -------------------------------------------------------
+function externalAnswer(
+  ix: ZoneIndex,
+  qname: string,
+  l: string,
+  qtype: number,
+  flags: AnswerFlags,
+  chain: RR[] = [],
+): ZoneAnswer {
+  if (flags.forward)
+    return { rcode: "NOERROR", aa: false, ra: true, answers: [], authority: [], additional: [], forward: true };
+  const ttl = ix.ttl;
+  const recs = ix.external.get(l);
+  const base = { aa: false, ra: true, authority: [] as RR[], additional: [] as RR[] };
+  if (!recs) return { ...base, rcode: chain.length > 0 ? "NOERROR" : "NXDOMAIN", answers: chain };
+  const tn = typeName(qtype);
+  const match = recs.filter((r) => r.type === tn);
+  const toRR = (r: { type: string; value: string }): RR =>
+    r.type === "TXT"
+      ? { name: qname, type: "TXT", ttl, data: [r.value] }
+      : { name: qname, type: r.type as "A", ttl, data: r.value };
+  if (match.length > 0) return { ...base, rcode: "NOERROR", answers: [...chain, ...match.map(toRR)] };
+  const cn = recs.find((r) => r.type === "CNAME");
+  if (cn && chain.length < MAX_CNAME_CHAIN) {
+    const rr = toRR(cn);
+    const t = lower(cn.value);
+    const tz = findZone(ix, t);
+    if (tz) {
+      const inner = answerIn(ix, cn.value, t, tz, qtype, flags);
+      return { ...inner, answers: [...chain, rr, ...inner.answers], aa: false, ra: true };
+    }
+    return externalAnswer(ix, cn.value, t, qtype, flags, [...chain, rr]);
+  }
+  return { ...base, rcode: "NOERROR", answers: chain };
+}
+
+// --- the handler ------------------------------------------------------------------
+
+/** The records of one query type (plugin.A/SRV/PTR/…); err: the name does not exist. */
+interface Lookup {
+  err: boolean;
+  recs: RR[];
+  extra: RR[];
+  chase?: ZoneAnswer["chase"];
+}
+
+function lookupByType(ix: ZoneIndex, qname: string, l: string, z: string, qtype: number): Lookup {
+  const ttl = ix.ttl;
+  switch (qtype) {
+    case QTYPE.A:
+    case QTYPE.AAAA: {
+      const r = addressRecords(ix, qname, l, z, qtype, []);
+      return { err: r.err, recs: r.records, extra: [], chase: r.chase };
+    }
+    case QTYPE.TXT: {
+      const recs: RR[] = [];
+      const f = lookupServices(ix, l, z, qtype);
+      if (f === "nx") return { err: true, recs, extra: [] };
+      for (const it of f)
+        if (it.text !== undefined) recs.push({ name: qname, type: "TXT", ttl: DNS_VERSION_TTL, data: [it.text] });
+      return { err: false, recs, extra: [] };
+    }
+    case QTYPE.CNAME: {
+      const recs: RR[] = [];
+      const f = lookupServices(ix, l, z, qtype);
+      if (f === "nx") return { err: true, recs, extra: [] };
+      if (f.length > 0 && f[0].text === undefined && !isIP(f[0].host))
+        recs.push({ name: qname, type: "CNAME", ttl, data: f[0].host });
+      return { err: false, recs, extra: [] };
+    }
+    case QTYPE.PTR: {
+      const r = ptrRecords(ix, qname, l, z);
+      return { err: r.err, recs: r.records, extra: [] };
+    }
+    case QTYPE.SRV: {
+      const r = srvRecords(ix, qname, l, z);
+      return { err: r.err, recs: r.records, extra: r.extra };
+    }
+    case QTYPE.SOA:
+      // CoreDNS answers SOA only at the apex; elsewhere an empty NOERROR.
+      return { err: false, recs: l === z ? [{ ...soa(ix, z), name: qname, ttl }] : [], extra: [] };
+    default: {
+      if (qtype === QTYPE.NS && l === z)
+        return {
+          err: false,
+          recs: [{ name: qname, type: "NS", ttl, data: ix.nsName }],
+          extra: [addrRR(ix, ix.nsName, ix.dnsIP)],
+        };
+      // NS below the apex and every other type:
+      // A fake A lookup tells NODATA from NXDOMAIN.
+      const f = lookupServices(ix, l, z, QTYPE.A);
+      return { err: f === "nx", recs: [], extra: [] };
+    }
+  }
+}
+
+function answerIn(ix: ZoneIndex, qname: string, l: string, z: string, qtype: number, flags: AnswerFlags): ZoneAnswer {
+  const r = lookupByType(ix, qname, l, z, qtype);
+  let recs = r.recs;
+  let chase = r.chase;
+  if (r.err) {
+    // fallthrough in-addr.arpa ip6.arpa: reverse misses go to the next plugin (forward).
+    if (z !== ix.zone) {
+      if (flags.forward)
+        return { rcode: "NOERROR", aa: false, ra: true, answers: [], authority: [], additional: [], forward: true };
+    }
+    return { rcode: "NXDOMAIN", aa: true, ra: false, answers: [], authority: [soa(ix, z)], additional: [] };
+  }
+  if (recs.length === 0)
+    return { rcode: "NOERROR", aa: true, ra: false, answers: [], authority: [soa(ix, z)], additional: [] };
+  if (chase && !flags.forward) {
+    // No upstream: the ExternalName's outside target is looked up in externalDNS.
+    const ext = externalAnswer(ix, chase.name, lower(chase.name), chase.type, {});
+    recs = [...recs, ...ext.answers];
+    chase = undefined;
+  }
+  const out: ZoneAnswer = { rcode: "NOERROR", aa: true, ra: false, answers: recs, authority: [], additional: r.extra };
+  if (chase) out.chase = chase;
+  return out;
+}
+
+/** IN (1) and ANY (255); anything else is refused. */
+function queryClass(c: Question["class"]): number {
+  if (c === undefined) return 1;
+  if (typeof c === "number") return c;
+  const u = c.toUpperCase();
+  return u === "IN" ? 1 : u === "ANY" ? 255 : -1;
+}
+
+function answer(ix: ZoneIndex, q: Question, flags: AnswerFlags): ZoneAnswer {
+  const qtype = typeNumber(q.type) ?? -1;
+  const qclass = queryClass(q.class);
+  const empty = { answers: [], authority: [], additional: [] };
+  if (qclass !== 1 && qclass !== 255) return { rcode: "REFUSED", aa: false, ra: false, ...empty };
+  if (qtype === QTYPE.AXFR || qtype === QTYPE.IXFR) return { rcode: "REFUSED", aa: false, ra: false, ...empty };
+  const qname = stripDot(q.name);
+  const l = lower(qname);
+  const z = findZone(ix, l);
+  if (!z) return externalAnswer(ix, qname, l, qtype, flags);
+  return answerIn(ix, qname, l, z, qtype, flags);
 }
 
 /** dnsutil.ExtractAddressFromReverse: a full reverse name → the IP, else undefined. */

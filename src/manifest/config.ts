@@ -1,7 +1,7 @@
 // The cluster config (modelled on kind's `kind: Cluster` file) and its defaults.
 
 import type { SourceRef } from "./types.js";
-import { Diags, NO_VALUE, childPath, indexPath, isInt, isObj, keyPath, objectLabel } from "./diag.js";
+import { Diags, type Mapping, NO_VALUE, childPath, indexPath, isInt, isObj, keyPath, objectLabel } from "./diag.js";
 import { SpecError } from "./errors.js";
 import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName } from "./names.js";
 import { type Cidr, cidrContains, cidrOverlaps, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
@@ -152,6 +152,18 @@ export function parsePortRange(v: unknown): [number, number] | undefined {
   return undefined;
 }
 
+/** What the section parsers of one `kind: Cluster` document share. */
+interface ConfigParse {
+  cfg: ClusterConfig;
+  raw: Mapping;
+  err: (field: string, value: unknown, text: string) => void;
+  /** An unknown field: an error, or a warning in a kind config. */
+  unknown: (field: string) => void;
+}
+
+type SubnetKey = "podSubnet" | "serviceSubnet" | "nodeSubnet" | "loadBalancerSubnet";
+type Subnets = Partial<Record<SubnetKey, Cidr>>;
+
 /**
  * Reads a `kind: Cluster` document (already decoded to plain data). Diagnostics go to
  * `diags` when given; otherwise any error throws one SpecError.
@@ -166,8 +178,23 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
   const isKind = raw.apiVersion === KIND_CONFIG_API_VERSION;
   const unknown = (field: string) =>
     isKind ? own.warn(w, field, NO_VALUE, "is not used by podnet (ignored)") : err(field, NO_VALUE, "unknown field");
+  const c: ConfigParse = { cfg, raw, err, unknown };
 
   if (!isObj(doc)) err("", doc, "the cluster config must be a mapping");
+  parseHeader(c, isKind);
+  // networking first: node addresses are checked against nodeSubnet.
+  const subnets = parseNetworking(c);
+  parseNodes(c, subnets.nodeSubnet);
+  parseHostDns(c, subnets.nodeSubnet);
+  parseDnsSection(c);
+  parseExternalDns(c);
+
+  if (!diags && own.errors.length > 0) throw new SpecError(own.errors);
+  return cfg;
+}
+
+/** apiVersion, kind, the top-level fields and the cluster name. */
+function parseHeader({ cfg, raw, err, unknown }: ConfigParse, isKind: boolean): void {
   if (raw.apiVersion !== undefined && raw.apiVersion !== CONFIG_API_VERSION && !isKind)
     err("apiVersion", raw.apiVersion, `must be "${CONFIG_API_VERSION}"`);
   if (raw.kind !== undefined && raw.kind !== "Cluster") err("kind", raw.kind, 'must be "Cluster"');
@@ -182,56 +209,70 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
       else cfg.name = raw.name;
     }
   }
+}
 
-  // networking first: node addresses are checked against nodeSubnet.
-  const net = cfg.networking;
-  const n = raw.networking;
-  const cidrs: Partial<Record<"podSubnet" | "serviceSubnet" | "nodeSubnet" | "loadBalancerSubnet", Cidr>> = {};
-  const strictCidr = (field: string, v: unknown): Cidr | undefined => {
-    if (typeof v !== "string") {
-      err(field, v, "must be a CIDR string like 10.244.0.0/16");
-      return undefined;
-    }
-    const c = parseCidrAny(v);
-    if (!c.ok) {
-      err(field, v, "is not a valid CIDR");
-      return undefined;
-    }
-    if (c.family === 6) {
-      err(field, v, "IPv6 is not supported (podnet models single-stack IPv4 clusters)");
-      return undefined;
-    }
-    if (c.hostBitsSet) {
-      err(field, v, `has host bits set (the network address is ${intToIp(c.cidr.first)}/${c.prefix})`);
-      return undefined;
-    }
-    return c.cidr;
-  };
-  if (n !== undefined && !isObj(n)) err("networking", n, "must be a mapping");
+const NETWORKING_FIELDS = [
+  "podSubnet",
+  "serviceSubnet",
+  "nodeSubnet",
+  "nodeCIDRMaskSize",
+  "dnsDomain",
+  "cni",
+  "backend",
+  "kubeProxyMode",
+  "nodePortRange",
+  "loadBalancerSubnet",
+  "ipBlockMatchesPods",
+  "mtu",
+  "calicoBlockSize",
+  "masqueradeAll",
+];
+
+/** The `networking` section; returns the subnets it holds (given or default) for the later sections. */
+function parseNetworking(c: ConfigParse): Subnets {
+  const n = c.raw.networking;
+  if (n !== undefined && !isObj(n)) c.err("networking", n, "must be a mapping");
   const nn = isObj(n) ? n : {};
-  const known = [
-    "podSubnet",
-    "serviceSubnet",
-    "nodeSubnet",
-    "nodeCIDRMaskSize",
-    "dnsDomain",
-    "cni",
-    "backend",
-    "kubeProxyMode",
-    "nodePortRange",
-    "loadBalancerSubnet",
-    "ipBlockMatchesPods",
-    "mtu",
-    "calicoBlockSize",
-    "masqueradeAll",
-  ];
-  for (const k of Object.keys(nn)) if (!known.includes(k)) unknown(childPath("networking", k));
+  for (const k of Object.keys(nn)) if (!NETWORKING_FIELDS.includes(k)) c.unknown(childPath("networking", k));
+  const subnets = parseSubnets(c, nn);
+  parseNodeCidrMask(c, nn, subnets);
+  parseNetworkChoices(c, nn);
+  parseNetworkScalars(c, nn, subnets);
+  return subnets;
+}
+
+/** A CIDR field: IPv4, the network address itself. */
+function strictCidr(c: ConfigParse, field: string, v: unknown): Cidr | undefined {
+  if (typeof v !== "string") {
+    c.err(field, v, "must be a CIDR string like 10.244.0.0/16");
+    return undefined;
+  }
+  const r = parseCidrAny(v);
+  if (!r.ok) {
+    c.err(field, v, "is not a valid CIDR");
+    return undefined;
+  }
+  if (r.family === 6) {
+    c.err(field, v, "IPv6 is not supported (podnet models single-stack IPv4 clusters)");
+    return undefined;
+  }
+  if (r.hostBitsSet) {
+    c.err(field, v, `has host bits set (the network address is ${intToIp(r.cidr.first)}/${r.prefix})`);
+    return undefined;
+  }
+  return r.cidr;
+}
+
+/** The four subnets, disjoint, and a serviceSubnet of a size kube-apiserver accepts. */
+function parseSubnets(c: ConfigParse, nn: Mapping): Subnets {
+  const net = c.cfg.networking;
+  const cidrs: Subnets = {};
   for (const key of ["podSubnet", "serviceSubnet", "nodeSubnet", "loadBalancerSubnet"] as const) {
     const field = `networking.${key}`;
     if (nn[key] !== undefined) {
-      const c = strictCidr(field, nn[key]);
-      if (c) {
-        cidrs[key] = c;
+      const r = strictCidr(c, field, nn[key]);
+      if (r) {
+        cidrs[key] = r;
         net[key] = nn[key] as string;
       }
     } else if (key !== "loadBalancerSubnet") {
@@ -239,7 +280,7 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
     }
   }
   // The three ranges must be disjoint, or a packet's destination is ambiguous.
-  const pairs: [keyof typeof cidrs, keyof typeof cidrs][] = [
+  const pairs: [SubnetKey, SubnetKey][] = [
     ["podSubnet", "serviceSubnet"],
     ["podSubnet", "nodeSubnet"],
     ["serviceSubnet", "nodeSubnet"],
@@ -253,25 +294,34 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
       // Report on the field the user wrote last in the pair (or the one given).
       const field = nn[b] !== undefined ? b : a;
       const other = field === b ? a : b;
-      err(`networking.${field}`, net[field], `overlaps networking.${other} ${net[other]}`);
+      c.err(`networking.${field}`, net[field], `overlaps networking.${other} ${net[other]}`);
     }
   }
   if (cidrs.serviceSubnet) {
     const p = cidrs.serviceSubnet.prefix;
     // kube-apiserver: "specified --service-cluster-ip-range is too large; for 32-bit addresses, the mask must be >= 12"
     if (p < 12)
-      err("networking.serviceSubnet", net.serviceSubnet, "is too large; for 32-bit addresses, the mask must be >= 12");
+      c.err(
+        "networking.serviceSubnet",
+        net.serviceSubnet,
+        "is too large; for 32-bit addresses, the mask must be >= 12",
+      );
     // kube-dns takes the 10th address of the range.
     else if (p > 28)
-      err(
+      c.err(
         "networking.serviceSubnet",
         net.serviceSubnet,
         "is too small: it must hold the kube-dns address (the 10th), so the mask must be <= 28",
       );
   }
+  return cidrs;
+}
+
+function parseNodeCidrMask(c: ConfigParse, nn: Mapping, cidrs: Subnets): void {
+  const net = c.cfg.networking;
   if (nn.nodeCIDRMaskSize !== undefined) {
     const v = nn.nodeCIDRMaskSize;
-    if (!isInt(v) || v < 0 || v > 32) err("networking.nodeCIDRMaskSize", v, "must be an integer between 0 and 32");
+    if (!isInt(v) || v < 0 || v > 32) c.err("networking.nodeCIDRMaskSize", v, "must be an integer between 0 and 32");
     else net.nodeCIDRMaskSize = v;
   }
   if (cidrs.podSubnet && isInt(net.nodeCIDRMaskSize)) {
@@ -280,156 +330,93 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
     const f = "networking.nodeCIDRMaskSize";
     // kube-controller-manager's cidrset: the node mask must lie inside the cluster CIDR and
     // may be at most 16 bits longer; host-local needs the gateway plus pod addresses.
-    if (m < p) err(f, m, `does not fit the pod subnet ${net.podSubnet} (must be >= ${p})`);
+    if (m < p) c.err(f, m, `does not fit the pod subnet ${net.podSubnet} (must be >= ${p})`);
     else if (m - p > 16)
-      err(f, m, `is more than 16 bits longer than the pod subnet ${net.podSubnet} prefix (must be <= ${p + 16})`);
-    else if (m > 30) err(f, m, "leaves no room for pods (must be <= 30)");
+      c.err(f, m, `is more than 16 bits longer than the pod subnet ${net.podSubnet} prefix (must be <= ${p + 16})`);
+    else if (m > 30) c.err(f, m, "leaves no room for pods (must be <= 30)");
   }
+}
+
+/** dnsDomain, cni, backend (defaulted per CNI), kubeProxyMode. */
+function parseNetworkChoices(c: ConfigParse, nn: Mapping): void {
+  const net = c.cfg.networking;
   if (nn.dnsDomain !== undefined) {
     const v = nn.dnsDomain;
     const e = typeof v === "string" ? dns1123Subdomain(v) : "must be a string";
-    if (e) err("networking.dnsDomain", v, e);
+    if (e) c.err("networking.dnsDomain", v, e);
     else net.dnsDomain = v as string;
   }
   if (nn.cni !== undefined) {
     if (nn.cni === "flannel" || nn.cni === "calico" || nn.cni === "cilium") net.cni = nn.cni;
-    else err("networking.cni", nn.cni, "must be one of flannel, calico, cilium");
+    else c.err("networking.cni", nn.cni, "must be one of flannel, calico, cilium");
   }
   net.backend = DEFAULT_BACKEND[net.cni];
   if (nn.backend !== undefined) {
     const ok = BACKENDS[net.cni];
     if (typeof nn.backend === "string" && (ok as string[]).includes(nn.backend)) net.backend = nn.backend as Backend;
-    else err("networking.backend", nn.backend, `is not a ${net.cni} backend (must be one of ${ok.join(", ")})`);
+    else c.err("networking.backend", nn.backend, `is not a ${net.cni} backend (must be one of ${ok.join(", ")})`);
   }
   if (nn.kubeProxyMode !== undefined) {
     const v = nn.kubeProxyMode;
     if (v === "iptables" || v === "nftables" || v === "ipvs" || v === "none") net.kubeProxyMode = v;
-    else err("networking.kubeProxyMode", v, "must be one of iptables, nftables, ipvs, none");
+    else c.err("networking.kubeProxyMode", v, "must be one of iptables, nftables, ipvs, none");
   }
+}
+
+/** nodePortRange, the booleans, mtu, calicoBlockSize. */
+function parseNetworkScalars(c: ConfigParse, nn: Mapping, cidrs: Subnets): void {
+  const net = c.cfg.networking;
   if (nn.nodePortRange !== undefined) {
     const r = parsePortRange(nn.nodePortRange);
-    if (!r) err("networking.nodePortRange", nn.nodePortRange, 'is not a port range like "30000-32767"');
+    if (!r) c.err("networking.nodePortRange", nn.nodePortRange, 'is not a port range like "30000-32767"');
     else if (r[0] < 1 || r[1] > 65535 || r[0] > r[1])
-      err("networking.nodePortRange", nn.nodePortRange, "must lie within 1-65535 with the first port <= the last");
+      c.err("networking.nodePortRange", nn.nodePortRange, "must lie within 1-65535 with the first port <= the last");
     else net.nodePortRange = r;
   }
   const bool = (key: "ipBlockMatchesPods" | "masqueradeAll") => {
     if (nn[key] === undefined) return;
     if (typeof nn[key] === "boolean") net[key] = nn[key] as boolean;
-    else err(`networking.${key}`, nn[key], "must be true or false");
+    else c.err(`networking.${key}`, nn[key], "must be true or false");
   };
   bool("ipBlockMatchesPods");
   bool("masqueradeAll");
   if (nn.mtu !== undefined) {
     const v = nn.mtu;
-    if (!isInt(v) || v < 68 || v > 65535) err("networking.mtu", v, "must be an integer between 68 and 65535");
+    if (!isInt(v) || v < 68 || v > 65535) c.err("networking.mtu", v, "must be an integer between 68 and 65535");
     else net.mtu = v;
   }
   if (nn.calicoBlockSize !== undefined) {
     const v = nn.calicoBlockSize;
     // Calico's IPPool: IPv4 blockSize 20-32, and the block must fit the pool.
-    if (!isInt(v) || v < 20 || v > 32) err("networking.calicoBlockSize", v, "must be an integer between 20 and 32");
+    if (!isInt(v) || v < 20 || v > 32) c.err("networking.calicoBlockSize", v, "must be an integer between 20 and 32");
     else if (cidrs.podSubnet && v < cidrs.podSubnet.prefix)
-      err(
+      c.err(
         "networking.calicoBlockSize",
         v,
         `does not fit the pod subnet ${net.podSubnet} (must be >= ${cidrs.podSubnet.prefix})`,
       );
     else net.calicoBlockSize = v;
   }
+}
 
-  // nodes
-  const nodeSubnet = cidrs.nodeSubnet;
+/** Names and addresses seen so far among the nodes, and the kind-style name ordinals. */
+interface NodesSeen {
+  byName: Map<string, string>;
+  byAddr: Map<string, string>;
+  ordinals: Record<"control-plane" | "worker", number>;
+}
+
+/** The `nodes` list; kind's three default nodes when absent or empty. */
+function parseNodes(c: ConfigParse, nodeSubnet: Cidr | undefined): void {
+  const { cfg, raw, err } = c;
   if (raw.nodes !== undefined && raw.nodes !== null) {
     if (!Array.isArray(raw.nodes)) err("nodes", raw.nodes, "must be a list");
     else if (raw.nodes.length > 0) {
       const nodes: NodeConfig[] = [];
-      const byName = new Map<string, string>();
-      const byAddr = new Map<string, string>();
-      const ordinals = { "control-plane": 0, worker: 0 };
+      const seen: NodesSeen = { byName: new Map(), byAddr: new Map(), ordinals: { "control-plane": 0, worker: 0 } };
       raw.nodes.forEach((rn: unknown, i: number) => {
-        const base = indexPath("nodes", i);
-        if (!isObj(rn)) {
-          err(base, rn, "must be a mapping");
-          return;
-        }
-        for (const k of Object.keys(rn))
-          if (!["name", "role", "labels", "taints", "address", "maxPods"].includes(k)) unknown(childPath(base, k));
-        let role: "control-plane" | "worker" = "worker";
-        if (rn.role !== undefined) {
-          if (rn.role === "control-plane" || rn.role === "worker") role = rn.role;
-          else err(`${base}.role`, rn.role, "must be control-plane or worker");
-        }
-        ordinals[role]++;
-        let name = kindNodeName(cfg.name, role, ordinals[role]);
-        if (rn.name !== undefined) {
-          const e = typeof rn.name === "string" ? dns1123Subdomain(rn.name) : "must be a string";
-          if (e) err(`${base}.name`, rn.name, e);
-          else name = rn.name as string;
-        }
-        if (byName.has(name)) err(`${base}.name`, name, `is a duplicate node name (first at ${byName.get(name)})`);
-        byName.set(name, base);
-        const node = nodeDefaults(name, role);
-        if (rn.labels !== undefined) {
-          if (!isObj(rn.labels)) err(`${base}.labels`, rn.labels, "must be a mapping");
-          else
-            for (const [k, v] of Object.entries(rn.labels)) {
-              const lf = keyPath(`${base}.labels`, k);
-              const ek = qualifiedName(k);
-              if (ek) err(lf, k, `is not a valid label key: ${ek}`);
-              const sv = typeof v === "number" || typeof v === "boolean" ? String(v) : v;
-              if (typeof sv !== "string") err(lf, v, "label values must be strings");
-              else {
-                const ev = labelValue(sv);
-                if (ev) err(lf, sv, ev);
-                else node.labels[k] = sv;
-              }
-            }
-        }
-        if (rn.taints !== undefined) {
-          if (!Array.isArray(rn.taints)) err(`${base}.taints`, rn.taints, "must be a list");
-          else {
-            node.taints = [];
-            rn.taints.forEach((t: unknown, j: number) => {
-              const tf = indexPath(`${base}.taints`, j);
-              if (!isObj(t)) return err(tf, t, "must be a mapping like {key, value, effect}");
-              const ek = typeof t.key === "string" ? qualifiedName(t.key) : "is required";
-              if (ek) return err(`${tf}.key`, t.key ?? NO_VALUE, ek);
-              if (t.effect !== "NoSchedule" && t.effect !== "PreferNoSchedule" && t.effect !== "NoExecute")
-                return err(
-                  `${tf}.effect`,
-                  t.effect ?? NO_VALUE,
-                  "must be one of NoSchedule, PreferNoSchedule, NoExecute",
-                );
-              const taint: NodeConfig["taints"][number] = { key: t.key as string, effect: t.effect };
-              if (t.value !== undefined) {
-                const ev = typeof t.value === "string" ? labelValue(t.value) : "must be a string";
-                if (ev) return err(`${tf}.value`, t.value, ev);
-                taint.value = t.value as string;
-              }
-              node.taints.push(taint);
-            });
-          }
-        }
-        if (rn.address !== undefined) {
-          const a = typeof rn.address === "string" ? parseIPv4(rn.address) : undefined;
-          if (a === undefined) err(`${base}.address`, rn.address, "is not a valid IPv4 address");
-          else if (nodeSubnet && !cidrContains(nodeSubnet, a))
-            err(`${base}.address`, rn.address, `is outside networking.nodeSubnet ${net.nodeSubnet}`);
-          else if (nodeSubnet && nodeSubnet.prefix < 31 && (a === nodeSubnet.first || a === nodeSubnet.last))
-            err(`${base}.address`, rn.address, `is the network or broadcast address of ${net.nodeSubnet}`);
-          else if (byAddr.has(rn.address as string))
-            err(`${base}.address`, rn.address, `is already the address of node ${byAddr.get(rn.address as string)}`);
-          else {
-            byAddr.set(rn.address as string, name);
-            node.address = rn.address as string;
-          }
-        }
-        if (rn.maxPods !== undefined) {
-          if (!isInt(rn.maxPods) || rn.maxPods < 1) err(`${base}.maxPods`, rn.maxPods, "must be a positive integer");
-          else node.maxPods = rn.maxPods;
-        }
-        nodes.push(node);
+        const node = parseNode(c, rn, indexPath("nodes", i), seen, nodeSubnet);
+        if (node) nodes.push(node);
       });
       cfg.nodes = nodes;
     }
@@ -442,88 +429,185 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
       nodeDefaults(kindNodeName(cfg.name, "worker", 2), "worker"),
     ];
   }
+}
 
-  // hostDNS: the nodes' own resolv.conf (what dnsPolicy: Default copies).
+/** One entry of `nodes` (undefined when it is not a mapping). */
+function parseNode(
+  c: ConfigParse,
+  rn: unknown,
+  base: string,
+  seen: NodesSeen,
+  nodeSubnet: Cidr | undefined,
+): NodeConfig | undefined {
+  const { err, unknown } = c;
+  if (!isObj(rn)) {
+    err(base, rn, "must be a mapping");
+    return undefined;
+  }
+  for (const k of Object.keys(rn))
+    if (!["name", "role", "labels", "taints", "address", "maxPods"].includes(k)) unknown(childPath(base, k));
+  let role: "control-plane" | "worker" = "worker";
+  if (rn.role !== undefined) {
+    if (rn.role === "control-plane" || rn.role === "worker") role = rn.role;
+    else err(`${base}.role`, rn.role, "must be control-plane or worker");
+  }
+  seen.ordinals[role]++;
+  let name = kindNodeName(c.cfg.name, role, seen.ordinals[role]);
+  if (rn.name !== undefined) {
+    const e = typeof rn.name === "string" ? dns1123Subdomain(rn.name) : "must be a string";
+    if (e) err(`${base}.name`, rn.name, e);
+    else name = rn.name as string;
+  }
+  if (seen.byName.has(name)) err(`${base}.name`, name, `is a duplicate node name (first at ${seen.byName.get(name)})`);
+  seen.byName.set(name, base);
+  const node = nodeDefaults(name, role);
+  if (rn.labels !== undefined) parseNodeLabels(c, rn.labels, `${base}.labels`, node);
+  if (rn.taints !== undefined) parseNodeTaints(c, rn.taints, `${base}.taints`, node);
+  if (rn.address !== undefined) parseNodeAddress(c, rn.address, `${base}.address`, node, seen, nodeSubnet);
+  if (rn.maxPods !== undefined) {
+    if (!isInt(rn.maxPods) || rn.maxPods < 1) err(`${base}.maxPods`, rn.maxPods, "must be a positive integer");
+    else node.maxPods = rn.maxPods;
+  }
+  return node;
+}
+
+function parseNodeLabels({ err }: ConfigParse, labels: unknown, field: string, node: NodeConfig): void {
+  if (!isObj(labels)) return err(field, labels, "must be a mapping");
+  for (const [k, v] of Object.entries(labels)) {
+    const lf = keyPath(field, k);
+    const ek = qualifiedName(k);
+    if (ek) err(lf, k, `is not a valid label key: ${ek}`);
+    const sv = typeof v === "number" || typeof v === "boolean" ? String(v) : v;
+    if (typeof sv !== "string") err(lf, v, "label values must be strings");
+    else {
+      const ev = labelValue(sv);
+      if (ev) err(lf, sv, ev);
+      else node.labels[k] = sv;
+    }
+  }
+}
+
+/** Given taints replace the defaults (the control-plane taint too). */
+function parseNodeTaints({ err }: ConfigParse, taints: unknown, field: string, node: NodeConfig): void {
+  if (!Array.isArray(taints)) return err(field, taints, "must be a list");
+  node.taints = [];
+  taints.forEach((t: unknown, j: number) => {
+    const tf = indexPath(field, j);
+    if (!isObj(t)) return err(tf, t, "must be a mapping like {key, value, effect}");
+    const ek = typeof t.key === "string" ? qualifiedName(t.key) : "is required";
+    if (ek) return err(`${tf}.key`, t.key ?? NO_VALUE, ek);
+    if (t.effect !== "NoSchedule" && t.effect !== "PreferNoSchedule" && t.effect !== "NoExecute")
+      return err(`${tf}.effect`, t.effect ?? NO_VALUE, "must be one of NoSchedule, PreferNoSchedule, NoExecute");
+    const taint: NodeConfig["taints"][number] = { key: t.key as string, effect: t.effect };
+    if (t.value !== undefined) {
+      const ev = typeof t.value === "string" ? labelValue(t.value) : "must be a string";
+      if (ev) return err(`${tf}.value`, t.value, ev);
+      taint.value = t.value as string;
+    }
+    node.taints.push(taint);
+  });
+}
+
+/** A host address of nodeSubnet, not taken by an earlier node. */
+function parseNodeAddress(
+  { cfg, err }: ConfigParse,
+  address: unknown,
+  field: string,
+  node: NodeConfig,
+  seen: NodesSeen,
+  nodeSubnet: Cidr | undefined,
+): void {
+  const subnet = cfg.networking.nodeSubnet;
+  const a = typeof address === "string" ? parseIPv4(address) : undefined;
+  if (a === undefined) err(field, address, "is not a valid IPv4 address");
+  else if (nodeSubnet && !cidrContains(nodeSubnet, a))
+    err(field, address, `is outside networking.nodeSubnet ${subnet}`);
+  else if (nodeSubnet && nodeSubnet.prefix < 31 && (a === nodeSubnet.first || a === nodeSubnet.last))
+    err(field, address, `is the network or broadcast address of ${subnet}`);
+  else if (seen.byAddr.has(address as string))
+    err(field, address, `is already the address of node ${seen.byAddr.get(address as string)}`);
+  else {
+    seen.byAddr.set(address as string, node.name);
+    node.address = address as string;
+  }
+}
+
+/** hostDNS: the nodes' own resolv.conf (what dnsPolicy: Default copies). */
+function parseHostDns(c: ConfigParse, nodeSubnet: Cidr | undefined): void {
+  const { cfg, err, unknown } = c;
   if (nodeSubnet) cfg.hostDNS.nameservers = [intToIp(nodeSubnet.first + 1)];
-  const h = raw.hostDNS;
-  if (h !== undefined) {
-    if (!isObj(h)) err("hostDNS", h, "must be a mapping");
-    else {
-      for (const k of Object.keys(h))
-        if (!["nameservers", "searches", "options"].includes(k)) unknown(childPath("hostDNS", k));
-      const list = (key: "nameservers" | "searches" | "options", check: (s: string) => string | undefined) => {
-        const v = h[key];
-        if (v === undefined) return;
-        if (!Array.isArray(v)) return err(`hostDNS.${key}`, v, "must be a list");
-        const out: string[] = [];
-        v.forEach((s: unknown, i: number) => {
-          const e = typeof s === "string" ? check(s) : "must be a string";
-          if (e) err(indexPath(`hostDNS.${key}`, i), s, e);
-          else out.push(s as string);
-        });
-        cfg.hostDNS[key] = out;
-      };
-      list("nameservers", (s) => (isIP(s) ? undefined : "is not a valid IP address"));
-      list("searches", (s) => dns1123Subdomain(s.replace(/\.$/, "")));
-      list("options", (s) =>
-        /^[A-Za-z0-9_-]+(:\S*)?$/.test(s) ? undefined : "is not a resolv.conf option like ndots:5",
-      );
-    }
-  }
+  const h = c.raw.hostDNS;
+  if (h === undefined) return;
+  if (!isObj(h)) return err("hostDNS", h, "must be a mapping");
+  for (const k of Object.keys(h))
+    if (!["nameservers", "searches", "options"].includes(k)) unknown(childPath("hostDNS", k));
+  const list = (key: "nameservers" | "searches" | "options", check: (s: string) => string | undefined) => {
+    const v = h[key];
+    if (v === undefined) return;
+    if (!Array.isArray(v)) return err(`hostDNS.${key}`, v, "must be a list");
+    const out: string[] = [];
+    v.forEach((s: unknown, i: number) => {
+      const e = typeof s === "string" ? check(s) : "must be a string";
+      if (e) err(indexPath(`hostDNS.${key}`, i), s, e);
+      else out.push(s as string);
+    });
+    cfg.hostDNS[key] = out;
+  };
+  list("nameservers", (s) => (isIP(s) ? undefined : "is not a valid IP address"));
+  list("searches", (s) => dns1123Subdomain(s.replace(/\.$/, "")));
+  list("options", (s) => (/^[A-Za-z0-9_-]+(:\S*)?$/.test(s) ? undefined : "is not a resolv.conf option like ndots:5"));
+}
 
+/** The `dns` section: CoreDNS settings. */
+function parseDnsSection({ cfg, raw, err, unknown }: ConfigParse): void {
   const d = raw.dns;
-  if (d !== undefined) {
-    if (!isObj(d)) err("dns", d, "must be a mapping");
-    else {
-      for (const k of Object.keys(d)) if (!["pods", "ttl", "replicas"].includes(k)) unknown(childPath("dns", k));
-      if (d.pods !== undefined) {
-        if (d.pods === "insecure" || d.pods === "verified" || d.pods === "disabled") cfg.dns.pods = d.pods;
-        else err("dns.pods", d.pods, "must be one of insecure, verified, disabled");
-      }
-      if (d.ttl !== undefined) {
-        // CoreDNS kubernetes plugin: ttl 0-3600.
-        if (!isInt(d.ttl) || d.ttl < 0 || d.ttl > 3600) err("dns.ttl", d.ttl, "must be an integer between 0 and 3600");
-        else cfg.dns.ttl = d.ttl;
-      }
-      if (d.replicas !== undefined) {
-        if (!isInt(d.replicas) || d.replicas < 0) err("dns.replicas", d.replicas, "must be a non-negative integer");
-        else cfg.dns.replicas = d.replicas;
-      }
-    }
+  if (d === undefined) return;
+  if (!isObj(d)) return err("dns", d, "must be a mapping");
+  for (const k of Object.keys(d)) if (!["pods", "ttl", "replicas"].includes(k)) unknown(childPath("dns", k));
+  if (d.pods !== undefined) {
+    if (d.pods === "insecure" || d.pods === "verified" || d.pods === "disabled") cfg.dns.pods = d.pods;
+    else err("dns.pods", d.pods, "must be one of insecure, verified, disabled");
   }
-
-  const x = raw.externalDNS;
-  if (x !== undefined) {
-    if (!Array.isArray(x)) err("externalDNS", x, "must be a list");
-    else
-      x.forEach((r: unknown, i: number) => {
-        const f = indexPath("externalDNS", i);
-        if (!isObj(r)) return err(f, r, "must be a mapping like {name, type, value}");
-        for (const k of Object.keys(r)) if (!["name", "type", "value"].includes(k)) unknown(childPath(f, k));
-        const ne =
-          typeof r.name === "string" ? dns1123Subdomain(r.name.replace(/\.$/, "").toLowerCase()) : "is required";
-        if (ne) return err(`${f}.name`, r.name ?? NO_VALUE, ne);
-        if (r.type !== "A" && r.type !== "AAAA" && r.type !== "CNAME" && r.type !== "TXT")
-          return err(`${f}.type`, r.type ?? NO_VALUE, "must be one of A, AAAA, CNAME, TXT");
-        if (typeof r.value !== "string") return err(`${f}.value`, r.value ?? NO_VALUE, "must be a string");
-        const v = r.value;
-        const ve =
-          r.type === "A"
-            ? parseIPv4(v) === undefined
-              ? "is not a valid IPv4 address"
-              : undefined
-            : r.type === "AAAA"
-              ? parseIPv6(v) === undefined
-                ? "is not a valid IPv6 address"
-                : undefined
-              : r.type === "CNAME"
-                ? dns1123Subdomain(v.replace(/\.$/, "").toLowerCase())
-                : undefined;
-        if (ve) return err(`${f}.value`, v, ve);
-        cfg.externalDNS.push({ name: r.name as string, type: r.type, value: v });
-      });
+  if (d.ttl !== undefined) {
+    // CoreDNS kubernetes plugin: ttl 0-3600.
+    if (!isInt(d.ttl) || d.ttl < 0 || d.ttl > 3600) err("dns.ttl", d.ttl, "must be an integer between 0 and 3600");
+    else cfg.dns.ttl = d.ttl;
   }
+  if (d.replicas !== undefined) {
+    if (!isInt(d.replicas) || d.replicas < 0) err("dns.replicas", d.replicas, "must be a non-negative integer");
+    else cfg.dns.replicas = d.replicas;
+  }
+}
 
-  if (!diags && own.errors.length > 0) throw new SpecError(own.errors);
-  return cfg;
+/** externalDNS: records for names outside the cluster. */
+function parseExternalDns(c: ConfigParse): void {
+  const x = c.raw.externalDNS;
+  if (x === undefined) return;
+  if (!Array.isArray(x)) return c.err("externalDNS", x, "must be a list");
+  x.forEach((r: unknown, i: number) => parseExternalRecord(c, r, indexPath("externalDNS", i)));
+}
+
+function parseExternalRecord({ cfg, err, unknown }: ConfigParse, r: unknown, f: string): void {
+  if (!isObj(r)) return err(f, r, "must be a mapping like {name, type, value}");
+  for (const k of Object.keys(r)) if (!["name", "type", "value"].includes(k)) unknown(childPath(f, k));
+  const ne = typeof r.name === "string" ? dns1123Subdomain(r.name.replace(/\.$/, "").toLowerCase()) : "is required";
+  if (ne) return err(`${f}.name`, r.name ?? NO_VALUE, ne);
+  if (r.type !== "A" && r.type !== "AAAA" && r.type !== "CNAME" && r.type !== "TXT")
+    return err(`${f}.type`, r.type ?? NO_VALUE, "must be one of A, AAAA, CNAME, TXT");
+  if (typeof r.value !== "string") return err(`${f}.value`, r.value ?? NO_VALUE, "must be a string");
+  const v = r.value;
+  const ve =
+    r.type === "A"
+      ? parseIPv4(v) === undefined
+        ? "is not a valid IPv4 address"
+        : undefined
+      : r.type === "AAAA"
+        ? parseIPv6(v) === undefined
+          ? "is not a valid IPv6 address"
+          : undefined
+        : r.type === "CNAME"
+          ? dns1123Subdomain(v.replace(/\.$/, "").toLowerCase())
+          : undefined;
+  if (ve) return err(`${f}.value`, v, ve);
+  cfg.externalDNS.push({ name: r.name as string, type: r.type, value: v });
 }

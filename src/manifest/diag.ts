@@ -36,8 +36,11 @@ export function formatValue(v: unknown): string {
 
 export const NO_VALUE: unique symbol = Symbol("no value");
 
+/** A decoded YAML mapping, not yet validated (fields read as given: JSON input). */
+export type Mapping = Record<string, any>;
+
 /** Shape checks on input not yet validated (a YAML mapping, a whole number). */
-export const isObj = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObj = (v: unknown): v is Mapping => typeof v === "object" && v !== null && !Array.isArray(v);
 export const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
 
 /** "Service default/auth-service", "Namespace production", or "document 3, kind Service". */

@@ -19,7 +19,16 @@ import {
   defaultConfig,
   parseConfig,
 } from "./config.js";
-import { Diags, NO_VALUE, canonicalPath, childPath, indexPath, isNamespaced, objectLabel } from "./diag.js";
+import {
+  Diags,
+  type Mapping,
+  NO_VALUE,
+  canonicalPath,
+  childPath,
+  indexPath,
+  isNamespaced,
+  objectLabel,
+} from "./diag.js";
 import { SpecError } from "./errors.js";
 import { validateObjects } from "./validate.js";
 
@@ -257,130 +266,9 @@ export function checkSpec(sources: SourceText[], config?: SourceText): SpecCheck
   for (const s of sources) docs.push(...readDocuments(s, diags));
 
   // The cluster config: --config first, else a Cluster document among the manifests.
-  let cfg: ClusterConfig | undefined;
-  if (config) {
-    const cdocs = readDocuments(config, diags);
-    const cd = cdocs.filter((d) => isClusterDoc(d.value));
-    if (cdocs.length > 0 && cd.length === 0)
-      diags.error(
-        { source: cdocs[0].source, object: "document 1" },
-        "kind",
-        NO_VALUE,
-        `the config file must hold a document with apiVersion ${CONFIG_API_VERSION} and kind Cluster`,
-      );
-    for (const extra of cd.slice(1))
-      diags.error(
-        {
-          source: extra.source,
-          object: objectLabel("Cluster", undefined, (extra.value as any)?.name, extra.source.docIndex),
-        },
-        "kind",
-        NO_VALUE,
-        `more than one Cluster config (the first is at ${cd[0].source.file}:${cd[0].source.line})`,
-      );
-    if (cd.length > 0) cfg = parseConfig(cd[0].value, cd[0].source, diags);
-  }
-  const objects: KubeObject[] = [];
-  const ignored = new Map<string, { count: number; first: SourceRef }>();
-  let configDoc: RawDocument | undefined;
-
-  for (const d of docs) {
-    const v = d.value;
-    const src = d.source;
-    if (typeof v !== "object" || v === null || Array.isArray(v)) {
-      diags.error(
-        { source: src, object: `document ${src.docIndex + 1}` },
-        undefined,
-        v,
-        "is not a Kubernetes object (a document must be a mapping)",
-      );
-      continue;
-    }
-    const o = v as Record<string, any>;
-    const kind = o.kind;
-    const label = () => objectLabel(kind, undefined, o.metadata?.name ?? o.name, src.docIndex);
-    if (isClusterDoc(o)) {
-      if (config) {
-        diags.warn(
-          { source: src, object: label() },
-          undefined,
-          NO_VALUE,
-          `ignored: the cluster config comes from ${config.file}`,
-        );
-      } else if (configDoc) {
-        diags.error(
-          { source: src, object: label() },
-          "kind",
-          NO_VALUE,
-          `more than one Cluster config (the first is at ${configDoc.source.file}:${configDoc.source.line})`,
-        );
-      } else {
-        configDoc = d;
-        cfg = parseConfig(o, src, diags);
-      }
-      continue;
-    }
-    let bad = false;
-    if (typeof kind !== "string" || kind === "") {
-      diags.error(
-        { source: src, object: objectLabel(undefined, undefined, undefined, src.docIndex) },
-        "kind",
-        kind ?? NO_VALUE,
-        kind === undefined ? "is required" : "must be a non-empty string",
-      );
-      bad = true;
-    }
-    if (typeof o.apiVersion !== "string" || o.apiVersion === "") {
-      diags.error(
-        { source: src, object: label() },
-        "apiVersion",
-        o.apiVersion ?? NO_VALUE,
-        o.apiVersion === undefined ? "is required" : "must be a non-empty string",
-      );
-      bad = true;
-    }
-    if (bad) continue;
-    const want = KIND_API_VERSIONS[kind];
-    const group = groupOf(o.apiVersion);
-    if (!want || (group !== groupOf(want) && !REMOVED_VERSIONS.has(o.apiVersion))) {
-      // Not ours (ConfigMap, CRDs, a Knative `Service` of serving.knative.dev …).
-      const key = want ? `${kind}.${group}` : kind;
-      const e = ignored.get(key);
-      if (e) e.count++;
-      else ignored.set(key, { count: 1, first: src });
-      continue;
-    }
-    if (o.apiVersion !== want) {
-      diags.error(
-        { source: src, object: label() },
-        "apiVersion",
-        o.apiVersion,
-        `no matches for kind "${kind}" in version "${o.apiVersion}" (use "${want}")`,
-      );
-      continue;
-    }
-    if (typeof o.metadata !== "object" || o.metadata === null || Array.isArray(o.metadata)) {
-      diags.error(
-        { source: src, object: label() },
-        "metadata",
-        o.metadata ?? NO_VALUE,
-        o.metadata === undefined ? "is required" : "must be a mapping",
-      );
-      continue;
-    }
-    if (o.metadata.name === undefined || o.metadata.name === "" || o.metadata.name === null) {
-      diags.error({ source: src, object: label() }, "metadata.name", NO_VALUE, "is required");
-      continue;
-    }
-    if (isNamespaced(kind)) {
-      if (o.metadata.namespace === undefined || o.metadata.namespace === null || o.metadata.namespace === "")
-        o.metadata.namespace = "default";
-    } else delete o.metadata.namespace; // cluster-scoped: Kubernetes ignores it
-    const obj = o as KubeObject;
-    Object.defineProperty(obj, "source", { value: src, enumerable: false, writable: true, configurable: true });
-    objects.push(obj);
-  }
-  for (const [key, { count, first }] of ignored)
+  const r: DocsRead = { cfg: config ? configFromFile(config, diags) : undefined, objects: [], ignored: new Map() };
+  for (const d of docs) readDocument(d, config, diags, r);
+  for (const [key, { count, first }] of r.ignored)
     diags.warn(
       { source: { ...first, lineOf: undefined } },
       undefined,
@@ -388,10 +276,147 @@ export function checkSpec(sources: SourceText[], config?: SourceText): SpecCheck
       `ignored kind ${key} (${count} object${count === 1 ? "" : "s"})`,
     );
 
-  if (!cfg) cfg = defaultConfig();
-  validateObjects(objects, cfg, diags);
-  for (const o of objects) applyDefaults(o);
-  return { spec: { config: cfg, objects, warnings: diags.warnings }, diagnostics: diags.list };
+  const cfg = r.cfg ?? defaultConfig();
+  validateObjects(r.objects, cfg, diags);
+  for (const o of r.objects) applyDefaults(o);
+  return { spec: { config: cfg, objects: r.objects, warnings: diags.warnings }, diagnostics: diags.list };
+}
+
+/** What reading the manifest documents gathers, in input order. */
+interface DocsRead {
+  cfg: ClusterConfig | undefined;
+  /** The Cluster document the config came from (none with --config). */
+  configDoc?: RawDocument;
+  objects: KubeObject[];
+  /** Kinds podnet does not model, counted, with the first place each was seen. */
+  ignored: Map<string, { count: number; first: SourceRef }>;
+}
+
+/** --config: exactly one Cluster document. */
+function configFromFile(config: SourceText, diags: Diags): ClusterConfig | undefined {
+  const cdocs = readDocuments(config, diags);
+  const cd = cdocs.filter((d) => isClusterDoc(d.value));
+  if (cdocs.length > 0 && cd.length === 0)
+    diags.error(
+      { source: cdocs[0].source, object: "document 1" },
+      "kind",
+      NO_VALUE,
+      `the config file must hold a document with apiVersion ${CONFIG_API_VERSION} and kind Cluster`,
+    );
+  for (const extra of cd.slice(1))
+    diags.error(
+      {
+        source: extra.source,
+        object: objectLabel("Cluster", undefined, (extra.value as any)?.name, extra.source.docIndex),
+      },
+      "kind",
+      NO_VALUE,
+      `more than one Cluster config (the first is at ${cd[0].source.file}:${cd[0].source.line})`,
+    );
+  return cd.length > 0 ? parseConfig(cd[0].value, cd[0].source, diags) : undefined;
+}
+
+/** One manifest document: a Cluster config, an object podnet models, an ignored kind, or an error. */
+function readDocument(d: RawDocument, config: SourceText | undefined, diags: Diags, r: DocsRead): void {
+  const v = d.value;
+  const src = d.source;
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    diags.error(
+      { source: src, object: `document ${src.docIndex + 1}` },
+      undefined,
+      v,
+      "is not a Kubernetes object (a document must be a mapping)",
+    );
+    return;
+  }
+  const o = v as Mapping;
+  const kind = o.kind;
+  const label = () => objectLabel(kind, undefined, o.metadata?.name ?? o.name, src.docIndex);
+  if (isClusterDoc(o)) {
+    if (config) {
+      diags.warn(
+        { source: src, object: label() },
+        undefined,
+        NO_VALUE,
+        `ignored: the cluster config comes from ${config.file}`,
+      );
+    } else if (r.configDoc) {
+      diags.error(
+        { source: src, object: label() },
+        "kind",
+        NO_VALUE,
+        `more than one Cluster config (the first is at ${r.configDoc.source.file}:${r.configDoc.source.line})`,
+      );
+    } else {
+      r.configDoc = d;
+      r.cfg = parseConfig(o, src, diags);
+    }
+    return;
+  }
+  if (!hasKindAndVersion(o, src, label, diags)) return;
+  const want = KIND_API_VERSIONS[kind];
+  const group = groupOf(o.apiVersion);
+  if (!want || (group !== groupOf(want) && !REMOVED_VERSIONS.has(o.apiVersion))) {
+    // Not ours (ConfigMap, CRDs, a Knative `Service` of serving.knative.dev …).
+    const key = want ? `${kind}.${group}` : kind;
+    const e = r.ignored.get(key);
+    if (e) e.count++;
+    else r.ignored.set(key, { count: 1, first: src });
+    return;
+  }
+  if (o.apiVersion !== want) {
+    diags.error(
+      { source: src, object: label() },
+      "apiVersion",
+      o.apiVersion,
+      `no matches for kind "${kind}" in version "${o.apiVersion}" (use "${want}")`,
+    );
+    return;
+  }
+  if (typeof o.metadata !== "object" || o.metadata === null || Array.isArray(o.metadata)) {
+    diags.error(
+      { source: src, object: label() },
+      "metadata",
+      o.metadata ?? NO_VALUE,
+      o.metadata === undefined ? "is required" : "must be a mapping",
+    );
+    return;
+  }
+  if (o.metadata.name === undefined || o.metadata.name === "" || o.metadata.name === null) {
+    diags.error({ source: src, object: label() }, "metadata.name", NO_VALUE, "is required");
+    return;
+  }
+  if (isNamespaced(kind)) {
+    if (o.metadata.namespace === undefined || o.metadata.namespace === null || o.metadata.namespace === "")
+      o.metadata.namespace = "default";
+  } else delete o.metadata.namespace; // cluster-scoped: Kubernetes ignores it
+  const obj = o as KubeObject;
+  Object.defineProperty(obj, "source", { value: src, enumerable: false, writable: true, configurable: true });
+  r.objects.push(obj);
+}
+
+/** kind and apiVersion are non-empty strings (both reported when both are missing). */
+function hasKindAndVersion(o: Mapping, src: SourceRef, label: () => string, diags: Diags): boolean {
+  let bad = false;
+  if (typeof o.kind !== "string" || o.kind === "") {
+    diags.error(
+      { source: src, object: objectLabel(undefined, undefined, undefined, src.docIndex) },
+      "kind",
+      o.kind ?? NO_VALUE,
+      o.kind === undefined ? "is required" : "must be a non-empty string",
+    );
+    bad = true;
+  }
+  if (typeof o.apiVersion !== "string" || o.apiVersion === "") {
+    diags.error(
+      { source: src, object: label() },
+      "apiVersion",
+      o.apiVersion ?? NO_VALUE,
+      o.apiVersion === undefined ? "is required" : "must be a non-empty string",
+    );
+    bad = true;
+  }
+  return !bad;
 }
 
 /**

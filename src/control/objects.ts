@@ -1,0 +1,24 @@
+// Object identity for the reconcile step: the key an object is known by, and whether two
+// versions of it are the same (its `source` position aside).
+import type { KubeObject } from "../manifest/types.js";
+import { stableJson } from "./hash.js";
+
+export const WORKLOAD_KINDS = new Set(["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job"]);
+export const CLUSTER_SCOPED = new Set(["Namespace", "Node"]);
+
+export function objKey(o: { kind: string; metadata: { namespace?: string; name: string } }): string {
+  return CLUSTER_SCOPED.has(o.kind)
+    ? `${o.kind}//${o.metadata.name}`
+    : `${o.kind}/${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
+}
+
+export function sameObject(a: KubeObject | undefined, b: KubeObject): boolean {
+  if (!a) return false;
+  if (a === b) return true;
+  const strip = (o: KubeObject) => {
+    const { source: _s, ...rest } = o;
+    void _s;
+    return stableJson(rest);
+  };
+  return strip(a) === strip(b);
+}

@@ -1,0 +1,98 @@
+// What the phases of one reconcile step share: the previous state, the objects by kind,
+// the step's clock, the nodes and their IPAM, and the accumulators every phase adds to
+// (events, in the order they happen, and the namespaces whose pods or Services changed).
+import { Diags, where } from "../manifest/diag.js";
+import { SpecError } from "../manifest/errors.js";
+import type { KubeObject, PodSpec } from "../manifest/types.js";
+import type { PodIpam } from "./ipam.js";
+import { objKey, sameObject } from "./objects.js";
+import type { ClusterConfig } from "../manifest/config.js";
+import type { ClusterState, KEvent, NodeState, OwnerRef, WorkloadRef } from "./state.js";
+
+export interface ReconcileContext {
+  prev: ClusterState;
+  objects: KubeObject[];
+  config: ClusterConfig;
+  seed: string;
+  /** When this step's Services appear: before its pods (env visibility). */
+  svcTime: number;
+  /** When this step's pods appear. */
+  clock: number;
+  events: KEvent[];
+  prevObjects: Map<string, KubeObject>;
+  /** Keys of every object given this step. */
+  seen: Set<string>;
+  byKind: Map<string, KubeObject[]>;
+  /** Namespaces whose pods, Services or endpoints changed this step. */
+  changedNs: Set<string>;
+  /** The computed nodes; replaced by IPAM's finished ones once the new pods have addresses. */
+  nodes: NodeState[];
+  /** The computed nodes by name (not replaced: scheduling, deletions and slices use these). */
+  nodeByName: Map<string, NodeState>;
+  ipam: PodIpam;
+}
+
+/** A pod a controller wants to exist. */
+export interface Want {
+  namespace: string;
+  name?: string; // fixed (StatefulSet, bare Pod)
+  base?: string; // generateName base (`<rs>`)
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  spec: PodSpec;
+  owner: OwnerRef | null;
+  workload: WorkloadRef;
+  pinned?: NodeState; // DaemonSet
+  requestedIP?: string; // a dumped pod's status.podIP
+  ready: boolean;
+  terminating: boolean;
+  /** SuccessfulCreate on the controller. */
+  created?: { object: string; source: string; message: (pod: string) => string };
+}
+
+/** Records an event at `time` (the step's pod clock unless given). */
+export function emit(
+  ctx: ReconcileContext,
+  type: KEvent["type"],
+  reason: string,
+  object: string,
+  message: string,
+  source?: string,
+  time = ctx.clock,
+): void {
+  const e: KEvent = { type, reason, object, message, time };
+  if (source) e.source = source;
+  ctx.events.push(e);
+}
+
+export function ofKind(ctx: ReconcileContext, k: string): KubeObject[] {
+  return ctx.byKind.get(k) ?? [];
+}
+
+export function unchanged(ctx: ReconcileContext, o: KubeObject): boolean {
+  return sameObject(ctx.prevObjects.get(objKey(o)), o);
+}
+
+/** Basic validity of what reached us (the parser checks the rest): names given and unique. */
+export function checkObjects(objects: KubeObject[]): Set<string> {
+  const diags = new Diags();
+  const seen = new Set<string>();
+  for (const o of objects) {
+    if (!o.metadata?.name) diags.error(where(o), "metadata.name", undefined, "is required");
+    const k = objKey(o);
+    if (seen.has(k)) diags.error(where(o), "metadata.name", o.metadata.name, `duplicates another ${o.kind}`);
+    seen.add(k);
+  }
+  if (diags.errors.length) throw new SpecError(diags.errors);
+  return seen;
+}
+
+export function groupByKind(objects: KubeObject[]): Map<string, KubeObject[]> {
+  const byKind = new Map<string, KubeObject[]>();
+  for (const o of objects) {
+    let l = byKind.get(o.kind);
+    if (!l) byKind.set(o.kind, (l = []));
+    l.push(o);
+  }
+  return byKind;
+}
