@@ -34,32 +34,8 @@ const EXAMPLE = fileURLToPath(new URL("../../../examples/demo", import.meta.url)
 const BIN = fileURLToPath(new URL("../../../bin/podnet.js", import.meta.url));
 const skip = kernelSkip(["ip", "curl", "python3", "iptables-save", "nft", "conntrack"]);
 
-// One fresh TCP connection per request (HTTP/1.0 GET /hostname), 1 s timeout, 3 ms
-// apart, until the stop file exists; bounded by count and time. Prints one JSON array.
-const CLIENT = String.raw`
-import json, os, socket, sys, time
-ip, port, stop = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-out, t_end = [], time.time() + 120
-while not os.path.exists(stop) and time.time() < t_end and len(out) < 40000:
-    t0 = time.time() * 1000
-    try:
-        s = socket.create_connection((ip, port), timeout=1)
-        s.settimeout(1)
-        s.sendall(b"GET /hostname HTTP/1.0\r\nHost: x\r\n\r\n")
-        buf = b""
-        while True:
-            b = s.recv(4096)
-            if not b: break
-            buf += b
-        s.close()
-        head, _, body = buf.partition(b"\r\n\r\n")
-        ok = head.startswith(b"HTTP/1.") and b" 200 " in head.split(b"\r\n")[0] + b" "
-        out.append([t0, time.time() * 1000, ok, body.decode(errors="replace") if ok else head[:80].decode(errors="replace")])
-    except Exception as e:
-        out.append([t0, time.time() * 1000, False, type(e).__name__ + ": " + str(e)])
-    time.sleep(0.003)
-print(json.dumps(out))
-`;
+// One fresh TCP connection per request until the stop file exists (testdata/rolling_client.py).
+const CLIENT = fileURLToPath(new URL("../../../src/linux/testdata/rolling_client.py", import.meta.url));
 
 /** Ready endpoint pod names of a Service (what the requests may be answered by). */
 function endpointPods(state: ClusterState, ns: string, svc: string): Set<string> {
@@ -128,7 +104,7 @@ for (const mode of ["iptables", "nftables"] as const) {
       // --- traffic to the Service IP, continuously
       client = spawn(
         "ip",
-        ["netns", "exec", clientNs, "python3", "-c", CLIENT, svc.clusterIP!, String(svc.ports[0].port), stop],
+        ["netns", "exec", clientNs, "python3", CLIENT, svc.clusterIP!, String(svc.ports[0].port), stop],
         { stdio: ["ignore", "pipe", "pipe"] },
       );
       let out = "";
