@@ -17,7 +17,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,6 +61,7 @@ for (const mode of ["iptables", "nftables"] as const) {
       readFileSync(join(EXAMPLE, "cluster.yaml"), "utf8").replace("kubeProxyMode: iptables", `kubeProxyMode: ${mode}`),
     );
     const stop = join(dir, "stop");
+    const started = join(dir, "started");
     let client: ReturnType<typeof spawn> | undefined;
     try {
       const { loadCluster } = await import("../index.js");
@@ -104,7 +105,7 @@ for (const mode of ["iptables", "nftables"] as const) {
       // --- traffic to the Service IP, continuously
       client = spawn(
         "ip",
-        ["netns", "exec", clientNs, "python3", CLIENT, svc.clusterIP!, String(svc.ports[0].port), stop],
+        ["netns", "exec", clientNs, "python3", CLIENT, svc.clusterIP!, String(svc.ports[0].port), stop, started],
         { stdio: ["ignore", "pipe", "pipe"] },
       );
       let out = "";
@@ -112,6 +113,9 @@ for (const mode of ["iptables", "nftables"] as const) {
       client.stdout!.on("data", (b) => (out += b));
       client.stderr!.on("data", (b) => (err += b));
       const done = new Promise<void>((res) => client!.on("close", () => res()));
+      // The baseline window: 1 s of requests once the client runs (python's start-up alone
+      // can take most of a second on a loaded machine).
+      for (const until = Date.now() + 15000; !existsSync(started) && Date.now() < until; ) await sleep(20);
       await sleep(1000);
 
       // --- the changes: each records when it began and when its rules were loaded
