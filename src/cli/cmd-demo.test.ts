@@ -6,7 +6,7 @@ import { loadCluster } from "../index.js";
 import { renderDemo, demoSections } from "../views/demo.js";
 import { runChange } from "../control/changes.js";
 import { findResource, getView } from "../views/get.js";
-import { resolvConfText, envText } from "./cmd-misc.js";
+import { resolvConfText, envText } from "./cmd-pod-info.js";
 
 test("the demo walks through every section with headings", async () => {
   const { state } = await loadCluster({});

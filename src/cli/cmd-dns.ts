@@ -20,6 +20,11 @@ function intOpt(v: string | undefined, flag: string, min: number, max: number): 
 
 export function register(program: Command): void {
   const dns = program.command("dns").description("the cluster DNS (CoreDNS's kubernetes plugin, served for real)");
+  registerServe(dns);
+  registerResolve(program);
+}
+
+function registerServe(dns: Command): void {
   dns
     .command("serve")
     .description(
@@ -36,80 +41,108 @@ export function register(program: Command): void {
     .option("--ttl <seconds>", "record TTL (default: the config's dns.ttl, kubeadm's 30; CoreDNS's own default is 5)")
     .option("--pods <mode>", "pods insecure|verified|disabled (default: the config's dns.pods, kubeadm's insecure)")
     .option("--upstream <ip:port>", "forward names outside the cluster zones here (repeatable)", collect)
-    .action(async (o) => {
-      o.upstream ??= [];
-      o.filename ??= [];
-      if (o.pods !== undefined && !PODS.includes(o.pods))
-        throw new UsageError(`--pods must be one of ${PODS.join("|")}: "${o.pods}"`);
-      if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(o.listen)) throw new UsageError(`--listen must be IP:PORT: "${o.listen}"`);
-      for (const u of o.upstream as string[])
-        if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(u)) throw new UsageError(`--upstream must be IP:PORT: "${u}"`);
-      const ttl = intOpt(o.ttl, "--ttl", 0, 3600);
-      const files: string[] = o.filename;
-      const load = () => loadCluster({ files, config: o.config, seed: o.seed });
-      const { state } = await load();
-      const zoneOptions = { ttl: ttl ?? state.config.dns.ttl, pods: (o.pods ?? state.config.dns.pods) as PodsMode };
-      const server = await startDnsServer({
-        zone: createZone(state, zoneOptions),
-        zoneOptions,
-        listen: o.listen,
-        upstreams: o.upstream,
-        onError: (e) => process.stderr.write(`dns: ${(e as Error)?.message ?? e}\n`),
-      });
-      const z = server.zone;
-      process.stdout.write(
-        `serving ${z.zone} in-addr.arpa ip6.arpa on ${server.address.host}:${server.address.port} (udp+tcp), ` +
-          `${state.services.length} services, ttl ${z.ttl}, pods ${zoneOptions.pods}, serial ${z.serial}` +
-          `${o.upstream.length ? `, forwarding to ${o.upstream.join(" ")}` : ""}\n`,
+    .action(serveAction);
+}
+
+interface ServeFlags {
+  filename?: string[];
+  config?: string;
+  seed?: string;
+  listen: string;
+  ttl?: string;
+  pods?: string;
+  upstream?: string[];
+}
+
+async function serveAction(o: ServeFlags): Promise<void> {
+  const upstream = o.upstream ?? [];
+  if (o.pods !== undefined && !PODS.includes(o.pods))
+    throw new UsageError(`--pods must be one of ${PODS.join("|")}: "${o.pods}"`);
+  if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(o.listen)) throw new UsageError(`--listen must be IP:PORT: "${o.listen}"`);
+  for (const u of upstream)
+    if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(u)) throw new UsageError(`--upstream must be IP:PORT: "${u}"`);
+  const ttl = intOpt(o.ttl, "--ttl", 0, 3600);
+  const files: string[] = o.filename ?? [];
+  const load = () => loadCluster({ files, config: o.config, seed: o.seed });
+  const { state } = await load();
+  const zoneOptions = { ttl: ttl ?? state.config.dns.ttl, pods: (o.pods ?? state.config.dns.pods) as PodsMode };
+  const server = await startDnsServer({
+    zone: createZone(state, zoneOptions),
+    zoneOptions,
+    listen: o.listen,
+    upstreams: upstream,
+    onError: (e) => process.stderr.write(`dns: ${(e as Error)?.message ?? e}\n`),
+  });
+  const z = server.zone;
+  process.stdout.write(
+    `serving ${z.zone} in-addr.arpa ip6.arpa on ${server.address.host}:${server.address.port} (udp+tcp), ` +
+      `${state.services.length} services, ttl ${z.ttl}, pods ${zoneOptions.pods}, serial ${z.serial}` +
+      `${upstream.length ? `, forwarding to ${upstream.join(" ")}` : ""}\n`,
+  );
+
+  // Live reload: watch the inputs, debounce editor bursts, swap the zone only when the
+  // new input loads; a bad edit keeps the old zone and prints the error.
+  const watched = [...files.filter((f) => f !== "-"), ...(o.config ? [o.config] : [])];
+  const stopWatching = watchInputs(watched, async () => {
+    try {
+      const next = await load();
+      const nz = server.setState(next.state);
+      process.stdout.write(`reloaded: ${next.state.services.length} services, serial ${nz.serial}\n`);
+    } catch (e) {
+      process.stderr.write(
+        `reload failed, still serving serial ${server.zone.serial}:\n${(e as Error)?.message ?? e}\n`,
       );
+    }
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  stopWatching();
+  await server.close();
+}
 
-      // Live reload: watch the inputs, debounce editor bursts, swap the zone only when the
-      // new input loads; a bad edit keeps the old zone and prints the error.
-      const watched = [...files.filter((f) => f !== "-"), ...(o.config ? [o.config] : [])];
-      const watchers: FSWatcher[] = [];
-      let timer: NodeJS.Timeout | undefined;
-      let loading = false;
-      const reload = async () => {
-        if (loading) {
-          timer = setTimeout(reload, 200);
-          return;
-        }
-        loading = true;
-        try {
-          const next = await load();
-          const nz = server.setState(next.state);
-          process.stdout.write(`reloaded: ${next.state.services.length} services, serial ${nz.serial}\n`);
-        } catch (e) {
-          process.stderr.write(
-            `reload failed, still serving serial ${server.zone.serial}:\n${(e as Error)?.message ?? e}\n`,
-          );
-        } finally {
-          loading = false;
-        }
-      };
-      for (const p of watched) {
-        try {
-          const dir = statSync(p).isDirectory();
-          watchers.push(
-            watch(p, { recursive: dir }, () => {
-              clearTimeout(timer);
-              timer = setTimeout(reload, 150);
-            }),
-          );
-        } catch (e) {
-          process.stderr.write(`not watching ${p}: ${(e as Error).message}\n`);
-        }
-      }
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
-      for (const w of watchers) w.close();
-      clearTimeout(timer);
-      await server.close();
-    });
+/**
+ * Calls `reload` after the watched files settle (150 ms after the last event; a reload
+ * asked while one runs follows it). Returns the function that stops watching.
+ */
+function watchInputs(watched: string[], reload: () => Promise<void>): () => void {
+  const watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let loading = false;
+  const run = async () => {
+    if (loading) {
+      timer = setTimeout(run, 200);
+      return;
+    }
+    loading = true;
+    try {
+      await reload();
+    } finally {
+      loading = false;
+    }
+  };
+  for (const p of watched) {
+    try {
+      const dir = statSync(p).isDirectory();
+      watchers.push(
+        watch(p, { recursive: dir }, () => {
+          clearTimeout(timer);
+          timer = setTimeout(run, 150);
+        }),
+      );
+    } catch (e) {
+      process.stderr.write(`not watching ${p}: ${(e as Error).message}\n`);
+    }
+  }
+  return () => {
+    for (const w of watchers) w.close();
+    clearTimeout(timer);
+  };
+}
 
+function registerResolve(program: Command): void {
   program
     .command("resolve")
     .description("every query a pod's resolver sends for NAME (search list, ndots), with the answers")

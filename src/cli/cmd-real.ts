@@ -5,11 +5,22 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { UsageError } from "./errors.js";
 import type { DataplaneIR } from "../ir/types.js";
-import { ClusterExistsError, clusterNamespaces, down, downAll, knownClusters, status, up } from "../linux/cluster.js";
+import {
+  ClusterExistsError,
+  clusterNamespaces,
+  down,
+  downAll,
+  knownClusters,
+  status,
+  up,
+  type StatusReport,
+  type UpReport,
+} from "../linux/cluster.js";
 import { createRunner } from "../linux/exec.js";
 import { guardCommand, stateDir, validateClusterName } from "../linux/names.js";
 import { loadNetfilterRenderers } from "../linux/netfilter.js";
-import { readChanges, readRecord } from "../linux/state.js";
+import { readChanges, readRecord, type ClusterRecord } from "../linux/state.js";
+import type { RenderOptions } from "../linux/render.js";
 import { birdPaths } from "../linux/bird.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -110,6 +121,14 @@ function defaultCluster(): string | null {
 }
 
 export function register(program: Command): void {
+  registerUp(program);
+  registerDown(program);
+  registerStatus(program);
+  registerExec(program);
+  registerBgp(program);
+}
+
+function registerUp(program: Command): void {
   program
     .command("up")
     .description("build the cluster for real in Linux network namespaces (root)")
@@ -120,90 +139,111 @@ export function register(program: Command): void {
     .option("--dry-run", "print the kernel commands instead of running them (no root needed)")
     .option("--no-processes", "do not start the pods' servers")
     .addOption(new Option("--fixture", "use the backend's 2-node test IR").hideHelp())
-    .action(async (o) => {
-      if (!o.dryRun) requireRoot("up");
-      const { ir, name: cfgName, containers, sources } = await loadIR(o);
-      const name = clusterName(o.name, cfgName);
-      const nf = await loadNetfilterRenderers();
-      const render = { netfilter: nf.renderers };
-      if (o.dryRun) {
-        const runner = createRunner({ dryRun: true });
-        await up({ cluster: name, ir, runner, render, supervise: false });
-        for (const c of runner.log)
-          process.stdout.write(
-            c.argv.map(shq).join(" ") + (c.input ? ` <<'EOF'\n${c.input.replace(/\n$/, "")}\nEOF\n` : "\n"),
-          );
-        if (nf.missing.length) process.stdout.write(`# netfilter not rendered (missing ${nf.missing.join(", ")})\n`);
-        return;
-      }
-      if (nf.missing.length)
-        process.stderr.write(`warning: netfilter rules not loaded (renderer missing: ${nf.missing.join(", ")})\n`);
-      // The snapshot goes into the state dir: never into that of a cluster that exists.
-      if (readRecord(name) || clusterNamespaces(name).length)
-        throw new UsageError(`cluster "${name}" exists; run "podnet down --name ${name}" first`);
-      const inputs =
-        o.fixture || !sources
-          ? { files: o.filename, config: o.config, seed: o.seed, fixture: !!o.fixture }
-          : snapshotInputs(name, sources, o.seed);
-      // Ctrl-C during up: stop at the next step and roll back (a second one exits at once;
-      // SIGKILL cannot be caught: `podnet down` cleans up after it).
-      const ctl = new AbortController();
-      const abort = () => {
-        if (ctl.signal.aborted) process.exit(130);
-        process.stderr.write("\ninterrupted: rolling back\n");
-        ctl.abort(new Error("interrupted"));
-      };
-      process.on("SIGINT", abort);
-      process.on("SIGTERM", abort);
-      try {
-        const rep = await up({
-          cluster: name,
-          ir,
-          render,
-          containers,
-          signal: ctl.signal,
-          supervise: o.processes !== false,
-          inputs,
-          log: (s) => process.stderr.write(`podnet up: ${s}\n`),
-        });
-        const events = rep.supervisors.flatMap((s) => s.events);
-        process.stdout.write(
-          `cluster "${name}" is up: ${ir.nodes.length} nodes, ${rep.pods} pods, ${rep.namespaces} namespaces, ` +
-            `${rep.supervisors.length} pod supervisors (${rep.supervisors.reduce((a, s) => a + s.serving.length, 0)} listeners) in ${rep.ms} ms\n`,
-        );
-        for (const e of events) process.stdout.write(`${e.type}  ${e.reason}  ${e.object}  ${e.message}\n`);
-        const from = ir.pods.find((p) => p.ns && p.namespace === "default") ?? ir.pods.find((p) => p.ns);
-        const to = ir.pods.find(
-          (p) =>
-            p.ns &&
-            p.namespace === from?.namespace &&
-            p.node !== from?.node &&
-            p.listeners.some((l) => l.protocol === "TCP" && l.port !== 53),
-        );
-        const port = to?.listeners.find((l) => l.protocol === "TCP" && l.port !== 53)?.port;
-        if (from && to && port)
-          process.stdout.write(`try:   podnet exec ${from.name} --name ${name} -- curl -s http://${to.ip}:${port}/\n`);
-        process.stdout.write(`        podnet status --name ${name};  podnet down --name ${name}\n`);
-      } catch (e) {
-        if (e instanceof ClusterExistsError) throw new UsageError(e.message);
-        if (ctl.signal.aborted) {
-          process.stderr.write(`podnet up: interrupted; what was created has been removed\n`);
-          process.exitCode = 130;
-          return;
-        }
-        throw new UsageError(`podnet up failed, everything it created was removed: ${(e as Error).message}`);
-      } finally {
-        process.off("SIGINT", abort);
-        process.off("SIGTERM", abort);
-      }
-    });
+    .action(upAction);
+}
 
+interface UpFlags {
+  filename: string[];
+  config?: string;
+  seed?: string;
+  name?: string;
+  dryRun?: boolean;
+  processes?: boolean;
+  fixture?: boolean;
+}
+
+async function upAction(o: UpFlags): Promise<void> {
+  if (!o.dryRun) requireRoot("up");
+  const { ir, name: cfgName, containers, sources } = await loadIR(o);
+  const name = clusterName(o.name, cfgName);
+  const nf = await loadNetfilterRenderers();
+  const render = { netfilter: nf.renderers };
+  if (o.dryRun) return upDryRun(name, ir, render, nf.missing);
+  if (nf.missing.length)
+    process.stderr.write(`warning: netfilter rules not loaded (renderer missing: ${nf.missing.join(", ")})\n`);
+  // The snapshot goes into the state dir: never into that of a cluster that exists.
+  if (readRecord(name) || clusterNamespaces(name).length)
+    throw new UsageError(`cluster "${name}" exists; run "podnet down --name ${name}" first`);
+  const inputs =
+    o.fixture || !sources
+      ? { files: o.filename, config: o.config, seed: o.seed, fixture: !!o.fixture }
+      : snapshotInputs(name, sources, o.seed);
+  // Ctrl-C during up: stop at the next step and roll back (a second one exits at once;
+  // SIGKILL cannot be caught: `podnet down` cleans up after it).
+  const ctl = new AbortController();
+  const abort = () => {
+    if (ctl.signal.aborted) process.exit(130);
+    process.stderr.write("\ninterrupted: rolling back\n");
+    ctl.abort(new Error("interrupted"));
+  };
+  process.on("SIGINT", abort);
+  process.on("SIGTERM", abort);
+  try {
+    const rep = await up({
+      cluster: name,
+      ir,
+      render,
+      containers,
+      signal: ctl.signal,
+      supervise: o.processes !== false,
+      inputs,
+      log: (s) => process.stderr.write(`podnet up: ${s}\n`),
+    });
+    printUp(name, ir, rep);
+  } catch (e) {
+    if (e instanceof ClusterExistsError) throw new UsageError(e.message);
+    if (ctl.signal.aborted) {
+      process.stderr.write(`podnet up: interrupted; what was created has been removed\n`);
+      process.exitCode = 130;
+      return;
+    }
+    throw new UsageError(`podnet up failed, everything it created was removed: ${(e as Error).message}`);
+  } finally {
+    process.off("SIGINT", abort);
+    process.off("SIGTERM", abort);
+  }
+}
+
+/** --dry-run: the kernel commands, as a shell script, instead of running them. */
+async function upDryRun(name: string, ir: DataplaneIR, render: RenderOptions, missing: string[]): Promise<void> {
+  const runner = createRunner({ dryRun: true });
+  await up({ cluster: name, ir, runner, render, supervise: false });
+  for (const c of runner.log)
+    process.stdout.write(
+      c.argv.map(shq).join(" ") + (c.input ? ` <<'EOF'\n${c.input.replace(/\n$/, "")}\nEOF\n` : "\n"),
+    );
+  if (missing.length) process.stdout.write(`# netfilter not rendered (missing ${missing.join(", ")})\n`);
+}
+
+/** The summary, the supervisors' events, and a first command to try. */
+function printUp(name: string, ir: DataplaneIR, rep: UpReport): void {
+  const events = rep.supervisors.flatMap((s) => s.events);
+  process.stdout.write(
+    `cluster "${name}" is up: ${ir.nodes.length} nodes, ${rep.pods} pods, ${rep.namespaces} namespaces, ` +
+      `${rep.supervisors.length} pod supervisors (${rep.supervisors.reduce((a, s) => a + s.serving.length, 0)} listeners) in ${rep.ms} ms\n`,
+  );
+  for (const e of events) process.stdout.write(`${e.type}  ${e.reason}  ${e.object}  ${e.message}\n`);
+  const from = ir.pods.find((p) => p.ns && p.namespace === "default") ?? ir.pods.find((p) => p.ns);
+  const to = ir.pods.find(
+    (p) =>
+      p.ns &&
+      p.namespace === from?.namespace &&
+      p.node !== from?.node &&
+      p.listeners.some((l) => l.protocol === "TCP" && l.port !== 53),
+  );
+  const port = to?.listeners.find((l) => l.protocol === "TCP" && l.port !== 53)?.port;
+  if (from && to && port)
+    process.stdout.write(`try:   podnet exec ${from.name} --name ${name} -- curl -s http://${to.ip}:${port}/\n`);
+  process.stdout.write(`        podnet status --name ${name};  podnet down --name ${name}\n`);
+}
+
+function registerDown(program: Command): void {
   program
     .command("down")
     .description("remove a cluster's namespaces and processes (idempotent; also after a crash)")
     .option("--name <name>", "cluster name")
     .option("--all", "every podnet cluster on this machine")
-    .action(async (o) => {
+    .action(async (o: { name?: string; all?: boolean }) => {
       requireRoot("down");
       if (o.all && o.name) throw new UsageError("give --name or --all, not both");
       const reps = o.all
@@ -223,13 +263,15 @@ export function register(program: Command): void {
         if (r.leftovers.length) process.exitCode = 1;
       }
     });
+}
 
+function registerStatus(program: Command): void {
   program
     .command("status")
     .description("the running cluster: nodes, pods, IPs, processes")
     .option("--name <name>", "cluster name")
     .option("-o, --output <format>", "text|json", "text")
-    .action(async (o) => {
+    .action(async (o: { name?: string; output: string }) => {
       const n = o.name ? clusterName(o.name, "") : defaultCluster();
       if (!n) {
         process.stdout.write("no podnet cluster is up\n");
@@ -248,70 +290,9 @@ export function register(program: Command): void {
       process.stdout.write(
         `cluster ${n}: ${st.phase}${st.createdAt ? ` since ${st.createdAt}` : ""}, ${present}/${st.namespaces.length} namespaces present\n`,
       );
-      const changes = readChanges(n);
-      if (changes.length) {
-        const c = changes[changes.length - 1].change as {
-          op: string;
-          kind?: string;
-          name?: string;
-          replicas?: number;
-          objects?: { kind: string; metadata: { name: string } }[];
-        };
-        const what =
-          c.op === "apply"
-            ? `apply ${(c.objects ?? []).map((o) => `${o.kind}/${o.metadata.name}`).join(", ")}`
-            : `${c.op} ${c.kind}/${c.name}${c.op === "scale" ? ` --replicas ${c.replicas}` : ""}`;
-        process.stdout.write(
-          `${changes.length} changes since up (podnet apply|delete|scale --name ${n}); last at ${changes[changes.length - 1].at}: ${what}\n`,
-        );
-      }
-      const pres = new Set(st.namespaces.filter((x) => x.present).map((x) => x.name));
-      if (rec?.nodes?.length) {
-        process.stdout.write(
-          "\n" +
-            table([
-              ["NODE", "ADDRESS", "NETNS"],
-              ...rec.nodes.map((x) => [x.name, x.address, x.netns + (pres.has(x.netns) ? "" : " (missing)")]),
-            ]),
-        );
-      }
-      if (rec?.pods?.length) {
-        process.stdout.write(
-          "\n" +
-            table([
-              ["NAMESPACE", "NAME", "IP", "NODE", "NETNS"],
-              ...rec.pods.map((p) => [
-                p.namespace,
-                p.name,
-                p.ip ?? "<none>",
-                p.node ?? "<none>",
-                (p.netns ?? "<none>") + (p.netns && !pres.has(p.netns) ? " (missing)" : ""),
-              ]),
-            ]),
-        );
-      }
-      const birds = (rec?.processes ?? []).filter((p) => p.role === "bird");
-      if (birds.length && rec?.nodes) {
-        process.stdout.write(`\nBGP (BIRD, node-to-node mesh)\n`);
-        const runner = createRunner();
-        for (const b of birds) {
-          const node = rec.nodes.find((x) => x.name === b.node);
-          if (!node) continue;
-          const r = await runner.run(
-            ["ip", "netns", "exec", node.netns, "birdc", "-r", "-s", birdPaths(n, node.name).ctl, "show", "protocols"],
-            "",
-            { allowFail: true },
-          );
-          const sessions = r.stdout
-            .split("\n")
-            .filter((l) => l.startsWith("Mesh_"))
-            .map(
-              (l) =>
-                `${l.split(/\s+/)[0]} ${l.includes("Established") ? "Established" : l.split(/\s+/).slice(5).join(" ") || "down"}`,
-            );
-          process.stdout.write(`${node.name}\t${sessions.join(", ") || "(BIRD not answering)"}\n`);
-        }
-      }
+      printLastChange(n);
+      printStatusTables(st, rec);
+      if (rec) await printBgpSessions(n, rec);
       if (st.processes.length) {
         process.stdout.write(
           "\n" +
@@ -322,7 +303,83 @@ export function register(program: Command): void {
         );
       }
     });
+}
 
+/** How many changes since up, and the last one. */
+function printLastChange(n: string): void {
+  const changes = readChanges(n);
+  if (!changes.length) return;
+  const c = changes[changes.length - 1].change as {
+    op: string;
+    kind?: string;
+    name?: string;
+    replicas?: number;
+    objects?: { kind: string; metadata: { name: string } }[];
+  };
+  const what =
+    c.op === "apply"
+      ? `apply ${(c.objects ?? []).map((o) => `${o.kind}/${o.metadata.name}`).join(", ")}`
+      : `${c.op} ${c.kind}/${c.name}${c.op === "scale" ? ` --replicas ${c.replicas}` : ""}`;
+  process.stdout.write(
+    `${changes.length} changes since up (podnet apply|delete|scale --name ${n}); last at ${changes[changes.length - 1].at}: ${what}\n`,
+  );
+}
+
+/** The nodes and pods with their namespaces (marked when missing from the kernel). */
+function printStatusTables(st: StatusReport, rec: ClusterRecord | null): void {
+  const pres = new Set(st.namespaces.filter((x) => x.present).map((x) => x.name));
+  if (rec?.nodes?.length) {
+    process.stdout.write(
+      "\n" +
+        table([
+          ["NODE", "ADDRESS", "NETNS"],
+          ...rec.nodes.map((x) => [x.name, x.address, x.netns + (pres.has(x.netns) ? "" : " (missing)")]),
+        ]),
+    );
+  }
+  if (rec?.pods?.length) {
+    process.stdout.write(
+      "\n" +
+        table([
+          ["NAMESPACE", "NAME", "IP", "NODE", "NETNS"],
+          ...rec.pods.map((p) => [
+            p.namespace,
+            p.name,
+            p.ip ?? "<none>",
+            p.node ?? "<none>",
+            (p.netns ?? "<none>") + (p.netns && !pres.has(p.netns) ? " (missing)" : ""),
+          ]),
+        ]),
+    );
+  }
+}
+
+/** Each BIRD's mesh sessions, asked over its control socket. */
+async function printBgpSessions(n: string, rec: ClusterRecord): Promise<void> {
+  const birds = rec.processes.filter((p) => p.role === "bird");
+  if (!birds.length || !rec.nodes) return;
+  process.stdout.write(`\nBGP (BIRD, node-to-node mesh)\n`);
+  const runner = createRunner();
+  for (const b of birds) {
+    const node = rec.nodes.find((x) => x.name === b.node);
+    if (!node) continue;
+    const r = await runner.run(
+      ["ip", "netns", "exec", node.netns, "birdc", "-r", "-s", birdPaths(n, node.name).ctl, "show", "protocols"],
+      "",
+      { allowFail: true },
+    );
+    const sessions = r.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("Mesh_"))
+      .map(
+        (l) =>
+          `${l.split(/\s+/)[0]} ${l.includes("Established") ? "Established" : l.split(/\s+/).slice(5).join(" ") || "down"}`,
+      );
+    process.stdout.write(`${node.name}\t${sessions.join(", ") || "(BIRD not answering)"}\n`);
+  }
+}
+
+function registerExec(program: Command): void {
   program
     .command("exec")
     .description("run a host command in a pod's network namespace, with its resolv.conf (root)")
@@ -331,22 +388,11 @@ export function register(program: Command): void {
     .option("--name <name>", "cluster name")
     .option("-n, --namespace <ns>", "the pod's Kubernetes namespace")
     .option("-c, --container <name>", "container (all containers of a pod share its network namespace)")
-    .action(async (podArg: string, cmd: string[], o) => {
+    .action(async (podArg: string, cmd: string[], o: { name?: string; namespace?: string; container?: string }) => {
       requireRoot("exec");
       const n = o.name ? clusterName(o.name, "") : defaultCluster();
       if (!n) throw new UsageError("no podnet cluster is up (podnet up)");
-      const rec = readRecord(n);
-      if (!rec?.pods) throw new UsageError(`cluster "${n}" has no state (is it up? podnet status --name ${n})`);
-      let ns = o.namespace as string | undefined;
-      let name = podArg;
-      if (podArg.includes("/")) [ns, name] = podArg.split("/", 2);
-      const cands = rec.pods.filter((p) => (!ns || p.namespace === ns) && (p.name === name || p.name.startsWith(name)));
-      const exact = cands.filter((p) => p.name === name);
-      const pick = exact.length === 1 ? exact : cands;
-      if (pick.length === 0) throw new UsageError(`pod "${podArg}" not found in cluster "${n}"`);
-      if (pick.length > 1)
-        throw new UsageError(`pod "${podArg}" is ambiguous: ${pick.map((p) => `${p.namespace}/${p.name}`).join(", ")}`);
-      const pod = pick[0];
+      const pod = recordedPod(n, podArg, o.namespace);
       if (!pod.netns) throw new UsageError(`pod ${pod.namespace}/${pod.name} is not running (no node)`);
       if (o.container && pod.containers.length && !pod.containers.includes(o.container))
         throw new UsageError(
@@ -358,13 +404,31 @@ export function register(program: Command): void {
       if (r.error) throw new UsageError(`${cmd[0]}: ${r.error.message}`);
       process.exitCode = r.status ?? 1;
     });
+}
 
+/** The recorded pod named "NAME", "NAMESPACE/NAME" or a unique prefix of its name. */
+function recordedPod(n: string, podArg: string, namespace: string | undefined) {
+  const rec = readRecord(n);
+  if (!rec?.pods) throw new UsageError(`cluster "${n}" has no state (is it up? podnet status --name ${n})`);
+  let ns = namespace;
+  let name = podArg;
+  if (podArg.includes("/")) [ns, name] = podArg.split("/", 2);
+  const cands = rec.pods.filter((p) => (!ns || p.namespace === ns) && (p.name === name || p.name.startsWith(name)));
+  const exact = cands.filter((p) => p.name === name);
+  const pick = exact.length === 1 ? exact : cands;
+  if (pick.length === 0) throw new UsageError(`pod "${podArg}" not found in cluster "${n}"`);
+  if (pick.length > 1)
+    throw new UsageError(`pod "${podArg}" is ambiguous: ${pick.map((p) => `${p.namespace}/${p.name}`).join(", ")}`);
+  return pick[0];
+}
+
+function registerBgp(program: Command): void {
   program
     .command("bgp")
     .description("a node's BGP sessions (BIRD) and the routes it learned, on the running cluster (Calico)")
     .argument("<node>", "node name")
     .option("--name <name>", "cluster name")
-    .action(async (nodeName: string, o) => {
+    .action(async (nodeName: string, o: { name?: string }) => {
       requireRoot("bgp");
       const n = o.name ? clusterName(o.name, "") : defaultCluster();
       if (!n) throw new UsageError("no podnet cluster is up (podnet up)");

@@ -1,7 +1,7 @@
 // `podnet verify`: run flows on the running cluster's real network and compare each
-// outcome with the model's trace (see src/linux/verify.ts for the outcome vocabulary).
+// outcome with the model's trace (see src/questions/verify.ts for the outcome vocabulary).
 //
-// JSON output (-o json): the VerifyReport of src/linux/verify.ts —
+// JSON output (-o json): the VerifyReport of src/questions/verify.ts —
 //   { cluster, flowSets, flows, agree, disagree, ms,
 //     byKind: { pod|service|nodeport|external|dns: { flows, agree, disagree } },
 //     skipped: [{ what, why }],

@@ -5,7 +5,8 @@ import { register as real } from "./cmd-real.js";
 import { register as dns } from "./cmd-dns.js";
 import { register as get } from "./cmd-get.js";
 import { register as describe } from "./cmd-describe.js";
-import { register as misc } from "./cmd-misc.js";
+import { register as podInfo } from "./cmd-pod-info.js";
+import { register as change } from "./cmd-change.js";
 import { register as demo } from "./cmd-demo.js";
 import { register as net } from "./cmd-net.js";
 import { register as rules } from "./cmd-rules.js";
@@ -20,7 +21,8 @@ export const commands: ((program: Command) => void)[] = [
   dns,
   get,
   describe,
-  misc,
+  podInfo,
+  change,
   demo,
   net,
   rules,

@@ -1,6 +1,6 @@
 // Changes to a RUNNING cluster (`podnet apply|delete|scale --name NAME`): the control
 // plane computes the new state from the recorded one (live-state.ts), the kernel follows
-// incrementally (cluster.ts reconcile), and the change is appended to the log so every
+// incrementally (reconcile.ts), and the change is appended to the log so every
 // later command recomputes the same state.
 //
 // A bad request changes nothing: the new state and both IRs are computed, and the change
@@ -13,7 +13,7 @@ import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR } from "../ir/types.js";
 import { buildIR } from "../dataplane/build.js";
 import { runChange, type Change, type ChangeOutcome } from "../control/changes.js";
-import { reconcile, type ReconcileReport } from "./cluster.js";
+import { reconcile, type ReconcileReport } from "./reconcile.js";
 import { recordedState } from "./live-state.js";
 import { stateDir } from "./names.js";
 import { netfilterRenderers } from "./netfilter.js";

@@ -17,7 +17,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,32 +34,8 @@ const EXAMPLE = fileURLToPath(new URL("../../../examples/demo", import.meta.url)
 const BIN = fileURLToPath(new URL("../../../bin/podnet.js", import.meta.url));
 const skip = kernelSkip(["ip", "curl", "python3", "iptables-save", "nft", "conntrack"]);
 
-// One fresh TCP connection per request (HTTP/1.0 GET /hostname), 1 s timeout, 3 ms
-// apart, until the stop file exists; bounded by count and time. Prints one JSON array.
-const CLIENT = String.raw`
-import json, os, socket, sys, time
-ip, port, stop = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-out, t_end = [], time.time() + 120
-while not os.path.exists(stop) and time.time() < t_end and len(out) < 40000:
-    t0 = time.time() * 1000
-    try:
-        s = socket.create_connection((ip, port), timeout=1)
-        s.settimeout(1)
-        s.sendall(b"GET /hostname HTTP/1.0\r\nHost: x\r\n\r\n")
-        buf = b""
-        while True:
-            b = s.recv(4096)
-            if not b: break
-            buf += b
-        s.close()
-        head, _, body = buf.partition(b"\r\n\r\n")
-        ok = head.startswith(b"HTTP/1.") and b" 200 " in head.split(b"\r\n")[0] + b" "
-        out.append([t0, time.time() * 1000, ok, body.decode(errors="replace") if ok else head[:80].decode(errors="replace")])
-    except Exception as e:
-        out.append([t0, time.time() * 1000, False, type(e).__name__ + ": " + str(e)])
-    time.sleep(0.003)
-print(json.dumps(out))
-`;
+// One fresh TCP connection per request until the stop file exists (testdata/rolling_client.py).
+const CLIENT = fileURLToPath(new URL("../../../src/linux/testdata/rolling_client.py", import.meta.url));
 
 /** Ready endpoint pod names of a Service (what the requests may be answered by). */
 function endpointPods(state: ClusterState, ns: string, svc: string): Set<string> {
@@ -85,6 +61,7 @@ for (const mode of ["iptables", "nftables"] as const) {
       readFileSync(join(EXAMPLE, "cluster.yaml"), "utf8").replace("kubeProxyMode: iptables", `kubeProxyMode: ${mode}`),
     );
     const stop = join(dir, "stop");
+    const started = join(dir, "started");
     let client: ReturnType<typeof spawn> | undefined;
     try {
       const { loadCluster } = await import("../index.js");
@@ -128,7 +105,7 @@ for (const mode of ["iptables", "nftables"] as const) {
       // --- traffic to the Service IP, continuously
       client = spawn(
         "ip",
-        ["netns", "exec", clientNs, "python3", "-c", CLIENT, svc.clusterIP!, String(svc.ports[0].port), stop],
+        ["netns", "exec", clientNs, "python3", CLIENT, svc.clusterIP!, String(svc.ports[0].port), stop, started],
         { stdio: ["ignore", "pipe", "pipe"] },
       );
       let out = "";
@@ -136,6 +113,9 @@ for (const mode of ["iptables", "nftables"] as const) {
       client.stdout!.on("data", (b) => (out += b));
       client.stderr!.on("data", (b) => (err += b));
       const done = new Promise<void>((res) => client!.on("close", () => res()));
+      // The baseline window: 1 s of requests once the client runs (python's start-up alone
+      // can take most of a second on a loaded machine).
+      for (const until = Date.now() + 15000; !existsSync(started) && Date.now() < until; ) await sleep(20);
       await sleep(1000);
 
       // --- the changes: each records when it began and when its rules were loaded

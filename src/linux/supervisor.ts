@@ -3,7 +3,7 @@
 // Design. A socket belongs to the network namespace it was created in, whatever
 // thread later uses it. Node.js cannot setns(2) in-process, but it can serve a
 // listening socket it inherits (`server.listen({fd})`, `dgram bind({fd})`). So:
-//   1. a short python3 stub (python3 is in the base system; setns through ctypes)
+//   1. a short python3 stub (py/supervisor_binder.py; python3 is in the base system; setns through ctypes)
 //      enters each pod's namespace (/run/netns/<ns>), creates and binds the pod's
 //      sockets (bind errors, e.g. two containers on one port, become events), returns
 //      to the node's namespace and
@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DataplaneIR, Listener, PodNet } from "../ir/types.js";
 import { guardCommand, nsName, stateDir } from "./names.js";
+import { pythonScript } from "./scripts.js";
 import { identify, type ProcessRecord } from "./state.js";
 
 export interface SupervisorPod {
@@ -86,50 +87,6 @@ export function supervisorConfigs(
   }));
 }
 
-// The binder stub (see the design note above). argv: cfg, node binary, main script.
-const BINDER = String.raw`
-import ctypes, json, os, socket, sys
-CLONE_NEWNET = 0x40000000
-libc = ctypes.CDLL(None, use_errno=True)
-def setns(fd):
-    if libc.setns(fd, CLONE_NEWNET) != 0:
-        e = ctypes.get_errno(); raise OSError(e, os.strerror(e))
-cfg_path, node_bin, main_js = sys.argv[1:4]
-cfg = json.load(open(cfg_path))
-home = os.open("/run/netns/" + cfg["nodeNetns"], os.O_RDONLY)
-out, keep = [], []
-for i, pod in enumerate(cfg["pods"]):
-    try:
-        nsfd = os.open("/run/netns/" + pod["netns"], os.O_RDONLY)
-        setns(nsfd)
-    except OSError as e:
-        for j, l in enumerate(pod["listeners"]):
-            out.append({"pod": i, "listener": j, "error": "network namespace %s: %s" % (pod["netns"], e.strerror)})
-        continue
-    for j, l in enumerate(pod["listeners"]):
-        p = l["protocol"]
-        try:
-            if p == "TCP":
-                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            elif p == "UDP":
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            else:
-                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132)
-            s.bind((l["address"], l["port"]))
-            if p != "UDP":
-                s.listen(512)
-            s.set_inheritable(True)
-            keep.append(s)
-            out.append({"pod": i, "listener": j, "fd": s.fileno()})
-        except OSError as e:
-            out.append({"pod": i, "listener": j, "error": "listen %s %s:%d: bind: %s" % (p.lower(), l["address"], l["port"], (e.strerror or str(e)).lower())})
-    os.close(nsfd)
-setns(home)
-os.environ["PODNET_FDS"] = json.dumps(out)
-os.execv(node_bin, [node_bin, main_js, cfg_path])
-`;
-
 /** Base path of a supervisor's files (.json config, .ready, .log, .removed). */
 export function supervisorBase(cfg: Pick<SupervisorConfig, "stateDir" | "node" | "generation">): string {
   return join(cfg.stateDir, `supervisor-${cfg.node}${cfg.generation ? "." + cfg.generation : ""}`);
@@ -160,10 +117,14 @@ export async function startSupervisor(
   writeFileSync(cfgPath, JSON.stringify(cfg));
   const log = openSync(logPath, "a");
   // Detached: it outlives `podnet up`; `podnet down` stops it by recorded PID.
-  const child = spawn(python(), ["-c", BINDER, cfgPath, process.execPath, supervisorMainPath()], {
-    detached: true,
-    stdio: ["ignore", log, log],
-  });
+  const child = spawn(
+    python(),
+    [pythonScript("supervisor_binder.py"), cfgPath, process.execPath, supervisorMainPath()],
+    {
+      detached: true,
+      stdio: ["ignore", log, log],
+    },
+  );
   closeSync(log);
   const pid = child.pid;
   if (pid === undefined) throw new Error(`cannot start the supervisor of node ${cfg.node}`);

@@ -19,26 +19,20 @@
 // sets compare. With sessionAffinity: ClientIP one endpoint answers every time: then the
 // kernel's set must be one of the model's.
 //
-// Efficiency: ONE python3 client per source namespace (`ip netns exec NS python3 -c …`)
-// runs all of that source's flows on a thread pool and prints JSON lines; a few sources
-// run at once. Drops cost a bounded timeout (TCP connect 0.5 s, UDP 0.3 s). Traffic goes
-// only to pod, Service, node and DNS addresses of the cluster, from inside its namespaces.
+// The flows run for real in linux/probe.ts (one python3 client per source namespace);
+// this file plans them, holds the model's side and compares: it does no I/O itself.
 
-import { spawn } from "node:child_process";
 import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR, Listener, PodNet } from "../ir/types.js";
-import { traceFlow } from "../sim/index.js";
 import type { Protocol, TracePath, TraceResult } from "../sim/trace.js";
 import { resolveFromPod } from "../dns/resolver.js";
-import { guardCommand, nsName } from "../linux/names.js";
-import { readRecord } from "../linux/state.js";
+import { nsName } from "../linux/names.js";
+import { recompute, runProbes, type ProbeKind, type ProbeRequest, type ProbeResult } from "../linux/probe.js";
 import { isDnsListener } from "../linux/supervisor.js";
+import { traceSession, type TraceSession } from "./trace.js";
 
 export type FlowSet = "pods" | "services" | "dns";
 export const FLOW_SETS: FlowSet[] = ["pods", "services", "dns"];
-
-/** What the client does for one flow. */
-type Probe = "http" | "udp" | "dns-udp" | "dns-tcp" | "resolve";
 
 export interface ModelPath {
   probability: number;
@@ -189,16 +183,7 @@ export interface Planned {
   flow: VerifyFlow;
   /** Kernel namespace the flow starts in. */
   srcNetns: string;
-  probe: {
-    id: number;
-    probe: Probe;
-    dst: string;
-    port: number;
-    tries: number;
-    expect: string[];
-    name?: string;
-    qname?: string;
-  };
+  probe: ProbeRequest;
   /** Outcomes compare as "delivered" without the pod (the answer does not name it). */
   anonymous: boolean;
   affinity: boolean;
@@ -206,12 +191,49 @@ export interface Planned {
   names?: Record<string, string>;
 }
 
-function probeFor(pod: PodNet | undefined, l: { port: number; protocol: string }): Probe | null {
+function probeFor(pod: PodNet | undefined, l: { port: number; protocol: string }): ProbeKind | null {
   const dns = pod ? isDnsListener(pod, l as Listener) : false;
   if (l.protocol === "TCP") return dns ? "dns-tcp" : "http";
   if (l.protocol === "UDP") return dns ? "dns-udp" : "udp";
   return null;
 }
+
+/** What every flow set's planner shares: the model, the sources, and the growing plan. */
+interface Planner {
+  ir: DataplaneIR;
+  state: ClusterState | undefined;
+  cluster: string;
+  session: TraceSession;
+  skipped: VerifyReport["skipped"];
+  /** Pods with a namespace of their own on a node: where flows start. */
+  sources: PodNet[];
+  /** The name asked by DNS probes (any answer with the query's id counts). */
+  qname: string;
+  /** Pod names → keys for UDP "hostname" answers (a name in two namespaces stays ambiguous). */
+  names: Record<string, string>;
+  out: Planned[];
+}
+
+type PlannedInput = Omit<Planned, "flow"> & { flow: Omit<VerifyFlow, "id" | "kernel" | "agree"> };
+
+function push(pl: Planner, p: PlannedInput): void {
+  const id = pl.out.length;
+  const flow = { ...p.flow, id, kernel: { outcomes: [], counts: {}, tries: 0 }, agree: false } as VerifyFlow;
+  pl.out.push({ ...p, flow, probe: { ...p.probe, id } });
+}
+
+function traced(
+  pl: Planner,
+  from: string,
+  to: string,
+  port: number,
+  protocol: Protocol,
+): { outcomes: string[]; paths: ModelPath[] } {
+  const paths = modelPaths(pl.ir, pl.session.trace({ from, to, port, protocol }));
+  return { outcomes: uniq(paths.map((p) => p.outcome)), paths };
+}
+
+const srcNs = (pl: Planner, p: PodNet) => nsName(pl.cluster, p.ns!.id);
 
 export function planFlows(
   ir: DataplaneIR,
@@ -220,415 +242,247 @@ export function planFlows(
   sets: FlowSet[],
   skipped: VerifyReport["skipped"],
 ): Planned[] {
-  const out: Planned[] = [];
-  let id = 0;
-  const sources = ir.pods.filter((p) => p.ns && p.node && p.ip);
-  const srcNs = (p: PodNet) => nsName(cluster, p.ns!.id);
-  const qname = state
-    ? `kubernetes.default.svc.${state.config.networking.dnsDomain}`
-    : "kubernetes.default.svc.cluster.local";
-  // Pod names → keys for UDP "hostname" answers (a name in two namespaces stays ambiguous).
   const nameCount = new Map<string, number>();
   for (const p of ir.pods) nameCount.set(p.name, (nameCount.get(p.name) ?? 0) + 1);
   const names: Record<string, string> = {};
   for (const p of ir.pods) if (nameCount.get(p.name) === 1) names[p.name] = podKey(p);
-
-  const traced = (
-    from: string,
-    to: string,
-    port: number,
-    protocol: Protocol,
-  ): { outcomes: string[]; paths: ModelPath[] } => {
-    const r = traceFlow(ir, { from, to, port, protocol }, { state });
-    const paths = modelPaths(ir, r);
-    return { outcomes: uniq(paths.map((p) => p.outcome)), paths };
+  const pl: Planner = {
+    ir,
+    state,
+    cluster,
+    // The questions layer's trace session: the same answers as `podnet trace` (and ipvs
+    // mode's ipsets, which the IR does not hold).
+    session: traceSession(state, ir),
+    skipped,
+    sources: ir.pods.filter((p) => p.ns && p.node && p.ip),
+    qname: state
+      ? `kubernetes.default.svc.${state.config.networking.dnsDomain}`
+      : "kubernetes.default.svc.cluster.local",
+    names,
+    out: [],
   };
-  const push = (p: Omit<Planned, "flow"> & { flow: Omit<VerifyFlow, "id" | "kernel" | "agree"> }) => {
-    const flow = { ...p.flow, id, kernel: { outcomes: [], counts: {}, tries: 0 }, agree: false } as VerifyFlow;
-    out.push({ ...p, flow, probe: { ...p.probe, id } });
-    id++;
-  };
-
-  if (sets.includes("pods")) {
-    for (const from of sources) {
-      for (const to of ir.pods) {
-        if (!to.ip || !to.node) continue;
-        for (const l of to.listeners) {
-          const probe = probeFor(to, l);
-          if (!probe) {
-            if (from === sources[0])
-              skipped.push({
-                what: `${podKey(to)} ${l.protocol} ${l.port}`,
-                why: `${l.protocol}: no kernel probe (TCP and UDP only)`,
-              });
-            continue;
-          }
-          const protocol = l.protocol.toLowerCase() as Protocol;
-          const m = traced(podKey(from), `${to.ip}:${l.port}`, l.port, protocol);
-          push({
-            flow: {
-              kind: "pod",
-              from: podKey(from),
-              to: `${podKey(to)} ${to.ip}:${l.port}/${protocol}`,
-              protocol,
-              dst: to.ip,
-              port: l.port,
-              model: m,
-            },
-            srcNetns: srcNs(from),
-            probe: { id: 0, probe, dst: to.ip, port: l.port, tries: 1, expect: [], qname },
-            anonymous: probe.startsWith("dns"),
-            affinity: false,
-            names,
-          });
-        }
-      }
-    }
-  }
-
-  if (sets.includes("services") && state) {
-    for (const s of state.services) {
-      if (!s.clusterIP || s.clusterIP === "None") continue;
-      for (const sp of s.ports) {
-        if (sp.protocol !== "TCP" && sp.protocol !== "UDP") {
-          skipped.push({
-            what: `svc ${s.namespace}/${s.name} ${sp.protocol} ${sp.port}`,
-            why: `${sp.protocol}: no kernel probe`,
-          });
-          continue;
-        }
-        const protocol = sp.protocol.toLowerCase() as Protocol;
-        const dnsSvc = s.namespace === "kube-system" && sp.port === 53;
-        const probe: Probe = dnsSvc
-          ? protocol === "udp"
-            ? "dns-udp"
-            : "dns-tcp"
-          : protocol === "udp"
-            ? "udp"
-            : "http";
-        for (const from of sources) {
-          const m = traced(podKey(from), `svc/${s.namespace}/${s.name}`, sp.port, protocol);
-          push({
-            flow: {
-              kind: "service",
-              from: podKey(from),
-              to: `svc ${s.namespace}/${s.name} ${s.clusterIP}:${sp.port}/${protocol}`,
-              protocol,
-              dst: s.clusterIP,
-              port: sp.port,
-              model: m,
-            },
-            srcNetns: srcNs(from),
-            probe: {
-              id: 0,
-              probe,
-              dst: s.clusterIP,
-              port: sp.port,
-              tries: probe.startsWith("dns") ? 2 : Math.max(3, 10 * m.outcomes.length),
-              expect: [],
-              qname,
-            },
-            anonymous: dnsSvc,
-            affinity: s.sessionAffinity === "ClientIP",
-            names,
-          });
-        }
-        // LoadBalancer and external IPs from the outside client (no NodePort needed). The
-        // underlay namespace has no link out of podnet's namespaces: nothing leaves.
-        if (ir.underlay?.externalClient) {
-          for (const ip of [...new Set([...s.loadBalancerIPs, ...s.externalIPs])]) {
-            const m = traced("external", `${ip}:${sp.port}`, sp.port, protocol);
-            push({
-              flow: {
-                kind: "external",
-                from: "external",
-                to: `${s.loadBalancerIPs.includes(ip) ? "loadbalancer" : "externalIP"} ${s.namespace}/${s.name} ${ip}:${sp.port}/${protocol}`,
-                protocol,
-                dst: ip,
-                port: sp.port,
-                model: m,
-              },
-              srcNetns: nsName(cluster, ir.underlay.ns.id),
-              probe: {
-                id: 0,
-                probe,
-                dst: ip,
-                port: sp.port,
-                tries: probe.startsWith("dns") ? 2 : Math.max(3, 10 * m.outcomes.length),
-                expect: [],
-                qname,
-              },
-              anonymous: dnsSvc,
-              affinity: s.sessionAffinity === "ClientIP",
-              names,
-            });
-          }
-        }
-        // NodePorts from the outside client (the underlay namespace), to every node.
-        if (sp.nodePort && ir.underlay?.externalClient) {
-          for (const n of ir.nodes) {
-            const m = traced("external", `${n.address}:${sp.nodePort}`, sp.nodePort, protocol);
-            push({
-              flow: {
-                kind: "nodeport",
-                from: "external",
-                to: `nodeport ${s.namespace}/${s.name} ${n.name} ${n.address}:${sp.nodePort}/${protocol}`,
-                protocol,
-                dst: n.address,
-                port: sp.nodePort,
-                model: m,
-              },
-              srcNetns: nsName(cluster, ir.underlay.ns.id),
-              probe: {
-                id: 0,
-                probe,
-                dst: n.address,
-                port: sp.nodePort,
-                tries: probe.startsWith("dns") ? 2 : Math.max(3, 10 * m.outcomes.length),
-                expect: [],
-                qname,
-              },
-              anonymous: dnsSvc,
-              affinity: s.sessionAffinity === "ClientIP",
-              names,
-            });
-          }
-        }
-      }
-    }
-  }
-
-  if (sets.includes("dns") && state) {
-    const domain = state.config.networking.dnsDomain;
-    // One pod per Kubernetes namespace (the first by name) asks every Service name three ways.
-    const firstIn = new Map<string, PodNet>();
-    // Preferably a pod that uses the cluster DNS (dnsPolicy Default pods use the node's resolver).
-    const dnsIP = state.services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns")?.clusterIP ?? "";
-    const usesCluster = (p: PodNet) =>
-      new RegExp(`^nameserver\\s+${dnsIP.replace(/\./g, "\\.")}\\s*$`, "m").test(p.resolvConf ?? "") ? 0 : 1;
-    for (const p of [...sources].sort((a, b) => usesCluster(a) - usesCluster(b) || podKey(a).localeCompare(podKey(b))))
-      if (!firstIn.has(p.namespace)) firstIn.set(p.namespace, p);
-    for (const from of firstIn.values()) {
-      // The DNS query's own path: the resolver's nameserver on UDP 53.
-      const ns = /^nameserver\s+(\S+)/m.exec(from.resolvConf ?? "")?.[1];
-      let step: ModelPath[] = [];
-      if (ns)
-        step = modelPaths(
-          ir,
-          traceFlow(ir, { from: podKey(from), to: `${ns}:53`, port: 53, protocol: "udp" }, { state }),
-        );
-      const reachable = step.some((p) => p.verdict === "DELIVERED");
-      const names = state.services
-        .filter((s) => s.type !== "ExternalName")
-        .flatMap((s) => [s.name, `${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc.${domain}`]);
-      // A nameserver the model says does not answer: every name fails alike, and each
-      // failure costs the resolver its retries: one name stands for all.
-      if (!reachable && names.length > 1)
-        skipped.push({
-          what: `${names.length - 1} of ${names.length} names from ${podKey(from)}`,
-          why: `its nameserver ${ns ?? "(none)"} does not answer in the model (${uniq(step.map((p) => p.verdict + (p.reason ? " " + p.reason : ""))).join(", ") || "no nameserver"}): one name checked`,
-        });
-      for (const name of reachable ? names : names.slice(0, 1)) {
-        const w = resolveFromPod(state, podKey(from), name, { libc: "glibc" });
-        const walk = w.queries.map((q) => ({
-          name: q.name,
-          rcode: q.rcode === "NOERROR" && !q.answers.some((a) => a.type === "A") ? "NODATA" : q.rcode,
-          answers: q.answers.filter((a) => a.type === "A").map((a) => String(a.data)),
-        }));
-        let outcome: string;
-        if (!reachable)
-          outcome = "servfail"; // no answer: the resolver times out (EAI_AGAIN)
-        else if (w.result.status === "found" && w.result.values.length)
-          outcome = `answer ${[...w.result.values].sort().join(",")}`;
-        else if (w.result.status === "SERVFAIL") outcome = "servfail";
-        else outcome = "notfound";
-        push({
-          flow: {
-            kind: "dns",
-            from: podKey(from),
-            to: name,
-            name,
-            model: {
-              outcomes: [outcome],
-              walk,
-              dnsStep: uniq(step.map((p) => `${p.verdict}${p.reason ? " " + p.reason : ""} ${p.ns ?? ""}`.trim())),
-            },
-          },
-          srcNetns: srcNs(from),
-          probe: { id: 0, probe: "resolve", dst: "", port: 0, tries: 1, expect: [], name },
-          anonymous: false,
-          affinity: false,
-        });
-      }
-    }
-  }
+  if (sets.includes("pods")) planPodFlows(pl);
+  if (sets.includes("services") && state) planServiceFlows(pl, state);
+  if (sets.includes("dns") && state) planDnsFlows(pl, state);
   // The client stops repeating once it has seen every outcome the model predicts.
-  for (const p of out)
+  for (const p of pl.out)
     p.probe.expect = p.flow.model.outcomes.map((o) => (p.anonymous && o.startsWith("delivered") ? "delivered" : o));
-  return out;
+  return pl.out;
 }
 
-// ---------------------------------------------------------------------------
-// The kernel side: one python3 client per source namespace
-
-// stdin: {"tcp": s, "udp": s, "flows": [{id, probe, dst, port, tries, expect, name, qname}]}
-// stdout: one JSON line per flow: {"id", "counts": {outcome: n}, "tries", "errors"?}
-const CLIENT = String.raw`
-import json, socket, struct, sys, errno, random, threading
-from concurrent.futures import ThreadPoolExecutor
-cfg = json.load(sys.stdin)
-TCP, UDP = cfg["tcp"], cfg["udp"]
-lock = threading.Lock()
-def err_outcome(e):
-    n = getattr(e, "errno", None)
-    if isinstance(e, socket.timeout) or n in (errno.ETIMEDOUT, errno.EAGAIN, errno.EINPROGRESS): return "dropped"
-    if n == errno.ECONNREFUSED: return "refused"
-    if n in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES, errno.EPERM): return "unreachable"
-    if n in (errno.ECONNRESET,): return "refused"
-    return "error:" + (errno.errorcode.get(n, str(n)) if n else type(e).__name__)
-def http(f):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(TCP)
-    try:
-        s.connect((f["dst"], f["port"]))
-    except Exception as e:
-        s.close(); return err_outcome(e)
-    try:
-        s.settimeout(3)
-        s.sendall(b"GET / HTTP/1.0\r\nHost: podnet-verify\r\n\r\n")
-        buf = b""
-        while True:
-            c = s.recv(65536)
-            if not c: break
-            buf += c
-        body = buf.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in buf else b""
-        try:
-            j = json.loads(body)
-            return "delivered %s/%s" % (j["namespace"], j["pod"])
-        except Exception:
-            return "delivered ?"
-    except Exception as e:
-        return "delivered ?" if getattr(e, "errno", None) == errno.ECONNRESET else "error:after-connect:" + str(e)
-    finally:
-        s.close()
-def udp(f):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(UDP)
-    try:
-        s.connect((f["dst"], f["port"]))
-        s.send(b"hostname")
-        d = s.recv(65536)
-        return "name " + d.decode("utf-8", "replace").strip()
-    except Exception as e:
-        return err_outcome(e)
-    finally:
-        s.close()
-def dnsq(f, tcp):
-    qid = random.randint(0, 65535)
-    q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + b"".join(bytes([len(x)]) + x.encode() for x in f["qname"].split(".")) + b"\x00" + struct.pack(">HH", 1, 1)
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
-    s.settimeout(TCP if tcp else UDP)
-    try:
-        s.connect((f["dst"], f["port"]))
-        if tcp:
-            s.settimeout(3); s.sendall(struct.pack(">H", len(q)) + q); d = s.recv(65536)[2:]
-        else:
-            s.send(q); s.settimeout(1.0); d = s.recv(65536)
-        return "delivered" if len(d) >= 2 and struct.unpack(">H", d[:2])[0] == qid else "error:bad-dns-answer"
-    except Exception as e:
-        return err_outcome(e)
-    finally:
-        s.close()
-def hosts_sources():
-    try:
-        for l in open("/etc/nsswitch.conf"):
-            w = l.split("#")[0].split()
-            if w and w[0] == "hosts:": return w[1:]
-    except OSError:
-        pass
-    return ["files", "dns"]
-# podnet up gives each pod "hosts: files dns"; the host's may have mdns/resolve modules,
-# which would ask daemons of the root namespace: never resolve through those.
-SAFE_NSS = all(x in ("files", "dns") for x in hosts_sources())
-def resolve(f):
-    if not SAFE_NSS: return "error:nsswitch-not-files-dns"
-    try:
-        r = socket.getaddrinfo(f["name"], None, socket.AF_INET, socket.SOCK_STREAM)
-        return "answer " + ",".join(sorted(set(x[4][0] for x in r)))
-    except socket.gaierror as e:
-        if e.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)): return "notfound"
-        if e.errno == socket.EAI_AGAIN: return "servfail"
-        return "error:gai%d" % e.errno
-def run(f):
-    counts, tries = {}, 0
-    want = set(f["expect"])
-    for i in range(f["tries"]):
-        p = f["probe"]
-        o = http(f) if p == "http" else udp(f) if p == "udp" else dnsq(f, p == "dns-tcp") if p.startswith("dns") else resolve(f)
-        counts[o] = counts.get(o, 0) + 1
-        tries += 1
-        seen = set(counts)
-        if want and want <= seen: break
-        if not want: break
-    line = json.dumps({"id": f["id"], "counts": counts, "tries": tries})
-    with lock:
-        sys.stdout.write(line + "\n"); sys.stdout.flush()
-with ThreadPoolExecutor(max_workers=min(24, max(1, len(cfg["flows"])))) as ex:
-    list(ex.map(run, cfg["flows"]))
-`;
-
-function runClient(
-  netns: string,
-  probes: Planned["probe"][],
-  tcpS: number,
-  udpS: number,
-): Promise<Map<number, { counts: Record<string, number>; tries: number }>> {
-  const argv = ["ip", "netns", "exec", netns, "python3", "-c", CLIENT];
-  guardCommand(argv);
-  return new Promise((resolve, reject) => {
-    const c = spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    c.stdout.on("data", (d) => (out += d));
-    c.stderr.on("data", (d) => (err += d));
-    c.on("error", reject);
-    c.on("close", (code) => {
-      const m = new Map<number, { counts: Record<string, number>; tries: number }>();
-      for (const line of out.split("\n")) {
-        if (!line.trim()) continue;
-        try {
-          const j = JSON.parse(line) as { id: number; counts: Record<string, number>; tries: number };
-          m.set(j.id, j);
-        } catch {
-          /* a partial line from a crash: the flow is reported missing */
+/** "pods": every source to every pod's declared container ports. */
+function planPodFlows(pl: Planner): void {
+  const { ir, sources } = pl;
+  for (const from of sources) {
+    for (const to of ir.pods) {
+      if (!to.ip || !to.node) continue;
+      for (const l of to.listeners) {
+        const probe = probeFor(to, l);
+        if (!probe) {
+          if (from === sources[0])
+            pl.skipped.push({
+              what: `${podKey(to)} ${l.protocol} ${l.port}`,
+              why: `${l.protocol}: no kernel probe (TCP and UDP only)`,
+            });
+          continue;
         }
+        const protocol = l.protocol.toLowerCase() as Protocol;
+        const m = traced(pl, podKey(from), `${to.ip}:${l.port}`, l.port, protocol);
+        push(pl, {
+          flow: {
+            kind: "pod",
+            from: podKey(from),
+            to: `${podKey(to)} ${to.ip}:${l.port}/${protocol}`,
+            protocol,
+            dst: to.ip,
+            port: l.port,
+            model: m,
+          },
+          srcNetns: srcNs(pl, from),
+          probe: { id: 0, probe, dst: to.ip, port: l.port, tries: 1, expect: [], qname: pl.qname },
+          anonymous: probe.startsWith("dns"),
+          affinity: false,
+          names: pl.names,
+        });
       }
-      if (code !== 0 && m.size === 0)
-        reject(
-          new Error(`probe client in ${netns} failed (exit ${code}): ${err.trim().split("\n").slice(-3).join(" | ")}`),
-        );
-      else resolve(m);
-    });
-    c.stdin.end(JSON.stringify({ tcp: tcpS, udp: udpS, flows: probes }));
+    }
+  }
+}
+
+type Service = ClusterState["services"][number];
+
+/** One Service port reached one way (its cluster IP, an external IP, a NodePort). */
+interface ServiceTarget {
+  kind: "service" | "nodeport" | "external";
+  /** Trace source and destination ("external", "svc/NS/NAME", "IP:PORT"). */
+  from: string;
+  traceTo: string;
+  to: string;
+  srcNetns: string;
+  dst: string;
+  port: number;
+}
+
+/**
+ * "services": every Service port from every pod; LoadBalancer and external IPs and
+ * NodePorts (on every node) from the outside client in the underlay.
+ */
+function planServiceFlows(pl: Planner, state: ClusterState): void {
+  const { ir, sources } = pl;
+  for (const s of state.services) {
+    if (!s.clusterIP || s.clusterIP === "None") continue;
+    for (const sp of s.ports) {
+      if (sp.protocol !== "TCP" && sp.protocol !== "UDP") {
+        pl.skipped.push({
+          what: `svc ${s.namespace}/${s.name} ${sp.protocol} ${sp.port}`,
+          why: `${sp.protocol}: no kernel probe`,
+        });
+        continue;
+      }
+      const protocol = sp.protocol.toLowerCase() as Protocol;
+      for (const from of sources)
+        pushServiceFlow(pl, s, sp, protocol, {
+          kind: "service",
+          from: podKey(from),
+          traceTo: `svc/${s.namespace}/${s.name}`,
+          to: `svc ${s.namespace}/${s.name} ${s.clusterIP}:${sp.port}/${protocol}`,
+          srcNetns: srcNs(pl, from),
+          dst: s.clusterIP,
+          port: sp.port,
+        });
+      // LoadBalancer and external IPs from the outside client (no NodePort needed). The
+      // underlay namespace has no link out of podnet's namespaces: nothing leaves.
+      if (!ir.underlay?.externalClient) continue;
+      const outside = nsName(pl.cluster, ir.underlay.ns.id);
+      for (const ip of [...new Set([...s.loadBalancerIPs, ...s.externalIPs])])
+        pushServiceFlow(pl, s, sp, protocol, {
+          kind: "external",
+          from: "external",
+          traceTo: `${ip}:${sp.port}`,
+          to: `${s.loadBalancerIPs.includes(ip) ? "loadbalancer" : "externalIP"} ${s.namespace}/${s.name} ${ip}:${sp.port}/${protocol}`,
+          srcNetns: outside,
+          dst: ip,
+          port: sp.port,
+        });
+      // NodePorts from the outside client (the underlay namespace), to every node.
+      if (sp.nodePort)
+        for (const n of ir.nodes)
+          pushServiceFlow(pl, s, sp, protocol, {
+            kind: "nodeport",
+            from: "external",
+            traceTo: `${n.address}:${sp.nodePort}`,
+            to: `nodeport ${s.namespace}/${s.name} ${n.name} ${n.address}:${sp.nodePort}/${protocol}`,
+            srcNetns: outside,
+            dst: n.address,
+            port: sp.nodePort,
+          });
+    }
+  }
+}
+
+function pushServiceFlow(pl: Planner, s: Service, sp: Service["ports"][number], protocol: Protocol, t: ServiceTarget) {
+  // CoreDNS's Service port 53 answers DNS queries: the probe asks one (its answer names no pod).
+  const dnsSvc = s.namespace === "kube-system" && sp.port === 53;
+  const udp = protocol === "udp";
+  const probe: ProbeKind = dnsSvc ? (udp ? "dns-udp" : "dns-tcp") : udp ? "udp" : "http";
+  const m = traced(pl, t.from, t.traceTo, t.port, protocol);
+  push(pl, {
+    flow: { kind: t.kind, from: t.from, to: t.to, protocol, dst: t.dst, port: t.port, model: m },
+    srcNetns: t.srcNetns,
+    probe: {
+      id: 0,
+      probe,
+      dst: t.dst,
+      port: t.port,
+      tries: probe.startsWith("dns") ? 2 : Math.max(3, 10 * m.outcomes.length),
+      expect: [],
+      qname: pl.qname,
+    },
+    anonymous: dnsSvc,
+    affinity: s.sessionAffinity === "ClientIP",
+    names: pl.names,
   });
 }
 
-// ---------------------------------------------------------------------------
-
-/** The IR and state of a running cluster, recomputed from what `podnet up` recorded. */
-export async function recompute(cluster: string): Promise<{ ir: DataplaneIR; state?: ClusterState }> {
-  const rec = readRecord(cluster);
-  if (!rec) throw new Error(`cluster "${cluster}" has no state in /run/podnet/${cluster} (is it up? podnet status)`);
-  if (rec.phase !== "up") throw new Error(`cluster "${cluster}" is not up (phase ${rec.phase})`);
-  if (rec.inputs.fixture) {
-    const { fixtureIR } = await import("../linux/fixture.js");
-    return { ir: fixtureIR(cluster) };
+/** "dns": one pod per Kubernetes namespace asks every Service name three ways (short, NAME.NS, FQDN). */
+function planDnsFlows(pl: Planner, state: ClusterState): void {
+  const domain = state.config.networking.dnsDomain;
+  for (const from of dnsSources(pl.sources, state)) {
+    // The DNS query's own path: the resolver's nameserver on UDP 53.
+    const ns = /^nameserver\s+(\S+)/m.exec(from.resolvConf ?? "")?.[1];
+    let step: ModelPath[] = [];
+    if (ns)
+      step = modelPaths(pl.ir, pl.session.trace({ from: podKey(from), to: `${ns}:53`, port: 53, protocol: "udp" }));
+    const reachable = step.some((p) => p.verdict === "DELIVERED");
+    const names = state.services
+      .filter((s) => s.type !== "ExternalName")
+      .flatMap((s) => [s.name, `${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc.${domain}`]);
+    // A nameserver the model says does not answer: every name fails alike, and each
+    // failure costs the resolver its retries: one name stands for all.
+    if (!reachable && names.length > 1)
+      pl.skipped.push({
+        what: `${names.length - 1} of ${names.length} names from ${podKey(from)}`,
+        why: `its nameserver ${ns ?? "(none)"} does not answer in the model (${uniq(step.map((p) => p.verdict + (p.reason ? " " + p.reason : ""))).join(", ") || "no nameserver"}): one name checked`,
+      });
+    const dnsStep = uniq(step.map((p) => `${p.verdict}${p.reason ? " " + p.reason : ""} ${p.ns ?? ""}`.trim()));
+    for (const name of reachable ? names : names.slice(0, 1)) {
+      push(pl, {
+        flow: {
+          kind: "dns",
+          from: podKey(from),
+          to: name,
+          name,
+          model: { ...resolverModel(state, from, name, reachable), dnsStep },
+        },
+        srcNetns: srcNs(pl, from),
+        probe: { id: 0, probe: "resolve", dst: "", port: 0, tries: 1, expect: [], name },
+        anonymous: false,
+        affinity: false,
+      });
+    }
   }
-  const { loadCluster } = await import("../load/cluster.js");
-  const { buildIR } = await import("../dataplane/build.js");
-  const { state } = await loadCluster({ files: rec.inputs.files, config: rec.inputs.config, seed: rec.inputs.seed });
-  return { ir: buildIR(state), state };
 }
+
+/** The first pod (by name) of each Kubernetes namespace, preferably one that uses the cluster DNS (dnsPolicy Default pods use the node's resolver). */
+function dnsSources(sources: PodNet[], state: ClusterState): PodNet[] {
+  const firstIn = new Map<string, PodNet>();
+  const dnsIP = state.services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns")?.clusterIP ?? "";
+  const usesCluster = (p: PodNet) =>
+    new RegExp(`^nameserver\\s+${dnsIP.replace(/\./g, "\\.")}\\s*$`, "m").test(p.resolvConf ?? "") ? 0 : 1;
+  for (const p of [...sources].sort((a, b) => usesCluster(a) - usesCluster(b) || podKey(a).localeCompare(podKey(b))))
+    if (!firstIn.has(p.namespace)) firstIn.set(p.namespace, p);
+  return [...firstIn.values()];
+}
+
+/**
+ * The resolver's walk for a name (glibc, as the probe client's getaddrinfo) and its
+ * outcome. Asked of the DNS helper directly: the trace session's resolver keeps one
+ * answer (what a connection uses), the comparison needs them all.
+ */
+function resolverModel(
+  state: ClusterState,
+  from: PodNet,
+  name: string,
+  reachable: boolean,
+): { outcomes: string[]; walk: NonNullable<VerifyFlow["model"]["walk"]> } {
+  const w = resolveFromPod(state, podKey(from), name, { libc: "glibc" });
+  const walk = w.queries.map((q) => ({
+    name: q.name,
+    rcode: q.rcode === "NOERROR" && !q.answers.some((a) => a.type === "A") ? "NODATA" : q.rcode,
+    answers: q.answers.filter((a) => a.type === "A").map((a) => String(a.data)),
+  }));
+  let outcome: string;
+  if (!reachable)
+    outcome = "servfail"; // no answer: the resolver times out (EAI_AGAIN)
+  else if (w.result.status === "found" && w.result.values.length)
+    outcome = `answer ${[...w.result.values].sort().join(",")}`;
+  else if (w.result.status === "SERVFAIL") outcome = "servfail";
+  else outcome = "notfound";
+  return { outcomes: [outcome], walk };
+}
+
+// ---------------------------------------------------------------------------
+// Running and comparing
 
 export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const t0 = Date.now();
@@ -642,70 +496,15 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   log(
     `${plan.length} flows planned from ${new Set(plan.map((p) => p.srcNetns)).size} sources (model traced in ${Date.now() - t0} ms)`,
   );
-
-  const bySrc = new Map<string, Planned[]>();
-  for (const p of plan) bySrc.set(p.srcNetns, [...(bySrc.get(p.srcNetns) ?? []), p]);
-  const srcs = [...bySrc.keys()];
-  const results = new Map<number, { counts: Record<string, number>; tries: number }>();
-  const errors = new Map<string, string>();
-  let next = 0;
-  const worker = async () => {
-    while (next < srcs.length) {
-      const ns = srcs[next++];
-      try {
-        const m = await runClient(
-          ns,
-          bySrc.get(ns)!.map((p) => p.probe),
-          (o.tcpTimeoutMs ?? 500) / 1000,
-          (o.udpTimeoutMs ?? 300) / 1000,
-        );
-        for (const [k, v] of m) results.set(k, v);
-      } catch (e) {
-        errors.set(ns, (e as Error).message);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(o.parallel ?? 6, srcs.length) }, worker));
+  const bySrc = new Map<string, ProbeRequest[]>();
+  for (const p of plan) bySrc.set(p.srcNetns, [...(bySrc.get(p.srcNetns) ?? []), p.probe]);
+  const { results, errors } = await runProbes(bySrc, o);
 
   const byKind: VerifyReport["byKind"] = {};
   let agree = 0;
   for (const p of plan) {
     const f = p.flow;
-    const r = results.get(f.id);
-    const canon = (k: string) => {
-      if (k.startsWith("name ")) {
-        const n = k.slice(5);
-        return `delivered ${p.names?.[n] ?? "?/" + n}`;
-      }
-      return k;
-    };
-    const anon = (k: string) => (p.anonymous && k.startsWith("delivered") ? "delivered" : k);
-    if (r) {
-      const counts: Record<string, number> = {};
-      for (const [k, v] of Object.entries(r.counts)) counts[canon(k)] = (counts[canon(k)] ?? 0) + v;
-      f.kernel = { outcomes: uniq(Object.keys(counts).map(anon)), counts, tries: r.tries };
-    } else
-      f.kernel = {
-        outcomes: [],
-        counts: {},
-        tries: 0,
-        errors: [errors.get(p.srcNetns) ?? "no result from the probe client"],
-      };
-    const model = uniq(f.model.outcomes.map(anon));
-    const kern = f.kernel.outcomes;
-    if (p.affinity) f.agree = kern.length === 1 && model.includes(kern[0]);
-    else f.agree = kern.length > 0 && kern.length === model.length && kern.every((k, i) => k === model[i]);
-    if (!f.agree) {
-      const missing = model.filter((k) => !kern.includes(k));
-      const extra = kern.filter((k) => !model.includes(k));
-      f.note =
-        [
-          missing.length ? `model only: ${missing.join("; ")}` : "",
-          extra.length ? `kernel only: ${extra.join("; ")}` : "",
-        ]
-          .filter(Boolean)
-          .join(" — ") || "no kernel result";
-    }
+    compare(p, results.get(f.id), errors.get(p.srcNetns));
     const b = (byKind[f.kind] ??= { flows: 0, agree: 0, disagree: 0 });
     b.flows++;
     if (f.agree) {
@@ -725,6 +524,45 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     ms: Date.now() - t0,
     results: flows,
   };
+}
+
+/** Fills a flow's kernel side from the client's counts and compares the outcome sets. */
+function compare(p: Planned, r: ProbeResult | undefined, clientError: string | undefined): void {
+  const f = p.flow;
+  const canon = (k: string) => {
+    if (k.startsWith("name ")) {
+      const n = k.slice(5);
+      return `delivered ${p.names?.[n] ?? "?/" + n}`;
+    }
+    return k;
+  };
+  const anon = (k: string) => (p.anonymous && k.startsWith("delivered") ? "delivered" : k);
+  if (r) {
+    const counts: Record<string, number> = {};
+    for (const [k, v] of Object.entries(r.counts)) counts[canon(k)] = (counts[canon(k)] ?? 0) + v;
+    f.kernel = { outcomes: uniq(Object.keys(counts).map(anon)), counts, tries: r.tries };
+  } else
+    f.kernel = {
+      outcomes: [],
+      counts: {},
+      tries: 0,
+      errors: [clientError ?? "no result from the probe client"],
+    };
+  const model = uniq(f.model.outcomes.map(anon));
+  const kern = f.kernel.outcomes;
+  if (p.affinity) f.agree = kern.length === 1 && model.includes(kern[0]);
+  else f.agree = kern.length > 0 && kern.length === model.length && kern.every((k, i) => k === model[i]);
+  if (!f.agree) {
+    const missing = model.filter((k) => !kern.includes(k));
+    const extra = kern.filter((k) => !model.includes(k));
+    f.note =
+      [
+        missing.length ? `model only: ${missing.join("; ")}` : "",
+        extra.length ? `kernel only: ${extra.join("; ")}` : "",
+      ]
+        .filter(Boolean)
+        .join(" — ") || "no kernel result";
+  }
 }
 
 /** The text report: the summary line, per kind, then every disagreement with both sides' evidence. */

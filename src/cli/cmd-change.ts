@@ -1,32 +1,17 @@
-// `podnet resolvconf|env|events` (what a pod sees, what happened) and the changes on
-// the model: `podnet apply|delete|scale`, which print kubectl's message, the events
-// and the differences (pods with IPs, endpoints).
+// Changes: `podnet apply|delete|scale`, on the model (kubectl's message, the events and
+// the differences: pods with IPs, endpoints) or, with --name, on a running cluster whose
+// kernel follows (linux/live.ts).
 import type { Command } from "commander";
 import type { ClusterState } from "../control/state.js";
 import type { KubeObject } from "../manifest/types.js";
 import { runChange, type Change, type ChangeOutcome } from "../control/changes.js";
+import type { LiveChangeResult } from "../linux/live.js";
 import { formatChangeEvents, formatDiff } from "../views/diff.js";
-import { containerEnv, formatEnv } from "../views/env.js";
-import { eventsView } from "../views/events.js";
 import { findResource } from "../views/get.js";
-import { addClusterOptions, collect, emit, loadFromFlags } from "./cluster-opts.js";
+import { collect, loadFromFlags } from "./cluster-opts.js";
 import { loadSpecFromArgs } from "../load/input.js";
 import { UsageError } from "./errors.js";
 import { findPod } from "./resolve-target.js";
-
-/** Exactly the file kubelet writes to the pod's /etc/resolv.conf. */
-export function resolvConfText(state: ClusterState, ref: string, namespace?: string): string {
-  return findPod(state, ref, namespace).resolvConf;
-}
-
-export function envText(state: ClusterState, ref: string, namespace?: string, container?: string): string {
-  const pod = findPod(state, ref, namespace);
-  try {
-    return formatEnv(containerEnv(pod, container));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
 
 /** "pod", "po/x" → the Kind and (optionally) the name. */
 function kindOf(arg: string): { kind: string; name?: string; nameRef: string } {
@@ -164,15 +149,20 @@ async function changeRunning(
     );
     return;
   }
-  let s = formatOutcome(res, made.message);
-  s += `\nKernel (cluster "${name}", change ${res.index}):\n`;
+  process.stdout.write(formatOutcome(res, made.message) + formatKernel(name, res));
+}
+
+/** What the kernel did for a change to running cluster `name`. */
+function formatKernel(name: string, res: LiveChangeResult): string {
+  const r = res.report;
+  let s = `\nKernel (cluster "${name}", change ${res.index}):\n`;
   s += `  pods removed: ${r.removed.length ? r.removed.join(", ") : "none"}\n`;
   s += `  pods added:   ${r.added.length ? r.added.join(", ") : "none"}\n`;
   s += `  rules reloaded on: ${r.reloaded.length ? r.reloaded.join(", ") : "no node (rules unchanged)"}\n`;
   if (r.bgp.length) s += `  BIRD reconfigured on: ${r.bgp.join(", ")}\n`;
   if (r.dns.reloaded.length || r.dns.late.length)
     s += `  DNS zones reloaded: ${r.dns.reloaded.length}${r.dns.late.length ? ` (not confirmed: ${r.dns.late.join(", ")})` : ""}\n`;
-  process.stdout.write(s);
+  return s;
 }
 
 function changeOptions(cmd: Command): Command {
@@ -190,40 +180,12 @@ function changeOptions(cmd: Command): Command {
 }
 
 export function register(program: Command): void {
-  addClusterOptions(
-    program
-      .command("resolvconf")
-      .description("print a pod's /etc/resolv.conf as kubelet writes it")
-      .argument("<pod>", "[namespace/]name or a unique prefix of the name")
-      .option("-n, --namespace <ns>", "namespace"),
-  ).action(async (pod: string, o) => {
-    const { state } = await loadFromFlags(o);
-    process.stdout.write(resolvConfText(state, pod, o.namespace));
-  });
+  registerApply(program);
+  registerDelete(program);
+  registerScale(program);
+}
 
-  addClusterOptions(
-    program
-      .command("env")
-      .description("print a container's environment as kubelet sets it (its own variables, then the Service variables)")
-      .argument("<pod>", "[namespace/]name or a unique prefix of the name")
-      .option("-n, --namespace <ns>", "namespace")
-      .option("-c, --container <name>", "container (default: the first)"),
-  ).action(async (pod: string, o) => {
-    const { state } = await loadFromFlags(o);
-    process.stdout.write(envText(state, pod, o.namespace, o.container));
-  });
-
-  addClusterOptions(
-    program
-      .command("events")
-      .description("list events like kubectl get events")
-      .option("-n, --namespace <ns>", "namespace", "default")
-      .option("-A, --all-namespaces", "all namespaces"),
-  ).action(async (o) => {
-    const { state } = await loadFromFlags(o);
-    emit(eventsView(state, { namespace: o.namespace, allNamespaces: !!o.allNamespaces }));
-  });
-
+function registerApply(program: Command): void {
   changeOptions(
     program
       .command("apply")
@@ -235,7 +197,9 @@ export function register(program: Command): void {
     const objects = spec.objects;
     await change(o, (state) => ({ change: { op: "apply", objects }, message: applyVerbs(state, objects) }));
   });
+}
 
+function registerDelete(program: Command): void {
   changeOptions(
     program
       .command("delete")
@@ -265,7 +229,9 @@ export function register(program: Command): void {
       };
     });
   });
+}
 
+function registerScale(program: Command): void {
   changeOptions(
     program
       .command("scale")
