@@ -73,19 +73,21 @@ function parseExpectation(item: unknown, i: number, errs: FileErrors, listLine: 
   const field = (k: string) => {
     const node = map.get(k, true);
     const value: unknown = isNode(node) ? node.toJSON() : node;
-    return { value, line: errs.lineOf(node, line), path: childPath(at, k) };
+    return { node, value, line: errs.lineOf(node, line), path: childPath(at, k) };
   };
 
   const from = field("from");
   if (from.value === undefined) errs.fail(line, from.path, "missing");
 
   const to = field("to");
-  if (to.value === undefined) errs.fail(to.line, to.path, "missing");
-  if (typeof to.value !== "string") errs.fail(to.line, to.path, `expected a string, got ${shownValue(to.value)}`);
+  const toValue = to.value;
+  if (toValue === undefined) errs.fail(to.line, to.path, "missing");
+  if (typeof toValue !== "string") return errs.fail(to.line, to.path, `expected a string, got ${shownValue(toValue)}`);
 
   const expect = field("expect");
-  if (expect.value !== "allow" && expect.value !== "deny")
-    errs.fail(expect.line, expect.path, "is not allow|deny", expect.value ?? null);
+  const verdict = expect.value;
+  if (verdict !== "allow" && verdict !== "deny")
+    return errs.fail(expect.line, expect.path, "is not allow|deny", verdict ?? null);
 
   const protoField = field("protocol");
   const protocol = String(protoField.value ?? "TCP").toLowerCase();
@@ -93,33 +95,28 @@ function parseExpectation(item: unknown, i: number, errs: FileErrors, listLine: 
     return errs.fail(protoField.line, protoField.path, "is not TCP|UDP|SCTP|ICMP", String(protoField.value));
 
   const port = field("port");
-  if (
-    port.value !== undefined &&
-    !(Number.isInteger(port.value) && Number(port.value) >= 1 && Number(port.value) <= 65535)
-  )
-    errs.fail(port.line, port.path, "is not a valid port (1-65535)", port.value);
+  const portValue = port.value;
+  const validPort =
+    typeof portValue === "number" && Number.isInteger(portValue) && portValue >= 1 && portValue <= 65535;
+  if (portValue !== undefined && !validPort)
+    return errs.fail(port.line, port.path, "is not a valid port (1-65535)", portValue);
 
-  const source = parseSource(from.value);
+  const source = parseSource(from.value, from.node);
   if (!source) return errs.fail(from.line, from.path, "expected a pod/workload name or {namespace, selector}");
 
   const name = field("name").value;
-  const out: Expectation = {
-    from: source,
-    to: to.value as string,
-    protocol,
-    expect: expect.value as Expectation["expect"],
-    line,
-  };
+  const out: Expectation = { from: source, to: toValue, protocol, expect: verdict, line };
   if (name !== undefined) out.name = String(name);
-  if (port.value !== undefined) out.port = port.value as number;
+  if (typeof portValue === "number") out.port = portValue;
   return out;
 }
 
 /** `from`: a name (pod, workload, node/NAME, external) or {namespace?, selector}. */
-function parseSource(v: unknown): Expectation["from"] | undefined {
-  if (typeof v === "string") return v;
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
-  const { selector, namespace } = v as { selector?: unknown; namespace?: unknown };
+function parseSource(value: unknown, node: unknown): Expectation["from"] | undefined {
+  if (typeof value === "string") return value;
+  if (!isMap(node)) return undefined;
+  const selector: unknown = node.get("selector");
+  const namespace: unknown = node.get("namespace");
   if (typeof selector !== "string") return undefined;
   return namespace === undefined ? { selector } : { namespace: String(namespace), selector };
 }

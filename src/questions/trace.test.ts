@@ -20,7 +20,10 @@ test("modelSession: ipvs mode brings its ipsets, so Service traces work (the web
   const s = modelSession(state, { proxyMode: "ipvs" });
   const r = s.trace({ from: "order-app", to: "svc/user-service" });
   assert.ok(r.paths.length > 0);
-  assert.ok(r.paths.every((p) => p.disposition.verdict === "DELIVERED"), JSON.stringify(r.paths[0].disposition));
+  assert.ok(
+    r.paths.every((p) => p.disposition.verdict === "DELIVERED"),
+    JSON.stringify(r.paths[0].disposition),
+  );
   const web = runTrace(s, { from: "order-app", to: "svc/user-service" });
   assert.deepEqual(
     web.paths.map((p) => p.disposition.verdict),
