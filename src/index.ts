@@ -48,8 +48,15 @@ export { buildIR, buildNodeIR, buildContext } from "./dataplane/build.js";
 export { renderRoutes, renderLinks, renderAddrs, renderNeigh, renderFdb } from "./ir/render-ip.js";
 export { renderIptables } from "./ir/render-iptables.js";
 export { renderNft } from "./ir/render-nft.js";
-// NetworkPolicy: decisions, workload reachability, expectations for CI, the compiled tables.
+// NetworkPolicy: decisions and the compiled tables.
 export { decide, indexPolicies } from "./policy/engine.js";
-export { computeReach, renderReach, diffReach, renderDiff } from "./questions/reach.js";
-export { parseExpectations, runCheck, renderCheck, renderJUnit } from "./questions/check.js";
 export { compilePolicies, POLICY_TABLE } from "./policy/compile.js";
+// Questions, the library's way to ask: a trace session over the model (IR, resolver walk
+// and ipvs ipsets made once), connectivity expectations for CI, workload reachability.
+//   const s = modelSession(state); s.trace({ from: "order-app", to: "http://user-service" })
+export { modelSession, traceSession, clusterResolver, ipsetsFor } from "./questions/trace.js";
+export type { TraceSession, ModelSession, ModelOptions, SessionTraceOptions } from "./questions/trace.js";
+export { computeReach, renderReach, diffReach, renderDiff } from "./questions/reach.js";
+export type { ReachLine, ReachOptions, ReachResult, ReachDiffLine } from "./questions/reach.js";
+export { parseExpectations, runCheck, renderCheck, renderJUnit, expandFrom } from "./questions/check.js";
+export type { Expectation, SelectorSource, CheckOutcome } from "./questions/check.js";

@@ -3,8 +3,8 @@ import type { Command } from "commander";
 import { readFile, writeFile } from "node:fs/promises";
 import { loadCluster } from "../load/cluster.js";
 import { cliWarn } from "./cluster-opts.js";
-import { buildIR } from "../dataplane/build.js";
 import { parseExpectations, renderCheck, renderJUnit, runCheck } from "../questions/check.js";
+import { modelSession } from "../questions/trace.js";
 import { SpecError } from "../manifest/errors.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -32,7 +32,7 @@ export function register(program: Command): void {
       }
       const exps = parseExpectations(file, text);
       const { state } = await loadCluster({ files: o.filename, config: o.config, seed: o.seed, warn: cliWarn });
-      const out = runCheck(buildIR(state), state, exps);
+      const out = runCheck(modelSession(state), exps);
       process.stdout.write(renderCheck(out));
       if (o.junit) await writeFile(o.junit, renderJUnit(out));
       if (out.some((x) => !x.ok)) process.exitCode = 1;

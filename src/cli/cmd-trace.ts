@@ -5,12 +5,15 @@
 
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { buildIR } from "../dataplane/build.js";
-import { parseIptablesSave, IptablesParseError } from "../sim/parse-iptables.js";
 import type { ProxyModeName } from "../manifest/config.js";
-import { renderTrace, withNodeRules, TraceInputError } from "../sim/index.js";
-import type { Protocol } from "../sim/index.js";
-import { traceSession } from "../questions/trace.js";
+import {
+  modelSession,
+  renderTrace,
+  IptablesParseError,
+  TraceInputError,
+  type Protocol,
+  type TraceResult,
+} from "../questions/trace.js";
 import { addClusterOptions, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
 
@@ -75,25 +78,19 @@ export function register(program: Command): void {
     const ttl = int(o.ttl, "--ttl", 1, 255);
     const maxPaths = int(o.maxPaths, "--max-paths", 1, 1_000_000);
     const { state } = await loadFromFlags(o);
-    let ir = buildIR(state, o.proxyMode ? { proxyMode: o.proxyMode as ProxyModeName } : {});
+    let session = modelSession(state, { proxyMode: o.proxyMode as ProxyModeName | undefined });
     if (o.rulesFrom) {
       const text = readFileSync(o.rulesFrom, "utf8");
-      let layer;
       try {
-        layer = parseIptablesSave(text, o.rulesFrom);
+        session = session.withNodeRules(o.node!, text, o.rulesFrom);
       } catch (e) {
-        if (e instanceof IptablesParseError) throw new UsageError(e.message);
+        if (e instanceof IptablesParseError || e instanceof TraceInputError) throw new UsageError(e.message);
         throw e;
       }
-      try {
-        ir = withNodeRules(ir, o.node!, layer);
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
     }
-    let result;
+    let result: TraceResult;
     try {
-      result = traceSession(state, ir).trace(
+      result = session.trace(
         { from, to, port, protocol: o.protocol as Protocol | undefined, size, ttl, reply: !!o.reply },
         { verbose: !!o.verbose, maxPaths },
       );

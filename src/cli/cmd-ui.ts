@@ -5,13 +5,12 @@
 
 import { spawn } from "node:child_process";
 import type { Command } from "commander";
-import { buildIR } from "../dataplane/build.js";
 import { status } from "../linux/cluster.js";
 import { guardCommand, validateClusterName } from "../linux/names.js";
 import { readRecord } from "../linux/state.js";
 import { startUiServer, type ExecRequest, type ExecResult, type LiveInfo } from "../ui-server/server.js";
 import { addClusterOptions, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
-import { clusterResolver } from "../questions/trace.js";
+import { modelSession } from "../questions/trace.js";
 import { UsageError } from "./errors.js";
 
 interface UiFlags extends ClusterFlags {
@@ -118,12 +117,9 @@ export function register(program: Command): void {
       }
     }
     const { state } = await loadFromFlags(o);
-    const ir = buildIR(state);
     const allowExec = !!o.allowExec;
     const srv = await startUiServer({
-      state,
-      ir,
-      resolve: clusterResolver(state),
+      session: modelSession(state),
       port,
       live: () => liveInfo(name, allowExec),
       exec: name && allowExec ? makeExec(name) : undefined,

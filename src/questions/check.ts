@@ -3,93 +3,21 @@
 // a selector) to pods, traces every pod to `to`, and holds when every path agrees:
 // allow = every path DELIVERED; deny = every path DROPPED.
 
-import { LineCounter, parseDocument, isMap, isSeq, type Node as YNode } from "yaml";
 import type { ClusterState, PodState } from "../control/state.js";
 import type { DataplaneIR } from "../ir/types.js";
-import { traceFlow } from "../sim/index.js";
-import type { Protocol, TracePath, TraceResult } from "../sim/trace.js";
 import { parseSelector, matchSelector } from "../manifest/selector.js";
-import { SpecError } from "../manifest/errors.js";
+import type { TracePath, TraceResult } from "../sim/index.js";
+import type { Expectation } from "./check-file.js";
+import { traceSession, type ModelSession } from "./trace.js";
 
-export interface Expectation {
-  name?: string;
-  from: string | { namespace?: string; selector: string };
-  to: string;
-  port?: number;
-  protocol: Protocol;
-  expect: "allow" | "deny";
-  line: number;
-}
+export { parseExpectations } from "./check-file.js";
+export type { Expectation, SelectorSource } from "./check-file.js";
 
 export interface CheckOutcome {
   expectation: Expectation;
   ok: boolean;
   /** One line per source pod (and per path when they differ). */
   details: string[];
-}
-
-const PROTOS = ["tcp", "udp", "sctp", "icmp"];
-
-/** Parses an expectations file: `expectations: [...]` (kind ConnectivityCheck) or a bare list. */
-export function parseExpectations(file: string, text: string): Expectation[] {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc });
-  const fail = (line: number, field: string, msg: string): never => {
-    throw new SpecError([{ severity: "error", message: `${file}:${line} ${field}: ${msg}`, file, line, field }]);
-  };
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    fail(e.linePos?.[0].line ?? 1, "(yaml)", e.message.split("\n")[0]);
-  }
-  const lineOf = (n: YNode | null | undefined) => (n && n.range ? lc.linePos(n.range[0]).line : 1);
-  let list: YNode | null | undefined = doc.contents as YNode;
-  if (isMap(list)) list = list.get("expectations", true) as YNode | undefined;
-  if (!isSeq(list))
-    fail(
-      lineOf(doc.contents as YNode),
-      "expectations",
-      "expected a list of expectations (or a map with an `expectations:` list)",
-    );
-  const out: Expectation[] = [];
-  (list as any).items.forEach((item: YNode, i: number) => {
-    const at = `expectations[${i}]`;
-    const line = lineOf(item);
-    if (!isMap(item)) fail(line, at, "expected a map with from, to, expect");
-    const o = (item as any).toJSON() as Record<string, unknown>;
-    const fieldLine = (k: string) => lineOf((item as any).get(k, true)) ?? line;
-    if (o.from === undefined) fail(line, `${at}.from`, "missing");
-    if (typeof o.to !== "string")
-      fail(
-        fieldLine("to"),
-        `${at}.to`,
-        o.to === undefined ? "missing" : `expected a string, got ${JSON.stringify(o.to)}`,
-      );
-    if (o.expect !== "allow" && o.expect !== "deny")
-      fail(fieldLine("expect"), `${at}.expect`, `${JSON.stringify(o.expect ?? null)} is not allow|deny`);
-    const proto = String(o.protocol ?? "TCP").toLowerCase();
-    if (!PROTOS.includes(proto))
-      fail(fieldLine("protocol"), `${at}.protocol`, `"${o.protocol}" is not TCP|UDP|SCTP|ICMP`);
-    if (o.port !== undefined && (!Number.isInteger(o.port) || (o.port as number) < 1 || (o.port as number) > 65535)) {
-      fail(fieldLine("port"), `${at}.port`, `${JSON.stringify(o.port)} is not a valid port (1-65535)`);
-    }
-    const from = o.from as Expectation["from"];
-    if (
-      typeof from !== "string" &&
-      (typeof from !== "object" || from === null || typeof (from as any).selector !== "string")
-    ) {
-      fail(fieldLine("from"), `${at}.from`, "expected a pod/workload name or {namespace, selector}");
-    }
-    out.push({
-      name: o.name as string | undefined,
-      from,
-      to: o.to as string,
-      port: o.port as number | undefined,
-      protocol: proto as Protocol,
-      expect: o.expect as "allow" | "deny",
-      line,
-    });
-  });
-  return out;
 }
 
 /** The pods an expectation's `from` stands for. Strings: `[ns/]pod`, `[ns/]workload`
@@ -151,7 +79,24 @@ function pathSummary(p: TracePath): string {
   return `${d.verdict}${d.reason ? ` ${d.reason}` : ""}: ${d.detail}${why}`;
 }
 
-export function runCheck(ir: DataplaneIR, state: ClusterState, exps: Expectation[]): CheckOutcome[] {
+/** Checks each expectation by tracing through the session (the model of the cluster). */
+export function runCheck(session: ModelSession, exps: Expectation[]): CheckOutcome[];
+/** The earlier form: an IR and its state (a session is made over them). */
+export function runCheck(ir: DataplaneIR, state: ClusterState, exps: Expectation[]): CheckOutcome[];
+export function runCheck(
+  first: ModelSession | DataplaneIR,
+  second: ClusterState | Expectation[],
+  third?: Expectation[],
+): CheckOutcome[] {
+  if (isSession(first) && Array.isArray(second)) return checkAll(first, second);
+  if (!isSession(first) && !Array.isArray(second)) return checkAll(traceSession(second, first), third ?? []);
+  throw new TypeError("runCheck(session, expectations) or runCheck(ir, state, expectations)");
+}
+
+const isSession = (x: ModelSession | DataplaneIR): x is ModelSession => "trace" in x;
+
+function checkAll(session: ModelSession, exps: Expectation[]): CheckOutcome[] {
+  const { state } = session;
   return exps.map((e) => {
     const { refs, error } = expandFrom(state, e.from);
     if (error) return { expectation: e, ok: false, details: [error] };
@@ -160,7 +105,7 @@ export function runCheck(ir: DataplaneIR, state: ClusterState, exps: Expectation
     for (const from of refs) {
       let r: TraceResult;
       try {
-        r = traceFlow(ir, { from, to: e.to, port: e.port, protocol: e.protocol }, { state, noDnsPath: true });
+        r = session.trace({ from, to: e.to, port: e.port, protocol: e.protocol }, { noDnsPath: true });
       } catch (err) {
         ok = false;
         details.push(`${from}: ${(err as Error).message}`);

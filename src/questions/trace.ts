@@ -4,10 +4,19 @@
 
 import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR } from "../ir/types.js";
+import type { ProxyModeName } from "../manifest/config.js";
+import { buildIR } from "../dataplane/build.js";
 import { resolveFromPod, rdataText } from "../dns/resolver.js";
 import { ipvsIpsets } from "../proxy/ipvs/index.js";
-import { traceFlow } from "../sim/index.js";
+import { traceFlow, withNodeRules, TraceInputError } from "../sim/index.js";
 import type { FlowSpec, Resolver, TraceOptions, TraceResult } from "../sim/index.js";
+import { parseIptablesSave } from "../sim/parse-iptables.js";
+
+// What askers need to phrase a flow and read the answer, so they import questions only.
+export { TraceInputError } from "../sim/index.js";
+export { IptablesParseError } from "../sim/parse-iptables.js";
+export { renderTrace } from "../sim/index.js";
+export type { FlowSpec, Protocol, Resolver, TraceResult, TracePath } from "../sim/index.js";
 
 /** The DNS helper's resolver walk, adapted to the interpreter's Resolver shape. */
 export function clusterResolver(state: ClusterState): Resolver {
@@ -47,23 +56,61 @@ export interface TraceSession {
   readonly ir: DataplaneIR;
   readonly state: ClusterState | undefined;
   trace(flow: FlowSpec, opts?: SessionTraceOptions): TraceResult;
+  /**
+   * The same session with one node's netfilter replaced by a real node's `iptables-save`
+   * output (`podnet trace --rules-from`). Throws IptablesParseError for a bad dump and
+   * TraceInputError for an unknown node.
+   */
+  withNodeRules(nodeName: string, iptablesSave: string, file?: string): this;
+}
+
+/** A session over the model of a cluster: the state is always there. */
+export interface ModelSession extends TraceSession {
+  readonly state: ClusterState;
+}
+
+interface SessionOptions {
+  /** Replaces the cluster's resolver walk (a test's own). */
+  resolve?: Resolver;
+}
+
+function makeSession(state: ClusterState | undefined, ir: DataplaneIR, resolve: Resolver | undefined) {
+  const ipsets = state ? ipsetsFor(state, ir.proxyMode) : undefined;
+  return {
+    ir,
+    state,
+    trace: (flow: FlowSpec, opts: SessionTraceOptions = {}) => traceFlow(ir, flow, { ...opts, state, resolve, ipsets }),
+    withNodeRules(nodeName: string, iptablesSave: string, file?: string) {
+      const layer = parseIptablesSave(iptablesSave, file);
+      let replaced: DataplaneIR;
+      try {
+        replaced = withNodeRules(ir, nodeName, layer);
+      } catch (e) {
+        throw new TraceInputError((e as Error).message);
+      }
+      return makeSession(state, replaced, resolve);
+    },
+  };
 }
 
 /**
  * A session over an IR (built from `state`, or a bare IR such as a fixture's). Without
  * state, names are not resolved: flows name pods and addresses. `resolve` replaces the
- * cluster's resolver walk (a test's or the web view's own).
+ * cluster's resolver walk (a test's own).
  */
-export function traceSession(
-  state: ClusterState | undefined,
-  ir: DataplaneIR,
-  o: { resolve?: Resolver } = {},
-): TraceSession {
-  const resolve = o.resolve ?? (state ? clusterResolver(state) : undefined);
-  const ipsets = state ? ipsetsFor(state, ir.proxyMode) : undefined;
-  return {
-    ir,
-    state,
-    trace: (flow, opts = {}) => traceFlow(ir, flow, { ...opts, state, resolve, ipsets }),
-  };
+export function traceSession(state: ClusterState, ir: DataplaneIR, o?: SessionOptions): ModelSession;
+export function traceSession(state: ClusterState | undefined, ir: DataplaneIR, o?: SessionOptions): TraceSession;
+export function traceSession(state: ClusterState | undefined, ir: DataplaneIR, o: SessionOptions = {}): TraceSession {
+  return makeSession(state, ir, o.resolve ?? (state ? clusterResolver(state) : undefined));
+}
+
+export interface ModelOptions extends SessionOptions {
+  /** kube-proxy mode (default: the cluster config's). */
+  proxyMode?: ProxyModeName;
+}
+
+/** A session over the model built from `state`: the IR is assembled here, not by the asker. */
+export function modelSession(state: ClusterState, o: ModelOptions = {}): ModelSession {
+  const ir = buildIR(state, o.proxyMode ? { proxyMode: o.proxyMode } : {});
+  return traceSession(state, ir, { resolve: o.resolve });
 }

@@ -5,31 +5,27 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadCluster, buildState } from "../index.js";
 import type { ClusterState } from "../control/state.js";
-import { buildIR } from "../dataplane/build.js";
-import { ipvsIpsets } from "../proxy/ipvs/index.js";
-import { traceFlow, type FlowSpec, type TraceOptions } from "./flow.js";
+import type { Backend, CniName, ProxyModeName } from "../manifest/config.js";
+import { modelSession, traceSession, type SessionTraceOptions, type TraceSession } from "../questions/trace.js";
+import type { FlowSpec } from "./flow.js";
 import { fixtureIR, type Flavor } from "./testing.js";
-import type { DataplaneIR } from "../ir/types.js";
 
-function same(ir: DataplaneIR, q: FlowSpec, opts: TraceOptions = {}): number {
-  const fork = JSON.stringify(traceFlow(ir, q, opts));
-  const replay = JSON.stringify(traceFlow(ir, q, { ...opts, replay: true }));
+function same(session: TraceSession, q: FlowSpec, opts: SessionTraceOptions = {}): number {
+  const fork = JSON.stringify(session.trace(q, opts));
+  const replay = JSON.stringify(session.trace(q, { ...opts, replay: true }));
   assert.equal(fork, replay, `${q.from} → ${q.to}`);
   return (JSON.parse(fork) as { paths: unknown[] }).paths.length;
 }
 
 const { spec } = await loadCluster({});
 const withPolicies = (await loadCluster({ files: ["examples/demo", "examples/policies"] })).spec;
-function stateFor(s: typeof spec, cni: string, backend: string, mode: string): ClusterState {
+function stateFor(s: typeof spec, cni: CniName, backend: Backend, mode: ProxyModeName): ClusterState {
   return buildState({
     ...s,
-    config: {
-      ...s.config,
-      networking: { ...s.config.networking, cni: cni as any, backend: backend as any, kubeProxyMode: mode as any },
-    },
+    config: { ...s.config, networking: { ...s.config.networking, cni, backend, kubeProxyMode: mode } },
   });
 }
-const flavors: [string, string][] = [
+const flavors: [CniName, Backend][] = [
   ["flannel", "vxlan"],
   ["flannel", "host-gw"],
   ["calico", "bgp"],
@@ -38,33 +34,29 @@ const flavors: [string, string][] = [
 ];
 
 for (const [cni, backend] of flavors) {
-  for (const mode of ["iptables", "nftables", "ipvs"]) {
+  for (const mode of ["iptables", "nftables", "ipvs"] as const) {
     test(`fork = replay on the demo (${cni}/${backend}, ${mode}), with and without policies`, () => {
       for (const s of [spec, withPolicies]) {
         const state = stateFor(s, cni, backend, mode);
-        const ir = buildIR(state);
-        const opts: TraceOptions = { state };
-        if (mode === "ipvs")
-          opts.ipsets = (id) => {
-            const n = state.nodes.find((x) => `node/${x.name}` === id);
-            return n ? (ipvsIpsets(state, n) as unknown as Record<string, (string | number)[]>) : undefined;
-          };
+        // The session brings the cluster's resolver walk and, in ipvs mode, the ipsets.
+        const session = modelSession(state);
+        const opts: SessionTraceOptions = {};
         const pods = state.pods.filter((p) => p.podIP && p.phase === "Running").slice(0, 4);
         const svcs = state.services.filter((x) => x.clusterIP && x.clusterIP !== "None");
         let paths = 0;
         for (const p of pods)
           for (const x of svcs)
             paths += same(
-              ir,
+              session,
               { from: `${p.namespace}/${p.name}`, to: `svc/${x.namespace}/${x.name}`, reply: true },
               opts,
             );
-        same(ir, { from: "order-app", to: "http://user-service/api", reply: true }, opts);
-        same(ir, { from: "order-app", to: "svc/user-service" }, { ...opts, maxPaths: 1 });
+        same(session, { from: "order-app", to: "http://user-service/api", reply: true }, opts);
+        same(session, { from: "order-app", to: "svc/user-service" }, { ...opts, maxPaths: 1 });
         for (const x of svcs)
           for (const pp of x.ports)
             if (pp.nodePort)
-              same(ir, { from: "external", to: `${state.nodes[1].address}:${pp.nodePort}`, reply: true }, opts);
+              same(session, { from: "external", to: `${state.nodes[1].address}:${pp.nodePort}`, reply: true }, opts);
         assert.ok(paths > pods.length * svcs.length, "some Services have several endpoints");
       }
     });
@@ -82,28 +74,32 @@ for (const flavor of ["flannel/vxlan", "calico/ipip"] as Flavor[]) {
       }));
       pods.push({ namespace: "default", name: "client", node: 1, containers: [{ name: "curl", ports: [] }] });
       const eps = pods.slice(0, 24).map((p) => ({ pod: `default/${p.name}`, port: 8080 }));
-      const ir = fixtureIR({
-        flavor,
-        proxy,
-        nodes: 4,
-        pods,
-        services: [
-          { namespace: "default", name: "big", clusterIP: "10.96.0.90", port: 80, endpoints: eps },
-          {
-            namespace: "default",
-            name: "sticky",
-            clusterIP: "10.96.0.91",
-            port: 80,
-            affinity: 10800,
-            endpoints: eps.slice(0, 5),
-          },
-        ],
-      });
-      assert.equal(same(ir, { from: "default/client", to: "10.96.0.90:80", reply: true }), 24);
-      same(ir, { from: "default/client", to: "10.96.0.91:80", reply: true });
-      same(ir, { from: "default/client", to: "10.96.0.91:80" }, { affinity: { "KUBE-SEP-X": ["10.244.1.9"] } });
-      for (const max of [1, 5, 23, 24]) same(ir, { from: "default/client", to: "10.96.0.90:80" }, { maxPaths: max });
-      const cut = traceFlow(ir, { from: "default/client", to: "10.96.0.90:80" }, { maxPaths: 5 });
+      const session = traceSession(
+        undefined,
+        fixtureIR({
+          flavor,
+          proxy,
+          nodes: 4,
+          pods,
+          services: [
+            { namespace: "default", name: "big", clusterIP: "10.96.0.90", port: 80, endpoints: eps },
+            {
+              namespace: "default",
+              name: "sticky",
+              clusterIP: "10.96.0.91",
+              port: 80,
+              affinity: 10800,
+              endpoints: eps.slice(0, 5),
+            },
+          ],
+        }),
+      );
+      assert.equal(same(session, { from: "default/client", to: "10.96.0.90:80", reply: true }), 24);
+      same(session, { from: "default/client", to: "10.96.0.91:80", reply: true });
+      same(session, { from: "default/client", to: "10.96.0.91:80" }, { affinity: { "KUBE-SEP-X": ["10.244.1.9"] } });
+      for (const max of [1, 5, 23, 24])
+        same(session, { from: "default/client", to: "10.96.0.90:80" }, { maxPaths: max });
+      const cut = session.trace({ from: "default/client", to: "10.96.0.90:80" }, { maxPaths: 5 });
       assert.equal(cut.paths.length, 5);
       assert.equal(cut.truncated, true);
     });

@@ -1,5 +1,6 @@
 // The web view's JSON API: thin adapters over the library functions the CLI uses
-// (ClusterState, buildIR, traceFlow, computeReach, the ip/iptables/nft renderers).
+// (ClusterState, the questions' trace session and computeReach, the ip/iptables/nft
+// renderers).
 // No network logic lives here: only shapes convenient for drawing. No I/O either:
 // the HTTP edge is server.ts.
 
@@ -8,8 +9,7 @@ import type { DataplaneIR, NetNs, Route } from "../ir/types.js";
 import { renderAddrs, renderFdb, renderLinks, renderNeigh, renderRoutes } from "../ir/render-ip.js";
 import { renderIptables } from "../ir/render-iptables.js";
 import { renderNft } from "../ir/render-nft.js";
-import { traceFlow, TraceInputError } from "../sim/index.js";
-import type { Protocol, Resolver, TraceResult } from "../sim/index.js";
+import { TraceInputError, type Protocol, type TraceResult, type TraceSession } from "../questions/trace.js";
 import { computeReach } from "../questions/reach.js";
 import type {
   ExecRequest,
@@ -211,8 +211,8 @@ export interface TraceQuery {
   reply?: string | boolean;
 }
 
-/** Runs traceFlow; bad input (unknown pod, bad port) is an ApiInputError with the interpreter's message. */
-export function runTrace(state: ClusterState, ir: DataplaneIR, q: TraceQuery, resolve?: Resolver): TraceResult {
+/** Asks the session; bad input (unknown pod, bad port) is an ApiInputError with the interpreter's message. */
+export function runTrace(session: TraceSession, q: TraceQuery): TraceResult {
   const from = String(q.from ?? "").trim();
   const to = String(q.to ?? "").trim();
   if (!from) throw new ApiInputError("from is required: [ns/]pod | node/NAME | external[:IP]");
@@ -237,7 +237,7 @@ export function runTrace(state: ClusterState, ir: DataplaneIR, q: TraceQuery, re
   }
   try {
     const reply = q.reply === true || q.reply === "true" || q.reply === "1";
-    return traceFlow(ir, { from, to, port, protocol, size, reply }, { state, resolve, maxPaths: 256 });
+    return session.trace({ from, to, port, protocol, size, reply }, { maxPaths: 256 });
   } catch (e) {
     if (e instanceof TraceInputError) throw new ApiInputError(e.message);
     throw e;

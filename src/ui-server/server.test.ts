@@ -9,7 +9,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCluster } from "../index.js";
-import { buildIR } from "../dataplane/build.js";
+import { modelSession } from "../questions/trace.js";
 import type { ClusterState } from "../control/state.js";
 import { startUiServer, HOST, type UiServer } from "./server.js";
 
@@ -38,7 +38,7 @@ before(async () => {
   ({ state } = await loadCluster({}));
   dir = mkdtempSync(join(tmpdir(), "podnet-ui-"));
   writeFileSync(join(dir, "index.html"), "<!doctype html><title>t</title>");
-  srv = await startUiServer({ state, ir: buildIR(state), port: 0, staticDir: dir });
+  srv = await startUiServer({ session: modelSession(state), port: 0, staticDir: dir });
 });
 after(async () => {
   await srv.close();

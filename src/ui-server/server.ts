@@ -6,9 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ClusterState } from "../control/state.js";
-import type { DataplaneIR } from "../ir/types.js";
-import type { Resolver } from "../sim/index.js";
+import type { ModelSession } from "../questions/trace.js";
 import {
   ApiInputError,
   inspectNode,
@@ -25,9 +23,8 @@ import {
 export type { ExecRequest, ExecResult, LiveInfo };
 
 export interface UiServerOptions {
-  state: ClusterState;
-  ir: DataplaneIR;
-  resolve?: Resolver;
+  /** The model asked: its state and IR are drawn, its traces answer /api/trace. */
+  session: ModelSession;
   port?: number;
   /** Directory with the built app (default: ui/dist next to the package). */
   staticDir?: string;
@@ -102,8 +99,9 @@ async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 
 export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
   const staticDir = o.staticDir ?? defaultStaticDir();
+  const { state, ir } = o.session;
   let model: MapModel | undefined;
-  const getModel = () => (model ??= mapModel(o.state, o.ir));
+  const getModel = () => (model ??= mapModel(state, ir));
   let port = 0;
 
   async function serveStatic(res: ServerResponse, path: string): Promise<void> {
@@ -151,19 +149,19 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
       const m = /^\/api\/ir\/node\/([^/]+)(?:\/(links|addrs|routes|neigh|fdb|rules))?$/.exec(p);
       if (m && method === "GET") {
         const name = decodeURIComponent(m[1]);
-        const ins = inspectNode(o.ir, name);
+        const ins = inspectNode(ir, name);
         if (!ins)
           return json(res, 404, {
-            error: `unknown node "${name}" (nodes: ${o.ir.nodes.map((n) => n.name).join(", ")})`,
+            error: `unknown node "${name}" (nodes: ${ir.nodes.map((n) => n.name).join(", ")})`,
           });
         if (m[2]) return text(res, 200, ins[m[2] as "links"]);
         return json(res, 200, ins);
       }
       if (p === "/api/trace" && (method === "GET" || method === "POST")) {
         const tq: TraceQuery = method === "POST" ? ((await jsonBody(req)) as TraceQuery) : q;
-        return json(res, 200, runTrace(o.state, o.ir, tq, o.resolve));
+        return json(res, 200, runTrace(o.session, tq));
       }
-      if (p === "/api/reach" && method === "GET") return json(res, 200, reachModel(o.state, q.namespace));
+      if (p === "/api/reach" && method === "GET") return json(res, 200, reachModel(state, q.namespace));
       if (p === "/api/live" && method === "GET")
         return json(res, 200, o.live?.() ?? { allowExec: false, status: "not attached" });
       if (p === "/api/exec" && method === "POST") {

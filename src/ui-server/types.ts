@@ -1,6 +1,7 @@
 // The web view's JSON shapes: types only, shared by the server (api.ts) and the
 // browser app (ui/), which type-checks against this file alone.
 
+// Straight from sim/trace.ts: questions/ would pull node-only modules into ui/.
 import type { TraceResult } from "../sim/trace.js";
 
 export type { TraceResult };

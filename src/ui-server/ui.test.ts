@@ -10,9 +10,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { loadCluster } from "../index.js";
-import { buildIR } from "../dataplane/build.js";
 import type { ClusterState } from "../control/state.js";
-import { clusterResolver } from "../questions/trace.js";
+import { modelSession } from "../questions/trace.js";
 import { fixtureState } from "../plumbing/testing.js";
 import { spawnSync } from "node:child_process";
 import { kernelSkipReason } from "../linux/testing.js";
@@ -35,7 +34,7 @@ let browser: Browser | undefined;
 const servers: UiServer[] = [];
 
 async function serve(state: ClusterState): Promise<UiServer> {
-  const srv = await startUiServer({ state, ir: buildIR(state), resolve: clusterResolver(state), port: 0 });
+  const srv = await startUiServer({ session: modelSession(state), port: 0 });
   servers.push(srv);
   return srv;
 }
@@ -297,9 +296,7 @@ test("Live: on a cluster built by podnet up, the page runs the real curl beside 
     assert.equal(u.status, 0, u.stderr);
     const { state } = await loadCluster({});
     const srv = await startUiServer({
-      state,
-      ir: buildIR(state),
-      resolve: clusterResolver(state),
+      session: modelSession(state),
       port: 0,
       live: () => liveInfo(name, true),
       exec: makeExec(name),

@@ -4,9 +4,7 @@
 // Each shows the condensed walk: one line per step, the deciding object beside it.
 
 import type { ClusterState, PodState } from "../control/state.js";
-import { buildIR } from "../dataplane/build.js";
-import { traceSession } from "../questions/trace.js";
-import type { TracePath, TraceResult } from "../sim/trace.js";
+import { modelSession, type TracePath, type TraceResult } from "../questions/trace.js";
 import { addDemoSection, shell, type DemoContext } from "./demo.js";
 
 /** Steps worth a line in the demo (the full trace has every rule it walked). */
@@ -60,8 +58,8 @@ function running(state: ClusterState): PodState[] {
   return state.pods.filter((p) => p.podIP && p.phase === "Running" && !p.spec.hostNetwork && p.namespace === "default");
 }
 
-function trace(ctx: DemoContext, state: ClusterState, from: string, to: string, port?: number): TraceResult {
-  return traceSession(state, buildIR(state)).trace({ from, to, port }, { noDnsPath: true });
+function trace(_ctx: DemoContext, state: ClusterState, from: string, to: string, port?: number): TraceResult {
+  return modelSession(state).trace({ from, to, port }, { noDnsPath: true });
 }
 
 const pair = (state: ClusterState, sameNode: boolean): [PodState, PodState] | undefined => {
