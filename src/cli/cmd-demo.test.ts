@@ -1,5 +1,5 @@
 // Integration over the embedded example (loadCluster → views): the demo's sections, the
-// resolv.conf kubelet writes (reference/dns.md), and the seeds' point about deletion.
+// resolv.conf kubelet writes (kubernetes.io dns-pod-service docs), and the seeds' point about deletion.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadCluster } from "../index.js";

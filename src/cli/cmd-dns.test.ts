@@ -1,5 +1,5 @@
 // `podnet dns serve` live reload and `podnet resolve`, run as a user runs them.
-// Expected values: reference/dns.md (search list walk) and the demo manifests.
+// Expected values: resolv.conf(5) search list walk with ndots and the demo manifests.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFile } from "node:child_process";

@@ -1,5 +1,5 @@
-// Expected walks: glibc's res_search and musl's name_from_dns_search as reference/dns.md
-// describes them (ndots:5, search list, trailing dot, NODATA handling).
+// Expected walks: glibc's res_search (resolv/res_query.c) and musl's name_from_dns_search
+// (src/network/lookup_name.c) (ndots:5, search list, trailing dot, NODATA handling).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { walk, resolveFromPod } from "./resolver.js";

@@ -1,5 +1,5 @@
 // Expected answers: the Kubernetes DNS spec 1.1.0 and CoreDNS's kubernetes plugin
-// documentation (reference/dns.md): NODATA vs NXDOMAIN with the SOA in authority, pods
+// documentation (coredns.io/plugins/kubernetes): NODATA vs NXDOMAIN with the SOA in authority, pods
 // modes, bare SRV, ExternalName, PTR, AXFR refused, case preserved.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// The CNI-shaped interface (CNI spec 1.1.0, see ../shared/reference/cni-and-flavors.md):
+// The CNI-shaped interface (CNI spec 1.1.0, containernetworking/cni SPEC.md):
 // ADD / DEL / CHECK taking the network config and the runtime's parameters
 // (containerID, netns, ifName, args) and returning the spec's result or error
 // objects. In-process: the pod's wiring comes from the Dataplane IR (nothing is

@@ -2,6 +2,7 @@
 // snapshots (the fixture IR they build lives in fixture.ts).
 
 import { spawnSync } from "node:child_process";
+import { toolsMissingReason } from "../testing/tools.js";
 export { fixtureIR } from "./fixture.js";
 
 export function haveTool(t: string): boolean {
@@ -16,7 +17,8 @@ export function kernelSkipReason(tools: string[] = ["ip", "bridge", "curl", "pyt
   if (process.platform !== "linux") return "not Linux";
   if (typeof process.getuid === "function" && process.getuid() !== 0)
     return "not root (network namespaces need CAP_SYS_ADMIN)";
-  for (const t of tools) if (!haveTool(t)) return `missing tool: ${t}`;
+  const gone = toolsMissingReason(tools);
+  if (gone) return gone;
   const r = spawnSync("ip", ["netns", "list"], { encoding: "utf8" });
   if (r.status !== 0) return `ip netns does not work: ${r.stderr}`;
   return null;

@@ -9,9 +9,10 @@ import { buildContext, buildNodeIR } from "../dataplane/build.js";
 import { renderIptables } from "../ir/render-iptables.js";
 import { renderNft } from "../ir/render-nft.js";
 import { fixtureState } from "./testing.js";
+import { kernelMissing } from "../testing/kernel.js";
 import type { Backend, CniName } from "../manifest/config.js";
 
-const skip = process.getuid?.() !== 0 ? "not root" : null;
+const skip = kernelMissing(["ip", "iptables-restore", "nft"]);
 if (skip && process.env.PODNET_REQUIRE_KERNEL === "1") throw new Error(`PODNET_REQUIRE_KERNEL=1 but ${skip}`);
 
 const nftProxy = { name: "nftables" as const, netfilter: "nftables" as const, shared: () => ({}), perNode: () => ({}) };
