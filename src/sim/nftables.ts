@@ -3,7 +3,7 @@
 // `numgen random mod N` is a branch with probability 1/N per value.
 
 import type { NftChain, NftSet } from "../ir/types.js";
-import { ipToInt, parseCidr, inCidr, intToIp } from "./ip.js";
+import { ipToInt, parsePrefix, inPrefix, intToIp } from "../net/ipv4.js";
 import type { NfEnv } from "./nfenv.js";
 import { protoName } from "./packet.js";
 import type { Step, StepObject } from "./trace.js";
@@ -143,7 +143,7 @@ function matchOne(t: Typed, r: any, view: NftView, env: NfEnv): boolean {
   if (typeof r === "string" && r.startsWith("@")) return setHas(view, env, r.slice(1), t);
   if (r && typeof r === "object" && !Array.isArray(r)) {
     if (r.set) return lookup(sourceOf(r.set, false), t, view, env) >= 0;
-    if (r.prefix) return t.ty === "addr" && inCidr(t.v as number, parseCidr(`${r.prefix.addr}/${r.prefix.len}`));
+    if (r.prefix) return t.ty === "addr" && inPrefix(t.v as number, parsePrefix(`${r.prefix.addr}/${r.prefix.len}`));
     if (r.range) {
       const lo = lit(t.ty, r.range[0]) as number;
       const hi = lit(t.ty, r.range[1]) as number;

@@ -9,7 +9,7 @@
 // tail, and the final KUBE-NODEPORTS jump so it stays last in nat KUBE-SERVICES).
 // The per-node layer must follow the shared layer (chains concatenate in layer order).
 
-import { parseIPv4 } from "../../net/ipv4.js";
+import { cidrTextContains, parseIPv4 } from "../../net/ipv4.js";
 import type { ClusterState, NodeState } from "../../control/state.js";
 import type { IptChain, IptOpt, IptRule } from "../../ir/types.js";
 import { type ByteText, bigInt32Array, putCopy, putIp, putUint, putWords } from "../../ir/text.js";
@@ -25,7 +25,6 @@ import {
   sepChainName,
 } from "../hash.js";
 import {
-  cidrContains,
   clusterCIDR,
   localEndpoints,
   reachableEndpoints,
@@ -698,7 +697,7 @@ function buildNode(state: ClusterState, node: NodeState, ctx: IptCtx): ProxyOutp
       lb.add("nat", chains.ext, rule([], chains.svl));
 
     if (pc.usesFWChain) {
-      const allowFromNode = sp.sourceRanges.some((c) => cidrContains(c, node.address));
+      const allowFromNode = sp.sourceRanges.some((c) => cidrTextContains(c, node.address));
       if (allowFromNode)
         for (const ip of sp.lbIPs)
           lb.add("nat", chains.fw, rule([...comment(`${name} loadbalancer IP`), o("-s", ip)], chains.ext));

@@ -6,7 +6,7 @@
 // Sharing as in iptables mode: one shared `ip kube-proxy` table; the per-node layer adds
 // to the same table (Local traffic policies, the LoadBalancer source-range rule).
 
-import { parseIPv4 } from "../../net/ipv4.js";
+import { cidrTextContains, parseIPv4 } from "../../net/ipv4.js";
 import type { ClusterState, NodeState } from "../../control/state.js";
 import type { NftChain, NftLayer, NftRule, NftSet, NftTable } from "../../ir/types.js";
 import type { ProxyMode, ProxyOutput } from "../mode.js";
@@ -14,7 +14,6 @@ import { digestPrefixed, hashAndTruncate, lastDigestBase32Into, packPrefix } fro
 import { defineCompactNftTable, ruleText, stmtText } from "../../ir/render-nft.js";
 import { bigInt32Array, putCopy, putIp, putUint, putWords, type ByteText } from "../../ir/text.js";
 import {
-  cidrContains,
   clusterCIDR,
   localEndpoints,
   reachableEndpoints,
@@ -586,7 +585,7 @@ function buildNode(state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutp
       } else tb.rule(chains.external, [goto_(chains.local)]);
     }
     if (pc.usesFWChain) {
-      const allowFromNode = sp.sourceRanges.some((c) => cidrContains(c, node.address));
+      const allowFromNode = sp.sourceRanges.some((c) => cidrTextContains(c, node.address));
       const sources: any[] = sp.sourceRanges.map(prefix);
       if (allowFromNode) sources.push(...sp.lbIPs);
       tb.rule(chains.firewall, [match(IP_SADDR, { set: sources }, "!="), DROP]);
