@@ -9,7 +9,7 @@ import { buildIR } from "../dataplane/build.js";
 import { parseIptablesSave, IptablesParseError } from "../sim/parse-iptables.js";
 import type { ProxyModeName } from "../manifest/config.js";
 import { renderTrace, withNodeRules, TraceInputError } from "../sim/index.js";
-import type { Protocol } from "../sim/index.js";
+import type { Protocol, TraceResult } from "../sim/index.js";
 import { traceSession } from "../questions/trace.js";
 import { addClusterOptions, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
@@ -78,7 +78,7 @@ export function register(program: Command): void {
     let ir = buildIR(state, o.proxyMode ? { proxyMode: o.proxyMode as ProxyModeName } : {});
     if (o.rulesFrom) {
       const text = readFileSync(o.rulesFrom, "utf8");
-      let layer;
+      let layer: ReturnType<typeof parseIptablesSave>;
       try {
         layer = parseIptablesSave(text, o.rulesFrom);
       } catch (e) {
@@ -91,7 +91,7 @@ export function register(program: Command): void {
         throw new UsageError((e as Error).message);
       }
     }
-    let result;
+    let result: TraceResult;
     try {
       result = traceSession(state, ir).trace(
         { from, to, port, protocol: o.protocol as Protocol | undefined, size, ttl, reply: !!o.reply },

@@ -772,7 +772,7 @@ export function reconcile(
 }
 
 /** The apiserver's own slice for default/kubernetes: every control-plane node's :6443. */
-function apiserverSlice(nodes: NodeState[], s: ServiceState): EndpointSliceState {
+function apiserverSlice(nodes: NodeState[], _s: ServiceState): EndpointSliceState {
   const cps = nodes.filter((n) => n.role === "control-plane");
   return {
     namespace: "default",
@@ -786,5 +786,4 @@ function apiserverSlice(nodes: NodeState[], s: ServiceState): EndpointSliceState
     })),
     managedBy: "kube-apiserver",
   };
-  void s;
 }

@@ -270,7 +270,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   // (a regexp and a nextTick per packet, a measurable share of the per-query cost).
   const literal = (
     address: string,
-    family: unknown,
+    _family: unknown,
     cb: (err: Error | null, address: string, family: number) => void,
   ) => cb(null, address, address.includes(":") ? 6 : 4);
   const udp = dgram.createSocket({

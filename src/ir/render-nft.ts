@@ -195,7 +195,7 @@ export function stmtText(s: NftStmt): string {
     if (r.type === "tcp reset") return "reject with tcp reset";
     return `reject with ${r.type} ${r.expr}`;
   }
-  if (s.set && s.set.op) return `${s.set.op} ${s.set.set} { ${exprText(s.set.elem)} }`;
+  if (s.set?.op) return `${s.set.op} ${s.set.set} { ${exprText(s.set.elem)} }`;
   if ("counter" in s) return "counter";
   if (s.log) return "log" + (s.log.prefix ? ` prefix ${JSON.stringify(s.log.prefix)}` : "");
   if (s.notrack !== undefined) return "notrack";

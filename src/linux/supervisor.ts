@@ -87,7 +87,7 @@ export function supervisorConfigs(
 }
 
 // The binder stub (see the design note above). argv: cfg, node binary, main script.
-const BINDER = String.raw`
+const BINDER = `
 import ctypes, json, os, socket, sys
 CLONE_NEWNET = 0x40000000
 libc = ctypes.CDLL(None, use_errno=True)

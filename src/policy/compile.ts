@@ -179,7 +179,7 @@ function directionRules(
         byPorts.set(key, g);
       }
       for (const g of byPorts.values()) groups.push({ addrs: g.pods.map((p) => p.podIP!), dst: g.pods[0] });
-      if (peers && peers.ranges.length) groups.push({ addrs: peers.ranges.map(setElem), dst: null });
+      if (peers?.ranges.length) groups.push({ addrs: peers.ranges.map(setElem), dst: null });
     } else {
       const addrs = peers === null ? null : [...peers.pods.map((p) => p.podIP!), ...peers.ranges.map(setElem)];
       groups.push({ addrs, dst: dir === "ingress" ? pod : null });

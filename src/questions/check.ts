@@ -41,7 +41,7 @@ export function parseExpectations(file: string, text: string): Expectation[] {
     const e = doc.errors[0];
     fail(e.linePos?.[0].line ?? 1, "(yaml)", e.message.split("\n")[0]);
   }
-  const lineOf = (n: YNode | null | undefined) => (n && n.range ? lc.linePos(n.range[0]).line : 1);
+  const lineOf = (n: YNode | null | undefined) => (n?.range ? lc.linePos(n.range[0]).line : 1);
   let list: YNode | null | undefined = doc.contents as YNode;
   if (isMap(list)) list = list.get("expectations", true) as YNode | undefined;
   if (!isSeq(list))

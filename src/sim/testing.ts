@@ -655,7 +655,7 @@ export function kubeProxyNft(services: FxService[], epIp: (e: FxEndpoint) => str
     name: "mark-for-masquerade",
     rules: [{ expr: [{ mangle: { key: mark, value: { "|": [mark, 16384] } } }] }],
   };
-  chains["masquerading"] = {
+  chains.masquerading = {
     name: "masquerading",
     rules: [
       { expr: [{ match: { op: "==", left: { "&": [mark, 16384] }, right: 0 } }, { return: null }] },
@@ -682,7 +682,7 @@ export function kubeProxyNft(services: FxService[], epIp: (e: FxEndpoint) => str
       },
     ],
   };
-  chains["services"] = {
+  chains.services = {
     name: "services",
     rules: [
       {

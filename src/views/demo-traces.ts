@@ -7,7 +7,7 @@ import type { ClusterState, PodState } from "../control/state.js";
 import { buildIR } from "../dataplane/build.js";
 import { traceSession } from "../questions/trace.js";
 import type { TracePath, TraceResult } from "../sim/trace.js";
-import { addDemoSection, shell, type DemoContext } from "./demo.js";
+import { addDemoSection, shell } from "./demo.js";
 
 /** Steps worth a line in the demo (the full trace has every rule it walked). */
 const SHOWN = new Set([
@@ -60,7 +60,7 @@ function running(state: ClusterState): PodState[] {
   return state.pods.filter((p) => p.podIP && p.phase === "Running" && !p.spec.hostNetwork && p.namespace === "default");
 }
 
-function trace(ctx: DemoContext, state: ClusterState, from: string, to: string, port?: number): TraceResult {
+function trace(state: ClusterState, from: string, to: string, port?: number): TraceResult {
   return traceSession(state, buildIR(state)).trace({ from, to, port }, { noDnsPath: true });
 }
 
@@ -87,7 +87,7 @@ addDemoSection(
         `the cni0 bridge switches it (by MAC, from its FDB) to ${b.name}'s veth: no routing between nodes at all.\n\n` +
         shell(
           `podnet trace ${a.namespace}/${a.name} ${b.namespace}/${b.name} -p ${portOf(b)}`,
-          condensed(trace(ctx, ctx.state, `${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`, portOf(b))),
+          condensed(trace(ctx.state, `${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`, portOf(b))),
         )
       );
     },
@@ -109,10 +109,7 @@ addDemoSection(
         `${a.name} is on ${a.nodeName}, ${b.name} on ${b.nodeName}. The node's route for ${b.nodeName}'s pod range points at\n` +
         `flannel.1; the kernel wraps the pod's packet in UDP (port 8472, VNI 1) between the two node addresses,\n` +
         `and ${b.nodeName} unwraps it and bridges it to the pod. The pod's MTU is 1450: VXLAN costs 50 bytes.\n\n`;
-      text += shell(
-        `podnet trace ${from} ${to} -p ${portOf(b)}`,
-        condensed(trace(ctx, ctx.state, from, to, portOf(b))),
-      );
+      text += shell(`podnet trace ${from} ${to} -p ${portOf(b)}`, condensed(trace(ctx.state, from, to, portOf(b))));
       const hostgw: ClusterState = {
         ...ctx.state,
         config: { ...ctx.state.config, networking: { ...ctx.state.config.networking, backend: "host-gw" } },
@@ -122,7 +119,7 @@ addDemoSection(
         `other node's address (the nodes must share a layer-2 segment), and pods keep the full 1500-byte MTU.\n\n`;
       text += shell(
         `podnet trace ${from} ${to} -p ${portOf(b)}   # backend: host-gw`,
-        condensed(trace(ctx, hostgw, from, to, portOf(b))),
+        condensed(trace(hostgw, from, to, portOf(b))),
       );
       return text;
     },
@@ -142,7 +139,7 @@ addDemoSection(
         `First DNS: the search list turns user-service into user-service.default.svc.cluster.local, answered with\n` +
         `the cluster IP. Then kube-proxy's rules on ${a.nodeName} (KUBE-SERVICES → KUBE-SVC-… → KUBE-SEP-…) pick an\n` +
         `endpoint at random and DNAT the packet to it; conntrack remembers, so replies are translated back.\n\n` +
-        shell(`podnet trace ${from} http://user-service`, condensed(trace(ctx, ctx.state, from, "http://user-service")))
+        shell(`podnet trace ${from} http://user-service`, condensed(trace(ctx.state, from, "http://user-service")))
       );
     },
   },
@@ -164,7 +161,7 @@ addDemoSection(
         `may live on another node, so the source is rewritten to the node's address (the reply must come back this way).\n\n` +
         shell(
           `podnet trace external ${node.address}:${np}`,
-          condensed(trace(ctx, ctx.state, "external", `${node.address}:${np}`)),
+          condensed(trace(ctx.state, "external", `${node.address}:${np}`)),
         )
       );
     },

@@ -626,7 +626,7 @@ export interface CommandOutput {
 /** `kubectl get RESOURCE [NAME…]`: the text kubectl prints and its exit code. */
 export function getView(state: ClusterState, res: Resource, o: GetOptions = {}): CommandOutput {
   const ns = o.namespace ?? "default";
-  if (o.allNamespaces && o.names && o.names.length)
+  if (o.allNamespaces && o.names?.length)
     return { stdout: "", stderr: "error: a resource cannot be retrieved by name across all namespaces\n", exitCode: 1 };
   const all = !!o.allNamespaces;
   let items = res.items(state);

@@ -254,7 +254,12 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
   let C = 0; // compact chains so far
   // natOrder's compact chains are implicit: before eager chain natOrder[k], those below natAt[k].
   const natAt: number[] = [];
-  const natTrack = { push: (n: string) => void (natOrder.push(n), natAt.push(C)) };
+  const natTrack = {
+    push: (n: string) => {
+      natOrder.push(n);
+      natAt.push(C);
+    },
+  };
   const svcs: { pc: PortCtx; self: number; masq?: IptRule; first: number; n: number }[] = [];
   const SVC_GROUP = R_SVC_GROUP;
   // Each compact chain's record (its 16 hash characters in words 1-4).
@@ -655,7 +660,7 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
   return { out, ctx };
 }
 
-function buildNode(state: ClusterState, node: NodeState, ctx: IptCtx): ProxyOutput {
+function buildNode(_state: ClusterState, node: NodeState, ctx: IptCtx): ProxyOutput {
   const lb = new LayerBuilder("kube-proxy/node");
   // Declare the chains this layer appends to, so the layer is self-describing.
   lb.chain("nat", "KUBE-SERVICES");

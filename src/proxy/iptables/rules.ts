@@ -34,7 +34,7 @@ export function comment(text: string): IptOpt[] {
 export function rule(opts: IptOpt[], target?: string, targetOpts?: IptOpt[]): IptRule {
   const r: IptRule = { opts };
   if (target !== undefined) r.target = target;
-  if (targetOpts && targetOpts.length) r.targetOpts = targetOpts;
+  if (targetOpts?.length) r.targetOpts = targetOpts;
   return r;
 }
 

@@ -555,7 +555,7 @@ function dottedQuad(s: string): number {
   return parseIPv4(s) ?? -1;
 }
 
-function buildNode(state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutput {
+function buildNode(_state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutput {
   const tb = new TableBuilder();
   for (const m of MAPS) if (m.kind === "map") tb.set(m);
   for (const pc of ctx.perNode) {
