@@ -16,6 +16,7 @@ import { type ByteText, bigInt32Array, putCopy, putIp, putUint, putWords } from 
 import { defineCompactTable } from "../../ir/compact.js";
 import { optsText, quoteArg, renderIptRule } from "../../ir/render-iptables.js";
 import type { ProxyMode, ProxyOutput } from "../mode.js";
+import { frozen } from "../frozen.js";
 import {
   lastDigestBase32Words,
   lastDigestSortKey,
@@ -93,16 +94,16 @@ interface PortCtx {
 const probOpts = new Map<number, IptOpt>();
 function probOpt(n: number): IptOpt {
   let p = probOpts.get(n);
-  if (!p) probOpts.set(n, (p = Object.freeze(o("--probability", probability(n))) as IptOpt));
+  if (!p) probOpts.set(n, (p = frozen(o("--probability", probability(n)))));
   return p;
 }
 // Frozen option lists shared by many rules (large clusters have no per-endpoint comments,
 // so most rules' options repeat exactly). Never mutate a rule's opts.
-const NO_OPTS = Object.freeze([]) as unknown as IptOpt[];
+const NO_OPTS = frozen<IptOpt[]>([]);
 const probLists = new Map<number, IptOpt[]>();
 function probList(n: number): IptOpt[] {
   let l = probLists.get(n);
-  if (!l) probLists.set(n, (l = Object.freeze([M_STATISTIC, MODE_RANDOM, probOpt(n)]) as unknown as IptOpt[]));
+  if (!l) probLists.set(n, (l = frozen<IptOpt[]>([M_STATISTIC, MODE_RANDOM, probOpt(n)])));
   return l;
 }
 
@@ -131,7 +132,7 @@ function svcMatch(sp: ProxyServicePort, dst: string, port: number): IptOpt[] {
 }
 
 const MASQ_TARGET = "KUBE-MARK-MASQ";
-const SET = Object.freeze(o("--set")) as IptOpt;
+const SET = frozen(o("--set"));
 
 /** writeServiceToEndpointRules: affinity checks, then the statistic ladder (appended to `c`). */
 function serviceToEndpointRules(
@@ -183,14 +184,12 @@ function endpointRules(ctx: IptCtx, pc: PortCtx, ep: ProxyEndpoint, sep: string)
   let r2: IptOpt[];
   if (ctx.large) {
     r1 = [src];
-    r2 = sp.affinity
-      ? [M_RECENT, o("--name", sep), SET, m, p]
-      : (pc.dnatOpts ??= Object.freeze([m, p]) as unknown as IptOpt[]);
+    r2 = sp.affinity ? [M_RECENT, o("--name", sep), SET, m, p] : (pc.dnatOpts ??= frozen<IptOpt[]>([m, p]));
   } else {
     r1 = [M_COMMENT, pc.sepComment, src];
     r2 = sp.affinity
       ? [M_COMMENT, pc.sepComment, M_RECENT, o("--name", sep), SET, m, p]
-      : (pc.dnatOpts ??= Object.freeze([M_COMMENT, pc.sepComment, m, p]) as unknown as IptOpt[]);
+      : (pc.dnatOpts ??= frozen<IptOpt[]>([M_COMMENT, pc.sepComment, m, p]));
   }
   return [
     { opts: r1, target: MASQ_TARGET },
@@ -451,7 +450,7 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
       chains,
       sepByStr: new Map(),
       usesFWChain,
-      sepComment: Object.freeze(o("--comment", sp.name)) as IptOpt,
+      sepComment: frozen(o("--comment", sp.name)),
     };
     let svc = -1;
     /** The port's KUBE-SVC chain, created (compact) on first use. */

@@ -2,12 +2,7 @@
 // (checked against nft 1.0.6 with kube-proxy's own rule text).
 
 import type { NftExpr, NftExprObj, NftStmt, NftVerdict } from "../../ir/types.js";
-
-/** Shared by many rules, rendered once (render-nft caches frozen expressions' text); typed as built. */
-function frozen<T>(x: T): T {
-  Object.freeze(x);
-  return x;
-}
+import { frozen } from "../frozen.js";
 
 export const payload = (protocol: string, field: string): NftExprObj => ({ payload: { protocol, field } });
 export const meta = (key: string): NftExprObj => ({ meta: { key } });
