@@ -866,7 +866,7 @@ function sortRecords(recs: Int32Array, n: number): Int32Array {
     for (const [src, srcAt, dst, dstAt, shift] of [
       [a, lo, tmp, 0, 0],
       [tmp, 0, a, lo, 10],
-    ] as [Int32Array, number, Int32Array, number, number][]) {
+    ] satisfies [Int32Array, number, Int32Array, number, number][]) {
       count.fill(0);
       for (let i = 0; i < m; i++) count[((src[REC * (srcAt + i)] >>> shift) & 1023) + 1]++;
       for (let b = 1; b < 1025; b++) count[b] += count[b - 1];

@@ -318,7 +318,7 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
     if (usesClusterPolicyChain) {
       const svc = svcs.length;
       const prefix = endpointPrefix(sp);
-      const rec = { pc, self: 0, first: C, n: sp.clusterEndpoints.length, prefix } as (typeof svcs)[number];
+      const rec: (typeof svcs)[number] = { pc, self: 0, first: C, n: sp.clusterEndpoints.length, prefix };
       svcs.push(rec);
       const packed = packPrefix(prefix);
       for (const ep of sp.clusterEndpoints) {
