@@ -69,7 +69,7 @@ function exists(state: ClusterState, kind: string, namespace: string, name: stri
 /** kubectl's NotFound: the resource's plural with its API group ("deployments.apps"). */
 function notFound(kind: string, name: string): { notFound: string } {
   const res = findResource(kind);
-  const group = res && res.nameRef.includes(".") ? res.nameRef.slice(res.nameRef.indexOf(".")) : "";
+  const group = res?.nameRef.includes(".") ? res.nameRef.slice(res.nameRef.indexOf(".")) : "";
   return {
     notFound: `Error from server (NotFound): ${res?.plural ?? kind.toLowerCase()}${group} "${name}" not found\n`,
   };
@@ -119,7 +119,7 @@ async function changeRunning(
     throw new UsageError(`--name: ${(e as Error).message}`);
   }
   let made: ReturnType<typeof make> | undefined;
-  let res;
+  let res: Awaited<ReturnType<typeof applyLiveChange>>;
   try {
     res = await applyLiveChange(
       name,

@@ -169,7 +169,7 @@ function registerResolve(program: Command): void {
       if (o.libc !== "glibc" && o.libc !== "musl") throw new UsageError(`--libc must be glibc|musl: "${o.libc}"`);
       if (o.output !== "txt" && o.output !== "json") throw new UsageError(`--output must be txt|json: "${o.output}"`);
       const { state } = await loadCluster({ files: o.filename ?? [], config: o.config, seed: o.seed });
-      let r;
+      let r: ReturnType<typeof resolveFromPod>;
       try {
         r = resolveFromPod(state, podRef, name, { type, libc: o.libc as Libc, namespace: o.namespace });
       } catch (e) {

@@ -65,7 +65,7 @@ export function register(program: Command): void {
         if (all.length > 1) throw new UsageError(`several clusters are up (${all.join(", ")}): say which with --name`);
         name = all[0];
       }
-      let rep;
+      let rep: Awaited<ReturnType<typeof verify>>;
       try {
         rep = await verify({
           cluster: name,

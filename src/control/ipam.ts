@@ -121,7 +121,7 @@ class HostLocal implements PodIpam {
     const out: IpamState["nodes"] = {};
     for (const n of nodes) {
       const w = this.work.get(n.name);
-      if (!w || !w.changed) {
+      if (!w?.changed) {
         if (this.prev.nodes[n.name]) out[n.name] = this.prev.nodes[n.name];
         continue;
       }

@@ -12,7 +12,7 @@ import type { NodeState } from "./state.js";
 
 function nodeError(config: ClusterConfig, field: string, message: string): SpecError {
   const src = config.source;
-  const line = (src?.lineOf && src.lineOf(field)) ?? src?.line;
+  const line = src?.lineOf?.(field) ?? src?.line;
   const loc = src ? `${src.file}${line ? ":" + line : ""} ` : "";
   return new SpecError([
     { severity: "error", message: `${loc}(Cluster ${config.name}) ${field}: ${message}`, file: src?.file, line, field },

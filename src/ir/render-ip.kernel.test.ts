@@ -183,10 +183,11 @@ for (const [cni, backend] of [
             poke(r.n(p.ns!.id), b.node.ns.addresses.find((a) => a.dev === "cni0")!.cidr.split("/")[0]);
       }
       for (const b of builds) poke(r.n(b.node.ns.id), state.config.networking.nodeSubnet.replace(/0\/24$/, "1"));
-      for (const ns of nss)
-        r.ip(ns.id, "neigh", "flush", "nud", "reachable"),
-          r.ip(ns.id, "neigh", "flush", "nud", "stale"),
-          r.ip(ns.id, "neigh", "flush", "nud", "delay");
+      for (const ns of nss) {
+        r.ip(ns.id, "neigh", "flush", "nud", "reachable");
+        r.ip(ns.id, "neigh", "flush", "nud", "stale");
+        r.ip(ns.id, "neigh", "flush", "nud", "delay");
+      }
       for (const ns of nss) {
         const k = (...a: string[]) => normalise(r.ip(ns.id, ...a));
         assert.equal(k("route", "show"), normalise(renderRoutes(ns, "main")), `${ns.id}: ip route show`);

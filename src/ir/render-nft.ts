@@ -3,7 +3,7 @@
 // them; rules and elements concatenate in layer order; a base chain's type/hook/priority
 // come from the first layer that gives a hook. Expressions are libnftables JSON.
 
-import type { NftChain, NftLayer, NftRule, NftSet, NftTable } from "./types.js";
+import type { NftChain, NftExpr, NftLayer, NftRule, NftSet, NftSetItem, NftStmt, NftTable } from "./types.js";
 import { ByteText, type TextOut } from "./text.js";
 
 export interface MergedNftTable {
@@ -88,27 +88,37 @@ export function timeText(sec: number): string {
 
 const hex8 = (n: number) => "0x" + (n >>> 0).toString(16).padStart(8, "0");
 
-function isMarkish(e: any): boolean {
-  if (!e || typeof e !== "object") return false;
+const MARK_OPS = ["&", "|", "^"] as const;
+const BINOPS = ["&", "|", "^", "<<", ">>"] as const;
+const VERDICTS = ["accept", "drop", "continue", "return"] as const;
+
+function isMarkish(e: NftExpr): boolean {
+  if (!e || typeof e !== "object" || Array.isArray(e)) return false;
   if (e.meta && e.meta.key === "mark") return true;
   if (e.ct && e.ct.key === "mark") return true;
-  for (const op of ["&", "|", "^"]) if (Array.isArray(e[op])) return e[op].some(isMarkish);
+  for (const op of MARK_OPS) {
+    const args = e[op];
+    if (Array.isArray(args)) return args.some(isMarkish);
+  }
   return false;
 }
 
-function verdictText(v: any): string | null {
-  if (!v || typeof v !== "object") return null;
-  for (const k of ["accept", "drop", "continue", "return"]) if (k in v && v[k] === null) return k;
+function verdictText(v: NftExpr | NftStmt): string | null {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return null;
+  for (const k of VERDICTS) if (k in v && v[k] === null) return k;
   if (v.jump) return "jump " + v.jump.target;
   if (v.goto) return "goto " + v.goto.target;
   return null;
 }
 
+/** A map element `[key, value]` (a set's items are values; a list value is written `{ a, b }`, not a pair). */
+const isPair = (x: NftSetItem): x is [NftExpr, NftExpr] => Array.isArray(x);
+
 // Frozen expressions are shared by many rules (ip saddr, meta l4proto): render them once.
 const frozenText = new WeakMap<object, string>();
 
 /** An expression (left or right side, set element, map value). */
-export function exprText(e: any, hex = false): string {
+export function exprText(e: NftExpr | undefined, hex = false): string {
   if (!hex && typeof e === "object" && e !== null && Object.isFrozen(e)) {
     let t = frozenText.get(e);
     if (t === undefined) frozenText.set(e, (t = exprText0(e, false)));
@@ -117,7 +127,7 @@ export function exprText(e: any, hex = false): string {
   return exprText0(e, hex);
 }
 
-function exprText0(e: any, hex: boolean): string {
+function exprText0(e: NftExpr | undefined, hex: boolean): string {
   if (e === null || e === undefined) return "";
   if (typeof e === "number") return hex ? hex8(e) : String(e);
   if (typeof e === "string") return e.includes(" ") || e === "" ? JSON.stringify(e) : e;
@@ -131,7 +141,7 @@ function exprText0(e: any, hex: boolean): string {
   if (e.fib) return `fib ${(e.fib.flags ?? []).join(" . ")} ${e.fib.result}`;
   if (e.numgen)
     return `numgen ${e.numgen.mode} mod ${e.numgen.mod}${e.numgen.offset ? " offset " + e.numgen.offset : ""}`;
-  if (e.concat) return e.concat.map((x: any) => exprText(x, hex)).join(" . ");
+  if (e.concat) return e.concat.map((x) => exprText(x, hex)).join(" . ");
   if (e.prefix) return `${e.prefix.addr}/${e.prefix.len}`;
   if (e.range) return `${exprText(e.range[0], hex)}-${exprText(e.range[1], hex)}`;
   if (e.set !== undefined && (Array.isArray(e.set) || typeof e.set !== "object")) {
@@ -139,19 +149,21 @@ function exprText0(e: any, hex: boolean): string {
     return (
       "{ " +
       items
-        .map((x: any) => (Array.isArray(x) ? `${exprText(x[0], hex)} : ${exprText(x[1])}` : exprText(x, hex)))
+        .map((x: NftSetItem) => (isPair(x) ? `${exprText(x[0], hex)} : ${exprText(x[1])}` : exprText(x, hex)))
         .join(", ") +
       " }"
     );
   }
   if (e.elem) return exprText(e.elem.val, hex) + (e.elem.comment ? ` comment ${JSON.stringify(e.elem.comment)}` : "");
-  for (const op of ["&", "|", "^", "<<", ">>"])
-    if (Array.isArray(e[op])) return `${exprText(e[op][0], hex)} ${op} ${exprText(e[op][1], true)}`;
+  for (const op of BINOPS) {
+    const args = e[op];
+    if (args) return `${exprText(args[0], hex)} ${op} ${exprText(args[1], true)}`;
+  }
   throw new Error(`render-nft: unsupported expression ${JSON.stringify(e)}`);
 }
 
 /** One statement of a rule. */
-export function stmtText(s: any): string {
+export function stmtText(s: NftStmt): string {
   const v = verdictText(s);
   if (v) return v;
   if (s.match) {
@@ -171,9 +183,10 @@ export function stmtText(s: any): string {
     const f = s.masquerade?.flags;
     return "masquerade" + (f ? " " + (Array.isArray(f) ? f.join(",") : f) : "");
   }
-  if (s.dnat || s.snat) {
+  const nat = s.dnat ?? s.snat;
+  if (nat) {
     const k = s.dnat ? "dnat" : "snat";
-    const d = s[k];
+    const d = nat;
     return `${k} to ${d.addr}${d.port !== undefined ? ":" + d.port : ""}`;
   }
   if ("reject" in s) {
@@ -182,7 +195,7 @@ export function stmtText(s: any): string {
     if (r.type === "tcp reset") return "reject with tcp reset";
     return `reject with ${r.type} ${r.expr}`;
   }
-  if (s.set && s.set.op) return `${s.set.op} ${s.set.set} { ${exprText(s.set.elem)} }`;
+  if (s.set?.op) return `${s.set.op} ${s.set.set} { ${exprText(s.set.elem)} }`;
   if ("counter" in s) return "counter";
   if (s.log) return "log" + (s.log.prefix ? ` prefix ${JSON.stringify(s.log.prefix)}` : "");
   if (s.notrack !== undefined) return "notrack";

@@ -147,9 +147,85 @@ export interface NftChain {
 
 export interface NftRule {
   /** libnftables JSON statements, e.g. {match:{op:"==",left:{payload:{protocol:"ip",field:"daddr"}},right:"10.96.0.1"}} */
-  expr: any[];
+  expr: NftStmt[];
   comment?: string;
 }
+
+// The libnftables JSON objects podnet produces and reads (man libnftables-json, sections
+// STATEMENTS and EXPRESSIONS: https://manpages.debian.org/testing/libnftables1/libnftables-json.5.en.html).
+// Each object is told apart by its one key, as in the JSON; `OneKey` declares the other
+// members' keys absent, so that readers test `e.payload` as they would the JSON itself.
+
+type KeysOf<T> = T extends unknown ? keyof T : never;
+/** A union of one-key objects in which every member may be read by every member's key (absent: undefined). */
+export type OneKey<T> = T extends unknown ? T & { [K in Exclude<KeysOf<NftObjects>, keyof T>]?: undefined } : never;
+
+/** A verdict statement; also the value of a verdict map element. */
+export type NftVerdictObj =
+  | { accept: null }
+  | { drop: null }
+  | { continue: null }
+  | { return: null }
+  | { jump: { target: string } }
+  | { goto: { target: string } };
+
+type NftBinop<K extends string> = { [P in K]: [NftExpr, NftExpr] };
+
+/** An anonymous set's item: a value, or a map's [key, value] pair. */
+export type NftSetItem = NftExpr | [NftExpr, NftExpr];
+
+/** The compound expressions (objects). */
+type NftExprObjects =
+  | { payload: { protocol: string; field: string } }
+  | { meta: { key: string } }
+  | { ct: { key: string; dir?: string } }
+  | { fib: { result: string; flags?: string[] } }
+  | { numgen: { mode: "random" | "inc"; mod: number; offset?: number } }
+  | { concat: NftExpr[] }
+  | { prefix: { addr: string; len: number } }
+  | { range: [NftExpr, NftExpr] }
+  /** An anonymous set `{ a, b }` or map `{ k : v }` (a single value need not be a list). */
+  | { set: NftSetItem[] | string | number }
+  /** A set element with a comment. */
+  | { elem: { val: NftExpr; comment?: string } }
+  | NftBinop<"&">
+  | NftBinop<"|">
+  | NftBinop<"^">
+  | NftBinop<"<<">
+  | NftBinop<">>">
+  | NftVerdictObj;
+
+type NftStmtObjects =
+  | NftVerdictObj
+  | { match: { op: "==" | "!=" | "in" | "<" | ">" | "<=" | ">="; left: NftExpr; right: NftExpr } }
+  | { vmap: { key: NftExpr; data: NftExpr } }
+  | { map: { key: NftExpr; data: NftExpr } }
+  | { mangle: { key: NftExpr; value: NftExpr } }
+  | { masquerade: null | { flags?: string | string[] } }
+  | { dnat: { addr: string; port?: number } }
+  | { snat: { addr: string; port?: number } }
+  | { reject: null | { type: string; expr?: string } }
+  /** A dynamic set update (`update @set { ip saddr }`); not the anonymous set expression. */
+  | { set: { op: "add" | "update"; elem: NftExpr; set: string } }
+  | { counter: null }
+  | { log: { prefix?: string } }
+  | { notrack: null };
+
+type NftObjects = NftExprObjects | NftStmtObjects;
+
+/**
+ * An expression: an immediate (an address, port, protocol or interface name, mark, a
+ * "@set" reference, true/false for `exists`/`missing`), a list (ct state { new, … }, a
+ * concatenated key's components) or a compound object.
+ */
+export type NftExpr = string | number | boolean | NftExpr[] | NftExprObj;
+/** A compound expression (an object), readable by every key. */
+export type NftExprObj = OneKey<NftExprObjects>;
+
+/** One statement of a rule. */
+export type NftStmt = OneKey<NftStmtObjects>;
+/** A verdict, readable by every statement key. */
+export type NftVerdict = OneKey<NftVerdictObj>;
 
 export interface NftSet {
   name: string;
@@ -163,7 +239,7 @@ export interface NftSet {
   timeout?: number;
   comment?: string;
   /** Elements: a key (or concatenation) and, for maps, its value (a verdict object for vmaps). */
-  elem: { key: any; value?: any; comment?: string }[];
+  elem: { key: NftExpr; value?: NftExpr; comment?: string }[];
 }
 
 export interface NftTable {

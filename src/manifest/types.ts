@@ -165,9 +165,14 @@ export interface KubeObject {
   apiVersion: string;
   kind: string;
   metadata: ObjectMeta;
+  // A boundary: YAML/JSON input of any kind, its shape checked field by field by
+  // manifest/validate.ts before the control plane reads it.
+  // biome-ignore lint/suspicious/noExplicitAny: manifest input (see above)
   spec?: any;
+  // biome-ignore lint/suspicious/noExplicitAny: manifest input (see above)
   status?: any;
   // other top-level fields (data, subsets, endpoints, ports, addressType …)
+  // biome-ignore lint/suspicious/noExplicitAny: manifest input (see above)
   [k: string]: any;
   /** Not serialised: where the object was read. */
   source?: SourceRef;

@@ -7,7 +7,7 @@
 // `forward` (filter) with the same matches as the iptables rules (trafficmngr/nftables).
 
 import type { NodeState } from "../control/state.js";
-import type { IptLayer, NftLayer, NftRule } from "../ir/types.js";
+import type { IptLayer, NftLayer, NftRule, NftStmt } from "../ir/types.js";
 import { parseCidr, intToIp } from "../net/ipv4.js";
 import { iptRule } from "./ipt.js";
 
@@ -48,7 +48,7 @@ function prefix(cidr: string) {
   const c = parseCidr(cidr, true);
   return { prefix: { addr: intToIp(c.base), len: c.prefix } };
 }
-function ipMatch(field: "saddr" | "daddr", cidr: string, neg = false) {
+function ipMatch(field: "saddr" | "daddr", cidr: string, neg = false): NftStmt {
   return { match: { op: neg ? "!=" : "==", left: { payload: { protocol: "ip", field } }, right: prefix(cidr) } };
 }
 

@@ -64,7 +64,10 @@ test("IR sharing: two nodes' netfilter reference the same shared kube-proxy laye
   const proxy = {
     name: "iptables" as const,
     netfilter: "iptables" as const,
-    shared: () => (sharedCalls++, { iptables: sharedLayer }),
+    shared: () => {
+      sharedCalls++;
+      return { iptables: sharedLayer };
+    },
     perNode: (_s: unknown, node: { name: string }) => ({
       iptables: { owner: "kube-proxy", tables: { nat: { [`KUBE-SVL-${node.name}`]: { name: "x", rules: [] } } } },
     }),

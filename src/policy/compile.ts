@@ -24,7 +24,7 @@
 // Each rule's peers become an anonymous interval set of pod IPs and ipBlock ranges.
 
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
-import type { NftChain, NftLayer, NftRule, NftSet } from "../ir/types.js";
+import type { NftChain, NftLayer, NftRule, NftSet, NftSetItem, NftStmt } from "../ir/types.js";
 import { intToIp, parseCidr } from "../net/ipv4.js";
 import {
   indexPolicies,
@@ -83,7 +83,7 @@ function ipRangesOfPeer(ix: PolicyIndex, peer: CPeer): [number, number][] {
   return ranges;
 }
 
-function setElem([a, b]: [number, number]): unknown {
+function setElem([a, b]: [number, number]): NftSetItem {
   if (a === b) return intToIp(a);
   return { range: [intToIp(a), intToIp(b)] };
 }
@@ -138,11 +138,11 @@ function portsFor(
 
 function ruleExprs(
   addrField: "saddr" | "daddr",
-  addrs: unknown[] | null,
+  addrs: NftSetItem[] | null,
   proto: Proto | null,
   ports: (number | { range: [number, number] })[] | null,
-): unknown[] {
-  const e: unknown[] = [];
+): NftStmt[] {
+  const e: NftStmt[] = [];
   if (addrs !== null) e.push({ match: { op: "==", left: payload("ip", addrField), right: { set: addrs } } });
   if (proto !== null) e.push({ match: { op: "==", left: { meta: { key: "l4proto" } }, right: proto.toLowerCase() } });
   if (ports !== null) e.push({ match: { op: "==", left: payload("th", "dport"), right: { set: ports } } });
@@ -167,7 +167,7 @@ function directionRules(
     const peers = rule.peers === null ? null : peerAddresses(ix, policy.namespace, rule.peers, allPods);
     const named = (rule.ports ?? []).some((p) => typeof p.port === "string");
     // Egress rules with named ports resolve per destination pod: one rule per group.
-    type Group = { addrs: unknown[] | null; dst: PodState | null };
+    type Group = { addrs: NftSetItem[] | null; dst: PodState | null };
     const groups: Group[] = [];
     if (dir === "egress" && named) {
       const targets = peers === null ? allPods.filter((p) => p.podIP && selectable(p)) : peers.pods;
@@ -179,7 +179,7 @@ function directionRules(
         byPorts.set(key, g);
       }
       for (const g of byPorts.values()) groups.push({ addrs: g.pods.map((p) => p.podIP!), dst: g.pods[0] });
-      if (peers && peers.ranges.length) groups.push({ addrs: peers.ranges.map(setElem), dst: null });
+      if (peers?.ranges.length) groups.push({ addrs: peers.ranges.map(setElem), dst: null });
     } else {
       const addrs = peers === null ? null : [...peers.pods.map((p) => p.podIP!), ...peers.ranges.map(setElem)];
       groups.push({ addrs, dst: dir === "ingress" ? pod : null });
@@ -250,7 +250,7 @@ export function compileNodePolicy(
     }
   }
   if (Object.keys(chains).length === 0) return undefined;
-  const est = { match: { op: "in", left: { ct: { key: "state" } }, right: ["established", "related"] } };
+  const est: NftStmt = { match: { op: "in", left: { ct: { key: "state" } }, right: ["established", "related"] } };
   chains.forward = {
     name: "forward",
     type: "filter",

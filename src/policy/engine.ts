@@ -77,12 +77,12 @@ export function compilePolicy(namespace: string, name: string, spec: NetworkPoli
     egress: t.egress,
     ingressRules: (t.ingress ? (spec.ingress ?? []) : []).map((r, index) => ({
       index,
-      peers: r.from && r.from.length ? r.from.map(compilePeer) : null,
+      peers: r.from?.length ? r.from.map(compilePeer) : null,
       ports: compilePorts(r.ports),
     })),
     egressRules: (t.egress ? (spec.egress ?? []) : []).map((r, index) => ({
       index,
-      peers: r.to && r.to.length ? r.to.map(compilePeer) : null,
+      peers: r.to?.length ? r.to.map(compilePeer) : null,
       ports: compilePorts(r.ports),
     })),
   };

@@ -4,6 +4,7 @@
 // Everything here is node-independent except `localEndpoints`, computed per node.
 
 import type { ClusterState, EndpointSliceState, ServicePortState, ServiceState } from "../control/state.js";
+import { isIPv4 } from "../net/ipv4.js";
 
 export interface ProxyEndpoint {
   ip: string;
@@ -65,8 +66,6 @@ export interface ProxyServicePort {
   hasEndpoints: boolean;
 }
 
-const isV4 = (ip: string) => /^\d+\.\d+\.\d+\.\d+$/.test(ip);
-
 function sliceKey(ns: string, name: string): string {
   return ns + "/" + name;
 }
@@ -86,7 +85,7 @@ export function indexSlices(state: ClusterState): Map<string, EndpointSliceState
 
 /** kube-proxy's ShouldSkipService: no cluster IP (headless, ExternalName) or not IPv4. */
 export function skipService(svc: ServiceState): boolean {
-  return svc.type === "ExternalName" || !svc.clusterIP || svc.clusterIP === "None" || !isV4(svc.clusterIP);
+  return svc.type === "ExternalName" || !svc.clusterIP || svc.clusterIP === "None" || !isIPv4(svc.clusterIP);
 }
 
 function endpointsFor(slices: EndpointSliceState[] | undefined, port: ServicePortState): ProxyEndpoint[] {
@@ -140,8 +139,8 @@ export function servicePorts(state: ClusterState): ProxyServicePort[] {
     for (const port of svc.ports) {
       const base = svc.namespace + "/" + svc.name;
       const name = port.name ? base + ":" + port.name : base;
-      const externalIPs = svc.externalIPs.filter(isV4);
-      const lbIPs = svc.type === "LoadBalancer" ? svc.loadBalancerIPs.filter(isV4) : [];
+      const externalIPs = svc.externalIPs.filter(isIPv4);
+      const lbIPs = svc.type === "LoadBalancer" ? svc.loadBalancerIPs.filter(isIPv4) : [];
       const nodePort = (svc.type === "NodePort" || svc.type === "LoadBalancer") && port.nodePort ? port.nodePort : 0;
       const externallyAccessible = nodePort !== 0 || lbIPs.length > 0 || externalIPs.length > 0;
       // apiservice.ExternalPolicyLocal: only NodePort/LoadBalancer Services have an eTP.
@@ -234,15 +233,4 @@ export function totalEndpoints(sps: ProxyServicePort[]): number {
 /** The pod network (the local-traffic detector's cluster CIDR). */
 export function clusterCIDR(state: ClusterState): string {
   return state.config.networking.podSubnet;
-}
-
-/** Does IPv4 `cidr` contain `ip`? */
-export function cidrContains(cidr: string, ip: string): boolean {
-  const [a, l] = cidr.split("/");
-  const len = l === undefined ? 32 : Number(l);
-  const toN = (s: string) => s.split(".").reduce((n, o) => n * 256 + Number(o), 0);
-  if (!isV4(a) || !isV4(ip)) return false;
-  if (len === 0) return true;
-  const mask = len >= 32 ? 0xffffffff : (~0 << (32 - len)) >>> 0;
-  return (toN(a) & mask) >>> 0 === (toN(ip) & mask) >>> 0;
 }

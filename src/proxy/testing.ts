@@ -3,6 +3,7 @@ import type { ClusterState, EndpointSliceState, NodeState, ServicePortState, Ser
 import type { ClusterConfig } from "../manifest/config.js";
 import type { Endpoint } from "../manifest/types.js";
 import * as fx from "../testing/fixtures.js";
+import { intToIp } from "../net/ipv4.js";
 
 /** kind's defaults with ipBlock not matching pods (src/testing/fixtures.ts). */
 export function testConfig(over: Partial<ClusterConfig["networking"]> = {}): ClusterConfig {
@@ -133,7 +134,7 @@ export function syntheticState(nServices: number, epsPerService: number, nNodes:
     const eps: EpSpec[] = [];
     for (let e = 0; e < epsPerService; e++, podN++) {
       const n = 0x0a800000 + podN; // 10.128.0.0 + podN: unique pod IPs
-      eps.push({ ip: `${n >>> 24}.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, node: nodeNames[podN % nNodes] });
+      eps.push({ ip: intToIp(n), node: nodeNames[podN % nNodes] });
     }
     slices.push(slice(`ns${s % 50}`, `svc-${s}`, eps, [{ name: "http", port: 8080 }]));
   }

@@ -380,7 +380,10 @@ export function renderReach(lines: ReachLine[], format: "txt" | "json" | "csv" |
       );
     case "dot": {
       const nodes = new Set<string>();
-      for (const l of lines) nodes.add(l.src), nodes.add(l.dst);
+      for (const l of lines) {
+        nodes.add(l.src);
+        nodes.add(l.dst);
+      }
       const q = (s: string) => JSON.stringify(s);
       const out = ["digraph {"];
       for (const n of [...nodes].sort())

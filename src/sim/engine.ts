@@ -8,7 +8,7 @@
 //                      mangle, nat) → route → INPUT → socket | FORWARD → POSTROUTING → device
 
 import type { Link, NetNs, Route } from "../ir/types.js";
-import { addrOf, intToIp, ipToInt, parseCidr, inCidr } from "./ip.js";
+import { addrOf, intToIp, ipToInt, parsePrefix, inPrefix } from "../net/ipv4.js";
 import type { NatRequest, NfEnv, CtState } from "./nfenv.js";
 import { runHook, type Hook } from "./netfilter.js";
 import { assignPkt, clonePkt, makePkt, viewOf, type Pkt } from "./packet.js";
@@ -728,7 +728,7 @@ export class Walk {
   /** The address of `dev` to use towards `dst` (MASQUERADE, source selection). */
   private ifAddr(inf: NsInfo, dev: string | undefined, dst: number): number | undefined {
     const addrs = inf.ns.addresses.filter((a) => a.dev === dev && a.scope !== "host");
-    const same = addrs.find((a) => inCidr(dst, parseCidr(a.cidr)));
+    const same = addrs.find((a) => inPrefix(dst, parsePrefix(a.cidr)));
     const a = same ?? addrs[0];
     return a ? ipToInt(addrOf(a.cidr)) : undefined;
   }
@@ -1354,7 +1354,7 @@ export class Walk {
       });
     }
     const u = this.topo.ir.underlay;
-    if (u?.ns === ns && !isLocalAddr(inf, pkt.dst) && !inCidr(pkt.dst, parseCidr(u.subnet))) {
+    if (u?.ns === ns && !isLocalAddr(inf, pkt.dst) && !inPrefix(pkt.dst, parsePrefix(u.subnet))) {
       // The underlay namespace is the LAN's gateway: beyond it is outside the cluster.
       return this.end(
         {
@@ -1712,7 +1712,7 @@ export function ipsetMatch(members: (string | number)[], dirs: string[], p: Pkt)
     for (const m of members) {
       const s = String(m);
       if (shape.length === 1 && shape[0] === "net") {
-        const c = parseCidr(s);
+        const c = parsePrefix(s);
         nets.push([c.net, c.mask]);
       } else exact.add(s.replace(/\/32(?=,|$)/g, ""));
     }

@@ -4,7 +4,7 @@
 import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR, NetNs, PodNet } from "../ir/types.js";
 import { ForkFallback, LocalEnum, Walk, type PathSink, type WalkOptions } from "./engine.js";
-import { intToIp, ipToInt, isIPv4 } from "./ip.js";
+import { intToIp, ipToInt, isIPv4 } from "../net/ipv4.js";
 import { makePkt, type Pkt } from "./packet.js";
 import { topologyOf, type Topology } from "./topology.js";
 import type { DnsQuery, Flow, Protocol, TracePath, TraceResult } from "./trace.js";

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseIptablesSave } from "./parse-iptables.js";
 import { compileRule, compileSegment, matchesPure, runKey } from "./iptables.js";
-import { ipToInt } from "./ip.js";
+import { ipToInt } from "../net/ipv4.js";
 import type { NfEnv, CtState } from "./nfenv.js";
 import type { Pkt } from "./packet.js";
 import { makePkt } from "./packet.js";

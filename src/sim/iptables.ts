@@ -4,7 +4,7 @@
 // the same outcome distribution), jump/goto/RETURN, built-in chain policy.
 
 import type { IptChain, IptLayer, IptOpt, IptRule } from "../ir/types.js";
-import { ipToInt, parseCidr, inCidr, type Cidr } from "./ip.js";
+import { ipToInt, parsePrefix, inPrefix, type Prefix } from "../net/ipv4.js";
 import { protoName } from "./packet.js";
 import type { CtState, NfEnv, NfVerdict } from "./nfenv.js";
 
@@ -257,8 +257,8 @@ function ctBit(s: CtState): number {
   }
 }
 
-function anyCidr(list: Cidr[], ip: number): boolean {
-  for (let i = 0; i < list.length; i++) if (inCidr(ip, list[i])) return true;
+function anyCidr(list: Prefix[], ip: number): boolean {
+  for (let i = 0; i < list.length; i++) if (inPrefix(ip, list[i])) return true;
   return false;
 }
 
@@ -267,9 +267,9 @@ function inRanges(ranges: [number, number][], port: number): boolean {
   return false;
 }
 
-function cidrList(rule: IptRule, s: string): Cidr[] {
+function cidrList(rule: IptRule, s: string): Prefix[] {
   try {
-    return s.split(",").map(parseCidr);
+    return s.split(",").map(parsePrefix);
   } catch {
     err(rule, `invalid address "${s}"`);
   }

@@ -11,7 +11,7 @@ import type { IptLayer, NetNs } from "../ir/types.js";
 import { runHook } from "./netfilter.js";
 import type { NfEnv } from "./nfenv.js";
 import { makePkt, viewOf } from "./packet.js";
-import { ipToInt } from "./ip.js";
+import { ipToInt } from "../net/ipv4.js";
 
 function compactLayer(): IptLayer {
   // FORWARD is an eager chain; KUBE-SVC-X and KUBE-SVC-Y are compact (rules made on each call).

@@ -9,7 +9,7 @@ import type { NftChain, NftSet } from "../ir/types.js";
 import { evalNftChain, type NftView } from "./nftables.js";
 import type { NfEnv } from "./nfenv.js";
 import type { Step } from "./trace.js";
-import { ipToInt, intToIp } from "./ip.js";
+import { ipToInt, intToIp } from "../net/ipv4.js";
 
 const DADDR = { payload: { protocol: "ip", field: "daddr" } };
 const SADDR = { payload: { protocol: "ip", field: "saddr" } };

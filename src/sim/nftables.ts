@@ -2,8 +2,8 @@
 // statement: a failing match ends the rule; verdicts end the chain; vmaps dispatch;
 // `numgen random mod N` is a branch with probability 1/N per value.
 
-import type { NftChain, NftSet } from "../ir/types.js";
-import { ipToInt, parseCidr, inCidr, intToIp } from "./ip.js";
+import type { NftChain, NftExpr, NftExprObj, NftSet, NftSetItem, NftStmt } from "../ir/types.js";
+import { ipToInt, parsePrefix, inPrefix, intToIp } from "../net/ipv4.js";
 import type { NfEnv } from "./nfenv.js";
 import { protoName } from "./packet.js";
 import type { Step, StepObject } from "./trace.js";
@@ -143,7 +143,7 @@ function matchOne(t: Typed, r: any, view: NftView, env: NfEnv): boolean {
   if (typeof r === "string" && r.startsWith("@")) return setHas(view, env, r.slice(1), t);
   if (r && typeof r === "object" && !Array.isArray(r)) {
     if (r.set) return lookup(sourceOf(r.set, false), t, view, env) >= 0;
-    if (r.prefix) return t.ty === "addr" && inCidr(t.v as number, parseCidr(`${r.prefix.addr}/${r.prefix.len}`));
+    if (r.prefix) return t.ty === "addr" && inPrefix(t.v as number, parsePrefix(`${r.prefix.addr}/${r.prefix.len}`));
     if (r.range) {
       const lo = lit(t.ty, r.range[0]) as number;
       const hi = lit(t.ty, r.range[1]) as number;
@@ -204,7 +204,7 @@ enum Kind {
 }
 
 interface Source {
-  list: NftSet | any[];
+  list: NftSet | NftSetItem[];
   kind: Kind;
   /** Length of the element list when indexed (a changed list is re-indexed). */
   len: number;
@@ -218,7 +218,7 @@ interface Source {
 const sources = new WeakMap<object, Source>();
 
 /** The indexed element list of a named set/map or of an anonymous set (`pairs`: [key, value] elements of an anonymous vmap). */
-function sourceOf(list: NftSet | any[], pairs: boolean): Source {
+function sourceOf(list: NftSet | NftSetItem[], pairs: boolean): Source {
   const arr = Array.isArray(list);
   const len = arr ? list.length : list.elem.length;
   const kind = arr ? (pairs ? Kind.Pairs : Kind.Anon) : Kind.Named;
@@ -229,19 +229,19 @@ function sourceOf(list: NftSet | any[], pairs: boolean): Source {
   return s;
 }
 
-function keyAt(src: Source, i: number): any {
+function keyAt(src: Source, i: number): NftExpr {
   return src.kind === Kind.Named
     ? (src.list as NftSet).elem[i].key
     : src.kind === Kind.Pairs
-      ? (src.list as any[])[i][0]
-      : (src.list as any[])[i];
+      ? (src.list as [NftExpr, NftExpr][])[i][0]
+      : (src.list as NftExpr[])[i];
 }
 
-function valueAt(src: Source, i: number): any {
+function valueAt(src: Source, i: number): NftExpr | undefined {
   return src.kind === Kind.Named
     ? (src.list as NftSet).elem[i].value
     : src.kind === Kind.Pairs
-      ? (src.list as any[])[i][1]
+      ? (src.list as [NftExpr, NftExpr][])[i][1]
       : undefined;
 }
 
@@ -253,7 +253,7 @@ function sigOf(t: Typed): string | null {
 }
 
 /** `lit(ty, r)` for a plain literal; SCAN when the element needs matchOne, NEVER when it cannot match. */
-function scalarKey(ty: Ty, r: any): unknown {
+function scalarKey(ty: Ty, r: NftExpr): unknown {
   if (typeof r !== "number" && typeof r !== "string") return SCAN;
   let v: Val;
   try {
@@ -265,7 +265,7 @@ function scalarKey(ty: Ty, r: any): unknown {
 }
 
 /** Mirrors matchOne's unwrapping of an element: its key value(s), or SCAN / NEVER. */
-function classify(ty: Ty, tys: Ty[] | undefined, r: any): unknown {
+function classify(ty: Ty, tys: Ty[] | undefined, r: NftExpr): unknown {
   for (;;) {
     if (typeof r === "string" && r.startsWith("@")) return SCAN;
     if (r && typeof r === "object" && !Array.isArray(r)) {
@@ -455,7 +455,7 @@ function verdictOf(v: any): { kind: string; target?: string } | null {
   return null;
 }
 
-export function nftRuleText(expr: any[]): string {
+export function nftRuleText(expr: NftStmt[]): string {
   return expr.map(stmtText).filter(Boolean).join(" ");
 }
 
@@ -704,7 +704,7 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
         continue;
       }
       if (s.mangle) {
-        const k = s.mangle.key;
+        const k = s.mangle.key as NftExprObj; // a meta or ct key (an object) by the rule's syntax
         if (!k.meta || k.meta.key !== "mark") {
           if (k.ct && k.ct.key === "mark") {
             env.ctMark =
@@ -734,7 +734,7 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
         continue;
       }
       if (s.vmap) {
-        const key = s.vmap.key;
+        const key = s.vmap.key as NftExprObj; // a numgen or a selector (an object)
         const src = vmapSource(t, s.vmap.data);
         if (key.numgen) {
           const off = key.numgen.offset ?? 0;
@@ -758,7 +758,7 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
       }
       if (s.dnat || s.snat || "masquerade" in s) {
         const kind = s.dnat ? "dnat" : s.snat ? "snat" : "masquerade";
-        const spec = s.dnat ?? s.snat ?? {};
+        const spec: { addr?: string; port?: number } = s.dnat ?? s.snat ?? {};
         const addr = spec.addr !== undefined ? ipToInt(String(spec.addr)) : undefined;
         const port = spec.port !== undefined ? Number(spec.port) : undefined;
         const ri = ruleInfo(ci, t, chain, i);

@@ -1,6 +1,6 @@
 // The packet as the interpreter carries it (addresses as unsigned 32-bit integers).
 
-import { intToIp } from "./ip.js";
+import { intToIp } from "../net/ipv4.js";
 import type { PacketView, Protocol } from "./trace.js";
 
 export interface Pkt {

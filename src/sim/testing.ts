@@ -655,7 +655,7 @@ export function kubeProxyNft(services: FxService[], epIp: (e: FxEndpoint) => str
     name: "mark-for-masquerade",
     rules: [{ expr: [{ mangle: { key: mark, value: { "|": [mark, 16384] } } }] }],
   };
-  chains["masquerading"] = {
+  chains.masquerading = {
     name: "masquerading",
     rules: [
       { expr: [{ match: { op: "==", left: { "&": [mark, 16384] }, right: 0 } }, { return: null }] },
@@ -682,7 +682,7 @@ export function kubeProxyNft(services: FxService[], epIp: (e: FxEndpoint) => str
       },
     ],
   };
-  chains["services"] = {
+  chains.services = {
     name: "services",
     rules: [
       {
@@ -746,9 +746,11 @@ export function kubeProxyNft(services: FxService[], epIp: (e: FxEndpoint) => str
           ],
         },
         ...(s.affinity
-          ? eps.map((_, i) => ({
-              expr: [{ match: { op: "==", left: saddr, right: "@" + aff(i) } }, { goto: { target: epc[i] } }],
-            }))
+          ? eps.map(
+              (_, i): NftRule => ({
+                expr: [{ match: { op: "==", left: saddr, right: "@" + aff(i) } }, { goto: { target: epc[i] } }],
+              }),
+            )
           : []),
         {
           expr: [
@@ -784,7 +786,9 @@ export function kubeProxyNft(services: FxService[], epIp: (e: FxEndpoint) => str
         name: epc[i],
         rules: [
           { expr: [{ match: { op: "==", left: saddr, right: epIp(e) } }, j("mark-for-masquerade")] },
-          ...(s.affinity ? [{ expr: [{ set: { op: "update", elem: saddr, set: "@" + aff(i) } }] }] : []),
+          ...(s.affinity
+            ? [{ expr: [{ set: { op: "update", elem: saddr, set: "@" + aff(i) } }] } satisfies NftRule]
+            : []),
           {
             expr: [
               { match: { op: "==", left: { meta: { key: "l4proto" } }, right: proto } },

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { DataplaneIR, FdbEntry, Neighbour, NetNs, Route } from "../ir/types.js";
 import { fibLookup, topologyOf } from "./topology.js";
-import { ipToInt, intToIp, parseCidr, inCidr } from "./ip.js";
+import { ipToInt, intToIp, parsePrefix, inPrefix } from "../net/ipv4.js";
 import { mulberry32 } from "../testing/random.js";
 
 function bigNs(seed: number, sorted: boolean): NetNs {
@@ -21,7 +21,7 @@ function bigNs(seed: number, sorted: boolean): NetNs {
   for (let i = 0; i < n; i++) {
     const k = sorted ? i : Math.floor(r() * 400);
     const len = sorted ? 24 : [16, 24, 24, 26, 32][Math.floor(r() * 5)];
-    const net = intToIp((ipToInt(`10.${128 + (k >> 8)}.${k & 255}.0`) & parseCidr(`0.0.0.0/${len}`).mask) >>> 0 || 0);
+    const net = intToIp((ipToInt(`10.${128 + (k >> 8)}.${k & 255}.0`) & parsePrefix(`0.0.0.0/${len}`).mask) >>> 0 || 0);
     routes.push({
       table: "main",
       type: "unicast",
@@ -65,8 +65,8 @@ function naiveRoute(routes: Route[], ip: number): Route | undefined {
   let bm = 0;
   for (const r of routes) {
     if ((r.table ?? "main") !== "main") continue;
-    const c = parseCidr(r.dst);
-    if (!inCidr(ip, c)) continue;
+    const c = parsePrefix(r.dst);
+    if (!inPrefix(ip, c)) continue;
     const m = r.metric ?? 0;
     if (c.len > bl || (c.len === bl && m < bm)) {
       best = r;

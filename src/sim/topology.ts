@@ -3,7 +3,7 @@
 // namespaces its packet visits (and their immediate neighbours).
 
 import type { DataplaneIR, FdbEntry, Link, Neighbour, NetNs, NodeNet, PodNet, Route } from "../ir/types.js";
-import { addrOf, ipToInt, maskOf, parseCidr } from "./ip.js";
+import { addrOf, ipToInt, maskOf, parsePrefix } from "../net/ipv4.js";
 import { CROWDED, isMember, SharedIndex } from "./shared-index.js";
 import type { NsNetfilter } from "./netfilter.js";
 import type { StepObject } from "./trace.js";
@@ -235,7 +235,7 @@ const croutes = new WeakMap<Route, CRoute>();
 function croute(r: Route): CRoute {
   let cr = croutes.get(r);
   if (!cr) {
-    const c = parseCidr(r.dst);
+    const c = parsePrefix(r.dst);
     cr = {
       route: r,
       type: r.type,
@@ -479,10 +479,10 @@ function build(ir: DataplaneIR): Topology {
     const irLocal = ns.routes.filter((r) => r.table === "local");
     for (const r of irLocal) {
       if (r.type === "local") {
-        const c = parseCidr(r.dst);
+        const c = parsePrefix(r.dst);
         if (c.len === 32) localAddrs.add(c.net);
       }
-      if (r.type === "broadcast") broadcast.add(parseCidr(r.dst).net);
+      if (r.type === "broadcast") broadcast.add(parsePrefix(r.dst).net);
     }
     // The kernel derives local routes from addresses; the IR's own local table wins on conflicts.
     const localRoutes = [

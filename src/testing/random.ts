@@ -6,7 +6,10 @@ export function mulberry32(seed: number | string): () => number {
   let a: number;
   if (typeof seed === "string") {
     let h = 1779033703 ^ seed.length;
-    for (const c of seed) (h = Math.imul(h ^ c.charCodeAt(0), 3432918353)), (h = (h << 13) | (h >>> 19));
+    for (const c of seed) {
+      h = Math.imul(h ^ c.charCodeAt(0), 3432918353);
+      h = (h << 13) | (h >>> 19);
+    }
     a = h >>> 0;
   } else a = seed >>> 0;
   return () => {

@@ -11,6 +11,7 @@ import { renderIptables } from "../ir/render-iptables.js";
 import { renderNft } from "../ir/render-nft.js";
 import { TraceInputError, type Protocol, type TraceResult, type TraceSession } from "../questions/trace.js";
 import { computeReach } from "../questions/reach.js";
+import { cidrTextContains } from "../net/ipv4.js";
 import type {
   ExecRequest,
   ExecResult,
@@ -55,15 +56,6 @@ function routeText(r: Route): string {
   return parts.filter(Boolean).join(" ");
 }
 
-function inCidr(ip: string, cidr: string): boolean {
-  const [base, bits] = cidr.split("/");
-  const n = Number(bits ?? 32);
-  const toInt = (s: string) => s.split(".").reduce((a, o) => a * 256 + Number(o), 0);
-  if (n === 0) return true;
-  const mask = 2 ** 32 - 2 ** (32 - n);
-  return Math.floor(toInt(ip) / 2 ** (32 - n)) === Math.floor((toInt(base) & mask) / 2 ** (32 - n));
-}
-
 export function mapModel(state: ClusterState, ir: DataplaneIR): MapModel {
   const podSubnet = ir.podSubnet;
   const nodes: MapNode[] = ir.nodes.map((n) => {
@@ -81,7 +73,7 @@ export function mapModel(state: ClusterState, ir: DataplaneIR): MapModel {
           !r.dst.endsWith("/32") &&
           !own.has(r.dst),
       )
-      .filter((r) => inCidr(r.dst.split("/")[0], podSubnet))
+      .filter((r) => cidrTextContains(r.dst.split("/")[0], podSubnet))
       .map((r) => ({ dst: r.dst, text: routeText(r), dev: r.dev, via: r.via }));
     const out: MapNode = {
       name: n.name,

@@ -206,7 +206,7 @@ export function renderDemo(state: ClusterState, opts: ViewOptions = {}, only?: s
   const parts: string[] = [];
   let n = 0;
   for (const s of demoSections) {
-    if (only && only.length && !only.includes(s.id)) continue;
+    if (only?.length && !only.includes(s.id)) continue;
     n++;
     const title = `${n}. ${s.title}`;
     parts.push(`${title}\n${"=".repeat(title.length)}\n\n${s.run(ctx)}`);

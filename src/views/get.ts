@@ -30,7 +30,13 @@ export interface Item<T = unknown> {
   value: T;
 }
 
-export interface Resource {
+/**
+ * A resource kind of the registry: its names, and how it lists, tabulates and prints the
+ * items it lists. T is what its items hold; the registry (RESOURCES) erases it: a
+ * resource's row/object only ever receive the items of its own items(), so the methods
+ * (method syntax: their parameters compare bivariantly) accept them without casts.
+ */
+export interface Resource<T = unknown> {
   kind: string;
   /** Plural resource name (what `kubectl api-resources` lists). */
   plural: string;
@@ -39,10 +45,10 @@ export interface Resource {
   /** `-o name` prefix: "pod", "service", "deployment.apps" … */
   nameRef: string;
   namespaced: boolean;
-  items(state: ClusterState): Item[];
+  items(state: ClusterState): Item<T>[];
   header(wide: boolean): string[];
-  row(state: ClusterState, item: Item, wide: boolean, opts: ViewOptions): string[];
-  object(state: ClusterState, item: Item, opts: ViewOptions): Record<string, unknown>;
+  row(state: ClusterState, item: Item<T>, wide: boolean, opts: ViewOptions): string[];
+  object(state: ClusterState, item: Item<T>, opts: ViewOptions): Record<string, unknown>;
 }
 
 // ---- pods -----------------------------------------------------------------
@@ -53,7 +59,7 @@ function podStatus(p: PodState): string {
   return p.phase;
 }
 
-const pods: Resource = {
+const pods: Resource<PodState> = {
   kind: "Pod",
   plural: "pods",
   singular: "pod",
@@ -70,14 +76,14 @@ const pods: Resource = {
     ...(wide ? ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"] : []),
   ],
   row(state, item, wide) {
-    const p = item.value as PodState;
+    const p = item.value;
     const total = p.spec.containers.length;
     const ready = p.ready && p.phase === "Running" ? total : 0;
     const r = [p.name, `${ready}/${total}`, podStatus(p), "0", age(state, p.created)];
     if (wide) r.push(p.podIP ?? "<none>", p.nodeName ?? "<none>", "<none>", "<none>");
     return r;
   },
-  object: (state, item, opts) => podObject(state, item.value as PodState, opts),
+  object: (state, item, opts) => podObject(state, item.value, opts),
 };
 
 // ---- services -------------------------------------------------------------
@@ -114,7 +120,7 @@ export function servicePorts(s: ServiceState): string {
   return r || "<none>";
 }
 
-const services: Resource = {
+const services: Resource<ServiceState> = {
   kind: "Service",
   plural: "services",
   singular: "service",
@@ -124,13 +130,13 @@ const services: Resource = {
   items: (s) => s.services.map((x) => ({ namespace: x.namespace, name: x.name, labels: x.labels, value: x })),
   header: (wide) => ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", ...(wide ? ["SELECTOR"] : [])],
   row(state, item, wide) {
-    const s = item.value as ServiceState;
+    const s = item.value;
     const clusterIP = s.type === "ExternalName" || !s.clusterIP ? "<none>" : s.clusterIP;
     const r = [s.name, s.type, clusterIP, serviceExternalIP(s, wide), servicePorts(s), age(state, s.created)];
     if (wide) r.push(formatLabels(s.selector));
     return r;
   },
-  object: (state, item, opts) => serviceObject(state, item.value as ServiceState, opts),
+  object: (state, item, opts) => serviceObject(state, item.value, opts),
 };
 
 // ---- endpoints and slices ---------------------------------------------------
@@ -208,7 +214,7 @@ function serviceCreated(state: ClusterState, ns: string, name: string): number |
   return state.services.find((s) => s.namespace === ns && s.name === name)?.created;
 }
 
-const endpoints: Resource = {
+const endpoints: Resource<EndpointsView> = {
   kind: "Endpoints",
   plural: "endpoints",
   singular: "endpoints",
@@ -218,13 +224,13 @@ const endpoints: Resource = {
   items: (s) => endpointsList(s).map((e) => ({ namespace: e.namespace, name: e.name, labels: e.labels, value: e })),
   header: () => ["NAME", "ENDPOINTS", "AGE"],
   row: (state, item) => {
-    const e = item.value as EndpointsView;
+    const e = item.value;
     return [e.name, formatEndpoints(e), age(state, e.created)];
   },
-  object: (state, item, opts) => endpointsObject(state, item.value as EndpointsView, opts),
+  object: (state, item, opts) => endpointsObject(state, item.value, opts),
 };
 
-const endpointslices: Resource = {
+const endpointslices: Resource<EndpointSliceState> = {
   kind: "EndpointSlice",
   plural: "endpointslices",
   singular: "endpointslice",
@@ -240,7 +246,7 @@ const endpointslices: Resource = {
     })),
   header: () => ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"],
   row: (state, item) => {
-    const s = item.value as EndpointSliceState;
+    const s = item.value;
     return [
       s.name,
       s.addressType,
@@ -249,7 +255,7 @@ const endpointslices: Resource = {
       age(state, serviceCreated(state, s.namespace, s.serviceName)),
     ];
   },
-  object: (state, item, opts) => endpointSliceObject(state, item.value as EndpointSliceState, opts),
+  object: (state, item, opts) => endpointSliceObject(state, item.value, opts),
 };
 
 // ---- nodes, namespaces ------------------------------------------------------
@@ -266,7 +272,7 @@ export function nodeRoles(labels: Labels): string {
   return roles.size ? [...roles].sort().join(",") : "<none>";
 }
 
-const nodes: Resource = {
+const nodes: Resource<NodeState> = {
   kind: "Node",
   plural: "nodes",
   singular: "node",
@@ -286,16 +292,18 @@ const nodes: Resource = {
     ...(wide ? ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"] : []),
   ],
   row(state, item, wide, opts) {
-    const n = item.value as NodeState;
+    const n = item.value;
     const info = nodeInfo(opts);
     const r = [n.name, "Ready", nodeRoles(n.labels), age(state, 0), info.kubeletVersion];
     if (wide) r.push(n.address, "<none>", info.osImage, info.kernelVersion, info.containerRuntimeVersion);
     return r;
   },
-  object: (state, item, opts) => nodeObject(state, item.value as NodeState, opts),
+  object: (state, item, opts) => nodeObject(state, item.value, opts),
 };
 
-const namespaces: Resource = {
+type NamespaceView = ClusterState["namespaces"][number];
+
+const namespaces: Resource<NamespaceView> = {
   kind: "Namespace",
   plural: "namespaces",
   singular: "namespace",
@@ -313,14 +321,14 @@ const namespaces: Resource = {
       })),
   header: () => ["NAME", "STATUS", "AGE"],
   row: (state, item) => [item.name, "Active", age(state, 0)],
-  object: (state, item, opts) => namespaceObject(state, item.value as { name: string; labels: Labels }, opts),
+  object: (state, item, opts) => namespaceObject(state, item.value, opts),
 };
 
 // ---- networkpolicies, ingresses --------------------------------------------
 
 type Netpol = ClusterState["networkPolicies"][number];
 
-const networkpolicies: Resource = {
+const networkpolicies: Resource<Netpol> = {
   kind: "NetworkPolicy",
   plural: "networkpolicies",
   singular: "networkpolicy",
@@ -329,9 +337,9 @@ const networkpolicies: Resource = {
   namespaced: true,
   items: (s) => s.networkPolicies.map((n) => ({ namespace: n.namespace, name: n.name, labels: {}, value: n })),
   header: () => ["NAME", "POD-SELECTOR", "AGE"],
-  row: (state, item) => [item.name, formatLabelSelector((item.value as Netpol).spec.podSelector), age(state, 0)],
+  row: (state, item) => [item.name, formatLabelSelector(item.value.spec.podSelector), age(state, 0)],
   object: (_state, item, opts) => {
-    const n = item.value as Netpol;
+    const n = item.value;
     return givenObject(
       {
         apiVersion: "networking.k8s.io/v1",
@@ -361,7 +369,7 @@ export function ingressHosts(rules: { host?: string }[]): string {
   return more ? `${list.join(",")} + ${rules.length - 3} more...` : list.join(",");
 }
 
-const ingresses: Resource = {
+const ingresses: Resource<KubeObject> = {
   kind: "Ingress",
   plural: "ingresses",
   singular: "ingress",
@@ -372,7 +380,7 @@ const ingresses: Resource = {
     s.ingresses.map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
   header: () => ["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"],
   row(state, item, wide) {
-    const o = item.value as KubeObject;
+    const o = item.value;
     const lb = ((o.status?.loadBalancer?.ingress ?? []) as { ip?: string; hostname?: string }[])
       .map((i) => i.ip || i.hostname || "")
       .filter(Boolean);
@@ -385,7 +393,7 @@ const ingresses: Resource = {
       age(state, 0),
     ];
   },
-  object: (_state, item, opts) => givenObject(item.value as KubeObject, item.namespace, opts),
+  object: (_state, item, opts) => givenObject(item.value, item.namespace, opts),
 };
 
 // ---- workloads --------------------------------------------------------------
@@ -410,7 +418,11 @@ function replicas(o: KubeObject | undefined): number {
   return typeof r === "number" ? r : 1;
 }
 
-function workloadResource(kind: "Deployment" | "StatefulSet" | "DaemonSet", plural: string, short: string[]): Resource {
+function workloadResource(
+  kind: "Deployment" | "StatefulSet" | "DaemonSet",
+  plural: string,
+  short: string[],
+): Resource<KubeObject> {
   return {
     kind,
     plural,
@@ -429,7 +441,7 @@ function workloadResource(kind: "Deployment" | "StatefulSet" | "DaemonSet", plur
       return ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE", ...w];
     },
     row(state, item, wide) {
-      const o = item.value as KubeObject;
+      const o = item.value;
       const ps = workloadPods(state, kind, item.namespace, item.name);
       const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
       const created = ps.length ? Math.min(...ps.map((p) => p.created)) : 0;
@@ -456,7 +468,7 @@ function workloadResource(kind: "Deployment" | "StatefulSet" | "DaemonSet", plur
       if (wide) r.push(c.names, c.images, ...(kind === "StatefulSet" ? [] : [sel]));
       return r;
     },
-    object: (_state, item, opts) => givenObject(item.value as KubeObject, item.namespace, opts),
+    object: (_state, item, opts) => givenObject(item.value, item.namespace, opts),
   };
 }
 
@@ -468,7 +480,7 @@ interface RsView {
   replicas?: number;
 }
 
-const replicasets: Resource = {
+const replicasets: Resource<RsView> = {
   kind: "ReplicaSet",
   plural: "replicasets",
   singular: "replicaset",
@@ -495,7 +507,7 @@ const replicasets: Resource = {
           namespace: r.namespace,
           name: r.name,
           labels,
-          value: { namespace: r.namespace, name: r.name, given, deployment, replicas: r.replicas } as RsView,
+          value: { namespace: r.namespace, name: r.name, given, deployment, replicas: r.replicas },
         };
       });
     }
@@ -531,7 +543,7 @@ const replicasets: Resource = {
     ...(wide ? ["CONTAINERS", "IMAGES", "SELECTOR"] : []),
   ],
   row(state, item, wide) {
-    const r = item.value as RsView;
+    const r = item.value;
     const ps = workloadPods(state, "ReplicaSet", r.namespace, r.name);
     const src = r.given ?? r.deployment;
     const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
@@ -546,7 +558,7 @@ const replicasets: Resource = {
     return row;
   },
   object(state, item, opts) {
-    const r = item.value as RsView;
+    const r = item.value;
     if (r.given) return givenObject(r.given, r.namespace, opts);
     const src = r.deployment;
     return givenObject(
@@ -614,7 +626,7 @@ export interface CommandOutput {
 /** `kubectl get RESOURCE [NAME…]`: the text kubectl prints and its exit code. */
 export function getView(state: ClusterState, res: Resource, o: GetOptions = {}): CommandOutput {
   const ns = o.namespace ?? "default";
-  if (o.allNamespaces && o.names && o.names.length)
+  if (o.allNamespaces && o.names?.length)
     return { stdout: "", stderr: "error: a resource cannot be retrieved by name across all namespaces\n", exitCode: 1 };
   const all = !!o.allNamespaces;
   let items = res.items(state);

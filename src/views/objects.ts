@@ -29,7 +29,7 @@ function clean<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
 
-export function podObject(state: ClusterState, p: PodState, opts: ViewOptions = {}): Obj {
+export function podObject(_state: ClusterState, p: PodState, opts: ViewOptions = {}): Obj {
   const t = timestamp(opts, p.created);
   const scheduled = p.nodeName !== null;
   const running = p.phase === "Running";

@@ -15,7 +15,7 @@
 // pool of the config it is written with -s/-d, which matches the same packets.
 
 import type { NodeState, PodState } from "../../control/state.js";
-import type { IptLayer, NetNs, NftLayer, Route } from "../../ir/types.js";
+import type { IptLayer, NetNs, NftLayer, NftStmt, Route } from "../../ir/types.js";
 import { intToIp, parseCidr } from "../../net/ipv4.js";
 import type { CniFlavor, FlavorContext } from "../flavor.js";
 import { iptRule } from "../ipt.js";
@@ -151,7 +151,7 @@ function calicoIptables(pool: string): IptLayer {
 function calicoNftables(pool: string): NftLayer {
   const c = parseCidr(pool, true);
   const pfx = { prefix: { addr: intToIp(c.base), len: c.prefix } };
-  const sel = (field: string, op: string) => ({
+  const sel = (field: string, op: "==" | "!="): NftStmt => ({
     match: { op, left: { payload: { protocol: "ip", field } }, right: pfx },
   });
   return {

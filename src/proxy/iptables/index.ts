@@ -9,13 +9,14 @@
 // tail, and the final KUBE-NODEPORTS jump so it stays last in nat KUBE-SERVICES).
 // The per-node layer must follow the shared layer (chains concatenate in layer order).
 
-import { parseIPv4 } from "../../net/ipv4.js";
+import { cidrTextContains, parseIPv4 } from "../../net/ipv4.js";
 import type { ClusterState, NodeState } from "../../control/state.js";
 import type { IptChain, IptOpt, IptRule } from "../../ir/types.js";
 import { type ByteText, bigInt32Array, putCopy, putIp, putUint, putWords } from "../../ir/text.js";
 import { defineCompactTable } from "../../ir/compact.js";
 import { optsText, quoteArg, renderIptRule } from "../../ir/render-iptables.js";
 import type { ProxyMode, ProxyOutput } from "../mode.js";
+import { frozen } from "../frozen.js";
 import {
   lastDigestBase32Words,
   lastDigestSortKey,
@@ -25,7 +26,6 @@ import {
   sepChainName,
 } from "../hash.js";
 import {
-  cidrContains,
   clusterCIDR,
   localEndpoints,
   reachableEndpoints,
@@ -94,16 +94,16 @@ interface PortCtx {
 const probOpts = new Map<number, IptOpt>();
 function probOpt(n: number): IptOpt {
   let p = probOpts.get(n);
-  if (!p) probOpts.set(n, (p = Object.freeze(o("--probability", probability(n))) as IptOpt));
+  if (!p) probOpts.set(n, (p = frozen(o("--probability", probability(n)))));
   return p;
 }
 // Frozen option lists shared by many rules (large clusters have no per-endpoint comments,
 // so most rules' options repeat exactly). Never mutate a rule's opts.
-const NO_OPTS = Object.freeze([]) as unknown as IptOpt[];
+const NO_OPTS = frozen<IptOpt[]>([]);
 const probLists = new Map<number, IptOpt[]>();
 function probList(n: number): IptOpt[] {
   let l = probLists.get(n);
-  if (!l) probLists.set(n, (l = Object.freeze([M_STATISTIC, MODE_RANDOM, probOpt(n)]) as unknown as IptOpt[]));
+  if (!l) probLists.set(n, (l = frozen<IptOpt[]>([M_STATISTIC, MODE_RANDOM, probOpt(n)])));
   return l;
 }
 
@@ -132,7 +132,7 @@ function svcMatch(sp: ProxyServicePort, dst: string, port: number): IptOpt[] {
 }
 
 const MASQ_TARGET = "KUBE-MARK-MASQ";
-const SET = Object.freeze(o("--set")) as IptOpt;
+const SET = frozen(o("--set"));
 
 /** writeServiceToEndpointRules: affinity checks, then the statistic ladder (appended to `c`). */
 function serviceToEndpointRules(
@@ -184,14 +184,12 @@ function endpointRules(ctx: IptCtx, pc: PortCtx, ep: ProxyEndpoint, sep: string)
   let r2: IptOpt[];
   if (ctx.large) {
     r1 = [src];
-    r2 = sp.affinity
-      ? [M_RECENT, o("--name", sep), SET, m, p]
-      : (pc.dnatOpts ??= Object.freeze([m, p]) as unknown as IptOpt[]);
+    r2 = sp.affinity ? [M_RECENT, o("--name", sep), SET, m, p] : (pc.dnatOpts ??= frozen<IptOpt[]>([m, p]));
   } else {
     r1 = [M_COMMENT, pc.sepComment, src];
     r2 = sp.affinity
       ? [M_COMMENT, pc.sepComment, M_RECENT, o("--name", sep), SET, m, p]
-      : (pc.dnatOpts ??= Object.freeze([M_COMMENT, pc.sepComment, m, p]) as unknown as IptOpt[]);
+      : (pc.dnatOpts ??= frozen<IptOpt[]>([M_COMMENT, pc.sepComment, m, p]));
   }
   return [
     { opts: r1, target: MASQ_TARGET },
@@ -236,34 +234,9 @@ function builtinJumps(lb: LayerBuilder): void {
   }
 }
 
-function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
-  const sps = servicePorts(state);
-  const ctx: IptCtx = {
-    large: totalEndpoints(sps) > LARGE_CLUSTER_ENDPOINTS,
-    cidr: clusterCIDR(state),
-    masqAll: !!state.config.networking.masqueradeAll,
-    perNode: [],
-  };
-  const lb = new LayerBuilder("kube-proxy");
-  // The KUBE-SVC chains and the cluster endpoints' KUBE-SEP chains (most of a large
-  // cluster's rules) stay compact until someone reads layer.tables.nat (see
-  // defineCompactTable; renderIptables prints them from the records, layerChain builds one
-  // on demand). Compact chain c (creation order): nameOf(c); its record in recs (see REC)
-  // with its service port (svcs: a KUBE-SVC chain's own, or its KUBE-SEP chain's, whose
-  // endpoint is epOf(c)). natOrder keeps the creation order of the plain nat chains.
-  const natOrder: string[] = [];
-  let C = 0; // compact chains so far
-  // natOrder's compact chains are implicit: before eager chain natOrder[k], those below natAt[k].
-  const natAt: number[] = [];
-  const natTrack = { push: (n: string) => void (natOrder.push(n), natAt.push(C)) };
-  const svcs: { pc: PortCtx; self: number; masq?: IptRule; first: number; n: number }[] = [];
-  const SVC_GROUP = R_SVC_GROUP;
-  // Each compact chain's record (its 16 hash characters in words 1-4).
-  let cap = 0;
-  for (const sp of sps) cap += 1 + sp.clusterEndpoints.length;
-  const recs = bigInt32Array(REC * cap); // see REC
-  lb.track("nat", natTrack);
-  // Chains in kube-proxy's declaration order (iptables-save sorts them anyway).
+/** The shared chains in kube-proxy's declaration order, the jumps to them and their fixed rules. */
+function sharedStaticRules(lb: LayerBuilder): void {
+  // iptables-save sorts the chains anyway; the order is kube-proxy's.
   lb.chain("mangle", "KUBE-PROXY-CANARY");
   for (const c of [
     "KUBE-SERVICES",
@@ -301,13 +274,172 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
       "DROP",
     ),
   );
+}
 
-  const natSvc = lb.chain("nat", "KUBE-SERVICES").rules;
-  const natNP = lb.chain("nat", "KUBE-NODEPORTS").rules;
-  const fSvc = lb.chain("filter", "KUBE-SERVICES").rules;
-  const fExt = lb.chain("filter", "KUBE-EXTERNAL-SERVICES").rules;
-  const fNP = lb.chain("filter", "KUBE-NODEPORTS").rules;
-  const fFw = lb.chain("filter", "KUBE-PROXY-FIREWALL").rules;
+/** KUBE-FORWARD (conntrackTCPLiberal is false by default). */
+function forwardRules(lb: LayerBuilder): void {
+  const fwd = lb.chain("filter", "KUBE-FORWARD").rules;
+  fwd.push(rule([M_CONNTRACK, o("--ctstate", "INVALID")], "DROP"));
+  fwd.push(
+    rule([...comment("kubernetes forwarding rules"), M_MARK, o("--mark", `${MASQ_MARK}/${MASQ_MARK}`)], "ACCEPT"),
+  );
+  fwd.push(
+    rule(
+      [...comment("kubernetes forwarding conntrack rule"), M_CONNTRACK, o("--ctstate", "RELATED,ESTABLISHED")],
+      "ACCEPT",
+    ),
+  );
+}
+
+/** The shared chains every service port adds its entry rules to. */
+interface EntryChains {
+  natSvc: IptRule[];
+  natNP: IptRule[];
+  fSvc: IptRule[];
+  fExt: IptRule[];
+  fNP: IptRule[];
+  fFw: IptRule[];
+}
+
+/** A service port's rules in the shared entry chains: cluster IP, external and LoadBalancer IPs, NodePort, health check port. */
+function portEntryRules(e: EntryChains, pc: PortCtx): void {
+  const { sp, chains, usesFWChain } = pc;
+  const { natSvc, natNP, fSvc, fExt, fNP, fFw } = e;
+  const name = sp.name;
+  const port = sp.port.port;
+  const [pm, pp] = proto(sp.protocol);
+  // Capture the clusterIP.
+  if (!sp.hasEndpoints) {
+    fSvc.push(rule([...comment(`${name} has no endpoints`), ...svcMatch(sp, sp.clusterIP, port)], "REJECT"));
+  } else if (!sp.internalLocal) {
+    natSvc.push(rule([...comment(`${name} cluster IP`), ...svcMatch(sp, sp.clusterIP, port)], chains.svc));
+  } // internalTrafficPolicy Local: per node.
+
+  // externalIPs
+  for (const ip of sp.externalIPs) {
+    if (sp.hasEndpoints) natSvc.push(rule([...comment(`${name} external IP`), ...svcMatch(sp, ip, port)], chains.ext));
+    else fExt.push(rule([...comment(`${name} has no endpoints`), ...svcMatch(sp, ip, port)], "REJECT"));
+  }
+  // LoadBalancer ingress IPs
+  for (const ip of sp.lbIPs) {
+    if (sp.hasEndpoints)
+      natSvc.push(
+        rule([...comment(`${name} loadbalancer IP`), ...svcMatch(sp, ip, port)], usesFWChain ? chains.fw : chains.ext),
+      );
+    if (usesFWChain)
+      fFw.push(rule([...comment(`${name} traffic not accepted by ${chains.fw}`), ...svcMatch(sp, ip, port)], "DROP"));
+  }
+  if (!sp.hasEndpoints)
+    for (const ip of sp.lbIPs)
+      fExt.push(rule([...comment(`${name} has no endpoints`), ...svcMatch(sp, ip, port)], "REJECT"));
+  // NodePorts
+  if (sp.nodePort) {
+    if (sp.hasEndpoints)
+      natNP.push(rule([M_COMMENT, o("--comment", name), pm, pp, o("--dport", String(sp.nodePort))], chains.ext));
+    else
+      fExt.push(
+        rule(
+          [...comment(`${name} has no endpoints`), M_ADDRTYPE, DST_LOCAL, pm, pp, o("--dport", String(sp.nodePort))],
+          "REJECT",
+        ),
+      );
+  }
+  if (sp.healthCheckNodePort) {
+    const [tm, tp] = proto("tcp");
+    fNP.push(
+      rule(
+        [...comment(`${name} health check node port`), tm, tp, o("--dport", String(sp.healthCheckNodePort))],
+        "ACCEPT",
+      ),
+    );
+  }
+}
+
+/** A service port's external-traffic and firewall chains (their per-node rules come per node). */
+function portExternalChains(lb: LayerBuilder, ctx: IptCtx, pc: PortCtx): void {
+  const { sp, chains, usesFWChain } = pc;
+  const name = sp.name;
+  const usesExternalTrafficChain = sp.hasEndpoints && sp.externallyAccessible;
+  // External traffic chain.
+  if (usesExternalTrafficChain) {
+    const ext = lb.chain("nat", chains.ext).rules;
+    if (!sp.externalLocal) {
+      ext.push(rule(comment(`masquerade traffic for ${name} external destinations`), MASQ_TARGET));
+      ext.push(rule([], chains.svc));
+    } else {
+      ext.push(rule([...comment(`pod traffic for ${name} external destinations`), o("-s", ctx.cidr)], chains.svc));
+      ext.push(
+        rule(
+          [...comment(`masquerade LOCAL traffic for ${name} external destinations`), M_ADDRTYPE, SRC_LOCAL],
+          MASQ_TARGET,
+        ),
+      );
+      ext.push(
+        rule([...comment(`route LOCAL traffic for ${name} external destinations`), M_ADDRTYPE, SRC_LOCAL], chains.svc),
+      );
+      // "-j KUBE-SVL-…" when the node has local endpoints: per node.
+    }
+  }
+
+  // Firewall chain (loadBalancerSourceRanges): the source ranges here, the rest per node.
+  if (usesFWChain) {
+    const fw = lb.chain("nat", chains.fw).rules;
+    for (const cidr of sp.sourceRanges)
+      fw.push(rule([...comment(`${name} loadbalancer IP`), o("-s", cidr)], chains.ext));
+  }
+}
+
+/** A service port's KUBE-SVC chain: its record (self), its masquerade rule, its endpoints' chains first..first+n-1. */
+interface SvcRec {
+  pc: PortCtx;
+  self: number;
+  masq?: IptRule;
+  first: number;
+  n: number;
+}
+
+function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
+  const sps = servicePorts(state);
+  const ctx: IptCtx = {
+    large: totalEndpoints(sps) > LARGE_CLUSTER_ENDPOINTS,
+    cidr: clusterCIDR(state),
+    masqAll: !!state.config.networking.masqueradeAll,
+    perNode: [],
+  };
+  const lb = new LayerBuilder("kube-proxy");
+  // The KUBE-SVC chains and the cluster endpoints' KUBE-SEP chains (most of a large
+  // cluster's rules) stay compact until someone reads layer.tables.nat (see
+  // defineCompactTable; renderIptables prints them from the records, layerChain builds one
+  // on demand). Compact chain c (creation order): nameOf(c); its record in recs (see REC)
+  // with its service port (svcs: a KUBE-SVC chain's own, or its KUBE-SEP chain's, whose
+  // endpoint is epOf(c)). natOrder keeps the creation order of the plain nat chains.
+  const natOrder: string[] = [];
+  let C = 0; // compact chains so far
+  // natOrder's compact chains are implicit: before eager chain natOrder[k], those below natAt[k].
+  const natAt: number[] = [];
+  const natTrack = {
+    push: (n: string) => {
+      natOrder.push(n);
+      natAt.push(C);
+    },
+  };
+  const svcs: SvcRec[] = [];
+  const SVC_GROUP = R_SVC_GROUP;
+  // Each compact chain's record (its 16 hash characters in words 1-4).
+  let cap = 0;
+  for (const sp of sps) cap += 1 + sp.clusterEndpoints.length;
+  const recs = bigInt32Array(REC * cap); // see REC
+  lb.track("nat", natTrack);
+  sharedStaticRules(lb);
+
+  const entry: EntryChains = {
+    natSvc: lb.chain("nat", "KUBE-SERVICES").rules,
+    natNP: lb.chain("nat", "KUBE-NODEPORTS").rules,
+    fSvc: lb.chain("filter", "KUBE-SERVICES").rules,
+    fExt: lb.chain("filter", "KUBE-EXTERNAL-SERVICES").rules,
+    fNP: lb.chain("filter", "KUBE-NODEPORTS").rules,
+    fFw: lb.chain("filter", "KUBE-PROXY-FIREWALL").rules,
+  };
 
   for (const sp of sps) {
     const chains = chainsOf(portProtoHash(sp.name, sp.protocol));
@@ -318,7 +450,7 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
       chains,
       sepByStr: new Map(),
       usesFWChain,
-      sepComment: Object.freeze(o("--comment", sp.name)) as IptOpt,
+      sepComment: frozen(o("--comment", sp.name)),
     };
     let svc = -1;
     /** The port's KUBE-SVC chain, created (compact) on first use. */
@@ -337,102 +469,21 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
       }
       return svcs[svc];
     };
-    const name = sp.name;
-    const port = sp.port.port;
-    const [pm, pp] = proto(sp.protocol);
     const usesClusterPolicyChain = sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints;
-    const usesExternalTrafficChain = sp.hasEndpoints && sp.externallyAccessible;
     if (sp.usesLocalEndpoints || usesFWChain) ctx.perNode.push(pc);
 
-    // Capture the clusterIP.
-    if (!sp.hasEndpoints) {
-      fSvc.push(rule([...comment(`${name} has no endpoints`), ...svcMatch(sp, sp.clusterIP, port)], "REJECT"));
-    } else if (!sp.internalLocal) {
-      natSvc.push(rule([...comment(`${name} cluster IP`), ...svcMatch(sp, sp.clusterIP, port)], chains.svc));
-    } // internalTrafficPolicy Local: per node.
-
-    // externalIPs
-    for (const ip of sp.externalIPs) {
-      if (sp.hasEndpoints)
-        natSvc.push(rule([...comment(`${name} external IP`), ...svcMatch(sp, ip, port)], chains.ext));
-      else fExt.push(rule([...comment(`${name} has no endpoints`), ...svcMatch(sp, ip, port)], "REJECT"));
-    }
-    // LoadBalancer ingress IPs
-    for (const ip of sp.lbIPs) {
-      if (sp.hasEndpoints)
-        natSvc.push(
-          rule(
-            [...comment(`${name} loadbalancer IP`), ...svcMatch(sp, ip, port)],
-            usesFWChain ? chains.fw : chains.ext,
-          ),
-        );
-      if (usesFWChain)
-        fFw.push(rule([...comment(`${name} traffic not accepted by ${chains.fw}`), ...svcMatch(sp, ip, port)], "DROP"));
-    }
-    if (!sp.hasEndpoints)
-      for (const ip of sp.lbIPs)
-        fExt.push(rule([...comment(`${name} has no endpoints`), ...svcMatch(sp, ip, port)], "REJECT"));
-    // NodePorts
-    if (sp.nodePort) {
-      if (sp.hasEndpoints)
-        natNP.push(rule([M_COMMENT, o("--comment", name), pm, pp, o("--dport", String(sp.nodePort))], chains.ext));
-      else
-        fExt.push(
-          rule(
-            [...comment(`${name} has no endpoints`), M_ADDRTYPE, DST_LOCAL, pm, pp, o("--dport", String(sp.nodePort))],
-            "REJECT",
-          ),
-        );
-    }
-    if (sp.healthCheckNodePort) {
-      const [tm, tp] = proto("tcp");
-      fNP.push(
-        rule(
-          [...comment(`${name} health check node port`), tm, tp, o("--dport", String(sp.healthCheckNodePort))],
-          "ACCEPT",
-        ),
-      );
-    }
+    portEntryRules(entry, pc);
 
     // Internal traffic (Cluster policy): masquerade off-cluster sources.
     if (sp.hasEndpoints && !sp.internalLocal) svcChain().masq = internalMasqRule(ctx, sp);
 
-    // External traffic chain.
-    if (usesExternalTrafficChain) {
-      const ext = lb.chain("nat", chains.ext).rules;
-      if (!sp.externalLocal) {
-        ext.push(rule(comment(`masquerade traffic for ${name} external destinations`), MASQ_TARGET));
-        ext.push(rule([], chains.svc));
-      } else {
-        ext.push(rule([...comment(`pod traffic for ${name} external destinations`), o("-s", ctx.cidr)], chains.svc));
-        ext.push(
-          rule(
-            [...comment(`masquerade LOCAL traffic for ${name} external destinations`), M_ADDRTYPE, SRC_LOCAL],
-            MASQ_TARGET,
-          ),
-        );
-        ext.push(
-          rule(
-            [...comment(`route LOCAL traffic for ${name} external destinations`), M_ADDRTYPE, SRC_LOCAL],
-            chains.svc,
-          ),
-        );
-        // "-j KUBE-SVL-…" when the node has local endpoints: per node.
-      }
-    }
-
-    // Firewall chain (loadBalancerSourceRanges): the source ranges here, the rest per node.
-    if (usesFWChain) {
-      const fw = lb.chain("nat", chains.fw).rules;
-      for (const cidr of sp.sourceRanges)
-        fw.push(rule([...comment(`${name} loadbalancer IP`), o("-s", cidr)], chains.ext));
-    }
+    portExternalChains(lb, ctx, pc);
 
     if (usesClusterPolicyChain) {
       const rec = svcChain();
       rec.first = C;
       rec.n = sp.clusterEndpoints.length;
-      const np = packPrefix(name + sp.protocol);
+      const np = packPrefix(sp.name + sp.protocol);
       let lastPort = -1;
       let portText = "";
       for (const ep of sp.clusterEndpoints) {
@@ -454,19 +505,33 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
     }
   }
 
-  // KUBE-FORWARD (conntrackTCPLiberal is false by default).
-  const fwd = lb.chain("filter", "KUBE-FORWARD").rules;
-  fwd.push(rule([M_CONNTRACK, o("--ctstate", "INVALID")], "DROP"));
-  fwd.push(
-    rule([...comment("kubernetes forwarding rules"), M_MARK, o("--mark", `${MASQ_MARK}/${MASQ_MARK}`)], "ACCEPT"),
-  );
-  fwd.push(
-    rule(
-      [...comment("kubernetes forwarding conntrack rule"), M_CONNTRACK, o("--ctstate", "RELATED,ESTABLISHED")],
-      "ACCEPT",
-    ),
-  );
+  forwardRules(lb);
 
+  compactNat(lb, ctx, { recs, svcs, count: C, natOrder, natAt });
+  const out: ProxyOutput = { iptables: lb.layer };
+  ctxOf.set(out, ctx);
+  return { out, ctx };
+}
+
+/** What buildShared leaves for the compact nat chains: records, service ports, creation order. */
+interface CompactNatParts {
+  /** Each compact chain's record (see REC). */
+  recs: Int32Array;
+  svcs: SvcRec[];
+  /** The number of compact chains. */
+  count: number;
+  /** The plain nat chains in creation order; before natOrder[k] come the compact chains below natAt[k]. */
+  natOrder: string[];
+  natAt: number[];
+}
+
+/**
+ * Declares the shared layer's nat table compact (defineCompactTable): the KUBE-SVC and
+ * KUBE-SEP chains are read from their records, their rules built or their text written on
+ * demand.
+ */
+function compactNat(lb: LayerBuilder, ctx: IptCtx, parts: CompactNatParts): void {
+  const { recs, svcs, count: C, natOrder, natAt } = parts;
   const eager = lb.layer.tables.nat!;
   // Compact chains' names, built when asked for (the text is printed from the records).
   let cNames: string[] | undefined;
@@ -507,9 +572,7 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
   };
   // The compact chains' text, printed in name order (the renderer's calls): from the
   // records sorted by name, read in sequence (random access over ~1M chains costs more
-  // than the printing). The common shape (large cluster, no affinity, dotted-quad
-  // endpoints) is written without building the rules, as renderIptRule prints them;
-  // constant pieces are copied from a dictionary written before the output.
+  // than the printing); see compactWriter.
   let sortedRecs: Int32Array | undefined;
   const sorted = () => (sortedRecs ??= sortRecords(recs, C));
   const cOrder = () => {
@@ -518,114 +581,7 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
     for (let k = 0; k < C; k++) ord[k] = r[REC * k + 7];
     return ord;
   };
-  const cWriter = (out: ByteText) => {
-    out.room(340 * C); // more than the text's size: one buffer, not a series of doublings
-    const r = sorted();
-    let rank: Int32Array | undefined;
-    let next = 0;
-    /** The record of chain c: where the last one ended, else looked up. */
-    const recOf = (c: number) => {
-      let k = next;
-      if (k >= C || r[REC * k + 7] !== c) {
-        if (!rank) {
-          rank = bigInt32Array(C);
-          for (let j = 0; j < C; j++) rank[r[REC * j + 7]] = j;
-        }
-        k = rank[c];
-      }
-      next = k + 1;
-      return REC * k;
-    };
-    const at = (s: string) => out.piece(s);
-    const SEP_A = at("-A KUBE-SEP-");
-    const SVC_A = at("-A KUBE-SVC-");
-    const MASQ_L = at(" -j KUBE-MARK-MASQ\n-A KUBE-SEP-");
-    const DECL = at(" - [0:0]\n");
-    const J_SEP = at(" -j KUBE-SEP-");
-    // Per port: its DNAT options' text (up to the address); the probabilities' texts, up to the target's hash.
-    const dnatAt = new Int32Array(svcs.length).fill(-1);
-    const dnatLen = new Int32Array(svcs.length);
-    const probAt: number[] = [];
-    const probLen: number[] = [];
-    svcs.forEach((rec, k) => {
-      if (!ctx.large || rec.pc.sp.affinity || rec.n === 0) return;
-      const ep = rec.pc.sp.clusterEndpoints[0];
-      const t = (rec.pc.dnatText ??= renderIptRule("", endpointRules(ctx, rec.pc, ep, nameOf(rec.first))[1]).slice(
-        "-A ".length,
-        -(" --to-destination ".length + quoteArg(epStr(ep)).length),
-      ));
-      dnatAt[k] = at(t + " --to-destination ");
-      dnatLen[k] = t.length + 18;
-      for (let left = rec.n; left > 1 && probAt[left] === undefined; left--) {
-        const p = optsText(probList(left)) + " -j KUBE-SEP-";
-        probAt[left] = at(p);
-        probLen[left] = p.length;
-      }
-    });
-    const put = (p: number, len: number) => out.copy(p, p + len);
-    return {
-      decl(c: number): void {
-        const i = recOf(c);
-        if (r[i + 6] & R_SLOW) {
-          out.byte(58); // ":"
-          out.str(nameOf(c));
-          put(DECL, 9);
-          return;
-        }
-        const b = out.room(40);
-        let n = out.n;
-        b[n++] = 58;
-        n = putCopy(b, n, r[i + 6] & R_SVC ? SVC_A + 3 : SEP_A + 3, 9);
-        n = putWords(b, n, r, i + 1, 4);
-        out.n = putCopy(b, n, DECL, 9);
-      },
-      rules(c: number): void {
-        const i = recOf(c);
-        const flags = r[i + 6];
-        if (flags & R_SLOW) {
-          for (const x of cRules(c)) out.push(renderIptRule(nameOf(c), x));
-          return;
-        }
-        const k = r[i + 8];
-        if (!(flags & R_SVC)) {
-          const b = out.room(160 + dnatLen[k]);
-          let n = putCopy(b, out.n, SEP_A, 12);
-          n = putWords(b, n, r, i + 1, 4);
-          b[n++] = 32; // " -s "
-          b[n++] = 45;
-          b[n++] = 115;
-          b[n++] = 32;
-          n = putIp(b, n, r[i + 5]);
-          n = putCopy(b, n, MASQ_L, 31);
-          n = putWords(b, n, r, i + 1, 4);
-          n = putCopy(b, n, dnatAt[k], dnatLen[k]);
-          n = putIp(b, n, r[i + 5]);
-          b[n++] = 58; // ":"
-          n = putUint(b, n, flags & 0xffff);
-          b[n++] = 10;
-          out.n = n;
-          return;
-        }
-        const rec = svcs[k];
-        const head = out.n;
-        let b = out.room(40);
-        let n = putCopy(b, head, SVC_A, 12);
-        n = putWords(b, n, r, i + 1, 4);
-        const headEnd = (out.n = n);
-        if (rec.masq) out.push(renderIptRule(nameOf(c), rec.masq).slice(headEnd - head));
-        for (let j = 0; j < rec.n; j++) {
-          const left = rec.n - j;
-          b = out.room(headEnd - head + 32 + (left > 1 ? probLen[left] : 13));
-          n = out.n;
-          if (j > 0 || rec.masq) n = putCopy(b, n, head, headEnd - head);
-          n = left > 1 ? putCopy(b, n, probAt[left], probLen[left]) : putCopy(b, n, J_SEP, 13);
-          n = putWords(b, n, recs, REC * (rec.first + j) + 1, 4);
-          b[n++] = 10;
-          out.n = n;
-        }
-      },
-    };
-  };
+  const cWriter = (out: ByteText) => compactWriter(out, ctx, parts, sorted(), nameOf, cRules);
   const cc = {
     eager,
     get names() {
@@ -651,12 +607,131 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCtx } {
     upTo(C);
     return all;
   });
-  const out: ProxyOutput = { iptables: lb.layer };
-  ctxOf.set(out, ctx);
-  return { out, ctx };
 }
 
-function buildNode(state: ClusterState, node: NodeState, ctx: IptCtx): ProxyOutput {
+/**
+ * The compact chains' text writer (CompactChains.writer): `r` is the records sorted by
+ * name. The common shape (large cluster, no affinity, dotted-quad endpoints) is written
+ * without building the rules, as renderIptRule prints them; constant pieces are copied
+ * from a dictionary written before the output.
+ */
+function compactWriter(
+  out: ByteText,
+  ctx: IptCtx,
+  parts: CompactNatParts,
+  r: Int32Array,
+  nameOf: (c: number) => string,
+  cRules: (c: number) => IptRule[],
+): { decl(c: number): void; rules(c: number): void } {
+  const { recs, svcs, count: C } = parts;
+  out.room(340 * C); // more than the text's size: one buffer, not a series of doublings
+  let rank: Int32Array | undefined;
+  let next = 0;
+  /** The record of chain c: where the last one ended, else looked up. */
+  const recOf = (c: number) => {
+    let k = next;
+    if (k >= C || r[REC * k + 7] !== c) {
+      if (!rank) {
+        rank = bigInt32Array(C);
+        for (let j = 0; j < C; j++) rank[r[REC * j + 7]] = j;
+      }
+      k = rank[c];
+    }
+    next = k + 1;
+    return REC * k;
+  };
+  const at = (s: string) => out.piece(s);
+  const SEP_A = at("-A KUBE-SEP-");
+  const SVC_A = at("-A KUBE-SVC-");
+  const MASQ_L = at(" -j KUBE-MARK-MASQ\n-A KUBE-SEP-");
+  const DECL = at(" - [0:0]\n");
+  const J_SEP = at(" -j KUBE-SEP-");
+  // Per port: its DNAT options' text (up to the address); the probabilities' texts, up to the target's hash.
+  const dnatAt = new Int32Array(svcs.length).fill(-1);
+  const dnatLen = new Int32Array(svcs.length);
+  const probAt: number[] = [];
+  const probLen: number[] = [];
+  svcs.forEach((rec, k) => {
+    if (!ctx.large || rec.pc.sp.affinity || rec.n === 0) return;
+    const ep = rec.pc.sp.clusterEndpoints[0];
+    const t = (rec.pc.dnatText ??= renderIptRule("", endpointRules(ctx, rec.pc, ep, nameOf(rec.first))[1]).slice(
+      "-A ".length,
+      -(" --to-destination ".length + quoteArg(epStr(ep)).length),
+    ));
+    dnatAt[k] = at(t + " --to-destination ");
+    dnatLen[k] = t.length + 18;
+    for (let left = rec.n; left > 1 && probAt[left] === undefined; left--) {
+      const p = optsText(probList(left)) + " -j KUBE-SEP-";
+      probAt[left] = at(p);
+      probLen[left] = p.length;
+    }
+  });
+  const put = (p: number, len: number) => out.copy(p, p + len);
+  return {
+    decl(c: number): void {
+      const i = recOf(c);
+      if (r[i + 6] & R_SLOW) {
+        out.byte(58); // ":"
+        out.str(nameOf(c));
+        put(DECL, 9);
+        return;
+      }
+      const b = out.room(40);
+      let n = out.n;
+      b[n++] = 58;
+      n = putCopy(b, n, r[i + 6] & R_SVC ? SVC_A + 3 : SEP_A + 3, 9);
+      n = putWords(b, n, r, i + 1, 4);
+      out.n = putCopy(b, n, DECL, 9);
+    },
+    rules(c: number): void {
+      const i = recOf(c);
+      const flags = r[i + 6];
+      if (flags & R_SLOW) {
+        for (const x of cRules(c)) out.push(renderIptRule(nameOf(c), x));
+        return;
+      }
+      const k = r[i + 8];
+      if (!(flags & R_SVC)) {
+        const b = out.room(160 + dnatLen[k]);
+        let n = putCopy(b, out.n, SEP_A, 12);
+        n = putWords(b, n, r, i + 1, 4);
+        b[n++] = 32; // " -s "
+        b[n++] = 45;
+        b[n++] = 115;
+        b[n++] = 32;
+        n = putIp(b, n, r[i + 5]);
+        n = putCopy(b, n, MASQ_L, 31);
+        n = putWords(b, n, r, i + 1, 4);
+        n = putCopy(b, n, dnatAt[k], dnatLen[k]);
+        n = putIp(b, n, r[i + 5]);
+        b[n++] = 58; // ":"
+        n = putUint(b, n, flags & 0xffff);
+        b[n++] = 10;
+        out.n = n;
+        return;
+      }
+      const rec = svcs[k];
+      const head = out.n;
+      let b = out.room(40);
+      let n = putCopy(b, head, SVC_A, 12);
+      n = putWords(b, n, r, i + 1, 4);
+      const headEnd = (out.n = n);
+      if (rec.masq) out.push(renderIptRule(nameOf(c), rec.masq).slice(headEnd - head));
+      for (let j = 0; j < rec.n; j++) {
+        const left = rec.n - j;
+        b = out.room(headEnd - head + 32 + (left > 1 ? probLen[left] : 13));
+        n = out.n;
+        if (j > 0 || rec.masq) n = putCopy(b, n, head, headEnd - head);
+        n = left > 1 ? putCopy(b, n, probAt[left], probLen[left]) : putCopy(b, n, J_SEP, 13);
+        n = putWords(b, n, recs, REC * (rec.first + j) + 1, 4);
+        b[n++] = 10;
+        out.n = n;
+      }
+    },
+  };
+}
+
+function buildNode(_state: ClusterState, node: NodeState, ctx: IptCtx): ProxyOutput {
   const lb = new LayerBuilder("kube-proxy/node");
   // Declare the chains this layer appends to, so the layer is self-describing.
   lb.chain("nat", "KUBE-SERVICES");
@@ -698,7 +773,7 @@ function buildNode(state: ClusterState, node: NodeState, ctx: IptCtx): ProxyOutp
       lb.add("nat", chains.ext, rule([], chains.svl));
 
     if (pc.usesFWChain) {
-      const allowFromNode = sp.sourceRanges.some((c) => cidrContains(c, node.address));
+      const allowFromNode = sp.sourceRanges.some((c) => cidrTextContains(c, node.address));
       if (allowFromNode)
         for (const ip of sp.lbIPs)
           lb.add("nat", chains.fw, rule([...comment(`${name} loadbalancer IP`), o("-s", ip)], chains.ext));
@@ -791,7 +866,7 @@ function sortRecords(recs: Int32Array, n: number): Int32Array {
     for (const [src, srcAt, dst, dstAt, shift] of [
       [a, lo, tmp, 0, 0],
       [tmp, 0, a, lo, 10],
-    ] as [Int32Array, number, Int32Array, number, number][]) {
+    ] satisfies [Int32Array, number, Int32Array, number, number][]) {
       count.fill(0);
       for (let i = 0; i < m; i++) count[((src[REC * (srcAt + i)] >>> shift) & 1023) + 1]++;
       for (let b = 1; b < 1025; b++) count[b] += count[b - 1];

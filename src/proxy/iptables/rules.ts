@@ -2,26 +2,27 @@
 // a rule's opts): at 100k+ rules this keeps the shared layer compact.
 
 import type { IptChain, IptLayer, IptOpt, IptRule, IptTableName } from "../../ir/types.js";
+import { frozen } from "../frozen.js";
 
 export const o = (opt: string, ...args: string[]): IptOpt => ({ opt, args });
 export const not = (opt: string, ...args: string[]): IptOpt => ({ opt, args, neg: true });
 
-export const M_COMMENT = Object.freeze(o("-m", "comment")) as IptOpt;
-export const M_STATISTIC = Object.freeze(o("-m", "statistic")) as IptOpt;
-export const MODE_RANDOM = Object.freeze(o("--mode", "random")) as IptOpt;
-export const M_RECENT = Object.freeze(o("-m", "recent")) as IptOpt;
-export const M_ADDRTYPE = Object.freeze(o("-m", "addrtype")) as IptOpt;
-export const M_CONNTRACK = Object.freeze(o("-m", "conntrack")) as IptOpt;
-export const M_MARK = Object.freeze(o("-m", "mark")) as IptOpt;
-export const DST_LOCAL = Object.freeze(o("--dst-type", "LOCAL")) as IptOpt;
-export const SRC_LOCAL = Object.freeze(o("--src-type", "LOCAL")) as IptOpt;
+export const M_COMMENT = frozen(o("-m", "comment"));
+export const M_STATISTIC = frozen(o("-m", "statistic"));
+export const MODE_RANDOM = frozen(o("--mode", "random"));
+export const M_RECENT = frozen(o("-m", "recent"));
+export const M_ADDRTYPE = frozen(o("-m", "addrtype"));
+export const M_CONNTRACK = frozen(o("-m", "conntrack"));
+export const M_MARK = frozen(o("-m", "mark"));
+export const DST_LOCAL = frozen(o("--dst-type", "LOCAL"));
+export const SRC_LOCAL = frozen(o("--src-type", "LOCAL"));
 
 const protoOpts = new Map<string, [IptOpt, IptOpt]>();
 /** `-m tcp -p tcp` (kube-proxy's order). */
 export function proto(p: string): [IptOpt, IptOpt] {
   let v = protoOpts.get(p);
   if (!v) {
-    v = [Object.freeze(o("-m", p)) as IptOpt, Object.freeze(o("-p", p)) as IptOpt];
+    v = [frozen(o("-m", p)), frozen(o("-p", p))];
     protoOpts.set(p, v);
   }
   return v;
@@ -34,7 +35,7 @@ export function comment(text: string): IptOpt[] {
 export function rule(opts: IptOpt[], target?: string, targetOpts?: IptOpt[]): IptRule {
   const r: IptRule = { opts };
   if (target !== undefined) r.target = target;
-  if (targetOpts && targetOpts.length) r.targetOpts = targetOpts;
+  if (targetOpts?.length) r.targetOpts = targetOpts;
   return r;
 }
 

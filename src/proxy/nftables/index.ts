@@ -6,15 +6,14 @@
 // Sharing as in iptables mode: one shared `ip kube-proxy` table; the per-node layer adds
 // to the same table (Local traffic policies, the LoadBalancer source-range rule).
 
-import { parseIPv4 } from "../../net/ipv4.js";
+import { cidrTextContains, parseIPv4 } from "../../net/ipv4.js";
 import type { ClusterState, NodeState } from "../../control/state.js";
-import type { NftChain, NftLayer, NftRule, NftSet, NftTable } from "../../ir/types.js";
+import type { NftChain, NftExpr, NftLayer, NftRule, NftSet, NftStmt, NftTable } from "../../ir/types.js";
 import type { ProxyMode, ProxyOutput } from "../mode.js";
 import { digestPrefixed, hashAndTruncate, lastDigestBase32Into, packPrefix } from "../hash.js";
 import { defineCompactNftTable, ruleText, stmtText } from "../../ir/render-nft.js";
 import { bigInt32Array, putCopy, putIp, putUint, putWords, type ByteText } from "../../ir/text.js";
 import {
-  cidrContains,
   clusterCIDR,
   localEndpoints,
   reachableEndpoints,
@@ -77,7 +76,7 @@ interface PortCtx {
   epBase: Map<string, string>;
   usesFWChain: boolean;
   /** `meta l4proto tcp`, shared by the port's endpoint chains. */
-  l4match: any;
+  l4match: NftStmt;
 }
 interface NftCtx {
   cidr: string;
@@ -103,7 +102,7 @@ class TableBuilder {
     }
     return c;
   }
-  rule(chain: string, expr: any[], comment?: string): void {
+  rule(chain: string, expr: NftStmt[], comment?: string): void {
     const r: NftRule = { expr };
     if (comment) r.comment = comment;
     this.chain(chain).rules.push(r);
@@ -117,7 +116,7 @@ class TableBuilder {
     return v;
   }
   /** Add an element to a set declared in the shared table (re-declared here with its type). */
-  elem(set: string, key: any, value?: any, comment?: string): void {
+  elem(set: string, key: NftExpr, value?: NftExpr, comment?: string): void {
     const s = this.table.sets[set];
     if (!s) throw new Error(`nftables: set ${set} not declared in this layer`);
     const e: NftSet["elem"][number] = { key };
@@ -245,8 +244,8 @@ function endpointRules(pc: PortCtx, ep: ProxyEndpoint, b: string): NftRule[] {
   return r;
 }
 
-function internalMasq(ctx: NftCtx, sp: ProxyServicePort): any[] {
-  const e: any[] = [match(IP_DADDR, sp.clusterIP), match(payload(sp.protocol, "dport"), sp.port.port)];
+function internalMasq(ctx: NftCtx, sp: ProxyServicePort): NftStmt[] {
+  const e: NftStmt[] = [match(IP_DADDR, sp.clusterIP), match(payload(sp.protocol, "dport"), sp.port.port)];
   if (!ctx.masqAll) e.push(match(IP_SADDR, prefix(ctx.cidr), "!="));
   e.push(jump("mark-for-masquerade"));
   return e;
@@ -299,7 +298,7 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
     self: number;
     first: number;
     n: number;
-    masq?: any[];
+    masq?: NftStmt[];
     prefix: string;
     bases?: string[];
   }[] = [];
@@ -319,7 +318,7 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
     if (usesClusterPolicyChain) {
       const svc = svcs.length;
       const prefix = endpointPrefix(sp);
-      const rec = { pc, self: 0, first: C, n: sp.clusterEndpoints.length, prefix } as (typeof svcs)[number];
+      const rec: (typeof svcs)[number] = { pc, self: 0, first: C, n: sp.clusterEndpoints.length, prefix };
       svcs.push(rec);
       const packed = packPrefix(prefix);
       for (const ep of sp.clusterEndpoints) {
@@ -556,7 +555,7 @@ function dottedQuad(s: string): number {
   return parseIPv4(s) ?? -1;
 }
 
-function buildNode(state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutput {
+function buildNode(_state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutput {
   const tb = new TableBuilder();
   for (const m of MAPS) if (m.kind === "map") tb.set(m);
   for (const pc of ctx.perNode) {
@@ -586,8 +585,8 @@ function buildNode(state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutp
       } else tb.rule(chains.external, [goto_(chains.local)]);
     }
     if (pc.usesFWChain) {
-      const allowFromNode = sp.sourceRanges.some((c) => cidrContains(c, node.address));
-      const sources: any[] = sp.sourceRanges.map(prefix);
+      const allowFromNode = sp.sourceRanges.some((c) => cidrTextContains(c, node.address));
+      const sources: NftExpr[] = sp.sourceRanges.map(prefix);
       if (allowFromNode) sources.push(...sp.lbIPs);
       tb.rule(chains.firewall, [match(IP_SADDR, { set: sources }, "!="), DROP]);
     }
