@@ -102,13 +102,44 @@ export interface ReachResult {
   externalRanges: number;
 }
 
+/** What the phases of computeReach share: the policies, the pod classes and the workloads. */
+interface ReachContext {
+  ix: PolicyIndex;
+  opts: ReachOptions;
+  classList: PodClass[];
+  /** Each workload's classes, namespace and one of its pods (for selectors). */
+  wlClasses: Map<string, Set<PodClass>>;
+  wlNs: Map<string, string>;
+  wlPods: Map<string, PodState>;
+}
+
+interface ExtRange {
+  first: number;
+  last: number;
+  party: Party;
+}
+
+interface RuleRef {
+  rule: CRule;
+  bits: Uint32Array | null; // null: every peer
+  fixed: ConnSet | null; // the rule's ports when they name no port (independent of the destination)
+}
+
 export function computeReach(state: ClusterState, opts: ReachOptions = {}): ReachResult {
   const ix = indexPolicies(state);
   const bps = ipBreakpoints(ix);
+  const ctx = podClasses(state, ix, bps, opts);
+  const ext = externalRanges(state, bps);
+  const pairConns = classPairConnections(ctx);
+  const lines = [...workloadLines(ctx, pairConns), ...externalLines(ctx, ext)];
+  lines.sort((a, b) => (a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));
+  return { lines, classes: ctx.classList.length, externalRanges: ext.length };
+}
+
+/** Pods grouped into classes that every policy sees alike; workloads mapped to their classes. */
+function podClasses(state: ClusterState, ix: PolicyIndex, bps: number[], opts: ReachOptions): ReachContext {
   const classes = new Map<string, PodClass>();
-  const wlClasses = new Map<string, Set<PodClass>>();
-  const wlNs = new Map<string, string>();
-  const wlPods = new Map<string, PodState>();
+  const ctx: ReachContext = { ix, opts, classList: [], wlClasses: new Map(), wlNs: new Map(), wlPods: new Map() };
   for (const pod of state.pods) {
     // hostNetwork pods are their node (its address, unselectable): not a workload here.
     if (!pod.podIP || pod.terminating || !selectable(pod)) continue;
@@ -126,15 +157,19 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
     }
     const w = workloadName(pod);
     c.workloads.add(w);
-    if (!wlClasses.has(w)) wlClasses.set(w, new Set());
-    wlClasses.get(w)!.add(c);
-    wlNs.set(w, pod.namespace);
-    if (!wlPods.has(w)) wlPods.set(w, pod);
+    if (!ctx.wlClasses.has(w)) ctx.wlClasses.set(w, new Set());
+    ctx.wlClasses.get(w)!.add(c);
+    ctx.wlNs.set(w, pod.namespace);
+    if (!ctx.wlPods.has(w)) ctx.wlPods.set(w, pod);
   }
+  ctx.classList = [...classes.values()];
+  return ctx;
+}
 
-  // External ranges: elementary intervals outside the pod network.
+/** The elementary intervals between ipBlock boundaries, outside the pod network. */
+function externalRanges(state: ClusterState, bps: number[]): ExtRange[] {
   const pod = parseCidr(state.config.networking.podSubnet, true);
-  const ext: { first: number; last: number; party: Party }[] = [];
+  const ext: ExtRange[] = [];
   for (let i = 0; i < bps.length; i++) {
     const first = bps[i];
     const last = i + 1 < bps.length ? bps[i + 1] - 1 : 0xffffffff;
@@ -147,13 +182,14 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
     }
     for (const [a, b] of pieces) ext.push({ first: a, last: b, party: { kind: "ip", ip: a } });
   }
+  return ext;
+}
 
-  const wlSelected = (w: string, sel: LabelSelector | undefined): boolean =>
-    !sel || matchSelector(sel, wlPods.get(w)!.labels);
-  const inNs = (w: string) => !opts.namespace || wlNs.get(w) === opts.namespace;
+const bitHas = (b: Uint32Array, i: number) => (b[i >>> 5] & (1 << (i & 31))) !== 0;
 
-  const ALL = allSet();
-  const classList = [...classes.values()];
+/** Each class's egress and ingress rules, their peers as bitsets of classes (null: not isolated). */
+function classRules(ctx: ReachContext): { egress: (RuleRef[] | null)[]; ingress: (RuleRef[] | null)[] } {
+  const { ix, classList } = ctx;
   const byNs = new Map<string, PodClass[]>();
   for (const c of classList) {
     if (c.rep.kind !== "pod" || !selectable(c.rep.pod)) continue;
@@ -162,8 +198,6 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
     byNs.set(c.rep.pod.namespace, l);
   }
   const words = (classList.length + 31) >>> 5;
-  const bitHas = (b: Uint32Array, i: number) => (b[i >>> 5] & (1 << (i & 31))) !== 0;
-
   // Which classes a rule's peers match: computed once per distinct peer, scanning only
   // the namespaces a peer can reach (its own, or those its namespaceSelector matches).
   const peerCache = new Map<string, Uint32Array>();
@@ -185,11 +219,6 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
     peerCache.set(key, b);
     return b;
   };
-  interface RuleRef {
-    rule: CRule;
-    bits: Uint32Array | null; // null: every peer
-    fixed: ConnSet | null; // the rule's ports when they name no port (independent of the destination)
-  }
   const ruleCache = new Map<CRule, RuleRef>();
   const ruleRef = (p: CPolicy, r: CRule): RuleRef => {
     let ref = ruleCache.get(r);
@@ -214,15 +243,22 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
     for (const p of pols) for (const r of dir === "egress" ? p.egressRules : p.ingressRules) out.push(ruleRef(p, r));
     return out;
   };
-  const egressRules = classList.map((c) => rulesOf(c, "egress"));
-  const ingressRules = classList.map((c) => rulesOf(c, "ingress"));
-  const connsOf = (r: RuleRef, dst: PodClass): ConnSet => r.fixed ?? rulePorts(r.rule.ports, dst.rep);
+  return { egress: classList.map((c) => rulesOf(c, "egress")), ingress: classList.map((c) => rulesOf(c, "ingress")) };
+}
 
-  // Class pairs with a connection: candidates come from the source's egress rules
-  // (every class when the source is not isolated for egress).
+/**
+ * The connections between workloads, from their class pairs: candidates come from the
+ * source's egress rules (every class when the source is not isolated for egress).
+ */
+function classPairConnections(ctx: ReachContext): Map<string, ConnSet> {
+  const { classList } = ctx;
+  const rules = classRules(ctx);
+  const words = (classList.length + 31) >>> 5;
+  const ALL = allSet();
+  const connsOf = (r: RuleRef, dst: PodClass): ConnSet => r.fixed ?? rulePorts(r.rule.ports, dst.rep);
   const pairConns = new Map<string, ConnSet>(); // "ws\0wd" → union over their classes
   for (const s of classList) {
-    const er = egressRules[s.id];
+    const er = rules.egress[s.id];
     let cands: PodClass[];
     if (er === null || er.some((r) => r.bits === null)) cands = classList;
     else {
@@ -237,7 +273,7 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
         for (const r of er) if (r.bits === null || bitHas(r.bits, d.id)) e = union(e, connsOf(r, d));
       }
       if (isEmpty(e)) continue;
-      const ir = ingressRules[d.id];
+      const ir = rules.ingress[d.id];
       let i: ConnSet = ALL;
       if (ir !== null) {
         i = emptySet();
@@ -255,16 +291,25 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
       }
     }
   }
+  return pairConns;
+}
 
+const wlSelected = (ctx: ReachContext, w: string, sel: LabelSelector | undefined): boolean =>
+  !sel || matchSelector(sel, ctx.wlPods.get(w)!.labels);
+const inNs = (ctx: ReachContext, w: string) => !ctx.opts.namespace || ctx.wlNs.get(w) === ctx.opts.namespace;
+
+/** Workload ↔ workload lines the options ask for (with the pairs that have none, when asked). */
+function workloadLines(ctx: ReachContext, pairConns: Map<string, ConnSet>): ReachLine[] {
+  const { ix, opts } = ctx;
   const lines: ReachLine[] = [];
-  const workloads = [...wlClasses.keys()].sort();
+  const workloads = [...ctx.wlClasses.keys()].sort();
   const keep = (ws: string, wd: string) =>
-    (inNs(ws) || inNs(wd)) && wlSelected(ws, opts.from) && wlSelected(wd, opts.to);
+    (inNs(ctx, ws) || inNs(ctx, wd)) && wlSelected(ctx, ws, opts.from) && wlSelected(ctx, wd, opts.to);
   const pairLine = (ws: string, wd: string, conns: ConnSet): ReachLine => {
     const line: ReachLine = { src: ws, dst: wd, conns, text: formatConns(conns) };
     if (opts.explain) {
-      const a = [...wlClasses.get(ws)!][0];
-      const b = [...wlClasses.get(wd)!][0];
+      const a = [...ctx.wlClasses.get(ws)!][0];
+      const b = [...ctx.wlClasses.get(wd)!][0];
       line.explain = explainPair(
         directionVerdict(ix, "egress", a.rep, b.rep, a.egress),
         directionVerdict(ix, "ingress", b.rep, a.rep, b.ingress),
@@ -286,14 +331,19 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
       if (keep(ws, wd)) lines.push(pairLine(ws, wd, conns));
     }
   }
+  return lines;
+}
 
-  // Workloads ↔ outside ranges, merged over adjacent ranges with equal results.
-  for (const w of workloads) {
-    if (!inNs(w)) continue;
-    const rep = [...wlClasses.get(w)!][0].rep;
+/** Workloads ↔ outside ranges, merged over adjacent ranges with equal results. */
+function externalLines(ctx: ReachContext, ext: ExtRange[]): ReachLine[] {
+  const { ix, opts } = ctx;
+  const lines: ReachLine[] = [];
+  for (const w of [...ctx.wlClasses.keys()].sort()) {
+    if (!inNs(ctx, w)) continue;
+    const cls = [...ctx.wlClasses.get(w)!][0];
     for (const dir of ["egress", "ingress"] as const) {
-      if (dir === "egress" && !wlSelected(w, opts.from)) continue;
-      if (dir === "ingress" && !wlSelected(w, opts.to)) continue;
+      if (dir === "egress" && !wlSelected(ctx, w, opts.from)) continue;
+      if (dir === "ingress" && !wlSelected(ctx, w, opts.to)) continue;
       if (dir === "egress" && opts.to) continue; // selectors name pods; outside has none
       if (dir === "ingress" && opts.from) continue;
       let run: { first: number; last: number; conns: ConnSet; v: DirectionVerdict } | null = null;
@@ -311,8 +361,7 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
         run = null;
       };
       for (const e of ext) {
-        const cls = [...wlClasses.get(w)!][0];
-        const v = directionVerdict(ix, dir, rep, e.party, dir === "egress" ? cls.egress : cls.ingress);
+        const v = directionVerdict(ix, dir, cls.rep, e.party, dir === "egress" ? cls.egress : cls.ingress);
         const conns = v.allowed;
         if (run && run.last + 1 === e.first && equal(run.conns, conns)) run.last = e.last;
         else {
@@ -323,9 +372,7 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
       flush();
     }
   }
-
-  lines.sort((a, b) => (a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));
-  return { lines, classes: classes.size, externalRanges: ext.length };
+  return lines;
 }
 
 function explainVerdict(v: DirectionVerdict, who: string): string {
