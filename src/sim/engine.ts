@@ -9,7 +9,7 @@
 
 import type { Link, NetNs, Route } from "../ir/types.js";
 import { addrOf, intToIp, ipToInt, parseCidr, inCidr } from "./ip.js";
-import type { NatRequest, NfEnv, CtState } from "./nfenv.js";
+import type { NatRequest, NfEnv, NfVerdict, CtState } from "./nfenv.js";
 import { runHook, type Hook } from "./netfilter.js";
 import { assignPkt, clonePkt, makePkt, viewOf, type Pkt } from "./packet.js";
 import {
@@ -24,7 +24,6 @@ import {
   type Topology,
   type VethEnd,
 } from "./topology.js";
-import { POLICY_TABLE } from "../policy/compile.js";
 import type { Disposition, DropReason, Hop, StepAction, StepObject, TracePath } from "./trace.js";
 
 export interface Chooser {
@@ -802,30 +801,21 @@ export class Walk {
   }
 
   /** The hook's steps are already in the current hop (runHook wrote them there). */
-  private hookVerdict(r: { verdict: string; object?: StepObject; detail?: string }, pkt: Pkt): boolean {
+  private hookVerdict(r: NfVerdict, pkt: Pkt): boolean {
     if (r.verdict === "accept") return true;
     const o = r.object;
-    const text = o?.text ?? "";
-    let reason: DropReason = "FILTERED";
-    if (o?.table === `inet ${POLICY_TABLE}` || o?.table === `ip ${POLICY_TABLE}` || o?.layer === POLICY_TABLE) {
-      // The policy layer (owner "podnet-policy", the table's name): a NetworkPolicy drop.
-      reason = "POLICY_DENIED";
-      const what = r.verdict === "reject" ? "rejected" : "dropped";
-      this.end(
-        {
-          verdict: "DROPPED",
-          reason,
-          detail: `${what} by NetworkPolicy: ${o.table} ${o.chain ?? ""}${r.detail ? `: ${r.detail}` : ""}`,
-          object: o,
-        },
-        pkt,
-      );
-      return false;
-    } else if (/no (local )?endpoints/.test(text) || /no-endpoint/.test(text)) reason = "NO_ENDPOINTS";
+    // What the drop stands for is the IR's tag on the rule (or its policy table): see DropTag.
+    const tag = r.drop;
     const what = r.verdict === "reject" ? "rejected" : "dropped";
+    if (tag?.reason === "POLICY_DENIED") {
+      const detail = `${what} by NetworkPolicy: ${o?.table} ${o?.chain ?? ""}${r.detail ? `: ${r.detail}` : ""}`;
+      this.end({ verdict: "DROPPED", reason: "POLICY_DENIED", detail, object: o }, pkt);
+      return false;
+    }
+    const reason: DropReason = tag?.reason === "NO_ENDPOINTS" ? "NO_ENDPOINTS" : "FILTERED";
     const detail =
-      reason === "NO_ENDPOINTS"
-        ? `${what} by ${o?.table ?? ""} ${o?.chain ?? ""}: the Service has no ${/local/.test(text) ? "local " : ""}endpoints${r.verdict === "reject" ? " (ICMP port unreachable to the client)" : ""}`
+      tag?.reason === "NO_ENDPOINTS"
+        ? `${what} by ${o?.table ?? ""} ${o?.chain ?? ""}: the Service has no ${tag.local ? "local " : ""}endpoints${r.verdict === "reject" ? " (ICMP port unreachable to the client)" : ""}`
         : `${what} by ${o?.table ?? ""} ${o?.chain ?? ""}`;
     this.end({ verdict: "DROPPED", reason, detail, ...(o ? { object: o } : {}) }, pkt);
     return false;

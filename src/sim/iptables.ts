@@ -301,8 +301,12 @@ const INTERN_MAX = 200_000;
 export const INTERN_RULES_MAX = 64;
 
 export function internKey(chain: string, r: IptRule): string {
-  // The line number is part of a rule's identity: a trace names it (--rules-from files).
-  return r.line === undefined ? ruleText(chain, r) : `${ruleText(chain, r)}\0${r.line}`;
+  // The line number is part of a rule's identity: a trace names it (--rules-from files); so
+  // is its drop tag (the same text untagged is a plain filter).
+  const k = r.line === undefined ? ruleText(chain, r) : `${ruleText(chain, r)}\0${r.line}`;
+  return r.drop === undefined
+    ? k
+    : `${k}\0${r.drop.reason}${r.drop.reason === "NO_ENDPOINTS" && r.drop.local ? " local" : ""}`;
 }
 
 function internRule(chain: string, rule: IptRule): CompiledRule {
@@ -830,7 +834,7 @@ export interface Segment {
   offset: number;
   /** Trace objects of its rules, made on first use. */
   objs?: (import("./trace.js").StepObject | undefined)[];
-  /** Whether its layer is a policy layer (steps say POLICY), worked out on first use. */
+  /** Whether its layer's role is "policy" (steps say POLICY; a drop is POLICY_DENIED). */
   policy?: boolean;
   /** Step texts per rule ("TABLE CHAIN: "comment" → "; a jump's whole text), made on first use. */
   say?: (string | undefined)[];

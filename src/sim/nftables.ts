@@ -2,12 +2,11 @@
 // statement: a failing match ends the rule; verdicts end the chain; vmaps dispatch;
 // `numgen random mod N` is a branch with probability 1/N per value.
 
-import type { NftChain, NftSet } from "../ir/types.js";
+import type { DropTag, NfRole, NftChain, NftSet, NftTable } from "../ir/types.js";
 import { ipToInt, parseCidr, inCidr, intToIp } from "./ip.js";
 import type { NfEnv } from "./nfenv.js";
 import { protoName } from "./packet.js";
 import type { Step, StepObject } from "./trace.js";
-import { POLICY_TABLE } from "../policy/compile.js";
 
 /** A merged nftables table as the evaluator reads it (by name; a Map will do). */
 export interface NftView {
@@ -17,6 +16,9 @@ export interface NftView {
   sets: { get(name: string): NftSet | undefined; has(name: string): boolean };
   /** The layer that defined a chain first. */
   owners: { get(name: string): string | undefined };
+  /** The table's tags (NftTable's): what it is for; a NetworkPolicy table's maps. */
+  role?: NfRole;
+  policyMaps?: NftTable["policyMaps"];
 }
 
 export class NftError extends Error {}
@@ -502,7 +504,10 @@ function stmtText(s: any): string {
   return JSON.stringify(s);
 }
 
-type R = { verdict: "accept" | "drop" | "reject"; object?: StepObject; detail?: string };
+/** `drop`: what a drop/reject stands for (its rule's tag, or the policy table's). */
+type R = { verdict: "accept" | "drop" | "reject"; object?: StepObject; detail?: string; drop?: DropTag };
+
+const POLICY_DENIED: DropTag = Object.freeze({ reason: "POLICY_DENIED" });
 
 // --- Per-rule step objects --------------------------------------------------------------
 // A rule's StepObject and the "table chain: comment → " prefix of its step text are the
@@ -582,29 +587,35 @@ function chainObj(ci: ChainInfo, t: NftView, chain: NftChain, text: string, with
 }
 
 export function evalNftChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[]): R {
-  // The policy table's base chains: a side without a map has no isolated pod on this node.
+  // A NetworkPolicy table's base chains: a side without a map has no isolated pod on this node.
+  const maps = t.policyMaps;
   const walkthrough =
-    t.name === POLICY_TABLE &&
+    maps !== undefined &&
     (chain.hook === "forward" || chain.hook === "input") &&
     env.ctState !== "ESTABLISHED" &&
     env.ctState !== "RELATED";
-  if (walkthrough && !t.sets.has("egress-pods"))
+  if (walkthrough && !t.sets.has(maps.egress))
     notIsolated(
-      "egress-pods",
+      "egress",
+      maps.egress,
+      true,
       env.pkt.src,
       env,
       steps,
-      chainObj(chainInfo(t, chain), t, chain, `no @egress-pods map`, true),
+      chainObj(chainInfo(t, chain), t, chain, `no @${maps.egress} map`, true),
     );
   const r = runChain(t, chain, env, steps, 0);
-  if (walkthrough && r.v === "return" && chain.hook === "forward" && !t.sets.has("ingress-pods"))
+  if (walkthrough && r.v === "return" && chain.hook === "forward" && !t.sets.has(maps.ingress))
     notIsolated(
-      "ingress-pods",
+      "ingress",
+      maps.ingress,
+      true,
       env.pkt.dst,
       env,
       steps,
-      chainObj(chainInfo(t, chain), t, chain, `no @ingress-pods map`, true),
+      chainObj(chainInfo(t, chain), t, chain, `no @${maps.ingress} map`, true),
     );
+  const policy = t.role === "policy";
   if (r.v === "return") {
     if (chain.policy === "drop") {
       const object = chainObj(chainInfo(t, chain), t, chain, `policy drop`, false);
@@ -614,27 +625,47 @@ export function evalNftChain(t: NftView, chain: NftChain, env: NfEnv, steps: Ste
         object,
         packet: env.view(),
       });
-      return { verdict: "drop", object };
+      return policy ? { verdict: "drop", object, drop: POLICY_DENIED } : { verdict: "drop", object };
     }
     return { verdict: "accept" };
   }
-  return { verdict: r.v, object: r.object, ...(r.detail ? { detail: r.detail } : {}) };
+  const drop = r.drop ?? (policy && r.v !== "accept" ? POLICY_DENIED : undefined);
+  return { verdict: r.v, object: r.object, drop, ...(r.detail ? { detail: r.detail } : {}) };
 }
 
-/** A chain's outcome; for "return", the rule that returned and its comment. `detail`: a policy chain's summary. */
-type CR = { v: "accept" | "drop" | "reject" | "return"; object?: StepObject; comment?: string; detail?: string };
+/**
+ * A chain's outcome; for "return", the rule that returned and its comment. `detail`: a policy
+ * chain's summary. `drop`: a dropping rule's tag.
+ */
+type CR = {
+  v: "accept" | "drop" | "reject" | "return";
+  object?: StepObject;
+  comment?: string;
+  detail?: string;
+  drop?: DropTag;
+};
 
-/** A vmap lookup in the policy table found no element: the local pod is not isolated on that side. */
-function notIsolated(data: string, key: unknown, env: NfEnv, steps: Step[], object: StepObject): void {
-  const side = /^@?(ingress|egress)-pods$/.exec(data)?.[1];
-  if (!side || typeof key !== "number") return;
+/**
+ * The policy table's `map` (of `side`) has no element for the local pod `key`, or the table
+ * has no such map (`absent`): the pod is not isolated on that side.
+ */
+function notIsolated(
+  side: "ingress" | "egress",
+  map: string,
+  absent: boolean,
+  key: unknown,
+  env: NfEnv,
+  steps: Step[],
+  object: StepObject,
+): void {
+  if (typeof key !== "number") return;
   const ip = intToIp(key);
   const pod = env.podOf?.(key);
   // Only pods of this node are in its maps: another node's pod is decided on its own node.
   if (env.podOf && !pod?.local) return;
-  const why = object.text.startsWith("no @")
-    ? `no pod of this node is isolated for ${side}: the table has no @${side}-pods`
-    : `its IP ${ip} is not in @${side}-pods`;
+  const why = absent
+    ? `no pod of this node is isolated for ${side}: the table has no @${map}`
+    : `its IP ${ip} is not in @${map}`;
   steps.push({
     action: "POLICY",
     detail: `${side} of ${pod?.name ?? ip}: not isolated (${why})`,
@@ -671,7 +702,7 @@ function numgenOptions(src: Source, n: number, off: number): { opts: { p: number
 function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth: number): CR {
   if (depth > 64) throw new NftError(`jump depth exceeded in ${chain.name}`);
   const rules = chain.rules;
-  const policy = t.name === POLICY_TABLE;
+  const policy = t.role === "policy";
   const action = policy ? "POLICY" : "NETFILTER";
   const ci = chainInfo(t, chain);
   for (let i = 0; i < rules.length; i++) {
@@ -748,8 +779,12 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
         const kv = evalExpr(key, env);
         const pos = lookup(src, kv, t, env);
         if (pos < 0) {
-          if (policy && typeof s.vmap.data === "string")
-            notIsolated(s.vmap.data, kv.v, env, steps, ruleInfo(ci, t, chain, i).obj);
+          const maps = t.policyMaps;
+          if (maps !== undefined && typeof s.vmap.data === "string") {
+            const map = s.vmap.data.replace(/^@/, "");
+            const side = map === maps.ingress ? "ingress" : map === maps.egress ? "egress" : null;
+            if (side) notIsolated(side, map, false, kv.v, env, steps, ruleInfo(ci, t, chain, i).obj);
+          }
           matched = false;
           break;
         }
@@ -780,7 +815,7 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
       case "reject": {
         const ri = ruleInfo(ci, t, chain, i);
         steps.push({ action, detail: ri.pre + verdict.kind, object: ri.obj, packet: env.view() });
-        return { v: verdict.kind, object: ri.obj };
+        return { v: verdict.kind, object: ri.obj, drop: rule.drop };
       }
       case "return": {
         const ri = ruleInfo(ci, t, chain, i);
@@ -796,7 +831,7 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
         const subSteps: Step[] = [];
         const pre = env.snapshot();
         const r = runChain(t, sub, env, subSteps, depth + 1);
-        const side = policy ? /^(ingress|egress)-(.+)$/.exec(sub.name) : null;
+        const side = policy ? sub.isolates : undefined;
         const ri = ruleInfo(ci, t, chain, i);
         if (side) {
           // A pod's policy chain: one step that says which side, who isolates it, and what decided.
@@ -805,18 +840,18 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
               { action, detail: ri.pre + `${verdict.kind} ${verdict.target}`, object: ri.obj, packet: pre() } as Step,
               ...subSteps,
             );
-          const last = sub.rules[sub.rules.length - 1]?.comment ?? "";
-          const by = /^isolated by (.*?)(; no rule allowed it)?$/.exec(last)?.[1] ?? "its policies";
+          // A policy rule returned: "allowed by" its comment (which names the policy and rule).
+          const byRule = r.comment && (r.object?.index ?? -1) >= side.firstRule;
           const how =
             r.v === "return"
-              ? r.comment && / (ingress|egress) rule \d+$/.test(r.comment)
+              ? byRule
                 ? `allowed by ${r.comment}`
                 : `allowed${r.comment ? ` (${r.comment})` : ""}`
               : "no rule allowed it";
-          const detail = `isolated by ${by}; ${how}`;
+          const detail = `isolated by ${side.by}; ${how}`;
           steps.push({
             action,
-            detail: `${side[1]} of ${side[2]}: ${detail}`,
+            detail: `${side.side} of ${side.pod}: ${detail}`,
             object: r.object ?? ri.obj,
             packet: env.view(),
           });
