@@ -2,6 +2,7 @@
 // recorded, a hook's evaluation and what its verdict means (DropTag: see the IR), and the
 // netfilter view of one hook traversal (Env).
 
+import type { CompiledIR } from "../topology.js";
 import type { NetNs } from "../../ir/types.js";
 import { addrOf, intToIp, ipToInt, parseCidr, inCidr } from "../ip.js";
 import type { NatRequest, NfEnv, NfVerdict, CtState } from "../nfenv.js";
@@ -350,7 +351,7 @@ export class Env implements NfEnv {
       throw new Error(
         `ipset ${name} is not known in ${this.ns.id} (its members are not in the IR: pass them with the trace options)`,
       );
-    return ipsetMatch(members, dirs, this.pkt);
+    return ipsetMatch(this.w.c, members, dirs, this.pkt);
   }
   recentHas(name: string, key: number) {
     return this.w.recent.get(name)?.has(key) ?? false;
@@ -378,12 +379,9 @@ export class Env implements NfEnv {
   }
 }
 
-export const ipsetIndex = new WeakMap<
-  (string | number)[],
-  { exact: Set<string>; nets: [number, number][]; shape: string[] }
->();
 /** ipset membership: the entry's components by shape (ip, proto:port, port, net) and the match's src/dst directions. */
-export function ipsetMatch(members: (string | number)[], dirs: string[], p: Pkt): boolean {
+export function ipsetMatch(c: CompiledIR, members: (string | number)[], dirs: string[], p: Pkt): boolean {
+  const ipsetIndex = c.ipsets;
   let ix = ipsetIndex.get(members);
   if (!ix) {
     const first = members.length ? String(members[0]).split(",") : [];

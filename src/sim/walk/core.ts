@@ -12,6 +12,7 @@ import type { CtState } from "../nfenv.js";
 import type { Hook } from "../netfilter.js";
 import { assignPkt, clonePkt, makePkt, viewOf, type Pkt } from "../packet.js";
 import type { NsInfo, Topology } from "../topology.js";
+import type { CompiledIR } from "../topology.js";
 import type { Disposition, DropReason, Hop, StepAction, StepObject, TracePath } from "../trace.js";
 import type { CtTable, CtEntry, CtRef } from "./ct-table.js";
 
@@ -231,11 +232,15 @@ export abstract class WalkCore {
   /** Undo log of state mutations (conntrack, affinity memory), for restoring at a fork point. */
   protected undo: Undo[] = [];
 
+  /** The IR's caches (the topology's CompiledIR), one load away. */
+  readonly c: CompiledIR;
+
   constructor(
     readonly topo: Topology,
     readonly chooser: Chooser,
     readonly opts: WalkOptions = {},
   ) {
+    this.c = topo.compiled;
     for (const [name, ips] of Object.entries(opts.affinity ?? {})) this.recent.set(name, new Set(ips.map(ipToInt)));
   }
 

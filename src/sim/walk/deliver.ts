@@ -26,7 +26,7 @@ export abstract class WalkDeliver extends WalkIpvs {
                 vni: pkt.vni,
                 link: vx,
                 detail: `VXLAN VNI ${pkt.vni} (udp ${pkt.dport}) → ${vx.name}`,
-                obj: linkObj(vx),
+                obj: linkObj(this.c, vx),
               })
             : undefined;
         }
@@ -40,7 +40,7 @@ export abstract class WalkDeliver extends WalkIpvs {
       } else if (pkt.proto === "ipip") {
         const tl = inf.tunnels.find((l) => l.kind === "ipip");
         if (tl) {
-          this.step("DECAPSULATED", `IPIP → ${tl.name}`, pkt.inner, linkObj(tl));
+          this.step("DECAPSULATED", `IPIP → ${tl.name}`, pkt.inner, linkObj(this.c, tl));
           return this.ipInput(ns, tl.name, pkt.inner, {});
         }
       }
@@ -54,7 +54,9 @@ export abstract class WalkDeliver extends WalkIpvs {
       );
     }
     // IPVS (model): a virtual server on this node takes the connection.
-    const vs = inf.node?.ipvs ? ipvsIndex(inf.node.ipvs).get(`${pkt.proto}/${pkt.dst}/${pkt.dport}`) : undefined;
+    const vs = inf.node?.ipvs
+      ? ipvsIndex(this.c, inf.node.ipvs).get(`${pkt.proto}/${pkt.dst}/${pkt.dport}`)
+      : undefined;
     if (vs) return this.ipvs(ns, inf, vs, pkt);
     if (
       this.client &&

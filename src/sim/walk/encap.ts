@@ -4,7 +4,7 @@ import type { Link, NetNs } from "../../ir/types.js";
 import { intToIp, ipToInt } from "../ip.js";
 import { clonePkt, makePkt, type Pkt } from "../packet.js";
 import { fibLookup, type NsInfo } from "../topology.js";
-import { fdbObjs, linkObj } from "./say.js";
+import { linkObj } from "./say.js";
 import { WalkL2 } from "./l2.js";
 
 export abstract class WalkEncap extends WalkL2 {
@@ -16,10 +16,11 @@ export abstract class WalkEncap extends WalkL2 {
         "NO_NEIGHBOUR",
         `no FDB entry for ${mac} on ${link.name}: the VXLAN device does not know the remote VTEP`,
         pkt,
-        linkObj(link),
+        linkObj(this.c, link),
       );
-    let fobj = fdbObjs.get(f);
-    if (!fobj) fdbObjs.set(f, (fobj = { kind: "fdb", text: `${f.mac} dev ${f.dev} dst ${f.dst} self ${f.state}` }));
+    let fobj = this.c.fdbObjs.get(f);
+    if (!fobj)
+      this.c.fdbObjs.set(f, (fobj = { kind: "fdb", text: `${f.mac} dev ${f.dev} dst ${f.dst} self ${f.state}` }));
     const local = vx.local ? ipToInt(vx.local) : this.ifAddr(inf, vx.dev, ipToInt(f.dst));
     const inner = clonePkt(pkt);
     inner.l2dst = mac;
@@ -70,7 +71,7 @@ export abstract class WalkEncap extends WalkL2 {
       "ENCAPSULATED",
       `IPIP on ${link.name}: outer ${intToIp(outer.src)} → ${intToIp(remote)} (protocol 4), ${outer.size} bytes`,
       outer,
-      linkObj(link),
+      linkObj(this.c, link),
     );
     this.localOut(ns, outer, true, inf);
   }

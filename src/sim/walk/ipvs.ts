@@ -1,6 +1,8 @@
 // The walk through IPVS (kube-proxy's ipvs mode): a virtual server's pick of a real server,
 // masquerading forwarder.
 
+import type { IpvsVirtualServer } from "../../ir/types.js";
+import type { CompiledIR } from "../topology.js";
 import type { NetNs } from "../../ir/types.js";
 import { intToIp, ipToInt } from "../ip.js";
 import type { CtState } from "../nfenv.js";
@@ -73,9 +75,9 @@ export abstract class WalkIpvs extends WalkEncap {
   }
 }
 
-export type Vs = NonNullable<NsInfo["node"]>["ipvs"] extends (infer T)[] | undefined ? T : never;
-export const ipvsIdx = new WeakMap<Vs[], Map<string, Vs>>();
-export function ipvsIndex(list: Vs[]): Map<string, Vs> {
+/** A node's virtual servers by "proto/address/port" (kept in the IR's CompiledIR). */
+export function ipvsIndex(c: CompiledIR, list: IpvsVirtualServer[]): Map<string, IpvsVirtualServer> {
+  const ipvsIdx = c.ipvs;
   let m = ipvsIdx.get(list);
   if (!m) {
     m = new Map();

@@ -6,7 +6,7 @@ import { intToIp } from "../ip.js";
 import type { Pkt } from "../packet.js";
 import { EXTERNAL_PORT, lkey, type NsInfo, type Owner, type PortAnswer, type VethEnd } from "../topology.js";
 import { io } from "./core.js";
-import { NO_META, linkObj, neighSays, routeText, vethSays } from "./say.js";
+import { NO_META, linkObj, routeText } from "./say.js";
 import { WalkL3 } from "./l3.js";
 import type { WalkConntrack } from "./conntrack.js";
 
@@ -16,9 +16,9 @@ export abstract class WalkL2 extends WalkL3 {
     const n = inf.neigh(link.name, ips);
     if (n) {
       // The step's text and object depend on the entry alone (entries are shared, read-only).
-      let say = neighSays.get(n);
+      let say = this.c.neighSays.get(n);
       if (!say)
-        neighSays.set(
+        this.c.neighSays.set(
           n,
           (say = {
             mac: n.lladdr,
@@ -34,7 +34,7 @@ export abstract class WalkL2 extends WalkL3 {
         "NO_NEIGHBOUR",
         `no neighbour entry for ${ips} on ${link.name} (nolearning VXLAN: flannel installs them)`,
         pkt,
-        linkObj(link),
+        linkObj(this.c, link),
       );
       return null;
     }
@@ -76,7 +76,7 @@ export abstract class WalkL2 extends WalkL3 {
       "NO_NEIGHBOUR",
       `ARP for ${ips} on ${link.name}: no answer (no host owns it on that segment)`,
       pkt,
-      linkObj(link),
+      linkObj(this.c, link),
     );
     return null;
   }
@@ -93,11 +93,11 @@ export abstract class WalkL2 extends WalkL3 {
 
   /** A veth's far end and its step (they depend on the link alone: IR links are read-only). */
   protected vethEnd(link: Link, peer: NonNullable<Link["peer"]>): VethEnd | null {
-    let v = vethSays.get(link);
+    let v = this.c.vethEnds.get(link);
     if (v === undefined) {
       const pns = this.topo.nsOf(peer.ns);
       const pl = pns ? this.topo.info(pns).links.get(peer.name) : undefined;
-      vethSays.set(
+      this.c.vethEnds.set(
         link,
         (v =
           pns && pl
@@ -106,7 +106,7 @@ export abstract class WalkL2 extends WalkL3 {
                 pinf: this.topo.info(pns),
                 pl,
                 detail: `${link.name} → ${pl.name} in ${pns.id}`,
-                obj: linkObj(link),
+                obj: linkObj(this.c, link),
               }
             : null),
       );
@@ -123,7 +123,7 @@ export abstract class WalkL2 extends WalkL3 {
           "LINK_DOWN",
           `${link.name} has no peer ${link.peer.name} in ${link.peer.ns}`,
           pkt,
-          linkObj(link),
+          linkObj(this.c, link),
         );
       this.step("VETH", v.detail, pkt, v.obj);
       if (v.pns !== ns) pkt.mark = 0; // crossing namespaces scrubs the skb mark
@@ -135,21 +135,26 @@ export abstract class WalkL2 extends WalkL3 {
       const u = this.topo.ir.underlay.ns;
       const br = u.links.find((l) => l.kind === "bridge");
       if (br) {
-        this.step("TRANSMITTED", `${link.name} → the underlay switch ${br.name}`, pkt, linkObj(link));
+        this.step("TRANSMITTED", `${link.name} → the underlay switch ${br.name}`, pkt, linkObj(this.c, link));
         this.hop(u);
         return this.bridgeForward(u, br, null, mac, pkt, owner, true);
       }
     }
-    this.drop("UNSUPPORTED", `cannot transmit on ${link.kind} device ${link.name}`, pkt, linkObj(link));
+    this.drop("UNSUPPORTED", `cannot transmit on ${link.kind} device ${link.name}`, pkt, linkObj(this.c, link));
   }
 
   /** `known`: the namespace's info when the caller has it (one lookup fewer on a cold namespace; so for localOut, bridgeForward, ipInput). */
   protected l2Receive(ns: NetNs, link: Link, mac: string, pkt: Pkt, owner?: Owner, known?: NsInfo): void {
-    if (!link.up) return this.drop("LINK_DOWN", `${link.name} is down`, pkt, linkObj(link));
+    if (!link.up) return this.drop("LINK_DOWN", `${link.name} is down`, pkt, linkObj(this.c, link));
     if (link.master) {
       const br = (known ?? this.topo.info(ns)).links.get(link.master);
       if (!br)
-        return this.drop("UNSUPPORTED", `${link.name}'s master ${link.master} does not exist`, pkt, linkObj(link));
+        return this.drop(
+          "UNSUPPORTED",
+          `${link.name}'s master ${link.master} does not exist`,
+          pkt,
+          linkObj(this.c, link),
+        );
       if (br.mac === mac) return this.bridgeUp(ns, br, link, pkt);
       return this.bridgeForward(ns, br, link, mac, pkt, owner, false, known);
     }
@@ -159,7 +164,7 @@ export abstract class WalkL2 extends WalkL3 {
       "NO_NEIGHBOUR",
       `frame for ${mac} arrives on ${link.name} (${link.mac}): not for this host`,
       pkt,
-      linkObj(link),
+      linkObj(this.c, link),
     );
   }
 
@@ -229,7 +234,7 @@ export abstract class WalkL2 extends WalkL3 {
       "BRIDGED",
       `${inPort.name} → ${br.name}: frame for the bridge's own address, up to the IP layer`,
       pkt,
-      linkObj(br),
+      linkObj(this.c, br),
     );
     const inf = this.topo.info(ns);
     if (!inf.brNf) return this.ipInput(ns, br.name, pkt, { physIn: inPort.name }, inf);
@@ -244,7 +249,7 @@ export abstract class WalkL2 extends WalkL3 {
             "ROUTED",
             `after DNAT ${intToIp(pkt.dst)} is on ${br.name}: bridged DNAT (br_netfilter), the frame stays on the bridge`,
             pkt,
-            { kind: "route", text: routeText(r.route) },
+            { kind: "route", text: routeText(this.c, r.route) },
           );
           const nb = this.neighbour(ns, inf, br, pkt.dst, pkt);
           if (!nb) return;
@@ -303,7 +308,7 @@ export abstract class WalkL2 extends WalkL3 {
         "NO_NEIGHBOUR",
         `${br.name}: no port leads to ${mac} (flooded, nobody answered)`,
         pkt,
-        linkObj(br),
+        linkObj(this.c, br),
       );
     if (port.port === EXTERNAL_PORT) {
       const ext = this.topo.externalNs;
@@ -318,7 +323,7 @@ export abstract class WalkL2 extends WalkL3 {
         "HAIRPIN",
         `${br.name}: the frame would leave by the port it came in (${pl.name}) and hairpin mode is off`,
         pkt,
-        linkObj(pl),
+        linkObj(this.c, pl),
       );
     }
     this.step(

@@ -25,7 +25,7 @@ export abstract class WalkL3 extends WalkConntrack {
       this.drop("NO_ROUTE", `no route to ${intToIp(pkt.dst)} (Network is unreachable)`, pkt);
       return null;
     }
-    const rs = routeSay(r);
+    const rs = routeSay(this.c, r);
     const t = r.type;
     if (t === "blackhole" || t === "unreachable" || t === "prohibit") {
       this.step("ROUTED", `${what} ${intToIp(pkt.dst)}: ${t}`, pkt, rs.obj);
@@ -77,19 +77,19 @@ export abstract class WalkL3 extends WalkConntrack {
       if (!link)
         return this.drop("NO_ROUTE", `route names device ${dev ?? "(none)"} which does not exist`, pkt, {
           kind: "route",
-          text: routeText(r.route),
+          text: routeText(this.c, r.route),
         });
       r.linkIn = inf;
       r.link = link;
     }
-    if (!link.up) return this.drop("LINK_DOWN", `${link.name} is down`, pkt, linkObj(link));
+    if (!link.up) return this.drop("LINK_DOWN", `${link.name} is down`, pkt, linkObj(this.c, link));
     if (link.kind === "loopback") return this.ipInput(ns, "lo", pkt, {});
     if (pkt.size > link.mtu && pkt.df) {
       return this.drop(
         "MTU",
         `packet of ${pkt.size} bytes exceeds the MTU ${link.mtu} of ${link.name} and DF is set (ICMP fragmentation needed, mtu ${link.mtu})`,
         pkt,
-        linkObj(link),
+        linkObj(this.c, link),
       );
     }
     const nh = r.via ?? pkt.dst;

@@ -1,19 +1,19 @@
 // Step objects and texts of the walk (links, routes, neighbours, FDB entries, conntrack
-// entries), made once per IR object and kept (the objects are shared and read-only).
+// entries), made once per IR object and kept in the IR's CompiledIR (the objects are
+// shared and read-only).
 
 import type { Link, Route } from "../../ir/types.js";
 import { intToIp } from "../ip.js";
-import type { CRoute, VethEnd } from "../topology.js";
+import type { CompiledIR } from "../topology.js";
+import type { CRoute } from "../topology.js";
 import type { StepObject } from "../trace.js";
 import type { CtEntry, Tuple } from "./ct-table.js";
 
-export const linkObjCache = new WeakMap<Link, StepObject>();
-/** A veth's far end and its step (null: the peer is missing), per link. */
-export const vethSays = new WeakMap<Link, VethEnd | null>();
 export const NO_META: { physIn?: string } = {};
-export function linkObj(l: Link): StepObject {
-  let o = linkObjCache.get(l);
-  if (!o) linkObjCache.set(l, (o = linkObjMake(l)));
+export function linkObj(c: CompiledIR, l: Link): StepObject {
+  const objs = c.linkObjs;
+  let o = objs.get(l);
+  if (!o) objs.set(l, (o = linkObjMake(l)));
   return o;
 }
 export function linkObjMake(l: Link): StepObject {
@@ -26,7 +26,7 @@ export function linkObjMake(l: Link): StepObject {
 }
 
 /** A route's step object and the end of its ROUTED text, made once per route (routes are shared, read-only) and kept on its compiled form. */
-export function routeSay(cr: CRoute): { obj: StepObject; how: string } {
+export function routeSay(c: CompiledIR, cr: CRoute): { obj: StepObject; how: string } {
   let v = cr.say;
   if (!v) {
     const r = cr.route;
@@ -36,18 +36,15 @@ export function routeSay(cr: CRoute): { obj: StepObject; how: string } {
         : r.via
           ? `: via ${r.via} dev ${r.dev}`
           : `: dev ${r.dev} (directly connected)`;
-    cr.say = v = { obj: { kind: "route", text: routeText(r) }, how };
+    cr.say = v = { obj: { kind: "route", text: routeText(c, r) }, how };
   }
   return v;
 }
 
-export const neighSays = new WeakMap<object, { mac: string; detail: string; obj: StepObject }>();
-export const fdbObjs = new WeakMap<object, StepObject>();
-
-export const routeTextCache = new WeakMap<Route, string>();
-export function routeText(r: Route): string {
-  let t = routeTextCache.get(r);
-  if (t === undefined) routeTextCache.set(r, (t = routeTextMake(r)));
+export function routeText(c: CompiledIR, r: Route): string {
+  const texts = c.routeTexts;
+  let t = texts.get(r);
+  if (t === undefined) texts.set(r, (t = routeTextMake(r)));
   return t;
 }
 export function routeTextMake(r: Route): string {
