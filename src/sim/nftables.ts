@@ -699,6 +699,9 @@ function numgenOptions(src: Source, n: number, off: number): { opts: { p: number
   return out;
 }
 
+// One function of ~170 lines on purpose: the per-packet loop over a chain's rules and their
+// statements, whose locals (the rule's match state, its verdict) a split would pass around
+// or allocate per statement.
 function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth: number): CR {
   if (depth > 64) throw new NftError(`jump depth exceeded in ${chain.name}`);
   const rules = chain.rules;

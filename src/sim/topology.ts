@@ -428,6 +428,8 @@ export function fibLookup(fib: Fib, ip: number, filter?: (r: CRoute) => boolean)
   return undefined;
 }
 
+// ~280 lines on purpose: the topology's lookups are closures over the maps built here (per
+// IR, filled lazily); split, they would become an object of those maps passed to each.
 function build(ir: DataplaneIR): Topology {
   const compiled = new CompiledIR();
   const podsByKey = new Map<string, PodNet>();
