@@ -115,6 +115,8 @@ export interface IptRule {
   goto?: boolean;
   /** Where the rule came from when parsed from a file (for error messages and traces). */
   line?: number;
+  /** Set by the rule's producer on a DROP/REJECT that stands for a reason (see DropTag). */
+  drop?: DropTag;
 }
 
 export interface IptChain {
@@ -127,6 +129,8 @@ export interface IptChain {
 export interface IptLayer {
   /** "kube-proxy", "flannel", "cni-bridge", "podnet-policy", "node" — for display. */
   owner: string;
+  /** What the layer is for (see NfRole); absent when unknown (a parsed iptables-save dump). */
+  role?: NfRole;
   tables: Partial<Record<IptTableName, Record<string, IptChain>>>;
 }
 
@@ -143,12 +147,16 @@ export interface NftChain {
   prio?: number;
   policy?: "accept" | "drop";
   rules: NftRule[];
+  /** A NetworkPolicy table's per-pod chain (see PolicyChainTag). */
+  isolates?: PolicyChainTag;
 }
 
 export interface NftRule {
   /** libnftables JSON statements, e.g. {match:{op:"==",left:{payload:{protocol:"ip",field:"daddr"}},right:"10.96.0.1"}} */
   expr: NftStmt[];
   comment?: string;
+  /** Set by the rule's producer when its drop/reject verdict (its own or a vmap's) stands for a reason. */
+  drop?: DropTag;
 }
 
 // The libnftables JSON objects podnet produces and reads (man libnftables-json, sections
@@ -248,11 +256,44 @@ export interface NftTable {
   comment?: string;
   chains: Record<string, NftChain>;
   sets: Record<string, NftSet>;
+  /** What the table is for (see NfRole). */
+  role?: NfRole;
+  /**
+   * A NetworkPolicy table: the names of its verdict maps from a local pod's IP to its
+   * ingress / egress chain (a map is left out when no local pod is isolated on that side).
+   */
+  policyMaps?: { ingress: string; egress: string };
 }
 
 export interface NftLayer {
   owner: string;
   tables: NftTable[];
+}
+
+// --- Tags: what a table, layer, chain or rule stands for, set by the code that writes it,
+// so that consumers (the interpreter's verdicts and their words) read facts, never names or
+// comments. Optional: IR without them (a parsed dump) is still valid, only less explained.
+
+/** Who wrote a table or layer: Service proxying, the CNI's own rules, or NetworkPolicy. */
+export type NfRole = "kube-proxy" | "cni" | "policy";
+
+/**
+ * What a DROP/REJECT stands for. NO_ENDPOINTS: kube-proxy's rule for a Service without
+ * endpoints (`local`: without endpoints on this node, externalTrafficPolicy Local).
+ * POLICY_DENIED: a NetworkPolicy chain's final drop (no rule allowed the packet).
+ */
+export type DropTag = { reason: "NO_ENDPOINTS"; local?: boolean } | { reason: "POLICY_DENIED" };
+
+/**
+ * A NetworkPolicy chain of one pod and side: `pod` ("ns/name"); `by`: the policies that
+ * isolate it, in words; `firstRule`: the index of its first policy rule (rules before it
+ * are not a policy's, such as ingress's "from the pod's own node").
+ */
+export interface PolicyChainTag {
+  side: "ingress" | "egress";
+  pod: string;
+  by: string;
+  firstRule: number;
 }
 
 // ---------------------------------------------------------------------------

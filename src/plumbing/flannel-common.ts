@@ -18,6 +18,7 @@ export function flannelIptables(cluster: string, node: NodeState): IptLayer {
   const pod = node.podCIDR;
   return {
     owner: "flannel",
+    role: "cni",
     tables: {
       nat: {
         POSTROUTING: { name: "POSTROUTING", rules: [iptRule(...MASQ, "-j", "FLANNEL-POSTRTG")] },
@@ -69,6 +70,7 @@ export function flannelNftables(cluster: string, node: NodeState): NftLayer {
       {
         family: "ip",
         name: "flannel-ipv4",
+        role: "cni",
         chains: {
           postrtg: { name: "postrtg", type: "nat", hook: "postrouting", prio: 100, policy: "accept", rules: post },
           forward: {

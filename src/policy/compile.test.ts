@@ -40,6 +40,11 @@ test("default-deny ingress: every pod of x is in the ingress map and its chain e
   assert.equal(last.comment, "isolated by x/deny; no rule allowed it");
   // The node's own traffic is allowed first (kubelet probes).
   assert.equal(chain.rules[0].comment, "traffic from the pod's own node is allowed");
+  // Tags for the interpreter: what the table, the chain and its final drop stand for.
+  assert.equal(t.role, "policy");
+  assert.deepEqual(t.policyMaps, { ingress: "ingress-pods", egress: "egress-pods" });
+  assert.deepEqual(last.drop, { reason: "POLICY_DENIED" });
+  assert.deepEqual(chain.isolates, { side: "ingress", pod: "x/a", by: "x/deny", firstRule: 1 });
   // The forward hook accepts replies first: policies are stateful.
   assert.equal(t.chains.forward.hook, "forward");
   assert.deepEqual(t.chains.forward.rules[0].expr[0], {

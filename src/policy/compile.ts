@@ -57,11 +57,19 @@ export function nftComment(s: string): string {
   return out + "…";
 }
 
-/** The final drop's comment: which policies isolate the pod (the chain name says which pod). */
-function isolatedComment(policies: string[]): string {
+/**
+ * The final drop's comment: which policies isolate the pod (the chain name says which pod),
+ * and `by`, those policies in words (the chain's tag).
+ */
+function isolatedComment(policies: string[]): { comment: string; by: string } {
   const full = `isolated by ${policies.join(", ")}; no rule allowed it`;
-  return utf8Len(full) <= 128 ? full : nftComment(`isolated by ${policies.length} policies (${policies.join(", ")}`);
+  if (utf8Len(full) <= 128) return { comment: full, by: policies.join(", ") };
+  const comment = nftComment(`isolated by ${policies.length} policies (${policies.join(", ")}`);
+  return { comment, by: comment.slice("isolated by ".length) };
 }
+
+/** The policy table's final drops: what they stand for (read by the interpreter). */
+const POLICY_DROP = Object.freeze({ reason: "POLICY_DENIED" as const });
 
 function ipRangesOfPeer(ix: PolicyIndex, peer: CPeer): [number, number][] {
   if (!peer.ipBlock) return [];
@@ -240,12 +248,12 @@ export function compileNodePolicy(
           comment: "traffic from the pod's own node is allowed",
         });
       }
+      const firstRule = rules.length;
       rules.push(...directionRules(ix, pod, dir, compiled, state.pods));
-      rules.push({
-        expr: [{ drop: null }],
-        comment: isolatedComment(pols.map((p) => `${p.namespace}/${p.name}`)),
-      });
-      chains[name] = { name, rules };
+      const isolated = isolatedComment(pols.map((p) => `${p.namespace}/${p.name}`));
+      rules.push({ expr: [{ drop: null }], comment: isolated.comment, drop: POLICY_DROP });
+      const isolates = { side: dir, pod: `${pod.namespace}/${pod.name}`, by: isolated.by, firstRule };
+      chains[name] = { name, rules, isolates };
       (dir === "ingress" ? ingressMap : egressMap).elem.push({ key: pod.podIP, value: { jump: { target: name } } });
     }
   }
@@ -279,7 +287,17 @@ export function compileNodePolicy(
   if (egressMap.elem.length) sets[egressMap.name] = egressMap;
   return {
     owner: "podnet-policy",
-    tables: [{ family: "inet", name: POLICY_TABLE, comment: "NetworkPolicy, compiled by podnet", chains, sets }],
+    tables: [
+      {
+        family: "inet",
+        name: POLICY_TABLE,
+        comment: "NetworkPolicy, compiled by podnet",
+        chains,
+        sets,
+        role: "policy",
+        policyMaps: { ingress: ingressMap.name, egress: egressMap.name },
+      },
+    ],
   };
 }
 

@@ -3,14 +3,12 @@
 // in order (side-effecting ones — statistic, recent — after the pure ones, which gives
 // the same outcome distribution), jump/goto/RETURN, built-in chain policy.
 
-import type { IptChain, IptLayer, IptOpt, IptRule } from "../ir/types.js";
-import { ipToInt, parsePrefix, inPrefix, type Prefix } from "../net/ipv4.js";
-import { protoName } from "./packet.js";
+import type { IptChain, IptLayer, IptRule } from "../ir/types.js";
+import { ipToInt } from "../net/ipv4.js";
 import type { CtState, NfEnv, NfVerdict } from "./nfenv.js";
+import { addChoices, readOptions, RuleBuild, err, type GuardKind, type Matcher } from "./iptables-match.js";
 
-export class RuleError extends Error {}
-
-export type Matcher = (env: NfEnv) => boolean;
+export { RuleError, type Matcher } from "./iptables-match.js";
 
 export interface TargetSpec {
   kind:
@@ -129,90 +127,6 @@ const TERMINAL = new Set([
   "CT",
 ]);
 
-function err(rule: IptRule, msg: string): never {
-  throw new RuleError(rule.line !== undefined ? `line ${rule.line}: ${msg}` : msg);
-}
-
-function parsePortSpec(rule: IptRule, s: string): [number, number][] {
-  return s.split(",").map((part) => {
-    const [a, b] = part.split(":");
-    const lo = a === "" ? 0 : Number(a);
-    const hi = b === undefined ? lo : b === "" ? 65535 : Number(b);
-    if (!Number.isInteger(lo) || !Number.isInteger(hi)) err(rule, `invalid port "${s}"`);
-    return [lo, hi] as [number, number];
-  });
-}
-
-function parseMarkSpec(rule: IptRule, s: string): { v: number; m: number } {
-  const [v, m] = s.split("/");
-  const vn = Number(v);
-  const mn = m === undefined ? 0xffffffff : Number(m);
-  if (!Number.isFinite(vn) || !Number.isFinite(mn)) err(rule, `invalid mark "${s}"`);
-  return { v: vn >>> 0, m: mn >>> 0 };
-}
-
-function ifMatch(pattern: string): (name: string | undefined) => boolean {
-  if (pattern.endsWith("+")) {
-    const pre = pattern.slice(0, -1);
-    return (n) => n !== undefined && n.startsWith(pre);
-  }
-  return (n) => n === pattern;
-}
-
-/** An interface pattern as a guard field: [name, prefix?]; "" (and a bare "+") stay closures. */
-function ifGuard(pattern: string): [string, boolean] {
-  return pattern.endsWith("+") ? [pattern.slice(0, -1), true] : [pattern, false];
-}
-
-type GuardFields = Pick<
-  CompiledRule,
-  | "sNet"
-  | "sMask"
-  | "sNeg"
-  | "dNet"
-  | "dMask"
-  | "dNeg"
-  | "proto"
-  | "protoNeg"
-  | "markV"
-  | "markM"
-  | "markNeg"
-  | "inIf"
-  | "inPre"
-  | "inNeg"
-  | "outIf"
-  | "outPre"
-  | "outNeg"
-  | "ctBits"
-  | "ctNeg"
->;
-function noGuard(): GuardFields {
-  return {
-    sNet: 0,
-    sMask: 0,
-    sNeg: false,
-    dNet: 0,
-    dMask: 0,
-    dNeg: false,
-    proto: "",
-    protoNeg: false,
-    markV: 0,
-    markM: 0,
-    markNeg: false,
-    inIf: "",
-    inPre: false,
-    inNeg: false,
-    outIf: "",
-    outPre: false,
-    outNeg: false,
-    ctBits: 0,
-    ctNeg: false,
-  };
-}
-
-/** Conntrack states as bits (the guard of `--ctstate`/`--state` without DNAT/SNAT). */
-const CT_BITS: Record<CtState, number> = { NEW: 1, ESTABLISHED: 2, RELATED: 4, INVALID: 8, UNTRACKED: 16 };
-
 /** A rule's guard fields against the packet (CompiledRule.guarded); unset fields pass. */
 function guardOk(cr: CompiledRule, e: NfEnv): boolean {
   const gm = cr.gm;
@@ -228,7 +142,7 @@ function guardOk(cr: CompiledRule, e: NfEnv): boolean {
 }
 
 /** Guard kinds as bits of CompiledRule.gm. */
-const G = { s: 1, d: 2, p: 4, mark: 8, i: 16, o: 32, ct: 64 } as const;
+const G: Readonly<Record<GuardKind, number>> = { s: 1, d: 2, p: 4, mark: 8, i: 16, o: 32, ct: 64 };
 
 /** A rule's matches without side effects (guard fields, then the closures), in evaluation order. */
 export function matchesPure(cr: CompiledRule, e: NfEnv): boolean {
@@ -254,24 +168,6 @@ function ctBit(s: CtState): number {
       return 8;
     default:
       return 16;
-  }
-}
-
-function anyCidr(list: Prefix[], ip: number): boolean {
-  for (let i = 0; i < list.length; i++) if (inPrefix(ip, list[i])) return true;
-  return false;
-}
-
-function inRanges(ranges: [number, number][], port: number): boolean {
-  for (let i = 0; i < ranges.length; i++) if (port >= ranges[i][0] && port <= ranges[i][1]) return true;
-  return false;
-}
-
-function cidrList(rule: IptRule, s: string): Prefix[] {
-  try {
-    return s.split(",").map(parsePrefix);
-  } catch {
-    err(rule, `invalid address "${s}"`);
   }
 }
 
@@ -301,8 +197,12 @@ const INTERN_MAX = 200_000;
 export const INTERN_RULES_MAX = 64;
 
 export function internKey(chain: string, r: IptRule): string {
-  // The line number is part of a rule's identity: a trace names it (--rules-from files).
-  return r.line === undefined ? ruleText(chain, r) : `${ruleText(chain, r)}\0${r.line}`;
+  // The line number is part of a rule's identity: a trace names it (--rules-from files); so
+  // is its drop tag (the same text untagged is a plain filter).
+  const k = r.line === undefined ? ruleText(chain, r) : `${ruleText(chain, r)}\0${r.line}`;
+  return r.drop === undefined
+    ? k
+    : `${k}\0${r.drop.reason}${r.drop.reason === "NO_ENDPOINTS" && r.drop.local ? " local" : ""}`;
 }
 
 function internRule(chain: string, rule: IptRule): CompiledRule {
@@ -342,311 +242,29 @@ export function runKey(dst: number, proto: string, dport: number): number {
 export function compileRule(chain: string, rule: IptRule, remember = true): CompiledRule {
   const hit = ruleCache.get(rule);
   if (hit) return hit;
-  const pure: Matcher[] = [];
-  const effectful: Matcher[] = [];
-  let module = "";
-  let proto = "";
-  let comment: string | undefined;
-  let exactDst: number | undefined;
-  let exactDport: number | undefined;
-  let keyable = true;
-  // recent: collected over its options, built at the end
-  let recent: { name: string; op: string; neg: boolean; rdest: boolean } | null = null;
-  let statistic: { mode: string; p: number; neg: boolean } | null = null;
+  const b = new RuleBuild(rule);
+  readOptions(b);
+  addChoices(b);
+  const out = compiled(chain, b);
+  if (remember) ruleCache.set(rule, out);
+  return out;
+}
 
-  const add = (o: IptOpt, m: Matcher) => pure.push(o.neg ? (e) => !m(e) : m);
-  // Guard fields (see CompiledRule.guarded): the first match of each kind. Not for rules with
-  // --match-set: its matcher may throw (unknown set contents), and a guard checked first
-  // would hide that; such rules keep every match a closure, in the rule's order.
-  const g = noGuard();
-  const guards = !rule.opts.some((o) => o.opt === "--match-set");
-  const set = new Set<string>();
-  const first = (kind: keyof typeof G) => guards && !set.has(kind) && (set.add(kind), true);
-
-  for (const o of rule.opts) {
-    const a = o.args;
-    switch (o.opt) {
-      case "-s":
-      case "--source":
-      case "-d":
-      case "--destination": {
-        const list = cidrList(rule, a[0]);
-        const dst = o.opt === "-d" || o.opt === "--destination";
-        if (dst && !o.neg && list.length === 1 && list[0].len === 32) exactDst = list[0].net;
-        else if (dst) keyable = false;
-        if (list.length === 1 && first(dst ? "d" : "s")) {
-          if (dst) [g.dNet, g.dMask, g.dNeg] = [list[0].net, list[0].mask, !!o.neg];
-          else [g.sNet, g.sMask, g.sNeg] = [list[0].net, list[0].mask, !!o.neg];
-          break;
-        }
-        // Plain loops in matchers: a callback closing over `e` is an allocation per evaluation.
-        add(o, dst ? (e) => anyCidr(list, e.pkt.dst) : (e) => anyCidr(list, e.pkt.src));
-        break;
-      }
-      case "-p":
-      case "--protocol": {
-        const p = protoName(a[0]);
-        if (!o.neg) proto = p;
-        else keyable = false;
-        if (p === "all") break;
-        if (first("p")) [g.proto, g.protoNeg] = [p, !!o.neg];
-        else add(o, (e) => e.pkt.proto === p);
-        break;
-      }
-      case "-i":
-      case "--in-interface": {
-        const [name, pre] = ifGuard(a[0]);
-        if (name && first("i")) [g.inIf, g.inPre, g.inNeg] = [name, pre, !!o.neg];
-        else {
-          const f = ifMatch(a[0]);
-          add(o, (e) => f(e.inIf));
-        }
-        break;
-      }
-      case "-o":
-      case "--out-interface": {
-        const [name, pre] = ifGuard(a[0]);
-        if (name && first("o")) [g.outIf, g.outPre, g.outNeg] = [name, pre, !!o.neg];
-        else {
-          const f = ifMatch(a[0]);
-          add(o, (e) => f(e.outIf));
-        }
-        break;
-      }
-      case "-m":
-      case "--match":
-        module = a[0];
-        if (
-          ![
-            "comment",
-            "tcp",
-            "udp",
-            "sctp",
-            "multiport",
-            "addrtype",
-            "mark",
-            "statistic",
-            "recent",
-            "conntrack",
-            "state",
-            "physdev",
-            "connmark",
-            "limit",
-            "icmp",
-            "iprange",
-            "set",
-          ].includes(module)
-        )
-          err(rule, `unsupported match "-m ${module}"`);
-        break;
-      case "--comment":
-        comment = a[0];
-        break;
-      case "--dport":
-      case "--destination-port":
-      case "--sport":
-      case "--source-port": {
-        const ranges = parsePortSpec(rule, a[0]);
-        const d = o.opt === "--dport" || o.opt === "--destination-port";
-        if (d && !o.neg && ranges.length === 1 && ranges[0][0] === ranges[0][1]) exactDport = ranges[0][0];
-        else if (d) keyable = false;
-        add(o, (e) => {
-          if (e.pkt.proto !== "tcp" && e.pkt.proto !== "udp" && e.pkt.proto !== "sctp") return false;
-          return inRanges(ranges, d ? e.pkt.dport : e.pkt.sport);
-        });
-        break;
-      }
-      case "--dports":
-      case "--sports":
-      case "--ports": {
-        const ranges = parsePortSpec(rule, a[0]);
-        const which = o.opt;
-        keyable = false;
-        add(o, (e) => {
-          if (e.pkt.proto !== "tcp" && e.pkt.proto !== "udp" && e.pkt.proto !== "sctp") return false;
-          if (which === "--dports") return inRanges(ranges, e.pkt.dport);
-          if (which === "--sports") return inRanges(ranges, e.pkt.sport);
-          return inRanges(ranges, e.pkt.sport) || inRanges(ranges, e.pkt.dport);
-        });
-        break;
-      }
-      case "--src-type":
-      case "--dst-type": {
-        const types = a[0].split(",");
-        const src = o.opt === "--src-type";
-        for (const t of types)
-          if (!["LOCAL", "UNICAST", "BROADCAST", "MULTICAST"].includes(t)) err(rule, `unsupported address type "${t}"`);
-        add(o, (e) => {
-          const ip = src ? e.pkt.src : e.pkt.dst;
-          const local = e.isLocal(ip);
-          const mc = ip >>> 28 === 14;
-          const bc = ip === 0xffffffff || e.isBroadcast(ip);
-          for (const t of types)
-            if (t === "LOCAL" ? local : t === "MULTICAST" ? mc : t === "BROADCAST" ? bc : !local && !mc && !bc)
-              return true;
-          return false;
-        });
-        break;
-      }
-      case "--limit-iface-in":
-      case "--limit-iface-out":
-        break; // the local address table is per namespace here
-      case "--mark": {
-        const { v, m } = parseMarkSpec(rule, a[0]);
-        if (module === "connmark") add(o, (e) => (e.ctMark & m) >>> 0 === v);
-        else if (m !== 0 && first("mark")) [g.markV, g.markM, g.markNeg] = [v, m, !!o.neg];
-        else add(o, (e) => (e.pkt.mark & m) >>> 0 === v);
-        break;
-      }
-      case "--mode":
-        if (a[0] !== "random") err(rule, `unsupported statistic mode "${a[0]}"`);
-        statistic = { mode: a[0], p: 1, neg: !!o.neg };
-        break;
-      case "--probability":
-        if (!statistic) statistic = { mode: "random", p: 1, neg: false };
-        statistic.p = Number(a[0]);
-        if (o.neg) statistic.neg = true;
-        break;
-      case "--name":
-        recent = { ...(recent ?? { op: "", neg: false, rdest: false }), name: a[0] };
-        break;
-      case "--rcheck":
-      case "--update":
-      case "--set":
-      case "--remove":
-        recent = { ...(recent ?? { name: "DEFAULT", neg: false, rdest: false }), op: o.opt, neg: !!o.neg };
-        break;
-      case "--rdest":
-        if (recent) recent.rdest = true;
-        break;
-      case "--seconds":
-      case "--reap":
-      case "--rsource":
-      case "--hitcount":
-      case "--rttl":
-      case "--mask":
-        break; // a trace is instantaneous: an entry set earlier is always within its --seconds
-      case "--ctstate":
-      case "--state": {
-        const states = a[0].split(",");
-        // Only plain states (DNAT/SNAT and unknown words stay closures).
-        const bits = states.every((st) => Object.hasOwn(CT_BITS, st))
-          ? states.reduce((b, st) => b | CT_BITS[st as CtState], 0)
-          : 0;
-        if (bits > 0 && first("ct")) {
-          [g.ctBits, g.ctNeg] = [bits, !!o.neg];
-          break;
-        }
-        add(o, (e) => {
-          for (const s of states) if (s === "DNAT" ? e.ctDnat : s === "SNAT" ? e.ctSnat : s === e.ctState) return true;
-          return false;
-        });
-        break;
-      }
-      case "--physdev-in": {
-        const f = ifMatch(a[0]);
-        add(o, (e) => f(e.physIn));
-        break;
-      }
-      case "--physdev-out": {
-        const f = ifMatch(a[0]);
-        add(o, (e) => f(e.physOut));
-        break;
-      }
-      case "--physdev-is-bridged":
-        add(o, (e) => e.bridged);
-        break;
-      case "--physdev-is-in":
-        add(o, (e) => e.physIn !== undefined);
-        break;
-      case "--physdev-is-out":
-        add(o, (e) => e.physOut !== undefined);
-        break;
-      case "--syn":
-        add(o, (e) => e.pkt.proto === "tcp" && e.ctState === "NEW");
-        break;
-      case "--limit":
-      case "--limit-burst":
-        break; // the first packet is always within the limit
-      case "--icmp-type": {
-        const t = a[0];
-        add(
-          o,
-          (e) =>
-            e.pkt.proto === "icmp" &&
-            (t === "any" || (e.isReplyPacket ? t === "echo-reply" || t === "0" : t === "echo-request" || t === "8")),
-        );
-        break;
-      }
-      case "--src-range":
-      case "--dst-range": {
-        const [lo, hi] = a[0].split("-").map(ipToInt);
-        const src = o.opt === "--src-range";
-        add(o, (e) => {
-          const ip = src ? e.pkt.src : e.pkt.dst;
-          return ip >= lo && ip <= hi;
-        });
-        break;
-      }
-      case "--match-set": {
-        // The IR holds no ipsets: their members come from TraceOptions.ipsets (ipvs mode).
-        const name = a[0];
-        const dirs = (a[1] ?? "src").split(",");
-        if (!name || dirs.some((d) => d !== "src" && d !== "dst")) err(rule, `invalid --match-set "${a.join(" ")}"`);
-        add(o, (e) => e.ipsetHas(name, dirs));
-        break;
-      }
-      case "--return-nomatch":
-      case "--update-counters":
-      case "--update-subcounters":
-        break;
-      default:
-        err(rule, `unsupported match option "${o.opt}"${module ? ` (module ${module})` : ""}`);
-    }
-  }
-  if (statistic) {
-    const s = statistic;
-    const p = s.neg ? 1 - s.p : s.p;
-    const label = rule.target ?? "?";
-    // Built once: the branch labels are constants of the rule.
-    const options = [
-      { p, label: `${label} (p=${p.toFixed(4)})` },
-      { p: 1 - p, label: `not ${label}` },
-    ];
-    const what = `statistic --probability ${s.p}`;
-    effectful.push((e) => {
-      if (p >= 1) return true;
-      if (p <= 0) return false;
-      return e.choose(options, what) === 0;
-    });
-  }
-  if (recent) {
-    const r = recent;
-    effectful.push((e) => {
-      const key = r.rdest ? e.pkt.dst : e.pkt.src;
-      let hit: boolean;
-      if (r.op === "--set") {
-        e.recentSet(r.name, key);
-        hit = true;
-      } else if (r.op === "--remove") {
-        hit = e.recentHas(r.name, key);
-        e.recentRemove(r.name, key);
-      } else hit = e.recentHas(r.name, key);
-      return r.neg ? !hit : hit;
-    });
-  }
+/** The compiled rule of what `b` collected. */
+function compiled(chain: string, b: RuleBuild): CompiledRule {
+  const { g, rule, recent, pure, proto, exactDst, exactDport } = b;
   const target = compileTarget(rule);
-  const st = statistic as { p: number; neg: boolean } | null;
-  const guarded = set.size > 0;
+  const st = b.statistic as { p: number; neg: boolean } | null;
+  const guarded = b.kinds.size > 0;
   let gm = 0;
-  for (const k of set) gm |= G[k as keyof typeof G];
+  for (const k of b.kinds) gm |= G[k as GuardKind];
   const onlyStatistic = st && !recent && pure.length === 0 && !guarded ? (st.neg ? 1 - st.p : st.p) : undefined;
   // Index keys (dst, proto, dport) (KUBE-SERVICES) or (any, proto, dport) (KUBE-NODEPORTS).
-  const keyed = keyable && proto !== "" && exactDport !== undefined && runProto(proto) !== 0;
+  const keyed = b.keyable && proto !== "" && exactDport !== undefined && runProto(proto) !== 0;
   // Every field in one order, present or not: one object shape for all compiled rules keeps
   // the rule loop's loads monomorphic. The fields the rule loop reads come first (fewer cache
   // lines per rule when the rule is cold), the most deciding guards first among them.
-  const out: CompiledRule = {
+  return {
     gm,
     sNet: g.sNet,
     sMask: g.sMask,
@@ -660,8 +278,8 @@ export function compileRule(chain: string, rule: IptRule, remember = true): Comp
     ctBits: g.ctBits,
     ctNeg: g.ctNeg,
     pure,
-    effectful,
-    random: !!statistic,
+    effectful: b.effectful,
+    random: !!st,
     target,
     proto: g.proto,
     protoNeg: g.protoNeg,
@@ -677,12 +295,10 @@ export function compileRule(chain: string, rule: IptRule, remember = true): Comp
     chain,
     nkey: keyed ? runKey(exactDst ?? 0, proto, exactDport!) : undefined,
     anyDst: keyed ? exactDst === undefined : undefined,
-    comment,
+    comment: b.comment,
     csub: undefined,
     cl: undefined,
   };
-  if (remember) ruleCache.set(rule, out);
-  return out;
 }
 
 function optVal(rule: IptRule, name: string): string | undefined {
@@ -830,7 +446,7 @@ export interface Segment {
   offset: number;
   /** Trace objects of its rules, made on first use. */
   objs?: (import("./trace.js").StepObject | undefined)[];
-  /** Whether its layer is a policy layer (steps say POLICY), worked out on first use. */
+  /** Whether its layer's role is "policy" (steps say POLICY; a drop is POLICY_DENIED). */
   policy?: boolean;
   /** Step texts per rule ("TABLE CHAIN: "comment" → "; a jump's whole text), made on first use. */
   say?: (string | undefined)[];

@@ -3,7 +3,7 @@
 //   raw -300, conntrack -200, mangle -150, nat(dst) -100, filter 0, security 50, nat(src) 100
 // NAT chains (iptables nat table, nft `type nat`) see only the first packet of a connection.
 
-import type { IptChain, IptLayer, IptTableName, NetNs, NftChain, NftSet, NftTable } from "../ir/types.js";
+import type { DropTag, IptChain, IptLayer, IptTableName, NetNs, NftChain, NftSet, NftTable } from "../ir/types.js";
 import { isCompactChain, isCompactTable, layerChain, layerHasChain } from "../ir/compact.js";
 import {
   compileSegment,
@@ -110,8 +110,8 @@ const SEG_INTERN_MAX = 100_000;
 /** A shared segment alone in its chain: one array for every namespace. */
 const solo = new WeakMap<Segment, Segment[]>();
 
-function sharedSegment(c: IptChain, owner: string, offset: number): Segment {
-  const tag = owner + "\0" + offset;
+function sharedSegment(c: IptChain, l: IptLayer, offset: number): Segment {
+  const tag = l.owner + "\0" + (l.role ?? "") + "\0" + offset;
   let byTag = segById.get(c);
   const hit = byTag?.get(tag);
   if (hit) return hit;
@@ -123,7 +123,7 @@ function sharedSegment(c: IptChain, owner: string, offset: number): Segment {
     seg = segByText.get(key);
   }
   if (!seg) {
-    seg = makeSegment(c, owner, offset);
+    seg = makeSegment(c, l, offset);
     if (key !== undefined) {
       if (segByText.size >= SEG_INTERN_MAX) segByText.delete(segByText.keys().next().value!);
       segByText.set(key, seg);
@@ -170,7 +170,7 @@ function compactSegs(ref: CompactRef, name: string): Segment[] {
   const hit = ref.m.get(name);
   if (hit) return hit;
   // A fresh chain object: nothing to remember it by (this cache is its only home).
-  const segs = [makeSegment(layerChain(ref.layer, ref.table, name)!, ref.layer.owner, 0, false)];
+  const segs = [makeSegment(layerChain(ref.layer, ref.table, name)!, ref.layer, 0, false)];
   ref.m.set(name, segs);
   if (++compactCount > COMPACT_MAX) evictCompact();
   return segs;
@@ -218,14 +218,14 @@ function evictCompact(): void {
   }
 }
 
-function makeSegment(c: IptChain, owner: string, offset: number, remember = true): Segment {
+function makeSegment(c: IptChain, l: IptLayer, offset: number, remember = true): Segment {
   const s = compileSegment(c, remember);
   // A literal with every field in one order, not a spread: spread objects got a map each,
   // which made every `seg.x` load in evalIptChain megamorphic (measured: 3× slower walks).
   // Compact chains (remember false: kube-proxy's KUBE-SVC/KUBE-SEP, hundreds of thousands) get no jump slots.
   return {
     chain: s.chain,
-    layer: owner,
+    layer: l.owner,
     rules: s.rules,
     randomRuns: s.randomRuns,
     runs: s.runs,
@@ -233,7 +233,7 @@ function makeSegment(c: IptChain, owner: string, offset: number, remember = true
     randomAt: s.randomAt,
     offset,
     objs: [],
-    policy: /polic/i.test(owner),
+    policy: l.role === "policy",
     say: [],
     jump: [],
     jid: remember ? [] : undefined,
@@ -294,7 +294,7 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
         tc.set(name, ref);
         return compactSegs(ref, name);
       }
-      const seg = sharedSegment(layerChain(onlyL, table, name)!, onlyL.owner, 0);
+      const seg = sharedSegment(layerChain(onlyL, table, name)!, onlyL, 0);
       let segs = solo.get(seg);
       if (!segs) solo.set(seg, (segs = [seg]));
       tc.set(name, segs);
@@ -305,7 +305,7 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
     for (const l of layers) {
       const c = layerChain(l, table, name);
       if (!c) continue;
-      const seg = sharedSegment(c, l.owner, offset);
+      const seg = sharedSegment(c, l, offset);
       segs.push(seg);
       offset += seg.rules.length;
     }
@@ -393,6 +393,8 @@ function nftView(list: { t: NftTable; owner: string }[]): NftView {
           chains: recordMap(t.chains),
           sets: recordMap(t.sets),
           owners: { get: (n: string) => (Object.hasOwn(t.chains, n) ? owner : undefined) },
+          role: t.role,
+          policyMaps: t.policyMaps,
         }),
       );
     return v;
@@ -419,6 +421,9 @@ function nftView(list: { t: NftTable; owner: string }[]): NftView {
     chains,
     sets,
     owners: { get: (n: string) => list.find(({ t }) => Object.hasOwn(t.chains, n))?.owner },
+    // Tags merge like a base chain's policy: the first layer that gives one.
+    role: list.find(({ t }) => t.role)?.t.role,
+    policyMaps: list.find(({ t }) => t.policyMaps)?.t.policyMaps,
   };
 }
 
@@ -474,11 +479,11 @@ export function runHook(
         b.dropPolicy = segs?.find((s) => s.chain.policy)?.chain.policy === "DROP";
       }
       const r = evalIptBuiltin(b.table, b.segs, b.dropPolicy, nf, hook, env, steps);
-      if (r.verdict !== "accept") return { verdict: r.verdict, object: r.object, steps };
+      if (r.verdict !== "accept") return { verdict: r.verdict, object: r.object, steps, drop: r.drop };
     } else {
       const r = evalNftChain(b.table, b.chain, env, steps);
       if (r.verdict !== "accept")
-        return { verdict: r.verdict, object: r.object, steps, ...(r.detail ? { detail: r.detail } : {}) };
+        return { verdict: r.verdict, object: r.object, steps, drop: r.drop, ...(r.detail ? { detail: r.detail } : {}) };
     }
   }
   return { verdict: "accept", steps };
@@ -502,7 +507,8 @@ function hookList(h: Record<Hook, BaseRef[]>, hook: Hook): BaseRef[] {
   }
 }
 
-type ChainResult = { v: "accept" | "drop" | "reject" | "return"; object?: StepObject };
+/** `drop`: what a drop/reject stands for (its rule's tag, or its layer's role). */
+type ChainResult = { v: "accept" | "drop" | "reject" | "return"; object?: StepObject; drop?: DropTag };
 
 const ACCEPTED: { verdict: "accept" } = { verdict: "accept" };
 
@@ -514,7 +520,7 @@ function evalIptBuiltin(
   hook: Hook,
   env: NfEnv,
   steps: Step[],
-): { verdict: "accept" | "drop" | "reject"; object?: StepObject } {
+): { verdict: "accept" | "drop" | "reject"; object?: StepObject; drop?: DropTag } {
   if (!segs) return ACCEPTED;
   const r = evalIptChain(nf, table, hook, segs, env, steps, 0);
   if (r.v === "return") {
@@ -526,7 +532,7 @@ function evalIptBuiltin(
     }
     return ACCEPTED;
   }
-  return { verdict: r.v, object: r.object };
+  return { verdict: r.v, object: r.object, drop: r.drop };
 }
 
 function objOf(table: string, chain: string, seg: Segment, i: number, cr: CompiledRule): StepObject {
@@ -548,7 +554,14 @@ function objMake(table: string, chain: string, seg: Segment, i: number, cr: Comp
 }
 
 function isPolicyLayer(seg: Segment): boolean {
-  return (seg.policy ??= /polic/i.test(seg.layer));
+  return seg.policy === true;
+}
+
+const POLICY_DENIED: DropTag = Object.freeze({ reason: "POLICY_DENIED" });
+
+/** What a drop/reject by this rule stands for: its own tag, else a policy layer's drop. */
+function dropTag(seg: Segment, cr: CompiledRule): DropTag | undefined {
+  return cr.rule.drop ?? (seg.policy ? POLICY_DENIED : undefined);
 }
 
 /** "TABLE CHAIN: "comment" → ", the same for every step of this rule. */
@@ -795,7 +808,7 @@ function applyTarget(
           object: objOf(table, chain, seg, idx, cr),
           packet: env.view(),
         });
-      return { v: "accept", object: objOf(table, chain, seg, idx, cr) };
+      return { v: "accept", object: objOf(table, chain, seg, idx, cr), drop: undefined };
     case "drop":
       steps.push({
         action,
@@ -803,7 +816,7 @@ function applyTarget(
         object: objOf(table, chain, seg, idx, cr),
         packet: env.view(),
       });
-      return { v: "drop", object: objOf(table, chain, seg, idx, cr) };
+      return { v: "drop", object: objOf(table, chain, seg, idx, cr), drop: dropTag(seg, cr) };
     case "reject":
       steps.push({
         action,
@@ -811,7 +824,7 @@ function applyTarget(
         object: objOf(table, chain, seg, idx, cr),
         packet: env.view(),
       });
-      return { v: "reject", object: objOf(table, chain, seg, idx, cr) };
+      return { v: "reject", object: objOf(table, chain, seg, idx, cr), drop: dropTag(seg, cr) };
     case "return":
       if (env.verbose)
         steps.push({
@@ -835,7 +848,7 @@ function applyTarget(
         object: obj,
         packet: env.view(),
       });
-      return { v: "accept", object: obj };
+      return { v: "accept", object: obj, drop: undefined };
     }
     case "mark":
       env.pkt.mark = (((env.pkt.mark & ~t.mask!) >>> 0) ^ t.xor!) >>> 0;

@@ -1,5 +1,6 @@
 // What a netfilter evaluation sees of the packet and its surroundings.
 
+import type { DropTag } from "../ir/types.js";
 import type { Pkt } from "./packet.js";
 import type { PacketView, Step, StepObject } from "./trace.js";
 
@@ -55,4 +56,6 @@ export interface NfVerdict {
   steps: Step[];
   /** What decided, in words (a NetworkPolicy chain's summary). */
   detail?: string;
+  /** What a drop/reject stands for, from the IR's tags (absent: a plain filter). */
+  drop?: DropTag;
 }

@@ -3,8 +3,26 @@
 // Every rule is compiled by the interpreter right away: an unsupported match or target,
 // or a jump to a chain that is not declared, is an error naming its line.
 
-import type { IptChain, IptLayer, IptOpt, IptRule, IptTableName } from "../ir/types.js";
+import type { DropTag, IptChain, IptLayer, IptOpt, IptRule, IptTableName } from "../ir/types.js";
 import { compileRule, RuleError } from "./iptables.js";
+
+const NO_ENDPOINTS: DropTag = Object.freeze({ reason: "NO_ENDPOINTS" });
+const NO_LOCAL_ENDPOINTS: DropTag = Object.freeze({ reason: "NO_ENDPOINTS", local: true });
+
+/**
+ * A dump carries no tags: kube-proxy's rules for a Service without endpoints are known by
+ * its conventions, a REJECT commented "NS/SVC:PORT has no endpoints" and a DROP commented
+ * "… has no local endpoints" (kubernetes/kubernetes pkg/proxy/iptables/proxier.go).
+ */
+function kubeProxyDrop(rule: IptRule): DropTag | undefined {
+  if (rule.target !== "REJECT" && rule.target !== "DROP") return undefined;
+  for (const o of rule.opts) {
+    if (o.opt !== "--comment" || o.neg) continue;
+    const m = / has no (local )?endpoints$/.exec(o.args.join(" "));
+    if (m) return m[1] ? NO_LOCAL_ENDPOINTS : NO_ENDPOINTS;
+  }
+  return undefined;
+}
 
 export class IptablesParseError extends Error {
   constructor(
@@ -135,6 +153,8 @@ export function parseIptablesSave(text: string, file = "<rules>"): IptLayer {
       else rule.opts.push(opt);
     }
     if (rule.targetOpts && rule.targetOpts.length === 0) delete rule.targetOpts;
+    const drop = kubeProxyDrop(rule);
+    if (drop) rule.drop = drop;
     const c = table[chain];
     if (!c) throw new IptablesParseError(file, lineNo, `chain "${chain}" is not declared in table ${tableName}`, line);
     c.rules.push(rule);

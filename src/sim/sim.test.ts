@@ -150,6 +150,17 @@ test("Service without endpoints: REJECT in filter KUBE-SERVICES → DROPPED NO_E
   assert.match(d.object!.text, /"default\/empty has no endpoints".*-j REJECT/);
 });
 
+test("the drop's reason is the rule's tag, not its text: untagged, the same REJECT is a plain filter", () => {
+  const ir = fixtureIR();
+  for (const n of ir.nodes)
+    for (const l of n.ns.netfilter.iptables)
+      for (const c of Object.values(l.tables.filter ?? {})) for (const r of c.rules) delete r.drop;
+  const d = traceFlow(ir, { from: "client", to: "10.96.0.60:80" }).paths[0].disposition;
+  assert.equal(d.verdict, "DROPPED");
+  assert.equal(d.reason, "FILTERED");
+  assert.match(d.object!.text, /has no endpoints/);
+});
+
 test("nftables: Service without endpoints goes to reject-chain via @no-endpoint-services", () => {
   const d = traceFlow(fixtureIR({ proxy: "nftables" }), { from: "client", to: "10.96.0.60:80" }).paths[0].disposition;
   assert.equal(d.verdict, "DROPPED");

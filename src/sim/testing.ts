@@ -363,6 +363,7 @@ function flannelMasq(): IptLayer {
   const c = "flanneld masq";
   return {
     owner: "flannel",
+    role: "cni",
     tables: {
       nat: {
         POSTROUTING: {
@@ -453,13 +454,14 @@ export function kubeProxyIptables(services: FxService[], epIp: (e: FxEndpoint) =
     const svc = `KUBE-SVC-${h}`;
     const m = [o("-m", proto), o("-p", proto)];
     if (!s.endpoints.length) {
-      ch(filter, "KUBE-SERVICES").push(
-        rule(
+      ch(filter, "KUBE-SERVICES").push({
+        ...rule(
           [...cm(`${spn} has no endpoints`), ...m, o("-d", `${s.clusterIP}/32`), o("--dport", String(s.port))],
           "REJECT",
           [o("--reject-with", "icmp-port-unreachable")],
         ),
-      );
+        drop: { reason: "NO_ENDPOINTS" },
+      });
       continue;
     }
     ch(nat, "KUBE-SERVICES").push(
@@ -528,7 +530,7 @@ export function kubeProxyIptables(services: FxService[], epIp: (e: FxEndpoint) =
       "KUBE-NODEPORTS",
     ),
   );
-  return { owner: "kube-proxy", tables: { nat, filter } };
+  return { owner: "kube-proxy", role: "kube-proxy", tables: { nat, filter } };
 }
 
 /** kube-proxy's per-node part: eTP Local chains (KUBE-EXT → KUBE-SVL with local endpoints only). */
@@ -599,23 +601,26 @@ export function kubeProxyIptablesNode(
       filter["KUBE-EXTERNAL-SERVICES"] = {
         name: "KUBE-EXTERNAL-SERVICES",
         rules: [
-          rule(
-            [
-              o("-m", "comment"),
-              o("--comment", `${spn} has no local endpoints`),
-              o("-m", "addrtype"),
-              o("--dst-type", "LOCAL"),
-              o("-m", proto),
-              o("-p", proto),
-              o("--dport", String(s.nodePort)),
-            ],
-            "DROP",
-          ),
+          {
+            ...rule(
+              [
+                o("-m", "comment"),
+                o("--comment", `${spn} has no local endpoints`),
+                o("-m", "addrtype"),
+                o("--dst-type", "LOCAL"),
+                o("-m", proto),
+                o("-p", proto),
+                o("--dport", String(s.nodePort)),
+              ],
+              "DROP",
+            ),
+            drop: { reason: "NO_ENDPOINTS", local: true },
+          },
         ],
       };
     }
   }
-  return { owner: "kube-proxy/node", tables: { nat, filter } };
+  return { owner: "kube-proxy/node", role: "kube-proxy", tables: { nat, filter } };
 }
 
 /** kube-proxy nftables mode (table ip kube-proxy), the shapes of pkg/proxy/nftables. */
@@ -679,6 +684,7 @@ export function kubeProxyNft(services: FxService[], epIp: (e: FxEndpoint) => str
             },
           },
         ],
+        drop: { reason: "NO_ENDPOINTS" },
       },
     ],
   };
@@ -807,6 +813,7 @@ export function kubeProxyNft(services: FxService[], epIp: (e: FxEndpoint) => str
         family: "ip",
         name: "kube-proxy",
         comment: "rules for kube-proxy",
+        role: "kube-proxy",
         chains: chains as any,
         sets: {
           "service-ips": { name: "service-ips", kind: "map", type: kt, map: "verdict", elem: serviceIps },

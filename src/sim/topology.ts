@@ -2,7 +2,17 @@
 // materialises a node's namespaces on first access, so a trace must only touch the
 // namespaces its packet visits (and their immediate neighbours).
 
-import type { DataplaneIR, FdbEntry, Link, Neighbour, NetNs, NodeNet, PodNet, Route } from "../ir/types.js";
+import type {
+  DataplaneIR,
+  FdbEntry,
+  IpvsVirtualServer,
+  Link,
+  Neighbour,
+  NetNs,
+  NodeNet,
+  PodNet,
+  Route,
+} from "../ir/types.js";
 import { addrOf, ipToInt, maskOf, parsePrefix } from "../net/ipv4.js";
 import { CROWDED, isMember, SharedIndex } from "./shared-index.js";
 import type { NsNetfilter } from "./netfilter.js";
@@ -84,6 +94,8 @@ export interface Fib {
     table: "local" | "main";
     /** Answers for crowded keys (see CROWDED), by prefix length and network. */
     crowded?: Map<number, Map<number, CRoute | null>>;
+    /** The IR's caches (its routes' compiled forms). */
+    c: CompiledIR;
   };
 }
 
@@ -203,6 +215,8 @@ export const EXTERNAL_PORT = "(external)";
 
 export interface Topology {
   ir: DataplaneIR;
+  /** The interpreter's caches over this IR (one object: see CompiledIR). */
+  compiled: CompiledIR;
   nsOf(id: string): NetNs | undefined;
   podsByKey: Map<string, PodNet>;
   podsByName: Map<string, PodNet[]>;
@@ -220,8 +234,41 @@ export interface Topology {
   externalAt(ip: string): NetNs;
 }
 
+// The interpreter's caches over one DataplaneIR, owned by one object: made with the IR's
+// topology (topologyOf, the one table keyed by the IR) and reached through it, so that a
+// trace's caches go with its IR. Each is keyed by an IR object (shared and read-only: a
+// route, a link, a neighbour) or by text, and filled on first use.
+/** An ipset's members indexed by shape (see ipsetMatch). */
+export interface IpsetIndex {
+  exact: Set<string>;
+  nets: [number, number][];
+  shape: string[];
+}
+
+export class CompiledIR {
+  /** A route's compiled form (routes are shared across nodes by the builder: one each). */
+  readonly croutes = new WeakMap<Route, CRoute>();
+  /** Prefix-length lists of big route tables, by the list as text: every node's table has the same few. */
+  readonly lensByKey = new Map<string, { len: number; mask: number }[]>();
+  /** A link's step object (its `ip link` line). */
+  readonly linkObjs = new WeakMap<Link, StepObject>();
+  /** A veth's far end and its step (null: the peer is missing), per link. */
+  readonly vethEnds = new WeakMap<Link, VethEnd | null>();
+  /** A neighbour entry's answer and step, per entry. */
+  readonly neighSays = new WeakMap<object, { mac: string; detail: string; obj: StepObject }>();
+  /** A VXLAN FDB entry's step object, per entry. */
+  readonly fdbObjs = new WeakMap<object, StepObject>();
+  /** A route's `ip route` line. */
+  readonly routeTexts = new WeakMap<Route, string>();
+  /** ipset members (WalkOptions.ipsets' arrays) indexed for matching. */
+  readonly ipsets = new WeakMap<(string | number)[], IpsetIndex>();
+  /** A node's IPVS virtual servers by "proto/address/port". */
+  readonly ipvs = new WeakMap<IpvsVirtualServer[], Map<string, IpvsVirtualServer>>();
+}
+
 export const lkey = (nsId: string, dev: string) => nsId + "\0" + dev;
 
+/** The one table keyed by the IR: its topology, which holds its caches (CompiledIR). */
 const cache = new WeakMap<DataplaneIR, Topology>();
 
 export function topologyOf(ir: DataplaneIR): Topology {
@@ -231,8 +278,8 @@ export function topologyOf(ir: DataplaneIR): Topology {
 }
 
 // Route objects are shared across nodes by the builder: compile each once.
-const croutes = new WeakMap<Route, CRoute>();
-function croute(r: Route): CRoute {
+function croute(c: CompiledIR, r: Route): CRoute {
+  const croutes = c.croutes;
   let cr = croutes.get(r);
   if (!cr) {
     const c = parsePrefix(r.dst);
@@ -260,19 +307,22 @@ function croute(r: Route): CRoute {
  * Maps: no heap number per lookup). Routes of several prefix lengths can share a network.
  */
 const routeKey = (net: number) => net | 0;
-const croutesOf = (routes: Route[], table: "local" | "main") =>
-  routes.filter((r) => (r.table ?? "main") === table).map(croute);
+const croutesOf = (c: CompiledIR, routes: Route[], table: "local" | "main") =>
+  routes.filter((r) => (r.table ?? "main") === table).map((r) => croute(c, r));
 
-function compileFib(routes: Route[], table: "local" | "main", index: SharedIndex<CRoute, number>): Fib {
+function compileFib(c: CompiledIR, routes: Route[], table: "local" | "main", index: SharedIndex<CRoute, number>): Fib {
   if (routes.length > FIB_INDEX_MAX) {
-    const rs = croutesOf(routes, table);
+    const rs = croutesOf(c, routes, table);
     if (rs.length > FIB_INDEX_MAX) {
-      const lens = sharedLens([...new Set(rs.map((r) => r.len))].sort((a, b) => b - a));
-      return { lens: NO_LENS, byLen: NO_LEN_MAP, big: { index, bits: index.members(rs), lens, routes, table } };
+      const lens = sharedLens(
+        c,
+        [...new Set(rs.map((r) => r.len))].sort((a, b) => b - a),
+      );
+      return { lens: NO_LENS, byLen: NO_LEN_MAP, big: { index, bits: index.members(rs), lens, routes, table, c } };
     }
   }
   if (routes.length <= FLAT_MAX) {
-    const rs = croutesOf(routes, table);
+    const rs = croutesOf(c, routes, table);
     // Stable sort: equal prefix length and metric keep the table's order.
     rs.sort((a, b) => b.len - a.len || a.metric - b.metric);
     const nm = new Int32Array(rs.length * 2);
@@ -285,7 +335,7 @@ function compileFib(routes: Route[], table: "local" | "main", index: SharedIndex
   const byLen = new Map<number, Map<number, CRoute[]>>();
   for (const r of routes) {
     if ((r.table ?? "main") !== table) continue;
-    const cr = croute(r);
+    const cr = croute(c, r);
     let m = byLen.get(cr.len);
     if (!m) byLen.set(cr.len, (m = new Map()));
     const l = m.get(cr.net);
@@ -298,8 +348,8 @@ function compileFib(routes: Route[], table: "local" | "main", index: SharedIndex
 }
 
 /** Prefix-length lists of big tables, one per distinct list: every node's table has the same few (hot in the CPU cache). */
-const lensByKey = new Map<string, { len: number; mask: number }[]>();
-function sharedLens(lens: number[]): { len: number; mask: number }[] {
+function sharedLens(c: CompiledIR, lens: number[]): { len: number; mask: number }[] {
+  const lensByKey = c.lensByKey;
   const k = lens.join(",");
   let l = lensByKey.get(k);
   if (!l) lensByKey.set(k, (l = lens.map((len) => ({ len, mask: maskOf(len) }))));
@@ -314,7 +364,7 @@ function crowdedRoute(big: NonNullable<Fib["big"]>, len: number, net: number): C
   const hit = m.get(net | 0);
   if (hit !== undefined) return hit ?? undefined;
   let best: CRoute | undefined;
-  for (const r of croutesOf(big.routes, big.table))
+  for (const r of croutesOf(big.c, big.routes, big.table))
     if (r.len === len && r.net === net && (!best || r.metric < best.metric)) best = r;
   m.set(net | 0, best ?? null);
   return best;
@@ -364,12 +414,12 @@ export function fibLookup(fib: Fib, ip: number, filter?: (r: CRoute) => boolean)
           tie = false;
         } else if (r.metric === best.metric) tie = true;
       }
-      if (tie) return scanFib(croutesOf(big.routes, big.table), ip);
+      if (tie) return scanFib(croutesOf(big.c, big.routes, big.table), ip);
       if (best) return best;
     }
     return undefined;
   }
-  if (big) return scanFib(croutesOf(big.routes, big.table), ip, filter);
+  if (big) return scanFib(croutesOf(big.c, big.routes, big.table), ip, filter);
   for (const len of fib.lens) {
     const l = fib.byLen.get(len)!.get((ip & maskOf(len)) >>> 0);
     if (!l) continue;
@@ -378,7 +428,10 @@ export function fibLookup(fib: Fib, ip: number, filter?: (r: CRoute) => boolean)
   return undefined;
 }
 
+// ~280 lines on purpose: the topology's lookups are closures over the maps built here (per
+// IR, filled lazily); split, they would become an object of those maps passed to each.
 function build(ir: DataplaneIR): Topology {
+  const compiled = new CompiledIR();
   const podsByKey = new Map<string, PodNet>();
   const podsByName = new Map<string, PodNet[]>();
   const podByIp = new Map<number, PodNet>();
@@ -526,8 +579,8 @@ function build(ir: DataplaneIR): Topology {
     i = {
       ns,
       links,
-      local: compileFib(localRoutes, "local", routeIndex),
-      main: compileFib(ns.routes, "main", routeIndex),
+      local: compileFib(compiled, localRoutes, "local", routeIndex),
+      main: compileFib(compiled, ns.routes, "main", routeIndex),
       localAddrs,
       broadcast,
       addrDev,
@@ -643,6 +696,7 @@ function build(ir: DataplaneIR): Topology {
 
   return {
     ir,
+    compiled,
     nsOf,
     podsByKey,
     podsByName,

@@ -135,6 +135,7 @@ const vxlanEncap: Encap = {
 function calicoIptables(pool: string): IptLayer {
   return {
     owner: "calico",
+    role: "cni",
     tables: {
       nat: {
         POSTROUTING: { name: "POSTROUTING", rules: [iptRule("-j", "cali-POSTROUTING")] },
@@ -160,6 +161,7 @@ function calicoNftables(pool: string): NftLayer {
       {
         family: "ip",
         name: "calico",
+        role: "cni",
         chains: {
           "nat-POSTROUTING": {
             name: "nat-POSTROUTING",

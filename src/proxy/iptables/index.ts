@@ -47,6 +47,9 @@ import {
   MODE_RANDOM,
   SRC_LOCAL,
   comment,
+  dropRule,
+  NO_ENDPOINTS,
+  NO_LOCAL_ENDPOINTS,
   not,
   o,
   proto,
@@ -310,7 +313,9 @@ function portEntryRules(e: EntryChains, pc: PortCtx): void {
   const [pm, pp] = proto(sp.protocol);
   // Capture the clusterIP.
   if (!sp.hasEndpoints) {
-    fSvc.push(rule([...comment(`${name} has no endpoints`), ...svcMatch(sp, sp.clusterIP, port)], "REJECT"));
+    fSvc.push(
+      dropRule([...comment(`${name} has no endpoints`), ...svcMatch(sp, sp.clusterIP, port)], "REJECT", NO_ENDPOINTS),
+    );
   } else if (!sp.internalLocal) {
     natSvc.push(rule([...comment(`${name} cluster IP`), ...svcMatch(sp, sp.clusterIP, port)], chains.svc));
   } // internalTrafficPolicy Local: per node.
@@ -318,7 +323,8 @@ function portEntryRules(e: EntryChains, pc: PortCtx): void {
   // externalIPs
   for (const ip of sp.externalIPs) {
     if (sp.hasEndpoints) natSvc.push(rule([...comment(`${name} external IP`), ...svcMatch(sp, ip, port)], chains.ext));
-    else fExt.push(rule([...comment(`${name} has no endpoints`), ...svcMatch(sp, ip, port)], "REJECT"));
+    else
+      fExt.push(dropRule([...comment(`${name} has no endpoints`), ...svcMatch(sp, ip, port)], "REJECT", NO_ENDPOINTS));
   }
   // LoadBalancer ingress IPs
   for (const ip of sp.lbIPs) {
@@ -331,16 +337,17 @@ function portEntryRules(e: EntryChains, pc: PortCtx): void {
   }
   if (!sp.hasEndpoints)
     for (const ip of sp.lbIPs)
-      fExt.push(rule([...comment(`${name} has no endpoints`), ...svcMatch(sp, ip, port)], "REJECT"));
+      fExt.push(dropRule([...comment(`${name} has no endpoints`), ...svcMatch(sp, ip, port)], "REJECT", NO_ENDPOINTS));
   // NodePorts
   if (sp.nodePort) {
     if (sp.hasEndpoints)
       natNP.push(rule([M_COMMENT, o("--comment", name), pm, pp, o("--dport", String(sp.nodePort))], chains.ext));
     else
       fExt.push(
-        rule(
+        dropRule(
           [...comment(`${name} has no endpoints`), M_ADDRTYPE, DST_LOCAL, pm, pp, o("--dport", String(sp.nodePort))],
           "REJECT",
+          NO_ENDPOINTS,
         ),
       );
   }
@@ -755,13 +762,21 @@ function buildNode(_state: ClusterState, node: NodeState, ctx: IptCtx): ProxyOut
         lb.add(
           "filter",
           "KUBE-SERVICES",
-          rule([...comment(`${name} has no local endpoints`), ...svcMatch(sp, sp.clusterIP, port)], "DROP"),
+          dropRule(
+            [...comment(`${name} has no local endpoints`), ...svcMatch(sp, sp.clusterIP, port)],
+            "DROP",
+            NO_LOCAL_ENDPOINTS,
+          ),
         );
       }
     }
     if (sp.hasEndpoints && sp.externalLocal && !hasLocal) {
       const drop = (m: IptOpt[]) =>
-        lb.add("filter", "KUBE-EXTERNAL-SERVICES", rule([...comment(`${name} has no local endpoints`), ...m], "DROP"));
+        lb.add(
+          "filter",
+          "KUBE-EXTERNAL-SERVICES",
+          dropRule([...comment(`${name} has no local endpoints`), ...m], "DROP", NO_LOCAL_ENDPOINTS),
+        );
       for (const ip of sp.externalIPs) drop(svcMatch(sp, ip, port));
       for (const ip of sp.lbIPs) drop(svcMatch(sp, ip, port));
       if (sp.nodePort) {

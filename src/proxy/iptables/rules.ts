@@ -1,7 +1,7 @@
 // Small builders for IptRule values. Constant options are shared objects (never mutate
 // a rule's opts): at 100k+ rules this keeps the shared layer compact.
 
-import type { IptChain, IptLayer, IptOpt, IptRule, IptTableName } from "../../ir/types.js";
+import type { DropTag, IptChain, IptLayer, IptOpt, IptRule, IptTableName } from "../../ir/types.js";
 import { frozen } from "../frozen.js";
 
 export const o = (opt: string, ...args: string[]): IptOpt => ({ opt, args });
@@ -39,11 +39,20 @@ export function rule(opts: IptOpt[], target?: string, targetOpts?: IptOpt[]): Ip
   return r;
 }
 
+/** kube-proxy's REJECT/DROP for a Service without endpoints (anywhere, or on this node). */
+export const NO_ENDPOINTS: DropTag = Object.freeze({ reason: "NO_ENDPOINTS" });
+export const NO_LOCAL_ENDPOINTS: DropTag = Object.freeze({ reason: "NO_ENDPOINTS", local: true });
+
+/** A rule whose verdict stands for `tag` (the interpreter reads it when the rule drops a packet). */
+export function dropRule(opts: IptOpt[], target: "REJECT" | "DROP", tag: DropTag): IptRule {
+  return { opts, target, drop: tag };
+}
+
 /** A layer under construction. */
 export class LayerBuilder {
   readonly layer: IptLayer;
   constructor(owner: string) {
-    this.layer = { owner, tables: {} };
+    this.layer = { owner, role: "kube-proxy", tables: {} };
   }
   /** Per table: chain names in creation order, for tables that record it (see track). */
   private order: Partial<Record<IptTableName, { push(name: string): void }>> = {};

@@ -8,7 +8,7 @@
 
 import { cidrTextContains, parseIPv4 } from "../../net/ipv4.js";
 import type { ClusterState, NodeState } from "../../control/state.js";
-import type { NftChain, NftExpr, NftLayer, NftRule, NftSet, NftStmt, NftTable } from "../../ir/types.js";
+import type { DropTag, NftChain, NftExpr, NftLayer, NftRule, NftSet, NftStmt, NftTable } from "../../ir/types.js";
 import type { ProxyMode, ProxyOutput } from "../mode.js";
 import { digestPrefixed, hashAndTruncate, lastDigestBase32Into, packPrefix } from "../hash.js";
 import { defineCompactNftTable, ruleText, stmtText } from "../../ir/render-nft.js";
@@ -90,7 +90,7 @@ class TableBuilder {
   /** Chain names in creation order (and, in the shared table, compact chains' indexes). */
   readonly order: (string | number)[] = [];
   constructor(comment?: string) {
-    this.table = { family: "ip", name: TABLE, chains: {}, sets: {} };
+    this.table = { family: "ip", name: TABLE, chains: {}, sets: {}, role: "kube-proxy" };
     if (comment) this.table.comment = comment;
   }
   chain(name: string, base?: Pick<NftChain, "type" | "hook" | "prio" | "policy">): NftChain {
@@ -102,9 +102,10 @@ class TableBuilder {
     }
     return c;
   }
-  rule(chain: string, expr: NftStmt[], comment?: string): void {
+  rule(chain: string, expr: NftStmt[], comment?: string, drop?: DropTag): void {
     const r: NftRule = { expr };
     if (comment) r.comment = comment;
+    if (drop) r.drop = drop;
     this.chain(chain).rules.push(r);
   }
   set(s: Omit<NftSet, "elem">): NftSet {
@@ -125,6 +126,9 @@ class TableBuilder {
     s.elem.push(e);
   }
 }
+
+/** What a drop from the no-endpoint maps stands for (read by the interpreter). */
+const NO_ENDPOINTS: DropTag = Object.freeze({ reason: "NO_ENDPOINTS" });
 
 const SVC_MAP_TYPE = ["ipv4_addr", "inet_proto", "inet_service"];
 const NP_MAP_TYPE = ["inet_proto", "inet_service"];
@@ -280,8 +284,16 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
   // has no place in NftChain.
   tb.chain("reject-chain");
   tb.rule("reject-chain", [REJECT]);
-  tb.rule("service-endpoints-check", [vmap(DADDR_PROTO_DPORT, "@no-endpoint-services")]);
-  tb.rule("nodeport-endpoints-check", [FIB_DADDR_LOCAL, NO_LOCALHOST, vmap(PROTO_DPORT, "@no-endpoint-nodeports")]);
+  // A drop straight from these maps is a Service without endpoints (kube-proxy's `drop`
+  // elements, for none on this node; the rejects `goto reject-chain`, whose plain reject
+  // rule carries no tag and is reported as a reject by that chain).
+  tb.rule("service-endpoints-check", [vmap(DADDR_PROTO_DPORT, "@no-endpoint-services")], undefined, NO_ENDPOINTS);
+  tb.rule(
+    "nodeport-endpoints-check",
+    [FIB_DADDR_LOCAL, NO_LOCALHOST, vmap(PROTO_DPORT, "@no-endpoint-nodeports")],
+    undefined,
+    NO_ENDPOINTS,
+  );
   tb.rule("firewall-check", [vmap(DADDR_PROTO_DPORT, "@firewall-ips")]);
   tb.rule("services", [vmap(DADDR_PROTO_DPORT, "@service-ips")]);
   tb.rule("services", [FIB_DADDR_LOCAL, NO_LOCALHOST, vmap(PROTO_DPORT, "@service-nodeports")]);
