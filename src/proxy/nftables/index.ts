@@ -11,7 +11,7 @@ import type { ClusterState, NodeState } from "../../control/state.js";
 import type { NftChain, NftExpr, NftLayer, NftRule, NftSet, NftStmt, NftTable } from "../../ir/types.js";
 import type { ProxyMode, ProxyOutput } from "../mode.js";
 import { digestPrefixed, hashAndTruncate, lastDigestBase32Into, packPrefix } from "../hash.js";
-import { defineCompactNftTable, ruleText, stmtText } from "../../ir/render-nft.js";
+import { defineCompactNftTable, ruleText, stmtText, type CompactNftChains } from "../../ir/render-nft.js";
 import { bigInt32Array, putCopy, putIp, putUint, putWords, type ByteText } from "../../ir/text.js";
 import {
   clusterCIDR,
@@ -255,6 +255,43 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
   const sps = servicePorts(state);
   const ctx: NftCtx = { cidr: clusterCIDR(state), masqAll: !!state.config.networking.masqueradeAll, perNode: [] };
   const tb = new TableBuilder("rules for kube-proxy");
+  sharedStaticRules(tb, state);
+
+  // The shared endpoint chains and the service chains (most of a large cluster's rules)
+  // stay compact until someone reads the table's chains (see defineCompactNftTable).
+  let cap = 0;
+  for (const sp of sps) cap += 1 + sp.clusterEndpoints.length;
+  const cn: CompactNft = { recs: bigInt32Array(NREC * cap), svcs: [], count: 0 };
+  const seenCIP = new Set<string>();
+  for (const sp of sps) {
+    const chains = nftServiceChains(sp);
+    const usesFWChain = sp.lbIPs.length > 0 && sp.sourceRanges.length > 0;
+    const pc: PortCtx = { sp, chains, epBase: new Map(), usesFWChain, l4match: match(L4PROTO, sp.protocol) };
+    if (sp.usesLocalEndpoints || usesFWChain) ctx.perNode.push(pc);
+    const usesClusterPolicyChain = sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints;
+    const usesExternalTrafficChain = sp.hasEndpoints && sp.externallyAccessible;
+    // Chains in kube-proxy's creation order: endpoints, service, external, firewall.
+    const rec = usesClusterPolicyChain ? recordPort(tb, ctx, cn, pc) : undefined;
+    if (usesExternalTrafficChain) tb.chain(chains.external);
+    if (usesFWChain) tb.chain(chains.firewall);
+    portElems(tb, pc, seenCIP);
+    // (With endpoints and iTP Cluster the port always has the service chain, masquerade rule in rec.masq.)
+    if (sp.hasEndpoints && !sp.internalLocal && !usesClusterPolicyChain) tb.rule(chains.service, internalMasq(ctx, sp));
+    if (usesExternalTrafficChain) externalRules(tb, ctx, pc);
+    if (rec && sp.affinity) {
+      rec.bases = sp.clusterEndpoints.map((_, j) => baseOf(cn, rec.first + j));
+      for (const b of rec.bases) declareAffinity(tb, pc, b);
+    }
+  }
+
+  defineCompactNftTable(tb.table, compactChains(tb, cn));
+  const out: ProxyOutput = { nftables: { owner: "kube-proxy", tables: [tb.table] } };
+  ctxOf.set(out, ctx);
+  return { out, ctx };
+}
+
+/** The base chains, their jumps, masquerading, the maps and the rules that consult them. */
+function sharedStaticRules(tb: TableBuilder, state: ClusterState): void {
   for (const [name, type, hook, prio] of BASE_CHAINS) tb.chain(name, { type, hook, prio, policy: "accept" });
   for (const [dst, src, ctNew] of JUMP_CHAINS) {
     tb.chain(dst);
@@ -285,258 +322,256 @@ function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
   tb.rule("firewall-check", [vmap(DADDR_PROTO_DPORT, "@firewall-ips")]);
   tb.rule("services", [vmap(DADDR_PROTO_DPORT, "@service-ips")]);
   tb.rule("services", [FIB_DADDR_LOCAL, NO_LOCALHOST, vmap(PROTO_DPORT, "@service-nodeports")]);
+}
 
-  // The shared endpoint chains and the service chains (most of a large cluster's rules)
-  // stay compact until someone reads the table's chains (see defineCompactNftTable).
-  // Compact chain c: its record in recs (see NREC); svcs[recs[NREC * c + 1]], its service
-  // port (a service chain's own, or its endpoint chain's, whose endpoint is epOf(c)).
-  let cap = 0;
-  for (const sp of sps) cap += 1 + sp.clusterEndpoints.length;
-  const recs = bigInt32Array(NREC * cap);
-  const svcs: {
-    pc: PortCtx;
-    self: number;
-    first: number;
-    n: number;
-    masq?: NftStmt[];
-    prefix: string;
-    bases?: string[];
-  }[] = [];
-  const h8 = new Uint8Array(8);
-  let C = 0;
-  const seenCIP = new Set<string>();
-  const REJECT_V = goto_("reject-chain");
-  for (const sp of sps) {
-    const chains = nftServiceChains(sp);
-    const usesFWChain = sp.lbIPs.length > 0 && sp.sourceRanges.length > 0;
-    const pc: PortCtx = { sp, chains, epBase: new Map(), usesFWChain, l4match: match(L4PROTO, sp.protocol) };
-    if (sp.usesLocalEndpoints || usesFWChain) ctx.perNode.push(pc);
-    const port = sp.port.port;
-    const usesClusterPolicyChain = sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints;
-    const usesExternalTrafficChain = sp.hasEndpoints && sp.externallyAccessible;
-    // Chains in kube-proxy's creation order: endpoints, service, external, firewall.
-    if (usesClusterPolicyChain) {
-      const svc = svcs.length;
-      const prefix = endpointPrefix(sp);
-      const rec: (typeof svcs)[number] = { pc, self: 0, first: C, n: sp.clusterEndpoints.length, prefix };
-      svcs.push(rec);
-      const packed = packPrefix(prefix);
-      for (const ep of sp.clusterEndpoints) {
-        const c = C++;
-        tb.order.push(c);
-        // nftEndpointBase's digest, from the parts.
-        digestPrefixed(packed, ep.ip, "/", String(ep.port));
-        lastDigestBase32Into(h8, 0, 8);
-        const ip = dottedQuad(ep.ip);
-        const nameLen = 8 + 1 + prefix.length + ep.ip.length + 1 + String(ep.port).length;
-        const i = NREC * c;
-        recs[i] = sp.affinity || ip < 0 || nameLen > 240 || ep.port !== (ep.port & 0xffff) ? N_SLOW : 0;
-        recs[i + 1] = svc;
-        recs[i + 2] = ip | 0;
-        recs[i + 3] = ep.port;
-        recs[i + 4] = (h8[0] << 24) | (h8[1] << 16) | (h8[2] << 8) | h8[3];
-        recs[i + 5] = (h8[4] << 24) | (h8[5] << 16) | (h8[6] << 8) | h8[7];
-      }
-      rec.self = C;
-      tb.order.push(C);
-      const i = NREC * C++;
-      recs[i] = N_SVC | (sp.affinity ? N_SLOW : 0);
-      recs[i + 1] = svc;
-      if (sp.hasEndpoints && !sp.internalLocal) rec.masq = internalMasq(ctx, sp);
-    }
-    if (usesExternalTrafficChain) tb.chain(chains.external);
-    if (usesFWChain) tb.chain(chains.firewall);
+const REJECT_V = goto_("reject-chain");
 
-    if (!seenCIP.has(sp.clusterIP)) {
-      seenCIP.add(sp.clusterIP);
-      tb.elem("cluster-ips", sp.clusterIP);
-    }
-    if (!sp.hasEndpoints) tb.elem("no-endpoint-services", key3(sp.clusterIP, sp, port), REJECT_V, sp.name);
-    else if (!sp.internalLocal) tb.elem("service-ips", key3(sp.clusterIP, sp, port), goto_(chains.service));
-    for (const ip of sp.externalIPs) {
-      if (sp.hasEndpoints) tb.elem("service-ips", key3(ip, sp, port), goto_(chains.external));
-      else tb.elem("no-endpoint-services", key3(ip, sp, port), REJECT_V, sp.name);
-    }
-    for (const ip of sp.lbIPs) {
-      if (sp.hasEndpoints) tb.elem("service-ips", key3(ip, sp, port), goto_(chains.external));
-      if (usesFWChain) tb.elem("firewall-ips", key3(ip, sp, port), goto_(chains.firewall), sp.name);
-    }
-    if (!sp.hasEndpoints)
-      for (const ip of sp.lbIPs) tb.elem("no-endpoint-services", key3(ip, sp, port), REJECT_V, sp.name);
-    if (sp.nodePort) {
-      if (sp.hasEndpoints) tb.elem("service-nodeports", key2(sp, sp.nodePort), goto_(chains.external));
-      else tb.elem("no-endpoint-nodeports", key2(sp, sp.nodePort), REJECT_V, sp.name);
-    }
-
-    // (With endpoints and iTP Cluster the port always has the service chain, masquerade rule in rec.masq.)
-    if (sp.hasEndpoints && !sp.internalLocal && !usesClusterPolicyChain) tb.rule(chains.service, internalMasq(ctx, sp));
-    if (usesExternalTrafficChain) {
-      if (!sp.externalLocal) {
-        tb.rule(chains.external, [jump("mark-for-masquerade")]);
-        tb.rule(chains.external, [goto_(chains.service)]);
-      } else {
-        tb.rule(
-          chains.external,
-          [match(IP_SADDR, prefix(ctx.cidr)), goto_(chains.service)],
-          "short-circuit pod traffic",
-        );
-        tb.rule(chains.external, [FIB_SADDR_LOCAL, jump("mark-for-masquerade")], "masquerade local traffic");
-        tb.rule(chains.external, [FIB_SADDR_LOCAL, goto_(chains.service)], "short-circuit local traffic");
-      }
-    }
-    if (usesClusterPolicyChain && sp.affinity) {
-      const rec = svcs[svcs.length - 1];
-      rec.bases = sp.clusterEndpoints.map((_, j) => baseOf(rec.first + j));
-      for (const b of rec.bases) declareAffinity(tb, pc, b);
-    }
+/** A service port's elements in the shared sets and maps (ClusterIP, external and LB IPs, NodePort). */
+function portElems(tb: TableBuilder, pc: PortCtx, seenCIP: Set<string>): void {
+  const { sp, chains, usesFWChain } = pc;
+  const port = sp.port.port;
+  if (!seenCIP.has(sp.clusterIP)) {
+    seenCIP.add(sp.clusterIP);
+    tb.elem("cluster-ips", sp.clusterIP);
   }
+  if (!sp.hasEndpoints) tb.elem("no-endpoint-services", key3(sp.clusterIP, sp, port), REJECT_V, sp.name);
+  else if (!sp.internalLocal) tb.elem("service-ips", key3(sp.clusterIP, sp, port), goto_(chains.service));
+  for (const ip of sp.externalIPs) {
+    if (sp.hasEndpoints) tb.elem("service-ips", key3(ip, sp, port), goto_(chains.external));
+    else tb.elem("no-endpoint-services", key3(ip, sp, port), REJECT_V, sp.name);
+  }
+  for (const ip of sp.lbIPs) {
+    if (sp.hasEndpoints) tb.elem("service-ips", key3(ip, sp, port), goto_(chains.external));
+    if (usesFWChain) tb.elem("firewall-ips", key3(ip, sp, port), goto_(chains.firewall), sp.name);
+  }
+  if (!sp.hasEndpoints)
+    for (const ip of sp.lbIPs) tb.elem("no-endpoint-services", key3(ip, sp, port), REJECT_V, sp.name);
+  if (sp.nodePort) {
+    if (sp.hasEndpoints) tb.elem("service-nodeports", key2(sp, sp.nodePort), goto_(chains.external));
+    else tb.elem("no-endpoint-nodeports", key2(sp, sp.nodePort), REJECT_V, sp.name);
+  }
+}
 
-  /** Endpoint chain c's endpoint. */
-  function epOf(c: number): ProxyEndpoint {
-    const rec = svcs[recs[NREC * c + 1]];
-    return rec.pc.sp.clusterEndpoints[c - rec.first];
+/** The external chain's rules (eTP Cluster: masquerade; Local: short-circuits, the rest per node). */
+function externalRules(tb: TableBuilder, ctx: NftCtx, pc: PortCtx): void {
+  const { sp, chains } = pc;
+  if (!sp.externalLocal) {
+    tb.rule(chains.external, [jump("mark-for-masquerade")]);
+    tb.rule(chains.external, [goto_(chains.service)]);
+  } else {
+    tb.rule(chains.external, [match(IP_SADDR, prefix(ctx.cidr)), goto_(chains.service)], "short-circuit pod traffic");
+    tb.rule(chains.external, [FIB_SADDR_LOCAL, jump("mark-for-masquerade")], "masquerade local traffic");
+    tb.rule(chains.external, [FIB_SADDR_LOCAL, goto_(chains.service)], "short-circuit local traffic");
   }
-  /** nftEndpointBase of endpoint chain c, from its record. */
-  function baseOf(c: number): string {
+}
+
+/** A service port's compact chains: its endpoints' (first..first+n-1), then its service chain (self). */
+interface SvcRec {
+  pc: PortCtx;
+  self: number;
+  first: number;
+  n: number;
+  masq?: NftStmt[];
+  prefix: string;
+  bases?: string[];
+}
+/**
+ * The compact chains. Compact chain c: its record in recs (see NREC); svcs[recs[NREC * c + 1]],
+ * its service port (a service chain's own, or its endpoint chain's, whose endpoint is epOf(c)).
+ */
+interface CompactNft {
+  recs: Int32Array;
+  svcs: SvcRec[];
+  /** Compact chains so far. */
+  count: number;
+}
+
+const h8 = new Uint8Array(8);
+
+/** Records a port's endpoint chains and its service chain (in kube-proxy's creation order). */
+function recordPort(tb: TableBuilder, ctx: NftCtx, cn: CompactNft, pc: PortCtx): SvcRec {
+  const { sp } = pc;
+  const { recs, svcs } = cn;
+  const svc = svcs.length;
+  const prefix = endpointPrefix(sp);
+  const rec: SvcRec = { pc, self: 0, first: cn.count, n: sp.clusterEndpoints.length, prefix };
+  svcs.push(rec);
+  const packed = packPrefix(prefix);
+  for (const ep of sp.clusterEndpoints) {
+    const c = cn.count++;
+    tb.order.push(c);
+    // nftEndpointBase's digest, from the parts.
+    digestPrefixed(packed, ep.ip, "/", String(ep.port));
+    lastDigestBase32Into(h8, 0, 8);
+    const ip = dottedQuad(ep.ip);
+    const nameLen = 8 + 1 + prefix.length + ep.ip.length + 1 + String(ep.port).length;
     const i = NREC * c;
-    const ep = epOf(c);
-    let h = "";
-    for (const w of [recs[i + 4], recs[i + 5]])
-      h += String.fromCharCode(w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255);
-    const n = h + "-" + svcs[recs[i + 1]].prefix + ep.ip + "/" + ep.port;
-    return n.length > 240 ? n.slice(0, 237) + "..." : n;
+    recs[i] = sp.affinity || ip < 0 || nameLen > 240 || ep.port !== (ep.port & 0xffff) ? N_SLOW : 0;
+    recs[i + 1] = svc;
+    recs[i + 2] = ip | 0;
+    recs[i + 3] = ep.port;
+    recs[i + 4] = (h8[0] << 24) | (h8[1] << 16) | (h8[2] << 8) | h8[3];
+    recs[i + 5] = (h8[4] << 24) | (h8[5] << 16) | (h8[6] << 8) | h8[7];
   }
-  const nameOf = (c: number): string => {
-    const i = NREC * c;
-    return recs[i] & N_SVC ? svcs[recs[i + 1]].pc.chains.service : "endpoint-" + baseOf(c);
-  };
-  const cRules = (c: number): NftRule[] => {
-    const i = NREC * c;
-    const rec = svcs[recs[i + 1]];
-    if (!(recs[i] & N_SVC)) return endpointRules(rec.pc, epOf(c), baseOf(c));
-    const r: NftRule[] = rec.masq ? [{ expr: rec.masq }] : [];
-    return serviceToEndpointRules(r, rec.pc, rec.pc.sp.clusterEndpoints, (j) =>
-      rec.bases ? rec.bases[j] : baseOf(rec.first + j),
-    );
-  };
-  // The text, written in index order (the renderer's calls) from the records; constant
-  // pieces are copied from a dictionary written before the output. The common shape (no
-  // affinity, dotted-quad endpoints) is written without building the rules, as ruleText
-  // prints them.
-  const cWriter = (out: ByteText) => {
-    out.room(300 * C); // more than the text's size: one buffer, not a series of doublings
-    const at = (s: string) => out.piece(s);
-    const CH_EP = at("\tchain endpoint-");
-    const SADDR = at(" {\n\t\tip saddr ");
-    const END = at("\n\t}\n");
-    const GOTO_EP = at(" : goto endpoint-");
-    // Per port: "-" + the base's prefix; the masquerade jump and the DNAT up to the address.
-    const preAt = new Int32Array(svcs.length);
-    const preLen = new Int32Array(svcs.length);
-    const dnatAt = new Int32Array(svcs.length);
-    const dnatLen = new Int32Array(svcs.length);
-    svcs.forEach((rec, k) => {
-      const p = "-" + rec.prefix;
-      preAt[k] = at(p);
-      preLen[k] = p.length;
-      const d = JUMP_MASQ_TEXT + "\n\t\t" + stmtText(rec.pc.l4match) + " dnat to ";
-      dnatAt[k] = at(d);
-      dnatLen[k] = d.length;
-    });
-    /** An endpoint chain's base (after "endpoint-"), from its record. */
-    const base = (c: number) => {
-      const i = NREC * c;
-      if (recs[i] & N_SLOW) {
-        out.str(baseOf(c));
-        return;
-      }
-      const k = recs[i + 1];
-      const b = out.room(preLen[k] + 40);
-      let n = putWords(b, out.n, recs, i + 4, 2);
-      n = putCopy(b, n, preAt[k], preLen[k]);
-      n = putIp(b, n, recs[i + 2]);
-      b[n++] = 47; // "/"
-      out.n = putUint(b, n, recs[i + 3]);
-    };
-    const rules = (c: number) => {
-      const i = NREC * c;
-      if (recs[i] & N_SLOW) {
-        for (const r of cRules(c)) out.push("\t\t" + ruleText(r));
-        return;
-      }
-      const k = recs[i + 1];
-      const rec = svcs[k];
-      if (!(recs[i] & N_SVC)) {
-        out.str("\t\tip saddr ");
-        const b = out.room(dnatLen[k] + 40);
-        let n = putIp(b, out.n, recs[i + 2]);
-        n = putCopy(b, n, dnatAt[k], dnatLen[k]);
-        n = putIp(b, n, recs[i + 2]);
-        b[n++] = 58; // ":"
-        n = putUint(b, n, recs[i + 3]);
-        b[n++] = 10;
-        out.n = n;
-        return;
-      }
-      if (rec.masq) out.push("\t\t" + ruleText({ expr: rec.masq }));
-      out.str("\t\tnumgen random mod " + rec.n + " vmap { ");
-      for (let j = 0; j < rec.n; j++) {
-        const b = out.room(32);
-        let n = out.n;
-        if (j > 0) {
-          b[n++] = 44; // ", "
-          b[n++] = 32;
-        }
-        n = putUint(b, n, j);
-        out.n = putCopy(b, n, GOTO_EP, 17);
-        base(rec.first + j);
-      }
-      out.str(" }\n");
-    };
-    return {
-      chain(c: number): void {
-        const i = NREC * c;
-        if (recs[i] & (N_SLOW | N_SVC)) {
-          out.str("\tchain ");
-          out.str(nameOf(c));
-          out.str(" {\n");
-          rules(c);
-          out.str("\t}\n");
-          return;
-        }
-        const k = recs[i + 1];
-        let b = out.room(preLen[k] + 60);
-        out.n = putCopy(b, out.n, CH_EP, 16);
-        base(c);
-        b = out.room(dnatLen[k] + 60);
-        let n = putCopy(b, out.n, SADDR, 14);
-        n = putIp(b, n, recs[i + 2]);
-        n = putCopy(b, n, dnatAt[k], dnatLen[k]);
-        n = putIp(b, n, recs[i + 2]);
-        b[n++] = 58; // ":"
-        n = putUint(b, n, recs[i + 3]);
-        out.n = putCopy(b, n, END, 4);
-      },
-      rules,
-    };
-  };
-  const eager = tb.table.chains;
-  const cc = {
-    eager,
+  rec.self = cn.count;
+  tb.order.push(cn.count);
+  const i = NREC * cn.count++;
+  recs[i] = N_SVC | (sp.affinity ? N_SLOW : 0);
+  recs[i + 1] = svc;
+  if (sp.hasEndpoints && !sp.internalLocal) rec.masq = internalMasq(ctx, sp);
+  return rec;
+}
+
+/** Endpoint chain c's endpoint. */
+function epOf(cn: CompactNft, c: number): ProxyEndpoint {
+  const rec = cn.svcs[cn.recs[NREC * c + 1]];
+  return rec.pc.sp.clusterEndpoints[c - rec.first];
+}
+/** nftEndpointBase of endpoint chain c, from its record. */
+function baseOf(cn: CompactNft, c: number): string {
+  const { recs } = cn;
+  const i = NREC * c;
+  const ep = epOf(cn, c);
+  let h = "";
+  for (const w of [recs[i + 4], recs[i + 5]])
+    h += String.fromCharCode(w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255);
+  const n = h + "-" + cn.svcs[recs[i + 1]].prefix + ep.ip + "/" + ep.port;
+  return n.length > 240 ? n.slice(0, 237) + "..." : n;
+}
+/** Compact chain c's name. */
+function nameOf(cn: CompactNft, c: number): string {
+  const i = NREC * c;
+  return cn.recs[i] & N_SVC ? cn.svcs[cn.recs[i + 1]].pc.chains.service : "endpoint-" + baseOf(cn, c);
+}
+/** Compact chain c's rules, built. */
+function compactRules(cn: CompactNft, c: number): NftRule[] {
+  const i = NREC * c;
+  const rec = cn.svcs[cn.recs[i + 1]];
+  if (!(cn.recs[i] & N_SVC)) return endpointRules(rec.pc, epOf(cn, c), baseOf(cn, c));
+  const r: NftRule[] = rec.masq ? [{ expr: rec.masq }] : [];
+  return serviceToEndpointRules(r, rec.pc, rec.pc.sp.clusterEndpoints, (j) =>
+    rec.bases ? rec.bases[j] : baseOf(cn, rec.first + j),
+  );
+}
+
+/** The table's compact chains, for defineCompactNftTable. */
+function compactChains(tb: TableBuilder, cn: CompactNft): CompactNftChains {
+  const C = cn.count;
+  let allNames: string[] | undefined;
+  return {
+    eager: tb.table.chains,
     order: tb.order,
     get names() {
-      return (allNames ??= Array.from({ length: C }, (_, c) => nameOf(c)));
+      return (allNames ??= Array.from({ length: C }, (_, c) => nameOf(cn, c)));
     },
     count: C,
-    name: (c: number) => (allNames ? allNames[c] : nameOf(c)),
-    rules: cRules,
-    writer: cWriter,
+    name: (c: number) => (allNames ? allNames[c] : nameOf(cn, c)),
+    rules: (c: number) => compactRules(cn, c),
+    writer: (out: ByteText) => compactWriter(cn, out),
   };
-  let allNames: string[] | undefined;
-  defineCompactNftTable(tb.table, cc);
-  const out: ProxyOutput = { nftables: { owner: "kube-proxy", tables: [tb.table] } };
-  ctxOf.set(out, ctx);
-  return { out, ctx };
+}
+
+// The text, written in index order (the renderer's calls) from the records; constant
+// pieces are copied from a dictionary written before the output. The common shape (no
+// affinity, dotted-quad endpoints) is written without building the rules, as ruleText
+// prints them.
+function compactWriter(cn: CompactNft, out: ByteText) {
+  const { recs, svcs } = cn;
+  out.room(300 * cn.count); // more than the text's size: one buffer, not a series of doublings
+  const at = (s: string) => out.piece(s);
+  const CH_EP = at("\tchain endpoint-");
+  const SADDR = at(" {\n\t\tip saddr ");
+  const END = at("\n\t}\n");
+  const GOTO_EP = at(" : goto endpoint-");
+  // Per port: "-" + the base's prefix; the masquerade jump and the DNAT up to the address.
+  const preAt = new Int32Array(svcs.length);
+  const preLen = new Int32Array(svcs.length);
+  const dnatAt = new Int32Array(svcs.length);
+  const dnatLen = new Int32Array(svcs.length);
+  svcs.forEach((rec, k) => {
+    const p = "-" + rec.prefix;
+    preAt[k] = at(p);
+    preLen[k] = p.length;
+    const d = JUMP_MASQ_TEXT + "\n\t\t" + stmtText(rec.pc.l4match) + " dnat to ";
+    dnatAt[k] = at(d);
+    dnatLen[k] = d.length;
+  });
+  /** An endpoint chain's base (after "endpoint-"), from its record. */
+  const base = (c: number) => {
+    const i = NREC * c;
+    if (recs[i] & N_SLOW) {
+      out.str(baseOf(cn, c));
+      return;
+    }
+    const k = recs[i + 1];
+    const b = out.room(preLen[k] + 40);
+    let n = putWords(b, out.n, recs, i + 4, 2);
+    n = putCopy(b, n, preAt[k], preLen[k]);
+    n = putIp(b, n, recs[i + 2]);
+    b[n++] = 47; // "/"
+    out.n = putUint(b, n, recs[i + 3]);
+  };
+  const rules = (c: number) => {
+    const i = NREC * c;
+    if (recs[i] & N_SLOW) {
+      for (const r of compactRules(cn, c)) out.push("\t\t" + ruleText(r));
+      return;
+    }
+    const k = recs[i + 1];
+    const rec = svcs[k];
+    if (!(recs[i] & N_SVC)) {
+      out.str("\t\tip saddr ");
+      const b = out.room(dnatLen[k] + 40);
+      let n = putIp(b, out.n, recs[i + 2]);
+      n = putCopy(b, n, dnatAt[k], dnatLen[k]);
+      n = putIp(b, n, recs[i + 2]);
+      b[n++] = 58; // ":"
+      n = putUint(b, n, recs[i + 3]);
+      b[n++] = 10;
+      out.n = n;
+      return;
+    }
+    if (rec.masq) out.push("\t\t" + ruleText({ expr: rec.masq }));
+    out.str("\t\tnumgen random mod " + rec.n + " vmap { ");
+    for (let j = 0; j < rec.n; j++) {
+      const b = out.room(32);
+      let n = out.n;
+      if (j > 0) {
+        b[n++] = 44; // ", "
+        b[n++] = 32;
+      }
+      n = putUint(b, n, j);
+      out.n = putCopy(b, n, GOTO_EP, 17);
+      base(rec.first + j);
+    }
+    out.str(" }\n");
+  };
+  return {
+    chain(c: number): void {
+      const i = NREC * c;
+      if (recs[i] & (N_SLOW | N_SVC)) {
+        out.str("\tchain ");
+        out.str(nameOf(cn, c));
+        out.str(" {\n");
+        rules(c);
+        out.str("\t}\n");
+        return;
+      }
+      const k = recs[i + 1];
+      let b = out.room(preLen[k] + 60);
+      out.n = putCopy(b, out.n, CH_EP, 16);
+      base(c);
+      b = out.room(dnatLen[k] + 60);
+      let n = putCopy(b, out.n, SADDR, 14);
+      n = putIp(b, n, recs[i + 2]);
+      n = putCopy(b, n, dnatAt[k], dnatLen[k]);
+      n = putIp(b, n, recs[i + 2]);
+      b[n++] = 58; // ":"
+      n = putUint(b, n, recs[i + 3]);
+      out.n = putCopy(b, n, END, 4);
+    },
+    rules,
+  };
 }
 
 // A compact chain's record (NREC int32 words): flags, service port (index into svcs),
