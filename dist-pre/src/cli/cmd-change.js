@@ -1,0 +1,209 @@
+import { runChange } from "../control/changes.js";
+import { formatChangeEvents, formatDiff } from "../views/diff.js";
+import { findResource } from "../views/get.js";
+import { collect, loadFromFlags } from "./cluster-opts.js";
+import { loadSpecFromArgs } from "../load/input.js";
+import { UsageError } from "./errors.js";
+import { findPod } from "./resolve-target.js";
+/** "pod", "po/x" → the Kind and (optionally) the name. */
+function kindOf(arg) {
+    const slash = arg.indexOf("/");
+    const type = slash > 0 ? arg.slice(0, slash) : arg;
+    const res = findResource(type);
+    if (!res)
+        throw new UsageError(`the server doesn't have a resource type "${type}"`);
+    return { kind: res.kind, name: slash > 0 ? arg.slice(slash + 1) : undefined, nameRef: res.nameRef };
+}
+function nameRefOfKind(kind) {
+    return findResource(kind)?.nameRef ?? kind.toLowerCase();
+}
+/** kubectl apply's per-object verb: created, configured or unchanged. */
+export function applyVerbs(state, objects) {
+    const existing = state.objects ?? [];
+    const strip = (o) => {
+        const { source: _s, ...rest } = o;
+        void _s;
+        return JSON.stringify(rest);
+    };
+    return objects.map((o) => {
+        const ns = o.metadata.namespace ?? "default";
+        const prev = existing.find((e) => e.kind === o.kind && e.metadata.name === o.metadata.name && (e.metadata.namespace ?? "default") === ns);
+        const verb = !prev ? "created" : strip(prev) === strip(o) ? "unchanged" : "configured";
+        return `${nameRefOfKind(o.kind)}/${o.metadata.name} ${verb}`;
+    });
+}
+export function formatOutcome(out, message) {
+    let s = message.map((m) => m + "\n").join("");
+    const ev = formatChangeEvents(out.state, out.events);
+    if (ev)
+        s += `\nEvents:\n${ev}`;
+    s += `\nChanges:\n${formatDiff(out.diff)}`;
+    return s;
+}
+function exists(state, kind, namespace, name) {
+    const res = findResource(kind);
+    return !!res?.items(state).some((i) => i.name === name && (!res.namespaced || i.namespace === namespace));
+}
+/** kubectl's NotFound: the resource's plural with its API group ("deployments.apps"). */
+function notFound(kind, name) {
+    const res = findResource(kind);
+    const group = res?.nameRef.includes(".") ? res.nameRef.slice(res.nameRef.indexOf(".")) : "";
+    return {
+        notFound: `Error from server (NotFound): ${res?.plural ?? kind.toLowerCase()}${group} "${name}" not found\n`,
+    };
+}
+async function change(o, make) {
+    if (o.name !== undefined)
+        return changeRunning(o, make);
+    const { state } = await loadFromFlags({ filename: o.base ?? [], config: o.config, seed: o.seed });
+    const made = make(state);
+    if ("notFound" in made) {
+        process.stderr.write(made.notFound);
+        process.exitCode = 1;
+        return;
+    }
+    const { change: c, message } = made;
+    const out = runChange(state, c);
+    if (o.output === "json")
+        process.stdout.write(JSON.stringify({ message, events: out.events, diff: out.diff }, null, 2) + "\n");
+    else
+        process.stdout.write(formatOutcome(out, message));
+}
+/**
+ * --name NAME: the change goes to the running cluster NAME (podnet up) and its kernel
+ * follows. Only an explicit --name selects a running cluster (a cluster that happens to
+ * be up never silently turns a model command into a kernel change); without it the
+ * commands work on the model as before.
+ */
+async function changeRunning(o, make) {
+    if (o.base?.length || o.config || o.seed)
+        throw new UsageError("--name changes the running cluster: its manifests, config and seed are those of podnet up (drop --base/--config/--seed)");
+    if (process.platform !== "linux" || (typeof process.getuid === "function" && process.getuid() !== 0))
+        throw new UsageError("changing a running cluster (--name) needs root on Linux: run it with sudo");
+    const { applyLiveChange, RefusedChange } = await import("../linux/live.js");
+    const { validateClusterName } = await import("../linux/names.js");
+    let name;
+    try {
+        name = validateClusterName(o.name);
+    }
+    catch (e) {
+        throw new UsageError(`--name: ${e.message}`);
+    }
+    let made;
+    let res;
+    try {
+        res = await applyLiveChange(name, (state) => {
+            made = make(state);
+            return "notFound" in made ? null : made.change;
+        }, (s) => process.stderr.write(`podnet: ${s}\n`));
+    }
+    catch (e) {
+        if (e instanceof RefusedChange)
+            throw new UsageError(e.message);
+        throw e;
+    }
+    if (!res || !made || "notFound" in made) {
+        if (made && "notFound" in made)
+            process.stderr.write(made.notFound);
+        process.exitCode = 1;
+        return;
+    }
+    const r = res.report;
+    if (o.output === "json") {
+        process.stdout.write(JSON.stringify({ message: made.message, events: res.events, diff: res.diff, cluster: name, change: res.index, kernel: r }, null, 2) + "\n");
+        return;
+    }
+    process.stdout.write(formatOutcome(res, made.message) + formatKernel(name, res));
+}
+/** What the kernel did for a change to running cluster `name`. */
+function formatKernel(name, res) {
+    const r = res.report;
+    let s = `\nKernel (cluster "${name}", change ${res.index}):\n`;
+    s += `  pods removed: ${r.removed.length ? r.removed.join(", ") : "none"}\n`;
+    s += `  pods added:   ${r.added.length ? r.added.join(", ") : "none"}\n`;
+    s += `  rules reloaded on: ${r.reloaded.length ? r.reloaded.join(", ") : "no node (rules unchanged)"}\n`;
+    if (r.bgp.length)
+        s += `  BIRD reconfigured on: ${r.bgp.join(", ")}\n`;
+    if (r.dns.reloaded.length || r.dns.late.length)
+        s += `  DNS zones reloaded: ${r.dns.reloaded.length}${r.dns.late.length ? ` (not confirmed: ${r.dns.late.join(", ")})` : ""}\n`;
+    return s;
+}
+function changeOptions(cmd) {
+    return cmd
+        .option("--base <path>", "the cluster to change: manifests (file, directory, -); repeatable (default: the embedded example)", collect, [])
+        .option("--config <file>", "cluster config (kind: Cluster)")
+        .option("--seed <seed>", "seed for generated names and allocations")
+        .option("-o, --output <format>", "text|json", "text")
+        .option("--name <name>", "change the RUNNING cluster NAME (podnet up): the kernel follows (root)");
+}
+export function register(program) {
+    registerApply(program);
+    registerDelete(program);
+    registerScale(program);
+}
+function registerApply(program) {
+    changeOptions(program
+        .command("apply")
+        .description("apply manifests to the model cluster and show what changes")
+        .option("-f, --filename <path>", "manifests to apply; repeatable", collect, [])).action(async (o) => {
+        if (o.filename.length === 0)
+            throw new UsageError("apply: give the manifests to apply with -f PATH");
+        const spec = await loadSpecFromArgs({ files: o.filename });
+        const objects = spec.objects;
+        await change(o, (state) => ({ change: { op: "apply", objects }, message: applyVerbs(state, objects) }));
+    });
+}
+function registerDelete(program) {
+    changeOptions(program
+        .command("delete")
+        .description("delete an object from the model cluster and show what changes (a controller's pod comes back with a new name and IP)")
+        .argument("<kind>", "pod, svc, deploy … or KIND/NAME")
+        .argument("[name]", "name (pods: also a unique prefix)")
+        .option("-n, --namespace <ns>", "namespace", "default")).action(async (kindArg, nameArg, o) => {
+        const k = kindOf(kindArg);
+        const name = k.name ?? nameArg;
+        if (!name)
+            throw new UsageError(`delete ${kindArg}: a NAME is required`);
+        await change(o, (state) => {
+            let ns = o.namespace;
+            let n = name;
+            if (k.kind === "Pod") {
+                if (!state.pods.some((p) => p.name.startsWith(name.slice(name.indexOf("/") + 1))))
+                    return notFound(k.kind, name);
+                const p = findPod(state, name, o.namespace);
+                ns = p.namespace;
+                n = p.name;
+            }
+            else if (!exists(state, k.kind, ns, n))
+                return notFound(k.kind, n);
+            return {
+                change: { op: "delete", kind: k.kind, namespace: ns, name: n },
+                message: [`${k.kind === "Pod" ? "pod" : k.nameRef} "${n}" deleted`],
+            };
+        });
+    });
+}
+function registerScale(program) {
+    changeOptions(program
+        .command("scale")
+        .description("scale a Deployment, ReplicaSet or StatefulSet in the model and show what changes")
+        .argument("<kind>", "deploy, rs, sts … or KIND/NAME")
+        .argument("[name]", "name")
+        .requiredOption("--replicas <n>", "the new number of replicas")
+        .option("-n, --namespace <ns>", "namespace", "default")).action(async (kindArg, nameArg, o) => {
+        const k = kindOf(kindArg);
+        const name = k.name ?? nameArg;
+        if (!name)
+            throw new UsageError(`scale ${kindArg}: a NAME is required`);
+        const replicas = Number(o.replicas);
+        if (!/^\d+$/.test(String(o.replicas)))
+            throw new UsageError(`--replicas must be a non-negative integer: "${o.replicas}"`);
+        await change(o, (state) => exists(state, k.kind, o.namespace, name)
+            ? {
+                change: { op: "scale", kind: k.kind, namespace: o.namespace, name, replicas },
+                message: [`${k.nameRef}/${name} scaled`],
+            }
+            : notFound(k.kind, name));
+    });
+}
+//# sourceMappingURL=cmd-change.js.map

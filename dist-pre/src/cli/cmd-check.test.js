@@ -1,0 +1,57 @@
+// `podnet check`: expectations for CI over the full model (DNS, Service NAT, policy).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+const run = (...args) => spawnSync(process.execPath, ["bin/podnet.js", ...args], { encoding: "utf8" });
+test("check: the example's expectations hold (exit 0) and JUnit XML is written", () => {
+    const dir = mkdtempSync(join(tmpdir(), "podnet-check-"));
+    try {
+        const junit = join(dir, "out.xml");
+        const r = run("check", "examples/policy-checks.yaml", "-f", "examples/demo", "-f", "examples/policies", "--junit", junit);
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /^5 passed, 0 failed$/m);
+        const xml = readFileSync(junit, "utf8");
+        assert.match(xml, /<testsuite name="podnet check" tests="5" failures="0">/);
+    }
+    finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+});
+test("check: a broken expectation fails (exit 1) naming the policy that decided", () => {
+    const dir = mkdtempSync(join(tmpdir(), "podnet-check-"));
+    try {
+        const f = join(dir, "c.yaml");
+        writeFileSync(f, "expectations:\n  - from: deployment/default/tasks-deployment\n    to: http://user-service\n    expect: allow\n");
+        const junit = join(dir, "out.xml");
+        const r = run("check", f, "-f", "examples/demo", "-f", "examples/policies", "--junit", junit);
+        assert.equal(r.status, 1, r.stdout + r.stderr);
+        assert.match(r.stdout, /^FAIL /m);
+        assert.match(r.stdout, /DROPPED POLICY_DENIED/);
+        assert.match(r.stdout, /podnet-policy ingress-default\/user-app-/);
+        assert.match(readFileSync(junit, "utf8"), /<failure message=/);
+    }
+    finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+});
+test("check: a bad expectations file is exit 2 with file, line, field and value", () => {
+    const dir = mkdtempSync(join(tmpdir(), "podnet-check-"));
+    try {
+        const f = join(dir, "c.yaml");
+        writeFileSync(f, "expectations:\n  - from: default/order-app\n    to: http://user-service\n    port: 70000\n    expect: allow\n");
+        const r = run("check", f);
+        assert.equal(r.status, 2);
+        assert.match(r.stderr, /c\.yaml:4 expectations\[0\]\.port: 70000 is not a valid port \(1-65535\)/);
+        writeFileSync(f, "- from: default/order-app\n  to: http://user-service\n  expect: maybe\n");
+        const r2 = run("check", f);
+        assert.equal(r2.status, 2);
+        assert.match(r2.stderr, /c\.yaml:3 expectations\[0\]\.expect: "maybe" is not allow\|deny/);
+    }
+    finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+});
+//# sourceMappingURL=cmd-check.test.js.map

@@ -1,0 +1,3 @@
+import "../views/demo-traces.js";
+import type { Command } from "commander";
+export declare function register(program: Command): void;

@@ -1,0 +1,158 @@
+// `podnet dns serve`: the cluster DNS on a real socket, reloading when its inputs change.
+// `podnet resolve POD NAME`: the pod resolver's walk through its search list.
+import { watch, statSync } from "node:fs";
+import { loadCluster } from "../load/cluster.js";
+import { createZone } from "../dns/zone.js";
+import { startDnsServer } from "../dns/server.js";
+import { formatWalk, resolveFromPod } from "../dns/resolver.js";
+import { UsageError } from "./errors.js";
+const collect = (v, prev) => [...(prev ?? []), v];
+const PODS = ["insecure", "verified", "disabled"];
+function intOpt(v, flag, min, max) {
+    if (v === undefined)
+        return undefined;
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+        throw new UsageError(`${flag} must be an integer ${min}-${max}: "${v}"`);
+    return Number(v);
+}
+export function register(program) {
+    const dns = program.command("dns").description("the cluster DNS (CoreDNS's kubernetes plugin, served for real)");
+    registerServe(dns);
+    registerResolve(program);
+}
+function registerServe(dns) {
+    dns
+        .command("serve")
+        .description("answer DNS over UDP and TCP from the cluster's Services and endpoints; reloads when -f/--config files change")
+        .option("-f, --filename <path>", "manifests: file, directory or - for stdin; repeatable (default: the embedded example)", collect)
+        .option("--config <file>", "cluster config (kind: Cluster)")
+        .option("--seed <seed>", "seed for generated names and allocations")
+        .option("--listen <addr>", "IP:PORT to listen on (UDP and TCP)", "127.0.0.1:5353")
+        .option("--ttl <seconds>", "record TTL (default: the config's dns.ttl, kubeadm's 30; CoreDNS's own default is 5)")
+        .option("--pods <mode>", "pods insecure|verified|disabled (default: the config's dns.pods, kubeadm's insecure)")
+        .option("--upstream <ip:port>", "forward names outside the cluster zones here (repeatable)", collect)
+        .action(serveAction);
+}
+async function serveAction(o) {
+    const upstream = o.upstream ?? [];
+    if (o.pods !== undefined && !PODS.includes(o.pods))
+        throw new UsageError(`--pods must be one of ${PODS.join("|")}: "${o.pods}"`);
+    if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(o.listen))
+        throw new UsageError(`--listen must be IP:PORT: "${o.listen}"`);
+    for (const u of upstream)
+        if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(u))
+            throw new UsageError(`--upstream must be IP:PORT: "${u}"`);
+    const ttl = intOpt(o.ttl, "--ttl", 0, 3600);
+    const files = o.filename ?? [];
+    const load = () => loadCluster({ files, config: o.config, seed: o.seed });
+    const { state } = await load();
+    const zoneOptions = { ttl: ttl ?? state.config.dns.ttl, pods: (o.pods ?? state.config.dns.pods) };
+    const server = await startDnsServer({
+        zone: createZone(state, zoneOptions),
+        zoneOptions,
+        listen: o.listen,
+        upstreams: upstream,
+        onError: (e) => process.stderr.write(`dns: ${e?.message ?? e}\n`),
+    });
+    const z = server.zone;
+    process.stdout.write(`serving ${z.zone} in-addr.arpa ip6.arpa on ${server.address.host}:${server.address.port} (udp+tcp), ` +
+        `${state.services.length} services, ttl ${z.ttl}, pods ${zoneOptions.pods}, serial ${z.serial}` +
+        `${upstream.length ? `, forwarding to ${upstream.join(" ")}` : ""}\n`);
+    // Live reload: watch the inputs, debounce editor bursts, swap the zone only when the
+    // new input loads; a bad edit keeps the old zone and prints the error.
+    const watched = [...files.filter((f) => f !== "-"), ...(o.config ? [o.config] : [])];
+    const stopWatching = watchInputs(watched, async () => {
+        try {
+            const next = await load();
+            const nz = server.setState(next.state);
+            process.stdout.write(`reloaded: ${next.state.services.length} services, serial ${nz.serial}\n`);
+        }
+        catch (e) {
+            process.stderr.write(`reload failed, still serving serial ${server.zone.serial}:\n${e?.message ?? e}\n`);
+        }
+    });
+    await new Promise((resolve) => {
+        const stop = () => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+    });
+    stopWatching();
+    await server.close();
+}
+/**
+ * Calls `reload` after the watched files settle (150 ms after the last event; a reload
+ * asked while one runs follows it). Returns the function that stops watching.
+ */
+function watchInputs(watched, reload) {
+    const watchers = [];
+    let timer;
+    let loading = false;
+    const run = async () => {
+        if (loading) {
+            timer = setTimeout(run, 200);
+            return;
+        }
+        loading = true;
+        try {
+            await reload();
+        }
+        finally {
+            loading = false;
+        }
+    };
+    for (const p of watched) {
+        try {
+            const dir = statSync(p).isDirectory();
+            watchers.push(watch(p, { recursive: dir }, () => {
+                clearTimeout(timer);
+                timer = setTimeout(run, 150);
+            }));
+        }
+        catch (e) {
+            process.stderr.write(`not watching ${p}: ${e.message}\n`);
+        }
+    }
+    return () => {
+        for (const w of watchers)
+            w.close();
+        clearTimeout(timer);
+    };
+}
+function registerResolve(program) {
+    program
+        .command("resolve")
+        .description("every query a pod's resolver sends for NAME (search list, ndots), with the answers")
+        .argument("<pod>", "pod: NAME, NAMESPACE/NAME or a name prefix such as a Deployment's name")
+        .argument("<name>", "the name the application looks up (e.g. user-service, api.example.com, web-0.my-headless-service.)")
+        .option("-f, --filename <path>", "manifests: file, directory or - for stdin; repeatable (default: the embedded example)", collect)
+        .option("--config <file>", "cluster config (kind: Cluster)")
+        .option("--seed <seed>", "seed for generated names and allocations")
+        .option("-n, --namespace <ns>", "the pod's namespace")
+        .option("--type <type>", "A|AAAA|SRV|TXT|PTR|CNAME", "A")
+        .option("--libc <libc>", "glibc|musl (Debian/Ubuntu images vs Alpine)", "glibc")
+        .option("-o, --output <format>", "txt|json", "txt")
+        .action(async (podRef, name, o) => {
+        const type = String(o.type).toUpperCase();
+        if (!["A", "AAAA", "SRV", "TXT", "PTR", "CNAME"].includes(type))
+            throw new UsageError(`--type must be A|AAAA|SRV|TXT|PTR|CNAME: "${o.type}"`);
+        if (o.libc !== "glibc" && o.libc !== "musl")
+            throw new UsageError(`--libc must be glibc|musl: "${o.libc}"`);
+        if (o.output !== "txt" && o.output !== "json")
+            throw new UsageError(`--output must be txt|json: "${o.output}"`);
+        const { state } = await loadCluster({ files: o.filename ?? [], config: o.config, seed: o.seed });
+        let r;
+        try {
+            r = resolveFromPod(state, podRef, name, { type, libc: o.libc, namespace: o.namespace });
+        }
+        catch (e) {
+            throw new UsageError(e.message);
+        }
+        if (o.output === "json") {
+            const { pod, ...rest } = r;
+            process.stdout.write(JSON.stringify({ pod: `${pod.namespace}/${pod.name}`, libc: o.libc, name, ...rest }, null, 2) + "\n");
+        }
+        else
+            process.stdout.write(formatWalk(r, name, o.libc) + "\n");
+    });
+}
+//# sourceMappingURL=cmd-dns.js.map

@@ -1,0 +1,78 @@
+import { findResource, getView, RESOURCES } from "../views/get.js";
+import { addClusterOptions, emit, hostViewOptions, loadFromFlags } from "./cluster-opts.js";
+import { UsageError } from "./errors.js";
+const OUTPUTS = ["", "wide", "yaml", "json", "name"];
+/** Split kubectl's argument forms: `pods`, `pods a b`, `po,svc`, `pod/a svc/b`. */
+export function parseGetArgs(args) {
+    if (args.length === 0)
+        throw new UsageError(`you must specify the type of resource to get: ${RESOURCES.map((r) => r.plural).join(", ")}`);
+    if (args.every((a) => a.includes("/"))) {
+        const out = [];
+        for (const a of args) {
+            const [r, n] = [a.slice(0, a.indexOf("/")), a.slice(a.indexOf("/") + 1)];
+            const prev = out.find((x) => x.resource === r);
+            if (prev)
+                prev.names.push(n);
+            else
+                out.push({ resource: r, names: [n] });
+        }
+        return out;
+    }
+    if (args.slice(1).some((a) => a.includes("/")))
+        throw new UsageError("there is no need to specify a resource type as a separate argument when passing arguments in resource/name form");
+    const types = args[0].split(",").filter(Boolean);
+    if (types.length > 1 && args.length > 1)
+        throw new UsageError("names cannot be given with more than one resource type; use TYPE/NAME");
+    return types.map((t) => ({ resource: t, names: args.slice(1) }));
+}
+export function runGet(state, args, o) {
+    const parts = parseGetArgs(args);
+    const outs = [];
+    for (const p of parts) {
+        const res = findResource(p.resource);
+        if (!res)
+            return { stdout: "", stderr: `error: the server doesn't have a resource type "${p.resource}"\n`, exitCode: 1 };
+        outs.push(getView(state, res, { ...o, names: p.names, prefixNames: parts.length > 1 }));
+    }
+    const shown = outs.filter((x) => x.stdout);
+    const table = !o.output || o.output === "wide";
+    return {
+        stdout: shown.map((x) => x.stdout).join(table ? "\n" : ""),
+        // kubectl says "No resources found" once, when nothing at all was printed.
+        stderr: outs.map((x) => (shown.length && !x.exitCode ? "" : x.stderr)).join(""),
+        exitCode: Math.max(0, ...outs.map((x) => x.exitCode)),
+    };
+}
+export function register(program) {
+    addClusterOptions(program
+        .command("get")
+        .description("list objects like kubectl get (po, svc, ep, endpointslices, no, netpol, ing, ns, deploy, rs, sts, ds)")
+        .argument("<resource...>", "TYPE [NAME...], TYPE1,TYPE2, or TYPE/NAME...")
+        .option("-n, --namespace <ns>", "namespace", "default")
+        .option("-A, --all-namespaces", "list across all namespaces")
+        .option("-o, --output <format>", "wide|yaml|json|name", "")
+        .option("--show-labels", "add a LABELS column")
+        .option("-l, --selector <selector>", "label selector (a=b,c!=d,e in (x,y))")).action(async (args, o) => {
+        if (!OUTPUTS.includes(o.output))
+            throw new UsageError(`unable to match a printer suitable for the output format "${o.output}", allowed formats are: json,name,wide,yaml`);
+        const { state } = await loadFromFlags(o);
+        let out;
+        try {
+            out = runGet(state, args, {
+                ...hostViewOptions(),
+                namespace: o.namespace,
+                allNamespaces: !!o.allNamespaces,
+                output: o.output,
+                showLabels: !!o.showLabels,
+                selector: o.selector,
+            });
+        }
+        catch (e) {
+            if (e instanceof UsageError)
+                throw e;
+            throw new UsageError(e.message);
+        }
+        emit(out);
+    });
+}
+//# sourceMappingURL=cmd-get.js.map

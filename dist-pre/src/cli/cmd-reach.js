@@ -1,0 +1,56 @@
+import { loadCluster } from "../load/cluster.js";
+import { cliWarn } from "./cluster-opts.js";
+import { computeReach, diffReach, renderDiff, renderReach } from "../questions/reach.js";
+import { parseSelector } from "../manifest/selector.js";
+import { UsageError } from "./errors.js";
+const collect = (v, prev) => [...prev, v];
+const FORMATS = ["txt", "json", "csv", "md", "dot"];
+export function register(program) {
+    program
+        .command("reach")
+        .description("allowed connections between every pair of workloads (NetworkPolicy), or --diff between two manifest sets")
+        .option("-f, --filename <path>", "manifests (file, directory, or - for stdin); repeatable", collect, [])
+        .option("--f2 <path>", "with --diff: the new manifests; repeatable", collect, [])
+        .option("--config <file>", "cluster config (kind: Cluster)")
+        .option("--seed <seed>", "seed for names and allocations")
+        .option("-n, --namespace <ns>", "only pairs with a workload in this namespace")
+        .option("--from <selector>", "only sources whose pods match this label selector")
+        .option("--to <selector>", "only destinations whose pods match this label selector")
+        .option("-o, --output <format>", "txt|json|csv|md|dot", "txt")
+        .option("--explain", "show the policies and rules that allowed or denied each pair")
+        .option("--diff", "compare -f (old) with --f2 (new)")
+        .action(async (o) => {
+        if (!FORMATS.includes(o.output))
+            throw new UsageError(`--output must be one of ${FORMATS.join("|")}: "${o.output}"`);
+        const sel = (s, flag) => {
+            if (!s)
+                return undefined;
+            try {
+                return parseSelector(s);
+            }
+            catch (e) {
+                throw new UsageError(`${flag}: ${e.message}`);
+            }
+        };
+        const opts = {
+            namespace: o.namespace,
+            from: sel(o.from, "--from"),
+            to: sel(o.to, "--to"),
+            explain: !!o.explain,
+            includeDenied: !!o.explain,
+        };
+        if (o.diff) {
+            if (o.f2.length === 0)
+                throw new UsageError("--diff needs the new manifests as --f2 PATH");
+            const before = await loadCluster({ files: o.filename, config: o.config, seed: o.seed, warn: cliWarn });
+            const after = await loadCluster({ files: o.f2, config: o.config, seed: o.seed, warn: cliWarn });
+            const d = diffReach(computeReach(before.state, { ...opts, explain: false, includeDenied: false }).lines, computeReach(after.state, { ...opts, explain: false, includeDenied: false }).lines);
+            process.stdout.write(o.output === "json" ? JSON.stringify(d, null, 2) + "\n" : renderDiff(d));
+            return;
+        }
+        const { state } = await loadCluster({ files: o.filename, config: o.config, seed: o.seed, warn: cliWarn });
+        const r = computeReach(state, opts);
+        process.stdout.write(renderReach(r.lines, o.output));
+    });
+}
+//# sourceMappingURL=cmd-reach.js.map

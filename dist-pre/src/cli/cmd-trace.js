@@ -1,0 +1,75 @@
+// `podnet trace FROM TO`: walk a packet through the Dataplane IR hop by hop.
+//   FROM: [ns/]pod | node/NAME | external[:IP]
+//   TO:   [ns/]pod | svc/[ns/]NAME | IP | IP:PORT | URL (names resolved by the pod's resolver walk)
+// --rules-from FILE --node NAME replaces that node's netfilter with a real iptables-save dump.
+import { readFileSync } from "node:fs";
+import { modelSession, renderTrace, IptablesParseError, TraceInputError, } from "../questions/trace.js";
+import { addClusterOptions, loadFromFlags } from "./cluster-opts.js";
+import { UsageError } from "./errors.js";
+const MODES = ["iptables", "nftables", "ipvs", "none"];
+const PROTOS = ["tcp", "udp", "sctp", "icmp"];
+function int(v, what, min, max) {
+    if (v === undefined)
+        return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max)
+        throw new UsageError(`${what} must be an integer ${min}-${max}: "${v}"`);
+    return n;
+}
+export function register(program) {
+    const cmd = program
+        .command("trace")
+        .description("trace a packet hop by hop: FROM = [ns/]pod | node/NAME | external[:IP]; TO = [ns/]pod | svc/[ns/]NAME | IP[:PORT] | URL")
+        .argument("<from>", "source")
+        .argument("<to>", "destination")
+        .option("-p, --port <port>", "destination port (default: the Service's first port, the URL's, or the pod's first listener)")
+        .option("--protocol <proto>", "tcp|udp|sctp|icmp")
+        .option("--size <bytes>", "IP packet size (default 60; DF is set)")
+        .option("--ttl <n>", "IP TTL of the packet (default 64)")
+        .option("--reply", "also trace the reply back to the client (NAT undone by conntrack)")
+        .option("--rules-from <file>", "iptables-save output of a real node to use instead of the model's rules")
+        .option("--node <name>", "the node whose rules --rules-from replaces")
+        .option("--proxy-mode <mode>", "kube-proxy mode (default: the config's)")
+        .option("--verbose", "show every netfilter rule that matched, RETURNs and no-op jumps included")
+        .option("--max-paths <n>", "cap on enumerated random branches", "4096")
+        .option("-o, --output <format>", "text|json", "text");
+    addClusterOptions(cmd);
+    cmd.action(async (from, to, o) => {
+        if (o.output !== "text" && o.output !== "json")
+            throw new UsageError(`-o must be text or json: "${o.output}"`);
+        if (o.protocol && !PROTOS.includes(o.protocol))
+            throw new UsageError(`--protocol must be one of ${PROTOS.join("|")}: "${o.protocol}"`);
+        if (o.proxyMode && !MODES.includes(o.proxyMode))
+            throw new UsageError(`--proxy-mode must be one of ${MODES.join("|")}: "${o.proxyMode}"`);
+        if (o.rulesFrom && !o.node)
+            throw new UsageError("--rules-from needs --node NAME (the node whose rules the file holds)");
+        const port = int(o.port, "-p/--port", 1, 65535);
+        const size = int(o.size, "--size", 28, 65535);
+        const ttl = int(o.ttl, "--ttl", 1, 255);
+        const maxPaths = int(o.maxPaths, "--max-paths", 1, 1_000_000);
+        const { state } = await loadFromFlags(o);
+        let session = modelSession(state, { proxyMode: o.proxyMode });
+        if (o.rulesFrom) {
+            const text = readFileSync(o.rulesFrom, "utf8");
+            try {
+                session = session.withNodeRules(o.node, text, o.rulesFrom);
+            }
+            catch (e) {
+                if (e instanceof IptablesParseError || e instanceof TraceInputError)
+                    throw new UsageError(e.message);
+                throw e;
+            }
+        }
+        let result;
+        try {
+            result = session.trace({ from, to, port, protocol: o.protocol, size, ttl, reply: !!o.reply }, { verbose: !!o.verbose, maxPaths });
+        }
+        catch (e) {
+            if (e instanceof TraceInputError)
+                throw new UsageError(e.message);
+            throw e;
+        }
+        process.stdout.write(o.output === "json" ? JSON.stringify(result, null, 2) + "\n" : renderTrace(result));
+    });
+}
+//# sourceMappingURL=cmd-trace.js.map

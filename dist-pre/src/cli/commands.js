@@ -1,0 +1,31 @@
+import { register as reach } from "./cmd-reach.js";
+import { register as real } from "./cmd-real.js";
+import { register as dns } from "./cmd-dns.js";
+import { register as get } from "./cmd-get.js";
+import { register as describe } from "./cmd-describe.js";
+import { register as podInfo } from "./cmd-pod-info.js";
+import { register as change } from "./cmd-change.js";
+import { register as demo } from "./cmd-demo.js";
+import { register as net } from "./cmd-net.js";
+import { register as rules } from "./cmd-rules.js";
+import { register as trace } from "./cmd-trace.js";
+import { register as check } from "./cmd-check.js";
+import { register as ui } from "./cmd-ui.js";
+import { register as verify } from "./cmd-verify.js";
+export const commands = [
+    reach,
+    real,
+    dns,
+    get,
+    describe,
+    podInfo,
+    change,
+    demo,
+    net,
+    rules,
+    trace,
+    check,
+    ui,
+    verify,
+];
+//# sourceMappingURL=commands.js.map

@@ -1,0 +1,108 @@
+import { diffStates } from "./diff.js";
+import { SpecError } from "../manifest/errors.js";
+import { mergeObjects } from "./build.js";
+import { objKey, reconcile } from "./reconcile.js";
+const KNOWN = new Set([
+    "Namespace",
+    "Node",
+    "Pod",
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "Service",
+    "EndpointSlice",
+    "Endpoints",
+    "NetworkPolicy",
+    "Ingress",
+]);
+/** kubectl apply: objects replace those with the same kind/namespace/name, others are added. */
+export function applyObjects(state, objects) {
+    const objs = objects.filter((o) => KNOWN.has(o.kind));
+    return reconcile(state, mergeObjects(state.objects ?? [], objs));
+}
+function notFound(kind, namespace, name) {
+    const what = kind === "Namespace" || kind === "Node" ? name : `${namespace}/${name}`;
+    return new SpecError([{ severity: "error", message: `${kind} ${what} not found`, object: `${kind} ${what}` }]);
+}
+/**
+ * kubectl delete. Deleting a controller's pod frees its IP; the controller makes a
+ * replacement with a new name (StatefulSet: the same name) and, usually, a new IP.
+ * Deleting a Namespace deletes everything in it.
+ */
+export function deleteObject(state, kind, namespace, name) {
+    const ns = namespace || "default";
+    const objects = state.objects ?? [];
+    if (kind === "Pod") {
+        const pod = state.pods.find((p) => p.namespace === ns && p.name === name);
+        if (!pod)
+            throw notFound(kind, ns, name);
+        const rest = pod.workload.kind === "Pod" ? objects.filter((o) => objKey(o) !== `Pod/${ns}/${name}`) : objects;
+        return reconcile(state, rest, { deletePods: new Set([`${ns}/${name}`]) });
+    }
+    if (kind === "Namespace") {
+        if (!state.namespaces.some((n) => n.name === name))
+            throw notFound(kind, ns, name);
+        // kube-apiserver's NamespaceLifecycle admission refuses these.
+        if (["default", "kube-system", "kube-public"].includes(name))
+            throw new SpecError([
+                {
+                    severity: "error",
+                    message: `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+                    object: `Namespace ${name}`,
+                },
+            ]);
+        const keep = (o) => o.kind === "Node"
+            ? true
+            : o.kind === "Namespace"
+                ? o.metadata.name !== name
+                : (o.metadata.namespace ?? "default") !== name;
+        return reconcile(state, objects.filter(keep));
+    }
+    const key = objKey({ kind, metadata: { namespace: ns, name } });
+    if (!objects.some((o) => objKey(o) === key))
+        throw notFound(kind, ns, name);
+    return reconcile(state, objects.filter((o) => objKey(o) !== key));
+}
+/** kubectl scale for Deployment, ReplicaSet, StatefulSet (and Job parallelism). */
+export function scale(state, kind, namespace, name, replicas) {
+    const ns = namespace || "default";
+    if (!Number.isInteger(replicas) || replicas < 0)
+        throw new SpecError([
+            {
+                severity: "error",
+                message: `--replicas: ${replicas} must be a non-negative integer`,
+                field: "replicas",
+                value: replicas,
+            },
+        ]);
+    const key = objKey({ kind, metadata: { namespace: ns, name } });
+    const objects = state.objects ?? [];
+    const i = objects.findIndex((o) => objKey(o) === key);
+    if (i < 0)
+        throw notFound(kind, ns, name);
+    const o = objects[i];
+    let spec;
+    if (kind === "Deployment" || kind === "ReplicaSet" || kind === "StatefulSet")
+        spec = { ...o.spec, replicas };
+    else if (kind === "Job")
+        spec = { ...o.spec, parallelism: replicas };
+    else
+        throw new SpecError([
+            { severity: "error", message: `${kind} ${ns}/${name} cannot be scaled`, object: `${kind} ${ns}/${name}` },
+        ]);
+    const next = [...objects];
+    next[i] = { ...o, spec };
+    return reconcile(state, next);
+}
+/** Apply one change to the state (pure): the new state, its events, and what differs. */
+export function runChange(state, change) {
+    const r = change.op === "apply"
+        ? applyObjects(state, change.objects)
+        : change.op === "delete"
+            ? deleteObject(state, change.kind, change.namespace, change.name)
+            : scale(state, change.kind, change.namespace, change.name, change.replicas);
+    return { state: r.state, events: r.events, diff: diffStates(state, r.state) };
+}
+//# sourceMappingURL=changes.js.map

@@ -1,0 +1,370 @@
+// The workload controllers of one reconcile step: which pods should exist (wants), which
+// of the existing ones stay (kept) and which go (toDelete), per Deployment/ReplicaSet, Job,
+// StatefulSet, DaemonSet and bare Pod. Order of toDelete, wants and events is the order
+// the objects are given in; later phases depend on it (names, IPs, event order).
+import { where } from "../manifest/diag.js";
+import { templateHash, uidFor } from "./hash.js";
+import { objKey, sameObject, WORKLOAD_KINDS } from "./objects.js";
+import { emit } from "./reconcile-context.js";
+import { staticReason } from "./schedule.js";
+/** DaemonSet pods get these tolerations from the controller (daemon/util AddOrUpdateDaemonPodTolerations). */
+function daemonTolerations(spec) {
+    const add = [
+        { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute" },
+        { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute" },
+        { key: "node.kubernetes.io/disk-pressure", operator: "Exists", effect: "NoSchedule" },
+        { key: "node.kubernetes.io/memory-pressure", operator: "Exists", effect: "NoSchedule" },
+        { key: "node.kubernetes.io/pid-pressure", operator: "Exists", effect: "NoSchedule" },
+        { key: "node.kubernetes.io/unschedulable", operator: "Exists", effect: "NoSchedule" },
+    ];
+    if (spec.hostNetwork)
+        add.push({ key: "node.kubernetes.io/network-unavailable", operator: "Exists", effect: "NoSchedule" });
+    const have = spec.tolerations ?? [];
+    return [...have, ...add.filter((t) => !have.some((h) => h.key === t.key && h.effect === t.effect))];
+}
+/** Runs every controller over the given objects; pods of vanished controllers are collected. */
+export function desiredPods(ctx, deletePods) {
+    const d = {
+        wants: [],
+        kept: new Set(),
+        toDelete: [],
+        replicaSets: [],
+        workloads: [],
+        adoptWarnings: [],
+    };
+    const existingByWorkload = podsByWorkload(ctx, d, deletePods);
+    const prevRs = prevReplicaSets(ctx);
+    const present = new Set(ctx.objects.map(objKey));
+    for (const o of ctx.objects) {
+        if (!WORKLOAD_KINDS.has(o.kind) && o.kind !== "Pod")
+            continue;
+        const ns = o.metadata.namespace ?? "default";
+        const name = o.metadata.name;
+        // A dump (kubectl get all -o yaml) lists the controllers' ReplicaSets and pods too:
+        // when their controller is given, the controller makes its own.
+        const ctrl = o.metadata.ownerReferences?.find((r) => r.controller);
+        if (ctrl && WORKLOAD_KINDS.has(ctrl.kind) && present.has(`${ctrl.kind}/${ns}/${ctrl.name}`)) {
+            d.adoptWarnings.push(`${where(o).object ? `(${where(o).object}) ` : ""}is controlled by ${ctrl.kind} ${ns}/${ctrl.name}, which is given too: its controller creates it instead (ignored)`);
+            continue;
+        }
+        const wkey = `${o.kind}/${ns}/${name}`;
+        const existing = existingByWorkload.get(wkey) ?? [];
+        existingByWorkload.delete(wkey);
+        if (o.kind !== "Pod")
+            d.workloads.push(o);
+        const tmpl = o.spec?.template ?? { spec: { containers: [] } };
+        const w = {
+            o,
+            ns,
+            name,
+            existing,
+            tmpl,
+            tLabels: tmpl.metadata?.labels ?? {},
+            tAnn: tmpl.metadata?.annotations ?? {},
+            tSpec: tmpl.spec ?? { containers: [] },
+        };
+        switch (o.kind) {
+            case "Deployment":
+            case "ReplicaSet":
+                replicaSetPods(ctx, d, w, prevRs);
+                break;
+            case "Job":
+                jobPods(ctx, d, w);
+                break;
+            case "StatefulSet":
+                statefulSetPods(ctx, d, w);
+                break;
+            case "DaemonSet":
+                daemonSetPods(ctx, d, w);
+                break;
+            case "Pod":
+                barePod(ctx, d, w);
+                break;
+        }
+    }
+    // Pods whose controller is gone (garbage collection).
+    for (const l of existingByWorkload.values())
+        for (const p of l)
+            d.toDelete.push({ pod: p });
+    return d;
+}
+/** The previous pods by "Kind/ns/name" of their workload; the ones the user deleted go first. */
+function podsByWorkload(ctx, d, deletePods) {
+    const existingByWorkload = new Map();
+    for (const p of ctx.prev.pods) {
+        if (deletePods?.has(`${p.namespace}/${p.name}`)) {
+            d.toDelete.push({ pod: p });
+            continue;
+        }
+        const k = `${p.workload.kind}/${p.workload.namespace}/${p.workload.name}`;
+        let l = existingByWorkload.get(k);
+        if (!l)
+            existingByWorkload.set(k, (l = []));
+        l.push(p);
+    }
+    return existingByWorkload;
+}
+function prevReplicaSets(ctx) {
+    const byName = new Map((ctx.prev.replicaSets ?? []).map((r) => [`${r.namespace}/${r.name}`, r]));
+    const byDeployment = new Map();
+    for (const r of ctx.prev.replicaSets ?? []) {
+        if (!r.deployment)
+            continue;
+        const k = `${r.namespace}/${r.deployment}`;
+        let l = byDeployment.get(k);
+        if (!l)
+            byDeployment.set(k, (l = []));
+        l.push(r);
+    }
+    return { byName, byDeployment };
+}
+/** ReplicaSet / Job scale: keep up to n, delete by the controller's ranking, want the rest. */
+function scaleTo(d, existing, n, want, by) {
+    if (existing.length > n) {
+        const perNode = new Map();
+        for (const p of existing)
+            if (p.nodeName)
+                perNode.set(p.nodeName, (perNode.get(p.nodeName) ?? 0) + 1);
+        // controller.ActivePodsWithRanks: unassigned, then not ready, then doubled-up on a node, then newer first.
+        const ranked = existing
+            .map((p, i) => ({ p, i }))
+            .sort((a, b) => +!!a.p.nodeName - +!!b.p.nodeName ||
+            +a.p.ready - +b.p.ready ||
+            (perNode.get(b.p.nodeName ?? "") ?? 0) - (perNode.get(a.p.nodeName ?? "") ?? 0) ||
+            b.p.created - a.p.created ||
+            b.i - a.i);
+        const drop = new Set(ranked.slice(0, existing.length - n).map((x) => x.p));
+        for (const p of existing)
+            drop.has(p) ? d.toDelete.push({ pod: p, by }) : d.kept.add(p);
+    }
+    else {
+        for (const p of existing)
+            d.kept.add(p);
+        for (let i = existing.length; i < n; i++)
+            d.wants.push(want); // read-only: shared by the replicas
+    }
+}
+/** A Deployment (through its current ReplicaSet) or a bare ReplicaSet. */
+function replicaSetPods(ctx, d, w, prevRs) {
+    const { o, ns, name, existing, tmpl, tLabels } = w;
+    const replicas = o.spec?.replicas ?? 1;
+    let hash;
+    let rsName;
+    let workload;
+    if (o.kind === "Deployment") {
+        hash = templateHash(tmpl, ctx.seed, o.status?.collisionCount ?? 0);
+        rsName = `${name}-${hash}`;
+        workload = { kind: "Deployment", namespace: ns, name };
+    }
+    else {
+        hash = tLabels["pod-template-hash"] ?? "";
+        rsName = name;
+        workload = { kind: "ReplicaSet", namespace: ns, name };
+    }
+    const labels = hash ? { ...tLabels, "pod-template-hash": hash } : tLabels;
+    const current = existing.filter((p) => p.owner?.name === rsName);
+    const old = existing.filter((p) => p.owner?.name !== rsName);
+    const rsObj = `replicaset/${ns}/${rsName}`;
+    for (const p of old)
+        d.toDelete.push({
+            pod: p,
+            by: { object: `replicaset/${ns}/${p.owner?.name}`, source: "replicaset-controller" },
+        });
+    if (o.kind === "Deployment")
+        rollOver(ctx, d, ns, name, rsName, replicas, prevRs);
+    d.replicaSets.push({
+        namespace: ns,
+        name: rsName,
+        deployment: o.kind === "Deployment" ? name : null,
+        podTemplateHash: hash,
+        replicas,
+    });
+    const owner = { kind: "ReplicaSet", name: rsName };
+    scaleTo(d, current, replicas, {
+        namespace: ns,
+        base: rsName,
+        labels,
+        annotations: w.tAnn,
+        spec: w.tSpec,
+        owner,
+        workload,
+        ready: true,
+        terminating: false,
+        created: { object: rsObj, source: "replicaset-controller", message: (p) => `Created pod: ${p}` },
+    }, { object: rsObj, source: "replicaset-controller" });
+}
+/** A Deployment's scaling events; its older ReplicaSets are scaled to 0. */
+function rollOver(ctx, d, ns, name, rsName, replicas, prevRs) {
+    const before = prevRs.byName.get(`${ns}/${rsName}`)?.replicas ?? 0;
+    if (before !== replicas)
+        emit(ctx, "Normal", "ScalingReplicaSet", `deployment/${ns}/${name}`, `Scaled ${replicas > before ? "up" : "down"} replica set ${rsName} to ${replicas}`, "deployment-controller", ctx.svcTime);
+    for (const r of prevRs.byDeployment.get(`${ns}/${name}`) ?? [])
+        if (r.name !== rsName) {
+            if (r.replicas > 0)
+                emit(ctx, "Normal", "ScalingReplicaSet", `deployment/${ns}/${name}`, `Scaled down replica set ${r.name} to 0 from ${r.replicas}`, "deployment-controller", ctx.svcTime);
+            d.replicaSets.push(r.replicas === 0 ? r : { ...r, replicas: 0 });
+        }
+}
+function jobPods(ctx, d, w) {
+    const { o, ns, name } = w;
+    const parallelism = o.spec?.parallelism ?? 1;
+    const completions = o.spec?.completions ?? parallelism;
+    const n = Math.min(parallelism, completions); // active pods at once
+    const uid = o.metadata.uid ?? uidFor(`${ctx.seed}/job/${ns}/${name}`);
+    const labels = {
+        ...w.tLabels,
+        "batch.kubernetes.io/controller-uid": uid,
+        "batch.kubernetes.io/job-name": name,
+        "controller-uid": uid,
+        "job-name": name,
+    };
+    const obj = `job/${ns}/${name}`;
+    scaleTo(d, w.existing, n, {
+        namespace: ns,
+        base: name,
+        labels,
+        annotations: w.tAnn,
+        spec: w.tSpec,
+        owner: { kind: "Job", name },
+        workload: { kind: "Job", namespace: ns, name },
+        ready: true,
+        terminating: false,
+        created: { object: obj, source: "job-controller", message: (p) => `Created pod: ${p}` },
+    }, { object: obj, source: "job-controller" });
+}
+function statefulSetPods(ctx, d, w) {
+    const { o, ns, name, existing } = w;
+    const replicas = o.spec?.replicas ?? 1;
+    const rev = `${name}-${templateHash(w.tmpl, ctx.seed)}`;
+    const serviceName = o.spec?.serviceName;
+    const obj = `statefulset/${ns}/${name}`;
+    const byName = new Map(existing.map((p) => [p.name, p]));
+    for (const p of existing) {
+        const ord = Number(p.name.slice(name.length + 1));
+        if (!(ord < replicas))
+            d.toDelete.push({ pod: p, by: { object: obj, source: "statefulset-controller" } });
+    }
+    for (let i = 0; i < replicas; i++) {
+        const podName = `${name}-${i}`;
+        const p = byName.get(podName);
+        if (p && p.labels["controller-revision-hash"] === rev) {
+            d.kept.add(p);
+            continue;
+        }
+        if (p)
+            d.toDelete.push({ pod: p, by: { object: obj, source: "statefulset-controller" } });
+        const spec = { ...w.tSpec, hostname: podName };
+        if (serviceName)
+            spec.subdomain = serviceName;
+        d.wants.push({
+            namespace: ns,
+            name: podName,
+            labels: {
+                ...w.tLabels,
+                "apps.kubernetes.io/pod-index": String(i),
+                "controller-revision-hash": rev,
+                "statefulset.kubernetes.io/pod-name": podName,
+            },
+            annotations: w.tAnn,
+            spec,
+            owner: { kind: "StatefulSet", name },
+            workload: { kind: "StatefulSet", namespace: ns, name },
+            ready: true,
+            terminating: false,
+            created: {
+                object: obj,
+                source: "statefulset-controller",
+                message: (pn) => `create Pod ${pn} in StatefulSet ${name} successful`,
+            },
+        });
+    }
+}
+function daemonSetPods(ctx, d, w) {
+    const { o, ns, name } = w;
+    const hash = templateHash(w.tmpl, ctx.seed);
+    const labels = {
+        ...w.tLabels,
+        "controller-revision-hash": hash,
+        "pod-template-generation": String(o.metadata.generation ?? 1),
+    };
+    const spec = { ...w.tSpec, tolerations: daemonTolerations(w.tSpec) };
+    const obj = `daemonset/${ns}/${name}`;
+    const byNode = daemonPodsByNode(ctx, d, w.existing, hash, obj);
+    for (const n of ctx.nodes) {
+        // nodeShouldRunDaemonPod: taints (NoSchedule/NoExecute) and node affinity/selector.
+        const eligible = staticReason(n, spec) === null;
+        const p = byNode.get(n.name);
+        if (p) {
+            if (eligible)
+                d.kept.add(p);
+            else
+                d.toDelete.push({ pod: p, by: { object: obj, source: "daemonset-controller" } });
+            continue;
+        }
+        if (!eligible)
+            continue;
+        d.wants.push({
+            namespace: ns,
+            base: name,
+            labels,
+            annotations: w.tAnn,
+            spec,
+            owner: { kind: "DaemonSet", name },
+            workload: { kind: "DaemonSet", namespace: ns, name },
+            pinned: n,
+            ready: true,
+            terminating: false,
+            created: { object: obj, source: "daemonset-controller", message: (pn) => `Created pod: ${pn}` },
+        });
+    }
+}
+/** A DaemonSet's current pods, one per known node; stale, doubled or unscheduled ones are deleted. */
+function daemonPodsByNode(ctx, d, existing, hash, obj) {
+    const byNode = new Map();
+    for (const p of existing) {
+        const ok = p.nodeName &&
+            p.labels["controller-revision-hash"] === hash &&
+            !byNode.has(p.nodeName) &&
+            ctx.nodeByName.has(p.nodeName);
+        if (ok)
+            byNode.set(p.nodeName, p);
+        else if (!p.nodeName && p.labels["controller-revision-hash"] === hash)
+            byNode.set(`?${p.name}`, p);
+        else
+            d.toDelete.push({ pod: p, by: { object: obj, source: "daemonset-controller" } });
+    }
+    for (const [k, p] of byNode)
+        if (k.startsWith("?")) {
+            d.toDelete.push({ pod: p });
+            byNode.delete(k);
+        }
+    return byNode;
+}
+/** A Pod given as such (or from a dump): kept when unchanged, else recreated with its status. */
+function barePod(ctx, d, w) {
+    const { o, ns, name } = w;
+    const prevObj = ctx.prevObjects.get(objKey(o));
+    const p = w.existing.find((x) => x.name === name);
+    if (p && prevObj && sameObject(prevObj, o)) {
+        d.kept.add(p);
+        return;
+    }
+    if (p)
+        d.toDelete.push({ pod: p });
+    const st = o.status ?? {};
+    const readyCond = (st.conditions ?? []).find((c) => c.type === "Ready");
+    const ready = !(readyCond && String(readyCond.status) === "False") && !(st.phase && st.phase !== "Running");
+    d.wants.push({
+        namespace: ns,
+        name,
+        labels: o.metadata.labels ?? {},
+        annotations: o.metadata.annotations ?? {},
+        spec: o.spec ?? { containers: [] },
+        owner: null,
+        workload: { kind: "Pod", namespace: ns, name },
+        ready,
+        terminating: !!o.metadata.deletionTimestamp,
+        requestedIP: typeof st.podIP === "string" ? st.podIP : undefined,
+    });
+}
+//# sourceMappingURL=controllers.js.map

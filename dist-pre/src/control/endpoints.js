@@ -1,0 +1,266 @@
+import { randomSuffix } from "./hash.js";
+export const MAX_ENDPOINTS_PER_SLICE = 100;
+export const CONTROLLER = "endpointslice-controller.k8s.io";
+const labelKeys = new WeakMap();
+/** Pods indexed by namespace and by label "key=value", in pod order. */
+export class PodIndex {
+    byNs = new Map();
+    constructor(pods) {
+        for (const p of pods) {
+            let e = this.byNs.get(p.namespace);
+            if (!e)
+                this.byNs.set(p.namespace, (e = { all: [], byLabel: new Map() }));
+            e.all.push(p);
+            // Replicas share their labels object: build its keys once.
+            let keys = labelKeys.get(p.labels);
+            if (!keys) {
+                keys = [];
+                for (const k in p.labels)
+                    keys.push(k + "\u0000" + p.labels[k]);
+                labelKeys.set(p.labels, keys);
+            }
+            for (const lk of keys) {
+                let l = e.byLabel.get(lk);
+                if (!l)
+                    e.byLabel.set(lk, (l = []));
+                l.push(p);
+            }
+        }
+    }
+    select(namespace, selector) {
+        const e = this.byNs.get(namespace);
+        if (!e)
+            return [];
+        const keys = Object.keys(selector);
+        if (keys.length === 0)
+            return [];
+        let best;
+        for (const k of keys) {
+            const l = e.byLabel.get(k + "\u0000" + selector[k]);
+            if (!l)
+                return [];
+            if (!best || l.length < best.length)
+                best = l;
+        }
+        if (keys.length === 1)
+            return best;
+        return best.filter((p) => keys.every((k) => p.labels[k] === selector[k]));
+    }
+}
+const COND = {};
+function cond(ready, serving, terminating) {
+    const k = `${+ready}${+serving}${+terminating}`;
+    return (COND[k] ??= { ready, serving, terminating });
+}
+/** podutil.FindPort: the container port named `name` with the Service port's protocol. */
+export function findPort(pod, name, protocol) {
+    for (const c of pod.spec.containers ?? [])
+        for (const p of c.ports ?? [])
+            if (p.name === name && (p.protocol ?? "TCP") === protocol)
+                return p.containerPort;
+    return undefined;
+}
+/** Names slices `<service>-<5 chars>`, reusing the Service's previous slice names first. */
+export class SliceNamer {
+    ctx;
+    taken = new Set();
+    constructor(ctx, all) {
+        this.ctx = ctx;
+        for (const s of all)
+            this.taken.add(`${s.namespace}/${s.name}`);
+    }
+    reserve(ns, name) {
+        this.taken.add(`${ns}/${name}`);
+    }
+    fresh(ns, base) {
+        for (let n = 0;; n++) {
+            const name = `${base}-${randomSuffix(`${this.ctx.seed}/slice/${ns}/${base}/${this.ctx.clock}/${n}`)}`;
+            if (!this.taken.has(`${ns}/${name}`)) {
+                this.taken.add(`${ns}/${name}`);
+                return name;
+            }
+        }
+    }
+}
+/** The controller's slices for one Service with a selector, plus warnings. */
+export function slicesForService(ctx, svc, selected, prevNames, namer, warn) {
+    const groups = new Map();
+    const named = svc.ports.map((p) => typeof p.targetPort === "string");
+    const namedHits = svc.ports.map(() => 0);
+    let considered = 0;
+    // Ports resolve the same for every pod of one template: cache by the (shared) spec.
+    const bySpec = new Map();
+    const anyNamed = named.some((x) => x);
+    for (const pod of selected) {
+        considered++;
+        let c = bySpec.get(pod.spec);
+        if (!c) {
+            const portNums = [];
+            let key = "";
+            for (let i = 0; i < svc.ports.length; i++) {
+                const sp = svc.ports[i];
+                let num;
+                if (named[i])
+                    num = findPort(pod, sp.targetPort, sp.protocol);
+                else
+                    num = sp.targetPort;
+                portNums.push(num ?? -1);
+                if (anyNamed)
+                    key += (num ?? "-") + ",";
+            }
+            let g = groups.get(key);
+            if (!g) {
+                const ports = [];
+                svc.ports.forEach((sp, i) => {
+                    if (portNums[i] < 0)
+                        return;
+                    const ep = { name: sp.name ?? "", port: portNums[i], protocol: sp.protocol };
+                    if (sp.appProtocol !== undefined)
+                        ep.appProtocol = sp.appProtocol;
+                    ports.push(ep);
+                });
+                groups.set(key, (g = { ports, endpoints: [] }));
+            }
+            bySpec.set(pod.spec, (c = { g, nums: portNums }));
+        }
+        const g = c.g;
+        if (anyNamed)
+            for (let i = 0; i < c.nums.length; i++)
+                if (named[i] && c.nums[i] >= 0)
+                    namedHits[i]++;
+        if (!pod.podIP || pod.phase !== "Running")
+            continue;
+        const serving = svc.publishNotReadyAddresses || pod.ready;
+        const terminating = pod.terminating;
+        const ready = svc.publishNotReadyAddresses || (serving && !terminating);
+        let sh = ctx.shared?.get(pod);
+        if (!sh) {
+            sh = {
+                addresses: [pod.podIP],
+                targetRef: { kind: "Pod", namespace: pod.namespace, name: pod.name, uid: pod.uid },
+            };
+            ctx.shared?.set(pod, sh);
+        }
+        const e = {
+            addresses: sh.addresses,
+            conditions: cond(ready, serving, terminating),
+            targetRef: sh.targetRef,
+        };
+        if (pod.spec.hostname && pod.spec.subdomain === svc.name)
+            e.hostname = pod.spec.hostname;
+        if (pod.nodeName) {
+            e.nodeName = pod.nodeName;
+            const zone = ctx.nodes.get(pod.nodeName)?.labels["topology.kubernetes.io/zone"];
+            if (zone)
+                e.zone = zone;
+        }
+        g.endpoints.push(e);
+    }
+    if (considered > 0)
+        svc.ports.forEach((sp, i) => {
+            if (named[i] && namedHits[i] === 0)
+                warn(`spec.ports[${i}].targetPort`, `${JSON.stringify(sp.targetPort)} is not the name of a ${sp.protocol} container port in any of the ${considered} selected pod(s): the port gets no endpoints`);
+        });
+    const out = [];
+    let reuse = 0;
+    const nameNext = () => (reuse < prevNames.length ? prevNames[reuse++] : namer.fresh(svc.namespace, svc.name));
+    for (const g of groups.values()) {
+        for (let i = 0; i < g.endpoints.length; i += MAX_ENDPOINTS_PER_SLICE) {
+            out.push({
+                namespace: svc.namespace,
+                name: nameNext(),
+                serviceName: svc.name,
+                addressType: "IPv4",
+                ports: g.ports,
+                endpoints: g.endpoints.length <= MAX_ENDPOINTS_PER_SLICE
+                    ? g.endpoints
+                    : g.endpoints.slice(i, i + MAX_ENDPOINTS_PER_SLICE),
+                managedBy: CONTROLLER,
+            });
+        }
+    }
+    if (out.length === 0)
+        out.push({
+            namespace: svc.namespace,
+            name: nameNext(),
+            serviceName: svc.name,
+            addressType: "IPv4",
+            ports: [],
+            endpoints: [],
+            managedBy: CONTROLLER,
+        });
+    return out;
+}
+function toPort(p) {
+    const ep = { name: p.name ?? "", port: p.port, protocol: p.protocol ?? "TCP" };
+    if (p.appProtocol !== undefined)
+        ep.appProtocol = p.appProtocol;
+    return ep;
+}
+/** A user's EndpointSlice, used as given. */
+export function givenSlice(o) {
+    const labels = o.metadata.labels ?? {};
+    return {
+        namespace: o.metadata.namespace ?? "default",
+        name: o.metadata.name,
+        serviceName: labels["kubernetes.io/service-name"] ?? "",
+        addressType: o.addressType ?? "IPv4",
+        ports: (o.ports ?? []).map(toPort),
+        endpoints: (o.endpoints ?? []).map((e) => {
+            const c = e.conditions ?? {};
+            // A nil "ready" means unknown, which consumers treat as ready.
+            const ready = c.ready !== false;
+            const out = {
+                addresses: [...(e.addresses ?? [])],
+                conditions: { ready, serving: c.serving ?? ready, terminating: c.terminating ?? false },
+            };
+            if (e.hostname)
+                out.hostname = e.hostname;
+            if (e.nodeName)
+                out.nodeName = e.nodeName;
+            if (e.zone)
+                out.zone = e.zone;
+            if (e.targetRef)
+                out.targetRef = { ...e.targetRef };
+            return out;
+        }),
+        managedBy: labels["endpointslice.kubernetes.io/managed-by"] ?? "user",
+    };
+}
+/** v1 Endpoints mirrored to slices (one per subset), for a Service without a selector. */
+export function mirrorEndpoints(o, namer, prevNames) {
+    const ns = o.metadata.namespace ?? "default";
+    const out = [];
+    let reuse = 0;
+    for (const sub of o.subsets ?? []) {
+        const eps = [];
+        const add = (a, ready) => {
+            const e = { addresses: [a.ip], conditions: cond(ready, ready, false) };
+            if (a.hostname)
+                e.hostname = a.hostname;
+            if (a.nodeName)
+                e.nodeName = a.nodeName;
+            if (a.targetRef)
+                e.targetRef = { ...a.targetRef };
+            eps.push(e);
+        };
+        for (const a of sub.addresses ?? [])
+            add(a, true);
+        for (const a of sub.notReadyAddresses ?? [])
+            add(a, false);
+        const ports = (sub.ports ?? []).map(toPort);
+        for (let i = 0; i < Math.max(eps.length, 1); i += MAX_ENDPOINTS_PER_SLICE) {
+            out.push({
+                namespace: ns,
+                name: reuse < prevNames.length ? prevNames[reuse++] : namer.fresh(ns, o.metadata.name),
+                serviceName: o.metadata.name,
+                addressType: "IPv4",
+                ports,
+                endpoints: eps.slice(i, i + MAX_ENDPOINTS_PER_SLICE),
+                managedBy: "user",
+            });
+        }
+    }
+    return out;
+}
+//# sourceMappingURL=endpoints.js.map

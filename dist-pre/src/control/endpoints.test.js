@@ -1,0 +1,227 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cluster, deployment, podsOf, statefulSet } from "./testing.js";
+const CFG = {
+    dns: { replicas: 0 },
+    nodes: [
+        { name: "cp", role: "control-plane" },
+        { name: "w1", labels: { "topology.kubernetes.io/zone": "z1" } },
+        { name: "w2" },
+    ],
+};
+const SUFFIX = "[bcdfghjklmnpqrstvwxz2456789]{5}";
+test("a Service with a selector gets a slice <svc>-<5 chars> with ready endpoints, nodeName, zone, targetRef", () => {
+    const s = cluster(deployment("web", 2) +
+        `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+`, CFG);
+    const slices = s.endpointSlices.filter((x) => x.serviceName === "web");
+    assert.equal(slices.length, 1);
+    const sl = slices[0];
+    assert.match(sl.name, new RegExp(`^web-${SUFFIX}$`));
+    assert.equal(sl.managedBy, "endpointslice-controller.k8s.io");
+    assert.equal(sl.addressType, "IPv4");
+    assert.deepEqual(sl.ports, [{ name: "http", port: 8080, protocol: "TCP" }]);
+    const pods = podsOf(s, "web-");
+    assert.deepEqual(sl.endpoints.map((e) => ({ ...e })), pods.map((p) => {
+        const e = {
+            addresses: [p.podIP],
+            conditions: { ready: true, serving: true, terminating: false },
+            targetRef: { kind: "Pod", namespace: "default", name: p.name, uid: p.uid },
+            nodeName: p.nodeName,
+        };
+        if (p.nodeName === "w1")
+            e.zone = "z1";
+        return e;
+    }));
+});
+test("named targetPort is resolved per pod: pods are grouped by their resolved ports", () => {
+    const m = deployment("v1", 2, { labels: { app: "web", v: "1" }, ports: "[{name: http, containerPort: 8080}]" }) +
+        deployment("v2", 1, { labels: { app: "web", v: "2" }, ports: "[{name: http, containerPort: 9376}]" }) +
+        deployment("v3", 1, { labels: { app: "web", v: "3" }, ports: "[{name: other, containerPort: 7000}]" }) +
+        `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}, {name: fixed, port: 81, targetPort: 5000}]
+`;
+    const s = cluster(m, CFG);
+    const slices = s.endpointSlices.filter((x) => x.serviceName === "web");
+    const byPorts = new Map(slices.map((x) => [x.ports.map((p) => `${p.name}:${p.port}`).join(","), x.endpoints.length]));
+    assert.deepEqual(byPorts, new Map([
+        ["http:8080,fixed:5000", 2],
+        ["http:9376,fixed:5000", 1],
+        // v3 has no port named http: it is an endpoint of the numeric port only.
+        ["fixed:5000", 1],
+    ]));
+    assert.equal(s.warnings.length, 0);
+});
+test("a targetPort name no selected pod has is a warning, not an error", () => {
+    const s = cluster(deployment("web", 1) +
+        `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: htttp}]
+`, CFG);
+    assert.equal(s.warnings.length, 1);
+    assert.match(s.warnings[0], /\(Service default\/web\) spec\.ports\[0\]\.targetPort: "htttp"/);
+    const sl = s.endpointSlices.find((x) => x.serviceName === "web");
+    assert.deepEqual(sl.ports, []);
+    assert.equal(sl.endpoints.length, 1);
+});
+test("at most 100 endpoints per slice", () => {
+    const s = cluster(deployment("big", 150) +
+        `
+apiVersion: v1
+kind: Service
+metadata: {name: big}
+spec:
+  selector: {app: big}
+  ports: [{port: 80, targetPort: 8080}]
+`, { ...CFG, nodes: CFG.nodes.map((n) => ({ ...n, maxPods: 200 })) });
+    const slices = s.endpointSlices.filter((x) => x.serviceName === "big");
+    assert.deepEqual(slices.map((x) => x.endpoints.length), [100, 50]);
+    assert.notEqual(slices[0].name, slices[1].name);
+});
+test("a selector that matches nothing: one empty slice; Pending pods are not endpoints", () => {
+    const s = cluster(deployment("stuck", 1, { spec: "      nodeSelector: {nope: x}" }) +
+        `
+apiVersion: v1
+kind: Service
+metadata: {name: stuck}
+spec:
+  selector: {app: stuck}
+  ports: [{port: 80}]
+`, CFG);
+    const slices = s.endpointSlices.filter((x) => x.serviceName === "stuck");
+    assert.equal(slices.length, 1);
+    assert.deepEqual(slices[0].endpoints, []);
+});
+test("not-ready pods: ready=false serving=false; publishNotReadyAddresses → ready=true", () => {
+    const pod = (name, status) => `
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, labels: {app: db}}
+spec: {containers: [{name: c, image: x}]}
+status: ${status}
+---`;
+    const m = pod("ok", "{}") +
+        pod("notready", "{conditions: [{type: Ready, status: 'False'}]}") +
+        pod("leaving", "{}").replace("metadata: {name: leaving,", "metadata: {deletionTimestamp: '2024-01-01T00:00:00Z', name: leaving,") +
+        `
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  selector: {app: db}
+  ports: [{port: 5432}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db-all}
+spec:
+  publishNotReadyAddresses: true
+  selector: {app: db}
+  ports: [{port: 5432}]
+`;
+    const s = cluster(m, CFG);
+    const conds = (svc) => Object.fromEntries(s.endpointSlices
+        .filter((x) => x.serviceName === svc)
+        .flatMap((x) => x.endpoints.map((e) => [e.targetRef.name, e.conditions])));
+    assert.deepEqual(conds("db"), {
+        ok: { ready: true, serving: true, terminating: false },
+        notready: { ready: false, serving: false, terminating: false },
+        // a terminating pod stays an endpoint: serving, not ready
+        leaving: { ready: false, serving: true, terminating: true },
+    });
+    assert.deepEqual(conds("db-all"), {
+        ok: { ready: true, serving: true, terminating: false },
+        notready: { ready: true, serving: true, terminating: false },
+        leaving: { ready: true, serving: true, terminating: true },
+    });
+    assert.equal(s.pods.find((p) => p.name === "notready").ready, false);
+});
+test("headless Service + StatefulSet: endpoints carry the pods' hostnames", () => {
+    const s = cluster(`
+apiVersion: v1
+kind: Service
+metadata: {name: nginx}
+spec:
+  clusterIP: None
+  selector: {app: web}
+  ports: [{name: web, port: 80}]
+---` +
+        statefulSet("web", 2, { ports: "[{name: web, containerPort: 80}]" }) +
+        `
+apiVersion: v1
+kind: Service
+metadata: {name: other}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+`, CFG);
+    const hl = s.endpointSlices.find((x) => x.serviceName === "nginx");
+    assert.deepEqual(hl.endpoints.map((e) => e.hostname), ["web-0", "web-1"]);
+    // hostname only when spec.subdomain names this Service
+    const other = s.endpointSlices.find((x) => x.serviceName === "other");
+    assert.deepEqual(other.endpoints.map((e) => e.hostname), [undefined, undefined]);
+});
+test("given Endpoints (v1) and EndpointSlices are used as given for Services without a selector", () => {
+    const s = cluster(`
+apiVersion: v1
+kind: Service
+metadata: {name: ext-db}
+spec:
+  ports: [{name: pg, port: 5432}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: ext-db}
+subsets:
+  - addresses: [{ip: 10.1.2.3}, {ip: 10.1.2.4}]
+    notReadyAddresses: [{ip: 10.1.2.5}]
+    ports: [{name: pg, port: 5432}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ext-api}
+spec:
+  ports: [{port: 443}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: ext-api-1
+  labels: {kubernetes.io/service-name: ext-api}
+addressType: IPv4
+ports: [{name: "", port: 8443, protocol: TCP}]
+endpoints:
+  - addresses: [203.0.113.10]
+    conditions: {ready: true}
+`, CFG);
+    const db = s.endpointSlices.filter((x) => x.serviceName === "ext-db");
+    assert.equal(db.length, 1);
+    assert.match(db[0].name, new RegExp(`^ext-db-${SUFFIX}$`));
+    assert.equal(db[0].managedBy, "user");
+    assert.deepEqual(db[0].ports, [{ name: "pg", port: 5432, protocol: "TCP" }]);
+    assert.deepEqual(db[0].endpoints.map((e) => [e.addresses[0], e.conditions.ready]), [
+        ["10.1.2.3", true],
+        ["10.1.2.4", true],
+        ["10.1.2.5", false],
+    ]);
+    const api = s.endpointSlices.filter((x) => x.serviceName === "ext-api");
+    assert.equal(api.length, 1);
+    assert.equal(api[0].name, "ext-api-1");
+    assert.deepEqual(api[0].endpoints[0].addresses, ["203.0.113.10"]);
+});
+//# sourceMappingURL=endpoints.test.js.map

@@ -1,0 +1,152 @@
+// The pods a reconcile step creates: each want is named (seeded suffix), scheduled (bound,
+// pinned by its DaemonSet, or placed) and given an address by the CNI's IPAM, in the
+// order the controllers wanted them: names, IPs and events depend on that order.
+import { randomSuffix, sha256Hex, uidFor } from "./hash.js";
+import { emit } from "./reconcile-context.js";
+import { Scheduler } from "./schedule.js";
+/** Creates, schedules and addresses the wanted pods next to the survivors. */
+export function createPods(ctx, wants, survivors) {
+    const c = {
+        scheduler: new Scheduler(ctx.nodes, survivors),
+        names: takenNames(wants, survivors),
+        counters: new Map(),
+        reserved: reserveRequestedIPs(ctx, wants),
+    };
+    const created = [];
+    for (const w of wants) {
+        const pod = newPod(ctx, c, w);
+        created.push(pod);
+        ctx.changedNs.add(w.namespace);
+        const node = schedulePod(ctx, c.scheduler, w, pod);
+        if (node)
+            addressPod(ctx, c, w, pod, node);
+    }
+    return { created, scheduler: c.scheduler };
+}
+function takenNames(wants, survivors) {
+    const names = new Set();
+    const wantNs = new Set(wants.map((w) => w.namespace));
+    if (wantNs.size)
+        for (const p of survivors)
+            if (wantNs.has(p.namespace))
+                names.add(`${p.namespace}/${p.name}`);
+    return names;
+}
+function podUid(ctx, ns, name) {
+    return uidFor(`${ctx.seed}/pod/${ns}/${name}/${ctx.clock}`);
+}
+/** Dumped pods keep their addresses: reserve them before anything else is allocated. */
+function reserveRequestedIPs(ctx, wants) {
+    const reserved = new Map();
+    for (const w of wants) {
+        if (!w.requestedIP || !w.name || !w.spec.nodeName || w.spec.hostNetwork)
+            continue;
+        const node = ctx.nodeByName.get(w.spec.nodeName);
+        const r = node &&
+            ctx.ipam.allocateSpecific?.(node, w.requestedIP, sha256Hex(`${ctx.seed}/${podUid(ctx, w.namespace, w.name)}`));
+        if (r)
+            reserved.set(w, r);
+    }
+    return reserved;
+}
+/** The pod object, Pending and unscheduled, under its fixed or generated name. */
+function newPod(ctx, c, w) {
+    let name = w.name;
+    if (!name) {
+        const ck = `${w.namespace}/${w.base}`;
+        let n = c.counters.get(ck) ?? 0;
+        do
+            name = `${w.base}-${randomSuffix(`${ctx.seed}/${w.namespace}/${w.base}/${ctx.clock}/${n++}`)}`;
+        while (c.names.has(`${w.namespace}/${name}`));
+        c.counters.set(ck, n);
+    }
+    c.names.add(`${w.namespace}/${name}`);
+    if (w.created)
+        emit(ctx, "Normal", "SuccessfulCreate", w.created.object, w.created.message(name), w.created.source);
+    const uid = podUid(ctx, w.namespace, name);
+    return {
+        namespace: w.namespace,
+        name,
+        uid,
+        labels: w.labels,
+        annotations: w.annotations,
+        owner: w.owner,
+        workload: w.workload,
+        spec: w.spec,
+        nodeName: null,
+        phase: "Pending",
+        podIP: null,
+        hostIP: null,
+        ready: false,
+        terminating: w.terminating,
+        created: ctx.clock,
+        resolvConf: "",
+        env: [],
+        containerID: sha256Hex(`${ctx.seed}/${uid}`),
+    };
+}
+/** The pod's node, or undefined with the reason on the pod. */
+function schedulePod(ctx, scheduler, w, pod) {
+    const podObj = `pod/${pod.namespace}/${pod.name}`;
+    let node;
+    if (w.spec.nodeName) {
+        // Bound by the user: kubelet takes it without the scheduler.
+        node = ctx.nodeByName.get(w.spec.nodeName);
+        if (node)
+            scheduler.bind(node, w.spec);
+        else {
+            pod.reason = "NodeNotFound";
+            pod.message = `node "${w.spec.nodeName}" not found`;
+        }
+    }
+    else if (w.pinned) {
+        const r = scheduler.fitsOn(w.pinned, w.spec);
+        if (r) {
+            pod.reason = "Unschedulable";
+            pod.message = scheduler.failure(w.spec, w.pinned);
+            emit(ctx, "Warning", "FailedScheduling", podObj, pod.message, "default-scheduler");
+        }
+        else {
+            node = w.pinned;
+            scheduler.bind(node, w.spec);
+        }
+    }
+    else {
+        const r = scheduler.place(w.spec);
+        if ("node" in r)
+            node = r.node;
+        else {
+            pod.reason = "Unschedulable";
+            pod.message = r.message;
+            emit(ctx, "Warning", "FailedScheduling", podObj, r.message, "default-scheduler");
+        }
+    }
+    return node;
+}
+/** Puts the pod on its node: host network, or an address from IPAM (Running unless IPAM fails). */
+function addressPod(ctx, c, w, pod, node) {
+    const podObj = `pod/${pod.namespace}/${pod.name}`;
+    const ipam = ctx.ipam;
+    if (!w.spec.nodeName)
+        emit(ctx, "Normal", "Scheduled", podObj, `Successfully assigned ${w.namespace}/${pod.name} to ${node.name}`, "default-scheduler");
+    pod.nodeName = node.name;
+    pod.hostIP = node.address;
+    if (w.spec.hostNetwork) {
+        pod.podIP = node.address;
+    }
+    else {
+        const r = c.reserved.get(w) ?? ipam.allocate(node, pod.containerID);
+        if (!r.ip) {
+            pod.reason = "ContainerCreating";
+            pod.message = r.error;
+            emit(ctx, "Warning", "FailedCreatePodSandBox", podObj, `Failed to create pod sandbox: plugin type="${ipam.networkName}" failed (add): ${r.error}`, "kubelet");
+            return;
+        }
+        pod.podIP = r.ip;
+        pod.hostIfName = ipam.hostIfName(w.namespace, pod.name, pod.containerID);
+        emit(ctx, "Normal", "AddedInterface", podObj, `Add eth0 [${r.cidr}] from ${ipam.networkName}`, "multus");
+    }
+    pod.phase = "Running";
+    pod.ready = w.ready;
+}
+//# sourceMappingURL=new-pods.js.map

@@ -1,0 +1,152 @@
+import { desiredPods } from "./controllers.js";
+import { computeDnsRecords } from "./dns.js";
+import { stableJson } from "./hash.js";
+import { ipamFor } from "./ipam.js";
+import { kubeletSetup } from "./kubelet.js";
+import { createPods } from "./new-pods.js";
+import { computeNodes } from "./nodes.js";
+import { CLUSTER_SCOPED, objKey } from "./objects.js";
+import { checkObjects, emit, groupByKind, ofKind, unchanged } from "./reconcile-context.js";
+import { buildSlices, markChangedEndpoints } from "./reconcile-slices.js";
+import { reconcileServices } from "./services.js";
+import { SYSTEM_NAMESPACES } from "./system.js";
+export { objKey, WORKLOAD_KINDS } from "./objects.js";
+export function reconcile(prev, objects, opts = {}) {
+    const ctx = newContext(prev, objects);
+    const namespaces = namespacesOf(ctx);
+    const sameNs = prev.namespaces.length === namespaces.length && stableJson(prev.namespaces) === stableJson(namespaces);
+    const nodesChanged = ctx.nodes.length !== prev.nodes.length || ctx.nodes.some((n, i) => n !== prev.nodes[i]);
+    const desired = desiredPods(ctx, opts.deletePods);
+    const { deleted, survivors } = deletePods(ctx, desired.toDelete);
+    const svc = servicesPhase(ctx);
+    const { created, scheduler } = createPods(ctx, desired.wants, survivors);
+    const finished = ctx.ipam.finish(ctx.nodes);
+    ctx.nodes = finished.nodes;
+    if (ctx.nodes.length === prev.nodes.length && ctx.nodes.every((n, i) => n === prev.nodes[i]))
+        ctx.nodes = prev.nodes;
+    const pods = deleted.size === 0 && created.length === 0 ? prev.pods : [...survivors, ...created];
+    markChangedEndpoints(ctx);
+    if (!sameNs || nodesChanged)
+        for (const n of namespaces)
+            ctx.changedNs.add(n.name);
+    const { endpointSlices, svcWarnings } = buildSlices(ctx, pods, svc.services);
+    const warnings = warningsOf(ctx.nodes, desired, svcWarnings, scheduler);
+    kubeletSetup(ctx, created, svc.services);
+    const state = {
+        config: ctx.config,
+        seed: ctx.seed,
+        clock: ctx.clock,
+        namespaces: sameNs ? prev.namespaces : namespaces,
+        nodes: ctx.nodes,
+        pods,
+        services: svc.services,
+        endpointSlices,
+        networkPolicies: ofKind(ctx, "NetworkPolicy").map((o) => ({
+            namespace: o.metadata.namespace ?? "default",
+            name: o.metadata.name,
+            spec: o.spec ?? { podSelector: {} },
+            source: o.source,
+        })),
+        ingresses: ofKind(ctx, "Ingress"),
+        workloads: desired.workloads,
+        dns: prev.dns,
+        events: [...prev.events, ...ctx.events],
+        ipam: {
+            ...finished.ipam,
+            serviceIPs: svc.serviceIPs,
+            nodePorts: svc.nodePorts,
+            loadBalancerIPs: svc.loadBalancerIPs,
+        },
+        warnings,
+        objects,
+        replicaSets: desired.replicaSets,
+    };
+    const { dns: _old, ...withoutDns } = state;
+    void _old;
+    state.dns = computeDnsRecords(withoutDns);
+    return { state, events: ctx.events };
+}
+/** The step's context: objects checked and grouped, the clock advanced, nodes and IPAM computed. */
+function newContext(prev, objects) {
+    const config = prev.config;
+    const prevObjects = new Map((prev.objects ?? []).map((o) => [objKey(o), o]));
+    const seen = checkObjects(objects);
+    const byKind = groupByKind(objects);
+    const nodes = computeNodes(config, byKind.get("Node") ?? [], prev.nodes);
+    return {
+        prev,
+        objects,
+        config,
+        seed: prev.seed,
+        svcTime: prev.clock + 1,
+        clock: prev.clock + 2, // Services of a change exist before its pods (env visibility)
+        events: [],
+        prevObjects,
+        seen,
+        byKind,
+        changedNs: new Set(),
+        nodes,
+        nodeByName: new Map(nodes.map((n) => [n.name, n])),
+        ipam: ipamFor(config, prev.ipam, nodes),
+    };
+}
+/** Namespaces: the system ones, the declared ones, and any an object lives in. */
+function namespacesOf(ctx) {
+    const nsLabels = new Map();
+    for (const n of SYSTEM_NAMESPACES)
+        nsLabels.set(n, { "kubernetes.io/metadata.name": n });
+    for (const o of ofKind(ctx, "Namespace"))
+        nsLabels.set(o.metadata.name, { ...(o.metadata.labels ?? {}), "kubernetes.io/metadata.name": o.metadata.name });
+    for (const o of ctx.objects) {
+        const ns = o.metadata.namespace;
+        if (ns && !CLUSTER_SCOPED.has(o.kind) && !nsLabels.has(ns))
+            nsLabels.set(ns, { "kubernetes.io/metadata.name": ns });
+    }
+    return [...nsLabels].map(([name, labels]) => ({ name, labels }));
+}
+/** Deletes each pod once (events, IPs back to IPAM); the rest of the previous pods survive. */
+function deletePods(ctx, toDelete) {
+    const deleted = new Set();
+    for (const { pod, by } of toDelete) {
+        if (deleted.has(pod))
+            continue;
+        deleted.add(pod);
+        if (by)
+            emit(ctx, "Normal", "SuccessfulDelete", by.object, `Deleted pod: ${pod.name}`, by.source, ctx.svcTime);
+        if (pod.nodeName)
+            for (const c of pod.spec.containers ?? [])
+                emit(ctx, "Normal", "Killing", `pod/${pod.namespace}/${pod.name}`, `Stopping container ${c.name}`, "kubelet", ctx.svcTime);
+        const node = pod.nodeName ? ctx.nodeByName.get(pod.nodeName) : undefined;
+        if (node && pod.podIP && !pod.spec.hostNetwork)
+            ctx.ipam.release(node, pod.podIP);
+    }
+    const survivors = ctx.prev.pods.filter((p) => !deleted.has(p));
+    for (const p of deleted)
+        ctx.changedNs.add(p.namespace);
+    return { deleted, survivors };
+}
+/** Services (before the pods: env vars see Services created earlier); added or removed ones mark their namespace. */
+function servicesPhase(ctx) {
+    const prev = ctx.prev;
+    const svc = reconcileServices({ config: ctx.config, seed: ctx.seed, created: ctx.svcTime }, ofKind(ctx, "Service"), prev.services, prev.ipam, (o) => unchanged(ctx, o));
+    const prevSvcSet = new Set(prev.services);
+    for (const s of svc.services)
+        if (!prevSvcSet.has(s))
+            ctx.changedNs.add(s.namespace);
+    const svcNow = new Set(svc.services);
+    for (const s of prev.services)
+        if (!svcNow.has(s))
+            ctx.changedNs.add(s.namespace);
+    return svc;
+}
+/** Adoption warnings, then the Services' (in Service order), then full nodes. */
+function warningsOf(nodes, desired, svcWarnings, scheduler) {
+    const warnings = [...desired.adoptWarnings];
+    for (const l of svcWarnings.values())
+        warnings.push(...l);
+    for (const n of nodes)
+        if (scheduler.isFull(n))
+            warnings.push(`(Node ${n.name}) is full: ${n.maxPods}/${n.maxPods} pods (maxPods); new pods cannot be scheduled on it`);
+    return warnings;
+}
+//# sourceMappingURL=reconcile.js.map

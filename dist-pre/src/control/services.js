@@ -1,0 +1,295 @@
+import { Diags, where } from "../manifest/diag.js";
+import { SpecError } from "../manifest/errors.js";
+import { cidrContains, cidrSize, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
+import { pick, uidFor } from "./hash.js";
+/** The band split used by Kubernetes' bitmap allocators (calculateRangeOffset). */
+export function staticBandSize(size, min, max, step) {
+    if (size <= min)
+        return 0;
+    return Math.min(Math.max(min, Math.floor(size / step)), max);
+}
+/** Finds a free slot: a seeded start in the upper band [offset, n), then the lower band. */
+function allocateIndex(n, offset, key, taken) {
+    const bands = offset > 0 && offset < n
+        ? [
+            [offset, n],
+            [0, offset],
+        ]
+        : [[0, n]];
+    for (const [lo, hi] of bands) {
+        const len = hi - lo;
+        const start = pick(key, len);
+        for (let k = 0; k < len; k++) {
+            const i = lo + ((start + k) % len);
+            if (!taken(i))
+                return i;
+        }
+    }
+    return -1;
+}
+function svcKey(o) {
+    return `${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
+}
+/**
+ * Reconciles the Service objects against the previous Service states. `unchanged(o)`
+ * says whether the object is the same as in the previous state (then its state is kept).
+ */
+export function reconcileServices(ctx, objects, prev, prevIpam, unchanged) {
+    const prevByKey = new Map(prev.map((s) => [`${s.namespace}/${s.name}`, s]));
+    const keep = new Map();
+    for (const o of objects) {
+        const p = prevByKey.get(svcKey(o));
+        if (p && unchanged(o))
+            keep.set(svcKey(o), p);
+    }
+    // Start from the allocations of kept Services.
+    const al = { ctx, diags: new Diags(), serviceIPs: {}, nodePorts: {}, lbIPs: {} };
+    for (const [ip, owner] of Object.entries(prevIpam.serviceIPs))
+        if (keep.has(owner))
+            al.serviceIPs[ip] = owner;
+    for (const [p, owner] of Object.entries(prevIpam.nodePorts))
+        if (keep.has(owner))
+            al.nodePorts[p] = owner;
+    for (const [ip, owner] of Object.entries(prevIpam.loadBalancerIPs))
+        if (keep.has(owner))
+            al.lbIPs[ip] = owner;
+    const drafts = new Map();
+    const changed = [];
+    for (const o of objects) {
+        const key = svcKey(o);
+        if (keep.has(key))
+            continue;
+        const s = draftService(ctx, o, prevByKey.get(key));
+        drafts.set(key, s);
+        changed.push({ o, s, prev: prevByKey.get(key) });
+    }
+    allocateClusterIPs(al, changed);
+    allocateNodePorts(al, changed);
+    allocateLoadBalancerIPs(al, changed);
+    if (al.diags.errors.length)
+        throw new SpecError(al.diags.errors);
+    const services = objects.map((o) => keep.get(svcKey(o)) ?? drafts.get(svcKey(o)));
+    return { services, serviceIPs: al.serviceIPs, nodePorts: al.nodePorts, loadBalancerIPs: al.lbIPs };
+}
+/** Cluster IPs: the ones users chose (and changed Services already had) first, then dynamic ones. */
+function allocateClusterIPs(al, changed) {
+    const { diags, serviceIPs } = al;
+    const net = al.ctx.config.networking;
+    const svcRange = parseCidr4(net.serviceSubnet);
+    const svcFirst = svcRange.first;
+    const svcSize = cidrSize(svcRange);
+    const nIPs = svcSize - 2; // network and broadcast are never handed out
+    const ipOffset = staticBandSize(svcSize, 16, 256, 16);
+    // Pass 1: cluster IPs users chose (and the IPs changed Services already had).
+    const needIP = [];
+    for (const { o, s, prev } of changed) {
+        const key = svcKey(o);
+        if (s.type === "ExternalName" || s.clusterIP === "None")
+            continue;
+        const given = o.spec?.clusterIP || o.spec?.clusterIPs?.[0] || undefined;
+        if (given) {
+            const field = o.spec?.clusterIP ? "spec.clusterIP" : "spec.clusterIPs[0]";
+            const a = parseIPv4(given);
+            if (a === undefined) {
+                diags.error(where(o), field, given, "is not a valid IPv4 address");
+                continue;
+            }
+            if (!cidrContains(svcRange, a) || a === svcFirst || a === svcFirst + svcSize - 1) {
+                diags.error(where(o), field, given, `is not in the service range ${net.serviceSubnet} (networking.serviceSubnet)`);
+                continue;
+            }
+            const owner = serviceIPs[given];
+            if (owner && owner !== key) {
+                diags.error(where(o), field, given, `is already allocated to Service ${owner}`);
+                continue;
+            }
+            serviceIPs[given] = key;
+            s.clusterIP = given;
+        }
+        else if (prev?.clusterIP && prev.clusterIP !== "None" && !serviceIPs[prev.clusterIP]) {
+            // clusterIP is immutable: an updated Service keeps its address.
+            serviceIPs[prev.clusterIP] = key;
+            s.clusterIP = prev.clusterIP;
+        }
+        else
+            needIP.push({ o, s, key });
+    }
+    // Pass 2: dynamic cluster IPs.
+    for (const { s, key } of needIP) {
+        const i = allocateIndex(nIPs, ipOffset, `${al.ctx.seed}/clusterIP/${key}`, (i) => serviceIPs[intToIp(svcFirst + 1 + i)] !== undefined);
+        if (i < 0) {
+            diags.error({ object: `Service ${key}` }, "spec.clusterIP", undefined, `the service range ${net.serviceSubnet} is full`);
+            continue;
+        }
+        const ip = intToIp(svcFirst + 1 + i);
+        serviceIPs[ip] = key;
+        s.clusterIP = ip;
+    }
+}
+/** NodePorts: given first, then the previous ones, then dynamic. */
+function allocateNodePorts(al, changed) {
+    const { diags, nodePorts } = al;
+    const [npLo, npHi] = al.ctx.config.networking.nodePortRange;
+    const nPorts = npHi - npLo + 1;
+    const portOffset = staticBandSize(nPorts, 16, 128, 32);
+    const wantsNodePort = (s) => s.type === "NodePort" || s.type === "LoadBalancer";
+    const needPort = [];
+    for (const c of changed) {
+        if (!wantsNodePort(c.s)) {
+            for (const p of c.s.ports)
+                delete p.nodePort;
+        }
+        else
+            keepNodePorts(al, c, needPort);
+        healthCheckNodePort(al, c, needPort);
+    }
+    for (const { s, p, key } of needPort) {
+        const proto = p ? p.protocol : "TCP";
+        const which = p ? `${p.port}/${p.protocol}` : "healthCheck";
+        const i = allocateIndex(nPorts, portOffset, `${al.ctx.seed}/nodePort/${key}/${which}`, (i) => nodePorts[`${npLo + i}/${proto}`] !== undefined);
+        if (i < 0) {
+            diags.error({ object: `Service ${key}` }, "spec.ports.nodePort", undefined, `the NodePort range ${npLo}-${npHi} is full`);
+            continue;
+        }
+        nodePorts[`${npLo + i}/${proto}`] = key;
+        if (p)
+            p.nodePort = npLo + i;
+        else
+            s.healthCheckNodePort = npLo + i;
+    }
+}
+/** Given (checked) or previous NodePorts of a Service's ports; the rest wait for dynamic ones. */
+function keepNodePorts(al, { o, s, prev }, needPort) {
+    const { diags, nodePorts } = al;
+    const [npLo, npHi] = al.ctx.config.networking.nodePortRange;
+    const key = svcKey(o);
+    s.ports.forEach((p, i) => {
+        const field = `spec.ports[${i}].nodePort`;
+        const given = o.spec?.ports?.[i]?.nodePort;
+        const prevPort = prev?.ports.find((q) => q.port === p.port && q.protocol === p.protocol)?.nodePort;
+        const want = given ?? prevPort;
+        if (want !== undefined) {
+            if (want < npLo || want > npHi) {
+                if (given !== undefined)
+                    diags.error(where(o), field, want, `provided port is not in the valid range. The range of valid ports is ${npLo}-${npHi}`);
+                else
+                    needPort.push({ s, p, key });
+                return;
+            }
+            const pk = `${want}/${p.protocol}`;
+            const owner = nodePorts[pk];
+            if (owner && owner !== key) {
+                if (given !== undefined)
+                    diags.error(where(o), field, want, `provided port is already allocated (to Service ${owner})`);
+                else
+                    needPort.push({ s, p, key });
+                return;
+            }
+            nodePorts[pk] = key;
+            p.nodePort = want;
+        }
+        else
+            needPort.push({ s, p, key });
+    });
+}
+/** healthCheckNodePort: only for externalTrafficPolicy Local LoadBalancers. */
+function healthCheckNodePort(al, { o, s, prev }, needPort) {
+    const key = svcKey(o);
+    if (s.type === "LoadBalancer" && s.externalTrafficPolicy === "Local") {
+        const given = o.spec?.healthCheckNodePort ?? prev?.healthCheckNodePort;
+        if (given !== undefined) {
+            const pk = `${given}/TCP`;
+            const owner = al.nodePorts[pk];
+            if (owner && owner !== key)
+                al.diags.error(where(o), "spec.healthCheckNodePort", given, `provided port is already allocated (to Service ${owner})`);
+            else {
+                al.nodePorts[pk] = key;
+                s.healthCheckNodePort = given;
+            }
+        }
+        else
+            needPort.push({ s, p: null, key });
+    }
+    else
+        delete s.healthCheckNodePort;
+}
+/** LoadBalancer addresses: status as given, else the wanted or first free address of the pool. */
+function allocateLoadBalancerIPs(al, changed) {
+    const { lbIPs } = al;
+    const net = al.ctx.config.networking;
+    const pool = net.loadBalancerSubnet ? parseCidr4(net.loadBalancerSubnet) : undefined;
+    for (const { o, s, prev } of changed) {
+        if (s.type !== "LoadBalancer")
+            continue;
+        const key = svcKey(o);
+        const status = (o.status?.loadBalancer?.ingress ?? [])
+            .map((i) => i.ip ?? i.hostname)
+            .filter((x) => typeof x === "string");
+        if (status.length) {
+            s.loadBalancerIPs = status;
+            for (const ip of status)
+                lbIPs[ip] = key;
+            continue;
+        }
+        if (!pool)
+            continue;
+        const first = pool.first;
+        const size = cidrSize(pool);
+        const usable = (a) => size <= 2 || (a !== first && a !== first + size - 1);
+        const wanted = o.spec?.loadBalancerIP || prev?.loadBalancerIPs[0];
+        if (wanted) {
+            const a = parseIPv4(wanted);
+            if (a !== undefined && cidrContains(pool, a) && (!lbIPs[wanted] || lbIPs[wanted] === key)) {
+                lbIPs[wanted] = key;
+                s.loadBalancerIPs = [wanted];
+                continue;
+            }
+        }
+        for (let a = first; a < first + size; a++) {
+            const ip = intToIp(a);
+            if (!usable(a) || lbIPs[ip])
+                continue;
+            lbIPs[ip] = key;
+            s.loadBalancerIPs = [ip];
+            break;
+        }
+    }
+}
+function draftService(ctx, o, prev) {
+    const spec = o.spec ?? {};
+    const type = spec.type ?? "ClusterIP";
+    const ns = o.metadata.namespace ?? "default";
+    const selector = spec.selector && Object.keys(spec.selector).length > 0 ? { ...spec.selector } : null;
+    const ports = (spec.ports ?? []).map((p) => {
+        const sp = { protocol: p.protocol ?? "TCP", port: p.port, targetPort: p.targetPort ?? p.port };
+        if (p.name !== undefined)
+            sp.name = p.name;
+        if (p.appProtocol !== undefined)
+            sp.appProtocol = p.appProtocol;
+        return sp;
+    });
+    const headless = spec.clusterIP === "None" || spec.clusterIPs?.[0] === "None";
+    const s = {
+        namespace: ns,
+        name: o.metadata.name,
+        uid: o.metadata.uid ?? prev?.uid ?? uidFor(`${ctx.seed}/service/${ns}/${o.metadata.name}/${ctx.created}`),
+        labels: { ...(o.metadata.labels ?? {}) },
+        type,
+        selector: type === "ExternalName" ? null : selector,
+        clusterIP: type === "ExternalName" ? null : headless ? "None" : null,
+        ports,
+        externalIPs: [...(spec.externalIPs ?? [])],
+        loadBalancerIPs: [],
+        sessionAffinity: spec.sessionAffinity ?? "None",
+        sessionAffinityTimeout: spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800,
+        externalTrafficPolicy: spec.externalTrafficPolicy ?? "Cluster",
+        internalTrafficPolicy: spec.internalTrafficPolicy ?? "Cluster",
+        publishNotReadyAddresses: spec.publishNotReadyAddresses === true,
+        loadBalancerSourceRanges: [...(spec.loadBalancerSourceRanges ?? [])],
+        created: prev?.created ?? ctx.created,
+    };
+    if (type === "ExternalName" && spec.externalName)
+        s.externalName = spec.externalName;
+    return s;
+}
+//# sourceMappingURL=services.js.map

@@ -1,0 +1,185 @@
+import type { ClusterConfig } from "../manifest/config.js";
+import type { Container, Endpoint, EndpointPort, KubeObject, Labels, NetworkPolicySpec, PodSpec, Protocol, ServiceType } from "../manifest/types.js";
+export interface OwnerRef {
+    kind: string;
+    name: string;
+}
+/** The workload a pod belongs to, after collapsing ReplicaSet → Deployment. */
+export interface WorkloadRef {
+    kind: "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "Pod";
+    namespace: string;
+    name: string;
+}
+export interface NodeState {
+    name: string;
+    role: "control-plane" | "worker";
+    labels: Labels;
+    taints: {
+        key: string;
+        value?: string;
+        effect: string;
+    }[];
+    address: string;
+    podCIDR: string;
+    /** Calico: the /26 blocks this node has claimed, in claim order. */
+    blocks: string[];
+    maxPods: number;
+    index: number;
+    /** Calico IPIP/VXLAN: the tunnel device's address (tunl0 / vxlan.calico), the first
+     *  address of the node's first block, as calico-node allocates it at start. */
+    tunnelAddress?: string;
+}
+export interface PodState {
+    namespace: string;
+    name: string;
+    uid: string;
+    labels: Labels;
+    annotations: Record<string, string>;
+    owner: OwnerRef | null;
+    workload: WorkloadRef;
+    spec: PodSpec;
+    nodeName: string | null;
+    phase: "Pending" | "Running";
+    /** Why a Pending pod is pending, as kubectl describe's event shows it. */
+    reason?: string;
+    message?: string;
+    podIP: string | null;
+    hostIP: string | null;
+    ready: boolean;
+    /** Terminating pods stay listed (with serving/terminating endpoint conditions). */
+    terminating: boolean;
+    /** Monotonic creation order (the state's clock), used for AGE and env var visibility. */
+    created: number;
+    /** Exactly what kubelet writes to /etc/resolv.conf. */
+    resolvConf: string;
+    /** Service environment variables in kubelet's order (then the container's own env). */
+    env: {
+        name: string;
+        value: string;
+    }[];
+    /** The host-side interface name the CNI gave the pod ("veth1a2b3c4d", "cali0123456789a"). */
+    hostIfName?: string;
+    /** CNI container ID (sandbox ID) used by IPAM stores. */
+    containerID: string;
+}
+export interface ServicePortState {
+    name?: string;
+    protocol: Protocol;
+    port: number;
+    targetPort: number | string;
+    nodePort?: number;
+    appProtocol?: string;
+}
+export interface ServiceState {
+    namespace: string;
+    name: string;
+    uid: string;
+    labels: Labels;
+    type: ServiceType;
+    selector: Labels | null;
+    clusterIP: string | null;
+    ports: ServicePortState[];
+    externalIPs: string[];
+    loadBalancerIPs: string[];
+    externalName?: string;
+    sessionAffinity: "None" | "ClientIP";
+    sessionAffinityTimeout: number;
+    externalTrafficPolicy: "Cluster" | "Local";
+    internalTrafficPolicy: "Cluster" | "Local";
+    publishNotReadyAddresses: boolean;
+    healthCheckNodePort?: number;
+    loadBalancerSourceRanges: string[];
+    created: number;
+}
+export interface EndpointSliceState {
+    namespace: string;
+    name: string;
+    serviceName: string;
+    addressType: "IPv4" | "IPv6" | "FQDN";
+    ports: EndpointPort[];
+    endpoints: Endpoint[];
+    /** "endpointslice-controller.k8s.io", or "user" for given slices/Endpoints. */
+    managedBy: string;
+}
+export interface DnsRecord {
+    /** Lower-case FQDN without the trailing dot. */
+    name: string;
+    type: "A" | "AAAA" | "CNAME" | "SRV" | "PTR" | "TXT" | "NS" | "SOA";
+    ttl?: number;
+    /** A/AAAA: the address; CNAME/PTR/NS: the target name; TXT: the text;
+     *  SRV: {priority, weight, port, target}; SOA: mname etc. */
+    data: string | {
+        priority: number;
+        weight: number;
+        port: number;
+        target: string;
+    } | Record<string, string | number>;
+}
+export interface KEvent {
+    type: "Normal" | "Warning";
+    reason: string;
+    object: string;
+    message: string;
+    time: number;
+    source?: string;
+}
+export interface IpamState {
+    /** Per node: allocated pod IPs → containerID; lastReserved per node (host-local). */
+    nodes: Record<string, {
+        allocated: Record<string, string>;
+        lastReserved: string | null;
+    }>;
+    /** Service cluster IPs taken → "ns/name". */
+    serviceIPs: Record<string, string>;
+    nodePorts: Record<string, string>;
+    loadBalancerIPs: Record<string, string>;
+    /** Calico IPAM blocks: block CIDR → affine node and the unallocated ordinals in
+     *  Calico's order (allocation takes from the front, release appends at the end). */
+    calicoBlocks?: Record<string, {
+        node: string;
+        unallocated: number[];
+    }>;
+}
+/** A ReplicaSet the Deployment controller made (`<deployment>-<pod-template-hash>`). */
+export interface ReplicaSetState {
+    namespace: string;
+    name: string;
+    deployment: string | null;
+    podTemplateHash: string;
+    replicas: number;
+}
+export interface ClusterState {
+    config: ClusterConfig;
+    seed: string;
+    clock: number;
+    namespaces: {
+        name: string;
+        labels: Labels;
+    }[];
+    nodes: NodeState[];
+    pods: PodState[];
+    services: ServiceState[];
+    endpointSlices: EndpointSliceState[];
+    networkPolicies: {
+        namespace: string;
+        name: string;
+        spec: NetworkPolicySpec;
+        source?: KubeObject["source"];
+    }[];
+    ingresses: KubeObject[];
+    /** The controllers (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job) as given. */
+    workloads: KubeObject[];
+    dns: {
+        zone: string;
+        records: DnsRecord[];
+    };
+    events: KEvent[];
+    ipam: IpamState;
+    warnings: string[];
+    /** The desired objects (system objects first, then the user's, in apply order):
+     *  what apply/delete/scale reconcile against. */
+    objects?: KubeObject[];
+    /** ReplicaSets made by Deployments (and given ones), for views. */
+    replicaSets?: ReplicaSetState[];
+}
+export type { Container };

@@ -1,0 +1,298 @@
+// ClusterState → Dataplane IR. Shared code: the underlay, each node's base namespace
+// (lo, eth0, default route, sysctls), the kube-proxy output and the pods' listeners.
+// Everything CNI-specific comes from the flavor strategy (plumbing/), everything
+// Service-specific from the proxy mode strategy (proxy/).
+//
+// Decisions (documented for the interpreter and the kernel backend):
+// - Underlay: namespace "underlay" with bridge `podnet0` (the LAN switch), one veth port
+//   `node<index>` per node whose peer is the node's eth0. The underlay holds the LAN's
+//   gateway address (the first host of nodeSubnet, .1 — node addresses start at .2) which
+//   also serves as the "outside" client; nodes get `default via <that address> dev eth0`,
+//   so traffic leaving the cluster stays inside podnet's namespaces and exits there.
+//   If .1 is taken (a node or the LoadBalancer pool), the highest free host address is used.
+// - Sysctls on every node: ip_forward=1 and bridge-nf-call-iptables=1 (kubeadm's
+//   prerequisites); rp_filter is left at the default except where a flavor sets it.
+// - Netfilter layers in merge order: kube-proxy shared, kube-proxy per-node, the flavor's.
+// - Scale: the IR for one node is built on its own (buildNodeIR); a BuildContext holds the
+//   indexes and the proxy mode's shared output, cached per state and mode, so repeated
+//   per-node builds cost only that node. buildIR's nodes and pods build their namespaces
+//   lazily on first access (enumerable getters: JSON.stringify sees plain data).
+// - IR objects are read-only: routes/neighbours identical across nodes are shared.
+import { nodePolicyLayer } from "../policy/compile.js";
+import { proxyModes } from "../proxy/index.js";
+import { flavorFor } from "../plumbing/index.js";
+import { addAddress, addBridge, addBridgePortFdb, addLoopback, emptyNs, macFor, nodeNsId, podHasOwnNs, route, } from "../plumbing/kernel.js";
+import { cidrContains, intToIp, parseCidr } from "../net/ipv4.js";
+export const UNDERLAY_NS = "underlay";
+export const UNDERLAY_BRIDGE = "podnet0";
+const ctxCache = new WeakMap();
+function lookupProxy(name) {
+    const reg = proxyModes;
+    const m = reg instanceof Map ? reg.get(name) : reg[name];
+    return m ?? null;
+}
+export function underlayPortName(pos) {
+    return `node${pos}`;
+}
+/** The LAN gateway / outside client address (see the decisions above). */
+export function chooseExternalClient(state) {
+    const net = state.config.networking;
+    const c = parseCidr(net.nodeSubnet, true);
+    const lb = net.loadBalancerSubnet ? parseCidr(net.loadBalancerSubnet, true) : null;
+    const taken = new Set(state.nodes.map((n) => n.address));
+    const free = (a) => !taken.has(intToIp(a)) && !(lb && cidrContains(lb, a));
+    if (c.last - c.base >= 2 && free(c.base + 1))
+        return intToIp(c.base + 1);
+    for (let a = c.last - 1; a > c.base; a--)
+        if (free(a))
+            return intToIp(a);
+    throw new Error(`networking.nodeSubnet: "${net.nodeSubnet}" has no free address for the underlay gateway`);
+}
+export function buildContext(state, opts = {}) {
+    const modeName = opts.proxyMode ?? state.config.networking.kubeProxyMode;
+    let perState = ctxCache.get(state);
+    const key = opts.proxy !== undefined ? null : modeName; // injected strategies are not cached
+    if (key && perState?.has(key))
+        return perState.get(key);
+    const podsByNode = new Map();
+    for (const p of state.pods) {
+        if (!p.nodeName)
+            continue;
+        let l = podsByNode.get(p.nodeName);
+        if (!l)
+            podsByNode.set(p.nodeName, (l = []));
+        l.push(p);
+    }
+    const nodeByName = new Map();
+    const nodePos = new Map();
+    state.nodes.forEach((n, i) => {
+        nodeByName.set(n.name, n);
+        nodePos.set(n.name, i);
+    });
+    const proxy = opts.proxy !== undefined ? opts.proxy : modeName === "none" ? lookupProxy("none") : lookupProxy(modeName);
+    if (!proxy && opts.proxy === undefined && modeName !== "none")
+        throw new Error(`kube-proxy mode "${modeName}" is not available`);
+    let sharedOut;
+    const ctx = {
+        state,
+        podsByNode,
+        nodeByName,
+        underlayMtu: state.config.networking.mtu || 1500,
+        flavor: flavorFor(state.config),
+        proxy,
+        proxyModeName: modeName,
+        netfilterMode: proxy?.netfilter ?? (modeName === "nftables" ? "nftables" : "iptables"),
+        nodePos,
+        externalClient: chooseExternalClient(state),
+        nodeSubnetPrefix: parseCidr(state.config.networking.nodeSubnet, true).prefix,
+        proxyShared() {
+            if (!sharedOut)
+                sharedOut = proxy ? proxy.shared(state) : {};
+            return sharedOut;
+        },
+    };
+    if (key) {
+        if (!perState)
+            ctxCache.set(state, (perState = new Map()));
+        perState.set(key, ctx);
+    }
+    return ctx;
+}
+function listenersOf(pod) {
+    const out = [];
+    for (const c of pod.spec.containers ?? []) {
+        for (const p of c.ports ?? []) {
+            const l = {
+                container: c.name,
+                port: p.containerPort,
+                protocol: (p.protocol ?? "TCP"),
+                address: "0.0.0.0",
+            };
+            if (p.name)
+                l.portName = p.name;
+            out.push(l);
+        }
+    }
+    return out;
+}
+function podNetBase(pod) {
+    return {
+        namespace: pod.namespace,
+        name: pod.name,
+        node: pod.nodeName,
+        ip: pod.podIP,
+        hostNetwork: !!pod.spec.hostNetwork,
+        listeners: listenersOf(pod),
+        resolvConf: pod.resolvConf,
+    };
+}
+/** The IR of one node and its pods, independent of the other nodes' IR. */
+export function buildNodeIR(state, nodeName, ctx = buildContext(state)) {
+    const node = ctx.nodeByName.get(nodeName);
+    if (!node)
+        throw new Error(`node "${nodeName}" not found (nodes: ${state.nodes.map((n) => n.name).join(", ")})`);
+    const ns = emptyNs(nodeNsId(node.name));
+    addLoopback(ns);
+    const pos = ctx.nodePos.get(node.name);
+    ns.links.push({
+        name: "eth0",
+        kind: "veth",
+        mtu: ctx.underlayMtu,
+        mac: nodeEth0Mac(node.name),
+        up: true,
+        peer: { ns: UNDERLAY_NS, name: underlayPortName(pos) },
+    });
+    addAddress(ns, "eth0", `${node.address}/${ctx.nodeSubnetPrefix}`);
+    ns.routes.push(route({ dst: "default", via: ctx.externalClient, dev: "eth0" }));
+    ns.sysctls["net.ipv4.ip_forward"] = "1";
+    ns.sysctls["net.bridge.bridge-nf-call-iptables"] = "1";
+    modelOnlySysctls(ns);
+    // kube-proxy: shared output once per state, then this node's differences.
+    const shared = ctx.proxyShared();
+    const own = ctx.proxy ? ctx.proxy.perNode(state, node, shared) : {};
+    for (const l of [...(shared.links ?? []), ...(own.links ?? [])])
+        ns.links.push({ ...l });
+    for (const a of [...(shared.addresses ?? []), ...(own.addresses ?? [])])
+        addAddress(ns, a.dev, a.cidr, { noBroadcastAttr: true });
+    ctx.flavor.buildNode(ctx, node, ns);
+    const pods = [];
+    for (const p of ctx.podsByNode.get(node.name) ?? []) {
+        const pn = podNetBase(p);
+        if (podHasOwnNs(p)) {
+            const { podNs, hostIf } = ctx.flavor.buildPod(ctx, node, p, ns);
+            podNs.netfilter = { mode: ctx.netfilterMode, iptables: [], nftables: [] };
+            modelOnlySysctls(podNs);
+            pn.ns = podNs;
+            pn.hostIf = hostIf;
+        }
+        pods.push(pn);
+    }
+    const fl = ctx.flavor.netfilter(ctx, node, ctx.netfilterMode);
+    const ipt = [];
+    const nft = [];
+    for (const o of [shared, own, fl]) {
+        if (o.iptables)
+            ipt.push(o.iptables);
+        if (o.nftables)
+            nft.push(o.nftables);
+    }
+    // NetworkPolicy: one `inet podnet-policy` table, in every proxy mode (see policy/compile.ts).
+    const pol = nodePolicyLayer(state, node, ctx.podsByNode.get(node.name) ?? []);
+    if (pol)
+        nft.push(pol);
+    ns.netfilter = { mode: ctx.netfilterMode, iptables: ipt, nftables: nft };
+    const nn = { name: node.name, address: node.address, podCIDR: node.podCIDR, ns };
+    const ipvs = own.ipvs ?? shared.ipvs;
+    if (ipvs)
+        nn.ipvs = ipvs;
+    const bgp = ctx.flavor.bgp?.(ctx, node);
+    if (bgp)
+        nn.bgp = bgp;
+    return { node: nn, pods };
+}
+/**
+ * What the model does not have, turned off in every namespace so that the kernel does
+ * what the model says:
+ * - IPv6 (the model is IPv4 only): no fe80:: addresses and routes, no IPv6 background
+ *   traffic (router/neighbour solicitations, MLD). "all" also turns IPv6 off on links
+ *   that exist when it is written; "default" on the ones made or moved in later.
+ * - the per-destination ICMP error rate limit (icmp_ratelimit, 1000 ms by default; a
+ *   destination not seen before may get none for a second): the model has no time, so
+ *   a REJECT or a closed UDP port answers every packet with its ICMP error.
+ */
+function modelOnlySysctls(ns) {
+    ns.sysctls["net.ipv6.conf.all.disable_ipv6"] = "1";
+    ns.sysctls["net.ipv6.conf.default.disable_ipv6"] = "1";
+    ns.sysctls["net.ipv4.icmp_ratelimit"] = "0";
+}
+export function nodeEth0Mac(nodeName) {
+    return macFor(`${nodeNsId(nodeName)}/eth0`);
+}
+/** The LAN: bridge podnet0 with one port per node and the gateway/outside address. */
+export function buildUnderlay(state, ctx = buildContext(state)) {
+    const ns = emptyNs(UNDERLAY_NS);
+    addLoopback(ns);
+    modelOnlySysctls(ns);
+    const mtu = ctx.underlayMtu;
+    addBridge(ns, UNDERLAY_BRIDGE, macFor(`${UNDERLAY_NS}/${UNDERLAY_BRIDGE}`), mtu);
+    addAddress(ns, UNDERLAY_BRIDGE, `${ctx.externalClient}/${ctx.nodeSubnetPrefix}`);
+    state.nodes.forEach((n, i) => {
+        const port = {
+            name: underlayPortName(i),
+            kind: "veth",
+            mtu,
+            mac: macFor(`${UNDERLAY_NS}/${underlayPortName(i)}`),
+            up: true,
+            master: UNDERLAY_BRIDGE,
+            peer: { ns: nodeNsId(n.name), name: "eth0" },
+        };
+        ns.links.push(port);
+        addBridgePortFdb(ns, UNDERLAY_BRIDGE, port);
+    });
+    // Nodes talk all the time (kubelet, BGP, VXLAN): their MACs are learned on their ports.
+    state.nodes.forEach((n, i) => ns.fdb.push({ dev: underlayPortName(i), mac: nodeEth0Mac(n.name), master: UNDERLAY_BRIDGE, state: "dynamic" }));
+    return { ns, subnet: state.config.networking.nodeSubnet, mtu, externalClient: ctx.externalClient };
+}
+/**
+ * The whole cluster. Node and pod namespaces are built on first access per node (a
+ * node's pods come with it), so building the IR of a 5,000-node cluster is cheap and
+ * only the nodes a consumer touches cost memory.
+ */
+export function buildIR(state, opts = {}) {
+    const ctx = buildContext(state, opts);
+    const net = state.config.networking;
+    const builds = new Map();
+    const nodeBuild = (name) => {
+        let b = builds.get(name);
+        if (!b)
+            builds.set(name, (b = buildNodeIR(state, name, ctx)));
+        return b;
+    };
+    const nodes = state.nodes.map((n) => lazyNode(n, () => nodeBuild(n.name).node));
+    const pods = state.pods.map((p) => {
+        if (!p.nodeName || !ctx.nodeByName.has(p.nodeName))
+            return podNetBase(p);
+        return lazyPod(p, () => nodeBuild(p.nodeName).pods.find((x) => x.namespace === p.namespace && x.name === p.name));
+    });
+    let underlay;
+    const ir = {
+        cluster: state.config.name,
+        cni: net.cni,
+        backend: net.backend,
+        proxyMode: ctx.proxyModeName,
+        podSubnet: net.podSubnet,
+        serviceSubnet: net.serviceSubnet,
+        nodes,
+        pods,
+    };
+    Object.defineProperty(ir, "underlay", { enumerable: true, get: () => (underlay ??= buildUnderlay(state, ctx)) });
+    return ir;
+}
+function lazyNode(n, get) {
+    const o = { name: n.name, address: n.address, podCIDR: n.podCIDR };
+    Object.defineProperty(o, "ns", { enumerable: true, get: () => get().ns });
+    Object.defineProperty(o, "ipvs", { enumerable: true, get: () => get().ipvs });
+    Object.defineProperty(o, "bgp", { enumerable: true, get: () => get().bgp });
+    return o;
+}
+function lazyPod(p, get) {
+    const o = podNetBase(p);
+    if (!podHasOwnNs(p))
+        return o;
+    Object.defineProperty(o, "ns", { enumerable: true, get: () => get().ns });
+    Object.defineProperty(o, "hostIf", { enumerable: true, get: () => get().hostIf });
+    return o;
+}
+/** Finds a namespace by id ("node/NAME", "pod/NS/NAME", "underlay") in an IR. */
+export function findNs(ir, id) {
+    if (id === UNDERLAY_NS)
+        return ir.underlay.ns;
+    if (id.startsWith("node/"))
+        return ir.nodes.find((n) => n.name === id.slice(5))?.ns;
+    if (id.startsWith("pod/")) {
+        const [, namespace, name] = id.split("/");
+        return ir.pods.find((p) => p.namespace === namespace && p.name === name)?.ns;
+    }
+    return undefined;
+}
+//# sourceMappingURL=build.js.map

@@ -1,0 +1,324 @@
+// Robustness: ≥100,000 random and mutated packets over UDP plus hostile TCP traffic.
+// The server must never crash (an uncaught exception would end this process) or hang,
+// must answer only with well-formed messages, and must still answer a correct query after.
+// A seeded PRNG keeps every run the same.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import dgram from "node:dgram";
+import net from "node:net";
+import dnsPacket from "dns-packet";
+import { startDnsServer } from "./server.js";
+import { createZone } from "./zone.js";
+import { demoFixture } from "./testing.js";
+import { parseQuery, encodeResponse } from "./wire.js";
+let seed = 0x2545f491;
+const rnd = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 0x100000000;
+};
+const ri = (n) => Math.floor(rnd() * n);
+const randBytes = (n) => {
+    const b = Buffer.alloc(n);
+    for (let i = 0; i < n; i++)
+        b[i] = ri(256);
+    return b;
+};
+const NAMES = [
+    "auth-service.default.svc.cluster.local",
+    "my-headless-service.default.svc.cluster.local",
+    "cluster.local",
+    "10.0.96.10.in-addr.arpa",
+    "api.example.com",
+    "x.y.z",
+];
+const TYPES = ["A", "AAAA", "SRV", "PTR", "TXT", "NS", "SOA", "CNAME", "MX", "AXFR", "ANY"];
+function validQuery() {
+    const withOpt = rnd() < 0.5;
+    return dnsPacket.encode({
+        type: "query",
+        id: ri(65536),
+        flags: rnd() < 0.5 ? dnsPacket.RECURSION_DESIRED : 0,
+        questions: [{ type: TYPES[ri(TYPES.length)], name: NAMES[ri(NAMES.length)] }],
+        ...(withOpt ? { additionals: [{ type: "OPT", name: ".", udpPayloadSize: ri(65536) }] } : {}),
+    });
+}
+function header(id, flags, qd, an, ns, ar) {
+    const b = Buffer.alloc(12);
+    b.writeUInt16BE(id, 0);
+    b.writeUInt16BE(flags, 2);
+    b.writeUInt16BE(qd, 4);
+    b.writeUInt16BE(an, 6);
+    b.writeUInt16BE(ns, 8);
+    b.writeUInt16BE(ar, 10);
+    return b;
+}
+const tail = (t, c) => Buffer.from([t >> 8, t & 255, c >> 8, c & 255]);
+function hostile() {
+    const k = ri(12);
+    switch (k) {
+        case 0: // random garbage
+            return randBytes(ri(600));
+        case 1: // truncated header
+            return validQuery().subarray(0, ri(12));
+        case 2: {
+            // truncated anywhere
+            const q = validQuery();
+            return q.subarray(0, ri(q.length));
+        }
+        case 3: {
+            // bit flips
+            const q = Buffer.from(validQuery());
+            for (let i = ri(6) + 1; i > 0; i--)
+                q[ri(q.length)] ^= 1 << ri(8);
+            return q;
+        }
+        case 4: {
+            // bad counts
+            const q = Buffer.from(validQuery());
+            for (let i = 4; i < 12; i += 2)
+                if (rnd() < 0.5)
+                    q.writeUInt16BE(ri(65536), i);
+            return q;
+        }
+        case 5: {
+            // compression pointer loops: to itself, forward, ping-pong
+            const loops = [
+                Buffer.concat([header(1, 0x100, 1, 0, 0, 0), Buffer.from([0xc0, 12]), tail(1, 1)]),
+                Buffer.concat([header(2, 0x100, 1, 0, 0, 0), Buffer.from([0xc0, 20, 0, 0, 0, 0, 0, 0, 0xc0, 12]), tail(1, 1)]),
+                Buffer.concat([header(3, 0x100, 1, 0, 0, 0), Buffer.from([1, 0x61, 0xc0, 12]), tail(1, 1)]),
+                Buffer.concat([
+                    header(4, 0x100, 1, 1, 0, 0),
+                    Buffer.from([1, 0x61, 0]),
+                    tail(1, 1),
+                    Buffer.from([0xc0, 29, 0xc0, 27]),
+                    tail(1, 1),
+                ]),
+                Buffer.concat([header(5, 0x100, 1, 0, 0, 0), Buffer.from([0xc0, 0]), tail(1, 1)]),
+            ];
+            return loops[ri(loops.length)];
+        }
+        case 6: {
+            // over-long labels and names
+            const labels = [];
+            const n = ri(10) + 1;
+            for (let i = 0; i < n; i++) {
+                const len = rnd() < 0.3 ? 64 + ri(192) : ri(64);
+                labels.push(Buffer.concat([Buffer.from([len]), Buffer.alloc(Math.min(len, 63), 0x61 + ri(26))]));
+            }
+            return Buffer.concat([header(ri(65536), 0x100, 1, 0, 0, 0), ...labels, Buffer.from([0]), tail(1, 1)]);
+        }
+        case 7: {
+            // a 255+ byte name of legal labels
+            const labels = Array.from({ length: 5 }, () => Buffer.concat([Buffer.from([63]), Buffer.alloc(63, 0x62)]));
+            return Buffer.concat([header(ri(65536), 0x100, 1, 0, 0, 0), ...labels, Buffer.from([0]), tail(1, 1)]);
+        }
+        case 8: {
+            // unknown types and classes
+            const q = Buffer.from(validQuery());
+            const qEnd = 12 + Buffer.byteLength(NAMES[0]) + 2;
+            void qEnd;
+            const p = q.indexOf(0, 12);
+            if (p > 0 && p + 4 < q.length) {
+                q.writeUInt16BE(ri(65536), p + 1);
+                q.writeUInt16BE(ri(65536), p + 3);
+            }
+            return q;
+        }
+        case 9: {
+            // garbage EDNS: bad option lengths, versions, several OPTs, OPT not at the root
+            const base = dnsPacket.encode({
+                type: "query",
+                id: ri(65536),
+                questions: [{ type: "A", name: NAMES[ri(NAMES.length)] }],
+            });
+            const opts = [];
+            const n = ri(3) + 1;
+            for (let i = 0; i < n; i++) {
+                const rdata = randBytes(ri(40));
+                const name = rnd() < 0.2 ? Buffer.from([1, 0x61, 0]) : Buffer.from([0]);
+                const rr = Buffer.alloc(10);
+                rr.writeUInt16BE(41, 0);
+                rr.writeUInt16BE(ri(65536), 2);
+                rr.writeUInt32BE(ri(2 ** 32), 4);
+                rr.writeUInt16BE(rnd() < 0.7 ? rdata.length : ri(65536), 8);
+                opts.push(name, rr, rdata);
+            }
+            base.writeUInt16BE(n, 10);
+            return Buffer.concat([base, ...opts]);
+        }
+        case 10: {
+            // opcodes and flags
+            const q = Buffer.from(validQuery());
+            q.writeUInt16BE(ri(65536), 2);
+            return q;
+        }
+        default:
+            return validQuery();
+    }
+}
+let srv;
+let port;
+before(async () => {
+    srv = await startDnsServer({
+        zone: createZone(demoFixture(), { ttl: 30, pods: "insecure" }),
+        listen: "127.0.0.1:0",
+        limits: { tcpIdleMs: 500, maxTcpConnections: 64 },
+    });
+    port = srv.address.port;
+});
+after(async () => {
+    await srv.close();
+});
+async function correctQueryWorks() {
+    const s = dgram.createSocket("udp4");
+    const q = dnsPacket.encode({
+        type: "query",
+        id: 4242,
+        questions: [{ type: "A", name: "auth-service.default.svc.cluster.local" }],
+    });
+    const r = await new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error("no answer after fuzzing")), 3000);
+        s.on("message", (m) => {
+            clearTimeout(t);
+            resolve(m);
+        });
+        s.send(q, port, "127.0.0.1");
+    });
+    s.close();
+    const d = dnsPacket.decode(r);
+    assert.equal(d.id, 4242);
+    assert.equal(d.answers[0].data, "10.96.12.34");
+}
+test("200,000 hostile packets through the parser and encoder: never a throw", () => {
+    const zone = createZone(demoFixture());
+    for (let i = 0; i < 200_000; i++) {
+        const p = hostile();
+        const r = parseQuery(p);
+        if (r.kind === "query") {
+            const a = zone.answer({ name: r.q.name, type: r.q.qtype, class: r.q.qclass });
+            const out = encodeResponse(r.q, { rcode: 0, aa: a.aa, ra: a.ra, answers: a.answers, authority: a.authority, additional: a.additional }, 512, 1232);
+            assert.ok(out.length <= 512 || a.answers.length === 0);
+        }
+    }
+});
+test("100,000 hostile UDP packets: the server survives, replies are well-formed, then answers", async () => {
+    const client = dgram.createSocket("udp4");
+    let replies = 0;
+    let malformed = 0;
+    client.on("message", (m) => {
+        replies++;
+        if (replies % 50 === 0) {
+            try {
+                dnsPacket.decode(m);
+            }
+            catch {
+                malformed++;
+            }
+        }
+        if (m.length < 12 || (m[2] & 0x80) === 0)
+            malformed++;
+    });
+    await new Promise((r) => client.bind(0, "127.0.0.1", () => r()));
+    const N = 100_000;
+    // Sender and server share this event loop: pace the sender so the socket buffer never
+    // overflows and the server really parses every packet.
+    const WINDOW = 32;
+    for (let i = 0; i < N; i += WINDOW) {
+        await Promise.all(Array.from({ length: Math.min(WINDOW, N - i) }, () => {
+            const p = hostile();
+            return new Promise((res) => client.send(p, port, "127.0.0.1", () => res()));
+        }));
+        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    client.close();
+    assert.ok(srv.stats.udp > 90_000, `server saw ${srv.stats.udp} packets`);
+    assert.ok(replies > 1000, `replies ${replies}`);
+    assert.equal(malformed, 0);
+    await correctQueryWorks();
+});
+function connect() {
+    return new Promise((resolve, reject) => {
+        const s = net.connect(port, "127.0.0.1", () => resolve(s));
+        s.on("error", () => { });
+        s.once("error", reject);
+    });
+}
+test("TCP: 64 KiB frames, split frames, zero-length frames, half-open and too many connections", async () => {
+    // 64 KiB garbage frames, and a frame delivered byte by byte.
+    for (let i = 0; i < 20; i++) {
+        const s = await connect();
+        const body = randBytes(65535);
+        const len = Buffer.alloc(2);
+        len.writeUInt16BE(65535);
+        s.write(Buffer.concat([len, body]));
+        s.write(Buffer.concat([len, body.subarray(0, 1000)])); // incomplete second frame
+        s.end();
+    }
+    {
+        const s = await connect();
+        const q = dnsPacket.streamEncode({
+            type: "query",
+            id: 77,
+            questions: [{ type: "A", name: "auth-service.default.svc.cluster.local" }],
+        });
+        const got = new Promise((resolve) => s.once("data", (d) => resolve(d)));
+        for (const b of q)
+            s.write(Buffer.from([b]));
+        const d = await got;
+        assert.equal(d.readUInt16BE(2), 77);
+        s.destroy();
+    }
+    {
+        const s = await connect();
+        const closed = new Promise((r) => s.on("close", () => r()));
+        s.write(Buffer.from([0, 0])); // zero-length frame
+        await closed;
+    }
+    // Half-open: connections that send half a length prefix and wait; plus a flood beyond the limit.
+    const idle = [];
+    for (let i = 0; i < 150; i++) {
+        try {
+            const s = await connect();
+            s.write(Buffer.from([0x01]));
+            idle.push(s);
+        }
+        catch {
+            /* refused is fine */
+        }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(srv.stats.tcpRejected > 0, "connections beyond the limit are closed");
+    // The idle timeout frees the slots.
+    await new Promise((r) => setTimeout(r, 900));
+    const alive = idle.filter((s) => !s.destroyed && s.readyState === "open").length;
+    for (const s of idle)
+        s.destroy();
+    assert.ok(alive < 150);
+    // TCP still answers, and so does UDP.
+    const s = await connect();
+    const q = dnsPacket.streamEncode({
+        type: "query",
+        id: 78,
+        questions: [{ type: "A", name: "user-service.default.svc.cluster.local" }],
+    });
+    const reply = await new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error("no TCP answer")), 3000);
+        let buf = Buffer.alloc(0);
+        s.on("data", (d) => {
+            buf = Buffer.concat([buf, d]);
+            if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+                clearTimeout(t);
+                resolve(buf.subarray(2));
+            }
+        });
+        s.write(q);
+    });
+    s.destroy();
+    assert.equal(dnsPacket.decode(reply).answers[0].data, "10.96.20.1");
+    await correctQueryWorks();
+});
+//# sourceMappingURL=fuzz.test.js.map

@@ -1,0 +1,83 @@
+// Expected walks: glibc's res_search (resolv/res_query.c) and musl's name_from_dns_search
+// (src/network/lookup_name.c) (ndots:5, search list, trailing dot, NODATA handling).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { walk, resolveFromPod } from "./resolver.js";
+import { demoFixture } from "./testing.js";
+import { createZone } from "./zone.js";
+const st = demoFixture();
+const zone = createZone(st);
+test("user-service from default: found at the first try", () => {
+    const r = resolveFromPod(st, "default/order-app-1", "user-service");
+    assert.deepEqual(r.queries.map((q) => q.name), ["user-service.default.svc.cluster.local."]);
+    assert.equal(r.result.status, "found");
+    assert.deepEqual(r.result.values, ["10.96.20.1"]);
+});
+test("user-service.production: NXDOMAIN under default, found on the second query", () => {
+    const r = resolveFromPod(st, "order-app-1", "user-service.production");
+    assert.deepEqual(r.queries.map((q) => [q.name, q.rcode]), [
+        ["user-service.production.default.svc.cluster.local.", "NXDOMAIN"],
+        ["user-service.production.svc.cluster.local.", "NOERROR"],
+    ]);
+    assert.deepEqual(r.result.values, ["10.96.30.1"]);
+});
+test("api.example.com: three search queries, then the absolute name (ndots:5 amplification)", () => {
+    const r = resolveFromPod(st, "order-app-1", "api.example.com");
+    assert.deepEqual(r.queries.map((q) => [q.name, q.rcode]), [
+        ["api.example.com.default.svc.cluster.local.", "NXDOMAIN"],
+        ["api.example.com.svc.cluster.local.", "NXDOMAIN"],
+        ["api.example.com.cluster.local.", "NXDOMAIN"],
+        ["api.example.com.", "NOERROR"],
+    ]);
+    assert.deepEqual(r.result.values, ["192.168.1.240"]);
+});
+test("a trailing dot skips the search list", () => {
+    const r = resolveFromPod(st, "order-app-1", "api.example.com.");
+    assert.deepEqual(r.queries.map((q) => q.name), ["api.example.com."]);
+    const r2 = resolveFromPod(st, "order-app-1", "user-service.");
+    assert.deepEqual(r2.queries.map((q) => q.name), ["user-service."]);
+    assert.equal(r2.result.status, "NXDOMAIN");
+});
+test("dots ≥ ndots: glibc tries the name first, then the search list", () => {
+    const conf = "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:2\n";
+    const q = (n, t) => zone.answer({ name: n, type: t });
+    const g = walk(conf, "user-service.default.svc", "A", "glibc", q);
+    assert.deepEqual(g.queries.map((x) => x.name), [
+        "user-service.default.svc.",
+        "user-service.default.svc.default.svc.cluster.local.",
+        "user-service.default.svc.svc.cluster.local.",
+        "user-service.default.svc.cluster.local.",
+    ]);
+    assert.equal(g.result.status, "found");
+    // musl never searches when dots ≥ ndots
+    const m = walk(conf, "user-service.default.svc", "A", "musl", q);
+    assert.deepEqual(m.queries.map((x) => x.name), ["user-service.default.svc."]);
+    assert.equal(m.result.status, "NXDOMAIN");
+});
+test("NODATA: glibc goes on down the list, musl stops", () => {
+    // AAAA for a Service with only an IPv4 cluster IP: NODATA at the first search domain.
+    const g = resolveFromPod(st, "order-app-1", "user-service", { type: "AAAA", libc: "glibc" });
+    assert.deepEqual(g.queries.map((x) => [x.name, x.rcode]), [
+        ["user-service.default.svc.cluster.local.", "NOERROR"],
+        ["user-service.svc.cluster.local.", "NXDOMAIN"],
+        ["user-service.cluster.local.", "NXDOMAIN"],
+        ["user-service.", "NXDOMAIN"],
+    ]);
+    assert.equal(g.result.status, "NODATA");
+    const m = resolveFromPod(st, "order-app-1", "user-service", { type: "AAAA", libc: "musl" });
+    assert.deepEqual(m.queries.map((x) => x.name), ["user-service.default.svc.cluster.local."]);
+    assert.equal(m.result.status, "NODATA");
+});
+test("SRV through the walk", () => {
+    const r = resolveFromPod(st, "order-app-1", "_http._tcp.user-service", { type: "SRV" });
+    assert.equal(r.queries.length, 1);
+    assert.deepEqual(r.result.values, ["0 100 80 user-service.default.svc.cluster.local."]);
+});
+test("a pod with dnsPolicy Default asks the node's resolver, which knows no cluster names", () => {
+    const s2 = demoFixture();
+    s2.pods[0].spec.dnsPolicy = "Default";
+    const r = resolveFromPod(s2, "order-app-1", "user-service");
+    assert.equal(r.result.status, "NXDOMAIN");
+    assert.equal(resolveFromPod(s2, "order-app-1", "api.example.com").result.status, "found");
+});
+//# sourceMappingURL=resolver.test.js.map

@@ -1,0 +1,421 @@
+/** A network namespace as `ip` sees it. Node and pod namespaces share this shape. */
+export interface NetNs {
+    /** Stable name: "node/worker-1", "pod/default/user-app-…", "underlay". */
+    id: string;
+    links: Link[];
+    addresses: Address[];
+    routes: Route[];
+    neighbours: Neighbour[];
+    fdb: FdbEntry[];
+    sysctls: Record<string, string>;
+    netfilter: Netfilter;
+}
+export type LinkKind = "loopback" | "veth" | "bridge" | "vxlan" | "ipip" | "dummy" | "ethernet";
+export interface Link {
+    name: string;
+    kind: LinkKind;
+    mtu: number;
+    mac: string;
+    up: boolean;
+    /** Bridge port: the bridge this link is enslaved to. */
+    master?: string;
+    /** veth: the other end (namespace id + link name). */
+    peer?: {
+        ns: string;
+        name: string;
+    };
+    vxlan?: {
+        vni: number;
+        port: number;
+        local: string;
+        dev: string;
+        learning: boolean;
+        gbp?: boolean;
+    };
+    ipip?: {
+        local?: string;
+        remote?: string;
+    };
+    bridge?: {
+        hairpin?: boolean;
+    };
+    /** Bridge port hairpin mode (the CNI bridge plugin's hairpinMode). */
+    hairpin?: boolean;
+}
+export interface Address {
+    dev: string;
+    cidr: string;
+    scope?: "global" | "link" | "host";
+    broadcast?: string;
+}
+export interface Route {
+    table: "main" | "local" | number;
+    type: "unicast" | "local" | "broadcast" | "blackhole" | "unreachable" | "prohibit";
+    dst: string;
+    via?: string;
+    dev?: string;
+    onlink?: boolean;
+    scope?: "global" | "link" | "host";
+    /** A number for protocols without a name in rt_protos (Calico Felix: 80). */
+    proto?: "kernel" | "boot" | "static" | "bird" | "dhcp" | number;
+    src?: string;
+    metric?: number;
+}
+export interface Neighbour {
+    dev: string;
+    ip: string;
+    lladdr: string;
+    state: "PERMANENT" | "REACHABLE" | "NOARP";
+}
+export interface FdbEntry {
+    dev: string;
+    mac: string;
+    /** VXLAN: the remote VTEP's underlay address. */
+    dst?: string;
+    /** Bridge FDB: the bridge the port belongs to. */
+    master?: string;
+    state: "permanent" | "static" | "dynamic";
+    self?: boolean;
+    vlan?: number;
+}
+export interface Netfilter {
+    /** Which backend the node's rules use. */
+    mode: "iptables" | "nftables";
+    /** iptables layers, merged as described at the top of this file. */
+    iptables: IptLayer[];
+    /** nftables layers: tables are identified by family+name and merged likewise. */
+    nftables: NftLayer[];
+}
+export type IptTableName = "raw" | "mangle" | "nat" | "filter" | "security";
+export interface IptOpt {
+    /** "-m", "-p", "-s", "-d", "-i", "-o", "--dport", "--comment", "--probability", "--to-destination" … */
+    opt: string;
+    args: string[];
+    /** A `!` before the option. */
+    neg?: boolean;
+}
+export interface IptRule {
+    opts: IptOpt[];
+    /** -j TARGET (or -g CHAIN with goto); absent for a rule with no target (counts only). */
+    target?: string;
+    targetOpts?: IptOpt[];
+    goto?: boolean;
+    /** Where the rule came from when parsed from a file (for error messages and traces). */
+    line?: number;
+    /** Set by the rule's producer on a DROP/REJECT that stands for a reason (see DropTag). */
+    drop?: DropTag;
+}
+export interface IptChain {
+    name: string;
+    /** Built-in chains only: the policy. */
+    policy?: "ACCEPT" | "DROP";
+    rules: IptRule[];
+}
+export interface IptLayer {
+    /** "kube-proxy", "flannel", "cni-bridge", "podnet-policy", "node" — for display. */
+    owner: string;
+    /** What the layer is for (see NfRole); absent when unknown (a parsed iptables-save dump). */
+    role?: NfRole;
+    tables: Partial<Record<IptTableName, Record<string, IptChain>>>;
+}
+export type NftFamily = "ip" | "ip6" | "inet" | "arp" | "bridge" | "netdev";
+export interface NftChain {
+    name: string;
+    type?: "filter" | "nat" | "route";
+    hook?: "prerouting" | "input" | "forward" | "output" | "postrouting" | "ingress";
+    prio?: number;
+    policy?: "accept" | "drop";
+    rules: NftRule[];
+    /** A NetworkPolicy table's per-pod chain (see PolicyChainTag). */
+    isolates?: PolicyChainTag;
+}
+export interface NftRule {
+    /** libnftables JSON statements, e.g. {match:{op:"==",left:{payload:{protocol:"ip",field:"daddr"}},right:"10.96.0.1"}} */
+    expr: NftStmt[];
+    comment?: string;
+    /** Set by the rule's producer when its drop/reject verdict (its own or a vmap's) stands for a reason. */
+    drop?: DropTag;
+}
+type KeysOf<T> = T extends unknown ? keyof T : never;
+/** A union of one-key objects in which every member may be read by every member's key (absent: undefined). */
+export type OneKey<T> = T extends unknown ? T & {
+    [K in Exclude<KeysOf<NftObjects>, keyof T>]?: undefined;
+} : never;
+/** A verdict statement; also the value of a verdict map element. */
+export type NftVerdictObj = {
+    accept: null;
+} | {
+    drop: null;
+} | {
+    continue: null;
+} | {
+    return: null;
+} | {
+    jump: {
+        target: string;
+    };
+} | {
+    goto: {
+        target: string;
+    };
+};
+type NftBinop<K extends string> = {
+    [P in K]: [NftExpr, NftExpr];
+};
+/** An anonymous set's item: a value, or a map's [key, value] pair. */
+export type NftSetItem = NftExpr | [NftExpr, NftExpr];
+/** The compound expressions (objects). */
+type NftExprObjects = {
+    payload: {
+        protocol: string;
+        field: string;
+    };
+} | {
+    meta: {
+        key: string;
+    };
+} | {
+    ct: {
+        key: string;
+        dir?: string;
+    };
+} | {
+    fib: {
+        result: string;
+        flags?: string[];
+    };
+} | {
+    numgen: {
+        mode: "random" | "inc";
+        mod: number;
+        offset?: number;
+    };
+} | {
+    concat: NftExpr[];
+} | {
+    prefix: {
+        addr: string;
+        len: number;
+    };
+} | {
+    range: [NftExpr, NftExpr];
+}
+/** An anonymous set `{ a, b }` or map `{ k : v }` (a single value need not be a list). */
+ | {
+    set: NftSetItem[] | string | number;
+}
+/** A set element with a comment. */
+ | {
+    elem: {
+        val: NftExpr;
+        comment?: string;
+    };
+} | NftBinop<"&"> | NftBinop<"|"> | NftBinop<"^"> | NftBinop<"<<"> | NftBinop<">>"> | NftVerdictObj;
+type NftStmtObjects = NftVerdictObj | {
+    match: {
+        op: "==" | "!=" | "in" | "<" | ">" | "<=" | ">=";
+        left: NftExpr;
+        right: NftExpr;
+    };
+} | {
+    vmap: {
+        key: NftExpr;
+        data: NftExpr;
+    };
+} | {
+    map: {
+        key: NftExpr;
+        data: NftExpr;
+    };
+} | {
+    mangle: {
+        key: NftExpr;
+        value: NftExpr;
+    };
+} | {
+    masquerade: null | {
+        flags?: string | string[];
+    };
+} | {
+    dnat: {
+        addr: string;
+        port?: number;
+    };
+} | {
+    snat: {
+        addr: string;
+        port?: number;
+    };
+} | {
+    reject: null | {
+        type: string;
+        expr?: string;
+    };
+}
+/** A dynamic set update (`update @set { ip saddr }`); not the anonymous set expression. */
+ | {
+    set: {
+        op: "add" | "update";
+        elem: NftExpr;
+        set: string;
+    };
+} | {
+    counter: null;
+} | {
+    log: {
+        prefix?: string;
+    };
+} | {
+    notrack: null;
+};
+type NftObjects = NftExprObjects | NftStmtObjects;
+/**
+ * An expression: an immediate (an address, port, protocol or interface name, mark, a
+ * "@set" reference, true/false for `exists`/`missing`), a list (ct state { new, … }, a
+ * concatenated key's components) or a compound object.
+ */
+export type NftExpr = string | number | boolean | NftExpr[] | NftExprObj;
+/** A compound expression (an object), readable by every key. */
+export type NftExprObj = OneKey<NftExprObjects>;
+/** One statement of a rule. */
+export type NftStmt = OneKey<NftStmtObjects>;
+/** A verdict, readable by every statement key. */
+export type NftVerdict = OneKey<NftVerdictObj>;
+export interface NftSet {
+    name: string;
+    /** "map" for maps and verdict maps; "set" otherwise. */
+    kind: "set" | "map";
+    /** Key type: "ipv4_addr", or a concatenation ["ipv4_addr","inet_proto","inet_service"]. */
+    type: string | string[];
+    /** Maps: "verdict" or a data type. */
+    map?: string | string[];
+    flags?: string[];
+    timeout?: number;
+    comment?: string;
+    /** Elements: a key (or concatenation) and, for maps, its value (a verdict object for vmaps). */
+    elem: {
+        key: NftExpr;
+        value?: NftExpr;
+        comment?: string;
+    }[];
+}
+export interface NftTable {
+    family: NftFamily;
+    name: string;
+    comment?: string;
+    chains: Record<string, NftChain>;
+    sets: Record<string, NftSet>;
+    /** What the table is for (see NfRole). */
+    role?: NfRole;
+    /**
+     * A NetworkPolicy table: the names of its verdict maps from a local pod's IP to its
+     * ingress / egress chain (a map is left out when no local pod is isolated on that side).
+     */
+    policyMaps?: {
+        ingress: string;
+        egress: string;
+    };
+}
+export interface NftLayer {
+    owner: string;
+    tables: NftTable[];
+}
+/** Who wrote a table or layer: Service proxying, the CNI's own rules, or NetworkPolicy. */
+export type NfRole = "kube-proxy" | "cni" | "policy";
+/**
+ * What a DROP/REJECT stands for. NO_ENDPOINTS: kube-proxy's rule for a Service without
+ * endpoints (`local`: without endpoints on this node, externalTrafficPolicy Local).
+ * POLICY_DENIED: a NetworkPolicy chain's final drop (no rule allowed the packet).
+ */
+export type DropTag = {
+    reason: "NO_ENDPOINTS";
+    local?: boolean;
+} | {
+    reason: "POLICY_DENIED";
+};
+/**
+ * A NetworkPolicy chain of one pod and side: `pod` ("ns/name"); `by`: the policies that
+ * isolate it, in words; `firstRule`: the index of its first policy rule (rules before it
+ * are not a policy's, such as ingress's "from the pod's own node").
+ */
+export interface PolicyChainTag {
+    side: "ingress" | "egress";
+    pod: string;
+    by: string;
+    firstRule: number;
+}
+export interface IpvsVirtualServer {
+    protocol: "TCP" | "UDP" | "SCTP";
+    address: string;
+    port: number;
+    scheduler: "rr" | "wrr" | "lc" | "sh";
+    persistenceTimeout?: number;
+    reals: {
+        address: string;
+        port: number;
+        weight: number;
+    }[];
+    service: string;
+}
+export interface NodeNet {
+    name: string;
+    address: string;
+    podCIDR: string;
+    ns: NetNs;
+    /** IPVS mode: the virtual servers (shared object across nodes where identical). */
+    ipvs?: IpvsVirtualServer[];
+    /** Calico: BGP peers (the full mesh) and the routes each advertises, for `podnet bgp` and BIRD. */
+    bgp?: {
+        asn: number;
+        routerId: string;
+        peers: {
+            name: string;
+            address: string;
+            asn: number;
+        }[];
+        originates: string[];
+    };
+}
+export interface Listener {
+    container: string;
+    port: number;
+    protocol: "TCP" | "UDP" | "SCTP";
+    /** Address bound ("0.0.0.0"). */
+    address: string;
+    /** Port name from the container spec. */
+    portName?: string;
+}
+export interface PodNet {
+    namespace: string;
+    name: string;
+    node: string | null;
+    ip: string | null;
+    hostNetwork: boolean;
+    /** The pod's own namespace (absent for hostNetwork pods: they live in the node's). */
+    ns?: NetNs;
+    /** Host side of the pod's interface ("veth1a2b3c4d" on cni0, or "cali…"). */
+    hostIf?: string;
+    /** What listens in the pod's namespace: one entry per container port. */
+    listeners: Listener[];
+    resolvConf: string;
+}
+export interface Underlay {
+    /** The namespace holding the node network's bridge (the "switch"). */
+    ns: NetNs;
+    subnet: string;
+    mtu: number;
+    /** Address used as "outside the cluster" (a client host on the underlay). */
+    externalClient: string;
+}
+export interface DataplaneIR {
+    cluster: string;
+    cni: string;
+    backend: string;
+    proxyMode: string;
+    podSubnet: string;
+    serviceSubnet: string;
+    underlay: Underlay;
+    nodes: NodeNet[];
+    pods: PodNet[];
+}
+export {};

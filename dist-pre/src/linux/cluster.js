@@ -1,0 +1,310 @@
+// Bringing a cluster's IR up in the kernel and down again (the real network backend);
+// changes to a running cluster are reconcile.ts.
+// up: record → namespaces + infrastructure (underlay, nodes) → per pod: its namespace,
+// CNI ADD, its resolv.conf → one supervisor per node. Any failure rolls back.
+// down: stop recorded processes (identity checked), delete the cluster's namespaces
+// (recorded ∪ found by prefix), remove /etc/netns dirs and the state. Idempotent.
+import { existsSync, readdirSync, readlinkSync, rmSync, rmdirSync, statSync } from "node:fs";
+import { applyPlan, createRunner, createShellRunner, listNetns, netnsBatch } from "./exec.js";
+import { ETC_NETNS, STATE_ROOT, stateDir, clusterOfNs, clusterPrefix, nsName, validateClusterName } from "./names.js";
+import { renderInfra } from "./render.js";
+import { netConfFor } from "./cni.js";
+import { startBird, waitBgp } from "./bird.js";
+import { isDnsListener, startDns, startSupervisor, supervisorConfigs } from "./supervisor.js";
+import { attachPod, podEntry, writeResolvConf } from "./pod-setup.js";
+import { identify, procCmdline, readRecord, recordedClusters, removeStateDir, stopProcess, writeRecord, } from "./state.js";
+export class ClusterExistsError extends Error {
+}
+/** Namespaces of a cluster present in the kernel. */
+export function clusterNamespaces(cluster) {
+    const prefix = clusterPrefix(cluster);
+    return listNetns().filter((n) => n.startsWith(prefix));
+}
+export async function up(o) {
+    const t0 = Date.now();
+    const cluster = validateClusterName(o.cluster);
+    const runner = o.runner ?? createRunner();
+    const dry = runner.dryRun;
+    if (!dry)
+        refuseExisting(cluster);
+    const rec = {
+        cluster,
+        createdAt: new Date().toISOString(),
+        phase: "creating",
+        upPid: process.pid,
+        inputs: o.inputs ?? { files: [] },
+        namespaces: [],
+        processes: [],
+        nodes: o.ir.nodes.map((n) => ({ name: n.name, address: n.address, netns: nsName(cluster, n.ns.id) })),
+        pods: o.ir.pods.map((p) => podEntry(cluster, o.ir, p, o.containers)),
+    };
+    const save = () => {
+        if (!dry)
+            writeRecord(rec);
+    };
+    const b = {
+        cluster,
+        o,
+        rec,
+        runner,
+        dry,
+        log: o.log ?? (() => { }),
+        save,
+        started: (p) => {
+            rec.processes.push(p);
+            save();
+        },
+    };
+    save();
+    try {
+        // 1. underlay and nodes
+        const infra = renderInfra(o.ir, cluster, o.render);
+        await applyPlan(runner, infra, (names) => {
+            rec.namespaces.push(...names);
+            save();
+        });
+        b.log(`underlay and ${o.ir.nodes.length} nodes: ${infra.steps.length} batches`);
+        o.signal?.throwIfAborted();
+        // 2. pods
+        const pods = await createPods(b);
+        o.signal?.throwIfAborted();
+        // 3. pod processes: BGP speakers, DNS servers, the nodes' supervisors
+        const supervisors = await startProcesses(b);
+        rec.phase = "up";
+        save();
+        return { cluster, namespaces: rec.namespaces.length, pods, supervisors, ms: Date.now() - t0 };
+    }
+    catch (e) {
+        b.log(`failed: ${e.message}; rolling back`);
+        if (!dry)
+            await down(cluster).catch(() => { });
+        throw e;
+    }
+}
+function refuseExisting(cluster) {
+    const existing = clusterNamespaces(cluster);
+    if (readRecord(cluster) || existing.length) {
+        throw new ClusterExistsError(`cluster "${cluster}" exists (${existing.length} namespaces${readRecord(cluster) ? ", state in /run/podnet/" + cluster : ""}); run "podnet down --name ${cluster}" first`);
+    }
+}
+/**
+ * The runtime's part (namespaces in one batch, resolv.conf), then CNI ADD per pod,
+ * several at once (each ADD touches only its pod's veth and namespace). Returns the
+ * number of pods attached.
+ */
+async function createPods(b) {
+    const { cluster, o, rec } = b;
+    const conf = netConfFor(o.ir);
+    // Many small commands: fed to a few long-lived shells unless a runner was given.
+    const shellRunner = o.runner ? undefined : createShellRunner();
+    const ctx = { cluster, ir: o.ir, runner: o.runner ?? shellRunner, render: o.render, fresh: true };
+    try {
+        const pods = o.ir.pods.filter((p) => p.ns && p.node); // hostNetwork pods live in their node
+        const podNs = pods.map((p) => nsName(cluster, p.ns.id));
+        rec.namespaces.push(...podNs);
+        b.save();
+        await netnsBatch(b.runner, "add", podNs);
+        if (!b.dry)
+            pods.forEach((p, k) => writeResolvConf(podNs[k], p.resolvConf));
+        b.log(`${podNs.length} pod namespaces created`);
+        let attached = 0;
+        let next = 0;
+        const worker = async () => {
+            while (next < pods.length) {
+                o.signal?.throwIfAborted();
+                const k = next++;
+                const pod = pods[k];
+                const args = { IgnoreUnknown: "1", K8S_POD_NAMESPACE: pod.namespace, K8S_POD_NAME: pod.name };
+                await attachPod(conf, pod, podNs[k], args, ctx);
+                attached++;
+                await o.onPod?.(k);
+            }
+        };
+        const results = await Promise.allSettled(Array.from({ length: Math.min(o.parallel ?? 8, pods.length) }, worker));
+        const failed = results.find((r) => r.status === "rejected");
+        if (failed)
+            throw failed.reason;
+        b.log(`${attached} pods attached`);
+        return attached;
+    }
+    finally {
+        shellRunner?.close();
+    }
+}
+/** BIRD per node (Calico), the CoreDNS pods' DNS servers, then one supervisor per node. */
+async function startProcesses(b) {
+    const { cluster, o } = b;
+    const supervisors = [];
+    // BGP (Calico): BIRD per node; the routes to other nodes' blocks come from it.
+    const bgpNodes = o.ir.nodes.filter((n) => n.bgp);
+    if (bgpNodes.length && !b.dry) {
+        for (const n of bgpNodes)
+            await startBird(cluster, n, b.started);
+        await waitBgp(cluster, bgpNodes);
+        b.log(`BGP: ${bgpNodes.length} BIRD speakers, full mesh established`);
+    }
+    // DNS: only when the cluster can be recomputed from recorded inputs (not for bare IR fixtures).
+    const dns = o.supervise !== false && !b.dry && !!o.inputs && !o.inputs.fixture;
+    if (dns) {
+        // In parallel: each loads the cluster before it answers.
+        await Promise.all(o.ir.pods
+            .filter((pod) => pod.ns && pod.node && pod.listeners.some((l) => isDnsListener(pod, l)))
+            .map((pod) => startDns(cluster, nsName(cluster, pod.ns.id), `${pod.namespace}/${pod.name}`, (p) => b.started({ ...p, node: pod.node }))));
+        b.log(`DNS servers started`);
+    }
+    o.signal?.throwIfAborted();
+    if (o.supervise !== false && !b.dry) {
+        for (const cfg of supervisorConfigs(o.ir, cluster, dns ? isDnsListener : undefined)) {
+            if (cfg.pods.length === 0)
+                continue;
+            const { ready } = await startSupervisor(cfg, b.started);
+            supervisors.push(ready);
+        }
+    }
+    return supervisors;
+}
+/** Removes everything of a cluster; safe to run repeatedly and after a crash. */
+export async function down(cluster, runner = createRunner()) {
+    validateClusterName(cluster);
+    const rec = readRecord(cluster);
+    const report = { cluster, namespaces: [], processes: [], leftovers: [] };
+    // Processes first: a live socket keeps a deleted namespace (and its links) alive.
+    if (!runner.dryRun)
+        report.processes = await Promise.all((rec?.processes ?? []).map(async (p) => ({ pid: p.pid, result: await stopProcess(p) })));
+    const prefix = clusterPrefix(cluster);
+    const present = new Set(listNetns().filter((n) => n.startsWith(prefix)));
+    const recorded = (rec?.namespaces ?? []).filter((n) => clusterOfNs(n) === cluster);
+    // Pods before nodes before the underlay: reverse creation order, then any found by prefix.
+    const order = [...new Set([...recorded.slice().reverse(), ...[...present].sort().reverse()])];
+    const toDelete = order.filter((ns) => present.has(ns));
+    // Processes podnet started but could not record (a crash between fork and record):
+    // found inside the cluster's namespaces, and only if their command line is one of ours.
+    if (!runner.dryRun) {
+        // One pass over /proc (what `ip netns pids` does per namespace, without 300 spawns).
+        for (const pid of pidsInNamespaces(toDelete)) {
+            if (report.processes.some((p) => p.pid === pid))
+                continue;
+            const role = ourProgram(cluster, procCmdline(pid) ?? "");
+            const me = role ? identify(pid, role, stateDir(cluster)) : null;
+            if (me)
+                report.processes.push({ pid, result: await stopProcess(me) });
+        }
+    }
+    // One batch; if a line fails (ip stops there), the rest one by one to report each.
+    const b = await netnsBatch(runner, "del", toDelete, { allowFail: true });
+    if (b.code === 0)
+        report.namespaces.push(...toDelete);
+    else {
+        const still = new Set(listNetns());
+        for (const ns of toDelete) {
+            if (!still.has(ns)) {
+                report.namespaces.push(ns);
+                continue;
+            }
+            const r = await runner.run(["ip", "netns", "del", ns], "", { allowFail: true });
+            if (r.code === 0)
+                report.namespaces.push(ns);
+            else
+                report.leftovers.push(`${ns}: ${r.stderr.trim()}`);
+        }
+    }
+    // resolv.conf dirs: the known names, and any of this cluster's left by a crash.
+    const etc = existsSync(ETC_NETNS) ? readdirSync(ETC_NETNS).filter((d) => d.startsWith(prefix)) : [];
+    if (!runner.dryRun)
+        for (const ns of new Set([...order, ...etc]))
+            rmSync(`${ETC_NETNS}/${ns}`, { recursive: true, force: true });
+    if (!runner.dryRun) {
+        removeStateDir(cluster);
+        // Leave no empty directories of ours behind either.
+        for (const d of [STATE_ROOT, ETC_NETNS]) {
+            try {
+                rmdirSync(d);
+            }
+            catch {
+                /* not empty or absent */
+            }
+        }
+    }
+    return report;
+}
+/** PIDs whose network namespace is one of the named ones (matched by nsfs inode). */
+function pidsInNamespaces(names) {
+    const inodes = new Set();
+    for (const ns of names) {
+        try {
+            inodes.add(statSync(`/run/netns/${ns}`).ino);
+        }
+        catch {
+            /* gone meanwhile */
+        }
+    }
+    const out = [];
+    if (inodes.size === 0)
+        return out;
+    for (const d of readdirSync("/proc")) {
+        if (!/^\d+$/.test(d))
+            continue;
+        try {
+            const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${d}/ns/net`));
+            if (m && inodes.has(Number(m[1])))
+                out.push(Number(d));
+        }
+        catch {
+            /* exited, or not ours to read */
+        }
+    }
+    return out;
+}
+/** Every podnet cluster: by state directory and by namespace prefix. */
+export function knownClusters() {
+    const s = new Set(recordedClusters());
+    for (const n of listNetns()) {
+        const c = clusterOfNs(n);
+        if (c)
+            s.add(c);
+    }
+    return [...s].sort();
+}
+/** Which of podnet's programs a command line is, for this cluster (null: not ours). */
+export function ourProgram(cluster, cmdline) {
+    const dir = stateDir(cluster);
+    const w = cmdline.split(" ");
+    if (/(^|\/)bird$/.test(w[0]) && w.includes("-c") && w[w.indexOf("-c") + 1]?.startsWith(`${dir}/bird-`))
+        return "bird";
+    if (w.some((a) => a.endsWith("/supervisor-main.js")) && w.some((a) => a.startsWith(`${dir}/supervisor-`)))
+        return "supervisor";
+    if (w.some((a) => a.endsWith("/dns-main.js")) && w.includes(dir))
+        return "dns";
+    return null;
+}
+export async function downAll(runner) {
+    const out = [];
+    for (const c of knownClusters()) {
+        try {
+            validateClusterName(c);
+        }
+        catch {
+            continue;
+        }
+        out.push(await down(c, runner));
+    }
+    return out;
+}
+export function status(cluster) {
+    const rec = readRecord(cluster);
+    const present = new Set(clusterNamespaces(cluster));
+    const names = [...new Set([...(rec?.namespaces ?? []), ...present])];
+    return {
+        cluster,
+        phase: rec?.phase ?? (present.size ? "orphaned (no state file)" : "absent"),
+        createdAt: rec?.createdAt,
+        namespaces: names.map((n) => ({ name: n, present: present.has(n) })),
+        processes: (rec?.processes ?? []).map((p) => ({
+            pid: p.pid,
+            role: p.role,
+            node: p.node,
+            alive: existsSync(`/proc/${p.pid}`),
+        })),
+    };
+}
+//# sourceMappingURL=cluster.js.map

@@ -1,0 +1,77 @@
+// podnet's DNS server inside a CoreDNS pod's network namespace (started with
+// `ip netns exec <pod ns> node dns-main.js <state dir> <namespace/pod>`): it recomputes
+// the cluster from the inputs `podnet up` recorded plus the change log, and answers
+// from its zone on :53, UDP and TCP, reached at the kube-dns ClusterIP through
+// kube-proxy's DNAT. SIGHUP (sent by `podnet apply|delete|scale --name` after the
+// rules are loaded): recompute and swap the zone live; `dns-<pod>.loaded` then says how
+// many changes the zone includes (the sender waits for it).
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createZone } from "../dns/zone.js";
+import { startDnsServer } from "../dns/server.js";
+import { recordedState } from "./live-state.js";
+const [dir, podKey] = process.argv.slice(2);
+const safe = podKey.replace(/\//g, "_");
+async function load() {
+    const rec = JSON.parse(readFileSync(join(dir, "state.json"), "utf8"));
+    let changes = [];
+    try {
+        changes = JSON.parse(readFileSync(join(dir, "changes.json"), "utf8"));
+    }
+    catch {
+        /* no change yet */
+    }
+    return { state: await recordedState(rec, changes), changes: changes.length };
+}
+function writeAtomic(path, data) {
+    writeFileSync(path + ".tmp", JSON.stringify(data));
+    renameSync(path + ".tmp", path);
+}
+const first = await load();
+const server = await startDnsServer({
+    zone: createZone(first.state),
+    listen: "0.0.0.0:53",
+    onError: (e) => process.stderr.write(`dns ${podKey}: ${String(e)}\n`),
+});
+const loadedPath = join(dir, `dns-${safe}.loaded`);
+writeAtomic(loadedPath, { changes: first.changes, serial: server.zone.serial });
+writeAtomic(join(dir, `dns-${safe}.ready`), { pid: process.pid, pod: podKey, address: server.address });
+process.stdout.write(`podnet dns ${podKey} pid ${process.pid} on ${server.address.host}:${server.address.port}\n`);
+// Reloads one at a time; a SIGHUP during a reload makes one more afterwards.
+let reloading = false;
+let again = false;
+async function reload() {
+    if (reloading) {
+        again = true;
+        return;
+    }
+    reloading = true;
+    try {
+        do {
+            again = false;
+            try {
+                const { state, changes } = await load();
+                // A bad state never replaces a good zone: load() throws before setState.
+                const z = server.setState(state);
+                writeAtomic(loadedPath, { changes, serial: z.serial });
+                process.stdout.write(`podnet dns ${podKey}: zone reloaded (${changes} changes, serial ${z.serial})\n`);
+            }
+            catch (e) {
+                process.stderr.write(`dns ${podKey}: reload failed, keeping the previous zone: ${e.message}\n`);
+            }
+        } while (again);
+    }
+    finally {
+        reloading = false;
+    }
+}
+process.on("SIGHUP", () => void reload());
+const stop = () => server.close().finally(() => process.exit(0));
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
+// Safety net after a crash of `podnet up`/`down`: with the cluster's state gone, stop.
+setInterval(() => {
+    if (!existsSync(dir))
+        stop();
+}, 1000);
+//# sourceMappingURL=dns-main.js.map

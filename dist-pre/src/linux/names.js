@@ -1,0 +1,138 @@
+// Names of everything podnet creates in the kernel, and the guard that keeps every
+// command away from the root network namespace.
+//
+// Namespace names: `podnet-<cluster>.<kind>[.<name>]`, e.g. `podnet-demo.underlay`,
+// `podnet-demo.node.worker-1`, `podnet-demo.pod.default.user-app-7d4b8c6f5-abc12`.
+// The cluster name is a DNS label (no dots), so the first "." ends it: the prefix
+// `podnet-demo.` can never match a namespace of another cluster (with "-" as the
+// separator, cluster "a" would also own "podnet-a-b-node-x" of cluster "a-b").
+import { createHash } from "node:crypto";
+export const NS_PREFIX = "podnet-";
+/** Where each cluster's state lives (what was created, PIDs, the inputs). */
+export const STATE_ROOT = "/run/podnet";
+/** `ip netns exec` bind-mounts /etc/netns/<ns>/resolv.conf over /etc/resolv.conf. */
+export const ETC_NETNS = "/etc/netns";
+/** netns names are file names under /run/netns: NAME_MAX is 255; stay well below. */
+const MAX_NS_NAME = 200;
+const CLUSTER_RE = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+export function validateClusterName(name) {
+    if (!CLUSTER_RE.test(name)) {
+        throw new Error(`invalid cluster name "${name}": must be a DNS label of at most 40 characters (lower-case letters, digits, "-"; no dots)`);
+    }
+    return name;
+}
+export function clusterPrefix(cluster) {
+    return `${NS_PREFIX}${validateClusterName(cluster)}.`;
+}
+function sanitize(s) {
+    return s.replace(/[^A-Za-z0-9_.-]/g, "_");
+}
+/**
+ * The kernel namespace name of an IR namespace id ("underlay", "node/worker-1",
+ * "pod/default/web-0"). Long names are cut and suffixed with a hash so that two
+ * different ids never collide.
+ */
+export function nsName(cluster, irId) {
+    const parts = irId.split("/");
+    const kind = sanitize(parts[0]);
+    const rest = parts.slice(1).map(sanitize).join(".");
+    let name = clusterPrefix(cluster) + kind + (rest ? "." + rest : "");
+    if (name.length > MAX_NS_NAME) {
+        const h = createHash("sha256").update(irId).digest("hex").slice(0, 12);
+        name = name.slice(0, MAX_NS_NAME - 13) + "~" + h;
+    }
+    return name;
+}
+/** The cluster a podnet namespace belongs to, or null for a name podnet did not make. */
+export function clusterOfNs(ns) {
+    if (!ns.startsWith(NS_PREFIX))
+        return null;
+    const dot = ns.indexOf(".", NS_PREFIX.length);
+    if (dot < 0)
+        return null;
+    const c = ns.slice(NS_PREFIX.length, dot);
+    return CLUSTER_RE.test(c) ? c : null;
+}
+export function isPodnetNs(ns) {
+    return clusterOfNs(ns) !== null && !ns.includes("/") && ns.length <= 255;
+}
+/** Interface names: IFNAMSIZ is 16 including the NUL. */
+export function validIfName(name) {
+    return name.length > 0 && name.length <= 15 && !/[\s/:]/.test(name) && name !== "." && name !== "..";
+}
+export function stateDir(cluster) {
+    return `${STATE_ROOT}/${validateClusterName(cluster)}`;
+}
+// ---------------------------------------------------------------------------
+// The guard: every command podnet runs goes through here first.
+export class SafetyError extends Error {
+}
+/** Tools that address a namespace with `-n NS` / `-netns NS`. */
+const NS_FLAG_TOOLS = new Set(["ip", "bridge"]);
+/**
+ * Reject any command that could touch the root network namespace. Allowed shapes:
+ *   ip -n <podnet-ns> …            bridge -n <podnet-ns> …
+ *   ip netns add|del|delete|pids <podnet-ns>
+ *   ip netns exec <podnet-ns> …     (iptables-restore, nft -f, sysctl, sh, curl … run inside)
+ *   ip netns list                  (read-only)
+ *   ip -batch - (root)             only with lines `netns add|del <podnet-ns>`
+ * Also checks that veth peers are only moved into podnet namespaces.
+ */
+export function guardCommand(argv, input = "") {
+    const bad = (why) => new SafetyError(`refusing to run "${argv.join(" ")}": ${why}`);
+    if (argv.length === 0)
+        throw bad("empty command");
+    const tool = argv[0].split("/").pop();
+    // `ip -batch -` without -n runs in the root namespace: only namespace creation/removal.
+    if (tool === "ip" && argv.length === 3 && argv[1] === "-batch" && argv[2] === "-") {
+        for (const line of input.split("\n")) {
+            const w = line.trim().split(/\s+/);
+            if (!line.trim())
+                continue;
+            if (w.length !== 3 || w[0] !== "netns" || !["add", "del", "delete"].includes(w[1]) || !isPodnetNs(w[2]))
+                throw bad(`batch line "${line}": a root batch may only add or delete podnet namespaces`);
+        }
+        return;
+    }
+    if (tool === "ip" && argv[1] === "netns") {
+        const sub = argv[2];
+        if (sub === "list" || sub === "ls")
+            return;
+        if (sub === "add" || sub === "del" || sub === "delete" || sub === "pids" || sub === "exec") {
+            const ns = argv[3];
+            if (!ns || !isPodnetNs(ns))
+                throw bad(`"${ns ?? ""}" is not a podnet namespace`);
+            if (sub === "exec" && argv.length < 5)
+                throw bad("nothing to execute");
+            return;
+        }
+        throw bad(`"ip netns ${sub ?? ""}" is not allowed`);
+    }
+    if (NS_FLAG_TOOLS.has(tool)) {
+        const i = argv.findIndex((a) => a === "-n" || a === "-netns" || a === "--netns");
+        if (i !== 1 || !argv[2] || !isPodnetNs(argv[2]))
+            throw bad("it lacks a podnet namespace target (-n podnet-…)");
+        // `ip -n X link … netns Y`: Y must be podnet's too (never move a link into the root ns).
+        for (let j = 3; j < argv.length - 1; j++) {
+            if (argv[j] === "netns" && !isPodnetNs(argv[j + 1]))
+                throw bad(`target "${argv[j + 1]}" is not a podnet namespace`);
+        }
+        if (argv.includes("-batch") || argv.includes("-b"))
+            for (const l of input.split("\n"))
+                if (l.trim())
+                    guardBatchLine(l);
+        return;
+    }
+    throw bad("only ip/bridge with -n <podnet namespace> or ip netns exec <podnet namespace> may run");
+}
+/** A line fed to `ip -n NS -batch -`: it may not redirect to another namespace except a podnet one. */
+export function guardBatchLine(line) {
+    const w = line.trim().split(/\s+/);
+    if (w[0] === "netns" || w.includes("-n") || w.includes("-netns"))
+        throw new SafetyError(`refusing batch line "${line}": no namespace switching inside a batch`);
+    for (let j = 0; j < w.length - 1; j++) {
+        if (w[j] === "netns" && !isPodnetNs(w[j + 1]))
+            throw new SafetyError(`refusing batch line "${line}": "${w[j + 1]}" is not a podnet namespace`);
+    }
+}
+//# sourceMappingURL=names.js.map

@@ -1,0 +1,83 @@
+// `podnet verify`'s kernel side: the flows run for real from inside their source's
+// network namespace, and the running cluster's IR recomputed from what `podnet up`
+// recorded. The planning, the model's expectations and the comparison live in
+// questions/verify.ts (no I/O there).
+//
+// ONE python3 client per source namespace (`ip netns exec NS python3 py/verify_client.py`)
+// runs all of that source's flows on a thread pool and prints JSON lines; a few sources
+// run at once. Drops cost a bounded timeout (TCP connect 0.5 s, UDP 0.3 s). Traffic goes
+// only to pod, Service, node and DNS addresses of the cluster, from inside its namespaces.
+import { spawn } from "node:child_process";
+import { guardCommand } from "./names.js";
+import { pythonScript } from "./scripts.js";
+import { readRecord } from "./state.js";
+/** Runs every source namespace's probes; a client that failed leaves its error per namespace. */
+export async function runProbes(bySrc, o = {}) {
+    const srcs = [...bySrc.keys()];
+    const results = new Map();
+    const errors = new Map();
+    let next = 0;
+    const worker = async () => {
+        while (next < srcs.length) {
+            const ns = srcs[next++];
+            try {
+                const m = await runClient(ns, bySrc.get(ns), (o.tcpTimeoutMs ?? 500) / 1000, (o.udpTimeoutMs ?? 300) / 1000);
+                for (const [k, v] of m)
+                    results.set(k, v);
+            }
+            catch (e) {
+                errors.set(ns, e.message);
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(o.parallel ?? 6, srcs.length) }, worker));
+    return { results, errors };
+}
+function runClient(netns, probes, tcpS, udpS) {
+    const argv = ["ip", "netns", "exec", netns, "python3", pythonScript("verify_client.py")];
+    guardCommand(argv);
+    return new Promise((resolve, reject) => {
+        const c = spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+        let out = "";
+        let err = "";
+        c.stdout.on("data", (d) => (out += d));
+        c.stderr.on("data", (d) => (err += d));
+        c.on("error", reject);
+        c.on("close", (code) => {
+            const m = new Map();
+            for (const line of out.split("\n")) {
+                if (!line.trim())
+                    continue;
+                try {
+                    const j = JSON.parse(line);
+                    m.set(j.id, j);
+                }
+                catch {
+                    /* a partial line from a crash: the flow is reported missing */
+                }
+            }
+            if (code !== 0 && m.size === 0)
+                reject(new Error(`probe client in ${netns} failed (exit ${code}): ${err.trim().split("\n").slice(-3).join(" | ")}`));
+            else
+                resolve(m);
+        });
+        c.stdin.end(JSON.stringify({ tcp: tcpS, udp: udpS, flows: probes }));
+    });
+}
+/** The IR and state of a running cluster, recomputed from what `podnet up` recorded. */
+export async function recompute(cluster) {
+    const rec = readRecord(cluster);
+    if (!rec)
+        throw new Error(`cluster "${cluster}" has no state in /run/podnet/${cluster} (is it up? podnet status)`);
+    if (rec.phase !== "up")
+        throw new Error(`cluster "${cluster}" is not up (phase ${rec.phase})`);
+    if (rec.inputs.fixture) {
+        const { fixtureIR } = await import("./fixture.js");
+        return { ir: fixtureIR(cluster) };
+    }
+    const { loadCluster } = await import("../load/cluster.js");
+    const { buildIR } = await import("../dataplane/build.js");
+    const { state } = await loadCluster({ files: rec.inputs.files, config: rec.inputs.config, seed: rec.inputs.seed });
+    return { ir: buildIR(state), state };
+}
+//# sourceMappingURL=probe.js.map

@@ -1,0 +1,314 @@
+// Live apply: a running cluster brought to a new IR, pod by pod (`podnet apply|delete|
+// scale --name`, through live.ts). Bringing a cluster up and down is cluster.ts.
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createRunner, netnsBatch } from "./exec.js";
+import { ETC_NETNS, stateDir, nsName, validateClusterName } from "./names.js";
+import { podFacingLinks, renderNamespace, stepCommand } from "./render.js";
+import { cniDel, netConfFor } from "./cni.js";
+import { reconfigureBird } from "./bird.js";
+import { isDnsListener, startDns, startSupervisor, supervisorConfigs } from "./supervisor.js";
+import { attachPod, containerIdFor, podEntry, writeResolvConf } from "./pod-setup.js";
+import { readChanges, readRecord, stillOurs, stopProcess, writeRecord } from "./state.js";
+const key = (p) => `${p.namespace}/${p.name}`;
+/**
+ * Brings a running cluster to a new IR, pod by pod (apply/delete/scale), in the order
+ * that loses no request a Service could still send to a ready endpoint:
+ *   1. removed pods whose name or IP a new pod takes (a StatefulSet pod keeps its name);
+ *   2. new pods: namespace, CNI ADD, their servers (a new supervisor generation per node;
+ *      CoreDNS pods: a DNS server) — they listen before any rule points at them;
+ *   3. netfilter of each node whose rules changed, atomically (iptables-restore replaces
+ *      the tables it lists; nft deletes and re-creates its tables in one transaction);
+ *      UDP conntrack entries towards removed pods are flushed, as kube-proxy does;
+ *   4. the other removed pods (as in Kubernetes: a terminating pod leaves the endpoints,
+ *      then it is killed): sockets closed, CNI DEL, namespace deleted;
+ *   5. BIRD reconfigured where a node's blocks changed; the DNS servers reload their zone.
+ * Nodes and the underlay are not changed here (live.ts refuses changes that would).
+ */
+export async function reconcile(o) {
+    const cluster = validateClusterName(o.cluster);
+    const rec = readRecord(cluster);
+    if (!rec || rec.phase !== "up")
+        throw new Error(`cluster "${cluster}" is not up`);
+    const runner = createRunner();
+    const live = {
+        cluster,
+        rec,
+        dir: stateDir(cluster),
+        runner,
+        conf: netConfFor(o.ir),
+        cni: { cluster, ir: o.ir, runner, render: o.render },
+        log: o.log ?? (() => { }),
+        save: () => writeRecord(rec),
+        dnsServed: rec.processes.some((p) => p.role === "dns"),
+    };
+    const d = diffPods(rec, o.ir);
+    await removePods(live, d.first); // 1.
+    await addPods(live, o, d); // 2.
+    const reloaded = await reloadNetfilter(live, o, d); // 3.
+    await removePods(live, d.later); // 4.
+    const bgp = await reconfigureBgp(live, o); // 5.
+    const dns = { reloaded: [], late: [] };
+    if (o.reloadDns !== false)
+        await reloadDnsServers(live, dns);
+    live.save();
+    return {
+        added: [...d.added, ...d.hostAdded].map(key),
+        removed: [...d.removed, ...d.hostRemoved].map(key),
+        reloaded,
+        bgp,
+        dns,
+    };
+}
+function diffPods(rec, ir) {
+    const want = new Map(ir.pods.filter((p) => p.ns && p.node).map((p) => [key(p), p]));
+    const have = new Map((rec.pods ?? []).filter((p) => p.ownNetns).map((p) => [key(p), p]));
+    // A pod whose IP or node changed is a new pod under an old name (the kernel sees a new namespace).
+    const removed = [...have.values()].filter((p) => {
+        const w = want.get(key(p));
+        return !w || w.ip !== p.ip || w.node !== p.node;
+    });
+    const removedKeys = new Set(removed.map(key));
+    const added = [...want.values()].filter((p) => !have.has(key(p)) || removedKeys.has(key(p)));
+    const addedKeys = new Set(added.map(key));
+    const addedIps = new Set(added.map((p) => p.ip));
+    // hostNetwork pods live in their node's namespace: no namespace or CNI of their own, only
+    // their listeners (served by their node's supervisor) and their record change.
+    const wantHost = new Map(ir.pods.filter((p) => !p.ns && p.node && p.hostNetwork).map((p) => [key(p), p]));
+    const haveHost = new Map((rec.pods ?? []).filter((p) => !p.ownNetns && p.node).map((p) => [key(p), p]));
+    const hostRemoved = [...haveHost.values()].filter((p) => wantHost.get(key(p))?.node !== p.node);
+    const hostAdded = [...wantHost.values()].filter((p) => !haveHost.has(key(p)) || hostRemoved.some((r) => key(r) === key(p)));
+    for (const p of hostAdded)
+        addedKeys.add(key(p));
+    const first = [
+        ...removed.filter((p) => addedKeys.has(key(p)) || (p.ip !== null && addedIps.has(p.ip))),
+        ...hostRemoved,
+    ];
+    const later = removed.filter((p) => !first.includes(p));
+    return { removed, added, hostRemoved, hostAdded, addedKeys, addedIps, first, later };
+}
+async function removePods(live, pods) {
+    if (pods.length === 0)
+        return;
+    const { rec, runner } = live;
+    const gone = new Set(pods.map(key));
+    // Close their sockets first (a live socket keeps a namespace alive).
+    await releaseListeners(live, gone);
+    // CoreDNS pods: their DNS server runs inside the pod's namespace.
+    for (const proc of rec.processes.filter((p) => p.role === "dns" && pods.some((x) => p.marker === `${live.dir} ${key(x)}`))) {
+        await stopProcess(proc);
+        rec.processes = rec.processes.filter((p) => p !== proc);
+    }
+    for (const p of pods) {
+        if (!p.netns || !p.ownNetns)
+            continue; // hostNetwork: the node's namespace stays
+        await cniDel(live.conf, { containerID: containerIdFor(p.namespace, p.name), netns: `/run/netns/${p.netns}`, ifName: "eth0" }, live.cni);
+        await runner.run(["ip", "netns", "del", p.netns], "", { allowFail: true });
+        rmSync(`${ETC_NETNS}/${p.netns}`, { recursive: true, force: true });
+        rec.namespaces = rec.namespaces.filter((n) => n !== p.netns);
+    }
+    rec.pods = (rec.pods ?? []).filter((p) => !gone.has(key(p)));
+    live.save();
+    live.log(`${pods.length} pods removed: ${[...gone].join(", ")}`);
+}
+/**
+ * The supervisors stop serving the `gone` pods: one that serves nothing else stops; the
+ * others are told (SIGUSR2) to close those pods' sockets, listed in their .removed file.
+ */
+async function releaseListeners(live, gone) {
+    const { rec } = live;
+    for (const proc of rec.processes.filter((p) => p.role === "supervisor")) {
+        const cfgPath = proc.marker;
+        let cfg;
+        try {
+            cfg = JSON.parse(readFileSync(cfgPath, "utf8"));
+        }
+        catch {
+            continue;
+        }
+        const removedFile = cfgPath.replace(/\.json$/, ".removed");
+        const prevRemoved = existsSync(removedFile) ? JSON.parse(readFileSync(removedFile, "utf8")) : [];
+        const mine = cfg.pods.map(key).filter((k) => gone.has(k));
+        if (mine.length === 0)
+            continue;
+        if (cfg.pods.every((p) => gone.has(key(p)) || prevRemoved.includes(key(p)))) {
+            await stopProcess(proc);
+            rec.processes = rec.processes.filter((p) => p !== proc);
+        }
+        else if (stillOurs(proc)) {
+            writeFileSync(removedFile, JSON.stringify([...new Set([...prevRemoved, ...mine])]));
+            process.kill(proc.pid, "SIGUSR2");
+        }
+    }
+}
+/** New pods: namespaces, CNI ADD, then their servers (they listen before any rule points at them). */
+async function addPods(live, o, d) {
+    const { cluster, rec } = live;
+    const names = d.added.map((p) => nsName(cluster, p.ns.id));
+    rec.namespaces.push(...names);
+    rec.pods = [
+        ...(rec.pods ?? []),
+        ...[...d.added, ...d.hostAdded].map((p) => podEntry(cluster, o.ir, p, o.containers)),
+    ];
+    live.save();
+    // A replaced hostNetwork pod binds the node's port its predecessor held: let its sockets close.
+    if (d.hostRemoved.length && d.hostAdded.length)
+        await new Promise((r) => setTimeout(r, 300));
+    await netnsBatch(live.runner, "add", names);
+    d.added.forEach((p, k) => writeResolvConf(names[k], p.resolvConf));
+    for (const [k, p] of d.added.entries())
+        await attachPod(live.conf, p, names[k], { K8S_POD_NAMESPACE: p.namespace, K8S_POD_NAME: p.name }, { ...live.cni, fresh: true });
+    await startAddedSupervisors(live, o.ir, d.addedKeys);
+    if (live.dnsServed) {
+        // A new CoreDNS pod loads the recorded state (inputs + change log) before it answers.
+        await Promise.all(d.added
+            .filter((p) => p.listeners.some((l) => isDnsListener(p, l)))
+            .map((p) => startDns(cluster, nsName(cluster, p.ns.id), key(p), (r) => {
+            rec.processes.push({ ...r, node: p.node });
+            live.save();
+        })));
+    }
+    if (d.added.length)
+        live.log(`${d.added.length} pods added: ${d.added.map(key).join(", ")}`);
+}
+/** A new supervisor generation per node serves the added pods' listeners. */
+async function startAddedSupervisors(live, ir, addedKeys) {
+    const { rec } = live;
+    const gen = 1 +
+        Math.max(0, ...rec.processes
+            .filter((p) => p.role === "supervisor")
+            .map((p) => Number(/\.(\d+)\.json$/.exec(p.marker)?.[1] ?? 0)));
+    for (const cfg of supervisorConfigs(ir, live.cluster, live.dnsServed ? isDnsListener : undefined)) {
+        cfg.pods = cfg.pods.filter((p) => addedKeys.has(key(p)));
+        if (cfg.pods.length === 0)
+            continue;
+        cfg.generation = gen;
+        await startSupervisor(cfg, (p) => {
+            rec.processes.push(p);
+            live.save();
+        });
+    }
+}
+/** Netfilter of the nodes whose rules changed (Services' endpoints follow the pods); returns those nodes. */
+async function reloadNetfilter(live, o, d) {
+    const reloaded = [];
+    if (!o.render?.netfilter)
+        return reloaded;
+    const { cluster, runner } = live;
+    const nf = o.render.netfilter;
+    const prevNodes = new Map((o.previous?.nodes ?? []).map((n) => [n.name, n]));
+    for (const n of o.ir.nodes) {
+        const now = netfilterLoads(cluster, n.ns, prevNodes.get(n.name)?.ns, nf);
+        if (o.previous) {
+            const before = prevNodes.get(n.name);
+            const then = before ? netfilterLoads(cluster, before.ns, undefined, nf) : [];
+            const same = (a, b) => JSON.stringify(a.map((x) => [x.tool, x.text])) === JSON.stringify(b.map((x) => [x.tool, x.text]));
+            // Compared without the delete prefix (which lists the old tables too).
+            if (same(netfilterLoads(cluster, n.ns, undefined, nf), then))
+                continue;
+        }
+        for (const s of now)
+            await runner.run(s.argv, s.input);
+        if (now.length)
+            reloaded.push(n.name);
+    }
+    // kube-proxy deletes UDP conntrack entries to endpoints that went away (else a client's
+    // flow keeps going to the dead address until it times out).
+    const gonePodIps = d.removed.map((p) => p.ip).filter((ip) => !!ip && !d.addedIps.has(ip));
+    if (gonePodIps.length) {
+        for (const n of o.ir.nodes)
+            for (const ip of gonePodIps)
+                await runner.run(["ip", "netns", "exec", nsName(cluster, n.ns.id), "conntrack", "-D", "-p", "udp", "--reply-src", ip], "", { allowFail: true });
+    }
+    if (reloaded.length)
+        live.log(`netfilter reloaded on ${reloaded.join(", ")}`);
+    return reloaded;
+}
+/** BIRD follows the nodes whose blocks changed (Calico); returns those nodes. */
+async function reconfigureBgp(live, o) {
+    const bgp = [];
+    if (!o.previous)
+        return bgp;
+    for (const n of o.ir.nodes) {
+        const p = o.previous.nodes.find((x) => x.name === n.name);
+        if (n.bgp &&
+            p?.bgp &&
+            JSON.stringify(n.bgp) !== JSON.stringify(p.bgp) &&
+            live.rec.processes.some((x) => x.role === "bird" && x.node === n.name)) {
+            await reconfigureBird(live.cluster, n);
+            bgp.push(n.name);
+        }
+    }
+    if (bgp.length)
+        live.log(`BIRD reconfigured on ${bgp.join(", ")}`);
+    return bgp;
+}
+/** The DNS servers reload the recorded state (SIGHUP); waits until each says it loaded every change. */
+async function reloadDnsServers(live, dns) {
+    const { dir } = live;
+    const want = readChanges(live.cluster).length;
+    const servers = live.rec.processes.filter((p) => p.role === "dns" && stillOurs(p));
+    for (const p of servers)
+        process.kill(p.pid, "SIGHUP");
+    const until = Date.now() + 15000;
+    for (const p of servers) {
+        const k = p.marker.slice(dir.length + 1);
+        const file = join(dir, `dns-${k.replace(/\//g, "_")}.loaded`);
+        let ok = false;
+        while (!ok && Date.now() < until) {
+            try {
+                ok = JSON.parse(readFileSync(file, "utf8")).changes >= want;
+            }
+            catch {
+                /* not yet written */
+            }
+            if (!ok)
+                await new Promise((r) => setTimeout(r, 20));
+        }
+        (ok ? dns.reloaded : dns.late).push(k);
+    }
+    if (servers.length)
+        live.log(`DNS: ${dns.reloaded.length} servers reloaded${dns.late.length ? `, ${dns.late.length} late (${dns.late.join(", ")})` : ""}`);
+}
+/**
+ * The netfilter loads of a node: iptables-restore of its text, nft -f of its text
+ * prefixed with deletes of its tables (and of the tables it had before) in the same
+ * transaction, so the swap is atomic and a vanished table (the last NetworkPolicy gone) goes.
+ */
+function netfilterLoads(cluster, ns, before, nf) {
+    const out = [];
+    const steps = renderNamespace(cluster, ns, { netfilter: nf }, { devs: podFacingLinks(ns), mode: "except" });
+    const prevTables = before?.netfilter.nftables ?? [];
+    let nftDone = false;
+    for (const s of steps) {
+        if (s.kind !== "netfilter")
+            continue;
+        const { argv } = stepCommand(s);
+        if (s.tool === "nft") {
+            nftDone = true;
+            out.push({
+                tool: s.tool,
+                argv,
+                text: s.text,
+                input: nftReplacePrefix([...prevTables, ...ns.netfilter.nftables]) + s.text,
+            });
+        }
+        else
+            out.push({ tool: s.tool, argv, text: s.text, input: s.text });
+    }
+    if (!nftDone && prevTables.some((l) => l.tables.length)) {
+        out.push({
+            tool: "nft",
+            argv: ["ip", "netns", "exec", nsName(cluster, ns.id), "nft", "-f", "-"],
+            text: "",
+            input: nftReplacePrefix(prevTables),
+        });
+    }
+    return out;
+}
+/** nft: delete-and-recreate each table in the same transaction (a table must exist to be deleted). */
+function nftReplacePrefix(layers) {
+    const ids = [...new Set(layers.flatMap((l) => l.tables.map((t) => `${t.family} ${t.name}`)))];
+    return ids.map((id) => `table ${id}\ndelete table ${id}\n`).join("");
+}
+//# sourceMappingURL=reconcile.js.map

@@ -1,0 +1,1 @@
+export declare function pythonScript(name: "supervisor_binder.py" | "verify_client.py"): string;

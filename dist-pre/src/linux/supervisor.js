@@ -1,0 +1,175 @@
+// Pod processes: ONE process per node serves every listener of every pod on that node.
+//
+// Design. A socket belongs to the network namespace it was created in, whatever
+// thread later uses it. Node.js cannot setns(2) in-process, but it can serve a
+// listening socket it inherits (`server.listen({fd})`, `dgram bind({fd})`). So:
+//   1. a short python3 stub (py/supervisor_binder.py; python3 is in the base system; setns through ctypes)
+//      enters each pod's namespace (/run/netns/<ns>), creates and binds the pod's
+//      sockets (bind errors, e.g. two containers on one port, become events), returns
+//      to the node's namespace and
+//   2. exec()s Node.js on supervisor-main.js with those fds inherited: same PID, so
+//      the record written after start identifies the serving process.
+// Process count: one per node (300 pods on 3 nodes = 3 processes), and no process
+// runs in the root namespace's network: the supervisor itself sits in the node's.
+// Rejected: `ip netns exec <pod> node …` per pod (300 Node processes); passing fds to
+// a running Node process over a unix socket (Node has no SCM_RIGHTS API); a native
+// addon or a compiled C helper (build step at install time).
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { guardCommand, nsName, stateDir } from "./names.js";
+import { pythonScript } from "./scripts.js";
+import { identify } from "./state.js";
+/**
+ * Listeners served by podnet's DNS server instead of the generic pod server: port 53
+ * of pods in kube-system (CoreDNS's container ports "dns"/"dns-tcp"). The IR has no
+ * field saying "this pod runs CoreDNS"; this is the one place that decides it.
+ */
+export function isDnsListener(pod, l) {
+    return pod.namespace === "kube-system" && l.port === 53;
+}
+export function supervisorConfigs(ir, cluster, skip = () => false) {
+    const dir = stateDir(cluster);
+    return ir.nodes.map((n) => ({
+        cluster,
+        node: n.name,
+        nodeNetns: nsName(cluster, n.ns.id),
+        stateDir: dir,
+        pods: ir.pods
+            // hostNetwork pods listen in their node's namespace, as on a real node.
+            .filter((p) => p.node === n.name && p.ip && (p.ns || p.hostNetwork))
+            .map((p) => ({
+            namespace: p.namespace,
+            name: p.name,
+            ip: p.ip,
+            node: n.name,
+            netns: nsName(cluster, (p.ns ?? n.ns).id),
+            listeners: p.listeners.filter((l) => !skip(p, l)),
+        }))
+            .filter((p) => p.listeners.length > 0),
+    }));
+}
+/** Base path of a supervisor's files (.json config, .ready, .log, .removed). */
+export function supervisorBase(cfg) {
+    return join(cfg.stateDir, `supervisor-${cfg.node}${cfg.generation ? "." + cfg.generation : ""}`);
+}
+export function supervisorMainPath() {
+    return fileURLToPath(new URL("./supervisor-main.js", import.meta.url));
+}
+function python() {
+    return existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+}
+/**
+ * Starts a node's supervisor and waits until it serves. `onSpawn` gets the PID at
+ * once (to record it before waiting). Returns the process record and what it serves.
+ */
+export async function startSupervisor(cfg, onSpawn, timeoutMs = 15000) {
+    const base = supervisorBase(cfg);
+    const cfgPath = `${base}.json`;
+    const readyPath = `${base}.ready`;
+    const logPath = `${base}.log`;
+    rmSync(readyPath, { force: true });
+    writeFileSync(cfgPath, JSON.stringify(cfg));
+    const log = openSync(logPath, "a");
+    // Detached: it outlives `podnet up`; `podnet down` stops it by recorded PID.
+    const child = spawn(python(), [pythonScript("supervisor_binder.py"), cfgPath, process.execPath, supervisorMainPath()], {
+        detached: true,
+        stdio: ["ignore", log, log],
+    });
+    closeSync(log);
+    const pid = child.pid;
+    if (pid === undefined)
+        throw new Error(`cannot start the supervisor of node ${cfg.node}`);
+    // Recorded at once (the python stub's cmdline carries the same marker as the Node it becomes).
+    // Between fork and exec the child's cmdline is still ours: retry until it carries the marker.
+    let recorded = false;
+    const tryRecord = () => {
+        if (recorded)
+            return;
+        const early = identify(pid, "supervisor", cfgPath, cfg.node);
+        if (early) {
+            recorded = true;
+            onSpawn?.(early);
+        }
+    };
+    tryRecord();
+    let exited = null;
+    child.on("exit", (code, sig) => (exited = `exited with ${sig ?? code}`));
+    child.unref();
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+        tryRecord();
+        if (existsSync(readyPath)) {
+            const ready = JSON.parse(readFileSync(readyPath, "utf8"));
+            const record = identify(pid, "supervisor", cfgPath, cfg.node);
+            if (!record)
+                throw new Error(`supervisor of node ${cfg.node} (pid ${pid}) vanished`);
+            return { record, ready };
+        }
+        if (exited)
+            break;
+        await new Promise((r) => setTimeout(r, 15));
+    }
+    let tail = "";
+    try {
+        tail = readFileSync(logPath, "utf8").split("\n").slice(-8).join("\n");
+    }
+    catch {
+        /* no log */
+    }
+    throw new Error(`supervisor of node ${cfg.node} (pid ${pid}) did not start: ${exited ?? "timeout"}\n${tail}`);
+}
+/** Starts podnet's DNS server in a (CoreDNS) pod's namespace; waits until it answers. */
+export async function startDns(cluster, netns, podKey, onSpawn, timeoutMs = 20000) {
+    const dir = stateDir(cluster);
+    const safe = podKey.replace(/\//g, "_");
+    const readyPath = join(dir, `dns-${safe}.ready`);
+    const logPath = join(dir, `dns-${safe}.log`);
+    rmSync(readyPath, { force: true });
+    const argv = [
+        "ip",
+        "netns",
+        "exec",
+        netns,
+        process.execPath,
+        fileURLToPath(new URL("./dns-main.js", import.meta.url)),
+        dir,
+        podKey,
+    ];
+    guardCommand(argv);
+    const log = openSync(logPath, "a");
+    const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ["ignore", log, log] });
+    closeSync(log);
+    const pid = child.pid;
+    if (pid === undefined)
+        throw new Error(`cannot start the DNS server of ${podKey}`);
+    let exited = null;
+    child.on("exit", (code, sig) => (exited = `exited with ${sig ?? code}`));
+    child.unref();
+    // `ip netns exec` execs the command: same PID; the marker is in both command lines.
+    const marker = `${dir} ${podKey}`;
+    let recorded = null;
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+        if (!recorded) {
+            recorded = identify(pid, "dns", marker);
+            if (recorded)
+                onSpawn?.(recorded);
+        }
+        if (existsSync(readyPath) && recorded)
+            return identify(pid, "dns", marker) ?? recorded;
+        if (exited)
+            break;
+        await new Promise((r) => setTimeout(r, 15));
+    }
+    let tail = "";
+    try {
+        tail = readFileSync(logPath, "utf8").split("\n").slice(-8).join("\n");
+    }
+    catch {
+        /* no log */
+    }
+    throw new Error(`DNS server of ${podKey} (pid ${pid}) did not start: ${exited ?? "timeout"}\n${tail}`);
+}
+//# sourceMappingURL=supervisor.js.map

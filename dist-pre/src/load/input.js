@@ -1,0 +1,110 @@
+// Reading manifests from files, directories and stdin (the I/O edge of spec/).
+// Directories are walked recursively in sorted order, taking *.yaml, *.yml and *.json
+// (kubectl -R); a file named explicitly is read whatever its extension; "-" is stdin.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SpecError } from "../manifest/errors.js";
+import { parseSpec } from "../manifest/parse.js";
+const MANIFEST = /\.(ya?ml|json)$/i;
+function inputError(file, message) {
+    const d = { severity: "error", message: `${file}: ${message}`, file };
+    return new SpecError([d]);
+}
+async function readStdin() {
+    const chunks = [];
+    for await (const c of process.stdin)
+        chunks.push(typeof c === "string" ? Buffer.from(c) : c);
+    return Buffer.concat(chunks).toString("utf8");
+}
+function walk(dir, out) {
+    for (const name of readdirSync(dir).sort()) {
+        const p = join(dir, name);
+        const st = statSync(p);
+        if (st.isDirectory())
+            walk(p, out);
+        else if (st.isFile() && MANIFEST.test(name))
+            out.push(p);
+    }
+}
+/** Reads every source named on the command line. Missing paths are a SpecError naming them. */
+export async function readSources(paths, stdin = readStdin) {
+    const out = [];
+    const missing = [];
+    let stdinText;
+    for (const p of paths) {
+        if (p === "-") {
+            // Reading stdin twice would give nothing the second time: read it once.
+            stdinText ??= await stdin();
+            out.push({ file: "<stdin>", text: stdinText });
+            continue;
+        }
+        if (!existsSync(p)) {
+            missing.push({ severity: "error", message: `${p}: no such file or directory`, file: p });
+            continue;
+        }
+        try {
+            if (statSync(p).isDirectory()) {
+                const files = [];
+                walk(p, files);
+                for (const f of files)
+                    out.push({ file: f, text: readFileSync(f, "utf8") });
+            }
+            else
+                out.push({ file: p, text: readFileSync(p, "utf8") });
+        }
+        catch (e) {
+            missing.push({ severity: "error", message: `${p}: ${e.message}`, file: p });
+        }
+    }
+    if (missing.length > 0)
+        throw new SpecError(missing);
+    return out;
+}
+/** Reads the --config file. */
+export function readConfigFile(path) {
+    if (!existsSync(path))
+        throw inputError(path, "no such file or directory");
+    if (statSync(path).isDirectory())
+        throw inputError(path, "is a directory (the config is one file)");
+    return { file: path, text: readFileSync(path, "utf8") };
+}
+/** The package root: the nearest directory upwards holding podnet's package.json. */
+export function packageRoot(from = dirname(fileURLToPath(import.meta.url))) {
+    let dir = resolve(from);
+    for (;;) {
+        const pj = join(dir, "package.json");
+        if (existsSync(pj)) {
+            try {
+                if (JSON.parse(readFileSync(pj, "utf8")).name === "podnet")
+                    return dir;
+            }
+            catch {
+                // not ours; keep walking
+            }
+        }
+        const up = dirname(dir);
+        if (up === dir)
+            throw new Error("podnet: cannot find the package root (package.json with name podnet)");
+        dir = up;
+    }
+}
+/** examples/demo of the installed package: what every command uses without -f. */
+export function embeddedExampleDir() {
+    return join(packageRoot(), "examples", "demo");
+}
+/**
+ * -f paths (none: the embedded example) and an optional --config file -> ClusterSpec.
+ * Throws SpecError for unreadable or invalid input.
+ */
+export async function loadSpecFromArgs(opts) {
+    const embedded = !(opts.files && opts.files.length > 0);
+    const files = embedded ? [embeddedExampleDir()] : opts.files;
+    let sources = await readSources(files, opts.stdin);
+    // Name the embedded files as the package ships them, not by absolute path.
+    if (embedded)
+        sources = sources.map((s) => ({ ...s, file: relative(packageRoot(), s.file) }));
+    const config = opts.config ? readConfigFile(opts.config) : undefined;
+    return parseSpec(sources, config);
+}
+//# sourceMappingURL=input.js.map

@@ -1,0 +1,577 @@
+// The cluster config (modelled on kind's `kind: Cluster` file) and its defaults.
+import { Diags, NO_VALUE, childPath, indexPath, isInt, isObj, keyPath, objectLabel } from "./diag.js";
+import { SpecError } from "./errors.js";
+import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName } from "./names.js";
+import { cidrContains, cidrOverlaps, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
+import { isIP, parseCidrAny, parseIPv6 } from "./net.js";
+// ---------------------------------------------------------------------------
+// Defaults and parsing of the `kind: Cluster` document.
+//
+// Defaults (Kubernetes / kubeadm / kind):
+//   name "kind" (kind's default cluster name); with no `nodes`, one control-plane and two
+//   workers named as kind names them: kind-control-plane, kind-worker, kind-worker2.
+//   Nodes given without a name get the same kind-style names from the cluster name.
+//   podSubnet 10.244.0.0/16 (kind/flannel), serviceSubnet 10.96.0.0/12 (kubeadm),
+//   nodeSubnet 192.168.1.0/24 (the seeds' LAN), nodeCIDRMaskSize 24, dnsDomain cluster.local,
+//   cni flannel, backend per CNI (flannel vxlan, calico bgp, cilium vxlan), kubeProxyMode
+//   iptables, nodePortRange 30000-32767, ipBlockMatchesPods true, mtu 1500,
+//   calicoBlockSize 26, masqueradeAll false, dns {pods insecure, ttl 30, replicas 2}
+//   (kubeadm's Corefile and CoreDNS Deployment), hostDNS nameserver = first host address
+//   of nodeSubnet (192.168.1.1, the LAN's router), externalDNS [].
+//   Every node: maxPods 110, labels kubernetes.io/hostname=<name>, kubernetes.io/os=linux,
+//   kubernetes.io/arch=amd64. Control-plane nodes also get node-role.kubernetes.io/control-plane=""
+//   and node.kubernetes.io/exclude-from-external-load-balancers="" (kubeadm) and, unless
+//   `taints` is given, the taint node-role.kubernetes.io/control-plane:NoSchedule.
+// Unknown fields are errors (kind decodes its config strictly); a kind config
+// (apiVersion kind.x-k8s.io/v1alpha4) is accepted too, its other fields ignored with a warning.
+export const CONFIG_API_VERSION = "podnet.dev/v1alpha1";
+export const KIND_CONFIG_API_VERSION = "kind.x-k8s.io/v1alpha4";
+export const DEFAULT_BACKEND = { flannel: "vxlan", calico: "bgp", cilium: "vxlan" };
+export const BACKENDS = {
+    flannel: ["vxlan", "host-gw"],
+    calico: ["bgp", "ipip", "vxlan"],
+    cilium: ["vxlan", "native"],
+};
+export const CONTROL_PLANE_TAINT = { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" };
+/** kind's node names: <cluster>-control-plane, <cluster>-control-plane2, <cluster>-worker, <cluster>-worker2 … */
+export function kindNodeName(cluster, role, ordinal) {
+    return `${cluster}-${role}${ordinal > 1 ? ordinal : ""}`;
+}
+function nodeDefaults(name, role) {
+    const labels = {
+        "kubernetes.io/arch": "amd64",
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+    };
+    if (role === "control-plane") {
+        labels["node-role.kubernetes.io/control-plane"] = "";
+        labels["node.kubernetes.io/exclude-from-external-load-balancers"] = "";
+    }
+    return { name, role, labels, taints: role === "control-plane" ? [{ ...CONTROL_PLANE_TAINT }] : [], maxPods: 110 };
+}
+export function defaultConfig() {
+    const name = "kind";
+    return {
+        apiVersion: CONFIG_API_VERSION,
+        kind: "Cluster",
+        name,
+        nodes: [
+            nodeDefaults(kindNodeName(name, "control-plane", 1), "control-plane"),
+            nodeDefaults(kindNodeName(name, "worker", 1), "worker"),
+            nodeDefaults(kindNodeName(name, "worker", 2), "worker"),
+        ],
+        networking: {
+            podSubnet: "10.244.0.0/16",
+            serviceSubnet: "10.96.0.0/12",
+            nodeSubnet: "192.168.1.0/24",
+            nodeCIDRMaskSize: 24,
+            dnsDomain: "cluster.local",
+            cni: "flannel",
+            backend: "vxlan",
+            kubeProxyMode: "iptables",
+            nodePortRange: [30000, 32767],
+            ipBlockMatchesPods: true,
+            mtu: 1500,
+            calicoBlockSize: 26,
+            masqueradeAll: false,
+        },
+        externalDNS: [],
+        hostDNS: { nameservers: ["192.168.1.1"], searches: [], options: [] },
+        dns: { pods: "insecure", ttl: 30, replicas: 2 },
+    };
+}
+/** Parses "30000-32767", "30000+2767", "30000" or [30000, 32767] like kube-apiserver's PortRange. */
+export function parsePortRange(v) {
+    if (Array.isArray(v) && v.length === 2 && isInt(v[0]) && isInt(v[1]))
+        return [v[0], v[1]];
+    if (isInt(v))
+        return [v, v];
+    if (typeof v !== "string")
+        return undefined;
+    let m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(v);
+    if (m)
+        return [Number(m[1]), Number(m[2])];
+    m = /^\s*(\d+)\s*\+\s*(\d+)\s*$/.exec(v);
+    if (m)
+        return [Number(m[1]), Number(m[1]) + Number(m[2])];
+    m = /^\s*(\d+)\s*$/.exec(v);
+    if (m)
+        return [Number(m[1]), Number(m[1])];
+    return undefined;
+}
+/**
+ * Reads a `kind: Cluster` document (already decoded to plain data). Diagnostics go to
+ * `diags` when given; otherwise any error throws one SpecError.
+ */
+export function parseConfig(doc, source, diags) {
+    const own = diags ?? new Diags();
+    const cfg = defaultConfig();
+    if (source)
+        cfg.source = source;
+    const raw = isObj(doc) ? doc : {};
+    const w = { source, object: objectLabel("Cluster", undefined, raw.name, source?.docIndex) };
+    const err = (field, value, text) => own.error(w, field, value, text);
+    const isKind = raw.apiVersion === KIND_CONFIG_API_VERSION;
+    const unknown = (field) => isKind ? own.warn(w, field, NO_VALUE, "is not used by podnet (ignored)") : err(field, NO_VALUE, "unknown field");
+    const c = { cfg, raw, err, unknown };
+    if (!isObj(doc))
+        err("", doc, "the cluster config must be a mapping");
+    parseHeader(c, isKind);
+    // networking first: node addresses are checked against nodeSubnet.
+    const subnets = parseNetworking(c);
+    parseNodes(c, subnets.nodeSubnet);
+    parseHostDns(c, subnets.nodeSubnet);
+    parseDnsSection(c);
+    parseExternalDns(c);
+    if (!diags && own.errors.length > 0)
+        throw new SpecError(own.errors);
+    return cfg;
+}
+/** apiVersion, kind, the top-level fields and the cluster name. */
+function parseHeader({ cfg, raw, err, unknown }, isKind) {
+    if (raw.apiVersion !== undefined && raw.apiVersion !== CONFIG_API_VERSION && !isKind)
+        err("apiVersion", raw.apiVersion, `must be "${CONFIG_API_VERSION}"`);
+    if (raw.kind !== undefined && raw.kind !== "Cluster")
+        err("kind", raw.kind, 'must be "Cluster"');
+    for (const k of Object.keys(raw))
+        if (!["apiVersion", "kind", "name", "nodes", "networking", "externalDNS", "hostDNS", "dns"].includes(k))
+            unknown(k);
+    if (raw.name !== undefined) {
+        if (typeof raw.name !== "string")
+            err("name", raw.name, "must be a string");
+        else {
+            const e = dns1123Label(raw.name);
+            if (e)
+                err("name", raw.name, e);
+            else
+                cfg.name = raw.name;
+        }
+    }
+}
+const NETWORKING_FIELDS = [
+    "podSubnet",
+    "serviceSubnet",
+    "nodeSubnet",
+    "nodeCIDRMaskSize",
+    "dnsDomain",
+    "cni",
+    "backend",
+    "kubeProxyMode",
+    "nodePortRange",
+    "loadBalancerSubnet",
+    "ipBlockMatchesPods",
+    "mtu",
+    "calicoBlockSize",
+    "masqueradeAll",
+];
+/** The `networking` section; returns the subnets it holds (given or default) for the later sections. */
+function parseNetworking(c) {
+    const n = c.raw.networking;
+    if (n !== undefined && !isObj(n))
+        c.err("networking", n, "must be a mapping");
+    const nn = isObj(n) ? n : {};
+    for (const k of Object.keys(nn))
+        if (!NETWORKING_FIELDS.includes(k))
+            c.unknown(childPath("networking", k));
+    const subnets = parseSubnets(c, nn);
+    parseNodeCidrMask(c, nn, subnets);
+    parseNetworkChoices(c, nn);
+    parseNetworkScalars(c, nn, subnets);
+    return subnets;
+}
+/** A CIDR field: IPv4, the network address itself. */
+function strictCidr(c, field, v) {
+    if (typeof v !== "string") {
+        c.err(field, v, "must be a CIDR string like 10.244.0.0/16");
+        return undefined;
+    }
+    const r = parseCidrAny(v);
+    if (!r.ok) {
+        c.err(field, v, "is not a valid CIDR");
+        return undefined;
+    }
+    if (r.family === 6) {
+        c.err(field, v, "IPv6 is not supported (podnet models single-stack IPv4 clusters)");
+        return undefined;
+    }
+    if (r.hostBitsSet) {
+        c.err(field, v, `has host bits set (the network address is ${intToIp(r.cidr.first)}/${r.prefix})`);
+        return undefined;
+    }
+    return r.cidr;
+}
+/** The four subnets, disjoint, and a serviceSubnet of a size kube-apiserver accepts. */
+function parseSubnets(c, nn) {
+    const net = c.cfg.networking;
+    const cidrs = {};
+    for (const key of ["podSubnet", "serviceSubnet", "nodeSubnet", "loadBalancerSubnet"]) {
+        const field = `networking.${key}`;
+        if (nn[key] !== undefined) {
+            const r = strictCidr(c, field, nn[key]);
+            if (r) {
+                cidrs[key] = r;
+                net[key] = nn[key];
+            }
+        }
+        else if (key !== "loadBalancerSubnet") {
+            cidrs[key] = parseCidr4(net[key]);
+        }
+    }
+    // The three ranges must be disjoint, or a packet's destination is ambiguous.
+    const pairs = [
+        ["podSubnet", "serviceSubnet"],
+        ["podSubnet", "nodeSubnet"],
+        ["serviceSubnet", "nodeSubnet"],
+        ["podSubnet", "loadBalancerSubnet"],
+        ["serviceSubnet", "loadBalancerSubnet"],
+    ];
+    for (const [a, b] of pairs) {
+        const ca = cidrs[a];
+        const cb = cidrs[b];
+        if (ca && cb && cidrOverlaps(ca, cb)) {
+            // Report on the field the user wrote last in the pair (or the one given).
+            const field = nn[b] !== undefined ? b : a;
+            const other = field === b ? a : b;
+            c.err(`networking.${field}`, net[field], `overlaps networking.${other} ${net[other]}`);
+        }
+    }
+    if (cidrs.serviceSubnet) {
+        const p = cidrs.serviceSubnet.prefix;
+        // kube-apiserver: "specified --service-cluster-ip-range is too large; for 32-bit addresses, the mask must be >= 12"
+        if (p < 12)
+            c.err("networking.serviceSubnet", net.serviceSubnet, "is too large; for 32-bit addresses, the mask must be >= 12");
+        // kube-dns takes the 10th address of the range.
+        else if (p > 28)
+            c.err("networking.serviceSubnet", net.serviceSubnet, "is too small: it must hold the kube-dns address (the 10th), so the mask must be <= 28");
+    }
+    return cidrs;
+}
+function parseNodeCidrMask(c, nn, cidrs) {
+    const net = c.cfg.networking;
+    if (nn.nodeCIDRMaskSize !== undefined) {
+        const v = nn.nodeCIDRMaskSize;
+        if (!isInt(v) || v < 0 || v > 32)
+            c.err("networking.nodeCIDRMaskSize", v, "must be an integer between 0 and 32");
+        else
+            net.nodeCIDRMaskSize = v;
+    }
+    if (cidrs.podSubnet && isInt(net.nodeCIDRMaskSize)) {
+        const m = net.nodeCIDRMaskSize;
+        const p = cidrs.podSubnet.prefix;
+        const f = "networking.nodeCIDRMaskSize";
+        // kube-controller-manager's cidrset: the node mask must lie inside the cluster CIDR and
+        // may be at most 16 bits longer; host-local needs the gateway plus pod addresses.
+        if (m < p)
+            c.err(f, m, `does not fit the pod subnet ${net.podSubnet} (must be >= ${p})`);
+        else if (m - p > 16)
+            c.err(f, m, `is more than 16 bits longer than the pod subnet ${net.podSubnet} prefix (must be <= ${p + 16})`);
+        else if (m > 30)
+            c.err(f, m, "leaves no room for pods (must be <= 30)");
+    }
+}
+/** dnsDomain, cni, backend (defaulted per CNI), kubeProxyMode. */
+function parseNetworkChoices(c, nn) {
+    const net = c.cfg.networking;
+    if (nn.dnsDomain !== undefined) {
+        const v = nn.dnsDomain;
+        const e = typeof v === "string" ? dns1123Subdomain(v) : "must be a string";
+        if (e)
+            c.err("networking.dnsDomain", v, e);
+        else
+            net.dnsDomain = v;
+    }
+    if (nn.cni !== undefined) {
+        if (nn.cni === "flannel" || nn.cni === "calico" || nn.cni === "cilium")
+            net.cni = nn.cni;
+        else
+            c.err("networking.cni", nn.cni, "must be one of flannel, calico, cilium");
+    }
+    net.backend = DEFAULT_BACKEND[net.cni];
+    if (nn.backend !== undefined) {
+        const ok = BACKENDS[net.cni];
+        if (typeof nn.backend === "string" && ok.includes(nn.backend))
+            net.backend = nn.backend;
+        else
+            c.err("networking.backend", nn.backend, `is not a ${net.cni} backend (must be one of ${ok.join(", ")})`);
+    }
+    if (nn.kubeProxyMode !== undefined) {
+        const v = nn.kubeProxyMode;
+        if (v === "iptables" || v === "nftables" || v === "ipvs" || v === "none")
+            net.kubeProxyMode = v;
+        else
+            c.err("networking.kubeProxyMode", v, "must be one of iptables, nftables, ipvs, none");
+    }
+}
+/** nodePortRange, the booleans, mtu, calicoBlockSize. */
+function parseNetworkScalars(c, nn, cidrs) {
+    const net = c.cfg.networking;
+    if (nn.nodePortRange !== undefined) {
+        const r = parsePortRange(nn.nodePortRange);
+        if (!r)
+            c.err("networking.nodePortRange", nn.nodePortRange, 'is not a port range like "30000-32767"');
+        else if (r[0] < 1 || r[1] > 65535 || r[0] > r[1])
+            c.err("networking.nodePortRange", nn.nodePortRange, "must lie within 1-65535 with the first port <= the last");
+        else
+            net.nodePortRange = r;
+    }
+    const bool = (key) => {
+        if (nn[key] === undefined)
+            return;
+        if (typeof nn[key] === "boolean")
+            net[key] = nn[key];
+        else
+            c.err(`networking.${key}`, nn[key], "must be true or false");
+    };
+    bool("ipBlockMatchesPods");
+    bool("masqueradeAll");
+    if (nn.mtu !== undefined) {
+        const v = nn.mtu;
+        if (!isInt(v) || v < 68 || v > 65535)
+            c.err("networking.mtu", v, "must be an integer between 68 and 65535");
+        else
+            net.mtu = v;
+    }
+    if (nn.calicoBlockSize !== undefined) {
+        const v = nn.calicoBlockSize;
+        // Calico's IPPool: IPv4 blockSize 20-32, and the block must fit the pool.
+        if (!isInt(v) || v < 20 || v > 32)
+            c.err("networking.calicoBlockSize", v, "must be an integer between 20 and 32");
+        else if (cidrs.podSubnet && v < cidrs.podSubnet.prefix)
+            c.err("networking.calicoBlockSize", v, `does not fit the pod subnet ${net.podSubnet} (must be >= ${cidrs.podSubnet.prefix})`);
+        else
+            net.calicoBlockSize = v;
+    }
+}
+/** The `nodes` list; kind's three default nodes when absent or empty. */
+function parseNodes(c, nodeSubnet) {
+    const { cfg, raw, err } = c;
+    if (raw.nodes !== undefined && raw.nodes !== null) {
+        if (!Array.isArray(raw.nodes))
+            err("nodes", raw.nodes, "must be a list");
+        else if (raw.nodes.length > 0) {
+            const nodes = [];
+            const seen = { byName: new Map(), byAddr: new Map(), ordinals: { "control-plane": 0, worker: 0 } };
+            raw.nodes.forEach((rn, i) => {
+                const node = parseNode(c, rn, indexPath("nodes", i), seen, nodeSubnet);
+                if (node)
+                    nodes.push(node);
+            });
+            cfg.nodes = nodes;
+        }
+    }
+    if (raw.nodes === undefined || (Array.isArray(raw.nodes) && raw.nodes.length === 0)) {
+        // Default nodes are named after the (possibly configured) cluster name.
+        cfg.nodes = [
+            nodeDefaults(kindNodeName(cfg.name, "control-plane", 1), "control-plane"),
+            nodeDefaults(kindNodeName(cfg.name, "worker", 1), "worker"),
+            nodeDefaults(kindNodeName(cfg.name, "worker", 2), "worker"),
+        ];
+    }
+}
+/** One entry of `nodes` (undefined when it is not a mapping). */
+function parseNode(c, rn, base, seen, nodeSubnet) {
+    const { err, unknown } = c;
+    if (!isObj(rn)) {
+        err(base, rn, "must be a mapping");
+        return undefined;
+    }
+    for (const k of Object.keys(rn))
+        if (!["name", "role", "labels", "taints", "address", "maxPods"].includes(k))
+            unknown(childPath(base, k));
+    let role = "worker";
+    if (rn.role !== undefined) {
+        if (rn.role === "control-plane" || rn.role === "worker")
+            role = rn.role;
+        else
+            err(`${base}.role`, rn.role, "must be control-plane or worker");
+    }
+    seen.ordinals[role]++;
+    let name = kindNodeName(c.cfg.name, role, seen.ordinals[role]);
+    if (rn.name !== undefined) {
+        const e = typeof rn.name === "string" ? dns1123Subdomain(rn.name) : "must be a string";
+        if (e)
+            err(`${base}.name`, rn.name, e);
+        else
+            name = rn.name;
+    }
+    if (seen.byName.has(name))
+        err(`${base}.name`, name, `is a duplicate node name (first at ${seen.byName.get(name)})`);
+    seen.byName.set(name, base);
+    const node = nodeDefaults(name, role);
+    if (rn.labels !== undefined)
+        parseNodeLabels(c, rn.labels, `${base}.labels`, node);
+    if (rn.taints !== undefined)
+        parseNodeTaints(c, rn.taints, `${base}.taints`, node);
+    if (rn.address !== undefined)
+        parseNodeAddress(c, rn.address, `${base}.address`, node, seen, nodeSubnet);
+    if (rn.maxPods !== undefined) {
+        if (!isInt(rn.maxPods) || rn.maxPods < 1)
+            err(`${base}.maxPods`, rn.maxPods, "must be a positive integer");
+        else
+            node.maxPods = rn.maxPods;
+    }
+    return node;
+}
+function parseNodeLabels({ err }, labels, field, node) {
+    if (!isObj(labels))
+        return err(field, labels, "must be a mapping");
+    for (const [k, v] of Object.entries(labels)) {
+        const lf = keyPath(field, k);
+        const ek = qualifiedName(k);
+        if (ek)
+            err(lf, k, `is not a valid label key: ${ek}`);
+        const sv = typeof v === "number" || typeof v === "boolean" ? String(v) : v;
+        if (typeof sv !== "string")
+            err(lf, v, "label values must be strings");
+        else {
+            const ev = labelValue(sv);
+            if (ev)
+                err(lf, sv, ev);
+            else
+                node.labels[k] = sv;
+        }
+    }
+}
+/** Given taints replace the defaults (the control-plane taint too). */
+function parseNodeTaints({ err }, taints, field, node) {
+    if (!Array.isArray(taints))
+        return err(field, taints, "must be a list");
+    node.taints = [];
+    taints.forEach((t, j) => {
+        const tf = indexPath(field, j);
+        if (!isObj(t))
+            return err(tf, t, "must be a mapping like {key, value, effect}");
+        const ek = typeof t.key === "string" ? qualifiedName(t.key) : "is required";
+        if (ek)
+            return err(`${tf}.key`, t.key ?? NO_VALUE, ek);
+        if (t.effect !== "NoSchedule" && t.effect !== "PreferNoSchedule" && t.effect !== "NoExecute")
+            return err(`${tf}.effect`, t.effect ?? NO_VALUE, "must be one of NoSchedule, PreferNoSchedule, NoExecute");
+        const taint = { key: t.key, effect: t.effect };
+        if (t.value !== undefined) {
+            const ev = typeof t.value === "string" ? labelValue(t.value) : "must be a string";
+            if (ev)
+                return err(`${tf}.value`, t.value, ev);
+            taint.value = t.value;
+        }
+        node.taints.push(taint);
+    });
+}
+/** A host address of nodeSubnet, not taken by an earlier node. */
+function parseNodeAddress({ cfg, err }, address, field, node, seen, nodeSubnet) {
+    const subnet = cfg.networking.nodeSubnet;
+    const a = typeof address === "string" ? parseIPv4(address) : undefined;
+    if (a === undefined)
+        err(field, address, "is not a valid IPv4 address");
+    else if (nodeSubnet && !cidrContains(nodeSubnet, a))
+        err(field, address, `is outside networking.nodeSubnet ${subnet}`);
+    else if (nodeSubnet && nodeSubnet.prefix < 31 && (a === nodeSubnet.first || a === nodeSubnet.last))
+        err(field, address, `is the network or broadcast address of ${subnet}`);
+    else if (seen.byAddr.has(address))
+        err(field, address, `is already the address of node ${seen.byAddr.get(address)}`);
+    else {
+        seen.byAddr.set(address, node.name);
+        node.address = address;
+    }
+}
+/** hostDNS: the nodes' own resolv.conf (what dnsPolicy: Default copies). */
+function parseHostDns(c, nodeSubnet) {
+    const { cfg, err, unknown } = c;
+    if (nodeSubnet)
+        cfg.hostDNS.nameservers = [intToIp(nodeSubnet.first + 1)];
+    const h = c.raw.hostDNS;
+    if (h === undefined)
+        return;
+    if (!isObj(h))
+        return err("hostDNS", h, "must be a mapping");
+    for (const k of Object.keys(h))
+        if (!["nameservers", "searches", "options"].includes(k))
+            unknown(childPath("hostDNS", k));
+    const list = (key, check) => {
+        const v = h[key];
+        if (v === undefined)
+            return;
+        if (!Array.isArray(v))
+            return err(`hostDNS.${key}`, v, "must be a list");
+        const out = [];
+        v.forEach((s, i) => {
+            const e = typeof s === "string" ? check(s) : "must be a string";
+            if (e)
+                err(indexPath(`hostDNS.${key}`, i), s, e);
+            else
+                out.push(s);
+        });
+        cfg.hostDNS[key] = out;
+    };
+    list("nameservers", (s) => (isIP(s) ? undefined : "is not a valid IP address"));
+    list("searches", (s) => dns1123Subdomain(s.replace(/\.$/, "")));
+    list("options", (s) => (/^[A-Za-z0-9_-]+(:\S*)?$/.test(s) ? undefined : "is not a resolv.conf option like ndots:5"));
+}
+/** The `dns` section: CoreDNS settings. */
+function parseDnsSection({ cfg, raw, err, unknown }) {
+    const d = raw.dns;
+    if (d === undefined)
+        return;
+    if (!isObj(d))
+        return err("dns", d, "must be a mapping");
+    for (const k of Object.keys(d))
+        if (!["pods", "ttl", "replicas"].includes(k))
+            unknown(childPath("dns", k));
+    if (d.pods !== undefined) {
+        if (d.pods === "insecure" || d.pods === "verified" || d.pods === "disabled")
+            cfg.dns.pods = d.pods;
+        else
+            err("dns.pods", d.pods, "must be one of insecure, verified, disabled");
+    }
+    if (d.ttl !== undefined) {
+        // CoreDNS kubernetes plugin: ttl 0-3600.
+        if (!isInt(d.ttl) || d.ttl < 0 || d.ttl > 3600)
+            err("dns.ttl", d.ttl, "must be an integer between 0 and 3600");
+        else
+            cfg.dns.ttl = d.ttl;
+    }
+    if (d.replicas !== undefined) {
+        if (!isInt(d.replicas) || d.replicas < 0)
+            err("dns.replicas", d.replicas, "must be a non-negative integer");
+        else
+            cfg.dns.replicas = d.replicas;
+    }
+}
+/** externalDNS: records for names outside the cluster. */
+function parseExternalDns(c) {
+    const x = c.raw.externalDNS;
+    if (x === undefined)
+        return;
+    if (!Array.isArray(x))
+        return c.err("externalDNS", x, "must be a list");
+    x.forEach((r, i) => parseExternalRecord(c, r, indexPath("externalDNS", i)));
+}
+function parseExternalRecord({ cfg, err, unknown }, r, f) {
+    if (!isObj(r))
+        return err(f, r, "must be a mapping like {name, type, value}");
+    for (const k of Object.keys(r))
+        if (!["name", "type", "value"].includes(k))
+            unknown(childPath(f, k));
+    const ne = typeof r.name === "string" ? dns1123Subdomain(r.name.replace(/\.$/, "").toLowerCase()) : "is required";
+    if (ne)
+        return err(`${f}.name`, r.name ?? NO_VALUE, ne);
+    if (r.type !== "A" && r.type !== "AAAA" && r.type !== "CNAME" && r.type !== "TXT")
+        return err(`${f}.type`, r.type ?? NO_VALUE, "must be one of A, AAAA, CNAME, TXT");
+    if (typeof r.value !== "string")
+        return err(`${f}.value`, r.value ?? NO_VALUE, "must be a string");
+    const v = r.value;
+    const ve = r.type === "A"
+        ? parseIPv4(v) === undefined
+            ? "is not a valid IPv4 address"
+            : undefined
+        : r.type === "AAAA"
+            ? parseIPv6(v) === undefined
+                ? "is not a valid IPv6 address"
+                : undefined
+            : r.type === "CNAME"
+                ? dns1123Subdomain(v.replace(/\.$/, "").toLowerCase())
+                : undefined;
+    if (ve)
+        return err(`${f}.value`, v, ve);
+    cfg.externalDNS.push({ name: r.name, type: r.type, value: v });
+}
+//# sourceMappingURL=config.js.map

@@ -1,0 +1,117 @@
+/** Field path segments as Kubernetes prints them: `spec.ports[0]`, `metadata.labels[app.kubernetes.io/name]`. */
+export function childPath(base, key) {
+    const seg = /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key) ? key : `[${key}]`;
+    if (!base)
+        return seg;
+    return seg.startsWith("[") ? `${base}${seg}` : `${base}.${seg}`;
+}
+/** A map entry (labels, annotations, nodeSelector): always `base[key]`, as Kubernetes' field.Path.Key. */
+export function keyPath(base, key) {
+    return `${base}[${key}]`;
+}
+/** The form lineOf looks up: map keys that are plain identifiers written as `.key`. */
+export function canonicalPath(path) {
+    return path.replace(/\[([A-Za-z_$][A-Za-z0-9_$-]*)\]/g, ".$1");
+}
+export function indexPath(base, i) {
+    return `${base}[${i}]`;
+}
+export function formatValue(v) {
+    if (typeof v === "string")
+        return JSON.stringify(v);
+    if (typeof v === "number" || typeof v === "boolean" || v === null)
+        return String(v);
+    try {
+        const s = JSON.stringify(v);
+        return s.length > 80 ? s.slice(0, 77) + "..." : s;
+    }
+    catch {
+        return String(v);
+    }
+}
+export const NO_VALUE = Symbol("no value");
+/** Shape checks on input not yet validated (a YAML mapping, a whole number). */
+export const isObj = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isInt = (v) => typeof v === "number" && Number.isInteger(v);
+/** "Service default/auth-service", "Namespace production", or "document 3, kind Service". */
+export function objectLabel(kind, namespace, name, docIndex) {
+    if (typeof name === "string" && name !== "" && typeof kind === "string" && kind !== "") {
+        return namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
+    }
+    const doc = docIndex !== undefined ? `document ${docIndex + 1}` : "document";
+    return typeof kind === "string" && kind !== "" ? `${doc}, kind ${kind}` : doc;
+}
+export function formatDiagnostic(d) {
+    let s = "";
+    if (d.file)
+        s += d.line ? `${d.file}:${d.line}${d.column ? `:${d.column}` : ""} ` : `${d.file} `;
+    if (d.object)
+        s += `(${d.object}) `;
+    if (d.field)
+        s += `${d.field}: `;
+    if (d.hasValue)
+        s += `${formatValue(d.value)} `;
+    return s + d.text;
+}
+/** Collects diagnostics about one source object. */
+export class Diags {
+    list = [];
+    add(severity, where, field, value, text, extra) {
+        const src = where.source;
+        const hasValue = value !== NO_VALUE && value !== undefined;
+        const line = extra?.line ?? (field && src?.lineOf ? src.lineOf(field) : undefined) ?? src?.line;
+        const d = {
+            severity,
+            message: formatDiagnostic({
+                file: src?.file,
+                line,
+                column: extra?.column,
+                object: where.object,
+                field,
+                value,
+                hasValue,
+                text,
+            }),
+        };
+        if (src?.file !== undefined)
+            d.file = src.file;
+        if (line !== undefined)
+            d.line = line;
+        if (extra?.column !== undefined)
+            d.column = extra.column;
+        if (src?.docIndex !== undefined)
+            d.docIndex = src.docIndex;
+        if (where.object !== undefined)
+            d.object = where.object;
+        if (field !== undefined)
+            d.field = field;
+        if (hasValue)
+            d.value = value;
+        this.list.push(d);
+    }
+    error(where, field, value, text) {
+        this.add("error", where, field, value, text);
+    }
+    warn(where, field, value, text) {
+        this.add("warning", where, field, value, text);
+    }
+    get errors() {
+        return this.list.filter((d) => d.severity === "error");
+    }
+    get warnings() {
+        return this.list.filter((d) => d.severity === "warning");
+    }
+}
+const CLUSTER_SCOPED = new Set(["Namespace", "Node"]);
+export function isNamespaced(kind) {
+    return !CLUSTER_SCOPED.has(kind);
+}
+/** The "(Kind ns/name)" label of a parsed object. */
+export function labelOf(o) {
+    const ns = isNamespaced(o.kind) ? o.metadata?.namespace : undefined;
+    return objectLabel(o.kind, ns, o.metadata?.name, o.source?.docIndex);
+}
+export function where(o) {
+    return { source: o.source, object: labelOf(o) };
+}
+//# sourceMappingURL=diag.js.map

@@ -1,0 +1,432 @@
+// Manifests (YAML or JSON text) -> ClusterSpec. Pure: the caller reads the files.
+//
+// - Multi-document YAML (1.1, as kubectl reads it); JSON (JSON.parse, with the YAML parser
+//   run for line numbers only when a diagnostic asks for one).
+// - `kind: List` and typed lists (`ServiceList`, what the API returns): every item counts
+//   as a document of its own (its own docIndex and line); the list itself takes no index.
+// - A `kind: Cluster` document (apiVersion podnet.dev/v1alpha1) among the manifests is the
+//   cluster config unless one is passed separately (then it is ignored with a warning).
+// - Understood kinds are kept (raw object plus the defaults Kubernetes applies at
+//   admission that podnet relies on); other kinds give one warning per kind.
+// - All errors of all documents are collected and thrown as one SpecError.
+import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, isPair } from "yaml";
+import { CONFIG_API_VERSION, KIND_CONFIG_API_VERSION, defaultConfig, parseConfig, } from "./config.js";
+import { Diags, NO_VALUE, canonicalPath, childPath, indexPath, isNamespaced, objectLabel, } from "./diag.js";
+import { SpecError } from "./errors.js";
+import { validateObjects } from "./validate.js";
+/** apiVersion each understood kind is served at. */
+export const KIND_API_VERSIONS = {
+    Namespace: "v1",
+    Node: "v1",
+    Pod: "v1",
+    Service: "v1",
+    Endpoints: "v1",
+    Deployment: "apps/v1",
+    ReplicaSet: "apps/v1",
+    StatefulSet: "apps/v1",
+    DaemonSet: "apps/v1",
+    Job: "batch/v1",
+    EndpointSlice: "discovery.k8s.io/v1",
+    NetworkPolicy: "networking.k8s.io/v1",
+    Ingress: "networking.k8s.io/v1",
+};
+// Versions that served these kinds once and were removed (kubectl: "no matches for kind").
+const REMOVED_VERSIONS = new Set([
+    "extensions/v1beta1",
+    "apps/v1beta1",
+    "apps/v1beta2",
+    "networking.k8s.io/v1beta1",
+    "discovery.k8s.io/v1beta1",
+]);
+const groupOf = (apiVersion) => (apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "");
+function joinPath(prefix, path) {
+    if (!prefix)
+        return path;
+    if (!path)
+        return prefix;
+    return path.startsWith("[") ? prefix + path : `${prefix}.${path}`;
+}
+function parentPath(path) {
+    if (!path)
+        return undefined;
+    if (path.endsWith("]"))
+        return path.slice(0, path.lastIndexOf("["));
+    const dot = path.lastIndexOf(".");
+    return dot < 0 ? "" : path.slice(0, dot);
+}
+/** Field path -> 1-based line, for every key and sequence item of a YAML node. */
+function lineMap(root, lc) {
+    const m = new Map();
+    const lineAt = (off) => lc.linePos(off).line;
+    const walk = (node, path) => {
+        if (isMap(node)) {
+            for (const item of node.items) {
+                if (!isPair(item))
+                    continue;
+                const k = isScalar(item.key) ? String(item.key.value) : undefined;
+                if (k === undefined)
+                    continue;
+                const p = childPath(path, k);
+                const kr = item.key.range;
+                if (kr)
+                    m.set(p, lineAt(kr[0]));
+                walk(item.value, p);
+            }
+        }
+        else if (isSeq(node)) {
+            node.items.forEach((it, i) => {
+                const p = indexPath(path, i);
+                const r = it?.range;
+                if (r)
+                    m.set(p, lineAt(r[0]));
+                walk(it, p);
+            });
+        }
+    };
+    if (root?.range)
+        m.set("", lineAt(root.range[0]));
+    walk(root, "");
+    return m;
+}
+function makeSource(file, docIndex, getMap, prefix) {
+    return {
+        file,
+        docIndex,
+        // Lazy for JSON input: lines are only worked out when a diagnostic needs one.
+        get line() {
+            return getMap().get(prefix) ?? 1;
+        },
+        // The line of the field, or of its nearest ancestor present in the document.
+        lineOf(path) {
+            const map = getMap();
+            let p = canonicalPath(path);
+            while (p !== undefined) {
+                const l = map.get(joinPath(prefix, p));
+                if (l !== undefined)
+                    return l;
+                p = parentPath(p);
+            }
+            return map.get(prefix) ?? 1;
+        },
+    };
+}
+/** One decoded document, or each item of a List, appended to `out`; returns the next docIndex. */
+function expand(file, value, idx, getMap, prefix, out) {
+    const v = value;
+    const isList = typeof v === "object" &&
+        v !== null &&
+        !Array.isArray(v) &&
+        typeof v.kind === "string" &&
+        /List$/.test(v.kind) &&
+        Array.isArray(v.items);
+    if (!isList) {
+        out.push({ value, source: makeSource(file, idx, getMap, prefix) });
+        return idx + 1;
+    }
+    // Items of a typed list (ServiceList …) come without kind/apiVersion from the API.
+    // The list wrapper takes no index of its own.
+    const itemKind = v.kind === "List" ? undefined : v.kind.slice(0, -4);
+    v.items.forEach((item, i) => {
+        if (itemKind && item && typeof item === "object" && !Array.isArray(item)) {
+            const it = item;
+            if (it.kind === undefined)
+                it.kind = itemKind;
+            if (it.apiVersion === undefined && typeof v.apiVersion === "string")
+                it.apiVersion = v.apiVersion;
+        }
+        out.push({ value: item, source: makeSource(file, idx++, getMap, joinPath(prefix, indexPath("items", i))) });
+    });
+    return idx;
+}
+// YAML 1.1 like kubectl (sigs.k8s.io/yaml on go-yaml v2): `yes`/`on`/`no` are booleans there,
+// so an unquoted label value `no` is rejected the same way here.
+const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true, version: "1.1" };
+/** Splits a text into decoded documents, List items expanded. Syntax errors go to diags. */
+export function readDocuments(src, diags) {
+    const out = [];
+    // JSON fast path (large `kubectl get -o json` dumps): JSON.parse is far quicker than
+    // the YAML composer; the YAML parse for line numbers happens only if a line is asked for.
+    if (/^\s*\{/.test(src.text)) {
+        let value;
+        try {
+            value = JSON.parse(src.text);
+        }
+        catch {
+            value = undefined; // not plain JSON: the YAML parser reports where it breaks
+        }
+        if (value && typeof value === "object" && !Array.isArray(value)) {
+            let cached;
+            const getMap = () => {
+                if (!cached) {
+                    const lc = new LineCounter();
+                    const docs = parseAllDocuments(src.text, { ...YAML_OPTIONS, lineCounter: lc });
+                    const first = Array.isArray(docs) ? docs[0] : undefined;
+                    cached = first ? lineMap(first.contents, lc) : new Map();
+                }
+                return cached;
+            };
+            expand(src.file, value, 0, getMap, "", out);
+            return out;
+        }
+    }
+    const lc = new LineCounter();
+    const docs = parseAllDocuments(src.text, { ...YAML_OPTIONS, lineCounter: lc });
+    const list = Array.isArray(docs) ? docs : [];
+    let docIndex = 0;
+    for (const doc of list) {
+        const idx = docIndex;
+        if (doc.errors.length > 0) {
+            docIndex++;
+            for (const e of doc.errors) {
+                const pos = lc.linePos(e.pos[0]);
+                const msg = e.message.replace(/ at line \d+, column \d+[\s\S]*$/, "");
+                diags.add("error", { source: { file: src.file, docIndex: idx, line: pos.line }, object: `document ${idx + 1}` }, undefined, NO_VALUE, `YAML syntax error: ${msg}`, { line: pos.line, column: pos.col });
+            }
+            continue;
+        }
+        let value;
+        try {
+            value = doc.toJS({ maxAliasCount: 100 });
+        }
+        catch (e) {
+            docIndex++;
+            diags.add("error", { source: { file: src.file, docIndex: idx, line: 1 }, object: `document ${idx + 1}` }, undefined, NO_VALUE, `YAML error: ${e.message}`);
+            continue;
+        }
+        if (value === null || value === undefined) {
+            docIndex++; // an empty document (trailing ---, comments only) still counts
+            continue;
+        }
+        const map = lineMap(doc.contents, lc);
+        docIndex = expand(src.file, value, idx, () => map, "", out);
+    }
+    return out;
+}
+function isClusterDoc(v) {
+    if (!v || typeof v !== "object")
+        return false;
+    const o = v;
+    return o.kind === "Cluster" && (o.apiVersion === CONFIG_API_VERSION || o.apiVersion === KIND_CONFIG_API_VERSION);
+}
+/** Like parseSpec, but returns the diagnostics instead of throwing. */
+export function checkSpec(sources, config) {
+    const diags = new Diags();
+    const docs = [];
+    for (const s of sources)
+        docs.push(...readDocuments(s, diags));
+    // The cluster config: --config first, else a Cluster document among the manifests.
+    const r = { cfg: config ? configFromFile(config, diags) : undefined, objects: [], ignored: new Map() };
+    for (const d of docs)
+        readDocument(d, config, diags, r);
+    for (const [key, { count, first }] of r.ignored)
+        diags.warn({ source: { ...first, lineOf: undefined } }, undefined, NO_VALUE, `ignored kind ${key} (${count} object${count === 1 ? "" : "s"})`);
+    const cfg = r.cfg ?? defaultConfig();
+    validateObjects(r.objects, cfg, diags);
+    for (const o of r.objects)
+        applyDefaults(o);
+    return { spec: { config: cfg, objects: r.objects, warnings: diags.warnings }, diagnostics: diags.list };
+}
+/** --config: exactly one Cluster document. */
+function configFromFile(config, diags) {
+    const cdocs = readDocuments(config, diags);
+    const cd = cdocs.filter((d) => isClusterDoc(d.value));
+    if (cdocs.length > 0 && cd.length === 0)
+        diags.error({ source: cdocs[0].source, object: "document 1" }, "kind", NO_VALUE, `the config file must hold a document with apiVersion ${CONFIG_API_VERSION} and kind Cluster`);
+    for (const extra of cd.slice(1))
+        diags.error({
+            source: extra.source,
+            object: objectLabel("Cluster", undefined, extra.value?.name, extra.source.docIndex),
+        }, "kind", NO_VALUE, `more than one Cluster config (the first is at ${cd[0].source.file}:${cd[0].source.line})`);
+    return cd.length > 0 ? parseConfig(cd[0].value, cd[0].source, diags) : undefined;
+}
+/** One manifest document: a Cluster config, an object podnet models, an ignored kind, or an error. */
+function readDocument(d, config, diags, r) {
+    const v = d.value;
+    const src = d.source;
+    if (typeof v !== "object" || v === null || Array.isArray(v)) {
+        diags.error({ source: src, object: `document ${src.docIndex + 1}` }, undefined, v, "is not a Kubernetes object (a document must be a mapping)");
+        return;
+    }
+    const o = v;
+    const kind = o.kind;
+    const label = () => objectLabel(kind, undefined, o.metadata?.name ?? o.name, src.docIndex);
+    if (isClusterDoc(o)) {
+        if (config) {
+            diags.warn({ source: src, object: label() }, undefined, NO_VALUE, `ignored: the cluster config comes from ${config.file}`);
+        }
+        else if (r.configDoc) {
+            diags.error({ source: src, object: label() }, "kind", NO_VALUE, `more than one Cluster config (the first is at ${r.configDoc.source.file}:${r.configDoc.source.line})`);
+        }
+        else {
+            r.configDoc = d;
+            r.cfg = parseConfig(o, src, diags);
+        }
+        return;
+    }
+    if (!hasKindAndVersion(o, src, label, diags))
+        return;
+    const want = KIND_API_VERSIONS[kind];
+    const group = groupOf(o.apiVersion);
+    if (!want || (group !== groupOf(want) && !REMOVED_VERSIONS.has(o.apiVersion))) {
+        // Not ours (ConfigMap, CRDs, a Knative `Service` of serving.knative.dev …).
+        const key = want ? `${kind}.${group}` : kind;
+        const e = r.ignored.get(key);
+        if (e)
+            e.count++;
+        else
+            r.ignored.set(key, { count: 1, first: src });
+        return;
+    }
+    if (o.apiVersion !== want) {
+        diags.error({ source: src, object: label() }, "apiVersion", o.apiVersion, `no matches for kind "${kind}" in version "${o.apiVersion}" (use "${want}")`);
+        return;
+    }
+    if (typeof o.metadata !== "object" || o.metadata === null || Array.isArray(o.metadata)) {
+        diags.error({ source: src, object: label() }, "metadata", o.metadata ?? NO_VALUE, o.metadata === undefined ? "is required" : "must be a mapping");
+        return;
+    }
+    if (o.metadata.name === undefined || o.metadata.name === "" || o.metadata.name === null) {
+        diags.error({ source: src, object: label() }, "metadata.name", NO_VALUE, "is required");
+        return;
+    }
+    if (isNamespaced(kind)) {
+        if (o.metadata.namespace === undefined || o.metadata.namespace === null || o.metadata.namespace === "")
+            o.metadata.namespace = "default";
+    }
+    else
+        delete o.metadata.namespace; // cluster-scoped: Kubernetes ignores it
+    const obj = o;
+    Object.defineProperty(obj, "source", { value: src, enumerable: false, writable: true, configurable: true });
+    r.objects.push(obj);
+}
+/** kind and apiVersion are non-empty strings (both reported when both are missing). */
+function hasKindAndVersion(o, src, label, diags) {
+    let bad = false;
+    if (typeof o.kind !== "string" || o.kind === "") {
+        diags.error({ source: src, object: objectLabel(undefined, undefined, undefined, src.docIndex) }, "kind", o.kind ?? NO_VALUE, o.kind === undefined ? "is required" : "must be a non-empty string");
+        bad = true;
+    }
+    if (typeof o.apiVersion !== "string" || o.apiVersion === "") {
+        diags.error({ source: src, object: label() }, "apiVersion", o.apiVersion ?? NO_VALUE, o.apiVersion === undefined ? "is required" : "must be a non-empty string");
+        bad = true;
+    }
+    return !bad;
+}
+/**
+ * Parses and validates manifests (and an optional cluster config file). Throws one
+ * SpecError carrying every error; warnings are in the result.
+ */
+export function parseSpec(sources, config) {
+    const { spec, diagnostics } = checkSpec(sources, config);
+    const errors = diagnostics.filter((d) => d.severity === "error");
+    if (errors.length > 0)
+        throw new SpecError(errors);
+    return spec;
+}
+// ---------------------------------------------------------------------------
+// Defaults the API server applies at admission that podnet relies on. Only missing
+// fields are filled; the raw object is kept otherwise.
+function defaultPodSpec(spec) {
+    if (!spec || typeof spec !== "object")
+        return;
+    spec.dnsPolicy ??= "ClusterFirst";
+    spec.enableServiceLinks ??= true;
+    spec.restartPolicy ??= "Always";
+    for (const list of [spec.containers, spec.initContainers])
+        if (Array.isArray(list))
+            for (const c of list)
+                if (c && Array.isArray(c.ports))
+                    for (const p of c.ports)
+                        if (p && typeof p === "object")
+                            p.protocol ??= "TCP";
+}
+export function applyDefaults(o) {
+    const spec = o.spec;
+    switch (o.kind) {
+        case "Namespace":
+            // NamespaceDefaultLabelName (GA in 1.22): lets namespaceSelectors pick a namespace by name.
+            o.metadata.labels = { ...(o.metadata.labels ?? {}), "kubernetes.io/metadata.name": o.metadata.name };
+            break;
+        case "Pod":
+            defaultPodSpec(spec);
+            break;
+        case "Deployment":
+        case "ReplicaSet":
+        case "StatefulSet":
+        case "DaemonSet":
+        case "Job":
+            if (!spec || typeof spec !== "object")
+                break;
+            if (o.kind !== "DaemonSet" && o.kind !== "Job")
+                spec.replicas ??= 1;
+            if (o.kind === "StatefulSet")
+                spec.podManagementPolicy ??= "OrderedReady";
+            if (o.kind === "Job") {
+                // Both unset: a single pod run once; parallelism alone leaves completions unset (work queue).
+                if (spec.parallelism === undefined && spec.completions === undefined)
+                    spec.completions = 1;
+                spec.parallelism ??= 1;
+                if (spec.template?.spec)
+                    spec.template.spec.restartPolicy ??= "Never";
+            }
+            defaultPodSpec(spec.template?.spec);
+            break;
+        case "Service": {
+            if (!spec || typeof spec !== "object") {
+                o.spec = { type: "ClusterIP", sessionAffinity: "None" };
+                break;
+            }
+            spec.type ??= "ClusterIP";
+            spec.sessionAffinity ??= "None";
+            if (spec.sessionAffinity === "ClientIP") {
+                spec.sessionAffinityConfig ??= {};
+                spec.sessionAffinityConfig.clientIP ??= {};
+                spec.sessionAffinityConfig.clientIP.timeoutSeconds ??= 10800;
+            }
+            if (spec.type !== "ExternalName")
+                spec.internalTrafficPolicy ??= "Cluster";
+            if (spec.type === "NodePort" || spec.type === "LoadBalancer")
+                spec.externalTrafficPolicy ??= "Cluster";
+            if (Array.isArray(spec.ports))
+                for (const p of spec.ports) {
+                    if (!p || typeof p !== "object")
+                        continue;
+                    p.protocol ??= "TCP";
+                    if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === "")
+                        p.targetPort = p.port;
+                }
+            break;
+        }
+        case "NetworkPolicy":
+            if (!spec || typeof spec !== "object")
+                break;
+            spec.podSelector ??= {};
+            // Ingress is always affected; Egress when egress rules are given.
+            spec.policyTypes ??= Array.isArray(spec.egress) ? ["Ingress", "Egress"] : ["Ingress"];
+            for (const r of [...(spec.ingress ?? []), ...(spec.egress ?? [])])
+                if (r && Array.isArray(r.ports))
+                    for (const p of r.ports)
+                        if (p && typeof p === "object")
+                            p.protocol ??= "TCP";
+            break;
+        case "EndpointSlice":
+            if (Array.isArray(o.ports))
+                for (const p of o.ports)
+                    if (p && typeof p === "object")
+                        p.protocol ??= "TCP";
+            if (Array.isArray(o.endpoints))
+                for (const e of o.endpoints)
+                    if (e && typeof e === "object")
+                        e.conditions ??= {};
+            break;
+        case "Endpoints":
+            if (Array.isArray(o.subsets))
+                for (const s of o.subsets)
+                    if (s && Array.isArray(s.ports))
+                        for (const p of s.ports)
+                            if (p && typeof p === "object")
+                                p.protocol ??= "TCP";
+            break;
+    }
+}
+//# sourceMappingURL=parse.js.map

@@ -1,0 +1,219 @@
+// Intake: multi-document YAML, JSON, List, locations, ignored kinds, admission defaults.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { checkSpec, parseSpec } from "./parse.js";
+import { SpecError } from "./errors.js";
+const deploy = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          ports:
+            - containerPort: 8080
+`;
+const service = `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+    - port: 80
+      targetPort: 8080
+`;
+test("multi-document YAML: each document keeps its file, index and line", () => {
+    const text = `# leading comment\n${deploy}---\n${service}---\n`;
+    const spec = parseSpec([{ file: "app.yaml", text }]);
+    assert.deepEqual(spec.objects.map((o) => [
+        o.kind,
+        o.metadata.namespace,
+        o.metadata.name,
+        o.source?.file,
+        o.source?.docIndex,
+        o.source?.line,
+    ]), [
+        ["Deployment", "default", "web", "app.yaml", 0, 2],
+        ["Service", "default", "web", "app.yaml", 1, 19],
+    ]);
+    const s = spec.objects[1].source;
+    assert.equal(s.lineOf?.("spec.ports[0].port"), 26);
+    assert.equal(s.lineOf?.("spec.ports[0].targetPort"), 27);
+    // A field that is absent is located at its nearest ancestor.
+    assert.equal(s.lineOf?.("spec.ports[0].nodePort"), 26);
+    assert.equal(s.lineOf?.("spec.clusterIP"), 23);
+    const d = spec.objects[0].source;
+    assert.equal(d.lineOf?.("spec.template.spec.containers[0].ports[0].containerPort"), 17);
+    assert.equal(d.lineOf?.("spec.selector.matchLabels.app"), 9);
+});
+test("kind: List: every item is a document with its own index and line", () => {
+    // What `kubectl get svc,deploy -o yaml` prints.
+    const text = `apiVersion: v1
+kind: List
+metadata:
+  resourceVersion: ""
+items:
+  - apiVersion: v1
+    kind: Service
+    metadata:
+      name: a
+    spec:
+      ports:
+        - port: 80
+  - apiVersion: v1
+    kind: Service
+    metadata:
+      name: b
+      namespace: prod
+    spec:
+      ports:
+        - port: 70000
+`;
+    const r = checkSpec([{ file: "dump.yaml", text }]);
+    assert.deepEqual(r.spec.objects.map((o) => [o.metadata.name, o.source?.docIndex, o.source?.line]), [
+        ["a", 0, 6],
+        ["b", 1, 13],
+    ]);
+    assert.deepEqual(r.diagnostics.map((d) => `${d.severity}: ${d.message}`), [
+        `warning: dump.yaml:17 (Service prod/b) metadata.namespace: "prod" is not declared by a Namespace object (on a real cluster: namespaces "prod" not found)`,
+        "error: dump.yaml:20 (Service prod/b) spec.ports[0].port: 70000 is not a valid port (1-65535)",
+    ]);
+    // Typed lists from the API (ServiceList) omit kind/apiVersion on the items.
+    const typed = `apiVersion: v1\nkind: ServiceList\nitems:\n  - metadata: {name: c}\n    spec: {ports: [{port: 53, protocol: UDP}]}\n`;
+    const t = parseSpec([{ file: "t.yaml", text: typed }]);
+    assert.deepEqual(t.objects.map((o) => [o.apiVersion, o.kind, o.metadata.name, o.source?.line]), [["v1", "Service", "c", 4]]);
+});
+test("JSON input, with lines", () => {
+    const text = JSON.stringify({ apiVersion: "v1", kind: "Service", metadata: { name: "j" }, spec: { ports: [{ port: 80, nodePort: 30000 }] } }, null, 2);
+    const r = checkSpec([{ file: "svc.json", text }]);
+    // nodePort on a ClusterIP Service: located on the nodePort line of the JSON text.
+    const line = text.split("\n").findIndex((l) => l.includes('"nodePort"')) + 1;
+    assert.deepEqual(r.diagnostics.map((d) => d.message), [`svc.json:${line} (Service default/j) spec.ports[0].nodePort: 30000 may not be used when \`type\` is 'ClusterIP'`]);
+});
+test("JSON List (kubectl get -o json): items located on their own lines", () => {
+    const text = JSON.stringify({
+        apiVersion: "v1",
+        kind: "List",
+        items: [
+            { apiVersion: "v1", kind: "Namespace", metadata: { name: "a" } },
+            { apiVersion: "v1", kind: "Namespace", metadata: { name: "B" } },
+        ],
+    }, null, 2);
+    const r = checkSpec([{ file: "ns.json", text }]);
+    const line = text.split("\n").findIndex((l) => l.includes('"B"')) + 1;
+    assert.deepEqual(r.spec.objects.map((o) => [o.metadata.name, o.source?.docIndex]), [
+        ["a", 0],
+        ["B", 1],
+    ]);
+    assert.equal(r.diagnostics.length, 1);
+    assert.equal(r.diagnostics[0].line, line);
+    assert.match(r.diagnostics[0].message, new RegExp(`^ns\\.json:${line} \\(Namespace B\\) metadata\\.name: "B" must be a lowercase RFC 1123 label`));
+});
+test("YAML syntax errors name file, line and column; other documents are still checked", () => {
+    const text = `apiVersion: v1
+kind: Service
+metadata:
+  name: x
+spec:
+  ports: [
+---
+${service.replace("port: 80", "port: 0")}`;
+    const msgs = checkSpec([{ file: "bad.yaml", text }]).diagnostics.map((d) => d.message);
+    assert.equal(msgs.length, 2);
+    assert.match(msgs[0], /^bad\.yaml:7:1 \(document 1\) YAML syntax error: /);
+    assert.equal(msgs[1], "bad.yaml:15 (Service default/web) spec.ports[0].port: 0 is not a valid port (1-65535)");
+});
+test("duplicate keys are a syntax error (as in kubectl's strict decoding)", () => {
+    const msgs = checkSpec([
+        { file: "d.yaml", text: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  name: b\n" },
+    ]).diagnostics.map((d) => d.message);
+    assert.equal(msgs.length, 1);
+    assert.match(msgs[0], /^d\.yaml:5:\d+ \(document 1\) YAML syntax error: Map keys must be unique/);
+});
+test("other kinds: one warning per kind, never fatal", () => {
+    const cm = (n) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${n}\ndata: {a: b}\n`;
+    const text = `${cm("one")}---\n${service}---\n${cm("two")}---\napiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: kn\n---\napiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: c\n`;
+    const spec = parseSpec([{ file: "mix.yaml", text }]);
+    assert.deepEqual(spec.objects.map((o) => `${o.kind}/${o.metadata.name}`), ["Service/web"]);
+    assert.deepEqual(spec.warnings.map((w) => w.message), [
+        "mix.yaml:1 ignored kind ConfigMap (2 objects)",
+        "mix.yaml:23 ignored kind Service.serving.knative.dev (1 object)",
+        "mix.yaml:28 ignored kind Certificate (1 object)",
+    ]);
+    assert.ok(spec.warnings.every((w) => w.severity === "warning"));
+});
+test("apiVersions that no longer serve a kind are rejected like kubectl's 'no matches for kind'", () => {
+    const text = deploy.replace("apps/v1", "extensions/v1beta1");
+    assert.throws(() => parseSpec([{ file: "old.yaml", text }]), (e) => e instanceof SpecError &&
+        e.message ===
+            'old.yaml:1 (Deployment web) apiVersion: "extensions/v1beta1" no matches for kind "Deployment" in version "extensions/v1beta1" (use "apps/v1")');
+});
+test("namespaces: default for namespaced kinds, dropped for cluster-scoped ones", () => {
+    const text = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n  namespace: ignored\n---\n${service}`;
+    const spec = parseSpec([{ file: "a.yaml", text }]);
+    assert.equal(spec.objects[0].metadata.namespace, undefined);
+    assert.equal(spec.objects[1].metadata.namespace, "default");
+    // The API server labels every namespace with its name (NamespaceDefaultLabelName).
+    assert.deepEqual(spec.objects[0].metadata.labels, { "kubernetes.io/metadata.name": "prod" });
+});
+test("admission defaults: Service type, protocol, targetPort; container port protocol; dnsPolicy", () => {
+    const text = `${deploy}---\n${service.replace("      targetPort: 8080\n", "")}`;
+    const spec = parseSpec([{ file: "a.yaml", text }]);
+    const svc = spec.objects[1].spec;
+    assert.equal(svc.type, "ClusterIP");
+    assert.equal(svc.sessionAffinity, "None");
+    assert.equal(svc.internalTrafficPolicy, "Cluster");
+    assert.equal(svc.externalTrafficPolicy, undefined); // only NodePort / LoadBalancer
+    assert.deepEqual(svc.ports, [{ port: 80, protocol: "TCP", targetPort: 80 }]);
+    const pod = spec.objects[0].spec.template.spec;
+    assert.equal(pod.containers[0].ports[0].protocol, "TCP");
+    assert.equal(pod.dnsPolicy, "ClusterFirst");
+    assert.equal(pod.enableServiceLinks, true);
+    // Source is not serialised.
+    assert.equal(JSON.stringify(spec.objects[1]).includes("source"), false);
+    assert.doesNotThrow(() => structuredClone(spec.objects[1]));
+});
+test("NetworkPolicy policyTypes default: Ingress, plus Egress when egress rules exist", () => {
+    const np = (extra) => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: np\nspec:\n  podSelector: {}\n${extra}`;
+    assert.deepEqual(parseSpec([{ file: "a", text: np("") }]).objects[0].spec.policyTypes, ["Ingress"]);
+    assert.deepEqual(parseSpec([{ file: "a", text: np("  egress: [{}]\n") }]).objects[0].spec.policyTypes, [
+        "Ingress",
+        "Egress",
+    ]);
+});
+test("a Cluster document among the manifests is the config; --config wins over it", () => {
+    const cluster = `apiVersion: podnet.dev/v1alpha1\nkind: Cluster\nname: lab\nnetworking:\n  cni: calico\n`;
+    const spec = parseSpec([{ file: "all.yaml", text: `${cluster}---\n${service}` }]);
+    assert.equal(spec.config.name, "lab");
+    assert.equal(spec.config.networking.cni, "calico");
+    assert.equal(spec.config.networking.backend, "bgp");
+    assert.equal(spec.config.source?.file, "all.yaml");
+    assert.deepEqual(spec.objects.map((o) => o.kind), ["Service"]);
+    const other = `apiVersion: podnet.dev/v1alpha1\nkind: Cluster\nname: other\n`;
+    const s2 = parseSpec([{ file: "all.yaml", text: `${cluster}---\n${service}` }], { file: "c.yaml", text: other });
+    assert.equal(s2.config.name, "other");
+    assert.deepEqual(s2.warnings.map((w) => w.message), ["all.yaml:1 (Cluster lab) ignored: the cluster config comes from c.yaml"]);
+    // Two Cluster documents among the manifests: which one is meant is unclear.
+    assert.throws(() => parseSpec([
+        { file: "a.yaml", text: cluster },
+        { file: "b.yaml", text: other },
+    ]), (e) => e instanceof SpecError &&
+        e.message === "b.yaml:2 (Cluster other) kind: more than one Cluster config (the first is at a.yaml:1)");
+});
+test("no config at all: the default cluster", () => {
+    const spec = parseSpec([{ file: "a.yaml", text: service }]);
+    assert.deepEqual(spec.config.nodes.map((n) => n.name), ["kind-control-plane", "kind-worker", "kind-worker2"]);
+});
+test("a document that is not a mapping", () => {
+    const msgs = checkSpec([{ file: "a.yaml", text: "- a\n- b\n" }]).diagnostics.map((d) => d.message);
+    assert.deepEqual(msgs, ['a.yaml:1 (document 1) ["a","b"] is not a Kubernetes object (a document must be a mapping)']);
+});
+//# sourceMappingURL=parse.test.js.map

@@ -1,0 +1,208 @@
+export type Labels = Record<string, string>;
+export interface ObjectMeta {
+    name: string;
+    namespace?: string;
+    generateName?: string;
+    labels?: Labels;
+    annotations?: Record<string, string>;
+    uid?: string;
+    ownerReferences?: {
+        apiVersion?: string;
+        kind: string;
+        name: string;
+        uid?: string;
+        controller?: boolean;
+    }[];
+}
+/** Where a document came from: used by every error and warning. */
+export interface SourceRef {
+    file: string;
+    docIndex: number;
+    line: number;
+    /** Line of a field path inside the document ("spec.ports[0].port" → line), when known. */
+    lineOf?: (path: string) => number | undefined;
+}
+export interface LabelSelectorRequirement {
+    key: string;
+    operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+    values?: string[];
+}
+export interface LabelSelector {
+    matchLabels?: Labels;
+    matchExpressions?: LabelSelectorRequirement[];
+}
+export type Protocol = "TCP" | "UDP" | "SCTP";
+export interface ContainerPort {
+    name?: string;
+    containerPort: number;
+    protocol?: Protocol;
+    hostPort?: number;
+}
+export interface EnvVar {
+    name: string;
+    value?: string;
+    valueFrom?: unknown;
+}
+export interface Container {
+    name: string;
+    image?: string;
+    ports?: ContainerPort[];
+    env?: EnvVar[];
+    command?: string[];
+    args?: string[];
+}
+export interface Toleration {
+    key?: string;
+    operator?: "Exists" | "Equal";
+    value?: string;
+    effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute" | "";
+}
+export interface NodeSelectorTerm {
+    matchExpressions?: {
+        key: string;
+        operator: "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt";
+        values?: string[];
+    }[];
+    matchFields?: {
+        key: string;
+        operator: "In" | "NotIn";
+        values?: string[];
+    }[];
+}
+export interface PodDNSConfig {
+    nameservers?: string[];
+    searches?: string[];
+    options?: {
+        name: string;
+        value?: string;
+    }[];
+}
+export interface PodSpec {
+    containers: Container[];
+    initContainers?: Container[];
+    nodeName?: string;
+    nodeSelector?: Labels;
+    affinity?: {
+        nodeAffinity?: {
+            requiredDuringSchedulingIgnoredDuringExecution?: {
+                nodeSelectorTerms: NodeSelectorTerm[];
+            };
+        };
+    };
+    tolerations?: Toleration[];
+    hostNetwork?: boolean;
+    hostname?: string;
+    subdomain?: string;
+    dnsPolicy?: "ClusterFirst" | "ClusterFirstWithHostNet" | "Default" | "None";
+    dnsConfig?: PodDNSConfig;
+    enableServiceLinks?: boolean;
+    setHostnameAsFQDN?: boolean;
+}
+export interface PodTemplate {
+    metadata?: Partial<ObjectMeta>;
+    spec: PodSpec;
+}
+export interface ServicePort {
+    name?: string;
+    protocol?: Protocol;
+    port: number;
+    targetPort?: number | string;
+    nodePort?: number;
+    appProtocol?: string;
+}
+export type ServiceType = "ClusterIP" | "NodePort" | "LoadBalancer" | "ExternalName";
+export interface ServiceSpec {
+    type?: ServiceType;
+    selector?: Labels;
+    ports?: ServicePort[];
+    clusterIP?: string;
+    clusterIPs?: string[];
+    externalIPs?: string[];
+    externalName?: string;
+    sessionAffinity?: "None" | "ClientIP";
+    sessionAffinityConfig?: {
+        clientIP?: {
+            timeoutSeconds?: number;
+        };
+    };
+    externalTrafficPolicy?: "Cluster" | "Local";
+    internalTrafficPolicy?: "Cluster" | "Local";
+    publishNotReadyAddresses?: boolean;
+    loadBalancerIP?: string;
+    loadBalancerSourceRanges?: string[];
+    healthCheckNodePort?: number;
+    ipFamilies?: string[];
+}
+export interface NetworkPolicyPort {
+    protocol?: Protocol;
+    port?: number | string;
+    endPort?: number;
+}
+export interface NetworkPolicyPeer {
+    podSelector?: LabelSelector;
+    namespaceSelector?: LabelSelector;
+    ipBlock?: {
+        cidr: string;
+        except?: string[];
+    };
+}
+export interface NetworkPolicySpec {
+    podSelector: LabelSelector;
+    policyTypes?: ("Ingress" | "Egress")[];
+    ingress?: {
+        from?: NetworkPolicyPeer[];
+        ports?: NetworkPolicyPort[];
+    }[];
+    egress?: {
+        to?: NetworkPolicyPeer[];
+        ports?: NetworkPolicyPort[];
+    }[];
+}
+export interface EndpointConditions {
+    ready?: boolean;
+    serving?: boolean;
+    terminating?: boolean;
+}
+export interface Endpoint {
+    addresses: string[];
+    conditions: EndpointConditions;
+    hostname?: string;
+    nodeName?: string;
+    zone?: string;
+    targetRef?: {
+        kind: string;
+        namespace?: string;
+        name: string;
+        uid?: string;
+    };
+}
+export interface EndpointPort {
+    name?: string;
+    port: number;
+    protocol: Protocol;
+    appProtocol?: string;
+}
+/** Any object as read from a manifest, with its kind and where it came from. */
+export interface KubeObject {
+    apiVersion: string;
+    kind: string;
+    metadata: ObjectMeta;
+    spec?: any;
+    status?: any;
+    [k: string]: any;
+    /** Not serialised: where the object was read. */
+    source?: SourceRef;
+}
+export interface Diagnostic {
+    severity: "error" | "warning";
+    /** `file:line (Kind ns/name) field.path: message` — see spec/errors.ts */
+    message: string;
+    file?: string;
+    line?: number;
+    /** 1-based column, for YAML syntax errors. */
+    column?: number;
+    docIndex?: number;
+    object?: string;
+    field?: string;
+    value?: unknown;
+}

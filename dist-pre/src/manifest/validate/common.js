@@ -1,0 +1,153 @@
+import { NO_VALUE, indexPath, isInt, isObj, keyPath } from "../diag.js";
+import { dns1035Label, dns1123Label, dns1123Subdomain, ianaSvcName, labelValue, qualifiedName } from "../names.js";
+import { matchSelector } from "../selector.js";
+const PROTOCOLS = ["TCP", "UDP", "SCTP"];
+/** Which name rule each kind's metadata.name follows (apimachinery NameIsDNS*). */
+const NAME_RULE = {
+    Namespace: dns1123Label,
+    Service: dns1035Label,
+    StatefulSet: dns1123Label, // its pods' hostnames are <name>-<ordinal>
+};
+export function checkPort(err, field, v, opts = {}) {
+    if (!isInt(v)) {
+        err(field, v, typeof v === "string" ? "must be an integer, not a string" : "must be an integer");
+        return false;
+    }
+    if (v < 1 || v > 65535) {
+        if (!(opts.allowZero && v === 0)) {
+            err(field, v, "is not a valid port (1-65535)");
+            return false;
+        }
+    }
+    return true;
+}
+export function checkProtocol(err, field, v) {
+    if (v !== undefined && !PROTOCOLS.includes(v))
+        err(field, v, "must be one of TCP, UDP, SCTP");
+}
+/** IntOrString port (targetPort, NetworkPolicy port, Ingress backends). */
+export function checkIntOrNamedPort(err, field, v) {
+    if (typeof v === "number")
+        checkPort(err, field, v);
+    else if (typeof v === "string") {
+        const e = ianaSvcName(v);
+        if (e)
+            err(field, v, `is not a valid port name: ${e}`);
+    }
+    else
+        err(field, v, "must be a port number or a port name");
+}
+export function checkLabels(err, field, labels) {
+    if (labels === undefined || labels === null)
+        return;
+    if (!isObj(labels))
+        return err(field, labels, "must be a mapping of label keys to values");
+    for (const [k, v] of Object.entries(labels)) {
+        const f = keyPath(field, k);
+        const ek = qualifiedName(k);
+        if (ek)
+            err(f, k, `is not a valid label key: ${ek}`);
+        if (typeof v !== "string") {
+            err(f, v, "label values must be strings (quote it)");
+            continue;
+        }
+        const ev = labelValue(v);
+        if (ev)
+            err(f, v, `is not a valid label value: ${ev}`);
+    }
+}
+/** The values rule of In/NotIn (some) and Exists/DoesNotExist (none); false for any other operator. */
+export function checkSetOperatorValues(err, f, operator, vals) {
+    const n = Array.isArray(vals) ? vals.length : 0;
+    if (operator === "In" || operator === "NotIn") {
+        if (n === 0)
+            err(`${f}.values`, NO_VALUE, "must be specified when `operator` is 'In' or 'NotIn'");
+        return true;
+    }
+    if (operator === "Exists" || operator === "DoesNotExist") {
+        if (n > 0)
+            err(`${f}.values`, vals, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+        return true;
+    }
+    return false;
+}
+/** metav1.LabelSelector. */
+export function checkSelector(err, field, sel) {
+    if (sel === undefined || sel === null)
+        return;
+    if (!isObj(sel))
+        return err(field, sel, "must be a label selector (matchLabels / matchExpressions)");
+    checkLabels(err, `${field}.matchLabels`, sel.matchLabels);
+    const me = sel.matchExpressions;
+    if (me === undefined || me === null)
+        return;
+    if (!Array.isArray(me))
+        return err(`${field}.matchExpressions`, me, "must be a list");
+    me.forEach((r, i) => {
+        const f = indexPath(`${field}.matchExpressions`, i);
+        if (!isObj(r))
+            return err(f, r, "must be a mapping {key, operator, values}");
+        if (typeof r.key !== "string")
+            err(`${f}.key`, r.key ?? NO_VALUE, "is required");
+        else {
+            const e = qualifiedName(r.key);
+            if (e)
+                err(`${f}.key`, r.key, `is not a valid label key: ${e}`);
+        }
+        const vals = r.values;
+        if (vals !== undefined && vals !== null && !Array.isArray(vals))
+            err(`${f}.values`, vals, "must be a list");
+        if (!checkSetOperatorValues(err, f, r.operator, vals))
+            err(`${f}.operator`, r.operator ?? NO_VALUE, "is not a valid selector operator (In, NotIn, Exists, DoesNotExist)");
+        if (Array.isArray(vals))
+            vals.forEach((v, j) => {
+                const vf = indexPath(`${f}.values`, j);
+                if (typeof v !== "string")
+                    return err(vf, v, "must be a string");
+                const e = labelValue(v);
+                if (e)
+                    err(vf, v, `is not a valid label value: ${e}`);
+            });
+    });
+}
+/** Whether a selector selects a label set (used for the template-labels check). */
+export function selectorMatches(sel, labels) {
+    if (!isObj(sel))
+        return false;
+    // Not yet validated: a malformed requirement selects nothing.
+    for (const r of sel.matchExpressions ?? [])
+        if (!isObj(r))
+            return false;
+    return matchSelector(sel, labels);
+}
+export function checkMeta(err, o, base = "metadata") {
+    const m = o.metadata;
+    const rule = NAME_RULE[o.kind] ?? dns1123Subdomain;
+    if (typeof m.name !== "string")
+        err(`${base}.name`, m.name, "must be a string");
+    else {
+        const e = rule(m.name);
+        if (e)
+            err(`${base}.name`, m.name, e);
+    }
+    if (m.namespace !== undefined) {
+        const e = typeof m.namespace === "string" ? dns1123Label(m.namespace) : "must be a string";
+        if (e)
+            err(`${base}.namespace`, m.namespace, e);
+    }
+    checkLabels(err, `${base}.labels`, m.labels);
+    if (m.annotations !== undefined && m.annotations !== null) {
+        if (!isObj(m.annotations))
+            err(`${base}.annotations`, m.annotations, "must be a mapping");
+        else
+            for (const [k, v] of Object.entries(m.annotations)) {
+                const f = keyPath(`${base}.annotations`, k);
+                const e = qualifiedName(k);
+                if (e)
+                    err(f, k, `is not a valid annotation key: ${e}`);
+                if (typeof v !== "string")
+                    err(f, v, "annotation values must be strings (quote it)");
+            }
+    }
+}
+//# sourceMappingURL=common.js.map

@@ -1,0 +1,101 @@
+import { NO_VALUE, indexPath, isObj } from "../diag.js";
+import { dns1123Label, dns1123Subdomain } from "../names.js";
+import { parseIPv4 } from "../../net/ipv4.js";
+import { isIP, parseIPv6 } from "../net.js";
+import { checkPort, checkProtocol } from "./common.js";
+export function checkEndpointSlice(err, o) {
+    const t = o.addressType;
+    if (t === undefined)
+        err("addressType", NO_VALUE, "is required");
+    else if (t !== "IPv4" && t !== "IPv6" && t !== "FQDN")
+        err("addressType", t, "must be one of IPv4, IPv6, FQDN");
+    if (o.endpoints !== undefined && o.endpoints !== null) {
+        if (!Array.isArray(o.endpoints))
+            err("endpoints", o.endpoints, "must be a list");
+        else
+            o.endpoints.forEach((e, i) => {
+                const f = indexPath("endpoints", i);
+                if (!isObj(e))
+                    return err(f, e, "must be a mapping");
+                if (!Array.isArray(e.addresses) || e.addresses.length === 0)
+                    return err(`${f}.addresses`, NO_VALUE, "must contain at least 1 address");
+                if (e.addresses.length > 100)
+                    err(`${f}.addresses`, NO_VALUE, "must contain at most 100 addresses");
+                e.addresses.forEach((a, j) => {
+                    const af = indexPath(`${f}.addresses`, j);
+                    if (typeof a !== "string")
+                        return err(af, a, "must be a string");
+                    if (t === "IPv4" && parseIPv4(a) === undefined)
+                        err(af, a, "must be a valid IPv4 address");
+                    if (t === "IPv6" && parseIPv6(a) === undefined)
+                        err(af, a, "must be a valid IPv6 address");
+                    if (t === "FQDN" && dns1123Subdomain(a))
+                        err(af, a, "must be a valid FQDN");
+                });
+                if (e.hostname !== undefined) {
+                    const he = typeof e.hostname === "string" ? dns1123Label(e.hostname) : "must be a string";
+                    if (he)
+                        err(`${f}.hostname`, e.hostname, he);
+                }
+            });
+    }
+    checkEndpointPorts(err, "ports", o.ports);
+}
+export function checkEndpointPorts(err, base, ports) {
+    if (ports === undefined || ports === null)
+        return;
+    if (!Array.isArray(ports))
+        return err(base, ports, "must be a list");
+    ports.forEach((p, i) => {
+        const f = indexPath(base, i);
+        if (!isObj(p))
+            return err(f, p, "must be a mapping");
+        if (p.port !== undefined && p.port !== null)
+            checkPort(err, `${f}.port`, p.port);
+        checkProtocol(err, `${f}.protocol`, p.protocol);
+        if (p.name !== undefined && p.name !== "") {
+            const e = typeof p.name === "string" ? dns1123Label(p.name) : "must be a string";
+            if (e)
+                err(`${f}.name`, p.name, e);
+        }
+    });
+}
+export function checkEndpoints(err, o) {
+    const subsets = o.subsets;
+    if (subsets === undefined || subsets === null)
+        return;
+    if (!Array.isArray(subsets))
+        return err("subsets", subsets, "must be a list");
+    subsets.forEach((s, i) => {
+        const f = indexPath("subsets", i);
+        if (!isObj(s))
+            return err(f, s, "must be a mapping");
+        for (const key of ["addresses", "notReadyAddresses"]) {
+            const list = s[key];
+            if (list === undefined || list === null)
+                continue;
+            if (!Array.isArray(list)) {
+                err(`${f}.${key}`, list, "must be a list");
+                continue;
+            }
+            list.forEach((a, j) => {
+                const af = indexPath(`${f}.${key}`, j);
+                if (!isObj(a))
+                    return err(af, a, "must be a mapping {ip}");
+                if (typeof a.ip !== "string" || !isIP(a.ip))
+                    err(`${af}.ip`, a.ip ?? NO_VALUE, "must be a valid IP address");
+            });
+        }
+        if (s.ports === undefined)
+            err(`${f}.ports`, NO_VALUE, "is required");
+        else {
+            checkEndpointPorts(err, `${f}.ports`, s.ports);
+            if (Array.isArray(s.ports))
+                s.ports.forEach((p, j) => {
+                    if (isObj(p) && p.port === undefined)
+                        err(`${indexPath(`${f}.ports`, j)}.port`, NO_VALUE, "is required");
+                });
+        }
+    });
+}
+//# sourceMappingURL=endpoints.js.map

@@ -1,0 +1,149 @@
+import { NO_VALUE, indexPath, isInt, isObj } from "../diag.js";
+import { dns1123Label, dns1123Subdomain } from "../names.js";
+import { cidrContains, cidrSize, parseIPv4 } from "../../net/ipv4.js";
+import { isIP, parseCidrAny } from "../net.js";
+import { checkPort, checkProtocol, checkIntOrNamedPort, checkLabels } from "./common.js";
+export function checkService(err, o, config) {
+    const spec = o.spec;
+    if (spec === undefined || spec === null)
+        return err("spec", NO_VALUE, "is required");
+    if (!isObj(spec))
+        return err("spec", spec, "must be a mapping");
+    const type = spec.type ?? "ClusterIP";
+    if (!["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"].includes(type))
+        err("spec.type", spec.type, "must be one of ClusterIP, NodePort, LoadBalancer, ExternalName");
+    const headless = spec.clusterIP === "None";
+    if (type === "ExternalName") {
+        if (spec.externalName === undefined || spec.externalName === "")
+            err("spec.externalName", NO_VALUE, "is required for a Service of type ExternalName");
+        else {
+            const e = typeof spec.externalName === "string"
+                ? dns1123Subdomain(spec.externalName.replace(/\.$/, "").toLowerCase())
+                : "must be a string";
+            if (e)
+                err("spec.externalName", spec.externalName, e);
+        }
+    }
+    if (type !== "ExternalName" && spec.selector !== undefined)
+        checkLabels(err, "spec.selector", spec.selector);
+    const ports = spec.ports;
+    if (ports === undefined || ports === null || (Array.isArray(ports) && ports.length === 0)) {
+        if (type !== "ExternalName" && !headless)
+            err("spec.ports", NO_VALUE, "is required (at least one port)");
+    }
+    else if (!Array.isArray(ports))
+        err("spec.ports", ports, "must be a list");
+    else {
+        const names = new Set();
+        const seen = new Set();
+        ports.forEach((p, i) => {
+            const f = indexPath("spec.ports", i);
+            if (!isObj(p))
+                return err(f, p, "must be a mapping");
+            if (p.name === undefined || p.name === "") {
+                if (ports.length > 1)
+                    err(`${f}.name`, NO_VALUE, "is required when there is more than one port");
+            }
+            else {
+                const e = typeof p.name === "string" ? dns1123Label(p.name) : "must be a string";
+                if (e)
+                    err(`${f}.name`, p.name, e);
+                else if (names.has(p.name))
+                    err(`${f}.name`, p.name, "is a duplicate port name");
+                names.add(p.name);
+            }
+            if (p.port === undefined)
+                err(`${f}.port`, NO_VALUE, "is required");
+            else
+                checkPort(err, `${f}.port`, p.port);
+            checkProtocol(err, `${f}.protocol`, p.protocol);
+            const key = `${p.port}/${p.protocol ?? "TCP"}`;
+            if (seen.has(key))
+                err(f, key, "is a duplicate port and protocol");
+            seen.add(key);
+            if (p.targetPort !== undefined && p.targetPort !== 0 && p.targetPort !== "")
+                checkIntOrNamedPort(err, `${f}.targetPort`, p.targetPort);
+            if (p.nodePort !== undefined && p.nodePort !== 0) {
+                if (type !== "NodePort" && type !== "LoadBalancer")
+                    err(`${f}.nodePort`, p.nodePort, `may not be used when \`type\` is '${type}'`);
+                else if (checkPort(err, `${f}.nodePort`, p.nodePort)) {
+                    const [lo, hi] = config.networking.nodePortRange;
+                    if (p.nodePort < lo || p.nodePort > hi)
+                        err(`${f}.nodePort`, p.nodePort, `provided port is not in the valid range. The range of valid ports is ${lo}-${hi}`);
+                }
+            }
+        });
+    }
+    if (spec.clusterIP !== undefined && spec.clusterIP !== "" && spec.clusterIP !== null) {
+        const v = spec.clusterIP;
+        if (type === "ExternalName")
+            err("spec.clusterIP", v, "must be empty for a Service of type ExternalName");
+        else if (headless) {
+            if (type !== "ClusterIP")
+                err("spec.clusterIP", v, `may not be set to 'None' for ${type} services`);
+        }
+        else
+            checkClusterIP(err, "spec.clusterIP", v, config);
+    }
+    if (spec.clusterIPs !== undefined && spec.clusterIPs !== null) {
+        if (!Array.isArray(spec.clusterIPs))
+            err("spec.clusterIPs", spec.clusterIPs, "must be a list");
+        else {
+            if (spec.clusterIPs.length > 0 && spec.clusterIP !== undefined && spec.clusterIPs[0] !== spec.clusterIP)
+                err("spec.clusterIPs[0]", spec.clusterIPs[0], "must be same as `clusterIP`");
+            spec.clusterIPs.forEach((ip, i) => {
+                if (i === 0 && ip === spec.clusterIP)
+                    return; // already checked
+                if (ip !== "None")
+                    checkClusterIP(err, indexPath("spec.clusterIPs", i), ip, config);
+            });
+        }
+    }
+    if (spec.externalIPs !== undefined && spec.externalIPs !== null) {
+        if (!Array.isArray(spec.externalIPs))
+            err("spec.externalIPs", spec.externalIPs, "must be a list");
+        else
+            spec.externalIPs.forEach((ip, i) => {
+                if (typeof ip !== "string" || !isIP(ip))
+                    err(indexPath("spec.externalIPs", i), ip, "must be a valid IP address");
+            });
+    }
+    if (spec.sessionAffinity !== undefined && spec.sessionAffinity !== "None" && spec.sessionAffinity !== "ClientIP")
+        err("spec.sessionAffinity", spec.sessionAffinity, "must be None or ClientIP");
+    const t = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds;
+    if (t !== undefined && (!isInt(t) || t < 1 || t > 86400))
+        err("spec.sessionAffinityConfig.clientIP.timeoutSeconds", t, "must be greater than 0 and less than 86400");
+    for (const key of ["externalTrafficPolicy", "internalTrafficPolicy"]) {
+        const v = spec[key];
+        if (v === undefined)
+            continue;
+        if (v !== "Cluster" && v !== "Local")
+            err(`spec.${key}`, v, "must be Cluster or Local");
+    }
+    if (spec.externalTrafficPolicy !== undefined && type !== "NodePort" && type !== "LoadBalancer")
+        err("spec.externalTrafficPolicy", spec.externalTrafficPolicy, "may only be set when `type` is 'NodePort' or 'LoadBalancer'");
+    if (spec.publishNotReadyAddresses !== undefined && typeof spec.publishNotReadyAddresses !== "boolean")
+        err("spec.publishNotReadyAddresses", spec.publishNotReadyAddresses, "must be true or false");
+    if (spec.loadBalancerIP !== undefined && spec.loadBalancerIP !== "" && !isIP(spec.loadBalancerIP))
+        err("spec.loadBalancerIP", spec.loadBalancerIP, "must be a valid IP address");
+    if (Array.isArray(spec.loadBalancerSourceRanges))
+        spec.loadBalancerSourceRanges.forEach((c, i) => {
+            if (typeof c !== "string" || !parseCidrAny(c.trim()).ok)
+                err(indexPath("spec.loadBalancerSourceRanges", i), c, "must be a list of IP ranges, e.g. 10.0.0.0/8");
+        });
+}
+export function checkClusterIP(err, field, v, config) {
+    if (typeof v !== "string" || !isIP(v))
+        return err(field, v, "must be a valid IP address or 'None'");
+    const ip = parseIPv4(v);
+    const range = parseCidrAny(config.networking.serviceSubnet);
+    if (ip === undefined || !range.ok || range.family !== 4)
+        return err(field, v, `is not in the valid range ${config.networking.serviceSubnet}`);
+    const c = range.cidr;
+    if (!cidrContains(c, ip))
+        return err(field, v, `provided IP is not in the valid range. The range of valid IPs is ${config.networking.serviceSubnet}`);
+    // The IPv4 allocator excludes the network and broadcast addresses.
+    if (cidrSize(c) > 2 && (ip === c.first || ip === c.last))
+        err(field, v, `is the network or broadcast address of the service range ${config.networking.serviceSubnet}`);
+}
+//# sourceMappingURL=service.js.map

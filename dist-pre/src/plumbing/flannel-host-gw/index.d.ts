@@ -1,0 +1,2 @@
+import type { CniFlavor } from "../flavor.js";
+export declare const flannelHostGw: CniFlavor;

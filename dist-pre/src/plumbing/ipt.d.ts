@@ -1,0 +1,2 @@
+import type { IptRule } from "../ir/types.js";
+export declare function iptRule(...argv: string[]): IptRule;

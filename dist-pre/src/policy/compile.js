@@ -1,0 +1,306 @@
+// NetworkPolicy compiled into each node's dataplane.
+//
+// Choice (documented in the README): one nftables table `inet podnet-policy` per node,
+// whatever kube-proxy's mode. nftables base chains coexist with iptables(-nft) chains
+// on the same hooks, and a packet must be accepted by every base chain, so policy stays
+// independent of kube-proxy's rules. Pods are matched by IP, not by interface: bridged
+// flannel traffic reaches the inet forward hook through br_netfilter with the bridge as
+// its interface, and nft has no physdev match. The forward hook runs after kube-proxy's
+// DNAT (prerouting), so policy sees the backend pod, never the cluster IP.
+//
+//   chain forward (filter, hook forward, priority filter - 1): established/related accept, then
+//     `ip saddr vmap @egress-pods` (local pods isolated for egress) and
+//     `ip daddr vmap @ingress-pods` (local pods isolated for ingress).
+//   chain input (hook input): egress of local pods towards the node itself.
+//   chain egress-<ns>/<pod>: one accept-by-`return` per rule (comment: policy + rule
+//     index), a final drop commented "isolated …".
+//   chain ingress-<ns>/<pod>: likewise; traffic from the pod's own node is allowed first.
+// Priority filter - 1, not filter: at equal priority the kernel runs the base chain
+// registered last first (nf_hook_entries_grow), an order the IR does not hold, and the
+// model would have to guess it. One below kube-proxy's iptables filter chains puts policy
+// first, as Calico inserts its cali-FORWARD jump at the top of FORWARD: an egress-denied
+// packet to a Service without endpoints is dropped by policy, not rejected by kube-proxy.
+// (kube-proxy's nftables chains sit at filter - 10 and dstnat - 10: still before policy.)
+// Each rule's peers become an anonymous interval set of pod IPs and ipBlock ranges.
+import { intToIp, parseCidr } from "../net/ipv4.js";
+import { indexPolicies, namedPort, peerMatches, policiesSelecting, selectable, } from "./engine.js";
+import { PROTOCOLS } from "./portset.js";
+export const POLICY_TABLE = "podnet-policy";
+/** filter - 1: see the header. */
+export const POLICY_PRIO = -1;
+const payload = (protocol, field) => ({ payload: { protocol, field } });
+const enc = new TextEncoder();
+const utf8Len = (s) => enc.encode(s).length;
+/** nft refuses comments over 128 bytes: cut long ones (names may be 253 characters). */
+export function nftComment(s) {
+    if (utf8Len(s) <= 128)
+        return s;
+    let out = s;
+    while (utf8Len(out + "…") > 128)
+        out = out.slice(0, -1);
+    return out + "…";
+}
+/**
+ * The final drop's comment: which policies isolate the pod (the chain name says which pod),
+ * and `by`, those policies in words (the chain's tag).
+ */
+function isolatedComment(policies) {
+    const full = `isolated by ${policies.join(", ")}; no rule allowed it`;
+    if (utf8Len(full) <= 128)
+        return { comment: full, by: policies.join(", ") };
+    const comment = nftComment(`isolated by ${policies.length} policies (${policies.join(", ")}`);
+    return { comment, by: comment.slice("isolated by ".length) };
+}
+/** The policy table's final drops: what they stand for (read by the interpreter). */
+const POLICY_DROP = Object.freeze({ reason: "POLICY_DENIED" });
+function ipRangesOfPeer(ix, peer) {
+    if (!peer.ipBlock)
+        return [];
+    let ranges = [[peer.ipBlock.cidr.first, peer.ipBlock.cidr.last]];
+    const cut = [...peer.ipBlock.except];
+    // Where ipBlocks must not match pods, the pod network is cut out as well.
+    if (!ix.ipBlockMatchesPods)
+        cut.push(parseCidr(ix.state.config.networking.podSubnet, true));
+    for (const e of cut) {
+        const next = [];
+        for (const [a, b] of ranges) {
+            if (e.last < a || e.first > b)
+                next.push([a, b]);
+            else {
+                if (a < e.first)
+                    next.push([a, e.first - 1]);
+                if (b > e.last)
+                    next.push([e.last + 1, b]);
+            }
+        }
+        ranges = next;
+    }
+    return ranges;
+}
+function setElem([a, b]) {
+    if (a === b)
+        return intToIp(a);
+    return { range: [intToIp(a), intToIp(b)] };
+}
+/** Pods (non-hostNetwork, with an IP) a peer list matches, and ipBlock ranges. */
+function peerAddresses(ix, policyNs, peers, pods) {
+    const matched = [];
+    const podPeers = peers.filter((p) => !p.ipBlock);
+    if (podPeers.length) {
+        for (const pod of pods) {
+            if (!pod.podIP || !selectable(pod))
+                continue;
+            if (podPeers.some((pe) => peerMatches(ix, pe, policyNs, { kind: "pod", pod })))
+                matched.push(pod);
+        }
+    }
+    const ranges = [];
+    for (const pe of peers)
+        ranges.push(...ipRangesOfPeer(ix, pe));
+    return { pods: matched, ranges };
+}
+/** Port rules for one protocol: set elements (ports / ranges) or null for "all ports". */
+function portsFor(ports, proto, dst) {
+    if (ports === null)
+        return null;
+    const out = [];
+    let all = false;
+    for (const p of ports) {
+        if (p.protocol !== proto)
+            continue;
+        if (p.port === undefined)
+            all = true;
+        else if (typeof p.port === "number")
+            out.push(p.endPort !== undefined && p.endPort !== p.port ? { range: [p.port, p.endPort] } : p.port);
+        else if (dst) {
+            const n = namedPort(dst, p.port, proto);
+            if (n !== undefined)
+                out.push(n);
+        }
+    }
+    if (all)
+        return null;
+    return out.length ? out : "none";
+}
+function ruleExprs(addrField, addrs, proto, ports) {
+    const e = [];
+    if (addrs !== null)
+        e.push({ match: { op: "==", left: payload("ip", addrField), right: { set: addrs } } });
+    if (proto !== null)
+        e.push({ match: { op: "==", left: { meta: { key: "l4proto" } }, right: proto.toLowerCase() } });
+    if (ports !== null)
+        e.push({ match: { op: "==", left: payload("th", "dport"), right: { set: ports } } });
+    e.push({ return: null });
+    return e;
+}
+/** Rules of one direction chain for `pod`. For ingress the peers are sources and the
+ *  named ports resolve against `pod`; for egress the peers are destinations and named
+ *  ports resolve against each destination pod (grouped by the port they resolve to). */
+function directionRules(ix, pod, dir, compiled, allPods) {
+    const rules = [];
+    const addrField = dir === "ingress" ? "saddr" : "daddr";
+    for (const { policy, rule } of compiled) {
+        const comment = nftComment(`${policy.namespace}/${policy.name} ${dir} rule ${rule.index}`);
+        const peers = rule.peers === null ? null : peerAddresses(ix, policy.namespace, rule.peers, allPods);
+        const named = (rule.ports ?? []).some((p) => typeof p.port === "string");
+        const groups = [];
+        if (dir === "egress" && named) {
+            const targets = peers === null ? allPods.filter((p) => p.podIP && selectable(p)) : peers.pods;
+            const byPorts = new Map();
+            for (const t of targets) {
+                const key = PROTOCOLS.map((pr) => JSON.stringify(portsFor(rule.ports, pr, t))).join("|");
+                const g = byPorts.get(key) ?? { pods: [] };
+                g.pods.push(t);
+                byPorts.set(key, g);
+            }
+            for (const g of byPorts.values())
+                groups.push({ addrs: g.pods.map((p) => p.podIP), dst: g.pods[0] });
+            if (peers?.ranges.length)
+                groups.push({ addrs: peers.ranges.map(setElem), dst: null });
+        }
+        else {
+            const addrs = peers === null ? null : [...peers.pods.map((p) => p.podIP), ...peers.ranges.map(setElem)];
+            groups.push({ addrs, dst: dir === "ingress" ? pod : null });
+        }
+        for (const g of groups) {
+            if (g.addrs !== null && g.addrs.length === 0)
+                continue; // peers match nothing
+            if (rule.ports === null) {
+                rules.push({ expr: ruleExprs(addrField, g.addrs, null, null), comment });
+                continue;
+            }
+            for (const proto of PROTOCOLS) {
+                const ports = portsFor(rule.ports, proto, g.dst);
+                if (ports === "none")
+                    continue;
+                rules.push({ expr: ruleExprs(addrField, g.addrs, proto, ports), comment });
+            }
+        }
+    }
+    return rules;
+}
+/** The policy layer of one node: undefined when no pod on it is isolated. */
+export function compileNodePolicy(ix, state, node, podsOnNode) {
+    const chains = {};
+    const ingressMap = {
+        name: "ingress-pods",
+        kind: "map",
+        type: "ipv4_addr",
+        map: "verdict",
+        comment: "local pods isolated for ingress",
+        elem: [],
+    };
+    const egressMap = {
+        name: "egress-pods",
+        kind: "map",
+        type: "ipv4_addr",
+        map: "verdict",
+        comment: "local pods isolated for egress",
+        elem: [],
+    };
+    for (const pod of podsOnNode) {
+        if (!pod.podIP || !selectable(pod))
+            continue;
+        for (const dir of ["ingress", "egress"]) {
+            const pols = policiesSelecting(ix, pod, dir);
+            if (pols.length === 0)
+                continue;
+            const compiled = [];
+            for (const p of pols)
+                for (const r of dir === "ingress" ? p.ingressRules : p.egressRules)
+                    compiled.push({ policy: p, rule: r });
+            const name = `${dir}-${pod.namespace}/${pod.name}`;
+            const rules = [];
+            if (dir === "ingress") {
+                rules.push({
+                    expr: [{ match: { op: "==", left: payload("ip", "saddr"), right: node.address } }, { return: null }],
+                    comment: "traffic from the pod's own node is allowed",
+                });
+            }
+            const firstRule = rules.length;
+            rules.push(...directionRules(ix, pod, dir, compiled, state.pods));
+            const isolated = isolatedComment(pols.map((p) => `${p.namespace}/${p.name}`));
+            rules.push({ expr: [{ drop: null }], comment: isolated.comment, drop: POLICY_DROP });
+            const isolates = { side: dir, pod: `${pod.namespace}/${pod.name}`, by: isolated.by, firstRule };
+            chains[name] = { name, rules, isolates };
+            (dir === "ingress" ? ingressMap : egressMap).elem.push({ key: pod.podIP, value: { jump: { target: name } } });
+        }
+    }
+    if (Object.keys(chains).length === 0)
+        return undefined;
+    const est = { match: { op: "in", left: { ct: { key: "state" } }, right: ["established", "related"] } };
+    chains.forward = {
+        name: "forward",
+        type: "filter",
+        hook: "forward",
+        prio: POLICY_PRIO,
+        policy: "accept",
+        rules: [
+            { expr: [est, { accept: null }], comment: "replies of allowed connections (policies are stateful)" },
+            ...(egressMap.elem.length ? [{ expr: [{ vmap: { key: payload("ip", "saddr"), data: "@egress-pods" } }] }] : []),
+            ...(ingressMap.elem.length ? [{ expr: [{ vmap: { key: payload("ip", "daddr"), data: "@ingress-pods" } }] }] : []),
+        ],
+    };
+    chains.input = {
+        name: "input",
+        type: "filter",
+        hook: "input",
+        prio: POLICY_PRIO,
+        policy: "accept",
+        rules: [
+            { expr: [est, { accept: null }] },
+            ...(egressMap.elem.length ? [{ expr: [{ vmap: { key: payload("ip", "saddr"), data: "@egress-pods" } }] }] : []),
+        ],
+    };
+    const sets = {};
+    if (ingressMap.elem.length)
+        sets[ingressMap.name] = ingressMap;
+    if (egressMap.elem.length)
+        sets[egressMap.name] = egressMap;
+    return {
+        owner: "podnet-policy",
+        tables: [
+            {
+                family: "inet",
+                name: POLICY_TABLE,
+                comment: "NetworkPolicy, compiled by podnet",
+                chains,
+                sets,
+                role: "policy",
+                policyMaps: { ingress: ingressMap.name, egress: egressMap.name },
+            },
+        ],
+    };
+}
+/** Policy layers for every node (shared index built once). */
+export function compilePolicies(state) {
+    const ix = indexPolicies(state);
+    const out = new Map();
+    if (ix.policies.length === 0)
+        return out;
+    const byNode = new Map();
+    for (const p of state.pods) {
+        if (!p.nodeName)
+            continue;
+        const l = byNode.get(p.nodeName) ?? [];
+        l.push(p);
+        byNode.set(p.nodeName, l);
+    }
+    for (const n of state.nodes) {
+        const layer = compileNodePolicy(ix, state, n, byNode.get(n.name) ?? []);
+        if (layer)
+            out.set(n.name, layer);
+    }
+    return out;
+}
+const ixCache = new WeakMap();
+/** The policy layer of one node, with the policy index cached per state (the IR builder's entry). */
+export function nodePolicyLayer(state, node, podsOnNode) {
+    if (state.networkPolicies.length === 0)
+        return undefined;
+    let ix = ixCache.get(state);
+    if (!ix)
+        ixCache.set(state, (ix = indexPolicies(state)));
+    return compileNodePolicy(ix, state, node, podsOnNode);
+}
+//# sourceMappingURL=compile.js.map

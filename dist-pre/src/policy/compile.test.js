@@ -1,0 +1,92 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { conformanceState } from "./testing.js";
+import { compilePolicies, POLICY_TABLE } from "./compile.js";
+function stateWithNode(policies) {
+    const st = conformanceState(policies);
+    st.nodes = [
+        {
+            name: "worker-1",
+            role: "worker",
+            labels: {},
+            taints: [],
+            address: "192.168.1.3",
+            podCIDR: "10.244.1.0/24",
+            blocks: [],
+            maxPods: 110,
+            index: 0,
+        },
+    ];
+    return st;
+}
+test("no policies: no policy table at all", () => {
+    assert.equal(compilePolicies(stateWithNode([])).size, 0);
+});
+test("default-deny ingress: every pod of x is in the ingress map and its chain ends in a commented drop", () => {
+    const layers = compilePolicies(stateWithNode([{ namespace: "x", name: "deny", spec: { podSelector: {}, policyTypes: ["Ingress"] } }]));
+    const t = layers.get("worker-1").tables[0];
+    assert.equal(t.family, "inet");
+    assert.equal(t.name, POLICY_TABLE);
+    assert.deepEqual(t.sets["ingress-pods"].elem.map((e) => e.key).sort(), ["10.244.1.10", "10.244.1.11", "10.244.1.12"]);
+    assert.equal(t.sets["egress-pods"], undefined);
+    const chain = t.chains["ingress-x/a"];
+    const last = chain.rules[chain.rules.length - 1];
+    assert.deepEqual(last.expr, [{ drop: null }]);
+    assert.equal(last.comment, "isolated by x/deny; no rule allowed it");
+    // The node's own traffic is allowed first (kubelet probes).
+    assert.equal(chain.rules[0].comment, "traffic from the pod's own node is allowed");
+    // Tags for the interpreter: what the table, the chain and its final drop stand for.
+    assert.equal(t.role, "policy");
+    assert.deepEqual(t.policyMaps, { ingress: "ingress-pods", egress: "egress-pods" });
+    assert.deepEqual(last.drop, { reason: "POLICY_DENIED" });
+    assert.deepEqual(chain.isolates, { side: "ingress", pod: "x/a", by: "x/deny", firstRule: 1 });
+    // The forward hook accepts replies first: policies are stateful.
+    assert.equal(t.chains.forward.hook, "forward");
+    assert.deepEqual(t.chains.forward.rules[0].expr[0], {
+        match: { op: "in", left: { ct: { key: "state" } }, right: ["established", "related"] },
+    });
+});
+test("rules carry the policy and rule index; named ports are resolved to numbers", () => {
+    const layers = compilePolicies(stateWithNode([
+        {
+            namespace: "x",
+            name: "allow-b",
+            spec: {
+                podSelector: { matchLabels: { pod: "a" } },
+                ingress: [
+                    {
+                        from: [{ podSelector: { matchLabels: { pod: "b" } } }],
+                        ports: [{ port: "serve-81-udp", protocol: "UDP" }],
+                    },
+                ],
+            },
+        },
+    ]));
+    const chain = layers.get("worker-1").tables[0].chains["ingress-x/a"];
+    const r = chain.rules.find((x) => x.comment === "x/allow-b ingress rule 0");
+    assert.deepEqual(r.expr, [
+        { match: { op: "==", left: { payload: { protocol: "ip", field: "saddr" } }, right: { set: ["10.244.1.11"] } } },
+        { match: { op: "==", left: { meta: { key: "l4proto" } }, right: "udp" } },
+        { match: { op: "==", left: { payload: { protocol: "th", field: "dport" } }, right: { set: [81] } } },
+        { return: null },
+    ]);
+});
+test("ipBlock except becomes ranges around the hole", () => {
+    const layers = compilePolicies(stateWithNode([
+        {
+            namespace: "x",
+            name: "ipb",
+            spec: {
+                podSelector: { matchLabels: { pod: "a" } },
+                ingress: [{ from: [{ ipBlock: { cidr: "10.0.0.0/8", except: ["10.244.0.0/16"] } }] }],
+            },
+        },
+    ]));
+    const chain = layers.get("worker-1").tables[0].chains["ingress-x/a"];
+    const r = chain.rules.find((x) => x.comment === "x/ipb ingress rule 0");
+    assert.deepEqual(r.expr[0].match.right.set, [
+        { range: ["10.0.0.0", "10.243.255.255"] },
+        { range: ["10.245.0.0", "10.255.255.255"] },
+    ]);
+});
+//# sourceMappingURL=compile.test.js.map

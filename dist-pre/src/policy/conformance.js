@@ -1,0 +1,214 @@
+// The shared NetworkPolicy conformance suite (upstream test/e2e/network/netpol model:
+// namespaces x, y, z labelled ns=<name>; pods a, b, c labelled pod=<name>, each serving
+// 80 and 81 over TCP, UDP and SCTP on ports named serve-<port>-<proto>). Every case is a
+// truth table from-pod × to-pod written from the API's semantics; each implementation
+// (the policy engine, the packet model over the compiled rules, the kernel) must agree.
+export const NAMESPACES = ["x", "y", "z"];
+export const PODS = ["a", "b", "c"];
+export const ALL_PODS = NAMESPACES.flatMap((n) => PODS.map((p) => `${n}/${p}`));
+const ns = (p) => p.split("/")[0];
+const pod = (p) => p.split("/")[1];
+/** Manifests of the model as YAML text. */
+export function conformanceManifests() {
+    const docs = [];
+    for (const n of NAMESPACES)
+        docs.push(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "${n}"\n  labels: {ns: "${n}"}`); // quoted: YAML 1.1 (kubectl) reads a bare y as a boolean
+    for (const n of NAMESPACES) {
+        for (const p of PODS) {
+            const containers = [80, 81]
+                .flatMap((port) => ["TCP", "UDP", "SCTP"].map((proto) => `    - name: cont-${port}-${proto.toLowerCase()}\n      image: registry.k8s.io/e2e-test-images/agnhost:2.47\n      ports:\n        - {name: serve-${port}-${proto.toLowerCase()}, containerPort: ${port}, protocol: ${proto}}`))
+                .join("\n");
+            docs.push(`apiVersion: v1\nkind: Pod\nmetadata:\n  name: "${p}"\n  namespace: "${n}"\n  labels: {pod: "${p}"}\nspec:\n  containers:\n${containers}`);
+        }
+    }
+    return docs.join("\n---\n") + "\n";
+}
+export const CASES = [
+    {
+        name: "no policies",
+        policies: [],
+        checks: [
+            { protocol: "TCP", port: 80, allowed: () => true },
+            { protocol: "UDP", port: 81, allowed: () => true },
+        ],
+    },
+    {
+        name: "default-deny ingress",
+        policies: [{ namespace: "x", name: "deny-all", spec: { podSelector: {}, policyTypes: ["Ingress"] } }],
+        checks: [
+            { protocol: "TCP", port: 80, allowed: (_f, t) => ns(t) !== "x" },
+            { protocol: "UDP", port: 80, allowed: (_f, t) => ns(t) !== "x" },
+            { protocol: "SCTP", port: 80, allowed: (_f, t) => ns(t) !== "x" },
+        ],
+    },
+    {
+        name: "default-deny egress",
+        policies: [{ namespace: "x", name: "deny-egress", spec: { podSelector: {}, policyTypes: ["Egress"] } }],
+        checks: [{ protocol: "TCP", port: 80, allowed: (f) => ns(f) !== "x" }],
+    },
+    {
+        name: "allow from the same namespace",
+        policies: [
+            { namespace: "x", name: "allow-same-ns", spec: { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] } },
+        ],
+        checks: [{ protocol: "TCP", port: 80, allowed: (f, t) => ns(t) !== "x" || ns(f) === "x" }],
+    },
+    {
+        name: "allow from another namespace by label",
+        policies: [
+            {
+                namespace: "x",
+                name: "allow-ns-y",
+                spec: {
+                    podSelector: { matchLabels: { pod: "a" } },
+                    ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "y" } } }] }],
+                },
+            },
+        ],
+        checks: [{ protocol: "TCP", port: 80, allowed: (f, t) => t !== "x/a" || ns(f) === "y" }],
+    },
+    {
+        name: "pod and namespace selector in one peer (AND)",
+        policies: [
+            {
+                namespace: "x",
+                name: "and",
+                spec: {
+                    podSelector: { matchLabels: { pod: "a" } },
+                    ingress: [
+                        { from: [{ namespaceSelector: { matchLabels: { ns: "y" } }, podSelector: { matchLabels: { pod: "b" } } }] },
+                    ],
+                },
+            },
+        ],
+        checks: [{ protocol: "TCP", port: 80, allowed: (f, t) => t !== "x/a" || f === "y/b" }],
+    },
+    {
+        name: "pod and namespace selector in two peers (OR)",
+        policies: [
+            {
+                namespace: "x",
+                name: "or",
+                spec: {
+                    podSelector: { matchLabels: { pod: "a" } },
+                    ingress: [
+                        {
+                            from: [
+                                { namespaceSelector: { matchLabels: { ns: "y" } } },
+                                { podSelector: { matchLabels: { pod: "b" } } },
+                            ],
+                        },
+                    ],
+                },
+            },
+        ],
+        checks: [{ protocol: "TCP", port: 80, allowed: (f, t) => t !== "x/a" || ns(f) === "y" || f === "x/b" }],
+    },
+    {
+        name: "named port",
+        policies: [
+            {
+                namespace: "x",
+                name: "named",
+                spec: {
+                    podSelector: { matchLabels: { pod: "a" } },
+                    ingress: [{ ports: [{ port: "serve-80-tcp", protocol: "TCP" }] }],
+                },
+            },
+        ],
+        checks: [
+            { protocol: "TCP", port: 80, allowed: () => true },
+            { protocol: "TCP", port: 81, allowed: (_f, t) => t !== "x/a" },
+            { protocol: "UDP", port: 80, allowed: (_f, t) => t !== "x/a" },
+        ],
+    },
+    {
+        name: "endPort range",
+        policies: [
+            {
+                namespace: "x",
+                name: "range",
+                spec: { podSelector: {}, ingress: [{ ports: [{ protocol: "TCP", port: 80, endPort: 81 }] }] },
+            },
+        ],
+        checks: [
+            { protocol: "TCP", port: 81, allowed: () => true },
+            { protocol: "UDP", port: 81, allowed: (_f, t) => ns(t) !== "x" },
+        ],
+    },
+    {
+        name: "ipBlock with except",
+        // Pod IPs are only known after allocation, so the block is the whole pod network
+        // except one /32 the suite fills in (see exceptOf below).
+        policies: [
+            {
+                namespace: "x",
+                name: "ipblock",
+                spec: {
+                    podSelector: { matchLabels: { pod: "a" } },
+                    ingress: [{ from: [{ ipBlock: { cidr: "10.244.0.0/16", except: ["@y/b"] } }] }],
+                },
+            },
+        ],
+        checks: [{ protocol: "TCP", port: 80, allowed: (f, t) => t !== "x/a" || f !== "y/b" }],
+    },
+    {
+        name: "egress to DNS only",
+        policies: [
+            {
+                namespace: "x",
+                name: "dns-only",
+                spec: {
+                    podSelector: {},
+                    policyTypes: ["Egress"],
+                    egress: [
+                        {
+                            ports: [
+                                { protocol: "UDP", port: 53 },
+                                { protocol: "TCP", port: 53 },
+                            ],
+                        },
+                    ],
+                },
+            },
+        ],
+        checks: [{ protocol: "TCP", port: 80, allowed: (f) => ns(f) !== "x" }],
+    },
+    {
+        name: "policies on both ends",
+        policies: [
+            {
+                namespace: "x",
+                name: "a-to-b",
+                spec: {
+                    podSelector: { matchLabels: { pod: "a" } },
+                    policyTypes: ["Egress"],
+                    egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { pod: "b" } } }] }],
+                },
+            },
+            {
+                namespace: "y",
+                name: "b-from-x",
+                spec: {
+                    podSelector: { matchLabels: { pod: "b" } },
+                    ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "x" } } }] }],
+                },
+            },
+        ],
+        checks: [
+            {
+                protocol: "TCP",
+                port: 80,
+                allowed: (f, t) => !(f === "x/a" && pod(t) !== "b") && !(t === "y/b" && ns(f) !== "x"),
+            },
+        ],
+    },
+];
+/** Replaces `@ns/pod` placeholders in ipBlock excepts with the pod's /32. */
+export function resolvePlaceholders(c, ipOf) {
+    return c.policies.map((p) => ({
+        ...p,
+        spec: JSON.parse(JSON.stringify(p.spec), (_k, v) => typeof v === "string" && v.startsWith("@") ? `${ipOf(v.slice(1))}/32` : v),
+    }));
+}
+//# sourceMappingURL=conformance.js.map

@@ -1,0 +1,201 @@
+// NetworkPolicy semantics (networking.k8s.io/v1; https://kubernetes.io/docs/concepts/services-networking/network-policies/):
+// isolation per direction, policyTypes defaulting, additive rules, both ends must allow,
+// peers (podSelector / namespaceSelector / both / ipBlock with except), named ports
+// resolved against the destination pod, endPort ranges. Pure: works on ClusterState.
+import { cidrContains, ipToInt, parseCidr } from "../net/ipv4.js";
+import { matchSelector } from "../manifest/selector.js";
+import { allSet, emptySet, single, union } from "./portset.js";
+export function policyTypes(spec) {
+    if (spec.policyTypes && spec.policyTypes.length > 0) {
+        return { ingress: spec.policyTypes.includes("Ingress"), egress: spec.policyTypes.includes("Egress") };
+    }
+    // Defaulting: Ingress always; Egress when the policy has an egress section.
+    return { ingress: true, egress: spec.egress !== undefined && spec.egress !== null };
+}
+function compilePeer(p) {
+    const out = {};
+    if (p.podSelector)
+        out.podSelector = p.podSelector;
+    if (p.namespaceSelector)
+        out.namespaceSelector = p.namespaceSelector;
+    if (p.ipBlock) {
+        out.ipBlock = {
+            cidr: parseCidr(p.ipBlock.cidr, true),
+            except: (p.ipBlock.except ?? []).map((e) => parseCidr(e, true)),
+            text: p.ipBlock.cidr + ((p.ipBlock.except ?? []).length ? ` except ${p.ipBlock.except.join(",")}` : ""),
+        };
+    }
+    return out;
+}
+function compilePorts(ports) {
+    if (!ports || ports.length === 0)
+        return null;
+    return ports.map((p) => ({ protocol: (p.protocol ?? "TCP"), port: p.port, endPort: p.endPort }));
+}
+export function compilePolicy(namespace, name, spec) {
+    const t = policyTypes(spec);
+    return {
+        namespace,
+        name,
+        podSelector: spec.podSelector ?? {},
+        ingress: t.ingress,
+        egress: t.egress,
+        ingressRules: (t.ingress ? (spec.ingress ?? []) : []).map((r, index) => ({
+            index,
+            peers: r.from?.length ? r.from.map(compilePeer) : null,
+            ports: compilePorts(r.ports),
+        })),
+        egressRules: (t.egress ? (spec.egress ?? []) : []).map((r, index) => ({
+            index,
+            peers: r.to?.length ? r.to.map(compilePeer) : null,
+            ports: compilePorts(r.ports),
+        })),
+    };
+}
+/** The rule's ports as a connection set, named ports resolved against `dst` (the pod
+ *  receiving the connection). A name no container of `dst` has matches nothing. */
+export function rulePorts(ports, dst) {
+    if (ports === null)
+        return allSet();
+    let s = emptySet();
+    for (const p of ports) {
+        if (p.port === undefined)
+            s = union(s, single(p.protocol));
+        else if (typeof p.port === "number")
+            s = union(s, single(p.protocol, p.port, p.endPort ?? p.port));
+        else if (dst.kind === "pod") {
+            const n = namedPort(dst.pod, p.port, p.protocol);
+            if (n !== undefined)
+                s = union(s, single(p.protocol, n, n));
+        }
+    }
+    return s;
+}
+export function namedPort(pod, name, protocol) {
+    for (const c of pod.spec.containers) {
+        for (const cp of c.ports ?? []) {
+            if (cp.name === name && (cp.protocol ?? "TCP") === protocol)
+                return cp.containerPort;
+        }
+    }
+    return undefined;
+}
+export function indexPolicies(state) {
+    const policies = state.networkPolicies.map((p) => compilePolicy(p.namespace, p.name, p.spec));
+    const byNamespace = new Map();
+    for (const p of policies) {
+        const l = byNamespace.get(p.namespace) ?? [];
+        l.push(p);
+        byNamespace.set(p.namespace, l);
+    }
+    const nsLabels = new Map();
+    for (const n of state.namespaces)
+        nsLabels.set(n.name, { "kubernetes.io/metadata.name": n.name, ...n.labels });
+    return { state, policies, byNamespace, nsLabels, ipBlockMatchesPods: state.config.networking.ipBlockMatchesPods };
+}
+function nsLabelsOf(ix, ns) {
+    return ix.nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns };
+}
+/** Whether a policy can select this pod at all (hostNetwork pods are not selectable). */
+export function selectable(pod) {
+    return !pod.spec.hostNetwork;
+}
+export function partyIp(p) {
+    if (p.kind === "ip")
+        return p.ip;
+    return p.pod.podIP ? ipToInt(p.pod.podIP) : undefined;
+}
+function inIpBlock(b, ip) {
+    return cidrContains(b.cidr, ip) && !b.except.some((e) => cidrContains(e, ip));
+}
+/** Does a rule's peer match this party? `policyNs` scopes a bare podSelector. */
+export function peerMatches(ix, peer, policyNs, party) {
+    if (peer.ipBlock) {
+        if (party.kind === "pod" && selectable(party.pod) && !ix.ipBlockMatchesPods)
+            return false;
+        const ip = partyIp(party);
+        return ip !== undefined && inIpBlock(peer.ipBlock, ip);
+    }
+    if (party.kind !== "pod" || !selectable(party.pod))
+        return false;
+    const pod = party.pod;
+    if (peer.namespaceSelector) {
+        if (!matchSelector(peer.namespaceSelector, nsLabelsOf(ix, pod.namespace)))
+            return false;
+    }
+    else if (pod.namespace !== policyNs)
+        return false;
+    if (peer.podSelector && !matchSelector(peer.podSelector, pod.labels))
+        return false;
+    return true;
+}
+export function policiesSelecting(ix, pod, dir) {
+    if (!selectable(pod))
+        return [];
+    return (ix.byNamespace.get(pod.namespace) ?? []).filter((p) => p[dir] && matchSelector(p.podSelector, pod.labels));
+}
+/** One side of a connection: what `subject`'s policies allow with `peer`. For egress the
+ *  subject is the source and the peer the destination; for ingress the reverse. Named
+ *  ports are always resolved against the destination. */
+export function directionVerdict(ix, dir, subject, peer, selecting) {
+    if (subject.kind !== "pod" || !selectable(subject.pod)) {
+        return { direction: dir, isolated: false, selecting: [], allowed: allSet(), hits: [] };
+    }
+    // `selecting` may be passed in by callers that evaluate one subject many times.
+    const pols = selecting ?? policiesSelecting(ix, subject.pod, dir);
+    const name = `${subject.pod.namespace}/${subject.pod.name}`;
+    if (pols.length === 0)
+        return { direction: dir, subject: name, isolated: false, selecting: [], allowed: allSet(), hits: [] };
+    const dst = dir === "egress" ? peer : subject;
+    let allowed = emptySet();
+    const hits = [];
+    for (const p of pols) {
+        const rules = dir === "egress" ? p.egressRules : p.ingressRules;
+        for (const r of rules) {
+            if (r.peers !== null && !r.peers.some((pe) => peerMatches(ix, pe, p.namespace, peer)))
+                continue;
+            const conns = rulePorts(r.ports, dst);
+            hits.push({ policy: `${p.namespace}/${p.name}`, rule: r.index, conns });
+            allowed = union(allowed, conns);
+        }
+    }
+    return {
+        direction: dir,
+        subject: name,
+        isolated: true,
+        selecting: pols.map((p) => `${p.namespace}/${p.name}`),
+        allowed,
+        hits,
+    };
+}
+function hitFor(v, proto, port) {
+    return v.hits.find((h) => h.conns[proto].some(([a, b]) => port >= a && port <= b));
+}
+/** Is a new connection src → dst:port/proto allowed? Both ends must allow it.
+ *  `nodeIps` lists each node's address: traffic from a pod's own node is allowed (kubelet probes). */
+export function decide(ix, src, dst, proto, port) {
+    const egress = directionVerdict(ix, "egress", src, dst);
+    const ingress = directionVerdict(ix, "ingress", dst, src);
+    let nodeLocal = false;
+    if (ingress.isolated &&
+        dst.kind === "pod" &&
+        src.kind === "ip" &&
+        dst.pod.hostIP &&
+        ipToInt(dst.pod.hostIP) === src.ip) {
+        nodeLocal = true;
+    }
+    const egressRule = egress.isolated ? hitFor(egress, proto, port) : undefined;
+    const ingressRule = ingress.isolated ? hitFor(ingress, proto, port) : undefined;
+    const eOk = !egress.isolated || egressRule !== undefined;
+    const iOk = nodeLocal || !ingress.isolated || ingressRule !== undefined;
+    return { allowed: eOk && iOk, egress, ingress, nodeLocal, egressRule, ingressRule };
+}
+/** A sentence for one side, as a walkthrough reads. */
+export function explainSide(v, hit, what) {
+    if (!v.isolated)
+        return `${v.direction} of ${what}: not isolated (no NetworkPolicy with ${v.direction === "ingress" ? "Ingress" : "Egress"} selects it): allowed`;
+    if (hit)
+        return `${v.direction} of ${what}: allowed by ${hit.policy} ${v.direction} rule ${hit.rule}`;
+    return `${v.direction} of ${what}: isolated by ${v.selecting.join(", ")}; no rule allows it: denied`;
+}
+//# sourceMappingURL=engine.js.map

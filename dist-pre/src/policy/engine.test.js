@@ -1,0 +1,303 @@
+// The upstream conformance model's classic cases, as truth tables of from-pod × to-pod.
+// Expectations follow the NetworkPolicy API semantics (kubernetes.io network-policies docs), the
+// way test/e2e/network/netpol writes them (self-traffic is ignored, as upstream does).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { conformanceState } from "./testing.js";
+import { decide, indexPolicies } from "./engine.js";
+import { ipToInt } from "../net/ipv4.js";
+const PODS = ["x/a", "x/b", "x/c", "y/a", "y/b", "y/c", "z/a", "z/b", "z/c"];
+function table(policies, proto, port, ipBlockMatchesPods = true) {
+    const st = conformanceState(policies, ipBlockMatchesPods);
+    const ix = indexPolicies(st);
+    const byName = new Map(st.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
+    const out = new Map();
+    for (const f of PODS)
+        for (const t of PODS) {
+            if (f === t)
+                continue;
+            const d = decide(ix, { kind: "pod", pod: byName.get(f) }, { kind: "pod", pod: byName.get(t) }, proto, port);
+            out.set(`${f}>${t}`, d.allowed);
+        }
+    return out;
+}
+function expectTable(policies, proto, port, want, ipBlockMatchesPods = true) {
+    const got = table(policies, proto, port, ipBlockMatchesPods);
+    const wrong = [];
+    for (const [k, v] of got) {
+        const [f, t] = k.split(">");
+        if (want(f, t) !== v)
+            wrong.push(`${f} -> ${t}: got ${v ? "allow" : "deny"}, want ${want(f, t) ? "allow" : "deny"}`);
+    }
+    assert.deepEqual(wrong, [], `${proto}/${port}`);
+}
+const ns = (p) => p.split("/")[0];
+const pod = (p) => p.split("/")[1];
+test("no policies: every pod reaches every pod", () => {
+    for (const proto of ["TCP", "UDP", "SCTP"])
+        expectTable([], proto, 80, () => true);
+});
+test("default-deny ingress isolates the namespace's pods for ingress only", () => {
+    const p = { namespace: "x", name: "deny-all", spec: { podSelector: {}, policyTypes: ["Ingress"] } };
+    for (const proto of ["TCP", "UDP", "SCTP"])
+        expectTable([p], proto, 80, (_f, t) => ns(t) !== "x");
+});
+test("policyTypes defaults to Ingress: an empty spec denies ingress, not egress", () => {
+    const p = { namespace: "x", name: "deny-all", spec: { podSelector: {} } };
+    expectTable([p], "TCP", 80, (_f, t) => ns(t) !== "x");
+});
+test("default-deny egress isolates the namespace's pods for egress", () => {
+    const p = { namespace: "x", name: "deny-egress", spec: { podSelector: {}, policyTypes: ["Egress"] } };
+    expectTable([p], "TCP", 80, (f) => ns(f) !== "x");
+});
+test("egress section without policyTypes implies Egress (and Ingress)", () => {
+    const p = {
+        namespace: "x",
+        name: "p",
+        spec: {
+            podSelector: { matchLabels: { pod: "a" } },
+            egress: [{ to: [{ podSelector: { matchLabels: { pod: "b" } } }] }],
+        },
+    };
+    // x/a: ingress isolated with no rules (deny all in), egress only to x/b.
+    expectTable([p], "TCP", 80, (f, t) => t !== "x/a" && (f !== "x/a" || t === "x/b"));
+});
+test("allow from the same namespace", () => {
+    const p = {
+        namespace: "x",
+        name: "allow-same-ns",
+        spec: { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] },
+    };
+    expectTable([p], "TCP", 80, (f, t) => ns(t) !== "x" || ns(f) === "x");
+});
+test("allow from another namespace by label", () => {
+    const p = {
+        namespace: "x",
+        name: "allow-ns-y",
+        spec: {
+            podSelector: { matchLabels: { pod: "a" } },
+            ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "y" } } }] }],
+        },
+    };
+    expectTable([p], "TCP", 80, (f, t) => t !== "x/a" || ns(f) === "y");
+});
+test("namespace and pod selector in one peer is an AND; in two peers an OR", () => {
+    const and = {
+        namespace: "x",
+        name: "and",
+        spec: {
+            podSelector: { matchLabels: { pod: "a" } },
+            ingress: [
+                { from: [{ namespaceSelector: { matchLabels: { ns: "y" } }, podSelector: { matchLabels: { pod: "b" } } }] },
+            ],
+        },
+    };
+    expectTable([and], "TCP", 80, (f, t) => t !== "x/a" || f === "y/b");
+    const or = {
+        namespace: "x",
+        name: "or",
+        spec: {
+            podSelector: { matchLabels: { pod: "a" } },
+            ingress: [
+                { from: [{ namespaceSelector: { matchLabels: { ns: "y" } } }, { podSelector: { matchLabels: { pod: "b" } } }] },
+            ],
+        },
+    };
+    expectTable([or], "TCP", 80, (f, t) => t !== "x/a" || ns(f) === "y" || f === "x/b");
+});
+test("matchExpressions: NotIn and DoesNotExist", () => {
+    const p = {
+        namespace: "x",
+        name: "p",
+        spec: {
+            podSelector: { matchLabels: { pod: "a" } },
+            ingress: [
+                { from: [{ namespaceSelector: { matchExpressions: [{ key: "ns", operator: "NotIn", values: ["y"] }] } }] },
+            ],
+        },
+    };
+    expectTable([p], "TCP", 80, (f, t) => t !== "x/a" || ns(f) !== "y");
+    const q = {
+        namespace: "x",
+        name: "q",
+        spec: { podSelector: { matchExpressions: [{ key: "pod", operator: "DoesNotExist" }] }, policyTypes: ["Ingress"] },
+    };
+    expectTable([q], "TCP", 80, () => true); // selects no pod: nothing isolated
+});
+test("named port: only the named port's number and protocol are allowed", () => {
+    const p = {
+        namespace: "x",
+        name: "named",
+        spec: {
+            podSelector: { matchLabels: { pod: "a" } },
+            ingress: [{ ports: [{ port: "serve-80-tcp", protocol: "TCP" }] }],
+        },
+    };
+    expectTable([p], "TCP", 80, () => true);
+    expectTable([p], "TCP", 81, (_f, t) => t !== "x/a");
+    expectTable([p], "UDP", 80, (_f, t) => t !== "x/a");
+    // A name no container has (or the name with the wrong protocol) matches nothing.
+    const bad = {
+        namespace: "x",
+        name: "bad",
+        spec: {
+            podSelector: { matchLabels: { pod: "a" } },
+            ingress: [{ ports: [{ port: "serve-80-udp", protocol: "TCP" }] }],
+        },
+    };
+    expectTable([bad], "TCP", 80, (_f, t) => t !== "x/a");
+});
+test("egress named ports resolve against the destination pod", () => {
+    const p = {
+        namespace: "x",
+        name: "egress-named",
+        spec: {
+            podSelector: { matchLabels: { pod: "a" } },
+            policyTypes: ["Egress"],
+            egress: [{ ports: [{ port: "serve-81-tcp" }] }],
+        },
+    };
+    expectTable([p], "TCP", 81, () => true);
+    expectTable([p], "TCP", 80, (f) => f !== "x/a");
+});
+test("endPort allows the whole range port..endPort", () => {
+    const p = {
+        namespace: "x",
+        name: "range",
+        spec: { podSelector: {}, ingress: [{ ports: [{ protocol: "TCP", port: 80, endPort: 81 }] }] },
+    };
+    expectTable([p], "TCP", 80, () => true);
+    expectTable([p], "TCP", 81, () => true);
+    expectTable([p], "TCP", 82, (_f, t) => ns(t) !== "x");
+    expectTable([p], "UDP", 80, (_f, t) => ns(t) !== "x");
+});
+test("ipBlock with except (ipBlocks match pod IPs, as in Calico)", () => {
+    // Pod IPs 10.244.1.10 .. 10.244.1.18 in order x/a..z/c; allow 10.244.1.0/24 except y/b (10.244.1.14/32).
+    const p = {
+        namespace: "x",
+        name: "ipblock",
+        spec: {
+            podSelector: { matchLabels: { pod: "a" } },
+            ingress: [{ from: [{ ipBlock: { cidr: "10.244.1.0/24", except: ["10.244.1.14/32"] } }] }],
+        },
+    };
+    expectTable([p], "TCP", 80, (f, t) => t !== "x/a" || f !== "y/b");
+    // Where ipBlocks don't match pods, nothing in-cluster is allowed to x/a.
+    expectTable([p], "TCP", 80, (_f, t) => t !== "x/a", false);
+});
+test("egress to DNS only: UDP and TCP 53 to anywhere, nothing else", () => {
+    const p = {
+        namespace: "x",
+        name: "dns-only",
+        spec: {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [
+                {
+                    ports: [
+                        { protocol: "UDP", port: 53 },
+                        { protocol: "TCP", port: 53 },
+                    ],
+                },
+            ],
+        },
+    };
+    expectTable([p], "UDP", 53, () => true);
+    expectTable([p], "TCP", 53, () => true);
+    expectTable([p], "TCP", 80, (f) => ns(f) !== "x");
+});
+test("policies on both ends: egress and ingress must both allow", () => {
+    const eg = {
+        namespace: "x",
+        name: "a-to-b",
+        spec: {
+            podSelector: { matchLabels: { pod: "a" } },
+            policyTypes: ["Egress"],
+            egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { pod: "b" } } }] }],
+        },
+    };
+    const ing = {
+        namespace: "y",
+        name: "b-from-x",
+        spec: {
+            podSelector: { matchLabels: { pod: "b" } },
+            ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "x" } } }] }],
+        },
+    };
+    expectTable([eg, ing], "TCP", 80, (f, t) => {
+        if (f === "x/a" && pod(t) !== "b")
+            return false; // x/a may only send to b pods
+        if (t === "y/b" && ns(f) !== "x")
+            return false; // y/b only accepts from x
+        return true;
+    });
+});
+test("policies are additive: the union of rules", () => {
+    const p1 = {
+        namespace: "x",
+        name: "p1",
+        spec: {
+            podSelector: { matchLabels: { pod: "a" } },
+            ingress: [{ from: [{ podSelector: { matchLabels: { pod: "b" } } }] }],
+        },
+    };
+    const p2 = {
+        namespace: "x",
+        name: "p2",
+        spec: {
+            podSelector: { matchLabels: { pod: "a" } },
+            ingress: [{ from: [{ podSelector: { matchLabels: { pod: "c" } } }] }],
+        },
+    };
+    expectTable([p1, p2], "TCP", 80, (f, t) => t !== "x/a" || f === "x/b" || f === "x/c");
+});
+test("ingress: [{}] allows everything; ingress: [] denies everything", () => {
+    const allowAll = { namespace: "x", name: "allow", spec: { podSelector: {}, ingress: [{}] } };
+    expectTable([allowAll], "TCP", 80, () => true);
+    const denyAll = { namespace: "x", name: "deny", spec: { podSelector: {}, ingress: [] } };
+    expectTable([denyAll], "TCP", 80, (_f, t) => ns(t) !== "x");
+});
+test("traffic from the pod's own node is allowed even when isolated", () => {
+    const st = conformanceState([{ namespace: "x", name: "deny", spec: { podSelector: {}, policyTypes: ["Ingress"] } }]);
+    const ix = indexPolicies(st);
+    const xa = st.pods.find((p) => p.namespace === "x" && p.name === "a");
+    const node = { kind: "ip", ip: ipToInt(xa.hostIP) };
+    assert.equal(decide(ix, node, { kind: "pod", pod: xa }, "TCP", 80).allowed, true);
+    const other = { kind: "ip", ip: ipToInt("192.168.1.99") };
+    assert.equal(decide(ix, other, { kind: "pod", pod: xa }, "TCP", 80).allowed, false);
+});
+test("the decision names the policy and rule index that allowed it", () => {
+    const p = {
+        namespace: "x",
+        name: "allow-b",
+        spec: {
+            podSelector: { matchLabels: { pod: "a" } },
+            ingress: [
+                { from: [{ podSelector: { matchLabels: { pod: "c" } } }] },
+                { from: [{ podSelector: { matchLabels: { pod: "b" } } }] },
+            ],
+        },
+    };
+    const st = conformanceState([p]);
+    const ix = indexPolicies(st);
+    const get = (n) => st.pods.find((q) => `${q.namespace}/${q.name}` === n);
+    const d = decide(ix, { kind: "pod", pod: get("x/b") }, { kind: "pod", pod: get("x/a") }, "TCP", 80);
+    assert.equal(d.allowed, true);
+    assert.equal(d.ingressRule?.policy, "x/allow-b");
+    assert.equal(d.ingressRule?.rule, 1);
+    const denied = decide(ix, { kind: "pod", pod: get("y/b") }, { kind: "pod", pod: get("x/a") }, "TCP", 80);
+    assert.equal(denied.allowed, false);
+    assert.deepEqual(denied.ingress.selecting, ["x/allow-b"]);
+});
+test("hostNetwork pods cannot be selected by policies", () => {
+    const st = conformanceState([
+        { namespace: "x", name: "deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+    ]);
+    const xa = st.pods.find((p) => p.namespace === "x" && p.name === "a");
+    xa.spec.hostNetwork = true;
+    const ix = indexPolicies(st);
+    const yb = st.pods.find((p) => p.namespace === "y" && p.name === "b");
+    assert.equal(decide(ix, { kind: "pod", pod: yb }, { kind: "pod", pod: xa }, "TCP", 80).allowed, true);
+    assert.equal(decide(ix, { kind: "pod", pod: xa }, { kind: "pod", pod: yb }, "TCP", 80).allowed, true);
+});
+//# sourceMappingURL=engine.test.js.map

@@ -1,0 +1,16 @@
+export type Proto = "SCTP" | "TCP" | "UDP";
+export declare const PROTOCOLS: Proto[];
+export declare const MIN_PORT = 1;
+export declare const MAX_PORT = 65535;
+export type Range = [number, number];
+export type ConnSet = Record<Proto, Range[]>;
+export declare function emptySet(): ConnSet;
+export declare function allSet(): ConnSet;
+export declare function single(proto: Proto, from?: number, to?: number): ConnSet;
+export declare function union(a: ConnSet, b: ConnSet): ConnSet;
+export declare function intersect(a: ConnSet, b: ConnSet): ConnSet;
+export declare function isEmpty(s: ConnSet): boolean;
+export declare function isAll(s: ConnSet): boolean;
+export declare function equal(a: ConnSet, b: ConnSet): boolean;
+export declare function has(s: ConnSet, proto: Proto, port: number): boolean;
+export declare function formatConns(s: ConnSet): string;

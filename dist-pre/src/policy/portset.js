@@ -1,0 +1,83 @@
+// Sets of connections: per protocol, a sorted list of disjoint inclusive port ranges
+// within 1..65535. The text form is the one policy analysers print:
+// `All Connections`, `TCP 8050`, `TCP 1-79,81-65535,UDP 53` (protocols SCTP, TCP, UDP).
+export const PROTOCOLS = ["SCTP", "TCP", "UDP"];
+export const MIN_PORT = 1;
+export const MAX_PORT = 65535;
+export function emptySet() {
+    return { SCTP: [], TCP: [], UDP: [] };
+}
+export function allSet() {
+    return { SCTP: [[MIN_PORT, MAX_PORT]], TCP: [[MIN_PORT, MAX_PORT]], UDP: [[MIN_PORT, MAX_PORT]] };
+}
+export function single(proto, from = MIN_PORT, to = MAX_PORT) {
+    const s = emptySet();
+    s[proto] = [[from, to]];
+    return s;
+}
+function normalise(r) {
+    const s = [...r].sort((a, b) => a[0] - b[0]);
+    const out = [];
+    for (const [a, b] of s) {
+        const last = out[out.length - 1];
+        if (last && a <= last[1] + 1)
+            last[1] = Math.max(last[1], b);
+        else
+            out.push([a, b]);
+    }
+    return out;
+}
+export function union(a, b) {
+    const out = emptySet();
+    for (const p of PROTOCOLS)
+        out[p] = b[p].length === 0 ? a[p] : a[p].length === 0 ? b[p] : normalise([...a[p], ...b[p]]);
+    return out;
+}
+export function intersect(a, b) {
+    const out = emptySet();
+    for (const p of PROTOCOLS) {
+        const r = [];
+        let i = 0;
+        let j = 0;
+        const x = a[p];
+        const y = b[p];
+        while (i < x.length && j < y.length) {
+            const lo = Math.max(x[i][0], y[j][0]);
+            const hi = Math.min(x[i][1], y[j][1]);
+            if (lo <= hi)
+                r.push([lo, hi]);
+            if (x[i][1] < y[j][1])
+                i++;
+            else
+                j++;
+        }
+        out[p] = r;
+    }
+    return out;
+}
+export function isEmpty(s) {
+    return PROTOCOLS.every((p) => s[p].length === 0);
+}
+export function isAll(s) {
+    return PROTOCOLS.every((p) => s[p].length === 1 && s[p][0][0] === MIN_PORT && s[p][0][1] === MAX_PORT);
+}
+export function equal(a, b) {
+    return PROTOCOLS.every((p) => a[p].length === b[p].length && a[p].every((r, i) => r[0] === b[p][i][0] && r[1] === b[p][i][1]));
+}
+export function has(s, proto, port) {
+    return s[proto].some(([a, b]) => port >= a && port <= b);
+}
+export function formatConns(s) {
+    if (isAll(s))
+        return "All Connections";
+    if (isEmpty(s))
+        return "No Connections";
+    const parts = [];
+    for (const p of PROTOCOLS) {
+        if (s[p].length === 0)
+            continue;
+        parts.push(`${p} ${s[p].map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(",")}`);
+    }
+    return parts.join(",");
+}
+//# sourceMappingURL=portset.js.map

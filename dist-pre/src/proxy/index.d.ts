@@ -1,0 +1,10 @@
+import type { ProxyMode } from "./mode.js";
+export declare const proxyModes: Record<"iptables" | "nftables" | "ipvs" | "none", ProxyMode>;
+export type { ProxyMode, ProxyOutput } from "./mode.js";
+export { iptablesMode, serviceChains, probability, MASQ_MARK } from "./iptables/index.js";
+export { nftablesMode, nftServiceChains, nftEndpointBase } from "./nftables/index.js";
+export { ipvsMode, ipvsIpsets } from "./ipvs/index.js";
+export { noneMode } from "./none.js";
+export { servicePorts, localEndpoints, reachableEndpoints } from "./model.js";
+export type { ProxyServicePort, ProxyEndpoint } from "./model.js";
+export { portProtoHash, sepChainName, hashAndTruncate, base32Sha256 } from "./hash.js";

@@ -1,0 +1,63 @@
+// kube-proxy iptables mode: the per-node layer (Local traffic policies, LoadBalancer
+// firewall tail, the final KUBE-NODEPORTS jump).
+import { cidrTextContains } from "../../net/ipv4.js";
+import { localEndpoints, reachableEndpoints, epStr } from "../model.js";
+import { DST_LOCAL, LayerBuilder, M_ADDRTYPE, NO_LOCAL_ENDPOINTS, comment, dropRule, o, proto, rule } from "./rules.js";
+import { internalMasqRule, serviceToEndpointRules, svcMatch, writeEndpointChain } from "./port.js";
+export function buildNode(_state, node, ctx) {
+    const lb = new LayerBuilder("kube-proxy/node");
+    // Declare the chains this layer appends to, so the layer is self-describing.
+    lb.chain("nat", "KUBE-SERVICES");
+    for (const pc of ctx.perNode) {
+        const { sp, chains } = pc;
+        const name = sp.name;
+        const port = sp.port.port;
+        const local = localEndpoints(sp, node.name);
+        const hasLocal = local.eps.length > 0;
+        const usesLocalPolicyChain = hasLocal && sp.usesLocalEndpoints;
+        if (sp.hasEndpoints && sp.internalLocal) {
+            if (hasLocal) {
+                lb.add("nat", "KUBE-SERVICES", rule([...comment(`${name} cluster IP`), ...svcMatch(sp, sp.clusterIP, port)], chains.svl));
+                lb.add("nat", chains.svl, internalMasqRule(ctx, sp));
+            }
+            else {
+                lb.add("filter", "KUBE-SERVICES", dropRule([...comment(`${name} has no local endpoints`), ...svcMatch(sp, sp.clusterIP, port)], "DROP", NO_LOCAL_ENDPOINTS));
+            }
+        }
+        if (sp.hasEndpoints && sp.externalLocal && !hasLocal) {
+            const drop = (m) => lb.add("filter", "KUBE-EXTERNAL-SERVICES", dropRule([...comment(`${name} has no local endpoints`), ...m], "DROP", NO_LOCAL_ENDPOINTS));
+            for (const ip of sp.externalIPs)
+                drop(svcMatch(sp, ip, port));
+            for (const ip of sp.lbIPs)
+                drop(svcMatch(sp, ip, port));
+            if (sp.nodePort) {
+                const [pm, pp] = proto(sp.protocol);
+                drop([M_ADDRTYPE, DST_LOCAL, pm, pp, o("--dport", String(sp.nodePort))]);
+            }
+        }
+        if (sp.hasEndpoints && sp.externallyAccessible && sp.externalLocal && hasLocal)
+            lb.add("nat", chains.ext, rule([], chains.svl));
+        if (pc.usesFWChain) {
+            const allowFromNode = sp.sourceRanges.some((c) => cidrTextContains(c, node.address));
+            if (allowFromNode)
+                for (const ip of sp.lbIPs)
+                    lb.add("nat", chains.fw, rule([...comment(`${name} loadbalancer IP`), o("-s", ip)], chains.ext));
+            lb.add("nat", chains.fw, rule(comment(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`)));
+        }
+        if (usesLocalPolicyChain)
+            serviceToEndpointRules(lb.chain("nat", chains.svl).rules, ctx, pc, local.eps);
+        // Endpoint chains not already in the shared layer.
+        const shared = (pc.sharedEps ??= new Set(sp.usesClusterEndpoints ? sp.clusterEndpoints.map((e) => epStr(e)) : []));
+        for (const ep of reachableEndpoints(sp, local))
+            if (!shared.has(epStr(ep)))
+                writeEndpointChain(lb, ctx, pc, ep);
+    }
+    // nodePortAddresses unset (MatchAll) and localhostNodePorts=true: the last KUBE-SERVICES rule.
+    lb.add("nat", "KUBE-SERVICES", rule([
+        ...comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain"),
+        M_ADDRTYPE,
+        DST_LOCAL,
+    ], "KUBE-NODEPORTS"));
+    return { iptables: lb.layer };
+}
+//# sourceMappingURL=node.js.map

@@ -1,0 +1,22 @@
+import type { ClusterState, NodeState } from "../control/state.js";
+import type { IptLayer, IpvsVirtualServer, Link, NftLayer } from "../ir/types.js";
+export interface ProxyOutput {
+    iptables?: IptLayer;
+    nftables?: NftLayer;
+    ipvs?: IpvsVirtualServer[];
+    /** Extra links (kube-ipvs0 holding every Service IP). */
+    links?: Link[];
+    addresses?: {
+        dev: string;
+        cidr: string;
+    }[];
+}
+export interface ProxyMode {
+    readonly name: "iptables" | "nftables" | "ipvs" | "none";
+    /** Netfilter family the mode writes. */
+    readonly netfilter: "iptables" | "nftables";
+    /** Rules common to every node (computed once per state). */
+    shared(state: ClusterState): ProxyOutput;
+    /** What differs on `node` (eTP/iTP Local chains, …), given the shared output. */
+    perNode(state: ClusterState, node: NodeState, shared: ProxyOutput): ProxyOutput;
+}

@@ -1,0 +1,24 @@
+// kube-proxy nftables mode, modelled on pkg/proxy/nftables/proxier.go (Kubernetes
+// v1.32 layout: filter-prerouting-pre-dnat / filter-output-pre-dnat at dstnat-10,
+// cluster-ips-check). nodePortAddresses unset: no nodeport-ips set, NodePorts match
+// `fib daddr type local` (localhost excluded). Rules are libnftables JSON.
+//
+// Sharing as in iptables mode: one shared `ip kube-proxy` table; the per-node layer adds
+// to the same table (Local traffic policies, the LoadBalancer source-range rule).
+import { buildNode } from "./node.js";
+import { buildShared, ctxOf } from "./shared.js";
+export { MASQ_MARK, TABLE, nftEndpointBase, nftServiceChains } from "./port.js";
+export const nftablesMode = {
+    name: "nftables",
+    netfilter: "nftables",
+    shared(state) {
+        return buildShared(state).out;
+    },
+    perNode(state, node, shared) {
+        let ctx = ctxOf.get(shared);
+        if (!ctx)
+            ctx = buildShared(state).ctx;
+        return buildNode(state, node, ctx);
+    },
+};
+//# sourceMappingURL=index.js.map

@@ -1,0 +1,2 @@
+import type { ProxyMode } from "./mode.js";
+export declare const noneMode: ProxyMode;

@@ -1,0 +1,415 @@
+// Workload-level reachability, built on equivalence classes: pods that agree on
+// everything a policy can look at (namespace, labels, named container ports, and
+// which ipBlock ranges hold their IP) are evaluated once. The outside world is cut
+// at every ipBlock boundary into elementary ranges, each evaluated once, and adjacent
+// ranges with the same result are merged for display.
+import { intToIp, ipToInt, parseCidr } from "../net/ipv4.js";
+import { directionVerdict, indexPolicies, peerMatches, policiesSelecting, rulePorts, selectable, } from "../policy/engine.js";
+import { matchSelector } from "../manifest/selector.js";
+import { allSet, equal, formatConns, intersect, isEmpty, union, emptySet } from "../policy/portset.js";
+function workloadName(p) {
+    return `${p.workload.namespace}/${p.workload.name}[${p.workload.kind}]`;
+}
+/** Sorted, distinct boundaries of every ipBlock (cidr and except) in the cluster's policies. */
+function ipBreakpoints(ix) {
+    const pts = new Set([0]);
+    for (const p of ix.policies) {
+        for (const r of [...p.ingressRules, ...p.egressRules]) {
+            for (const pe of r.peers ?? []) {
+                if (!pe.ipBlock)
+                    continue;
+                for (const c of [pe.ipBlock.cidr, ...pe.ipBlock.except]) {
+                    pts.add(c.first);
+                    if (c.last < 0xffffffff)
+                        pts.add(c.last + 1);
+                }
+            }
+        }
+    }
+    return [...pts].sort((a, b) => a - b);
+}
+function intervalOf(bps, ip) {
+    let lo = 0;
+    let hi = bps.length - 1;
+    while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (bps[mid] <= ip)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+function podClassKey(ix, bps, pod) {
+    const ipPart = pod.podIP && (ix.ipBlockMatchesPods || !selectable(pod)) ? intervalOf(bps, ipToInt(pod.podIP)) : -1;
+    if (!selectable(pod))
+        return `host|${ipPart}`;
+    const labels = Object.keys(pod.labels)
+        .sort()
+        .map((k) => `${k}=${pod.labels[k]}`)
+        .join(",");
+    const named = [];
+    for (const c of pod.spec.containers)
+        for (const cp of c.ports ?? [])
+            if (cp.name)
+                named.push(`${cp.name}/${cp.protocol ?? "TCP"}/${cp.containerPort}`);
+    named.sort();
+    return `${pod.namespace}|${labels}|${named.join(",")}|${ipPart}`;
+}
+export function computeReach(state, opts = {}) {
+    const ix = indexPolicies(state);
+    const bps = ipBreakpoints(ix);
+    const ctx = podClasses(state, ix, bps, opts);
+    const ext = externalRanges(state, bps);
+    const pairConns = classPairConnections(ctx);
+    const lines = [...workloadLines(ctx, pairConns), ...externalLines(ctx, ext)];
+    lines.sort((a, b) => (a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));
+    return { lines, classes: ctx.classList.length, externalRanges: ext.length };
+}
+/** Pods grouped into classes that every policy sees alike; workloads mapped to their classes. */
+function podClasses(state, ix, bps, opts) {
+    const classes = new Map();
+    const ctx = { ix, opts, classList: [], wlClasses: new Map(), wlNs: new Map(), wlPods: new Map() };
+    for (const pod of state.pods) {
+        // hostNetwork pods are their node (its address, unselectable): not a workload here.
+        if (!pod.podIP || pod.terminating || !selectable(pod))
+            continue;
+        const key = podClassKey(ix, bps, pod);
+        let c = classes.get(key);
+        if (!c) {
+            c = {
+                id: classes.size,
+                rep: { kind: "pod", pod },
+                workloads: new Set(),
+                egress: policiesSelecting(ix, pod, "egress"),
+                ingress: policiesSelecting(ix, pod, "ingress"),
+            };
+            classes.set(key, c);
+        }
+        const w = workloadName(pod);
+        c.workloads.add(w);
+        if (!ctx.wlClasses.has(w))
+            ctx.wlClasses.set(w, new Set());
+        ctx.wlClasses.get(w).add(c);
+        ctx.wlNs.set(w, pod.namespace);
+        if (!ctx.wlPods.has(w))
+            ctx.wlPods.set(w, pod);
+    }
+    ctx.classList = [...classes.values()];
+    return ctx;
+}
+/** The elementary intervals between ipBlock boundaries, outside the pod network. */
+function externalRanges(state, bps) {
+    const pod = parseCidr(state.config.networking.podSubnet, true);
+    const ext = [];
+    for (let i = 0; i < bps.length; i++) {
+        const first = bps[i];
+        const last = i + 1 < bps.length ? bps[i + 1] - 1 : 0xffffffff;
+        // cut out the pod subnet
+        const pieces = [];
+        if (last < pod.first || first > pod.last)
+            pieces.push([first, last]);
+        else {
+            if (first < pod.first)
+                pieces.push([first, pod.first - 1]);
+            if (last > pod.last)
+                pieces.push([pod.last + 1, last]);
+        }
+        for (const [a, b] of pieces)
+            ext.push({ first: a, last: b, party: { kind: "ip", ip: a } });
+    }
+    return ext;
+}
+const bitHas = (b, i) => (b[i >>> 5] & (1 << (i & 31))) !== 0;
+/** Each class's egress and ingress rules, their peers as bitsets of classes (null: not isolated). */
+function classRules(ctx) {
+    const { ix, classList } = ctx;
+    const byNs = new Map();
+    for (const c of classList) {
+        if (c.rep.kind !== "pod" || !selectable(c.rep.pod))
+            continue;
+        const l = byNs.get(c.rep.pod.namespace) ?? [];
+        l.push(c);
+        byNs.set(c.rep.pod.namespace, l);
+    }
+    const words = (classList.length + 31) >>> 5;
+    // Which classes a rule's peers match: computed once per distinct peer, scanning only
+    // the namespaces a peer can reach (its own, or those its namespaceSelector matches).
+    const peerCache = new Map();
+    const peerBits = (peer, policyNs) => {
+        const key = `${policyNs}|${JSON.stringify(peer)}`;
+        let b = peerCache.get(key);
+        if (b)
+            return b;
+        b = new Uint32Array(words);
+        const cands = peer.ipBlock
+            ? classList
+            : peer.namespaceSelector
+                ? [...byNs.entries()]
+                    .filter(([ns]) => matchSelector(peer.namespaceSelector, ix.nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns }))
+                    .flatMap(([, l]) => l)
+                : (byNs.get(policyNs) ?? []);
+        for (const c of cands)
+            if (peerMatches(ix, peer, policyNs, c.rep))
+                b[c.id >>> 5] |= 1 << (c.id & 31);
+        peerCache.set(key, b);
+        return b;
+    };
+    const ruleCache = new Map();
+    const ruleRef = (p, r) => {
+        let ref = ruleCache.get(r);
+        if (ref)
+            return ref;
+        let bits = null;
+        if (r.peers !== null) {
+            bits = new Uint32Array(words);
+            for (const pe of r.peers) {
+                const pb = peerBits(pe, p.namespace);
+                for (let i = 0; i < words; i++)
+                    bits[i] |= pb[i];
+            }
+        }
+        const named = (r.ports ?? []).some((x) => typeof x.port === "string");
+        ref = { rule: r, bits, fixed: named ? null : rulePorts(r.ports, { kind: "ip", ip: 0 }) };
+        ruleCache.set(r, ref);
+        return ref;
+    };
+    const rulesOf = (c, dir) => {
+        const pols = dir === "egress" ? c.egress : c.ingress;
+        if (pols.length === 0)
+            return null;
+        const out = [];
+        for (const p of pols)
+            for (const r of dir === "egress" ? p.egressRules : p.ingressRules)
+                out.push(ruleRef(p, r));
+        return out;
+    };
+    return { egress: classList.map((c) => rulesOf(c, "egress")), ingress: classList.map((c) => rulesOf(c, "ingress")) };
+}
+/**
+ * The connections between workloads, from their class pairs: candidates come from the
+ * source's egress rules (every class when the source is not isolated for egress).
+ */
+function classPairConnections(ctx) {
+    const { classList } = ctx;
+    const rules = classRules(ctx);
+    const words = (classList.length + 31) >>> 5;
+    const ALL = allSet();
+    const connsOf = (r, dst) => r.fixed ?? rulePorts(r.rule.ports, dst.rep);
+    const pairConns = new Map(); // "ws\0wd" → union over their classes
+    for (const s of classList) {
+        const er = rules.egress[s.id];
+        let cands;
+        if (er === null || er.some((r) => r.bits === null))
+            cands = classList;
+        else {
+            const acc = new Uint32Array(words);
+            for (const r of er)
+                for (let i = 0; i < words; i++)
+                    acc[i] |= r.bits[i];
+            cands = classList.filter((c) => bitHas(acc, c.id));
+        }
+        for (const d of cands) {
+            let e = ALL;
+            if (er !== null) {
+                e = emptySet();
+                for (const r of er)
+                    if (r.bits === null || bitHas(r.bits, d.id))
+                        e = union(e, connsOf(r, d));
+            }
+            if (isEmpty(e))
+                continue;
+            const ir = rules.ingress[d.id];
+            let i = ALL;
+            if (ir !== null) {
+                i = emptySet();
+                for (const r of ir)
+                    if (r.bits === null || bitHas(r.bits, s.id))
+                        i = union(i, connsOf(r, d));
+            }
+            const conns = e === ALL ? i : i === ALL ? e : intersect(e, i);
+            if (isEmpty(conns))
+                continue;
+            for (const ws of s.workloads) {
+                for (const wd of d.workloads) {
+                    if (ws === wd)
+                        continue;
+                    const k = `${ws}\u0000${wd}`;
+                    const prev = pairConns.get(k);
+                    pairConns.set(k, prev ? union(prev, conns) : conns);
+                }
+            }
+        }
+    }
+    return pairConns;
+}
+const wlSelected = (ctx, w, sel) => !sel || matchSelector(sel, ctx.wlPods.get(w).labels);
+const inNs = (ctx, w) => !ctx.opts.namespace || ctx.wlNs.get(w) === ctx.opts.namespace;
+/** Workload ↔ workload lines the options ask for (with the pairs that have none, when asked). */
+function workloadLines(ctx, pairConns) {
+    const { ix, opts } = ctx;
+    const lines = [];
+    const workloads = [...ctx.wlClasses.keys()].sort();
+    const keep = (ws, wd) => (inNs(ctx, ws) || inNs(ctx, wd)) && wlSelected(ctx, ws, opts.from) && wlSelected(ctx, wd, opts.to);
+    const pairLine = (ws, wd, conns) => {
+        const line = { src: ws, dst: wd, conns, text: formatConns(conns) };
+        if (opts.explain) {
+            const a = [...ctx.wlClasses.get(ws)][0];
+            const b = [...ctx.wlClasses.get(wd)][0];
+            line.explain = explainPair(directionVerdict(ix, "egress", a.rep, b.rep, a.egress), directionVerdict(ix, "ingress", b.rep, a.rep, b.ingress), ws, wd);
+        }
+        return line;
+    };
+    if (opts.includeDenied) {
+        for (const ws of workloads)
+            for (const wd of workloads) {
+                if (ws === wd || !keep(ws, wd))
+                    continue;
+                lines.push(pairLine(ws, wd, pairConns.get(`${ws}\u0000${wd}`) ?? emptySet()));
+            }
+    }
+    else {
+        for (const [k, conns] of pairConns) {
+            const [ws, wd] = k.split("\u0000");
+            if (keep(ws, wd))
+                lines.push(pairLine(ws, wd, conns));
+        }
+    }
+    return lines;
+}
+/** Workloads ↔ outside ranges, merged over adjacent ranges with equal results. */
+function externalLines(ctx, ext) {
+    const { ix, opts } = ctx;
+    const lines = [];
+    for (const w of [...ctx.wlClasses.keys()].sort()) {
+        if (!inNs(ctx, w))
+            continue;
+        const cls = [...ctx.wlClasses.get(w)][0];
+        for (const dir of ["egress", "ingress"]) {
+            if (dir === "egress" && !wlSelected(ctx, w, opts.from))
+                continue;
+            if (dir === "ingress" && !wlSelected(ctx, w, opts.to))
+                continue;
+            if (dir === "egress" && opts.to)
+                continue; // selectors name pods; outside has none
+            if (dir === "ingress" && opts.from)
+                continue;
+            let run = null;
+            const flush = () => {
+                if (!run)
+                    return;
+                if (!isEmpty(run.conns) || opts.includeDenied) {
+                    const name = `${intToIp(run.first)}-${intToIp(run.last)}[External]`;
+                    const line = dir === "egress"
+                        ? { src: w, dst: name, conns: run.conns, text: formatConns(run.conns) }
+                        : { src: name, dst: w, conns: run.conns, text: formatConns(run.conns) };
+                    if (opts.explain)
+                        line.explain = [explainVerdict(run.v, w)];
+                    lines.push(line);
+                }
+                run = null;
+            };
+            for (const e of ext) {
+                const v = directionVerdict(ix, dir, cls.rep, e.party, dir === "egress" ? cls.egress : cls.ingress);
+                const conns = v.allowed;
+                if (run && run.last + 1 === e.first && equal(run.conns, conns))
+                    run.last = e.last;
+                else {
+                    flush();
+                    run = { first: e.first, last: e.last, conns, v };
+                }
+            }
+            flush();
+        }
+    }
+    return lines;
+}
+function explainVerdict(v, who) {
+    const side = v.direction === "egress" ? `egress of ${who}` : `ingress of ${who}`;
+    if (!v.isolated)
+        return `${side}: not isolated (no policy selects it for ${v.direction === "egress" ? "Egress" : "Ingress"}): all allowed`;
+    if (v.hits.length === 0)
+        return `${side}: isolated by ${v.selecting.join(", ")}; no rule matches the peer: denied`;
+    return `${side}: isolated by ${v.selecting.join(", ")}; allowed by ${v.hits.map((h) => `${h.policy} ${v.direction} rule ${h.rule} (${formatConns(h.conns)})`).join("; ")}`;
+}
+function explainPair(e, i, src, dst) {
+    return [explainVerdict(e, src), explainVerdict(i, dst)];
+}
+// ---------------------------------------------------------------------------
+// Output formats
+export function renderReach(lines, format) {
+    switch (format) {
+        case "txt":
+            return (lines
+                .map((l) => `${l.src} => ${l.dst} : ${l.text}` +
+                (l.explain ? "\n" + l.explain.map((e) => `    ${e}`).join("\n") : ""))
+                .join("\n") + (lines.length ? "\n" : ""));
+        case "json":
+            return (JSON.stringify(lines.map((l) => ({
+                src: l.src,
+                dst: l.dst,
+                conn: l.text,
+                ...(l.explain ? { explanation: l.explain } : {}),
+            })), null, 2) + "\n");
+        case "csv":
+            return ["src,dst,conn", ...lines.map((l) => [l.src, l.dst, l.text].map(csvCell).join(","))].join("\n") + "\n";
+        case "md":
+            return ([
+                "| src | dst | conn |",
+                "|-----|-----|------|",
+                ...lines.map((l) => `| ${mdCell(l.src)} | ${mdCell(l.dst)} | ${mdCell(l.text)} |`),
+            ].join("\n") + "\n");
+        case "dot": {
+            const nodes = new Set();
+            for (const l of lines) {
+                nodes.add(l.src);
+                nodes.add(l.dst);
+            }
+            const q = (s) => JSON.stringify(s);
+            const out = ["digraph {"];
+            for (const n of [...nodes].sort())
+                out.push(`\t${q(n)} [label=${q(n)} color=${n.endsWith("[External]") ? "red2" : "blue"} fontcolor=${n.endsWith("[External]") ? "red2" : "blue"}]`);
+            for (const l of lines)
+                out.push(`\t${q(l.src)} -> ${q(l.dst)} [label=${q(l.text)} color="gold2" fontcolor="darkgreen"]`);
+            out.push("}");
+            return out.join("\n") + "\n";
+        }
+    }
+}
+function csvCell(s) {
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+function mdCell(s) {
+    return s.replace(/\|/g, "\\|");
+}
+/** What changes between two reach results: connections added, removed or changed. */
+export function diffReach(before, after) {
+    const key = (l) => `${l.src}\u0000${l.dst}`;
+    const a = new Map(before.map((l) => [key(l), l]));
+    const b = new Map(after.map((l) => [key(l), l]));
+    const out = [];
+    for (const [k, l] of b) {
+        const o = a.get(k);
+        if (!o)
+            out.push({ change: "added", src: l.src, dst: l.dst, after: l.text });
+        else if (!equal(o.conns, l.conns))
+            out.push({ change: "changed", src: l.src, dst: l.dst, before: o.text, after: l.text });
+    }
+    for (const [k, l] of a)
+        if (!b.has(k))
+            out.push({ change: "removed", src: l.src, dst: l.dst, before: l.text });
+    out.sort((x, y) => (x.src + x.dst < y.src + y.dst ? -1 : x.src + x.dst > y.src + y.dst ? 1 : 0));
+    return out;
+}
+export function renderDiff(d) {
+    if (d.length === 0)
+        return "no changes\n";
+    return (d
+        .map((l) => l.change === "changed"
+        ? `changed: ${l.src} => ${l.dst} : ${l.before} -> ${l.after}`
+        : l.change === "added"
+            ? `added:   ${l.src} => ${l.dst} : ${l.after}`
+            : `removed: ${l.src} => ${l.dst} : ${l.before}`)
+        .join("\n") + "\n");
+}
+//# sourceMappingURL=reach.js.map

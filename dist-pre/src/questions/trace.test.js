@@ -1,0 +1,43 @@
+// The trace session: what every asker (CLI, web view, check, demo) traces through.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { loadCluster } from "../load/cluster.js";
+import { runTrace } from "../ui-server/api.js";
+import { modelSession, traceSession, TraceInputError, IptablesParseError } from "./trace.js";
+const { state } = await loadCluster({});
+test("modelSession: builds the IR with the proxy mode asked for and traces names", () => {
+    const s = modelSession(state, { proxyMode: "nftables" });
+    assert.equal(s.ir.proxyMode, "nftables");
+    assert.equal(s.state, state);
+    const r = s.trace({ from: "order-app", to: "http://user-service" }, { noDnsPath: true });
+    assert.ok(r.dns?.answer, "the name resolved through the cluster's resolver walk");
+    assert.ok(r.paths.every((p) => p.disposition.verdict === "DELIVERED"));
+});
+test("modelSession: ipvs mode brings its ipsets, so Service traces work (the web view's too)", () => {
+    const s = modelSession(state, { proxyMode: "ipvs" });
+    const r = s.trace({ from: "order-app", to: "svc/user-service" });
+    assert.ok(r.paths.length > 0);
+    assert.ok(r.paths.every((p) => p.disposition.verdict === "DELIVERED"), JSON.stringify(r.paths[0].disposition));
+    const web = runTrace(s, { from: "order-app", to: "svc/user-service" });
+    assert.deepEqual(web.paths.map((p) => p.disposition.verdict), r.paths.map((p) => p.disposition.verdict));
+});
+test("traceSession over a bare IR: no state, flows name pods and addresses", () => {
+    const m = modelSession(state);
+    const s = traceSession(undefined, m.ir);
+    assert.equal(s.state, undefined);
+    const pod = state.pods.find((p) => p.name.startsWith("user-app-") && p.podIP);
+    const r = s.trace({ from: "order-app", to: `${pod.podIP}:8080` });
+    assert.equal(r.paths[0].disposition.verdict, "DELIVERED");
+});
+test("withNodeRules: a real node's iptables-save replaces that node's rules; errors are typed", () => {
+    const s = modelSession(state);
+    const node = state.nodes[1].name;
+    const dump = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
+    const replaced = s.withNodeRules(node, dump, "node.rules");
+    assert.notEqual(replaced.ir, s.ir);
+    assert.equal(replaced.state, state);
+    assert.equal(replaced.ir.nodes.find((n) => n.name === node)?.ns.netfilter.iptables.length, 1);
+    assert.throws(() => s.withNodeRules("no-such-node", dump), TraceInputError);
+    assert.throws(() => s.withNodeRules(node, "*filter\n-A NOPE\n", "bad.rules"), IptablesParseError);
+});
+//# sourceMappingURL=trace.test.js.map

@@ -1,0 +1,459 @@
+// `podnet verify`: the model checked against the kernel on a running cluster.
+//
+// The IR is recomputed from the inputs `podnet up` recorded (nothing is read back from
+// the kernel), every flow is traced by the interpreter (sim/), and the same flow is run
+// for real from inside the source's network namespace. Each flow's outcome is a set of
+// outcome keys, compared as sets:
+//   "delivered NS/POD"  a pod answered (the HTTP body / UDP "hostname" echo names it);
+//                       "delivered" alone when the answer cannot name its pod (DNS servers)
+//   "refused"           RST or ICMP port unreachable (nothing listens; a REJECT rule)
+//   "unreachable"       ICMP host/net unreachable, or no route at the source
+//   "dropped"           no answer within the timeout
+//   DNS flows: "answer A,B" (sorted addresses) | "notfound" (NXDOMAIN/NODATA) | "servfail"
+// Flows: "pod" every ordered pod pair on every declared container port; "service" every
+// Service port from every pod; "nodeport" every NodePort on every node and "external"
+// every LoadBalancer/external IP, both from the outside client in the underlay; "dns"
+// every Service name (short, NAME.NS, FQDN) from one pod per namespace.
+// For a Service the model lists one path per endpoint choice; the kernel repeats the
+// flow (up to 10 × the model's outcomes, stopping once it has seen them all) so that the
+// sets compare. With sessionAffinity: ClientIP one endpoint answers every time: then the
+// kernel's set must be one of the model's.
+//
+// The flows run for real in linux/probe.ts (one python3 client per source namespace);
+// this file plans them, holds the model's side and compares: it does no I/O itself.
+import { resolveFromPod } from "../dns/resolver.js";
+import { nsName } from "../linux/names.js";
+import { recompute, runProbes } from "../linux/probe.js";
+import { isDnsListener } from "../linux/supervisor.js";
+import { traceSession } from "./trace.js";
+export const FLOW_SETS = ["pods", "services", "dns"];
+// ---------------------------------------------------------------------------
+// The model side
+const podKey = (p) => `${p.namespace}/${p.name}`;
+/** The pod (key) a path ended in: its own namespace, or a hostNetwork pod listening in the node's. */
+function endPod(ir, path) {
+    const ns = path.disposition.ns;
+    if (!ns)
+        return undefined;
+    if (ns.startsWith("pod/"))
+        return ns.slice(4);
+    if (ns.startsWith("node/")) {
+        // A hostNetwork pod's listener in the node's namespace is named "NS/POD/CONTAINER".
+        const c = path.disposition.container?.split("/");
+        if (c?.length === 3)
+            return `${c[0]}/${c[1]}`;
+        const node = ns.slice(5);
+        const hp = ir.pods.find((p) => p.hostNetwork &&
+            p.node === node &&
+            p.listeners.some((l) => l.port === path.disposition.port &&
+                (!path.disposition.container || l.container === path.disposition.container)));
+        return hp ? podKey(hp) : ns;
+    }
+    return ns;
+}
+/** A model path as an outcome key (the kernel's vocabulary). */
+export function pathOutcome(ir, path) {
+    const d = path.disposition;
+    switch (d.verdict) {
+        case "DELIVERED":
+            return `delivered ${endPod(ir, path) ?? "?"}`;
+        case "REFUSED":
+            return "refused";
+        case "DROPPED": {
+            // A REJECT rule answers with an ICMP error: the client sees it at once.
+            if (/^rejected/.test(d.detail))
+                return /host-unreachable|net-unreachable|admin-prohib|host-prohib|net-prohib/.test(d.object?.text ?? "")
+                    ? "unreachable"
+                    : "refused";
+            if (d.reason === "NO_ROUTE")
+                return "unreachable";
+            return "dropped";
+        }
+        case "EXITS_CLUSTER":
+            return "dropped"; // nothing outside answers: the underlay's gateway has nowhere to send it
+    }
+    return "dropped";
+}
+function modelPaths(ir, r) {
+    return r.paths
+        .filter((p) => p.probability > 0)
+        .map((p) => {
+        const d = p.disposition;
+        const m = {
+            probability: Number(p.probability.toFixed(4)),
+            verdict: d.verdict,
+            detail: d.detail,
+            choices: p.choices,
+            outcome: pathOutcome(ir, p),
+        };
+        if (d.reason)
+            m.reason = d.reason;
+        if (d.ns)
+            m.ns = d.ns;
+        if (d.container)
+            m.container = d.container;
+        if (d.object)
+            m.object = d.object.text;
+        return m;
+    });
+}
+const uniq = (a) => [...new Set(a)].sort();
+function probeFor(pod, l) {
+    const dns = pod ? isDnsListener(pod, l) : false;
+    if (l.protocol === "TCP")
+        return dns ? "dns-tcp" : "http";
+    if (l.protocol === "UDP")
+        return dns ? "dns-udp" : "udp";
+    return null;
+}
+function push(pl, p) {
+    const id = pl.out.length;
+    const flow = { ...p.flow, id, kernel: { outcomes: [], counts: {}, tries: 0 }, agree: false };
+    pl.out.push({ ...p, flow, probe: { ...p.probe, id } });
+}
+function traced(pl, from, to, port, protocol) {
+    const paths = modelPaths(pl.ir, pl.session.trace({ from, to, port, protocol }));
+    return { outcomes: uniq(paths.map((p) => p.outcome)), paths };
+}
+const srcNs = (pl, p) => nsName(pl.cluster, p.ns.id);
+export function planFlows(ir, state, cluster, sets, skipped) {
+    const nameCount = new Map();
+    for (const p of ir.pods)
+        nameCount.set(p.name, (nameCount.get(p.name) ?? 0) + 1);
+    const names = {};
+    for (const p of ir.pods)
+        if (nameCount.get(p.name) === 1)
+            names[p.name] = podKey(p);
+    const pl = {
+        ir,
+        state,
+        cluster,
+        // The questions layer's trace session: the same answers as `podnet trace` (and ipvs
+        // mode's ipsets, which the IR does not hold).
+        session: traceSession(state, ir),
+        skipped,
+        sources: ir.pods.filter((p) => p.ns && p.node && p.ip),
+        qname: state
+            ? `kubernetes.default.svc.${state.config.networking.dnsDomain}`
+            : "kubernetes.default.svc.cluster.local",
+        names,
+        out: [],
+    };
+    if (sets.includes("pods"))
+        planPodFlows(pl);
+    if (sets.includes("services") && state)
+        planServiceFlows(pl, state);
+    if (sets.includes("dns") && state)
+        planDnsFlows(pl, state);
+    // The client stops repeating once it has seen every outcome the model predicts.
+    for (const p of pl.out)
+        p.probe.expect = p.flow.model.outcomes.map((o) => (p.anonymous && o.startsWith("delivered") ? "delivered" : o));
+    return pl.out;
+}
+/** "pods": every source to every pod's declared container ports. */
+function planPodFlows(pl) {
+    const { ir, sources } = pl;
+    for (const from of sources) {
+        for (const to of ir.pods) {
+            if (!to.ip || !to.node)
+                continue;
+            for (const l of to.listeners) {
+                const probe = probeFor(to, l);
+                if (!probe) {
+                    if (from === sources[0])
+                        pl.skipped.push({
+                            what: `${podKey(to)} ${l.protocol} ${l.port}`,
+                            why: `${l.protocol}: no kernel probe (TCP and UDP only)`,
+                        });
+                    continue;
+                }
+                const protocol = l.protocol.toLowerCase();
+                const m = traced(pl, podKey(from), `${to.ip}:${l.port}`, l.port, protocol);
+                push(pl, {
+                    flow: {
+                        kind: "pod",
+                        from: podKey(from),
+                        to: `${podKey(to)} ${to.ip}:${l.port}/${protocol}`,
+                        protocol,
+                        dst: to.ip,
+                        port: l.port,
+                        model: m,
+                    },
+                    srcNetns: srcNs(pl, from),
+                    probe: { id: 0, probe, dst: to.ip, port: l.port, tries: 1, expect: [], qname: pl.qname },
+                    anonymous: probe.startsWith("dns"),
+                    affinity: false,
+                    names: pl.names,
+                });
+            }
+        }
+    }
+}
+/**
+ * "services": every Service port from every pod; LoadBalancer and external IPs and
+ * NodePorts (on every node) from the outside client in the underlay.
+ */
+function planServiceFlows(pl, state) {
+    const { ir, sources } = pl;
+    for (const s of state.services) {
+        if (!s.clusterIP || s.clusterIP === "None")
+            continue;
+        for (const sp of s.ports) {
+            if (sp.protocol !== "TCP" && sp.protocol !== "UDP") {
+                pl.skipped.push({
+                    what: `svc ${s.namespace}/${s.name} ${sp.protocol} ${sp.port}`,
+                    why: `${sp.protocol}: no kernel probe`,
+                });
+                continue;
+            }
+            const protocol = sp.protocol.toLowerCase();
+            for (const from of sources)
+                pushServiceFlow(pl, s, sp, protocol, {
+                    kind: "service",
+                    from: podKey(from),
+                    traceTo: `svc/${s.namespace}/${s.name}`,
+                    to: `svc ${s.namespace}/${s.name} ${s.clusterIP}:${sp.port}/${protocol}`,
+                    srcNetns: srcNs(pl, from),
+                    dst: s.clusterIP,
+                    port: sp.port,
+                });
+            // LoadBalancer and external IPs from the outside client (no NodePort needed). The
+            // underlay namespace has no link out of podnet's namespaces: nothing leaves.
+            if (!ir.underlay?.externalClient)
+                continue;
+            const outside = nsName(pl.cluster, ir.underlay.ns.id);
+            for (const ip of [...new Set([...s.loadBalancerIPs, ...s.externalIPs])])
+                pushServiceFlow(pl, s, sp, protocol, {
+                    kind: "external",
+                    from: "external",
+                    traceTo: `${ip}:${sp.port}`,
+                    to: `${s.loadBalancerIPs.includes(ip) ? "loadbalancer" : "externalIP"} ${s.namespace}/${s.name} ${ip}:${sp.port}/${protocol}`,
+                    srcNetns: outside,
+                    dst: ip,
+                    port: sp.port,
+                });
+            // NodePorts from the outside client (the underlay namespace), to every node.
+            if (sp.nodePort)
+                for (const n of ir.nodes)
+                    pushServiceFlow(pl, s, sp, protocol, {
+                        kind: "nodeport",
+                        from: "external",
+                        traceTo: `${n.address}:${sp.nodePort}`,
+                        to: `nodeport ${s.namespace}/${s.name} ${n.name} ${n.address}:${sp.nodePort}/${protocol}`,
+                        srcNetns: outside,
+                        dst: n.address,
+                        port: sp.nodePort,
+                    });
+        }
+    }
+}
+function pushServiceFlow(pl, s, sp, protocol, t) {
+    // CoreDNS's Service port 53 answers DNS queries: the probe asks one (its answer names no pod).
+    const dnsSvc = s.namespace === "kube-system" && sp.port === 53;
+    const udp = protocol === "udp";
+    const probe = dnsSvc ? (udp ? "dns-udp" : "dns-tcp") : udp ? "udp" : "http";
+    const m = traced(pl, t.from, t.traceTo, t.port, protocol);
+    push(pl, {
+        flow: { kind: t.kind, from: t.from, to: t.to, protocol, dst: t.dst, port: t.port, model: m },
+        srcNetns: t.srcNetns,
+        probe: {
+            id: 0,
+            probe,
+            dst: t.dst,
+            port: t.port,
+            tries: probe.startsWith("dns") ? 2 : Math.max(3, 10 * m.outcomes.length),
+            expect: [],
+            qname: pl.qname,
+        },
+        anonymous: dnsSvc,
+        affinity: s.sessionAffinity === "ClientIP",
+        names: pl.names,
+    });
+}
+/** "dns": one pod per Kubernetes namespace asks every Service name three ways (short, NAME.NS, FQDN). */
+function planDnsFlows(pl, state) {
+    const domain = state.config.networking.dnsDomain;
+    for (const from of dnsSources(pl.sources, state)) {
+        // The DNS query's own path: the resolver's nameserver on UDP 53.
+        const ns = /^nameserver\s+(\S+)/m.exec(from.resolvConf ?? "")?.[1];
+        let step = [];
+        if (ns)
+            step = modelPaths(pl.ir, pl.session.trace({ from: podKey(from), to: `${ns}:53`, port: 53, protocol: "udp" }));
+        const reachable = step.some((p) => p.verdict === "DELIVERED");
+        const names = state.services
+            .filter((s) => s.type !== "ExternalName")
+            .flatMap((s) => [s.name, `${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc.${domain}`]);
+        // A nameserver the model says does not answer: every name fails alike, and each
+        // failure costs the resolver its retries: one name stands for all.
+        if (!reachable && names.length > 1)
+            pl.skipped.push({
+                what: `${names.length - 1} of ${names.length} names from ${podKey(from)}`,
+                why: `its nameserver ${ns ?? "(none)"} does not answer in the model (${uniq(step.map((p) => p.verdict + (p.reason ? " " + p.reason : ""))).join(", ") || "no nameserver"}): one name checked`,
+            });
+        const dnsStep = uniq(step.map((p) => `${p.verdict}${p.reason ? " " + p.reason : ""} ${p.ns ?? ""}`.trim()));
+        for (const name of reachable ? names : names.slice(0, 1)) {
+            push(pl, {
+                flow: {
+                    kind: "dns",
+                    from: podKey(from),
+                    to: name,
+                    name,
+                    model: { ...resolverModel(state, from, name, reachable), dnsStep },
+                },
+                srcNetns: srcNs(pl, from),
+                probe: { id: 0, probe: "resolve", dst: "", port: 0, tries: 1, expect: [], name },
+                anonymous: false,
+                affinity: false,
+            });
+        }
+    }
+}
+/** The first pod (by name) of each Kubernetes namespace, preferably one that uses the cluster DNS (dnsPolicy Default pods use the node's resolver). */
+function dnsSources(sources, state) {
+    const firstIn = new Map();
+    const dnsIP = state.services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns")?.clusterIP ?? "";
+    const usesCluster = (p) => new RegExp(`^nameserver\\s+${dnsIP.replace(/\./g, "\\.")}\\s*$`, "m").test(p.resolvConf ?? "") ? 0 : 1;
+    for (const p of [...sources].sort((a, b) => usesCluster(a) - usesCluster(b) || podKey(a).localeCompare(podKey(b))))
+        if (!firstIn.has(p.namespace))
+            firstIn.set(p.namespace, p);
+    return [...firstIn.values()];
+}
+/**
+ * The resolver's walk for a name (glibc, as the probe client's getaddrinfo) and its
+ * outcome. Asked of the DNS helper directly: the trace session's resolver keeps one
+ * answer (what a connection uses), the comparison needs them all.
+ */
+function resolverModel(state, from, name, reachable) {
+    const w = resolveFromPod(state, podKey(from), name, { libc: "glibc" });
+    const walk = w.queries.map((q) => ({
+        name: q.name,
+        rcode: q.rcode === "NOERROR" && !q.answers.some((a) => a.type === "A") ? "NODATA" : q.rcode,
+        answers: q.answers.filter((a) => a.type === "A").map((a) => String(a.data)),
+    }));
+    let outcome;
+    if (!reachable)
+        outcome = "servfail"; // no answer: the resolver times out (EAI_AGAIN)
+    else if (w.result.status === "found" && w.result.values.length)
+        outcome = `answer ${[...w.result.values].sort().join(",")}`;
+    else if (w.result.status === "SERVFAIL")
+        outcome = "servfail";
+    else
+        outcome = "notfound";
+    return { outcomes: [outcome], walk };
+}
+// ---------------------------------------------------------------------------
+// Running and comparing
+export async function verify(o) {
+    const t0 = Date.now();
+    const sets = o.flows?.length ? o.flows : FLOW_SETS;
+    const log = o.log ?? (() => { });
+    const { ir, state } = o.ir ? { ir: o.ir, state: o.state } : await recompute(o.cluster);
+    const skipped = [];
+    if (!state && (sets.includes("services") || sets.includes("dns")))
+        skipped.push({ what: "services, dns", why: "the cluster was built from a bare IR (no control-plane state)" });
+    const plan = planFlows(ir, state, o.cluster, sets, skipped);
+    log(`${plan.length} flows planned from ${new Set(plan.map((p) => p.srcNetns)).size} sources (model traced in ${Date.now() - t0} ms)`);
+    const bySrc = new Map();
+    for (const p of plan)
+        bySrc.set(p.srcNetns, [...(bySrc.get(p.srcNetns) ?? []), p.probe]);
+    const { results, errors } = await runProbes(bySrc, o);
+    const byKind = {};
+    let agree = 0;
+    for (const p of plan) {
+        const f = p.flow;
+        compare(p, results.get(f.id), errors.get(p.srcNetns));
+        const b = (byKind[f.kind] ??= { flows: 0, agree: 0, disagree: 0 });
+        b.flows++;
+        if (f.agree) {
+            b.agree++;
+            agree++;
+        }
+        else
+            b.disagree++;
+    }
+    const flows = plan.map((p) => p.flow);
+    return {
+        cluster: o.cluster,
+        flowSets: sets,
+        flows: flows.length,
+        agree,
+        disagree: flows.length - agree,
+        byKind,
+        skipped,
+        ms: Date.now() - t0,
+        results: flows,
+    };
+}
+/** Fills a flow's kernel side from the client's counts and compares the outcome sets. */
+function compare(p, r, clientError) {
+    const f = p.flow;
+    const canon = (k) => {
+        if (k.startsWith("name ")) {
+            const n = k.slice(5);
+            return `delivered ${p.names?.[n] ?? "?/" + n}`;
+        }
+        return k;
+    };
+    const anon = (k) => (p.anonymous && k.startsWith("delivered") ? "delivered" : k);
+    if (r) {
+        const counts = {};
+        for (const [k, v] of Object.entries(r.counts))
+            counts[canon(k)] = (counts[canon(k)] ?? 0) + v;
+        f.kernel = { outcomes: uniq(Object.keys(counts).map(anon)), counts, tries: r.tries };
+    }
+    else
+        f.kernel = {
+            outcomes: [],
+            counts: {},
+            tries: 0,
+            errors: [clientError ?? "no result from the probe client"],
+        };
+    const model = uniq(f.model.outcomes.map(anon));
+    const kern = f.kernel.outcomes;
+    if (p.affinity)
+        f.agree = kern.length === 1 && model.includes(kern[0]);
+    else
+        f.agree = kern.length > 0 && kern.length === model.length && kern.every((k, i) => k === model[i]);
+    if (!f.agree) {
+        const missing = model.filter((k) => !kern.includes(k));
+        const extra = kern.filter((k) => !model.includes(k));
+        f.note =
+            [
+                missing.length ? `model only: ${missing.join("; ")}` : "",
+                extra.length ? `kernel only: ${extra.join("; ")}` : "",
+            ]
+                .filter(Boolean)
+                .join(" — ") || "no kernel result";
+    }
+}
+/** The text report: the summary line, per kind, then every disagreement with both sides' evidence. */
+export function formatVerify(r) {
+    const lines = [];
+    lines.push(`cluster ${r.cluster} (${r.flowSets.join(", ")}): ${r.flows} flows, ${r.agree} agree, ${r.disagree} disagree (${(r.ms / 1000).toFixed(1)} s)`);
+    for (const [k, b] of Object.entries(r.byKind))
+        lines.push(`  ${k.padEnd(9)} ${b.flows} flows, ${b.agree} agree, ${b.disagree} disagree`);
+    for (const s of r.skipped)
+        lines.push(`  skipped: ${s.what} (${s.why})`);
+    for (const f of r.results.filter((x) => !x.agree)) {
+        lines.push("");
+        lines.push(`DISAGREE [${f.kind}] ${f.from} → ${f.to}${f.note ? `: ${f.note}` : ""}`);
+        if (f.model.paths) {
+            for (const p of f.model.paths) {
+                lines.push(`  model:  ${p.verdict}${p.reason ? " " + p.reason : ""} (p=${p.probability}) ${p.ns ?? ""}${p.container ? " container " + p.container : ""} — ${p.detail}`);
+                if (p.choices.length)
+                    lines.push(`          via ${p.choices.join(" → ")}`);
+                if (p.object)
+                    lines.push(`          decided by: ${p.object}`);
+            }
+        }
+        if (f.model.walk) {
+            lines.push(`  model:  ${f.model.outcomes.join("; ")}  (DNS query path: ${f.model.dnsStep?.join("; ") || "none"})`);
+            for (const q of f.model.walk)
+                lines.push(`          ${q.name} ${q.rcode}${q.answers.length ? " " + q.answers.join(",") : ""}`);
+        }
+        const c = Object.entries(f.kernel.counts).map(([k, v]) => `${k} ×${v}`);
+        lines.push(`  kernel: ${c.join(", ") || "(no observation)"}${f.kernel.tries ? ` in ${f.kernel.tries} tr${f.kernel.tries === 1 ? "y" : "ies"}` : ""}${f.kernel.errors ? " — " + f.kernel.errors.join("; ") : ""}`);
+    }
+    return lines.join("\n") + "\n";
+}
+//# sourceMappingURL=verify.js.map

@@ -1,0 +1,6 @@
+export declare function randomCluster(seed: string, opts: {
+    bird: boolean;
+}): {
+    files: Record<string, string>;
+    describe: string;
+};

@@ -1,0 +1,302 @@
+// traceFlow: parse FROM/TO, resolve names, and enumerate every combination of random
+// choices (statistic / numgen / IPVS) as its own path with its probability.
+import { ForkFallback, LocalEnum, Walk } from "./engine.js";
+import { intToIp, ipToInt, isIPv4 } from "../net/ipv4.js";
+import { makePkt } from "./packet.js";
+import { topologyOf } from "./topology.js";
+export class TraceInputError extends Error {
+}
+function findPod(t, ref, state) {
+    if (ref.includes("/"))
+        return t.podsByKey.get(ref);
+    const def = t.podsByKey.get(`default/${ref}`);
+    if (def)
+        return def;
+    const l = t.podsByName.get(ref);
+    if (l && l.length === 1)
+        return l[0];
+    if (l && l.length > 1)
+        throw new TraceInputError(`pod name "${ref}" exists in several namespaces (${l.map((p) => p.namespace).join(", ")}): use NAMESPACE/NAME`);
+    // Prefix of a generated name ("order-app" for "order-app-7d4b8c6f5-abc12") when unique.
+    const ns = "default";
+    const cands = t.ir.pods.filter((p) => p.namespace === ns && p.name.startsWith(ref + "-"));
+    if (cands.length >= 1 && state === undefined)
+        return cands[0];
+    return cands[0];
+}
+function resolveSrc(t, from, state) {
+    if (from.startsWith("node/")) {
+        const n = t.nodesByName.get(from.slice(5));
+        if (!n)
+            throw new TraceInputError(`unknown node "${from.slice(5)}" (nodes: ${t.ir.nodes.map((x) => x.name).join(", ")})`);
+        return { ns: n.ns, ip: ipToInt(n.address), label: from };
+    }
+    if (from === "external" || from.startsWith("external:")) {
+        const ip = from.includes(":") ? from.slice(from.indexOf(":") + 1) : t.ir.underlay?.externalClient;
+        if (!ip || !isIPv4(ip))
+            throw new TraceInputError(`external client address "${ip ?? ""}" is not an IPv4 address`);
+        const ext = t.externalAt(ip);
+        return { ns: ext, ip: ipToInt(ip), label: from };
+    }
+    const p = findPod(t, from.startsWith("pod/") ? from.slice(4) : from, state);
+    if (!p)
+        throw new TraceInputError(`unknown pod "${from}"`);
+    if (!p.node || !p.ip)
+        throw new TraceInputError(`pod ${p.namespace}/${p.name} is not running (no node/IP)`);
+    if (p.hostNetwork || !p.ns) {
+        const n = t.nodesByName.get(p.node);
+        if (!n)
+            throw new TraceInputError(`pod ${p.namespace}/${p.name}: node ${p.node} not in the IR`);
+        return { ns: n.ns, ip: ipToInt(p.ip), label: `${p.namespace}/${p.name}`, pod: p };
+    }
+    return { ns: p.ns, ip: ipToInt(p.ip), label: `${p.namespace}/${p.name}`, pod: p };
+}
+function svcLookup(state, ns, name) {
+    if (!state)
+        throw new TraceInputError(`resolving "${ns}/${name}" needs the cluster state`);
+    return state.services.find((s) => s.namespace === ns && s.name === name);
+}
+function defaultResolver(state) {
+    return (pod, name) => {
+        const rc = pod.resolvConf ?? "";
+        const nameserver = /^nameserver\s+(\S+)/m.exec(rc)?.[1] ?? "";
+        const search = (/^search\s+(.+)$/m.exec(rc)?.[1] ?? "").trim().split(/\s+/).filter(Boolean);
+        const ndots = Number(/ndots:(\d+)/.exec(rc)?.[1] ?? 1);
+        const abs = name.endsWith(".");
+        const bare = name.replace(/\.$/, "").toLowerCase();
+        const dots = (bare.match(/\./g) ?? []).length;
+        const cands = abs
+            ? [bare]
+            : dots >= ndots
+                ? [bare, ...search.map((s) => `${bare}.${s}`)]
+                : [...search.map((s) => `${bare}.${s}`), bare];
+        const walk = [];
+        const recs = state?.dns.records ?? [];
+        const extern = state?.config.externalDNS ?? [];
+        for (const q of cands) {
+            let n = q;
+            const answers = [];
+            for (let i = 0; i < 8; i++) {
+                const a = recs.filter((r) => r.name === n && r.type === "A").map((r) => String(r.data));
+                const ea = extern.filter((r) => r.name.toLowerCase() === n && r.type === "A").map((r) => r.value);
+                if (a.length || ea.length) {
+                    answers.push(...a, ...ea);
+                    break;
+                }
+                const c = recs.find((r) => r.name === n && r.type === "CNAME") ??
+                    extern.find((r) => r.name.toLowerCase() === n && r.type === "CNAME");
+                if (!c)
+                    break;
+                n = String("data" in c ? c.data : c.value)
+                    .replace(/\.$/, "")
+                    .toLowerCase();
+            }
+            const exists = answers.length > 0 || recs.some((r) => r.name === q || r.name.endsWith("." + q));
+            walk.push({ name: q, type: "A", rcode: answers.length ? "NOERROR" : exists ? "NODATA" : "NXDOMAIN", answers });
+            if (answers.length)
+                return { nameserver, walk, answer: answers[0] };
+        }
+        return { nameserver, walk };
+    };
+}
+function resolveDst(t, src, spec, opts) {
+    const to = spec.to;
+    const state = opts.state;
+    if (to.startsWith("svc/")) {
+        const ref = to.slice(4);
+        const [ns, name] = ref.includes("/") ? ref.split("/", 2) : [src.pod?.namespace ?? "default", ref];
+        const s = svcLookup(state, ns, name);
+        if (!s)
+            throw new TraceInputError(`unknown Service "${ns}/${name}"`);
+        if (!s.clusterIP || s.clusterIP === "None")
+            throw new TraceInputError(`Service ${ns}/${name} has no cluster IP (${s.clusterIP ?? s.type})`);
+        const sp = spec.port !== undefined ? s.ports.find((p) => p.port === spec.port) : s.ports[0];
+        return {
+            ip: ipToInt(s.clusterIP),
+            port: spec.port ?? sp?.port,
+            protocol: spec.protocol ?? sp?.protocol.toLowerCase(),
+            service: `${ns}/${name}`,
+        };
+    }
+    const url = /^([a-z][a-z0-9+.-]*):\/\/([^/:?#]+)(?::(\d+))?([^?#]*)/i.exec(to);
+    if (url) {
+        const [, scheme, host, port, path] = url;
+        const dport = spec.port ?? (port ? Number(port) : scheme.toLowerCase() === "https" ? 443 : 80);
+        if (isIPv4(host))
+            return { ip: ipToInt(host), port: dport, host, path: path || "/" };
+        if (!src.pod)
+            throw new TraceInputError(`resolving "${host}" needs a pod as the source (its resolv.conf has the search list)`);
+        const resolver = opts.resolve ?? defaultResolver(state);
+        const r = resolver(src.pod, host);
+        const dns = { nameserver: r.nameserver, walk: r.walk };
+        if (r.answer)
+            dns.answer = r.answer;
+        if (!r.answer)
+            return { ip: NaN, port: dport, host, path: path || "/", dns };
+        return { ip: ipToInt(r.answer), port: dport, host, path: path || "/", dns };
+    }
+    const ipPort = /^(\d+\.\d+\.\d+\.\d+)(?::(\d+))?$/.exec(to);
+    if (ipPort)
+        return { ip: ipToInt(ipPort[1]), port: spec.port ?? (ipPort[2] ? Number(ipPort[2]) : undefined) };
+    const p = findPod(t, to.startsWith("pod/") ? to.slice(4) : to, state);
+    if (!p)
+        throw new TraceInputError(`unknown destination "${to}" (expected a pod, svc/NAME, an IP, IP:PORT or a URL)`);
+    if (!p.ip)
+        throw new TraceInputError(`pod ${p.namespace}/${p.name} has no IP`);
+    const first = p.listeners[0];
+    return {
+        ip: ipToInt(p.ip),
+        port: spec.port ?? first?.port,
+        protocol: spec.protocol ?? first?.protocol.toLowerCase(),
+    };
+}
+export function traceFlow(ir, spec, opts = {}) {
+    const t = topologyOf(ir);
+    const src = resolveSrc(t, spec.from, opts.state);
+    const dst = resolveDst(t, src, spec, opts);
+    const protocol = spec.protocol ?? dst.protocol ?? "tcp";
+    const port = protocol === "icmp" ? undefined : (dst.port ?? spec.port);
+    if (protocol !== "icmp" && port === undefined)
+        throw new TraceInputError(`no destination port: give -p PORT`);
+    const size = spec.size ?? 60;
+    const sport = opts.sport ??
+        (protocol === "icmp"
+            ? 0
+            : 32768 + ((((src.ip ^ (Number.isNaN(dst.ip) ? 0 : dst.ip)) >>> 0) + (port ?? 0) * 7919) % 28232));
+    const flow = {
+        from: spec.from,
+        to: spec.to,
+        srcNs: src.ns.id,
+        src: intToIp(src.ip),
+        dst: Number.isNaN(dst.ip) ? "" : intToIp(dst.ip),
+        protocol,
+        size,
+    };
+    if (port !== undefined)
+        flow.port = port;
+    if (protocol !== "icmp")
+        flow.sport = sport;
+    if (dst.service)
+        flow.service = dst.service;
+    if (dst.host)
+        flow.host = dst.host;
+    if (dst.path)
+        flow.path = dst.path;
+    const result = { flow };
+    if (dst.dns) {
+        result.dns = dst.dns;
+        if (!opts.noDnsPath && dst.dns.nameserver && isIPv4(dst.dns.nameserver)) {
+            const q = traceFlow(ir, { from: spec.from, to: `${dst.dns.nameserver}:53`, protocol: "udp", size: 80 }, { ...opts, noDnsPath: true, state: opts.state });
+            result.dns.path = q.paths;
+        }
+        if (Number.isNaN(dst.ip)) {
+            result.paths = [];
+            return result;
+        }
+    }
+    result.paths = [];
+    const mk = () => makePkt({
+        src: src.ip,
+        dst: dst.ip,
+        proto: protocol,
+        sport,
+        dport: port ?? 0,
+        ttl: spec.ttl ?? 64,
+        size,
+        df: true,
+        mark: 0,
+    });
+    const max = opts.maxPaths ?? 4096;
+    const what = protocol === "icmp"
+        ? `icmp echo ${flow.src} → ${flow.dst}`
+        : `${protocol} ${flow.src}:${sport} → ${flow.dst}:${port}`;
+    const detail = `${what} (${size} bytes, DF) from ${src.label}${dst.host ? ` [${dst.host}${dst.path ?? ""}]` : ""}`;
+    const rc = { reply: !!spec.reply, t, protocol, size };
+    if (!opts.replay) {
+        // Fork mode: the walk forks at each random choice (see Walk.forkAt); the prefix
+        // before a choice is walked once.
+        try {
+            const w = new Walk(t, new LocalEnum(), opts);
+            w.fork = true;
+            w.maxPaths = max;
+            const sink = new ForkSink(rc);
+            w.sink = sink;
+            const pkt = mk();
+            w.setClient(src.ns, pkt);
+            w.originate(src.ns, pkt, detail);
+            if (!w.forked)
+                w.emit();
+            result.paths = sink.paths;
+            if (w.truncated)
+                result.truncated = true;
+            return result;
+        }
+        catch (e) {
+            if (!(e instanceof ForkFallback))
+                throw e;
+            // A choice on the reply's way: enumerate whole walks instead.
+        }
+    }
+    const en = new LocalEnum();
+    do {
+        en.pos = 0;
+        const w = new Walk(t, en, opts);
+        const pkt = mk();
+        w.setClient(src.ns, pkt);
+        w.originate(src.ns, pkt, detail);
+        const fwd = w.takePath();
+        replyOf(rc, w, fwd, false);
+        result.paths.push(fwd);
+        if (result.paths.length >= max) {
+            if (en.next())
+                result.truncated = true;
+            break;
+        }
+    } while (en.next());
+    return result;
+}
+/** Fork mode's collector: each finished path, copied, with its reply. */
+class ForkSink {
+    rc;
+    paths = [];
+    constructor(rc) {
+        this.rc = rc;
+    }
+    take(w) {
+        const fwd = w.copyPath();
+        replyOf(this.rc, w, fwd, true);
+        this.paths.push(fwd);
+    }
+}
+/** The reply of a delivered forward path (its last packet turned around). `fork`: the walk goes on after it (restore its state). */
+function replyOf(rc, w, fwd, fork) {
+    if (!rc.reply || fwd.disposition.verdict !== "DELIVERED")
+        return;
+    const endNs = fwd.disposition.ns ? rc.t.nsOf(fwd.disposition.ns) : undefined;
+    const last = fwd.hops[fwd.hops.length - 1]?.steps.at(-1)?.packet;
+    if (!endNs || !last)
+        return;
+    const { protocol, size } = rc;
+    const rp = makePkt({
+        src: ipToInt(last.dst),
+        dst: ipToInt(last.src),
+        proto: protocol,
+        sport: last.dport ?? 0,
+        dport: last.sport ?? 0,
+        ttl: 64,
+        size,
+        df: true,
+        mark: 0,
+    });
+    const detail = `reply ${protocol} ${last.dst}:${last.dport ?? ""} → ${last.src}:${last.sport ?? ""} from ${fwd.disposition.container ?? endNs.id}`;
+    let rep;
+    if (fork)
+        rep = w.replyPath(endNs, rp, detail);
+    else {
+        w.originate(endNs, rp, detail);
+        rep = w.takePath();
+    }
+    rep.probability = 1;
+    fwd.reply = rep;
+}
+//# sourceMappingURL=flow.js.map

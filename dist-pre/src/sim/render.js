@@ -1,0 +1,74 @@
+// Text rendering of a TraceResult, in the manner of the seeds' walkthroughs:
+// numbered hops (one per namespace), one line per step with the object that decided it.
+function pk(p) {
+    const ports = p.sport !== undefined ? `${p.src}:${p.sport} → ${p.dst}:${p.dport}` : `${p.src} → ${p.dst}`;
+    let s = `${p.protocol} ${ports}`;
+    if (p.outer)
+        s = `[outer ${p.outer.protocol} ${p.outer.src}${p.outer.sport !== undefined ? ":" + p.outer.sport : ""} → ${p.outer.dst}${p.outer.dport !== undefined ? ":" + p.outer.dport : ""}${p.outer.vni !== undefined ? " vni " + p.outer.vni : ""}] ${s}`;
+    return s;
+}
+function pathText(path, indent, out, opts) {
+    let n = 0;
+    let last = "";
+    for (const hop of path.hops) {
+        n++;
+        out.push(`${indent}${n}. ${hop.ns}`);
+        for (const st of hop.steps) {
+            const p = pk(st.packet);
+            out.push(`${indent}   ${st.action.padEnd(12)} ${st.detail}`);
+            if (st.object)
+                out.push(`${indent}   ${"".padEnd(12)}   ${st.object.kind === "rule" || st.object.kind === "nft-rule" ? `[${st.object.table} ${st.object.chain}${st.object.index !== undefined ? ` #${st.object.index}` : ""}${st.object.line !== undefined ? ` line ${st.object.line}` : ""}] ` : `[${st.object.kind}] `}${st.object.text.split("\n").join(" | ")}`);
+            if (opts.packets || p !== last) {
+                if (p !== last)
+                    out.push(`${indent}   ${"".padEnd(12)}   packet: ${p} ttl ${st.packet.ttl} size ${st.packet.size}${st.packet.mark ? " mark " + st.packet.mark : ""}`);
+                last = p;
+            }
+        }
+    }
+    const d = path.disposition;
+    out.push(`${indent}=> ${d.verdict}${d.reason ? " (" + d.reason + ")" : ""}: ${d.detail}`);
+}
+export function renderTrace(r, opts = {}) {
+    const out = [];
+    const f = r.flow;
+    out.push(`trace ${f.from} → ${f.to}: ${f.protocol} ${f.src}${f.sport !== undefined ? ":" + f.sport : ""} → ${f.dst}${f.port !== undefined ? ":" + f.port : ""}${f.service ? ` (Service ${f.service})` : ""}, ${f.size} bytes`);
+    if (r.dns) {
+        out.push(`DNS (nameserver ${r.dns.nameserver}):`);
+        for (const q of r.dns.walk)
+            out.push(`  ${q.name} A → ${q.rcode}${q.answers.length ? " " + q.answers.join(", ") : ""}`);
+        if (r.dns.path?.length) {
+            const d = r.dns.path[0].disposition;
+            out.push(`  the query itself (udp 53): ${d.verdict}${d.reason ? " (" + d.reason + ")" : ""}${r.dns.path.length > 1 ? ` (one of ${r.dns.path.length} paths)` : ""}: ${d.detail}`);
+        }
+        if (!r.dns.answer)
+            out.push(`  no address for ${f.host}: the connection is never attempted`);
+    }
+    const many = r.paths.length > 1;
+    r.paths.forEach((p, i) => {
+        out.push("");
+        if (many)
+            out.push(`path ${i + 1} of ${r.paths.length} (probability ${fmtP(p.probability)})${p.choices.length ? ": " + p.choices.join("; ") : ""}`);
+        pathText(p, many ? "  " : "", out, opts);
+        if (p.reply) {
+            out.push(`${many ? "  " : ""}reply:`);
+            pathText(p.reply, many ? "    " : "  ", out, opts);
+        }
+    });
+    if (r.truncated)
+        out.push(`\n(more paths not shown: --max-paths)`);
+    if (many) {
+        const sum = new Map();
+        for (const p of r.paths) {
+            const k = `${p.disposition.verdict}${p.disposition.container ? " " + p.disposition.ns + " " + p.disposition.container : ""}`;
+            sum.set(k, (sum.get(k) ?? 0) + p.probability);
+        }
+        out.push("", "summary:");
+        for (const [k, v] of sum)
+            out.push(`  ${fmtP(v)}  ${k}`);
+    }
+    return out.join("\n") + "\n";
+}
+function fmtP(p) {
+    return (Math.round(p * 10000) / 100).toFixed(2) + "%";
+}
+//# sourceMappingURL=render.js.map

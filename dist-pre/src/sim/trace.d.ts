@@ -1,0 +1,118 @@
+export type Protocol = "tcp" | "udp" | "sctp" | "icmp";
+export interface Flow {
+    /** What the user gave ("default/order-app", "node/worker-1", "external"). */
+    from: string;
+    to: string;
+    /** The source namespace id ("pod/default/order-app-…", "node/worker-1", "external"). */
+    srcNs: string;
+    src: string;
+    dst: string;
+    protocol: Protocol;
+    /** Destination port (absent for icmp). */
+    port?: number;
+    /** The ephemeral source port used (deterministic). */
+    sport?: number;
+    /** IP total length in bytes. */
+    size: number;
+    /** For svc/… and URLs: the Service and port the destination came from. */
+    service?: string;
+    /** For URLs: the host name and path. */
+    host?: string;
+    path?: string;
+}
+/** Headers of the packet at a step. `outer` is set while the packet is encapsulated. */
+export interface PacketView {
+    src: string;
+    dst: string;
+    protocol: Protocol | "ipip";
+    sport?: number;
+    dport?: number;
+    ttl: number;
+    size: number;
+    /** skb mark (hex "0x4000") when non-zero. */
+    mark?: string;
+    outer?: {
+        src: string;
+        dst: string;
+        protocol: "udp" | "ipip";
+        sport?: number;
+        dport?: number;
+        /** VXLAN network identifier. */
+        vni?: number;
+        ttl: number;
+        size: number;
+    };
+}
+export type StepAction = "ORIGINATED" | "ROUTED" | "ARP" | "BRIDGED" | "VETH" | "ENCAPSULATED" | "DECAPSULATED" | "TRANSMITTED" | "NAT" | "CONNTRACK" | "NETFILTER" | "IPVS"
+/**
+ * NetworkPolicy (the podnet-policy table), one step per side on the node that decides it:
+ * "egress of NS/POD: not isolated (…)", "ingress of NS/POD: isolated by NS/POL; allowed by
+ * NS/POL ingress rule I" or "…; no rule allowed it" (object: the deciding rule).
+ */
+ | "POLICY" | "DNS" | "DELIVERED" | "REFUSED" | "DROPPED";
+export interface StepObject {
+    kind: "route" | "fdb" | "neigh" | "rule" | "nft-rule" | "policy" | "link" | "conntrack" | "ipvs" | "listener" | "sysctl";
+    /** The object as its tool prints it (an `ip route` line, an iptables-save rule …). */
+    text: string;
+    /** Netfilter: table ("nat"), chain ("KUBE-SERVICES"), rule index in the merged chain (0-based), layer owner. */
+    table?: string;
+    chain?: string;
+    index?: number;
+    layer?: string;
+    /** Source line when the rules were parsed from a file. */
+    line?: number;
+}
+export interface Step {
+    action: StepAction;
+    detail: string;
+    object?: StepObject;
+    packet: PacketView;
+}
+export interface Hop {
+    /** The network namespace: "node/worker-1", "pod/default/web-…", "underlay", "external". */
+    ns: string;
+    steps: Step[];
+}
+export type Verdict = "DELIVERED" | "REFUSED" | "DROPPED" | "EXITS_CLUSTER";
+export type DropReason = "NO_ROUTE" | "NO_ENDPOINTS" | "POLICY_DENIED" | "FILTERED" | "MTU" | "TTL" | "NO_NEIGHBOUR" | "FORWARDING_DISABLED" | "LINK_DOWN" | "HAIRPIN" | "LOOP" | "UNSUPPORTED";
+export interface Disposition {
+    verdict: Verdict;
+    reason?: DropReason;
+    detail: string;
+    /** DELIVERED: the container that listens (absent when the kernel answers, e.g. ICMP echo, or a reply reaching the client socket). */
+    container?: string;
+    port?: number;
+    /** The namespace where the path ended. */
+    ns?: string;
+    /** The object that decided (the REJECT rule, the blackhole route …). */
+    object?: StepObject;
+}
+export interface TracePath {
+    probability: number;
+    /** The random choices taken, in order ("KUBE-SVC-… → KUBE-SEP-… (p=0.3333)"). */
+    choices: string[];
+    hops: Hop[];
+    disposition: Disposition;
+    reply?: TracePath;
+}
+export interface DnsQuery {
+    name: string;
+    type: "A";
+    /** "NXDOMAIN", "NOERROR", "NODATA", "SERVFAIL". */
+    rcode: string;
+    answers: string[];
+}
+export interface TraceResult {
+    flow: Flow;
+    dns?: {
+        nameserver: string;
+        walk: DnsQuery[];
+        /** The answer used (first A record), if any. */
+        answer?: string;
+        /** The first DNS query's own trace (UDP 53 to the nameserver). */
+        path?: TracePath[];
+    };
+    paths: TracePath[];
+    /** Set when the number of paths hit opts.maxPaths. */
+    truncated?: boolean;
+}

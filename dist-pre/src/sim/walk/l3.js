@@ -1,0 +1,144 @@
+// The walk at layer 3: routing (FIB lookup), a packet originated or received by a
+// namespace, PREROUTING → route → INPUT / FORWARD → POSTROUTING, and transmission on the
+// route's device.
+import { intToIp, parsePrefix, inPrefix } from "../../net/ipv4.js";
+import { fibLookup, isLocalAddr } from "../topology.js";
+import { MAX_HOPS, io } from "./core.js";
+import { linkObj, routeSay, routeText } from "./say.js";
+import { WalkConntrack } from "./conntrack.js";
+export class WalkL3 extends WalkConntrack {
+    // --- routing --------------------------------------------------------------
+    route(inf, dst) {
+        const l = fibLookup(inf.local, dst);
+        if (l && l.type !== "broadcast")
+            return l;
+        return fibLookup(inf.main, dst);
+    }
+    routed(inf, pkt, what = "route") {
+        const r = this.route(inf, pkt.dst);
+        if (!r) {
+            this.drop("NO_ROUTE", `no route to ${intToIp(pkt.dst)} (Network is unreachable)`, pkt);
+            return null;
+        }
+        const rs = routeSay(this.c, r);
+        const t = r.type;
+        if (t === "blackhole" || t === "unreachable" || t === "prohibit") {
+            this.step("ROUTED", `${what} ${intToIp(pkt.dst)}: ${t}`, pkt, rs.obj);
+            this.drop("NO_ROUTE", `${t} route for ${intToIp(pkt.dst)}`, pkt, rs.obj);
+            return null;
+        }
+        this.step("ROUTED", what + " " + intToIp(pkt.dst) + rs.how, pkt, rs.obj);
+        return r;
+    }
+    // --- the walk -------------------------------------------------------------
+    /** A packet created by a socket in `ns`. */
+    originate(ns, pkt, detail) {
+        this.hop(ns);
+        this.step("ORIGINATED", detail, pkt);
+        this.localOut(ns, pkt, false);
+    }
+    localOut(ns, pkt, encap, known) {
+        const inf = known ?? this.topo.info(ns);
+        const r = this.routed(inf, pkt, encap ? "outer route" : "route");
+        if (!r)
+            return;
+        const outIf = r.outDev;
+        const st = this.ctIn(ns, pkt);
+        const dst0 = pkt.dst;
+        const r0 = r;
+        this.hookThen(ns, inf, "OUTPUT", pkt, st, io(undefined, outIf), () => {
+            let r = r0;
+            if (pkt.dst !== dst0) {
+                r = this.routed(inf, pkt, "reroute after DNAT:");
+                if (!r)
+                    return;
+            }
+            const r2 = r;
+            const outIf2 = r.outDev;
+            this.hookThen(ns, inf, "POSTROUTING", pkt, st, io(undefined, outIf2), () => {
+                this.ctOut(ns, pkt, st);
+                this.transmit(ns, inf, r2, pkt);
+            });
+        });
+    }
+    transmit(ns, inf, r, pkt) {
+        if (this.nHops > MAX_HOPS)
+            return this.drop("LOOP", "too many hops (a forwarding loop?)", pkt);
+        let link = r.linkIn === inf ? r.link : undefined;
+        if (!link) {
+            const dev = r.outDev;
+            link = dev ? inf.links.get(dev) : undefined;
+            if (!link)
+                return this.drop("NO_ROUTE", `route names device ${dev ?? "(none)"} which does not exist`, pkt, {
+                    kind: "route",
+                    text: routeText(this.c, r.route),
+                });
+            r.linkIn = inf;
+            r.link = link;
+        }
+        if (!link.up)
+            return this.drop("LINK_DOWN", `${link.name} is down`, pkt, linkObj(this.c, link));
+        if (link.kind === "loopback")
+            return this.ipInput(ns, "lo", pkt, {});
+        if (pkt.size > link.mtu && pkt.df) {
+            return this.drop("MTU", `packet of ${pkt.size} bytes exceeds the MTU ${link.mtu} of ${link.name} and DF is set (ICMP fragmentation needed, mtu ${link.mtu})`, pkt, linkObj(this.c, link));
+        }
+        const nh = r.via ?? pkt.dst;
+        if (link.kind === "ipip")
+            return this.encapIpip(ns, inf, link, nh, pkt);
+        const nb = this.neighbour(ns, inf, link, nh, pkt);
+        if (!nb)
+            return;
+        if (link.kind === "vxlan")
+            return this.encapVxlan(ns, inf, link, nb.mac, pkt);
+        this.l2Send(ns, link, nb.mac, pkt, nb.owner);
+    }
+    ipInput(ns, dev, pkt, meta, known) {
+        this.hop(ns);
+        const inf = known ?? this.topo.info(ns);
+        const st = this.ctIn(ns, pkt);
+        this.hookThen(ns, inf, "PREROUTING", pkt, st, io(dev, undefined, meta.physIn), () => this.ipRoute(ns, inf, dev, pkt, st));
+    }
+    /** After PREROUTING: the input route decision. */
+    ipRoute(ns, inf, dev, pkt, st) {
+        if (dev === "lo") {
+            // Locally generated, looped back: already routed.
+            return this.hookThen(ns, inf, "INPUT", pkt, st, io("lo"), () => {
+                this.ctOut(ns, pkt, st);
+                this.localDeliver(ns, inf, dev, pkt);
+            });
+        }
+        const u = this.topo.ir.underlay;
+        if (u?.ns === ns && !isLocalAddr(inf, pkt.dst) && !inPrefix(pkt.dst, parsePrefix(u.subnet))) {
+            // The underlay namespace is the LAN's gateway: beyond it is outside the cluster.
+            return this.end({
+                verdict: "EXITS_CLUSTER",
+                detail: `${intToIp(pkt.dst)} is outside the cluster: the packet leaves through the LAN gateway (${u.externalClient}) with source ${intToIp(pkt.src)}`,
+            }, pkt, "TRANSMITTED");
+        }
+        const r = this.routed(inf, pkt);
+        if (!r)
+            return;
+        if (r.type === "local") {
+            return this.hookThen(ns, inf, "INPUT", pkt, st, io(dev), () => {
+                this.ctOut(ns, pkt, st);
+                this.localDeliver(ns, inf, dev, pkt);
+            });
+        }
+        const fwd = inf.forwarding;
+        if (fwd !== "1")
+            return this.drop("FORWARDING_DISABLED", `net.ipv4.ip_forward is not 1 in ${ns.id}: the packet is not forwarded`, pkt, { kind: "sysctl", text: `net.ipv4.ip_forward = ${fwd ?? "0"}` });
+        if (pkt.ttl <= 1)
+            return this.drop("TTL", `TTL expired in transit (ICMP time exceeded)`, pkt);
+        const outIf = r.outDev;
+        const fio = io(dev, outIf);
+        this.hookThen(ns, inf, "FORWARD", pkt, st, fio, () => {
+            pkt.ttl--;
+            this.hookThen(ns, inf, "POSTROUTING", pkt, st, fio, () => {
+                this.ctOut(ns, pkt, st);
+                this.transmit(ns, inf, r, pkt);
+            });
+        });
+    }
+}
+//# sourceMappingURL=l3.js.map

@@ -1,0 +1,214 @@
+// The web view's JSON API: thin adapters over the library functions the CLI uses
+// (ClusterState, the questions' trace session and computeReach, the ip/iptables/nft
+// renderers).
+// No network logic lives here: only shapes convenient for drawing. No I/O either:
+// the HTTP edge is server.ts.
+import { renderAddrs, renderFdb, renderLinks, renderNeigh, renderRoutes } from "../ir/render-ip.js";
+import { renderIptables } from "../ir/render-iptables.js";
+import { renderNft } from "../ir/render-nft.js";
+import { TraceInputError } from "../questions/trace.js";
+import { computeReach } from "../questions/reach.js";
+import { cidrTextContains } from "../net/ipv4.js";
+const isDnsLabels = (l) => !!l && l["k8s-app"] === "kube-dns";
+function addrOf(ns, dev) {
+    return ns.addresses.find((a) => a.dev === dev)?.cidr;
+}
+function routeText(r) {
+    const parts = [
+        r.type !== "unicast" ? r.type : "",
+        r.dst,
+        r.via ? `via ${r.via}` : "",
+        r.dev ? `dev ${r.dev}` : "",
+        r.onlink ? "onlink" : "",
+        r.proto !== undefined ? `proto ${r.proto}` : "",
+    ];
+    return parts.filter(Boolean).join(" ");
+}
+export function mapModel(state, ir) {
+    const podSubnet = ir.podSubnet;
+    const nodes = ir.nodes.map((n) => {
+        const sn = state.nodes.find((x) => x.name === n.name);
+        const bridgeLink = n.ns.links.find((l) => l.kind === "bridge");
+        const tun = n.ns.links.find((l) => l.kind === "vxlan" || l.kind === "ipip");
+        const own = new Set([n.podCIDR, ...(sn?.blocks ?? [])]);
+        const podRoutes = n.ns.routes
+            .filter((r) => r.table === "main" &&
+            r.type === "unicast" &&
+            r.dst !== "default" &&
+            r.dst.includes("/") &&
+            !r.dst.endsWith("/32") &&
+            !own.has(r.dst))
+            .filter((r) => cidrTextContains(r.dst.split("/")[0], podSubnet))
+            .map((r) => ({ dst: r.dst, text: routeText(r), dev: r.dev, via: r.via }));
+        const out = {
+            name: n.name,
+            role: sn?.role ?? "worker",
+            address: n.address,
+            podCIDR: n.podCIDR,
+            blocks: sn?.blocks ?? [],
+            podRoutes,
+        };
+        if (bridgeLink)
+            out.bridge = { name: bridgeLink.name, address: addrOf(n.ns, bridgeLink.name) };
+        if (tun)
+            out.tunnel = {
+                name: tun.name,
+                kind: tun.kind,
+                address: addrOf(n.ns, tun.name),
+                vni: tun.vxlan?.vni,
+                port: tun.vxlan?.port,
+            };
+        return out;
+    });
+    const irPods = new Map(ir.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
+    const nodeNs = new Map(ir.nodes.map((n) => [n.name, n.ns]));
+    const pods = state.pods.map((p) => {
+        const ip = irPods.get(`${p.namespace}/${p.name}`);
+        const hostIf = ip?.hostIf ?? p.hostIfName;
+        const master = hostIf && p.nodeName ? nodeNs.get(p.nodeName)?.links.find((l) => l.name === hostIf)?.master : undefined;
+        return {
+            namespace: p.namespace,
+            name: p.name,
+            ip: p.podIP,
+            node: p.nodeName,
+            phase: p.terminating ? "Terminating" : p.phase,
+            hostNetwork: !!p.spec.hostNetwork,
+            hostIf,
+            master,
+            workload: `${p.workload.kind}/${p.workload.name}`,
+            labels: p.labels,
+            listeners: (ip?.listeners ?? []).map((l) => ({ port: l.port, protocol: l.protocol, container: l.container })),
+            dns: isDnsLabels(p.labels) && p.namespace === "kube-system",
+        };
+    });
+    const byIp = new Map(state.pods.filter((p) => p.podIP && !p.spec.hostNetwork).map((p) => [p.podIP, `${p.namespace}/${p.name}`]));
+    const services = state.services.map((s) => {
+        const eps = state.endpointSlices
+            .filter((e) => e.namespace === s.namespace && e.serviceName === s.name)
+            .flatMap((e) => e.endpoints.flatMap((ep) => ep.addresses.map((ip) => ({
+            ip,
+            pod: ep.targetRef?.kind === "Pod"
+                ? `${ep.targetRef.namespace ?? s.namespace}/${ep.targetRef.name}`
+                : byIp.get(ip),
+            ready: ep.conditions?.ready !== false,
+        }))));
+        return {
+            namespace: s.namespace,
+            name: s.name,
+            type: s.type,
+            clusterIP: s.clusterIP,
+            externalIPs: [...s.externalIPs, ...s.loadBalancerIPs],
+            ports: s.ports.map((p) => ({
+                name: p.name,
+                port: p.port,
+                protocol: p.protocol,
+                targetPort: p.targetPort,
+                nodePort: p.nodePort,
+            })),
+            endpoints: eps,
+            dns: s.namespace === "kube-system" && (s.name === "kube-dns" || isDnsLabels(s.labels)),
+        };
+    });
+    const dnsSvc = services.find((s) => s.dns);
+    return {
+        cluster: ir.cluster,
+        cni: ir.cni,
+        backend: ir.backend,
+        proxyMode: ir.proxyMode,
+        podSubnet: ir.podSubnet,
+        serviceSubnet: ir.serviceSubnet,
+        underlay: { subnet: ir.underlay.subnet, externalClient: ir.underlay.externalClient, mtu: ir.underlay.mtu },
+        dnsServiceIP: dnsSvc?.clusterIP ?? undefined,
+        namespaces: state.namespaces.map((n) => n.name),
+        nodes,
+        pods,
+        services,
+        policies: state.networkPolicies.map((p) => ({ namespace: p.namespace, name: p.name })),
+    };
+}
+/** A node's kernel state as `ip`, `bridge`, `iptables-save` and `nft` print it. */
+export function inspectNode(ir, name) {
+    const n = ir.nodes.find((x) => x.name === name);
+    if (!n)
+        return undefined;
+    const nf = n.ns.netfilter;
+    const ipt = nf.iptables.length ? renderIptables(nf.iptables) : "";
+    const nft = nf.nftables.length ? renderNft(nf.nftables) : "";
+    const fmt = ipt && nft ? "iptables-save + nft" : nft ? "nft" : "iptables-save";
+    return {
+        name,
+        links: renderLinks(n.ns),
+        addrs: renderAddrs(n.ns),
+        routes: renderRoutes(n.ns, "all"),
+        neigh: renderNeigh(n.ns),
+        fdb: renderFdb(n.ns),
+        rulesFormat: fmt,
+        rules: [ipt, nft].filter(Boolean).join("\n"),
+    };
+}
+export class ApiInputError extends Error {
+}
+const PROTOS = ["tcp", "udp", "sctp", "icmp"];
+/** Asks the session; bad input (unknown pod, bad port) is an ApiInputError with the interpreter's message. */
+export function runTrace(session, q) {
+    const from = String(q.from ?? "").trim();
+    const to = String(q.to ?? "").trim();
+    if (!from)
+        throw new ApiInputError("from is required: [ns/]pod | node/NAME | external[:IP]");
+    if (!to)
+        throw new ApiInputError("to is required: [ns/]pod | svc/[ns/]NAME | IP | IP:PORT | URL");
+    let port;
+    if (q.port !== undefined && q.port !== "") {
+        port = Number(q.port);
+        if (!Number.isInteger(port) || port < 1 || port > 65535)
+            throw new ApiInputError(`port must be an integer 1-65535: "${q.port}"`);
+    }
+    let protocol;
+    if (q.protocol !== undefined && q.protocol !== "") {
+        if (!PROTOS.includes(String(q.protocol)))
+            throw new ApiInputError(`protocol must be one of ${PROTOS.join("|")}: "${q.protocol}"`);
+        protocol = q.protocol;
+    }
+    let size;
+    if (q.size !== undefined && q.size !== "") {
+        size = Number(q.size);
+        if (!Number.isInteger(size) || size < 28 || size > 65535)
+            throw new ApiInputError(`size must be an integer 28-65535: "${q.size}"`);
+    }
+    try {
+        const reply = q.reply === true || q.reply === "true" || q.reply === "1";
+        return session.trace({ from, to, port, protocol, size, reply }, { maxPaths: 256 });
+    }
+    catch (e) {
+        if (e instanceof TraceInputError)
+            throw new ApiInputError(e.message);
+        throw e;
+    }
+}
+/** Beyond this many workloads a matrix is unreadable (and quadratic): filter by namespace. */
+export const MATRIX_LIMIT = 150;
+/** The policy matrix: every workload pair (denied pairs included) with its explanation. */
+export function reachModel(state, namespace) {
+    const wl = new Set();
+    for (const p of state.pods)
+        if (p.podIP && !p.spec.hostNetwork && (!namespace || p.namespace === namespace))
+            wl.add(`${p.workload.namespace}/${p.workload.kind}/${p.workload.name}`);
+    if (wl.size > MATRIX_LIMIT)
+        return { workloads: [], cells: [], classes: 0, tooMany: wl.size };
+    const r = computeReach(state, { explain: true, includeDenied: true, namespace: namespace || undefined });
+    const names = new Set();
+    for (const l of r.lines) {
+        names.add(l.src);
+        names.add(l.dst);
+    }
+    const nsOf = (w) => /^([^/[\]]+)\/[^[]+\[/.exec(w)?.[1] ?? null;
+    const workloads = [...names]
+        .sort((a, b) => Number(nsOf(a) === null) - Number(nsOf(b) === null) || a.localeCompare(b))
+        .map((name) => ({ name, namespace: nsOf(name) }));
+    return {
+        workloads,
+        cells: r.lines.map((l) => ({ src: l.src, dst: l.dst, text: l.text, conns: l.conns, explain: l.explain ?? [] })),
+        classes: r.classes,
+    };
+}
+//# sourceMappingURL=api.js.map

@@ -1,0 +1,2 @@
+import { type TracePath } from "../questions/trace.js";
+export declare function condensedPath(p: TracePath, indent?: string): string;

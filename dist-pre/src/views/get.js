@@ -1,0 +1,575 @@
+// `kubectl get` for the ClusterState: resource names and short names, kubectl's
+// columns (pkg/printers/internalversion/printers.go), -o wide|yaml|json|name,
+// --show-labels, -l, -n/-A, and its messages for empty and missing results.
+import { formatLabelSelector, matchSelector, parseSelector } from "../manifest/selector.js";
+import { age, byNsName, formatLabels, nodeInfo } from "./common.js";
+import { endpointSliceObject, endpointsList, endpointsObject, givenObject, listObject, namespaceObject, nodeObject, podObject, serviceObject, toJson, toYaml, } from "./objects.js";
+import { kubectlTable } from "./tabwriter.js";
+// ---- pods -----------------------------------------------------------------
+function podStatus(p) {
+    if (p.terminating)
+        return "Terminating";
+    if (p.phase === "Pending" && p.nodeName)
+        return "ContainerCreating";
+    return p.phase;
+}
+const pods = {
+    kind: "Pod",
+    plural: "pods",
+    singular: "pod",
+    shortNames: ["po"],
+    nameRef: "pod",
+    namespaced: true,
+    items: (s) => s.pods.map((p) => ({ namespace: p.namespace, name: p.name, labels: p.labels, value: p })),
+    header: (wide) => [
+        "NAME",
+        "READY",
+        "STATUS",
+        "RESTARTS",
+        "AGE",
+        ...(wide ? ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"] : []),
+    ],
+    row(state, item, wide) {
+        const p = item.value;
+        const total = p.spec.containers.length;
+        const ready = p.ready && p.phase === "Running" ? total : 0;
+        const r = [p.name, `${ready}/${total}`, podStatus(p), "0", age(state, p.created)];
+        if (wide)
+            r.push(p.podIP ?? "<none>", p.nodeName ?? "<none>", "<none>", "<none>");
+        return r;
+    },
+    object: (state, item, opts) => podObject(state, item.value, opts),
+};
+// ---- services -------------------------------------------------------------
+/** printers.go loadBalancerStatusStringer: sorted, de-duplicated, truncated to 16
+ *  characters ("…" as "...") unless wide. */
+export function loadBalancerString(ips, wide) {
+    let r = [...new Set(ips)].sort().join(",");
+    if (!wide && r.length > 16)
+        r = r.slice(0, 13) + "...";
+    return r;
+}
+export function serviceExternalIP(s, wide) {
+    switch (s.type) {
+        case "ClusterIP":
+        case "NodePort":
+            return s.externalIPs.length ? s.externalIPs.join(",") : "<none>";
+        case "LoadBalancer": {
+            const lb = loadBalancerString(s.loadBalancerIPs, wide);
+            if (s.externalIPs.length)
+                return [...(lb ? lb.split(",") : []), ...s.externalIPs].join(",");
+            return lb || "<pending>";
+        }
+        case "ExternalName":
+            return s.externalName ?? "";
+    }
+    return "<unknown>";
+}
+/** printers.go makePortString: "80/TCP", "8080:31344/TCP", joined by ",". */
+export function servicePorts(s) {
+    const r = s.ports
+        .map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol}` : `${p.port}/${p.protocol}`))
+        .join(",");
+    return r || "<none>";
+}
+const services = {
+    kind: "Service",
+    plural: "services",
+    singular: "service",
+    shortNames: ["svc"],
+    nameRef: "service",
+    namespaced: true,
+    items: (s) => s.services.map((x) => ({ namespace: x.namespace, name: x.name, labels: x.labels, value: x })),
+    header: (wide) => ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", ...(wide ? ["SELECTOR"] : [])],
+    row(state, item, wide) {
+        const s = item.value;
+        const clusterIP = s.type === "ExternalName" || !s.clusterIP ? "<none>" : s.clusterIP;
+        const r = [s.name, s.type, clusterIP, serviceExternalIP(s, wide), servicePorts(s), age(state, s.created)];
+        if (wide)
+            r.push(formatLabels(s.selector));
+        return r;
+    },
+    object: (state, item, opts) => serviceObject(state, item.value, opts),
+};
+// ---- endpoints and slices ---------------------------------------------------
+/** printers.go formatEndpoints: ready addresses as ip:port, at most 3, then " + N more...". */
+export function formatEndpoints(e) {
+    if (e.subsets.length === 0)
+        return "<none>";
+    const list = [];
+    const max = 3;
+    let more = false;
+    let count = 0;
+    for (const ss of e.subsets) {
+        if (ss.ports.length === 0) {
+            count += ss.addresses.length;
+            for (const a of ss.addresses) {
+                if (list.length === max) {
+                    more = true;
+                    break;
+                }
+                list.push(a.ip);
+            }
+            continue;
+        }
+        for (const port of ss.ports) {
+            count += ss.addresses.length;
+            for (const a of ss.addresses) {
+                if (list.length === max) {
+                    more = true;
+                    break;
+                }
+                list.push(joinHostPort(a.ip, port.port));
+            }
+        }
+    }
+    const ret = list.join(",");
+    return more ? `${ret} + ${count - max} more...` : ret;
+}
+function joinHostPort(ip, port) {
+    return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+function listWithMore(list, more, count, max) {
+    const ret = list.join(",");
+    if (more)
+        return `${ret} + ${count - max} more...`;
+    return ret === "" ? "<unset>" : ret;
+}
+export function formatSlicePorts(s) {
+    const list = [];
+    let more = false;
+    let count = 0;
+    for (const p of s.ports) {
+        if (list.length < 3)
+            list.push(p.port !== undefined && p.port !== null ? String(p.port) : (p.name ?? "*"));
+        else
+            more = true;
+        count++;
+    }
+    return listWithMore(list, more, count, 3);
+}
+export function formatSliceEndpoints(s) {
+    const list = [];
+    let more = false;
+    let count = 0;
+    for (const ep of s.endpoints)
+        for (const a of ep.addresses) {
+            if (list.length < 3)
+                list.push(a);
+            else
+                more = true;
+            count++;
+        }
+    return listWithMore(list, more, count, 3);
+}
+function serviceCreated(state, ns, name) {
+    return state.services.find((s) => s.namespace === ns && s.name === name)?.created;
+}
+const endpoints = {
+    kind: "Endpoints",
+    plural: "endpoints",
+    singular: "endpoints",
+    shortNames: ["ep"],
+    nameRef: "endpoints",
+    namespaced: true,
+    items: (s) => endpointsList(s).map((e) => ({ namespace: e.namespace, name: e.name, labels: e.labels, value: e })),
+    header: () => ["NAME", "ENDPOINTS", "AGE"],
+    row: (state, item) => {
+        const e = item.value;
+        return [e.name, formatEndpoints(e), age(state, e.created)];
+    },
+    object: (state, item, opts) => endpointsObject(state, item.value, opts),
+};
+const endpointslices = {
+    kind: "EndpointSlice",
+    plural: "endpointslices",
+    singular: "endpointslice",
+    shortNames: [],
+    nameRef: "endpointslice.discovery.k8s.io",
+    namespaced: true,
+    items: (s) => s.endpointSlices.map((x) => ({
+        namespace: x.namespace,
+        name: x.name,
+        labels: { "endpointslice.kubernetes.io/managed-by": x.managedBy, "kubernetes.io/service-name": x.serviceName },
+        value: x,
+    })),
+    header: () => ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"],
+    row: (state, item) => {
+        const s = item.value;
+        return [
+            s.name,
+            s.addressType,
+            formatSlicePorts(s),
+            formatSliceEndpoints(s),
+            age(state, serviceCreated(state, s.namespace, s.serviceName)),
+        ];
+    },
+    object: (state, item, opts) => endpointSliceObject(state, item.value, opts),
+};
+// ---- nodes, namespaces ------------------------------------------------------
+/** printers.go findNodeRoles: node-role.kubernetes.io/<role> and kubernetes.io/role. */
+export function nodeRoles(labels) {
+    const roles = new Set();
+    for (const [k, v] of Object.entries(labels)) {
+        if (k.startsWith("node-role.kubernetes.io/")) {
+            const role = k.slice("node-role.kubernetes.io/".length);
+            if (role)
+                roles.add(role);
+        }
+        else if (k === "kubernetes.io/role" && v)
+            roles.add(v);
+    }
+    return roles.size ? [...roles].sort().join(",") : "<none>";
+}
+const nodes = {
+    kind: "Node",
+    plural: "nodes",
+    singular: "node",
+    shortNames: ["no"],
+    nameRef: "node",
+    namespaced: false,
+    items: (s) => [...s.nodes]
+        .sort((a, b) => (a.name < b.name ? -1 : 1))
+        .map((n) => ({ namespace: "", name: n.name, labels: n.labels, value: n })),
+    header: (wide) => [
+        "NAME",
+        "STATUS",
+        "ROLES",
+        "AGE",
+        "VERSION",
+        ...(wide ? ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"] : []),
+    ],
+    row(state, item, wide, opts) {
+        const n = item.value;
+        const info = nodeInfo(opts);
+        const r = [n.name, "Ready", nodeRoles(n.labels), age(state, 0), info.kubeletVersion];
+        if (wide)
+            r.push(n.address, "<none>", info.osImage, info.kernelVersion, info.containerRuntimeVersion);
+        return r;
+    },
+    object: (state, item, opts) => nodeObject(state, item.value, opts),
+};
+const namespaces = {
+    kind: "Namespace",
+    plural: "namespaces",
+    singular: "namespace",
+    shortNames: ["ns"],
+    nameRef: "namespace",
+    namespaced: false,
+    items: (s) => [...s.namespaces]
+        .sort((a, b) => (a.name < b.name ? -1 : 1))
+        .map((n) => ({
+        namespace: "",
+        name: n.name,
+        labels: { "kubernetes.io/metadata.name": n.name, ...n.labels },
+        value: n,
+    })),
+    header: () => ["NAME", "STATUS", "AGE"],
+    row: (state, item) => [item.name, "Active", age(state, 0)],
+    object: (state, item, opts) => namespaceObject(state, item.value, opts),
+};
+const networkpolicies = {
+    kind: "NetworkPolicy",
+    plural: "networkpolicies",
+    singular: "networkpolicy",
+    shortNames: ["netpol"],
+    nameRef: "networkpolicy.networking.k8s.io",
+    namespaced: true,
+    items: (s) => s.networkPolicies.map((n) => ({ namespace: n.namespace, name: n.name, labels: {}, value: n })),
+    header: () => ["NAME", "POD-SELECTOR", "AGE"],
+    row: (state, item) => [item.name, formatLabelSelector(item.value.spec.podSelector), age(state, 0)],
+    object: (_state, item, opts) => {
+        const n = item.value;
+        return givenObject({
+            apiVersion: "networking.k8s.io/v1",
+            kind: "NetworkPolicy",
+            metadata: { name: n.name, namespace: n.namespace },
+            spec: n.spec,
+        }, n.namespace, opts);
+    },
+};
+function nsOf(o) {
+    return o.metadata.namespace ?? "default";
+}
+/** printers.go formatHosts: at most 3 hosts, "*" when none. */
+export function ingressHosts(rules) {
+    const list = [];
+    let more = false;
+    for (const r of rules) {
+        if (list.length === 3)
+            more = true;
+        if (!more && r.host)
+            list.push(r.host);
+    }
+    if (list.length === 0)
+        return "*";
+    return more ? `${list.join(",")} + ${rules.length - 3} more...` : list.join(",");
+}
+const ingresses = {
+    kind: "Ingress",
+    plural: "ingresses",
+    singular: "ingress",
+    shortNames: ["ing"],
+    nameRef: "ingress.networking.k8s.io",
+    namespaced: true,
+    items: (s) => s.ingresses.map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
+    header: () => ["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"],
+    row(state, item, wide) {
+        const o = item.value;
+        const lb = (o.status?.loadBalancer?.ingress ?? [])
+            .map((i) => i.ip || i.hostname || "")
+            .filter(Boolean);
+        return [
+            item.name,
+            o.spec?.ingressClassName ?? "<none>",
+            ingressHosts(o.spec?.rules ?? []),
+            loadBalancerString(lb, wide),
+            (o.spec?.tls ?? []).length ? "80, 443" : "80",
+            age(state, 0),
+        ];
+    },
+    object: (_state, item, opts) => givenObject(item.value, item.namespace, opts),
+};
+// ---- workloads --------------------------------------------------------------
+function workloadPods(state, kind, ns, name) {
+    if (kind === "ReplicaSet")
+        return state.pods.filter((p) => p.namespace === ns && p.owner?.kind === "ReplicaSet" && p.owner.name === name && !p.terminating);
+    return state.pods.filter((p) => p.namespace === ns && p.workload.kind === kind && p.workload.name === name && !p.terminating);
+}
+function containersOf(o, pods) {
+    const cs = o?.spec?.template?.spec?.containers ?? pods[0]?.spec.containers ?? [];
+    return { names: cs.map((c) => c.name).join(","), images: cs.map((c) => c.image ?? "").join(",") };
+}
+function replicas(o) {
+    const r = o?.spec?.replicas;
+    return typeof r === "number" ? r : 1;
+}
+function workloadResource(kind, plural, short) {
+    return {
+        kind,
+        plural,
+        singular: kind.toLowerCase(),
+        shortNames: short,
+        nameRef: `${kind.toLowerCase()}.apps`,
+        namespaced: true,
+        items: (s) => s.workloads
+            .filter((o) => o.kind === kind)
+            .map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
+        header: (wide) => {
+            const w = wide ? ["CONTAINERS", "IMAGES", ...(kind === "StatefulSet" ? [] : ["SELECTOR"])] : [];
+            if (kind === "Deployment")
+                return ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", ...w];
+            if (kind === "StatefulSet")
+                return ["NAME", "READY", "AGE", ...w];
+            return ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE", ...w];
+        },
+        row(state, item, wide) {
+            const o = item.value;
+            const ps = workloadPods(state, kind, item.namespace, item.name);
+            const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
+            const created = ps.length ? Math.min(...ps.map((p) => p.created)) : 0;
+            const c = containersOf(o, ps);
+            const sel = formatLabelSelector(o.spec?.selector);
+            let r;
+            if (kind === "Deployment")
+                r = [item.name, `${ready}/${replicas(o)}`, String(ps.length), String(ready), age(state, created)];
+            else if (kind === "StatefulSet")
+                r = [item.name, `${ready}/${replicas(o)}`, age(state, created)];
+            else {
+                const ns = o.spec?.template?.spec?.nodeSelector;
+                const nsText = ns && Object.keys(ns).length ? formatLabels(ns) : "<none>";
+                r = [
+                    item.name,
+                    String(ps.length),
+                    String(ps.length),
+                    String(ready),
+                    String(ps.length),
+                    String(ready),
+                    nsText,
+                    age(state, created),
+                ];
+            }
+            if (wide)
+                r.push(c.names, c.images, ...(kind === "StatefulSet" ? [] : [sel]));
+            return r;
+        },
+        object: (_state, item, opts) => givenObject(item.value, item.namespace, opts),
+    };
+}
+const replicasets = {
+    kind: "ReplicaSet",
+    plural: "replicasets",
+    singular: "replicaset",
+    shortNames: ["rs"],
+    nameRef: "replicaset.apps",
+    namespaced: true,
+    items(s) {
+        if (s.replicaSets) {
+            return s.replicaSets.map((r) => {
+                const given = s.workloads.find((w) => w.kind === "ReplicaSet" && nsOf(w) === r.namespace && w.metadata.name === r.name);
+                const deployment = r.deployment
+                    ? s.workloads.find((w) => w.kind === "Deployment" && nsOf(w) === r.namespace && w.metadata.name === r.deployment)
+                    : undefined;
+                const src = given ?? deployment;
+                const labels = {
+                    ...(src?.spec?.template?.metadata?.labels ?? {}),
+                    ...(r.deployment ? { "pod-template-hash": r.podTemplateHash } : {}),
+                };
+                return {
+                    namespace: r.namespace,
+                    name: r.name,
+                    labels,
+                    value: { namespace: r.namespace, name: r.name, given, deployment, replicas: r.replicas },
+                };
+            });
+        }
+        // Without the control plane's list, ReplicaSets are known through their pods' owners.
+        const seen = new Map();
+        for (const o of s.workloads.filter((w) => w.kind === "ReplicaSet"))
+            seen.set(`${nsOf(o)}/${o.metadata.name}`, { namespace: nsOf(o), name: o.metadata.name, given: o });
+        for (const p of s.pods) {
+            if (p.owner?.kind !== "ReplicaSet")
+                continue;
+            const key = `${p.namespace}/${p.owner.name}`;
+            if (seen.has(key))
+                continue;
+            const dep = p.workload.kind === "Deployment"
+                ? s.workloads.find((w) => w.kind === "Deployment" && nsOf(w) === p.namespace && w.metadata.name === p.workload.name)
+                : undefined;
+            seen.set(key, { namespace: p.namespace, name: p.owner.name, deployment: dep });
+        }
+        return [...seen.values()].map((r) => ({
+            namespace: r.namespace,
+            name: r.name,
+            labels: (r.given ?? r.deployment)?.spec?.template?.metadata?.labels ?? {},
+            value: r,
+        }));
+    },
+    header: (wide) => [
+        "NAME",
+        "DESIRED",
+        "CURRENT",
+        "READY",
+        "AGE",
+        ...(wide ? ["CONTAINERS", "IMAGES", "SELECTOR"] : []),
+    ],
+    row(state, item, wide) {
+        const r = item.value;
+        const ps = workloadPods(state, "ReplicaSet", r.namespace, r.name);
+        const src = r.given ?? r.deployment;
+        const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
+        const created = ps.length ? Math.min(...ps.map((p) => p.created)) : 0;
+        const row = [r.name, String(r.replicas ?? replicas(src)), String(ps.length), String(ready), age(state, created)];
+        if (wide) {
+            const c = containersOf(src, ps);
+            const sel = formatLabelSelector(src?.spec?.selector);
+            const hash = ps[0]?.labels["pod-template-hash"];
+            row.push(c.names, c.images, hash && sel !== "<none>" ? `${sel},pod-template-hash=${hash}` : sel);
+        }
+        return row;
+    },
+    object(state, item, opts) {
+        const r = item.value;
+        if (r.given)
+            return givenObject(r.given, r.namespace, opts);
+        const src = r.deployment;
+        return givenObject({
+            apiVersion: "apps/v1",
+            kind: "ReplicaSet",
+            metadata: {
+                name: r.name,
+                namespace: r.namespace,
+                ownerReferences: src
+                    ? [{ apiVersion: "apps/v1", kind: "Deployment", name: src.metadata.name, controller: true }]
+                    : undefined,
+            },
+            spec: src ? { replicas: replicas(src), selector: src.spec?.selector, template: src.spec?.template } : {},
+            status: { replicas: workloadPods(state, "ReplicaSet", r.namespace, r.name).length },
+        }, r.namespace, opts);
+    },
+};
+export const RESOURCES = [
+    pods,
+    services,
+    endpoints,
+    endpointslices,
+    nodes,
+    networkpolicies,
+    ingresses,
+    namespaces,
+    workloadResource("Deployment", "deployments", ["deploy"]),
+    replicasets,
+    workloadResource("StatefulSet", "statefulsets", ["sts"]),
+    workloadResource("DaemonSet", "daemonsets", ["ds"]),
+];
+/** Resolve "pods", "pod", "po", "Pod", "deployments.apps" … to a resource. */
+export function findResource(name) {
+    const n = name.toLowerCase().replace(/\.(apps|discovery\.k8s\.io|networking\.k8s\.io|v1)$/, "");
+    return RESOURCES.find((r) => r.plural === n || r.singular === n || r.shortNames.includes(n) || r.kind.toLowerCase() === n);
+}
+/** `kubectl get RESOURCE [NAME…]`: the text kubectl prints and its exit code. */
+export function getView(state, res, o = {}) {
+    const ns = o.namespace ?? "default";
+    if (o.allNamespaces && o.names?.length)
+        return { stdout: "", stderr: "error: a resource cannot be retrieved by name across all namespaces\n", exitCode: 1 };
+    const all = !!o.allNamespaces;
+    let items = res.items(state);
+    if (res.namespaced && !all)
+        items = items.filter((i) => i.namespace === ns);
+    items = items.sort(byNsName);
+    let sel;
+    if (o.selector)
+        sel = parseSelector(o.selector);
+    if (sel)
+        items = items.filter((i) => matchSelector(sel, i.labels));
+    let stderr = "";
+    let exitCode = 0;
+    const wanted = o.names ?? [];
+    if (wanted.length) {
+        const found = [];
+        for (const n of wanted) {
+            const it = items.find((i) => i.name === n);
+            if (it)
+                found.push(it);
+            else {
+                stderr += `Error from server (NotFound): ${res.plural} "${n}" not found\n`;
+                exitCode = 1;
+            }
+        }
+        items = found;
+    }
+    const out = o.output ?? "";
+    if (items.length === 0 && !wanted.length) {
+        if (out === "yaml")
+            return { stdout: toYaml(listObject([])), stderr: "", exitCode: 0 };
+        if (out === "json")
+            return { stdout: toJson(listObject([])), stderr: "", exitCode: 0 };
+        // get.go: "No resources found in NS namespace." for namespaced lists, else no period.
+        const msg = res.namespaced && !all ? `No resources found in ${ns} namespace.` : "No resources found";
+        return { stdout: "", stderr: msg + "\n", exitCode: 0 };
+    }
+    if (items.length === 0)
+        return { stdout: "", stderr, exitCode };
+    let stdout;
+    if (out === "name")
+        stdout = items.map((i) => `${res.nameRef}/${i.name}\n`).join("");
+    else if (out === "yaml" || out === "json") {
+        const objs = items.map((i) => res.object(state, i, o));
+        const doc = wanted.length === 1 && objs.length === 1 ? objs[0] : listObject(objs);
+        stdout = out === "yaml" ? toYaml(doc) : toJson(doc);
+    }
+    else {
+        const wide = out === "wide";
+        const showNs = res.namespaced && all;
+        const header = [...(showNs ? ["NAMESPACE"] : []), ...res.header(wide), ...(o.showLabels ? ["LABELS"] : [])];
+        const rows = items.map((i) => {
+            const r = res.row(state, i, wide, o);
+            if (o.prefixNames)
+                r[0] = `${res.nameRef}/${r[0]}`;
+            return [...(showNs ? [i.namespace] : []), ...r, ...(o.showLabels ? [formatLabels(i.labels)] : [])];
+        });
+        stdout = kubectlTable([header, ...rows]);
+    }
+    return { stdout, stderr, exitCode };
+}
+//# sourceMappingURL=get.js.map

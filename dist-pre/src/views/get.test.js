@@ -1,0 +1,241 @@
+// Expected output from kubectl's printers (pkg/printers/internalversion/printers.go)
+// and `kubectl get`'s messages; the service table is seed 004's `kubectl get service`.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { findResource, getView, loadBalancerString, serviceExternalIP, servicePorts, formatEndpoints, nodeRoles, ingressHosts, } from "./get.js";
+import { endpointsFor } from "./objects.js";
+import { parse } from "yaml";
+import { pod, seed004State, service, slice } from "./testing.js";
+const res = (n) => findResource(n);
+test("get services: seed 004's kubectl output, exactly", () => {
+    const s = seed004State();
+    const out = getView(s, res("svc"));
+    assert.equal(out.exitCode, 0);
+    assert.equal(out.stdout, [
+        "NAME            TYPE           CLUSTER-IP       EXTERNAL-IP   PORT(S)          AGE",
+        "auth-service    ClusterIP      10.109.214.64    <none>        80/TCP           2m4s",
+        "kubernetes      ClusterIP      10.96.0.1        <none>        443/TCP          40h",
+        "users-service   LoadBalancer   10.109.194.160   <pending>     8080:31344/TCP   17h",
+        "",
+    ].join("\n"));
+});
+test("short names and plural/singular forms resolve like kubectl's", () => {
+    const pairs = [
+        ["po", "pods"],
+        ["pod", "pods"],
+        ["svc", "services"],
+        ["ep", "endpoints"],
+        ["no", "nodes"],
+        ["netpol", "networkpolicies"],
+        ["ing", "ingresses"],
+        ["ns", "namespaces"],
+        ["deploy", "deployments"],
+        ["rs", "replicasets"],
+        ["sts", "statefulsets"],
+        ["ds", "daemonsets"],
+        ["endpointslice", "endpointslices"],
+        ["deployments.apps", "deployments"],
+    ];
+    for (const [short, plural] of pairs)
+        assert.equal(findResource(short)?.plural, plural, short);
+    assert.equal(findResource("bogus"), undefined);
+});
+test("get pods: columns, -o wide columns, -A puts NAMESPACE first", () => {
+    const s = seed004State();
+    const plain = getView(s, res("po")).stdout.split("\n")[0];
+    assert.deepEqual(plain.split(/\s{2,}/), ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
+    const wide = getView(s, res("po"), { output: "wide" }).stdout.split("\n");
+    assert.deepEqual(wide[0].split(/\s{2,}/), [
+        "NAME",
+        "READY",
+        "STATUS",
+        "RESTARTS",
+        "AGE",
+        "IP",
+        "NODE",
+        "NOMINATED NODE",
+        "READINESS GATES",
+    ]);
+    const pending = wide.find((l) => l.startsWith("users-deployment-6d9f8b7c5-g5h6i"));
+    assert.deepEqual(pending.split(/\s+/), [
+        "users-deployment-6d9f8b7c5-g5h6i",
+        "0/1",
+        "Pending",
+        "0",
+        "5s",
+        "<none>",
+        "<none>",
+        "<none>",
+        "<none>",
+    ]);
+    const all = getView(s, res("svc"), { allNamespaces: true }).stdout.split("\n");
+    assert.deepEqual(all[0].split(/\s{2,}/).slice(0, 2), ["NAMESPACE", "NAME"]);
+    assert.ok(all.some((l) => l.startsWith("kube-system   kube-dns")));
+});
+test("-o name prints resource/name (with the API group for grouped kinds)", () => {
+    const s = seed004State();
+    const out = getView(s, res("po"), { names: ["auth-deployment-5c8b9d7f4-x2k9p"], output: "name" });
+    assert.equal(out.stdout, "pod/auth-deployment-5c8b9d7f4-x2k9p\n");
+    assert.equal(getView(s, res("svc"), { output: "name" }).stdout, "service/auth-service\nservice/kubernetes\nservice/users-service\n");
+    assert.equal(res("deploy").nameRef, "deployment.apps");
+    assert.equal(res("endpointslices").nameRef, "endpointslice.discovery.k8s.io");
+});
+test("NotFound and empty results use kubectl's messages", () => {
+    const s = seed004State();
+    const nf = getView(s, res("po"), { names: ["x"] });
+    assert.equal(nf.stderr, 'Error from server (NotFound): pods "x" not found\n');
+    assert.equal(nf.exitCode, 1);
+    assert.equal(nf.stdout, "");
+    const none = getView(s, res("netpol"));
+    assert.equal(none.stderr, "No resources found in default namespace.\n");
+    assert.equal(none.exitCode, 0);
+    assert.equal(getView(s, res("po"), { namespace: "production" }).stderr, "No resources found in production namespace.\n");
+    assert.equal(getView(s, res("netpol"), { allNamespaces: true }).stderr, "No resources found\n");
+});
+test("EXTERNAL-IP: <none>, <pending>, LB ingress (sorted, truncated to 16 unless wide), externalIPs, externalName", () => {
+    assert.equal(serviceExternalIP(service("d", "a"), false), "<none>");
+    assert.equal(serviceExternalIP(service("d", "a", { type: "NodePort", externalIPs: ["1.2.3.4"] }), false), "1.2.3.4");
+    assert.equal(serviceExternalIP(service("d", "a", { type: "LoadBalancer" }), false), "<pending>");
+    assert.equal(serviceExternalIP(service("d", "a", { type: "LoadBalancer", loadBalancerIPs: ["192.168.1.240"] }), false), "192.168.1.240");
+    const two = ["192.168.1.241", "192.168.1.240"];
+    assert.equal(loadBalancerString(two, true), "192.168.1.240,192.168.1.241");
+    assert.equal(loadBalancerString(two, false), "192.168.1.240...");
+    assert.equal(serviceExternalIP(service("d", "a", { type: "LoadBalancer", loadBalancerIPs: ["10.0.0.1"], externalIPs: ["1.1.1.1"] }), false), "10.0.0.1,1.1.1.1");
+    assert.equal(serviceExternalIP(service("d", "a", { type: "ExternalName", externalName: "db.example.com" }), false), "db.example.com");
+});
+test("PORT(S): port/proto, port:nodePort/proto, joined with commas, <none> when empty", () => {
+    assert.equal(servicePorts(service("d", "a")), "<none>");
+    assert.equal(servicePorts(service("d", "a", {
+        ports: [
+            { port: 53, protocol: "UDP", targetPort: 53 },
+            { port: 80, protocol: "TCP", targetPort: 8080, nodePort: 30080 },
+        ],
+    })), "53/UDP,80:30080/TCP");
+});
+test("headless and ExternalName CLUSTER-IP: None and <none>; -o wide adds SELECTOR", () => {
+    const s = seed004State();
+    s.services = [
+        service("default", "h", {
+            clusterIP: "None",
+            selector: { app: "web", tier: "a" },
+            ports: [{ port: 80, protocol: "TCP", targetPort: 80 }],
+        }),
+        service("default", "x", { type: "ExternalName", externalName: "db.example.com" }),
+    ];
+    const lines = getView(s, res("svc"), { output: "wide" }).stdout.split("\n");
+    assert.deepEqual(lines[0].split(/\s{2,}/), [
+        "NAME",
+        "TYPE",
+        "CLUSTER-IP",
+        "EXTERNAL-IP",
+        "PORT(S)",
+        "AGE",
+        "SELECTOR",
+    ]);
+    assert.deepEqual(lines[1].split(/\s+/), ["h", "ClusterIP", "None", "<none>", "80/TCP", "40h", "app=web,tier=a"]);
+    assert.deepEqual(lines[2].split(/\s+/), ["x", "ExternalName", "<none>", "db.example.com", "<none>", "40h", "<none>"]);
+});
+test("endpoints: ip:port, only ready addresses, truncated after 3 with ' + N more...'", () => {
+    const s = seed004State();
+    const ips = ["10.244.1.5", "10.244.2.3", "10.244.1.7", "10.244.2.9", "10.244.1.2"];
+    s.endpointSlices = [slice("default", "users-service", "users-service-abcde", 8080, ips)];
+    s.endpointSlices[0].endpoints.push({ addresses: ["10.244.2.99"], conditions: { ready: false } });
+    const e = endpointsFor(s, s.services.find((x) => x.name === "users-service"));
+    // Endpoints addresses are sorted by IP (RepackSubsets) before kubectl takes the first 3.
+    assert.equal(formatEndpoints(e), "10.244.1.2:8080,10.244.1.5:8080,10.244.1.7:8080 + 2 more...");
+    assert.deepEqual(e.subsets[0].notReadyAddresses.map((a) => a.ip), ["10.244.2.99"]);
+    const none = endpointsFor(s, s.services.find((x) => x.name === "auth-service"));
+    assert.equal(formatEndpoints(none), "<none>");
+    const table = getView(s, res("ep")).stdout.split("\n");
+    assert.deepEqual(table[0].split(/\s{2,}/), ["NAME", "ENDPOINTS", "AGE"]);
+});
+test("endpointslices: NAME ADDRESSTYPE PORTS ENDPOINTS AGE, <unset> when empty", () => {
+    const s = seed004State();
+    s.endpointSlices = [
+        slice("default", "auth-service", "auth-service-abcde", 80, []),
+        slice("default", "users-service", "users-service-x", 8080, ["1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4"]),
+    ];
+    const lines = getView(s, res("endpointslices")).stdout.split("\n");
+    assert.deepEqual(lines[0].split(/\s{2,}/), ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"]);
+    assert.deepEqual(lines[1].split(/\s{2,}/), ["auth-service-abcde", "IPv4", "80", "<unset>", "2m4s"]);
+    assert.ok(lines[2].includes("1.1.1.1,1.1.1.2,1.1.1.3 + 1 more..."));
+});
+test("nodes: ROLES from node-role.kubernetes.io/* labels, wide columns", () => {
+    assert.equal(nodeRoles({ "node-role.kubernetes.io/control-plane": "" }), "control-plane");
+    assert.equal(nodeRoles({}), "<none>");
+    assert.equal(nodeRoles({ "node-role.kubernetes.io/worker": "", "kubernetes.io/role": "infra" }), "infra,worker");
+    const s = seed004State();
+    const lines = getView(s, res("no"), { output: "wide" }).stdout.split("\n");
+    assert.deepEqual(lines[0].split(/\s{2,}/), [
+        "NAME",
+        "STATUS",
+        "ROLES",
+        "AGE",
+        "VERSION",
+        "INTERNAL-IP",
+        "EXTERNAL-IP",
+        "OS-IMAGE",
+        "KERNEL-VERSION",
+        "CONTAINER-RUNTIME",
+    ]);
+    assert.ok(lines[1].startsWith("control-plane   Ready    control-plane   40h"));
+});
+test("ingress HOSTS: '*' without hosts, at most 3 then ' + N more...'", () => {
+    assert.equal(ingressHosts([{}]), "*");
+    assert.equal(ingressHosts([{ host: "a" }, { host: "b" }, { host: "c" }, { host: "d" }]), "a,b,c + 1 more...");
+});
+test("-l selects by labels, --show-labels adds LABELS", () => {
+    const s = seed004State();
+    const out = getView(s, res("po"), { selector: "app=auth-deployment", showLabels: true }).stdout.split("\n");
+    assert.equal(out.length, 3);
+    assert.ok(out[0].endsWith("LABELS"));
+    assert.ok(out[1].endsWith("app=auth-deployment"));
+});
+test("-o yaml: a single object for one NAME, a `kind: List` otherwise; pods carry podIP/podIPs/hostIP", () => {
+    const s = seed004State();
+    const one = parse(getView(s, res("po"), { names: ["auth-deployment-5c8b9d7f4-x2k9p"], output: "yaml" }).stdout);
+    assert.equal(one.kind, "Pod");
+    assert.equal(one.apiVersion, "v1");
+    assert.equal(one.status.podIP, "10.244.1.5");
+    assert.deepEqual(one.status.podIPs, [{ ip: "10.244.1.5" }]);
+    assert.equal(one.status.hostIP, "192.168.1.11");
+    assert.equal(one.status.phase, "Running");
+    assert.ok(one.status.conditions.some((c) => c.type === "Ready" && c.status === "True"));
+    const list = parse(getView(s, res("svc"), { output: "yaml" }).stdout);
+    assert.equal(list.kind, "List");
+    assert.equal(list.apiVersion, "v1");
+    assert.equal(list.items.length, 3);
+    const users = list.items.find((i) => i.metadata.name === "users-service");
+    assert.deepEqual(users.spec.clusterIPs, ["10.109.194.160"]);
+    assert.deepEqual(users.spec.ports, [{ nodePort: 31344, port: 8080, protocol: "TCP", targetPort: 8080 }]);
+    // kubectl -o yaml prints keys sorted and does not indent sequences.
+    const text = getView(s, res("svc"), { names: ["auth-service"], output: "yaml" }).stdout;
+    assert.match(text, /^apiVersion: v1\nkind: Service\nmetadata:\n/);
+    assert.match(text, /\n {2}clusterIPs:\n {2}- 10\.109\.214\.64\n/);
+    const jsonText = getView(s, res("svc"), { output: "json" }).stdout;
+    const json = JSON.parse(jsonText);
+    assert.equal(json.kind, "List");
+    // kubectl -o json: four-space indent, keys sorted (unstructured maps), resourceVersion "".
+    assert.deepEqual(Object.keys(json), ["apiVersion", "items", "kind", "metadata"]);
+    assert.deepEqual(json.metadata, { resourceVersion: "" });
+    assert.match(jsonText, /^\{\n {4}"apiVersion": "v1",\n/);
+});
+test("a name given with -A is refused like kubectl", () => {
+    const out = getView(seed004State(), res("po"), { names: ["x"], allNamespaces: true });
+    assert.equal(out.exitCode, 1);
+    assert.match(out.stderr, /cannot be retrieved by name across all namespaces/);
+});
+test("pods: READY counts containers; Terminating status", () => {
+    const s = seed004State();
+    s.pods = [
+        pod("default", "two-abcdefghi-12345", "10.244.1.9", "worker-1", {
+            spec: { containers: [{ name: "a" }, { name: "b" }] },
+            created: s.clock,
+        }),
+        pod("default", "old-abcdefghi-12345", "10.244.1.8", "worker-1", { terminating: true }),
+    ];
+    const rows = getView(s, res("po")).stdout.split("\n");
+    assert.deepEqual(rows[2].split(/\s+/), ["two-abcdefghi-12345", "2/2", "Running", "0", "0s"]);
+    assert.equal(rows[1].split(/\s+/)[2], "Terminating");
+});
+//# sourceMappingURL=get.test.js.map

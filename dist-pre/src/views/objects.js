@@ -1,0 +1,280 @@
+// ClusterState → Kubernetes-shaped objects, as `kubectl get -o yaml|json` prints them.
+import { stringify } from "yaml";
+import { nodeInfo, timestamp } from "./common.js";
+function meta(name, namespace, opts, created, extra = {}) {
+    const m = { name };
+    if (namespace !== undefined)
+        m.namespace = namespace;
+    m.creationTimestamp = timestamp(opts, created);
+    return { ...m, ...extra };
+}
+function nonEmpty(o) {
+    return o && Object.keys(o).length > 0 ? o : undefined;
+}
+function clean(v) {
+    // Drop undefined fields (Go's omitempty) so JSON and YAML agree.
+    return JSON.parse(JSON.stringify(v));
+}
+export function podObject(_state, p, opts = {}) {
+    const t = timestamp(opts, p.created);
+    const scheduled = p.nodeName !== null;
+    const running = p.phase === "Running";
+    const cond = (type, ok, extra = {}) => ({
+        lastTransitionTime: t,
+        status: ok ? "True" : "False",
+        type,
+        ...extra,
+    });
+    const conditions = scheduled
+        ? [
+            cond("PodReadyToStartContainers", running),
+            cond("Initialized", true),
+            cond("Ready", p.ready),
+            cond("ContainersReady", p.ready),
+            cond("PodScheduled", true),
+        ]
+        : [cond("PodScheduled", false, { message: p.message, reason: p.reason ?? "Unschedulable" })];
+    const status = { conditions, phase: p.phase };
+    if (p.hostIP) {
+        status.hostIP = p.hostIP;
+        status.hostIPs = [{ ip: p.hostIP }];
+    }
+    if (p.podIP) {
+        status.podIP = p.podIP;
+        status.podIPs = [{ ip: p.podIP }];
+    }
+    status.qosClass = "BestEffort";
+    if (scheduled) {
+        status.startTime = t;
+        status.containerStatuses = p.spec.containers.map((c) => ({
+            containerID: `containerd://${p.containerID}`,
+            image: c.image,
+            name: c.name,
+            ready: p.ready,
+            restartCount: 0,
+            started: running,
+            state: running ? { running: { startedAt: t } } : { waiting: { reason: "ContainerCreating" } },
+        }));
+    }
+    const extra = { labels: nonEmpty(p.labels), annotations: nonEmpty(p.annotations), uid: p.uid };
+    if (p.owner)
+        extra.ownerReferences = [
+            {
+                apiVersion: p.owner.kind === "Job" ? "batch/v1" : "apps/v1",
+                blockOwnerDeletion: true,
+                controller: true,
+                kind: p.owner.kind,
+                name: p.owner.name,
+            },
+        ];
+    const spec = { ...p.spec };
+    if (p.nodeName)
+        spec.nodeName = p.nodeName;
+    spec.dnsPolicy = p.spec.dnsPolicy ?? "ClusterFirst";
+    return clean({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: meta(p.name, p.namespace, opts, p.created, extra),
+        spec,
+        status,
+    });
+}
+export function serviceObject(_state, s, opts = {}) {
+    const spec = {};
+    if (s.type !== "ExternalName" && s.clusterIP) {
+        spec.clusterIP = s.clusterIP;
+        spec.clusterIPs = [s.clusterIP];
+    }
+    if (s.externalIPs.length)
+        spec.externalIPs = s.externalIPs;
+    if (s.externalName)
+        spec.externalName = s.externalName;
+    if (s.type === "NodePort" || s.type === "LoadBalancer")
+        spec.externalTrafficPolicy = s.externalTrafficPolicy;
+    if (s.healthCheckNodePort)
+        spec.healthCheckNodePort = s.healthCheckNodePort;
+    if (s.type !== "ExternalName") {
+        spec.internalTrafficPolicy = s.internalTrafficPolicy;
+        spec.ipFamilies = ["IPv4"];
+        spec.ipFamilyPolicy = "SingleStack";
+    }
+    if (s.loadBalancerSourceRanges.length)
+        spec.loadBalancerSourceRanges = s.loadBalancerSourceRanges;
+    if (s.ports.length)
+        spec.ports = s.ports.map((p) => ({
+            appProtocol: p.appProtocol,
+            name: p.name,
+            nodePort: p.nodePort,
+            port: p.port,
+            protocol: p.protocol,
+            targetPort: p.targetPort,
+        }));
+    if (s.publishNotReadyAddresses)
+        spec.publishNotReadyAddresses = true;
+    if (s.selector)
+        spec.selector = s.selector;
+    spec.sessionAffinity = s.sessionAffinity;
+    if (s.sessionAffinity === "ClientIP")
+        spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: s.sessionAffinityTimeout } };
+    spec.type = s.type;
+    const status = {
+        loadBalancer: s.loadBalancerIPs.length ? { ingress: s.loadBalancerIPs.map((ip) => ({ ip, ipMode: "VIP" })) } : {},
+    };
+    return clean({
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: meta(s.name, s.namespace, opts, s.created, { labels: nonEmpty(s.labels), uid: s.uid }),
+        spec,
+        status,
+    });
+}
+export function endpointsFor(state, svc) {
+    const slices = state.endpointSlices.filter((s) => s.namespace === svc.namespace && s.serviceName === svc.name);
+    const groups = new Map();
+    for (const sl of slices) {
+        if (sl.addressType === "FQDN")
+            continue;
+        const ports = sl.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol }));
+        const key = JSON.stringify(ports);
+        let g = groups.get(key);
+        if (!g)
+            groups.set(key, (g = { addresses: [], notReadyAddresses: [], ports }));
+        for (const ep of sl.endpoints) {
+            if (ep.conditions.terminating)
+                continue;
+            const ready = ep.conditions.ready !== false || svc.publishNotReadyAddresses;
+            for (const ip of ep.addresses) {
+                const a = { ip, hostname: ep.hostname, nodeName: ep.nodeName, targetRef: ep.targetRef };
+                (ready ? g.addresses : g.notReadyAddresses).push(a);
+            }
+        }
+    }
+    const cmp = (a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0);
+    const subsets = [...groups.values()].filter((g) => g.addresses.length + g.notReadyAddresses.length > 0);
+    for (const g of subsets) {
+        g.addresses.sort(cmp);
+        g.notReadyAddresses.sort(cmp);
+    }
+    return { namespace: svc.namespace, name: svc.name, labels: svc.labels, created: svc.created, subsets };
+}
+/** Services that have an Endpoints object: those with a selector (the controller's)
+ *  and those whose endpoints were given. */
+export function endpointsList(state) {
+    return state.services
+        .filter((s) => s.selector !== null ||
+        state.endpointSlices.some((e) => e.namespace === s.namespace && e.serviceName === s.name))
+        .map((s) => endpointsFor(state, s));
+}
+export function endpointsObject(_state, e, opts = {}) {
+    return clean({
+        apiVersion: "v1",
+        kind: "Endpoints",
+        metadata: meta(e.name, e.namespace, opts, e.created, { labels: nonEmpty(e.labels) }),
+        subsets: e.subsets.length
+            ? e.subsets.map((s) => ({
+                addresses: s.addresses.length ? s.addresses : undefined,
+                notReadyAddresses: s.notReadyAddresses.length ? s.notReadyAddresses : undefined,
+                ports: s.ports,
+            }))
+            : undefined,
+    });
+}
+export function endpointSliceObject(state, s, opts = {}) {
+    const svc = state.services.find((x) => x.namespace === s.namespace && x.name === s.serviceName);
+    return clean({
+        addressType: s.addressType,
+        apiVersion: "discovery.k8s.io/v1",
+        endpoints: s.endpoints,
+        kind: "EndpointSlice",
+        metadata: meta(s.name, s.namespace, opts, svc?.created, {
+            generateName: s.managedBy === "endpointslice-controller.k8s.io" ? `${s.serviceName}-` : undefined,
+            labels: { "endpointslice.kubernetes.io/managed-by": s.managedBy, "kubernetes.io/service-name": s.serviceName },
+        }),
+        ports: s.ports,
+    });
+}
+export function nodeObject(_state, n, opts = {}) {
+    const info = nodeInfo(opts);
+    const t = timestamp(opts, 0);
+    return clean({
+        apiVersion: "v1",
+        kind: "Node",
+        metadata: meta(n.name, undefined, opts, 0, { labels: nonEmpty(n.labels) }),
+        spec: { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR], taints: n.taints.length ? n.taints : undefined },
+        status: {
+            addresses: [
+                { address: n.address, type: "InternalIP" },
+                { address: n.name, type: "Hostname" },
+            ],
+            allocatable: { pods: String(n.maxPods) },
+            capacity: { pods: String(n.maxPods) },
+            conditions: [
+                {
+                    lastTransitionTime: t,
+                    message: "kubelet is posting ready status",
+                    reason: "KubeletReady",
+                    status: "True",
+                    type: "Ready",
+                },
+            ],
+            nodeInfo: {
+                architecture: info.architecture,
+                containerRuntimeVersion: info.containerRuntimeVersion,
+                kernelVersion: info.kernelVersion,
+                kubeProxyVersion: info.kubeletVersion,
+                kubeletVersion: info.kubeletVersion,
+                operatingSystem: info.operatingSystem,
+                osImage: info.osImage,
+            },
+        },
+    });
+}
+export function namespaceObject(_state, n, opts = {}) {
+    return clean({
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: meta(n.name, undefined, opts, 0, { labels: { "kubernetes.io/metadata.name": n.name, ...n.labels } }),
+        spec: { finalizers: ["kubernetes"] },
+        status: { phase: "Active" },
+    });
+}
+/** Objects kept as given (NetworkPolicy, Ingress, workloads): strip podnet's `source`. */
+export function givenObject(o, namespace, opts = {}) {
+    const { source: _source, ...rest } = o;
+    void _source;
+    return clean({
+        ...rest,
+        metadata: {
+            ...o.metadata,
+            ...(namespace !== undefined ? { namespace } : {}),
+            creationTimestamp: timestamp(opts, 0),
+        },
+    });
+}
+/** kubectl's List wrapper for more than one object (and for `get` without a NAME). */
+export function listObject(items) {
+    return { apiVersion: "v1", items, kind: "List", metadata: { resourceVersion: "" } };
+}
+/** kubectl -o yaml: keys sorted (it goes through JSON maps), sequences not indented,
+ *  YAML 1.1 quoting (go-yaml v2 quotes timestamps, "y", "on" …),
+ *  no line folding (sigs.k8s.io/yaml). */
+export function toYaml(o) {
+    return stringify(o, { version: "1.1", indentSeq: false, sortMapEntries: true, lineWidth: 0, minContentWidth: 0 });
+}
+/** kubectl -o json: json.MarshalIndent with four spaces; kubectl holds the objects as
+ *  unstructured maps, so keys come out sorted. */
+export function toJson(o) {
+    return JSON.stringify(sortKeys(o), null, 4) + "\n";
+}
+function sortKeys(v) {
+    if (Array.isArray(v))
+        return v.map(sortKeys);
+    if (v && typeof v === "object") {
+        const out = {};
+        for (const k of Object.keys(v).sort())
+            out[k] = sortKeys(v[k]);
+        return out;
+    }
+    return v;
+}
+//# sourceMappingURL=objects.js.map

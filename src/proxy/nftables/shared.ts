@@ -1,0 +1,192 @@
+// kube-proxy nftables mode: the shared table (everything that is the same on every node).
+
+import type { ClusterState } from "../../control/state.js";
+import type { DropTag, NftChain } from "../../ir/types.js";
+import type { ProxyOutput } from "../mode.js";
+import { defineCompactNftTable } from "../../ir/render-nft.js";
+import { bigInt32Array } from "../../ir/text.js";
+import { clusterCIDR, servicePorts } from "../model.js";
+import {
+  CT_STATE_NEW,
+  DADDR_PROTO_DPORT,
+  DROP,
+  FIB_DADDR_LOCAL,
+  FIB_SADDR_LOCAL,
+  IP_DADDR,
+  IP_SADDR,
+  L4PROTO,
+  MARK,
+  PROTO_DPORT,
+  REJECT,
+  RETURN,
+  goto_,
+  jump,
+  match,
+  prefix,
+  vmap,
+} from "./expr.js";
+import { type CompactNft, NREC, baseOf, compactChains, recordPort } from "./compact.js";
+import {
+  MAPS,
+  MASQ_MARK,
+  type NftCtx,
+  type PortCtx,
+  TableBuilder,
+  declareAffinity,
+  internalMasq,
+  key2,
+  key3,
+  nftServiceChains,
+} from "./port.js";
+
+export const ctxOf = new WeakMap<ProxyOutput, NftCtx>();
+
+const BASE_CHAINS: [string, NftChain["type"], NftChain["hook"], number][] = [
+  ["filter-prerouting-pre-dnat", "filter", "prerouting", -110],
+  ["filter-output-pre-dnat", "filter", "output", -110],
+  ["filter-input", "filter", "input", 0],
+  ["filter-forward", "filter", "forward", 0],
+  ["filter-output", "filter", "output", 0],
+  ["nat-prerouting", "nat", "prerouting", -100],
+  ["nat-output", "nat", "output", -100],
+  ["nat-postrouting", "nat", "postrouting", 100],
+];
+const JUMP_CHAINS: [dst: string, src: string, ctNew: boolean][] = [
+  ["nodeport-endpoints-check", "filter-input", true],
+  ["service-endpoints-check", "filter-input", true],
+  ["service-endpoints-check", "filter-forward", true],
+  ["service-endpoints-check", "filter-output", true],
+  ["firewall-check", "filter-prerouting-pre-dnat", true],
+  ["firewall-check", "filter-output-pre-dnat", true],
+  ["services", "nat-output", false],
+  ["services", "nat-prerouting", false],
+  ["masquerading", "nat-postrouting", false],
+  ["cluster-ips-check", "filter-forward", true],
+  ["cluster-ips-check", "filter-output", true],
+];
+
+const NO_LOCALHOST = match(IP_DADDR, prefix("127.0.0.0/8"), "!=");
+/** What a drop from the no-endpoint maps stands for (read by the interpreter). */
+const NO_ENDPOINTS: DropTag = Object.freeze({ reason: "NO_ENDPOINTS" });
+
+export function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
+  const sps = servicePorts(state);
+  const ctx: NftCtx = { cidr: clusterCIDR(state), masqAll: !!state.config.networking.masqueradeAll, perNode: [] };
+  const tb = new TableBuilder("rules for kube-proxy");
+  sharedStaticRules(tb, state);
+
+  // The shared endpoint chains and the service chains (most of a large cluster's rules)
+  // stay compact until someone reads the table's chains (see defineCompactNftTable).
+  let cap = 0;
+  for (const sp of sps) cap += 1 + sp.clusterEndpoints.length;
+  const cn: CompactNft = { recs: bigInt32Array(NREC * cap), svcs: [], count: 0 };
+  const seenCIP = new Set<string>();
+  for (const sp of sps) {
+    const chains = nftServiceChains(sp);
+    const usesFWChain = sp.lbIPs.length > 0 && sp.sourceRanges.length > 0;
+    const pc: PortCtx = { sp, chains, epBase: new Map(), usesFWChain, l4match: match(L4PROTO, sp.protocol) };
+    if (sp.usesLocalEndpoints || usesFWChain) ctx.perNode.push(pc);
+    const usesClusterPolicyChain = sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints;
+    const usesExternalTrafficChain = sp.hasEndpoints && sp.externallyAccessible;
+    // Chains in kube-proxy's creation order: endpoints, service, external, firewall.
+    const rec = usesClusterPolicyChain ? recordPort(tb, ctx, cn, pc) : undefined;
+    if (usesExternalTrafficChain) tb.chain(chains.external);
+    if (usesFWChain) tb.chain(chains.firewall);
+    portElems(tb, pc, seenCIP);
+    // (With endpoints and iTP Cluster the port always has the service chain, masquerade rule in rec.masq.)
+    if (sp.hasEndpoints && !sp.internalLocal && !usesClusterPolicyChain) tb.rule(chains.service, internalMasq(ctx, sp));
+    if (usesExternalTrafficChain) externalRules(tb, ctx, pc);
+    if (rec && sp.affinity) {
+      rec.bases = sp.clusterEndpoints.map((_, j) => baseOf(cn, rec.first + j));
+      for (const b of rec.bases) declareAffinity(tb, pc, b);
+    }
+  }
+
+  defineCompactNftTable(tb.table, compactChains(tb, cn));
+  const out: ProxyOutput = { nftables: { owner: "kube-proxy", tables: [tb.table] } };
+  ctxOf.set(out, ctx);
+  return { out, ctx };
+}
+
+/** The base chains, their jumps, masquerading, the maps and the rules that consult them. */
+function sharedStaticRules(tb: TableBuilder, state: ClusterState): void {
+  for (const [name, type, hook, prio] of BASE_CHAINS) tb.chain(name, { type, hook, prio, policy: "accept" });
+  for (const [dst, src, ctNew] of JUMP_CHAINS) {
+    tb.chain(dst);
+    tb.rule(src, ctNew ? [CT_STATE_NEW, jump(dst)] : [jump(dst)]);
+  }
+  for (const c of ["services", "cluster-ips-check", "masquerading", "mark-for-masquerade"]) tb.chain(c);
+  tb.rule("mark-for-masquerade", [{ mangle: { key: MARK, value: { "|": [MARK, MASQ_MARK] } } }]);
+  tb.rule("masquerading", [match({ "&": [MARK, MASQ_MARK] }, 0), RETURN]);
+  tb.rule("masquerading", [{ mangle: { key: MARK, value: { "^": [MARK, MASQ_MARK] } } }]);
+  tb.rule("masquerading", [{ masquerade: { flags: "fully-random" } }]);
+  for (const m of MAPS) tb.set(m);
+  tb.rule(
+    "cluster-ips-check",
+    [match(IP_DADDR, "@cluster-ips"), REJECT],
+    "Reject traffic to invalid ports of ClusterIPs",
+  );
+  tb.rule(
+    "cluster-ips-check",
+    [match(IP_DADDR, prefix(state.config.networking.serviceSubnet)), DROP],
+    "Drop traffic to unallocated ClusterIPs",
+  );
+  // reject-chain's comment ("helper for @no-endpoint-services / @no-endpoint-nodeports")
+  // has no place in NftChain.
+  tb.chain("reject-chain");
+  tb.rule("reject-chain", [REJECT]);
+  // A drop straight from these maps is a Service without endpoints (kube-proxy's `drop`
+  // elements, for none on this node; the rejects `goto reject-chain`, whose plain reject
+  // rule carries no tag and is reported as a reject by that chain).
+  tb.rule("service-endpoints-check", [vmap(DADDR_PROTO_DPORT, "@no-endpoint-services")], undefined, NO_ENDPOINTS);
+  tb.rule(
+    "nodeport-endpoints-check",
+    [FIB_DADDR_LOCAL, NO_LOCALHOST, vmap(PROTO_DPORT, "@no-endpoint-nodeports")],
+    undefined,
+    NO_ENDPOINTS,
+  );
+  tb.rule("firewall-check", [vmap(DADDR_PROTO_DPORT, "@firewall-ips")]);
+  tb.rule("services", [vmap(DADDR_PROTO_DPORT, "@service-ips")]);
+  tb.rule("services", [FIB_DADDR_LOCAL, NO_LOCALHOST, vmap(PROTO_DPORT, "@service-nodeports")]);
+}
+
+const REJECT_V = goto_("reject-chain");
+
+/** A service port's elements in the shared sets and maps (ClusterIP, external and LB IPs, NodePort). */
+function portElems(tb: TableBuilder, pc: PortCtx, seenCIP: Set<string>): void {
+  const { sp, chains, usesFWChain } = pc;
+  const port = sp.port.port;
+  if (!seenCIP.has(sp.clusterIP)) {
+    seenCIP.add(sp.clusterIP);
+    tb.elem("cluster-ips", sp.clusterIP);
+  }
+  if (!sp.hasEndpoints) tb.elem("no-endpoint-services", key3(sp.clusterIP, sp, port), REJECT_V, sp.name);
+  else if (!sp.internalLocal) tb.elem("service-ips", key3(sp.clusterIP, sp, port), goto_(chains.service));
+  for (const ip of sp.externalIPs) {
+    if (sp.hasEndpoints) tb.elem("service-ips", key3(ip, sp, port), goto_(chains.external));
+    else tb.elem("no-endpoint-services", key3(ip, sp, port), REJECT_V, sp.name);
+  }
+  for (const ip of sp.lbIPs) {
+    if (sp.hasEndpoints) tb.elem("service-ips", key3(ip, sp, port), goto_(chains.external));
+    if (usesFWChain) tb.elem("firewall-ips", key3(ip, sp, port), goto_(chains.firewall), sp.name);
+  }
+  if (!sp.hasEndpoints)
+    for (const ip of sp.lbIPs) tb.elem("no-endpoint-services", key3(ip, sp, port), REJECT_V, sp.name);
+  if (sp.nodePort) {
+    if (sp.hasEndpoints) tb.elem("service-nodeports", key2(sp, sp.nodePort), goto_(chains.external));
+    else tb.elem("no-endpoint-nodeports", key2(sp, sp.nodePort), REJECT_V, sp.name);
+  }
+}
+
+/** The external chain's rules (eTP Cluster: masquerade; Local: short-circuits, the rest per node). */
+function externalRules(tb: TableBuilder, ctx: NftCtx, pc: PortCtx): void {
+  const { sp, chains } = pc;
+  if (!sp.externalLocal) {
+    tb.rule(chains.external, [jump("mark-for-masquerade")]);
+    tb.rule(chains.external, [goto_(chains.service)]);
+  } else {
+    tb.rule(chains.external, [match(IP_SADDR, prefix(ctx.cidr)), goto_(chains.service)], "short-circuit pod traffic");
+    tb.rule(chains.external, [FIB_SADDR_LOCAL, jump("mark-for-masquerade")], "masquerade local traffic");
+    tb.rule(chains.external, [FIB_SADDR_LOCAL, goto_(chains.service)], "short-circuit local traffic");
+  }
+}
