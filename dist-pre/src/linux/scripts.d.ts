@@ -1,1 +1,0 @@
-export declare function pythonScript(name: "supervisor_binder.py" | "verify_client.py"): string;

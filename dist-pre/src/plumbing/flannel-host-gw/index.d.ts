@@ -1,2 +1,0 @@
-import type { CniFlavor } from "../flavor.js";
-export declare const flannelHostGw: CniFlavor;

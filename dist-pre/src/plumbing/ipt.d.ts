@@ -1,2 +1,0 @@
-import type { IptRule } from "../ir/types.js";
-export declare function iptRule(...argv: string[]): IptRule;

@@ -1,4 +1,0 @@
-import type { ClusterState, NodeState } from "../../control/state.js";
-import type { ProxyOutput } from "../mode.js";
-import { type NftCtx } from "./port.js";
-export declare function buildNode(_state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutput;

@@ -1,2 +1,0 @@
-import type { ProxyMode } from "./mode.js";
-export declare const noneMode: ProxyMode;

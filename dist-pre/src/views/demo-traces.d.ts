@@ -1,2 +1,0 @@
-import { type TracePath } from "../questions/trace.js";
-export declare function condensedPath(p: TracePath, indent?: string): string;
