@@ -2,7 +2,7 @@
 // matches, set and map lookups (indexed: kube-proxy's maps hold an element per Service), and
 // their text as `nft list` prints it. The chain evaluation is in nftables.ts.
 
-import type { NfRole, NftChain, NftSet, NftTable } from "../ir/types.js";
+import type { NfRole, NftChain, NftExpr, NftSet, NftSetItem, NftStmt, NftTable, NftVerdict } from "../ir/types.js";
 import { ipToInt, parsePrefix, inPrefix } from "../net/ipv4.js";
 import type { NfEnv } from "./nfenv.js";
 import { protoName } from "./packet.js";
@@ -36,8 +36,9 @@ interface Typed {
 /** A concatenation expression's type signature (types are fixed per expression). */
 const concatSigs = new WeakMap<object, string>();
 
-export function evalExpr(e: any, env: NfEnv): Typed {
-  if (e && typeof e === "object") {
+export function evalExpr(e: NftExpr, env: NfEnv): Typed {
+  // A list has none of these keys: it ends in the error below either way.
+  if (e && typeof e === "object" && !Array.isArray(e)) {
     if (e.payload) {
       const { protocol, field } = e.payload;
       if (protocol === "ip" && (field === "saddr" || field === "daddr"))
@@ -96,7 +97,7 @@ export function evalExpr(e: any, env: NfEnv): Typed {
       throw new NftError(`unsupported fib result "${e.fib.result}"`);
     }
     if (e.concat) {
-      const c = e.concat as any[];
+      const c = e.concat;
       const v: Val[] = new Array(c.length);
       const tys: Ty[] = new Array(c.length);
       for (let i = 0; i < c.length; i++) {
@@ -110,7 +111,7 @@ export function evalExpr(e: any, env: NfEnv): Typed {
         concatSigs.set(c, (sig = tys.some((x) => x === "concat" || x === "ctstate") ? "" : "concat:" + tys.join(",")));
       return { ty: "concat", v, tys, sig };
     }
-    for (const op of ["&", "|", "^"]) {
+    for (const op of ["&", "|", "^"] as const) {
       if (e[op]) {
         const [a, b] = e[op];
         const x = Number(evalExpr(a, env).v);
@@ -123,27 +124,31 @@ export function evalExpr(e: any, env: NfEnv): Typed {
   throw new NftError(`unsupported expression ${JSON.stringify(e)}`);
 }
 
-export function lit(ty: Ty, x: any): Val {
-  if (typeof x === "object" && x !== null && x.concat) x = x.concat;
+export function lit(ty: Ty, x: NftExpr): Val {
+  // unknown: a list's `concat` is its method (no caller passes a list: matchOne unwraps them).
+  let v: unknown = x;
+  if (typeof x === "object" && x !== null && x.concat) v = x.concat;
   switch (ty) {
     case "addr":
-      return typeof x === "number" ? x : ipToInt(String(x));
+      return typeof v === "number" ? v : ipToInt(String(v));
     case "port":
     case "int":
-      return typeof x === "number" ? x : Number(x);
+      return typeof v === "number" ? v : Number(v);
     case "proto":
-      return protoName(x);
+      // A protocol is a name or a number; anything else throws in protoName, as it did.
+      return protoName(v as string | number);
     default:
-      return String(x);
+      return String(v);
   }
 }
 
 /** Does `v` (of type ty) match the set element / literal `r`? `@name` reads the view's set
  *  (dynamic sets also hold what `update @set` added during this trace). */
-export function matchOne(t: Typed, r: any, view: NftView, env: NfEnv): boolean {
+export function matchOne(t: Typed, r: NftExpr, view: NftView, env: NfEnv): boolean {
   if (typeof r === "string" && r.startsWith("@")) return setHas(view, env, r.slice(1), t);
   if (r && typeof r === "object" && !Array.isArray(r)) {
-    if (r.set) return lookup(sourceOf(r.set, false), t, view, env) >= 0;
+    // The IR also allows a lone value (`set: "x"`): sourceOf throws on it, as it always did.
+    if (r.set) return lookup(sourceOf(r.set as NftSetItem[], false), t, view, env) >= 0;
     if (r.prefix) return t.ty === "addr" && inPrefix(t.v as number, parsePrefix(`${r.prefix.addr}/${r.prefix.len}`));
     if (r.range) {
       const lo = lit(t.ty, r.range[0]) as number;
@@ -151,7 +156,7 @@ export function matchOne(t: Typed, r: any, view: NftView, env: NfEnv): boolean {
       return (t.v as number) >= lo && (t.v as number) <= hi;
     }
     if (r.concat) r = r.concat;
-    else if (r.elem) return matchOne(t, r.elem.val ?? r.elem, view, env);
+    else if (r.elem) return matchOne(t, r.elem.val ?? elemItself(r.elem), view, env);
   }
   if (t.ty === "concat") {
     if (!Array.isArray(r)) return false;
@@ -160,15 +165,23 @@ export function matchOne(t: Typed, r: any, view: NftView, env: NfEnv): boolean {
     return true;
   }
   if (t.ty === "ctstate") {
-    const have = Array.isArray(t.v) ? (t.v as string[]) : [t.v as string];
+    const have: NftExpr[] = Array.isArray(t.v) ? (t.v as string[]) : [t.v as string];
     const want = Array.isArray(r) ? r : [r];
-    return want.some((w: string) => have.includes(w));
+    return want.some((w) => have.includes(w));
   }
   if (Array.isArray(r)) {
     for (let i = 0; i < r.length; i++) if (matchOne(t, r[i], view, env)) return true;
     return false;
   }
   return lit(t.ty, r) === t.v;
+}
+
+/**
+ * `elem.val ?? elem`: an element object without `val` (outside the IR's type, which requires
+ * it) is matched as itself, as it always was; the cast only names that fallback's type.
+ */
+function elemItself(e: { val: NftExpr; comment?: string }): NftExpr {
+  return e as unknown as NftExpr;
 }
 
 // --- Set / map indexes -------------------------------------------------------------
@@ -205,7 +218,7 @@ enum Kind {
 }
 
 export interface Source {
-  list: NftSet | any[];
+  list: NftSet | NftSetItem[];
   kind: Kind;
   /** Length of the element list when indexed (a changed list is re-indexed). */
   len: number;
@@ -219,7 +232,7 @@ export interface Source {
 const sources = new WeakMap<object, Source>();
 
 /** The indexed element list of a named set/map or of an anonymous set (`pairs`: [key, value] elements of an anonymous vmap). */
-export function sourceOf(list: NftSet | any[], pairs: boolean): Source {
+export function sourceOf(list: NftSet | NftSetItem[], pairs: boolean): Source {
   const arr = Array.isArray(list);
   const len = arr ? list.length : list.elem.length;
   const kind = arr ? (pairs ? Kind.Pairs : Kind.Anon) : Kind.Named;
@@ -230,19 +243,20 @@ export function sourceOf(list: NftSet | any[], pairs: boolean): Source {
   return s;
 }
 
-function keyAt(src: Source, i: number): any {
+// The casts follow `kind`: Pairs lists are an anonymous vmap's [key, value] items.
+function keyAt(src: Source, i: number): NftExpr {
   return src.kind === Kind.Named
     ? (src.list as NftSet).elem[i].key
     : src.kind === Kind.Pairs
-      ? (src.list as any[])[i][0]
-      : (src.list as any[])[i];
+      ? (src.list as [NftExpr, NftExpr][])[i][0]
+      : (src.list as NftSetItem[])[i];
 }
 
-export function valueAt(src: Source, i: number): any {
+export function valueAt(src: Source, i: number): NftExpr | undefined {
   return src.kind === Kind.Named
     ? (src.list as NftSet).elem[i].value
     : src.kind === Kind.Pairs
-      ? (src.list as any[])[i][1]
+      ? (src.list as [NftExpr, NftExpr][])[i][1]
       : undefined;
 }
 
@@ -254,7 +268,7 @@ function sigOf(t: Typed): string | null {
 }
 
 /** `lit(ty, r)` for a plain literal; SCAN when the element needs matchOne, NEVER when it cannot match. */
-function scalarKey(ty: Ty, r: any): unknown {
+function scalarKey(ty: Ty, r: NftExpr): unknown {
   if (typeof r !== "number" && typeof r !== "string") return SCAN;
   let v: Val;
   try {
@@ -266,14 +280,14 @@ function scalarKey(ty: Ty, r: any): unknown {
 }
 
 /** Mirrors matchOne's unwrapping of an element: its key value(s), or SCAN / NEVER. */
-function classify(ty: Ty, tys: Ty[] | undefined, r: any): unknown {
+function classify(ty: Ty, tys: Ty[] | undefined, r: NftExpr): unknown {
   for (;;) {
     if (typeof r === "string" && r.startsWith("@")) return SCAN;
     if (r && typeof r === "object" && !Array.isArray(r)) {
       if (r.set || r.prefix || r.range) return SCAN;
       if (r.concat) r = r.concat;
       else if (r.elem) {
-        r = r.elem.val ?? r.elem;
+        r = r.elem.val ?? elemItself(r.elem);
         continue;
       }
     }
@@ -449,18 +463,21 @@ export function numPos(src: Source, k: number): number {
   return m.get(k) ?? -1;
 }
 
-export function verdictOf(v: any): { kind: string; target?: string } | null {
-  if (!v || typeof v !== "object") return null;
-  for (const k of ["accept", "drop", "return", "continue", "jump", "goto", "reject"])
-    if (k in v) return { kind: k, target: v[k]?.target };
+/** A statement, or a verdict map's value (an expression). */
+export function verdictOf(v: NftStmt | NftExpr | undefined): { kind: string; target?: string } | null {
+  // A list has none of these keys.
+  if (!v || typeof v !== "object" || Array.isArray(v)) return null;
+  // Only jump/goto's values have a target; the cast lets the others' (null, reject's options) read it as undefined.
+  for (const k of ["accept", "drop", "return", "continue", "jump", "goto", "reject"] as const)
+    if (k in v) return { kind: k, target: (v[k] as { target?: string } | null | undefined)?.target };
   return null;
 }
 
-export function nftRuleText(expr: any[]): string {
+export function nftRuleText(expr: NftStmt[]): string {
   return expr.map(stmtText).filter(Boolean).join(" ");
 }
 
-function exprText(e: any): string {
+function exprText(e: NftExpr): string {
   if (e === null || e === undefined) return "";
   if (typeof e !== "object") return String(e);
   if (Array.isArray(e)) return `{ ${e.map(exprText).join(", ")} }`;
@@ -471,15 +488,17 @@ function exprText(e: any): string {
   if (e.concat) return e.concat.map(exprText).join(" . ");
   if (e.prefix) return `${e.prefix.addr}/${e.prefix.len}`;
   if (e.range) return `${exprText(e.range[0])}-${exprText(e.range[1])}`;
+  // A lone value (`set: "x"`, which the IR allows) has no map(): it throws, as it always did.
+  // A pair whose value verdictOf reads is a verdict map's element: its value is a verdict.
   if (e.set)
-    return `{ ${e.set.map((x: any) => (Array.isArray(x) && x.length === 2 && verdictOf(x[1]) ? `${exprText(x[0])} : ${stmtText(x[1])}` : exprText(x))).join(", ")} }`;
+    return `{ ${(e.set as NftSetItem[]).map((x) => (Array.isArray(x) && x.length === 2 && verdictOf(x[1]) ? `${exprText(x[0])} : ${stmtText(x[1] as NftVerdict)}` : exprText(x))).join(", ")} }`;
   if (e.numgen) return `numgen ${e.numgen.mode} mod ${e.numgen.mod}`;
-  for (const op of ["&", "|", "^"])
+  for (const op of ["&", "|", "^"] as const)
     if (e[op]) return `${exprText(e[op][0])} ${op === "&" ? "and" : op === "|" ? "or" : "xor"} ${exprText(e[op][1])}`;
   return JSON.stringify(e);
 }
 
-function stmtText(s: any): string {
+function stmtText(s: NftStmt): string {
   if (s.match) {
     const op = s.match.op === "==" || s.match.op === "in" ? "" : s.match.op + " ";
     return `${exprText(s.match.left)} ${op}${exprText(s.match.right)}`;
@@ -493,7 +512,8 @@ function stmtText(s: any): string {
   if ("reject" in s) return "reject";
   if (s.dnat) return `dnat to ${exprText(s.dnat.addr)}${s.dnat.port !== undefined ? ":" + exprText(s.dnat.port) : ""}`;
   if (s.snat) return `snat to ${exprText(s.snat.addr)}`;
-  if ("masquerade" in s) return `masquerade${s.masquerade?.flags ? " " + [].concat(s.masquerade.flags).join(",") : ""}`;
+  if ("masquerade" in s)
+    return `masquerade${s.masquerade?.flags ? " " + ([] as string[]).concat(s.masquerade.flags).join(",") : ""}`;
   if (s.mangle) return `${exprText(s.mangle.key)} set ${exprText(s.mangle.value)}`;
   if (s.vmap) return `${exprText(s.vmap.key)} vmap ${exprText(s.vmap.data)}`;
   if (s.set) return `${s.set.op} ${s.set.set} { ${exprText(s.set.elem)} }`;

@@ -3,7 +3,7 @@
 // `numgen random mod N` is a branch with probability 1/N per value. The expressions, set
 // lookups and rule texts are in nft-expr.ts.
 
-import type { DropTag, NftChain, NftExprObj } from "../ir/types.js";
+import type { DropTag, NftChain, NftExpr, NftExprObj, NftSetItem } from "../ir/types.js";
 import { ipToInt, intToIp } from "../net/ipv4.js";
 import type { NfEnv } from "./nfenv.js";
 import type { Step, StepObject } from "./trace.js";
@@ -195,13 +195,15 @@ function notIsolated(
 }
 
 /** A vmap's element list: a named map of the table or the statement's anonymous map. */
-function vmapSource(t: NftView, data: any): Source {
+function vmapSource(t: NftView, data: NftExpr): Source {
   if (typeof data === "string") {
     const m = t.sets.get(data.replace(/^@/, ""));
     if (!m) throw new NftError(`map ${data} is not defined`);
     return sourceOf(m, false);
   }
-  return sourceOf(data.set, true);
+  // Else an anonymous map ({set: [[key, verdict], …]}) by the statement's syntax; anything
+  // else fails in sourceOf, as it always did (the casts only name that shape).
+  return sourceOf((data as NftExprObj).set as NftSetItem[], true);
 }
 
 /** The options of a `numgen random mod N` vmap: one per value, with its element's verdict. */

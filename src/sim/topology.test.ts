@@ -5,7 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { DataplaneIR, FdbEntry, Neighbour, NetNs, Route } from "../ir/types.js";
-import { fibLookup, topologyOf } from "./topology.js";
+import { fibLookup } from "./fib.js";
+import { topologyOf } from "./topology.js";
 import { ipToInt, intToIp, parsePrefix, inPrefix } from "../net/ipv4.js";
 import { mulberry32 } from "../testing/random.js";
 

@@ -3,7 +3,8 @@
 import type { Link, NetNs } from "../../ir/types.js";
 import { intToIp, ipToInt } from "../../net/ipv4.js";
 import { clonePkt, makePkt, type Pkt } from "../packet.js";
-import { fibLookup, type NsInfo } from "../topology.js";
+import { fibLookup } from "../fib.js";
+import type { NsInfo } from "../topology.js";
 import { linkObj } from "./say.js";
 import { WalkL2 } from "./l2.js";
 

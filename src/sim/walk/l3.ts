@@ -5,7 +5,8 @@
 import type { Link, NetNs } from "../../ir/types.js";
 import { intToIp, parsePrefix, inPrefix } from "../../net/ipv4.js";
 import type { Pkt } from "../packet.js";
-import { fibLookup, isLocalAddr, type CRoute, type NsInfo, type Owner, type VethEnd } from "../topology.js";
+import { fibLookup, type CRoute } from "../fib.js";
+import { isLocalAddr, type NsInfo, type Owner, type VethEnd } from "../topology.js";
 import { MAX_HOPS, io } from "./core.js";
 import { linkObj, routeSay, routeText } from "./say.js";
 import { WalkConntrack } from "./conntrack.js";

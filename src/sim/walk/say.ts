@@ -5,7 +5,7 @@
 import type { Link, Route } from "../../ir/types.js";
 import { intToIp } from "../../net/ipv4.js";
 import type { CompiledIR } from "../topology.js";
-import type { CRoute } from "../topology.js";
+import type { CRoute } from "../fib.js";
 import type { StepObject } from "../trace.js";
 import type { CtEntry, Tuple } from "./ct-table.js";
 
