@@ -58,17 +58,20 @@ export interface GuardFields {
   dNet: number;
   dMask: number;
   dNeg: boolean;
+  /** "" = any protocol. */
   proto: string;
   protoNeg: boolean;
   markV: number;
   markM: number;
   markNeg: boolean;
+  /** "" = any interface; `inPre`: a `name+` prefix. */
   inIf: string;
   inPre: boolean;
   inNeg: boolean;
   outIf: string;
   outPre: boolean;
   outNeg: boolean;
+  /** Conntrack states (CT_BITS), 0 = no state match. */
   ctBits: number;
   ctNeg: boolean;
 }

@@ -6,7 +6,15 @@
 import type { IptChain, IptLayer, IptRule } from "../ir/types.js";
 import { ipToInt } from "../net/ipv4.js";
 import type { CtState, NfEnv, NfVerdict } from "./nfenv.js";
-import { addChoices, readOptions, RuleBuild, err, type GuardKind, type Matcher } from "./iptables-match.js";
+import {
+  addChoices,
+  readOptions,
+  RuleBuild,
+  err,
+  type GuardFields,
+  type GuardKind,
+  type Matcher,
+} from "./iptables-match.js";
 
 export { RuleError, type Matcher } from "./iptables-match.js";
 
@@ -38,7 +46,8 @@ export interface TargetSpec {
   rejectWith?: string;
 }
 
-export interface CompiledRule {
+/** The guard fields (GuardFields) sit on the rule itself: one object, read inline. */
+export interface CompiledRule extends GuardFields {
   rule: IptRule;
   /** Has a statistic match (a random branch). */
   random: boolean;
@@ -53,28 +62,6 @@ export interface CompiledRule {
   guarded: boolean;
   /** Which guard fields are set (G_* bits): only those are read. */
   gm: number;
-  sNet: number;
-  sMask: number;
-  sNeg: boolean;
-  dNet: number;
-  dMask: number;
-  dNeg: boolean;
-  /** "" = any protocol. */
-  proto: string;
-  protoNeg: boolean;
-  markV: number;
-  markM: number;
-  markNeg: boolean;
-  /** "" = any interface; `inPre`: a `name+` prefix. */
-  inIf: string;
-  inPre: boolean;
-  inNeg: boolean;
-  outIf: string;
-  outPre: boolean;
-  outNeg: boolean;
-  /** Conntrack states (CT_BITS), 0 = no state match. */
-  ctBits: number;
-  ctNeg: boolean;
   /** The other matches, without side effects (evaluated after the guard fields). */
   pure: Matcher[];
   effectful: Matcher[];
