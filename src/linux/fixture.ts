@@ -5,19 +5,8 @@
 // `podnet up --fixture` builds it; the kernel backend's tests use it.
 
 import type { DataplaneIR, Link, NetNs, NodeNet, PodNet } from "../ir/types.js";
+import { emptyNs } from "../plumbing/kernel.js";
 
-function emptyNs(id: string): NetNs {
-  return {
-    id,
-    links: [],
-    addresses: [],
-    routes: [],
-    neighbours: [],
-    fdb: [],
-    sysctls: {},
-    netfilter: { mode: "iptables", iptables: [], nftables: [] },
-  };
-}
 const lo = (): Link => ({ name: "lo", kind: "loopback", mtu: 65536, mac: "00:00:00:00:00:00", up: true });
 
 const hx = (n: number) => n.toString(16).padStart(2, "0");

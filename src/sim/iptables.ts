@@ -539,3 +539,8 @@ export function compileSegment(chain: IptChain, remember = true): Omit<Segment, 
 }
 
 export type { NfVerdict };
+
+/** A target iptables itself implements (not a user chain's name). */
+export function isBuiltinTarget(t: string): boolean {
+  return TERMINAL.has(t);
+}

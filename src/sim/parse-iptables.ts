@@ -4,7 +4,7 @@
 // or a jump to a chain that is not declared, is an error naming its line.
 
 import type { DropTag, IptChain, IptLayer, IptOpt, IptRule, IptTableName } from "../ir/types.js";
-import { compileRule, RuleError } from "./iptables.js";
+import { compileRule, isBuiltinTarget, RuleError } from "./iptables.js";
 
 const NO_ENDPOINTS: DropTag = Object.freeze({ reason: "NO_ENDPOINTS" });
 const NO_LOCAL_ENDPOINTS: DropTag = Object.freeze({ reason: "NO_ENDPOINTS", local: true });
@@ -170,24 +170,7 @@ export function parseIptablesSave(text: string, file = "<rules>"): IptLayer {
       throw e;
     }
     const t = p.rule.target;
-    if (
-      (t && !/^[A-Z]+$/.test(t)) ||
-      (t &&
-        ![
-          "ACCEPT",
-          "DROP",
-          "REJECT",
-          "RETURN",
-          "DNAT",
-          "SNAT",
-          "MASQUERADE",
-          "MARK",
-          "CONNMARK",
-          "LOG",
-          "NOTRACK",
-          "CT",
-        ].includes(t))
-    ) {
+    if ((t && !/^[A-Z]+$/.test(t)) || (t && !isBuiltinTarget(t))) {
       const chains = tables[p.table as IptTableName]!;
       if (!chains[t!] && !BUILTIN[p.table]?.includes(t!))
         throw new IptablesParseError(
