@@ -9,6 +9,7 @@ import type {
   Link,
   Neighbour,
   NetNs,
+  NftTable,
   NodeNet,
   PodNet,
   Route,
@@ -16,7 +17,8 @@ import type {
 import { addrOf, ipToInt, parsePrefix } from "../net/ipv4.js";
 import { CROWDED, isMember, SharedIndex } from "./shared-index.js";
 import { compileFib, fibLookup, FIB_INDEX_MAX, routeKey, type CRoute, type Fib, type RouteCaches } from "./fib.js";
-import type { NsNetfilter } from "./netfilter.js";
+import type { NfCaches, NsNetfilter } from "./netfilter.js";
+import type { NftView } from "./nftables.js";
 import type { StepObject } from "./trace.js";
 
 export interface Owner {
@@ -188,7 +190,7 @@ export interface IpsetIndex {
   shape: string[];
 }
 
-export class CompiledIR implements RouteCaches {
+export class CompiledIR implements RouteCaches, NfCaches {
   /** A route's compiled form (routes are shared across nodes by the builder: one each). */
   readonly croutes = new WeakMap<Route, CRoute>();
   /** Prefix-length lists of big route tables, by the list as text: every node's table has the same few. */
@@ -207,6 +209,10 @@ export class CompiledIR implements RouteCaches {
   readonly ipsets = new WeakMap<(string | number)[], IpsetIndex>();
   /** A node's IPVS virtual servers by "proto/address/port". */
   readonly ipvs = new WeakMap<IpvsVirtualServer[], Map<string, IpvsVirtualServer>>();
+  /** nftables base chains' names per table object (netfilterOf). */
+  readonly hookedNames = new WeakMap<NftTable, string[]>();
+  /** A table contributed by one layer: its view for every namespace, per owner (netfilterOf). */
+  readonly nftViews = new WeakMap<NftTable, Map<string, NftView>>();
 }
 
 export const lkey = (nsId: string, dev: string) => nsId + "\0" + dev;
