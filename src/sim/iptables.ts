@@ -170,13 +170,20 @@ export function ruleText(chain: string, r: IptRule): string {
   return parts.join(" ");
 }
 
+/**
+ * A rule object's compiled rule. Module-level: a side table of the IR's rule objects (an
+ * entry dies with its rule, so it lives no longer than the IR), on the compile path of
+ * compact chains, which has no CompiledIR; its values are the interned rules below.
+ */
 const ruleCache = new WeakMap<IptRule, CompiledRule>();
 
 /**
  * Per-node layers (flannel's chains, kube-proxy's node rules) are fresh rule objects on every
  * node, mostly with the same text: one compiled rule per text for all of them, so that a
  * trace crossing many nodes runs the same few compiled rules (hot in the CPU cache) instead
- * of a copy per node. First in, first out beyond INTERN_MAX texts.
+ * of a copy per node. First in, first out beyond INTERN_MAX texts. Process-wide on purpose:
+ * the text is the whole identity (chain, rule, line, drop tag), so IRs rebuilt for the same
+ * cluster (a change, a reload) reuse the rules too; bounded by INTERN_MAX.
  */
 const ruleByText = new Map<string, CompiledRule>();
 const INTERN_MAX = 200_000;
@@ -447,6 +454,7 @@ export interface Segment {
 const INDEX_MIN_RUN = 8;
 const NO_RUNS: Map<number, IndexedRun> = new Map();
 const NO_RANDOM: Map<number, RandomRun> = new Map();
+/** A chain object's compiled rules and indexes. Module-level: a side table of the IR's chains (see ruleCache). */
 const segCache = new WeakMap<IptChain, Omit<Segment, "offset" | "layer">>();
 
 function byIndex<T>(m: Map<number, T>, n: number): (T | undefined)[] | undefined {

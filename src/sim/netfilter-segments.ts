@@ -29,11 +29,14 @@ export function tableIndex(t: IptTableName): number {
  * one compiled copy, hot in the CPU cache, instead of one per node; per-node copies also
  * grew the heap by ~50 KB per new trace at scale (measured). Shared segments look their
  * jump targets up per namespace (jumpTo).
+ * segById is a side table of the IR's chains (entries die with them); segByText is
+ * process-wide on purpose, like iptables.ts ruleByText (the key is the whole identity:
+ * layer owner and role, offset, chain, policy, every rule), bounded by SEG_INTERN_MAX.
  */
 const segById = new WeakMap<IptChain, Map<string, Segment>>();
 const segByText = new Map<string, Segment>();
 const SEG_INTERN_MAX = 100_000;
-/** A shared segment alone in its chain: one array for every namespace. */
+/** A shared segment alone in its chain: one array for every namespace (keyed by the interned segment, so as wide as segByText). */
 export const solo = new WeakMap<Segment, Segment[]>();
 
 export function sharedSegment(c: IptChain, l: IptLayer, offset: number): Segment {
@@ -74,9 +77,13 @@ export interface CompactRef {
   table: IptTableName;
   m: Map<string, Segment[]>;
 }
+/** Per layer object (a side table of the IR's layers: entries die with them). */
 const compactRefs = new WeakMap<IptLayer, CompactRef[]>();
 
-/** The caches to evict from. */
+/**
+ * The caches to evict from. Process-wide on purpose: COMPACT_MAX is a memory budget for the
+ * process, whatever the number of IRs alive (weak refs: a dropped IR's caches leave it).
+ */
 const compactMaps = new Set<WeakRef<Map<string, Segment[]>>>();
 
 export function compactRef(l: IptLayer, table: IptTableName): CompactRef {

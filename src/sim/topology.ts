@@ -183,6 +183,13 @@ export interface Topology {
 // topology (topologyOf, the one table keyed by the IR) and reached through it, so that a
 // trace's caches go with its IR. Each is keyed by an IR object (shared and read-only: a
 // route, a link, a neighbour) or by text, and filled on first use.
+// What stays module-level in src/sim, on purpose: the intern tables that share compiled
+// iptables rules and segments ACROSS IRs by text (iptables.ts ruleByText, netfilter-segments.ts
+// segByText, each capped), the process-wide budget of compact chains (compactMaps), the
+// string numbering of nft set keys (nft-expr.ts interned), and side tables of single IR
+// objects on the rule-evaluation path (a rule's, chain's, set's or expression's compiled
+// form: WeakMaps whose entries die with their key), which would otherwise need this object
+// threaded through every compile and match call. Each says so where it is declared.
 /** An ipset's members indexed by shape (see ipsetMatch). */
 export interface IpsetIndex {
   exact: Set<string>;
