@@ -3,7 +3,7 @@
 // in order (side-effecting ones — statistic, recent — after the pure ones, which gives
 // the same outcome distribution), jump/goto/RETURN, built-in chain policy.
 
-import type { IptChain, IptLayer, IptRule } from "../ir/types.js";
+import type { IptChain, IptLayer, IptRule, IptTableName } from "../ir/types.js";
 import { ipToInt } from "../net/ipv4.js";
 import type { CtState, NfEnv, NfVerdict } from "./nfenv.js";
 import {
@@ -74,12 +74,12 @@ export interface CompiledRule extends GuardFields {
   anyDst?: boolean;
   comment?: string;
   /**
-   * A jump to a compact chain (KUBE-SVC-*, KUBE-SEP-*): its compiled chain and the layer it
-   * came from, valid in every namespace where that layer owns the compact chains (jumpTo).
+   * A jump to a compact chain (KUBE-SVC-*, KUBE-SEP-*): its compiled chain and the layer's
+   * compact chains it came from, valid in every namespace where that layer owns them (jumpTo).
    */
   csub: Segment[] | undefined;
   /** null: its target was found not to be a compact chain. */
-  cl: IptLayer | null | undefined;
+  cl: CompactRef | null | undefined;
 }
 
 /** Targets podnet does not model: an error naming the rule, not a jump to a missing chain. */
@@ -449,6 +449,17 @@ export interface Segment {
   jid?: (number | undefined)[];
   /** Dropped from the compact-chain cache (rules that remember it compile it again). */
   evicted?: boolean;
+}
+
+/**
+ * "This chain is the layer's compact chain" (one object per layer and table, remembered per
+ * namespace and name), with `m`: the compiled compact chains of that table, oldest first (Map order).
+ * Declared here, not in netfilter-segments.ts which fills them: a CompiledRule remembers one (cl).
+ */
+export interface CompactRef {
+  layer: IptLayer;
+  table: IptTableName;
+  m: Map<string, Segment[]>;
 }
 
 const INDEX_MIN_RUN = 8;

@@ -4,7 +4,9 @@
 
 import type { IptChain, IptLayer, IptTableName } from "../ir/types.js";
 import { isCompactChain, isCompactTable, layerChain } from "../ir/compact.js";
-import { compileSegment, internKey, INTERN_RULES_MAX, type Segment } from "./iptables.js";
+import { compileSegment, internKey, INTERN_RULES_MAX, type CompactRef, type Segment } from "./iptables.js";
+
+export type { CompactRef };
 
 /** A table as a small number: arrays indexed by it instead of keyed loads (five names made those sites megamorphic). */
 export function tableIndex(t: IptTableName): number {
@@ -68,17 +70,11 @@ let compactCount = 0;
 // cluster's 722k. At 50k the bench's 10,000 traces (354k chains) recompiled every path's chain
 // and the eviction churn made the heap larger, not smaller (peak 5.4 vs 4.9 GB, measured).
 const COMPACT_MAX = 400_000;
-/**
- * "This chain is the layer's compact chain" (one object per layer and table, remembered per
- * namespace and name), with `m`: the compiled compact chains of that table, oldest first (Map order).
- */
-export interface CompactRef {
-  layer: IptLayer;
-  table: IptTableName;
-  m: Map<string, Segment[]>;
+/** The caches of the topology's CompiledIR that compact chains fill. */
+export interface CompactCaches {
+  /** Per layer object: its CompactRef per table (tableIndex). */
+  readonly compactRefs: WeakMap<IptLayer, CompactRef[]>;
 }
-/** Per layer object (a side table of the IR's layers: entries die with them). */
-const compactRefs = new WeakMap<IptLayer, CompactRef[]>();
 
 /**
  * The caches to evict from. Process-wide on purpose: COMPACT_MAX is a memory budget for the
@@ -86,9 +82,9 @@ const compactRefs = new WeakMap<IptLayer, CompactRef[]>();
  */
 const compactMaps = new Set<WeakRef<Map<string, Segment[]>>>();
 
-export function compactRef(l: IptLayer, table: IptTableName): CompactRef {
-  let refs = compactRefs.get(l);
-  if (!refs) compactRefs.set(l, (refs = []));
+export function compactRef(c: CompactCaches, l: IptLayer, table: IptTableName): CompactRef {
+  let refs = c.compactRefs.get(l);
+  if (!refs) c.compactRefs.set(l, (refs = []));
   const ti = tableIndex(table);
   let ref = refs[ti];
   if (!ref) {

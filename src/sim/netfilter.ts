@@ -16,6 +16,7 @@ import {
   solo,
   soleCompact,
   tableIndex,
+  type CompactCaches,
   type CompactRef,
 } from "./netfilter-segments.js";
 import { evalIptBuiltin, type Hook, type IptNs } from "./netfilter-ipt.js";
@@ -73,7 +74,7 @@ export interface NsNetfilter extends IptNs {
  * keyed by the IR's tables, which the builder shares across nodes (kube-proxy's table is one
  * object for every node), so they live and die with the IR.
  */
-export interface NfCaches {
+export interface NfCaches extends CompactCaches {
   /** Base chains' names per table (computed once per table object). */
   readonly hookedNames: WeakMap<NftTable, string[]>;
   /** One table contributed by one layer: one view for every namespace, per owner. */
@@ -81,7 +82,7 @@ export interface NfCaches {
 }
 
 export function nfCaches(): NfCaches {
-  return { hookedNames: new WeakMap(), nftViews: new WeakMap() };
+  return { hookedNames: new WeakMap(), nftViews: new WeakMap(), compactRefs: new WeakMap() };
 }
 
 /**
@@ -125,7 +126,7 @@ export function netfilterOf(ns: NetNs, c: NfCaches): NsNetfilter {
       // A compact table's eager chains (PREROUTING, KUBE-SERVICES, ...) are lasting objects:
       // shared segments like any other, with jump slots.
       if (isCompactChain(onlyL, table, name)) {
-        const ref = compactRef(onlyL, table);
+        const ref = compactRef(c, onlyL, table);
         tc.set(name, ref);
         return compactSegs(ref, name);
       }
@@ -192,8 +193,10 @@ export function netfilterOf(ns: NetNs, c: NfCaches): NsNetfilter {
     jumps: [],
     sole: [null, null, null, null, null],
   };
-  for (const t of ["raw", "mangle", "nat", "filter", "security"] as IptTableName[])
-    out.sole[tableIndex(t)] = soleCompact(layers, t);
+  for (const t of ["raw", "mangle", "nat", "filter", "security"] as IptTableName[]) {
+    const l = soleCompact(layers, t);
+    out.sole[tableIndex(t)] = l && compactRef(c, l, t);
+  }
   return out;
 }
 

@@ -5,6 +5,7 @@
 import type {
   DataplaneIR,
   FdbEntry,
+  IptLayer,
   IpvsVirtualServer,
   Link,
   Neighbour,
@@ -18,6 +19,7 @@ import { addrOf, ipToInt, parsePrefix } from "../net/ipv4.js";
 import { CROWDED, isMember, SharedIndex } from "./shared-index.js";
 import { compileFib, fibLookup, FIB_INDEX_MAX, routeKey, type CRoute, type Fib, type RouteCaches } from "./fib.js";
 import type { NfCaches, NsNetfilter } from "./netfilter.js";
+import type { CompactRef } from "./netfilter-segments.js";
 import type { NftView } from "./nftables.js";
 import type { StepObject } from "./trace.js";
 
@@ -220,6 +222,8 @@ export class CompiledIR implements RouteCaches, NfCaches {
   readonly hookedNames = new WeakMap<NftTable, string[]>();
   /** A table contributed by one layer: its view for every namespace, per owner (netfilterOf). */
   readonly nftViews = new WeakMap<NftTable, Map<string, NftView>>();
+  /** A layer's compact chains per table: the handle on its bounded cache (netfilter-segments.ts compactRef). */
+  readonly compactRefs = new WeakMap<IptLayer, CompactRef[]>();
 }
 
 export const lkey = (nsId: string, dev: string) => nsId + "\0" + dev;
