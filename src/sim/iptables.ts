@@ -3,7 +3,7 @@
 // in order (side-effecting ones — statistic, recent — after the pure ones, which gives
 // the same outcome distribution), jump/goto/RETURN, built-in chain policy.
 
-import type { IptChain, IptLayer, IptRule } from "../ir/types.js";
+import type { IptChain, IptLayer, IptRule, IptTableName } from "../ir/types.js";
 import { ipToInt } from "../net/ipv4.js";
 import type { CtState, NfEnv, NfVerdict } from "./nfenv.js";
 import {
@@ -74,12 +74,12 @@ export interface CompiledRule extends GuardFields {
   anyDst?: boolean;
   comment?: string;
   /**
-   * A jump to a compact chain (KUBE-SVC-*, KUBE-SEP-*): its compiled chain and the layer it
-   * came from, valid in every namespace where that layer owns the compact chains (jumpTo).
+   * A jump to a compact chain (KUBE-SVC-*, KUBE-SEP-*): its compiled chain and the layer's
+   * compact chains it came from, valid in every namespace where that layer owns them (jumpTo).
    */
   csub: Segment[] | undefined;
   /** null: its target was found not to be a compact chain. */
-  cl: IptLayer | null | undefined;
+  cl: CompactRef | null | undefined;
 }
 
 /** Targets podnet does not model: an error naming the rule, not a jump to a missing chain. */
@@ -170,13 +170,20 @@ export function ruleText(chain: string, r: IptRule): string {
   return parts.join(" ");
 }
 
+/**
+ * A rule object's compiled rule. Module-level: a side table of the IR's rule objects (an
+ * entry dies with its rule, so it lives no longer than the IR), on the compile path of
+ * compact chains, which has no CompiledIR; its values are the interned rules below.
+ */
 const ruleCache = new WeakMap<IptRule, CompiledRule>();
 
 /**
  * Per-node layers (flannel's chains, kube-proxy's node rules) are fresh rule objects on every
  * node, mostly with the same text: one compiled rule per text for all of them, so that a
  * trace crossing many nodes runs the same few compiled rules (hot in the CPU cache) instead
- * of a copy per node. First in, first out beyond INTERN_MAX texts.
+ * of a copy per node. First in, first out beyond INTERN_MAX texts. Process-wide on purpose:
+ * the text is the whole identity (chain, rule, line, drop tag), so IRs rebuilt for the same
+ * cluster (a change, a reload) reuse the rules too; bounded by INTERN_MAX.
  */
 const ruleByText = new Map<string, CompiledRule>();
 const INTERN_MAX = 200_000;
@@ -444,9 +451,21 @@ export interface Segment {
   evicted?: boolean;
 }
 
+/**
+ * "This chain is the layer's compact chain" (one object per layer and table, remembered per
+ * namespace and name), with `m`: the compiled compact chains of that table, oldest first (Map order).
+ * Declared here, not in netfilter-segments.ts which fills them: a CompiledRule remembers one (cl).
+ */
+export interface CompactRef {
+  layer: IptLayer;
+  table: IptTableName;
+  m: Map<string, Segment[]>;
+}
+
 const INDEX_MIN_RUN = 8;
 const NO_RUNS: Map<number, IndexedRun> = new Map();
 const NO_RANDOM: Map<number, RandomRun> = new Map();
+/** A chain object's compiled rules and indexes. Module-level: a side table of the IR's chains (see ruleCache). */
 const segCache = new WeakMap<IptChain, Omit<Segment, "offset" | "layer">>();
 
 function byIndex<T>(m: Map<number, T>, n: number): (T | undefined)[] | undefined {

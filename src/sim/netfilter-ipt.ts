@@ -1,13 +1,13 @@
 // iptables chain evaluation: a built-in chain's rules in order, jumps into the chains they
 // name (resolved per namespace: segments are shared), and the targets of matched rules.
 
-import type { DropTag, IptLayer, IptTableName } from "../ir/types.js";
+import type { DropTag, IptTableName } from "../ir/types.js";
 import { isCompactChain } from "../ir/compact.js";
 import { matchesPure, ruleText, runKey, type CompiledRule, type Segment } from "./iptables.js";
 import type { NfEnv } from "./nfenv.js";
 import type { Step, StepObject } from "./trace.js";
 import { makePkt, viewOf, type Pkt } from "./packet.js";
-import { compactRef, compactSegs, tableIndex } from "./netfilter-segments.js";
+import { compactSegs, tableIndex, type CompactRef } from "./netfilter-segments.js";
 
 export type Hook = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
 
@@ -17,10 +17,10 @@ export interface IptNs {
   /** Resolved jumps by slot (see jump slots); null: the target chain does not exist here. */
   jumps: (Segment[] | null | undefined)[];
   /**
-   * Per table (tableIndex): the layer whose compact chains are this namespace's chains of
-   * those names (see soleCompact); null: none, or not alone.
+   * Per table (tableIndex): the compact chains of the layer whose compact chains are this
+   * namespace's chains of those names (see soleCompact); null: none, or not alone.
    */
-  sole: (IptLayer | null)[];
+  sole: (CompactRef | null)[];
 }
 
 /**
@@ -118,8 +118,8 @@ function jumpTarget(
   const jid = seg.jid;
   let slot = jid ? jid[idx] : undefined;
   // cr.cl null: the target was found not to be a compact chain (a hint only: the lookup below is always right).
-  if (slot === undefined && cr.cl !== null && sole && isCompactChain(sole, table, name)) {
-    cr.csub = compactSegs(compactRef(sole, table), name);
+  if (slot === undefined && cr.cl !== null && sole && isCompactChain(sole.layer, table, name)) {
+    cr.csub = compactSegs(sole, name);
     cr.cl = sole;
     return cr.csub;
   }

@@ -4,7 +4,9 @@
 
 import type { IptChain, IptLayer, IptTableName } from "../ir/types.js";
 import { isCompactChain, isCompactTable, layerChain } from "../ir/compact.js";
-import { compileSegment, internKey, INTERN_RULES_MAX, type Segment } from "./iptables.js";
+import { compileSegment, internKey, INTERN_RULES_MAX, type CompactRef, type Segment } from "./iptables.js";
+
+export type { CompactRef };
 
 /** A table as a small number: arrays indexed by it instead of keyed loads (five names made those sites megamorphic). */
 export function tableIndex(t: IptTableName): number {
@@ -29,11 +31,14 @@ export function tableIndex(t: IptTableName): number {
  * one compiled copy, hot in the CPU cache, instead of one per node; per-node copies also
  * grew the heap by ~50 KB per new trace at scale (measured). Shared segments look their
  * jump targets up per namespace (jumpTo).
+ * segById is a side table of the IR's chains (entries die with them); segByText is
+ * process-wide on purpose, like iptables.ts ruleByText (the key is the whole identity:
+ * layer owner and role, offset, chain, policy, every rule), bounded by SEG_INTERN_MAX.
  */
 const segById = new WeakMap<IptChain, Map<string, Segment>>();
 const segByText = new Map<string, Segment>();
 const SEG_INTERN_MAX = 100_000;
-/** A shared segment alone in its chain: one array for every namespace. */
+/** A shared segment alone in its chain: one array for every namespace (keyed by the interned segment, so as wide as segByText). */
 export const solo = new WeakMap<Segment, Segment[]>();
 
 export function sharedSegment(c: IptChain, l: IptLayer, offset: number): Segment {
@@ -65,23 +70,21 @@ let compactCount = 0;
 // cluster's 722k. At 50k the bench's 10,000 traces (354k chains) recompiled every path's chain
 // and the eviction churn made the heap larger, not smaller (peak 5.4 vs 4.9 GB, measured).
 const COMPACT_MAX = 400_000;
-/**
- * "This chain is the layer's compact chain" (one object per layer and table, remembered per
- * namespace and name), with `m`: the compiled compact chains of that table, oldest first (Map order).
- */
-export interface CompactRef {
-  layer: IptLayer;
-  table: IptTableName;
-  m: Map<string, Segment[]>;
+/** The caches of the topology's CompiledIR that compact chains fill. */
+export interface CompactCaches {
+  /** Per layer object: its CompactRef per table (tableIndex). */
+  readonly compactRefs: WeakMap<IptLayer, CompactRef[]>;
 }
-const compactRefs = new WeakMap<IptLayer, CompactRef[]>();
 
-/** The caches to evict from. */
+/**
+ * The caches to evict from. Process-wide on purpose: COMPACT_MAX is a memory budget for the
+ * process, whatever the number of IRs alive (weak refs: a dropped IR's caches leave it).
+ */
 const compactMaps = new Set<WeakRef<Map<string, Segment[]>>>();
 
-export function compactRef(l: IptLayer, table: IptTableName): CompactRef {
-  let refs = compactRefs.get(l);
-  if (!refs) compactRefs.set(l, (refs = []));
+export function compactRef(c: CompactCaches, l: IptLayer, table: IptTableName): CompactRef {
+  let refs = c.compactRefs.get(l);
+  if (!refs) c.compactRefs.set(l, (refs = []));
   const ti = tableIndex(table);
   let ref = refs[ti];
   if (!ref) {

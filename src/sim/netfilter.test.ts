@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { parseIptablesSave } from "./parse-iptables.js";
 import { defineCompactTable } from "../ir/compact.js";
 import type { IptLayer, NetNs } from "../ir/types.js";
-import { runHook } from "./netfilter.js";
+import { nfCaches, runHook, type NsNetfilter } from "./netfilter.js";
 import type { NfEnv } from "./nfenv.js";
 import { makePkt, viewOf } from "./packet.js";
 import { ipToInt } from "../net/ipv4.js";
@@ -93,7 +93,16 @@ test("a compact chain that another layer also defines is merged in that namespac
   const alone = ns("node/a", [kp]);
   const shared = ns("node/b", [kp, extra]);
   const other = ns("node/c", [compactLayer()]);
-  const verdict = (n: NetNs, dst: string) => runHook(n, "FORWARD", env(dst), true).verdict;
+  // One view per namespace and one set of caches, as the walk keeps them (NsInfo.nf, CompiledIR).
+  const c = nfCaches();
+  const holders = new Map<NetNs, { nf: NsNetfilter | undefined }>();
+  const holder = (n: NetNs) => {
+    let h = holders.get(n);
+    if (!h) holders.set(n, (h = { nf: undefined }));
+    return h;
+  };
+  const verdict = (n: NetNs, dst: string) =>
+    runHook(n, "FORWARD", env(dst), true, undefined, undefined, undefined, holder(n), c).verdict;
   for (let round = 0; round < 2; round++) {
     // Alone: KUBE-SVC-X has only its ACCEPT for 10.96.0.1; other packets return and FORWARD accepts.
     assert.equal(verdict(alone, "10.244.2.7"), "accept", `round ${round}: kube-proxy alone`);

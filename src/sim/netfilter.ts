@@ -16,6 +16,7 @@ import {
   solo,
   soleCompact,
   tableIndex,
+  type CompactCaches,
   type CompactRef,
 } from "./netfilter-segments.js";
 import { evalIptBuiltin, type Hook, type IptNs } from "./netfilter-ipt.js";
@@ -68,11 +69,27 @@ export interface NsNetfilter extends IptNs {
   hasIptables: boolean;
 }
 
-const nsCache = new WeakMap<NetNs, NsNetfilter>();
+/**
+ * The caches of the topology's CompiledIR that building a namespace's netfilter view fills:
+ * keyed by the IR's tables, which the builder shares across nodes (kube-proxy's table is one
+ * object for every node), so they live and die with the IR.
+ */
+export interface NfCaches extends CompactCaches {
+  /** Base chains' names per table (computed once per table object). */
+  readonly hookedNames: WeakMap<NftTable, string[]>;
+  /** One table contributed by one layer: one view for every namespace, per owner. */
+  readonly nftViews: WeakMap<NftTable, Map<string, NftView>>;
+}
 
-export function netfilterOf(ns: NetNs): NsNetfilter {
-  const hit = nsCache.get(ns);
-  if (hit) return hit;
+export function nfCaches(): NfCaches {
+  return { hookedNames: new WeakMap(), nftViews: new WeakMap(), compactRefs: new WeakMap() };
+}
+
+/**
+ * A namespace's netfilter view, built afresh: its per-IR home is the walk's per-namespace
+ * info (NsInfo.nf, which runHook fills), so there is no table of every namespace here.
+ */
+export function netfilterOf(ns: NetNs, c: NfCaches): NsNetfilter {
   const nf = ns.netfilter;
   const layers = nf?.iptables ?? [];
   // One Map per table in a fixed-shape object: one Map lookup per resolution, not two.
@@ -109,7 +126,7 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
       // A compact table's eager chains (PREROUTING, KUBE-SERVICES, ...) are lasting objects:
       // shared segments like any other, with jump slots.
       if (isCompactChain(onlyL, table, name)) {
-        const ref = compactRef(onlyL, table);
+        const ref = compactRef(c, onlyL, table);
         tc.set(name, ref);
         return compactSegs(ref, name);
       }
@@ -153,9 +170,9 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
     }
   }
   for (const list of parts.values()) {
-    const v = nftView(list);
+    const v = nftView(c, list);
     const names = new Set<string>();
-    for (const { t } of list) for (const n of hookedChains(t)) names.add(n);
+    for (const { t } of list) for (const n of hookedChains(c, t)) names.add(n);
     for (const n of names) {
       const c = v.chains.get(n)!;
       if (!c.hook || c.hook === "ingress") continue;
@@ -176,32 +193,30 @@ export function netfilterOf(ns: NetNs): NsNetfilter {
     jumps: [],
     sole: [null, null, null, null, null],
   };
-  for (const t of ["raw", "mangle", "nat", "filter", "security"] as IptTableName[])
-    out.sole[tableIndex(t)] = soleCompact(layers, t);
-  nsCache.set(ns, out);
+  for (const t of ["raw", "mangle", "nat", "filter", "security"] as IptTableName[]) {
+    const l = soleCompact(layers, t);
+    out.sole[tableIndex(t)] = l && compactRef(c, l, t);
+  }
   return out;
 }
 
 /** Base chains' names per table (computed once per table object: the kube-proxy table is shared by every node). */
-const hookedNames = new WeakMap<NftTable, string[]>();
-function hookedChains(t: NftTable): string[] {
-  let l = hookedNames.get(t);
+function hookedChains(c: NfCaches, t: NftTable): string[] {
+  let l = c.hookedNames.get(t);
   if (!l) {
     l = [];
     for (const name in t.chains) if (t.chains[name].hook) l.push(name);
-    hookedNames.set(t, l);
+    c.hookedNames.set(t, l);
   }
   return l;
 }
 
-/** One table contributed by one layer: one view for every namespace. */
-const singleViews = new WeakMap<NftTable, Map<string, NftView>>();
-
-function nftView(list: { t: NftTable; owner: string }[]): NftView {
+/** One table contributed by one layer: one view for every namespace (c.nftViews). */
+function nftView(c: NfCaches, list: { t: NftTable; owner: string }[]): NftView {
   if (list.length === 1) {
     const { t, owner } = list[0];
-    let byOwner = singleViews.get(t);
-    if (!byOwner) singleViews.set(t, (byOwner = new Map()));
+    let byOwner = c.nftViews.get(t);
+    if (!byOwner) c.nftViews.set(t, (byOwner = new Map()));
     let v = byOwner.get(owner);
     if (!v)
       byOwner.set(
@@ -279,11 +294,13 @@ export function runHook(
   to?: number,
   out?: Step[],
   holder?: { nf: NsNetfilter | undefined },
+  c?: NfCaches,
 ): NfVerdict {
-  // `holder` (the walk's per-namespace info) keeps the view: one pointer, not a lookup in a table of every namespace.
+  // `holder` (the walk's per-namespace info) keeps the view: one pointer, not a lookup in a
+  // table of every namespace. Without one (tests), the view is built for this call only.
   let nf = holder?.nf;
   if (!nf) {
-    nf = netfilterOf(ns);
+    nf = netfilterOf(ns, c ?? nfCaches());
     if (holder) holder.nf = nf;
   }
   // Steps go straight into `out` when given (the walk's hop: no copy).
@@ -324,5 +341,4 @@ function hookList(h: Record<Hook, BaseRef[]>, hook: Hook): BaseRef[] {
   }
 }
 
-export { nsCache as _nsCache };
 export type { Hook, NftView };

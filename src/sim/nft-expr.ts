@@ -33,7 +33,11 @@ interface Typed {
   sig?: string;
 }
 
-/** A concatenation expression's type signature (types are fixed per expression). */
+/**
+ * A concatenation expression's type signature (types are fixed per expression). Module-level:
+ * a side table of the IR's expression objects (entries die with them), read by evalExpr,
+ * which has no CompiledIR to hand.
+ */
 const concatSigs = new WeakMap<object, string>();
 
 export function evalExpr(e: NftExpr, env: NfEnv): Typed {
@@ -229,6 +233,7 @@ export interface Source {
   numgen?: { n: number; off: number; opts: { p: number; label: string }[]; what: string };
 }
 
+/** A set's or an anonymous list's index: a side table of the IR's objects, like concatSigs. */
 const sources = new WeakMap<object, Source>();
 
 /** The indexed element list of a named set/map or of an anonymous set (`pairs`: [key, value] elements of an anonymous vmap). */
@@ -310,7 +315,12 @@ function classify(ty: Ty, tys: Ty[] | undefined, r: NftExpr): unknown {
   return scalarKey(ty, r);
 }
 
-/** Strings of concatenated keys (protocol names, interface names) as numbers. */
+/**
+ * Strings of concatenated keys (protocol names, interface names) as numbers. Process-wide on
+ * purpose: an index built for one IR's set and the keys looked up in it must number strings
+ * alike, and a number is never reused. Only building an index adds (lookups of unknown
+ * strings do not): bounded by the distinct strings in the sets' elements loaded.
+ */
 const interned = new Map<string, number>();
 
 /** A component as uint32: -1 when it has none (a non-integer number; at lookup, an unknown string). */

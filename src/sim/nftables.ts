@@ -48,7 +48,11 @@ interface ChainInfo {
   extra?: Map<string, StepObject>;
 }
 
-/** By chain object; a chain shared by views of different tables/owners gets per-view info. */
+/**
+ * By chain object; a chain shared by views of different tables/owners gets per-view info.
+ * Module-level: side tables of the IR's chains and of views (entries die with them),
+ * reached from evalNftChain, which has no CompiledIR to hand.
+ */
 const chainInfos = new WeakMap<NftChain, ChainInfo>();
 const viewChainInfos = new WeakMap<NftView, Map<NftChain, ChainInfo>>();
 

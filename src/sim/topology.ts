@@ -5,10 +5,12 @@
 import type {
   DataplaneIR,
   FdbEntry,
+  IptLayer,
   IpvsVirtualServer,
   Link,
   Neighbour,
   NetNs,
+  NftTable,
   NodeNet,
   PodNet,
   Route,
@@ -16,7 +18,9 @@ import type {
 import { addrOf, ipToInt, parsePrefix } from "../net/ipv4.js";
 import { CROWDED, isMember, SharedIndex } from "./shared-index.js";
 import { compileFib, fibLookup, FIB_INDEX_MAX, routeKey, type CRoute, type Fib, type RouteCaches } from "./fib.js";
-import type { NsNetfilter } from "./netfilter.js";
+import type { NfCaches, NsNetfilter } from "./netfilter.js";
+import type { CompactRef } from "./netfilter-segments.js";
+import type { NftView } from "./nftables.js";
 import type { StepObject } from "./trace.js";
 
 export interface Owner {
@@ -181,6 +185,13 @@ export interface Topology {
 // topology (topologyOf, the one table keyed by the IR) and reached through it, so that a
 // trace's caches go with its IR. Each is keyed by an IR object (shared and read-only: a
 // route, a link, a neighbour) or by text, and filled on first use.
+// What stays module-level in src/sim, on purpose: the intern tables that share compiled
+// iptables rules and segments ACROSS IRs by text (iptables.ts ruleByText, netfilter-segments.ts
+// segByText, each capped), the process-wide budget of compact chains (compactMaps), the
+// string numbering of nft set keys (nft-expr.ts interned), and side tables of single IR
+// objects on the rule-evaluation path (a rule's, chain's, set's or expression's compiled
+// form: WeakMaps whose entries die with their key), which would otherwise need this object
+// threaded through every compile and match call. Each says so where it is declared.
 /** An ipset's members indexed by shape (see ipsetMatch). */
 export interface IpsetIndex {
   exact: Set<string>;
@@ -188,7 +199,7 @@ export interface IpsetIndex {
   shape: string[];
 }
 
-export class CompiledIR implements RouteCaches {
+export class CompiledIR implements RouteCaches, NfCaches {
   /** A route's compiled form (routes are shared across nodes by the builder: one each). */
   readonly croutes = new WeakMap<Route, CRoute>();
   /** Prefix-length lists of big route tables, by the list as text: every node's table has the same few. */
@@ -207,6 +218,12 @@ export class CompiledIR implements RouteCaches {
   readonly ipsets = new WeakMap<(string | number)[], IpsetIndex>();
   /** A node's IPVS virtual servers by "proto/address/port". */
   readonly ipvs = new WeakMap<IpvsVirtualServer[], Map<string, IpvsVirtualServer>>();
+  /** nftables base chains' names per table object (netfilterOf). */
+  readonly hookedNames = new WeakMap<NftTable, string[]>();
+  /** A table contributed by one layer: its view for every namespace, per owner (netfilterOf). */
+  readonly nftViews = new WeakMap<NftTable, Map<string, NftView>>();
+  /** A layer's compact chains per table: the handle on its bounded cache (netfilter-segments.ts compactRef). */
+  readonly compactRefs = new WeakMap<IptLayer, CompactRef[]>();
 }
 
 export const lkey = (nsId: string, dev: string) => nsId + "\0" + dev;

@@ -265,7 +265,7 @@ export abstract class WalkConntrack extends WalkCore {
   ): boolean {
     if (!this.tracked(ns)) return true;
     const env = this.env(ns, inf, pkt, st, io);
-    const r = runHook(ns, hook, env, st.state === "NEW", undefined, undefined, this.cur!.steps, inf);
+    const r = runHook(ns, hook, env, st.state === "NEW", undefined, undefined, this.cur!.steps, inf, this.c);
     if (st.e) st.e.dnat = st.e.dnat || env.ctDnat;
     return this.hookVerdict(r, pkt);
   }
