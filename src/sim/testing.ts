@@ -27,6 +27,7 @@ import type {
   Route,
 } from "../ir/types.js";
 import { portProtoHash, sepChainName, hashAndTruncate } from "../proxy/hash.js";
+import { emptyNs } from "../plumbing/kernel.js";
 
 export type Flavor = "flannel/vxlan" | "flannel/host-gw" | "calico/bgp" | "calico/ipip";
 
@@ -74,18 +75,6 @@ const rule = (opts: IptOpt[], target?: string, targetOpts?: IptOpt[]): IptRule =
   ...(targetOpts ? { targetOpts } : {}),
 });
 
-function emptyNs(id: string): NetNs {
-  return {
-    id,
-    links: [],
-    addresses: [],
-    routes: [],
-    neighbours: [],
-    fdb: [],
-    sysctls: {},
-    netfilter: { mode: "iptables", iptables: [], nftables: [] },
-  };
-}
 function lo(ns: NetNs) {
   ns.links.push({ name: "lo", kind: "loopback", mtu: 65536, mac: "00:00:00:00:00:00", up: true });
   ns.addresses.push({ dev: "lo", cidr: "127.0.0.1/8", scope: "host" });

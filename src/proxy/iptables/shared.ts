@@ -111,8 +111,8 @@ function sharedStaticRules(lb: LayerBuilder): void {
   );
 }
 
-/** KUBE-FORWARD (conntrackTCPLiberal is false by default). */
-function forwardRules(lb: LayerBuilder): void {
+/** KUBE-FORWARD (conntrackTCPLiberal is false by default); ipvs mode writes the same chain. */
+export function forwardRules(lb: LayerBuilder): void {
   const fwd = lb.chain("filter", "KUBE-FORWARD").rules;
   fwd.push(rule([M_CONNTRACK, o("--ctstate", "INVALID")], "DROP"));
   fwd.push(

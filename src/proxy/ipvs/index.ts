@@ -10,7 +10,8 @@ import type { IpvsVirtualServer, Link } from "../../ir/types.js";
 import type { ProxyMode, ProxyOutput } from "../mode.js";
 import { clusterCIDR, localEndpoints, servicePorts, type ProxyEndpoint, type ProxyServicePort } from "../model.js";
 import { MASQ_MARK } from "../iptables/index.js";
-import { LayerBuilder, M_ADDRTYPE, M_CONNTRACK, M_MARK, DST_LOCAL, comment, not, o, rule } from "../iptables/rules.js";
+import { forwardRules } from "../iptables/shared.js";
+import { LayerBuilder, M_ADDRTYPE, M_MARK, DST_LOCAL, comment, not, o, rule } from "../iptables/rules.js";
 
 const proto = (sp: ProxyServicePort) => sp.port.protocol;
 
@@ -135,17 +136,7 @@ function sharedIptables(state: ClusterState): LayerBuilder {
   );
   lb.add("filter", "INPUT", rule(comment("kubernetes ipvs access filter"), "KUBE-IPVS-FILTER"));
   lb.add("filter", "FORWARD", rule(comment("kubernetes forwarding rules"), "KUBE-FORWARD"));
-  const fwd = lb.chain("filter", "KUBE-FORWARD").rules;
-  fwd.push(rule([M_CONNTRACK, o("--ctstate", "INVALID")], "DROP"));
-  fwd.push(
-    rule([...comment("kubernetes forwarding rules"), M_MARK, o("--mark", `${MASQ_MARK}/${MASQ_MARK}`)], "ACCEPT"),
-  );
-  fwd.push(
-    rule(
-      [...comment("kubernetes forwarding conntrack rule"), M_CONNTRACK, o("--ctstate", "RELATED,ESTABLISHED")],
-      "ACCEPT",
-    ),
-  );
+  forwardRules(lb);
   return lb;
 }
 
