@@ -8,6 +8,7 @@ import { templateHash, uidFor } from "./hash.js";
 import { objKey, sameObject, WORKLOAD_KINDS } from "./objects.js";
 import { emit, type ReconcileContext, type Want } from "./reconcile-context.js";
 import { staticReason } from "./schedule.js";
+import { isSystemObject } from "./system.js";
 import type { PodState, ReplicaSetState, WorkloadRef } from "./state.js";
 
 /** Who deleted a pod (the SuccessfulDelete event); none for the user or garbage collection. */
@@ -103,6 +104,7 @@ export function desiredPods(ctx: ReconcileContext, deletePods: Set<string> | und
       tAnn: tmpl.metadata?.annotations ?? {},
       tSpec: tmpl.spec ?? { containers: [] },
     };
+    const firstWant = d.wants.length;
     switch (o.kind) {
       case "Deployment":
       case "ReplicaSet":
@@ -121,6 +123,8 @@ export function desiredPods(ctx: ReconcileContext, deletePods: Set<string> | und
         barePod(ctx, d, w);
         break;
     }
+    if (isSystemObject(o))
+      for (let i = firstWant; i < d.wants.length; i++) d.wants[i] = { ...d.wants[i], system: true };
   }
   // Pods whose controller is gone (garbage collection).
   for (const l of existingByWorkload.values()) for (const p of l) d.toDelete.push({ pod: p });

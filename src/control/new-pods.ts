@@ -97,6 +97,7 @@ function newPod(ctx: ReconcileContext, c: Creation, w: Want): PodState {
     resolvConf: "",
     env: [],
     containerID: sha256Hex(`${ctx.seed}/${uid}`),
+    ...(w.system ? { system: true } : {}),
   };
 }
 

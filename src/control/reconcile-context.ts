@@ -7,7 +7,7 @@ import type { KubeObject, PodSpec } from "../manifest/types.js";
 import type { PodIpam } from "./ipam.js";
 import { objKey, sameObject } from "./objects.js";
 import type { ClusterConfig } from "../manifest/config.js";
-import type { ClusterState, KEvent, NodeState, OwnerRef, WorkloadRef } from "./state.js";
+import type { ClusterState, KEvent, NodeState, OwnerRef, PodState, WorkloadRef } from "./state.js";
 
 export interface ReconcileContext {
   prev: ClusterState;
@@ -44,6 +44,10 @@ export interface Want {
   workload: WorkloadRef;
   pinned?: NodeState; // DaemonSet
   requestedIP?: string; // a dumped pod's status.podIP
+  /** From a live cluster: the Pod as observed (node, IP, phase, owner kept). */
+  observed?: { phase: PodState["phase"]; hostIP?: string; status: Record<string, unknown> };
+  /** Made by a workload podnet added (system.ts). */
+  system?: boolean;
   ready: boolean;
   terminating: boolean;
   /** SuccessfulCreate on the controller. */

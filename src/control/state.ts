@@ -16,8 +16,12 @@ import type {
 } from "../manifest/types.js";
 
 export interface OwnerRef {
-  kind: string; // ReplicaSet, StatefulSet, DaemonSet, Job
+  /** ReplicaSet, StatefulSet, DaemonSet, Job; for a pod read from a live cluster, its
+   *  controlling ownerReference verbatim (also ReplicationController, Node, custom kinds). */
+  kind: string;
   name: string;
+  /** apiVersion of an owner read from a live cluster (its ownerReference's). */
+  apiVersion?: string;
 }
 /** The workload a pod belongs to, after collapsing ReplicaSet → Deployment. */
 export interface WorkloadRef {
@@ -37,6 +41,15 @@ export interface NodeState {
   blocks: string[];
   maxPods: number;
   index: number; // position in the config: used for deterministic naming/ordering
+  /** Read from a Node object of a live cluster: what its status says (views show it). */
+  observed?: {
+    created?: string; // metadata.creationTimestamp
+    nodeInfo?: Record<string, string>; // status.nodeInfo: kubeletVersion, kernelVersion, osImage …
+    addresses?: { type: string; address: string }[];
+    conditions?: Record<string, unknown>[];
+  };
+  /** Not declared by any Node object or the config: implied by pods that name it. */
+  implied?: boolean;
   /** Calico IPIP/VXLAN: the tunnel device's address (tunl0 / vxlan.calico), the first
    *  address of the node's first block, as calico-node allocates it at start. */
   tunnelAddress?: string;
@@ -52,7 +65,7 @@ export interface PodState {
   workload: WorkloadRef;
   spec: PodSpec; // containers, dnsPolicy, hostNetwork, hostname, subdomain …
   nodeName: string | null;
-  phase: "Pending" | "Running";
+  phase: "Pending" | "Running" | "Succeeded" | "Failed";
   /** Why a Pending pod is pending, as kubectl describe's event shows it. */
   reason?: string;
   message?: string;
@@ -71,6 +84,14 @@ export interface PodState {
   hostIfName?: string;
   /** CNI container ID (sandbox ID) used by IPAM stores. */
   containerID: string;
+  /** Read from a live cluster (the Pod had a status): name, node, IPs, phase, readiness and
+   *  owner are as observed, nothing was scheduled or allocated for it. */
+  observed?: boolean;
+  /** Its observed status as given (containerStatuses, conditions, startTime …), for views. */
+  status?: Record<string, unknown>;
+  /** Made by a workload podnet added itself (CoreDNS, kube-proxy, the CNI agent when the
+   *  input has none of them): a real cluster has it, the user's input did not say so. */
+  system?: boolean;
 }
 
 export interface ServicePortState {

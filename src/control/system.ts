@@ -74,7 +74,16 @@ function obj(
   if (rest.labels) metadata.labels = rest.labels as Record<string, string>;
   const o: KubeObject = { apiVersion, kind, metadata };
   for (const [k, v] of Object.entries(rest)) if (k !== "labels") o[k] = v;
+  SYSTEM.add(o);
   return o;
+}
+
+// The objects systemObjects made (a WeakSet: marks without a field that would print).
+const SYSTEM = new WeakSet<KubeObject>();
+
+/** Whether podnet added this object itself (not the user's input). */
+export function isSystemObject(o: KubeObject): boolean {
+  return SYSTEM.has(o);
 }
 
 export function systemObjects(config: ClusterConfig): KubeObject[] {
