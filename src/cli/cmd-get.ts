@@ -1,10 +1,13 @@
 // `podnet get`: kubectl get over the model's ClusterState.
 import type { Command } from "commander";
+import { clusterView } from "../views/cluster.js";
 import { findResource, getView, RESOURCES, type CommandOutput, type GetOptions } from "../views/get.js";
 import { addClusterOptions, emit, hostViewOptions, loadFromFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
 
 const OUTPUTS = ["", "wide", "yaml", "json", "name"];
+/** `podnet get cluster`: the cluster settings and where each came from. */
+const CLUSTER_WORDS = new Set(["cluster", "clusters"]);
 
 /** Split kubectl's argument forms: `pods`, `pods a b`, `po,svc`, `pod/a svc/b`. */
 export function parseGetArgs(args: string[]): { resource: string; names: string[] }[] {
@@ -67,7 +70,12 @@ export function register(program: Command): void {
       throw new UsageError(
         `unable to match a printer suitable for the output format "${o.output}", allowed formats are: json,name,wide,yaml`,
       );
-    const { state } = await loadFromFlags(o);
+    const { spec, state } = await loadFromFlags(o);
+    if (args.length === 1 && CLUSTER_WORDS.has(args[0])) {
+      // Not a Kubernetes resource: the settings podnet read or was given (views/cluster.ts).
+      emit(clusterView(state.config, spec.inferred, o.output));
+      return;
+    }
     let out: CommandOutput;
     try {
       out = runGet(state, args, {

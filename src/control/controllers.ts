@@ -3,6 +3,7 @@
 // StatefulSet, DaemonSet and bare Pod. Order of toDelete, wants and events is the order
 // the objects are given in; later phases depend on it (names, IPs, event order).
 import { where } from "../manifest/diag.js";
+import { parseIPv4 } from "../net/ipv4.js";
 import type { KubeObject, PodSpec, Toleration } from "../manifest/types.js";
 import { templateHash, uidFor } from "./hash.js";
 import { objKey, sameObject, WORKLOAD_KINDS } from "./objects.js";
@@ -76,20 +77,38 @@ export function desiredPods(ctx: ReconcileContext, deletePods: Set<string> | und
   const existingByWorkload = podsByWorkload(ctx, d, deletePods);
   const prevRs = prevReplicaSets(ctx);
   const present = new Set(ctx.objects.map(objKey));
+  const live = observedFamilies(ctx);
   for (const o of ctx.objects) {
     if (!WORKLOAD_KINDS.has(o.kind) && o.kind !== "Pod") continue;
     const ns = o.metadata.namespace ?? "default";
     const name = o.metadata.name;
+    const wkey = `${o.kind}/${ns}/${name}`;
+    if (o.kind === "Pod" && isObservedPod(o)) {
+      observedPod(ctx, d, o, existingByWorkload, live);
+      continue;
+    }
+    if (live.satisfied.has(wkey)) {
+      // Its pods are in the input as the cluster holds them: the controller makes none.
+      for (const p of existingByWorkload.get(wkey) ?? []) d.kept.add(p);
+      existingByWorkload.delete(wkey);
+      d.workloads.push(o);
+      if (o.kind === "ReplicaSet") d.replicaSets.push(givenReplicaSet(o));
+      continue;
+    }
     // A dump (kubectl get all -o yaml) lists the controllers' ReplicaSets and pods too:
     // when their controller is given, the controller makes its own.
     const ctrl = o.metadata.ownerReferences?.find((r) => r.controller);
+    if (ctrl && live.satisfied.has(`${ctrl.kind}/${ns}/${ctrl.name}`)) {
+      // A dump's older ReplicaSet (scaled to 0) of a Deployment whose pods are given.
+      if (o.kind === "ReplicaSet") d.replicaSets.push(givenReplicaSet(o));
+      continue;
+    }
     if (ctrl && WORKLOAD_KINDS.has(ctrl.kind) && present.has(`${ctrl.kind}/${ns}/${ctrl.name}`)) {
       d.adoptWarnings.push(
         `${where(o).object ? `(${where(o).object}) ` : ""}is controlled by ${ctrl.kind} ${ns}/${ctrl.name}, which is given too: its controller creates it instead (ignored)`,
       );
       continue;
     }
-    const wkey = `${o.kind}/${ns}/${name}`;
     const existing = existingByWorkload.get(wkey) ?? [];
     existingByWorkload.delete(wkey);
     if (o.kind !== "Pod") d.workloads.push(o);
@@ -126,9 +145,156 @@ export function desiredPods(ctx: ReconcileContext, deletePods: Set<string> | und
     if (isSystemObject(o))
       for (let i = firstWant; i < d.wants.length; i++) d.wants[i] = { ...d.wants[i], system: true };
   }
+  // ReplicaSets the observed pods name but the input does not give.
+  for (const rs of live.impliedReplicaSets.values()) d.replicaSets.push(rs);
   // Pods whose controller is gone (garbage collection).
   for (const l of existingByWorkload.values()) for (const p of l) d.toDelete.push({ pod: p });
   return d;
+}
+
+/** A Pod read from a live cluster: the API server gave it a status with a phase. */
+export function isObservedPod(o: KubeObject): boolean {
+  return o.kind === "Pod" && typeof o.status?.phase === "string" && o.status.phase !== "";
+}
+
+/** The first controller ownerReference (what the garbage collector and netpol tools follow). */
+function controllerOf(o: KubeObject) {
+  return o.metadata.ownerReferences?.find((r) => r?.controller === true);
+}
+
+/** What the observed pods say about their controllers. */
+interface LiveFamilies {
+  /** "Kind/ns/name" of every workload with observed pods (ReplicaSets' Deployments included). */
+  satisfied: Set<string>;
+  /** An observed pod's workload as views count it: its ReplicaSet climbs to a Deployment. */
+  workloadOf: Map<KubeObject, WorkloadRef>;
+  /** ReplicaSets named by observed pods' ownerReferences but not given. */
+  impliedReplicaSets: Map<string, ReplicaSetState>;
+}
+
+const OWN_KINDS = new Set(["ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet", "Job"]);
+
+function observedFamilies(ctx: ReconcileContext): LiveFamilies {
+  const f: LiveFamilies = { satisfied: new Set(), workloadOf: new Map(), impliedReplicaSets: new Map() };
+  const pods = ctx.byKind.get("Pod") ?? [];
+  if (!pods.some(isObservedPod)) return f;
+  const rsByKey = new Map((ctx.byKind.get("ReplicaSet") ?? []).map((o) => [objKey(o), o]));
+  const deployments = new Set((ctx.byKind.get("Deployment") ?? []).map(objKey));
+  for (const p of pods) {
+    if (!isObservedPod(p)) continue;
+    const ns = p.metadata.namespace ?? "default";
+    const ref = controllerOf(p);
+    let wl: WorkloadRef = { kind: "Pod", namespace: ns, name: p.metadata.name };
+    if (ref && OWN_KINDS.has(ref.kind)) {
+      f.satisfied.add(`${ref.kind}/${ns}/${ref.name}`);
+      wl = { kind: ref.kind as WorkloadRef["kind"], namespace: ns, name: ref.name };
+      if (ref.kind === "ReplicaSet") {
+        const dep = deploymentOf(rsByKey.get(`ReplicaSet/${ns}/${ref.name}`), ref.name, p, ns, deployments);
+        if (dep) {
+          f.satisfied.add(`Deployment/${ns}/${dep}`);
+          wl = { kind: "Deployment", namespace: ns, name: dep };
+        }
+        if (!rsByKey.has(`ReplicaSet/${ns}/${ref.name}`)) {
+          const k = `${ns}/${ref.name}`;
+          const rs = f.impliedReplicaSets.get(k);
+          if (rs) rs.replicas++;
+          else
+            f.impliedReplicaSets.set(k, {
+              namespace: ns,
+              name: ref.name,
+              deployment: dep ?? null,
+              podTemplateHash: p.metadata.labels?.["pod-template-hash"] ?? "",
+              replicas: 1,
+            });
+        }
+      }
+    }
+    f.workloadOf.set(p, wl);
+  }
+  return f;
+}
+
+/** A ReplicaSet's Deployment: its own controller reference, else `<deployment>-<pod-template-hash>` naming. */
+function deploymentOf(
+  rs: KubeObject | undefined,
+  rsName: string,
+  pod: KubeObject,
+  ns: string,
+  deployments: Set<string>,
+): string | undefined {
+  const ref = rs && controllerOf(rs);
+  if (ref) return ref.kind === "Deployment" ? ref.name : undefined;
+  const hash = pod.metadata.labels?.["pod-template-hash"];
+  if (!hash || !rsName.endsWith(`-${hash}`)) return undefined;
+  const dep = rsName.slice(0, -hash.length - 1);
+  return deployments.has(`Deployment/${ns}/${dep}`) ? dep : undefined;
+}
+
+/** A ReplicaSet given in a dump, as the state lists it. */
+function givenReplicaSet(o: KubeObject): ReplicaSetState {
+  const ref = controllerOf(o);
+  return {
+    namespace: o.metadata.namespace ?? "default",
+    name: o.metadata.name,
+    deployment: ref?.kind === "Deployment" ? ref.name : null,
+    podTemplateHash:
+      o.metadata.labels?.["pod-template-hash"] ?? o.spec?.template?.metadata?.labels?.["pod-template-hash"] ?? "",
+    replicas: typeof o.spec?.replicas === "number" ? o.spec.replicas : 1,
+  };
+}
+
+/** A Pod object's own name, labels, annotations and spec, as a want carries them. */
+function podBase(o: KubeObject, namespace: string, name: string) {
+  return {
+    namespace,
+    name,
+    labels: o.metadata.labels ?? {},
+    annotations: o.metadata.annotations ?? {},
+    spec: (o.spec ?? { containers: [] }) as PodSpec,
+  };
+}
+
+const PHASES = new Set(["Pending", "Running", "Succeeded", "Failed"]);
+
+/** The IPv4 address of a status' `podIP`/`podIPs` (or host) pair; podnet models IPv4 only. */
+function ipv4Of(one: unknown, list: unknown): string | undefined {
+  const all = [one, ...(Array.isArray(list) ? list.map((x) => (x as { ip?: unknown })?.ip) : [])];
+  return all.find((a): a is string => typeof a === "string" && parseIPv4(a) !== undefined);
+}
+
+/** A pod as a live cluster holds it: kept when unchanged, else taken again as given. */
+function observedPod(
+  ctx: ReconcileContext,
+  d: Desired,
+  o: KubeObject,
+  existingByWorkload: Map<string, PodState[]>,
+  live: LiveFamilies,
+): void {
+  const ns = o.metadata.namespace ?? "default";
+  const name = o.metadata.name;
+  const key = `Pod/${ns}/${name}`;
+  const p = existingByWorkload.get(key)?.[0];
+  existingByWorkload.delete(key);
+  if (p && sameObject(ctx.prevObjects.get(objKey(o)), o)) {
+    d.kept.add(p);
+    return;
+  }
+  if (p) d.toDelete.push({ pod: p });
+  const st = o.status as Record<string, unknown>;
+  const conds = Array.isArray(st.conditions) ? (st.conditions as { type?: string; status?: string }[]) : [];
+  const phase = PHASES.has(st.phase as string) ? (st.phase as PodState["phase"]) : "Pending";
+  const ref = controllerOf(o);
+  d.wants.push({
+    ...podBase(o, ns, name),
+    owner: ref ? { kind: ref.kind, name: ref.name, ...(ref.apiVersion ? { apiVersion: ref.apiVersion } : {}) } : null,
+    workload: live.workloadOf.get(o) ?? { kind: "Pod", namespace: ns, name },
+    ready: conds.some((c) => c?.type === "Ready" && String(c.status) === "True"),
+    terminating: !!o.metadata.deletionTimestamp,
+    // A finished pod's sandbox is gone: its address is free again (status still shows it).
+    requestedIP: phase === "Pending" || phase === "Running" ? ipv4Of(st.podIP, st.podIPs) : undefined,
+    observed: { phase, hostIP: ipv4Of(st.hostIP, st.hostIPs), status: st },
+    ...(typeof o.metadata.uid === "string" && o.metadata.uid ? { uid: o.metadata.uid } : {}),
+  });
 }
 
 /** The previous pods by "Kind/ns/name" of their workload; the ones the user deleted go first. */
@@ -143,7 +309,10 @@ function podsByWorkload(
       d.toDelete.push({ pod: p });
       continue;
     }
-    const k = `${p.workload.kind}/${p.workload.namespace}/${p.workload.name}`;
+    // Observed pods answer to their own Pod object, not to a controller.
+    const k = p.observed
+      ? `Pod/${p.namespace}/${p.name}`
+      : `${p.workload.kind}/${p.workload.namespace}/${p.workload.name}`;
     let l = existingByWorkload.get(k);
     if (!l) existingByWorkload.set(k, (l = []));
     l.push(p);
@@ -436,11 +605,7 @@ function barePod(ctx: ReconcileContext, d: Desired, w: Workload): void {
   const readyCond = (st.conditions ?? []).find((c: any) => c.type === "Ready");
   const ready = !(readyCond && String(readyCond.status) === "False") && !(st.phase && st.phase !== "Running");
   d.wants.push({
-    namespace: ns,
-    name,
-    labels: o.metadata.labels ?? {},
-    annotations: o.metadata.annotations ?? {},
-    spec: o.spec ?? { containers: [] },
+    ...podBase(o, ns, name),
     owner: null,
     workload: { kind: "Pod", namespace: ns, name },
     ready,

@@ -162,7 +162,10 @@ class CalicoIpam implements PodIpam {
     // calico-node allocates the tunnel address when it starts (IPIP / VXLAN).
     if (tunnel)
       for (const n of nodes)
-        if (!n.tunnelAddress) {
+        if (n.tunnelAddress) {
+          // Read from the Node (a live cluster): its block is the node's, the address taken.
+          if (!n.blocks.length) this.takeSpecific(n.name, n.tunnelAddress);
+        } else {
           const r = this.allocate(n, `ipip-tunnel-addr-${n.name}`, true);
           if (r.ip) this.tunnels.set(n.name, r.ip);
         }
@@ -217,6 +220,39 @@ class CalicoIpam implements PodIpam {
     const ip = intToIp(parseIPv4(cidr.split("/")[0])! + ord);
     if (!isTunnel) this.alloc(node)[ip] = containerID;
     return { ip, cidr: `${ip}/32` };
+  }
+
+  /** An address a live cluster's pod has: its block becomes the node's if nobody holds it. */
+  allocateSpecific(node: NodeState, ip: string, containerID: string): AllocResult | undefined {
+    const cidr = this.takeSpecific(node.name, ip);
+    if (!cidr) return undefined;
+    this.alloc(node.name)[ip] = containerID;
+    return { ip, cidr: `${ip}/32` };
+  }
+
+  /** Takes `ip` out of its block (claimed for `node` when unclaimed); the block, or undefined. */
+  private takeSpecific(node: string, ip: string): string | undefined {
+    const a = parseIPv4(ip);
+    if (a === undefined) return undefined;
+    const idx = Math.floor((a - this.poolFirst) / this.blockSize);
+    if (a < this.poolFirst || idx >= this.poolBlocks) return undefined;
+    const cidr = `${intToIp(this.poolFirst + idx * this.blockSize)}/${this.blockPrefix}`;
+    if (!this.blocks[cidr]) {
+      this.blocks[cidr] = { node, unallocated: Array.from({ length: this.blockSize }, (_, i) => i) };
+      this.touchedBlocks.add(cidr);
+      this.nodeBlocks.set(node, [...(this.nodeBlocks.get(node) ?? []), cidr]);
+    }
+    let b = this.blocks[cidr];
+    if (b.node !== node) return undefined;
+    if (!this.touchedBlocks.has(cidr)) {
+      b = this.blocks[cidr] = { node: b.node, unallocated: [...b.unallocated] };
+      this.touchedBlocks.add(cidr);
+    }
+    const ord = a - this.poolFirst - idx * this.blockSize;
+    const at = b.unallocated.indexOf(ord);
+    if (at < 0) return undefined;
+    b.unallocated.splice(at, 1);
+    return cidr;
   }
 
   release(node: NodeState, ip: string): void {

@@ -15,6 +15,10 @@ interface Creation {
   /** generateName counters by "ns/base". */
   counters: Map<string, number>;
   reserved: Map<Want, AllocResult>;
+  /** Observed pod addresses already placed, by IP ("ns/name" of the pod). */
+  observedIPs: Map<string, string>;
+  /** Warnings about the observed pods (two pods with one address). */
+  warnings: string[];
 }
 
 /** Creates, schedules and addresses the wanted pods next to the survivors. */
@@ -22,8 +26,10 @@ export function createPods(
   ctx: ReconcileContext,
   wants: Want[],
   survivors: PodState[],
-): { created: PodState[]; scheduler: Scheduler } {
+): { created: PodState[]; scheduler: Scheduler; warnings: string[] } {
   const c: Creation = {
+    observedIPs: new Map(),
+    warnings: [],
     scheduler: new Scheduler(ctx.nodes, survivors),
     names: takenNames(wants, survivors),
     counters: new Map(),
@@ -34,10 +40,14 @@ export function createPods(
     const pod = newPod(ctx, c, w);
     created.push(pod);
     ctx.changedNs.add(w.namespace);
+    if (w.observed) {
+      placeObserved(ctx, c, w, pod);
+      continue;
+    }
     const node = schedulePod(ctx, c.scheduler, w, pod);
     if (node) addressPod(ctx, c, w, pod, node);
   }
-  return { created, scheduler: c.scheduler };
+  return { created, scheduler: c.scheduler, warnings: c.warnings };
 }
 
 function takenNames(wants: Want[], survivors: PodState[]): Set<string> {
@@ -173,4 +183,48 @@ function addressPod(ctx: ReconcileContext, c: Creation, w: Want, pod: PodState, 
   }
   pod.phase = "Running";
   pod.ready = w.ready;
+}
+
+/**
+ * A pod read from a live cluster, put where the cluster has it: its node, IPs, phase and
+ * readiness as observed; nothing is scheduled or allocated for it. Its address is still
+ * recorded with the IPAM (when the range holds it) so that new pods do not take it.
+ */
+function placeObserved(ctx: ReconcileContext, c: Creation, w: Want, pod: PodState): void {
+  const obs = w.observed!;
+  const st = obs.status;
+  pod.observed = true;
+  pod.status = st;
+  if (w.uid) pod.uid = w.uid;
+  pod.phase = obs.phase;
+  pod.ready = w.ready && obs.phase === "Running";
+  const node = w.spec.nodeName ? ctx.nodeByName.get(w.spec.nodeName) : undefined;
+  if (!node) {
+    const sched = (Array.isArray(st.conditions) ? st.conditions : []).find(
+      (x: { type?: string }) => x?.type === "PodScheduled",
+    ) as { reason?: string; message?: string } | undefined;
+    if (typeof sched?.reason === "string") pod.reason = sched.reason;
+    if (typeof sched?.message === "string") pod.message = sched.message;
+    return;
+  }
+  if (obs.phase === "Pending" || obs.phase === "Running") c.scheduler.bind(node, w.spec);
+  pod.nodeName = node.name;
+  pod.hostIP = obs.hostIP ?? node.address;
+  if (w.spec.hostNetwork) {
+    pod.podIP = obs.phase === "Pending" || obs.phase === "Running" ? pod.hostIP : null;
+    return;
+  }
+  if (!w.requestedIP) return;
+  const other = c.observedIPs.get(w.requestedIP);
+  if (other) {
+    // One network cannot hold two pods with one address (a stale dump): the first keeps it.
+    c.warnings.push(
+      `(Pod ${w.namespace}/${pod.name}) status.podIP: ${w.requestedIP} is pod ${other}'s address too: left without an address`,
+    );
+    return;
+  }
+  c.observedIPs.set(w.requestedIP, `${w.namespace}/${pod.name}`);
+  const r = c.reserved.get(w) ?? ctx.ipam.allocateSpecific?.(node, w.requestedIP, pod.containerID);
+  pod.podIP = r?.ip ?? w.requestedIP;
+  pod.hostIfName = ctx.ipam.hostIfName(w.namespace, pod.name, pod.containerID);
 }

@@ -7,7 +7,7 @@
 import type { ClusterConfig } from "../manifest/config.js";
 import type { KubeObject } from "../manifest/types.js";
 import { SpecError } from "../manifest/errors.js";
-import { cidrContains, cidrSize, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
+import { cidrContains, cidrOf, cidrSize, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
 import type { NodeState } from "./state.js";
 
 function nodeError(config: ClusterConfig, field: string, message: string): SpecError {
@@ -24,7 +24,12 @@ function nodeError(config: ClusterConfig, field: string, message: string): SpecE
  * taints to the config's node of the same name, or add a worker node; their
  * spec.podCIDR and InternalIP are honoured.
  */
-export function computeNodes(config: ClusterConfig, nodeObjects: KubeObject[], prev: NodeState[]): NodeState[] {
+export function computeNodes(
+  config: ClusterConfig,
+  nodeObjects: KubeObject[],
+  prev: NodeState[],
+  podObjects: KubeObject[] = [],
+): NodeState[] {
   const net = config.networking;
   const byObj = new Map<string, KubeObject>();
   for (const o of nodeObjects) byObj.set(o.metadata.name, o);
@@ -36,6 +41,8 @@ export function computeNodes(config: ClusterConfig, nodeObjects: KubeObject[], p
     address?: string;
     podCIDR?: string;
     maxPods: number;
+    implied?: boolean;
+    tunnelAddress?: string;
   };
   const drafts: Draft[] = config.nodes.map((n) => ({
     name: n.name,
@@ -59,6 +66,7 @@ export function computeNodes(config: ClusterConfig, nodeObjects: KubeObject[], p
     });
     have.add(o.metadata.name);
   }
+  drafts.push(...impliedNodes(config, podObjects, have));
   for (const d of drafts) {
     const o = byObj.get(d.name);
     if (o) {
@@ -72,6 +80,10 @@ export function computeNodes(config: ClusterConfig, nodeObjects: KubeObject[], p
       if (typeof o.spec?.podCIDR === "string") d.podCIDR = o.spec.podCIDR;
       const ip = (o.status?.addresses ?? []).find((a: any) => a.type === "InternalIP")?.address;
       if (typeof ip === "string" && !d.address) d.address = ip;
+      // calico-node records the tunnel address it took (IPIP or VXLAN) on the Node.
+      const ann = o.metadata.annotations ?? {};
+      const tun = ann["projectcalico.org/IPv4IPIPTunnelAddr"] ?? ann["projectcalico.org/IPv4VXLANTunnelAddr"];
+      if (typeof tun === "string" && parseIPv4(tun) !== undefined) d.tunnelAddress = tun;
     }
     d.labels["kubernetes.io/hostname"] ??= d.name;
     d.labels["kubernetes.io/os"] ??= "linux";
@@ -148,8 +160,58 @@ export function computeNodes(config: ClusterConfig, nodeObjects: KubeObject[], p
       index,
     };
     if (p?.tunnelAddress) n.tunnelAddress = p.tunnelAddress;
+    else if (d.tunnelAddress) n.tunnelAddress = d.tunnelAddress;
+    if (d.implied) n.implied = true;
+    const o = byObj.get(d.name);
+    if (o?.status && typeof o.status === "object") n.observed = observedNode(o);
     // Share the previous value when nothing changed.
     if (p && JSON.stringify(p) === JSON.stringify(n)) return p;
     return n;
+  });
+}
+
+/** What a Node object of a live cluster says about itself (views print it). */
+function observedNode(o: KubeObject): NonNullable<NodeState["observed"]> {
+  const st = o.status;
+  const out: NonNullable<NodeState["observed"]> = {};
+  if (typeof o.metadata.creationTimestamp === "string") out.created = o.metadata.creationTimestamp;
+  if (st.nodeInfo && typeof st.nodeInfo === "object") out.nodeInfo = st.nodeInfo;
+  if (Array.isArray(st.addresses)) out.addresses = st.addresses;
+  if (Array.isArray(st.conditions)) out.conditions = st.conditions;
+  return out;
+}
+
+/**
+ * Nodes that pods name (spec.nodeName) but neither a Node object nor the config declares:
+ * they exist on the cluster the pods came from. The address is the pods' hostIP; the pod
+ * range the node-sized prefix of the pods' IPs, when it lies in the pod subnet.
+ */
+function impliedNodes(config: ClusterConfig, podObjects: KubeObject[], have: Set<string>) {
+  const found = new Map<string, { address?: string; podIP?: string }>();
+  for (const p of podObjects) {
+    const node = p.spec?.nodeName;
+    if (typeof node !== "string" || node === "" || have.has(node)) continue;
+    let f = found.get(node);
+    if (!f) found.set(node, (f = {}));
+    const hostIP = p.status?.hostIP;
+    if (!f.address && typeof hostIP === "string" && parseIPv4(hostIP) !== undefined) f.address = hostIP;
+    const ip = p.status?.podIP;
+    if (!f.podIP && !p.spec?.hostNetwork && typeof ip === "string" && parseIPv4(ip) !== undefined) f.podIP = ip;
+  }
+  const pod = parseCidr4(config.networking.podSubnet);
+  const mask = config.networking.nodeCIDRMaskSize;
+  return [...found].map(([name, f]) => {
+    const ip = f.podIP ? parseIPv4(f.podIP) : undefined;
+    const inPod = pod && ip !== undefined && cidrContains(pod, ip) && mask >= pod.prefix;
+    return {
+      name,
+      role: "worker" as const,
+      labels: {},
+      taints: [],
+      maxPods: 110,
+      implied: true,
+      ...(f.address ? { address: f.address } : {}),
+      ...(inPod ? { podCIDR: `${intToIp(cidrOf(ip, mask).base)}/${mask}` } : {}),
+    };
   });
 }

@@ -4,7 +4,7 @@ import type { KubeObject } from "../manifest/types.js";
 import { stableJson } from "./hash.js";
 
 export const WORKLOAD_KINDS = new Set(["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job"]);
-export const CLUSTER_SCOPED = new Set(["Namespace", "Node"]);
+export const CLUSTER_SCOPED = new Set(["Namespace", "Node", "IPPool"]);
 
 export function objKey(o: { kind: string; metadata: { namespace?: string; name: string } }): string {
   return CLUSTER_SCOPED.has(o.kind)

@@ -44,6 +44,8 @@ export interface Want {
   workload: WorkloadRef;
   pinned?: NodeState; // DaemonSet
   requestedIP?: string; // a dumped pod's status.podIP
+  /** metadata.uid as given (a live cluster's pods). */
+  uid?: string;
   /** From a live cluster: the Pod as observed (node, IP, phase, owner kept). */
   observed?: { phase: PodState["phase"]; hostIP?: string; status: Record<string, unknown> };
   /** Made by a workload podnet added (system.ts). */

@@ -57,6 +57,7 @@ export function buildSlices(ctx: ReconcileContext, pods: PodState[], services: S
   const out: EndpointSliceState[] = [];
   const svcByKey = new Map(services.map((s) => [`${s.namespace}/${s.name}`, s]));
   const svcObjByKey = new Map(svcObjs.map((x) => [`${x.metadata.namespace ?? "default"}/${x.metadata.name}`, x]));
+  const observed = observedSlices(sliceObjs, pods);
   for (const s of services) {
     const k = `${s.namespace}/${s.name}`;
     const prevSlices = prevByService.get(k) ?? [];
@@ -68,6 +69,11 @@ export function buildSlices(ctx: ReconcileContext, pods: PodState[], services: S
       for (const p of prevSlices) if (p.managedBy === "endpointslice-controller.k8s.io") out.push(p);
       const pw = prevWarnings.get(k);
       if (pw) svcWarnings.set(k, pw);
+      continue;
+    }
+    const seen = observed.get(k);
+    if (seen) {
+      out.push(...seen.map(givenSlice));
       continue;
     }
     const mine = prevSlices.filter((p) => p.managedBy === "endpointslice-controller.k8s.io").map((p) => p.name);
@@ -104,6 +110,29 @@ export function buildSlices(ctx: ReconcileContext, pods: PodState[], services: S
     out.push(...mirrorEndpoints(o, namer, prevNames));
   }
   return { endpointSlices: out, svcWarnings };
+}
+
+/**
+ * The controller's slices of a live cluster's dump, by "ns/service": taken as given while
+ * every pod of their namespace is as observed (once podnet adds or changes a pod there,
+ * the controller's work is computed again, under the same slice names).
+ */
+function observedSlices(sliceObjs: KubeObject[], pods: PodState[]): Map<string, KubeObject[]> {
+  const out = new Map<string, KubeObject[]>();
+  if (sliceObjs.length === 0) return out;
+  const touched = new Set<string>();
+  for (const p of pods) if (!p.observed) touched.add(p.namespace);
+  for (const o of sliceObjs) {
+    const ns = o.metadata.namespace ?? "default";
+    const svc = o.metadata.labels?.["kubernetes.io/service-name"];
+    if (!svc || touched.has(ns)) continue;
+    if (o.metadata.labels?.["endpointslice.kubernetes.io/managed-by"] !== "endpointslice-controller.k8s.io") continue;
+    const k = `${ns}/${svc}`;
+    const l = out.get(k);
+    if (l) l.push(o);
+    else out.set(k, [o]);
+  }
+  return out;
 }
 
 /** default/kubernetes gets the apiserver's slice unless its Endpoints or a slice for it is given. */

@@ -45,7 +45,7 @@ export function reconcile(
   const desired = desiredPods(ctx, opts.deletePods);
   const { deleted, survivors } = deletePods(ctx, desired.toDelete);
   const svc = servicesPhase(ctx);
-  const { created, scheduler } = createPods(ctx, desired.wants, survivors);
+  const { created, scheduler, warnings: podWarnings } = createPods(ctx, desired.wants, survivors);
 
   const finished = ctx.ipam.finish(ctx.nodes);
   ctx.nodes = finished.nodes;
@@ -55,7 +55,7 @@ export function reconcile(
   markChangedEndpoints(ctx);
   if (!sameNs || nodesChanged) for (const n of namespaces) ctx.changedNs.add(n.name);
   const { endpointSlices, svcWarnings } = buildSlices(ctx, pods, svc.services);
-  const warnings = warningsOf(ctx.nodes, desired, svcWarnings, scheduler);
+  const warnings = [...warningsOf(ctx.nodes, desired, svcWarnings, scheduler), ...podWarnings];
   kubeletSetup(ctx, created, svc.services);
 
   const state: ClusterState = {
@@ -99,7 +99,7 @@ function newContext(prev: ClusterState, objects: KubeObject[]): ReconcileContext
   const prevObjects = new Map((prev.objects ?? []).map((o) => [objKey(o), o]));
   const seen = checkObjects(objects);
   const byKind = groupByKind(objects);
-  const nodes = computeNodes(config, byKind.get("Node") ?? [], prev.nodes);
+  const nodes = computeNodes(config, byKind.get("Node") ?? [], prev.nodes, byKind.get("Pod") ?? []);
   return {
     prev,
     objects,
@@ -182,6 +182,11 @@ function warningsOf(
   scheduler: Scheduler,
 ): string[] {
   const warnings: string[] = [...desired.adoptWarnings];
+  const implied = nodes.filter((n) => n.implied).map((n) => n.name);
+  if (implied.length > 0)
+    warnings.push(
+      `node${implied.length === 1 ? "" : "s"} ${implied.join(", ")}: named by pods (spec.nodeName) but declared by no Node object; assumed to exist, with the pods' hostIP as address and a pod range around their IPs`,
+    );
   for (const l of svcWarnings.values()) warnings.push(...l);
   for (const n of nodes)
     if (scheduler.isFull(n))

@@ -54,6 +54,8 @@ export interface ClusterConfig {
   /** CoreDNS settings (kubeadm's Corefile). */
   dns: { pods: "insecure" | "verified" | "disabled"; ttl: number; replicas: number };
   source?: SourceRef;
+  /** The nodes are kind's defaults (the config lists none): a live cluster's dump brings its own. */
+  defaultNodes?: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -428,6 +430,7 @@ function parseNodes(c: ConfigParse, nodeSubnet: Cidr | undefined): void {
       nodeDefaults(kindNodeName(cfg.name, "worker", 1), "worker"),
       nodeDefaults(kindNodeName(cfg.name, "worker", 2), "worker"),
     ];
+    cfg.defaultNodes = true;
   }
 }
 

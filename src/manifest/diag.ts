@@ -126,7 +126,7 @@ export class Diags {
   }
 }
 
-const CLUSTER_SCOPED = new Set(["Namespace", "Node"]);
+const CLUSTER_SCOPED = new Set(["Namespace", "Node", "IPPool"]);
 export function isNamespaced(kind: string): boolean {
   return !CLUSTER_SCOPED.has(kind);
 }

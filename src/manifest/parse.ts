@@ -30,6 +30,7 @@ import {
   objectLabel,
 } from "./diag.js";
 import { SpecError } from "./errors.js";
+import { dumpNamesNodes, inferConfig, isSnapshot } from "./infer.js";
 import { validateObjects } from "./validate.js";
 
 export interface SourceText {
@@ -52,6 +53,10 @@ export const KIND_API_VERSIONS: Record<string, string> = {
   EndpointSlice: "discovery.k8s.io/v1",
   NetworkPolicy: "networking.k8s.io/v1",
   Ingress: "networking.k8s.io/v1",
+  // Read for the cluster's settings (infer.ts): CoreDNS's Corefile, kube-proxy's mode,
+  // flannel's net-conf.json, kubeadm-config; Calico's IP pools (calicoctl's CRD form).
+  ConfigMap: "v1",
+  IPPool: "crd.projectcalico.org/v1",
 };
 // Versions that served these kinds once and were removed (kubectl: "no matches for kind").
 const REMOVED_VERSIONS = new Set([
@@ -276,10 +281,19 @@ export function checkSpec(sources: SourceText[], config?: SourceText): SpecCheck
       `ignored kind ${key} (${count} object${count === 1 ? "" : "s"})`,
     );
 
-  const cfg = r.cfg ?? defaultConfig();
+  // No config: a dump of a live cluster shows its settings; manifests get the defaults.
+  const inferred = !r.cfg && isSnapshot(r.objects) ? inferConfig(r.objects, defaultConfig()) : undefined;
+  let cfg = r.cfg ?? inferred?.config ?? defaultConfig();
+  // A config without nodes over a dump: the dump's nodes are the cluster's, not kind's three.
+  if (r.cfg?.defaultNodes && isSnapshot(r.objects) && dumpNamesNodes(r.objects)) {
+    cfg = { ...r.cfg, nodes: [] };
+    delete cfg.defaultNodes;
+  }
   validateObjects(r.objects, cfg, diags);
   for (const o of r.objects) applyDefaults(o);
-  return { spec: { config: cfg, objects: r.objects, warnings: diags.warnings }, diagnostics: diags.list };
+  const spec: ClusterSpec = { config: cfg, objects: r.objects, warnings: diags.warnings };
+  if (inferred) spec.inferred = inferred.settings;
+  return { spec, diagnostics: diags.list };
 }
 
 /** What reading the manifest documents gathers, in input order. */

@@ -11,6 +11,10 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
   uid?: string;
   ownerReferences?: { apiVersion?: string; kind: string; name: string; uid?: string; controller?: boolean }[];
+  /** Set by the API server: present in dumps of a live cluster. */
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  generation?: number;
 }
 
 /** Where a document came from: used by every error and warning. */

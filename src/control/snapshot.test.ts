@@ -1,0 +1,187 @@
+// A live cluster's dump as input (issue 15 §1): what the cluster holds is kept as observed;
+// podnet computes only what the dump lacks. Expected values are the dumps' own facts
+// (examples/snapshots/*, written after kubectl's documented output), not podnet's output.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { loadCluster } from "../load/cluster.js";
+import { packageRoot } from "../load/input.js";
+import { parseSpec } from "../manifest/parse.js";
+import { applyObjects } from "./changes.js";
+import type { ClusterState } from "./state.js";
+
+const snap = (f: string) => join(packageRoot(), "examples", "snapshots", f);
+const load = async (f: string, config?: string) => (await loadCluster({ files: [snap(f)], config })).state;
+const pod = (s: ClusterState, ns: string, name: string) => s.pods.find((p) => p.namespace === ns && p.name === name);
+
+test("kind + flannel dump: pods, nodes, slices and ReplicaSets as the cluster holds them", async () => {
+  const s = await load("kind-flannel.yaml");
+  assert.deepEqual(
+    s.nodes.map((n) => [n.name, n.address, n.podCIDR, n.role]),
+    [
+      ["kind-control-plane", "172.18.0.2", "10.244.0.0/24", "control-plane"],
+      ["kind-worker", "172.18.0.3", "10.244.1.0/24", "worker"],
+      ["kind-worker2", "172.18.0.4", "10.244.2.0/24", "worker"],
+    ],
+  );
+  const web = s.pods.filter((p) => p.namespace === "default").map((p) => [p.name, p.nodeName, p.podIP, p.phase]);
+  assert.deepEqual(web.sort(), [
+    ["web-7d77fb55cc-4xk2p", "kind-worker", "10.244.1.2", "Running"],
+    ["web-7d77fb55cc-9mzqn", "kind-worker2", "10.244.2.2", "Running"],
+    ["web-7d77fb55cc-tqw8b", "kind-worker", "10.244.1.3", "Running"],
+  ]);
+  const p = pod(s, "default", "web-7d77fb55cc-4xk2p")!;
+  assert.equal(p.observed, true);
+  assert.deepEqual(p.owner, { kind: "ReplicaSet", name: "web-7d77fb55cc", apiVersion: "apps/v1" });
+  assert.deepEqual(p.workload, { kind: "Deployment", namespace: "default", name: "web" });
+  // Every pod is one the dump lists: CoreDNS, kube-proxy and flannel are given, none added.
+  assert.ok(s.pods.every((x) => x.observed && !x.system));
+  assert.equal(s.pods.length, 15);
+  // The static pods are owned by their Node (kubelet's mirror pods).
+  assert.deepEqual(pod(s, "kube-system", "etcd-kind-control-plane")!.owner?.kind, "Node");
+  const slice = s.endpointSlices.find((e) => e.serviceName === "web")!;
+  assert.equal(slice.name, "web-x8n2k");
+  assert.deepEqual(slice.endpoints.map((e) => e.addresses[0]).sort(), ["10.244.1.2", "10.244.1.3", "10.244.2.2"]);
+  assert.deepEqual(
+    s.services.map((x) => [x.name, x.clusterIP]),
+    [
+      ["kubernetes", "10.96.0.1"],
+      ["kube-dns", "10.96.0.10"],
+      ["web", "10.106.41.203"],
+    ].filter(([n]) => s.services.some((y) => y.name === n)),
+  );
+  assert.ok(
+    s.replicaSets?.some(
+      (r) => r.name === "web-7d77fb55cc" && r.deployment === "web" && r.podTemplateHash === "7d77fb55cc",
+    ),
+  );
+  assert.deepEqual(s.warnings, []);
+});
+
+test("kind + flannel dump: cluster settings read from the objects that show them", async () => {
+  const { spec } = await loadCluster({ files: [snap("kind-flannel.yaml")] });
+  const by = new Map(spec.inferred!.map((x) => [x.setting, x]));
+  assert.equal(by.get("networking.podSubnet")!.value, "10.244.0.0/16");
+  assert.match(by.get("networking.podSubnet")!.from, /kube-controller-manager-kind-control-plane --cluster-cidr/);
+  assert.equal(by.get("networking.serviceSubnet")!.value, "10.96.0.0/12");
+  assert.match(by.get("networking.serviceSubnet")!.from, /--service-cluster-ip-range/);
+  assert.equal(by.get("networking.cni")!.value, "flannel");
+  assert.equal(by.get("networking.backend")!.value, "vxlan");
+  assert.match(by.get("networking.backend")!.from, /kube-flannel-cfg net-conf.json Backend.Type/);
+  assert.equal(by.get("networking.dnsDomain")!.value, "cluster.local");
+  assert.equal(by.get("networking.kubeProxyMode")!.value, "iptables");
+  assert.equal(by.get("networking.nodeSubnet")!.value, "172.18.0.0/24");
+  assert.equal(by.get("name")!.value, "kind");
+  assert.ok(by.get("networking.podSubnet")!.file?.endsWith("kind-flannel.yaml"));
+  assert.equal(typeof by.get("networking.podSubnet")!.line, "number");
+});
+
+test("Calico dump: pod IPs from the /26 blocks, not the Nodes' podCIDRs; pool and kube-proxy mode read", async () => {
+  const { spec, state: s } = await loadCluster({ files: [snap("calico-ippools.yaml")] });
+  assert.equal(s.config.networking.cni, "calico");
+  assert.equal(s.config.networking.backend, "ipip");
+  assert.equal(s.config.networking.kubeProxyMode, "ipvs");
+  assert.equal(s.config.networking.calicoBlockSize, 26);
+  assert.equal(s.config.networking.podSubnet, "192.168.0.0/16");
+  assert.ok(
+    spec.inferred!.some((x) => x.setting === "networking.backend" && /IPPool default-ipv4-ippool/.test(x.from)),
+  );
+  assert.deepEqual(
+    s.nodes.map((n) => [n.name, n.address, n.blocks, n.tunnelAddress]),
+    [
+      ["k8s-cp-1", "10.0.0.10", ["192.168.34.128/26"], "192.168.34.128"],
+      ["k8s-worker-1", "10.0.0.11", ["192.168.171.64/26"], "192.168.171.64"],
+      ["k8s-worker-2", "10.0.0.12", ["192.168.226.64/26"], "192.168.226.64"],
+    ],
+  );
+  assert.equal(pod(s, "shop", "db-0")!.podIP, "192.168.226.67");
+  assert.equal(pod(s, "shop", "frontend-5c9f7d8b6-hk4zr")!.podIP, "192.168.171.65");
+  // calico-node, not a flannel DaemonSet, is the CNI agent; no kind-* nodes appear.
+  assert.ok(!s.pods.some((p) => p.name.startsWith("kube-flannel")));
+  assert.ok(!s.nodes.some((n) => n.name.startsWith("kind-")));
+});
+
+test("Pods-only dump: nodes implied from the pods, with one warning; pending and finished pods as observed", async () => {
+  const s = await load("no-nodes/pods.yaml");
+  assert.deepEqual(
+    s.nodes.map((n) => [n.name, n.address, n.podCIDR, n.implied]),
+    [
+      ["worker-a", "192.168.56.11", "10.244.1.0/24", true],
+      ["worker-b", "192.168.56.12", "10.244.2.0/24", true],
+    ],
+  );
+  assert.equal(s.warnings.filter((w) => /worker-a, worker-b: named by pods/.test(w)).length, 1);
+  const pending = pod(s, "shop", "cart-5f6d7c8b9-w2hbn")!;
+  assert.deepEqual(
+    [pending.phase, pending.nodeName, pending.podIP, pending.reason],
+    ["Pending", null, null, "Unschedulable"],
+  );
+  assert.match(pending.message ?? "", /^0\/2 nodes are available: 2 Insufficient cpu\./);
+  const done = pod(s, "batch", "report-28612340-x7k2d")!;
+  assert.deepEqual([done.phase, done.nodeName, done.podIP], ["Succeeded", "worker-a", null]);
+  const exporter = pod(s, "monitoring", "node-exporter-8fj2q")!;
+  assert.equal(exporter.podIP, "192.168.56.12");
+  assert.deepEqual(exporter.owner?.kind, "DaemonSet");
+  // What the dump lacks and every cluster has (kube-proxy, CoreDNS, the CNI agent) is added, marked.
+  assert.ok(s.pods.some((p) => p.system && p.name.startsWith("kube-proxy-")));
+  assert.ok(s.pods.filter((p) => !p.system).every((p) => p.observed));
+});
+
+test("applying manifests on top of a dump: the existing pods keep their names, nodes and IPs", async () => {
+  const before = await load("kind-flannel.yaml");
+  const spec = parseSpec([
+    {
+      file: "new.yaml",
+      text: `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: default}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec: {containers: [{name: api, image: nginx, ports: [{containerPort: 80}]}]}
+`,
+    },
+  ]);
+  const { state: after } = applyObjects(before, spec.objects);
+  for (const p of before.pods) {
+    const q = pod(after, p.namespace, p.name);
+    assert.ok(q, `${p.namespace}/${p.name} kept`);
+    assert.deepEqual([q.nodeName, q.podIP], [p.nodeName, p.podIP]);
+  }
+  const api = after.pods.filter((p) => p.name.startsWith("api-"));
+  assert.equal(api.length, 2);
+  const taken = new Set(before.pods.filter((p) => !p.spec.hostNetwork).map((p) => p.podIP));
+  for (const p of api) {
+    assert.ok(p.podIP && !taken.has(p.podIP), `new pod ${p.name} got a free address (${p.podIP})`);
+    assert.ok(["kind-worker", "kind-worker2"].includes(p.nodeName!));
+  }
+});
+
+test("a cluster config over a dump overrides the settings; its default nodes give way to the dump's", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-snap-"));
+  try {
+    const cfg = join(dir, "cluster.yaml");
+    writeFileSync(
+      cfg,
+      "apiVersion: podnet.dev/v1alpha1\nkind: Cluster\nname: kind\nnetworking:\n  kubeProxyMode: nftables\n",
+    );
+    const { state: s, spec } = await loadCluster({ files: [snap("kind-flannel.yaml")], config: cfg });
+    assert.equal(spec.inferred, undefined);
+    assert.equal(s.config.networking.kubeProxyMode, "nftables");
+    // kind's defaults would put the three nodes at 192.168.1.2-4: the dump's addresses win.
+    assert.deepEqual(
+      s.nodes.map((n) => [n.name, n.address]),
+      [
+        ["kind-control-plane", "172.18.0.2"],
+        ["kind-worker", "172.18.0.3"],
+        ["kind-worker2", "172.18.0.4"],
+      ],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,442 @@
+// The cluster settings of a live-cluster dump, read from the objects that show them, for
+// when no cluster config is given. Each setting records the object (and field) it came
+// from, so that `podnet get cluster` can say why podnet believes it.
+//
+// Where each setting is read, first match wins:
+//   podSubnet       calico IPPool spec.cidr (what Calico IPAM hands out), kube-controller-manager
+//                   --cluster-cidr, kubeadm-config ClusterConfiguration networking.podSubnet,
+//                   flannel net-conf.json Network, kube-proxy clusterCIDR, the Nodes' podCIDRs,
+//                   the pods' IPs
+//   serviceSubnet   kube-apiserver --service-cluster-ip-range, kubeadm-config serviceSubnet,
+//                   the cluster IPs (the `kubernetes` Service holds the range's first address)
+//   nodeCIDRMaskSize  --node-cidr-mask-size(-ipv4), the Nodes' podCIDR prefix
+//   dnsDomain       the CoreDNS Corefile's `kubernetes` zone, kubelet-config clusterDomain,
+//                   kubeadm-config networking.dnsDomain
+//   cni, backend    the agent DaemonSets (kube-flannel-ds, calico-node, cilium) or their pods;
+//                   flannel net-conf.json Backend.Type; IPPool ipipMode/vxlanMode (else BGP);
+//                   cilium-config routing-mode / tunnel
+//   kubeProxyMode   ConfigMap kube-system/kube-proxy config.conf `mode` ("" is iptables)
+//   nodeSubnet      the /24 (or wider) prefix holding every node's InternalIP or pod hostIP
+// Sources: kubeadm's ClusterConfiguration (https://kubernetes.io/docs/reference/config-api/kubeadm-config.v1beta3/),
+// kube-proxy's KubeProxyConfiguration (https://kubernetes.io/docs/reference/config-api/kube-proxy-config.v1alpha1/),
+// flannel Documentation/configuration.md (net-conf.json), Calico IPPool
+// (https://docs.tigera.io/calico/latest/reference/resources/ippool), CoreDNS plugin/kubernetes README.
+import { parse as parseYaml } from "yaml";
+import { cidrOf, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
+import { type Backend, type ClusterConfig, type CniName, DEFAULT_BACKEND, type ProxyModeName } from "./config.js";
+import type { KubeObject } from "./types.js";
+
+/** One setting and where it was read. */
+export interface InferredSetting {
+  /** The cluster config field ("networking.podSubnet"). */
+  setting: string;
+  value: string;
+  /** The object and field ("ConfigMap kube-flannel/kube-flannel-cfg net-conf.json Network"), or "default". */
+  from: string;
+  file?: string;
+  line?: number;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+
+/** Whether the objects were read from a live cluster: a Pod or Node carries a status. */
+export function isSnapshot(objects: KubeObject[]): boolean {
+  return objects.some(
+    (o) => (o.kind === "Pod" && str(o.status?.phase) !== undefined) || (o.kind === "Node" && isObj(o.status)),
+  );
+}
+
+interface Found {
+  value: string;
+  from: string;
+  o?: KubeObject;
+}
+
+const label = (o: KubeObject) =>
+  `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
+const found = (value: string, o: KubeObject, field: string): Found => ({ value, from: `${label(o)} ${field}`, o });
+
+/** The objects by kind, and the few named ones inference reads. */
+class Objects {
+  readonly byKind = new Map<string, KubeObject[]>();
+  constructor(objects: KubeObject[]) {
+    for (const o of objects) {
+      let l = this.byKind.get(o.kind);
+      if (!l) this.byKind.set(o.kind, (l = []));
+      l.push(o);
+    }
+  }
+  of(kind: string): KubeObject[] {
+    return this.byKind.get(kind) ?? [];
+  }
+  configMap(ns: string | undefined, name: string): KubeObject | undefined {
+    return this.of("ConfigMap").find(
+      (o) => o.metadata.name === name && (ns === undefined || o.metadata.namespace === ns),
+    );
+  }
+  /** A static control-plane pod's flag (`--cluster-cidr=…`), from its first container's command and args. */
+  flag(component: string, flag: string): Found | undefined {
+    for (const p of this.of("Pod")) {
+      if (p.metadata.namespace !== "kube-system" || !p.metadata.name.startsWith(`${component}-`)) continue;
+      for (const c of p.spec?.containers ?? []) {
+        const argv = [...(Array.isArray(c?.command) ? c.command : []), ...(Array.isArray(c?.args) ? c.args : [])];
+        for (const a of argv)
+          if (typeof a === "string" && a.startsWith(`${flag}=`)) return found(a.slice(flag.length + 1), p, flag);
+      }
+    }
+    return undefined;
+  }
+  /** kubeadm-config's ClusterConfiguration, parsed. */
+  kubeadm(): { o: KubeObject; cc: Obj } | undefined {
+    const o = this.configMap("kube-system", "kubeadm-config");
+    const cc = o && yamlData(o, "ClusterConfiguration");
+    return o && cc ? { o, cc } : undefined;
+  }
+}
+
+function yamlData(o: KubeObject, key: string): Obj | undefined {
+  const text = o.data?.[key];
+  if (typeof text !== "string") return undefined;
+  try {
+    const v = parseYaml(text);
+    return isObj(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function jsonData(o: KubeObject, key: string): Obj | undefined {
+  const text = o.data?.[key];
+  if (typeof text !== "string") return undefined;
+  try {
+    const v = JSON.parse(text);
+    return isObj(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const validCidr = (s: string | undefined) => (s && parseCidr4(s) ? s : undefined);
+
+/** The smallest prefix (no longer than `maxLen`) holding every address. */
+function covering(addrs: number[], maxLen: number): string | undefined {
+  if (addrs.length === 0) return undefined;
+  for (let len = maxLen; len >= 0; len--) {
+    const c = cidrOf(addrs[0], len);
+    if (addrs.every((a) => a >= c.first && a <= c.last)) return `${intToIp(c.base)}/${len}`;
+  }
+  return undefined;
+}
+
+function flannelNetConf(objs: Objects): { o: KubeObject; conf: Obj } | undefined {
+  for (const o of objs.of("ConfigMap")) {
+    if (typeof o.data?.["net-conf.json"] !== "string") continue;
+    const conf = jsonData(o, "net-conf.json");
+    if (conf) return { o, conf };
+  }
+  return undefined;
+}
+
+/** The Calico IP pools in use (not disabled). */
+function ipPools(objs: Objects): KubeObject[] {
+  return objs.of("IPPool").filter((o) => isObj(o.spec) && o.spec.disabled !== true && validCidr(str(o.spec.cidr)));
+}
+
+const CNI_AGENTS: { cni: CniName; names: RegExp; image: RegExp }[] = [
+  { cni: "calico", names: /^calico-node$/, image: /\/calico\/node|\bcalico-node\b/ },
+  { cni: "cilium", names: /^cilium$/, image: /\/cilium\/cilium\b/ },
+  { cni: "flannel", names: /^kube-flannel-ds|^kube-flannel$|^flannel$/, image: /flannel/ },
+];
+
+function inferCni(objs: Objects): Found | undefined {
+  for (const a of CNI_AGENTS) {
+    const ds = objs
+      .of("DaemonSet")
+      .find(
+        (o) =>
+          a.names.test(o.metadata.name) ||
+          (o.spec?.template?.spec?.containers ?? []).some(
+            (c: Obj) => typeof c?.image === "string" && a.image.test(c.image),
+          ),
+      );
+    if (ds) return found(a.cni, ds, "(the CNI's agent)");
+  }
+  // Pods-only dumps: the agents' pods, named after their DaemonSet.
+  for (const a of CNI_AGENTS) {
+    const p = objs.of("Pod").find((o) => {
+      const ref = (o.metadata.ownerReferences ?? []).find((r) => r.controller);
+      return ref?.kind === "DaemonSet" && a.names.test(ref.name);
+    });
+    if (p) return found(a.cni, p, "(a pod of the CNI's agent)");
+  }
+  return undefined;
+}
+
+function inferBackend(objs: Objects, cni: CniName): Found | undefined {
+  if (cni === "flannel") {
+    const nc = flannelNetConf(objs);
+    const t = nc && isObj(nc.conf.Backend) ? str(nc.conf.Backend.Type) : undefined;
+    if (nc && t) return found(t, nc.o, "net-conf.json Backend.Type");
+    const n = objs.of("Node").find((o) => str(o.metadata.annotations?.["flannel.alpha.coreos.com/backend-type"]));
+    if (n)
+      return found(
+        n.metadata.annotations!["flannel.alpha.coreos.com/backend-type"],
+        n,
+        "annotation flannel.alpha.coreos.com/backend-type",
+      );
+  }
+  if (cni === "calico") {
+    const pool = ipPools(objs)[0];
+    if (pool) {
+      const on = (m: unknown) => m === "Always" || m === "CrossSubnet";
+      if (on(pool.spec.vxlanMode)) return found("vxlan", pool, `spec.vxlanMode: ${pool.spec.vxlanMode}`);
+      if (on(pool.spec.ipipMode)) return found("ipip", pool, `spec.ipipMode: ${pool.spec.ipipMode}`);
+      return found("bgp", pool, "spec.ipipMode/vxlanMode: Never");
+    }
+    const cm = objs.configMap(undefined, "calico-config");
+    const b = cm && str(cm.data?.calico_backend);
+    if (cm && b) return found(b === "vxlan" ? "vxlan" : "bgp", cm, `calico_backend: ${b}`);
+  }
+  if (cni === "cilium") {
+    const cm = objs.configMap(undefined, "cilium-config");
+    if (cm) {
+      const mode = str(cm.data?.["routing-mode"]);
+      if (mode) return found(mode === "native" ? "native" : "vxlan", cm, `routing-mode: ${mode}`);
+      const t = str(cm.data?.tunnel);
+      if (t) return found(t === "disabled" ? "native" : "vxlan", cm, `tunnel: ${t}`);
+    }
+  }
+  return undefined;
+}
+
+function inferPodSubnet(objs: Objects, cni: CniName): Found | undefined {
+  const pool = cni === "calico" ? ipPools(objs)[0] : undefined;
+  if (pool) return found(pool.spec.cidr, pool, "spec.cidr");
+  const f = objs.flag("kube-controller-manager", "--cluster-cidr");
+  if (f && validCidr(f.value.split(",")[0])) return { ...f, value: f.value.split(",")[0] };
+  const k = objs.kubeadm();
+  const ps = k && isObj(k.cc.networking) ? validCidr(str(k.cc.networking.podSubnet)?.split(",")[0]) : undefined;
+  if (k && ps) return found(ps, k.o, "ClusterConfiguration networking.podSubnet");
+  const nc = flannelNetConf(objs);
+  const net = nc && validCidr(str(nc.conf.Network));
+  if (nc && net) return found(net, nc.o, "net-conf.json Network");
+  const kp = objs.configMap("kube-system", "kube-proxy");
+  const kpc = kp && yamlData(kp, "config.conf");
+  const cc = kpc && validCidr(str(kpc.clusterCIDR)?.split(",")[0]);
+  if (kp && cc) return found(cc, kp, "config.conf clusterCIDR");
+  const nodeCidrs = objs
+    .of("Node")
+    .map((o) => parseCidr4(str(o.spec?.podCIDR) ?? ""))
+    .filter((c) => c !== undefined);
+  if (nodeCidrs.length > 0) {
+    const v = covering(
+      nodeCidrs.flatMap((c) => [c.first, c.last]),
+      16,
+    );
+    if (v) return { value: v, from: "the Nodes' spec.podCIDR (the prefix holding them all)" };
+  }
+  const ips = podIPs(objs);
+  const v = covering(ips, 16);
+  return v ? { value: v, from: "the pods' IPs (the /16 or wider prefix holding them all)" } : undefined;
+}
+
+function podIPs(objs: Objects): number[] {
+  const out: number[] = [];
+  for (const p of objs.of("Pod")) {
+    if (p.spec?.hostNetwork) continue;
+    const a = parseIPv4(str(p.status?.podIP) ?? "");
+    if (a !== undefined) out.push(a);
+  }
+  return out;
+}
+
+function inferServiceSubnet(objs: Objects, base: string): Found | undefined {
+  const f = objs.flag("kube-apiserver", "--service-cluster-ip-range");
+  if (f && validCidr(f.value.split(",")[0])) return { ...f, value: f.value.split(",")[0] };
+  const k = objs.kubeadm();
+  const ss = k && isObj(k.cc.networking) ? validCidr(str(k.cc.networking.serviceSubnet)?.split(",")[0]) : undefined;
+  if (k && ss) return found(ss, k.o, "ClusterConfiguration networking.serviceSubnet");
+  const ips: number[] = [];
+  let kubernetes: KubeObject | undefined;
+  for (const s of objs.of("Service")) {
+    const ip = parseIPv4(str(s.spec?.clusterIP) ?? "");
+    if (ip === undefined) continue;
+    ips.push(ip);
+    if (s.metadata.name === "kubernetes" && (s.metadata.namespace ?? "default") === "default") kubernetes = s;
+  }
+  if (ips.length === 0) return undefined;
+  const def = parseCidr4(base)!;
+  // The apiserver takes the range's first address for `kubernetes`: the range starts one below it.
+  const k0 = kubernetes ? parseIPv4(kubernetes.spec.clusterIP)! - 1 : undefined;
+  if (ips.every((a) => a >= def.first && a <= def.last) && (k0 === undefined || k0 === def.first))
+    return { value: base, from: "the Services' cluster IPs (all inside the default range)" };
+  for (let len = 24; len >= 8; len--) {
+    const c = cidrOf(k0 ?? ips[0], len);
+    if ((k0 === undefined || c.base === k0) && ips.every((a) => a >= c.first && a <= c.last))
+      return {
+        value: `${intToIp(c.base)}/${len}`,
+        from: kubernetes
+          ? "the Services' cluster IPs (default/kubernetes holds the range's first address)"
+          : "the Services' cluster IPs",
+        o: kubernetes,
+      };
+  }
+  return undefined;
+}
+
+function inferMaskSize(objs: Objects): Found | undefined {
+  for (const flag of ["--node-cidr-mask-size-ipv4", "--node-cidr-mask-size"]) {
+    const f = objs.flag("kube-controller-manager", flag);
+    if (f && /^\d+$/.test(f.value)) return f;
+  }
+  const n = objs.of("Node").find((o) => parseCidr4(str(o.spec?.podCIDR) ?? ""));
+  if (n) return found(String(parseCidr4(n.spec.podCIDR)!.prefix), n, "spec.podCIDR");
+  return undefined;
+}
+
+function inferDomain(objs: Objects): Found | undefined {
+  const cm = objs.configMap("kube-system", "coredns");
+  const corefile = cm && str(cm.data?.Corefile);
+  if (cm && corefile) {
+    // `kubernetes cluster.local in-addr.arpa ip6.arpa {`: the zones; the reverse ones aside.
+    const m = /^\s*kubernetes\s+([^{\n]*)/m.exec(corefile);
+    const zone = m?.[1]
+      .trim()
+      .split(/\s+/)
+      .find((z) => z && !z.endsWith(".arpa") && !z.endsWith(".arpa."));
+    if (zone) return found(zone.replace(/\.$/, ""), cm, "Corefile (kubernetes plugin zone)");
+  }
+  const kc = objs.configMap("kube-system", "kubelet-config");
+  const d = kc && str(yamlData(kc, "kubelet")?.clusterDomain);
+  if (kc && d) return found(d, kc, "kubelet clusterDomain");
+  const k = objs.kubeadm();
+  const dd = k && isObj(k.cc.networking) ? str(k.cc.networking.dnsDomain) : undefined;
+  if (k && dd) return found(dd, k.o, "ClusterConfiguration networking.dnsDomain");
+  return undefined;
+}
+
+function inferProxyMode(objs: Objects): Found | undefined {
+  const kp = objs.configMap("kube-system", "kube-proxy");
+  const c = kp && yamlData(kp, "config.conf");
+  if (!kp || !c) return undefined;
+  const mode = typeof c.mode === "string" ? c.mode : "";
+  // An empty mode is the platform default: iptables on Linux (pkg/proxy/apis/config).
+  return found(mode === "" ? "iptables" : mode, kp, `config.conf mode: ${JSON.stringify(mode)}`);
+}
+
+/** Node addresses: InternalIPs of the Node objects, else the pods' hostIPs. */
+function inferNodeSubnet(objs: Objects): Found | undefined {
+  const addrs: number[] = [];
+  for (const n of objs.of("Node")) {
+    const ip = (Array.isArray(n.status?.addresses) ? n.status.addresses : []).find(
+      (a: Obj) => a?.type === "InternalIP" && parseIPv4(str(a.address) ?? "") !== undefined,
+    );
+    if (ip) addrs.push(parseIPv4(ip.address)!);
+  }
+  let from = "the Nodes' InternalIP addresses";
+  if (addrs.length === 0) {
+    for (const p of objs.of("Pod")) {
+      const a = parseIPv4(str(p.status?.hostIP) ?? "");
+      if (a !== undefined) addrs.push(a);
+    }
+    from = "the pods' hostIP addresses";
+  }
+  const v = covering(addrs, 24);
+  return v ? { value: v, from } : undefined;
+}
+
+/**
+ * The settings a dump shows, applied over `base` (the defaults). Nodes: none from the
+ * config (they come from the Node objects and the pods that name them) unless the dump
+ * names no node at all.
+ */
+export function inferConfig(
+  objects: KubeObject[],
+  base: ClusterConfig,
+): { config: ClusterConfig; settings: InferredSetting[] } {
+  const objs = new Objects(objects);
+  const net = { ...base.networking };
+  const settings: InferredSetting[] = [];
+  const record = (setting: string, f: Found | undefined, dflt: string): string => {
+    const s: InferredSetting = f
+      ? { setting, value: f.value, from: f.from }
+      : { setting, value: dflt, from: "default" };
+    if (f?.o?.source) {
+      s.file = f.o.source.file;
+      s.line = f.o.source.line;
+    }
+    settings.push(s);
+    return s.value;
+  };
+  const cni = record("networking.cni", inferCni(objs), net.cni) as CniName;
+  net.cni = cni;
+  const backend = inferBackend(objs, cni);
+  const okBackend = backend && backendOf(cni, backend.value);
+  net.backend = record(
+    "networking.backend",
+    okBackend ? { ...backend, value: okBackend } : undefined,
+    DEFAULT_BACKEND[cni],
+  ) as Backend;
+  if (cni === "calico") {
+    const pool = ipPools(objs)[0];
+    const bs = pool && Number(pool.spec.blockSize);
+    net.calicoBlockSize = Number(
+      record(
+        "networking.calicoBlockSize",
+        bs ? found(String(bs), pool, "spec.blockSize") : undefined,
+        String(net.calicoBlockSize),
+      ),
+    );
+  }
+  net.podSubnet = record("networking.podSubnet", inferPodSubnet(objs, cni), net.podSubnet);
+  net.serviceSubnet = record(
+    "networking.serviceSubnet",
+    inferServiceSubnet(objs, net.serviceSubnet),
+    net.serviceSubnet,
+  );
+  net.nodeCIDRMaskSize = Number(
+    record("networking.nodeCIDRMaskSize", inferMaskSize(objs), String(net.nodeCIDRMaskSize)),
+  );
+  net.dnsDomain = record("networking.dnsDomain", inferDomain(objs), net.dnsDomain);
+  const mode = inferProxyMode(objs);
+  net.kubeProxyMode = record(
+    "networking.kubeProxyMode",
+    mode && ["iptables", "nftables", "ipvs"].includes(mode.value) ? mode : undefined,
+    net.kubeProxyMode,
+  ) as ProxyModeName;
+  const range = objs.flag("kube-apiserver", "--service-node-port-range");
+  const m = range && /^(\d+)-(\d+)$/.exec(range.value);
+  if (m) net.nodePortRange = [Number(m[1]), Number(m[2])];
+  record("networking.nodePortRange", m ? range : undefined, `${net.nodePortRange[0]}-${net.nodePortRange[1]}`);
+  net.nodeSubnet = record("networking.nodeSubnet", inferNodeSubnet(objs), net.nodeSubnet);
+  const k = objs.kubeadm();
+  const name = record(
+    "name",
+    k && str(k.cc.clusterName) ? found(k.cc.clusterName as string, k.o, "ClusterConfiguration clusterName") : undefined,
+    base.name,
+  );
+
+  const namesNodes = dumpNamesNodes(objects);
+  const hostDNS =
+    net.nodeSubnet === base.networking.nodeSubnet
+      ? base.hostDNS
+      : { ...base.hostDNS, nameservers: [intToIp(parseCidr4(net.nodeSubnet)!.first + 1)] };
+  const config: ClusterConfig = { ...base, name, networking: net, nodes: namesNodes ? [] : base.nodes, hostDNS };
+  if (namesNodes) delete config.defaultNodes;
+  return { config, settings };
+}
+
+/** Whether the input declares nodes or has pods on named nodes (then those are the nodes). */
+export function dumpNamesNodes(objects: KubeObject[]): boolean {
+  return objects.some((o) => o.kind === "Node" || (o.kind === "Pod" && str(o.spec?.nodeName) !== undefined));
+}
+
+/** A backend name as podnet models it for the CNI, or undefined when it does not model it. */
+function backendOf(cni: CniName, v: string): Backend | undefined {
+  const b = v.toLowerCase();
+  if (cni === "flannel") return b === "vxlan" || b === "host-gw" ? b : undefined;
+  if (cni === "calico") return b === "bgp" || b === "ipip" || b === "vxlan" ? b : undefined;
+  return b === "vxlan" || b === "native" ? b : undefined;
+}
