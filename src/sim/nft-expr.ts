@@ -129,9 +129,9 @@ export function evalExpr(e: NftExpr, env: NfEnv): Typed {
 }
 
 export function lit(ty: Ty, x: NftExpr): Val {
-  // unknown: a list's `concat` is its method (no caller passes a list: matchOne unwraps them).
+  // A list's `concat` is Array.prototype.concat, not a concatenation: only objects have one.
   let v: unknown = x;
-  if (typeof x === "object" && x !== null && x.concat) v = x.concat;
+  if (typeof x === "object" && x !== null && !Array.isArray(x) && x.concat) v = x.concat;
   switch (ty) {
     case "addr":
       return typeof v === "number" ? v : ipToInt(String(v));
@@ -151,8 +151,7 @@ export function lit(ty: Ty, x: NftExpr): Val {
 export function matchOne(t: Typed, r: NftExpr, view: NftView, env: NfEnv): boolean {
   if (typeof r === "string" && r.startsWith("@")) return setHas(view, env, r.slice(1), t);
   if (r && typeof r === "object" && !Array.isArray(r)) {
-    // The IR also allows a lone value (`set: "x"`): sourceOf throws on it, as it always did.
-    if (r.set) return lookup(sourceOf(r.set as NftSetItem[], false), t, view, env) >= 0;
+    if (r.set) return lookup(sourceOf(setItems(r as { set: unknown }), false), t, view, env) >= 0;
     if (r.prefix) return t.ty === "addr" && inPrefix(t.v as number, parsePrefix(`${r.prefix.addr}/${r.prefix.len}`));
     if (r.range) {
       const lo = lit(t.ty, r.range[0]) as number;
@@ -231,6 +230,18 @@ export interface Source {
   /** numgen: Number(key) → first position. */
   byNum?: Map<number, number>;
   numgen?: { n: number; off: number; opts: { p: number; label: string }[]; what: string };
+}
+
+// libnftables' JSON lets an anonymous set be one lone value (`"set": "x"`, libnftables-json(5)):
+// the one-element list stands for it, made once per expression so that its index is kept.
+const loneSets = new WeakMap<object, NftSetItem[]>();
+
+/** An anonymous set's elements: its list, or its lone value as a one-element list. */
+function setItems(e: { set: unknown }): NftSetItem[] {
+  if (Array.isArray(e.set)) return e.set as NftSetItem[];
+  let l = loneSets.get(e);
+  if (!l) loneSets.set(e, (l = [e.set as NftSetItem]));
+  return l;
 }
 
 /** A set's or an anonymous list's index: a side table of the IR's objects, like concatSigs. */
@@ -498,10 +509,15 @@ function exprText(e: NftExpr): string {
   if (e.concat) return e.concat.map(exprText).join(" . ");
   if (e.prefix) return `${e.prefix.addr}/${e.prefix.len}`;
   if (e.range) return `${exprText(e.range[0])}-${exprText(e.range[1])}`;
-  // A lone value (`set: "x"`, which the IR allows) has no map(): it throws, as it always did.
   // A pair whose value verdictOf reads is a verdict map's element: its value is a verdict.
   if (e.set)
-    return `{ ${(e.set as NftSetItem[]).map((x) => (Array.isArray(x) && x.length === 2 && verdictOf(x[1]) ? `${exprText(x[0])} : ${stmtText(x[1] as NftVerdict)}` : exprText(x))).join(", ")} }`;
+    return `{ ${setItems(e as { set: unknown })
+      .map((x) =>
+        Array.isArray(x) && x.length === 2 && verdictOf(x[1])
+          ? `${exprText(x[0])} : ${stmtText(x[1] as NftVerdict)}`
+          : exprText(x),
+      )
+      .join(", ")} }`;
   if (e.numgen) return `numgen ${e.numgen.mode} mod ${e.numgen.mod}`;
   for (const op of ["&", "|", "^"] as const)
     if (e[op]) return `${exprText(e[op][0])} ${op === "&" ? "and" : op === "|" ? "or" : "xor"} ${exprText(e[op][1])}`;

@@ -5,8 +5,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { NftChain, NftSet } from "../ir/types.js";
+import type { NftChain, NftExprObj, NftSet } from "../ir/types.js";
 import { evalNftChain, type NftView } from "./nftables.js";
+import { lit, matchOne, nftRuleText } from "./nft-expr.js";
 import type { NfEnv } from "./nfenv.js";
 import type { Step } from "./trace.js";
 import { ipToInt, intToIp } from "../net/ipv4.js";
@@ -289,4 +290,19 @@ test("concatenated keys that share an index bucket are told apart", () => {
   assert.equal(found(view, base, env({ src: "10.1.1.1", dst: b, proto: "tcp", dport: 16017 })), "b");
   assert.equal(found(view, base, env({ src: "10.1.1.1", dst: a, proto: "tcp", dport: 16017 })), undefined);
   assert.equal(found(view, base, env({ src: "10.1.1.1", dst: "10.0.0.7", proto: "udp", dport: 80 })), "filler-7");
+});
+
+test('an anonymous set of one lone value (libnftables-json(5) allows `"set": "x"`) matches that value', () => {
+  const lone = { set: 80 } as unknown as NftExprObj;
+  const t = { ty: "port", v: 80 } as const;
+  const view = { sets: new Map() } as unknown as NftView;
+  const env = {} as NfEnv;
+  assert.equal(matchOne(t, lone, view, env), true);
+  assert.equal(matchOne({ ty: "port", v: 81 }, lone, view, env), false);
+  assert.equal(
+    nftRuleText([{ match: { op: "==", left: { payload: { protocol: "tcp", field: "dport" } }, right: lone } }]),
+    "tcp dport { 80 }",
+  );
+  // A list is not a concatenation: lit leaves it alone (Number([1, 2]) is NaN, never concat's method).
+  assert.ok(Number.isNaN(lit("int", [1, 2] as unknown as NftExprObj) as number));
 });
