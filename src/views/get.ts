@@ -300,7 +300,7 @@ const nodes: Resource<NodeState> = {
   ],
   row(state, item, wide, opts) {
     const n = item.value;
-    if (n.observed) {
+    if (n.observed || n.implied) {
       const c = observedNodeCells(state, n);
       const r = [n.name, c.status, nodeRoles(n.labels), c.age, c.version];
       if (wide) r.push(c.internalIP, c.externalIP, c.osImage, c.kernelVersion, c.containerRuntime);

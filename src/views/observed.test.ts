@@ -246,3 +246,20 @@ test("-o json and describe show what an observed node and pod reported", () => {
   assert.match(d, /Kernel Version:\s+6\.1\.0-18-amd64\n/);
   assert.match(d, /ExternalIP:\s+203\.0\.113\.9\n/);
 });
+
+test("a node only implied by its pods reports nothing: Unknown, <unknown> age and system info", () => {
+  const implied: NodeState = { ...node("worker-a", 4), address: "10.0.1.17", implied: true };
+  const s = stateOf([], [observedNode(), implied]);
+  const rows = getView(s, findResource("nodes")!, { output: "wide" }).stdout.split("\n");
+  assert.deepEqual(rows[2].split(/\s{2,}/), [
+    "worker-a",
+    "Unknown",
+    "<none>",
+    "<unknown>",
+    "10.0.1.17",
+    "<none>",
+    "<unknown>",
+    "<unknown>",
+    "<unknown>",
+  ]);
+});

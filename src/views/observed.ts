@@ -242,9 +242,10 @@ export interface NodeCells {
   containerRuntime: string;
 }
 
-/** printers.go printNode for a node read from a live cluster. */
+/** printers.go printNode for a node read from a live cluster, or implied by its pods (no
+ *  Node object: nothing reported, its address inferred from its pods' hostIP). */
 export function observedNodeCells(state: ClusterState, n: NodeState): NodeCells {
-  const o = n.observed ?? {};
+  const o = n.observed ?? (n.implied ? { addresses: [{ type: "InternalIP", address: n.address }] } : {});
   const ready = ((o.conditions ?? []) as Condition[]).find((c) => c.type === "Ready");
   const status = [ready ? (ready.status === "True" ? "Ready" : "NotReady") : "Unknown"];
   // spec.unschedulable (kubectl cordon): the node lifecycle controller mirrors it as this
