@@ -1,8 +1,8 @@
 // Workload-level reachability, built on equivalence classes: pods that agree on
 // everything a policy can look at (namespace, labels, named container ports, and
 // which ipBlock ranges hold their IP) are evaluated once. The outside world is cut
-// at every ipBlock boundary into elementary ranges, each evaluated once, and adjacent
-// ranges with the same result are merged for display.
+// at every ipBlock boundary into elementary ranges, each evaluated once; per workload,
+// the ranges with the same result are one peer for display.
 
 import type { ClusterState, PodState, ReplicaSetState } from "../control/state.js";
 import { intToIp, ipToInt, parseCidr } from "../net/ipv4.js";
