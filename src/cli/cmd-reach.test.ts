@@ -84,3 +84,24 @@ test("reach --from/--to select workloads by their pods' labels; -n keeps pairs t
   const lines = n.stdout.trim().split("\n");
   assert.ok(lines.length > 0 && lines.every((l) => l.includes("production/")));
 });
+
+test("reach leaves out the workloads podnet adds (CoreDNS) unless --include-system; --owner is checked", () => {
+  const plain = run("reach", "-f", "examples/demo");
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.ok(!plain.stdout.includes("kube-system/"));
+  // the outside is one peer: the pod range (10.244.0.0/16) cut out of the address space
+  assert.ok(
+    plain.stdout.includes(
+      "default/order-app[Deployment] => 0.0.0.0-10.243.255.255,10.245.0.0-255.255.255.255[External] : All Connections",
+    ),
+  );
+  const sys = run("reach", "-f", "examples/demo", "--include-system");
+  assert.equal(sys.status, 0, sys.stderr);
+  assert.ok(sys.stdout.includes("default/order-app[Deployment] => kube-system/coredns[Deployment] : All Connections"));
+  const bad = run("reach", "--owner", "replicaset");
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--owner must be one of controller\|deployment/);
+  const help = run("reach", "--help");
+  assert.match(help.stdout, /--owner <naming>/);
+  assert.match(help.stdout, /--include-system/);
+});

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { loadCluster } from "../load/cluster.js";
 import { cliWarn } from "./cluster-opts.js";
-import { computeReach, diffReach, renderDiff, renderReach } from "../questions/reach.js";
+import { computeReach, diffReach, OWNER_NAMINGS, renderDiff, renderReach } from "../questions/reach.js";
 import { parseSelector } from "../manifest/selector.js";
 import { UsageError } from "./errors.js";
 
@@ -24,11 +24,28 @@ export function register(program: Command): void {
     .option("--from <selector>", "only sources whose pods match this label selector")
     .option("--to <selector>", "only destinations whose pods match this label selector")
     .option("-o, --output <format>", "txt|json|csv|md|dot", "txt")
+    .option(
+      "--owner <naming>",
+      "how pods read from a live cluster are named: controller (their controlling owner, as netpol-analyzer: ns/web-7d77fb55cc[ReplicaSet], ns/agent[DaemonSet]; ns/pod[Pod] without one) or deployment (a ReplicaSet's pods as its Deployment: ns/web[Deployment])",
+      "controller",
+    )
+    .option("--include-system", "also list the workloads podnet adds itself (CoreDNS, kube-proxy, the CNI agent)")
     .option("--explain", "show the policies and rules that allowed or denied each pair")
     .option("--diff", "compare -f (old) with --f2 (new)")
+    .addHelpText(
+      "after",
+      `
+Workloads: pods made from manifests are named by their workload (default/web[Deployment]);
+pods read from a live cluster (kubectl get -o yaml) by their controlling owner, or as
+themselves (ns/pod[Pod]) without one or when their owner is a Node (--owner).
+The world outside is one peer per connection set: its ranges comma-joined in address order,
+the cluster's pod range left out (0.0.0.0-10.243.255.255,10.245.0.0-255.255.255.255[External]).`,
+    )
     .action(async (o) => {
       if (!FORMATS.includes(o.output))
         throw new UsageError(`--output must be one of ${FORMATS.join("|")}: "${o.output}"`);
+      if (!OWNER_NAMINGS.includes(o.owner))
+        throw new UsageError(`--owner must be one of ${OWNER_NAMINGS.join("|")}: "${o.owner}"`);
       const sel = (s: string | undefined, flag: string) => {
         if (!s) return undefined;
         try {
@@ -43,6 +60,8 @@ export function register(program: Command): void {
         to: sel(o.to, "--to"),
         explain: !!o.explain,
         includeDenied: !!o.explain,
+        owner: o.owner as (typeof OWNER_NAMINGS)[number],
+        includeSystem: !!o.includeSystem,
       };
       if (o.diff) {
         if (o.f2.length === 0) throw new UsageError("--diff needs the new manifests as --f2 PATH");

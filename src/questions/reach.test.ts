@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { conformanceState } from "../policy/testing.js";
+import { conformancePod, conformanceState } from "../policy/testing.js";
+import type { ClusterState, OwnerRef, PodState } from "../control/state.js";
 import { computeReach, diffReach, renderReach } from "./reach.js";
 import { formatConns, allSet, single, union, intersect } from "../policy/portset.js";
 
@@ -20,9 +21,11 @@ test("without policies every workload pair has All Connections, self pairs left 
   assert.equal(pods.length, 9 * 8);
   assert.ok(pods.every((l) => l.text === "All Connections"));
   assert.ok(!pods.some((l) => l.src === l.dst));
-  // The outside world (everything but the pod subnet) in two ranges around 10.244.0.0/16.
+  // The outside world (everything but the pod subnet): one peer, its two ranges around
+  // 10.244.0.0/16 comma-joined in address order (netpol-analyzer's IPBlock peer names).
   const ext = r.lines.filter((l) => l.src.endsWith("[External]")).map((l) => l.src);
-  assert.deepEqual([...new Set(ext)], ["0.0.0.0-10.243.255.255[External]", "10.245.0.0-255.255.255.255[External]"]);
+  assert.deepEqual([...new Set(ext)], ["0.0.0.0-10.243.255.255,10.245.0.0-255.255.255.255[External]"]);
+  assert.equal(ext.length, 9); // one line into each workload
   // Replicas collapse: pods a,b,c of x with equal labels but distinct names stay distinct workloads (bare pods).
   assert.ok(r.lines.some((l) => l.src === "x/a[Pod]" && l.dst === "y/b[Pod]"));
 });
@@ -69,7 +72,32 @@ test("ipBlock cuts the outside into merged ranges", () => {
   const out = r.lines
     .filter((l) => l.src === "x/a[Pod]" && l.dst.endsWith("[External]"))
     .map((l) => `${l.dst} : ${l.text}`);
-  assert.deepEqual(out, ["0.0.0.0-9.255.255.255[External] : TCP 443", "11.0.0.0-255.255.255.255[External] : TCP 443"]);
+  // 0.0.0.0/0 except 10.0.0.0/8: one peer of two ranges, as netpol-analyzer prints the block.
+  assert.deepEqual(out, ["0.0.0.0-9.255.255.255,11.0.0.0-255.255.255.255[External] : TCP 443"]);
+});
+
+test("the outside's denied ranges are one peer too, the pod range cut out", () => {
+  const r = computeReach(
+    conformanceState([
+      {
+        namespace: "x",
+        name: "egress-web",
+        spec: {
+          podSelector: { matchLabels: { pod: "a" } },
+          policyTypes: ["Egress"],
+          egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] } }], ports: [{ port: 443 }] }],
+        },
+      },
+    ]),
+    { explain: true, includeDenied: true },
+  );
+  const out = r.lines
+    .filter((l) => l.src === "x/a[Pod]" && l.dst.endsWith("[External]"))
+    .map((l) => `${l.dst} : ${l.text}`);
+  assert.deepEqual(out, [
+    "0.0.0.0-9.255.255.255,11.0.0.0-255.255.255.255[External] : TCP 443",
+    "10.0.0.0-10.243.255.255,10.245.0.0-10.255.255.255[External] : No Connections",
+  ]);
 });
 
 test("diff shows added, removed and changed connections", () => {
@@ -95,4 +123,143 @@ test("output formats: csv, md, json and dot", () => {
   assert.match(renderReach(lines, "md"), /^\| src \| dst \| conn \|/);
   assert.equal(JSON.parse(renderReach(lines, "json")).length, 2);
   assert.match(renderReach(lines, "dot"), /^digraph \{[\s\S]*->[\s\S]*\}\n$/);
+  // The outside's peer holds commas: one quoted CSV cell (RFC 4180), one JSON string.
+  const ext = computeReach(conformanceState([]))
+    .lines.filter((l) => l.src.endsWith("[External]"))
+    .slice(0, 1);
+  assert.equal(
+    renderReach(ext, "csv").split("\n")[1],
+    '"0.0.0.0-10.243.255.255,10.245.0.0-255.255.255.255[External]",x/a[Pod],All Connections',
+  );
+  assert.equal(
+    JSON.parse(renderReach(ext, "json"))[0].src,
+    "0.0.0.0-10.243.255.255,10.245.0.0-255.255.255.255[External]",
+  );
+});
+
+test("dot nodes are the peers: one node for the outside", () => {
+  const dot = renderReach(computeReach(conformanceState([])).lines, "dot");
+  const ext = dot.split("\n").filter((l) => l.includes("[External]") && l.includes("[label="));
+  assert.deepEqual(
+    ext.filter((l) => !l.includes("->")),
+    [
+      '\t"0.0.0.0-10.243.255.255,10.245.0.0-255.255.255.255[External]" [label="0.0.0.0-10.243.255.255,10.245.0.0-255.255.255.255[External]" color=red2 fontcolor=red2]',
+    ],
+  );
+});
+
+// Pods as a live cluster's dump gives them: observed, owner = the controlling ownerReference.
+function observed(
+  ns: string,
+  name: string,
+  ip: string,
+  owner: OwnerRef | null,
+  over: Partial<PodState> = {},
+): PodState {
+  return { ...conformancePod(ns, name, ip), observed: true, owner, labels: { pod: name }, ...over };
+}
+
+function dumpState(pods: PodState[], over: Partial<ClusterState> = {}): ClusterState {
+  return { ...conformanceState([]), pods, ...over };
+}
+
+const wl = (r: { lines: { src: string; dst: string }[] }) =>
+  [...new Set(r.lines.flatMap((l) => [l.src, l.dst]))].filter((n) => !n.endsWith("[External]")).sort();
+
+test("observed pods are named by their controlling owner, as netpol-analyzer names them", () => {
+  const r = computeReach(
+    dumpState([
+      observed("ns", "web-7d77fb55cc-4xk2p", "10.244.1.2", { kind: "ReplicaSet", name: "web-7d77fb55cc" }),
+      observed("ns", "web-7d77fb55cc-tqw8b", "10.244.1.3", { kind: "ReplicaSet", name: "web-7d77fb55cc" }),
+      observed("ns", "agent-x7k2d", "10.244.1.4", { kind: "DaemonSet", name: "agent" }),
+      observed("ns", "db-0", "10.244.1.5", { kind: "StatefulSet", name: "db" }),
+      observed("ns", "report-28612340-x7k2d", "10.244.1.6", { kind: "Job", name: "report-28612340" }),
+      observed("ns", "redis-master-5q2kn", "10.244.1.7", { kind: "ReplicationController", name: "redis-master" }),
+      observed("ns", "etcd-cp", "10.244.1.8", { kind: "Node", name: "cp" }),
+      observed("ns", "debug", "10.244.1.9", null),
+      observed("ns", "rollout-abc12", "10.244.1.10", {
+        kind: "Rollout",
+        name: "rollout",
+        apiVersion: "argoproj.io/v1alpha1",
+      }),
+    ]),
+  );
+  assert.deepEqual(wl(r), [
+    "ns/agent[DaemonSet]",
+    "ns/db[StatefulSet]",
+    "ns/debug[Pod]",
+    "ns/etcd-cp[Pod]",
+    "ns/redis-master[ReplicationController]",
+    "ns/report-28612340[Job]",
+    "ns/rollout[Rollout]",
+    "ns/web-7d77fb55cc[ReplicaSet]",
+  ]);
+  // Two pods of one ReplicaSet are one workload: no line from it to itself.
+  assert.ok(!r.lines.some((l) => l.src === l.dst));
+});
+
+test("pods podnet made keep their workload names; observed ones beside them use their owner", () => {
+  const made = conformancePod("ns", "web-6759d464bd-q5z7g", "10.244.2.2");
+  made.owner = { kind: "ReplicaSet", name: "web-6759d464bd" };
+  made.workload = { kind: "Deployment", namespace: "ns", name: "web" };
+  const r = computeReach(
+    dumpState([
+      observed("ns", "web-7d77fb55cc-4xk2p", "10.244.1.2", { kind: "ReplicaSet", name: "web-7d77fb55cc" }),
+      made,
+    ]),
+  );
+  assert.deepEqual(wl(r), ["ns/web-7d77fb55cc[ReplicaSet]", "ns/web[Deployment]"]);
+});
+
+test("--owner deployment climbs from a ReplicaSet to its Deployment", () => {
+  const rsPod = (name: string, rs: string, hash: string, ip: string) =>
+    observed("ns", name, ip, { kind: "ReplicaSet", name: rs }, { labels: { pod: name, "pod-template-hash": hash } });
+  const pods = [
+    // The state knows the ReplicaSet's Deployment (its ownerReference in the dump).
+    rsPod("web-7d77fb55cc-4xk2p", "web-7d77fb55cc", "7d77fb55cc", "10.244.1.2"),
+    // Not in the state: the Deployment controller's naming, <deployment>-<pod-template-hash>.
+    rsPod("api-5c9f7d8b6-hk4zr", "api-5c9f7d8b6", "5c9f7d8b6", "10.244.1.3"),
+    // A ReplicaSet given without a Deployment stays one, whatever its name looks like.
+    rsPod("solo-6b7c8d9f5-abcde", "solo-6b7c8d9f5", "6b7c8d9f5", "10.244.1.4"),
+    // Its name does not end in the hash: no Deployment to climb to.
+    rsPod("odd-x1y2z", "odd", "6f5e4d3c2b", "10.244.1.5"),
+    observed("ns", "agent-x7k2d", "10.244.1.6", { kind: "DaemonSet", name: "agent" }),
+  ];
+  const replicaSets = [
+    { namespace: "ns", name: "web-7d77fb55cc", deployment: "frontend", podTemplateHash: "7d77fb55cc", replicas: 1 },
+    { namespace: "ns", name: "solo-6b7c8d9f5", deployment: null, podTemplateHash: "6b7c8d9f5", replicas: 1 },
+  ];
+  const state = dumpState(pods, { replicaSets });
+  assert.deepEqual(wl(computeReach(state, { owner: "deployment" })), [
+    "ns/agent[DaemonSet]",
+    "ns/api[Deployment]",
+    "ns/frontend[Deployment]",
+    "ns/odd[ReplicaSet]",
+    "ns/solo-6b7c8d9f5[ReplicaSet]",
+  ]);
+  assert.deepEqual(wl(computeReach(state)), [
+    "ns/agent[DaemonSet]",
+    "ns/api-5c9f7d8b6[ReplicaSet]",
+    "ns/odd[ReplicaSet]",
+    "ns/solo-6b7c8d9f5[ReplicaSet]",
+    "ns/web-7d77fb55cc[ReplicaSet]",
+  ]);
+});
+
+test("workloads podnet added itself are left out unless includeSystem", () => {
+  const dns = conformancePod("kube-system", "coredns-6f6b679f8f-abcde", "10.244.0.2");
+  dns.system = true;
+  dns.workload = { kind: "Deployment", namespace: "kube-system", name: "coredns" };
+  const user = observed("kube-system", "coredns-76f75df574-x2k9p", "10.244.0.3", {
+    kind: "ReplicaSet",
+    name: "coredns-76f75df574",
+  });
+  const app = observed("ns", "debug", "10.244.1.9", null);
+  const state = dumpState([dns, user, app]);
+  assert.deepEqual(wl(computeReach(state)), ["kube-system/coredns-76f75df574[ReplicaSet]", "ns/debug[Pod]"]);
+  assert.deepEqual(wl(computeReach(state, { includeSystem: true })), [
+    "kube-system/coredns-76f75df574[ReplicaSet]",
+    "kube-system/coredns[Deployment]",
+    "ns/debug[Pod]",
+  ]);
 });

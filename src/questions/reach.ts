@@ -1,10 +1,10 @@
 // Workload-level reachability, built on equivalence classes: pods that agree on
 // everything a policy can look at (namespace, labels, named container ports, and
 // which ipBlock ranges hold their IP) are evaluated once. The outside world is cut
-// at every ipBlock boundary into elementary ranges, each evaluated once, and adjacent
-// ranges with the same result are merged for display.
+// at every ipBlock boundary into elementary ranges, each evaluated once; per workload,
+// the ranges with the same result are one peer for display.
 
-import type { ClusterState, PodState } from "../control/state.js";
+import type { ClusterState, PodState, ReplicaSetState } from "../control/state.js";
 import { intToIp, ipToInt, parseCidr } from "../net/ipv4.js";
 import {
   directionVerdict,
@@ -39,7 +39,15 @@ export interface ReachOptions {
   explain?: boolean;
   /** Include pairs with no connection (only meaningful with explain). */
   includeDenied?: boolean;
+  /** How pods read from a live cluster are named: "controller" (the default) by their
+   *  controlling owner as netpol-analyzer does; "deployment" climbs ReplicaSet → Deployment. */
+  owner?: OwnerNaming;
+  /** Also list the workloads podnet added itself (CoreDNS, kube-proxy, the CNI agent). */
+  includeSystem?: boolean;
 }
+
+export const OWNER_NAMINGS = ["controller", "deployment"] as const;
+export type OwnerNaming = (typeof OWNER_NAMINGS)[number];
 
 interface PodClass {
   id: number;
@@ -50,8 +58,37 @@ interface PodClass {
   ingress: CPolicy[];
 }
 
-function workloadName(p: PodState): string {
-  return `${p.workload.namespace}/${p.workload.name}[${p.workload.kind}]`;
+/**
+ * The workload name of a pod as `reach` prints it. Pods podnet made from manifests are
+ * named by their workload ("ns/web[Deployment]"). Pods read from a live cluster follow
+ * netpol-analyzer (np-guard/netpol-analyzer pkg/netpol/eval/internal/k8s/pod.go, peer.go):
+ * the pod's controlling ownerReference, verbatim ("ns/web-7d77fb55cc[ReplicaSet]",
+ * "ns/agent[DaemonSet]", custom kinds too); without one, or owned by its Node (a static
+ * pod's mirror), the pod itself ("ns/etcd-cp[Pod]"). `owner: "deployment"` climbs from a
+ * ReplicaSet to its Deployment: the ReplicaSet's own owner when the state knows it, else
+ * the Deployment controller's naming, `<deployment>-<pod-template-hash>`.
+ */
+export function workloadNamer(state: ClusterState, owner: OwnerNaming = "controller"): (p: PodState) => string {
+  const rs = new Map<string, ReplicaSetState>();
+  for (const r of state.replicaSets ?? []) rs.set(`${r.namespace}/${r.name}`, r);
+  return (p) => {
+    if (!p.observed) return `${p.workload.namespace}/${p.workload.name}[${p.workload.kind}]`;
+    const o = p.owner;
+    if (!o || o.kind === "Node") return `${p.namespace}/${p.name}[Pod]`;
+    if (owner === "deployment" && o.kind === "ReplicaSet") {
+      const d = deploymentOf(rs.get(`${p.namespace}/${o.name}`), o.name, p.labels["pod-template-hash"]);
+      if (d) return `${p.namespace}/${d}[Deployment]`;
+    }
+    return `${p.namespace}/${o.name}[${o.kind}]`;
+  };
+}
+
+/** A ReplicaSet's Deployment: as the state records it, else by the controller's naming
+ *  (kubernetes pkg/controller/deployment/sync.go: name = deployment + "-" + hash). */
+function deploymentOf(known: ReplicaSetState | undefined, rsName: string, hash: string | undefined): string | null {
+  if (known) return known.deployment;
+  if (hash && rsName.length > hash.length + 1 && rsName.endsWith(`-${hash}`)) return rsName.slice(0, -hash.length - 1);
+  return null;
 }
 
 /** Sorted, distinct boundaries of every ipBlock (cidr and except) in the cluster's policies. */
@@ -140,9 +177,12 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
 function podClasses(state: ClusterState, ix: PolicyIndex, bps: number[], opts: ReachOptions): ReachContext {
   const classes = new Map<string, PodClass>();
   const ctx: ReachContext = { ix, opts, classList: [], wlClasses: new Map(), wlNs: new Map(), wlPods: new Map() };
+  const workloadName = workloadNamer(state, opts.owner);
   for (const pod of state.pods) {
     // hostNetwork pods are their node (its address, unselectable): not a workload here.
     if (!pod.podIP || pod.terminating || !selectable(pod)) continue;
+    // What podnet added itself is not in the user's input: left out unless asked for.
+    if (pod.system && !opts.includeSystem) continue;
     const key = podClassKey(ix, bps, pod);
     let c = classes.get(key);
     if (!c) {
@@ -334,7 +374,11 @@ function workloadLines(ctx: ReachContext, pairConns: Map<string, ConnSet>): Reac
   return lines;
 }
 
-/** Workloads ↔ outside ranges, merged over adjacent ranges with equal results. */
+/**
+ * Workloads ↔ the outside: one peer per distinct connection set, named by all its ranges
+ * comma-joined in address order (adjacent ones merged), as netpol-analyzer names an
+ * IPBlock peer (its ToIPRanges: "0.0.0.0-9.255.255.255,11.0.0.0-255.255.255.255").
+ */
 function externalLines(ctx: ReachContext, ext: ExtRange[]): ReachLine[] {
   const { ix, opts } = ctx;
   const lines: ReachLine[] = [];
@@ -346,30 +390,30 @@ function externalLines(ctx: ReachContext, ext: ExtRange[]): ReachLine[] {
       if (dir === "ingress" && !wlSelected(ctx, w, opts.to)) continue;
       if (dir === "egress" && opts.to) continue; // selectors name pods; outside has none
       if (dir === "ingress" && opts.from) continue;
-      let run: { first: number; last: number; conns: ConnSet; v: DirectionVerdict } | null = null;
-      const flush = () => {
-        if (!run) return;
-        if (!isEmpty(run.conns) || opts.includeDenied) {
-          const name = `${intToIp(run.first)}-${intToIp(run.last)}[External]`;
-          const line: ReachLine =
-            dir === "egress"
-              ? { src: w, dst: name, conns: run.conns, text: formatConns(run.conns) }
-              : { src: name, dst: w, conns: run.conns, text: formatConns(run.conns) };
-          if (opts.explain) line.explain = [explainVerdict(run.v, w)];
-          lines.push(line);
-        }
-        run = null;
-      };
+      // Ranges grouped by their connections (few groups: compared with equal()).
+      const groups: { ranges: [number, number][]; conns: ConnSet; explain: string[] }[] = [];
       for (const e of ext) {
         const v = directionVerdict(ix, dir, cls.rep, e.party, dir === "egress" ? cls.egress : cls.ingress);
         const conns = v.allowed;
-        if (run && run.last + 1 === e.first && equal(run.conns, conns)) run.last = e.last;
-        else {
-          flush();
-          run = { first: e.first, last: e.last, conns, v };
+        let g = groups.find((x) => equal(x.conns, conns));
+        if (!g) groups.push((g = { ranges: [], conns, explain: [] }));
+        const last = g.ranges[g.ranges.length - 1];
+        if (last && last[1] + 1 === e.first) last[1] = e.last;
+        else g.ranges.push([e.first, e.last]);
+        if (opts.explain) {
+          const x = explainVerdict(v, w);
+          if (!g.explain.includes(x)) g.explain.push(x);
         }
       }
-      flush();
+      for (const g of groups) {
+        if (isEmpty(g.conns) && !opts.includeDenied) continue;
+        const name = `${g.ranges.map(([a, b]) => `${intToIp(a)}-${intToIp(b)}`).join(",")}[External]`;
+        const text = formatConns(g.conns);
+        const line: ReachLine =
+          dir === "egress" ? { src: w, dst: name, conns: g.conns, text } : { src: name, dst: w, conns: g.conns, text };
+        if (opts.explain) line.explain = g.explain;
+        lines.push(line);
+      }
     }
   }
   return lines;

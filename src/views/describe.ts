@@ -4,7 +4,7 @@
 
 import type { ClusterState, KEvent, NodeState, PodState, ServiceState } from "../control/state.js";
 import type { Labels, Toleration } from "../manifest/types.js";
-import { age, formatLabels, nodeInfo, parseEventObject, rfc1123z, type ViewOptions } from "./common.js";
+import { age, formatLabels, nodeInfo, parseEventObject, rfc1123z, type NodeInfo, type ViewOptions } from "./common.js";
 import { humanDuration } from "./duration.js";
 import { nodeRoles } from "./get.js";
 import { describeTabs } from "./tabwriter.js";
@@ -200,8 +200,18 @@ export function describeService(state: ClusterState, s: ServiceState, _opts: Vie
   return finish(state, b, eventsFor(state, "service", s.namespace, s.name));
 }
 
+const NO_NODE_INFO: NodeInfo = {
+  kubeletVersion: "",
+  osImage: "",
+  kernelVersion: "",
+  containerRuntimeVersion: "",
+  architecture: "",
+  operatingSystem: "",
+};
+
 export function describeNode(state: ClusterState, n: NodeState, opts: ViewOptions = {}): string {
-  const info = nodeInfo(opts);
+  // A node read from a live cluster reports its own system info (empty where it said nothing).
+  const info: NodeInfo = n.observed ? { ...NO_NODE_INFO, ...n.observed.nodeInfo } : nodeInfo(opts);
   let b = "";
   b += `Name:\t${n.name}\n`;
   b += `Roles:\t${nodeRoles(n.labels)}\n`;
@@ -214,7 +224,11 @@ export function describeNode(state: ClusterState, n: NodeState, opts: ViewOption
         .join("")
     : `Taints:\t<none>\n`;
   b += `Unschedulable:\tfalse\n`;
-  b += `Addresses:\n${L1}InternalIP:\t${n.address}\n${L1}Hostname:\t${n.name}\n`;
+  const addresses = n.observed?.addresses ?? [
+    { type: "InternalIP", address: n.address },
+    { type: "Hostname", address: n.name },
+  ];
+  b += `Addresses:\n${addresses.map((a) => `${L1}${a.type}:\t${a.address}\n`).join("")}`;
   b += `Capacity:\n${L1}pods:\t${n.maxPods}\n`;
   b += `Allocatable:\n${L1}pods:\t${n.maxPods}\n`;
   b += `System Info:\n`;

@@ -20,6 +20,7 @@ import {
   toYaml,
   type EndpointsView,
 } from "./objects.js";
+import { observedNodeCells, observedPodCells } from "./observed.js";
 import { kubectlTable } from "./tabwriter.js";
 
 /** One row source: namespace ("" for cluster-scoped), name, labels, and the value. */
@@ -77,6 +78,12 @@ const pods: Resource<PodState> = {
   ],
   row(state, item, wide) {
     const p = item.value;
+    if (p.observed) {
+      const c = observedPodCells(state, p);
+      const r = [p.name, c.ready, c.status, c.restarts, c.age];
+      if (wide) r.push(c.ip, p.nodeName ?? "<none>", c.nominatedNode, c.readinessGates);
+      return r;
+    }
     const total = p.spec.containers.length;
     const ready = p.ready && p.phase === "Running" ? total : 0;
     const r = [p.name, `${ready}/${total}`, podStatus(p), "0", age(state, p.created)];
@@ -293,6 +300,12 @@ const nodes: Resource<NodeState> = {
   ],
   row(state, item, wide, opts) {
     const n = item.value;
+    if (n.observed || n.implied) {
+      const c = observedNodeCells(state, n);
+      const r = [n.name, c.status, nodeRoles(n.labels), c.age, c.version];
+      if (wide) r.push(c.internalIP, c.externalIP, c.osImage, c.kernelVersion, c.containerRuntime);
+      return r;
+    }
     const info = nodeInfo(opts);
     const r = [n.name, "Ready", nodeRoles(n.labels), age(state, 0), info.kubeletVersion];
     if (wide) r.push(n.address, "<none>", info.osImage, info.kernelVersion, info.containerRuntimeVersion);

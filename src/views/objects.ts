@@ -74,7 +74,7 @@ export function podObject(_state: ClusterState, p: PodState, opts: ViewOptions =
   if (p.owner)
     extra.ownerReferences = [
       {
-        apiVersion: p.owner.kind === "Job" ? "batch/v1" : "apps/v1",
+        apiVersion: p.owner.apiVersion ?? (p.owner.kind === "Job" ? "batch/v1" : "apps/v1"),
         blockOwnerDeletion: true,
         controller: true,
         kind: p.owner.kind,
@@ -89,7 +89,8 @@ export function podObject(_state: ClusterState, p: PodState, opts: ViewOptions =
     kind: "Pod",
     metadata: meta(p.name, p.namespace, opts, p.created, extra),
     spec,
-    status,
+    // A pod read from a live cluster: its status as observed.
+    status: p.observed && p.status ? p.status : status,
   });
 }
 
@@ -223,6 +224,18 @@ export function endpointSliceObject(state: ClusterState, s: EndpointSliceState, 
 export function nodeObject(_state: ClusterState, n: NodeState, opts: ViewOptions = {}): Obj {
   const info = nodeInfo(opts);
   const t = timestamp(opts, 0);
+  const o = n.observed;
+  if (o) {
+    // A Node read from a live cluster: what its status said, where the state kept it.
+    const obj = nodeObject(_state, { ...n, observed: undefined }, opts);
+    const meta = obj.metadata as Obj;
+    const status = obj.status as Obj;
+    if (o.created) meta.creationTimestamp = o.created;
+    if (o.addresses) status.addresses = o.addresses;
+    if (o.conditions) status.conditions = o.conditions;
+    if (o.nodeInfo) status.nodeInfo = o.nodeInfo;
+    return obj;
+  }
   return clean({
     apiVersion: "v1",
     kind: "Node",

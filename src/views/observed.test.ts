@@ -1,0 +1,265 @@
+// Pods and nodes read from a live cluster, printed as kubectl prints them: the expected
+// cells follow kubernetes/kubernetes pkg/printers/internalversion/printers.go (printPod,
+// printNode) applied by hand to each status below.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { ClusterState, NodeState, PodState } from "../control/state.js";
+import { emptyState } from "../testing/fixtures.js";
+import { describeNode } from "./describe.js";
+import { findResource, getView } from "./get.js";
+import { ageSince, observedPodCells, snapshotTime } from "./observed.js";
+import { fixtureConfig, node, pod } from "./testing.js";
+
+// The newest timestamp in the input: the node's Ready heartbeat.
+const NOW = "2026-03-02T10:00:00Z";
+
+function observedNode(
+  over: Partial<NonNullable<NodeState["observed"]>> = {},
+  base = node("kind-worker", 1),
+): NodeState {
+  return {
+    ...base,
+    observed: {
+      created: "2026-03-01T08:14:05Z",
+      nodeInfo: {
+        kubeletVersion: "v1.29.2",
+        osImage: "Debian GNU/Linux 12 (bookworm)",
+        kernelVersion: "6.1.0-18-amd64",
+        containerRuntimeVersion: "containerd://1.7.13",
+      },
+      addresses: [
+        { type: "InternalIP", address: "172.18.0.3" },
+        { type: "Hostname", address: base.name },
+      ],
+      conditions: [
+        { type: "MemoryPressure", status: "False", lastHeartbeatTime: "2026-03-02T09:59:00Z" },
+        { type: "Ready", status: "True", lastHeartbeatTime: NOW, lastTransitionTime: "2026-03-01T08:14:40Z" },
+      ],
+      ...over,
+    },
+  };
+}
+
+const running = (startedAt: string) => ({ running: { startedAt } });
+
+function observedPod(name: string, status: Record<string, unknown>, over: Partial<PodState> = {}): PodState {
+  return pod("default", name, "10.244.1.2", "kind-worker", { observed: true, status, ...over });
+}
+
+function stateOf(pods: PodState[], nodes: NodeState[] = [observedNode()]): ClusterState {
+  return emptyState(fixtureConfig(), { clock: 99999, nodes, pods });
+}
+
+const webStatus = {
+  phase: "Running",
+  startTime: "2026-03-02T05:00:00Z",
+  podIP: "10.244.1.2",
+  podIPs: [{ ip: "10.244.1.2" }],
+  conditions: [
+    { type: "Initialized", status: "True", lastTransitionTime: "2026-03-02T05:00:00Z" },
+    { type: "Ready", status: "True", lastTransitionTime: "2026-03-02T05:00:06Z" },
+  ],
+  containerStatuses: [
+    { name: "web", ready: true, started: true, restartCount: 0, state: running("2026-03-02T05:00:05Z") },
+  ],
+};
+
+test("get pods: an observed Running pod, its age against the snapshot's newest timestamp", () => {
+  const s = stateOf([observedPod("web-7d77fb55cc-4xk2p", webStatus)]);
+  assert.equal(snapshotTime(s), Date.parse(NOW));
+  const out = getView(s, findResource("pods")!, { output: "wide" });
+  assert.equal(
+    out.stdout,
+    [
+      "NAME                   READY   STATUS    RESTARTS   AGE   IP           NODE          NOMINATED NODE   READINESS GATES",
+      "web-7d77fb55cc-4xk2p   1/1     Running   0          5h    10.244.1.2   kind-worker   <none>           <none>",
+      "",
+    ].join("\n"),
+  );
+});
+
+test("STATUS, READY and RESTARTS follow printPod for each kind of status", () => {
+  const cells = (status: Record<string, unknown>, over: Partial<PodState> = {}) => {
+    const p = observedPod("p", status, over);
+    const c = observedPodCells(stateOf([p]), p);
+    return `${c.ready} ${c.status} ${c.restarts}`;
+  };
+  const terminated = (reason: string | undefined, exitCode: number, signal = 0) => ({
+    terminated: { reason, exitCode, signal, startedAt: "2026-03-02T09:00:00Z", finishedAt: "2026-03-02T09:10:00Z" },
+  });
+  // A finished Job pod: its container terminated with reason Completed.
+  assert.equal(
+    cells({
+      phase: "Succeeded",
+      startTime: "2026-03-02T09:00:00Z",
+      containerStatuses: [{ name: "c", ready: false, restartCount: 0, state: terminated("Completed", 0) }],
+    }),
+    "0/1 Completed 0",
+  );
+  // Crash-looping: the waiting reason; restarts with the last one's age.
+  assert.equal(
+    cells({
+      phase: "Running",
+      containerStatuses: [
+        {
+          name: "c",
+          ready: false,
+          restartCount: 5,
+          state: { waiting: { reason: "CrashLoopBackOff" } },
+          lastState: { terminated: { exitCode: 1, reason: "Error", finishedAt: "2026-03-02T09:57:00Z" } },
+        },
+      ],
+    }),
+    "0/1 CrashLoopBackOff 5 (3m ago)",
+  );
+  assert.equal(
+    cells({
+      phase: "Pending",
+      containerStatuses: [
+        { name: "c", ready: false, restartCount: 0, state: { waiting: { reason: "ContainerCreating" } } },
+      ],
+    }),
+    "0/1 ContainerCreating 0",
+  );
+  // Unscheduled: the phase; an evicted pod: status.reason.
+  assert.equal(cells({ phase: "Pending" }), "0/1 Pending 0");
+  assert.equal(cells({ phase: "Failed", reason: "Evicted" }), "0/1 Evicted 0");
+  // Exited without a reason: ExitCode:N, or Signal:N.
+  assert.equal(
+    cells({ phase: "Failed", containerStatuses: [{ name: "c", restartCount: 0, state: terminated(undefined, 137) }] }),
+    "0/1 ExitCode:137 0",
+  );
+  assert.equal(
+    cells({ phase: "Failed", containerStatuses: [{ name: "c", restartCount: 0, state: terminated(undefined, 0, 9) }] }),
+    "0/1 Signal:9 0",
+  );
+  // One container completed, the other still running and ready: Running (Ready condition) or NotReady.
+  const two = { containers: [{ name: "a" }, { name: "b" }] };
+  const mixed = (ready: string) => ({
+    phase: "Running",
+    conditions: [{ type: "Ready", status: ready }],
+    containerStatuses: [
+      { name: "a", ready: true, restartCount: 0, state: running("2026-03-02T09:00:00Z") },
+      { name: "b", ready: false, restartCount: 0, state: terminated("Completed", 0) },
+    ],
+  });
+  assert.equal(cells(mixed("True"), { spec: two }), "1/2 Running 0");
+  assert.equal(cells(mixed("False"), { spec: two }), "1/2 NotReady 0");
+  // Being deleted.
+  assert.equal(cells(webStatus, { terminating: true }), "1/1 Terminating 0");
+});
+
+test("init containers: Init:N/M, Init:<reason>, Init:ExitCode; sidecars count in READY", () => {
+  const spec = { containers: [{ name: "app" }], initContainers: [{ name: "i1" }, { name: "i2" }] };
+  const cells = (inits: unknown[], over: Partial<PodState> = {}) => {
+    const p = observedPod("p", { phase: "Pending", initContainerStatuses: inits }, { spec, ...over });
+    const c = observedPodCells(stateOf([p]), p);
+    return `${c.ready} ${c.status} ${c.restarts}`;
+  };
+  const done = { name: "i1", restartCount: 0, state: { terminated: { exitCode: 0, reason: "Completed" } } };
+  assert.equal(cells([{ name: "i1", restartCount: 0, state: running("2026-03-02T09:00:00Z") }]), "0/1 Init:0/2 0");
+  assert.equal(
+    cells([done, { name: "i2", restartCount: 0, state: { waiting: { reason: "PodInitializing" } } }]),
+    "0/1 Init:1/2 0",
+  );
+  assert.equal(
+    cells([done, { name: "i2", restartCount: 3, state: { waiting: { reason: "CrashLoopBackOff" } } }]),
+    "0/1 Init:CrashLoopBackOff 3",
+  );
+  assert.equal(
+    cells([done, { name: "i2", restartCount: 0, state: { terminated: { exitCode: 1, reason: "Error" } } }]),
+    "0/1 Init:Error 0",
+  );
+  assert.equal(
+    cells([{ name: "i1", restartCount: 0, state: { terminated: { exitCode: 2 } } }]),
+    "0/1 Init:ExitCode:2 0",
+  );
+  // A sidecar (restartPolicy: Always) is counted among the containers; started and ready, it is ready.
+  const proxy = { name: "proxy", restartPolicy: "Always" };
+  const sidecar = { containers: [{ name: "app" }], initContainers: [proxy] };
+  const p = observedPod(
+    "p",
+    {
+      phase: "Running",
+      conditions: [{ type: "Initialized", status: "True" }],
+      initContainerStatuses: [
+        { name: "proxy", ready: true, started: true, restartCount: 1, state: running("2026-03-02T09:00:00Z") },
+      ],
+      containerStatuses: [{ name: "app", ready: true, restartCount: 0, state: running("2026-03-02T09:00:00Z") }],
+    },
+    { spec: sidecar },
+  );
+  const c = observedPodCells(stateOf([p]), p);
+  assert.equal(`${c.ready} ${c.status} ${c.restarts}`, "2/2 Running 1");
+});
+
+test("AGE is <unknown> without a timestamp, as kubectl prints a zero creationTimestamp", () => {
+  const s = stateOf([observedPod("p", { phase: "Pending" })], [node("kind-worker", 1)]);
+  assert.equal(ageSince(s, undefined), "<unknown>");
+  assert.equal(ageSince(s, "2026-03-02T08:00:00Z"), "<unknown>"); // no observed time at all
+  assert.equal(getView(s, findResource("pods")!).stdout.split("\n")[1].split(/\s+/)[4], "<unknown>");
+});
+
+test("get nodes -o wide: an observed node's status, version, addresses and system info", () => {
+  const cp = observedNode({}, node("kind-control-plane", 0, "control-plane"));
+  cp.observed!.addresses = [
+    { type: "InternalIP", address: "172.18.0.2" },
+    { type: "ExternalIP", address: "203.0.113.7" },
+  ];
+  const notReady = observedNode({
+    conditions: [{ type: "Ready", status: "Unknown", lastHeartbeatTime: "2026-03-02T09:00:00Z" }],
+    nodeInfo: { kubeletVersion: "v1.29.2" },
+  });
+  const cordoned = observedNode({}, node("kind-worker2", 2));
+  cordoned.taints = [{ key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" }];
+  const noConditions = observedNode({ conditions: [], addresses: [] }, node("kind-worker3", 3));
+  const s = stateOf([], [cp, { ...notReady }, cordoned, noConditions]);
+  assert.equal(
+    getView(s, findResource("nodes")!, { output: "wide" }).stdout,
+    [
+      "NAME                 STATUS                     ROLES           AGE   VERSION   INTERNAL-IP   EXTERNAL-IP   OS-IMAGE                         KERNEL-VERSION   CONTAINER-RUNTIME",
+      "kind-control-plane   Ready                      control-plane   25h   v1.29.2   172.18.0.2    203.0.113.7   Debian GNU/Linux 12 (bookworm)   6.1.0-18-amd64   containerd://1.7.13",
+      "kind-worker          NotReady                   <none>          25h   v1.29.2   172.18.0.3    <none>        <unknown>                        <unknown>        <unknown>",
+      "kind-worker2         Ready,SchedulingDisabled   <none>          25h   v1.29.2   172.18.0.3    <none>        Debian GNU/Linux 12 (bookworm)   6.1.0-18-amd64   containerd://1.7.13",
+      "kind-worker3         Unknown                    <none>          25h   v1.29.2   <none>        <none>        Debian GNU/Linux 12 (bookworm)   6.1.0-18-amd64   containerd://1.7.13",
+      "",
+    ].join("\n"),
+  );
+});
+
+test("-o json and describe show what an observed node and pod reported", () => {
+  const p = observedPod("web-7d77fb55cc-4xk2p", webStatus, {
+    owner: { kind: "ReplicaSet", name: "web-7d77fb55cc", apiVersion: "apps/v1" },
+  });
+  const n = observedNode();
+  n.observed!.addresses!.push({ type: "ExternalIP", address: "203.0.113.9" });
+  const s = stateOf([p], [n]);
+  const nodeJson = JSON.parse(getView(s, findResource("nodes")!, { output: "json", names: ["kind-worker"] }).stdout);
+  assert.equal(nodeJson.metadata.creationTimestamp, "2026-03-01T08:14:05Z");
+  assert.equal(nodeJson.status.nodeInfo.kubeletVersion, "v1.29.2");
+  assert.deepEqual(nodeJson.status.addresses.at(-1), { type: "ExternalIP", address: "203.0.113.9" });
+  assert.equal(nodeJson.status.conditions.find((c: { type: string }) => c.type === "Ready").lastHeartbeatTime, NOW);
+  const podJson = JSON.parse(getView(s, findResource("pods")!, { output: "json", names: [p.name] }).stdout);
+  assert.deepEqual(podJson.status, webStatus);
+  const d = describeNode(s, n);
+  assert.match(d, /Kubelet Version:\s+v1\.29\.2\n/);
+  assert.match(d, /Kernel Version:\s+6\.1\.0-18-amd64\n/);
+  assert.match(d, /ExternalIP:\s+203\.0\.113\.9\n/);
+});
+
+test("a node only implied by its pods reports nothing: Unknown, <unknown> age and system info", () => {
+  const implied: NodeState = { ...node("worker-a", 4), address: "10.0.1.17", implied: true };
+  const s = stateOf([], [observedNode(), implied]);
+  const rows = getView(s, findResource("nodes")!, { output: "wide" }).stdout.split("\n");
+  assert.deepEqual(rows[2].split(/\s{2,}/), [
+    "worker-a",
+    "Unknown",
+    "<none>",
+    "<unknown>",
+    "10.0.1.17",
+    "<none>",
+    "<unknown>",
+    "<unknown>",
+    "<unknown>",
+  ]);
+});
