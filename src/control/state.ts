@@ -21,7 +21,7 @@ export interface OwnerRef {
 }
 /** The workload a pod belongs to, after collapsing ReplicaSet → Deployment. */
 export interface WorkloadRef {
-  kind: "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "Pod";
+  kind: "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job" | "Pod";
   namespace: string;
   name: string;
 }

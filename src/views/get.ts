@@ -581,6 +581,41 @@ const replicasets: Resource<RsView> = {
   },
 };
 
+// kubectl get rc (v1 ReplicationController): a ReplicaSet's columns; its selector is a label map.
+const replicationcontrollers: Resource<KubeObject> = {
+  kind: "ReplicationController",
+  plural: "replicationcontrollers",
+  singular: "replicationcontroller",
+  shortNames: ["rc"],
+  nameRef: "replicationcontroller",
+  namespaced: true,
+  items: (s) =>
+    s.workloads
+      .filter((o) => o.kind === "ReplicationController")
+      .map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
+  header: (wide) => [
+    "NAME",
+    "DESIRED",
+    "CURRENT",
+    "READY",
+    "AGE",
+    ...(wide ? ["CONTAINERS", "IMAGES", "SELECTOR"] : []),
+  ],
+  row(state, item, wide) {
+    const ps = workloadPods(state, "ReplicationController", item.namespace, item.name);
+    const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
+    const created = ps.length ? Math.min(...ps.map((p) => p.created)) : 0;
+    const row = [item.name, String(replicas(item.value)), String(ps.length), String(ready), age(state, created)];
+    if (wide) {
+      const c = containersOf(item.value, ps);
+      const sel = item.value.spec?.selector as Labels | undefined;
+      row.push(c.names, c.images, sel && Object.keys(sel).length ? formatLabels(sel) : "<none>");
+    }
+    return row;
+  },
+  object: (_state, item, opts) => givenObject(item.value, item.namespace, opts),
+};
+
 export const RESOURCES: Resource[] = [
   pods,
   services,
@@ -594,6 +629,7 @@ export const RESOURCES: Resource[] = [
   replicasets,
   workloadResource("StatefulSet", "statefulsets", ["sts"]),
   workloadResource("DaemonSet", "daemonsets", ["ds"]),
+  replicationcontrollers,
 ];
 
 /** Resolve "pods", "pod", "po", "Pod", "deployments.apps" … to a resource. */
