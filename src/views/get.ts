@@ -419,7 +419,7 @@ function replicas(o: KubeObject | undefined): number {
 }
 
 function workloadResource(
-  kind: "Deployment" | "StatefulSet" | "DaemonSet",
+  kind: "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicationController",
   plural: string,
   short: string[],
 ): Resource<KubeObject> {
@@ -428,7 +428,7 @@ function workloadResource(
     plural,
     singular: kind.toLowerCase(),
     shortNames: short,
-    nameRef: `${kind.toLowerCase()}.apps`,
+    nameRef: kind === "ReplicationController" ? "replicationcontroller" : `${kind.toLowerCase()}.apps`,
     namespaced: true,
     items: (s) =>
       s.workloads
@@ -438,6 +438,7 @@ function workloadResource(
       const w = wide ? ["CONTAINERS", "IMAGES", ...(kind === "StatefulSet" ? [] : ["SELECTOR"])] : [];
       if (kind === "Deployment") return ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", ...w];
       if (kind === "StatefulSet") return ["NAME", "READY", "AGE", ...w];
+      if (kind === "ReplicationController") return ["NAME", "DESIRED", "CURRENT", "READY", "AGE", ...w];
       return ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE", ...w];
     },
     row(state, item, wide) {
@@ -446,11 +447,17 @@ function workloadResource(
       const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
       const created = ps.length ? Math.min(...ps.map((p) => p.created)) : 0;
       const c = containersOf(o, ps);
-      const sel = formatLabelSelector(o.spec?.selector as LabelSelector | undefined);
+      // A ReplicationController's selector is a plain label map.
+      const sel =
+        kind === "ReplicationController"
+          ? formatLabels(o.spec?.selector)
+          : formatLabelSelector(o.spec?.selector as LabelSelector | undefined);
       let r: string[];
       if (kind === "Deployment")
         r = [item.name, `${ready}/${replicas(o)}`, String(ps.length), String(ready), age(state, created)];
       else if (kind === "StatefulSet") r = [item.name, `${ready}/${replicas(o)}`, age(state, created)];
+      else if (kind === "ReplicationController")
+        r = [item.name, String(replicas(o)), String(ps.length), String(ready), age(state, created)];
       else {
         const ns = o.spec?.template?.spec?.nodeSelector as Labels | undefined;
         const nsText = ns && Object.keys(ns).length ? formatLabels(ns) : "<none>";
@@ -581,41 +588,6 @@ const replicasets: Resource<RsView> = {
   },
 };
 
-// kubectl get rc (v1 ReplicationController): a ReplicaSet's columns; its selector is a label map.
-const replicationcontrollers: Resource<KubeObject> = {
-  kind: "ReplicationController",
-  plural: "replicationcontrollers",
-  singular: "replicationcontroller",
-  shortNames: ["rc"],
-  nameRef: "replicationcontroller",
-  namespaced: true,
-  items: (s) =>
-    s.workloads
-      .filter((o) => o.kind === "ReplicationController")
-      .map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
-  header: (wide) => [
-    "NAME",
-    "DESIRED",
-    "CURRENT",
-    "READY",
-    "AGE",
-    ...(wide ? ["CONTAINERS", "IMAGES", "SELECTOR"] : []),
-  ],
-  row(state, item, wide) {
-    const ps = workloadPods(state, "ReplicationController", item.namespace, item.name);
-    const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
-    const created = ps.length ? Math.min(...ps.map((p) => p.created)) : 0;
-    const row = [item.name, String(replicas(item.value)), String(ps.length), String(ready), age(state, created)];
-    if (wide) {
-      const c = containersOf(item.value, ps);
-      const sel = item.value.spec?.selector as Labels | undefined;
-      row.push(c.names, c.images, sel && Object.keys(sel).length ? formatLabels(sel) : "<none>");
-    }
-    return row;
-  },
-  object: (_state, item, opts) => givenObject(item.value, item.namespace, opts),
-};
-
 export const RESOURCES: Resource[] = [
   pods,
   services,
@@ -629,7 +601,7 @@ export const RESOURCES: Resource[] = [
   replicasets,
   workloadResource("StatefulSet", "statefulsets", ["sts"]),
   workloadResource("DaemonSet", "daemonsets", ["ds"]),
-  replicationcontrollers,
+  workloadResource("ReplicationController", "replicationcontrollers", ["rc"]),
 ];
 
 /** Resolve "pods", "pod", "po", "Pod", "deployments.apps" … to a resource. */
