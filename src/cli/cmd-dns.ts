@@ -3,7 +3,7 @@
 import { watch, statSync, type FSWatcher } from "node:fs";
 import type { Command } from "commander";
 import { loadCluster } from "../load/cluster.js";
-import { loadFromFlags } from "./cluster-opts.js";
+import { cliWarn, loadFromFlags } from "./cluster-opts.js";
 import { createZone, type PodsMode } from "../dns/zone.js";
 import { startDnsServer } from "../dns/server.js";
 import { formatWalk, resolveFromPod, type Libc } from "../dns/resolver.js";
@@ -64,7 +64,7 @@ async function serveAction(o: ServeFlags): Promise<void> {
     if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(u)) throw new UsageError(`--upstream must be IP:PORT: "${u}"`);
   const ttl = intOpt(o.ttl, "--ttl", 0, 3600);
   const files: string[] = o.filename ?? [];
-  const load = () => loadCluster({ files, config: o.config, seed: o.seed, mode: "tolerant" });
+  const load = () => loadCluster({ files, config: o.config, seed: o.seed, mode: "tolerant", warn: cliWarn });
   const { state } = await load();
   const zoneOptions = { ttl: ttl ?? state.config.dns.ttl, pods: (o.pods ?? state.config.dns.pods) as PodsMode };
   const server = await startDnsServer({

@@ -174,6 +174,15 @@ test("get rc / replicationcontrollers on mixed-dir: kubectl's ReplicaSet-like co
     ],
   );
   assert.equal(run("get", "rc", "-f", "examples/snapshots/mixed-dir").status, 0);
+  // The pods name their controller as kubectl shows it: core/v1, no pod-template-hash.
+  const pods = run("get", "pods", "-o", "yaml", "-l", "role=master", "-f", "examples/snapshots/mixed-dir");
+  assert.equal(pods.status, 0, pods.stderr);
+  assert.match(
+    pods.stdout,
+    /ownerReferences:\n {4}- apiVersion: v1\n {6}blockOwnerDeletion: true\n {6}controller: true\n {6}kind: ReplicationController\n {6}name: redis-master\n/,
+  );
+  assert.match(pods.stdout, /^ {4}name: redis-master-[a-z0-9]{5}$/m);
+  assert.ok(!pods.stdout.includes("pod-template-hash"), pods.stdout);
 });
 
 test("reach -f mixed-dir: exit 0, the foreign files skipped with one warning each", () => {
