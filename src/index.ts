@@ -9,6 +9,7 @@ export type { LoadOptions } from "./load/cluster.js";
 export type { KubeObject, Diagnostic } from "./manifest/types.js";
 export type { ClusterSpec } from "./manifest/cluster-spec.js";
 export type { ClusterConfig } from "./manifest/config.js";
+export type { LoadMode } from "./manifest/parse.js";
 export type { ClusterState, PodState, ServiceState, NodeState, EndpointSliceState, KEvent } from "./control/state.js";
 export type * from "./ir/types.js";
 export { SpecError } from "./manifest/errors.js";

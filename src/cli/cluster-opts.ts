@@ -30,8 +30,13 @@ export interface ClusterFlags {
 /** Warnings (ignored kinds, unknown named targetPorts, full nodes) go to stderr, once each. */
 export const cliWarn = (message: string) => process.stderr.write(`warning: ${message}\n`);
 
+/**
+ * The model for a command that only reads it: tolerant (API rules the network does not
+ * depend on are warnings). Building or changing a real network (`up`, `apply --name`)
+ * loads strictly instead.
+ */
 export async function loadFromFlags(o: ClusterFlags) {
-  return loadCluster({ files: o.filename ?? [], config: o.config, seed: o.seed, warn: cliWarn });
+  return loadCluster({ files: o.filename ?? [], config: o.config, seed: o.seed, warn: cliWarn, mode: "tolerant" });
 }
 
 export function hostViewOptions(): ViewOptions {

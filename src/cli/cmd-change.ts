@@ -8,7 +8,7 @@ import { runChange, type Change, type ChangeOutcome } from "../control/changes.j
 import type { LiveChangeResult } from "../linux/live.js";
 import { formatChangeEvents, formatDiff } from "../views/diff.js";
 import { findResource } from "../views/get.js";
-import { collect, loadFromFlags } from "./cluster-opts.js";
+import { cliWarn, collect, loadFromFlags } from "./cluster-opts.js";
 import { loadSpecFromArgs } from "../load/input.js";
 import { UsageError } from "./errors.js";
 import { findPod } from "./resolve-target.js";
@@ -193,7 +193,9 @@ function registerApply(program: Command): void {
       .option("-f, --filename <path>", "manifests to apply; repeatable", collect, []),
   ).action(async (o) => {
     if (o.filename.length === 0) throw new UsageError("apply: give the manifests to apply with -f PATH");
-    const spec = await loadSpecFromArgs({ files: o.filename });
+    // Changing a running cluster is strict (nothing half-built); the model reads tolerantly.
+    const spec = await loadSpecFromArgs({ files: o.filename, mode: o.name === undefined ? "tolerant" : "strict" });
+    for (const w of spec.warnings) cliWarn(w.message);
     const objects = spec.objects;
     await change(o, (state) => ({ change: { op: "apply", objects }, message: applyVerbs(state, objects) }));
   });

@@ -1,8 +1,7 @@
 // `podnet check FILE`: connectivity expectations for CI (exit 0 all hold, 1 otherwise).
 import type { Command } from "commander";
 import { readFile, writeFile } from "node:fs/promises";
-import { loadCluster } from "../load/cluster.js";
-import { cliWarn } from "./cluster-opts.js";
+import { loadFromFlags } from "./cluster-opts.js";
 import { parseExpectations, renderCheck, renderJUnit, runCheck } from "../questions/check.js";
 import { modelSession } from "../questions/trace.js";
 import { SpecError } from "../manifest/errors.js";
@@ -31,7 +30,7 @@ export function register(program: Command): void {
         ]);
       }
       const exps = parseExpectations(file, text);
-      const { state } = await loadCluster({ files: o.filename, config: o.config, seed: o.seed, warn: cliWarn });
+      const { state } = await loadFromFlags(o);
       const out = runCheck(modelSession(state), exps);
       process.stdout.write(renderCheck(out));
       if (o.junit) await writeFile(o.junit, renderJUnit(out));

@@ -3,6 +3,7 @@
 import { watch, statSync, type FSWatcher } from "node:fs";
 import type { Command } from "commander";
 import { loadCluster } from "../load/cluster.js";
+import { cliWarn, loadFromFlags } from "./cluster-opts.js";
 import { createZone, type PodsMode } from "../dns/zone.js";
 import { startDnsServer } from "../dns/server.js";
 import { formatWalk, resolveFromPod, type Libc } from "../dns/resolver.js";
@@ -63,7 +64,7 @@ async function serveAction(o: ServeFlags): Promise<void> {
     if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(u)) throw new UsageError(`--upstream must be IP:PORT: "${u}"`);
   const ttl = intOpt(o.ttl, "--ttl", 0, 3600);
   const files: string[] = o.filename ?? [];
-  const load = () => loadCluster({ files, config: o.config, seed: o.seed });
+  const load = () => loadCluster({ files, config: o.config, seed: o.seed, mode: "tolerant", warn: cliWarn });
   const { state } = await load();
   const zoneOptions = { ttl: ttl ?? state.config.dns.ttl, pods: (o.pods ?? state.config.dns.pods) as PodsMode };
   const server = await startDnsServer({
@@ -168,7 +169,7 @@ function registerResolve(program: Command): void {
         throw new UsageError(`--type must be A|AAAA|SRV|TXT|PTR|CNAME: "${o.type}"`);
       if (o.libc !== "glibc" && o.libc !== "musl") throw new UsageError(`--libc must be glibc|musl: "${o.libc}"`);
       if (o.output !== "txt" && o.output !== "json") throw new UsageError(`--output must be txt|json: "${o.output}"`);
-      const { state } = await loadCluster({ files: o.filename ?? [], config: o.config, seed: o.seed });
+      const { state } = await loadFromFlags(o);
       let r: ReturnType<typeof resolveFromPod>;
       try {
         r = resolveFromPod(state, podRef, name, { type, libc: o.libc as Libc, namespace: o.namespace });

@@ -1,8 +1,7 @@
 // `podnet reach`: who may talk to whom under the cluster's NetworkPolicies,
 // per workload pair, and `--diff` between two sets of manifests.
 import type { Command } from "commander";
-import { loadCluster } from "../load/cluster.js";
-import { cliWarn } from "./cluster-opts.js";
+import { loadFromFlags } from "./cluster-opts.js";
 import { computeReach, diffReach, OWNER_NAMINGS, renderDiff, renderReach } from "../questions/reach.js";
 import { parseSelector } from "../manifest/selector.js";
 import { UsageError } from "./errors.js";
@@ -65,8 +64,8 @@ the cluster's pod range left out (0.0.0.0-10.243.255.255,10.245.0.0-255.255.255.
       };
       if (o.diff) {
         if (o.f2.length === 0) throw new UsageError("--diff needs the new manifests as --f2 PATH");
-        const before = await loadCluster({ files: o.filename, config: o.config, seed: o.seed, warn: cliWarn });
-        const after = await loadCluster({ files: o.f2, config: o.config, seed: o.seed, warn: cliWarn });
+        const before = await loadFromFlags({ filename: o.filename, config: o.config, seed: o.seed });
+        const after = await loadFromFlags({ filename: o.f2, config: o.config, seed: o.seed });
         const d = diffReach(
           computeReach(before.state, { ...opts, explain: false, includeDenied: false }).lines,
           computeReach(after.state, { ...opts, explain: false, includeDenied: false }).lines,
@@ -74,7 +73,7 @@ the cluster's pod range left out (0.0.0.0-10.243.255.255,10.245.0.0-255.255.255.
         process.stdout.write(o.output === "json" ? JSON.stringify(d, null, 2) + "\n" : renderDiff(d));
         return;
       }
-      const { state } = await loadCluster({ files: o.filename, config: o.config, seed: o.seed, warn: cliWarn });
+      const { state } = await loadFromFlags(o);
       const r = computeReach(state, opts);
       process.stdout.write(renderReach(r.lines, o.output));
     });

@@ -22,6 +22,7 @@ const KNOWN = new Set([
   "StatefulSet",
   "DaemonSet",
   "Job",
+  "ReplicationController",
   "Service",
   "EndpointSlice",
   "Endpoints",
@@ -105,7 +106,8 @@ export function scale(
   if (i < 0) throw notFound(kind, ns, name);
   const o = objects[i];
   let spec: any;
-  if (kind === "Deployment" || kind === "ReplicaSet" || kind === "StatefulSet") spec = { ...o.spec, replicas };
+  if (["Deployment", "ReplicaSet", "StatefulSet", "ReplicationController"].includes(kind))
+    spec = { ...o.spec, replicas };
   else if (kind === "Job") spec = { ...o.spec, parallelism: replicas };
   else
     throw new SpecError([

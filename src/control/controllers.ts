@@ -132,6 +132,9 @@ export function desiredPods(ctx: ReconcileContext, deletePods: Set<string> | und
       case "Job":
         jobPods(ctx, d, w);
         break;
+      case "ReplicationController":
+        replicationControllerPods(d, w);
+        break;
       case "StatefulSet":
         statefulSetPods(ctx, d, w);
         break;
@@ -408,6 +411,35 @@ function replicaSetPods(ctx: ReconcileContext, d: Desired, w: Workload, prevRs: 
       created: { object: rsObj, source: "replicaset-controller", message: (p) => `Created pod: ${p}` },
     },
     { object: rsObj, source: "replicaset-controller" },
+  );
+}
+
+/**
+ * A ReplicationController (v1): a ReplicaSet without the pod-template-hash, its pods
+ * `<rc-name>-<5 chars>` owned by it (pkg/controller/replication, which runs the ReplicaSet
+ * controller's code with the event source "replication-controller").
+ */
+function replicationControllerPods(d: Desired, w: Workload): void {
+  const { o, ns, name } = w;
+  const replicas: number = o.spec?.replicas ?? 1;
+  const by = { object: `replicationcontroller/${ns}/${name}`, source: "replication-controller" };
+  scaleTo(
+    d,
+    w.existing,
+    replicas,
+    {
+      namespace: ns,
+      base: name,
+      labels: w.tLabels,
+      annotations: w.tAnn,
+      spec: w.tSpec,
+      owner: { kind: "ReplicationController", name },
+      workload: { kind: "ReplicationController", namespace: ns, name },
+      ready: true,
+      terminating: false,
+      created: { ...by, message: (p) => `Created pod: ${p}` },
+    },
+    by,
   );
 }
 

@@ -3,7 +3,14 @@
 import type { KubeObject } from "../manifest/types.js";
 import { stableJson } from "./hash.js";
 
-export const WORKLOAD_KINDS = new Set(["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job"]);
+export const WORKLOAD_KINDS = new Set([
+  "Deployment",
+  "ReplicaSet",
+  "StatefulSet",
+  "DaemonSet",
+  "Job",
+  "ReplicationController",
+]);
 export const CLUSTER_SCOPED = new Set(["Namespace", "Node", "IPPool"]);
 
 export function objKey(o: { kind: string; metadata: { namespace?: string; name: string } }): string {

@@ -138,7 +138,8 @@ function listenersOf(pod: PodState): Listener[] {
   for (const c of pod.spec.containers ?? []) {
     for (const p of c.ports ?? []) {
       const l: Listener = {
-        container: c.name,
+        // A container without a name (read tolerantly; the API would refuse it).
+        container: c.name ?? "<unnamed>",
         port: p.containerPort,
         protocol: (p.protocol ?? "TCP") as Listener["protocol"],
         address: "0.0.0.0",

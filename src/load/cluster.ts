@@ -5,6 +5,7 @@ import { loadSpecFromArgs } from "./input.js";
 import { buildState } from "../control/build.js";
 import type { ClusterSpec } from "../manifest/cluster-spec.js";
 import type { ClusterState } from "../control/state.js";
+import type { LoadMode } from "../manifest/parse.js";
 
 export interface LoadOptions {
   /** Manifest files or directories; `-` for stdin. Empty: the embedded example. */
@@ -15,10 +16,15 @@ export interface LoadOptions {
   seed?: string;
   /** Called once per warning (ignored kinds, unknown named targetPorts, full nodes …). */
   warn?: (message: string) => void;
+  /**
+   * strict (default): any API-validation error throws, as for building a real network.
+   * tolerant: those the network does not depend on are warnings (reading the cluster).
+   */
+  mode?: LoadMode;
 }
 
 export async function loadCluster(opts: LoadOptions = {}): Promise<{ spec: ClusterSpec; state: ClusterState }> {
-  const spec = await loadSpecFromArgs({ files: opts.files ?? [], config: opts.config });
+  const spec = await loadSpecFromArgs({ files: opts.files ?? [], config: opts.config, mode: opts.mode });
   const state = buildState(spec, { seed: opts.seed });
   if (opts.warn) {
     for (const w of spec.warnings) opts.warn(w.message);

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SpecError } from "../manifest/errors.js";
-import { parseSpec, type SourceText } from "../manifest/parse.js";
+import { type LoadMode, parseSpec, type SourceText } from "../manifest/parse.js";
 import type { ClusterSpec } from "../manifest/cluster-spec.js";
 import type { Diagnostic } from "../manifest/types.js";
 
@@ -93,12 +93,13 @@ export function embeddedExampleDir(): string {
 
 /**
  * -f paths (none: the embedded example) and an optional --config file -> ClusterSpec.
- * Throws SpecError for unreadable or invalid input.
+ * Throws SpecError for unreadable or invalid input; `mode` (default strict): see LoadMode.
  */
 export async function loadSpecFromArgs(opts: {
   files?: string[];
   config?: string;
   stdin?: () => Promise<string>;
+  mode?: LoadMode;
 }): Promise<ClusterSpec> {
   const embedded = !(opts.files && opts.files.length > 0);
   const files = embedded ? [embeddedExampleDir()] : (opts.files as string[]);
@@ -106,5 +107,5 @@ export async function loadSpecFromArgs(opts: {
   // Name the embedded files as the package ships them, not by absolute path.
   if (embedded) sources = sources.map((s) => ({ ...s, file: relative(packageRoot(), s.file) }));
   const config = opts.config ? readConfigFile(opts.config) : undefined;
-  return parseSpec(sources, config);
+  return parseSpec(sources, config, opts.mode ?? "strict");
 }

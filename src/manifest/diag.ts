@@ -85,7 +85,7 @@ export class Diags {
     field: string | undefined,
     value: unknown,
     text: string,
-    extra?: { line?: number; column?: number },
+    extra?: { line?: number; column?: number; network?: boolean },
   ): void {
     const src = where.source;
     const hasValue = value !== NO_VALUE && value !== undefined;
@@ -110,10 +110,21 @@ export class Diags {
     if (where.object !== undefined) d.object = where.object;
     if (field !== undefined) d.field = field;
     if (hasValue) d.value = value;
+    if (extra?.network !== undefined) d.network = extra.network;
     this.list.push(d);
   }
   error(where: { source?: SourceRef; object?: string }, field: string | undefined, value: unknown, text: string): void {
     this.add("error", where, field, value, text);
+  }
+  /** An API-validation error, marked network-relevant or not (see Diagnostic.network). */
+  check(
+    where: { source?: SourceRef; object?: string },
+    field: string | undefined,
+    value: unknown,
+    text: string,
+    network: boolean,
+  ): void {
+    this.add("error", where, field, value, text, { network });
   }
   warn(where: { source?: SourceRef; object?: string }, field: string | undefined, value: unknown, text: string): void {
     this.add("warning", where, field, value, text);

@@ -8,7 +8,13 @@
 //   cluster config unless one is passed separately (then it is ignored with a warning).
 // - Understood kinds are kept (raw object plus the defaults Kubernetes applies at
 //   admission that podnet relies on); other kinds give one warning per kind.
-// - All errors of all documents are collected and thrown as one SpecError.
+// - A document with neither apiVersion nor kind (a Helm values file, a test report) is
+//   not a Kubernetes object: skipped, one warning per file. One of the two alone is an error.
+// - The same object (kind/namespace/name) twice: identical, it is one object; different,
+//   an error naming both places.
+// - All errors of all documents are collected and thrown as one SpecError. In tolerant
+//   mode (the reading commands) an API-validation error the network does not depend on
+//   is a warning instead (validate.ts lists which are network-relevant).
 import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, isPair, type Node as YamlNode } from "yaml";
 import type { ClusterSpec } from "./cluster-spec.js";
 import type { Diagnostic, KubeObject, SourceRef } from "./types.js";
@@ -31,7 +37,7 @@ import {
 } from "./diag.js";
 import { SpecError } from "./errors.js";
 import { dumpNamesNodes, inferConfig, isSnapshot } from "./infer.js";
-import { validateObjects } from "./validate.js";
+import { dedupeObjects, validateObjects } from "./validate.js";
 
 export interface SourceText {
   file: string;
@@ -50,6 +56,7 @@ export const KIND_API_VERSIONS: Record<string, string> = {
   StatefulSet: "apps/v1",
   DaemonSet: "apps/v1",
   Job: "batch/v1",
+  ReplicationController: "v1",
   EndpointSlice: "discovery.k8s.io/v1",
   NetworkPolicy: "networking.k8s.io/v1",
   Ingress: "networking.k8s.io/v1",
@@ -264,14 +271,25 @@ export interface SpecCheck {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * strict: every API-validation error is an error (building or changing a real network).
+ * tolerant: those the network does not depend on are warnings (reading commands).
+ */
+export type LoadMode = "strict" | "tolerant";
+
 /** Like parseSpec, but returns the diagnostics instead of throwing. */
-export function checkSpec(sources: SourceText[], config?: SourceText): SpecCheck {
+export function checkSpec(sources: SourceText[], config?: SourceText, mode: LoadMode = "strict"): SpecCheck {
   const diags = new Diags();
   const docs: RawDocument[] = [];
   for (const s of sources) docs.push(...readDocuments(s, diags));
 
   // The cluster config: --config first, else a Cluster document among the manifests.
-  const r: DocsRead = { cfg: config ? configFromFile(config, diags) : undefined, objects: [], ignored: new Map() };
+  const r: DocsRead = {
+    cfg: config ? configFromFile(config, diags) : undefined,
+    objects: [],
+    ignored: new Map(),
+    skipped: new Set(),
+  };
   for (const d of docs) readDocument(d, config, diags, r);
   for (const [key, { count, first }] of r.ignored)
     diags.warn(
@@ -281,17 +299,19 @@ export function checkSpec(sources: SourceText[], config?: SourceText): SpecCheck
       `ignored kind ${key} (${count} object${count === 1 ? "" : "s"})`,
     );
 
+  const objects = dedupeObjects(r.objects, diags);
   // No config: a dump of a live cluster shows its settings; manifests get the defaults.
-  const inferred = !r.cfg && isSnapshot(r.objects) ? inferConfig(r.objects, defaultConfig()) : undefined;
+  const inferred = !r.cfg && isSnapshot(objects) ? inferConfig(objects, defaultConfig()) : undefined;
   let cfg = r.cfg ?? inferred?.config ?? defaultConfig();
   // A config without nodes over a dump: the dump's nodes are the cluster's, not kind's three.
-  if (r.cfg?.defaultNodes && isSnapshot(r.objects) && dumpNamesNodes(r.objects)) {
+  if (r.cfg?.defaultNodes && isSnapshot(objects) && dumpNamesNodes(objects)) {
     cfg = { ...r.cfg, nodes: [] };
     delete cfg.defaultNodes;
   }
-  validateObjects(r.objects, cfg, diags);
-  for (const o of r.objects) applyDefaults(o);
-  const spec: ClusterSpec = { config: cfg, objects: r.objects, warnings: diags.warnings };
+  validateObjects(objects, cfg, diags);
+  if (mode === "tolerant") for (const d of diags.list) if (d.network === false) d.severity = "warning";
+  for (const o of objects) applyDefaults(o);
+  const spec: ClusterSpec = { config: cfg, objects, warnings: diags.warnings };
   if (inferred) spec.inferred = inferred.settings;
   return { spec, diagnostics: diags.list };
 }
@@ -304,6 +324,8 @@ interface DocsRead {
   objects: KubeObject[];
   /** Kinds podnet does not model, counted, with the first place each was seen. */
   ignored: Map<string, { count: number; first: SourceRef }>;
+  /** Files already warned about for documents that are not Kubernetes objects. */
+  skipped: Set<string>;
 }
 
 /** --config: exactly one Cluster document. */
@@ -364,6 +386,16 @@ function readDocument(d: RawDocument, config: SourceText | undefined, diags: Dia
     } else {
       r.configDoc = d;
       r.cfg = parseConfig(o, src, diags);
+    }
+    return;
+  }
+  if ((o.kind === undefined || o.kind === null) && (o.apiVersion === undefined || o.apiVersion === null)) {
+    // Not a Kubernetes object (a values file, a test report): kubectl -R would refuse the
+    // directory; podnet reads what it can, once per file.
+    if (!r.skipped.has(src.file)) {
+      r.skipped.add(src.file);
+      const message = `${src.file}: skipped: not a Kubernetes object (no apiVersion/kind)`;
+      diags.list.push({ severity: "warning", message, file: src.file });
     }
     return;
   }
@@ -437,8 +469,8 @@ function hasKindAndVersion(o: Mapping, src: SourceRef, label: () => string, diag
  * Parses and validates manifests (and an optional cluster config file). Throws one
  * SpecError carrying every error; warnings are in the result.
  */
-export function parseSpec(sources: SourceText[], config?: SourceText): ClusterSpec {
-  const { spec, diagnostics } = checkSpec(sources, config);
+export function parseSpec(sources: SourceText[], config?: SourceText, mode: LoadMode = "strict"): ClusterSpec {
+  const { spec, diagnostics } = checkSpec(sources, config, mode);
   const errors = diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) throw new SpecError(errors);
   return spec;
@@ -459,6 +491,14 @@ function defaultPodSpec(spec: any): void {
         if (c && Array.isArray(c.ports)) for (const p of c.ports) if (p && typeof p === "object") p.protocol ??= "TCP";
 }
 
+function defaultRcSelector(o: KubeObject): void {
+  const labels = o.spec.template?.metadata?.labels;
+  if (!labels || typeof labels !== "object") return;
+  const empty = (m: unknown) => !m || typeof m !== "object" || Object.keys(m).length === 0;
+  if (empty(o.spec.selector)) o.spec.selector = { ...labels };
+  if (empty(o.metadata.labels)) o.metadata.labels = { ...labels };
+}
+
 export function applyDefaults(o: KubeObject): void {
   const spec = o.spec;
   switch (o.kind) {
@@ -474,8 +514,12 @@ export function applyDefaults(o: KubeObject): void {
     case "StatefulSet":
     case "DaemonSet":
     case "Job":
+    case "ReplicationController":
       if (!spec || typeof spec !== "object") break;
       if (o.kind !== "DaemonSet" && o.kind !== "Job") spec.replicas ??= 1;
+      // SetDefaults_ReplicationController (pkg/apis/core/v1/defaults.go): an empty selector
+      // and empty labels default to the template's labels.
+      if (o.kind === "ReplicationController") defaultRcSelector(o);
       if (o.kind === "StatefulSet") spec.podManagementPolicy ??= "OrderedReady";
       if (o.kind === "Job") {
         // Both unset: a single pod run once; parallelism alone leaves completions unset (work queue).

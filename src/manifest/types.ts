@@ -194,4 +194,11 @@ export interface Diagnostic {
   object?: string; // "Service default/auth-service"
   field?: string;
   value?: unknown;
+  /**
+   * API-validation findings only: true when the network model depends on the rule (a port
+   * number, an IP, a CIDR …), false for a rule of the API alone (a name's format, a missing
+   * container name …), which tolerant loading reports as a warning. Unset for everything
+   * else (syntax, document structure, the cluster config): always an error.
+   */
+  network?: boolean;
 }

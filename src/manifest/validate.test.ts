@@ -155,25 +155,54 @@ test("YAML 1.1 scalars as kubectl reads them: unquoted yes/no/on are booleans, n
   ]);
 });
 
-test("duplicate objects name both locations", () => {
+test("duplicate objects: identical is one object, different names both locations", () => {
+  // kubectl apply -f of the same object twice: the second is "unchanged", not an error.
   const a = svc("auth", "  ports: [{port: 80}]");
-  const text = `${a}\n---\n${a}\n`;
-  assert.deepEqual(errors(text), [
-    'app.yaml:11 (Service default/auth) metadata.name: "auth" duplicate Service default/auth (first defined at app.yaml:4)',
+  const same = checkSpec([{ file: "app.yaml", text: `${a}\n---\n${a}\n` }]);
+  assert.deepEqual(same.diagnostics, []);
+  assert.equal(same.spec.objects.length, 1);
+  // Key order and YAML vs JSON do not make two definitions different.
+  const json = JSON.stringify({
+    spec: { ports: [{ port: 80 }] },
+    metadata: { name: "auth" },
+    kind: "Service",
+    apiVersion: "v1",
+  });
+  const mixed = checkSpec([
+    { file: "a.yaml", text: a },
+    { file: "b.json", text: json },
   ]);
+  assert.deepEqual(mixed.diagnostics, []);
+  assert.equal(mixed.spec.objects.length, 1);
+  assert.equal(mixed.spec.objects[0].source?.file, "a.yaml");
+  // Two different definitions: an error at the second, naming the first (file:line each).
+  const b = svc("auth", "  ports: [{port: 81}]");
+  assert.deepEqual(errors(`${a}\n---\n${b}\n`), [
+    'app.yaml:11 (Service default/auth) metadata.name: "auth" duplicate Service default/auth, defined differently (first defined at app.yaml:4)',
+  ]);
+  const r = checkSpec(
+    [
+      { file: "a.yaml", text: a },
+      { file: "b.yaml", text: b },
+    ],
+    undefined,
+    "tolerant",
+  ).diagnostics;
+  // Which of the two the cluster would hold depends on the order of apply: never tolerated.
+  assert.deepEqual(
+    r.map((d) => [d.severity, d.message]),
+    [
+      [
+        "error",
+        'b.yaml:4 (Service default/auth) metadata.name: "auth" duplicate Service default/auth, defined differently (first defined at a.yaml:4)',
+      ],
+    ],
+  );
   // Same name in another namespace or of another kind is not a duplicate.
-  const b = "apiVersion: v1\nkind: Service\nmetadata: {name: auth, namespace: prod}\nspec: {ports: [{port: 80}]}\n";
+  const c = "apiVersion: v1\nkind: Service\nmetadata: {name: auth, namespace: prod}\nspec: {ports: [{port: 80}]}\n";
   const ep =
     "apiVersion: v1\nkind: Endpoints\nmetadata: {name: auth}\nsubsets: [{addresses: [{ip: 10.0.0.1}], ports: [{port: 80}]}]\n";
-  assert.deepEqual(errors(`${a}\n---\n${b}---\n${ep}`), []);
-  // Across files.
-  const r = checkSpec([
-    { file: "a.yaml", text: a },
-    { file: "b.yaml", text: a },
-  ]).diagnostics.map((d) => d.message);
-  assert.deepEqual(r, [
-    'b.yaml:4 (Service default/auth) metadata.name: "auth" duplicate Service default/auth (first defined at a.yaml:4)',
-  ]);
+  assert.deepEqual(errors(`${a}\n---\n${c}---\n${ep}`), []);
 });
 
 test("label selectors: unknown operator, In/NotIn without values, Exists with values", () => {

@@ -3,11 +3,35 @@
 // that need the whole input: duplicates, two Services asking for one clusterIP or nodePort.
 // Every finding goes to `diags`; nothing throws here. The per-kind rules live in
 // validate/ (common, pod, workloads, service, policy, endpoints, ingress).
+//
+// Each finding says whether the network model depends on it (Diagnostic.network): the
+// sites that pass NET. Loading in tolerant mode (the reading commands) reports the others
+// as warnings, with kubectl's text, and goes on; strict mode (`up`, `apply --name`) refuses
+// both. Network-relevant, and so always an error:
+//   - a value of the wrong type or shape where the model reads it (a mapping, list, string,
+//     integer or boolean expected), and required structure (spec, template, containers,
+//     a selector of a workload, a NetworkPolicy's podSelector);
+//   - port numbers and protocols (Service, container, hostPort, EndpointSlice, Endpoints,
+//     NetworkPolicy, Ingress backend), a Service port without a number, two Service ports
+//     with one port/protocol, nodePorts (type, range, taken);
+//   - IPs and CIDRs: clusterIP(s) (valid, in the service range, taken), externalIPs,
+//     loadBalancerIP and SourceRanges, status.podIP, a Node's podCIDR(s), ipBlocks,
+//     endpoint addresses, dnsConfig nameservers;
+//   - what selects or places: selector operators and their values, workload replicas and
+//     empty selectors, tolerations, taints and node affinity (where a pod runs), Service
+//     type, sessionAffinity, traffic policies, dnsPolicy, NetworkPolicy peers, policyTypes
+//     and endPorts;
+//   - two different objects under one kind/namespace/name.
+// API rules alone (warnings when tolerant): name, namespace, label and annotation formats,
+// a container or second Service port without a name, duplicate container/port names, a
+// hostname's, subdomain's or serviceName's format, a selector that does not match its
+// template's labels, a Service without ports, externalTrafficPolicy on a ClusterIP Service,
+// >3 nameservers, >32 searches, >100 endpoint addresses, a policy type given twice.
 import type { KubeObject, SourceRef } from "./types.js";
 import type { ClusterConfig } from "./config.js";
 import { type Diags, NO_VALUE, isInt, isObj, labelOf, where } from "./diag.js";
 import { parseIPv4 } from "../net/ipv4.js";
-import { type Err, checkMeta } from "./validate/common.js";
+import { type Err, NET, checkMeta } from "./validate/common.js";
 import { checkEndpointSlice, checkEndpoints } from "./validate/endpoints.js";
 import { checkIngress } from "./validate/ingress.js";
 import { checkNode, checkPod } from "./validate/pod.js";
@@ -19,7 +43,6 @@ export { checkLabels, checkSelector, selectorMatches } from "./validate/common.j
 
 /** What the cross-object checks have seen so far, in input order. */
 interface Seen {
-  objects: Map<string, KubeObject>;
   clusterIPs: Map<string, KubeObject>;
   nodePorts: Map<string, KubeObject>;
 }
@@ -29,9 +52,47 @@ function at(s: SourceRef | undefined, field?: string): string {
   return s ? `${s.file}:${(field && s.lineOf?.(field)) || s.line}` : "another document";
 }
 
-/** Validates every object, then the cross-object rules. */
+/** Key order aside, the same JSON value (`source` is not enumerable, so not compared). */
+function sameContent(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  const rb = b as Record<string, unknown>;
+  return ka.every((k) => Object.hasOwn(rb, k) && sameContent((a as Record<string, unknown>)[k], rb[k]));
+}
+
+/**
+ * One object per kind/namespace/name. An identical second definition is the same object
+ * (`kubectl apply` reports it "unchanged") and is dropped quietly; a different one is an
+ * error naming both places.
+ */
+export function dedupeObjects(objects: KubeObject[], diags: Diags): KubeObject[] {
+  const first = new Map<string, KubeObject>();
+  const out: KubeObject[] = [];
+  for (const o of objects) {
+    const key = `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+    const f = first.get(key);
+    if (!f) {
+      first.set(key, o);
+      out.push(o);
+    } else if (!sameContent(f, o))
+      diags.check(
+        where(o),
+        "metadata.name",
+        o.metadata.name,
+        `duplicate ${labelOf(o)}, defined differently (first defined at ${at(f.source, "metadata.name")})`,
+        true,
+      );
+  }
+  return out;
+}
+
+/** Validates every object, then the cross-object rules (duplicates: see dedupeObjects). */
 export function validateObjects(objects: KubeObject[], config: ClusterConfig, diags: Diags): void {
-  const seen: Seen = { objects: new Map(), clusterIPs: new Map(), nodePorts: new Map() };
+  const seen: Seen = { clusterIPs: new Map(), nodePorts: new Map() };
 
   // Namespaces every cluster has; others must be created by a Namespace object.
   const namespaces = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
@@ -52,10 +113,9 @@ export function validateObjects(objects: KubeObject[], config: ClusterConfig, di
         `is not declared by a Namespace object (on a real cluster: namespaces "${ns}" not found)`,
       );
     }
-    const err: Err = (field, value, text) => diags.error(w, field, value, text);
+    const err: Err = (field, value, text, net) => diags.check(w, field, value, text, net === NET);
     checkMeta(err, o);
     checkKind(err, o, config, diags);
-    checkDuplicate(err, o, seen);
     if (o.kind === "Service" && isObj(o.spec)) checkServiceConflicts(err, o, seen);
   }
 }
@@ -71,6 +131,7 @@ function checkKind(err: Err, o: KubeObject, config: ClusterConfig, diags: Diags)
     case "StatefulSet":
     case "DaemonSet":
     case "Job":
+    case "ReplicationController":
       checkWorkload(err, o);
       break;
     case "Service":
@@ -102,26 +163,18 @@ function checkKind(err: Err, o: KubeObject, config: ClusterConfig, diags: Diags)
   }
 }
 
-/** Duplicates: same kind, namespace and name (both locations named). */
-function checkDuplicate(err: Err, o: KubeObject, seen: Seen): void {
-  const key = `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
-  const first = seen.objects.get(key);
-  if (first)
-    err(
-      "metadata.name",
-      o.metadata.name,
-      `duplicate ${labelOf(o)} (first defined at ${at(first.source, "metadata.name")})`,
-    );
-  else seen.objects.set(key, o);
-}
-
 /** Two Services asking for the same clusterIP / nodePort: only one can have it. */
 function checkServiceConflicts(err: Err, o: KubeObject, seen: Seen): void {
   const ip = o.spec.clusterIP;
   if (typeof ip === "string" && ip !== "None" && ip !== "" && parseIPv4(ip) !== undefined) {
     const other = seen.clusterIPs.get(ip);
     if (other && other !== o)
-      err("spec.clusterIP", ip, `is already allocated to ${labelOf(other)} (${at(other.source, "spec.clusterIP")})`);
+      err(
+        "spec.clusterIP",
+        ip,
+        `is already allocated to ${labelOf(other)} (${at(other.source, "spec.clusterIP")})`,
+        NET,
+      );
     else seen.clusterIPs.set(ip, o);
   }
   if (Array.isArray(o.spec.ports))
@@ -130,7 +183,7 @@ function checkServiceConflicts(err: Err, o: KubeObject, seen: Seen): void {
       const k = `${p.nodePort}/${p.protocol ?? "TCP"}`;
       const other = seen.nodePorts.get(k);
       if (other)
-        err(`spec.ports[${i}].nodePort`, p.nodePort, `provided port is already allocated (to ${labelOf(other)})`);
+        err(`spec.ports[${i}].nodePort`, p.nodePort, `provided port is already allocated (to ${labelOf(other)})`, NET);
       else seen.nodePorts.set(k, o);
     });
 }

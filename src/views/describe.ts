@@ -93,7 +93,7 @@ export function describePod(state: ClusterState, p: PodState, opts: ViewOptions 
   b += `Containers:\n`;
   const running = p.phase === "Running";
   for (const c of p.spec.containers) {
-    b += `${L1}${c.name}:\n`;
+    b += `${L1}${c.name ?? "<unnamed>"}:\n`;
     if (p.nodeName) b += `${L2}Container ID:\t${running ? `containerd://${p.containerID}` : ""}\n`;
     b += `${L2}Image:\t${c.image ?? ""}\n`;
     if (p.nodeName) b += `${L2}Image ID:\t\n`;

@@ -432,7 +432,7 @@ function replicas(o: KubeObject | undefined): number {
 }
 
 function workloadResource(
-  kind: "Deployment" | "StatefulSet" | "DaemonSet",
+  kind: "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicationController",
   plural: string,
   short: string[],
 ): Resource<KubeObject> {
@@ -441,7 +441,7 @@ function workloadResource(
     plural,
     singular: kind.toLowerCase(),
     shortNames: short,
-    nameRef: `${kind.toLowerCase()}.apps`,
+    nameRef: kind === "ReplicationController" ? "replicationcontroller" : `${kind.toLowerCase()}.apps`,
     namespaced: true,
     items: (s) =>
       s.workloads
@@ -451,6 +451,7 @@ function workloadResource(
       const w = wide ? ["CONTAINERS", "IMAGES", ...(kind === "StatefulSet" ? [] : ["SELECTOR"])] : [];
       if (kind === "Deployment") return ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", ...w];
       if (kind === "StatefulSet") return ["NAME", "READY", "AGE", ...w];
+      if (kind === "ReplicationController") return ["NAME", "DESIRED", "CURRENT", "READY", "AGE", ...w];
       return ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE", ...w];
     },
     row(state, item, wide) {
@@ -459,11 +460,17 @@ function workloadResource(
       const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
       const created = ps.length ? Math.min(...ps.map((p) => p.created)) : 0;
       const c = containersOf(o, ps);
-      const sel = formatLabelSelector(o.spec?.selector as LabelSelector | undefined);
+      // A ReplicationController's selector is a plain label map.
+      const sel =
+        kind === "ReplicationController"
+          ? formatLabels(o.spec?.selector)
+          : formatLabelSelector(o.spec?.selector as LabelSelector | undefined);
       let r: string[];
       if (kind === "Deployment")
         r = [item.name, `${ready}/${replicas(o)}`, String(ps.length), String(ready), age(state, created)];
       else if (kind === "StatefulSet") r = [item.name, `${ready}/${replicas(o)}`, age(state, created)];
+      else if (kind === "ReplicationController")
+        r = [item.name, String(replicas(o)), String(ps.length), String(ready), age(state, created)];
       else {
         const ns = o.spec?.template?.spec?.nodeSelector as Labels | undefined;
         const nsText = ns && Object.keys(ns).length ? formatLabels(ns) : "<none>";
@@ -607,6 +614,7 @@ export const RESOURCES: Resource[] = [
   replicasets,
   workloadResource("StatefulSet", "statefulsets", ["sts"]),
   workloadResource("DaemonSet", "daemonsets", ["ds"]),
+  workloadResource("ReplicationController", "replicationcontrollers", ["rc"]),
 ];
 
 /** Resolve "pods", "pod", "po", "Pod", "deployments.apps" … to a resource. */

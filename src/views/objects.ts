@@ -74,7 +74,9 @@ export function podObject(_state: ClusterState, p: PodState, opts: ViewOptions =
   if (p.owner)
     extra.ownerReferences = [
       {
-        apiVersion: p.owner.apiVersion ?? (p.owner.kind === "Job" ? "batch/v1" : "apps/v1"),
+        apiVersion:
+          p.owner.apiVersion ??
+          (p.owner.kind === "Job" ? "batch/v1" : p.owner.kind === "ReplicationController" ? "v1" : "apps/v1"),
         blockOwnerDeletion: true,
         controller: true,
         kind: p.owner.kind,

@@ -8,7 +8,13 @@ import { matchSelector } from "../selector.js";
 
 const PROTOCOLS = ["TCP", "UDP", "SCTP"];
 
-export type Err = (field: string, value: unknown, text: string) => void;
+/**
+ * Marks a finding the network model depends on (see validate.ts for the list): passed as
+ * the 4th argument of Err. Unmarked findings are API rules alone, warnings when tolerant.
+ */
+export const NET: unique symbol = Symbol("network-relevant");
+
+export type Err = (field: string, value: unknown, text: string, network?: typeof NET) => void;
 
 /** Which name rule each kind's metadata.name follows (apimachinery NameIsDNS*). */
 const NAME_RULE: Record<string, (v: string) => string | undefined> = {
@@ -19,12 +25,12 @@ const NAME_RULE: Record<string, (v: string) => string | undefined> = {
 
 export function checkPort(err: Err, field: string, v: unknown, opts: { allowZero?: boolean } = {}): boolean {
   if (!isInt(v)) {
-    err(field, v, typeof v === "string" ? "must be an integer, not a string" : "must be an integer");
+    err(field, v, typeof v === "string" ? "must be an integer, not a string" : "must be an integer", NET);
     return false;
   }
   if (v < 1 || v > 65535) {
     if (!(opts.allowZero && v === 0)) {
-      err(field, v, "is not a valid port (1-65535)");
+      err(field, v, "is not a valid port (1-65535)", NET);
       return false;
     }
   }
@@ -32,7 +38,7 @@ export function checkPort(err: Err, field: string, v: unknown, opts: { allowZero
 }
 
 export function checkProtocol(err: Err, field: string, v: unknown): void {
-  if (v !== undefined && !PROTOCOLS.includes(v as string)) err(field, v, "must be one of TCP, UDP, SCTP");
+  if (v !== undefined && !PROTOCOLS.includes(v as string)) err(field, v, "must be one of TCP, UDP, SCTP", NET);
 }
 
 /** IntOrString port (targetPort, NetworkPolicy port, Ingress backends). */
@@ -41,18 +47,18 @@ export function checkIntOrNamedPort(err: Err, field: string, v: unknown): void {
   else if (typeof v === "string") {
     const e = ianaSvcName(v);
     if (e) err(field, v, `is not a valid port name: ${e}`);
-  } else err(field, v, "must be a port number or a port name");
+  } else err(field, v, "must be a port number or a port name", NET);
 }
 
 export function checkLabels(err: Err, field: string, labels: unknown): void {
   if (labels === undefined || labels === null) return;
-  if (!isObj(labels)) return err(field, labels, "must be a mapping of label keys to values");
+  if (!isObj(labels)) return err(field, labels, "must be a mapping of label keys to values", NET);
   for (const [k, v] of Object.entries(labels)) {
     const f = keyPath(field, k);
     const ek = qualifiedName(k);
     if (ek) err(f, k, `is not a valid label key: ${ek}`);
     if (typeof v !== "string") {
-      err(f, v, "label values must be strings (quote it)");
+      err(f, v, "label values must be strings (quote it)", NET);
       continue;
     }
     const ev = labelValue(v);
@@ -64,7 +70,7 @@ export function checkLabels(err: Err, field: string, labels: unknown): void {
 export function checkSetOperatorValues(err: Err, f: string, operator: unknown, vals: unknown): boolean {
   const n = Array.isArray(vals) ? vals.length : 0;
   if (operator === "In" || operator === "NotIn") {
-    if (n === 0) err(`${f}.values`, NO_VALUE, "must be specified when `operator` is 'In' or 'NotIn'");
+    if (n === 0) err(`${f}.values`, NO_VALUE, "must be specified when `operator` is 'In' or 'NotIn'", NET);
     return true;
   }
   if (operator === "Exists" || operator === "DoesNotExist") {
@@ -77,31 +83,32 @@ export function checkSetOperatorValues(err: Err, f: string, operator: unknown, v
 /** metav1.LabelSelector. */
 export function checkSelector(err: Err, field: string, sel: unknown): void {
   if (sel === undefined || sel === null) return;
-  if (!isObj(sel)) return err(field, sel, "must be a label selector (matchLabels / matchExpressions)");
+  if (!isObj(sel)) return err(field, sel, "must be a label selector (matchLabels / matchExpressions)", NET);
   checkLabels(err, `${field}.matchLabels`, sel.matchLabels);
   const me = sel.matchExpressions;
   if (me === undefined || me === null) return;
-  if (!Array.isArray(me)) return err(`${field}.matchExpressions`, me, "must be a list");
+  if (!Array.isArray(me)) return err(`${field}.matchExpressions`, me, "must be a list", NET);
   me.forEach((r: unknown, i: number) => {
     const f = indexPath(`${field}.matchExpressions`, i);
-    if (!isObj(r)) return err(f, r, "must be a mapping {key, operator, values}");
-    if (typeof r.key !== "string") err(`${f}.key`, r.key ?? NO_VALUE, "is required");
+    if (!isObj(r)) return err(f, r, "must be a mapping {key, operator, values}", NET);
+    if (typeof r.key !== "string") err(`${f}.key`, r.key ?? NO_VALUE, "is required", NET);
     else {
       const e = qualifiedName(r.key);
       if (e) err(`${f}.key`, r.key, `is not a valid label key: ${e}`);
     }
     const vals = r.values;
-    if (vals !== undefined && vals !== null && !Array.isArray(vals)) err(`${f}.values`, vals, "must be a list");
+    if (vals !== undefined && vals !== null && !Array.isArray(vals)) err(`${f}.values`, vals, "must be a list", NET);
     if (!checkSetOperatorValues(err, f, r.operator, vals))
       err(
         `${f}.operator`,
         r.operator ?? NO_VALUE,
         "is not a valid selector operator (In, NotIn, Exists, DoesNotExist)",
+        NET,
       );
     if (Array.isArray(vals))
       vals.forEach((v: unknown, j: number) => {
         const vf = indexPath(`${f}.values`, j);
-        if (typeof v !== "string") return err(vf, v, "must be a string");
+        if (typeof v !== "string") return err(vf, v, "must be a string", NET);
         const e = labelValue(v);
         if (e) err(vf, v, `is not a valid label value: ${e}`);
       });
@@ -119,18 +126,21 @@ export function selectorMatches(sel: any, labels: Record<string, string>): boole
 export function checkMeta(err: Err, o: KubeObject, base = "metadata"): void {
   const m = o.metadata;
   const rule = NAME_RULE[o.kind] ?? dns1123Subdomain;
-  if (typeof m.name !== "string") err(`${base}.name`, m.name, "must be a string");
+  if (typeof m.name !== "string") err(`${base}.name`, m.name, "must be a string", NET);
   else {
     const e = rule(m.name);
     if (e) err(`${base}.name`, m.name, e);
   }
   if (m.namespace !== undefined) {
-    const e = typeof m.namespace === "string" ? dns1123Label(m.namespace) : "must be a string";
-    if (e) err(`${base}.namespace`, m.namespace, e);
+    if (typeof m.namespace !== "string") err(`${base}.namespace`, m.namespace, "must be a string", NET);
+    else {
+      const e = dns1123Label(m.namespace);
+      if (e) err(`${base}.namespace`, m.namespace, e);
+    }
   }
   checkLabels(err, `${base}.labels`, m.labels);
   if (m.annotations !== undefined && m.annotations !== null) {
-    if (!isObj(m.annotations)) err(`${base}.annotations`, m.annotations, "must be a mapping");
+    if (!isObj(m.annotations)) err(`${base}.annotations`, m.annotations, "must be a mapping", NET);
     else
       for (const [k, v] of Object.entries(m.annotations)) {
         const f = keyPath(`${base}.annotations`, k);
@@ -139,4 +149,21 @@ export function checkMeta(err: Err, o: KubeObject, base = "metadata"): void {
         if (typeof v !== "string") err(f, v, "annotation values must be strings (quote it)");
       }
   }
+}
+
+/** A string field with a format rule: the wrong type is network-relevant, the format an API rule. */
+export function checkFormat(
+  err: Err,
+  field: string,
+  v: unknown,
+  rule: (v: string) => string | undefined,
+  prefix = "",
+): boolean {
+  if (typeof v !== "string") {
+    err(field, v, "must be a string", NET);
+    return false;
+  }
+  const e = rule(v);
+  if (e) err(field, v, prefix + e);
+  return !e;
 }

@@ -4,9 +4,12 @@ import { NO_VALUE, indexPath, isObj } from "../diag.js";
 import { dns1123Label, dns1123Subdomain } from "../names.js";
 import { parseIPv4 } from "../../net/ipv4.js";
 import { isIP, parseIPv6 } from "../net.js";
-import { type Err, checkPort, checkProtocol } from "./common.js";
+import { type Err, NET, checkFormat, checkPort, checkProtocol } from "./common.js";
 
-export function checkEndpointSlice(err: Err, o: KubeObject): void {
+// Endpoints are where traffic goes: every finding is network-relevant but a hostname's or a
+// port name's format and the 100-address cap.
+export function checkEndpointSlice(apiErr: Err, o: KubeObject): void {
+  const err: Err = (f, v, t) => apiErr(f, v, t, NET);
   const t = o.addressType;
   if (t === undefined) err("addressType", NO_VALUE, "is required");
   else if (t !== "IPv4" && t !== "IPv6" && t !== "FQDN") err("addressType", t, "must be one of IPv4, IPv6, FQDN");
@@ -18,7 +21,7 @@ export function checkEndpointSlice(err: Err, o: KubeObject): void {
         if (!isObj(e)) return err(f, e, "must be a mapping");
         if (!Array.isArray(e.addresses) || e.addresses.length === 0)
           return err(`${f}.addresses`, NO_VALUE, "must contain at least 1 address");
-        if (e.addresses.length > 100) err(`${f}.addresses`, NO_VALUE, "must contain at most 100 addresses");
+        if (e.addresses.length > 100) apiErr(`${f}.addresses`, NO_VALUE, "must contain at most 100 addresses");
         e.addresses.forEach((a: unknown, j: number) => {
           const af = indexPath(`${f}.addresses`, j);
           if (typeof a !== "string") return err(af, a, "must be a string");
@@ -26,16 +29,14 @@ export function checkEndpointSlice(err: Err, o: KubeObject): void {
           if (t === "IPv6" && parseIPv6(a) === undefined) err(af, a, "must be a valid IPv6 address");
           if (t === "FQDN" && dns1123Subdomain(a)) err(af, a, "must be a valid FQDN");
         });
-        if (e.hostname !== undefined) {
-          const he = typeof e.hostname === "string" ? dns1123Label(e.hostname) : "must be a string";
-          if (he) err(`${f}.hostname`, e.hostname, he);
-        }
+        if (e.hostname !== undefined) checkFormat(apiErr, `${f}.hostname`, e.hostname, dns1123Label);
       });
   }
-  checkEndpointPorts(err, "ports", o.ports);
+  checkEndpointPorts(apiErr, "ports", o.ports);
 }
 
-export function checkEndpointPorts(err: Err, base: string, ports: unknown): void {
+export function checkEndpointPorts(apiErr: Err, base: string, ports: unknown): void {
+  const err: Err = (f, v, t) => apiErr(f, v, t, NET);
   if (ports === undefined || ports === null) return;
   if (!Array.isArray(ports)) return err(base, ports, "must be a list");
   ports.forEach((p: unknown, i: number) => {
@@ -43,14 +44,12 @@ export function checkEndpointPorts(err: Err, base: string, ports: unknown): void
     if (!isObj(p)) return err(f, p, "must be a mapping");
     if (p.port !== undefined && p.port !== null) checkPort(err, `${f}.port`, p.port);
     checkProtocol(err, `${f}.protocol`, p.protocol);
-    if (p.name !== undefined && p.name !== "") {
-      const e = typeof p.name === "string" ? dns1123Label(p.name) : "must be a string";
-      if (e) err(`${f}.name`, p.name, e);
-    }
+    if (p.name !== undefined && p.name !== "") checkFormat(apiErr, `${f}.name`, p.name, dns1123Label);
   });
 }
 
-export function checkEndpoints(err: Err, o: KubeObject): void {
+export function checkEndpoints(apiErr: Err, o: KubeObject): void {
+  const err: Err = (f, v, t) => apiErr(f, v, t, NET);
   const subsets = o.subsets;
   if (subsets === undefined || subsets === null) return;
   if (!Array.isArray(subsets)) return err("subsets", subsets, "must be a list");
@@ -72,7 +71,7 @@ export function checkEndpoints(err: Err, o: KubeObject): void {
     }
     if (s.ports === undefined) err(`${f}.ports`, NO_VALUE, "is required");
     else {
-      checkEndpointPorts(err, `${f}.ports`, s.ports);
+      checkEndpointPorts(apiErr, `${f}.ports`, s.ports);
       if (Array.isArray(s.ports))
         s.ports.forEach((p: any, j: number) => {
           if (isObj(p) && p.port === undefined) err(`${indexPath(`${f}.ports`, j)}.port`, NO_VALUE, "is required");

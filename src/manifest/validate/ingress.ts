@@ -3,9 +3,12 @@ import type { KubeObject } from "../types.js";
 import { NO_VALUE, indexPath, isObj } from "../diag.js";
 import { dns1035Label, ianaSvcName, wildcardDns1123Subdomain } from "../names.js";
 import { isIP } from "../net.js";
-import { type Err, checkPort } from "./common.js";
+import { type Err, NET, checkFormat, checkPort } from "./common.js";
 
-export function checkIngressBackend(err: Err, f: string, b: unknown): void {
+// Where a request is routed is network-relevant; the format of a host, a Service name or a
+// port name is an API rule (a name that does not match routes nowhere, as on a cluster).
+export function checkIngressBackend(apiErr: Err, f: string, b: unknown): void {
+  const err: Err = (fl, v, t) => apiErr(fl, v, t, NET);
   if (!isObj(b)) return err(f, b ?? NO_VALUE, b === undefined ? "is required" : "must be a mapping");
   if (b.service !== undefined && b.resource !== undefined)
     err(f, NO_VALUE, "cannot set both service and resource backends");
@@ -15,26 +18,22 @@ export function checkIngressBackend(err: Err, f: string, b: unknown): void {
   }
   const s = b.service;
   if (!isObj(s)) return err(`${f}.service`, s, "must be a mapping {name, port}");
-  if (typeof s.name !== "string") err(`${f}.service.name`, s.name ?? NO_VALUE, "is required");
-  else {
-    const e = dns1035Label(s.name);
-    if (e) err(`${f}.service.name`, s.name, e);
-  }
+  if (s.name === undefined || s.name === null) err(`${f}.service.name`, NO_VALUE, "is required");
+  else checkFormat(apiErr, `${f}.service.name`, s.name, dns1035Label);
   const p = s.port;
   if (!isObj(p)) return err(`${f}.service.port`, p ?? NO_VALUE, "is required ({number} or {name})");
   if (p.number !== undefined && p.name !== undefined)
     err(`${f}.service.port`, NO_VALUE, "cannot set both port name & port number");
   else if (p.number !== undefined) checkPort(err, `${f}.service.port.number`, p.number);
-  else if (p.name !== undefined) {
-    const e = typeof p.name === "string" ? ianaSvcName(p.name) : "must be a string";
-    if (e) err(`${f}.service.port.name`, p.name, e);
-  } else err(`${f}.service.port`, NO_VALUE, "port name or number is required");
+  else if (p.name !== undefined) checkFormat(apiErr, `${f}.service.port.name`, p.name, ianaSvcName);
+  else err(`${f}.service.port`, NO_VALUE, "port name or number is required");
 }
 
-export function checkIngress(err: Err, o: KubeObject): void {
+export function checkIngress(apiErr: Err, o: KubeObject): void {
+  const err: Err = (f, v, t) => apiErr(f, v, t, NET);
   const spec = o.spec;
   if (!isObj(spec)) return err("spec", spec ?? NO_VALUE, spec === undefined ? "is required" : "must be a mapping");
-  if (spec.defaultBackend !== undefined) checkIngressBackend(err, "spec.defaultBackend", spec.defaultBackend);
+  if (spec.defaultBackend !== undefined) checkIngressBackend(apiErr, "spec.defaultBackend", spec.defaultBackend);
   const rules = spec.rules;
   if (rules === undefined || rules === null) {
     if (spec.defaultBackend === undefined)
@@ -47,11 +46,8 @@ export function checkIngress(err: Err, o: KubeObject): void {
     if (!isObj(r)) return err(f, r, "must be a mapping");
     if (r.host !== undefined && r.host !== "") {
       if (typeof r.host !== "string") err(`${f}.host`, r.host, "must be a string");
-      else if (isIP(r.host)) err(`${f}.host`, r.host, "must be a DNS name, not an IP address");
-      else {
-        const e = wildcardDns1123Subdomain(r.host);
-        if (e) err(`${f}.host`, r.host, e);
-      }
+      else if (isIP(r.host)) apiErr(`${f}.host`, r.host, "must be a DNS name, not an IP address");
+      else checkFormat(apiErr, `${f}.host`, r.host, wildcardDns1123Subdomain);
     }
     const paths = r.http?.paths;
     if (r.http === undefined) return;
@@ -65,7 +61,7 @@ export function checkIngress(err: Err, o: KubeObject): void {
       else if (!types.includes(p.pathType)) err(`${pf}.pathType`, p.pathType, `must be one of ${types.join(", ")}`);
       if (p.pathType !== "ImplementationSpecific" && (typeof p.path !== "string" || !p.path.startsWith("/")))
         err(`${pf}.path`, p.path ?? NO_VALUE, "must be an absolute path");
-      checkIngressBackend(err, `${pf}.backend`, p.backend);
+      checkIngressBackend(apiErr, `${pf}.backend`, p.backend);
     });
   });
 }

@@ -4,25 +4,20 @@ import type { KubeObject } from "../types.js";
 import { type Mapping, NO_VALUE, indexPath, isObj } from "../diag.js";
 import { dns1123Label, dns1123Subdomain, ianaSvcName, qualifiedName } from "../names.js";
 import { isIP, parseCidrAny } from "../net.js";
-import { type Err, checkPort, checkProtocol, checkLabels, checkSetOperatorValues } from "./common.js";
+import { type Err, NET, checkFormat, checkPort, checkProtocol, checkLabels, checkSetOperatorValues } from "./common.js";
 
 export function checkPodSpec(err: Err, base: string, spec: unknown): void {
-  if (!isObj(spec)) return err(base, spec ?? NO_VALUE, spec === undefined ? "is required" : "must be a mapping");
+  if (!isObj(spec)) return err(base, spec ?? NO_VALUE, spec === undefined ? "is required" : "must be a mapping", NET);
   const portNames = new Map<string, string>();
   checkContainers(err, base, spec, "containers", true, portNames);
   checkContainers(err, base, spec, "initContainers", false, portNames);
   for (const key of ["hostname", "subdomain"]) {
     const v = spec[key];
-    if (v === undefined) continue;
-    const e = typeof v === "string" ? dns1123Label(v) : "must be a string";
-    if (e) err(`${base}.${key}`, v, e);
+    if (v !== undefined) checkFormat(err, `${base}.${key}`, v, dns1123Label);
   }
-  if (spec.nodeName !== undefined) {
-    const e = typeof spec.nodeName === "string" ? dns1123Subdomain(spec.nodeName) : "must be a string";
-    if (e) err(`${base}.nodeName`, spec.nodeName, e);
-  }
+  if (spec.nodeName !== undefined) checkFormat(err, `${base}.nodeName`, spec.nodeName, dns1123Subdomain);
   if (spec.hostNetwork !== undefined && typeof spec.hostNetwork !== "boolean")
-    err(`${base}.hostNetwork`, spec.hostNetwork, "must be true or false");
+    err(`${base}.hostNetwork`, spec.hostNetwork, "must be true or false", NET);
   checkPodDns(err, base, spec);
   if (spec.nodeSelector !== undefined) checkLabels(err, `${base}.nodeSelector`, spec.nodeSelector);
   if (spec.tolerations !== undefined) checkTolerations(err, `${base}.tolerations`, spec.tolerations);
@@ -47,16 +42,17 @@ function checkContainers(
   const list = spec[key];
   const f = `${base}.${key}`;
   if (list === undefined || list === null) {
-    if (required) err(f, NO_VALUE, "is required (at least one container)");
+    if (required) err(f, NO_VALUE, "is required (at least one container)", NET);
     return;
   }
-  if (!Array.isArray(list)) return err(f, list, "must be a list");
-  if (required && list.length === 0) err(f, NO_VALUE, "is required (at least one container)");
+  if (!Array.isArray(list)) return err(f, list, "must be a list", NET);
+  if (required && list.length === 0) err(f, NO_VALUE, "is required (at least one container)", NET);
   const names = new Set<string>();
   list.forEach((c: unknown, i: number) => {
     const cf = indexPath(f, i);
-    if (!isObj(c)) return err(cf, c, "must be a mapping");
-    if (typeof c.name !== "string" || c.name === "") err(`${cf}.name`, c.name ?? NO_VALUE, "is required");
+    if (!isObj(c)) return err(cf, c, "must be a mapping", NET);
+    if (c.name === undefined || c.name === null || c.name === "") err(`${cf}.name`, NO_VALUE, "is required");
+    else if (typeof c.name !== "string") err(`${cf}.name`, c.name, "must be a string", NET);
     else {
       const e = dns1123Label(c.name);
       if (e) err(`${cf}.name`, c.name, e);
@@ -64,7 +60,7 @@ function checkContainers(
       names.add(c.name);
     }
     if (c.ports === undefined || c.ports === null) return;
-    if (!Array.isArray(c.ports)) return err(`${cf}.ports`, c.ports, "must be a list");
+    if (!Array.isArray(c.ports)) return err(`${cf}.ports`, c.ports, "must be a list", NET);
     c.ports.forEach((p: unknown, j: number) =>
       checkContainerPort(err, indexPath(`${cf}.ports`, j), p, spec, portNames),
     );
@@ -72,18 +68,17 @@ function checkContainers(
 }
 
 function checkContainerPort(err: Err, pf: string, p: unknown, spec: Mapping, portNames: Map<string, string>): void {
-  if (!isObj(p)) return err(pf, p, "must be a mapping");
-  if (p.containerPort === undefined) err(`${pf}.containerPort`, NO_VALUE, "is required");
+  if (!isObj(p)) return err(pf, p, "must be a mapping", NET);
+  if (p.containerPort === undefined) err(`${pf}.containerPort`, NO_VALUE, "is required", NET);
   else checkPort(err, `${pf}.containerPort`, p.containerPort);
   if (p.hostPort !== undefined && p.hostPort !== 0) {
     if (checkPort(err, `${pf}.hostPort`, p.hostPort) && spec.hostNetwork === true && p.hostPort !== p.containerPort)
-      err(`${pf}.hostPort`, p.hostPort, "must match `containerPort` when `hostNetwork` is true");
+      err(`${pf}.hostPort`, p.hostPort, "must match `containerPort` when `hostNetwork` is true", NET);
   }
   checkProtocol(err, `${pf}.protocol`, p.protocol);
   if (p.name !== undefined) {
-    const e = typeof p.name === "string" ? ianaSvcName(p.name) : "must be a string";
-    if (e) err(`${pf}.name`, p.name, `is not a valid port name: ${e}`);
-    else if (portNames.has(p.name))
+    if (!checkFormat(err, `${pf}.name`, p.name, ianaSvcName, "is not a valid port name: ")) return;
+    if (portNames.has(p.name))
       err(`${pf}.name`, p.name, `is a duplicate port name in the pod (also ${portNames.get(p.name)})`);
     else portNames.set(p.name, pf);
   }
@@ -93,60 +88,66 @@ function checkContainerPort(err: Err, pf: string, p: unknown, spec: Mapping, por
 function checkPodDns(err: Err, base: string, spec: Mapping): void {
   const policies = ["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"];
   if (spec.dnsPolicy !== undefined && !policies.includes(spec.dnsPolicy))
-    err(`${base}.dnsPolicy`, spec.dnsPolicy, `must be one of ${policies.join(", ")}`);
+    err(`${base}.dnsPolicy`, spec.dnsPolicy, `must be one of ${policies.join(", ")}`, NET);
   const dc = spec.dnsConfig;
   if (dc !== undefined && dc !== null) {
     const f = `${base}.dnsConfig`;
-    if (!isObj(dc)) err(f, dc, "must be a mapping");
+    if (!isObj(dc)) err(f, dc, "must be a mapping", NET);
     else {
       const ns = Array.isArray(dc.nameservers) ? dc.nameservers : [];
       if (ns.length > 3) err(`${f}.nameservers`, ns, "must not have more than 3 nameservers");
       ns.forEach((s: unknown, i: number) => {
-        if (typeof s !== "string" || !isIP(s)) err(indexPath(`${f}.nameservers`, i), s, "must be a valid IP address");
+        if (typeof s !== "string" || !isIP(s))
+          err(indexPath(`${f}.nameservers`, i), s, "must be a valid IP address", NET);
       });
       const se = Array.isArray(dc.searches) ? dc.searches : [];
       if (se.length > 32) err(`${f}.searches`, NO_VALUE, "must not have more than 32 search paths");
-      se.forEach((s: unknown, i: number) => {
-        const e = typeof s === "string" ? dns1123Subdomain(s.replace(/\.$/, "")) : "must be a string";
-        if (e) err(indexPath(`${f}.searches`, i), s, e);
-      });
+      se.forEach((s: unknown, i: number) =>
+        checkFormat(err, indexPath(`${f}.searches`, i), s, (v) => dns1123Subdomain(v.replace(/\.$/, ""))),
+      );
       if (Array.isArray(dc.options))
         dc.options.forEach((op: unknown, i: number) => {
           if (!isObj(op) || typeof op.name !== "string" || op.name === "")
-            err(`${indexPath(`${f}.options`, i)}.name`, NO_VALUE, "is required");
+            err(`${indexPath(`${f}.options`, i)}.name`, NO_VALUE, "is required", NET);
         });
     }
   }
   if (spec.dnsPolicy === "None" && !(isObj(dc) && Array.isArray(dc.nameservers) && dc.nameservers.length > 0))
-    err(`${base}.dnsConfig.nameservers`, NO_VALUE, "must provide at least one DNS nameserver when `dnsPolicy` is None");
+    err(
+      `${base}.dnsConfig.nameservers`,
+      NO_VALUE,
+      "must provide at least one DNS nameserver when `dnsPolicy` is None",
+      NET,
+    );
 }
 
 function checkTolerations(err: Err, field: string, tolerations: unknown): void {
-  if (!Array.isArray(tolerations)) return err(field, tolerations, "must be a list");
+  if (!Array.isArray(tolerations)) return err(field, tolerations, "must be a list", NET);
   tolerations.forEach((t: unknown, i: number) => {
     const f = indexPath(field, i);
-    if (!isObj(t)) return err(f, t, "must be a mapping");
+    if (!isObj(t)) return err(f, t, "must be a mapping", NET);
     const op = t.operator ?? "Equal";
-    if (op !== "Equal" && op !== "Exists") err(`${f}.operator`, t.operator, "must be Equal or Exists");
-    if (t.key !== undefined && t.key !== "") {
-      const e = typeof t.key === "string" ? qualifiedName(t.key) : "must be a string";
-      if (e) err(`${f}.key`, t.key, e);
-    } else if (op !== "Exists")
+    if (op !== "Equal" && op !== "Exists") err(`${f}.operator`, t.operator, "must be Equal or Exists", NET);
+    if (t.key !== undefined && t.key !== "") checkFormat(err, `${f}.key`, t.key, qualifiedName);
+    else if (op !== "Exists")
       err(
         `${f}.operator`,
         t.operator ?? NO_VALUE,
         'must be Exists when `key` is empty, which means "match all values and all keys"',
+        NET,
       );
     if (op === "Exists" && t.value !== undefined && t.value !== "")
       err(`${f}.value`, t.value, "value must be empty when `operator` is 'Exists'");
     const effects = ["NoSchedule", "PreferNoSchedule", "NoExecute", ""];
     if (t.effect !== undefined && !effects.includes(t.effect))
-      err(`${f}.effect`, t.effect, "must be one of NoSchedule, PreferNoSchedule, NoExecute");
+      err(`${f}.effect`, t.effect, "must be one of NoSchedule, PreferNoSchedule, NoExecute", NET);
   });
 }
 
 /** Required node affinity: matchExpressions (In, NotIn, Exists, DoesNotExist, Gt, Lt) and matchFields (In, NotIn). */
-function checkNodeSelectorTerms(err: Err, tf: string, terms: unknown): void {
+function checkNodeSelectorTerms(apiErr: Err, tf: string, terms: unknown): void {
+  // Every finding here changes where the pod runs: all network-relevant.
+  const err: Err = (f, v, t) => apiErr(f, v, t, NET);
   if (!Array.isArray(terms)) return err(tf, terms, "must be a list");
   terms.forEach((term: unknown, i: number) => {
     if (!isObj(term)) return err(indexPath(tf, i), term, "must be a mapping");
@@ -187,25 +188,26 @@ function checkNodeSelectorRequirement(err: Err, f: string, key: string, r: unkno
 export function checkPod(err: Err, o: KubeObject): void {
   checkPodSpec(err, "spec", o.spec);
   const ip = o.status?.podIP;
-  if (ip !== undefined && (typeof ip !== "string" || !isIP(ip))) err("status.podIP", ip, "must be a valid IP address");
+  if (ip !== undefined && (typeof ip !== "string" || !isIP(ip)))
+    err("status.podIP", ip, "must be a valid IP address", NET);
 }
 
 export function checkNode(err: Err, o: KubeObject): void {
   const spec = o.spec;
   if (spec === undefined || spec === null) return;
-  if (!isObj(spec)) return err("spec", spec, "must be a mapping");
+  if (!isObj(spec)) return err("spec", spec, "must be a mapping", NET);
   for (const [i, c] of [spec.podCIDR, ...(Array.isArray(spec.podCIDRs) ? spec.podCIDRs : [])].entries()) {
     if (c === undefined) continue;
     const f = i === 0 ? "spec.podCIDR" : indexPath("spec.podCIDRs", i - 1);
-    if (typeof c !== "string" || !parseCidrAny(c).ok) err(f, c, "is not a valid CIDR");
+    if (typeof c !== "string" || !parseCidrAny(c).ok) err(f, c, "is not a valid CIDR", NET);
   }
   if (Array.isArray(spec.taints))
     spec.taints.forEach((t: any, i: number) => {
       const f = indexPath("spec.taints", i);
-      if (!isObj(t) || typeof t.key !== "string") return err(`${f}.key`, NO_VALUE, "is required");
+      if (!isObj(t) || typeof t.key !== "string") return err(`${f}.key`, NO_VALUE, "is required", NET);
       const e = qualifiedName(t.key);
       if (e) err(`${f}.key`, t.key, e);
       if (!["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(t.effect))
-        err(`${f}.effect`, t.effect ?? NO_VALUE, "must be one of NoSchedule, PreferNoSchedule, NoExecute");
+        err(`${f}.effect`, t.effect ?? NO_VALUE, "must be one of NoSchedule, PreferNoSchedule, NoExecute", NET);
     });
 }

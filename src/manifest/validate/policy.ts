@@ -4,21 +4,25 @@ import type { KubeObject } from "../types.js";
 import { NO_VALUE, indexPath, isInt, isObj } from "../diag.js";
 import { cidrWithin } from "../../net/ipv4.js";
 import { parseCidrAny } from "../net.js";
-import { type Err, checkPort, checkProtocol, checkIntOrNamedPort, checkSelector } from "./common.js";
+import { type Err, NET, checkPort, checkProtocol, checkIntOrNamedPort, checkSelector } from "./common.js";
 
-export function checkNetworkPolicy(err: Err, o: KubeObject): void {
+// A policy is all network: every finding is network-relevant but those of the selectors'
+// label formats and named ports (checkSelector, checkIntOrNamedPort classify their own) and
+// a policy type given twice.
+export function checkNetworkPolicy(apiErr: Err, o: KubeObject): void {
+  const err: Err = (f, v, t) => apiErr(f, v, t, NET);
   const spec = o.spec;
   if (!isObj(spec)) return err("spec", spec ?? NO_VALUE, spec === undefined ? "is required" : "must be a mapping");
   if (spec.podSelector === undefined || spec.podSelector === null)
     err("spec.podSelector", NO_VALUE, "is required (use {} to select every pod in the namespace)");
-  else checkSelector(err, "spec.podSelector", spec.podSelector);
+  else checkSelector(apiErr, "spec.podSelector", spec.podSelector);
   if (spec.policyTypes !== undefined) {
     if (!Array.isArray(spec.policyTypes)) err("spec.policyTypes", spec.policyTypes, "must be a list");
     else {
       const seen = new Set<string>();
       spec.policyTypes.forEach((t: unknown, i: number) => {
         if (t !== "Ingress" && t !== "Egress") err(indexPath("spec.policyTypes", i), t, "must be Ingress or Egress");
-        else if (seen.has(t)) err(indexPath("spec.policyTypes", i), t, "is a duplicate policy type");
+        else if (seen.has(t)) apiErr(indexPath("spec.policyTypes", i), t, "is a duplicate policy type");
         seen.add(t as string);
       });
     }
@@ -52,8 +56,8 @@ export function checkNetworkPolicy(err: Err, o: KubeObject): void {
               NO_VALUE,
               "may not specify more than 1 peer: ipBlock cannot be combined with podSelector or namespaceSelector",
             );
-          if (p.podSelector !== undefined) checkSelector(err, `${pf}.podSelector`, p.podSelector);
-          if (p.namespaceSelector !== undefined) checkSelector(err, `${pf}.namespaceSelector`, p.namespaceSelector);
+          if (p.podSelector !== undefined) checkSelector(apiErr, `${pf}.podSelector`, p.podSelector);
+          if (p.namespaceSelector !== undefined) checkSelector(apiErr, `${pf}.namespaceSelector`, p.namespaceSelector);
           if (p.ipBlock !== undefined) checkIPBlock(err, `${pf}.ipBlock`, p.ipBlock);
         });
       else if (peers !== undefined && peers !== null) err(`${rf}.${peersKey}`, peers, "must be a list");
@@ -64,7 +68,7 @@ export function checkNetworkPolicy(err: Err, o: KubeObject): void {
         const f = indexPath(`${rf}.ports`, j);
         if (!isObj(p)) return err(f, p, "must be a mapping");
         checkProtocol(err, `${f}.protocol`, p.protocol);
-        if (p.port !== undefined && p.port !== null) checkIntOrNamedPort(err, `${f}.port`, p.port);
+        if (p.port !== undefined && p.port !== null) checkIntOrNamedPort(apiErr, `${f}.port`, p.port);
         if (p.endPort === undefined || p.endPort === null) return;
         if (p.port === undefined || p.port === null)
           err(`${f}.endPort`, p.endPort, "may not be specified when `port` is not specified");
@@ -77,7 +81,8 @@ export function checkNetworkPolicy(err: Err, o: KubeObject): void {
   }
 }
 
-export function checkIPBlock(err: Err, f: string, b: unknown): void {
+export function checkIPBlock(apiErr: Err, f: string, b: unknown): void {
+  const err: Err = (fl, v, t) => apiErr(fl, v, t, NET);
   if (!isObj(b)) return err(f, b, "must be a mapping {cidr, except}");
   if (b.cidr === undefined) return err(`${f}.cidr`, NO_VALUE, "is required");
   const c = typeof b.cidr === "string" ? parseCidrAny(b.cidr) : { ok: false as const };

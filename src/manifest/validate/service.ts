@@ -6,58 +6,53 @@ import { NO_VALUE, indexPath, isInt, isObj } from "../diag.js";
 import { dns1123Label, dns1123Subdomain } from "../names.js";
 import { cidrContains, cidrSize, parseIPv4 } from "../../net/ipv4.js";
 import { isIP, parseCidrAny } from "../net.js";
-import { type Err, checkPort, checkProtocol, checkIntOrNamedPort, checkLabels } from "./common.js";
+import { type Err, NET, checkFormat, checkPort, checkProtocol, checkIntOrNamedPort, checkLabels } from "./common.js";
 
 export function checkService(err: Err, o: KubeObject, config: ClusterConfig): void {
   const spec = o.spec;
-  if (spec === undefined || spec === null) return err("spec", NO_VALUE, "is required");
-  if (!isObj(spec)) return err("spec", spec, "must be a mapping");
+  if (spec === undefined || spec === null) return err("spec", NO_VALUE, "is required", NET);
+  if (!isObj(spec)) return err("spec", spec, "must be a mapping", NET);
   const type = spec.type ?? "ClusterIP";
   if (!["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"].includes(type))
-    err("spec.type", spec.type, "must be one of ClusterIP, NodePort, LoadBalancer, ExternalName");
+    err("spec.type", spec.type, "must be one of ClusterIP, NodePort, LoadBalancer, ExternalName", NET);
   const headless = spec.clusterIP === "None";
   if (type === "ExternalName") {
     if (spec.externalName === undefined || spec.externalName === "")
-      err("spec.externalName", NO_VALUE, "is required for a Service of type ExternalName");
-    else {
-      const e =
-        typeof spec.externalName === "string"
-          ? dns1123Subdomain(spec.externalName.replace(/\.$/, "").toLowerCase())
-          : "must be a string";
-      if (e) err("spec.externalName", spec.externalName, e);
-    }
+      err("spec.externalName", NO_VALUE, "is required for a Service of type ExternalName", NET);
+    else
+      checkFormat(err, "spec.externalName", spec.externalName, (v) =>
+        dns1123Subdomain(v.replace(/\.$/, "").toLowerCase()),
+      );
   }
   if (type !== "ExternalName" && spec.selector !== undefined) checkLabels(err, "spec.selector", spec.selector);
 
   const ports = spec.ports;
   if (ports === undefined || ports === null || (Array.isArray(ports) && ports.length === 0)) {
     if (type !== "ExternalName" && !headless) err("spec.ports", NO_VALUE, "is required (at least one port)");
-  } else if (!Array.isArray(ports)) err("spec.ports", ports, "must be a list");
+  } else if (!Array.isArray(ports)) err("spec.ports", ports, "must be a list", NET);
   else {
     const names = new Set<string>();
     const seen = new Set<string>();
     ports.forEach((p: unknown, i: number) => {
       const f = indexPath("spec.ports", i);
-      if (!isObj(p)) return err(f, p, "must be a mapping");
+      if (!isObj(p)) return err(f, p, "must be a mapping", NET);
       if (p.name === undefined || p.name === "") {
         if (ports.length > 1) err(`${f}.name`, NO_VALUE, "is required when there is more than one port");
-      } else {
-        const e = typeof p.name === "string" ? dns1123Label(p.name) : "must be a string";
-        if (e) err(`${f}.name`, p.name, e);
-        else if (names.has(p.name)) err(`${f}.name`, p.name, "is a duplicate port name");
+      } else if (checkFormat(err, `${f}.name`, p.name, dns1123Label)) {
+        if (names.has(p.name)) err(`${f}.name`, p.name, "is a duplicate port name");
         names.add(p.name);
       }
-      if (p.port === undefined) err(`${f}.port`, NO_VALUE, "is required");
+      if (p.port === undefined) err(`${f}.port`, NO_VALUE, "is required", NET);
       else checkPort(err, `${f}.port`, p.port);
       checkProtocol(err, `${f}.protocol`, p.protocol);
       const key = `${p.port}/${p.protocol ?? "TCP"}`;
-      if (seen.has(key)) err(f, key, "is a duplicate port and protocol");
+      if (seen.has(key)) err(f, key, "is a duplicate port and protocol", NET);
       seen.add(key);
       if (p.targetPort !== undefined && p.targetPort !== 0 && p.targetPort !== "")
         checkIntOrNamedPort(err, `${f}.targetPort`, p.targetPort);
       if (p.nodePort !== undefined && p.nodePort !== 0) {
         if (type !== "NodePort" && type !== "LoadBalancer")
-          err(`${f}.nodePort`, p.nodePort, `may not be used when \`type\` is '${type}'`);
+          err(`${f}.nodePort`, p.nodePort, `may not be used when \`type\` is '${type}'`, NET);
         else if (checkPort(err, `${f}.nodePort`, p.nodePort)) {
           const [lo, hi] = config.networking.nodePortRange;
           if (p.nodePort < lo || p.nodePort > hi)
@@ -65,6 +60,7 @@ export function checkService(err: Err, o: KubeObject, config: ClusterConfig): vo
               `${f}.nodePort`,
               p.nodePort,
               `provided port is not in the valid range. The range of valid ports is ${lo}-${hi}`,
+              NET,
             );
         }
       }
@@ -73,16 +69,16 @@ export function checkService(err: Err, o: KubeObject, config: ClusterConfig): vo
 
   if (spec.clusterIP !== undefined && spec.clusterIP !== "" && spec.clusterIP !== null) {
     const v = spec.clusterIP;
-    if (type === "ExternalName") err("spec.clusterIP", v, "must be empty for a Service of type ExternalName");
+    if (type === "ExternalName") err("spec.clusterIP", v, "must be empty for a Service of type ExternalName", NET);
     else if (headless) {
-      if (type !== "ClusterIP") err("spec.clusterIP", v, `may not be set to 'None' for ${type} services`);
+      if (type !== "ClusterIP") err("spec.clusterIP", v, `may not be set to 'None' for ${type} services`, NET);
     } else checkClusterIP(err, "spec.clusterIP", v, config);
   }
   if (spec.clusterIPs !== undefined && spec.clusterIPs !== null) {
-    if (!Array.isArray(spec.clusterIPs)) err("spec.clusterIPs", spec.clusterIPs, "must be a list");
+    if (!Array.isArray(spec.clusterIPs)) err("spec.clusterIPs", spec.clusterIPs, "must be a list", NET);
     else {
       if (spec.clusterIPs.length > 0 && spec.clusterIP !== undefined && spec.clusterIPs[0] !== spec.clusterIP)
-        err("spec.clusterIPs[0]", spec.clusterIPs[0], "must be same as `clusterIP`");
+        err("spec.clusterIPs[0]", spec.clusterIPs[0], "must be same as `clusterIP`", NET);
       spec.clusterIPs.forEach((ip: unknown, i: number) => {
         if (i === 0 && ip === spec.clusterIP) return; // already checked
         if (ip !== "None") checkClusterIP(err, indexPath("spec.clusterIPs", i), ip, config);
@@ -90,22 +86,22 @@ export function checkService(err: Err, o: KubeObject, config: ClusterConfig): vo
     }
   }
   if (spec.externalIPs !== undefined && spec.externalIPs !== null) {
-    if (!Array.isArray(spec.externalIPs)) err("spec.externalIPs", spec.externalIPs, "must be a list");
+    if (!Array.isArray(spec.externalIPs)) err("spec.externalIPs", spec.externalIPs, "must be a list", NET);
     else
       spec.externalIPs.forEach((ip: unknown, i: number) => {
         if (typeof ip !== "string" || !isIP(ip))
-          err(indexPath("spec.externalIPs", i), ip, "must be a valid IP address");
+          err(indexPath("spec.externalIPs", i), ip, "must be a valid IP address", NET);
       });
   }
   if (spec.sessionAffinity !== undefined && spec.sessionAffinity !== "None" && spec.sessionAffinity !== "ClientIP")
-    err("spec.sessionAffinity", spec.sessionAffinity, "must be None or ClientIP");
+    err("spec.sessionAffinity", spec.sessionAffinity, "must be None or ClientIP", NET);
   const t = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds;
   if (t !== undefined && (!isInt(t) || t < 1 || t > 86400))
-    err("spec.sessionAffinityConfig.clientIP.timeoutSeconds", t, "must be greater than 0 and less than 86400");
+    err("spec.sessionAffinityConfig.clientIP.timeoutSeconds", t, "must be greater than 0 and less than 86400", NET);
   for (const key of ["externalTrafficPolicy", "internalTrafficPolicy"]) {
     const v = spec[key];
     if (v === undefined) continue;
-    if (v !== "Cluster" && v !== "Local") err(`spec.${key}`, v, "must be Cluster or Local");
+    if (v !== "Cluster" && v !== "Local") err(`spec.${key}`, v, "must be Cluster or Local", NET);
   }
   if (spec.externalTrafficPolicy !== undefined && type !== "NodePort" && type !== "LoadBalancer")
     err(
@@ -114,17 +110,19 @@ export function checkService(err: Err, o: KubeObject, config: ClusterConfig): vo
       "may only be set when `type` is 'NodePort' or 'LoadBalancer'",
     );
   if (spec.publishNotReadyAddresses !== undefined && typeof spec.publishNotReadyAddresses !== "boolean")
-    err("spec.publishNotReadyAddresses", spec.publishNotReadyAddresses, "must be true or false");
+    err("spec.publishNotReadyAddresses", spec.publishNotReadyAddresses, "must be true or false", NET);
   if (spec.loadBalancerIP !== undefined && spec.loadBalancerIP !== "" && !isIP(spec.loadBalancerIP))
-    err("spec.loadBalancerIP", spec.loadBalancerIP, "must be a valid IP address");
+    err("spec.loadBalancerIP", spec.loadBalancerIP, "must be a valid IP address", NET);
   if (Array.isArray(spec.loadBalancerSourceRanges))
     spec.loadBalancerSourceRanges.forEach((c: unknown, i: number) => {
       if (typeof c !== "string" || !parseCidrAny(c.trim()).ok)
-        err(indexPath("spec.loadBalancerSourceRanges", i), c, "must be a list of IP ranges, e.g. 10.0.0.0/8");
+        err(indexPath("spec.loadBalancerSourceRanges", i), c, "must be a list of IP ranges, e.g. 10.0.0.0/8", NET);
     });
 }
 
-export function checkClusterIP(err: Err, field: string, v: unknown, config: ClusterConfig): void {
+export function checkClusterIP(apiErr: Err, field: string, v: unknown, config: ClusterConfig): void {
+  // A cluster IP the allocator would refuse: every finding is network-relevant.
+  const err: Err = (f, value, t) => apiErr(f, value, t, NET);
   if (typeof v !== "string" || !isIP(v)) return err(field, v, "must be a valid IP address or 'None'");
   const ip = parseIPv4(v);
   const range = parseCidrAny(config.networking.serviceSubnet);

@@ -3,40 +3,53 @@
 import type { KubeObject } from "../types.js";
 import { NO_VALUE, isInt, isObj } from "../diag.js";
 import { dns1123Label } from "../names.js";
-import { type Err, checkLabels, checkSelector, selectorMatches } from "./common.js";
+import { type Err, NET, checkFormat, checkLabels, checkSelector, selectorMatches } from "./common.js";
 import { checkPodSpec } from "./pod.js";
 
-/** Deployment, ReplicaSet, StatefulSet, DaemonSet, Job: selector, template, replicas. */
+/** Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, ReplicationController: selector, template, replicas. */
 export function checkWorkload(err: Err, o: KubeObject): void {
   const spec = o.spec;
-  if (!isObj(spec)) return err("spec", spec ?? NO_VALUE, spec === undefined ? "is required" : "must be a mapping");
+  if (!isObj(spec)) return err("spec", spec ?? NO_VALUE, spec === undefined ? "is required" : "must be a mapping", NET);
   for (const key of ["replicas", "parallelism", "completions"]) {
     if (spec[key] === undefined || spec[key] === null) continue;
-    if (!isInt(spec[key]) || spec[key] < 0) err(`spec.${key}`, spec[key], "must be greater than or equal to 0");
+    if (!isInt(spec[key]) || spec[key] < 0) err(`spec.${key}`, spec[key], "must be greater than or equal to 0", NET);
   }
   const tmpl = spec.template;
   if (!isObj(tmpl))
-    return err("spec.template", tmpl ?? NO_VALUE, tmpl === undefined ? "is required" : "must be a mapping");
+    return err("spec.template", tmpl ?? NO_VALUE, tmpl === undefined ? "is required" : "must be a mapping", NET);
   const tlabels = isObj(tmpl.metadata) && isObj(tmpl.metadata.labels) ? tmpl.metadata.labels : {};
   if (tmpl.metadata !== undefined) {
-    if (!isObj(tmpl.metadata)) err("spec.template.metadata", tmpl.metadata, "must be a mapping");
+    if (!isObj(tmpl.metadata)) err("spec.template.metadata", tmpl.metadata, "must be a mapping", NET);
     else checkLabels(err, "spec.template.metadata.labels", tmpl.metadata.labels);
   }
   checkPodSpec(err, "spec.template.spec", tmpl.spec);
-  if (o.kind === "StatefulSet" && spec.serviceName !== undefined && spec.serviceName !== "") {
-    const e = typeof spec.serviceName === "string" ? dns1123Label(spec.serviceName) : "must be a string";
-    if (e) err("spec.serviceName", spec.serviceName, e);
-  }
+  if (o.kind === "StatefulSet" && spec.serviceName !== undefined && spec.serviceName !== "")
+    checkFormat(err, "spec.serviceName", spec.serviceName, dns1123Label);
+  if (o.kind === "ReplicationController") return checkRcSelector(err, spec.selector, tlabels);
   // Job generates its selector (controller-uid) unless manualSelector is set.
   if (o.kind === "Job" && spec.selector === undefined) return;
   const sel = spec.selector;
-  if (sel === undefined || sel === null) return err("spec.selector", NO_VALUE, "is required");
+  if (sel === undefined || sel === null) return err("spec.selector", NO_VALUE, "is required", NET);
   checkSelector(err, "spec.selector", sel);
   const empty =
     isObj(sel) &&
     Object.keys(sel.matchLabels ?? {}).length === 0 &&
     (!Array.isArray(sel.matchExpressions) || sel.matchExpressions.length === 0);
-  if (empty) return err("spec.selector", sel, `empty selector is invalid for ${o.kind.toLowerCase()}`);
+  if (empty) return err("spec.selector", sel, `empty selector is invalid for ${o.kind.toLowerCase()}`, NET);
   if (isObj(sel) && !selectorMatches(sel, tlabels as Record<string, string>))
+    err("spec.template.metadata.labels", tlabels, "`selector` does not match template `labels`");
+}
+
+/**
+ * A ReplicationController's selector is a plain label map, defaulted to the template's
+ * labels when empty (ValidateReplicationControllerSpec, pkg/apis/core/validation).
+ */
+function checkRcSelector(err: Err, given: unknown, tlabels: Record<string, unknown>): void {
+  const empty = given === undefined || given === null || (isObj(given) && Object.keys(given).length === 0);
+  if (!empty) checkLabels(err, "spec.selector", given);
+  const sel = empty ? tlabels : given;
+  if (!isObj(sel)) return;
+  if (Object.keys(sel).length === 0) return err("spec.selector", NO_VALUE, "is required", NET);
+  if (Object.entries(sel).some(([k, v]) => tlabels[k] !== v))
     err("spec.template.metadata.labels", tlabels, "`selector` does not match template `labels`");
 }
