@@ -288,3 +288,25 @@ test("a document that is not a mapping", () => {
   const msgs = checkSpec([{ file: "a.yaml", text: "- a\n- b\n" }]).diagnostics.map((d) => d.message);
   assert.deepEqual(msgs, ['a.yaml:1 (document 1) ["a","b"] is not a Kubernetes object (a document must be a mapping)']);
 });
+
+test("Helm test hooks are left out (helm test creates them, helm install does not); other hooks stay", () => {
+  const pod = (name: string, hook: string) =>
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  annotations:\n    "helm.sh/hook": ${hook}\nspec:\n  containers:\n  - name: c\n    image: busybox\n`;
+  const spec = parseSpec([
+    {
+      file: "helm.yaml",
+      text: `${pod("t", "test")}---\n${pod("old", "test-success")}---\n${pod("p", "post-install")}`,
+    },
+  ]);
+  assert.deepEqual(
+    spec.objects.map((o) => o.metadata.name),
+    ["p"],
+  );
+  assert.deepEqual(
+    spec.warnings.map((w) => w.message),
+    [
+      'helm.yaml:6 (Pod default/t) metadata.annotations[helm.sh/hook]: "test" a Helm test hook: created by `helm test` only, not by `helm install` (ignored)',
+      'helm.yaml:17 (Pod default/old) metadata.annotations[helm.sh/hook]: "test-success" a Helm test hook: created by `helm test` only, not by `helm install` (ignored)',
+    ],
+  );
+});

@@ -103,7 +103,9 @@ export function validateObjects(objects: KubeObject[], config: ClusterConfig, di
   for (const o of objects) {
     const w = where(o);
     const ns = o.metadata.namespace;
-    if (typeof ns === "string" && o.kind !== "Namespace" && !namespaces.has(ns) && !undeclared.has(ns)) {
+    // An object read from a live cluster lives in a namespace that exists there.
+    const observed = o.status !== undefined && o.status !== null;
+    if (typeof ns === "string" && o.kind !== "Namespace" && !namespaces.has(ns) && !undeclared.has(ns) && !observed) {
       // Not fatal: manifests are often applied into namespaces created elsewhere.
       undeclared.add(ns);
       diags.warn(
