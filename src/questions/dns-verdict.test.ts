@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { loadCluster } from "../load/cluster.js";
 import { modelSession } from "./trace.js";
 import { runCheck } from "./check.js";
+import { computeReach } from "./reach.js";
 import type { TracePath } from "../sim/index.js";
 
 const DEMO = fileURLToPath(new URL("../../../examples/demo", import.meta.url));
@@ -162,4 +163,24 @@ test("dns verdict: check reports deny with the lookup's reason; allow fails", as
   assert.deepEqual(deny.reasons, [`name lookup failed: query to ${dns}:53 dropped by policy default/order-egress`]);
   assert.equal(allow.ok, false);
   assert.ok(allow.details.every((d) => d.includes("name lookup failed")));
+});
+
+test("dns verdict: reach stays L3/L4; --explain notes the pairs whose source cannot look names up", async () => {
+  const state = await cluster(orderEgress());
+  const dns = kubeDns(state);
+  const r = computeReach(state, { explain: true });
+  const line = r.lines.find(
+    (l) => l.src === "default/order-app[Deployment]" && l.dst === "default/user-app[Deployment]",
+  )!;
+  // The policy's port stays allowed (reach is about policy, not names) …
+  assert.equal(line.text, "TCP 8080");
+  // … and the note says a connection by name cannot be made.
+  assert.deepEqual(line.explain?.slice(2), [
+    `DNS: name lookups fail: UDP 53 to ${dns} (kube-system/kube-dns) denied by policy default/order-egress; by name, no connection`,
+  ]);
+  // Sources whose DNS egress is open get no note.
+  for (const l of r.lines.filter((x) => x.src !== "default/order-app[Deployment]"))
+    assert.ok(!l.explain?.some((e) => e.startsWith("DNS:")), `${l.src} => ${l.dst}`);
+  // Without --explain nothing changes.
+  assert.ok(computeReach(state).lines.every((l) => l.explain === undefined));
 });

@@ -12,9 +12,9 @@
 // answering query path carries the connection's own paths, their probabilities scaled.
 // A flow whose query always answers is left exactly as the interpreter gave it.
 
-import type { ClusterState } from "../control/state.js";
+import type { ClusterState, PodState } from "../control/state.js";
 import { ipToInt } from "../net/ipv4.js";
-import { decide, indexPolicies, type Party } from "../policy/engine.js";
+import { decide, indexPolicies, type Party, type PolicyIndex } from "../policy/engine.js";
 import type { DnsLookup, TracePath, TraceResult } from "../sim/index.js";
 
 /** A query path that got an answer back: a nameserver answered, or the query left the cluster. */
@@ -26,19 +26,57 @@ function partyAt(state: ClusterState, ip: string): Party {
   return pod ? { kind: "pod", pod } : { kind: "ip", ip: ipToInt(ip) };
 }
 
-/** "dropped by policy NS/NAME" (which side, when the nameserver's ingress denied it). */
+/** "policy NS/NAME" (and which side, when the nameserver's ingress denies it); undefined: allowed. */
+function deniedBy(ix: PolicyIndex, src: PodState, dst: Party, port: number): string | undefined {
+  const d = decide(ix, { kind: "pod", pod: src }, dst, "UDP", port);
+  const side =
+    d.egress.isolated && !d.egressRule ? d.egress : d.ingress.isolated && !d.ingressRule ? d.ingress : undefined;
+  if (!side) return undefined;
+  const by = `${side.selecting.length > 1 ? "policies" : "policy"} ${side.selecting.join(", ")}`;
+  return side.direction === "egress" ? by : `${by} (ingress of ${side.subject})`;
+}
+
+/** "policy NS/NAME" for a query path the interpreter dropped as POLICY_DENIED. */
 function policyCause(state: ClusterState | undefined, from: string, path: TracePath): string | undefined {
   if (!state) return undefined;
   const src = state.pods.find((p) => `${p.namespace}/${p.name}` === from);
   const last = path.hops.at(-1)?.steps.at(-1)?.packet;
   if (!src || !last) return undefined;
   // The dropped packet's destination is the nameserver's pod once the Service's DNAT happened.
-  const d = decide(indexPolicies(state), { kind: "pod", pod: src }, partyAt(state, last.dst), "UDP", last.dport ?? 53);
-  const side =
-    d.egress.isolated && !d.egressRule ? d.egress : d.ingress.isolated && !d.ingressRule ? d.ingress : undefined;
-  if (!side) return undefined;
-  const by = `${side.selecting.length > 1 ? "policies" : "policy"} ${side.selecting.join(", ")}`;
-  return side.direction === "egress" ? by : `${by} (ingress of ${side.subject})`;
+  return deniedBy(indexPolicies(state), src, partyAt(state, last.dst), last.dport ?? 53);
+}
+
+/**
+ * NetworkPolicy alone (L3/L4, as `reach` sees it): can a pod's DNS queries reach its
+ * nameserver (its resolv.conf's first, on UDP 53; behind a Service, each ready endpoint)?
+ * A short note when some or all cannot ("DNS: name lookups fail: UDP 53 to 10.96.0.10
+ * (kube-system/kube-dns) denied by policy NS/NAME; …"), undefined when all can.
+ */
+export function dnsEgressNote(ix: PolicyIndex, pod: PodState): string | undefined {
+  const ns = /^nameserver\s+(\S+)/m.exec(pod.resolvConf ?? "")?.[1];
+  if (!ns) return undefined;
+  const state = ix.state;
+  const svc = state.services.find((s) => s.clusterIP === ns);
+  const targets: { ip: string; port: number }[] = [];
+  if (svc) {
+    const sp = svc.ports.find((p) => p.protocol === "UDP" && p.port === 53);
+    if (!sp) return undefined;
+    for (const sl of state.endpointSlices) {
+      if (sl.namespace !== svc.namespace || sl.serviceName !== svc.name) continue;
+      const port = sl.ports.find((p) => p.protocol === "UDP" && (p.name ?? "") === (sp.name ?? ""))?.port;
+      if (port === undefined) continue;
+      for (const e of sl.endpoints)
+        if (e.conditions.ready !== false) for (const a of e.addresses) targets.push({ ip: a, port });
+    }
+  } else targets.push({ ip: ns, port: 53 });
+  if (!targets.length) return undefined;
+  const denied = targets.flatMap((t) => deniedBy(ix, pod, partyAt(state, t.ip), t.port) ?? []);
+  if (!denied.length) return undefined;
+  const to = `UDP 53 to ${ns}${svc ? ` (${svc.namespace}/${svc.name})` : ""}`;
+  const by = [...new Set(denied)].join("; ");
+  return denied.length === targets.length
+    ? `DNS: name lookups fail: ${to} denied by ${by}; by name, no connection`
+    : `DNS: name lookups fail on ${denied.length} of ${targets.length} endpoints: ${to} denied by ${by}`;
 }
 
 /** " (to NS/POD IP)": which nameserver the query path went to, after the Service's DNAT. */
