@@ -14,6 +14,7 @@ import { loadCluster } from "../load/cluster.js";
 import { modelSession } from "./trace.js";
 import { runCheck } from "./check.js";
 import { computeReach } from "./reach.js";
+import { planFlows } from "./verify.js";
 import type { TracePath } from "../sim/index.js";
 
 const DEMO = fileURLToPath(new URL("../../../examples/demo", import.meta.url));
@@ -183,4 +184,31 @@ test("dns verdict: reach stays L3/L4; --explain notes the pairs whose source can
     assert.ok(!l.explain?.some((e) => e.startsWith("DNS:")), `${l.src} => ${l.dst}`);
   // Without --explain nothing changes.
   assert.ok(computeReach(state).lines.every((l) => l.explain === undefined));
+});
+
+test("dns verdict: verify plans a connection by name with the lookup's outcome (no kernel needed)", async () => {
+  const state = await cluster(orderEgress());
+  const ir = modelSession(state).ir;
+  const order = state.pods.find((p) => p.labels.app === "order-app")!;
+  const users = state.pods.find((p) => p.labels.app === "users")!;
+  const plan = planFlows(
+    ir,
+    state,
+    "c",
+    [],
+    [],
+    [
+      { from: `default/${order.name}`, to: "http://user-service" },
+      { from: `default/${users.name}`, to: "http://user-service" },
+    ],
+  );
+  assert.equal(plan.length, 2);
+  // The resolver gets no answer: glibc's getaddrinfo gives up with EAI_AGAIN ("servfail").
+  assert.deepEqual(plan[0].flow.model.outcomes, ["servfail"]);
+  assert.equal(plan[0].probe.probe, "name-http");
+  assert.equal(plan[0].probe.name, "user-service");
+  assert.equal(plan[0].probe.tries, 1);
+  // Unrestricted: both user-app pods answer by name.
+  assert.equal(plan[1].flow.model.outcomes.length, 2);
+  assert.ok(plan[1].flow.model.outcomes.every((o) => o.startsWith("delivered default/user-app-")));
 });
