@@ -6,8 +6,9 @@
 // UDP 53; the interpreter traces it as `dns.path`, one path per random choice (a CoreDNS
 // replica each).
 //
-// The lookup is taken to follow one path of the query (the resolver's retries use the same
-// socket, so the same conntrack entry and replica): each failing query path becomes a
+// A modelling choice: the whole lookup follows one path of the query (glibc keeps one
+// socket per nameserver across its retries and search names, so one conntrack entry and
+// one replica); each failing query path becomes a
 // DROPPED path of the flow, with the query's hops and the DNS step as its cause; each
 // answering query path carries the connection's own paths, their probabilities scaled.
 // A flow whose query always answers is left exactly as the interpreter gave it.
