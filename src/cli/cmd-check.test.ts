@@ -70,3 +70,51 @@ test("check: a bad expectations file is exit 2 with file, line, field and value"
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// A pod whose egress policy lacks port 53 cannot resolve names
+// (https://kubernetes.io/docs/concepts/services-networking/network-policies/): a connection
+// by name is denied although its port is allowed. 10.96.0.10 is kube-dns's Service IP
+// (kubeadm's: the 10th address of the default service subnet 10.96.0.0/12).
+test("check: an egress policy without port 53 denies a connection by name, with the lookup as the reason", () => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-check-"));
+  try {
+    const pol = join(dir, "egress.yaml");
+    writeFileSync(
+      pol,
+      [
+        "apiVersion: networking.k8s.io/v1",
+        "kind: NetworkPolicy",
+        "metadata: {name: order-egress}",
+        "spec:",
+        "  podSelector: {matchLabels: {app: order-app}}",
+        "  policyTypes: [Egress]",
+        "  egress:",
+        "    - to: [{podSelector: {matchLabels: {app: user-app}}}]",
+        "      ports: [{port: 8080}]",
+        "",
+      ].join("\n"),
+    );
+    const f = join(dir, "c.yaml");
+    writeFileSync(
+      f,
+      "expectations:\n  - name: no DNS, no backend\n    from: deployment/default/order-app\n    to: http://user-service\n    expect: deny\n",
+    );
+    const r = run("check", f, "-f", "examples/demo", "-f", pol);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^PASS no DNS, no backend \(line 2\)$/m);
+    assert.match(
+      r.stdout,
+      /^ {4}denied: name lookup failed: query to 10\.96\.0\.10:53 dropped by policy default\/order-egress$/m,
+    );
+    // The same flow expected to work fails, each path with the lookup's reason.
+    writeFileSync(f, "- from: deployment/default/order-app\n  to: http://user-service\n  expect: allow\n");
+    const r2 = run("check", f, "-f", "examples/demo", "-f", pol);
+    assert.equal(r2.status, 1, r2.stdout + r2.stderr);
+    assert.match(
+      r2.stdout,
+      /FAIL .* DROPPED POLICY_DENIED: name lookup failed: query to 10\.96\.0\.10:53 dropped by policy default\/order-egress/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -22,6 +22,15 @@ test("podnet rules NODE prints iptables-save text with kube-proxy's chains", () 
     ),
   );
   assert.ok(r.stdout.trimEnd().endsWith("COMMIT"));
+  // iptables-save prints every -s/-d with its mask, /32 for one address (iptables/iptables.c
+  // print_ip: xtables_ipaddr_to_numeric + xtables_ipmask_to_numeric): the API server's
+  // endpoint and ClusterIP (10.96.0.1, the first address of the default service subnet).
+  assert.match(
+    r.stdout,
+    /^-A KUBE-SEP-\w{16} -m comment --comment default\/kubernetes:https -s [\d.]+\/32 -j KUBE-MARK-MASQ$/m,
+  );
+  assert.match(r.stdout, /^-A KUBE-SERVICES .* -d 10\.96\.0\.1\/32 --dport 443 -j KUBE-SVC-NPX46M4PTMTKRN6Y$/m);
+  assert.doesNotMatch(r.stdout, / -[sd] \d+\.\d+\.\d+\.\d+[ \n]/);
 });
 
 test("podnet rules NODE --mode nftables prints the kube-proxy table", () => {

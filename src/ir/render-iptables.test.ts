@@ -1,6 +1,29 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ByteText, putIp, putUint, sortCodeUnits, sortedOrder } from "./text.js";
+import { renderIptRule, withMask } from "./render-iptables.js";
+
+// iptables-save prints an address match with its mask, "/32" for one address
+// (iptables/iptables.c print_ip; libxtables/xtables.c xtables_ipmask_to_numeric).
+test("-s/-d print as iptables-save does: one address with /32, a CIDR as given", () => {
+  const o = (opt: string, ...args: string[]) => ({ opt, args });
+  const r = {
+    opts: [o("-s", "10.244.2.2"), { ...o("-d", "10.96.0.0/12"), neg: true }, o("-p", "tcp"), o("--dport", "80")],
+    target: "ACCEPT",
+  };
+  assert.equal(renderIptRule("X", r), "-A X -s 10.244.2.2/32 ! -d 10.96.0.0/12 -p tcp --dport 80 -j ACCEPT");
+  assert.equal(withMask("10.96.0.10"), "10.96.0.10/32");
+  assert.equal(withMask("10.244.0.0/16"), "10.244.0.0/16");
+  // Target options are no address matches: DNAT's --to-destination stays as it is.
+  assert.equal(
+    renderIptRule("KUBE-SEP-A", {
+      opts: [o("-s", "10.244.1.5")],
+      target: "DNAT",
+      targetOpts: [o("--to-destination", "10.244.1.5:8080")],
+    }),
+    "-A KUBE-SEP-A -s 10.244.1.5/32 -j DNAT --to-destination 10.244.1.5:8080",
+  );
+});
 
 // iptables-save lists user chains in strcmp order; for ASCII names that is JavaScript's
 // default sort (UTF-16 code units), which the radix sort must reproduce exactly.

@@ -32,8 +32,20 @@ const frozenText = new WeakMap<IptOpt, string>();
 
 function optText(o: IptOpt): string {
   let s = o.neg ? " ! " + o.opt : " " + o.opt;
+  if (isAddrOpt(o.opt) && o.args.length === 1) return s + " " + quoteArg(withMask(o.args[0]));
   for (const a of o.args) s += " " + quoteArg(a);
   return s;
+}
+
+const isAddrOpt = (opt: string) => opt === "-s" || opt === "-d" || opt === "--source" || opt === "--destination";
+
+/**
+ * An address match as iptables-save prints it: always with its mask, so one address is
+ * "/32" (iptables/iptables.c print_ip: xtables_ipaddr_to_numeric then
+ * xtables_ipmask_to_numeric, which gives "/32" for a full mask; libxtables/xtables.c).
+ */
+export function withMask(a: string): string {
+  return a.includes("/") || !/^\d+\.\d+\.\d+\.\d+$/.test(a) ? a : a + "/32";
 }
 
 const frozenListText = new WeakMap<IptOpt[], string>();

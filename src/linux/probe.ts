@@ -15,8 +15,8 @@ import { guardCommand } from "./names.js";
 import { pythonScript } from "./scripts.js";
 import { readRecord } from "./state.js";
 
-/** What the client does for one flow. */
-export type ProbeKind = "http" | "udp" | "dns-udp" | "dns-tcp" | "resolve";
+/** What the client does for one flow ("name-http": resolve `name`, then HTTP to its first address). */
+export type ProbeKind = "http" | "udp" | "dns-udp" | "dns-tcp" | "resolve" | "name-http";
 
 /** One flow as the client runs it (py/verify_client.py reads these fields). */
 export interface ProbeRequest {
@@ -27,7 +27,7 @@ export interface ProbeRequest {
   /** At most this many tries; the client stops once it has seen every `expect`ed outcome. */
   tries: number;
   expect: string[];
-  /** "resolve": the name asked through the pod's resolver. */
+  /** "resolve", "name-http": the name asked through the pod's resolver. */
   name?: string;
   /** DNS probes: the name queried (any answer with the query's id counts). */
   qname?: string;

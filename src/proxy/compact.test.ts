@@ -71,7 +71,7 @@ test("iptables: the compact shared layer prints as its materialised rules do, fo
     const text = renderIptables([shared.iptables!, own.iptables!]);
     assert.equal(Buffer.from(renderIptablesBytes([shared.iptables!, own.iptables!])).toString("utf8"), text);
     assert.equal(text, renderIptables([plainIpt(shared.iptables!), own.iptables!]), n.name);
-    assert.match(text, /^-A KUBE-SEP-\w{16} -s 10\.244\.9\.010 -j KUBE-MARK-MASQ$/m);
+    assert.match(text, /^-A KUBE-SEP-\w{16} -s 10\.244\.9\.010\/32 -j KUBE-MARK-MASQ$/m);
   }
 });
 

@@ -18,6 +18,14 @@ export interface CheckOutcome {
   ok: boolean;
   /** One line per source pod (and per path when they differ). */
   details: string[];
+  /**
+   * What the model says, over every source pod and path: "allow" (all DELIVERED), "deny"
+   * (none DELIVERED), "mixed", or "error" (the expectation could not be traced).
+   */
+  verdict: "allow" | "deny" | "mixed" | "error";
+  /** Why a flow is denied: each distinct reason of its paths that did not deliver
+   *  ("name lookup failed: query to 10.96.0.10:53 dropped by policy NS/NAME", …). */
+  reasons: string[];
 }
 
 /** The pods an expectation's `from` stands for. Strings: `[ns/]pod`, `[ns/]workload`
@@ -99,15 +107,22 @@ function checkAll(session: ModelSession, exps: Expectation[]): CheckOutcome[] {
   const { state } = session;
   return exps.map((e) => {
     const { refs, error } = expandFrom(state, e.from);
-    if (error) return { expectation: e, ok: false, details: [error] };
+    if (error) return { expectation: e, ok: false, details: [error], verdict: "error", reasons: [] };
     const details: string[] = [];
+    const reasons: string[] = [];
+    const why = (s: string) => reasons.includes(s) || reasons.push(s);
     let ok = true;
+    let delivered = 0;
+    let denied = 0;
+    let failed = false;
     for (const from of refs) {
       let r: TraceResult;
       try {
-        r = session.trace({ from, to: e.to, port: e.port, protocol: e.protocol }, { noDnsPath: true });
+        // The DNS query is traced too: a name whose lookup fails denies the flow (dns-verdict.ts).
+        r = session.trace({ from, to: e.to, port: e.port, protocol: e.protocol });
       } catch (err) {
         ok = false;
+        failed = true;
         details.push(`${from}: ${(err as Error).message}`);
         continue;
       }
@@ -115,15 +130,24 @@ function checkAll(session: ModelSession, exps: Expectation[]): CheckOutcome[] {
       for (const p of r.paths) {
         const good = p.disposition.verdict === want;
         if (!good) ok = false;
+        if (p.disposition.verdict === "DELIVERED") delivered++;
+        else {
+          denied++;
+          why(p.disposition.detail);
+        }
         const via = p.choices.length ? ` (${p.choices.join(", ")})` : "";
         details.push(`${good ? "ok  " : "FAIL"} ${from} -> ${e.to}${via}: ${pathSummary(p)}`);
       }
       if (r.dns && r.dns.answer === undefined) {
         ok = ok && e.expect === "deny";
-        details.push(`${from}: the name did not resolve (${r.dns.walk.map((q) => `${q.name} ${q.rcode}`).join(", ")})`);
+        denied++;
+        const text = `the name did not resolve (${r.dns.walk.map((q) => `${q.name} ${q.rcode}`).join(", ")})`;
+        why(text);
+        details.push(`${from}: ${text}`);
       }
     }
-    return { expectation: e, ok, details };
+    const verdict = failed ? "error" : denied && delivered ? "mixed" : delivered ? "allow" : "deny";
+    return { expectation: e, ok, details, verdict, reasons };
   });
 }
 
@@ -136,6 +160,9 @@ export function renderCheck(out: CheckOutcome[]): string {
   for (const o of out) {
     lines.push(`${o.ok ? "PASS" : "FAIL"} ${label(o.expectation)} (line ${o.expectation.line})`);
     if (!o.ok) for (const d of o.details) lines.push(`    ${d}`);
+    // A deny that holds says why: one held for another reason than meant (a blocked DNS
+    // lookup rather than the policy on the port) is worth seeing.
+    else if (o.verdict === "deny") for (const r of o.reasons) lines.push(`    denied: ${r}`);
   }
   const failed = out.filter((o) => !o.ok).length;
   lines.push(`${out.length - failed} passed, ${failed} failed`);

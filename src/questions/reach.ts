@@ -23,6 +23,7 @@ import {
 import { matchSelector } from "../manifest/selector.js";
 import { allSet, equal, formatConns, intersect, isEmpty, union, emptySet, type ConnSet } from "../policy/portset.js";
 import type { LabelSelector } from "../manifest/types.js";
+import { dnsEgressNote } from "./dns-verdict.js";
 
 export interface ReachLine {
   src: string;
@@ -148,6 +149,8 @@ interface ReachContext {
   wlClasses: Map<string, Set<PodClass>>;
   wlNs: Map<string, string>;
   wlPods: Map<string, PodState>;
+  /** --explain: each source workload's DNS note (dnsEgressNote), once. */
+  dnsNotes?: Map<string, string | undefined>;
 }
 
 interface ExtRange {
@@ -356,6 +359,7 @@ function workloadLines(ctx: ReachContext, pairConns: Map<string, ConnSet>): Reac
         ws,
         wd,
       );
+      dnsNote(ctx, ws, line.explain);
     }
     return line;
   };
@@ -411,12 +415,27 @@ function externalLines(ctx: ReachContext, ext: ExtRange[]): ReachLine[] {
         const text = formatConns(g.conns);
         const line: ReachLine =
           dir === "egress" ? { src: w, dst: name, conns: g.conns, text } : { src: name, dst: w, conns: g.conns, text };
-        if (opts.explain) line.explain = g.explain;
+        if (opts.explain) {
+          line.explain = [...g.explain];
+          if (dir === "egress") dnsNote(ctx, w, line.explain);
+        }
         lines.push(line);
       }
     }
   }
   return lines;
+}
+
+/**
+ * --explain: reach stays L3/L4, but a pair whose source cannot look names up (its DNS
+ * egress is denied) gets one note line, since connections by name then fail (see
+ * dns-verdict.ts). Per pair, from the source workload's first pod; computed once per workload.
+ */
+function dnsNote(ctx: ReachContext, w: string, explain: string[]): void {
+  const cache = (ctx.dnsNotes ??= new Map());
+  if (!cache.has(w)) cache.set(w, dnsEgressNote(ctx.ix, ctx.wlPods.get(w)!));
+  const note = cache.get(w);
+  if (note) explain.push(note);
 }
 
 function explainVerdict(v: DirectionVerdict, who: string): string {

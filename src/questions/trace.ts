@@ -11,12 +11,13 @@ import { ipvsIpsets } from "../proxy/ipvs/index.js";
 import { traceFlow, withNodeRules, TraceInputError } from "../sim/index.js";
 import type { FlowSpec, Resolver, TraceOptions, TraceResult } from "../sim/index.js";
 import { parseIptablesSave } from "../sim/parse-iptables.js";
+import { withDnsVerdict } from "./dns-verdict.js";
 
 // What askers need to phrase a flow and read the answer, so they import questions only.
 export { TraceInputError } from "../sim/index.js";
 export { IptablesParseError } from "../sim/parse-iptables.js";
 export { renderTrace } from "../sim/index.js";
-export type { FlowSpec, Protocol, Resolver, TraceResult, TracePath } from "../sim/index.js";
+export type { DnsLookup, FlowSpec, Protocol, Resolver, TraceResult, TracePath } from "../sim/index.js";
 
 /** The DNS helper's resolver walk, adapted to the interpreter's Resolver shape. */
 export function clusterResolver(state: ClusterState): Resolver {
@@ -79,7 +80,10 @@ function makeSession(state: ClusterState | undefined, ir: DataplaneIR, resolve: 
   return {
     ir,
     state,
-    trace: (flow: FlowSpec, opts: SessionTraceOptions = {}) => traceFlow(ir, flow, { ...opts, state, resolve, ipsets }),
+    // The name's lookup is part of the verdict (dns-verdict.ts): unless the asker skips the
+    // query's trace, a flow whose query fails ends there.
+    trace: (flow: FlowSpec, opts: SessionTraceOptions = {}) =>
+      withDnsVerdict(traceFlow(ir, flow, { ...opts, state, resolve, ipsets }), state, opts.maxPaths),
     withNodeRules(nodeName: string, iptablesSave: string, file?: string) {
       const layer = parseIptablesSave(iptablesSave, file);
       let replaced: DataplaneIR;

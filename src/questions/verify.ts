@@ -51,7 +51,7 @@ export interface ModelPath {
 
 export interface VerifyFlow {
   id: number;
-  kind: "pod" | "service" | "nodeport" | "external" | "dns";
+  kind: "pod" | "service" | "nodeport" | "external" | "dns" | "name";
   /** "default/order-app-…" or "external". */
   from: string;
   /** Human form of the destination ("default/web-0 10.244.1.7:80/tcp", "svc default/user-service 10.96.11.236:80/tcp", "user-service"). */
@@ -95,6 +95,12 @@ export interface VerifyOptions {
   udpTimeoutMs?: number;
   /** Source namespaces probed at once (default 6). */
   parallel?: number;
+  /**
+   * Connections by name to check as well ("name" flows): from a pod, an http:// URL whose
+   * host the pod's resolver looks up before it connects (the model's trace includes the
+   * lookup: a lookup that fails is "servfail", the resolver's EAI_AGAIN).
+   */
+  byName?: { from: string; to: string }[];
   /** The IR/state to compare with (default: recomputed from the recorded inputs). */
   ir?: DataplaneIR;
   state?: ClusterState;
@@ -241,6 +247,7 @@ export function planFlows(
   cluster: string,
   sets: FlowSet[],
   skipped: VerifyReport["skipped"],
+  byName: VerifyOptions["byName"] = [],
 ): Planned[] {
   const nameCount = new Map<string, number>();
   for (const p of ir.pods) nameCount.set(p.name, (nameCount.get(p.name) ?? 0) + 1);
@@ -264,6 +271,7 @@ export function planFlows(
   if (sets.includes("pods")) planPodFlows(pl);
   if (sets.includes("services") && state) planServiceFlows(pl, state);
   if (sets.includes("dns") && state) planDnsFlows(pl, state);
+  if (state) for (const b of byName) planNameFlow(pl, b.from, b.to);
   // The client stops repeating once it has seen every outcome the model predicts.
   for (const p of pl.out)
     p.probe.expect = p.flow.model.outcomes.map((o) => (p.anonymous && o.startsWith("delivered") ? "delivered" : o));
@@ -443,6 +451,48 @@ function planDnsFlows(pl: Planner, state: ClusterState): void {
   }
 }
 
+/**
+ * A connection by name: the model's trace from the name (its lookup included), the kernel's
+ * getaddrinfo then HTTP to the first address. A query path that fails (a DNS step first on
+ * the path) is "servfail": glibc gets no answer and gives up with EAI_AGAIN.
+ */
+function planNameFlow(pl: Planner, from: string, url: string): void {
+  const r = pl.session.trace({ from, to: url });
+  const src = pl.sources.find((p) => `pod/${p.namespace}/${p.name}` === r.flow.srcNs || podKey(p) === r.flow.srcNs);
+  if (!src || !r.flow.host) throw new Error(`by-name flow ${from} → ${url}: needs a pod source and a URL with a name`);
+  const paths = modelPaths(pl.ir, r);
+  r.paths.forEach((p, i) => {
+    if (p.hops[0]?.steps[0]?.action === "DNS" && paths[i]) paths[i].outcome = "servfail";
+  });
+  // No address at all (NXDOMAIN/NODATA on every name of the walk): the resolver says so.
+  const outcomes = r.dns && !r.dns.answer && !r.dns.lookup ? ["notfound"] : uniq(paths.map((p) => p.outcome));
+  const port = r.flow.port ?? 80;
+  push(pl, {
+    flow: {
+      kind: "name",
+      from: podKey(src),
+      to: url,
+      name: r.flow.host,
+      protocol: "tcp",
+      port,
+      model: { outcomes, paths },
+    },
+    srcNetns: srcNs(pl, src),
+    probe: {
+      id: 0,
+      probe: "name-http",
+      dst: "",
+      port,
+      tries: outcomes.includes("servfail") && outcomes.length === 1 ? 1 : Math.max(3, 10 * outcomes.length),
+      expect: [],
+      name: r.flow.host,
+    },
+    anonymous: false,
+    affinity: false,
+    names: pl.names,
+  });
+}
+
 /** The first pod (by name) of each Kubernetes namespace, preferably one that uses the cluster DNS (dnsPolicy Default pods use the node's resolver). */
 function dnsSources(sources: PodNet[], state: ClusterState): PodNet[] {
   const firstIn = new Map<string, PodNet>();
@@ -486,13 +536,14 @@ function resolverModel(
 
 export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const t0 = Date.now();
-  const sets = o.flows?.length ? o.flows : FLOW_SETS;
+  // With by-name flows alone (flows: []), no flow set is planned.
+  const sets = o.flows && (o.flows.length || o.byName?.length) ? o.flows : FLOW_SETS;
   const log = o.log ?? (() => {});
   const { ir, state } = o.ir ? { ir: o.ir, state: o.state } : await recompute(o.cluster);
   const skipped: VerifyReport["skipped"] = [];
   if (!state && (sets.includes("services") || sets.includes("dns")))
     skipped.push({ what: "services, dns", why: "the cluster was built from a bare IR (no control-plane state)" });
-  const plan = planFlows(ir, state, o.cluster, sets, skipped);
+  const plan = planFlows(ir, state, o.cluster, sets, skipped, o.byName);
   log(
     `${plan.length} flows planned from ${new Set(plan.map((p) => p.srcNetns)).size} sources (model traced in ${Date.now() - t0} ms)`,
   );
@@ -569,7 +620,7 @@ function compare(p: Planned, r: ProbeResult | undefined, clientError: string | u
 export function formatVerify(r: VerifyReport): string {
   const lines: string[] = [];
   lines.push(
-    `cluster ${r.cluster} (${r.flowSets.join(", ")}): ${r.flows} flows, ${r.agree} agree, ${r.disagree} disagree (${(r.ms / 1000).toFixed(1)} s)`,
+    `cluster ${r.cluster} (${[...r.flowSets, ...(r.byKind.name ? ["by name"] : [])].join(", ")}): ${r.flows} flows, ${r.agree} agree, ${r.disagree} disagree (${(r.ms / 1000).toFixed(1)} s)`,
   );
   for (const [k, b] of Object.entries(r.byKind))
     lines.push(`  ${k.padEnd(9)} ${b.flows} flows, ${b.agree} agree, ${b.disagree} disagree`);

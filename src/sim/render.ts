@@ -53,6 +53,9 @@ export function renderTrace(r: TraceResult, opts: { packets?: boolean } = {}): s
         `  the query itself (udp 53): ${d.verdict}${d.reason ? " (" + d.reason + ")" : ""}${r.dns.path.length > 1 ? ` (one of ${r.dns.path.length} paths)` : ""}: ${d.detail}`,
       );
     }
+    const l = r.dns.lookup;
+    if (l?.status === "failed") out.push(`  ${l.reason}: the connection is never attempted`);
+    else if (l) out.push(`  on ${fmtP(l.failed)} of the query's paths the lookup fails: ${l.reasons.join("; ")}`);
     if (!r.dns.answer) out.push(`  no address for ${f.host}: the connection is never attempted`);
   }
   const many = r.paths.length > 1;

@@ -165,6 +165,18 @@ export interface DnsQuery {
   answers: string[];
 }
 
+/** A name lookup that fails on some or all paths of its query (dropped, refused, no answer). */
+export interface DnsLookup {
+  /** "failed": every path of the query fails; "partial": some do (replicas behind different policies). */
+  status: "failed" | "partial";
+  /** The probability that the lookup fails (1 when failed). */
+  failed: number;
+  /** Why ("name lookup failed: query to 10.96.0.10:53 dropped by policy NS/NAME"): the first of `reasons`. */
+  reason: string;
+  /** Every distinct reason, in path order. */
+  reasons: string[];
+}
+
 export interface TraceResult {
   flow: Flow;
   dns?: {
@@ -174,6 +186,8 @@ export interface TraceResult {
     answer?: string;
     /** The first DNS query's own trace (UDP 53 to the nameserver). */
     path?: TracePath[];
+    /** Set (by the questions layer) when paths of the query fail: the lookup fails there. */
+    lookup?: DnsLookup;
   };
   paths: TracePath[];
   /** Set when the number of paths hit opts.maxPaths. */

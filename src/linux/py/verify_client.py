@@ -88,12 +88,17 @@ def resolve(f):
         if e.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)): return "notfound"
         if e.errno == socket.EAI_AGAIN: return "servfail"
         return "error:gai%d" % e.errno
+def name_http(f):
+    # A connection by name, as an application makes it: the pod's resolver, then TCP.
+    r = resolve(f)
+    if not r.startswith("answer "): return r
+    return http(dict(f, dst=r[len("answer "):].split(",")[0]))
 def run(f):
     counts, tries = {}, 0
     want = set(f["expect"])
     for i in range(f["tries"]):
         p = f["probe"]
-        o = http(f) if p == "http" else udp(f) if p == "udp" else dnsq(f, p == "dns-tcp") if p.startswith("dns") else resolve(f)
+        o = http(f) if p == "http" else udp(f) if p == "udp" else dnsq(f, p == "dns-tcp") if p.startswith("dns") else name_http(f) if p == "name-http" else resolve(f)
         counts[o] = counts.get(o, 0) + 1
         tries += 1
         seen = set(counts)

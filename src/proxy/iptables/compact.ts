@@ -205,6 +205,9 @@ function compactWriter(
         b[n++] = 115;
         b[n++] = 32;
         n = putIp(b, n, r[i + 5]);
+        b[n++] = 47; // "/32": iptables-save prints the mask (render-iptables.ts withMask)
+        b[n++] = 51;
+        b[n++] = 50;
         n = putCopy(b, n, MASQ_L, 31);
         n = putWords(b, n, r, i + 1, 4);
         n = putCopy(b, n, dnatAt[k], dnatLen[k]);

@@ -53,18 +53,18 @@ test("ClusterIP service with 3 endpoints: KUBE-SERVICES, KUBE-SVC ladder, KUBE-S
   const S = "KUBE-SVC-XVSZT5OVGTVVWFGR";
   assert.ok(
     text.includes(
-      `-A KUBE-SERVICES -m comment --comment "default/auth-service cluster IP" -m tcp -p tcp -d 10.96.0.20 --dport 80 -j ${S}\n`,
+      `-A KUBE-SERVICES -m comment --comment "default/auth-service cluster IP" -m tcp -p tcp -d 10.96.0.20/32 --dport 80 -j ${S}\n`,
     ),
   );
   // Endpoints ordered by their "ip:port" string: 10.244.1.10 < 10.244.1.5 < 10.244.2.7.
   assert.deepEqual(lines(text, "-A " + S), [
-    `-A ${S} -m comment --comment "default/auth-service cluster IP" -m tcp -p tcp -d 10.96.0.20 --dport 80 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ`,
+    `-A ${S} -m comment --comment "default/auth-service cluster IP" -m tcp -p tcp -d 10.96.0.20/32 --dport 80 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ`,
     `-A ${S} -m comment --comment "default/auth-service -> 10.244.1.10:80" -m statistic --mode random --probability 0.3333333333 -j ${sep("default/auth-service", "10.244.1.10:80")}`,
     `-A ${S} -m comment --comment "default/auth-service -> 10.244.1.5:80" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-NBFGZ2TW6WACI6R6`,
     `-A ${S} -m comment --comment "default/auth-service -> 10.244.2.7:80" -j ${sep("default/auth-service", "10.244.2.7:80")}`,
   ]);
   assert.deepEqual(lines(text, "-A KUBE-SEP-NBFGZ2TW6WACI6R6"), [
-    "-A KUBE-SEP-NBFGZ2TW6WACI6R6 -m comment --comment default/auth-service -s 10.244.1.5 -j KUBE-MARK-MASQ",
+    "-A KUBE-SEP-NBFGZ2TW6WACI6R6 -m comment --comment default/auth-service -s 10.244.1.5/32 -j KUBE-MARK-MASQ",
     "-A KUBE-SEP-NBFGZ2TW6WACI6R6 -m comment --comment default/auth-service -m tcp -p tcp -j DNAT --to-destination 10.244.1.5:80",
   ]);
   assert.ok(text.includes(":KUBE-SEP-NBFGZ2TW6WACI6R6 - [0:0]\n"));
@@ -104,7 +104,7 @@ test("service without endpoints: REJECT in filter KUBE-SERVICES, no nat chains",
   assert.deepEqual(
     lines(text, "-A KUBE-SERVICES").filter((l) => l.includes("default/empty")),
     [
-      '-A KUBE-SERVICES -m comment --comment "default/empty:web has no endpoints" -m tcp -p tcp -d 10.96.0.21 --dport 8080 -j REJECT',
+      '-A KUBE-SERVICES -m comment --comment "default/empty:web has no endpoints" -m tcp -p tcp -d 10.96.0.21/32 --dport 8080 -j REJECT',
     ],
   );
   assert.ok(!text.includes(svc("default/empty:web")));
@@ -172,12 +172,12 @@ test("externalTrafficPolicy Local, node with a local endpoint: KUBE-SVL with onl
   assert.equal(lines(text, `-A KUBE-SVC-${h}`).length, 3);
   assert.ok(
     text.includes(
-      `-A KUBE-SERVICES -m comment --comment "default/web loadbalancer IP" -m tcp -p tcp -d 192.168.1.240 --dport 80 -j KUBE-EXT-${h}`,
+      `-A KUBE-SERVICES -m comment --comment "default/web loadbalancer IP" -m tcp -p tcp -d 192.168.1.240/32 --dport 80 -j KUBE-EXT-${h}`,
     ),
   );
   assert.ok(
     text.includes(
-      `-A KUBE-SERVICES -m comment --comment "default/web external IP" -m tcp -p tcp -d 192.168.1.200 --dport 80 -j KUBE-EXT-${h}`,
+      `-A KUBE-SERVICES -m comment --comment "default/web external IP" -m tcp -p tcp -d 192.168.1.200/32 --dport 80 -j KUBE-EXT-${h}`,
     ),
   );
   assert.ok(
@@ -192,8 +192,8 @@ test("externalTrafficPolicy Local, node without a local endpoint: DROP in KUBE-E
   const text = render(etpLocal(), "control-plane");
   const h = portProtoHash("default/web", "tcp");
   assert.deepEqual(lines(text, "-A KUBE-EXTERNAL-SERVICES"), [
-    '-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/web has no local endpoints" -m tcp -p tcp -d 192.168.1.200 --dport 80 -j DROP',
-    '-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/web has no local endpoints" -m tcp -p tcp -d 192.168.1.240 --dport 80 -j DROP',
+    '-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/web has no local endpoints" -m tcp -p tcp -d 192.168.1.200/32 --dport 80 -j DROP',
+    '-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/web has no local endpoints" -m tcp -p tcp -d 192.168.1.240/32 --dport 80 -j DROP',
     '-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/web has no local endpoints" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 30090 -j DROP',
   ]);
   assert.ok(!text.includes(`KUBE-SVL-${h}`));
@@ -209,17 +209,17 @@ test("internalTrafficPolicy Local: SVL on a node with local endpoints, DROP with
   const w1 = render(st, "worker-1");
   assert.ok(
     w1.includes(
-      `-A KUBE-SERVICES -m comment --comment "default/itp cluster IP" -m tcp -p tcp -d 10.96.0.31 --dport 80 -j KUBE-SVL-${h}\n`,
+      `-A KUBE-SERVICES -m comment --comment "default/itp cluster IP" -m tcp -p tcp -d 10.96.0.31/32 --dport 80 -j KUBE-SVL-${h}\n`,
     ),
   );
   assert.deepEqual(lines(w1, `-A KUBE-SVL-${h}`), [
-    `-A KUBE-SVL-${h} -m comment --comment "default/itp cluster IP" -m tcp -p tcp -d 10.96.0.31 --dport 80 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ`,
+    `-A KUBE-SVL-${h} -m comment --comment "default/itp cluster IP" -m tcp -p tcp -d 10.96.0.31/32 --dport 80 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ`,
     `-A KUBE-SVL-${h} -m comment --comment "default/itp -> 10.244.1.21:80" -j ${sep("default/itp", "10.244.1.21:80")}`,
   ]);
   const w2 = render(st, "worker-2");
   assert.ok(
     w2.includes(
-      `-A KUBE-SERVICES -m comment --comment "default/itp has no local endpoints" -m tcp -p tcp -d 10.96.0.31 --dport 80 -j DROP\n`,
+      `-A KUBE-SERVICES -m comment --comment "default/itp has no local endpoints" -m tcp -p tcp -d 10.96.0.31/32 --dport 80 -j DROP\n`,
     ),
   );
   assert.ok(!w2.includes("KUBE-SVL-") && !w2.includes(sep("default/itp", "10.244.1.21:80")));
@@ -268,7 +268,7 @@ test("LoadBalancer with loadBalancerSourceRanges: KUBE-FW chain and KUBE-PROXY-F
   const h = portProtoHash("default/fw", "tcp");
   assert.ok(
     text.includes(
-      `-A KUBE-SERVICES -m comment --comment "default/fw loadbalancer IP" -m tcp -p tcp -d 192.168.1.241 --dport 80 -j KUBE-FW-${h}\n`,
+      `-A KUBE-SERVICES -m comment --comment "default/fw loadbalancer IP" -m tcp -p tcp -d 192.168.1.241/32 --dport 80 -j KUBE-FW-${h}\n`,
     ),
   );
   assert.deepEqual(lines(text, `-A KUBE-FW-${h}`), [
@@ -277,7 +277,7 @@ test("LoadBalancer with loadBalancerSourceRanges: KUBE-FW chain and KUBE-PROXY-F
   ]);
   assert.ok(
     text.includes(
-      `-A KUBE-PROXY-FIREWALL -m comment --comment "default/fw traffic not accepted by KUBE-FW-${h}" -m tcp -p tcp -d 192.168.1.241 --dport 80 -j DROP\n`,
+      `-A KUBE-PROXY-FIREWALL -m comment --comment "default/fw traffic not accepted by KUBE-FW-${h}" -m tcp -p tcp -d 192.168.1.241/32 --dport 80 -j DROP\n`,
     ),
   );
 });

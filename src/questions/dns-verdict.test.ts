@@ -1,0 +1,214 @@
+// DNS is part of every verdict. Expected values from Kubernetes' documented behaviour
+// (https://kubernetes.io/docs/concepts/services-networking/network-policies/): a pod whose
+// egress policy does not allow port 53 cannot resolve names, so a connection by name fails
+// although the same connection by address is allowed; a pod resolves through its
+// resolv.conf nameserver, the kube-dns Service IP, on UDP 53
+// (https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadCluster } from "../load/cluster.js";
+import { modelSession } from "./trace.js";
+import { runCheck } from "./check.js";
+import { computeReach } from "./reach.js";
+import { planFlows } from "./verify.js";
+import type { TracePath } from "../sim/index.js";
+
+const DEMO = fileURLToPath(new URL("../../../examples/demo", import.meta.url));
+
+/** order-app may talk to user-app on 8080 only, plus `extra` egress rules (YAML list items). */
+const orderEgress = (extra = "") => `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: order-egress
+spec:
+  podSelector:
+    matchLabels: {app: order-app}
+  policyTypes: [Egress]
+  egress:
+    - to:
+        - podSelector:
+            matchLabels: {app: user-app}
+      ports:
+        - port: 8080
+${extra}`;
+
+async function cluster(...manifests: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-dnsv-"));
+  try {
+    manifests.forEach((m, i) => writeFileSync(join(dir, `${i}.yaml`), m));
+    const { state } = await loadCluster({ files: [DEMO, dir] });
+    return state;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const kubeDns = (state: Awaited<ReturnType<typeof cluster>>) =>
+  state.services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns")!.clusterIP!;
+const sum = (ps: TracePath[]) => ps.reduce((a, p) => a + p.probability, 0);
+
+test("dns verdict: egress without port 53 — the lookup fails, the trace ends DROPPED naming the policy", async () => {
+  const state = await cluster(orderEgress());
+  const s = modelSession(state);
+  const dns = kubeDns(state);
+  const r = s.trace({ from: "order-app", to: "http://user-service" });
+  assert.ok(r.paths.length > 0);
+  for (const p of r.paths) {
+    assert.equal(p.disposition.verdict, "DROPPED");
+    assert.equal(p.disposition.reason, "POLICY_DENIED");
+    assert.equal(p.disposition.detail, `name lookup failed: query to ${dns}:53 dropped by policy default/order-egress`);
+    // The DNS step comes first and is the query: UDP to the kube-dns Service IP, port 53.
+    const first = p.hops[0].steps[0];
+    assert.equal(first.action, "DNS");
+    assert.equal(first.packet.protocol, "udp");
+    assert.equal(first.packet.dst, dns);
+    assert.equal(first.packet.dport, 53);
+    assert.ok(p.choices.every((c) => c.startsWith("DNS query: ")));
+  }
+  assert.equal(Math.round(sum(r.paths) * 1e6) / 1e6, 1);
+  assert.deepEqual(r.dns?.lookup?.status, "failed");
+  assert.equal(r.dns?.lookup?.failed, 1);
+  assert.equal(r.dns?.lookup?.reason, `name lookup failed: query to ${dns}:53 dropped by policy default/order-egress`);
+  // The JSON keeps its fields: the walk and the answer CoreDNS would give, the query's trace.
+  const j = JSON.parse(JSON.stringify(r));
+  assert.equal(j.dns.nameserver, dns);
+  assert.equal(
+    j.dns.answer,
+    state.services.find((x) => x.name === "user-service" && x.namespace === "default")!.clusterIP,
+  );
+  assert.ok(j.dns.walk.length > 0 && j.dns.path.length > 0);
+  assert.equal(j.dns.lookup.status, "failed");
+  assert.equal(j.flow.host, "user-service");
+  // The same connection by address is allowed (the policy allows user-app:8080): only the name fails.
+  const byIp = s.trace({ from: "order-app", to: `${j.dns.answer}:80` });
+  assert.ok(byIp.paths.every((p) => p.disposition.verdict === "DELIVERED"));
+});
+
+test("dns verdict: egress that allows UDP 53 — the trace is the one without the query's trace", async () => {
+  const state = await cluster(orderEgress("    - ports:\n        - {protocol: UDP, port: 53}\n"));
+  const s = modelSession(state);
+  const r = s.trace({ from: "order-app", to: "http://user-service" });
+  const plain = s.trace({ from: "order-app", to: "http://user-service" }, { noDnsPath: true });
+  assert.ok(r.paths.every((p) => p.disposition.verdict === "DELIVERED"));
+  assert.equal(r.dns?.lookup, undefined);
+  assert.deepEqual(r.paths, plain.paths);
+});
+
+test("dns verdict: port 53 allowed to one CoreDNS replica only — the paths say which replica fails", async () => {
+  // Where the replicas run is the model's; the rule names the first one's address.
+  const base = await cluster();
+  const cores = base.pods.filter((p) => p.namespace === "kube-system" && p.labels["k8s-app"] === "kube-dns");
+  assert.equal(cores.length, 2);
+  const [good, bad] = cores;
+  const state = await cluster(
+    orderEgress(
+      `    - to:\n        - ipBlock: {cidr: ${good.podIP}/32}\n      ports:\n        - {protocol: UDP, port: 53}\n`,
+    ),
+  );
+  const r = modelSession(state).trace({ from: "order-app", to: "http://user-service" });
+  const dropped = r.paths.filter((p) => p.disposition.verdict === "DROPPED");
+  const delivered = r.paths.filter((p) => p.disposition.verdict === "DELIVERED");
+  // kube-proxy picks either replica with probability 1/2 (iptables mode's statistic rule).
+  assert.equal(r.dns?.lookup?.status, "partial");
+  assert.equal(r.dns?.lookup?.failed, 0.5);
+  assert.equal(sum(dropped), 0.5);
+  assert.ok(Math.abs(sum(delivered) - 0.5) < 1e-9);
+  assert.equal(dropped.length, 1);
+  // The failing path went to the other replica; the answering paths carry the query's choice first.
+  const last = dropped[0].hops.at(-1)!.steps.at(-1)!.packet;
+  assert.equal(last.dst, bad.podIP);
+  assert.equal(
+    dropped[0].disposition.detail,
+    `name lookup failed: query to ${kubeDns(state)}:53 (to kube-system/${bad.name} ${bad.podIP}) dropped by policy default/order-egress`,
+  );
+  for (const p of delivered) assert.match(p.choices[0], /^DNS query: KUBE-SVC-/);
+  assert.notEqual(dropped[0].choices[0], delivered[0].choices[0]);
+});
+
+test("dns verdict: CoreDNS isolated for ingress — the reason names the policy and the side", async () => {
+  const state = await cluster(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: dns-closed
+  namespace: kube-system
+spec:
+  podSelector:
+    matchLabels: {k8s-app: kube-dns}
+  policyTypes: [Ingress]
+`);
+  const r = modelSession(state).trace({ from: "order-app", to: "http://user-service" });
+  assert.equal(r.dns?.lookup?.status, "failed");
+  for (const p of r.paths) {
+    assert.equal(p.disposition.verdict, "DROPPED");
+    assert.match(
+      p.disposition.detail,
+      /^name lookup failed: query to [\d.]+:53 dropped by policy kube-system\/dns-closed \(ingress of kube-system\/coredns-[a-z0-9-]+\)$/,
+    );
+  }
+});
+
+test("dns verdict: check reports deny with the lookup's reason; allow fails", async () => {
+  const state = await cluster(orderEgress());
+  const dns = kubeDns(state);
+  const base = { from: "deployment/default/order-app", to: "http://user-service", protocol: "tcp" as const, line: 1 };
+  const [deny, allow] = runCheck(modelSession(state), [
+    { ...base, expect: "deny" },
+    { ...base, expect: "allow" },
+  ]);
+  assert.equal(deny.ok, true);
+  assert.equal(deny.verdict, "deny");
+  assert.deepEqual(deny.reasons, [`name lookup failed: query to ${dns}:53 dropped by policy default/order-egress`]);
+  assert.equal(allow.ok, false);
+  assert.ok(allow.details.every((d) => d.includes("name lookup failed")));
+});
+
+test("dns verdict: reach stays L3/L4; --explain notes the pairs whose source cannot look names up", async () => {
+  const state = await cluster(orderEgress());
+  const dns = kubeDns(state);
+  const r = computeReach(state, { explain: true });
+  const line = r.lines.find(
+    (l) => l.src === "default/order-app[Deployment]" && l.dst === "default/user-app[Deployment]",
+  )!;
+  // The policy's port stays allowed (reach is about policy, not names) …
+  assert.equal(line.text, "TCP 8080");
+  // … and the note says a connection by name cannot be made.
+  assert.deepEqual(line.explain?.slice(2), [
+    `DNS: name lookups fail: UDP 53 to ${dns} (kube-system/kube-dns) denied by policy default/order-egress; by name, no connection`,
+  ]);
+  // Sources whose DNS egress is open get no note.
+  for (const l of r.lines.filter((x) => x.src !== "default/order-app[Deployment]"))
+    assert.ok(!l.explain?.some((e) => e.startsWith("DNS:")), `${l.src} => ${l.dst}`);
+  // Without --explain nothing changes.
+  assert.ok(computeReach(state).lines.every((l) => l.explain === undefined));
+});
+
+test("dns verdict: verify plans a connection by name with the lookup's outcome (no kernel needed)", async () => {
+  const state = await cluster(orderEgress());
+  const ir = modelSession(state).ir;
+  const order = state.pods.find((p) => p.labels.app === "order-app")!;
+  const users = state.pods.find((p) => p.labels.app === "users")!;
+  const plan = planFlows(
+    ir,
+    state,
+    "c",
+    [],
+    [],
+    [
+      { from: `default/${order.name}`, to: "http://user-service" },
+      { from: `default/${users.name}`, to: "http://user-service" },
+    ],
+  );
+  assert.equal(plan.length, 2);
+  // The resolver gets no answer: glibc's getaddrinfo gives up with EAI_AGAIN ("servfail").
+  assert.deepEqual(plan[0].flow.model.outcomes, ["servfail"]);
+  assert.equal(plan[0].probe.probe, "name-http");
+  assert.equal(plan[0].probe.name, "user-service");
+  assert.equal(plan[0].probe.tries, 1);
+  // Unrestricted: both user-app pods answer by name.
+  assert.equal(plan[1].flow.model.outcomes.length, 2);
+  assert.ok(plan[1].flow.model.outcomes.every((o) => o.startsWith("delivered default/user-app-")));
+});
