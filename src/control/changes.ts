@@ -52,7 +52,9 @@ export function deleteObject(state: ClusterState, kind: string, namespace: strin
   if (kind === "Pod") {
     const pod = state.pods.find((p) => p.namespace === ns && p.name === name);
     if (!pod) throw notFound(kind, ns, name);
-    const rest = pod.workload.kind === "Pod" ? objects.filter((o) => objKey(o) !== `Pod/${ns}/${name}`) : objects;
+    // A bare pod's or a live cluster's pod's object goes with it (a controller may replace it).
+    const ownObject = pod.workload.kind === "Pod" || pod.observed;
+    const rest = ownObject ? objects.filter((o) => objKey(o) !== `Pod/${ns}/${name}`) : objects;
     return reconcile(state, rest, { deletePods: new Set([`${ns}/${name}`]) });
   }
   if (kind === "Namespace") {

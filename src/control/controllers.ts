@@ -3,31 +3,25 @@
 // StatefulSet, DaemonSet and bare Pod. Order of toDelete, wants and events is the order
 // the objects are given in; later phases depend on it (names, IPs, event order).
 import { where } from "../manifest/diag.js";
-import { parseIPv4 } from "../net/ipv4.js";
 import type { KubeObject, PodSpec, Toleration } from "../manifest/types.js";
 import { templateHash, uidFor } from "./hash.js";
 import { objKey, sameObject, WORKLOAD_KINDS } from "./objects.js";
-import { emit, type ReconcileContext, type Want } from "./reconcile-context.js";
+import { type Desired, emit, type ReconcileContext, type Want } from "./reconcile-context.js";
+import {
+  controllerOf,
+  givenReplicaSet,
+  isObservedPod,
+  liveController,
+  liveFamilies,
+  observedPod,
+  planLive,
+  podBase,
+} from "./observed.js";
+
+export type { Deletion, Desired } from "./reconcile-context.js";
 import { staticReason } from "./schedule.js";
 import { isSystemObject } from "./system.js";
 import type { PodState, ReplicaSetState, WorkloadRef } from "./state.js";
-
-/** Who deleted a pod (the SuccessfulDelete event); none for the user or garbage collection. */
-export interface Deletion {
-  pod: PodState;
-  by?: { object: string; source: string };
-}
-
-export interface Desired {
-  wants: Want[];
-  kept: Set<PodState>;
-  toDelete: Deletion[];
-  replicaSets: ReplicaSetState[];
-  /** The workload objects given (not bare Pods). */
-  workloads: KubeObject[];
-  /** Dumped objects whose controller is given too. */
-  adoptWarnings: string[];
-}
 
 /** One workload object with its template unpacked. */
 interface Workload {
@@ -73,11 +67,13 @@ export function desiredPods(ctx: ReconcileContext, deletePods: Set<string> | und
     replicaSets: [],
     workloads: [],
     adoptWarnings: [],
+    dropped: [],
   };
   const existingByWorkload = podsByWorkload(ctx, d, deletePods);
   const prevRs = prevReplicaSets(ctx);
   const present = new Set(ctx.objects.map(objKey));
-  const live = observedFamilies(ctx);
+  const live = liveFamilies(ctx);
+  planLive(ctx, live, existingByWorkload);
   for (const o of ctx.objects) {
     if (!WORKLOAD_KINDS.has(o.kind) && o.kind !== "Pod") continue;
     const ns = o.metadata.namespace ?? "default";
@@ -88,8 +84,14 @@ export function desiredPods(ctx: ReconcileContext, deletePods: Set<string> | und
       continue;
     }
     if (live.satisfied.has(wkey)) {
-      // Its pods are in the input as the cluster holds them: the controller makes none.
-      for (const p of existingByWorkload.get(wkey) ?? []) d.kept.add(p);
+      // Its pods are in the input as the cluster holds them: it makes more only when asked.
+      const tmpl = o.spec?.template ?? {};
+      const t = {
+        labels: tmpl.metadata?.labels ?? {},
+        annotations: tmpl.metadata?.annotations ?? {},
+        spec: tmpl.spec ?? { containers: [] },
+      };
+      liveController(d, o, existingByWorkload.get(wkey) ?? [], t, live);
       existingByWorkload.delete(wkey);
       d.workloads.push(o);
       if (o.kind === "ReplicaSet") d.replicaSets.push(givenReplicaSet(o));
@@ -97,10 +99,14 @@ export function desiredPods(ctx: ReconcileContext, deletePods: Set<string> | und
     }
     // A dump (kubectl get all -o yaml) lists the controllers' ReplicaSets and pods too:
     // when their controller is given, the controller makes its own.
-    const ctrl = o.metadata.ownerReferences?.find((r) => r.controller);
+    const ctrl = controllerOf(o);
     if (ctrl && live.satisfied.has(`${ctrl.kind}/${ns}/${ctrl.name}`)) {
-      // A dump's older ReplicaSet (scaled to 0) of a Deployment whose pods are given.
-      if (o.kind === "ReplicaSet") d.replicaSets.push(givenReplicaSet(o));
+      // A dump's ReplicaSets of a Deployment whose pods are given (the older ones at 0).
+      if (o.kind === "ReplicaSet") {
+        const rs = givenReplicaSet(o);
+        const n = live.rsReplicas.get(`${ns}/${name}`);
+        d.replicaSets.push(n === undefined ? rs : { ...rs, replicas: n });
+      }
       continue;
     }
     if (ctrl && WORKLOAD_KINDS.has(ctrl.kind) && present.has(`${ctrl.kind}/${ns}/${ctrl.name}`)) {
@@ -153,151 +159,6 @@ export function desiredPods(ctx: ReconcileContext, deletePods: Set<string> | und
   // Pods whose controller is gone (garbage collection).
   for (const l of existingByWorkload.values()) for (const p of l) d.toDelete.push({ pod: p });
   return d;
-}
-
-/** A Pod read from a live cluster: the API server gave it a status with a phase. */
-export function isObservedPod(o: KubeObject): boolean {
-  return o.kind === "Pod" && typeof o.status?.phase === "string" && o.status.phase !== "";
-}
-
-/** The first controller ownerReference (what the garbage collector and netpol tools follow). */
-function controllerOf(o: KubeObject) {
-  return o.metadata.ownerReferences?.find((r) => r?.controller === true);
-}
-
-/** What the observed pods say about their controllers. */
-interface LiveFamilies {
-  /** "Kind/ns/name" of every workload with observed pods (ReplicaSets' Deployments included). */
-  satisfied: Set<string>;
-  /** An observed pod's workload as views count it: its ReplicaSet climbs to a Deployment. */
-  workloadOf: Map<KubeObject, WorkloadRef>;
-  /** ReplicaSets named by observed pods' ownerReferences but not given. */
-  impliedReplicaSets: Map<string, ReplicaSetState>;
-}
-
-const OWN_KINDS = new Set(["ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet", "Job"]);
-
-function observedFamilies(ctx: ReconcileContext): LiveFamilies {
-  const f: LiveFamilies = { satisfied: new Set(), workloadOf: new Map(), impliedReplicaSets: new Map() };
-  const pods = ctx.byKind.get("Pod") ?? [];
-  if (!pods.some(isObservedPod)) return f;
-  const rsByKey = new Map((ctx.byKind.get("ReplicaSet") ?? []).map((o) => [objKey(o), o]));
-  const deployments = new Set((ctx.byKind.get("Deployment") ?? []).map(objKey));
-  for (const p of pods) {
-    if (!isObservedPod(p)) continue;
-    const ns = p.metadata.namespace ?? "default";
-    const ref = controllerOf(p);
-    let wl: WorkloadRef = { kind: "Pod", namespace: ns, name: p.metadata.name };
-    if (ref && OWN_KINDS.has(ref.kind)) {
-      f.satisfied.add(`${ref.kind}/${ns}/${ref.name}`);
-      wl = { kind: ref.kind as WorkloadRef["kind"], namespace: ns, name: ref.name };
-      if (ref.kind === "ReplicaSet") {
-        const dep = deploymentOf(rsByKey.get(`ReplicaSet/${ns}/${ref.name}`), ref.name, p, ns, deployments);
-        if (dep) {
-          f.satisfied.add(`Deployment/${ns}/${dep}`);
-          wl = { kind: "Deployment", namespace: ns, name: dep };
-        }
-        if (!rsByKey.has(`ReplicaSet/${ns}/${ref.name}`)) {
-          const k = `${ns}/${ref.name}`;
-          const rs = f.impliedReplicaSets.get(k);
-          if (rs) rs.replicas++;
-          else
-            f.impliedReplicaSets.set(k, {
-              namespace: ns,
-              name: ref.name,
-              deployment: dep ?? null,
-              podTemplateHash: p.metadata.labels?.["pod-template-hash"] ?? "",
-              replicas: 1,
-            });
-        }
-      }
-    }
-    f.workloadOf.set(p, wl);
-  }
-  return f;
-}
-
-/** A ReplicaSet's Deployment: its own controller reference, else `<deployment>-<pod-template-hash>` naming. */
-function deploymentOf(
-  rs: KubeObject | undefined,
-  rsName: string,
-  pod: KubeObject,
-  ns: string,
-  deployments: Set<string>,
-): string | undefined {
-  const ref = rs && controllerOf(rs);
-  if (ref) return ref.kind === "Deployment" ? ref.name : undefined;
-  const hash = pod.metadata.labels?.["pod-template-hash"];
-  if (!hash || !rsName.endsWith(`-${hash}`)) return undefined;
-  const dep = rsName.slice(0, -hash.length - 1);
-  return deployments.has(`Deployment/${ns}/${dep}`) ? dep : undefined;
-}
-
-/** A ReplicaSet given in a dump, as the state lists it. */
-function givenReplicaSet(o: KubeObject): ReplicaSetState {
-  const ref = controllerOf(o);
-  return {
-    namespace: o.metadata.namespace ?? "default",
-    name: o.metadata.name,
-    deployment: ref?.kind === "Deployment" ? ref.name : null,
-    podTemplateHash:
-      o.metadata.labels?.["pod-template-hash"] ?? o.spec?.template?.metadata?.labels?.["pod-template-hash"] ?? "",
-    replicas: typeof o.spec?.replicas === "number" ? o.spec.replicas : 1,
-  };
-}
-
-/** A Pod object's own name, labels, annotations and spec, as a want carries them. */
-function podBase(o: KubeObject, namespace: string, name: string) {
-  return {
-    namespace,
-    name,
-    labels: o.metadata.labels ?? {},
-    annotations: o.metadata.annotations ?? {},
-    spec: (o.spec ?? { containers: [] }) as PodSpec,
-  };
-}
-
-const PHASES = new Set(["Pending", "Running", "Succeeded", "Failed"]);
-
-/** The IPv4 address of a status' `podIP`/`podIPs` (or host) pair; podnet models IPv4 only. */
-function ipv4Of(one: unknown, list: unknown): string | undefined {
-  const all = [one, ...(Array.isArray(list) ? list.map((x) => (x as { ip?: unknown })?.ip) : [])];
-  return all.find((a): a is string => typeof a === "string" && parseIPv4(a) !== undefined);
-}
-
-/** A pod as a live cluster holds it: kept when unchanged, else taken again as given. */
-function observedPod(
-  ctx: ReconcileContext,
-  d: Desired,
-  o: KubeObject,
-  existingByWorkload: Map<string, PodState[]>,
-  live: LiveFamilies,
-): void {
-  const ns = o.metadata.namespace ?? "default";
-  const name = o.metadata.name;
-  const key = `Pod/${ns}/${name}`;
-  const p = existingByWorkload.get(key)?.[0];
-  existingByWorkload.delete(key);
-  if (p && sameObject(ctx.prevObjects.get(objKey(o)), o)) {
-    d.kept.add(p);
-    return;
-  }
-  if (p) d.toDelete.push({ pod: p });
-  const st = o.status as Record<string, unknown>;
-  const conds = Array.isArray(st.conditions) ? (st.conditions as { type?: string; status?: string }[]) : [];
-  const phase = PHASES.has(st.phase as string) ? (st.phase as PodState["phase"]) : "Pending";
-  const ref = controllerOf(o);
-  d.wants.push({
-    ...podBase(o, ns, name),
-    owner: ref ? { kind: ref.kind, name: ref.name, ...(ref.apiVersion ? { apiVersion: ref.apiVersion } : {}) } : null,
-    workload: live.workloadOf.get(o) ?? { kind: "Pod", namespace: ns, name },
-    ready: conds.some((c) => c?.type === "Ready" && String(c.status) === "True"),
-    terminating: !!o.metadata.deletionTimestamp,
-    // A finished pod's sandbox is gone: its address is free again (status still shows it).
-    requestedIP: phase === "Pending" || phase === "Running" ? ipv4Of(st.podIP, st.podIPs) : undefined,
-    observed: { phase, hostIP: ipv4Of(st.hostIP, st.hostIPs), status: st },
-    ...(typeof o.metadata.uid === "string" && o.metadata.uid ? { uid: o.metadata.uid } : {}),
-  });
 }
 
 /** The previous pods by "Kind/ns/name" of their workload; the ones the user deleted go first. */

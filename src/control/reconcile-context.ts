@@ -7,7 +7,7 @@ import type { KubeObject, PodSpec } from "../manifest/types.js";
 import type { PodIpam } from "./ipam.js";
 import { objKey, sameObject } from "./objects.js";
 import type { ClusterConfig } from "../manifest/config.js";
-import type { ClusterState, KEvent, NodeState, OwnerRef, PodState, WorkloadRef } from "./state.js";
+import type { ClusterState, KEvent, NodeState, OwnerRef, PodState, ReplicaSetState, WorkloadRef } from "./state.js";
 
 export interface ReconcileContext {
   prev: ClusterState;
@@ -30,6 +30,25 @@ export interface ReconcileContext {
   /** The computed nodes by name (not replaced: scheduling, deletions and slices use these). */
   nodeByName: Map<string, NodeState>;
   ipam: PodIpam;
+}
+
+/** Who deleted a pod (the SuccessfulDelete event); none for the user or garbage collection. */
+export interface Deletion {
+  pod: PodState;
+  by?: { object: string; source: string };
+}
+
+export interface Desired {
+  wants: Want[];
+  kept: Set<PodState>;
+  toDelete: Deletion[];
+  replicaSets: ReplicaSetState[];
+  /** The workload objects given (not bare Pods). */
+  workloads: KubeObject[];
+  /** Dumped objects whose controller is given too. */
+  adoptWarnings: string[];
+  /** Observed Pod objects their controller scaled away: no longer desired. */
+  dropped: KubeObject[];
 }
 
 /** A pod a controller wants to exist. */

@@ -84,13 +84,18 @@ export function reconcile(
       loadBalancerIPs: svc.loadBalancerIPs,
     },
     warnings,
-    objects,
+    objects: desired.dropped.length === 0 ? objects : withoutObjects(objects, desired.dropped),
     replicaSets: desired.replicaSets,
   };
   const { dns: _old, ...withoutDns } = state;
   void _old;
   state.dns = computeDnsRecords(withoutDns);
   return { state, events: ctx.events };
+}
+
+function withoutObjects(objects: KubeObject[], gone: KubeObject[]): KubeObject[] {
+  const g = new Set(gone);
+  return objects.filter((o) => !g.has(o));
 }
 
 /** The step's context: objects checked and grouped, the clock advanced, nodes and IPAM computed. */

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { loadCluster } from "../load/cluster.js";
 import { packageRoot } from "../load/input.js";
 import { parseSpec } from "../manifest/parse.js";
-import { applyObjects } from "./changes.js";
+import { applyObjects, deleteObject, scale } from "./changes.js";
 import type { ClusterState } from "./state.js";
 
 const snap = (f: string) => join(packageRoot(), "examples", "snapshots", f);
@@ -186,4 +186,34 @@ test("a cluster config over a dump overrides the settings; its default nodes giv
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("scaling a dump's Deployment: new pods under its ReplicaSet, or the observed ones removed; delete → replacement", async () => {
+  const s = await load("kind-flannel.yaml");
+  const web = (st: ClusterState) => st.pods.filter((p) => p.namespace === "default" && p.name.startsWith("web-"));
+  const observed = web(s).map((p) => p.name);
+
+  const up = scale(s, "Deployment", "default", "web", 5).state;
+  assert.equal(web(up).length, 5);
+  for (const n of observed) assert.ok(pod(up, "default", n)?.observed, `${n} kept as observed`);
+  for (const p of web(up).filter((x) => !x.observed)) {
+    // The ReplicaSet controller names pods <rs>-<5 chars> and labels them with the hash.
+    assert.match(p.name, /^web-7d77fb55cc-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    assert.deepEqual(p.owner, { kind: "ReplicaSet", name: "web-7d77fb55cc" });
+    assert.equal(p.labels["pod-template-hash"], "7d77fb55cc");
+    assert.equal(p.phase, "Running");
+  }
+  assert.ok(up.events.some((e) => e.reason === "ScalingReplicaSet" && /web-7d77fb55cc to 5 from 3/.test(e.message)));
+
+  const down = scale(s, "Deployment", "default", "web", 1).state;
+  assert.equal(web(down).length, 1);
+  assert.equal((down.objects ?? []).filter((o) => o.kind === "Pod" && o.metadata.name.startsWith("web-")).length, 1);
+  // ...and a later unrelated change does not bring the removed ones back.
+  const again = applyObjects(down, []).state;
+  assert.equal(web(again).length, 1);
+
+  const del = deleteObject(s, "Pod", "default", "web-7d77fb55cc-4xk2p").state;
+  assert.equal(pod(del, "default", "web-7d77fb55cc-4xk2p"), undefined);
+  assert.equal(web(del).length, 3);
+  assert.equal(web(del).filter((p) => !p.observed).length, 1);
 });

@@ -1,0 +1,357 @@
+// Pods read from a live cluster (observed: they carry a status) and the controllers they
+// belong to. An observed pod is kept as the cluster holds it; a controller whose pods are
+// observed makes none of its own, until a change asks it to: when the user scales it, edits
+// it or deletes one of its pods, it adds or removes pods as the real controller would
+// (new ones under the ReplicaSet the observed pods belong to; the least valuable go first).
+import type { KubeObject, PodSpec } from "../manifest/types.js";
+import { parseIPv4 } from "../net/ipv4.js";
+import { objKey, sameObject } from "./objects.js";
+import { type Desired, emit, type ReconcileContext, type Want } from "./reconcile-context.js";
+import type { PodState, ReplicaSetState, WorkloadRef } from "./state.js";
+
+/** A Pod read from a live cluster: the API server gave it a status with a phase. */
+export function isObservedPod(o: KubeObject): boolean {
+  return o.kind === "Pod" && typeof o.status?.phase === "string" && o.status.phase !== "";
+}
+
+/** The first controller ownerReference (what the garbage collector and netpol tools follow). */
+export function controllerOf(o: KubeObject) {
+  return o.metadata.ownerReferences?.find((r) => r?.controller === true);
+}
+
+/** What the observed pods say about their controllers. */
+export interface LiveFamilies {
+  /** "Kind/ns/name" of every workload with observed pods (ReplicaSets' Deployments included). */
+  satisfied: Set<string>;
+  /** An observed pod's workload as views count it: its ReplicaSet climbs to a Deployment. */
+  workloadOf: Map<KubeObject, WorkloadRef>;
+  /** ReplicaSets named by observed pods' ownerReferences but not given. */
+  impliedReplicaSets: Map<string, ReplicaSetState>;
+  /** Each satisfied controller's active observed pods (not finished, not deleting), in input order. */
+  members: Map<string, KubeObject[]>;
+  /** A Deployment's ReplicaSet that holds most of its observed pods: where new pods go. */
+  currentRs: Map<string, { name: string; hash: string }>;
+  /** What a change asks of a satisfied controller (scaled, edited, a pod deleted). */
+  plans: Map<string, LivePlan>;
+  /** Observed pods their controller removes in this step, with who removes them. */
+  dropped: Map<KubeObject, { object: string; source: string }>;
+  /** "ns/name" of a ReplicaSet its scaled Deployment set to a new size. */
+  rsReplicas: Map<string, number>;
+}
+
+/** Pods to add, and the pods podnet made earlier for this controller that go. */
+export interface LivePlan {
+  add: number;
+  dropExisting: Set<PodState>;
+  by: { object: string; source: string };
+}
+
+const OWN_KINDS = new Set(["ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet", "Job"]);
+
+export function liveFamilies(ctx: ReconcileContext): LiveFamilies {
+  const f: LiveFamilies = {
+    satisfied: new Set(),
+    workloadOf: new Map(),
+    impliedReplicaSets: new Map(),
+    members: new Map(),
+    currentRs: new Map(),
+    plans: new Map(),
+    dropped: new Map(),
+    rsReplicas: new Map(),
+  };
+  const pods = ctx.byKind.get("Pod") ?? [];
+  if (!pods.some(isObservedPod)) return f;
+  const rsByKey = new Map((ctx.byKind.get("ReplicaSet") ?? []).map((o) => [objKey(o), o]));
+  const deployments = new Set((ctx.byKind.get("Deployment") ?? []).map(objKey));
+  for (const p of pods) {
+    if (!isObservedPod(p)) continue;
+    const ns = p.metadata.namespace ?? "default";
+    const ref = controllerOf(p);
+    let wl: WorkloadRef = { kind: "Pod", namespace: ns, name: p.metadata.name };
+    if (ref && OWN_KINDS.has(ref.kind)) {
+      f.satisfied.add(`${ref.kind}/${ns}/${ref.name}`);
+      wl = { kind: ref.kind as WorkloadRef["kind"], namespace: ns, name: ref.name };
+      if (ref.kind === "ReplicaSet") {
+        const dep = deploymentOf(rsByKey.get(`ReplicaSet/${ns}/${ref.name}`), ref.name, p, ns, deployments);
+        if (dep) {
+          f.satisfied.add(`Deployment/${ns}/${dep}`);
+          wl = { kind: "Deployment", namespace: ns, name: dep };
+        }
+        if (!rsByKey.has(`ReplicaSet/${ns}/${ref.name}`)) {
+          const k = `${ns}/${ref.name}`;
+          const rs = f.impliedReplicaSets.get(k);
+          if (rs) rs.replicas++;
+          else
+            f.impliedReplicaSets.set(k, {
+              namespace: ns,
+              name: ref.name,
+              deployment: dep ?? null,
+              podTemplateHash: p.metadata.labels?.["pod-template-hash"] ?? "",
+              replicas: 1,
+            });
+        }
+      }
+    }
+    f.workloadOf.set(p, wl);
+    if (!active(p)) continue;
+    const keys = new Set([`${wl.kind}/${ns}/${wl.name}`]);
+    if (ref) keys.add(`${ref.kind}/${ns}/${ref.name}`);
+    for (const k of keys) {
+      const l = f.members.get(k);
+      if (l) l.push(p);
+      else f.members.set(k, [p]);
+    }
+  }
+  for (const [k, l] of f.members) {
+    if (!k.startsWith("Deployment/")) continue;
+    const count = new Map<string, number>();
+    for (const p of l) {
+      const rs = controllerOf(p)!.name;
+      count.set(rs, (count.get(rs) ?? 0) + 1);
+    }
+    const name = [...count].sort((a, b) => b[1] - a[1])[0][0];
+    const p = l.find((x) => controllerOf(x)!.name === name)!;
+    f.currentRs.set(k, { name, hash: p.metadata.labels?.["pod-template-hash"] ?? "" });
+  }
+  return f;
+}
+
+/** Not finished and not being deleted: what a controller counts toward its replicas. */
+function active(p: KubeObject): boolean {
+  const phase = p.status?.phase;
+  return (phase === "Pending" || phase === "Running") && !p.metadata.deletionTimestamp;
+}
+
+/** A ReplicaSet's Deployment: its own controller reference, else `<deployment>-<pod-template-hash>` naming. */
+function deploymentOf(
+  rs: KubeObject | undefined,
+  rsName: string,
+  pod: KubeObject,
+  ns: string,
+  deployments: Set<string>,
+): string | undefined {
+  const ref = rs && controllerOf(rs);
+  if (ref) return ref.kind === "Deployment" ? ref.name : undefined;
+  const hash = pod.metadata.labels?.["pod-template-hash"];
+  if (!hash || !rsName.endsWith(`-${hash}`)) return undefined;
+  const dep = rsName.slice(0, -hash.length - 1);
+  return deployments.has(`Deployment/${ns}/${dep}`) ? dep : undefined;
+}
+
+/** A ReplicaSet given in a dump, as the state lists it. */
+export function givenReplicaSet(o: KubeObject): ReplicaSetState {
+  const ref = controllerOf(o);
+  return {
+    namespace: o.metadata.namespace ?? "default",
+    name: o.metadata.name,
+    deployment: ref?.kind === "Deployment" ? ref.name : null,
+    podTemplateHash:
+      o.metadata.labels?.["pod-template-hash"] ?? o.spec?.template?.metadata?.labels?.["pod-template-hash"] ?? "",
+    replicas: typeof o.spec?.replicas === "number" ? o.spec.replicas : 1,
+  };
+}
+
+/** A Pod object's own name, labels, annotations and spec, as a want carries them. */
+export function podBase(o: KubeObject, namespace: string, name: string) {
+  return {
+    namespace,
+    name,
+    labels: o.metadata.labels ?? {},
+    annotations: o.metadata.annotations ?? {},
+    spec: (o.spec ?? { containers: [] }) as PodSpec,
+  };
+}
+
+const PHASES = new Set(["Pending", "Running", "Succeeded", "Failed"]);
+
+/** The IPv4 address of a status' `podIP`/`podIPs` (or host) pair; podnet models IPv4 only. */
+function ipv4Of(one: unknown, list: unknown): string | undefined {
+  const all = [one, ...(Array.isArray(list) ? list.map((x) => (x as { ip?: unknown })?.ip) : [])];
+  return all.find((a): a is string => typeof a === "string" && parseIPv4(a) !== undefined);
+}
+
+/** A pod as a live cluster holds it: kept when unchanged, else taken again as given. */
+export function observedPod(
+  ctx: ReconcileContext,
+  d: Desired,
+  o: KubeObject,
+  existingByWorkload: Map<string, PodState[]>,
+  live: LiveFamilies,
+): void {
+  const ns = o.metadata.namespace ?? "default";
+  const name = o.metadata.name;
+  const key = `Pod/${ns}/${name}`;
+  const p = existingByWorkload.get(key)?.[0];
+  existingByWorkload.delete(key);
+  const by = live.dropped.get(o);
+  if (by) {
+    // Scaled away by its controller: gone, and no longer among the desired objects.
+    if (p) d.toDelete.push({ pod: p, by });
+    d.dropped.push(o);
+    return;
+  }
+  if (p && sameObject(ctx.prevObjects.get(objKey(o)), o)) {
+    d.kept.add(p);
+    return;
+  }
+  if (p) d.toDelete.push({ pod: p });
+  const st = o.status as Record<string, unknown>;
+  const conds = Array.isArray(st.conditions) ? (st.conditions as { type?: string; status?: string }[]) : [];
+  const phase = PHASES.has(st.phase as string) ? (st.phase as PodState["phase"]) : "Pending";
+  const ref = controllerOf(o);
+  d.wants.push({
+    ...podBase(o, ns, name),
+    owner: ref ? { kind: ref.kind, name: ref.name, ...(ref.apiVersion ? { apiVersion: ref.apiVersion } : {}) } : null,
+    workload: live.workloadOf.get(o) ?? { kind: "Pod", namespace: ns, name },
+    ready: conds.some((c) => c?.type === "Ready" && String(c.status) === "True"),
+    terminating: !!o.metadata.deletionTimestamp,
+    // A finished pod's sandbox is gone: its address is free again (status still shows it).
+    requestedIP: phase === "Pending" || phase === "Running" ? ipv4Of(st.podIP, st.podIPs) : undefined,
+    observed: { phase, hostIP: ipv4Of(st.hostIP, st.hostIPs), status: st },
+    ...(typeof o.metadata.uid === "string" && o.metadata.uid ? { uid: o.metadata.uid } : {}),
+  });
+}
+
+const SCALED_KINDS = new Set(["Deployment", "ReplicaSet", "ReplicationController", "StatefulSet"]);
+const SOURCES: Record<string, string> = {
+  Deployment: "replicaset-controller",
+  ReplicaSet: "replicaset-controller",
+  ReplicationController: "replication-controller",
+  StatefulSet: "statefulset-controller",
+};
+
+/**
+ * What this step's change asks of the controllers whose pods are observed: only those the
+ * user scaled or edited, or one of whose observed pods the user deleted (a dump as first
+ * read is taken as it is, even mid-rollout). Scale-down order as the controllers rank pods
+ * (controller.ActivePodsWithRanks): podnet's own newer pods first, then observed pods not
+ * ready, then the last listed; a StatefulSet removes its highest ordinals.
+ */
+export function planLive(ctx: ReconcileContext, live: LiveFamilies, existing: Map<string, PodState[]>): void {
+  if (live.satisfied.size === 0) return;
+  const shrunk = new Set<string>();
+  for (const p of ctx.prev.pods) {
+    if (!p.observed || ctx.seen.has(`Pod/${p.namespace}/${p.name}`)) continue;
+    shrunk.add(`${p.workload.kind}/${p.namespace}/${p.workload.name}`);
+    if (p.owner) shrunk.add(`${p.owner.kind}/${p.namespace}/${p.owner.name}`);
+  }
+  for (const o of ctx.objects) {
+    if (!SCALED_KINDS.has(o.kind)) continue;
+    const ns = o.metadata.namespace ?? "default";
+    const key = `${o.kind}/${ns}/${o.metadata.name}`;
+    if (!live.satisfied.has(key)) continue;
+    const prev = ctx.prevObjects.get(objKey(o));
+    if (!prev || (sameObject(prev, o) && !shrunk.has(key))) continue;
+    const ref = controllerOf(o);
+    if (ref && live.satisfied.has(`${ref.kind}/${ns}/${ref.name}`)) continue; // its Deployment decides
+    const replicas = typeof o.spec?.replicas === "number" ? o.spec.replicas : 1;
+    const obs = live.members.get(key) ?? [];
+    const mine = (existing.get(key) ?? []).filter((p) => !p.terminating);
+    // A Deployment scales its ReplicaSet, which makes and deletes the pods.
+    const rs = o.kind === "Deployment" ? live.currentRs.get(key) : undefined;
+    const by = rs
+      ? { object: `replicaset/${ns}/${rs.name}`, source: SOURCES.ReplicaSet }
+      : { object: `${o.kind.toLowerCase()}/${ns}/${o.metadata.name}`, source: SOURCES[o.kind] };
+    if (rs) {
+      live.rsReplicas.set(`${ns}/${rs.name}`, replicas);
+      const had = obs.length + mine.length;
+      if (had !== replicas)
+        emit(
+          ctx,
+          "Normal",
+          "ScalingReplicaSet",
+          `deployment/${ns}/${o.metadata.name}`,
+          `Scaled ${replicas > had ? "up" : "down"} replica set ${rs.name} to ${replicas} from ${had}`,
+          "deployment-controller",
+          ctx.svcTime,
+        );
+    }
+    const plan: LivePlan = { add: Math.max(0, replicas - obs.length - mine.length), dropExisting: new Set(), by };
+    let extra = obs.length + mine.length - replicas;
+    if (extra > 0) {
+      const ranked = [...mine].sort((a, b) => b.created - a.created);
+      for (const p of ranked.slice(0, extra)) plan.dropExisting.add(p);
+      extra -= plan.dropExisting.size;
+      const order =
+        o.kind === "StatefulSet"
+          ? [...obs].sort((a, b) => ordinal(b) - ordinal(a))
+          : [...obs.filter((p) => !isReady(p)), ...obs.filter(isReady).reverse()];
+      for (const p of order.slice(0, extra)) live.dropped.set(p, by);
+    }
+    live.plans.set(key, plan);
+  }
+}
+
+const ordinal = (p: KubeObject) => Number(/-(\d+)$/.exec(p.metadata.name)?.[1] ?? -1);
+const isReady = (p: KubeObject) =>
+  Array.isArray(p.status?.conditions) &&
+  p.status.conditions.some((c: { type?: string; status?: string }) => c?.type === "Ready" && c.status === "True");
+
+/** The template a controller makes pods from. */
+export interface Template {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  spec: PodSpec;
+}
+
+/**
+ * A controller whose pods are observed: its pods stay; a plan (planLive) adds pods from its
+ * template, under the ReplicaSet its observed pods belong to, or takes podnet's own away.
+ */
+export function liveController(d: Desired, o: KubeObject, existing: PodState[], t: Template, live: LiveFamilies): void {
+  const ns = o.metadata.namespace ?? "default";
+  const name = o.metadata.name;
+  const key = `${o.kind}/${ns}/${name}`;
+  const plan = live.plans.get(key);
+  for (const p of existing) {
+    if (plan?.dropExisting.has(p)) d.toDelete.push({ pod: p, by: plan.by });
+    else d.kept.add(p);
+  }
+  if (!plan || plan.add === 0) return;
+  const base = { namespace: ns, annotations: t.annotations, ready: true, terminating: false };
+  const created = (source: string, object: string, message: (p: string) => string) => ({ object, source, message });
+  if (o.kind === "StatefulSet") {
+    const taken = new Set([
+      ...(live.members.get(key) ?? []).map((p) => p.metadata.name),
+      ...existing.map((p) => p.name),
+    ]);
+    let n = plan.add;
+    for (let i = 0; n > 0 && i < 100000; i++) {
+      const podName = `${name}-${i}`;
+      if (taken.has(podName)) continue;
+      n--;
+      const spec: PodSpec = { ...t.spec, hostname: podName };
+      if (o.spec?.serviceName) spec.subdomain = o.spec.serviceName;
+      d.wants.push({
+        ...base,
+        name: podName,
+        labels: {
+          ...t.labels,
+          "apps.kubernetes.io/pod-index": String(i),
+          "statefulset.kubernetes.io/pod-name": podName,
+        },
+        spec,
+        owner: { kind: "StatefulSet", name },
+        workload: { kind: "StatefulSet", namespace: ns, name },
+        created: created(
+          "statefulset-controller",
+          plan.by.object,
+          (pn) => `create Pod ${pn} in StatefulSet ${name} successful`,
+        ),
+      });
+    }
+    return;
+  }
+  const rs = o.kind === "Deployment" ? live.currentRs.get(key) : undefined;
+  const owner = rs ? { kind: "ReplicaSet", name: rs.name } : { kind: o.kind, name };
+  const want: Want = {
+    ...base,
+    base: owner.name,
+    labels: rs?.hash ? { ...t.labels, "pod-template-hash": rs.hash } : t.labels,
+    spec: t.spec,
+    owner,
+    workload: { kind: o.kind as WorkloadRef["kind"], namespace: ns, name },
+    created: created(plan.by.source, `${owner.kind.toLowerCase()}/${ns}/${owner.name}`, (p) => `Created pod: ${p}`),
+  };
+  for (let i = 0; i < plan.add; i++) d.wants.push(want);
+}
