@@ -161,6 +161,20 @@ test("verify: the example with examples/policies — denials agree (model DROPPE
   for (const f of denied.filter((x) => x.model.outcomes.length === 1)) assert.deepEqual(f.kernel.outcomes, ["dropped"]);
 });
 
+test("verify: a live kind cluster's dump (observed pods, nodes, slices, inferred settings) — the kernel agrees", {
+  skip: kernelSkip(["ip", "python3"]),
+}, async (t) => {
+  const dump = fileURLToPath(new URL("../../../examples/snapshots/kind-flannel.yaml", import.meta.url));
+  const rep = await upVerifyDown(t, { base: "vfy-snap", files: [dump] });
+  // The dump's own pods and addresses answer: web's Service reaches its three observed pods.
+  const f = rep.results.find((x) => x.kind === "service" && x.to.startsWith("svc default/web "))!;
+  assert.deepEqual(f.kernel.outcomes.filter((o) => o.startsWith("delivered default/web-7d77fb55cc-")).sort(), [
+    "delivered default/web-7d77fb55cc-4xk2p",
+    "delivered default/web-7d77fb55cc-9mzqn",
+    "delivered default/web-7d77fb55cc-tqw8b",
+  ]);
+});
+
 test("verify: flannel host-gw with kube-proxy nftables", { skip: kernelSkip(["ip", "python3", "nft"]) }, async (t) => {
   const { config, dir } = configWith((y) =>
     y.replace("backend: vxlan", "backend: host-gw").replace("kubeProxyMode: iptables", "kubeProxyMode: nftables"),
