@@ -88,6 +88,10 @@ export function computeNodes(
     d.labels["kubernetes.io/hostname"] ??= d.name;
     d.labels["kubernetes.io/os"] ??= "linux";
     d.labels["kubernetes.io/arch"] ??= "amd64";
+    // kubelet still sets the deprecated beta labels (pkg/kubelet/kubelet_node_status.go):
+    // manifests select on them (`nodeSelector: beta.kubernetes.io/os: linux`).
+    d.labels["beta.kubernetes.io/os"] ??= d.labels["kubernetes.io/os"];
+    d.labels["beta.kubernetes.io/arch"] ??= d.labels["kubernetes.io/arch"];
     if (d.role === "control-plane") d.labels["node-role.kubernetes.io/control-plane"] ??= "";
   }
 

@@ -150,3 +150,18 @@ test("max pods per node: Too many pods, and a warning for the full node", () => 
   );
   assert.ok(s.warnings.some((w) => /Node w1/.test(w) && /full/.test(w) && /3\/3/.test(w)));
 });
+
+test("kubelet's default node labels, the deprecated beta ones too, select nodes (sock shop: beta.kubernetes.io/os: linux)", () => {
+  const s = cluster(
+    deployment("beta", 2, { spec: "      nodeSelector: {beta.kubernetes.io/os: linux}" }) +
+      deployment("arch", 1, { spec: "      nodeSelector: {beta.kubernetes.io/arch: amd64, kubernetes.io/os: linux}" }),
+    NO_DNS(THREE_NODES),
+  );
+  assert.ok(podsOf(s, "beta-").every((p) => p.phase === "Running" && p.nodeName));
+  assert.ok(podsOf(s, "arch-").every((p) => p.phase === "Running" && p.nodeName));
+  for (const n of s.nodes) {
+    assert.equal(n.labels["kubernetes.io/hostname"], n.name);
+    assert.equal(n.labels["beta.kubernetes.io/os"], "linux");
+    assert.equal(n.labels["beta.kubernetes.io/arch"], "amd64");
+  }
+});
