@@ -30,7 +30,7 @@ export function createPods(
   const c: Creation = {
     observedIPs: new Map(),
     warnings: [],
-    scheduler: new Scheduler(ctx.nodes, survivors),
+    scheduler: new Scheduler(ctx.nodes, survivors, namespaceLabels(ctx)),
     names: takenNames(wants, survivors),
     counters: new Map(),
     reserved: reserveRequestedIPs(ctx, wants),
@@ -48,6 +48,13 @@ export function createPods(
     if (node) addressPod(ctx, c, w, pod, node);
   }
   return { created, scheduler: c.scheduler, warnings: c.warnings };
+}
+
+/** Namespace labels, for pod affinity terms' namespaceSelector (names label themselves). */
+function namespaceLabels(ctx: ReconcileContext): (ns: string) => Record<string, string> {
+  const m = new Map<string, Record<string, string>>();
+  for (const o of ctx.byKind.get("Namespace") ?? []) m.set(o.metadata.name, o.metadata.labels ?? {});
+  return (ns) => ({ ...(m.get(ns) ?? {}), "kubernetes.io/metadata.name": ns });
 }
 
 function takenNames(wants: Want[], survivors: PodState[]): Set<string> {
@@ -118,23 +125,23 @@ function schedulePod(ctx: ReconcileContext, scheduler: Scheduler, w: Want, pod: 
   if (w.spec.nodeName) {
     // Bound by the user: kubelet takes it without the scheduler.
     node = ctx.nodeByName.get(w.spec.nodeName);
-    if (node) scheduler.bind(node, w.spec);
+    if (node) scheduler.bind(node, w.spec, w.labels, w.namespace);
     else {
       pod.reason = "NodeNotFound";
       pod.message = `node "${w.spec.nodeName}" not found`;
     }
   } else if (w.pinned) {
-    const r = scheduler.fitsOn(w.pinned, w.spec);
+    const r = scheduler.fitsOn(w.pinned, w.spec, w.labels, w.namespace);
     if (r) {
       pod.reason = "Unschedulable";
-      pod.message = scheduler.failure(w.spec, w.pinned);
+      pod.message = scheduler.failure(w.spec, w.pinned, w.labels, w.namespace);
       emit(ctx, "Warning", "FailedScheduling", podObj, pod.message, "default-scheduler");
     } else {
       node = w.pinned;
-      scheduler.bind(node, w.spec);
+      scheduler.bind(node, w.spec, w.labels, w.namespace);
     }
   } else {
-    const r = scheduler.place(w.spec);
+    const r = scheduler.place(w.spec, w.labels, w.namespace);
     if ("node" in r) node = r.node;
     else {
       pod.reason = "Unschedulable";
@@ -207,7 +214,7 @@ function placeObserved(ctx: ReconcileContext, c: Creation, w: Want, pod: PodStat
     if (typeof sched?.message === "string") pod.message = sched.message;
     return;
   }
-  if (obs.phase === "Pending" || obs.phase === "Running") c.scheduler.bind(node, w.spec);
+  if (obs.phase === "Pending" || obs.phase === "Running") c.scheduler.bind(node, w.spec, w.labels, w.namespace);
   pod.nodeName = node.name;
   pod.hostIP = obs.hostIP ?? node.address;
   if (w.spec.hostNetwork) {

@@ -4,7 +4,8 @@
 //  - Pod CIDR: kube-controller-manager's range allocator (--allocate-node-cidrs) hands node i
 //    the i-th /nodeCIDRMaskSize subnet of the cluster CIDR, in the order nodes register
 //    (here: config order): 10.244.0.0/24, 10.244.1.0/24, …
-import type { ClusterConfig } from "../manifest/config.js";
+import { type ClusterConfig, DEFAULT_NODE_CAPACITY } from "../manifest/config.js";
+import { milliCPU, wholeValue } from "../manifest/quantity.js";
 import type { KubeObject } from "../manifest/types.js";
 import { SpecError } from "../manifest/errors.js";
 import { cidrContains, cidrOf, cidrSize, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
@@ -41,6 +42,8 @@ export function computeNodes(
     address?: string;
     podCIDR?: string;
     maxPods: number;
+    capacity?: { cpu: string | number; memory: string | number };
+    allocatable?: { cpu: string | number; memory: string | number };
     implied?: boolean;
     tunnelAddress?: string;
   };
@@ -51,6 +54,8 @@ export function computeNodes(
     taints: n.taints.map((t) => ({ ...t })),
     address: n.address,
     maxPods: n.maxPods,
+    capacity: n.capacity,
+    allocatable: n.allocatable,
   }));
   const have = new Set(drafts.map((d) => d.name));
   for (const o of nodeObjects) {
@@ -84,6 +89,10 @@ export function computeNodes(
       const ann = o.metadata.annotations ?? {};
       const tun = ann["projectcalico.org/IPv4IPIPTunnelAddr"] ?? ann["projectcalico.org/IPv4VXLANTunnelAddr"];
       if (typeof tun === "string" && parseIPv4(tun) !== undefined) d.tunnelAddress = tun;
+      if (o.status?.capacity) d.capacity = o.status.capacity;
+      if (o.status?.allocatable) d.allocatable = o.status.allocatable;
+      const pods = Number(o.status?.allocatable?.pods);
+      if (Number.isInteger(pods) && pods > 0) d.maxPods = pods;
     }
     d.labels["kubernetes.io/hostname"] ??= d.name;
     d.labels["kubernetes.io/os"] ??= "linux";
@@ -161,6 +170,8 @@ export function computeNodes(
       podCIDR: d.podCIDR!,
       blocks: p?.blocks ?? [],
       maxPods: d.maxPods,
+      capacity: resources(d.capacity),
+      allocatable: resources(d.allocatable ?? d.capacity),
       index,
     };
     if (p?.tunnelAddress) n.tunnelAddress = p.tunnelAddress;
@@ -218,4 +229,15 @@ function impliedNodes(config: ClusterConfig, podObjects: KubeObject[], have: Set
       ...(inPod ? { podCIDR: `${intToIp(cidrOf(ip, mask).base)}/${mask}` } : {}),
     };
   });
+}
+
+/** CPU (millicores) and memory (bytes) of a node; a kind node on a workstation by default. */
+function resources(r: { cpu?: string | number; memory?: string | number } | undefined): {
+  cpu: number;
+  memory: number;
+} {
+  return {
+    cpu: milliCPU(r?.cpu ?? DEFAULT_NODE_CAPACITY.cpu) ?? milliCPU(DEFAULT_NODE_CAPACITY.cpu)!,
+    memory: wholeValue(r?.memory ?? DEFAULT_NODE_CAPACITY.memory) ?? wholeValue(DEFAULT_NODE_CAPACITY.memory)!,
+  };
 }

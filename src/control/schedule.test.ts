@@ -165,3 +165,127 @@ test("kubelet's default node labels, the deprecated beta ones too, select nodes 
     assert.equal(n.labels["beta.kubernetes.io/arch"], "amd64");
   }
 });
+
+const pod = (name: string, spec: string, labels = `{app: ${name}}`) => `
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, labels: ${labels}}
+spec:
+${spec}
+---`;
+const requests = (cpu: string, memory = "64Mi") =>
+  `  containers: [{name: c, image: x, resources: {requests: {cpu: "${cpu}", memory: "${memory}"}}}]`;
+const TAINT = "1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }";
+
+test("NodeResourcesFit: requests against allocatable (kind default 8 CPUs, 16Gi); both reasons, no victims", () => {
+  const s = cluster(pod("huge", requests("500", "1Ti")) + pod("ok", requests("7500m")), NO_DNS(THREE_NODES));
+  const huge = podsOf(s, "huge")[0];
+  assert.equal(huge.phase, "Pending");
+  assert.equal(
+    huge.message,
+    `0/3 nodes are available: ${TAINT}, 2 Insufficient cpu, 2 Insufficient memory. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.`,
+  );
+  assert.equal(podsOf(s, "ok")[0].phase, "Running");
+  const never = cluster(pod("never", `  preemptionPolicy: Never\n${requests("500")}`), NO_DNS(THREE_NODES));
+  assert.equal(
+    podsOf(never, "never")[0].message,
+    `0/3 nodes are available: ${TAINT}, 2 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.`,
+  );
+});
+
+test("NodeResourcesFit: allocatable from the config fills up; limits stand in for missing requests", () => {
+  const cfg = {
+    ...THREE_NODES,
+    nodes: THREE_NODES.nodes.map((n) => (n.role ? n : { ...n, capacity: { cpu: "1", memory: "1Gi" } })),
+  };
+  const lim = `  containers: [{name: c, image: x, resources: {limits: {cpu: 600m, memory: 100Mi}}}]`;
+  const s = cluster(pod("a", lim) + pod("b", lim) + pod("c", lim), NO_DNS(cfg));
+  assert.deepEqual(
+    ["a", "b", "c"].map((n) => podsOf(s, n)[0].nodeName),
+    ["worker-1", "worker-2", null],
+  );
+  assert.match(podsOf(s, "c")[0].message ?? "", /, 2 Insufficient cpu\. preemption/);
+});
+
+test("InterPodAffinity: required anti-affinity on hostname spreads one per node, the rest Pending", () => {
+  const anti = `      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector: {matchLabels: {app: anti}}
+            topologyKey: kubernetes.io/hostname`;
+  const s = cluster(deployment("anti", 3, { spec: anti }), NO_DNS(THREE_NODES));
+  const pods = podsOf(s, "anti-");
+  assert.deepEqual(
+    pods
+      .map((p) => p.nodeName)
+      .filter(Boolean)
+      .sort(),
+    ["worker-1", "worker-2"],
+  );
+  const pending = pods.find((p) => !p.nodeName)!;
+  assert.equal(
+    pending.message,
+    `0/3 nodes are available: ${TAINT}, 2 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.`,
+  );
+});
+
+test("InterPodAffinity: an existing pod's anti-affinity keeps others out; affinity needs a matching pod (unresolvable)", () => {
+  const guard = `  nodeName: worker-1
+  affinity:
+    podAntiAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+      - labelSelector: {matchLabels: {team: noisy}}
+        topologyKey: zone
+  containers: [{name: c, image: x}]`;
+  const noisy = `  containers: [{name: c, image: x}]`;
+  const lonely = `  affinity:
+    podAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+      - labelSelector: {matchLabels: {app: db}}
+        topologyKey: zone
+  containers: [{name: c, image: x}]`;
+  const s = cluster(
+    pod("guard", guard) + pod("noisy", noisy, "{team: noisy}") + pod("lonely", lonely),
+    NO_DNS(THREE_NODES),
+  );
+  assert.equal(podsOf(s, "noisy")[0].nodeName, "worker-2");
+  const l = podsOf(s, "lonely")[0];
+  assert.equal(l.phase, "Pending");
+  assert.equal(
+    l.message,
+    `0/3 nodes are available: ${TAINT}, 2 node(s) didn't match pod affinity rules. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.`,
+  );
+});
+
+test("PodTopologySpread DoNotSchedule: skew within maxSkew across zones; a node without the key is unresolvable", () => {
+  const cfg = {
+    name: "demo",
+    nodes: [
+      { name: "w1", labels: { zone: "a" } },
+      { name: "w2", labels: { zone: "a" } },
+      { name: "w3", labels: { zone: "b" } },
+    ],
+  };
+  const spread = `      topologySpreadConstraints:
+      - {maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: s}}}`;
+  const s = cluster(deployment("s", 4, { spec: spread }), NO_DNS(cfg));
+  const zones = podsOf(s, "s-").map((p) => cfg.nodes.find((n) => n.name === p.nodeName)!.labels.zone);
+  assert.deepEqual(zones.sort(), ["a", "a", "b", "b"]);
+  // A tainted zone still counts as a domain (nodeTaintsPolicy Ignore): zone a may run one
+  // pod ahead of it, no more; a node without the key cannot take the pod at all.
+  const cfg2 = {
+    name: "demo",
+    nodes: [
+      { name: "w1", labels: { zone: "a" } },
+      { name: "w2", labels: { zone: "b" }, taints: [{ key: "dedicated", value: "x", effect: "NoSchedule" }] },
+      { name: "w4", labels: {} },
+    ],
+  };
+  const s2 = cluster(deployment("s", 2, { spec: spread }), NO_DNS(cfg2));
+  const pending = podsOf(s2, "s-").filter((p) => !p.nodeName);
+  assert.equal(pending.length, 1);
+  assert.equal(
+    pending[0].message,
+    "0/3 nodes are available: 1 node(s) didn't match pod topology spread constraints, 1 node(s) didn't match pod topology spread constraints (missing required label), 1 node(s) had untolerated taint {dedicated: x}. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.",
+  );
+});

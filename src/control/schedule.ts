@@ -1,13 +1,24 @@
-// A deterministic stand-in for kube-scheduler: the filters that matter for networking, in
-// the default profile's order (NodeName, TaintToleration, NodeAffinity, NodePorts,
-// NodeResourcesFit's pod count), then "least loaded eligible node, ties by node order" as
-// the score. An unplaceable pod gets the scheduler's FitError text:
+// A deterministic stand-in for kube-scheduler: the filters in the default profile's order
+// (NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit — pod count, CPU and
+// memory requests against allocatable —, PodTopologySpread, InterPodAffinity: the last two
+// in schedule-pods.ts), then "least loaded eligible node, ties by node order" as the score.
+// An unplaceable pod gets the scheduler's FitError text:
 //   0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: },
 //   2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available:
 //   3 Preemption is not helpful for scheduling.
 // Spreading uses one lazily-updated min-heap per set of static constraints, so 150,000
-// pods over 5,000 nodes cost O(pods · log nodes).
-import type { NodeSelectorTerm, PodSpec, Toleration } from "../manifest/types.js";
+// pods over 5,000 nodes cost O(pods · log nodes); a pod whose place depends on other pods
+// (pod affinity, anti-affinity, spread constraints, or any pod's anti-affinity) takes the
+// slow path over every node.
+import type { Labels, NodeSelectorTerm, PodSpec, Toleration } from "../manifest/types.js";
+import {
+  hasPodConstraints,
+  podAwareReasons,
+  type PodRef,
+  podRequests,
+  resourceReasons,
+  UNRESOLVABLE,
+} from "./schedule-pods.js";
 import { requirementMatches } from "../manifest/selector.js";
 import { stableJson } from "./hash.js";
 import type { NodeState } from "./state.js";
@@ -150,24 +161,41 @@ class Heap {
 
 export type PlaceResult = { node: NodeState } | { message: string; fullNodes: NodeState[] };
 
+/** A pod the scheduler accounts: its labels and namespace matter to pod (anti-)affinity and spread. */
+export interface ScheduledPod {
+  nodeName: string | null;
+  spec: PodSpec;
+  labels?: Labels;
+  namespace?: string;
+}
+
 export class Scheduler {
   readonly loads: Int32Array;
   private ports: (Set<string> | undefined)[];
+  private cpu: Float64Array;
+  private mem: Float64Array;
+  /** Every accounted pod (pod affinity, anti-affinity and topology spread look at them). */
+  private pods: PodRef[] = [];
+  /** How many accounted pods carry required anti-affinity (they constrain every new pod). */
+  private antiPods = 0;
   private heaps = new Map<string, Heap>();
   private failCache = new Map<string, string>();
   private byName: Map<string, NodeState>;
 
   constructor(
     readonly nodes: NodeState[],
-    existing: Iterable<{ nodeName: string | null; spec: PodSpec }>,
+    existing: Iterable<ScheduledPod>,
+    private nsLabels: (ns: string) => Labels = () => ({}),
   ) {
     this.loads = new Int32Array(nodes.length);
     this.ports = new Array(nodes.length);
+    this.cpu = new Float64Array(nodes.length);
+    this.mem = new Float64Array(nodes.length);
     this.byName = new Map(nodes.map((n, i) => [n.name, { ...n, index: i }]));
     for (const p of existing) {
       if (!p.nodeName) continue;
       const n = this.byName.get(p.nodeName);
-      if (n) this.account(n.index, p.spec);
+      if (n) this.account(n.index, p.spec, p.labels, p.namespace);
     }
   }
 
@@ -180,31 +208,54 @@ export class Scheduler {
     return this.byName.get(node.name)!.index;
   }
 
-  private account(i: number, spec: PodSpec): void {
+  private account(i: number, spec: PodSpec, labels: Labels = {}, namespace = "default"): void {
     this.loads[i]++;
     const hp = hostPortsOf(spec);
     if (hp.length) {
       const s = (this.ports[i] ??= new Set());
       for (const p of hp) s.add(p);
     }
+    const r = podRequests(spec);
+    this.cpu[i] += r.cpu;
+    this.mem[i] += r.memory;
+    this.pods.push({ namespace, labels, spec, node: i });
+    if (spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) this.antiPods++;
   }
 
-  private dynamicReason(i: number, hp: string[]): string | null {
+  /** NodePorts, then NodeResourcesFit (which gives all its reasons at once). */
+  private dynamicReasons(i: number, hp: string[], req: { cpu: number; memory: number }): string[] {
     const s = this.ports[i];
-    if (s && hp.some((p) => s.has(p))) return REASON_PORTS;
-    if (this.loads[i] >= this.nodes[i].maxPods) return REASON_TOO_MANY;
-    return null;
+    if (s && hp.some((p) => s.has(p))) return [REASON_PORTS];
+    const out = this.loads[i] >= this.nodes[i].maxPods ? [REASON_TOO_MANY] : [];
+    if (req.cpu || req.memory)
+      out.push(...resourceReasons(this.nodes[i], { cpu: this.cpu[i], memory: this.mem[i] }, req));
+    return out;
   }
 
   /** Binds a pod to a node chosen elsewhere (spec.nodeName, DaemonSet); accounts it. */
-  bind(node: NodeState, spec: PodSpec): void {
-    this.account(this.idx(node), spec);
+  bind(node: NodeState, spec: PodSpec, labels?: Labels, namespace?: string): void {
+    this.account(this.idx(node), spec, labels, namespace);
   }
 
   /** Whether `node` can take the pod now (DaemonSet pods, which target one node). */
-  fitsOn(node: NodeState, spec: PodSpec): string | null {
+  fitsOn(node: NodeState, spec: PodSpec, labels: Labels = {}, namespace = "default"): string | null {
     const i = this.idx(node);
-    return staticReason(node, spec) ?? this.dynamicReason(i, hostPortsOf(spec));
+    const st = staticReason(node, spec);
+    if (st) return st;
+    const dyn = this.dynamicReasons(i, hostPortsOf(spec), podRequests(spec));
+    if (dyn.length) return dyn[0];
+    if (!hasPodConstraints(spec) && this.antiPods === 0) return null;
+    return this.podAware(spec, labels, namespace)[i];
+  }
+
+  private podAware(spec: PodSpec, labels: Labels, namespace: string): (string | null)[] {
+    return podAwareReasons(
+      this.nodes,
+      (i) => matchesNodeAffinity(this.nodes[i], spec),
+      this.pods,
+      { namespace, labels, spec },
+      this.nsLabels,
+    );
   }
 
   isFull(node: NodeState): boolean {
@@ -213,24 +264,32 @@ export class Scheduler {
   }
 
   /** The FitError text for a pod that fits nowhere (`only`: a DaemonSet pod's node). */
-  failure(spec: PodSpec, only?: NodeState): string {
+  failure(spec: PodSpec, only?: NodeState, labels: Labels = {}, namespace = "default"): string {
     const hp = hostPortsOf(spec);
+    const req = podRequests(spec);
     const hist = new Map<string, number>();
     const pre = new Map<string, number>();
+    let aware: (string | null)[] | undefined;
     for (let i = 0; i < this.nodes.length; i++) {
       const n = this.nodes[i];
-      let r: string | null;
+      let rs: string[];
       let unresolvable = true;
-      if (only && n.name !== only.name) r = REASON_AFFINITY;
+      if (only && n.name !== only.name) rs = [REASON_AFFINITY];
       else {
-        r = staticReason(n, spec);
-        if (!r) {
-          r = this.dynamicReason(i, hp);
-          unresolvable = false;
+        const st = staticReason(n, spec);
+        rs = st ? [st] : this.dynamicReasons(i, hp, req);
+        if (!st) unresolvable = false;
+        if (!st && rs.length === 0 && (hasPodConstraints(spec) || this.antiPods > 0)) {
+          aware ??= this.podAware(spec, labels, namespace);
+          const a = aware[i];
+          if (a) {
+            rs = [a];
+            unresolvable = UNRESOLVABLE.has(a);
+          }
         }
       }
-      if (!r) continue;
-      hist.set(r, (hist.get(r) ?? 0) + 1);
+      if (rs.length === 0) continue;
+      for (const r of rs) hist.set(r, (hist.get(r) ?? 0) + 1);
       const p = unresolvable ? PREEMPT_UNRESOLVABLE : PREEMPT_NO_VICTIMS;
       pre.set(p, (pre.get(p) ?? 0) + 1);
     }
@@ -240,13 +299,18 @@ export class Scheduler {
         .sort()
         .join(", ");
     const total = this.nodes.length;
+    // A pod that may not preempt is not evaluated for it (preemption.go PodEligibleToPreemptOthers).
+    if (spec.preemptionPolicy === "Never")
+      return `0/${total} nodes are available: ${fmt(hist)}. preemption: not eligible due to preemptionPolicy=Never.`;
     return `0/${total} nodes are available: ${fmt(hist)}. preemption: 0/${total} nodes are available: ${fmt(pre)}.`;
   }
 
   /** Chooses the least-loaded eligible node (ties: config order) and accounts the pod. */
-  place(spec: PodSpec): PlaceResult {
+  place(spec: PodSpec, labels: Labels = {}, namespace = "default"): PlaceResult {
+    if (hasPodConstraints(spec) || this.antiPods > 0) return this.placeAware(spec, labels, namespace);
     const key = constraintKey(spec);
     const hp = hostPortsOf(spec);
+    const req = podRequests(spec);
     let heap = this.heaps.get(key);
     if (!heap) {
       heap = new Heap();
@@ -275,13 +339,20 @@ export class Scheduler {
         aside.push(heap.pop()!);
         continue;
       }
+      if (
+        (req.cpu || req.memory) &&
+        resourceReasons(this.nodes[i], { cpu: this.cpu[i], memory: this.mem[i] }, req).length
+      ) {
+        aside.push(heap.pop()!);
+        continue;
+      }
       chosen = i;
       heap.pop();
       break;
     }
     for (const v of aside) heap.push(v);
     if (chosen < 0) {
-      const fk = hp.length ? "" : key;
+      const fk = hp.length || req.cpu || req.memory ? "" : key;
       let message = fk ? this.failCache.get(fk) : undefined;
       if (!message) {
         message = this.failure(spec);
@@ -289,8 +360,23 @@ export class Scheduler {
       }
       return { message, fullNodes: [] };
     }
-    this.account(chosen, spec);
+    this.account(chosen, spec, labels, namespace);
     heap.push(this.loads[chosen] * SHIFT + chosen);
+    return { node: this.nodes[chosen] };
+  }
+
+  /** The slow path, for pods whose place depends on other pods: every node, every filter. */
+  private placeAware(spec: PodSpec, labels: Labels, namespace: string): PlaceResult {
+    const hp = hostPortsOf(spec);
+    const req = podRequests(spec);
+    const aware = this.podAware(spec, labels, namespace);
+    let chosen = -1;
+    for (let i = 0; i < this.nodes.length; i++) {
+      if (aware[i] || staticReason(this.nodes[i], spec) || this.dynamicReasons(i, hp, req).length) continue;
+      if (chosen < 0 || this.loads[i] < this.loads[chosen]) chosen = i;
+    }
+    if (chosen < 0) return { message: this.failure(spec, undefined, labels, namespace), fullNodes: [] };
+    this.account(chosen, spec, labels, namespace);
     return { node: this.nodes[chosen] };
   }
 }

@@ -40,6 +40,9 @@ export interface NodeState {
   /** Calico: the /26 blocks this node has claimed, in claim order. */
   blocks: string[];
   maxPods: number;
+  /** What the scheduler may place: CPU in millicores, memory in bytes (node status.allocatable). */
+  allocatable?: { cpu: number; memory: number };
+  capacity?: { cpu: number; memory: number };
   index: number; // position in the config: used for deterministic naming/ordering
   /** Read from a Node object of a live cluster: what its status says (views show it). */
   observed?: {

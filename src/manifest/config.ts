@@ -6,6 +6,7 @@ import { SpecError } from "./errors.js";
 import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName } from "./names.js";
 import { type Cidr, cidrContains, cidrOverlaps, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
 import { isIP, parseCidrAny, parseIPv6 } from "./net.js";
+import { parseQuantity } from "./quantity.js";
 
 export type CniName = "flannel" | "calico" | "cilium";
 export type Backend = "vxlan" | "host-gw" | "bgp" | "ipip" | "native";
@@ -19,7 +20,14 @@ export interface NodeConfig {
   /** Underlay address; assigned from networking.nodeSubnet when not given. */
   address?: string;
   maxPods: number;
+  /** CPU and memory quantities ("8", "16Gi"); allocatable defaults to capacity, as on kind
+   *  (kubelet reserves nothing there; allocatable = the host's CPUs and memory). */
+  capacity?: { cpu: string; memory: string };
+  allocatable?: { cpu: string; memory: string };
 }
+
+/** A kind node's resources on a typical workstation (kind reports the host's). */
+export const DEFAULT_NODE_CAPACITY = { cpu: "8", memory: "16Gi" };
 
 export interface ClusterConfig {
   apiVersion: "podnet.dev/v1alpha1";
@@ -72,7 +80,9 @@ export interface ClusterConfig {
 //   calicoBlockSize 26, masqueradeAll false, dns {pods insecure, ttl 30, replicas 2}
 //   (kubeadm's Corefile and CoreDNS Deployment), hostDNS nameserver = first host address
 //   of nodeSubnet (192.168.1.1, the LAN's router), externalDNS [].
-//   Every node: maxPods 110, labels kubernetes.io/hostname=<name>, kubernetes.io/os=linux,
+//   Every node: capacity = allocatable {cpu: "8", memory: "16Gi"} (kind reports the host's
+//   and reserves nothing; here a typical workstation, settable per node), maxPods 110,
+//   labels kubernetes.io/hostname=<name>, kubernetes.io/os=linux,
 //   kubernetes.io/arch=amd64. Control-plane nodes also get node-role.kubernetes.io/control-plane=""
 //   and node.kubernetes.io/exclude-from-external-load-balancers="" (kubeadm) and, unless
 //   `taints` is given, the taint node-role.kubernetes.io/control-plane:NoSchedule.
@@ -105,7 +115,15 @@ function nodeDefaults(name: string, role: "control-plane" | "worker"): NodeConfi
     labels["node-role.kubernetes.io/control-plane"] = "";
     labels["node.kubernetes.io/exclude-from-external-load-balancers"] = "";
   }
-  return { name, role, labels, taints: role === "control-plane" ? [{ ...CONTROL_PLANE_TAINT }] : [], maxPods: 110 };
+  return {
+    name,
+    role,
+    labels,
+    taints: role === "control-plane" ? [{ ...CONTROL_PLANE_TAINT }] : [],
+    maxPods: 110,
+    capacity: { ...DEFAULT_NODE_CAPACITY },
+    allocatable: { ...DEFAULT_NODE_CAPACITY },
+  };
 }
 
 export function defaultConfig(): ClusterConfig {
@@ -448,7 +466,8 @@ function parseNode(
     return undefined;
   }
   for (const k of Object.keys(rn))
-    if (!["name", "role", "labels", "taints", "address", "maxPods"].includes(k)) unknown(childPath(base, k));
+    if (!["name", "role", "labels", "taints", "address", "maxPods", "capacity", "allocatable"].includes(k))
+      unknown(childPath(base, k));
   let role: "control-plane" | "worker" = "worker";
   if (rn.role !== undefined) {
     if (rn.role === "control-plane" || rn.role === "worker") role = rn.role;
@@ -471,7 +490,31 @@ function parseNode(
     if (!isInt(rn.maxPods) || rn.maxPods < 1) err(`${base}.maxPods`, rn.maxPods, "must be a positive integer");
     else node.maxPods = rn.maxPods;
   }
+  const capacity = { ...DEFAULT_NODE_CAPACITY };
+  if (rn.capacity !== undefined) parseResources(c, rn.capacity, `${base}.capacity`, capacity);
+  const allocatable = { ...capacity };
+  if (rn.allocatable !== undefined) parseResources(c, rn.allocatable, `${base}.allocatable`, allocatable);
+  node.capacity = capacity;
+  node.allocatable = allocatable;
   return node;
+}
+
+/** `{cpu, memory}` quantities (other resources are not modelled: an unknown field). */
+function parseResources(
+  { err, unknown }: ConfigParse,
+  raw: unknown,
+  field: string,
+  into: { cpu: string; memory: string },
+): void {
+  if (!isObj(raw)) return err(field, raw, 'must be a mapping like {cpu: "8", memory: 16Gi}');
+  for (const k of Object.keys(raw)) if (k !== "cpu" && k !== "memory") unknown(childPath(field, k));
+  for (const k of ["cpu", "memory"] as const) {
+    const v = raw[k];
+    if (v === undefined) continue;
+    const q = parseQuantity(v);
+    if (q === undefined || q < 0) err(`${field}.${k}`, v, "must be a quantity like 8, 500m, 16Gi");
+    else into[k] = String(v);
+  }
 }
 
 function parseNodeLabels({ err }: ConfigParse, labels: unknown, field: string, node: NodeConfig): void {

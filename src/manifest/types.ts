@@ -49,6 +49,8 @@ export interface EnvVar {
   value?: string;
   valueFrom?: unknown;
 }
+/** Quantities by resource name ("cpu": "250m", "memory": "64Mi"). */
+export type ResourceList = Record<string, string | number>;
 export interface Container {
   name: string;
   image?: string;
@@ -56,6 +58,21 @@ export interface Container {
   env?: EnvVar[];
   command?: string[];
   args?: string[];
+  resources?: { requests?: ResourceList; limits?: ResourceList };
+}
+export interface PodAffinityTerm {
+  labelSelector?: LabelSelector;
+  namespaces?: string[];
+  namespaceSelector?: LabelSelector;
+  topologyKey: string;
+}
+export interface TopologySpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway";
+  labelSelector?: LabelSelector;
+  minDomains?: number;
+  matchLabelKeys?: string[];
 }
 export interface Toleration {
   key?: string;
@@ -83,7 +100,12 @@ export interface PodSpec {
   nodeSelector?: Labels;
   affinity?: {
     nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] } };
+    podAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[] };
+    podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[] };
   };
+  topologySpreadConstraints?: TopologySpreadConstraint[];
+  overhead?: ResourceList;
+  preemptionPolicy?: "PreemptLowerPriority" | "Never";
   tolerations?: Toleration[];
   hostNetwork?: boolean;
   hostname?: string;
