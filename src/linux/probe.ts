@@ -116,8 +116,9 @@ export async function recompute(cluster: string): Promise<{ ir: DataplaneIR; sta
     const { fixtureIR } = await import("./fixture.js");
     return { ir: fixtureIR(cluster) };
   }
-  const { loadCluster } = await import("../load/cluster.js");
+  // The cluster as it is now: the recorded inputs, then every live change since `up`.
+  const { recordedState } = await import("./live-state.js");
   const { buildIR } = await import("../dataplane/build.js");
-  const { state } = await loadCluster({ files: rec.inputs.files, config: rec.inputs.config, seed: rec.inputs.seed });
+  const state = await recordedState(rec);
   return { ir: buildIR(state), state };
 }

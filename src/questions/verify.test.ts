@@ -175,6 +175,77 @@ test("verify: a live kind cluster's dump (observed pods, nodes, slices, inferred
   ]);
 });
 
+test("verify: after live changes (scale, a policy, a deleted pod, a new Service) the kernel agrees with the cluster as it is now", {
+  skip: kernelSkip(["ip", "python3"]),
+}, async (t) => {
+  const { loadCluster } = await import("../index.js");
+  const { buildIR } = await import("../dataplane/build.js");
+  const { applyLiveChange } = await import("../linux/live.js");
+  const { parseSpec } = await import("../manifest/parse.js");
+  const cluster = uniqueName("vfy-live");
+  const { state } = await loadCluster({ files: [EXAMPLE] });
+  const manifest = (text: string) => parseSpec([{ file: "change.yaml", text }]).objects;
+  try {
+    await up({ cluster, ir: buildIR(state), inputs: { files: [EXAMPLE] }, render: { netfilter: netfilterRenderers } });
+    const steps: [string, (s: import("../control/state.js").ClusterState) => import("../control/changes.js").Change][] =
+      [
+        [
+          "scale user-app to 3",
+          () => ({ op: "scale", kind: "Deployment", namespace: "default", name: "user-app", replicas: 3 }),
+        ],
+        [
+          "apply a policy: user-app takes traffic from order-app only",
+          () => ({
+            op: "apply",
+            objects: manifest(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: user-app-from-order, namespace: default}
+spec:
+  podSelector: {matchLabels: {app: user-app}}
+  ingress: [{from: [{podSelector: {matchLabels: {app: order-app}}}]}]
+`),
+          }),
+        ],
+        [
+          "delete an order-app pod",
+          (s) => ({
+            op: "delete",
+            kind: "Pod",
+            namespace: "default",
+            name: s.pods.find((p) => p.name.startsWith("order-app-"))!.name,
+          }),
+        ],
+        [
+          "apply a new Service",
+          () => ({
+            op: "apply",
+            objects: manifest(`apiVersion: v1
+kind: Service
+metadata: {name: order-svc, namespace: default}
+spec:
+  selector: {app: order-app}
+  ports: [{port: 80, targetPort: 8080}]
+`),
+          }),
+        ],
+      ];
+    for (const [what, make] of steps) {
+      const res = await applyLiveChange(cluster, make);
+      assert.ok(res, what);
+      const rep = await verify({ cluster, flows: ["pods", "services"] });
+      t.diagnostic(`${what}: ${formatVerify(rep).split("\n")[0]}`);
+      assert.equal(rep.disagree, 0, `${what}: model and kernel disagree:\n${formatVerify(rep)}`);
+      // verify saw the cluster as changed: its flows name the pods that exist now.
+      const pods = new Set(res.state.pods.map((p) => `${p.namespace}/${p.name}`));
+      for (const f of rep.results.filter((x) => x.kind === "pod"))
+        assert.ok(pods.has(f.from), `${what}: ${f.from} exists`);
+    }
+  } finally {
+    await down(cluster);
+    assert.deepEqual(clusterNamespaces(cluster), []);
+  }
+});
+
 test("verify: flannel host-gw with kube-proxy nftables", { skip: kernelSkip(["ip", "python3", "nft"]) }, async (t) => {
   const { config, dir } = configWith((y) =>
     y.replace("backend: vxlan", "backend: host-gw").replace("kubeProxyMode: iptables", "kubeProxyMode: nftables"),
