@@ -16,10 +16,12 @@ function inputError(file: string, message: string): SpecError {
   return new SpecError([d]);
 }
 
-async function readStdin(): Promise<string> {
+// Files and stdin are read as bytes, never decoded whole here: a cluster's dump can be larger
+// than V8's longest string (~512 MB); the manifest reader decodes it document by document.
+async function readStdin(): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 function walk(dir: string, out: string[]): void {
@@ -32,10 +34,13 @@ function walk(dir: string, out: string[]): void {
 }
 
 /** Reads every source named on the command line. Missing paths are a SpecError naming them. */
-export async function readSources(paths: string[], stdin: () => Promise<string> = readStdin): Promise<SourceText[]> {
+export async function readSources(
+  paths: string[],
+  stdin: () => Promise<string | Uint8Array> = readStdin,
+): Promise<SourceText[]> {
   const out: SourceText[] = [];
   const missing: Diagnostic[] = [];
-  let stdinText: string | undefined;
+  let stdinText: string | Uint8Array | undefined;
   for (const p of paths) {
     if (p === "-") {
       // Reading stdin twice would give nothing the second time: read it once.
@@ -51,8 +56,8 @@ export async function readSources(paths: string[], stdin: () => Promise<string> 
       if (statSync(p).isDirectory()) {
         const files: string[] = [];
         walk(p, files);
-        for (const f of files) out.push({ file: f, text: readFileSync(f, "utf8") });
-      } else out.push({ file: p, text: readFileSync(p, "utf8") });
+        for (const f of files) out.push({ file: f, text: readFileSync(f) });
+      } else out.push({ file: p, text: readFileSync(p) });
     } catch (e) {
       missing.push({ severity: "error", message: `${p}: ${(e as Error).message}`, file: p });
     }
@@ -98,7 +103,7 @@ export function embeddedExampleDir(): string {
 export async function loadSpecFromArgs(opts: {
   files?: string[];
   config?: string;
-  stdin?: () => Promise<string>;
+  stdin?: () => Promise<string | Uint8Array>;
 }): Promise<ClusterSpec> {
   const embedded = !(opts.files && opts.files.length > 0);
   const files = embedded ? [embeddedExampleDir()] : (opts.files as string[]);
