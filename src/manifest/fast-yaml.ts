@@ -28,8 +28,17 @@ const MAYBE_TYPED =
 const SIMPLE_INT = /^(?:0|-?[1-9][0-9]{0,14})$/;
 const typedCache = new Map<string, unknown>();
 
+/**
+ * A copy of a slice of the item's text. V8 makes a slice of 13 characters or more a view of
+ * its parent (SlicedString), which would keep every item's whole text alive as long as one of
+ * its values is: ~100 MB more heap per 100 MB of dump. Flattening `" " + s` copies it.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : ` ${s}`.slice(1);
+}
+
 function plainValue(s: string): unknown {
-  if (!MAYBE_TYPED_FIRST.has(s.charCodeAt(0)) || !MAYBE_TYPED.test(s)) return s;
+  if (!MAYBE_TYPED_FIRST.has(s.charCodeAt(0)) || !MAYBE_TYPED.test(s)) return own(s);
   if (SIMPLE_INT.test(s)) return Number(s);
   const hit = typedCache.get(s);
   if (hit !== undefined || typedCache.has(s)) return hit;
@@ -204,7 +213,7 @@ class Reader {
         if (s.charCodeAt(i + 1) === SQ) i += 2;
         else break;
       }
-      return { v: s.slice(p + 1, i).replace(/''/g, "'"), end: i + 1 };
+      return { v: own(s.slice(p + 1, i).replace(/''/g, "'")), end: i + 1 };
     }
     let i = p + 1;
     let esc = false;
@@ -220,7 +229,7 @@ class Reader {
       i++;
     }
     const body = s.slice(p + 1, i);
-    if (!esc) return { v: body, end: i + 1 };
+    if (!esc) return { v: own(body), end: i + 1 };
     // JSON's escapes are YAML's too; YAML-only ones (\x \e \0 \N \_ \L \P \U, escaped space)
     // go to the general parser.
     if (/\\[^"\\/bfnrtu]/.test(body)) throw bail;

@@ -108,7 +108,9 @@ function listOf(b: Buffer, start: number, end: number): DocPiece | undefined {
   const first = ile + 1;
   if (first + 1 >= end || b[first] !== 0x2d || (b[first + 1] !== SP && b[first + 1] !== NL)) return undefined;
   const starts = [first];
-  for (let p = b.indexOf("\n- ", first); p >= 0 && p < end; p = b.indexOf("\n- ", p + 1)) starts.push(p + 1);
+  // Line by line (indexOf of a byte is memchr; a string search is slow on indented text).
+  for (let p = b.indexOf(NL, first); p >= 0 && p < end; p = b.indexOf(NL, p + 1))
+    if (b[p + 1] === 0x2d && b[p + 2] === SP) starts.push(p + 1);
   // The last item ends at the first line at column 0 that is not a comment or blank.
   let last = starts[starts.length - 1];
   let regionEnd = end;
@@ -143,11 +145,28 @@ export function splitJson(bytes: Bytes): { header: string; items: Piece[] } | un
     close = b.indexOf("\n    ]", open);
     if (close < 0) return undefined;
     close += 5;
-    for (let p = b.indexOf("\n        {", open); p >= 0 && p < close; ) {
-      const e = b.indexOf("\n        }", p);
-      if (e < 0 || e > close) return undefined;
-      items.push({ start: p + 9, end: e + 10 });
-      p = b.indexOf("\n        {", e + 10);
+    // Item starts: a `{` alone on its line at 8 spaces. Found line by line (indexOf of a byte
+    // is memchr): a string search for the indented line is slow on text that is mostly spaces.
+    const starts: number[] = [];
+    for (let p = b.indexOf(NL, open); p >= 0 && p < close; p = b.indexOf(NL, p + 1))
+      if (
+        b[p + 9] === 0x7b &&
+        b[p + 1] === SP &&
+        b[p + 8] === SP &&
+        b[p + 2] === SP &&
+        b[p + 3] === SP &&
+        b[p + 4] === SP &&
+        b[p + 5] === SP &&
+        b[p + 6] === SP &&
+        b[p + 7] === SP &&
+        (b[p + 10] === NL || b[p + 10] === CR || b[p + 10] === 0x7d)
+      )
+        starts.push(p + 9);
+    for (let i = 0; i < starts.length; i++) {
+      // up to the `}` before the next item's start (or the closing `]`)
+      let e = (i + 1 < starts.length ? starts[i + 1] : close) - 1;
+      while (e > starts[i] && b[e] !== 0x7d) e--;
+      items.push({ start: starts[i], end: e + 1 });
     }
   }
   const header = `${decode(b, 0, key + 1)}    "items": []${decode(b, close + 1)}`;
@@ -172,7 +191,8 @@ export class LineIndex {
     }
     const b = this.b;
     let n = this.line[lo];
-    for (let i = at[lo]; i < offset; i++) if (b[i] === NL) n++;
+    const buf = asBuffer(b);
+    for (let i = buf.indexOf(NL, at[lo]); i >= 0 && i < offset; i = buf.indexOf(NL, i + 1)) n++;
     if (lo === at.length - 1) {
       at.push(offset);
       this.line.push(n);
