@@ -1,7 +1,7 @@
 // Reading manifests from files, directories and stdin (the I/O edge of spec/).
 // Directories are walked recursively in sorted order, taking *.yaml, *.yml and *.json
 // (kubectl -R); a file named explicitly is read whatever its extension; "-" is stdin.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SpecError } from "../manifest/errors.js";
@@ -22,6 +22,25 @@ async function readStdin(): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
   return Buffer.concat(chunks);
+}
+
+/** A file's bytes. readFileSync refuses files over 2 GiB; a Buffer holds up to 4 GiB here. */
+function readBytes(path: string): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    if (size < 2 ** 31 - 1) return readFileSync(fd);
+    const b = Buffer.allocUnsafe(size);
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, b, off, Math.min(size - off, 1 << 30), off);
+      if (n === 0) break;
+      off += n;
+    }
+    return off === size ? b : b.subarray(0, off);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function walk(dir: string, out: string[]): void {
@@ -56,8 +75,8 @@ export async function readSources(
       if (statSync(p).isDirectory()) {
         const files: string[] = [];
         walk(p, files);
-        for (const f of files) out.push({ file: f, text: readFileSync(f) });
-      } else out.push({ file: p, text: readFileSync(p) });
+        for (const f of files) out.push({ file: f, text: readBytes(f) });
+      } else out.push({ file: p, text: readBytes(p) });
     } catch (e) {
       missing.push({ severity: "error", message: `${p}: ${(e as Error).message}`, file: p });
     }

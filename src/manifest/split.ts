@@ -38,6 +38,28 @@ export function decode(b: Bytes, start = 0, end = b.byteLength): string {
   return asBuffer(b).toString("utf8", start, end);
 }
 
+// Buffer#indexOf answers wrongly (negative) past 2^31 bytes (an int32 in Node's binding): in
+// a larger file the search runs in views of at most 1 GiB.
+const BIG = 2 ** 31 - 1;
+const WINDOW = 2 ** 30;
+const windows = new WeakMap<Buffer, Buffer[]>();
+
+function indexOf(b: Buffer, needle: string | number, from: number): number {
+  if (b.length <= BIG) return b.indexOf(needle, from);
+  let views = windows.get(b);
+  if (!views) {
+    views = [];
+    for (let base = 0; base < b.length; base += WINDOW)
+      views.push(b.subarray(base, Math.min(b.length, base + WINDOW + 64)));
+    windows.set(b, views);
+  }
+  for (let k = Math.floor(from / WINDOW); k < views.length; k++) {
+    const i = views[k].indexOf(needle, Math.max(0, from - k * WINDOW));
+    if (i >= 0) return k * WINDOW + i;
+  }
+  return -1;
+}
+
 const NL = 10;
 const CR = 13;
 const SP = 32;
@@ -46,7 +68,7 @@ const HASH = 35;
 
 /** End of the line holding offset p (the offset of its `\n`, or the length). */
 function lineEnd(b: Buffer, p: number, end: number): number {
-  const e = b.indexOf(NL, p);
+  const e = indexOf(b, NL, p);
   return e < 0 || e > end ? end : e;
 }
 
@@ -66,7 +88,7 @@ export function splitYaml(bytes: Bytes): DocPiece[] | undefined {
   if (b[0] === 0x25 || (b[0] === 0xef && b[1] === 0xbb)) return undefined; // %YAML directive, BOM
   // Document markers: `---` at column 0 followed by a line end (or a comment).
   const marks: number[] = [];
-  for (let p = b.indexOf("---", 0); p >= 0; p = b.indexOf("---", p + 3)) {
+  for (let p = indexOf(b, "---", 0); p >= 0; p = indexOf(b, "---", p + 3)) {
     if (p > 0 && b[p - 1] !== NL) continue;
     const e = lineEnd(b, p, n);
     const c = b[p + 3];
@@ -75,7 +97,7 @@ export function splitYaml(bytes: Bytes): DocPiece[] | undefined {
     marks.push(p);
   }
   // A document end marker `...`: left to the general parser.
-  for (let p = b.indexOf("...", 0); p >= 0; p = b.indexOf("...", p + 3))
+  for (let p = indexOf(b, "...", 0); p >= 0; p = indexOf(b, "...", p + 3))
     if ((p === 0 || b[p - 1] === NL) && blankOrComment(b, p + 3, lineEnd(b, p, n))) return undefined;
   const docs: DocPiece[] = [];
   for (let i = 0; i <= marks.length; i++) {
@@ -99,9 +121,9 @@ function onlyBlank(b: Buffer, p: number, end: number): boolean {
 
 /** A List in kubectl's layout inside [start, end), or undefined. */
 function listOf(b: Buffer, start: number, end: number): DocPiece | undefined {
-  let itemsLine = b.indexOf("items:", start);
+  let itemsLine = indexOf(b, "items:", start);
   while (itemsLine > start && itemsLine < end && b[itemsLine - 1] !== NL)
-    itemsLine = b.indexOf("items:", itemsLine + 6);
+    itemsLine = indexOf(b, "items:", itemsLine + 6);
   if (itemsLine < 0 || itemsLine >= end) return undefined;
   const ile = lineEnd(b, itemsLine, end);
   if (!blankOrComment(b, itemsLine + 6, ile)) return undefined; // `items: []` and the like
@@ -109,7 +131,7 @@ function listOf(b: Buffer, start: number, end: number): DocPiece | undefined {
   if (first + 1 >= end || b[first] !== 0x2d || (b[first + 1] !== SP && b[first + 1] !== NL)) return undefined;
   const starts = [first];
   // Line by line (indexOf of a byte is memchr; a string search is slow on indented text).
-  for (let p = b.indexOf(NL, first); p >= 0 && p < end; p = b.indexOf(NL, p + 1))
+  for (let p = indexOf(b, NL, first); p >= 0 && p < end; p = indexOf(b, NL, p + 1))
     if (b[p + 1] === 0x2d && b[p + 2] === SP) starts.push(p + 1);
   // The last item ends at the first line at column 0 that is not a comment or blank.
   let last = starts[starts.length - 1];
@@ -134,7 +156,7 @@ function listOf(b: Buffer, start: number, end: number): DocPiece | undefined {
  */
 export function splitJson(bytes: Bytes): { header: string; items: Piece[] } | undefined {
   const b = asBuffer(bytes);
-  const key = b.indexOf('\n    "items": [');
+  const key = indexOf(b, '\n    "items": [', 0);
   if (key < 0) return undefined;
   const open = key + 15;
   const items: Piece[] = [];
@@ -142,13 +164,13 @@ export function splitJson(bytes: Bytes): { header: string; items: Piece[] } | un
   if (b[open] === 0x5d)
     close = open; // "items": []
   else {
-    close = b.indexOf("\n    ]", open);
+    close = indexOf(b, "\n    ]", open);
     if (close < 0) return undefined;
     close += 5;
     // Item starts: a `{` alone on its line at 8 spaces. Found line by line (indexOf of a byte
     // is memchr): a string search for the indented line is slow on text that is mostly spaces.
     const starts: number[] = [];
-    for (let p = b.indexOf(NL, open); p >= 0 && p < close; p = b.indexOf(NL, p + 1))
+    for (let p = indexOf(b, NL, open); p >= 0 && p < close; p = indexOf(b, NL, p + 1))
       if (
         b[p + 9] === 0x7b &&
         b[p + 1] === SP &&
@@ -192,7 +214,7 @@ export class LineIndex {
     const b = this.b;
     let n = this.line[lo];
     const buf = asBuffer(b);
-    for (let i = buf.indexOf(NL, at[lo]); i >= 0 && i < offset; i = buf.indexOf(NL, i + 1)) n++;
+    for (let i = indexOf(buf, NL, at[lo]); i >= 0 && i < offset; i = indexOf(buf, NL, i + 1)) n++;
     if (lo === at.length - 1) {
       at.push(offset);
       this.line.push(n);
