@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { Diags } from "./diag.js";
 import { BAIL, fastYaml } from "./fast-yaml.js";
 import { checkSpec, readDocuments, type RawDocument } from "./parse.js";
-import { LineIndex, jsonLineMap, splitJson, splitYaml } from "./split.js";
+import { LineIndex, indexOf, jsonLineMap, splitJson, splitYaml } from "./split.js";
 
 // Two items as `kubectl get -o yaml` prints them: sequences not indented under their key,
 // managedFields, the last-applied annotation, a literal block whose lines begin with `- `.
@@ -279,4 +279,11 @@ test("jsonLineMap: every key and element, escapes in keys", () => {
   assert.equal(m.get("a[1]"), 13);
   assert.equal(m.get('a[1][b"c]'), 13);
   assert.equal(m.get("d"), 15);
+});
+
+test("searches past 2^31 bytes run in views (made small here): same answers as indexOf", () => {
+  const b = Buffer.from("ab\n- x\n- y\n\n- zz\nitems:\n- end\n");
+  for (const needle of ["\n- ", "items:", 10, "zz\ni", "nope"])
+    for (let from = 0; from <= b.length; from++)
+      assert.equal(indexOf(b, needle, from, 4, 5), b.indexOf(needle, from), `${String(needle)} from ${from}`);
 });

@@ -42,20 +42,22 @@ export function decode(b: Bytes, start = 0, end = b.byteLength): string {
 // a larger file the search runs in views of at most 1 GiB.
 const BIG = 2 ** 31 - 1;
 const WINDOW = 2 ** 30;
-const windows = new WeakMap<Buffer, Buffer[]>();
+const windows = new WeakMap<Buffer, { size: number; views: Buffer[] }>();
 
-function indexOf(b: Buffer, needle: string | number, from: number): number {
-  if (b.length <= BIG) return b.indexOf(needle, from);
-  let views = windows.get(b);
-  if (!views) {
-    views = [];
-    for (let base = 0; base < b.length; base += WINDOW)
-      views.push(b.subarray(base, Math.min(b.length, base + WINDOW + 64)));
-    windows.set(b, views);
+/** b.indexOf(needle, from), also past 2^31 bytes. `big` and `window` are for tests. */
+export function indexOf(b: Buffer, needle: string | number, from: number, big = BIG, window = WINDOW): number {
+  if (b.length <= big) return b.indexOf(needle, from);
+  let w = windows.get(b);
+  if (!w || w.size !== window) {
+    const views: Buffer[] = [];
+    for (let base = 0; base < b.length; base += window)
+      views.push(b.subarray(base, Math.min(b.length, base + window + 64)));
+    w = { size: window, views };
+    windows.set(b, w);
   }
-  for (let k = Math.floor(from / WINDOW); k < views.length; k++) {
-    const i = views[k].indexOf(needle, Math.max(0, from - k * WINDOW));
-    if (i >= 0) return k * WINDOW + i;
+  for (let k = Math.floor(from / window); k < w.views.length; k++) {
+    const i = w.views[k].indexOf(needle, Math.max(0, from - k * window));
+    if (i >= 0) return k * window + i;
   }
   return -1;
 }
