@@ -158,6 +158,13 @@ spec:
   );
 });
 
+test("the List's keys after its items, with sequences of their own, are not items", () => {
+  const text = `${listYaml}extra:\n- x\n- y\n`;
+  const docs = same(text, ["metadata.name"]);
+  assert.equal(docs.length, 2);
+  assert.equal(splitYaml(Buffer.from(text))?.[0].list?.header.endsWith("extra:\n- x\n- y\n"), true);
+});
+
 test("CRLF line ends read as LF ones, with the same lines", () => {
   const crlf = listYaml.replace(/\n/g, "\r\n");
   const a = split(listYaml).docs;

@@ -132,21 +132,20 @@ function listOf(b: Buffer, start: number, end: number): DocPiece | undefined {
   const first = ile + 1;
   if (first + 1 >= end || b[first] !== 0x2d || (b[first + 1] !== SP && b[first + 1] !== NL)) return undefined;
   const starts = [first];
-  // Line by line (indexOf of a byte is memchr; a string search is slow on indented text).
-  for (let p = indexOf(b, NL, first); p >= 0 && p < end; p = indexOf(b, NL, p + 1))
-    if (b[p + 1] === 0x2d && b[p + 2] === SP) starts.push(p + 1);
-  // The last item ends at the first line at column 0 that is not a comment or blank.
-  let last = starts[starts.length - 1];
+  // Line by line (indexOf of a byte is memchr; a string search is slow on indented text): a
+  // line at column 0 starting `- ` starts an item; any other one that is not blank or a
+  // comment ends the items (the List's other keys follow).
   let regionEnd = end;
-  for (let p = lineEnd(b, last, end) + 1; p < end; ) {
-    const e = lineEnd(b, p, end);
-    if (b[p] !== SP && b[p] !== TAB && !blankOrComment(b, p, e)) {
-      regionEnd = p;
+  for (let p = indexOf(b, NL, first); p >= 0 && p + 1 < end; p = indexOf(b, NL, p + 1)) {
+    const c = b[p + 1];
+    if (c === SP || c === NL || c === CR || c === TAB || c === HASH) continue;
+    if (c === 0x2d && (b[p + 2] === SP || b[p + 2] === NL || b[p + 2] === CR)) starts.push(p + 1);
+    else {
+      regionEnd = p + 1;
       break;
     }
-    p = e + 1;
   }
-  last = regionEnd;
+  const last = regionEnd;
   const items: Piece[] = starts.map((s, i) => ({ start: s, end: i + 1 < starts.length ? starts[i + 1] : last }));
   const header = decode(b, start, itemsLine) + decode(b, regionEnd, end);
   return { start, end, list: { header, items } };
