@@ -29,7 +29,7 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB; examples/snapshots/README.md says more): the threshold cluster as
-// YAML with managedFields (1,002–1,050 MB) loads in 32–59 s (4 runs), peak RSS 3.56 GB; without
+// YAML with managedFields (1,002–1,050 MB) loads in 32–89 s (5 runs; 42–49 s CPU), peak RSS 3.56 GB; without
 // managedFields (688 MB) 29–40 s, 3.0–3.2 GB; as JSON with managedFields (2,374 MB) 43 s,
 // 4.8 GB. A tenth: YAML 7.5 s / 415 MB, JSON 7.1 s / 540 MB (before the split reader: 134 s /
 // 6.0 GB and 264 s / 8.1 GB; the full dump could not be read: one V8 string is ≤ ~512 MB).
