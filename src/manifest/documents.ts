@@ -327,6 +327,17 @@ function readSplit(file: string, bytes: Uint8Array, diags: Diags, out: RawDocume
         continue;
       }
     }
+    if (d.end - d.start > MAX_STRING) {
+      diags.add(
+        "error",
+        { source: { file, docIndex: idx, line: lines.lineAt(d.start) }, object: `document ${idx + 1}` },
+        undefined,
+        NO_VALUE,
+        `the document is ${d.end - d.start} bytes, too large to read other than as a List in kubectl's layout`,
+      );
+      idx++;
+      continue;
+    }
     const text = decode(bytes, d.start, d.end);
     const v = fastYaml(text.includes("\r") ? text.replace(/\r\n/g, "\n") : text);
     if (v === BAIL) idx = readYamlText(file, text, lines.lineAt(d.start), idx, diags, out);
