@@ -26,8 +26,15 @@
 //
 // The load runs in a child process so that the generator's memory does not count in its peak
 // RSS. The file goes to the OS temp directory and is removed afterwards unless
-// PODNET_BENCH_KEEP=1. A V8 string holds at most 2^29-24 characters (~512 MB): a dump larger
-// than that cannot be read into one string, which is what the loader does today.
+// PODNET_BENCH_KEEP=1.
+//
+// Figures (2 cores, 23 GB; examples/snapshots/README.md says more): the threshold cluster as
+// YAML with managedFields (1,002–1,050 MB) loads in 32–89 s (5 runs; 42–49 s CPU), peak RSS 3.56 GB; without
+// managedFields (688 MB) 29–40 s, 3.0–3.2 GB; as JSON with managedFields (2,374 MB) 43 s,
+// 4.8 GB. A tenth: YAML 7.5 s / 415 MB, JSON 7.1 s / 540 MB (before the split reader: 134 s /
+// 6.0 GB and 264 s / 8.1 GB; the full dump could not be read: one V8 string is ≤ ~512 MB).
+// Over the 10 s target: ~40 s of CPU (collector, the item reader, validation, buildState),
+// and on this VM first-touch memory costs ~7 s per GB, so wall times swing with the RSS.
 import { spawnSync } from "node:child_process";
 import { createWriteStream, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -48,7 +48,10 @@ interface Loaded {
   name: string;
   containers: Map<string, string[]>;
   /** The manifest and config texts as read (stdin read once), to snapshot for the running cluster. */
-  sources?: { files: { file: string; text: string }[]; config?: { file: string; text: string } };
+  sources?: {
+    files: { file: string; text: string | Uint8Array }[];
+    config?: { file: string; text: string | Uint8Array };
+  };
 }
 
 async function loadIR(o: { filename: string[]; config?: string; seed?: string; fixture?: boolean }): Promise<Loaded> {

@@ -1,7 +1,7 @@
 // Reading manifests from files, directories and stdin (the I/O edge of spec/).
 // Directories are walked recursively in sorted order, taking *.yaml, *.yml and *.json
 // (kubectl -R); a file named explicitly is read whatever its extension; "-" is stdin.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SpecError } from "../manifest/errors.js";
@@ -16,10 +16,31 @@ function inputError(file: string, message: string): SpecError {
   return new SpecError([d]);
 }
 
-async function readStdin(): Promise<string> {
+// Files and stdin are read as bytes, never decoded whole here: a cluster's dump can be larger
+// than V8's longest string (~512 MB); the manifest reader decodes it document by document.
+async function readStdin(): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
+}
+
+/** A file's bytes. readFileSync refuses files over 2 GiB; a Buffer holds up to 4 GiB here. */
+function readBytes(path: string): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    if (size < 2 ** 31 - 1) return readFileSync(fd);
+    const b = Buffer.allocUnsafe(size);
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, b, off, Math.min(size - off, 1 << 30), off);
+      if (n === 0) break;
+      off += n;
+    }
+    return off === size ? b : b.subarray(0, off);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function walk(dir: string, out: string[]): void {
@@ -32,10 +53,13 @@ function walk(dir: string, out: string[]): void {
 }
 
 /** Reads every source named on the command line. Missing paths are a SpecError naming them. */
-export async function readSources(paths: string[], stdin: () => Promise<string> = readStdin): Promise<SourceText[]> {
+export async function readSources(
+  paths: string[],
+  stdin: () => Promise<string | Uint8Array> = readStdin,
+): Promise<SourceText[]> {
   const out: SourceText[] = [];
   const missing: Diagnostic[] = [];
-  let stdinText: string | undefined;
+  let stdinText: string | Uint8Array | undefined;
   for (const p of paths) {
     if (p === "-") {
       // Reading stdin twice would give nothing the second time: read it once.
@@ -51,8 +75,8 @@ export async function readSources(paths: string[], stdin: () => Promise<string> 
       if (statSync(p).isDirectory()) {
         const files: string[] = [];
         walk(p, files);
-        for (const f of files) out.push({ file: f, text: readFileSync(f, "utf8") });
-      } else out.push({ file: p, text: readFileSync(p, "utf8") });
+        for (const f of files) out.push({ file: f, text: readBytes(f) });
+      } else out.push({ file: p, text: readBytes(p) });
     } catch (e) {
       missing.push({ severity: "error", message: `${p}: ${(e as Error).message}`, file: p });
     }
@@ -98,7 +122,7 @@ export function embeddedExampleDir(): string {
 export async function loadSpecFromArgs(opts: {
   files?: string[];
   config?: string;
-  stdin?: () => Promise<string>;
+  stdin?: () => Promise<string | Uint8Array>;
   mode?: LoadMode;
 }): Promise<ClusterSpec> {
   const embedded = !(opts.files && opts.files.length > 0);

@@ -1,9 +1,7 @@
 // Manifests (YAML or JSON text) -> ClusterSpec. Pure: the caller reads the files.
 //
-// - Multi-document YAML (1.1, as kubectl reads it); JSON (JSON.parse, with the YAML parser
-//   run for line numbers only when a diagnostic asks for one).
-// - `kind: List` and typed lists (`ServiceList`, what the API returns): every item counts
-//   as a document of its own (its own docIndex and line); the list itself takes no index.
+// - Reading the text into documents (YAML 1.1 as kubectl, JSON, Lists, large dumps split by
+//   kubectl's layout): documents.ts.
 // - A `kind: Cluster` document (apiVersion podnet.dev/v1alpha1) among the manifests is the
 //   cluster config unless one is passed separately (then it is ignored with a warning).
 // - Understood kinds are kept (raw object plus the defaults Kubernetes applies at
@@ -15,7 +13,6 @@
 // - All errors of all documents are collected and thrown as one SpecError. In tolerant
 //   mode (the reading commands) an API-validation error the network does not depend on
 //   is a warning instead (validate.ts lists which are network-relevant).
-import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, isPair, type Node as YamlNode } from "yaml";
 import type { ClusterSpec } from "./cluster-spec.js";
 import type { Diagnostic, KubeObject, SourceRef } from "./types.js";
 import {
@@ -25,26 +22,13 @@ import {
   defaultConfig,
   parseConfig,
 } from "./config.js";
-import {
-  Diags,
-  type Mapping,
-  NO_VALUE,
-  canonicalPath,
-  childPath,
-  indexPath,
-  isNamespaced,
-  keyPath,
-  objectLabel,
-  where,
-} from "./diag.js";
+import { Diags, type Mapping, NO_VALUE, isNamespaced, keyPath, objectLabel, where } from "./diag.js";
 import { SpecError } from "./errors.js";
+import { type RawDocument, type SourceText, readDocuments } from "./documents.js";
 import { dumpNamesNodes, inferConfig, isSnapshot } from "./infer.js";
 import { dedupeObjects, validateObjects } from "./validate.js";
 
-export interface SourceText {
-  file: string;
-  text: string;
-}
+export { type RawDocument, type SourceText, SPLIT_ABOVE, readDocuments } from "./documents.js";
 
 /** apiVersion each understood kind is served at. */
 export const KIND_API_VERSIONS: Record<string, string> = {
@@ -78,188 +62,6 @@ const REMOVED_VERSIONS = new Set([
 
 const groupOf = (apiVersion: string) => (apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "");
 
-/** One decoded document with where it came from. */
-export interface RawDocument {
-  value: unknown;
-  source: SourceRef;
-}
-
-function joinPath(prefix: string, path: string): string {
-  if (!prefix) return path;
-  if (!path) return prefix;
-  return path.startsWith("[") ? prefix + path : `${prefix}.${path}`;
-}
-
-function parentPath(path: string): string | undefined {
-  if (!path) return undefined;
-  if (path.endsWith("]")) return path.slice(0, path.lastIndexOf("["));
-  const dot = path.lastIndexOf(".");
-  return dot < 0 ? "" : path.slice(0, dot);
-}
-
-/** Field path -> 1-based line, for every key and sequence item of a YAML node. */
-function lineMap(root: YamlNode | null | undefined, lc: LineCounter): Map<string, number> {
-  const m = new Map<string, number>();
-  const lineAt = (off: number) => lc.linePos(off).line;
-  const walk = (node: unknown, path: string) => {
-    if (isMap(node)) {
-      for (const item of node.items) {
-        if (!isPair(item)) continue;
-        const k = isScalar(item.key) ? String(item.key.value) : undefined;
-        if (k === undefined) continue;
-        const p = childPath(path, k);
-        const kr = (item.key as YamlNode).range;
-        if (kr) m.set(p, lineAt(kr[0]));
-        walk(item.value, p);
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((it, i) => {
-        const p = indexPath(path, i);
-        const r = (it as YamlNode | null)?.range;
-        if (r) m.set(p, lineAt(r[0]));
-        walk(it, p);
-      });
-    }
-  };
-  if (root?.range) m.set("", lineAt(root.range[0]));
-  walk(root, "");
-  return m;
-}
-
-function makeSource(file: string, docIndex: number, getMap: () => Map<string, number>, prefix: string): SourceRef {
-  return {
-    file,
-    docIndex,
-    // Lazy for JSON input: lines are only worked out when a diagnostic needs one.
-    get line(): number {
-      return getMap().get(prefix) ?? 1;
-    },
-    // The line of the field, or of its nearest ancestor present in the document.
-    lineOf(path: string) {
-      const map = getMap();
-      let p: string | undefined = canonicalPath(path);
-      while (p !== undefined) {
-        const l = map.get(joinPath(prefix, p));
-        if (l !== undefined) return l;
-        p = parentPath(p);
-      }
-      return map.get(prefix) ?? 1;
-    },
-  };
-}
-
-/** One decoded document, or each item of a List, appended to `out`; returns the next docIndex. */
-function expand(
-  file: string,
-  value: unknown,
-  idx: number,
-  getMap: () => Map<string, number>,
-  prefix: string,
-  out: RawDocument[],
-): number {
-  const v = value as Record<string, unknown>;
-  const isList =
-    typeof v === "object" &&
-    v !== null &&
-    !Array.isArray(v) &&
-    typeof v.kind === "string" &&
-    /List$/.test(v.kind) &&
-    Array.isArray(v.items);
-  if (!isList) {
-    out.push({ value, source: makeSource(file, idx, getMap, prefix) });
-    return idx + 1;
-  }
-  // Items of a typed list (ServiceList …) come without kind/apiVersion from the API.
-  // The list wrapper takes no index of its own.
-  const itemKind = v.kind === "List" ? undefined : (v.kind as string).slice(0, -4);
-  (v.items as unknown[]).forEach((item, i) => {
-    if (itemKind && item && typeof item === "object" && !Array.isArray(item)) {
-      const it = item as Record<string, unknown>;
-      if (it.kind === undefined) it.kind = itemKind;
-      if (it.apiVersion === undefined && typeof v.apiVersion === "string") it.apiVersion = v.apiVersion;
-    }
-    out.push({ value: item, source: makeSource(file, idx++, getMap, joinPath(prefix, indexPath("items", i))) });
-  });
-  return idx;
-}
-
-// YAML 1.1 like kubectl (sigs.k8s.io/yaml on go-yaml v2): `yes`/`on`/`no` are booleans there,
-// so an unquoted label value `no` is rejected the same way here.
-const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true, version: "1.1" } as const;
-
-/** Splits a text into decoded documents, List items expanded. Syntax errors go to diags. */
-export function readDocuments(src: SourceText, diags: Diags): RawDocument[] {
-  const out: RawDocument[] = [];
-  // JSON fast path (large `kubectl get -o json` dumps): JSON.parse is far quicker than
-  // the YAML composer; the YAML parse for line numbers happens only if a line is asked for.
-  if (/^\s*\{/.test(src.text)) {
-    let value: unknown;
-    try {
-      value = JSON.parse(src.text);
-    } catch {
-      value = undefined; // not plain JSON: the YAML parser reports where it breaks
-    }
-    if (value && typeof value === "object" && !Array.isArray(value)) {
-      let cached: Map<string, number> | undefined;
-      const getMap = () => {
-        if (!cached) {
-          const lc = new LineCounter();
-          const docs = parseAllDocuments(src.text, { ...YAML_OPTIONS, lineCounter: lc });
-          const first = Array.isArray(docs) ? docs[0] : undefined;
-          cached = first ? lineMap(first.contents as YamlNode, lc) : new Map();
-        }
-        return cached;
-      };
-      expand(src.file, value, 0, getMap, "", out);
-      return out;
-    }
-  }
-  const lc = new LineCounter();
-  const docs = parseAllDocuments(src.text, { ...YAML_OPTIONS, lineCounter: lc });
-  const list = Array.isArray(docs) ? docs : [];
-  let docIndex = 0;
-  for (const doc of list) {
-    const idx = docIndex;
-    if (doc.errors.length > 0) {
-      docIndex++;
-      for (const e of doc.errors) {
-        const pos = lc.linePos(e.pos[0]);
-        const msg = e.message.replace(/ at line \d+, column \d+[\s\S]*$/, "");
-        diags.add(
-          "error",
-          { source: { file: src.file, docIndex: idx, line: pos.line }, object: `document ${idx + 1}` },
-          undefined,
-          NO_VALUE,
-          `YAML syntax error: ${msg}`,
-          { line: pos.line, column: pos.col },
-        );
-      }
-      continue;
-    }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 100 });
-    } catch (e) {
-      docIndex++;
-      diags.add(
-        "error",
-        { source: { file: src.file, docIndex: idx, line: 1 }, object: `document ${idx + 1}` },
-        undefined,
-        NO_VALUE,
-        `YAML error: ${(e as Error).message}`,
-      );
-      continue;
-    }
-    if (value === null || value === undefined) {
-      docIndex++; // an empty document (trailing ---, comments only) still counts
-      continue;
-    }
-    const map = lineMap(doc.contents as YamlNode, lc);
-    docIndex = expand(src.file, value, idx, () => map, "", out);
-  }
-  return out;
-}
-
 function isClusterDoc(v: unknown): boolean {
   if (!v || typeof v !== "object") return false;
   const o = v as Record<string, unknown>;
@@ -283,7 +85,8 @@ export type LoadMode = "strict" | "tolerant";
 export function checkSpec(sources: SourceText[], config?: SourceText, mode: LoadMode = "strict"): SpecCheck {
   const diags = new Diags();
   const docs: RawDocument[] = [];
-  for (const s of sources) docs.push(...readDocuments(s, diags));
+  // One push per document: spreading ~200,000 items of a dump overflows the call stack.
+  for (const s of sources) for (const d of readDocuments(s, diags)) docs.push(d);
 
   // The cluster config: --config first, else a Cluster document among the manifests.
   const r: DocsRead = {

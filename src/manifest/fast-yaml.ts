@@ -1,0 +1,369 @@
+// A fast reader for the block YAML that `kubectl get -o yaml` writes (sigs.k8s.io/yaml over
+// go-yaml v2): block mappings and sequences (sequences not indented under their key), plain,
+// single- and double-quoted one-line scalars, literal block scalars (`|`, `|-`, `|+`, `|2-`),
+// `{}` and `[]`, comments. Anything else (anchors, tags, flow collections with content,
+// multi-line quoted or plain scalars, folded scalars, tabs, duplicate keys, keys that YAML 1.1
+// reads as non-strings …) makes it give up (returns BAIL) and the caller uses the `yaml`
+// library, which stays the reference for what the text means and for every error message.
+//
+// Why by hand: the general parsers are far too slow for a threshold cluster's dump (~1 GB):
+// `yaml`'s composer reads ~2 MB/s per item (0.7 MB/s on the whole List), js-yaml 5 ~10 MB/s;
+// this reads the same items at ~100 MB/s. Plain scalars that YAML 1.1 may read as something
+// other than a string (yes/no/on/off, numbers in any base, timestamps …) are resolved by the
+// `yaml` library itself (cached), so values are the same as on the general path.
+import { parse } from "yaml";
+
+/** Returned when the text is outside the subset this reader handles. */
+export const BAIL: unique symbol = Symbol("bail");
+
+class Bail {}
+const bail = new Bail();
+
+// Plain scalars that YAML 1.1 may read as something else than a string: a superset of the
+// `yaml` library's yaml-1.1 schema tests (null, bool, int in bases 2/8/10/16 and base 60,
+// float, .inf/.nan, the merge key, timestamp). Those are handed to the library itself.
+const MAYBE_TYPED_FIRST = new Set("~nNyYtTfFoO0123456789+-.<".split("").map((c) => c.charCodeAt(0)));
+const MAYBE_TYPED =
+  /^(?:~|[Nn]ull|NULL|[YyNn]|[Yy]es|YES|[Nn]o|NO|[Tt]rue|TRUE|[Ff]alse|FALSE|[Oo]n|ON|[Oo]ff|OFF|<<|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|[-+]?0b[0-1_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|\d{4}-\d\d?-\d\d?(?:[Tt \t].*)?)$/;
+const SIMPLE_INT = /^(?:0|-?[1-9][0-9]{0,14})$/;
+const typedCache = new Map<string, unknown>();
+
+/**
+ * A copy of a slice of the item's text. V8 makes a slice of 13 characters or more a view of
+ * its parent (SlicedString), which would keep every item's whole text alive as long as one of
+ * its values is: ~100 MB more heap per 100 MB of dump. Flattening `" " + s` copies it.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : ` ${s}`.slice(1);
+}
+
+function plainValue(s: string): unknown {
+  if (!MAYBE_TYPED_FIRST.has(s.charCodeAt(0)) || !MAYBE_TYPED.test(s)) return own(s);
+  if (SIMPLE_INT.test(s)) return Number(s);
+  const hit = typedCache.get(s);
+  if (hit !== undefined || typedCache.has(s)) return hit;
+  // The YAML library decides (YAML 1.1, as kubectl): same value as the general path.
+  const v = parse(s, { version: "1.1" }) as unknown;
+  if (typeof v === "object" && v !== null) throw bail; // a Date, or anything not plain
+  if (typedCache.size < 10000) typedCache.set(s, v);
+  return v;
+}
+
+const SP = 32;
+const NL = 10;
+const HASH = 35;
+const DASH = 45;
+const COLON = 58;
+const DQ = 34;
+const SQ = 39;
+
+class Reader {
+  /** Current content line: its start, indentation, first non-space character and end. */
+  ls = 0;
+  ind = 0;
+  cs = 0;
+  le = 0;
+  eof = false;
+  constructor(readonly s: string) {
+    this.seek(0);
+  }
+
+  /** Moves to the first content line (not blank, not a comment) at or after offset p. */
+  seek(p: number): void {
+    const s = this.s;
+    const n = s.length;
+    while (p < n) {
+      let q = p;
+      while (q < n && s.charCodeAt(q) === SP) q++;
+      let le = s.indexOf("\n", q);
+      if (le < 0) le = n;
+      const c = s.charCodeAt(q);
+      if (q < le && c !== HASH) {
+        if (c === 9) throw bail; // tabs: leave them to the general parser
+        this.ls = p;
+        this.ind = q - p;
+        this.cs = q;
+        this.le = le;
+        this.eof = false;
+        return;
+      }
+      p = le + 1;
+    }
+    this.eof = true;
+    this.ls = this.cs = this.le = n;
+    this.ind = -1;
+  }
+
+  next(): void {
+    this.seek(this.le + 1);
+  }
+
+  isSeqEntry(at: number): boolean {
+    const s = this.s;
+    return s.charCodeAt(at) === DASH && (at + 1 === this.le || s.charCodeAt(at + 1) === SP);
+  }
+
+  /** A block node whose first line is the current one (indentation > parent). */
+  node(): unknown {
+    return this.isSeqEntry(this.cs) ? this.seq(this.ind) : this.map(this.ind, this.cs);
+  }
+
+  seq(ind: number): unknown[] {
+    const out: unknown[] = [];
+    const s = this.s;
+    while (!this.eof && this.ind === ind && this.isSeqEntry(this.cs)) {
+      let p = this.cs + 1;
+      while (p < this.le && s.charCodeAt(p) === SP) p++;
+      if (p >= this.le || s.charCodeAt(p) === HASH || this.isSeqEntry(p)) throw bail; // `-` alone, `- - x`
+      const colonAt = this.keyEnd(p);
+      if (colonAt >= 0) out.push(this.map(p - this.ls, p));
+      else {
+        out.push(this.scalar(p, ind));
+      }
+    }
+    if (!this.eof && this.ind > ind) throw bail;
+    return out;
+  }
+
+  /** A mapping at indentation ind; its first key starts at `first` on the current line. */
+  map(ind: number, first: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const s = this.s;
+    let p = first;
+    for (;;) {
+      const c = s.charCodeAt(p);
+      let key: string;
+      let after: number;
+      if (c === DQ || c === SQ) {
+        const q = this.quoted(p);
+        key = q.v;
+        after = q.end;
+        if (s.charCodeAt(after) !== COLON || (after + 1 < this.le && s.charCodeAt(after + 1) !== SP)) throw bail;
+      } else {
+        after = this.keyEnd(p);
+        if (after < 0) throw bail;
+        let e = after;
+        while (e > p && s.charCodeAt(e - 1) === SP) e--;
+        key = s.slice(p, e);
+        if (MAYBE_TYPED_FIRST.has(c) && MAYBE_TYPED.test(key)) {
+          // A key YAML 1.1 reads as a number or boolean becomes its string form in JS, as
+          // the YAML library's toJS makes it.
+          const k = plainValue(key);
+          if (k === null || typeof k === "object") throw bail;
+          key = String(k);
+        }
+        if (
+          c === 63 ||
+          c === 38 ||
+          c === 42 ||
+          c === 33 ||
+          c === 91 ||
+          c === 123 ||
+          c === 124 ||
+          c === 62 ||
+          c === 37 ||
+          c === 64 ||
+          c === 96 ||
+          key === "__proto__"
+        )
+          throw bail; // ? & * ! [ { | > % @ `
+      }
+      if (Object.hasOwn(out, key)) throw bail; // duplicate key: the general parser says so
+      let v = after + 1;
+      while (v < this.le && s.charCodeAt(v) === SP) v++;
+      if (v >= this.le || s.charCodeAt(v) === HASH) {
+        // The value is on the next lines: a deeper node, a sequence at this indentation, or null.
+        this.next();
+        if (!this.eof && this.ind > ind) out[key] = this.node();
+        else if (!this.eof && this.ind === ind && this.isSeqEntry(this.cs)) out[key] = this.seq(ind);
+        else out[key] = null;
+      } else out[key] = this.scalar(v, ind);
+      if (this.eof || this.ind < ind) return out;
+      if (this.ind > ind || this.isSeqEntry(this.cs)) throw bail;
+      p = this.cs;
+    }
+  }
+
+  /** Offset of the `:` ending a plain key on the current line from p, or -1 (not a key). */
+  keyEnd(p: number): number {
+    const s = this.s;
+    const c = s.charCodeAt(p);
+    if (c === DQ || c === SQ) {
+      const q = this.quoted(p);
+      return s.charCodeAt(q.end) === COLON && (q.end + 1 === this.le || s.charCodeAt(q.end + 1) === SP) ? q.end : -1;
+    }
+    const le = this.le;
+    for (let i = p; i < le; i++) {
+      const ch = s.charCodeAt(i);
+      if (ch === COLON) {
+        if (i + 1 === le || s.charCodeAt(i + 1) === SP) return i;
+      } else if (ch === HASH && s.charCodeAt(i - 1) === SP) return -1; // a comment before any colon
+    }
+    return -1;
+  }
+
+  /** A quoted scalar on one line: its value and the offset after the closing quote. */
+  quoted(p: number): { v: string; end: number } {
+    const s = this.s;
+    if (s.charCodeAt(p) === SQ) {
+      let i = p + 1;
+      for (;;) {
+        i = s.indexOf("'", i);
+        if (i < 0 || i >= this.le) throw bail; // multi-line
+        if (s.charCodeAt(i + 1) === SQ) i += 2;
+        else break;
+      }
+      return { v: own(s.slice(p + 1, i).replace(/''/g, "'")), end: i + 1 };
+    }
+    let i = p + 1;
+    let esc = false;
+    for (;;) {
+      const c = s.charCodeAt(i);
+      if (i >= this.le) throw bail; // multi-line
+      if (c === 92) {
+        esc = true;
+        i += 2;
+        continue;
+      }
+      if (c === DQ) break;
+      i++;
+    }
+    const body = s.slice(p + 1, i);
+    if (!esc) return { v: own(body), end: i + 1 };
+    // JSON's escapes are YAML's too; YAML-only ones (\x \e \0 \N \_ \L \P \U, escaped space)
+    // go to the general parser.
+    if (/\\[^"\\/bfnrtu]/.test(body)) throw bail;
+    return { v: JSON.parse(`"${body}"`) as string, end: i + 1 };
+  }
+
+  /** A scalar value starting at p on the current line; moves past it. ind: its parent's indentation. */
+  scalar(p: number, ind: number): unknown {
+    const s = this.s;
+    const c = s.charCodeAt(p);
+    if (c === DQ || c === SQ) {
+      const q = this.quoted(p);
+      this.endOfLine(q.end);
+      this.next();
+      return q.v;
+    }
+    if (c === 124) return this.block(p, ind); // |
+    if (c === 123 || c === 91) {
+      // {} and [] only
+      const close = c === 123 ? 125 : 93;
+      if (s.charCodeAt(p + 1) !== close) throw bail;
+      this.endOfLine(p + 2);
+      this.next();
+      return c === 123 ? {} : [];
+    }
+    // ? & * ! > % @ ` , are indicators the subset does not take; `- ` would be a nested sequence.
+    if (c === 63 || c === 38 || c === 42 || c === 33 || c === 62 || c === 37 || c === 64 || c === 96 || c === 44)
+      throw bail;
+    if (c === DASH && (p + 1 === this.le || s.charCodeAt(p + 1) === SP)) throw bail;
+    let e = this.le;
+    for (let i = p + 1; i < e; i++)
+      if (s.charCodeAt(i) === HASH && s.charCodeAt(i - 1) === SP) {
+        e = i;
+        break;
+      }
+    while (e > p && s.charCodeAt(e - 1) === SP) e--;
+    const text = s.slice(p, e);
+    if (text.includes(": ") || text.endsWith(":")) throw bail;
+    this.next();
+    // A deeper line that is not a key would continue a multi-line plain scalar.
+    if (!this.eof && this.ind > ind && this.keyEnd(this.cs) < 0 && !this.isSeqEntry(this.cs)) throw bail;
+    return plainValue(text);
+  }
+
+  /** After a scalar on a line only spaces or a comment may follow. */
+  endOfLine(p: number): void {
+    const s = this.s;
+    while (p < this.le && s.charCodeAt(p) === SP) p++;
+    if (p < this.le && s.charCodeAt(p) !== HASH) throw bail;
+  }
+
+  /** A literal block scalar (`|`, `|-`, `|+`, with an optional indentation digit). */
+  block(p: number, ind: number): string {
+    const s = this.s;
+    let chomp = 0; // 0 clip, 1 strip, 2 keep
+    let explicit = 0;
+    let i = p + 1;
+    for (; i < this.le; i++) {
+      const c = s.charCodeAt(i);
+      if (c === DASH) chomp = 1;
+      else if (c === 43) chomp = 2;
+      else if (c >= 49 && c <= 57) explicit = c - 48;
+      else break;
+    }
+    this.endOfLine(i);
+    const n = s.length;
+    let lineStart = this.le + 1;
+    if (this.le >= n) throw bail; // block at the end without a line break
+    // Content indentation: explicit, or that of the first non-empty line.
+    let contentInd = explicit ? Math.max(ind, 0) + explicit : 0;
+    if (!contentInd) {
+      let q = lineStart;
+      let maxEmpty = 0;
+      while (q < n) {
+        let r = q;
+        while (r < n && s.charCodeAt(r) === SP) r++;
+        if (r < n && s.charCodeAt(r) !== NL) {
+          contentInd = r - q;
+          break;
+        }
+        maxEmpty = Math.max(maxEmpty, r - q);
+        q = r + 1;
+      }
+      if (contentInd <= ind) contentInd = ind + 1; // empty scalar: nothing is indented enough
+      if (maxEmpty > contentInd) throw bail; // YAML error: leading empty line too indented
+    }
+    const parts: string[] = [];
+    let trailingEmpty = 0;
+    let last = lineStart;
+    while (lineStart < n) {
+      const le = s.indexOf("\n", lineStart);
+      if (le < 0) throw bail; // the file ends inside the block without a line break
+      let r = lineStart;
+      while (r < le && s.charCodeAt(r) === SP) r++;
+      if (r === le) {
+        // empty (or only spaces): spaces beyond the indentation are content
+        if (le - lineStart > contentInd) {
+          parts.push(s.slice(lineStart + contentInd, le));
+          trailingEmpty = 0;
+        } else {
+          parts.push("");
+          trailingEmpty++;
+        }
+      } else if (r - lineStart < contentInd) break;
+      else {
+        if (s.charCodeAt(r) === 9 && r - lineStart === contentInd) throw bail;
+        parts.push(s.slice(lineStart + contentInd, le));
+        trailingEmpty = 0;
+      }
+      lineStart = le + 1;
+      last = lineStart;
+    }
+    const content = parts.length - trailingEmpty;
+    let v = parts.slice(0, content).join("\n");
+    if (chomp === 2) v += "\n".repeat(content > 0 ? 1 + trailingEmpty : trailingEmpty);
+    else if (chomp === 0 && content > 0) v += "\n";
+    this.seek(last);
+    return v;
+  }
+}
+
+/**
+ * Reads one YAML document (or a part of one: a List item written as `- key: …`) in the subset
+ * above. Returns BAIL when the text needs the general parser.
+ */
+export function fastYaml(text: string): unknown {
+  try {
+    const r = new Reader(text);
+    if (r.eof) return null;
+    if (r.ind !== 0) return BAIL;
+    const v = r.node();
+    return r.eof ? v : BAIL;
+  } catch (e) {
+    if (e === bail) return BAIL;
+    throw e;
+  }
+}

@@ -1,0 +1,301 @@
+// The split reader for large files: kubectl's List layout read item by item (YAML and JSON),
+// with the same values, document indexes and line numbers as reading the file whole.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parse } from "yaml";
+import { Diags } from "./diag.js";
+import { BAIL, fastYaml } from "./fast-yaml.js";
+import { checkSpec, readDocuments, type RawDocument } from "./parse.js";
+import { LineIndex, indexOf, jsonLineMap, splitJson, splitYaml } from "./split.js";
+
+// Two items as `kubectl get -o yaml` prints them: sequences not indented under their key,
+// managedFields, the last-applied annotation, a literal block whose lines begin with `- `.
+const listYaml = `apiVersion: v1
+items:
+- apiVersion: v1
+  kind: Service
+  metadata:
+    annotations:
+      kubectl.kubernetes.io/last-applied-configuration: |
+        {"apiVersion":"v1","kind":"Service"}
+      note: kept
+    creationTimestamp: "2025-06-02T08:14:00Z"
+    managedFields:
+    - apiVersion: v1
+      fieldsType: FieldsV1
+      fieldsV1:
+        f:spec:
+          .: {}
+          f:ports:
+            k:{"port":80,"protocol":"TCP"}:
+              .: {}
+      manager: kubectl-client-side-apply
+      operation: Update
+    name: web
+    namespace: default
+    resourceVersion: "1003"
+  spec:
+    clusterIP: 10.96.0.10
+    ports:
+    - name: http
+      port: 80
+      protocol: TCP
+      targetPort: 8080
+    selector:
+      app: web
+# a comment at column 0 between items
+- apiVersion: v1
+  data:
+    script: |
+      - not an item
+      - nor this
+      items:
+    empty: ""
+  kind: ConfigMap
+  metadata:
+    labels:
+      on: "yes"
+      flag: "no"
+    name: cfg
+    namespace: default
+kind: List
+metadata:
+  resourceVersion: ""
+`;
+
+function whole(text: string): { docs: RawDocument[]; diags: Diags } {
+  const diags = new Diags();
+  return { docs: readDocuments({ file: "f", text }, diags), diags };
+}
+function split(text: string): { docs: RawDocument[]; diags: Diags } {
+  const diags = new Diags();
+  return { docs: readDocuments({ file: "f", text: Buffer.from(text) }, diags, { splitAbove: 0 }), diags };
+}
+
+/** Same values, indexes, lines (and lines of the given fields) on both paths. */
+function same(text: string, fields: string[] = []): RawDocument[] {
+  const a = whole(text);
+  const b = split(text);
+  assert.deepEqual(
+    b.diags.list.map((d) => d.message),
+    a.diags.list.map((d) => d.message),
+  );
+  assert.equal(b.docs.length, a.docs.length);
+  for (let i = 0; i < a.docs.length; i++) {
+    assert.deepEqual(b.docs[i].value, a.docs[i].value);
+    assert.equal(b.docs[i].source.docIndex, a.docs[i].source.docIndex);
+    assert.equal(b.docs[i].source.line, a.docs[i].source.line, `line of document ${i}`);
+    for (const f of fields) assert.equal(b.docs[i].source.lineOf?.(f), a.docs[i].source.lineOf?.(f), `${i} ${f}`);
+  }
+  return b.docs;
+}
+
+test("a List in kubectl's layout reads item by item as it reads whole", () => {
+  const docs = same(listYaml, [
+    "metadata.name",
+    "spec.ports[0].port",
+    "spec.selector",
+    "data.script",
+    "metadata.labels",
+  ]);
+  assert.equal(docs.length, 2);
+  assert.deepEqual(
+    docs.map((d) => d.source.line),
+    [3, 35],
+  );
+  assert.equal(docs[0].source.lineOf?.("spec.ports[0].targetPort"), 31);
+  assert.equal((docs[1].value as any).data.script, "- not an item\n- nor this\nitems:\n");
+  // YAML 1.1 as kubectl reads it: an unquoted `on` key is the boolean true
+  assert.deepEqual((docs[1].value as any).metadata.labels, { true: "yes", flag: "no" });
+});
+
+test("managedFields and the last-applied annotation are dropped at read time", () => {
+  for (const r of [whole(listYaml), split(listYaml)]) {
+    const md = (r.docs[0].value as any).metadata;
+    assert.equal(md.managedFields, undefined);
+    assert.deepEqual(md.annotations, { note: "kept" });
+  }
+});
+
+test("--- documents, empty documents, a typed List among them", () => {
+  const text = `# Source: chart/templates/a.yaml
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: a
+---
+---
+apiVersion: v1
+items:
+- metadata:
+    name: p1
+  spec:
+    containers:
+    - name: c
+      ports:
+      - containerPort: 80
+- metadata:
+    name: p2
+kind: PodList
+metadata: {}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: s
+spec:
+  ports: [{port: 80}]
+`;
+  const docs = same(text, ["metadata.name", "spec.containers[0].ports[0].containerPort", "spec.ports[0].port"]);
+  assert.deepEqual(
+    docs.map((d) => [(d.value as any).kind, d.source.docIndex, d.source.line]),
+    [
+      ["Namespace", 0, 2],
+      ["Pod", 2, 10],
+      ["Pod", 3, 17],
+      ["Service", 4, 22],
+    ],
+  );
+});
+
+test("the List's keys after its items, with sequences of their own, are not items", () => {
+  const text = `${listYaml}extra:\n- x\n- y\n`;
+  const docs = same(text, ["metadata.name"]);
+  assert.equal(docs.length, 2);
+  assert.equal(splitYaml(Buffer.from(text))?.[0].list?.header.endsWith("extra:\n- x\n- y\n"), true);
+});
+
+test("CRLF line ends read as LF ones, with the same lines", () => {
+  const crlf = listYaml.replace(/\n/g, "\r\n");
+  const a = split(listYaml).docs;
+  const b = same(crlf, ["spec.ports[0].port"]);
+  assert.deepEqual(
+    b.map((d) => d.value),
+    a.map((d) => d.value),
+  );
+  assert.deepEqual(
+    b.map((d) => d.source.lineOf?.("spec.ports[0].port")),
+    a.map((d) => d.source.lineOf?.("spec.ports[0].port")),
+  );
+});
+
+test("a syntax error in one item is reported at its line in the file; the others read", () => {
+  const bad = listYaml.replace("      port: 80\n", "      port: 80\n      port: 81\n");
+  const b = split(bad);
+  const a = whole(bad);
+  assert.equal(b.diags.list.length, 1);
+  assert.match(b.diags.list[0].message, /^f:30:7 /);
+  assert.equal(b.diags.list[0].line, a.diags.list[0].line);
+  assert.equal(b.docs.length, 1); // the ConfigMap; the broken Service is reported
+  assert.equal(b.docs[0].source.docIndex, 1);
+});
+
+test("a layout that is not kubectl's is read whole", () => {
+  const indented = listYaml.replace(/^(?=[- ])/gm, "  ").replace(/^ {2}# a comment/m, "  # a comment");
+  same(indented, ["spec.ports[0].port"]);
+  assert.equal(splitYaml(Buffer.from("%YAML 1.1\n---\na: 1\n")), undefined);
+  assert.equal(splitYaml(Buffer.from("a: 1\n--- {b: 2}\n")), undefined);
+  same("a: &x 1\nb: *x\n---\nc: {d: [1, 2]}\n");
+});
+
+test("JSON in kubectl's layout: items split, lines from a scan of the item", () => {
+  const list = JSON.parse(JSON.stringify(parse(listYaml)));
+  const text = `${JSON.stringify(list, null, 4)}\n`;
+  const parts = splitJson(Buffer.from(text));
+  assert.equal(parts?.items.length, 2);
+  const b = split(text);
+  const a = whole(text);
+  assert.deepEqual(
+    b.docs.map((d) => d.value),
+    a.docs.map((d) => d.value),
+  );
+  // "port": 80 is on line 35 of the JSON text
+  const port = text.split("\n").findIndex((l) => l.includes('"port": 80')) + 1;
+  for (const docs of [a.docs, b.docs]) {
+    assert.equal(docs[0].source.line, 4);
+    assert.equal(docs[0].source.lineOf?.("spec.ports[0].port"), port);
+    assert.equal(
+      docs[1].source.lineOf?.("metadata.name"),
+      text.split("\n").indexOf('                "name": "cfg",') + 1,
+    );
+  }
+});
+
+test("an ignored kind in a JSON dump does not parse the text as YAML for its line", () => {
+  const text = JSON.stringify(
+    // (ConfigMaps are read now, for a live cluster's settings: a Role stands for a kind podnet ignores.)
+    {
+      apiVersion: "v1",
+      kind: "List",
+      items: [{ apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "x" } }],
+    },
+    null,
+    4,
+  );
+  const { diagnostics } = checkSpec([{ file: "d.json", text }]);
+  assert.match(diagnostics[0].message, /^d\.json:5.*ignored kind Role/);
+});
+
+test("the fast reader gives the YAML library's values, or hands the text over", () => {
+  const cases = [
+    "a: 1\nb: -2\nc: 0755\nd: 0x1f\ne: 1:20\nf: 1.5\ng: .inf\nh: 1e3\ni: 10.0.0.1\nj: 100m\nk: 1_000\n",
+    "a: yes\nb: no\nc: on\nd: off\ne: y\nf: N\ng: ~\nh: null\ni:\nj: true\nk: 'it''s'\nl: \"a\\tb\\u00e9\"\n",
+    'a: |-\n  x\n\n  y\n\nb: |+\n  k\n\n\nc: |2\n    lead\n   less\nd: |\n\n  late\ne: x # comment\nf: "q" # c\n',
+    "list:\n- a\n- b: 1\n  c:\n  - d\n- {}\n- []\nnested:\n  - x\n  - y\n",
+    "\"quoted key\": 1\n'single': 2\nf:metadata: {}\nurl: http://x:8080/y\n",
+  ];
+  for (const c of cases) {
+    const v = fastYaml(c);
+    assert.notEqual(v, BAIL, c);
+    assert.deepEqual(v, parse(c, { version: "1.1" }), c);
+  }
+  for (const c of [
+    "a: &x 1\n",
+    "a: *x\n",
+    "a: !!str 1\n",
+    "a: [1, 2]\n",
+    "a: {b: 1}\n",
+    "a: >\n  folded\n",
+    'a: "multi\n  line"\n',
+    "a: plain\n  continued\n",
+    "a: 1\na: 2\n",
+    "a: 2001-12-14\n",
+    "a:\tb\n",
+    "- - x\n",
+    "? a\n: b\n",
+  ])
+    assert.equal(fastYaml(c), BAIL, c);
+});
+
+test("split points: items, comments, the end of the items", () => {
+  const docs = splitYaml(Buffer.from(listYaml));
+  assert.equal(docs?.length, 1);
+  const l = docs?.[0].list;
+  assert.equal(l?.items.length, 2);
+  assert.equal(l?.header, 'apiVersion: v1\nkind: List\nmetadata:\n  resourceVersion: ""\n');
+  assert.ok(listYaml.slice(l?.items[1].start, l?.items[1].end).endsWith("namespace: default\n"));
+});
+
+test("LineIndex counts lines at any offset, in any order", () => {
+  const text = "a\nbb\n\nccc\nd";
+  const li = new LineIndex(Buffer.from(text));
+  for (const off of [10, 0, 5, 2, 6, 3, 11])
+    assert.equal(li.lineAt(off), text.slice(0, off).split("\n").length, `offset ${off}`);
+});
+
+test("jsonLineMap: every key and element, escapes in keys", () => {
+  const m = jsonLineMap('{\n  "a": [\n    1,\n    {"b\\"c": 2}\n  ],\n  "d": {}\n}', 10);
+  assert.equal(m.get(""), 10);
+  assert.equal(m.get("a"), 11);
+  assert.equal(m.get("a[0]"), 12);
+  assert.equal(m.get("a[1]"), 13);
+  assert.equal(m.get('a[1][b"c]'), 13);
+  assert.equal(m.get("d"), 15);
+});
+
+test("searches past 2^31 bytes run in views (made small here): same answers as indexOf", () => {
+  const b = Buffer.from("ab\n- x\n- y\n\n- zz\nitems:\n- end\n");
+  for (const needle of ["\n- ", "items:", 10, "zz\ni", "nope"])
+    for (let from = 0; from <= b.length; from++)
+      assert.equal(indexOf(b, needle, from, 4, 5), b.indexOf(needle, from), `${String(needle)} from ${from}`);
+});
