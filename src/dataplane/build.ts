@@ -219,13 +219,14 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
     if (o.iptables) ipt.push(o.iptables);
     if (o.nftables) nft.push(o.nftables);
   }
-  // NetworkPolicy: one `inet podnet-policy` table, in every proxy mode (see policy/compile.ts).
-  const pol = nodePolicyLayer(state, node, ctx.podsByNode.get(node.name) ?? []);
+  const ipvs = own.ipvs ?? shared.ipvs;
+  // NetworkPolicy: one `inet podnet-policy` table, in every proxy mode (see policy/compile.ts);
+  // with IPVS, the virtual servers whose traffic policy checks after IPVS's rewrite.
+  const pol = nodePolicyLayer(state, node, ctx.podsByNode.get(node.name) ?? [], ipvs);
   if (pol) nft.push(pol);
   ns.netfilter = { mode: ctx.netfilterMode, iptables: ipt, nftables: nft };
 
   const nn: NodeNet = { name: node.name, address: node.address, podCIDR: node.podCIDR, ns };
-  const ipvs = own.ipvs ?? shared.ipvs;
   if (ipvs) nn.ipvs = ipvs;
   const bgp = ctx.flavor.bgp?.(ctx, node);
   if (bgp) nn.bgp = bgp;

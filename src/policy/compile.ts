@@ -22,9 +22,40 @@
 // packet to a Service without endpoints is dropped by policy, not rejected by kube-proxy.
 // (kube-proxy's nftables chains sit at filter - 10 and dstnat - 10: still before policy.)
 // Each rule's peers become an anonymous interval set of pod IPs and ipBlock ranges.
+//
+// kube-proxy's ipvs mode: a Service's virtual address is local (kube-ipvs0), so a pod's
+// packet to it is routed to INPUT, where IPVS (LOCAL_IN, priority 99, after the filter
+// chains) rewrites the destination to an endpoint and sends the packet out through
+// LOCAL_OUT and POSTROUTING: it never passes `forward` (ip_vs_remote_request4 and
+// ip_vs_nat_send_or_cont in the kernel's net/netfilter/ipvs/ip_vs_core.c and
+// ip_vs_xmit.c). Policy is then checked after the rewrite, on the output hook, as Calico
+// does (felix rules/static.go: cali-INPUT's "cali-forward-check" sets the endpoint mark on
+// traffic to a Kubernetes service and skips the to-host rules; cali-OUTPUT sends marked
+// packets to "cali-forward-endpoint-mark", the egress of the sender and the ingress of the
+// workload it goes to; https://docs.tigera.io/calico/latest/networking/configuring/use-ipvs):
+//   chain input: a NEW packet to one of the node's IPVS virtual servers (set @ipvs-services,
+//     address . protocol . port) gets mark IPVS_MARK and is accepted here (not egress-checked
+//     against the virtual address).
+//   chain output (hook output, priority filter - 1): an unmarked packet returns (the node's
+//     own traffic: always allowed); a marked one is checked as `forward` checks: the
+//     sender's egress, then the endpoint's ingress (when they are pods of this node).
+// A cross-node endpoint's ingress is checked by its own node's `forward`. Replies are
+// `established` on every hook. nftables has no match for "processed by IPVS" (xt_ipvs is
+// an iptables-only match), hence the mark; the skb mark is scrubbed when the packet leaves
+// the namespace. Both maps are always declared in this mode (possibly empty), so the
+// output chain's rules exist and a trace says "not isolated" for a pod that is not.
 
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
-import type { NftChain, NftLayer, NftRule, NftSet, NftSetItem, NftStmt } from "../ir/types.js";
+import type {
+  IpvsVirtualServer,
+  NftChain,
+  NftExpr,
+  NftLayer,
+  NftRule,
+  NftSet,
+  NftSetItem,
+  NftStmt,
+} from "../ir/types.js";
 import { intToIp, parseCidr } from "../net/ipv4.js";
 import {
   indexPolicies,
@@ -43,6 +74,8 @@ import { PROTOCOLS, type Proto } from "./portset.js";
 export const POLICY_TABLE = "podnet-policy";
 /** filter - 1: see the header. */
 export const POLICY_PRIO = -1;
+/** ipvs mode: the skb mark bit of a packet to a virtual server, checked after IPVS (see the header). */
+export const IPVS_MARK = 0x00100000;
 
 const payload = (protocol: string, field: string) => ({ payload: { protocol, field } });
 
@@ -214,6 +247,7 @@ export function compileNodePolicy(
   state: ClusterState,
   node: NodeState,
   podsOnNode: PodState[],
+  ipvs?: IpvsVirtualServer[],
 ): NftLayer | undefined {
   const chains: Record<string, NftChain> = {};
   const ingressMap: NftSet = {
@@ -259,6 +293,10 @@ export function compileNodePolicy(
   }
   if (Object.keys(chains).length === 0) return undefined;
   const est: NftStmt = { match: { op: "in", left: { ct: { key: "state" } }, right: ["established", "related"] } };
+  // ipvs mode (see the header): both maps exist, so the output chain can name them.
+  const vips = ipvs?.length ? ipvsServicesSet(ipvs) : undefined;
+  const hasEgress = vips !== undefined || egressMap.elem.length > 0;
+  const hasIngress = vips !== undefined || ingressMap.elem.length > 0;
   chains.forward = {
     name: "forward",
     type: "filter",
@@ -267,8 +305,8 @@ export function compileNodePolicy(
     policy: "accept",
     rules: [
       { expr: [est, { accept: null }], comment: "replies of allowed connections (policies are stateful)" },
-      ...(egressMap.elem.length ? [{ expr: [{ vmap: { key: payload("ip", "saddr"), data: "@egress-pods" } }] }] : []),
-      ...(ingressMap.elem.length ? [{ expr: [{ vmap: { key: payload("ip", "daddr"), data: "@ingress-pods" } }] }] : []),
+      ...(hasEgress ? [{ expr: [{ vmap: { key: payload("ip", "saddr"), data: "@egress-pods" } }] }] : []),
+      ...(hasIngress ? [{ expr: [{ vmap: { key: payload("ip", "daddr"), data: "@ingress-pods" } }] }] : []),
     ],
   };
   chains.input = {
@@ -279,12 +317,42 @@ export function compileNodePolicy(
     policy: "accept",
     rules: [
       { expr: [est, { accept: null }] },
-      ...(egressMap.elem.length ? [{ expr: [{ vmap: { key: payload("ip", "saddr"), data: "@egress-pods" } }] }] : []),
+      ...(vips
+        ? [
+            {
+              expr: [
+                { match: { op: "==" as const, left: VS_KEY, right: "@" + vips.name } },
+                { mangle: { key: MARK, value: { "|": [MARK, IPVS_MARK] as [NftExpr, NftExpr] } } },
+                { accept: null },
+              ],
+              comment: "to an IPVS virtual server: policy is checked after IPVS, in output",
+            },
+          ]
+        : []),
+      ...(hasEgress ? [{ expr: [{ vmap: { key: payload("ip", "saddr"), data: "@egress-pods" } }] }] : []),
     ],
   };
+  if (vips) {
+    chains.output = {
+      name: "output",
+      type: "filter",
+      hook: "output",
+      prio: POLICY_PRIO,
+      policy: "accept",
+      rules: [
+        {
+          expr: [{ match: { op: "==", left: { "&": [MARK, IPVS_MARK] }, right: 0 } }, { return: null }],
+          comment: "not forwarded by IPVS: the node's own traffic",
+        },
+        { expr: [{ vmap: { key: payload("ip", "saddr"), data: "@egress-pods" } }] },
+        { expr: [{ vmap: { key: payload("ip", "daddr"), data: "@ingress-pods" } }] },
+      ],
+    };
+  }
   const sets: Record<string, NftSet> = {};
-  if (ingressMap.elem.length) sets[ingressMap.name] = ingressMap;
-  if (egressMap.elem.length) sets[egressMap.name] = egressMap;
+  if (hasIngress) sets[ingressMap.name] = ingressMap;
+  if (hasEgress) sets[egressMap.name] = egressMap;
+  if (vips) sets[vips.name] = vips;
   return {
     owner: "podnet-policy",
     tables: [
@@ -299,6 +367,38 @@ export function compileNodePolicy(
       },
     ],
   };
+}
+
+const MARK: NftExpr = Object.freeze({ meta: Object.freeze({ key: "mark" }) });
+/** `ip daddr . meta l4proto . th dport`, the key of kube-proxy's own service maps. */
+const VS_KEY: NftExpr = Object.freeze({
+  concat: Object.freeze([payload("ip", "daddr"), { meta: { key: "l4proto" } }, payload("th", "dport")]) as NftExpr[],
+});
+
+/** The virtual servers' set, one per list (a list is shared across nodes where identical). */
+const vsSets = new WeakMap<IpvsVirtualServer[], NftSet>();
+function ipvsServicesSet(list: IpvsVirtualServer[]): NftSet {
+  let s = vsSets.get(list);
+  if (!s) {
+    const seen = new Set<string>();
+    const elem: NftSet["elem"] = [];
+    for (const v of list) {
+      const proto = v.protocol.toLowerCase();
+      const k = `${v.address} ${proto} ${v.port}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      elem.push({ key: { concat: [v.address, proto, v.port] } });
+    }
+    s = {
+      name: "ipvs-services",
+      kind: "set",
+      type: ["ipv4_addr", "inet_proto", "inet_service"],
+      comment: "IPVS virtual servers of this node",
+      elem,
+    };
+    vsSets.set(list, s);
+  }
+  return s;
 }
 
 /** Policy layers for every node (shared index built once). */
@@ -323,9 +423,16 @@ export function compilePolicies(state: ClusterState): Map<string, NftLayer> {
 const ixCache = new WeakMap<ClusterState, PolicyIndex>();
 
 /** The policy layer of one node, with the policy index cached per state (the IR builder's entry). */
-export function nodePolicyLayer(state: ClusterState, node: NodeState, podsOnNode: PodState[]): NftLayer | undefined {
+/** The policy layer of one node, with the policy index cached per state (the IR builder's entry).
+ *  `ipvs`: the node's IPVS virtual servers in kube-proxy's ipvs mode (see the header). */
+export function nodePolicyLayer(
+  state: ClusterState,
+  node: NodeState,
+  podsOnNode: PodState[],
+  ipvs?: IpvsVirtualServer[],
+): NftLayer | undefined {
   if (state.networkPolicies.length === 0) return undefined;
   let ix = ixCache.get(state);
   if (!ix) ixCache.set(state, (ix = indexPolicies(state)));
-  return compileNodePolicy(ix, state, node, podsOnNode);
+  return compileNodePolicy(ix, state, node, podsOnNode, ipvs);
 }

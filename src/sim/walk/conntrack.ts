@@ -269,6 +269,25 @@ export abstract class WalkConntrack extends WalkCore {
     if (st.e) st.e.dnat = st.e.dnat || env.ctDnat;
     return this.hookVerdict(r, pkt);
   }
+
+  /**
+   * A hook whose nat chains do not run: the connection's destination NAT is already set up
+   * (nf_nat_inet_fn runs the nat table only while a manip type is uninitialized), as for
+   * a packet IPVS sends on through LOCAL_OUT.
+   */
+  protected hookNoNat(
+    ns: NetNs,
+    inf: NsInfo,
+    hook: Hook,
+    pkt: Pkt,
+    st: { state: CtState; e: CtEntry | null; reply: boolean },
+    io: Io,
+  ): boolean {
+    if (!this.tracked(ns)) return true;
+    const env = this.env(ns, inf, pkt, st, io);
+    const r = runHook(ns, hook, env, false, undefined, undefined, this.cur!.steps, inf, this.c);
+    return this.hookVerdict(r, pkt);
+  }
 }
 
 /** The netfilter view of one hook traversal (a class: cheaper than a closure bag). */

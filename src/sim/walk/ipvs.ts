@@ -66,10 +66,18 @@ export abstract class WalkIpvs extends WalkEncap {
         // Replace the connection's entry: IPVS owns its NAT.
         const tbl = this.ctTable(ns, false);
         if (tbl) this.ctSet(tbl, pkt.proto, t, undefined);
-        this.hookThen(ns, inf, "POSTROUTING", pkt, st, io(undefined, r.route.dev), () => {
-          this.ctOut(ns, pkt, st);
-          this.transmit(ns, inf, r, pkt);
-        });
+        // ip_vs_nat_send_or_cont: the rewritten packet passes LOCAL_OUT (OUTPUT), then
+        // POSTROUTING; the nat table's OUTPUT chains do not run (the connection's DNAT is set).
+        const out = io(undefined, r.route.dev);
+        this.forkAt(
+          pkt,
+          () => this.hookNoNat(ns, inf, "OUTPUT", pkt, st, out),
+          () =>
+            this.hookThen(ns, inf, "POSTROUTING", pkt, st, out, () => {
+              this.ctOut(ns, pkt, st);
+              this.transmit(ns, inf, r, pkt);
+            }),
+        );
       },
     );
   }
