@@ -133,7 +133,54 @@ export function buildContext(state: ClusterState, opts: BuildOptions = {}): Buil
   return ctx;
 }
 
-function listenersOf(pod: PodState): Listener[] {
+/**
+ * Ports a Service sends to, by pod IP ("TCP/5000" → "Service ns/name"), from the
+ * EndpointSlices (their ports are the resolved target ports). A container need not declare
+ * a port to listen on it (containerPort is informational: core/v1 types.go), so a pod a
+ * Service targets on an undeclared port is taken to listen there.
+ */
+function targetedPorts(state: ClusterState): Map<string, Map<string, string>> {
+  let m = targetedCache.get(state);
+  if (m) return m;
+  m = new Map();
+  for (const sl of state.endpointSlices) {
+    if (sl.addressType !== "IPv4" || !sl.serviceName) continue;
+    for (const e of sl.endpoints)
+      for (const ip of e.addresses) {
+        let ports = m.get(ip);
+        if (!ports) m.set(ip, (ports = new Map()));
+        for (const p of sl.ports)
+          if (p.port) {
+            const k = `${p.protocol ?? "TCP"}/${p.port}`;
+            if (!ports.has(k)) ports.set(k, `Service ${sl.namespace}/${sl.serviceName}`);
+          }
+      }
+  }
+  targetedCache.set(state, m);
+  return m;
+}
+const targetedCache = new WeakMap<ClusterState, Map<string, Map<string, string>>>();
+
+function listenersOf(pod: PodState, state?: ClusterState): Listener[] {
+  const out = declaredListeners(pod);
+  const wanted = state && pod.podIP && !pod.spec.hostNetwork ? targetedPorts(state).get(pod.podIP) : undefined;
+  if (!wanted) return out;
+  const first = pod.spec.containers?.[0]?.name ?? "<unnamed>";
+  for (const [k, svc] of wanted) {
+    const [protocol, port] = [k.slice(0, k.indexOf("/")), Number(k.slice(k.indexOf("/") + 1))];
+    if (out.some((l) => l.port === port && l.protocol === protocol)) continue;
+    out.push({
+      container: first,
+      port,
+      protocol: protocol as Listener["protocol"],
+      address: "0.0.0.0",
+      assumedFrom: svc,
+    });
+  }
+  return out;
+}
+
+function declaredListeners(pod: PodState): Listener[] {
   const out: Listener[] = [];
   for (const c of pod.spec.containers ?? []) {
     for (const p of c.ports ?? []) {
@@ -151,14 +198,14 @@ function listenersOf(pod: PodState): Listener[] {
   return out;
 }
 
-function podNetBase(pod: PodState): PodNet {
+function podNetBase(pod: PodState, state?: ClusterState): PodNet {
   return {
     namespace: pod.namespace,
     name: pod.name,
     node: pod.nodeName,
     ip: pod.podIP,
     hostNetwork: !!pod.spec.hostNetwork,
-    listeners: listenersOf(pod),
+    listeners: listenersOf(pod, state),
     resolvConf: pod.resolvConf,
   };
 }
@@ -201,7 +248,7 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
 
   const pods: PodNet[] = [];
   for (const p of ctx.podsByNode.get(node.name) ?? []) {
-    const pn = podNetBase(p);
+    const pn = podNetBase(p, state);
     if (podHasOwnNs(p)) {
       const { podNs, hostIf } = ctx.flavor.buildPod(ctx, node, p, ns);
       podNs.netfilter = { mode: ctx.netfilterMode, iptables: [], nftables: [] };
@@ -297,8 +344,12 @@ export function buildIR(state: ClusterState, opts: BuildOptions = {}): Dataplane
   };
   const nodes: NodeNet[] = state.nodes.map((n) => lazyNode(n, () => nodeBuild(n.name).node));
   const pods: PodNet[] = state.pods.map((p) => {
-    if (!p.nodeName || !ctx.nodeByName.has(p.nodeName)) return podNetBase(p);
-    return lazyPod(p, () => nodeBuild(p.nodeName!).pods.find((x) => x.namespace === p.namespace && x.name === p.name)!);
+    if (!p.nodeName || !ctx.nodeByName.has(p.nodeName)) return podNetBase(p, state);
+    return lazyPod(
+      p,
+      state,
+      () => nodeBuild(p.nodeName!).pods.find((x) => x.namespace === p.namespace && x.name === p.name)!,
+    );
   });
   let underlay: Underlay | undefined;
   const ir = {
@@ -323,8 +374,8 @@ function lazyNode(n: NodeState, get: () => NodeNet): NodeNet {
   return o;
 }
 
-function lazyPod(p: PodState, get: () => PodNet): PodNet {
-  const o = podNetBase(p);
+function lazyPod(p: PodState, state: ClusterState, get: () => PodNet): PodNet {
+  const o = podNetBase(p, state);
   if (!podHasOwnNs(p)) return o;
   Object.defineProperty(o, "ns", { enumerable: true, get: () => get().ns });
   Object.defineProperty(o, "hostIf", { enumerable: true, get: () => get().hostIf });

@@ -336,6 +336,9 @@ export interface Listener {
   address: string;
   /** Port name from the container spec. */
   portName?: string;
+  /** Not declared by the container: a Service sends here ("Service ns/name"), so the app is
+   *  taken to listen (containerPort is informational; many images listen undeclared). */
+  assumedFrom?: string;
 }
 
 export interface PodNet {

@@ -51,3 +51,44 @@ test("withNodeRules: a real node's iptables-save replaces that node's rules; err
   assert.throws(() => s.withNodeRules("no-such-node", dump), TraceInputError);
   assert.throws(() => s.withNodeRules(node, "*filter\n-A NOPE\n", "bad.rules"), IptablesParseError);
 });
+
+test("a Service's target port the container does not declare: the app is taken to listen there, and the trace says so", async () => {
+  const { parseSpec } = await import("../manifest/parse.js");
+  const { buildState } = await import("../control/build.js");
+  // The Kubernetes docs: "Not specifying a port here DOES NOT prevent that port from being
+  // exposed" (containerPort is informational): a Flask app on 5000 without ports works.
+  const spec = parseSpec([
+    {
+      file: "app.yaml",
+      text: `apiVersion: v1
+kind: Pod
+metadata: {name: flask, labels: {app: flask}}
+spec: {containers: [{name: web, image: flask}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec: {containers: [{name: c, image: busybox}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: flask}
+spec: {selector: {app: flask}, ports: [{port: 80, targetPort: 5000}]}
+`,
+    },
+  ]);
+  const s = modelSession(buildState(spec));
+  const r = s.trace({ from: "client", to: "svc/flask" });
+  assert.deepEqual(
+    r.paths.map((p) => p.disposition.verdict),
+    ["DELIVERED"],
+  );
+  assert.match(
+    r.paths[0].disposition.detail,
+    /container web listens on tcp 0\.0\.0\.0:5000 \(assumed: Service default\/flask targets this undeclared port\)/,
+  );
+  // Another port of the same pod, which no Service targets: nothing listens.
+  const flask = s.state!.pods.find((p) => p.name === "flask")!;
+  const other = s.trace({ from: "client", to: `${flask.podIP}:6000` });
+  assert.equal(other.paths[0].disposition.verdict, "REFUSED");
+});

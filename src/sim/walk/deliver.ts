@@ -124,7 +124,7 @@ export abstract class WalkDeliver extends WalkIpvs {
     if (!l) return undefined;
     const obj: StepObject = {
       kind: "listener",
-      text: `${proto} ${l.address}:${l.port} (container ${l.container}${l.portName ? `, port ${l.portName}` : ""})`,
+      text: `${proto} ${l.address}:${l.port} (container ${l.container}${l.portName ? `, port ${l.portName}` : ""}${l.assumedFrom ? `, not declared: ${l.assumedFrom} targets it` : ""})`,
     };
     const d = {
       proto: pkt.proto,
@@ -132,7 +132,7 @@ export abstract class WalkDeliver extends WalkIpvs {
       dst: pkt.dst,
       container: l.container,
       lport: l.port,
-      detail: `container ${l.container} listens on ${pkt.proto} ${l.address}:${l.port}`,
+      detail: `container ${l.container} listens on ${pkt.proto} ${l.address}:${l.port}${l.assumedFrom ? ` (assumed: ${l.assumedFrom} targets this undeclared port)` : ""}`,
       obj,
     };
     if (inf.pod) inf.delivered = d;
