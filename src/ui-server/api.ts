@@ -10,7 +10,7 @@ import { renderAddrs, renderFdb, renderLinks, renderNeigh, renderRoutes } from "
 import { renderIptables } from "../ir/render-iptables.js";
 import { renderNft } from "../ir/render-nft.js";
 import { TraceInputError, type Protocol, type TraceResult, type TraceSession } from "../questions/trace.js";
-import { computeReach } from "../questions/reach.js";
+import { computeReach, workloadNamer } from "../questions/reach.js";
 import { cidrTextContains } from "../net/ipv4.js";
 import type {
   ExecRequest,
@@ -241,10 +241,11 @@ export const MATRIX_LIMIT = 150;
 
 /** The policy matrix: every workload pair (denied pairs included) with its explanation. */
 export function reachModel(state: ClusterState, namespace?: string): ReachModel {
+  // Counted as reach names them (a dump's pods by owner; podnet's own additions left out).
   const wl = new Set<string>();
+  const name = workloadNamer(state);
   for (const p of state.pods)
-    if (p.podIP && !p.spec.hostNetwork && (!namespace || p.namespace === namespace))
-      wl.add(`${p.workload.namespace}/${p.workload.kind}/${p.workload.name}`);
+    if (p.podIP && !p.spec.hostNetwork && !p.system && (!namespace || p.namespace === namespace)) wl.add(name(p));
   if (wl.size > MATRIX_LIMIT) return { workloads: [], cells: [], classes: 0, tooMany: wl.size };
   const r = computeReach(state, { explain: true, includeDenied: true, namespace: namespace || undefined });
   const names = new Set<string>();
