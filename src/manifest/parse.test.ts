@@ -176,8 +176,8 @@ test("duplicate keys are a syntax error (as in kubectl's strict decoding)", () =
 });
 
 test("other kinds: one warning per kind, never fatal", () => {
-  // ConfigMaps are read (a live cluster's settings live in them); Secrets are not.
-  const cm = (n: string) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${n}\ndata: {a: b}\n`;
+  // ConfigMaps and Secrets are read (settings, containers' environments); ServiceAccounts are not.
+  const cm = (n: string) => `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${n}\n`;
   const text = `${cm("one")}---\n${service}---\n${cm("two")}---\napiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: kn\n---\napiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: c\n`;
   const spec = parseSpec([{ file: "mix.yaml", text }]);
   assert.deepEqual(
@@ -187,9 +187,9 @@ test("other kinds: one warning per kind, never fatal", () => {
   assert.deepEqual(
     spec.warnings.map((w) => w.message),
     [
-      "mix.yaml:1 ignored kind Secret (2 objects)",
-      "mix.yaml:23 ignored kind Service.serving.knative.dev (1 object)",
-      "mix.yaml:28 ignored kind Certificate (1 object)",
+      "mix.yaml:1 ignored kind ServiceAccount (2 objects)",
+      "mix.yaml:21 ignored kind Service.serving.knative.dev (1 object)",
+      "mix.yaml:26 ignored kind Certificate (1 object)",
     ],
   );
   assert.ok(spec.warnings.every((w) => w.severity === "warning"));
