@@ -147,7 +147,9 @@ export function slicesForService(
     }
     const g = c.g;
     if (anyNamed) for (let i = 0; i < c.nums.length; i++) if (named[i] && c.nums[i] >= 0) namedHits[i]++;
-    if (!pod.podIP || pod.phase !== "Running") continue;
+    // ShouldPodBeInEndpoints (kubernetes/kubernetes staging/src/k8s.io/endpointslice/util):
+    // an address and not terminal; a Pending pod with a sandbox is a not-ready endpoint.
+    if (!pod.podIP || pod.phase === "Succeeded" || pod.phase === "Failed") continue;
     const serving = svc.publishNotReadyAddresses || pod.ready;
     const terminating = pod.terminating;
     const ready = svc.publishNotReadyAddresses || (serving && !terminating);

@@ -7,8 +7,9 @@
 // Each phase is a function over a shared ReconcileContext (reconcile-context.ts); the
 // phases run in a fixed order because events, seeded names and IP allocation follow it:
 //   nodes + IPAM → controllers (controllers.ts) → deletions → Services (services.ts)
-//   → new pods: name, schedule, address (new-pods.ts) → EndpointSlices (reconcile-slices.ts)
-//   → warnings → kubelet: resolv.conf/env (kubelet.ts) → state + DNS records (dns.ts)
+//   → new pods: name, schedule, address (new-pods.ts)
+//   → kubelet: resolv.conf/env (kubelet.ts) → EndpointSlices (reconcile-slices.ts) → warnings
+//   → state + DNS records (dns.ts)
 import type { KubeObject } from "../manifest/types.js";
 import { type Desired, type Deletion, desiredPods } from "./controllers.js";
 import { computeDnsRecords } from "./dns.js";
@@ -54,9 +55,10 @@ export function reconcile(
 
   markChangedEndpoints(ctx);
   if (!sameNs || nodesChanged) for (const n of namespaces) ctx.changedNs.add(n.name);
+  // kubelet before the slices: a container it cannot configure keeps its pod not ready.
+  kubeletSetup(ctx, created, svc.services);
   const { endpointSlices, svcWarnings } = buildSlices(ctx, pods, svc.services);
   const warnings = [...warningsOf(ctx.nodes, desired, svcWarnings, scheduler), ...podWarnings];
-  kubeletSetup(ctx, created, svc.services);
 
   const state: ClusterState = {
     config: ctx.config,

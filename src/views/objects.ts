@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
 import type { KubeObject, Labels } from "../manifest/types.js";
 import { nodeInfo, timestamp, type ViewOptions } from "./common.js";
+import { configErrorState } from "./env.js";
 
 type Obj = Record<string, unknown>;
 
@@ -67,7 +68,9 @@ export function podObject(_state: ClusterState, p: PodState, opts: ViewOptions =
       ready: p.ready,
       restartCount: 0,
       started: running,
-      state: running ? { running: { startedAt: t } } : { waiting: { reason: "ContainerCreating" } },
+      state:
+        configErrorState(p, c.name, t) ??
+        (running ? { running: { startedAt: t } } : { waiting: { reason: "ContainerCreating" } }),
     }));
   }
   const extra: Obj = { labels: nonEmpty(p.labels), annotations: nonEmpty(p.annotations), uid: p.uid };
