@@ -64,10 +64,17 @@ function cond(ready: boolean, serving: boolean, terminating: boolean): Endpoint[
   return (COND[k] ??= { ready, serving, terminating });
 }
 
-/** podutil.FindPort: the container port named `name` with the Service port's protocol. */
+/** podutil.FindPort (kubernetes/kubernetes pkg/api/v1/pod/util.go): the container port
+ *  named `name` with the Service port's protocol, in the containers, then in the sidecars
+ *  (init containers with restartPolicy Always). */
 export function findPort(pod: PodState, name: string, protocol: Protocol): number | undefined {
   for (const c of pod.spec.containers ?? [])
     for (const p of c.ports ?? []) if (p.name === name && (p.protocol ?? "TCP") === protocol) return p.containerPort;
+  for (const c of pod.spec.initContainers ?? []) {
+    const sidecar: { name: string; restartPolicy?: unknown } = c;
+    if (sidecar.restartPolicy !== "Always") continue;
+    for (const p of c.ports ?? []) if (p.name === name && (p.protocol ?? "TCP") === protocol) return p.containerPort;
+  }
   return undefined;
 }
 
