@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { fixtureState } from "../dns/testing.js";
 import { serviceEnvFor, serviceEnvVars } from "./env.js";
 import { cluster } from "./testing.js";
+import { buildState } from "./build.js";
+import { parseSpec } from "../manifest/parse.js";
 import { containerEnv, formatEnv } from "../views/env.js";
 import type { ClusterState } from "./state.js";
 
@@ -339,4 +341,46 @@ spec: {selector: {app: web}, ports: [{port: 80}]}
     eps.map((e) => [e.addresses[0], e.conditions]),
     [[pod.podIP, { ready: false, serving: false, terminating: false }]],
   );
+});
+
+test("a pod read from a live cluster: its environment from its observed fields; its status as observed", () => {
+  const text = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg, namespace: default}
+data: {mode: live}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: seen, namespace: default, uid: 0b6f0c1e-1111-2222-3333-444455556666}
+spec:
+  nodeName: kind-worker
+  containers:
+    - name: app
+      image: x
+      env:
+        - {name: IP, valueFrom: {fieldRef: {apiVersion: v1, fieldPath: status.podIP}}}
+        - {name: UID, valueFrom: {fieldRef: {apiVersion: v1, fieldPath: metadata.uid}}}
+        - {name: HOST, valueFrom: {fieldRef: {apiVersion: v1, fieldPath: status.hostIP}}}
+        - {name: MODE, valueFrom: {configMapKeyRef: {name: cfg, key: mode}}}
+    - name: broken
+      image: x
+      envFrom: [{configMapRef: {name: absent}}]
+status:
+  phase: Running
+  hostIP: 172.18.0.3
+  podIP: 10.244.1.7
+  podIPs: [{ip: 10.244.1.7}]
+  conditions: [{type: Ready, status: "True"}]
+`;
+  const s = buildState(parseSpec([{ file: "dump.yaml", text }], undefined, "tolerant"));
+  const pod = s.pods.find((p) => p.name === "seen")!;
+  assert.equal(pod.observed, true);
+  const env = Object.fromEntries(containerEnv(pod).map((e) => [e.name, e.value]));
+  assert.deepEqual(
+    [env.IP, env.UID, env.HOST, env.MODE],
+    ["10.244.1.7", "0b6f0c1e-1111-2222-3333-444455556666", "172.18.0.3", "live"],
+  );
+  // What the cluster says about it stands: podnet does not re-run kubelet's verdict.
+  assert.equal(pod.phase, "Running");
+  assert.equal(pod.reason, undefined);
 });

@@ -107,7 +107,7 @@ export function describePod(state: ClusterState, p: PodState, opts: ViewOptions 
     if (c.args?.length) b += `${L2}Args:\n` + c.args.map((x) => `${L3}${x}\n`).join("");
     if (p.nodeName) {
       const st = configErrorState(p, c.name, "");
-      const waiting = st?.waiting as { reason: string } | undefined;
+      const waiting = st && "waiting" in st ? st.waiting : undefined;
       b +=
         running || (st && !waiting)
           ? `${L2}State:\tRunning\n${L3}Started:\t${rfc1123z(opts, p.created)}\n`

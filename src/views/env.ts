@@ -73,7 +73,7 @@ export function configErrorState(
   p: PodState,
   container: string,
   startedAt: unknown,
-): Record<string, unknown> | undefined {
+): { waiting: { reason: string; message?: string } } | { running: { startedAt: unknown } } | undefined {
   const f = configFailure(p);
   if (!f) return undefined;
   const r = p.containerEnv?.[container];
