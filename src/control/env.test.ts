@@ -5,7 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fixtureState } from "../dns/testing.js";
 import { serviceEnvFor, serviceEnvVars } from "./env.js";
-import { cluster } from "./testing.js";
+import { cluster, objectsFromYaml } from "./testing.js";
+import { applyObjects } from "./changes.js";
 import { buildState } from "./build.js";
 import { parseSpec } from "../manifest/parse.js";
 import { containerEnv, formatEnv } from "../views/env.js";
@@ -383,4 +384,40 @@ status:
   // What the cluster says about it stands: podnet does not re-run kubelet's verdict.
   assert.equal(pod.phase, "Running");
   assert.equal(pod.reason, undefined);
+});
+
+test("kubelet retries: once the ConfigMap is applied, the waiting container starts with it", () => {
+  const s = cluster(
+    `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+---` +
+      podYaml(
+        "    - {name: app, image: x, env: [{name: MODE, valueFrom: {configMapKeyRef: {name: later, key: mode}}}]}",
+      ),
+  );
+  assert.equal(s.pods.find((p) => p.name === "p")!.reason, "CreateContainerConfigError");
+  // Still missing the key: still waiting, with the new text.
+  const half = applyObjects(
+    s,
+    objectsFromYaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: later}\ndata: {other: x}\n"),
+  ).state;
+  const waiting = half.pods.find((p) => p.name === "p")!;
+  assert.equal(waiting.message, "couldn't find key mode in ConfigMap default/later");
+  const next = applyObjects(
+    half,
+    objectsFromYaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: later}\ndata: {mode: on}\n"),
+  ).state;
+  const pod = next.pods.find((p) => p.name === "p")!;
+  assert.deepEqual([pod.phase, pod.ready, pod.reason], ["Running", true, undefined]);
+  assert.equal(envOf(next).MODE, "on");
+  const ep = next.endpointSlices.find((x) => x.serviceName === "web")!.endpoints;
+  assert.deepEqual(
+    ep.map((e) => e.conditions.ready),
+    [true],
+  );
+  // The earlier state is left as it was.
+  assert.equal(s.pods.find((p) => p.name === "p")!.phase, "Pending");
 });

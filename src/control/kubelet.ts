@@ -60,8 +60,35 @@ export function kubeletSetup(ctx: ReconcileContext, created: PodState[], service
       if (!own) om.set(ek, (own = containersEnv(pod, base.map, src)));
     }
     pod.containerEnv = own;
-    configError(ctx, pod, own);
+    emitFailed(ctx, pod, configError(pod, own));
   }
+}
+
+/**
+ * Kubelet retries a container it could not configure (with back-off) until its ConfigMap,
+ * Secret or key exists: pods left in CreateContainerConfigError by an earlier step are
+ * tried again with this step's objects. One that now starts runs (Running, ready, the
+ * environment of this start); one that still fails keeps waiting, with the new text if it
+ * changed. Returns `pods` itself when nothing changed.
+ */
+export function retryConfigErrors(ctx: ReconcileContext, pods: PodState[]): PodState[] {
+  let out: PodState[] | undefined;
+  const lookups = objectLookups(ctx);
+  pods.forEach((pod, i) => {
+    if (pod.observed || pod.reason !== CREATE_CONTAINER_CONFIG_ERROR || pod.created === ctx.clock) return;
+    const serviceEnv = new Map(pod.env.map((e) => [e.name, e.value]));
+    const own = containersEnv(pod, serviceEnv, { ...lookups, allocatable: lookups.allocatableOf(pod.nodeName) });
+    const next: PodState = { ...pod, containerEnv: own, phase: "Running", ready: true };
+    delete next.reason;
+    delete next.message;
+    const failed = configError(next, own);
+    if (next.reason === pod.reason && next.message === pod.message) return;
+    emitFailed(ctx, next, failed);
+    out ??= [...pods];
+    out[i] = next;
+    ctx.changedNs.add(pod.namespace);
+  });
+  return out ?? pods;
 }
 
 /** Every container's own variables (init containers too), by container name. */
@@ -80,8 +107,8 @@ function containersEnv(pod: PodState, serviceEnv: Map<string, string>, src: EnvS
  * Only a pod that reached its node with a sandbox gets that far; a pod read from a live
  * cluster keeps the status it was observed with.
  */
-function configError(ctx: ReconcileContext, pod: PodState, own: Record<string, OwnEnv>): void {
-  if (pod.observed || !pod.nodeName || !pod.podIP) return;
+function configError(pod: PodState, own: Record<string, OwnEnv>): string[] {
+  if (pod.observed || !pod.nodeName || !pod.podIP) return [];
   const failed: string[] = [];
   const check = (list: Container[] | undefined, stopAtFirst: boolean) => {
     for (const c of list ?? []) {
@@ -94,11 +121,15 @@ function configError(ctx: ReconcileContext, pod: PodState, own: Record<string, O
   };
   check(pod.spec.initContainers, true);
   if (failed.length === 0) check(pod.spec.containers, false);
-  if (failed.length === 0) return;
+  if (failed.length === 0) return failed;
   pod.phase = "Pending";
   pod.ready = false;
   pod.reason = CREATE_CONTAINER_CONFIG_ERROR;
   pod.message = failed[0];
+  return failed;
+}
+
+function emitFailed(ctx: ReconcileContext, pod: PodState, failed: string[]): void {
   for (const text of failed)
     emit(ctx, "Warning", "Failed", `pod/${pod.namespace}/${pod.name}`, `Error: ${text}`, "kubelet");
 }
