@@ -614,3 +614,23 @@ stringData:
     ["Secret"],
   );
 });
+
+test("ConfigMap: data values must be strings (an unquoted number is the common slip), keys config keys", () => {
+  const text = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cfg
+data:
+  PORT: 8080
+  DEBUG: true
+  ok: "yes"
+`;
+  const d = checkSpec([{ file: "c.yaml", text }], undefined, "tolerant").diagnostics;
+  assert.deepEqual(
+    d.map((x) => x.message),
+    [
+      "c.yaml:6 (ConfigMap default/cfg) data[PORT]: 8080 json: cannot unmarshal number into Go struct field ConfigMap.data of type string (quote the value)",
+      "c.yaml:7 (ConfigMap default/cfg) data[DEBUG]: true json: cannot unmarshal bool into Go struct field ConfigMap.data of type string (quote the value)",
+    ],
+  );
+});

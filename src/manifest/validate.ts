@@ -27,7 +27,7 @@
 // hostname's, subdomain's or serviceName's format, a selector that does not match its
 // template's labels, a Service without ports, externalTrafficPolicy on a ClusterIP Service,
 // >3 nameservers, >32 searches, >100 endpoint addresses, a policy type given twice, a
-// Secret's keys and values (never printed).
+// ConfigMap's or Secret's keys and values (a Secret's never printed).
 import type { KubeObject, SourceRef } from "./types.js";
 import type { ClusterConfig } from "./config.js";
 import { type Diags, NO_VALUE, isInt, isObj, labelOf, where } from "./diag.js";
@@ -37,7 +37,7 @@ import { checkEndpointSlice, checkEndpoints } from "./validate/endpoints.js";
 import { checkIngress } from "./validate/ingress.js";
 import { checkNode, checkPod } from "./validate/pod.js";
 import { checkNetworkPolicy } from "./validate/policy.js";
-import { checkSecret } from "./validate/secret.js";
+import { checkConfigMap, checkSecret } from "./validate/secret.js";
 import { checkService } from "./validate/service.js";
 import { checkWorkload } from "./validate/workloads.js";
 
@@ -166,6 +166,9 @@ function checkKind(err: Err, o: KubeObject, config: ClusterConfig, diags: Diags)
       break;
     case "Secret":
       checkSecret(err, o);
+      break;
+    case "ConfigMap":
+      checkConfigMap(err, o);
       break;
   }
 }

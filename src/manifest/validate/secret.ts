@@ -83,3 +83,37 @@ export function checkSecret(err: Err, o: KubeObject): void {
   // MaxSecretSize: 1 MiB of data (stringData counted as it will be stored).
   if (size > 1024 * 1024) err("data", NO_VALUE, "Too long: must have at most 1048576 bytes");
 }
+
+/** ConfigMap (ValidateConfigMap): config keys; `data` values are strings (the API server
+ *  cannot decode another type: "json: cannot unmarshal number into Go struct field
+ *  ConfigMap.data of type string"). */
+export function checkConfigMap(err: Err, o: KubeObject): void {
+  for (const field of ["data", "binaryData"] as const) {
+    const m = o[field];
+    if (m === undefined || m === null) continue;
+    if (!isObj(m)) {
+      err(field, m, "must be a mapping");
+      continue;
+    }
+    for (const k of Object.keys(m)) {
+      const f = keyPath(field, k);
+      const ke = configKeyError(k);
+      if (ke) err(f, k, ke);
+      const v = m[k];
+      if (typeof v !== "string")
+        err(
+          f,
+          v,
+          `json: cannot unmarshal ${goJsonType(v)} into Go struct field ConfigMap.${field} of type ${field === "data" ? "string" : "[]uint8"} (quote the value)`,
+        );
+    }
+  }
+}
+
+/** The JSON type name encoding/json's UnmarshalTypeError gives a value. */
+function goJsonType(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "boolean") return "bool";
+  return typeof v === "object" ? "object" : typeof v;
+}
