@@ -381,9 +381,11 @@ status:
     [env.IP, env.UID, env.HOST, env.MODE],
     ["10.244.1.7", "0b6f0c1e-1111-2222-3333-444455556666", "172.18.0.3", "live"],
   );
-  // What the cluster says about it stands: podnet does not re-run kubelet's verdict.
+  // What the cluster says about it stands: podnet does not re-run kubelet's verdict; the
+  // input lacks the ConfigMap, not the cluster.
   assert.equal(pod.phase, "Running");
   assert.equal(pod.reason, undefined);
+  assert.throws(() => containerEnv(pod, "broken"), /input does not hold \(configmap "absent" not found\)/);
 });
 
 test("kubelet retries: once the ConfigMap is applied, the waiting container starts with it", () => {

@@ -33,8 +33,12 @@ export function containerEnv(pod: PodState, containerName?: string): EnvLine[] {
   const serviceMap = new Map(pod.env.map((e) => [e.name, e.value]));
   const own = pod.containerEnv?.[c.name] ?? ownEnv(pod, c, serviceMap, NO_SOURCES);
   if ("error" in own)
+    // A pod read from a live cluster runs as observed: the input lacks what it reads (a dump
+    // without its ConfigMaps or Secrets), not the cluster.
     throw new Error(
-      `container "${c.name}" of pod "${pod.name}" did not start: CreateContainerConfigError: ${own.error}`,
+      pod.observed
+        ? `container "${c.name}" of pod "${pod.name}": its environment reads what the input does not hold (${own.error}); include configmaps and secrets in the dump`
+        : `container "${c.name}" of pod "${pod.name}" did not start: CreateContainerConfigError: ${own.error}`,
     );
   const out: EnvLine[] = own.env.map((e) => ({ name: e.name, value: e.value, source: "container" as const }));
   const set = new Set(own.env.map((e) => e.name));
