@@ -28,6 +28,9 @@ const KNOWN = new Set([
   "Endpoints",
   "NetworkPolicy",
   "Ingress",
+  // Containers' environments read them (a waiting container starts once its source exists).
+  "ConfigMap",
+  "Secret",
 ]);
 
 /** kubectl apply: objects replace those with the same kind/namespace/name, others are added. */

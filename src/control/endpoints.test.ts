@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cluster, deployment, podsOf, statefulSet } from "./testing.js";
+import { endpointsFor } from "../views/objects.js";
 
 const CFG = {
   dns: { replicas: 0 },
@@ -275,4 +276,102 @@ endpoints:
   assert.equal(api.length, 1);
   assert.equal(api[0].name, "ext-api-1");
   assert.deepEqual(api[0].endpoints[0].addresses, ["203.0.113.10"]);
+});
+
+// The v1 Endpoints beside the slices: the endpoints controller adds each pod once per
+// Service port it resolves (FindPort), then RepackSubsets groups the ports whose address
+// sets are equal (kubernetes/kubernetes pkg/controller/endpoint/endpoints_controller.go,
+// pkg/api/v1/endpoints/util.go).
+const endpointsOf = (s: ReturnType<typeof cluster>, name: string) =>
+  endpointsFor(s, s.services.find((x) => x.name === name && x.namespace === "default")!).subsets.map((ss) => ({
+    ips: ss.addresses.map((a) => a.ip),
+    notReady: ss.notReadyAddresses.map((a) => a.ip),
+    ports: ss.ports.map((p) => `${p.name}:${p.port}/${p.protocol}`),
+  }));
+const ipsOf = (s: ReturnType<typeof cluster>, prefix: string) =>
+  podsOf(s, prefix)
+    .map((p) => p.podIP!)
+    .sort();
+
+test("Endpoints with a named targetPort: a pod without the name is left out of that port only", () => {
+  const m =
+    deployment("v1", 2, { labels: { app: "web", v: "1" }, ports: "[{name: http, containerPort: 8080}]" }) +
+    deployment("v2", 1, { labels: { app: "web", v: "2" }, ports: "[{name: http, containerPort: 9376}]" }) +
+    // The name with another protocol does not count (FindPort matches name AND protocol).
+    deployment("v3", 1, {
+      labels: { app: "web", v: "3" },
+      ports: "[{name: http, containerPort: 7000, protocol: UDP}]",
+    }) +
+    `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}, {name: fixed, port: 81, targetPort: 5000}]
+`;
+  const s = cluster(m, CFG);
+  const all = [...ipsOf(s, "v1-"), ...ipsOf(s, "v2-"), ...ipsOf(s, "v3-")].sort();
+  const subsets = endpointsOf(s, "web");
+  assert.equal(subsets.length, 3);
+  for (const want of [
+    { ips: ipsOf(s, "v1-"), notReady: [], ports: ["http:8080/TCP"] },
+    { ips: ipsOf(s, "v2-"), notReady: [], ports: ["http:9376/TCP"] },
+    { ips: all, notReady: [], ports: ["fixed:5000/TCP"] },
+  ])
+    assert.ok(
+      subsets.some((x) => JSON.stringify(x) === JSON.stringify(want)),
+      `${JSON.stringify(want)} in ${JSON.stringify(subsets)}`,
+    );
+  // The EndpointSlice controller: one slice per exact port list.
+  const slices = s.endpointSlices.filter((x) => x.serviceName === "web");
+  assert.deepEqual(
+    slices.map((x) => [x.ports.map((p) => `${p.name}:${p.port}`).join(","), x.endpoints.length]).sort(),
+    [
+      ["fixed:5000", 1],
+      ["http:8080,fixed:5000", 2],
+      ["http:9376,fixed:5000", 1],
+    ],
+  );
+});
+
+test("Endpoints: ports with the same pods share a subset; a pod that resolves no port is absent", () => {
+  const m =
+    deployment("a", 1, {
+      labels: { app: "web" },
+      ports: "[{name: http, containerPort: 8080}, {name: admin, containerPort: 9000}]",
+    }) +
+    deployment("b", 1, { labels: { app: "web" }, ports: "[{name: metrics, containerPort: 9100}]" }) +
+    `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}, {name: admin, port: 9000, targetPort: admin}]
+`;
+  const s = cluster(m, CFG);
+  assert.deepEqual(endpointsOf(s, "web"), [
+    { ips: ipsOf(s, "a-"), notReady: [], ports: ["http:8080/TCP", "admin:9000/TCP"] },
+  ]);
+  // The slice controller keeps the port-less pod, in a slice with no ports.
+  const portless = s.endpointSlices.find((x) => x.serviceName === "web" && x.ports.length === 0)!;
+  assert.deepEqual(
+    portless.endpoints.map((e) => e.addresses[0]),
+    ipsOf(s, "b-"),
+  );
+});
+
+test("Endpoints of a headless Service without ports: the addresses, no ports", () => {
+  const s = cluster(
+    deployment("db", 2) +
+      `
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec: {clusterIP: None, selector: {app: db}}
+`,
+    CFG,
+  );
+  assert.deepEqual(endpointsOf(s, "db"), [{ ips: ipsOf(s, "db-"), notReady: [], ports: [] }]);
 });

@@ -64,10 +64,17 @@ function cond(ready: boolean, serving: boolean, terminating: boolean): Endpoint[
   return (COND[k] ??= { ready, serving, terminating });
 }
 
-/** podutil.FindPort: the container port named `name` with the Service port's protocol. */
+/** podutil.FindPort (kubernetes/kubernetes pkg/api/v1/pod/util.go): the container port
+ *  named `name` with the Service port's protocol, in the containers, then in the sidecars
+ *  (init containers with restartPolicy Always). */
 export function findPort(pod: PodState, name: string, protocol: Protocol): number | undefined {
   for (const c of pod.spec.containers ?? [])
     for (const p of c.ports ?? []) if (p.name === name && (p.protocol ?? "TCP") === protocol) return p.containerPort;
+  for (const c of pod.spec.initContainers ?? []) {
+    const sidecar: { name: string; restartPolicy?: unknown } = c;
+    if (sidecar.restartPolicy !== "Always") continue;
+    for (const p of c.ports ?? []) if (p.name === name && (p.protocol ?? "TCP") === protocol) return p.containerPort;
+  }
   return undefined;
 }
 
@@ -147,7 +154,9 @@ export function slicesForService(
     }
     const g = c.g;
     if (anyNamed) for (let i = 0; i < c.nums.length; i++) if (named[i] && c.nums[i] >= 0) namedHits[i]++;
-    if (!pod.podIP || pod.phase !== "Running") continue;
+    // ShouldPodBeInEndpoints (kubernetes/kubernetes staging/src/k8s.io/endpointslice/util):
+    // an address and not terminal; a Pending pod with a sandbox is a not-ready endpoint.
+    if (!pod.podIP || pod.phase === "Succeeded" || pod.phase === "Failed") continue;
     const serving = svc.publishNotReadyAddresses || pod.ready;
     const terminating = pod.terminating;
     const ready = svc.publishNotReadyAddresses || (serving && !terminating);

@@ -1,13 +1,24 @@
-// Kubelet's part of a reconcile step: the resolv.conf and the environment (Service links
-// and the first container's own values) of each new pod. Pods with the same spec share
-// their results (memoised), which keeps large Deployments cheap.
-import type { PodSpec } from "../manifest/types.js";
-import { serviceEnvFor } from "./env.js";
-import { emit, type ReconcileContext } from "./reconcile-context.js";
+// Kubelet's part of a reconcile step: the resolv.conf and the environment of each new
+// pod. The environment is what kubelet's makeEnvironmentVariables gives each container
+// when it starts it (env.ts): its own variables (envFrom, env with valueFrom) and the
+// Service links; it is fixed then, so later changes to Services, ConfigMaps or Secrets do
+// not show in running containers. A container whose ConfigMap, Secret or key is missing
+// (and not optional) does not start: kubelet's CreateContainerConfigError, on the pod.
+// Pods with the same spec share their results (memoised), which keeps large Deployments
+// cheap; a spec that reads the pod or node through the Downward API is computed per pod.
+import type { Container, KubeObject, PodSpec } from "../manifest/types.js";
+import { type EnvSources, type EnvVar, type OwnEnv, ownEnv, serviceEnvFor } from "./env.js";
+import { emit, ofKind, type ReconcileContext } from "./reconcile-context.js";
 import { resolvConfFor } from "./resolvconf.js";
 import type { PodState, ServiceState } from "./state.js";
 
-type EnvVar = { name: string; value: string };
+/** The waiting reason kubelet gives a container it could not configure
+ *  (pkg/kubelet/kuberuntime ErrCreateContainerConfig). */
+export const CREATE_CONTAINER_CONFIG_ERROR = "CreateContainerConfigError";
+
+/** A node's allocatable when neither a Node object nor the config says: a kind node
+ *  reports its host's CPUs and memory and reserves nothing. */
+const FALLBACK_ALLOCATABLE: Record<string, unknown> = { cpu: "8", memory: "16Gi" };
 
 export function kubeletSetup(ctx: ReconcileContext, created: PodState[], services: ServiceState[]): void {
   const svcByNs = new Map<string, ServiceState[]>();
@@ -18,8 +29,9 @@ export function kubeletSetup(ctx: ReconcileContext, created: PodState[], service
   }
   const kubeSvc = services.find((s) => s.namespace === "default" && s.name === "kubernetes");
   const resolvMemo = new WeakMap<PodSpec, Map<string, ReturnType<typeof resolvConfFor>>>();
-  const envMemo = new Map<string, EnvVar[]>();
-  const envWithOwn = new WeakMap<PodSpec, Map<string, EnvVar[]>>();
+  const envMemo = new Map<string, { list: EnvVar[]; map: Map<string, string> }>();
+  const ownMemo = new WeakMap<PodSpec, Map<string, Record<string, OwnEnv>>>();
+  const lookups = objectLookups(ctx);
   for (const pod of created) {
     let m = resolvMemo.get(pod.spec);
     if (!m) resolvMemo.set(pod.spec, (m = new Map()));
@@ -33,18 +45,172 @@ export function kubeletSetup(ctx: ReconcileContext, created: PodState[], service
     if (!base) {
       const visible = [...(svcByNs.get(pod.namespace) ?? [])];
       if (kubeSvc && pod.namespace !== "default") visible.push(kubeSvc);
-      envMemo.set(ek, (base = serviceEnvFor(visible, pod.namespace, pod.created, links)));
+      const list = serviceEnvFor(visible, pod.namespace, pod.created, links);
+      envMemo.set(ek, (base = { list, map: new Map(list.map((e) => [e.name, e.value])) }));
     }
-    const own = (pod.spec.containers?.[0]?.env ?? [])
-      .filter((e) => typeof e.value === "string")
-      .map((e) => ({ name: e.name, value: e.value! }));
-    if (own.length === 0) pod.env = base;
+    pod.env = base.list;
+    if (!hasOwnEnv(pod.spec)) continue;
+    const src: EnvSources = { ...lookups, allocatable: lookups.allocatableOf(pod.nodeName) };
+    let own: Record<string, OwnEnv> | undefined;
+    if (readsDownwardApi(pod.spec)) own = containersEnv(pod, base.map, src);
     else {
-      let om = envWithOwn.get(pod.spec);
-      if (!om) envWithOwn.set(pod.spec, (om = new Map()));
-      let env = om.get(ek);
-      if (!env) om.set(ek, (env = [...base, ...own]));
-      pod.env = env;
+      let om = ownMemo.get(pod.spec);
+      if (!om) ownMemo.set(pod.spec, (om = new Map()));
+      own = om.get(ek);
+      if (!own) om.set(ek, (own = containersEnv(pod, base.map, src)));
+    }
+    pod.containerEnv = own;
+    emitFailed(ctx, pod, configError(pod, own));
+  }
+}
+
+/**
+ * Kubelet retries a container it could not configure (with back-off) until its ConfigMap,
+ * Secret or key exists: pods left in CreateContainerConfigError by an earlier step are
+ * tried again with this step's objects. One that now starts runs (Running, ready, the
+ * environment of this start); one that still fails keeps waiting, with the new text if it
+ * changed. Returns `pods` itself when nothing changed.
+ */
+export function retryConfigErrors(ctx: ReconcileContext, pods: PodState[]): PodState[] {
+  let out: PodState[] | undefined;
+  const lookups = objectLookups(ctx);
+  pods.forEach((pod, i) => {
+    if (pod.observed || pod.reason !== CREATE_CONTAINER_CONFIG_ERROR || pod.created === ctx.clock) return;
+    const serviceEnv = new Map(pod.env.map((e) => [e.name, e.value]));
+    const own = containersEnv(pod, serviceEnv, { ...lookups, allocatable: lookups.allocatableOf(pod.nodeName) });
+    const next: PodState = { ...pod, containerEnv: own, phase: "Running", ready: true };
+    delete next.reason;
+    delete next.message;
+    const failed = configError(next, own);
+    if (next.reason === pod.reason && next.message === pod.message) return;
+    emitFailed(ctx, next, failed);
+    out ??= [...pods];
+    out[i] = next;
+    ctx.changedNs.add(pod.namespace);
+  });
+  return out ?? pods;
+}
+
+/** Every container's own variables (init containers too), by container name. */
+function containersEnv(pod: PodState, serviceEnv: Map<string, string>, src: EnvSources): Record<string, OwnEnv> {
+  const out: Record<string, OwnEnv> = {};
+  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers])
+    if (c && typeof c.name === "string") out[c.name] = ownEnv(pod, c, serviceEnv, src);
+  return out;
+}
+
+/**
+ * Kubelet starts the init containers one by one, then the containers (SyncPod): an init
+ * container it cannot configure holds the rest back; each container it cannot configure
+ * waits with CreateContainerConfigError and a `Failed` event "Error: <text>"
+ * (pkg/kubelet/kuberuntime/kuberuntime_container.go startContainer). The pod stays Pending.
+ * Only a pod that reached its node with a sandbox gets that far; a pod read from a live
+ * cluster keeps the status it was observed with.
+ */
+function configError(pod: PodState, own: Record<string, OwnEnv>): string[] {
+  if (pod.observed || !pod.nodeName || !pod.podIP) return [];
+  const failed: string[] = [];
+  const check = (list: Container[] | undefined, stopAtFirst: boolean) => {
+    for (const c of list ?? []) {
+      const r = own[c?.name];
+      if (r && "error" in r) {
+        failed.push(r.error);
+        if (stopAtFirst) return;
+      }
+    }
+  };
+  check(pod.spec.initContainers, true);
+  if (failed.length === 0) check(pod.spec.containers, false);
+  if (failed.length === 0) return failed;
+  pod.phase = "Pending";
+  pod.ready = false;
+  pod.reason = CREATE_CONTAINER_CONFIG_ERROR;
+  pod.message = failed[0];
+  return failed;
+}
+
+function emitFailed(ctx: ReconcileContext, pod: PodState, failed: string[]): void {
+  for (const text of failed)
+    emit(ctx, "Warning", "Failed", `pod/${pod.namespace}/${pod.name}`, `Error: ${text}`, "kubelet");
+}
+
+const ownEnvMemo = new WeakMap<PodSpec, { own: boolean; downward: boolean }>();
+function specEnvShape(spec: PodSpec): { own: boolean; downward: boolean } {
+  let s = ownEnvMemo.get(spec);
+  if (s) return s;
+  s = { own: false, downward: false };
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    const x: { name: string; envFrom?: unknown; env?: unknown } = c ?? { name: "" };
+    if (Array.isArray(x.envFrom) && x.envFrom.length > 0) s.own = true;
+    if (!Array.isArray(x.env)) continue;
+    if (x.env.length > 0) s.own = true;
+    for (const e of x.env) {
+      const from = e && typeof e === "object" ? (e as { valueFrom?: unknown }).valueFrom : undefined;
+      if (from && typeof from === "object" && ("fieldRef" in from || "resourceFieldRef" in from)) s.downward = true;
     }
   }
+  ownEnvMemo.set(spec, s);
+  return s;
+}
+const hasOwnEnv = (spec: PodSpec): boolean => specEnvShape(spec).own;
+const readsDownwardApi = (spec: PodSpec): boolean => specEnvShape(spec).downward;
+
+/** The ConfigMaps and Secrets of this step, and each node's allocatable. */
+function objectLookups(ctx: ReconcileContext): Omit<EnvSources, "allocatable"> & {
+  allocatableOf(node: string | null): Record<string, unknown>;
+} {
+  let cms: Map<string, Record<string, string>> | undefined;
+  let secrets: Map<string, Record<string, string>> | undefined;
+  const byKey = (kind: string, data: (o: KubeObject) => Record<string, string>) =>
+    new Map(ofKind(ctx, kind).map((o) => [`${o.metadata.namespace ?? "default"}/${o.metadata.name}`, data(o)]));
+  return {
+    configMap(ns, name) {
+      cms ??= byKey("ConfigMap", configMapData);
+      return cms.get(`${ns}/${name}`);
+    },
+    secret(ns, name) {
+      secrets ??= byKey("Secret", secretData);
+      return secrets.get(`${ns}/${name}`);
+    },
+    allocatableOf(node) {
+      // A live cluster's Node object says; else the cluster config's node (when it models
+      // allocatable); else a kind node's.
+      const obj = ofKind(ctx, "Node").find((o) => o.metadata.name === node);
+      const st = obj?.status?.allocatable;
+      if (st && typeof st === "object") return st;
+      const nc = ctx.config.nodes.find((n) => n.name === node);
+      if (nc && "allocatable" in nc && nc.allocatable && typeof nc.allocatable === "object")
+        return { ...FALLBACK_ALLOCATABLE, ...nc.allocatable };
+      return FALLBACK_ALLOCATABLE;
+    },
+  };
+}
+
+/** A ConfigMap's `data` (string values; binaryData is not for environment variables). */
+export function configMapData(o: KubeObject): Record<string, string> {
+  const out: Record<string, string> = {};
+  const d = o.data;
+  if (d && typeof d === "object") for (const k of Object.keys(d)) if (typeof d[k] === "string") out[k] = d[k];
+  return out;
+}
+
+/** A Secret's data as the API server stores it: `data` base64-decoded, `stringData`
+ *  written over it (k8s.io/api core/v1 Secret.StringData). A value that is not base64 is
+ *  left out (the API server refuses the whole Secret; validation reports it). */
+export function secretData(o: KubeObject): Record<string, string> {
+  const out: Record<string, string> = {};
+  const d = o.data;
+  if (d && typeof d === "object")
+    for (const k of Object.keys(d)) {
+      if (typeof d[k] !== "string") continue;
+      try {
+        const bin = atob(d[k].replace(/[\r\n]/g, ""));
+        out[k] = new TextDecoder().decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0)));
+      } catch {
+        // not base64: see above
+      }
+    }
+  const s = o.stringData;
+  if (s && typeof s === "object") for (const k of Object.keys(s)) if (typeof s[k] === "string") out[k] = s[k];
+  return out;
 }

@@ -5,7 +5,7 @@
 //    the i-th /nodeCIDRMaskSize subnet of the cluster CIDR, in the order nodes register
 //    (here: config order): 10.244.0.0/24, 10.244.1.0/24, …
 import { type ClusterConfig, DEFAULT_NODE_CAPACITY } from "../manifest/config.js";
-import { milliCPU, wholeValue } from "../manifest/quantity.js";
+import { byteValue, milliCPU } from "../manifest/quantity.js";
 import type { KubeObject } from "../manifest/types.js";
 import { SpecError } from "../manifest/errors.js";
 import { cidrContains, cidrOf, cidrSize, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
@@ -238,6 +238,6 @@ function resources(r: { cpu?: string | number; memory?: string | number } | unde
 } {
   return {
     cpu: milliCPU(r?.cpu ?? DEFAULT_NODE_CAPACITY.cpu) ?? milliCPU(DEFAULT_NODE_CAPACITY.cpu)!,
-    memory: wholeValue(r?.memory ?? DEFAULT_NODE_CAPACITY.memory) ?? wholeValue(DEFAULT_NODE_CAPACITY.memory)!,
+    memory: byteValue(r?.memory ?? DEFAULT_NODE_CAPACITY.memory) ?? byteValue(DEFAULT_NODE_CAPACITY.memory)!,
   };
 }

@@ -7,14 +7,15 @@
 // Each phase is a function over a shared ReconcileContext (reconcile-context.ts); the
 // phases run in a fixed order because events, seeded names and IP allocation follow it:
 //   nodes + IPAM → controllers (controllers.ts) → deletions → Services (services.ts)
-//   → new pods: name, schedule, address (new-pods.ts) → EndpointSlices (reconcile-slices.ts)
-//   → warnings → kubelet: resolv.conf/env (kubelet.ts) → state + DNS records (dns.ts)
+//   → new pods: name, schedule, address (new-pods.ts)
+//   → kubelet: resolv.conf/env (kubelet.ts) → EndpointSlices (reconcile-slices.ts) → warnings
+//   → state + DNS records (dns.ts)
 import type { KubeObject } from "../manifest/types.js";
 import { type Desired, type Deletion, desiredPods } from "./controllers.js";
 import { computeDnsRecords } from "./dns.js";
 import { stableJson } from "./hash.js";
 import { ipamFor } from "./ipam.js";
-import { kubeletSetup } from "./kubelet.js";
+import { kubeletSetup, retryConfigErrors } from "./kubelet.js";
 import { createPods } from "./new-pods.js";
 import { computeNodes } from "./nodes.js";
 import { CLUSTER_SCOPED, objKey } from "./objects.js";
@@ -50,13 +51,15 @@ export function reconcile(
   const finished = ctx.ipam.finish(ctx.nodes);
   ctx.nodes = finished.nodes;
   if (ctx.nodes.length === prev.nodes.length && ctx.nodes.every((n, i) => n === prev.nodes[i])) ctx.nodes = prev.nodes;
-  const pods = deleted.size === 0 && created.length === 0 ? prev.pods : [...survivors, ...created];
+  const made = deleted.size === 0 && created.length === 0 ? prev.pods : [...survivors, ...created];
 
   markChangedEndpoints(ctx);
   if (!sameNs || nodesChanged) for (const n of namespaces) ctx.changedNs.add(n.name);
+  // kubelet before the slices: a container it cannot configure keeps its pod not ready.
+  kubeletSetup(ctx, created, svc.services);
+  const pods = retryConfigErrors(ctx, made);
   const { endpointSlices, svcWarnings } = buildSlices(ctx, pods, svc.services);
   const warnings = [...warningsOf(ctx.nodes, desired, svcWarnings, scheduler), ...podWarnings];
-  kubeletSetup(ctx, created, svc.services);
 
   const state: ClusterState = {
     config: ctx.config,

@@ -5,7 +5,7 @@
 // pkg/scheduler/framework/plugins/{noderesources/fit.go, podtopologyspread/filtering.go,
 // interpodaffinity/filtering.go}; the default plugin order in apis/config/v1/default_plugins.go.
 import { matchSelector } from "../manifest/selector.js";
-import { milliCPU, wholeValue } from "../manifest/quantity.js";
+import { byteValue, milliCPU } from "../manifest/quantity.js";
 import type { Labels, PodAffinityTerm, PodSpec, ResourceList, TopologySpreadConstraint } from "../manifest/types.js";
 import type { NodeState } from "./state.js";
 
@@ -34,7 +34,7 @@ function listRequests(r: { requests?: ResourceList; limits?: ResourceList } | un
   // The API server defaults a missing request to its limit (core/v1 defaults.go).
   const cpu = r?.requests?.cpu ?? r?.limits?.cpu;
   const mem = r?.requests?.memory ?? r?.limits?.memory;
-  return { cpu: cpu === undefined ? 0 : (milliCPU(cpu) ?? 0), memory: mem === undefined ? 0 : (wholeValue(mem) ?? 0) };
+  return { cpu: cpu === undefined ? 0 : (milliCPU(cpu) ?? 0), memory: mem === undefined ? 0 : (byteValue(mem) ?? 0) };
 }
 
 const requestCache = new WeakMap<PodSpec, { cpu: number; memory: number }>();

@@ -81,8 +81,12 @@ export interface PodState {
   created: number;
   /** Exactly what kubelet writes to /etc/resolv.conf. */
   resolvConf: string;
-  /** Service environment variables in kubelet's order (then the container's own env). */
+  /** The Service environment variables kubelet gave the pod's containers (env.ts). */
   env: { name: string; value: string }[];
+  /** Each container's own variables (envFrom, env) as kubelet built them when it started
+   *  it, by container name (init containers too); or the CreateContainerConfigError text
+   *  that kept it from starting. Absent: no container sets variables of its own. */
+  containerEnv?: Record<string, { env: { name: string; value: string }[] } | { error: string }>;
   /** The host-side interface name the CNI gave the pod ("veth1a2b3c4d", "cali0123456789a"). */
   hostIfName?: string;
   /** CNI container ID (sandbox ID) used by IPAM stores. */

@@ -48,7 +48,10 @@ export const KIND_API_VERSIONS: Record<string, string> = {
   Ingress: "networking.k8s.io/v1",
   // Read for the cluster's settings (infer.ts): CoreDNS's Corefile, kube-proxy's mode,
   // flannel's net-conf.json, kubeadm-config; Calico's IP pools (calicoctl's CRD form).
+  // ConfigMaps also feed containers' environments (envFrom, configMapKeyRef).
   ConfigMap: "v1",
+  // Read for containers' environments (envFrom, secretKeyRef); its values are never printed.
+  Secret: "v1",
   IPPool: "crd.projectcalico.org/v1",
 };
 // Versions that served these kinds once and were removed (kubectl: "no matches for kind").

@@ -578,3 +578,59 @@ spec:
     "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  template:\n    spec:\n      containers: [{name: c}]\n";
   assert.deepEqual(errors(job), []);
 });
+
+test("Secret: keys are config keys, data is base64 (Go's decoder's offset), values never printed", () => {
+  const text = `apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+data:
+  ok: c2VjcmV0
+  bad: "c2Vj!mV0"
+  short: "abc"
+  "bad key": c2VjcmV0
+stringData:
+  plain: hunter2
+  num: 5
+`;
+  const d = checkSpec([{ file: "s.yaml", text }], undefined, "tolerant").diagnostics;
+  assert.deepEqual(
+    d.map((x) => x.message),
+    [
+      "s.yaml:7 (Secret default/db) data[bad]: illegal base64 data at input byte 4",
+      "s.yaml:8 (Secret default/db) data[short]: illegal base64 data at input byte 0",
+      `s.yaml:9 (Secret default/db) data[bad key]: "bad key" a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`,
+      "s.yaml:12 (Secret default/db) stringData[num]: must be a string",
+    ],
+  );
+  // Not network-relevant: a reading command only warns.
+  assert.ok(d.every((x) => x.network === false));
+  for (const x of d) for (const secret of ["c2Vj", "hunter2", "abc"]) assert.ok(!x.message.includes(secret), x.message);
+  // Kept as an object (containers' environments read it).
+  assert.deepEqual(
+    parseSpec([
+      { file: "s.yaml", text: "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {a: YQ==}\n" },
+    ]).objects.map((o) => o.kind),
+    ["Secret"],
+  );
+});
+
+test("ConfigMap: data values must be strings (an unquoted number is the common slip), keys config keys", () => {
+  const text = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cfg
+data:
+  PORT: 8080
+  DEBUG: true
+  ok: "yes"
+`;
+  const d = checkSpec([{ file: "c.yaml", text }], undefined, "tolerant").diagnostics;
+  assert.deepEqual(
+    d.map((x) => x.message),
+    [
+      "c.yaml:6 (ConfigMap default/cfg) data[PORT]: 8080 json: cannot unmarshal number into Go struct field ConfigMap.data of type string (quote the value)",
+      "c.yaml:7 (ConfigMap default/cfg) data[DEBUG]: true json: cannot unmarshal bool into Go struct field ConfigMap.data of type string (quote the value)",
+    ],
+  );
+});

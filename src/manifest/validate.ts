@@ -26,7 +26,8 @@
 // a container or second Service port without a name, duplicate container/port names, a
 // hostname's, subdomain's or serviceName's format, a selector that does not match its
 // template's labels, a Service without ports, externalTrafficPolicy on a ClusterIP Service,
-// >3 nameservers, >32 searches, >100 endpoint addresses, a policy type given twice.
+// >3 nameservers, >32 searches, >100 endpoint addresses, a policy type given twice, a
+// ConfigMap's or Secret's keys and values (a Secret's never printed).
 import type { KubeObject, SourceRef } from "./types.js";
 import type { ClusterConfig } from "./config.js";
 import { type Diags, NO_VALUE, isInt, isObj, labelOf, where } from "./diag.js";
@@ -36,6 +37,7 @@ import { checkEndpointSlice, checkEndpoints } from "./validate/endpoints.js";
 import { checkIngress } from "./validate/ingress.js";
 import { checkNode, checkPod } from "./validate/pod.js";
 import { checkNetworkPolicy } from "./validate/policy.js";
+import { checkConfigMap, checkSecret } from "./validate/secret.js";
 import { checkService } from "./validate/service.js";
 import { checkWorkload } from "./validate/workloads.js";
 
@@ -161,6 +163,12 @@ function checkKind(err: Err, o: KubeObject, config: ClusterConfig, diags: Diags)
       break;
     case "Node":
       checkNode(err, o);
+      break;
+    case "Secret":
+      checkSecret(err, o);
+      break;
+    case "ConfigMap":
+      checkConfigMap(err, o);
       break;
   }
 }

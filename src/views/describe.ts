@@ -6,6 +6,7 @@ import type { ClusterState, KEvent, NodeState, PodState, ServiceState } from "..
 import type { Labels, Toleration } from "../manifest/types.js";
 import { age, formatLabels, nodeInfo, parseEventObject, rfc1123z, type NodeInfo, type ViewOptions } from "./common.js";
 import { humanDuration } from "./duration.js";
+import { configErrorState, describeEnv } from "./env.js";
 import { nodeRoles } from "./get.js";
 import { describeTabs } from "./tabwriter.js";
 
@@ -105,21 +106,16 @@ export function describePod(state: ClusterState, p: PodState, opts: ViewOptions 
     if (c.command?.length) b += `${L2}Command:\n` + c.command.map((x) => `${L3}${x}\n`).join("");
     if (c.args?.length) b += `${L2}Args:\n` + c.args.map((x) => `${L3}${x}\n`).join("");
     if (p.nodeName) {
-      b += running
-        ? `${L2}State:\tRunning\n${L3}Started:\t${rfc1123z(opts, p.created)}\n`
-        : `${L2}State:\tWaiting\n${L3}Reason:\tContainerCreating\n`;
+      const st = configErrorState(p, c.name, "");
+      const waiting = st && "waiting" in st ? st.waiting : undefined;
+      b +=
+        running || (st && !waiting)
+          ? `${L2}State:\tRunning\n${L3}Started:\t${rfc1123z(opts, p.created)}\n`
+          : `${L2}State:\tWaiting\n${L3}Reason:\t${waiting?.reason ?? "ContainerCreating"}\n`;
       b += `${L2}Ready:\t${p.ready && running ? "True" : "False"}\n`;
       b += `${L2}Restart Count:\t0\n`;
     }
-    const env = c.env ?? [];
-    b += `${L2}Environment:${env.length ? "" : "\t<none>"}\n`;
-    for (const e of env) {
-      if (e.valueFrom !== undefined) b += `${L3}${e.name}:\t<set from valueFrom>\n`;
-      else
-        (e.value ?? "").split("\n").forEach((line, i) => {
-          b += i === 0 ? `${L3}${e.name}:\t${line}\n` : `${L3}\t${line}\n`;
-        });
-    }
+    b += describeEnv(p, c, L2, L3);
     b += `${L2}Mounts:\t<none>\n`;
   }
   b += `Conditions:\n${L1}Type\tStatus\n`;

@@ -1,15 +1,20 @@
 // The environment kubelet gives a container (pkg/kubelet/kubelet_pods.go,
-// makeEnvironmentVariables). Kubelet builds the result in two steps:
-//   1. the container's own variables (envFrom, then env, with `$(VAR)` expanded against
-//      the container's earlier variables and the service variables), then
-//   2. the service variables (docker-link style) whose names the container did not set.
+// makeEnvironmentVariables), as the control plane recorded it when the container started
+// (control/env.ts, control/kubelet.ts):
+//   1. the container's own variables (envFrom, then env: `$(VAR)` expanded, valueFrom
+//      resolved), then
+//   2. the Service variables (docker-link style) whose names the container did not set.
 // Within each step kubelet iterates a Go map, so the real order inside a group is
-// unspecified; podnet keeps the declaration order for the container's own variables
-// and the control plane's order (per Service, as in the reference) for the service ones.
+// unspecified; podnet keeps the order they were set in for the container's own variables
+// and the control plane's order (per Service) for the Service ones.
 // Variables the image or runtime add (PATH, HOSTNAME, HOME) are not shown.
 
+import { type EnvSources, expandEnv, fieldRefValue, ownEnv, resourceFieldRefValue } from "../control/env.js";
+import { CREATE_CONTAINER_CONFIG_ERROR } from "../control/kubelet.js";
 import type { PodState } from "../control/state.js";
 import type { Container } from "../manifest/types.js";
+
+export { expandEnv };
 
 export interface EnvLine {
   name: string;
@@ -17,55 +22,125 @@ export interface EnvLine {
   source: "container" | "service";
 }
 
-/** k8s.io/kubernetes/third_party/forked/golang/expansion: `$(VAR)` → value when known,
- *  `$$` → `$`, unknown references left as written. */
-export function expandEnv(value: string, lookup: (name: string) => string | undefined): string {
-  let out = "";
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (c === "$" && i + 1 < value.length) {
-      const n = value[i + 1];
-      if (n === "$") {
-        out += "$";
-        i++;
-        continue;
-      }
-      if (n === "(") {
-        const end = value.indexOf(")", i + 2);
-        if (end >= 0) {
-          const name = value.slice(i + 2, end);
-          const v = lookup(name);
-          out += v !== undefined ? v : value.slice(i, end + 1);
-          i = end;
-          continue;
-        }
-      }
-    }
-    out += c;
-  }
-  return out;
-}
+/** A pod built without the control plane's kubelet step (a hand-made state): only the
+ *  pod's own fields are known, no ConfigMap, Secret or node. */
+const NO_SOURCES: EnvSources = { configMap: () => undefined, secret: () => undefined, allocatable: {} };
 
 export function containerEnv(pod: PodState, containerName?: string): EnvLine[] {
-  const c: Container | undefined = containerName
-    ? pod.spec.containers.find((x) => x.name === containerName)
-    : pod.spec.containers[0];
+  const all: Container[] = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])];
+  const c: Container | undefined = containerName ? all.find((x) => x.name === containerName) : pod.spec.containers[0];
   if (!c) throw new Error(`container "${containerName}" not found in pod "${pod.name}"`);
-  // pod.env holds the service variables (and possibly the first container's own): the
-  // names any container declares are the container's, the rest are service variables.
-  const declared = new Set(pod.spec.containers.flatMap((x) => (x.env ?? []).map((e) => e.name)));
-  const serviceVars = pod.env.filter((e) => !declared.has(e.name));
-  const serviceMap = new Map(serviceVars.map((e) => [e.name, e.value]));
-  const own = new Map<string, string>();
-  for (const e of c.env ?? []) {
-    const v = e.value !== undefined ? expandEnv(e.value, (n) => own.get(n) ?? serviceMap.get(n)) : "";
-    own.set(e.name, v);
-  }
-  const out: EnvLine[] = [...own].map(([name, value]) => ({ name, value, source: "container" as const }));
-  for (const e of serviceVars) if (!own.has(e.name)) out.push({ name: e.name, value: e.value, source: "service" });
+  const serviceMap = new Map(pod.env.map((e) => [e.name, e.value]));
+  const own = pod.containerEnv?.[c.name] ?? ownEnv(pod, c, serviceMap, NO_SOURCES);
+  if ("error" in own)
+    // A pod read from a live cluster runs as observed: the input lacks what it reads (a dump
+    // without its ConfigMaps or Secrets), not the cluster.
+    throw new Error(
+      pod.observed
+        ? `container "${c.name}" of pod "${pod.name}": its environment reads what the input does not hold (${own.error}); include configmaps and secrets in the dump`
+        : `container "${c.name}" of pod "${pod.name}" did not start: CreateContainerConfigError: ${own.error}`,
+    );
+  const out: EnvLine[] = own.env.map((e) => ({ name: e.name, value: e.value, source: "container" as const }));
+  const set = new Set(own.env.map((e) => e.name));
+  for (const e of pod.env) if (!set.has(e.name)) out.push({ name: e.name, value: e.value, source: "service" });
   return out;
 }
 
 export function formatEnv(lines: EnvLine[]): string {
   return lines.map((l) => `${l.name}=${l.value}\n`).join("");
+}
+
+/** A pod kubelet could not configure a container of: the failing init container (it holds
+ *  the others back) or the first failing container, and its text. */
+function configFailure(p: PodState): { init: boolean; name: string } | undefined {
+  if (p.observed || p.reason !== CREATE_CONTAINER_CONFIG_ERROR || !p.containerEnv) return undefined;
+  const failed = (c: Container) => {
+    const r = p.containerEnv?.[c.name];
+    return r !== undefined && "error" in r;
+  };
+  const init = (p.spec.initContainers ?? []).find(failed);
+  if (init) return { init: true, name: init.name };
+  const c = p.spec.containers.find(failed);
+  return c ? { init: false, name: c.name } : undefined;
+}
+
+/** kubectl's STATUS for such a pod (printers.go printPod: the first waiting reason, with
+ *  `Init:` for an init container), else undefined. */
+export function configErrorStatus(p: PodState): string | undefined {
+  const f = configFailure(p);
+  return f ? `${f.init ? "Init:" : ""}${CREATE_CONTAINER_CONFIG_ERROR}` : undefined;
+}
+
+/** A container's state in such a pod: waiting with kubelet's reason and text when it is the
+ *  one that failed, PodInitializing behind a failed init container, else running. */
+export function configErrorState(
+  p: PodState,
+  container: string,
+  startedAt: unknown,
+): { waiting: { reason: string; message?: string } } | { running: { startedAt: unknown } } | undefined {
+  const f = configFailure(p);
+  if (!f) return undefined;
+  const r = p.containerEnv?.[container];
+  if (r && "error" in r) return { waiting: { message: r.error, reason: CREATE_CONTAINER_CONFIG_ERROR } };
+  return f.init ? { waiting: { reason: "PodInitializing" } } : { running: { startedAt } };
+}
+
+type Rec = Record<string, unknown>;
+const rec = (v: unknown): Rec | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Rec) : undefined);
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+
+/**
+ * kubectl describe's "Environment Variables from:" (only with envFrom) and "Environment:"
+ * lines of a container (kubernetes/kubectl pkg/describe/describe.go
+ * describeContainerEnvFrom, describeContainerEnvVars). kubectl reads the pod, not the
+ * running container: a fieldRef shows only what fieldpath.ExtractFieldPathAsString gives
+ * (metadata.*; spec.* and status.* show empty), a resourceFieldRef the container's own
+ * value ("node allocatable" for an unset cpu or memory limit), references their source.
+ */
+export function describeEnv(p: PodState, c: Container, l2: string, l3: string): string {
+  let b = "";
+  const x: { name: string; envFrom?: unknown } = c;
+  const from = Array.isArray(x.envFrom) ? x.envFrom : [];
+  if (from.length) {
+    b += `${l2}Environment Variables from:\n`;
+    for (const f of from.map(rec)) {
+      const cm = rec(f?.configMapRef);
+      const ref = cm ?? rec(f?.secretRef);
+      const kind = cm ? "ConfigMap" : ref ? "Secret" : "";
+      const prefix = str(f?.prefix);
+      const optional = ref?.optional === true;
+      b += `${l3}${str(ref?.name)}\t${kind}${prefix ? ` with prefix '${prefix}'` : ""}\tOptional: ${optional}\n`;
+    }
+  }
+  const env = c.env ?? [];
+  b += `${l2}Environment:${env.length ? "" : "\t<none>"}\n`;
+  for (const e of env) {
+    const vf = rec(e.valueFrom);
+    if (!vf) {
+      (e.value ?? "").split("\n").forEach((line, i) => {
+        b += i === 0 ? `${l3}${e.name}:\t${line}\n` : `${l3}\t${line}\n`;
+      });
+      continue;
+    }
+    const field = rec(vf.fieldRef);
+    const res = rec(vf.resourceFieldRef);
+    const sec = rec(vf.secretKeyRef);
+    const cm = rec(vf.configMapKeyRef);
+    if (field) {
+      const path = str(field.fieldPath);
+      const v = path.startsWith("metadata.") ? fieldRefValue(p, path) : "";
+      b += `${l3}${e.name}:\t${typeof v === "string" ? v : ""} (${str(field.apiVersion) || "v1"}:${path})\n`;
+    } else if (res) {
+      const resource = str(res.resource);
+      // ExtractContainerResourceValue on the container as declared (no node defaults).
+      let v = resourceFieldRefValue(p, c, { ...res, containerName: undefined }, {});
+      if (typeof v !== "string") v = "";
+      if (v === "0" && (resource === "limits.cpu" || resource === "limits.memory")) v = "node allocatable";
+      b += `${l3}${e.name}:\t${v} (${resource})\n`;
+    } else if (sec)
+      b += `${l3}${e.name}:\t<set to the key '${str(sec.key)}' in secret '${str(sec.name)}'>\tOptional: ${sec.optional === true}\n`;
+    else if (cm)
+      b += `${l3}${e.name}:\t<set to the key '${str(cm.key)}' of config map '${str(cm.name)}'>\tOptional: ${cm.optional === true}\n`;
+  }
+  return b;
 }

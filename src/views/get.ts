@@ -21,6 +21,7 @@ import {
   type EndpointsView,
 } from "./objects.js";
 import { observedNodeCells, observedPodCells } from "./observed.js";
+import { configErrorStatus } from "./env.js";
 import { kubectlTable } from "./tabwriter.js";
 
 /** One row source: namespace ("" for cluster-scoped), name, labels, and the value. */
@@ -56,7 +57,7 @@ export interface Resource<T = unknown> {
 
 function podStatus(p: PodState): string {
   if (p.terminating) return "Terminating";
-  if (p.phase === "Pending" && p.nodeName) return "ContainerCreating";
+  if (p.phase === "Pending" && p.nodeName) return configErrorStatus(p) ?? "ContainerCreating";
   return p.phase;
 }
 

@@ -3,7 +3,9 @@
 import { stringify } from "yaml";
 import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
 import type { KubeObject, Labels } from "../manifest/types.js";
+import { CONTROLLER } from "../control/endpoints.js";
 import { nodeInfo, timestamp, type ViewOptions } from "./common.js";
+import { configErrorState } from "./env.js";
 
 type Obj = Record<string, unknown>;
 
@@ -67,7 +69,9 @@ export function podObject(_state: ClusterState, p: PodState, opts: ViewOptions =
       ready: p.ready,
       restartCount: 0,
       started: running,
-      state: running ? { running: { startedAt: t } } : { waiting: { reason: "ContainerCreating" } },
+      state:
+        configErrorState(p, c.name, t) ??
+        (running ? { running: { startedAt: t } } : { waiting: { reason: "ContainerCreating" } }),
     }));
   }
   const extra: Obj = { labels: nonEmpty(p.labels), annotations: nonEmpty(p.annotations), uid: p.uid };
@@ -139,9 +143,16 @@ export function serviceObject(_state: ClusterState, s: ServiceState, opts: ViewO
   });
 }
 
-/** The v1 Endpoints object the endpoints controller keeps beside the slices: ready
- *  addresses in `addresses`, not-ready in `notReadyAddresses`, terminating ones left
- *  out; one subset per distinct port list, addresses sorted by IP (RepackSubsets). */
+/** The v1 Endpoints object the endpoints controller keeps beside the slices
+ *  (kubernetes/kubernetes pkg/controller/endpoint/endpoints_controller.go syncService):
+ *  each pod adds one subset per Service port it resolves (a named targetPort it lacks
+ *  leaves it out of that port only; with no port at all it is absent, except from a
+ *  headless Service without ports); ready pods (or all, publishNotReadyAddresses) in
+ *  `addresses`, the rest in `notReadyAddresses`; terminating pods left out unless
+ *  publishNotReadyAddresses. Then RepackSubsets (pkg/api/v1/endpoints/util.go): ports
+ *  whose sets of addresses (with readiness) are equal share one subset, addresses sorted by
+ *  IP. Upstream orders subsets and ports by an md5 of their dump; podnet keeps the
+ *  Service's port order and the order subsets first appear. */
 export interface EndpointsView {
   namespace: string;
   name: string;
@@ -154,30 +165,55 @@ export interface EndpointsView {
   }[];
 }
 
+type EpAddress = EndpointsView["subsets"][number]["addresses"][number];
+type EpPort = EndpointsView["subsets"][number]["ports"][number];
+
 export function endpointsFor(state: ClusterState, svc: ServiceState): EndpointsView {
   const slices = state.endpointSlices.filter((s) => s.namespace === svc.namespace && s.serviceName === svc.name);
-  const groups = new Map<string, EndpointsView["subsets"][number]>();
+  // The controller's view of each port: its addresses with their readiness.
+  const byPort = new Map<string, { port: EpPort; addrs: Map<string, { a: EpAddress; ready: boolean }> }>();
+  const portless = svc.ports.length === 0 && svc.clusterIP === "None";
   for (const sl of slices) {
     if (sl.addressType === "FQDN") continue;
-    const ports = sl.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol }));
-    const key = JSON.stringify(ports);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { addresses: [], notReadyAddresses: [], ports }));
+    // Slices the controller made hold every pod, also those that resolve none of the ports.
+    if (sl.ports.length === 0 && sl.managedBy === CONTROLLER && !portless) continue;
+    const ports: EpPort[] = sl.ports.length
+      ? sl.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol }))
+      : [{ port: -1, protocol: "" }]; // RepackSubsets' sentinel for addresses without ports
     for (const ep of sl.endpoints) {
-      if (ep.conditions.terminating) continue;
-      const ready = ep.conditions.ready !== false || svc.publishNotReadyAddresses;
+      if (ep.conditions.terminating && !svc.publishNotReadyAddresses) continue;
+      const ready = svc.publishNotReadyAddresses || ep.conditions.ready !== false;
       for (const ip of ep.addresses) {
-        const a = { ip, hostname: ep.hostname, nodeName: ep.nodeName, targetRef: ep.targetRef };
-        (ready ? g.addresses : g.notReadyAddresses).push(a);
+        const a: EpAddress = { ip, hostname: ep.hostname, nodeName: ep.nodeName, targetRef: ep.targetRef };
+        const uid = (ep.targetRef as { uid?: string } | undefined)?.uid ?? "";
+        for (const port of ports) {
+          const pk = `${port.name ?? ""}\u0000${port.port}\u0000${port.protocol}`;
+          let e = byPort.get(pk);
+          if (!e) byPort.set(pk, (e = { port, addrs: new Map() }));
+          e.addrs.set(`${ip}\u0000${uid}`, { a, ready });
+        }
       }
     }
   }
+  // Ports with the same addresses (and readiness) share a subset.
+  const groups = new Map<string, EndpointsView["subsets"][number]>();
   const cmp = (a: { ip: string }, b: { ip: string }) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0);
-  const subsets = [...groups.values()].filter((g) => g.addresses.length + g.notReadyAddresses.length > 0);
-  for (const g of subsets) {
-    g.addresses.sort(cmp);
-    g.notReadyAddresses.sort(cmp);
+  for (const { port, addrs } of byPort.values()) {
+    const key = [...addrs]
+      .map(([k, v]) => `${k}\u0000${+v.ready}`)
+      .sort()
+      .join("\u0001");
+    let g = groups.get(key);
+    if (!g) {
+      g = { addresses: [], notReadyAddresses: [], ports: [] };
+      for (const { a, ready } of addrs.values()) (ready ? g.addresses : g.notReadyAddresses).push(a);
+      g.addresses.sort(cmp);
+      g.notReadyAddresses.sort(cmp);
+      groups.set(key, g);
+    }
+    if (port.port > 0) g.ports.push(port);
   }
+  const subsets = [...groups.values()].filter((g) => g.addresses.length + g.notReadyAddresses.length > 0);
   return { namespace: svc.namespace, name: svc.name, labels: svc.labels, created: svc.created, subsets };
 }
 
