@@ -1,7 +1,7 @@
 // The options every model command shares (-f manifests, --config, --seed) and the
 // view options that come from the host (the kernel a real node would report).
 
-import { release } from "node:os";
+import { cpus, release, totalmem } from "node:os";
 import type { Command } from "commander";
 import { loadCluster } from "../load/cluster.js";
 import type { ViewOptions } from "../views/common.js";
@@ -40,7 +40,11 @@ export async function loadFromFlags(o: ClusterFlags) {
 }
 
 export function hostViewOptions(): ViewOptions {
-  return { nodeInfo: { kernelVersion: release() } };
+  // A kind node reports the host's CPUs and memory (in Ki) as its capacity.
+  return {
+    nodeInfo: { kernelVersion: release() },
+    nodeCapacity: { cpu: String(cpus().length || 1), memory: `${Math.floor(totalmem() / 1024)}Ki` },
+  };
 }
 
 export function emit(out: CommandOutput): void {

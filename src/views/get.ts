@@ -10,6 +10,7 @@ import {
   endpointSliceObject,
   endpointsList,
   endpointsObject,
+  givenMetadata,
   givenObject,
   listObject,
   namespaceObject,
@@ -348,16 +349,23 @@ const networkpolicies: Resource<Netpol> = {
   shortNames: ["netpol"],
   nameRef: "networkpolicy.networking.k8s.io",
   namespaced: true,
-  items: (s) => s.networkPolicies.map((n) => ({ namespace: n.namespace, name: n.name, labels: {}, value: n })),
+  items: (s) =>
+    s.networkPolicies.map((n) => ({
+      namespace: n.namespace,
+      name: n.name,
+      labels: givenMetadata(s, "NetworkPolicy", n.namespace, n.name)?.labels ?? {},
+      value: n,
+    })),
   header: () => ["NAME", "POD-SELECTOR", "AGE"],
   row: (state, item) => [item.name, formatLabelSelector(item.value.spec.podSelector), age(state, 0)],
-  object: (_state, item, opts) => {
+  object: (state, item, opts) => {
     const n = item.value;
+    const given = givenMetadata(state, "NetworkPolicy", n.namespace, n.name);
     return givenObject(
       {
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
-        metadata: { name: n.name, namespace: n.namespace },
+        metadata: { ...given, name: n.name, namespace: n.namespace },
         spec: n.spec,
       },
       n.namespace,
@@ -644,19 +652,20 @@ export interface CommandOutput {
   exitCode: number;
 }
 
-/** `kubectl get RESOURCE [NAME…]`: the text kubectl prints and its exit code. */
-export function getView(state: ClusterState, res: Resource, o: GetOptions = {}): CommandOutput {
+/** The items one resource type contributes: namespace, selector and names applied, with
+ *  kubectl's NotFound errors for the names that are missing. */
+function selectItems(
+  state: ClusterState,
+  res: Resource,
+  o: GetOptions,
+): { items: Item[]; stderr: string; exitCode: number } {
   const ns = o.namespace ?? "default";
-  if (o.allNamespaces && o.names?.length)
-    return { stdout: "", stderr: "error: a resource cannot be retrieved by name across all namespaces\n", exitCode: 1 };
-  const all = !!o.allNamespaces;
   let items = res.items(state);
-  if (res.namespaced && !all) items = items.filter((i) => i.namespace === ns);
+  if (res.namespaced && !o.allNamespaces) items = items.filter((i) => i.namespace === ns);
   items = items.sort(byNsName);
   let sel: LabelSelector | undefined;
   if (o.selector) sel = parseSelector(o.selector);
   if (sel) items = items.filter((i) => matchSelector(sel!, i.labels));
-
   let stderr = "";
   let exitCode = 0;
   const wanted = o.names ?? [];
@@ -672,11 +681,48 @@ export function getView(state: ClusterState, res: Resource, o: GetOptions = {}):
     }
     items = found;
   }
+  return { items, stderr, exitCode };
+}
 
+/**
+ * `kubectl get TYPES… -o json|yaml` (kubernetes/kubectl pkg/cmd/get/get.go printGeneric):
+ * unless exactly one object was asked for by name, every object of every type goes into
+ * ONE `List` (apiVersion v1, metadata.resourceVersion ""), in type order then the
+ * server's; an empty answer is an empty List.
+ */
+export function getObjectsView(
+  state: ClusterState,
+  parts: { res: Resource; names: string[] }[],
+  o: GetOptions,
+): CommandOutput {
+  const fmt = o.output === "json" ? toJson : toYaml;
+  if (o.allNamespaces && parts.some((p) => p.names.length))
+    return { stdout: "", stderr: "error: a resource cannot be retrieved by name across all namespaces\n", exitCode: 1 };
+  const objs: Record<string, unknown>[] = [];
+  let stderr = "";
+  let exitCode = 0;
+  for (const p of parts) {
+    const r = selectItems(state, p.res, { ...o, names: p.names });
+    for (const i of r.items) objs.push(p.res.object(state, i, o));
+    stderr += r.stderr;
+    exitCode = Math.max(exitCode, r.exitCode);
+  }
+  const singleItemImplied = parts.length === 1 && parts[0].names.length === 1;
+  if (singleItemImplied) return { stdout: objs.length ? fmt(objs[0]) : "", stderr, exitCode };
+  return { stdout: fmt(listObject(objs)), stderr, exitCode };
+}
+
+/** `kubectl get RESOURCE [NAME…]`: the text kubectl prints and its exit code. */
+export function getView(state: ClusterState, res: Resource, o: GetOptions = {}): CommandOutput {
+  const ns = o.namespace ?? "default";
   const out = o.output ?? "";
+  if (out === "yaml" || out === "json") return getObjectsView(state, [{ res, names: o.names ?? [] }], o);
+  if (o.allNamespaces && o.names?.length)
+    return { stdout: "", stderr: "error: a resource cannot be retrieved by name across all namespaces\n", exitCode: 1 };
+  const all = !!o.allNamespaces;
+  const wanted = o.names ?? [];
+  const { items, stderr, exitCode } = selectItems(state, res, o);
   if (items.length === 0 && !wanted.length) {
-    if (out === "yaml") return { stdout: toYaml(listObject([])), stderr: "", exitCode: 0 };
-    if (out === "json") return { stdout: toJson(listObject([])), stderr: "", exitCode: 0 };
     // get.go: "No resources found in NS namespace." for namespaced lists, else no period.
     const msg = res.namespaced && !all ? `No resources found in ${ns} namespace.` : "No resources found";
     return { stdout: "", stderr: msg + "\n", exitCode: 0 };
@@ -685,11 +731,7 @@ export function getView(state: ClusterState, res: Resource, o: GetOptions = {}):
 
   let stdout: string;
   if (out === "name") stdout = items.map((i) => `${res.nameRef}/${i.name}\n`).join("");
-  else if (out === "yaml" || out === "json") {
-    const objs = items.map((i) => res.object(state, i, o));
-    const doc = wanted.length === 1 && objs.length === 1 ? objs[0] : listObject(objs);
-    stdout = out === "yaml" ? toYaml(doc) : toJson(doc);
-  } else {
+  else {
     const wide = out === "wide";
     const showNs = res.namespaced && all;
     const header = [...(showNs ? ["NAMESPACE"] : []), ...res.header(wide), ...(o.showLabels ? ["LABELS"] : [])];
