@@ -64,3 +64,47 @@ test("scale and delete take the cluster with -f (and --base); pods by the one lo
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Kubernetes NetworkPolicy semantics: a policy selecting every pod of a namespace with
+// policyTypes [Ingress] and no rules isolates them for ingress (nothing may connect to
+// them), egress untouched. apply shows that as connections removed, not "No changes.".
+test("apply of a NetworkPolicy shows the connections it adds and removes", () => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-change-"));
+  try {
+    const base = join(dir, "base.yaml");
+    const pol = join(dir, "deny.yaml");
+    const app = (n: string) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${n}}\nspec:\n  selector: {matchLabels: {app: ${n}}}\n  template:\n    metadata: {labels: {app: ${n}}}\n    spec: {containers: [{name: c, image: nginx, ports: [{containerPort: 80}]}]}\n`;
+    writeFileSync(base, `${app("web")}---\n${app("client")}`);
+    const deny =
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-all}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n";
+    writeFileSync(pol, deny);
+    const a = run("apply", "-f", pol, "--base", base);
+    assert.equal(a.status, 0, a.stderr);
+    assert.doesNotMatch(a.stdout, /No changes\./);
+    const changes = a.stdout.slice(a.stdout.indexOf("Changes:"));
+    assert.match(
+      changes,
+      /\n {2}removed: default\/client\[Deployment\] => default\/web\[Deployment\] : All Connections\n/,
+    );
+    assert.match(
+      changes,
+      /\n {2}removed: default\/web\[Deployment\] => default\/client\[Deployment\] : All Connections\n/,
+    );
+    // Ingress from outside is cut too; egress (to the pods' peers outside) stays.
+    assert.equal(changes.match(/removed: \S+\[External\] => default\/(web|client)\[Deployment\]/g)?.length, 2);
+    assert.doesNotMatch(changes, /added:|=> \S+\[External\]/);
+    // Deleting it gives the connections back.
+    writeFileSync(base, `${app("web")}---\n${app("client")}---\n${deny}`);
+    const d = run("delete", "netpol", "deny-all", "-f", base, "-o", "json");
+    assert.equal(d.status, 0, d.stderr);
+    const reach = JSON.parse(d.stdout).reach as { change: string; src: string; dst: string }[];
+    assert.equal(reach.length, 4);
+    assert.ok(reach.every((l) => l.change === "added"));
+    // A change that touches no policy says nothing about connections.
+    const s = run("scale", "deploy", "web", "--replicas", "2", "-f", base);
+    assert.doesNotMatch(s.stdout, /Connections/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

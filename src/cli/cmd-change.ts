@@ -6,6 +6,8 @@ import type { ClusterState } from "../control/state.js";
 import type { KubeObject } from "../manifest/types.js";
 import { runChange, type Change, type ChangeOutcome } from "../control/changes.js";
 import type { LiveChangeResult } from "../linux/live.js";
+import { diffIsEmpty } from "../control/diff.js";
+import { computeReach, diffReach, renderDiff, type ReachDiffLine } from "../questions/reach.js";
 import { formatChangeEvents, formatDiff } from "../views/diff.js";
 import { findResource } from "../views/get.js";
 import { cliWarn, collect, loadFromFlags } from "./cluster-opts.js";
@@ -44,11 +46,34 @@ export function applyVerbs(state: ClusterState, objects: KubeObject[]): string[]
   });
 }
 
-export function formatOutcome(out: ChangeOutcome, message: string[]): string {
+/**
+ * When the change touches NetworkPolicies, who may talk to whom before and after it
+ * (`podnet reach`'s workload pairs): the connections added, removed or changed. null when
+ * no policy changed (nothing to say beyond the state's differences).
+ */
+export function policyReachDiff(before: ClusterState, after: ClusterState): ReachDiffLine[] | null {
+  const key = (s: ClusterState) => JSON.stringify(s.networkPolicies.map((n) => [n.namespace, n.name, n.spec]).sort());
+  if (key(before) === key(after)) return null;
+  return diffReach(computeReach(before).lines, computeReach(after).lines);
+}
+
+export function formatOutcome(out: ChangeOutcome, message: string[], reach: ReachDiffLine[] | null = null): string {
   let s = message.map((m) => m + "\n").join("");
   const ev = formatChangeEvents(out.state, out.events);
   if (ev) s += `\nEvents:\n${ev}`;
-  s += `\nChanges:\n${formatDiff(out.diff)}`;
+  let body = diffIsEmpty(out.diff) ? "" : formatDiff(out.diff);
+  if (reach) {
+    // A policy moves no pod and no endpoint: what changes is who may connect.
+    body += "Connections (NetworkPolicy, by workload as podnet reach shows them):\n";
+    body += reach.length
+      ? renderDiff(reach)
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => `  ${l}\n`)
+          .join("")
+      : "  none added or removed\n";
+  }
+  s += `\nChanges:\n${body || "No changes.\n"}`;
   return s;
 }
 
@@ -90,9 +115,12 @@ async function change(
   }
   const { change: c, message } = made;
   const out = runChange(state, c);
+  const reach = policyReachDiff(state, out.state);
   if (o.output === "json")
-    process.stdout.write(JSON.stringify({ message, events: out.events, diff: out.diff }, null, 2) + "\n");
-  else process.stdout.write(formatOutcome(out, message));
+    process.stdout.write(
+      JSON.stringify({ message, events: out.events, diff: out.diff, ...(reach ? { reach } : {}) }, null, 2) + "\n",
+    );
+  else process.stdout.write(formatOutcome(out, message, reach));
 }
 
 /**
@@ -120,11 +148,13 @@ async function changeRunning(
     throw new UsageError(`--name: ${(e as Error).message}`);
   }
   let made: ReturnType<typeof make> | undefined;
+  let before: ClusterState | undefined;
   let res: Awaited<ReturnType<typeof applyLiveChange>>;
   try {
     res = await applyLiveChange(
       name,
       (state) => {
+        before = state;
         made = make(state);
         return "notFound" in made ? null : made.change;
       },
@@ -140,17 +170,26 @@ async function changeRunning(
     return;
   }
   const r = res.report;
+  const reach = before ? policyReachDiff(before, res.state) : null;
   if (o.output === "json") {
     process.stdout.write(
       JSON.stringify(
-        { message: made.message, events: res.events, diff: res.diff, cluster: name, change: res.index, kernel: r },
+        {
+          message: made.message,
+          events: res.events,
+          diff: res.diff,
+          ...(reach ? { reach } : {}),
+          cluster: name,
+          change: res.index,
+          kernel: r,
+        },
         null,
         2,
       ) + "\n",
     );
     return;
   }
-  process.stdout.write(formatOutcome(res, made.message) + formatKernel(name, res));
+  process.stdout.write(formatOutcome(res, made.message, reach) + formatKernel(name, res));
 }
 
 /** What the kernel did for a change to running cluster `name`. */
