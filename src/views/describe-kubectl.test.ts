@@ -47,6 +47,7 @@ apiVersion: v1
 kind: Pod
 metadata: {name: solo}
 spec:
+  automountServiceAccountToken: false
   containers:
   - name: c
     image: busybox
@@ -190,6 +191,15 @@ test("describe pod: service account, init containers, resources, probes, mounts,
     out,
     /\n {2}conf:\n {4}Type: +ConfigMap \(a volume populated by a ConfigMap\)\n {4}Name: +app-conf\n {4}Optional: +false\n/,
   );
+  // The ServiceAccount admission's token volume, mounted read-only in every container.
+  assert.match(
+    out,
+    /\n {6}\/etc\/app from conf \(rw\)\n {6}\/var\/run\/secrets\/kubernetes\.io\/serviceaccount from (kube-api-access-[a-z0-9]{5}) \(ro\)\n/,
+  );
+  assert.match(
+    out,
+    /\n {2}kube-api-access-[a-z0-9]{5}:\n {4}Type: +Projected \(a volume that contains injected data from multiple sources\)\n {4}TokenExpirationSeconds: +3607\n {4}ConfigMapName: +kube-root-ca\.crt\n {4}ConfigMapOptional: +<nil>\n {4}DownwardAPI: +true\n/,
+  );
   // Every container has cpu and memory limits, but web's requests are below them.
   assert.match(out, /\nQoS Class: +Burstable\n/);
 });
@@ -200,6 +210,9 @@ test("describe pod: a limits-only pod is Guaranteed and uses the default service
   assert.match(out, /\nService Account: +default\n/);
   assert.match(out, /\nQoS Class: +Guaranteed\n/);
   assert.doesNotMatch(out, /Init Containers/);
+  // automountServiceAccountToken: false: no token volume.
+  assert.match(out, /\n {4}Mounts: +<none>\n/);
+  assert.match(out, /\nVolumes: +<none>\n/);
 });
 
 test("describe node: requests and limits of its pods, allocated totals as percentages", () => {

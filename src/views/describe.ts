@@ -359,7 +359,19 @@ export function volumesText(volumes: Raw[] | undefined, space = ""): string {
       b += `${L2}Type:\tConfigMap (a volume populated by a ConfigMap)\n${L2}Name:\t${v.configMap.name ?? ""}\n${L2}Optional:\t${v.configMap.optional === true}\n`;
     else if (v.persistentVolumeClaim)
       b += `${L2}Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)\n${L2}ClaimName:\t${v.persistentVolumeClaim.claimName}\n${L2}ReadOnly:\t${v.persistentVolumeClaim.readOnly === true}\n`;
-    else if (v.downwardAPI)
+    else if (v.projected) {
+      // printProjectedVolumeSource: one line per source (a nil Optional prints "<nil>").
+      b += `${L2}Type:\tProjected (a volume that contains injected data from multiple sources)\n`;
+      for (const src of (v.projected.sources ?? []) as Raw[]) {
+        if (src.secret)
+          b += `${L2}SecretName:\t${src.secret.name}\n${L2}SecretOptionalName:\t${src.secret.optional ?? "<nil>"}\n`;
+        else if (src.downwardAPI) b += `${L2}DownwardAPI:\ttrue\n`;
+        else if (src.configMap)
+          b += `${L2}ConfigMapName:\t${src.configMap.name}\n${L2}ConfigMapOptional:\t${src.configMap.optional ?? "<nil>"}\n`;
+        else if (src.serviceAccountToken)
+          b += `${L2}TokenExpirationSeconds:\t${src.serviceAccountToken.expirationSeconds ?? 3607}\n`;
+      }
+    } else if (v.downwardAPI)
       b += `${L2}Type:\tDownwardAPI (a volume populated by information about the pod)\n${L2}Items:\n`;
     else b += `${L1}<unknown>\n`;
   }

@@ -2,7 +2,7 @@
 
 import { stringify } from "yaml";
 import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
-import { sha256Hex } from "../control/hash.js";
+import { randomSuffix, sha256Hex } from "../control/hash.js";
 import type { Container, KubeObject, Labels, PodSpec } from "../manifest/types.js";
 import { nodeInfo, timestamp, type ViewOptions } from "./common.js";
 import { defaultedResources, nodeResources, podQosClass } from "./resources.js";
@@ -125,6 +125,26 @@ function modelPodStatus(p: PodState, t: string): Obj {
   return status;
 }
 
+/** The admission plugin's token volume: a bound token (3607 s), the cluster CA from
+ *  kube-root-ca.crt, the namespace from the Downward API. */
+function apiAccessVolume(p: PodState): Obj & { name: string } {
+  return {
+    name: `kube-api-access-${randomSuffix(`${p.uid}/kube-api-access`)}`,
+    projected: {
+      defaultMode: 420,
+      sources: [
+        { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
+        { configMap: { items: [{ key: "ca.crt", path: "ca.crt" }], name: "kube-root-ca.crt" } },
+        {
+          downwardAPI: {
+            items: [{ fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" }, path: "namespace" }],
+          },
+        },
+      ],
+    },
+  };
+}
+
 export function podObject(_state: ClusterState, p: PodState, opts: ViewOptions = {}): Obj {
   const t = timestamp(opts, p.created);
   const extra: Obj = { labels: nonEmpty(p.labels), annotations: nonEmpty(p.annotations), uid: p.uid };
@@ -143,10 +163,31 @@ export function podObject(_state: ClusterState, p: PodState, opts: ViewOptions =
   // The API server's defaults (pkg/apis/core/v1/defaults.go, the ServiceAccount and
   // Priority admission plugins): requests from limits, the "default" service account,
   // priority 0.
-  const raw = p.spec as PodSpec & { serviceAccountName?: string; serviceAccount?: string; priority?: number };
-  const withDefaults = (c: RawContainer) => (c.resources ? { ...c, resources: defaultedResources(c as never) } : c);
+  const raw = p.spec as PodSpec & {
+    serviceAccountName?: string;
+    serviceAccount?: string;
+    priority?: number;
+    automountServiceAccountToken?: boolean;
+  };
+  // The ServiceAccount admission plugin (plugin/pkg/admission/serviceaccount/admission.go)
+  // adds the projected token volume "kube-api-access-<5>" and mounts it read-only in
+  // every container, unless the pod opts out (automountServiceAccountToken: false). A pod
+  // read from a live cluster has it already.
+  const token = !p.observed && raw.automountServiceAccountToken !== false ? apiAccessVolume(p) : undefined;
+  const withDefaults = (c: RawContainer) => {
+    const out: RawContainer & { volumeMounts?: unknown[] } = c.resources
+      ? { ...c, resources: defaultedResources(c as never) }
+      : { ...c };
+    if (token)
+      out.volumeMounts = [
+        ...((c as { volumeMounts?: unknown[] }).volumeMounts ?? []),
+        { mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", name: token.name, readOnly: true },
+      ];
+    return out;
+  };
   const spec: Obj = { ...raw, containers: raw.containers.map(withDefaults) };
   if (raw.initContainers) spec.initContainers = raw.initContainers.map(withDefaults);
+  if (token) spec.volumes = [...((raw as { volumes?: unknown[] }).volumes ?? []), token];
   if (p.nodeName) spec.nodeName = p.nodeName;
   spec.dnsPolicy = raw.dnsPolicy ?? "ClusterFirst";
   spec.priority = raw.priority ?? 0;
