@@ -314,3 +314,16 @@ test("describe deployment: replicas line, strategy, pod template, ReplicaSets", 
   assert.match(out, /\nNewReplicaSet: +web-[a-z0-9]+ \(2\/2 replicas created\)\n/);
   assert.match(out, /\nAnnotations: +deployment\.kubernetes\.io\/revision: 1\n +team: web\n/);
 });
+
+test("-o yaml keeps the annotations objects were given (Service, NetworkPolicy labels)", async () => {
+  const s = state();
+  const { serviceObject } = await import("./objects.js");
+  const { findResource } = await import("./get.js");
+  const svc = serviceObject(s, s.services.find((x) => x.name === "web")!) as { metadata: Record<string, unknown> };
+  assert.deepEqual(svc.metadata.annotations, { "example.com/owner": "team-web" });
+  const np = findResource("netpol")!;
+  const item = np.items(s).find((i) => i.name === "web-allow")!;
+  assert.deepEqual(item.labels, { team: "net" });
+  const o = np.object(s, item, {}) as { metadata: Record<string, unknown> };
+  assert.deepEqual(o.metadata.labels, { team: "net" });
+});

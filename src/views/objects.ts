@@ -393,7 +393,10 @@ export function namespaceObject(
   return clean({
     apiVersion: "v1",
     kind: "Namespace",
-    metadata: meta(n.name, undefined, opts, 0, { labels: { "kubernetes.io/metadata.name": n.name, ...n.labels } }),
+    metadata: meta(n.name, undefined, opts, 0, {
+      annotations: nonEmpty(givenMetadata(_state, "Namespace", undefined, n.name)?.annotations),
+      labels: { "kubernetes.io/metadata.name": n.name, ...n.labels },
+    }),
     spec: { finalizers: ["kubernetes"] },
     status: { phase: "Active" },
   });
