@@ -385,7 +385,7 @@ function registerExec(program: Command): void {
   program
     .command("exec")
     .description("run a host command in a pod's network namespace, with its resolv.conf (root)")
-    .argument("<pod>", "pod name, NAMESPACE/NAME, or a unique prefix")
+    .argument("<pod>", "pod name, NAMESPACE/NAME, a workload's name (its first pod) or a unique prefix")
     .argument("<cmd...>", "the command (after --)")
     .option("--name <name>", "cluster name")
     .option("-n, --namespace <ns>", "the pod's Kubernetes namespace")
