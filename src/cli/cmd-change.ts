@@ -6,6 +6,8 @@ import type { ClusterState } from "../control/state.js";
 import type { KubeObject } from "../manifest/types.js";
 import { runChange, type Change, type ChangeOutcome } from "../control/changes.js";
 import type { LiveChangeResult } from "../linux/live.js";
+import { diffIsEmpty } from "../control/diff.js";
+import { computeReach, diffReach, renderDiff, type ReachDiffLine } from "../questions/reach.js";
 import { formatChangeEvents, formatDiff } from "../views/diff.js";
 import { findResource } from "../views/get.js";
 import { cliWarn, collect, loadFromFlags } from "./cluster-opts.js";
@@ -44,11 +46,34 @@ export function applyVerbs(state: ClusterState, objects: KubeObject[]): string[]
   });
 }
 
-export function formatOutcome(out: ChangeOutcome, message: string[]): string {
+/**
+ * When the change touches NetworkPolicies, who may talk to whom before and after it
+ * (`podnet reach`'s workload pairs): the connections added, removed or changed. null when
+ * no policy changed (nothing to say beyond the state's differences).
+ */
+export function policyReachDiff(before: ClusterState, after: ClusterState): ReachDiffLine[] | null {
+  const key = (s: ClusterState) => JSON.stringify(s.networkPolicies.map((n) => [n.namespace, n.name, n.spec]).sort());
+  if (key(before) === key(after)) return null;
+  return diffReach(computeReach(before).lines, computeReach(after).lines);
+}
+
+export function formatOutcome(out: ChangeOutcome, message: string[], reach: ReachDiffLine[] | null = null): string {
   let s = message.map((m) => m + "\n").join("");
   const ev = formatChangeEvents(out.state, out.events);
   if (ev) s += `\nEvents:\n${ev}`;
-  s += `\nChanges:\n${formatDiff(out.diff)}`;
+  let body = diffIsEmpty(out.diff) ? "" : formatDiff(out.diff);
+  if (reach) {
+    // A policy moves no pod and no endpoint: what changes is who may connect.
+    body += "Connections (NetworkPolicy, by workload as podnet reach shows them):\n";
+    body += reach.length
+      ? renderDiff(reach)
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => `  ${l}\n`)
+          .join("")
+      : "  none added or removed\n";
+  }
+  s += `\nChanges:\n${body || "No changes.\n"}`;
   return s;
 }
 
@@ -56,6 +81,7 @@ interface ChangeFlags {
   /** A running cluster (podnet up) to change instead of the model. */
   name?: string;
   base?: string[];
+  filename?: string[];
   config?: string;
   seed?: string;
   output?: string;
@@ -89,9 +115,12 @@ async function change(
   }
   const { change: c, message } = made;
   const out = runChange(state, c);
+  const reach = policyReachDiff(state, out.state);
   if (o.output === "json")
-    process.stdout.write(JSON.stringify({ message, events: out.events, diff: out.diff }, null, 2) + "\n");
-  else process.stdout.write(formatOutcome(out, message));
+    process.stdout.write(
+      JSON.stringify({ message, events: out.events, diff: out.diff, ...(reach ? { reach } : {}) }, null, 2) + "\n",
+    );
+  else process.stdout.write(formatOutcome(out, message, reach));
 }
 
 /**
@@ -106,7 +135,7 @@ async function changeRunning(
 ): Promise<void> {
   if (o.base?.length || o.config || o.seed)
     throw new UsageError(
-      "--name changes the running cluster: its manifests, config and seed are those of podnet up (drop --base/--config/--seed)",
+      "--name changes the running cluster: its manifests, config and seed are those of podnet up (drop -f/--base/--config/--seed)",
     );
   if (process.platform !== "linux" || (typeof process.getuid === "function" && process.getuid() !== 0))
     throw new UsageError("changing a running cluster (--name) needs root on Linux: run it with sudo");
@@ -119,11 +148,13 @@ async function changeRunning(
     throw new UsageError(`--name: ${(e as Error).message}`);
   }
   let made: ReturnType<typeof make> | undefined;
+  let before: ClusterState | undefined;
   let res: Awaited<ReturnType<typeof applyLiveChange>>;
   try {
     res = await applyLiveChange(
       name,
       (state) => {
+        before = state;
         made = make(state);
         return "notFound" in made ? null : made.change;
       },
@@ -139,17 +170,26 @@ async function changeRunning(
     return;
   }
   const r = res.report;
+  const reach = before ? policyReachDiff(before, res.state) : null;
   if (o.output === "json") {
     process.stdout.write(
       JSON.stringify(
-        { message: made.message, events: res.events, diff: res.diff, cluster: name, change: res.index, kernel: r },
+        {
+          message: made.message,
+          events: res.events,
+          diff: res.diff,
+          ...(reach ? { reach } : {}),
+          cluster: name,
+          change: res.index,
+          kernel: r,
+        },
         null,
         2,
       ) + "\n",
     );
     return;
   }
-  process.stdout.write(formatOutcome(res, made.message) + formatKernel(name, res));
+  process.stdout.write(formatOutcome(res, made.message, reach) + formatKernel(name, res));
 }
 
 /** What the kernel did for a change to running cluster `name`. */
@@ -165,18 +205,28 @@ function formatKernel(name: string, res: LiveChangeResult): string {
   return s;
 }
 
-function changeOptions(cmd: Command): Command {
+/**
+ * Where the cluster to change comes from. `delete` and `scale` take it with -f like every
+ * other command (--base kept as an alias). `apply` is the one command whose -f is the
+ * change itself, as in `kubectl apply -f new.yaml`; the cluster it changes is --base.
+ */
+function changeOptions(cmd: Command, clusterFlag: "-f" | "--base"): Command {
+  const what = "the cluster to change: manifests (file, directory, -); repeatable (default: the embedded example)";
+  if (clusterFlag === "-f")
+    cmd
+      .option("-f, --filename <path>", what, collect, [])
+      .option("--base <path>", "the same as -f (the older spelling)", collect, []);
+  else cmd.option("--base <path>", what, collect, []);
   return cmd
-    .option(
-      "--base <path>",
-      "the cluster to change: manifests (file, directory, -); repeatable (default: the embedded example)",
-      collect,
-      [],
-    )
     .option("--config <file>", "cluster config (kind: Cluster)")
     .option("--seed <seed>", "seed for generated names and allocations")
     .option("-o, --output <format>", "text|json", "text")
     .option("--name <name>", "change the RUNNING cluster NAME (podnet up): the kernel follows (root)");
+}
+
+/** delete/scale: -f and --base both name the cluster's manifests. */
+function clusterFiles(o: { filename?: string[]; base?: string[] }): string[] {
+  return [...(o.filename ?? []), ...(o.base ?? [])];
 }
 
 export function register(program: Command): void {
@@ -189,8 +239,11 @@ function registerApply(program: Command): void {
   changeOptions(
     program
       .command("apply")
-      .description("apply manifests to the model cluster and show what changes")
+      .description(
+        "apply manifests to the model cluster and show what changes: -f is what to apply (as in kubectl apply -f), --base the cluster",
+      )
       .option("-f, --filename <path>", "manifests to apply; repeatable", collect, []),
+    "--base",
   ).action(async (o) => {
     if (o.filename.length === 0) throw new UsageError("apply: give the manifests to apply with -f PATH");
     // Changing a running cluster is strict (nothing half-built); the model reads tolerantly.
@@ -209,19 +262,26 @@ function registerDelete(program: Command): void {
         "delete an object from the model cluster and show what changes (a controller's pod comes back with a new name and IP)",
       )
       .argument("<kind>", "pod, svc, deploy … or KIND/NAME")
-      .argument("[name]", "name (pods: also a unique prefix)")
-      .option("-n, --namespace <ns>", "namespace", "default"),
+      .argument("[name]", "name (pods: any reference of the pod lookup: name, ns/name, workload, unique prefix)")
+      .option("-n, --namespace <ns>", "namespace"),
+    "-f",
   ).action(async (kindArg: string, nameArg: string | undefined, o) => {
+    o.base = clusterFiles(o);
     const k = kindOf(kindArg);
     const name = k.name ?? nameArg;
     if (!name) throw new UsageError(`delete ${kindArg}: a NAME is required`);
     await change(o, (state) => {
-      let ns = o.namespace as string;
+      let ns = (o.namespace as string | undefined) ?? "default";
       let n = name;
       if (k.kind === "Pod") {
-        if (!state.pods.some((p) => p.name.startsWith(name.slice(name.indexOf("/") + 1))))
-          return notFound(k.kind, name);
-        const p = findPod(state, name, o.namespace);
+        let p: ReturnType<typeof findPod>;
+        try {
+          p = findPod(state, name, o.namespace);
+        } catch (e) {
+          // kubectl's NotFound when nothing matches; an ambiguous name stays a usage error.
+          if (/ not found/.test((e as Error).message)) return notFound(k.kind, name);
+          throw e;
+        }
         ns = p.namespace;
         n = p.name;
       } else if (!exists(state, k.kind, ns, n)) return notFound(k.kind, n);
@@ -242,7 +302,9 @@ function registerScale(program: Command): void {
       .argument("[name]", "name")
       .requiredOption("--replicas <n>", "the new number of replicas")
       .option("-n, --namespace <ns>", "namespace", "default"),
+    "-f",
   ).action(async (kindArg: string, nameArg: string | undefined, o) => {
+    o.base = clusterFiles(o);
     const k = kindOf(kindArg);
     const name = k.name ?? nameArg;
     if (!name) throw new UsageError(`scale ${kindArg}: a NAME is required`);

@@ -1,15 +1,18 @@
-// `podnet describe pod|svc|node NAME`: kubectl describe's layout over the model.
+// `podnet describe pod|svc|node|netpol|ing|deploy NAME`: kubectl describe's layout over the model.
 // Like kubectl, a NAME that matches no object exactly describes every object whose
 // name starts with it.
 import type { Command } from "commander";
 import type { ClusterState } from "../control/state.js";
 import type { ViewOptions } from "../views/common.js";
+import type { KubeObject } from "../manifest/types.js";
 import { describeNode, describePod, describeService } from "../views/describe.js";
+import { describeDeployment, describeIngress, describeNetworkPolicy } from "../views/describe-objects.js";
 import type { CommandOutput } from "../views/get.js";
 import { addClusterOptions, emit, hostViewOptions, loadFromFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
 
-const KINDS: Record<string, "pod" | "service" | "node"> = {
+type Kind = "pod" | "service" | "node" | "networkpolicy" | "ingress" | "deployment";
+const KINDS: Record<string, Kind> = {
   pod: "pod",
   pods: "pod",
   po: "pod",
@@ -19,8 +22,57 @@ const KINDS: Record<string, "pod" | "service" | "node"> = {
   node: "node",
   nodes: "node",
   no: "node",
+  networkpolicy: "networkpolicy",
+  networkpolicies: "networkpolicy",
+  netpol: "networkpolicy",
+  ingress: "ingress",
+  ingresses: "ingress",
+  ing: "ingress",
+  deployment: "deployment",
+  deployments: "deployment",
+  deploy: "deployment",
 };
-const PLURAL = { pod: "pods", service: "services", node: "nodes" } as const;
+const PLURAL: Record<Kind, string> = {
+  pod: "pods",
+  service: "services",
+  node: "nodes",
+  networkpolicy: "networkpolicies.networking.k8s.io",
+  ingress: "ingresses.networking.k8s.io",
+  deployment: "deployments.apps",
+};
+
+/** The objects of one kind in the namespace (nodes: all), each with its describer. */
+function candidates(state: ClusterState, kind: Kind, ns: string, opts: ViewOptions): Described[] {
+  const nsOf = (o: KubeObject) => o.metadata.namespace ?? "default";
+  switch (kind) {
+    case "pod":
+      return state.pods
+        .filter((p) => p.namespace === ns)
+        .map((p) => ({ name: p.name, text: () => describePod(state, p, opts) }));
+    case "service":
+      return state.services
+        .filter((s) => s.namespace === ns)
+        .map((s) => ({ name: s.name, text: () => describeService(state, s, opts) }));
+    case "node":
+      return state.nodes.map((n) => ({ name: n.name, text: () => describeNode(state, n, opts) }));
+    case "networkpolicy":
+      return state.networkPolicies
+        .filter((n) => n.namespace === ns)
+        .map((n) => ({ name: n.name, text: () => describeNetworkPolicy(state, n, opts) }));
+    case "ingress":
+      return state.ingresses
+        .filter((o) => nsOf(o) === ns)
+        .map((o) => ({ name: o.metadata.name, text: () => describeIngress(state, o, opts) }));
+    case "deployment":
+      return state.workloads
+        .filter((o) => o.kind === "Deployment" && nsOf(o) === ns)
+        .map((o) => ({ name: o.metadata.name, text: () => describeDeployment(state, o, opts) }));
+  }
+}
+interface Described {
+  name: string;
+  text: () => string;
+}
 
 export function runDescribe(
   state: ClusterState,
@@ -29,20 +81,17 @@ export function runDescribe(
   namespace: string,
   opts: ViewOptions = {},
 ): CommandOutput {
-  let kind = KINDS[kindArg.toLowerCase()];
+  const norm = (k: string) => k.toLowerCase().replace(/\.(apps|networking\.k8s\.io|v1)$/, "");
+  let kind = KINDS[norm(kindArg)];
   if (kindArg.includes("/") && names.length === 0) {
     const [k, n] = [kindArg.slice(0, kindArg.indexOf("/")), kindArg.slice(kindArg.indexOf("/") + 1)];
-    kind = KINDS[k.toLowerCase()];
+    kind = KINDS[norm(k)];
     names = [n];
   }
-  if (!kind) throw new UsageError(`describe supports pod, service and node: "${kindArg}"`);
-  const all =
-    kind === "pod"
-      ? state.pods.filter((p) => p.namespace === namespace)
-      : kind === "service"
-        ? state.services.filter((s) => s.namespace === namespace)
-        : state.nodes;
-  const chosen: { name: string }[] = [];
+  if (!kind)
+    throw new UsageError(`describe supports pod, service, node, networkpolicy, ingress and deployment: "${kindArg}"`);
+  const all = candidates(state, kind, namespace, opts).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const chosen: Described[] = [];
   let stderr = "";
   if (names.length === 0) chosen.push(...all);
   for (const n of names) {
@@ -51,13 +100,7 @@ export function runDescribe(
     if (hits.length === 0) stderr += `Error from server (NotFound): ${PLURAL[kind]} "${n}" not found\n`;
     chosen.push(...hits);
   }
-  const texts = chosen.map((x) =>
-    kind === "pod"
-      ? describePod(state, x as never, opts)
-      : kind === "service"
-        ? describeService(state, x as never, opts)
-        : describeNode(state, x as never, opts),
-  );
+  const texts = chosen.map((x) => x.text());
   if (names.length === 0 && texts.length === 0) {
     return {
       stdout: "",
@@ -73,8 +116,8 @@ export function register(program: Command): void {
   addClusterOptions(
     program
       .command("describe")
-      .description("show one object in detail like kubectl describe: pod|svc|node NAME")
-      .argument("<kind>", "pod, svc or node (or KIND/NAME)")
+      .description("show one object in detail like kubectl describe: pod|svc|node|netpol|ing|deploy NAME")
+      .argument("<kind>", "pod, svc, node, netpol, ing or deploy (or KIND/NAME)")
       .argument("[names...]", "names or name prefixes")
       .option("-n, --namespace <ns>", "namespace", "default"),
   ).action(async (kind: string, names: string[], o) => {

@@ -8,6 +8,7 @@ import { createZone, type PodsMode } from "../dns/zone.js";
 import { startDnsServer } from "../dns/server.js";
 import { formatWalk, resolveFromPod, type Libc } from "../dns/resolver.js";
 import { UsageError } from "./errors.js";
+import { podKey } from "./resolve-target.js";
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 const PODS = ["insecure", "verified", "disabled"];
@@ -147,7 +148,7 @@ function registerResolve(program: Command): void {
   program
     .command("resolve")
     .description("every query a pod's resolver sends for NAME (search list, ndots), with the answers")
-    .argument("<pod>", "pod: NAME, NAMESPACE/NAME or a name prefix such as a Deployment's name")
+    .argument("<pod>", "pod: NAME, NAMESPACE/NAME, a workload's name (its first pod) or a unique name prefix")
     .argument(
       "<name>",
       "the name the application looks up (e.g. user-service, api.example.com, web-0.my-headless-service.)",
@@ -170,9 +171,11 @@ function registerResolve(program: Command): void {
       if (o.libc !== "glibc" && o.libc !== "musl") throw new UsageError(`--libc must be glibc|musl: "${o.libc}"`);
       if (o.output !== "txt" && o.output !== "json") throw new UsageError(`--output must be txt|json: "${o.output}"`);
       const { state } = await loadFromFlags(o);
+      // The one pod lookup of every command (resolve-target.ts), then the exact ns/name.
+      const key = podKey(state, podRef, o.namespace);
       let r: ReturnType<typeof resolveFromPod>;
       try {
-        r = resolveFromPod(state, podRef, name, { type, libc: o.libc as Libc, namespace: o.namespace });
+        r = resolveFromPod(state, key, name, { type, libc: o.libc as Libc });
       } catch (e) {
         throw new UsageError((e as Error).message);
       }

@@ -40,3 +40,94 @@ test("describe: exact name, prefix matches, NotFound", () => {
   assert.equal(nf.stderr, 'Error from server (NotFound): pods "nope" not found\n');
   assert.equal(nf.exitCode, 1);
 });
+
+// kubectl pkg/cmd/get/get.go printGeneric: several types (or a list of one type) are
+// ONE List {apiVersion: v1, kind: List, metadata: {resourceVersion: ""}, items}, items
+// in type order; only one object asked for by name prints bare.
+test("-o json|yaml over several types prints one List", async () => {
+  const s = seed004State();
+  const json = runGet(s, ["pods,svc"], { output: "json" });
+  const doc = JSON.parse(json.stdout);
+  assert.equal(doc.apiVersion, "v1");
+  assert.equal(doc.kind, "List");
+  assert.deepEqual(doc.metadata, { resourceVersion: "" });
+  const kinds = doc.items.map((i: { kind: string }) => i.kind);
+  assert.equal(kinds.indexOf("Service"), kinds.lastIndexOf("Pod") + 1);
+  assert.ok(kinds.includes("Pod") && kinds.includes("Service"));
+  const { parse } = await import("yaml");
+  const yaml = parse(runGet(s, ["po,svc"], { output: "yaml" }).stdout);
+  assert.equal(yaml.kind, "List");
+  assert.equal(yaml.items.length, doc.items.length);
+  // TYPE/NAME pairs of two types: a List; one TYPE/NAME: the object itself.
+  const pod = s.pods[0].name;
+  assert.equal(JSON.parse(runGet(s, [`pod/${pod}`, "svc/kubernetes"], { output: "json" }).stdout).kind, "List");
+  assert.equal(JSON.parse(runGet(s, [`pod/${pod}`], { output: "json" }).stdout).kind, "Pod");
+  // Nothing found: an empty List.
+  const none = JSON.parse(runGet(s, ["netpol,ing"], { output: "json" }).stdout);
+  assert.deepEqual(none, { apiVersion: "v1", items: [], kind: "List", metadata: { resourceVersion: "" } });
+});
+
+test("podnet reads its own `get … -o yaml` back: the same pods, IPs and Services", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const run = (...args: string[]) => spawnSync(process.execPath, ["bin/podnet.js", ...args], { encoding: "utf8" });
+  const dir = mkdtempSync(join(tmpdir(), "podnet-getback-"));
+  try {
+    const m = join(dir, "m.yaml");
+    writeFileSync(
+      m,
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      initContainers: [{name: init, image: busybox}]
+      containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}, {name: side, image: busybox}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, annotations: {note: kept}}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+`,
+    );
+    for (const fmt of ["yaml", "json"]) {
+      const dump = run("get", "pods,svc,nodes", "-A", "-o", fmt, "-f", m);
+      assert.equal(dump.status, 0, dump.stderr);
+      const back = join(dir, `back.${fmt}`);
+      writeFileSync(back, dump.stdout);
+      const a = run("get", "pods", "-A", "-o", "wide", "-f", m);
+      const b = run("get", "pods", "-A", "-o", "wide", "-f", back);
+      assert.equal(b.status, 0, b.stderr);
+      const cols = (t: string) =>
+        t
+          .trim()
+          .split("\n")
+          .map((l) =>
+            l
+              .split(/\s+/)
+              .filter((_, i) => [0, 1, 2, 3, 6, 7].includes(i))
+              .join(" "),
+          );
+      assert.deepEqual(cols(b.stdout), cols(a.stdout));
+      // The pods read back print from their observed status: each container keeps its ID.
+      const pod = a.stdout
+        .split("\n")
+        .find((l) => l.startsWith("default "))!
+        .split(/\s+/)[1];
+      const d1 = run("describe", "pod", pod, "-f", m).stdout;
+      const d2 = run("describe", "pod", pod, "-f", back).stdout;
+      const ids = (t: string) => t.match(/Container ID:\s+\S+/g);
+      assert.equal(ids(d1)?.length, 3);
+      assert.deepEqual(ids(d2), ids(d1));
+      assert.match(run("describe", "svc", "web", "-f", back).stdout, /\nAnnotations:\s+note: kept\n/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,7 +1,15 @@
 // `podnet get`: kubectl get over the model's ClusterState.
 import type { Command } from "commander";
 import { clusterView } from "../views/cluster.js";
-import { findResource, getView, RESOURCES, type CommandOutput, type GetOptions } from "../views/get.js";
+import {
+  findResource,
+  getObjectsView,
+  getView,
+  RESOURCES,
+  type CommandOutput,
+  type GetOptions,
+  type Resource,
+} from "../views/get.js";
 import { addClusterOptions, emit, hostViewOptions, loadFromFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
 
@@ -35,13 +43,16 @@ export function parseGetArgs(args: string[]): { resource: string; names: string[
 
 export function runGet(state: Parameters<typeof getView>[0], args: string[], o: GetOptions): CommandOutput {
   const parts = parseGetArgs(args);
-  const outs: CommandOutput[] = [];
+  const found: { res: Resource; names: string[] }[] = [];
   for (const p of parts) {
     const res = findResource(p.resource);
     if (!res)
       return { stdout: "", stderr: `error: the server doesn't have a resource type "${p.resource}"\n`, exitCode: 1 };
-    outs.push(getView(state, res, { ...o, names: p.names, prefixNames: parts.length > 1 }));
+    found.push({ res, names: p.names });
   }
+  // -o json|yaml: one List over every type (kubectl's printGeneric).
+  if (o.output === "json" || o.output === "yaml") return getObjectsView(state, found, o);
+  const outs = found.map((p) => getView(state, p.res, { ...o, names: p.names, prefixNames: parts.length > 1 }));
   const shown = outs.filter((x) => x.stdout);
   const table = !o.output || o.output === "wide";
   return {

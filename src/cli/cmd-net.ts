@@ -28,7 +28,7 @@ export interface ResolvedNs {
 }
 
 /** Builds only what the target needs: its node (with that node's pods), or the underlay. */
-export function resolveNs(state: ClusterState, target: string, ctx: BuildContext): ResolvedNs {
+export function resolveNs(state: ClusterState, target: string, ctx: BuildContext, namespace?: string): ResolvedNs {
   let underlay: NetNs | undefined;
   const getUnderlay = () => (underlay ??= buildUnderlay(state, ctx).ns);
   const nodeCache = new Map<string, ReturnType<typeof buildNodeIR>>();
@@ -64,7 +64,7 @@ export function resolveNs(state: ClusterState, target: string, ctx: BuildContext
     const node = findNode(state, asNode);
     return { ns: nodeBuild(node.name).node.ns, label: `node/${node.name}`, peerIndex };
   }
-  const pod = findPod(state, target.startsWith("pod/") ? target.slice(4) : target);
+  const pod = findPod(state, target, namespace);
   if (!pod.nodeName)
     throw new UsageError(
       `pod ${pod.namespace}/${pod.name} is not scheduled (${pod.reason ?? "Pending"}): it has no network namespace yet`,
@@ -84,6 +84,7 @@ export function resolveNs(state: ClusterState, target: string, ctx: BuildContext
 
 interface NetFlags extends ClusterFlags {
   proxyMode?: string;
+  namespace?: string;
   table?: string;
   output?: string;
 }
@@ -106,10 +107,11 @@ function netCommand(
   const cmd = program.command(`${name} <target>`).description(description);
   addClusterOptions(cmd);
   cmd.option("--proxy-mode <mode>", "kube-proxy mode (default: the config's)");
+  cmd.option("-n, --namespace <ns>", "the pod's namespace");
   extra?.(cmd);
   cmd.action(async (target: string, o: NetFlags) => {
     const { state, ctx } = await load(o);
-    const r = resolveNs(state, target, ctx);
+    const r = resolveNs(state, target, ctx, o.namespace);
     if (r.note) process.stderr.write(`# ${r.note}\n`);
     process.stdout.write(render(r, o));
   });
@@ -149,6 +151,7 @@ export function register(program: Command): void {
     .description("the Dataplane IR: of one node (with its pods), one pod, the underlay, or the whole cluster");
   addClusterOptions(ir);
   ir.option("--proxy-mode <mode>", "kube-proxy mode (default: the config's)")
+    .option("-n, --namespace <ns>", "the pod's namespace")
     .option("-o, --output <format>", "json", "json")
     .action(async (target: string | undefined, o: NetFlags) => {
       if (o.output !== "json") throw new UsageError(`--output must be json: "${o.output}"`);
@@ -164,7 +167,7 @@ export function register(program: Command): void {
             : null;
         if (asNode !== null) out = buildNodeIR(state, findNode(state, asNode).name, ctx);
         else {
-          const pod = findPod(state, target.startsWith("pod/") ? target.slice(4) : target);
+          const pod = findPod(state, target, o.namespace);
           if (!pod.nodeName)
             throw new UsageError(`pod ${pod.namespace}/${pod.name} is not scheduled: it has no network state`);
           out = buildNodeIR(state, pod.nodeName, ctx).pods.find(

@@ -26,7 +26,7 @@ export function register(program: Command): void {
     program
       .command("resolvconf")
       .description("print a pod's /etc/resolv.conf as kubelet writes it")
-      .argument("<pod>", "[namespace/]name or a unique prefix of the name")
+      .argument("<pod>", "[namespace/]name, a workload's name (its first pod) or a unique prefix")
       .option("-n, --namespace <ns>", "namespace"),
   ).action(async (pod: string, o) => {
     const { state } = await loadFromFlags(o);
@@ -37,7 +37,7 @@ export function register(program: Command): void {
     program
       .command("env")
       .description("print a container's environment as kubelet sets it (its own variables, then the Service variables)")
-      .argument("<pod>", "[namespace/]name or a unique prefix of the name")
+      .argument("<pod>", "[namespace/]name, a workload's name (its first pod) or a unique prefix")
       .option("-n, --namespace <ns>", "namespace")
       .option("-c, --container <name>", "container (default: the first)"),
   ).action(async (pod: string, o) => {

@@ -3,7 +3,9 @@ import { type Command, Option } from "commander";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { SAFE_ALPHABET } from "../control/hash.js";
 import { UsageError } from "./errors.js";
+import { lookupPod } from "./resolve-target.js";
 import type { DataplaneIR } from "../ir/types.js";
 import {
   ClusterExistsError,
@@ -386,7 +388,7 @@ function registerExec(program: Command): void {
   program
     .command("exec")
     .description("run a host command in a pod's network namespace, with its resolv.conf (root)")
-    .argument("<pod>", "pod name, NAMESPACE/NAME, or a unique prefix")
+    .argument("<pod>", "pod name, NAMESPACE/NAME, a workload's name (its first pod) or a unique prefix")
     .argument("<cmd...>", "the command (after --)")
     .option("--name <name>", "cluster name")
     .option("-n, --namespace <ns>", "the pod's Kubernetes namespace")
@@ -409,20 +411,32 @@ function registerExec(program: Command): void {
     });
 }
 
-/** The recorded pod named "NAME", "NAMESPACE/NAME" or a unique prefix of its name. */
+/** A recorded pod's workload from its generated name, as the controllers make them
+ *  (the record keeps no owners): `<deployment>-<pod-template-hash>-<5>`,
+ *  `<replicaset|daemonset|job>-<5>`, `<statefulset>-<ordinal>`; the longest match wins. */
+function nameWorkload(name: string): { kind: string; name: string } | undefined {
+  const c = `[${SAFE_ALPHABET}]`;
+  let m = new RegExp(`^(.+)-${c}{1,10}-${c}{5}$`).exec(name);
+  if (m) return { kind: "Deployment", name: m[1] };
+  m = new RegExp(`^(.+)-${c}{5}$`).exec(name);
+  if (m) return { kind: "ReplicaSet", name: m[1] };
+  m = /^(.+)-\d+$/.exec(name);
+  if (m) return { kind: "StatefulSet", name: m[1] };
+  return undefined;
+}
+
+/** The recorded pod by the one pod lookup (resolve-target.ts): name, NAMESPACE/NAME,
+ *  a workload's name (its first pod: scheduled first, then by name), a unique prefix. */
 function recordedPod(n: string, podArg: string, namespace: string | undefined) {
   const rec = readRecord(n);
   if (!rec?.pods) throw new UsageError(`cluster "${n}" has no state (is it up? podnet status --name ${n})`);
-  let ns = namespace;
-  let name = podArg;
-  if (podArg.includes("/")) [ns, name] = podArg.split("/", 2);
-  const cands = rec.pods.filter((p) => (!ns || p.namespace === ns) && (p.name === name || p.name.startsWith(name)));
-  const exact = cands.filter((p) => p.name === name);
-  const pick = exact.length === 1 ? exact : cands;
-  if (pick.length === 0) throw new UsageError(`pod "${podArg}" not found in cluster "${n}"`);
-  if (pick.length > 1)
-    throw new UsageError(`pod "${podArg}" is ambiguous: ${pick.map((p) => `${p.namespace}/${p.name}`).join(", ")}`);
-  return pick[0];
+  type Rec = NonNullable<typeof rec.pods>[number];
+  return lookupPod(rec.pods, podArg, namespace, {
+    workloadOf: (p: Rec) => nameWorkload(p.name),
+    firstOrder: (a: Rec, b: Rec) =>
+      !!a.node !== !!b.node ? (a.node ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    where: `in cluster "${n}"`,
+  });
 }
 
 function registerBgp(program: Command): void {

@@ -1,6 +1,8 @@
 // `podnet trace FROM TO`: walk a packet through the Dataplane IR hop by hop.
 //   FROM: [ns/]pod | node/NAME | external[:IP]
 //   TO:   [ns/]pod | svc/[ns/]NAME | IP | IP:PORT | URL (names resolved by the pod's resolver walk)
+// Pods by the lookup every command shares (resolve-target.ts): name, ns/name with -n,
+// a workload's name, a unique prefix.
 // --rules-from FILE --node NAME replaces that node's netfilter with a real iptables-save dump.
 
 import { readFileSync } from "node:fs";
@@ -14,8 +16,10 @@ import {
   type Protocol,
   type TraceResult,
 } from "../questions/trace.js";
+import type { ClusterState } from "../control/state.js";
 import { addClusterOptions, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
+import { findPod, podKey } from "./resolve-target.js";
 
 const MODES = ["iptables", "nftables", "ipvs", "none"];
 const PROTOS = ["tcp", "udp", "sctp", "icmp"];
@@ -32,6 +36,27 @@ interface TraceFlags extends ClusterFlags {
   proxyMode?: string;
   verbose?: boolean;
   maxPaths?: string;
+  namespace?: string;
+}
+
+/** FROM and TO with their pods named exactly (ns/name) by the one pod lookup of every
+ *  command; nodes, external clients, Services, IPs and URLs pass as given. */
+export function canonicalEnds(
+  state: ClusterState,
+  from: string,
+  to: string,
+  namespace: string | undefined,
+): { from: string; to: string } {
+  const fromIsPod = !from.startsWith("node/") && from !== "external" && !from.startsWith("external:");
+  const toIsPod =
+    !to.startsWith("svc/") && !/^[a-z][a-z0-9+.-]*:\/\//i.test(to) && !/^\d+\.\d+\.\d+\.\d+(:\d+)?$/.test(to);
+  const src = fromIsPod ? findPod(state, from, namespace) : undefined;
+  let dst = to;
+  if (toIsPod) dst = podKey(state, to, namespace);
+  // svc/NAME without a namespace: the -n namespace, else the source pod's (as before).
+  else if (to.startsWith("svc/") && !to.slice(4).includes("/") && namespace !== undefined)
+    dst = `svc/${namespace}/${to.slice(4)}`;
+  return { from: src ? `${src.namespace}/${src.name}` : from, to: dst };
 }
 
 function int(v: string | undefined, what: string, min: number, max: number): number | undefined {
@@ -63,6 +88,7 @@ export function register(program: Command): void {
     .option("--proxy-mode <mode>", "kube-proxy mode (default: the config's)")
     .option("--verbose", "show every netfilter rule that matched, RETURNs and no-op jumps included")
     .option("--max-paths <n>", "cap on enumerated random branches", "4096")
+    .option("-n, --namespace <ns>", "namespace of FROM and TO pods given by name (default: default, then any)")
     .option("-o, --output <format>", "text|json", "text");
   addClusterOptions(cmd);
   cmd.action(async (from: string, to: string, o: TraceFlags) => {
@@ -78,6 +104,7 @@ export function register(program: Command): void {
     const ttl = int(o.ttl, "--ttl", 1, 255);
     const maxPaths = int(o.maxPaths, "--max-paths", 1, 1_000_000);
     const { state } = await loadFromFlags(o);
+    ({ from, to } = canonicalEnds(state, from, to, o.namespace));
     let session = modelSession(state, { proxyMode: o.proxyMode as ProxyModeName | undefined });
     if (o.rulesFrom) {
       const text = readFileSync(o.rulesFrom, "utf8");

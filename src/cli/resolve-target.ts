@@ -1,6 +1,6 @@
-// Finding the pod, node or Service a command line names. A reference is `[ns/]name`;
-// for pods and nodes a unique prefix of the name also works (pod names end in
-// generated hashes nobody wants to type). Ambiguity is an error listing the candidates.
+// Finding the pod, node or Service a command line names. Pods: the one lookup every
+// command shares (below); nodes: name or unique prefix; Services: `[ns/]name`.
+// Ambiguity is an error listing the candidates.
 
 import type { ClusterState, NodeState, PodState, ServiceState } from "../control/state.js";
 import { UsageError } from "./errors.js";
@@ -28,18 +28,145 @@ function pick<T extends { name: string }>(
   throw new UsageError(`${what} "${ref}" not found${whereText}`);
 }
 
-/** Order of preference: exact name in the namespace (given, or default), exact name in
- *  any namespace when none was given, then prefix matches in the same order. */
+// ---- pods: one lookup for every command ------------------------------------------
+//
+// A pod reference is, in this order of preference:
+//   1. a pod's exact name;
+//   2. a workload's name (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
+//      ReplicationController): its first pod in kubectl's order for `kubectl exec|logs
+//      deploy/NAME` (kubectl pkg/util/podutils ByLogging: scheduled before unscheduled,
+//      Running before Unknown before Pending, ready before not ready, then the oldest;
+//      podnet breaks the last ties by name); `deploy/NAME`, `sts/NAME` … name the kind;
+//   3. a unique prefix of a pod's name (pod names end in generated hashes).
+// `NAMESPACE/NAME` or `-n NAMESPACE` looks in that namespace only; without either, the
+// `default` namespace is searched first (kubectl's default), then every namespace. Two
+// candidates at the first step that finds any is an error listing them.
+
+/** The kinds a reference may name, kubectl's names and short names. */
+const WORKLOAD_KINDS: Record<string, string> = {
+  deployment: "Deployment",
+  deployments: "Deployment",
+  deploy: "Deployment",
+  statefulset: "StatefulSet",
+  statefulsets: "StatefulSet",
+  sts: "StatefulSet",
+  daemonset: "DaemonSet",
+  daemonsets: "DaemonSet",
+  ds: "DaemonSet",
+  replicaset: "ReplicaSet",
+  replicasets: "ReplicaSet",
+  rs: "ReplicaSet",
+  job: "Job",
+  jobs: "Job",
+  replicationcontroller: "ReplicationController",
+  replicationcontrollers: "ReplicationController",
+  rc: "ReplicationController",
+};
+
+export interface PodLookup<T> {
+  /** The workload a pod belongs to (kind and name), undefined for a bare pod. */
+  workloadOf(p: T): { kind: string; name: string } | undefined;
+  /** Which of a workload's pods comes first. */
+  firstOrder(a: T, b: T): number;
+  /** Where the pods come from, for "not found" ("" for the model). */
+  where?: string;
+}
+
+/** The one pod lookup (see the comment above) over any list of pods. */
+export function lookupPod<T extends { namespace: string; name: string }>(
+  pods: T[],
+  ref: string,
+  namespace: string | undefined,
+  how: PodLookup<T>,
+): T {
+  let rest = ref.replace(/^(pod|pods|po)\//i, "");
+  let ns = namespace;
+  let kind: string | undefined;
+  const parts = rest.split("/");
+  if (parts.length === 3 && WORKLOAD_KINDS[parts[1].toLowerCase()]) {
+    ns = parts[0];
+    kind = WORKLOAD_KINDS[parts[1].toLowerCase()];
+    rest = parts[2];
+  } else if (parts.length === 2 && WORKLOAD_KINDS[parts[0].toLowerCase()]) {
+    kind = WORKLOAD_KINDS[parts[0].toLowerCase()];
+    rest = parts[1];
+  } else if (parts.length === 2) {
+    ns = parts[0];
+    rest = parts[1];
+  }
+  const name = rest;
+  const label = (p: T) => `${p.namespace}/${p.name}`;
+  const scopes = ns !== undefined ? [ns] : ["default", undefined];
+  for (const scope of scopes) {
+    const inScope = pods.filter((p) => scope === undefined || p.namespace === scope);
+    if (!kind) {
+      const exact = inScope.filter((p) => p.name === name);
+      if (exact.length === 1) return exact[0];
+      if (exact.length > 1)
+        throw new UsageError(`pod "${ref}" is ambiguous: ${exact.map(label).join(", ")} (give it as namespace/name)`);
+    }
+    const owned = inScope.filter((p) => {
+      const w = how.workloadOf(p);
+      return w !== undefined && w.name === name && (!kind || w.kind === kind);
+    });
+    if (owned.length) {
+      const workloads = [
+        ...new Set(
+          owned.map((p) => {
+            const w = how.workloadOf(p)!;
+            return `${p.namespace}/${w.kind.toLowerCase()}/${w.name}`;
+          }),
+        ),
+      ];
+      if (workloads.length > 1) throw new UsageError(`pod "${ref}" is ambiguous: workloads ${workloads.join(", ")}`);
+      return [...owned].sort(how.firstOrder)[0];
+    }
+    if (kind) continue;
+    const prefixed = inScope.filter((p) => p.name.startsWith(name));
+    if (prefixed.length === 1) return prefixed[0];
+    if (prefixed.length > 1)
+      throw new UsageError(
+        `pod "${ref}" is ambiguous: it matches ${prefixed.map(label).join(", ")} (give the full name or namespace/name)`,
+      );
+  }
+  const what = kind ? `${kind.toLowerCase()} "${name}" (no pods)` : `pod "${ref}"`;
+  throw new UsageError(
+    `${what} not found${ns !== undefined ? ` in namespace "${ns}"` : ""}${how.where ? ` ${how.where}` : ""}`,
+  );
+}
+
+/** ByLogging's rank of a phase: Running (and the terminal ones) 0, Unknown 1, Pending 2. */
+function phaseRank(phase: string): number {
+  return phase === "Pending" ? 2 : phase === "Unknown" ? 1 : 0;
+}
+
+/** kubectl's podutils.ByLogging over the model's pods. */
+export function byLogging(a: PodState, b: PodState): number {
+  if (!!a.nodeName !== !!b.nodeName) return a.nodeName ? -1 : 1;
+  if (phaseRank(a.phase) !== phaseRank(b.phase)) return phaseRank(a.phase) - phaseRank(b.phase);
+  const ra = a.ready && a.phase === "Running";
+  const rb = b.ready && b.phase === "Running";
+  if (ra !== rb) return ra ? -1 : 1;
+  if (a.created !== b.created) return a.created - b.created;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+const MODEL_LOOKUP: PodLookup<PodState> = {
+  workloadOf: (p) => (p.workload.kind === "Pod" ? undefined : p.workload),
+  firstOrder: byLogging,
+};
+
+/** A pod of the model by the one lookup: name, `ns/name`, workload, unique prefix. */
 export function findPod(state: ClusterState, ref: string, namespace?: string): PodState {
-  const { ns, name } = split(ref, namespace);
-  const label = (p: PodState) => `${p.namespace}/${p.name}`;
-  const inNs = (n: string) => state.pods.filter((p) => p.namespace === n);
-  const scope = ns !== undefined ? inNs(ns) : inNs("default");
-  let exact = scope.filter((p) => p.name === name);
-  if (exact.length === 0 && ns === undefined) exact = state.pods.filter((p) => p.name === name);
-  let prefixed = scope.filter((p) => p.name.startsWith(name));
-  if (prefixed.length === 0 && ns === undefined) prefixed = state.pods.filter((p) => p.name.startsWith(name));
-  return pick("pod", ref, label, exact, prefixed, ns !== undefined ? ` in namespace "${ns}"` : "");
+  // Terminating pods answer only to their exact name.
+  const pods = state.pods.filter((p) => !p.terminating || p.name === ref.slice(ref.lastIndexOf("/") + 1));
+  return lookupPod(pods, ref, namespace, MODEL_LOOKUP);
+}
+
+/** `ns/name` of the pod a reference names: what lower layers take verbatim. */
+export function podKey(state: ClusterState, ref: string, namespace?: string): string {
+  const p = findPod(state, ref, namespace);
+  return `${p.namespace}/${p.name}`;
 }
 
 export function findNode(state: ClusterState, ref: string): NodeState {

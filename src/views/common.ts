@@ -10,6 +10,7 @@ export interface ViewOptions {
   startTime?: number;
   /** Node system info shown by `get nodes -o wide` / `describe node`. */
   nodeInfo?: Partial<NodeInfo>;
+  /** Node capacity (cpu, memory …) when the state does not carry it: the host's, as kind's. */
 }
 
 export interface NodeInfo {

@@ -4,24 +4,65 @@
 
 import type { ClusterState, KEvent, NodeState, PodState, ServiceState } from "../control/state.js";
 import type { Labels, Toleration } from "../manifest/types.js";
-import { age, formatLabels, nodeInfo, parseEventObject, rfc1123z, type NodeInfo, type ViewOptions } from "./common.js";
+import {
+  age,
+  byNsName,
+  formatLabels,
+  nodeInfo,
+  parseEventObject,
+  rfc1123z,
+  type NodeInfo,
+  type ViewOptions,
+} from "./common.js";
 import { humanDuration } from "./duration.js";
-import { configErrorState, describeEnv } from "./env.js";
 import { nodeRoles } from "./get.js";
+import { givenMetadata, podObject } from "./objects.js";
+import {
+  formatQuantity,
+  nodeResources,
+  parseQuantity,
+  podRequestsAndLimits,
+  qosOf,
+  type ResourceList,
+} from "./resources.js";
 import { describeTabs } from "./tabwriter.js";
 
-const L1 = "  ";
-const L2 = "    ";
-const L3 = "      ";
+export const L1 = "  ";
+export const L2 = "    ";
+export const L3 = "      ";
 
 /** printLabelsMultiline: "Title:\tk=v", continuation lines "\tk2=v2", "<none>" when empty. */
-function labelsMultiline(title: string, labels: Labels | undefined): string {
+export function labelsMultiline(title: string, labels: Labels | undefined): string {
   const keys = Object.keys(labels ?? {}).sort();
   if (keys.length === 0) return `${title}:\t<none>\n`;
   return keys.map((k, i) => `${i === 0 ? `${title}:` : ""}\t${k}=${labels![k]}\n`).join("");
 }
 
-function eventsFor(state: ClusterState, kind: string, namespace: string, name: string): KEvent[] {
+// describe.go skipAnnotations and maxAnnotationLen.
+const SKIP_ANNOTATIONS = new Set(["kubectl.kubernetes.io/last-applied-configuration"]);
+const MAX_ANNOTATION_LEN = 140;
+
+/** printAnnotationsMultiline: "Title:\tk: v", sorted; a long or multi-line value goes on
+ *  its own lines, each shortened to 138 characters plus "...". */
+export function annotationsMultiline(title: string, annotations: Record<string, string> | undefined): string {
+  const keys = Object.keys(annotations ?? {})
+    .filter((k) => !SKIP_ANNOTATIONS.has(k))
+    .sort();
+  if (keys.length === 0) return `${title}:\t<none>\n`;
+  let b = `${title}:\t`;
+  keys.forEach((k, i) => {
+    if (i !== 0) b += "\t";
+    const v = annotations![k].replace(/\n$/, "");
+    if (v.length + k.length + 2 > MAX_ANNOTATION_LEN || v.includes("\n")) {
+      b += `${k}:\n`;
+      for (const line of v.split("\n"))
+        b += `\t  ${line.length > MAX_ANNOTATION_LEN - 2 ? `${line.slice(0, MAX_ANNOTATION_LEN - 2)}...` : line}\n`;
+    } else b += `${k}: ${v}\n`;
+  });
+  return b;
+}
+
+export function eventsFor(state: ClusterState, kind: string, namespace: string, name: string): KEvent[] {
   return state.events
     .filter((e) => {
       const o = parseEventObject(e.object);
@@ -40,18 +81,19 @@ export function describeEvents(state: ClusterState, events: KEvent[]): { main: s
   return { main: "", table: t };
 }
 
-function finish(state: ClusterState, body: string, events: KEvent[]): string {
+export function finish(state: ClusterState, body: string, events: KEvent[], withEvents = true): string {
+  if (!withEvents) return describeTabs(body);
   const ev = describeEvents(state, events);
   return describeTabs(body + ev.main) + (ev.table ? describeTabs(ev.table) : "");
 }
 
 // DefaultTolerationSeconds admission adds these to every pod.
-const DEFAULT_TOLERATIONS: (Toleration & { tolerationSeconds?: number })[] = [
+export const DEFAULT_TOLERATIONS: (Toleration & { tolerationSeconds?: number })[] = [
   { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
   { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
 ];
 
-function formatToleration(t: Toleration & { tolerationSeconds?: number }): string {
+export function formatToleration(t: Toleration & { tolerationSeconds?: number }): string {
   let s = t.key ?? "";
   if (t.value) s += `=${t.value}`;
   if (t.effect) s += `:${t.effect}`;
@@ -74,71 +116,327 @@ function containerPorts(
   };
 }
 
-export function describePod(state: ClusterState, p: PodState, opts: ViewOptions = {}): string {
+// Loose shapes of the pod object's parts describe reads (core/v1, as given or observed).
+export type Raw = Record<string, any>;
+
+/** An RFC 3339 time as describe prints it (RFC1123Z); "" when absent. */
+function rfcTime(t: unknown): string {
+  if (typeof t !== "string" || Number.isNaN(Date.parse(t))) return "";
+  return rfc1123z({ startTime: Date.parse(t) }, 0);
+}
+
+/** describe.go DescribeProbe, over a probe with the API server's defaults (timeout 1s,
+ *  period 10s, success 1, failure 3, httpGet path "/" and scheme HTTP). */
+export function describeProbe(probe: Raw): string {
+  const n = (v: unknown, d: number) => (typeof v === "number" ? v : d);
+  const attrs =
+    `delay=${n(probe.initialDelaySeconds, 0)}s timeout=${n(probe.timeoutSeconds, 1)}s ` +
+    `period=${n(probe.periodSeconds, 10)}s #success=${n(probe.successThreshold, 1)} #failure=${n(probe.failureThreshold, 3)}`;
+  if (probe.exec) return `exec [${(probe.exec.command ?? []).join(" ")}] ${attrs}`;
+  if (probe.httpGet) {
+    const h = probe.httpGet;
+    const host = h.host ?? "";
+    const port = h.port !== undefined ? String(h.port) : "";
+    // url.URL.String(): scheme://host:port/path (net.JoinHostPort brackets IPv6 hosts).
+    const hp = port ? `${host.includes(":") ? `[${host}]` : host}:${port}` : host;
+    let path = h.path ?? "/";
+    if (path && !path.startsWith("/")) path = `/${path}`;
+    return `http-get ${String(h.scheme ?? "HTTP").toLowerCase()}://${hp}${path} ${attrs}`;
+  }
+  if (probe.tcpSocket) return `tcp-socket ${probe.tcpSocket.host ?? ""}:${probe.tcpSocket.port ?? ""} ${attrs}`;
+  if (probe.grpc) return `grpc <pod>:${probe.grpc.port} ${probe.grpc.service ?? ""} ${attrs}`;
+  return `unknown ${attrs}`;
+}
+
+/** describeStatus: one container state (Running/Waiting/Terminated) and its times. */
+function containerState(title: string, st: Raw | undefined): string {
+  if (st?.running) return `${L2}${title}:\tRunning\n${L3}Started:\t${rfcTime(st.running.startedAt)}\n`;
+  if (st?.waiting) {
+    let b = `${L2}${title}:\tWaiting\n`;
+    if (st.waiting.reason) b += `${L3}Reason:\t${st.waiting.reason}\n`;
+    if (st.waiting.message) b += `${L3}Message:\t${st.waiting.message}\n`;
+    return b;
+  }
+  if (st?.terminated) {
+    const t = st.terminated;
+    let b = `${L2}${title}:\tTerminated\n`;
+    if (t.reason) b += `${L3}Reason:\t${t.reason}\n`;
+    if (t.message) b += `${L3}Message:\t${String(t.message).trim()}\n`;
+    b += `${L3}Exit Code:\t${t.exitCode ?? 0}\n`;
+    if (t.signal) b += `${L3}Signal:\t${t.signal}\n`;
+    b += `${L3}Started:\t${rfcTime(t.startedAt)}\n`;
+    b += `${L3}Finished:\t${rfcTime(t.finishedAt)}\n`;
+    return b;
+  }
+  return `${L2}${title}:\tWaiting\n`;
+}
+
+/** describeResources: "Limits:"/"Requests:" with one sorted line per resource. */
+function resourcesText(r: Raw | undefined): string {
   let b = "";
-  b += `Name:\t${p.name}\n`;
-  b += `Namespace:\t${p.namespace}\n`;
-  b += `Priority:\t0\n`;
-  b += `Service Account:\tdefault\n`;
-  b += p.nodeName ? `Node:\t${p.nodeName}/${p.hostIP ?? ""}\n` : `Node:\t<none>\n`;
-  if (p.nodeName) b += `Start Time:\t${rfc1123z(opts, p.created)}\n`;
-  b += labelsMultiline("Labels", p.labels);
-  b += labelsMultiline("Annotations", p.annotations);
-  b += p.terminating
-    ? `Status:\tTerminating (lasts ${age(state, p.created)})\nTermination Grace Period:\t30s\n`
-    : `Status:\t${p.phase}\n`;
-  b += `IP:\t${p.podIP ?? ""}\n`;
-  if (p.podIP) b += `IPs:\n${L1}IP:\t${p.podIP}\n`;
-  else b += `IPs:\t<none>\n`;
-  if (p.owner) b += `Controlled By:\t${p.owner.kind}/${p.owner.name}\n`;
-  b += `Containers:\n`;
-  const running = p.phase === "Running";
-  for (const c of p.spec.containers) {
-    b += `${L1}${c.name ?? "<unnamed>"}:\n`;
-    if (p.nodeName) b += `${L2}Container ID:\t${running ? `containerd://${p.containerID}` : ""}\n`;
+  for (const [title, list] of [
+    ["Limits", r?.limits],
+    ["Requests", r?.requests],
+  ] as const) {
+    const keys = Object.keys(list ?? {}).sort();
+    if (keys.length === 0) continue;
+    b += `${L2}${title}:\n`;
+    for (const k of keys) {
+      const q = parseQuantity(list[k]);
+      b += `${L3}${k}:\t${q ? formatQuantity(q) : String(list[k])}\n`;
+    }
+  }
+  return b;
+}
+
+/** fieldpath.ExtractFieldPathAsString for the fields env may reference. */
+function fieldValue(pod: Raw | undefined, path: string): string {
+  if (!pod) return "";
+  const m = pod.metadata ?? {};
+  const sub = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path);
+  if (sub) return m[sub[1]]?.[sub[2]] ?? "";
+  switch (path) {
+    case "metadata.name":
+      return m.name ?? "";
+    case "metadata.namespace":
+      return m.namespace ?? "";
+    case "metadata.uid":
+      return m.uid ?? "";
+    case "spec.nodeName":
+      return pod.spec?.nodeName ?? "";
+    case "spec.serviceAccountName":
+      return pod.spec?.serviceAccountName ?? "";
+    case "status.hostIP":
+      return pod.status?.hostIP ?? "";
+    case "status.hostIPs":
+      return (pod.status?.hostIPs ?? []).map((x: Raw) => x.ip).join(",");
+    case "status.podIP":
+      return pod.status?.podIP ?? "";
+    case "status.podIPs":
+      return (pod.status?.podIPs ?? []).map((x: Raw) => x.ip).join(",");
+  }
+  return "";
+}
+
+/** resourcehelper.ExtractContainerResourceValue: the container's limit or request in
+ *  units of the divisor, rounded up ("0" when it has none). */
+function resourceFieldValue(ref: Raw, c: Raw): string {
+  const [kind, name] = String(ref.resource ?? "").split(".");
+  const q = parseQuantity(defaultedResourcesOf(c)?.[kind]?.[name]);
+  if (!q) return "0";
+  const d = parseQuantity(ref.divisor ?? "1")?.value || 1;
+  return String(Math.ceil(q.value / d - 1e-9));
+}
+
+function defaultedResourcesOf(c: Raw): Raw | undefined {
+  const r = c.resources;
+  if (!r?.limits) return r;
+  return { ...r, requests: { ...r.limits, ...(r.requests ?? {}) } };
+}
+
+/** describeContainerEnvFrom and describeContainerEnvVars. */
+function envText(pod: Raw | undefined, c: Raw): string {
+  let b = "";
+  const from: Raw[] = c.envFrom ?? [];
+  if (from.length) {
+    b += `${L2}Environment Variables from:\n`;
+    for (const e of from) {
+      const ref = e.configMapRef ?? e.secretRef ?? {};
+      const kind = e.configMapRef ? "ConfigMap" : e.secretRef ? "Secret" : "";
+      const opt = ref.optional === true;
+      b += e.prefix
+        ? `${L3}${ref.name ?? ""}\t${kind} with prefix '${e.prefix}'\tOptional: ${opt}\n`
+        : `${L3}${ref.name ?? ""}\t${kind}\tOptional: ${opt}\n`;
+    }
+  }
+  const env: Raw[] = c.env ?? [];
+  b += `${L2}Environment:${env.length ? "" : "\t<none>"}\n`;
+  for (const e of env) {
+    const vf = e.valueFrom;
+    if (!vf) {
+      String(e.value ?? "")
+        .split("\n")
+        .forEach((line, i) => {
+          b += i === 0 ? `${L3}${e.name}:\t${line}\n` : `${L3}\t${line}\n`;
+        });
+    } else if (vf.fieldRef) {
+      const path = vf.fieldRef.fieldPath ?? "";
+      b += `${L3}${e.name}:\t${fieldValue(pod, path)} (${vf.fieldRef.apiVersion ?? "v1"}:${path})\n`;
+    } else if (vf.resourceFieldRef) {
+      const res = vf.resourceFieldRef.resource ?? "";
+      let v = resourceFieldValue(vf.resourceFieldRef, c);
+      if (v === "0" && (res === "limits.cpu" || res === "limits.memory")) v = "node allocatable";
+      b += `${L3}${e.name}:\t${v} (${res})\n`;
+    } else if (vf.secretKeyRef) {
+      const r = vf.secretKeyRef;
+      b += `${L3}${e.name}:\t<set to the key '${r.key}' in secret '${r.name}'>\tOptional: ${r.optional === true}\n`;
+    } else if (vf.configMapKeyRef) {
+      const r = vf.configMapKeyRef;
+      b += `${L3}${e.name}:\t<set to the key '${r.key}' of config map '${r.name}'>\tOptional: ${r.optional === true}\n`;
+    }
+  }
+  return b;
+}
+
+/** describeContainerVolumes: "path from volume (ro|rw[,path=\"sub\"])", by mount path. */
+function mountsText(c: Raw): string {
+  const ms: Raw[] = [...(c.volumeMounts ?? [])].sort((a, b) =>
+    a.mountPath < b.mountPath ? -1 : a.mountPath > b.mountPath ? 1 : 0,
+  );
+  if (ms.length === 0) return `${L2}Mounts:\t<none>\n`;
+  let b = `${L2}Mounts:\n`;
+  for (const m of ms) {
+    const flags = [m.readOnly ? "ro" : "rw"];
+    if (m.subPath) flags.push(`path=${JSON.stringify(m.subPath)}`);
+    b += `${L3}${m.mountPath} from ${m.name} (${flags.join(",")})\n`;
+  }
+  return b;
+}
+
+/** describeContainers: "Init Containers:"/"Containers:", each with its status' ID,
+ *  image, ports, command, state, resources, probes, environment and mounts. */
+export function containersText(
+  label: string,
+  pod: Raw | undefined,
+  containers: Raw[],
+  statuses: Raw[] | undefined,
+  space = "",
+): string {
+  // A pod template's (space "  ") names get one more space (describeContainerBasicInfo).
+  const nameIndent = space ? " " : "";
+  let b = `${space}${label}:${containers.length ? "" : " <none>"}\n`;
+  const byName = new Map((statuses ?? []).map((s) => [s.name, s]));
+  for (const c of containers) {
+    const st = byName.get(c.name);
+    b += `${L1}${nameIndent}${c.name ?? "<unnamed>"}:\n`;
+    if (st) b += `${L2}Container ID:\t${st.containerID ?? ""}\n`;
     b += `${L2}Image:\t${c.image ?? ""}\n`;
-    if (p.nodeName) b += `${L2}Image ID:\t\n`;
+    if (st) b += `${L2}Image ID:\t${st.imageID ?? ""}\n`;
     const cp = containerPorts(c.ports);
     b += cp.ports.includes(",") ? `${L2}Ports:\t${cp.ports}\n` : `${L2}Port:\t${cp.ports || "<none>"}\n`;
     b += cp.hostPorts.includes(",")
       ? `${L2}Host Ports:\t${cp.hostPorts}\n`
       : `${L2}Host Port:\t${cp.hostPorts || "<none>"}\n`;
-    if (c.command?.length) b += `${L2}Command:\n` + c.command.map((x) => `${L3}${x}\n`).join("");
-    if (c.args?.length) b += `${L2}Args:\n` + c.args.map((x) => `${L3}${x}\n`).join("");
-    if (p.nodeName) {
-      const st = configErrorState(p, c.name, "");
-      const waiting = st && "waiting" in st ? st.waiting : undefined;
-      b +=
-        running || (st && !waiting)
-          ? `${L2}State:\tRunning\n${L3}Started:\t${rfc1123z(opts, p.created)}\n`
-          : `${L2}State:\tWaiting\n${L3}Reason:\t${waiting?.reason ?? "ContainerCreating"}\n`;
-      b += `${L2}Ready:\t${p.ready && running ? "True" : "False"}\n`;
-      b += `${L2}Restart Count:\t0\n`;
+    if (c.restartPolicy) b += `${L2}Restart Policy:\t${c.restartPolicy}\n`;
+    const lines = (xs: string[]) =>
+      xs
+        .flatMap((x) => String(x).split("\n"))
+        .map((x) => `${L3}${x}\n`)
+        .join("");
+    if (c.command?.length) b += `${L2}Command:\n${lines(c.command)}`;
+    if (c.args?.length) b += `${L2}Args:\n${lines(c.args)}`;
+    if (st) {
+      b += containerState("State", st.state);
+      if (st.lastState?.terminated) b += containerState("Last State", st.lastState);
+      b += `${L2}Ready:\t${st.ready ? "True" : "False"}\n`;
+      b += `${L2}Restart Count:\t${st.restartCount ?? 0}\n`;
     }
-    b += describeEnv(p, c, L2, L3);
-    b += `${L2}Mounts:\t<none>\n`;
+    b += resourcesText(c.resources);
+    if (c.livenessProbe) b += `${L2}Liveness:\t${describeProbe(c.livenessProbe)}\n`;
+    if (c.readinessProbe) b += `${L2}Readiness:\t${describeProbe(c.readinessProbe)}\n`;
+    if (c.startupProbe) b += `${L2}Startup:\t${describeProbe(c.startupProbe)}\n`;
+    b += envText(pod, c);
+    b += mountsText(c);
   }
-  b += `Conditions:\n${L1}Type\tStatus\n`;
-  const conds: [string, boolean][] = p.nodeName
-    ? [
-        ["PodReadyToStartContainers", running],
-        ["Initialized", true],
-        ["Ready", p.ready && running],
-        ["ContainersReady", p.ready && running],
-        ["PodScheduled", true],
-      ]
-    : [["PodScheduled", false]];
-  for (const [t, ok] of conds) b += `${L1}${t} \t${ok ? "True" : "False"} \n`;
-  b += `Volumes:\t<none>\n`;
-  b += `QoS Class:\tBestEffort\n`;
+  return b;
+}
+
+/** describeVolumes for the common sources (others print "<unknown>", as kubectl's
+ *  fallback does). */
+export function volumesText(volumes: Raw[] | undefined, space = ""): string {
+  if (!volumes?.length) return `${space}Volumes:\t<none>\n`;
+  let b = `${space}Volumes:\n`;
+  for (const v of volumes) {
+    b += `${L1}${space ? " " : ""}${v.name}:\n`;
+    if (v.hostPath)
+      b += `${L2}Type:\tHostPath (bare host directory volume)\n${L2}Path:\t${v.hostPath.path}\n${L2}HostPathType:\t${v.hostPath.type ?? ""}\n`;
+    else if (v.emptyDir) {
+      const q = parseQuantity(v.emptyDir.sizeLimit);
+      b += `${L2}Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n${L2}Medium:\t${v.emptyDir.medium ?? ""}\n${L2}SizeLimit:\t${q && q.value > 0 ? formatQuantity(q) : "<unset>"}\n`;
+    } else if (v.secret)
+      b += `${L2}Type:\tSecret (a volume populated by a Secret)\n${L2}SecretName:\t${v.secret.secretName ?? ""}\n${L2}Optional:\t${v.secret.optional === true}\n`;
+    else if (v.configMap)
+      b += `${L2}Type:\tConfigMap (a volume populated by a ConfigMap)\n${L2}Name:\t${v.configMap.name ?? ""}\n${L2}Optional:\t${v.configMap.optional === true}\n`;
+    else if (v.persistentVolumeClaim)
+      b += `${L2}Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)\n${L2}ClaimName:\t${v.persistentVolumeClaim.claimName}\n${L2}ReadOnly:\t${v.persistentVolumeClaim.readOnly === true}\n`;
+    else if (v.projected) {
+      // printProjectedVolumeSource: one line per source (a nil Optional prints "<nil>").
+      b += `${L2}Type:\tProjected (a volume that contains injected data from multiple sources)\n`;
+      for (const src of (v.projected.sources ?? []) as Raw[]) {
+        if (src.secret)
+          b += `${L2}SecretName:\t${src.secret.name}\n${L2}SecretOptionalName:\t${src.secret.optional ?? "<nil>"}\n`;
+        else if (src.downwardAPI) b += `${L2}DownwardAPI:\ttrue\n`;
+        else if (src.configMap)
+          b += `${L2}ConfigMapName:\t${src.configMap.name}\n${L2}ConfigMapOptional:\t${src.configMap.optional ?? "<nil>"}\n`;
+        else if (src.serviceAccountToken)
+          b += `${L2}TokenExpirationSeconds:\t${src.serviceAccountToken.expirationSeconds ?? 3607}\n`;
+      }
+    } else if (v.downwardAPI)
+      b += `${L2}Type:\tDownwardAPI (a volume populated by information about the pod)\n${L2}Items:\n`;
+    else b += `${L1}<unknown>\n`;
+  }
+  return b;
+}
+
+/** kubectl describe pod (describe.go describePod), from the pod object: the model's
+ *  status, or for a pod read from a live cluster the status it was read with. */
+export function describePod(state: ClusterState, p: PodState, opts: ViewOptions = {}): string {
+  const pod = podObject(state, p, opts) as Raw;
+  const spec: Raw = pod.spec;
+  const status: Raw = pod.status ?? {};
+  let b = "";
+  b += `Name:\t${p.name}\n`;
+  b += `Namespace:\t${p.namespace}\n`;
+  b += `Priority:\t${spec.priority ?? 0}\n`;
+  if (spec.priorityClassName) b += `Priority Class Name:\t${spec.priorityClassName}\n`;
+  if (spec.runtimeClassName) b += `Runtime Class Name:\t${spec.runtimeClassName}\n`;
+  if (spec.serviceAccountName) b += `Service Account:\t${spec.serviceAccountName}\n`;
+  const hostIP = status.hostIP ?? p.hostIP ?? "";
+  b += p.nodeName ? `Node:\t${p.nodeName}/${hostIP}\n` : `Node:\t<none>\n`;
+  if (status.startTime) b += `Start Time:\t${rfcTime(status.startTime)}\n`;
+  b += labelsMultiline("Labels", p.labels);
+  b += annotationsMultiline("Annotations", p.annotations);
+  const phase = status.phase ?? p.phase;
+  b +=
+    p.terminating && phase !== "Failed" && phase !== "Succeeded"
+      ? `Status:\tTerminating (lasts ${age(state, p.created)})\nTermination Grace Period:\t30s\n`
+      : `Status:\t${phase}\n`;
+  if (status.reason) b += `Reason:\t${status.reason}\n`;
+  if (status.message) b += `Message:\t${status.message}\n`;
+  b += `IP:\t${status.podIP ?? ""}\n`;
+  const ips: Raw[] = status.podIPs ?? [];
+  b += ips.length ? `IPs:\n${ips.map((x) => `${L1}IP:\t${x.ip}\n`).join("")}` : `IPs:\t<none>\n`;
+  if (p.owner) b += `Controlled By:\t${p.owner.kind}/${p.owner.name}\n`;
+  if (status.nominatedNodeName) b += `NominatedNodeName:\t${status.nominatedNodeName}\n`;
+  if (spec.initContainers?.length)
+    b += containersText("Init Containers", pod, spec.initContainers, status.initContainerStatuses);
+  b += containersText("Containers", pod, spec.containers ?? [], status.containerStatuses);
+  if (spec.readinessGates?.length) {
+    b += `Readiness Gates:\n${L1}Type\tStatus\n`;
+    for (const g of spec.readinessGates as Raw[]) {
+      const c = (status.conditions ?? []).find((x: Raw) => x.type === g.conditionType);
+      b += `${L1}${g.conditionType} \t${c?.status ?? "<none>"} \n`;
+    }
+  }
+  const conds: Raw[] = status.conditions ?? [];
+  if (conds.length) {
+    b += `Conditions:\n${L1}Type\tStatus\n`;
+    for (const c of conds) b += `${L1}${c.type} \t${c.status} \n`;
+  }
+  b += volumesText(spec.volumes);
+  b += `QoS Class:\t${qosOf(p)}\n`;
   b += labelsMultiline("Node-Selectors", p.spec.nodeSelector);
-  const tols = [...(p.spec.tolerations ?? []), ...DEFAULT_TOLERATIONS];
-  b += tols.map((t, i) => `${i === 0 ? "Tolerations:" : ""}\t${formatToleration(t)}\n`).join("");
+  // A pod from a live cluster carries the admission's tolerations already.
+  const given = (p.spec.tolerations ?? []) as (Toleration & { tolerationSeconds?: number })[];
+  const tols = p.observed ? given : [...given, ...DEFAULT_TOLERATIONS];
+  b += tols.length
+    ? tols.map((t, i) => `${i === 0 ? "Tolerations:" : ""}\t${formatToleration(t)}\n`).join("")
+    : `Tolerations:\t<none>\n`;
   return finish(state, b, eventsFor(state, "pod", p.namespace, p.name));
 }
 
 /** kubectl's formatEndpointSlices for one service port: ready endpoints, at most 3. */
-function serviceEndpoints(state: ClusterState, s: ServiceState, portName: string | undefined): string {
+export function serviceEndpoints(state: ClusterState, s: ServiceState, portName: string | undefined): string {
   const slices = state.endpointSlices.filter((x) => x.namespace === s.namespace && x.serviceName === s.name);
   if (slices.length === 0) return "<none>";
   const list: string[] = [];
@@ -168,7 +466,7 @@ export function describeService(state: ClusterState, s: ServiceState, _opts: Vie
   b += `Name:\t${s.name}\n`;
   b += `Namespace:\t${s.namespace}\n`;
   b += labelsMultiline("Labels", s.labels);
-  b += `Annotations:\t<none>\n`;
+  b += annotationsMultiline("Annotations", givenMetadata(state, "Service", s.namespace, s.name)?.annotations);
   b += `Selector:\t${s.selector && Object.keys(s.selector).length ? formatLabels(s.selector) : ""}\n`;
   b += `Type:\t${s.type}\n`;
   if (s.type !== "ExternalName") {
@@ -212,7 +510,7 @@ export function describeNode(state: ClusterState, n: NodeState, opts: ViewOption
   b += `Name:\t${n.name}\n`;
   b += `Roles:\t${nodeRoles(n.labels)}\n`;
   b += labelsMultiline("Labels", n.labels);
-  b += `Annotations:\t<none>\n`;
+  b += annotationsMultiline("Annotations", givenMetadata(state, "Node", undefined, n.name)?.annotations);
   b += `CreationTimestamp:\t${rfc1123z(opts, 0)}\n`;
   b += n.taints.length
     ? n.taints
@@ -225,8 +523,14 @@ export function describeNode(state: ClusterState, n: NodeState, opts: ViewOption
     { type: "Hostname", address: n.name },
   ];
   b += `Addresses:\n${addresses.map((a) => `${L1}${a.type}:\t${a.address}\n`).join("")}`;
-  b += `Capacity:\n${L1}pods:\t${n.maxPods}\n`;
-  b += `Allocatable:\n${L1}pods:\t${n.maxPods}\n`;
+  const res = nodeResources(n);
+  const list = (title: string, l: Record<string, string>) =>
+    `${title}:\n${Object.keys(l)
+      .sort()
+      .map((k) => `${L1}${k}:\t${l[k]}\n`)
+      .join("")}`;
+  b += list("Capacity", res.capacity);
+  b += list("Allocatable", res.allocatable);
   b += `System Info:\n`;
   b += `${L1}Kernel Version:\t${info.kernelVersion}\n`;
   b += `${L1}OS Image:\t${info.osImage}\n`;
@@ -236,11 +540,51 @@ export function describeNode(state: ClusterState, n: NodeState, opts: ViewOption
   b += `${L1}Kubelet Version:\t${info.kubeletVersion}\n`;
   b += `PodCIDR:\t${n.podCIDR}\n`;
   b += `PodCIDRs:\t${n.podCIDR}\n`;
-  const pods = state.pods.filter((p) => p.nodeName === n.name && !p.terminating);
-  b += `Non-terminated Pods:\t(${pods.length} in total)\n`;
+  b += nodeResourceText(state, n, res.allocatable);
+  return finish(state, b, eventsFor(state, "node", "", n.name));
+}
+
+/** describe.go describeNodeResource: the node's non-terminated pods (phase neither
+ *  Succeeded nor Failed, as kubectl's field selector) with their requests and limits,
+ *  then the totals; percentages of allocatable, truncated to integers. */
+function nodeResourceText(state: ClusterState, n: NodeState, allocatable: Record<string, string>): string {
+  const pods = state.pods
+    .filter((p) => p.nodeName === n.name && p.phase !== "Succeeded" && p.phase !== "Failed")
+    .sort(byNsName);
+  const alloc = (k: string) => parseQuantity(allocatable[k])?.value ?? 0;
+  const pct = (v: number, k: string) => {
+    const a = alloc(k);
+    return a === 0
+      ? 0
+      : Math.trunc(((k === "cpu" ? Math.round(v * 1000) : v) / (k === "cpu" ? Math.round(a * 1000) : a)) * 100);
+  };
+  const cell = (l: ResourceList, k: string) => {
+    const q = l[k];
+    return `${q ? formatQuantity(q) : "0"} (${pct(q?.value ?? 0, k)}%)`;
+  };
+  let b = `Non-terminated Pods:\t(${pods.length} in total)\n`;
   b += `${L1}Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n`;
   b += `${L1}---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n`;
-  for (const p of pods)
-    b += `${L1}${p.namespace}\t${p.name}\t\t0 (0%)\t0 (0%)\t0 (0%)\t0 (0%)\t${age(state, p.created)}\n`;
-  return finish(state, b, eventsFor(state, "node", "", n.name));
+  const reqs: ResourceList = {};
+  const lims: ResourceList = {};
+  const addTo = (into: ResourceList, l: ResourceList) => {
+    for (const [k, q] of Object.entries(l))
+      into[k] = into[k] ? { value: into[k].value + q.value, format: into[k].format } : { ...q };
+  };
+  for (const p of pods) {
+    const r = podRequestsAndLimits(p.spec as never);
+    addTo(reqs, r.requests);
+    addTo(lims, r.limits);
+    b += `${L1}${p.namespace}\t${p.name}\t\t${cell(r.requests, "cpu")}\t${cell(r.limits, "cpu")}\t${cell(r.requests, "memory")}\t${cell(r.limits, "memory")}\t${age(state, p.created)}\n`;
+  }
+  b += `Allocated resources:\n${L1}(Total limits may be over 100 percent, i.e., overcommitted.)\n`;
+  b += `${L1}Resource\tRequests\tLimits\n${L1}--------\t--------\t------\n`;
+  for (const k of ["cpu", "memory", "ephemeral-storage"]) b += `${L1}${k}\t${cell(reqs, k)}\t${cell(lims, k)}\n`;
+  const keys = Object.keys(allocatable).sort();
+  for (const k of keys.filter((x) => x.startsWith("hugepages-")))
+    b += `${L1}${k}\t${cell(reqs, k)}\t${cell(lims, k)}\n`;
+  // Extended resources (vendor/name): no percentages.
+  for (const k of keys.filter((x) => x.includes("/")))
+    b += `${L1}${k}\t${reqs[k] ? formatQuantity(reqs[k]) : "0"}\t${lims[k] ? formatQuantity(lims[k]) : "0"}\n`;
+  return b;
 }

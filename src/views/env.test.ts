@@ -3,8 +3,7 @@
 // service variables, then the service variables the container did not set itself.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Container } from "../manifest/types.js";
-import { containerEnv, describeEnv, expandEnv, formatEnv } from "./env.js";
+import { containerEnv, expandEnv, formatEnv } from "./env.js";
 import { pod } from "./testing.js";
 
 const svcEnv = [
@@ -45,46 +44,4 @@ test("$(VAR) expansion: known names replaced, unknown kept, $$ escapes", () => {
 test("an unknown container is an error", () => {
   const p = pod("default", "x-abcdefghi-12345", "10.244.1.2", "worker-1");
   assert.throws(() => containerEnv(p, "nope"), /container "nope" not found/);
-});
-
-test("describe's env lines: kubectl's describeContainerEnvFrom and describeContainerEnvVars", () => {
-  const p = pod("default", "web-abcdefghi-12345", "10.244.1.2", "worker-1", {
-    spec: {
-      containers: [
-        {
-          name: "web",
-          envFrom: [{ configMapRef: { name: "cfg" } }, { prefix: "DB_", secretRef: { name: "db", optional: true } }],
-          resources: { limits: { memory: "64Mi" } },
-          env: [
-            { name: "PLAIN", value: "a\nb" },
-            { name: "NAME", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } } },
-            { name: "IP", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "status.podIP" } } },
-            { name: "CPU", valueFrom: { resourceFieldRef: { resource: "limits.cpu" } } },
-            { name: "MEM", valueFrom: { resourceFieldRef: { resource: "limits.memory", divisor: "1Mi" } } },
-            { name: "K", valueFrom: { configMapKeyRef: { name: "cfg", key: "k" } } },
-            { name: "S", valueFrom: { secretKeyRef: { name: "db", key: "pw", optional: true } } },
-          ],
-        } as Container,
-      ],
-    },
-  });
-  assert.equal(
-    describeEnv(p, p.spec.containers[0], "    ", "      "),
-    [
-      "    Environment Variables from:",
-      "      cfg\tConfigMap\tOptional: false",
-      "      db\tSecret with prefix 'DB_'\tOptional: true",
-      "    Environment:",
-      "      PLAIN:\ta",
-      "      \tb",
-      // kubectl reads the pod object: only metadata.* resolve, status.* show empty.
-      "      NAME:\tweb-abcdefghi-12345 (v1:metadata.name)",
-      "      IP:\t (v1:status.podIP)",
-      "      CPU:\tnode allocatable (limits.cpu)",
-      "      MEM:\t64 (limits.memory)",
-      "      K:\t<set to the key 'k' of config map 'cfg'>\tOptional: false",
-      "      S:\t<set to the key 'pw' in secret 'db'>\tOptional: true",
-      "",
-    ].join("\n"),
-  );
 });

@@ -9,7 +9,7 @@
 // and the control plane's order (per Service) for the Service ones.
 // Variables the image or runtime add (PATH, HOSTNAME, HOME) are not shown.
 
-import { type EnvSources, expandEnv, fieldRefValue, ownEnv, resourceFieldRefValue } from "../control/env.js";
+import { type EnvSources, expandEnv, ownEnv } from "../control/env.js";
 import { CREATE_CONTAINER_CONFIG_ERROR } from "../control/kubelet.js";
 import type { PodState } from "../control/state.js";
 import type { Container } from "../manifest/types.js";
@@ -83,64 +83,4 @@ export function configErrorState(
   const r = p.containerEnv?.[container];
   if (r && "error" in r) return { waiting: { message: r.error, reason: CREATE_CONTAINER_CONFIG_ERROR } };
   return f.init ? { waiting: { reason: "PodInitializing" } } : { running: { startedAt } };
-}
-
-type Rec = Record<string, unknown>;
-const rec = (v: unknown): Rec | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Rec) : undefined);
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
-
-/**
- * kubectl describe's "Environment Variables from:" (only with envFrom) and "Environment:"
- * lines of a container (kubernetes/kubectl pkg/describe/describe.go
- * describeContainerEnvFrom, describeContainerEnvVars). kubectl reads the pod, not the
- * running container: a fieldRef shows only what fieldpath.ExtractFieldPathAsString gives
- * (metadata.*; spec.* and status.* show empty), a resourceFieldRef the container's own
- * value ("node allocatable" for an unset cpu or memory limit), references their source.
- */
-export function describeEnv(p: PodState, c: Container, l2: string, l3: string): string {
-  let b = "";
-  const x: { name: string; envFrom?: unknown } = c;
-  const from = Array.isArray(x.envFrom) ? x.envFrom : [];
-  if (from.length) {
-    b += `${l2}Environment Variables from:\n`;
-    for (const f of from.map(rec)) {
-      const cm = rec(f?.configMapRef);
-      const ref = cm ?? rec(f?.secretRef);
-      const kind = cm ? "ConfigMap" : ref ? "Secret" : "";
-      const prefix = str(f?.prefix);
-      const optional = ref?.optional === true;
-      b += `${l3}${str(ref?.name)}\t${kind}${prefix ? ` with prefix '${prefix}'` : ""}\tOptional: ${optional}\n`;
-    }
-  }
-  const env = c.env ?? [];
-  b += `${l2}Environment:${env.length ? "" : "\t<none>"}\n`;
-  for (const e of env) {
-    const vf = rec(e.valueFrom);
-    if (!vf) {
-      (e.value ?? "").split("\n").forEach((line, i) => {
-        b += i === 0 ? `${l3}${e.name}:\t${line}\n` : `${l3}\t${line}\n`;
-      });
-      continue;
-    }
-    const field = rec(vf.fieldRef);
-    const res = rec(vf.resourceFieldRef);
-    const sec = rec(vf.secretKeyRef);
-    const cm = rec(vf.configMapKeyRef);
-    if (field) {
-      const path = str(field.fieldPath);
-      const v = path.startsWith("metadata.") ? fieldRefValue(p, path) : "";
-      b += `${l3}${e.name}:\t${typeof v === "string" ? v : ""} (${str(field.apiVersion) || "v1"}:${path})\n`;
-    } else if (res) {
-      const resource = str(res.resource);
-      // ExtractContainerResourceValue on the container as declared (no node defaults).
-      let v = resourceFieldRefValue(p, c, { ...res, containerName: undefined }, {});
-      if (typeof v !== "string") v = "";
-      if (v === "0" && (resource === "limits.cpu" || resource === "limits.memory")) v = "node allocatable";
-      b += `${l3}${e.name}:\t${v} (${resource})\n`;
-    } else if (sec)
-      b += `${l3}${e.name}:\t<set to the key '${str(sec.key)}' in secret '${str(sec.name)}'>\tOptional: ${sec.optional === true}\n`;
-    else if (cm)
-      b += `${l3}${e.name}:\t<set to the key '${str(cm.key)}' of config map '${str(cm.name)}'>\tOptional: ${cm.optional === true}\n`;
-  }
-  return b;
 }

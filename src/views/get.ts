@@ -10,6 +10,7 @@ import {
   endpointSliceObject,
   endpointsList,
   endpointsObject,
+  givenMetadata,
   givenObject,
   listObject,
   namespaceObject,
@@ -22,36 +23,11 @@ import {
 } from "./objects.js";
 import { observedNodeCells, observedPodCells } from "./observed.js";
 import { configErrorStatus } from "./env.js";
+import type { Item, Resource } from "./get-types.js";
+import { nsOf, replicasets, workloadResource } from "./get-workloads.js";
 import { kubectlTable } from "./tabwriter.js";
 
-/** One row source: namespace ("" for cluster-scoped), name, labels, and the value. */
-export interface Item<T = unknown> {
-  namespace: string;
-  name: string;
-  labels: Labels;
-  value: T;
-}
-
-/**
- * A resource kind of the registry: its names, and how it lists, tabulates and prints the
- * items it lists. T is what its items hold; the registry (RESOURCES) erases it: a
- * resource's row/object only ever receive the items of its own items(), so the methods
- * (method syntax: their parameters compare bivariantly) accept them without casts.
- */
-export interface Resource<T = unknown> {
-  kind: string;
-  /** Plural resource name (what `kubectl api-resources` lists). */
-  plural: string;
-  singular: string;
-  shortNames: string[];
-  /** `-o name` prefix: "pod", "service", "deployment.apps" … */
-  nameRef: string;
-  namespaced: boolean;
-  items(state: ClusterState): Item<T>[];
-  header(wide: boolean): string[];
-  row(state: ClusterState, item: Item<T>, wide: boolean, opts: ViewOptions): string[];
-  object(state: ClusterState, item: Item<T>, opts: ViewOptions): Record<string, unknown>;
-}
+export type { Item, Resource } from "./get-types.js";
 
 // ---- pods -----------------------------------------------------------------
 
@@ -349,16 +325,23 @@ const networkpolicies: Resource<Netpol> = {
   shortNames: ["netpol"],
   nameRef: "networkpolicy.networking.k8s.io",
   namespaced: true,
-  items: (s) => s.networkPolicies.map((n) => ({ namespace: n.namespace, name: n.name, labels: {}, value: n })),
+  items: (s) =>
+    s.networkPolicies.map((n) => ({
+      namespace: n.namespace,
+      name: n.name,
+      labels: givenMetadata(s, "NetworkPolicy", n.namespace, n.name)?.labels ?? {},
+      value: n,
+    })),
   header: () => ["NAME", "POD-SELECTOR", "AGE"],
   row: (state, item) => [item.name, formatLabelSelector(item.value.spec.podSelector), age(state, 0)],
-  object: (_state, item, opts) => {
+  object: (state, item, opts) => {
     const n = item.value;
+    const given = givenMetadata(state, "NetworkPolicy", n.namespace, n.name);
     return givenObject(
       {
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
-        metadata: { name: n.name, namespace: n.namespace },
+        metadata: { ...given, name: n.name, namespace: n.namespace },
         spec: n.spec,
       },
       n.namespace,
@@ -366,10 +349,6 @@ const networkpolicies: Resource<Netpol> = {
     );
   },
 };
-
-function nsOf(o: KubeObject): string {
-  return o.metadata.namespace ?? "default";
-}
 
 /** printers.go formatHosts: at most 3 hosts, "*" when none. */
 export function ingressHosts(rules: { host?: string }[]): string {
@@ -408,198 +387,6 @@ const ingresses: Resource<KubeObject> = {
     ];
   },
   object: (_state, item, opts) => givenObject(item.value, item.namespace, opts),
-};
-
-// ---- workloads --------------------------------------------------------------
-
-function workloadPods(state: ClusterState, kind: string, ns: string, name: string): PodState[] {
-  if (kind === "ReplicaSet")
-    return state.pods.filter(
-      (p) => p.namespace === ns && p.owner?.kind === "ReplicaSet" && p.owner.name === name && !p.terminating,
-    );
-  return state.pods.filter(
-    (p) => p.namespace === ns && p.workload.kind === kind && p.workload.name === name && !p.terminating,
-  );
-}
-
-function containersOf(o: KubeObject | undefined, pods: PodState[]): { names: string; images: string } {
-  const cs: { name: string; image?: string }[] = o?.spec?.template?.spec?.containers ?? pods[0]?.spec.containers ?? [];
-  return { names: cs.map((c) => c.name).join(","), images: cs.map((c) => c.image ?? "").join(",") };
-}
-
-function replicas(o: KubeObject | undefined): number {
-  const r = o?.spec?.replicas;
-  return typeof r === "number" ? r : 1;
-}
-
-function workloadResource(
-  kind: "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicationController",
-  plural: string,
-  short: string[],
-): Resource<KubeObject> {
-  return {
-    kind,
-    plural,
-    singular: kind.toLowerCase(),
-    shortNames: short,
-    nameRef: kind === "ReplicationController" ? "replicationcontroller" : `${kind.toLowerCase()}.apps`,
-    namespaced: true,
-    items: (s) =>
-      s.workloads
-        .filter((o) => o.kind === kind)
-        .map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
-    header: (wide) => {
-      const w = wide ? ["CONTAINERS", "IMAGES", ...(kind === "StatefulSet" ? [] : ["SELECTOR"])] : [];
-      if (kind === "Deployment") return ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", ...w];
-      if (kind === "StatefulSet") return ["NAME", "READY", "AGE", ...w];
-      if (kind === "ReplicationController") return ["NAME", "DESIRED", "CURRENT", "READY", "AGE", ...w];
-      return ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE", ...w];
-    },
-    row(state, item, wide) {
-      const o = item.value;
-      const ps = workloadPods(state, kind, item.namespace, item.name);
-      const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
-      const created = ps.length ? Math.min(...ps.map((p) => p.created)) : 0;
-      const c = containersOf(o, ps);
-      // A ReplicationController's selector is a plain label map.
-      const sel =
-        kind === "ReplicationController"
-          ? formatLabels(o.spec?.selector)
-          : formatLabelSelector(o.spec?.selector as LabelSelector | undefined);
-      let r: string[];
-      if (kind === "Deployment")
-        r = [item.name, `${ready}/${replicas(o)}`, String(ps.length), String(ready), age(state, created)];
-      else if (kind === "StatefulSet") r = [item.name, `${ready}/${replicas(o)}`, age(state, created)];
-      else if (kind === "ReplicationController")
-        r = [item.name, String(replicas(o)), String(ps.length), String(ready), age(state, created)];
-      else {
-        const ns = o.spec?.template?.spec?.nodeSelector as Labels | undefined;
-        const nsText = ns && Object.keys(ns).length ? formatLabels(ns) : "<none>";
-        r = [
-          item.name,
-          String(ps.length),
-          String(ps.length),
-          String(ready),
-          String(ps.length),
-          String(ready),
-          nsText,
-          age(state, created),
-        ];
-      }
-      if (wide) r.push(c.names, c.images, ...(kind === "StatefulSet" ? [] : [sel]));
-      return r;
-    },
-    object: (_state, item, opts) => givenObject(item.value, item.namespace, opts),
-  };
-}
-
-interface RsView {
-  namespace: string;
-  name: string;
-  given?: KubeObject;
-  deployment?: KubeObject;
-  replicas?: number;
-}
-
-const replicasets: Resource<RsView> = {
-  kind: "ReplicaSet",
-  plural: "replicasets",
-  singular: "replicaset",
-  shortNames: ["rs"],
-  nameRef: "replicaset.apps",
-  namespaced: true,
-  items(s) {
-    if (s.replicaSets) {
-      return s.replicaSets.map((r) => {
-        const given = s.workloads.find(
-          (w) => w.kind === "ReplicaSet" && nsOf(w) === r.namespace && w.metadata.name === r.name,
-        );
-        const deployment = r.deployment
-          ? s.workloads.find(
-              (w) => w.kind === "Deployment" && nsOf(w) === r.namespace && w.metadata.name === r.deployment,
-            )
-          : undefined;
-        const src = given ?? deployment;
-        const labels = {
-          ...(src?.spec?.template?.metadata?.labels ?? {}),
-          ...(r.deployment ? { "pod-template-hash": r.podTemplateHash } : {}),
-        };
-        return {
-          namespace: r.namespace,
-          name: r.name,
-          labels,
-          value: { namespace: r.namespace, name: r.name, given, deployment, replicas: r.replicas },
-        };
-      });
-    }
-    // Without the control plane's list, ReplicaSets are known through their pods' owners.
-    const seen = new Map<string, RsView>();
-    for (const o of s.workloads.filter((w) => w.kind === "ReplicaSet"))
-      seen.set(`${nsOf(o)}/${o.metadata.name}`, { namespace: nsOf(o), name: o.metadata.name, given: o });
-    for (const p of s.pods) {
-      if (p.owner?.kind !== "ReplicaSet") continue;
-      const key = `${p.namespace}/${p.owner.name}`;
-      if (seen.has(key)) continue;
-      const dep =
-        p.workload.kind === "Deployment"
-          ? s.workloads.find(
-              (w) => w.kind === "Deployment" && nsOf(w) === p.namespace && w.metadata.name === p.workload.name,
-            )
-          : undefined;
-      seen.set(key, { namespace: p.namespace, name: p.owner.name, deployment: dep });
-    }
-    return [...seen.values()].map((r) => ({
-      namespace: r.namespace,
-      name: r.name,
-      labels: (r.given ?? r.deployment)?.spec?.template?.metadata?.labels ?? {},
-      value: r,
-    }));
-  },
-  header: (wide) => [
-    "NAME",
-    "DESIRED",
-    "CURRENT",
-    "READY",
-    "AGE",
-    ...(wide ? ["CONTAINERS", "IMAGES", "SELECTOR"] : []),
-  ],
-  row(state, item, wide) {
-    const r = item.value;
-    const ps = workloadPods(state, "ReplicaSet", r.namespace, r.name);
-    const src = r.given ?? r.deployment;
-    const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
-    const created = ps.length ? Math.min(...ps.map((p) => p.created)) : 0;
-    const row = [r.name, String(r.replicas ?? replicas(src)), String(ps.length), String(ready), age(state, created)];
-    if (wide) {
-      const c = containersOf(src, ps);
-      const sel = formatLabelSelector(src?.spec?.selector as LabelSelector | undefined);
-      const hash = ps[0]?.labels["pod-template-hash"];
-      row.push(c.names, c.images, hash && sel !== "<none>" ? `${sel},pod-template-hash=${hash}` : sel);
-    }
-    return row;
-  },
-  object(state, item, opts) {
-    const r = item.value;
-    if (r.given) return givenObject(r.given, r.namespace, opts);
-    const src = r.deployment;
-    return givenObject(
-      {
-        apiVersion: "apps/v1",
-        kind: "ReplicaSet",
-        metadata: {
-          name: r.name,
-          namespace: r.namespace,
-          ownerReferences: src
-            ? [{ apiVersion: "apps/v1", kind: "Deployment", name: src.metadata.name, controller: true }]
-            : undefined,
-        },
-        spec: src ? { replicas: replicas(src), selector: src.spec?.selector, template: src.spec?.template } : {},
-        status: { replicas: workloadPods(state, "ReplicaSet", r.namespace, r.name).length },
-      },
-      r.namespace,
-      opts,
-    );
-  },
 };
 
 export const RESOURCES: Resource[] = [
@@ -645,19 +432,20 @@ export interface CommandOutput {
   exitCode: number;
 }
 
-/** `kubectl get RESOURCE [NAME…]`: the text kubectl prints and its exit code. */
-export function getView(state: ClusterState, res: Resource, o: GetOptions = {}): CommandOutput {
+/** The items one resource type contributes: namespace, selector and names applied, with
+ *  kubectl's NotFound errors for the names that are missing. */
+function selectItems(
+  state: ClusterState,
+  res: Resource,
+  o: GetOptions,
+): { items: Item[]; stderr: string; exitCode: number } {
   const ns = o.namespace ?? "default";
-  if (o.allNamespaces && o.names?.length)
-    return { stdout: "", stderr: "error: a resource cannot be retrieved by name across all namespaces\n", exitCode: 1 };
-  const all = !!o.allNamespaces;
   let items = res.items(state);
-  if (res.namespaced && !all) items = items.filter((i) => i.namespace === ns);
+  if (res.namespaced && !o.allNamespaces) items = items.filter((i) => i.namespace === ns);
   items = items.sort(byNsName);
   let sel: LabelSelector | undefined;
   if (o.selector) sel = parseSelector(o.selector);
   if (sel) items = items.filter((i) => matchSelector(sel!, i.labels));
-
   let stderr = "";
   let exitCode = 0;
   const wanted = o.names ?? [];
@@ -673,11 +461,48 @@ export function getView(state: ClusterState, res: Resource, o: GetOptions = {}):
     }
     items = found;
   }
+  return { items, stderr, exitCode };
+}
 
+/**
+ * `kubectl get TYPES… -o json|yaml` (kubernetes/kubectl pkg/cmd/get/get.go printGeneric):
+ * unless exactly one object was asked for by name, every object of every type goes into
+ * ONE `List` (apiVersion v1, metadata.resourceVersion ""), in type order then the
+ * server's; an empty answer is an empty List.
+ */
+export function getObjectsView(
+  state: ClusterState,
+  parts: { res: Resource; names: string[] }[],
+  o: GetOptions,
+): CommandOutput {
+  const fmt = o.output === "json" ? toJson : toYaml;
+  if (o.allNamespaces && parts.some((p) => p.names.length))
+    return { stdout: "", stderr: "error: a resource cannot be retrieved by name across all namespaces\n", exitCode: 1 };
+  const objs: Record<string, unknown>[] = [];
+  let stderr = "";
+  let exitCode = 0;
+  for (const p of parts) {
+    const r = selectItems(state, p.res, { ...o, names: p.names });
+    for (const i of r.items) objs.push(p.res.object(state, i, o));
+    stderr += r.stderr;
+    exitCode = Math.max(exitCode, r.exitCode);
+  }
+  const singleItemImplied = parts.length === 1 && parts[0].names.length === 1;
+  if (singleItemImplied) return { stdout: objs.length ? fmt(objs[0]) : "", stderr, exitCode };
+  return { stdout: fmt(listObject(objs)), stderr, exitCode };
+}
+
+/** `kubectl get RESOURCE [NAME…]`: the text kubectl prints and its exit code. */
+export function getView(state: ClusterState, res: Resource, o: GetOptions = {}): CommandOutput {
+  const ns = o.namespace ?? "default";
   const out = o.output ?? "";
+  if (out === "yaml" || out === "json") return getObjectsView(state, [{ res, names: o.names ?? [] }], o);
+  if (o.allNamespaces && o.names?.length)
+    return { stdout: "", stderr: "error: a resource cannot be retrieved by name across all namespaces\n", exitCode: 1 };
+  const all = !!o.allNamespaces;
+  const wanted = o.names ?? [];
+  const { items, stderr, exitCode } = selectItems(state, res, o);
   if (items.length === 0 && !wanted.length) {
-    if (out === "yaml") return { stdout: toYaml(listObject([])), stderr: "", exitCode: 0 };
-    if (out === "json") return { stdout: toJson(listObject([])), stderr: "", exitCode: 0 };
     // get.go: "No resources found in NS namespace." for namespaced lists, else no period.
     const msg = res.namespaced && !all ? `No resources found in ${ns} namespace.` : "No resources found";
     return { stdout: "", stderr: msg + "\n", exitCode: 0 };
@@ -686,11 +511,7 @@ export function getView(state: ClusterState, res: Resource, o: GetOptions = {}):
 
   let stdout: string;
   if (out === "name") stdout = items.map((i) => `${res.nameRef}/${i.name}\n`).join("");
-  else if (out === "yaml" || out === "json") {
-    const objs = items.map((i) => res.object(state, i, o));
-    const doc = wanted.length === 1 && objs.length === 1 ? objs[0] : listObject(objs);
-    stdout = out === "yaml" ? toYaml(doc) : toJson(doc);
-  } else {
+  else {
     const wide = out === "wide";
     const showNs = res.namespaced && all;
     const header = [...(showNs ? ["NAMESPACE"] : []), ...res.header(wide), ...(o.showLabels ? ["LABELS"] : [])];

@@ -2,10 +2,12 @@
 
 import { stringify } from "yaml";
 import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
-import type { KubeObject, Labels } from "../manifest/types.js";
+import { randomSuffix, sha256Hex } from "../control/hash.js";
+import type { Container, KubeObject, Labels, PodSpec } from "../manifest/types.js";
 import { CONTROLLER } from "../control/endpoints.js";
 import { nodeInfo, timestamp, type ViewOptions } from "./common.js";
 import { configErrorState } from "./env.js";
+import { defaultedResources, nodeResources, podQosClass } from "./resources.js";
 
 type Obj = Record<string, unknown>;
 
@@ -26,27 +28,53 @@ function nonEmpty(o: Record<string, string> | null | undefined): Record<string, 
   return o && Object.keys(o).length > 0 ? o : undefined;
 }
 
+/** The metadata an object was given with (state.objects, the desired objects): what the
+ *  state's own records leave out (annotations, a policy's labels). */
+export function givenMetadata(
+  state: ClusterState,
+  kind: string,
+  namespace: string | undefined,
+  name: string,
+): KubeObject["metadata"] | undefined {
+  return state.objects?.find(
+    (o) =>
+      o.kind === kind &&
+      o.metadata.name === name &&
+      (namespace === undefined || (o.metadata.namespace ?? "default") === namespace),
+  )?.metadata;
+}
+
 function clean<T>(v: T): T {
   // Drop undefined fields (Go's omitempty) so JSON and YAML agree.
   return JSON.parse(JSON.stringify(v)) as T;
 }
 
-export function podObject(_state: ClusterState, p: PodState, opts: ViewOptions = {}): Obj {
-  const t = timestamp(opts, p.created);
+/** A distinct container ID per container (containerd's are 64 hex digits). */
+export function podContainerID(p: PodState, container: string): string {
+  return `containerd://${sha256Hex(`${p.containerID}/${container}`)}`;
+}
+
+type RawContainer = Container & { resources?: unknown; restartPolicy?: string };
+
+/** The pod's status as the model has it (kubelet's containerStatuses per phase). */
+function modelPodStatus(p: PodState, t: string): Obj {
   const scheduled = p.nodeName !== null;
   const running = p.phase === "Running";
+  const done = p.phase === "Succeeded" || p.phase === "Failed";
   const cond = (type: string, ok: boolean, extra: Obj = {}) => ({
     lastTransitionTime: t,
     status: ok ? "True" : "False",
     type,
     ...extra,
   });
+  const inits = (p.spec.initContainers ?? []) as RawContainer[];
+  const initialized = running || done;
   const conditions = scheduled
     ? [
         cond("PodReadyToStartContainers", running),
-        cond("Initialized", true),
-        cond("Ready", p.ready),
-        cond("ContainersReady", p.ready),
+        cond("Initialized", initialized || inits.length === 0),
+        cond("Ready", p.ready && running),
+        cond("ContainersReady", p.ready && running),
         cond("PodScheduled", true),
       ]
     : [cond("PodScheduled", false, { message: p.message, reason: p.reason ?? "Unschedulable" })];
@@ -59,21 +87,70 @@ export function podObject(_state: ClusterState, p: PodState, opts: ViewOptions =
     status.podIP = p.podIP;
     status.podIPs = [{ ip: p.podIP }];
   }
-  status.qosClass = "BestEffort";
-  if (scheduled) {
-    status.startTime = t;
-    status.containerStatuses = p.spec.containers.map((c) => ({
-      containerID: `containerd://${p.containerID}`,
+  status.qosClass = podQosClass(p.spec as never);
+  if (!scheduled) return status;
+  status.startTime = t;
+  // kubelet_pods.go convertToAPIContainerStatuses: a running pod's init containers have
+  // completed; before that, containers wait (PodInitializing behind init containers).
+  const waiting = inits.length ? "PodInitializing" : "ContainerCreating";
+  const containerState = (): Obj => {
+    if (running) return { running: { startedAt: t } };
+    if (done) {
+      const ok = p.phase === "Succeeded";
+      return {
+        terminated: { exitCode: ok ? 0 : 1, finishedAt: t, reason: ok ? "Completed" : "Error", startedAt: t },
+      };
+    }
+    return { waiting: { reason: waiting } };
+  };
+  if (inits.length)
+    status.initContainerStatuses = inits.map((c) => ({
+      containerID: initialized ? podContainerID(p, c.name) : undefined,
       image: c.image,
       name: c.name,
-      ready: p.ready,
+      ready: initialized,
       restartCount: 0,
-      started: running,
+      started: false,
       state:
         configErrorState(p, c.name, t) ??
-        (running ? { running: { startedAt: t } } : { waiting: { reason: "ContainerCreating" } }),
+        (initialized
+          ? { terminated: { exitCode: 0, finishedAt: t, reason: "Completed", startedAt: t } }
+          : { waiting: { reason: "PodInitializing" } }),
     }));
-  }
+  status.containerStatuses = p.spec.containers.map((c) => ({
+    containerID: running || done ? podContainerID(p, c.name) : undefined,
+    image: c.image,
+    name: c.name,
+    ready: p.ready && running,
+    restartCount: 0,
+    started: running,
+    state: configErrorState(p, c.name, t) ?? containerState(),
+  }));
+  return status;
+}
+
+/** The admission plugin's token volume: a bound token (3607 s), the cluster CA from
+ *  kube-root-ca.crt, the namespace from the Downward API. */
+function apiAccessVolume(p: PodState): Obj & { name: string } {
+  return {
+    name: `kube-api-access-${randomSuffix(`${p.uid}/kube-api-access`)}`,
+    projected: {
+      defaultMode: 420,
+      sources: [
+        { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
+        { configMap: { items: [{ key: "ca.crt", path: "ca.crt" }], name: "kube-root-ca.crt" } },
+        {
+          downwardAPI: {
+            items: [{ fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" }, path: "namespace" }],
+          },
+        },
+      ],
+    },
+  };
+}
+
+export function podObject(_state: ClusterState, p: PodState, opts: ViewOptions = {}): Obj {
+  const t = timestamp(opts, p.created);
   const extra: Obj = { labels: nonEmpty(p.labels), annotations: nonEmpty(p.annotations), uid: p.uid };
   if (p.owner)
     extra.ownerReferences = [
@@ -87,20 +164,52 @@ export function podObject(_state: ClusterState, p: PodState, opts: ViewOptions =
         name: p.owner.name,
       },
     ];
-  const spec: Obj = { ...p.spec };
+  // The API server's defaults (pkg/apis/core/v1/defaults.go, the ServiceAccount and
+  // Priority admission plugins): requests from limits, the "default" service account,
+  // priority 0.
+  const raw = p.spec as PodSpec & {
+    serviceAccountName?: string;
+    serviceAccount?: string;
+    priority?: number;
+    automountServiceAccountToken?: boolean;
+  };
+  // The ServiceAccount admission plugin (plugin/pkg/admission/serviceaccount/admission.go)
+  // adds the projected token volume "kube-api-access-<5>" and mounts it read-only in
+  // every container, unless the pod opts out (automountServiceAccountToken: false). A pod
+  // read from a live cluster has it already.
+  const token = !p.observed && raw.automountServiceAccountToken !== false ? apiAccessVolume(p) : undefined;
+  const withDefaults = (c: RawContainer) => {
+    const out: RawContainer & { volumeMounts?: unknown[] } = c.resources
+      ? { ...c, resources: defaultedResources(c as never) as Container["resources"] }
+      : { ...c };
+    if (token)
+      out.volumeMounts = [
+        ...((c as { volumeMounts?: unknown[] }).volumeMounts ?? []),
+        { mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", name: token.name, readOnly: true },
+      ];
+    return out;
+  };
+  const spec: Obj = { ...raw, containers: raw.containers.map(withDefaults) };
+  if (raw.initContainers) spec.initContainers = raw.initContainers.map(withDefaults);
+  if (token) spec.volumes = [...((raw as { volumes?: unknown[] }).volumes ?? []), token];
   if (p.nodeName) spec.nodeName = p.nodeName;
-  spec.dnsPolicy = p.spec.dnsPolicy ?? "ClusterFirst";
+  spec.dnsPolicy = raw.dnsPolicy ?? "ClusterFirst";
+  spec.priority = raw.priority ?? 0;
+  const sa = raw.serviceAccountName || raw.serviceAccount || "default";
+  spec.serviceAccountName = sa;
+  spec.serviceAccount = sa;
   return clean({
     apiVersion: "v1",
     kind: "Pod",
     metadata: meta(p.name, p.namespace, opts, p.created, extra),
     spec,
     // A pod read from a live cluster: its status as observed.
-    status: p.observed && p.status ? p.status : status,
+    status: p.observed && p.status ? p.status : modelPodStatus(p, t),
   });
 }
 
-export function serviceObject(_state: ClusterState, s: ServiceState, opts: ViewOptions = {}): Obj {
+export function serviceObject(state: ClusterState, s: ServiceState, opts: ViewOptions = {}): Obj {
+  const annotations = nonEmpty(givenMetadata(state, "Service", s.namespace, s.name)?.annotations);
   const spec: Obj = {};
   if (s.type !== "ExternalName" && s.clusterIP) {
     spec.clusterIP = s.clusterIP;
@@ -137,7 +246,7 @@ export function serviceObject(_state: ClusterState, s: ServiceState, opts: ViewO
   return clean({
     apiVersion: "v1",
     kind: "Service",
-    metadata: meta(s.name, s.namespace, opts, s.created, { labels: nonEmpty(s.labels), uid: s.uid }),
+    metadata: meta(s.name, s.namespace, opts, s.created, { annotations, labels: nonEmpty(s.labels), uid: s.uid }),
     spec,
     status,
   });
@@ -274,18 +383,22 @@ export function nodeObject(_state: ClusterState, n: NodeState, opts: ViewOptions
     if (o.nodeInfo) status.nodeInfo = o.nodeInfo;
     return obj;
   }
+  const res = nodeResources(n);
   return clean({
     apiVersion: "v1",
     kind: "Node",
-    metadata: meta(n.name, undefined, opts, 0, { labels: nonEmpty(n.labels) }),
+    metadata: meta(n.name, undefined, opts, 0, {
+      annotations: nonEmpty(givenMetadata(_state, "Node", undefined, n.name)?.annotations),
+      labels: nonEmpty(n.labels),
+    }),
     spec: { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR], taints: n.taints.length ? n.taints : undefined },
     status: {
       addresses: [
         { address: n.address, type: "InternalIP" },
         { address: n.name, type: "Hostname" },
       ],
-      allocatable: { pods: String(n.maxPods) },
-      capacity: { pods: String(n.maxPods) },
+      allocatable: res.allocatable,
+      capacity: res.capacity,
       conditions: [
         {
           lastTransitionTime: t,
@@ -316,7 +429,10 @@ export function namespaceObject(
   return clean({
     apiVersion: "v1",
     kind: "Namespace",
-    metadata: meta(n.name, undefined, opts, 0, { labels: { "kubernetes.io/metadata.name": n.name, ...n.labels } }),
+    metadata: meta(n.name, undefined, opts, 0, {
+      annotations: nonEmpty(givenMetadata(_state, "Namespace", undefined, n.name)?.annotations),
+      labels: { "kubernetes.io/metadata.name": n.name, ...n.labels },
+    }),
     spec: { finalizers: ["kubernetes"] },
     status: { phase: "Active" },
   });

@@ -1,0 +1,234 @@
+// `kubectl describe networkpolicy|ingress|deployment` layouts (kubernetes/kubectl
+// pkg/describe/describe.go: describeNetworkPolicy, describeIngressV1, describeDeployment
+// with DescribePodTemplate), over the objects as given and the model's pods and slices.
+
+import type { ClusterState } from "../control/state.js";
+import type { KubeObject, LabelSelector, NetworkPolicyPeer, NetworkPolicySpec } from "../manifest/types.js";
+import { formatLabelSelector } from "../manifest/selector.js";
+import { rfc1123z, timestamp, type ViewOptions } from "./common.js";
+import {
+  annotationsMultiline,
+  containersText,
+  eventsFor,
+  finish,
+  formatToleration,
+  L1,
+  labelsMultiline,
+  serviceEndpoints,
+  volumesText,
+  type Raw,
+} from "./describe.js";
+import { givenMetadata } from "./objects.js";
+
+type Netpol = ClusterState["networkPolicies"][number];
+
+/** metav1.Time's String() (Go's time.Time format): "2026-01-01 00:00:00 +0000 UTC". */
+function goTime(opts: ViewOptions, created: number | undefined): string {
+  return timestamp(opts, created).replace("T", " ").replace("Z", " +0000 UTC");
+}
+
+/** The API server defaults policyTypes: Ingress always, Egress when egress rules exist. */
+function policyTypes(spec: NetworkPolicySpec): string[] {
+  const given = (spec as { policyTypes?: string[] }).policyTypes;
+  if (given?.length) return given;
+  return (spec.egress ?? []).length ? ["Ingress", "Egress"] : ["Ingress"];
+}
+
+function emptySelector(s: LabelSelector | undefined): boolean {
+  return !s || (Object.keys(s.matchLabels ?? {}).length === 0 && (s.matchExpressions ?? []).length === 0);
+}
+
+/** printNetworkPolicySpecIngressFrom / EgressTo: ports, peers, rules split by "----------". */
+function rulesText(
+  rules: { ports?: { port?: number | string; protocol?: string }[]; peers?: NetworkPolicyPeer[] }[],
+  dir: "ingress" | "egress",
+): string {
+  const ind = "    ";
+  if (rules.length === 0) return `${ind}<none> (Selected pods are isolated for ${dir} connectivity)\n`;
+  const word = dir === "ingress" ? "From" : "To";
+  let b = "";
+  rules.forEach((r, i) => {
+    if (!r.ports?.length) b += `${ind}To Port: <any> (traffic allowed to all ports)\n`;
+    else for (const p of r.ports) b += `${ind}To Port: ${p.port ?? "<nil>"}/${p.protocol ?? "TCP"}\n`;
+    if (!r.peers?.length)
+      b += `${ind}${word}: <any> (traffic not restricted by ${dir === "ingress" ? "source" : "destination"})\n`;
+    else
+      for (const peer of r.peers) {
+        b += `${ind}${word}:\n`;
+        if (peer.podSelector && peer.namespaceSelector) {
+          b += `${L1}${ind}NamespaceSelector: ${formatLabelSelector(peer.namespaceSelector)}\n`;
+          b += `${L1}${ind}PodSelector: ${formatLabelSelector(peer.podSelector)}\n`;
+        } else if (peer.podSelector) b += `${L1}${ind}PodSelector: ${formatLabelSelector(peer.podSelector)}\n`;
+        else if (peer.namespaceSelector)
+          b += `${L1}${ind}NamespaceSelector: ${formatLabelSelector(peer.namespaceSelector)}\n`;
+        else if (peer.ipBlock) {
+          b += `${L1}${ind}IPBlock:\n`;
+          b += `${L1}${L1}${ind}CIDR: ${peer.ipBlock.cidr}\n`;
+          b += `${L1}${L1}${ind}Except: ${(peer.ipBlock.except ?? []).join(", ")}\n`;
+        }
+      }
+    if (i !== rules.length - 1) b += `${ind}----------\n`;
+  });
+  return b;
+}
+
+export function describeNetworkPolicy(state: ClusterState, n: Netpol, opts: ViewOptions = {}): string {
+  const meta = givenMetadata(state, "NetworkPolicy", n.namespace, n.name);
+  const spec = n.spec;
+  let b = `Name:\t${n.name}\nNamespace:\t${n.namespace}\nCreated on:\t${goTime(opts, 0)}\n`;
+  b += labelsMultiline("Labels", meta?.labels);
+  b += annotationsMultiline("Annotations", meta?.annotations);
+  b += `Spec:\n`;
+  b += emptySelector(spec.podSelector)
+    ? `${L1}PodSelector:     <none> (Allowing the specific traffic to all pods in this namespace)\n`
+    : `${L1}PodSelector:     ${formatLabelSelector(spec.podSelector)}\n`;
+  const types = policyTypes(spec);
+  b += types.includes("Ingress")
+    ? `${L1}Allowing ingress traffic:\n${rulesText(
+        (spec.ingress ?? []).map((r) => ({ ports: r.ports, peers: r.from })),
+        "ingress",
+      )}`
+    : `${L1}Not affecting ingress traffic\n`;
+  b += types.includes("Egress")
+    ? `${L1}Allowing egress traffic:\n${rulesText(
+        (spec.egress ?? []).map((r) => ({ ports: r.ports, peers: r.to })),
+        "egress",
+      )}`
+    : `${L1}Not affecting egress traffic\n`;
+  b += `${L1}Policy Types: ${types.join(", ")}\n`;
+  // describeNetworkPolicy prints no events.
+  return finish(state, b, [], false);
+}
+
+// ---- ingress ------------------------------------------------------------------
+
+type Backend = { service?: { name: string; port?: { number?: number; name?: string } }; resource?: Raw };
+
+/** describeBackendV1: "svc:port (endpoints)" with the Service port's ready endpoints. */
+function backendText(state: ClusterState, ns: string, be: Backend | undefined): string {
+  if (be?.service) {
+    const port = be.service.port?.name || String(be.service.port?.number ?? 0);
+    const sb = `${be.service.name}:${port}`;
+    const svc = state.services.find((s) => s.namespace === ns && s.name === be.service!.name);
+    if (!svc) return `${sb} (<error: services "${be.service.name}" not found>)`;
+    let spName = "";
+    for (const sp of svc.ports) {
+      if (be.service.port?.number && be.service.port.number === sp.port) spName = sp.name ?? "";
+      else if (be.service.port?.name && be.service.port.name === sp.name) spName = sp.name ?? "";
+    }
+    return `${sb} (${serviceEndpoints(state, svc, spName || undefined)})`;
+  }
+  if (be?.resource)
+    return `APIGroup: ${be.resource.apiGroup ?? ""}, Kind: ${be.resource.kind}, Name: ${be.resource.name}`;
+  return "";
+}
+
+export function describeIngress(state: ClusterState, o: KubeObject, _opts: ViewOptions = {}): string {
+  const ns = o.metadata.namespace ?? "default";
+  const spec: Raw = o.spec ?? {};
+  let b = `Name:\t${o.metadata.name}\n`;
+  b += labelsMultiline("Labels", o.metadata.labels);
+  b += `Namespace:\t${ns}\n`;
+  const lb = ((o.status?.loadBalancer?.ingress ?? []) as Raw[]).map((i) => i.ip || i.hostname).filter(Boolean);
+  b += `Address:\t${lb.join(",")}\n`;
+  b += `Ingress Class:\t${spec.ingressClassName ?? "<none>"}\n`;
+  const def = spec.defaultBackend ? backendText(state, ns, spec.defaultBackend) : "<default>";
+  b += `Default backend:\t${def}\n`;
+  if (spec.tls?.length) {
+    b += `TLS:\n`;
+    for (const t of spec.tls as Raw[])
+      b += t.secretName
+        ? `${L1}${t.secretName} terminates ${(t.hosts ?? []).join(",")}\n`
+        : `${L1}SNI routes ${(t.hosts ?? []).join(",")}\n`;
+  }
+  b += `Rules:\n${L1}Host\tPath\tBackends\n${L1}----\t----\t--------\n`;
+  let count = 0;
+  for (const r of (spec.rules ?? []) as Raw[]) {
+    if (!r.http) continue;
+    count++;
+    b += `${L1}${r.host || "*"}\t\n`;
+    for (const p of (r.http.paths ?? []) as Raw[])
+      b += `${L1}${L1}\t${p.path ?? ""} \t${backendText(state, ns, p.backend)}\n`;
+  }
+  if (count === 0) b += `${L1}*\t*\t${def}\n`;
+  b += annotationsMultiline("Annotations", o.metadata.annotations);
+  return finish(state, b, eventsFor(state, "ingress", ns, o.metadata.name));
+}
+
+// ---- deployment -------------------------------------------------------------
+
+/** intstr percentages as the deployment controller scales them (util.ResolveFenceposts:
+ *  surge rounds up, unavailable rounds down). */
+function scaled(v: unknown, total: number, up: boolean): number {
+  if (typeof v === "number") return v;
+  const m = /^(\d+)%$/.exec(String(v ?? ""));
+  if (!m) return 0;
+  const x = (Number(m[1]) * total) / 100;
+  return up ? Math.ceil(x) : Math.floor(x);
+}
+
+/** DescribePodTemplate: the template's labels, containers, volumes, selectors. */
+function podTemplateText(t: Raw | undefined): string {
+  let b = `Pod Template:\n`;
+  if (!t) return `${b}${L1}<unset>`;
+  const meta: Raw = t.metadata ?? {};
+  const spec: Raw = t.spec ?? {};
+  b += labelsMultiline("  Labels", meta.labels);
+  if (Object.keys(meta.annotations ?? {}).length) b += annotationsMultiline("  Annotations", meta.annotations);
+  if (spec.serviceAccountName) b += `${L1}Service Account:\t${spec.serviceAccountName}\n`;
+  if (spec.initContainers?.length)
+    b += containersText("Init Containers", undefined, spec.initContainers, undefined, "  ");
+  b += containersText("Containers", undefined, spec.containers ?? [], undefined, "  ");
+  b += volumesText(spec.volumes, "  ");
+  if (spec.priorityClassName) b += `${L1}Priority Class Name:\t${spec.priorityClassName}\n`;
+  b += labelsMultiline("  Node-Selectors", spec.nodeSelector);
+  const tols: Raw[] = spec.tolerations ?? [];
+  b += tols.length
+    ? tols.map((x, i) => `${i === 0 ? "  Tolerations:" : ""}\t${formatToleration(x)}\n`).join("")
+    : `  Tolerations:\t<none>\n`;
+  return b;
+}
+
+export function describeDeployment(state: ClusterState, d: KubeObject, opts: ViewOptions = {}): string {
+  const ns = d.metadata.namespace ?? "default";
+  const spec: Raw = d.spec ?? {};
+  const desired = typeof spec.replicas === "number" ? spec.replicas : 1;
+  const pods = state.pods.filter(
+    (p) =>
+      p.namespace === ns && p.workload.kind === "Deployment" && p.workload.name === d.metadata.name && !p.terminating,
+  );
+  const total = pods.length;
+  const available = pods.filter((p) => p.ready && p.phase === "Running").length;
+  const rss = (state.replicaSets ?? []).filter((r) => r.namespace === ns && r.deployment === d.metadata.name);
+  const created = pods.length ? Math.min(...pods.map((p) => p.created)) : 0;
+  let b = `Name:\t${d.metadata.name}\nNamespace:\t${ns}\nCreationTimestamp:\t${rfc1123z(opts, created)}\n`;
+  b += labelsMultiline("Labels", d.metadata.labels);
+  // The deployment controller records the revision on the Deployment.
+  b += annotationsMultiline("Annotations", {
+    "deployment.kubernetes.io/revision": "1",
+    ...(d.metadata.annotations ?? {}),
+  });
+  b += `Selector:\t${formatLabelSelector(spec.selector)}\n`;
+  b += `Replicas:\t${desired} desired | ${total} updated | ${total} total | ${available} available | ${total - available} unavailable\n`;
+  const strategy: Raw = spec.strategy ?? {};
+  const type = strategy.type ?? "RollingUpdate";
+  b += `StrategyType:\t${type}\n`;
+  b += `MinReadySeconds:\t${spec.minReadySeconds ?? 0}\n`;
+  const ru: Raw = strategy.rollingUpdate ?? {};
+  const maxUnavailable = ru.maxUnavailable ?? "25%";
+  if (type === "RollingUpdate")
+    b += `RollingUpdateStrategy:\t${maxUnavailable} max unavailable, ${ru.maxSurge ?? "25%"} max surge\n`;
+  b += podTemplateText(spec.template);
+  // deployment controller (pkg/controller/deployment/sync.go): Available once at least
+  // replicas - maxUnavailable are available; Progressing when the new ReplicaSet is.
+  const minAvailable = desired - scaled(maxUnavailable, desired, false);
+  const isAvailable = available >= minAvailable;
+  b += `Conditions:\n${L1}Type\tStatus\tReason\n${L1}----\t------\t------\n`;
+  b += `${L1}Available \t${isAvailable ? "True" : "False"}\t${isAvailable ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable"}\n`;
+  const done = available === desired && total === desired;
+  b += `${L1}Progressing \tTrue\t${done ? "NewReplicaSetAvailable" : "ReplicaSetUpdated"}\n`;
+  b += `OldReplicaSets:\t<none>\n`;
+  const newRs = rss[rss.length - 1];
+  b += `NewReplicaSet:\t${newRs ? `${newRs.name} (${total}/${newRs.replicas} replicas created)` : "<none>"}\n`;
+  return finish(state, b, eventsFor(state, "deployment", ns, d.metadata.name));
+}

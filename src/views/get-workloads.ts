@@ -1,0 +1,206 @@
+// `kubectl get` for the workload controllers (Deployment, StatefulSet, DaemonSet,
+// ReplicationController, ReplicaSet): kubectl's columns (pkg/printers/internalversion/
+// printers.go printDeployment, printStatefulSet, printDaemonSet, printReplicaSet …).
+
+import type { ClusterState, PodState } from "../control/state.js";
+import type { KubeObject, Labels, LabelSelector } from "../manifest/types.js";
+import { formatLabelSelector } from "../manifest/selector.js";
+import { age, formatLabels } from "./common.js";
+import type { Resource } from "./get-types.js";
+import { givenObject } from "./objects.js";
+
+export function nsOf(o: KubeObject): string {
+  return o.metadata.namespace ?? "default";
+}
+
+// ---- workloads --------------------------------------------------------------
+
+function workloadPods(state: ClusterState, kind: string, ns: string, name: string): PodState[] {
+  if (kind === "ReplicaSet")
+    return state.pods.filter(
+      (p) => p.namespace === ns && p.owner?.kind === "ReplicaSet" && p.owner.name === name && !p.terminating,
+    );
+  return state.pods.filter(
+    (p) => p.namespace === ns && p.workload.kind === kind && p.workload.name === name && !p.terminating,
+  );
+}
+
+function containersOf(o: KubeObject | undefined, pods: PodState[]): { names: string; images: string } {
+  const cs: { name: string; image?: string }[] = o?.spec?.template?.spec?.containers ?? pods[0]?.spec.containers ?? [];
+  return { names: cs.map((c) => c.name).join(","), images: cs.map((c) => c.image ?? "").join(",") };
+}
+
+function replicas(o: KubeObject | undefined): number {
+  const r = o?.spec?.replicas;
+  return typeof r === "number" ? r : 1;
+}
+
+export function workloadResource(
+  kind: "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicationController",
+  plural: string,
+  short: string[],
+): Resource<KubeObject> {
+  return {
+    kind,
+    plural,
+    singular: kind.toLowerCase(),
+    shortNames: short,
+    nameRef: kind === "ReplicationController" ? "replicationcontroller" : `${kind.toLowerCase()}.apps`,
+    namespaced: true,
+    items: (s) =>
+      s.workloads
+        .filter((o) => o.kind === kind)
+        .map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
+    header: (wide) => {
+      const w = wide ? ["CONTAINERS", "IMAGES", ...(kind === "StatefulSet" ? [] : ["SELECTOR"])] : [];
+      if (kind === "Deployment") return ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", ...w];
+      if (kind === "StatefulSet") return ["NAME", "READY", "AGE", ...w];
+      if (kind === "ReplicationController") return ["NAME", "DESIRED", "CURRENT", "READY", "AGE", ...w];
+      return ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE", ...w];
+    },
+    row(state, item, wide) {
+      const o = item.value;
+      const ps = workloadPods(state, kind, item.namespace, item.name);
+      const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
+      const created = ps.length ? Math.min(...ps.map((p) => p.created)) : 0;
+      const c = containersOf(o, ps);
+      // A ReplicationController's selector is a plain label map.
+      const sel =
+        kind === "ReplicationController"
+          ? formatLabels(o.spec?.selector)
+          : formatLabelSelector(o.spec?.selector as LabelSelector | undefined);
+      let r: string[];
+      if (kind === "Deployment")
+        r = [item.name, `${ready}/${replicas(o)}`, String(ps.length), String(ready), age(state, created)];
+      else if (kind === "StatefulSet") r = [item.name, `${ready}/${replicas(o)}`, age(state, created)];
+      else if (kind === "ReplicationController")
+        r = [item.name, String(replicas(o)), String(ps.length), String(ready), age(state, created)];
+      else {
+        const ns = o.spec?.template?.spec?.nodeSelector as Labels | undefined;
+        const nsText = ns && Object.keys(ns).length ? formatLabels(ns) : "<none>";
+        r = [
+          item.name,
+          String(ps.length),
+          String(ps.length),
+          String(ready),
+          String(ps.length),
+          String(ready),
+          nsText,
+          age(state, created),
+        ];
+      }
+      if (wide) r.push(c.names, c.images, ...(kind === "StatefulSet" ? [] : [sel]));
+      return r;
+    },
+    object: (_state, item, opts) => givenObject(item.value, item.namespace, opts),
+  };
+}
+
+interface RsView {
+  namespace: string;
+  name: string;
+  given?: KubeObject;
+  deployment?: KubeObject;
+  replicas?: number;
+}
+
+export const replicasets: Resource<RsView> = {
+  kind: "ReplicaSet",
+  plural: "replicasets",
+  singular: "replicaset",
+  shortNames: ["rs"],
+  nameRef: "replicaset.apps",
+  namespaced: true,
+  items(s) {
+    if (s.replicaSets) {
+      return s.replicaSets.map((r) => {
+        const given = s.workloads.find(
+          (w) => w.kind === "ReplicaSet" && nsOf(w) === r.namespace && w.metadata.name === r.name,
+        );
+        const deployment = r.deployment
+          ? s.workloads.find(
+              (w) => w.kind === "Deployment" && nsOf(w) === r.namespace && w.metadata.name === r.deployment,
+            )
+          : undefined;
+        const src = given ?? deployment;
+        const labels = {
+          ...(src?.spec?.template?.metadata?.labels ?? {}),
+          ...(r.deployment ? { "pod-template-hash": r.podTemplateHash } : {}),
+        };
+        return {
+          namespace: r.namespace,
+          name: r.name,
+          labels,
+          value: { namespace: r.namespace, name: r.name, given, deployment, replicas: r.replicas },
+        };
+      });
+    }
+    // Without the control plane's list, ReplicaSets are known through their pods' owners.
+    const seen = new Map<string, RsView>();
+    for (const o of s.workloads.filter((w) => w.kind === "ReplicaSet"))
+      seen.set(`${nsOf(o)}/${o.metadata.name}`, { namespace: nsOf(o), name: o.metadata.name, given: o });
+    for (const p of s.pods) {
+      if (p.owner?.kind !== "ReplicaSet") continue;
+      const key = `${p.namespace}/${p.owner.name}`;
+      if (seen.has(key)) continue;
+      const dep =
+        p.workload.kind === "Deployment"
+          ? s.workloads.find(
+              (w) => w.kind === "Deployment" && nsOf(w) === p.namespace && w.metadata.name === p.workload.name,
+            )
+          : undefined;
+      seen.set(key, { namespace: p.namespace, name: p.owner.name, deployment: dep });
+    }
+    return [...seen.values()].map((r) => ({
+      namespace: r.namespace,
+      name: r.name,
+      labels: (r.given ?? r.deployment)?.spec?.template?.metadata?.labels ?? {},
+      value: r,
+    }));
+  },
+  header: (wide) => [
+    "NAME",
+    "DESIRED",
+    "CURRENT",
+    "READY",
+    "AGE",
+    ...(wide ? ["CONTAINERS", "IMAGES", "SELECTOR"] : []),
+  ],
+  row(state, item, wide) {
+    const r = item.value;
+    const ps = workloadPods(state, "ReplicaSet", r.namespace, r.name);
+    const src = r.given ?? r.deployment;
+    const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
+    const created = ps.length ? Math.min(...ps.map((p) => p.created)) : 0;
+    const row = [r.name, String(r.replicas ?? replicas(src)), String(ps.length), String(ready), age(state, created)];
+    if (wide) {
+      const c = containersOf(src, ps);
+      const sel = formatLabelSelector(src?.spec?.selector as LabelSelector | undefined);
+      const hash = ps[0]?.labels["pod-template-hash"];
+      row.push(c.names, c.images, hash && sel !== "<none>" ? `${sel},pod-template-hash=${hash}` : sel);
+    }
+    return row;
+  },
+  object(state, item, opts) {
+    const r = item.value;
+    if (r.given) return givenObject(r.given, r.namespace, opts);
+    const src = r.deployment;
+    return givenObject(
+      {
+        apiVersion: "apps/v1",
+        kind: "ReplicaSet",
+        metadata: {
+          name: r.name,
+          namespace: r.namespace,
+          ownerReferences: src
+            ? [{ apiVersion: "apps/v1", kind: "Deployment", name: src.metadata.name, controller: true }]
+            : undefined,
+        },
+        spec: src ? { replicas: replicas(src), selector: src.spec?.selector, template: src.spec?.template } : {},
+        status: { replicas: workloadPods(state, "ReplicaSet", r.namespace, r.name).length },
+      },
+      r.namespace,
+      opts,
+    );
+  },
+};
