@@ -71,3 +71,13 @@ export function byteValue(q: unknown): number | undefined {
   const v = wholeValue(q);
   return v === undefined ? undefined : Number(v);
 }
+
+/** The suffix family the quantity was written in (Quantity.Format), which its canonical
+ *  String() keeps; undefined when it is not a quantity. */
+export function quantityFormat(q: unknown): "DecimalSI" | "BinarySI" | "DecimalExponent" | undefined {
+  if (typeof q === "number") return Number.isFinite(q) ? "DecimalSI" : undefined;
+  if (typeof q !== "string") return undefined;
+  const m = FORMAT.exec(q.trim());
+  if (!m) return undefined;
+  return m[2] in BIN ? "BinarySI" : /^[eE]/.test(m[2]) ? "DecimalExponent" : "DecimalSI";
+}

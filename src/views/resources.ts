@@ -6,6 +6,7 @@
 // maximum) and the QoS class (kubernetes pkg/apis/core/v1/helper/qos/qos.go).
 
 import type { NodeState, PodState } from "../control/state.js";
+import { parseQuantity as quantityValue, quantityFormat } from "../manifest/quantity.js";
 
 /** A parsed quantity: the value in base units and the format String() prints it in. */
 export interface Quantity {
@@ -14,30 +15,12 @@ export interface Quantity {
 }
 
 const BIN: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DEC: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  "": 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-};
 
 /** resource.ParseQuantity: "250m", "1.5", "128Mi", "1e3", "2G"; undefined when malformed. */
 export function parseQuantity(v: unknown): Quantity | undefined {
-  if (typeof v === "number") return { value: v, format: "DecimalSI" };
-  if (typeof v !== "string") return undefined;
-  const m = /^([+-]?[0-9.]+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+|[numkMGTPE]?)$/.exec(v.trim());
-  if (!m || !/^[+-]?(\d+\.?\d*|\.\d+)$/.test(m[1])) return undefined;
-  const n = Number(m[1]);
-  const s = m[2];
-  if (s in BIN) return { value: n * BIN[s], format: "BinarySI" };
-  if (/^[eE]/.test(s)) return { value: n * 10 ** Number(s.slice(1)), format: "DecimalExponent" };
-  return { value: n * DEC[s], format: "DecimalSI" };
+  const value = quantityValue(v);
+  const format = quantityFormat(v);
+  return value === undefined || !format ? undefined : { value, format };
 }
 
 /** Quantity.String() in canonical form: the largest suffix that keeps an integer
