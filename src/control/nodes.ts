@@ -25,6 +25,43 @@ function nodeError(config: ClusterConfig, field: string, message: string): SpecE
  * taints to the config's node of the same name, or add a worker node; their
  * spec.podCIDR and InternalIP are honoured.
  */
+/** A node as computeNodes assembles it from the config, a Node object or the pods. */
+type Draft = {
+  name: string;
+  role: "control-plane" | "worker";
+  labels: Record<string, string>;
+  taints: NodeState["taints"];
+  address?: string;
+  podCIDR?: string;
+  maxPods: number;
+  capacity?: { cpu: string | number; memory: string | number };
+  allocatable?: { cpu: string | number; memory: string | number };
+  implied?: boolean;
+  tunnelAddress?: string;
+};
+
+/** What a Node object says: labels, taints, podCIDR, InternalIP, Calico's tunnel address, resources. */
+function fromNodeObject(d: Draft, o: KubeObject): void {
+  Object.assign(d.labels, o.metadata.labels ?? {});
+  if (Array.isArray(o.spec?.taints))
+    d.taints = o.spec.taints.map((t: { key: string; value?: string; effect: string }) => ({
+      key: t.key,
+      ...(t.value !== undefined ? { value: t.value } : {}),
+      effect: t.effect,
+    }));
+  if (typeof o.spec?.podCIDR === "string") d.podCIDR = o.spec.podCIDR;
+  const ip = (o.status?.addresses ?? []).find((a: { type?: string }) => a?.type === "InternalIP")?.address;
+  if (typeof ip === "string" && !d.address) d.address = ip;
+  // calico-node records the tunnel address it took (IPIP or VXLAN) on the Node.
+  const ann = o.metadata.annotations ?? {};
+  const tun = ann["projectcalico.org/IPv4IPIPTunnelAddr"] ?? ann["projectcalico.org/IPv4VXLANTunnelAddr"];
+  if (typeof tun === "string" && parseIPv4(tun) !== undefined) d.tunnelAddress = tun;
+  if (o.status?.capacity) d.capacity = o.status.capacity;
+  if (o.status?.allocatable) d.allocatable = o.status.allocatable;
+  const pods = Number(o.status?.allocatable?.pods);
+  if (Number.isInteger(pods) && pods > 0) d.maxPods = pods;
+}
+
 export function computeNodes(
   config: ClusterConfig,
   nodeObjects: KubeObject[],
@@ -34,19 +71,6 @@ export function computeNodes(
   const net = config.networking;
   const byObj = new Map<string, KubeObject>();
   for (const o of nodeObjects) byObj.set(o.metadata.name, o);
-  type Draft = {
-    name: string;
-    role: "control-plane" | "worker";
-    labels: Record<string, string>;
-    taints: NodeState["taints"];
-    address?: string;
-    podCIDR?: string;
-    maxPods: number;
-    capacity?: { cpu: string | number; memory: string | number };
-    allocatable?: { cpu: string | number; memory: string | number };
-    implied?: boolean;
-    tunnelAddress?: string;
-  };
   const drafts: Draft[] = config.nodes.map((n) => ({
     name: n.name,
     role: n.role,
@@ -74,26 +98,7 @@ export function computeNodes(
   drafts.push(...impliedNodes(config, podObjects, have));
   for (const d of drafts) {
     const o = byObj.get(d.name);
-    if (o) {
-      Object.assign(d.labels, o.metadata.labels ?? {});
-      if (Array.isArray(o.spec?.taints))
-        d.taints = o.spec.taints.map((t: any) => ({
-          key: t.key,
-          ...(t.value !== undefined ? { value: t.value } : {}),
-          effect: t.effect,
-        }));
-      if (typeof o.spec?.podCIDR === "string") d.podCIDR = o.spec.podCIDR;
-      const ip = (o.status?.addresses ?? []).find((a: any) => a.type === "InternalIP")?.address;
-      if (typeof ip === "string" && !d.address) d.address = ip;
-      // calico-node records the tunnel address it took (IPIP or VXLAN) on the Node.
-      const ann = o.metadata.annotations ?? {};
-      const tun = ann["projectcalico.org/IPv4IPIPTunnelAddr"] ?? ann["projectcalico.org/IPv4VXLANTunnelAddr"];
-      if (typeof tun === "string" && parseIPv4(tun) !== undefined) d.tunnelAddress = tun;
-      if (o.status?.capacity) d.capacity = o.status.capacity;
-      if (o.status?.allocatable) d.allocatable = o.status.allocatable;
-      const pods = Number(o.status?.allocatable?.pods);
-      if (Number.isInteger(pods) && pods > 0) d.maxPods = pods;
-    }
+    if (o) fromNodeObject(d, o);
     d.labels["kubernetes.io/hostname"] ??= d.name;
     d.labels["kubernetes.io/os"] ??= "linux";
     d.labels["kubernetes.io/arch"] ??= "amd64";
