@@ -217,3 +217,43 @@ test("scaling a dump's Deployment: new pods under its ReplicaSet, or the observe
   assert.equal(web(del).length, 3);
   assert.equal(web(del).filter((p) => !p.observed).length, 1);
 });
+
+test("settings a dump shows but podnet cannot use are not taken (a /64 node mask, a /40 Calico block)", async () => {
+  const text = `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: kube-controller-manager-cp, namespace: kube-system}
+  spec:
+    nodeName: cp
+    hostNetwork: true
+    containers: [{name: c, image: x, command: [kube-controller-manager, --cluster-cidr=10.244.0.0/16, --node-cidr-mask-size=64]}]
+  status: {phase: Running, podIP: 10.0.0.5, hostIP: 10.0.0.5}
+- apiVersion: crd.projectcalico.org/v1
+  kind: IPPool
+  metadata: {name: p}
+  spec: {cidr: 10.244.0.0/16, blockSize: 40, ipipMode: Always}
+- apiVersion: apps/v1
+  kind: DaemonSet
+  metadata: {name: calico-node, namespace: kube-system}
+  spec:
+    selector: {matchLabels: {a: b}}
+    template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: calico/node}]}}
+`;
+  const spec = parseSpec([{ file: "dump.yaml", text }], undefined, "tolerant");
+  const by = new Map(spec.inferred!.map((x) => [x.setting, x]));
+  assert.deepEqual(
+    [by.get("networking.cni")!.value, by.get("networking.podSubnet")!.value],
+    ["calico", "10.244.0.0/16"],
+  );
+  // Calico's IPv4 block sizes are 20-32; a node mask is longer than the cluster CIDR's and usable.
+  assert.deepEqual(
+    [by.get("networking.calicoBlockSize")!.value, by.get("networking.calicoBlockSize")!.from],
+    ["26", "default"],
+  );
+  assert.deepEqual(
+    [by.get("networking.nodeCIDRMaskSize")!.value, by.get("networking.nodeCIDRMaskSize")!.from],
+    ["24", "default"],
+  );
+});

@@ -382,10 +382,12 @@ export function inferConfig(
   if (cni === "calico") {
     const pool = ipPools(objs)[0];
     const bs = pool && Number(pool.spec.blockSize);
+    // Calico takes IPv4 block sizes 20-32 (IPPool reference); another value is not used.
+    const okBs = bs !== undefined && Number.isInteger(bs) && bs >= 20 && bs <= 32;
     net.calicoBlockSize = Number(
       record(
         "networking.calicoBlockSize",
-        bs ? found(String(bs), pool, "spec.blockSize") : undefined,
+        okBs ? found(String(bs), pool, "spec.blockSize") : undefined,
         String(net.calicoBlockSize),
       ),
     );
@@ -396,8 +398,12 @@ export function inferConfig(
     inferServiceSubnet(objs, net.serviceSubnet),
     net.serviceSubnet,
   );
+  // kube-controller-manager wants a node mask longer than the cluster CIDR's (and a usable range).
+  const podPrefix = parseCidr4(net.podSubnet)!.prefix;
+  const mask = inferMaskSize(objs);
+  const okMask = mask && Number(mask.value) >= podPrefix && Number(mask.value) <= 30;
   net.nodeCIDRMaskSize = Number(
-    record("networking.nodeCIDRMaskSize", inferMaskSize(objs), String(net.nodeCIDRMaskSize)),
+    record("networking.nodeCIDRMaskSize", okMask ? mask : undefined, String(Math.max(net.nodeCIDRMaskSize, podPrefix))),
   );
   net.dnsDomain = record("networking.dnsDomain", inferDomain(objs), net.dnsDomain);
   const mode = inferProxyMode(objs);
