@@ -255,6 +255,11 @@ export abstract class WalkConntrack extends WalkCore {
     this.forkAt(pkt, new HookCall(ns, inf, hook, pkt, st, io), rest);
   }
 
+  /**
+   * One hook's chains. `nat` false: the nat chains do not run, the connection's destination
+   * NAT being set up already (nf_nat_inet_fn runs the nat table only while a manip type is
+   * uninitialized), as for a packet IPVS sends on through LOCAL_OUT.
+   */
   protected hook(
     ns: NetNs,
     inf: NsInfo,
@@ -262,30 +267,12 @@ export abstract class WalkConntrack extends WalkCore {
     pkt: Pkt,
     st: { state: CtState; e: CtEntry | null; reply: boolean },
     io: Io,
+    nat = true,
   ): boolean {
     if (!this.tracked(ns)) return true;
     const env = this.env(ns, inf, pkt, st, io);
-    const r = runHook(ns, hook, env, st.state === "NEW", undefined, undefined, this.cur!.steps, inf, this.c);
-    if (st.e) st.e.dnat = st.e.dnat || env.ctDnat;
-    return this.hookVerdict(r, pkt);
-  }
-
-  /**
-   * A hook whose nat chains do not run: the connection's destination NAT is already set up
-   * (nf_nat_inet_fn runs the nat table only while a manip type is uninitialized), as for
-   * a packet IPVS sends on through LOCAL_OUT.
-   */
-  protected hookNoNat(
-    ns: NetNs,
-    inf: NsInfo,
-    hook: Hook,
-    pkt: Pkt,
-    st: { state: CtState; e: CtEntry | null; reply: boolean },
-    io: Io,
-  ): boolean {
-    if (!this.tracked(ns)) return true;
-    const env = this.env(ns, inf, pkt, st, io);
-    const r = runHook(ns, hook, env, false, undefined, undefined, this.cur!.steps, inf, this.c);
+    const r = runHook(ns, hook, env, nat && st.state === "NEW", undefined, undefined, this.cur!.steps, inf, this.c);
+    if (nat && st.e) st.e.dnat = st.e.dnat || env.ctDnat;
     return this.hookVerdict(r, pkt);
   }
 }

@@ -71,7 +71,7 @@ export abstract class WalkIpvs extends WalkEncap {
         const out = io(undefined, r.route.dev);
         this.forkAt(
           pkt,
-          () => this.hookNoNat(ns, inf, "OUTPUT", pkt, st, out),
+          () => this.hook(ns, inf, "OUTPUT", pkt, st, out, false),
           () =>
             this.hookThen(ns, inf, "POSTROUTING", pkt, st, out, () => {
               this.ctOut(ns, pkt, st);
