@@ -5,6 +5,7 @@ import type { KubeObject } from "../manifest/types.js";
 import { diffStates, type StateDiff } from "./diff.js";
 import { SpecError } from "../manifest/errors.js";
 import { mergeObjects } from "./build.js";
+import { WORKLOAD_KINDS } from "./objects.js";
 import { objKey, reconcile } from "./reconcile.js";
 import type { ClusterState, KEvent } from "./state.js";
 
@@ -17,12 +18,7 @@ const KNOWN = new Set([
   "Namespace",
   "Node",
   "Pod",
-  "Deployment",
-  "ReplicaSet",
-  "StatefulSet",
-  "DaemonSet",
-  "Job",
-  "ReplicationController",
+  ...WORKLOAD_KINDS,
   "Service",
   "EndpointSlice",
   "Endpoints",

@@ -11,7 +11,8 @@ export const WORKLOAD_KINDS = new Set([
   "Job",
   "ReplicationController",
 ]);
-export const CLUSTER_SCOPED = new Set(["Namespace", "Node", "IPPool"]);
+export { CLUSTER_SCOPED } from "../manifest/diag.js";
+import { CLUSTER_SCOPED } from "../manifest/diag.js";
 
 export function objKey(o: { kind: string; metadata: { namespace?: string; name: string } }): string {
   return CLUSTER_SCOPED.has(o.kind)

@@ -137,7 +137,8 @@ export class Diags {
   }
 }
 
-const CLUSTER_SCOPED = new Set(["Namespace", "Node", "IPPool"]);
+/** Kinds that live outside namespaces (the ones podnet reads). */
+export const CLUSTER_SCOPED: ReadonlySet<string> = new Set(["Namespace", "Node", "IPPool"]);
 export function isNamespaced(kind: string): boolean {
   return !CLUSTER_SCOPED.has(kind);
 }

@@ -88,11 +88,15 @@ class Objects {
     }
     return undefined;
   }
-  /** kubeadm-config's ClusterConfiguration, parsed. */
+  private kubeadmConfig?: { o: KubeObject; cc: Obj } | null;
+  /** kubeadm-config's ClusterConfiguration, parsed once (four settings read it). */
   kubeadm(): { o: KubeObject; cc: Obj } | undefined {
-    const o = this.configMap("kube-system", "kubeadm-config");
-    const cc = o && yamlData(o, "ClusterConfiguration");
-    return o && cc ? { o, cc } : undefined;
+    if (this.kubeadmConfig === undefined) {
+      const o = this.configMap("kube-system", "kubeadm-config");
+      const cc = o && yamlData(o, "ClusterConfiguration");
+      this.kubeadmConfig = o && cc ? { o, cc } : null;
+    }
+    return this.kubeadmConfig ?? undefined;
   }
 }
 
