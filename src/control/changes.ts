@@ -1,6 +1,7 @@
 // Changes to a running cluster: apply, delete, scale. Each returns a new state (the input
 // is never mutated; unchanged parts are shared) and the events the change caused. An
 // apply with one invalid object throws a SpecError and changes nothing.
+import type { Mapping } from "../manifest/diag.js";
 import type { KubeObject } from "../manifest/types.js";
 import { diffStates, type StateDiff } from "./diff.js";
 import { SpecError } from "../manifest/errors.js";
@@ -106,7 +107,7 @@ export function scale(
   const i = objects.findIndex((o) => objKey(o) === key);
   if (i < 0) throw notFound(kind, ns, name);
   const o = objects[i];
-  let spec: any;
+  let spec: Mapping;
   if (["Deployment", "ReplicaSet", "StatefulSet", "ReplicationController"].includes(kind))
     spec = { ...o.spec, replicas };
   else if (kind === "Job") spec = { ...o.spec, parallelism: replicas };

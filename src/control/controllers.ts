@@ -2,7 +2,7 @@
 // of the existing ones stay (kept) and which go (toDelete), per Deployment/ReplicaSet, Job,
 // StatefulSet, DaemonSet and bare Pod. Order of toDelete, wants and events is the order
 // the objects are given in; later phases depend on it (names, IPs, event order).
-import { where } from "../manifest/diag.js";
+import { type Mapping, where } from "../manifest/diag.js";
 import type { KubeObject, PodSpec, Toleration } from "../manifest/types.js";
 import { templateHash, uidFor } from "./hash.js";
 import { objKey, sameObject, WORKLOAD_KINDS } from "./objects.js";
@@ -426,7 +426,7 @@ function daemonSetPods(ctx: ReconcileContext, d: Desired, w: Workload): void {
   const labels = {
     ...w.tLabels,
     "controller-revision-hash": hash,
-    "pod-template-generation": String((o.metadata as any).generation ?? 1),
+    "pod-template-generation": String(o.metadata.generation ?? 1),
   };
   const spec: PodSpec = { ...w.tSpec, tolerations: daemonTolerations(w.tSpec) };
   const obj = `daemonset/${ns}/${name}`;
@@ -495,14 +495,14 @@ function barePod(ctx: ReconcileContext, d: Desired, w: Workload): void {
   }
   if (p) d.toDelete.push({ pod: p });
   const st = o.status ?? {};
-  const readyCond = (st.conditions ?? []).find((c: any) => c.type === "Ready");
+  const readyCond = (st.conditions ?? []).find((c: Mapping) => c.type === "Ready");
   const ready = !(readyCond && String(readyCond.status) === "False") && !(st.phase && st.phase !== "Running");
   d.wants.push({
     ...podBase(o, ns, name),
     owner: null,
     workload: { kind: "Pod", namespace: ns, name },
     ready,
-    terminating: !!(o.metadata as any).deletionTimestamp,
+    terminating: !!o.metadata.deletionTimestamp,
     requestedIP: typeof st.podIP === "string" ? st.podIP : undefined,
   });
 }

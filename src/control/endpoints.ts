@@ -11,6 +11,7 @@
 //  - hostname when the pod has spec.hostname and spec.subdomain == the Service's name;
 //  - pods without an IP are not endpoints; a Service whose selector matches nothing gets
 //    one empty placeholder slice, like the controller's.
+import type { Mapping } from "../manifest/diag.js";
 import type { Endpoint, EndpointPort, KubeObject, PodSpec, Protocol } from "../manifest/types.js";
 import { randomSuffix } from "./hash.js";
 import type { EndpointSliceState, NodeState, PodState, ServiceState } from "./state.js";
@@ -222,7 +223,7 @@ export function slicesForService(
   return out;
 }
 
-function toPort(p: any): EndpointPort {
+function toPort(p: Mapping): EndpointPort {
   const ep: EndpointPort = { name: p.name ?? "", port: p.port, protocol: p.protocol ?? "TCP" };
   if (p.appProtocol !== undefined) ep.appProtocol = p.appProtocol;
   return ep;
@@ -237,7 +238,7 @@ export function givenSlice(o: KubeObject): EndpointSliceState {
     serviceName: labels["kubernetes.io/service-name"] ?? "",
     addressType: o.addressType ?? "IPv4",
     ports: (o.ports ?? []).map(toPort),
-    endpoints: (o.endpoints ?? []).map((e: any) => {
+    endpoints: (o.endpoints ?? []).map((e: Mapping) => {
       const c = e.conditions ?? {};
       // A nil "ready" means unknown, which consumers treat as ready.
       const ready = c.ready !== false;
@@ -262,7 +263,7 @@ export function mirrorEndpoints(o: KubeObject, namer: SliceNamer, prevNames: str
   let reuse = 0;
   for (const sub of o.subsets ?? []) {
     const eps: Endpoint[] = [];
-    const add = (a: any, ready: boolean) => {
+    const add = (a: Mapping, ready: boolean) => {
       const e: Endpoint = { addresses: [a.ip], conditions: cond(ready, ready, false) };
       if (a.hostname) e.hostname = a.hostname;
       if (a.nodeName) e.nodeName = a.nodeName;

@@ -48,9 +48,9 @@ export function stableJson(v: unknown): string {
   if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
   if (Array.isArray(v)) return "[" + v.map(stableJson).join(",") + "]";
   const keys = Object.keys(v as object)
-    .filter((k) => (v as any)[k] !== undefined)
+    .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
     .sort();
-  return "{" + keys.map((k) => JSON.stringify(k) + ":" + stableJson((v as any)[k])).join(",") + "}";
+  return "{" + keys.map((k) => JSON.stringify(k) + ":" + stableJson((v as Record<string, unknown>)[k])).join(",") + "}";
 }
 
 /**

@@ -12,7 +12,7 @@
 //    skipped, as with MetalLB's avoidBuggyIPs); no pool → no address (kubectl shows <pending>).
 //  - healthCheckNodePort for externalTrafficPolicy: Local LoadBalancers, from the NodePort range.
 import type { ClusterConfig } from "../manifest/config.js";
-import { Diags, where } from "../manifest/diag.js";
+import { Diags, type Mapping, where } from "../manifest/diag.js";
 import { SpecError } from "../manifest/errors.js";
 import { cidrContains, cidrSize, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
 import type { KubeObject } from "../manifest/types.js";
@@ -298,7 +298,7 @@ function allocateLoadBalancerIPs(al: Alloc, changed: Changed[]): void {
     if (s.type !== "LoadBalancer") continue;
     const key = svcKey(o);
     const status: string[] = (o.status?.loadBalancer?.ingress ?? [])
-      .map((i: any) => i.ip ?? i.hostname)
+      .map((i: Mapping) => i.ip ?? i.hostname)
       .filter((x: unknown) => typeof x === "string");
     if (status.length) {
       s.loadBalancerIPs = status;
@@ -333,7 +333,7 @@ function draftService(ctx: ServiceCtx, o: KubeObject, prev: ServiceState | undef
   const type = spec.type ?? "ClusterIP";
   const ns = o.metadata.namespace ?? "default";
   const selector = spec.selector && Object.keys(spec.selector).length > 0 ? { ...spec.selector } : null;
-  const ports: ServicePortState[] = (spec.ports ?? []).map((p: any) => {
+  const ports: ServicePortState[] = (spec.ports ?? []).map((p: Mapping) => {
     const sp: ServicePortState = { protocol: p.protocol ?? "TCP", port: p.port, targetPort: p.targetPort ?? p.port };
     if (p.name !== undefined) sp.name = p.name;
     if (p.appProtocol !== undefined) sp.appProtocol = p.appProtocol;

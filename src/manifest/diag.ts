@@ -37,6 +37,7 @@ export function formatValue(v: unknown): string {
 export const NO_VALUE: unique symbol = Symbol("no value");
 
 /** A decoded YAML mapping, not yet validated (fields read as given: JSON input). */
+// biome-ignore lint/suspicious/noExplicitAny: the one input boundary type (with KubeObject's raw fields)
 export type Mapping = Record<string, any>;
 
 /** Shape checks on input not yet validated (a YAML mapping, a whole number). */

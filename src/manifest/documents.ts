@@ -10,7 +10,7 @@
 //   as a document of its own (its own docIndex and line); the list itself takes no index.
 import { LineCounter, parse, parseAllDocuments, isMap, isSeq, isScalar, isPair, type Node as YamlNode } from "yaml";
 import type { SourceRef } from "./types.js";
-import { type Diags, NO_VALUE, canonicalPath, childPath, indexPath } from "./diag.js";
+import { type Diags, type Mapping, NO_VALUE, canonicalPath, childPath, indexPath } from "./diag.js";
 import { BAIL, fastYaml } from "./fast-yaml.js";
 import { LineIndex, type Piece, cutManagedFields, decode, jsonLineMap, splitJson, splitYaml } from "./split.js";
 
@@ -151,7 +151,7 @@ const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
  * Nothing in podnet looks at either; together they are about half of a dump's bytes.
  */
 function dropBookkeeping(v: unknown): void {
-  const md = (v as { metadata?: unknown } | null)?.metadata as Record<string, any> | undefined;
+  const md = (v as { metadata?: unknown } | null)?.metadata as Mapping | undefined;
   if (!md || typeof md !== "object") return;
   if ("managedFields" in md) delete md.managedFields;
   const an = md.annotations;

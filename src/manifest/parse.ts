@@ -22,7 +22,7 @@ import {
   defaultConfig,
   parseConfig,
 } from "./config.js";
-import { Diags, type Mapping, NO_VALUE, isNamespaced, keyPath, objectLabel, where } from "./diag.js";
+import { Diags, type Mapping, NO_VALUE, isNamespaced, isObj, keyPath, objectLabel, where } from "./diag.js";
 import { SpecError } from "./errors.js";
 import { type RawDocument, type SourceText, readDocuments } from "./documents.js";
 import { dumpNamesNodes, inferConfig, isSnapshot } from "./infer.js";
@@ -172,7 +172,12 @@ function configFromFile(config: SourceText, diags: Diags): ClusterConfig | undef
     diags.error(
       {
         source: extra.source,
-        object: objectLabel("Cluster", undefined, (extra.value as any)?.name, extra.source.docIndex),
+        object: objectLabel(
+          "Cluster",
+          undefined,
+          isObj(extra.value) ? extra.value.name : undefined,
+          extra.source.docIndex,
+        ),
       },
       "kind",
       NO_VALUE,
@@ -309,8 +314,8 @@ export function parseSpec(sources: SourceText[], config?: SourceText, mode: Load
 // Defaults the API server applies at admission that podnet relies on. Only missing
 // fields are filled; the raw object is kept otherwise.
 
-function defaultPodSpec(spec: any): void {
-  if (!spec || typeof spec !== "object") return;
+function defaultPodSpec(spec: unknown): void {
+  if (!isObj(spec)) return;
   spec.dnsPolicy ??= "ClusterFirst";
   spec.enableServiceLinks ??= true;
   spec.restartPolicy ??= "Always";

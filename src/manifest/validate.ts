@@ -188,7 +188,7 @@ function checkServiceConflicts(err: Err, o: KubeObject, seen: Seen): void {
     else seen.clusterIPs.set(ip, o);
   }
   if (Array.isArray(o.spec.ports))
-    o.spec.ports.forEach((p: any, i: number) => {
+    o.spec.ports.forEach((p: unknown, i: number) => {
       if (!isObj(p) || !isInt(p.nodePort) || p.nodePort === 0) return;
       const k = `${p.nodePort}/${p.protocol ?? "TCP"}`;
       const other = seen.nodePorts.get(k);

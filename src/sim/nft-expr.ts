@@ -330,9 +330,11 @@ function classify(ty: Ty, tys: Ty[] | undefined, r: NftExpr): unknown {
  * Strings of concatenated keys (protocol names, interface names) as numbers. Process-wide on
  * purpose: an index built for one IR's set and the keys looked up in it must number strings
  * alike, and a number is never reused. Only building an index adds (lookups of unknown
- * strings do not): bounded by the distinct strings in the sets' elements loaded.
+ * strings do not), and at most INTERNED_MAX strings: past it a new string is "not
+ * representable", so its element is scanned (matchOne) instead of hashed: slower, same answer.
  */
 const interned = new Map<string, number>();
+const INTERNED_MAX = 1 << 20;
 
 /** A component as uint32: -1 when it has none (a non-integer number; at lookup, an unknown string). */
 function enc(v: unknown, add: boolean): number {
@@ -340,7 +342,7 @@ function enc(v: unknown, add: boolean): number {
   const s = v as string;
   let n = interned.get(s);
   if (n === undefined) {
-    if (!add) return -1;
+    if (!add || interned.size >= INTERNED_MAX) return -1;
     interned.set(s, (n = interned.size));
   }
   return n;

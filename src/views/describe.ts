@@ -3,6 +3,7 @@
 // same LEVEL_n indents (two spaces per level), and the Events table.
 
 import type { ClusterState, KEvent, NodeState, PodState, ServiceState } from "../control/state.js";
+import type { Mapping } from "../manifest/diag.js";
 import type { Labels, Toleration } from "../manifest/types.js";
 import {
   age,
@@ -117,7 +118,7 @@ function containerPorts(
 }
 
 // Loose shapes of the pod object's parts describe reads (core/v1, as given or observed).
-export type Raw = Record<string, any>;
+export type Raw = Mapping;
 
 /** An RFC 3339 time as describe prints it (RFC1123Z); "" when absent. */
 function rfcTime(t: unknown): string {

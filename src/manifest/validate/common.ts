@@ -116,7 +116,7 @@ export function checkSelector(err: Err, field: string, sel: unknown): void {
 }
 
 /** Whether a selector selects a label set (used for the template-labels check). */
-export function selectorMatches(sel: any, labels: Record<string, string>): boolean {
+export function selectorMatches(sel: unknown, labels: Record<string, string>): boolean {
   if (!isObj(sel)) return false;
   // Not yet validated: a malformed requirement selects nothing.
   for (const r of sel.matchExpressions ?? []) if (!isObj(r)) return false;

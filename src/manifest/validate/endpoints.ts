@@ -73,7 +73,7 @@ export function checkEndpoints(apiErr: Err, o: KubeObject): void {
     else {
       checkEndpointPorts(apiErr, `${f}.ports`, s.ports);
       if (Array.isArray(s.ports))
-        s.ports.forEach((p: any, j: number) => {
+        s.ports.forEach((p: unknown, j: number) => {
           if (isObj(p) && p.port === undefined) err(`${indexPath(`${f}.ports`, j)}.port`, NO_VALUE, "is required");
         });
     }

@@ -202,7 +202,7 @@ export function checkNode(err: Err, o: KubeObject): void {
     if (typeof c !== "string" || !parseCidrAny(c).ok) err(f, c, "is not a valid CIDR", NET);
   }
   if (Array.isArray(spec.taints))
-    spec.taints.forEach((t: any, i: number) => {
+    spec.taints.forEach((t: unknown, i: number) => {
       const f = indexPath("spec.taints", i);
       if (!isObj(t) || typeof t.key !== "string") return err(`${f}.key`, NO_VALUE, "is required", NET);
       const e = qualifiedName(t.key);
