@@ -23,7 +23,7 @@ interface Creation {
   warnings: string[];
   /** PodTopologySpread's default selector per want (replicas share a want). */
   spread: WeakMap<Want, LabelSelector | null>;
-  /** Services and controllers by "kind/ns/name" ("Service/ns" lists), built on first use. */
+  /** Controllers by "kind/ns/name", Services by "Service/ns/key=value" of their selector's first key. */
   objects?: Map<string, KubeObject[]>;
 }
 
@@ -173,11 +173,13 @@ function spreadSelector(ctx: ReconcileContext, c: Creation, w: Want): LabelSelec
   if (sel !== undefined) return sel;
   const objs = (c.objects ??= indexObjects(ctx));
   const labels: Labels = {};
-  for (const s of objs.get(`Service/${w.namespace}`) ?? []) {
-    const ss = s.spec?.selector;
-    // A Service without a selector selects nothing (GetPodServices).
-    if (ss && typeof ss === "object" && matchSelector({ matchLabels: ss }, w.labels)) Object.assign(labels, ss);
-  }
+  // Services are indexed by their selector's first key and value: only those can match.
+  // One without a selector selects nothing, an empty one adds nothing (GetPodServices).
+  for (const [k, v] of Object.entries(w.labels))
+    for (const s of objs.get(`Service/${w.namespace}/${k}=${v}`) ?? []) {
+      const ss = s.spec.selector;
+      if (matchSelector({ matchLabels: ss }, w.labels)) Object.assign(labels, ss);
+    }
   const exprs: NonNullable<LabelSelector["matchExpressions"]> = [];
   const owner = w.owner;
   const get = (kind: string, name: string) => objs.get(`${kind}/${w.namespace}/${name}`)?.[0];
@@ -212,7 +214,11 @@ function indexObjects(ctx: ReconcileContext): Map<string, KubeObject[]> {
     if (l) l.push(o);
     else m.set(k, [o]);
   };
-  for (const o of ctx.byKind.get("Service") ?? []) add(`Service/${o.metadata.namespace ?? "default"}`, o);
+  for (const o of ctx.byKind.get("Service") ?? []) {
+    const sel = o.spec?.selector;
+    const first = sel && typeof sel === "object" ? Object.keys(sel).sort()[0] : undefined;
+    if (first !== undefined) add(`Service/${o.metadata.namespace ?? "default"}/${first}=${sel[first]}`, o);
+  }
   for (const kind of ["Deployment", "ReplicaSet", "StatefulSet", "ReplicationController"])
     for (const o of ctx.byKind.get(kind) ?? [])
       add(`${kind}/${o.metadata.namespace ?? "default"}/${o.metadata.name}`, o);

@@ -107,6 +107,8 @@ export class PodIndex {
   /** Pods by "ns\0key=value", for the label keys some group was indexed by. */
   private podIdx = new Map<string, PodRef[]>();
   private podKeys = new Set<string>();
+  /** Groups by selector object (replicas share their selectors), then by the rest of the key. */
+  private byObject = new WeakMap<LabelSelector, Map<string, GroupDef>>();
 
   constructor(
     private pods: PodRef[],
@@ -152,12 +154,20 @@ export class PodIndex {
     nsSelector: LabelSelector | undefined,
     skipTerminating: boolean,
   ): Group {
-    const id = JSON.stringify([sel.matchLabels ?? null, sel.matchExpressions ?? null, namespaces, nsSelector ?? null]);
-    const key = `${+skipTerminating}${id}`;
-    let g = this.groups.get(key);
+    const nsKey = `${+skipTerminating}${namespaces?.join(",")}${nsSelector ? JSON.stringify(nsSelector) : ""}`;
+    let seen = this.byObject.get(sel);
+    if (!seen) this.byObject.set(sel, (seen = new Map()));
+    let g = seen.get(nsKey);
     if (g) return g;
+    const key = nsKey + JSON.stringify([sel.matchLabels ?? null, sel.matchExpressions ?? null]);
+    g = this.groups.get(key);
+    if (g) {
+      seen.set(nsKey, g);
+      return g;
+    }
     g = { perNode: new Map(), namespaces, sel, skipTerminating, ...(nsSelector ? { nsSelector } : {}) };
     this.groups.set(key, g);
+    seen.set(nsKey, g);
     const pairKey = Object.keys(sel.matchLabels ?? {}).sort()[0];
     const pair = pairKey === undefined ? "" : `${pairKey}=${sel.matchLabels![pairKey]}`;
     if (pairKey === undefined) this.nsWide = true;
@@ -201,6 +211,9 @@ export interface Domains {
   ids: Int32Array;
   has: Uint8Array;
   size: number;
+  /** Scratch per domain, all zero between uses. */
+  present: Uint8Array;
+  counts: Float64Array;
 }
 
 export function domainsOf(nodes: NodeState[], key: string): Domains {
@@ -216,7 +229,8 @@ export function domainsOf(nodes: NodeState[], key: string): Domains {
     if (id === undefined) byValue.set(s, (id = byValue.size));
     ids[i] = id;
   }
-  return { ids, has, size: byValue.size };
+  const size = byValue.size;
+  return { ids, has, size, present: new Uint8Array(size), counts: new Float64Array(size) };
 }
 
 /** What the scorers read of the scheduler's state. */
@@ -237,8 +251,36 @@ export interface ScoreView {
   domains(key: string): Domains;
   /** Per node: whether the pod's nodeSelector and required node affinity admit it. */
   affinityOk(spec: PodSpec): Uint8Array;
-  /** Scratch, one slot per node, all zero between uses. */
-  scratch: Int32Array;
+  /** Scratch, one slot per node: `scratch` all zero between uses, the others overwritten. */
+  scratch: Float64Array;
+  total: Float64Array;
+  raw: Float64Array;
+  ignored: Uint8Array;
+  /** The pod's TaintToleration and NodeAffinity verdict per node (set by the caller). */
+  staticOk: Uint8Array;
+  /** Resource scores per node and the request they were computed for (NaN: stale). */
+  cache: ResourceCache;
+}
+
+export interface ResourceCache {
+  laVal: Float64Array;
+  laCpu: Float64Array;
+  laMem: Float64Array;
+  baVal: Float64Array;
+  baCpu: Float64Array;
+  baMem: Float64Array;
+}
+
+export function resourceCache(n: number): ResourceCache {
+  const stale = () => new Float64Array(n).fill(Number.NaN);
+  return {
+    laVal: new Float64Array(n),
+    laCpu: stale(),
+    laMem: stale(),
+    baVal: new Float64Array(n),
+    baCpu: stale(),
+    baMem: stale(),
+  };
 }
 
 /**
@@ -248,15 +290,50 @@ export interface ScoreView {
  * same inputs always give the same placement.
  */
 export function selectHost(v: ScoreView, feas: Int32Array, F: number, pod: Incoming, defaultSel: LabelSelector | null) {
-  const total = new Float64Array(F);
+  const total = v.total;
+  total.fill(0, 0, F);
   const spec = pod.spec;
   if (v.anyPreferNoSchedule) taintScores(v, feas, F, spec, total);
   nodeAffinityScores(v, feas, F, spec, total);
-  resourceScores(v, feas, F, spec, total);
-  spreadScores(v, feas, F, pod, defaultSel, total);
   interPodScores(v, feas, F, pod, total);
-  let best = 0;
-  for (let f = 1; f < F; f++) if (total[f] > total[best]) best = f;
+  const spread = spreadRaw(v, feas, F, pod, defaultSel);
+  // The resource scores and PodTopologySpread's normalization, in one pass with the choice.
+  const nz = podRequestsNonZero(spec);
+  const req = podRequests(spec);
+  const balanced = req.cpu !== 0 || req.memory !== 0;
+  const { allocCpu, allocMem, cpuNZ, memNZ, cpu, mem, raw, ignored } = v;
+  const { laVal, laCpu, laMem, baVal, baCpu, baMem } = v.cache;
+  const skipIgnored = spread !== null && spread.requireAll;
+  // PodTopologySpread's normalization by rounded sum: 100·(max + min − s)/max.
+  const norm = spread ? spreadTable(spread.min, spread.max) : null;
+  const sMin = spread ? spread.min : 0;
+  let best = -1;
+  let bestScore = Number.NEGATIVE_INFINITY;
+  for (let f = 0; f < F; f++) {
+    const i = feas[f];
+    let score = total[f];
+    // The resource scores change only when the node takes a pod (account resets the keys)
+    // or the request differs: cached per node with the request they were computed for.
+    if (laCpu[i] !== nz.cpu || laMem[i] !== nz.memory) {
+      laVal[i] = leastAllocated(cpuNZ[i] + nz.cpu, memNZ[i] + nz.memory, allocCpu[i], allocMem[i]);
+      laCpu[i] = nz.cpu;
+      laMem[i] = nz.memory;
+    }
+    score += W_FIT * laVal[i];
+    if (balanced) {
+      if (baCpu[i] !== req.cpu || baMem[i] !== req.memory) {
+        baVal[i] = balancedAllocation(cpu[i] + req.cpu, mem[i] + req.memory, allocCpu[i], allocMem[i]);
+        baCpu[i] = req.cpu;
+        baMem[i] = req.memory;
+      }
+      score += W_BALANCED * baVal[i];
+    }
+    if (spread !== null && !(skipIgnored && ignored[f] === 1)) score += norm![raw[f] - sMin];
+    if (score > bestScore) {
+      bestScore = score;
+      best = f;
+    }
+  }
   return feas[best];
 }
 
@@ -277,7 +354,7 @@ function defaultNormalize(raw: Float64Array, F: number, reverse: boolean, weight
 /** TaintToleration: PreferNoSchedule taints the pod does not tolerate, fewer is better. */
 function taintScores(v: ScoreView, feas: Int32Array, F: number, spec: PodSpec, total: Float64Array): void {
   const tols = (spec.tolerations ?? []).filter((t) => !t?.effect || t.effect === "PreferNoSchedule");
-  const raw = new Float64Array(F);
+  const raw = v.raw.fill(0, 0, F);
   for (let f = 0; f < F; f++)
     for (const t of v.nodes[feas[f]].taints) if (t.effect === "PreferNoSchedule" && !tolerates(tols, t)) raw[f]++;
   defaultNormalize(raw, F, true, W_TAINT, total);
@@ -289,46 +366,47 @@ function nodeAffinityScores(v: ScoreView, feas: Int32Array, F: number, spec: Pod
     (t) => t?.weight && t.preference,
   );
   if (terms.length === 0) return; // PreScore: Skip
-  const raw = new Float64Array(F);
+  const raw = v.raw.fill(0, 0, F);
   for (let f = 0; f < F; f++) for (const t of terms) if (matchTerm(v.nodes[feas[f]], t.preference)) raw[f] += t.weight;
   defaultNormalize(raw, F, false, W_NODE_AFFINITY, total);
 }
 
-/**
- * NodeResourcesFit's LeastAllocated (cpu and memory, weight 1 each, with the non-zero
- * defaults for containers without requests) and NodeResourcesBalancedAllocation (what is
- * requested; 1 − the standard deviation of the two fractions; best-effort pods skip it,
- * kubernetes/kubernetes#129138).
+/*
+ * The resource scores (in selectHost's last pass): NodeResourcesFit's LeastAllocated (cpu
+ * and memory, weight 1 each, with the non-zero defaults for containers without requests:
+ * ⌊(allocatable − requested)·100/allocatable⌋, their ⌊mean⌋) and
+ * NodeResourcesBalancedAllocation (what is requested; (1 − the standard deviation of the
+ * two fractions)·100; best-effort pods skip it, kubernetes/kubernetes#129138).
  */
-function resourceScores(v: ScoreView, feas: Int32Array, F: number, spec: PodSpec, total: Float64Array): void {
-  const nz = podRequestsNonZero(spec);
-  const req = podRequests(spec);
-  const balanced = req.cpu !== 0 || req.memory !== 0;
-  const { allocCpu, allocMem, cpuNZ, memNZ, cpu, mem } = v;
-  for (let f = 0; f < F; f++) {
-    const i = feas[f];
-    const ac = allocCpu[i];
-    const am = allocMem[i];
-    let sum = 0;
-    let ws = 0;
-    if (ac > 0) {
-      sum += leastRequested(cpuNZ[i] + nz.cpu, ac);
-      ws++;
-    }
-    if (am > 0) {
-      sum += leastRequested(memNZ[i] + nz.memory, am);
-      ws++;
-    }
-    if (ws) total[f] += W_FIT * Math.floor(sum / ws);
-    if (!balanced) continue;
-    let std = 0;
-    if (ac > 0 && am > 0) {
-      const fc = Math.min(1, (cpu[i] + req.cpu) / ac);
-      const fm = Math.min(1, (mem[i] + req.memory) / am);
-      std = Math.abs((fc - fm) / 2);
-    }
-    total[f] += W_BALANCED * Math.trunc((1 - std) * MAX_NODE_SCORE);
+function spreadTable(min: number, max: number): Float64Array {
+  const t = new Float64Array(max - min + 1);
+  for (let s = min; s <= max; s++)
+    t[s - min] = W_SPREAD * (max === 0 ? MAX_NODE_SCORE : Math.floor((MAX_NODE_SCORE * (max + min - s)) / max));
+  return t;
+}
+
+function leastAllocated(reqCpu: number, reqMem: number, allocCpu: number, allocMem: number): number {
+  let sum = 0;
+  let ws = 0;
+  if (allocCpu > 0) {
+    sum += leastRequested(reqCpu, allocCpu);
+    ws++;
   }
+  if (allocMem > 0) {
+    sum += leastRequested(reqMem, allocMem);
+    ws++;
+  }
+  return ws ? Math.floor(sum / ws) : 0;
+}
+
+function balancedAllocation(reqCpu: number, reqMem: number, allocCpu: number, allocMem: number): number {
+  let std = 0;
+  if (allocCpu > 0 && allocMem > 0) {
+    const fc = Math.min(1, reqCpu / allocCpu);
+    const fm = Math.min(1, reqMem / allocMem);
+    std = Math.abs((fc - fm) / 2);
+  }
+  return Math.trunc((1 - std) * MAX_NODE_SCORE);
 }
 
 function leastRequested(requested: number, capacity: number): number {
@@ -347,103 +425,194 @@ interface SoftConstraint {
 /**
  * PodTopologySpread's score: per ScheduleAnyway constraint (the pod's own, or the system
  * defaults with the selector of the Services and controller that select it), the matching
- * pods in the node's domain × log(domains + 2) + maxSkew − 1, rounded; fewer is better,
- * normalized as MaxNodeScore·(max + min − s)/max. Domains and counts are those of the
+ * pods in the node's domain × log(domains + 2) + maxSkew − 1, summed and rounded; fewer is
+ * better, normalized as MaxNodeScore·(max + min − s)/max (in selectHost). Domains are the
  * feasible nodes' topology values; the counts look at every node the pod's node affinity
- * admits (nodeAffinityPolicy Honor, nodeTaintsPolicy Ignore by default).
+ * admits (nodeAffinityPolicy Honor, nodeTaintsPolicy Ignore by default). Leaves the rounded
+ * sums in v.raw (and v.ignored for nodes lacking a key of the pod's own constraints).
  */
-function spreadScores(
+function spreadRaw(
   v: ScoreView,
   feas: Int32Array,
   F: number,
   pod: Incoming,
   defaultSel: LabelSelector | null,
-  total: Float64Array,
-): void {
+): { min: number; max: number; requireAll: boolean } | null {
   const ownCons = pod.spec.topologySpreadConstraints ?? [];
-  const cons: SoftConstraint[] = [];
-  const group = (sel: LabelSelector | undefined) =>
-    // An empty selector counts nothing (countPodsMatchSelector: selector.Empty()).
-    sel && (Object.keys(sel.matchLabels ?? {}).length || sel.matchExpressions?.length)
-      ? v.index.group(sel, [pod.namespace], undefined, true)
-      : null;
-  if (ownCons.length > 0) {
-    for (const c of ownCons)
-      if (c?.whenUnsatisfiable === "ScheduleAnyway")
-        cons.push({
-          key: c.topologyKey,
-          maxSkew: c.maxSkew,
-          group: c.labelSelector ? group(selectorWithKeys(c, pod.labels)) : null,
-          honorAffinity: c.nodeAffinityPolicy !== "Ignore",
-          honorTaints: c.nodeTaintsPolicy === "Honor",
-        });
-  } else if (defaultSel) {
-    const g = group(defaultSel);
-    if (g)
-      for (const c of SYSTEM_DEFAULT_CONSTRAINTS)
-        cons.push({ key: c.topologyKey, maxSkew: c.maxSkew, group: g, honorAffinity: true, honorTaints: false });
-  }
-  if (cons.length === 0) return; // PreScore: Skip
+  const cons = ownCons.length > 0 ? softConstraints(v, pod) : defaultConstraints(v, pod, defaultSel);
+  if (cons.length === 0) return null; // PreScore: Skip
   // Only the pod's own constraints need every key on a node (requireAllTopologies).
   const requireAll = ownCons.length > 0;
   const doms = cons.map((c) => v.domains(c.key));
-  const hasAll = (i: number) => doms.every((d) => d.has[i] === 1);
-  const ignored = new Uint8Array(F);
+  const hasAll = (i: number) => {
+    for (const d of doms) if (d.has[i] === 0) return false;
+    return true;
+  };
+  const ignored = v.ignored;
   let nIgnored = 0;
   if (requireAll)
-    for (let f = 0; f < F; f++)
-      if (!hasAll(feas[f])) {
-        ignored[f] = 1;
-        nIgnored++;
-      }
-  const affOk = v.affinityOk(pod.spec);
-  const perCons = cons.map((c, ci) => {
-    const d = doms[ci];
-    if (c.key === LABEL_HOSTNAME) return { weight: Math.log(F - nIgnored + 2), counts: null };
-    const present = new Uint8Array(d.size);
+    for (let f = 0; f < F; f++) {
+      const ig = hasAll(feas[f]) ? 0 : 1;
+      ignored[f] = ig;
+      nIgnored += ig;
+    }
+  // Per constraint: the value a node adds is val[ids[i]] (domains, maxSkew − 1 included) or
+  // val[i] + skew (hostname: per-node counts × weight, Score's countPodsMatchSelector).
+  const n = cons.length;
+  const cIds: (Int32Array | null)[] = [];
+  const cVal: Float64Array[] = [];
+  const cSkew: number[] = [];
+  const hostW = Math.log(F - nIgnored + 2);
+  let hostScratchUsed = false;
+  for (let ci = 0; ci < n; ci++) {
+    const c = cons[ci];
+    const g = c.group;
+    const skew = c.maxSkew - 1;
+    cSkew.push(skew);
+    if (c.key === LABEL_HOSTNAME) {
+      const sc = hostScratchUsed ? new Float64Array(v.nodes.length) : v.scratch;
+      hostScratchUsed = true;
+      g?.perNode.forEach((k, node) => {
+        sc[node] = k * hostW;
+      });
+      cIds.push(null);
+      cVal.push(sc);
+      continue;
+    }
+    // Two constraints on one key need their own scratch.
+    if (doms.indexOf(doms[ci]) !== ci) {
+      const d = doms[ci];
+      doms[ci] = { ...d, present: new Uint8Array(d.size), counts: new Float64Array(d.size) };
+    }
+    const { ids, present, counts } = doms[ci];
+    // Stop once every domain the pod's static filters allow is seen (zones: a few nodes).
+    const most = reachableDomains(v, doms[ci]);
     let size = 0;
-    for (let f = 0; f < F; f++)
-      if (!ignored[f] && !present[d.ids[feas[f]]]) {
-        present[d.ids[feas[f]]] = 1;
+    for (let f = 0; f < F && size < most; f++) {
+      if (requireAll && ignored[f] === 1) continue;
+      const id = ids[feas[f]];
+      if (present[id] === 0) {
+        present[id] = 1;
         size++;
       }
-    const counts = new Float64Array(d.size);
-    if (c.group)
-      for (const [n, k] of c.group.perNode) {
-        if (!present[d.ids[n]] || (requireAll && !hasAll(n)) || (c.honorAffinity && !affOk[n])) continue;
-        if (c.honorTaints && untoleratedNoSchedule(v.nodes[n], pod.spec.tolerations)) continue;
-        counts[d.ids[n]] += k;
-      }
-    return { weight: Math.log(size + 2), counts };
-  });
-  const raw = new Float64Array(F);
-  for (let ci = 0; ci < cons.length; ci++) {
-    const c = cons[ci];
-    const d = doms[ci];
-    const { weight, counts } = perCons[ci];
-    const sc = v.scratch;
-    if (!counts && c.group) for (const [n, k] of c.group.perNode) sc[n] = k;
-    for (let f = 0; f < F; f++) {
-      const i = feas[f];
-      if (ignored[f] || !d.has[i]) continue;
-      const cnt = counts ? counts[d.ids[i]] : sc[i];
-      raw[f] += cnt * weight + (c.maxSkew - 1);
     }
-    if (!counts && c.group) for (const n of c.group.perNode.keys()) sc[n] = 0;
+    const w = Math.log(size + 2);
+    const affOk = v.affinityOk(pod.spec);
+    g?.perNode.forEach((k, node) => {
+      if (present[ids[node]] === 0 || (requireAll && !hasAll(node)) || (c.honorAffinity && affOk[node] === 0)) return;
+      if (c.honorTaints && untoleratedNoSchedule(v.nodes[node], pod.spec.tolerations)) return;
+      counts[ids[node]] += k;
+    });
+    for (let id = 0; id < counts.length; id++) if (present[id] === 1) counts[id] = counts[id] * w + skew;
+    cIds.push(ids);
+    cVal.push(counts);
   }
+  const raw = v.raw;
+  const cHas = doms.map((d) => d.has);
   let min = Number.POSITIVE_INFINITY;
   let max = 0;
-  for (let f = 0; f < F; f++) {
-    if (ignored[f]) continue;
-    const s = Math.round(raw[f]);
-    raw[f] = s;
-    if (s < min) min = s;
-    if (s > max) max = s;
+  if (n === 2 && !requireAll && cIds[0] === null && cIds[1] !== null) {
+    // The system defaults (hostname, then zone), unrolled: the same sums in the same order.
+    const hHas = cHas[0];
+    const hVal = cVal[0];
+    const hSkew = cSkew[0];
+    const zHas = cHas[1];
+    const zIds = cIds[1]!;
+    const zVal = cVal[1];
+    for (let f = 0; f < F; f++) {
+      const i = feas[f];
+      let s = 0;
+      if (hHas[i] === 1) s += hVal[i] + hSkew;
+      if (zHas[i] === 1) s += zVal[zIds[i]];
+      s = Math.round(s);
+      raw[f] = s;
+      if (s < min) min = s;
+      if (s > max) max = s;
+    }
+  } else
+    for (let f = 0; f < F; f++) {
+      if (requireAll && ignored[f] === 1) continue;
+      const i = feas[f];
+      let s = 0;
+      for (let ci = 0; ci < n; ci++) {
+        if (cHas[ci][i] === 0) continue;
+        const ids = cIds[ci];
+        s += ids === null ? cVal[ci][i] + cSkew[ci] : cVal[ci][ids[i]];
+      }
+      s = Math.round(s);
+      raw[f] = s;
+      if (s < min) min = s;
+      if (s > max) max = s;
+    }
+  // Leave the scratch as found.
+  for (let ci = 0; ci < n; ci++) {
+    if (cIds[ci] === null) {
+      const sc = cVal[ci];
+      cons[ci].group?.perNode.forEach((_k, node) => {
+        sc[node] = 0;
+      });
+    } else {
+      doms[ci].present.fill(0);
+      doms[ci].counts.fill(0);
+    }
   }
-  for (let f = 0; f < F; f++) {
-    if (ignored[f]) continue;
-    total[f] += W_SPREAD * (max === 0 ? MAX_NODE_SCORE : Math.floor((MAX_NODE_SCORE * (max + min - raw[f])) / max));
+  return { min, max, requireAll };
+}
+
+/** The pod's own ScheduleAnyway constraints (filterTopologySpreadConstraints). */
+function softConstraints(v: ScoreView, pod: Incoming): SoftConstraint[] {
+  const out: SoftConstraint[] = [];
+  for (const c of pod.spec.topologySpreadConstraints ?? [])
+    if (c?.whenUnsatisfiable === "ScheduleAnyway")
+      out.push({
+        key: c.topologyKey,
+        maxSkew: c.maxSkew,
+        group: c.labelSelector ? spreadGroup(v, pod, selectorWithKeys(c, pod.labels)) : null,
+        honorAffinity: c.nodeAffinityPolicy !== "Ignore",
+        honorTaints: c.nodeTaintsPolicy === "Honor",
+      });
+  return out;
+}
+
+const defaultsCache = new WeakMap<Group, SoftConstraint[]>();
+
+/** The system defaults with the Services' and controller's selector (buildDefaultConstraints). */
+function defaultConstraints(v: ScoreView, pod: Incoming, sel: LabelSelector | null): SoftConstraint[] {
+  const g = sel && spreadGroup(v, pod, sel);
+  if (!g) return [];
+  let out = defaultsCache.get(g);
+  if (!out) {
+    out = SYSTEM_DEFAULT_CONSTRAINTS.map((c) => ({
+      key: c.topologyKey,
+      maxSkew: c.maxSkew,
+      group: g,
+      honorAffinity: true,
+      honorTaints: false,
+    }));
+    defaultsCache.set(g, out);
   }
+  return out;
+}
+
+/** The pods of the pod's namespace a spread selector counts; an empty selector counts none. */
+function spreadGroup(v: ScoreView, pod: Incoming, sel: LabelSelector): Group | null {
+  if (!(Object.keys(sel.matchLabels ?? {}).length || sel.matchExpressions?.length)) return null;
+  return v.index.group(sel, [pod.namespace], undefined, true);
+}
+
+const reachable = new WeakMap<Uint8Array, Map<Domains, number>>();
+
+/** How many of a key's domains hold a node that passes the pod's static filters. */
+function reachableDomains(v: ScoreView, d: Domains): number {
+  let m = reachable.get(v.staticOk);
+  if (!m) reachable.set(v.staticOk, (m = new Map()));
+  let k = m.get(d);
+  if (k === undefined) {
+    const seen = new Set<number>();
+    for (let i = 0; i < d.ids.length; i++) if (v.staticOk[i] === 1) seen.add(d.ids[i]);
+    m.set(d, (k = seen.size));
+  }
+  return k;
 }
 
 function untoleratedNoSchedule(node: NodeState, tols: Toleration[] | undefined): boolean {
@@ -475,7 +644,8 @@ function interPodScores(v: ScoreView, feas: Int32Array, F: number, pod: Incoming
   const incoming = (ts: WeightedPodAffinityTerm[], sign: number) => {
     for (const t of ts) {
       const g = v.index.termGroup(t.podAffinityTerm, pod.namespace);
-      if (g) for (const [n, k] of g.perNode) add(t.podAffinityTerm.topologyKey, n, sign * t.weight * k);
+      const key = t.podAffinityTerm.topologyKey;
+      g?.perNode.forEach((k, n) => add(key, n, sign * t.weight * k));
     }
   };
   incoming(aff, 1);
@@ -490,10 +660,10 @@ function interPodScores(v: ScoreView, feas: Int32Array, F: number, pod: Incoming
       terms.push([t.podAffinityTerm, -t.weight]);
     for (const [ns, perNode] of byNs)
       for (const [t, w] of terms)
-        if (termSelects(t, ns, pod, v.nsLabels)) for (const [n, k] of perNode) add(t.topologyKey, n, w * k);
+        if (termSelects(t, ns, pod, v.nsLabels)) perNode.forEach((k, n) => add(t.topologyKey, n, w * k));
   }
   if (topo.size === 0) return;
-  const raw = new Float64Array(F);
+  const raw = v.raw;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (let f = 0; f < F; f++) {

@@ -33,6 +33,7 @@ import {
   LABEL_ZONE,
   matchTerm,
   PodIndex,
+  resourceCache,
   type ScoreView,
   scoresOthers,
   selectHost,
@@ -207,7 +208,12 @@ export class Scheduler {
         return d;
       },
       affinityOk: (spec) => this.affinityFor(spec),
-      scratch: new Int32Array(n),
+      scratch: new Float64Array(n),
+      total: new Float64Array(n),
+      raw: new Float64Array(n),
+      ignored: new Uint8Array(n),
+      cache: resourceCache(n),
+      staticOk: new Uint8Array(n),
     };
     for (const p of existing) {
       if (!p.nodeName) continue;
@@ -238,6 +244,9 @@ export class Scheduler {
     const nz = podRequestsNonZero(spec);
     this.cpuNZ[i] += nz.cpu;
     this.memNZ[i] += nz.memory;
+    const cache = this.view.cache;
+    cache.laCpu[i] = Number.NaN;
+    cache.baCpu[i] = Number.NaN;
     const ref: PodRef = { namespace, labels, spec, node: i };
     if (terminating) ref.terminating = true;
     this.pods.push(ref);
@@ -404,6 +413,7 @@ export class Scheduler {
       return { message, fullNodes: [] };
     }
     this.nextStart = (this.nextStart + k) % N;
+    this.view.staticOk = ok;
     const chosen = F === 1 ? feas[0] : selectHost(this.view, feas, F, { namespace, labels, spec }, spread);
     this.account(chosen, spec, labels, namespace);
     return { node: this.nodes[chosen] };
