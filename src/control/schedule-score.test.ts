@@ -201,3 +201,28 @@ test("preferred node affinity: the heavier matching term wins over load", () => 
   );
   assert.equal(podsOf(s, "web-")[0].nodeName, "w2");
 });
+
+test("the pod's own ScheduleAnyway constraint replaces the defaults; a node without its key scores 0", () => {
+  // Constraint: key zone, maxSkew 1, selector app=s. Nodes w1, w2 (zone a), w3 (zone b),
+  // w4 (no zone: ignored, PodTopologySpread 0). Domains a, b → weight ln 4 = 1.386.
+  // s-1: all counts 0 → w1..w3 100 (× 2), w4 0 → w1 (LeastAllocated alike, 96).
+  // s-2: w1 = w2 = round(1.386) = 1, w3 0 → w1, w2 0, w3 100; totals w1 95, w2 96,
+  //   w3 296, w4 96 → w3 (least-loaded alone would take w2).
+  // s-3: a = b = 1 → every labelled node 1 → 100 each; LeastAllocated w2 96 beats w1 and
+  //   w3 (95); w4 96 + 0 → w2.
+  const cfg = workers(
+    { name: "w1", labels: { zone: "a" } },
+    { name: "w2", labels: { zone: "a" } },
+    { name: "w3", labels: { zone: "b" } },
+    "w4",
+  );
+  const spread = `      topologySpreadConstraints:
+      - {maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway, labelSelector: {matchLabels: {app: s}}}`;
+  const c = (n: string) =>
+    `${pod(n, "  containers: [{name: c, image: x}]\n" + spread.replace(/^ {4}/gm, ""), "{app: s}")}`;
+  const s = cluster(c("s-1") + c("s-2") + c("s-3"), cfg);
+  assert.deepEqual(
+    ["s-1", "s-2", "s-3"].map((n) => nodeOf(s, n)),
+    ["w1", "w3", "w2"],
+  );
+});
