@@ -10,7 +10,9 @@
 //                kubelet's resolv.conf/env (kubelet.ts, resolvconf.ts, env.ts), DNS (dns.ts)
 //   system.ts    objects every cluster has (namespaces, kubernetes, kube-dns, CoreDNS, kube-proxy, CNI)
 //   nodes.ts     node addresses and pod CIDRs (range allocator)
-//   schedule.ts  kube-scheduler's filters and FitError text; least-loaded spreading
+//   schedule.ts  kube-scheduler's filters, FitError text and node sampling (schedule-pods.ts:
+//                the filters that look at other pods; schedule-score.ts: the default score
+//                plugins; ties go to the first node examined, in the node tree's zone order)
 //   ipam.ts      pod IPs per CNI (host-local, Calico blocks, Cilium)
 //   services.ts  cluster IPs, NodePorts, LoadBalancer addresses
 //   endpoints.ts the EndpointSlice controller; given slices and Endpoints

@@ -4,6 +4,8 @@
 import { randomSuffix, sha256Hex, uidFor } from "./hash.js";
 import type { AllocResult } from "./ipam.js";
 import { emit, type ReconcileContext, type Want } from "./reconcile-context.js";
+import { matchSelector } from "../manifest/selector.js";
+import type { KubeObject, LabelSelector, Labels } from "../manifest/types.js";
 import { Scheduler } from "./schedule.js";
 import type { NodeState, PodState } from "./state.js";
 
@@ -19,6 +21,10 @@ interface Creation {
   observedIPs: Map<string, string>;
   /** Warnings about the observed pods (two pods with one address). */
   warnings: string[];
+  /** PodTopologySpread's default selector per want (replicas share a want). */
+  spread: WeakMap<Want, LabelSelector | null>;
+  /** Controllers by "kind/ns/name", Services by "Service/ns/key=value" of their selector's first key. */
+  objects?: Map<string, KubeObject[]>;
 }
 
 /** Creates, schedules and addresses the wanted pods next to the survivors. */
@@ -34,6 +40,7 @@ export function createPods(
     names: takenNames(wants, survivors),
     counters: new Map(),
     reserved: reserveRequestedIPs(ctx, wants),
+    spread: new WeakMap(),
   };
   const created: PodState[] = [];
   for (const w of wants) {
@@ -44,7 +51,7 @@ export function createPods(
       placeObserved(ctx, c, w, pod);
       continue;
     }
-    const node = schedulePod(ctx, c.scheduler, w, pod);
+    const node = schedulePod(ctx, c, w, pod);
     if (node) addressPod(ctx, c, w, pod, node);
   }
   return { created, scheduler: c.scheduler, warnings: c.warnings };
@@ -119,7 +126,8 @@ function newPod(ctx: ReconcileContext, c: Creation, w: Want): PodState {
 }
 
 /** The pod's node, or undefined with the reason on the pod. */
-function schedulePod(ctx: ReconcileContext, scheduler: Scheduler, w: Want, pod: PodState): NodeState | undefined {
+function schedulePod(ctx: ReconcileContext, c: Creation, w: Want, pod: PodState): NodeState | undefined {
+  const scheduler = c.scheduler;
   const podObj = `pod/${pod.namespace}/${pod.name}`;
   let node: NodeState | undefined;
   if (w.spec.nodeName) {
@@ -141,7 +149,7 @@ function schedulePod(ctx: ReconcileContext, scheduler: Scheduler, w: Want, pod: 
       scheduler.bind(node, w.spec, w.labels, w.namespace);
     }
   } else {
-    const r = scheduler.place(w.spec, w.labels, w.namespace);
+    const r = scheduler.place(w.spec, w.labels, w.namespace, spreadSelector(ctx, c, w));
     if ("node" in r) node = r.node;
     else {
       pod.reason = "Unschedulable";
@@ -150,6 +158,71 @@ function schedulePod(ctx: ReconcileContext, scheduler: Scheduler, w: Want, pod: 
     }
   }
   return node;
+}
+
+/**
+ * The selector PodTopologySpread's default constraints count with (plugins/helper/spread.go
+ * DefaultSelector): the selectors of the pod's Services merged, ANDed with its controlling
+ * ReplicaSet's or StatefulSet's selector (a Deployment's ReplicaSet adds pod-template-hash),
+ * or merged with its ReplicationController's. Null when nothing selects the pod or it has
+ * spread constraints of its own (the defaults then do not apply).
+ */
+function spreadSelector(ctx: ReconcileContext, c: Creation, w: Want): LabelSelector | null {
+  if (w.spec.topologySpreadConstraints?.length) return null;
+  let sel = c.spread.get(w);
+  if (sel !== undefined) return sel;
+  const objs = (c.objects ??= indexObjects(ctx));
+  const labels: Labels = {};
+  // Services are indexed by their selector's first key and value: only those can match.
+  // One without a selector selects nothing, an empty one adds nothing (GetPodServices).
+  for (const [k, v] of Object.entries(w.labels))
+    for (const s of objs.get(`Service/${w.namespace}/${k}=${v}`) ?? []) {
+      const ss = s.spec.selector;
+      if (matchSelector({ matchLabels: ss }, w.labels)) Object.assign(labels, ss);
+    }
+  const exprs: NonNullable<LabelSelector["matchExpressions"]> = [];
+  const owner = w.owner;
+  const get = (kind: string, name: string) => objs.get(`${kind}/${w.namespace}/${name}`)?.[0];
+  let ownerSel: LabelSelector | undefined;
+  if (owner?.kind === "ReplicaSet") {
+    if (w.workload.kind === "Deployment") {
+      const d = get("Deployment", w.workload.name)?.spec?.selector as LabelSelector | undefined;
+      const hash = w.labels["pod-template-hash"];
+      ownerSel = hash ? { ...d, matchLabels: { ...d?.matchLabels, "pod-template-hash": hash } } : d;
+    } else ownerSel = get("ReplicaSet", owner.name)?.spec?.selector;
+  } else if (owner?.kind === "StatefulSet") ownerSel = get("StatefulSet", owner.name)?.spec?.selector;
+  else if (owner?.kind === "ReplicationController") {
+    const rc = get("ReplicationController", owner.name);
+    Object.assign(labels, rc?.spec?.selector ?? rc?.spec?.template?.metadata?.labels ?? {});
+  }
+  if (ownerSel && typeof ownerSel === "object") {
+    // selector.Add(requirements): a key both give with different values matches nothing.
+    for (const [k, v] of Object.entries(ownerSel.matchLabels ?? {}))
+      if (Object.hasOwn(labels, k) && labels[k] !== v) exprs.push({ key: k, operator: "In", values: [v] });
+      else labels[k] = v;
+    if (Array.isArray(ownerSel.matchExpressions)) exprs.push(...ownerSel.matchExpressions);
+  }
+  sel = Object.keys(labels).length || exprs.length ? { matchLabels: labels, matchExpressions: exprs } : null;
+  c.spread.set(w, sel);
+  return sel;
+}
+
+function indexObjects(ctx: ReconcileContext): Map<string, KubeObject[]> {
+  const m = new Map<string, KubeObject[]>();
+  const add = (k: string, o: KubeObject) => {
+    const l = m.get(k);
+    if (l) l.push(o);
+    else m.set(k, [o]);
+  };
+  for (const o of ctx.byKind.get("Service") ?? []) {
+    const sel = o.spec?.selector;
+    const first = sel && typeof sel === "object" ? Object.keys(sel).sort()[0] : undefined;
+    if (first !== undefined) add(`Service/${o.metadata.namespace ?? "default"}/${first}=${sel[first]}`, o);
+  }
+  for (const kind of ["Deployment", "ReplicaSet", "StatefulSet", "ReplicationController"])
+    for (const o of ctx.byKind.get(kind) ?? [])
+      add(`${kind}/${o.metadata.namespace ?? "default"}/${o.metadata.name}`, o);
+  return m;
 }
 
 /** Puts the pod on its node: host network, or an address from IPAM (Running unless IPAM fails). */
@@ -214,7 +287,8 @@ function placeObserved(ctx: ReconcileContext, c: Creation, w: Want, pod: PodStat
     if (typeof sched?.message === "string") pod.message = sched.message;
     return;
   }
-  if (obs.phase === "Pending" || obs.phase === "Running") c.scheduler.bind(node, w.spec, w.labels, w.namespace);
+  if (obs.phase === "Pending" || obs.phase === "Running")
+    c.scheduler.bind(node, w.spec, w.labels, w.namespace, w.terminating);
   pod.nodeName = node.name;
   pod.hostIP = obs.hostIP ?? node.address;
   if (w.spec.hostNetwork) {

@@ -26,53 +26,88 @@ export interface PodRef {
   labels: Labels;
   spec: PodSpec;
   node: number;
+  /** Being deleted (metadata.deletionTimestamp): topology spread does not count it. */
+  terminating?: boolean;
 }
 
 const ZERO = { cpu: 0, memory: 0 };
+// What the scorers count for a container that requests nothing (scheduler util
+// pkg/scheduler/util/pod_resources.go DefaultMilliCPURequest, DefaultMemoryRequest).
+const DEFAULT_MILLI_CPU = 100;
+const DEFAULT_MEMORY = 200 * 1024 * 1024;
 
-function listRequests(r: { requests?: ResourceList; limits?: ResourceList } | undefined) {
+type Req = { cpu: number; memory: number };
+
+function listRequests(r: { requests?: ResourceList; limits?: ResourceList } | undefined, nonZero: boolean): Req {
   // The API server defaults a missing request to its limit (core/v1 defaults.go).
   const cpu = r?.requests?.cpu ?? r?.limits?.cpu;
   const mem = r?.requests?.memory ?? r?.limits?.memory;
-  return { cpu: cpu === undefined ? 0 : (milliCPU(cpu) ?? 0), memory: mem === undefined ? 0 : (byteValue(mem) ?? 0) };
+  return {
+    cpu: cpu === undefined ? (nonZero ? DEFAULT_MILLI_CPU : 0) : (milliCPU(cpu) ?? 0),
+    memory: mem === undefined ? (nonZero ? DEFAULT_MEMORY : 0) : (byteValue(mem) ?? 0),
+  };
 }
 
-const requestCache = new WeakMap<PodSpec, { cpu: number; memory: number }>();
+const requestCache = new WeakMap<PodSpec, Req>();
+const nonZeroCache = new WeakMap<PodSpec, Req>();
 
 /**
- * A pod's effective request (resource/helpers.go PodRequests): the containers' sum, or the
- * largest init container's when larger (restartable sidecars count with the containers),
- * plus the pod overhead.
+ * A pod's effective request (component-helpers resource/helpers.go PodRequests and
+ * AggregateContainerRequests): the containers' sum, or the largest init container's (plus
+ * the restartable sidecars started before it) when larger, restartable sidecars counting
+ * with the containers; plus the pod overhead.
  */
-export function podRequests(spec: PodSpec): { cpu: number; memory: number } {
+export function podRequests(spec: PodSpec): Req {
   let r = requestCache.get(spec);
-  if (r) return r;
+  if (!r) requestCache.set(spec, (r = aggregate(spec, false)));
+  return r;
+}
+
+/**
+ * The same with 100m CPU and 200Mi memory for each container that requests none
+ * (NonMissingContainerRequests): what NodeResourcesFit's LeastAllocated score counts,
+ * for the pod and for the pods on a node (framework/types.go calculateResource, non0Requests).
+ */
+export function podRequestsNonZero(spec: PodSpec): Req {
+  let r = nonZeroCache.get(spec);
+  if (!r) nonZeroCache.set(spec, (r = aggregate(spec, true)));
+  return r;
+}
+
+function aggregate(spec: PodSpec, nonZero: boolean): Req {
   let cpu = 0;
   let memory = 0;
   for (const c of spec.containers ?? []) {
-    const q = listRequests(c?.resources);
+    const q = listRequests(c?.resources, nonZero);
     cpu += q.cpu;
     memory += q.memory;
   }
+  let sideCpu = 0;
+  let sideMem = 0;
   let icpu = 0;
   let imem = 0;
   for (const c of spec.initContainers ?? []) {
-    const q = listRequests(c?.resources);
+    const q = listRequests(c?.resources, nonZero);
+    let qc = q.cpu;
+    let qm = q.memory;
     if ((c as { restartPolicy?: string })?.restartPolicy === "Always") {
       cpu += q.cpu;
       memory += q.memory;
+      sideCpu += q.cpu;
+      sideMem += q.memory;
+      qc = sideCpu;
+      qm = sideMem;
     } else {
-      icpu = Math.max(icpu, q.cpu);
-      imem = Math.max(imem, q.memory);
+      qc += sideCpu;
+      qm += sideMem;
     }
+    icpu = Math.max(icpu, qc);
+    imem = Math.max(imem, qm);
   }
-  const o = listRequests({ requests: spec.overhead });
-  r =
-    cpu || memory || icpu || imem || o.cpu || o.memory
-      ? { cpu: Math.max(cpu, icpu) + o.cpu, memory: Math.max(memory, imem) + o.memory }
-      : ZERO;
-  requestCache.set(spec, r);
-  return r;
+  const o = listRequests({ requests: spec.overhead }, false);
+  cpu = Math.max(cpu, icpu) + o.cpu;
+  memory = Math.max(memory, imem) + o.memory;
+  return cpu || memory ? { cpu, memory } : ZERO;
 }
 
 /** NodeResourcesFit's reasons for a node with `used` requested already. */
@@ -175,7 +210,7 @@ function spreadReasons(
 }
 
 /** The constraint's selector with matchLabelKeys' values from the incoming pod ANDed in. */
-function selectorWithKeys(c: TopologySpreadConstraint, labels: Labels) {
+export function selectorWithKeys(c: TopologySpreadConstraint, labels: Labels) {
   const sel = c.labelSelector ?? {};
   if (!c.matchLabelKeys?.length) return sel;
   const extra: Labels = {};

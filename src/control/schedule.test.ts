@@ -4,7 +4,7 @@ import { cluster, deployment, podsOf, THREE_NODES } from "./testing.js";
 
 const NO_DNS = (cfg: object) => ({ ...cfg, dns: { replicas: 0 } });
 
-test("spreading: least-loaded eligible node, ties by node order; the tainted control-plane is skipped", () => {
+test("spreading: default scores (spread, least allocated), ties to the first node examined; the tainted control-plane is skipped", () => {
   const s = cluster(deployment("web", 4), NO_DNS(THREE_NODES));
   const on = podsOf(s, "web-").map((p) => p.nodeName);
   assert.deepEqual(on, ["worker-1", "worker-2", "worker-1", "worker-2"]);

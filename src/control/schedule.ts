@@ -1,25 +1,44 @@
 // A deterministic stand-in for kube-scheduler: the filters in the default profile's order
 // (NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit — pod count, CPU and
 // memory requests against allocatable —, PodTopologySpread, InterPodAffinity: the last two
-// in schedule-pods.ts), then "least loaded eligible node, ties by node order" as the score.
+// in schedule-pods.ts), then the default score plugins (schedule-score.ts) over the
+// feasible nodes. As kube-scheduler (schedule_one.go findNodesThatPassFilters,
+// numFeasibleNodesToFind) it stops looking once it has found percentageOfNodesToScore's
+// adaptive share of feasible nodes (50 − nodes/125 %, at least 5 % and at least 100 nodes;
+// all of them below 100), examining nodes in its node tree's order (zones round-robin,
+// internal/cache/node_tree.go) from where the previous pod's search stopped. Of the best
+// scored nodes it takes the first examined, where kube-scheduler picks one at random.
 // An unplaceable pod gets the scheduler's FitError text:
 //   0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: },
 //   2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available:
 //   3 Preemption is not helpful for scheduling.
-// Spreading uses one lazily-updated min-heap per set of static constraints, so 150,000
-// pods over 5,000 nodes cost O(pods · log nodes); a pod whose place depends on other pods
-// (pod affinity, anti-affinity, spread constraints, or any pod's anti-affinity) takes the
-// slow path over every node.
-import type { Labels, NodeSelectorTerm, PodSpec, Toleration } from "../manifest/types.js";
+// Cost per pod: the nodes examined (≤ 10 % of 5,000) and the pods its selectors count
+// (kept per selector as pods are bound); a pod whose filters depend on other pods
+// (required pod affinity, anti-affinity, DoNotSchedule spread, or any pod's required
+// anti-affinity) also walks every node and pod once for its filters.
+import type { LabelSelector, Labels, PodSpec, Toleration } from "../manifest/types.js";
 import {
   hasPodConstraints,
   podAwareReasons,
   type PodRef,
   podRequests,
+  podRequestsNonZero,
   resourceReasons,
   UNRESOLVABLE,
 } from "./schedule-pods.js";
-import { requirementMatches } from "../manifest/selector.js";
+import {
+  type Domains,
+  domainsOf,
+  LABEL_REGION,
+  LABEL_ZONE,
+  matchTerm,
+  PodIndex,
+  resourceCache,
+  type ScoreView,
+  scoresOthers,
+  selectHost,
+  tolerates,
+} from "./schedule-score.js";
 import { stableJson } from "./hash.js";
 import type { NodeState } from "./state.js";
 
@@ -31,21 +50,6 @@ export const REASON_TOO_MANY = "Too many pods";
 const PREEMPT_UNRESOLVABLE = "Preemption is not helpful for scheduling";
 const PREEMPT_NO_VICTIMS = "No preemption victims found for incoming pod";
 
-export function tolerates(
-  tols: Toleration[] | undefined,
-  taint: { key: string; value?: string; effect: string },
-): boolean {
-  for (const t of tols ?? []) {
-    if (t.effect && t.effect !== taint.effect) continue;
-    if (t.operator === "Exists") {
-      if (!t.key || t.key === taint.key) return true;
-      continue;
-    }
-    if (t.key === taint.key && (t.value ?? "") === (taint.value ?? "")) return true;
-  }
-  return false;
-}
-
 /** The first taint (NoSchedule / NoExecute) the pod does not tolerate. */
 export function untoleratedTaint(
   node: NodeState,
@@ -56,20 +60,6 @@ export function untoleratedTaint(
     if (!tolerates(tols, taint)) return taint;
   }
   return null;
-}
-
-function matchTerm(node: NodeState, term: NodeSelectorTerm): boolean {
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (exprs.length === 0 && fields.length === 0) return false; // an empty term matches nothing
-  for (const e of exprs) if (!requirementMatches(node.labels, e)) return false;
-  for (const f of fields) {
-    // Only metadata.name is a supported field (the DaemonSet controller uses it).
-    if (f.key !== "metadata.name") return false;
-    const inVals = (f.values ?? []).includes(node.name);
-    if (f.operator === "In" ? !inVals : inVals) return false;
-  }
-  return true;
 }
 
 /** nodeSelector and required node affinity (terms ORed, expressions ANDed). */
@@ -116,49 +106,6 @@ function constraintKey(spec: PodSpec): string {
   return k;
 }
 
-const SHIFT = 1048576; // 2^20 nodes at most
-
-/** Binary min-heap of packed (load, node index) numbers. */
-class Heap {
-  a: number[] = [];
-  push(v: number): void {
-    const a = this.a;
-    let i = a.length;
-    a.push(v);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (a[p] <= v) break;
-      a[i] = a[p];
-      i = p;
-    }
-    a[i] = v;
-  }
-  pop(): number | undefined {
-    const a = this.a;
-    if (a.length === 0) return undefined;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      let i = 0;
-      const n = a.length;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && a[r] < a[l] ? r : l;
-        if (a[c] >= last) break;
-        a[i] = a[c];
-        i = c;
-      }
-      a[i] = last;
-    }
-    return top;
-  }
-  peek(): number | undefined {
-    return this.a[0];
-  }
-}
-
 export type PlaceResult = { node: NodeState } | { message: string; fullNodes: NodeState[] };
 
 /** A pod the scheduler accounts: its labels and namespace matter to pod (anti-)affinity and spread. */
@@ -167,6 +114,40 @@ export interface ScheduledPod {
   spec: PodSpec;
   labels?: Labels;
   namespace?: string;
+  terminating?: boolean;
+}
+
+/** schedule_one.go numFeasibleNodesToFind with percentageOfNodesToScore unset (adaptive). */
+export function numFeasibleNodesToFind(all: number): number {
+  const MIN_NODES = 100;
+  const MIN_PERCENT = 5;
+  if (all < MIN_NODES) return all;
+  const pct = Math.max(MIN_PERCENT, 50 - Math.trunc(all / 125));
+  return Math.max(MIN_NODES, Math.trunc((all * pct) / 100));
+}
+
+/** utilnode.GetZoneKey: region and zone (GA labels, else the deprecated beta ones). */
+function zoneKey(l: Labels): string {
+  const get = (ga: string, beta: string) => (Object.hasOwn(l, ga) ? l[ga] : Object.hasOwn(l, beta) ? l[beta] : "");
+  const zone = get(LABEL_ZONE, "failure-domain.beta.kubernetes.io/zone");
+  const region = get(LABEL_REGION, "failure-domain.beta.kubernetes.io/region");
+  return region === "" && zone === "" ? "" : `${region}:\0:${zone}`;
+}
+
+/** The scheduler cache's node list order (node_tree.go list): one node of each zone in turn. */
+function nodeTreeOrder(nodes: NodeState[]): Int32Array {
+  const zones = new Map<string, number[]>();
+  for (let i = 0; i < nodes.length; i++) {
+    const z = zoneKey(nodes[i].labels);
+    const l = zones.get(z);
+    if (l) l.push(i);
+    else zones.set(z, [i]);
+  }
+  const order = new Int32Array(nodes.length);
+  const lists = [...zones.values()];
+  let n = 0;
+  for (let k = 0; n < nodes.length; k++) for (const l of lists) if (k < l.length) order[n++] = l[k];
+  return order;
 }
 
 export class Scheduler {
@@ -174,28 +155,70 @@ export class Scheduler {
   private ports: (Set<string> | undefined)[];
   private cpu: Float64Array;
   private mem: Float64Array;
+  private cpuNZ: Float64Array;
+  private memNZ: Float64Array;
+  private maxPods: Int32Array;
   /** Every accounted pod (pod affinity, anti-affinity and topology spread look at them). */
   private pods: PodRef[] = [];
   /** How many accounted pods carry required anti-affinity (they constrain every new pod). */
   private antiPods = 0;
-  private heaps = new Map<string, Heap>();
+  /** Per set of static constraints: 1 where the node passes TaintToleration and NodeAffinity. */
+  private staticOk = new Map<string, Uint8Array>();
+  private affOk = new Map<string, Uint8Array>();
   private failCache = new Map<string, string>();
   private byName: Map<string, NodeState>;
+  private order: Int32Array;
+  /** Where the next pod's search starts in `order` (the scheduler's nextStartNodeIndex). */
+  private nextStart = 0;
+  private feas: Int32Array;
+  private view: ScoreView;
 
   constructor(
     readonly nodes: NodeState[],
     existing: Iterable<ScheduledPod>,
     private nsLabels: (ns: string) => Labels = () => ({}),
   ) {
-    this.loads = new Int32Array(nodes.length);
-    this.ports = new Array(nodes.length);
-    this.cpu = new Float64Array(nodes.length);
-    this.mem = new Float64Array(nodes.length);
-    this.byName = new Map(nodes.map((n, i) => [n.name, { ...n, index: i }]));
+    const n = nodes.length;
+    this.loads = new Int32Array(n);
+    this.ports = new Array(n);
+    this.cpu = new Float64Array(n);
+    this.mem = new Float64Array(n);
+    this.cpuNZ = new Float64Array(n);
+    this.memNZ = new Float64Array(n);
+    this.maxPods = Int32Array.from(nodes, (x) => x.maxPods);
+    this.feas = new Int32Array(n);
+    this.order = nodeTreeOrder(nodes);
+    this.byName = new Map(nodes.map((x, i) => [x.name, { ...x, index: i }]));
+    const doms = new Map<string, Domains>();
+    this.view = {
+      nodes,
+      allocCpu: Float64Array.from(nodes, (x) => x.allocatable?.cpu ?? 0),
+      allocMem: Float64Array.from(nodes, (x) => x.allocatable?.memory ?? 0),
+      cpu: this.cpu,
+      mem: this.mem,
+      cpuNZ: this.cpuNZ,
+      memNZ: this.memNZ,
+      index: new PodIndex(this.pods, nsLabels),
+      affinityPods: new Map(),
+      nsLabels,
+      anyPreferNoSchedule: nodes.some((x) => x.taints.some((t) => t.effect === "PreferNoSchedule")),
+      domains: (key) => {
+        let d = doms.get(key);
+        if (!d) doms.set(key, (d = domainsOf(nodes, key)));
+        return d;
+      },
+      affinityOk: (spec) => this.affinityFor(spec),
+      scratch: new Float64Array(n),
+      total: new Float64Array(n),
+      raw: new Float64Array(n),
+      ignored: new Uint8Array(n),
+      cache: resourceCache(n),
+      staticOk: new Uint8Array(n),
+    };
     for (const p of existing) {
       if (!p.nodeName) continue;
-      const n = this.byName.get(p.nodeName);
-      if (n) this.account(n.index, p.spec, p.labels, p.namespace);
+      const x = this.byName.get(p.nodeName);
+      if (x) this.account(x.index, p.spec, p.labels, p.namespace, p.terminating);
     }
   }
 
@@ -208,7 +231,7 @@ export class Scheduler {
     return this.byName.get(node.name)!.index;
   }
 
-  private account(i: number, spec: PodSpec, labels: Labels = {}, namespace = "default"): void {
+  private account(i: number, spec: PodSpec, labels: Labels = {}, namespace = "default", terminating = false): void {
     this.loads[i]++;
     const hp = hostPortsOf(spec);
     if (hp.length) {
@@ -218,8 +241,54 @@ export class Scheduler {
     const r = podRequests(spec);
     this.cpu[i] += r.cpu;
     this.mem[i] += r.memory;
-    this.pods.push({ namespace, labels, spec, node: i });
+    const nz = podRequestsNonZero(spec);
+    this.cpuNZ[i] += nz.cpu;
+    this.memNZ[i] += nz.memory;
+    const cache = this.view.cache;
+    cache.laCpu[i] = Number.NaN;
+    cache.baCpu[i] = Number.NaN;
+    const ref: PodRef = { namespace, labels, spec, node: i };
+    if (terminating) ref.terminating = true;
+    this.pods.push(ref);
+    this.view.index.add(ref);
     if (spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) this.antiPods++;
+    if (scoresOthers(spec)) {
+      const byNs = this.view.affinityPods;
+      let m = byNs.get(spec);
+      if (!m) byNs.set(spec, (m = new Map()));
+      let perNode = m.get(namespace);
+      if (!perNode) m.set(namespace, (perNode = new Map()));
+      perNode.set(i, (perNode.get(i) ?? 0) + 1);
+    }
+  }
+
+  /** TaintToleration and NodeAffinity per node, for pods with the same constraints. */
+  private staticFor(spec: PodSpec): Uint8Array {
+    const key = constraintKey(spec);
+    let ok = this.staticOk.get(key);
+    if (!ok) {
+      ok = Uint8Array.from(this.nodes, (x) => (staticReason(x, spec) ? 0 : 1));
+      this.staticOk.set(key, ok);
+    }
+    return ok;
+  }
+
+  /** The nodes the pod's nodeSelector and required node affinity admit. */
+  private affinityFor(spec: PodSpec): Uint8Array {
+    const sel = spec.nodeSelector;
+    const req = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    if (!req && (!sel || Object.keys(sel).length === 0)) {
+      let all = this.affOk.get("");
+      if (!all) this.affOk.set("", (all = new Uint8Array(this.nodes.length).fill(1)));
+      return all;
+    }
+    const key = stableJson([sel ?? null, req ?? null]);
+    let ok = this.affOk.get(key);
+    if (!ok) {
+      ok = Uint8Array.from(this.nodes, (x) => (matchesNodeAffinity(x, spec) ? 1 : 0));
+      this.affOk.set(key, ok);
+    }
+    return ok;
   }
 
   /** NodePorts, then NodeResourcesFit (which gives all its reasons at once). */
@@ -233,8 +302,8 @@ export class Scheduler {
   }
 
   /** Binds a pod to a node chosen elsewhere (spec.nodeName, DaemonSet); accounts it. */
-  bind(node: NodeState, spec: PodSpec, labels?: Labels, namespace?: string): void {
-    this.account(this.idx(node), spec, labels, namespace);
+  bind(node: NodeState, spec: PodSpec, labels?: Labels, namespace?: string, terminating?: boolean): void {
+    this.account(this.idx(node), spec, labels, namespace, terminating);
   }
 
   /** Whether `node` can take the pod now (DaemonSet pods, which target one node). */
@@ -305,77 +374,47 @@ export class Scheduler {
     return `0/${total} nodes are available: ${fmt(hist)}. preemption: 0/${total} nodes are available: ${fmt(pre)}.`;
   }
 
-  /** Chooses the least-loaded eligible node (ties: config order) and accounts the pod. */
-  place(spec: PodSpec, labels: Labels = {}, namespace = "default"): PlaceResult {
-    if (hasPodConstraints(spec) || this.antiPods > 0) return this.placeAware(spec, labels, namespace);
-    const key = constraintKey(spec);
+  /**
+   * Filters the nodes from where the last search stopped until enough are feasible, scores
+   * those (one feasible node is taken unscored, as kube-scheduler does), binds the pod to
+   * the best and accounts it. `spread` is the selector of the Services and controller that
+   * select the pod (PodTopologySpread's default constraints), null when none does.
+   */
+  place(spec: PodSpec, labels: Labels = {}, namespace = "default", spread: LabelSelector | null = null): PlaceResult {
+    const aware = hasPodConstraints(spec) || this.antiPods > 0 ? this.podAware(spec, labels, namespace) : null;
     const hp = hostPortsOf(spec);
     const req = podRequests(spec);
-    let heap = this.heaps.get(key);
-    if (!heap) {
-      heap = new Heap();
-      for (let i = 0; i < this.nodes.length; i++)
-        if (!staticReason(this.nodes[i], spec)) heap.push(this.loads[i] * SHIFT + i);
-      this.heaps.set(key, heap);
+    // Loads only grow while a change is scheduled: a pod that fit nowhere still fits nowhere.
+    const fk = aware || hp.length || req.cpu || req.memory ? "" : constraintKey(spec);
+    const known = fk ? this.failCache.get(fk) : undefined;
+    if (known) return { message: known, fullNodes: [] };
+    const ok = this.staticFor(spec);
+    const N = this.nodes.length;
+    const want = numFeasibleNodesToFind(N);
+    const { order, loads, maxPods, feas, ports, cpu, mem } = this;
+    const needsRes = req.cpu !== 0 || req.memory !== 0;
+    let F = 0;
+    let k = 0;
+    for (; k < N && F < want; k++) {
+      let j = this.nextStart + k;
+      if (j >= N) j -= N;
+      const i = order[j];
+      if (ok[i] === 0 || loads[i] >= maxPods[i] || (aware !== null && aware[i] !== null)) continue;
+      if (hp.length) {
+        const s = ports[i];
+        if (s && hp.some((p) => s.has(p))) continue;
+      }
+      if (needsRes && resourceReasons(this.nodes[i], { cpu: cpu[i], memory: mem[i] }, req).length) continue;
+      feas[F++] = i;
     }
-    const aside: number[] = [];
-    let chosen = -1;
-    for (;;) {
-      const top = heap.peek();
-      if (top === undefined) break;
-      const i = top % SHIFT;
-      const load = (top - i) / SHIFT;
-      if (load !== this.loads[i]) {
-        heap.pop();
-        heap.push(this.loads[i] * SHIFT + i);
-        continue;
-      }
-      if (this.loads[i] >= this.nodes[i].maxPods) {
-        heap.pop(); // full: loads only grow while a change is scheduled
-        continue;
-      }
-      const s = this.ports[i];
-      if (hp.length && s && hp.some((p) => s.has(p))) {
-        aside.push(heap.pop()!);
-        continue;
-      }
-      if (
-        (req.cpu || req.memory) &&
-        resourceReasons(this.nodes[i], { cpu: this.cpu[i], memory: this.mem[i] }, req).length
-      ) {
-        aside.push(heap.pop()!);
-        continue;
-      }
-      chosen = i;
-      heap.pop();
-      break;
-    }
-    for (const v of aside) heap.push(v);
-    if (chosen < 0) {
-      const fk = hp.length || req.cpu || req.memory ? "" : key;
-      let message = fk ? this.failCache.get(fk) : undefined;
-      if (!message) {
-        message = this.failure(spec);
-        if (fk) this.failCache.set(fk, message);
-      }
+    if (F === 0) {
+      const message = this.failure(spec, undefined, labels, namespace);
+      if (fk) this.failCache.set(fk, message);
       return { message, fullNodes: [] };
     }
-    this.account(chosen, spec, labels, namespace);
-    heap.push(this.loads[chosen] * SHIFT + chosen);
-    return { node: this.nodes[chosen] };
-  }
-
-  /** The slow path, for pods whose place depends on other pods: every node, every filter. */
-  private placeAware(spec: PodSpec, labels: Labels, namespace: string): PlaceResult {
-    const hp = hostPortsOf(spec);
-    const req = podRequests(spec);
-    const aware = this.podAware(spec, labels, namespace);
-    let chosen = -1;
-    for (let i = 0; i < this.nodes.length; i++) {
-      if (aware[i] || staticReason(this.nodes[i], spec) || this.dynamicReasons(i, hp, req).length) continue;
-      if (chosen < 0 || this.loads[i] < this.loads[chosen]) chosen = i;
-    }
-    if (chosen < 0) return { message: this.failure(spec, undefined, labels, namespace), fullNodes: [] };
+    this.nextStart = (this.nextStart + k) % N;
+    this.view.staticOk = ok;
+    const chosen = F === 1 ? feas[0] : selectHost(this.view, feas, F, { namespace, labels, spec }, spread);
     this.account(chosen, spec, labels, namespace);
     return { node: this.nodes[chosen] };
   }

@@ -73,6 +73,16 @@ export interface TopologySpreadConstraint {
   labelSelector?: LabelSelector;
   minDomains?: number;
   matchLabelKeys?: string[];
+  nodeAffinityPolicy?: "Honor" | "Ignore";
+  nodeTaintsPolicy?: "Honor" | "Ignore";
+}
+export interface WeightedPodAffinityTerm {
+  weight: number;
+  podAffinityTerm: PodAffinityTerm;
+}
+export interface PreferredSchedulingTerm {
+  weight: number;
+  preference: NodeSelectorTerm;
 }
 export interface Toleration {
   key?: string;
@@ -99,9 +109,18 @@ export interface PodSpec {
   nodeName?: string;
   nodeSelector?: Labels;
   affinity?: {
-    nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] } };
-    podAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[] };
-    podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[] };
+    nodeAffinity?: {
+      requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] };
+      preferredDuringSchedulingIgnoredDuringExecution?: PreferredSchedulingTerm[];
+    };
+    podAffinity?: {
+      requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
+      preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[];
+    };
+    podAntiAffinity?: {
+      requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
+      preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[];
+    };
   };
   topologySpreadConstraints?: TopologySpreadConstraint[];
   overhead?: ResourceList;
