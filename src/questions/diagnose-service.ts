@@ -1,0 +1,356 @@
+// `podnet diagnose`, the Service layer: what `kubectl get svc,endpoints` and
+// `kubectl describe svc` would show a user who debugs a Service by hand
+// (https://kubernetes.io/docs/tasks/debug/debug-application/debug-service/): the Service
+// exists, its selector matches pods, its port maps through targetPort to a container port,
+// its endpoints are there and ready, a Local traffic policy has a local endpoint, and
+// kube-proxy's rules for it on the node the packet meets them.
+
+import type { ClusterState, PodState, ServicePortState, ServiceState } from "../control/state.js";
+import { findPort } from "../control/endpoints.js";
+import type { TraceResult } from "../sim/index.js";
+import type { DiagnoseCheck } from "./diagnose-types.js";
+
+/** How the flow meets the Service: its cluster IP (from a pod), or a node's NodePort / a
+ *  LoadBalancer IP (from outside, the node that takes it). */
+export interface ServiceVia {
+  kind: "clusterIP" | "nodePort" | "loadBalancer";
+  /** The node whose kube-proxy rules the packet meets. */
+  node?: string;
+}
+
+/** A pod the Service sends the flow to, and on which port. */
+export interface Backend {
+  pod: PodState;
+  port: number;
+  ready: boolean;
+}
+
+const ref = (x: { namespace: string; name: string }) => `${x.namespace}/${x.name}`;
+const check = (code: string, title: string, ok: boolean, evidence: string, why?: string, fix?: string) => {
+  const c: DiagnoseCheck = { code, layer: "service", title, ok, severity: "error", evidence };
+  if (!ok) {
+    c.why = why ?? evidence;
+    c.fix = fix ?? "";
+  }
+  return c;
+};
+
+const running = (p: PodState) => p.phase === "Running" && !!p.podIP && !p.terminating;
+const matches = (sel: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(sel).every(([k, v]) => labels[k] === v);
+const fmtLabels = (l: Record<string, string>) =>
+  Object.entries(l)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+
+/** The pod whose labels come closest to a selector that matches none: per selector key, a
+ *  value that differs counts 1 and a missing key 2; the fewest wins (ties: the closest
+ *  values by edit distance). Each difference is shown as selector vs pod. */
+export function nearestLabels(svc: ServiceState, pods: PodState[]): string | undefined {
+  const sel = Object.entries(svc.selector ?? {});
+  let best: { pod: PodState; score: number; dist: number; diff: string[] } | undefined;
+  for (const p of pods) {
+    if (p.namespace !== svc.namespace || p.terminating) continue;
+    let score = 0;
+    let dist = 0;
+    const diff: string[] = [];
+    for (const [k, v] of sel) {
+      const have = p.labels[k];
+      if (have === v) continue;
+      score += have === undefined ? 2 : 1;
+      if (have !== undefined) dist += editDistance(v, have);
+      diff.push(have === undefined ? `${k}=${v} (the pod has no ${k})` : `${k}=${v} (the pod has ${k}=${have})`);
+    }
+    if (score >= 2 * sel.length) continue; // shares nothing with the selector
+    if (!best || score < best.score || (score === best.score && dist < best.dist)) best = { pod: p, score, dist, diff };
+  }
+  return best ? `nearest: ${ref(best.pod)} differs in ${best.diff.join(", ")}` : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0];
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = d[j];
+      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return d[b.length];
+}
+
+/** The Service port the flow uses: by number when given, else the first. */
+export function servicePort(
+  svc: ServiceState,
+  port: number | undefined,
+  via: ServiceVia,
+): ServicePortState | undefined {
+  if (port === undefined) return svc.ports[0];
+  return svc.ports.find((p) => (via.kind === "nodePort" ? p.nodePort === port : p.port === port));
+}
+
+const portText = (p: ServicePortState) =>
+  `${p.port}${p.nodePort ? `:${p.nodePort}` : ""}/${p.protocol}→${p.targetPort}${p.name ? ` (${p.name})` : ""}`;
+
+/** The Service checks, in the order a user would debug them, and the backends they found. */
+export function serviceChecks(
+  state: ClusterState,
+  svc: ServiceState,
+  port: number | undefined,
+  protocol: string,
+  via: ServiceVia,
+  trace: TraceResult | undefined,
+): { checks: DiagnoseCheck[]; backends: Backend[] } {
+  const out: DiagnoseCheck[] = [];
+  const name = ref(svc);
+  out.push(
+    check(
+      "service.exists",
+      "Service exists",
+      true,
+      `${name} ${svc.type} ${svc.clusterIP ?? svc.externalName ?? ""}, ports ${svc.ports.map(portText).join(", ")}`,
+    ),
+  );
+  const sp = servicePort(svc, port, via);
+  const proto = protocol.toUpperCase();
+  if (!sp || sp.protocol !== proto) {
+    const have = svc.ports.map(portText).join(", ");
+    out.push(
+      check(
+        "service.port",
+        "port and protocol",
+        false,
+        `${name} has no ${via.kind === "nodePort" ? "nodePort" : "port"} ${port ?? ""}/${proto}; its ports: ${have}`,
+        `nothing in ${name} maps ${port}/${proto}: kube-proxy has no rule for it`,
+        `connect to one of the Service's ports (${have}) or add the port to the Service`,
+      ),
+    );
+    return { checks: out, backends: [] };
+  }
+  out.push(check("service.port", "port and protocol", true, `${portText(sp)}`));
+
+  // Selector: a Service without one takes the endpoints given by hand (Endpoints/EndpointSlice).
+  const inNs = state.pods.filter((p) => p.namespace === svc.namespace);
+  const selected = svc.selector ? inNs.filter((p) => matches(svc.selector!, p.labels) && !p.terminating) : [];
+  if (svc.selector) {
+    const runningSel = selected.filter(running);
+    if (!runningSel.length) {
+      const near = nearestLabels(svc, inNs);
+      const elsewhere = state.pods.filter((p) => p.namespace !== svc.namespace && matches(svc.selector!, p.labels));
+      const there = elsewhere.length
+        ? `; pods with these labels run in namespace ${[...new Set(elsewhere.map((p) => p.namespace))].join(", ")} (a selector matches its own namespace only)`
+        : "";
+      const evidence = `selector ${fmtLabels(svc.selector)} matches ${selected.length ? `${selected.length} pod(s), none running` : "no pod"} in ${svc.namespace}${near ? `; ${near}` : ""}${there}`;
+      out.push(
+        check(
+          "service.selector",
+          "selector matches pods",
+          false,
+          evidence,
+          `the selector matches no running pod, so ${name} has no endpoints and kube-proxy rejects connections to it`,
+          near
+            ? `make the selector and the pod template's labels agree (${near.replace(/^nearest: /, "")})`
+            : "give the Service a selector that the backend pods' labels match",
+        ),
+      );
+    } else
+      out.push(
+        check(
+          "service.selector",
+          "selector matches pods",
+          true,
+          `selector ${fmtLabels(svc.selector)} matches ${runningSel.length} running pod(s): ${runningSel
+            .slice(0, 3)
+            .map(ref)
+            .join(", ")}${runningSel.length > 3 ? " …" : ""}`,
+        ),
+      );
+  } else
+    out.push(
+      check(
+        "service.selector",
+        "selector matches pods",
+        true,
+        "no selector: the endpoints are the EndpointSlices/Endpoints given with it",
+      ),
+    );
+
+  // targetPort → a container port of each selected pod (podutil.FindPort for a name).
+  const selRunning = selected.filter(running);
+  if (selRunning.length) {
+    const bad: string[] = [];
+    for (const p of selRunning) {
+      const ports = p.spec.containers.flatMap((c) =>
+        (c.ports ?? []).map((cp) => ({ ...cp, protocol: cp.protocol ?? "TCP", container: c.name })),
+      );
+      const list =
+        ports.map((cp) => `${cp.name ? `${cp.name} ` : ""}${cp.containerPort}/${cp.protocol}`).join(", ") || "none";
+      if (typeof sp.targetPort === "string") {
+        if (findPort(p, sp.targetPort, sp.protocol) === undefined)
+          bad.push(`${ref(p)} has no container port named "${sp.targetPort}" (${sp.protocol}); its ports: ${list}`);
+      } else if (!ports.some((cp) => cp.containerPort === sp.targetPort && cp.protocol === sp.protocol))
+        bad.push(`no container of ${ref(p)} has port ${sp.targetPort}/${sp.protocol}; its ports: ${list}`);
+    }
+    out.push(
+      bad.length
+        ? check(
+            "service.targetPort",
+            "targetPort → container port",
+            false,
+            bad[0] + (bad.length > 1 ? ` (and ${bad.length - 1} more pod(s))` : ""),
+            typeof sp.targetPort === "string"
+              ? `the named targetPort "${sp.targetPort}" resolves on no pod, so the EndpointSlice has no endpoint for port ${sp.port} and kube-proxy rejects it`
+              : `connections go to port ${sp.targetPort} of the pods, which no container declares: unless the app listens there undeclared, they are refused`,
+            `set the Service's targetPort to the container's port (number or name)`,
+          )
+        : check(
+            "service.targetPort",
+            "targetPort → container port",
+            true,
+            `targetPort ${sp.targetPort} → ${
+              typeof sp.targetPort === "string" ? `${findPort(selRunning[0], sp.targetPort, sp.protocol)}/` : ""
+            }${typeof sp.targetPort === "string" ? sp.protocol : `${sp.targetPort}/${sp.protocol}`} on ${selRunning.length} pod(s)`,
+          ),
+    );
+  }
+
+  // Endpoints of this port (slices carry the Service port's name).
+  const backends: Backend[] = [];
+  let addresses = 0;
+  for (const sl of state.endpointSlices) {
+    if (sl.namespace !== svc.namespace || sl.serviceName !== svc.name) continue;
+    const p = sl.ports.find((x) => (x.name ?? "") === (sp.name ?? "") && x.protocol === sp.protocol);
+    if (!p) continue;
+    for (const e of sl.endpoints) {
+      for (const a of e.addresses) {
+        addresses++;
+        const pod =
+          state.pods.find(
+            (x) =>
+              e.targetRef?.kind === "Pod" &&
+              x.namespace === (e.targetRef.namespace ?? svc.namespace) &&
+              x.name === e.targetRef.name,
+          ) ?? state.pods.find((x) => x.podIP === a && !x.spec.hostNetwork);
+        if (pod) backends.push({ pod, port: p.port, ready: e.conditions.ready !== false });
+      }
+    }
+  }
+  const readyN = countReady(state, svc, sp);
+  if (!addresses)
+    out.push(
+      check(
+        "service.endpoints",
+        "endpoints",
+        false,
+        `${name} has no endpoint for port ${sp.port}/${sp.protocol}${svc.selector ? "" : " (no selector, and no Endpoints/EndpointSlice given)"}`,
+        `without endpoints kube-proxy rejects connections to ${name} (iptables: REJECT "has no endpoints"; kubernetes/kubernetes pkg/proxy/iptables/proxier.go)`,
+        svc.selector
+          ? "make the selector, targetPort and pods agree so that the EndpointSlice controller lists them"
+          : "give the Service a selector, or create the Endpoints/EndpointSlice for it by hand",
+      ),
+    );
+  else {
+    out.push(
+      check("service.endpoints", "endpoints", true, `${addresses} endpoint(s) for port ${sp.port}/${sp.protocol}`),
+    );
+    const notReady = backends.filter((b) => !b.ready).map((b) => `${ref(b.pod)}${notReadyWhy(b.pod)}`);
+    out.push(
+      readyN
+        ? check(
+            "service.endpoints.ready",
+            "ready endpoints",
+            true,
+            `${readyN} of ${addresses} ready${notReady.length ? `; not ready: ${notReady.join(", ")}` : ""}`,
+          )
+        : check(
+            "service.endpoints.ready",
+            "ready endpoints",
+            false,
+            `0 of ${addresses} endpoint(s) ready${notReady.length ? `: ${notReady.join(", ")} not ready` : ""}`,
+            `kube-proxy sends traffic only to ready endpoints; with none ready it rejects connections to ${name}`,
+            "make the pods pass their readiness probe and readiness gates (kubectl describe pod), or set publishNotReadyAddresses for a Service that must reach them anyway",
+          ),
+    );
+  }
+
+  // Traffic policy Local: only endpoints on the node the packet meets the Service on.
+  const local = via.kind === "clusterIP" ? svc.internalTrafficPolicy : svc.externalTrafficPolicy;
+  const field = via.kind === "clusterIP" ? "internalTrafficPolicy" : "externalTrafficPolicy";
+  if (local === "Local" && via.node) {
+    const here = backends.filter((b) => b.ready && b.pod.nodeName === via.node);
+    out.push(
+      here.length
+        ? check(
+            "service.trafficPolicy",
+            `${field}`,
+            true,
+            `${field}: Local; ${here.length} ready endpoint(s) on ${via.node}`,
+          )
+        : check(
+            "service.trafficPolicy",
+            `${field}`,
+            false,
+            `${field}: Local and no ready endpoint on node ${via.node}`,
+            `with ${field} Local, kube-proxy on ${via.node} sends traffic only to endpoints on that node, and it has none: it drops the traffic`,
+            `reach the Service through a node that runs a ready endpoint, run one on ${via.node}, or set ${field}: Cluster (https://kubernetes.io/docs/reference/networking/virtual-ips/#traffic-policies)`,
+          ),
+    );
+  } else out.push(check("service.trafficPolicy", `${field}`, true, `${field}: ${local}`));
+
+  out.push(proxyCheck(svc, sp, via, trace));
+  return { checks: out, backends };
+}
+
+/** " (ContainersNotReady)": the Ready condition's reason of a pod read from a live cluster. */
+function notReadyWhy(pod: PodState): string {
+  const conds = pod.status?.conditions;
+  if (!Array.isArray(conds)) return "";
+  const c = conds.find((x) => (x as { type?: unknown })?.type === "Ready") as { reason?: unknown } | undefined;
+  return typeof c?.reason === "string" ? ` (${c.reason})` : "";
+}
+
+function countReady(state: ClusterState, svc: ServiceState, sp: ServicePortState): number {
+  let n = 0;
+  for (const sl of state.endpointSlices) {
+    if (sl.namespace !== svc.namespace || sl.serviceName !== svc.name) continue;
+    if (!sl.ports.some((x) => (x.name ?? "") === (sp.name ?? "") && x.protocol === sp.protocol)) continue;
+    for (const e of sl.endpoints) if (e.conditions.ready !== false) n += e.addresses.length;
+  }
+  return n;
+}
+
+/** kube-proxy's rules for the Service on the node the packet meets them, read from the trace:
+ *  the DNAT (or IPVS) step, or the rule that rejected or dropped the packet. */
+function proxyCheck(svc: ServiceState, sp: ServicePortState, via: ServiceVia, trace: TraceResult | undefined) {
+  const title = `kube-proxy rules${via.node ? ` on ${via.node}` : ""}`;
+  if (!trace || !trace.paths.length)
+    return check("service.proxy", title, true, "not traced (the flow did not get that far)");
+  for (const p of trace.paths) {
+    const d = p.disposition;
+    if (d.reason === "NO_ENDPOINTS" || (d.verdict !== "DELIVERED" && d.object?.chain?.startsWith("KUBE-"))) {
+      return check(
+        "service.proxy",
+        title,
+        false,
+        `${d.ns ?? ""}: ${d.detail}${d.object ? ` [${d.object.text}]` : ""}`,
+        `kube-proxy's rules for ${ref(svc)}:${sp.port} ${d.reason === "NO_ENDPOINTS" ? "reject it: no endpoint to send it to" : "drop it"}`,
+        "give the Service ready endpoints reachable from this node",
+      );
+    }
+  }
+  for (const p of trace.paths)
+    for (const h of p.hops)
+      for (const s of h.steps)
+        if ((s.action === "NAT" && /DNAT/.test(s.detail)) || s.action === "IPVS")
+          return check("service.proxy", title, true, `${h.ns}: ${s.detail}`);
+  return check(
+    "service.proxy",
+    title,
+    false,
+    `no kube-proxy rule translated ${ref(svc)}:${sp.port} on the path`,
+    "the packet to the Service address was not translated to an endpoint",
+    "check kube-proxy on the node (its mode and its rules: podnet rules NODE)",
+  );
+}
