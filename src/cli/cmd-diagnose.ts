@@ -24,13 +24,13 @@ interface DiagnoseFlags extends ClusterFlags {
 const JSON_HELP = `
 -o json fields (stable):
   from, to, target {kind: pod|service|name|ip, name}, protocol, port
-  checks[]: {code, layer, title, ok, severity: error|warning, evidence, why?, fix?, yaml?}
+  checks[]: {code, layer: dns|service|pod|path|policy|listener, title, ok, severity: error|warning, evidence, why?, fix?, yaml?}
   first_failure: {code, layer, why, fix} | null
   allow_policy: NetworkPolicy YAML that would allow the flow (when policy denies it)
 check codes, in order:
   dns.coredns  dns.endpoints  dns.policy  dns.resolve  dns.ndots
   service.exists  service.port  service.selector  service.targetPort  service.endpoints
-  service.endpoints.ready  service.trafficPolicy  service.proxy
+  service.endpoints.ready  service.trafficPolicy  service.proxy  pod.running
   path.route  policy.egress  policy.ingress  listener`;
 
 /** The pod lookup for TO: undefined when nothing matches (TO is then a name); ambiguity stays an error. */

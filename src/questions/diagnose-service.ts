@@ -7,6 +7,7 @@
 
 import type { ClusterState, PodState, ServicePortState, ServiceState } from "../control/state.js";
 import { findPort } from "../control/endpoints.js";
+import { hostPortsOf } from "../control/schedule.js";
 import type { TraceResult } from "../sim/index.js";
 import type { DiagnoseCheck } from "./diagnose-types.js";
 
@@ -81,6 +82,46 @@ function editDistance(a: string, b: string): number {
   return d[b.length];
 }
 
+/** pod.running: the destination pods are scheduled and running (a Pending pod has no
+ *  address, so no endpoint); the scheduler's or kubelet's reason when they are not. */
+export function podRunningCheck(state: ClusterState, pods: PodState[]): DiagnoseCheck {
+  const up = pods.filter(running);
+  const base = {
+    code: "pod.running",
+    layer: "pod" as const,
+    title: "destination pods running",
+    severity: "error" as const,
+  };
+  if (up.length) return { ...base, ok: true, evidence: `${up.length} of ${pods.length} running` };
+  const p = pods[0];
+  const why = p.message ?? p.reason ?? "";
+  return {
+    ...base,
+    ok: false,
+    evidence: `${ref(p)} ${p.phase}${why ? `: ${why}` : ""}${pods.length > 1 ? ` (and ${pods.length - 1} more not running)` : ""}`,
+    why: `the destination pod is not running${p.phase === "Pending" ? " (not scheduled or not started)" : ""}: it has no address to connect to${why ? ` — ${why}` : ""}`,
+    fix: /free ports/.test(why)
+      ? `${hostPortHolders(state, p) || "another pod on the node holds the same host port"} (a hostNetwork pod's container ports are host ports): use another port, or let the scheduler use another node`
+      : "make the pod schedulable and let it start (kubectl describe pod: its events)",
+  };
+}
+
+/** "kube-system/node-exporter-x holds 9100/TCP on worker-1, …": the running pods that take
+ *  a host port a pending pod needs (the scheduler's NodePorts filter,
+ *  kubernetes/kubernetes pkg/scheduler/framework/plugins/nodeports). */
+function hostPortHolders(state: ClusterState, pod: PodState): string {
+  const want = new Set(hostPortsOf(pod.spec));
+  const sel = Object.entries(pod.spec.nodeSelector ?? {});
+  const fits = new Set(state.nodes.filter((n) => sel.every(([k, v]) => n.labels[k] === v)).map((n) => n.name));
+  const held: string[] = [];
+  for (const p of state.pods) {
+    if (p === pod || !running(p) || !p.nodeName || !fits.has(p.nodeName)) continue;
+    const same = hostPortsOf(p.spec).filter((x) => want.has(x));
+    if (same.length) held.push(`${ref(p)} holds ${same.join(", ")} on ${p.nodeName}`);
+  }
+  return held.join("; ");
+}
+
 /** The Service port the flow uses: by number when given, else the first. */
 export function servicePort(
   svc: ServiceState,
@@ -136,7 +177,17 @@ export function serviceChecks(
   const selected = svc.selector ? inNs.filter((p) => matches(svc.selector!, p.labels) && !p.terminating) : [];
   if (svc.selector) {
     const runningSel = selected.filter(running);
-    if (!runningSel.length) {
+    if (!runningSel.length && selected.length) {
+      out.push(
+        check(
+          "service.selector",
+          "selector matches pods",
+          true,
+          `selector ${fmtLabels(svc.selector)} matches ${selected.length} pod(s), none running`,
+        ),
+      );
+      out.push(podRunningCheck(state, selected));
+    } else if (!runningSel.length) {
       const near = nearestLabels(svc, inNs);
       const elsewhere = state.pods.filter((p) => p.namespace !== svc.namespace && matches(svc.selector!, p.labels));
       const there = elsewhere.length

@@ -1,7 +1,7 @@
 // The shapes of `podnet diagnose`'s answer (stable JSON: field names are documented in the
 // command's help and the README; a check's `code` never changes meaning).
 
-export type DiagnoseLayer = "dns" | "service" | "path" | "policy" | "listener";
+export type DiagnoseLayer = "dns" | "service" | "pod" | "path" | "policy" | "listener";
 
 export interface DiagnoseCheck {
   /** Stable id: "dns.resolve", "service.selector", "policy.egress", "listener" … */

@@ -17,7 +17,7 @@ import type { Proto } from "../policy/portset.js";
 import type { Protocol, TracePath, TraceResult } from "../sim/index.js";
 import { dnsChecks } from "./diagnose-dns.js";
 import { partyAt, policyChecks, type PolicyTarget } from "./diagnose-policy.js";
-import { serviceChecks, servicePort, type Backend, type ServiceVia } from "./diagnose-service.js";
+import { podRunningCheck, serviceChecks, servicePort, type Backend, type ServiceVia } from "./diagnose-service.js";
 import type { DiagnoseCheck, Diagnosis } from "./diagnose-types.js";
 import type { ModelSession } from "./trace.js";
 
@@ -240,10 +240,8 @@ export function diagnose(session: ModelSession, input: DiagnoseInput): Diagnosis
     if (!ip) throw new DiagnoseInputError(`Service ${ref(target.svc)} has no cluster IP: give a pod or a name`);
   } else if (target.kind === "pod") {
     ip = target.pod.podIP ?? undefined;
-    if (!ip)
-      throw new DiagnoseInputError(
-        `pod ${ref(target.pod)} has no IP (${target.pod.phase}${target.pod.reason ? `: ${target.pod.reason}` : ""})`,
-      );
+    if (!ip || target.pod.phase !== "Running")
+      return finish(input, from, target, [podRunningCheck(state, [target.pod])], [], input.protocol ?? "tcp", port);
   } else if (target.kind === "ip") ip = target.ip;
 
   const svcAt = ip ? serviceAt(state, ip, port, src?.nodeName ?? undefined) : undefined;
@@ -315,21 +313,32 @@ export function diagnose(session: ModelSession, input: DiagnoseInput): Diagnosis
   const l = listenerCheck(conn, dests, protocol);
   if (l) checks.push(l);
 
+  return finish(input, from, target, checks, yaml, protocol, port);
+}
+
+/** The answer: the checks, the first failure (errors before warnings) and the policy YAML. */
+function finish(
+  input: DiagnoseInput,
+  from: string,
+  target: Target,
+  checks: DiagnoseCheck[],
+  yaml: string[],
+  protocol: string,
+  port: number | undefined,
+): Diagnosis {
   const failed = checks.find((c) => !c.ok && c.severity === "error") ?? checks.find((c) => !c.ok);
+  const name =
+    target.kind === "pod"
+      ? ref(target.pod)
+      : target.kind === "service"
+        ? ref(target.svc)
+        : target.kind === "name"
+          ? target.host
+          : target.ip;
   const out: Diagnosis = {
     from,
     to: input.to,
-    target: {
-      kind: target.kind,
-      name:
-        target.kind === "pod"
-          ? ref(target.pod)
-          : target.kind === "service"
-            ? ref(target.svc)
-            : target.kind === "name"
-              ? target.host
-              : target.ip,
-    },
+    target: { kind: target.kind, name },
     protocol,
     ...(port !== undefined ? { port } : {}),
     checks,
