@@ -146,212 +146,222 @@ export function serviceChecks(
 ): { checks: DiagnoseCheck[]; backends: Backend[] } {
   const out: DiagnoseCheck[] = [];
   const name = ref(svc);
+  const ports = svc.ports.map(portText).join(", ");
   out.push(
     check(
       "service.exists",
       "Service exists",
       true,
-      `${name} ${svc.type} ${svc.clusterIP ?? svc.externalName ?? ""}, ports ${svc.ports.map(portText).join(", ")}`,
+      `${name} ${svc.type} ${svc.clusterIP ?? svc.externalName ?? ""}, ports ${ports}`,
     ),
   );
   const sp = servicePort(svc, port, via);
   const proto = protocol.toUpperCase();
   if (!sp || sp.protocol !== proto) {
-    const have = svc.ports.map(portText).join(", ");
     out.push(
       check(
         "service.port",
         "port and protocol",
         false,
-        `${name} has no ${via.kind === "nodePort" ? "nodePort" : "port"} ${port ?? ""}/${proto}; its ports: ${have}`,
+        `${name} has no ${via.kind === "nodePort" ? "nodePort" : "port"} ${port ?? ""}/${proto}; its ports: ${ports}`,
         `nothing in ${name} maps ${port}/${proto}: kube-proxy has no rule for it`,
-        `connect to one of the Service's ports (${have}) or add the port to the Service`,
+        `connect to one of the Service's ports (${ports}) or add the port to the Service`,
       ),
     );
     return { checks: out, backends: [] };
   }
   out.push(check("service.port", "port and protocol", true, `${portText(sp)}`));
+  const selected = svc.selector
+    ? state.pods.filter((p) => p.namespace === svc.namespace && matches(svc.selector!, p.labels) && !p.terminating)
+    : [];
+  out.push(...selectorChecks(state, svc, selected));
+  const selRunning = selected.filter(running);
+  if (selRunning.length) out.push(targetPortCheck(sp, selRunning));
+  const eps = endpointChecks(state, svc, sp);
+  out.push(...eps.checks);
+  out.push(trafficPolicyCheck(svc, via, eps.backends));
+  out.push(proxyCheck(svc, sp, via, trace));
+  return { checks: out, backends: eps.backends };
+}
 
-  // Selector: a Service without one takes the endpoints given by hand (Endpoints/EndpointSlice).
-  const inNs = state.pods.filter((p) => p.namespace === svc.namespace);
-  const selected = svc.selector ? inNs.filter((p) => matches(svc.selector!, p.labels) && !p.terminating) : [];
-  if (svc.selector) {
-    const runningSel = selected.filter(running);
-    if (!runningSel.length && selected.length) {
-      out.push(
-        check(
-          "service.selector",
-          "selector matches pods",
-          true,
-          `selector ${fmtLabels(svc.selector)} matches ${selected.length} pod(s), none running`,
-        ),
-      );
-      out.push(podRunningCheck(state, selected));
-    } else if (!runningSel.length) {
-      const near = nearestLabels(svc, inNs);
-      const elsewhere = state.pods.filter((p) => p.namespace !== svc.namespace && matches(svc.selector!, p.labels));
-      const there = elsewhere.length
-        ? `; pods with these labels run in namespace ${[...new Set(elsewhere.map((p) => p.namespace))].join(", ")} (a selector matches its own namespace only)`
-        : "";
-      const evidence = `selector ${fmtLabels(svc.selector)} matches ${selected.length ? `${selected.length} pod(s), none running` : "no pod"} in ${svc.namespace}${near ? `; ${near}` : ""}${there}`;
-      out.push(
-        check(
-          "service.selector",
-          "selector matches pods",
-          false,
-          evidence,
-          `the selector matches no running pod, so ${name} has no endpoints and kube-proxy rejects connections to it`,
-          near
-            ? `make the selector and the pod template's labels agree (${near.replace(/^nearest: /, "")})`
-            : "give the Service a selector that the backend pods' labels match",
-        ),
-      );
-    } else
-      out.push(
-        check(
-          "service.selector",
-          "selector matches pods",
-          true,
-          `selector ${fmtLabels(svc.selector)} matches ${runningSel.length} running pod(s): ${runningSel
-            .slice(0, 3)
-            .map(ref)
-            .join(", ")}${runningSel.length > 3 ? " …" : ""}`,
-        ),
-      );
-  } else
-    out.push(
+/** service.selector (and pod.running when it matches pods that do not run). A Service
+ *  without a selector takes the endpoints given by hand (Endpoints/EndpointSlice). */
+function selectorChecks(state: ClusterState, svc: ServiceState, selected: PodState[]): DiagnoseCheck[] {
+  const title = "selector matches pods";
+  if (!svc.selector)
+    return [
       check(
         "service.selector",
-        "selector matches pods",
+        title,
         true,
         "no selector: the endpoints are the EndpointSlices/Endpoints given with it",
       ),
-    );
+    ];
+  const sel = fmtLabels(svc.selector);
+  const runningSel = selected.filter(running);
+  if (runningSel.length) {
+    const some = runningSel.slice(0, 3).map(ref).join(", ") + (runningSel.length > 3 ? " …" : "");
+    return [
+      check("service.selector", title, true, `selector ${sel} matches ${runningSel.length} running pod(s): ${some}`),
+    ];
+  }
+  if (selected.length)
+    return [
+      check("service.selector", title, true, `selector ${sel} matches ${selected.length} pod(s), none running`),
+      podRunningCheck(state, selected),
+    ];
+  const near = nearestLabels(
+    svc,
+    state.pods.filter((p) => p.namespace === svc.namespace),
+  );
+  const elsewhere = state.pods.filter((p) => p.namespace !== svc.namespace && matches(svc.selector!, p.labels));
+  const there = elsewhere.length
+    ? `; pods with these labels run in namespace ${[...new Set(elsewhere.map((p) => p.namespace))].join(", ")} (a selector matches its own namespace only)`
+    : "";
+  return [
+    check(
+      "service.selector",
+      title,
+      false,
+      `selector ${sel} matches no pod in ${svc.namespace}${near ? `; ${near}` : ""}${there}`,
+      `the selector matches no running pod, so ${ref(svc)} has no endpoints and kube-proxy rejects connections to it`,
+      near
+        ? `make the selector and the pod template's labels agree (${near.replace(/^nearest: /, "")})`
+        : "give the Service a selector that the backend pods' labels match",
+    ),
+  ];
+}
 
-  // targetPort → a container port of each selected pod (podutil.FindPort for a name).
-  const selRunning = selected.filter(running);
-  if (selRunning.length) {
-    const bad: string[] = [];
-    for (const p of selRunning) {
-      const ports = p.spec.containers.flatMap((c) =>
-        (c.ports ?? []).map((cp) => ({ ...cp, protocol: cp.protocol ?? "TCP", container: c.name })),
-      );
-      const list =
-        ports.map((cp) => `${cp.name ? `${cp.name} ` : ""}${cp.containerPort}/${cp.protocol}`).join(", ") || "none";
-      if (typeof sp.targetPort === "string") {
-        if (findPort(p, sp.targetPort, sp.protocol) === undefined)
-          bad.push(`${ref(p)} has no container port named "${sp.targetPort}" (${sp.protocol}); its ports: ${list}`);
-      } else if (!ports.some((cp) => cp.containerPort === sp.targetPort && cp.protocol === sp.protocol))
-        bad.push(`no container of ${ref(p)} has port ${sp.targetPort}/${sp.protocol}; its ports: ${list}`);
-    }
-    out.push(
-      bad.length
-        ? check(
-            "service.targetPort",
-            "targetPort → container port",
-            false,
-            bad[0] + (bad.length > 1 ? ` (and ${bad.length - 1} more pod(s))` : ""),
-            typeof sp.targetPort === "string"
-              ? `the named targetPort "${sp.targetPort}" resolves on no pod, so the EndpointSlice has no endpoint for port ${sp.port} and kube-proxy rejects it`
-              : `connections go to port ${sp.targetPort} of the pods, which no container declares: unless the app listens there undeclared, they are refused`,
-            `set the Service's targetPort to the container's port (number or name)`,
-          )
-        : check(
-            "service.targetPort",
-            "targetPort → container port",
-            true,
-            `targetPort ${sp.targetPort} → ${
-              typeof sp.targetPort === "string" ? `${findPort(selRunning[0], sp.targetPort, sp.protocol)}/` : ""
-            }${typeof sp.targetPort === "string" ? sp.protocol : `${sp.targetPort}/${sp.protocol}`} on ${selRunning.length} pod(s)`,
-          ),
+/** service.targetPort: the targetPort is a container port of each selected pod
+ *  (podutil.FindPort for a name; a number declared by a container). */
+function targetPortCheck(sp: ServicePortState, pods: PodState[]): DiagnoseCheck {
+  const title = "targetPort → container port";
+  const named = typeof sp.targetPort === "string";
+  const bad: string[] = [];
+  for (const p of pods) {
+    const ports = p.spec.containers.flatMap((c) =>
+      (c.ports ?? []).map((cp) => ({ ...cp, protocol: cp.protocol ?? "TCP" })),
+    );
+    const list =
+      ports.map((cp) => `${cp.name ? `${cp.name} ` : ""}${cp.containerPort}/${cp.protocol}`).join(", ") || "none";
+    if (named) {
+      if (findPort(p, sp.targetPort as string, sp.protocol) === undefined)
+        bad.push(`${ref(p)} has no container port named "${sp.targetPort}" (${sp.protocol}); its ports: ${list}`);
+    } else if (!ports.some((cp) => cp.containerPort === sp.targetPort && cp.protocol === sp.protocol))
+      bad.push(`no container of ${ref(p)} has port ${sp.targetPort}/${sp.protocol}; its ports: ${list}`);
+  }
+  if (!bad.length) {
+    const num = named ? findPort(pods[0], sp.targetPort as string, sp.protocol) : sp.targetPort;
+    return check(
+      "service.targetPort",
+      title,
+      true,
+      `targetPort ${sp.targetPort} → ${num}/${sp.protocol} on ${pods.length} pod(s)`,
     );
   }
+  return check(
+    "service.targetPort",
+    title,
+    false,
+    bad[0] + (bad.length > 1 ? ` (and ${bad.length - 1} more pod(s))` : ""),
+    named
+      ? `the named targetPort "${sp.targetPort}" resolves on no pod, so the EndpointSlice has no endpoint for port ${sp.port} and kube-proxy rejects it`
+      : `connections go to port ${sp.targetPort} of the pods, which no container declares: unless the app listens there undeclared, they are refused`,
+    "set the Service's targetPort to the container's port (number or name)",
+  );
+}
 
-  // Endpoints of this port (slices carry the Service port's name).
+/** service.endpoints and service.endpoints.ready, from the EndpointSlices of the Service
+ *  port (slices carry the port's name), and the pods behind them. */
+function endpointChecks(
+  state: ClusterState,
+  svc: ServiceState,
+  sp: ServicePortState,
+): { checks: DiagnoseCheck[]; backends: Backend[] } {
+  const name = ref(svc);
   const backends: Backend[] = [];
   let addresses = 0;
+  let readyN = 0;
   for (const sl of state.endpointSlices) {
     if (sl.namespace !== svc.namespace || sl.serviceName !== svc.name) continue;
     const p = sl.ports.find((x) => (x.name ?? "") === (sp.name ?? "") && x.protocol === sp.protocol);
     if (!p) continue;
     for (const e of sl.endpoints) {
+      const ready = e.conditions.ready !== false;
       for (const a of e.addresses) {
         addresses++;
+        if (ready) readyN++;
+        const t = e.targetRef?.kind === "Pod" ? e.targetRef : undefined;
         const pod =
-          state.pods.find(
-            (x) =>
-              e.targetRef?.kind === "Pod" &&
-              x.namespace === (e.targetRef.namespace ?? svc.namespace) &&
-              x.name === e.targetRef.name,
-          ) ?? state.pods.find((x) => x.podIP === a && !x.spec.hostNetwork);
-        if (pod) backends.push({ pod, port: p.port, ready: e.conditions.ready !== false });
+          (t && state.pods.find((x) => x.namespace === (t.namespace ?? svc.namespace) && x.name === t.name)) ??
+          state.pods.find((x) => x.podIP === a && !x.spec.hostNetwork);
+        if (pod) backends.push({ pod, port: p.port, ready });
       }
     }
   }
-  const readyN = countReady(state, svc, sp);
   if (!addresses)
-    out.push(
-      check(
-        "service.endpoints",
-        "endpoints",
-        false,
-        `${name} has no endpoint for port ${sp.port}/${sp.protocol}${svc.selector ? "" : " (no selector, and no Endpoints/EndpointSlice given)"}`,
-        `without endpoints kube-proxy rejects connections to ${name} (iptables: REJECT "has no endpoints"; kubernetes/kubernetes pkg/proxy/iptables/proxier.go)`,
-        svc.selector
-          ? "make the selector, targetPort and pods agree so that the EndpointSlice controller lists them"
-          : "give the Service a selector, or create the Endpoints/EndpointSlice for it by hand",
-      ),
-    );
-  else {
-    out.push(
+    return {
+      backends,
+      checks: [
+        check(
+          "service.endpoints",
+          "endpoints",
+          false,
+          `${name} has no endpoint for port ${sp.port}/${sp.protocol}${svc.selector ? "" : " (no selector, and no Endpoints/EndpointSlice given)"}`,
+          `without endpoints kube-proxy rejects connections to ${name} (iptables: REJECT "has no endpoints"; kubernetes/kubernetes pkg/proxy/iptables/proxier.go)`,
+          svc.selector
+            ? "make the selector, targetPort and pods agree so that the EndpointSlice controller lists them"
+            : "give the Service a selector, or create the Endpoints/EndpointSlice for it by hand",
+        ),
+      ],
+    };
+  const notReady = backends.filter((b) => !b.ready).map((b) => `${ref(b.pod)}${notReadyWhy(b.pod)}`);
+  const title = "ready endpoints";
+  return {
+    backends,
+    checks: [
       check("service.endpoints", "endpoints", true, `${addresses} endpoint(s) for port ${sp.port}/${sp.protocol}`),
-    );
-    const notReady = backends.filter((b) => !b.ready).map((b) => `${ref(b.pod)}${notReadyWhy(b.pod)}`);
-    out.push(
       readyN
         ? check(
             "service.endpoints.ready",
-            "ready endpoints",
+            title,
             true,
             `${readyN} of ${addresses} ready${notReady.length ? `; not ready: ${notReady.join(", ")}` : ""}`,
           )
         : check(
             "service.endpoints.ready",
-            "ready endpoints",
+            title,
             false,
             `0 of ${addresses} endpoint(s) ready${notReady.length ? `: ${notReady.join(", ")} not ready` : ""}`,
             `kube-proxy sends traffic only to ready endpoints; with none ready it rejects connections to ${name}`,
             "make the pods pass their readiness probe and readiness gates (kubectl describe pod), or set publishNotReadyAddresses for a Service that must reach them anyway",
           ),
-    );
-  }
+    ],
+  };
+}
 
-  // Traffic policy Local: only endpoints on the node the packet meets the Service on.
+/** service.trafficPolicy: with Local, only endpoints on the node the packet meets the Service on
+ *  (https://kubernetes.io/docs/reference/networking/virtual-ips/#traffic-policies). */
+function trafficPolicyCheck(svc: ServiceState, via: ServiceVia, backends: Backend[]): DiagnoseCheck {
   const local = via.kind === "clusterIP" ? svc.internalTrafficPolicy : svc.externalTrafficPolicy;
   const field = via.kind === "clusterIP" ? "internalTrafficPolicy" : "externalTrafficPolicy";
-  if (local === "Local" && via.node) {
-    const here = backends.filter((b) => b.ready && b.pod.nodeName === via.node);
-    out.push(
-      here.length
-        ? check(
-            "service.trafficPolicy",
-            `${field}`,
-            true,
-            `${field}: Local; ${here.length} ready endpoint(s) on ${via.node}`,
-          )
-        : check(
-            "service.trafficPolicy",
-            `${field}`,
-            false,
-            `${field}: Local and no ready endpoint on node ${via.node}`,
-            `with ${field} Local, kube-proxy on ${via.node} sends traffic only to endpoints on that node, and it has none: it drops the traffic`,
-            `reach the Service through a node that runs a ready endpoint, run one on ${via.node}, or set ${field}: Cluster (https://kubernetes.io/docs/reference/networking/virtual-ips/#traffic-policies)`,
-          ),
+  if (local !== "Local" || !via.node) return check("service.trafficPolicy", field, true, `${field}: ${local}`);
+  const here = backends.filter((b) => b.ready && b.pod.nodeName === via.node);
+  if (here.length)
+    return check(
+      "service.trafficPolicy",
+      field,
+      true,
+      `${field}: Local; ${here.length} ready endpoint(s) on ${via.node}`,
     );
-  } else out.push(check("service.trafficPolicy", `${field}`, true, `${field}: ${local}`));
-
-  out.push(proxyCheck(svc, sp, via, trace));
-  return { checks: out, backends };
+  return check(
+    "service.trafficPolicy",
+    field,
+    false,
+    `${field}: Local and no ready endpoint on node ${via.node}`,
+    `with ${field} Local, kube-proxy on ${via.node} sends traffic only to endpoints on that node, and it has none: it drops the traffic`,
+    `reach the Service through a node that runs a ready endpoint, run one on ${via.node}, or set ${field}: Cluster`,
+  );
 }
 
 /** " (ContainersNotReady)": the Ready condition's reason of a pod read from a live cluster. */
@@ -360,16 +370,6 @@ function notReadyWhy(pod: PodState): string {
   if (!Array.isArray(conds)) return "";
   const c = conds.find((x) => (x as { type?: unknown })?.type === "Ready") as { reason?: unknown } | undefined;
   return typeof c?.reason === "string" ? ` (${c.reason})` : "";
-}
-
-function countReady(state: ClusterState, svc: ServiceState, sp: ServicePortState): number {
-  let n = 0;
-  for (const sl of state.endpointSlices) {
-    if (sl.namespace !== svc.namespace || sl.serviceName !== svc.name) continue;
-    if (!sl.ports.some((x) => (x.name ?? "") === (sp.name ?? "") && x.protocol === sp.protocol)) continue;
-    for (const e of sl.endpoints) if (e.conditions.ready !== false) n += e.addresses.length;
-  }
-  return n;
 }
 
 /** kube-proxy's rules for the Service on the node the packet meets them, read from the trace:

@@ -11,6 +11,7 @@
 // the resolver walk, and the NetworkPolicy engine; it builds no engine of its own.
 
 import type { ClusterState, PodState, ServiceState } from "../control/state.js";
+import { resolveFromPod } from "../dns/resolver.js";
 import { isIPv4 } from "../net/ipv4.js";
 import { indexPolicies, type Party } from "../policy/engine.js";
 import type { Proto } from "../policy/portset.js";
@@ -223,8 +224,9 @@ export function diagnose(session: ModelSession, input: DiagnoseInput): Diagnosis
   let ip: string | undefined;
   let port = input.port ?? ("port" in target ? target.port : undefined);
   if (target.kind === "name" && src) {
-    const pre = dnsChecks(state, ix, src, target.host, undefined);
-    const answer = pre.answer;
+    // The walk's answer picks the Service (and its default port) the name's trace is for.
+    const pre = resolveFromPod(state, ref(src), target.host).result;
+    const answer = pre.status === "found" ? pre.values[0] : undefined;
     const svc0 = answer ? state.services.find((s) => s.clusterIP === answer) : undefined;
     port ??= svc0?.ports[0]?.port ?? 80;
     const proto0 =
