@@ -207,7 +207,24 @@ function walkChecks(
       checks.push(mk("dns.ndots", "search-list cost", true, `${answered} answered on the first query`));
     return { checks, answer: walk.result.values[0] };
   }
-  // Not found: is the first label a Service (or pod subdomain) of another namespace?
+  // Not found. A pod whose nameserver is not the cluster DNS (dnsPolicy Default, or a
+  // hostNetwork pod with ClusterFirst) resolves no cluster name at all
+  // (https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#pod-s-dns-policy).
+  if (!state.services.some((s) => s.clusterIP && s.clusterIP === walk.nameserver)) {
+    const policy = src.spec.dnsPolicy ?? "ClusterFirst";
+    checks.push(
+      mk(
+        "dns.resolve",
+        "name resolves from the pod",
+        false,
+        `${host}: ${walk.result.status} after ${n}; the pod's nameserver ${walk.nameserver ?? "(none)"} is not the cluster DNS (dnsPolicy ${policy}${src.spec.hostNetwork ? ", hostNetwork" : ""})`,
+        `${ref(src)} does not ask the cluster DNS, so cluster names do not resolve from it`,
+        src.spec.hostNetwork ? "set dnsPolicy: ClusterFirstWithHostNet" : "set dnsPolicy: ClusterFirst (the default)",
+      ),
+    );
+    return { checks };
+  }
+  // Is the first label a Service of another namespace?
   const first = host.replace(/\.$/, "").split(".")[0].toLowerCase();
   const elsewhere = state.services.filter((s) => s.name === first && s.namespace !== src.namespace);
   const hint = elsewhere.length

@@ -86,6 +86,8 @@ function policyDoc(
 export interface PolicyTarget {
   party: Party;
   port: number;
+  /** The source as this destination sees it, when it differs from the flow's (SNAT). */
+  from?: Party;
 }
 
 const partyName = (p: Party) => (p.kind === "pod" ? ref(p.pod) : (p.label ?? "the address"));
@@ -103,7 +105,7 @@ export function policyChecks(
   const egressOk: string[] = [];
   const ingressOk: string[] = [];
   for (const t of targets) {
-    const d = decide(ix, src, t.party, proto, t.port);
+    const d = decide(ix, t.from ?? src, t.party, proto, t.port);
     if (d.egress.isolated && !d.egressRule) egressDenied.push({ t, by: d.egress.selecting });
     else egressOk.push(d.egressRule ? `${d.egressRule.policy} egress rule ${d.egressRule.rule}` : "not isolated");
     if (d.ingress.isolated && !d.ingressRule && !d.nodeLocal) ingressDenied.push({ t, by: d.ingress.selecting });
@@ -159,19 +161,20 @@ export function policyChecks(
       title: "ingress of the destination",
       ok: false,
       severity: "error",
-      evidence: `${partyName(e.t.party)} is isolated for ingress by ${e.by.join(", ")}; no rule allows ${proto} ${e.t.port} from ${srcName}${ingressDenied.length > 1 ? ` (${ingressDenied.length} of ${targets.length} destinations denied)` : ""}`,
+      evidence: `${partyName(e.t.party)} is isolated for ingress by ${e.by.join(", ")}; no rule allows ${proto} ${e.t.port} from ${partyName(e.t.from ?? src)}${ingressDenied.length > 1 ? ` (${ingressDenied.length} of ${targets.length} destinations denied)` : ""}`,
       why: `ingress of ${partyName(e.t.party)} is denied by NetworkPolicy (${e.by.join(", ")})`,
       fix: "add an ingress rule for this flow to a policy selecting the destination (YAML below)",
     };
     if (dstPod) {
       // One policy per destination workload (the endpoints of a Service are usually one).
-      const groups = new Map<string, { pod: PodState; ports: number[] }>();
+      const groups = new Map<string, { pod: PodState; ports: number[]; from: Party[] }>();
       for (const x of ingressDenied) {
         if (x.t.party.kind !== "pod") continue;
         const p = x.t.party.pod;
         const k = `${p.namespace}/${p.workload.kind}/${p.workload.name}`;
-        const g = groups.get(k) ?? { pod: p, ports: [] };
+        const g = groups.get(k) ?? { pod: p, ports: [], from: [] };
         if (!g.ports.includes(x.t.port)) g.ports.push(x.t.port);
+        g.from.push(x.t.from ?? src);
         groups.set(k, g);
       }
       const docs = [...groups.values()].map((g) =>
@@ -180,7 +183,7 @@ export function policyChecks(
           g.pod.namespace,
           minimalSelector(state, g.pod),
           "ingress",
-          [peerOf(state, src, g.pod.namespace)],
+          dedupe(g.from.map((f) => peerOf(state, f, g.pod.namespace))),
           g.ports.map((port) => ({ protocol: proto, port })),
         ),
       );

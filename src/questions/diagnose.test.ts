@@ -144,3 +144,41 @@ test("inputs diagnose cannot start from are DiagnoseInputError", async () => {
   const src = state.pods.find((p) => p.name.startsWith("order-app-"))!;
   assert.throws(() => diagnose(s, { from: `default/${src.name}`, to: "svc/nope" }), DiagnoseInputError);
 });
+
+test("from outside through a NodePort: the suggested ingress rule names the source after kube-proxy's SNAT", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-diag-"));
+  try {
+    const deny = join(dir, "deny.yaml");
+    writeFileSync(
+      deny,
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: order-deny}\nspec:\n  podSelector: {matchLabels: {app: order-app}}\n  policyTypes: [Ingress]\n",
+    );
+    const { state } = await loadCluster({ files: ["examples/demo", deny] });
+    const node = state.nodes.find((n) => n.name === "worker-1")!;
+    const to = `${node.address}:30080`;
+    const d = diagnose(modelSession(state), { from: "external", to });
+    assert.equal(d.first_failure?.code, "policy.ingress");
+    // externalTrafficPolicy Cluster masquerades outside clients (KUBE-EXT-… → KUBE-MARK-MASQ):
+    // the pods see an address of the node the client came in through.
+    assert.match(d.checks.find((c) => c.code === "policy.ingress")!.evidence, /after SNAT/);
+    const fix = join(dir, "allow.yaml");
+    writeFileSync(fix, d.allow_policy!);
+    const { state: fixed } = await loadCluster({ files: ["examples/demo", deny, fix] });
+    const [out] = runCheck(modelSession(fixed), [{ from: "external", to, protocol: "tcp", expect: "allow", line: 1 }]);
+    assert.ok(out.ok, out.details.join("\n"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a pod whose nameserver is not the cluster DNS: diagnose says so rather than blaming the name", async () => {
+  const { state } = await loadCluster({});
+  const dns = state.pods.find((p) => p.name.startsWith("coredns-"))!;
+  const d = diagnose(modelSession(state), {
+    from: `${dns.namespace}/${dns.name}`,
+    to: "user-service",
+    namespace: "default",
+  });
+  assert.equal(d.first_failure?.code, "dns.resolve");
+  assert.match(d.first_failure!.fix, /dnsPolicy: ClusterFirst/);
+});

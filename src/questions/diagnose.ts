@@ -154,6 +154,17 @@ function describePath(p: TracePath): string {
   return `across nodes ${nodes.join(" → ")} (${how})${end}`;
 }
 
+/** From outside, the source a destination sees: after kube-proxy's SNAT when a NodePort
+ *  with externalTrafficPolicy Cluster masquerades it (to the address of the interface it
+ *  leaves by). Read from the path that reached `ip`, at its last step. */
+function arrivedFrom(trace: TraceResult | undefined, ip: string | null): string | undefined {
+  for (const p of trace?.paths ?? []) {
+    const last = p.hops.at(-1)?.steps.at(-1)?.packet;
+    if (last && last.dst === ip) return last.src;
+  }
+  return undefined;
+}
+
 /** The listener check: something takes the connection at the destination. */
 function listenerCheck(
   trace: TraceResult | undefined,
@@ -300,10 +311,17 @@ export function diagnose(session: ModelSession, input: DiagnoseInput): Diagnosis
     const p = state.pods.find((x) => x.podIP === ip && !x.terminating);
     if (p) dests = [{ pod: p, port }];
   }
-  const targets: PolicyTarget[] = dests.map((d) => ({
-    party: d.pod.spec.hostNetwork ? partyAt(state, d.pod.podIP ?? "0.0.0.0", ref(d.pod)) : { kind: "pod", pod: d.pod },
-    port: d.port,
-  }));
+  const targets: PolicyTarget[] = dests.map((d) => {
+    const t: PolicyTarget = {
+      party: d.pod.spec.hostNetwork
+        ? partyAt(state, d.pod.podIP ?? "0.0.0.0", ref(d.pod))
+        : { kind: "pod", pod: d.pod },
+      port: d.port,
+    };
+    const seen = external ? arrivedFrom(conn, d.pod.podIP) : undefined;
+    if (seen && seen !== conn?.flow.src) t.from = partyAt(state, seen, `${from} as ${seen} (after SNAT)`);
+    return t;
+  });
   if (ip && !dests.length && port !== undefined && !svc) targets.push({ party: partyAt(state, ip), port });
   if (proto !== ("ICMP" as string) && targets.length) {
     const pc = policyChecks(ix, srcParty, targets, proto);
