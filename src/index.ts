@@ -63,4 +63,6 @@ export { parseExpectations, runCheck, renderCheck, renderJUnit, expandFrom } fro
 export type { Expectation, SelectorSource, CheckOutcome } from "./questions/check.js";
 export { diagnose, DiagnoseInputError } from "./questions/diagnose.js";
 export type { Diagnosis, DiagnoseCheck, DiagnoseFailure, DiagnoseInput, DiagnoseLayer } from "./questions/diagnose.js";
-export { renderDiagnosis } from "./views/diagnose.js";
+export { diagnoseAll } from "./questions/diagnose-all.js";
+export type { ClusterDiagnosis, ClusterFinding } from "./questions/diagnose-all.js";
+export { renderClusterDiagnosis, renderDiagnosis } from "./views/diagnose.js";

@@ -49,3 +49,13 @@ test("diagnose: a bad command line is a usage error, on stderr with no table", (
     assert.match(r.stderr, /^error: /);
   }
 });
+
+test("diagnose --all: exit 0 on the example, 1 with the finding on a broken one", () => {
+  const ok = run("diagnose", "--all");
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /^result: nothing broken$/m);
+  const bad = run("diagnose", "--all", "-f", "examples/broken/selector-typo", "-o", "json");
+  assert.equal(bad.status, 1);
+  assert.equal(JSON.parse(bad.stdout).findings[0].code, "service.endpoints.ready");
+  assert.equal(run("diagnose", "--all", "order-app").status, 1);
+});

@@ -7,7 +7,8 @@ import type { Command } from "commander";
 import type { ClusterState, PodState } from "../control/state.js";
 import { DiagnoseInputError, diagnose } from "../questions/diagnose.js";
 import { modelSession, TraceInputError, type Protocol } from "../questions/trace.js";
-import { renderDiagnosis } from "../views/diagnose.js";
+import { diagnoseAll } from "../questions/diagnose-all.js";
+import { renderClusterDiagnosis, renderDiagnosis } from "../views/diagnose.js";
 import { addClusterOptions, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
 import { findPod } from "./resolve-target.js";
@@ -19,6 +20,7 @@ interface DiagnoseFlags extends ClusterFlags {
   protocol?: string;
   namespace?: string;
   output: string;
+  all?: boolean;
 }
 
 const JSON_HELP = `
@@ -31,7 +33,9 @@ check codes, in order:
   dns.coredns  dns.endpoints  dns.policy  dns.resolve  dns.ndots
   service.exists  service.port  service.selector  service.targetPort  service.endpoints
   service.endpoints.ready  service.trafficPolicy  service.proxy  pod.running
-  path.route  policy.egress  policy.ingress  listener`;
+  path.route  policy.egress  policy.ingress  listener
+--all -o json: checked {nodePairs, servicePorts, serviceNames, pods}, findings[] {code, subject, evidence}
+  (worst first; codes as above, and service.answers: a connection to the Service does not get through)`;
 
 /** The pod lookup for TO: undefined when nothing matches (TO is then a name); ambiguity stays an error. */
 function podOrUndefined(state: ClusterState, ns: string | undefined) {
@@ -51,16 +55,26 @@ export function register(program: Command): void {
     .description(
       "why FROM cannot reach TO: DNS, Service, path, NetworkPolicy and listener checks, the first failure and its fix. FROM = pod | external[:IP]; TO = pod | svc/[ns/]NAME | name | URL | IP[:PORT]",
     )
-    .argument("<from>", "source")
-    .argument("<to>", "destination")
+    .argument("[from]", "source")
+    .argument("[to]", "destination")
+    .option("--all", "check the whole cluster: node pairs, every Service's endpoints and name, every pod's DNS")
     .option("-p, --port <port>", "destination port (default: the URL's, the Service's first, the pod's first)")
     .option("--protocol <proto>", "tcp|udp|sctp")
     .option("-n, --namespace <ns>", "namespace of FROM and TO given by name")
     .option("-o, --output <format>", "text|json", "text")
     .addHelpText("after", JSON_HELP);
   addClusterOptions(cmd);
-  cmd.action(async (from: string, to: string, o: DiagnoseFlags) => {
+  cmd.action(async (from: string | undefined, to: string | undefined, o: DiagnoseFlags) => {
     if (o.output !== "text" && o.output !== "json") throw new UsageError(`-o must be text or json: "${o.output}"`);
+    if (o.all) {
+      if (from !== undefined) throw new UsageError("--all takes no FROM and TO");
+      const { state } = await loadFromFlags(o);
+      const all = diagnoseAll(modelSession(state));
+      process.stdout.write(o.output === "json" ? JSON.stringify(all, null, 2) + "\n" : renderClusterDiagnosis(all));
+      if (all.findings.length) process.exitCode = 1;
+      return;
+    }
+    if (from === undefined || to === undefined) throw new UsageError("diagnose needs FROM and TO (or --all)");
     if (o.protocol && !PROTOS.includes(o.protocol))
       throw new UsageError(`--protocol must be one of ${PROTOS.join("|")}: "${o.protocol}"`);
     let port: number | undefined;

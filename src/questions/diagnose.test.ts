@@ -11,6 +11,7 @@ import { findPod } from "../cli/resolve-target.js";
 import type { ClusterState } from "../control/state.js";
 import { runCheck } from "./check.js";
 import { diagnose, DiagnoseInputError, type Diagnosis } from "./diagnose.js";
+import { diagnoseAll } from "./diagnose-all.js";
 import { minimalSelector } from "./diagnose-policy.js";
 import { nearestLabels } from "./diagnose-service.js";
 import { modelSession } from "./trace.js";
@@ -181,4 +182,23 @@ test("a pod whose nameserver is not the cluster DNS: diagnose says so rather tha
   });
   assert.equal(d.first_failure?.code, "dns.resolve");
   assert.match(d.first_failure!.fix, /dnsPolicy: ClusterFirst/);
+});
+
+test("diagnose --all: the example has nothing broken; broken examples list what is, worst first", async () => {
+  const healthy = diagnoseAll(modelSession((await loadCluster({})).state));
+  assert.deepEqual(healthy.findings, []);
+  assert.equal(healthy.checked.nodePairs, 6); // three nodes, both ways
+  const typo = diagnoseAll(modelSession((await loadCluster({ files: [join(BROKEN, "selector-typo")] })).state));
+  assert.deepEqual(
+    typo.findings.map((f) => [f.code, f.subject]),
+    [["service.endpoints.ready", "default/web:80/TCP"]],
+  );
+  const dns = diagnoseAll(
+    modelSession((await loadCluster({ files: [join(BROKEN, "egress-deny-without-dns")] })).state),
+  );
+  assert.deepEqual(
+    dns.findings.map((f) => f.code),
+    ["dns.policy"],
+  );
+  assert.match(dns.findings[0].subject, /^default\/client-/);
 });

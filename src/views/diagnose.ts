@@ -2,6 +2,7 @@
 // the first failing layer, why, and the fix (with the NetworkPolicy YAML that would allow
 // the flow, when policy is what denies it).
 
+import type { ClusterDiagnosis } from "../questions/diagnose-all.js";
 import type { Diagnosis } from "../questions/diagnose.js";
 import { tabwrite } from "./tabwriter.js";
 
@@ -26,5 +27,17 @@ export function renderDiagnosis(d: Diagnosis): string {
     lines.push("", "a NetworkPolicy that would allow this flow (kubectl apply -f -):", "---");
     lines.push(d.allow_policy.trimEnd());
   }
+  return lines.join("\n") + "\n";
+}
+
+/** `diagnose --all`: what was checked, then each finding, worst first. */
+export function renderClusterDiagnosis(d: ClusterDiagnosis): string {
+  const c = d.checked;
+  const lines = [
+    `checked: ${c.nodePairs} node pairs, ${c.servicePorts} Service ports, ${c.serviceNames} Service names, ${c.pods} pods' DNS`,
+  ];
+  if (!d.findings.length) return `${lines[0]}\nresult: nothing broken\n`;
+  const rows = ["CHECK\tSUBJECT\tEVIDENCE", ...d.findings.map((f) => `${f.code}\t${f.subject}\t${f.evidence}`)];
+  lines.push(`${d.findings.length} broken, worst first:`, "", tabwrite(rows.join("\n") + "\n", 0, 2).trimEnd());
   return lines.join("\n") + "\n";
 }
