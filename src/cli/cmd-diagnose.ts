@@ -1,7 +1,8 @@
 // `podnet diagnose FROM TO`: the troubleshooting checklist (DNS, Service, path,
 // NetworkPolicy, listener) run on the model; exit 1 when a check fails.
 //   FROM: a pod (the one pod lookup of every command) | external[:IP]
-//   TO:   a pod | svc/[ns/]NAME | a name | a URL | IP[:PORT]
+//   TO:   a pod | svc/[ns/]NAME | a name | a URL | IP[:PORT]; a bare word that is a Service's
+//         name in the namespace is that name (as an app calls it), else a pod, else a DNS name.
 
 import type { Command } from "commander";
 import type { ClusterState, PodState } from "../control/state.js";
