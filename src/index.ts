@@ -61,3 +61,8 @@ export { computeReach, renderReach, diffReach, renderDiff } from "./questions/re
 export type { ReachLine, ReachOptions, ReachResult, ReachDiffLine } from "./questions/reach.js";
 export { parseExpectations, runCheck, renderCheck, renderJUnit, expandFrom } from "./questions/check.js";
 export type { Expectation, SelectorSource, CheckOutcome } from "./questions/check.js";
+export { diagnose, DiagnoseInputError } from "./questions/diagnose.js";
+export type { Diagnosis, DiagnoseCheck, DiagnoseFailure, DiagnoseInput, DiagnoseLayer } from "./questions/diagnose.js";
+export { diagnoseAll } from "./questions/diagnose-all.js";
+export type { ClusterDiagnosis, ClusterFinding } from "./questions/diagnose-all.js";
+export { renderClusterDiagnosis, renderDiagnosis } from "./views/diagnose.js";

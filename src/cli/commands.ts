@@ -12,6 +12,7 @@ import { register as net } from "./cmd-net.js";
 import { register as rules } from "./cmd-rules.js";
 import { register as trace } from "./cmd-trace.js";
 import { register as check } from "./cmd-check.js";
+import { register as diagnose } from "./cmd-diagnose.js";
 import { register as ui } from "./cmd-ui.js";
 import { register as verify } from "./cmd-verify.js";
 
@@ -28,6 +29,7 @@ export const commands: ((program: Command) => void)[] = [
   rules,
   trace,
   check,
+  diagnose,
   ui,
   verify,
 ];

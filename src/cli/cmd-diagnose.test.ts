@@ -1,0 +1,61 @@
+// `podnet diagnose`: the table, the first failure and its fix, -o json, exit codes.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+
+const run = (...args: string[]) => spawnSync(process.execPath, ["bin/podnet.js", ...args], { encoding: "utf8" });
+
+test("diagnose: the healthy example passes every check (exit 0)", () => {
+  const r = run("diagnose", "order-app", "http://user-service");
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^LAYER +CHECK +EVIDENCE$/m);
+  assert.match(r.stdout, /^dns +dns\.resolve +✓ /m);
+  assert.match(r.stdout, /^listener +listener +✓ /m);
+  assert.match(r.stdout, /every check holds/);
+});
+
+test("diagnose -o json: a failing flow names its first failure and exits 1", () => {
+  const r = run("diagnose", "client", "http://web", "-f", "examples/broken/ingress-deny", "-o", "json");
+  assert.equal(r.status, 1, r.stderr);
+  const d = JSON.parse(r.stdout);
+  assert.equal(d.first_failure.code, "policy.ingress");
+  assert.equal(d.first_failure.layer, "policy");
+  assert.match(d.allow_policy, /kind: NetworkPolicy/);
+  assert.ok(
+    d.checks.every(
+      (c: { code: string; ok: boolean; evidence: string }) => c.code && typeof c.ok === "boolean" && c.evidence,
+    ),
+  );
+});
+
+test("diagnose: the text names the first failure, why and the fix, with the policy to apply", () => {
+  const r = run("diagnose", "client", "http://web", "-f", "examples/broken/policy-both-ends");
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /^first failure: policy \(policy\.egress\)$/m);
+  assert.match(r.stdout, /^ {2}why: /m);
+  assert.match(r.stdout, /^ {2}fix: /m);
+  assert.match(r.stdout, /kubectl apply -f -/);
+});
+
+test("diagnose: a bad command line is a usage error, on stderr with no table", () => {
+  for (const args of [
+    ["order-app", "user-service", "-o", "yaml"],
+    ["order-app", "svc/nope"],
+    ["external", "user-service"],
+  ]) {
+    const r = run("diagnose", ...args);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /^error: /);
+  }
+});
+
+test("diagnose --all: exit 0 on the example, 1 with the finding on a broken one", () => {
+  const ok = run("diagnose", "--all");
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /^result: nothing broken$/m);
+  const bad = run("diagnose", "--all", "-f", "examples/broken/selector-typo", "-o", "json");
+  assert.equal(bad.status, 1);
+  assert.equal(JSON.parse(bad.stdout).findings[0].code, "service.endpoints.ready");
+  assert.equal(run("diagnose", "--all", "order-app").status, 1);
+});

@@ -1,0 +1,107 @@
+// `podnet diagnose FROM TO`: the troubleshooting checklist (DNS, Service, path,
+// NetworkPolicy, listener) run on the model; exit 1 when a check fails.
+//   FROM: a pod (the one pod lookup of every command) | external[:IP]
+//   TO:   a pod | svc/[ns/]NAME | a name | a URL | IP[:PORT]; a bare word that is a Service's
+//         name in the namespace is that name (as an app calls it), else a pod, else a DNS name.
+
+import type { Command } from "commander";
+import type { ClusterState, PodState } from "../control/state.js";
+import { DiagnoseInputError, diagnose } from "../questions/diagnose.js";
+import { modelSession, TraceInputError, type Protocol } from "../questions/trace.js";
+import { diagnoseAll } from "../questions/diagnose-all.js";
+import { renderClusterDiagnosis, renderDiagnosis } from "../views/diagnose.js";
+import { addClusterOptions, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
+import { UsageError } from "./errors.js";
+import { findPod } from "./resolve-target.js";
+
+const PROTOS = ["tcp", "udp", "sctp"];
+
+interface DiagnoseFlags extends ClusterFlags {
+  port?: string;
+  protocol?: string;
+  namespace?: string;
+  output: string;
+  all?: boolean;
+}
+
+const JSON_HELP = `
+-o json fields (stable):
+  from, to, target {kind: pod|service|name|ip, name}, protocol, port
+  checks[]: {code, layer: dns|service|pod|path|policy|listener, title, ok, severity: error|warning, evidence, why?, fix?, yaml?}
+  first_failure: {code, layer, why, fix} | null
+  allow_policy: NetworkPolicy YAML that would allow the flow (when policy denies it)
+check codes, in order:
+  dns.coredns  dns.endpoints  dns.policy  dns.resolve  dns.ndots
+  service.exists  service.port  service.selector  service.targetPort  service.endpoints
+  service.endpoints.ready  service.trafficPolicy  service.proxy  pod.running
+  path.route  policy.egress  policy.ingress  listener
+--all -o json: checked {nodePairs, servicePorts, serviceNames, pods}, findings[] {code, subject, evidence}
+  (worst first; codes as above, and service.answers: a connection to the Service does not get through)`;
+
+/** The pod lookup for TO: undefined when nothing matches (TO is then a name); ambiguity stays an error. */
+function podOrUndefined(state: ClusterState, ns: string | undefined) {
+  return (ref: string): PodState | undefined => {
+    try {
+      return findPod(state, ref, ns);
+    } catch (e) {
+      if (e instanceof UsageError && /not found/.test(e.message)) return undefined;
+      throw e;
+    }
+  };
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("diagnose")
+    .description(
+      "why FROM cannot reach TO: DNS, Service, path, NetworkPolicy and listener checks, the first failure and its fix. FROM = pod | external[:IP]; TO = pod | svc/[ns/]NAME | name | URL | IP[:PORT]",
+    )
+    .argument("[from]", "source")
+    .argument("[to]", "destination")
+    .option("--all", "check the whole cluster: node pairs, every Service's endpoints and name, every pod's DNS")
+    .option("-p, --port <port>", "destination port (default: the URL's, the Service's first, the pod's first)")
+    .option("--protocol <proto>", "tcp|udp|sctp")
+    .option("-n, --namespace <ns>", "namespace of FROM and TO given by name")
+    .option("-o, --output <format>", "text|json", "text")
+    .addHelpText("after", JSON_HELP);
+  addClusterOptions(cmd);
+  cmd.action(async (from: string | undefined, to: string | undefined, o: DiagnoseFlags) => {
+    if (o.output !== "text" && o.output !== "json") throw new UsageError(`-o must be text or json: "${o.output}"`);
+    if (o.all) {
+      if (from !== undefined) throw new UsageError("--all takes no FROM and TO");
+      const { state } = await loadFromFlags(o);
+      const all = diagnoseAll(modelSession(state));
+      process.stdout.write(o.output === "json" ? JSON.stringify(all, null, 2) + "\n" : renderClusterDiagnosis(all));
+      if (all.findings.length) process.exitCode = 1;
+      return;
+    }
+    if (from === undefined || to === undefined) throw new UsageError("diagnose needs FROM and TO (or --all)");
+    if (o.protocol && !PROTOS.includes(o.protocol))
+      throw new UsageError(`--protocol must be one of ${PROTOS.join("|")}: "${o.protocol}"`);
+    let port: number | undefined;
+    if (o.port !== undefined) {
+      port = Number(o.port);
+      if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw new UsageError(`-p/--port must be an integer 1-65535: "${o.port}"`);
+    }
+    const { state } = await loadFromFlags(o);
+    const external = from === "external" || from.startsWith("external:");
+    const src = external ? undefined : findPod(state, from, o.namespace);
+    let d: ReturnType<typeof diagnose>;
+    try {
+      d = diagnose(modelSession(state), {
+        from: src ? `${src.namespace}/${src.name}` : from,
+        to,
+        port,
+        protocol: o.protocol as Protocol | undefined,
+        namespace: o.namespace,
+        findPod: podOrUndefined(state, o.namespace),
+      });
+    } catch (e) {
+      if (e instanceof DiagnoseInputError || e instanceof TraceInputError) throw new UsageError(e.message);
+      throw e;
+    }
+    process.stdout.write(o.output === "json" ? JSON.stringify(d, null, 2) + "\n" : renderDiagnosis(d));
+    if (d.first_failure && d.checks.some((c) => !c.ok && c.severity === "error")) process.exitCode = 1;
+  });
+}

@@ -1,0 +1,147 @@
+// `podnet diagnose --all`: the whole cluster checked the way the troubleshooting checklist
+// checks one flow, on the model — every node pair carries pod traffic both ways, every
+// Service has ready endpoints that answer, the cluster DNS answers for every Service name,
+// every pod may query it — and what is broken, worst first (a cluster-wide fault before one
+// node pair's, before one Service's, before one pod's).
+
+import type { ClusterState, PodState, ServiceState } from "../control/state.js";
+import { resolveFromPod } from "../dns/resolver.js";
+import { indexPolicies } from "../policy/engine.js";
+import type { TraceResult } from "../sim/index.js";
+import { dnsEgressNote } from "./dns-verdict.js";
+import type { ModelSession } from "./trace.js";
+
+export interface ClusterFinding {
+  /** The check's code, as `diagnose FROM TO` names it ("path.route", "service.endpoints.ready" …). */
+  code: string;
+  /** What it is about: "worker-1 → worker-2", "default/web:80/TCP", "default/client-…". */
+  subject: string;
+  evidence: string;
+}
+
+export interface ClusterDiagnosis {
+  /** How many of each were checked. */
+  checked: { nodePairs: number; servicePorts: number; serviceNames: number; pods: number };
+  /** What is broken, worst first. */
+  findings: ClusterFinding[];
+}
+
+const ref = (x: { namespace: string; name: string }) => `${x.namespace}/${x.name}`;
+const ROUTE = new Set(["NO_ROUTE", "NO_NEIGHBOUR", "MTU", "TTL", "LINK_DOWN", "FORWARDING_DISABLED", "LOOP"]);
+const usable = (p: PodState) => p.phase === "Running" && !!p.podIP && !!p.nodeName && !p.terminating;
+
+/** The first path that fails for a reason in `reasons` (all but a policy denial by default:
+ *  a policy that denies the chosen client is about that client, not the Service or the network). */
+function failure(r: TraceResult, reasons?: Set<string>): string | undefined {
+  const bad = r.paths.find(
+    (p) =>
+      p.disposition.verdict !== "DELIVERED" &&
+      p.disposition.verdict !== "EXITS_CLUSTER" &&
+      (reasons
+        ? p.disposition.reason !== undefined && reasons.has(p.disposition.reason)
+        : p.disposition.reason !== "POLICY_DENIED"),
+  );
+  return bad
+    ? `${bad.disposition.verdict}${bad.disposition.reason ? ` (${bad.disposition.reason})` : ""}: ${bad.disposition.detail}`
+    : undefined;
+}
+
+/** Runs the whole-cluster checks on the model. */
+export function diagnoseAll(session: ModelSession): ClusterDiagnosis {
+  const { state } = session;
+  const pods = state.pods.filter((p) => usable(p) && !p.spec.hostNetwork);
+  const dnsWide: ClusterFinding[] = [];
+  const pairs: ClusterFinding[] = [];
+  const services: ClusterFinding[] = [];
+  const perPod: ClusterFinding[] = [];
+
+  // Node pairs: one pod per node (the first), ICMP echo both ways; only routing's drops count
+  // (a policy that denies ICMP is not a broken network).
+  const onNode = new Map<string, PodState>();
+  for (const p of pods) if (!onNode.has(p.nodeName!)) onNode.set(p.nodeName!, p);
+  let nodePairs = 0;
+  for (const [a, pa] of onNode)
+    for (const [b, pb] of onNode) {
+      if (a === b) continue;
+      nodePairs++;
+      const why = failure(session.trace({ from: ref(pa), to: pb.podIP!, protocol: "icmp" }, { maxPaths: 16 }), ROUTE);
+      if (why) pairs.push({ code: "path.route", subject: `${a} → ${b}`, evidence: `${ref(pa)} → ${ref(pb)}: ${why}` });
+    }
+
+  // Services: ready endpoints, and a connection from a pod of their namespace (else any) answers.
+  let servicePorts = 0;
+  let serviceNames = 0;
+  const client = (ns: string) =>
+    pods.find((p) => p.namespace === ns && !p.system) ?? pods.find((p) => !p.system) ?? pods[0];
+  for (const svc of state.services) {
+    if (!svc.clusterIP || svc.clusterIP === "None" || svc.type === "ExternalName") continue;
+    const from = client(svc.namespace);
+    for (const sp of svc.ports) {
+      servicePorts++;
+      const subject = `${ref(svc)}:${sp.port}/${sp.protocol}`;
+      const ready = readyEndpoints(state, svc, sp.name);
+      if (!ready) {
+        services.push({
+          code: "service.endpoints.ready",
+          subject,
+          evidence: `no ready endpoint (kube-proxy rejects connections to it)`,
+        });
+        continue;
+      }
+      // Only endpoints that are pods have listeners in the model (the API server behind
+      // default/kubernetes is not a pod), so only they are asked to answer.
+      if (!from || sp.protocol === "SCTP" || !podEndpoints(state, svc)) continue;
+      const r = session.trace(
+        { from: ref(from), to: `${svc.clusterIP}:${sp.port}`, protocol: sp.protocol.toLowerCase() as "tcp" | "udp" },
+        { maxPaths: 64, noDnsPath: true },
+      );
+      const why = failure(r);
+      if (why) services.push({ code: "service.answers", subject, evidence: `from ${ref(from)}: ${why}` });
+    }
+    // The cluster DNS answers for the Service's name (from a pod of its namespace).
+    if (from) {
+      serviceNames++;
+      const fqdn = `${svc.name}.${svc.namespace}.svc.${state.dns.zone}.`;
+      const w = resolveFromPod(state, ref(from), fqdn);
+      if (w.result.status !== "found")
+        services.push({ code: "dns.resolve", subject: fqdn, evidence: `from ${ref(from)}: ${w.result.status}` });
+    }
+  }
+
+  // Every pod may query the cluster DNS under the NetworkPolicies; the DNS Service itself first.
+  const ix = indexPolicies(state);
+  const dnsSvc = state.services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns");
+  if (dnsSvc && !readyEndpoints(state, dnsSvc, dnsSvc.ports[0]?.name))
+    dnsWide.push({
+      code: "dns.endpoints",
+      subject: ref(dnsSvc),
+      evidence: "no ready endpoint: no name resolves in the cluster",
+    });
+  for (const p of pods) {
+    const note = dnsEgressNote(ix, p);
+    if (note) perPod.push({ code: "dns.policy", subject: ref(p), evidence: note.replace(/^DNS: /, "") });
+  }
+  return {
+    checked: { nodePairs, servicePorts, serviceNames, pods: pods.length },
+    findings: [...dnsWide, ...pairs, ...services, ...perPod],
+  };
+}
+
+function readyEndpoints(state: ClusterState, svc: ServiceState, portName: string | undefined): number {
+  let n = 0;
+  for (const sl of state.endpointSlices) {
+    if (sl.namespace !== svc.namespace || sl.serviceName !== svc.name) continue;
+    if (!sl.ports.some((p) => (p.name ?? "") === (portName ?? ""))) continue;
+    for (const e of sl.endpoints) if (e.conditions.ready !== false) n += e.addresses.length;
+  }
+  return n;
+}
+
+function podEndpoints(state: ClusterState, svc: ServiceState): boolean {
+  return state.endpointSlices.some(
+    (sl) =>
+      sl.namespace === svc.namespace &&
+      sl.serviceName === svc.name &&
+      sl.endpoints.some((e) => e.targetRef?.kind === "Pod"),
+  );
+}

@@ -1,0 +1,230 @@
+// `podnet diagnose`, the NetworkPolicy layer: which policy isolates which end and lets
+// nothing through, and the smallest policy that would allow the flow, as YAML a user can
+// apply. Semantics as in https://kubernetes.io/docs/concepts/services-networking/network-policies/:
+// both ends must allow a connection, policies are additive, and they see the pod's address
+// and port after the Service's DNAT (so an allow rule names the pod's port, not the Service's).
+
+import { stringify } from "yaml";
+import type { ClusterState, PodState } from "../control/state.js";
+import { ipToInt } from "../net/ipv4.js";
+import { decide, type Party, type PolicyIndex } from "../policy/engine.js";
+import type { Proto } from "../policy/portset.js";
+import type { DiagnoseCheck } from "./diagnose-types.js";
+
+const ref = (p: PodState) => `${p.namespace}/${p.name}`;
+
+/** Labels that name one pod, not its workload: never in a suggested selector. */
+const PER_POD = new Set([
+  "pod-template-hash",
+  "controller-revision-hash",
+  "statefulset.kubernetes.io/pod-name",
+  "apps.kubernetes.io/pod-index",
+  "pod-template-generation",
+  "batch.kubernetes.io/controller-uid",
+  "controller-uid",
+  "batch.kubernetes.io/job-name",
+  "job-name",
+]);
+const PREFERRED = ["app.kubernetes.io/name", "app", "k8s-app", "name"];
+
+const sameWorkload = (a: PodState, b: PodState) =>
+  a.namespace === b.namespace && a.workload.kind === b.workload.kind && a.workload.name === b.workload.name;
+
+/** The smallest matchLabels that selects `pod`'s workload and nothing else in its namespace:
+ *  one label when one does it (app-ish keys first), else every label but the per-pod ones. */
+export function minimalSelector(state: ClusterState, pod: PodState): Record<string, string> {
+  const keys = Object.keys(pod.labels).filter((k) => !PER_POD.has(k));
+  const order = [...PREFERRED.filter((k) => keys.includes(k)), ...keys.filter((k) => !PREFERRED.includes(k)).sort()];
+  const inNs = state.pods.filter((p) => p.namespace === pod.namespace);
+  for (const k of order) {
+    const v = pod.labels[k];
+    if (inNs.every((p) => p.labels[k] !== v || sameWorkload(p, pod))) return { [k]: v };
+  }
+  return Object.fromEntries(keys.map((k) => [k, pod.labels[k]]));
+}
+
+const dnsName = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40) || "pods";
+const short = (state: ClusterState, p: PodState) => dnsName(Object.values(minimalSelector(state, p))[0] ?? p.name);
+
+/** A peer of a rule for `peer` as seen from a policy in namespace `policyNs`. */
+function peerOf(state: ClusterState, peer: Party, policyNs: string): Record<string, unknown> {
+  if (peer.kind === "ip")
+    return { ipBlock: { cidr: `${[24, 16, 8, 0].map((s) => (peer.ip >>> s) & 255).join(".")}/32` } };
+  const out: Record<string, unknown> = { podSelector: { matchLabels: minimalSelector(state, peer.pod) } };
+  if (peer.pod.namespace !== policyNs)
+    out.namespaceSelector = { matchLabels: { "kubernetes.io/metadata.name": peer.pod.namespace } };
+  return out;
+}
+
+function policyDoc(
+  name: string,
+  namespace: string,
+  selector: Record<string, string>,
+  dir: "ingress" | "egress",
+  peers: Record<string, unknown>[],
+  ports: { protocol: Proto; port: number }[],
+): string {
+  const rule = { [dir === "egress" ? "to" : "from"]: peers, ports };
+  return stringify({
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name, namespace },
+    spec: {
+      podSelector: { matchLabels: selector },
+      policyTypes: [dir === "egress" ? "Egress" : "Ingress"],
+      [dir]: [rule],
+    },
+  });
+}
+
+/** One destination of the flow after DNAT: the pod (or address) and its port. */
+export interface PolicyTarget {
+  party: Party;
+  port: number;
+  /** The source as this destination sees it, when it differs from the flow's (SNAT). */
+  from?: Party;
+}
+
+const partyName = (p: Party) => (p.kind === "pod" ? ref(p.pod) : (p.label ?? "the address"));
+
+/** policy.egress and policy.ingress over every destination of the flow. */
+export function policyChecks(
+  ix: PolicyIndex,
+  src: Party,
+  targets: PolicyTarget[],
+  proto: Proto,
+): { checks: DiagnoseCheck[]; yaml: string[] } {
+  const state = ix.state;
+  const egressDenied: { t: PolicyTarget; by: string[] }[] = [];
+  const ingressDenied: { t: PolicyTarget; by: string[] }[] = [];
+  const egressOk: string[] = [];
+  const ingressOk: string[] = [];
+  for (const t of targets) {
+    const d = decide(ix, t.from ?? src, t.party, proto, t.port);
+    if (d.egress.isolated && !d.egressRule) egressDenied.push({ t, by: d.egress.selecting });
+    else egressOk.push(d.egressRule ? `${d.egressRule.policy} egress rule ${d.egressRule.rule}` : "not isolated");
+    if (d.ingress.isolated && !d.ingressRule && !d.nodeLocal) ingressDenied.push({ t, by: d.ingress.selecting });
+    else ingressOk.push(d.ingressRule ? `${d.ingressRule.policy} ingress rule ${d.ingressRule.rule}` : "not isolated");
+  }
+  const checks: DiagnoseCheck[] = [];
+  const yaml: string[] = [];
+  const what = (t: PolicyTarget) => `${proto} ${t.port} to ${partyName(t.party)}`;
+  const srcName = partyName(src);
+  if (!targets.length) return { checks, yaml };
+  if (egressDenied.length) {
+    const e = egressDenied[0];
+    const c: DiagnoseCheck = {
+      code: "policy.egress",
+      layer: "policy",
+      title: "egress of the source",
+      ok: false,
+      severity: "error",
+      evidence: `${srcName} is isolated for egress by ${e.by.join(", ")}; no rule allows ${what(e.t)}${egressDenied.length > 1 ? ` (${egressDenied.length} of ${targets.length} destinations denied)` : ""}`,
+      why: `egress of ${srcName} is denied by NetworkPolicy (${e.by.join(", ")})`,
+      fix: "add an egress rule for this flow to a policy selecting the source (YAML below)",
+    };
+    if (src.kind === "pod") {
+      const peers = dedupe(egressDenied.map((x) => peerOf(state, x.t.party, src.pod.namespace)));
+      const ports = dedupe(egressDenied.map((x) => ({ protocol: proto, port: x.t.port })));
+      const dst = egressDenied[0].t.party;
+      c.yaml = policyDoc(
+        `allow-${short(state, src.pod)}-egress-to-${dst.kind === "pod" ? short(state, dst.pod) : "addr"}`,
+        src.pod.namespace,
+        minimalSelector(state, src.pod),
+        "egress",
+        peers,
+        ports,
+      );
+      yaml.push(c.yaml);
+    }
+    checks.push(c);
+  } else
+    checks.push({
+      code: "policy.egress",
+      layer: "policy",
+      title: "egress of the source",
+      ok: true,
+      severity: "error",
+      evidence: `allowed (${[...new Set(egressOk)].join("; ")})`,
+    });
+  if (ingressDenied.length) {
+    const e = ingressDenied[0];
+    const dstPod = e.t.party.kind === "pod" ? e.t.party.pod : undefined;
+    const c: DiagnoseCheck = {
+      code: "policy.ingress",
+      layer: "policy",
+      title: "ingress of the destination",
+      ok: false,
+      severity: "error",
+      evidence: `${partyName(e.t.party)} is isolated for ingress by ${e.by.join(", ")}; no rule allows ${proto} ${e.t.port} from ${partyName(e.t.from ?? src)}${ingressDenied.length > 1 ? ` (${ingressDenied.length} of ${targets.length} destinations denied)` : ""}`,
+      why: `ingress of ${partyName(e.t.party)} is denied by NetworkPolicy (${e.by.join(", ")})`,
+      fix: "add an ingress rule for this flow to a policy selecting the destination (YAML below)",
+    };
+    if (dstPod) {
+      // One policy per destination workload (the endpoints of a Service are usually one).
+      const groups = new Map<string, { pod: PodState; ports: number[]; from: Party[] }>();
+      for (const x of ingressDenied) {
+        if (x.t.party.kind !== "pod") continue;
+        const p = x.t.party.pod;
+        const k = `${p.namespace}/${p.workload.kind}/${p.workload.name}`;
+        const g = groups.get(k) ?? { pod: p, ports: [], from: [] };
+        if (!g.ports.includes(x.t.port)) g.ports.push(x.t.port);
+        g.from.push(x.t.from ?? src);
+        groups.set(k, g);
+      }
+      const docs = [...groups.values()].map((g) =>
+        policyDoc(
+          `allow-${short(state, g.pod)}-ingress-from-${src.kind === "pod" ? short(state, src.pod) : "client"}`,
+          g.pod.namespace,
+          minimalSelector(state, g.pod),
+          "ingress",
+          dedupe(g.from.map((f) => peerOf(state, f, g.pod.namespace))),
+          g.ports.map((port) => ({ protocol: proto, port })),
+        ),
+      );
+      c.yaml = docs.join("---\n");
+      yaml.push(c.yaml);
+    }
+    checks.push(c);
+  } else
+    checks.push({
+      code: "policy.ingress",
+      layer: "policy",
+      title: "ingress of the destination",
+      ok: true,
+      severity: "error",
+      evidence: `allowed (${[...new Set(ingressOk)].join("; ")})`,
+    });
+  return { checks, yaml };
+}
+
+function dedupe<T>(xs: T[]): T[] {
+  const seen = new Set<string>();
+  return xs.filter((x) => {
+    const k = JSON.stringify(x);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** The egress policy that lets `pod` query the cluster DNS (UDP and TCP 53 to the DNS pods),
+ *  the rule the egress examples of the Kubernetes docs add for the same reason. */
+export function dnsEgressPolicy(state: ClusterState, pod: PodState, dnsPods: PodState[], port: number): string {
+  const peers = dedupe(dnsPods.map((d) => peerOf(state, { kind: "pod", pod: d }, pod.namespace)));
+  return policyDoc(`allow-${short(state, pod)}-dns`, pod.namespace, minimalSelector(state, pod), "egress", peers, [
+    { protocol: "UDP", port },
+    { protocol: "TCP", port },
+  ]);
+}
+
+/** A pod, or the address of a hostNetwork pod / node / outside client, as policy sees it. */
+export function partyAt(state: ClusterState, ip: string, label?: string): Party {
+  const pod = state.pods.find((p) => p.podIP === ip && !p.spec.hostNetwork && !p.terminating);
+  return pod ? { kind: "pod", pod } : { kind: "ip", ip: ipToInt(ip), label: label ?? ip };
+}

@@ -1,0 +1,204 @@
+// `podnet diagnose` on the model: the checklist's codes for the broken examples (expected
+// codes come from what Kubernetes does in each situation, written in
+// examples/broken/expected.json), and the policy it suggests really allows the flow.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadCluster } from "../load/cluster.js";
+import { findPod } from "../cli/resolve-target.js";
+import type { ClusterState } from "../control/state.js";
+import { runCheck } from "./check.js";
+import { diagnose, DiagnoseInputError, type Diagnosis } from "./diagnose.js";
+import { diagnoseAll } from "./diagnose-all.js";
+import { minimalSelector } from "./diagnose-policy.js";
+import { nearestLabels } from "./diagnose-service.js";
+import { modelSession } from "./trace.js";
+
+const BROKEN = "examples/broken";
+interface Expected {
+  from: string;
+  to: string;
+  port?: number;
+  code: string;
+  failing?: string[];
+  severity?: "error" | "warning";
+}
+const expected: Record<string, Expected> = JSON.parse(readFileSync(join(BROKEN, "expected.json"), "utf8"));
+
+const lookup = (state: ClusterState) => (ref: string) => {
+  try {
+    return findPod(state, ref);
+  } catch {
+    return undefined;
+  }
+};
+
+async function run(files: string[], from: string, to: string, port?: number) {
+  const { state } = await loadCluster({ files, mode: "tolerant" });
+  const src = from.startsWith("external") ? from : `${findPod(state, from).namespace}/${findPod(state, from).name}`;
+  return { state, d: diagnose(modelSession(state), { from: src, to, port, findPod: lookup(state) }) };
+}
+
+test("every scenario directory has an expected code, and every expected scenario a directory", () => {
+  const dirs = readdirSync(BROKEN, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+  assert.deepEqual(dirs, Object.keys(expected).sort());
+});
+
+for (const [name, e] of Object.entries(expected)) {
+  test(`broken/${name}: the first failing check is ${e.code}`, async () => {
+    const { d } = await run([join(BROKEN, name)], e.from, e.to, e.port);
+    assert.ok(d.first_failure, JSON.stringify(d.checks, null, 1));
+    assert.equal(d.first_failure.code, e.code, JSON.stringify(d.checks.filter((c) => !c.ok)));
+    const failed = d.checks.find((c) => c.code === e.code)!;
+    assert.equal(failed.severity, e.severity ?? "error");
+    assert.ok(d.first_failure.why.length > 0 && d.first_failure.fix.length > 0);
+    for (const code of e.failing ?? [])
+      assert.equal(d.checks.find((c) => c.code === code)?.ok, false, `${code} fails too`);
+  });
+}
+
+test("the healthy example: every check holds, in the checklist's order", async () => {
+  const { d } = await run([], "order-app", "http://user-service");
+  assert.equal(d.first_failure, null, JSON.stringify(d.checks.filter((c) => !c.ok)));
+  const layers = d.checks.map((c) => c.layer);
+  assert.deepEqual([...new Set(layers)], ["dns", "service", "path", "policy", "listener"]);
+  const codes = d.checks.map((c) => c.code);
+  for (const c of ["dns.resolve", "service.selector", "service.endpoints.ready", "service.targetPort", "path.route"])
+    assert.ok(codes.includes(c), c);
+  // The resolver walk: the first search domain answered, after one query.
+  assert.match(
+    d.checks.find((c) => c.code === "dns.resolve")!.evidence,
+    /search domain default\.svc\.cluster\.local\) answered after 1 query/,
+  );
+  // The example's order-app → user-service crosses nodes or not; either way the path says which.
+  assert.match(d.checks.find((c) => c.code === "path.route")!.evidence, /^(same node|across nodes)/);
+});
+
+test("JSON: stable field names", async () => {
+  const { d } = await run([join(BROKEN, "selector-typo")], "client", "http://web");
+  const j = JSON.parse(JSON.stringify(d)) as Diagnosis;
+  assert.deepEqual(Object.keys(j).sort(), ["checks", "first_failure", "from", "port", "protocol", "target", "to"]);
+  for (const c of j.checks)
+    for (const k of ["code", "layer", "title", "ok", "severity", "evidence"]) assert.ok(k in c, k);
+  assert.deepEqual(Object.keys(j.first_failure!).sort(), ["code", "fix", "layer", "why"]);
+});
+
+test("wrong namespace: the name exists only in another namespace, and diagnose says how to call it", async () => {
+  const { d } = await run([join(BROKEN, "wrong-namespace")], "client", "http://web");
+  assert.match(d.first_failure!.fix, /web\.shop\b/);
+  // Called by its namespaced name, it works.
+  const ok = await run([join(BROKEN, "wrong-namespace")], "client", "http://web.shop");
+  assert.equal(ok.d.first_failure, null, JSON.stringify(ok.d.checks.filter((c) => !c.ok)));
+});
+
+test("selector typo: the nearest labels name the pod and the differing value", async () => {
+  const { state, d } = await run([join(BROKEN, "selector-typo")], "client", "http://web");
+  assert.match(d.first_failure!.fix, /app=wbe \(the pod has app=web\)/);
+  const svc = state.services.find((s) => s.name === "web")!;
+  assert.match(nearestLabels(svc, state.pods)!, /^nearest: default\/web-/);
+});
+
+test("a suggested policy is the smallest selector of the workload", async () => {
+  const { state } = await loadCluster({});
+  const pod = state.pods.find((p) => p.name.startsWith("user-app-") && p.namespace === "default")!;
+  // app=user-app alone selects the workload's pods in default (tier=backend would too, but app comes first).
+  assert.deepEqual(minimalSelector(state, pod), { app: "user-app" });
+});
+
+// Applying the YAML diagnose prints must make the flow allowed, as `podnet check` sees it.
+for (const name of ["ingress-deny", "policy-both-ends", "egress-deny-without-dns"]) {
+  test(`broken/${name}: applying the suggested policy makes podnet check allow the flow`, async () => {
+    const e = expected[name];
+    const { d } = await run([join(BROKEN, name)], e.from, e.to);
+    assert.ok(d.allow_policy, "a policy is suggested");
+    const dir = mkdtempSync(join(tmpdir(), "podnet-diag-"));
+    try {
+      const fix = join(dir, "allow.yaml");
+      writeFileSync(fix, d.allow_policy);
+      const { state } = await loadCluster({ files: [join(BROKEN, name), fix] });
+      const [out] = runCheck(modelSession(state), [
+        { from: e.from, to: e.to, protocol: "tcp", expect: "allow", line: 1 },
+      ]);
+      assert.ok(out.ok, out.details.join("\n"));
+      const after = diagnose(modelSession(state), {
+        from: `${findPod(state, e.from).namespace}/${findPod(state, e.from).name}`,
+        to: e.to,
+        findPod: lookup(state),
+      });
+      assert.equal(after.first_failure, null, JSON.stringify(after.checks.filter((c) => !c.ok)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test("inputs diagnose cannot start from are DiagnoseInputError", async () => {
+  const { state } = await loadCluster({});
+  const s = modelSession(state);
+  assert.throws(() => diagnose(s, { from: "external", to: "user-service" }), DiagnoseInputError);
+  assert.throws(() => diagnose(s, { from: "default/nope", to: "user-service" }), DiagnoseInputError);
+  const src = state.pods.find((p) => p.name.startsWith("order-app-"))!;
+  assert.throws(() => diagnose(s, { from: `default/${src.name}`, to: "svc/nope" }), DiagnoseInputError);
+});
+
+test("from outside through a NodePort: the suggested ingress rule names the source after kube-proxy's SNAT", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-diag-"));
+  try {
+    const deny = join(dir, "deny.yaml");
+    writeFileSync(
+      deny,
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: order-deny}\nspec:\n  podSelector: {matchLabels: {app: order-app}}\n  policyTypes: [Ingress]\n",
+    );
+    const { state } = await loadCluster({ files: ["examples/demo", deny] });
+    const node = state.nodes.find((n) => n.name === "worker-1")!;
+    const to = `${node.address}:30080`;
+    const d = diagnose(modelSession(state), { from: "external", to });
+    assert.equal(d.first_failure?.code, "policy.ingress");
+    // externalTrafficPolicy Cluster masquerades outside clients (KUBE-EXT-… → KUBE-MARK-MASQ):
+    // the pods see an address of the node the client came in through.
+    assert.match(d.checks.find((c) => c.code === "policy.ingress")!.evidence, /after SNAT/);
+    const fix = join(dir, "allow.yaml");
+    writeFileSync(fix, d.allow_policy!);
+    const { state: fixed } = await loadCluster({ files: ["examples/demo", deny, fix] });
+    const [out] = runCheck(modelSession(fixed), [{ from: "external", to, protocol: "tcp", expect: "allow", line: 1 }]);
+    assert.ok(out.ok, out.details.join("\n"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a pod whose nameserver is not the cluster DNS: diagnose says so rather than blaming the name", async () => {
+  const { state } = await loadCluster({});
+  const dns = state.pods.find((p) => p.name.startsWith("coredns-"))!;
+  const d = diagnose(modelSession(state), {
+    from: `${dns.namespace}/${dns.name}`,
+    to: "user-service",
+    namespace: "default",
+  });
+  assert.equal(d.first_failure?.code, "dns.resolve");
+  assert.match(d.first_failure!.fix, /dnsPolicy: ClusterFirst/);
+});
+
+test("diagnose --all: the example has nothing broken; broken examples list what is, worst first", async () => {
+  const healthy = diagnoseAll(modelSession((await loadCluster({})).state));
+  assert.deepEqual(healthy.findings, []);
+  assert.equal(healthy.checked.nodePairs, 6); // three nodes, both ways
+  const typo = diagnoseAll(modelSession((await loadCluster({ files: [join(BROKEN, "selector-typo")] })).state));
+  assert.deepEqual(
+    typo.findings.map((f) => [f.code, f.subject]),
+    [["service.endpoints.ready", "default/web:80/TCP"]],
+  );
+  const dns = diagnoseAll(
+    modelSession((await loadCluster({ files: [join(BROKEN, "egress-deny-without-dns")] })).state),
+  );
+  assert.deepEqual(
+    dns.findings.map((f) => f.code),
+    ["dns.policy"],
+  );
+  assert.match(dns.findings[0].subject, /^default\/client-/);
+});

@@ -1,0 +1,371 @@
+// `podnet diagnose FROM TO`: "pod A can't reach B — is it DNS, the Service, the network
+// between nodes, a NetworkPolicy, or nothing listening?" answered on the model, in the order
+// of the usual checklist (https://kubernetes.io/docs/tasks/debug/debug-application/debug-service/,
+// https://kubernetes.io/docs/tasks/administer-cluster/dns-debugging-resolution/): DNS,
+// Service, path, NetworkPolicy, listener. Each check has a stable code and evidence; the
+// first failing one says why and what would fix it. KubeSkoop (alibaba/kubeskoop,
+// pkg/skoop/assertions) and Hubble's drop reasons (cilium/cilium api/v1/flow/flow.proto)
+// report the same kinds of findings.
+//
+// It asks the trace session (the same walk `trace` and `check` use, DNS verdict included),
+// the resolver walk, and the NetworkPolicy engine; it builds no engine of its own.
+
+import type { ClusterState, PodState, ServiceState } from "../control/state.js";
+import { resolveFromPod } from "../dns/resolver.js";
+import { isIPv4 } from "../net/ipv4.js";
+import { indexPolicies, type Party } from "../policy/engine.js";
+import type { Proto } from "../policy/portset.js";
+import type { Protocol, TracePath, TraceResult } from "../sim/index.js";
+import { dnsChecks } from "./diagnose-dns.js";
+import { partyAt, policyChecks, type PolicyTarget } from "./diagnose-policy.js";
+import { podRunningCheck, serviceChecks, servicePort, type Backend, type ServiceVia } from "./diagnose-service.js";
+import type { DiagnoseCheck, Diagnosis } from "./diagnose-types.js";
+import type { ModelSession } from "./trace.js";
+
+export type { DiagnoseCheck, DiagnoseFailure, DiagnoseLayer, Diagnosis } from "./diagnose-types.js";
+
+/** A FROM or TO that names nothing diagnose can start from (the CLI prints it as a usage error). */
+export class DiagnoseInputError extends Error {}
+
+export interface DiagnoseInput {
+  /** `ns/pod` (the CLI's one pod lookup already applied), `external` or `external:IP`. */
+  from: string;
+  /** A pod, `svc/[ns/]NAME`, a name (`user-service`, `user-service.production`, `api.example.com`), a URL, or IP[:PORT]. */
+  to: string;
+  port?: number;
+  protocol?: Protocol;
+  /** Namespace of TO given by name (default: FROM's). */
+  namespace?: string;
+  /** The pod lookup for a TO that is a pod name (undefined: not a pod). */
+  findPod?: (ref: string) => PodState | undefined;
+}
+
+type Target =
+  | { kind: "pod"; pod: PodState }
+  | { kind: "service"; svc: ServiceState }
+  | { kind: "name"; host: string; port?: number }
+  | { kind: "ip"; ip: string; port?: number };
+
+const ref = (x: { namespace: string; name: string }) => `${x.namespace}/${x.name}`;
+const ROUTE_REASONS = new Set([
+  "NO_ROUTE",
+  "NO_NEIGHBOUR",
+  "MTU",
+  "TTL",
+  "LINK_DOWN",
+  "FORWARDING_DISABLED",
+  "LOOP",
+  "HAIRPIN",
+  "UNSUPPORTED",
+]);
+
+function classify(state: ClusterState, input: DiagnoseInput, src: PodState | undefined): Target {
+  const to = input.to;
+  const url = /^([a-z][a-z0-9+.-]*):\/\/([^/:?#]+)(?::(\d+))?/i.exec(to);
+  if (url) {
+    const port = url[3] ? Number(url[3]) : url[1].toLowerCase() === "https" ? 443 : 80;
+    return isIPv4(url[2]) ? { kind: "ip", ip: url[2], port } : { kind: "name", host: url[2], port };
+  }
+  const ns = input.namespace ?? src?.namespace ?? "default";
+  if (to.startsWith("svc/")) {
+    const r = to.slice(4);
+    const [sns, name] = r.includes("/") ? r.split("/", 2) : [ns, r];
+    const svc = state.services.find((s) => s.namespace === sns && s.name === name);
+    if (!svc) {
+      const other = state.services.filter((s) => s.name === name).map(ref);
+      throw new DiagnoseInputError(
+        `Service "${sns}/${name}" not found${other.length ? ` (a Service of that name is in ${other.join(", ")})` : ""}`,
+      );
+    }
+    return { kind: "service", svc };
+  }
+  const ip = /^(\d+\.\d+\.\d+\.\d+)(?::(\d+))?$/.exec(to);
+  if (ip) return { kind: "ip", ip: ip[1], ...(ip[2] ? { port: Number(ip[2]) } : {}) };
+  // A bare word: a Service's name as an app would call it, else a pod, else a DNS name.
+  const [first, second] = to.split(".");
+  const isSvc = state.services.some(
+    (s) =>
+      (s.name === to && s.namespace === ns) ||
+      (s.name === first && s.namespace === second && to.split(".").length <= 2),
+  );
+  if (!isSvc && !to.includes(".")) {
+    const pod = input.findPod?.(to);
+    if (pod) return { kind: "pod", pod };
+  }
+  if (to.includes("/")) throw new DiagnoseInputError(`"${to}" is neither a pod, svc/NAME, a name, a URL nor an IP`);
+  return { kind: "name", host: to };
+}
+
+/** The Service an address (and port) stands for, and how the flow meets it. */
+function serviceAt(
+  state: ClusterState,
+  ip: string,
+  port: number | undefined,
+  srcNode: string | undefined,
+): { svc: ServiceState; via: ServiceVia } | undefined {
+  const byCluster = state.services.find((s) => s.clusterIP === ip);
+  if (byCluster) return { svc: byCluster, via: { kind: "clusterIP", ...(srcNode ? { node: srcNode } : {}) } };
+  const node = state.nodes.find((n) => n.address === ip);
+  if (node && port !== undefined) {
+    const svc = state.services.find((s) => s.ports.some((p) => p.nodePort === port));
+    if (svc) return { svc, via: { kind: "nodePort", node: node.name } };
+  }
+  const lb = state.services.find((s) => s.loadBalancerIPs.includes(ip) || s.externalIPs.includes(ip));
+  if (lb) return { svc: lb, via: { kind: "loadBalancer" } };
+  return undefined;
+}
+
+/** The path check: same node or across nodes, and any drop of routing's kind. */
+function pathCheck(trace: TraceResult): DiagnoseCheck {
+  const base = {
+    code: "path.route",
+    layer: "path" as const,
+    title: "route between the ends",
+    severity: "error" as const,
+  };
+  const bad = trace.paths.find((p) => p.disposition.reason && ROUTE_REASONS.has(p.disposition.reason));
+  if (bad) {
+    const d = bad.disposition;
+    return {
+      ...base,
+      ok: false,
+      evidence: `${d.ns ?? ""}: ${d.reason} ${d.detail}${d.object ? ` [${d.object.text}]` : ""}`,
+      why: `the packet is dropped on the way (${d.reason}): ${d.detail}`,
+      fix:
+        d.reason === "MTU"
+          ? "lower the pod interfaces' MTU by the encapsulation's overhead (VXLAN: 50 bytes)"
+          : "check the nodes' routes, links and the CNI agent (podnet routes NODE, podnet fdb NODE)",
+    };
+  }
+  const p = trace.paths[0];
+  if (!p) return { ...base, ok: true, evidence: "not traced" };
+  return { ...base, ok: true, evidence: describePath(p) };
+}
+
+function describePath(p: TracePath): string {
+  const nodes: string[] = [];
+  for (const h of p.hops) if (h.ns.startsWith("node/") && !nodes.includes(h.ns.slice(5))) nodes.push(h.ns.slice(5));
+  const encap = p.hops.flatMap((h) => h.steps).find((s) => s.action === "ENCAPSULATED");
+  const end = p.disposition.verdict === "EXITS_CLUSTER" ? "; leaves the cluster" : "";
+  if (nodes.length <= 1) return `same node${nodes.length ? ` ${nodes[0]}` : ""} (veth, bridge)${end}`;
+  const how = encap
+    ? encap.detail.split(";")[0]
+    : (p.hops.flatMap((h) => h.steps).find((s) => s.action === "ROUTED")?.detail ?? "routed");
+  return `across nodes ${nodes.join(" → ")} (${how})${end}`;
+}
+
+/** From outside, the source a destination sees: after kube-proxy's SNAT when a NodePort
+ *  with externalTrafficPolicy Cluster masquerades it (to the address of the interface it
+ *  leaves by). Read from the path that reached `ip`, at its last step. */
+function arrivedFrom(trace: TraceResult | undefined, ip: string | null): string | undefined {
+  for (const p of trace?.paths ?? []) {
+    const last = p.hops.at(-1)?.steps.at(-1)?.packet;
+    if (last && last.dst === ip) return last.src;
+  }
+  return undefined;
+}
+
+/** The listener check: something takes the connection at the destination. */
+function listenerCheck(
+  trace: TraceResult | undefined,
+  targets: { pod: PodState; port: number }[],
+  proto: string,
+): DiagnoseCheck | undefined {
+  const base = {
+    code: "listener",
+    layer: "listener" as const,
+    title: "something listens on the port",
+    severity: "error" as const,
+  };
+  const paths = trace?.paths ?? [];
+  const refused = paths.find(
+    (p) => p.disposition.verdict === "REFUSED" && /nothing listens/.test(p.disposition.detail),
+  );
+  if (refused)
+    return {
+      ...base,
+      ok: false,
+      evidence: refused.disposition.detail,
+      why: `nothing listens on that port in the destination: the connection is refused`,
+      fix: "connect to a port a container declares (containerPort), or fix the Service's targetPort",
+    };
+  const got = paths.find((p) => p.disposition.verdict === "DELIVERED");
+  if (got) return { ...base, ok: true, evidence: got.disposition.detail };
+  if (paths.some((p) => p.disposition.verdict === "EXITS_CLUSTER")) return undefined;
+  // Not reached: what the destination's containers declare.
+  const t = targets[0];
+  if (!t) return undefined;
+  const ports = t.pod.spec.containers.flatMap((c) => (c.ports ?? []).map((cp) => ({ c: c.name, ...cp })));
+  const hit = ports.find((cp) => cp.containerPort === t.port && (cp.protocol ?? "TCP") === proto.toUpperCase());
+  return hit
+    ? {
+        ...base,
+        ok: true,
+        evidence: `not reached; container ${hit.c} of ${ref(t.pod)} declares ${t.port}/${proto.toUpperCase()}`,
+      }
+    : {
+        ...base,
+        ok: false,
+        evidence: `no container of ${ref(t.pod)} declares ${t.port}/${proto.toUpperCase()}`,
+        why: "nothing would listen on that port in the destination",
+        fix: "connect to a port a container declares (containerPort)",
+      };
+}
+
+/** Runs the checklist for FROM → TO on the model. Throws DiagnoseInputError for a FROM/TO it cannot use. */
+export function diagnose(session: ModelSession, input: DiagnoseInput): Diagnosis {
+  const { state } = session;
+  const external = input.from === "external" || input.from.startsWith("external:");
+  const src = external
+    ? undefined
+    : (state.pods.find((p) => ref(p) === input.from && !p.terminating) ?? input.findPod?.(input.from));
+  if (!external && !src) throw new DiagnoseInputError(`pod "${input.from}" not found`);
+  if (src && (!src.podIP || !src.nodeName)) throw new DiagnoseInputError(`pod ${ref(src)} is not running (no IP)`);
+  const from = src ? ref(src) : input.from;
+  const target = classify(state, input, src);
+  if (target.kind === "name" && !src)
+    throw new DiagnoseInputError(
+      "a name is resolved by a pod's resolver: from outside, give an IP, IP:PORT or svc/NAME",
+    );
+  const ix = indexPolicies(state);
+  const checks: DiagnoseCheck[] = [];
+  const yaml: string[] = [];
+
+  // 1. DNS: the name's walk, then the address it gives.
+  let ip: string | undefined;
+  let port = input.port ?? ("port" in target ? target.port : undefined);
+  if (target.kind === "name" && src) {
+    // The walk's answer picks the Service (and its default port) the name's trace is for.
+    const pre = resolveFromPod(state, ref(src), target.host).result;
+    const answer = pre.status === "found" ? pre.values[0] : undefined;
+    const svc0 = answer ? state.services.find((s) => s.clusterIP === answer) : undefined;
+    port ??= svc0?.ports[0]?.port ?? 80;
+    const proto0 =
+      input.protocol ?? (svc0?.ports.find((p) => p.port === port)?.protocol.toLowerCase() as Protocol | undefined);
+    // The name's own trace: the query's walk through the dataplane decides the lookup.
+    const byName = session.trace({ from, to: `http://${target.host}:${port}`, protocol: proto0 }, { maxPaths: 64 });
+    const dns = dnsChecks(state, ix, src, target.host, byName);
+    checks.push(...dns.checks);
+    if (dns.yaml) yaml.push(dns.yaml);
+    ip = dns.answer;
+  } else if (target.kind === "service") {
+    ip = target.svc.clusterIP && target.svc.clusterIP !== "None" ? target.svc.clusterIP : undefined;
+    if (!ip) throw new DiagnoseInputError(`Service ${ref(target.svc)} has no cluster IP: give a pod or a name`);
+  } else if (target.kind === "pod") {
+    ip = target.pod.podIP ?? undefined;
+    if (!ip || target.pod.phase !== "Running")
+      return finish(input, from, target, [podRunningCheck(state, [target.pod])], [], input.protocol ?? "tcp", port);
+  } else if (target.kind === "ip") ip = target.ip;
+
+  const svcAt = ip ? serviceAt(state, ip, port, src?.nodeName ?? undefined) : undefined;
+  const svc = target.kind === "service" ? target.svc : svcAt?.svc;
+  const via: ServiceVia = svcAt?.via ?? { kind: "clusterIP", ...(src?.nodeName ? { node: src.nodeName } : {}) };
+  if (svc && port === undefined) port = svc.ports[0]?.port;
+  if (target.kind === "pod" && port === undefined) {
+    const c = target.pod.spec.containers.flatMap((x) => x.ports ?? [])[0];
+    port = c?.containerPort;
+  }
+  const sp = svc ? servicePort(svc, port, via) : undefined;
+  const protocol: Protocol =
+    input.protocol ??
+    (sp?.protocol.toLowerCase() as Protocol | undefined) ??
+    (target.kind === "pod"
+      ? ((
+          target.pod.spec.containers.flatMap((x) => x.ports ?? []).find((p) => p.containerPort === port)?.protocol ??
+          "TCP"
+        ).toLowerCase() as Protocol)
+      : "tcp");
+  if (port === undefined && protocol !== "icmp") throw new DiagnoseInputError("no destination port: give -p PORT");
+
+  // The connection itself, traced to the address (the lookup is the DNS layer's).
+  let conn: TraceResult | undefined;
+  if (ip)
+    conn = session.trace(
+      { from, to: protocol === "icmp" ? ip : `${ip}:${port}`, protocol },
+      { noDnsPath: true, maxPaths: 256 },
+    );
+
+  // 2. Service.
+  let backends: Backend[] = [];
+  if (svc) {
+    const s = serviceChecks(state, svc, port, protocol, via, conn);
+    checks.push(...s.checks);
+    backends = s.backends;
+  }
+
+  // 3. Path.
+  if (conn) checks.push(pathCheck(conn));
+
+  // 4. NetworkPolicy: both ends, at the pods the connection lands on (after DNAT).
+  const proto = protocol.toUpperCase() as Proto;
+  const srcParty: Party =
+    src && !src.spec.hostNetwork
+      ? { kind: "pod", pod: src }
+      : partyAt(state, src?.podIP ?? conn?.flow.src ?? "0.0.0.0", from);
+  let dests: { pod: PodState; port: number }[] = [];
+  if (svc) {
+    const ready = backends.filter((b) => b.ready);
+    dests = (ready.length ? ready : backends).map((b) => ({ pod: b.pod, port: b.port }));
+  } else if (target.kind === "pod" && port !== undefined) dests = [{ pod: target.pod, port }];
+  else if (ip && port !== undefined) {
+    const p = state.pods.find((x) => x.podIP === ip && !x.terminating);
+    if (p) dests = [{ pod: p, port }];
+  }
+  const targets: PolicyTarget[] = dests.map((d) => {
+    const t: PolicyTarget = {
+      party: d.pod.spec.hostNetwork
+        ? partyAt(state, d.pod.podIP ?? "0.0.0.0", ref(d.pod))
+        : { kind: "pod", pod: d.pod },
+      port: d.port,
+    };
+    const seen = external ? arrivedFrom(conn, d.pod.podIP) : undefined;
+    if (seen && seen !== conn?.flow.src) t.from = partyAt(state, seen, `${from} as ${seen} (after SNAT)`);
+    return t;
+  });
+  if (ip && !dests.length && port !== undefined && !svc) targets.push({ party: partyAt(state, ip), port });
+  if (proto !== ("ICMP" as string) && targets.length) {
+    const pc = policyChecks(ix, srcParty, targets, proto);
+    checks.push(...pc.checks);
+    yaml.push(...pc.yaml);
+  }
+
+  // 5. Listener.
+  const l = listenerCheck(conn, dests, protocol);
+  if (l) checks.push(l);
+
+  return finish(input, from, target, checks, yaml, protocol, port);
+}
+
+/** The answer: the checks, the first failure (errors before warnings) and the policy YAML. */
+function finish(
+  input: DiagnoseInput,
+  from: string,
+  target: Target,
+  checks: DiagnoseCheck[],
+  yaml: string[],
+  protocol: string,
+  port: number | undefined,
+): Diagnosis {
+  const failed = checks.find((c) => !c.ok && c.severity === "error") ?? checks.find((c) => !c.ok);
+  const name =
+    target.kind === "pod"
+      ? ref(target.pod)
+      : target.kind === "service"
+        ? ref(target.svc)
+        : target.kind === "name"
+          ? target.host
+          : target.ip;
+  const out: Diagnosis = {
+    from,
+    to: input.to,
+    target: { kind: target.kind, name },
+    protocol,
+    ...(port !== undefined ? { port } : {}),
+    checks,
+    first_failure: failed
+      ? { code: failed.code, layer: failed.layer, why: failed.why ?? failed.evidence, fix: failed.fix ?? "" }
+      : null,
+  };
+  if (yaml.length) out.allow_policy = yaml.join("---\n");
+  return out;
+}
