@@ -20,11 +20,23 @@ interface Target {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Set when the starter closes our stdin ({"untilStdinEnds": true}): timed modes stop early. */
+let stopped = false;
+const running = (until: number) => !stopped && Date.now() < until;
 
 async function http(o: { targets: Target[]; cases: number; concurrency?: number; heldMs?: number }) {
   const corpus = httpFuzzCorpus();
   const r = mulberry32(7);
-  const out = { sent: 0, answered: 0, closed: 0, timeout: 0, error: 0, statuses: {} as Record<string, number> };
+  const out = {
+    sent: 0,
+    answered: 0,
+    closed: 0,
+    timeout: 0,
+    error: 0,
+    statuses: {} as Record<string, number>,
+    /** The first cases that were not closed in time or failed, with their target. */
+    notClosed: [] as string[],
+  };
   const jobs: (() => Promise<void>)[] = [];
   for (let i = 0; i < o.cases; i++) {
     const t = o.targets[i % o.targets.length];
@@ -46,6 +58,10 @@ async function http(o: { targets: Target[]; cases: number; concurrency?: number;
       }
       const res = await sendFuzzCase(t.host, t.port, c, c.hold ? (o.heldMs ?? 12_000) : 4000);
       out[res.end]++;
+      if (res.end !== "closed" && out.notClosed.length < 10)
+        out.notClosed.push(
+          `${c.name} → ${t.host}:${t.port} (${res.end} after ${Math.round(res.ms)} ms, ${res.bytes} bytes back)`,
+        );
       if (res.status !== undefined) {
         out.answered++;
         out.statuses[res.status] = (out.statuses[res.status] ?? 0) + 1;
@@ -65,7 +81,7 @@ async function slowdns(o: { host: string; port: number; clients: number; seconds
   const until = Date.now() + o.seconds * 1000;
   const out = { connections: 0, closedByServer: 0, refused: 0 };
   const slot = async () => {
-    while (Date.now() < until) {
+    while (running(until)) {
       const s = net.connect({ host: o.host, port: o.port });
       s.on("error", () => {});
       const ok = await new Promise<boolean>((res) => {
@@ -81,11 +97,10 @@ async function slowdns(o: { host: string; port: number; clients: number; seconds
       // The first length byte at once, then one byte a second: never a whole query.
       s.write(Buffer.from([0x01]));
       const drip = setInterval(() => s.writable && s.write(Buffer.from([0x41])), 1000);
-      const left = until - Date.now();
       const byServer = await new Promise<boolean>((res) => {
-        const t = setTimeout(() => res(false), Math.max(0, left));
+        const t = setInterval(() => !running(until) && res(false), 100);
         s.once("close", () => {
-          clearTimeout(t);
+          clearInterval(t);
           res(true);
         });
       });
@@ -165,7 +180,7 @@ async function dnsprobe(o: { host: string; port: number; name: string; seconds: 
   const udp: (number | null)[] = [];
   const tcp: (number | null)[] = [];
   let id = 1;
-  while (Date.now() < until) {
+  while (running(until)) {
     id = (id + 1) & 0xffff;
     if (id % 2) udp.push(await udpAsk(o.host, o.port, o.name, id, 2000));
     else tcp.push(await tcpAsk(o.host, o.port, o.name, id, 2000));
@@ -180,6 +195,11 @@ const run = modes[arg.mode];
 if (!run) {
   process.stderr.write(`chaos-client: unknown mode ${arg.mode}\n`);
   process.exit(2);
+}
+if (arg.untilStdinEnds) {
+  process.stdin.on("data", () => {});
+  process.stdin.on("end", () => (stopped = true));
+  process.stdin.on("close", () => (stopped = true));
 }
 // A hard stop: whatever happens, this process ends.
 setTimeout(() => process.exit(3), (arg.maxSeconds ?? 300) * 1000).unref();
