@@ -302,8 +302,16 @@ function registerStatus(program: Command): void {
         process.stdout.write(
           "\n" +
             table([
-              ["PID", "ROLE", "NODE", "STATE"],
-              ...st.processes.map((p) => [String(p.pid), p.role, p.node ?? "", p.alive ? "running" : "gone"]),
+              ["PID", "ROLE", "NODE", "STATE", "RESTARTS"],
+              ...st.processes.map((p) => [
+                String(p.pid),
+                p.role,
+                p.node ?? "",
+                !p.alive ? "gone" : p.health && !p.health.serving ? "restarting" : "running",
+                p.health
+                  ? `${p.health.restarts}${p.health.restarts && p.health.lastExit ? ` (last: ${p.health.lastExit})` : ""}`
+                  : "",
+              ]),
             ]),
         );
       }

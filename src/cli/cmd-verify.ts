@@ -76,6 +76,7 @@ export function register(program: Command): void {
         throw new UsageError((e as Error).message);
       }
       process.stdout.write(o.output === "json" ? JSON.stringify(rep, null, 2) + "\n" : formatVerify(rep));
-      if (rep.disagree > 0) process.exitCode = 1;
+      // A listener down is not the model's fault, but the cluster does not answer as it should.
+      if (rep.disagree > 0 || rep.listenerDown > 0) process.exitCode = 1;
     });
 }

@@ -2,9 +2,13 @@
 //
 // Robustness: every packet is handled inside try/catch; requests are parsed by wire.ts
 // (bounded, never throws); responses are never sent to packets that are themselves
-// responses. TCP: at most `maxTcpConnections` at once (extra ones are closed at once),
-// an idle timeout, several length-prefixed queries per connection, frames up to 64 KiB,
-// and a cap on unread output (a client that never reads is dropped).
+// responses. TCP as CoreDNS serves it through miekg/dns: a read deadline per query that
+// incoming bytes do not extend (a client dripping bytes loses its slot), several
+// length-prefixed queries per connection, frames up to 64 KiB, a cap on unread output (a
+// client that never reads is dropped); and, as CoreDNS has no bound of its own, a pool of
+// `maxTcpConnections` with a cap per client address, where the idlest connection (of that
+// client when it is at its cap) is closed to make room for a new one: a flood of slow
+// clients cannot lock others out.
 // Speed: encoded responses are cached per (lower-case question, flags, size limit);
 // a hit copies the cached bytes and patches the ID and the question (for its case).
 import dgram from "node:dgram";
@@ -17,7 +21,18 @@ import { encodeError, encodeQuery, encodeResponse, parseQuery, type ParsedQuery 
 export interface DnsLimits {
   /** Concurrent TCP connections (CoreDNS/Go has none; a bound keeps memory flat under a flood). */
   maxTcpConnections?: number;
-  /** Close TCP connections idle this long (ms). RFC 7766 suggests seconds; CoreDNS uses 10 s read timeouts. */
+  /** Concurrent TCP connections from one client address; a new one beyond it replaces that client's idlest. */
+  maxTcpPerClient?: number;
+  /**
+   * Deadline for a connection's first query, whole, from accept (ms); bytes do not extend it.
+   * CoreDNS: readTimeout 3 s (coredns/coredns core/dnsserver/server.go); miekg/dns's own
+   * default is 2 s (server.go ReadTimeout, dnsTimeout in client.go).
+   */
+  tcpReadMs?: number;
+  /**
+   * Deadline for each later query on the connection, from the previous one (ms). CoreDNS:
+   * idleTimeout 10 s (core/dnsserver/server.go); miekg/dns: tcpIdleTimeout 8 s (RFC 7766 §6.2.3).
+   */
   tcpIdleMs?: number;
   /** The UDP payload size this server offers and honours with EDNS0 (DNS Flag Day 2020: 1232). */
   udpPayload?: number;
@@ -52,11 +67,25 @@ export interface DnsServer {
   setState(state: ClusterState): Zone;
   setZone(zone: Zone): void;
   readonly zone: Zone;
-  stats: { udp: number; tcp: number; errors: number; dropped: number; tcpRejected: number; cacheHits: number };
+  stats: {
+    udp: number;
+    tcp: number;
+    errors: number;
+    dropped: number;
+    /** New TCP connections closed at once (no idle connection to make room). */
+    tcpRejected: number;
+    /** Idle TCP connections closed to make room for a new one. */
+    tcpEvicted: number;
+    /** TCP connections closed by the read/idle deadline. */
+    tcpTimedOut: number;
+    cacheHits: number;
+  };
 }
 
 const DEFAULTS: Required<DnsLimits> = {
   maxTcpConnections: 256,
+  maxTcpPerClient: 64,
+  tcpReadMs: 3_000,
   tcpIdleMs: 10_000,
   udpPayload: 1232,
   cacheEntries: 20_000,
@@ -97,14 +126,14 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     current: opts.zone,
     cache: new Map(),
     cachedFor: undefined,
-    stats: { udp: 0, tcp: 0, errors: 0, dropped: 0, tcpRejected: 0, cacheHits: 0 },
+    stats: { udp: 0, tcp: 0, errors: 0, dropped: 0, tcpRejected: 0, tcpEvicted: 0, tcpTimedOut: 0, cacheHits: 0 },
     inFlight: 0,
   };
   if (!core.current && !opts.getZone) throw new Error("startDnsServer: give zone or getZone");
 
   const udp = await bindUdp(core, listen);
   const port = udp.address().port;
-  const conns = new Set<net.Socket>();
+  const conns: TcpPool = { all: new Map(), perClient: new Map() };
   const tcp = net.createServer({ noDelay: true }, (sock) => tcpConnection(core, conns, sock));
   tcp.on("error", (e) => {
     core.stats.errors++;
@@ -136,7 +165,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       return z;
     },
     close: async () => {
-      for (const c of conns) c.destroy();
+      for (const c of conns.all.keys()) c.destroy();
       await Promise.all([
         new Promise<void>((r) => udp.close(() => r())),
         new Promise<void>((r) => tcp.close(() => r())),
@@ -155,8 +184,11 @@ function zoneNow(core: ServerCore): Zone {
   return z;
 }
 
-/** Handles one request; `reply` may be called later (forwarding) or never (dropped). */
-function handle(core: ServerCore, msg: Buffer, tcp: boolean, reply: (b: Buffer) => void): void {
+/**
+ * Handles one request; `reply` may be called later (forwarding) or never (dropped).
+ * Returns true when the reply comes later (TCP keeps such a connection from eviction).
+ */
+function handle(core: ServerCore, msg: Buffer, tcp: boolean, reply: (b: Buffer) => void): boolean {
   const { stats, limits } = core;
   let pq: ReturnType<typeof parseQuery>;
   try {
@@ -164,29 +196,34 @@ function handle(core: ServerCore, msg: Buffer, tcp: boolean, reply: (b: Buffer) 
   } catch (e) {
     stats.errors++;
     core.onError(e);
-    return;
+    return false;
   }
   if (pq.kind === "drop") {
     stats.dropped++;
-    return;
+    return false;
   }
   if (pq.kind === "error") {
     reply(encodeError(pq.id, pq.opcode, pq.rd, pq.rcode, pq.q));
-    return;
+    return false;
   }
   const q = pq.q;
   try {
     const limit = tcp ? 65535 : q.edns ? Math.max(512, Math.min(q.edns.udpSize, limits.udpPayload)) : 512;
     const zone = zoneNow(core);
     const key = cacheKey(q, limit);
-    if (key !== undefined && replyFromCache(core, key, msg, q, reply)) return;
+    if (key !== undefined && replyFromCache(core, key, msg, q, reply)) return false;
     const a = zone.answer(
       { name: q.odd ? `\\odd.${q.name}` : q.name, type: q.qtype, class: q.qclass },
       { forward: core.upstreams.length > 0 },
     );
-    if (a.forward) return forwardAndReply(core, msg, q, tcp, reply);
-    if (a.chase && core.inFlight < limits.maxConcurrentForwards)
-      return chaseAndReply(core, q, a, a.chase, limit, reply);
+    if (a.forward) {
+      forwardAndReply(core, msg, q, tcp, reply);
+      return true;
+    }
+    if (a.chase && core.inFlight < limits.maxConcurrentForwards) {
+      chaseAndReply(core, q, a, a.chase, limit, reply);
+      return true;
+    }
     const out = encode(core, q, a, limit);
     if (key !== undefined && !a.chase) {
       if (core.cache.size >= limits.cacheEntries) core.cache.clear();
@@ -198,6 +235,7 @@ function handle(core: ServerCore, msg: Buffer, tcp: boolean, reply: (b: Buffer) 
     core.onError(e);
     reply(encodeError(q.id, 0, q.rd, RCODE.SERVFAIL, q));
   }
+  return false;
 }
 
 /** Cache key: lower-case question, flags, EDNS and the size limit; none for odd or compressed questions. */
@@ -398,18 +436,77 @@ function listenTcp(tcp: net.Server, port: number, host: string): Promise<void> {
   });
 }
 
-/** One TCP client: bounded count, idle timeout, length-prefixed queries, bounded unread output. */
-function tcpConnection(core: ServerCore, conns: Set<net.Socket>, sock: net.Socket): void {
+/** The open TCP connections: what each is doing, and how many each client address holds. */
+interface TcpPool {
+  all: Map<net.Socket, TcpConn>;
+  perClient: Map<string, number>;
+}
+
+interface TcpConn {
+  /** When the connection last completed a query (or was accepted): the idlest goes first. */
+  since: number;
+  /** Replies not yet sent (a forwarded query): such a connection is not idle. */
+  waiting: number;
+}
+
+/**
+ * Makes room for one more connection: closes the idlest one (of `addr` only, when given)
+ * that waits for no reply. False when every candidate is busy.
+ */
+function evictIdlest(core: ServerCore, pool: TcpPool, addr?: string): boolean {
+  let victim: net.Socket | undefined;
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const [s, c] of pool.all)
+    if (c.waiting === 0 && c.since < oldest && (addr === undefined || s.remoteAddress === addr)) {
+      oldest = c.since;
+      victim = s;
+    }
+  if (!victim) return false;
+  core.stats.tcpEvicted++;
+  forget(pool, victim);
+  victim.destroy();
+  return true;
+}
+
+function forget(pool: TcpPool, sock: net.Socket): void {
+  if (!pool.all.delete(sock)) return;
+  const addr = sock.remoteAddress ?? "";
+  const n = (pool.perClient.get(addr) ?? 1) - 1;
+  if (n > 0) pool.perClient.set(addr, n);
+  else pool.perClient.delete(addr);
+}
+
+/**
+ * One TCP client: a slot in the pool, read deadlines bytes do not extend (miekg/dns sets
+ * the connection's read deadline once per message: server.go readTCP), length-prefixed
+ * queries, bounded unread output.
+ */
+function tcpConnection(core: ServerCore, pool: TcpPool, sock: net.Socket): void {
   const limits = core.limits;
-  if (conns.size >= limits.maxTcpConnections) {
+  const addr = sock.remoteAddress ?? "";
+  sock.on("error", () => {});
+  // A client at its cap makes room among its own connections, a full pool among all.
+  if (
+    ((pool.perClient.get(addr) ?? 0) >= limits.maxTcpPerClient && !evictIdlest(core, pool, addr)) ||
+    (pool.all.size >= limits.maxTcpConnections && !evictIdlest(core, pool))
+  ) {
     core.stats.tcpRejected++;
     sock.destroy();
     return;
   }
-  conns.add(sock);
-  sock.setTimeout(limits.tcpIdleMs, () => sock.destroy());
-  sock.on("error", () => {});
-  sock.on("close", () => conns.delete(sock));
+  const conn: TcpConn = { since: Date.now(), waiting: 0 };
+  pool.all.set(sock, conn);
+  pool.perClient.set(addr, (pool.perClient.get(addr) ?? 0) + 1);
+  const expire = () => {
+    core.stats.tcpTimedOut++;
+    sock.destroy();
+  };
+  let deadline = setTimeout(expire, limits.tcpReadMs);
+  let first = true;
+  sock.on("close", () => {
+    clearTimeout(deadline);
+    forget(pool, sock);
+  });
   const reply = (b: Buffer) => {
     if (sock.destroyed) return;
     if (sock.writableLength > limits.maxTcpBacklog) {
@@ -435,7 +532,23 @@ function tcpConnection(core: ServerCore, conns: Set<net.Socket>, sock: net.Socke
       const frame = pending.subarray(2, 2 + len);
       pending = pending.subarray(2 + len);
       core.stats.tcp++;
-      handle(core, frame, true, reply);
+      // A whole query: the next one has the idle deadline, from now (miekg/dns serveTCPConn).
+      conn.since = Date.now();
+      if (first) {
+        first = false;
+        clearTimeout(deadline);
+        deadline = setTimeout(expire, limits.tcpIdleMs);
+      } else deadline.refresh();
+      // A reply that comes later (forwarding) keeps the connection busy until it is sent.
+      let later = false;
+      let answered = false;
+      const answer = (b: Buffer) => {
+        if (!answered && later) conn.waiting--;
+        answered = true;
+        reply(b);
+      };
+      later = handle(core, frame, true, answer) && !answered;
+      if (later) conn.waiting++;
     }
     // Copy a small remainder so a huge chunk is not kept alive by a subarray.
     if (pending.length > 0 && pending.buffer.byteLength > 4 * pending.length + 4096) pending = Buffer.from(pending);

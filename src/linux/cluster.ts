@@ -12,7 +12,15 @@ import { ETC_NETNS, STATE_ROOT, stateDir, clusterOfNs, clusterPrefix, nsName, va
 import { renderInfra, type RenderOptions } from "./render.js";
 import { netConfFor } from "./cni.js";
 import { startBird, waitBgp } from "./bird.js";
-import { isDnsListener, startDns, startSupervisor, supervisorConfigs, type SupervisorReady } from "./supervisor.js";
+import {
+  isDnsListener,
+  type ServerHealth,
+  startDns,
+  startSupervisor,
+  supervisorConfigs,
+  supervisorHealth,
+  type SupervisorReady,
+} from "./supervisor.js";
 import { attachPod, podEntry, writeResolvConf } from "./pod-setup.js";
 import {
   identify,
@@ -350,7 +358,7 @@ export interface StatusReport {
   phase: string;
   createdAt?: string;
   namespaces: { name: string; present: boolean }[];
-  processes: { pid: number; role: string; node?: string; alive: boolean }[];
+  processes: { pid: number; role: string; node?: string; alive: boolean; health?: ServerHealth }[];
 }
 
 export function status(cluster: string): StatusReport {
@@ -367,6 +375,7 @@ export function status(cluster: string): StatusReport {
       role: p.role,
       node: p.node,
       alive: existsSync(`/proc/${p.pid}`),
+      ...(p.role === "supervisor" ? { health: supervisorHealth(p) } : {}),
     })),
   };
 }

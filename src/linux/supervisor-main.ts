@@ -1,18 +1,15 @@
 // The per-node pod server (see supervisor.ts for the design). Started by the python
 // stub with the pods' listening sockets inherited; PODNET_FDS maps fds to listeners.
-//
-// TCP: HTTP like Kubernetes' agnhost netexec — `/hostname` (the pod name),
-// `/clientip` ("ip:port"), `/echo?msg=…`, anything else a JSON body with pod, pod IP,
-// node, container, port and the client's address and port; a TCP stream that does
-// not start with an HTTP request line is echoed. UDP: echo, and "hostname" answers
-// the pod name as agnhost's UDP server does. SCTP: echo.
+// What each listener answers is in pod-server.ts. The stub stays as this process's
+// parent and restarts it when it dies (PODNET_RESTARTS counts the restarts): the
+// listening sockets, held by the stub too, survive a crash.
 
-import { createServer, type Socket } from "node:net";
+import { createServer } from "node:net";
 import { createSocket } from "node:dgram";
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SupervisorConfig, SupervisorPod, SupervisorReady } from "./supervisor.js";
-import type { Listener } from "../ir/types.js";
+import type { SupervisorConfig, SupervisorReady } from "./supervisor.js";
+import { guardServer, rateLimitedLog, serveDatagram, serveStream } from "./pod-server.js";
 
 const cfgPath = process.argv[2];
 const cfg = JSON.parse(readFileSync(cfgPath, "utf8")) as SupervisorConfig;
@@ -30,80 +27,15 @@ const base = join(cfg.stateDir, `supervisor-${cfg.node}${cfg.generation ? "." + 
 const closers = new Map<string, (() => void)[]>();
 const onClose = (key: string, f: () => void) => closers.set(key, [...(closers.get(key) ?? []), f]);
 
-function describe(pod: SupervisorPod, l: Listener, client: { address?: string; port?: number }) {
-  return {
-    pod: pod.name,
-    namespace: pod.namespace,
-    podIP: pod.ip,
-    node: pod.node,
-    container: l.container,
-    port: l.port,
-    protocol: l.protocol,
-    clientIP: client.address ?? "",
-    clientPort: client.port ?? 0,
-  };
-}
+const log = rateLimitedLog((line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
+const restarts = Number(process.env.PODNET_RESTARTS ?? 0);
 
-const REQ_LINE = /^([A-Z]{3,10}) (\S+) HTTP\/1\.[01]\r?\n/;
-
-function httpAnswer(
-  pod: SupervisorPod,
-  l: Listener,
-  s: Socket,
-  target: string,
-): { status: number; type: string; body: string } {
-  const url = new URL(target, "http://x");
-  const client = `${s.remoteAddress}:${s.remotePort}`;
-  switch (url.pathname) {
-    case "/hostname":
-      return { status: 200, type: "text/plain", body: pod.name };
-    case "/clientip":
-      return { status: 200, type: "text/plain", body: client };
-    case "/echo":
-      return { status: 200, type: "text/plain", body: url.searchParams.get("msg") ?? "" };
-    case "/healthz":
-      return { status: 200, type: "text/plain", body: "ok" };
-    default:
-      return {
-        status: 200,
-        type: "application/json",
-        body: JSON.stringify(describe(pod, l, { address: s.remoteAddress, port: s.remotePort })) + "\n",
-      };
-  }
-}
-
-function serveStream(pod: SupervisorPod, l: Listener, s: Socket, http: boolean) {
-  let buf = Buffer.alloc(0);
-  let mode: "sniff" | "http" | "echo" = http ? "sniff" : "echo";
-  s.on("error", () => s.destroy());
-  s.on("data", (chunk: Buffer) => {
-    if (mode === "echo") {
-      s.write(chunk);
-      return;
-    }
-    buf = Buffer.concat([buf, chunk]);
-    const head = buf.toString("latin1", 0, Math.min(buf.length, 8192));
-    if (mode === "sniff") {
-      if (REQ_LINE.test(head)) mode = "http";
-      else if (/^[A-Z]{0,10}( \S*)?$/.test(head) && buf.length < 8192)
-        return; // maybe a request line in parts
-      else {
-        mode = "echo";
-        s.write(buf);
-        return;
-      }
-    }
-    const end = head.indexOf("\r\n\r\n");
-    if (end < 0 && buf.length < 8192) return;
-    const m = REQ_LINE.exec(head)!;
-    const a = httpAnswer(pod, l, s, m[2]);
-    const body = Buffer.from(a.body);
-    s.end(
-      `HTTP/1.1 ${a.status} OK\r\nContent-Type: ${a.type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n` +
-        (m[1] === "HEAD" ? "" : a.body),
-    );
-  });
-}
+// Last line of defence: every handler catches its own errors, so this is a bug; the stub
+// restarts the process (the listening sockets stay open meanwhile).
+process.on("uncaughtException", (e) => {
+  process.stderr.write(`${new Date().toISOString()} uncaught: ${e?.stack ?? e}\n`);
+  process.exit(70);
+});
 
 for (const e of fds) {
   const pod = cfg.pods[e.pod];
@@ -117,23 +49,20 @@ for (const e of fds) {
       message: `Back-off restarting failed container ${l.container} in pod ${pod.name}_${pod.namespace}: ${e.error}`,
     };
     ready.events.push(ev);
-    appendFileSync(eventsPath, JSON.stringify(ev) + "\n");
+    // Recorded once: a restarted server meets the same bind errors.
+    if (restarts === 0) appendFileSync(eventsPath, JSON.stringify(ev) + "\n");
     continue;
   }
   if (l.protocol === "UDP") {
     const u = createSocket("udp4");
-    u.on("message", (msg, r) => {
-      const text = msg.toString().trim();
-      const reply = text === "hostname" ? Buffer.from(pod.name) : msg;
-      u.send(reply, r.port, r.address);
-    });
-    u.on("error", (err) => process.stderr.write(`udp ${pod.name}:${l.port}: ${err.message}\n`));
+    u.on("message", (msg, r) => serveDatagram(pod, u, msg, r, log));
+    u.on("error", (err) => log(`udp ${pod.namespace}/${pod.name}:${l.port}: ${err.message}`));
     u.bind({ fd: e.fd });
     onClose(`${pod.namespace}/${pod.name}`, () => u.close());
   } else {
     const http = l.protocol === "TCP";
-    const srv = createServer((s) => serveStream(pod, l, s, http));
-    srv.on("error", (err) => process.stderr.write(`${l.protocol} ${pod.name}:${l.port}: ${err.message}\n`));
+    const srv = createServer((s) => serveStream(pod, l, s, http, log));
+    guardServer(srv, `${l.protocol} ${pod.namespace}/${pod.name}:${l.port}`, log);
     srv.listen({ fd: e.fd });
     onClose(`${pod.namespace}/${pod.name}`, () => srv.close());
   }
@@ -170,5 +99,5 @@ const readyPath = `${base}.ready`;
 writeFileSync(readyPath + ".tmp", JSON.stringify(ready));
 renameSync(readyPath + ".tmp", readyPath);
 process.stdout.write(
-  `podnet supervisor ${cfg.cluster}/${cfg.node} pid ${process.pid}: ${ready.serving.length} listeners, ${ready.events.length} errors\n`,
+  `podnet supervisor ${cfg.cluster}/${cfg.node} pid ${process.pid}${restarts ? ` (restart ${restarts})` : ""}: ${ready.serving.length} listeners, ${ready.events.length} errors\n`,
 );

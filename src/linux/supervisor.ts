@@ -7,10 +7,12 @@
 //      enters each pod's namespace (/run/netns/<ns>), creates and binds the pod's
 //      sockets (bind errors, e.g. two containers on one port, become events), returns
 //      to the node's namespace and
-//   2. exec()s Node.js on supervisor-main.js with those fds inherited: same PID, so
-//      the record written after start identifies the serving process.
-// Process count: one per node (300 pods on 3 nodes = 3 processes), and no process
-// runs in the root namespace's network: the supervisor itself sits in the node's.
+//   2. runs Node.js on supervisor-main.js as its child with those fds inherited, and
+//      stays as its watchdog (the recorded process): it restarts a server that dies,
+//      with backoff, and counts the restarts in <base>.restarts (status, verify). It
+//      holds the listening sockets as well, so a crash loses only open connections.
+// Process count: two per node (300 pods on 3 nodes = 6 processes), and no process
+// runs in the root namespace's network: the watchdog and the server sit in the node's.
 // Rejected: `ip netns exec <pod> node …` per pod (300 Node processes); passing fds to
 // a running Node process over a unix socket (Node has no SCM_RIGHTS API); a native
 // addon or a compiled C helper (build step at install time).
@@ -22,7 +24,7 @@ import { fileURLToPath } from "node:url";
 import type { DataplaneIR, Listener, PodNet } from "../ir/types.js";
 import { guardCommand, nsName, stateDir } from "./names.js";
 import { pythonScript } from "./scripts.js";
-import { identify, type ProcessRecord } from "./state.js";
+import { identify, procCmdline, readRecord, stillOurs, type ProcessRecord } from "./state.js";
 
 export interface SupervisorPod {
   namespace: string;
@@ -94,6 +96,57 @@ export function supervisorBase(cfg: Pick<SupervisorConfig, "stateDir" | "node" |
 
 export function supervisorMainPath(): string {
   return fileURLToPath(new URL("./supervisor-main.js", import.meta.url));
+}
+
+/** A node's pod server as its watchdog (the recorded process) reports it. */
+export interface ServerHealth {
+  /** Times the watchdog restarted the server. */
+  restarts: number;
+  /** How the last server exited ("signal 9", "exit 70"). */
+  lastExit?: string;
+  /** The server process serves now (false: the watchdog is gone, or waits to restart it). */
+  serving: boolean;
+}
+
+/** The health of a supervisor's server, from its process record (role "supervisor"). */
+export function supervisorHealth(p: ProcessRecord): ServerHealth {
+  const base = p.marker.replace(/\.json$/, "");
+  let r: { restarts?: number; lastExit?: string; serverPid?: number } = {};
+  try {
+    r = JSON.parse(readFileSync(`${base}.restarts`, "utf8"));
+  } catch {
+    /* not written yet */
+  }
+  const server = r.serverPid ? procCmdline(r.serverPid) : null;
+  const serving = stillOurs(p) && !!server && server.includes("supervisor-main.js") && server.includes(p.marker);
+  return { restarts: r.restarts ?? 0, ...(r.lastExit ? { lastExit: r.lastExit } : {}), serving };
+}
+
+/**
+ * Pods ("ns/name") whose listeners are not served now, with why: their node's pod server
+ * is not running (gone, or waiting to be restarted), or their DNS server is gone.
+ */
+export function listenersDown(cluster: string): Map<string, string> {
+  const down = new Map<string, string>();
+  for (const p of readRecord(cluster)?.processes ?? []) {
+    if (p.role === "supervisor") {
+      const h = supervisorHealth(p);
+      if (h.serving) continue;
+      let cfg: SupervisorConfig;
+      try {
+        cfg = JSON.parse(readFileSync(p.marker, "utf8")) as SupervisorConfig;
+      } catch {
+        continue;
+      }
+      const why = `pod server not running${h.restarts ? `; ${h.restarts} restarts, last ${h.lastExit}` : ""}`;
+      for (const pod of cfg.pods) down.set(`${pod.namespace}/${pod.name}`, why);
+    } else if (p.role === "dns" && !stillOurs(p)) {
+      // The DNS server's marker is "<state dir> <ns>/<pod>".
+      const key = p.marker.split(" ").pop();
+      if (key) down.set(key, "DNS server not running");
+    }
+  }
+  return down;
 }
 
 function python(): string {

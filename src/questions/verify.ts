@@ -28,7 +28,7 @@ import type { Protocol, TracePath, TraceResult } from "../sim/trace.js";
 import { resolveFromPod } from "../dns/resolver.js";
 import { nsName } from "../linux/names.js";
 import { recompute, runProbes, type ProbeKind, type ProbeRequest, type ProbeResult } from "../linux/probe.js";
-import { isDnsListener } from "../linux/supervisor.js";
+import { isDnsListener, listenersDown } from "../linux/supervisor.js";
 import { traceSession, type TraceSession } from "./trace.js";
 
 export type FlowSet = "pods" | "services" | "dns";
@@ -69,6 +69,11 @@ export interface VerifyFlow {
   };
   kernel: { outcomes: string[]; counts: Record<string, number>; tries: number; errors?: string[] };
   agree: boolean;
+  /**
+   * The flow disagrees because a server of the cluster is not running (a pod server
+   * waiting to be restarted, a DNS server gone): not a model disagreement.
+   */
+  listenerDown?: string;
   /** Why they (dis)agree in one line. */
   note?: string;
 }
@@ -78,8 +83,11 @@ export interface VerifyReport {
   flowSets: FlowSet[];
   flows: number;
   agree: number;
+  /** Model disagreements (flows whose listener was down are counted in `listenerDown` instead). */
   disagree: number;
-  byKind: Record<string, { flows: number; agree: number; disagree: number }>;
+  /** Flows that did not agree because the server behind them was not running. */
+  listenerDown: number;
+  byKind: Record<string, { flows: number; agree: number; disagree: number; listenerDown?: number }>;
   /** Flows not run, with why (e.g. SCTP listeners). */
   skipped: { what: string; why: string }[];
   ms: number;
@@ -550,17 +558,24 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const bySrc = new Map<string, ProbeRequest[]>();
   for (const p of plan) bySrc.set(p.srcNetns, [...(bySrc.get(p.srcNetns) ?? []), p.probe]);
   const { results, errors } = await runProbes(bySrc, o);
+  // Read after the probes: a server that died during them is down here too.
+  const down = listenersDown(o.cluster);
 
   const byKind: VerifyReport["byKind"] = {};
   let agree = 0;
+  let listenerDown = 0;
   for (const p of plan) {
     const f = p.flow;
     compare(p, results.get(f.id), errors.get(p.srcNetns));
+    if (!f.agree) markListenerDown(f, down);
     const b = (byKind[f.kind] ??= { flows: 0, agree: 0, disagree: 0 });
     b.flows++;
     if (f.agree) {
       b.agree++;
       agree++;
+    } else if (f.listenerDown) {
+      b.listenerDown = (b.listenerDown ?? 0) + 1;
+      listenerDown++;
     } else b.disagree++;
   }
   const flows = plan.map((p) => p.flow);
@@ -569,7 +584,8 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     flowSets: sets,
     flows: flows.length,
     agree,
-    disagree: flows.length - agree,
+    disagree: flows.length - agree - listenerDown,
+    listenerDown,
     byKind,
     skipped,
     ms: Date.now() - t0,
@@ -616,18 +632,37 @@ function compare(p: Planned, r: ProbeResult | undefined, clientError: string | u
   }
 }
 
+/**
+ * A disagreement where the model expected an answer from a pod whose server is not
+ * running: "listener down (pod server not running)", not a model disagreement.
+ */
+function markListenerDown(f: VerifyFlow, down: Map<string, string>): void {
+  if (down.size === 0) return;
+  const missing = f.model.outcomes.filter((o) => o.startsWith("delivered ") && !f.kernel.outcomes.includes(o));
+  const why = missing.map((o) => o.slice("delivered ".length)).find((k) => down.has(k));
+  // Lookups: the answer comes from a cluster DNS server (the walk names no pod).
+  const dnsWhy =
+    f.kind === "dns" || f.kind === "name" ? [...down.entries()].find(([, v]) => v.startsWith("DNS")) : undefined;
+  const key = why ?? dnsWhy?.[0];
+  if (!key) return;
+  f.listenerDown = `listener down (${down.get(key)}): ${key}`;
+  f.note = `${f.listenerDown}${f.note ? ` — ${f.note}` : ""}`;
+}
+
 /** The text report: the summary line, per kind, then every disagreement with both sides' evidence. */
 export function formatVerify(r: VerifyReport): string {
   const lines: string[] = [];
   lines.push(
-    `cluster ${r.cluster} (${[...r.flowSets, ...(r.byKind.name ? ["by name"] : [])].join(", ")}): ${r.flows} flows, ${r.agree} agree, ${r.disagree} disagree (${(r.ms / 1000).toFixed(1)} s)`,
+    `cluster ${r.cluster} (${[...r.flowSets, ...(r.byKind.name ? ["by name"] : [])].join(", ")}): ${r.flows} flows, ${r.agree} agree, ${r.disagree} disagree${r.listenerDown ? `, ${r.listenerDown} listener down` : ""} (${(r.ms / 1000).toFixed(1)} s)`,
   );
   for (const [k, b] of Object.entries(r.byKind))
-    lines.push(`  ${k.padEnd(9)} ${b.flows} flows, ${b.agree} agree, ${b.disagree} disagree`);
+    lines.push(
+      `  ${k.padEnd(9)} ${b.flows} flows, ${b.agree} agree, ${b.disagree} disagree${b.listenerDown ? `, ${b.listenerDown} listener down` : ""}`,
+    );
   for (const s of r.skipped) lines.push(`  skipped: ${s.what} (${s.why})`);
   for (const f of r.results.filter((x) => !x.agree)) {
     lines.push("");
-    lines.push(`DISAGREE [${f.kind}] ${f.from} → ${f.to}${f.note ? `: ${f.note}` : ""}`);
+    lines.push(`${f.listenerDown ? "DOWN" : "DISAGREE"} [${f.kind}] ${f.from} → ${f.to}${f.note ? `: ${f.note}` : ""}`);
     if (f.model.paths) {
       for (const p of f.model.paths) {
         lines.push(
