@@ -16,6 +16,7 @@ import {
   type ByteSource,
   MAX_STRING,
   bytesSource,
+  cutJsonManagedFields,
   cutManagedFields,
   decode,
   jsonLineMap,
@@ -339,22 +340,28 @@ function readSplit(file: string, src: ByteSource, diags: Diags, out: RawDocument
     const places: Place[] = [];
     let failed = false;
     const header = scanJson(src, (text, start, end, line) => {
+      let v: unknown;
       try {
-        values.push(JSON.parse(text));
-        places.push({ start, end, line });
-        return true;
-      } catch (e) {
-        if (src.size <= MAX_STRING) return false; // the whole-text path reports it
-        failed = true;
-        diags.add(
-          "error",
-          { source: { file, docIndex: values.length, line }, object: `document ${values.length + 1}` },
-          undefined,
-          NO_VALUE,
-          `JSON syntax error: ${(e as Error).message}`,
-        );
-        return false;
+        v = JSON.parse(cutJsonManagedFields(text));
+      } catch {
+        try {
+          v = JSON.parse(text); // as written (and its message, if it is broken)
+        } catch (e) {
+          if (src.size <= MAX_STRING) return false; // the whole-text path reports it
+          failed = true;
+          diags.add(
+            "error",
+            { source: { file, docIndex: values.length, line }, object: `document ${values.length + 1}` },
+            undefined,
+            NO_VALUE,
+            `JSON syntax error: ${(e as Error).message}`,
+          );
+          return false;
+        }
       }
+      values.push(v);
+      places.push({ start, end, line });
+      return true;
     });
     if (failed) return true;
     if (header === undefined) return false;

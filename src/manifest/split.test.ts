@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { Diags } from "./diag.js";
 import { BAIL, fastYaml } from "./fast-yaml.js";
 import { checkSpec, readDocuments, type RawDocument } from "./parse.js";
-import { type ByteSource, bytesSource, jsonLineMap, scanJson, scanYaml } from "./split.js";
+import { type ByteSource, bytesSource, cutJsonManagedFields, jsonLineMap, scanJson, scanYaml } from "./split.js";
 
 interface Piece {
   start: number;
@@ -344,4 +344,28 @@ test("jsonLineMap: every key and element, escapes in keys", () => {
   assert.equal(m.get("a[1]"), 13);
   assert.equal(m.get('a[1][b"c]'), 13);
   assert.equal(m.get("d"), 15);
+});
+
+test("managedFields cut from a JSON item as kubectl prints it: the same value as parsing it whole", () => {
+  const item = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      labels: { a: "b" },
+      managedFields: [{ manager: "kubectl", fieldsV1: { "f:metadata": { "f:labels": { ".": {} } } } }],
+      name: "p",
+    },
+    spec: { managedFields: [1], containers: [] },
+  };
+  const text = JSON.stringify({ apiVersion: "v1", items: [item], kind: "List" }, null, 4);
+  const itemText = text.slice(text.indexOf("        {"), text.lastIndexOf("        }") + 9);
+  const cut = cutJsonManagedFields(itemText);
+  assert.ok(cut.length < itemText.length);
+  const { managedFields: _, ...md } = item.metadata;
+  assert.deepEqual(JSON.parse(cut), { ...item, metadata: md });
+  // not under metadata, or the last key: left as it is
+  const last = itemText.replace(/,\n {16}"name": "p"/, "");
+  assert.equal(cutJsonManagedFields(last), last);
+  const spec = JSON.stringify({ spec: { managedFields: [1], x: 1 } }, null, 4).replace(/^/gm, "        ");
+  assert.equal(cutJsonManagedFields(spec), spec);
 });

@@ -448,3 +448,20 @@ export function cutManagedFields(t: string): string {
   const b = r ? r.index : t.length;
   return t.slice(0, a) + t.slice(b);
 }
+
+const JSON_MF = '\n                "managedFields": [\n';
+
+/**
+ * A JSON item's text without its `metadata.managedFields` array, when it is where kubectl's
+ * JSON printer puts it (`                "managedFields": [` under `            "metadata": {`
+ * of an item at 8 spaces, followed by another key); the text unchanged otherwise.
+ */
+export function cutJsonManagedFields(t: string): string {
+  const a = t.indexOf(JSON_MF);
+  if (a < 0) return t;
+  const meta = t.lastIndexOf('\n            "', a);
+  if (meta < 0 || !t.startsWith('\n            "metadata": {\n', meta)) return t;
+  const b = t.indexOf("\n                ]", a + JSON_MF.length - 1);
+  if (b < 0 || t.charCodeAt(b + 18) !== 0x2c || t.charCodeAt(b + 19) !== NL) return t;
+  return t.slice(0, a) + t.slice(b + 19);
+}
