@@ -18,6 +18,8 @@ function inputError(file: string, message: string): SpecError {
 
 // Files and stdin are read as bytes, never decoded whole here: a cluster's dump can be larger
 // than V8's longest string (~512 MB); the manifest reader decodes it document by document.
+// For loading, a file from SPLIT_ABOVE bytes on is not even read here: the reader takes it in
+// pieces (fileSource). `readSources` (what `up` records) still gives every file's bytes.
 async function readStdin(): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
