@@ -32,9 +32,9 @@
 // README.md says more): the threshold cluster as YAML with managedFields (1,002 MB) loads with
 // a peak RSS of 2.15 GB and 44-45 s of CPU (before reading in pieces: 4.0-4.1 GB, 62 s of CPU
 // for the process, same day); wall times of 204-271 s there were the machine's (the base
-// measured 32-89 s wall with 42-49 s CPU on a quieter day). JSON with managedFields (2,264 MB): 1.68-1.69 GB, 33-37 s of CPU (before, same day:
-// 5.28 GB, 78 s). A tenth:
-// YAML 282 MB / 5.4 s CPU (before 454 MB / 6.5 s), JSON 263 MB / 4.4 s CPU (before 571 MB /
+// measured 32-89 s wall with 42-49 s CPU on a quieter day). JSON with managedFields
+// (2,264 MB): 1.68-1.69 GB, 33-37 s of CPU (before, same day: 5.28 GB, 78 s). A tenth: YAML
+// 282 MB / 5.4 s CPU (before 454 MB / 6.5 s), JSON 263 MB / 4.4 s CPU (before 571 MB /
 // 6.2 s). Over the 10 s target: ~45 s of CPU (the collector's scavenges, the item reader and
 // buildState about a third each).
 import { spawnSync } from "node:child_process";
