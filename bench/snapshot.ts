@@ -28,13 +28,15 @@
 // RSS. The file goes to the OS temp directory and is removed afterwards unless
 // PODNET_BENCH_KEEP=1.
 //
-// Figures (2 cores, 23 GB; examples/snapshots/README.md says more): the threshold cluster as
-// YAML with managedFields (1,002–1,050 MB) loads in 32–89 s (5 runs; 42–49 s CPU), peak RSS 3.56 GB; without
-// managedFields (688 MB) 29–40 s, 3.0–3.2 GB; as JSON with managedFields (2,374 MB) 43 s,
-// 4.8 GB. A tenth: YAML 7.5 s / 415 MB, JSON 7.1 s / 540 MB (before the split reader: 134 s /
-// 6.0 GB and 264 s / 8.1 GB; the full dump could not be read: one V8 string is ≤ ~512 MB).
-// Over the 10 s target: ~40 s of CPU (collector, the item reader, validation, buildState),
-// and on this VM first-touch memory costs ~7 s per GB, so wall times swing with the RSS.
+// Figures (2 cores, 23 GB, shared with other builds: load average 15-20; examples/snapshots/
+// README.md says more): the threshold cluster as YAML with managedFields (1,002 MB) loads with
+// a peak RSS of 2.15 GB and 44-45 s of CPU (before reading in pieces: 4.0-4.1 GB, 62 s of CPU
+// for the process, same day); wall times of 204-271 s there were the machine's (the base
+// measured 32-89 s wall with 42-49 s CPU on a quieter day). JSON with managedFields
+// (2,264 MB): 1.68-1.69 GB, 33-37 s of CPU (before, same day: 5.28 GB, 78 s). A tenth: YAML
+// 282 MB / 5.4 s CPU (before 454 MB / 6.5 s), JSON 263 MB / 4.4 s CPU (before 571 MB /
+// 6.2 s). Over the 10 s target: ~45 s of CPU (the collector's scavenges, the item reader and
+// buildState about a third each).
 import { spawnSync } from "node:child_process";
 import { createWriteStream, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -822,6 +824,8 @@ export async function writeSnapshot(
 export interface SnapshotLoad {
   ok: boolean;
   wallMs: number;
+  /** CPU time of the load (user + system, all threads): steadier than wall time on a shared machine. */
+  cpuMs: number;
   peakRssMB: number;
   error?: string;
   warnings: number;
@@ -839,6 +843,11 @@ export async function timeLoad(file: string, sample: Record<string, string> = {}
   let warnings = 0;
   const firstWarnings: string[] = [];
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const cpuMs = () => {
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1000;
+  };
   try {
     const { state } = await loadCluster({
       files: [file],
@@ -847,11 +856,13 @@ export async function timeLoad(file: string, sample: Record<string, string> = {}
       },
     });
     const wallMs = performance.now() - t0;
+    const cpu = cpuMs();
     const byName = new Map(state.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
     const names = Object.keys(sample);
     return {
       ok: true,
       wallMs,
+      cpuMs: cpu,
       peakRssMB: process.resourceUsage().maxRSS / 1024,
       warnings,
       firstWarnings,
@@ -877,6 +888,7 @@ export async function timeLoad(file: string, sample: Record<string, string> = {}
     return {
       ok: false,
       wallMs: performance.now() - t0,
+      cpuMs: cpuMs(),
       peakRssMB: process.resourceUsage().maxRSS / 1024,
       error: error.length > 600 ? `${error.slice(0, 600)}…` : error,
       warnings,
@@ -934,6 +946,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const rows: [string, string, string][] = [
     ["load (loadCluster -f dump)", `${sec(res.wallMs)}${res.ok ? "" : " (failed)"}`, "≤ 10 s"],
+    ["CPU of the load (user+sys)", sec(res.cpuMs), ""],
     ["peak RSS of the load process", `${res.peakRssMB.toFixed(0)} MB (heap cap ${heap} MB)`, "≤ 4096 MB"],
   ];
   if (res.ok) {

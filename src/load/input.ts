@@ -5,7 +5,7 @@ import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync, read
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SpecError } from "../manifest/errors.js";
-import { type LoadMode, parseSpec, type SourceText } from "../manifest/parse.js";
+import { type ByteSource, type LoadMode, SPLIT_ABOVE, parseSpec, type SourceText } from "../manifest/parse.js";
 import type { ClusterSpec } from "../manifest/cluster-spec.js";
 import type { Diagnostic } from "../manifest/types.js";
 
@@ -18,6 +18,8 @@ function inputError(file: string, message: string): SpecError {
 
 // Files and stdin are read as bytes, never decoded whole here: a cluster's dump can be larger
 // than V8's longest string (~512 MB); the manifest reader decodes it document by document.
+// For loading, a file from SPLIT_ABOVE bytes on is not even read here: the reader takes it in
+// pieces (fileSource). `readSources` (what `up` records) still gives every file's bytes.
 async function readStdin(): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
@@ -43,6 +45,39 @@ function readBytes(path: string): Buffer {
   }
 }
 
+/**
+ * A large file as a ByteSource: the manifest reader reads it in pieces, so it is never in
+ * memory whole. Reading on from where the last read ended keeps the file open; the end of
+ * the file, or a read elsewhere (the lines of a diagnostic, later), closes it.
+ */
+function fileSource(path: string, size: number): ByteSource {
+  let fd: number | undefined;
+  let next = -1;
+  const close = () => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+  };
+  return {
+    size,
+    read(into, position, length) {
+      if (fd === undefined || position !== next) {
+        close();
+        fd = openSync(path, "r");
+      }
+      let n: number;
+      try {
+        n = readSync(fd, into, 0, Math.min(length, into.byteLength), position);
+      } catch (e) {
+        close();
+        throw e;
+      }
+      next = position + n;
+      if (n === 0 || next >= size) close();
+      return n;
+    },
+  };
+}
+
 function walk(dir: string, out: string[]): void {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
@@ -56,8 +91,21 @@ function walk(dir: string, out: string[]): void {
 export async function readSources(
   paths: string[],
   stdin: () => Promise<string | Uint8Array> = readStdin,
+): Promise<{ file: string; text: string | Uint8Array }[]> {
+  return (await collectSources(paths, stdin, false)) as { file: string; text: string | Uint8Array }[];
+}
+
+/** The sources; with `pieces`, files from SPLIT_ABOVE bytes on as ByteSources (read later, in pieces). */
+async function collectSources(
+  paths: string[],
+  stdin: () => Promise<string | Uint8Array>,
+  pieces: boolean,
 ): Promise<SourceText[]> {
   const out: SourceText[] = [];
+  const content = (f: string): SourceText["text"] => {
+    const size = pieces ? statSync(f).size : 0;
+    return pieces && size >= SPLIT_ABOVE ? fileSource(f, size) : readBytes(f);
+  };
   const missing: Diagnostic[] = [];
   let stdinText: string | Uint8Array | undefined;
   for (const p of paths) {
@@ -75,8 +123,8 @@ export async function readSources(
       if (statSync(p).isDirectory()) {
         const files: string[] = [];
         walk(p, files);
-        for (const f of files) out.push({ file: f, text: readBytes(f) });
-      } else out.push({ file: p, text: readBytes(p) });
+        for (const f of files) out.push({ file: f, text: content(f) });
+      } else out.push({ file: p, text: content(p) });
     } catch (e) {
       missing.push({ severity: "error", message: `${p}: ${(e as Error).message}`, file: p });
     }
@@ -86,7 +134,7 @@ export async function readSources(
 }
 
 /** Reads the --config file. */
-export function readConfigFile(path: string): SourceText {
+export function readConfigFile(path: string): { file: string; text: string } {
   if (!existsSync(path)) throw inputError(path, "no such file or directory");
   if (statSync(path).isDirectory()) throw inputError(path, "is a directory (the config is one file)");
   return { file: path, text: readFileSync(path, "utf8") };
@@ -127,7 +175,7 @@ export async function loadSpecFromArgs(opts: {
 }): Promise<ClusterSpec> {
   const embedded = !(opts.files && opts.files.length > 0);
   const files = embedded ? [embeddedExampleDir()] : (opts.files as string[]);
-  let sources = await readSources(files, opts.stdin);
+  let sources = await collectSources(files, opts.stdin ?? readStdin, true);
   // Name the embedded files as the package ships them, not by absolute path.
   if (embedded) sources = sources.map((s) => ({ ...s, file: relative(packageRoot(), s.file) }));
   const config = opts.config ? readConfigFile(opts.config) : undefined;

@@ -10,14 +10,30 @@
 //   as a document of its own (its own docIndex and line); the list itself takes no index.
 import { LineCounter, parse, parseAllDocuments, isMap, isSeq, isScalar, isPair, type Node as YamlNode } from "yaml";
 import type { SourceRef } from "./types.js";
-import { type Diags, type Mapping, NO_VALUE, canonicalPath, childPath, indexPath } from "./diag.js";
+import { Diags, type Mapping, NO_VALUE, canonicalPath, childPath, indexPath } from "./diag.js";
 import { BAIL, fastYaml } from "./fast-yaml.js";
-import { LineIndex, type Piece, cutManagedFields, decode, jsonLineMap, splitJson, splitYaml } from "./split.js";
+import {
+  type ByteSource,
+  MAX_STRING,
+  bytesSource,
+  cutJsonManagedFields,
+  cutManagedFields,
+  decode,
+  jsonLineMap,
+  readText,
+  scanJson,
+  scanYaml,
+} from "./split.js";
+
+export type { ByteSource } from "./split.js";
 
 export interface SourceText {
   file: string;
-  /** The file's content: bytes as read (large files are never decoded whole), or a string. */
-  text: string | Uint8Array;
+  /**
+   * The file's content: a string, bytes as read, or a ByteSource the reader reads in pieces
+   * (a large file is then never in memory whole).
+   */
+  text: string | Uint8Array | ByteSource;
 }
 
 /** One decoded document with where it came from. */
@@ -82,18 +98,45 @@ function makeSource(
     get line(): number {
       return firstLine ? firstLine() : (getMap().get(prefix) ?? 1);
     },
-    // The line of the field, or of its nearest ancestor present in the document.
-    lineOf(path: string) {
-      const map = getMap();
-      let p: string | undefined = canonicalPath(path);
-      while (p !== undefined) {
-        const l = map.get(joinPath(prefix, p));
-        if (l !== undefined) return l;
-        p = parentPath(p);
-      }
-      return map.get(prefix) ?? 1;
-    },
+    lineOf: (path: string) => lineIn(getMap(), prefix, path),
   };
+}
+
+/** The line of the field, or of its nearest ancestor present in the document. */
+function lineIn(map: Map<string, number>, prefix: string, path: string): number {
+  let p: string | undefined = canonicalPath(path);
+  while (p !== undefined) {
+    const l = map.get(joinPath(prefix, p));
+    if (l !== undefined) return l;
+    p = parentPath(p);
+  }
+  return map.get(prefix) ?? 1;
+}
+
+/**
+ * Where a List item of a split file is. Its first line was counted while reading; the lines
+ * of its fields are worked out from its text, read again, only when a diagnostic asks.
+ */
+class ItemSource implements SourceRef {
+  private map?: Map<string, number>;
+  constructor(
+    readonly file: string,
+    readonly docIndex: number,
+    readonly line: number,
+    private readonly src: ByteSource,
+    private readonly start: number,
+    private readonly end: number,
+    private readonly json: boolean,
+  ) {}
+
+  lineOf(path: string): number {
+    if (!this.map) {
+      const text = readText(this.src, this.start, this.end);
+      // A YAML item is parsed as the one-item sequence it is written as: its paths start with [0].
+      this.map = this.json ? prefixed(jsonLineMap(text, this.line)) : yamlLineMap(text, this.line);
+    }
+    return lineIn(this.map, "[0]", path);
+  }
 }
 
 /** One decoded document, or each item of a List, appended to `out`; returns the next docIndex. */
@@ -233,21 +276,24 @@ function readJsonValue(
 export function readDocuments(src: SourceText, diags: Diags, opts: { splitAbove?: number } = {}): RawDocument[] {
   const out: RawDocument[] = [];
   const raw = src.text;
-  const size = typeof raw === "string" ? raw.length : raw.byteLength;
-  if (typeof raw !== "string" && size >= (opts.splitAbove ?? SPLIT_ABOVE) && readSplit(src.file, raw, diags, out))
-    return out;
-  // Beyond V8's longest string the file cannot be read whole.
-  if (typeof raw !== "string" && size > MAX_STRING) {
-    diags.add(
-      "error",
-      { source: { file: src.file, docIndex: 0, line: 1 }, object: "document 1" },
-      undefined,
-      NO_VALUE,
-      `the file is ${size} bytes, too large to read other than as a List in kubectl's layout (one List of items, or --- documents)`,
-    );
-    return out;
+  let text: string;
+  if (typeof raw === "string") text = raw;
+  else {
+    const bytes = raw instanceof Uint8Array ? bytesSource(raw) : raw;
+    if (bytes.size >= (opts.splitAbove ?? SPLIT_ABOVE) && readSplit(src.file, bytes, diags, out)) return out;
+    // Beyond V8's longest string the file cannot be read whole.
+    if (bytes.size > MAX_STRING) {
+      diags.add(
+        "error",
+        { source: { file: src.file, docIndex: 0, line: 1 }, object: "document 1" },
+        undefined,
+        NO_VALUE,
+        `the file is ${bytes.size} bytes, too large to read other than as a List in kubectl's layout (one List of items, or --- documents)`,
+      );
+      return out;
+    }
+    text = raw instanceof Uint8Array ? decode(raw) : readText(raw, 0, raw.size);
   }
-  const text = typeof raw === "string" ? raw : decode(raw);
   // JSON fast path (`kubectl get -o json` dumps): JSON.parse is far quicker than the YAML
   // composer; line numbers come from a scan of the text, only if a diagnostic asks.
   if (/^\s*\{/.test(text)) {
@@ -266,88 +312,121 @@ export function readDocuments(src: SourceText, diags: Diags, opts: { splitAbove?
   return out;
 }
 
-// V8's longest string (2^29 - 24 UTF-16 units on 64-bit).
-const MAX_STRING = (1 << 29) - 24;
+/** Whether a file's first non-blank character is `{` (JSON), from its first bytes. */
+function startsJson(src: ByteSource): boolean {
+  const head = Buffer.allocUnsafe(Math.min(src.size, 1 << 16));
+  const n = src.read(head, 0, head.length);
+  for (let i = 0; i < n; i++) {
+    const c = head[i];
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return c === 123;
+  }
+  return false;
+}
+
+/** A List item's place in the file. */
+interface Place {
+  start: number;
+  end: number;
+  line: number;
+}
 
 /**
  * A large file, split by kubectl's layout (split.ts) and read item by item. False when the
  * layout is not recognised (the caller reads the file whole).
  */
-function readSplit(file: string, bytes: Uint8Array, diags: Diags, out: RawDocument[]): boolean {
-  const lines = new LineIndex(bytes);
-  let i = 0;
-  while (i < bytes.length && (bytes[i] === 32 || bytes[i] === 9 || bytes[i] === 10 || bytes[i] === 13)) i++;
-  if (bytes[i] === 123) {
-    const j = splitJson(bytes);
-    if (!j) return false;
+function readSplit(file: string, src: ByteSource, diags: Diags, out: RawDocument[]): boolean {
+  if (startsJson(src)) {
+    const values: unknown[] = [];
+    const places: Place[] = [];
+    let failed = false;
+    const header = scanJson(src, (text, start, end, line) => {
+      let v: unknown;
+      try {
+        v = JSON.parse(cutJsonManagedFields(text));
+      } catch {
+        try {
+          v = JSON.parse(text); // as written (and its message, if it is broken)
+        } catch (e) {
+          if (src.size <= MAX_STRING) return false; // the whole-text path reports it
+          failed = true;
+          diags.add(
+            "error",
+            { source: { file, docIndex: values.length, line }, object: `document ${values.length + 1}` },
+            undefined,
+            NO_VALUE,
+            `JSON syntax error: ${(e as Error).message}`,
+          );
+          return false;
+        }
+      }
+      values.push(v);
+      places.push({ start, end, line });
+      return true;
+    });
+    if (failed) return true;
+    if (header === undefined) return false;
     let list: Record<string, unknown>;
     try {
-      list = JSON.parse(j.header);
+      list = JSON.parse(header);
     } catch {
       return false;
     }
-    const values: unknown[] = [];
-    for (const it of j.items) {
-      try {
-        values.push(JSON.parse(decode(bytes, it.start, it.end)));
-      } catch (e) {
-        if (bytes.byteLength <= MAX_STRING) return false; // the whole-text path reports it
-        diags.add(
-          "error",
-          {
-            source: { file, docIndex: values.length, line: lines.lineAt(it.start) },
-            object: `document ${values.length + 1}`,
-          },
-          undefined,
-          NO_VALUE,
-          `JSON syntax error: ${(e as Error).message}`,
-        );
-        return true;
-      }
-    }
-    listItems(file, list, j.items, values, 0, bytes, lines, true, out);
+    listItems(file, list, places, values, 0, src, true, out);
     return true;
   }
-  const docs = splitYaml(bytes);
-  if (!docs) return false;
+  // What the file gives is kept aside until it is read to its end: a layout found wrong on the
+  // way (scanYaml false) sends the whole file to the general path.
+  const got: RawDocument[] = [];
+  const found = new Diags();
   let idx = 0;
-  for (const d of docs) {
-    if (d.list) {
-      let header: unknown;
-      try {
-        header = parse(d.list.header, YAML_OPTIONS);
-      } catch {
-        header = undefined;
-      }
-      const h = header as Record<string, unknown> | undefined;
-      if (h && typeof h === "object" && typeof h.kind === "string" && /List$/.test(h.kind) && !("items" in h)) {
-        const values: unknown[] = [];
-        for (const it of d.list.items) values.push(yamlItem(file, bytes, it, lines, idx + values.length, diags));
-        idx = listItems(file, h, d.list.items, values, idx, bytes, lines, false, out);
-        continue;
-      }
-    }
-    if (d.end - d.start > MAX_STRING) {
-      diags.add(
+  let values: unknown[] = [];
+  let places: Place[] = [];
+  let itemDiags = new Diags();
+  const plain = (text: string | undefined, start: number, end: number, line: number) => {
+    if (text === undefined) {
+      found.add(
         "error",
-        { source: { file, docIndex: idx, line: lines.lineAt(d.start) }, object: `document ${idx + 1}` },
+        { source: { file, docIndex: idx, line }, object: `document ${idx + 1}` },
         undefined,
         NO_VALUE,
-        `the document is ${d.end - d.start} bytes, too large to read other than as a List in kubectl's layout`,
+        `the document is ${end - start} bytes, too large to read other than as a List in kubectl's layout`,
       );
       idx++;
-      continue;
+      return;
     }
-    const text = decode(bytes, d.start, d.end);
     const v = fastYaml(text.includes("\r") ? text.replace(/\r\n/g, "\n") : text);
-    if (v === BAIL) idx = readYamlText(file, text, lines.lineAt(d.start), idx, diags, out);
+    if (v === BAIL) idx = readYamlText(file, text, line, idx, found, got);
     else if (v === null) idx++;
     else {
-      const first = lines.lineAt(d.start);
       let cached: Map<string, number> | undefined;
-      idx = expand(file, v, idx, () => (cached ??= yamlLineMap(text, first)), "", out);
+      idx = expand(file, v, idx, () => (cached ??= yamlLineMap(text, line)), "", got);
     }
-  }
+  };
+  const ok = scanYaml(src, {
+    doc: plain,
+    item(text, start, end, line) {
+      values.push(yamlItem(file, text, line, idx + values.length, itemDiags));
+      places.push({ start, end, line });
+    },
+    list(header, start, end, line) {
+      let h: Record<string, unknown> | undefined;
+      try {
+        h = parse(header, YAML_OPTIONS) as Record<string, unknown> | undefined;
+      } catch {
+        h = undefined;
+      }
+      if (h && typeof h === "object" && typeof h.kind === "string" && /List$/.test(h.kind) && !("items" in h)) {
+        for (const d of itemDiags.list) found.list.push(d);
+        idx = listItems(file, h, places, values, idx, src, false, got);
+      } else plain(end - start > MAX_STRING ? undefined : readText(src, start, end), start, end, line);
+      values = [];
+      places = [];
+      itemDiags = new Diags();
+    },
+  });
+  if (!ok) return false;
+  for (const d of found.list) diags.list.push(d);
+  for (const d of got) out.push(d);
   return true;
 }
 
@@ -359,13 +438,12 @@ function yamlLineMap(text: string, first: number): Map<string, number> {
   return d ? lineMap(d.contents as YamlNode, lc, first - 1) : new Map();
 }
 
-/** One List item of a split YAML file (`- apiVersion: …`): its value, undefined after an error. */
-function yamlItem(file: string, bytes: Uint8Array, it: Piece, lines: LineIndex, idx: number, diags: Diags): unknown {
-  const text = decode(bytes, it.start, it.end);
+/** One List item of a split YAML file (`- apiVersion: …`) from its line: its value, undefined after an error. */
+function yamlItem(file: string, text: string, line: number, idx: number, diags: Diags): unknown {
   const v = fastYaml(cutManagedFields(text.includes("\r") ? text.replace(/\r\n/g, "\n") : text));
   if (v !== BAIL && Array.isArray(v) && v.length === 1) return v[0];
   const got: RawDocument[] = [];
-  readYamlText(file, text, lines.lineAt(it.start), idx, diags, got);
+  readYamlText(file, text, line, idx, diags, got);
   const seq = got[0]?.value;
   return Array.isArray(seq) && seq.length === 1 ? seq[0] : undefined;
 }
@@ -374,18 +452,17 @@ function yamlItem(file: string, bytes: Uint8Array, it: Piece, lines: LineIndex, 
 function listItems(
   file: string,
   list: Record<string, unknown>,
-  pieces: Piece[],
+  places: Place[],
   values: unknown[],
   idx: number,
-  bytes: Uint8Array,
-  lines: LineIndex,
+  src: ByteSource,
   json: boolean,
   out: RawDocument[],
 ): number {
   const itemKind = list.kind === "List" ? undefined : (list.kind as string).slice(0, -4);
   for (let i = 0; i < values.length; i++) {
     const item = values[i];
-    const piece = pieces[i];
+    const at = places[i];
     const docIndex = idx++;
     if (item === undefined) continue; // a syntax error, already reported
     if (itemKind && item && typeof item === "object" && !Array.isArray(item)) {
@@ -394,18 +471,7 @@ function listItems(
       if (it.apiVersion === undefined && typeof list.apiVersion === "string") it.apiVersion = list.apiVersion;
     }
     dropBookkeeping(item);
-    let first: number | undefined;
-    const firstLine = () => (first ??= lines.lineAt(piece.start));
-    let cached: Map<string, number> | undefined;
-    const getMap = () => {
-      if (!cached) {
-        const text = decode(bytes, piece.start, piece.end);
-        // A YAML item is parsed as the one-item sequence it is written as: its paths start with [0].
-        cached = json ? prefixed(jsonLineMap(text, firstLine())) : yamlLineMap(text, firstLine());
-      }
-      return cached;
-    };
-    out.push({ value: item, source: makeSource(file, docIndex, getMap, "[0]", firstLine) });
+    out.push({ value: item, source: new ItemSource(file, docIndex, at.line, src, at.start, at.end, json) });
   }
   return idx;
 }

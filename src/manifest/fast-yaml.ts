@@ -22,7 +22,9 @@ const bail = new Bail();
 // Plain scalars that YAML 1.1 may read as something else than a string: a superset of the
 // `yaml` library's yaml-1.1 schema tests (null, bool, int in bases 2/8/10/16 and base 60,
 // float, .inf/.nan, the merge key, timestamp). Those are handed to the library itself.
-const MAYBE_TYPED_FIRST = new Set("~nNyYtTfFoO0123456789+-.<".split("").map((c) => c.charCodeAt(0)));
+const MAYBE_TYPED_FIRST = new Uint8Array(128);
+for (const c of "~nNyYtTfFoO0123456789+-.<") MAYBE_TYPED_FIRST[c.charCodeAt(0)] = 1;
+const maybeTyped = (c: number) => c < 128 && MAYBE_TYPED_FIRST[c] === 1;
 const MAYBE_TYPED =
   /^(?:~|[Nn]ull|NULL|[YyNn]|[Yy]es|YES|[Nn]o|NO|[Tt]rue|TRUE|[Ff]alse|FALSE|[Oo]n|ON|[Oo]ff|OFF|<<|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|[-+]?0b[0-1_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|\d{4}-\d\d?-\d\d?(?:[Tt \t].*)?)$/;
 const SIMPLE_INT = /^(?:0|-?[1-9][0-9]{0,14})$/;
@@ -34,11 +36,22 @@ const typedCache = new Map<string, unknown>();
  * its values is: ~100 MB more heap per 100 MB of dump. Flattening `" " + s` copies it.
  */
 function own(s: string): string {
-  return s.length < 13 ? s : ` ${s}`.slice(1);
+  const hit = interned.get(s);
+  if (hit !== undefined) return hit;
+  const c = s.length < 13 ? s : ` ${s}`.slice(1);
+  if (interned.size >= INTERN_MAX) interned.clear();
+  interned.set(c, c);
+  return c;
 }
 
+// A dump's values repeat from item to item (images, paths, protocols, condition types, node
+// names, timestamps): one string for each, not a copy per item — less to keep and to collect.
+// Unique values (uids, IPs) pass through; the table is emptied when it fills.
+const interned = new Map<string, string>();
+const INTERN_MAX = 1 << 16;
+
 function plainValue(s: string): unknown {
-  if (!MAYBE_TYPED_FIRST.has(s.charCodeAt(0)) || !MAYBE_TYPED.test(s)) return own(s);
+  if (!maybeTyped(s.charCodeAt(0)) || !MAYBE_TYPED.test(s)) return own(s);
   if (SIMPLE_INT.test(s)) return Number(s);
   const hit = typedCache.get(s);
   if (hit !== undefined || typedCache.has(s)) return hit;
@@ -135,9 +148,8 @@ class Reader {
       let key: string;
       let after: number;
       if (c === DQ || c === SQ) {
-        const q = this.quoted(p);
-        key = q.v;
-        after = q.end;
+        key = this.quoted(p);
+        after = this.qend;
         if (s.charCodeAt(after) !== COLON || (after + 1 < this.le && s.charCodeAt(after + 1) !== SP)) throw bail;
       } else {
         after = this.keyEnd(p);
@@ -145,7 +157,7 @@ class Reader {
         let e = after;
         while (e > p && s.charCodeAt(e - 1) === SP) e--;
         key = s.slice(p, e);
-        if (MAYBE_TYPED_FIRST.has(c) && MAYBE_TYPED.test(key)) {
+        if (maybeTyped(c) && MAYBE_TYPED.test(key)) {
           // A key YAML 1.1 reads as a number or boolean becomes its string form in JS, as
           // the YAML library's toJS makes it.
           const k = plainValue(key);
@@ -189,8 +201,9 @@ class Reader {
     const s = this.s;
     const c = s.charCodeAt(p);
     if (c === DQ || c === SQ) {
-      const q = this.quoted(p);
-      return s.charCodeAt(q.end) === COLON && (q.end + 1 === this.le || s.charCodeAt(q.end + 1) === SP) ? q.end : -1;
+      this.quoted(p);
+      const q = this.qend;
+      return s.charCodeAt(q) === COLON && (q + 1 === this.le || s.charCodeAt(q + 1) === SP) ? q : -1;
     }
     const le = this.le;
     for (let i = p; i < le; i++) {
@@ -202,8 +215,11 @@ class Reader {
     return -1;
   }
 
-  /** A quoted scalar on one line: its value and the offset after the closing quote. */
-  quoted(p: number): { v: string; end: number } {
+  /** Offset after the closing quote of the last quoted(). */
+  qend = 0;
+
+  /** A quoted scalar on one line: its value; qend is set after the closing quote. */
+  quoted(p: number): string {
     const s = this.s;
     if (s.charCodeAt(p) === SQ) {
       let i = p + 1;
@@ -213,7 +229,8 @@ class Reader {
         if (s.charCodeAt(i + 1) === SQ) i += 2;
         else break;
       }
-      return { v: own(s.slice(p + 1, i).replace(/''/g, "'")), end: i + 1 };
+      this.qend = i + 1;
+      return own(s.slice(p + 1, i).replace(/''/g, "'"));
     }
     let i = p + 1;
     let esc = false;
@@ -229,11 +246,12 @@ class Reader {
       i++;
     }
     const body = s.slice(p + 1, i);
-    if (!esc) return { v: own(body), end: i + 1 };
+    this.qend = i + 1;
+    if (!esc) return own(body);
     // JSON's escapes are YAML's too; YAML-only ones (\x \e \0 \N \_ \L \P \U, escaped space)
     // go to the general parser.
     if (/\\[^"\\/bfnrtu]/.test(body)) throw bail;
-    return { v: JSON.parse(`"${body}"`) as string, end: i + 1 };
+    return JSON.parse(`"${body}"`) as string;
   }
 
   /** A scalar value starting at p on the current line; moves past it. ind: its parent's indentation. */
@@ -241,10 +259,10 @@ class Reader {
     const s = this.s;
     const c = s.charCodeAt(p);
     if (c === DQ || c === SQ) {
-      const q = this.quoted(p);
-      this.endOfLine(q.end);
+      const v = this.quoted(p);
+      this.endOfLine(this.qend);
       this.next();
-      return q.v;
+      return v;
     }
     if (c === 124) return this.block(p, ind); // |
     if (c === 123 || c === 91) {

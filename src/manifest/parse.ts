@@ -28,7 +28,7 @@ import { type RawDocument, type SourceText, readDocuments } from "./documents.js
 import { dumpNamesNodes, inferConfig, isSnapshot } from "./infer.js";
 import { dedupeObjects, validateObjects } from "./validate.js";
 
-export { type RawDocument, type SourceText, SPLIT_ABOVE, readDocuments } from "./documents.js";
+export { type ByteSource, type RawDocument, type SourceText, SPLIT_ABOVE, readDocuments } from "./documents.js";
 
 /** apiVersion each understood kind is served at. */
 export const KIND_API_VERSIONS: Record<string, string> = {

@@ -6,7 +6,39 @@ import { parse } from "yaml";
 import { Diags } from "./diag.js";
 import { BAIL, fastYaml } from "./fast-yaml.js";
 import { checkSpec, readDocuments, type RawDocument } from "./parse.js";
-import { LineIndex, indexOf, jsonLineMap, splitJson, splitYaml } from "./split.js";
+import { type ByteSource, bytesSource, cutJsonManagedFields, jsonLineMap, scanJson, scanYaml } from "./split.js";
+
+interface Piece {
+  start: number;
+  end: number;
+}
+
+/** The documents and items scanYaml finds (undefined: the file is read whole). */
+function splitYaml(b: Buffer): (Piece & { list?: { header: string; items: Piece[] } })[] | undefined {
+  const docs: (Piece & { list?: { header: string; items: Piece[] } })[] = [];
+  let items: Piece[] = [];
+  const ok = scanYaml(bytesSource(b), {
+    doc: (_t, start, end) => docs.push({ start, end }),
+    item: (_t, start, end) => items.push({ start, end }),
+    list: (header, start, end) => {
+      docs.push({ start, end, list: { header, items } });
+      items = [];
+    },
+  });
+  return ok ? docs : undefined;
+}
+
+function splitJson(b: Buffer): { header: string; items: Piece[] } | undefined {
+  const items: Piece[] = [];
+  const header = scanJson(bytesSource(b), (_t, start, end) => items.push({ start, end }) > 0);
+  return header === undefined ? undefined : { header, items };
+}
+
+/** A source that gives at most `n` bytes a read: every line crosses the reader's window. */
+function trickle(text: string, n: number): ByteSource {
+  const all = bytesSource(Buffer.from(text));
+  return { size: all.size, read: (into, pos, len) => all.read(into, pos, Math.min(n, len)) };
+}
 
 // Two items as `kubectl get -o yaml` prints them: sequences not indented under their key,
 // managedFields, the last-applied annotation, a literal block whose lines begin with `- `.
@@ -276,11 +308,32 @@ test("split points: items, comments, the end of the items", () => {
   assert.ok(listYaml.slice(l?.items[1].start, l?.items[1].end).endsWith("namespace: default\n"));
 });
 
-test("LineIndex counts lines at any offset, in any order", () => {
-  const text = "a\nbb\n\nccc\nd";
-  const li = new LineIndex(Buffer.from(text));
-  for (const off of [10, 0, 5, 2, 6, 3, 11])
-    assert.equal(li.lineAt(off), text.slice(0, off).split("\n").length, `offset ${off}`);
+test("read in pieces of any size: the same documents, lines and errors", () => {
+  const texts = [
+    listYaml,
+    listYaml.replace(/\n/g, "\r\n"),
+    `a: 1\n---\n${listYaml}---\nb: 2\n`,
+    `${listYaml}extra:\n- x\n`,
+    listYaml.replace("      port: 80\n", "      port: 80\n      port: 81\n"),
+    "a: 1\n--- {b: 2}\n",
+    `${JSON.stringify(JSON.parse(JSON.stringify(parse(listYaml))), null, 4)}\n`,
+  ];
+  for (const text of texts) {
+    const a = split(text);
+    for (const n of [1, 3, 64]) {
+      const diags = new Diags();
+      const docs = readDocuments({ file: "f", text: trickle(text, n) }, diags, { splitAbove: 0 });
+      assert.deepEqual(
+        diags.list.map((d) => d.message),
+        a.diags.list.map((d) => d.message),
+      );
+      assert.deepEqual(
+        docs.map((d) => [d.value, d.source.docIndex, d.source.line, d.source.lineOf?.("metadata.name")]),
+        a.docs.map((d) => [d.value, d.source.docIndex, d.source.line, d.source.lineOf?.("metadata.name")]),
+        `${n}: ${text.slice(0, 30)}`,
+      );
+    }
+  }
 });
 
 test("jsonLineMap: every key and element, escapes in keys", () => {
@@ -293,9 +346,26 @@ test("jsonLineMap: every key and element, escapes in keys", () => {
   assert.equal(m.get("d"), 15);
 });
 
-test("searches past 2^31 bytes run in views (made small here): same answers as indexOf", () => {
-  const b = Buffer.from("ab\n- x\n- y\n\n- zz\nitems:\n- end\n");
-  for (const needle of ["\n- ", "items:", 10, "zz\ni", "nope"])
-    for (let from = 0; from <= b.length; from++)
-      assert.equal(indexOf(b, needle, from, 4, 5), b.indexOf(needle, from), `${String(needle)} from ${from}`);
+test("managedFields cut from a JSON item as kubectl prints it: the same value as parsing it whole", () => {
+  const item = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      labels: { a: "b" },
+      managedFields: [{ manager: "kubectl", fieldsV1: { "f:metadata": { "f:labels": { ".": {} } } } }],
+      name: "p",
+    },
+    spec: { managedFields: [1], containers: [] },
+  };
+  const text = JSON.stringify({ apiVersion: "v1", items: [item], kind: "List" }, null, 4);
+  const itemText = text.slice(text.indexOf("        {"), text.lastIndexOf("        }") + 9);
+  const cut = cutJsonManagedFields(itemText);
+  assert.ok(cut.length < itemText.length);
+  const { managedFields: _, ...md } = item.metadata;
+  assert.deepEqual(JSON.parse(cut), { ...item, metadata: md });
+  // not under metadata, or the last key: left as it is
+  const last = itemText.replace(/,\n {16}"name": "p"/, "");
+  assert.equal(cutJsonManagedFields(last), last);
+  const spec = JSON.stringify({ spec: { managedFields: [1], x: 1 } }, null, 4).replace(/^/gm, "        ");
+  assert.equal(cutJsonManagedFields(spec), spec);
 });

@@ -1,8 +1,9 @@
 // Splitting a large manifest file into its documents and List items by the textual layout
 // kubectl writes, so that each item is decoded and parsed on its own: a dump of a threshold
 // cluster (~1 GB) is larger than one V8 string may be (2^29-24 characters), and the general
-// YAML parser is too slow and too hungry for it as one document. Line numbers are worked out
-// only when a diagnostic asks (LineIndex, jsonLineMap).
+// YAML parser is too slow and too hungry for it as one document. The file is read in pieces
+// (ByteSource), never whole; each item's first line is counted on the way, the lines of its
+// fields worked out only when a diagnostic asks (jsonLineMap, the YAML library).
 //
 // Layouts (kubectl pkg/printers: YAMLPrinter over sigs.k8s.io/yaml, JSONPrinter with
 // json.MarshalIndent and 4 spaces):
@@ -13,22 +14,8 @@
 //   JSON: `    "items": [` at 4 spaces, each item from `        {` to `        }` at 8 spaces
 //         (a JSON string holds no raw line break, so these lines cannot be inside a string).
 // A file in another layout is read whole, as before.
+import { isAscii } from "node:buffer";
 import { childPath, indexPath } from "./diag.js";
-
-/** A byte range [start, end) of the file. */
-export interface Piece {
-  start: number;
-  end: number;
-}
-
-/** One YAML document of a split file; `list` when it is a List in kubectl's layout. */
-export interface DocPiece extends Piece {
-  list?: {
-    /** The document without its items (`apiVersion`, `kind`, `metadata` …), as text. */
-    header: string;
-    items: Piece[];
-  };
-}
 
 export type Bytes = Uint8Array;
 
@@ -38,193 +25,332 @@ export function decode(b: Bytes, start = 0, end = b.byteLength): string {
   return asBuffer(b).toString("utf8", start, end);
 }
 
-// Buffer#indexOf answers wrongly (negative) past 2^31 bytes (an int32 in Node's binding): in
-// a larger file the search runs in views of at most 1 GiB.
-const BIG = 2 ** 31 - 1;
-const WINDOW = 2 ** 30;
-const windows = new WeakMap<Buffer, { size: number; views: Buffer[] }>();
-
-/** b.indexOf(needle, from), also past 2^31 bytes. `big` and `window` are for tests. */
-export function indexOf(b: Buffer, needle: string | number, from: number, big = BIG, window = WINDOW): number {
-  if (b.length <= big) return b.indexOf(needle, from);
-  let w = windows.get(b);
-  if (!w || w.size !== window) {
-    const views: Buffer[] = [];
-    for (let base = 0; base < b.length; base += window)
-      views.push(b.subarray(base, Math.min(b.length, base + window + 64)));
-    w = { size: window, views };
-    windows.set(b, w);
-  }
-  for (let k = Math.floor(from / window); k < w.views.length; k++) {
-    const i = w.views[k].indexOf(needle, Math.max(0, from - k * window));
-    if (i >= 0) return k * window + i;
-  }
-  return -1;
-}
-
 const NL = 10;
 const CR = 13;
 const SP = 32;
 const TAB = 9;
 const HASH = 35;
+const DASH = 45;
 
-/** End of the line holding offset p (the offset of its `\n`, or the length). */
-function lineEnd(b: Buffer, p: number, end: number): number {
-  const e = indexOf(b, NL, p);
-  return e < 0 || e > end ? end : e;
+// ---------------------------------------------------------------------------------------
+// Reading in pieces. A dump is read through a small window that slides over the file (a few
+// hundred KB whatever its size): the whole file is never in memory, and each line is looked at
+// once, for its first character, while lines are counted (the items' lines come free).
+
+/** A file's bytes, read on demand by the caller's I/O. */
+export interface ByteSource {
+  readonly size: number;
+  /** Copies up to `length` bytes from `position` into `into` (at its start); the count copied. */
+  read(into: Uint8Array, position: number, length: number): number;
 }
 
-/** A line that is blank or a comment (only these may sit between items at column 0). */
-function blankOrComment(b: Buffer, p: number, e: number): boolean {
-  while (p < e && (b[p] === SP || b[p] === TAB || b[p] === CR)) p++;
-  return p === e || b[p] === HASH;
+/** Bytes already in memory as a ByteSource. */
+export function bytesSource(b: Bytes): ByteSource {
+  return {
+    size: b.byteLength,
+    read(into, position, length) {
+      const n = Math.max(0, Math.min(length, b.byteLength - position));
+      into.set(b.subarray(position, position + n));
+      return n;
+    },
+  };
+}
+
+/** Bytes [start, end) of a source, decoded. */
+export function readText(src: ByteSource, start: number, end: number): string {
+  const b = Buffer.allocUnsafe(end - start);
+  let off = 0;
+  while (off < b.length) {
+    const n = src.read(b.subarray(off), start + off, b.length - off);
+    if (n <= 0) break;
+    off += n;
+  }
+  return b.toString("utf8", 0, off);
+}
+
+// Under V8's limit for a string in the young generation (kMaxRegularHeapObjectSize, 128 KB):
+// each refill's text dies young.
+const CHUNK = 112 << 10;
+
+/** The part of the file being looked at: bytes [base, base + len) and the same as latin1 text. */
+class Window {
+  buf = Buffer.allocUnsafe(CHUNK);
+  base = 0;
+  len = 0;
+  /** buf[0, len) with one character per byte: offsets in it are byte offsets. */
+  s = "";
+  /** buf[0, len) is ASCII: its latin1 text is its UTF-8 text. */
+  ascii = true;
+  next = 0;
+  constructor(readonly src: ByteSource) {}
+
+  /** Reads on, keeping the bytes from file offset `keep` on; false at the end of the file. */
+  more(keep: number): boolean {
+    const size = this.src.size;
+    if (this.next >= size) return false;
+    const drop = Math.min(keep, this.next) - this.base;
+    if (drop > 0) {
+      this.buf.copyWithin(0, drop, this.len);
+      this.len -= drop;
+      this.base += drop;
+    }
+    if (this.buf.length - this.len < CHUNK >> 2) {
+      const nb = Buffer.allocUnsafe(this.buf.length * 2);
+      this.buf.copy(nb, 0, 0, this.len);
+      this.buf = nb;
+    }
+    const want = Math.min(this.buf.length - this.len, size - this.next);
+    const n = this.src.read(this.buf.subarray(this.len, this.len + want), this.next, want);
+    if (n <= 0) {
+      this.next = size; // the file shrank while read: what was read is all there is
+      return false;
+    }
+    this.len += n;
+    this.next += n;
+    const view = this.buf.subarray(0, this.len);
+    this.s = view.toString("latin1");
+    this.ascii = isAscii(view);
+    return true;
+  }
+
+  /** Bytes [start, end) (file offsets, inside the window) decoded. */
+  text(start: number, end: number): string {
+    const a = start - this.base;
+    const b = end - this.base;
+    return this.ascii ? this.s.slice(a, b) : this.buf.toString("utf8", a, b);
+  }
+
+  /** The character (byte) at file offset p, or -1 past the window. */
+  at(p: number): number {
+    const r = p - this.base;
+    return r < this.len ? this.s.charCodeAt(r) : -1;
+  }
 }
 
 /**
- * The documents of a YAML file and, for Lists in kubectl's layout, their items. Undefined when
- * the file needs the general parser as a whole (directives, content on a `---` line).
+ * Calls `line(start, end, n)` for each line of the file in order (file offsets; `end` at its
+ * `\n` or the end of the file; n its 1-based number). `keep()` names the first offset still
+ * needed (Window.text works from there on). Stops when `line` returns false; false then.
  */
-export function splitYaml(bytes: Bytes): DocPiece[] | undefined {
-  const b = asBuffer(bytes);
-  const n = b.length;
-  if (b[0] === 0x25 || (b[0] === 0xef && b[1] === 0xbb)) return undefined; // %YAML directive, BOM
-  // Document markers: `---` at column 0 followed by a line end (or a comment).
-  const marks: number[] = [];
-  for (let p = indexOf(b, "---", 0); p >= 0; p = indexOf(b, "---", p + 3)) {
-    if (p > 0 && b[p - 1] !== NL) continue;
-    const e = lineEnd(b, p, n);
-    const c = b[p + 3];
-    if (p + 3 < e && c !== SP && c !== TAB && c !== CR) continue; // `----` or `---x`: content
-    if (!blankOrComment(b, p + 3, e)) return undefined; // `--- {…}`, `--- !tag`
-    marks.push(p);
+function eachLine(w: Window, keep: () => number, line: (start: number, end: number, n: number) => boolean): boolean {
+  let p = 0;
+  let n = 1;
+  const size = w.src.size;
+  for (;;) {
+    let e = w.s.indexOf("\n", p - w.base);
+    while (e < 0 && w.more(Math.min(keep(), p))) e = w.s.indexOf("\n", p - w.base);
+    if (e < 0) {
+      // the last line, without a line break (or nothing)
+      if (p < size && !line(p, size, n)) return false;
+      return true;
+    }
+    const le = e + w.base;
+    if (!line(p, le, n)) return false;
+    p = le + 1;
+    n++;
+    if (p >= size) return true;
   }
-  // A document end marker `...`: left to the general parser.
-  for (let p = indexOf(b, "...", 0); p >= 0; p = indexOf(b, "...", p + 3))
-    if ((p === 0 || b[p - 1] === NL) && blankOrComment(b, p + 3, lineEnd(b, p, n))) return undefined;
-  const docs: DocPiece[] = [];
-  for (let i = 0; i <= marks.length; i++) {
-    const end = i < marks.length ? marks[i] : n;
-    const from = i === 0 ? 0 : Math.min(lineEnd(b, marks[i - 1], n) + 1, n);
-    // What precedes the first marker is a document only if it holds something; after a
-    // marker even an empty document counts (as the YAML library counts it).
-    if (i > 0 || !onlyBlank(b, from, end)) docs.push(listOf(b, from, end) ?? { start: from, end });
-  }
-  return docs;
 }
 
-function onlyBlank(b: Buffer, p: number, end: number): boolean {
-  while (p < end) {
-    const e = lineEnd(b, p, end);
-    if (!blankOrComment(b, p, e)) return false;
-    p = e + 1;
+/** A line [p, e) that is blank or a comment (only these may sit between items at column 0). */
+function blankOrCommentW(w: Window, p: number, e: number): boolean {
+  while (p < e) {
+    const c = w.at(p);
+    if (c !== SP && c !== TAB && c !== CR) break;
+    p++;
   }
+  return p === e || w.at(p) === HASH;
+}
+
+function startsWith(w: Window, p: number, e: number, prefix: string): boolean {
+  if (e - p < prefix.length) return false;
+  return w.s.startsWith(prefix, p - w.base);
+}
+
+/** What a YAML file in kubectl's layout is made of, in file order (see scanYaml). */
+export interface YamlSink {
+  /** A document not in the List layout, from `line`; text undefined when too large for a string. */
+  doc(text: string | undefined, start: number, end: number, line: number): void;
+  /** An item (`- …` at column 0) of a document in the List layout. */
+  item(text: string, start: number, end: number, line: number): void;
+  /** The end of a document in the List layout: the document without its items, as text. */
+  list(header: string, start: number, end: number, line: number): void;
+}
+
+const Phase = {
+  /** Before an `items:` line at column 0. */
+  Pre: 0,
+  /** Right after it: the next line must start the first item. */
+  First: 1,
+  Items: 2,
+  /** After the items: the List's other keys. */
+  Post: 3,
+  /** Not in the List layout. */
+  Plain: 4,
+} as const;
+
+// V8's longest string (2^29 - 24 UTF-16 units on 64-bit).
+export const MAX_STRING = (1 << 29) - 24;
+
+/**
+ * Reads a YAML file line by line into its documents and, for Lists in kubectl's layout, their
+ * items (given to `sink` as they end, with their first lines). False when the file needs the
+ * general parser as a whole (a directive, a BOM, content on a `---` line, a `...` line); what
+ * was given to the sink until then is to be thrown away.
+ *
+ *   Documents are separated by `---` lines; a List document has `items:` at column 0 and
+ *   each item starts with `- ` at column 0 (go-yaml does not indent a sequence under its key).
+ *   Inside an item every line is indented (block scalars too), so the next `- ` at column 0 is
+ *   the next item; another line at column 0 that is not blank or a comment ends the items.
+ */
+export function scanYaml(src: ByteSource, sink: YamlSink): boolean {
+  const w = new Window(src);
+  if (!w.more(0)) return true;
+  const c0 = w.at(0);
+  if (c0 === 0x25 || (c0 === 0xef && w.at(1) === 0xbb)) return false; // %YAML directive, BOM
+  const size = src.size;
+  let docStart = 0;
+  let docLine = 1;
+  let marked = false; // a `---` came before this document
+  let content = false;
+  let phase: number = Phase.Pre;
+  let tooBig = false;
+  let pre = "";
+  let itemStart = 0;
+  let itemLine = 0;
+  let regionEnd = 0;
+  let cur = 0; // the line being looked at
+
+  const endDoc = (end: number) => {
+    if (phase === Phase.Items) {
+      sink.item(w.text(itemStart, end), itemStart, end, itemLine);
+      sink.list(pre, docStart, end, docLine);
+    } else if (phase === Phase.Post) sink.list(pre + w.text(regionEnd, end), docStart, end, docLine);
+    else if (marked || content) sink.doc(tooBig ? undefined : w.text(docStart, end), docStart, end, docLine);
+  };
+  const keep = () => (phase === Phase.Items ? itemStart : phase === Phase.Post ? regionEnd : tooBig ? cur : docStart);
+
+  const ok = eachLine(w, keep, (ls, le, n) => {
+    cur = ls;
+    const c = ls < le ? w.at(ls) : NL;
+    if (c === DASH && startsWith(w, ls, le, "---")) {
+      const c3 = ls + 3 < le ? w.at(ls + 3) : NL;
+      if (c3 === NL || c3 === SP || c3 === TAB || c3 === CR) {
+        if (!blankOrCommentW(w, ls + 3, le)) return false; // `--- {…}`, `--- !tag`
+        endDoc(ls);
+        docStart = Math.min(le + 1, size);
+        docLine = n + 1;
+        marked = true;
+        content = false;
+        phase = Phase.Pre;
+        tooBig = false;
+        pre = "";
+        return true;
+      }
+    }
+    if (c === 0x2e && startsWith(w, ls, le, "...") && blankOrCommentW(w, ls + 3, le)) return false; // document end
+    if (!content && !blankOrCommentW(w, ls, le)) content = true;
+    switch (phase) {
+      case Phase.Pre:
+        if (c === 0x69 && startsWith(w, ls, le, "items:")) {
+          if (!blankOrCommentW(w, ls + 6, le))
+            phase = Phase.Plain; // `items: []` and the like
+          else {
+            pre = w.text(docStart, ls);
+            phase = Phase.First;
+          }
+        } else if (!tooBig && ls - docStart > MAX_STRING) tooBig = true;
+        break;
+      case Phase.First: {
+        const c1 = ls + 1 < le ? w.at(ls + 1) : le < size ? NL : -1;
+        if (c === DASH && (c1 === SP || c1 === NL)) {
+          phase = Phase.Items;
+          itemStart = ls;
+          itemLine = n;
+        } else phase = Phase.Plain;
+        break;
+      }
+      case Phase.Items: {
+        if (c === SP || c === NL || c === CR || c === TAB || c === HASH) break;
+        const c1 = ls + 1 < le ? w.at(ls + 1) : le < size ? NL : -1;
+        if (c === DASH && (c1 === SP || c1 === NL || c1 === CR)) {
+          sink.item(w.text(itemStart, ls), itemStart, ls, itemLine);
+          itemStart = ls;
+          itemLine = n;
+        } else {
+          sink.item(w.text(itemStart, ls), itemStart, ls, itemLine);
+          regionEnd = ls;
+          phase = Phase.Post;
+        }
+        break;
+      }
+      case Phase.Plain:
+        if (!tooBig && ls - docStart > MAX_STRING) tooBig = true;
+        break;
+    }
+    return true;
+  });
+  if (!ok) return false;
+  endDoc(size);
   return true;
 }
 
-/** A List in kubectl's layout inside [start, end), or undefined. */
-function listOf(b: Buffer, start: number, end: number): DocPiece | undefined {
-  let itemsLine = indexOf(b, "items:", start);
-  while (itemsLine > start && itemsLine < end && b[itemsLine - 1] !== NL)
-    itemsLine = indexOf(b, "items:", itemsLine + 6);
-  if (itemsLine < 0 || itemsLine >= end) return undefined;
-  const ile = lineEnd(b, itemsLine, end);
-  if (!blankOrComment(b, itemsLine + 6, ile)) return undefined; // `items: []` and the like
-  const first = ile + 1;
-  if (first + 1 >= end || b[first] !== 0x2d || (b[first + 1] !== SP && b[first + 1] !== NL)) return undefined;
-  const starts = [first];
-  // Line by line (indexOf of a byte is memchr; a string search is slow on indented text): a
-  // line at column 0 starting `- ` starts an item; any other one that is not blank or a
-  // comment ends the items (the List's other keys follow).
-  let regionEnd = end;
-  for (let p = indexOf(b, NL, first); p >= 0 && p + 1 < end; p = indexOf(b, NL, p + 1)) {
-    const c = b[p + 1];
-    if (c === SP || c === NL || c === CR || c === TAB || c === HASH) continue;
-    if (c === 0x2d && (b[p + 2] === SP || b[p + 2] === NL || b[p + 2] === CR)) starts.push(p + 1);
-    else {
-      regionEnd = p + 1;
-      break;
-    }
-  }
-  const last = regionEnd;
-  const items: Piece[] = starts.map((s, i) => ({ start: s, end: i + 1 < starts.length ? starts[i + 1] : last }));
-  const header = decode(b, start, itemsLine) + decode(b, regionEnd, end);
-  return { start, end, list: { header, items } };
-}
-
 /**
- * A JSON List in kubectl's layout: its header (the object with `"items": []`) and its items.
- * Undefined when the file is not in that layout.
+ * Reads a JSON List in kubectl's layout line by line: each item (from `        {` to its
+ * `        }`, 8 spaces: a JSON string holds no raw line break, so these lines cannot be inside
+ * one) goes to `item` as it ends, with its first line; `item` returning false stops the
+ * reading. The List's header (the object with `"items": []`) is returned; undefined when the
+ * file is not in that layout (or the reading was stopped).
  */
-export function splitJson(bytes: Bytes): { header: string; items: Piece[] } | undefined {
-  const b = asBuffer(bytes);
-  const key = indexOf(b, '\n    "items": [', 0);
-  if (key < 0) return undefined;
-  const open = key + 15;
-  const items: Piece[] = [];
-  let close: number;
-  if (b[open] === 0x5d)
-    close = open; // "items": []
-  else {
-    close = indexOf(b, "\n    ]", open);
-    if (close < 0) return undefined;
-    close += 5;
-    // Item starts: a `{` alone on its line at 8 spaces. Found line by line (indexOf of a byte
-    // is memchr): a string search for the indented line is slow on text that is mostly spaces.
-    const starts: number[] = [];
-    for (let p = indexOf(b, NL, open); p >= 0 && p < close; p = indexOf(b, NL, p + 1))
-      if (
-        b[p + 9] === 0x7b &&
-        b[p + 1] === SP &&
-        b[p + 8] === SP &&
-        b[p + 2] === SP &&
-        b[p + 3] === SP &&
-        b[p + 4] === SP &&
-        b[p + 5] === SP &&
-        b[p + 6] === SP &&
-        b[p + 7] === SP &&
-        (b[p + 10] === NL || b[p + 10] === CR || b[p + 10] === 0x7d)
-      )
-        starts.push(p + 9);
-    for (let i = 0; i < starts.length; i++) {
-      // up to the `}` before the next item's start (or the closing `]`)
-      let e = (i + 1 < starts.length ? starts[i + 1] : close) - 1;
-      while (e > starts[i] && b[e] !== 0x7d) e--;
-      items.push({ start: starts[i], end: e + 1 });
+export function scanJson(
+  src: ByteSource,
+  item: (text: string, start: number, end: number, line: number) => boolean,
+): string | undefined {
+  const w = new Window(src);
+  if (!w.more(0)) return undefined;
+  const size = src.size;
+  let phase = 0; // 0: before `    "items": [`; 1: items; 2: after the closing `    ]`
+  let prefix = "";
+  let close = 0;
+  let start = -1;
+  let startLine = 0;
+  let cur = 0;
+  const endItem = (before: number): boolean => {
+    if (start < 0) return true;
+    // up to the `}` before the next item's start (or the closing `]`)
+    let e = w.s.lastIndexOf("}", before - 1 - w.base) + w.base;
+    if (e < start) e = start;
+    return item(w.text(start, e + 1), start, e + 1, startLine);
+  };
+  const keep = () => (phase === 0 ? 0 : phase === 1 ? (start < 0 ? cur : start) : close + 1);
+  const ok = eachLine(w, keep, (ls, le, n) => {
+    cur = ls;
+    if (phase === 0) {
+      if (ls > 0 && startsWith(w, ls, le, '    "items": [')) {
+        prefix = w.text(0, ls);
+        if (w.at(ls + 14) === 0x5d) {
+          close = ls + 14; // "items": []
+          phase = 2;
+        } else phase = 1;
+      } else if (ls > MAX_STRING) return false;
+      return true;
     }
-  }
-  const header = `${decode(b, 0, key + 1)}    "items": []${decode(b, close + 1)}`;
-  return { header, items };
-}
-
-/** 1-based line of a byte offset, counted on demand and remembered in checkpoints. */
-export class LineIndex {
-  private readonly at: number[] = [0];
-  private readonly line: number[] = [1];
-  constructor(private readonly b: Bytes) {}
-
-  lineAt(offset: number): number {
-    const at = this.at;
-    // the last checkpoint at or before offset
-    let lo = 0;
-    let hi = at.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (at[mid] <= offset) lo = mid;
-      else hi = mid - 1;
+    if (phase !== 1) return true;
+    if (startsWith(w, ls, le, "    ]")) {
+      close = ls + 4;
+      phase = 2;
+      return endItem(close);
     }
-    const b = this.b;
-    let n = this.line[lo];
-    const buf = asBuffer(b);
-    for (let i = indexOf(buf, NL, at[lo]); i >= 0 && i < offset; i = indexOf(buf, NL, i + 1)) n++;
-    if (lo === at.length - 1) {
-      at.push(offset);
-      this.line.push(n);
-    } else {
-      at.splice(lo + 1, 0, offset);
-      this.line.splice(lo + 1, 0, n);
+    const c9 = ls + 9 < le ? w.at(ls + 9) : le < size && ls + 9 === le ? NL : -1;
+    if (w.at(ls + 8) === 0x7b && (c9 === NL || c9 === CR || c9 === 0x7d) && startsWith(w, ls, le, "        {")) {
+      if (!endItem(ls + 8)) return false;
+      start = ls + 8;
+      startLine = n;
     }
-    return n;
-  }
+    return true;
+  });
+  if (!ok || phase !== 2) return undefined;
+  return `${prefix}    "items": []${w.text(close + 1, size)}`;
 }
 
 /**
@@ -321,4 +447,21 @@ export function cutManagedFields(t: string): string {
   const r = rest.exec(t);
   const b = r ? r.index : t.length;
   return t.slice(0, a) + t.slice(b);
+}
+
+const JSON_MF = '\n                "managedFields": [\n';
+
+/**
+ * A JSON item's text without its `metadata.managedFields` array, when it is where kubectl's
+ * JSON printer puts it (`                "managedFields": [` under `            "metadata": {`
+ * of an item at 8 spaces, followed by another key); the text unchanged otherwise.
+ */
+export function cutJsonManagedFields(t: string): string {
+  const a = t.indexOf(JSON_MF);
+  if (a < 0) return t;
+  const meta = t.lastIndexOf('\n            "', a);
+  if (meta < 0 || !t.startsWith('\n            "metadata": {\n', meta)) return t;
+  const b = t.indexOf("\n                ]", a + JSON_MF.length - 1);
+  if (b < 0 || t.charCodeAt(b + 18) !== 0x2c || t.charCodeAt(b + 19) !== NL) return t;
+  return t.slice(0, a) + t.slice(b + 19);
 }
