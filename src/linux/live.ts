@@ -14,7 +14,10 @@
 // it removed come back, every node's rules are reloaded from the previous IR (one
 // atomic iptables-restore / nft -f per node), BIRD gets its previous blocks — and the
 // change log is put back as it was, so the change is not recorded and later changes
-// start from the state the kernel holds.
+// start from the state the kernel holds. A change interrupted for good (kill -9, or a
+// rollback that failed) leaves its journal (change.pending.json): the next change
+// undoes it first.
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR } from "../ir/types.js";
@@ -27,7 +30,7 @@ import { recordedState } from "./live-state.js";
 import { stateDir } from "./names.js";
 import { netfilterRenderers } from "./netfilter.js";
 import { renderInfra, type Step } from "./render.js";
-import { readChanges, readRecord, writeChanges, type ClusterRecord } from "./state.js";
+import { readChanges, readRecord, writeChanges, type ChangeEntry, type ClusterRecord } from "./state.js";
 
 /** The change was refused before anything was touched. */
 export class RefusedChange extends Error {}
@@ -55,6 +58,48 @@ export interface LiveChangeResult extends ChangeOutcome {
 
 function lockPath(cluster: string): string {
   return join(stateDir(cluster), "change.lock");
+}
+
+/** The journal of a change under way: the log's length before it, and the change. */
+interface PendingChange {
+  before: number;
+  entry: ChangeEntry;
+}
+
+function pendingPath(cluster: string): string {
+  return join(stateDir(cluster), "change.pending.json");
+}
+
+function writePending(cluster: string, p: PendingChange): void {
+  const tmp = `${pendingPath(cluster)}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(p) + "\n");
+  renameSync(tmp, pendingPath(cluster));
+}
+
+/**
+ * A change that was interrupted (its process killed, or its rollback failed) is undone
+ * before the next one: the log cut back to before it, the kernel reconciled from the
+ * record back to the IR of that log. Throws RefusedChange when that fails again.
+ */
+async function undoInterrupted(cluster: string, rec: ClusterRecord, log?: (s: string) => void): Promise<void> {
+  let p: PendingChange;
+  try {
+    p = JSON.parse(readFileSync(pendingPath(cluster), "utf8")) as PendingChange;
+  } catch {
+    return;
+  }
+  const before = readChanges(cluster).slice(0, p.before);
+  const prev = await recordedState(rec, before);
+  const next = await recordedState(rec, [...before, p.entry]);
+  writeChanges(cluster, before);
+  const what = `change ${p.before + 1} (${p.entry.change.op}, started ${p.entry.at}) did not finish`;
+  const res = await rollBack(cluster, prev, buildIR(prev), buildIR(next), new Error(what), log);
+  if (res.rollbackError)
+    throw new RefusedChange(
+      `${what} and cannot be undone (${res.rollbackError.message}): podnet down --name ${cluster}, then up`,
+    );
+  rmSync(pendingPath(cluster), { force: true });
+  log?.(`${what}: undone before this change`);
 }
 
 /** Takes the cluster's change lock (flock: a crashed holder's lock is free again). */
@@ -125,6 +170,7 @@ export async function applyLiveChange(
   await runningCluster(cluster); // clear errors before the lock
   const unlock = await lock(cluster);
   try {
+    await undoInterrupted(cluster, (await runningCluster(cluster)).rec, log);
     const { state } = await runningCluster(cluster);
     const change = make(state);
     if (!change) return null;
@@ -134,12 +180,14 @@ export async function applyLiveChange(
     const why = infraChange(cluster, prevIR, nextIR);
     if (why) throw new RefusedChange(`refused, nothing changed: ${why}`);
     const before = readChanges(cluster);
-    const entries = [
-      ...before,
-      { at: new Date().toISOString(), change: change as unknown as { op: string } & Record<string, unknown> },
-    ];
+    const entry = {
+      at: new Date().toISOString(),
+      change: change as unknown as { op: string } & Record<string, unknown>,
+    };
+    const entries = [...before, entry];
     // In the log while the kernel follows (a new CoreDNS pod loads the state with it);
-    // put back as it was if the kernel refuses.
+    // put back as it was if the kernel refuses. The journal first: a crash leaves it.
+    writePending(cluster, { before: before.length, entry });
     writeChanges(cluster, entries);
     let report: ReconcileReport;
     try {
@@ -154,8 +202,12 @@ export async function applyLiveChange(
       });
     } catch (e) {
       writeChanges(cluster, before);
-      throw await rollBack(cluster, state, prevIR, nextIR, e instanceof Error ? e : new Error(String(e)), log);
+      const failed = await rollBack(cluster, state, prevIR, nextIR, e instanceof Error ? e : new Error(String(e)), log);
+      // A failed rollback keeps the journal: the next change tries again first.
+      if (!failed.rollbackError) rmSync(pendingPath(cluster), { force: true });
+      throw failed;
     }
+    rmSync(pendingPath(cluster), { force: true });
     return { ...out, report, index: entries.length };
   } finally {
     unlock();
@@ -179,7 +231,7 @@ async function rollBack(
   failure: Error,
   log?: (s: string) => void,
 ): Promise<ChangeFailed> {
-  log?.(`the kernel refused the change (${failure.message}); rolling back`);
+  log?.(`${failure.message}; rolling back`);
   let rb: ReconcileReport | null = null;
   let rbErr: Error | null = null;
   try {
@@ -209,7 +261,8 @@ export function changeFailedMessage(
     return (
       `the kernel refused the change: ${failure.message}\n` +
       `the rollback failed too (${rbErr.message}): the kernel is partly changed. The change is not recorded; ` +
-      `podnet verify --name ${cluster} shows where the kernel differs; podnet down --name ${cluster}, then up, rebuilds it`
+      `podnet verify --name ${cluster} shows where the kernel differs; the next change tries the rollback again ` +
+      `first; podnet down --name ${cluster}, then up, rebuilds it`
     );
   const done: string[] = [];
   if (rb?.removed.length) done.push(`pods the change had added removed: ${rb.removed.join(", ")}`);

@@ -14,7 +14,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -280,6 +280,54 @@ test("kernel: two `podnet up` of one name at once — one succeeds, the other re
   } finally {
     const d = await podnet(["down", "--name", cluster]);
     assert.equal(d.code, 0, d.stderr);
+    assert.deepEqual(clusterNamespaces(cluster), []);
+  }
+});
+
+test("kernel: a live change killed with SIGKILL half-way is undone by the next change", {
+  skip,
+  timeout: 300_000,
+}, async (t) => {
+  const cluster = uniq("a-kill");
+  try {
+    const { loadCluster } = await import("../index.js");
+    const { buildIR } = await import("../dataplane/build.js");
+    const { state } = await loadCluster({ files: [EXAMPLE] });
+    await up({ cluster, ir: buildIR(state), inputs: { files: [EXAMPLE] }, render: { netfilter: netfilterRenderers } });
+    const ns0 = clusterNamespaces(cluster).sort();
+    const child = spawn(process.execPath, [BIN, "scale", "--name", cluster, "deploy", "user-app", "--replicas", "6"], {
+      stdio: "ignore",
+    });
+    let exited = false;
+    child.once("exit", () => (exited = true));
+    // Half-way: the new pods' namespaces exist, their CNI ADDs and servers are under way.
+    for (let i = 0; i < 2000 && !exited && clusterNamespaces(cluster).length < ns0.length + 2; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    assert.ok(!exited, "the change was still running (the test's premise)");
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    assert.ok(existsSync(`/run/podnet/${cluster}/change.pending.json`), "the interrupted change left its journal");
+    assert.equal(readChanges(cluster).length, 1, "the interrupted change is in the log");
+
+    const lines: string[] = [];
+    const res = await applyLiveChange(cluster, scale("users-deployment", 3), (s) => lines.push(s));
+    assert.ok(res);
+    t.diagnostic(lines.filter((l) => /did not finish|rolling back/.test(l)).join(" | "));
+    assert.ok(lines.some((l) => /change 1 \(scale, .*\) did not finish: undone before this change/.test(l)));
+    assert.equal(existsSync(`/run/podnet/${cluster}/change.pending.json`), false);
+    const log = readChanges(cluster);
+    assert.equal(log.length, 1, "only the new change is recorded");
+    assert.equal(log[0].change.name, "users-deployment");
+    const rec = readRecord(cluster)!;
+    assert.equal(rec.pods?.filter((p) => p.name.startsWith("user-app-") && p.namespace === "default").length, 2);
+    assert.equal(clusterNamespaces(cluster).length, ns0.length + 1, "the interrupted change's namespaces are gone");
+    assert.deepEqual(
+      clusterPids(cluster),
+      rec.processes.map((p) => p.pid).sort((a, b) => a - b),
+    );
+    await verified(t, cluster, "after the interrupted change was undone");
+  } finally {
+    await down(cluster);
     assert.deepEqual(clusterNamespaces(cluster), []);
   }
 });
