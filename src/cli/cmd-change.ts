@@ -139,7 +139,7 @@ async function changeRunning(
     );
   if (process.platform !== "linux" || (typeof process.getuid === "function" && process.getuid() !== 0))
     throw new UsageError("changing a running cluster (--name) needs root on Linux: run it with sudo");
-  const { applyLiveChange, RefusedChange } = await import("../linux/live.js");
+  const { applyLiveChange, ChangeFailed, RefusedChange } = await import("../linux/live.js");
   const { validateClusterName } = await import("../linux/names.js");
   let name: string;
   try {
@@ -161,7 +161,8 @@ async function changeRunning(
       (s) => process.stderr.write(`podnet: ${s}\n`),
     );
   } catch (e) {
-    if (e instanceof RefusedChange) throw new UsageError(e.message);
+    // ChangeFailed: the kernel refused a step; the message says what was rolled back.
+    if (e instanceof RefusedChange || e instanceof ChangeFailed) throw new UsageError(e.message);
     throw e;
   }
   if (!res || !made || "notFound" in made) {

@@ -13,12 +13,14 @@ import {
   down,
   downAll,
   knownClusters,
+  lockCluster,
   status,
   up,
   type StatusReport,
   type UpReport,
 } from "../linux/cluster.js";
 import { createRunner } from "../linux/exec.js";
+import type { HeldLock } from "../linux/lock.js";
 import { guardCommand, stateDir, validateClusterName } from "../linux/names.js";
 import { loadNetfilterRenderers } from "../linux/netfilter.js";
 import { readChanges, readRecord, type ClusterRecord } from "../linux/state.js";
@@ -166,6 +168,26 @@ async function upAction(o: UpFlags): Promise<void> {
   if (o.dryRun) return upDryRun(name, ir, render, nf.missing);
   if (nf.missing.length)
     process.stderr.write(`warning: netfilter rules not loaded (renderer missing: ${nf.missing.join(", ")})\n`);
+  // One `up` per name: the lock covers the existence check, the snapshot and bring-up.
+  const lock = await lockCluster(name, "being brought up").catch((e: unknown) => {
+    throw e instanceof ClusterExistsError ? new UsageError(e.message) : e;
+  });
+  try {
+    await upLocked(o, name, ir, render, containers, sources, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function upLocked(
+  o: UpFlags,
+  name: string,
+  ir: DataplaneIR,
+  render: RenderOptions,
+  containers: Loaded["containers"],
+  sources: Loaded["sources"],
+  lock: HeldLock,
+): Promise<void> {
   // The snapshot goes into the state dir: never into that of a cluster that exists.
   if (readRecord(name) || clusterNamespaces(name).length)
     throw new UsageError(`cluster "${name}" exists; run "podnet down --name ${name}" first`);
@@ -192,6 +214,7 @@ async function upAction(o: UpFlags): Promise<void> {
       signal: ctl.signal,
       supervise: o.processes !== false,
       inputs,
+      lock,
       log: (s) => process.stderr.write(`podnet up: ${s}\n`),
     });
     printUp(name, ir, rep);
@@ -256,7 +279,9 @@ function registerDown(program: Command): void {
         : await (async () => {
             const n = o.name ? clusterName(o.name, "") : defaultCluster();
             return n ? [await down(n)] : [];
-          })();
+          })().catch((e: unknown) => {
+            throw e instanceof ClusterExistsError ? new UsageError(e.message) : e;
+          });
       if (reps.length === 0) process.stdout.write("no podnet cluster found\n");
       for (const r of reps) {
         process.stdout.write(

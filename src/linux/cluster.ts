@@ -1,15 +1,20 @@
 // Bringing a cluster's IR up in the kernel and down again (the real network backend);
 // changes to a running cluster are reconcile.ts.
 // up: record → namespaces + infrastructure (underlay, nodes) → per pod: its namespace,
-// CNI ADD, its resolv.conf → one supervisor per node. Any failure rolls back.
-// down: stop recorded processes (identity checked), delete the cluster's namespaces
-// (recorded ∪ found by prefix), remove /etc/netns dirs and the state. Idempotent.
+// CNI ADD, its resolv.conf → one supervisor per node. Any failure rolls back what this
+// run created (it records each object before making it). The cluster's lock (lock.ts) is
+// held from the existence check to the end of bring-up: two `up` of one name never both
+// pass the check, and one's rollback never removes the other's namespaces.
+// down: under the same lock, stop recorded processes (identity checked), delete the
+// cluster's namespaces (recorded ∪ found by prefix), remove /etc/netns dirs and the
+// state. Idempotent.
 
 import { existsSync, readdirSync, readlinkSync, rmSync, rmdirSync, statSync } from "node:fs";
 import type { DataplaneIR } from "../ir/types.js";
 import { applyPlan, createRunner, createShellRunner, listNetns, netnsBatch, type Runner } from "./exec.js";
 import { ETC_NETNS, STATE_ROOT, stateDir, clusterOfNs, clusterPrefix, nsName, validateClusterName } from "./names.js";
 import { renderInfra, type RenderOptions } from "./render.js";
+import { acquireLock, clusterLockPath, LockBusyError, type HeldLock } from "./lock.js";
 import { netConfFor } from "./cni.js";
 import { startBird, waitBgp } from "./bird.js";
 import {
@@ -35,6 +40,32 @@ import {
 } from "./state.js";
 
 export class ClusterExistsError extends Error {}
+/** Another podnet command (up or down) holds the cluster's lock. */
+export class ClusterBusyError extends ClusterExistsError {}
+
+/** How long `down` waits for a running `up` (or `down`) of the cluster before it gives up. */
+const DOWN_WAIT_MS = 10_000;
+
+/**
+ * Takes cluster NAME's lock (`doing`: "being brought up", "being taken down", for the
+ * other side's message); throws ClusterBusyError naming the holder.
+ */
+export async function lockCluster(cluster: string, doing: string, waitMs = 0): Promise<HeldLock> {
+  try {
+    return await acquireLock(
+      clusterLockPath(cluster),
+      doing,
+      (h) =>
+        h
+          ? `cluster "${cluster}" is ${h.what} by PID ${h.pid} (since ${h.since}); wait for it, or stop that process and run "podnet down --name ${cluster}"`
+          : `cluster "${cluster}" is being brought up or taken down by another podnet process; try again when it is done`,
+      { waitMs },
+    );
+  } catch (e) {
+    if (e instanceof LockBusyError) throw new ClusterBusyError(e.message);
+    throw e;
+  }
+}
 
 export interface UpOptions {
   cluster: string;
@@ -53,6 +84,8 @@ export interface UpOptions {
   parallel?: number;
   /** Tests: called after each pod is attached (crash injection). */
   onPod?: (index: number) => void | Promise<void>;
+  /** The cluster's lock, taken by the caller (lockCluster) before its own existence check; else up takes it. */
+  lock?: HeldLock;
 }
 
 export interface UpReport {
@@ -87,7 +120,17 @@ export async function up(o: UpOptions): Promise<UpReport> {
   const cluster = validateClusterName(o.cluster);
   const runner = o.runner ?? createRunner();
   const dry = runner.dryRun;
-  if (!dry) refuseExisting(cluster);
+  const lock = dry ? undefined : (o.lock ?? (await lockCluster(cluster, "being brought up")));
+  try {
+    if (!dry) refuseExisting(cluster);
+    return await bringUp(cluster, o, runner, t0);
+  } finally {
+    if (lock !== o.lock) lock?.release();
+  }
+}
+
+async function bringUp(cluster: string, o: UpOptions, runner: Runner, t0: number): Promise<UpReport> {
+  const dry = runner.dryRun;
   const rec: ClusterRecord = {
     cluster,
     createdAt: new Date().toISOString(),
@@ -135,7 +178,8 @@ export async function up(o: UpOptions): Promise<UpReport> {
     return { cluster, namespaces: rec.namespaces.length, pods, supervisors, ms: Date.now() - t0 };
   } catch (e) {
     b.log(`failed: ${(e as Error).message}; rolling back`);
-    if (!dry) await down(cluster).catch(() => {});
+    // Only what this run recorded (and so created): the lock kept everyone else out.
+    if (!dry) await removeCluster(cluster, runner, rec).catch(() => {});
     throw e;
   }
 }
@@ -235,10 +279,24 @@ export interface DownReport {
   leftovers: string[];
 }
 
-/** Removes everything of a cluster; safe to run repeatedly and after a crash. */
+/** Removes everything of a cluster; safe to run repeatedly and after a crash. Waits for a running `up` of it. */
 export async function down(cluster: string, runner: Runner = createRunner()): Promise<DownReport> {
   validateClusterName(cluster);
-  const rec = readRecord(cluster);
+  if (runner.dryRun) return removeCluster(cluster, runner, null);
+  const lock = await lockCluster(cluster, "being taken down", DOWN_WAIT_MS);
+  try {
+    return await removeCluster(cluster, runner, null);
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * `created` null: everything of the cluster (recorded ∪ found by prefix, leftovers of a
+ * crash included). A record: only its namespaces and processes (a failed `up`'s own).
+ */
+async function removeCluster(cluster: string, runner: Runner, created: ClusterRecord | null): Promise<DownReport> {
+  const rec = created ?? readRecord(cluster);
   const report: DownReport = { cluster, namespaces: [], processes: [], leftovers: [] };
   // Processes first: a live socket keeps a deleted namespace (and its links) alive.
   if (!runner.dryRun)
@@ -249,7 +307,7 @@ export async function down(cluster: string, runner: Runner = createRunner()): Pr
   const present = new Set(listNetns().filter((n) => n.startsWith(prefix)));
   const recorded = (rec?.namespaces ?? []).filter((n) => clusterOfNs(n) === cluster);
   // Pods before nodes before the underlay: reverse creation order, then any found by prefix.
-  const order = [...new Set([...recorded.slice().reverse(), ...[...present].sort().reverse()])];
+  const order = [...new Set([...recorded.slice().reverse(), ...(created ? [] : [...present].sort().reverse())])];
   const toDelete = order.filter((ns) => present.has(ns));
   // Processes podnet started but could not record (a crash between fork and record):
   // found inside the cluster's namespaces, and only if their command line is one of ours.
@@ -278,21 +336,25 @@ export async function down(cluster: string, runner: Runner = createRunner()): Pr
     }
   }
   // resolv.conf dirs: the known names, and any of this cluster's left by a crash.
-  const etc = existsSync(ETC_NETNS) ? readdirSync(ETC_NETNS).filter((d) => d.startsWith(prefix)) : [];
+  const etc = !created && existsSync(ETC_NETNS) ? readdirSync(ETC_NETNS).filter((d) => d.startsWith(prefix)) : [];
   if (!runner.dryRun)
     for (const ns of new Set([...order, ...etc])) rmSync(`${ETC_NETNS}/${ns}`, { recursive: true, force: true });
   if (!runner.dryRun) {
     removeStateDir(cluster);
-    // Leave no empty directories of ours behind either.
-    for (const d of [STATE_ROOT, ETC_NETNS]) {
-      try {
-        rmdirSync(d);
-      } catch {
-        /* not empty or absent */
-      }
-    }
+    removeEmptyRoots();
   }
   return report;
+}
+
+/** Leaves no empty directories of ours behind. */
+function removeEmptyRoots(): void {
+  for (const d of [STATE_ROOT, ETC_NETNS]) {
+    try {
+      rmdirSync(d);
+    } catch {
+      /* not empty or absent */
+    }
+  }
 }
 
 /** PIDs whose network namespace is one of the named ones (matched by nsfs inode). */
@@ -348,7 +410,13 @@ export async function downAll(runner?: Runner): Promise<DownReport[]> {
     } catch {
       continue;
     }
-    out.push(await down(c, runner));
+    try {
+      out.push(await down(c, runner));
+    } catch (e) {
+      // One cluster being brought up does not keep the others.
+      if (!(e instanceof ClusterBusyError)) throw e;
+      out.push({ cluster: c, namespaces: [], processes: [], leftovers: [e.message] });
+    }
   }
   return out;
 }

@@ -1,5 +1,8 @@
 // Live apply: a running cluster brought to a new IR, pod by pod (`podnet apply|delete|
 // scale --name`, through live.ts). Bringing a cluster up and down is cluster.ts.
+// reconcile works from what the record says the kernel holds (pods, processes) towards
+// the IR it is given, so the same call undoes a failed change: the previous IR, with
+// every node's rules reloaded (live.ts).
 
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,7 +12,14 @@ import { ETC_NETNS, stateDir, nsName, validateClusterName } from "./names.js";
 import { podFacingLinks, renderNamespace, stepCommand, type RenderOptions } from "./render.js";
 import { cniDel, netConfFor, type CniContext, type NetConf } from "./cni.js";
 import { reconfigureBird } from "./bird.js";
-import { isDnsListener, startDns, startSupervisor, supervisorConfigs, type SupervisorConfig } from "./supervisor.js";
+import {
+  isDnsListener,
+  startDns,
+  startSupervisor,
+  supervisorBase,
+  supervisorConfigs,
+  type SupervisorConfig,
+} from "./supervisor.js";
 import { attachPod, containerIdFor, podEntry, writeResolvConf, type PodRecord } from "./pod-setup.js";
 import { readChanges, readRecord, stillOurs, stopProcess, writeRecord, type ClusterRecord } from "./state.js";
 
@@ -34,6 +44,30 @@ export interface ReconcileOptions {
   log?: (s: string) => void;
   /** Tell the running DNS servers to reload the recorded state (inputs + change log) and wait for them (default true when any runs). */
   reloadDns?: boolean;
+  /** Reload every node's rules, whatever `previous` says (a rollback: a node may hold either IR's). */
+  reloadAll?: boolean;
+  /** Runs the kernel commands (default: a fresh runner); tests pass one that fails on purpose. */
+  runner?: Runner;
+}
+
+/** A step of reconcile failed; `phase` says which (the steps before it were done). */
+export class ReconcileError extends Error {
+  constructor(
+    readonly phase: string,
+    override readonly cause: Error,
+  ) {
+    super(`${phase}: ${cause.message}`);
+  }
+}
+
+/** Runs one step of reconcile; its error says which step it was. */
+async function step<T>(phase: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof ReconcileError) throw e;
+    throw new ReconcileError(phase, e instanceof Error ? e : new Error(String(e)));
+  }
 }
 
 const key = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
@@ -84,7 +118,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
   const cluster = validateClusterName(o.cluster);
   const rec = readRecord(cluster);
   if (!rec || rec.phase !== "up") throw new Error(`cluster "${cluster}" is not up`);
-  const runner = createRunner();
+  const runner = o.runner ?? createRunner();
   const live: Live = {
     cluster,
     rec,
@@ -97,10 +131,10 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     dnsServed: rec.processes.some((p) => p.role === "dns"),
   };
   const d = diffPods(rec, o.ir);
-  await removePods(live, d.first); // 1.
-  await addPods(live, o, d); // 2.
+  await step("removing the pods whose name or IP a new pod takes", () => removePods(live, d.first)); // 1.
+  await step("adding pods", () => addPods(live, o, d)); // 2.
   const reloaded = await reloadNetfilter(live, o, d); // 3.
-  await removePods(live, d.later); // 4.
+  await step("removing pods", () => removePods(live, d.later)); // 4.
   const bgp = await reconfigureBgp(live, o); // 5.
   const dns = { reloaded: [] as string[], late: [] as string[] };
   if (o.reloadDns !== false) await reloadDnsServers(live, dns);
@@ -195,7 +229,7 @@ async function releaseListeners(live: Live, gone: Set<string>): Promise<void> {
       rec.processes = rec.processes.filter((p) => p !== proc);
     } else if (stillOurs(proc)) {
       writeFileSync(removedFile, JSON.stringify([...new Set([...prevRemoved, ...mine])]));
-      process.kill(proc.pid, "SIGUSR2");
+      signal(proc.pid, "SIGUSR2");
     }
   }
 }
@@ -254,6 +288,8 @@ async function startAddedSupervisors(live: Live, ir: DataplaneIR, addedKeys: Set
     cfg.pods = cfg.pods.filter((p) => addedKeys.has(key(p)));
     if (cfg.pods.length === 0) continue;
     cfg.generation = gen;
+    // A generation number can come back once its supervisor is gone: not its removals.
+    rmSync(`${supervisorBase(cfg)}.removed`, { force: true });
     await startSupervisor(cfg, (p) => {
       rec.processes.push(p);
       live.save();
@@ -270,7 +306,7 @@ async function reloadNetfilter(live: Live, o: ReconcileOptions, d: PodDiff): Pro
   const prevNodes = new Map((o.previous?.nodes ?? []).map((n) => [n.name, n]));
   for (const n of o.ir.nodes) {
     const now = netfilterLoads(cluster, n.ns, prevNodes.get(n.name)?.ns, nf);
-    if (o.previous) {
+    if (o.previous && !o.reloadAll) {
       const before = prevNodes.get(n.name);
       const then = before ? netfilterLoads(cluster, before.ns, undefined, nf) : [];
       const same = (a: typeof now, b: typeof now) =>
@@ -278,7 +314,9 @@ async function reloadNetfilter(live: Live, o: ReconcileOptions, d: PodDiff): Pro
       // Compared without the delete prefix (which lists the old tables too).
       if (same(netfilterLoads(cluster, n.ns, undefined, nf), then)) continue;
     }
-    for (const s of now) await runner.run(s.argv, s.input);
+    await step(`loading the rules of node ${n.name}`, async () => {
+      for (const s of now) await runner.run(s.argv, s.input);
+    });
     if (now.length) reloaded.push(n.name);
   }
   // kube-proxy deletes UDP conntrack entries to endpoints that went away (else a client's
@@ -309,7 +347,7 @@ async function reconfigureBgp(live: Live, o: ReconcileOptions): Promise<string[]
       JSON.stringify(n.bgp) !== JSON.stringify(p.bgp) &&
       live.rec.processes.some((x) => x.role === "bird" && x.node === n.name)
     ) {
-      await reconfigureBird(live.cluster, n);
+      await step(`reconfiguring BIRD on node ${n.name}`, () => reconfigureBird(live.cluster, n));
       bgp.push(n.name);
     }
   }
@@ -322,7 +360,7 @@ async function reloadDnsServers(live: Live, dns: ReconcileReport["dns"]): Promis
   const { dir } = live;
   const want = readChanges(live.cluster).length;
   const servers = live.rec.processes.filter((p) => p.role === "dns" && stillOurs(p));
-  for (const p of servers) process.kill(p.pid, "SIGHUP");
+  for (const p of servers) signal(p.pid, "SIGHUP");
   const until = Date.now() + 15000;
   for (const p of servers) {
     const k = p.marker.slice(dir.length + 1);
@@ -342,6 +380,15 @@ async function reloadDnsServers(live: Live, dns: ReconcileReport["dns"]): Promis
     live.log(
       `DNS: ${dns.reloaded.length} servers reloaded${dns.late.length ? `, ${dns.late.length} late (${dns.late.join(", ")})` : ""}`,
     );
+}
+
+/** A signal to a process checked as ours a moment ago (it may have exited since). */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* exited meanwhile */
+  }
 }
 
 /**

@@ -69,7 +69,11 @@ export function removeStateDir(cluster: string): void {
 /** Clusters that have a state directory. */
 export function recordedClusters(): string[] {
   if (!existsSync(STATE_ROOT)) return [];
-  return readdirSync(STATE_ROOT); // a directory without state.json is a crash's leftover: down removes it too
+  // A directory without state.json is a crash's leftover: down removes it too. Files
+  // beside them are the clusters' locks (lock.ts).
+  return readdirSync(STATE_ROOT, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
 }
 
 // ---------------------------------------------------------------------------
