@@ -5,6 +5,7 @@
 // down: stop recorded processes (identity checked), delete the cluster's namespaces
 // (recorded ∪ found by prefix), remove /etc/netns dirs and the state. Idempotent.
 
+import { attachHostNetPod, hostNetAlias } from "./hostnet.js";
 import { existsSync, readdirSync, readlinkSync, rmSync, rmdirSync, statSync } from "node:fs";
 import type { DataplaneIR } from "../ir/types.js";
 import { applyPlan, createRunner, createShellRunner, listNetns, netnsBatch, type Runner } from "./exec.js";
@@ -13,7 +14,7 @@ import { renderInfra, type RenderOptions } from "./render.js";
 import { netConfFor } from "./cni.js";
 import { startBird, waitBgp } from "./bird.js";
 import { isDnsListener, startDns, startSupervisor, supervisorConfigs, type SupervisorReady } from "./supervisor.js";
-import { attachPod, podEntry, writeResolvConf } from "./pod-setup.js";
+import { attachPod, podEntry, writePodFiles } from "./pod-setup.js";
 import {
   identify,
   procCmdline,
@@ -158,8 +159,19 @@ async function createPods(b: Bringup): Promise<number> {
     rec.namespaces.push(...podNs);
     b.save();
     await netnsBatch(b.runner, "add", podNs);
-    if (!b.dry) pods.forEach((p, k) => writeResolvConf(podNs[k], p.resolvConf));
+    if (!b.dry) pods.forEach((p, k) => writePodFiles(podNs[k], p));
     b.log(`${podNs.length} pod namespaces created`);
+    // hostNetwork pods: a name of their node's namespace with their own files (hostnet.ts).
+    const hostPods = o.ir.pods.filter((p) => !p.ns && p.node && p.hostNetwork);
+    if (hostPods.length) {
+      rec.namespaces.push(...hostPods.map((p) => hostNetAlias(cluster, p)));
+      b.save();
+      for (const p of hostPods) {
+        const alias = await attachHostNetPod(b.runner, cluster, o.ir, p);
+        if (!b.dry) writePodFiles(alias, p);
+      }
+      b.log(`${hostPods.length} hostNetwork pods given their resolv.conf and hosts`);
+    }
     let attached = 0;
     let next = 0;
     const worker = async () => {

@@ -9,7 +9,8 @@
 
 import { createServer, type Socket } from "node:net";
 import { createSocket } from "node:dgram";
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { appendNoFollow, replaceFile } from "./safe-fs.js";
 import { join } from "node:path";
 import type { SupervisorConfig, SupervisorPod, SupervisorReady } from "./supervisor.js";
 import type { Listener } from "../ir/types.js";
@@ -117,7 +118,7 @@ for (const e of fds) {
       message: `Back-off restarting failed container ${l.container} in pod ${pod.name}_${pod.namespace}: ${e.error}`,
     };
     ready.events.push(ev);
-    appendFileSync(eventsPath, JSON.stringify(ev) + "\n");
+    appendNoFollow(eventsPath, JSON.stringify(ev) + "\n");
     continue;
   }
   if (l.protocol === "UDP") {
@@ -167,8 +168,7 @@ setInterval(() => {
 
 // Atomically: the starter polls for the file and must never read it half-written.
 const readyPath = `${base}.ready`;
-writeFileSync(readyPath + ".tmp", JSON.stringify(ready));
-renameSync(readyPath + ".tmp", readyPath);
+replaceFile(readyPath, JSON.stringify(ready));
 process.stdout.write(
   `podnet supervisor ${cfg.cluster}/${cfg.node} pid ${process.pid}: ${ready.serving.length} listeners, ${ready.events.length} errors\n`,
 );
