@@ -10,14 +10,25 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname as machineHostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildIR } from "../dataplane/build.js";
 import { loadCluster } from "../load/cluster.js";
 import { clusterNamespaces, down, up } from "./cluster.js";
-import { listNetns } from "./exec.js";
+import { createRunner, listNetns } from "./exec.js";
+import { attachHostNetPod } from "./hostnet.js";
+import type { DataplaneIR, PodNet } from "../ir/types.js";
 import { nsName } from "./names.js";
 import { netfilterRenderers } from "./netfilter.js";
 import { kernelSkip, rootSnapshot } from "./testing.js";
@@ -184,4 +195,33 @@ test("kernel: a symbolic link planted in /etc/netns/<pod namespace>/ stops up wi
     rmSync(dir, { recursive: true, force: true });
   }
   assert.deepEqual(clusterNamespaces(cluster), []);
+});
+
+test("kernel: a hostNetwork pod's name of its node's namespace left by a crash (no record) is removed by down", {
+  skip,
+}, async () => {
+  const cluster = `hcrash-${RUN}`;
+  await down(cluster);
+  const runner = createRunner();
+  const node = nsName(cluster, "node/a");
+  try {
+    await runner.run(["ip", "netns", "add", node]);
+    const ir = {
+      nodes: [{ name: "a", address: "192.168.1.2", podCIDR: "10.244.1.0/24", ns: { id: "node/a" } }],
+    } as unknown as DataplaneIR;
+    const pod = { namespace: "kube-system", name: "kube-proxy-x", node: "a", hostNetwork: true } as PodNet;
+    const alias = await attachHostNetPod(runner, cluster, ir, pod);
+    assert.equal(alias, `podnet-${cluster}.hostnet.kube-system.kube-proxy-x`);
+    // The same namespace under two names.
+    const ino = (n: string) => statSync(`/run/netns/${n}`).ino;
+    assert.equal(ino(alias), ino(node));
+    // A second attach of the same name is refused (created exclusively), nothing mounted twice.
+    await assert.rejects(attachHostNetPod(runner, cluster, ir, pod), /exists already/);
+    const r = await down(cluster);
+    assert.deepEqual(r.namespaces.sort(), [alias, node].sort());
+  } finally {
+    await down(cluster);
+  }
+  assert.deepEqual(clusterNamespaces(cluster), []);
+  assert.equal(readFileSync("/proc/self/mounts", "utf8").includes(`podnet-${cluster}.`), false, "no mount left");
 });
