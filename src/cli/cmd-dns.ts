@@ -147,7 +147,9 @@ function watchInputs(watched: string[], reload: () => Promise<void>): () => void
 function registerResolve(program: Command): void {
   program
     .command("resolve")
-    .description("every query a pod's resolver sends for NAME (search list, ndots), with the answers")
+    .description(
+      "every query a pod's resolver sends for NAME (search list, ndots), with the answers; /etc/hosts first (hostAliases, its own name)",
+    )
     .argument("<pod>", "pod: NAME, NAMESPACE/NAME, a workload's name (its first pod) or a unique name prefix")
     .argument(
       "<name>",

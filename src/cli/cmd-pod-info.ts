@@ -1,8 +1,9 @@
-// What a pod sees and what happened: `podnet resolvconf|env|events` on the model.
+// What a pod sees and what happened: `podnet resolvconf|hosts|env|events` on the model.
 import type { Command } from "commander";
 import type { ClusterState } from "../control/state.js";
 import { containerEnv, formatEnv } from "../views/env.js";
 import { eventsView } from "../views/events.js";
+import { podHostsView } from "../views/hosts.js";
 import { addClusterOptions, emit, loadFromFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
 import { findPod } from "./resolve-target.js";
@@ -10,6 +11,13 @@ import { findPod } from "./resolve-target.js";
 /** Exactly the file kubelet writes to the pod's /etc/resolv.conf. */
 export function resolvConfText(state: ClusterState, ref: string, namespace?: string): string {
   return findPod(state, ref, namespace).resolvConf;
+}
+
+/** Exactly the file kubelet writes to the pod's /etc/hosts. */
+export function hostsText(state: ClusterState, ref: string, namespace?: string): string {
+  const v = podHostsView(state, findPod(state, ref, namespace));
+  if ("error" in v) throw new UsageError(v.error);
+  return v.text;
 }
 
 export function envText(state: ClusterState, ref: string, namespace?: string, container?: string): string {
@@ -31,6 +39,17 @@ export function register(program: Command): void {
   ).action(async (pod: string, o) => {
     const { state } = await loadFromFlags(o);
     process.stdout.write(resolvConfText(state, pod, o.namespace));
+  });
+
+  addClusterOptions(
+    program
+      .command("hosts")
+      .description("print a pod's /etc/hosts as kubelet writes it (hostname, FQDN with a subdomain, hostAliases)")
+      .argument("<pod>", "[namespace/]name, a workload's name (its first pod) or a unique prefix")
+      .option("-n, --namespace <ns>", "namespace"),
+  ).action(async (pod: string, o) => {
+    const { state } = await loadFromFlags(o);
+    process.stdout.write(hostsText(state, pod, o.namespace));
   });
 
   addClusterOptions(

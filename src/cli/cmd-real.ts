@@ -420,7 +420,7 @@ async function printBgpSessions(n: string, rec: ClusterRecord): Promise<void> {
 function registerExec(program: Command): void {
   program
     .command("exec")
-    .description("run a host command in a pod's network namespace, with its resolv.conf (root)")
+    .description("run a host command in a pod's network namespace, with its resolv.conf, hosts and hostname (root)")
     .argument("<pod>", "pod name, NAMESPACE/NAME, a workload's name (its first pod) or a unique prefix")
     .argument("<cmd...>", "the command (after --)")
     .option("--name <name>", "cluster name")
@@ -436,7 +436,13 @@ function registerExec(program: Command): void {
         throw new UsageError(
           `container "${o.container}" is not in pod ${pod.namespace}/${pod.name} (containers: ${pod.containers.join(", ")})`,
         );
-      const argv = ["ip", "netns", "exec", pod.netns, ...cmd];
+      // The pod's own UTS namespace with its hostname (kubelet's; hostNetwork pods: the
+      // node's name), as the runtime gives a container: `unshare --uts` (util-linux), then
+      // hostname(1) inside it, then the command. The machine's hostname is left alone.
+      const uts = pod.hostname
+        ? ["unshare", "--uts", "--", "sh", "-c", 'hostname "$0" && exec "$@"', pod.hostname, ...cmd]
+        : cmd;
+      const argv = ["ip", "netns", "exec", pod.execNetns ?? pod.netns, ...uts];
       guardCommand(argv);
       const r = spawnSync(argv[0], argv.slice(1), { stdio: "inherit" });
       if (r.error) throw new UsageError(`${cmd[0]}: ${r.error.message}`);

@@ -81,7 +81,7 @@ export function makeExec(name: string) {
       return rec.pods!.find((p) => p.namespace === a && (p.name === b || p.name.startsWith(b + "-")))?.ip ?? undefined;
     };
     const cmd = commandFor(r, lookup);
-    const argv = ["ip", "netns", "exec", pod.netns, ...cmd];
+    const argv = ["ip", "netns", "exec", pod.execNetns ?? pod.netns, ...cmd];
     guardCommand(argv);
     return await new Promise<ExecResult>((resolve) => {
       const ch = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], timeout: 15_000 });

@@ -19,6 +19,7 @@
 //   lazily on first access (enumerable getters: JSON.stringify sees plain data).
 // - IR objects are read-only: routes/neighbours identical across nodes are shared.
 
+import { hostsFileOf, podUtsHostname } from "../control/hosts.js";
 import { nodePolicyLayer } from "../policy/compile.js";
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
 import type { ProxyModeName } from "../manifest/config.js";
@@ -199,7 +200,7 @@ function declaredListeners(pod: PodState): Listener[] {
 }
 
 function podNetBase(pod: PodState, state?: ClusterState): PodNet {
-  return {
+  const o: PodNet = {
     namespace: pod.namespace,
     name: pod.name,
     node: pod.nodeName,
@@ -208,6 +209,16 @@ function podNetBase(pod: PodState, state?: ClusterState): PodNet {
     listeners: listenersOf(pod, state),
     resolvConf: pod.resolvConf,
   };
+  if (state && pod.podIP) {
+    // Made when read (a 5,000-node cluster's pods would hold their files all at once).
+    let hosts: string | undefined | null = null;
+    Object.defineProperty(o, "hosts", {
+      enumerable: true,
+      get: () => (hosts === null ? (hosts = hostsFileOf(state, pod)) : hosts),
+    });
+    Object.defineProperty(o, "hostname", { enumerable: true, get: () => podUtsHostname(state.config, pod) });
+  }
+  return o;
 }
 
 export interface NodeBuild {

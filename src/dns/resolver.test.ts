@@ -117,3 +117,30 @@ test("a pod with dnsPolicy Default asks the node's resolver, which knows no clus
   assert.equal(r.result.status, "NXDOMAIN");
   assert.equal(resolveFromPod(s2, "order-app-1", "api.example.com").result.status, "found");
 });
+
+test("files before dns: hostAliases and the pod's own name answer from /etc/hosts, no query sent", async () => {
+  const { cluster, statefulSet } = await import("../control/testing.js");
+  const s = cluster(`
+apiVersion: v1
+kind: Pod
+metadata: {name: hostaliases-pod}
+spec:
+  hostAliases: [{ip: "10.1.2.3", hostnames: [foo.remote, bar.remote]}]
+  containers: [{name: c, image: busybox}]
+---${statefulSet("web", 1)}`);
+  const r = resolveFromPod(s, "hostaliases-pod", "foo.remote");
+  assert.equal(r.result.status, "found");
+  assert.deepEqual(r.result.values, ["10.1.2.3"]);
+  assert.deepEqual(r.queries, []);
+  assert.equal(r.hosts?.[0].line, 11);
+  for (const libc of ["glibc", "musl"] as const)
+    assert.deepEqual(resolveFromPod(s, "hostaliases-pod", "bar.remote", { libc }).result.values, ["10.1.2.3"]);
+  const web = s.pods.find((p) => p.name === "web-0")!;
+  const own = resolveFromPod(s, "web-0", "web-0");
+  assert.deepEqual(own.result.values, [web.podIP]);
+  assert.deepEqual(own.queries, []);
+  assert.deepEqual(resolveFromPod(s, "web-0", "web-0.nginx.default.svc.cluster.local").result.values, [web.podIP]);
+  // Not in the file: the DNS walk as before; SRV never reads the file.
+  assert.ok(resolveFromPod(s, "hostaliases-pod", "foo.remote.").queries.length > 0);
+  assert.equal(resolveFromPod(s, "hostaliases-pod", "foo.remote", { type: "SRV" }).hosts, undefined);
+});

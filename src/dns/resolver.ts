@@ -13,12 +13,16 @@
 //   - else each search domain, then the name as is;
 //   - NXDOMAIN → next; an answer ends the walk; NODATA (NOERROR, no record of the type),
 //     SERVFAIL or any other rcode stop the walk at once.
+// Before any of it, getaddrinfo reads /etc/hosts: nsswitch `hosts: files dns` (glibc; the
+// images' /etc/nsswitch.conf) and musl (lookup_name.c: name_from_hosts before
+// name_from_dns_search) both answer from the file when it names the host, and send no query.
 // Both send A and AAAA together for getaddrinfo(AF_UNSPEC) (glibc: on one socket unless
 // `single-request`); the walk below is for the one type asked, the order of names is the
 // same for each type.
 import type { ClusterState, PodState } from "../control/state.js";
 import { clusterDnsIP } from "../control/dns.js";
 import { parseResolvConf, resolvConfFor } from "../control/resolvconf.js";
+import { hostsFileOf, hostsLookup, type HostsEntry } from "../control/hosts.js";
 import { createZone, typeNumber, type RR, type Rcode, type Zone } from "./zone.js";
 
 export type Libc = "glibc" | "musl";
@@ -42,6 +46,8 @@ export interface WalkResult {
   };
   /** One line on why the walk went the way it did (ndots rule). */
   why: string;
+  /** Set when /etc/hosts answered (files before dns): its matching lines; no query was sent. */
+  hosts?: HostsEntry[];
 }
 
 export type QueryFn = (fqdn: string, type: string) => { rcode: Rcode; answers: RR[] };
@@ -200,10 +206,31 @@ export function resolveFromPod(
   const pod = findPod(state, podRef, opts.namespace);
   if (!pod) throw new Error(`pod "${podRef}" not found`);
   const resolvConf = pod.resolvConf || resolvConfFor(state.config, pod.namespace, pod.spec).text;
-  const zone = opts.zone ?? createZone(state);
   const type = (opts.type ?? "A").toUpperCase();
   const conf = parseResolvConf(resolvConf);
   const nameserver = conf.nameservers[0];
+  const libc = opts.libc ?? "glibc";
+  const hostsText = hostsFileOf(state, pod);
+  const inHosts = hostsText ? hostsLookup(hostsText, name, type, libc) : [];
+  if (inHosts.length) {
+    const values = inHosts.map((h) => h.address);
+    const bare = name.replace(/\.$/, "");
+    return {
+      queries: [],
+      result: {
+        status: "found",
+        name: `${bare}.`,
+        answers: values.map((v) => ({ name: bare, type: type as "A" | "AAAA", ttl: 0, data: v })),
+        values,
+      },
+      why: "/etc/hosts names it: files before dns (nsswitch hosts: files dns; musl reads it first), no query sent",
+      hosts: inHosts,
+      pod,
+      resolvConf,
+      nameserver,
+    };
+  }
+  const zone = opts.zone ?? createZone(state);
   const clusterDns = clusterDnsIP(state.config);
   const dnsSvc = state.services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns");
   const isCluster = nameserver === clusterDns || (dnsSvc && nameserver === dnsSvc.clusterIP);
@@ -214,7 +241,7 @@ export function resolveFromPod(
     const a = zone.answer({ name: fqdn, type: typeNumber(t) ?? 1 });
     return { rcode: a.rcode, answers: a.answers };
   };
-  const r = walk(resolvConf, name, type, opts.libc ?? "glibc", query);
+  const r = walk(resolvConf, name, type, libc, query);
   return { ...r, pod, resolvConf, nameserver };
 }
 
@@ -224,6 +251,7 @@ export function formatWalk(r: ReturnType<typeof resolveFromPod>, name: string, l
   lines.push(`pod ${r.pod.namespace}/${r.pod.name} (${libc}) resolving "${name}"`);
   for (const l of r.resolvConf.trimEnd().split("\n")) lines.push(`  resolv.conf: ${l}`);
   lines.push(`  ${r.why}`);
+  for (const h of r.hosts ?? []) lines.push(`  /etc/hosts line ${h.line}: ${h.text.replace(/\t/g, " ")}`);
   r.queries.forEach((q, i) => {
     lines.push(
       `  ${i + 1}. ${q.name} ${q.type} → ${r.nameserver ?? "(no nameserver)"}:53  ${q.rcode}${q.rcode === "NOERROR" && q.answers.length === 0 ? " (NODATA)" : ""}`,
@@ -233,7 +261,9 @@ export function formatWalk(r: ReturnType<typeof resolveFromPod>, name: string, l
   const res = r.result;
   if (res.status === "found")
     lines.push(
-      `result: ${res.values.join(", ") || "(no records of the type)"} (${res.name}, after ${r.queries.length} quer${r.queries.length === 1 ? "y" : "ies"})`,
+      r.hosts
+        ? `result: ${res.values.join(", ")} (from /etc/hosts, no DNS query)`
+        : `result: ${res.values.join(", ") || "(no records of the type)"} (${res.name}, after ${r.queries.length} quer${r.queries.length === 1 ? "y" : "ies"})`,
     );
   else lines.push(`result: ${res.status} after ${r.queries.length} quer${r.queries.length === 1 ? "y" : "ies"}`);
   return lines.join("\n");

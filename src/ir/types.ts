@@ -354,6 +354,10 @@ export interface PodNet {
   /** What listens in the pod's namespace: one entry per container port. */
   listeners: Listener[];
   resolvConf: string;
+  /** The /etc/hosts kubelet mounts (control/hosts.ts); absent when it mounts none. */
+  hosts?: string;
+  /** What `hostname` prints in the pod (hostNetwork: the node's name). */
+  hostname?: string;
 }
 
 export interface Underlay {

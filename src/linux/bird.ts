@@ -6,7 +6,8 @@
 // (`blackhole <block> proto bird`, as calico-node's BIRD does).
 
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, readFileSync } from "node:fs";
+import { openAppend, replaceFile } from "./safe-fs.js";
 import { join } from "node:path";
 import type { NodeNet } from "../ir/types.js";
 import { guardCommand, nsName, stateDir } from "./names.js";
@@ -74,10 +75,10 @@ export async function startBird(
   timeoutMs = 10000,
 ): Promise<ProcessRecord> {
   const p = birdPaths(cluster, node.name);
-  writeFileSync(p.conf, birdConfig(node));
+  replaceFile(p.conf, birdConfig(node));
   const argv = ["ip", "netns", "exec", nsName(cluster, node.ns.id), "bird", "-f", "-c", p.conf, "-s", p.ctl];
   guardCommand(argv);
-  const log = openSync(p.log, "a");
+  const log = openAppend(p.log);
   const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ["ignore", log, log] });
   closeSync(log);
   const pid = child.pid;
@@ -150,7 +151,7 @@ export async function waitBgp(cluster: string, nodes: NodeNet[], timeoutMs = 300
 /** A node's blocks or peers changed on a running cluster: new config, `birdc configure` (BIRD keeps its sessions). */
 export async function reconfigureBird(cluster: string, node: NodeNet): Promise<void> {
   const p = birdPaths(cluster, node.name);
-  writeFileSync(p.conf, birdConfig(node));
+  replaceFile(p.conf, birdConfig(node));
   const r = await createRunner().run(
     ["ip", "netns", "exec", nsName(cluster, node.ns.id), "birdc", "-s", p.ctl, "configure"],
     "",

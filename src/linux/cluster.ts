@@ -9,6 +9,7 @@
 // cluster's namespaces (recorded ∪ found by prefix), remove /etc/netns dirs and the
 // state. Idempotent.
 
+import { attachHostNetPod, hostNetAlias } from "./hostnet.js";
 import { existsSync, readdirSync, readlinkSync, rmSync, rmdirSync, statSync } from "node:fs";
 import type { DataplaneIR } from "../ir/types.js";
 import { applyPlan, createRunner, createShellRunner, listNetns, netnsBatch, type Runner } from "./exec.js";
@@ -26,7 +27,7 @@ import {
   supervisorHealth,
   type SupervisorReady,
 } from "./supervisor.js";
-import { attachPod, podEntry, writeResolvConf } from "./pod-setup.js";
+import { attachPod, podEntry, writePodFiles } from "./pod-setup.js";
 import {
   identify,
   procCmdline,
@@ -210,8 +211,19 @@ async function createPods(b: Bringup): Promise<number> {
     rec.namespaces.push(...podNs);
     b.save();
     await netnsBatch(b.runner, "add", podNs);
-    if (!b.dry) pods.forEach((p, k) => writeResolvConf(podNs[k], p.resolvConf));
+    if (!b.dry) pods.forEach((p, k) => writePodFiles(podNs[k], p));
     b.log(`${podNs.length} pod namespaces created`);
+    // hostNetwork pods: a name of their node's namespace with their own files (hostnet.ts).
+    const hostPods = o.ir.pods.filter((p) => !p.ns && p.node && p.hostNetwork);
+    if (hostPods.length) {
+      rec.namespaces.push(...hostPods.map((p) => hostNetAlias(cluster, p)));
+      b.save();
+      for (const p of hostPods) {
+        const alias = await attachHostNetPod(b.runner, cluster, o.ir, p);
+        if (!b.dry) writePodFiles(alias, p);
+      }
+      b.log(`${hostPods.length} hostNetwork pods given their resolv.conf and hosts`);
+    }
     let attached = 0;
     let next = 0;
     const worker = async () => {

@@ -5,7 +5,8 @@
 // kube-proxy's DNAT. SIGHUP (sent by `podnet apply|delete|scale --name` after the
 // rules are loaded): recompute and swap the zone live; `dns-<pod>.loaded` then says how
 // many changes the zone includes (the sender waits for it).
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { replaceFile } from "./safe-fs.js";
 import { join } from "node:path";
 import { createZone } from "../dns/zone.js";
 import { startDnsServer } from "../dns/server.js";
@@ -27,8 +28,7 @@ async function load() {
 }
 
 function writeAtomic(path: string, data: unknown) {
-  writeFileSync(path + ".tmp", JSON.stringify(data));
-  renameSync(path + ".tmp", path);
+  replaceFile(path, JSON.stringify(data));
 }
 
 const first = await load();

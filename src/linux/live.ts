@@ -17,7 +17,8 @@
 // start from the state the kernel holds. A change interrupted for good (kill -9, or a
 // rollback that failed) leaves its journal (change.pending.json): the next change
 // undoes it first.
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { replaceFile } from "./safe-fs.js";
 import { join } from "node:path";
 import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR } from "../ir/types.js";
@@ -71,9 +72,7 @@ function pendingPath(cluster: string): string {
 }
 
 function writePending(cluster: string, p: PendingChange): void {
-  const tmp = `${pendingPath(cluster)}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(p) + "\n");
-  renameSync(tmp, pendingPath(cluster));
+  replaceFile(pendingPath(cluster), JSON.stringify(p) + "\n");
 }
 
 /**

@@ -55,6 +55,7 @@ test("the guard accepts only commands aimed at podnet namespaces", () => {
     ["ip", "netns", "list"],
     ["ip", "netns", "exec", "podnet-t.node.w1", "iptables-restore"],
     ["ip", "-n", "podnet-t.node.w1", "link", "set", "veth1", "netns", "podnet-t.pod.default.x"],
+    ["mount", "--bind", "/run/netns/podnet-t.node.w1", "/run/netns/podnet-t.hostnet.kube-system.kp"],
   ];
   for (const a of ok) assert.doesNotThrow(() => guardCommand(a), a.join(" "));
   const bad = [
@@ -72,6 +73,12 @@ test("the guard accepts only commands aimed at podnet namespaces", () => {
     ["nft", "flush", "ruleset"],
     ["sysctl", "-w", "net.ipv4.ip_forward=1"],
     ["sh", "-c", "ip link"],
+    // A hostNetwork pod's alias: only a podnet namespace onto a podnet name (never the root's).
+    ["mount", "--bind", "/proc/1/ns/net", "/run/netns/podnet-t.hostnet.default.x"],
+    ["mount", "--bind", "/run/netns/podnet-t.node.w1/../../../proc/1/ns/net", "/run/netns/podnet-t.hostnet.default.x"],
+    ["mount", "--bind", "/run/netns/podnet-t.node.w1", "/etc/hosts"],
+    ["mount", "-o", "bind", "/run/netns/podnet-t.node.w1", "/run/netns/podnet-t.x"],
+    ["mount", "--bind", "/run/netns/other", "/run/netns/podnet-t.hostnet.default.x"],
     [],
   ];
   for (const a of bad) assert.throws(() => guardCommand(a), SafetyError, a.join(" "));

@@ -91,6 +91,9 @@ const NS_FLAG_TOOLS = new Set(["ip", "bridge"]);
  *   ip netns exec <podnet-ns> …     (iptables-restore, nft -f, sysctl, sh, curl … run inside)
  *   ip netns list                  (read-only)
  *   ip -batch - (root)             only with lines `netns add|del <podnet-ns>`
+ *   mount --bind /run/netns/<podnet-ns> /run/netns/<podnet-ns>
+ *                                  a second name for a podnet namespace (a hostNetwork
+ *                                  pod's alias of its node's namespace, hostnet.ts)
  * Also checks that veth peers are only moved into podnet namespaces.
  */
 export function guardCommand(argv: string[], input = ""): void {
@@ -106,6 +109,11 @@ export function guardCommand(argv: string[], input = ""): void {
         throw bad(`batch line "${line}": a root batch may only add or delete podnet namespaces`);
     }
     return;
+  }
+  if (tool === "mount") {
+    const ns = (p: string | undefined) => (p?.startsWith("/run/netns/") ? p.slice("/run/netns/".length) : "");
+    if (argv.length === 4 && argv[1] === "--bind" && isPodnetNs(ns(argv[2])) && isPodnetNs(ns(argv[3]))) return;
+    throw bad("mount may only bind one podnet namespace's /run/netns file onto another's");
   }
   if (tool === "ip" && argv[1] === "netns") {
     const sub = argv[2];

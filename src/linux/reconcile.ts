@@ -4,7 +4,9 @@
 // the IR it is given, so the same call undoes a failed change: the previous IR, with
 // every node's rules reloaded (live.ts).
 
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { attachHostNetPod, hostNetAlias } from "./hostnet.js";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { replaceFile } from "./safe-fs.js";
 import { join } from "node:path";
 import type { DataplaneIR, NetNs, NftLayer, PodNet } from "../ir/types.js";
 import { createRunner, netnsBatch, type Runner } from "./exec.js";
@@ -20,7 +22,7 @@ import {
   supervisorConfigs,
   type SupervisorConfig,
 } from "./supervisor.js";
-import { attachPod, containerIdFor, podEntry, writeResolvConf, type PodRecord } from "./pod-setup.js";
+import { attachPod, containerIdFor, podEntry, writePodFiles, type PodRecord } from "./pod-setup.js";
 import { readChanges, readRecord, stillOurs, stopProcess, writeRecord, type ClusterRecord } from "./state.js";
 
 export interface ReconcileReport {
@@ -191,6 +193,12 @@ async function removePods(live: Live, pods: PodRecord[]): Promise<void> {
     rec.processes = rec.processes.filter((p) => p !== proc);
   }
   for (const p of pods) {
+    if (p.execNetns && p.execNetns !== p.netns) {
+      // A hostNetwork pod's name of its node's namespace: only the name (a mount) goes.
+      await runner.run(["ip", "netns", "del", p.execNetns], "", { allowFail: true });
+      rmSync(`${ETC_NETNS}/${p.execNetns}`, { recursive: true, force: true });
+      rec.namespaces = rec.namespaces.filter((n) => n !== p.execNetns);
+    }
     if (!p.netns || !p.ownNetns) continue; // hostNetwork: the node's namespace stays
     await cniDel(
       live.conf,
@@ -228,7 +236,7 @@ async function releaseListeners(live: Live, gone: Set<string>): Promise<void> {
       await stopProcess(proc);
       rec.processes = rec.processes.filter((p) => p !== proc);
     } else if (stillOurs(proc)) {
-      writeFileSync(removedFile, JSON.stringify([...new Set([...prevRemoved, ...mine])]));
+      replaceFile(removedFile, JSON.stringify([...new Set([...prevRemoved, ...mine])]));
       signal(proc.pid, "SIGUSR2");
     }
   }
@@ -247,7 +255,13 @@ async function addPods(live: Live, o: ReconcileOptions, d: PodDiff): Promise<voi
   // A replaced hostNetwork pod binds the node's port its predecessor held: let its sockets close.
   if (d.hostRemoved.length && d.hostAdded.length) await new Promise((r) => setTimeout(r, 300));
   await netnsBatch(live.runner, "add", names);
-  d.added.forEach((p, k) => writeResolvConf(names[k], p.resolvConf));
+  d.added.forEach((p, k) => writePodFiles(names[k], p));
+  // hostNetwork pods: their name of the node's namespace, with their files (hostnet.ts).
+  for (const p of d.hostAdded) {
+    rec.namespaces.push(hostNetAlias(cluster, p));
+    live.save();
+    writePodFiles(await attachHostNetPod(live.runner, cluster, o.ir, p), p);
+  }
   for (const [k, p] of d.added.entries())
     await attachPod(
       live.conf,

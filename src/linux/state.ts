@@ -3,7 +3,8 @@
 // the inputs (files, config, seed) so that status/exec recompute the same IR.
 // Written after every creation step (atomically) so that a crash leaves a usable record.
 
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { ensureDir, replaceFile } from "./safe-fs.js";
 import { join } from "node:path";
 import { STATE_ROOT, stateDir } from "./names.js";
 
@@ -39,6 +40,11 @@ export interface ClusterRecord {
     netns: string | null;
     containers: string[];
     ownNetns?: boolean;
+    /** Where `podnet exec` runs: a hostNetwork pod's alias of its node's namespace (with
+     *  the pod's resolv.conf and hosts under /etc/netns/<alias>); else `netns`. */
+    execNetns?: string;
+    /** What `hostname` prints in the pod (kubelet's; hostNetwork: the node's name). */
+    hostname?: string;
   }[];
 }
 
@@ -55,11 +61,8 @@ export function readRecord(cluster: string): ClusterRecord | null {
 }
 
 export function writeRecord(rec: ClusterRecord): void {
-  const dir = stateDir(rec.cluster);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, `.state.${process.pid}.tmp`);
-  writeFileSync(tmp, JSON.stringify(rec, null, 2) + "\n");
-  renameSync(tmp, statePath(rec.cluster));
+  ensureDir(stateDir(rec.cluster), 0o700, "/run");
+  replaceFile(statePath(rec.cluster), JSON.stringify(rec, null, 2) + "\n", 0o600);
 }
 
 export function removeStateDir(cluster: string): void {
@@ -162,9 +165,6 @@ export function readChanges(cluster: string): ChangeEntry[] {
 }
 
 export function writeChanges(cluster: string, entries: ChangeEntry[]): void {
-  const dir = stateDir(cluster);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, `.changes.${process.pid}.tmp`);
-  writeFileSync(tmp, JSON.stringify(entries, null, 1) + "\n");
-  renameSync(tmp, changesPath(cluster));
+  ensureDir(stateDir(cluster), 0o700, "/run");
+  replaceFile(changesPath(cluster), JSON.stringify(entries, null, 1) + "\n", 0o600);
 }

@@ -6,7 +6,8 @@
 
 import { createServer } from "node:net";
 import { createSocket } from "node:dgram";
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { appendNoFollow, replaceFile } from "./safe-fs.js";
 import { join } from "node:path";
 import type { SupervisorConfig, SupervisorReady } from "./supervisor.js";
 import { guardServer, rateLimitedLog, serveDatagram, serveStream } from "./pod-server.js";
@@ -50,7 +51,7 @@ for (const e of fds) {
     };
     ready.events.push(ev);
     // Recorded once: a restarted server meets the same bind errors.
-    if (restarts === 0) appendFileSync(eventsPath, JSON.stringify(ev) + "\n");
+    if (restarts === 0) appendNoFollow(eventsPath, JSON.stringify(ev) + "\n");
     continue;
   }
   if (l.protocol === "UDP") {
@@ -96,8 +97,7 @@ setInterval(() => {
 
 // Atomically: the starter polls for the file and must never read it half-written.
 const readyPath = `${base}.ready`;
-writeFileSync(readyPath + ".tmp", JSON.stringify(ready));
-renameSync(readyPath + ".tmp", readyPath);
+replaceFile(readyPath, JSON.stringify(ready));
 process.stdout.write(
   `podnet supervisor ${cfg.cluster}/${cfg.node} pid ${process.pid}${restarts ? ` (restart ${restarts})` : ""}: ${ready.serving.length} listeners, ${ready.events.length} errors\n`,
 );

@@ -18,7 +18,8 @@
 // addon or a compiled C helper (build step at install time).
 
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, readFileSync, rmSync } from "node:fs";
+import { openAppend, replaceFile } from "./safe-fs.js";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DataplaneIR, Listener, PodNet } from "../ir/types.js";
@@ -167,8 +168,8 @@ export async function startSupervisor(
   const readyPath = `${base}.ready`;
   const logPath = `${base}.log`;
   rmSync(readyPath, { force: true });
-  writeFileSync(cfgPath, JSON.stringify(cfg));
-  const log = openSync(logPath, "a");
+  replaceFile(cfgPath, JSON.stringify(cfg));
+  const log = openAppend(logPath);
   // Detached: it outlives `podnet up`; `podnet down` stops it by recorded PID.
   const child = spawn(
     python(),
@@ -241,7 +242,7 @@ export async function startDns(
     podKey,
   ];
   guardCommand(argv);
-  const log = openSync(logPath, "a");
+  const log = openAppend(logPath);
   const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ["ignore", log, log] });
   closeSync(log);
   const pid = child.pid;

@@ -133,6 +133,8 @@ export interface PodSpec {
   dnsConfig?: PodDNSConfig;
   enableServiceLinks?: boolean;
   setHostnameAsFQDN?: boolean;
+  /** Extra /etc/hosts lines kubelet writes (core/v1 HostAlias). */
+  hostAliases?: { ip: string; hostnames?: string[] }[];
 }
 export interface PodTemplate {
   metadata?: Partial<ObjectMeta>;

@@ -92,3 +92,28 @@ spec: {selector: {app: flask}, ports: [{port: 80, targetPort: 5000}]}
   const other = s.trace({ from: "client", to: `${flask.podIP}:6000` });
   assert.equal(other.paths[0].disposition.verdict, "REFUSED");
 });
+
+test("a name in the pod's /etc/hosts is answered by the file: no DNS query traced, the connection goes to its address", async () => {
+  const { cluster } = await import("../control/testing.js");
+  const { renderTrace } = await import("./trace.js");
+  const s = cluster(`
+apiVersion: v1
+kind: Pod
+metadata: {name: hostaliases-pod}
+spec:
+  hostAliases: [{ip: "10.1.2.3", hostnames: [foo.remote, bar.remote]}]
+  containers: [{name: c, image: busybox}]
+---`);
+  const session = modelSession(s);
+  const r = session.trace({ from: "hostaliases-pod", to: "http://foo.remote" });
+  assert.equal(r.flow.dst, "10.1.2.3");
+  assert.equal(r.dns?.answer, "10.1.2.3");
+  assert.deepEqual(r.dns?.walk, []);
+  assert.equal(r.dns?.path, undefined, "no query is sent");
+  assert.equal(r.dns?.hosts?.text, "10.1.2.3\tfoo.remote\tbar.remote");
+  assert.match(renderTrace(r), /DNS: foo\.remote → 10\.1\.2\.3 from \/etc\/hosts line 11/);
+  // The interpreter's own resolver (no state given) reads the IR pod's hosts file too.
+  const { traceFlow } = await import("../sim/index.js");
+  const bare = traceFlow(session.ir, { from: "default/hostaliases-pod", to: "http://bar.remote" });
+  assert.equal(bare.flow.dst, "10.1.2.3");
+});

@@ -23,6 +23,15 @@ export type { DnsLookup, FlowSpec, Protocol, Resolver, TraceResult, TracePath } 
 export function clusterResolver(state: ClusterState): Resolver {
   return (pod, name) => {
     const r = resolveFromPod(state, `${pod.namespace}/${pod.name}`, name);
+    const h = r.hosts?.[0];
+    // Answered by /etc/hosts (files before dns): no query, nothing to trace to a nameserver.
+    if (h && r.result.values.length)
+      return {
+        nameserver: r.nameserver ?? "",
+        walk: [],
+        answer: r.result.values[0],
+        hosts: { line: h.line, text: h.text },
+      };
     const walk = r.queries.map((q) => ({
       name: q.name.replace(/\.$/, ""),
       type: "A" as const,

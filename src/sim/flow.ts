@@ -1,6 +1,7 @@
 // traceFlow: parse FROM/TO, resolve names, and enumerate every combination of random
 // choices (statistic / numgen / IPVS) as its own path with its probability.
 
+import { hostsLookup } from "../control/hosts.js";
 import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR, NetNs, PodNet } from "../ir/types.js";
 import { ForkFallback, LocalEnum, Walk, type PathSink, type WalkOptions } from "./engine.js";
@@ -26,7 +27,10 @@ export interface FlowSpec {
 }
 
 /** A resolver walk (the DNS helper's resolveFromPod fits this shape). */
-export type Resolver = (pod: PodNet, name: string) => { nameserver: string; walk: DnsQuery[]; answer?: string };
+export type Resolver = (
+  pod: PodNet,
+  name: string,
+) => { nameserver: string; walk: DnsQuery[]; answer?: string; hosts?: { line: number; text: string } };
 
 export interface TraceOptions extends WalkOptions {
   /** For names (svc/…, URLs, pods in other namespaces): the control-plane state. Network facts still come from the IR. */
@@ -113,6 +117,9 @@ function defaultResolver(state: ClusterState | undefined): Resolver {
   return (pod, name) => {
     const rc = pod.resolvConf ?? "";
     const nameserver = /^nameserver\s+(\S+)/m.exec(rc)?.[1] ?? "";
+    // Files before dns (nsswitch `hosts: files dns`): the pod's /etc/hosts first.
+    const h = pod.hosts ? hostsLookup(pod.hosts, name, "A", "glibc")[0] : undefined;
+    if (h) return { nameserver, walk: [], answer: h.address, hosts: { line: h.line, text: h.text } };
     const search = (/^search\s+(.+)$/m.exec(rc)?.[1] ?? "").trim().split(/\s+/).filter(Boolean);
     const ndots = Number(/ndots:(\d+)/.exec(rc)?.[1] ?? 1);
     const abs = name.endsWith(".");
@@ -181,6 +188,7 @@ function resolveDst(t: Topology, src: Src, spec: FlowSpec, opts: TraceOptions): 
     const r = resolver(src.pod, host);
     const dns: TraceResult["dns"] = { nameserver: r.nameserver, walk: r.walk };
     if (r.answer) dns.answer = r.answer;
+    if (r.hosts) dns.hosts = r.hosts;
     if (!r.answer) return { ip: NaN, port: dport, host, path: path || "/", dns };
     return { ip: ipToInt(r.answer), port: dport, host, path: path || "/", dns };
   }
@@ -227,7 +235,7 @@ export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = 
   const result = { flow } as TraceResult;
   if (dst.dns) {
     result.dns = dst.dns;
-    if (!opts.noDnsPath && dst.dns.nameserver && isIPv4(dst.dns.nameserver)) {
+    if (!opts.noDnsPath && !dst.dns.hosts && dst.dns.nameserver && isIPv4(dst.dns.nameserver)) {
       const q = traceFlow(
         ir,
         { from: spec.from, to: `${dst.dns.nameserver}:53`, protocol: "udp", size: 80 },

@@ -43,7 +43,12 @@ export function renderTrace(r: TraceResult, opts: { packets?: boolean } = {}): s
   out.push(
     `trace ${f.from} → ${f.to}: ${f.protocol} ${f.src}${f.sport !== undefined ? ":" + f.sport : ""} → ${f.dst}${f.port !== undefined ? ":" + f.port : ""}${f.service ? ` (Service ${f.service})` : ""}, ${f.size} bytes`,
   );
-  if (r.dns) {
+  if (r.dns?.hosts) {
+    out.push(
+      `DNS: ${f.host} → ${r.dns.answer} from /etc/hosts line ${r.dns.hosts.line} (files before dns; no query sent):`,
+    );
+    out.push(`  ${r.dns.hosts.text.replace(/\t/g, " ")}`);
+  } else if (r.dns) {
     out.push(`DNS (nameserver ${r.dns.nameserver}):`);
     for (const q of r.dns.walk)
       out.push(`  ${q.name} A → ${q.rcode}${q.answers.length ? " " + q.answers.join(", ") : ""}`);

@@ -184,6 +184,8 @@ export interface TraceResult {
     walk: DnsQuery[];
     /** The answer used (first A record), if any. */
     answer?: string;
+    /** Set when /etc/hosts answered (files before dns): the line that did; no query was sent. */
+    hosts?: { line: number; text: string };
     /** The first DNS query's own trace (UDP 53 to the nameserver). */
     path?: TracePath[];
     /** Set (by the questions layer) when paths of the query fail: the lookup fails there. */

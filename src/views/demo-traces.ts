@@ -43,7 +43,8 @@ export function condensedPath(p: TracePath, indent = "  "): string {
 
 function condensed(r: TraceResult): string {
   let text = "";
-  if (r.dns) {
+  if (r.dns?.hosts) text += `  DNS: ${r.flow.host} → ${r.dns.answer} from /etc/hosts\n`;
+  else if (r.dns) {
     text += `  DNS: ${r.dns.walk.map((q) => `${q.name} → ${q.rcode}${q.answers.length ? " " + q.answers.join(",") : ""}`).join("; ")}\n`;
   }
   if (r.paths.length === 1) return text + condensedPath(r.paths[0]);
