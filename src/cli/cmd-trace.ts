@@ -47,6 +47,9 @@ export function canonicalEnds(
   to: string,
   namespace: string | undefined,
 ): { from: string; to: string } {
+  // An IPv6 literal: Kubernetes takes them, the model's clusters are IPv4-only.
+  if (/^\[?[0-9a-f]*:[0-9a-f:.]*:[0-9a-f:.]*\]?(:\d+)?$/i.test(to))
+    throw new UsageError(`"${to}" is an IPv6 address: the cluster is IPv4-only`);
   const fromIsPod = !from.startsWith("node/") && from !== "external" && !from.startsWith("external:");
   const toIsPod =
     !to.startsWith("svc/") && !/^[a-z][a-z0-9+.-]*:\/\//i.test(to) && !/^\d+\.\d+\.\d+\.\d+(:\d+)?$/.test(to);

@@ -105,7 +105,7 @@ function isolatedComment(policies: string[]): { comment: string; by: string } {
 const POLICY_DROP = Object.freeze({ reason: "POLICY_DENIED" as const });
 
 function ipRangesOfPeer(ix: PolicyIndex, peer: CPeer): [number, number][] {
-  if (!peer.ipBlock) return [];
+  if (!peer.ipBlock || peer.ipBlock.ipv6) return []; // IPv6: no IPv4 address (engine.ts)
   let ranges: [number, number][] = [[peer.ipBlock.cidr.first, peer.ipBlock.cidr.last]];
   const cut = [...peer.ipBlock.except];
   // Where ipBlocks must not match pods, the pod network is cut out as well.

@@ -201,6 +201,16 @@ export function checkNode(err: Err, o: KubeObject): void {
     const f = i === 0 ? "spec.podCIDR" : indexPath("spec.podCIDRs", i - 1);
     if (typeof c !== "string" || !parseCidrAny(c).ok) err(f, c, "is not a valid CIDR", NET);
   }
+  // podnet's clusters are IPv4-only: a Node needs an IPv4 pod CIDR if it names any.
+  const given = [spec.podCIDR, ...(Array.isArray(spec.podCIDRs) ? spec.podCIDRs : [])].filter((c) => c !== undefined);
+  const fam = given.map((c) => (typeof c === "string" ? parseCidrAny(c) : { ok: false as const }));
+  if (fam.length && fam.every((p) => p.ok) && !fam.some((p) => p.ok && p.family === 4))
+    err(
+      spec.podCIDR !== undefined ? "spec.podCIDR" : "spec.podCIDRs",
+      spec.podCIDR ?? spec.podCIDRs,
+      "has no IPv4 CIDR: the cluster is IPv4-only",
+      NET,
+    );
   if (Array.isArray(spec.taints))
     spec.taints.forEach((t: any, i: number) => {
       const f = indexPath("spec.taints", i);
