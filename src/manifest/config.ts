@@ -620,7 +620,10 @@ function parseDnsSection({ cfg, raw, err, unknown }: ConfigParse): void {
     else cfg.dns.ttl = d.ttl;
   }
   if (d.replicas !== undefined) {
-    if (!isInt(d.replicas) || d.replicas < 0) err("dns.replicas", d.replicas, "must be a non-negative integer");
+    // CoreDNS is a Deployment: replicas an int32 (its pods past the nodes' capacity are
+    // counted, not materialised: PENDING_CAP in src/control/controllers.ts).
+    if (!isInt(d.replicas) || d.replicas < 0 || d.replicas > 2147483647)
+      err("dns.replicas", d.replicas, "must be an integer between 0 and 2147483647");
     else cfg.dns.replicas = d.replicas;
   }
 }
