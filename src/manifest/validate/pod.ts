@@ -107,8 +107,17 @@ function checkPodDns(err: Err, base: string, spec: Mapping): void {
       );
       if (Array.isArray(dc.options))
         dc.options.forEach((op: unknown, i: number) => {
+          const of = indexPath(`${f}.options`, i);
           if (!isObj(op) || typeof op.name !== "string" || op.name === "")
-            err(`${indexPath(`${f}.options`, i)}.name`, NO_VALUE, "is required", NET);
+            err(`${of}.name`, NO_VALUE, "is required", NET);
+          // The API requires only a name (ValidatePodDNSConfig); kubelet writes `options
+          // name[:value]` into one resolv.conf line (resolver(5): blank-separated words), so a
+          // blank or newline would add options or lines: podnet refuses them.
+          else if (/\s/.test(op.name)) err(`${of}.name`, op.name, "must not contain whitespace or newlines", NET);
+          if (isObj(op) && op.value !== undefined && op.value !== null) {
+            if (typeof op.value !== "string") err(`${of}.value`, op.value, "must be a string", NET);
+            else if (/\s/.test(op.value)) err(`${of}.value`, op.value, "must not contain whitespace or newlines", NET);
+          }
         });
     }
   }
