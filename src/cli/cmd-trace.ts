@@ -64,7 +64,7 @@ export function canonicalEnds(
 
 function int(v: string | undefined, what: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = /^-?[0-9]{1,16}$/.test(v) ? Number(v) : NaN; // decimal digits only: not 1e3, 0x10
   if (!Number.isInteger(n) || n < min || n > max)
     throw new UsageError(`${what} must be an integer ${min}-${max}: "${v}"`);
   return n;

@@ -85,10 +85,13 @@ export function objectLabel(
   docIndex: number | undefined,
 ): string {
   if (typeof name === "string" && name !== "" && typeof kind === "string" && kind !== "") {
-    return namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
+    // Valid names have at most 253 characters; an invalid one is cut (a 50 MB name).
+    const n = truncate(name, 253);
+    const k = truncate(kind, 63);
+    return namespace ? `${k} ${truncate(namespace, 253)}/${n}` : `${k} ${n}`;
   }
   const doc = docIndex !== undefined ? `document ${docIndex + 1}` : "document";
-  return typeof kind === "string" && kind !== "" ? `${doc}, kind ${kind}` : doc;
+  return typeof kind === "string" && kind !== "" ? `${doc}, kind ${truncate(kind, 63)}` : doc;
 }
 
 export function formatDiagnostic(d: {

@@ -188,14 +188,26 @@ function readDocuments(src: SourceText, diags: Diags): RawDocument[] {
   }
   const out: RawDocument[] = [];
   for (const d of docs) {
-    if (!deeperThan(d.value, MAX_DEPTH)) out.push(d);
-    else
-      diags.error(
-        { source: d.source, object: `document ${d.source.docIndex + 1}` },
-        undefined,
-        NO_VALUE,
-        `is nested more than ${MAX_DEPTH} levels deep (podnet's limit; no object it reads comes near)`,
-      );
+    if (!deeperThan(d.value, MAX_DEPTH)) {
+      out.push(d);
+      continue;
+    }
+    // The document's line comes from a scan that recurses too (jsonLineMap): guarded.
+    let line: number | undefined;
+    try {
+      line = d.source.line;
+    } catch {
+      line = undefined;
+    }
+    diags.error(
+      {
+        source: { file: d.source.file, docIndex: d.source.docIndex, line: line ?? 1 },
+        object: `document ${d.source.docIndex + 1}`,
+      },
+      undefined,
+      NO_VALUE,
+      `is nested more than ${MAX_DEPTH} levels deep (podnet's limit; no object it reads comes near)`,
+    );
   }
   return out;
 }
