@@ -379,3 +379,13 @@ test("hostile manifests, configs and command lines: exit 1 or 2 with a named pla
   t.diagnostic(`hostile corpus: ${all.length} tried, ${clean} clean`);
   assert.deepEqual(failures, []);
 });
+
+test("output to a reader that went away (| head): a quiet end, no EPIPE stack trace", async () => {
+  const ch = spawn(process.execPath, [BIN, "rules", "worker-1"], { stdio: ["ignore", "pipe", "pipe"] });
+  ch.stdout.destroy(); // the reader closes before podnet writes
+  let stderr = "";
+  ch.stderr.on("data", (d) => (stderr += d));
+  const code = await new Promise<number | null>((r) => ch.on("close", (c) => r(c)));
+  assert.equal(code, 0);
+  assert.doesNotMatch(stderr, /EPIPE|\n\s+at /);
+});
