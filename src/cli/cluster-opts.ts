@@ -6,6 +6,8 @@ import type { Command } from "commander";
 import { loadCluster } from "../load/cluster.js";
 import type { ViewOptions } from "../views/common.js";
 import type { CommandOutput } from "../views/get.js";
+import { quoteValue } from "../manifest/diag.js";
+import { UsageError } from "./errors.js";
 
 export const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -18,13 +20,26 @@ export function addClusterOptions(cmd: Command): Command {
       [],
     )
     .option("--config <file>", "cluster config (kind: Cluster)")
-    .option("--seed <seed>", "seed for generated names and allocations");
+    .option("--seed <seed>", "seed for generated names and allocations")
+    .option(
+      "--max-input-bytes <n>",
+      "refuse an input file or stdin larger than this (default: PODNET_MAX_INPUT_BYTES, else 3 GiB)",
+    );
 }
 
 export interface ClusterFlags {
   filename?: string[];
   config?: string;
   seed?: string;
+  maxInputBytes?: string;
+}
+
+/** --max-input-bytes: the loader reads the cap from PODNET_MAX_INPUT_BYTES (src/load/input.ts). */
+export function applyInputCap(o: { maxInputBytes?: string }): void {
+  if (o.maxInputBytes === undefined) return;
+  if (!/^[0-9]{1,10}$/.test(o.maxInputBytes) || Number(o.maxInputBytes) < 1 || Number(o.maxInputBytes) > 2 ** 32 - 1)
+    throw new UsageError(`--max-input-bytes must be a byte count 1-4294967295: ${quoteValue(o.maxInputBytes)}`);
+  process.env.PODNET_MAX_INPUT_BYTES = o.maxInputBytes;
 }
 
 /** Warnings (ignored kinds, unknown named targetPorts, full nodes) go to stderr, once each. */
@@ -36,6 +51,7 @@ export const cliWarn = (message: string) => process.stderr.write(`warning: ${mes
  * loads strictly instead.
  */
 export async function loadFromFlags(o: ClusterFlags) {
+  applyInputCap(o);
   return loadCluster({ files: o.filename ?? [], config: o.config, seed: o.seed, warn: cliWarn, mode: "tolerant" });
 }
 

@@ -7,6 +7,7 @@ import { cliWarn, loadFromFlags } from "./cluster-opts.js";
 import { createZone, type PodsMode } from "../dns/zone.js";
 import { startDnsServer } from "../dns/server.js";
 import { formatWalk, resolveFromPod, type Libc } from "../dns/resolver.js";
+import { parseHostPort } from "./args.js";
 import { UsageError } from "./errors.js";
 import { podKey } from "./resolve-target.js";
 
@@ -60,9 +61,8 @@ async function serveAction(o: ServeFlags): Promise<void> {
   const upstream = o.upstream ?? [];
   if (o.pods !== undefined && !PODS.includes(o.pods))
     throw new UsageError(`--pods must be one of ${PODS.join("|")}: "${o.pods}"`);
-  if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(o.listen)) throw new UsageError(`--listen must be IP:PORT: "${o.listen}"`);
-  for (const u of upstream)
-    if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(u)) throw new UsageError(`--upstream must be IP:PORT: "${u}"`);
+  parseHostPort(o.listen, "--listen", true); // port 0: any free port
+  for (const u of upstream) parseHostPort(u, "--upstream");
   const ttl = intOpt(o.ttl, "--ttl", 0, 3600);
   const files: string[] = o.filename ?? [];
   const load = () => loadCluster({ files, config: o.config, seed: o.seed, mode: "tolerant", warn: cliWarn });

@@ -47,6 +47,9 @@ export function canonicalEnds(
   to: string,
   namespace: string | undefined,
 ): { from: string; to: string } {
+  // An IPv6 literal: Kubernetes takes them, the model's clusters are IPv4-only.
+  if (/^\[?[0-9a-f]*:[0-9a-f:.]*:[0-9a-f:.]*\]?(:\d+)?$/i.test(to))
+    throw new UsageError(`"${to}" is an IPv6 address: the cluster is IPv4-only`);
   const fromIsPod = !from.startsWith("node/") && from !== "external" && !from.startsWith("external:");
   const toIsPod =
     !to.startsWith("svc/") && !/^[a-z][a-z0-9+.-]*:\/\//i.test(to) && !/^\d+\.\d+\.\d+\.\d+(:\d+)?$/.test(to);
@@ -61,7 +64,7 @@ export function canonicalEnds(
 
 function int(v: string | undefined, what: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = /^-?[0-9]{1,16}$/.test(v) ? Number(v) : NaN; // decimal digits only: not 1e3, 0x10
   if (!Number.isInteger(n) || n < min || n > max)
     throw new UsageError(`${what} must be an integer ${min}-${max}: "${v}"`);
   return n;

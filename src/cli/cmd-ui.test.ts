@@ -32,3 +32,14 @@ test("a pod destination uses the pod's IP; icmp pings; udp 53 asks with dig", ()
   assert.equal(d[0], "dig");
   assert.ok(d.includes("@10.96.0.10"));
 });
+
+test("operands never read as options: --, --url, -g; hosts and ports are checked", () => {
+  const p = commandFor({ from: "a", to: "10.244.1.7", protocol: "icmp" }, none);
+  assert.deepEqual(p.slice(-2), ["--", "10.244.1.7"]);
+  const c = commandFor({ from: "a", to: "http://web/{a,b}[1-9]" }, none);
+  assert.ok(c.includes("-g"), "curl's URL globbing off");
+  assert.equal(c.at(-2), "--url");
+  for (const to of ["-V", "--help", "a b", "http://-x/", "http://u:p@web/", "10.0.0.1:0", "10.0.0.1:99999"])
+    assert.throws(() => commandFor({ from: "a", to }, none), /not an IPv4|credentials|port|URL/, to);
+  assert.throws(() => commandFor({ from: "a", to: "svc/-V", protocol: "icmp" }, none), /not an IPv4/);
+});

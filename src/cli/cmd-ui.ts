@@ -9,6 +9,9 @@ import { status } from "../linux/cluster.js";
 import { guardCommand, validateClusterName } from "../linux/names.js";
 import { readRecord } from "../linux/state.js";
 import { startUiServer, type ExecRequest, type ExecResult, type LiveInfo } from "../ui-server/server.js";
+import { ApiInputError } from "../ui-server/api.js";
+import { quoteValue } from "../manifest/diag.js";
+import { isIPv4 } from "../net/ipv4.js";
 import { addClusterOptions, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
 import { modelSession } from "../questions/trace.js";
 import { UsageError } from "./errors.js";
@@ -37,26 +40,25 @@ export function liveInfo(name: string | undefined, allowExec: boolean): LiveInfo
 }
 
 /** The command a person would type in the source pod for this flow. */
+/** A host an exec command may name: an IPv4 address or a DNS name (never an option). */
+function checkHost(host: string): string {
+  if (isIPv4(host) || (host.length <= 253 && /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(host))) return host;
+  throw new ApiInputError(`not an IPv4 address or DNS name: ${quoteValue(host)}`);
+}
+
+/**
+ * The command /api/exec runs, in fixed shapes: every operand is checked (an IPv4 address or
+ * a DNS name, a port 1-65535, an http(s) URL rebuilt from its parts) and comes after the
+ * options: `ping … -- HOST`, `curl -g … --url URL` (-g: no [] {} globbing, --proto: http(s)
+ * only), `dig … @IP NAME`. An operand can never be read as an option.
+ */
 export function commandFor(r: ExecRequest, podIP: (ref: string) => string | undefined): string[] {
   const to = r.to;
-  if (/^https?:\/\//.test(to))
-    return ["curl", "-sS", "-m", "5", "-o", "/dev/null", "-w", "%{http_code} %{remote_ip}:%{remote_port}\\n", to];
-  let host = to;
-  let port = r.port;
-  if (to.startsWith("svc/")) {
-    const parts = to.slice(4).split("/");
-    host = parts.length === 2 ? `${parts[1]}.${parts[0]}` : parts[0];
-  } else if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(to)) {
-    [host] = to.split(":");
-    port = Number(to.split(":")[1]);
-  } else if (!/^\d+\.\d+\.\d+\.\d+$/.test(to)) {
-    host = podIP(to) ?? to;
-  }
-  if (r.protocol === "icmp") return ["ping", "-c", "1", "-W", "2", host];
-  if (r.protocol === "udp" && port === 53)
-    return ["dig", "+time=2", "+tries=1", `@${host}`, "kubernetes.default.svc.cluster.local"];
-  return [
+  const curl = (url: string) => [
     "curl",
+    "-g",
+    "--proto",
+    "=http,https",
     "-sS",
     "-m",
     "5",
@@ -64,8 +66,49 @@ export function commandFor(r: ExecRequest, podIP: (ref: string) => string | unde
     "/dev/null",
     "-w",
     "%{http_code} %{remote_ip}:%{remote_port}\\n",
-    `http://${host}${port ? `:${port}` : ""}/`,
+    "--url",
+    url,
   ];
+  if (/^https?:\/\//i.test(to)) {
+    let u: URL;
+    try {
+      u = new URL(to);
+    } catch {
+      throw new ApiInputError(`not a URL: ${quoteValue(to)}`);
+    }
+    if (u.username || u.password) throw new ApiInputError("a URL with credentials is not run");
+    const host = checkHost(u.hostname);
+    const port = u.port === "" ? "" : `:${parsePortOrThrow(u.port)}`;
+    const path = u.pathname + u.search;
+    if (/[^\x21-\x7e]/.test(path))
+      throw new ApiInputError(`the URL's path must be printable ASCII: ${quoteValue(path)}`);
+    return curl(`${u.protocol}//${host}${port}${path}`);
+  }
+  let host = to;
+  let port = r.port;
+  if (to.startsWith("svc/")) {
+    const parts = to.slice(4).split("/");
+    host = parts.length === 2 ? `${parts[1]}.${parts[0]}` : parts[0];
+  } else if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(to)) {
+    [host] = to.split(":");
+    port = parsePortOrThrow(to.split(":")[1]);
+  } else if (!/^\d+\.\d+\.\d+\.\d+$/.test(to)) {
+    host = podIP(to) ?? to;
+  }
+  checkHost(host);
+  if (port !== undefined) parsePortOrThrow(String(port));
+  if (r.protocol === "icmp") return ["ping", "-c", "1", "-W", "2", "--", host];
+  if (r.protocol === "udp" && port === 53) {
+    if (!isIPv4(host)) throw new ApiInputError(`dig needs the server's IPv4 address: ${quoteValue(host)}`);
+    return ["dig", "+time=2", "+tries=1", `@${host}`, "kubernetes.default.svc.cluster.local"];
+  }
+  return curl(`http://${host}${port ? `:${port}` : ""}/`);
+}
+
+function parsePortOrThrow(text: string): number {
+  const n = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= 65535)) throw new ApiInputError(`port must be an integer 1-65535: ${quoteValue(text)}`);
+  return n;
 }
 
 export function makeExec(name: string) {

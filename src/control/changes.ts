@@ -93,11 +93,12 @@ export function scale(
   replicas: number,
 ): ChangeResult {
   const ns = namespace || "default";
-  if (!Number.isInteger(replicas) || replicas < 0)
+  // kubectl scale --replicas is an int32 (the Scale subresource's spec.replicas).
+  if (!Number.isInteger(replicas) || replicas < 0 || replicas > 2147483647)
     throw new SpecError([
       {
         severity: "error",
-        message: `--replicas: ${replicas} must be a non-negative integer`,
+        message: `--replicas: ${replicas} must be an integer between 0 and 2147483647`,
         field: "replicas",
         value: replicas,
       },

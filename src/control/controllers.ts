@@ -6,7 +6,7 @@ import { type Mapping, where } from "../manifest/diag.js";
 import type { KubeObject, PodSpec, Toleration } from "../manifest/types.js";
 import { templateHash, uidFor } from "./hash.js";
 import { objKey, sameObject, WORKLOAD_KINDS } from "./objects.js";
-import { type Desired, emit, type ReconcileContext, type Want } from "./reconcile-context.js";
+import { type Desired, emit, type ReconcileContext, takeBudget, type Want } from "./reconcile-context.js";
 import {
   controllerOf,
   givenReplicaSet,
@@ -58,8 +58,20 @@ function daemonTolerations(spec: PodSpec): Toleration[] {
   return [...have, ...add.filter((t) => !have.some((h) => h.key === t.key && h.effect === t.effect))];
 }
 
+/**
+ * How many Pending pods podnet materialises beyond what the nodes can hold (the sum of
+ * their maxPods). A workload may ask for up to 2^31-1 replicas (the API's int32); pods
+ * past the nodes' capacity could only be Pending on a real cluster (FailedScheduling), so
+ * past this cap they are not created one by one but counted: one FailedCreate event per
+ * controller says how many. Keeps `replicas: 1000000000` and `scale --replicas 99999999`
+ * in bounded time and memory.
+ */
+export const PENDING_CAP = 1000;
+
 /** Runs every controller over the given objects; pods of vanished controllers are collected. */
 export function desiredPods(ctx: ReconcileContext, deletePods: Set<string> | undefined): Desired {
+  let capacity = 0;
+  for (const n of ctx.nodes) capacity += n.maxPods;
   const d: Desired = {
     wants: [],
     kept: new Set(),
@@ -68,6 +80,8 @@ export function desiredPods(ctx: ReconcileContext, deletePods: Set<string> | und
     workloads: [],
     adoptWarnings: [],
     dropped: [],
+    budget: Math.max(0, capacity + PENDING_CAP - ctx.prev.pods.length),
+    capped: new Map(),
   };
   const existingByWorkload = podsByWorkload(ctx, d, deletePods);
   const prevRs = prevReplicaSets(ctx);
@@ -154,6 +168,15 @@ export function desiredPods(ctx: ReconcileContext, deletePods: Set<string> | und
     if (isSystemObject(o))
       for (let i = firstWant; i < d.wants.length; i++) d.wants[i] = { ...d.wants[i], system: true };
   }
+  for (const [object, c] of d.capped)
+    emit(
+      ctx,
+      "Warning",
+      "FailedCreate",
+      object,
+      `Error creating: ${c.count} pods not materialised: the nodes hold ${capacity} pods (maxPods) and podnet keeps at most ${PENDING_CAP} Pending pods; on a real cluster they would be Pending (FailedScheduling)`,
+      c.source,
+    );
   // ReplicaSets the observed pods name but the input does not give.
   for (const rs of live.impliedReplicaSets.values()) d.replicaSets.push(rs);
   // Pods whose controller is gone (garbage collection).
@@ -217,7 +240,8 @@ function scaleTo(d: Desired, existing: PodState[], n: number, want: Want, by: { 
     for (const p of existing) drop.has(p) ? d.toDelete.push({ pod: p, by }) : d.kept.add(p);
   } else {
     for (const p of existing) d.kept.add(p);
-    for (let i = existing.length; i < n; i++) d.wants.push(want); // read-only: shared by the replicas
+    const room = takeBudget(d, n - existing.length, by);
+    for (let i = 0; i < room; i++) d.wants.push(want); // read-only: shared by the replicas
   }
 }
 
@@ -386,12 +410,26 @@ function statefulSetPods(ctx: ReconcileContext, d: Desired, w: Workload): void {
     const ord = Number(p.name.slice(name.length + 1));
     if (!(ord < replicas)) d.toDelete.push({ pod: p, by: { object: obj, source: "statefulset-controller" } });
   }
+  // Ordinals past the existing pods: as many as the step's budget allows (PENDING_CAP).
+  const inRange = existing.filter((p) => Number(p.name.slice(name.length + 1)) < replicas).length;
+  let room = takeBudget(d, Math.max(0, replicas - inRange), { object: obj, source: "statefulset-controller" });
   for (let i = 0; i < replicas; i++) {
     const podName = `${name}-${i}`;
     const p = byName.get(podName);
     if (p && p.labels["controller-revision-hash"] === rev) {
       d.kept.add(p);
       continue;
+    }
+    if (!p) {
+      if (room === 0) {
+        // The rest are not materialised; existing later ordinals stay.
+        for (const q of existing) {
+          const ord = Number(q.name.slice(name.length + 1));
+          if (ord > i && ord < replicas && !d.kept.has(q)) d.kept.add(q);
+        }
+        break;
+      }
+      room--;
     }
     if (p) d.toDelete.push({ pod: p, by: { object: obj, source: "statefulset-controller" } });
     const spec: PodSpec = { ...w.tSpec, hostname: podName };

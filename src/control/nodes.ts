@@ -49,8 +49,15 @@ function fromNodeObject(d: Draft, o: KubeObject): void {
       ...(t.value !== undefined ? { value: t.value } : {}),
       effect: t.effect,
     }));
-  if (typeof o.spec?.podCIDR === "string") d.podCIDR = o.spec.podCIDR;
-  const ip = (o.status?.addresses ?? []).find((a: { type?: string }) => a?.type === "InternalIP")?.address;
+  // A dual-stack Node lists one CIDR per family (podCIDRs); the model is IPv4-only, so it
+  // takes the IPv4 one (validation refuses a Node with none).
+  const cidrs: unknown[] = [o.spec?.podCIDR, ...(Array.isArray(o.spec?.podCIDRs) ? o.spec.podCIDRs : [])];
+  const v4 = cidrs.find((c) => typeof c === "string" && parseCidr4(c) !== undefined);
+  if (typeof v4 === "string") d.podCIDR = v4;
+  const ip = (Array.isArray(o.status?.addresses) ? o.status.addresses : []).find(
+    (a: { type?: string; address?: unknown }) =>
+      a?.type === "InternalIP" && typeof a.address === "string" && parseIPv4(a.address) !== undefined,
+  )?.address;
   if (typeof ip === "string" && !d.address) d.address = ip;
   // calico-node records the tunnel address it took (IPIP or VXLAN) on the Node.
   const ann = o.metadata.annotations ?? {};

@@ -6,7 +6,7 @@
 import type { KubeObject, PodSpec } from "../manifest/types.js";
 import { parseIPv4 } from "../net/ipv4.js";
 import { objKey, sameObject } from "./objects.js";
-import { type Desired, emit, type ReconcileContext, type Want } from "./reconcile-context.js";
+import { type Desired, emit, type ReconcileContext, takeBudget, type Want } from "./reconcile-context.js";
 import type { PodState, ReplicaSetState, WorkloadRef } from "./state.js";
 
 /** A Pod read from a live cluster: the API server gave it a status with a phase. */
@@ -308,6 +308,7 @@ export function liveController(d: Desired, o: KubeObject, existing: PodState[], 
     else d.kept.add(p);
   }
   if (!plan || plan.add === 0) return;
+  const add = takeBudget(d, plan.add, plan.by); // PENDING_CAP (controllers.ts)
   const base = { namespace: ns, annotations: t.annotations, ready: true, terminating: false };
   const created = (source: string, object: string, message: (p: string) => string) => ({ object, source, message });
   if (o.kind === "StatefulSet") {
@@ -315,7 +316,7 @@ export function liveController(d: Desired, o: KubeObject, existing: PodState[], 
       ...(live.members.get(key) ?? []).map((p) => p.metadata.name),
       ...existing.map((p) => p.name),
     ]);
-    let n = plan.add;
+    let n = add;
     for (let i = 0; n > 0 && i < 100000; i++) {
       const podName = `${name}-${i}`;
       if (taken.has(podName)) continue;
@@ -353,5 +354,5 @@ export function liveController(d: Desired, o: KubeObject, existing: PodState[], 
     workload: { kind: o.kind as WorkloadRef["kind"], namespace: ns, name },
     created: created(plan.by.source, `${owner.kind.toLowerCase()}/${ns}/${owner.name}`, (p) => `Created pod: ${p}`),
   };
-  for (let i = 0; i < plan.add; i++) d.wants.push(want);
+  for (let i = 0; i < add; i++) d.wants.push(want);
 }

@@ -49,6 +49,25 @@ export interface Desired {
   adoptWarnings: string[];
   /** Observed Pod objects their controller scaled away: no longer desired. */
   dropped: KubeObject[];
+  /** New pods this step may still materialise (see PENDING_CAP in controllers.ts). */
+  budget: number;
+  /** Pods controllers want but not materialised, by controller (one event each). */
+  capped: Map<string, { source: string; count: number }>;
+}
+
+/**
+ * Takes room for `want` new pods out of the step's budget: the number to materialise.
+ * The rest are counted on the controller `by` (one aggregated event, not one pod each).
+ */
+export function takeBudget(d: Desired, want: number, by: { object: string; source: string }): number {
+  const room = Math.max(0, Math.min(want, d.budget));
+  d.budget -= room;
+  if (room < want) {
+    const c = d.capped.get(by.object) ?? { source: by.source, count: 0 };
+    c.count += want - room;
+    d.capped.set(by.object, c);
+  }
+  return room;
 }
 
 /** A pod a controller wants to exist. */

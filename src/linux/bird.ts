@@ -10,7 +10,7 @@ import { closeSync, existsSync, readFileSync } from "node:fs";
 import { openAppend, replaceFile } from "./safe-fs.js";
 import { join } from "node:path";
 import type { NodeNet } from "../ir/types.js";
-import { guardCommand, nsName, stateDir } from "./names.js";
+import { guardCommand, nsName, shortName, stateDir } from "./names.js";
 import { identify, type ProcessRecord } from "./state.js";
 import { createRunner } from "./exec.js";
 
@@ -58,8 +58,10 @@ export function birdConfig(node: NodeNet): string {
   return lines.join("\n");
 }
 
-export function birdPaths(cluster: string, node: string) {
+export function birdPaths(cluster: string, nodeName: string) {
   const dir = stateDir(cluster);
+  // The control socket's path must fit sun_path (107 bytes): /run/podnet/<≤40>/bird-<≤40>.ctl.
+  const node = shortName(nodeName, 40);
   return {
     conf: join(dir, `bird-${node}.conf`),
     ctl: join(dir, `bird-${node}.ctl`),

@@ -7,9 +7,12 @@ import {
   guardCommand,
   isPodnetNs,
   nsName,
+  shortName,
   validIfName,
   validateClusterName,
 } from "./names.js";
+import { birdPaths } from "./bird.js";
+import { supervisorBase } from "./supervisor.js";
 
 test("namespace names carry the prefix, the cluster and the IR id", () => {
   assert.equal(nsName("demo", "underlay"), "podnet-demo.underlay");
@@ -89,4 +92,18 @@ test("batch lines may not switch namespaces except into podnet's", () => {
   assert.throws(() => guardBatchLine("link add veth1 type veth peer name eth0 netns 1"), SafetyError);
   assert.throws(() => guardBatchLine("link set eth0 netns init"), SafetyError);
   assert.throws(() => guardBatchLine("netns add foo"), SafetyError);
+});
+
+test("file names from manifest names fit NAME_MAX and sun_path; short ones are unchanged", () => {
+  assert.equal(shortName("kind-worker", 40), "kind-worker");
+  const node = "n".repeat(253); // a Node name: a DNS-1123 subdomain, up to 253 characters
+  const s = shortName(node, 40);
+  assert.equal(s.length, 40);
+  assert.notEqual(s, shortName(`${"n".repeat(252)}m`, 40));
+  // BIRD's control socket: /run/podnet/<cluster, <= 40>/bird-<node>.ctl within sun_path (107 bytes).
+  assert.ok(birdPaths("c".repeat(40), node).ctl.length <= 107);
+  assert.equal(birdPaths("demo", "kind-worker").ctl, "/run/podnet/demo/bird-kind-worker.ctl");
+  assert.ok(supervisorBase({ stateDir: "/run/podnet/x", node, generation: 3 }).split("/").pop()!.length + 8 <= 255);
+  // Namespace names: <= 200 (well under NAME_MAX) for a 63-character namespace and a 253-character pod.
+  assert.ok(nsName("c".repeat(40), `pod/${"n".repeat(63)}/${"p".repeat(253)}`).length <= 200);
 });

@@ -54,6 +54,18 @@ export function nsName(cluster: string, irId: string): string {
   return name;
 }
 
+/**
+ * A part of a file name made from a manifest's name (a node's, a pod's: up to 253
+ * characters), at most `max` characters: a longer one is cut and suffixed with a hash, so
+ * two names never collide. File names may have 255 bytes (NAME_MAX) and a unix socket's
+ * path 107 (sun_path); names that fit are unchanged.
+ */
+export function shortName(part: string, max: number): string {
+  if (part.length <= max) return part;
+  const h = createHash("sha256").update(part).digest("hex").slice(0, 12);
+  return part.slice(0, max - 13) + "~" + h;
+}
+
 /** The cluster a podnet namespace belongs to, or null for a name podnet did not make. */
 export function clusterOfNs(ns: string): string | null {
   if (!ns.startsWith(NS_PREFIX)) return null;

@@ -23,7 +23,7 @@ import { openAppend, replaceFile } from "./safe-fs.js";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DataplaneIR, Listener, PodNet } from "../ir/types.js";
-import { guardCommand, nsName, stateDir } from "./names.js";
+import { guardCommand, nsName, shortName, stateDir } from "./names.js";
 import { pythonScript } from "./scripts.js";
 import { identify, procCmdline, readRecord, stillOurs, type ProcessRecord } from "./state.js";
 
@@ -92,7 +92,8 @@ export function supervisorConfigs(
 
 /** Base path of a supervisor's files (.json config, .ready, .log, .removed). */
 export function supervisorBase(cfg: Pick<SupervisorConfig, "stateDir" | "node" | "generation">): string {
-  return join(cfg.stateDir, `supervisor-${cfg.node}${cfg.generation ? "." + cfg.generation : ""}`);
+  // NAME_MAX 255 with the suffixes (".<generation>.removed"): a 253-character node name is cut.
+  return join(cfg.stateDir, `supervisor-${shortName(cfg.node, 200)}${cfg.generation ? "." + cfg.generation : ""}`);
 }
 
 export function supervisorMainPath(): string {
@@ -227,7 +228,7 @@ export async function startDns(
   timeoutMs = 20000,
 ): Promise<ProcessRecord> {
   const dir = stateDir(cluster);
-  const safe = podKey.replace(/\//g, "_");
+  const safe = shortName(podKey.replace(/\//g, "_"), 200);
   const readyPath = join(dir, `dns-${safe}.ready`);
   const logPath = join(dir, `dns-${safe}.log`);
   rmSync(readyPath, { force: true });

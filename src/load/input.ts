@@ -16,21 +16,84 @@ function inputError(file: string, message: string): SpecError {
   return new SpecError([d]);
 }
 
+/**
+ * The most bytes one input (a file, stdin, the config) may have: 3 GiB by default, well
+ * above a dump of a cluster at Kubernetes' scalability thresholds (~1 GB), below a Buffer's
+ * 4 GiB. PODNET_MAX_INPUT_BYTES (or the commands' --max-input-bytes) sets it. An endless
+ * input (`-f /dev/zero`, a stdin that never ends) stops at the cap with an error.
+ */
+export const DEFAULT_MAX_INPUT_BYTES = 3 * 2 ** 30;
+
+export function maxInputBytes(): number {
+  const v = process.env.PODNET_MAX_INPUT_BYTES;
+  if (v === undefined || v === "") return DEFAULT_MAX_INPUT_BYTES;
+  const n = /^[0-9]{1,13}$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 1 && n <= 2 ** 32 - 1))
+    throw inputError("PODNET_MAX_INPUT_BYTES", `${JSON.stringify(v.slice(0, 80))} must be a byte count 1-4294967295`);
+  return n;
+}
+
+function tooLarge(file: string, max: number): SpecError {
+  return inputError(
+    file,
+    `more than ${max} bytes (the input cap; raise it with --max-input-bytes or PODNET_MAX_INPUT_BYTES)`,
+  );
+}
+
 // Files and stdin are read as bytes, never decoded whole here: a cluster's dump can be larger
 // than V8's longest string (~512 MB); the manifest reader decodes it document by document.
 // For loading, a file from SPLIT_ABOVE bytes on is not even read here: the reader takes it in
 // pieces (fileSource). `readSources` (what `up` records) still gives every file's bytes.
 async function readStdin(): Promise<Uint8Array> {
+  const max = maxInputBytes();
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
+  let total = 0;
+  for await (const c of process.stdin) {
+    const b = typeof c === "string" ? Buffer.from(c) : (c as Buffer);
+    total += b.length;
+    if (total > max) {
+      process.stdin.destroy();
+      throw tooLarge("<stdin>", max);
+    }
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A pipe or character device read to its end, at most `max` bytes. */
+function readStream(path: string, fd: number, max: number): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const b = Buffer.allocUnsafe(1 << 20);
+    let n: number;
+    try {
+      n = readSync(fd, b, 0, b.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue;
+      if ((e as NodeJS.ErrnoException).code === "EOF") break;
+      throw e;
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > max) throw tooLarge(path, max);
+    chunks.push(b.subarray(0, n));
+  }
   return Buffer.concat(chunks);
 }
 
 /** A file's bytes. readFileSync refuses files over 2 GiB; a Buffer holds up to 4 GiB here. */
 function readBytes(path: string): Buffer {
+  const max = maxInputBytes();
   const fd = openSync(path, "r");
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    // A pipe (`-f <(cmd)`, /dev/stdin on a pipe) has no size: read it up to the cap. A
+    // device (/dev/zero, a terminal) is no manifest: refused before reading.
+    if (st.isFIFO()) return readStream(path, fd, max);
+    if (!st.isFile()) throw inputError(path, "is not a regular file or a pipe");
+    const size = st.size;
+    if (size > max) throw tooLarge(path, max);
     if (size < 2 ** 31 - 1) return readFileSync(fd);
     const b = Buffer.allocUnsafe(size);
     let off = 0;
@@ -126,7 +189,8 @@ async function collectSources(
         for (const f of files) out.push({ file: f, text: content(f) });
       } else out.push({ file: p, text: content(p) });
     } catch (e) {
-      missing.push({ severity: "error", message: `${p}: ${(e as Error).message}`, file: p });
+      if (e instanceof SpecError) missing.push(...e.diagnostics);
+      else missing.push({ severity: "error", message: `${p}: ${(e as Error).message}`, file: p });
     }
   }
   if (missing.length > 0) throw new SpecError(missing);
@@ -137,7 +201,7 @@ async function collectSources(
 export function readConfigFile(path: string): { file: string; text: string } {
   if (!existsSync(path)) throw inputError(path, "no such file or directory");
   if (statSync(path).isDirectory()) throw inputError(path, "is a directory (the config is one file)");
-  return { file: path, text: readFileSync(path, "utf8") };
+  return { file: path, text: new TextDecoder().decode(readBytes(path)) };
 }
 
 /** The package root: the nearest directory upwards holding podnet's package.json. */

@@ -620,9 +620,27 @@ function parseDnsSection({ cfg, raw, err, unknown }: ConfigParse): void {
     else cfg.dns.ttl = d.ttl;
   }
   if (d.replicas !== undefined) {
-    if (!isInt(d.replicas) || d.replicas < 0) err("dns.replicas", d.replicas, "must be a non-negative integer");
+    // CoreDNS is a Deployment: replicas an int32 (its pods past the nodes' capacity are
+    // counted, not materialised: PENDING_CAP in src/control/controllers.ts).
+    if (!isInt(d.replicas) || d.replicas < 0 || d.replicas > 2147483647)
+      err("dns.replicas", d.replicas, "must be an integer between 0 and 2147483647");
     else cfg.dns.replicas = d.replicas;
   }
+}
+
+/**
+ * A TXT value goes on the wire as character-strings of at most 255 bytes, each with a
+ * length byte (RFC 1035 3.3.14), in one RDATA of at most 65535 bytes (RDLENGTH is 16 bits),
+ * inside one DNS message (TCP: at most 65535 bytes with its header and question). 512
+ * bytes are left for those (a question name is at most 255).
+ */
+const TXT_MAX_RDATA = 65535 - 512;
+function txtTooLong(v: string): string | undefined {
+  const n = new TextEncoder().encode(v).length;
+  const rdata = n + Math.max(1, Math.ceil(n / 255));
+  return rdata > TXT_MAX_RDATA
+    ? `is too long: ${n} bytes; a TXT record's data must fit one DNS message (at most ${TXT_MAX_RDATA} bytes of RDATA, RFC 1035 3.3.14)`
+    : undefined;
 }
 
 /** externalDNS: records for names outside the cluster. */
@@ -653,7 +671,7 @@ function parseExternalRecord({ cfg, err, unknown }: ConfigParse, r: unknown, f: 
           : undefined
         : r.type === "CNAME"
           ? dns1123Subdomain(v.replace(/\.$/, "").toLowerCase())
-          : undefined;
+          : txtTooLong(v);
   if (ve) return err(`${f}.value`, v, ve);
   cfg.externalDNS.push({ name: r.name as string, type: r.type, value: v });
 }

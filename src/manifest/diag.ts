@@ -23,15 +23,49 @@ export function indexPath(base: string, i: number): string {
   return `${base}[${i}]`;
 }
 
+/** How much of a value an error message quotes (a 50 MB name is not printed whole). */
+export const QUOTE_MAX = 80;
+
+/** `s` cut to `max` characters and marked with "…" when cut. */
+export function truncate(s: string, max = QUOTE_MAX): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/** A string for an error message: JSON-quoted, cut to QUOTE_MAX characters. The one
+ *  quoting helper of every message that echoes input (diagnostics, flags, API errors). */
+export function quoteValue(s: string): string {
+  return JSON.stringify(truncate(s));
+}
+
 export function formatValue(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "string") return quoteValue(v);
   if (typeof v === "number" || typeof v === "boolean" || v === null) return String(v);
   try {
     const s = JSON.stringify(v);
-    return s.length > 80 ? s.slice(0, 77) + "..." : s;
+    return s === undefined ? String(v) : truncate(s);
   } catch {
-    return String(v);
+    return truncate(String(v));
   }
+}
+
+/**
+ * How deep a document may nest (mappings and lists). No object podnet reads comes near (a
+ * pod template's deepest field is ~12 levels); a deeper one (an annotation nested 5,000
+ * deep) is refused with a clear error before any recursive code sees it. Go's
+ * encoding/json stops at 10,000 (maxNestingDepth); JavaScript's stack overflows first.
+ */
+export const MAX_DEPTH = 100;
+
+/** True when `v` nests mappings or lists more than `max` levels deep (stops early). */
+export function deeperThan(v: unknown, max: number): boolean {
+  if (typeof v !== "object" || v === null) return false;
+  if (max <= 0) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (deeperThan(v[i], max - 1)) return true;
+    return false;
+  }
+  for (const k in v) if (deeperThan((v as Record<string, unknown>)[k], max - 1)) return true;
+  return false;
 }
 
 export const NO_VALUE: unique symbol = Symbol("no value");
@@ -52,10 +86,13 @@ export function objectLabel(
   docIndex: number | undefined,
 ): string {
   if (typeof name === "string" && name !== "" && typeof kind === "string" && kind !== "") {
-    return namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
+    // Valid names have at most 253 characters; an invalid one is cut (a 50 MB name).
+    const n = truncate(name, 253);
+    const k = truncate(kind, 63);
+    return namespace ? `${k} ${truncate(namespace, 253)}/${n}` : `${k} ${n}`;
   }
   const doc = docIndex !== undefined ? `document ${docIndex + 1}` : "document";
-  return typeof kind === "string" && kind !== "" ? `${doc}, kind ${kind}` : doc;
+  return typeof kind === "string" && kind !== "" ? `${doc}, kind ${truncate(kind, 63)}` : doc;
 }
 
 export function formatDiagnostic(d: {

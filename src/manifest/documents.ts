@@ -223,7 +223,8 @@ function readYamlText(
       docIndex++;
       for (const e of doc.errors) {
         const pos = lc.linePos(e.pos[0]);
-        const msg = e.message.replace(/ at line \d+, column \d+[\s\S]*$/, "");
+        let msg = e.message.replace(/ at line \d+, column \d+[\s\S]*$/, "");
+        if (/call stack/.test(msg)) msg = "nested too deeply to read";
         diags.add(
           "error",
           { source: { file, docIndex: idx, line: pos.line + shift }, object: `document ${idx + 1}` },
@@ -300,7 +301,13 @@ export function readDocuments(src: SourceText, diags: Diags, opts: { splitAbove?
     let value: unknown;
     try {
       value = JSON.parse(text);
-    } catch {
+    } catch (e) {
+      // A large JSON text (`{"` first) with an error: report JSON.parse's position rather
+      // than composing the whole text again as YAML to find it (memory: ~40x the text).
+      if (text.length >= JSON_ONLY_ABOVE && /^\s*\{\s*"/.test(text)) {
+        jsonError(src.file, text, e as Error, diags);
+        return out;
+      }
       value = undefined; // not plain JSON: the YAML parser reports where it breaks
     }
     if (value && typeof value === "object" && !Array.isArray(value)) {
@@ -328,6 +335,31 @@ interface Place {
   start: number;
   end: number;
   line: number;
+}
+
+/** JSON texts this large are not re-read as YAML when JSON.parse fails (see readDocuments). */
+export const JSON_ONLY_ABOVE = 1 << 20;
+
+/** JSON.parse's error at its line and column (V8 says "… at position N"). */
+function jsonError(file: string, text: string, e: Error, diags: Diags): void {
+  const m = /at position (\d+)/.exec(e.message);
+  const pos = m ? Math.min(Number(m[1]), text.length) : undefined;
+  let line = 1;
+  let lineStart = 0;
+  if (pos !== undefined)
+    for (let i = text.indexOf("\n"); i >= 0 && i < pos; i = text.indexOf("\n", i + 1)) {
+      line++;
+      lineStart = i + 1;
+    }
+  const msg = e.message.replace(/\s*\(line \d+ column \d+\)/, "").replace(/, ".*" is not valid JSON$/s, "");
+  diags.add(
+    "error",
+    { source: { file, docIndex: 0, line }, object: "document 1" },
+    undefined,
+    NO_VALUE,
+    `JSON syntax error: ${msg.length > 200 ? msg.slice(0, 200) + "…" : msg}`,
+    pos !== undefined ? { line, column: pos - lineStart + 1 } : { line },
+  );
 }
 
 /**

@@ -22,9 +22,20 @@ import {
   defaultConfig,
   parseConfig,
 } from "./config.js";
-import { Diags, type Mapping, NO_VALUE, isNamespaced, isObj, keyPath, objectLabel, where } from "./diag.js";
+import {
+  Diags,
+  MAX_DEPTH,
+  type Mapping,
+  NO_VALUE,
+  deeperThan,
+  isNamespaced,
+  isObj,
+  keyPath,
+  objectLabel,
+  where,
+} from "./diag.js";
 import { SpecError } from "./errors.js";
-import { type RawDocument, type SourceText, readDocuments } from "./documents.js";
+import { type RawDocument, type SourceText, readDocuments as readAll } from "./documents.js";
 import { dumpNamesNodes, inferConfig, isSnapshot } from "./infer.js";
 import { dedupeObjects, validateObjects } from "./validate.js";
 
@@ -155,6 +166,51 @@ interface DocsRead {
   ignored: Map<string, { count: number; first: SourceRef }>;
   /** Files already warned about for documents that are not Kubernetes objects. */
   skipped: Set<string>;
+}
+
+/**
+ * A file's documents, each at most MAX_DEPTH levels deep. A parser that recurses overflows
+ * the stack on input nested thousands deep: that is an error about the file, not a crash.
+ */
+function readDocuments(src: SourceText, diags: Diags): RawDocument[] {
+  let docs: RawDocument[];
+  try {
+    docs = readAll(src, diags);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    diags.add(
+      "error",
+      { source: { file: src.file, docIndex: 0, line: 1 } },
+      undefined,
+      NO_VALUE,
+      `is nested too deeply to read (podnet reads documents at most ${MAX_DEPTH} levels deep)`,
+    );
+    return [];
+  }
+  const out: RawDocument[] = [];
+  for (const d of docs) {
+    if (!deeperThan(d.value, MAX_DEPTH)) {
+      out.push(d);
+      continue;
+    }
+    // The document's line comes from a scan that recurses too (jsonLineMap): guarded.
+    let line: number | undefined;
+    try {
+      line = d.source.line;
+    } catch {
+      line = undefined;
+    }
+    diags.error(
+      {
+        source: { file: d.source.file, docIndex: d.source.docIndex, line: line ?? 1 },
+        object: `document ${d.source.docIndex + 1}`,
+      },
+      undefined,
+      NO_VALUE,
+      `is nested more than ${MAX_DEPTH} levels deep (podnet's limit; no object it reads comes near)`,
+    );
+  }
+  return out;
 }
 
 /** --config: exactly one Cluster document. */

@@ -142,7 +142,7 @@ function checkKind(err: Err, o: KubeObject, config: ClusterConfig, diags: Diags)
       checkService(err, o, config);
       break;
     case "NetworkPolicy":
-      checkNetworkPolicy(err, o);
+      checkNetworkPolicy(err, o, (field, value, text) => diags.warn(where(o), field, value, text));
       break;
     case "EndpointSlice":
       checkEndpointSlice(err, o);

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { conformanceState } from "./testing.js";
-import { compilePolicies, POLICY_TABLE } from "./compile.js";
+import { compilePolicies, NFT_NAME_MAX, POLICY_TABLE, policyChainName } from "./compile.js";
 
 function stateWithNode(policies: Parameters<typeof conformanceState>[0]) {
   const st = conformanceState(policies);
@@ -99,4 +99,24 @@ test("ipBlock except becomes ranges around the hole", () => {
     { range: ["10.0.0.0", "10.243.255.255"] },
     { range: ["10.245.0.0", "10.255.255.255"] },
   ]);
+});
+
+// Kubernetes: a pod name is a DNS-1123 subdomain (<= 253 characters), a namespace a DNS-1123
+// label (<= 63) (pkg/apis/core/validation ValidatePodName, ValidateNamespaceName); nftables
+// names are <= 255 bytes (NFT_CHAIN_MAXNAMELEN 256 with the NUL, include/uapi/linux/netfilter/nf_tables.h).
+test("policy chain names fit nftables at the longest valid names; names that fit are unchanged", () => {
+  assert.equal(policyChainName("ingress", "default", "web-0"), "ingress-default/web-0");
+  const ns = "n".repeat(63);
+  const a = policyChainName("ingress", ns, `${"p".repeat(252)}a`);
+  const b = policyChainName("ingress", ns, `${"p".repeat(252)}b`);
+  const e = policyChainName("egress", ns, `${"p".repeat(252)}a`);
+  for (const n of [a, b, e]) {
+    assert.ok(n.length <= NFT_NAME_MAX, `${n.length}`);
+    assert.match(n, /^(ingress|egress)-[A-Z2-7]{8}-n+\/p+\.\.\.$/);
+  }
+  assert.notEqual(a, b, "the hash keeps names that differ only at the end apart");
+  const edge = `${"q".repeat(255 - "ingress-default/".length)}`;
+  assert.equal(policyChainName("ingress", "default", edge).length, 255, "255 bytes still fit");
+  assert.equal(policyChainName("ingress", "default", edge), `ingress-default/${edge}`);
+  assert.notEqual(policyChainName("ingress", "default", `${edge}x`), `ingress-default/${edge}x`);
 });

@@ -56,6 +56,7 @@ import type {
   NftSetItem,
   NftStmt,
 } from "../ir/types.js";
+import { sha256Hex } from "../control/hash.js";
 import { intToIp, parseCidr } from "../net/ipv4.js";
 import {
   indexPolicies,
@@ -101,11 +102,40 @@ function isolatedComment(policies: string[]): { comment: string; by: string } {
   return { comment, by: comment.slice("isolated by ".length) };
 }
 
+/**
+ * nftables chain names: NFT_CHAIN_MAXNAMELEN is 256 bytes with the NUL (include/uapi/linux/
+ * netfilter/nf_tables.h; checked on this kernel by experiment), so at most 255.
+ */
+export const NFT_NAME_MAX = 255;
+
+const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/**
+ * A policy chain's name: `ingress-<ns>/<pod>`, `egress-<ns>/<pod>`. A Kubernetes pod name
+ * may have 253 characters and a namespace 63, past nftables' limit: such a name is cut as
+ * kube-proxy's nftables mode cuts its chain names (pkg/proxy/nftables/proxier.go
+ * hashAndTruncate): 8 base32 characters of the SHA-256 of the whole name first, so two
+ * long names never collide, then the name cut to fit with "...". Names that fit are
+ * unchanged.
+ */
+export function policyChainName(dir: "ingress" | "egress", namespace: string, pod: string): string {
+  const name = `${dir}-${namespace}/${pod}`;
+  if (utf8Len(name) <= NFT_NAME_MAX) return name;
+  const hex = sha256Hex(name);
+  let h = "";
+  // base32 of the digest's first 5 bytes (40 bits = 8 characters), as base32.StdEncoding.
+  const bits = BigInt(`0x${hex.slice(0, 10)}`);
+  for (let i = 7; i >= 0; i--) h += B32[Number((bits >> BigInt(5 * i)) & 31n)];
+  let cut = `${dir}-${h}-${namespace}/${pod}`;
+  while (utf8Len(cut) > NFT_NAME_MAX - 3) cut = cut.slice(0, -1);
+  return `${cut}...`;
+}
+
 /** The policy table's final drops: what they stand for (read by the interpreter). */
 const POLICY_DROP = Object.freeze({ reason: "POLICY_DENIED" as const });
 
 function ipRangesOfPeer(ix: PolicyIndex, peer: CPeer): [number, number][] {
-  if (!peer.ipBlock) return [];
+  if (!peer.ipBlock || peer.ipBlock.ipv6) return []; // IPv6: no IPv4 address (engine.ts)
   let ranges: [number, number][] = [[peer.ipBlock.cidr.first, peer.ipBlock.cidr.last]];
   const cut = [...peer.ipBlock.except];
   // Where ipBlocks must not match pods, the pod network is cut out as well.
@@ -274,7 +304,7 @@ export function compileNodePolicy(
       const compiled: Compiled[] = [];
       for (const p of pols)
         for (const r of dir === "ingress" ? p.ingressRules : p.egressRules) compiled.push({ policy: p, rule: r });
-      const name = `${dir}-${pod.namespace}/${pod.name}`;
+      const name = policyChainName(dir, pod.namespace, pod.name);
       const rules: NftRule[] = [];
       if (dir === "ingress") {
         rules.push({

@@ -12,7 +12,17 @@ import { allSet, emptySet, single, union, type ConnSet, type Proto } from "./por
 export interface CPeer {
   podSelector?: LabelSelector;
   namespaceSelector?: LabelSelector;
-  ipBlock?: { cidr: Cidr; except: Cidr[]; text: string };
+  /** `ipv6`: an IPv6 block, kept as written; podnet's clusters are IPv4-only, so it matches
+   *  no address (its `cidr` is then the empty range and `except` is empty). */
+  ipBlock?: { cidr: Cidr; except: Cidr[]; text: string; ipv6?: true };
+}
+
+/** Matches nothing: first > last (an IPv6 ipBlock on an IPv4-only cluster). */
+const NO_ADDRESSES: Cidr = Object.freeze({ base: 0, prefix: 0, first: 1, last: 0 });
+
+/** An IPv6 CIDR text (validation has accepted it; the family is all that is read here). */
+export function isIPv6Cidr(s: string): boolean {
+  return typeof s === "string" && s.includes(":");
 }
 export interface CPort {
   protocol: Proto;
@@ -52,7 +62,17 @@ function compilePeer(p: NetworkPolicyPeer): CPeer {
   const out: CPeer = {};
   if (p.podSelector) out.podSelector = p.podSelector;
   if (p.namespaceSelector) out.namespaceSelector = p.namespaceSelector;
-  if (p.ipBlock) {
+  if (p.ipBlock && isIPv6Cidr(p.ipBlock.cidr)) {
+    // Kubernetes accepts IPv6 blocks (pkg/apis/networking/validation ValidateIPBlock); on an
+    // IPv4-only cluster they select no peer, as on a real single-stack IPv4 cluster.
+    const ex = p.ipBlock.except ?? [];
+    out.ipBlock = {
+      cidr: NO_ADDRESSES,
+      except: [],
+      text: p.ipBlock.cidr + (ex.length ? ` except ${ex.join(",")}` : ""),
+      ipv6: true,
+    };
+  } else if (p.ipBlock) {
     out.ipBlock = {
       cidr: parseCidr(p.ipBlock.cidr, true),
       except: (p.ipBlock.except ?? []).map((e) => parseCidr(e, true)),
@@ -149,6 +169,7 @@ export function partyIp(p: Party): number | undefined {
 }
 
 function inIpBlock(b: NonNullable<CPeer["ipBlock"]>, ip: number): boolean {
+  if (b.ipv6) return false;
   return cidrContains(b.cidr, ip) && !b.except.some((e) => cidrContains(e, ip));
 }
 

@@ -98,7 +98,7 @@ function ipBreakpoints(ix: PolicyIndex): number[] {
   for (const p of ix.policies) {
     for (const r of [...p.ingressRules, ...p.egressRules]) {
       for (const pe of r.peers ?? []) {
-        if (!pe.ipBlock) continue;
+        if (!pe.ipBlock || pe.ipBlock.ipv6) continue;
         for (const c of [pe.ipBlock.cidr, ...pe.ipBlock.except]) {
           pts.add(c.first);
           if (c.last < 0xffffffff) pts.add(c.last + 1);

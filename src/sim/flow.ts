@@ -159,6 +159,13 @@ function defaultResolver(state: ClusterState | undefined): Resolver {
   };
 }
 
+/** A port written in TO (URL or IP:PORT): 1-65535, as a TCP/UDP destination port must be. */
+function checkPort(text: string, to: string): void {
+  const n = Number(text);
+  if (!/^[0-9]{1,5}$/.test(text) || n < 1 || n > 65535)
+    throw new TraceInputError(`port "${text}" in "${to}" is not a valid port (1-65535)`);
+}
+
 function resolveDst(t: Topology, src: Src, spec: FlowSpec, opts: TraceOptions): Dst {
   const to = spec.to;
   const state = opts.state;
@@ -177,9 +184,12 @@ function resolveDst(t: Topology, src: Src, spec: FlowSpec, opts: TraceOptions): 
       service: `${ns}/${name}`,
     };
   }
-  const url = /^([a-z][a-z0-9+.-]*):\/\/([^/:?#]+)(?::(\d+))?([^?#]*)/i.exec(to);
+  // The host may be a bracketed IPv6 literal (RFC 3986 IP-literal): read, then refused.
+  const url = /^([a-z][a-z0-9+.-]*):\/\/(\[[^\]/?#]*\]|[^/:?#]+)(?::(\d*))?([^?#]*)/i.exec(to);
   if (url) {
     const [, scheme, host, port, path] = url;
+    if (port !== undefined && port !== "") checkPort(port, to);
+    if (host.startsWith("[")) throw new TraceInputError(`"${host}" in "${to}" is IPv6: the cluster is IPv4-only`);
     const dport = spec.port ?? (port ? Number(port) : scheme.toLowerCase() === "https" ? 443 : 80);
     if (isIPv4(host)) return { ip: ipToInt(host), port: dport, host, path: path || "/" };
     if (!src.pod)
@@ -193,6 +203,8 @@ function resolveDst(t: Topology, src: Src, spec: FlowSpec, opts: TraceOptions): 
     return { ip: ipToInt(r.answer), port: dport, host, path: path || "/", dns };
   }
   const ipPort = /^(\d+\.\d+\.\d+\.\d+)(?::(\d+))?$/.exec(to);
+  if (ipPort && !isIPv4(ipPort[1])) throw new TraceInputError(`"${ipPort[1]}" is not an IPv4 address`);
+  if (ipPort?.[2] !== undefined) checkPort(ipPort[2], to);
   if (ipPort) return { ip: ipToInt(ipPort[1]), port: spec.port ?? (ipPort[2] ? Number(ipPort[2]) : undefined) };
   const p = findPod(t, to.startsWith("pod/") ? to.slice(4) : to, state);
   if (!p) throw new TraceInputError(`unknown destination "${to}" (expected a pod, svc/NAME, an IP, IP:PORT or a URL)`);

@@ -191,6 +191,18 @@ export function inspectNode(ir: DataplaneIR, name: string): NodeInspect | undefi
 
 export class ApiInputError extends Error {}
 
+/**
+ * A request field as text: a JSON body may hold anything, and String() of an object whose
+ * toString is not a function throws. Strings, numbers and booleans pass; undefined and null
+ * are "" (absent); anything else is a 400.
+ */
+export function fieldText(v: unknown, field: string): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  throw new ApiInputError(`${field} must be a string`);
+}
+
 const PROTOS = ["tcp", "udp", "sctp", "icmp"];
 
 export interface TraceQuery {
@@ -205,8 +217,14 @@ export interface TraceQuery {
 
 /** Asks the session; bad input (unknown pod, bad port) is an ApiInputError with the interpreter's message. */
 export function runTrace(session: TraceSession, q: TraceQuery): TraceResult {
-  const from = String(q.from ?? "").trim();
-  const to = String(q.to ?? "").trim();
+  const from = fieldText(q.from, "from").trim();
+  const to = fieldText(q.to, "to").trim();
+  q = {
+    ...q,
+    port: fieldText(q.port, "port"),
+    protocol: fieldText(q.protocol, "protocol"),
+    size: fieldText(q.size, "size"),
+  };
   if (!from) throw new ApiInputError("from is required: [ns/]pod | node/NAME | external[:IP]");
   if (!to) throw new ApiInputError("to is required: [ns/]pod | svc/[ns/]NAME | IP | IP:PORT | URL");
   let port: number | undefined;
@@ -228,7 +246,7 @@ export function runTrace(session: TraceSession, q: TraceQuery): TraceResult {
       throw new ApiInputError(`size must be an integer 28-65535: "${q.size}"`);
   }
   try {
-    const reply = q.reply === true || q.reply === "true" || q.reply === "1";
+    const reply = q.reply === true || q.reply === "true" || q.reply === "1"; // anything else: false
     return session.trace({ from, to, port, protocol, size, reply }, { maxPaths: 256 });
   } catch (e) {
     if (e instanceof TraceInputError) throw new ApiInputError(e.message);

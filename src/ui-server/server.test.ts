@@ -143,3 +143,65 @@ test("no endpoint runs commands without --allow-exec", async () => {
   });
   assert.equal(r.status, 403);
 });
+
+test("malformed requests are 400s, not 500s: a bad %-escape, a field that is no string", async () => {
+  const a = await get("/api/ir/node/%ff");
+  assert.equal(a.status, 400);
+  assert.match(JSON.parse(a.body).error, /bad node name/);
+  for (const body of [
+    { to: { toString: 1 } },
+    { from: ["x"], to: "a" },
+    { from: "a", to: "b", port: { valueOf: 1 } },
+  ]) {
+    const r = await get("/api/trace", { method: "POST", type: "application/json", body: JSON.stringify(body) });
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.match(JSON.parse(r.body).error, /must be a string|required/);
+  }
+});
+
+test("/api/exec: a few commands at once, the rest get 429; bad fields are 400s", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let started = 0;
+  const s2 = await startUiServer({
+    session: modelSession(state),
+    port: 0,
+    staticDir: dir,
+    exec: async () => {
+      started++;
+      await gate;
+      return { command: ["true"], exitCode: 0, stdout: "", stderr: "" };
+    },
+  });
+  const post = (body: unknown) =>
+    new Promise<number>((resolve, reject) => {
+      const r = request(
+        {
+          host: HOST,
+          port: s2.port,
+          path: "/api/exec",
+          method: "POST",
+          headers: { host: `${HOST}:${s2.port}`, "content-type": "application/json" },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        },
+      );
+      r.on("error", reject);
+      r.end(JSON.stringify(body));
+    });
+  try {
+    assert.equal(await post({ from: "a", to: { toString: 1 } }), 400);
+    assert.equal(await post({ from: "a", to: "b", port: "99999" }), 400);
+    assert.equal(await post({ from: "a", to: "b", protocol: "-V" }), 400);
+    const first = Array.from({ length: 4 }, () => post({ from: "a", to: "10.0.0.1" }));
+    while (started < 4) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(await post({ from: "a", to: "10.0.0.1" }), 429);
+    release();
+    assert.deepEqual(await Promise.all(first), [200, 200, 200, 200]);
+  } finally {
+    release();
+    await s2.close();
+  }
+});

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { ModelSession } from "../questions/trace.js";
 import {
   ApiInputError,
+  fieldText,
   inspectNode,
   mapModel,
   reachModel,
@@ -97,7 +98,11 @@ async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
+/** Commands /api/exec runs at once; more get 429. */
+export const EXEC_CONCURRENCY = 4;
+
 export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
+  let execRunning = 0;
   const staticDir = o.staticDir ?? defaultStaticDir();
   const { state, ir } = o.session;
   let model: MapModel | undefined;
@@ -148,7 +153,12 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
       }
       const m = /^\/api\/ir\/node\/([^/]+)(?:\/(links|addrs|routes|neigh|fdb|rules))?$/.exec(p);
       if (m && method === "GET") {
-        const name = decodeURIComponent(m[1]);
+        let name: string;
+        try {
+          name = decodeURIComponent(m[1]);
+        } catch {
+          throw new ApiInputError(`bad node name in the path: ${JSON.stringify(m[1].slice(0, 80))}`);
+        }
         const ins = inspectNode(ir, name);
         if (!ins)
           return json(res, 404, {
@@ -170,13 +180,25 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
             error: "running commands is disabled: start podnet ui --name NAME --allow-exec on a running cluster",
           });
         const b = await jsonBody(req);
-        const r: ExecRequest = { from: String(b.from ?? ""), to: String(b.to ?? "") };
-        if (b.port !== undefined && b.port !== "") r.port = Number(b.port);
-        if (b.protocol) r.protocol = String(b.protocol);
+        const r: ExecRequest = { from: fieldText(b.from, "from"), to: fieldText(b.to, "to") };
+        const port = fieldText(b.port, "port");
+        const protocol = fieldText(b.protocol, "protocol");
+        if (port !== "") r.port = Number(port);
+        if (protocol) r.protocol = protocol;
         if (!r.from || !r.to) throw new ApiInputError("from and to are required");
-        if (r.port !== undefined && (!Number.isInteger(r.port) || r.port < 1 || r.port > 65535))
-          throw new ApiInputError(`port must be an integer 1-65535: "${b.port}"`);
-        return json(res, 200, await o.exec(r));
+        if (r.port !== undefined && (!/^[0-9]{1,5}$/.test(port) || r.port < 1 || r.port > 65535))
+          throw new ApiInputError(`port must be an integer 1-65535: ${JSON.stringify(port.slice(0, 80))}`);
+        if (r.protocol !== undefined && !["tcp", "udp", "icmp"].includes(r.protocol))
+          throw new ApiInputError(`protocol must be tcp, udp or icmp: ${JSON.stringify(r.protocol.slice(0, 80))}`);
+        // Each exec runs a process in a pod for up to 15 s: a few at once, the rest wait their turn.
+        if (execRunning >= EXEC_CONCURRENCY)
+          return json(res, 429, { error: `busy: ${EXEC_CONCURRENCY} commands are running, try again` });
+        execRunning++;
+        try {
+          return json(res, 200, await o.exec(r));
+        } finally {
+          execRunning--;
+        }
       }
       return json(res, 404, { error: `no such endpoint: ${method} ${p}` });
     } catch (e) {

@@ -107,8 +107,17 @@ function checkPodDns(err: Err, base: string, spec: Mapping): void {
       );
       if (Array.isArray(dc.options))
         dc.options.forEach((op: unknown, i: number) => {
+          const of = indexPath(`${f}.options`, i);
           if (!isObj(op) || typeof op.name !== "string" || op.name === "")
-            err(`${indexPath(`${f}.options`, i)}.name`, NO_VALUE, "is required", NET);
+            err(`${of}.name`, NO_VALUE, "is required", NET);
+          // The API requires only a name (ValidatePodDNSConfig); kubelet writes `options
+          // name[:value]` into one resolv.conf line (resolver(5): blank-separated words), so a
+          // blank or newline would add options or lines: podnet refuses them.
+          else if (/\s/.test(op.name)) err(`${of}.name`, op.name, "must not contain whitespace or newlines", NET);
+          if (isObj(op) && op.value !== undefined && op.value !== null) {
+            if (typeof op.value !== "string") err(`${of}.value`, op.value, "must be a string", NET);
+            else if (/\s/.test(op.value)) err(`${of}.value`, op.value, "must not contain whitespace or newlines", NET);
+          }
         });
     }
   }
@@ -201,6 +210,16 @@ export function checkNode(err: Err, o: KubeObject): void {
     const f = i === 0 ? "spec.podCIDR" : indexPath("spec.podCIDRs", i - 1);
     if (typeof c !== "string" || !parseCidrAny(c).ok) err(f, c, "is not a valid CIDR", NET);
   }
+  // podnet's clusters are IPv4-only: a Node needs an IPv4 pod CIDR if it names any.
+  const given = [spec.podCIDR, ...(Array.isArray(spec.podCIDRs) ? spec.podCIDRs : [])].filter((c) => c !== undefined);
+  const fam = given.map((c) => (typeof c === "string" ? parseCidrAny(c) : { ok: false as const }));
+  if (fam.length && fam.every((p) => p.ok) && !fam.some((p) => p.ok && p.family === 4))
+    err(
+      spec.podCIDR !== undefined ? "spec.podCIDR" : "spec.podCIDRs",
+      spec.podCIDR ?? spec.podCIDRs,
+      "has no IPv4 CIDR: the cluster is IPv4-only",
+      NET,
+    );
   if (Array.isArray(spec.taints))
     spec.taints.forEach((t: unknown, i: number) => {
       const f = indexPath("spec.taints", i);

@@ -9,7 +9,10 @@ import { type Err, NET, checkPort, checkProtocol, checkIntOrNamedPort, checkSele
 // A policy is all network: every finding is network-relevant but those of the selectors'
 // label formats and named ports (checkSelector, checkIntOrNamedPort classify their own) and
 // a policy type given twice.
-export function checkNetworkPolicy(apiErr: Err, o: KubeObject): void {
+/** A note that is no error (an IPv6 block on podnet's IPv4-only clusters). */
+export type Warn = (field: string, value: unknown, text: string) => void;
+
+export function checkNetworkPolicy(apiErr: Err, o: KubeObject, warn: Warn = () => {}): void {
   const err: Err = (f, v, t) => apiErr(f, v, t, NET);
   const spec = o.spec;
   if (!isObj(spec)) return err("spec", spec ?? NO_VALUE, spec === undefined ? "is required" : "must be a mapping");
@@ -58,7 +61,7 @@ export function checkNetworkPolicy(apiErr: Err, o: KubeObject): void {
             );
           if (p.podSelector !== undefined) checkSelector(apiErr, `${pf}.podSelector`, p.podSelector);
           if (p.namespaceSelector !== undefined) checkSelector(apiErr, `${pf}.namespaceSelector`, p.namespaceSelector);
-          if (p.ipBlock !== undefined) checkIPBlock(err, `${pf}.ipBlock`, p.ipBlock);
+          if (p.ipBlock !== undefined) checkIPBlock(err, `${pf}.ipBlock`, p.ipBlock, warn);
         });
       else if (peers !== undefined && peers !== null) err(`${rf}.${peersKey}`, peers, "must be a list");
       const ports = r.ports;
@@ -81,12 +84,13 @@ export function checkNetworkPolicy(apiErr: Err, o: KubeObject): void {
   }
 }
 
-export function checkIPBlock(apiErr: Err, f: string, b: unknown): void {
+export function checkIPBlock(apiErr: Err, f: string, b: unknown, warn: Warn = () => {}): void {
   const err: Err = (fl, v, t) => apiErr(fl, v, t, NET);
   if (!isObj(b)) return err(f, b, "must be a mapping {cidr, except}");
   if (b.cidr === undefined) return err(`${f}.cidr`, NO_VALUE, "is required");
   const c = typeof b.cidr === "string" ? parseCidrAny(b.cidr) : { ok: false as const };
   if (!c.ok) return err(`${f}.cidr`, b.cidr, "is not a valid CIDR");
+  if (c.family === 6) warn(`${f}.cidr`, b.cidr, "is an IPv6 block: the cluster is IPv4-only, so it matches no address");
   if (b.except === undefined || b.except === null) return;
   if (!Array.isArray(b.except)) return err(`${f}.except`, b.except, "must be a list");
   b.except.forEach((x: unknown, i: number) => {
@@ -95,6 +99,11 @@ export function checkIPBlock(apiErr: Err, f: string, b: unknown): void {
     if (!xc.ok) return err(xf, x, "is not a valid CIDR");
     if (c.family === 4 && xc.family === 4) {
       if (!cidrWithin(xc.cidr, c.cidr) || xc.prefix === c.prefix) err(xf, x, "must be a strict subset of `cidr`");
-    } else if (c.family !== xc.family) err(xf, x, "must be a strict subset of `cidr`");
+    } else if (c.family === 6 && xc.family === 6) {
+      // ValidateIPBlock: except must be a strict subset of cidr, for both families.
+      const outer = (b6: bigint, p: number) => b6 >> BigInt(128 - p);
+      if (xc.prefix <= c.prefix || outer(xc.base6, c.prefix) !== outer(c.base6, c.prefix))
+        err(xf, x, "must be a strict subset of `cidr`");
+    } else err(xf, x, "must be a strict subset of `cidr`");
   });
 }

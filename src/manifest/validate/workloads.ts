@@ -6,6 +6,8 @@ import { dns1123Label } from "../names.js";
 import { type Err, NET, checkFormat, checkLabels, checkSelector, selectorMatches } from "./common.js";
 import { checkPodSpec } from "./pod.js";
 
+export const INT32_MAX = 2147483647;
+
 /** Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, ReplicationController: selector, template, replicas. */
 export function checkWorkload(err: Err, o: KubeObject): void {
   const spec = o.spec;
@@ -13,6 +15,9 @@ export function checkWorkload(err: Err, o: KubeObject): void {
   for (const key of ["replicas", "parallelism", "completions"]) {
     if (spec[key] === undefined || spec[key] === null) continue;
     if (!isInt(spec[key]) || spec[key] < 0) err(`spec.${key}`, spec[key], "must be greater than or equal to 0", NET);
+    // The fields are int32 (k8s.io/api apps/v1 DeploymentSpec.Replicas, batch/v1 JobSpec):
+    // a larger number fails decoding ("cannot unmarshal number … of type int32").
+    else if (spec[key] > INT32_MAX) err(`spec.${key}`, spec[key], `must be at most ${INT32_MAX} (an int32)`, NET);
   }
   const tmpl = spec.template;
   if (!isObj(tmpl))
