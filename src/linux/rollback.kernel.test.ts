@@ -63,8 +63,30 @@ function rulesOf(cluster: string): Record<string, string> {
   return out;
 }
 
-/** PIDs of processes whose command line names the cluster's state dir (the lock helpers aside). */
+/**
+ * PIDs of processes whose command line names the cluster's state dir (the lock helpers
+ * aside), children of such a process left out: a pod server runs under its recorded
+ * watchdog (supervisor.ts), which is the process the record names.
+ */
 function clusterPids(cluster: string): number[] {
+  const ppid = (pid: number) =>
+    Number(
+      readFileSync(`/proc/${pid}/stat`, "utf8")
+        .replace(/^.*\) /s, "")
+        .split(" ")[1],
+    );
+  const all = clusterProcs(cluster);
+  const set = new Set(all);
+  return all.filter((pid) => {
+    try {
+      return !set.has(ppid(pid));
+    } catch {
+      return false; // gone
+    }
+  });
+}
+
+function clusterProcs(cluster: string): number[] {
   const out: number[] = [];
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
