@@ -7,7 +7,7 @@ import { ForkFallback, LocalEnum, Walk, type PathSink, type WalkOptions } from "
 import { intToIp, ipToInt, isIPv4 } from "../net/ipv4.js";
 import { makePkt, type Pkt } from "./packet.js";
 import { topologyOf, type Topology } from "./topology.js";
-import type { DnsQuery, Flow, Protocol, TracePath, TraceResult } from "./trace.js";
+import type { DnsQuery, DnsTimeout, Flow, Protocol, TracePath, TraceResult } from "./trace.js";
 
 export class TraceInputError extends Error {}
 
@@ -26,7 +26,10 @@ export interface FlowSpec {
 }
 
 /** A resolver walk (the DNS helper's resolveFromPod fits this shape). */
-export type Resolver = (pod: PodNet, name: string) => { nameserver: string; walk: DnsQuery[]; answer?: string };
+export type Resolver = (
+  pod: PodNet,
+  name: string,
+) => { nameserver: string; walk: DnsQuery[]; answer?: string; timeout?: DnsTimeout };
 
 export interface TraceOptions extends WalkOptions {
   /** For names (svc/…, URLs, pods in other namespaces): the control-plane state. Network facts still come from the IR. */
@@ -181,6 +184,7 @@ function resolveDst(t: Topology, src: Src, spec: FlowSpec, opts: TraceOptions): 
     const r = resolver(src.pod, host);
     const dns: TraceResult["dns"] = { nameserver: r.nameserver, walk: r.walk };
     if (r.answer) dns.answer = r.answer;
+    if (r.timeout) dns.timeout = r.timeout;
     if (!r.answer) return { ip: NaN, port: dport, host, path: path || "/", dns };
     return { ip: ipToInt(r.answer), port: dport, host, path: path || "/", dns };
   }
