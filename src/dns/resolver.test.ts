@@ -172,10 +172,13 @@ test("glibc's per-server wait and the totals measured on a real resolver", () =>
     { server: 1, waited: 0 },
   );
   // rotate: the second query starts at the second server.
-  assert.deepEqual(nameserverWait(["a", "b"], (i) => i === 1, { ...t(1, 2), rotate: true }, "glibc", 1), {
-    server: 1,
-    waited: 0,
-  });
+  assert.deepEqual(
+    nameserverWait(["a", "b"], (i) => i === 1, { ...t(1, 2), rotate: true }, "glibc", 1),
+    {
+      server: 1,
+      waited: 0,
+    },
+  );
 });
 
 test("who serves an address: the cluster DNS, the node's resolver; nobody else", () => {

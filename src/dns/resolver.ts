@@ -359,7 +359,11 @@ export function formatWalk(r: ReturnType<typeof resolveFromPod>, name: string, l
   lines.push(`  ${r.why}`);
   const servers = parseResolvConf(r.resolvConf).nameservers.slice(0, 3);
   r.queries.forEach((q, i) => {
-    const to = q.server ? `${q.server}:53` : servers.length ? servers.map((s) => `${s}:53`).join(", ") : "(no nameserver)";
+    const to = q.server
+      ? `${q.server}:53`
+      : servers.length
+        ? servers.map((s) => `${s}:53`).join(", ")
+        : "(no nameserver)";
     const wait =
       q.rcode === "TIMEOUT"
         ? `: no answer ${timeoutText(q.waited ?? 0, r.timing, libc)}`

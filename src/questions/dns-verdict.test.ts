@@ -246,7 +246,9 @@ test("dns verdict: a dnsConfig nameserver nobody serves — the lookup times out
     assert.equal(p.disposition.detail, why);
     assert.equal(p.hops[0].steps[0].action, "DNS");
   }
-  const [deny] = runCheck(s, [{ from: "lonely", to: "http://api.example.com", protocol: "tcp", expect: "deny", line: 1 }]);
+  const [deny] = runCheck(s, [
+    { from: "lonely", to: "http://api.example.com", protocol: "tcp", expect: "deny", line: 1 },
+  ]);
   assert.equal(deny.ok, true);
   assert.equal(deny.verdict, "deny");
   assert.equal(deny.reasons[0], why);

@@ -526,7 +526,8 @@ function resolverModel(
     outcome = "servfail"; // no answer: the resolver times out (EAI_AGAIN)
   else if (w.result.status === "found" && w.result.values.length)
     outcome = `answer ${[...w.result.values].sort().join(",")}`;
-  else if (w.result.status === "SERVFAIL" || w.result.status === "TIMEOUT") outcome = "servfail"; // EAI_AGAIN
+  else if (w.result.status === "SERVFAIL" || w.result.status === "TIMEOUT")
+    outcome = "servfail"; // EAI_AGAIN
   else outcome = "notfound";
   return { outcomes: [outcome], walk };
 }
