@@ -13,6 +13,7 @@ import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } f
 import { join } from "node:path";
 import type { SupervisorConfig, SupervisorPod, SupervisorReady } from "./supervisor.js";
 import type { Listener } from "../ir/types.js";
+import { apiserverCert, serveApiserver } from "./apiserver.js";
 
 const cfgPath = process.argv[2];
 const cfg = JSON.parse(readFileSync(cfgPath, "utf8")) as SupervisorConfig;
@@ -120,7 +121,26 @@ for (const e of fds) {
     appendFileSync(eventsPath, JSON.stringify(ev) + "\n");
     continue;
   }
-  if (l.protocol === "UDP") {
+  if (pod.host) {
+    // The node's kube-apiserver (apiserver.ts); no certificate (no openssl): an event, not served.
+    let srv: ReturnType<typeof serveApiserver>;
+    try {
+      srv = serveApiserver(e.fd, apiserverCert(cfg.stateDir, pod.node, pod.host.sans), (err) =>
+        process.stderr.write(`apiserver ${pod.node}:${l.port}: ${err.message}\n`),
+      );
+    } catch (err) {
+      const ev = {
+        type: "Warning" as const,
+        reason: "Failed",
+        object: `pod/${pod.namespace}/${pod.name}`,
+        message: `kube-apiserver: no serving certificate: ${(err as Error).message}`,
+      };
+      ready.events.push(ev);
+      appendFileSync(eventsPath, JSON.stringify(ev) + "\n");
+      continue;
+    }
+    onClose(`${pod.namespace}/${pod.name}`, () => srv.close());
+  } else if (l.protocol === "UDP") {
     const u = createSocket("udp4");
     u.on("message", (msg, r) => {
       const text = msg.toString().trim();

@@ -406,7 +406,8 @@ function pushServiceFlow(pl: Planner, s: Service, sp: Service["ports"][number], 
       expect: [],
       qname: pl.qname,
     },
-    anonymous: dnsSvc,
+    // A node's own listener (kube-apiserver, TLS) answers without naming a pod either.
+    anonymous: dnsSvc || m.outcomes.some((o) => o.startsWith("delivered node/")),
     affinity: s.sessionAffinity === "ClientIP",
     names: pl.names,
   });
