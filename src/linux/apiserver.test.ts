@@ -92,3 +92,28 @@ test("apiserver: Status JSON is pretty for curl and browsers, compact otherwise 
   assert.match(apiserverAnswer("GET", "/?pretty=true", {}).body, /^\{\n/);
   assert.equal(apiserverAnswer("GET", "/?pretty=false", curl).body.split("\n").length, 2);
 });
+
+test("apiserver: a node's own listener joins its supervisor, named like kubeadm's static pod", async () => {
+  const { fixtureIR } = await import("./testing.js");
+  const { supervisorConfigs } = await import("./supervisor.js");
+  const ir = fixtureIR("s");
+  const n = ir.nodes[0];
+  n.listeners = [{ container: "kube-apiserver", port: 6443, protocol: "TCP", address: "0.0.0.0", portName: "https" }];
+  const cfg = supervisorConfigs(ir, "s")[0];
+  const api = cfg.pods.find((p) => p.host)!;
+  assert.equal(`${api.namespace}/${api.name}`, `kube-system/kube-apiserver-${n.name}`);
+  assert.equal(api.netns, cfg.nodeNetns);
+  assert.deepEqual(
+    api.listeners.map((l) => `${l.port}/${l.protocol}`),
+    ["6443/TCP"],
+  );
+  // kubeadm's apiserver names: the node, the kubernetes Service's names and address, the node's address.
+  assert.deepEqual(api.host!.sans.slice(0, 4), [n.name, "kubernetes", "kubernetes.default", "kubernetes.default.svc"]);
+  assert.ok(api.host!.sans.includes(n.address));
+  // Other nodes have none.
+  assert.ok(
+    supervisorConfigs(ir, "s")
+      .slice(1)
+      .every((c) => !c.pods.some((p) => p.host)),
+  );
+});
