@@ -285,6 +285,8 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
   ns.netfilter = { mode: ctx.netfilterMode, iptables: ipt, nftables: nft };
 
   const nn: NodeNet = { name: node.name, address: node.address, podCIDR: node.podCIDR, ns };
+  const host = hostListeners(node);
+  if (host) nn.listeners = host;
   if (ipvs) nn.ipvs = ipvs;
   const bgp = ctx.flavor.bgp?.(ctx, node);
   if (bgp) nn.bgp = bgp;
@@ -377,11 +379,27 @@ export function buildIR(state: ClusterState, opts: BuildOptions = {}): Dataplane
   return ir;
 }
 
+/**
+ * What listens on a node outside pods: kube-apiserver on a control-plane node, on its
+ * secure port (kubeadm: --secure-port=6443, cmd/kubeadm/app/constants/constants.go
+ * KubeAPIServerPort; --bind-address default 0.0.0.0), the port of the `kubernetes`
+ * Service's endpoints. It runs as a hostNetwork static pod that declares no port.
+ */
+export const APISERVER_PORT = 6443;
+function hostListeners(n: NodeState): Listener[] | undefined {
+  if (n.role !== "control-plane") return undefined;
+  return [
+    { container: "kube-apiserver", port: APISERVER_PORT, protocol: "TCP", address: "0.0.0.0", portName: "https" },
+  ];
+}
+
 function lazyNode(n: NodeState, get: () => NodeNet): NodeNet {
   const o = { name: n.name, address: n.address, podCIDR: n.podCIDR } as NodeNet;
   Object.defineProperty(o, "ns", { enumerable: true, get: () => get().ns });
   Object.defineProperty(o, "ipvs", { enumerable: true, get: () => get().ipvs });
   Object.defineProperty(o, "bgp", { enumerable: true, get: () => get().bgp });
+  const host = hostListeners(n);
+  if (host) o.listeners = host;
   return o;
 }
 

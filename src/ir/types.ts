@@ -326,6 +326,11 @@ export interface NodeNet {
     peers: { name: string; address: string; asn: number }[];
     originates: string[];
   };
+  /**
+   * Host processes (not pods) listening in the node's namespace: on a control-plane node,
+   * kube-apiserver's secure port (TLS), which the `kubernetes` Service sends to.
+   */
+  listeners?: Listener[];
 }
 
 export interface Listener {

@@ -11,6 +11,7 @@ import { appendNoFollow, replaceFile } from "./safe-fs.js";
 import { join } from "node:path";
 import type { SupervisorConfig, SupervisorReady } from "./supervisor.js";
 import { guardServer, rateLimitedLog, serveDatagram, serveStream } from "./pod-server.js";
+import { apiserverCert, serveApiserver } from "./apiserver.js";
 
 const cfgPath = process.argv[2];
 const cfg = JSON.parse(readFileSync(cfgPath, "utf8")) as SupervisorConfig;
@@ -54,7 +55,26 @@ for (const e of fds) {
     if (restarts === 0) appendNoFollow(eventsPath, JSON.stringify(ev) + "\n");
     continue;
   }
-  if (l.protocol === "UDP") {
+  if (pod.host) {
+    // The node's kube-apiserver (apiserver.ts); no certificate (no openssl): an event, not served.
+    let srv: ReturnType<typeof serveApiserver>;
+    try {
+      srv = serveApiserver(e.fd, apiserverCert(cfg.stateDir, pod.node, pod.host.sans), (err) =>
+        process.stderr.write(`apiserver ${pod.node}:${l.port}: ${err.message}\n`),
+      );
+    } catch (err) {
+      const ev = {
+        type: "Warning" as const,
+        reason: "Failed",
+        object: `pod/${pod.namespace}/${pod.name}`,
+        message: `kube-apiserver: no serving certificate: ${(err as Error).message}`,
+      };
+      ready.events.push(ev);
+      appendNoFollow(eventsPath, JSON.stringify(ev) + "\n");
+      continue;
+    }
+    onClose(`${pod.namespace}/${pod.name}`, () => srv.close());
+  } else if (l.protocol === "UDP") {
     const u = createSocket("udp4");
     u.on("message", (msg, r) => serveDatagram(pod, u, msg, r, log));
     u.on("error", (err) => log(`udp ${pod.namespace}/${pod.name}:${l.port}: ${err.message}`));

@@ -23,6 +23,7 @@ import { openAppend, replaceFile } from "./safe-fs.js";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DataplaneIR, Listener, PodNet } from "../ir/types.js";
+import { intToIp, parseCidr } from "../net/ipv4.js";
 import { guardCommand, nsName, shortName, stateDir } from "./names.js";
 import { pythonScript } from "./scripts.js";
 import { identify, procCmdline, readRecord, stillOurs, type ProcessRecord } from "./state.js";
@@ -35,6 +36,8 @@ export interface SupervisorPod {
   /** Kernel namespace name of the pod. */
   netns: string;
   listeners: Listener[];
+  /** A node's own listener (the IR's NodeNet.listeners: kube-apiserver), served by apiserver.ts; the certificate's names. */
+  host?: { sans: string[] };
 }
 
 export interface SupervisorConfig {
@@ -86,8 +89,31 @@ export function supervisorConfigs(
         netns: nsName(cluster, (p.ns ?? n.ns).id),
         listeners: p.listeners.filter((l) => !skip(p, l)),
       }))
-      .filter((p) => p.listeners.length > 0),
+      .filter((p) => p.listeners.length > 0)
+      .concat(hostEntries(ir, cluster, n)),
   }));
+}
+
+/** The node's own listeners as one entry named like kubeadm's static pod (kube-system/kube-apiserver-NODE). */
+function hostEntries(ir: DataplaneIR, cluster: string, n: DataplaneIR["nodes"][number]): SupervisorPod[] {
+  if (!n.listeners?.length) return [];
+  // kubeadm's apiserver certificate names (GetAPIServerAltNames): the node, the `kubernetes`
+  // Service's names and first service address, the node address.
+  const svcIP = intToIp(parseCidr(ir.serviceSubnet).base + 1);
+  const domain = ir.pods.map((p) => /^search\s.*?\bsvc\.(\S+)/m.exec(p.resolvConf)?.[1]).find(Boolean);
+  const names = ["kubernetes", "kubernetes.default", "kubernetes.default.svc"];
+  if (domain) names.push(`kubernetes.default.svc.${domain}`);
+  return [
+    {
+      namespace: "kube-system",
+      name: `kube-apiserver-${n.name}`,
+      ip: n.address,
+      node: n.name,
+      netns: nsName(cluster, n.ns.id),
+      listeners: n.listeners,
+      host: { sans: [n.name, ...names, svcIP, n.address] },
+    },
+  ];
 }
 
 /** Base path of a supervisor's files (.json config, .ready, .log, .removed). */

@@ -5,6 +5,7 @@
 // Without root/tools the test skips with a message; with PODNET_REQUIRE_KERNEL=1 it fails.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,8 +17,11 @@ import { netfilterRenderers } from "../linux/netfilter.js";
 import { loadCluster } from "../load/cluster.js";
 import { buildIR } from "../dataplane/build.js";
 import { formatVerify, verify } from "./verify.js";
+import { resolveFromPod } from "../dns/resolver.js";
+import { modelSession } from "./trace.js";
 
 const DEMO = fileURLToPath(new URL("../../../examples/demo", import.meta.url));
+const PODNET = fileURLToPath(new URL("../../../bin/podnet.js", import.meta.url));
 
 const POLICY = `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -71,6 +75,71 @@ test("dns verdict in the kernel: egress without port 53 — the connection by na
     assert.equal(open.kernel.outcomes.length, 2);
     // By address the policy's own port works: only the name fails.
     assert.ok(byIp.kernel.outcomes.every((o) => o.startsWith("delivered default/user-app-")));
+  } finally {
+    await down(cluster);
+    assert.deepEqual(clusterNamespaces(cluster), []);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// A nameserver nobody serves (a pod's dnsConfig, https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#pod-dns-config):
+// nothing in the cluster answers at 1.2.3.4 and the query leaves through the LAN gateway,
+// which forwards nothing, so glibc waits `timeout` per server and round (resolv.conf(5);
+// resolv/res_send.c) and getaddrinfo fails with EAI_AGAIN, "Temporary failure in name
+// resolution" (posix/gai_strerror-strs.h). "foo.example" (1 dot, ndots:1): the name as is,
+// then the first search domain (a timeout stops the search list, res_query.c): 2 × 1 s × 2.
+const LONELY = `apiVersion: v1
+kind: Pod
+metadata: {name: lonely}
+spec:
+  dnsPolicy: "None"
+  dnsConfig:
+    nameservers: ["1.2.3.4"]
+    searches: [example.org, example.net]
+    options: [{name: ndots, value: "1"}, {name: timeout, value: "1"}, {name: attempts, value: "2"}]
+  containers: [{name: c, image: busybox}]
+`;
+
+test("dns verdict in the kernel: a nameserver nobody serves — the lookup times out after timeout × attempts in both", {
+  skip: kernelSkip(["ip", "python3", "nft"]),
+}, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-dnst-"));
+  const cluster = `dnst-${randomBytes(3).toString("hex")}`;
+  try {
+    writeFileSync(join(dir, "lonely.yaml"), LONELY);
+    const files = [DEMO, dir];
+    const { state } = await loadCluster({ files });
+    // The model: two queries, each timing out after 1 s × 2 attempts.
+    const w = resolveFromPod(state, "default/lonely", "foo.example");
+    assert.deepEqual(
+      w.queries.map((q) => [q.name, q.rcode, q.waited]),
+      [
+        ["foo.example.", "TIMEOUT", 2],
+        ["foo.example.example.org.", "TIMEOUT", 2],
+      ],
+    );
+    const tr = modelSession(state).trace({ from: "default/lonely", to: "http://foo.example" });
+    assert.equal(
+      tr.dns?.lookup?.reason,
+      "name lookup failed: query to 1.2.3.4:53 timed out after 4 s (options timeout:1 attempts:2, glibc)",
+    );
+    await up({ cluster, ir: buildIR(state), inputs: { files }, render: { netfilter: netfilterRenderers } });
+    // The kernel: the real resolver through `podnet exec`, timed.
+    const py =
+      "import socket,time\nt=time.time()\ntry:\n socket.getaddrinfo('foo.example',80,socket.AF_INET,socket.SOCK_STREAM);print('answer')\n" +
+      "except socket.gaierror as e: print(e.strerror)\nprint(round(time.time()-t,2))";
+    const r = spawnSync(process.execPath, [PODNET, "exec", "--name", cluster, "lonely", "--", "python3", "-c", py], {
+      encoding: "utf8",
+    });
+    t.diagnostic(r.stdout + r.stderr);
+    const [msg, secs] = r.stdout.trim().split("\n");
+    assert.equal(msg, "Temporary failure in name resolution");
+    // Roughly the model's 4 s (not a refusal, which fails at once; not the whole search list's 6 s).
+    assert.ok(Number(secs) >= 3.5 && Number(secs) < 5.5, `took ${secs} s`);
+    const rep = await verify({ cluster, flows: [], byName: [{ from: "default/lonely", to: "http://foo.example" }] });
+    t.diagnostic(formatVerify(rep));
+    assert.equal(rep.disagree, 0);
+    assert.deepEqual(rep.results[0].kernel.outcomes, ["servfail"]);
   } finally {
     await down(cluster);
     assert.deepEqual(clusterNamespaces(cluster), []);

@@ -212,3 +212,65 @@ test("dns verdict: verify plans a connection by name with the lookup's outcome (
   assert.equal(plan[1].flow.model.outcomes.length, 2);
   assert.ok(plan[1].flow.model.outcomes.every((o) => o.startsWith("delivered default/user-app-")));
 });
+
+/** A pod with dnsPolicy None whose only nameserver is `ns` (the dnsConfig example of the docs). */
+const dnsConfigPod = (name: string, ns: string, options = "") => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}}
+spec:
+  dnsPolicy: "None"
+  dnsConfig:
+    nameservers: ["${ns}"]
+    searches: [ns1.svc.cluster-domain.example]
+${options}
+  containers: [{name: c, image: busybox}]
+`;
+
+test("dns verdict: a dnsConfig nameserver nobody serves — the lookup times out, the trace ends DROPPED", async () => {
+  // https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#pod-dns-config:
+  // the nameserver is used as given; nothing in the cluster answers at 1.2.3.4, so the
+  // resolver waits timeout × attempts (resolv.conf(5) defaults 5 s × 2) and gives up.
+  const state = await cluster(dnsConfigPod("lonely", "1.2.3.4"));
+  const s = modelSession(state);
+  const r = s.trace({ from: "lonely", to: "http://api.example.com" });
+  assert.deepEqual(
+    r.dns?.walk.map((q) => q.rcode),
+    ["TIMEOUT", "TIMEOUT"],
+  );
+  const why = "name lookup failed: query to 1.2.3.4:53 timed out after 20 s (options timeout:5 attempts:2, glibc)";
+  assert.equal(r.dns?.lookup?.status, "failed");
+  assert.equal(r.dns?.lookup?.reason, why);
+  assert.ok(r.paths.length > 0);
+  for (const p of r.paths) {
+    assert.equal(p.disposition.verdict, "DROPPED");
+    assert.equal(p.disposition.detail, why);
+    assert.equal(p.hops[0].steps[0].action, "DNS");
+  }
+  const [deny] = runCheck(s, [
+    { from: "lonely", to: "http://api.example.com", protocol: "tcp", expect: "deny", line: 1 },
+  ]);
+  assert.equal(deny.ok, true);
+  assert.equal(deny.verdict, "deny");
+  assert.equal(deny.reasons[0], why);
+});
+
+test("dns verdict: resolv.conf's timeout and attempts set how long the lookup waits", async () => {
+  const opts = `    options: [{name: timeout, value: "1"}, {name: attempts, value: "3"}, {name: ndots, value: "1"}]`;
+  const state = await cluster(dnsConfigPod("lonely", "1.2.3.4", opts));
+  const r = modelSession(state).trace({ from: "lonely", to: "http://api.example.com" });
+  // 2 dots ≥ ndots:1: the name as is, then the first search domain; 1 s × 3 each.
+  assert.equal(
+    r.dns?.lookup?.reason,
+    "name lookup failed: query to 1.2.3.4:53 timed out after 6 s (options timeout:1 attempts:3, glibc)",
+  );
+});
+
+test("dns verdict: a CoreDNS pod's own IP as the nameserver answers like the Service", async () => {
+  const base = await cluster();
+  const coredns = base.pods.find((p) => p.namespace === "kube-system" && p.labels["k8s-app"] === "kube-dns")!;
+  const state = await cluster(dnsConfigPod("direct", coredns.podIP!));
+  const r = modelSession(state).trace({ from: "direct", to: "http://user-service.default.svc.cluster.local" });
+  assert.equal(r.dns?.lookup, undefined);
+  assert.ok(r.dns?.answer);
+  assert.ok(r.paths.every((p) => p.disposition.verdict === "DELIVERED"));
+});

@@ -12,14 +12,20 @@
 // DROPPED path of the flow, with the query's hops and the DNS step as its cause; each
 // answering query path carries the connection's own paths, their probabilities scaled.
 // A flow whose query always answers is left exactly as the interpreter gave it.
+//
+// A nameserver that nobody serves (an address outside the cluster in a pod's dnsConfig,
+// resolver.ts nameserverRole) gets the query but never answers: where the query's path
+// arrives (leaves the cluster, or reaches a pod that runs no DNS server) the lookup times
+// out after the resolver's timeout × attempts ("name lookup failed: query to 1.2.3.4:53
+// timed out after 10 s …"); a path dropped or refused on the way keeps that cause.
 
 import type { ClusterState, PodState } from "../control/state.js";
 import { ipToInt } from "../net/ipv4.js";
 import { decide, indexPolicies, type Party, type PolicyIndex } from "../policy/engine.js";
 import type { DnsLookup, TracePath, TraceResult } from "../sim/index.js";
 
-/** A query path that got an answer back: a nameserver answered, or the query left the cluster. */
-const answers = (p: TracePath) => p.disposition.verdict === "DELIVERED" || p.disposition.verdict === "EXITS_CLUSTER";
+/** A query path that arrives: at a nameserver, or out of the cluster (to the node's upstream). */
+const arrives = (p: TracePath) => p.disposition.verdict === "DELIVERED" || p.disposition.verdict === "EXITS_CLUSTER";
 
 /** The party at an address, as NetworkPolicy sees it. */
 function partyAt(state: ClusterState, ip: string): Party {
@@ -90,6 +96,9 @@ function replica(state: ClusterState | undefined, path: TracePath): string {
 /** Why one query path fails, as the lookup's reason; `which`: name the replica it went to. */
 function failure(state: ClusterState | undefined, r: TraceResult, path: TracePath, which: boolean): string {
   const d = path.disposition;
+  const t = r.dns?.timeout;
+  if (t && arrives(path))
+    return `name lookup failed: query to ${t.nameservers.map((n) => `${n}:53`).join(", ")} timed out ${t.after}`;
   const q = `query to ${r.dns?.nameserver}:53${which ? replica(state, path) : ""}`;
   let what: string;
   if (d.reason === "POLICY_DENIED") {
@@ -140,6 +149,8 @@ function failedPath(r: TraceResult, q: TracePath, reason: string): TracePath {
  */
 export function withDnsVerdict(r: TraceResult, state: ClusterState | undefined, maxPaths = 4096): TraceResult {
   const queries = r.dns?.path;
+  // Nobody answers at the nameservers: a path the query arrives on gets no answer either.
+  const answers = r.dns?.timeout && !r.dns.answer ? () => false : arrives;
   if (!r.dns || !queries?.length || queries.every(answers)) return r;
   const paths: TracePath[] = [];
   const reasons: string[] = [];

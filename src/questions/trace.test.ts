@@ -117,3 +117,25 @@ spec:
   const bare = traceFlow(session.ir, { from: "default/hostaliases-pod", to: "http://bar.remote" });
   assert.equal(bare.flow.dst, "10.1.2.3");
 });
+
+test("the kubernetes Service reaches kube-apiserver on the control-plane node's 6443, in every proxy mode", async () => {
+  // The Service's endpoints are the control-plane nodes' :6443 (kube-apiserver's secure port,
+  // kubeadm's default; https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/).
+  const { planFlows } = await import("./verify.js");
+  for (const proxyMode of ["iptables", "nftables", "ipvs"] as const) {
+    const s = modelSession(state, { proxyMode });
+    const r = s.trace({ from: "order-app", to: "https://kubernetes.default/version" });
+    assert.ok(r.paths.length > 0);
+    for (const p of r.paths) {
+      assert.equal(p.disposition.verdict, "DELIVERED", `${proxyMode}: ${p.disposition.detail}`);
+      assert.equal(p.disposition.ns, "node/control-plane");
+      assert.equal(p.disposition.container, "kube-apiserver");
+      assert.equal(p.disposition.port, 6443);
+    }
+    // verify compares it without a pod name: a TLS server's answer names none.
+    const plan = planFlows(s.ir, state, "c", ["services"], []);
+    const k = plan.filter((f) => f.flow.to.startsWith("svc default/kubernetes "));
+    assert.ok(k.length > 0);
+    for (const f of k) assert.equal(f.anonymous, true);
+  }
+});

@@ -6,7 +6,8 @@ import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR } from "../ir/types.js";
 import type { ProxyModeName } from "../manifest/config.js";
 import { buildIR } from "../dataplane/build.js";
-import { resolveFromPod, rdataText } from "../dns/resolver.js";
+import { parseResolvConf } from "../control/resolvconf.js";
+import { resolveFromPod, rdataText, timeoutText } from "../dns/resolver.js";
 import { ipvsIpsets } from "../proxy/ipvs/index.js";
 import { traceFlow, withNodeRules, TraceInputError } from "../sim/index.js";
 import type { FlowSpec, Resolver, TraceOptions, TraceResult } from "../sim/index.js";
@@ -40,6 +41,12 @@ export function clusterResolver(state: ClusterState): Resolver {
     }));
     const out: ReturnType<Resolver> = { nameserver: r.nameserver ?? "", walk };
     if (r.result.status === "found" && r.result.values.length) out.answer = r.result.values[0];
+    // No nameserver answers at those addresses: the lookup times out (dns-verdict.ts).
+    if (r.result.status === "TIMEOUT")
+      out.timeout = {
+        nameservers: parseResolvConf(r.resolvConf).nameservers.slice(0, 3), // MAXNS
+        after: timeoutText(r.waited ?? 0, r.timing, "glibc"),
+      };
     return out;
   };
 }

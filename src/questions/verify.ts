@@ -414,7 +414,8 @@ function pushServiceFlow(pl: Planner, s: Service, sp: Service["ports"][number], 
       expect: [],
       qname: pl.qname,
     },
-    anonymous: dnsSvc,
+    // A node's own listener (kube-apiserver, TLS) answers without naming a pod either.
+    anonymous: dnsSvc || m.outcomes.some((o) => o.startsWith("delivered node/")),
     affinity: s.sessionAffinity === "ClientIP",
     names: pl.names,
   });
@@ -534,7 +535,8 @@ function resolverModel(
     outcome = "servfail"; // no answer: the resolver times out (EAI_AGAIN)
   else if (w.result.status === "found" && w.result.values.length)
     outcome = `answer ${[...w.result.values].sort().join(",")}`;
-  else if (w.result.status === "SERVFAIL") outcome = "servfail";
+  else if (w.result.status === "SERVFAIL" || w.result.status === "TIMEOUT")
+    outcome = "servfail"; // EAI_AGAIN
   else outcome = "notfound";
   return { outcomes: [outcome], walk };
 }

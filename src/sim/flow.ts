@@ -8,7 +8,7 @@ import { ForkFallback, LocalEnum, Walk, type PathSink, type WalkOptions } from "
 import { intToIp, ipToInt, isIPv4 } from "../net/ipv4.js";
 import { makePkt, type Pkt } from "./packet.js";
 import { topologyOf, type Topology } from "./topology.js";
-import type { DnsQuery, Flow, Protocol, TracePath, TraceResult } from "./trace.js";
+import type { DnsQuery, DnsTimeout, Flow, Protocol, TracePath, TraceResult } from "./trace.js";
 
 export class TraceInputError extends Error {}
 
@@ -30,7 +30,13 @@ export interface FlowSpec {
 export type Resolver = (
   pod: PodNet,
   name: string,
-) => { nameserver: string; walk: DnsQuery[]; answer?: string; hosts?: { line: number; text: string } };
+) => {
+  nameserver: string;
+  walk: DnsQuery[];
+  answer?: string;
+  hosts?: { line: number; text: string };
+  timeout?: DnsTimeout;
+};
 
 export interface TraceOptions extends WalkOptions {
   /** For names (svc/…, URLs, pods in other namespaces): the control-plane state. Network facts still come from the IR. */
@@ -199,6 +205,7 @@ function resolveDst(t: Topology, src: Src, spec: FlowSpec, opts: TraceOptions): 
     const dns: TraceResult["dns"] = { nameserver: r.nameserver, walk: r.walk };
     if (r.answer) dns.answer = r.answer;
     if (r.hosts) dns.hosts = r.hosts;
+    if (r.timeout) dns.timeout = r.timeout;
     if (!r.answer) return { ip: NaN, port: dport, host, path: path || "/", dns };
     return { ip: ipToInt(r.answer), port: dport, host, path: path || "/", dns };
   }

@@ -177,6 +177,14 @@ export interface DnsLookup {
   reasons: string[];
 }
 
+/** A lookup that no nameserver answered. */
+export interface DnsTimeout {
+  /** The addresses asked, in order. */
+  nameservers: string[];
+  /** "after 10 s (options timeout:5 attempts:2, glibc)". */
+  after: string;
+}
+
 export interface TraceResult {
   flow: Flow;
   dns?: {
@@ -190,6 +198,8 @@ export interface TraceResult {
     path?: TracePath[];
     /** Set (by the questions layer) when paths of the query fail: the lookup fails there. */
     lookup?: DnsLookup;
+    /** No nameserver answered the walk (none serves those addresses): where it asked, how long it waited. */
+    timeout?: DnsTimeout;
   };
   paths: TracePath[];
   /** Set when the number of paths hit opts.maxPaths. */

@@ -108,9 +108,9 @@ export abstract class WalkDeliver extends WalkIpvs {
     const listeners = inf.pod
       ? inf.pod.listeners
       : inf.node
-        ? (this.topo.hostPods.get(inf.node.name) ?? []).flatMap((p) =>
-            p.listeners.map((l) => ({ ...l, container: `${p.namespace}/${p.name}/${l.container}` })),
-          )
+        ? (this.topo.hostPods.get(inf.node.name) ?? [])
+            .flatMap((p) => p.listeners.map((l) => ({ ...l, container: `${p.namespace}/${p.name}/${l.container}` })))
+            .concat(inf.node.listeners ?? [])
         : [];
     const proto = pkt.proto.toUpperCase();
     const dstS = intToIp(pkt.dst);

@@ -66,6 +66,13 @@ export abstract class WalkIpvs extends WalkEncap {
         // Replace the connection's entry: IPVS owns its NAT.
         const tbl = this.ctTable(ns, false);
         if (tbl) this.ctSet(tbl, pkt.proto, t, undefined);
+        // ip_vs_nat_send_or_cont with a real server on this host (a local route, e.g. the
+        // API server on the node's address): NF_ACCEPT, the packet goes on up LOCAL_IN to its
+        // socket, with no OUTPUT and no POSTROUTING (net/netfilter/ipvs/ip_vs_xmit.c).
+        if (r.type === "local") {
+          this.ctOut(ns, pkt, st);
+          return this.localDeliver(ns, inf, r.route.dev ?? "lo", pkt);
+        }
         // ip_vs_nat_send_or_cont: the rewritten packet passes LOCAL_OUT (OUTPUT), then
         // POSTROUTING; the nat table's OUTPUT chains do not run (the connection's DNAT is set).
         const out = io(undefined, r.route.dev);
