@@ -100,7 +100,9 @@ function hostEntries(ir: DataplaneIR, cluster: string, n: DataplaneIR["nodes"][n
   // kubeadm's apiserver certificate names (GetAPIServerAltNames): the node, the `kubernetes`
   // Service's names and first service address, the node address.
   const svcIP = intToIp(parseCidr(ir.serviceSubnet).base + 1);
-  const domain = ir.pods.map((p) => /^search\s.*?\bsvc\.(\S+)/m.exec(p.resolvConf)?.[1]).find(Boolean);
+  // The first pod whose search list names it (not every pod's: 150,000 at scale).
+  let domain: string | undefined;
+  for (const p of ir.pods) if ((domain = /^search\s.*?\bsvc\.(\S+)/m.exec(p.resolvConf)?.[1])) break;
   const names = ["kubernetes", "kubernetes.default", "kubernetes.default.svc"];
   if (domain) names.push(`kubernetes.default.svc.${domain}`);
   return [
