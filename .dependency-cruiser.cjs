@@ -10,7 +10,7 @@ const RANKS = [
   ["manifest"],
   ["control"],
   ["ir", "load"],
-  ["plumbing", "proxy", "policy", "dns"],
+  ["plumbing", "proxy", "policy", "dns", "ingress"],
   ["dataplane"],
   ["sim", "linux"],
   ["questions"],
@@ -64,7 +64,7 @@ module.exports = {
         "the model's layers do no I/O: files, processes and sockets live in load, linux, cli, ui-server and the DNS socket server",
       severity: "error",
       from: {
-        path: "^src/(net|manifest|control|ir|plumbing|proxy|policy|dataplane|sim|questions|views)/|^src/dns/(zone|resolver|wire)\\.ts$",
+        path: "^src/(net|manifest|control|ir|plumbing|proxy|policy|ingress|dataplane|sim|questions|views)/|^src/dns/(zone|resolver|wire)\\.ts$",
         pathNot: TEST,
       },
       to: {

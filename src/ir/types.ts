@@ -278,11 +278,11 @@ export interface NftLayer {
 export type NfRole = "kube-proxy" | "cni" | "policy";
 
 /**
- * What a DROP/REJECT stands for. NO_ENDPOINTS: kube-proxy's rule for a Service without
+ * What a DROP/REJECT stands for. SERVICE_BACKEND_NOT_FOUND: kube-proxy's rule for a Service without
  * endpoints (`local`: without endpoints on this node, externalTrafficPolicy Local).
  * POLICY_DENIED: a NetworkPolicy chain's final drop (no rule allowed the packet).
  */
-export type DropTag = { reason: "NO_ENDPOINTS"; local?: boolean } | { reason: "POLICY_DENIED" };
+export type DropTag = { reason: "SERVICE_BACKEND_NOT_FOUND"; local?: boolean } | { reason: "POLICY_DENIED" };
 
 /**
  * A NetworkPolicy chain of one pod and side: `pod` ("ns/name"); `by`: the policies that

@@ -27,7 +27,15 @@ export interface ClusterDiagnosis {
 }
 
 const ref = (x: { namespace: string; name: string }) => `${x.namespace}/${x.name}`;
-const ROUTE = new Set(["NO_ROUTE", "NO_NEIGHBOUR", "MTU", "TTL", "LINK_DOWN", "FORWARDING_DISABLED", "LOOP"]);
+const ROUTE = new Set([
+  "FIB_LOOKUP_FAILED",
+  "NO_NEIGHBOUR",
+  "MTU_EXCEEDED",
+  "TTL_EXCEEDED",
+  "LINK_DOWN",
+  "IP_FORWARDING_DISABLED",
+  "LOOP",
+]);
 const usable = (p: PodState) => p.phase === "Running" && !!p.podIP && !!p.nodeName && !p.terminating;
 
 /** The first path that fails for a reason in `reasons` (all but a policy denial by default:

@@ -380,13 +380,16 @@ function proxyCheck(svc: ServiceState, sp: ServicePortState, via: ServiceVia, tr
     return check("service.proxy", title, true, "not traced (the flow did not get that far)");
   for (const p of trace.paths) {
     const d = p.disposition;
-    if (d.reason === "NO_ENDPOINTS" || (d.verdict !== "DELIVERED" && d.object?.chain?.startsWith("KUBE-"))) {
+    if (
+      d.reason === "SERVICE_BACKEND_NOT_FOUND" ||
+      (d.verdict !== "DELIVERED" && d.object?.chain?.startsWith("KUBE-"))
+    ) {
       return check(
         "service.proxy",
         title,
         false,
         `${d.ns ?? ""}: ${d.detail}${d.object ? ` [${d.object.text}]` : ""}`,
-        `kube-proxy's rules for ${ref(svc)}:${sp.port} ${d.reason === "NO_ENDPOINTS" ? "reject it: no endpoint to send it to" : "drop it"}`,
+        `kube-proxy's rules for ${ref(svc)}:${sp.port} ${d.reason === "SERVICE_BACKEND_NOT_FOUND" ? "reject it: no endpoint to send it to" : "drop it"}`,
         "give the Service ready endpoints reachable from this node",
       );
     }

@@ -48,12 +48,12 @@ type Target =
 
 const ref = (x: { namespace: string; name: string }) => `${x.namespace}/${x.name}`;
 const ROUTE_REASONS = new Set([
-  "NO_ROUTE",
+  "FIB_LOOKUP_FAILED",
   "NO_NEIGHBOUR",
-  "MTU",
-  "TTL",
+  "MTU_EXCEEDED",
+  "TTL_EXCEEDED",
   "LINK_DOWN",
-  "FORWARDING_DISABLED",
+  "IP_FORWARDING_DISABLED",
   "LOOP",
   "HAIRPIN",
   "UNSUPPORTED",
@@ -132,7 +132,7 @@ function pathCheck(trace: TraceResult): DiagnoseCheck {
       evidence: `${d.ns ?? ""}: ${d.reason} ${d.detail}${d.object ? ` [${d.object.text}]` : ""}`,
       why: `the packet is dropped on the way (${d.reason}): ${d.detail}`,
       fix:
-        d.reason === "MTU"
+        d.reason === "MTU_EXCEEDED"
           ? "lower the pod interfaces' MTU by the encapsulation's overhead (VXLAN: 50 bytes)"
           : "check the nodes' routes, links and the CNI agent (podnet routes NODE, podnet fdb NODE)",
     };

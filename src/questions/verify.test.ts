@@ -125,7 +125,7 @@ test("verify: the model's verdicts as the client sees them (REJECT answers ICMP 
       ir,
       path({
         verdict: "DROPPED",
-        reason: "NO_ENDPOINTS",
+        reason: "SERVICE_BACKEND_NOT_FOUND",
         detail: "rejected by filter KUBE-SERVICES: the Service has no endpoints",
         object: { kind: "rule", text: "-A KUBE-SERVICES … -j REJECT" },
       }),
@@ -136,7 +136,10 @@ test("verify: the model's verdicts as the client sees them (REJECT answers ICMP 
     pathOutcome(ir, path({ verdict: "DROPPED", reason: "POLICY_DENIED", detail: "dropped by inet podnet-policy" })),
     "dropped",
   );
-  assert.equal(pathOutcome(ir, path({ verdict: "DROPPED", reason: "NO_ROUTE", detail: "no route" })), "unreachable");
+  assert.equal(
+    pathOutcome(ir, path({ verdict: "DROPPED", reason: "FIB_LOOKUP_FAILED", detail: "no route" })),
+    "unreachable",
+  );
 });
 
 test("verify: the example (flannel vxlan, kube-proxy iptables) — every pod pair, Service, NodePort and DNS name agrees", {

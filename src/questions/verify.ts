@@ -159,7 +159,7 @@ export function pathOutcome(ir: DataplaneIR, path: TracePath): string {
         return /host-unreachable|net-unreachable|admin-prohib|host-prohib|net-prohib/.test(d.object?.text ?? "")
           ? "unreachable"
           : "refused";
-      if (d.reason === "NO_ROUTE") return "unreachable";
+      if (d.reason === "FIB_LOOKUP_FAILED") return "unreachable";
       return "dropped";
     }
     case "EXITS_CLUSTER":

@@ -75,7 +75,7 @@ for (const [cni, backend] of flavors) {
     const big = traceFlow(ir, { from: `default/${a.name}`, to: `default/${b.name}`, size: 1500 }).paths[0];
     if (backend === "host-gw" || backend === "bgp") assert.equal(big.disposition.verdict, "DELIVERED");
     else {
-      assert.equal(big.disposition.reason, "MTU");
+      assert.equal(big.disposition.reason, "MTU_EXCEEDED");
       assert.equal(big.disposition.ns, `pod/default/${a.name}`);
     }
   });

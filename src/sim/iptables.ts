@@ -196,7 +196,7 @@ export function internKey(chain: string, r: IptRule): string {
   const k = r.line === undefined ? ruleText(chain, r) : `${ruleText(chain, r)}\0${r.line}`;
   return r.drop === undefined
     ? k
-    : `${k}\0${r.drop.reason}${r.drop.reason === "NO_ENDPOINTS" && r.drop.local ? " local" : ""}`;
+    : `${k}\0${r.drop.reason}${r.drop.reason === "SERVICE_BACKEND_NOT_FOUND" && r.drop.local ? " local" : ""}`;
 }
 
 function internRule(chain: string, rule: IptRule): CompiledRule {

@@ -53,7 +53,7 @@ test("trace through the parsed rules of worker-1: two endpoints at 1/2, the no-e
   }
   assert.deepEqual(r.paths.map((p) => p.disposition.ns).sort(), ["pod/default/web-0", "pod/default/web-2"]);
   const gone = traceFlow(ir, { from: "client", to: "10.96.0.99:80" }).paths[0].disposition;
-  assert.equal(gone.reason, "NO_ENDPOINTS");
+  assert.equal(gone.reason, "SERVICE_BACKEND_NOT_FOUND");
   assert.ok(gone.object?.line);
   // NodePort from outside: KUBE-MARK-MASQ (--set-xmark 0x4000/0x4000) then KUBE-POSTROUTING
   // clears it (--set-xmark 0x4000/0x0 is an xor) and masquerades.

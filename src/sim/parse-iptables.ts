@@ -6,8 +6,8 @@
 import type { DropTag, IptChain, IptLayer, IptOpt, IptRule, IptTableName } from "../ir/types.js";
 import { compileRule, isBuiltinTarget, RuleError } from "./iptables.js";
 
-const NO_ENDPOINTS: DropTag = Object.freeze({ reason: "NO_ENDPOINTS" });
-const NO_LOCAL_ENDPOINTS: DropTag = Object.freeze({ reason: "NO_ENDPOINTS", local: true });
+const NO_ENDPOINTS: DropTag = Object.freeze({ reason: "SERVICE_BACKEND_NOT_FOUND" });
+const NO_LOCAL_ENDPOINTS: DropTag = Object.freeze({ reason: "SERVICE_BACKEND_NOT_FOUND", local: true });
 
 /**
  * A dump carries no tags: kube-proxy's rules for a Service without endpoints are known by

@@ -54,9 +54,9 @@ test("cross-node flannel vxlan: route via flannel.1 onlink, neighbour, FDB dst, 
   assert.equal(steps(p).at(-1)!.packet.ttl, 62);
   const short = traceFlow(ir, { from: "client", to: "web-2", ttl: 1 }).paths[0];
   assert.equal(short.disposition.verdict, "DROPPED");
-  assert.equal(short.disposition.reason, "TTL");
+  assert.equal(short.disposition.reason, "TTL_EXCEEDED");
   assert.equal(short.disposition.ns, "node/worker-1");
-  assert.equal(traceFlow(ir, { from: "client", to: "web-2", ttl: 2 }).paths[0].disposition.reason, "TTL");
+  assert.equal(traceFlow(ir, { from: "client", to: "web-2", ttl: 2 }).paths[0].disposition.reason, "TTL_EXCEEDED");
   assert.equal(traceFlow(ir, { from: "client", to: "web-2", ttl: 3 }).paths[0].disposition.verdict, "DELIVERED");
 });
 
@@ -82,7 +82,7 @@ test("calico: an unallocated address in the node's own block hits the blackhole 
   const ir = fixtureIR({ flavor: "calico/bgp" });
   const p = traceFlow(ir, { from: "client", to: "10.244.1.50:80" }).paths[0];
   assert.equal(p.disposition.verdict, "DROPPED");
-  assert.equal(p.disposition.reason, "NO_ROUTE");
+  assert.equal(p.disposition.reason, "FIB_LOOKUP_FAILED");
   assert.equal(p.disposition.object?.text, "blackhole 10.244.1.0/26 proto bird");
   assert.equal(p.disposition.ns, "node/worker-1");
 });
@@ -139,12 +139,12 @@ test("iptables: the DNAT step names the KUBE-SEP rule (kube-proxy's chain name a
   );
 });
 
-test("Service without endpoints: REJECT in filter KUBE-SERVICES → DROPPED NO_ENDPOINTS naming the rule", () => {
+test("Service without endpoints: REJECT in filter KUBE-SERVICES → DROPPED SERVICE_BACKEND_NOT_FOUND naming the rule", () => {
   const r = traceFlow(fixtureIR(), { from: "client", to: "10.96.0.60:80" });
   assert.equal(r.paths.length, 1);
   const d = r.paths[0].disposition;
   assert.equal(d.verdict, "DROPPED");
-  assert.equal(d.reason, "NO_ENDPOINTS");
+  assert.equal(d.reason, "SERVICE_BACKEND_NOT_FOUND");
   assert.equal(d.object?.table, "filter");
   assert.equal(d.object?.chain, "KUBE-SERVICES");
   assert.match(d.object!.text, /"default\/empty has no endpoints".*-j REJECT/);
@@ -157,7 +157,7 @@ test("the drop's reason is the rule's tag, not its text: untagged, the same REJE
       for (const c of Object.values(l.tables.filter ?? {})) for (const r of c.rules) delete r.drop;
   const d = traceFlow(ir, { from: "client", to: "10.96.0.60:80" }).paths[0].disposition;
   assert.equal(d.verdict, "DROPPED");
-  assert.equal(d.reason, "FILTERED");
+  assert.equal(d.reason, "NETFILTER_DROP");
   assert.match(d.object!.text, /has no endpoints/);
 });
 
@@ -171,7 +171,7 @@ test("externalTrafficPolicy Local: NodePort on a node without local endpoints is
   const ir = fixtureIR();
   const d = traceFlow(ir, { from: "external", to: "192.168.1.3:30081" }).paths[0].disposition;
   assert.equal(d.verdict, "DROPPED");
-  assert.equal(d.reason, "NO_ENDPOINTS");
+  assert.equal(d.reason, "SERVICE_BACKEND_NOT_FOUND");
   assert.equal(d.object?.chain, "KUBE-EXTERNAL-SERVICES");
   assert.match(d.object!.text, /has no local endpoints.*-j DROP/);
   const ok = traceFlow(ir, { from: "external", to: "192.168.1.4:30081" });
@@ -250,7 +250,7 @@ test("1500-byte packet over VXLAN: dropped at the pod (eth0 MTU 1450); 1450 byte
   const ir = fixtureIR({ flavor: "flannel/vxlan" });
   const big = traceFlow(ir, { from: "client", to: "web-2", size: 1500 }).paths[0];
   assert.equal(big.disposition.verdict, "DROPPED");
-  assert.equal(big.disposition.reason, "MTU");
+  assert.equal(big.disposition.reason, "MTU_EXCEEDED");
   assert.equal(big.disposition.ns, "pod/default/client");
   assert.match(big.disposition.detail, /1450/);
   const fit = traceFlow(ir, { from: "client", to: "web-2", size: 1450 }).paths[0];
@@ -314,9 +314,9 @@ test("TTL: each routed hop decrements; a forwarded packet at TTL 1 is dropped", 
   assert.equal(steps(p).at(-1)!.packet.ttl, 62);
   const short = traceFlow(ir, { from: "client", to: "web-2", ttl: 1 }).paths[0];
   assert.equal(short.disposition.verdict, "DROPPED");
-  assert.equal(short.disposition.reason, "TTL");
+  assert.equal(short.disposition.reason, "TTL_EXCEEDED");
   assert.equal(short.disposition.ns, "node/worker-1");
-  assert.equal(traceFlow(ir, { from: "client", to: "web-2", ttl: 2 }).paths[0].disposition.reason, "TTL");
+  assert.equal(traceFlow(ir, { from: "client", to: "web-2", ttl: 2 }).paths[0].disposition.reason, "TTL_EXCEEDED");
   assert.equal(traceFlow(ir, { from: "client", to: "web-2", ttl: 3 }).paths[0].disposition.verdict, "DELIVERED");
 });
 

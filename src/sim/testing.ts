@@ -449,7 +449,7 @@ export function kubeProxyIptables(services: FxService[], epIp: (e: FxEndpoint) =
           "REJECT",
           [o("--reject-with", "icmp-port-unreachable")],
         ),
-        drop: { reason: "NO_ENDPOINTS" },
+        drop: { reason: "SERVICE_BACKEND_NOT_FOUND" },
       });
       continue;
     }
@@ -603,7 +603,7 @@ export function kubeProxyIptablesNode(
               ],
               "DROP",
             ),
-            drop: { reason: "NO_ENDPOINTS", local: true },
+            drop: { reason: "SERVICE_BACKEND_NOT_FOUND", local: true },
           },
         ],
       };
@@ -673,7 +673,7 @@ export function kubeProxyNft(services: FxService[], epIp: (e: FxEndpoint) => str
             },
           },
         ],
-        drop: { reason: "NO_ENDPOINTS" },
+        drop: { reason: "SERVICE_BACKEND_NOT_FOUND" },
       },
     ],
   };

@@ -121,16 +121,27 @@ export interface Hop {
 }
 
 export type Verdict = "DELIVERED" | "REFUSED" | "DROPPED" | "EXITS_CLUSTER";
+/**
+ * Why a path did not end DELIVERED: one fixed list, named after Hubble's drop reasons
+ * (cilium/cilium api/v1/flow/flow.proto, DropReason) and the kernel's skb drop reasons
+ * (include/net/dropreason-core.h) where one fits.
+ */
 export type DropReason =
-  | "NO_ROUTE"
-  | "NO_ENDPOINTS"
   | "POLICY_DENIED"
-  | "FILTERED"
-  | "MTU"
-  | "TTL"
+  | "SERVICE_BACKEND_NOT_FOUND"
+  | "NO_LISTENER"
+  | "FIB_LOOKUP_FAILED"
   | "NO_NEIGHBOUR"
-  | "FORWARDING_DISABLED"
+  | "TUNNEL_ENDPOINT_MISSING"
   | "LINK_DOWN"
+  | "IP_FORWARDING_DISABLED"
+  | "RP_FILTER"
+  | "MTU_EXCEEDED"
+  | "TTL_EXCEEDED"
+  | "NETFILTER_DROP"
+  | "DNS_NXDOMAIN"
+  | "DNS_TIMEOUT"
+  | "DNS_REFUSED"
   | "HAIRPIN"
   | "LOOP"
   | "UNSUPPORTED";

@@ -40,8 +40,8 @@ export function rule(opts: IptOpt[], target?: string, targetOpts?: IptOpt[]): Ip
 }
 
 /** kube-proxy's REJECT/DROP for a Service without endpoints (anywhere, or on this node). */
-export const NO_ENDPOINTS: DropTag = Object.freeze({ reason: "NO_ENDPOINTS" });
-export const NO_LOCAL_ENDPOINTS: DropTag = Object.freeze({ reason: "NO_ENDPOINTS", local: true });
+export const NO_ENDPOINTS: DropTag = Object.freeze({ reason: "SERVICE_BACKEND_NOT_FOUND" });
+export const NO_LOCAL_ENDPOINTS: DropTag = Object.freeze({ reason: "SERVICE_BACKEND_NOT_FOUND", local: true });
 
 /** A rule whose verdict stands for `tag` (the interpreter reads it when the rule drops a packet). */
 export function dropRule(opts: IptOpt[], target: "REJECT" | "DROP", tag: DropTag): IptRule {

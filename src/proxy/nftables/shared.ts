@@ -67,7 +67,7 @@ const JUMP_CHAINS: [dst: string, src: string, ctNew: boolean][] = [
 
 const NO_LOCALHOST = match(IP_DADDR, prefix("127.0.0.0/8"), "!=");
 /** What a drop from the no-endpoint maps stands for (read by the interpreter). */
-const NO_ENDPOINTS: DropTag = Object.freeze({ reason: "NO_ENDPOINTS" });
+const NO_ENDPOINTS: DropTag = Object.freeze({ reason: "SERVICE_BACKEND_NOT_FOUND" });
 
 export function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
   const sps = servicePorts(state);

@@ -232,9 +232,10 @@ export abstract class WalkConntrack extends WalkCore {
       this.end({ verdict: "DROPPED", reason: "POLICY_DENIED", detail, object: o }, pkt);
       return false;
     }
-    const reason: DropReason = tag?.reason === "NO_ENDPOINTS" ? "NO_ENDPOINTS" : "FILTERED";
+    const reason: DropReason =
+      tag?.reason === "SERVICE_BACKEND_NOT_FOUND" ? "SERVICE_BACKEND_NOT_FOUND" : "NETFILTER_DROP";
     const detail =
-      tag?.reason === "NO_ENDPOINTS"
+      tag?.reason === "SERVICE_BACKEND_NOT_FOUND"
         ? `${what} by ${o?.table ?? ""} ${o?.chain ?? ""}: the Service has no ${tag.local ? "local " : ""}endpoints${r.verdict === "reject" ? " (ICMP port unreachable to the client)" : ""}`
         : `${what} by ${o?.table ?? ""} ${o?.chain ?? ""}`;
     this.end({ verdict: "DROPPED", reason, detail, ...(o ? { object: o } : {}) }, pkt);

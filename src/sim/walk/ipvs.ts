@@ -21,10 +21,15 @@ export abstract class WalkIpvs extends WalkEncap {
   ): void {
     const text = `${vs.protocol}  ${vs.address}:${vs.port} ${vs.scheduler}${vs.reals.map((r) => `\n  -> ${r.address}:${r.port} Masq ${r.weight}`).join("")}`;
     if (!vs.reals.length)
-      return this.drop("NO_ENDPOINTS", `IPVS ${vs.address}:${vs.port} (${vs.service}) has no real servers`, pkt, {
-        kind: "ipvs",
-        text,
-      });
+      return this.drop(
+        "SERVICE_BACKEND_NOT_FOUND",
+        `IPVS ${vs.address}:${vs.port} (${vs.service}) has no real servers`,
+        pkt,
+        {
+          kind: "ipvs",
+          text,
+        },
+      );
     const total = vs.reals.reduce((a, r) => a + (r.weight || 0), 0) || vs.reals.length;
     const options = vs.reals.map((r) => ({
       p: (total === vs.reals.length && vs.reals.every((x) => !x.weight) ? 1 : r.weight) / total,

@@ -23,14 +23,14 @@ export abstract class WalkL3 extends WalkConntrack {
   protected routed(inf: NsInfo, pkt: Pkt, what = "route"): CRoute | null {
     const r = this.route(inf, pkt.dst);
     if (!r) {
-      this.drop("NO_ROUTE", `no route to ${intToIp(pkt.dst)} (Network is unreachable)`, pkt);
+      this.drop("FIB_LOOKUP_FAILED", `no route to ${intToIp(pkt.dst)} (Network is unreachable)`, pkt);
       return null;
     }
     const rs = routeSay(this.c, r);
     const t = r.type;
     if (t === "blackhole" || t === "unreachable" || t === "prohibit") {
       this.step("ROUTED", `${what} ${intToIp(pkt.dst)}: ${t}`, pkt, rs.obj);
-      this.drop("NO_ROUTE", `${t} route for ${intToIp(pkt.dst)}`, pkt, rs.obj);
+      this.drop("FIB_LOOKUP_FAILED", `${t} route for ${intToIp(pkt.dst)}`, pkt, rs.obj);
       return null;
     }
     this.step("ROUTED", what + " " + intToIp(pkt.dst) + rs.how, pkt, rs.obj);
@@ -76,7 +76,7 @@ export abstract class WalkL3 extends WalkConntrack {
       const dev = r.outDev;
       link = dev ? inf.links.get(dev) : undefined;
       if (!link)
-        return this.drop("NO_ROUTE", `route names device ${dev ?? "(none)"} which does not exist`, pkt, {
+        return this.drop("FIB_LOOKUP_FAILED", `route names device ${dev ?? "(none)"} which does not exist`, pkt, {
           kind: "route",
           text: routeText(this.c, r.route),
         });
@@ -87,7 +87,7 @@ export abstract class WalkL3 extends WalkConntrack {
     if (link.kind === "loopback") return this.ipInput(ns, "lo", pkt, {});
     if (pkt.size > link.mtu && pkt.df) {
       return this.drop(
-        "MTU",
+        "MTU_EXCEEDED",
         `packet of ${pkt.size} bytes exceeds the MTU ${link.mtu} of ${link.name} and DF is set (ICMP fragmentation needed, mtu ${link.mtu})`,
         pkt,
         linkObj(this.c, link),
@@ -142,12 +142,12 @@ export abstract class WalkL3 extends WalkConntrack {
     const fwd = inf.forwarding;
     if (fwd !== "1")
       return this.drop(
-        "FORWARDING_DISABLED",
+        "IP_FORWARDING_DISABLED",
         `net.ipv4.ip_forward is not 1 in ${ns.id}: the packet is not forwarded`,
         pkt,
         { kind: "sysctl", text: `net.ipv4.ip_forward = ${fwd ?? "0"}` },
       );
-    if (pkt.ttl <= 1) return this.drop("TTL", `TTL expired in transit (ICMP time exceeded)`, pkt);
+    if (pkt.ttl <= 1) return this.drop("TTL_EXCEEDED", `TTL expired in transit (ICMP time exceeded)`, pkt);
     const outIf = r.outDev;
     const fio = io(dev, outIf);
     this.hookThen(ns, inf, "FORWARD", pkt, st, fio, () => {
