@@ -196,3 +196,31 @@ test("parseConfig without a collector throws one SpecError", () => {
       e instanceof SpecError && /networking\.mtu: 10 must be an integer between 68 and 65535/.test(e.message),
   );
 });
+
+test("faults: the CLI's words, pods defaulting to namespace default, duplicates once", () => {
+  const cfg = parseConfig({
+    apiVersion: "podnet.dev/v1alpha1",
+    kind: "Cluster",
+    faults: ["kube-proxy-down worker-1", "pod-not-ready web-0", "node-partition a b", "pod-not-ready default/web-0"],
+  });
+  assert.deepEqual(cfg.faults, [
+    { kind: "kube-proxy-down", node: "worker-1" },
+    { kind: "pod-not-ready", pod: "default/web-0" },
+    { kind: "node-partition", node: "a", peer: "b" },
+  ]);
+  assert.deepEqual(defaultConfig().faults, []);
+});
+
+test("faults: an unknown name or a wrong argument count names the entry", () => {
+  assert.throws(
+    () =>
+      parseConfig({ apiVersion: "podnet.dev/v1alpha1", kind: "Cluster", faults: ["coredns-gone", "ip-forward-off"] }),
+    (e: unknown) => {
+      const m = String((e as Error).message);
+      return (
+        /faults\[0\].*unknown fault "coredns-gone"/.test(m) &&
+        /faults\[1\].*takes 1 argument: ip-forward-off NODE/.test(m)
+      );
+    },
+  );
+});

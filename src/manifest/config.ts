@@ -3,6 +3,7 @@
 import type { SourceRef } from "./types.js";
 import { Diags, type Mapping, NO_VALUE, childPath, indexPath, isInt, isObj, keyPath, objectLabel } from "./diag.js";
 import { SpecError } from "./errors.js";
+import { type Fault, formatFault, parseFault } from "./faults.js";
 import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName } from "./names.js";
 import { type Cidr, cidrContains, cidrOverlaps, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
 import { isIP, parseCidrAny, parseIPv6 } from "./net.js";
@@ -61,6 +62,8 @@ export interface ClusterConfig {
   hostDNS: { nameservers: string[]; searches: string[]; options: string[] };
   /** CoreDNS settings (kubeadm's Corefile). */
   dns: { pods: "insecure" | "verified" | "disabled"; ttl: number; replicas: number };
+  /** Named faults this cluster has (faults.ts): a broken cluster described in a file. */
+  faults: Fault[];
   source?: SourceRef;
   /** The nodes are kind's defaults (the config lists none): a live cluster's dump brings its own. */
   defaultNodes?: boolean;
@@ -155,6 +158,7 @@ export function defaultConfig(): ClusterConfig {
     externalDNS: [],
     hostDNS: { nameservers: ["192.168.1.1"], searches: [], options: [] },
     dns: { pods: "insecure", ttl: 30, replicas: 2 },
+    faults: [],
   };
 }
 
@@ -208,9 +212,23 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
   parseHostDns(c, subnets.nodeSubnet);
   parseDnsSection(c);
   parseExternalDns(c);
+  parseFaults(c);
 
   if (!diags && own.errors.length > 0) throw new SpecError(own.errors);
   return cfg;
+}
+
+const TOP_FIELDS = ["apiVersion", "kind", "name", "nodes", "networking", "externalDNS", "hostDNS", "dns", "faults"];
+
+/** `faults:` a list of faults as the CLI writes them ("kube-proxy-down worker-1"). */
+function parseFaults({ cfg, raw, err }: ConfigParse): void {
+  if (raw.faults === undefined || raw.faults === null) return;
+  if (!Array.isArray(raw.faults)) return err("faults", raw.faults, "must be a list");
+  raw.faults.forEach((v: unknown, i: number) => {
+    const f = typeof v === "string" ? parseFault(v) : "must be a string (NAME ARG…)";
+    if (typeof f === "string") err(indexPath("faults", i), v, f);
+    else if (!cfg.faults.some((g) => formatFault(g) === formatFault(f))) cfg.faults.push(f);
+  });
 }
 
 /** apiVersion, kind, the top-level fields and the cluster name. */
@@ -218,8 +236,7 @@ function parseHeader({ cfg, raw, err, unknown }: ConfigParse, isKind: boolean): 
   if (raw.apiVersion !== undefined && raw.apiVersion !== CONFIG_API_VERSION && !isKind)
     err("apiVersion", raw.apiVersion, `must be "${CONFIG_API_VERSION}"`);
   if (raw.kind !== undefined && raw.kind !== "Cluster") err("kind", raw.kind, 'must be "Cluster"');
-  for (const k of Object.keys(raw))
-    if (!["apiVersion", "kind", "name", "nodes", "networking", "externalDNS", "hostDNS", "dns"].includes(k)) unknown(k);
+  for (const k of Object.keys(raw)) if (!TOP_FIELDS.includes(k)) unknown(k);
 
   if (raw.name !== undefined) {
     if (typeof raw.name !== "string") err("name", raw.name, "must be a string");

@@ -52,6 +52,7 @@ export function fixtureConfig(o: FixtureOptions = {}): ClusterConfig {
     externalDNS: [],
     hostDNS: { nameservers: ["192.168.1.1"], searches: [], options: [] },
     dns: { pods: "insecure", ttl: 30, replicas: 2 },
+    faults: [],
   };
 }
 
