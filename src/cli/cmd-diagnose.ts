@@ -1,18 +1,23 @@
 // `podnet diagnose FROM TO`: the troubleshooting checklist (DNS, Service, path,
-// NetworkPolicy, listener) run on the model; exit 1 when a check fails.
+// NetworkPolicy, listener) run on the model; exit 1 when a check fails. With --name N, on
+// the running cluster's recorded state, then asked of its kernel (questions/diagnose-kernel.ts).
 //   FROM: a pod (the one pod lookup of every command) | external[:IP]
 //   TO:   a pod | svc/[ns/]NAME | a name | a URL | IP[:PORT]; a bare word that is a Service's
 //         name in the namespace is that name (as an app calls it), else a pod, else a DNS name.
 
 import type { Command } from "commander";
 import type { ClusterState, PodState } from "../control/state.js";
-import { DiagnoseInputError, diagnose } from "../questions/diagnose.js";
+import { kernelIO } from "../linux/diagnose-io.js";
+import { recompute } from "../linux/probe.js";
+import { DiagnoseInputError, type DiagnoseSeen, diagnose } from "../questions/diagnose.js";
+import { diagnoseKernel } from "../questions/diagnose-kernel.js";
 import { modelSession, TraceInputError, type Protocol } from "../questions/trace.js";
 import { diagnoseAll } from "../questions/diagnose-all.js";
-import { renderClusterDiagnosis, renderDiagnosis } from "../views/diagnose.js";
+import { renderClusterDiagnosis, renderDiagnosis, renderKernelDiagnosis } from "../views/diagnose.js";
 import { addClusterOptions, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
 import { findPod } from "./resolve-target.js";
+import { runningCluster } from "./running.js";
 
 const PROTOS = ["tcp", "udp", "sctp"];
 
@@ -22,6 +27,7 @@ interface DiagnoseFlags extends ClusterFlags {
   namespace?: string;
   output: string;
   all?: boolean;
+  name?: string;
 }
 
 const JSON_HELP = `
@@ -50,6 +56,19 @@ function podOrUndefined(state: ClusterState, ns: string | undefined) {
   };
 }
 
+/** The running cluster's state and IR as `podnet up` recorded them, with every live change since. */
+async function runningModel(name: string) {
+  const cluster = runningCluster(name, "podnet diagnose --name asks the kernel");
+  let r: Awaited<ReturnType<typeof recompute>>;
+  try {
+    r = await recompute(cluster);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (!r.state) throw new UsageError(`cluster "${cluster}" was built from a test fixture: it has no Kubernetes state`);
+  return { cluster, state: r.state, ir: r.ir };
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command("diagnose")
@@ -63,6 +82,10 @@ export function register(program: Command): void {
     .option("--protocol <proto>", "tcp|udp|sctp")
     .option("-n, --namespace <ns>", "namespace of FROM and TO given by name")
     .option("-o, --output <format>", "text|json", "text")
+    .option(
+      "--name <cluster>",
+      "a running cluster (podnet up): diagnose its recorded state, then ask its kernel the same (root)",
+    )
     .addHelpText("after", JSON_HELP);
   addClusterOptions(cmd);
   cmd.action(async (from: string | undefined, to: string | undefined, o: DiagnoseFlags) => {
@@ -84,24 +107,36 @@ export function register(program: Command): void {
       if (!Number.isInteger(port) || port < 1 || port > 65535)
         throw new UsageError(`-p/--port must be an integer 1-65535: "${o.port}"`);
     }
-    const { state } = await loadFromFlags(o);
+    if (o.name !== undefined && (o.filename?.length || o.config))
+      throw new UsageError("--name diagnoses the running cluster as it was built: give no -f/--config with it");
+    const running = o.name !== undefined ? await runningModel(o.name) : undefined;
+    const state = running?.state ?? (await loadFromFlags(o)).state;
     const external = from === "external" || from.startsWith("external:");
     const src = external ? undefined : findPod(state, from, o.namespace);
     let d: ReturnType<typeof diagnose>;
+    const seen: DiagnoseSeen = {};
     try {
-      d = diagnose(modelSession(state), {
-        from: src ? `${src.namespace}/${src.name}` : from,
-        to,
-        port,
-        protocol: o.protocol as Protocol | undefined,
-        namespace: o.namespace,
-        findPod: podOrUndefined(state, o.namespace),
-      });
+      d = diagnose(
+        modelSession(state),
+        {
+          from: src ? `${src.namespace}/${src.name}` : from,
+          to,
+          port,
+          protocol: o.protocol as Protocol | undefined,
+          namespace: o.namespace,
+          findPod: podOrUndefined(state, o.namespace),
+        },
+        seen,
+      );
     } catch (e) {
       if (e instanceof DiagnoseInputError || e instanceof TraceInputError) throw new UsageError(e.message);
       throw e;
     }
-    process.stdout.write(o.output === "json" ? JSON.stringify(d, null, 2) + "\n" : renderDiagnosis(d));
+    const kernel = running
+      ? await diagnoseKernel(running.cluster, running.ir, d, seen, kernelIO(running.cluster))
+      : undefined;
+    if (o.output === "json") process.stdout.write(JSON.stringify(kernel ? { ...d, kernel } : d, null, 2) + "\n");
+    else process.stdout.write(renderDiagnosis(d) + (kernel ? `\n${renderKernelDiagnosis(kernel)}` : ""));
     if (d.first_failure && d.checks.some((c) => !c.ok && c.severity === "error")) process.exitCode = 1;
   });
 }

@@ -15,8 +15,7 @@
 // Exit status 1 when any flow disagrees.
 import type { Command } from "commander";
 import { UsageError } from "./errors.js";
-import { knownClusters } from "../linux/cluster.js";
-import { validateClusterName } from "../linux/names.js";
+import { runningCluster } from "./running.js";
 import { FLOW_SETS, formatVerify, verify, type FlowSet } from "../questions/verify.js";
 
 export function parseFlowSets(v: string): FlowSet[] {
@@ -46,25 +45,9 @@ export function register(program: Command): void {
     )
     .option("-o, --output <format>", "text|json", "text")
     .action(async (o) => {
-      if (process.platform !== "linux")
-        throw new UsageError("podnet verify runs flows in Linux network namespaces: Linux only");
-      if (typeof process.getuid === "function" && process.getuid() !== 0)
-        throw new UsageError("podnet verify needs root (it enters the cluster's network namespaces): run it with sudo");
       if (o.output !== "text" && o.output !== "json") throw new UsageError(`-o: "${o.output}" is not text or json`);
       const flows = parseFlowSets(o.flows);
-      let name: string;
-      if (o.name) {
-        try {
-          name = validateClusterName(o.name);
-        } catch (e) {
-          throw new UsageError(`--name: ${(e as Error).message}`);
-        }
-      } else {
-        const all = knownClusters();
-        if (all.length === 0) throw new UsageError("no podnet cluster is up (podnet up)");
-        if (all.length > 1) throw new UsageError(`several clusters are up (${all.join(", ")}): say which with --name`);
-        name = all[0];
-      }
+      const name = runningCluster(o.name, "podnet verify runs flows");
       let rep: Awaited<ReturnType<typeof verify>>;
       try {
         rep = await verify({

@@ -212,8 +212,14 @@ function listenerCheck(
       };
 }
 
+/** What the checklist traced: the connection and the address it went to (for `--name`'s kernel probes). */
+export interface DiagnoseSeen {
+  conn?: TraceResult;
+  ip?: string;
+}
+
 /** Runs the checklist for FROM → TO on the model. Throws DiagnoseInputError for a FROM/TO it cannot use. */
-export function diagnose(session: ModelSession, input: DiagnoseInput): Diagnosis {
+export function diagnose(session: ModelSession, input: DiagnoseInput, seen?: DiagnoseSeen): Diagnosis {
   const { state } = session;
   const external = input.from === "external" || input.from.startsWith("external:");
   const src = external
@@ -332,6 +338,7 @@ export function diagnose(session: ModelSession, input: DiagnoseInput): Diagnosis
   // 5. Listener.
   const l = listenerCheck(conn, dests, protocol);
   if (l) checks.push(l);
+  if (seen) Object.assign(seen, { conn, ip });
 
   return finish(input, from, target, checks, yaml, protocol, port);
 }

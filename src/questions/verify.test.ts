@@ -14,6 +14,10 @@ import { kernelSkip } from "../linux/testing.js";
 import { clusterNamespaces, down, up } from "../linux/cluster.js";
 import { netfilterRenderers } from "../linux/netfilter.js";
 import { formatVerify, pathOutcome, planFlows, verify, type FlowSet } from "./verify.js";
+import type { ClusterState } from "../control/state.js";
+import { diagnose, type DiagnoseSeen } from "./diagnose.js";
+import { diagnoseKernel } from "./diagnose-kernel.js";
+import { modelSession } from "./trace.js";
 import { parseFlowSets } from "../cli/cmd-verify.js";
 import { mulberry32 } from "../testing/random.js";
 
@@ -37,7 +41,15 @@ function kernelHasLinkKind(kind: string): boolean {
 
 async function upVerifyDown(
   t: { diagnostic: (s: string) => void },
-  o: { base: string; files: string[]; config?: string; flows?: FlowSet[]; seed?: string },
+  o: {
+    base: string;
+    files: string[];
+    config?: string;
+    flows?: FlowSet[];
+    seed?: string;
+    /** Run while the cluster is up, after verify. */
+    also?: (cluster: string) => Promise<void>;
+  },
 ) {
   const { loadCluster } = await import("../index.js");
   const { buildIR } = await import("../dataplane/build.js");
@@ -57,11 +69,59 @@ async function upVerifyDown(
     assert.ok(rep.flows > 0, "flows were run");
     for (const k of Object.keys(rep.byKind)) assert.ok(rep.byKind[k].flows > 0);
     assert.equal(rep.disagree, 0, `model and kernel disagree:\n${text}`);
+    await o.also?.(cluster);
     return rep;
   } finally {
     await down(cluster);
     assert.deepEqual(clusterNamespaces(cluster), []);
   }
+}
+
+/** `diagnose FROM TO --name` as the CLI runs it: the recorded state's checklist, then the kernel's answers. */
+async function diagnoseRunning(cluster: string, pick: (s: ClusterState) => { from: string; to: string }) {
+  const { recompute } = await import("../linux/probe.js");
+  const { kernelIO } = await import("../linux/diagnose-io.js");
+  const { ir, state } = await recompute(cluster);
+  const seen: DiagnoseSeen = {};
+  const findPod = (r: string) => state!.pods.find((p) => p.name === r);
+  const d = diagnose(modelSession(state!), { ...pick(state!), findPod }, seen);
+  return { d, k: await diagnoseKernel(cluster, ir, d, seen, kernelIO(cluster)) };
+}
+
+/** order-app's first pod, and a user-app pod on another node (the path crosses flannel's VXLAN). */
+function acrossNodes(s: ClusterState): { from: string; to: string } {
+  const app = (a: string) => s.pods.filter((x) => x.labels.app === a && x.namespace === "default");
+  const from = app("order-app")[0];
+  const to = app("user-app").find((p) => p.nodeName !== from.nodeName)!;
+  return { from: `default/${from.name}`, to: to.name };
+}
+
+/**
+ * The kernel shows every route, neighbour and FDB entry the model used, by name and by pod.
+ * Then the FDB entry for the far node's VTEP is deleted (what flanneld would re-add): the
+ * VXLAN device has no destination for that MAC and drops the frame, so the connection and
+ * the FDB finding differ from the model, and nothing else does.
+ */
+async function diagnoseThenBreakFdb(cluster: string) {
+  const byName = await diagnoseRunning(cluster, (s) => ({ from: acrossNodes(s).from, to: "user-service" }));
+  assert.equal(byName.k.differ, 0, JSON.stringify(byName.k.findings, null, 1));
+  assert.ok(byName.k.findings.some((f) => f.code === "dns.resolve" && f.agree === true));
+  const ok = await diagnoseRunning(cluster, acrossNodes);
+  assert.equal(ok.k.differ, 0, JSON.stringify(ok.k.findings, null, 1));
+  for (const code of ["connect", "path.route", "path.neigh", "path.fdb", "listener"])
+    assert.ok(
+      ok.k.findings.some((f) => f.code === code && f.agree === true),
+      `${code} asked and agreed`,
+    );
+  const fdb = ok.k.findings.find((f) => f.code === "path.fdb")!;
+  const [, mac, dev, ns] = /^FDB (\S+) on (\S+) in (\S+)$/.exec(fdb.what)!;
+  const netns = clusterNamespaces(cluster).find((n) => n.endsWith(`.${ns.replace("/", ".")}`))!;
+  const dst = fdb.model.replace(/^dst /, "");
+  assert.equal(spawnSync("bridge", ["-n", netns, "fdb", "del", mac, "dev", dev, "dst", dst, "self"]).status, 0);
+  const broken = await diagnoseRunning(cluster, acrossNodes);
+  const differ = broken.k.findings.filter((f) => f.agree === false).map((f) => f.code);
+  assert.deepEqual([...new Set(differ)].sort(), ["connect", "path.fdb"], JSON.stringify(broken.k.findings, null, 1));
+  assert.match(broken.k.findings.find((f) => f.code === "connect")!.kernel, /^dropped/);
 }
 
 function configWith(edit: (y: string) => string): { config: string; dir: string } {
@@ -145,7 +205,7 @@ test("verify: the model's verdicts as the client sees them (REJECT answers ICMP 
 test("verify: the example (flannel vxlan, kube-proxy iptables) — every pod pair, Service, NodePort and DNS name agrees", {
   skip: kernelSkip(["ip", "python3"]),
 }, async (t) => {
-  const rep = await upVerifyDown(t, { base: "vfy-vx", files: [EXAMPLE] });
+  const rep = await upVerifyDown(t, { base: "vfy-vx", files: [EXAMPLE], also: diagnoseThenBreakFdb });
   for (const k of ["pod", "service", "nodeport", "dns"]) assert.ok(rep.byKind[k]?.flows > 0, `${k} flows ran`);
   // The example's own facts, as the kernel saw them: user-service answers from both user-app pods.
   const f = rep.results.find(

@@ -4,6 +4,7 @@
 
 import type { ClusterDiagnosis } from "../questions/diagnose-all.js";
 import type { Diagnosis } from "../questions/diagnose.js";
+import type { KernelDiagnosis } from "../questions/diagnose-kernel.js";
 import { tabwrite } from "./tabwriter.js";
 
 const mark = (ok: boolean, severity: string) => (ok ? "✓" : severity === "warning" ? "!" : "✗");
@@ -39,5 +40,31 @@ export function renderClusterDiagnosis(d: ClusterDiagnosis): string {
   if (!d.findings.length) return `${lines[0]}\nresult: nothing broken\n`;
   const rows = ["CHECK\tSUBJECT\tEVIDENCE", ...d.findings.map((f) => `${f.code}\t${f.subject}\t${f.evidence}`)];
   lines.push(`${d.findings.length} broken, worst first:`, "", tabwrite(rows.join("\n") + "\n", 0, 2).trimEnd());
+  return lines.join("\n") + "\n";
+}
+
+/** `diagnose --name N`: what the kernel shows for each thing the model relied on, then where they differ. */
+export function renderKernelDiagnosis(k: KernelDiagnosis): string {
+  const lines = [`kernel of cluster ${k.cluster} (asked from inside its namespaces, ${k.ms} ms):`, ""];
+  if (!k.findings.length) return `${lines[0]}\n  nothing to ask (no connection was traced)\n`;
+  // One line per finding: long evidence (a search-list walk) is cut; -o json has it whole.
+  const cell = (s: string) => {
+    const t = s.replace(/\s+/g, " ");
+    return t.length > 90 ? `${t.slice(0, 89)}…` : t;
+  };
+  const rows = ["CHECK\t\tASKED\tMODEL\tKERNEL"];
+  for (const f of k.findings)
+    rows.push(
+      `${f.code}\t${f.agree === null ? "?" : f.agree ? "=" : "≠"}\t${cell(f.what)}\t${cell(f.model)}\t${cell(f.kernel)}`,
+    );
+  lines.push(tabwrite(rows.join("\n") + "\n", 0, 2).trimEnd(), "");
+  lines.push(
+    k.differ === 0
+      ? "model and kernel agree"
+      : `model and kernel differ in ${k.differ} finding${k.differ === 1 ? "" : "s"}: ${k.findings
+          .filter((f) => f.agree === false)
+          .map((f) => f.code)
+          .join(", ")}`,
+  );
   return lines.join("\n") + "\n";
 }

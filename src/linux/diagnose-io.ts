@@ -1,0 +1,25 @@
+// The kernel side of `podnet diagnose --name N`: read-only commands and verify's probe
+// client, run inside the cluster's namespaces (questions/diagnose-kernel.ts plans and
+// compares; nothing here decides anything).
+
+import { createRunner, type RunResult } from "./exec.js";
+import { nsName } from "./names.js";
+import { type ProbeRequest, type ProbeResult, runProbes } from "./probe.js";
+
+export interface KernelIO {
+  /** A read-only command inside the namespace of IR id `nsId` ("pod/default/web-0", "node/worker-1"). */
+  exec(nsId: string, argv: string[]): Promise<RunResult>;
+  /** One probe of verify's client from `nsId` (undefined when the client could not run). */
+  probe(nsId: string, req: ProbeRequest): Promise<ProbeResult | undefined>;
+}
+
+export function kernelIO(cluster: string): KernelIO {
+  const runner = createRunner();
+  return {
+    exec: (nsId, argv) => runner.run(["ip", "netns", "exec", nsName(cluster, nsId), ...argv], "", { allowFail: true }),
+    probe: async (nsId, req) => {
+      const { results } = await runProbes(new Map([[nsName(cluster, nsId), [req]]]));
+      return results.get(req.id);
+    },
+  };
+}
