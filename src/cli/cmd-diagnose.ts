@@ -13,7 +13,13 @@ import { DiagnoseInputError, type DiagnoseSeen, diagnose } from "../questions/di
 import { diagnoseKernel } from "../questions/diagnose-kernel.js";
 import { modelSession, TraceInputError, type Protocol } from "../questions/trace.js";
 import { diagnoseAll } from "../questions/diagnose-all.js";
-import { renderClusterDiagnosis, renderDiagnosis, renderKernelDiagnosis } from "../views/diagnose.js";
+import { diagnoseAllKernel } from "../questions/diagnose-all-kernel.js";
+import {
+  renderClusterDiagnosis,
+  renderClusterKernelDiagnosis,
+  renderDiagnosis,
+  renderKernelDiagnosis,
+} from "../views/diagnose.js";
 import { addClusterOptions, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
 import { findPod } from "./resolve-target.js";
@@ -42,7 +48,10 @@ check codes, in order:
   service.endpoints.ready  service.trafficPolicy  service.proxy  pod.running
   path.route  policy.egress  policy.ingress  listener
 --all -o json: checked {nodePairs, servicePorts, serviceNames, pods}, findings[] {code, subject, evidence}
-  (worst first; codes as above, and service.answers: a connection to the Service does not get through)`;
+  (worst first; codes as above, and service.answers: a connection to the Service does not get through)
+--name N -o json adds kernel: {cluster, findings[] {code: dns.resolve|connect|path.route|path.neigh|path.fdb|listener,
+  what, model, kernel, agree: true|false|null}, differ, ms}; with --all: {cluster, checked, findings[]
+  {code: path.route|service.answers|dns.resolve|dns.reach, subject, model, kernel, agree}, differ, ms}`;
 
 /** The pod lookup for TO: undefined when nothing matches (TO is then a name); ambiguity stays an error. */
 function podOrUndefined(state: ClusterState, ns: string | undefined) {
@@ -90,12 +99,18 @@ export function register(program: Command): void {
   addClusterOptions(cmd);
   cmd.action(async (from: string | undefined, to: string | undefined, o: DiagnoseFlags) => {
     if (o.output !== "text" && o.output !== "json") throw new UsageError(`-o must be text or json: "${o.output}"`);
+    if (o.name !== undefined && (o.filename?.length || o.config))
+      throw new UsageError("--name diagnoses the running cluster as it was built: give no -f/--config with it");
     if (o.all) {
       if (from !== undefined) throw new UsageError("--all takes no FROM and TO");
-      const { state } = await loadFromFlags(o);
-      const all = diagnoseAll(modelSession(state));
-      process.stdout.write(o.output === "json" ? JSON.stringify(all, null, 2) + "\n" : renderClusterDiagnosis(all));
-      if (all.findings.length) process.exitCode = 1;
+      const running = o.name !== undefined ? await runningModel(o.name) : undefined;
+      const session = modelSession(running?.state ?? (await loadFromFlags(o)).state);
+      const all = diagnoseAll(session);
+      const kernel = running ? await diagnoseAllKernel(running.cluster, session, kernelIO(running.cluster)) : undefined;
+      if (o.output === "json") process.stdout.write(JSON.stringify(kernel ? { ...all, kernel } : all, null, 2) + "\n");
+      else
+        process.stdout.write(renderClusterDiagnosis(all) + (kernel ? `\n${renderClusterKernelDiagnosis(kernel)}` : ""));
+      if (all.findings.length || kernel?.findings.length) process.exitCode = 1;
       return;
     }
     if (from === undefined || to === undefined) throw new UsageError("diagnose needs FROM and TO (or --all)");
@@ -107,8 +122,6 @@ export function register(program: Command): void {
       if (!Number.isInteger(port) || port < 1 || port > 65535)
         throw new UsageError(`-p/--port must be an integer 1-65535: "${o.port}"`);
     }
-    if (o.name !== undefined && (o.filename?.length || o.config))
-      throw new UsageError("--name diagnoses the running cluster as it was built: give no -f/--config with it");
     const running = o.name !== undefined ? await runningModel(o.name) : undefined;
     const state = running?.state ?? (await loadFromFlags(o)).state;
     const external = from === "external" || from.startsWith("external:");

@@ -11,6 +11,8 @@ export interface KernelIO {
   exec(nsId: string, argv: string[]): Promise<RunResult>;
   /** One probe of verify's client from `nsId` (undefined when the client could not run). */
   probe(nsId: string, req: ProbeRequest): Promise<ProbeResult | undefined>;
+  /** Many probes (unique ids), one client per source namespace, a few namespaces at once. */
+  probeMany(bySrc: Map<string, ProbeRequest[]>): Promise<Map<number, ProbeResult>>;
 }
 
 export function kernelIO(cluster: string): KernelIO {
@@ -20,6 +22,11 @@ export function kernelIO(cluster: string): KernelIO {
     probe: async (nsId, req) => {
       const { results } = await runProbes(new Map([[nsName(cluster, nsId), [req]]]));
       return results.get(req.id);
+    },
+    probeMany: async (bySrc) => {
+      const named = new Map([...bySrc].map(([id, reqs]) => [nsName(cluster, id), reqs]));
+      // Each client mostly waits (timeouts): more of them at once than verify's default.
+      return (await runProbes(named, { parallel: 12 })).results;
     },
   };
 }

@@ -54,10 +54,33 @@ function failure(r: TraceResult, reasons?: Set<string>): string | undefined {
     : undefined;
 }
 
+/** Who speaks for what in the whole-cluster checks (the model's and the kernel's alike). */
+export interface ClusterSample {
+  /** Running pods with their own network namespace. */
+  pods: PodState[];
+  /** One pod per node (the first): node pairs are checked between these. */
+  onNode: Map<string, PodState>;
+  /** The pod that asks a Service in namespace `ns` (one of that namespace, else any). */
+  client(ns: string): PodState | undefined;
+}
+
+export function clusterSample(state: ClusterState): ClusterSample {
+  const pods = state.pods.filter((p) => usable(p) && !p.spec.hostNetwork);
+  const onNode = new Map<string, PodState>();
+  for (const p of pods) if (!onNode.has(p.nodeName!)) onNode.set(p.nodeName!, p);
+  const client = (ns: string) =>
+    pods.find((p) => p.namespace === ns && !p.system) ?? pods.find((p) => !p.system) ?? pods[0];
+  return { pods, onNode, client };
+}
+
+/** A Service the checks ask (it has a cluster IP to connect to). */
+export const askable = (svc: ServiceState) =>
+  !!svc.clusterIP && svc.clusterIP !== "None" && svc.type !== "ExternalName";
+
 /** Runs the whole-cluster checks on the model. */
 export function diagnoseAll(session: ModelSession): ClusterDiagnosis {
   const { state } = session;
-  const pods = state.pods.filter((p) => usable(p) && !p.spec.hostNetwork);
+  const { pods, onNode, client } = clusterSample(state);
   const dnsWide: ClusterFinding[] = [];
   const pairs: ClusterFinding[] = [];
   const services: ClusterFinding[] = [];
@@ -65,8 +88,6 @@ export function diagnoseAll(session: ModelSession): ClusterDiagnosis {
 
   // Node pairs: one pod per node (the first), ICMP echo both ways; only routing's drops count
   // (a policy that denies ICMP is not a broken network).
-  const onNode = new Map<string, PodState>();
-  for (const p of pods) if (!onNode.has(p.nodeName!)) onNode.set(p.nodeName!, p);
   let nodePairs = 0;
   for (const [a, pa] of onNode)
     for (const [b, pb] of onNode) {
@@ -79,10 +100,8 @@ export function diagnoseAll(session: ModelSession): ClusterDiagnosis {
   // Services: ready endpoints, and a connection from a pod of their namespace (else any) answers.
   let servicePorts = 0;
   let serviceNames = 0;
-  const client = (ns: string) =>
-    pods.find((p) => p.namespace === ns && !p.system) ?? pods.find((p) => !p.system) ?? pods[0];
   for (const svc of state.services) {
-    if (!svc.clusterIP || svc.clusterIP === "None" || svc.type === "ExternalName") continue;
+    if (!askable(svc)) continue;
     const from = client(svc.namespace);
     for (const sp of svc.ports) {
       servicePorts++;
@@ -135,7 +154,7 @@ export function diagnoseAll(session: ModelSession): ClusterDiagnosis {
   };
 }
 
-function readyEndpoints(state: ClusterState, svc: ServiceState, portName: string | undefined): number {
+export function readyEndpoints(state: ClusterState, svc: ServiceState, portName: string | undefined): number {
   let n = 0;
   for (const sl of state.endpointSlices) {
     if (sl.namespace !== svc.namespace || sl.serviceName !== svc.name) continue;
@@ -145,7 +164,7 @@ function readyEndpoints(state: ClusterState, svc: ServiceState, portName: string
   return n;
 }
 
-function podEndpoints(state: ClusterState, svc: ServiceState): boolean {
+export function podEndpoints(state: ClusterState, svc: ServiceState): boolean {
   return state.endpointSlices.some(
     (sl) =>
       sl.namespace === svc.namespace &&

@@ -47,6 +47,7 @@ function wrongKernel(): KernelIO & { asked: string[][] } {
       if (argv[0] === "ip" && argv[1] === "neigh") return ok(`${argv[4]} dev ${argv[6]} FAILED\n`);
       return ok("");
     },
+    probeMany: async () => new Map(),
     probe: async (_ns, req) => {
       const counts: Record<string, number> = req.probe === "resolve" ? { notfound: 1 } : { dropped: req.tries };
       return { counts, tries: req.tries };

@@ -60,7 +60,8 @@ function kernelOutcomes(r: ProbeResult | undefined): string[] {
   return Object.keys(r.counts).sort();
 }
 
-function outcomeAgrees(model: string[], kernel: string[]): boolean {
+/** The kernel's outcomes are among the model's ("delivered" without a pod name matches any delivery). */
+export function outcomeAgrees(model: string[], kernel: string[]): boolean {
   const norm = (o: string) => (o.startsWith("name ") ? "delivered" : o === "delivered ?" ? "delivered" : o);
   const m = new Set(model.map((o) => (o.startsWith("delivered") ? "delivered" : o)));
   const exact = new Set(model);

@@ -17,6 +17,7 @@ import { formatVerify, pathOutcome, planFlows, verify, type FlowSet } from "./ve
 import type { ClusterState } from "../control/state.js";
 import { diagnose, type DiagnoseSeen } from "./diagnose.js";
 import { diagnoseKernel } from "./diagnose-kernel.js";
+import { diagnoseAllKernel } from "./diagnose-all-kernel.js";
 import { modelSession } from "./trace.js";
 import { parseFlowSets } from "../cli/cmd-verify.js";
 import { mulberry32 } from "../testing/random.js";
@@ -103,6 +104,9 @@ function acrossNodes(s: ClusterState): { from: string; to: string } {
  * the FDB finding differ from the model, and nothing else does.
  */
 async function diagnoseThenBreakFdb(cluster: string) {
+  const whole = await diagnoseAllRunning(cluster);
+  assert.deepEqual(whole.findings, [], "diagnose --all --name: everything answers");
+  assert.ok(whole.checked.nodePairs > 0 && whole.checked.servicePorts > 0 && whole.checked.pods > 0);
   const byName = await diagnoseRunning(cluster, (s) => ({ from: acrossNodes(s).from, to: "user-service" }));
   assert.equal(byName.k.differ, 0, JSON.stringify(byName.k.findings, null, 1));
   assert.ok(byName.k.findings.some((f) => f.code === "dns.resolve" && f.agree === true));
@@ -122,6 +126,24 @@ async function diagnoseThenBreakFdb(cluster: string) {
   const differ = broken.k.findings.filter((f) => f.agree === false).map((f) => f.code);
   assert.deepEqual([...new Set(differ)].sort(), ["connect", "path.fdb"], JSON.stringify(broken.k.findings, null, 1));
   assert.match(broken.k.findings.find((f) => f.code === "connect")!.kernel, /^dropped/);
+  // The whole-cluster check finds the broken node pair, both ways (the echo reply needs the
+  // same FDB entry), and the model did not expect it.
+  const near = ns.slice("node/".length);
+  const far = broken.d.checks.find((c) => c.code === "path.route")!.evidence.match(/→ (\S+)/)![1];
+  const after = await diagnoseAllRunning(cluster);
+  const pairs = after.findings.filter((f) => f.code === "path.route");
+  for (const s of [`${near} → ${far}`, `${far} → ${near}`])
+    assert.ok(
+      pairs.some((f) => f.subject === s && !f.agree),
+      `${s} found broken: ${JSON.stringify(after.findings)}`,
+    );
+}
+
+async function diagnoseAllRunning(cluster: string) {
+  const { recompute } = await import("../linux/probe.js");
+  const { kernelIO } = await import("../linux/diagnose-io.js");
+  const { state } = await recompute(cluster);
+  return diagnoseAllKernel(cluster, modelSession(state!), kernelIO(cluster));
 }
 
 function configWith(edit: (y: string) => string): { config: string; dir: string } {

@@ -5,6 +5,7 @@
 import type { ClusterDiagnosis } from "../questions/diagnose-all.js";
 import type { Diagnosis } from "../questions/diagnose.js";
 import type { KernelDiagnosis } from "../questions/diagnose-kernel.js";
+import type { ClusterKernelDiagnosis } from "../questions/diagnose-all-kernel.js";
 import { tabwrite } from "./tabwriter.js";
 
 const mark = (ok: boolean, severity: string) => (ok ? "✓" : severity === "warning" ? "!" : "✗");
@@ -67,4 +68,18 @@ export function renderKernelDiagnosis(k: KernelDiagnosis): string {
           .join(", ")}`,
   );
   return lines.join("\n") + "\n";
+}
+
+/** `diagnose --all --name N`: what failed in the kernel, with what the model expected. */
+export function renderClusterKernelDiagnosis(k: ClusterKernelDiagnosis): string {
+  const c = k.checked;
+  const head = `kernel of cluster ${k.cluster} (${k.ms} ms): ${c.nodePairs} node pairs pinged, ${c.servicePorts} Service ports connected, ${c.serviceNames} names looked up, ${c.pods} pods' DNS queried`;
+  if (!k.findings.length) return `${head}\nresult: everything answered as the model expects\n`;
+  const rows = ["CHECK\t\tSUBJECT\tMODEL\tKERNEL"];
+  for (const f of k.findings) rows.push(`${f.code}\t${f.agree ? "=" : "≠"}\t${f.subject}\t${f.model}\t${f.kernel}`);
+  const tail =
+    k.differ === 0
+      ? "every failure above is one the model expects"
+      : `${k.differ} of them the model does not expect (≠): the cluster is not what the model holds`;
+  return `${head}\n\n${tabwrite(rows.join("\n") + "\n", 0, 2).trimEnd()}\n\n${tail}\n`;
 }
