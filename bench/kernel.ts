@@ -8,6 +8,8 @@
 //     connection's first packet, the one that walks the NAT rules) over many fresh
 //     connections to randomly chosen Services, median and p99, next to a direct
 //     connection to the pod IP (no DNAT) as the floor.
+//  4. `diagnose --name` on a running cluster of ~300 pods: one pair, and --all (diagnose-kernel.ts).
+// `npm run bench:kernel -- diagnose` (or bringup, services) runs only those sections.
 // Everything runs inside podnet namespaces and is removed at the end (also on failure).
 // Bounded: iperf3 runs BENCH_IPERF_SECONDS each; BENCH_CONNECTS connections per case.
 import { spawn } from "node:child_process";
@@ -22,6 +24,7 @@ import { fixtureIR } from "../src/linux/fixture.js";
 import { kernelSkipReason } from "../src/linux/testing.js";
 import { guardCommand, nsName } from "../src/linux/names.js";
 import { netfilterRenderers } from "../src/linux/netfilter.js";
+import { diagnoseBench } from "./diagnose-kernel.js";
 
 const NODES = Number(process.env.BENCH_NODES ?? 3);
 const PODS = Number(process.env.BENCH_PODS_PER_NODE ?? 100);
@@ -250,12 +253,21 @@ async function serviceScale(): Promise<void> {
   }
 }
 
+const ONLY = process.argv.slice(2);
+const wanted = (section: string) => ONLY.length === 0 || ONLY.includes(section);
+
 async function main() {
-  const why = kernelSkipReason(["ip", "iperf3", "python3", "iptables-restore", "nft"]);
+  const why = kernelSkipReason(["ip", "iperf3", "python3", "iptables-restore", "nft", "ping"]);
   if (why) {
     console.error(`bench:kernel cannot run: ${why}`);
     process.exit(process.env.PODNET_REQUIRE_KERNEL === "1" ? 1 : 0);
   }
+  if (wanted("bringup")) await bringupAndThroughput();
+  if (wanted("services")) await serviceScale();
+  if (wanted("diagnose")) await diagnoseBench();
+}
+
+async function bringupAndThroughput() {
   const g = (x: number) => `${(x / 1e9).toFixed(2)} Gbit/s`;
   await down(cluster);
   const ir = fixtureIR(cluster, { nodes: NODES, podsPerNode: PODS });
@@ -294,7 +306,6 @@ async function main() {
   } finally {
     await down(hg);
   }
-  await serviceScale();
 }
 
 await main();
