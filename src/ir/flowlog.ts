@@ -43,3 +43,39 @@ export function parseFlowLogPrefix(s: string): FlowLogPrefix | null {
   if (m[3]) out.policies = m[3].split(",");
   return out;
 }
+
+/** An address and, for TCP/UDP, a port. */
+export interface FlowEnd {
+  ip: string;
+  port?: number;
+}
+
+/** One event as a node's readers saw it, before the cluster's names are put on it. */
+export interface ObservedEvent {
+  /** RFC 3339 with microseconds (what conntrack's and our timestamps carry). */
+  time: string;
+  node: string;
+  proto: string;
+  /** conntrack: NEW/UPDATE with the state; nflog: a logged (dropped) packet. */
+  kind: "NEW" | "UPDATE" | "NFLOG";
+  /** conntrack's TCP state after the event (SYN_SENT, SYN_RECV, ESTABLISHED, …). */
+  state?: string;
+  /** The original direction's tuple (nflog: the packet's). */
+  orig: { src: FlowEnd; dst: FlowEnd };
+  /** conntrack: the reply tuple (DNAT/SNAT show as it differing from orig reversed). */
+  reply?: { src: FlowEnd; dst: FlowEnd };
+  /** nflog: the TCP flags of the packet (Hubble's names: SYN, ACK, FIN, RST, PSH, URG). */
+  tcpFlags?: string[];
+  /** nflog: the rule's prefix. */
+  prefix?: string;
+}
+
+/** What the readers could not deliver, per source: exact counts and overruns of unknown size. */
+export interface ObserveLosses {
+  /** Messages known lost (NFLOG sequence gaps). */
+  lost: number;
+  /** Buffer overruns whose size the kernel does not tell (conntrack's ENOBUFS). */
+  overruns: number;
+  /** Readers that died, with why. */
+  readerErrors: string[];
+}
