@@ -79,11 +79,21 @@ function startReader(node: string, netns: string, onReady: () => void): void {
 }
 
 let stopping = false;
+/** Stops the readers and waits for them (at most 800 ms: `down` gives us 1 s), so nothing outlives us. */
 function stop(): void {
+  if (stopping) return;
   stopping = true;
-  for (const c of readers) c.kill("SIGTERM");
   rmSync(join(dir, "observe.sock"), { force: true });
-  process.exit(0);
+  const running = readers.filter((c) => c.exitCode === null && c.signalCode === null);
+  let left = running.length;
+  if (left === 0) process.exit(0);
+  for (const c of running) {
+    c.once("exit", () => {
+      if (--left === 0) process.exit(0);
+    });
+    c.kill("SIGTERM");
+  }
+  setTimeout(() => process.exit(0), 800).unref();
 }
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);

@@ -85,8 +85,9 @@ os.set_blocking(ct.stderr.fileno(), False)
 def stop(*_):
     try:
         ct.terminate()
-    except OSError:
-        pass
+        ct.wait(0.5)
+    except (OSError, subprocess.TimeoutExpired):
+        ct.kill()
     sys.exit(0)
 
 
