@@ -19,8 +19,8 @@ import { readRecord } from "./state.js";
 const [dir, cluster] = process.argv.slice(2);
 /** Events kept (Hubble's default ring holds 4095 flows per node; ours is cluster-wide). */
 const RING = Number(process.env.PODNET_OBSERVE_RING) || 65536;
-/** The netlink receive buffers: 8 MiB, so a burst of 10,000 connections/s fits. */
-const RCVBUF = 8 << 20;
+/** The netlink receive buffers: 32 MiB, so a burst of 10,000 connections/s fits. */
+const RCVBUF = 32 << 20;
 
 const ring: (ObservedEvent | undefined)[] = new Array(RING);
 let head = 0; // total events pushed
