@@ -98,6 +98,45 @@ function flowLine(f: HubbleFlow, names: FlowNames, json: boolean): string {
   return json ? JSON.stringify({ flow: f, node_name: f.node_name, time: f.time }) : compactLine(f, names);
 }
 
+/** The names for a running cluster's addresses; starts its observer if needed (says so on stderr when `say`). */
+export async function observeNames(cluster: string, say?: (s: string) => void): Promise<FlowNames> {
+  if (await ensureObserver(cluster)) say?.(`flow observer of "${cluster}" started; flows are recorded from now`);
+  const state = await liveState(cluster);
+  const ir = buildIR(state);
+  // Nodes that tunnel pod traffic to other nodes: cross-node flows leave them to-overlay.
+  const tunnels = ir.nodes.filter((n) => n.ns.links.some((l) => l.kind === "vxlan" || l.kind === "ipip"));
+  const udpPorts = ir.nodes.flatMap((n) => n.ns.links.flatMap((l) => (l.vxlan ? [l.vxlan.port] : [])));
+  return flowNames(state, { nodes: tunnels.map((n) => n.name), udpPorts });
+}
+
+/** The last `last` flows matching `filter`, in time order, and the observer's status. */
+export async function recentFlows(
+  cluster: string,
+  names: FlowNames,
+  filter: FlowFilter,
+  last: number,
+): Promise<{ flows: HubbleFlow[]; status?: ObserveStatus }> {
+  const out: HubbleFlow[] = [];
+  let status: ObserveStatus | undefined;
+  // Filters apply before --last (hubble's server filters first): the whole ring then.
+  const want = Object.keys(filter).length > 0 ? 1 << 20 : last;
+  await readObserver(
+    cluster,
+    { last: want, follow: false },
+    (e) => {
+      for (const f of toFlows(e, names)) if (flowMatches(f, filter)) out.push(f);
+    },
+    (s) => (status = s),
+  );
+  // Nodes' readers flush in batches: in time order (stable: a NAT's TRANSLATED stays first).
+  out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  return { flows: last === 0 ? [] : out.slice(-last), status };
+}
+
+export function statusText(s: ObserveStatus): string {
+  return `${s.seen} events on ${s.nodes} nodes since ${s.since} (ring ${s.ring})`;
+}
+
 export function register(program: Command): void {
   program
     .command("observe")
@@ -117,53 +156,41 @@ export function register(program: Command): void {
       const cluster = clusterOf(o.name);
       let names: FlowNames;
       try {
-        const started = await ensureObserver(cluster);
-        if (started)
-          process.stderr.write(`podnet observe: flow observer of "${cluster}" started; flows are recorded from now\n`);
-        const state = await liveState(cluster);
-        const ir = buildIR(state);
-        // Nodes that tunnel pod traffic to other nodes: cross-node flows leave them to-overlay.
-        const tunnels = ir.nodes.filter((n) => n.ns.links.some((l) => l.kind === "vxlan" || l.kind === "ipip"));
-        const udpPorts = ir.nodes.flatMap((n) => n.ns.links.flatMap((l) => (l.vxlan ? [l.vxlan.port] : [])));
-        names = flowNames(state, { nodes: tunnels.map((n) => n.name), udpPorts });
+        names = await observeNames(cluster, (m) => process.stderr.write(`podnet observe: ${m}\n`));
       } catch (e) {
         if (e instanceof UsageError) throw e;
         throw new UsageError((e as Error).message);
       }
-      const out: HubbleFlow[] = [];
-      const emit = (e: ObservedEvent) => {
-        for (const f of toFlows(e, names)) {
-          if (!flowMatches(f, q.filter)) continue;
-          if (q.follow) process.stdout.write(`${flowLine(f, names, q.json)}\n`);
-          else out.push(f);
-        }
-      };
       let status: ObserveStatus | undefined;
-      let lastLost = "";
-      const onStatus = (s: ObserveStatus) => {
-        status = s;
-        const lost = lostLines(s, q.json).join("\n");
-        if (q.follow && lost && lost !== lastLost) process.stdout.write(`${lost}\n`);
-        lastLost = lost;
-      };
-      const ac = new AbortController();
-      process.once("SIGINT", () => ac.abort());
-      // Filters apply before --last (hubble's server filters first): the whole ring then.
-      const filtered = Object.keys(q.filter).length > 0;
-      const want = q.follow ? 0 : filtered ? 1 << 20 : q.last;
-      await readObserver(cluster, { last: want, follow: q.follow }, emit, onStatus, ac.signal).catch((e: Error) => {
-        throw new UsageError(e.message);
-      });
       if (!q.follow) {
-        // Nodes' readers flush in batches: in time order (stable: a NAT's TRANSLATED stays first).
-        out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-        const shown = q.last === 0 ? [] : out.slice(-q.last);
-        process.stdout.write(shown.map((f) => `${flowLine(f, names, q.json)}\n`).join(""));
+        const r = await recentFlows(cluster, names, q.filter, q.last).catch((e: Error) => {
+          throw new UsageError(e.message);
+        });
+        status = r.status;
+        process.stdout.write(r.flows.map((f) => `${flowLine(f, names, q.json)}\n`).join(""));
         if (status) for (const l of lostLines(status, q.json)) process.stdout.write(`${l}\n`);
+      } else {
+        let lastLost = "";
+        const ac = new AbortController();
+        process.once("SIGINT", () => ac.abort());
+        await readObserver(
+          cluster,
+          { last: 0, follow: true },
+          (e: ObservedEvent) => {
+            for (const f of toFlows(e, names))
+              if (flowMatches(f, q.filter)) process.stdout.write(`${flowLine(f, names, q.json)}\n`);
+          },
+          (s) => {
+            status = s;
+            const lost = lostLines(s, q.json).join("\n");
+            if (lost && lost !== lastLost) process.stdout.write(`${lost}\n`);
+            lastLost = lost;
+          },
+          ac.signal,
+        ).catch((e: Error) => {
+          throw new UsageError(e.message);
+        });
       }
-      if (status && !q.json)
-        process.stderr.write(
-          `podnet observe: ${status.seen} events on ${status.nodes} nodes since ${status.since} (ring ${status.ring})\n`,
-        );
+      if (status && !q.json) process.stderr.write(`podnet observe: ${statusText(status)}\n`);
     });
 }
