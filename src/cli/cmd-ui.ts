@@ -15,6 +15,9 @@ import { isIPv4 } from "../net/ipv4.js";
 import { addClusterOptions, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
 import { modelSession } from "../questions/trace.js";
 import { UsageError } from "./errors.js";
+import { compactLine } from "../views/flows.js";
+import { lostLines, observeNames, recentFlows, statusText } from "./cmd-observe.js";
+import type { FlowsReply } from "../ui-server/server.js";
 
 interface UiFlags extends ClusterFlags {
   port: string;
@@ -23,6 +26,19 @@ interface UiFlags extends ClusterFlags {
 }
 
 const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
+
+/** /api/flows: `podnet observe --last N` for the Live panel (the observer starts on first use). */
+function makeFlows(name: string): (last: number) => Promise<FlowsReply> {
+  return async (last) => {
+    const names = await observeNames(name);
+    const { flows, status } = await recentFlows(name, names, {}, last);
+    return {
+      flows: flows.map((f) => ({ line: compactLine(f, names), verdict: f.verdict })),
+      lost: status ? lostLines(status, false) : [],
+      status: status ? statusText(status) : "no status from the observer",
+    };
+  };
+}
 
 export function liveInfo(name: string | undefined, allowExec: boolean): LiveInfo {
   if (!name)
@@ -166,6 +182,7 @@ export function register(program: Command): void {
       port,
       live: () => liveInfo(name, allowExec),
       exec: name && allowExec ? makeExec(name) : undefined,
+      flows: name && isRoot() ? makeFlows(name) : undefined,
     }).catch((e: NodeJS.ErrnoException) => {
       if (e.code === "EADDRINUSE")
         throw new UsageError(`port ${port} on 127.0.0.1 is in use: choose another with --port`);

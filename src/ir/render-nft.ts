@@ -197,7 +197,12 @@ export function stmtText(s: NftStmt): string {
   }
   if (s.set?.op) return `${s.set.op} ${s.set.set} { ${exprText(s.set.elem)} }`;
   if ("counter" in s) return "counter";
-  if (s.log) return "log" + (s.log.prefix ? ` prefix ${JSON.stringify(s.log.prefix)}` : "");
+  if (s.log)
+    return (
+      "log" +
+      (s.log.prefix ? ` prefix ${JSON.stringify(s.log.prefix)}` : "") +
+      (s.log.group !== undefined ? ` group ${s.log.group}` : "")
+    );
   if (s.notrack !== undefined) return "notrack";
   throw new Error(`render-nft: unsupported statement ${JSON.stringify(s)}`);
 }

@@ -216,7 +216,8 @@ type NftStmtObjects =
   /** A dynamic set update (`update @set { ip saddr }`); not the anonymous set expression. */
   | { set: { op: "add" | "update"; elem: NftExpr; set: string } }
   | { counter: null }
-  | { log: { prefix?: string } }
+  /** `log [prefix P] [group N]`: non-terminal; with a group, the packet goes to NFLOG group N (nfnetlink_log). */
+  | { log: { prefix?: string; group?: number } }
   | { notrack: null };
 
 type NftObjects = NftExprObjects | NftStmtObjects;

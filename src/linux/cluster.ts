@@ -411,6 +411,7 @@ export function ourProgram(cluster: string, cmdline: string): ProcessRecord["rol
   if (w.some((a) => a.endsWith("/supervisor-main.js")) && w.some((a) => a.startsWith(`${dir}/supervisor-`)))
     return "supervisor";
   if (w.some((a) => a.endsWith("/dns-main.js")) && w.includes(dir)) return "dns";
+  if (w.some((a) => a.endsWith("/observe-main.js")) && w.includes(dir)) return "observer";
   return null;
 }
 

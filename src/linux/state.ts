@@ -10,7 +10,7 @@ import { STATE_ROOT, stateDir } from "./names.js";
 
 export interface ProcessRecord {
   pid: number;
-  role: "supervisor" | "bird" | "dns";
+  role: "supervisor" | "bird" | "dns" | "observer";
   node?: string;
   /** /proc/<pid>/cmdline when recorded (NULs as spaces), for display. */
   cmdline: string;

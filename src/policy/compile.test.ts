@@ -36,7 +36,8 @@ test("default-deny ingress: every pod of x is in the ingress map and its chain e
   assert.equal(t.sets["egress-pods"], undefined);
   const chain = t.chains["ingress-x/a"];
   const last = chain.rules[chain.rules.length - 1];
-  assert.deepEqual(last.expr, [{ drop: null }]);
+  // NFLOG first (non-terminal, nft_log), naming the side and the policy for `podnet observe`.
+  assert.deepEqual(last.expr, [{ log: { prefix: "POLICY_DENIED ingress x/deny", group: 30 } }, { drop: null }]);
   assert.equal(last.comment, "isolated by x/deny; no rule allowed it");
   // The node's own traffic is allowed first (kubelet probes).
   assert.equal(chain.rules[0].comment, "traffic from the pod's own node is allowed");

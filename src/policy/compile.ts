@@ -57,6 +57,7 @@ import type {
   NftStmt,
 } from "../ir/types.js";
 import { sha256Hex } from "../control/hash.js";
+import { FLOW_LOG_GROUP, flowLogPrefix } from "../ir/flowlog.js";
 import { intToIp, parseCidr } from "../net/ipv4.js";
 import {
   indexPolicies,
@@ -315,7 +316,17 @@ export function compileNodePolicy(
       const firstRule = rules.length;
       rules.push(...directionRules(ix, pod, dir, compiled, state.pods));
       const isolated = isolatedComment(pols.map((p) => `${p.namespace}/${p.name}`));
-      rules.push({ expr: [{ drop: null }], comment: isolated.comment, drop: POLICY_DROP });
+      // Logged to NFLOG before the drop (same rule: indices unchanged), so `podnet observe` names the policy.
+      const prefix = flowLogPrefix({
+        reason: "POLICY_DENIED",
+        direction: dir,
+        policies: pols.map((p) => `${p.namespace}/${p.name}`),
+      });
+      rules.push({
+        expr: [{ log: { prefix, group: FLOW_LOG_GROUP } }, { drop: null }],
+        comment: isolated.comment,
+        drop: POLICY_DROP,
+      });
       const isolates = { side: dir, pod: `${pod.namespace}/${pod.name}`, by: isolated.by, firstRule };
       chains[name] = { name, rules, isolates };
       (dir === "ingress" ? ingressMap : egressMap).elem.push({ key: pod.podIP, value: { jump: { target: name } } });

@@ -205,3 +205,39 @@ test("/api/exec: a few commands at once, the rest get 429; bad fields are 400s",
     await s2.close();
   }
 });
+
+test("/api/flows: 409 without a running cluster; the flows function's reply; a bad `last` is a 400", async () => {
+  const none = await get("/api/flows");
+  assert.equal(none.status, 409);
+  assert.match(JSON.parse(none.body).error, /podnet ui --name/);
+  let asked = 0;
+  const s2 = await startUiServer({
+    session: modelSession(state),
+    port: 0,
+    staticDir: dir,
+    flows: async (last) => {
+      asked = last;
+      return { flows: [{ line: "x -> y to-endpoint FORWARDED", verdict: "FORWARDED" }], lost: [], status: "1 events" };
+    },
+  });
+  const at = (path: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const r = request({ host: HOST, port: s2.port, path, headers: { host: `${HOST}:${s2.port}` } }, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      r.on("error", reject);
+      r.end();
+    });
+  try {
+    const ok = await at("/api/flows?last=7");
+    assert.equal(ok.status, 200);
+    assert.equal(asked, 7);
+    assert.equal(JSON.parse(ok.body).flows[0].verdict, "FORWARDED");
+    assert.equal((await at("/api/flows?last=-1")).status, 400);
+    assert.equal((await at("/api/flows?last=abc")).status, 400);
+  } finally {
+    await s2.close();
+  }
+});

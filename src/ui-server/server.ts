@@ -7,6 +7,7 @@ import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ModelSession } from "../questions/trace.js";
+import type { FlowsReply } from "./types.js";
 import {
   ApiInputError,
   fieldText,
@@ -22,6 +23,7 @@ import {
 } from "./api.js";
 
 export type { ExecRequest, ExecResult, LiveInfo };
+export type { FlowsReply } from "./types.js";
 
 export interface UiServerOptions {
   /** The model asked: its state and IR are drawn, its traces answer /api/trace. */
@@ -31,6 +33,8 @@ export interface UiServerOptions {
   staticDir?: string;
   live?: () => LiveInfo;
   exec?: (r: ExecRequest) => Promise<ExecResult>;
+  /** The running cluster's last N flows (`podnet ui --name N` as root); absent: /api/flows answers 409. */
+  flows?: (last: number) => Promise<FlowsReply>;
 }
 
 export interface UiServer {
@@ -174,6 +178,16 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
       if (p === "/api/reach" && method === "GET") return json(res, 200, reachModel(state, q.namespace));
       if (p === "/api/live" && method === "GET")
         return json(res, 200, o.live?.() ?? { allowExec: false, status: "not attached" });
+      if (p === "/api/flows" && method === "GET") {
+        if (!o.flows)
+          return json(res, 409, { error: "the flow log needs a running cluster: start podnet ui --name NAME as root" });
+        const last = q.last === undefined ? 50 : Number(q.last);
+        if (!Number.isInteger(last) || last < 1 || last > 1000)
+          throw new ApiInputError(
+            `last: ${JSON.stringify(String(q.last).slice(0, 20))} is not a number of flows (1 to 1000)`,
+          );
+        return json(res, 200, await o.flows(last));
+      }
       if (p === "/api/exec" && method === "POST") {
         if (!o.exec)
           return json(res, 403, {

@@ -34,6 +34,16 @@ export interface LiveInfo {
   pods?: { namespace: string; name: string; ip: string | null; node: string | null }[];
 }
 
+/** /api/flows: the running cluster's recent flows, as `podnet observe` prints them. */
+export interface FlowsReply {
+  /** Compact lines (hubble observe's shape) with their verdict, oldest first. */
+  flows: { line: string; verdict: string }[];
+  /** `EVENTS LOST: …` lines; empty when nothing was lost. */
+  lost: string[];
+  /** Since when and how many events the observer saw. */
+  status: string;
+}
+
 export interface MapNode {
   name: string;
   role: string;

@@ -2,12 +2,12 @@
 // policy matrix and the live panel. Data comes from the JSON API of `podnet ui`.
 
 import "./style.css";
-import { h, clear } from "./dom.js";
+import { h, clear, getJSON } from "./dom.js";
 import { ClusterMap, podKey, type Selection } from "./map.js";
 import { Walk, loadState } from "./walk.js";
 import { Inspector } from "./inspector.js";
 import { Matrix } from "./matrix.js";
-import type { StateResponse } from "./types.js";
+import type { FlowsReply, StateResponse } from "./types.js";
 
 function selectionPanel(sel: Selection, m: StateResponse, walk: Walk, inspect: (node: string) => void): HTMLElement[] {
   const btn = (label: string, f: () => void) => h("button", { type: "button", onclick: f }, label);
@@ -232,6 +232,7 @@ async function start(): Promise<void> {
             "Running requests is off: it needs --name and --allow-exec on a running cluster (as root).",
           ),
       liveOut,
+      live.name ? flowsPanel() : null,
     ),
   );
   matrix.onTrace = (src, dst, port, proto) => {
@@ -268,3 +269,28 @@ async function start(): Promise<void> {
 }
 
 void start();
+
+/** The running cluster's recent flows (/api/flows), as `podnet observe` prints them; losses shown, never hidden. */
+function flowsPanel(): HTMLElement {
+  const out = h("pre", { class: "flows", id: "live-flows" });
+  const status = h("p", { class: "sub", id: "live-flows-status" });
+  const load = async () => {
+    try {
+      const r = await getJSON<FlowsReply>("api/flows?last=100");
+      clear(out);
+      for (const f of r.flows) out.append(h("div", { class: `flow ${f.verdict.toLowerCase()}` }, f.line));
+      for (const l of r.lost) out.append(h("div", { class: "flow lost" }, l));
+      status.textContent = r.flows.length ? r.status : `No flows yet. ${r.status}`;
+    } catch (e) {
+      status.textContent = (e as Error).message;
+    }
+  };
+  return h(
+    "section",
+    { class: "live-flows" },
+    h("h3", {}, "Flows (podnet observe)"),
+    h("button", { type: "button", id: "live-flows-refresh", onclick: () => void load() }, "Show the last 100 flows"),
+    status,
+    out,
+  );
+}

@@ -8,7 +8,7 @@ export type {
   ReachModel,
   ReachCell,
 } from "../../src/ui-server/types.js";
-export type { LiveInfo, ExecResult } from "../../src/ui-server/types.js";
+export type { LiveInfo, ExecResult, FlowsReply } from "../../src/ui-server/types.js";
 export type { TraceResult, TracePath, Step, Hop, PacketView, StepObject, Disposition } from "../../src/sim/trace.js";
 import type { MapModel } from "../../src/ui-server/types.js";
 import type { LiveInfo } from "../../src/ui-server/types.js";

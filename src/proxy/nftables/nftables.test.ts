@@ -94,7 +94,8 @@ test("no endpoints: no-endpoint-services element going to reject-chain", () => {
   const text = render(st);
   assert.ok(text.includes('10.96.0.21 . tcp . 80 comment "default/empty" : goto reject-chain'));
   assert.ok(text.includes('tcp . 30079 comment "default/empty" : goto reject-chain'));
-  assert.deepEqual(chainBody(text, "reject-chain"), ["reject"]);
+  // kube-proxy's plain reject, after podnet's NFLOG statement for `podnet observe` (nft's `log` syntax).
+  assert.deepEqual(chainBody(text, "reject-chain"), ['log prefix "SERVICE_BACKEND_NOT_FOUND" group 30 reject']);
 });
 
 test("NodePort and eTP Local: external chain; drop elements where no local endpoint", () => {

@@ -5,6 +5,7 @@ import type { DropTag, NftChain } from "../../ir/types.js";
 import type { ProxyOutput } from "../mode.js";
 import { defineCompactNftTable } from "../../ir/render-nft.js";
 import { bigInt32Array } from "../../ir/text.js";
+import { FLOW_LOG_GROUP, flowLogPrefix } from "../../ir/flowlog.js";
 import { clusterCIDR, servicePorts } from "../model.js";
 import {
   CT_STATE_NEW,
@@ -134,7 +135,11 @@ function sharedStaticRules(tb: TableBuilder, state: ClusterState): void {
   // reject-chain's comment ("helper for @no-endpoint-services / @no-endpoint-nodeports")
   // has no place in NftChain.
   tb.chain("reject-chain");
-  tb.rule("reject-chain", [REJECT]);
+  // Logged to NFLOG first (non-terminal), so `podnet observe` shows the reject's reason.
+  tb.rule("reject-chain", [
+    { log: { prefix: flowLogPrefix({ reason: "SERVICE_BACKEND_NOT_FOUND" }), group: FLOW_LOG_GROUP } },
+    REJECT,
+  ]);
   // A drop straight from these maps is a Service without endpoints (kube-proxy's `drop`
   // elements, for none on this node; the rejects `goto reject-chain`, whose plain reject
   // rule carries no tag and is reported as a reject by that chain).
