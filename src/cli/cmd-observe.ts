@@ -13,8 +13,7 @@
 // Losses are always reported: compact prints `EVENTS LOST: …` lines as hubble does.
 import type { Command } from "commander";
 import { UsageError } from "./errors.js";
-import { knownClusters } from "../linux/cluster.js";
-import { validateClusterName } from "../linux/names.js";
+import { runningCluster } from "./running.js";
 import { ensureObserver, readObserver, type ObserveStatus } from "../linux/observe.js";
 import { liveState } from "../linux/live-state.js";
 import type { ObservedEvent } from "../ir/flowlog.js";
@@ -41,20 +40,6 @@ interface Opts {
   follow?: boolean;
   last?: string;
   output: string;
-}
-
-function clusterOf(name?: string): string {
-  if (name) {
-    try {
-      return validateClusterName(name);
-    } catch (e) {
-      throw new UsageError(`--name: ${(e as Error).message}`);
-    }
-  }
-  const all = knownClusters();
-  if (all.length === 0) throw new UsageError("no podnet cluster is up (podnet up)");
-  if (all.length > 1) throw new UsageError(`several clusters are up (${all.join(", ")}): say which with --name`);
-  return all[0];
 }
 
 export function parseObserveOpts(o: Opts): { filter: FlowFilter; last: number; follow: boolean; json: boolean } {
@@ -151,9 +136,7 @@ export function register(program: Command): void {
     .option("-o, --output <format>", "compact|json", "compact")
     .action(async (o: Opts) => {
       const q = parseObserveOpts(o);
-      if (typeof process.getuid === "function" && process.getuid() !== 0)
-        throw new UsageError("podnet observe needs root (it reads the nodes' netlink sockets): run it with sudo");
-      const cluster = clusterOf(o.name);
+      const cluster = runningCluster(o.name, "podnet observe reads the nodes' netlink sockets");
       let names: FlowNames;
       try {
         names = await observeNames(cluster, (m) => process.stderr.write(`podnet observe: ${m}\n`));
