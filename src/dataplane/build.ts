@@ -20,6 +20,7 @@
 // - IR objects are read-only: routes/neighbours identical across nodes are shared.
 
 import { hostsFileOf, podUtsHostname } from "../control/hosts.js";
+import { l2Announcements } from "../control/metallb.js";
 import { nodePolicyLayer } from "../policy/compile.js";
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
 import type { ProxyModeName } from "../manifest/config.js";
@@ -38,7 +39,7 @@ import {
   podHasOwnNs,
   route,
 } from "../plumbing/kernel.js";
-import { cidrContains, intToIp, parseCidr } from "../net/ipv4.js";
+import { cidrContains, intToIp, ipToInt, parseCidr } from "../net/ipv4.js";
 import type { DataplaneIR, IptLayer, Link, Listener, NetNs, NftLayer, NodeNet, PodNet, Underlay } from "../ir/types.js";
 
 export interface BuildOptions {
@@ -254,6 +255,15 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
   for (const l of [...(shared.links ?? []), ...(own.links ?? [])]) ns.links.push({ ...l });
   for (const a of [...(shared.addresses ?? []), ...(own.addresses ?? [])])
     addAddress(ns, a.dev, a.cidr, { noBroadcastAttr: true });
+  Object.assign(ns.sysctls, shared.sysctls, own.sysctls);
+  const announces = l2AnnouncesOf(state, node.name);
+  // MetalLB layer 2: the elected node answers ARP for the IP. The speaker does it from user
+  // space with the IP on no interface; here the IP is a /32 on eth0, which makes the
+  // kernel answer just as the speaker would (eth0's MAC, on that segment only, also under
+  // IPVS's arp_ignore=1) and gives the model and the kernel one fact to agree on. The one
+  // difference (the node takes the IP as local: a port no Service serves answers RST
+  // instead of the packet being routed back to the LAN) is on paths kube-proxy does not own.
+  for (const ip of announces) addAddress(ns, "eth0", `${ip}/32`, { noBroadcastAttr: true });
 
   ctx.flavor.buildNode(ctx, node, ns);
 
@@ -285,6 +295,7 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
   ns.netfilter = { mode: ctx.netfilterMode, iptables: ipt, nftables: nft };
 
   const nn: NodeNet = { name: node.name, address: node.address, podCIDR: node.podCIDR, ns };
+  if (announces.length > 0) nn.announces = announces;
   const host = hostListeners(node);
   if (host) nn.listeners = host;
   if (ipvs) nn.ipvs = ipvs;
@@ -355,7 +366,7 @@ export function buildIR(state: ClusterState, opts: BuildOptions = {}): Dataplane
     if (!b) builds.set(name, (b = buildNodeIR(state, name, ctx)));
     return b;
   };
-  const nodes: NodeNet[] = state.nodes.map((n) => lazyNode(n, () => nodeBuild(n.name).node));
+  const nodes: NodeNet[] = state.nodes.map((n) => lazyNode(state, n, () => nodeBuild(n.name).node));
   const pods: PodNet[] = state.pods.map((p) => {
     if (!p.nodeName || !ctx.nodeByName.has(p.nodeName)) return podNetBase(p, state);
     return lazyPod(
@@ -393,8 +404,26 @@ function hostListeners(n: NodeState): Listener[] | undefined {
   ];
 }
 
-function lazyNode(n: NodeState, get: () => NodeNet): NodeNet {
+/** The LoadBalancer IPs a node's MetalLB speaker announces (control/metallb.ts), in IP order. */
+function l2AnnouncesOf(state: ClusterState, node: string): string[] {
+  let by = announceCache.get(state);
+  if (!by) {
+    announceCache.set(state, (by = new Map()));
+    for (const a of l2Announcements(state).values()) {
+      const l = by.get(a.node);
+      if (l) l.push(a.ip);
+      else by.set(a.node, [a.ip]);
+    }
+    for (const l of by.values()) l.sort((x, y) => ipToInt(x) - ipToInt(y));
+  }
+  return by.get(node) ?? [];
+}
+const announceCache = new WeakMap<ClusterState, Map<string, string[]>>();
+
+function lazyNode(state: ClusterState, n: NodeState, get: () => NodeNet): NodeNet {
   const o = { name: n.name, address: n.address, podCIDR: n.podCIDR } as NodeNet;
+  const announces = l2AnnouncesOf(state, n.name);
+  if (announces.length > 0) o.announces = announces;
   Object.defineProperty(o, "ns", { enumerable: true, get: () => get().ns });
   Object.defineProperty(o, "ipvs", { enumerable: true, get: () => get().ipvs });
   Object.defineProperty(o, "bgp", { enumerable: true, get: () => get().bgp });
