@@ -116,3 +116,38 @@ export function announcementEvents(prev: ClusterState, next: ClusterState, time:
   }
   return out;
 }
+
+/** Where a client outside the cluster reaches a Service port. */
+export interface ExternalEntry {
+  ip: string;
+  port: number;
+  via: "LoadBalancer" | "NodePort";
+}
+
+/**
+ * The address and port a client on the LAN uses for a Service port: its LoadBalancer IP
+ * (the announced one) when it has one, else its NodePort on a node (with
+ * externalTrafficPolicy Local, a node with a ready endpoint: the others drop it). Never the
+ * ClusterIP, which only the cluster's nodes and pods route. A string: why there is none.
+ */
+export function externalEntry(state: ClusterState, s: ServiceState, port?: number): ExternalEntry | string {
+  const sp = port === undefined ? s.ports[0] : s.ports.find((p) => p.port === port);
+  const name = `Service ${s.namespace}/${s.name}`;
+  if (!sp) return `${name} has no port ${port ?? ""}`.trimEnd();
+  const lbIP = s.type === "LoadBalancer" ? s.loadBalancerIPs[0] : undefined;
+  if (lbIP) return { ip: lbIP, port: sp.port, via: "LoadBalancer" };
+  if (sp.nodePort && (s.type === "NodePort" || s.type === "LoadBalancer")) {
+    let nodes = state.nodes;
+    if (s.externalTrafficPolicy === "Local") {
+      const local = new Set<string>();
+      for (const sl of state.endpointSlices)
+        if (sl.namespace === s.namespace && sl.serviceName === s.name)
+          for (const e of sl.endpoints) if (e.conditions.ready !== false && e.nodeName) local.add(e.nodeName);
+      nodes = nodes.filter((n) => local.has(n.name));
+    }
+    const n = nodes.find((x) => !(EXCLUDE_LB_LABEL in x.labels)) ?? nodes[0];
+    if (n) return { ip: n.address, port: sp.nodePort, via: "NodePort" };
+    return `${name} (externalTrafficPolicy Local) has no node with a ready endpoint for its NodePort`;
+  }
+  return `${name} is of type ${s.type}: outside the cluster it has no LoadBalancer IP or NodePort (its ClusterIP routes only inside)`;
+}

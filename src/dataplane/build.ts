@@ -244,6 +244,15 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
     peer: { ns: UNDERLAY_NS, name: underlayPortName(pos) },
   });
   addAddress(ns, "eth0", `${node.address}/${ctx.nodeSubnetPrefix}`);
+  const announces = l2AnnouncesOf(state, node.name);
+  // MetalLB layer 2: the elected node answers ARP for the IP. The speaker does it from user
+  // space with the IP on no interface; here the IP is a /32 on eth0, which makes the
+  // kernel answer just as the speaker would (eth0's MAC, on that segment only, also under
+  // IPVS's arp_ignore=1) and gives the model and the kernel one fact to agree on. The one
+  // difference (the node takes the IP as local: a port no Service serves answers RST
+  // instead of the packet being routed back to the LAN) is on paths kube-proxy does not own.
+  // Before kube-ipvs0's copy of the IP: eth0 is the device that answers (arp_ignore=1).
+  for (const ip of announces) addAddress(ns, "eth0", `${ip}/32`, { noBroadcastAttr: true });
   ns.routes.push(route({ dst: "default", via: ctx.externalClient, dev: "eth0" }));
   ns.sysctls["net.ipv4.ip_forward"] = "1";
   ns.sysctls["net.bridge.bridge-nf-call-iptables"] = "1";
@@ -256,14 +265,6 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
   for (const a of [...(shared.addresses ?? []), ...(own.addresses ?? [])])
     addAddress(ns, a.dev, a.cidr, { noBroadcastAttr: true });
   Object.assign(ns.sysctls, shared.sysctls, own.sysctls);
-  const announces = l2AnnouncesOf(state, node.name);
-  // MetalLB layer 2: the elected node answers ARP for the IP. The speaker does it from user
-  // space with the IP on no interface; here the IP is a /32 on eth0, which makes the
-  // kernel answer just as the speaker would (eth0's MAC, on that segment only, also under
-  // IPVS's arp_ignore=1) and gives the model and the kernel one fact to agree on. The one
-  // difference (the node takes the IP as local: a port no Service serves answers RST
-  // instead of the packet being routed back to the LAN) is on paths kube-proxy does not own.
-  for (const ip of announces) addAddress(ns, "eth0", `${ip}/32`, { noBroadcastAttr: true });
 
   ctx.flavor.buildNode(ctx, node, ns);
 
