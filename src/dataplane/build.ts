@@ -27,6 +27,7 @@ import type { ProxyModeName } from "../manifest/config.js";
 import type { ProxyMode, ProxyOutput } from "../proxy/mode.js";
 import { proxyModes } from "../proxy/index.js";
 import { flavorFor } from "../plumbing/index.js";
+import { cniNetworkName, portMappingsOf, portmapLayers, type PortmapPod } from "../plumbing/portmap.js";
 import type { CniFlavor, FlavorContext } from "../plumbing/flavor.js";
 import {
   addAddress,
@@ -282,12 +283,15 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
   }
 
   const fl = ctx.flavor.netfilter(ctx, node, ctx.netfilterMode);
+  const pm = portmapOf(ctx, ns, pods);
   const ipt: IptLayer[] = [];
   const nft: NftLayer[] = [];
+  if (pm) ipt.push(pm.head);
   for (const o of [shared, own, fl]) {
     if (o.iptables) ipt.push(o.iptables);
     if (o.nftables) nft.push(o.nftables);
   }
+  if (pm) ipt.push(pm.tail);
   const ipvs = own.ipvs ?? shared.ipvs;
   // NetworkPolicy: one `inet podnet-policy` table, in every proxy mode (see policy/compile.ts);
   // with IPVS, the virtual servers whose traffic policy checks after IPVS's rewrite.
@@ -303,6 +307,27 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
   const bgp = ctx.flavor.bgp?.(ctx, node);
   if (bgp) nn.bgp = bgp;
   return { node: nn, pods };
+}
+
+/**
+ * hostPort: the portmap plugin's nat chains for the node's pods (plumbing/portmap.ts), in
+ * iptables in every proxy mode (the plugin has no nftables backend in v1.1.1), and its
+ * route_localnet=1 on the host interface that routes to each such pod.
+ */
+function portmapOf(ctx: BuildContext, ns: NetNs, pods: PodNet[]): ReturnType<typeof portmapLayers> {
+  const states = ctx.podsByNode.get(pods[0]?.node ?? "") ?? [];
+  const list: PortmapPod[] = [];
+  for (const pn of pods) {
+    const p = states.find((x) => x.namespace === pn.namespace && x.name === pn.name);
+    const addr = pn.ns?.addresses.find((a) => a.dev === "eth0");
+    if (!p || !addr) continue;
+    const mappings = portMappingsOf(p);
+    if (mappings.length === 0) continue;
+    list.push({ containerID: p.containerID, containerNet: addr.cidr, mappings });
+    const host = pn.hostIf ? ns.links.find((l) => l.name === pn.hostIf) : undefined;
+    if (host) ns.sysctls[`net.ipv4.conf.${host.master ?? host.name}.route_localnet`] = "1";
+  }
+  return portmapLayers(cniNetworkName(ctx.state.config.networking.cni), list);
 }
 
 /**
