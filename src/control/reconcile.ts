@@ -15,6 +15,7 @@ import { type Desired, type Deletion, desiredPods } from "./controllers.js";
 import { computeDnsRecords } from "./dns.js";
 import { stableJson } from "./hash.js";
 import { ipamFor } from "./ipam.js";
+import { announcementEvents } from "./metallb.js";
 import { kubeletSetup, retryConfigErrors } from "./kubelet.js";
 import { createPods } from "./new-pods.js";
 import { computeNodes } from "./nodes.js";
@@ -93,6 +94,12 @@ export function reconcile(
   const { dns: _old, ...withoutDns } = state;
   void _old;
   state.dns = computeDnsRecords(withoutDns);
+  // MetalLB's speakers react to the new Services and endpoints (a new election).
+  const lb = announcementEvents(prev, state, ctx.clock);
+  if (lb.length > 0) {
+    ctx.events.push(...lb);
+    state.events = [...prev.events, ...ctx.events];
+  }
   return { state, events: ctx.events };
 }
 

@@ -20,12 +20,14 @@
 // - IR objects are read-only: routes/neighbours identical across nodes are shared.
 
 import { hostsFileOf, podUtsHostname } from "../control/hosts.js";
+import { l2Announcements } from "../control/metallb.js";
 import { nodePolicyLayer } from "../policy/compile.js";
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
 import type { ProxyModeName } from "../manifest/config.js";
 import type { ProxyMode, ProxyOutput } from "../proxy/mode.js";
 import { proxyModes } from "../proxy/index.js";
 import { flavorFor } from "../plumbing/index.js";
+import { cniNetworkName, portMappingsOf, portmapLayers, type PortmapPod } from "../plumbing/portmap.js";
 import type { CniFlavor, FlavorContext } from "../plumbing/flavor.js";
 import {
   addAddress,
@@ -38,7 +40,7 @@ import {
   podHasOwnNs,
   route,
 } from "../plumbing/kernel.js";
-import { cidrContains, intToIp, parseCidr } from "../net/ipv4.js";
+import { cidrContains, intToIp, ipToInt, parseCidr } from "../net/ipv4.js";
 import type { DataplaneIR, IptLayer, Link, Listener, NetNs, NftLayer, NodeNet, PodNet, Underlay } from "../ir/types.js";
 
 export interface BuildOptions {
@@ -243,6 +245,15 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
     peer: { ns: UNDERLAY_NS, name: underlayPortName(pos) },
   });
   addAddress(ns, "eth0", `${node.address}/${ctx.nodeSubnetPrefix}`);
+  const announces = l2AnnouncesOf(state, node.name);
+  // MetalLB layer 2: the elected node answers ARP for the IP. The speaker does it from user
+  // space with the IP on no interface; here the IP is a /32 on eth0, which makes the
+  // kernel answer just as the speaker would (eth0's MAC, on that segment only, also under
+  // IPVS's arp_ignore=1) and gives the model and the kernel one fact to agree on. The one
+  // difference (the node takes the IP as local: a port no Service serves answers RST
+  // instead of the packet being routed back to the LAN) is on paths kube-proxy does not own.
+  // Before kube-ipvs0's copy of the IP: eth0 is the device that answers (arp_ignore=1).
+  for (const ip of announces) addAddress(ns, "eth0", `${ip}/32`, { noBroadcastAttr: true });
   ns.routes.push(route({ dst: "default", via: ctx.externalClient, dev: "eth0" }));
   ns.sysctls["net.ipv4.ip_forward"] = "1";
   ns.sysctls["net.bridge.bridge-nf-call-iptables"] = "1";
@@ -254,6 +265,7 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
   for (const l of [...(shared.links ?? []), ...(own.links ?? [])]) ns.links.push({ ...l });
   for (const a of [...(shared.addresses ?? []), ...(own.addresses ?? [])])
     addAddress(ns, a.dev, a.cidr, { noBroadcastAttr: true });
+  Object.assign(ns.sysctls, shared.sysctls, own.sysctls);
 
   ctx.flavor.buildNode(ctx, node, ns);
 
@@ -271,12 +283,15 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
   }
 
   const fl = ctx.flavor.netfilter(ctx, node, ctx.netfilterMode);
+  const pm = portmapOf(ctx, ns, pods);
   const ipt: IptLayer[] = [];
   const nft: NftLayer[] = [];
+  if (pm) ipt.push(pm.head);
   for (const o of [shared, own, fl]) {
     if (o.iptables) ipt.push(o.iptables);
     if (o.nftables) nft.push(o.nftables);
   }
+  if (pm) ipt.push(pm.tail);
   const ipvs = own.ipvs ?? shared.ipvs;
   // NetworkPolicy: one `inet podnet-policy` table, in every proxy mode (see policy/compile.ts);
   // with IPVS, the virtual servers whose traffic policy checks after IPVS's rewrite.
@@ -285,12 +300,34 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
   ns.netfilter = { mode: ctx.netfilterMode, iptables: ipt, nftables: nft };
 
   const nn: NodeNet = { name: node.name, address: node.address, podCIDR: node.podCIDR, ns };
+  if (announces.length > 0) nn.announces = announces;
   const host = hostListeners(node);
   if (host) nn.listeners = host;
   if (ipvs) nn.ipvs = ipvs;
   const bgp = ctx.flavor.bgp?.(ctx, node);
   if (bgp) nn.bgp = bgp;
   return { node: nn, pods };
+}
+
+/**
+ * hostPort: the portmap plugin's nat chains for the node's pods (plumbing/portmap.ts), in
+ * iptables in every proxy mode (the plugin has no nftables backend in v1.1.1), and its
+ * route_localnet=1 on the host interface that routes to each such pod.
+ */
+function portmapOf(ctx: BuildContext, ns: NetNs, pods: PodNet[]): ReturnType<typeof portmapLayers> {
+  const states = ctx.podsByNode.get(pods[0]?.node ?? "") ?? [];
+  const list: PortmapPod[] = [];
+  for (const pn of pods) {
+    const p = states.find((x) => x.namespace === pn.namespace && x.name === pn.name);
+    const addr = pn.ns?.addresses.find((a) => a.dev === "eth0");
+    if (!p || !addr) continue;
+    const mappings = portMappingsOf(p);
+    if (mappings.length === 0) continue;
+    list.push({ containerID: p.containerID, containerNet: addr.cidr, mappings });
+    const host = pn.hostIf ? ns.links.find((l) => l.name === pn.hostIf) : undefined;
+    if (host) ns.sysctls[`net.ipv4.conf.${host.master ?? host.name}.route_localnet`] = "1";
+  }
+  return portmapLayers(cniNetworkName(ctx.state.config.networking.cni), list);
 }
 
 /**
@@ -355,7 +392,7 @@ export function buildIR(state: ClusterState, opts: BuildOptions = {}): Dataplane
     if (!b) builds.set(name, (b = buildNodeIR(state, name, ctx)));
     return b;
   };
-  const nodes: NodeNet[] = state.nodes.map((n) => lazyNode(n, () => nodeBuild(n.name).node));
+  const nodes: NodeNet[] = state.nodes.map((n) => lazyNode(state, n, () => nodeBuild(n.name).node));
   const pods: PodNet[] = state.pods.map((p) => {
     if (!p.nodeName || !ctx.nodeByName.has(p.nodeName)) return podNetBase(p, state);
     return lazyPod(
@@ -393,8 +430,26 @@ function hostListeners(n: NodeState): Listener[] | undefined {
   ];
 }
 
-function lazyNode(n: NodeState, get: () => NodeNet): NodeNet {
+/** The LoadBalancer IPs a node's MetalLB speaker announces (control/metallb.ts), in IP order. */
+function l2AnnouncesOf(state: ClusterState, node: string): string[] {
+  let by = announceCache.get(state);
+  if (!by) {
+    announceCache.set(state, (by = new Map()));
+    for (const a of l2Announcements(state).values()) {
+      const l = by.get(a.node);
+      if (l) l.push(a.ip);
+      else by.set(a.node, [a.ip]);
+    }
+    for (const l of by.values()) l.sort((x, y) => ipToInt(x) - ipToInt(y));
+  }
+  return by.get(node) ?? [];
+}
+const announceCache = new WeakMap<ClusterState, Map<string, string[]>>();
+
+function lazyNode(state: ClusterState, n: NodeState, get: () => NodeNet): NodeNet {
   const o = { name: n.name, address: n.address, podCIDR: n.podCIDR } as NodeNet;
+  const announces = l2AnnouncesOf(state, n.name);
+  if (announces.length > 0) o.announces = announces;
   Object.defineProperty(o, "ns", { enumerable: true, get: () => get().ns });
   Object.defineProperty(o, "ipvs", { enumerable: true, get: () => get().ipvs });
   Object.defineProperty(o, "bgp", { enumerable: true, get: () => get().bgp });

@@ -332,6 +332,12 @@ export interface NodeNet {
    * kube-apiserver's secure port (TLS), which the `kubernetes` Service sends to.
    */
   listeners?: Listener[];
+  /**
+   * LoadBalancer IPs this node answers ARP for as the elected MetalLB layer 2 speaker
+   * (also /32 addresses on its eth0; kept here so that a reader finds them without
+   * building the node's namespace).
+   */
+  announces?: string[];
 }
 
 export interface Listener {

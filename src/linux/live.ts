@@ -134,8 +134,8 @@ export function infraChange(cluster: string, prev: DataplaneIR, next: DataplaneI
   if (a !== b)
     return `the nodes would change (${a} → ${b}); nodes are built by podnet up: podnet down, then up with the new manifests`;
   const nonNf = (s: Step[]) => s.filter((x) => x.kind !== "netfilter");
-  const pa = renderInfra(prev, cluster);
-  const pb = renderInfra(next, cluster);
+  const pa = renderInfra(withoutLiveParts(prev), cluster);
+  const pb = renderInfra(withoutLiveParts(next), cluster);
   for (let i = 0; i < Math.max(pa.steps.length, pb.steps.length); i++) {
     const x = JSON.stringify(nonNf(pa.steps)[i] ?? null);
     const y = JSON.stringify(nonNf(pb.steps)[i] ?? null);
@@ -145,6 +145,31 @@ export function infraChange(cluster: string, prev: DataplaneIR, next: DataplaneI
     }
   }
   return null;
+}
+
+/**
+ * An IR without what a live change may move on a node: the LoadBalancer IPs its MetalLB
+ * speaker announces (reconcile.ts moveAnnouncements) and portmap's route_localnet (set
+ * when a hostPort pod is attached; left as it is by a live change).
+ */
+function withoutLiveParts(ir: DataplaneIR): DataplaneIR {
+  const nodes = ir.nodes.map((n) => {
+    const ann = new Set(n.announces ?? []);
+    const ns = n.ns;
+    const sysctls: Record<string, string> = {};
+    for (const [k, v] of Object.entries(ns.sysctls)) if (!k.endsWith(".route_localnet")) sysctls[k] = v;
+    const own = (dev: string | undefined, ip: string) => dev === "eth0" && ann.has(ip);
+    return {
+      ...n,
+      ns: {
+        ...ns,
+        sysctls,
+        addresses: ns.addresses.filter((a) => !(a.cidr.endsWith("/32") && own(a.dev, a.cidr.slice(0, -3)))),
+        routes: ns.routes.filter((r) => !(r.table === "local" && own(r.dev, r.dst.split("/")[0]))),
+      },
+    };
+  });
+  return { ...ir, nodes, underlay: ir.underlay };
 }
 
 export interface LiveChangeOptions {

@@ -136,6 +136,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
   await step("removing the pods whose name or IP a new pod takes", () => removePods(live, d.first)); // 1.
   await step("adding pods", () => addPods(live, o, d)); // 2.
   const reloaded = await reloadNetfilter(live, o, d); // 3.
+  await step("moving LoadBalancer IP announcements", () => moveAnnouncements(live, o)); // 3b.
   await step("removing pods", () => removePods(live, d.later)); // 4.
   const bgp = await reconfigureBgp(live, o); // 5.
   const dns = { reloaded: [] as string[], late: [] as string[] };
@@ -347,6 +348,41 @@ async function reloadNetfilter(live: Live, o: ReconcileOptions, d: PodDiff): Pro
   }
   if (reloaded.length) live.log(`netfilter reloaded on ${reloaded.join(", ")}`);
   return reloaded;
+}
+
+/**
+ * MetalLB layer 2 after a change: a LoadBalancer IP whose election moved (or ended) leaves
+ * the old node's eth0 and goes to the new one's (dataplane/build.ts says why it is an
+ * address there). The LAN's cached neighbour entry for it is dropped, which is what the new
+ * speaker's gratuitous ARP does (metallb internal/layer2/arp.go gratuitous), so the next
+ * packet asks again and the new node answers.
+ */
+async function moveAnnouncements(live: Live, o: ReconcileOptions): Promise<void> {
+  const { cluster, runner } = live;
+  const before = new Map((o.previous?.nodes ?? []).map((n) => [n.name, new Set(n.announces ?? [])]));
+  const all = new Set<string>();
+  for (const n of [...o.ir.nodes, ...(o.previous?.nodes ?? [])]) for (const ip of n.announces ?? []) all.add(ip);
+  const moved = new Set<string>();
+  for (const n of o.ir.nodes) {
+    const now = new Set(n.announces ?? []);
+    const had = before.get(n.name);
+    const ns = nsName(cluster, n.ns.id);
+    for (const ip of all) {
+      const was = had ? had.has(ip) : undefined; // unknown without the previous IR
+      if (now.has(ip) && was !== true) {
+        await runner.run(["ip", "-n", ns, "addr", "replace", `${ip}/32`, "dev", "eth0"]);
+        moved.add(ip);
+      } else if (!now.has(ip) && was !== false) {
+        await runner.run(["ip", "-n", ns, "addr", "del", `${ip}/32`, "dev", "eth0"], "", { allowFail: true });
+        moved.add(ip);
+      }
+    }
+  }
+  const lan = nsName(cluster, o.ir.underlay.ns.id);
+  const br = o.ir.underlay.ns.links.find((l) => l.kind === "bridge")?.name;
+  if (br)
+    for (const ip of moved) await runner.run(["ip", "-n", lan, "neigh", "del", ip, "dev", br], "", { allowFail: true });
+  if (moved.size) live.log(`LoadBalancer IPs re-announced: ${[...moved].join(", ")}`);
 }
 
 /** BIRD follows the nodes whose blocks changed (Calico); returns those nodes. */

@@ -12,6 +12,8 @@ export interface ProxyOutput {
   /** Extra links (kube-ipvs0 holding every Service IP). */
   links?: Link[];
   addresses?: { dev: string; cidr: string }[];
+  /** Node sysctls the mode sets (IPVS's strictARP: arp_ignore/arp_announce). */
+  sysctls?: Record<string, string>;
 }
 
 export interface ProxyMode {

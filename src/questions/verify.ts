@@ -12,7 +12,9 @@
 //   DNS flows: "answer A,B" (sorted addresses) | "notfound" (NXDOMAIN/NODATA) | "servfail"
 // Flows: "pod" every ordered pod pair on every declared container port; "service" every
 // Service port from every pod; "nodeport" every NodePort on every node and "external"
-// every LoadBalancer/external IP, both from the outside client in the underlay; "dns"
+// every LoadBalancer/external IP, both from the outside client in the underlay (a
+// LoadBalancer IP answers ARP on its elected MetalLB node only); "hostport" every pod's
+// hostPort on its node from the outside client (the portmap plugin's DNAT); "dns"
 // every Service name (short, NAME.NS, FQDN) from one pod per namespace.
 // For a Service the model lists one path per endpoint choice; the kernel repeats the
 // flow (up to 10 × the model's outcomes, stopping once it has seen them all) so that the
@@ -29,6 +31,7 @@ import { resolveFromPod } from "../dns/resolver.js";
 import { nsName } from "../linux/names.js";
 import { recompute, runProbes, type ProbeKind, type ProbeRequest, type ProbeResult } from "../linux/probe.js";
 import { isDnsListener, listenersDown } from "../linux/supervisor.js";
+import { portMappingsOf } from "../plumbing/portmap.js";
 import { traceSession, type TraceSession } from "./trace.js";
 
 export type FlowSet = "pods" | "services" | "dns";
@@ -51,7 +54,7 @@ export interface ModelPath {
 
 export interface VerifyFlow {
   id: number;
-  kind: "pod" | "service" | "nodeport" | "external" | "dns" | "name";
+  kind: "pod" | "service" | "nodeport" | "external" | "hostport" | "dns" | "name";
   /** "default/order-app-…" or "external". */
   from: string;
   /** Human form of the destination ("default/web-0 10.244.1.7:80/tcp", "svc default/user-service 10.96.11.236:80/tcp", "user-service"). */
@@ -278,6 +281,7 @@ export function planFlows(
   };
   if (sets.includes("pods")) planPodFlows(pl);
   if (sets.includes("services") && state) planServiceFlows(pl, state);
+  if (sets.includes("pods") && state) planHostPortFlows(pl, state);
   if (sets.includes("dns") && state) planDnsFlows(pl, state);
   if (state) for (const b of byName) planNameFlow(pl, b.from, b.to);
   // The client stops repeating once it has seen every outcome the model predicts.
@@ -321,6 +325,41 @@ function planPodFlows(pl: Planner): void {
           names: pl.names,
         });
       }
+    }
+  }
+}
+
+/** "hostport": each pod's hostPorts on its node's address, from the outside client. */
+function planHostPortFlows(pl: Planner, state: ClusterState): void {
+  const { ir } = pl;
+  if (!ir.underlay?.externalClient) return;
+  const outside = nsName(pl.cluster, ir.underlay.ns.id);
+  const nodes = new Map(ir.nodes.map((n) => [n.name, n]));
+  for (const p of state.pods) {
+    const pod = ir.pods.find((x) => x.namespace === p.namespace && x.name === p.name);
+    const node = p.nodeName ? nodes.get(p.nodeName) : undefined;
+    if (!pod?.ns || !node) continue;
+    for (const m of portMappingsOf(p)) {
+      if (m.hostIP && m.hostIP !== node.address) continue;
+      const probe = probeFor(pod, { port: m.containerPort, protocol: m.protocol.toUpperCase() });
+      if (!probe) continue;
+      const protocol = m.protocol as Protocol;
+      push(pl, {
+        flow: {
+          kind: "hostport",
+          from: "external",
+          to: `hostport ${podKey(pod)} ${node.name} ${node.address}:${m.hostPort}/${protocol}`,
+          protocol,
+          dst: node.address,
+          port: m.hostPort,
+          model: traced(pl, "external", `${node.address}:${m.hostPort}`, m.hostPort, protocol),
+        },
+        srcNetns: outside,
+        probe: { id: 0, probe, dst: node.address, port: m.hostPort, tries: 1, expect: [], qname: pl.qname },
+        anonymous: probe.startsWith("dns"),
+        affinity: false,
+        names: pl.names,
+      });
     }
   }
 }

@@ -2,6 +2,7 @@
 // choices (statistic / numgen / IPVS) as its own path with its probability.
 
 import { hostsLookup } from "../control/hosts.js";
+import { externalEntry } from "../control/metallb.js";
 import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR, NetNs, PodNet } from "../ir/types.js";
 import { ForkFallback, LocalEnum, Walk, type PathSink, type WalkOptions } from "./engine.js";
@@ -180,6 +181,18 @@ function resolveDst(t: Topology, src: Src, spec: FlowSpec, opts: TraceOptions): 
     const [ns, name] = ref.includes("/") ? ref.split("/", 2) : [src.pod?.namespace ?? "default", ref];
     const s = svcLookup(state, ns, name);
     if (!s) throw new TraceInputError(`unknown Service "${ns}/${name}"`);
+    if (spec.from === "external" || spec.from.startsWith("external:")) {
+      // From outside: the LoadBalancer IP or a NodePort, as a client on the LAN would use.
+      const e = externalEntry(state!, s, spec.port);
+      if (typeof e === "string") throw new TraceInputError(e);
+      const sp = s.ports.find((p) => (e.via === "NodePort" ? p.nodePort : p.port) === e.port);
+      return {
+        ip: ipToInt(e.ip),
+        port: e.port,
+        protocol: spec.protocol ?? (sp?.protocol.toLowerCase() as Protocol | undefined),
+        service: `${ns}/${name}`,
+      };
+    }
     if (!s.clusterIP || s.clusterIP === "None")
       throw new TraceInputError(`Service ${ns}/${name} has no cluster IP (${s.clusterIP ?? s.type})`);
     const sp = spec.port !== undefined ? s.ports.find((p) => p.port === spec.port) : s.ports[0];

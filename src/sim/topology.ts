@@ -250,6 +250,8 @@ function build(ir: DataplaneIR): Topology {
   for (const n of ir.nodes) {
     nodesByName.set(n.name, n);
     nodeByAddr.set(ipToInt(n.address), n);
+    // MetalLB layer 2: the elected node holds the LoadBalancer IP (its eth0 answers ARP).
+    if (n.announces) for (const ip of n.announces) nodeByAddr.set(ipToInt(ip), n);
   }
   for (const p of ir.pods) {
     podsByKey.set(`${p.namespace}/${p.name}`, p);

@@ -165,6 +165,9 @@ export const ipvsMode: ProxyMode = {
       ipvs,
       links: [link],
       addresses: serviceIPs(sps).map((ip) => ({ dev: "kube-ipvs0", cidr: ip + "/32" })),
+      // strictARP (KubeProxyIPVSConfiguration, pkg/proxy/ipvs/proxier.go): without it every
+      // node answers ARP for the Service IPs on kube-ipvs0; MetalLB's layer 2 mode requires it.
+      sysctls: { "net.ipv4.conf.all.arp_ignore": "1", "net.ipv4.conf.all.arp_announce": "2" },
     };
     sharedCache.set(out, sps);
     return out;

@@ -43,11 +43,13 @@ export abstract class WalkL2 extends WalkL3 {
       // One owner object per (namespace, device, address): its answer is made once.
       let a = o.arp;
       if (!a) {
-        const l = this.topo.info(o.ns).links.get(o.dev)!;
+        const oi = this.topo.info(o.ns);
+        const l = oi.links.get(o.dev)!;
+        const speaker = oi.node?.announces?.includes(ips) ? `, MetalLB speaker on node ${oi.node.name}, layer2` : "";
         a = o.arp = {
           mac: l.mac,
           owner: o,
-          detail: `who-has ${ips} on ${link.name}: ${l.mac} (${o.dev} in ${o.ns.id})`,
+          detail: `who-has ${ips} on ${link.name}: ${l.mac} (${o.dev} in ${o.ns.id}${speaker})`,
           obj: { kind: "neigh", text: `${ips} dev ${link.name} lladdr ${l.mac} REACHABLE` },
         };
       }
