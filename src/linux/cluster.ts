@@ -25,6 +25,7 @@ import {
   startSupervisor,
   supervisorConfigs,
   supervisorHealth,
+  dnsHealth,
   type SupervisorReady,
 } from "./supervisor.js";
 import { attachPod, podEntry, writePodFiles } from "./pod-setup.js";
@@ -455,7 +456,7 @@ export function status(cluster: string): StatusReport {
       role: p.role,
       node: p.node,
       alive: existsSync(`/proc/${p.pid}`),
-      ...(p.role === "supervisor" ? { health: supervisorHealth(p) } : {}),
+      ...(p.role === "supervisor" ? { health: supervisorHealth(p) } : p.role === "dns" ? { health: dnsHealth(p) } : {}),
     })),
   };
 }
