@@ -81,6 +81,8 @@ const GO_YAML_V2: [string, unknown][] = [
   ["18446744073709551615", Number(2n ** 64n - 1n)], // ParseUint's uint64
   ["1e400", "1e400"], // ParseFloat: out of range, so a string
   ["0x1FFFFFFFFFFFFFFFFF", "0x1FFFFFFFFFFFFFFFFF"], // beyond uint64: a string
+  [`1${"0".repeat(100)}`, 1e100], // no int64: a float
+  [`0x${"f".repeat(100)}`, `0x${"f".repeat(100)}`],
   ["nO", "nO"],
   ["tRUE", "tRUE"],
 ];
@@ -94,6 +96,9 @@ test("plain scalars: the YAML 1.2 core schema's table, and go-yaml v2's YAML 1.1
     assert.notEqual(fast, BAIL, s);
     assert.deepEqual(fast, { v: want }, `fast reader: ${s}`);
   }
+  // Two million digits: read at once (a float beyond range, so a string), not by BigInt.
+  const big = "1".repeat(2_000_000);
+  assert.equal(plainScalar(big), big);
   // Quoted, every one is a string.
   assert.deepEqual(parse(`v: "e6"\nw: 'yes'\n`, KUBE_YAML), { v: "e6", w: "yes" });
 });

@@ -38,6 +38,8 @@ function goInt(plain: string): number | undefined {
   const m = GO_INT.exec(plain);
   if (!m) return undefined;
   const [, sign, hex, oct, bin, oct0, dec] = m;
+  // Nothing longer fits in 64 bits; and BigInt of a huge string is quadratic (a 2 MB port).
+  if ((hex ?? oct ?? bin ?? oct0 ?? dec).replace(/^0+/, "").length > 64) return undefined;
   const v = hex
     ? BigInt(`0x${hex}`)
     : oct !== undefined
