@@ -7,7 +7,7 @@
 //     Service (kube-dns:53), each dripping a byte a second, reconnecting when closed;
 //   - a third pod asks the cluster DNS an A query every 20 ms, UDP and TCP in turn;
 //   - `verify` (pods, services, dns) runs.
-// Reported: verify's agreement (it must stay 100 %), pod-server restarts (0 needed), the
+// Reported: verify's agreement (it must stay 100 %), pod- and DNS-server restarts (0 needed), the
 // DNS answers' p50/p99 during the attack next to the same probe before it, and what the
 // attackers saw. Everything runs inside podnet namespaces toward the cluster's own
 // addresses, bounded in count and time, and is removed at the end (also on failure).
@@ -20,7 +20,7 @@ import { down, up } from "../src/linux/cluster.js";
 import { guardCommand, nsName } from "../src/linux/names.js";
 import { netfilterRenderers } from "../src/linux/netfilter.js";
 import { readRecord } from "../src/linux/state.js";
-import { supervisorHealth } from "../src/linux/supervisor.js";
+import { dnsHealth, supervisorHealth } from "../src/linux/supervisor.js";
 import { kernelSkipReason } from "../src/linux/testing.js";
 import { formatVerify, verify } from "../src/questions/verify.js";
 
@@ -131,10 +131,14 @@ async function main() {
     slow.stop();
     const during = (await probe.result) as unknown as DnsProbe;
     const slowResult = await slow.result;
-    const health = readRecord(cluster)!
-      .processes.filter((p) => p.role === "supervisor")
-      .map((p) => ({ node: p.node, ...supervisorHealth(p) }));
+    const procs = readRecord(cluster)!.processes;
+    const health = procs.filter((p) => p.role === "supervisor").map((p) => ({ node: p.node, ...supervisorHealth(p) }));
     const restarts = health.reduce((a, h) => a + h.restarts, 0);
+    // The CoreDNS pods' DNS servers have a watchdog too: the slow clients target them.
+    const dnsHealths = procs
+      .filter((p) => p.role === "dns")
+      .map((p) => ({ pod: p.marker.slice(p.marker.indexOf(" ") + 1), ...dnsHealth(p) }));
+    const dnsRestarts = dnsHealths.reduce((a, h) => a + h.restarts, 0);
 
     const pct = rep.flows ? ((100 * rep.agree) / rep.flows).toFixed(1) : "0";
     const fmt = (d: DnsProbe["udp"]) =>
@@ -153,6 +157,14 @@ async function main() {
                 .map((h) => h.node)
                 .join(", ")
         }`,
+        `DNS server restarts: ${dnsRestarts}; serving: ${
+          dnsHealths.every((h) => h.serving)
+            ? "all"
+            : dnsHealths
+                .filter((h) => !h.serving)
+                .map((h) => h.pod)
+                .join(", ")
+        }`,
         `DNS answers before the attack (${BASELINE_S} s):`,
         `  UDP ${fmt(baseline.udp)}`,
         `  TCP ${fmt(baseline.tcp)}`,
@@ -166,7 +178,7 @@ async function main() {
       ].join("\n"),
     );
     if (rep.disagree || rep.listenerDown) process.stdout.write(formatVerify(rep));
-    if (rep.disagree || rep.listenerDown || restarts) process.exitCode = 1;
+    if (rep.disagree || rep.listenerDown || restarts || dnsRestarts) process.exitCode = 1;
   } finally {
     for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
     await down(cluster);

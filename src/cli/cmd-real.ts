@@ -278,7 +278,7 @@ function registerDown(program: Command): void {
         ? await downAll()
         : await (async () => {
             const n = o.name ? clusterName(o.name, "") : defaultCluster();
-            return n ? [await down(n)] : [];
+            return n ? [await down(n, undefined, (why) => process.stderr.write(`podnet down: ${why}\n`))] : [];
           })().catch((e: unknown) => {
             throw e instanceof ClusterExistsError ? new UsageError(e.message) : e;
           });

@@ -5,7 +5,13 @@
 // (system:public-info-viewer: /healthz /livez /readyz /version /version/).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { APISERVER_VERSION, apiserverAnswer } from "./apiserver.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { get as httpsGet } from "node:https";
+import { type AddressInfo, connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { APISERVER_VERSION, apiserverAnswer, apiserverCert, apiserverListener } from "./apiserver.js";
+import { haveTool } from "./testing.js";
 import { DEFAULT_NODE_INFO } from "../views/common.js";
 
 const curl = { "user-agent": "curl/7.88.1" };
@@ -116,4 +122,50 @@ test("apiserver: a node's own listener joins its supervisor, named like kubeadm'
       .slice(1)
       .every((c) => !c.pods.some((p) => p.host)),
   );
+});
+
+test("apiserver: plain HTTP to the TLS port gets Go's 400; TLS still answers", {
+  skip: haveTool("openssl") ? false : "openssl is not installed",
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-api-"));
+  const srv = apiserverListener(apiserverCert(dir, "n1", ["n1", "127.0.0.1"]), (e) => assert.fail(e));
+  try {
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const { port } = srv.address() as AddressInfo;
+    /** Everything the server sends to `req` until it closes. */
+    const raw = (req: string) =>
+      new Promise<string>((resolve, reject) => {
+        const c = connect(port, "127.0.0.1", () => c.write(req));
+        let out = "";
+        c.setEncoding("latin1");
+        c.on("data", (d) => (out += d));
+        c.on("error", reject);
+        c.on("close", () => resolve(out));
+      });
+    // go/src/net/http/server.go (conn.serve): the exact bytes, no headers, then close.
+    const bad = "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n";
+    for (const req of [
+      "GET /version HTTP/1.1\r\nHost: x\r\n\r\n",
+      "HEAD / HTTP/1.1\r\n\r\n",
+      "POST /api HTTP/1.1\r\n\r\n",
+      "PUT /x HTTP/1.1\r\n\r\n",
+      "OPTIONS * HTTP/1.1\r\n\r\n",
+    ])
+      assert.equal(await raw(req), bad, req.split("\r")[0]);
+    // tlsRecordHeaderLooksLikeHTTP knows only those five starts: others are not answered.
+    assert.ok(!(await raw("DELETE / HTTP/1.1\r\n\r\n")).includes("400"));
+    // A TLS client is served as before.
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = httpsGet({ host: "127.0.0.1", port, path: "/healthz", rejectUnauthorized: false }, (res) => {
+        let b = "";
+        res.on("data", (d) => (b += d));
+        res.on("end", () => resolve(`${res.statusCode} ${b}`));
+      });
+      req.on("error", reject);
+    });
+    assert.equal(body, "200 ok");
+  } finally {
+    srv.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -18,7 +18,8 @@
 
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer, type Server } from "node:https";
+import { createServer } from "node:https";
+import { createServer as createNetServer, type Server as NetServer } from "node:net";
 import { join } from "node:path";
 
 /**
@@ -179,17 +180,54 @@ export function apiserverCert(dir: string, node: string, sans: string[]): { key:
   return { key: readFileSync(key, "utf8"), cert: readFileSync(cert, "utf8") };
 }
 
-/** Serves the API server's answers on an inherited listening socket. */
-export function serveApiserver(fd: number, tls: { key: string; cert: string }, onError: (e: Error) => void): Server {
-  const srv = createServer(tls, (req, res) => {
+/**
+ * The first five bytes of a connection that Go's HTTPS server takes for plain HTTP
+ * (net/http server.go tlsRecordHeaderLooksLikeHTTP): it answers those with a bare 400.
+ */
+const HTTP_STARTS = new Set(["GET /", "HEAD ", "POST ", "PUT /", "OPTIO"]);
+/** Go's answer to them, written on the raw connection, which it then closes (server.go, conn.serve). */
+const PLAIN_HTTP_ANSWER = "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n";
+/** kube-apiserver's ReadHeaderTimeout, which bounds its TLS handshakes too (apiserver/pkg/server/secure_serving.go). */
+const HANDSHAKE_MS = 32_000;
+
+/**
+ * The API server's TLS port, not yet listening: each connection's first five bytes are
+ * read first; plain HTTP gets Go's 400, anything else goes on to the TLS server (Node's
+ * TLSSocket takes the bytes read back with unshift, _tls_wrap.js initRead).
+ */
+export function apiserverListener(tls: { key: string; cert: string }, onError: (e: Error) => void): NetServer {
+  const https = createServer({ ...tls, handshakeTimeout: HANDSHAKE_MS }, (req, res) => {
     const a = apiserverAnswer(req.method ?? "GET", req.url ?? "/", req.headers);
     res.writeHead(a.status, { "Content-Type": a.type, "Content-Length": Buffer.byteLength(a.body) });
     res.end(req.method === "HEAD" ? undefined : a.body);
   });
+  https.on("error", onError);
+  // Other non-TLS bytes: Go closes the connection without an answer.
+  https.on("tlsClientError", (_e, s) => s.destroy());
+  const srv = createNetServer((s) => {
+    let head = Buffer.alloc(0);
+    s.setTimeout(HANDSHAKE_MS, () => s.destroy());
+    s.on("error", () => s.destroy());
+    const onData = (d: Buffer) => {
+      head = Buffer.concat([head, d]);
+      if (head.length < 5) return;
+      s.off("data", onData);
+      s.pause();
+      s.setTimeout(0);
+      if (HTTP_STARTS.has(head.subarray(0, 5).toString("latin1"))) {
+        s.end(PLAIN_HTTP_ANSWER);
+        return;
+      }
+      s.unshift(head);
+      https.emit("connection", s);
+    };
+    s.on("data", onData);
+  });
   srv.on("error", onError);
-  // A client that speaks no TLS (a plain TCP probe) is disconnected (Go's server first
-  // answers "400 Client sent an HTTP request to an HTTPS server." to plain HTTP).
-  srv.on("tlsClientError", (_e, s) => s.destroy());
-  srv.listen({ fd });
   return srv;
+}
+
+/** Serves the API server's answers on an inherited listening socket. */
+export function serveApiserver(fd: number, tls: { key: string; cert: string }, onError: (e: Error) => void): NetServer {
+  return apiserverListener(tls, onError).listen({ fd });
 }

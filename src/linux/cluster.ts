@@ -15,7 +15,7 @@ import type { DataplaneIR } from "../ir/types.js";
 import { applyPlan, createRunner, createShellRunner, listNetns, netnsBatch, type Runner } from "./exec.js";
 import { ETC_NETNS, STATE_ROOT, stateDir, clusterOfNs, clusterPrefix, nsName, validateClusterName } from "./names.js";
 import { renderInfra, type RenderOptions } from "./render.js";
-import { acquireLock, clusterLockPath, LockBusyError, type HeldLock } from "./lock.js";
+import { acquireLock, changeLockPath, clusterLockPath, LockBusyError, type HeldLock, type LockHolder } from "./lock.js";
 import { netConfFor } from "./cni.js";
 import { startBird, waitBgp } from "./bird.js";
 import {
@@ -25,6 +25,7 @@ import {
   startSupervisor,
   supervisorConfigs,
   supervisorHealth,
+  dnsHealth,
   type SupervisorReady,
 } from "./supervisor.js";
 import { attachPod, podEntry, writePodFiles } from "./pod-setup.js";
@@ -46,6 +47,8 @@ export class ClusterBusyError extends ClusterExistsError {}
 
 /** How long `down` waits for a running `up` (or `down`) of the cluster before it gives up. */
 const DOWN_WAIT_MS = 10_000;
+/** How long `down` waits for a live change under way (`apply|scale|delete --name`) to finish or roll back. */
+const CHANGE_WAIT_MS = 120_000;
 
 /**
  * Takes cluster NAME's lock (`doing`: "being brought up", "being taken down", for the
@@ -291,15 +294,45 @@ export interface DownReport {
   leftovers: string[];
 }
 
-/** Removes everything of a cluster; safe to run repeatedly and after a crash. Waits for a running `up` of it. */
-export async function down(cluster: string, runner: Runner = createRunner()): Promise<DownReport> {
+/**
+ * Removes everything of a cluster; safe to run repeatedly and after a crash. Waits for a
+ * running `up` of it, and for a live change under way (`onWait` hears that it waits).
+ */
+export async function down(
+  cluster: string,
+  runner: Runner = createRunner(),
+  onWait?: (why: string) => void,
+): Promise<DownReport> {
   validateClusterName(cluster);
   if (runner.dryRun) return removeCluster(cluster, runner, null);
   const lock = await lockCluster(cluster, "being taken down", DOWN_WAIT_MS);
+  let change: HeldLock | undefined;
   try {
+    // A change under way finishes (or rolls back) first: its journal and rollback must
+    // not race the removal; none starts after this.
+    if (existsSync(stateDir(cluster))) change = await lockChanges(cluster, onWait);
     return await removeCluster(cluster, runner, null);
   } finally {
+    change?.release();
     lock.release();
+  }
+}
+
+/** Takes cluster NAME's change lock for `down`, waiting up to CHANGE_WAIT_MS for a change under way. */
+async function lockChanges(cluster: string, onWait?: (why: string) => void): Promise<HeldLock> {
+  const busy = (h: LockHolder | null) =>
+    `cluster "${cluster}" is being changed${h ? ` by PID ${h.pid} (since ${h.since})` : ""}; wait for it, or stop that process and run "podnet down --name ${cluster}" again`;
+  try {
+    return await acquireLock(changeLockPath(cluster), "being taken down", busy);
+  } catch (e) {
+    if (!(e instanceof LockBusyError)) throw e;
+    onWait?.(`waiting for the change in progress${e.holder ? ` (PID ${e.holder.pid}, since ${e.holder.since})` : ""}`);
+  }
+  try {
+    return await acquireLock(changeLockPath(cluster), "being taken down", busy, { waitMs: CHANGE_WAIT_MS });
+  } catch (e) {
+    if (e instanceof LockBusyError) throw new ClusterBusyError(e.message);
+    throw e;
   }
 }
 
@@ -456,7 +489,7 @@ export function status(cluster: string): StatusReport {
       role: p.role,
       node: p.node,
       alive: existsSync(`/proc/${p.pid}`),
-      ...(p.role === "supervisor" ? { health: supervisorHealth(p) } : {}),
+      ...(p.role === "supervisor" ? { health: supervisorHealth(p) } : p.role === "dns" ? { health: dnsHealth(p) } : {}),
     })),
   };
 }

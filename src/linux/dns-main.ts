@@ -1,5 +1,5 @@
-// podnet's DNS server inside a CoreDNS pod's network namespace (started with
-// `ip netns exec <pod ns> node dns-main.js <state dir> <namespace/pod>`): it recomputes
+// podnet's DNS server inside a CoreDNS pod's network namespace (started by its watchdog,
+// py/dns_watchdog.py, as `node dns-main.js <state dir> <namespace/pod>`): it recomputes
 // the cluster from the inputs `podnet up` recorded plus the change log, and answers
 // from its zone on :53, UDP and TCP, reached at the kube-dns ClusterIP through
 // kube-proxy's DNAT. SIGHUP (sent by `podnet apply|delete|scale --name` after the
@@ -12,9 +12,10 @@ import { createZone } from "../dns/zone.js";
 import { startDnsServer } from "../dns/server.js";
 import { recordedState } from "./live-state.js";
 import type { ChangeEntry, ClusterRecord } from "./state.js";
+import { dnsBase } from "./supervisor.js";
 
 const [dir, podKey] = process.argv.slice(2);
-const safe = podKey.replace(/\//g, "_");
+const base = dnsBase(dir, podKey);
 
 async function load() {
   const rec = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as ClusterRecord;
@@ -37,10 +38,8 @@ const server = await startDnsServer({
   listen: "0.0.0.0:53",
   onError: (e) => process.stderr.write(`dns ${podKey}: ${String(e)}\n`),
 });
-const loadedPath = join(dir, `dns-${safe}.loaded`);
+const loadedPath = `${base}.loaded`;
 writeAtomic(loadedPath, { changes: first.changes, serial: server.zone.serial });
-writeAtomic(join(dir, `dns-${safe}.ready`), { pid: process.pid, pod: podKey, address: server.address });
-process.stdout.write(`podnet dns ${podKey} pid ${process.pid} on ${server.address.host}:${server.address.port}\n`);
 
 // Reloads one at a time; a SIGHUP during a reload makes one more afterwards.
 let reloading = false;
@@ -76,3 +75,6 @@ process.on("SIGINT", stop);
 setInterval(() => {
   if (!existsSync(dir)) stop();
 }, 1000);
+// Last: the watchdog passes SIGHUP on once this names our pid (the handler is in place).
+writeAtomic(`${base}.ready`, { pid: process.pid, pod: podKey, address: server.address });
+process.stdout.write(`podnet dns ${podKey} pid ${process.pid} on ${server.address.host}:${server.address.port}\n`);

@@ -25,7 +25,7 @@ import type { DataplaneIR } from "../ir/types.js";
 import { buildIR } from "../dataplane/build.js";
 import { runChange, type Change, type ChangeOutcome } from "../control/changes.js";
 import type { Runner } from "./exec.js";
-import { acquireLock, LockBusyError } from "./lock.js";
+import { acquireLock, changeLockPath, LockBusyError } from "./lock.js";
 import { reconcile, type ReconcileReport } from "./reconcile.js";
 import { recordedState } from "./live-state.js";
 import { stateDir } from "./names.js";
@@ -55,10 +55,6 @@ export interface LiveChangeResult extends ChangeOutcome {
   report: ReconcileReport;
   /** The change's position in the log (1 = the first change after `podnet up`). */
   index: number;
-}
-
-function lockPath(cluster: string): string {
-  return join(stateDir(cluster), "change.lock");
 }
 
 /** The journal of a change under way: the log's length before it, and the change. */
@@ -104,11 +100,10 @@ async function undoInterrupted(cluster: string, rec: ClusterRecord, log?: (s: st
 /** Takes the cluster's change lock (flock: a crashed holder's lock is free again). */
 async function lock(cluster: string): Promise<() => void> {
   try {
-    const held = await acquireLock(
-      lockPath(cluster),
-      "being changed",
-      (h) =>
-        `another change to cluster "${cluster}" is in progress${h ? ` (pid ${h.pid}, since ${h.since})` : ""}; try again when it is done`,
+    const held = await acquireLock(changeLockPath(cluster), "being changed", (h) =>
+      h?.what === "being taken down"
+        ? `cluster "${cluster}" is being taken down (pid ${h.pid}, since ${h.since}): it takes no changes`
+        : `another change to cluster "${cluster}" is in progress${h ? ` (pid ${h.pid}, since ${h.since})` : ""}; try again when it is done`,
     );
     return () => held.release();
   } catch (e) {

@@ -1,6 +1,6 @@
 // Exclusive locks held across a critical section of a podnet command: one `podnet up`
 // per cluster name (from the existence check to the end of bring-up), one live change at
-// a time per cluster.
+// a time per cluster; `down` takes both, in that order (a change takes only its own).
 //
 // flock(2) through flock(1) from util-linux (Node has no flock): a small helper process
 // opens the lock file, takes the lock and then waits on a pipe from us; it holds the lock
@@ -26,7 +26,7 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { STATE_ROOT, validateClusterName } from "./names.js";
+import { STATE_ROOT, stateDir, validateClusterName } from "./names.js";
 import { procStartTime } from "./state.js";
 
 /** Who holds a lock (what its file says; pid 0 when it has not written it yet). */
@@ -123,6 +123,15 @@ export async function acquireLock(
     throw new Error(`cannot take the lock ${path}: ${r.message}`);
   }
   throw new Error(`cannot take the lock ${path}: it could not be opened or kept in 20 tries`);
+}
+
+/**
+ * The lock of live changes to cluster NAME (`apply|scale|delete --name`), in its state
+ * dir: one change at a time, and `down` takes it too so that it never removes a cluster
+ * under a change's journal and rollback.
+ */
+export function changeLockPath(cluster: string): string {
+  return join(stateDir(cluster), "change.lock");
 }
 
 /** The lock of cluster NAME's bring-up and teardown: beside its state dir, which `down` removes. */

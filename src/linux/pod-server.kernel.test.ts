@@ -9,14 +9,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { formatVerify, verify } from "../questions/verify.js";
 import { clusterNamespaces, down, status, up } from "./cluster.js";
 import { guardCommand, nsName, stateDir } from "./names.js";
 import { netfilterRenderers } from "./netfilter.js";
 import { procCmdline, readRecord } from "./state.js";
-import { supervisorHealth } from "./supervisor.js";
+import { dnsHealth, supervisorHealth } from "./supervisor.js";
 import { kernelSkip, rootSnapshot } from "./testing.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../../examples/demo", import.meta.url));
@@ -91,15 +91,54 @@ test("every built-in server survives the HTTP fuzz corpus; a dead server is rest
     assert.equal(r.error, 0, "no connection refused or reset before sending");
     assert.equal(r.timeout, 0, "every server closed its connections (held heads at their deadline)");
     for (const p of readRecord(cluster)!.processes.filter((x) => x.role === "supervisor"))
-      assert.deepEqual(supervisorHealth(p), { restarts: 0, serving: true }, `${p.node}: no restart needed`);
+      assert.deepEqual(
+        { ...supervisorHealth(p), serverPid: 0 },
+        { restarts: 0, serving: true, serverPid: 0 },
+        `${p.node}: no restart needed`,
+      );
     let rep = await verify({ cluster, flows: ["pods", "dns"] });
+    assert.equal(rep.disagree + rep.listenerDown, 0, formatVerify(rep));
+
+    // A DNS server killed (kill -9, by the PID its watchdog recorded): restarted with the
+    // state, it answers again within a bound; status counts the restart.
+    const dnsRec = readRecord(cluster)!.processes.find((x) => x.role === "dns")!;
+    const dnsKey = dnsRec.marker.slice(dnsRec.marker.indexOf(" ") + 1);
+    const dnsPod = ir.pods.find((p) => `${p.namespace}/${p.name}` === dnsKey)!;
+    assert.equal(dnsHealth(dnsRec).serving, true);
+    const dnsPid = dnsHealth(dnsRec).serverPid!;
+    const killedAt = Date.now();
+    process.kill(dnsPid, "SIGKILL");
+    await waitFor(
+      "the DNS server's restart",
+      () => {
+        const h = dnsHealth(dnsRec);
+        return h.restarts === 1 && h.serving;
+      },
+      20_000,
+    );
+    const q = (await inNetns(nsName(cluster, src.ns!.id), {
+      mode: "dnsprobe",
+      host: dnsPod.ip,
+      port: 53,
+      name: "kubernetes.default.svc.cluster.local",
+      seconds: 1,
+    })) as { udp: { n: number; failed: number }; tcp: { n: number; failed: number } };
+    const backMs = Date.now() - killedAt;
+    t.diagnostic(`DNS server ${dnsKey} killed: answering again after ${backMs} ms (${JSON.stringify(q)})`);
+    assert.equal(q.udp.failed + q.tcp.failed, 0, JSON.stringify(q));
+    assert.ok(q.udp.n > 0 && q.tcp.n > 0);
+    // 0.5 s backoff + loading the cluster + the probe's second (~3-6 s on a shared machine).
+    assert.ok(backMs < 20_000, `answered again after ${backMs} ms`);
+    assert.equal(dnsHealth(dnsRec).lastExit, "signal 9");
+    assert.equal(status(cluster).processes.find((p) => p.pid === dnsRec.pid)?.health?.restarts, 1);
+    rep = await verify({ cluster, flows: ["dns"] });
     assert.equal(rep.disagree + rep.listenerDown, 0, formatVerify(rep));
 
     // A server killed: its watchdog restarts it; its pods answer again.
     const sup = readRecord(cluster)!.processes.find((x) => x.role === "supervisor")!;
-    const { serverPid } = JSON.parse(
-      (await import("node:fs")).readFileSync(sup.marker.replace(/\.json$/, ".restarts"), "utf8"),
-    ) as { serverPid: number };
+    const { serverPid } = JSON.parse(readFileSync(sup.marker.replace(/\.json$/, ".restarts"), "utf8")) as {
+      serverPid: number;
+    };
     process.kill(serverPid, "SIGKILL");
     await waitFor("the restart", () => {
       const h = supervisorHealth(sup);
@@ -119,6 +158,16 @@ test("every built-in server survives the HTTP fuzz corpus; a dead server is rest
     assert.ok(rep.listenerDown > 0, text);
     assert.equal(rep.disagree, 0, text);
     assert.match(text, /listener down \(pod server not running; 1 restarts, last signal 9\)/);
+
+    // The DNS server's watchdog killed too: verify says the DNS server is down.
+    process.kill(dnsRec.pid, "SIGKILL");
+    await waitFor("the DNS server to follow its watchdog", () => !dnsHealth(dnsRec).serving);
+    rep = await verify({ cluster, flows: ["dns"] });
+    const dnsText = formatVerify(rep);
+    t.diagnostic(dnsText.split("\n").slice(0, 3).join("\n"));
+    assert.equal(rep.disagree, 0, dnsText);
+    assert.ok(rep.listenerDown > 0, dnsText);
+    assert.match(dnsText, /listener down \(DNS server down: not running; 1 restarts, last signal 9[),]/);
   } finally {
     const d = await down(cluster);
     assert.deepEqual(d.leftovers, []);

@@ -7,7 +7,6 @@
 import { attachHostNetPod, hostNetAlias } from "./hostnet.js";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { replaceFile } from "./safe-fs.js";
-import { join } from "node:path";
 import type { DataplaneIR, NetNs, NftLayer, PodNet } from "../ir/types.js";
 import { createRunner, netnsBatch, type Runner } from "./exec.js";
 import { ETC_NETNS, stateDir, nsName, validateClusterName } from "./names.js";
@@ -15,6 +14,7 @@ import { podFacingLinks, renderNamespace, stepCommand, type RenderOptions } from
 import { cniDel, netConfFor, type CniContext, type NetConf } from "./cni.js";
 import { reconfigureBird } from "./bird.js";
 import {
+  dnsBase,
   isDnsListener,
   startDns,
   startSupervisor,
@@ -414,7 +414,7 @@ async function reloadDnsServers(live: Live, dns: ReconcileReport["dns"]): Promis
   const until = Date.now() + 15000;
   for (const p of servers) {
     const k = p.marker.slice(dir.length + 1);
-    const file = join(dir, `dns-${k.replace(/\//g, "_")}.loaded`);
+    const file = `${dnsBase(dir, k)}.loaded`;
     let ok = false;
     while (!ok && Date.now() < until) {
       try {

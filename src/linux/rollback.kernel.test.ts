@@ -353,3 +353,49 @@ test("kernel: a live change killed with SIGKILL half-way is undone by the next c
     assert.deepEqual(clusterNamespaces(cluster), []);
   }
 });
+
+test("kernel: `podnet down` during a live change waits for it; nothing of either is left", {
+  skip,
+  timeout: 300_000,
+}, async (t) => {
+  const cluster = uniq("a-dw");
+  try {
+    const { loadCluster } = await import("../index.js");
+    const { buildIR } = await import("../dataplane/build.js");
+    const { state } = await loadCluster({ files: [EXAMPLE] });
+    await up({ cluster, ir: buildIR(state), inputs: { files: [EXAMPLE] }, render: { netfilter: netfilterRenderers } });
+    const ns0 = clusterNamespaces(cluster).length;
+    const change = podnet(["scale", "--name", cluster, "deploy", "user-app", "--replicas", "6"]);
+    // Half-way: the change's journal is written and its first new namespace exists.
+    for (
+      let i = 0;
+      i < 4000 &&
+      !(existsSync(`/run/podnet/${cluster}/change.pending.json`) && clusterNamespaces(cluster).length > ns0);
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 5));
+    assert.ok(existsSync(`/run/podnet/${cluster}/change.pending.json`), "the change was under way (the premise)");
+    const order: string[] = [];
+    const [c, d] = await Promise.all([
+      change.then((r) => (order.push("change"), r)),
+      podnet(["down", "--name", cluster]).then((r) => (order.push("down"), r)),
+    ]);
+    t.diagnostic(`change: exit ${c.code} ${c.stderr.trim()} | down: exit ${d.code} ${(d.stdout + d.stderr).trim()}`);
+    assert.equal(c.code, 0, `the change finished: ${c.stderr}`);
+    assert.match(c.stdout, /pods added: +default\/user-app-/);
+    assert.equal(d.code, 0, d.stderr);
+    assert.match(d.stderr, /podnet down: waiting for the change in progress \(PID \d+, since /);
+    assert.deepEqual(order, ["change", "down"], "down ended after the change");
+    assert.deepEqual(clusterNamespaces(cluster), [], "down removed the change's namespaces too");
+    assert.equal(existsSync(`/run/podnet/${cluster}`), false, "no state (journal, lock) is left");
+    assert.deepEqual(clusterProcs(cluster), [], "no process of the cluster is left");
+    // A change after down: the cluster is gone, and it says so.
+    const late = await podnet(["scale", "--name", cluster, "deploy", "user-app", "--replicas", "2"]);
+    assert.notEqual(late.code, 0);
+    assert.match(late.stderr, /is not up/);
+    assert.equal(existsSync(`/run/podnet/${cluster}`), false);
+  } finally {
+    await down(cluster);
+    assert.deepEqual(clusterNamespaces(cluster), []);
+  }
+});

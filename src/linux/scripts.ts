@@ -4,6 +4,8 @@
 // in an installed package (package.json "files" lists src/linux/py).
 import { fileURLToPath } from "node:url";
 
-export function pythonScript(name: "supervisor_binder.py" | "verify_client.py" | "observe_reader.py"): string {
+export function pythonScript(
+  name: "supervisor_binder.py" | "verify_client.py" | "observe_reader.py" | "dns_watchdog.py",
+): string {
   return fileURLToPath(new URL(`../../../src/linux/py/${name}`, import.meta.url));
 }

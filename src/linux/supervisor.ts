@@ -136,11 +136,35 @@ export interface ServerHealth {
   lastExit?: string;
   /** The server process serves now (false: the watchdog is gone, or waits to restart it). */
   serving: boolean;
+  /** The server's PID (the one to kill to test the watchdog). */
+  serverPid?: number;
 }
 
 /** The health of a supervisor's server, from its process record (role "supervisor"). */
 export function supervisorHealth(p: ProcessRecord): ServerHealth {
-  const base = p.marker.replace(/\.json$/, "");
+  return watchedHealth(p, p.marker.replace(/\.json$/, ""), "supervisor-main.js");
+}
+
+/** The health of a CoreDNS pod's DNS server, from its watchdog's record (role "dns"). */
+export function dnsHealth(p: ProcessRecord): ServerHealth {
+  // The marker is "<state dir> <namespace>/<pod>".
+  const cut = p.marker.indexOf(" ");
+  const base = dnsBase(p.marker.slice(0, cut), p.marker.slice(cut + 1));
+  const h = watchedHealth(p, base, "dns-main.js");
+  // A restarted server loads the cluster before it binds :53: serving once it says so.
+  if (h.serving) {
+    try {
+      const ready = JSON.parse(readFileSync(`${base}.ready`, "utf8")) as { pid?: number };
+      h.serving = ready.pid === h.serverPid;
+    } catch {
+      h.serving = false;
+    }
+  }
+  return h;
+}
+
+/** What a watchdog wrote to <base>.restarts, checked against the live server it names. */
+function watchedHealth(p: ProcessRecord, base: string, main: string): ServerHealth {
   let r: { restarts?: number; lastExit?: string; serverPid?: number } = {};
   try {
     r = JSON.parse(readFileSync(`${base}.restarts`, "utf8"));
@@ -148,8 +172,18 @@ export function supervisorHealth(p: ProcessRecord): ServerHealth {
     /* not written yet */
   }
   const server = r.serverPid ? procCmdline(r.serverPid) : null;
-  const serving = stillOurs(p) && !!server && server.includes("supervisor-main.js") && server.includes(p.marker);
-  return { restarts: r.restarts ?? 0, ...(r.lastExit ? { lastExit: r.lastExit } : {}), serving };
+  const serving = stillOurs(p) && !!server && server.includes(main) && server.includes(p.marker);
+  return {
+    restarts: r.restarts ?? 0,
+    ...(r.lastExit ? { lastExit: r.lastExit } : {}),
+    serving,
+    ...(r.serverPid ? { serverPid: r.serverPid } : {}),
+  };
+}
+
+/** Base path of a CoreDNS pod's DNS server files (.ready, .loaded, .restarts, .log). */
+export function dnsBase(dir: string, podKey: string): string {
+  return join(dir, `dns-${shortName(podKey.replace(/\//g, "_"), 200)}`);
 }
 
 /**
@@ -158,6 +192,12 @@ export function supervisorHealth(p: ProcessRecord): ServerHealth {
  */
 export function listenersDown(cluster: string): Map<string, string> {
   const down = new Map<string, string>();
+  // A CoreDNS pod has both (port 53 by its DNS server, the others by its node's pod
+  // server): the DNS reason first, as verify reads it for lookups.
+  const add = (key: string, why: string) => {
+    const had = down.get(key);
+    down.set(key, !had ? why : why.startsWith("DNS") ? `${why}, and ${had}` : `${had}, and ${why}`);
+  };
   for (const p of readRecord(cluster)?.processes ?? []) {
     if (p.role === "supervisor") {
       const h = supervisorHealth(p);
@@ -169,11 +209,13 @@ export function listenersDown(cluster: string): Map<string, string> {
         continue;
       }
       const why = `pod server not running${h.restarts ? `; ${h.restarts} restarts, last ${h.lastExit}` : ""}`;
-      for (const pod of cfg.pods) down.set(`${pod.namespace}/${pod.name}`, why);
-    } else if (p.role === "dns" && !stillOurs(p)) {
-      // The DNS server's marker is "<state dir> <ns>/<pod>".
-      const key = p.marker.split(" ").pop();
-      if (key) down.set(key, "DNS server not running");
+      for (const pod of cfg.pods) add(`${pod.namespace}/${pod.name}`, why);
+    } else if (p.role === "dns") {
+      const h = dnsHealth(p);
+      if (h.serving) continue;
+      // Its watchdog alive: the server is being restarted (backoff); gone: nothing restarts it.
+      const why = `${stillOurs(p) ? "restarting" : "not running"}${h.restarts ? `; ${h.restarts} restarts, last ${h.lastExit}` : ""}`;
+      add(p.marker.slice(p.marker.indexOf(" ") + 1), `DNS server down: ${why}`);
     }
   }
   return down;
@@ -247,7 +289,11 @@ export async function startSupervisor(
   throw new Error(`supervisor of node ${cfg.node} (pid ${pid}) did not start: ${exited ?? "timeout"}\n${tail}`);
 }
 
-/** Starts podnet's DNS server in a (CoreDNS) pod's namespace; waits until it answers. */
+/**
+ * Starts podnet's DNS server in a (CoreDNS) pod's namespace under its watchdog
+ * (py/dns_watchdog.py: restarts it with backoff, as the pod servers'); waits until it
+ * answers. The watchdog is the recorded process; `onSpawn` gets it at once.
+ */
 export async function startDns(
   cluster: string,
   netns: string,
@@ -256,15 +302,20 @@ export async function startDns(
   timeoutMs = 20000,
 ): Promise<ProcessRecord> {
   const dir = stateDir(cluster);
-  const safe = shortName(podKey.replace(/\//g, "_"), 200);
-  const readyPath = join(dir, `dns-${safe}.ready`);
-  const logPath = join(dir, `dns-${safe}.log`);
+  const base = dnsBase(dir, podKey);
+  const readyPath = `${base}.ready`;
+  const logPath = `${base}.log`;
   rmSync(readyPath, { force: true });
+  rmSync(`${base}.restarts`, { force: true });
   const argv = [
     "ip",
     "netns",
     "exec",
     netns,
+    python(),
+    pythonScript("dns_watchdog.py"),
+    base,
+    dir,
     process.execPath,
     fileURLToPath(new URL("./dns-main.js", import.meta.url)),
     dir,
@@ -279,7 +330,7 @@ export async function startDns(
   let exited: string | null = null;
   child.on("exit", (code, sig) => (exited = `exited with ${sig ?? code}`));
   child.unref();
-  // `ip netns exec` execs the command: same PID; the marker is in both command lines.
+  // `ip netns exec` execs the watchdog: same PID; the marker is in both command lines (and the server's).
   const marker = `${dir} ${podKey}`;
   let recorded: ProcessRecord | null = null;
   const until = Date.now() + timeoutMs;

@@ -8,10 +8,9 @@
 //
 // Why by hand: the general parsers are far too slow for a threshold cluster's dump (~1 GB):
 // `yaml`'s composer reads ~2 MB/s per item (0.7 MB/s on the whole List), js-yaml 5 ~10 MB/s;
-// this reads the same items at ~100 MB/s. Plain scalars that YAML 1.1 may read as something
-// other than a string (yes/no/on/off, numbers in any base, timestamps …) are resolved by the
-// `yaml` library itself (cached), so values are the same as on the general path.
-import { parse } from "yaml";
+// this reads the same items at ~100 MB/s. Plain scalars are resolved by yaml-scalars.ts (as
+// go-yaml v2 does), as on the general path, so values are the same.
+import { plainScalar } from "./yaml-scalars.js";
 
 /** Returned when the text is outside the subset this reader handles. */
 export const BAIL: unique symbol = Symbol("bail");
@@ -19,16 +18,12 @@ export const BAIL: unique symbol = Symbol("bail");
 class Bail {}
 const bail = new Bail();
 
-// Plain scalars that YAML 1.1 may read as something else than a string: a superset of the
-// `yaml` library's yaml-1.1 schema tests (null, bool, int in bases 2/8/10/16 and base 60,
-// float, .inf/.nan, the merge key, timestamp). Those are handed to the library itself.
+// Plain scalars that may be something else than a string (yaml-scalars.ts: null, booleans,
+// numbers): only those starting with one of these characters.
 const MAYBE_TYPED_FIRST = new Uint8Array(128);
-for (const c of "~nNyYtTfFoO0123456789+-.<") MAYBE_TYPED_FIRST[c.charCodeAt(0)] = 1;
+for (const c of "~nNyYtTfFoO0123456789+-.") MAYBE_TYPED_FIRST[c.charCodeAt(0)] = 1;
 const maybeTyped = (c: number) => c < 128 && MAYBE_TYPED_FIRST[c] === 1;
-const MAYBE_TYPED =
-  /^(?:~|[Nn]ull|NULL|[YyNn]|[Yy]es|YES|[Nn]o|NO|[Tt]rue|TRUE|[Ff]alse|FALSE|[Oo]n|ON|[Oo]ff|OFF|<<|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|[-+]?0b[0-1_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|\d{4}-\d\d?-\d\d?(?:[Tt \t].*)?)$/;
 const SIMPLE_INT = /^(?:0|-?[1-9][0-9]{0,14})$/;
-const typedCache = new Map<string, unknown>();
 
 /**
  * A copy of a slice of the item's text. V8 makes a slice of 13 characters or more a view of
@@ -51,15 +46,11 @@ const interned = new Map<string, string>();
 const INTERN_MAX = 1 << 16;
 
 function plainValue(s: string): unknown {
-  if (!maybeTyped(s.charCodeAt(0)) || !MAYBE_TYPED.test(s)) return own(s);
+  if (!maybeTyped(s.charCodeAt(0))) return own(s);
   if (SIMPLE_INT.test(s)) return Number(s);
-  const hit = typedCache.get(s);
-  if (hit !== undefined || typedCache.has(s)) return hit;
-  // The YAML library decides (YAML 1.1, as kubectl): same value as the general path.
-  const v = parse(s, { version: "1.1" }) as unknown;
-  if (typeof v === "object" && v !== null) throw bail; // a Date, or anything not plain
-  if (typedCache.size < 10000) typedCache.set(s, v);
-  return v;
+  // As sigs.k8s.io/yaml (go-yaml v2) reads it: the same value as the general path.
+  const v = plainScalar(s);
+  return typeof v === "string" ? own(v) : v;
 }
 
 const SP = 32;
@@ -157,11 +148,12 @@ class Reader {
         let e = after;
         while (e > p && s.charCodeAt(e - 1) === SP) e--;
         key = s.slice(p, e);
-        if (maybeTyped(c) && MAYBE_TYPED.test(key)) {
-          // A key YAML 1.1 reads as a number or boolean becomes its string form in JS, as
-          // the YAML library's toJS makes it.
+        if (key === "<<") throw bail; // a merge key
+        if (maybeTyped(c)) {
+          // A key read as a number or boolean becomes its string form in JS, as the YAML
+          // library's toJS makes it.
           const k = plainValue(key);
-          if (k === null || typeof k === "object") throw bail;
+          if (k === null) throw bail;
           key = String(k);
         }
         if (

@@ -22,6 +22,7 @@
 // flannel Documentation/configuration.md (net-conf.json), Calico IPPool
 // (https://docs.tigera.io/calico/latest/reference/resources/ippool), CoreDNS plugin/kubernetes README.
 import { parse as parseYaml } from "yaml";
+import { KUBE_YAML } from "./yaml-scalars.js";
 import { cidrOf, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
 import { type Backend, type ClusterConfig, type CniName, DEFAULT_BACKEND, type ProxyModeName } from "./config.js";
 import type { KubeObject } from "./types.js";
@@ -104,7 +105,7 @@ function yamlData(o: KubeObject, key: string): Obj | undefined {
   const text = o.data?.[key];
   if (typeof text !== "string") return undefined;
   try {
-    const v = parseYaml(text);
+    const v = parseYaml(text, KUBE_YAML); // kubeadm reads it with sigs.k8s.io/yaml
     return isObj(v) ? v : undefined;
   } catch {
     return undefined;
