@@ -2,6 +2,8 @@
 export { traceFlow, TraceInputError } from "./flow.js";
 export type { FlowSpec, TraceOptions, Resolver } from "./flow.js";
 export { renderTrace } from "./render.js";
+export { DROP_REASONS, DROP_REASON_UNKNOWN, dropReasonCode } from "./drop-reasons.js";
+export type { DropReasonInfo } from "./drop-reasons.js";
 export type * from "./trace.js";
 
 import type { DataplaneIR, IptLayer, NftLayer } from "../ir/types.js";
