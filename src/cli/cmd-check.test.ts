@@ -106,13 +106,14 @@ test("check: an egress policy without port 53 denies a connection by name, with 
       r.stdout,
       /^ {4}denied: name lookup failed: query to 10\.96\.0\.10:53 dropped by policy default\/order-egress$/m,
     );
-    // The same flow expected to work fails, each path with the lookup's reason.
+    // The same flow expected to work fails, each path with the lookup's reason: the dropped
+    // query is never answered (DNS_TIMEOUT).
     writeFileSync(f, "- from: deployment/default/order-app\n  to: http://user-service\n  expect: allow\n");
     const r2 = run("check", f, "-f", "examples/demo", "-f", pol);
     assert.equal(r2.status, 1, r2.stdout + r2.stderr);
     assert.match(
       r2.stdout,
-      /FAIL .* DROPPED POLICY_DENIED: name lookup failed: query to 10\.96\.0\.10:53 dropped by policy default\/order-egress/,
+      /FAIL .* DROPPED DNS_TIMEOUT: name lookup failed: query to 10\.96\.0\.10:53 dropped by policy default\/order-egress/,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
