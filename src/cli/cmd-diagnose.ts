@@ -1,5 +1,5 @@
 // `podnet diagnose FROM TO`: the troubleshooting checklist (DNS, Service, path,
-// NetworkPolicy, listener) run on the model; exit 1 when a check fails.
+// NetworkPolicy, listener) run on the model; exit 3 when a check fails (1 stays usage errors).
 //   FROM: a pod (the one pod lookup of every command) | external[:IP]
 //   TO:   a pod | svc/[ns/]NAME | a name | a URL | IP[:PORT]; a bare word that is a Service's
 //         name in the namespace is that name (as an app calls it), else a pod, else a DNS name.
@@ -11,7 +11,7 @@ import { modelSession, TraceInputError, type Protocol } from "../questions/trace
 import { diagnoseAll } from "../questions/diagnose-all.js";
 import { renderClusterDiagnosis, renderDiagnosis } from "../views/diagnose.js";
 import { addClusterOptions, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
-import { UsageError } from "./errors.js";
+import { EXIT_FAILED_CHECK, UsageError } from "./errors.js";
 import { findPod } from "./resolve-target.js";
 
 const PROTOS = ["tcp", "udp", "sctp"];
@@ -29,6 +29,8 @@ const JSON_HELP = `
   from, to, target {kind: pod|service|name|ip, name}, protocol, port
   checks[]: {code, layer: dns|service|pod|path|policy|listener, title, ok, severity: error|warning, evidence, why?, fix?, yaml?}
   first_failure: {code, layer, why, fix} | null
+  paths[]: the flow's traced paths {probability, choices, verdict, drop_reason?, drop_reason_desc?, detail}
+    (drop_reason: Hubble's number, 0 where Hubble has no such reason; drop_reason_desc: the name)
   allow_policy: NetworkPolicy YAML that would allow the flow (when policy denies it)
 check codes, in order:
   dns.coredns  dns.endpoints  dns.policy  dns.resolve  dns.ndots
@@ -36,7 +38,8 @@ check codes, in order:
   service.endpoints.ready  service.trafficPolicy  service.proxy  pod.running
   path.route  policy.egress  policy.ingress  listener
 --all -o json: checked {nodePairs, servicePorts, serviceNames, pods}, findings[] {code, subject, evidence}
-  (worst first; codes as above, and service.answers: a connection to the Service does not get through)`;
+  (worst first; codes as above, and service.answers: a connection to the Service does not get through)
+exit status: 0 every check holds (warnings allowed), 3 a check failed, 1 usage error, 2 invalid input`;
 
 /** The pod lookup for TO: undefined when nothing matches (TO is then a name); ambiguity stays an error. */
 function podOrUndefined(state: ClusterState, ns: string | undefined) {
@@ -72,7 +75,7 @@ export function register(program: Command): void {
       const { state } = await loadFromFlags(o);
       const all = diagnoseAll(modelSession(state));
       process.stdout.write(o.output === "json" ? JSON.stringify(all, null, 2) + "\n" : renderClusterDiagnosis(all));
-      if (all.findings.length) process.exitCode = 1;
+      if (all.findings.length) process.exitCode = EXIT_FAILED_CHECK;
       return;
     }
     if (from === undefined || to === undefined) throw new UsageError("diagnose needs FROM and TO (or --all)");
@@ -102,6 +105,6 @@ export function register(program: Command): void {
       throw e;
     }
     process.stdout.write(o.output === "json" ? JSON.stringify(d, null, 2) + "\n" : renderDiagnosis(d));
-    if (d.first_failure && d.checks.some((c) => !c.ok && c.severity === "error")) process.exitCode = 1;
+    if (d.first_failure && d.checks.some((c) => !c.ok && c.severity === "error")) process.exitCode = EXIT_FAILED_CHECK;
   });
 }

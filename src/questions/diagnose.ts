@@ -20,7 +20,7 @@ import { dnsChecks } from "./diagnose-dns.js";
 import { partyAt, policyChecks, type PolicyTarget } from "./diagnose-policy.js";
 import { podRunningCheck, serviceChecks, servicePort, type Backend, type ServiceVia } from "./diagnose-service.js";
 import type { DiagnoseCheck, Diagnosis } from "./diagnose-types.js";
-import type { ModelSession } from "./trace.js";
+import { pathVerdict, type ModelSession } from "./trace.js";
 
 export type { DiagnoseCheck, DiagnoseFailure, DiagnoseLayer, Diagnosis } from "./diagnose-types.js";
 
@@ -233,6 +233,7 @@ export function diagnose(session: ModelSession, input: DiagnoseInput): Diagnosis
 
   // 1. DNS: the name's walk, then the address it gives.
   let ip: string | undefined;
+  let flowTrace: TraceResult | undefined;
   let port = input.port ?? ("port" in target ? target.port : undefined);
   if (target.kind === "name" && src) {
     // The walk's answer picks the Service (and its default port) the name's trace is for.
@@ -244,6 +245,7 @@ export function diagnose(session: ModelSession, input: DiagnoseInput): Diagnosis
       input.protocol ?? (svc0?.ports.find((p) => p.port === port)?.protocol.toLowerCase() as Protocol | undefined);
     // The name's own trace: the query's walk through the dataplane decides the lookup.
     const byName = session.trace({ from, to: `http://${target.host}:${port}`, protocol: proto0 }, { maxPaths: 64 });
+    flowTrace = byName;
     const dns = dnsChecks(state, ix, src, target.host, byName);
     checks.push(...dns.checks);
     if (dns.yaml) yaml.push(dns.yaml);
@@ -333,7 +335,7 @@ export function diagnose(session: ModelSession, input: DiagnoseInput): Diagnosis
   const l = listenerCheck(conn, dests, protocol);
   if (l) checks.push(l);
 
-  return finish(input, from, target, checks, yaml, protocol, port);
+  return finish(input, from, target, checks, yaml, protocol, port, flowTrace ?? conn);
 }
 
 /** The answer: the checks, the first failure (errors before warnings) and the policy YAML. */
@@ -345,6 +347,7 @@ function finish(
   yaml: string[],
   protocol: string,
   port: number | undefined,
+  trace?: TraceResult,
 ): Diagnosis {
   const failed = checks.find((c) => !c.ok && c.severity === "error") ?? checks.find((c) => !c.ok);
   const name =
@@ -367,5 +370,12 @@ function finish(
       : null,
   };
   if (yaml.length) out.allow_policy = yaml.join("---\n");
+  if (trace)
+    out.paths = trace.paths.map((p) => ({
+      probability: p.probability,
+      choices: p.choices,
+      ...pathVerdict(p),
+      detail: p.disposition.detail,
+    }));
   return out;
 }
