@@ -178,9 +178,7 @@ function listenerCheck(
     severity: "error" as const,
   };
   const paths = trace?.paths ?? [];
-  const refused = paths.find(
-    (p) => p.disposition.verdict === "REFUSED" && /nothing listens/.test(p.disposition.detail),
-  );
+  const refused = paths.find((p) => p.disposition.reason === "NO_LISTENER");
   if (refused)
     return {
       ...base,
