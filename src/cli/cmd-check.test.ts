@@ -31,7 +31,7 @@ test("check: the example's expectations hold (exit 0) and JUnit XML is written",
   }
 });
 
-test("check: a broken expectation fails (exit 1) naming the policy that decided", () => {
+test("check: a broken expectation fails (exit 3) naming the policy that decided", () => {
   const dir = mkdtempSync(join(tmpdir(), "podnet-check-"));
   try {
     const f = join(dir, "c.yaml");
@@ -41,7 +41,7 @@ test("check: a broken expectation fails (exit 1) naming the policy that decided"
     );
     const junit = join(dir, "out.xml");
     const r = run("check", f, "-f", "examples/demo", "-f", "examples/policies", "--junit", junit);
-    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.equal(r.status, 3, r.stdout + r.stderr);
     assert.match(r.stdout, /^FAIL /m);
     assert.match(r.stdout, /DROPPED POLICY_DENIED/);
     assert.match(r.stdout, /podnet-policy ingress-default\/user-app-/);
@@ -106,14 +106,38 @@ test("check: an egress policy without port 53 denies a connection by name, with 
       r.stdout,
       /^ {4}denied: name lookup failed: query to 10\.96\.0\.10:53 dropped by policy default\/order-egress$/m,
     );
-    // The same flow expected to work fails, each path with the lookup's reason.
+    // The same flow expected to work fails, each path with the lookup's reason: the dropped
+    // query is never answered (DNS_TIMEOUT).
     writeFileSync(f, "- from: deployment/default/order-app\n  to: http://user-service\n  expect: allow\n");
     const r2 = run("check", f, "-f", "examples/demo", "-f", pol);
-    assert.equal(r2.status, 1, r2.stdout + r2.stderr);
+    assert.equal(r2.status, 3, r2.stdout + r2.stderr);
     assert.match(
       r2.stdout,
-      /FAIL .* DROPPED POLICY_DENIED: name lookup failed: query to 10\.96\.0\.10:53 dropped by policy default\/order-egress/,
+      /FAIL .* DROPPED DNS_TIMEOUT: name lookup failed: query to 10\.96\.0\.10:53 dropped by policy default\/order-egress/,
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("check -o json: per path the verdict, drop_reason and drop_reason_desc, as Hubble's JSON", () => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-check-"));
+  try {
+    const f = join(dir, "c.yaml");
+    writeFileSync(
+      f,
+      "expectations:\n  - from: deployment/default/tasks-deployment\n    to: http://user-service\n    expect: allow\n",
+    );
+    const r = run("check", f, "-f", "examples/demo", "-f", "examples/policies", "-o", "json");
+    assert.equal(r.status, 3, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.failed, 1);
+    const paths = j.results[0].paths;
+    assert.ok(paths.length > 0);
+    // flow.proto: POLICY_DENIED = 133 (no policy rule allowed it).
+    for (const p of paths)
+      assert.deepEqual([p.verdict, p.drop_reason, p.drop_reason_desc], ["DROPPED", 133, "POLICY_DENIED"]);
+    assert.equal(run("check", f, "-o", "yaml").status, 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

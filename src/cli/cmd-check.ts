@@ -1,10 +1,12 @@
-// `podnet check FILE`: connectivity expectations for CI (exit 0 all hold, 1 otherwise).
+// `podnet check FILE`: connectivity expectations for CI (exit 0 all hold, 3 one does not;
+// 1 usage and 2 invalid input as everywhere).
 import type { Command } from "commander";
 import { readFile, writeFile } from "node:fs/promises";
 import { loadFromFlags } from "./cluster-opts.js";
 import { parseExpectations, renderCheck, renderJUnit, runCheck } from "../questions/check.js";
 import { modelSession } from "../questions/trace.js";
 import { SpecError } from "../manifest/errors.js";
+import { EXIT_FAILED_CHECK, UsageError } from "./errors.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -16,7 +18,13 @@ export function register(program: Command): void {
     .option("--config <file>", "cluster config (kind: Cluster)")
     .option("--seed <seed>", "seed for names and allocations")
     .option("--junit <file>", "also write JUnit XML here")
+    .option(
+      "-o, --output <format>",
+      "text|json (json: per expectation its paths' verdict, drop_reason, drop_reason_desc)",
+      "text",
+    )
     .action(async (file: string, o) => {
+      if (o.output !== "text" && o.output !== "json") throw new UsageError(`-o must be text or json: "${o.output}"`);
       let text: string;
       try {
         text = await readFile(file, "utf8");
@@ -32,8 +40,13 @@ export function register(program: Command): void {
       const exps = parseExpectations(file, text);
       const { state } = await loadFromFlags(o);
       const out = runCheck(modelSession(state), exps);
-      process.stdout.write(renderCheck(out));
+      const failed = out.filter((x) => !x.ok).length;
+      process.stdout.write(
+        o.output === "json"
+          ? JSON.stringify({ passed: out.length - failed, failed, results: out }, null, 2) + "\n"
+          : renderCheck(out),
+      );
       if (o.junit) await writeFile(o.junit, renderJUnit(out));
-      if (out.some((x) => !x.ok)) process.exitCode = 1;
+      if (failed) process.exitCode = EXIT_FAILED_CHECK;
     });
 }

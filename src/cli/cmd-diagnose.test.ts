@@ -14,9 +14,9 @@ test("diagnose: the healthy example passes every check (exit 0)", () => {
   assert.match(r.stdout, /every check holds/);
 });
 
-test("diagnose -o json: a failing flow names its first failure and exits 1", () => {
+test("diagnose -o json: a failing flow names its first failure and exits 3 (a check failed)", () => {
   const r = run("diagnose", "client", "http://web", "-f", "examples/broken/ingress-deny", "-o", "json");
-  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.status, 3, r.stderr);
   const d = JSON.parse(r.stdout);
   assert.equal(d.first_failure.code, "policy.ingress");
   assert.equal(d.first_failure.layer, "policy");
@@ -26,11 +26,18 @@ test("diagnose -o json: a failing flow names its first failure and exits 1", () 
       (c: { code: string; ok: boolean; evidence: string }) => c.code && typeof c.ok === "boolean" && c.evidence,
     ),
   );
+  // The flow's paths in Hubble's fields: a policy's drop is flow.proto's POLICY_DENIED = 133.
+  assert.ok(d.paths.length > 0);
+  for (const p of d.paths) {
+    assert.equal(p.verdict, "DROPPED");
+    assert.equal(p.drop_reason, 133);
+    assert.equal(p.drop_reason_desc, "POLICY_DENIED");
+  }
 });
 
 test("diagnose: the text names the first failure, why and the fix, with the policy to apply", () => {
   const r = run("diagnose", "client", "http://web", "-f", "examples/broken/policy-both-ends");
-  assert.equal(r.status, 1);
+  assert.equal(r.status, 3);
   assert.match(r.stdout, /^first failure: policy \(policy\.egress\)$/m);
   assert.match(r.stdout, /^ {2}why: /m);
   assert.match(r.stdout, /^ {2}fix: /m);
@@ -50,12 +57,12 @@ test("diagnose: a bad command line is a usage error, on stderr with no table", (
   }
 });
 
-test("diagnose --all: exit 0 on the example, 1 with the finding on a broken one", () => {
+test("diagnose --all: exit 0 on the example, 3 with the finding on a broken one, 1 for usage", () => {
   const ok = run("diagnose", "--all");
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /^result: nothing broken$/m);
   const bad = run("diagnose", "--all", "-f", "examples/broken/selector-typo", "-o", "json");
-  assert.equal(bad.status, 1);
+  assert.equal(bad.status, 3);
   assert.equal(JSON.parse(bad.stdout).findings[0].code, "service.endpoints.ready");
   assert.equal(run("diagnose", "--all", "order-app").status, 1);
 });

@@ -1,6 +1,7 @@
 // `podnet diagnose FROM TO`: the troubleshooting checklist (DNS, Service, path,
-// NetworkPolicy, listener) run on the model; exit 1 when a check fails. With --name N, on
-// the running cluster's recorded state, then asked of its kernel (questions/diagnose-kernel.ts).
+// NetworkPolicy, listener) run on the model; exit 3 when a check fails (1 stays usage errors).
+// With --name N, on the running cluster's recorded state, then asked of its kernel
+// (questions/diagnose-kernel.ts); a difference between the two is a failed check too.
 //   FROM: a pod (the one pod lookup of every command) | external[:IP]
 //   TO:   a pod | svc/[ns/]NAME | a name | a URL | IP[:PORT]; a bare word that is a Service's
 //         name in the namespace is that name (as an app calls it), else a pod, else a DNS name.
@@ -21,7 +22,7 @@ import {
   renderKernelDiagnosis,
 } from "../views/diagnose.js";
 import { addClusterOptions, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
-import { UsageError } from "./errors.js";
+import { EXIT_FAILED_CHECK, UsageError } from "./errors.js";
 import { findPod } from "./resolve-target.js";
 import { runningCluster } from "./running.js";
 
@@ -41,6 +42,8 @@ const JSON_HELP = `
   from, to, target {kind: pod|service|name|ip, name}, protocol, port
   checks[]: {code, layer: dns|service|pod|path|policy|listener, title, ok, severity: error|warning, evidence, why?, fix?, yaml?}
   first_failure: {code, layer, why, fix} | null
+  paths[]: the flow's traced paths {probability, choices, verdict, drop_reason?, drop_reason_desc?, detail}
+    (drop_reason: Hubble's number, 0 where Hubble has no such reason; drop_reason_desc: the name)
   allow_policy: NetworkPolicy YAML that would allow the flow (when policy denies it)
 check codes, in order:
   dns.coredns  dns.endpoints  dns.policy  dns.resolve  dns.ndots
@@ -51,7 +54,8 @@ check codes, in order:
   (worst first; codes as above, and service.answers: a connection to the Service does not get through)
 --name N -o json adds kernel: {cluster, findings[] {code: dns.resolve|connect|path.route|path.neigh|path.fdb|listener,
   what, model, kernel, agree: true|false|null}, differ, ms}; with --all: {cluster, checked, findings[]
-  {code: path.route|service.answers|dns.resolve|dns.reach, subject, model, kernel, agree}, differ, ms}`;
+  {code: path.route|service.answers|dns.resolve|dns.reach, subject, model, kernel, agree}, differ, ms}
+exit status: 0 every check holds (warnings allowed), 3 a check failed, 1 usage error, 2 invalid input`;
 
 /** The pod lookup for TO: undefined when nothing matches (TO is then a name); ambiguity stays an error. */
 function podOrUndefined(state: ClusterState, ns: string | undefined) {
@@ -110,7 +114,7 @@ export function register(program: Command): void {
       if (o.output === "json") process.stdout.write(JSON.stringify(kernel ? { ...all, kernel } : all, null, 2) + "\n");
       else
         process.stdout.write(renderClusterDiagnosis(all) + (kernel ? `\n${renderClusterKernelDiagnosis(kernel)}` : ""));
-      if (all.findings.length || kernel?.findings.length) process.exitCode = 1;
+      if (all.findings.length || kernel?.findings.length) process.exitCode = EXIT_FAILED_CHECK;
       return;
     }
     if (from === undefined || to === undefined) throw new UsageError("diagnose needs FROM and TO (or --all)");
@@ -150,6 +154,7 @@ export function register(program: Command): void {
       : undefined;
     if (o.output === "json") process.stdout.write(JSON.stringify(kernel ? { ...d, kernel } : d, null, 2) + "\n");
     else process.stdout.write(renderDiagnosis(d) + (kernel ? `\n${renderKernelDiagnosis(kernel)}` : ""));
-    if (d.first_failure && d.checks.some((c) => !c.ok && c.severity === "error")) process.exitCode = 1;
+    const failed = d.first_failure && d.checks.some((c) => !c.ok && c.severity === "error");
+    if (failed || kernel?.differ) process.exitCode = EXIT_FAILED_CHECK;
   });
 }

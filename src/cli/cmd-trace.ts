@@ -11,6 +11,7 @@ import type { ProxyModeName } from "../manifest/config.js";
 import {
   modelSession,
   renderTrace,
+  traceJson,
   IptablesParseError,
   TraceInputError,
   type Protocol,
@@ -128,6 +129,6 @@ export function register(program: Command): void {
       if (e instanceof TraceInputError) throw new UsageError(e.message);
       throw e;
     }
-    process.stdout.write(o.output === "json" ? JSON.stringify(result, null, 2) + "\n" : renderTrace(result));
+    process.stdout.write(o.output === "json" ? JSON.stringify(traceJson(result), null, 2) + "\n" : renderTrace(result));
   });
 }

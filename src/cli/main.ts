@@ -1,6 +1,7 @@
 // The podnet command line. Each capability registers its commands from its own
 // module (src/cli/cmd-*.ts) so that the layers stay separate; this file only wires
-// them and maps errors to exit codes: 2 invalid input, 1 usage/other, 0 ok.
+// them and maps errors to exit codes: 2 invalid input, 1 usage/other, 0 ok (3, a failed
+// check of `diagnose`/`check`, is the command's own: errors.ts EXIT_FAILED_CHECK).
 
 import { Command, CommanderError } from "commander";
 import { truncate } from "../manifest/diag.js";

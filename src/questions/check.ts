@@ -8,7 +8,7 @@ import type { DataplaneIR } from "../ir/types.js";
 import { parseSelector, matchSelector } from "../manifest/selector.js";
 import type { TracePath, TraceResult } from "../sim/index.js";
 import type { Expectation } from "./check-file.js";
-import { traceSession, type ModelSession } from "./trace.js";
+import { pathVerdict, traceSession, type ModelSession, type PathVerdict } from "./trace.js";
 
 export { parseExpectations } from "./check-file.js";
 export type { Expectation, SelectorSource } from "./check-file.js";
@@ -26,7 +26,12 @@ export interface CheckOutcome {
   /** Why a flow is denied: each distinct reason of its paths that did not deliver
    *  ("name lookup failed: query to 10.96.0.10:53 dropped by policy NS/NAME", …). */
   reasons: string[];
+  /** Every path traced, per source pod, with Hubble's verdict fields (`-o json`). */
+  paths: CheckPath[];
 }
+
+/** One traced path of an expectation: its source, choices, verdict fields and detail. */
+export type CheckPath = { from: string; probability: number; choices: string[]; detail: string } & PathVerdict;
 
 /** The pods an expectation's `from` stands for. Strings: `[ns/]pod`, `[ns/]workload`
  *  (Deployment, StatefulSet, DaemonSet, Job, ReplicaSet name), `Kind/[ns/]name`,
@@ -107,9 +112,10 @@ function checkAll(session: ModelSession, exps: Expectation[]): CheckOutcome[] {
   const { state } = session;
   return exps.map((e) => {
     const { refs, error } = expandFrom(state, e.from);
-    if (error) return { expectation: e, ok: false, details: [error], verdict: "error", reasons: [] };
+    if (error) return { expectation: e, ok: false, details: [error], verdict: "error", reasons: [], paths: [] };
     const details: string[] = [];
     const reasons: string[] = [];
+    const paths: CheckPath[] = [];
     const why = (s: string) => reasons.includes(s) || reasons.push(s);
     let ok = true;
     let delivered = 0;
@@ -135,10 +141,19 @@ function checkAll(session: ModelSession, exps: Expectation[]): CheckOutcome[] {
           denied++;
           why(p.disposition.detail);
         }
+        paths.push({
+          from,
+          probability: p.probability,
+          choices: p.choices,
+          ...pathVerdict(p),
+          detail: p.disposition.detail,
+        });
         const via = p.choices.length ? ` (${p.choices.join(", ")})` : "";
         details.push(`${good ? "ok  " : "FAIL"} ${from} -> ${e.to}${via}: ${pathSummary(p)}`);
       }
-      if (r.dns && r.dns.answer === undefined) {
+      // A name that did not resolve ends its own paths (DNS_NXDOMAIN …) when its query was
+      // traced; without a query trace there is no path to say so.
+      if (r.dns && r.dns.answer === undefined && !r.paths.length) {
         ok = ok && e.expect === "deny";
         denied++;
         const text = `the name did not resolve (${r.dns.walk.map((q) => `${q.name} ${q.rcode}`).join(", ")})`;
@@ -147,7 +162,7 @@ function checkAll(session: ModelSession, exps: Expectation[]): CheckOutcome[] {
       }
     }
     const verdict = failed ? "error" : denied && delivered ? "mixed" : delivered ? "allow" : "deny";
-    return { expectation: e, ok, details, verdict, reasons };
+    return { expectation: e, ok, details, verdict, reasons, paths };
   });
 }
 

@@ -42,4 +42,16 @@ export interface Diagnosis {
   /** Every NetworkPolicy the flow would need to be allowed (DNS egress, egress, ingress),
    *  as one YAML stream a user can apply; absent when policy allows it. */
   allow_policy?: string;
+  /** The flow's traced paths (by name when TO is a name, its lookup included), each with
+   *  Hubble's verdict fields: `verdict`, `drop_reason` (the number), `drop_reason_desc`. */
+  paths?: DiagnosePath[];
+}
+
+export interface DiagnosePath {
+  probability: number;
+  choices: string[];
+  verdict: string;
+  drop_reason?: number;
+  drop_reason_desc?: string;
+  detail: string;
 }

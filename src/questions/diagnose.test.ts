@@ -82,7 +82,20 @@ test("the healthy example: every check holds, in the checklist's order", async (
 test("JSON: stable field names", async () => {
   const { d } = await run([join(BROKEN, "selector-typo")], "client", "http://web");
   const j = JSON.parse(JSON.stringify(d)) as Diagnosis;
-  assert.deepEqual(Object.keys(j).sort(), ["checks", "first_failure", "from", "port", "protocol", "target", "to"]);
+  assert.deepEqual(Object.keys(j).sort(), [
+    "checks",
+    "first_failure",
+    "from",
+    "paths",
+    "port",
+    "protocol",
+    "target",
+    "to",
+  ]);
+  // The selector matches no pod: kube-proxy rejects the Service without endpoints, Hubble's
+  // SERVICE_BACKEND_NOT_FOUND = 158 (flow.proto).
+  for (const p of j.paths!)
+    assert.deepEqual([p.verdict, p.drop_reason, p.drop_reason_desc], ["DROPPED", 158, "SERVICE_BACKEND_NOT_FOUND"]);
   for (const c of j.checks)
     for (const k of ["code", "layer", "title", "ok", "severity", "evidence"]) assert.ok(k in c, k);
   assert.deepEqual(Object.keys(j.first_failure!).sort(), ["code", "fix", "layer", "why"]);

@@ -20,7 +20,7 @@ import { dnsChecks } from "./diagnose-dns.js";
 import { partyAt, policyChecks, type PolicyTarget } from "./diagnose-policy.js";
 import { podRunningCheck, serviceChecks, servicePort, type Backend, type ServiceVia } from "./diagnose-service.js";
 import type { DiagnoseCheck, Diagnosis } from "./diagnose-types.js";
-import type { ModelSession } from "./trace.js";
+import { pathVerdict, type ModelSession } from "./trace.js";
 
 export type { DiagnoseCheck, DiagnoseFailure, DiagnoseLayer, Diagnosis } from "./diagnose-types.js";
 
@@ -178,9 +178,7 @@ function listenerCheck(
     severity: "error" as const,
   };
   const paths = trace?.paths ?? [];
-  const refused = paths.find(
-    (p) => p.disposition.verdict === "REFUSED" && /nothing listens/.test(p.disposition.detail),
-  );
+  const refused = paths.find((p) => p.disposition.reason === "NO_LISTENER");
   if (refused)
     return {
       ...base,
@@ -239,6 +237,7 @@ export function diagnose(session: ModelSession, input: DiagnoseInput, seen?: Dia
 
   // 1. DNS: the name's walk, then the address it gives.
   let ip: string | undefined;
+  let flowTrace: TraceResult | undefined;
   let port = input.port ?? ("port" in target ? target.port : undefined);
   if (target.kind === "name" && src) {
     // The walk's answer picks the Service (and its default port) the name's trace is for.
@@ -250,6 +249,7 @@ export function diagnose(session: ModelSession, input: DiagnoseInput, seen?: Dia
       input.protocol ?? (svc0?.ports.find((p) => p.port === port)?.protocol.toLowerCase() as Protocol | undefined);
     // The name's own trace: the query's walk through the dataplane decides the lookup.
     const byName = session.trace({ from, to: `http://${target.host}:${port}`, protocol: proto0 }, { maxPaths: 64 });
+    flowTrace = byName;
     const dns = dnsChecks(state, ix, src, target.host, byName);
     checks.push(...dns.checks);
     if (dns.yaml) yaml.push(dns.yaml);
@@ -340,7 +340,7 @@ export function diagnose(session: ModelSession, input: DiagnoseInput, seen?: Dia
   if (l) checks.push(l);
   if (seen) Object.assign(seen, { conn, ip });
 
-  return finish(input, from, target, checks, yaml, protocol, port);
+  return finish(input, from, target, checks, yaml, protocol, port, flowTrace ?? conn);
 }
 
 /** The answer: the checks, the first failure (errors before warnings) and the policy YAML. */
@@ -352,6 +352,7 @@ function finish(
   yaml: string[],
   protocol: string,
   port: number | undefined,
+  trace?: TraceResult,
 ): Diagnosis {
   const failed = checks.find((c) => !c.ok && c.severity === "error") ?? checks.find((c) => !c.ok);
   const name =
@@ -374,5 +375,12 @@ function finish(
       : null,
   };
   if (yaml.length) out.allow_policy = yaml.join("---\n");
+  if (trace)
+    out.paths = trace.paths.map((p) => ({
+      probability: p.probability,
+      choices: p.choices,
+      ...pathVerdict(p),
+      detail: p.disposition.detail,
+    }));
   return out;
 }

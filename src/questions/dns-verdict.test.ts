@@ -59,8 +59,13 @@ test("dns verdict: egress without port 53 — the lookup fails, the trace ends D
   assert.ok(r.paths.length > 0);
   for (const p of r.paths) {
     assert.equal(p.disposition.verdict, "DROPPED");
-    assert.equal(p.disposition.reason, "POLICY_DENIED");
+    // The dropped query is never answered: glibc times out (EAI_AGAIN). The policy that
+    // dropped it is the deciding step, inside the query's hops.
+    assert.equal(p.disposition.reason, "DNS_TIMEOUT");
     assert.equal(p.disposition.detail, `name lookup failed: query to ${dns}:53 dropped by policy default/order-egress`);
+    const decided = p.hops.flatMap((h) => h.steps).filter((x) => x.decided);
+    assert.equal(decided.length, 1);
+    assert.equal(decided[0].action, "POLICY");
     // The DNS step comes first and is the query: UDP to the kube-dns Service IP, port 53.
     const first = p.hops[0].steps[0];
     assert.equal(first.action, "DNS");
@@ -244,7 +249,12 @@ test("dns verdict: a dnsConfig nameserver nobody serves — the lookup times out
   for (const p of r.paths) {
     assert.equal(p.disposition.verdict, "DROPPED");
     assert.equal(p.disposition.detail, why);
+    assert.equal(p.disposition.reason, "DNS_TIMEOUT");
     assert.equal(p.hops[0].steps[0].action, "DNS");
+    // Nothing dropped the query: the wait at its end decided.
+    const last = p.hops.at(-1)!.steps.at(-1)!;
+    assert.equal(last.action, "DNS");
+    assert.equal(last.decided, true);
   }
   const [deny] = runCheck(s, [
     { from: "lonely", to: "http://api.example.com", protocol: "tcp", expect: "deny", line: 1 },
@@ -273,4 +283,50 @@ test("dns verdict: a CoreDNS pod's own IP as the nameserver answers like the Ser
   assert.equal(r.dns?.lookup, undefined);
   assert.ok(r.dns?.answer);
   assert.ok(r.paths.every((p) => p.disposition.verdict === "DELIVERED"));
+});
+
+test("dns verdict: a name that does not exist ends DNS_NXDOMAIN at the nameserver's answer", async () => {
+  // glibc walks the search list (ndots:5) and the name as is; CoreDNS answers NXDOMAIN for
+  // each: getaddrinfo fails with EAI_NONAME, no connection is attempted.
+  const state = await cluster();
+  const s = modelSession(state);
+  const r = s.trace({ from: "order-app", to: "http://no-such-service" });
+  assert.ok(r.dns!.walk.length > 1 && r.dns!.walk.every((q) => q.rcode === "NXDOMAIN"));
+  assert.ok(r.paths.length > 0);
+  assert.equal(Math.round(sum(r.paths) * 1e6) / 1e6, 1);
+  for (const p of r.paths) {
+    assert.equal(p.disposition.verdict, "DROPPED");
+    assert.equal(p.disposition.reason, "DNS_NXDOMAIN");
+    const steps = p.hops.flatMap((h) => h.steps);
+    // The query's hops to a CoreDNS pod, then the answer, which decided.
+    assert.ok(steps.some((x) => x.action === "DELIVERED" && /53/.test(x.detail)));
+    assert.deepEqual(
+      steps.filter((x) => x.decided).map((x) => x.action),
+      ["DNS"],
+    );
+    assert.equal(steps.at(-1)!.decided, true);
+  }
+  // check counts the name's failure once per path, as a deny.
+  const [deny] = runCheck(s, [
+    { from: "order-app", to: "http://no-such-service", protocol: "tcp", expect: "deny", line: 1 },
+  ]);
+  assert.equal(deny.ok, true);
+  assert.equal(deny.verdict, "deny");
+});
+
+test("dns verdict: a nameserver that answers REFUSED ends DNS_REFUSED", async () => {
+  const state = await cluster();
+  const s = modelSession(state);
+  // A resolver whose nameserver refuses (as CoreDNS does for a zone it does not serve
+  // without a forward plugin): the walk stops at the REFUSED answer.
+  const refusing = (ns: string) => () => ({
+    nameserver: ns,
+    walk: [{ name: "db.internal", type: "A" as const, rcode: "REFUSED", answers: [] }],
+  });
+  const { traceSession } = await import("./trace.js");
+  const r0 = s.trace({ from: "order-app", to: "http://no-such-service" });
+  const t = traceSession(state, s.ir, { resolve: refusing(r0.dns!.nameserver) });
+  const r = t.trace({ from: "order-app", to: "http://db.internal" });
+  assert.ok(r.paths.length > 0);
+  for (const p of r.paths) assert.equal(p.disposition.reason, "DNS_REFUSED");
 });

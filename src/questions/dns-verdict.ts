@@ -22,7 +22,7 @@
 import type { ClusterState, PodState } from "../control/state.js";
 import { ipToInt } from "../net/ipv4.js";
 import { decide, indexPolicies, type Party, type PolicyIndex } from "../policy/engine.js";
-import type { DnsLookup, TracePath, TraceResult } from "../sim/index.js";
+import type { DnsLookup, DnsQuery, DropReason, TracePath, TraceResult } from "../sim/index.js";
 
 /** A query path that arrives: at a nameserver, or out of the cluster (to the node's upstream). */
 const arrives = (p: TracePath) => p.disposition.verdict === "DELIVERED" || p.disposition.verdict === "EXITS_CLUSTER";
@@ -128,18 +128,59 @@ function failedPath(r: TraceResult, q: TracePath, reason: string): TracePath {
     });
   }
   const d = q.disposition;
+  // The query arrived where nobody answers: the wait for the answer decided, at its end.
+  const at = hops.at(-1);
+  const last = at?.steps.at(-1)?.packet;
+  if (arrives(q) && at && last) at.steps.push({ action: "DNS", detail: reason, packet: last, decided: true });
   return {
     probability: q.probability,
     choices: q.choices.map(dnsChoice),
     hops,
     disposition: {
       verdict: "DROPPED",
-      ...(d.reason ? { reason: d.reason } : {}),
+      // The query got no answer (dropped, refused by the kernel, or nobody serves the
+      // address): glibc retries, then getaddrinfo gives EAI_AGAIN. The query's own
+      // reason (POLICY_DENIED …) stays on its deciding step and in the detail.
+      reason: "DNS_TIMEOUT",
       detail: reason,
       ...(d.ns ? { ns: d.ns } : {}),
       ...(d.object ? { object: d.object } : {}),
     },
   };
+}
+
+/**
+ * The reason of a lookup the nameserver answered without an address: REFUSED anywhere in
+ * the walk ends it (glibc stops searching on REFUSED), NXDOMAIN/NODATA on every name is
+ * "no such name", SERVFAIL is a temporary failure (EAI_AGAIN) like a timeout.
+ */
+function answeredReason(walk: DnsQuery[]): DropReason {
+  if (walk.some((w) => w.rcode === "REFUSED")) return "DNS_REFUSED";
+  if (walk.every((w) => w.rcode === "NXDOMAIN" || w.rcode === "NODATA")) return "DNS_NXDOMAIN";
+  return "DNS_TIMEOUT";
+}
+
+/**
+ * The DROPPED paths of a name the nameserver answered without an address: the query's
+ * hops (one path per query path), then the DNS step with the walk's answers, which decided.
+ */
+function notFoundPaths(r: TraceResult, queries: TracePath[]): TracePath[] {
+  const dns = r.dns!;
+  const reason = answeredReason(dns.walk);
+  const walk = dns.walk.map((w) => `${w.name} ${w.rcode}`).join(", ");
+  const detail = `name lookup failed: ${walk || "no query"} (nameserver ${dns.nameserver}:53${reason === "DNS_NXDOMAIN" ? ": no such name" : ""})`;
+  return queries.map((q) => {
+    const hops = q.hops.map((h) => ({ ns: h.ns, steps: h.steps.slice() }));
+    const at = hops.at(-1);
+    const packet = at?.steps.at(-1)?.packet;
+    if (at && packet) at.steps.push({ action: "DNS", detail, packet, decided: true });
+    return {
+      probability: q.probability,
+      choices: q.choices.map(dnsChoice),
+      hops,
+      disposition: { verdict: "DROPPED", reason, detail, ...(at ? { ns: at.ns } : {}) },
+    };
+  });
 }
 
 /**
@@ -151,7 +192,13 @@ export function withDnsVerdict(r: TraceResult, state: ClusterState | undefined, 
   const queries = r.dns?.path;
   // Nobody answers at the nameservers: a path the query arrives on gets no answer either.
   const answers = r.dns?.timeout && !r.dns.answer ? () => false : arrives;
-  if (!r.dns || !queries?.length || queries.every(answers)) return r;
+  if (!r.dns || !queries?.length) return r;
+  if (queries.every(answers)) {
+    if (r.dns.answer || r.dns.hosts) return r;
+    // Answered, with no address (NXDOMAIN, REFUSED …): the flow ends at the answer.
+    const paths = notFoundPaths(r, queries);
+    return { ...r, paths: paths.slice(0, maxPaths), ...(paths.length > maxPaths ? { truncated: true } : {}) };
+  }
   const paths: TracePath[] = [];
   const reasons: string[] = [];
   const all = !queries.some(answers);

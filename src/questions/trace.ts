@@ -17,7 +17,8 @@ import { withDnsVerdict } from "./dns-verdict.js";
 // What askers need to phrase a flow and read the answer, so they import questions only.
 export { TraceInputError } from "../sim/index.js";
 export { IptablesParseError } from "../sim/parse-iptables.js";
-export { renderTrace } from "../sim/index.js";
+export { renderTrace, pathVerdict, traceJson } from "../sim/index.js";
+export type { PathVerdict } from "../sim/index.js";
 export type { DnsLookup, FlowSpec, Protocol, Resolver, TraceResult, TracePath } from "../sim/index.js";
 
 /** The DNS helper's resolver walk, adapted to the interpreter's Resolver shape. */

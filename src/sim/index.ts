@@ -2,6 +2,10 @@
 export { traceFlow, TraceInputError } from "./flow.js";
 export type { FlowSpec, TraceOptions, Resolver } from "./flow.js";
 export { renderTrace } from "./render.js";
+export { DROP_REASONS, DROP_REASON_UNKNOWN, dropReasonCode } from "./drop-reasons.js";
+export type { DropReasonInfo } from "./drop-reasons.js";
+export { pathJson, pathVerdict, traceJson } from "./json.js";
+export type { PathVerdict, TracePathJson } from "./json.js";
 export type * from "./trace.js";
 
 import type { DataplaneIR, IptLayer, NftLayer } from "../ir/types.js";

@@ -19,7 +19,8 @@ function pathText(path: TracePath, indent: string, out: string[], opts: { packet
     out.push(`${indent}${n}. ${hop.ns}`);
     for (const st of hop.steps) {
       const p = pk(st.packet);
-      out.push(`${indent}   ${st.action.padEnd(12)} ${st.detail}`);
+      // The step that decided a path's fate: ✗ in the margin.
+      out.push(`${indent}${st.decided ? " ✗ " : "   "}${st.action.padEnd(12)} ${st.detail}`);
       if (st.object)
         out.push(
           `${indent}   ${"".padEnd(12)}   ${st.object.kind === "rule" || st.object.kind === "nft-rule" ? `[${st.object.table} ${st.object.chain}${st.object.index !== undefined ? ` #${st.object.index}` : ""}${st.object.line !== undefined ? ` line ${st.object.line}` : ""}] ` : `[${st.object.kind}] `}${st.object.text.split("\n").join(" | ")}`,

@@ -112,6 +112,9 @@ export interface Step {
   detail: string;
   object?: StepObject;
   packet: PacketView;
+  /** Set on the one step of a path that did not deliver which decided its fate (the
+   *  dropping rule, the missing route, the port nobody listens on). */
+  decided?: true;
 }
 
 export interface Hop {

@@ -28,12 +28,12 @@ export function condensedPath(p: TracePath, indent = "  "): string {
   for (const h of p.hops) {
     out.push(`${indent}${h.ns}`);
     for (const s of h.steps) {
-      if (!SHOWN.has(s.action)) continue;
+      if (!SHOWN.has(s.action) && !s.decided) continue;
       const obj =
         s.object && (s.action === "ROUTED" || s.action === "ENCAPSULATED" || s.action === "NAT")
           ? `   [${s.object.text}]`
           : "";
-      out.push(`${indent}  ${s.action.padEnd(12)} ${s.detail}${obj}`);
+      out.push(`${indent}${s.decided ? "✗ " : "  "}${s.action.padEnd(12)} ${s.detail}${obj}`);
     }
   }
   const d = p.disposition;

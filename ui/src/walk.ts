@@ -408,8 +408,8 @@ export class Walk {
         fr.kind === "resolver"
           ? "DNS: resolve the name"
           : fr.kind === "verdict"
-            ? `${fr.phase === "dns" ? "DNS query " : fr.phase === "reply" ? "reply " : ""}⇒ ${fr.path!.disposition.verdict}`
-            : `${fr.step!.action}: ${fr.step!.detail}`;
+            ? `${fr.phase === "dns" ? "DNS query " : fr.phase === "reply" ? "reply " : ""}⇒ ${fr.path!.disposition.verdict}${fr.path!.disposition.reason ? ` (${fr.path!.disposition.reason})` : ""}`
+            : `${fr.step!.decided ? "✗ " : ""}${fr.step!.action}: ${fr.step!.detail}`;
       this.list.append(
         h(
           "li",
@@ -418,7 +418,8 @@ export class Walk {
             "button",
             {
               type: "button",
-              class: `step-btn a-${fr.step?.action ?? fr.kind}`,
+              class: `step-btn a-${fr.step?.action ?? fr.kind}${fr.step?.decided ? " decided" : ""}`,
+              ...(fr.step?.decided ? { title: "this step decided the path's verdict" } : {}),
               "data-i": i,
               onclick: () => this.go(i),
             },
@@ -584,6 +585,7 @@ export class Walk {
       ),
       h("p", { class: "help" }, ACTION_HELP[st.action] ?? ""),
       h("p", { class: "detail" }, st.detail),
+      st.decided ? h("p", { class: "decided" }, "✗ This step decided the path's verdict.") : "",
       st.object ? this.objectBox(st.object) : "",
     );
     if (isNat) {

@@ -227,9 +227,12 @@ export abstract class WalkConntrack extends WalkCore {
     // What the drop stands for is the IR's tag on the rule (or its policy table): see DropTag.
     const tag = r.drop;
     const what = r.verdict === "reject" ? "rejected" : "dropped";
+    // The rule's own step (the hook's last) decided, when the hook wrote one for it.
+    const last = this.cur!.steps.at(-1);
+    const decider = o && last?.object === o ? last : undefined;
     if (tag?.reason === "POLICY_DENIED") {
       const detail = `${what} by NetworkPolicy: ${o?.table} ${o?.chain ?? ""}${r.detail ? `: ${r.detail}` : ""}`;
-      this.end({ verdict: "DROPPED", reason: "POLICY_DENIED", detail, object: o }, pkt);
+      this.end({ verdict: "DROPPED", reason: "POLICY_DENIED", detail, object: o }, pkt, "DROPPED", decider);
       return false;
     }
     const reason: DropReason =
@@ -238,7 +241,7 @@ export abstract class WalkConntrack extends WalkCore {
       tag?.reason === "SERVICE_BACKEND_NOT_FOUND"
         ? `${what} by ${o?.table ?? ""} ${o?.chain ?? ""}: the Service has no ${tag.local ? "local " : ""}endpoints${r.verdict === "reject" ? " (ICMP port unreachable to the client)" : ""}`
         : `${what} by ${o?.table ?? ""} ${o?.chain ?? ""}`;
-    this.end({ verdict: "DROPPED", reason, detail, ...(o ? { object: o } : {}) }, pkt);
+    this.end({ verdict: "DROPPED", reason, detail, ...(o ? { object: o } : {}) }, pkt, "DROPPED", decider);
     return false;
   }
 

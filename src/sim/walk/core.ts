@@ -13,7 +13,7 @@ import type { Hook } from "../netfilter.js";
 import { assignPkt, clonePkt, makePkt, viewOf, type Pkt } from "../packet.js";
 import type { NsInfo, Topology } from "../topology.js";
 import type { CompiledIR } from "../topology.js";
-import type { Disposition, DropReason, Hop, StepAction, StepObject, TracePath } from "../trace.js";
+import type { Disposition, DropReason, Hop, Step, StepAction, StepObject, TracePath } from "../trace.js";
 import type { CtTable, CtEntry, CtRef } from "./ct-table.js";
 
 export interface Chooser {
@@ -261,9 +261,30 @@ export abstract class WalkCore {
     this.cur!.steps.push(object ? { action, detail, packet, object } : { action, detail, packet });
   }
 
-  protected end(d: Disposition, pkt: Pkt, action: StepAction = "DROPPED"): void {
+  /**
+   * The path's last step and verdict. A path that does not deliver marks the step that
+   * decided (`decided: true`): `decider`, the step of the rule that dropped it when the
+   * caller has one in the current hop, else this last step.
+   */
+  protected end(d: Disposition, pkt: Pkt, action: StepAction = "DROPPED", decider?: Step): void {
     if (this.disposition) return;
-    this.step(action, d.detail, pkt, d.object);
+    const v = d.verdict;
+    if (v === "DROPPED" || v === "REFUSED") {
+      const steps = this.cur!.steps;
+      const i = decider ? steps.lastIndexOf(decider) : -1;
+      // A new object in the slot: the step may be shared with paths already emitted.
+      if (i >= 0) steps[i] = { ...steps[i], decided: true };
+      const packet = viewOf(pkt);
+      const o = d.object;
+      if (i >= 0)
+        steps.push(o ? { action, detail: d.detail, packet, object: o } : { action, detail: d.detail, packet });
+      else
+        steps.push(
+          o
+            ? { action, detail: d.detail, packet, object: o, decided: true }
+            : { action, detail: d.detail, packet, decided: true },
+        );
+    } else this.step(action, d.detail, pkt, d.object);
     d.ns = this.cur?.ns;
     this.disposition = d;
   }

@@ -47,6 +47,8 @@ export abstract class WalkDeliver extends WalkIpvs {
       return this.end(
         {
           verdict: "REFUSED",
+          // The receiver is no tunnel endpoint for it: Hubble's NO_TUNNEL_OR_ENCAPSULATION_ENDPOINT.
+          reason: "TUNNEL_ENDPOINT_MISSING",
           detail: `encapsulated packet to ${intToIp(pkt.dst)}: no tunnel device for it (ICMP port unreachable)`,
         },
         pkt,
@@ -93,6 +95,7 @@ export abstract class WalkDeliver extends WalkIpvs {
     this.end(
       {
         verdict: "REFUSED",
+        reason: "NO_LISTENER",
         detail: `nothing listens on ${pkt.proto} ${intToIp(pkt.dst)}:${pkt.dport} in ${ns.id} (${how})`,
         port: pkt.dport,
       },

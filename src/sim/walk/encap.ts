@@ -14,7 +14,8 @@ export abstract class WalkEncap extends WalkL2 {
     const f = inf.fdbSelf(link.name, mac) ?? inf.fdbSelf(link.name, "00:00:00:00:00:00");
     if (!f || !f.dst)
       return this.drop(
-        "NO_NEIGHBOUR",
+        // No VTEP to send to: Hubble's NO_TUNNEL_OR_ENCAPSULATION_ENDPOINT (flow.proto), not a neighbour miss.
+        "TUNNEL_ENDPOINT_MISSING",
         `no FDB entry for ${mac} on ${link.name}: the VXLAN device does not know the remote VTEP`,
         pkt,
         linkObj(this.c, link),

@@ -1,0 +1,48 @@
+// `podnet trace -o json`: Hubble's verdict fields on every path (cilium/cilium
+// api/v1/flow/flow.proto: drop_reason is the number, drop_reason_desc the DropReason's
+// name), the TraceResult's own fields kept, the deciding step marked.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+
+const run = (...args: string[]) => spawnSync(process.execPath, ["bin/podnet.js", ...args], { encoding: "utf8" });
+type Path = {
+  verdict: string;
+  drop_reason?: number;
+  drop_reason_desc?: string;
+  disposition: { verdict: string; reason?: string };
+  hops: { steps: { action: string; decided?: boolean }[] }[];
+};
+
+test("trace -o json: a port nobody listens on is REFUSED, NO_LISTENER (0: Hubble has none), its step marked", () => {
+  const r = run("trace", "order-app", "user-app", "-p", "9999", "-o", "json");
+  assert.equal(r.status, 0, r.stderr);
+  const p: Path = JSON.parse(r.stdout).paths[0];
+  assert.deepEqual([p.verdict, p.drop_reason, p.drop_reason_desc], ["REFUSED", 0, "NO_LISTENER"]);
+  // The existing fields stay.
+  assert.deepEqual([p.disposition.verdict, p.disposition.reason], ["REFUSED", "NO_LISTENER"]);
+  const decided = p.hops.flatMap((h) => h.steps).filter((s) => s.decided);
+  assert.deepEqual(
+    decided.map((s) => s.action),
+    ["REFUSED"],
+  );
+});
+
+test("trace -o json: a delivered path has its verdict and no drop fields; the DNS query's paths too", () => {
+  const r = run("trace", "order-app", "http://user-service", "-o", "json");
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  for (const p of [...j.paths, ...j.dns.path] as Path[]) {
+    assert.equal(p.verdict, "DELIVERED");
+    assert.equal(p.drop_reason, undefined);
+    assert.equal(p.drop_reason_desc, undefined);
+    assert.ok(p.hops.every((h) => h.steps.every((s) => !s.decided)));
+  }
+});
+
+test("trace: the text view marks the deciding step with ✗ in the margin", () => {
+  const r = run("trace", "client", "http://web", "-f", "examples/broken/ingress-deny");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^ +✗ POLICY +ingress of default\/web-/m);
+  assert.match(r.stdout, /=> DROPPED \(POLICY_DENIED\)/);
+});
