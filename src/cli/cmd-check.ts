@@ -1,7 +1,7 @@
 // `podnet check FILE`: connectivity expectations for CI (exit 0 all hold, 1 otherwise).
 import type { Command } from "commander";
 import { readFile, writeFile } from "node:fs/promises";
-import { loadFromFlags } from "./cluster-opts.js";
+import { FAULT_OPTION, loadFromFlags } from "./cluster-opts.js";
 import { parseExpectations, renderCheck, renderJUnit, runCheck } from "../questions/check.js";
 import { modelSession } from "../questions/trace.js";
 import { SpecError } from "../manifest/errors.js";
@@ -16,6 +16,7 @@ export function register(program: Command): void {
     .option("--config <file>", "cluster config (kind: Cluster)")
     .option("--seed <seed>", "seed for names and allocations")
     .option("--junit <file>", "also write JUnit XML here")
+    .option(...FAULT_OPTION)
     .action(async (file: string, o) => {
       let text: string;
       try {

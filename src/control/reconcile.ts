@@ -17,6 +17,7 @@ import { stableJson } from "./hash.js";
 import { ipamFor } from "./ipam.js";
 import { kubeletSetup, retryConfigErrors } from "./kubelet.js";
 import { createPods } from "./new-pods.js";
+import { applyReadinessFaults, kubeProxySyncedOf } from "./faults.js";
 import { computeNodes } from "./nodes.js";
 import { CLUSTER_SCOPED, objKey } from "./objects.js";
 import { checkObjects, emit, groupByKind, ofKind, type ReconcileContext, unchanged } from "./reconcile-context.js";
@@ -57,7 +58,8 @@ export function reconcile(
   if (!sameNs || nodesChanged) for (const n of namespaces) ctx.changedNs.add(n.name);
   // kubelet before the slices: a container it cannot configure keeps its pod not ready.
   kubeletSetup(ctx, created, svc.services);
-  const pods = retryConfigErrors(ctx, made);
+  // Faults that fail readiness (control/faults.ts) act before the EndpointSlice controller.
+  const pods = applyReadinessFaults(ctx.config.faults ?? [], retryConfigErrors(ctx, made));
   const { endpointSlices, svcWarnings } = buildSlices(ctx, pods, svc.services);
   const warnings = [...warningsOf(ctx.nodes, desired, svcWarnings, scheduler), ...podWarnings];
 
@@ -93,6 +95,8 @@ export function reconcile(
   const { dns: _old, ...withoutDns } = state;
   void _old;
   state.dns = computeDnsRecords(withoutDns);
+  const synced = kubeProxySyncedOf(ctx.config.faults ?? [], prev, state);
+  if (synced) state.kubeProxySynced = synced;
   return { state, events: ctx.events };
 }
 

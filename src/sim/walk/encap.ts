@@ -14,7 +14,7 @@ export abstract class WalkEncap extends WalkL2 {
     const f = inf.fdbSelf(link.name, mac) ?? inf.fdbSelf(link.name, "00:00:00:00:00:00");
     if (!f || !f.dst)
       return this.drop(
-        "NO_NEIGHBOUR",
+        "TUNNEL_ENDPOINT_MISSING",
         `no FDB entry for ${mac} on ${link.name}: the VXLAN device does not know the remote VTEP`,
         pkt,
         linkObj(this.c, link),
