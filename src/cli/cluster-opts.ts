@@ -7,6 +7,7 @@ import { loadCluster } from "../load/cluster.js";
 import type { ViewOptions } from "../views/common.js";
 import type { CommandOutput } from "../views/get.js";
 import { quoteValue } from "../manifest/diag.js";
+import { type Fault, formatFault, parseFault } from "../manifest/faults.js";
 import { UsageError } from "./errors.js";
 
 export const collect = (v: string, prev: string[]) => [...prev, v];
@@ -24,7 +25,27 @@ export function addClusterOptions(cmd: Command): Command {
     .option(
       "--max-input-bytes <n>",
       "refuse an input file or stdin larger than this (default: PODNET_MAX_INPUT_BYTES, else 3 GiB)",
-    );
+    )
+    .option(...FAULT_OPTION);
+}
+
+/** --fault 'NAME ARGS' (repeatable): a named fault added to the config's `faults:` (manifest/faults.ts). */
+export const FAULT_OPTION = [
+  "--fault <fault>",
+  "a named fault on the model, as 'NAME ARG…' (e.g. 'kube-proxy-down worker-1'); repeatable (podnet fault list: the names)",
+  collect,
+  [] as string[],
+] as const;
+
+/** The --fault values parsed; a bad one is a usage error naming it. */
+export function faultsFromFlags(values: readonly string[] | undefined): Fault[] {
+  const out: Fault[] = [];
+  for (const v of values ?? []) {
+    const f = parseFault(v);
+    if (typeof f === "string") throw new UsageError(`--fault ${quoteValue(v)}: ${f}`);
+    if (!out.some((g) => formatFault(g) === formatFault(f))) out.push(f);
+  }
+  return out;
 }
 
 export interface ClusterFlags {
@@ -32,6 +53,8 @@ export interface ClusterFlags {
   config?: string;
   seed?: string;
   maxInputBytes?: string;
+  /** --fault values ('NAME ARG…'). */
+  fault?: string[];
 }
 
 /** --max-input-bytes: the loader reads the cap from PODNET_MAX_INPUT_BYTES (src/load/input.ts). */
@@ -52,7 +75,15 @@ export const cliWarn = (message: string) => process.stderr.write(`warning: ${mes
  */
 export async function loadFromFlags(o: ClusterFlags) {
   applyInputCap(o);
-  return loadCluster({ files: o.filename ?? [], config: o.config, seed: o.seed, warn: cliWarn, mode: "tolerant" });
+  const faults = faultsFromFlags(o.fault);
+  return loadCluster({
+    files: o.filename ?? [],
+    config: o.config,
+    seed: o.seed,
+    warn: cliWarn,
+    mode: "tolerant",
+    faults,
+  });
 }
 
 export function hostViewOptions(): ViewOptions {

@@ -10,7 +10,7 @@ import { diffIsEmpty } from "../control/diff.js";
 import { computeReach, diffReach, renderDiff, type ReachDiffLine } from "../questions/reach.js";
 import { formatChangeEvents, formatDiff } from "../views/diff.js";
 import { findResource } from "../views/get.js";
-import { cliWarn, collect, loadFromFlags } from "./cluster-opts.js";
+import { cliWarn, collect, FAULT_OPTION, loadFromFlags } from "./cluster-opts.js";
 import { loadSpecFromArgs } from "../load/input.js";
 import { UsageError } from "./errors.js";
 import { findPod } from "./resolve-target.js";
@@ -85,6 +85,7 @@ interface ChangeFlags {
   config?: string;
   seed?: string;
   output?: string;
+  fault?: string[];
 }
 
 function exists(state: ClusterState, kind: string, namespace: string, name: string): boolean {
@@ -106,7 +107,7 @@ async function change(
   make: (state: ClusterState) => { change: Change; message: string[] } | { notFound: string },
 ): Promise<void> {
   if (o.name !== undefined) return changeRunning(o, make);
-  const { state } = await loadFromFlags({ filename: o.base ?? [], config: o.config, seed: o.seed });
+  const { state } = await loadFromFlags({ filename: o.base ?? [], config: o.config, seed: o.seed, fault: o.fault });
   const made = make(state);
   if ("notFound" in made) {
     process.stderr.write(made.notFound);
@@ -222,6 +223,7 @@ function changeOptions(cmd: Command, clusterFlag: "-f" | "--base"): Command {
     .option("--config <file>", "cluster config (kind: Cluster)")
     .option("--seed <seed>", "seed for generated names and allocations")
     .option("-o, --output <format>", "text|json", "text")
+    .option(...FAULT_OPTION)
     .option("--name <name>", "change the RUNNING cluster NAME (podnet up): the kernel follows (root)");
 }
 

@@ -2,7 +2,7 @@
 // 1 usage and 2 invalid input as everywhere).
 import type { Command } from "commander";
 import { readFile, writeFile } from "node:fs/promises";
-import { loadFromFlags } from "./cluster-opts.js";
+import { FAULT_OPTION, loadFromFlags } from "./cluster-opts.js";
 import { parseExpectations, renderCheck, renderJUnit, runCheck } from "../questions/check.js";
 import { modelSession } from "../questions/trace.js";
 import { SpecError } from "../manifest/errors.js";
@@ -23,6 +23,7 @@ export function register(program: Command): void {
       "text|json (json: per expectation its paths' verdict, drop_reason, drop_reason_desc)",
       "text",
     )
+    .option(...FAULT_OPTION)
     .action(async (file: string, o) => {
       if (o.output !== "text" && o.output !== "json") throw new UsageError(`-o must be text or json: "${o.output}"`);
       let text: string;

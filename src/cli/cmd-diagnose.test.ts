@@ -66,3 +66,41 @@ test("diagnose --all: exit 0 on the example, 3 with the finding on a broken one,
   assert.equal(JSON.parse(bad.stdout).findings[0].code, "service.endpoints.ready");
   assert.equal(run("diagnose", "--all", "order-app").status, 1);
 });
+
+test("--fault: a named fault on the model, repeatable; diagnose names it and --all lists it first", () => {
+  const r = run(
+    "diagnose",
+    "client",
+    "http://web",
+    "-f",
+    "examples/broken/selector-typo",
+    "--fault",
+    "ip-forward-off worker-1",
+    "--fault",
+    "coredns-down",
+    "-o",
+    "json",
+  );
+  assert.equal(r.status, 3, r.stderr); // a failed check
+  const d = JSON.parse(r.stdout);
+  assert.equal(d.first_failure.code, "dns.coredns");
+  assert.match(d.first_failure.fix, /podnet fault clear 'coredns-down'/);
+  const all = run("diagnose", "--all", "-f", "examples/broken/ip-forward-off", "-o", "json");
+  const j = JSON.parse(all.stdout);
+  assert.deepEqual(j.findings[0], {
+    code: "fault",
+    subject: "ip-forward-off worker-1",
+    evidence: "net.ipv4.ip_forward=0 on the node: it forwards nothing (podnet fault clear 'ip-forward-off worker-1')",
+  });
+  assert.ok(j.findings.some((f: { code: string }) => f.code === "path.route"));
+});
+
+test("--fault: an unknown fault or one naming nothing in the cluster is an error naming it", () => {
+  const bad = run("trace", "client", "web", "-f", "examples/broken/selector-typo", "--fault", "nope x");
+  assert.equal(bad.status, 1, bad.stderr); // a usage error
+  assert.match(bad.stderr, /^error: --fault "nope x": unknown fault "nope"/m);
+  const missing = run("rules", "worker-1", "-f", "examples/broken/selector-typo", "--fault", "veth-down ghost");
+  assert.equal(missing.status, 2); // bad input, as a config error is
+  assert.match(missing.stderr, /fault "veth-down default\/ghost": no pod default\/ghost/);
+  assert.doesNotMatch(missing.stderr, /at .*\.js/);
+});

@@ -3,7 +3,7 @@
 import { watch, statSync, type FSWatcher } from "node:fs";
 import type { Command } from "commander";
 import { loadCluster } from "../load/cluster.js";
-import { cliWarn, loadFromFlags } from "./cluster-opts.js";
+import { cliWarn, FAULT_OPTION, loadFromFlags } from "./cluster-opts.js";
 import { createZone, type PodsMode } from "../dns/zone.js";
 import { startDnsServer } from "../dns/server.js";
 import { formatWalk, resolveFromPod, type Libc } from "../dns/resolver.js";
@@ -163,6 +163,7 @@ function registerResolve(program: Command): void {
     .option("--config <file>", "cluster config (kind: Cluster)")
     .option("--seed <seed>", "seed for generated names and allocations")
     .option("-n, --namespace <ns>", "the pod's namespace")
+    .option(...FAULT_OPTION)
     .option("--type <type>", "A|AAAA|SRV|TXT|PTR|CNAME", "A")
     .option("--libc <libc>", "glibc|musl (Debian/Ubuntu images vs Alpine)", "glibc")
     .option("-o, --output <format>", "txt|json", "txt")

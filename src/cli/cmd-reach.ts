@@ -1,7 +1,7 @@
 // `podnet reach`: who may talk to whom under the cluster's NetworkPolicies,
 // per workload pair, and `--diff` between two sets of manifests.
 import type { Command } from "commander";
-import { loadFromFlags } from "./cluster-opts.js";
+import { FAULT_OPTION, loadFromFlags } from "./cluster-opts.js";
 import { computeReach, diffReach, OWNER_NAMINGS, renderDiff, renderReach } from "../questions/reach.js";
 import { parseSelector } from "../manifest/selector.js";
 import { UsageError } from "./errors.js";
@@ -17,6 +17,7 @@ export function register(program: Command): void {
     )
     .option("-f, --filename <path>", "manifests (file, directory, or - for stdin); repeatable", collect, [])
     .option("--f2 <path>", "with --diff: the new manifests; repeatable", collect, [])
+    .option(...FAULT_OPTION)
     .option("--config <file>", "cluster config (kind: Cluster)")
     .option("--seed <seed>", "seed for names and allocations")
     .option("-n, --namespace <ns>", "only pairs with a workload in this namespace")
@@ -64,8 +65,8 @@ the cluster's pod range left out (0.0.0.0-10.243.255.255,10.245.0.0-255.255.255.
       };
       if (o.diff) {
         if (o.f2.length === 0) throw new UsageError("--diff needs the new manifests as --f2 PATH");
-        const before = await loadFromFlags({ filename: o.filename, config: o.config, seed: o.seed });
-        const after = await loadFromFlags({ filename: o.f2, config: o.config, seed: o.seed });
+        const before = await loadFromFlags({ filename: o.filename, config: o.config, seed: o.seed, fault: o.fault });
+        const after = await loadFromFlags({ filename: o.f2, config: o.config, seed: o.seed, fault: o.fault });
         const d = diffReach(
           computeReach(before.state, { ...opts, explain: false, includeDenied: false }).lines,
           computeReach(after.state, { ...opts, explain: false, includeDenied: false }).lines,

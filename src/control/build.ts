@@ -19,6 +19,8 @@
 //   hash.ts      seeded names (pod-template-hash, 5-char suffixes, UIDs, container IDs)
 import type { ClusterSpec } from "../manifest/cluster-spec.js";
 import type { KubeObject } from "../manifest/types.js";
+import { SpecError } from "../manifest/errors.js";
+import { faultErrors } from "./faults.js";
 import { reconcile, objKey } from "./reconcile.js";
 import type { ClusterState } from "./state.js";
 import { systemObjects } from "./system.js";
@@ -68,5 +70,9 @@ export function mergeObjects(base: KubeObject[], overrides: KubeObject[]): KubeO
 export function buildState(spec: ClusterSpec, opts: { seed?: string } = {}): ClusterState {
   const seed = opts.seed ?? DEFAULT_SEED;
   const objects = mergeObjects(systemObjects(spec.config), spec.objects);
-  return reconcile(emptyState(spec.config, seed), objects).state;
+  const state = reconcile(emptyState(spec.config, seed), objects).state;
+  // A fault naming a node or pod the cluster does not have is bad input, not a crash.
+  const errs = faultErrors(state);
+  if (errs.length) throw new SpecError(errs.map((message) => ({ severity: "error", message, field: "faults" })));
+  return state;
 }

@@ -18,6 +18,7 @@ import { ipamFor } from "./ipam.js";
 import { announcementEvents } from "./metallb.js";
 import { kubeletSetup, retryConfigErrors } from "./kubelet.js";
 import { createPods } from "./new-pods.js";
+import { applyReadinessFaults, kubeProxySyncedOf } from "./faults.js";
 import { computeNodes } from "./nodes.js";
 import { CLUSTER_SCOPED, objKey } from "./objects.js";
 import { checkObjects, emit, groupByKind, ofKind, type ReconcileContext, unchanged } from "./reconcile-context.js";
@@ -58,7 +59,8 @@ export function reconcile(
   if (!sameNs || nodesChanged) for (const n of namespaces) ctx.changedNs.add(n.name);
   // kubelet before the slices: a container it cannot configure keeps its pod not ready.
   kubeletSetup(ctx, created, svc.services);
-  const pods = retryConfigErrors(ctx, made);
+  // Faults that fail readiness (control/faults.ts) act before the EndpointSlice controller.
+  const pods = applyReadinessFaults(ctx.config.faults ?? [], retryConfigErrors(ctx, made));
   const { endpointSlices, svcWarnings } = buildSlices(ctx, pods, svc.services);
   const warnings = [...warningsOf(ctx.nodes, desired, svcWarnings, scheduler), ...podWarnings];
 
@@ -94,6 +96,8 @@ export function reconcile(
   const { dns: _old, ...withoutDns } = state;
   void _old;
   state.dns = computeDnsRecords(withoutDns);
+  const synced = kubeProxySyncedOf(ctx.config.faults ?? [], prev, state);
+  if (synced) state.kubeProxySynced = synced;
   // MetalLB's speakers react to the new Services and endpoints (a new election).
   const lb = announcementEvents(prev, state, ctx.clock);
   if (lb.length > 0) {

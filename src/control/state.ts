@@ -205,6 +205,9 @@ export interface ClusterState {
   objects?: KubeObject[];
   /** ReplicaSets made by Deployments (and given ones), for views. */
   replicaSets?: ReplicaSetState[];
+  /** Nodes whose kube-proxy is stopped (fault kube-proxy-down): the Services and
+   *  EndpointSlices it last synced, which its rules still follow (control/faults.ts). */
+  kubeProxySynced?: Record<string, { services: ServiceState[]; endpointSlices: EndpointSliceState[] }>;
 }
 
 export type { Container };

@@ -21,6 +21,7 @@
 
 import { hostsFileOf, podUtsHostname } from "../control/hosts.js";
 import { l2Announcements } from "../control/metallb.js";
+import { applyNodeFaults, applyUnderlayFaults } from "./faults.js";
 import { nodePolicyLayer } from "../policy/compile.js";
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
 import type { ProxyModeName } from "../manifest/config.js";
@@ -259,9 +260,11 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
   ns.sysctls["net.bridge.bridge-nf-call-iptables"] = "1";
   modelOnlySysctls(ns);
 
-  // kube-proxy: shared output once per state, then this node's differences.
-  const shared = ctx.proxyShared();
-  const own: ProxyOutput = ctx.proxy ? ctx.proxy.perNode(state, node, shared) : {};
+  // kube-proxy: shared output once per state, then this node's differences. A stopped
+  // kube-proxy (fault kube-proxy-down) keeps the rules of the state it last synced.
+  const stale = staleProxyState(state, node.name);
+  const shared = stale ? staleShared(ctx, stale) : ctx.proxyShared();
+  const own: ProxyOutput = ctx.proxy ? ctx.proxy.perNode(stale ?? state, node, shared) : {};
   for (const l of [...(shared.links ?? []), ...(own.links ?? [])]) ns.links.push({ ...l });
   for (const a of [...(shared.addresses ?? []), ...(own.addresses ?? [])])
     addAddress(ns, a.dev, a.cidr, { noBroadcastAttr: true });
@@ -306,7 +309,28 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
   if (ipvs) nn.ipvs = ipvs;
   const bgp = ctx.flavor.bgp?.(ctx, node);
   if (bgp) nn.bgp = bgp;
+  applyNodeFaults(state, node, nn, pods);
   return { node: nn, pods };
+}
+
+/** The state kube-proxy on `node` last synced, when it is stopped (control/faults.ts). */
+function staleProxyState(state: ClusterState, node: string): ClusterState | undefined {
+  const synced = state.kubeProxySynced?.[node];
+  if (!synced) return undefined;
+  let s = staleStates.get(synced);
+  if (!s) staleStates.set(synced, (s = { ...state, services: synced.services, endpointSlices: synced.endpointSlices }));
+  return s;
+}
+const staleStates = new WeakMap<object, ClusterState>();
+const staleOutputs = new WeakMap<ClusterState, Map<string, ProxyOutput>>();
+
+/** The proxy mode's shared output for a stale state, once per state and mode. */
+function staleShared(ctx: BuildContext, stale: ClusterState): ProxyOutput {
+  let m = staleOutputs.get(stale);
+  if (!m) staleOutputs.set(stale, (m = new Map()));
+  let out = m.get(ctx.proxyModeName);
+  if (!out) m.set(ctx.proxyModeName, (out = ctx.proxy ? ctx.proxy.shared(stale) : {}));
+  return out;
 }
 
 /**
@@ -375,6 +399,10 @@ export function buildUnderlay(state: ClusterState, ctx: BuildContext = buildCont
   state.nodes.forEach((n, i) =>
     ns.fdb.push({ dev: underlayPortName(i), mac: nodeEth0Mac(n.name), master: UNDERLAY_BRIDGE, state: "dynamic" }),
   );
+  applyUnderlayFaults(state, ns, (name) => {
+    const i = ctx.nodePos.get(name);
+    return i === undefined ? undefined : underlayPortName(i);
+  });
   return { ns, subnet: state.config.networking.nodeSubnet, mtu, externalClient: ctx.externalClient };
 }
 

@@ -355,10 +355,16 @@ export function resolveFromPod(
   }
   const zone = opts.zone ?? createZone(state);
   const roles = servers.map((ip) => nameserverRole(state, ip));
+  // Fault dns-upstream-down: the resolver CoreDNS forwards to (the node's) does not answer,
+  // so a name outside the cluster's zones gets no answer from either, and the pod's
+  // resolver waits out its timeout (CoreDNS's forward plugin gives up after its own 5 s:
+  // coredns/coredns plugin/forward/forward.go defaultTimeout, not before the client's).
+  const upstreamDown = (state.config.faults ?? []).some((f) => f.kind === "dns-upstream-down");
   let asked = 0;
   const query: QueryFn = (fqdn, t) => {
     if (!servers.length) return { rcode: "SERVFAIL", answers: [] };
-    const w = nameserverWait(servers, (i) => roles[i] !== undefined, timing, libc, asked++);
+    const silent = upstreamDown && !zone.inZone(fqdn);
+    const w = nameserverWait(servers, (i) => roles[i] !== undefined && !silent, timing, libc, asked++);
     if (w.server === undefined) return { rcode: "TIMEOUT", answers: [], waited: w.waited };
     const server = servers[w.server];
     const waited = w.waited ? { waited: w.waited } : {};

@@ -8,7 +8,9 @@ import type { ClusterState, PodState, ServiceState } from "../control/state.js";
 import { resolveFromPod } from "../dns/resolver.js";
 import { indexPolicies } from "../policy/engine.js";
 import type { TraceResult } from "../sim/index.js";
+import { faultDesc } from "./diagnose-faults.js";
 import { dnsEgressNote } from "./dns-verdict.js";
+import { formatFault } from "../manifest/faults.js";
 import type { ModelSession } from "./trace.js";
 
 export interface ClusterFinding {
@@ -34,6 +36,8 @@ const ROUTE = new Set([
   "TTL_EXCEEDED",
   "LINK_DOWN",
   "IP_FORWARDING_DISABLED",
+  "TUNNEL_ENDPOINT_MISSING",
+  "RP_FILTER",
   "LOOP",
 ]);
 const usable = (p: PodState) => p.phase === "Running" && !!p.podIP && !!p.nodeName && !p.terminating;
@@ -148,9 +152,15 @@ export function diagnoseAll(session: ModelSession): ClusterDiagnosis {
     const note = dnsEgressNote(ix, p);
     if (note) perPod.push({ code: "dns.policy", subject: ref(p), evidence: note.replace(/^DNS: /, "") });
   }
+  // The faults the cluster has on purpose come first: they are why the rest fails.
+  const faults: ClusterFinding[] = (state.config.faults ?? []).map((f) => ({
+    code: "fault",
+    subject: formatFault(f),
+    evidence: `${faultDesc(f)} (podnet fault clear '${formatFault(f)}')`,
+  }));
   return {
     checked: { nodePairs, servicePorts, serviceNames, pods: pods.length },
-    findings: [...dnsWide, ...pairs, ...services, ...perPod],
+    findings: [...faults, ...dnsWide, ...pairs, ...services, ...perPod],
   };
 }
 

@@ -5,9 +5,10 @@
 // pod (its resolv.conf's search list and ndots, as the resolver walks them).
 
 import type { ClusterState, PodState, ServiceState } from "../control/state.js";
-import { resolveFromPod } from "../dns/resolver.js";
+import { resolveFromPod, timeoutText } from "../dns/resolver.js";
 import { decide, type PolicyIndex } from "../policy/engine.js";
 import type { TraceResult } from "../sim/index.js";
+import { faultFix, faultNote, faultsForDrop, faultsOf } from "./diagnose-faults.js";
 import { dnsEgressPolicy } from "./diagnose-policy.js";
 import type { DiagnoseCheck } from "./diagnose-types.js";
 
@@ -69,25 +70,43 @@ function serverChecks(
       )
     : [];
   const ready = selected.filter((p) => p.ready && p.phase === "Running");
-  checks.push(
-    ready.length
-      ? mk(
-          "dns.coredns",
-          "CoreDNS pods ready",
-          true,
-          `${ready.length}/${selected.length} ready: ${ready.map(ref).join(", ")}`,
-        )
-      : mk(
-          "dns.coredns",
-          "CoreDNS pods ready",
-          false,
-          selected.length
-            ? `0/${selected.length} DNS pods ready (${selected.map((p) => `${ref(p)} ${p.phase}`).join(", ")})`
-            : `no pod matches ${ref(svc)}'s selector`,
-          "no DNS server answers: every name lookup from the pod fails",
-          `bring CoreDNS back (kubectl -n ${svc.namespace} get pods -l k8s-app=kube-dns; kubectl logs)`,
-        ),
-  );
+  const down = selected.filter((p) => !ready.includes(p));
+  // The faults that stop CoreDNS pods (coredns-down, coredns-replica-down) are the evidence.
+  const faults = faultsOf(state, ["coredns-down", "coredns-replica-down"]);
+  if (ready.length && down.length) {
+    // Some replicas down: kube-proxy sends queries to the ready ones only; it works, with less headroom.
+    const c = mk(
+      "dns.coredns",
+      "CoreDNS pods ready",
+      false,
+      `${ready.length}/${selected.length} ready; not ready: ${down.map(ref).join(", ")}${faultNote(faults)}`,
+      "queries go to the ready CoreDNS pods only: lookups work, with less capacity and no redundancy",
+      faultFix(faults) ||
+        `make every CoreDNS pod ready (kubectl -n ${svc.namespace} describe pods -l k8s-app=kube-dns)`,
+    );
+    c.severity = "warning";
+    checks.push(c);
+  } else
+    checks.push(
+      ready.length
+        ? mk(
+            "dns.coredns",
+            "CoreDNS pods ready",
+            true,
+            `${ready.length}/${selected.length} ready: ${ready.map(ref).join(", ")}`,
+          )
+        : mk(
+            "dns.coredns",
+            "CoreDNS pods ready",
+            false,
+            selected.length
+              ? `CoreDNS pods not ready: 0/${selected.length} ready (${selected.map((p) => `${ref(p)} ${p.phase}`).join(", ")})${faultNote(faults)}`
+              : `no pod matches ${ref(svc)}'s selector`,
+            "no DNS server answers: every name lookup from the pod fails",
+            faultFix(faults) ||
+              `bring CoreDNS back (kubectl -n ${svc.namespace} get pods -l k8s-app=kube-dns; kubectl logs)`,
+          ),
+    );
   // The endpoints (ready) of the DNS Service's UDP 53 port.
   const eps: { pod?: PodState; ip: string; port: number }[] = [];
   for (const sl of state.endpointSlices) {
@@ -108,7 +127,7 @@ function serverChecks(
           false,
           `${ref(svc)} (${ns}) has no ready endpoint on ${sp ? `${sp.port}/${sp.protocol}` : "53/UDP"}`,
           `queries to ${ns}:53 are rejected by kube-proxy: ${ref(svc)} has no ready endpoints`,
-          "make the CoreDNS pods ready and matched by the kube-dns Service's selector",
+          faultFix(faults) || "make the CoreDNS pods ready and matched by the kube-dns Service's selector",
         ),
   );
   // May the pod send UDP and TCP 53 to them? (Both: TCP carries truncated answers.)
@@ -159,6 +178,42 @@ function serverChecks(
   return yaml ? { checks, yaml } : { checks };
 }
 
+/** dns.upstream: names outside the cluster's zone go to CoreDNS's upstream, and it answers. */
+function upstreamChecks(
+  state: ClusterState,
+  q: ReturnType<typeof resolveFromPod>["queries"],
+  walk: ReturnType<typeof resolveFromPod>,
+): DiagnoseCheck[] {
+  const zone = state.dns.zone.replace(/\.$/, "").toLowerCase();
+  const outside = (name: string) => {
+    const x = name.replace(/\.$/, "").toLowerCase();
+    return x !== zone && !x.endsWith(`.${zone}`) && !x.endsWith(".arpa");
+  };
+  const out = q.filter((x) => outside(x.name));
+  if (!out.length) return [];
+  const lost = out.filter((x) => x.rcode === "TIMEOUT");
+  if (!lost.length)
+    return [
+      mk(
+        "dns.upstream",
+        "outside names answered upstream",
+        true,
+        `${out.map((x) => `${x.name} ${x.rcode}`).join(", ")}`,
+      ),
+    ];
+  const faults = faultsOf(state, ["dns-upstream-down"]);
+  return [
+    mk(
+      "dns.upstream",
+      "outside names answered upstream",
+      false,
+      `${lost.map((x) => x.name).join(", ")}: no answer ${timeoutText(walk.waited ?? 0, walk.timing, "glibc")}${faultNote(faults)}`,
+      "names outside the cluster are forwarded upstream by CoreDNS, and nothing answers: the lookup times out (EAI_AGAIN)",
+      faultFix(faults) || "check CoreDNS's forward upstream (kubectl -n kube-system logs -l k8s-app=kube-dns)",
+    ),
+  ];
+}
+
 /** dns.resolve and dns.ndots: which name of the search list answered, after how many queries. */
 function walkChecks(
   state: ClusterState,
@@ -167,8 +222,8 @@ function walkChecks(
   walk: ReturnType<typeof resolveFromPod>,
   trace: TraceResult | undefined,
 ): { checks: DiagnoseCheck[]; answer?: string } {
-  const checks: DiagnoseCheck[] = [];
   const q = walk.queries;
+  const checks: DiagnoseCheck[] = upstreamChecks(state, q, walk);
   const n = plural(q.length, "query", "queries");
   const lookup = trace?.dns?.lookup;
   if (walk.result.status === "found" && walk.result.values.length) {
@@ -177,15 +232,24 @@ function walkChecks(
     const suffix = answered.startsWith(`${bare}.`) ? answered.slice(bare.length + 1) : "";
     const via = suffix ? ` (search domain ${suffix})` : answered === bare ? " (as given)" : "";
     const ev = `${host} → ${walk.result.values[0]}: ${answered}${via} answered after ${n}`;
+    // The faults on the failing query's path (a pod route deleted, a link down …).
+    const qpath = trace?.dns?.path?.find((p) => p.disposition.verdict !== "DELIVERED");
+    const qfaults = qpath
+      ? faultsForDrop(
+          state,
+          qpath.disposition.reason ?? qpath.disposition.verdict,
+          qpath.hops.map((h) => h.ns),
+        )
+      : [];
     checks.push(
       lookup?.status === "failed"
         ? mk(
             "dns.resolve",
             "name resolves from the pod",
             false,
-            `${ev} in the zone, but ${lookup.reason}`,
+            `${ev} in the zone, but ${lookup.reason}${faultNote(qfaults)}`,
             lookup.reason,
-            "fix the DNS checks above",
+            faultFix(qfaults) || "fix the DNS checks above",
           )
         : mk("dns.resolve", "name resolves from the pod", true, lookup ? `${ev}; ${lookup.reason} on some paths` : ev),
     );

@@ -9,6 +9,7 @@ import type { ClusterState, PodState, ServicePortState, ServiceState } from "../
 import { findPort } from "../control/endpoints.js";
 import { hostPortsOf } from "../control/schedule.js";
 import type { TraceResult } from "../sim/index.js";
+import { faultFix, faultNote, faultsOf } from "./diagnose-faults.js";
 import type { DiagnoseCheck } from "./diagnose-types.js";
 
 /** How the flow meets the Service: its cluster IP (from a pod), or a node's NodePort / a
@@ -180,7 +181,7 @@ export function serviceChecks(
   const eps = endpointChecks(state, svc, sp);
   out.push(...eps.checks);
   out.push(trafficPolicyCheck(svc, via, eps.backends));
-  out.push(proxyCheck(svc, sp, via, trace));
+  out.push(proxyCheck(state, svc, sp, via, trace));
   return { checks: out, backends: eps.backends };
 }
 
@@ -317,6 +318,8 @@ function endpointChecks(
     };
   const notReady = backends.filter((b) => !b.ready).map((b) => `${ref(b.pod)}${notReadyWhy(b.pod)}`);
   const title = "ready endpoints";
+  // pod-not-ready faults on the backends are the evidence.
+  const faults = faultsOf(state, ["pod-not-ready"], new Set(backends.filter((b) => !b.ready).map((b) => ref(b.pod))));
   return {
     backends,
     checks: [
@@ -332,9 +335,10 @@ function endpointChecks(
             "service.endpoints.ready",
             title,
             false,
-            `0 of ${addresses} endpoint(s) ready${notReady.length ? `: ${notReady.join(", ")} not ready` : ""}`,
+            `0 of ${addresses} endpoint(s) ready${notReady.length ? `: ${notReady.join(", ")} not ready` : ""}${faultNote(faults)}`,
             `kube-proxy sends traffic only to ready endpoints; with none ready it rejects connections to ${name}`,
-            "make the pods pass their readiness probe and readiness gates (kubectl describe pod), or set publishNotReadyAddresses for a Service that must reach them anyway",
+            faultFix(faults) ||
+              "make the pods pass their readiness probe and readiness gates (kubectl describe pod), or set publishNotReadyAddresses for a Service that must reach them anyway",
           ),
     ],
   };
@@ -374,10 +378,34 @@ function notReadyWhy(pod: PodState): string {
 
 /** kube-proxy's rules for the Service on the node the packet meets them, read from the trace:
  *  the DNAT (or IPVS) step, or the rule that rejected or dropped the packet. */
-function proxyCheck(svc: ServiceState, sp: ServicePortState, via: ServiceVia, trace: TraceResult | undefined) {
+function proxyCheck(
+  state: ClusterState,
+  svc: ServiceState,
+  sp: ServicePortState,
+  via: ServiceVia,
+  trace: TraceResult | undefined,
+) {
   const title = `kube-proxy rules${via.node ? ` on ${via.node}` : ""}`;
   if (!trace || !trace.paths.length)
     return check("service.proxy", title, true, "not traced (the flow did not get that far)");
+  // kube-proxy stopped or its chains flushed on the nodes the packet crossed.
+  const nodes = new Set(
+    trace.paths.flatMap((p) => p.hops.flatMap((h) => (h.ns.startsWith("node/") ? [h.ns.slice(5)] : []))),
+  );
+  const flushed = faultsOf(state, ["kube-proxy-flushed"], nodes);
+  const stopped = faultsOf(state, ["kube-proxy-down"], nodes);
+  const stale = staleTargets(state, svc, trace);
+  if (stale.length) {
+    const ips = [...new Set(stale.map((x) => x.ip))];
+    return check(
+      "service.proxy",
+      title,
+      false,
+      `${stale[0].ns}: DNAT to ${ips.join(", ")}, ${ips.length === 1 ? "no longer an endpoint" : "no longer endpoints"} of ${ref(svc)}${faultNote(stopped)}`,
+      `kube-proxy's rules for ${ref(svc)} are stale: they send connections to endpoints that are gone (kube-proxy is not following changes)`,
+      faultFix(stopped) || "restart kube-proxy on the node: it resyncs its rules from the EndpointSlices",
+    );
+  }
   for (const p of trace.paths) {
     const d = p.disposition;
     if (
@@ -390,7 +418,7 @@ function proxyCheck(svc: ServiceState, sp: ServicePortState, via: ServiceVia, tr
         false,
         `${d.ns ?? ""}: ${d.detail}${d.object ? ` [${d.object.text}]` : ""}`,
         `kube-proxy's rules for ${ref(svc)}:${sp.port} ${d.reason === "SERVICE_BACKEND_NOT_FOUND" ? "reject it: no endpoint to send it to" : "drop it"}`,
-        "give the Service ready endpoints reachable from this node",
+        faultFix(stopped) || "give the Service ready endpoints reachable from this node",
       );
     }
   }
@@ -403,8 +431,23 @@ function proxyCheck(svc: ServiceState, sp: ServicePortState, via: ServiceVia, tr
     "service.proxy",
     title,
     false,
-    `no kube-proxy rule translated ${ref(svc)}:${sp.port} on the path`,
+    `no kube-proxy rule translated ${ref(svc)}:${sp.port} on the path${flushed.length ? `: kube-proxy's chains are empty${faultNote(flushed)}` : ""}`,
     "the packet to the Service address was not translated to an endpoint",
-    "check kube-proxy on the node (its mode and its rules: podnet rules NODE)",
+    faultFix(flushed) || "check kube-proxy on the node (its mode and its rules: podnet rules NODE)",
   );
+}
+
+/** The DNAT steps of the trace whose target is not an endpoint of the Service any more. */
+function staleTargets(state: ClusterState, svc: ServiceState, trace: TraceResult): { ns: string; ip: string }[] {
+  const current = new Set<string>();
+  for (const sl of state.endpointSlices)
+    if (sl.namespace === svc.namespace && sl.serviceName === svc.name)
+      for (const e of sl.endpoints) for (const a of e.addresses) current.add(a);
+  const out: { ns: string; ip: string }[] = [];
+  for (const p of trace.paths)
+    for (const h of p.hops)
+      for (const s of h.steps)
+        if (s.action === "NAT" && /DNAT/.test(s.detail) && !current.has(s.packet.dst))
+          out.push({ ns: h.ns, ip: s.packet.dst });
+  return out;
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { loadCluster } from "../load/cluster.js";
 import { findPod } from "../cli/resolve-target.js";
 import type { ClusterState } from "../control/state.js";
+import { runChange } from "../control/changes.js";
 import { runCheck } from "./check.js";
 import { diagnose, DiagnoseInputError, type Diagnosis } from "./diagnose.js";
 import { diagnoseAll } from "./diagnose-all.js";
@@ -24,6 +25,10 @@ interface Expected {
   code: string;
   failing?: string[];
   severity?: "error" | "warning";
+  /** Text the failing check's evidence must hold (a fault's name, as written). */
+  evidence?: string;
+  /** A scale applied after the build (the fault, then the change: kube-proxy-down's stale rules). */
+  scale?: { deployment: string; replicas: number };
 }
 const expected: Record<string, Expected> = JSON.parse(readFileSync(join(BROKEN, "expected.json"), "utf8"));
 
@@ -35,8 +40,16 @@ const lookup = (state: ClusterState) => (ref: string) => {
   }
 };
 
-async function run(files: string[], from: string, to: string, port?: number) {
-  const { state } = await loadCluster({ files, mode: "tolerant" });
+async function run(files: string[], from: string, to: string, port?: number, scale?: Expected["scale"]) {
+  let { state } = await loadCluster({ files, mode: "tolerant" });
+  if (scale)
+    state = runChange(state, {
+      op: "scale",
+      kind: "Deployment",
+      namespace: "default",
+      name: scale.deployment,
+      replicas: scale.replicas,
+    }).state;
   const src = from.startsWith("external") ? from : `${findPod(state, from).namespace}/${findPod(state, from).name}`;
   return { state, d: diagnose(modelSession(state), { from: src, to, port, findPod: lookup(state) }) };
 }
@@ -51,12 +64,17 @@ test("every scenario directory has an expected code, and every expected scenario
 
 for (const [name, e] of Object.entries(expected)) {
   test(`broken/${name}: the first failing check is ${e.code}`, async () => {
-    const { d } = await run([join(BROKEN, name)], e.from, e.to, e.port);
+    const { d } = await run([join(BROKEN, name)], e.from, e.to, e.port, e.scale);
     assert.ok(d.first_failure, JSON.stringify(d.checks, null, 1));
     assert.equal(d.first_failure.code, e.code, JSON.stringify(d.checks.filter((c) => !c.ok)));
     const failed = d.checks.find((c) => c.code === e.code)!;
     assert.equal(failed.severity, e.severity ?? "error");
     assert.ok(d.first_failure.why.length > 0 && d.first_failure.fix.length > 0);
+    if (e.evidence) {
+      // A fault is named in the evidence, and its fix says how to clear it.
+      assert.ok(failed.evidence.includes(e.evidence), failed.evidence);
+      assert.ok(d.first_failure.fix.includes(`podnet fault clear '${e.evidence}`), d.first_failure.fix);
+    }
     for (const code of e.failing ?? [])
       assert.equal(d.checks.find((c) => c.code === code)?.ok, false, `${code} fails too`);
   });

@@ -12,11 +12,12 @@
 
 import type { ClusterState, PodState, ServiceState } from "../control/state.js";
 import { resolveFromPod } from "../dns/resolver.js";
-import { isIPv4 } from "../net/ipv4.js";
+import { cidrContains, ipToInt, isIPv4, parseCidr } from "../net/ipv4.js";
 import { indexPolicies, type Party } from "../policy/engine.js";
 import type { Proto } from "../policy/portset.js";
 import type { Protocol, TracePath, TraceResult } from "../sim/index.js";
 import { dnsChecks } from "./diagnose-dns.js";
+import { faultFix, faultNote, faultsForDrop } from "./diagnose-faults.js";
 import { partyAt, policyChecks, type PolicyTarget } from "./diagnose-policy.js";
 import { podRunningCheck, serviceChecks, servicePort, type Backend, type ServiceVia } from "./diagnose-service.js";
 import type { DiagnoseCheck, Diagnosis } from "./diagnose-types.js";
@@ -54,6 +55,8 @@ const ROUTE_REASONS = new Set([
   "TTL_EXCEEDED",
   "LINK_DOWN",
   "IP_FORWARDING_DISABLED",
+  "TUNNEL_ENDPOINT_MISSING",
+  "RP_FILTER",
   "LOOP",
   "HAIRPIN",
   "UNSUPPORTED",
@@ -115,31 +118,95 @@ function serviceAt(
   return undefined;
 }
 
-/** The path check: same node or across nodes, and any drop of routing's kind. */
-function pathCheck(trace: TraceResult): DiagnoseCheck {
+/** The path check: same node or across nodes, and any drop of routing's kind (or on the
+ *  LAN between the nodes); a flow to a pod address that leaves the cluster has lost the
+ *  route to that pod's node. The faults that explain the drop are its evidence. */
+function pathCheck(state: ClusterState, trace: TraceResult): DiagnoseCheck {
   const base = {
     code: "path.route",
     layer: "path" as const,
     title: "route between the ends",
     severity: "error" as const,
   };
-  const bad = trace.paths.find((p) => p.disposition.reason && ROUTE_REASONS.has(p.disposition.reason));
+  const pods = parseCidr(state.config.networking.podSubnet, true);
+  // Where the packet was going when it ended (after kube-proxy's DNAT).
+  const lastDst = (p: TracePath) => p.hops.at(-1)?.steps.at(-1)?.packet.dst ?? "";
+  const toPod = (p: TracePath) => isIPv4(lastDst(p)) && cidrContains(pods, ipToInt(lastDst(p)));
+  const bad = trace.paths.find(
+    (p) =>
+      (p.disposition.reason &&
+        (ROUTE_REASONS.has(p.disposition.reason) ||
+          (p.disposition.ns === "underlay" && p.disposition.verdict === "DROPPED"))) ||
+      (p.disposition.verdict === "EXITS_CLUSTER" && toPod(p)),
+  );
   if (bad) {
     const d = bad.disposition;
+    const reason = d.reason ?? d.verdict;
+    // The nodes and pods the path crossed, and the pod it was going to.
+    const dstPod = state.pods.find((p) => p.podIP === lastDst(bad) && !p.spec.hostNetwork);
+    const faults = faultsForDrop(state, reason, [
+      ...bad.hops.map((h) => h.ns),
+      ...(dstPod ? [`pod/${ref(dstPod)}`] : []),
+    ]);
+    const lost = d.verdict === "EXITS_CLUSTER";
     return {
       ...base,
       ok: false,
-      evidence: `${d.ns ?? ""}: ${d.reason} ${d.detail}${d.object ? ` [${d.object.text}]` : ""}`,
-      why: `the packet is dropped on the way (${d.reason}): ${d.detail}`,
+      evidence: `${d.ns ?? ""}: ${lost ? `no route to the pod ${lastDst(bad)}: ${d.detail}` : `${reason} ${d.detail}`}${d.object ? ` [${d.object.text}]` : ""}${faultNote(faults)}`,
+      why: lost
+        ? `no node route leads to ${lastDst(bad)}'s pod CIDR: the packet goes to the default gateway and leaves the cluster`
+        : `the packet is dropped on the way (${reason}): ${d.detail}`,
       fix:
-        d.reason === "MTU_EXCEEDED"
+        faultFix(faults) ||
+        (d.reason === "MTU_EXCEEDED"
           ? "lower the pod interfaces' MTU by the encapsulation's overhead (VXLAN: 50 bytes)"
-          : "check the nodes' routes, links and the CNI agent (podnet routes NODE, podnet fdb NODE)",
+          : "check the nodes' routes, links and the CNI agent (podnet routes NODE, podnet fdb NODE)"),
     };
   }
   const p = trace.paths[0];
   if (!p) return { ...base, ok: true, evidence: "not traced" };
   return { ...base, ok: true, evidence: describePath(p) };
+}
+
+/**
+ * path.mtu: a full-size packet (the source pod's interface MTU, DF set, as TCP sends once
+ * the connection is up) crosses the path too. A pod MTU above what an encapsulating link
+ * carries fails only for large packets: small requests work, large transfers hang.
+ */
+function mtuCheck(session: ModelSession, from: string, conn: TraceResult): DiagnoseCheck | undefined {
+  const { state } = session;
+  const base = {
+    code: "path.mtu",
+    layer: "path" as const,
+    title: "full-size packets fit the path",
+    severity: "error" as const,
+  };
+  const src = session.ir.pods
+    .find((p) => `${p.namespace}/${p.name}` === from)
+    ?.ns?.links.find((l) => l.name === "eth0");
+  if (!src || !conn.paths.some((p) => p.disposition.verdict === "DELIVERED" || p.disposition.verdict === "REFUSED"))
+    return undefined;
+  const f = conn.flow;
+  const big = session.trace(
+    { from, to: f.protocol === "icmp" ? f.dst : `${f.dst}:${f.port}`, protocol: f.protocol, size: src.mtu },
+    { noDnsPath: true, maxPaths: 256 },
+  );
+  const bad = big.paths.find((p) => p.disposition.reason === "MTU_EXCEEDED");
+  if (!bad) return { ...base, ok: true, evidence: `${src.mtu}-byte packets (the pod's MTU) pass` };
+  const d = bad.disposition;
+  const faults = faultsForDrop(
+    state,
+    "MTU_EXCEEDED",
+    bad.hops.map((h) => h.ns),
+  );
+  return {
+    ...base,
+    ok: false,
+    evidence: `${d.ns ?? ""}: ${d.detail}${d.object ? ` [${d.object.text}]` : ""}${faultNote(faults)}`,
+    why: `the pod's MTU (${src.mtu}) is larger than the path carries: small packets pass, full-size ones are dropped (large responses and uploads hang)`,
+    fix:
+      faultFix(faults) || "lower the pod interfaces' MTU by the encapsulation's overhead (VXLAN: 50 bytes, IPIP: 20)",
+  };
 }
 
 function describePath(p: TracePath): string {
@@ -300,7 +367,11 @@ export function diagnose(session: ModelSession, input: DiagnoseInput, seen?: Dia
   }
 
   // 3. Path.
-  if (conn) checks.push(pathCheck(conn));
+  if (conn) {
+    checks.push(pathCheck(state, conn));
+    const mtu = src ? mtuCheck(session, from, conn) : undefined;
+    if (mtu) checks.push(mtu);
+  }
 
   // 4. NetworkPolicy: both ends, at the pods the connection lands on (after DNAT).
   const proto = protocol.toUpperCase() as Proto;

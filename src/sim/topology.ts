@@ -80,6 +80,12 @@ export interface NsInfo {
   forwarding: string | undefined;
   brNf: boolean;
   /**
+   * Source validation (rp_filter) per arrival device: the larger of conf.all and
+   * conf.DEV (kernel Documentation/networking/ip-sysctl.rst); `all` for devices not
+   * listed. Undefined when no device validates (the default, 0), so a packet asks nothing.
+   */
+  rpFilter: { all: number; dev: Map<string, number> } | undefined;
+  /**
    * The last answers of local delivery here (a pod's listener for a protocol, port and
    * address; the VXLAN device for a port and VNI), with their step texts: the walk reads one
    * field instead of the pod's listeners and their link objects, cold at 5,000 nodes.
@@ -407,6 +413,7 @@ function build(ir: DataplaneIR): Topology {
       fdbBridge,
       forwarding: ns.sysctls["net.ipv4.ip_forward"] ?? ns.sysctls["net.ipv4.conf.all.forwarding"],
       brNf: ns.sysctls["net.bridge.bridge-nf-call-iptables"] === "1",
+      rpFilter: rpFilterOf(ns.sysctls),
       delivered: undefined,
       vxlanAt: undefined,
     };
@@ -526,4 +533,18 @@ export function isLocalAddr(inf: NsInfo, ip: number): boolean {
   if (inf.localAddrs.has(ip)) return true;
   const r = fibLookup(inf.local, ip);
   return !!r && r.type === "local";
+}
+
+/** NsInfo.rpFilter from a namespace's sysctls (read once per namespace). */
+function rpFilterOf(sysctls: Record<string, string>): NsInfo["rpFilter"] {
+  const all = Number(sysctls["net.ipv4.conf.all.rp_filter"] ?? 0) || 0;
+  let dev: Map<string, number> | undefined;
+  for (const k in sysctls) {
+    if (!k.endsWith(".rp_filter") || !k.startsWith("net.ipv4.conf.")) continue;
+    const d = k.slice(14, -10);
+    if (d === "all" || d === "default") continue;
+    const v = Math.max(all, Number(sysctls[k]) || 0);
+    if (v) (dev ??= new Map()).set(d, v);
+  }
+  return all || dev ? { all, dev: dev ?? new Map() } : undefined;
 }

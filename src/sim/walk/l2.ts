@@ -31,7 +31,7 @@ export abstract class WalkL2 extends WalkL3 {
     }
     if (link.kind === "vxlan") {
       this.drop(
-        "NO_NEIGHBOUR",
+        "TUNNEL_ENDPOINT_MISSING",
         `no neighbour entry for ${ips} on ${link.name} (nolearning VXLAN: flannel installs them)`,
         pkt,
         linkObj(this.c, link),
@@ -157,6 +157,9 @@ export abstract class WalkL2 extends WalkL3 {
           pkt,
           linkObj(this.c, link),
         );
+      // A bridge that is down disables its ports (br_stp_disable_bridge): nothing crosses it.
+      if (!br.up)
+        return this.drop("LINK_DOWN", `${br.name} (the bridge of ${link.name}) is down`, pkt, linkObj(this.c, br));
       if (br.mac === mac) return this.bridgeUp(ns, br, link, pkt);
       return this.bridgeForward(ns, br, link, mac, pkt, owner, false, known);
     }
@@ -320,6 +323,8 @@ export abstract class WalkL2 extends WalkL3 {
     }
     // The port's link, remembered on the (owner-cached) answer.
     const pl = (port.link ??= this.topo.info(ns).links.get(port.port)!);
+    // A port that is down is disabled: the bridge forwards nothing to it (br_forward.c should_deliver).
+    if (!pl.up) return this.drop("LINK_DOWN", `${br.name}: port ${pl.name} is down`, pkt, linkObj(this.c, pl));
     if (inPort && inPort.name === pl.name && !pl.hairpin && !br.bridge?.hairpin) {
       return this.drop(
         "HAIRPIN",

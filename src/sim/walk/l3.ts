@@ -131,6 +131,7 @@ export abstract class WalkL3 extends WalkConntrack {
         "TRANSMITTED",
       );
     }
+    if (inf.rpFilter !== undefined && !this.sourceValid(inf, dev, pkt)) return;
     const r = this.routed(inf, pkt);
     if (!r) return;
     if (r.type === "local") {
@@ -157,6 +158,35 @@ export abstract class WalkL3 extends WalkConntrack {
         this.transmit(ns, inf, r, pkt);
       });
     });
+  }
+
+  /**
+   * Reverse-path filter (fib_validate_source, RFC 3704): with rp_filter 1 (strict) the route
+   * back to the source must leave by the device the packet arrived on; with 2 (loose) any
+   * route back will do. Kernel Documentation/networking/ip-sysctl.rst, rp_filter.
+   */
+  protected sourceValid(inf: NsInfo, dev: string, pkt: Pkt): boolean {
+    const rpf = inf.rpFilter!;
+    const mode = rpf.dev.get(dev) ?? rpf.all;
+    if (!mode) return true;
+    const back = this.route(inf, pkt.src);
+    const usable = back !== undefined && (back.type === "unicast" || back.type === "local");
+    const out = usable ? back.outDev : undefined;
+    if (usable && back.type === "unicast" && (mode !== 1 || out === dev)) return true;
+    const key = rpf.dev.has(dev) ? `net.ipv4.conf.${dev}.rp_filter` : "net.ipv4.conf.all.rp_filter";
+    this.drop(
+      "RP_FILTER",
+      `reverse-path filter (${mode === 1 ? "strict" : "loose"}) on ${dev}: ${
+        !back || !usable
+          ? `no route back to ${intToIp(pkt.src)}`
+          : back.type === "local"
+            ? `the source ${intToIp(pkt.src)} is a local address`
+            : `the route back to ${intToIp(pkt.src)} leaves by ${out ?? "(none)"}, not ${dev}`
+      }: the packet is dropped`,
+      pkt,
+      { kind: "sysctl", text: `${key} = ${mode}` },
+    );
+    return false;
   }
 
   // Up the chain (see core.ts).
