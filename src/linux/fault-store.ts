@@ -18,8 +18,8 @@ export type FaultStep =
   | { t: "dns-start"; pod: string; netns: string; node: string }
   /** Reload a node's netfilter from the cluster's current IR (kube-proxy back: a full sync). */
   | { t: "rules"; node: string }
-  /** Wait until BIRD's mesh sessions are Established again and the routes are back. */
-  | { t: "bgp-wait" };
+  /** Wait until BIRD's mesh sessions are Established again and each namespace's BIRD routes are `routes` again. */
+  | { t: "bgp-wait"; routes: { ns: string; text: string }[] };
 
 /** What one step did and how to undo it (undone in reverse order of the actions). */
 export interface FaultAction {

@@ -289,6 +289,9 @@ async function runStep(ctx: Ctx, s: FaultStep): Promise<void> {
     }
     case "dns-start": {
       const rec = readRecord(cluster)!;
+      // An interrupted add may not have stopped it: one server per pod.
+      const marker = `${stateDir(cluster)} ${s.pod}`;
+      if (rec.processes.some((x) => x.role === "dns" && x.marker === marker && stillOurs(x))) return;
       await startDns(cluster, s.netns, s.pod, (r) => {
         rec.processes.push({ ...r, node: s.node });
         writeRecord(rec);
@@ -311,12 +314,21 @@ async function runStep(ctx: Ctx, s: FaultStep): Promise<void> {
       });
       return;
     }
-    case "bgp-wait":
+    case "bgp-wait": {
       await waitBgp(
         cluster,
         ctx.ir.nodes.filter((n) => n.bgp),
       );
+      // BIRD exports the learned routes to the kernel on its own schedule.
+      const until = Date.now() + 30000;
+      for (const r of s.routes) {
+        let now = "";
+        while ((now = await birdRoutes(ctx, r.ns)) !== r.text && Date.now() < until)
+          await new Promise((x) => setTimeout(x, 100));
+        if (now !== r.text) throw new Error(`BIRD's routes in ${r.ns} did not come back:\n${now}`);
+      }
       return;
+    }
   }
 }
 
@@ -689,6 +701,11 @@ async function mtuMismatch(ctx: Ctx, f: Fault, n: NodeNet): Promise<FaultAction[
   return out;
 }
 
+/** The routes BIRD wrote to the namespace's kernel (proto bird). */
+async function birdRoutes(ctx: Ctx, ns: string): Promise<string> {
+  return (await ctx.runner.run(["ip", "-n", ns, "-4", "route", "show", "table", "all", "proto", "bird"])).stdout;
+}
+
 /** BIRD's mesh protocols disabled on the node (`birdc disable`): the sessions close, the routes are withdrawn. */
 async function bgpDown(ctx: Ctx, f: Fault, n: NodeNet): Promise<FaultAction[]> {
   if (!n.bgp || !ctx.rec.processes.some((p) => p.role === "bird" && p.node === n.name && stillOurs(p)))
@@ -699,7 +716,12 @@ async function bgpDown(ctx: Ctx, f: Fault, n: NodeNet): Promise<FaultAction[]> {
   const birdc = (verb: string, name: string) =>
     run(["ip", "netns", "exec", ns, "birdc", "-s", ctl, verb, name], undefined, `${name}: ${verb}d`);
   const out: FaultAction[] = protos.map((p) => ({ does: [birdc("disable", p.name)], undo: [birdc("enable", p.name)] }));
-  // Back only when the sessions are up again and the routes learned (as before the fault).
-  out.unshift({ does: [], undo: [{ t: "bgp-wait" }] });
+  // Back only when the sessions are up again and every node's routes learned (as before the fault).
+  const routes: { ns: string; text: string }[] = [];
+  for (const m of ctx.ir.nodes.filter((x) => x.bgp)) {
+    const mns = nsName(ctx.cluster, m.ns.id);
+    routes.push({ ns: mns, text: await birdRoutes(ctx, mns) });
+  }
+  out.unshift({ does: [], undo: [{ t: "bgp-wait", routes }] });
   return out;
 }
