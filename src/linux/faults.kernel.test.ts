@@ -73,8 +73,11 @@ const pod = (name: string) => {
 };
 const curl = (from: Pod, to: Pod, port: number) =>
   sh(from.netns, `curl -s -o /dev/null -m 3 http://${to.ip}:${port}/`).status === 0;
+/** An A record came back (dig +short prints its errors on stdout too: ";; connection timed out"). */
 const dig = (from: Pod) =>
-  sh(from.netns, `dig +time=2 +tries=1 +short @${dnsIP} kubernetes.default.svc.cluster.local A`).stdout.trim() !== "";
+  /^\d+\.\d+\.\d+\.\d+$/m.test(
+    sh(from.netns, `dig +time=2 +tries=1 +short @${dnsIP} kubernetes.default.svc.cluster.local A`).stdout,
+  );
 
 let rootBefore: Record<string, string>;
 
@@ -196,7 +199,7 @@ test("a fault the kernel refuses part of leaves nothing behind; bad faults are r
   assert.deepEqual(readFaults(cluster), []);
 });
 
-test("kube-proxy-down: a scale leaves the node's rules stale until clear", { skip }, async () => {
+test("kube-proxy-down: a scale of user-app leaves the node's rules stale until clear", { skip }, async () => {
   const web1 = pod("web-1");
   const stale = web1.node;
   const other = pod("web-0").node;
@@ -206,9 +209,9 @@ test("kube-proxy-down: a scale leaves the node's rules stale until clear", { ski
   await addFault(cluster, `kube-proxy-down ${stale}`);
   const scale = (replicas: number) => () => ({
     op: "scale" as const,
-    kind: "StatefulSet",
+    kind: "Deployment",
     namespace: "default",
-    name: "web",
+    name: "user-app",
     replicas,
   });
   const res = await applyLiveChange(cluster, scale(3));
@@ -218,5 +221,4 @@ test("kube-proxy-down: a scale leaves the node's rules stale until clear", { ski
   await clearFaults(cluster);
   assert.notEqual(rules(stale), before.stale, `${stale}: synced again after clear`);
   await applyLiveChange(cluster, scale(2));
-  assert.equal(rules(stale), before.stale, `${stale}: back to two replicas, as before`);
 });
