@@ -2,8 +2,7 @@
 // cluster (--name N) each is the real failure in its namespaces (src/linux/faults.ts);
 // on the model they come from the cluster config's `faults:` (or --fault).
 import type { Command } from "commander";
-import { FAULT_KINDS } from "../manifest/faults.js";
-import { formatFault } from "../manifest/faults.js";
+import { FAULT_KINDS, formatFault } from "../manifest/faults.js";
 import { addClusterOptions, type ClusterFlags, loadFromFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
 
@@ -128,9 +127,20 @@ async function listAction(o: Flags & ClusterFlags): Promise<void> {
     } catch (e) {
       throw new UsageError(`--name: ${(e as Error).message}`);
     }
-    if (!readRecord(name))
-      throw new UsageError(`cluster "${name}" is not up (podnet up --name ${name}; podnet status)`);
-    rows = listFaults(name).map((f) => ({ id: String(f.id), fault: f.fault, since: f.since }));
+    const rec = readRecord(name);
+    if (!rec) throw new UsageError(`cluster "${name}" is not up (podnet up --name ${name}; podnet status)`);
+    const live = listFaults(name).map((f) => ({ id: String(f.id), fault: f.fault, since: f.since }));
+    // Those of the config it was brought up with: there from the start, not cleared by `fault clear`.
+    let fromConfig: Row[] = [];
+    if (!rec.inputs.fixture) {
+      const { recordedState } = await import("../linux/live-state.js");
+      const state = await recordedState(rec);
+      fromConfig = state.config.faults
+        .map(formatFault)
+        .filter((t) => !live.some((l) => l.fault === t))
+        .map((t) => ({ id: "-", fault: t, since: "up (config)" }));
+    }
+    rows = [...fromConfig, ...live];
   } else {
     // The model: the config's faults, numbered in order; they hold from the start.
     const { state } = await loadFromFlags(o);

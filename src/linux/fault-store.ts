@@ -33,8 +33,10 @@ export interface ActiveFault {
   /** The fault as the CLI writes it (formatFault): also accepted by `fault clear`. */
   fault: string;
   since: string;
-  /** Being added (or cleared): a crash leaves it so; the next fault command undoes it. */
+  /** Being added: a crash leaves it so; the next fault command undoes what it did. */
   pending?: boolean;
+  /** Being cleared (out of the model already): a crash leaves it so; the next fault command finishes the undo. */
+  clearing?: boolean;
   /** Actions done so far (the journal: a failed or interrupted add undoes these). */
   done: number;
   actions: FaultAction[];
@@ -59,6 +61,7 @@ export function writeFaults(cluster: string, faults: ActiveFault[]): void {
 /** The nodes whose kube-proxy is down or flushed: live changes leave their rules as they are. */
 export function kubeProxyFrozen(cluster: string): string[] {
   return readFaults(cluster)
+    .filter((f) => !f.clearing)
     .map((f) => /^kube-proxy-(?:down|flushed) (\S+)$/.exec(f.fault)?.[1])
     .filter((n): n is string => !!n);
 }

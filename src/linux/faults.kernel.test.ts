@@ -16,7 +16,7 @@ import { loadCluster } from "../load/cluster.js";
 import { buildIR } from "../dataplane/build.js";
 import { down, up } from "./cluster.js";
 import { createRunner, type Runner } from "./exec.js";
-import { readFaults } from "./fault-store.js";
+import { readFaults, writeFaults } from "./fault-store.js";
 import { addFault, clearFaults, listFaults } from "./faults.js";
 import { applyLiveChange, RefusedChange } from "./live.js";
 import { netfilterRenderers } from "./netfilter.js";
@@ -197,6 +197,20 @@ test("a fault the kernel refuses part of leaves nothing behind; bad faults are r
   await assert.rejects(clearFaults(cluster, "99"), /no active fault "99".*active: \d+ rp-filter-strict/);
   await clearFaults(cluster, `rp-filter-strict ${web0.node}`);
   assert.deepEqual(readFaults(cluster), []);
+
+  // An add or a clear interrupted for good (kill -9) leaves its journal: the next fault
+  // command undoes the add / finishes the clear.
+  const rp = () => sh(nodeNs.get(web0.node)!, "cat /proc/sys/net/ipv4/conf/all/rp_filter").stdout.trim();
+  const rp0 = rp();
+  for (const mark of [{ pending: true }, { clearing: true }]) {
+    const f = await addFault(cluster, `rp-filter-strict ${web0.node}`);
+    assert.equal(rp(), "1");
+    writeFaults(cluster, [{ ...f, ...mark }]);
+    assert.deepEqual(listFaults(cluster), [], "not listed while interrupted");
+    assert.deepEqual(await clearFaults(cluster), []);
+    assert.deepEqual(readFaults(cluster), [], `${Object.keys(mark)[0]}: journal done`);
+    assert.equal(rp(), rp0, `${Object.keys(mark)[0]}: rp_filter as before`);
+  }
 });
 
 test("kube-proxy-down: a scale of user-app leaves the node's rules stale until clear", { skip }, async () => {

@@ -57,7 +57,7 @@ export interface FaultOptions {
 
 /** The active faults of running cluster `cluster` (pending ones, being added, left out). */
 export function listFaults(cluster: string): ActiveFault[] {
-  return readFaults(cluster).filter((f) => !f.pending);
+  return readFaults(cluster).filter((f) => !f.pending && !f.clearing);
 }
 
 /**
@@ -144,20 +144,22 @@ export async function clearFaults(cluster: string, which?: string, o: FaultOptio
           (faults.length ? ` (active: ${faults.map((f) => `${f.id} ${f.fault}`).join(", ")})` : " (none is active)"),
       );
     const prevIR = buildIR(state);
-    // Out of the model first: a rules reload of an undo (kube-proxy back) computes without it.
-    const rest = faults.filter((f) => !targets.includes(f));
-    writeFaults(cluster, rest);
+    // Out of the model first (a rules reload of an undo, kube-proxy back, computes without
+    // it), still journaled: a crash leaves them `clearing`, and the next command finishes.
+    for (const t of targets) t.clearing = true;
+    writeFaults(cluster, faults);
     const ctx: Ctx = { cluster, rec, ir: prevIR, runner: o.runner ?? createRunner(), log };
-    const failed: ActiveFault[] = [];
     const errs: string[] = [];
+    let left = faults;
     for (const t of [...targets].reverse()) {
       const e = await undoActions(ctx, t.actions.slice(0, t.done));
+      // One whose undo failed stays listed (active): clear tries again.
       if (e.length) {
-        failed.push(t);
+        t.clearing = undefined;
         errs.push(`${t.fault}: ${e.join("; ")}`);
-      }
+      } else left = left.filter((f) => f !== t);
+      writeFaults(cluster, left);
     }
-    if (failed.length) writeFaults(cluster, [...rest, ...failed]);
     await followModel(cluster, state, prevIR, log);
     if (errs.length)
       throw new FaultFailed(
@@ -177,21 +179,24 @@ function faultText(which: string): string | null {
   return typeof p === "string" ? null : formatFault(p);
 }
 
-/** A fault add interrupted for good (kill -9): its actions done so far are undone, its entry dropped. */
+/**
+ * A fault add or clear interrupted for good (kill -9): the add's actions done so far (and the
+ * one under way) are undone, the clear's undo is finished; the entry is dropped.
+ */
 async function recoverPending(cluster: string, log: (s: string) => void): Promise<void> {
   const faults = readFaults(cluster);
-  const pending = faults.filter((f) => f.pending);
+  const pending = faults.filter((f) => f.pending || f.clearing);
   if (pending.length === 0) return;
   const rec = readRecord(cluster);
   if (!rec) return;
   writeFaults(
     cluster,
-    faults.filter((f) => !f.pending),
+    faults.filter((f) => !pending.includes(f)),
   );
   const state = await recordedState(rec);
   const ctx: Ctx = { cluster, rec, ir: buildIR(state), runner: createRunner(), log };
   for (const p of pending) {
-    const errs = await undoActions(ctx, p.actions.slice(0, p.done + 1));
+    const errs = await undoActions(ctx, p.actions.slice(0, p.clearing ? p.done : p.done + 1));
     log(`fault "${p.fault}" was not finished: undone${errs.length ? ` (with errors: ${errs.join("; ")})` : ""}`);
   }
 }

@@ -17,8 +17,10 @@ export async function recordedState(
   if (rec.inputs.fixture)
     throw new Error(`cluster "${rec.cluster}" was built from the backend's test IR: it has no cluster state`);
   const spec = await loadSpecFromArgs({ files: rec.inputs.files, config: rec.inputs.config });
-  // The faults added to the running cluster (`podnet fault add`) join its config's.
+  // The faults added to the running cluster (`podnet fault add`) join its config's, as if
+  // there from the start (kube-proxy-down: the model's stale rules are those of `up`'s state).
   for (const f of readFaults(rec.cluster)) {
+    if (f.clearing) continue;
     const parsed = parseFault(f.fault);
     if (typeof parsed !== "string" && !spec.config.faults.some((g) => formatFault(g) === f.fault))
       spec.config.faults.push(parsed);
