@@ -16,6 +16,7 @@ import { register as diagnose } from "./cmd-diagnose.js";
 import { register as ui } from "./cmd-ui.js";
 import { register as verify } from "./cmd-verify.js";
 import { register as observe } from "./cmd-observe.js";
+import { register as fault } from "./cmd-fault.js";
 
 export const commands: ((program: Command) => void)[] = [
   reach,
@@ -34,4 +35,5 @@ export const commands: ((program: Command) => void)[] = [
   ui,
   verify,
   observe,
+  fault,
 ];

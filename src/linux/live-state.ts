@@ -2,7 +2,10 @@
 // (`podnet apply|delete|scale --name`) replayed in order. status, exec, verify and the
 // DNS servers all compute it this way, so they agree with the kernel's last reconcile.
 // Kept free of the kernel code (the DNS server process imports it).
-import { loadCluster } from "../load/cluster.js";
+import { loadSpecFromArgs } from "../load/input.js";
+import { buildState } from "../control/build.js";
+import { formatFault, parseFault } from "../manifest/faults.js";
+import { readFaults } from "./fault-store.js";
 import type { ClusterState } from "../control/state.js";
 import { runChange, type Change } from "../control/changes.js";
 import { readChanges, readRecord, type ChangeEntry, type ClusterRecord } from "./state.js";
@@ -13,7 +16,16 @@ export async function recordedState(
 ): Promise<ClusterState> {
   if (rec.inputs.fixture)
     throw new Error(`cluster "${rec.cluster}" was built from the backend's test IR: it has no cluster state`);
-  let { state } = await loadCluster({ files: rec.inputs.files, config: rec.inputs.config, seed: rec.inputs.seed });
+  const spec = await loadSpecFromArgs({ files: rec.inputs.files, config: rec.inputs.config });
+  // The faults added to the running cluster (`podnet fault add`) join its config's, as if
+  // there from the start (kube-proxy-down: the model's stale rules are those of `up`'s state).
+  for (const f of readFaults(rec.cluster)) {
+    if (f.clearing) continue;
+    const parsed = parseFault(f.fault);
+    if (typeof parsed !== "string" && !spec.config.faults.some((g) => formatFault(g) === f.fault))
+      spec.config.faults.push(parsed);
+  }
+  let state = buildState(spec, { seed: rec.inputs.seed });
   for (const e of changes) state = runChange(state, e.change as Change).state;
   return state;
 }

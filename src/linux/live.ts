@@ -29,6 +29,7 @@ import { acquireLock, changeLockPath, LockBusyError } from "./lock.js";
 import { reconcile, type ReconcileReport } from "./reconcile.js";
 import { recordedState } from "./live-state.js";
 import { stateDir } from "./names.js";
+import { kubeProxyFrozen } from "./fault-store.js";
 import { netfilterRenderers } from "./netfilter.js";
 import { renderInfra, type Step } from "./render.js";
 import { readChanges, readRecord, writeChanges, type ChangeEntry, type ClusterRecord } from "./state.js";
@@ -97,8 +98,8 @@ async function undoInterrupted(cluster: string, rec: ClusterRecord, log?: (s: st
   log?.(`${what}: undone before this change`);
 }
 
-/** Takes the cluster's change lock (flock: a crashed holder's lock is free again). */
-async function lock(cluster: string): Promise<() => void> {
+/** Takes the cluster's change lock (flock: a crashed holder's lock is free again); faults.ts takes it too. */
+export async function lockChanges(cluster: string): Promise<() => void> {
   try {
     const held = await acquireLock(changeLockPath(cluster), "being changed", (h) =>
       h?.what === "being taken down"
@@ -187,7 +188,7 @@ export async function applyLiveChange(
   opts: LiveChangeOptions = {},
 ): Promise<LiveChangeResult | null> {
   await runningCluster(cluster); // clear errors before the lock
-  const unlock = await lock(cluster);
+  const unlock = await lockChanges(cluster);
   try {
     await undoInterrupted(cluster, (await runningCluster(cluster)).rec, log);
     const { state } = await runningCluster(cluster);
@@ -218,6 +219,7 @@ export async function applyLiveChange(
         containers: containersOf(out.state),
         log,
         runner: opts.runner,
+        frozen: kubeProxyFrozen(cluster),
       });
     } catch (e) {
       writeChanges(cluster, before);
@@ -262,6 +264,7 @@ async function rollBack(
       render: { netfilter: netfilterRenderers },
       containers: containersOf(state),
       log,
+      frozen: kubeProxyFrozen(cluster),
     });
   } catch (e) {
     rbErr = e instanceof Error ? e : new Error(String(e));

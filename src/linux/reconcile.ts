@@ -50,6 +50,8 @@ export interface ReconcileOptions {
   reloadAll?: boolean;
   /** Runs the kernel commands (default: a fresh runner); tests pass one that fails on purpose. */
   runner?: Runner;
+  /** Nodes whose rules are left as they are (their kube-proxy is down or flushed: `podnet fault`). */
+  frozen?: string[];
 }
 
 /** A step of reconcile failed; `phase` says which (the steps before it were done). */
@@ -320,6 +322,8 @@ async function reloadNetfilter(live: Live, o: ReconcileOptions, d: PodDiff): Pro
   const nf = o.render.netfilter;
   const prevNodes = new Map((o.previous?.nodes ?? []).map((n) => [n.name, n]));
   for (const n of o.ir.nodes) {
+    // kube-proxy stopped there: its rules no longer follow (stale endpoints after a scale).
+    if (o.frozen?.includes(n.name)) continue;
     const now = netfilterLoads(cluster, n.ns, prevNodes.get(n.name)?.ns, nf);
     if (o.previous && !o.reloadAll) {
       const before = prevNodes.get(n.name);

@@ -1,0 +1,48 @@
+// `podnet fault` without a running cluster: the config's faults listed, and add/clear
+// without --name a usage error that says where faults go on the model. (The faults on a
+// running cluster are tested in src/linux/faults.kernel.test.ts.)
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const run = (...args: string[]) => spawnSync(process.execPath, ["bin/podnet.js", ...args], { encoding: "utf8" });
+
+test("fault list without --name lists the config's faults: ID, FAULT, SINCE", () => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-fault-"));
+  try {
+    const cfg = join(dir, "cluster.yaml");
+    writeFileSync(
+      cfg,
+      "apiVersion: podnet.dev/v1alpha1\nkind: Cluster\nname: demo\nfaults:\n  - kube-proxy-down worker-1\n  - veth-down web-0\n",
+    );
+    const r = run("fault", "list", "--config", cfg);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^ID +FAULT +SINCE$/m);
+    assert.match(r.stdout, /^1 +kube-proxy-down worker-1 +config$/m);
+    assert.match(r.stdout, /^2 +veth-down default\/web-0 +config$/m);
+    const j = run("fault", "list", "--config", cfg, "-o", "json");
+    assert.deepEqual(JSON.parse(j.stdout)[1], { id: "2", fault: "veth-down default/web-0", since: "config" });
+    assert.equal(run("fault", "list").stdout, "No faults.\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("fault add/clear without --name: a usage error naming the config's faults: and --fault", () => {
+  for (const args of [
+    ["fault", "add", "coredns-down"],
+    ["fault", "clear"],
+  ]) {
+    const r = run(...args);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^error: fault (add|clear) changes a running cluster \(--name NAME\); .*`faults:`.*--fault/);
+    assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
+    assert.equal(r.stdout, "");
+  }
+  const bad = run("fault", "list", "-o", "yaml");
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /-o must be text or json/);
+});
