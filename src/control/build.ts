@@ -67,6 +67,6 @@ export function mergeObjects(base: KubeObject[], overrides: KubeObject[]): KubeO
 
 export function buildState(spec: ClusterSpec, opts: { seed?: string } = {}): ClusterState {
   const seed = opts.seed ?? DEFAULT_SEED;
-  const objects = mergeObjects(systemObjects(spec.config), spec.objects);
+  const objects = mergeObjects(systemObjects(spec.config, spec.objects), spec.objects);
   return reconcile(emptyState(spec.config, seed), objects).state;
 }
