@@ -26,6 +26,8 @@ import { configErrorStatus } from "./env.js";
 import type { Item, Resource } from "./get-types.js";
 import { nsOf, replicasets, workloadResource } from "./get-workloads.js";
 import { kubectlTable } from "./tabwriter.js";
+import { ingressClassOf, ownsIngress } from "../ingress/classes.js";
+import { INGRESS_NGINX } from "../control/system.js";
 
 export type { Item, Resource } from "./get-types.js";
 
@@ -362,6 +364,26 @@ export function ingressHosts(rules: { host?: string }[]): string {
   return more ? `${list.join(",")} + ${rules.length - 3} more...` : list.join(",");
 }
 
+const classesOf = (s: ClusterState) => (s.objects ?? []).filter((o) => o.kind === "IngressClass");
+
+/**
+ * What ingress-nginx's status sync writes to an Ingress it serves (--publish-service,
+ * internal/ingress/status/status.go statusAddressFromService): a LoadBalancer Service's
+ * ingress IPs, else its externalIPs, else its ClusterIP. Observed Ingresses keep their status.
+ */
+function publishedAddresses(state: ClusterState, o: KubeObject, classes: KubeObject[]): string[] {
+  const given = ((o.status?.loadBalancer?.ingress ?? []) as { ip?: string; hostname?: string }[])
+    .map((i) => i.ip || i.hostname || "")
+    .filter(Boolean);
+  if (given.length || o.status) return given;
+  if (!ownsIngress(o, classes, { ingressClass: INGRESS_NGINX.className, controller: INGRESS_NGINX.controller }))
+    return [];
+  const svc = state.services.find((s) => s.namespace === INGRESS_NGINX.namespace && s.name === INGRESS_NGINX.name);
+  if (!svc) return [];
+  if (svc.type === "LoadBalancer") return svc.loadBalancerIPs;
+  return svc.externalIPs.length ? svc.externalIPs : svc.clusterIP ? [svc.clusterIP] : [];
+}
+
 const ingresses: Resource<KubeObject> = {
   kind: "Ingress",
   plural: "ingresses",
@@ -374,19 +396,37 @@ const ingresses: Resource<KubeObject> = {
   header: () => ["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"],
   row(state, item, wide) {
     const o = item.value;
-    const lb = ((o.status?.loadBalancer?.ingress ?? []) as { ip?: string; hostname?: string }[])
-      .map((i) => i.ip || i.hostname || "")
-      .filter(Boolean);
+    const classes = classesOf(state);
+    // spec.ingressClassName as stored: given, or set by the DefaultIngressClass admission plugin.
+    const cls = ingressClassOf(o, classes);
     return [
       item.name,
-      o.spec?.ingressClassName ?? "<none>",
+      cls.from === "spec.ingressClassName" || cls.from === "default class" ? (cls.name ?? "<none>") : "<none>",
       ingressHosts(o.spec?.rules ?? []),
-      loadBalancerString(lb, wide),
+      loadBalancerString(publishedAddresses(state, o, classes), wide),
       (o.spec?.tls ?? []).length ? "80, 443" : "80",
       age(state, 0),
     ];
   },
   object: (_state, item, opts) => givenObject(item.value, item.namespace, opts),
+};
+
+const ingressclasses: Resource<KubeObject> = {
+  kind: "IngressClass",
+  plural: "ingressclasses",
+  singular: "ingressclass",
+  shortNames: [],
+  nameRef: "ingressclass.networking.k8s.io",
+  namespaced: false,
+  items: (s) =>
+    classesOf(s).map((o) => ({ namespace: "", name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
+  header: () => ["NAME", "CONTROLLER", "PARAMETERS", "AGE"],
+  row(state, item) {
+    const p = item.value.spec?.parameters;
+    const params = p ? `${p.kind}/${p.name}` : "<none>";
+    return [item.name, String(item.value.spec?.controller ?? ""), params, age(state, 0)];
+  },
+  object: (_state, item, opts) => givenObject(item.value, undefined, opts),
 };
 
 export const RESOURCES: Resource[] = [
@@ -397,6 +437,7 @@ export const RESOURCES: Resource[] = [
   nodes,
   networkpolicies,
   ingresses,
+  ingressclasses,
   namespaces,
   workloadResource("Deployment", "deployments", ["deploy"]),
   replicasets,
