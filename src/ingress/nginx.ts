@@ -135,6 +135,11 @@ export function ingressRouter(state: ClusterState, opts: IngressRouterOptions = 
   };
 }
 
+/** spec.rules as a list (validation refuses other shapes; a reader still never throws). */
+const rulesOf = (ing: KubeObject): { host?: unknown; http?: { paths?: unknown } }[] =>
+  Array.isArray(ing.spec?.rules)
+    ? ing.spec.rules.map((r: unknown) => (r !== null && typeof r === "object" ? r : {}))
+    : [];
 const nsOf = (o: KubeObject) => o.metadata.namespace ?? "default";
 const keyOf = (o: KubeObject) => `${nsOf(o)}/${o.metadata.name}`;
 
@@ -190,7 +195,7 @@ function buildServers(owned: KubeObject[], objects: KubeObject[]): Map<string, S
   servers.set("_", newServer("_", rootLocation(null, null)));
   // createServers: a rule-less Ingress's defaultBackend serves the catch-all (the first one).
   for (const ing of owned) {
-    const rules = ing.spec?.rules ?? [];
+    const rules = rulesOf(ing);
     const def = serviceBackend(ing, ing.spec?.defaultBackend);
     const catchAll = servers.get("_")!;
     if (rules.length === 0 && def && catchAll.locations[0].backend === null)
@@ -198,7 +203,7 @@ function buildServers(owned: KubeObject[], objects: KubeObject[]): Map<string, S
   }
   for (const ing of owned) {
     const def = serviceBackend(ing, ing.spec?.defaultBackend);
-    for (const rule of ing.spec?.rules ?? []) {
+    for (const rule of rulesOf(ing)) {
       const host = typeof rule?.host === "string" && rule.host !== "" ? rule.host.toLowerCase() : "_";
       if (!servers.has(host)) servers.set(host, newServer(host, rootLocation(ing, def)));
     }
@@ -214,7 +219,7 @@ function addTls(owned: KubeObject[], objects: KubeObject[], servers: Map<string,
   for (const o of objects) if (o.kind === "Secret") secrets.set(keyOf(o), o);
   for (const ing of owned) {
     const tls: { hosts?: unknown; secretName?: unknown }[] = Array.isArray(ing.spec?.tls) ? ing.spec.tls : [];
-    for (const rule of ing.spec?.rules ?? []) {
+    for (const rule of rulesOf(ing)) {
       const host = typeof rule?.host === "string" ? rule.host.toLowerCase() : "";
       const server = host ? servers.get(host) : undefined;
       if (!server || server.certificate) continue;
@@ -259,13 +264,13 @@ function locationsOf(ing: KubeObject, rule: number, p: { path?: unknown; pathTyp
 function addLocations(ing: KubeObject, servers: Map<string, Server>): void {
   const ann = ing.metadata.annotations ?? {};
   const regex = ann[`${ANN}use-regex`] === "true" || ann[`${ANN}rewrite-target`] !== undefined;
-  (ing.spec?.rules ?? []).forEach((rule: { host?: unknown; http?: { paths?: unknown } }, i: number) => {
+  rulesOf(ing).forEach((rule, i) => {
     const host = typeof rule?.host === "string" && rule.host !== "" ? rule.host.toLowerCase() : "_";
     const server = servers.get(host)!;
     if (regex) server.regexMode = true;
     const paths = Array.isArray(rule?.http?.paths) ? rule.http.paths : [];
     for (const p of paths)
-      for (const loc of locationsOf(ing, i, p)) {
+      for (const loc of p && typeof p === "object" ? locationsOf(ing, i, p) : []) {
         const same = server.locations.findIndex((l) => l.nginx === loc.nginx);
         // The oldest Ingress keeps a location; the controller's own `/` and a Prefix path's
         // `= /p` give way (updateServerLocations adds that twin only without an Exact /p).

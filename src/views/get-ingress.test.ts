@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { findResource, getView } from "./get.js";
+import { describeIngress } from "./describe-objects.js";
 import { app, ingress, ingressCluster } from "../ingress/testing.js";
 
 const CONFIG =
@@ -28,4 +29,12 @@ test("get ingress: the defaulted class and the controller's LoadBalancer address
   assert.match(rows[2], /^theirs\s+<none>\s+t\.example\.com\s+80\s/);
   const cls = getView(s, findResource("ingressclasses")!).stdout.trim().split("\n");
   assert.match(cls[1], /^nginx\s+k8s\.io\/ingress-nginx\s+<none>\s/);
+});
+
+test("describe ingress: the admitted class and the published address", () => {
+  const s = ingressCluster(app("web") + ingress("shop", "", [{ path: "/", type: "Prefix", service: "web" }]), CONFIG);
+  const lb = s.services.find((x) => x.name === "ingress-nginx-controller")!.loadBalancerIPs[0];
+  const text = describeIngress(s, s.ingresses[0]);
+  assert.match(text, new RegExp(`^Address:\\s+${lb.replace(/\./g, "\\.")}$`, "m"));
+  assert.match(text, /^Ingress Class:\s+nginx$/m);
 });

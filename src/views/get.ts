@@ -26,8 +26,7 @@ import { configErrorStatus } from "./env.js";
 import type { Item, Resource } from "./get-types.js";
 import { nsOf, replicasets, workloadResource } from "./get-workloads.js";
 import { kubectlTable } from "./tabwriter.js";
-import { ingressClassOf, ownsIngress } from "../ingress/classes.js";
-import { INGRESS_NGINX } from "../control/system.js";
+import { admittedClass, classesOf, publishedAddresses } from "./ingress.js";
 
 export type { Item, Resource } from "./get-types.js";
 
@@ -364,26 +363,6 @@ export function ingressHosts(rules: { host?: string }[]): string {
   return more ? `${list.join(",")} + ${rules.length - 3} more...` : list.join(",");
 }
 
-const classesOf = (s: ClusterState) => (s.objects ?? []).filter((o) => o.kind === "IngressClass");
-
-/**
- * What ingress-nginx's status sync writes to an Ingress it serves (--publish-service,
- * internal/ingress/status/status.go statusAddressFromService): a LoadBalancer Service's
- * ingress IPs, else its externalIPs, else its ClusterIP. Observed Ingresses keep their status.
- */
-function publishedAddresses(state: ClusterState, o: KubeObject, classes: KubeObject[]): string[] {
-  const given = ((o.status?.loadBalancer?.ingress ?? []) as { ip?: string; hostname?: string }[])
-    .map((i) => i.ip || i.hostname || "")
-    .filter(Boolean);
-  if (given.length || o.status) return given;
-  if (!ownsIngress(o, classes, { ingressClass: INGRESS_NGINX.className, controller: INGRESS_NGINX.controller }))
-    return [];
-  const svc = state.services.find((s) => s.namespace === INGRESS_NGINX.namespace && s.name === INGRESS_NGINX.name);
-  if (!svc) return [];
-  if (svc.type === "LoadBalancer") return svc.loadBalancerIPs;
-  return svc.externalIPs.length ? svc.externalIPs : svc.clusterIP ? [svc.clusterIP] : [];
-}
-
 const ingresses: Resource<KubeObject> = {
   kind: "Ingress",
   plural: "ingresses",
@@ -396,14 +375,11 @@ const ingresses: Resource<KubeObject> = {
   header: () => ["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"],
   row(state, item, wide) {
     const o = item.value;
-    const classes = classesOf(state);
-    // spec.ingressClassName as stored: given, or set by the DefaultIngressClass admission plugin.
-    const cls = ingressClassOf(o, classes);
     return [
       item.name,
-      cls.from === "spec.ingressClassName" || cls.from === "default class" ? (cls.name ?? "<none>") : "<none>",
+      admittedClass(state, o) ?? "<none>",
       ingressHosts(o.spec?.rules ?? []),
-      loadBalancerString(publishedAddresses(state, o, classes), wide),
+      loadBalancerString(publishedAddresses(state, o), wide),
       (o.spec?.tls ?? []).length ? "80, 443" : "80",
       age(state, 0),
     ];
