@@ -1,7 +1,8 @@
 // npm run bench: every model benchmark at Kubernetes' scalability thresholds, each in its
 // own process so that one's memory does not weigh on the next:
 //   control plane (buildState), kube-proxy rules for one node, the IR, traces, NetworkPolicy reach,
-//   loading a `kubectl get -A -o yaml` snapshot of that cluster (snapshot), and `diagnose` on the example.
+//   loading a `kubectl get -A -o yaml` snapshot of that cluster (snapshot), `diagnose` on the example,
+//   and `podnet route` over 5,000 Ingress rules (route).
 // `npm run bench -- control policy` runs only the named ones. Kernel and DNS benchmarks
 // are `npm run bench:kernel` and `npm run bench:dns`.
 import { spawnSync } from "node:child_process";
@@ -26,6 +27,8 @@ const benches = {
   policy: ["--expose-gc", "--max-old-space-size=8192", "dist/bench/policy.js", "10000", "3"],
   // podnet diagnose on the embedded example (issue 17: ≤ 1 s), median of 20 runs.
   diagnose: ["dist/bench/diagnose.js", "20"],
+  // podnet route: 5,000 Ingress rules, route() per request after load (issue 18: ≤ 1 ms).
+  route: ["dist/bench/route.js", "1000", "20000"],
   // Writes the dump (~1 GB) to the temp directory, then times loadCluster on it in a child process.
   snapshot: ["--expose-gc", "--max-old-space-size=8192", "dist/bench/snapshot.js"],
 };

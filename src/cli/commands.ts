@@ -17,6 +17,7 @@ import { register as ui } from "./cmd-ui.js";
 import { register as verify } from "./cmd-verify.js";
 import { register as observe } from "./cmd-observe.js";
 import { register as fault } from "./cmd-fault.js";
+import { register as route } from "./cmd-route.js";
 
 export const commands: ((program: Command) => void)[] = [
   reach,
@@ -36,4 +37,5 @@ export const commands: ((program: Command) => void)[] = [
   verify,
   observe,
   fault,
+  route,
 ];

@@ -69,7 +69,7 @@ export function mergeObjects(base: KubeObject[], overrides: KubeObject[]): KubeO
 
 export function buildState(spec: ClusterSpec, opts: { seed?: string } = {}): ClusterState {
   const seed = opts.seed ?? DEFAULT_SEED;
-  const objects = mergeObjects(systemObjects(spec.config), spec.objects);
+  const objects = mergeObjects(systemObjects(spec.config, spec.objects), spec.objects);
   const state = reconcile(emptyState(spec.config, seed), objects).state;
   // A fault naming a node or pod the cluster does not have is bad input, not a crash.
   const errs = faultErrors(state);

@@ -1,7 +1,8 @@
 // The objects every cluster has before the user applies anything: the four system
 // namespaces, the `kubernetes` and `kube-dns` Services, CoreDNS, kube-proxy and the CNI's
-// DaemonSet, shaped like kubeadm's and the CNI projects' manifests.
-import type { ClusterConfig, CniName } from "../manifest/config.js";
+// DaemonSet, shaped like kubeadm's and the CNI projects' manifests; and ingress-nginx when
+// the input has Ingresses and no controller for them.
+import { type ClusterConfig, type CniName, ingressSettings } from "../manifest/config.js";
 import type { KubeObject } from "../manifest/types.js";
 import { intToIp, parseCidr4 } from "../net/ipv4.js";
 
@@ -72,8 +73,9 @@ function obj(
   const metadata: KubeObject["metadata"] = { name };
   if (namespace) metadata.namespace = namespace;
   if (rest.labels) metadata.labels = rest.labels as Record<string, string>;
+  if (rest.annotations) metadata.annotations = rest.annotations as Record<string, string>;
   const o: KubeObject = { apiVersion, kind, metadata };
-  for (const [k, v] of Object.entries(rest)) if (k !== "labels") o[k] = v;
+  for (const [k, v] of Object.entries(rest)) if (k !== "labels" && k !== "annotations") o[k] = v;
   SYSTEM.add(o);
   return o;
 }
@@ -86,7 +88,8 @@ export function isSystemObject(o: KubeObject): boolean {
   return SYSTEM.has(o);
 }
 
-export function systemObjects(config: ClusterConfig): KubeObject[] {
+/** The input's objects podnet's additions depend on (the Ingresses, a controller of its own). */
+export function systemObjects(config: ClusterConfig, input: readonly KubeObject[] = []): KubeObject[] {
   const cni = CNI_DAEMONSETS[config.networking.cni];
   const namespaces = [...SYSTEM_NAMESPACES];
   if (!namespaces.includes(cni.namespace)) namespaces.push(cni.namespace);
@@ -204,5 +207,118 @@ export function systemObjects(config: ClusterConfig): KubeObject[] {
       },
     }),
   );
+  if (needsIngressController(config, input)) out.push(...ingressNginxObjects(config));
   return out;
+}
+
+/** ingress-nginx's names (deploy/static/provider/{cloud,baremetal}/deploy.yaml). */
+export const INGRESS_NGINX = {
+  namespace: "ingress-nginx",
+  name: "ingress-nginx-controller",
+  /** The IngressClass's spec.controller (the controller's --controller-class). */
+  controller: "k8s.io/ingress-nginx",
+  /** The IngressClass's name (the controller's --ingress-class). */
+  className: "nginx",
+} as const;
+
+/** The annotation the DefaultIngressClass admission plugin looks for. */
+export const DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";
+
+/**
+ * Ingresses and nothing to serve them: no IngressClass of ingress-nginx's controller
+ * (every install makes one) and no object in its namespace. The config can turn it off.
+ */
+function needsIngressController(config: ClusterConfig, input: readonly KubeObject[]): boolean {
+  if (!ingressSettings(config).controller) return false;
+  let ingresses = false;
+  for (const o of input) {
+    if (o.kind === "Ingress") ingresses = true;
+    else if (o.kind === "IngressClass" && o.spec?.controller === INGRESS_NGINX.controller) return false;
+    else if (o.metadata.namespace === INGRESS_NGINX.namespace) return false;
+  }
+  return ingresses;
+}
+
+/**
+ * ingress-nginx as its static manifests install it (kubernetes/ingress-nginx
+ * deploy/static/provider/cloud/deploy.yaml; baremetal/ has the NodePort Service): the
+ * namespace, the controller Deployment, its Service and the IngressClass `nginx`, marked
+ * default as the issue asks (the Helm chart's controller.ingressClassResource.default).
+ */
+function ingressNginxObjects(config: ClusterConfig): KubeObject[] {
+  const { namespace, name, controller, className } = INGRESS_NGINX;
+  const selector = {
+    "app.kubernetes.io/component": "controller",
+    "app.kubernetes.io/instance": "ingress-nginx",
+    "app.kubernetes.io/name": "ingress-nginx",
+  };
+  const version = "1.11.3";
+  const labels = { ...selector, "app.kubernetes.io/part-of": "ingress-nginx", "app.kubernetes.io/version": version };
+  const serviceType = ingressSettings(config).serviceType;
+  const nsLabels = {
+    "app.kubernetes.io/instance": "ingress-nginx",
+    "app.kubernetes.io/name": "ingress-nginx",
+    "kubernetes.io/metadata.name": namespace,
+  };
+  return [
+    obj("v1", "Namespace", namespace, undefined, { labels: nsLabels }),
+    obj("v1", "Service", name, namespace, {
+      labels,
+      spec: {
+        type: serviceType,
+        // cloud/deploy.yaml: Local keeps the client's address for X-Forwarded-For.
+        ...(serviceType === "LoadBalancer" ? { externalTrafficPolicy: "Local" } : {}),
+        ipFamilies: ["IPv4"],
+        ipFamilyPolicy: "SingleStack",
+        selector,
+        ports: [
+          { appProtocol: "http", name: "http", port: 80, protocol: "TCP", targetPort: "http" },
+          { appProtocol: "https", name: "https", port: 443, protocol: "TCP", targetPort: "https" },
+        ],
+      },
+    }),
+    obj("apps/v1", "Deployment", name, namespace, {
+      labels,
+      spec: {
+        replicas: 1,
+        minReadySeconds: 0,
+        revisionHistoryLimit: 10,
+        selector: { matchLabels: selector },
+        strategy: { rollingUpdate: { maxUnavailable: 1 }, type: "RollingUpdate" },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [
+              {
+                name: "controller",
+                image: `registry.k8s.io/ingress-nginx/controller:v${version}`,
+                args: [
+                  "/nginx-ingress-controller",
+                  `--publish-service=$(POD_NAMESPACE)/${name}`,
+                  "--election-id=ingress-nginx-leader",
+                  `--controller-class=${controller}`,
+                  `--ingress-class=${className}`,
+                  `--configmap=$(POD_NAMESPACE)/${name}`,
+                ],
+                ports: [
+                  { containerPort: 80, name: "http", protocol: "TCP" },
+                  { containerPort: 443, name: "https", protocol: "TCP" },
+                  { containerPort: 8443, name: "webhook", protocol: "TCP" },
+                ],
+              },
+            ],
+            dnsPolicy: "ClusterFirst",
+            nodeSelector: { "kubernetes.io/os": "linux" },
+            serviceAccountName: "ingress-nginx",
+            terminationGracePeriodSeconds: 300,
+          },
+        },
+      },
+    }),
+    obj("networking.k8s.io/v1", "IngressClass", className, undefined, {
+      labels,
+      annotations: { [DEFAULT_CLASS_ANNOTATION]: "true" },
+      spec: { controller },
+    }),
+  ];
 }

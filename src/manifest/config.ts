@@ -64,9 +64,27 @@ export interface ClusterConfig {
   dns: { pods: "insecure" | "verified" | "disabled"; ttl: number; replicas: number };
   /** Named faults this cluster has (faults.ts): a broken cluster described in a file. */
   faults: Fault[];
+  /** The ingress controller podnet adds when the input has Ingresses and no controller
+   *  (ingressSettings() gives the defaults when a hand-made config leaves it out). */
+  ingress?: IngressSettings;
   source?: SourceRef;
   /** The nodes are kind's defaults (the config lists none): a live cluster's dump brings its own. */
   defaultNodes?: boolean;
+}
+
+/** `ingress:` whether podnet adds ingress-nginx, and the type of its Service. */
+export interface IngressSettings {
+  controller: boolean;
+  /** Unset: LoadBalancer when networking.loadBalancerSubnet is set, else NodePort (as the
+   *  ingress-nginx "cloud" and "baremetal" manifests choose). */
+  serviceType?: "LoadBalancer" | "NodePort";
+}
+
+/** The ingress settings with their defaults filled in. */
+export function ingressSettings(config: ClusterConfig): Required<IngressSettings> {
+  const s = config.ingress ?? { controller: true };
+  const serviceType = s.serviceType ?? (config.networking.loadBalancerSubnet ? "LoadBalancer" : "NodePort");
+  return { controller: s.controller, serviceType };
 }
 
 // ---------------------------------------------------------------------------
@@ -82,7 +100,9 @@ export interface ClusterConfig {
 //   iptables, nodePortRange 30000-32767, ipBlockMatchesPods true, mtu 1500,
 //   calicoBlockSize 26, masqueradeAll false, dns {pods insecure, ttl 30, replicas 2}
 //   (kubeadm's Corefile and CoreDNS Deployment), hostDNS nameserver = first host address
-//   of nodeSubnet (192.168.1.1, the LAN's router), externalDNS [].
+//   of nodeSubnet (192.168.1.1, the LAN's router), externalDNS [], ingress {controller: true}
+//   (ingress-nginx added when the input has Ingresses and no controller; its Service a
+//   LoadBalancer with loadBalancerSubnet, else NodePort).
 //   Every node: capacity = allocatable {cpu: "8", memory: "16Gi"} (kind reports the host's
 //   and reserves nothing; here a typical workstation, settable per node), maxPods 110,
 //   labels kubernetes.io/hostname=<name>, kubernetes.io/os=linux,
@@ -159,6 +179,7 @@ export function defaultConfig(): ClusterConfig {
     hostDNS: { nameservers: ["192.168.1.1"], searches: [], options: [] },
     dns: { pods: "insecure", ttl: 30, replicas: 2 },
     faults: [],
+    ingress: { controller: true },
   };
 }
 
@@ -213,12 +234,42 @@ export function parseConfig(doc: unknown, source?: SourceRef, diags?: Diags): Cl
   parseDnsSection(c);
   parseExternalDns(c);
   parseFaults(c);
+  parseIngress(c);
 
   if (!diags && own.errors.length > 0) throw new SpecError(own.errors);
   return cfg;
 }
 
-const TOP_FIELDS = ["apiVersion", "kind", "name", "nodes", "networking", "externalDNS", "hostDNS", "dns", "faults"];
+const TOP_FIELDS = [
+  "apiVersion",
+  "kind",
+  "name",
+  "nodes",
+  "networking",
+  "externalDNS",
+  "hostDNS",
+  "dns",
+  "faults",
+  "ingress",
+];
+
+/** `ingress: {controller: true|false, serviceType: LoadBalancer|NodePort}`. */
+function parseIngress({ cfg, raw, err, unknown }: ConfigParse): void {
+  const v = raw.ingress;
+  if (v === undefined || v === null) return;
+  if (!isObj(v)) return err("ingress", v, "must be a mapping like {controller: true, serviceType: NodePort}");
+  for (const k of Object.keys(v)) if (k !== "controller" && k !== "serviceType") unknown(childPath("ingress", k));
+  const s: IngressSettings = { controller: true };
+  if (v.controller !== undefined) {
+    if (typeof v.controller === "boolean") s.controller = v.controller;
+    else err("ingress.controller", v.controller, "must be true or false");
+  }
+  if (v.serviceType !== undefined) {
+    if (v.serviceType === "LoadBalancer" || v.serviceType === "NodePort") s.serviceType = v.serviceType;
+    else err("ingress.serviceType", v.serviceType, "must be one of LoadBalancer, NodePort");
+  }
+  cfg.ingress = s;
+}
 
 /** `faults:` a list of faults as the CLI writes them ("kube-proxy-down worker-1"). */
 function parseFaults({ cfg, raw, err }: ConfigParse): void {

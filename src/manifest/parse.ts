@@ -57,6 +57,8 @@ export const KIND_API_VERSIONS: Record<string, string> = {
   EndpointSlice: "discovery.k8s.io/v1",
   NetworkPolicy: "networking.k8s.io/v1",
   Ingress: "networking.k8s.io/v1",
+  // Which controller serves an Ingress (spec.ingressClassName, the default class).
+  IngressClass: "networking.k8s.io/v1",
   // Read for the cluster's settings (infer.ts): CoreDNS's Corefile, kube-proxy's mode,
   // flannel's net-conf.json, kubeadm-config; Calico's IP pools (calicoctl's CRD form).
   // ConfigMaps also feed containers' environments (envFrom, configMapKeyRef).

@@ -34,7 +34,7 @@ import { type Diags, NO_VALUE, isInt, isObj, labelOf, where } from "./diag.js";
 import { parseIPv4 } from "../net/ipv4.js";
 import { type Err, NET, checkMeta } from "./validate/common.js";
 import { checkEndpointSlice, checkEndpoints } from "./validate/endpoints.js";
-import { checkIngress } from "./validate/ingress.js";
+import { checkIngress, checkIngressClass } from "./validate/ingress.js";
 import { checkNode, checkPod } from "./validate/pod.js";
 import { checkNetworkPolicy } from "./validate/policy.js";
 import { checkConfigMap, checkSecret } from "./validate/secret.js";
@@ -160,6 +160,9 @@ function checkKind(err: Err, o: KubeObject, config: ClusterConfig, diags: Diags)
       break;
     case "Ingress":
       checkIngress(err, o);
+      break;
+    case "IngressClass":
+      checkIngressClass(err, o);
       break;
     case "Node":
       checkNode(err, o);

@@ -19,6 +19,7 @@ import {
   type Raw,
 } from "./describe.js";
 import { givenMetadata } from "./objects.js";
+import { admittedClass, publishedAddresses } from "./ingress.js";
 
 type Netpol = ClusterState["networkPolicies"][number];
 
@@ -129,9 +130,8 @@ export function describeIngress(state: ClusterState, o: KubeObject, _opts: ViewO
   let b = `Name:\t${o.metadata.name}\n`;
   b += labelsMultiline("Labels", o.metadata.labels);
   b += `Namespace:\t${ns}\n`;
-  const lb = ((o.status?.loadBalancer?.ingress ?? []) as Raw[]).map((i) => i.ip || i.hostname).filter(Boolean);
-  b += `Address:\t${lb.join(",")}\n`;
-  b += `Ingress Class:\t${spec.ingressClassName ?? "<none>"}\n`;
+  b += `Address:\t${publishedAddresses(state, o).join(",")}\n`;
+  b += `Ingress Class:\t${admittedClass(state, o) ?? "<none>"}\n`;
   const def = spec.defaultBackend ? backendText(state, ns, spec.defaultBackend) : "<default>";
   b += `Default backend:\t${def}\n`;
   if (spec.tls?.length) {

@@ -26,6 +26,7 @@ import { configErrorStatus } from "./env.js";
 import type { Item, Resource } from "./get-types.js";
 import { nsOf, replicasets, workloadResource } from "./get-workloads.js";
 import { kubectlTable } from "./tabwriter.js";
+import { admittedClass, classesOf, publishedAddresses } from "./ingress.js";
 
 export type { Item, Resource } from "./get-types.js";
 
@@ -374,19 +375,34 @@ const ingresses: Resource<KubeObject> = {
   header: () => ["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"],
   row(state, item, wide) {
     const o = item.value;
-    const lb = ((o.status?.loadBalancer?.ingress ?? []) as { ip?: string; hostname?: string }[])
-      .map((i) => i.ip || i.hostname || "")
-      .filter(Boolean);
     return [
       item.name,
-      o.spec?.ingressClassName ?? "<none>",
+      admittedClass(state, o) ?? "<none>",
       ingressHosts(o.spec?.rules ?? []),
-      loadBalancerString(lb, wide),
+      loadBalancerString(publishedAddresses(state, o), wide),
       (o.spec?.tls ?? []).length ? "80, 443" : "80",
       age(state, 0),
     ];
   },
   object: (_state, item, opts) => givenObject(item.value, item.namespace, opts),
+};
+
+const ingressclasses: Resource<KubeObject> = {
+  kind: "IngressClass",
+  plural: "ingressclasses",
+  singular: "ingressclass",
+  shortNames: [],
+  nameRef: "ingressclass.networking.k8s.io",
+  namespaced: false,
+  items: (s) =>
+    classesOf(s).map((o) => ({ namespace: "", name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
+  header: () => ["NAME", "CONTROLLER", "PARAMETERS", "AGE"],
+  row(state, item) {
+    const p = item.value.spec?.parameters;
+    const params = p ? `${p.kind}/${p.name}` : "<none>";
+    return [item.name, String(item.value.spec?.controller ?? ""), params, age(state, 0)];
+  },
+  object: (_state, item, opts) => givenObject(item.value, undefined, opts),
 };
 
 export const RESOURCES: Resource[] = [
@@ -397,6 +413,7 @@ export const RESOURCES: Resource[] = [
   nodes,
   networkpolicies,
   ingresses,
+  ingressclasses,
   namespaces,
   workloadResource("Deployment", "deployments", ["deploy"]),
   replicasets,

@@ -65,3 +65,19 @@ export function checkIngress(apiErr: Err, o: KubeObject): void {
     });
   });
 }
+
+/** IngressClass (ValidateIngressClass): spec.controller, a domain-prefixed path, required. */
+export function checkIngressClass(apiErr: Err, o: KubeObject): void {
+  const err: Err = (f, v, t) => apiErr(f, v, t, NET);
+  const spec = o.spec;
+  if (!isObj(spec)) return err("spec", spec ?? NO_VALUE, spec === undefined ? "is required" : "must be a mapping");
+  const c = spec.controller;
+  if (c === undefined || c === null || c === "") return err("spec.controller", NO_VALUE, "Required value");
+  if (typeof c !== "string") return err("spec.controller", c, "must be a string");
+  // validation.go: IsDomainPrefixedPath, at most 250 characters ("k8s.io/ingress-nginx").
+  if (c.length > 250) apiErr("spec.controller", c, "must be no more than 250 characters");
+  else if (
+    !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(c)
+  )
+    apiErr("spec.controller", c, 'must be a domain-prefixed path (such as "acme.io/foo")');
+}

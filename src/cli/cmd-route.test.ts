@@ -1,0 +1,103 @@
+// `podnet route` run as a user runs it: the JSON contract of issue 18 and usage errors.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const run = promisify(execFile);
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const BIN = join(ROOT, "bin", "podnet.js");
+
+const MANIFESTS = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: api, image: example/api:1, ports: [{name: http, containerPort: 8080}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec:
+  selector: {app: api}
+  ports: [{name: http, port: 8080, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: shop}
+spec:
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - {path: /api, pathType: Prefix, backend: {service: {name: api, port: {name: http}}}}
+`;
+
+async function route(dir: string, ...args: string[]) {
+  return run(process.execPath, [BIN, "route", "-f", join(dir, "m.yaml"), ...args]);
+}
+
+test("podnet route: -o json is the contract; text names the Ingress, rule, backend and endpoints", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-route-"));
+  try {
+    writeFileSync(join(dir, "m.yaml"), MANIFESTS);
+    const { stdout } = await route(dir, "http://shop.example.com/api/items", "-o", "json");
+    const d = JSON.parse(stdout);
+    assert.deepEqual(Object.keys(d), ["status", "via", "rule", "match", "backend", "endpoints", "redirect"]);
+    assert.deepEqual(
+      { ...d, endpoints: d.endpoints.map((e: string) => e.replace(/^10\.244\.\d+\.\d+/, "POD")) },
+      {
+        status: 200,
+        via: { kind: "Ingress", name: "default/shop" },
+        rule: 0,
+        match: "Prefix /api",
+        backend: { service: "default/api", port: 8080 },
+        endpoints: ["POD:8080"],
+        redirect: null,
+      },
+    );
+    const miss = JSON.parse((await route(dir, "http://shop.example.com/nothing", "-o", "json")).stdout);
+    assert.deepEqual([miss.status, miss.via, miss.backend], [404, null, null]);
+    const txt = (await route(dir, "http://shop.example.com/api")).stdout;
+    assert.match(txt, /^GET http:\/\/shop\.example\.com\/api -> 200$/m);
+    assert.match(txt, /via: +Ingress default\/shop/);
+    assert.match(txt, /rule: +0, match Prefix \/api/);
+    assert.match(txt, /backend: +Service default\/api port 8080/);
+    assert.match(txt, /endpoints: +10\.244\.\d+\.\d+:8080/);
+    assert.match(txt, /X-Forwarded-Proto: http/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("podnet route: a bad URL, header or flag is a usage error (exit 1) naming the value", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-route-"));
+  try {
+    writeFileSync(join(dir, "m.yaml"), MANIFESTS);
+    const cases: [string[], RegExp][] = [
+      [["shop.example.com/api"], /"shop\.example\.com\/api"/],
+      [["http://shop.example.com/", "-H", "NoColon"], /"NoColon"/],
+      [["http://shop.example.com/", "-o", "yaml"], /--output must be text\|json: "yaml"/],
+      [["http://shop.example.com/", "--ingress-class", "traefik"], /no IngressClass "traefik"/],
+      [["http://shop.example.com/", "--gateway", "default/gw"], /not implemented yet/],
+    ];
+    for (const [args, re] of cases) {
+      await assert.rejects(route(dir, ...args), (e: { code: number; stderr: string }) => {
+        assert.equal(e.code, 1, args.join(" "));
+        assert.match(e.stderr, re);
+        assert.doesNotMatch(e.stderr, /\n\s+at /); // no stack trace
+        return true;
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
