@@ -15,6 +15,7 @@ import { register as check } from "./cmd-check.js";
 import { register as diagnose } from "./cmd-diagnose.js";
 import { register as ui } from "./cmd-ui.js";
 import { register as verify } from "./cmd-verify.js";
+import { register as bpf } from "./cmd-bpf.js";
 
 export const commands: ((program: Command) => void)[] = [
   reach,
@@ -32,4 +33,5 @@ export const commands: ((program: Command) => void)[] = [
   diagnose,
   ui,
   verify,
+  bpf,
 ];
