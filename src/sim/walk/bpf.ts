@@ -216,7 +216,7 @@ export abstract class WalkBpf extends WalkDeliver {
     const srcId = src ? src.identity : ID_WORLD;
     if (ep) {
       this.bpfStep(P, `${intToIp(pkt.dst)} is local endpoint ${ep.id} (${ep.pod}); source identity ${srcId}`, pkt);
-      this.toEndpoint(ns, inf, b, x, ep, pkt, srcId, P);
+      this.toEndpoint(ns, inf, b, x, ep, pkt, srcId);
       return true;
     }
     const dst = this.lookupIpcache(x, pkt.dst);
@@ -285,7 +285,7 @@ export abstract class WalkBpf extends WalkDeliver {
           text: `cilium_ct4_global ${formatCtEntry(reply)}`,
         },
       );
-      return this.afterLb(ns, inf, b, x, link, ep, pkt, P, true, 0);
+      return this.afterLb(ns, inf, b, x, link, ep, pkt, P, true, reply.dir === "IN" ? reply.revNat : 0);
     }
     const svc = b.kubeProxyReplacement ? x.svc.get(`${pkt.proto}/${pkt.dst}/${pkt.dport}`) : undefined;
     if (!svc) return this.afterLb(ns, inf, b, x, link, ep, pkt, P, false, 0);
@@ -397,9 +397,25 @@ export abstract class WalkBpf extends WalkDeliver {
         `${intToIp(pkt.dst)} is local endpoint ${local.id} (${local.pod}): tail call cilium_call_policy[${local.id}]`,
         pkt,
       );
-      return this.toEndpoint(ns, inf, b, x, local, pkt, ep.identity, P);
+      return this.toEndpoint(ns, inf, b, x, local, pkt, ep.identity);
     }
     if (dst?.tunnelEndpoint && b.tunnel) return this.encap(ns, inf, b, pkt, dst.tunnelEndpoint, ep.identity, P);
+    if (isReply) {
+      // A reply the datapath itself translated: bpf_fib_lookup + bpf_redirect_neigh, past netfilter.
+      const rn = revNat ? x.revNat.get(revNat) : undefined;
+      if (rn && rn.address !== "0.0.0.0") {
+        const before = `${intToIp(pkt.src)}:${pkt.sport}`;
+        pkt.src = ipToInt(rn.address);
+        pkt.sport = rn.port;
+        this.step("NAT", `${P}: reverse NAT ${before} → ${rn.address}:${rn.port} (lb4_rev_nat)`, pkt, {
+          kind: "bpf",
+          text: `cilium_lb4_reverse_nat ${rn.id} ${rn.address}:${rn.port}`,
+        });
+      }
+      const r = this.routed(inf, pkt, `${P}: bpf_fib_lookup`);
+      if (!r) return;
+      return this.transmit(ns, inf, r, pkt);
+    }
     this.bpfStep(P, `${intToIp(pkt.dst)} is not a local endpoint: TC_ACT_OK, to the stack (legacy host routing)`, pkt);
     this.ipInput(ns, link.name, pkt, NO_META, inf);
   }
@@ -413,9 +429,9 @@ export abstract class WalkBpf extends WalkDeliver {
     ep: BpfEndpoint,
     pkt: Pkt,
     srcId: number,
-    from: string,
+    /** N-S with a local backend: the frontend's rev_nat_index, kept for the reply. */
+    revNat = 0,
   ): void {
-    void from;
     const P = `cil_lxc_policy (bpf_lxc, endpoint ${ep.id})`;
     const reply = this.ctReply(ns, pkt);
     if (reply) {
@@ -428,7 +444,7 @@ export abstract class WalkBpf extends WalkDeliver {
           text: `cilium_ct4_global ${formatCtEntry(reply)}`,
         },
       );
-      const rn = reply.revNat ? x.revNat.get(reply.revNat) : undefined;
+      const rn = reply.revNat && reply.dir === "OUT" ? x.revNat.get(reply.revNat) : undefined;
       if (rn) {
         const before = `${intToIp(pkt.src)}:${pkt.sport}`;
         pkt.src = ipToInt(rn.address);
@@ -447,7 +463,7 @@ export abstract class WalkBpf extends WalkDeliver {
         sport: pkt.sport,
         dst: intToIp(pkt.dst),
         dport: pkt.dport,
-        revNat: 0,
+        revNat,
         srcIdentity: srcId,
       };
       this.ctPut(ns, e);
@@ -501,7 +517,7 @@ export abstract class WalkBpf extends WalkDeliver {
         `source identity ${srcId} (VNI ${vni}); ${intToIp(pkt.dst)} is local endpoint ${ep.id} (${ep.pod})`,
         pkt,
       );
-      return this.toEndpoint(ns, inf, b, x, ep, pkt, srcId, P);
+      return this.toEndpoint(ns, inf, b, x, ep, pkt, srcId);
     }
     if (this.nodePortReply(ns, inf, b, x, pkt, P)) return;
     this.bpfStep(P, `${intToIp(pkt.dst)} is not a local endpoint: to the stack`, pkt);
@@ -524,7 +540,7 @@ export abstract class WalkBpf extends WalkDeliver {
       const ep = x.epByIp.get(pkt.dst);
       if (ep) {
         this.bpfStep(P, `backend is local endpoint ${ep.id} (${ep.pod}): the client's address is kept`, pkt);
-        return this.toEndpoint(ns, inf, b, x, ep, pkt, srcId, P);
+        return this.toEndpoint(ns, inf, b, x, ep, pkt, srcId, svc!.revNat);
       }
       // SNAT mode: the reply must come back through this node to be translated back.
       const node = inf.node!.address;
