@@ -247,24 +247,22 @@ export abstract class WalkBpf extends WalkDeliver {
     return { mac: v.pl.mac };
   }
 
-  /** An encapsulated packet for Cilium's tunnel device (any VNI: collect-metadata mode). */
-  protected override localDeliver(ns: NetNs, inf: NsInfo, dev: string, pkt: Pkt): void {
-    const b = pkt.inner !== undefined ? inf.node?.bpf : undefined;
-    if (b?.tunnel && pkt.proto === "udp" && pkt.dport === b.tunnel.port) {
-      const tdev = inf.links.get(b.tunnel.dev);
-      if (tdev) {
-        const inner = pkt.inner!;
-        const vni = pkt.vni ?? 0;
-        this.step(
-          "DECAPSULATED",
-          `${b.tunnel.protocol.toUpperCase()} (udp ${b.tunnel.port}) → ${tdev.name} (external): VNI ${vni} = source identity`,
-          inner,
-          { kind: "link", text: `${tdev.name}: ${b.tunnel.protocol} external dstport ${b.tunnel.port}` },
-        );
-        return this.fromOverlay(ns, inf, b, indexOf(b, inf.node!.address), tdev, inner, vni);
-      }
-    }
-    super.localDeliver(ns, inf, dev, pkt);
+  /** An encapsulated packet for Cilium's tunnel device (any VNI: collect-metadata mode); false: not Cilium's. */
+  protected bpfDecap(ns: NetNs, inf: NsInfo, pkt: Pkt): boolean {
+    const b = inf.node?.bpf;
+    if (!b?.tunnel || pkt.proto !== "udp" || pkt.dport !== b.tunnel.port) return false;
+    const tdev = inf.links.get(b.tunnel.dev);
+    if (!tdev) return false;
+    const inner = pkt.inner!;
+    const vni = pkt.vni ?? 0;
+    this.step(
+      "DECAPSULATED",
+      `${b.tunnel.protocol.toUpperCase()} (udp ${b.tunnel.port}) → ${tdev.name} (external): VNI ${vni} = source identity`,
+      inner,
+      { kind: "link", text: `${tdev.name}: ${b.tunnel.protocol} external dstport ${b.tunnel.port}` },
+    );
+    this.fromOverlay(ns, inf, b, indexOf(b, inf.node!.address), tdev, inner, vni);
+    return true;
   }
 
   // --- programs -------------------------------------------------------------------------
