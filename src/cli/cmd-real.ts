@@ -166,6 +166,11 @@ async function upAction(o: UpFlags): Promise<void> {
   const nf = await loadNetfilterRenderers();
   const render = { netfilter: nf.renderers };
   if (o.dryRun) return upDryRun(name, ir, render, nf.missing);
+  // A flavor that forwards in eBPF (Cilium) needs its programs loaded: not built for real yet.
+  if (ir.nodes[0]?.bpf)
+    throw new UsageError(
+      `networking.cni: "${ir.cni}" forwards in eBPF programs, which podnet models but does not load into namespaces yet; use trace, check or bpf on the model`,
+    );
   if (nf.missing.length)
     process.stderr.write(`warning: netfilter rules not loaded (renderer missing: ${nf.missing.join(", ")})\n`);
   // One `up` per name: the lock covers the existence check, the snapshot and bring-up.

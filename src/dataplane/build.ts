@@ -23,6 +23,7 @@ import { hostsFileOf, podUtsHostname } from "../control/hosts.js";
 import { l2Announcements } from "../control/metallb.js";
 import { applyNodeFaults, applyUnderlayFaults } from "./faults.js";
 import { nodePolicyLayer } from "../policy/compile.js";
+import { directionVerdict, indexPolicies, type PolicyIndex } from "../policy/engine.js";
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
 import type { ProxyModeName } from "../manifest/config.js";
 import type { ProxyMode, ProxyOutput } from "../proxy/mode.js";
@@ -129,12 +130,27 @@ export function buildContext(state: ClusterState, opts: BuildOptions = {}): Buil
       if (!sharedOut) sharedOut = proxy ? proxy.shared(state) : {};
       return sharedOut;
     },
+    policy: policyOracle(state),
   };
   if (key) {
     if (!perState) ctxCache.set(state, (perState = new Map()));
     perState.set(key, ctx);
   }
   return ctx;
+}
+
+/** NetworkPolicy's evaluation for flavors that enforce it in their own maps (Cilium). */
+function policyOracle(state: ClusterState): FlavorContext["policy"] {
+  let ix: PolicyIndex | undefined;
+  return {
+    allowed(dir, subject, peer) {
+      ix ??= indexPolicies(state);
+      const party =
+        typeof peer === "string" ? { kind: "ip" as const, ip: ipToInt(peer) } : { kind: "pod" as const, pod: peer };
+      const v = directionVerdict(ix, dir, { kind: "pod", pod: subject }, party);
+      return v.isolated ? v.hits : null;
+    },
+  };
 }
 
 /**
@@ -309,6 +325,8 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
   if (ipvs) nn.ipvs = ipvs;
   const bgp = ctx.flavor.bgp?.(ctx, node);
   if (bgp) nn.bgp = bgp;
+  const bpf = ctx.flavor.bpf?.(ctx, node);
+  if (bpf) nn.bpf = bpf;
   applyNodeFaults(state, node, nn, pods);
   return { node: nn, pods };
 }
@@ -481,6 +499,7 @@ function lazyNode(state: ClusterState, n: NodeState, get: () => NodeNet): NodeNe
   Object.defineProperty(o, "ns", { enumerable: true, get: () => get().ns });
   Object.defineProperty(o, "ipvs", { enumerable: true, get: () => get().ipvs });
   Object.defineProperty(o, "bgp", { enumerable: true, get: () => get().bgp });
+  Object.defineProperty(o, "bpf", { enumerable: true, get: () => get().bpf });
   const host = hostListeners(n);
   if (host) o.listeners = host;
   return o;

@@ -66,6 +66,7 @@ export function formatRoute(r: Route, showTable = false): string {
   if (scope && scope !== "global") s += `scope ${scope} `;
   if (r.src) s += `src ${r.src} `;
   if (r.metric !== undefined) s += `metric ${r.metric} `;
+  if (r.mtu !== undefined) s += `mtu ${r.mtu} `;
   if (r.onlink) s += "onlink ";
   return s;
 }
@@ -96,11 +97,13 @@ function flags(l: Link): string {
 
 function state(l: Link): string {
   if (!l.up) return "DOWN";
-  return l.kind === "loopback" || l.kind === "vxlan" || l.kind === "ipip" || l.kind === "dummy" ? "UNKNOWN" : "UP";
+  return l.kind === "loopback" || l.kind === "vxlan" || l.kind === "geneve" || l.kind === "ipip" || l.kind === "dummy"
+    ? "UNKNOWN"
+    : "UP";
 }
 
 function qlen(l: Link): string {
-  return l.kind === "vxlan" || l.kind === "dummy" ? "" : " qlen 1000";
+  return l.kind === "vxlan" || l.kind === "geneve" || l.kind === "dummy" ? "" : " qlen 1000";
 }
 
 function nameWithPeer(ns: NetNs, l: Link, o: RenderOptions): string {
@@ -168,11 +171,23 @@ function details(ns: NetNs, l: Link): string[] {
     }
     case "vxlan": {
       const v = l.vxlan!;
+      // Collect-metadata mode: iproute2 prints `external` and no local/dev (ip/iplink_vxlan.c).
+      if (v.external)
+        return [
+          first,
+          `    vxlan external id ${v.vni} srcport 0 0 dstport ${v.port} ${v.learning ? "" : "nolearning "}ttl auto ageing 300 udpcsum noudp6zerocsumtx noudp6zerocsumrx ${TAIL(1, 65536)}`,
+        ];
       return [
         first,
         `    vxlan id ${v.vni} local ${v.local} dev ${v.dev} srcport 0 0 dstport ${v.port} ${v.learning ? "" : "nolearning "}ttl auto ageing 300 udpcsum noudp6zerocsumtx noudp6zerocsumrx ${TAIL(1, 65536)}`,
       ];
     }
+    case "geneve":
+      // ip/iplink_geneve.c's order: external, id, ttl, dstport, checksums.
+      return [
+        first,
+        `    geneve ${l.geneve?.external ? "external " : ""}id 0 ttl auto dstport ${l.geneve?.port ?? 6081} noudpcsum udp6zerocsumtx udp6zerocsumrx ${TAIL(1, 65536)}`,
+      ];
     case "ipip":
       return [first, `    ipip any remote any local any ttl inherit nopmtudisc ${TAIL(1, 65536)}`];
     case "dummy":

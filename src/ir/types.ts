@@ -23,7 +23,7 @@ export interface NetNs {
   netfilter: Netfilter;
 }
 
-export type LinkKind = "loopback" | "veth" | "bridge" | "vxlan" | "ipip" | "dummy" | "ethernet";
+export type LinkKind = "loopback" | "veth" | "bridge" | "vxlan" | "geneve" | "ipip" | "dummy" | "ethernet";
 
 export interface Link {
   name: string;
@@ -35,11 +35,24 @@ export interface Link {
   master?: string;
   /** veth: the other end (namespace id + link name). */
   peer?: { ns: string; name: string };
-  vxlan?: { vni: number; port: number; local: string; dev: string; learning: boolean; gbp?: boolean };
+  /** `external`: collect-metadata mode (Cilium): the VNI and remote come per packet from BPF, no local/dev. */
+  vxlan?: {
+    vni: number;
+    port: number;
+    local: string;
+    dev: string;
+    learning: boolean;
+    gbp?: boolean;
+    external?: boolean;
+  };
+  /** Geneve in collect-metadata mode (Cilium's cilium_geneve). */
+  geneve?: { port: number; external: boolean };
   ipip?: { local?: string; remote?: string };
   bridge?: { hairpin?: boolean };
   /** Bridge port hairpin mode (the CNI bridge plugin's hairpinMode). */
   hairpin?: boolean;
+  /** eBPF programs attached at tc (clsact) ingress / egress (Cilium). */
+  tc?: TcHooks;
 }
 
 export interface Address {
@@ -61,6 +74,8 @@ export interface Route {
   proto?: "kernel" | "boot" | "static" | "bird" | "dhcp" | number;
   src?: string;
   metric?: number;
+  /** `mtu N` (a route metric: Cilium's RouteMTU, the underlay minus the tunnel overhead). */
+  mtu?: number;
 }
 
 export interface Neighbour {
@@ -338,6 +353,8 @@ export interface NodeNet {
    * building the node's namespace).
    */
   announces?: string[];
+  /** Cilium: the node's BPF maps (see NodeBpf). */
+  bpf?: NodeBpf;
 }
 
 export interface Listener {
@@ -391,4 +408,127 @@ export interface DataplaneIR {
   underlay: Underlay;
   nodes: NodeNet[];
   pods: PodNet[];
+}
+
+// ---------------------------------------------------------------------------
+// eBPF (Cilium): programs at tc hooks and the maps they read. Names, keys and values follow
+// cilium/cilium bpf/ (bpf_lxc.c, bpf_host.c, bpf_overlay.c) and pkg/maps/*.
+
+/** A program attached at a tc hook: Cilium's program name and the object it comes from. */
+export interface BpfProg {
+  /** "cil_from_container", "cil_to_container", "cil_from_netdev", "cil_to_netdev",
+   *  "cil_from_overlay", "cil_to_overlay", "cil_from_host", "cil_to_host". */
+  name: string;
+  /** "bpf_lxc.o", "bpf_host.o", "bpf_overlay.o". */
+  object: string;
+  /** bpf_lxc: the endpoint the program was compiled for. */
+  endpoint?: number;
+  /** bpf_lxc answers the pod's ARP requests with the lxc device's MAC (enable-arp-passthrough off). */
+  arpResponder?: boolean;
+}
+
+export interface TcHooks {
+  ingress?: BpfProg;
+  egress?: BpfProg;
+}
+
+/** A security identity: a cluster-wide number per label set (reserved ones below 256). */
+export interface BpfIdentity {
+  id: number;
+  /** "k8s:app=web", "k8s:io.kubernetes.pod.namespace=default", "reserved:host" … */
+  labels: string[];
+}
+
+/** cilium_lb4_services_v2: one frontend (VIP, port, protocol, scope) and its backend slots. */
+export interface BpfLbService {
+  address: string;
+  port: number;
+  protocol: "TCP" | "UDP" | "SCTP";
+  /** Slot 0's rev_nat_index. */
+  revNat: number;
+  /** Backend ids in slot order (slot n = backends[n-1]). */
+  backends: number[];
+  /** "ClusterIP", "NodePort", "LoadBalancer", "ExternalIPs", "HostPort", "Local", "InternalLocal", "non-routable", "sessionAffinity". */
+  flags: string[];
+  /** "ns/name:port" (what the entry stands for; Cilium keeps it in the agent's service cache). */
+  service: string;
+  /** sessionAffinity ClientIP timeout in seconds. */
+  affinityTimeout?: number;
+}
+
+/** cilium_lb4_backends_v3. */
+export interface BpfLbBackend {
+  id: number;
+  address: string;
+  port: number;
+  protocol: "TCP" | "UDP" | "SCTP";
+  state: "active" | "terminating";
+  /** The node the backend runs on (for externalTrafficPolicy Local and the walk's words). */
+  node?: string;
+}
+
+/** cilium_lb4_reverse_nat. */
+export interface BpfRevNat {
+  id: number;
+  address: string;
+  port: number;
+}
+
+/** cilium_ipcache_v2 (LPM): a prefix's identity and, for remote ones, the tunnel endpoint. */
+export interface BpfIpcacheEntry {
+  prefix: string;
+  identity: number;
+  /** The node IP to encapsulate to (absent: local, or not behind a tunnel). */
+  tunnelEndpoint?: string;
+}
+
+/** cilium_lxc: a local endpoint. */
+export interface BpfEndpoint {
+  id: number;
+  ip: string;
+  ifName: string;
+  mac: string;
+  nodeMac: string;
+  identity: number;
+  /** "ns/name" of the pod. */
+  pod: string;
+  /** Policy enforcement per direction (a NetworkPolicy selects the pod for it). */
+  ingressEnforced: boolean;
+  egressEnforced: boolean;
+}
+
+/**
+ * cilium_policy_v2_<endpoint>: {identity, direction, protocol, port range} → allow. Identity 0
+ * ("reserved:unknown", ANY) with no port allows everything (a direction without enforcement).
+ */
+export interface BpfPolicyEntry {
+  identity: number;
+  direction: "ingress" | "egress";
+  /** Absent: any protocol. */
+  protocol?: "TCP" | "UDP" | "SCTP";
+  /** Absent: any port; else the inclusive range. */
+  port?: number;
+  endPort?: number;
+  /** Why (for the walk's words): "ns/pol ingress rule 0", "allow-localhost", "no policy". */
+  by: string;
+}
+
+/** The BPF state of one node. */
+export interface NodeBpf {
+  /** The router IP (cilium_host's address, CiliumInternalIP). */
+  routerIP: string;
+  /** Tunnel mode: the device and protocol; absent with native routing. */
+  tunnel?: { dev: string; protocol: "vxlan" | "geneve"; port: number };
+  /** kubeProxyReplacement: Services are load balanced in BPF (the lb maps are used). */
+  kubeProxyReplacement: boolean;
+  /** NodePort mode ("snat": replies return through the load-balancing node). */
+  nodePortMode: "snat";
+  identities: BpfIdentity[];
+  services: BpfLbService[];
+  backends: BpfLbBackend[];
+  revNat: BpfRevNat[];
+  ipcache: BpfIpcacheEntry[];
+  endpoints: BpfEndpoint[];
+  /** By endpoint id. */
+  policy: Record<number, BpfPolicyEntry[]>;
 }

@@ -10,7 +10,7 @@ import { isIP, parseCidrAny, parseIPv6 } from "./net.js";
 import { parseQuantity } from "./quantity.js";
 
 export type CniName = "flannel" | "calico" | "cilium";
-export type Backend = "vxlan" | "host-gw" | "bgp" | "ipip" | "native";
+export type Backend = "vxlan" | "host-gw" | "bgp" | "ipip" | "native" | "geneve";
 export type ProxyModeName = "iptables" | "nftables" | "ipvs" | "none";
 
 export interface NodeConfig {
@@ -97,7 +97,7 @@ export function ingressSettings(config: ClusterConfig): Required<IngressSettings
 //   podSubnet 10.244.0.0/16 (kind/flannel), serviceSubnet 10.96.0.0/12 (kubeadm),
 //   nodeSubnet 192.168.1.0/24 (the seeds' LAN), nodeCIDRMaskSize 24, dnsDomain cluster.local,
 //   cni flannel, backend per CNI (flannel vxlan, calico bgp, cilium vxlan), kubeProxyMode
-//   iptables, nodePortRange 30000-32767, ipBlockMatchesPods true, mtu 1500,
+//   iptables (cilium: none, its kube-proxy replacement), nodePortRange 30000-32767, ipBlockMatchesPods true, mtu 1500,
 //   calicoBlockSize 26, masqueradeAll false, dns {pods insecure, ttl 30, replicas 2}
 //   (kubeadm's Corefile and CoreDNS Deployment), hostDNS nameserver = first host address
 //   of nodeSubnet (192.168.1.1, the LAN's router), externalDNS [], ingress {controller: true}
@@ -119,7 +119,7 @@ export const DEFAULT_BACKEND: Record<CniName, Backend> = { flannel: "vxlan", cal
 export const BACKENDS: Record<CniName, Backend[]> = {
   flannel: ["vxlan", "host-gw"],
   calico: ["bgp", "ipip", "vxlan"],
-  cilium: ["vxlan", "native"],
+  cilium: ["vxlan", "geneve", "native"],
 };
 export const CONTROL_PLANE_TAINT = { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" as const };
 
@@ -448,6 +448,10 @@ function parseNetworkChoices(c: ConfigParse, nn: Mapping): void {
     const v = nn.kubeProxyMode;
     if (v === "iptables" || v === "nftables" || v === "ipvs" || v === "none") net.kubeProxyMode = v;
     else c.err("networking.kubeProxyMode", v, "must be one of iptables, nftables, ipvs, none");
+  } else if (net.cni === "cilium") {
+    // Cilium's Helm default is kubeProxyReplacement=true: no kube-proxy, Services in eBPF
+    // (https://docs.cilium.io/en/stable/network/kubernetes/kubeproxy-free/).
+    net.kubeProxyMode = "none";
   }
 }
 

@@ -3,7 +3,23 @@
 // Shared code (ir/build.ts) never switches on a flavor's name; it asks the registry.
 
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
-import type { IptLayer, NftLayer, NetNs, NodeNet } from "../ir/types.js";
+import type { IptLayer, NftLayer, NetNs, NodeBpf, NodeNet } from "../ir/types.js";
+
+/** Allowed port ranges per protocol (the policy layer's ConnSet). */
+export type PortRanges = Record<"TCP" | "UDP" | "SCTP", [number, number][]>;
+
+/**
+ * The policy layer's NetworkPolicy evaluation, handed to flavors that enforce policy
+ * themselves (Cilium's policy maps) by the builder: plumbing does not import policy/.
+ */
+export interface PolicyOracle {
+  /** null: no policy selects `subject` for `dir`; else the rules that match `peer` (a pod, or an IP). */
+  allowed(
+    dir: "ingress" | "egress",
+    subject: PodState,
+    peer: PodState | string,
+  ): { policy: string; rule: number; conns: PortRanges }[] | null;
+}
 
 export interface FlavorContext {
   state: ClusterState;
@@ -12,6 +28,8 @@ export interface FlavorContext {
   nodeByName: Map<string, NodeState>;
   /** MTU of the underlay (eth0). */
   underlayMtu: number;
+  /** NetworkPolicy evaluation (set by the builder; see PolicyOracle). */
+  policy?: PolicyOracle;
 }
 
 export interface CniFlavor {
@@ -29,6 +47,8 @@ export interface CniFlavor {
     node: NodeState,
     mode: "iptables" | "nftables",
   ): { iptables?: IptLayer; nftables?: NftLayer };
+  /** Cilium: the node's BPF maps (programs are on the links). */
+  bpf?(ctx: FlavorContext, node: NodeState): NodeBpf;
   /** Calico: BGP speaker config. */
   bgp?(ctx: FlavorContext, node: NodeState): NodeNet["bgp"];
 }

@@ -7,6 +7,7 @@ import type { CniFlavor } from "./flavor.js";
 import { flannelVxlan } from "./flannel-vxlan/index.js";
 import { flannelHostGw } from "./flannel-host-gw/index.js";
 import { calicoBgp, calicoIpip, calicoVxlan } from "./calico/index.js";
+import { ciliumGeneve, ciliumNative, ciliumVxlan } from "./cilium/index.js";
 
 export const flavors: Record<string, CniFlavor> = {
   "flannel/vxlan": flannelVxlan,
@@ -14,6 +15,9 @@ export const flavors: Record<string, CniFlavor> = {
   "calico/bgp": calicoBgp,
   "calico/ipip": calicoIpip,
   "calico/vxlan": calicoVxlan,
+  "cilium/vxlan": ciliumVxlan,
+  "cilium/geneve": ciliumGeneve,
+  "cilium/native": ciliumNative,
 };
 
 export function flavorFor(
@@ -31,8 +35,7 @@ export function flavorFor(
     const where = src ? `${src.file}:${line} (Cluster ${config.name ?? ""}) ` : "";
     const msg = ok.length
       ? `${where}networking.backend: "${backend}" is not a backend of ${cni} (supported: ${ok.join(", ")})`
-      : // Cilium forwards in eBPF programs, which the IR (routes, FDB, netfilter) cannot express.
-        `${where}networking.cni: "${cni}" has no dataplane model yet (supported: ${[...new Set(Object.keys(flavors).map((k) => k.split("/")[0]))].join(", ")}); the control-plane views still work`;
+      : `${where}networking.cni: "${cni}" has no dataplane model yet (supported: ${[...new Set(Object.keys(flavors).map((k) => k.split("/")[0]))].join(", ")}); the control-plane views still work`;
     throw new SpecError([
       { severity: "error", message: msg, file: src?.file, line, field, value: ok.length ? backend : cni },
     ]);
@@ -40,4 +43,4 @@ export function flavorFor(
   return f;
 }
 
-export type { CniFlavor, FlavorContext } from "./flavor.js";
+export type { CniFlavor, FlavorContext, PolicyOracle } from "./flavor.js";

@@ -42,6 +42,8 @@ function clusterWith(
 for (const [cni, backend, mode] of [
   ["flannel", "vxlan", "iptables"],
   ["calico", "bgp", "nftables"],
+  // Cilium: policy by identity in the BPF policy maps, kube-proxy replacement.
+  ["cilium", "vxlan", "none"],
 ] as const) {
   for (const c of CASES) {
     test(`conformance [${cni}/${backend}, ${mode}]: ${c.name}`, () => {

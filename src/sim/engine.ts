@@ -9,13 +9,14 @@
 //
 // The walk is one class in layers, one file per concern under walk/ (see walk/core.ts):
 //   core (output, choices, forking) ← conntrack (conntrack, hooks) ← l3 (routing, IP in/out)
-//   ← l2 (ARP, veth, bridge) ← encap (VXLAN, IPIP) ← ipvs ← deliver (sockets) ← Walk.
+//   ← l2 (ARP, veth, bridge) ← encap (VXLAN, IPIP) ← ipvs ← deliver (sockets) ← bpf (Cilium's
+//   tc programs and maps) ← Walk.
 
-import { WalkDeliver } from "./walk/deliver.js";
+import { WalkBpf } from "./walk/bpf.js";
 
 export { ForkFallback, LocalEnum, type Chooser, type PathSink, type WalkOptions } from "./walk/core.js";
 export { ipsetMatch } from "./walk/conntrack.js";
 export { routeText } from "./walk/say.js";
 
 /** One path through the namespaces of the IR (see the layers above). */
-export class Walk extends WalkDeliver {}
+export class Walk extends WalkBpf {}

@@ -72,6 +72,8 @@ export type StepAction =
   | "CONNTRACK"
   | "NETFILTER"
   | "IPVS"
+  /** An eBPF program's decision (Cilium): the program, the map and the entry that decided. */
+  | "BPF"
   /**
    * NetworkPolicy (the podnet-policy table), one step per side on the node that decides it:
    * "egress of NS/POD: not isolated (…)", "ingress of NS/POD: isolated by NS/POL; allowed by
@@ -94,6 +96,7 @@ export interface StepObject {
     | "link"
     | "conntrack"
     | "ipvs"
+    | "bpf"
     | "listener"
     | "sysctl";
   /** The object as its tool prints it (an `ip route` line, an iptables-save rule …). */

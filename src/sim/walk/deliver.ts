@@ -44,6 +44,8 @@ export abstract class WalkDeliver extends WalkIpvs {
           return this.ipInput(ns, tl.name, pkt.inner, {});
         }
       }
+      // Cilium's tunnel device takes any VNI (collect-metadata): its program decides (bpf.ts).
+      if (this.bpfDecap(ns, inf, pkt)) return;
       return this.end(
         {
           verdict: "REFUSED",
@@ -141,6 +143,9 @@ export abstract class WalkDeliver extends WalkIpvs {
     if (inf.pod) inf.delivered = d;
     return d;
   }
+
+  // Up the chain (see core.ts).
+  protected abstract bpfDecap(ns: NetNs, inf: NsInfo, pkt: Pkt): boolean;
 
   /** Mark who the client is (for the reply's delivery). */
   setClient(ns: NetNs, pkt: Pkt): void {

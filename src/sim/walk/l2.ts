@@ -11,6 +11,10 @@ import { WalkL3 } from "./l3.js";
 import type { WalkConntrack } from "./conntrack.js";
 
 export abstract class WalkL2 extends WalkL3 {
+  // Up the chain (see core.ts): Cilium's programs (bpf.ts).
+  protected abstract tcIngress(ns: NetNs, link: Link, pkt: Pkt, known?: NsInfo): boolean;
+  protected abstract bpfArp(link: Link, ip: number, pkt: Pkt): { mac: string; owner?: Owner } | null;
+
   protected neighbour(ns: NetNs, inf: NsInfo, link: Link, ip: number, pkt: Pkt): { mac: string; owner?: Owner } | null {
     const ips = intToIp(ip);
     const n = inf.neigh(link.name, ips);
@@ -73,6 +77,11 @@ export abstract class WalkL2 extends WalkL3 {
         { kind: "sysctl", text: `net.ipv4.conf.${cand.dev}.proxy_arp = 1` },
       );
       return { mac: l.mac, owner: cand };
+    }
+    // eBPF on the far end answering ARP (Cilium's bpf_lxc).
+    if (link.peer) {
+      const ba = this.bpfArp(link, ip, pkt);
+      if (ba) return ba;
     }
     this.drop(
       "NO_NEIGHBOUR",
@@ -148,6 +157,8 @@ export abstract class WalkL2 extends WalkL3 {
   /** `known`: the namespace's info when the caller has it (one lookup fewer on a cold namespace; so for localOut, bridgeForward, ipInput). */
   protected l2Receive(ns: NetNs, link: Link, mac: string, pkt: Pkt, owner?: Owner, known?: NsInfo): void {
     if (!link.up) return this.drop("LINK_DOWN", `${link.name} is down`, pkt, linkObj(this.c, link));
+    // eBPF at tc ingress (Cilium) may take the packet before the stack.
+    if (link.tc !== undefined && link.tc.ingress !== undefined && this.tcIngress(ns, link, pkt, known)) return;
     if (link.master) {
       const br = (known ?? this.topo.info(ns)).links.get(link.master);
       if (!br)

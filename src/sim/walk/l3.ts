@@ -93,6 +93,8 @@ export abstract class WalkL3 extends WalkConntrack {
         linkObj(this.c, link),
       );
     }
+    // eBPF at tc egress (Cilium's cil_from_host on cilium_host) may take the packet.
+    if (link.tc !== undefined && link.tc.egress !== undefined && this.tcEgress(ns, inf, link, pkt)) return;
     const nh = r.via ?? pkt.dst;
     if (link.kind === "ipip") return this.encapIpip(ns, inf, link, nh, pkt);
     const nb = this.neighbour(ns, inf, link, nh, pkt);
@@ -190,6 +192,7 @@ export abstract class WalkL3 extends WalkConntrack {
   }
 
   // Up the chain (see core.ts).
+  protected abstract tcEgress(ns: NetNs, inf: NsInfo, link: Link, pkt: Pkt): boolean;
   protected abstract encapIpip(ns: NetNs, inf: NsInfo, link: Link, nh: number, pkt: Pkt): void;
   protected abstract encapVxlan(ns: NetNs, inf: NsInfo, link: Link, mac: string, pkt: Pkt): void;
   protected abstract l2Send(ns: NetNs, link: Link, mac: string, pkt: Pkt, owner?: Owner, end?: VethEnd | null): void;

@@ -1,0 +1,430 @@
+// Cilium's BPF maps of one node, built from the cluster state as the agent fills them:
+// - identities (pkg/identity): one cluster-wide number per label set, from 256 (the CRD
+//   allocator picks them; here a hash of the label set, probed on collision, so that
+//   every node and every build agrees); reserved ones below 256 (numericidentity.go);
+//   CIDR identities of NetworkPolicy ipBlocks node-local from 1<<24.
+// - cilium_lb4_services_v2 / _backends_v3 / _reverse_nat (pkg/maps/lbmap): one frontend per
+//   ClusterIP, external IP, LoadBalancer IP and NodePort (the node's IP and 0.0.0.0), read
+//   from Services and EndpointSlices as Cilium's own service cache does (pkg/k8s/service_cache.go);
+//   externalTrafficPolicy Local keeps node-local backends on N-S frontends.
+// - cilium_ipcache_v2 (pkg/maps/ipcache): pods /32, node and router IPs (host 1 / remote-node 6),
+//   remote PodCIDRs (world + tunnel endpoint, ≥ 1.18), 0.0.0.0/0 world, policy CIDRs.
+// - cilium_lxc (pkg/maps/lxcmap) and cilium_policy_v2_<ep> (pkg/maps/policymap): the allow
+//   entries NetworkPolicy gives each local endpoint, from the policy layer's evaluation.
+
+import type { ClusterState, NodeState, PodState } from "../../control/state.js";
+import type {
+  BpfEndpoint,
+  BpfIdentity,
+  BpfIpcacheEntry,
+  BpfLbBackend,
+  BpfLbService,
+  BpfPolicyEntry,
+  BpfRevNat,
+  NodeBpf,
+} from "../../ir/types.js";
+import { cidrContains, intToIp, ipToInt, parseCidr } from "../../net/ipv4.js";
+import type { FlavorContext } from "../flavor.js";
+import { firstHost, hexOf, macFor, nodeNsId, podHasOwnNs, podNsId, shared } from "../kernel.js";
+
+// Reserved identities (pkg/identity/numericidentity.go).
+export const ID_UNKNOWN = 0;
+export const ID_HOST = 1;
+export const ID_WORLD = 2;
+export const ID_UNMANAGED = 3;
+export const ID_HEALTH = 4;
+export const ID_INIT = 5;
+export const ID_REMOTE_NODE = 6;
+export const ID_KUBE_APISERVER = 7;
+export const RESERVED: BpfIdentity[] = [
+  { id: ID_HOST, labels: ["reserved:host"] },
+  { id: ID_WORLD, labels: ["reserved:world"] },
+  { id: ID_UNMANAGED, labels: ["reserved:unmanaged"] },
+  { id: ID_HEALTH, labels: ["reserved:health"] },
+  { id: ID_INIT, labels: ["reserved:init"] },
+  { id: ID_REMOTE_NODE, labels: ["reserved:remote-node"] },
+  { id: ID_KUBE_APISERVER, labels: ["reserved:kube-apiserver"] },
+];
+const MIN_ID = 256;
+const MAX_ID = 65535;
+export const CIDR_ID_BASE = 1 << 24;
+
+// Labels Cilium leaves out of identities (pkg/labelsfilter defaults).
+const IGNORED_LABELS =
+  /^(pod-template-hash|controller-revision-hash|pod-template-generation|statefulset\.kubernetes\.io\/pod-name|batch\.kubernetes\.io\/controller-uid|controller-uid)$/;
+
+/** A pod's identity labels as `cilium identity list` prints them (sorted). */
+export function identityLabels(state: ClusterState, pod: PodState): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(pod.labels)) if (!IGNORED_LABELS.test(k)) out.push(`k8s:${k}=${v}`);
+  const ns = state.namespaces.find((n) => n.name === pod.namespace);
+  for (const [k, v] of Object.entries({ "kubernetes.io/metadata.name": pod.namespace, ...(ns?.labels ?? {}) }))
+    out.push(`k8s:io.cilium.k8s.namespace.labels.${k}=${v}`);
+  const sa = (pod.spec as { serviceAccountName?: string }).serviceAccountName ?? "default";
+  out.push(`k8s:io.cilium.k8s.policy.cluster=default`);
+  out.push(`k8s:io.cilium.k8s.policy.serviceaccount=${sa}`);
+  out.push(`k8s:io.kubernetes.pod.namespace=${pod.namespace}`);
+  return out.sort();
+}
+
+interface Identities {
+  byPod: Map<string, number>;
+  list: BpfIdentity[];
+  /** A pod per identity (the policy layer evaluates a pod; pods of one identity agree on selectors). */
+  sample: Map<number, PodState>;
+}
+
+/** The cluster's identities (shared by every node). */
+export function identities(state: ClusterState): Identities {
+  return shared(state, "cilium/identities", () => {
+    const sets = new Map<string, { labels: string[]; pods: PodState[] }>();
+    for (const p of state.pods) {
+      if (!podHasOwnNs(p)) continue;
+      const labels = identityLabels(state, p);
+      const key = labels.join(";");
+      let s = sets.get(key);
+      if (!s) sets.set(key, (s = { labels, pods: [] }));
+      s.pods.push(p);
+    }
+    const used = new Set<number>();
+    const byPod = new Map<string, number>();
+    const list: BpfIdentity[] = [];
+    const sample = new Map<number, PodState>();
+    for (const key of [...sets.keys()].sort()) {
+      const s = sets.get(key)!;
+      let id = MIN_ID + (Number.parseInt(hexOf("sha256", key).slice(0, 8), 16) % (MAX_ID - MIN_ID + 1));
+      while (used.has(id)) id = id === MAX_ID ? MIN_ID : id + 1;
+      used.add(id);
+      list.push({ id, labels: s.labels });
+      sample.set(id, s.pods[0]);
+      for (const p of s.pods) byPod.set(`${p.namespace}/${p.name}`, id);
+    }
+    list.sort((a, b) => a.id - b.id);
+    return { byPod, list, sample };
+  });
+}
+
+/** Endpoint ids of a node's pods (node-local, 1..4095 as Cilium's idpool; deterministic here). */
+export function endpointIds(ctx: FlavorContext, node: NodeState): Map<string, number> {
+  return shared(ctx.state, `cilium/endpoints/${node.name}`, () => {
+    const m = new Map<string, number>();
+    const used = new Set<number>();
+    const pods = (ctx.podsByNode.get(node.name) ?? []).filter(podHasOwnNs);
+    for (const p of pods) {
+      const key = `${p.namespace}/${p.name}`;
+      let id = 1 + (Number.parseInt(hexOf("sha256", key).slice(0, 6), 16) % 4095);
+      while (used.has(id)) id = id === 4095 ? 1 : id + 1;
+      used.add(id);
+      m.set(key, id);
+    }
+    return m;
+  });
+}
+
+/** IPv4 CIDRs named by NetworkPolicy ipBlocks (cidr and except): each gets a CIDR identity. */
+function policyCidrs(state: ClusterState): string[] {
+  return shared(state, "cilium/policy-cidrs", () => {
+    const s = new Set<string>();
+    for (const np of state.networkPolicies) {
+      const rules = [...(np.spec.ingress ?? []).map((r) => r.from), ...(np.spec.egress ?? []).map((r) => r.to)];
+      for (const peers of rules)
+        for (const peer of peers ?? []) {
+          const b = peer.ipBlock;
+          if (!b) continue;
+          for (const c of [b.cidr, ...(b.except ?? [])]) {
+            if (c.includes(":")) continue;
+            const p = parseCidr(c, true);
+            if (p.prefix > 0) s.add(`${intToIp(p.base)}/${p.prefix}`);
+          }
+        }
+    }
+    return [...s].sort();
+  });
+}
+
+// --- Services ------------------------------------------------------------------------------
+
+interface LbShared {
+  services: BpfLbService[];
+  backends: BpfLbBackend[];
+  revNat: BpfRevNat[];
+  /** Per-node frontends to make: NodePort and ETP Local ones. */
+  perNode: {
+    svc: string;
+    port: number;
+    nodePort: number;
+    protocol: BpfLbService["protocol"];
+    backends: BpfLbBackend[];
+    local: boolean;
+    lbIPs: string[];
+    ilocal: boolean;
+    clusterIP: string | null;
+  }[];
+}
+
+function lbShared(state: ClusterState): LbShared {
+  return shared(state, "cilium/lb", () => {
+    const backends: BpfLbBackend[] = [];
+    const backendIds = new Map<string, BpfLbBackend>();
+    const services: BpfLbService[] = [];
+    const revNat: BpfRevNat[] = [];
+    const perNode: LbShared["perNode"] = [];
+    const podNode = new Map<string, string>();
+    for (const p of state.pods) if (p.podIP && p.nodeName && !p.spec.hostNetwork) podNode.set(p.podIP, p.nodeName);
+    let nextRev = 1;
+    const frontend = (
+      address: string,
+      port: number,
+      protocol: BpfLbService["protocol"],
+      bs: BpfLbBackend[],
+      flags: string[],
+      service: string,
+      affinity?: number,
+    ) => {
+      const revNatId = nextRev++;
+      revNat.push({ id: revNatId, address, port });
+      const s: BpfLbService = {
+        address,
+        port,
+        protocol,
+        revNat: revNatId,
+        backends: bs.map((b) => b.id),
+        flags,
+        service,
+      };
+      if (affinity) s.affinityTimeout = affinity;
+      services.push(s);
+    };
+    for (const svc of state.services) {
+      if (!svc.clusterIP || svc.clusterIP === "None" || svc.type === "ExternalName") continue;
+      for (const sp of svc.ports) {
+        const protocol = sp.protocol as BpfLbService["protocol"];
+        const bs: BpfLbBackend[] = [];
+        for (const sl of state.endpointSlices) {
+          if (sl.namespace !== svc.namespace || sl.serviceName !== svc.name || sl.addressType !== "IPv4") continue;
+          const port = sl.ports.find((p) => (p.name ?? "") === (sp.name ?? "") && p.protocol === sp.protocol);
+          if (!port) continue;
+          for (const e of sl.endpoints) {
+            // Cilium keeps ready endpoints in the slots; terminating ones only as a fallback.
+            if (e.conditions.ready === false) continue;
+            for (const ip of e.addresses) {
+              const key = `${ip}:${port.port}/${protocol}`;
+              let b = backendIds.get(key);
+              if (!b) {
+                b = { id: backends.length + 1, address: ip, port: port.port, protocol, state: "active" };
+                const n = e.nodeName ?? podNode.get(ip);
+                if (n) b.node = n;
+                backends.push(b);
+                backendIds.set(key, b);
+              }
+              if (!bs.includes(b)) bs.push(b);
+            }
+          }
+        }
+        const name = `${svc.namespace}/${svc.name}${sp.name ? `:${sp.name}` : ""}`;
+        const aff = svc.sessionAffinity === "ClientIP" ? svc.sessionAffinityTimeout : undefined;
+        const extra = aff ? ["sessionAffinity"] : [];
+        const ilocal = svc.internalTrafficPolicy === "Local";
+        if (!ilocal) frontend(svc.clusterIP, sp.port, protocol, bs, ["ClusterIP", "non-routable", ...extra], name, aff);
+        for (const ip of svc.externalIPs) frontend(ip, sp.port, protocol, bs, ["ExternalIPs", ...extra], name, aff);
+        const local = svc.externalTrafficPolicy === "Local";
+        if (!local && svc.type === "LoadBalancer")
+          for (const ip of svc.loadBalancerIPs)
+            frontend(ip, sp.port, protocol, bs, ["LoadBalancer", ...extra], name, aff);
+        if (sp.nodePort || local || ilocal)
+          perNode.push({
+            svc: name,
+            port: sp.port,
+            nodePort: sp.nodePort ?? 0,
+            protocol,
+            backends: bs,
+            local,
+            lbIPs: local && svc.type === "LoadBalancer" ? svc.loadBalancerIPs : [],
+            ilocal,
+            clusterIP: ilocal ? svc.clusterIP : null,
+          });
+      }
+    }
+    return { services, backends, revNat, perNode };
+  });
+}
+
+function nodeLb(state: ClusterState, node: NodeState): Pick<NodeBpf, "services" | "revNat" | "backends"> {
+  const sh = lbShared(state);
+  if (sh.perNode.length === 0) return sh;
+  const services = sh.services.slice();
+  const revNat = sh.revNat.slice();
+  let next = revNat.length + 1;
+  const add = (address: string, f: LbShared["perNode"][number], port: number, flags: string[], local: boolean) => {
+    const bs = local ? f.backends.filter((b) => b.node === node.name) : f.backends;
+    const id = next++;
+    revNat.push({ id, address, port });
+    services.push({
+      address,
+      port,
+      protocol: f.protocol,
+      revNat: id,
+      backends: bs.map((b) => b.id),
+      flags: local ? [...flags, "Local"] : flags,
+      service: f.svc,
+    });
+  };
+  for (const f of sh.perNode) {
+    if (f.clusterIP) add(f.clusterIP, f, f.port, ["ClusterIP", "InternalLocal", "non-routable"], true);
+    for (const ip of f.lbIPs) add(ip, f, f.port, ["LoadBalancer"], true);
+    if (f.nodePort) {
+      add(node.address, f, f.nodePort, ["NodePort"], f.local);
+      add("0.0.0.0", f, f.nodePort, ["NodePort", "non-routable"], f.local);
+    }
+  }
+  return { services, revNat, backends: sh.backends };
+}
+
+// --- ipcache, endpoints, policy -------------------------------------------------------------
+
+function ipcacheOf(ctx: FlavorContext, node: NodeState, tunnel: boolean): BpfIpcacheEntry[] {
+  const { state } = ctx;
+  const ids = identities(state);
+  const out: BpfIpcacheEntry[] = [];
+  const addrOf = new Map<string, string>();
+  for (const n of state.nodes) addrOf.set(n.name, n.address);
+  for (const p of state.pods) {
+    if (!podHasOwnNs(p)) continue;
+    const e: BpfIpcacheEntry = { prefix: `${p.podIP}/32`, identity: ids.byPod.get(`${p.namespace}/${p.name}`)! };
+    if (tunnel && p.nodeName !== node.name) {
+      const a = addrOf.get(p.nodeName!);
+      if (a) e.tunnelEndpoint = a;
+    }
+    out.push(e);
+  }
+  for (const n of state.nodes) {
+    const own = n.name === node.name;
+    out.push({ prefix: `${n.address}/32`, identity: own ? ID_HOST : ID_REMOTE_NODE });
+    if (!n.podCIDR) continue;
+    const rip: BpfIpcacheEntry = { prefix: `${firstHost(n.podCIDR)}/32`, identity: own ? ID_HOST : ID_REMOTE_NODE };
+    if (tunnel && !own) rip.tunnelEndpoint = n.address;
+    out.push(rip);
+    if (!own && tunnel) out.push({ prefix: n.podCIDR, identity: ID_WORLD, tunnelEndpoint: n.address });
+  }
+  const seen = new Set(out.map((e) => e.prefix));
+  policyCidrs(state).forEach((c, i) => {
+    if (!seen.has(c)) out.push({ prefix: c, identity: CIDR_ID_BASE + i });
+  });
+  out.push({ prefix: "0.0.0.0/0", identity: ID_WORLD });
+  return out;
+}
+
+/** An address inside `cidr` and outside every longer CIDR of `others` (what a CIDR identity stands for). */
+function sampleIp(cidr: string, others: string[]): string {
+  const c = parseCidr(cidr, true);
+  const inner = others.map((o) => parseCidr(o, true)).filter((o) => o.prefix > c.prefix);
+  for (const a of [c.base, c.base + 1, c.last, c.base + Math.floor((c.last - c.base) / 2)])
+    if (!inner.some((o) => cidrContains(o, a))) return intToIp(a);
+  return intToIp(c.base);
+}
+
+const WORLD_SAMPLES = ["203.0.113.1", "198.51.100.1", "192.0.2.1", "8.8.8.8", "1.1.1.1"];
+
+function policyEntries(
+  ctx: FlavorContext,
+  node: NodeState,
+  pod: PodState,
+  ids: Identities,
+): {
+  entries: BpfPolicyEntry[];
+  ingress: boolean;
+  egress: boolean;
+} {
+  const entries: BpfPolicyEntry[] = [];
+  const oracle = ctx.policy;
+  const cidrs = policyCidrs(ctx.state);
+  const peers: [number, PodState | string][] = [];
+  const add = (id: number, peer: PodState | string) => peers.push([id, peer]);
+  for (const i of ids.list) add(i.id, ids.sample.get(i.id)!);
+  add(ID_HOST, node.address);
+  const remote = ctx.state.nodes.find((n) => n.name !== node.name);
+  if (remote) add(ID_REMOTE_NODE, remote.address);
+  const world = WORLD_SAMPLES.find((w) => !cidrs.some((c) => cidrContains(parseCidr(c, true), ipToInt(w))));
+  add(ID_WORLD, world ?? WORLD_SAMPLES[0]);
+  cidrs.forEach((c, i) => add(CIDR_ID_BASE + i, sampleIp(c, cidrs)));
+  const side = (dir: "ingress" | "egress"): boolean => {
+    if (!oracle || oracle.allowed(dir, pod, pod) === null) {
+      entries.push({ identity: ID_UNKNOWN, direction: dir, by: `no NetworkPolicy selects the pod for ${dir}` });
+      return false;
+    }
+    // allow-localhost (default "auto"): the host reaches its local endpoints (kubelet probes).
+    if (dir === "ingress") entries.push({ identity: ID_HOST, direction: dir, by: "allow-localhost" });
+    for (const [id, peer] of peers) {
+      if (dir === "ingress" && id === ID_HOST) continue;
+      for (const hit of oracle.allowed(dir, pod, peer) ?? []) {
+        const by = `${hit.policy} ${dir} rule ${hit.rule}`;
+        for (const proto of ["TCP", "UDP", "SCTP"] as const)
+          for (const [a, b] of hit.conns[proto]) {
+            const e: BpfPolicyEntry = { identity: id, direction: dir, protocol: proto, by };
+            if (!(a === 1 && b === 65535)) {
+              e.port = a;
+              if (b !== a) e.endPort = b;
+            }
+            entries.push(e);
+          }
+      }
+    }
+    return true;
+  };
+  const ingress = side("ingress");
+  const egress = side("egress");
+  return { entries, ingress, egress };
+}
+
+export function nodeBpf(
+  ctx: FlavorContext,
+  node: NodeState,
+  base: { routerIP: string; tunnel: NodeBpf["tunnel"] },
+): NodeBpf {
+  const { state } = ctx;
+  const ids = identities(state);
+  const epIds = endpointIds(ctx, node);
+  const endpoints: BpfEndpoint[] = [];
+  const policy: Record<number, BpfPolicyEntry[]> = {};
+  for (const p of ctx.podsByNode.get(node.name) ?? []) {
+    if (!podHasOwnNs(p)) continue;
+    const key = `${p.namespace}/${p.name}`;
+    const id = epIds.get(key)!;
+    const identity = ids.byPod.get(key)!;
+    const pol = policyEntries(ctx, node, p, ids);
+    policy[id] = pol.entries;
+    const ifName = p.hostIfName ?? `lxc${hexOf("sha256", p.containerID || podNsId(p)).slice(0, 12)}`;
+    endpoints.push({
+      id,
+      ip: p.podIP!,
+      ifName,
+      mac: macFor(`${podNsId(p)}/eth0`),
+      nodeMac: macFor(`${nodeNsId(node.name)}/${ifName}`),
+      identity,
+      pod: key,
+      ingressEnforced: pol.ingress,
+      egressEnforced: pol.egress,
+    });
+  }
+  endpoints.sort((a, b) => a.id - b.id);
+  const cidrIds: BpfIdentity[] = policyCidrs(state).map((c, i) => ({
+    id: CIDR_ID_BASE + i,
+    labels: [`cidr:${c}`, "reserved:world"],
+  }));
+  const kpr = state.config.networking.kubeProxyMode === "none";
+  const lb = kpr ? nodeLb(state, node) : { services: [], backends: [], revNat: [] };
+  const out: NodeBpf = {
+    routerIP: base.routerIP,
+    kubeProxyReplacement: kpr,
+    nodePortMode: "snat",
+    identities: [...RESERVED, ...ids.list, ...cidrIds],
+    services: lb.services,
+    backends: lb.backends,
+    revNat: lb.revNat,
+    ipcache: ipcacheOf(ctx, node, !!base.tunnel),
+    endpoints,
+    policy,
+  };
+  if (base.tunnel) out.tunnel = base.tunnel;
+  return out;
+}
