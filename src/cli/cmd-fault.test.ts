@@ -16,14 +16,15 @@ test("fault list without --name lists the config's faults: ID, FAULT, SINCE", ()
     const cfg = join(dir, "cluster.yaml");
     writeFileSync(
       cfg,
-      "apiVersion: podnet.dev/v1alpha1\nkind: Cluster\nname: demo\nfaults:\n  - kube-proxy-down worker-1\n  - veth-down web-0\n",
+      "apiVersion: podnet.dev/v1alpha1\nkind: Cluster\nname: demo\nfaults:\n  - kube-proxy-down demo-worker\n  - veth-down web-0\n",
     );
-    const r = run("fault", "list", "--config", cfg);
+    // The faults name the demo's pod web-0 and a node of the config's (kind's default names).
+    const r = run("fault", "list", "--config", cfg, "-f", "examples/demo");
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^ID +FAULT +SINCE$/m);
-    assert.match(r.stdout, /^1 +kube-proxy-down worker-1 +config$/m);
+    assert.match(r.stdout, /^1 +kube-proxy-down demo-worker +config$/m);
     assert.match(r.stdout, /^2 +veth-down default\/web-0 +config$/m);
-    const j = run("fault", "list", "--config", cfg, "-o", "json");
+    const j = run("fault", "list", "--config", cfg, "-f", "examples/demo", "-o", "json");
     assert.deepEqual(JSON.parse(j.stdout)[1], { id: "2", fault: "veth-down default/web-0", since: "config" });
     assert.equal(run("fault", "list").stdout, "No faults.\n");
   } finally {

@@ -112,14 +112,24 @@ for ip, port in (("${web}", 80), ("${db}", 5432), ("${nowhere}", 80)):
     );
     assert.equal(probe.status, 0, probe.stderr);
     assert.deepEqual(probe.stdout.trim().split("\n"), ["ok", "TimeoutError", "ConnectionRefusedError"]);
-    await new Promise((r) => setTimeout(r, 500)); // NFLOG flushes its batches every 0.1 s
-    const o = podnet("observe", "--name", cluster, "--last", "500", "-o", "json");
-    assert.equal(o.status, 0, o.stderr);
-    const lines = o.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Line);
-    const flows = lines.flatMap((l) => (l.flow ? [l.flow] : []));
+    // The readers hand events over in batches (NFLOG's, the observer's): read until the three
+    // requests' events are in, a few seconds at most.
+    let o = podnet("observe", "--name", cluster, "--last", "500", "-o", "json");
+    let lines: Line[] = [];
+    let flows: NonNullable<Line["flow"]>[] = [];
+    for (let i = 0; i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 300));
+      o = podnet("observe", "--name", cluster, "--last", "500", "-o", "json");
+      assert.equal(o.status, 0, o.stderr);
+      lines = o.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Line);
+      flows = lines.flatMap((l) => (l.flow ? [l.flow] : []));
+      const seen = (name: string, verdict: string) =>
+        flows.some((f) => f.verdict === verdict && (f.destination_service?.name ?? f.destination.pod_name) === name);
+      if (seen("web", "TRANSLATED") && seen("db", "DROPPED") && seen("nowhere", "DROPPED")) break;
+    }
     assert.deepEqual(
       lines.filter((l) => l.lost_events),
       [],
@@ -153,7 +163,7 @@ for ip, port in (("${web}", 80), ("${db}", 5432), ("${nowhere}", 80)):
     assert.equal(d.status, 0, d.stderr);
   }
   // down waited for the observer, which waited for its readers; a reaped child may take a moment to vanish.
-  for (let i = 0; i < 20 && observer.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && observer.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(
     observer.filter(alive).map((p) => `${p} ${cmdlines.get(p)}`),
     [],

@@ -7,7 +7,7 @@
 import type { ClusterState, PodState, ServiceState } from "../control/state.js";
 import { resolveFromPod } from "../dns/resolver.js";
 import { indexPolicies } from "../policy/engine.js";
-import type { TraceResult } from "../sim/index.js";
+import { PATH_REASONS, type TraceResult } from "../sim/index.js";
 import { faultDesc } from "./diagnose-faults.js";
 import { dnsEgressNote } from "./dns-verdict.js";
 import { formatFault } from "../manifest/faults.js";
@@ -29,22 +29,12 @@ export interface ClusterDiagnosis {
 }
 
 const ref = (x: { namespace: string; name: string }) => `${x.namespace}/${x.name}`;
-const ROUTE = new Set([
-  "FIB_LOOKUP_FAILED",
-  "NO_NEIGHBOUR",
-  "MTU_EXCEEDED",
-  "TTL_EXCEEDED",
-  "LINK_DOWN",
-  "IP_FORWARDING_DISABLED",
-  "TUNNEL_ENDPOINT_MISSING",
-  "RP_FILTER",
-  "LOOP",
-]);
+const ROUTE: ReadonlySet<string> = PATH_REASONS;
 const usable = (p: PodState) => p.phase === "Running" && !!p.podIP && !!p.nodeName && !p.terminating;
 
 /** The first path that fails for a reason in `reasons` (all but a policy denial by default:
  *  a policy that denies the chosen client is about that client, not the Service or the network). */
-function failure(r: TraceResult, reasons?: Set<string>): string | undefined {
+function failure(r: TraceResult, reasons?: ReadonlySet<string>): string | undefined {
   const bad = r.paths.find(
     (p) =>
       p.disposition.verdict !== "DELIVERED" &&

@@ -15,7 +15,7 @@ import { resolveFromPod } from "../dns/resolver.js";
 import { cidrContains, ipToInt, isIPv4, parseCidr } from "../net/ipv4.js";
 import { indexPolicies, type Party } from "../policy/engine.js";
 import type { Proto } from "../policy/portset.js";
-import type { Protocol, TracePath, TraceResult } from "../sim/index.js";
+import { PATH_REASONS, type Protocol, type TracePath, type TraceResult } from "../sim/index.js";
 import { dnsChecks } from "./diagnose-dns.js";
 import { faultFix, faultNote, faultsForDrop } from "./diagnose-faults.js";
 import { partyAt, policyChecks, type PolicyTarget } from "./diagnose-policy.js";
@@ -48,19 +48,7 @@ type Target =
   | { kind: "ip"; ip: string; port?: number };
 
 const ref = (x: { namespace: string; name: string }) => `${x.namespace}/${x.name}`;
-const ROUTE_REASONS = new Set([
-  "FIB_LOOKUP_FAILED",
-  "NO_NEIGHBOUR",
-  "MTU_EXCEEDED",
-  "TTL_EXCEEDED",
-  "LINK_DOWN",
-  "IP_FORWARDING_DISABLED",
-  "TUNNEL_ENDPOINT_MISSING",
-  "RP_FILTER",
-  "LOOP",
-  "HAIRPIN",
-  "UNSUPPORTED",
-]);
+const ROUTE_REASONS: ReadonlySet<string> = PATH_REASONS;
 
 function classify(state: ClusterState, input: DiagnoseInput, src: PodState | undefined): Target {
   const to = input.to;

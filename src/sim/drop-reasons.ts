@@ -25,6 +25,22 @@ export interface DropReasonInfo {
 
 export const DROP_REASON_UNKNOWN = 0;
 
+/** The drops of the network between the ends (routes, links, neighbours, tunnels, sysctls,
+ *  MTU): what diagnose's path checks report, as opposed to policy, Service, listener or DNS. */
+export const PATH_REASONS: ReadonlySet<DropReason> = new Set<DropReason>([
+  "FIB_LOOKUP_FAILED",
+  "NO_NEIGHBOUR",
+  "MTU_EXCEEDED",
+  "TTL_EXCEEDED",
+  "LINK_DOWN",
+  "IP_FORWARDING_DISABLED",
+  "TUNNEL_ENDPOINT_MISSING",
+  "RP_FILTER",
+  "LOOP",
+  "HAIRPIN",
+  "UNSUPPORTED",
+]);
+
 /** Every reason, in the order of the README's table. */
 export const DROP_REASONS: Readonly<Record<DropReason, DropReasonInfo>> = Object.freeze({
   POLICY_DENIED: {
