@@ -1,7 +1,7 @@
 // Fault isolation on a running cluster (issue 19), root: the example cluster is brought
 // up, a pod sends the HTTP fuzz corpus to every built-in server (every pod's TCP and UDP
-// listeners, the CoreDNS pods' DNS servers on TCP and UDP 53), then every pod still
-// answers (`verify`: 100 %, no restarts). Then the servers' own failures: a killed pod
+// listeners, the CoreDNS pods' DNS servers on TCP and UDP 53) and 100,000 hostile DNS
+// messages to the cluster DNS, then every pod still answers (`verify`: 100 %, no restarts). Then the servers' own failures: a killed pod
 // server is restarted by its watchdog and `status` counts it; with the watchdog killed
 // too, `verify` reports "listener down" for that node's pods, not model disagreements;
 // `down` removes everything.
@@ -97,6 +97,35 @@ test("every built-in server survives the HTTP fuzz corpus; a dead server is rest
         `${p.node}: no restart needed`,
       );
     let rep = await verify({ cluster, flows: ["pods", "dns"] });
+    assert.equal(rep.disagree + rep.listenerDown, 0, formatVerify(rep));
+
+    // 100,000 hostile DNS messages over UDP and 200 TCP connections of hostile frames, from a
+    // pod to the cluster DNS's ClusterIP (through kube-proxy, as a pod's resolver sends them):
+    // no DNS server falls over or needs a restart, every reply is a well-formed response, and
+    // the names still resolve.
+    const kubeDns = state.services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns")!;
+    const dnsRecs = readRecord(cluster)!.processes.filter((x) => x.role === "dns");
+    const dnsPids = dnsRecs.map((p) => dnsHealth(p).serverPid);
+    const fz = (await inNetns(nsName(cluster, src.ns!.id), {
+      mode: "dnsfuzz",
+      host: kubeDns.clusterIP,
+      port: 53,
+      packets: 100_000,
+      tcp: 200,
+      maxSeconds: 240,
+    })) as Record<string, number>;
+    t.diagnostic(`DNS fuzz against ${kubeDns.clusterIP}:53: ${JSON.stringify(fz)}`);
+    assert.equal(fz.sent, 100_000);
+    assert.equal(fz.malformed + fz.tcpMalformed, 0, "every reply is a well-formed DNS response");
+    assert.ok(fz.replies > 10_000, `the servers kept answering (${fz.replies} replies)`);
+    assert.equal(fz.tcpRefused, 0, "TCP 53 kept accepting");
+    for (const [i, p] of dnsRecs.entries())
+      assert.deepEqual(
+        { restarts: dnsHealth(p).restarts, serverPid: dnsHealth(p).serverPid, serving: dnsHealth(p).serving },
+        { restarts: 0, serverPid: dnsPids[i], serving: true },
+        `${p.marker}: the same server, never restarted`,
+      );
+    rep = await verify({ cluster, flows: ["dns"] });
     assert.equal(rep.disagree + rep.listenerDown, 0, formatVerify(rep));
 
     // A DNS server killed (kill -9, by the PID its watchdog recorded): restarted with the

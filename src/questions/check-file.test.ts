@@ -64,3 +64,16 @@ test("a long value is shown cut", () => {
   assert.ok(msg.length < 160, msg);
   assert.match(msg, /^c\.yaml:3 expectations\[0\]\.expect: "x+\.\.\. is not allow\|deny$/);
 });
+
+test("scalars read as kubectl reads YAML (go-yaml v2), like the manifests beside the file", () => {
+  // go-yaml v2 resolve.go: a leading 0 is octal (0120 = 80), `yes` is a boolean, 8_080 is 8080;
+  // YAML 1.2's core schema would read 120, "yes" and a string.
+  const [a, b] = parseExpectations(
+    "c.yaml",
+    "- {name: yes, from: a, to: b, port: 0120, expect: allow}\n- {from: a, to: b, port: 8_080, expect: deny}\n",
+  );
+  assert.equal(a.port, 80);
+  assert.equal(a.name, "true");
+  assert.equal(b.port, 8080);
+  assert.match(fails("- {from: a, to: b, expect: allow}\n- {from: a, from: c, to: b, expect: allow}\n"), /c\.yaml:2/);
+});

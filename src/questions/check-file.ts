@@ -5,6 +5,7 @@
 //   checks.yaml:4 expectations[0].port: 70000 is not a valid port (1-65535)
 
 import { LineCounter, parseDocument, isMap, isNode, isSeq, type YAMLMap } from "yaml";
+import { KUBE_YAML } from "../manifest/yaml-scalars.js";
 import { formatDiagnostic, formatValue, indexPath, childPath } from "../manifest/diag.js";
 import { SpecError } from "../manifest/errors.js";
 import type { Protocol } from "../sim/index.js";
@@ -124,7 +125,8 @@ function parseSource(value: unknown, node: unknown): Expectation["from"] | undef
 /** Parses an expectations file: `expectations: [...]` (kind ConnectivityCheck) or a bare list. */
 export function parseExpectations(file: string, text: string): Expectation[] {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
+  // Read as the manifests beside it are (go-yaml v2 via sigs.k8s.io/yaml): `port: 0120` is 80.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, ...KUBE_YAML });
   const errs = new FileErrors(file, lines);
   if (doc.errors.length) {
     const e = doc.errors[0];

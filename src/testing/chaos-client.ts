@@ -7,9 +7,13 @@
 //            reconnecting when closed, for `seconds`: {host, port, clients, seconds}
 //   dnsprobe an A query every `intervalMs`, UDP and TCP alternately, with latencies:
 //            {host, port, name, seconds, intervalMs}
+//   dnsfuzz  `packets` hostile DNS messages (dns-fuzz.ts) over UDP, paced `window` at a time,
+//            then `tcp` connections each carrying a few hostile frames:
+//            {host, port, packets, window, tcp, seed}
 import dgram from "node:dgram";
 import net from "node:net";
 import dnsPacket from "dns-packet";
+import { dnsFuzzer } from "./dns-fuzz.js";
 import { httpFuzzCorpus, sendFuzzCase } from "./http-fuzz.js";
 import { mulberry32 } from "./random.js";
 
@@ -74,6 +78,85 @@ async function http(o: { targets: Target[]; cases: number; concurrency?: number;
       while (next < jobs.length) await jobs[next++]();
     }),
   );
+  return out;
+}
+
+/** A reply is well-formed when it decodes and has QR set (a query echoed back would not). */
+function wellFormed(m: Buffer): boolean {
+  if (m.length < 12 || (m[2] & 0x80) === 0) return false;
+  try {
+    dnsPacket.decode(m);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function dnsfuzz(o: {
+  host: string;
+  port: number;
+  packets: number;
+  window?: number;
+  tcp?: number;
+  seed?: number;
+}) {
+  const fz = dnsFuzzer(o.seed);
+  const out = { sent: 0, replies: 0, malformed: 0, tcpConnections: 0, tcpReplies: 0, tcpMalformed: 0, tcpRefused: 0 };
+  const s = dgram.createSocket("udp4");
+  s.on("message", (m) => {
+    out.replies++;
+    if (!wellFormed(m)) out.malformed++;
+  });
+  await new Promise<void>((r) => s.bind(0, () => r()));
+  const win = o.window ?? 32;
+  for (let i = 0; i < o.packets && !stopped; i += win) {
+    const n = Math.min(win, o.packets - i);
+    await Promise.all(
+      Array.from({ length: n }, () => new Promise<void>((res) => s.send(fz.hostile(), o.port, o.host, () => res()))),
+    );
+    out.sent += n;
+    // Leave the server room: a flood the socket buffer drops tests nothing.
+    await sleep(1);
+  }
+  await sleep(500);
+  s.close();
+  for (let c = 0; c < (o.tcp ?? 0); c++) {
+    const sock = net.connect({ host: o.host, port: o.port });
+    const ok = await new Promise<boolean>((res) => {
+      sock.once("connect", () => res(true));
+      sock.once("error", () => res(false));
+    });
+    if (!ok) {
+      out.tcpRefused++;
+      continue;
+    }
+    out.tcpConnections++;
+    let buf = Buffer.alloc(0);
+    sock.on("data", (d) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        const m = buf.subarray(2, 2 + buf.readUInt16BE(0));
+        buf = buf.subarray(2 + m.length);
+        out.tcpReplies++;
+        if (!wellFormed(m)) out.tcpMalformed++;
+      }
+    });
+    sock.on("error", () => {});
+    for (let k = 0; k < 4; k++) {
+      const m = fz.hostile();
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(m.length);
+      sock.write(Buffer.concat([len, m]));
+    }
+    await new Promise<void>((res) => {
+      const t = setTimeout(res, 300);
+      sock.once("close", () => {
+        clearTimeout(t);
+        res();
+      });
+    });
+    sock.destroy();
+  }
   return out;
 }
 
@@ -190,7 +273,7 @@ async function dnsprobe(o: { host: string; port: number; name: string; seconds: 
 }
 
 const arg = JSON.parse(process.argv[2] ?? "{}");
-const modes: Record<string, (o: never) => Promise<unknown>> = { http, slowdns, dnsprobe };
+const modes: Record<string, (o: never) => Promise<unknown>> = { http, slowdns, dnsprobe, dnsfuzz };
 const run = modes[arg.mode];
 if (!run) {
   process.stderr.write(`chaos-client: unknown mode ${arg.mode}\n`);

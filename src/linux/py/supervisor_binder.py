@@ -3,11 +3,11 @@
 # returns to the node's namespace and runs Node.js on supervisor-main.js as its child with
 # the fds inherited. It stays, in the node's namespace, holding the listening sockets (a
 # crash of the server loses only its open connections; new ones wait in the backlog), and
-# restarts the server when it dies, with backoff, counting restarts in <base>.restarts.
+# restarts the server when it dies (watchdog.py).
 # argv: config path, node binary, main script.
-import ctypes, json, os, resource, signal, socket, sys, time
+import ctypes, json, os, resource, signal, socket, sys
+from watchdog import Watchdog
 CLONE_NEWNET = 0x40000000
-PR_SET_PDEATHSIG = 1
 libc = ctypes.CDLL(None, use_errno=True)
 def setns(fd):
     if libc.setns(fd, CLONE_NEWNET) != 0:
@@ -51,47 +51,6 @@ for i, pod in enumerate(cfg["pods"]):
 setns(home)
 os.close(home)
 
-child = 0
-stopping = False
-restarts = 0
-last_exit = ""
-
-def write_restarts():
-    # Atomically: `podnet status` and `verify` read it at any time.
-    tmp = base + ".restarts.tmp"
-    with open(tmp, "w") as f:
-        json.dump({"restarts": restarts, "lastExit": last_exit, "serverPid": child, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, f)
-    os.rename(tmp, base + ".restarts")
-
-def spawn():
-    global child
-    me = os.getpid()
-    env = dict(os.environ, PODNET_FDS=json.dumps(out), PODNET_RESTARTS=str(restarts))
-    pid = os.fork()
-    if pid == 0:
-        # The server dies with its watchdog (a SIGKILL of the watchdog leaves no orphan).
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != me:
-            os._exit(0)
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR2):
-            signal.signal(sig, signal.SIG_DFL)
-        try:
-            os.execve(node_bin, [node_bin, main_js, cfg_path], env)
-        finally:
-            os._exit(127)
-    child = pid
-    write_restarts()
-
-def on_stop(sig, frame):
-    global stopping
-    stopping = True
-    if not child:
-        os._exit(0)
-    try:
-        os.kill(child, signal.SIGTERM)
-    except ProcessLookupError:
-        os._exit(0)
-
 def on_removed(sig, frame):
     # Pods deleted from the running cluster: close our copies of their sockets too (else
     # the sockets, and so the pods' namespaces, live on), drop them from later restarts,
@@ -107,49 +66,15 @@ def on_removed(sig, frame):
             s.close()
             del keep[(i, j)]
     out = [e for e in out if e["pod"] not in idx]
-    if child:
-        try:
-            os.kill(child, signal.SIGUSR2)
-        except ProcessLookupError:
-            pass
+    dog.signal_child(signal.SIGUSR2)
 
-signal.signal(signal.SIGTERM, on_stop)
-signal.signal(signal.SIGINT, on_stop)
+dog = Watchdog(
+    base,
+    "supervisor",
+    argv=lambda: [node_bin, main_js, cfg_path],
+    env=lambda: dict(os.environ, PODNET_FDS=json.dumps(out), PODNET_RESTARTS=str(dog.restarts)),
+    keep_going=lambda: os.path.isdir(cfg["stateDir"]) and os.path.exists("/run/netns/" + cfg["nodeNetns"]),
+    passed=(signal.SIGUSR2,),
+)
 signal.signal(signal.SIGUSR2, on_removed)
-
-# Backoff between restarts: 0.5 s doubling to 30 s, back to 0.5 s after 60 s of service.
-# (kubelet's CrashLoopBackOff is 10 s doubling to 300 s, reset after 10 min: this server
-# stands for every pod of a node, so it comes back sooner.)
-delay = 0.5
-spawn()
-while True:
-    started = time.monotonic()
-    while True:
-        try:
-            pid, status = os.waitpid(child, 0)
-            break
-        except ChildProcessError:
-            pid, status = child, 0
-            break
-    ran = time.monotonic() - started
-    child = 0
-    if os.WIFSIGNALED(status):
-        last_exit = "signal %d" % os.WTERMSIG(status)
-    else:
-        last_exit = "exit %d" % os.WEXITSTATUS(status)
-    # Exit 0: told to stop, or the cluster's state is gone (the server's own safety net).
-    if stopping or (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
-        sys.exit(0)
-    if not os.path.isdir(cfg["stateDir"]) or not os.path.exists("/run/netns/" + cfg["nodeNetns"]):
-        sys.exit(0)
-    if ran > 60:
-        delay = 0.5
-    restarts += 1
-    write_restarts()
-    sys.stderr.write("%s podnet supervisor: server %s (%s); restart %d in %.1f s\n" % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), pid, last_exit, restarts, delay))
-    sys.stderr.flush()
-    time.sleep(delay)
-    delay = min(delay * 2, 30.0)
-    if stopping:
-        sys.exit(0)
-    spawn()
+dog.run()
