@@ -183,16 +183,7 @@ async function linkDown(ctx: Ctx, ns: string, dev: string): Promise<FaultAction>
     "nud",
     "permanent",
   ]);
-  const fdb = await json<{ mac: string; dst?: string; state?: string }>(ctx, [
-    "bridge",
-    "-n",
-    ns,
-    "-j",
-    "fdb",
-    "show",
-    "dev",
-    dev,
-  ]);
+  const fdb = await fdbOf(ctx, ns, dev);
   const undo: FaultStep[] = [run(["ip", "-n", ns, "link", "set", "dev", dev, "up"])];
   for (const r of routes) if (r.dev === dev && r.protocol !== "kernel") undo.push(run(routeArgv(ns, r)));
   for (const n of neigh)
@@ -288,21 +279,15 @@ function partition(ctx: Ctx, f: Fault, a: NodeNet, b: NodeNet): FaultAction[] {
   ];
 }
 
+const fdbOf = (ctx: Ctx, ns: string, dev: string) =>
+  json<{ mac: string; dst?: string; state?: string }>(ctx, ["bridge", "-n", ns, "-j", "fdb", "show", "dev", dev]);
+
 /** `bridge fdb del` of the peer's VTEP on the node's VXLAN device, and `ip neigh del` of its address. */
 async function fdbMissing(ctx: Ctx, f: Fault, n: NodeNet, peer: NodeNet): Promise<FaultAction[]> {
   const vx = n.ns.links.find((l) => l.kind === "vxlan");
   if (!vx) throw refuse(f, `node ${n.name} has no VXLAN device (the backend does not use VXLAN)`);
   const ns = nsName(ctx.cluster, n.ns.id);
-  const fdb = await json<{ mac: string; dst?: string; state?: string }>(ctx, [
-    "bridge",
-    "-n",
-    ns,
-    "-j",
-    "fdb",
-    "show",
-    "dev",
-    vx.name,
-  ]);
+  const fdb = await fdbOf(ctx, ns, vx.name);
   const e = fdb.find((x) => x.dst === peer.address);
   if (!e) throw refuse(f, `${vx.name} on node ${n.name} has no FDB entry for ${peer.name}'s VTEP (${peer.address})`);
   const neigh = await json<{ dst: string; lladdr?: string; state?: string[] }>(ctx, [
