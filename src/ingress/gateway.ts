@@ -452,18 +452,28 @@ function precedence(a: RouteMatch, b: RouteMatch): number {
 
 // ---- compiling a route ----------------------------------------------------------
 
+// One RegExp per pattern: thousands of routes often share their expressions.
+const REGEX_CACHE = new Map<string, RegExp>();
+
+/** The pattern as a whole-value match (^(?:…)$); a never-matching one when invalid. */
+function wholeMatch(source: string): RegExp {
+  let re = REGEX_CACHE.get(source);
+  if (!re) {
+    try {
+      re = new RegExp(`^(?:${source})$`);
+    } catch {
+      re = /(?!)/; // validation refuses it; a reader never throws
+    }
+    if (REGEX_CACHE.size < 10000) REGEX_CACHE.set(source, re);
+  }
+  return re;
+}
+
 function valueMatch(h: Mapping | undefined, lower: boolean): HeaderMatch {
   const name = String(h?.name ?? "");
   const value = String(h?.value ?? "");
-  if (h?.type === "RegularExpression") {
-    let re: RegExp;
-    try {
-      re = new RegExp(`^(?:${value})$`);
-    } catch {
-      re = /(?!)/;
-    }
-    return { name: lower ? name.toLowerCase() : name, exact: null, re };
-  }
+  if (h?.type === "RegularExpression")
+    return { name: lower ? name.toLowerCase() : name, exact: null, re: wholeMatch(value) };
   return { name: lower ? name.toLowerCase() : name, exact: value, re: null };
 }
 
@@ -476,13 +486,7 @@ function compileRoute(route: KubeObject, grants: KubeObject[], idx: BackendIndex
       const type = m?.path?.type ?? "PathPrefix";
       const value = typeof m?.path?.value === "string" ? m.path.value : "/";
       const pathKind: 0 | 1 | 2 = type === "Exact" ? 0 : type === "RegularExpression" ? 1 : 2;
-      let regex: RegExp | null = null;
-      if (pathKind === 1)
-        try {
-          regex = new RegExp(`^(?:${value})$`);
-        } catch {
-          regex = /(?!)/; // validation refuses it; a reader never throws
-        }
+      const regex = pathKind === 1 ? wholeMatch(value) : null;
       const headers = arr(m?.headers).map((h) => valueMatch(h, true));
       const query = arr(m?.queryParams).map((h) => valueMatch(h, false));
       const method = typeof m?.method === "string" ? m.method : null;
