@@ -8,7 +8,8 @@ import type { KubeObject } from "../manifest/types.js";
 import { describeNode, describePod, describeService } from "../views/describe.js";
 import { describeDeployment, describeIngress, describeNetworkPolicy } from "../views/describe-objects.js";
 import type { CommandOutput } from "../views/get.js";
-import { describeGatewayApi, gatewayApiObjects } from "../views/gateway.js";
+import { describeGatewayApi } from "../views/describe-gateway.js";
+import { gatewayApiObjects } from "../views/gateway.js";
 import { addClusterOptions, emit, hostViewOptions, loadFromFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
 
