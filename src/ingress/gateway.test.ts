@@ -380,3 +380,17 @@ test("the Gateway API kinds are read (no 'ignored kind'), and validated with fil
     errors.join("\n"),
   );
 });
+
+test("URLRewrite edits the forwarded request; an ExtensionRef filter podnet cannot apply answers 500", () => {
+  const r = gw(
+    BASE +
+      route(
+        "rw",
+        `  parentRefs: [{name: gw}]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: /shop}}]\n    filters: [{type: URLRewrite, urlRewrite: {hostname: internal.example, path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}}]\n    backendRefs: [{name: s0, port: 80}]\n  - matches: [{path: {value: /ext}}]\n    filters: [{type: ExtensionRef, extensionRef: {group: example.com, kind: Thing, name: t}}]\n    backendRefs: [{name: s1, port: 80}]`,
+      ),
+  );
+  const rw = ask(r, "http://h/shop/cart");
+  assert.equal(rw.decision.status, 200);
+  assert.deepEqual(rw.requestEdits, ["set Host: internal.example", "path /shop/cart -> /cart"]);
+  assert.equal(to(r, "http://h/ext"), "500");
+});
