@@ -8,10 +8,13 @@ import type { KubeObject } from "../manifest/types.js";
 import { describeNode, describePod, describeService } from "../views/describe.js";
 import { describeDeployment, describeIngress, describeNetworkPolicy } from "../views/describe-objects.js";
 import type { CommandOutput } from "../views/get.js";
+import { describeGatewayApi } from "../views/describe-gateway.js";
+import { gatewayApiObjects } from "../views/gateway.js";
 import { addClusterOptions, emit, hostViewOptions, loadFromFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
 
-type Kind = "pod" | "service" | "node" | "networkpolicy" | "ingress" | "deployment";
+type Kind = "pod" | "service" | "node" | "networkpolicy" | "ingress" | "deployment" | GatewayKind;
+type GatewayKind = "GatewayClass" | "Gateway" | "HTTPRoute" | "ReferenceGrant";
 const KINDS: Record<string, Kind> = {
   pod: "pod",
   pods: "pod",
@@ -31,6 +34,12 @@ const KINDS: Record<string, Kind> = {
   deployment: "deployment",
   deployments: "deployment",
   deploy: "deployment",
+  ...Object.fromEntries(
+    (["GatewayClass", "Gateway", "HTTPRoute", "ReferenceGrant"] as const).flatMap((k) => [
+      [k.toLowerCase(), k],
+      [k.endsWith("s") ? `${k.toLowerCase()}es` : `${k.toLowerCase()}s`, k],
+    ]),
+  ),
 };
 const PLURAL: Record<Kind, string> = {
   pod: "pods",
@@ -39,6 +48,10 @@ const PLURAL: Record<Kind, string> = {
   networkpolicy: "networkpolicies.networking.k8s.io",
   ingress: "ingresses.networking.k8s.io",
   deployment: "deployments.apps",
+  GatewayClass: "gatewayclasses.gateway.networking.k8s.io",
+  Gateway: "gateways.gateway.networking.k8s.io",
+  HTTPRoute: "httproutes.gateway.networking.k8s.io",
+  ReferenceGrant: "referencegrants.gateway.networking.k8s.io",
 };
 
 /** The objects of one kind in the namespace (nodes: all), each with its describer. */
@@ -67,6 +80,11 @@ function candidates(state: ClusterState, kind: Kind, ns: string, opts: ViewOptio
       return state.workloads
         .filter((o) => o.kind === "Deployment" && nsOf(o) === ns)
         .map((o) => ({ name: o.metadata.name, text: () => describeDeployment(state, o, opts) }));
+    default:
+      return gatewayApiObjects(state, kind, ns).map((o) => ({
+        name: o.metadata.name,
+        text: () => describeGatewayApi(state, o, opts),
+      }));
   }
 }
 interface Described {
@@ -81,7 +99,8 @@ export function runDescribe(
   namespace: string,
   opts: ViewOptions = {},
 ): CommandOutput {
-  const norm = (k: string) => k.toLowerCase().replace(/\.(apps|networking\.k8s\.io|v1)$/, "");
+  const norm = (k: string) =>
+    k.toLowerCase().replace(/\.(apps|networking\.k8s\.io|gateway\.networking\.k8s\.io|v1)$/, "");
   let kind = KINDS[norm(kindArg)];
   if (kindArg.includes("/") && names.length === 0) {
     const [k, n] = [kindArg.slice(0, kindArg.indexOf("/")), kindArg.slice(kindArg.indexOf("/") + 1)];
@@ -89,7 +108,9 @@ export function runDescribe(
     names = [n];
   }
   if (!kind)
-    throw new UsageError(`describe supports pod, service, node, networkpolicy, ingress and deployment: "${kindArg}"`);
+    throw new UsageError(
+      `describe supports pod, service, node, networkpolicy, ingress, deployment, gatewayclass, gateway, httproute and referencegrant: "${kindArg}"`,
+    );
   const all = candidates(state, kind, namespace, opts).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const chosen: Described[] = [];
   let stderr = "";

@@ -87,7 +87,7 @@ test("podnet route: a bad URL, header or flag is a usage error (exit 1) naming t
       [["http://shop.example.com/", "-H", "NoColon"], /"NoColon"/],
       [["http://shop.example.com/", "-o", "yaml"], /--output must be text\|json: "yaml"/],
       [["http://shop.example.com/", "--ingress-class", "traefik"], /no IngressClass "traefik"/],
-      [["http://shop.example.com/", "--gateway", "default/gw"], /not implemented yet/],
+      [["http://shop.example.com/", "--gateway", "default/gw"], /--gateway default\/gw: no Gateway "default\/gw"/],
     ];
     for (const [args, re] of cases) {
       await assert.rejects(route(dir, ...args), (e: { code: number; stderr: string }) => {
@@ -97,6 +97,62 @@ test("podnet route: a bad URL, header or flag is a usage error (exit 1) naming t
         return true;
       });
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const GATEWAY = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: podnet
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: store}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [store.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /v1}}]
+    backendRefs: [{name: api, port: 8080}]
+  - matches: [{path: {type: Exact, value: /old}}]
+    filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]
+`;
+
+test("podnet route --gateway: via HTTPRoute in the JSON contract; without flags the host picks the proxy", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-route-"));
+  try {
+    writeFileSync(join(dir, "m.yaml"), MANIFESTS + GATEWAY);
+    const j = async (...a: string[]) => JSON.parse((await route(dir, ...a, "-o", "json")).stdout);
+    const d = await j("http://store.example.com/v1/items", "--gateway", "default/gw");
+    assert.deepEqual(Object.keys(d), ["status", "via", "rule", "match", "backend", "endpoints", "redirect"]);
+    assert.deepEqual(
+      { ...d, endpoints: d.endpoints.map((e: string) => e.replace(/^10\.244\.\d+\.\d+/, "POD")) },
+      {
+        status: 200,
+        via: { kind: "HTTPRoute", name: "default/store" },
+        rule: 0,
+        match: "PathPrefix /v1",
+        backend: { service: "default/api", port: 8080 },
+        endpoints: ["POD:8080"],
+        redirect: null,
+      },
+    );
+    const redirect = await j("http://store.example.com/old");
+    assert.deepEqual(
+      [redirect.status, redirect.via?.kind, redirect.backend, redirect.redirect],
+      [301, "HTTPRoute", null, { location: "https://store.example.com/old", status: 301 }],
+    );
+    // A host no HTTPRoute names goes to the Ingress controller.
+    assert.equal((await j("http://shop.example.com/api")).via.kind, "Ingress");
+    assert.equal((await j("http://store.example.com/nothing")).status, 404);
+    const txt = (await route(dir, "http://store.example.com/v1")).stdout;
+    assert.match(txt, /gateway: +default\/gw, listener http/);
+    assert.match(txt, /backendRefs: +default\/api:8080 weight 1 <- chosen/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

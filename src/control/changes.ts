@@ -25,6 +25,11 @@ const KNOWN = new Set([
   "Endpoints",
   "NetworkPolicy",
   "Ingress",
+  // Podnet's Gateway controller routes with them (src/ingress/gateway.ts).
+  "GatewayClass",
+  "Gateway",
+  "HTTPRoute",
+  "ReferenceGrant",
   // Containers' environments read them (a waiting container starts once its source exists).
   "ConfigMap",
   "Secret",

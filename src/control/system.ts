@@ -1,7 +1,8 @@
 // The objects every cluster has before the user applies anything: the four system
 // namespaces, the `kubernetes` and `kube-dns` Services, CoreDNS, kube-proxy and the CNI's
-// DaemonSet, shaped like kubeadm's and the CNI projects' manifests; and ingress-nginx when
-// the input has Ingresses and no controller for them.
+// DaemonSet, shaped like kubeadm's and the CNI projects' manifests; ingress-nginx when
+// the input has Ingresses and no controller for them; podnet's Gateway controller when it
+// has Gateways of podnet's class.
 import { type ClusterConfig, type CniName, ingressSettings } from "../manifest/config.js";
 import type { KubeObject } from "../manifest/types.js";
 import { intToIp, parseCidr4 } from "../net/ipv4.js";
@@ -208,6 +209,7 @@ export function systemObjects(config: ClusterConfig, input: readonly KubeObject[
     }),
   );
   if (needsIngressController(config, input)) out.push(...ingressNginxObjects(config));
+  out.push(...gatewayObjects(config, input));
   return out;
 }
 
@@ -321,4 +323,96 @@ function ingressNginxObjects(config: ClusterConfig): KubeObject[] {
       spec: { controller },
     }),
   ];
+}
+
+/**
+ * podnet's own Gateway API controller (issue 18 §4): the controller of every GatewayClass
+ * whose spec.controllerName is `podnet.dev/gateway`. One Deployment and one Service in its
+ * namespace serve the listeners of all its Gateways (as a "merged gateways" deployment of
+ * Envoy Gateway does); src/ingress/gateway.ts holds its routing.
+ */
+export const PODNET_GATEWAY = {
+  controllerName: "podnet.dev/gateway",
+  namespace: "podnet-gateway",
+  name: "podnet-gateway",
+} as const;
+
+const GATEWAY_API = "gateway.networking.k8s.io/v1";
+
+/**
+ * A Gateway whose class is not in the input gets that class, with podnet as its controller
+ * (the router warns about it); Gateways of podnet's classes and no object in podnet's
+ * gateway namespace get the controller. `ingress: {controller: false}` turns both off.
+ */
+function gatewayObjects(config: ClusterConfig, input: readonly KubeObject[]): KubeObject[] {
+  if (!ingressSettings(config).controller) return [];
+  const gateways = input.filter((o) => o.kind === "Gateway");
+  if (gateways.length === 0) return [];
+  const out: KubeObject[] = [];
+  const classes = new Map<string, KubeObject>();
+  for (const o of input) if (o.kind === "GatewayClass") classes.set(o.metadata.name, o);
+  for (const g of gateways) {
+    const name = g.spec?.gatewayClassName;
+    if (typeof name !== "string" || name === "" || classes.has(name)) continue;
+    const c = obj(GATEWAY_API, "GatewayClass", name, undefined, {
+      spec: { controllerName: PODNET_GATEWAY.controllerName },
+    });
+    classes.set(name, c);
+    out.push(c);
+  }
+  if (input.some((o) => o.metadata.namespace === PODNET_GATEWAY.namespace)) return out;
+  const ours = gateways.filter(
+    (g) => classes.get(g.spec?.gatewayClassName)?.spec?.controllerName === PODNET_GATEWAY.controllerName,
+  );
+  // One port per distinct listener port; its name from the first listener's protocol.
+  const ports = new Map<number, string>();
+  for (const g of ours)
+    for (const l of Array.isArray(g.spec?.listeners) ? g.spec.listeners : [])
+      if (Number.isInteger(l?.port) && l.port >= 1 && l.port <= 65535 && !ports.has(l.port))
+        ports.set(
+          l.port,
+          `${
+            String(l?.protocol ?? "tcp")
+              .toLowerCase()
+              .replace(/[^a-z0-9]/g, "")
+              .slice(0, 8) || "tcp"
+          }-${l.port}`,
+        );
+  if (ports.size === 0) return out;
+  const sorted = [...ports].sort((a, b) => a[0] - b[0]);
+  const { namespace, name } = PODNET_GATEWAY;
+  const selector = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "proxy" };
+  const serviceType = ingressSettings(config).serviceType;
+  out.push(
+    obj("v1", "Namespace", namespace, undefined, { labels: { "kubernetes.io/metadata.name": namespace } }),
+    obj("v1", "Service", name, namespace, {
+      labels: selector,
+      spec: {
+        type: serviceType,
+        ...(serviceType === "LoadBalancer" ? { externalTrafficPolicy: "Local" } : {}),
+        selector,
+        ports: sorted.map(([port, n]) => ({ name: n, port, protocol: "TCP", targetPort: port })),
+      },
+    }),
+    obj("apps/v1", "Deployment", name, namespace, {
+      labels: selector,
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels: selector },
+          spec: {
+            containers: [
+              {
+                name: "proxy",
+                image: "podnet.dev/gateway-proxy:1",
+                ports: sorted.map(([port, n]) => ({ name: n, containerPort: port, protocol: "TCP" })),
+              },
+            ],
+          },
+        },
+      },
+    }),
+  );
+  return out;
 }

@@ -29,7 +29,7 @@ const ANN = "nginx.ingress.kubernetes.io/";
 /** ingress-nginx's certificate when a host has no usable Secret (ssl.go). */
 export const FAKE_CERTIFICATE = "Kubernetes Ingress Controller Fake Certificate";
 
-interface ServiceBackend {
+export interface ServiceBackend {
   namespace: string;
   name: string;
   port: { number?: number; name?: string };
@@ -334,12 +334,12 @@ function findLocation(s: Server, uri: string): Found {
   return null;
 }
 
-interface BackendIndex {
+export interface BackendIndex {
   services: Map<string, ServiceState>;
   slices: Map<string, ClusterState["endpointSlices"]>;
 }
 
-function backendIndex(state: ClusterState): BackendIndex {
+export function backendIndex(state: ClusterState): BackendIndex {
   const services = new Map(state.services.map((s) => [`${s.namespace}/${s.name}`, s]));
   const slices = new Map<string, ClusterState["endpointSlices"]>();
   for (const sl of state.endpointSlices) {
@@ -352,7 +352,10 @@ function backendIndex(state: ClusterState): BackendIndex {
 }
 
 /** The Service port and its ready endpoints (IP:targetPort), or why there are none. */
-function resolveBackend(idx: BackendIndex, b: ServiceBackend): { port: number; endpoints: string[]; note?: string } {
+export function resolveBackend(
+  idx: BackendIndex,
+  b: ServiceBackend,
+): { port: number; endpoints: string[]; note?: string } {
   const key = `${b.namespace}/${b.name}`;
   const svc = idx.services.get(key);
   const given = b.port.number ?? 0;

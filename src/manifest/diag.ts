@@ -176,7 +176,13 @@ export class Diags {
 }
 
 /** Kinds that live outside namespaces (the ones podnet reads). */
-export const CLUSTER_SCOPED: ReadonlySet<string> = new Set(["Namespace", "Node", "IPPool", "IngressClass"]);
+export const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
+  "Namespace",
+  "Node",
+  "IPPool",
+  "IngressClass",
+  "GatewayClass",
+]);
 export function isNamespaced(kind: string): boolean {
   return !CLUSTER_SCOPED.has(kind);
 }

@@ -66,6 +66,19 @@ export const KIND_API_VERSIONS: Record<string, string> = {
   // Read for containers' environments (envFrom, secretKeyRef); its values are never printed.
   Secret: "v1",
   IPPool: "crd.projectcalico.org/v1",
+  // Gateway API (gateway.networking.k8s.io, standard channel): podnet's Gateway controller
+  // routes HTTP with them (src/ingress/gateway.ts).
+  GatewayClass: "gateway.networking.k8s.io/v1",
+  Gateway: "gateway.networking.k8s.io/v1",
+  HTTPRoute: "gateway.networking.k8s.io/v1",
+  ReferenceGrant: "gateway.networking.k8s.io/v1beta1",
+};
+// Other versions the API server still serves for a kind (the Gateway API CRDs serve
+// v1beta1 beside v1: config/crd/standard/gateway.networking.k8s.io_*.yaml).
+const ALSO_SERVED: Record<string, readonly string[]> = {
+  GatewayClass: ["gateway.networking.k8s.io/v1beta1"],
+  Gateway: ["gateway.networking.k8s.io/v1beta1"],
+  HTTPRoute: ["gateway.networking.k8s.io/v1beta1"],
 };
 // Versions that served these kinds once and were removed (kubectl: "no matches for kind").
 const REMOVED_VERSIONS = new Set([
@@ -302,7 +315,7 @@ function readDocument(d: RawDocument, config: SourceText | undefined, diags: Dia
     else r.ignored.set(key, { count: 1, first: src });
     return;
   }
-  if (o.apiVersion !== want) {
+  if (o.apiVersion !== want && !ALSO_SERVED[kind]?.includes(o.apiVersion)) {
     diags.error(
       { source: src, object: label() },
       "apiVersion",

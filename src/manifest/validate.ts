@@ -12,7 +12,7 @@
 //     integer or boolean expected), and required structure (spec, template, containers,
 //     a selector of a workload, a NetworkPolicy's podSelector);
 //   - port numbers and protocols (Service, container, hostPort, EndpointSlice, Endpoints,
-//     NetworkPolicy, Ingress backend), a Service port without a number, two Service ports
+//     NetworkPolicy, Ingress backend), every Gateway API finding (validate/gateway.ts), a Service port without a number, two Service ports
 //     with one port/protocol, nodePorts (type, range, taken);
 //   - IPs and CIDRs: clusterIP(s) (valid, in the service range, taken), externalIPs,
 //     loadBalancerIP and SourceRanges, status.podIP, a Node's podCIDR(s), ipBlocks,
@@ -34,6 +34,7 @@ import { type Diags, NO_VALUE, isInt, isObj, labelOf, where } from "./diag.js";
 import { parseIPv4 } from "../net/ipv4.js";
 import { type Err, NET, checkMeta } from "./validate/common.js";
 import { checkEndpointSlice, checkEndpoints } from "./validate/endpoints.js";
+import { checkGateway, checkGatewayClass, checkHTTPRoute, checkReferenceGrant } from "./validate/gateway.js";
 import { checkIngress, checkIngressClass } from "./validate/ingress.js";
 import { checkNode, checkPod } from "./validate/pod.js";
 import { checkNetworkPolicy } from "./validate/policy.js";
@@ -163,6 +164,18 @@ function checkKind(err: Err, o: KubeObject, config: ClusterConfig, diags: Diags)
       break;
     case "IngressClass":
       checkIngressClass(err, o);
+      break;
+    case "GatewayClass":
+      checkGatewayClass(err, o);
+      break;
+    case "Gateway":
+      checkGateway(err, o);
+      break;
+    case "HTTPRoute":
+      checkHTTPRoute(err, o);
+      break;
+    case "ReferenceGrant":
+      checkReferenceGrant(err, o);
       break;
     case "Node":
       checkNode(err, o);

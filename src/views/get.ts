@@ -27,6 +27,7 @@ import type { Item, Resource } from "./get-types.js";
 import { nsOf, replicasets, workloadResource } from "./get-workloads.js";
 import { kubectlTable } from "./tabwriter.js";
 import { admittedClass, classesOf, publishedAddresses } from "./ingress.js";
+import { GATEWAY_RESOURCES } from "./gateway.js";
 
 export type { Item, Resource } from "./get-types.js";
 
@@ -414,6 +415,7 @@ export const RESOURCES: Resource[] = [
   networkpolicies,
   ingresses,
   ingressclasses,
+  ...GATEWAY_RESOURCES,
   namespaces,
   workloadResource("Deployment", "deployments", ["deploy"]),
   replicasets,
@@ -424,7 +426,9 @@ export const RESOURCES: Resource[] = [
 
 /** Resolve "pods", "pod", "po", "Pod", "deployments.apps" … to a resource. */
 export function findResource(name: string): Resource | undefined {
-  const n = name.toLowerCase().replace(/\.(apps|discovery\.k8s\.io|networking\.k8s\.io|v1)$/, "");
+  const n = name
+    .toLowerCase()
+    .replace(/\.(apps|discovery\.k8s\.io|networking\.k8s\.io|gateway\.networking\.k8s\.io|v1)$/, "");
   return RESOURCES.find(
     (r) => r.plural === n || r.singular === n || r.shortNames.includes(n) || r.kind.toLowerCase() === n,
   );
