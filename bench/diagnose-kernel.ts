@@ -2,6 +2,12 @@
 // cluster of ~300 pods (the embedded example plus a Deployment spread over four workers),
 // issue 17 §6: one pair ≤ 10 s, `diagnose --all` ≤ 60 s. One pair is timed five times
 // (median), --all once; everything runs inside podnet namespaces and is removed at the end.
+// 2026-12-04, shared 2-vCPU machine (load average 15-32 from other work), 293 pods on 5 nodes:
+//   up 43-54 s; one pair (948 findings: a route, neighbour, FDB and listener check per path
+//   to each of the 280 endpoints) 140 s for the first run with one `ip netns exec` per check,
+//   all at once; median 66 s of 5 with linux/diagnose-io.ts batching them (one shell per
+//   namespace, 8 namespaces at a time). --all: 762 s. Both far over target (10 s, 60 s):
+//   left to do: fewer checks per pair (one per node, not per endpoint) and --all probes.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,7 +62,7 @@ spec:
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function diagnoseBench(): Promise<void> {
-  const cluster = "bench-diag";
+  const cluster = "c3";
   const dir = mkdtempSync(join(tmpdir(), "podnet-bench-diag-"));
   const config = join(dir, "cluster.yaml");
   writeFileSync(config, CONFIG);

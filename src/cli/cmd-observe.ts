@@ -73,7 +73,8 @@ export function lostLines(s: ObserveStatus, json: boolean): string[] {
     else out.push(`EVENTS LOST: ${source} ${n}${overruns ? ` (+${overruns} buffer overruns of unknown size)` : ""}`);
   };
   add("NFLOG", s.lost);
-  add("CONNTRACK", 0, s.overruns);
+  add("CONNTRACK", s.conntrackLost ?? 0, s.overruns);
+  add("OBSERVER", s.followerLost ?? 0);
   for (const e of s.readerErrors)
     out.push(json ? JSON.stringify({ lost_events: { source: "OBSERVER", error: e } }) : `EVENTS LOST: OBSERVER ${e}`);
   return out;

@@ -67,3 +67,36 @@ test("reader lines: event, loss, ready", () => {
   assert.deepEqual(parseReaderLine("R", "w"), { kind: "ready" });
   assert.equal(parseReaderLine("garbage", "w"), null);
 });
+
+// Lines as py/observe_reader.c prints them (recorded from a flood between two nodes): the
+// conntrack text shape with single spaces, and its exact overrun count.
+test("the C reader's lines: conntrack's shape, and socket overruns", () => {
+  const c = parseReaderLine(
+    "C\t[1796411356.624169]\t[UPDATE] tcp 6 432000 ESTABLISHED src=10.244.0.3 dst=10.244.1.3 sport=47950 dport=9000 src=10.244.1.3 dst=10.244.0.3 sport=9000 dport=47950 [ASSURED]",
+    "worker-2",
+  );
+  assert.deepEqual(c, {
+    kind: "event",
+    event: {
+      time: "2026-12-04T19:09:16.624169Z",
+      node: "worker-2",
+      proto: "tcp",
+      kind: "UPDATE",
+      state: "ESTABLISHED",
+      orig: { src: { ip: "10.244.0.3", port: 47950 }, dst: { ip: "10.244.1.3", port: 9000 } },
+      reply: { src: { ip: "10.244.1.3", port: 9000 }, dst: { ip: "10.244.0.3", port: 47950 } },
+    },
+  });
+  const u = parseReaderLine(
+    "C\t[1796411356.624169]\t[NEW] udp 17 30 src=192.168.1.2 dst=192.168.1.3 sport=46882 dport=8472 [UNREPLIED] src=192.168.1.3 dst=192.168.1.2 sport=8472 dport=46882",
+    "w",
+  );
+  assert.equal(u?.kind === "event" && u.event.state, undefined);
+  assert.equal(u?.kind === "event" && u.event.orig.dst.port, 8472);
+  assert.deepEqual(parseReaderLine("L\tconntrack\t3\toverrun", "w"), {
+    kind: "lost",
+    source: "conntrack",
+    count: 3,
+    why: "overrun",
+  });
+});

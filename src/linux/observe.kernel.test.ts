@@ -87,7 +87,8 @@ test("kernel: observe shows a Service request TRANSLATED and FORWARDED, a policy
     assert.ok(obs, "the observer is recorded");
     observer = descendants([obs.pid]);
     for (const p of observer) cmdlines.set(p, readFileSync(`/proc/${p}/cmdline`, "utf8").replace(/\0/g, " "));
-    assert.ok(observer.length >= 5, `observer, 2 readers, 2 conntrack: ${observer}`); // ip netns exec execs
+    // The C reader: observer + 2 readers; the Python one adds a conntrack per reader.
+    assert.ok(observer.length >= 3, `observer and 2 readers: ${observer}`); // ip netns exec execs
     const svc = (n: string) => {
       const g = podnet("get", "svc", n, "-f", `${dir}manifests.yaml`, "--config", `${dir}cluster.yaml`);
       return g.stdout.split("\n")[1].split(/\s+/)[2];

@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { ObserveLosses, ObservedEvent } from "../ir/flowlog.js";
+import { parseReaderLine } from "./observe-parse.js";
 import { lockCluster } from "./cluster.js";
 import { guardCommand, stateDir } from "./names.js";
 import { openAppend } from "./safe-fs.js";
@@ -28,6 +29,10 @@ export interface ObserveStatus extends ObserveLosses {
   seen: number;
   ring: number;
   nodes: number;
+  /** Events lost to conntrack socket overruns (exact; `lost` is NFLOG's sequence gaps). */
+  conntrackLost?: number;
+  /** Events a follower too slow to read them missed (the observer's, counted per event). */
+  followerLost?: number;
 }
 
 function marker(cluster: string): string {
@@ -129,9 +134,15 @@ export function readObserver(
     });
     sock.write(`${JSON.stringify(req)}\n`);
     createInterface({ input: sock }).on("line", (l) => {
-      const m = JSON.parse(l) as { event?: ObservedEvent; status?: ObserveStatus; error?: string };
-      if (m.event) onEvent(m.event);
-      else if (m.status) onStatus(m.status);
+      if (l.charCodeAt(0) !== 123) {
+        // "<node>\t<reader line>": an event, parsed here rather than in the observer.
+        const tab = l.indexOf("\t");
+        const r = tab > 0 ? parseReaderLine(l.slice(tab + 1), l.slice(0, tab)) : null;
+        if (r?.kind === "event") onEvent(r.event);
+        return;
+      }
+      const m = JSON.parse(l) as { status?: ObserveStatus; error?: string };
+      if (m.status) onStatus(m.status);
       else if (m.error) reject(new Error(m.error));
     });
   });

@@ -1,0 +1,122 @@
+/*
+ * The connection flood of `podnet observe`'s bench and kernel test (bench/observe.ts,
+ * observe-flood.kernel.test.ts), run inside pod namespaces by `podnet exec`:
+ *   observe_flood connect IP PORT SECONDS RATE INFLIGHT
+ *     opens TCP connections to IP:PORT for SECONDS, non-blocking, at most INFLIGHT at once,
+ *     paced to RATE/s (0: as fast as it can). Each completes its handshake, then is closed
+ *     with SO_LINGER 0 (an RST: no TIME_WAIT to run out of ports). Prints
+ *     "<completed> <failed> <seconds>" where failed = refused, reset or timed out.
+ *   observe_flood accept PORT SECONDS
+ *     listens on PORT and accepts (and closes) what comes for SECONDS; prints the count.
+ *     A Python or Node.js server would compete for the same CPUs as the observer.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int accept_mode(int port, double secs) {
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
+  setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 65535) < 0) {
+    perror("observe_flood accept: bind/listen");
+    return 2;
+  }
+  printf("listening\n");
+  fflush(stdout);
+  long n = 0;
+  double end = now() + secs;
+  struct pollfd p = {.fd = s, .events = POLLIN};
+  while (now() < end) {
+    if (poll(&p, 1, 100) <= 0) continue;
+    for (;;) {
+      int c = accept4(s, NULL, NULL, SOCK_NONBLOCK);
+      if (c < 0) break;
+      close(c);
+      n++;
+    }
+  }
+  printf("%ld\n", n);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 4 && !strcmp(argv[1], "accept")) return accept_mode(atoi(argv[2]), atof(argv[3]));
+  if (argc < 7 || strcmp(argv[1], "connect")) {
+    fprintf(stderr, "usage: observe_flood connect IP PORT SECONDS RATE INFLIGHT | accept PORT SECONDS\n");
+    return 1;
+  }
+  struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[3]))};
+  if (inet_pton(AF_INET, argv[2], &dst.sin_addr) != 1) {
+    fprintf(stderr, "observe_flood: bad address %.40s\n", argv[2]);
+    return 2;
+  }
+  double secs = atof(argv[4]), rate = atof(argv[5]);
+  int inflight = atoi(argv[6]);
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)inflight + 64) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  int ep = epoll_create1(0);
+  struct linger lg = {1, 0};
+  long started = 0, done = 0, failed = 0, open = 0;
+  double t0 = now(), end = t0 + secs;
+  struct epoll_event evs[256];
+  for (;;) {
+    double t = now();
+    if (t < end) {
+      long allowed = rate > 0 ? (long)((t - t0) * rate) + 1 : started + inflight;
+      while (open < inflight && started < allowed) {
+        int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (s < 0) break;
+        setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        started++;
+        if (connect(s, (struct sockaddr *)&dst, sizeof dst) == 0) {
+          done++;
+          close(s);
+          continue;
+        }
+        if (errno != EINPROGRESS) {
+          failed++;
+          close(s);
+          continue;
+        }
+        struct epoll_event e = {.events = EPOLLOUT, .data.fd = s};
+        epoll_ctl(ep, EPOLL_CTL_ADD, s, &e);
+        open++;
+      }
+    } else if (open == 0 || t > end + 3) {
+      failed += open; /* still unanswered 3 s after the end: SYNs lost */
+      break;
+    }
+    int n = epoll_wait(ep, evs, 256, t < end ? 1 : 100);
+    for (int i = 0; i < n; i++) {
+      int s = evs[i].data.fd, err = 0;
+      socklen_t len = sizeof err;
+      getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err == 0) done++;
+      else failed++;
+      close(s); /* also removes it from the epoll set */
+      open--;
+    }
+  }
+  printf("%ld %ld %.3f\n", done, failed, now() - t0);
+  return 0;
+}
