@@ -29,14 +29,14 @@ const ANN = "nginx.ingress.kubernetes.io/";
 /** ingress-nginx's certificate when a host has no usable Secret (ssl.go). */
 export const FAKE_CERTIFICATE = "Kubernetes Ingress Controller Fake Certificate";
 
-interface ServiceBackend {
+export interface ServiceBackend {
   namespace: string;
   name: string;
   port: { number?: number; name?: string };
 }
 
 /** One nginx location. */
-interface Location {
+export interface Location {
   /** The location's text in nginx: "/api/", "= /api", `~* "^/api"`. */
   nginx: string;
   /** The string matched: the prefix, the exact URI or the regex source. */
@@ -58,7 +58,7 @@ interface Location {
   annotations: Record<string, string>;
 }
 
-interface Server {
+export interface Server {
   host: string;
   locations: Location[];
   exact: Map<string, Location>;
@@ -97,6 +97,8 @@ export interface IngressRouter {
   ingresses: KubeObject[];
   /** Why some Ingresses route nothing (another class, refused by admission). */
   warnings: string[];
+  /** The servers it writes into nginx.conf, by host ("_": the catch-all), in creation order. */
+  servers: ReadonlyMap<string, Server>;
   route(p: ParsedRequest): RouteResult;
 }
 
@@ -131,6 +133,7 @@ export function ingressRouter(state: ClusterState, opts: IngressRouterOptions = 
     controller,
     ingresses: owned,
     warnings,
+    servers,
     route: (p) => routeRequest(servers, backends, p),
   };
 }
@@ -334,12 +337,12 @@ function findLocation(s: Server, uri: string): Found {
   return null;
 }
 
-interface BackendIndex {
+export interface BackendIndex {
   services: Map<string, ServiceState>;
   slices: Map<string, ClusterState["endpointSlices"]>;
 }
 
-function backendIndex(state: ClusterState): BackendIndex {
+export function backendIndex(state: ClusterState): BackendIndex {
   const services = new Map(state.services.map((s) => [`${s.namespace}/${s.name}`, s]));
   const slices = new Map<string, ClusterState["endpointSlices"]>();
   for (const sl of state.endpointSlices) {
@@ -352,7 +355,10 @@ function backendIndex(state: ClusterState): BackendIndex {
 }
 
 /** The Service port and its ready endpoints (IP:targetPort), or why there are none. */
-function resolveBackend(idx: BackendIndex, b: ServiceBackend): { port: number; endpoints: string[]; note?: string } {
+export function resolveBackend(
+  idx: BackendIndex,
+  b: ServiceBackend,
+): { port: number; endpoints: string[]; note?: string } {
   const key = `${b.namespace}/${b.name}`;
   const svc = idx.services.get(key);
   const given = b.port.number ?? 0;
