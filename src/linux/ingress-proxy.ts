@@ -37,7 +37,10 @@ import { pythonScript } from "./scripts.js";
 import { identify, stillOurs, stopProcess, type ClusterRecord, type ProcessRecord } from "./state.js";
 
 /** The ingress-nginx controller pods' HTTP and HTTPS ports: nginx serves them, not the pod server. */
-export function isIngressListener(pod: { namespace: string; name: string }, l: Listener): boolean {
+export function isIngressListener(
+  pod: { namespace: string; name: string },
+  l: Pick<Listener, "protocol" | "port">,
+): boolean {
   return (
     pod.namespace === INGRESS_NGINX.namespace &&
     pod.name.startsWith(`${INGRESS_NGINX.name}-`) &&
