@@ -258,6 +258,19 @@ export async function startNginx(
   throw new Error(`nginx of ${key} (pid ${pid}) did not start: ${exited ?? "timeout"}\n${tail}`);
 }
 
+/** The worker processes of an nginx master (its children). */
+function workers(master: number): number[] {
+  try {
+    return readFileSync(`/proc/${master}/task/${master}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** The master's PID (nginx.pid), when it is the running child of our watchdog. */
 function masterPid(base: string): number | null {
   try {
@@ -333,11 +346,17 @@ export async function syncIngressProxies(
   for (const r of reloads) {
     replaceFile(confPath(r.base), r.text);
     rmSync(join(r.base, "nginx.conf.next"), { force: true });
-    const t0 = Date.now();
+    const old = new Set(workers(r.pid));
+    const t0 = performance.now();
     process.kill(r.pid, "SIGHUP");
+    // The master forks new workers once it has loaded the new configuration: they take the
+    // new connections from then on (read in-process: spawning a probe costs more than the reload).
+    while (!workers(r.pid).some((w) => !old.has(w)) && performance.now() - t0 < 10_000)
+      await new Promise((x) => setTimeout(x, 2));
+    report.reloadMs.push(Math.round(performance.now() - t0));
+    // And the status server says which configuration answers (the proof it is the new one).
     if (!(await waitHash(r.netns, configurationHash(r.text) ?? "", 10_000)))
       throw new Error(`nginx of ${podKey(r.pod)} did not load its new configuration within 10 s`);
-    report.reloadMs.push(Date.now() - t0);
     report.reloaded.push(podKey(r.pod));
   }
   // New controller pods (a scale, the first Ingress): their nginx.
