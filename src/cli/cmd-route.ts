@@ -14,7 +14,12 @@ import type { ClusterState } from "../control/state.js";
 import { INGRESS_NGINX } from "../control/system.js";
 import { type GatewayResult, type GatewayRouter, gatewayRouter } from "../ingress/gateway.js";
 import { ingressRouter, type IngressRouter, type RouteResult } from "../ingress/nginx.js";
-import { parseRouteRequest } from "../ingress/request.js";
+import { parseRouteRequest, type ParsedRequest } from "../ingress/request.js";
+import { buildIR } from "../dataplane/build.js";
+import { askProxy, proxyEntry } from "../linux/ingress-probe.js";
+import { liveState } from "../linux/live-state.js";
+import { answerOutcome, compareAnswer } from "../questions/verify-http.js";
+import { runningCluster } from "./running.js";
 import { addClusterOptions, cliWarn, collect, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
 
@@ -41,7 +46,10 @@ export function register(program: Command): void {
       "--gateway <ns/name>",
       "ask this Gateway (Gateway API, podnet's GatewayClass controller podnet.dev/gateway)",
     )
-    .option("--name <cluster>", "ask the running cluster's proxy: not implemented yet")
+    .option(
+      "--name <cluster>",
+      "also ask the running cluster's proxy (nginx in the controller pods, from outside: curl with Host/SNI) and say when its answer differs from the model's",
+    )
     .option("-o, --output <format>", "text|json", "text");
   addClusterOptions(cmd)
     .addHelpText(
@@ -61,10 +69,9 @@ Ingress controller.`,
       if (o.output !== "text" && o.output !== "json") throw new UsageError(`--output must be text|json: "${o.output}"`);
       if (o.gateway !== undefined && o.ingressClass !== undefined)
         throw new UsageError("--gateway and --ingress-class ask different proxies: give one");
-      if (o.name !== undefined)
-        throw new UsageError(`--name ${o.name}: asking a running cluster's proxy is not implemented yet`);
       const parsed = parseRouteRequest(url, o.request, o.header);
       if (typeof parsed === "string") throw new UsageError(parsed);
+      if (o.name !== undefined) return routeRunning(o.name, url, parsed, o);
       const { state } = await loadFromFlags(o);
       const title = `${parsed.request.method} ${url}`;
       const answer = choose(state, parsed.request.host, parsed.request.port, parsed.request.scheme, o);
@@ -132,6 +139,47 @@ export function renderGatewayRoute(title: string, r: GatewayResult): string {
   }
   for (const n of r.notes) lines.push(`  note: ${n}`);
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * --name: the model's decision on the running cluster's state, and the running proxy's
+ * answer to the same request. JSON stays the RouteDecision (the model's); a difference is
+ * a line on stderr and exit status 1 in both formats.
+ */
+async function routeRunning(name: string, url: string, parsed: ParsedRequest, o: RouteFlags): Promise<void> {
+  const cluster = runningCluster(name, "podnet route --name asks the running proxy");
+  let state: Awaited<ReturnType<typeof liveState>>;
+  try {
+    state = await liveState(cluster);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const chosen = choose(state, parsed.request.host, parsed.request.port, parsed.request.scheme, o);
+  if (typeof chosen === "string") throw new UsageError(chosen);
+  // Only the Ingress controller runs a real proxy (nginx) in a running cluster so far.
+  if (chosen.kind === "gateway")
+    throw new UsageError(
+      `--name ${cluster}: this request goes to a Gateway; podnet's Gateway controller runs no real proxy yet (ask the model: drop --name)`,
+    );
+  const router = chosen.router;
+  for (const w of router.warnings) cliWarn(w);
+  const r = router.route(parsed);
+  const entry = proxyEntry(cluster, state, buildIR(state));
+  if (typeof entry === "string") throw new UsageError(`--name ${cluster}: ${entry}`);
+  const answer = await askProxy(entry, parsed);
+  const c = compareAnswer(r.decision, answer);
+  if (o.output === "json") process.stdout.write(`${JSON.stringify(r.decision)}\n`);
+  else {
+    process.stdout.write(renderRoute(`${parsed.request.method} ${url}`, r, router.controller));
+    process.stdout.write(
+      `  proxy:      ${answerOutcome(answer)}${answer.pod ? ` (pod ${answer.pod})` : ""}, asked from outside through ${entry.via}\n`,
+    );
+    process.stdout.write(c.agree ? "  the running proxy agrees with the model\n" : "");
+  }
+  if (!c.agree) {
+    process.stderr.write(`podnet route: the running proxy differs from the model: ${c.note}\n`);
+    process.exitCode = 1;
+  }
 }
 
 /** The decision as text: what decided, where it goes, and what ingress-nginx adds. */

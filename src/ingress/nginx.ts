@@ -36,7 +36,7 @@ export interface ServiceBackend {
 }
 
 /** One nginx location. */
-interface Location {
+export interface Location {
   /** The location's text in nginx: "/api/", "= /api", `~* "^/api"`. */
   nginx: string;
   /** The string matched: the prefix, the exact URI or the regex source. */
@@ -58,7 +58,7 @@ interface Location {
   annotations: Record<string, string>;
 }
 
-interface Server {
+export interface Server {
   host: string;
   locations: Location[];
   exact: Map<string, Location>;
@@ -97,6 +97,8 @@ export interface IngressRouter {
   ingresses: KubeObject[];
   /** Why some Ingresses route nothing (another class, refused by admission). */
   warnings: string[];
+  /** The servers it writes into nginx.conf, by host ("_": the catch-all), in creation order. */
+  servers: ReadonlyMap<string, Server>;
   route(p: ParsedRequest): RouteResult;
 }
 
@@ -131,6 +133,7 @@ export function ingressRouter(state: ClusterState, opts: IngressRouterOptions = 
     controller,
     ingresses: owned,
     warnings,
+    servers,
     route: (p) => routeRequest(servers, backends, p),
   };
 }

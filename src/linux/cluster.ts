@@ -11,7 +11,9 @@
 
 import { attachHostNetPod, hostNetAlias } from "./hostnet.js";
 import { existsSync, readdirSync, readlinkSync, rmSync, rmdirSync, statSync } from "node:fs";
-import type { DataplaneIR } from "../ir/types.js";
+import type { DataplaneIR, Listener, PodNet } from "../ir/types.js";
+import { ingressPods, isIngressListener, nginxBinary, syncIngressProxies } from "./ingress-proxy.js";
+import { recordedState } from "./live-state.js";
 import { applyPlan, createRunner, createShellRunner, listNetns, netnsBatch, type Runner } from "./exec.js";
 import { ETC_NETNS, STATE_ROOT, stateDir, clusterOfNs, clusterPrefix, nsName, validateClusterName } from "./names.js";
 import { renderInfra, type RenderOptions } from "./render.js";
@@ -20,6 +22,7 @@ import { netConfFor } from "./cni.js";
 import { startBird, waitBgp } from "./bird.js";
 import {
   isDnsListener,
+  podServices,
   type ServerHealth,
   startDns,
   startSupervisor,
@@ -277,8 +280,18 @@ async function startProcesses(b: Bringup): Promise<SupervisorReady[]> {
     b.log(`DNS servers started`);
   }
   o.signal?.throwIfAborted();
+  // The model's state: the pod servers name the Services they back; nginx needs the Ingresses.
+  const state = dns ? await recordedState(b.rec) : undefined;
+  // Ingress controller pods: nginx on their :80/:443 (when nginx is installed).
+  const nginx = !!state && nginxBinary() !== null && ingressPods(o.ir).length > 0;
+  if (state && nginx) {
+    await syncIngressProxies(cluster, state, o.ir, b.rec, b.save, b.log);
+  } else if (state && ingressPods(o.ir).length)
+    b.log("ingress controller: nginx is not installed (apt-get install nginx-light); the pod server answers its ports");
+  o.signal?.throwIfAborted();
   if (o.supervise !== false && !b.dry) {
-    for (const cfg of supervisorConfigs(o.ir, cluster, dns ? isDnsListener : undefined)) {
+    const skip = (p: PodNet, l: Listener) => (dns && isDnsListener(p, l)) || (nginx && isIngressListener(p, l));
+    for (const cfg of supervisorConfigs(o.ir, cluster, skip, state ? podServices(state) : undefined)) {
       if (cfg.pods.length === 0) continue;
       const { ready } = await startSupervisor(cfg, b.started);
       supervisors.push(ready);
@@ -445,6 +458,7 @@ export function ourProgram(cluster: string, cmdline: string): ProcessRecord["rol
     return "supervisor";
   if (w.some((a) => a.endsWith("/dns-main.js")) && w.includes(dir)) return "dns";
   if (w.some((a) => a.endsWith("/observe-main.js")) && w.includes(dir)) return "observer";
+  if (w.some((a) => a.startsWith(`${dir}/nginx-`) && a.endsWith("/nginx.conf"))) return "nginx";
   return null;
 }
 

@@ -220,6 +220,7 @@ export async function applyLiveChange(
         log,
         runner: opts.runner,
         frozen: kubeProxyFrozen(cluster),
+        state: out.state,
       });
     } catch (e) {
       writeChanges(cluster, before);
@@ -265,6 +266,7 @@ async function rollBack(
       containers: containersOf(state),
       log,
       frozen: kubeProxyFrozen(cluster),
+      state,
     });
   } catch (e) {
     rbErr = e instanceof Error ? e : new Error(String(e));

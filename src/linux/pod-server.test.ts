@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import type { Listener } from "../ir/types.js";
 import { httpFuzzCorpus, sendFuzzCase, type FuzzResult } from "../testing/http-fuzz.js";
-import { serveStream } from "./pod-server.js";
+import { httpAnswer, serveStream } from "./pod-server.js";
 import type { SupervisorPod } from "./supervisor.js";
 
 const listener: Listener = { container: "web", port: 80, protocol: "TCP", address: "0.0.0.0" } as Listener;
@@ -106,4 +106,20 @@ test("a plain stream is echoed; HEAD gets no body", async () => {
   } finally {
     srv.close();
   }
+});
+
+test("a 200 names the pod and the Services it backs (header and body); an error names nothing", () => {
+  const p = { ...pod("web-0"), services: ["default/web", "default/web-alt"] };
+  const a = httpAnswer(p, listener, { address: "10.0.0.9", port: 4242 }, "GET", "/", "1.1", ["Host: x"]);
+  assert.equal(a.status, 200);
+  assert.deepEqual(a.headers, [
+    ["X-Podnet-Pod", "default/web-0"],
+    ["X-Podnet-Services", "default/web, default/web-alt"],
+  ]);
+  const body = JSON.parse(a.body) as { pod: string; services: string[] };
+  assert.equal(body.pod, "web-0");
+  assert.deepEqual(body.services, ["default/web", "default/web-alt"]);
+  const bad = httpAnswer(p, listener, {}, "GET", "/", "1.1", []);
+  assert.equal(bad.status, 400);
+  assert.equal(bad.headers, undefined);
 });

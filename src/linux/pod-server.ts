@@ -2,7 +2,9 @@
 //
 // TCP: HTTP like Kubernetes' agnhost netexec — `/hostname` (the pod name),
 // `/clientip` ("ip:port"), `/echo?msg=…`, `/healthz`, anything else a JSON body with pod,
-// pod IP, node, container, port and the client's address and port; a TCP stream that
+// pod IP, node, container, port, the Services it backs and the client's address and port
+// (every 200 also names the pod and those Services in X-Podnet-Pod / X-Podnet-Services, so
+// a client behind a proxy, the ingress controller's nginx, can tell which backend served); a TCP stream that
 // does not start with an HTTP request line is echoed. UDP: echo, and "hostname" answers
 // the pod name as agnhost's UDP server does. SCTP: echo.
 //
@@ -57,6 +59,7 @@ function describe(pod: SupervisorPod, l: Listener, client: { address?: string; p
     container: l.container,
     port: l.port,
     protocol: l.protocol,
+    services: pod.services ?? [],
     clientIP: client.address ?? "",
     clientPort: client.port ?? 0,
   };
@@ -76,6 +79,14 @@ interface Answer {
   status: number;
   type: string;
   body: string;
+  headers?: [string, string][];
+}
+
+/** Which backend answered: the pod and the Services whose endpoints it is. */
+function whoHeaders(pod: SupervisorPod): [string, string][] {
+  const h: [string, string][] = [["X-Podnet-Pod", `${pod.namespace}/${pod.name}`]];
+  if (pod.services?.length) h.push(["X-Podnet-Services", pod.services.join(", ")]);
+  return h;
 }
 
 const bad = (status: number, why: string): Answer => ({ status, type: "text/plain", body: `${why}\n` });
@@ -144,6 +155,12 @@ export function httpAnswer(
   } catch {
     return bad(400, "malformed request target");
   }
+  const a = answerFor(pod, l, client, url);
+  if (a.status === 200) a.headers = whoHeaders(pod);
+  return a;
+}
+
+function answerFor(pod: SupervisorPod, l: Listener, client: { address?: string; port?: number }, url: URL): Answer {
   switch (url.pathname) {
     case "/hostname":
       return { status: 200, type: "text/plain", body: pod.name };
@@ -166,7 +183,7 @@ function response(a: Answer, head: boolean): Buffer {
   const body = Buffer.from(a.body);
   return Buffer.concat([
     Buffer.from(
-      `HTTP/1.1 ${a.status} ${STATUS_TEXT[a.status] ?? "Error"}\r\nContent-Type: ${a.type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+      `HTTP/1.1 ${a.status} ${STATUS_TEXT[a.status] ?? "Error"}\r\nContent-Type: ${a.type}\r\nContent-Length: ${body.length}\r\n${(a.headers ?? []).map(([k, v]) => `${k}: ${v}\r\n`).join("")}Connection: close\r\n\r\n`,
       "latin1",
     ),
     head ? Buffer.alloc(0) : body,

@@ -7,7 +7,15 @@
 import { attachHostNetPod, hostNetAlias } from "./hostnet.js";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { replaceFile } from "./safe-fs.js";
-import type { DataplaneIR, NetNs, NftLayer, PodNet } from "../ir/types.js";
+import type { DataplaneIR, Listener, NetNs, NftLayer, PodNet } from "../ir/types.js";
+import type { ClusterState } from "../control/state.js";
+import {
+  isIngressListener,
+  nginxBinary,
+  stopNginxOf,
+  syncIngressProxies,
+  type IngressSyncReport,
+} from "./ingress-proxy.js";
 import { createRunner, netnsBatch, type Runner } from "./exec.js";
 import { ETC_NETNS, stateDir, nsName, validateClusterName } from "./names.js";
 import { podFacingLinks, renderNamespace, stepCommand, type RenderOptions } from "./render.js";
@@ -16,6 +24,7 @@ import { reconfigureBird } from "./bird.js";
 import {
   dnsBase,
   isDnsListener,
+  podServices,
   startDns,
   startSupervisor,
   supervisorBase,
@@ -34,6 +43,8 @@ export interface ReconcileReport {
   bgp: string[];
   /** DNS servers (CoreDNS pods) that loaded the new state, and those that did not answer in time. */
   dns: { reloaded: string[]; late: string[] };
+  /** The ingress controller pods' nginx: started, reloaded (with the reload's ms), stopped. */
+  ingress?: IngressSyncReport;
 }
 
 export interface ReconcileOptions {
@@ -52,6 +63,8 @@ export interface ReconcileOptions {
   runner?: Runner;
   /** Nodes whose rules are left as they are (their kube-proxy is down or flushed: `podnet fault`). */
   frozen?: string[];
+  /** The model's state behind `ir`: the ingress controller's nginx follows its Ingresses, the pod servers name their Services. */
+  state?: ClusterState;
 }
 
 /** A step of reconcile failed; `phase` says which (the steps before it were done). */
@@ -88,6 +101,10 @@ interface Live {
   save: () => void;
   /** The cluster runs DNS servers (as when the reconcile started: removals stop some). */
   dnsServed: boolean;
+  /** nginx serves the ingress controller pods' :80/:443 (the state is known and nginx installed). */
+  ingressServed: boolean;
+  /** Pod IP → the Services it backs (the new pod servers' answers name them). */
+  services?: Map<string, string[]>;
 }
 
 /** Which pods go and come, and in which of the two removal rounds a removed pod goes. */
@@ -133,12 +150,21 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     log: o.log ?? (() => {}),
     save: () => writeRecord(rec),
     dnsServed: rec.processes.some((p) => p.role === "dns"),
+    ingressServed: !!o.state && nginxBinary() !== null,
+    services: o.state ? podServices(o.state) : undefined,
   };
   const d = diffPods(rec, o.ir);
   await step("removing the pods whose name or IP a new pod takes", () => removePods(live, d.first)); // 1.
   await step("adding pods", () => addPods(live, o, d)); // 2.
   const reloaded = await reloadNetfilter(live, o, d); // 3.
   await step("moving LoadBalancer IP announcements", () => moveAnnouncements(live, o)); // 3b.
+  // 3c. the ingress controller's nginx follows the Ingresses and endpoints (before removed pods go).
+  const ingress =
+    live.ingressServed && o.state
+      ? await step("reloading the ingress controller's nginx", () =>
+          syncIngressProxies(cluster, o.state!, o.ir, rec, live.save, live.log),
+        )
+      : undefined;
   await step("removing pods", () => removePods(live, d.later)); // 4.
   const bgp = await reconfigureBgp(live, o); // 5.
   const dns = { reloaded: [] as string[], late: [] as string[] };
@@ -150,6 +176,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     reloaded,
     bgp,
     dns,
+    ...(ingress ? { ingress } : {}),
   };
 }
 
@@ -188,6 +215,7 @@ async function removePods(live: Live, pods: PodRecord[]): Promise<void> {
   const gone = new Set(pods.map(key));
   // Close their sockets first (a live socket keeps a namespace alive).
   await releaseListeners(live, gone);
+  await stopNginxOf(live.cluster, rec, [...gone]);
   // CoreDNS pods: their DNS server runs inside the pod's namespace.
   for (const proc of rec.processes.filter(
     (p) => p.role === "dns" && pods.some((x) => p.marker === `${live.dir} ${key(x)}`),
@@ -301,7 +329,9 @@ async function startAddedSupervisors(live: Live, ir: DataplaneIR, addedKeys: Set
         .filter((p) => p.role === "supervisor")
         .map((p) => Number(/\.(\d+)\.json$/.exec(p.marker)?.[1] ?? 0)),
     );
-  for (const cfg of supervisorConfigs(ir, live.cluster, live.dnsServed ? isDnsListener : undefined)) {
+  const skip = (p: PodNet, l: Listener) =>
+    (live.dnsServed && isDnsListener(p, l)) || (live.ingressServed && isIngressListener(p, l));
+  for (const cfg of supervisorConfigs(ir, live.cluster, skip, live.services)) {
     cfg.pods = cfg.pods.filter((p) => addedKeys.has(key(p)));
     if (cfg.pods.length === 0) continue;
     cfg.generation = gen;

@@ -10,7 +10,7 @@ import { STATE_ROOT, stateDir } from "./names.js";
 
 export interface ProcessRecord {
   pid: number;
-  role: "supervisor" | "bird" | "dns" | "observer";
+  role: "supervisor" | "bird" | "dns" | "observer" | "nginx";
   node?: string;
   /** /proc/<pid>/cmdline when recorded (NULs as spaces), for display. */
   cmdline: string;

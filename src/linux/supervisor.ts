@@ -22,6 +22,7 @@ import { closeSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { openAppend, replaceFile } from "./safe-fs.js";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR, Listener, PodNet } from "../ir/types.js";
 import { intToIp, parseCidr } from "../net/ipv4.js";
 import { guardCommand, nsName, shortName, stateDir } from "./names.js";
@@ -36,6 +37,8 @@ export interface SupervisorPod {
   /** Kernel namespace name of the pod. */
   netns: string;
   listeners: Listener[];
+  /** The Services ("ns/name") whose ready endpoints include the pod: its HTTP answers name them. */
+  services?: string[];
   /** A node's own listener (the IR's NodeNet.listeners: kube-apiserver), served by apiserver.ts; the certificate's names. */
   host?: { sans: string[] };
 }
@@ -67,10 +70,25 @@ export function isDnsListener(pod: { namespace: string }, l: Listener): boolean 
   return pod.namespace === "kube-system" && l.port === 53;
 }
 
+/** Pod IP → the Services ("ns/name") whose EndpointSlices list it, for the pod servers' answers. */
+export function podServices(state: ClusterState): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const sl of state.endpointSlices)
+    for (const e of sl.endpoints)
+      for (const a of e.addresses) {
+        const k = `${sl.namespace}/${sl.serviceName}`;
+        const l = out.get(a);
+        if (!l) out.set(a, [k]);
+        else if (!l.includes(k)) l.push(k);
+      }
+  return out;
+}
+
 export function supervisorConfigs(
   ir: DataplaneIR,
   cluster: string,
   skip: (pod: PodNet, l: Listener) => boolean = () => false,
+  services?: Map<string, string[]>,
 ): SupervisorConfig[] {
   const dir = stateDir(cluster);
   return ir.nodes.map((n) => ({
@@ -88,6 +106,7 @@ export function supervisorConfigs(
         node: n.name,
         netns: nsName(cluster, (p.ns ?? n.ns).id),
         listeners: p.listeners.filter((l) => !skip(p, l)),
+        ...(services?.get(p.ip!) ? { services: services.get(p.ip!) } : {}),
       }))
       .filter((p) => p.listeners.length > 0)
       .concat(hostEntries(ir, cluster, n)),

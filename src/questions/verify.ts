@@ -15,7 +15,8 @@
 // every LoadBalancer/external IP, both from the outside client in the underlay (a
 // LoadBalancer IP answers ARP on its elected MetalLB node only); "hostport" every pod's
 // hostPort on its node from the outside client (the portmap plugin's DNAT); "dns"
-// every Service name (short, NAME.NS, FQDN) from one pod per namespace.
+// every Service name (short, NAME.NS, FQDN) from one pod per namespace; "http" every
+// Ingress rule through the running ingress controller from outside (verify-http.ts).
 // For a Service the model lists one path per endpoint choice; the kernel repeats the
 // flow (up to 10 × the model's outcomes, stopping once it has seen them all) so that the
 // sets compare. With sessionAffinity: ClientIP one endpoint answers every time: then the
@@ -31,11 +32,13 @@ import { resolveFromPod } from "../dns/resolver.js";
 import { nsName } from "../linux/names.js";
 import { recompute, runProbes, type ProbeKind, type ProbeRequest, type ProbeResult } from "../linux/probe.js";
 import { isDnsListener, listenersDown } from "../linux/supervisor.js";
+import { isIngressListener } from "../linux/ingress-proxy.js";
 import { portMappingsOf } from "../plumbing/portmap.js";
 import { traceSession, type TraceSession } from "./trace.js";
+import { runHttpFlows } from "./verify-http.js";
 
-export type FlowSet = "pods" | "services" | "dns";
-export const FLOW_SETS: FlowSet[] = ["pods", "services", "dns"];
+export type FlowSet = "pods" | "services" | "dns" | "http";
+export const FLOW_SETS: FlowSet[] = ["pods", "services", "dns", "http"];
 
 export interface ModelPath {
   probability: number;
@@ -54,7 +57,7 @@ export interface ModelPath {
 
 export interface VerifyFlow {
   id: number;
-  kind: "pod" | "service" | "nodeport" | "external" | "hostport" | "dns" | "name";
+  kind: "pod" | "service" | "nodeport" | "external" | "hostport" | "dns" | "name" | "http";
   /** "default/order-app-…" or "external". */
   from: string;
   /** Human form of the destination ("default/web-0 10.244.1.7:80/tcp", "svc default/user-service 10.96.11.236:80/tcp", "user-service"). */
@@ -236,7 +239,17 @@ type PlannedInput = Omit<Planned, "flow"> & { flow: Omit<VerifyFlow, "id" | "ker
 function push(pl: Planner, p: PlannedInput): void {
   const id = pl.out.length;
   const flow = { ...p.flow, id, kernel: { outcomes: [], counts: {}, tries: 0 }, agree: false } as VerifyFlow;
-  pl.out.push({ ...p, flow, probe: { ...p.probe, id } });
+  const anonymous = p.anonymous || byIngressProxy(p.flow.model.paths);
+  pl.out.push({ ...p, flow, anonymous, probe: { ...p.probe, id } });
+}
+
+/** A path ending at the ingress controller's :80/:443: nginx answers there, naming no pod (the HTTP flows check it). */
+function byIngressProxy(paths: ModelPath[] | undefined): boolean {
+  return !!paths?.some((x) => {
+    const m = /^delivered ([^/\s]+)\/(\S+)$/.exec(x.outcome);
+    const port = /^TCP [\d.]+:(\d+) /.exec(x.object ?? "")?.[1];
+    return !!m && !!port && isIngressListener({ namespace: m[1], name: m[2] }, { protocol: "TCP", port: Number(port) });
+  });
 }
 
 function traced(
@@ -620,6 +633,29 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     } else b.disagree++;
   }
   const flows = plan.map((p) => p.flow);
+  if (sets.includes("http") && state) {
+    const http = await runHttpFlows(o.cluster, state, ir, skipped);
+    if (http.length) log(`${http.length} HTTP requests through the ingress controller`);
+    for (const h of http) {
+      const f: VerifyFlow = {
+        id: flows.length,
+        kind: "http",
+        from: "external",
+        to: `${h.what}: ${h.url}`,
+        model: { outcomes: h.model },
+        kernel: { outcomes: [h.proxy], counts: { [h.proxy]: 1 }, tries: 1 },
+        agree: h.agree,
+        ...(h.note ? { note: h.note } : {}),
+      };
+      flows.push(f);
+      const b = (byKind.http ??= { flows: 0, agree: 0, disagree: 0 });
+      b.flows++;
+      if (f.agree) {
+        b.agree++;
+        agree++;
+      } else b.disagree++;
+    }
+  }
   return {
     cluster: o.cluster,
     flowSets: sets,
