@@ -8,6 +8,8 @@
 //   npm run bench -- snapshot                          (full scale)
 //   node --max-old-space-size=8192 dist/bench/snapshot.js [nodes] [pods] [services] [--json]
 //   node --max-old-space-size=16384 dist/bench/snapshot.js load FILE   (load an existing dump)
+//   node dist/bench/snapshot.js fingerprint FILE   (hashes of the objects read and the state
+//     built: a change to the loader must print the same as main's build, e.g. dist-base/)
 //
 // The dump is made from buildState's result, so names, IPs, node placement and endpoints are
 // those of a cluster podnet computes, and it is shaped like kubectl's output (kubectl
@@ -38,6 +40,7 @@
 // 6.2 s). Over the 10 s target: ~45 s of CPU (the collector's scavenges, the item reader and
 // buildState about a third each).
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { createWriteStream, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -897,6 +900,31 @@ export async function timeLoad(file: string, sample: Record<string, string> = {}
   }
 }
 
+/**
+ * Hashes of what loadCluster gives for FILE: the objects read (with the config, warnings and
+ * inferred settings) and the ClusterState. Maps and Sets count with their entries in order.
+ */
+export async function fingerprint(file: string): Promise<{ spec: string; state: string }> {
+  const { spec, state } = await loadCluster({ files: [file] });
+  const plain = (_k: string, v: unknown) =>
+    v instanceof Map
+      ? ["Map", ...v]
+      : v instanceof Set
+        ? ["Set", ...v]
+        : typeof v === "number" && !Number.isFinite(v)
+          ? String(v)
+          : v;
+  const hash = (parts: unknown[]) => {
+    const h = createHash("sha256");
+    for (const x of parts) h.update(`${JSON.stringify(x, plain) ?? "undefined"}\n`);
+    return h.digest("hex").slice(0, 16);
+  };
+  return {
+    spec: hash([spec.config, spec.warnings, spec.inferred, ...spec.objects]),
+    state: hash(Object.entries(state)),
+  };
+}
+
 // ---------------------------------------------------------------------------------------
 // Command line.
 
@@ -911,6 +939,16 @@ async function main(argv: string[]): Promise<number> {
       ? (JSON.parse(readFileSync(sampleFile, "utf8")) as Record<string, string>)
       : {};
     process.stdout.write(`${JSON.stringify(await timeLoad(file, sample))}\n`);
+    return 0;
+  }
+  if (argv[0] === "fingerprint") {
+    if (!argv[1] || !existsSync(argv[1])) {
+      console.error(
+        `usage: snapshot.js fingerprint FILE (${JSON.stringify((argv[1] ?? "").slice(0, 80))}: no such file)`,
+      );
+      return 1;
+    }
+    process.stdout.write(`${JSON.stringify(await fingerprint(argv[1]))}\n`);
     return 0;
   }
   const format = argv.includes("--json") ? "json" : "yaml";
