@@ -30,15 +30,19 @@
 // RSS. The file goes to the OS temp directory and is removed afterwards unless
 // PODNET_BENCH_KEEP=1.
 //
-// Figures (2 cores, 23 GB, shared with other builds: load average 15-20; examples/snapshots/
-// README.md says more): the threshold cluster as YAML with managedFields (1,002 MB) loads with
-// a peak RSS of 2.15 GB and 44-45 s of CPU (before reading in pieces: 4.0-4.1 GB, 62 s of CPU
-// for the process, same day); wall times of 204-271 s there were the machine's (the base
-// measured 32-89 s wall with 42-49 s CPU on a quieter day). JSON with managedFields
-// (2,264 MB): 1.68-1.69 GB, 33-37 s of CPU (before, same day: 5.28 GB, 78 s). A tenth: YAML
-// 282 MB / 5.4 s CPU (before 454 MB / 6.5 s), JSON 263 MB / 4.4 s CPU (before 571 MB /
-// 6.2 s). Over the 10 s target: ~45 s of CPU (the collector's scavenges, the item reader and
-// buildState about a third each).
+// Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
+// Session 10 (load average 16-37 on 2 cores, so wall times say little): the threshold
+// cluster as YAML with managedFields (1,002 MB), `load FILE` alternated with main's build,
+// two runs each: peak RSS 1,885-1,894 MB (main 2,070-2,170), 46.5-50.3 s of CPU (main
+// 48.5-51.2), wall 163-167 s (main 155-194). A tenth: the reader's parse alone, alternated
+// in one process, 0.90x main's CPU. Earlier: 2.15 GB / 44-45 s of CPU (before reading in
+// pieces: 4.0-4.1 GB, 62 s); JSON with managedFields (2,264 MB): 1.68-1.69 GB, 33-37 s of
+// CPU. Over the 10 s target: ~47 s of CPU. A profile of a tenth (--cpu-prof, --trace-gc):
+// the collector's scavenges ~28 % (what is read stays: each object is copied on its way to
+// the old generation), the item reader ~30 %, buildState ~30 %, validation ~4 %, the line
+// reader ~3 %. V8 heap flags do not help: --max-semi-space-size=64 takes 10 % more CPU and
+// 80 MB more RSS on a tenth (128: more still), --single-threaded-gc is within noise, and
+// allocation-site pretenuring on or off (the launcher turns it off) is within noise.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createWriteStream, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
