@@ -8,6 +8,8 @@
 //   npm run bench -- snapshot                          (full scale)
 //   node --max-old-space-size=8192 dist/bench/snapshot.js [nodes] [pods] [services] [--json]
 //   node --max-old-space-size=16384 dist/bench/snapshot.js load FILE   (load an existing dump)
+//   node dist/bench/snapshot.js fingerprint FILE   (hashes of the objects read and the state
+//     built: a change to the loader must print the same as main's build, e.g. dist-base/)
 //
 // The dump is made from buildState's result, so names, IPs, node placement and endpoints are
 // those of a cluster podnet computes, and it is shaped like kubectl's output (kubectl
@@ -28,16 +30,21 @@
 // RSS. The file goes to the OS temp directory and is removed afterwards unless
 // PODNET_BENCH_KEEP=1.
 //
-// Figures (2 cores, 23 GB, shared with other builds: load average 15-20; examples/snapshots/
-// README.md says more): the threshold cluster as YAML with managedFields (1,002 MB) loads with
-// a peak RSS of 2.15 GB and 44-45 s of CPU (before reading in pieces: 4.0-4.1 GB, 62 s of CPU
-// for the process, same day); wall times of 204-271 s there were the machine's (the base
-// measured 32-89 s wall with 42-49 s CPU on a quieter day). JSON with managedFields
-// (2,264 MB): 1.68-1.69 GB, 33-37 s of CPU (before, same day: 5.28 GB, 78 s). A tenth: YAML
-// 282 MB / 5.4 s CPU (before 454 MB / 6.5 s), JSON 263 MB / 4.4 s CPU (before 571 MB /
-// 6.2 s). Over the 10 s target: ~45 s of CPU (the collector's scavenges, the item reader and
-// buildState about a third each).
+// Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
+// Session 10 (load average 16-37 on 2 cores, so wall times say little): the threshold
+// cluster as YAML with managedFields (1,002 MB), `load FILE` alternated with main's build,
+// two runs each: peak RSS 1,885-1,894 MB (main 2,070-2,170), 46.5-50.3 s of CPU (main
+// 48.5-51.2), wall 163-167 s (main 155-194). A tenth: the reader's parse alone, alternated
+// in one process, 0.90x main's CPU. Earlier: 2.15 GB / 44-45 s of CPU (before reading in
+// pieces: 4.0-4.1 GB, 62 s); JSON with managedFields (2,264 MB): 1.68-1.69 GB, 33-37 s of
+// CPU. Over the 10 s target: ~47 s of CPU. A profile of a tenth (--cpu-prof, --trace-gc):
+// the collector's scavenges ~28 % (what is read stays: each object is copied on its way to
+// the old generation), the item reader ~30 %, buildState ~30 %, validation ~4 %, the line
+// reader ~3 %. V8 heap flags do not help: --max-semi-space-size=64 takes 10 % more CPU and
+// 80 MB more RSS on a tenth (128: more still), --single-threaded-gc is within noise, and
+// allocation-site pretenuring on or off (the launcher turns it off) is within noise.
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { createWriteStream, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -897,6 +904,31 @@ export async function timeLoad(file: string, sample: Record<string, string> = {}
   }
 }
 
+/**
+ * Hashes of what loadCluster gives for FILE: the objects read (with the config, warnings and
+ * inferred settings) and the ClusterState. Maps and Sets count with their entries in order.
+ */
+export async function fingerprint(file: string): Promise<{ spec: string; state: string }> {
+  const { spec, state } = await loadCluster({ files: [file] });
+  const plain = (_k: string, v: unknown) =>
+    v instanceof Map
+      ? ["Map", ...v]
+      : v instanceof Set
+        ? ["Set", ...v]
+        : typeof v === "number" && !Number.isFinite(v)
+          ? String(v)
+          : v;
+  const hash = (parts: unknown[]) => {
+    const h = createHash("sha256");
+    for (const x of parts) h.update(`${JSON.stringify(x, plain) ?? "undefined"}\n`);
+    return h.digest("hex").slice(0, 16);
+  };
+  return {
+    spec: hash([spec.config, spec.warnings, spec.inferred, ...spec.objects]),
+    state: hash(Object.entries(state)),
+  };
+}
+
 // ---------------------------------------------------------------------------------------
 // Command line.
 
@@ -911,6 +943,16 @@ async function main(argv: string[]): Promise<number> {
       ? (JSON.parse(readFileSync(sampleFile, "utf8")) as Record<string, string>)
       : {};
     process.stdout.write(`${JSON.stringify(await timeLoad(file, sample))}\n`);
+    return 0;
+  }
+  if (argv[0] === "fingerprint") {
+    if (!argv[1] || !existsSync(argv[1])) {
+      console.error(
+        `usage: snapshot.js fingerprint FILE (${JSON.stringify((argv[1] ?? "").slice(0, 80))}: no such file)`,
+      );
+      return 1;
+    }
+    process.stdout.write(`${JSON.stringify(await fingerprint(argv[1]))}\n`);
     return 0;
   }
   const format = argv.includes("--json") ? "json" : "yaml";

@@ -30,27 +30,71 @@ const SIMPLE_INT = /^(?:0|-?[1-9][0-9]{0,14})$/;
  * its parent (SlicedString), which would keep every item's whole text alive as long as one of
  * its values is: ~100 MB more heap per 100 MB of dump. Flattening `" " + s` copies it.
  */
-function own(s: string): string {
-  const hit = interned.get(s);
-  if (hit !== undefined) return hit;
-  const c = s.length < 13 ? s : ` ${s}`.slice(1);
-  if (interned.size >= INTERN_MAX) interned.clear();
-  interned.set(c, c);
+function copy(s: string): string {
+  return s.length < 13 ? s : ` ${s}`.slice(1);
+}
+
+// A dump's keys and values repeat from item to item (keys, images, paths, protocols,
+// condition types, node names, timestamps): one string for each, not a copy per item — less
+// to keep and to collect. A direct-mapped table looked up by the text's place in the item
+// (hash of its characters, then a comparison in place): a value seen before costs no slice,
+// no allocation. A slot is overwritten on a miss, so unique values (uids, IPs) just pass.
+// Three tables, as the same text means different things as a key, a plain and a quoted value.
+class Table {
+  readonly text: string[];
+  readonly value: unknown[];
+  constructor(readonly mask: number) {
+    this.text = new Array<string>(mask + 1).fill("");
+    this.value = new Array<unknown>(mask + 1).fill(undefined);
+  }
+  /** The slot of s[p, e), -1 when it holds other text; `slot` is set either way. */
+  find(s: string, p: number, e: number): number {
+    let h = e - p;
+    for (let i = p; i < e; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    const i = (h ^ (h >>> 15)) & this.mask;
+    this.slot = i;
+    const t = this.text[i];
+    if (t.length !== e - p || e === p) return -1;
+    // A loop rather than s.startsWith(t, p): the item's text is often a ConsString (the
+    // managedFields cut), on which the builtin was the reader's hottest line.
+    for (let j = 0; j < t.length; j++) if (t.charCodeAt(j) !== s.charCodeAt(p + j)) return -1;
+    return i;
+  }
+  slot = 0;
+  set(text: string, value: unknown): void {
+    this.text[this.slot] = text;
+    this.value[this.slot] = value;
+  }
+}
+const KEYS = new Table(4095);
+const PLAIN = new Table(16383);
+const QUOTED = new Table(16383);
+
+/** s[p, e) (one line, no escapes) as a string value, shared with its earlier copies. */
+function quotedAt(s: string, p: number, e: number): string {
+  const i = QUOTED.find(s, p, e);
+  if (i >= 0) return QUOTED.value[i] as string;
+  const c = copy(s.slice(p, e));
+  QUOTED.set(c, c);
   return c;
 }
 
-// A dump's values repeat from item to item (images, paths, protocols, condition types, node
-// names, timestamps): one string for each, not a copy per item — less to keep and to collect.
-// Unique values (uids, IPs) pass through; the table is emptied when it fills.
-const interned = new Map<string, string>();
-const INTERN_MAX = 1 << 16;
+/** The plain scalar s[p, e) as go-yaml v2 reads it (yaml-scalars.ts), shared with its earlier copies. */
+function plainAt(s: string, p: number, e: number): unknown {
+  const i = PLAIN.find(s, p, e);
+  if (i >= 0) return PLAIN.value[i];
+  const text = copy(s.slice(p, e));
+  let v = plainValue(text);
+  if (typeof v === "string" && v !== text) v = copy(v);
+  PLAIN.set(text, v);
+  return v;
+}
 
 function plainValue(s: string): unknown {
-  if (!maybeTyped(s.charCodeAt(0))) return own(s);
+  if (!maybeTyped(s.charCodeAt(0))) return s;
   if (SIMPLE_INT.test(s)) return Number(s);
   // As sigs.k8s.io/yaml (go-yaml v2) reads it: the same value as the general path.
-  const v = plainScalar(s);
-  return typeof v === "string" ? own(v) : v;
+  return plainScalar(s);
 }
 
 const SP = 32;
@@ -147,30 +191,8 @@ class Reader {
         if (after < 0) throw bail;
         let e = after;
         while (e > p && s.charCodeAt(e - 1) === SP) e--;
-        key = s.slice(p, e);
-        if (key === "<<") throw bail; // a merge key
-        if (maybeTyped(c)) {
-          // A key read as a number or boolean becomes its string form in JS, as the YAML
-          // library's toJS makes it.
-          const k = plainValue(key);
-          if (k === null) throw bail;
-          key = String(k);
-        }
-        if (
-          c === 63 ||
-          c === 38 ||
-          c === 42 ||
-          c === 33 ||
-          c === 91 ||
-          c === 123 ||
-          c === 124 ||
-          c === 62 ||
-          c === 37 ||
-          c === 64 ||
-          c === 96 ||
-          key === "__proto__"
-        )
-          throw bail; // ? & * ! [ { | > % @ `
+        const hit = KEYS.find(s, p, e);
+        key = hit >= 0 ? (KEYS.value[hit] as string) : this.newKey(c, copy(s.slice(p, e)));
       }
       if (Object.hasOwn(out, key)) throw bail; // duplicate key: the general parser says so
       let v = after + 1;
@@ -186,6 +208,36 @@ class Reader {
       if (this.ind > ind || this.isSeqEntry(this.cs)) throw bail;
       p = this.cs;
     }
+  }
+
+  /** A plain key met for the first time (c: its first character): its string, remembered. */
+  newKey(c: number, text: string): string {
+    let key = text;
+    if (text === "<<") throw bail; // a merge key
+    if (maybeTyped(c)) {
+      // A key read as a number or boolean becomes its string form in JS, as the YAML
+      // library's toJS makes it.
+      const k = plainValue(text);
+      if (k === null) throw bail;
+      key = String(k);
+    }
+    if (
+      c === 63 ||
+      c === 38 ||
+      c === 42 ||
+      c === 33 ||
+      c === 91 ||
+      c === 123 ||
+      c === 124 ||
+      c === 62 ||
+      c === 37 ||
+      c === 64 ||
+      c === 96 ||
+      key === "__proto__"
+    )
+      throw bail; // ? & * ! [ { | > % @ `
+    KEYS.set(text, key);
+    return key;
   }
 
   /** Offset of the `:` ending a plain key on the current line from p, or -1 (not a key). */
@@ -215,14 +267,17 @@ class Reader {
     const s = this.s;
     if (s.charCodeAt(p) === SQ) {
       let i = p + 1;
+      let doubled = false;
       for (;;) {
         i = s.indexOf("'", i);
         if (i < 0 || i >= this.le) throw bail; // multi-line
-        if (s.charCodeAt(i + 1) === SQ) i += 2;
-        else break;
+        if (s.charCodeAt(i + 1) === SQ) {
+          i += 2;
+          doubled = true;
+        } else break;
       }
       this.qend = i + 1;
-      return own(s.slice(p + 1, i).replace(/''/g, "'"));
+      return doubled ? copy(s.slice(p + 1, i).replace(/''/g, "'")) : quotedAt(s, p + 1, i);
     }
     let i = p + 1;
     let esc = false;
@@ -237,9 +292,9 @@ class Reader {
       if (c === DQ) break;
       i++;
     }
-    const body = s.slice(p + 1, i);
     this.qend = i + 1;
-    if (!esc) return own(body);
+    if (!esc) return quotedAt(s, p + 1, i);
+    const body = s.slice(p + 1, i);
     // JSON's escapes are YAML's too; YAML-only ones (\x \e \0 \N \_ \L \P \U, escaped space)
     // go to the general parser.
     if (/\\[^"\\/bfnrtu]/.test(body)) throw bail;
@@ -276,12 +331,12 @@ class Reader {
         break;
       }
     while (e > p && s.charCodeAt(e - 1) === SP) e--;
-    const text = s.slice(p, e);
-    if (text.includes(": ") || text.endsWith(":")) throw bail;
+    const cp = s.indexOf(": ", p);
+    if ((cp >= 0 && cp + 2 <= e) || s.charCodeAt(e - 1) === COLON) throw bail;
     this.next();
     // A deeper line that is not a key would continue a multi-line plain scalar.
     if (!this.eof && this.ind > ind && this.keyEnd(this.cs) < 0 && !this.isSeqEntry(this.cs)) throw bail;
-    return plainValue(text);
+    return plainAt(s, p, e);
   }
 
   /** After a scalar on a line only spaces or a comment may follow. */

@@ -370,3 +370,29 @@ test("managedFields cut from a JSON item as kubectl prints it: the same value as
   const spec = JSON.stringify({ spec: { managedFields: [1], x: 1 } }, null, 4).replace(/^/gm, "        ");
   assert.equal(cutJsonManagedFields(spec), spec);
 });
+
+test("fast reader: a text met again means what it means where it stands (key, plain, quoted)", () => {
+  // The same text as a plain scalar, a quoted one and a key: YAML 1.1 (go-yaml v2,
+  // sigs.k8s.io/yaml) reads plain `true`/`on`/`8080`/`~` as a boolean, number or null, quoted
+  // ones as strings, and keys as their string form. Read twice so that the second reading
+  // comes from the reader's tables of texts seen before.
+  const doc =
+    'a: true\nb: "true"\nc: \'true\'\ntrue: x\nd: on\ne: "on"\n8080: p\nf: 8080\ng: "8080"\nh: ~\ni: "~"\n' +
+    "j: it's\nk: 'it''s'\nl: \"a\\tb\"\nm: 0x1F\nn: '0x1F'\no: 1e3\n";
+  const want = parse(doc, KUBE_YAML);
+  for (let i = 0; i < 2; i++) assert.deepEqual(fastYaml(doc), want);
+  // Many distinct values of one length (uids, IPs): table slots shared by several texts give
+  // each its own value.
+  const lines: string[] = [];
+  for (let i = 0; i < 40000; i++)
+    lines.push(`- ip: 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}\n  num: ${i}\n  q: "${i}"`);
+  const list = `${lines.join("\n")}\n`;
+  const v = fastYaml(list) as { ip: string; num: number; q: string }[];
+  assert.equal(v.length, 40000);
+  for (let i = 0; i < 40000; i += 997) {
+    assert.equal(v[i].ip, `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    assert.equal(v[i].num, i);
+    assert.equal(v[i].q, String(i));
+  }
+  assert.deepEqual(fastYaml(list), v);
+});
