@@ -25,6 +25,18 @@ const benches = {
     "iptables",
   ],
   policy: ["--expose-gc", "--max-old-space-size=8192", "dist/bench/policy.js", "10000", "3"],
+  // Cilium (issue 20 §7): a node's BPF maps for 10,000 Services (≤ 2 s) and traces through the eBPF datapath.
+  cilium: [
+    "--expose-gc",
+    "--max-old-space-size=8192",
+    "--max-semi-space-size=128",
+    "--no-allocation-site-pretenuring",
+    "dist/bench/cilium.js",
+    "5000",
+    "150000",
+    "10000",
+    "10000",
+  ],
   // podnet diagnose on the embedded example (issue 17: ≤ 1 s), median of 20 runs.
   diagnose: ["dist/bench/diagnose.js", "20"],
   // podnet route: 5,000 Ingress rules, route() per request after load (issue 18: ≤ 1 ms).

@@ -19,6 +19,7 @@ import { register as observe } from "./cmd-observe.js";
 import { register as fault } from "./cmd-fault.js";
 import { register as route } from "./cmd-route.js";
 import { register as bpf } from "./cmd-bpf.js";
+import { register as compareCni } from "./cmd-compare-cni.js";
 
 export const commands: ((program: Command) => void)[] = [
   reach,
@@ -40,4 +41,5 @@ export const commands: ((program: Command) => void)[] = [
   fault,
   route,
   bpf,
+  compareCni,
 ];

@@ -1,10 +1,10 @@
 // The packet interpreter's public API.
 export { traceFlow, TraceInputError } from "./flow.js";
 export type { FlowSpec, TraceOptions, Resolver } from "./flow.js";
-export { renderTrace } from "./render.js";
+export { hubbleCompact, renderTrace } from "./render.js";
 export { DROP_REASONS, DROP_REASON_UNKNOWN, PATH_REASONS, dropReasonCode } from "./drop-reasons.js";
 export type { DropReasonInfo } from "./drop-reasons.js";
-export { pathJson, pathVerdict, traceJson } from "./json.js";
+export { pathHubble, pathJson, pathVerdict, traceJson, type PathHubble } from "./json.js";
 export type { PathVerdict, TracePathJson } from "./json.js";
 export type * from "./trace.js";
 

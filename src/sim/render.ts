@@ -1,7 +1,47 @@
 // Text rendering of a TraceResult, in the manner of the seeds' walkthroughs:
 // numbered hops (one per namespace), one line per step with the object that decided it.
 
-import type { PacketView, TracePath, TraceResult } from "./trace.js";
+import type { HubbleEndpoint, PacketView, Step, TracePath, TraceResult } from "./trace.js";
+
+// Reserved identities by name, as Hubble's compact printer shows them (pkg/identity/numericidentity.go).
+const RESERVED_NAMES: Record<number, string> = {
+  1: "host",
+  2: "world",
+  3: "unmanaged",
+  4: "health",
+  5: "init",
+  6: "remote-node",
+  7: "kube-apiserver",
+};
+// Drop texts of the reasons Cilium's programs give here (pkg/monitor/api/drop.go errors map).
+const DROP_TEXT: Record<string, string> = {
+  POLICY_DENIED: "Policy denied",
+  SERVICE_BACKEND_NOT_FOUND: "Service backend not found",
+  UNSUPPORTED: "Unknown endpoint",
+};
+
+function hEnd(e: HubbleEndpoint, ip: string, port: number | undefined): string {
+  const who = e.pod_name ? `${e.namespace}/${e.pod_name}` : ip;
+  const id = RESERVED_NAMES[e.identity] ?? `ID:${e.identity}`;
+  return `${who}${port !== undefined ? ":" + port : ""} (${id})`;
+}
+
+/**
+ * A Cilium step's event as `hubble observe` prints it in its compact form
+ * (cilium/hubble pkg/printer/printer.go): "SRC (ID:n) -> DST (ID:n) to-endpoint FORWARDED";
+ * policy verdicts "policy-verdict:L3-L4 EGRESS ALLOWED"; drops "Policy denied DROPPED".
+ * Undefined for a step without one.
+ */
+export function hubbleCompact(st: Step): string | undefined {
+  const h = st.hubble;
+  if (!h) return undefined;
+  const p = st.packet;
+  const ends = `${hEnd(h.source, p.src, p.sport)} -> ${hEnd(h.destination, p.dst, p.dport)}`;
+  if (h.drop_reason_desc) return `${ends} ${DROP_TEXT[h.drop_reason_desc] ?? h.drop_reason_desc} DROPPED`;
+  if (h.trace_observation_point)
+    return `${ends} ${h.trace_observation_point.toLowerCase().replace("_", "-")} ${h.verdict}`;
+  return `${ends} policy-verdict:L3-L4 ${h.traffic_direction} ${h.verdict === "FORWARDED" ? "ALLOWED" : "DENIED"}`;
+}
 
 function pk(p: PacketView): string {
   const ports = p.sport !== undefined ? `${p.src}:${p.sport} → ${p.dst}:${p.dport}` : `${p.src} → ${p.dst}`;
@@ -25,6 +65,7 @@ function pathText(path: TracePath, indent: string, out: string[], opts: { packet
         out.push(
           `${indent}   ${"".padEnd(12)}   ${st.object.kind === "rule" || st.object.kind === "nft-rule" ? `[${st.object.table} ${st.object.chain}${st.object.index !== undefined ? ` #${st.object.index}` : ""}${st.object.line !== undefined ? ` line ${st.object.line}` : ""}] ` : `[${st.object.kind}] `}${st.object.text.split("\n").join(" | ")}`,
         );
+      if (st.hubble) out.push(`${indent}   ${"".padEnd(12)}   [hubble] ${hubbleCompact(st)}`);
       if (opts.packets || p !== last) {
         if (p !== last)
           out.push(

@@ -118,6 +118,55 @@ export interface Step {
   /** Set on the one step of a path that did not deliver which decided its fate (the
    *  dropping rule, the missing route, the port nobody listens on). */
   decided?: true;
+  /** Cilium only: the event its datapath emits here, as Hubble reads it (absent elsewhere). */
+  hubble?: StepHubble;
+}
+
+/**
+ * Hubble's TraceObservationPoint (cilium/cilium api/v1/flow/flow.proto): where a trace event
+ * was emitted. The numbers are the trace notification's sub_type (pkg/monitor/api/types.go
+ * TraceToLxc=0 … TraceToNetwork=11; flow.proto renumbers TraceToLxc as TO_ENDPOINT=101).
+ */
+export type TraceObservationPoint =
+  | "TO_ENDPOINT"
+  | "TO_HOST"
+  | "TO_STACK"
+  | "TO_OVERLAY"
+  | "FROM_ENDPOINT"
+  | "FROM_HOST"
+  | "FROM_STACK"
+  | "FROM_OVERLAY"
+  | "FROM_NETWORK"
+  | "TO_NETWORK";
+
+/** A flow's end as Hubble's Endpoint message names it (flow.proto: identity, namespace, labels, pod_name). */
+export interface HubbleEndpoint {
+  identity: number;
+  namespace?: string;
+  pod_name?: string;
+  /** The identity's labels ("k8s:app=web", "reserved:world"). */
+  labels?: readonly string[];
+}
+
+/** One datapath event in Hubble's Flow fields (flow.proto names, as `hubble observe -o json` prints them). */
+export interface StepHubble {
+  /** "FORWARDED" or "DROPPED" (a policy verdict that denies, a drop notification). */
+  verdict: "FORWARDED" | "DROPPED";
+  /** Flow.Type: the datapath's events are L3_L4. */
+  Type: "L3_L4";
+  /** CiliumEventType: type 4 trace (sub_type the observation point), 1 drop (sub_type the
+   *  reason), 5 policy verdict (pkg/monitor/api/types.go MessageType*). */
+  event_type: { type: number; sub_type: number };
+  /** Trace events only. */
+  trace_observation_point?: TraceObservationPoint;
+  /** Policy verdicts and drops: the direction the policy was checked for. */
+  traffic_direction?: "INGRESS" | "EGRESS";
+  source: HubbleEndpoint;
+  destination: HubbleEndpoint;
+  node_name: string;
+  /** Drops: flow.proto's DropReason name and number. */
+  drop_reason_desc?: string;
+  drop_reason?: number;
 }
 
 export interface Hop {

@@ -5,6 +5,7 @@
 import { h, clear, getJSON, postJSON } from "./dom.js";
 import { podKey, type ClusterMap, type Pt } from "./map.js";
 import type { ExecResult, PacketView, StateResponse, Step, TracePath, TraceResult } from "./types.js";
+import { hubbleCompact } from "../../src/sim/render.js";
 
 interface Frame {
   phase: "dns" | "packet" | "reply";
@@ -587,6 +588,7 @@ export class Walk {
       h("p", { class: "detail" }, st.detail),
       st.decided ? h("p", { class: "decided" }, "✗ This step decided the path's verdict.") : "",
       st.object ? this.objectBox(st.object) : "",
+      st.hubble ? this.hubbleBox(st) : "",
     );
     if (isNat) {
       this.detail.append(
@@ -621,6 +623,23 @@ export class Walk {
         );
       else this.detail.append(inner);
     }
+  }
+
+  /** Cilium: the event the datapath emits at this step, as Hubble shows it (identities, observation point). */
+  private hubbleBox(st: Step): HTMLElement {
+    const e = st.hubble!;
+    const where = e.trace_observation_point ?? (e.drop_reason_desc ? "drop" : `policy-verdict ${e.traffic_direction}`);
+    return h(
+      "div",
+      { class: "object k-hubble" },
+      h("div", { class: "object-kind" }, `hubble · ${where} · ${e.node_name}`),
+      h("pre", {}, hubbleCompact(st) ?? ""),
+      h(
+        "p",
+        { class: "sub" },
+        `source identity ${e.source.identity}${e.source.labels ? ` (${e.source.labels.join(", ")})` : ""}; destination identity ${e.destination.identity}${e.destination.labels ? ` (${e.destination.labels.join(", ")})` : ""}`,
+      ),
+    );
   }
 
   private objectBox(o: NonNullable<Step["object"]>): HTMLElement {

@@ -171,6 +171,16 @@ function lbShared(state: ClusterState): LbShared {
     const perNode: LbShared["perNode"] = [];
     const podNode = new Map<string, string>();
     for (const p of state.pods) if (p.podIP && p.nodeName && !p.spec.hostNetwork) podNode.set(p.podIP, p.nodeName);
+    // A Service's slices by namespace/name, once (a scan of every slice per Service port was
+    // quadratic: a minute at 10,000 Services).
+    const slicesOf = new Map<string, (typeof state.endpointSlices)[number][]>();
+    for (const sl of state.endpointSlices) {
+      if (sl.addressType !== "IPv4") continue;
+      const k = `${sl.namespace}/${sl.serviceName}`;
+      const l = slicesOf.get(k);
+      if (l) l.push(sl);
+      else slicesOf.set(k, [sl]);
+    }
     let nextRev = 1;
     const frontend = (
       address: string,
@@ -200,8 +210,8 @@ function lbShared(state: ClusterState): LbShared {
       for (const sp of svc.ports) {
         const protocol = sp.protocol as BpfLbService["protocol"];
         const bs: BpfLbBackend[] = [];
-        for (const sl of state.endpointSlices) {
-          if (sl.namespace !== svc.namespace || sl.serviceName !== svc.name || sl.addressType !== "IPv4") continue;
+        const inBs = new Set<BpfLbBackend>();
+        for (const sl of slicesOf.get(`${svc.namespace}/${svc.name}`) ?? []) {
           const port = sl.ports.find((p) => (p.name ?? "") === (sp.name ?? "") && p.protocol === sp.protocol);
           if (!port) continue;
           for (const e of sl.endpoints) {
@@ -217,7 +227,10 @@ function lbShared(state: ClusterState): LbShared {
                 backends.push(b);
                 backendIds.set(key, b);
               }
-              if (!bs.includes(b)) bs.push(b);
+              if (!inBs.has(b)) {
+                inBs.add(b);
+                bs.push(b);
+              }
             }
           }
         }
@@ -282,35 +295,75 @@ function nodeLb(state: ClusterState, node: NodeState): Pick<NodeBpf, "services" 
 
 // --- ipcache, endpoints, policy -------------------------------------------------------------
 
-function ipcacheOf(ctx: FlavorContext, node: NodeState, tunnel: boolean): BpfIpcacheEntry[] {
-  const { state } = ctx;
-  const ids = identities(state);
-  const out: BpfIpcacheEntry[] = [];
-  const addrOf = new Map<string, string>();
-  for (const n of state.nodes) addrOf.set(n.name, n.address);
-  for (const p of state.pods) {
-    if (!podHasOwnNs(p)) continue;
-    const e: BpfIpcacheEntry = { prefix: `${p.podIP}/32`, identity: ids.byPod.get(`${p.namespace}/${p.name}`)! };
-    if (tunnel && p.nodeName !== node.name) {
-      const a = addrOf.get(p.nodeName!);
-      if (a) e.tunnelEndpoint = a;
+/**
+ * The ipcache as every node but the pods' own sees it (pods and router IPs behind their
+ * node's tunnel endpoint, node IPs remote-node), built once per cluster: each node's map is
+ * this list with its own few entries replaced (its pods local, its addresses host, no entry
+ * for its own PodCIDR). Per node it costs a copy of the references, not 150,000 new entries.
+ */
+interface IpcacheShared {
+  entries: BpfIpcacheEntry[];
+  pod: Map<string, number>;
+  node: Map<string, { ip: number; rip: number; cidr: number }>;
+}
+
+function ipcacheShared(state: ClusterState, tunnel: boolean): IpcacheShared {
+  return shared(state, `cilium/ipcache/${tunnel}`, () => {
+    const ids = identities(state);
+    const entries: BpfIpcacheEntry[] = [];
+    const pod = new Map<string, number>();
+    const node = new Map<string, { ip: number; rip: number; cidr: number }>();
+    const addrOf = new Map<string, string>();
+    for (const n of state.nodes) addrOf.set(n.name, n.address);
+    for (const p of state.pods) {
+      if (!podHasOwnNs(p)) continue;
+      const key = `${p.namespace}/${p.name}`;
+      const e: BpfIpcacheEntry = { prefix: `${p.podIP}/32`, identity: ids.byPod.get(key)! };
+      if (tunnel) {
+        const a = addrOf.get(p.nodeName!);
+        if (a) e.tunnelEndpoint = a;
+      }
+      pod.set(key, entries.length);
+      entries.push(e);
     }
-    out.push(e);
-  }
-  for (const n of state.nodes) {
-    const own = n.name === node.name;
-    out.push({ prefix: `${n.address}/32`, identity: own ? ID_HOST : ID_REMOTE_NODE });
-    if (!n.podCIDR) continue;
-    const rip: BpfIpcacheEntry = { prefix: `${firstHost(n.podCIDR)}/32`, identity: own ? ID_HOST : ID_REMOTE_NODE };
-    if (tunnel && !own) rip.tunnelEndpoint = n.address;
-    out.push(rip);
-    if (!own && tunnel) out.push({ prefix: n.podCIDR, identity: ID_WORLD, tunnelEndpoint: n.address });
-  }
-  const seen = new Set(out.map((e) => e.prefix));
-  policyCidrs(state).forEach((c, i) => {
-    if (!seen.has(c)) out.push({ prefix: c, identity: CIDR_ID_BASE + i });
+    for (const n of state.nodes) {
+      const at = { ip: entries.length, rip: -1, cidr: -1 };
+      node.set(n.name, at);
+      entries.push({ prefix: `${n.address}/32`, identity: ID_REMOTE_NODE });
+      if (!n.podCIDR) continue;
+      const rip: BpfIpcacheEntry = { prefix: `${firstHost(n.podCIDR)}/32`, identity: ID_REMOTE_NODE };
+      if (tunnel) rip.tunnelEndpoint = n.address;
+      at.rip = entries.length;
+      entries.push(rip);
+      if (tunnel) {
+        at.cidr = entries.length;
+        entries.push({ prefix: n.podCIDR, identity: ID_WORLD, tunnelEndpoint: n.address });
+      }
+    }
+    const seen = new Set(entries.map((e) => e.prefix));
+    policyCidrs(state).forEach((c, i) => {
+      if (!seen.has(c)) entries.push({ prefix: c, identity: CIDR_ID_BASE + i });
+    });
+    entries.push({ prefix: "0.0.0.0/0", identity: ID_WORLD });
+    return { entries, pod, node };
   });
-  out.push({ prefix: "0.0.0.0/0", identity: ID_WORLD });
+}
+
+function ipcacheOf(ctx: FlavorContext, node: NodeState, tunnel: boolean): BpfIpcacheEntry[] {
+  const sh = ipcacheShared(ctx.state, tunnel);
+  const at = sh.node.get(node.name);
+  const out = sh.entries.slice();
+  if (tunnel)
+    for (const p of ctx.podsByNode.get(node.name) ?? []) {
+      const i = sh.pod.get(`${p.namespace}/${p.name}`);
+      if (i !== undefined) out[i] = { prefix: out[i].prefix, identity: out[i].identity };
+    }
+  if (at) {
+    out[at.ip] = { prefix: out[at.ip].prefix, identity: ID_HOST };
+    if (at.rip >= 0) out[at.rip] = { prefix: out[at.rip].prefix, identity: ID_HOST };
+    // A node's own PodCIDR has no tunnel entry (its pods are local /32s).
+    if (at.cidr >= 0) out.splice(at.cidr, 1);
+  }
   return out;
 }
 

@@ -27,9 +27,17 @@ import type {
 } from "../../ir/types.js";
 import { formatCtEntry, type BpfCtEntry } from "../../ir/render-bpf.js";
 import { intToIp, ipToInt } from "../../net/ipv4.js";
-import { clonePkt, makePkt, type Pkt } from "../packet.js";
+import { clonePkt, makePkt, viewOf, type Pkt } from "../packet.js";
 import type { NsInfo, Owner } from "../topology.js";
-import type { DropReason, StepObject } from "../trace.js";
+import { dropReasonCode } from "../drop-reasons.js";
+import type {
+  DropReason,
+  HubbleEndpoint,
+  StepAction,
+  StepHubble,
+  StepObject,
+  TraceObservationPoint,
+} from "../trace.js";
 import { WalkDeliver } from "./deliver.js";
 import { NO_META } from "./say.js";
 
@@ -47,6 +55,8 @@ interface BpfIndex {
   epByIp: Map<number, BpfEndpoint>;
   epById: Map<number, BpfEndpoint>;
   localAddrs: Set<number>;
+  /** Identity → its labels (Hubble's source/destination labels). */
+  labels: Map<number, readonly string[]>;
 }
 const indexes = new WeakMap<NodeBpf, BpfIndex>();
 
@@ -74,10 +84,29 @@ function indexOf(b: NodeBpf, nodeAddr: string): BpfIndex {
     epByIp: new Map(b.endpoints.map((e) => [ipToInt(e.ip), e])),
     epById: new Map(b.endpoints.map((e) => [e.id, e])),
     localAddrs: new Set([ipToInt(nodeAddr), ipToInt(b.routerIP)]),
+    labels: new Map(b.identities.map((i) => [i.id, i.labels])),
   };
   indexes.set(b, x);
   return x;
 }
+
+// Hubble's events (pkg/monitor/api/types.go): MessageType and the trace sub_type per
+// observation point (TraceToLxc 0 … TraceToNetwork 11).
+const MSG_DROP = 1;
+const MSG_TRACE = 4;
+const MSG_POLICY_VERDICT = 5;
+const TRACE_SUB: Record<TraceObservationPoint, number> = {
+  TO_ENDPOINT: 0,
+  TO_HOST: 2,
+  TO_STACK: 3,
+  TO_OVERLAY: 4,
+  FROM_ENDPOINT: 5,
+  FROM_HOST: 7,
+  FROM_STACK: 8,
+  FROM_OVERLAY: 9,
+  FROM_NETWORK: 10,
+  TO_NETWORK: 11,
+};
 
 const ctKey = (dir: string, proto: string, src: number, sport: number, dst: number, dport: number) =>
   `${dir} ${proto} ${src}:${sport} ${dst}:${dport}`;
@@ -116,9 +145,91 @@ export abstract class WalkBpf extends WalkDeliver {
     this.step("BPF", `${prog}: ${detail}`, pkt, text ? { kind: "bpf", text } : undefined);
   }
 
-  private bpfDrop(reason: DropReason, prog: string, detail: string, pkt: Pkt, text?: string): void {
+  /** A drop by a program; `h` (a drop event, see dropEv) goes on the step, as Hubble's drop notification. */
+  private bpfDrop(reason: DropReason, prog: string, detail: string, pkt: Pkt, text?: string, h?: StepHubble): void {
     const o: StepObject | undefined = text ? { kind: "bpf", text } : undefined;
+    const before = this.cur ? this.cur.steps.length : 0;
     this.drop(reason, `${prog}: ${detail}`, pkt, o);
+    if (h) this.hubbleDrop(before, h, reason);
+  }
+
+  // --- Hubble's view of the steps ------------------------------------------------------
+
+  /** A flow end as Hubble names it: the identity, its labels, the pod when the address is one. */
+  private hEnd(x: BpfIndex, ip: number, identity: number): HubbleEndpoint {
+    const p = identity >= 256 ? this.topo.podByIp.get(ip) : undefined;
+    const labels = x.labels.get(identity);
+    if (p) return labels ? { identity, namespace: p.namespace, pod_name: p.name, labels } : { identity };
+    return labels ? { identity, labels } : { identity };
+  }
+
+  /** The identity the ipcache gives an address (world when none: the 0.0.0.0/0 entry). */
+  private idOf(x: BpfIndex, ip: number): number {
+    const e = this.lookupIpcache(x, ip);
+    return e ? e.identity : ID_WORLD;
+  }
+
+  private hubble(
+    inf: NsInfo,
+    x: BpfIndex,
+    pkt: Pkt,
+    srcId: number,
+    dstId: number,
+    type: number,
+    sub: number,
+    verdict: "FORWARDED" | "DROPPED",
+    point?: TraceObservationPoint,
+    dir?: "INGRESS" | "EGRESS",
+  ): StepHubble {
+    return {
+      verdict,
+      Type: "L3_L4",
+      event_type: { type, sub_type: sub },
+      ...(point ? { trace_observation_point: point } : {}),
+      ...(dir ? { traffic_direction: dir } : {}),
+      source: this.hEnd(x, pkt.src, srcId),
+      destination: this.hEnd(x, pkt.dst, dstId),
+      node_name: inf.node!.name,
+    };
+  }
+
+  /** A drop notification (its reason filled in by bpfDrop). */
+  private dropEv(inf: NsInfo, x: BpfIndex, pkt: Pkt, srcId: number, dstId: number, dir?: "INGRESS" | "EGRESS") {
+    return this.hubble(inf, x, pkt, srcId, dstId, MSG_DROP, 0, "DROPPED", undefined, dir);
+  }
+
+  /** A trace event at an observation point (send_trace_notify in bpf/lib/trace.h). */
+  private traceEv(
+    inf: NsInfo,
+    x: BpfIndex,
+    pkt: Pkt,
+    point: TraceObservationPoint,
+    srcId: number,
+    dstId: number,
+  ): StepHubble {
+    return this.hubble(inf, x, pkt, srcId, dstId, MSG_TRACE, TRACE_SUB[point], "FORWARDED", point);
+  }
+
+  /** A step carrying its Hubble event (Cilium's steps only: other flavors' steps keep their shape). */
+  private hstep(
+    action: StepAction,
+    detail: string,
+    pkt: Pkt,
+    object: StepObject | undefined,
+    hubble: StepHubble,
+  ): void {
+    this.cur!.steps.push({ action, detail, packet: viewOf(pkt), object, hubble });
+  }
+
+  /** The step `drop` just added gets the drop notification (bpf/lib/drop.h send_drop_notify). */
+  private hubbleDrop(before: number, h: StepHubble, reason: DropReason): void {
+    const steps = this.cur?.steps;
+    if (!steps || steps.length <= before) return;
+    const code = dropReasonCode(reason);
+    h.event_type.sub_type = code;
+    h.drop_reason = code;
+    h.drop_reason_desc = reason;
+    steps[steps.length - 1].hubble = h;
   }
 
   private lookupIpcache(x: BpfIndex, ip: number): BpfIpcacheEntry | undefined {
@@ -160,6 +271,8 @@ export abstract class WalkBpf extends WalkDeliver {
 
   /** A policy decision: true when allowed (a POLICY step), else the drop. */
   private policy(
+    inf: NsInfo,
+    x: BpfIndex,
     prog: string,
     b: NodeBpf,
     ep: BpfEndpoint,
@@ -170,11 +283,26 @@ export abstract class WalkBpf extends WalkDeliver {
     const e = this.policyMatch(b, ep, dir, peerId, pkt);
     const who = `${dir} of ${ep.pod} (endpoint ${ep.id}, identity ${ep.identity})`;
     const l4 = pkt.proto === "icmp" ? "icmp" : `${pkt.proto}/${pkt.dport}`;
-    if (e) {
+    const eg = dir === "egress";
+    const [src, dst] = eg ? [ep.identity, peerId] : [peerId, ep.identity];
+    const hdir = eg ? "EGRESS" : "INGRESS";
+    if (e && !(eg ? ep.egressEnforced : ep.ingressEnforced)) {
       this.step("POLICY", `${prog}: ${who}: identity ${peerId} ${l4} allowed (${e.by})`, pkt, {
         kind: "bpf",
         text: this.policyText(ep, e),
       });
+      return true;
+    }
+    if (e) {
+      // A policy-verdict event, sent where the endpoint enforces policy for the direction
+      // (bpf/lib/policy_log.h): Hubble's "policy-verdict:L3-L4 EGRESS ALLOWED".
+      this.hstep(
+        "POLICY",
+        `${prog}: ${who}: identity ${peerId} ${l4} allowed (${e.by})`,
+        pkt,
+        { kind: "bpf", text: this.policyText(ep, e) },
+        this.hubble(inf, x, pkt, src, dst, MSG_POLICY_VERDICT, 0, "FORWARDED", undefined, hdir),
+      );
       return true;
     }
     this.bpfDrop(
@@ -183,6 +311,7 @@ export abstract class WalkBpf extends WalkDeliver {
       `Policy denied: ${who} has no entry for identity ${peerId} ${l4} (enforced by NetworkPolicy)`,
       pkt,
       `cilium_policy_v2_${String(ep.id).padStart(5, "0")}: no entry for identity ${peerId} ${l4}`,
+      this.dropEv(inf, x, pkt, src, dst, hdir),
     );
     return false;
   }
@@ -215,17 +344,24 @@ export abstract class WalkBpf extends WalkDeliver {
     const src = this.lookupIpcache(x, pkt.src);
     const srcId = src ? src.identity : ID_WORLD;
     if (ep) {
-      this.bpfStep(P, `${intToIp(pkt.dst)} is local endpoint ${ep.id} (${ep.pod}); source identity ${srcId}`, pkt);
+      this.hstep(
+        "BPF",
+        `${P}: ${intToIp(pkt.dst)} is local endpoint ${ep.id} (${ep.pod}); source identity ${srcId}`,
+        pkt,
+        undefined,
+        this.traceEv(inf, x, pkt, "FROM_HOST", srcId, ep.identity),
+      );
       this.toEndpoint(ns, inf, b, x, ep, pkt, srcId);
       return true;
     }
     const dst = this.lookupIpcache(x, pkt.dst);
     if (dst?.tunnelEndpoint && b.tunnel) {
-      this.bpfStep(
-        P,
-        `${intToIp(pkt.dst)}: identity ${dst.identity} behind ${dst.tunnelEndpoint}`,
+      this.hstep(
+        "BPF",
+        `${P}: ${intToIp(pkt.dst)}: identity ${dst.identity} behind ${dst.tunnelEndpoint}; source identity ${srcId}`,
         pkt,
-        this.ipcacheText(dst),
+        { kind: "bpf", text: this.ipcacheText(dst) },
+        this.traceEv(inf, x, pkt, "FROM_HOST", srcId, dst.identity),
       );
       this.encap(ns, inf, b, pkt, dst.tunnelEndpoint, ID_HOST, P);
       return true;
@@ -271,7 +407,22 @@ export abstract class WalkBpf extends WalkDeliver {
     const prog = link.tc!.ingress!;
     const ep = (prog.endpoint !== undefined ? x.epById.get(prog.endpoint) : undefined) ?? x.epByIp.get(pkt.src);
     const P = `cil_from_container (bpf_lxc, tc ingress ${link.name})`;
-    if (!ep) return this.bpfDrop("UNSUPPORTED", P, `no endpoint for ${link.name} in cilium_lxc`, pkt);
+    if (!ep)
+      return this.bpfDrop(
+        "UNSUPPORTED",
+        P,
+        `no endpoint for ${link.name} in cilium_lxc`,
+        pkt,
+        undefined,
+        this.dropEv(inf, x, pkt, this.idOf(x, pkt.src), this.idOf(x, pkt.dst)),
+      );
+    this.hstep(
+      "BPF",
+      `${P}: from endpoint ${ep.id} (${ep.pod}), source identity ${ep.identity}`,
+      pkt,
+      undefined,
+      this.traceEv(inf, x, pkt, "FROM_ENDPOINT", ep.identity, this.idOf(x, pkt.dst)),
+    );
     const reply = this.ctReply(ns, pkt);
     if (reply) {
       this.step(
@@ -287,7 +438,7 @@ export abstract class WalkBpf extends WalkDeliver {
     }
     const svc = b.kubeProxyReplacement ? x.svc.get(`${pkt.proto}/${pkt.dst}/${pkt.dport}`) : undefined;
     if (!svc) return this.afterLb(ns, inf, b, x, link, ep, pkt, P, false, 0);
-    this.lbSelect(ns, b, x, svc, pkt, P, ep.identity, () =>
+    this.lbSelect(ns, inf, b, x, svc, pkt, P, ep.identity, () =>
       this.afterLb(ns, inf, b, x, link, ep, pkt, P, false, svc.revNat),
     );
   }
@@ -295,6 +446,7 @@ export abstract class WalkBpf extends WalkDeliver {
   /** lb4_lookup_service + lb4_select_backend_id (random: slot = rand % count + 1) + DNAT; `rest` goes on per backend. */
   private lbSelect(
     ns: NetNs,
+    inf: NsInfo,
     b: NodeBpf,
     x: BpfIndex,
     svc: BpfLbService,
@@ -312,6 +464,7 @@ export abstract class WalkBpf extends WalkDeliver {
         `service ${svc.service} (${fe}) has no backends${svc.flags.includes("Local") ? " on this node (externalTrafficPolicy Local)" : ""}`,
         pkt,
         svcText,
+        this.dropEv(inf, x, pkt, srcId, this.idOf(x, pkt.dst)),
       );
     const n = svc.backends.length;
     const options = svc.backends.map((id, i) => {
@@ -371,7 +524,7 @@ export abstract class WalkBpf extends WalkDeliver {
         this.ipcacheText(dst),
       );
     if (!isReply) {
-      if (!this.policy(P, b, ep, "egress", dstId, pkt)) return;
+      if (!this.policy(inf, x, P, b, ep, "egress", dstId, pkt)) return;
       const e: BpfCtEntry = {
         proto: pkt.proto,
         dir: "OUT",
@@ -414,7 +567,13 @@ export abstract class WalkBpf extends WalkDeliver {
       if (!r) return;
       return this.transmit(ns, inf, r, pkt);
     }
-    this.bpfStep(P, `${intToIp(pkt.dst)} is not a local endpoint: TC_ACT_OK, to the stack (legacy host routing)`, pkt);
+    this.hstep(
+      "BPF",
+      `${P}: ${intToIp(pkt.dst)} is not a local endpoint: TC_ACT_OK, to the stack (legacy host routing)`,
+      pkt,
+      undefined,
+      this.traceEv(inf, x, pkt, "TO_STACK", ep.identity, dstId),
+    );
     this.ipInput(ns, link.name, pkt, NO_META, inf);
   }
 
@@ -453,7 +612,7 @@ export abstract class WalkBpf extends WalkDeliver {
         });
       }
     } else {
-      if (!this.policy(P, b, ep, "ingress", srcId, pkt)) return;
+      if (!this.policy(inf, x, P, b, ep, "ingress", srcId, pkt)) return;
       const e: BpfCtEntry = {
         proto: pkt.proto,
         dir: "IN",
@@ -468,11 +627,25 @@ export abstract class WalkBpf extends WalkDeliver {
     }
     const lxc = inf.links.get(ep.ifName);
     const v = lxc?.peer ? this.vethEnd(lxc, lxc.peer) : null;
-    if (!lxc || !v) return this.bpfDrop("UNSUPPORTED", P, `endpoint ${ep.id}'s device ${ep.ifName} is missing`, pkt);
-    this.step("VETH", `${P}: bpf_redirect_peer ${lxc.name} → ${v.pl.name} in ${v.pns.id} (no bridge)`, pkt, {
-      kind: "bpf",
-      text: `cilium_lxc ${ep.ip} id=${ep.id} ifindex=${lxc.name} mac=${ep.mac} identity=${ep.identity}`,
-    });
+    if (!lxc || !v)
+      return this.bpfDrop(
+        "UNSUPPORTED",
+        P,
+        `endpoint ${ep.id}'s device ${ep.ifName} is missing`,
+        pkt,
+        undefined,
+        this.dropEv(inf, x, pkt, srcId, ep.identity),
+      );
+    this.hstep(
+      "VETH",
+      `${P}: bpf_redirect_peer ${lxc.name} → ${v.pl.name} in ${v.pns.id} (no bridge)`,
+      pkt,
+      {
+        kind: "bpf",
+        text: `cilium_lxc ${ep.ip} id=${ep.id} ifindex=${lxc.name} mac=${ep.mac} identity=${ep.identity}`,
+      },
+      this.traceEv(inf, x, pkt, "TO_ENDPOINT", srcId, ep.identity),
+    );
     pkt.mark = 0;
     this.hop(v.pns);
     this.ipInput(v.pns, v.pl.name, pkt, NO_META, v.pinf);
@@ -495,11 +668,15 @@ export abstract class WalkBpf extends WalkDeliver {
       inner: clonePkt(pkt),
       vni: srcId,
     });
-    this.step(
+    const x = indexOf(b, inf.node!.address);
+    // The event names the inner packet (Hubble shows the pods, not the nodes).
+    const ev = this.traceEv(inf, x, pkt, "TO_OVERLAY", srcId, this.idOf(x, pkt.dst));
+    this.hstep(
       "ENCAPSULATED",
       `${P}: bpf_skb_set_tunnel_key {remote ${remote}, VNI ${srcId} = source identity} → ${t.dev} (cil_to_overlay); outer udp ${inf.node!.address}:${sport} → ${remote}:${t.port}, ${outer.size} bytes`,
       outer,
       { kind: "bpf", text: `${t.dev}: ${t.protocol} external dstport ${t.port}` },
+      ev,
     );
     this.localOut(ns, outer, true, inf);
   }
@@ -510,15 +687,23 @@ export abstract class WalkBpf extends WalkDeliver {
     const srcId = vni === ID_HOST ? ID_REMOTE_NODE : vni;
     const ep = x.epByIp.get(pkt.dst);
     if (ep) {
-      this.bpfStep(
-        P,
-        `source identity ${srcId} (VNI ${vni}); ${intToIp(pkt.dst)} is local endpoint ${ep.id} (${ep.pod})`,
+      this.hstep(
+        "BPF",
+        `${P}: source identity ${srcId} (VNI ${vni}); ${intToIp(pkt.dst)} is local endpoint ${ep.id} (${ep.pod})`,
         pkt,
+        undefined,
+        this.traceEv(inf, x, pkt, "FROM_OVERLAY", srcId, ep.identity),
       );
       return this.toEndpoint(ns, inf, b, x, ep, pkt, srcId);
     }
     if (this.nodePortReply(ns, inf, b, x, pkt, P)) return;
-    this.bpfStep(P, `${intToIp(pkt.dst)} is not a local endpoint: to the stack`, pkt);
+    this.hstep(
+      "BPF",
+      `${P}: source identity ${srcId} (VNI ${vni}); ${intToIp(pkt.dst)} is not a local endpoint: to the stack`,
+      pkt,
+      undefined,
+      this.traceEv(inf, x, pkt, "TO_STACK", srcId, this.idOf(x, pkt.dst)),
+    );
     this.ipInput(ns, tdev.name, pkt, NO_META, inf);
   }
 
@@ -534,7 +719,14 @@ export abstract class WalkBpf extends WalkDeliver {
     const srcId = src ? src.identity : ID_WORLD;
     const client = { ip: pkt.src, port: pkt.sport };
     const fe = { ip: pkt.dst, port: pkt.dport };
-    this.lbSelect(ns, b, x, svc, pkt, P, srcId, () => {
+    this.hstep(
+      "BPF",
+      `${P}: from the network, source identity ${srcId}: ${svc.service} frontend`,
+      pkt,
+      undefined,
+      this.traceEv(inf, x, pkt, "FROM_NETWORK", srcId, this.idOf(x, pkt.dst)),
+    );
+    this.lbSelect(ns, inf, b, x, svc, pkt, P, srcId, () => {
       const ep = x.epByIp.get(pkt.dst);
       if (ep) {
         this.bpfStep(P, `backend is local endpoint ${ep.id} (${ep.pod}): the client's address is kept`, pkt);
