@@ -100,8 +100,10 @@ int cil_from_container(struct __sk_buff *skb)
 	if (tep && cfg->tunnel_ifindex)
 		return encap(skb, cfg, tep, my_id);
 	/* A reply of a connection the datapath translated on the way in (NodePort). */
-	if (reply_rev_nat) {
-		if (rev_nat(skb, &p, reply_rev_nat) < 0)
+	if (reply && dir == TUPLE_F_IN) {
+		/* The reply of a connection the datapath delivered here (NodePort): the frontend
+		 * again, then past netfilter to the FIB's next hop, as with BPF host routing. */
+		if (reply_rev_nat && rev_nat(skb, &p, reply_rev_nat) < 0)
 			return TC_ACT_SHOT;
 		return fib_redirect(skb, &p);
 	}

@@ -216,6 +216,27 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } cilium_policy_v2 SEC(".maps");
 
+/* cilium_snat_v4_external: NodePort SNAT mode. Key: the reply's tuple as it reaches this
+ * node (backend → node address); value: what the reply becomes (frontend → client). Cilium
+ * splits this between the SNAT entry (to_daddr) and conntrack's rev_nat_index (the
+ * frontend); podnet keeps both here, and keeps the client's source port. */
+struct ipv4_nat_entry {
+	__u64 created;
+	__be32 to_saddr;
+	__be16 to_sport;
+	__u16 pad1;
+	__be32 to_daddr;
+	__be16 to_dport;
+	__u16 pad2;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct ipv4_ct_tuple);
+	__type(value, struct ipv4_nat_entry);
+	__uint(max_entries, 65536);
+} cilium_snat_v4_external SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);

@@ -16,6 +16,7 @@ export const MAP_NAMES = [
   "cilium_ipcache_v2",
   "cilium_lxc",
   "cilium_policy_v2",
+  "cilium_snat_v4_external",
   "podnet_node_cfg",
 ] as const;
 export type MapName = (typeof MAP_NAMES)[number];
