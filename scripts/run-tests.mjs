@@ -1,7 +1,7 @@
 // Runs every compiled *.test.js under dist/ with node's test runner (its closing
 // summary lines "# pass N" / "# fail N" are what CI reads). Node 20's --test does
 // not expand globs itself, so the file list is gathered here.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 
@@ -24,7 +24,11 @@ if (files.length === 0) {
 const r = spawnSync(process.execPath, ["--test", "--test-reporter=spec", ...files], { stdio: "inherit" });
 // One line that says what to install when tests skipped for want of a command.
 const packages = JSON.parse(readFileSync(new URL("./system-packages.json", import.meta.url), "utf8"));
-const have = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+// A key starting with "/" is a file its package provides (as in system-deps.mjs).
+const have = (cmd) =>
+  cmd.startsWith("/")
+    ? existsSync(cmd)
+    : spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 const gone = Object.keys(packages).filter((c) => !have(c));
 if (gone.length) {
   const pkgs = [...new Set(gone.map((c) => packages[c]))];

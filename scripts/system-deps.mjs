@@ -4,10 +4,14 @@
 // names what is missing, and the tests that need it skip, naming it too. With
 // PODNET_REQUIRE_KERNEL=1 (CI) anything still missing is an error.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 const PACKAGES = JSON.parse(readFileSync(new URL("./system-packages.json", import.meta.url), "utf8"));
-const have = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+// A key starting with "/" is a file the package provides (headers: libbpf-dev's bpf_helpers.h).
+const have = (cmd) =>
+  cmd.startsWith("/")
+    ? existsSync(cmd)
+    : spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 const missing = () => Object.keys(PACKAGES).filter((c) => !have(c));
 const pkgs = (cmds) => [...new Set(cmds.map((c) => PACKAGES[c]))];
 

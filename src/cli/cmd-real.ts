@@ -19,6 +19,7 @@ import {
   type StatusReport,
   type UpReport,
 } from "../linux/cluster.js";
+import { bpfMissing } from "../linux/bpf.js";
 import { createRunner } from "../linux/exec.js";
 import type { HeldLock } from "../linux/lock.js";
 import { guardCommand, stateDir, validateClusterName } from "../linux/names.js";
@@ -166,11 +167,9 @@ async function upAction(o: UpFlags): Promise<void> {
   const nf = await loadNetfilterRenderers();
   const render = { netfilter: nf.renderers };
   if (o.dryRun) return upDryRun(name, ir, render, nf.missing);
-  // A flavor that forwards in eBPF (Cilium) needs its programs loaded: not built for real yet.
-  if (ir.nodes[0]?.bpf)
-    throw new UsageError(
-      `networking.cni: "${ir.cni}" forwards in eBPF programs, which podnet models but does not load into namespaces yet; use trace, check or bpf on the model`,
-    );
+  // A flavor that forwards in eBPF (Cilium) needs its programs built (clang at build time).
+  const noBpf = ir.nodes.some((n) => n.bpf) ? bpfMissing() : null;
+  if (noBpf) throw new UsageError(noBpf);
   if (nf.missing.length)
     process.stderr.write(`warning: netfilter rules not loaded (renderer missing: ${nf.missing.join(", ")})\n`);
   // One `up` per name: the lock covers the existence check, the snapshot and bring-up.

@@ -32,6 +32,7 @@ import {
   type SupervisorReady,
 } from "./supervisor.js";
 import { attachPod, podEntry, writePodFiles } from "./pod-setup.js";
+import { loadBpf, unmountBpf } from "./bpf.js";
 import {
   identify,
   procCmdline,
@@ -177,6 +178,10 @@ async function bringUp(cluster: string, o: UpOptions, runner: Runner, t0: number
     o.signal?.throwIfAborted();
     // 2. pods
     const pods = await createPods(b);
+    o.signal?.throwIfAborted();
+    // 2b. eBPF (Cilium): programs loaded, maps filled, attached to the nodes' and pods' links
+    const bpfNodes = await loadBpf(runner, cluster, o.ir);
+    if (bpfNodes) b.log(`eBPF: programs attached and maps filled on ${bpfNodes} nodes`);
     o.signal?.throwIfAborted();
     // 3. pod processes: BGP speakers, DNS servers, the nodes' supervisors
     const supervisors = await startProcesses(b);
@@ -398,6 +403,8 @@ async function removeCluster(cluster: string, runner: Runner, created: ClusterRe
   if (!runner.dryRun)
     for (const ns of new Set([...order, ...etc])) rmSync(`${ETC_NETNS}/${ns}`, { recursive: true, force: true });
   if (!runner.dryRun) {
+    // The cluster's bpffs (Cilium): its pins go with the mount; the programs went with the links.
+    await unmountBpf(runner, cluster);
     removeStateDir(cluster);
     removeEmptyRoots();
   }

@@ -3,8 +3,8 @@
 import type { DataplaneIR, NodeNet, PodNet } from "../ir/types.js";
 import { type Fault, formatFault } from "../manifest/faults.js";
 import { birdPaths, birdProtocols } from "./bird.js";
-import { type Runner } from "./exec.js";
-import { type FaultAction, type FaultStep } from "./fault-store.js";
+import type { Runner } from "./exec.js";
+import type { FaultAction, FaultStep } from "./fault-store.js";
 import { RefusedChange } from "./live.js";
 import { nsName, stateDir } from "./names.js";
 import { stillOurs, type ClusterRecord } from "./state.js";

@@ -122,6 +122,15 @@ export function guardCommand(argv: string[], input = ""): void {
     }
     return;
   }
+  if (tool === "mount" && argv[1] === "-t") {
+    if (argv.length === 5 && argv[2] === "bpf" && argv[3] === "bpf" && isBpfRoot(argv[4])) return;
+    throw bad("mount -t may only mount a bpffs at a cluster's /run/podnet/<cluster>/bpf");
+  }
+  if (tool === "umount") {
+    if (argv.length === 2 && isBpfRoot(argv[1])) return;
+    throw bad("umount may only unmount a cluster's bpffs (/run/podnet/<cluster>/bpf)");
+  }
+  if (tool === "bpftool") return guardBpftool(argv, input, bad);
   if (tool === "mount") {
     const ns = (p: string | undefined) => (p?.startsWith("/run/netns/") ? p.slice("/run/netns/".length) : "");
     if (argv.length === 4 && argv[1] === "--bind" && isPodnetNs(ns(argv[2])) && isPodnetNs(ns(argv[3]))) return;
@@ -151,6 +160,74 @@ export function guardCommand(argv: string[], input = ""): void {
     return;
   }
   throw bad("only ip/bridge with -n <podnet namespace> or ip netns exec <podnet namespace> may run");
+}
+
+/** /run/podnet/<cluster>/bpf: where a Cilium cluster's bpffs is mounted. */
+function isBpfRoot(p: string): boolean {
+  const m = /^\/run\/podnet\/([^/]+)\/bpf$/.exec(p);
+  return !!m && CLUSTER_RE.test(m[1]);
+}
+
+/** A path under a cluster's bpffs (pinned programs and maps). */
+function isBpfPath(p: string): boolean {
+  const m = /^(\/run\/podnet\/[^/]+\/bpf)(\/[A-Za-z0-9_.-]+)+$/.exec(p);
+  return !!m && isBpfRoot(m[1]) && !p.split("/").includes("..") && !p.split("/").includes(".");
+}
+
+/**
+ * bpftool: loading podnet's objects with their programs and maps pinned in a cluster's
+ * bpffs, and reading or writing those pinned maps. Loading attaches nothing: programs are
+ * attached with tc inside podnet namespaces (`ip netns exec … tc`).
+ *   bpftool prog loadall …/bpf_{lxc,overlay,host}.o <bpffs path> type classifier
+ *           [pinmaps <bpffs path>] [map name NAME pinned <bpffs path>]…
+ *   bpftool -j map dump pinned <bpffs path>
+ *   bpftool batch file -   with lines `map update|delete pinned <bpffs path> key hex … [value hex …]`
+ */
+function guardBpftool(argv: string[], input: string, bad: (why: string) => SafetyError): void {
+  const a = argv.slice(1);
+  if (a[0] === "prog" && a[1] === "loadall") {
+    if (
+      !/\/bpf_(lxc|overlay|host)\.o$/.test(a[2] ?? "") ||
+      !isBpfPath(a[3] ?? "") ||
+      a[4] !== "type" ||
+      a[5] !== "classifier"
+    )
+      throw bad("bpftool prog loadall: only podnet's objects, pinned in a cluster's bpffs, as classifiers");
+    for (let i = 6; i < a.length; ) {
+      if (a[i] === "pinmaps" && isBpfPath(a[i + 1] ?? "")) i += 2;
+      else if (
+        a[i] === "map" &&
+        a[i + 1] === "name" &&
+        /^\w+$/.test(a[i + 2] ?? "") &&
+        a[i + 3] === "pinned" &&
+        isBpfPath(a[i + 4] ?? "")
+      )
+        i += 5;
+      else throw bad(`bpftool argument "${a[i]}" not allowed`);
+    }
+    return;
+  }
+  if (a.length === 5 && a[0] === "-j" && a[1] === "map" && a[2] === "dump" && a[3] === "pinned" && isBpfPath(a[4]))
+    return;
+  if (a.length === 3 && a[0] === "batch" && a[1] === "file" && a[2] === "-") {
+    for (const line of input.split("\n")) {
+      if (!line.trim()) continue;
+      const w = line.trim().split(/\s+/);
+      const bytes = (from: number, to: number) => w.slice(from, to).every((x) => /^[0-9a-f]{2}$/.test(x));
+      const vi = w.indexOf("value");
+      const ok =
+        w[0] === "map" &&
+        w[2] === "pinned" &&
+        isBpfPath(w[3] ?? "") &&
+        w[4] === "key" &&
+        w[5] === "hex" &&
+        ((w[1] === "update" && vi > 6 && w[vi + 1] === "hex" && bytes(6, vi) && bytes(vi + 2, w.length)) ||
+          (w[1] === "delete" && vi === -1 && bytes(6, w.length)));
+      if (!ok) throw bad(`batch line "${line.slice(0, 120)}": only map update/delete of a cluster's pinned maps`);
+    }
+    return;
+  }
+  throw bad("bpftool may only load podnet's objects and read or write a cluster's pinned maps");
 }
 
 /** A line fed to `ip -n NS -batch -`: it may not redirect to another namespace except a podnet one. */

@@ -7,6 +7,7 @@
 import { attachHostNetPod, hostNetAlias } from "./hostnet.js";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { replaceFile } from "./safe-fs.js";
+import { updateBpf } from "./bpf.js";
 import type { DataplaneIR, Listener, NetNs, NftLayer, PodNet } from "../ir/types.js";
 import type { ClusterState } from "../control/state.js";
 import {
@@ -157,6 +158,9 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
   await step("removing the pods whose name or IP a new pod takes", () => removePods(live, d.first)); // 1.
   await step("adding pods", () => addPods(live, o, d)); // 2.
   const reloaded = await reloadNetfilter(live, o, d); // 3.
+  // 3a. Cilium: every node's BPF maps to the new IR (new entries, then the switch, then
+  // stale ones deleted: bpf.ts), and the new pods' lxc programs attached.
+  await step("updating the BPF maps", () => updateBpf(runner, cluster, o.ir, new Set(d.added.map(key))));
   await step("moving LoadBalancer IP announcements", () => moveAnnouncements(live, o)); // 3b.
   // 3c. the ingress controller's nginx follows the Ingresses and endpoints (before removed pods go).
   const ingress =

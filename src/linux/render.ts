@@ -52,8 +52,10 @@ function isVeth(l: Link): boolean {
 
 /** Routes the kernel adds by itself when an address is added or a link goes up. */
 export function isKernelRoute(r: Route): boolean {
-  if (r.proto === "kernel") return true;
+  // The kernel's connected routes have no gateway and come from an address with a prefix;
+  // a `proto kernel` route with a gateway or to one host is an agent's (Cilium's via cilium_host).
   if (r.table === "local" && (r.type === "local" || r.type === "broadcast")) return true;
+  if (r.proto === "kernel") return !r.via && !(r.dst.endsWith("/32") || (r.dst !== "default" && !r.dst.includes("/")));
   return false;
 }
 
@@ -68,6 +70,7 @@ function routeLine(r: Route): string {
   if (r.proto && r.proto !== "boot") w.push("proto", String(r.proto));
   if (r.src) w.push("src", r.src);
   if (r.metric !== undefined) w.push("metric", String(r.metric));
+  if (r.mtu !== undefined) w.push("mtu", String(r.mtu));
   if (r.table !== "main") w.push("table", String(r.table));
   return w.join(" ");
 }
@@ -192,12 +195,19 @@ export function renderNamespace(
       case "vxlan": {
         const v = l.vxlan;
         if (!v) throw new RenderError(`namespace ${ns.id}: vxlan "${l.name}" has no vxlan parameters`);
-        const w = [`${linkCreateArgs(l)} type vxlan id ${v.vni}`];
+        // Collect-metadata mode (Cilium's cilium_vxlan): no VNI, the BPF program sets it per packet.
+        const w = [`${linkCreateArgs(l)} type vxlan ${v.external ? "external" : `id ${v.vni}`}`];
         if (v.local) w.push(`local ${v.local}`);
         w.push(`dstport ${v.port}`, v.learning ? "learning" : "nolearning");
         if (v.gbp) w.push("gbp");
         if (v.dev) w.push(`dev ${v.dev}`);
         lines.push(w.join(" "));
+        break;
+      }
+      case "geneve": {
+        if (!l.geneve?.external)
+          throw new RenderError(`namespace ${ns.id}: geneve "${l.name}" is only built in collect-metadata mode`);
+        lines.push(`${linkCreateArgs(l)} type geneve external dstport ${l.geneve.port}`);
         break;
       }
       case "ipip": {

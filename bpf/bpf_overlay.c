@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bpf_overlay: tc ingress of cilium_vxlan / cilium_geneve in collect-metadata mode
+ * (cilium/cilium bpf/bpf_overlay.c cil_from_overlay). The VNI is the source's security
+ * identity; "any node encapsulating will map any HOST_ID source to be presented as
+ * REMOTE_NODE_ID". A packet for a local endpoint goes through its ingress policy and
+ * straight into the pod; anything else to the stack.
+ */
+#include "lib/datapath.h"
+
+SEC("tc")
+int cil_from_overlay(struct __sk_buff *skb)
+{
+	struct pkt4 p;
+	if (parse4(skb, &p) < 0)
+		return TC_ACT_OK;
+	struct bpf_tunnel_key key = {};
+	if (bpf_skb_get_tunnel_key(skb, &key, sizeof(key), 0) < 0)
+		return TC_ACT_SHOT; /* DROP_NO_TUNNEL_KEY */
+	__u32 src_id = (__u32)key.tunnel_id;
+	if (src_id == ID_HOST)
+		src_id = ID_REMOTE_NODE;
+	struct endpoint_info *ep = lxc_lookup(p.daddr);
+	if (ep)
+		return deliver(skb, &p, ep, src_id, 1, 0);
+	return TC_ACT_OK;
+}
