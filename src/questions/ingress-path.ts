@@ -17,37 +17,18 @@ import type { ClusterState } from "../control/state.js";
 import { INGRESS_NGINX } from "../control/system.js";
 import { ingressRouter, type RouteResult } from "../ingress/nginx.js";
 import { parseRouteRequest } from "../ingress/request.js";
-import type { RouteDecision } from "../ingress/types.js";
 import { TraceInputError, renderTrace, traceJson } from "../sim/index.js";
 import type { FlowSpec, TracePath, TraceResult } from "../sim/index.js";
-import type { ModelSession, SessionTraceOptions } from "./trace.js";
+import type { SessionTraceOptions, TraceSession } from "./trace.js";
 
-/** The controller's decision between the two connections. */
-export interface RoutingLeg {
-  kind: "routing";
-  /** "ingress-nginx/ingress-nginx-controller-…": the pod that decided. */
-  pod: string;
-  controller: string;
-  /** "GET http://shop.example.com/api". */
-  request: string;
-  /** The nginx server and location that matched. */
-  server: string;
-  location: string | null;
-  decision: RouteDecision;
-  /** The endpoint the controller connects to ("IP:PORT"), null when it answers itself. */
-  endpoint: string | null;
-  /** One line: what decided and where it goes. */
-  detail: string;
+/** What traceLegs asks: a session's trace and the model state behind it. */
+export interface LegSession {
+  readonly state: ClusterState;
+  trace: TraceSession["trace"];
 }
 
-export interface ConnectionLeg {
-  kind: "connection";
-  /** "client → ingress controller", "ingress controller → backend". */
-  name: string;
-  trace: TraceResult;
-}
-
-export type TraceLeg = ConnectionLeg | RoutingLeg;
+export type { ConnectionLeg, RoutingLeg, TraceLeg } from "./ingress-path-types.js";
+import type { RoutingLeg, TraceLeg } from "./ingress-path-types.js";
 
 /** A trace; through an Ingress controller, also the legs (connection, routing, connection). */
 export interface LegTrace {
@@ -117,7 +98,7 @@ const controllerPod = (ns: string | undefined) =>
  * Trace `flow`; when its destination is a URL and connection 1 reaches an ingress-nginx pod,
  * add the routing decision and the controller's connection to the backend.
  */
-export function traceLegs(session: ModelSession, flow: FlowSpec, opts: SessionTraceOptions = {}): LegTrace {
+export function traceLegs(session: LegSession, flow: FlowSpec, opts: SessionTraceOptions = {}): LegTrace {
   const state = session.state;
   const url = URL_RE.exec(flow.to);
   if (!url) return { first: session.trace(flow, opts) };
