@@ -2,8 +2,10 @@
 // ipvs, NetworkPolicies, replies, node sources, names through the resolver) whose JSON is
 // hashed. A refactor of the model must leave every hash unchanged:
 //   npm run build && node dist/bench/golden.js          (one line per case, then the total)
+// GOLDEN_DUMP=FILE writes every flow and its trace JSON, one line each, to compare two builds.
 // Through the questions layer's trace session, as `podnet trace` asks.
 import { createHash } from "node:crypto";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { buildIR, buildState, loadCluster } from "../src/index.js";
 import type { ClusterState, FlowSpec } from "../src/index.js";
 import { thresholdCluster } from "./control.js";
@@ -46,7 +48,10 @@ function flows(state: ClusterState, n: number, seed: number): FlowSpec[] {
   return out;
 }
 
-function hashCase(state: ClusterState, mode: Mode, n: number, seed: number): [string, string] {
+const dump = process.env.GOLDEN_DUMP;
+if (dump) writeFileSync(dump, "");
+
+function hashCase(state: ClusterState, mode: Mode, n: number, seed: number, name: string): [string, string] {
   const ir = buildIR(state, { proxyMode: mode });
   const h = createHash("sha256");
   const session = traceSession(state, ir);
@@ -63,7 +68,9 @@ function hashCase(state: ClusterState, mode: Mode, n: number, seed: number): [st
       if (process.env.GOLDEN_DEBUG) console.error(JSON.stringify(f), (e as Error).message);
       out = { error: (e as Error).message };
     }
-    h.update(JSON.stringify(out));
+    const json = JSON.stringify(out);
+    if (dump) appendFileSync(dump, `${name}\t${JSON.stringify(f)}\t${json}\n`);
+    h.update(json);
   }
   return [h.digest("hex"), [...verdicts].map(([v, c]) => `${v} ${c}`).join(", ")];
 }
@@ -77,9 +84,10 @@ for (const cni of ["flannel", "calico"] as const) {
   const spec = thresholdCluster({ nodes: 40, pods: 1200, services: 120, namespaces: 6, cni });
   spec.objects.push(...thresholdPolicies(spec, 6));
   const state = buildState(spec);
-  for (const mode of ["iptables", "nftables", "ipvs"] as Mode[]) line(`${cni} ${mode}`, hashCase(state, mode, 150, 7));
+  for (const mode of ["iptables", "nftables", "ipvs"] as Mode[])
+    line(`${cni} ${mode}`, hashCase(state, mode, 150, 7, `${cni} ${mode}`));
 }
 const demo = await loadCluster({ files: ["examples/demo", "examples/policies"] });
 for (const mode of ["iptables", "nftables"] as Mode[])
-  line(`demo+policies ${mode}`, hashCase(demo.state, mode, 150, 11));
+  line(`demo+policies ${mode}`, hashCase(demo.state, mode, 150, 11, `demo+policies ${mode}`));
 console.log(`${total.digest("hex").slice(0, 16)}  total`);

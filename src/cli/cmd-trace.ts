@@ -1,6 +1,9 @@
 // `podnet trace FROM TO`: walk a packet through the Dataplane IR hop by hop.
 //   FROM: [ns/]pod | node/NAME | external[:IP]
-//   TO:   [ns/]pod | svc/[ns/]NAME | IP | IP:PORT | URL (names resolved by the pod's resolver walk)
+//   TO:   [ns/]pod | svc/[ns/]NAME | IP | IP:PORT | URL (names resolved by the pod's resolver walk;
+//         from outside by the cluster config's externalDNS, else an Ingress host → the
+//         controller's LoadBalancer IP). A URL that reaches the Ingress controller is followed
+//         through its routing decision to the backend pod (src/questions/ingress-path.ts).
 // Pods by the lookup every command shares (resolve-target.ts): name, ns/name with -n,
 // a workload's name, a unique prefix.
 // --rules-from FILE --node NAME replaces that node's netfilter with a real iptables-save dump.
@@ -8,15 +11,8 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { ProxyModeName } from "../manifest/config.js";
-import {
-  modelSession,
-  renderTrace,
-  traceJson,
-  IptablesParseError,
-  TraceInputError,
-  type Protocol,
-  type TraceResult,
-} from "../questions/trace.js";
+import { modelSession, IptablesParseError, TraceInputError, type Protocol } from "../questions/trace.js";
+import { legTraceJson, renderLegTrace, traceLegs, type LegTrace } from "../questions/ingress-path.js";
 import type { ClusterState } from "../control/state.js";
 import { addClusterOptions, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
@@ -119,9 +115,10 @@ export function register(program: Command): void {
         throw e;
       }
     }
-    let result: TraceResult;
+    let result: LegTrace;
     try {
-      result = session.trace(
+      result = traceLegs(
+        session,
         { from, to, port, protocol: o.protocol as Protocol | undefined, size, ttl, reply: !!o.reply },
         { verbose: !!o.verbose, maxPaths },
       );
@@ -129,6 +126,8 @@ export function register(program: Command): void {
       if (e instanceof TraceInputError) throw new UsageError(e.message);
       throw e;
     }
-    process.stdout.write(o.output === "json" ? JSON.stringify(traceJson(result), null, 2) + "\n" : renderTrace(result));
+    process.stdout.write(
+      o.output === "json" ? JSON.stringify(legTraceJson(result), null, 2) + "\n" : renderLegTrace(result),
+    );
   });
 }

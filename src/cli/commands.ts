@@ -18,6 +18,7 @@ import { register as verify } from "./cmd-verify.js";
 import { register as observe } from "./cmd-observe.js";
 import { register as fault } from "./cmd-fault.js";
 import { register as route } from "./cmd-route.js";
+import { register as compare } from "./cmd-compare.js";
 import { register as bpf } from "./cmd-bpf.js";
 import { register as compareCni } from "./cmd-compare-cni.js";
 
@@ -40,6 +41,7 @@ export const commands: ((program: Command) => void)[] = [
   observe,
   fault,
   route,
+  compare,
   bpf,
   compareCni,
 ];

@@ -9,7 +9,9 @@ import type { DataplaneIR, NetNs, Route } from "../ir/types.js";
 import { renderAddrs, renderFdb, renderLinks, renderNeigh, renderRoutes } from "../ir/render-ip.js";
 import { renderIptables } from "../ir/render-iptables.js";
 import { renderNft } from "../ir/render-nft.js";
-import { TraceInputError, type Protocol, type TraceResult, type TraceSession } from "../questions/trace.js";
+import { TraceInputError, type Protocol, type TraceSession } from "../questions/trace.js";
+import { traceLegs } from "../questions/ingress-path.js";
+import type { WalkResult } from "../questions/ingress-path-types.js";
 import { computeReach, workloadNamer } from "../questions/reach.js";
 import { cidrTextContains } from "../net/ipv4.js";
 import type {
@@ -216,7 +218,7 @@ export interface TraceQuery {
 }
 
 /** Asks the session; bad input (unknown pod, bad port) is an ApiInputError with the interpreter's message. */
-export function runTrace(session: TraceSession, q: TraceQuery): TraceResult {
+export function runTrace(session: TraceSession, q: TraceQuery): WalkResult {
   const from = fieldText(q.from, "from").trim();
   const to = fieldText(q.to, "to").trim();
   q = {
@@ -247,7 +249,14 @@ export function runTrace(session: TraceSession, q: TraceQuery): TraceResult {
   }
   try {
     const reply = q.reply === true || q.reply === "true" || q.reply === "1"; // anything else: false
-    return session.trace({ from, to, port, protocol, size, reply }, { maxPaths: 256 });
+    const flow = { from, to, port, protocol, size, reply };
+    if (!session.state) return session.trace(flow, { maxPaths: 256 });
+    const legSession = { state: session.state, trace: session.trace.bind(session) };
+    const t = traceLegs(legSession, flow, { maxPaths: 256 });
+    const out: WalkResult = { ...t.first };
+    if (t.resolved) out.resolved = t.resolved;
+    if (t.legs) out.legs = t.legs;
+    return out;
   } catch (e) {
     if (e instanceof TraceInputError) throw new ApiInputError(e.message);
     throw e;

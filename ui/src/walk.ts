@@ -4,12 +4,23 @@
 
 import { h, clear, getJSON, postJSON } from "./dom.js";
 import { podKey, type ClusterMap, type Pt } from "./map.js";
-import type { ExecResult, PacketView, StateResponse, Step, TracePath, TraceResult } from "./types.js";
+import type {
+  ExecResult,
+  PacketView,
+  RoutingLeg,
+  StateResponse,
+  Step,
+  TracePath,
+  TraceResult,
+  WalkResult,
+} from "./types.js";
 import { hubbleCompact } from "../../src/sim/render.js";
 
 interface Frame {
-  phase: "dns" | "packet" | "reply";
-  kind: "resolver" | "step" | "verdict";
+  /** backend: through an Ingress controller, its routing decision and its own connection. */
+  phase: "dns" | "packet" | "reply" | "backend";
+  kind: "resolver" | "step" | "verdict" | "routing";
+  routing?: RoutingLeg;
   ns: string;
   hop: number;
   step?: Step;
@@ -103,7 +114,7 @@ export class Walk {
   private replyChk: HTMLInputElement;
   private out: HTMLElement;
   private errorBox: HTMLElement;
-  private result: TraceResult | null = null;
+  private result: WalkResult | null = null;
   private pathIdx = 0;
   private dnsIdx = 0;
   private frames: Frame[] = [];
@@ -226,7 +237,7 @@ export class Walk {
       reply: this.replyChk.checked,
     };
     try {
-      this.result = await postJSON<TraceResult>("api/trace", body);
+      this.result = await postJSON<WalkResult>("api/trace", body);
     } catch (e) {
       this.result = null;
       clear(this.out);
@@ -276,6 +287,16 @@ export class Walk {
     const main = r.paths[this.pathIdx];
     if (main) addPath(main, "packet");
     if (main?.reply) addPath(main.reply, "reply");
+    // Through an Ingress controller: its routing decision, then its own connection to the
+    // endpoint (which starts from the most probable delivered path's controller pod).
+    for (const leg of r.legs ?? []) {
+      if (leg.kind === "routing")
+        frames.push({ phase: "backend", kind: "routing", ns: `pod/${leg.pod}`, hop: 0, routing: leg });
+      else if (leg.name === "ingress controller → backend") {
+        const p2 = leg.trace.paths.find((p) => p.disposition.verdict === "DELIVERED") ?? leg.trace.paths[0];
+        if (p2) addPath(p2, "backend");
+      }
+    }
     this.frames = frames;
     this.pos = 0;
     const keys = frames.filter((f) => f.ns.startsWith("pod/")).map((f) => f.ns.slice(4));
@@ -400,7 +421,7 @@ export class Walk {
           h(
             "li",
             { class: "hop-hdr", role: "presentation" },
-            `${fr.phase === "dns" ? "DNS query · " : fr.phase === "reply" ? "reply · " : ""}${fr.ns}`,
+            `${fr.phase === "dns" ? "DNS query · " : fr.phase === "reply" ? "reply · " : fr.phase === "backend" ? "controller → backend · " : ""}${fr.ns}`,
           ),
         );
         lastHdr = hdr;
@@ -408,9 +429,11 @@ export class Walk {
       const label =
         fr.kind === "resolver"
           ? "DNS: resolve the name"
-          : fr.kind === "verdict"
-            ? `${fr.phase === "dns" ? "DNS query " : fr.phase === "reply" ? "reply " : ""}⇒ ${fr.path!.disposition.verdict}${fr.path!.disposition.reason ? ` (${fr.path!.disposition.reason})` : ""}`
-            : `${fr.step!.decided ? "✗ " : ""}${fr.step!.action}: ${fr.step!.detail}`;
+          : fr.kind === "routing"
+            ? `ROUTING: ${fr.routing!.detail}`
+            : fr.kind === "verdict"
+              ? `${fr.phase === "dns" ? "DNS query " : fr.phase === "reply" ? "reply " : ""}⇒ ${fr.path!.disposition.verdict}${fr.path!.disposition.reason ? ` (${fr.path!.disposition.reason})` : ""}`
+              : `${fr.step!.decided ? "✗ " : ""}${fr.step!.action}: ${fr.step!.detail}`;
       this.list.append(
         h(
           "li",
@@ -514,8 +537,48 @@ export class Walk {
     const phase = h(
       "span",
       { class: `phase ph-${f.phase}` },
-      f.phase === "dns" ? "DNS phase" : f.phase === "reply" ? "Reply" : "Packet",
+      f.phase === "dns"
+        ? "DNS phase"
+        : f.phase === "reply"
+          ? "Reply"
+          : f.phase === "backend"
+            ? "Controller → backend"
+            : "Packet",
     );
+    if (f.kind === "routing") {
+      const l = f.routing!;
+      const d = l.decision;
+      this.detail.append(
+        h(
+          "div",
+          { class: "step-head" },
+          phase,
+          h("span", { class: "action a-ROUTING" }, "ROUTING"),
+          h("span", { class: "ns" }, f.ns),
+        ),
+        h(
+          "p",
+          { class: "help" },
+          `The Ingress controller (${l.controller}) ends the client's connection, decides by host and path, and opens its own connection to an endpoint of the backend Service (not its ClusterIP).`,
+        ),
+        h("p", { class: "detail" }, l.detail),
+        h(
+          "ul",
+          { class: "routing" },
+          h("li", {}, `request: ${l.request} → ${d.status}`),
+          h("li", {}, `nginx server ${l.server}, location ${l.location ?? "<none>"}`),
+          h(
+            "li",
+            {},
+            `via: ${d.via ? `${d.via.kind} ${d.via.name}, rule ${d.rule}, match ${d.match}` : "no rule (default backend)"}`,
+          ),
+          d.backend ? h("li", {}, `backend: Service ${d.backend.service} port ${d.backend.port}`) : "",
+          d.redirect ? h("li", {}, `redirect ${d.redirect.status} → ${d.redirect.location}`) : "",
+          h("li", {}, `endpoint: ${l.endpoint ?? "none: the controller answers the client itself"}`),
+        ),
+      );
+      return;
+    }
     if (f.kind === "resolver") {
       const d = r.dns!;
       this.detail.append(

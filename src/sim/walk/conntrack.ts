@@ -3,7 +3,7 @@
 // netfilter view of one hook traversal (Env).
 
 import type { CompiledIR } from "../topology.js";
-import type { NetNs } from "../../ir/types.js";
+import type { Address, NetNs } from "../../ir/types.js";
 import { addrOf, intToIp, ipToInt, parsePrefix, inPrefix } from "../../net/ipv4.js";
 import type { NatRequest, NfEnv, NfVerdict, CtState } from "../nfenv.js";
 import { runHook, type Hook } from "../netfilter.js";
@@ -132,7 +132,12 @@ export abstract class WalkConntrack extends WalkCore {
       return `${before} → ${intToIp(pkt.dst)}:${pkt.dport}`;
     }
     let addr = req.addr;
-    if (req.kind === "masquerade") addr = this.ifAddr(inf, outIf, pkt.dst);
+    let via = outIf;
+    if (req.kind === "masquerade") {
+      const m = this.masqAddr(inf, outIf, pkt.dst);
+      addr = m ? ipToInt(addrOf(m.cidr)) : undefined;
+      if (m && m.dev !== outIf) via = `${m.dev}: ${outIf} has none`;
+    }
     if (addr === undefined) return `${before} (no address on ${outIf})`;
     pkt.src = addr;
     if (req.port !== undefined) pkt.sport = req.port;
@@ -141,15 +146,35 @@ export abstract class WalkConntrack extends WalkCore {
       e.reply.dst = pkt.src;
       e.reply.dport = pkt.sport;
     }
-    return `${before} → ${intToIp(pkt.src)}:${pkt.sport}${req.kind === "masquerade" ? ` (address of ${outIf})` : ""}`;
+    return `${before} → ${intToIp(pkt.src)}:${pkt.sport}${req.kind === "masquerade" ? ` (address of ${via})` : ""}`;
   }
 
-  /** The address of `dev` to use towards `dst` (MASQUERADE, source selection). */
+  /** The address of `dev` to use towards `dst` (source selection). */
   protected ifAddr(inf: NsInfo, dev: string | undefined, dst: number): number | undefined {
-    const addrs = inf.ns.addresses.filter((a) => a.dev === dev && a.scope !== "host");
-    const same = addrs.find((a) => inPrefix(dst, parsePrefix(a.cidr)));
-    const a = same ?? addrs[0];
+    const a = this.devAddr(inf, dev, dst);
     return a ? ipToInt(addrOf(a.cidr)) : undefined;
+  }
+
+  private devAddr(inf: NsInfo, dev: string | undefined, dst: number): Address | undefined {
+    const addrs = inf.ns.addresses.filter((a) => a.dev === dev && a.scope !== "host");
+    return addrs.find((a) => inPrefix(dst, parsePrefix(a.cidr))) ?? addrs[0];
+  }
+
+  /**
+   * MASQUERADE's address: nf_nat_masquerade_ipv4 asks inet_select_addr(out, nexthop,
+   * RT_SCOPE_UNIVERSE) (torvalds/linux net/netfilter/nf_nat_masquerade.c, net/ipv4/devinet.c).
+   * An interface without an address (Calico's cali* veths) does not leave the source alone:
+   * the kernel takes the first global address of the namespace's interfaces in device order
+   * (in_dev_select_addr over for_each_netdev), the node's own IP.
+   */
+  private masqAddr(inf: NsInfo, dev: string | undefined, dst: number): Address | undefined {
+    const a = this.devAddr(inf, dev, dst);
+    if (a) return a;
+    for (const l of inf.ns.links) {
+      const g = inf.ns.addresses.find((x) => x.dev === l.name && (x.scope ?? "global") === "global");
+      if (g) return g;
+    }
+    return undefined;
   }
 
   /**
