@@ -9,6 +9,7 @@
 // only to pod, Service, node and DNS addresses of the cluster, from inside its namespaces.
 
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import type { ClusterState } from "../control/state.js";
 import type { DataplaneIR } from "../ir/types.js";
 import { guardCommand } from "./names.js";
@@ -71,13 +72,20 @@ export async function runProbes(
   return { results, errors };
 }
 
+/**
+ * The system's python3 (the Debian package the tests install) as the supervisor starts it:
+ * a `python3` found first on PATH may be a version manager's shim (pyenv's costs ~2 s a
+ * start on a loaded machine, and diagnose --name starts one per probe).
+ */
+const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
 function runClient(
   netns: string,
   probes: ProbeRequest[],
   tcpS: number,
   udpS: number,
 ): Promise<Map<number, ProbeResult>> {
-  const argv = ["ip", "netns", "exec", netns, "python3", pythonScript("verify_client.py")];
+  const argv = ["ip", "netns", "exec", netns, PYTHON, pythonScript("verify_client.py")];
   guardCommand(argv);
   return new Promise((resolve, reject) => {
     const c = spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });

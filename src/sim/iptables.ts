@@ -32,6 +32,7 @@ export interface TargetSpec {
     | "mark"
     | "connmark"
     | "log"
+    | "nflog"
     | "notrack"
     | "none";
   chain?: string;
@@ -94,7 +95,6 @@ const UNSUPPORTED_TARGETS = new Set([
   "DSCP",
   "TOS",
   "TTL",
-  "NFLOG",
   "AUDIT",
   "SET",
   "CHECKSUM",
@@ -110,6 +110,7 @@ const TERMINAL = new Set([
   "MARK",
   "CONNMARK",
   "LOG",
+  "NFLOG",
   "NOTRACK",
   "CT",
 ]);
@@ -392,6 +393,9 @@ function targetOf(rule: IptRule): [TargetSpec["kind"], Partial<Omit<TargetSpec, 
     }
     case "LOG":
       return ["log"];
+    case "NFLOG":
+      // Non-terminal (xt_NFLOG returns XT_CONTINUE): podnet's flow-log rules before a drop.
+      return ["nflog"];
     case "NOTRACK":
       return ["notrack"];
     case "CT":

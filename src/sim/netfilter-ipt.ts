@@ -399,9 +399,10 @@ function applyTarget(
       });
       return null;
     case "log":
+    case "nflog":
       steps.push({
         action,
-        detail: sayPrefix(table, chain, seg, idx, cr) + "LOG",
+        detail: sayPrefix(table, chain, seg, idx, cr) + (t.kind === "log" ? "LOG" : "NFLOG"),
         object: objOf(table, chain, seg, idx, cr),
         packet: env.view(),
       });

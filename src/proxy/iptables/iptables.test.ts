@@ -101,10 +101,14 @@ test("service without endpoints: REJECT in filter KUBE-SERVICES, no nat chains",
     [],
   );
   const text = render(st);
+  const reject =
+    '-A KUBE-SERVICES -m comment --comment "default/empty:web has no endpoints" -m tcp -p tcp -d 10.96.0.21/32 --dport 8080';
   assert.deepEqual(
     lines(text, "-A KUBE-SERVICES").filter((l) => l.includes("default/empty")),
     [
-      '-A KUBE-SERVICES -m comment --comment "default/empty:web has no endpoints" -m tcp -p tcp -d 10.96.0.21/32 --dport 8080 -j REJECT',
+      // podnet's flow-log rule (podnet observe), then kube-proxy's REJECT (proxier.go).
+      `${reject} -j NFLOG --nflog-prefix SERVICE_BACKEND_NOT_FOUND --nflog-group 30`,
+      `${reject} -j REJECT`,
     ],
   );
   assert.ok(!text.includes(svc("default/empty:web")));
@@ -191,10 +195,21 @@ test("externalTrafficPolicy Local, node with a local endpoint: KUBE-SVL with onl
 test("externalTrafficPolicy Local, node without a local endpoint: DROP in KUBE-EXTERNAL-SERVICES", () => {
   const text = render(etpLocal(), "control-plane");
   const h = portProtoHash("default/web", "tcp");
+  // kube-proxy's DROPs (proxier.go), each after podnet's flow-log rule with its matches.
+  const logged = (m: string) => [
+    `${m} -j NFLOG --nflog-prefix SERVICE_BACKEND_NOT_FOUND --nflog-group 30`,
+    `${m} -j DROP`,
+  ];
   assert.deepEqual(lines(text, "-A KUBE-EXTERNAL-SERVICES"), [
-    '-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/web has no local endpoints" -m tcp -p tcp -d 192.168.1.200/32 --dport 80 -j DROP',
-    '-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/web has no local endpoints" -m tcp -p tcp -d 192.168.1.240/32 --dport 80 -j DROP',
-    '-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/web has no local endpoints" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 30090 -j DROP',
+    ...logged(
+      '-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/web has no local endpoints" -m tcp -p tcp -d 192.168.1.200/32 --dport 80',
+    ),
+    ...logged(
+      '-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/web has no local endpoints" -m tcp -p tcp -d 192.168.1.240/32 --dport 80',
+    ),
+    ...logged(
+      '-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/web has no local endpoints" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 30090',
+    ),
   ]);
   assert.ok(!text.includes(`KUBE-SVL-${h}`));
   assert.equal(lines(text, `-A KUBE-EXT-${h}`).length, 3);

@@ -6,7 +6,17 @@ import type { ClusterState, NodeState } from "../../control/state.js";
 import type { IptOpt } from "../../ir/types.js";
 import type { ProxyOutput } from "../mode.js";
 import { localEndpoints, reachableEndpoints, epStr } from "../model.js";
-import { DST_LOCAL, LayerBuilder, M_ADDRTYPE, NO_LOCAL_ENDPOINTS, comment, dropRule, o, proto, rule } from "./rules.js";
+import {
+  DST_LOCAL,
+  LayerBuilder,
+  M_ADDRTYPE,
+  NO_LOCAL_ENDPOINTS,
+  comment,
+  loggedDropRules,
+  o,
+  proto,
+  rule,
+} from "./rules.js";
 import { type IptCtx, internalMasqRule, serviceToEndpointRules, svcMatch, writeEndpointChain } from "./port.js";
 
 export function buildNode(_state: ClusterState, node: NodeState, ctx: IptCtx): ProxyOutput {
@@ -30,24 +40,23 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: IptCtx): P
         );
         lb.add("nat", chains.svl, internalMasqRule(ctx, sp));
       } else {
-        lb.add(
-          "filter",
-          "KUBE-SERVICES",
-          dropRule(
-            [...comment(`${name} has no local endpoints`), ...svcMatch(sp, sp.clusterIP, port)],
-            "DROP",
-            NO_LOCAL_ENDPOINTS,
-          ),
-        );
+        for (const r of loggedDropRules(
+          [...comment(`${name} has no local endpoints`), ...svcMatch(sp, sp.clusterIP, port)],
+          "DROP",
+          NO_LOCAL_ENDPOINTS,
+        ))
+          lb.add("filter", "KUBE-SERVICES", r);
       }
     }
     if (sp.hasEndpoints && sp.externalLocal && !hasLocal) {
-      const drop = (m: IptOpt[]) =>
-        lb.add(
-          "filter",
-          "KUBE-EXTERNAL-SERVICES",
-          dropRule([...comment(`${name} has no local endpoints`), ...m], "DROP", NO_LOCAL_ENDPOINTS),
-        );
+      const drop = (m: IptOpt[]) => {
+        for (const r of loggedDropRules(
+          [...comment(`${name} has no local endpoints`), ...m],
+          "DROP",
+          NO_LOCAL_ENDPOINTS,
+        ))
+          lb.add("filter", "KUBE-EXTERNAL-SERVICES", r);
+      };
       for (const ip of sp.externalIPs) drop(svcMatch(sp, ip, port));
       for (const ip of sp.lbIPs) drop(svcMatch(sp, ip, port));
       if (sp.nodePort) {

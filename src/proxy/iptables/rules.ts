@@ -1,6 +1,7 @@
 // Small builders for IptRule values. Constant options are shared objects (never mutate
 // a rule's opts): at 100k+ rules this keeps the shared layer compact.
 
+import { FLOW_LOG_GROUP, flowLogPrefix } from "../../ir/flowlog.js";
 import type { DropTag, IptChain, IptLayer, IptOpt, IptRule, IptTableName } from "../../ir/types.js";
 import { frozen } from "../frozen.js";
 
@@ -46,6 +47,28 @@ export const NO_LOCAL_ENDPOINTS: DropTag = Object.freeze({ reason: "SERVICE_BACK
 /** A rule whose verdict stands for `tag` (the interpreter reads it when the rule drops a packet). */
 export function dropRule(opts: IptOpt[], target: "REJECT" | "DROP", tag: DropTag): IptRule {
   return { opts, target, drop: tag };
+}
+
+/**
+ * `-j NFLOG --nflog-prefix REASON --nflog-group 30` (iptables-save's option order,
+ * iptables extensions/libxt_NFLOG.c nflog_print): an iptables rule has one target, so the
+ * log that nftables puts in the drop rule itself is a rule of its own here, with the
+ * drop's matches, just before it. NFLOG is non-terminal: the packet goes on to the drop.
+ */
+const nflogOpts = new Map<string, IptOpt[]>();
+function nflogTarget(tag: DropTag): IptOpt[] {
+  const prefix = flowLogPrefix({ reason: tag.reason });
+  let v = nflogOpts.get(prefix);
+  if (!v) {
+    v = frozen([frozen(o("--nflog-prefix", prefix)), frozen(o("--nflog-group", String(FLOW_LOG_GROUP)))]);
+    nflogOpts.set(prefix, v);
+  }
+  return v;
+}
+
+/** The NFLOG rule (podnet's, for `podnet observe`) and the drop rule standing for `tag`, in that order. */
+export function loggedDropRules(opts: IptOpt[], target: "REJECT" | "DROP", tag: DropTag): [IptRule, IptRule] {
+  return [{ opts, target: "NFLOG", targetOpts: nflogTarget(tag) }, dropRule(opts, target, tag)];
 }
 
 /** A layer under construction. */

@@ -17,7 +17,7 @@ import {
   NO_ENDPOINTS,
   SRC_LOCAL,
   comment,
-  dropRule,
+  loggedDropRules,
   not,
   o,
   proto,
@@ -146,7 +146,11 @@ function portEntryRules(e: EntryChains, pc: PortCtx): void {
   // Capture the clusterIP.
   if (!sp.hasEndpoints) {
     fSvc.push(
-      dropRule([...comment(`${name} has no endpoints`), ...svcMatch(sp, sp.clusterIP, port)], "REJECT", NO_ENDPOINTS),
+      ...loggedDropRules(
+        [...comment(`${name} has no endpoints`), ...svcMatch(sp, sp.clusterIP, port)],
+        "REJECT",
+        NO_ENDPOINTS,
+      ),
     );
   } else if (!sp.internalLocal) {
     natSvc.push(rule([...comment(`${name} cluster IP`), ...svcMatch(sp, sp.clusterIP, port)], chains.svc));
@@ -156,7 +160,9 @@ function portEntryRules(e: EntryChains, pc: PortCtx): void {
   for (const ip of sp.externalIPs) {
     if (sp.hasEndpoints) natSvc.push(rule([...comment(`${name} external IP`), ...svcMatch(sp, ip, port)], chains.ext));
     else
-      fExt.push(dropRule([...comment(`${name} has no endpoints`), ...svcMatch(sp, ip, port)], "REJECT", NO_ENDPOINTS));
+      fExt.push(
+        ...loggedDropRules([...comment(`${name} has no endpoints`), ...svcMatch(sp, ip, port)], "REJECT", NO_ENDPOINTS),
+      );
   }
   // LoadBalancer ingress IPs
   for (const ip of sp.lbIPs) {
@@ -169,14 +175,16 @@ function portEntryRules(e: EntryChains, pc: PortCtx): void {
   }
   if (!sp.hasEndpoints)
     for (const ip of sp.lbIPs)
-      fExt.push(dropRule([...comment(`${name} has no endpoints`), ...svcMatch(sp, ip, port)], "REJECT", NO_ENDPOINTS));
+      fExt.push(
+        ...loggedDropRules([...comment(`${name} has no endpoints`), ...svcMatch(sp, ip, port)], "REJECT", NO_ENDPOINTS),
+      );
   // NodePorts
   if (sp.nodePort) {
     if (sp.hasEndpoints)
       natNP.push(rule([M_COMMENT, o("--comment", name), pm, pp, o("--dport", String(sp.nodePort))], chains.ext));
     else
       fExt.push(
-        dropRule(
+        ...loggedDropRules(
           [...comment(`${name} has no endpoints`), M_ADDRTYPE, DST_LOCAL, pm, pp, o("--dport", String(sp.nodePort))],
           "REJECT",
           NO_ENDPOINTS,
