@@ -171,18 +171,7 @@ function routeArgv(ns: string, r: IpRoute): string[] {
  */
 async function linkDown(ctx: Ctx, ns: string, dev: string): Promise<FaultAction> {
   const routes = await json<IpRoute>(ctx, ["ip", "-n", ns, "-j", "route", "show", "table", "all"]);
-  const neigh = await json<{ dst: string; lladdr?: string }>(ctx, [
-    "ip",
-    "-n",
-    ns,
-    "-j",
-    "neigh",
-    "show",
-    "dev",
-    dev,
-    "nud",
-    "permanent",
-  ]);
+  const neigh = await neighOf(ctx, ns, dev, "nud", "permanent");
   const fdb = await fdbOf(ctx, ns, dev);
   const undo: FaultStep[] = [run(["ip", "-n", ns, "link", "set", "dev", dev, "up"])];
   for (const r of routes) if (r.dev === dev && r.protocol !== "kernel") undo.push(run(routeArgv(ns, r)));
@@ -279,6 +268,19 @@ function partition(ctx: Ctx, f: Fault, a: NodeNet, b: NodeNet): FaultAction[] {
   ];
 }
 
+const neighOf = (ctx: Ctx, ns: string, dev: string, ...filter: string[]) =>
+  json<{ dst: string; lladdr?: string; state?: string[] }>(ctx, [
+    "ip",
+    "-n",
+    ns,
+    "-j",
+    "neigh",
+    "show",
+    "dev",
+    dev,
+    ...filter,
+  ]);
+
 const fdbOf = (ctx: Ctx, ns: string, dev: string) =>
   json<{ mac: string; dst?: string; state?: string }>(ctx, ["bridge", "-n", ns, "-j", "fdb", "show", "dev", dev]);
 
@@ -290,16 +292,7 @@ async function fdbMissing(ctx: Ctx, f: Fault, n: NodeNet, peer: NodeNet): Promis
   const fdb = await fdbOf(ctx, ns, vx.name);
   const e = fdb.find((x) => x.dst === peer.address);
   if (!e) throw refuse(f, `${vx.name} on node ${n.name} has no FDB entry for ${peer.name}'s VTEP (${peer.address})`);
-  const neigh = await json<{ dst: string; lladdr?: string; state?: string[] }>(ctx, [
-    "ip",
-    "-n",
-    ns,
-    "-j",
-    "neigh",
-    "show",
-    "dev",
-    vx.name,
-  ]);
+  const neigh = await neighOf(ctx, ns, vx.name);
   const out: FaultAction[] = [
     {
       does: [run(["bridge", "-n", ns, "fdb", "del", e.mac, "dev", vx.name, "dst", peer.address, "self"])],

@@ -154,7 +154,7 @@ function configWith(edit: (y: string) => string): { config: string; dir: string 
 }
 
 test("verify: --flows parsing", () => {
-  assert.deepEqual(parseFlowSets("all"), ["pods", "services", "dns"]);
+  assert.deepEqual(parseFlowSets("all"), ["pods", "services", "dns", "http"]);
   assert.deepEqual(parseFlowSets("pods,dns"), ["pods", "dns"]);
   assert.throws(() => parseFlowSets("nodes"), /"nodes" is not one of/);
 });
