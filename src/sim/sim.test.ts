@@ -1,6 +1,7 @@
-// The interpreter on hand-made IR fixtures shaped as reference/cni-and-flavors.md and
-// reference/kube-proxy.md describe. Expected values come from how the kernel and
-// kube-proxy behave (documented there), not from podnet's output.
+// The interpreter on hand-made IR fixtures shaped as flannel, the CNI bridge plugin and
+// kube-proxy leave the kernel (flannel-io/flannel pkg/backend/vxlan, containernetworking/
+// plugins plugins/main/bridge, kubernetes pkg/proxy/iptables/proxier.go). Expected values
+// come from how the kernel and kube-proxy behave, not from podnet's output.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { traceFlow } from "./flow.js";

@@ -1,5 +1,6 @@
 // Hand-made IR fixtures for the interpreter's tests, shaped as the real components
-// leave the kernel (reference/cni-and-flavors.md, reference/kube-proxy.md):
+// leave the kernel (flannel-io/flannel pkg/backend/vxlan, containernetworking/plugins
+// plugins/main/bridge, kubernetes pkg/proxy/iptables/proxier.go):
 //   flannel vxlan: cni0 (.1, MTU 1450), veth + 8 hex ports with hairpin, flannel.1
 //     (VNI 1, 8472, nolearning, <subnet>.0/32), per remote node a route
 //     `10.244.X.0/24 via 10.244.X.0 dev flannel.1 onlink`, a permanent neighbour and FDB dst.
