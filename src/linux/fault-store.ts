@@ -33,6 +33,12 @@ export interface ActiveFault {
   /** The fault as the CLI writes it (formatFault): also accepted by `fault clear`. */
   fault: string;
   since: string;
+  /**
+   * How many entries the change log held when it was added: kube-proxy-down's node keeps the
+   * rules of the state after those (the model replays the log up to there, then freezes).
+   * Absent in journals written before it was recorded: then the state `up` built.
+   */
+  changes?: number;
   /** Being added: a crash leaves it so; the next fault command undoes what it did. */
   pending?: boolean;
   /** Being cleared (out of the model already): a crash leaves it so; the next fault command finishes the undo. */
@@ -58,7 +64,11 @@ export function writeFaults(cluster: string, faults: ActiveFault[]): void {
   replaceFile(faultsPath(cluster), JSON.stringify(faults, null, 1) + "\n", 0o600);
 }
 
-/** The nodes whose kube-proxy is down or flushed: live changes leave their rules as they are. */
+/**
+ * The nodes whose kube-proxy is down or flushed. A fault's own add and clear leave their
+ * rules to the fault's steps (the real flush, the full resync); live changes reload them
+ * from the model, whose kube-proxy rules there are the stale or flushed ones.
+ */
 export function kubeProxyFrozen(cluster: string): string[] {
   return readFaults(cluster)
     .filter((f) => !f.clearing)

@@ -81,6 +81,15 @@ const dig = (from: Pod) =>
 
 let rootBefore: Record<string, string>;
 
+/** A live change scaling the demo's user-app Deployment. */
+const scale = (replicas: number) => () => ({
+  op: "scale" as const,
+  kind: "Deployment",
+  namespace: "default",
+  name: "user-app",
+  replicas,
+});
+
 before(async () => {
   if (skip) return;
   rootBefore = rootSnapshot();
@@ -221,13 +230,6 @@ test("kube-proxy-down: a scale of user-app leaves the node's rules stale until c
     sh(nodeNs.get(n)!, `iptables-save | grep -v '^#' | sed -e 's/\\[[0-9]*:[0-9]*\\]//'`).stdout;
   const before = { stale: rules(stale), other: rules(other) };
   await addFault(cluster, `kube-proxy-down ${stale}`);
-  const scale = (replicas: number) => () => ({
-    op: "scale" as const,
-    kind: "Deployment",
-    namespace: "default",
-    name: "user-app",
-    replicas,
-  });
   const res = await applyLiveChange(cluster, scale(3));
   assert.ok(res && !res.report.reloaded.includes(stale), `${stale}'s rules not reloaded`);
   assert.equal(rules(stale), before.stale, `${stale}: kube-proxy's rules as before the scale (stale)`);
@@ -235,4 +237,46 @@ test("kube-proxy-down: a scale of user-app leaves the node's rules stale until c
   await clearFaults(cluster);
   assert.notEqual(rules(stale), before.stale, `${stale}: synced again after clear`);
   await applyLiveChange(cluster, scale(2));
+});
+
+test("kube-proxy-down: the node keeps the rules of when it stopped; its policy rules follow", { skip }, async () => {
+  const stale = pod("web-1").node;
+  const ns = nodeNs.get(stale)!;
+  // user-service's endpoint DNATs on the node (kube-proxy's KUBE-SEP chains, iptables-save's text).
+  const dnats = () =>
+    sh(ns, `iptables-save -t nat | grep -E '^-A KUBE-SEP-.*default/user-service' | grep -- '--to-destination' | sort`)
+      .stdout.trim()
+      .split("\n")
+      .filter(Boolean);
+  const policyOn = () => /ingress-default\/web-1/.test(sh(ns, "nft list table inet podnet-policy").stdout);
+  await applyLiveChange(cluster, scale(3)); // before the fault: every node follows
+  const atFault = dnats();
+  assert.equal(atFault.length, 3, "three user-app endpoints before the fault");
+  await addFault(cluster, `kube-proxy-down ${stale}`);
+  try {
+    await applyLiveChange(cluster, scale(2));
+    assert.deepEqual(dnats(), atFault, "stale at the fault's three endpoints (not up's two)");
+    const deny = {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "web-1-deny", namespace: "default" },
+      spec: {
+        podSelector: { matchLabels: { "statefulset.kubernetes.io/pod-name": "web-1" } },
+        policyTypes: ["Ingress"],
+      },
+    };
+    assert.equal(policyOn(), false, "web-1 not isolated yet");
+    await applyLiveChange(cluster, () => ({ op: "apply" as const, objects: [deny] }));
+    assert.ok(policyOn(), `${stale}: the NetworkPolicy reached the node whose kube-proxy is down`);
+    assert.deepEqual(dnats(), atFault, "kube-proxy's rules still stale after the policy's reload");
+    await applyLiveChange(cluster, () => ({
+      op: "delete" as const,
+      kind: "NetworkPolicy",
+      namespace: "default",
+      name: "web-1-deny",
+    }));
+  } finally {
+    await clearFaults(cluster);
+  }
+  assert.equal(dnats().length, 2, `${stale}: synced to two endpoints after clear`);
 });

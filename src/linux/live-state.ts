@@ -18,16 +18,31 @@ export async function recordedState(
     throw new Error(`cluster "${rec.cluster}" was built from the backend's test IR: it has no cluster state`);
   const spec = await loadSpecFromArgs({ files: rec.inputs.files, config: rec.inputs.config });
   // The faults added to the running cluster (`podnet fault add`) join its config's, as if
-  // there from the start (kube-proxy-down: the model's stale rules are those of `up`'s state).
+  // there from the start; kube-proxy-down's rules are those of the state when it was added.
+  const frozenAt = new Map<number, string[]>();
   for (const f of readFaults(rec.cluster)) {
     if (f.clearing) continue;
     const parsed = parseFault(f.fault);
-    if (typeof parsed !== "string" && !spec.config.faults.some((g) => formatFault(g) === f.fault))
-      spec.config.faults.push(parsed);
+    if (typeof parsed === "string" || spec.config.faults.some((g) => formatFault(g) === f.fault)) continue;
+    spec.config.faults.push(parsed);
+    if (parsed.kind === "kube-proxy-down" && parsed.node && f.changes)
+      frozenAt.set(f.changes, [...(frozenAt.get(f.changes) ?? []), parsed.node]);
   }
   let state = buildState(spec, { seed: rec.inputs.seed });
-  for (const e of changes) state = runChange(state, e.change as Change).state;
-  return state;
+  for (const [i, e] of changes.entries()) {
+    state = kubeProxyStopsAt(state, frozenAt.get(i));
+    state = runChange(state, e.change as Change).state;
+  }
+  return kubeProxyStopsAt(state, frozenAt.get(changes.length));
+}
+
+/** The state with `nodes`' kube-proxy synced to it (the view it keeps once stopped). */
+function kubeProxyStopsAt(state: ClusterState, nodes: string[] | undefined): ClusterState {
+  if (!nodes) return state;
+  const view = { services: state.services, endpointSlices: state.endpointSlices };
+  const synced = { ...state.kubeProxySynced };
+  for (const n of nodes) synced[n] = view;
+  return { ...state, kubeProxySynced: synced };
 }
 
 /** The current state of running cluster NAME (throws when it is not up). */

@@ -29,7 +29,6 @@ import { acquireLock, changeLockPath, LockBusyError } from "./lock.js";
 import { reconcile, type ReconcileReport } from "./reconcile.js";
 import { recordedState } from "./live-state.js";
 import { stateDir } from "./names.js";
-import { kubeProxyFrozen } from "./fault-store.js";
 import { netfilterRenderers } from "./netfilter.js";
 import { renderInfra, type Step } from "./render.js";
 import { readChanges, readRecord, writeChanges, type ChangeEntry, type ClusterRecord } from "./state.js";
@@ -219,7 +218,6 @@ export async function applyLiveChange(
         containers: containersOf(out.state),
         log,
         runner: opts.runner,
-        frozen: kubeProxyFrozen(cluster),
         state: out.state,
       });
     } catch (e) {
@@ -265,7 +263,6 @@ async function rollBack(
       render: { netfilter: netfilterRenderers },
       containers: containersOf(state),
       log,
-      frozen: kubeProxyFrozen(cluster),
       state,
     });
   } catch (e) {
