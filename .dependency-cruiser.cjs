@@ -2,7 +2,7 @@
 // CONTRIBUTING.md). A folder may import only from folders of a lower rank; folders of one
 // rank are siblings and do not import each other. `npm run lint:layers` checks it.
 //
-// Tests (*.test.ts) and the per-folder test kits (testing.ts, src/testing/) are exempt from
+// Tests (*.test.ts) and the per-folder test kits (testing.ts, testing-<part>.ts, src/testing/) are exempt from
 // the direction (an integration test may load the whole library), but production code may
 // never import them.
 const RANKS = [
@@ -19,7 +19,7 @@ const RANKS = [
   ["cli"],
 ];
 
-const TEST = "(\\.test\\.ts$|/testing\\.ts$|^src/testing/)";
+const TEST = "(\\.test\\.ts$|/testing(-[a-z0-9-]+|)\\.ts$|^src/testing/)";
 const rankOf = new Map(RANKS.flatMap((folders, r) => folders.map((f) => [f, r])));
 
 const layerRules = [];

@@ -14,7 +14,7 @@ const files = [];
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p);
-    else if (p.endsWith(".ts") && !/\.test\.ts$|\/testing\.ts$|^src\/testing\//.test(p)) files.push(p);
+    else if (p.endsWith(".ts") && !/\.test\.ts$|\/testing(-[a-z0-9-]+)?\.ts$|^src\/testing\//.test(p)) files.push(p);
   }
 })(root);
 

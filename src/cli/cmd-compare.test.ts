@@ -8,47 +8,21 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { app, ingress } from "../ingress/testing.js";
+import { clusterYaml, LB_NETWORKING } from "../testing/manifests.js";
 
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const BIN = join(ROOT, "bin", "podnet.js");
 
-const CONFIG = `apiVersion: podnet.dev/v1alpha1
-kind: Cluster
-name: gcmp
-nodes: [{name: control-plane, role: control-plane}, {name: worker-1}, {name: worker-2}]
-networking: {nodeSubnet: 192.168.1.0/24, loadBalancerSubnet: 192.168.1.240/28}
-`;
-const MANIFESTS = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: api}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec: {containers: [{name: api, image: example/api:1, ports: [{name: http, containerPort: 8080}]}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: api}
-spec: {selector: {app: api}, ports: [{name: http, port: 8080, targetPort: http}]}
----
+const CONFIG = clusterYaml("gcmp", { networking: LB_NETWORKING });
+const MANIFESTS = `${app("api", 1, "default", { port: 8080 })}
 apiVersion: v1
 kind: Pod
 metadata: {name: client}
 spec: {containers: [{name: c, image: example/c:1}]}
 ---
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: shop}
-spec:
-  rules:
-  - host: shop.example.com
-    http:
-      paths:
-      - {path: /api, pathType: Prefix, backend: {service: {name: api, port: {number: 8080}}}}
-`;
+${ingress("shop", "shop.example.com", [{ path: "/api", type: "Prefix", service: "api", port: 8080 }])}`;
 
 async function withDir(f: (podnet: (...a: string[]) => Promise<{ stdout: string }>) => Promise<void>) {
   const dir = mkdtempSync(join(tmpdir(), "podnet-compare-"));

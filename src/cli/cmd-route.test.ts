@@ -7,39 +7,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { app, gateway, HTTP_LISTENER, httpRoute, ingress } from "../ingress/testing.js";
 
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const BIN = join(ROOT, "bin", "podnet.js");
 
-const MANIFESTS = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: api}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec:
-      containers: [{name: api, image: example/api:1, ports: [{name: http, containerPort: 8080}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: api}
-spec:
-  selector: {app: api}
-  ports: [{name: http, port: 8080, targetPort: http}]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: shop}
-spec:
-  rules:
-  - host: shop.example.com
-    http:
-      paths:
-      - {path: /api, pathType: Prefix, backend: {service: {name: api, port: {name: http}}}}
-`;
+const MANIFESTS =
+  app("api", 1, "default", { port: 8080 }) +
+  ingress("shop", "shop.example.com", [{ path: "/api", type: "Prefix", service: "api", port: "http" }]);
 
 async function route(dir: string, ...args: string[]) {
   return run(process.execPath, [BIN, "route", "-f", join(dir, "m.yaml"), ...args]);
@@ -102,26 +78,18 @@ test("podnet route: a bad URL, header or flag is a usage error (exit 1) naming t
   }
 });
 
-const GATEWAY = `---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw}
-spec:
-  gatewayClassName: podnet
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: store}
-spec:
-  parentRefs: [{name: gw}]
+const GATEWAY =
+  gateway(HTTP_LISTENER) +
+  httpRoute(
+    "store",
+    `  parentRefs: [{name: gw}]
   hostnames: [store.example.com]
   rules:
   - matches: [{path: {type: PathPrefix, value: /v1}}]
     backendRefs: [{name: api, port: 8080}]
   - matches: [{path: {type: Exact, value: /old}}]
-    filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]
-`;
+    filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]`,
+  );
 
 test("podnet route --gateway: via HTTPRoute in the JSON contract; without flags the host picks the proxy", async () => {
   const dir = mkdtempSync(join(tmpdir(), "podnet-route-"));

@@ -26,6 +26,7 @@ import {
   resourceReasons,
   UNRESOLVABLE,
 } from "./schedule-pods.js";
+import { scoresOthers, selectHost } from "./schedule-score.js";
 import {
   type Domains,
   domainsOf,
@@ -35,10 +36,8 @@ import {
   PodIndex,
   resourceCache,
   type ScoreView,
-  scoresOthers,
-  selectHost,
   tolerates,
-} from "./schedule-score.js";
+} from "./schedule-view.js";
 import { stableJson } from "./hash.js";
 import type { NodeState } from "./state.js";
 

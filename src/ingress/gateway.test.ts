@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { checkSpec } from "../manifest/parse.js";
 import { type GatewayResult, type GatewayRouter, gatewayRouter } from "./gateway.js";
 import { parseRouteRequest } from "./request.js";
-import { app, ingressCluster } from "./testing.js";
+import { app, gateway, HTTP_LISTENER as HTTP, httpRoute as route, ingressCluster } from "./testing.js";
 
 const CLASS = `
 apiVersion: gateway.networking.k8s.io/v1
@@ -20,31 +20,6 @@ metadata: {name: podnet}
 spec: {controllerName: podnet.dev/gateway}
 ---
 `;
-
-function gateway(listeners: string, name = "gw", ns = "default"): string {
-  return `
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-  gatewayClassName: podnet
-  listeners:
-${listeners}
----
-`;
-}
-const HTTP = "  - {name: http, port: 80, protocol: HTTP}";
-
-function route(name: string, spec: string, meta = ""): string {
-  return `
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: ${name}${meta ? `, ${meta}` : ""}}
-spec:
-${spec}
----
-`;
-}
 
 function gw(manifests: string, only?: string): GatewayRouter {
   const r = gatewayRouter(ingressCluster(manifests), { gateway: only });

@@ -2,6 +2,7 @@
 // RFC 3986 URLs; nginx's URI normalisation (ngx_http_parse_complex_uri).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { QUOTE_MAX } from "../manifest/diag.js";
 import { normalizeUri, parseRouteRequest } from "./request.js";
 
 test("a URL becomes the request: scheme, lower-cased host, default port, path and query", () => {
@@ -48,6 +49,12 @@ test("bad URLs, methods and headers are errors naming the value", () => {
     assert.equal(typeof r, "string", url);
     assert.match(r as string, re, url);
   }
+});
+
+test("a long bad value is quoted cut short, as every input-echoing message (QUOTE_MAX)", () => {
+  const url = `ftp://example.com/${"a".repeat(500)}`;
+  const r = parseRouteRequest(url) as string;
+  assert.ok(r.endsWith(`${JSON.stringify(`${url.slice(0, QUOTE_MAX)}…`)}`), r);
 });
 
 test("normalizeUri: as nginx before location matching", () => {

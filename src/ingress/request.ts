@@ -1,5 +1,6 @@
 // A request as `podnet route URL -X METHOD -H 'Name: value'` describes it, read strictly:
 // a bad URL or header is an error naming the value, never a guess.
+import { quoteValue } from "../manifest/diag.js";
 import type { RouteRequest } from "./types.js";
 
 export interface ParsedRequest {
@@ -18,8 +19,6 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
-const quote = (s: string) => JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}…` : s);
-
 /** Reads URL, method and headers; returns the request or the error text (naming the value). */
 export function parseRouteRequest(
   url: string,
@@ -27,24 +26,24 @@ export function parseRouteRequest(
   headerLines: readonly string[] = [],
 ): ParsedRequest | string {
   const m = /^(https?):\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#.*)?$/i.exec(url);
-  if (!m) return `the URL must be http://HOST[:PORT]/PATH or https://…: ${quote(url)}`;
+  if (!m) return `the URL must be http://HOST[:PORT]/PATH or https://…: ${quoteValue(url)}`;
   const scheme = m[1].toLowerCase();
   const authority = m[2];
-  if (authority.includes("@")) return `the URL must not carry user information: ${quote(url)}`;
+  if (authority.includes("@")) return `the URL must not carry user information: ${quoteValue(url)}`;
   const hp = splitHostPort(authority, scheme);
-  if (typeof hp === "string") return `${hp}: ${quote(url)}`;
+  if (typeof hp === "string") return `${hp}: ${quoteValue(url)}`;
   const rawPath = m[3] === "" ? "/" : m[3];
   if (!/^[\x21-\x7e]*$/.test(rawPath) || (m[4] !== undefined && !/^[\x21-\x7e]*$/.test(m[4])))
-    return `the URL's path and query must be printable ASCII without spaces (percent-encode them): ${quote(url)}`;
-  if (!TOKEN.test(method)) return `the method must be an HTTP token like GET or POST: ${quote(method)}`;
+    return `the URL's path and query must be printable ASCII without spaces (percent-encode them): ${quoteValue(url)}`;
+  if (!TOKEN.test(method)) return `the method must be an HTTP token like GET or POST: ${quoteValue(method)}`;
 
   const headers: Record<string, string> = {};
   for (const line of headerLines) {
     const i = line.indexOf(":");
     const name = i > 0 ? line.slice(0, i) : "";
-    if (!TOKEN.test(name)) return `a header must be 'Name: value' with a token name: ${quote(line)}`;
+    if (!TOKEN.test(name)) return `a header must be 'Name: value' with a token name: ${quoteValue(line)}`;
     const value = line.slice(i + 1).trim();
-    if (!FIELD_VALUE.test(value)) return `the value of header ${name} has control characters: ${quote(line)}`;
+    if (!FIELD_VALUE.test(value)) return `the value of header ${name} has control characters: ${quoteValue(line)}`;
     const k = name.toLowerCase();
     headers[k] = k in headers ? `${headers[k]}, ${value}` : value;
   }
@@ -53,7 +52,7 @@ export function parseRouteRequest(
   if (headers.host !== undefined) {
     // A Host header names the virtual server (curl -H 'Host: …'); SNI stays the URL's.
     const h = splitHostPort(headers.host, scheme);
-    if (typeof h === "string") return `${h}: ${quote(`Host: ${headers.host}`)}`;
+    if (typeof h === "string") return `${h}: ${quoteValue(`Host: ${headers.host}`)}`;
     host = h.host;
     port = h.port;
   }
@@ -74,7 +73,7 @@ function splitHostPort(authority: string, scheme: string): { host: string; port:
   const m = /^([^:]*)(?::(\d{1,5}))?$/.exec(authority);
   if (!m || m[1] === "") return "the host must be a name or an IPv4 address with an optional :PORT";
   const host = m[1].toLowerCase().replace(/\.$/, "");
-  if (!HOSTNAME.test(host) && !IPV4.test(host)) return `the host ${quote(m[1])} is not a valid host name`;
+  if (!HOSTNAME.test(host) && !IPV4.test(host)) return `the host ${quoteValue(m[1])} is not a valid host name`;
   const port = m[2] === undefined ? (scheme === "https" ? 443 : 80) : Number(m[2]);
   if (port < 1 || port > 65535) return `the port ${m[2]} is not 1-65535`;
   return { host, port };

@@ -11,8 +11,16 @@ export function ingressCluster(manifests: string, config = CONFIG): ClusterState
   return buildState(parseSpec([{ file: "ing.yaml", text: manifests }], { file: "cluster.yaml", text: config }));
 }
 
-/** A Deployment `name` (pods serve 8080, named http) and its Service (port 80 → http). */
-export function app(name: string, replicas = 1, namespace = "default"): string {
+/**
+ * A Deployment `name` (pods serve `containerPort`, named http) and its Service (`port` →
+ * http). Defaults: 8080 and 80.
+ */
+export function app(
+  name: string,
+  replicas = 1,
+  namespace = "default",
+  { port = 80, containerPort = 8080 }: { port?: number; containerPort?: number } = {},
+): string {
   return `
 apiVersion: apps/v1
 kind: Deployment
@@ -23,14 +31,14 @@ spec:
   template:
     metadata: {labels: {app: ${name}}}
     spec:
-      containers: [{name: ${name}, image: example/${name}:1, ports: [{name: http, containerPort: 8080}]}]
+      containers: [{name: ${name}, image: example/${name}:1, ports: [{name: http, containerPort: ${containerPort}}]}]
 ---
 apiVersion: v1
 kind: Service
 metadata: {name: ${name}, namespace: ${namespace}}
 spec:
   selector: {app: ${name}}
-  ports: [{name: http, port: 80, targetPort: http}]
+  ports: [{name: http, port: ${port}, targetPort: http}]
 ---
 `;
 }
@@ -39,9 +47,13 @@ export interface PathSpec {
   path: string;
   type: string;
   service: string;
+  /** The Service's port: a number or a port name; 80 when left out. */
+  port?: number | string;
 }
 
-/** An Ingress with one rule for `host` ("" for none) and these paths (port 80 of each Service). */
+const servicePort = (p: number | string = 80) => (typeof p === "number" ? `{number: ${p}}` : `{name: ${p}}`);
+
+/** An Ingress with one rule for `host` ("" for none) and these paths. */
 export function ingress(
   name: string,
   host: string,
@@ -51,7 +63,7 @@ export function ingress(
   const ps = paths
     .map(
       (p) =>
-        `      - {path: "${p.path}", pathType: ${p.type}, backend: {service: {name: ${p.service}, port: {number: 80}}}}`,
+        `      - {path: "${p.path}", pathType: ${p.type}, backend: {service: {name: ${p.service}, port: ${servicePort(p.port)}}}}`,
     )
     .join("\n");
   return `
@@ -64,6 +76,34 @@ ${extra.spec ?? ""}
   - ${host ? `host: "${host}"\n    ` : ""}http:
       paths:
 ${ps}
+---
+`;
+}
+
+/** A Gateway of GatewayClass podnet with these listeners (YAML list items, indented two spaces). */
+export function gateway(listeners: string, name = "gw", ns = "default"): string {
+  return `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  gatewayClassName: podnet
+  listeners:
+${listeners}
+---
+`;
+}
+/** The one plain HTTP listener on port 80, for gateway(). */
+export const HTTP_LISTENER = "  - {name: http, port: 80, protocol: HTTP}";
+
+/** An HTTPRoute: `spec` is the YAML under `spec:` (indented two spaces), `meta` more metadata fields. */
+export function httpRoute(name: string, spec: string, meta = ""): string {
+  return `
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ${name}${meta ? `, ${meta}` : ""}}
+spec:
+${spec}
 ---
 `;
 }

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nginxBinary } from "./ingress-proxy.js";
+import { app } from "../ingress/testing.js";
 import { kernelSkip, rootSnapshot } from "./testing.js";
 
 const skip = kernelSkip(["ip", "python3", "curl", "openssl", "nginx"]);
@@ -23,27 +24,6 @@ const bin = fileURLToPath(new URL("../../../bin/podnet.js", import.meta.url));
 const NAME = `fi${randomBytes(2).toString("hex")}`;
 const LB = "192.168.1.241";
 const UNDERLAY = `podnet-${NAME}.underlay`;
-
-const app = (name: string, replicas: number) => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      containers: [{name: ${name}, image: example/${name}:1, ports: [{name: http, containerPort: 8080}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: ${name}}
-spec:
-  selector: {app: ${name}}
-  ports: [{name: http, port: 80, targetPort: http}]
----
-`;
 
 const MANIFESTS = `${app("web", 2)}${app("api", 1)}
 apiVersion: v1

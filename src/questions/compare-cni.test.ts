@@ -8,32 +8,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseSpec } from "../manifest/parse.js";
+import { clusterYaml, WEB_AND_CLIENT } from "../testing/manifests.js";
 import { compareCni } from "./compare-cni.js";
 
-const CONFIG = `apiVersion: podnet.dev/v1alpha1
-kind: Cluster
-name: cc
-nodes: [{name: control-plane, role: control-plane}, {name: worker-1}, {name: worker-2}]
-networking: {cni: flannel}
-`;
-const APPS = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: client, labels: {app: client}}
-spec:
-  containers: [{name: c, image: curl}]
----
-apiVersion: v1
+const CONFIG = clusterYaml("cc", { networking: { cni: "flannel" } });
+const APPS = `${WEB_AND_CLIENT}apiVersion: v1
 kind: Service
 metadata: {name: web}
 spec:

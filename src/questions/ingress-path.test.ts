@@ -16,33 +16,14 @@ import type { TracePath } from "../sim/index.js";
 import { compareWays } from "./compare.js";
 import { legTraceJson, traceLegs, type ConnectionLeg, type RoutingLeg } from "./ingress-path.js";
 import { modelSession, traceJson } from "./trace.js";
+import { app } from "../ingress/testing.js";
+import { clusterYaml, LB_NETWORKING } from "../testing/manifests.js";
 
-const CONFIG = `apiVersion: podnet.dev/v1alpha1
-kind: Cluster
-name: gshop
-nodes:
-  - {name: control-plane, role: control-plane}
-  - {name: worker-1}
-  - {name: worker-2}
-networking: {nodeSubnet: 192.168.1.0/24, loadBalancerSubnet: 192.168.1.240/28}
-externalDNS:
-  - {name: static.example.com, type: A, value: 192.168.1.7}
-`;
-const MANIFESTS = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: api}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec: {containers: [{name: api, image: example/api:1, ports: [{name: http, containerPort: 9090}]}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: api}
-spec: {selector: {app: api}, ports: [{name: http, port: 8080, targetPort: http}]}
----
+const CONFIG = clusterYaml("gshop", {
+  networking: LB_NETWORKING,
+  extra: "externalDNS:\n  - {name: static.example.com, type: A, value: 192.168.1.7}\n",
+});
+const MANIFESTS = `${app("api", 2, "default", { port: 8080, containerPort: 9090 })}
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: client}

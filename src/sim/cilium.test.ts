@@ -6,36 +6,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseSpec } from "../manifest/parse.js";
+import { clusterYaml, WEB_AND_CLIENT } from "../testing/manifests.js";
 import { buildState } from "../control/build.js";
 import { buildIR } from "../dataplane/build.js";
 import { traceFlow } from "./index.js";
 import type { ClusterState } from "../control/state.js";
 
-const CLUSTER = `apiVersion: podnet.dev/v1alpha1
-kind: Cluster
-name: hc
-nodes: [{name: control-plane, role: control-plane}, {name: worker-1}, {name: worker-2}]
-networking: {cni: cilium}
-`;
+const CLUSTER = clusterYaml("hc", { networking: { cni: "cilium" } });
 
-const APPS = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: client, labels: {app: client}}
-spec:
-  containers: [{name: c, image: curl}]
----
-apiVersion: v1
+const APPS = `${WEB_AND_CLIENT}apiVersion: v1
 kind: Service
 metadata: {name: web}
 spec:

@@ -8,35 +8,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseSpec } from "../manifest/parse.js";
+import { clusterYaml, WEB_AND_CLIENT } from "../testing/manifests.js";
 import { buildState } from "../control/build.js";
 import { buildIR } from "../dataplane/build.js";
 import { traceFlow, traceJson, renderTrace } from "./index.js";
 import type { Step, TracePath } from "./trace.js";
 
-const cfg = (cni: string) => `apiVersion: podnet.dev/v1alpha1
-kind: Cluster
-name: hh
-nodes: [{name: control-plane, role: control-plane}, {name: worker-1}, {name: worker-2}]
-networking: {cni: ${cni}}
-`;
-const APPS = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: client, labels: {app: client}}
-spec:
-  containers: [{name: c, image: curl}]
----
-apiVersion: v1
+const cfg = (cni: string) => clusterYaml("hh", { networking: { cni } });
+const APPS = `${WEB_AND_CLIENT}apiVersion: v1
 kind: Pod
 metadata: {name: other, labels: {app: other}}
 spec:

@@ -6,36 +6,11 @@ import { buildState } from "../control/build.js";
 import { parseSpec } from "../manifest/parse.js";
 import { modelSession } from "../questions/trace.js";
 import { runTrace } from "./api.js";
+import { app, ingress } from "../ingress/testing.js";
+import { clusterYaml, LB_NETWORKING } from "../testing/manifests.js";
 
-const CONFIG = `apiVersion: podnet.dev/v1alpha1
-kind: Cluster
-name: gui
-nodes: [{name: control-plane, role: control-plane}, {name: worker-1}]
-networking: {nodeSubnet: 192.168.1.0/24, loadBalancerSubnet: 192.168.1.240/28}
-`;
-const MANIFESTS = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: api}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec: {containers: [{name: api, image: example/api:1, ports: [{containerPort: 8080}]}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: api}
-spec: {selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: shop}
-spec:
-  rules:
-  - host: shop.example.com
-    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}]}
-`;
+const CONFIG = clusterYaml("gui", { workers: 1, networking: LB_NETWORKING });
+const MANIFESTS = app("api") + ingress("shop", "shop.example.com", [{ path: "/", type: "Prefix", service: "api" }]);
 
 test("/api/trace external → URL: the legs come with the trace; a plain trace has none", () => {
   const state = buildState(parseSpec([{ file: "m.yaml", text: MANIFESTS }], { file: "c.yaml", text: CONFIG }));

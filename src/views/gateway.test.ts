@@ -4,35 +4,25 @@
 // NoMatchingParent for a sectionName no listener has; ResolvedRefs with BackendNotFound).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { app, ingressCluster } from "../ingress/testing.js";
+import { app, gateway, HTTP_LISTENER, httpRoute, ingressCluster } from "../ingress/testing.js";
 import { describeGatewayApi } from "./describe-gateway.js";
 import { findResource, getView } from "./get.js";
 
 const CONFIG =
   "apiVersion: podnet.dev/v1alpha1\nkind: Cluster\nname: demo\nnetworking: {loadBalancerSubnet: 192.168.1.240/28}\n";
-const M = `${app("web")}
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw}
-spec:
-  gatewayClassName: podnet
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: good}
-spec:
-  parentRefs: [{name: gw}]
+const M =
+  app("web") +
+  gateway(HTTP_LISTENER) +
+  httpRoute(
+    "good",
+    `  parentRefs: [{name: gw}]
   hostnames: [shop.example.com]
-  rules: [{backendRefs: [{name: web, port: 80}, {name: gone, port: 80}]}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: lost}
-spec:
-  parentRefs: [{name: gw, sectionName: https}]
-  rules: [{backendRefs: [{name: web, port: 80}]}]
-`;
+  rules: [{backendRefs: [{name: web, port: 80}, {name: gone, port: 80}]}]`,
+  ) +
+  httpRoute(
+    "lost",
+    "  parentRefs: [{name: gw, sectionName: https}]\n  rules: [{backendRefs: [{name: web, port: 80}]}]",
+  );
 
 test("get gateways / httproutes: the class, the Service's LoadBalancer address, the route conditions", () => {
   const s = ingressCluster(M, CONFIG);
