@@ -33,6 +33,8 @@ export interface ActiveFault {
   /** The fault as the CLI writes it (formatFault): also accepted by `fault clear`. */
   fault: string;
   since: string;
+  /** The change log's length when it was added: the changes it came after (kube-proxy-down's stale view is the state then). */
+  afterChanges?: number;
   /** Being added: a crash leaves it so; the next fault command undoes what it did. */
   pending?: boolean;
   /** Being cleared (out of the model already): a crash leaves it so; the next fault command finishes the undo. */

@@ -33,7 +33,7 @@ import { lockChanges, RefusedChange, runningCluster } from "./live.js";
 import { stateDir } from "./names.js";
 import { netfilterRenderers } from "./netfilter.js";
 import { reconcile } from "./reconcile.js";
-import { readRecord, stillOurs, stopProcess, writeRecord, type ClusterRecord } from "./state.js";
+import { readChanges, readRecord, stillOurs, stopProcess, writeRecord, type ClusterRecord } from "./state.js";
 import { startDns } from "./supervisor.js";
 import { birdRoutes, type Ctx, planFault } from "./fault-plans.js";
 
@@ -82,6 +82,7 @@ export async function addFault(
       id: Math.max(0, ...faults.map((x) => x.id)) + 1,
       fault: text,
       since: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+      afterChanges: readChanges(cluster).length,
       pending: true,
       done: 0,
       actions,

@@ -18,15 +18,32 @@ export async function recordedState(
     throw new Error(`cluster "${rec.cluster}" was built from the backend's test IR: it has no cluster state`);
   const spec = await loadSpecFromArgs({ files: rec.inputs.files, config: rec.inputs.config });
   // The faults added to the running cluster (`podnet fault add`) join its config's, as if
-  // there from the start (kube-proxy-down: the model's stale rules are those of `up`'s state).
+  // there from the start; but kube-proxy stopped by one (kube-proxy-down) keeps the rules it
+  // wrote last: the Services and EndpointSlices after the changes made before the fault.
+  const stoppedAt = new Map<string, number>();
   for (const f of readFaults(rec.cluster)) {
     if (f.clearing) continue;
     const parsed = parseFault(f.fault);
-    if (typeof parsed !== "string" && !spec.config.faults.some((g) => formatFault(g) === f.fault))
+    if (typeof parsed !== "string" && !spec.config.faults.some((g) => formatFault(g) === f.fault)) {
       spec.config.faults.push(parsed);
+      if (parsed.kind === "kube-proxy-down" && parsed.node && f.afterChanges)
+        stoppedAt.set(parsed.node, f.afterChanges);
+    }
   }
   let state = buildState(spec, { seed: rec.inputs.seed });
-  for (const e of changes) state = runChange(state, e.change as Change).state;
+  for (const [i, e] of changes.entries()) {
+    state = runChange(state, e.change as Change).state;
+    for (const [node, n] of stoppedAt)
+      if (n === i + 1)
+        // Later changes keep the view they find (control/faults.ts kubeProxySyncedOf).
+        state = {
+          ...state,
+          kubeProxySynced: {
+            ...state.kubeProxySynced,
+            [node]: { services: state.services, endpointSlices: state.endpointSlices },
+          },
+        };
+  }
   return state;
 }
 
