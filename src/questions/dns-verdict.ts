@@ -212,9 +212,9 @@ function notFoundPaths(r: TraceResult, queries: TracePath[]): TracePath[] {
  */
 export function withDnsVerdict(r: TraceResult, state: ClusterState | undefined, maxPaths = 4096): TraceResult {
   const queries = r.dns?.path;
-  // Nobody answers at the nameservers: a path the query arrives on gets no answer either.
-  const answers = r.dns?.timeout && !r.dns.answer ? () => false : arrivesIn(state);
   if (!r.dns || !queries?.length) return r;
+  // Nobody answers at the nameservers: a path the query arrives on gets no answer either.
+  const answers = r.dns.timeout && !r.dns.answer ? () => false : arrivesIn(state);
   if (queries.every(answers)) {
     if (r.dns.answer || r.dns.hosts) return r;
     // Answered, with no address (NXDOMAIN, REFUSED …): the flow ends at the answer.
