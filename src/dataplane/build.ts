@@ -156,8 +156,11 @@ function policyOracle(state: ClusterState): FlavorContext["policy"] {
 /**
  * Ports a Service sends to, by pod IP ("TCP/5000" → "Service ns/name"), from the
  * EndpointSlices (their ports are the resolved target ports). A container need not declare
- * a port to listen on it (containerPort is informational: core/v1 types.go), so a pod a
- * Service targets on an undeclared port is taken to listen there.
+ * a port to listen on it (containerPort is informational: core/v1 types.go), so a pod with
+ * a container that declares none is taken to listen there. A container that declares its
+ * ports is taken at its word: a Service's targetPort elsewhere finds nothing listening
+ * (connection refused), the case https://kubernetes.io/docs/tasks/debug/debug-application/debug-service/#is-the-kube-proxy-working
+ * has one check the targetPort against (podnet's pod servers, too, serve these listeners only).
  */
 function targetedPorts(state: ClusterState): Map<string, Map<string, string>> {
   let m = targetedCache.get(state);
@@ -183,9 +186,12 @@ const targetedCache = new WeakMap<ClusterState, Map<string, Map<string, string>>
 
 function listenersOf(pod: PodState, state?: ClusterState): Listener[] {
   const out = declaredListeners(pod);
-  const wanted = state && pod.podIP && !pod.spec.hostNetwork ? targetedPorts(state).get(pod.podIP) : undefined;
+  // The container that may listen on what it does not declare: the first that declares nothing.
+  const silent = (pod.spec.containers ?? []).find((c) => !c.ports?.length);
+  const wanted =
+    silent && state && pod.podIP && !pod.spec.hostNetwork ? targetedPorts(state).get(pod.podIP) : undefined;
   if (!wanted) return out;
-  const first = pod.spec.containers?.[0]?.name ?? "<unnamed>";
+  const first = silent?.name ?? "<unnamed>";
   for (const [k, svc] of wanted) {
     const [protocol, port] = [k.slice(0, k.indexOf("/")), Number(k.slice(k.indexOf("/") + 1))];
     if (out.some((l) => l.port === port && l.protocol === protocol)) continue;

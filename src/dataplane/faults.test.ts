@@ -57,9 +57,27 @@ test("ip-forward-off: the node forwards nothing; its own sysctl says 0", async (
   assert.equal(findNs(modelSession(s).ir, "node/worker-2")!.sysctls["net.ipv4.ip_forward"], "1");
 });
 
-test("cni-bridge-down, veth-down, underlay-link-down: LINK_DOWN where the link is", async () => {
+test("cni-bridge-down: the routes through cni0 go with it; the pod's address takes the default route", async () => {
+  // ip link set cni0 down: fib_sync_down_dev (torvalds/linux net/ipv4/fib_semantics.c) kills
+  // the nexthops on cni0, and the routes whose only nexthop it was are flushed; the local
+  // address's host route stays. The pod's address then matches the default route.
+  const s = await withOnly(["cni-bridge-down worker-1"]);
+  const ns = findNs(modelSession(s).ir, "node/worker-1")!;
+  assert.deepEqual(
+    ns.routes.filter((r) => r.dev === "cni0").map((r) => r.type),
+    ["local"],
+  );
+  const r = traceTo(s, "client", `${pod(s, "web").podIP}:8080`);
+  assert.deepEqual(ends(r), ["EXITS_CLUSTER"]);
+  const routed = r.paths[0].hops
+    .find((h) => h.ns === "node/worker-1")!
+    .steps.filter((x) => x.action === "ROUTED")
+    .map((x) => x.object?.text);
+  assert.ok(routed.includes("default via 192.168.1.1 dev eth0"), JSON.stringify(routed));
+});
+
+test("veth-down, underlay-link-down: LINK_DOWN where the link is", async () => {
   for (const [f, dev] of [
-    ["cni-bridge-down worker-1", "cni0"],
     ["veth-down web", "veth"],
     ["underlay-link-down worker-1", "eth0"],
   ] as const) {

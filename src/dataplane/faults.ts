@@ -91,6 +91,20 @@ export function applyNodeFaults(state: ClusterState, node: NodeState, nn: NodeNe
       if (f.kind === "pod-route-missing") pn.ns.routes = pn.ns.routes.filter((r) => r.dst !== "default");
     }
   }
+  dropRoutesOfDownLinks(ns);
+}
+
+/**
+ * `ip link set X down` removes the routes through X (fib_sync_down_dev, torvalds/linux
+ * net/ipv4/fib_semantics.c: their only nexthop is dead, so fib_flush drops them): the
+ * connected subnet, the routes via a gateway on X, the broadcast entries. The local
+ * addresses' host routes stay. What matched them then matches a wider route (the default).
+ */
+function dropRoutesOfDownLinks(ns: NetNs): void {
+  const down = new Set(ns.links.filter((l) => !l.up).map((l) => l.name));
+  if (!down.size) return;
+  const kept = ns.routes.filter((r) => !(r.dev && down.has(r.dev) && r.type !== "local"));
+  if (kept.length !== ns.routes.length) ns.routes = kept;
 }
 
 const isProxyLayer = (owner: string, role?: string) => role === "kube-proxy" || owner.startsWith("kube-proxy");

@@ -362,3 +362,32 @@ test("--upstream: outside names and reverse misses are forwarded; an ExternalNam
     await up.close();
   }
 });
+
+test("dns-upstream-down: outside names get SERVFAIL once the forward gives up; the zones still answer; back after setState", async () => {
+  // CoreDNS's forward plugin with every upstream silent answers SERVFAIL at its deadline
+  // (coredns/coredns plugin/forward/forward.go); the kubernetes plugin's zones are its own.
+  const st = demoFixture();
+  st.config.externalDNS = [{ name: "api.example.com", type: "A", value: "203.0.113.10" }];
+  const down = { ...st, config: { ...st.config, faults: [{ kind: "dns-upstream-down" as const }] } };
+  const srv2 = await startDnsServer({
+    zone: createZone(down),
+    upstreamDown: true,
+    listen: "127.0.0.1:0",
+    limits: { forwardDeadlineMs: 200 },
+  });
+  try {
+    const r = new dnsp.Resolver({ timeout: 2000, tries: 1 });
+    r.setServers([`127.0.0.1:${srv2.address.port}`]);
+    await assert.rejects(r.resolve4("api.example.com"), { code: "ESERVFAIL" });
+    assert.deepEqual(await r.resolve4("user-service.default.svc.cluster.local"), ["10.96.20.1"]);
+    await assert.rejects(r.resolve4("nope.default.svc.cluster.local"), { code: "ENOTFOUND" });
+    // fault clear: the state without the fault answers the outside name again.
+    srv2.setState(st);
+    assert.deepEqual(await r.resolve4("api.example.com"), ["203.0.113.10"]);
+    // …and fault add again, through setState alone.
+    srv2.setState(down);
+    await assert.rejects(r.resolve4("api.example.com"), { code: "ESERVFAIL" });
+  } finally {
+    await srv2.close();
+  }
+});

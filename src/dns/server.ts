@@ -44,6 +44,12 @@ export interface DnsLimits {
   maxTcpBacklog?: number;
   /** Forwarded queries in flight (kubeadm's Corefile: forward … { max_concurrent 1000 }); beyond: REFUSED. */
   maxConcurrentForwards?: number;
+  /**
+   * How long a forwarded query may take in all before SERVFAIL (ms): CoreDNS's forward
+   * plugin tries its upstreams until defaultTimeout, 5 s (coredns/coredns
+   * plugin/forward/forward.go), then answers SERVFAIL.
+   */
+  forwardDeadlineMs?: number;
 }
 
 export interface DnsServerOptions {
@@ -56,6 +62,12 @@ export interface DnsServerOptions {
   listen?: string;
   /** "IP:PORT" resolvers for names outside the zones (CoreDNS's `forward`). */
   upstreams?: string[];
+  /**
+   * The upstream does not answer (fault dns-upstream-down): a name outside the zones gets
+   * SERVFAIL after forwardDeadlineMs, as CoreDNS's forward plugin gives with every upstream
+   * silent; the zones still answer. setState() takes it from the state's faults.
+   */
+  upstreamDown?: boolean;
   limits?: DnsLimits;
   onError?: (e: unknown) => void;
 }
@@ -92,7 +104,12 @@ const DEFAULTS: Required<DnsLimits> = {
   forwardTimeoutMs: 2000,
   maxTcpBacklog: 1 << 20,
   maxConcurrentForwards: 1000,
+  forwardDeadlineMs: 5000,
 };
+
+/** The state's faults stop the upstream CoreDNS forwards to (dns-upstream-down). */
+export const upstreamDownIn = (state: ClusterState): boolean =>
+  (state.config.faults ?? []).some((f) => f.kind === "dns-upstream-down");
 
 function parseHostPort(s: string, defPort: number): { host: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
@@ -114,6 +131,10 @@ interface ServerCore {
   stats: DnsServer["stats"];
   /** Forwarded and chased queries in flight. */
   inFlight: number;
+  /** The upstream is silent (dns-upstream-down): outside names wait, then SERVFAIL. */
+  upstreamDown: boolean;
+  /** Those waits, cleared by close(). */
+  silent: Set<ReturnType<typeof setTimeout>>;
 }
 
 export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
@@ -128,6 +149,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     cachedFor: undefined,
     stats: { udp: 0, tcp: 0, errors: 0, dropped: 0, tcpRejected: 0, tcpEvicted: 0, tcpTimedOut: 0, cacheHits: 0 },
     inFlight: 0,
+    upstreamDown: opts.upstreamDown ?? false,
+    silent: new Set(),
   };
   if (!core.current && !opts.getZone) throw new Error("startDnsServer: give zone or getZone");
 
@@ -161,10 +184,14 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       // The serial only grows, so secondaries and caches see every change as newer.
       const serial = opts.zoneOptions?.serial ?? (prev && computed <= prev.serial ? prev.serial + 1 : computed);
       const z = createZone(state, { ...(opts.zoneOptions ?? {}), serial });
+      // Zone and upstream together: no query sees one without the other.
+      core.upstreamDown = upstreamDownIn(state);
       core.current = z;
       return z;
     },
     close: async () => {
+      for (const t of core.silent) clearTimeout(t);
+      core.silent.clear();
       for (const c of conns.all.keys()) c.destroy();
       await Promise.all([
         new Promise<void>((r) => udp.close(() => r())),
@@ -210,6 +237,10 @@ function handle(core: ServerCore, msg: Buffer, tcp: boolean, reply: (b: Buffer) 
   try {
     const limit = tcp ? 65535 : q.edns ? Math.max(512, Math.min(q.edns.udpSize, limits.udpPayload)) : 512;
     const zone = zoneNow(core);
+    if (core.upstreamDown && !zone.inZone(q.name)) {
+      silentUpstream(core, q, reply);
+      return true;
+    }
     const key = cacheKey(q, limit);
     if (key !== undefined && replyFromCache(core, key, msg, q, reply)) return false;
     const a = zone.answer(
@@ -263,6 +294,21 @@ function replyFromCache(
   msg.copy(out, 12, 12, q.qEnd - 4);
   reply(out);
   return true;
+}
+
+/** A name outside the zones while the upstream is silent: SERVFAIL once the forward plugin gives up. */
+function silentUpstream(core: ServerCore, q: ParsedQuery, reply: (b: Buffer) => void) {
+  if (core.inFlight >= core.limits.maxConcurrentForwards) {
+    reply(encodeError(q.id, 0, q.rd, RCODE.REFUSED, q));
+    return;
+  }
+  core.inFlight++;
+  const t = setTimeout(() => {
+    core.silent.delete(t);
+    core.inFlight--;
+    reply(encodeError(q.id, 0, q.rd, RCODE.SERVFAIL, q));
+  }, core.limits.forwardDeadlineMs);
+  core.silent.add(t);
 }
 
 /** A name outside the zones: the upstreams' answer as is, SERVFAIL when none answers. */

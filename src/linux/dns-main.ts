@@ -3,13 +3,14 @@
 // the cluster from the inputs `podnet up` recorded plus the change log, and answers
 // from its zone on :53, UDP and TCP, reached at the kube-dns ClusterIP through
 // kube-proxy's DNAT. SIGHUP (sent by `podnet apply|delete|scale --name` after the
-// rules are loaded): recompute and swap the zone live; `dns-<pod>.loaded` then says how
-// many changes the zone includes (the sender waits for it).
+// rules are loaded, and `podnet fault add|clear --name`): recompute and swap the zone live
+// (with the faults: dns-upstream-down silences the names outside the zones);
+// `dns-<pod>.loaded` then says how many changes the zone includes (the sender waits for it).
 import { existsSync, readFileSync } from "node:fs";
 import { replaceFile } from "./safe-fs.js";
 import { join } from "node:path";
 import { createZone } from "../dns/zone.js";
-import { startDnsServer } from "../dns/server.js";
+import { startDnsServer, upstreamDownIn } from "../dns/server.js";
 import { recordedState } from "./live-state.js";
 import type { ChangeEntry, ClusterRecord } from "./state.js";
 import { dnsBase } from "./supervisor.js";
@@ -35,6 +36,9 @@ function writeAtomic(path: string, data: unknown) {
 const first = await load();
 const server = await startDnsServer({
   zone: createZone(first.state),
+  // Fault dns-upstream-down (faults.json joins the state, live-state.ts): outside names get
+  // no answer from the upstream. fault add|clear send SIGHUP, and setState follows it.
+  upstreamDown: upstreamDownIn(first.state),
   listen: "0.0.0.0:53",
   onError: (e) => process.stderr.write(`dns ${podKey}: ${String(e)}\n`),
 });

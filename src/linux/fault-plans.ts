@@ -36,8 +36,9 @@ export async function planFault(ctx: Ctx, f: Fault): Promise<FaultAction[]> {
       return stopDns(ctx, f.pod);
     case "dns-upstream-down":
     case "pod-not-ready":
-      // The model's part only: the zone's upstream answers stop / the endpoint turns not
-      // ready, and the rules and DNS servers follow the model (followModel).
+      // The model's part only: the endpoint turns not ready / the upstream goes silent, and
+      // the rules and DNS servers follow the model (followModel: the servers reload on
+      // SIGHUP and stop answering names outside the zones, dns/server.ts upstreamDown).
       if (f.pod) podOf(ctx, f.pod);
       return [];
     case "kube-proxy-down":

@@ -38,7 +38,7 @@ export interface ActiveFault {
    * rules of the state after those (the model replays the log up to there, then freezes).
    * Absent in journals written before it was recorded: then the state `up` built.
    */
-  changes?: number;
+  afterChanges?: number;
   /** Being added: a crash leaves it so; the next fault command undoes what it did. */
   pending?: boolean;
   /** Being cleared (out of the model already): a crash leaves it so; the next fault command finishes the undo. */

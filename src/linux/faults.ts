@@ -82,7 +82,7 @@ export async function addFault(
       id: Math.max(0, ...faults.map((x) => x.id)) + 1,
       fault: text,
       since: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-      changes: readChanges(cluster).length,
+      afterChanges: readChanges(cluster).length,
       pending: true,
       done: 0,
       actions,

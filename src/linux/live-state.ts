@@ -25,8 +25,8 @@ export async function recordedState(
     const parsed = parseFault(f.fault);
     if (typeof parsed === "string" || spec.config.faults.some((g) => formatFault(g) === f.fault)) continue;
     spec.config.faults.push(parsed);
-    if (parsed.kind === "kube-proxy-down" && parsed.node && f.changes)
-      frozenAt.set(f.changes, [...(frozenAt.get(f.changes) ?? []), parsed.node]);
+    if (parsed.kind === "kube-proxy-down" && parsed.node && f.afterChanges)
+      frozenAt.set(f.afterChanges, [...(frozenAt.get(f.afterChanges) ?? []), parsed.node]);
   }
   let state = buildState(spec, { seed: rec.inputs.seed });
   for (const [i, e] of changes.entries()) {

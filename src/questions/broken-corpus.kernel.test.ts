@@ -246,6 +246,23 @@ async function runScenario(cluster: string, name: string): Promise<void> {
       const flows = await observed(cluster, rejected);
       assert.ok(flows.some(rejected), JSON.stringify(flows));
     }
+    if (name === "dns-upstream-down") {
+      // The running DNS servers forwarded nothing while the fault was on (the kernel's
+      // dns.resolve above: no answer); `fault clear` gives the config's externalDNS answer back.
+      await clearFaults(cluster);
+      const { state } = await recompute(cluster);
+      const src = findPod(state!, e.from);
+      const r = await kernelIO(cluster).probe(`pod/${src.namespace}/${src.name}`, {
+        id: 0,
+        probe: "resolve",
+        dst: "",
+        port: 0,
+        name: "api.example.com",
+        tries: 1,
+        expect: [],
+      });
+      assert.deepEqual(Object.keys(r?.counts ?? {}), ["answer 203.0.113.10"]);
+    }
   } finally {
     await clearFaults(cluster);
     // Back to the manifests' replicas.

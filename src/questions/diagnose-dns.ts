@@ -7,8 +7,8 @@
 import type { ClusterState, PodState, ServiceState } from "../control/state.js";
 import { resolveFromPod, timeoutText } from "../dns/resolver.js";
 import { decide, type PolicyIndex } from "../policy/engine.js";
-import type { TraceResult } from "../sim/index.js";
-import { faultFix, faultNote, faultsForDrop, faultsOf } from "./diagnose-faults.js";
+import type { TracePath, TraceResult } from "../sim/index.js";
+import { faultFix, faultNote, faultsForDrop, faultsOf, visited } from "./diagnose-faults.js";
 import { dnsEgressPolicy } from "./diagnose-policy.js";
 import type { DiagnoseCheck } from "./diagnose-types.js";
 
@@ -214,6 +214,19 @@ function upstreamChecks(
   ];
 }
 
+/** The replicas ("ns/pod IP") the failing query paths went to, after the Service's DNAT. */
+function unreachableReplicas(state: ClusterState, paths: TracePath[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (p.disposition.verdict === "DELIVERED") continue;
+    const ip = p.hops.at(-1)?.steps.at(-1)?.packet.dst;
+    const pod = ip ? state.pods.find((x) => x.podIP === ip && !x.spec.hostNetwork) : undefined;
+    const name = pod ? `${ref(pod)} ${ip}` : ip;
+    if (name && !out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
 /** dns.resolve and dns.ndots: which name of the search list answered, after how many queries. */
 function walkChecks(
   state: ClusterState,
@@ -232,27 +245,49 @@ function walkChecks(
     const suffix = answered.startsWith(`${bare}.`) ? answered.slice(bare.length + 1) : "";
     const via = suffix ? ` (search domain ${suffix})` : answered === bare ? " (as given)" : "";
     const ev = `${host} → ${walk.result.values[0]}: ${answered}${via} answered after ${n}`;
-    // The faults on the failing query's path (a pod route deleted, a link down …).
-    const qpath = trace?.dns?.path?.find((p) => p.disposition.verdict !== "DELIVERED");
-    const qfaults = qpath
-      ? faultsForDrop(
-          state,
-          qpath.disposition.reason ?? qpath.disposition.verdict,
-          qpath.hops.map((h) => h.ns),
-        )
-      : [];
-    checks.push(
-      lookup?.status === "failed"
-        ? mk(
-            "dns.resolve",
-            "name resolves from the pod",
-            false,
-            `${ev} in the zone, but ${lookup.reason}${faultNote(qfaults)}`,
-            lookup.reason,
-            faultFix(qfaults) || "fix the DNS checks above",
-          )
-        : mk("dns.resolve", "name resolves from the pod", true, lookup ? `${ev}; ${lookup.reason} on some paths` : ev),
-    );
+    // The faults on the failing query paths (a pod route deleted, a link down …).
+    const failing = (trace?.dns?.path ?? []).filter((p) => p.disposition.verdict !== "DELIVERED");
+    const qfaults = [
+      ...new Set(
+        failing.flatMap((p) => {
+          const nsIds = p.hops.map((h) => h.ns);
+          // Still addressed to the Service when it ended: nothing translated it on the node.
+          const untranslated = p.hops.at(-1)?.steps.at(-1)?.packet.dst === walk.nameserver;
+          return [
+            ...faultsForDrop(state, p.disposition.reason ?? p.disposition.verdict, nsIds),
+            ...(untranslated ? faultsOf(state, ["kube-proxy-flushed"], visited(state, nsIds)) : []),
+          ];
+        }),
+      ),
+    ];
+    if (lookup?.status === "failed")
+      checks.push(
+        mk(
+          "dns.resolve",
+          "name resolves from the pod",
+          false,
+          `${ev} in the zone, but ${lookup.reason}${faultNote(qfaults)}`,
+          `${lookup.reason}: no query gets an answer, getaddrinfo fails (EAI_AGAIN)`,
+          faultFix(qfaults) || "fix the DNS checks above",
+        ),
+      );
+    else if (lookup) {
+      // kube-proxy sends each query to one CoreDNS replica, picked at random
+      // (https://kubernetes.io/docs/reference/networking/virtual-ips/): those that reach an
+      // unreachable replica time out, so lookups fail now and then, not always.
+      const lost = unreachableReplicas(state, trace?.dns?.path ?? []);
+      const pct = Math.round(lookup.failed * 100);
+      const c = mk(
+        "dns.resolve",
+        "name resolves from the pod",
+        false,
+        `${ev} in the zone, but ${lookup.reasons.join("; ")}${faultNote(qfaults)}`,
+        `queries kube-proxy sends to ${lost.join(", ") || "some CoreDNS replicas"} get no answer: lookups fail intermittently (about ${pct}% of queries time out; glibc retries, or goes on down the search list)`,
+        faultFix(qfaults) || `fix the path from ${ref(src)} to ${lost.join(", ") || "every CoreDNS replica"}`,
+      );
+      c.severity = "warning";
+      checks.push(c);
+    } else checks.push(mk("dns.resolve", "name resolves from the pod", true, ev));
     // ndots: an outside name walked the search list first (https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#pod-dns-config).
     const zone = state.dns.zone.replace(/\.$/, "");
     const outside = answered !== zone && !answered.endsWith(`.${zone}`);

@@ -65,7 +65,8 @@ const BY_REASON: Record<string, FaultKind[]> = {
   MTU_EXCEEDED: ["mtu-mismatch"],
   FIB_LOOKUP_FAILED: ["pod-route-missing", "bgp-down"],
   NETFILTER_DROP: ["node-partition"],
-  EXITS_CLUSTER: ["bgp-down"],
+  // A link down takes its routes along (fib_sync_down_dev): the pod's address then matches the default route.
+  EXITS_CLUSTER: ["bgp-down", "cni-bridge-down"],
 };
 
 /** Nodes and pods ("ns/name") a path's hops visited, from their namespace ids. */

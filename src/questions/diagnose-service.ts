@@ -267,7 +267,10 @@ function targetPortCheck(sp: ServicePortState, pods: PodState[]): DiagnoseCheck 
     bad[0] + (bad.length > 1 ? ` (and ${bad.length - 1} more pod(s))` : ""),
     named
       ? `the named targetPort "${sp.targetPort}" resolves on no pod, so the EndpointSlice has no endpoint for port ${sp.port} and kube-proxy rejects it`
-      : `connections go to port ${sp.targetPort} of the pods, which no container declares: unless the app listens there undeclared, they are refused`,
+      : pods.some((p) => p.spec.containers.some((c) => !c.ports?.length))
+        ? `connections go to port ${sp.targetPort} of the pods, which no container declares: unless the app listens there undeclared, they are refused`
+        : // Containers that declare their ports listen there only (podnet's model and pod servers).
+          `connections go to port ${sp.targetPort} of the pods, where nothing listens (their containers declare other ports): they are refused (TCP RST)`,
     "set the Service's targetPort to the container's port (number or name)",
   );
 }

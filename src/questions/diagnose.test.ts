@@ -127,6 +127,28 @@ test("wrong namespace: the name exists only in another namespace, and diagnose s
   assert.equal(ok.d.first_failure, null, JSON.stringify(ok.d.checks.filter((c) => !c.ok)));
 });
 
+test("DNS across a fault: each query meets one CoreDNS replica, so lookups fail intermittently or always", async () => {
+  // ip-forward-off on worker-1: one CoreDNS replica runs there. kube-proxy sends each query
+  // to one endpoint at random (https://kubernetes.io/docs/reference/networking/virtual-ips/):
+  // those sent to worker-1 are not forwarded, the others are answered.
+  const { state, d } = await run([join(BROKEN, "ip-forward-off")], "client", "http://web");
+  const r = d.checks.find((c) => c.code === "dns.resolve")!;
+  assert.equal(r.ok, false);
+  assert.equal(r.severity, "warning");
+  const behind = state.pods.find((p) => p.name.startsWith("coredns-") && p.nodeName === "worker-1")!;
+  assert.ok(r.why!.includes(`${behind.namespace}/${behind.name} ${behind.podIP}`), r.why);
+  assert.match(r.why!, /intermittently/);
+  const other = state.pods.find((p) => p.name.startsWith("coredns-") && p.nodeName !== "worker-1")!;
+  assert.ok(!r.why!.includes(other.name), r.why);
+  // kube-proxy flushed on the client's node: nothing translates 10.96.0.10, the query
+  // leaves the cluster and no query is answered.
+  const flushed = await run([join(BROKEN, "kube-proxy-flushed")], "client", "http://web");
+  const f = flushed.d.checks.find((c) => c.code === "dns.resolve")!;
+  assert.equal([f.ok, f.severity].join(), "false,error");
+  assert.match(f.why!, /EAI_AGAIN/);
+  assert.ok(f.evidence.includes("kube-proxy-flushed worker-2"), f.evidence);
+});
+
 test("selector typo: the nearest labels name the pod and the differing value", async () => {
   const { state, d } = await run([join(BROKEN, "selector-typo")], "client", "http://web");
   assert.match(d.first_failure!.fix, /app=wbe \(the pod has app=web\)/);

@@ -20,12 +20,33 @@
 // timed out after 10 s …"); a path dropped or refused on the way keeps that cause.
 
 import type { ClusterState, PodState } from "../control/state.js";
-import { ipToInt } from "../net/ipv4.js";
+import { cidrContains, ipToInt, isIPv4, parseCidr } from "../net/ipv4.js";
 import { decide, indexPolicies, type Party, type PolicyIndex } from "../policy/engine.js";
 import type { DnsLookup, DnsQuery, DropReason, TracePath, TraceResult } from "../sim/index.js";
 
 /** A query path that arrives: at a nameserver, or out of the cluster (to the node's upstream). */
 const arrives = (p: TracePath) => p.disposition.verdict === "DELIVERED" || p.disposition.verdict === "EXITS_CLUSTER";
+
+/**
+ * `arrives`, knowing the cluster: a query that leaves the cluster still addressed to a pod
+ * or a Service address (no route to the CoreDNS pod's node, kube-proxy's DNAT missing) meets
+ * no nameserver outside; nobody answers it, as on the kernel.
+ */
+function arrivesIn(state: ClusterState | undefined): (p: TracePath) => boolean {
+  if (!state) return arrives;
+  const nets = [state.config.networking.podSubnet, state.config.networking.serviceSubnet].flatMap((c) => {
+    try {
+      return c ? [parseCidr(c, true)] : [];
+    } catch {
+      return [];
+    }
+  });
+  return (p) => {
+    if (p.disposition.verdict !== "EXITS_CLUSTER") return p.disposition.verdict === "DELIVERED";
+    const dst = p.hops.at(-1)?.steps.at(-1)?.packet.dst ?? "";
+    return !isIPv4(dst) || !nets.some((n) => cidrContains(n, ipToInt(dst)));
+  };
+}
 
 /** The party at an address, as NetworkPolicy sees it. */
 function partyAt(state: ClusterState, ip: string): Party {
@@ -105,6 +126,7 @@ function failure(state: ClusterState | undefined, r: TraceResult, path: TracePat
     const by = policyCause(state, podOf(r), path);
     what = by ? `dropped by ${by}` : `dropped: ${d.detail}`;
   } else if (d.verdict === "REFUSED") what = `refused: ${d.detail}`;
+  else if (d.verdict === "EXITS_CLUSTER") what = `got no answer: ${d.detail}`;
   else what = `${d.verdict.toLowerCase()}${d.reason ? ` (${d.reason})` : ""}: ${d.detail}`;
   return `name lookup failed: ${q} ${what}`;
 }
@@ -190,9 +212,9 @@ function notFoundPaths(r: TraceResult, queries: TracePath[]): TracePath[] {
  */
 export function withDnsVerdict(r: TraceResult, state: ClusterState | undefined, maxPaths = 4096): TraceResult {
   const queries = r.dns?.path;
-  // Nobody answers at the nameservers: a path the query arrives on gets no answer either.
-  const answers = r.dns?.timeout && !r.dns.answer ? () => false : arrives;
   if (!r.dns || !queries?.length) return r;
+  // Nobody answers at the nameservers: a path the query arrives on gets no answer either.
+  const answers = r.dns.timeout && !r.dns.answer ? () => false : arrivesIn(state);
   if (queries.every(answers)) {
     if (r.dns.answer || r.dns.hosts) return r;
     // Answered, with no address (NXDOMAIN, REFUSED …): the flow ends at the answer.
