@@ -97,6 +97,13 @@ function plainValue(s: string): unknown {
   return plainScalar(s);
 }
 
+/**
+ * How deep the reader nests (mappings and lists) before it leaves a text to the general
+ * parser: under diag.ts's MAX_DEPTH, so that what it returns needs no depth check of its own
+ * (a pod's deepest field is ~12 levels).
+ */
+export const FAST_MAX_DEPTH = 64;
+
 const SP = 32;
 const NL = 10;
 const HASH = 35;
@@ -112,6 +119,8 @@ class Reader {
   cs = 0;
   le = 0;
   eof = false;
+  /** Mappings and sequences open. */
+  depth = 0;
   constructor(readonly s: string) {
     this.seek(0);
   }
@@ -157,6 +166,7 @@ class Reader {
   }
 
   seq(ind: number): unknown[] {
+    if (++this.depth > FAST_MAX_DEPTH) throw bail;
     const out: unknown[] = [];
     const s = this.s;
     while (!this.eof && this.ind === ind && this.isSeqEntry(this.cs)) {
@@ -170,11 +180,13 @@ class Reader {
       }
     }
     if (!this.eof && this.ind > ind) throw bail;
+    this.depth--;
     return out;
   }
 
   /** A mapping at indentation ind; its first key starts at `first` on the current line. */
   map(ind: number, first: number): Record<string, unknown> {
+    if (++this.depth > FAST_MAX_DEPTH) throw bail;
     const out: Record<string, unknown> = {};
     const s = this.s;
     let p = first;
@@ -204,7 +216,10 @@ class Reader {
         else if (!this.eof && this.ind === ind && this.isSeqEntry(this.cs)) out[key] = this.seq(ind);
         else out[key] = null;
       } else out[key] = this.scalar(v, ind);
-      if (this.eof || this.ind < ind) return out;
+      if (this.eof || this.ind < ind) {
+        this.depth--;
+        return out;
+      }
       if (this.ind > ind || this.isSeqEntry(this.cs)) throw bail;
       p = this.cs;
     }
@@ -418,7 +433,7 @@ class Reader {
 
 /**
  * Reads one YAML document (or a part of one: a List item written as `- key: …`) in the subset
- * above. Returns BAIL when the text needs the general parser.
+ * above, at most FAST_MAX_DEPTH levels deep. Returns BAIL when the text needs the general parser.
  */
 export function fastYaml(text: string): unknown {
   try {
