@@ -339,15 +339,19 @@ class Reader {
     if (c === 63 || c === 38 || c === 42 || c === 33 || c === 62 || c === 37 || c === 64 || c === 96 || c === 44)
       throw bail;
     if (c === DASH && (p + 1 === this.le || s.charCodeAt(p + 1) === SP)) throw bail;
+    // One pass to the comment or the line's end: `: ` before it would make a mapping.
     let e = this.le;
-    for (let i = p + 1; i < e; i++)
-      if (s.charCodeAt(i) === HASH && s.charCodeAt(i - 1) === SP) {
-        e = i;
-        break;
-      }
+    for (let i = p; i < e; i++) {
+      const ch = s.charCodeAt(i);
+      if (ch === HASH) {
+        if (i > p && s.charCodeAt(i - 1) === SP) {
+          e = i;
+          break;
+        }
+      } else if (ch === COLON && i + 1 < e && s.charCodeAt(i + 1) === SP) throw bail;
+    }
     while (e > p && s.charCodeAt(e - 1) === SP) e--;
-    const cp = s.indexOf(": ", p);
-    if ((cp >= 0 && cp + 2 <= e) || s.charCodeAt(e - 1) === COLON) throw bail;
+    if (s.charCodeAt(e - 1) === COLON) throw bail;
     this.next();
     // A deeper line that is not a key would continue a multi-line plain scalar.
     if (!this.eof && this.ind > ind && this.keyEnd(this.cs) < 0 && !this.isSeqEntry(this.cs)) throw bail;
