@@ -31,6 +31,14 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
+// Session 11 (load average 13-36 on 2 cores: wall times say nothing): the threshold YAML with
+// managedFields, `load FILE` alternated with main's build, three runs each: CPU 40.9-52.0 s,
+// median 44.0 (main 50.9-56.5, median 51.5); peak RSS 1,736-1,790 MB (main 1,803-2,057).
+// What went: the depth walk over every item (the fast reader bails past 64 levels itself),
+// spreads, arrays and Sets made per observed pod, a second sha256 per pod (its container ID),
+// the taken-names set when no name is generated, a regex per managedFields cut, a second scan
+// per plain scalar. Still over the target: ~44 s of CPU; a full-scale profile before these:
+// the collector ~28 % (scavenges), the item reader ~28 %, buildState ~24 %, depth walk ~4 %.
 // Session 10 (load average 16-37 on 2 cores, so wall times say little): the threshold
 // cluster as YAML with managedFields (1,002 MB), `load FILE` alternated with main's build,
 // two runs each: peak RSS 1,885-1,894 MB (main 2,070-2,170), 46.5-50.3 s of CPU (main

@@ -12,11 +12,13 @@ import type { NodeState, PodState } from "./state.js";
 /** What the pod-creation phase shares across wants. */
 interface Creation {
   scheduler: Scheduler;
-  /** "ns/name" taken, only in the namespaces that get new pods. */
-  names: Set<string>;
+  /** "ns/name" taken, only in the namespaces that get new pods; none when no name is generated. */
+  names: Set<string> | undefined;
   /** generateName counters by "ns/base". */
   counters: Map<string, number>;
   reserved: Map<Want, AllocResult>;
+  /** Container IDs worked out while reserving (a sha256 each: 150,000 in a threshold dump). */
+  containerIDs: Map<Want, string>;
   /** Observed pod addresses already placed, by IP ("ns/name" of the pod). */
   observedIPs: Map<string, string>;
   /** Warnings about the observed pods (two pods with one address). */
@@ -33,13 +35,16 @@ export function createPods(
   wants: Want[],
   survivors: PodState[],
 ): { created: PodState[]; scheduler: Scheduler; warnings: string[] } {
+  const containerIDs = new Map<Want, string>();
   const c: Creation = {
+    containerIDs,
     observedIPs: new Map(),
     warnings: [],
     scheduler: new Scheduler(ctx.nodes, survivors, namespaceLabels(ctx)),
-    names: takenNames(wants, survivors),
+    // A dump's pods all come with their names: 150,000 "ns/name" strings not needed.
+    names: wants.some((w) => !w.name) ? takenNames(wants, survivors) : undefined,
     counters: new Map(),
-    reserved: reserveRequestedIPs(ctx, wants),
+    reserved: reserveRequestedIPs(ctx, wants, containerIDs),
     spread: new WeakMap(),
   };
   const created: PodState[] = [];
@@ -76,14 +81,20 @@ function podUid(ctx: ReconcileContext, ns: string, name: string): string {
 }
 
 /** Dumped pods keep their addresses: reserve them before anything else is allocated. */
-function reserveRequestedIPs(ctx: ReconcileContext, wants: Want[]): Map<Want, AllocResult> {
+function reserveRequestedIPs(
+  ctx: ReconcileContext,
+  wants: Want[],
+  containerIDs: Map<Want, string>,
+): Map<Want, AllocResult> {
   const reserved = new Map<Want, AllocResult>();
   for (const w of wants) {
     if (!w.requestedIP || !w.name || !w.spec.nodeName || w.spec.hostNetwork) continue;
     const node = ctx.nodeByName.get(w.spec.nodeName);
-    const r =
-      node &&
-      ctx.ipam.allocateSpecific?.(node, w.requestedIP, sha256Hex(`${ctx.seed}/${podUid(ctx, w.namespace, w.name)}`));
+    if (!node || !ctx.ipam.allocateSpecific) continue;
+    // The ID newPod gives it (its name is fixed): computed once.
+    const id = sha256Hex(`${ctx.seed}/${podUid(ctx, w.namespace, w.name)}`);
+    containerIDs.set(w, id);
+    const r = ctx.ipam.allocateSpecific(node, w.requestedIP, id);
     if (r) reserved.set(w, r);
   }
   return reserved;
@@ -96,10 +107,10 @@ function newPod(ctx: ReconcileContext, c: Creation, w: Want): PodState {
     const ck = `${w.namespace}/${w.base}`;
     let n = c.counters.get(ck) ?? 0;
     do name = `${w.base}-${randomSuffix(`${ctx.seed}/${w.namespace}/${w.base}/${ctx.clock}/${n++}`)}`;
-    while (c.names.has(`${w.namespace}/${name}`));
+    while (c.names?.has(`${w.namespace}/${name}`));
     c.counters.set(ck, n);
   }
-  c.names.add(`${w.namespace}/${name}`);
+  c.names?.add(`${w.namespace}/${name}`);
   if (w.created) emit(ctx, "Normal", "SuccessfulCreate", w.created.object, w.created.message(name), w.created.source);
   const uid = podUid(ctx, w.namespace, name);
   return {
@@ -120,7 +131,7 @@ function newPod(ctx: ReconcileContext, c: Creation, w: Want): PodState {
     created: ctx.clock,
     resolvConf: "",
     env: [],
-    containerID: sha256Hex(`${ctx.seed}/${uid}`),
+    containerID: (w.name !== undefined && c.containerIDs.get(w)) || sha256Hex(`${ctx.seed}/${uid}`),
     ...(w.system ? { system: true } : {}),
   };
 }

@@ -41,6 +41,8 @@ export interface SourceText {
 export interface RawDocument {
   value: unknown;
   source: SourceRef;
+  /** Read by fast-yaml.ts, which nests at most FAST_MAX_DEPTH levels: no depth check needed. */
+  shallow?: boolean;
 }
 
 function joinPath(prefix: string, path: string): string {
@@ -415,6 +417,7 @@ function readSplit(file: string, src: ByteSource, diags: Diags, out: RawDocument
   let idx = 0;
   let values: unknown[] = [];
   let places: Place[] = [];
+  let fast: boolean[] = [];
   let itemDiags = new Diags();
   const plain = (text: string | undefined, start: number, end: number, line: number) => {
     if (text === undefined) {
@@ -439,7 +442,9 @@ function readSplit(file: string, src: ByteSource, diags: Diags, out: RawDocument
   const ok = scanYaml(src, {
     doc: plain,
     item(text, start, end, line) {
-      values.push(yamlItem(file, text, line, idx + values.length, itemDiags));
+      const v = fastItem(text);
+      fast.push(v !== BAIL);
+      values.push(v !== BAIL ? v : yamlItem(file, text, line, idx + values.length, itemDiags));
       places.push({ start, end, line });
     },
     list(header, start, end, line) {
@@ -451,10 +456,11 @@ function readSplit(file: string, src: ByteSource, diags: Diags, out: RawDocument
       }
       if (h && typeof h === "object" && typeof h.kind === "string" && /List$/.test(h.kind) && !("items" in h)) {
         for (const d of itemDiags.list) found.list.push(d);
-        idx = listItems(file, h, places, values, idx, src, false, got);
+        idx = listItems(file, h, places, values, idx, src, false, got, fast);
       } else plain(end - start > MAX_STRING ? undefined : readText(src, start, end), start, end, line);
       values = [];
       places = [];
+      fast = [];
       itemDiags = new Diags();
     },
   });
@@ -472,10 +478,14 @@ function yamlLineMap(text: string, first: number): Map<string, number> {
   return d ? lineMap(d.contents as YamlNode, lc, first - 1) : new Map();
 }
 
-/** One List item of a split YAML file (`- apiVersion: …`) from its line: its value, undefined after an error. */
-function yamlItem(file: string, text: string, line: number, idx: number, diags: Diags): unknown {
+/** One List item of a split YAML file (`- apiVersion: …`) by fast-yaml.ts: its value, or BAIL. */
+function fastItem(text: string): unknown {
   const v = fastYaml(cutManagedFields(text.includes("\r") ? text.replace(/\r\n/g, "\n") : text));
-  if (v !== BAIL && Array.isArray(v) && v.length === 1) return v[0];
+  return v !== BAIL && Array.isArray(v) && v.length === 1 ? v[0] : BAIL;
+}
+
+/** One List item of a split YAML file from its line by the YAML library: its value, undefined after an error. */
+function yamlItem(file: string, text: string, line: number, idx: number, diags: Diags): unknown {
   const got: RawDocument[] = [];
   readYamlText(file, text, line, idx, diags, got);
   const seq = got[0]?.value;
@@ -492,6 +502,7 @@ function listItems(
   src: ByteSource,
   json: boolean,
   out: RawDocument[],
+  fast?: boolean[],
 ): number {
   const itemKind = list.kind === "List" ? undefined : (list.kind as string).slice(0, -4);
   for (let i = 0; i < values.length; i++) {
@@ -505,7 +516,8 @@ function listItems(
       if (it.apiVersion === undefined && typeof list.apiVersion === "string") it.apiVersion = list.apiVersion;
     }
     dropBookkeeping(item);
-    out.push({ value: item, source: new ItemSource(file, docIndex, at.line, src, at.start, at.end, json) });
+    const source = new ItemSource(file, docIndex, at.line, src, at.start, at.end, json);
+    out.push(fast?.[i] ? { value: item, source, shallow: true } : { value: item, source });
   }
   return idx;
 }

@@ -97,6 +97,13 @@ function plainValue(s: string): unknown {
   return plainScalar(s);
 }
 
+/**
+ * How deep the reader nests (mappings and lists) before it leaves a text to the general
+ * parser: under diag.ts's MAX_DEPTH, so that what it returns needs no depth check of its own
+ * (a pod's deepest field is ~12 levels).
+ */
+export const FAST_MAX_DEPTH = 64;
+
 const SP = 32;
 const NL = 10;
 const HASH = 35;
@@ -112,6 +119,8 @@ class Reader {
   cs = 0;
   le = 0;
   eof = false;
+  /** Mappings and sequences open. */
+  depth = 0;
   constructor(readonly s: string) {
     this.seek(0);
   }
@@ -157,6 +166,7 @@ class Reader {
   }
 
   seq(ind: number): unknown[] {
+    if (++this.depth > FAST_MAX_DEPTH) throw bail;
     const out: unknown[] = [];
     const s = this.s;
     while (!this.eof && this.ind === ind && this.isSeqEntry(this.cs)) {
@@ -170,11 +180,13 @@ class Reader {
       }
     }
     if (!this.eof && this.ind > ind) throw bail;
+    this.depth--;
     return out;
   }
 
   /** A mapping at indentation ind; its first key starts at `first` on the current line. */
   map(ind: number, first: number): Record<string, unknown> {
+    if (++this.depth > FAST_MAX_DEPTH) throw bail;
     const out: Record<string, unknown> = {};
     const s = this.s;
     let p = first;
@@ -204,7 +216,10 @@ class Reader {
         else if (!this.eof && this.ind === ind && this.isSeqEntry(this.cs)) out[key] = this.seq(ind);
         else out[key] = null;
       } else out[key] = this.scalar(v, ind);
-      if (this.eof || this.ind < ind) return out;
+      if (this.eof || this.ind < ind) {
+        this.depth--;
+        return out;
+      }
       if (this.ind > ind || this.isSeqEntry(this.cs)) throw bail;
       p = this.cs;
     }
@@ -324,15 +339,19 @@ class Reader {
     if (c === 63 || c === 38 || c === 42 || c === 33 || c === 62 || c === 37 || c === 64 || c === 96 || c === 44)
       throw bail;
     if (c === DASH && (p + 1 === this.le || s.charCodeAt(p + 1) === SP)) throw bail;
+    // One pass to the comment or the line's end: `: ` before it would make a mapping.
     let e = this.le;
-    for (let i = p + 1; i < e; i++)
-      if (s.charCodeAt(i) === HASH && s.charCodeAt(i - 1) === SP) {
-        e = i;
-        break;
-      }
+    for (let i = p; i < e; i++) {
+      const ch = s.charCodeAt(i);
+      if (ch === HASH) {
+        if (i > p && s.charCodeAt(i - 1) === SP) {
+          e = i;
+          break;
+        }
+      } else if (ch === COLON && i + 1 < e && s.charCodeAt(i + 1) === SP) throw bail;
+    }
     while (e > p && s.charCodeAt(e - 1) === SP) e--;
-    const cp = s.indexOf(": ", p);
-    if ((cp >= 0 && cp + 2 <= e) || s.charCodeAt(e - 1) === COLON) throw bail;
+    if (s.charCodeAt(e - 1) === COLON) throw bail;
     this.next();
     // A deeper line that is not a key would continue a multi-line plain scalar.
     if (!this.eof && this.ind > ind && this.keyEnd(this.cs) < 0 && !this.isSeqEntry(this.cs)) throw bail;
@@ -418,7 +437,7 @@ class Reader {
 
 /**
  * Reads one YAML document (or a part of one: a List item written as `- key: …`) in the subset
- * above. Returns BAIL when the text needs the general parser.
+ * above, at most FAST_MAX_DEPTH levels deep. Returns BAIL when the text needs the general parser.
  */
 export function fastYaml(text: string): unknown {
   try {

@@ -29,8 +29,19 @@ export function dns1035Label(v: string): string | undefined {
   return undefined;
 }
 
+// Keys found valid: a dump repeats the same few label and annotation keys on every object
+// (150,000 pods). Bounded, so that hostile input cannot grow it without end.
+const VALID_QUALIFIED = new Set<string>();
+
 /** Label and annotation keys: `[prefix/]name`, prefix a DNS subdomain ≤253, name ≤63. */
 export function qualifiedName(v: string): string | undefined {
+  if (VALID_QUALIFIED.has(v)) return undefined;
+  const e = checkQualifiedName(v);
+  if (e === undefined && VALID_QUALIFIED.size < 4096) VALID_QUALIFIED.add(v);
+  return e;
+}
+
+function checkQualifiedName(v: string): string | undefined {
   const parts = v.split("/");
   let name: string;
   if (parts.length === 1) name = parts[0];

@@ -204,7 +204,7 @@ function readDocuments(src: SourceText, diags: Diags): RawDocument[] {
   }
   const out: RawDocument[] = [];
   for (const d of docs) {
-    if (!deeperThan(d.value, MAX_DEPTH)) {
+    if (d.shallow || !deeperThan(d.value, MAX_DEPTH)) {
       out.push(d);
       continue;
     }
