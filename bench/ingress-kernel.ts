@@ -16,6 +16,11 @@
 // `Connection: close`; per request: connect (SYN → established) and request (request sent →
 // whole answer read), the Service name's getaddrinfo separately. p50/p99 and the ratios.
 // BENCH_INGRESS_NAME / BENCH_EXTERNAL_NAME name the clusters.
+//
+// Figures (2026-12-04, 2 shared cores at load average 26–32, flannel, 2 nodes):
+//   ingress (50 hosts, 5 applies): nginx reload median 618 ms, max 825 ms; 204 requests, 0 failed.
+//   external (500 each): connect p50 193 µs vs 334 µs; connect + request p50 3.92 ms vs
+//   1.65 ms = 2.38×, p99 31.0 vs 20.4 ms = 1.52×; the Service name's lookup p50 8.7 ms.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
