@@ -10,7 +10,10 @@
 //     connection to the pod IP (no DNAT) as the floor.
 //  4. `diagnose --name` on a running cluster of ~300 pods: one pair, and --all (diagnose-kernel.ts).
 //  5. the ingress controller's nginx reloaded by `apply --name` under a request loop (ingress-kernel.ts).
-// `npm run bench:kernel -- diagnose` (or bringup, services, ingress) runs only those sections.
+//  6. external domain through the LoadBalancer IP and the ingress controller vs the Service's
+//     cluster name, from one pod to the same backend: connect + request p50/p99, the ratio
+//     (ingress-kernel.ts externalBench).
+// `npm run bench:kernel -- diagnose` (or bringup, services, ingress, external) runs only those sections.
 // Everything runs inside podnet namespaces and is removed at the end (also on failure).
 // Bounded: iperf3 runs BENCH_IPERF_SECONDS each; BENCH_CONNECTS connections per case.
 import { spawn } from "node:child_process";
@@ -26,7 +29,7 @@ import { kernelSkipReason } from "../src/linux/testing.js";
 import { guardCommand, nsName } from "../src/linux/names.js";
 import { netfilterRenderers } from "../src/linux/netfilter.js";
 import { diagnoseBench } from "./diagnose-kernel.js";
-import { ingressBench } from "./ingress-kernel.js";
+import { externalBench, ingressBench } from "./ingress-kernel.js";
 
 const NODES = Number(process.env.BENCH_NODES ?? 3);
 const PODS = Number(process.env.BENCH_PODS_PER_NODE ?? 100);
@@ -268,6 +271,7 @@ async function main() {
   if (wanted("services")) await serviceScale();
   if (wanted("diagnose")) await diagnoseBench();
   if (wanted("ingress")) await ingressBench();
+  if (wanted("external")) await externalBench();
 }
 
 async function bringupAndThroughput() {

@@ -16,9 +16,9 @@ import { type GatewayResult, type GatewayRouter, gatewayRouter } from "../ingres
 import { ingressRouter, type IngressRouter, type RouteResult } from "../ingress/nginx.js";
 import { parseRouteRequest, type ParsedRequest } from "../ingress/request.js";
 import { buildIR } from "../dataplane/build.js";
-import { askProxy, proxyEntry } from "../linux/ingress-probe.js";
+import { askProxy, gatewayEntry, proxyEntry } from "../linux/ingress-probe.js";
 import { liveState } from "../linux/live-state.js";
-import { answerOutcome, compareAnswer } from "../questions/verify-http.js";
+import { answerOutcome, compareAnswer, fillEndpoint, gatewayOutcomes } from "../questions/verify-http.js";
 import { runningCluster } from "./running.js";
 import { addClusterOptions, cliWarn, collect, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
@@ -48,7 +48,7 @@ export function register(program: Command): void {
     )
     .option(
       "--name <cluster>",
-      "also ask the running cluster's proxy (nginx in the controller pods, from outside: curl with Host/SNI) and say when its answer differs from the model's",
+      "also ask the running cluster's proxy (nginx in the ingress controller or Gateway pods, from outside: curl with Host/SNI) and say when its answer differs from the model's",
     )
     .option("-o, --output <format>", "text|json", "text");
   addClusterOptions(cmd)
@@ -156,11 +156,8 @@ async function routeRunning(name: string, url: string, parsed: ParsedRequest, o:
   }
   const chosen = choose(state, parsed.request.host, parsed.request.port, parsed.request.scheme, o);
   if (typeof chosen === "string") throw new UsageError(chosen);
-  // Only the Ingress controller runs a real proxy (nginx) in a running cluster so far.
-  if (chosen.kind === "gateway")
-    throw new UsageError(
-      `--name ${cluster}: this request goes to a Gateway; podnet's Gateway controller runs no real proxy yet (ask the model: drop --name)`,
-    );
+  // The Gateway pods run nginx too: ask them through the Gateway Service.
+  if (chosen.kind === "gateway") return gatewayRunning(cluster, state, url, parsed, chosen.router, o);
   const router = chosen.router;
   for (const w of router.warnings) cliWarn(w);
   const r = router.route(parsed);
@@ -173,6 +170,38 @@ async function routeRunning(name: string, url: string, parsed: ParsedRequest, o:
     process.stdout.write(renderRoute(`${parsed.request.method} ${url}`, r, router.controller));
     process.stdout.write(
       `  proxy:      ${answerOutcome(answer)}${answer.pod ? ` (pod ${answer.pod})` : ""}, asked from outside through ${entry.via}\n`,
+    );
+    process.stdout.write(c.agree ? "  the running proxy agrees with the model\n" : "");
+  }
+  if (!c.agree) {
+    process.stderr.write(`podnet route: the running proxy differs from the model: ${c.note}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/** --name for a Gateway: the model's decision and the Gateway pods' nginx's answer. */
+async function gatewayRunning(
+  cluster: string,
+  state: ClusterState,
+  url: string,
+  parsed: ParsedRequest,
+  router: GatewayRouter,
+  o: RouteFlags,
+): Promise<void> {
+  for (const w of router.warnings) cliWarn(w);
+  const r = router.route(parsed);
+  const ir = buildIR(state);
+  const entry = gatewayEntry(cluster, state, ir);
+  if (typeof entry === "string") throw new UsageError(`--name ${cluster}: ${entry}`);
+  const outcomes = gatewayOutcomes(r);
+  const podIps = new Map(ir.pods.filter((p) => p.ip).map((p) => [`${p.namespace}/${p.name}`, p.ip!]));
+  const answer = fillEndpoint(await askProxy(entry, parsed), podIps, outcomes);
+  const c = compareAnswer(r.decision, answer, outcomes);
+  if (o.output === "json") process.stdout.write(`${JSON.stringify(r.decision)}\n`);
+  else {
+    process.stdout.write(renderGatewayRoute(`${parsed.request.method} ${url}`, r));
+    process.stdout.write(
+      `  proxy:        ${answerOutcome(answer)}${answer.pod ? ` (pod ${answer.pod})` : ""}, asked from outside through ${entry.via}\n`,
     );
     process.stdout.write(c.agree ? "  the running proxy agrees with the model\n" : "");
   }

@@ -137,6 +137,11 @@ export interface GatewayResult {
   backends: { service: string; port: number; weight: number; invalid: string | null }[];
   /** The request headers after RequestHeaderModifier / URLRewrite ("Name: value" edits). */
   requestEdits: string[];
+  /**
+   * What a proxy splitting by weight may answer besides the decision: per other backendRef
+   * of weight > 0, 200 with its endpoints, 500 (invalid) or 503 (no endpoints).
+   */
+  split: { status: number; endpoints: string[] }[];
   notes: string[];
 }
 
@@ -690,6 +695,7 @@ function routeRequest(listeners: ListenerTable[], idx: BackendIndex, p: ParsedRe
     listener: null,
     backends: [],
     requestEdits: [],
+    split: [],
     notes: [],
   };
   const l = pickListener(listeners, req.port, req.scheme, req.host);
@@ -763,6 +769,14 @@ function routeRequest(listeners: ListenerTable[], idx: BackendIndex, p: ParsedRe
     return result;
   }
   d.backend = { service: b.service, port: b.port };
+  for (const o of a.backends) {
+    if (o === b || o.weight <= 0) continue;
+    if (o.invalid) result.split.push({ status: 500, endpoints: [] });
+    else {
+      const eps = resolveBackend(idx, { namespace: o.namespace, name: o.name, port: { number: o.port } }).endpoints;
+      result.split.push({ status: eps.length ? 200 : 503, endpoints: eps });
+    }
+  }
   if (b.invalid) {
     d.status = 500;
     result.notes.push(`${b.message} (${b.invalid}): the spec asks for 500`);

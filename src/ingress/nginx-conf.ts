@@ -73,7 +73,7 @@ export function certificateNeeds(router: IngressRouter, state: ClusterState): Ce
 }
 
 /** tls.crt and tls.key of a Secret when both decode to PEM blocks (else podnet generates a pair). */
-function secretPem(secret: KubeObject | undefined): { cert: string; key: string } | null {
+export function secretPem(secret: KubeObject | undefined): { cert: string; key: string } | null {
   const data = (secret?.data ?? {}) as Record<string, unknown>;
   const str = (secret?.stringData ?? {}) as Record<string, unknown>;
   const read = (k: string): string | null => {
@@ -94,7 +94,7 @@ function secretPem(secret: KubeObject | undefined): { cert: string; key: string 
 }
 
 /** nginx's double-quoted string: `"` and `\` escaped; `$` through the $dollar variable (no literal `$` in nginx strings). */
-function q(s: string): string {
+export function q(s: string): string {
   return `"${s.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\$/g, "${dollar}")}"`;
 }
 

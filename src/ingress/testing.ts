@@ -126,3 +126,320 @@ export function serviceFor(r: IngressRouter, url: string): string {
   if (res.decision.status === 301 && res.decision.redirect) res = ask(r, res.decision.redirect.location);
   return res.decision.status === 200 ? (res.decision.backend?.service ?? "") : "";
 }
+
+// ---- a Gateway API table (spec-derived) shared by the model test and the real-proxy kernel test ----
+
+/**
+ * One Gateway (HTTP :80 any host, HTTPS :443 secure.example.com) and HTTPRoutes exercising
+ * the HTTPRoute spec (https://gateway-api.sigs.k8s.io/reference/spec/#gateway.networking.k8s.io/v1.HTTPRouteRule):
+ * path types, method/header/query matches, precedence across routes, hostnames, filters,
+ * weights and an invalid backend. Services web, api, v1, v2 (one pod each, web two).
+ */
+export const GATEWAY_SPEC_MANIFESTS = `${app("web", 2)}${app("api")}${app("v1")}${app("v2")}
+apiVersion: v1
+kind: Secret
+metadata: {name: gw-tls}
+type: kubernetes.io/tls
+data: {tls.crt: "", tls.key: ""}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: podnet}
+spec: {controllerName: podnet.dev/gateway}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: podnet
+  listeners:
+  - {name: http, port: 80, protocol: HTTP}
+  - name: https
+    port: 443
+    protocol: HTTPS
+    hostname: secure.example.com
+    tls: {mode: Terminate, certificateRefs: [{kind: Secret, name: gw-tls}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: shop, creationTimestamp: "2026-01-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  hostnames: [shop.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /}}]
+    backendRefs: [{name: web, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /api}}]
+    backendRefs: [{name: api, port: 80}]
+  - matches: [{path: {type: Exact, value: /api/exact}}]
+    backendRefs: [{name: v1, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /api}, headers: [{name: version, value: "2"}]}]
+    backendRefs: [{name: v2, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /api}, method: POST}]
+    backendRefs: [{name: v1, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /search}, queryParams: [{name: q, value: podnet}]}]
+    backendRefs: [{name: v2, port: 80}]
+  - matches: [{path: {type: RegularExpression, value: "/items/[0-9]+"}}]
+    backendRefs: [{name: v1, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: shop-later, creationTimestamp: "2026-06-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [shop.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /api}, headers: [{name: version, value: "2"}]}]
+    backendRefs: [{name: web, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /later}}]
+    backendRefs: [{name: v2, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: wild}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  hostnames: ["*.example.com"]
+  rules:
+  - backendRefs: [{name: api, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: moved}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  hostnames: [old.example.com]
+  rules:
+  - filters: [{type: RequestRedirect, requestRedirect: {hostname: shop.example.com, statusCode: 301}}]
+  - matches: [{path: {type: PathPrefix, value: /secure}}]
+    filters: [{type: RequestRedirect, requestRedirect: {scheme: https, hostname: secure.example.com, path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: rewrite}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  hostnames: [rw.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /name}}]
+    filters:
+    - {type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /hostname}}}
+    - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-Via, value: podnet}], add: [{name: X-Trace, value: gw}], remove: [X-Drop]}}
+    backendRefs: [{name: web, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /say}}]
+    filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /echo}}}]
+    backendRefs: [{name: v1, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: broken}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  hostnames: [broken.example.com]
+  rules:
+  - backendRefs: [{name: missing, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: split}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  hostnames: [split.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /zero}}]
+    backendRefs: [{name: v1, port: 80, weight: 1}, {name: v2, port: 80, weight: 0}]
+  - backendRefs: [{name: v1, port: 80, weight: 3}, {name: v2, port: 80, weight: 1}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: secure}
+spec:
+  parentRefs: [{name: gw, sectionName: https}]
+  rules:
+  - matches: [{path: {type: Exact, value: /only}}]
+    backendRefs: [{name: web, port: 80}]
+---
+`;
+
+export interface GatewaySpecRow {
+  method: string;
+  url: string;
+  headers: string[];
+  /** The Service that answers ("default/web"), any of several when weights split ("default/v1|default/v2"), or a status ("404", "301 LOCATION"). */
+  want: string;
+  why: string;
+}
+
+/** Requests → expected backend or status, each from the spec's text (see `why`). */
+export const GATEWAY_SPEC_TABLE: GatewaySpecRow[] = [
+  {
+    method: "GET",
+    url: "http://shop.example.com/",
+    headers: [],
+    want: "default/web",
+    why: "PathPrefix / matches every path",
+  },
+  {
+    method: "GET",
+    url: "http://shop.example.com/api",
+    headers: [],
+    want: "default/api",
+    why: "the longest PathPrefix wins",
+  },
+  {
+    method: "GET",
+    url: "http://shop.example.com/api/",
+    headers: [],
+    want: "default/api",
+    why: "a trailing / is ignored",
+  },
+  {
+    method: "GET",
+    url: "http://shop.example.com/api/x",
+    headers: [],
+    want: "default/api",
+    why: "PathPrefix matches by element",
+  },
+  {
+    method: "GET",
+    url: "http://shop.example.com/apix",
+    headers: [],
+    want: "default/web",
+    why: "/api does not match /apix",
+  },
+  {
+    method: "GET",
+    url: "http://shop.example.com/api/exact",
+    headers: [],
+    want: "default/v1",
+    why: "Exact before any PathPrefix",
+  },
+  {
+    method: "GET",
+    url: "http://shop.example.com/api/x",
+    headers: ["version: 2"],
+    want: "default/v2",
+    why: "more header matches win; of equal rules across routes the oldest route wins",
+  },
+  {
+    method: "GET",
+    url: "http://shop.example.com/api/x",
+    headers: ["Version: 3"],
+    want: "default/api",
+    why: "a header value that differs does not match",
+  },
+  {
+    method: "POST",
+    url: "http://shop.example.com/api/x",
+    headers: ["version: 2"],
+    want: "default/v1",
+    why: "a method match ranks before header matches",
+  },
+  {
+    method: "GET",
+    url: "http://shop.example.com/search?q=podnet",
+    headers: [],
+    want: "default/v2",
+    why: "a query parameter match",
+  },
+  {
+    method: "GET",
+    url: "http://shop.example.com/search?q=other",
+    headers: [],
+    want: "default/web",
+    why: "a query value that differs does not match",
+  },
+  {
+    method: "GET",
+    url: "http://shop.example.com/search?q=podnet&q=other",
+    headers: [],
+    want: "default/v2",
+    why: "only the first value of a repeated parameter counts",
+  },
+  {
+    method: "GET",
+    url: "http://shop.example.com/items/42",
+    headers: [],
+    want: "default/v1",
+    why: "RegularExpression (implementation-specific: before PathPrefix)",
+  },
+  {
+    method: "GET",
+    url: "http://shop.example.com/items/abc",
+    headers: [],
+    want: "default/web",
+    why: "the expression must match the whole path",
+  },
+  {
+    method: "GET",
+    url: "http://shop.example.com/later/x",
+    headers: [],
+    want: "default/v2",
+    why: "rules of two routes with the same hostname merge",
+  },
+  {
+    method: "GET",
+    url: "http://other.example.com/",
+    headers: [],
+    want: "default/api",
+    why: "*.example.com matches other.example.com",
+  },
+  {
+    method: "GET",
+    url: "http://a.b.example.com/",
+    headers: [],
+    want: "default/api",
+    why: "a wildcard hostname matches deeper names (suffix rule)",
+  },
+  { method: "GET", url: "http://example.org/", headers: [], want: "404", why: "no route's hostname matches" },
+  {
+    method: "GET",
+    url: "http://old.example.com/a?b=1",
+    headers: [],
+    want: "301 http://shop.example.com/a?b=1",
+    why: "RequestRedirect hostname, statusCode 301, path and query kept",
+  },
+  {
+    method: "GET",
+    url: "http://old.example.com/secure/x",
+    headers: [],
+    want: "302 https://secure.example.com/x",
+    why: "scheme https: port 443 implied; ReplacePrefixMatch; 302 by default",
+  },
+  {
+    method: "GET",
+    url: "http://rw.example.com/name",
+    headers: [],
+    want: "default/web",
+    why: "URLRewrite does not change the backend",
+  },
+  {
+    method: "GET",
+    url: "http://broken.example.com/",
+    headers: [],
+    want: "500",
+    why: "a rule whose backends are all invalid answers 500",
+  },
+  {
+    method: "GET",
+    url: "http://split.example.com/zero",
+    headers: [],
+    want: "default/v1",
+    why: "a backendRef of weight 0 receives nothing",
+  },
+  {
+    method: "GET",
+    url: "http://split.example.com/",
+    headers: [],
+    want: "default/v1|default/v2",
+    why: "weights 3:1 split the requests",
+  },
+  {
+    method: "GET",
+    url: "https://secure.example.com/only",
+    headers: [],
+    want: "default/web",
+    why: "the HTTPS listener terminates TLS; Exact /only",
+  },
+  { method: "GET", url: "https://secure.example.com/other", headers: [], want: "404", why: "nothing matches: 404" },
+];

@@ -3,9 +3,10 @@
 // LoadBalancer IP (else its NodePort on the first node), with the URL's Host and SNI kept
 // (`--connect-to`), certificates not checked (-k: the Secrets' are self-signed). The answer:
 // the status, Location, and which pod served (the pod servers' X-Podnet-Pod and body).
+// podnet's Gateway pods the same way, through their Service's port of the request's port.
 import { execFile } from "node:child_process";
 import type { ClusterState } from "../control/state.js";
-import { INGRESS_NGINX } from "../control/system.js";
+import { INGRESS_NGINX, PODNET_GATEWAY } from "../control/system.js";
 import type { ParsedRequest } from "../ingress/request.js";
 import type { DataplaneIR } from "../ir/types.js";
 import { guardCommand, nsName } from "./names.js";
@@ -17,6 +18,34 @@ export interface ProxyEntry {
   https: { ip: string; port: number };
   /** "LoadBalancer 192.168.1.241" or "NodePort on worker-1 192.168.1.2". */
   via: string;
+  /** Per request port (the Gateway's listeners): where to send it; else http/https by scheme. */
+  byPort?: Record<number, { ip: string; port: number }>;
+}
+
+/** podnet's Gateway Service from outside: each listener port at the LoadBalancer IP, else its NodePort. */
+export function gatewayEntry(cluster: string, state: ClusterState, ir: DataplaneIR): ProxyEntry | string {
+  const svc = state.services.find((s) => s.namespace === PODNET_GATEWAY.namespace && s.name === PODNET_GATEWAY.name);
+  if (!svc)
+    return `no Service ${PODNET_GATEWAY.namespace}/${PODNET_GATEWAY.name}: the cluster has no Gateway of podnet's`;
+  if (!ir.underlay?.externalClient) return "the cluster has no outside client (underlay)";
+  const netns = nsName(cluster, ir.underlay.ns.id);
+  const lb = svc.loadBalancerIPs[0];
+  const node = ir.nodes[0];
+  const byPort: Record<number, { ip: string; port: number }> = {};
+  for (const p of svc.ports) {
+    if (p.protocol !== "TCP") continue;
+    if (lb) byPort[p.port] = { ip: lb, port: p.port };
+    else if (node && p.nodePort) byPort[p.port] = { ip: node.address, port: p.nodePort };
+  }
+  const first = Object.values(byPort)[0];
+  if (!first) return `Service ${svc.namespace}/${svc.name} has no LoadBalancer IP and no NodePort`;
+  return {
+    netns,
+    http: first,
+    https: first,
+    byPort,
+    via: lb ? `LoadBalancer ${lb}` : `NodePort on ${node!.name} ${node!.address}`,
+  };
 }
 
 /** The controller Service's address from outside, or why there is none. */
@@ -78,7 +107,7 @@ export function parseCurlAnswer(out: string): ProxyAnswer {
 /** One request to the controller from outside; never throws (errors are in the answer). */
 export function askProxy(entry: ProxyEntry, p: ParsedRequest, timeoutS = 5): Promise<ProxyAnswer> {
   const r = p.request;
-  const to = r.scheme === "https" ? entry.https : entry.http;
+  const to = entry.byPort?.[r.port] ?? (r.scheme === "https" ? entry.https : entry.http);
   const url = `${r.scheme}://${r.host}:${r.port}${p.requestUri}`;
   const headers = Object.entries(r.headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
   const argv = [

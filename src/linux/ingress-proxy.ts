@@ -1,7 +1,10 @@
 // The ingress controller pods' proxy, for real: Debian's nginx in each ingress-nginx
 // controller pod's network namespace, its nginx.conf generated from the cluster's
 // Ingresses (src/ingress/nginx-conf.ts), listening on the pod's ports 80 and 443 (the pod
-// server leaves those to it, as it leaves CoreDNS's :53 to the DNS server).
+// server leaves those to it, as it leaves CoreDNS's :53 to the DNS server). podnet's
+// Gateway pods (controller podnet.dev/gateway) run nginx too, on their listener ports, its
+// configuration generated from the Gateways and HTTPRoutes (src/ingress/gateway-conf.ts);
+// same process model, same reload.
 //
 // Process: `ip netns exec <pod> python3 dns_watchdog.py <base> <state dir> nginx -c
 // <base>/nginx.conf` — the same watchdog as the DNS servers' (restarts with backoff,
@@ -20,7 +23,9 @@ import { closeSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import type { ClusterState } from "../control/state.js";
-import { INGRESS_NGINX } from "../control/system.js";
+import { INGRESS_NGINX, PODNET_GATEWAY } from "../control/system.js";
+import { gatewayRouter } from "../ingress/gateway.js";
+import { gatewayCertificateNeeds, gatewayConf } from "../ingress/gateway-conf.js";
 import { FAKE_CERTIFICATE, ingressRouter } from "../ingress/nginx.js";
 import {
   certificateNeeds,
@@ -36,15 +41,24 @@ import { ensureDir, openAppend, replaceFile } from "./safe-fs.js";
 import { pythonScript } from "./scripts.js";
 import { identify, stillOurs, stopProcess, type ClusterRecord, type ProcessRecord } from "./state.js";
 
-/** The ingress-nginx controller pods' HTTP and HTTPS ports: nginx serves them, not the pod server. */
+/** A pod of podnet's Gateway controller (its Deployment in podnet-gateway). */
+export function isGatewayPod(pod: { namespace: string; name: string }): boolean {
+  return pod.namespace === PODNET_GATEWAY.namespace && pod.name.startsWith(`${PODNET_GATEWAY.name}-`);
+}
+
+/**
+ * The ingress-nginx controller pods' HTTP and HTTPS ports, and the Gateway pods' listener
+ * ports (TCP): nginx serves them, not the pod server.
+ */
 export function isIngressListener(
   pod: { namespace: string; name: string },
   l: Pick<Listener, "protocol" | "port">,
 ): boolean {
+  if (l.protocol !== "TCP") return false;
+  if (isGatewayPod(pod)) return true;
   return (
     pod.namespace === INGRESS_NGINX.namespace &&
     pod.name.startsWith(`${INGRESS_NGINX.name}-`) &&
-    l.protocol === "TCP" &&
     (l.port === 80 || l.port === 443)
   );
 }
@@ -132,6 +146,20 @@ function selfSigned(n: CertificateNeed, files: { cert: string; key: string }): v
   }
 }
 
+/** The configuration a pod's nginx serves now: its Gateways', or the Ingresses' (null: none to serve). */
+export function proxyConfig(
+  cluster: string,
+  state: ClusterState,
+  pod: { namespace: string; name: string },
+  base: string,
+) {
+  if (!isGatewayPod(pod)) return ingressConfig(cluster, state, base);
+  const router = gatewayRouter(state);
+  if (typeof router === "string") return null;
+  const certificates = certificateFiles(cluster, gatewayCertificateNeeds(router, state));
+  return gatewayConf(router, state, { dir: base, certificates });
+}
+
 /** The configuration every controller pod's nginx serves now (null: no IngressClass nginx). */
 export function ingressConfig(cluster: string, state: ClusterState, base: string): string | null {
   const router = ingressRouter(state);
@@ -204,7 +232,7 @@ export async function startNginx(
   const key = podKey(pod);
   const base = nginxBase(cluster, key);
   ensureDir(join(base, "tmp"), 0o700, "/run");
-  const text = ingressConfig(cluster, state, base);
+  const text = proxyConfig(cluster, state, pod, base);
   if (text === null) return null;
   const conf = confPath(base);
   replaceFile(conf, text);
@@ -321,7 +349,7 @@ export async function syncIngressProxies(
     const base = nginxBase(cluster, podKey(pod));
     const running = rec.processes.find((x) => x.role === "nginx" && x.marker === confPath(base) && stillOurs(x));
     if (!running) continue;
-    const text = ingressConfig(cluster, state, base);
+    const text = proxyConfig(cluster, state, pod, base);
     if (text === null) continue;
     let old = "";
     try {

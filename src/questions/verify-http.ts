@@ -1,23 +1,38 @@
 // `podnet verify`'s HTTP flows: every Ingress rule (each path of each host, one request
 // each; a host with TLS over https too) sent from outside the cluster through the ingress
 // controller's LoadBalancer IP (or NodePort) to the running nginx, its answer compared with
-// `podnet route`'s decision (src/ingress/nginx.ts). Outcomes:
+// `podnet route`'s decision (src/ingress/nginx.ts); and every HTTPRoute match of podnet's
+// Gateways (one request each, built to satisfy the match: its path, method, headers and
+// query parameters, on each hostname it serves) through the Gateway Service to the Gateway
+// pods' nginx, compared with the Gateway router's decision (src/ingress/gateway.ts; a rule
+// whose backendRefs split by weight accepts any of them). Outcomes:
 //   "200 IP:PORT"        the pod at that endpoint answered (the model lists every endpoint;
 //                        the one request must reach one of them)
 //   "301|302|308 URL"    a redirect and its Location
 //   "404", "503", …      the status alone
 import type { ClusterState } from "../control/state.js";
+import { type GatewayResult, type GatewayRouter, gatewayRouter, type RouteMatch } from "../ingress/gateway.js";
 import { ingressRouter, type IngressRouter, type RouteResult } from "../ingress/nginx.js";
 import { parseRouteRequest, type ParsedRequest } from "../ingress/request.js";
 import type { RouteDecision } from "../ingress/types.js";
 import type { DataplaneIR } from "../ir/types.js";
-import { askProxy, proxyEntry, type ProxyAnswer } from "../linux/ingress-probe.js";
+import { askProxy, gatewayEntry, proxyEntry, type ProxyAnswer, type ProxyEntry } from "../linux/ingress-probe.js";
 
 /** The model's outcomes for a decision. */
 export function decisionOutcomes(d: RouteDecision): string[] {
   if (d.status === 200) return d.endpoints.map((e) => `200 ${e}`);
   if (d.redirect) return [`${d.status} ${d.redirect.location}`];
   return [String(d.status)];
+}
+
+/** A Gateway decision's outcomes, with what a split by weight may also answer. */
+export function gatewayOutcomes(r: GatewayResult): string[] {
+  const out = decisionOutcomes(r.decision);
+  for (const o of r.split) {
+    if (o.status === 200) for (const e of o.endpoints) out.push(`200 ${e}`);
+    else out.push(String(o.status));
+  }
+  return [...new Set(out)];
 }
 
 /** The running proxy's outcome. */
@@ -28,9 +43,25 @@ export function answerOutcome(a: ProxyAnswer): string {
   return String(a.status);
 }
 
+/**
+ * A 200 whose body names no endpoint (a URLRewrite to the pod server's /hostname or /echo
+ * answers text): the serving pod's IP (X-Podnet-Pod) stands for it, with the port the
+ * model gives that IP.
+ */
+export function fillEndpoint(a: ProxyAnswer, podIps: ReadonlyMap<string, string>, outcomes: string[]): ProxyAnswer {
+  if (a.status !== 200 || a.endpoint || !a.pod) return a;
+  const ip = podIps.get(a.pod);
+  const hit = ip ? outcomes.find((o) => o.startsWith(`200 ${ip}:`)) : undefined;
+  return hit ? { ...a, endpoint: hit.slice(4) } : a;
+}
+
 /** Whether the proxy's one answer is one the model allows, and if not, a line saying why. */
-export function compareAnswer(d: RouteDecision, a: ProxyAnswer): { agree: boolean; note?: string } {
-  const model = decisionOutcomes(d);
+export function compareAnswer(
+  d: RouteDecision,
+  a: ProxyAnswer,
+  outcomes?: string[],
+): { agree: boolean; note?: string } {
+  const model = outcomes ?? decisionOutcomes(d);
   const got = answerOutcome(a);
   if (model.includes(got)) return { agree: true };
   return { agree: false, note: `model: ${model.join(" | ") || `${d.status} (no endpoint)`}; proxy: ${got}` };
@@ -42,6 +73,62 @@ export interface HttpFlow {
   /** "Ingress NS/NAME rule I path P". */
   what: string;
   expected: RouteResult;
+}
+
+export interface GatewayFlow {
+  url: string;
+  request: ParsedRequest;
+  /** "HTTPRoute NS/NAME rule I match J (gateway NS/NAME listener L)". */
+  what: string;
+  expected: GatewayResult;
+}
+
+/** A request that satisfies a match, or why none can be written. */
+function requestFor(m: RouteMatch, scheme: string, host: string, port: number): ParsedRequest | string {
+  if (m.pathKind === 1) return "a RegularExpression path: no single URL stands for it";
+  if (m.headers.some((h) => h.exact === null) || m.query.some((q) => q.exact === null))
+    return "a RegularExpression header or query match: no single value stands for it";
+  const path = m.path;
+  const query = m.query.map((q) => `${encodeURIComponent(q.name)}=${encodeURIComponent(q.exact!)}`).join("&");
+  const hostPort = port === (scheme === "https" ? 443 : 80) ? host : `${host}:${port}`;
+  const url = `${scheme}://${hostPort}${path}${query ? `?${query}` : ""}`;
+  return parseRouteRequest(
+    url,
+    m.method ?? "GET",
+    m.headers.map((h) => `${h.name}: ${h.exact}`),
+  );
+}
+
+/** A request per HTTPRoute match and hostname of every listener of podnet's Gateways. */
+export function planGatewayFlows(router: GatewayRouter, skipped: { what: string; why: string }[]): GatewayFlow[] {
+  const out: GatewayFlow[] = [];
+  const seen = new Set<string>();
+  for (const l of router.listeners) {
+    if (l.protocol !== "HTTP" && l.protocol !== "HTTPS") continue;
+    const scheme = l.protocol === "HTTPS" ? "https" : "http";
+    // A wildcard is asked with one label in its place; routes without hostnames, the listener's.
+    const ask = (h: string) => (h.startsWith("*.") ? `podnet-verify${h.slice(1)}` : h);
+    const groups: [string, RouteMatch[]][] = [
+      ...[...l.exact].map(([h, ms]) => [h, ms] as [string, RouteMatch[]]),
+      ...[...l.wildcard].map(([s, ms]) => [`podnet-verify${s}`, ms] as [string, RouteMatch[]]),
+      [l.hostname ? ask(l.hostname) : "gateway.podnet.invalid", l.any],
+    ];
+    for (const [host, matches] of groups)
+      for (const m of matches) {
+        const what = `HTTPRoute ${m.routeKey} rule ${m.rule} match ${m.index} (${l.gateway} listener ${l.name})`;
+        const req = requestFor(m, scheme, host, l.port);
+        if (typeof req === "string") {
+          skipped.push({ what, why: req });
+          continue;
+        }
+        const url = `${req.request.scheme}://${req.request.host}:${req.request.port}${req.requestUri}`;
+        const key = `${req.request.method} ${url} ${JSON.stringify(req.request.headers)}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ url, request: req, what, expected: router.route(req) });
+      }
+  }
+  return out;
 }
 
 /** A request for every path of every rule of the Ingresses the controller owns (https too for TLS hosts). */
@@ -95,7 +182,7 @@ export interface HttpFlowResult {
   note?: string;
 }
 
-/** Every Ingress rule through the running proxy; skipped (with why) when the cluster has none. */
+/** Every Ingress rule and HTTPRoute match through the running proxies; skipped (with why) when the cluster has none. */
 export async function runHttpFlows(
   cluster: string,
   state: ClusterState,
@@ -103,36 +190,61 @@ export async function runHttpFlows(
   skipped: { what: string; why: string }[],
   parallel = 8,
 ): Promise<HttpFlowResult[]> {
-  if (state.ingresses.length === 0) return [];
-  const router = ingressRouter(state);
-  if (typeof router === "string") {
-    skipped.push({ what: "http", why: router });
-    return [];
+  const jobs: {
+    url: string;
+    what: string;
+    request: ParsedRequest;
+    decision: RouteDecision;
+    outcomes: string[];
+    entry: ProxyEntry;
+  }[] = [];
+  if (state.ingresses.length > 0) {
+    const router = ingressRouter(state);
+    const entry = typeof router === "string" ? router : proxyEntry(cluster, state, ir);
+    if (typeof router === "string") skipped.push({ what: "http", why: router });
+    else if (typeof entry === "string") skipped.push({ what: "http", why: entry });
+    else
+      for (const f of planHttpFlows(router, skipped))
+        jobs.push({
+          ...f,
+          decision: f.expected.decision,
+          outcomes: decisionOutcomes(f.expected.decision),
+          entry,
+        });
   }
-  const entry = proxyEntry(cluster, state, ir);
-  if (typeof entry === "string") {
-    skipped.push({ what: "http", why: entry });
-    return [];
+  if ((state.objects ?? []).some((o) => o.kind === "HTTPRoute")) {
+    const router = gatewayRouter(state);
+    const entry = typeof router === "string" ? router : gatewayEntry(cluster, state, ir);
+    if (typeof router === "string") skipped.push({ what: "http (Gateway API)", why: router });
+    else if (typeof entry === "string") skipped.push({ what: "http (Gateway API)", why: entry });
+    else
+      for (const f of planGatewayFlows(router, skipped))
+        jobs.push({
+          ...f,
+          decision: f.expected.decision,
+          outcomes: gatewayOutcomes(f.expected),
+          entry,
+        });
   }
-  const flows = planHttpFlows(router, skipped);
-  const results: HttpFlowResult[] = new Array(flows.length);
+  const podIps = new Map(ir.pods.filter((p) => p.ip).map((p) => [`${p.namespace}/${p.name}`, p.ip!]));
+  const results: HttpFlowResult[] = new Array(jobs.length);
   let next = 0;
   const worker = async () => {
-    while (next < flows.length) {
+    while (next < jobs.length) {
       const k = next++;
-      const f = flows[k];
-      const a = await askProxy(entry, f.request);
-      const c = compareAnswer(f.expected.decision, a);
+      const f = jobs[k];
+      const a = fillEndpoint(await askProxy(f.entry, f.request), podIps, f.outcomes);
+      const c = compareAnswer(f.decision, a, f.outcomes);
       results[k] = {
         url: f.url,
         what: f.what,
-        model: decisionOutcomes(f.expected.decision),
+        model: f.outcomes,
         proxy: answerOutcome(a),
         agree: c.agree,
         ...(c.note ? { note: c.note } : {}),
       };
     }
   };
-  await Promise.all(Array.from({ length: Math.min(parallel, flows.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, worker));
   return results;
 }
