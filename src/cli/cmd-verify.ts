@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .option("--name <name>", "cluster name")
     .option(
       "--flows <set>",
-      "all | pods | services | dns | http (comma-separated; services include NodePorts and LoadBalancer IPs from outside; http: every Ingress rule through the ingress controller)",
+      "all | pods | services | dns | http (comma-separated; services include NodePorts and LoadBalancer IPs from outside; http: every Ingress rule and HTTPRoute match through the ingress controller or Gateway)",
       "all",
     )
     .option("-o, --output <format>", "text|json", "text")

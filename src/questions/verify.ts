@@ -635,7 +635,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const flows = plan.map((p) => p.flow);
   if (sets.includes("http") && state) {
     const http = await runHttpFlows(o.cluster, state, ir, skipped);
-    if (http.length) log(`${http.length} HTTP requests through the ingress controller`);
+    if (http.length) log(`${http.length} HTTP requests through the ingress controller and Gateways`);
     for (const h of http) {
       const f: VerifyFlow = {
         id: flows.length,
