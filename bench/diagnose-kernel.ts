@@ -13,8 +13,14 @@
 //     up 43-54 s; one pair (948 findings: a route, neighbour, FDB and listener check per path
 //     to each of the 280 endpoints) 140 s for the first run with one `ip netns exec` per check,
 //     all at once; median 66 s of 5 with linux/diagnose-io.ts batching them (one shell per
-//     namespace, 8 namespaces at a time). --all: 762 s. Both far over target (10 s, 60 s):
-//     left to do: fewer checks per pair (one per node, not per endpoint) and --all probes.
+//     namespace, 8 namespaces at a time). --all: 762 s. Both far over target (10 s, 60 s).
+//   Session 11 (same cluster shape, 293 pods, load average 12-27), measured by a script that
+//   wraps child_process.spawn, before → after linux/diagnose-io.ts asking with few processes
+//   (one `ip -batch` of route gets and one `ip neigh show` per namespace, one setns reader
+//   for every pod's listeners; --all's socket probes in two clients entering each pod):
+//   one pair 40 s wall (263 processes, 37 s of them kernel) → 8.4 s (14 processes: recompute
+//   1.1 s, model 2.3 s, kernel 5.0 s), same 948 findings, 0 differ; --all 148 s (296
+//   processes) → 7.4 s (9).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

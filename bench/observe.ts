@@ -3,12 +3,14 @@
 // reads conntrack events and NFLOG on both nodes. Root; one run (under the kernel lock):
 //   flock /tmp/podnet-kernel.lock node dist/bench/observe.js [seconds] [rate/s]
 // The generator is py/observe_flood.c (non-blocking connects, 1024 in flight, paced to the
-// rate), against its own acceptor in the web pod, both compiled here: a Python client made
-// ~1,100/s. Each connection is SYN, SYN-ACK, ACK, then RST (SO_LINGER 0: no TIME_WAIT to run
+// rate; BENCH_OBSERVE_PROCS processes, default 2, sharing rate and in-flight), against its
+// own acceptor (as many processes) in the web pod, both compiled here: a Python client made
+// ~1,100/s, one C process ~2,400/s on a busy machine. Each connection is SYN, SYN-ACK, ACK, then RST (SO_LINGER 0: no TIME_WAIT to run
 // out of ports), so conntrack reports NEW + 3 UPDATEs (SYN_RECV, ESTABLISHED, CLOSE) on each
 // of the two nodes it crosses. The flood runs twice: without the observer (what the machine
-// can offer) and with it. Prints the offered rate, the NEW events seen per node against the
-// connections made, all events, the events lost (conntrack socket overruns and NFLOG
+// can offer) and with it, on another port (the first flood's conntrack entries, CLOSE for
+// 10 s, would meet reused source ports, and conntrack may then report no NEW). Prints the
+// offered rate, the NEW and ESTABLISHED events seen per node against the connections made, all events, the events lost (conntrack socket overruns and NFLOG
 // sequence gaps, both exact), and the CPU the readers and the observer used.
 // 2026-12-04, 2 vCPU, kernel 6.18, flannel VXLAN + kube-proxy nftables, 5 s at 10,000/s:
 //   (figures in README's observe section)
@@ -25,6 +27,8 @@ import { readRecord } from "../src/linux/state.js";
 const SECONDS = Number(process.argv[2] ?? 5);
 const RATE = Number(process.argv[3] ?? 10000);
 const PORT = 9000;
+/** Generator (and acceptor) processes: one process got one CPU's scheduler share of a busy machine. */
+const PROCS = Number(process.env.BENCH_OBSERVE_PROCS ?? 2);
 const RING = 1 << 21;
 const bin = fileURLToPath(new URL("../../bin/podnet.js", import.meta.url));
 const dir = fileURLToPath(new URL("../../src/linux/testdata/observe/", import.meta.url));
@@ -73,10 +77,10 @@ function treeCpu(root: number): { self: number; children: number } {
 }
 
 /** One flood: the acceptor in web, the generator in client; returns [completed, failed, seconds]. */
-async function flood(tool: string, web: string): Promise<[number, number, number]> {
+async function flood(tool: string, web: string, port: number): Promise<[number, number, number]> {
   const acc = spawn(
     process.execPath,
-    [bin, "exec", "--name", cluster, "web", "--", tool, "accept", String(PORT), String(SECONDS + 6)],
+    [bin, "exec", "--name", cluster, "web", "--", tool, "accept", String(port), String(SECONDS + 6), String(PROCS)],
     {
       stdio: ["ignore", "pipe", "inherit"],
     },
@@ -98,10 +102,11 @@ async function flood(tool: string, web: string): Promise<[number, number, number
       tool,
       "connect",
       web,
-      String(PORT),
+      String(port),
       String(SECONDS),
       String(RATE),
       "1024",
+      String(PROCS),
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
@@ -125,9 +130,9 @@ async function main(): Promise<void> {
     const rec = readRecord(cluster);
     const web = rec?.pods?.find((p) => p.name === "web")?.ip;
     if (!web) throw new Error("no web pod");
-    const [d0, f0, s0] = await flood(tool.path, web);
+    const [d0, f0, s0] = await flood(tool.path, web, PORT);
     process.stdout.write(
-      `flood alone: ${d0} connections in ${s0.toFixed(2)} s = ${Math.round(d0 / s0)}/s (target ${RATE}/s; ${f0} failed)\n`,
+      `flood alone (${PROCS} generator processes): ${d0} connections in ${s0.toFixed(2)} s = ${Math.round(d0 / s0)}/s (target ${RATE}/s; ${f0} failed)\n`,
     );
 
     // A ring that holds the whole flood, read after it: a follower parsing every event on
@@ -138,30 +143,35 @@ async function main(): Promise<void> {
     if (!obs) throw new Error("no observer recorded");
     const before = await status();
     const cpu0 = treeCpu(obs.pid);
-    const [done, fail, secs] = await flood(tool.path, web);
+    // Another port: the first flood's conntrack entries (CLOSE, 10 s) would take the reused
+    // source ports' SYNs, which conntrack then may not report as NEW.
+    const [done, fail, secs] = await flood(tool.path, web, PORT + 1);
     await new Promise((res) => setTimeout(res, 1500)); // the readers drain
     const after = await status();
     const cpu1 = treeCpu(obs.pid);
     const newPerNode = new Map<string, number>();
+    const estPerNode = new Map<string, number>();
     let all = 0;
     await readObserver(
       cluster,
       { last: after.seen - before.seen, follow: false },
       (e: ObservedEvent) => {
         all++;
-        if (e.kind === "NEW" && e.proto === "tcp" && e.orig.dst.ip === web && e.orig.dst.port === PORT)
-          newPerNode.set(e.node, (newPerNode.get(e.node) ?? 0) + 1);
+        if (e.proto !== "tcp" || e.orig.dst.ip !== web || e.orig.dst.port !== PORT + 1) return;
+        if (e.kind === "NEW") newPerNode.set(e.node, (newPerNode.get(e.node) ?? 0) + 1);
+        if (e.kind === "UPDATE" && e.state === "ESTABLISHED") estPerNode.set(e.node, (estPerNode.get(e.node) ?? 0) + 1);
       },
       () => {},
     );
     const perNode = [...newPerNode].map(([n, c]) => `${n} ${c}`).join(", ") || "none";
+    const estNode = [...estPerNode].map(([n, c]) => `${n} ${c}`).join(", ") || "none";
     const nflog = after.lost - before.lost;
     const ct = (after.conntrackLost ?? 0) - (before.conntrackLost ?? 0);
     const follower = (after.followerLost ?? 0) - (before.followerLost ?? 0);
     const overruns = after.overruns - before.overruns;
     process.stdout.write(
       `observe flood: ${done} connections in ${secs.toFixed(2)} s = ${Math.round(done / secs)}/s (target ${RATE}/s; ${fail} failed)\n` +
-        `  NEW events of the flood per node: ${perNode} (expected ${done + fail} on each of 2 nodes)\n` +
+        `  NEW events of the flood per node: ${perNode} (expected ${done + fail} on each of 2 nodes); ESTABLISHED ${estNode} (expected ${done})\n` +
         `  events seen ${after.seen - before.seen} (read back ${all}; ring ${RING}), ${((after.seen - before.seen) / secs).toFixed(0)}/s\n` +
         `  EVENTS LOST: conntrack ${ct}, NFLOG ${nflog}, followers ${follower} (exact), unknown-size overruns ${overruns}` +
         `${after.readerErrors.length ? `, reader errors: ${after.readerErrors.join("; ")}` : ""}\n` +

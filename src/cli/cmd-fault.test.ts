@@ -47,3 +47,45 @@ test("fault add/clear without --name: a usage error naming the config's faults: 
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /-o must be text or json/);
 });
+
+test("fault add's pods and nodes: a unique prefix is the one it names, an ambiguous one lists them", async () => {
+  const { resolveFaultWords } = await import("./cmd-fault.js");
+  const { lookupPod } = await import("./resolve-target.js");
+  const pods = [
+    { namespace: "default", name: "web-5d8f7-abcde" },
+    { namespace: "default", name: "web-5d8f7-fghij" },
+    { namespace: "kube-system", name: "coredns-7db6d8ff4d-x2x9q" },
+  ];
+  const pod = (ref: string) => {
+    const p = lookupPod(pods, ref, undefined, { workloadOf: () => undefined, firstOrder: () => 0 });
+    return `${p.namespace}/${p.name}`;
+  };
+  const nodes = ["demo-control-plane", "demo-worker", "demo-worker2"];
+  assert.deepEqual(resolveFaultWords(["veth-down", "web-5d8f7-f"], pod, nodes), [
+    "veth-down",
+    "default/web-5d8f7-fghij",
+  ]);
+  // Not in default: every namespace, as kubectl-style lookups do after default.
+  assert.deepEqual(resolveFaultWords(["coredns-replica-down", "coredns"], pod, nodes), [
+    "coredns-replica-down",
+    "kube-system/coredns-7db6d8ff4d-x2x9q",
+  ]);
+  assert.throws(
+    () => resolveFaultWords(["veth-down", "web-5d8f7"], pod, nodes),
+    /ambiguous: it matches default\/web-5d8f7-abcde, default\/web-5d8f7-fghij/,
+  );
+  assert.deepEqual(resolveFaultWords(["kube-proxy-down", "demo-control"], pod, nodes), [
+    "kube-proxy-down",
+    "demo-control-plane",
+  ]);
+  // An exact node name wins over the longer one it prefixes; a prefix of two is refused.
+  assert.deepEqual(resolveFaultWords(["kube-proxy-down", "demo-worker"], pod, nodes), [
+    "kube-proxy-down",
+    "demo-worker",
+  ]);
+  assert.throws(
+    () => resolveFaultWords(["kube-proxy-down", "demo-w"], pod, nodes),
+    /ambiguous: it matches demo-worker, demo-worker2/,
+  );
+  assert.deepEqual(resolveFaultWords(["no-such-fault", "x"], pod, nodes), ["no-such-fault", "x"]);
+});

@@ -2,7 +2,7 @@
 // cluster (--name N) each is the real failure in its namespaces (src/linux/faults.ts);
 // on the model they come from the cluster config's `faults:` (or --fault).
 import type { Command } from "commander";
-import { FAULT_KINDS, formatFault } from "../manifest/faults.js";
+import { FAULT_KINDS, formatFault, isFaultKind } from "../manifest/faults.js";
 import { addClusterOptions, type ClusterFlags, loadFromFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
 
@@ -85,11 +85,50 @@ async function userErrors<T>(f: () => Promise<T>): Promise<T> {
 
 const log = (s: string) => process.stderr.write(`podnet fault: ${s}\n`);
 
+/**
+ * The fault's pods and nodes as the running cluster names them: a pod by `pod` (the one pod
+ * lookup `podnet exec` uses: name, NAMESPACE/NAME, a workload's name, a unique prefix;
+ * ambiguity lists the candidates), a node by its name or a unique prefix of it. Words that
+ * are not a fault are left for addFault's own message.
+ */
+export function resolveFaultWords(words: string[], pod: (ref: string) => string, nodes: string[]): string[] {
+  const [kind, ...args] = words;
+  if (!kind || !isFaultKind(kind) || args.length !== FAULT_KINDS[kind].args.length) return words;
+  const resolved = FAULT_KINDS[kind].args.map((a, i) => {
+    const v = args[i];
+    if (a === "pod") return pod(v);
+    if (nodes.includes(v) || !nodes.length) return v;
+    const pre = nodes.filter((n) => n.startsWith(v));
+    if (pre.length === 1) return pre[0];
+    throw new UsageError(
+      pre.length
+        ? `node "${v}" is ambiguous: it matches ${pre.join(", ")}`
+        : `node "${v}" not found (nodes: ${nodes.join(", ")})`,
+    );
+  });
+  return [kind, ...resolved];
+}
+
+async function resolveFaultArgs(cluster: string, words: string[]): Promise<string[]> {
+  const { readRecord } = await import("../linux/state.js");
+  const { recordedPod } = await import("./cmd-real.js");
+  const nodes = readRecord(cluster)?.nodes?.map((n) => n.name) ?? [];
+  return resolveFaultWords(
+    words,
+    (ref) => {
+      const p = recordedPod(cluster, ref, undefined);
+      return `${p.namespace}/${p.name}`;
+    },
+    nodes,
+  );
+}
+
 async function addAction(words: string[], o: Flags): Promise<void> {
   const fmt = output(o);
   const name = await runningName(o, "add");
   const { addFault } = await import("../linux/faults.js");
-  const f = await userErrors(() => addFault(name, words, { log }));
+  const resolved = await resolveFaultArgs(name, words);
+  const f = await userErrors(() => addFault(name, resolved, { log }));
   if (fmt === "json") process.stdout.write(JSON.stringify(entryJson(f), null, 2) + "\n");
   else process.stdout.write(`fault ${f.id} added to cluster "${name}": ${f.fault}\n`);
 }

@@ -470,7 +470,7 @@ function nameWorkload(name: string): { kind: string; name: string } | undefined 
 
 /** The recorded pod by the one pod lookup (resolve-target.ts): name, NAMESPACE/NAME,
  *  a workload's name (its first pod: scheduled first, then by name), a unique prefix. */
-function recordedPod(n: string, podArg: string, namespace: string | undefined) {
+export function recordedPod(n: string, podArg: string, namespace: string | undefined) {
   const rec = readRecord(n);
   if (!rec?.pods) throw new UsageError(`cluster "${n}" has no state (is it up? podnet status --name ${n})`);
   type Rec = NonNullable<typeof rec.pods>[number];

@@ -23,8 +23,13 @@ import { readRecord } from "./state.js";
 const [dir, cluster] = process.argv.slice(2);
 /** Events kept (Hubble's default ring holds 4095 flows per node; ours is cluster-wide). */
 const RING = Number(process.env.PODNET_OBSERVE_RING) || 65536;
-/** The netlink receive buffers: 32 MiB, so a burst of 10,000 connections/s fits. */
-const RCVBUF = 32 << 20;
+/**
+ * The netlink receive buffers: 128 MiB (the kernel doubles it, net/core/sock.c
+ * sk_setsockopt SO_RCVBUFFORCE), taken only while events wait. At 4,100 connections/s (54,000
+ * events/s) on a busy 2-CPU machine a reader starved of CPU overran 32 MiB (2,743 events lost
+ * in 5 s); 128 MiB holds ~5 s of such a flood.
+ */
+const RCVBUF = 128 << 20;
 
 // The ring keeps the readers' lines as they come, "<node>\t<line>", unparsed: at 10,000
 // connections/s (~140,000 events/s on two nodes) parsing each into an object here took

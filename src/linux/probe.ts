@@ -46,29 +46,57 @@ export interface ProbeRunOptions {
   udpTimeoutMs?: number;
   /** Source namespaces probed at once (default 6). */
   parallel?: number;
+  /**
+   * The socket probes (http, udp, dns-*) of all sources in a couple of clients, each flow's
+   * thread entering its source namespace (py/verify_client.py "netns"), instead of one
+   * `ip netns exec … python3` per source: `diagnose --all` asks from every pod.
+   */
+  shared?: boolean;
 }
+
+const SOCKET_PROBES = new Set<ProbeKind>(["http", "udp", "dns-udp", "dns-tcp"]);
+/** Shared clients at once, and the threads of each. */
+const SHARED_CLIENTS = 2;
+const SHARED_WORKERS = 64;
 
 /** Runs every source namespace's probes; a client that failed leaves its error per namespace. */
 export async function runProbes(
   bySrc: Map<string, ProbeRequest[]>,
   o: ProbeRunOptions = {},
 ): Promise<{ results: Map<number, ProbeResult>; errors: Map<string, string> }> {
-  const srcs = [...bySrc.keys()];
   const results = new Map<number, ProbeResult>();
   const errors = new Map<string, string>();
+  const tcpS = (o.tcpTimeoutMs ?? 500) / 1000;
+  const udpS = (o.udpTimeoutMs ?? 300) / 1000;
+  const shared = o.shared ? [...bySrc].filter(([, fs]) => fs.every((f) => SOCKET_PROBES.has(f.probe))) : [];
+  const sharedNs = new Set(shared.map(([ns]) => ns));
+  const srcs = [...bySrc.keys()].filter((ns) => !sharedNs.has(ns));
+  const groups: [string, ProbeRequest][][] = Array.from({ length: Math.min(SHARED_CLIENTS, shared.length) }, () => []);
+  shared.forEach(([ns, fs], i) => {
+    for (const f of fs) groups[i % groups.length].push([ns, f]);
+  });
+  const sharedRuns = groups.map(async (g) => {
+    try {
+      const flows = g.map(([ns, f]) => ({ ...f, netns: ns }));
+      const m = await runClient(g[0][0], flows, tcpS, udpS, SHARED_WORKERS);
+      for (const [k, v] of m) results.set(k, v);
+    } catch (e) {
+      for (const [ns] of g) errors.set(ns, (e as Error).message);
+    }
+  });
   let next = 0;
   const worker = async () => {
     while (next < srcs.length) {
       const ns = srcs[next++];
       try {
-        const m = await runClient(ns, bySrc.get(ns)!, (o.tcpTimeoutMs ?? 500) / 1000, (o.udpTimeoutMs ?? 300) / 1000);
+        const m = await runClient(ns, bySrc.get(ns)!, tcpS, udpS);
         for (const [k, v] of m) results.set(k, v);
       } catch (e) {
         errors.set(ns, (e as Error).message);
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(o.parallel ?? 6, srcs.length) }, worker));
+  await Promise.all([...sharedRuns, ...Array.from({ length: Math.min(o.parallel ?? 6, srcs.length) }, worker)]);
   return { results, errors };
 }
 
@@ -77,13 +105,14 @@ export async function runProbes(
  * a `python3` found first on PATH may be a version manager's shim (pyenv's costs ~2 s a
  * start on a loaded machine, and diagnose --name starts one per probe).
  */
-const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+export const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
 function runClient(
   netns: string,
-  probes: ProbeRequest[],
+  probes: (ProbeRequest & { netns?: string })[],
   tcpS: number,
   udpS: number,
+  workers = 24,
 ): Promise<Map<number, ProbeResult>> {
   const argv = ["ip", "netns", "exec", netns, PYTHON, pythonScript("verify_client.py")];
   guardCommand(argv);
@@ -111,7 +140,7 @@ function runClient(
         );
       else resolve(m);
     });
-    c.stdin.end(JSON.stringify({ tcp: tcpS, udp: udpS, flows: probes }));
+    c.stdin.end(JSON.stringify({ tcp: tcpS, udp: udpS, workers, flows: probes }));
   });
 }
 

@@ -5,7 +5,7 @@
 import { fileURLToPath } from "node:url";
 
 export function pythonScript(
-  name: "supervisor_binder.py" | "verify_client.py" | "observe_reader.py" | "dns_watchdog.py",
+  name: "supervisor_binder.py" | "verify_client.py" | "observe_reader.py" | "dns_watchdog.py" | "netns_listeners.py",
 ): string {
   return fileURLToPath(new URL(`../../../src/linux/py/${name}`, import.meta.url));
 }

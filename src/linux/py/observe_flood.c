@@ -1,14 +1,18 @@
 /*
  * The connection flood of `podnet observe`'s bench and kernel test (bench/observe.ts,
  * observe-flood.kernel.test.ts), run inside pod namespaces by `podnet exec`:
- *   observe_flood connect IP PORT SECONDS RATE INFLIGHT
+ *   observe_flood connect IP PORT SECONDS RATE INFLIGHT [PROCS]
  *     opens TCP connections to IP:PORT for SECONDS, non-blocking, at most INFLIGHT at once,
  *     paced to RATE/s (0: as fast as it can). Each completes its handshake, then is closed
  *     with SO_LINGER 0 (an RST: no TIME_WAIT to run out of ports). Prints
  *     "<completed> <failed> <seconds>" where failed = refused, reset or timed out.
- *   observe_flood accept PORT SECONDS
+ *     PROCS (default 1) processes share RATE and INFLIGHT, the sums printed: one process
+ *     on a busy 2-CPU machine made ~2,400/s (one CPU's scheduler share, not the kernel's
+ *     limit), as many clients would.
+ *   observe_flood accept PORT SECONDS [PROCS]
  *     listens on PORT and accepts (and closes) what comes for SECONDS; prints the count.
- *     A Python or Node.js server would compete for the same CPUs as the observer.
+ *     A Python or Node.js server would compete for the same CPUs as the observer. PROCS
+ *     processes accept on the one listening socket.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -21,6 +25,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,7 +35,7 @@ static double now(void) {
   return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static int accept_mode(int port, double secs) {
+static int accept_mode(int port, double secs, int procs) {
   int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
   setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -38,8 +43,17 @@ static int accept_mode(int port, double secs) {
     perror("observe_flood accept: bind/listen");
     return 2;
   }
-  printf("listening\n");
-  fflush(stdout);
+  int fds[2];
+  if (pipe(fds) < 0) return 2;
+  for (int i = 1; i < procs; i++)
+    if (fork() == 0) {
+      procs = 0; /* a child: counts, then reports through the pipe */
+      break;
+    }
+  if (procs > 0) {
+    printf("listening\n");
+    fflush(stdout);
+  }
   long n = 0;
   double end = now() + secs;
   struct pollfd p = {.fd = s, .events = POLLIN};
@@ -52,28 +66,20 @@ static int accept_mode(int port, double secs) {
       n++;
     }
   }
+  if (procs == 0) {
+    if (write(fds[1], &n, sizeof n) != sizeof n) return 1;
+    return 0;
+  }
+  close(fds[1]);
+  for (long m; read(fds[0], &m, sizeof m) == sizeof m;) n += m;
+  while (wait(NULL) > 0) {
+  }
   printf("%ld\n", n);
   return 0;
 }
 
-int main(int argc, char **argv) {
-  if (argc >= 4 && !strcmp(argv[1], "accept")) return accept_mode(atoi(argv[2]), atof(argv[3]));
-  if (argc < 7 || strcmp(argv[1], "connect")) {
-    fprintf(stderr, "usage: observe_flood connect IP PORT SECONDS RATE INFLIGHT | accept PORT SECONDS\n");
-    return 1;
-  }
-  struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[3]))};
-  if (inet_pton(AF_INET, argv[2], &dst.sin_addr) != 1) {
-    fprintf(stderr, "observe_flood: bad address %.40s\n", argv[2]);
-    return 2;
-  }
-  double secs = atof(argv[4]), rate = atof(argv[5]);
-  int inflight = atoi(argv[6]);
-  struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)inflight + 64) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
-  }
+/* One client's loop: res[0] completed, res[1] failed; returns its seconds. */
+static double flood(struct sockaddr_in dst, double secs, double rate, int inflight, long res[2]) {
   int ep = epoll_create1(0);
   struct linger lg = {1, 0};
   long started = 0, done = 0, failed = 0, open = 0;
@@ -117,6 +123,50 @@ int main(int argc, char **argv) {
       open--;
     }
   }
-  printf("%ld %ld %.3f\n", done, failed, now() - t0);
+  res[0] = done;
+  res[1] = failed;
+  return now() - t0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 4 && !strcmp(argv[1], "accept"))
+    return accept_mode(atoi(argv[2]), atof(argv[3]), argc >= 5 && atoi(argv[4]) > 1 ? atoi(argv[4]) : 1);
+  if (argc < 7 || strcmp(argv[1], "connect")) {
+    fprintf(stderr, "usage: observe_flood connect IP PORT SECONDS RATE INFLIGHT [PROCS] | accept PORT SECONDS [PROCS]\n");
+    return 1;
+  }
+  struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[3]))};
+  if (inet_pton(AF_INET, argv[2], &dst.sin_addr) != 1) {
+    fprintf(stderr, "observe_flood: bad address %.40s\n", argv[2]);
+    return 2;
+  }
+  double secs = atof(argv[4]), rate = atof(argv[5]);
+  int inflight = atoi(argv[6]);
+  int procs = argc >= 8 && atoi(argv[7]) > 1 ? atoi(argv[7]) : 1;
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)inflight + 64) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  int fds[2];
+  if (pipe(fds) < 0) return 2;
+  for (int i = 0; i < procs; i++) {
+    if (fork() != 0) continue;
+    close(fds[0]);
+    long r[3];
+    double t = flood(dst, secs, rate / procs, inflight / procs > 0 ? inflight / procs : 1, r);
+    r[2] = (long)(t * 1000);
+    return write(fds[1], r, sizeof r) == sizeof r ? 0 : 1;
+  }
+  close(fds[1]);
+  long done = 0, failed = 0, ms = 0, r[3];
+  while (read(fds[0], r, sizeof r) == sizeof r) {
+    done += r[0];
+    failed += r[1];
+    if (r[2] > ms) ms = r[2];
+  }
+  while (wait(NULL) > 0) {
+  }
+  printf("%ld %ld %.3f\n", done, failed, ms / 1000.0);
   return 0;
 }

@@ -1,9 +1,13 @@
 # `podnet verify`'s kernel probe client (src/linux/probe.ts): runs inside one source
 # network namespace (`ip netns exec NS python3 verify_client.py`), all of that source's
 # flows on a thread pool.
-# stdin: {"tcp": s, "udp": s, "flows": [{id, probe, dst, port, tries, expect, name, qname}]}
+# stdin: {"tcp": s, "udp": s, "workers": n, "flows": [{id, probe, dst, port, tries, expect, name, qname, netns}]}
 # stdout: one JSON line per flow: {"id", "counts": {outcome: n}, "tries"}
-import json, socket, struct, sys, errno, random, threading
+# A flow with "netns" runs from that podnet namespace instead: its thread enters it first
+# (setns(2) is per thread; a socket stays in the namespace it was made in), so one client
+# started in any podnet namespace serves the socket probes of hundreds of pods. Name
+# lookups need the pod's /etc/resolv.conf (ip netns exec's mount namespace): not so.
+import ctypes, os, json, socket, struct, sys, errno, random, threading
 from concurrent.futures import ThreadPoolExecutor
 cfg = json.load(sys.stdin)
 TCP, UDP = cfg["tcp"], cfg["udp"]
@@ -93,7 +97,26 @@ def name_http(f):
     r = resolve(f)
     if not r.startswith("answer "): return r
     return http(dict(f, dst=r[len("answer "):].split(",")[0]))
+libc = ctypes.CDLL(None, use_errno=True)
+def enter(ns):
+    if "/" in ns or not ns.startswith("podnet-"): raise OSError("not a podnet namespace: " + ns)
+    fd = os.open("/run/netns/" + ns, os.O_RDONLY)
+    try:
+        if libc.setns(fd, 0x40000000) != 0:  # CLONE_NEWNET
+            e = ctypes.get_errno(); raise OSError(e, "setns " + ns + ": " + os.strerror(e))
+    finally:
+        os.close(fd)
 def run(f):
+    try:
+        if f.get("netns"):
+            if f["probe"] in ("resolve", "name-http"): raise OSError("a name lookup needs ip netns exec")
+            enter(f["netns"])
+    except Exception as e:
+        # No probe from a namespace not entered: it would leave from the previous one.
+        line = json.dumps({"id": f["id"], "counts": {"error:netns:" + str(e): 1}, "tries": 0})
+        with lock:
+            sys.stdout.write(line + "\n"); sys.stdout.flush()
+        return
     counts, tries = {}, 0
     want = set(f["expect"])
     for i in range(f["tries"]):
@@ -107,5 +130,5 @@ def run(f):
     line = json.dumps({"id": f["id"], "counts": counts, "tries": tries})
     with lock:
         sys.stdout.write(line + "\n"); sys.stdout.flush()
-with ThreadPoolExecutor(max_workers=min(24, max(1, len(cfg["flows"])))) as ex:
+with ThreadPoolExecutor(max_workers=min(cfg.get("workers", 24), max(1, len(cfg["flows"])))) as ex:
     list(ex.map(run, cfg["flows"]))
