@@ -1,27 +1,35 @@
 // `npm run bench:kernel` (Linux, root):
 //  1. bring-up and teardown of 3 nodes × 100 pods;
 //  2. pod-to-pod TCP throughput (iperf3) on one node, across nodes over VXLAN and across
-//     nodes over host-gw, as ratios to a bare veth pair measured in the same run;
+//     nodes over host-gw, as ratios to a bare veth pair measured in the same run; then the
+//     same through Cilium's BPF path (podnet's programs at tc: bpf_lxc redirect on one node,
+//     the cilium_vxlan tunnel across nodes) next to a bare veth measured right after;
 //  3. the first-packet latency to a ClusterIP when the node holds 1,000, 5,000 and 10,000
-//     Services (one endpoint each), kube-proxy in iptables vs nftables mode: one node, a
+//     Services (one endpoint each), kube-proxy in iptables vs nftables mode vs Cilium's BPF
+//     service lookup (kube-proxy replacement: the lb4 maps filled with the N Services, the
+//     DNAT in cil_from_container at the client's lxc): one node, a
 //     client pod and a server pod; the TCP connect time (SYN → SYN-ACK: the SYN is the
-//     connection's first packet, the one that walks the NAT rules) over many fresh
-//     connections to randomly chosen Services, median and p99, next to a direct
+//     connection's first packet, the one that walks the NAT rules or the lb4 lookup) over
+//     many fresh connections to randomly chosen Services, median and p99, next to a direct
 //     connection to the pod IP (no DNAT) as the floor.
 //  4. `diagnose --name` on a running cluster of ~300 pods: one pair, and --all (diagnose-kernel.ts).
 //  5. the ingress controller's nginx reloaded by `apply --name` under a request loop (ingress-kernel.ts).
 //  6. external domain through the LoadBalancer IP and the ingress controller vs the Service's
 //     cluster name, from one pod to the same backend: connect + request p50/p99, the ratio
 //     (ingress-kernel.ts externalBench).
-// `npm run bench:kernel -- diagnose` (or bringup, services, ingress, external) runs only those sections.
+// `npm run bench:kernel -- diagnose` (or bringup, bpf, services, ingress, external) runs only those
+// sections (bpf: section 2's Cilium part).
 // Everything runs inside podnet namespaces and is removed at the end (also on failure).
 // Bounded: iperf3 runs BENCH_IPERF_SECONDS each; BENCH_CONNECTS connections per case.
+// BENCH_SVC_MODES (default iptables,nftables,cilium) picks section 3's modes; BENCH_NAME_PREFIX
+// is prepended to every cluster name (parallel developers tell their clusters apart).
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClusterState } from "../src/control/state.js";
 import type { DataplaneIR } from "../src/ir/types.js";
+import { bpfMissing } from "../src/linux/bpf.js";
 import { down, up } from "../src/linux/cluster.js";
 import { createRunner } from "../src/linux/exec.js";
 import { fixtureIR } from "../src/linux/fixture.js";
@@ -36,7 +44,13 @@ const PODS = Number(process.env.BENCH_PODS_PER_NODE ?? 100);
 const SECONDS = Number(process.env.BENCH_IPERF_SECONDS ?? 3);
 const SVC_SIZES = (process.env.BENCH_SVC_SIZES ?? "1000,5000,10000").split(",").map(Number);
 const CONNECTS = Number(process.env.BENCH_CONNECTS ?? 2000);
-const cluster = "bench";
+const SVC_MODES = (process.env.BENCH_SVC_MODES ?? "iptables,nftables,cilium").split(",") as (
+  | "iptables"
+  | "nftables"
+  | "cilium"
+)[];
+const PREFIX = process.env.BENCH_NAME_PREFIX ?? "";
+const cluster = `${PREFIX}bench`;
 const runner = createRunner();
 
 async function iperf(serverNs: string, clientNs: string, serverIp: string): Promise<number> {
@@ -146,10 +160,18 @@ async function serviceScale(): Promise<void> {
       join(dir, "c.yaml"),
       "apiVersion: podnet.dev/v1alpha1\nkind: Cluster\nname: bench-svc\nnodes:\n  - name: node-1\n",
     );
+    // The same cluster as Cilium (kube-proxy replacement: its default, kubeProxyMode none).
+    writeFileSync(
+      join(dir, "c-cilium.yaml"),
+      "apiVersion: podnet.dev/v1alpha1\nkind: Cluster\nname: bench-svc\nnodes:\n  - name: node-1\nnetworking:\n  cni: cilium\n",
+    );
     const { loadCluster } = await import("../src/index.js");
     const { buildIR } = await import("../src/dataplane/build.js");
     let t = performance.now();
     const { state: full } = await loadCluster({ files: [join(dir, "m.yaml")], config: join(dir, "c.yaml") });
+    const fullCilium = SVC_MODES.includes("cilium")
+      ? (await loadCluster({ files: [join(dir, "m.yaml")], config: join(dir, "c-cilium.yaml") })).state
+      : full;
     console.log(
       `service scale: cluster state with ${max} Services computed in ${((performance.now() - t) / 1000).toFixed(1)} s`,
     );
@@ -157,7 +179,7 @@ async function serviceScale(): Promise<void> {
       [
         "SERVICES",
         "MODE",
-        "UP (rules loaded)",
+        "UP (rules / maps loaded)",
         "RANDOM SVC p50",
         "RANDOM SVC p99",
         "FIRST-RULE SVC p50",
@@ -168,15 +190,21 @@ async function serviceScale(): Promise<void> {
     for (const n of SVC_SIZES) {
       // The first n Services (the control plane's result for n would be the same objects).
       const keep = (name: string) => !/^s\d+$/.test(name) || Number(name.slice(1)) < n;
-      const sub: ClusterState = {
-        ...full,
-        services: full.services.filter((s) => keep(s.name)),
-        endpointSlices: full.endpointSlices.filter((e) => keep(e.serviceName)),
+      const subOf = (f: ClusterState): ClusterState => ({
+        ...f,
+        services: f.services.filter((s) => keep(s.name)),
+        endpointSlices: f.endpointSlices.filter((e) => keep(e.serviceName)),
+      });
+      const sub = subOf(full);
+      const subCilium = subOf(fullCilium);
+      // The client's targets: the Services' ClusterIPs, the server pod's IP, the best case.
+      const targets = (st: ClusterState, best?: string) => {
+        const ips = st.services.filter((s) => /^s\d+$/.test(s.name)).map((s) => s.clusterIP!);
+        writeFileSync(join(dir, "ips"), ips.join("\n"));
+        writeFileSync(join(dir, "pod"), st.pods.find((p) => p.name === "srv")!.podIP!);
+        writeFileSync(join(dir, "best"), best ?? ips[0]);
+        return ips;
       };
-      const ips = sub.services.filter((s) => /^s\d+$/.test(s.name)).map((s) => s.clusterIP!);
-      writeFileSync(join(dir, "ips"), ips.join("\n"));
-      const srv = sub.pods.find((p) => p.name === "srv")!;
-      writeFileSync(join(dir, "pod"), srv.podIP!);
       // iptables' best case: the Service whose rule comes first in KUBE-SERVICES (the chain is matched rule by rule).
       const ipt = netfilterRenderers.iptables(
         buildIR({
@@ -184,18 +212,24 @@ async function serviceScale(): Promise<void> {
           config: { ...sub.config, networking: { ...sub.config.networking, kubeProxyMode: "iptables" } },
         }).nodes[0].ns.netfilter.iptables,
       );
-      const ipSet = new Set(ips);
+      const ipSet = new Set(targets(sub));
       const first = [...ipt.matchAll(/^-A KUBE-SERVICES .*?-d (\d+\.\d+\.\d+\.\d+)\/32/gm)]
         .map((m) => m[1])
         .find((ip) => ipSet.has(ip));
-      writeFileSync(join(dir, "best"), first ?? ips[0]);
-      for (const mode of ["iptables", "nftables"] as const) {
-        const st: ClusterState = {
-          ...sub,
-          config: { ...sub.config, networking: { ...sub.config.networking, kubeProxyMode: mode } },
-        };
+      for (const mode of SVC_MODES) {
+        if (mode === "cilium" && bpfMissing()) {
+          console.log(`  ${n} Services, cilium skipped: ${bpfMissing()}`);
+          continue;
+        }
+        // Cilium: a hash lookup (lb4_lookup_service) has no first rule: "best" is just the first Service.
+        if (mode === "cilium") targets(subCilium);
+        else targets(sub, first);
+        const st: ClusterState =
+          mode === "cilium"
+            ? subCilium
+            : { ...sub, config: { ...sub.config, networking: { ...sub.config.networking, kubeProxyMode: mode } } };
         const ir = buildIR(st);
-        const name = "bench-svc";
+        const name = `${PREFIX}bench-svc`;
         await down(name);
         try {
           t = performance.now();
@@ -250,7 +284,7 @@ async function serviceScale(): Promise<void> {
             .trimEnd(),
       );
     console.log(
-      "  RANDOM SVC: a random Service each time; FIRST-RULE SVC: the Service of the first KUBE-SERVICES rule (iptables' best case);\n" +
+      "  RANDOM SVC: a random Service each time; FIRST-RULE SVC: the Service of the first KUBE-SERVICES rule (iptables' best case; cilium: the first Service);\n" +
         "  POD IP: the server pod directly, no DNAT (iptables still walks all of KUBE-SERVICES for it: its worst case).",
     );
   } finally {
@@ -268,6 +302,7 @@ async function main() {
     process.exit(process.env.PODNET_REQUIRE_KERNEL === "1" ? 1 : 0);
   }
   if (wanted("bringup")) await bringupAndThroughput();
+  if (wanted("bpf")) await ciliumThroughput();
   if (wanted("services")) await serviceScale();
   if (wanted("diagnose")) await diagnoseBench();
   if (wanted("ingress")) await ingressBench();
@@ -300,7 +335,7 @@ async function bringupAndThroughput() {
     await down(cluster);
   }
   // Cross node over host-gw: the same fixture, routed through the node addresses.
-  const hg = "bench-hg";
+  const hg = `${PREFIX}bench-hg`;
   await down(hg);
   try {
     await up({ cluster: hg, ir: hostGw(fixtureIR(hg, { nodes: 2, podsPerNode: 1 })), supervise: false });
@@ -312,6 +347,49 @@ async function bringupAndThroughput() {
     );
   } finally {
     await down(hg);
+  }
+}
+
+/**
+ * Section 2 through Cilium's BPF path: two nodes, two pods on the first and one on the second
+ * (spec.nodeName), Cilium over VXLAN with kube-proxy replacement; iperf3 pod to pod on one
+ * node (cil_from_container → the peer's lxc, bpf_lxc's local delivery) and across nodes
+ * (cil_from_container → cilium_vxlan with the ipcache's tunnel endpoint → cil_from_overlay),
+ * each as a ratio to a bare veth pair measured in the same cluster right after.
+ */
+async function ciliumThroughput(): Promise<void> {
+  const missing = bpfMissing();
+  if (missing) return void console.log(`Cilium throughput skipped: ${missing}`);
+  const g = (x: number) => `${(x / 1e9).toFixed(2)} Gbit/s`;
+  const dir = mkdtempSync(join(tmpdir(), "podnet-bench-bpf-"));
+  const name = `${PREFIX}bench-bpf`;
+  try {
+    const pod = (p: string, node: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: ${p}}\nspec:\n  nodeName: ${node}\n  containers: [{name: c, image: agnhost}]\n`;
+    writeFileSync(join(dir, "m.yaml"), [pod("a1", "node-1"), pod("a2", "node-1"), pod("b1", "node-2")].join("---\n"));
+    writeFileSync(
+      join(dir, "c.yaml"),
+      "apiVersion: podnet.dev/v1alpha1\nkind: Cluster\nname: bench-bpf\nnodes:\n  - name: node-1\n  - name: node-2\nnetworking:\n  cni: cilium\n  backend: vxlan\n",
+    );
+    const { loadCluster } = await import("../src/index.js");
+    const { buildIR } = await import("../src/dataplane/build.js");
+    const { state } = await loadCluster({ files: [join(dir, "m.yaml")], config: join(dir, "c.yaml") });
+    const ip = (p: string) => state.pods.find((x) => x.name === p)!.podIP!;
+    await down(name);
+    try {
+      await up({ cluster: name, ir: buildIR(state), supervise: false, render: { netfilter: netfilterRenderers } });
+      const ns = (p: string) => nsName(name, `pod/default/${p}`);
+      const same = await iperf(ns("a1"), ns("a2"), ip("a1"));
+      const cross = await iperf(ns("a1"), ns("b1"), ip("a1"));
+      const bare = await bareVeth(name);
+      console.log(
+        `iperf3 TCP (${SECONDS} s) through Cilium's BPF path: same node (lxc → lxc) ${g(same)} = ${(same / bare).toFixed(2)}×; cross node (cilium_vxlan) ${g(cross)} = ${(cross / bare).toFixed(2)}× a bare veth measured just after (${g(bare)})`,
+      );
+    } finally {
+      await down(name);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -162,27 +162,35 @@ function policyOracle(state: ClusterState): FlavorContext["policy"] {
  * (connection refused), the case https://kubernetes.io/docs/tasks/debug/debug-application/debug-service/#is-the-kube-proxy-working
  * has one check the targetPort against (podnet's pod servers, too, serve these listeners only).
  */
-function targetedPorts(state: ClusterState): Map<string, Map<string, string>> {
+function targetedPorts(state: ClusterState): Map<string, string[]> {
   let m = targetedCache.get(state);
   if (m) return m;
+  // Per pod IP a flat [key, Service, key, Service, …] list (a pod has a few: a Map per pod
+  // IP was 140,000 Maps at 10,000 Services).
   m = new Map();
   for (const sl of state.endpointSlices) {
     if (sl.addressType !== "IPv4" || !sl.serviceName) continue;
+    // The keys and the name once per slice, not per address (700,000 strings at 10,000 Services).
+    const keys: string[] = [];
+    for (const p of sl.ports) if (p.port) keys.push(`${p.protocol ?? "TCP"}/${p.port}`);
+    if (!keys.length) continue;
+    const svc = `Service ${sl.namespace}/${sl.serviceName}`;
     for (const e of sl.endpoints)
       for (const ip of e.addresses) {
         let ports = m.get(ip);
-        if (!ports) m.set(ip, (ports = new Map()));
-        for (const p of sl.ports)
-          if (p.port) {
-            const k = `${p.protocol ?? "TCP"}/${p.port}`;
-            if (!ports.has(k)) ports.set(k, `Service ${sl.namespace}/${sl.serviceName}`);
-          }
+        if (!ports) m.set(ip, (ports = []));
+        for (const k of keys) if (!hasKey(ports, k)) ports.push(k, svc);
       }
   }
   targetedCache.set(state, m);
   return m;
 }
-const targetedCache = new WeakMap<ClusterState, Map<string, Map<string, string>>>();
+const targetedCache = new WeakMap<ClusterState, Map<string, string[]>>();
+
+function hasKey(pairs: string[], k: string): boolean {
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === k) return true;
+  return false;
+}
 
 function listenersOf(pod: PodState, state?: ClusterState): Listener[] {
   const out = declaredListeners(pod);
@@ -192,7 +200,9 @@ function listenersOf(pod: PodState, state?: ClusterState): Listener[] {
     silent && state && pod.podIP && !pod.spec.hostNetwork ? targetedPorts(state).get(pod.podIP) : undefined;
   if (!wanted) return out;
   const first = silent?.name ?? "<unnamed>";
-  for (const [k, svc] of wanted) {
+  for (let i = 0; i < wanted.length; i += 2) {
+    const k = wanted[i];
+    const svc = wanted[i + 1];
     const [protocol, port] = [k.slice(0, k.indexOf("/")), Number(k.slice(k.indexOf("/") + 1))];
     if (out.some((l) => l.port === port && l.protocol === protocol)) continue;
     out.push({

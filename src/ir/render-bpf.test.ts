@@ -11,23 +11,29 @@ const b: NodeBpf = {
   kubeProxyReplacement: true,
   nodePortMode: "snat",
   identities: [{ id: 12001, labels: ["k8s:app=client", "k8s:io.kubernetes.pod.namespace=default"] }],
-  services: [
-    {
-      address: "10.96.0.10",
-      port: 53,
-      protocol: "UDP",
-      revNat: 2,
-      backends: [1],
-      flags: ["ClusterIP", "non-routable"],
-      service: "kube-system/kube-dns:dns",
-    },
-  ],
+  services: {
+    local: [],
+    cluster: [
+      {
+        address: "10.96.0.10",
+        port: 53,
+        protocol: "UDP",
+        revNat: 2,
+        backends: [1],
+        flags: ["ClusterIP", "non-routable"],
+        service: "kube-system/kube-dns:dns",
+      },
+    ],
+  },
   backends: [{ id: 1, address: "10.244.1.7", port: 53, protocol: "UDP", state: "active" }],
-  revNat: [{ id: 2, address: "10.96.0.10", port: 53 }],
-  ipcache: [
-    { prefix: "10.244.2.9/32", identity: 23452, tunnelEndpoint: "172.18.0.4" },
-    { prefix: "0.0.0.0/0", identity: 2 },
-  ],
+  revNat: { cluster: [{ id: 2, address: "10.96.0.10", port: 53 }], local: [] },
+  ipcache: {
+    local: [],
+    cluster: [
+      { prefix: "10.244.2.9/32", identity: 23452, tunnelEndpoint: "172.18.0.4" },
+      { prefix: "0.0.0.0/0", identity: 2 },
+    ],
+  },
   endpoints: [],
   policy: { 1478: [{ identity: 12001, direction: "ingress", protocol: "TCP", port: 8080, by: "x" }] },
 };

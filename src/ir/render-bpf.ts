@@ -5,6 +5,7 @@
 // endpoint id), which is what `cilium-dbg … | sort` would show.
 
 import { ipToInt } from "../net/ipv4.js";
+import { ipcacheList, serviceList } from "./bpf.js";
 import type { BpfIdentity, BpfPolicyEntry, NodeBpf } from "./types.js";
 
 /** text/tabwriter.NewWriter(w, 5, 0, 3, ' ', 0): each column as wide as its widest cell + 3. */
@@ -23,7 +24,7 @@ const addrKey = (a: string) => ipToInt(a) >>> 0;
 export function renderLbList(b: NodeBpf): string {
   const backends = new Map(b.backends.map((x) => [x.id, x]));
   const rows: string[][] = [["SERVICE ADDRESS", "BACKEND ADDRESS (REVNAT_ID) (SLOT)"]];
-  const svcs = [...b.services].sort(
+  const svcs = serviceList(b).sort(
     (x, y) => addrKey(x.address) - addrKey(y.address) || x.port - y.port || x.protocol.localeCompare(y.protocol),
   );
   for (const s of svcs) {
@@ -43,7 +44,7 @@ export function renderLbList(b: NodeBpf): string {
 /** `cilium-dbg bpf ipcache list`. */
 export function renderIpcache(b: NodeBpf): string {
   const rows: string[][] = [["IP PREFIX/ADDRESS", "IDENTITY"]];
-  const es = [...b.ipcache].sort((x, y) => {
+  const es = ipcacheList(b).sort((x, y) => {
     const [xa, xl] = x.prefix.split("/");
     const [ya, yl] = y.prefix.split("/");
     return addrKey(xa) - addrKey(ya) || Number(yl) - Number(xl);

@@ -513,6 +513,20 @@ export interface BpfPolicyEntry {
   by: string;
 }
 
+/**
+ * A BPF map that is nearly the same on every node (Cilium's ipcache and lb maps: each agent
+ * fills them from the same cluster-wide caches, pkg/ipcache and pkg/loadbalancer). `cluster`
+ * is one array, the same object in every node's NodeBpf (5,000 nodes × 150,000 ipcache
+ * entries do not fit as copies); `local` is what this node has of its own (an entry whose key
+ * is in `cluster` replaces it, the others are added); `omit` lists keys of `cluster` this node
+ * has no entry for. ir/bpf.ts lists a node's whole map.
+ */
+export interface BpfNodeMap<T> {
+  cluster: readonly T[];
+  local: readonly T[];
+  omit?: readonly string[];
+}
+
 /** The BPF state of one node. */
 export interface NodeBpf {
   /** The router IP (cilium_host's address, CiliumInternalIP). */
@@ -523,11 +537,16 @@ export interface NodeBpf {
   kubeProxyReplacement: boolean;
   /** NodePort mode ("snat": replies return through the load-balancing node). */
   nodePortMode: "snat";
-  identities: BpfIdentity[];
-  services: BpfLbService[];
-  backends: BpfLbBackend[];
-  revNat: BpfRevNat[];
-  ipcache: BpfIpcacheEntry[];
+  /** Cluster-wide: the same array on every node. */
+  identities: readonly BpfIdentity[];
+  /** Keyed by frontend (address:port/protocol). */
+  services: BpfNodeMap<BpfLbService>;
+  /** Cluster-wide: the same array on every node. */
+  backends: readonly BpfLbBackend[];
+  /** Keyed by id. */
+  revNat: BpfNodeMap<BpfRevNat>;
+  /** Keyed by prefix. */
+  ipcache: BpfNodeMap<BpfIpcacheEntry>;
   endpoints: BpfEndpoint[];
   /** By endpoint id. */
   policy: Record<number, BpfPolicyEntry[]>;

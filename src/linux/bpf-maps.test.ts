@@ -27,33 +27,39 @@ const bpf: NodeBpf = {
   kubeProxyReplacement: true,
   nodePortMode: "snat",
   identities: [],
-  services: [
-    {
-      address: "10.96.0.10",
-      port: 53,
-      protocol: "UDP",
-      revNat: 2,
-      backends: [7, 9],
-      flags: ["ClusterIP", "non-routable"],
-      service: "kube-system/kube-dns:dns",
-    },
-    {
-      address: "0.0.0.0",
-      port: 30080,
-      protocol: "TCP",
-      revNat: 5,
-      backends: [],
-      flags: ["NodePort", "non-routable"],
-      service: "x",
-    },
-  ],
+  services: {
+    local: [],
+    cluster: [
+      {
+        address: "10.96.0.10",
+        port: 53,
+        protocol: "UDP",
+        revNat: 2,
+        backends: [7, 9],
+        flags: ["ClusterIP", "non-routable"],
+        service: "kube-system/kube-dns:dns",
+      },
+      {
+        address: "0.0.0.0",
+        port: 30080,
+        protocol: "TCP",
+        revNat: 5,
+        backends: [],
+        flags: ["NodePort", "non-routable"],
+        service: "x",
+      },
+    ],
+  },
   backends: [{ id: 7, address: "10.244.1.7", port: 53, protocol: "UDP", state: "active" }],
-  revNat: [{ id: 2, address: "10.96.0.10", port: 53 }],
-  ipcache: [
-    { prefix: "10.244.2.9/32", identity: 23452, tunnelEndpoint: "192.168.1.4" },
-    { prefix: "10.244.2.0/24", identity: 2, tunnelEndpoint: "192.168.1.4" },
-    { prefix: "0.0.0.0/0", identity: 2 },
-  ],
+  revNat: { cluster: [{ id: 2, address: "10.96.0.10", port: 53 }], local: [] },
+  ipcache: {
+    local: [],
+    cluster: [
+      { prefix: "10.244.2.9/32", identity: 23452, tunnelEndpoint: "192.168.1.4" },
+      { prefix: "10.244.2.0/24", identity: 2, tunnelEndpoint: "192.168.1.4" },
+      { prefix: "0.0.0.0/0", identity: 2 },
+    ],
+  },
   endpoints: [
     {
       id: 1478,

@@ -5,6 +5,7 @@
 // __be fields big-endian.
 
 import type { BpfLbService, BpfPolicyEntry, NodeBpf } from "../ir/types.js";
+import { ipcacheList, revNatList, serviceList } from "../ir/bpf.js";
 import { ipToInt, parseCidr } from "../net/ipv4.js";
 
 /** The maps podnet's programs read (pinned under these names). */
@@ -112,7 +113,7 @@ const lbKey = (s: BpfLbService, slot: number) =>
 /** cilium_lb4_services_v2: slot 0 {count, rev_nat_index, flags}, slot n {backend_id}. */
 export function serviceEntries(b: NodeBpf): MapEntry[] {
   const out: MapEntry[] = [];
-  for (const s of b.services) {
+  for (const s of serviceList(b)) {
     const flags = svcFlags(s);
     const val = (backend: number, count: number) =>
       new Bytes(12).u32(backend).u16(count).u16(s.revNat).u8(flags).u8(0).u16(0).done();
@@ -138,7 +139,7 @@ export function backendEntries(b: NodeBpf): MapEntry[] {
 }
 
 export function revNatEntries(b: NodeBpf): MapEntry[] {
-  return b.revNat.map((r) => ({
+  return revNatList(b).map((r) => ({
     key: new Bytes(2).u16(r.id).done(),
     value: new Bytes(8).ip(r.address).be16(r.port).u16(0).done(),
   }));
@@ -146,7 +147,7 @@ export function revNatEntries(b: NodeBpf): MapEntry[] {
 
 /** cilium_ipcache_v2 (LPM): prefixlen counts cluster_id, pad and family (32 bits) before the address. */
 export function ipcacheEntries(b: NodeBpf): MapEntry[] {
-  return b.ipcache.map((e) => {
+  return ipcacheList(b).map((e) => {
     const c = parseCidr(e.prefix.includes("/") ? e.prefix : `${e.prefix}/32`, true);
     return {
       key: new Bytes(12)

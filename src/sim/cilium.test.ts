@@ -54,7 +54,7 @@ const steps = (path: { hops: { steps: { action: string; detail: string }[] }[] }
 test("kubeProxyMode defaults to none for cilium: no kube-proxy rules, the lb maps hold the Services", () => {
   assert.equal(st.config.networking.kubeProxyMode, "none");
   const n = ir.nodes.find((x) => x.name === "worker-1")!;
-  assert.ok(n.bpf!.services.some((s) => s.flags.includes("ClusterIP") && s.port === 80));
+  assert.ok(n.bpf!.services.cluster.some((s) => s.flags.includes("ClusterIP") && s.port === 80));
   assert.equal(n.ns.netfilter.iptables.filter((l) => l.role === "kube-proxy").length, 0);
 });
 

@@ -57,9 +57,7 @@ const IGNORED_LABELS =
 export function identityLabels(state: ClusterState, pod: PodState): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(pod.labels)) if (!IGNORED_LABELS.test(k)) out.push(`k8s:${k}=${v}`);
-  const ns = state.namespaces.find((n) => n.name === pod.namespace);
-  for (const [k, v] of Object.entries({ "kubernetes.io/metadata.name": pod.namespace, ...(ns?.labels ?? {}) }))
-    out.push(`k8s:io.cilium.k8s.namespace.labels.${k}=${v}`);
+  for (const l of namespaceLabels(state, pod.namespace)) out.push(l);
   const sa = (pod.spec as { serviceAccountName?: string }).serviceAccountName ?? "default";
   out.push(`k8s:io.cilium.k8s.policy.cluster=default`);
   out.push(`k8s:io.cilium.k8s.policy.serviceaccount=${sa}`);
@@ -67,8 +65,22 @@ export function identityLabels(state: ClusterState, pod: PodState): string[] {
   return out.sort();
 }
 
+/** A namespace's identity labels, once per namespace (150,000 pods looked their namespace up in a list). */
+function namespaceLabels(state: ClusterState, namespace: string): string[] {
+  const byNs = shared(state, "cilium/ns-labels", () => new Map<string, string[]>());
+  let out = byNs.get(namespace);
+  if (out) return out;
+  const ns = state.namespaces.find((n) => n.name === namespace);
+  out = Object.entries({ "kubernetes.io/metadata.name": namespace, ...(ns?.labels ?? {}) }).map(
+    ([k, v]) => `k8s:io.cilium.k8s.namespace.labels.${k}=${v}`,
+  );
+  byNs.set(namespace, out);
+  return out;
+}
+
 interface Identities {
-  byPod: Map<string, number>;
+  /** By the pod object (a "ns/name" string key per pod cost a hash of a new string, 150,000 times). */
+  byPod: Map<PodState, number>;
   list: BpfIdentity[];
   /** A pod per identity (the policy layer evaluates a pod; pods of one identity agree on selectors). */
   sample: Map<number, PodState>;
@@ -87,7 +99,7 @@ export function identities(state: ClusterState): Identities {
       s.pods.push(p);
     }
     const used = new Set<number>();
-    const byPod = new Map<string, number>();
+    const byPod = new Map<PodState, number>();
     const list: BpfIdentity[] = [];
     const sample = new Map<number, PodState>();
     for (const key of [...sets.keys()].sort()) {
@@ -97,7 +109,7 @@ export function identities(state: ClusterState): Identities {
       used.add(id);
       list.push({ id, labels: s.labels });
       sample.set(id, s.pods[0]);
-      for (const p of s.pods) byPod.set(`${p.namespace}/${p.name}`, id);
+      for (const p of s.pods) byPod.set(p, id);
     }
     list.sort((a, b) => a.id - b.id);
     return { byPod, list, sample };
@@ -165,12 +177,23 @@ interface LbShared {
 function lbShared(state: ClusterState): LbShared {
   return shared(state, "cilium/lb", () => {
     const backends: BpfLbBackend[] = [];
-    const backendIds = new Map<string, BpfLbBackend>();
+    // Backends by (port, protocol), then by address as an int32: a string key made per
+    // endpoint address and Service port (720,000 at 10,000 Services) cost seconds.
+    const backendsAt = new Map<string, Map<number, BpfLbBackend>>();
     const services: BpfLbService[] = [];
     const revNat: BpfRevNat[] = [];
     const perNode: LbShared["perNode"] = [];
-    const podNode = new Map<string, string>();
-    for (const p of state.pods) if (p.podIP && p.nodeName && !p.spec.hostNetwork) podNode.set(p.podIP, p.nodeName);
+    // A pod's node by its address as an int32 (a small integer: no string hashing), made only
+    // if a slice endpoint lacks nodeName.
+    let podNode: Map<number, string> | null = null;
+    const nodeOf = (ipn: number): string | undefined => {
+      if (!podNode) {
+        podNode = new Map();
+        for (const p of state.pods)
+          if (p.podIP && p.nodeName && !p.spec.hostNetwork) podNode.set(ipToInt(p.podIP) | 0, p.nodeName);
+      }
+      return podNode.get(ipn);
+    };
     // A Service's slices by namespace/name, once (a scan of every slice per Service port was
     // quadratic: a minute at 10,000 Services).
     const slicesOf = new Map<string, (typeof state.endpointSlices)[number][]>();
@@ -214,18 +237,21 @@ function lbShared(state: ClusterState): LbShared {
         for (const sl of slicesOf.get(`${svc.namespace}/${svc.name}`) ?? []) {
           const port = sl.ports.find((p) => (p.name ?? "") === (sp.name ?? "") && p.protocol === sp.protocol);
           if (!port) continue;
+          const pk = `${port.port}/${protocol}`;
+          let at = backendsAt.get(pk);
+          if (!at) backendsAt.set(pk, (at = new Map()));
           for (const e of sl.endpoints) {
             // Cilium keeps ready endpoints in the slots; terminating ones only as a fallback.
             if (e.conditions.ready === false) continue;
             for (const ip of e.addresses) {
-              const key = `${ip}:${port.port}/${protocol}`;
-              let b = backendIds.get(key);
+              const ipn = ipToInt(ip) | 0;
+              let b = at.get(ipn);
               if (!b) {
                 b = { id: backends.length + 1, address: ip, port: port.port, protocol, state: "active" };
-                const n = e.nodeName ?? podNode.get(ip);
+                const n = e.nodeName ?? nodeOf(ipn);
                 if (n) b.node = n;
                 backends.push(b);
-                backendIds.set(key, b);
+                at.set(ipn, b);
               }
               if (!inBs.has(b)) {
                 inBs.add(b);
@@ -262,12 +288,12 @@ function lbShared(state: ClusterState): LbShared {
   });
 }
 
+/** The node's lb maps: the cluster-wide frontends (one array for every node) and its own (NodePort, Local). */
 function nodeLb(state: ClusterState, node: NodeState): Pick<NodeBpf, "services" | "revNat" | "backends"> {
   const sh = lbShared(state);
-  if (sh.perNode.length === 0) return sh;
-  const services = sh.services.slice();
-  const revNat = sh.revNat.slice();
-  let next = revNat.length + 1;
+  const services: BpfLbService[] = [];
+  const revNat: BpfRevNat[] = [];
+  let next = sh.revNat.length + 1;
   const add = (address: string, f: LbShared["perNode"][number], port: number, flags: string[], local: boolean) => {
     const bs = local ? f.backends.filter((b) => b.node === node.name) : f.backends;
     const id = next++;
@@ -290,20 +316,24 @@ function nodeLb(state: ClusterState, node: NodeState): Pick<NodeBpf, "services" 
       add("0.0.0.0", f, f.nodePort, ["NodePort", "non-routable"], f.local);
     }
   }
-  return { services, revNat, backends: sh.backends };
+  return {
+    services: { cluster: sh.services, local: services },
+    revNat: { cluster: sh.revNat, local: revNat },
+    backends: sh.backends,
+  };
 }
 
 // --- ipcache, endpoints, policy -------------------------------------------------------------
 
 /**
  * The ipcache as every node but the pods' own sees it (pods and router IPs behind their
- * node's tunnel endpoint, node IPs remote-node), built once per cluster: each node's map is
- * this list with its own few entries replaced (its pods local, its addresses host, no entry
- * for its own PodCIDR). Per node it costs a copy of the references, not 150,000 new entries.
+ * node's tunnel endpoint, node IPs remote-node), built once per cluster and shared by every
+ * node's NodeBpf: a node's own part is its few entries that differ (its pods local, its
+ * addresses host) and its own PodCIDR omitted.
  */
 interface IpcacheShared {
   entries: BpfIpcacheEntry[];
-  pod: Map<string, number>;
+  pod: Map<PodState, number>;
   node: Map<string, { ip: number; rip: number; cidr: number }>;
 }
 
@@ -311,19 +341,18 @@ function ipcacheShared(state: ClusterState, tunnel: boolean): IpcacheShared {
   return shared(state, `cilium/ipcache/${tunnel}`, () => {
     const ids = identities(state);
     const entries: BpfIpcacheEntry[] = [];
-    const pod = new Map<string, number>();
+    const pod = new Map<PodState, number>();
     const node = new Map<string, { ip: number; rip: number; cidr: number }>();
     const addrOf = new Map<string, string>();
     for (const n of state.nodes) addrOf.set(n.name, n.address);
     for (const p of state.pods) {
       if (!podHasOwnNs(p)) continue;
-      const key = `${p.namespace}/${p.name}`;
-      const e: BpfIpcacheEntry = { prefix: `${p.podIP}/32`, identity: ids.byPod.get(key)! };
+      const e: BpfIpcacheEntry = { prefix: `${p.podIP}/32`, identity: ids.byPod.get(p)! };
       if (tunnel) {
         const a = addrOf.get(p.nodeName!);
         if (a) e.tunnelEndpoint = a;
       }
-      pod.set(key, entries.length);
+      pod.set(p, entries.length);
       entries.push(e);
     }
     for (const n of state.nodes) {
@@ -340,31 +369,36 @@ function ipcacheShared(state: ClusterState, tunnel: boolean): IpcacheShared {
         entries.push({ prefix: n.podCIDR, identity: ID_WORLD, tunnelEndpoint: n.address });
       }
     }
-    const seen = new Set(entries.map((e) => e.prefix));
-    policyCidrs(state).forEach((c, i) => {
-      if (!seen.has(c)) entries.push({ prefix: c, identity: CIDR_ID_BASE + i });
-    });
+    const cidrs = policyCidrs(state);
+    if (cidrs.length) {
+      const seen = new Set(entries.map((e) => e.prefix));
+      cidrs.forEach((c, i) => {
+        if (!seen.has(c)) entries.push({ prefix: c, identity: CIDR_ID_BASE + i });
+      });
+    }
     entries.push({ prefix: "0.0.0.0/0", identity: ID_WORLD });
     return { entries, pod, node };
   });
 }
 
-function ipcacheOf(ctx: FlavorContext, node: NodeState, tunnel: boolean): BpfIpcacheEntry[] {
+function ipcacheOf(ctx: FlavorContext, node: NodeState, tunnel: boolean): NodeBpf["ipcache"] {
   const sh = ipcacheShared(ctx.state, tunnel);
   const at = sh.node.get(node.name);
-  const out = sh.entries.slice();
+  const local: BpfIpcacheEntry[] = [];
+  const omit: string[] = [];
+  const all = sh.entries;
   if (tunnel)
     for (const p of ctx.podsByNode.get(node.name) ?? []) {
-      const i = sh.pod.get(`${p.namespace}/${p.name}`);
-      if (i !== undefined) out[i] = { prefix: out[i].prefix, identity: out[i].identity };
+      const i = sh.pod.get(p);
+      if (i !== undefined) local.push({ prefix: all[i].prefix, identity: all[i].identity });
     }
   if (at) {
-    out[at.ip] = { prefix: out[at.ip].prefix, identity: ID_HOST };
-    if (at.rip >= 0) out[at.rip] = { prefix: out[at.rip].prefix, identity: ID_HOST };
+    local.push({ prefix: all[at.ip].prefix, identity: ID_HOST });
+    if (at.rip >= 0) local.push({ prefix: all[at.rip].prefix, identity: ID_HOST });
     // A node's own PodCIDR has no tunnel entry (its pods are local /32s).
-    if (at.cidr >= 0) out.splice(at.cidr, 1);
+    if (at.cidr >= 0) omit.push(all[at.cidr].prefix);
   }
-  return out;
+  return omit.length ? { cluster: all, local, omit } : { cluster: all, local };
 }
 
 /** An address inside `cidr` and outside every longer CIDR of `others` (what a CIDR identity stands for). */
@@ -378,21 +412,11 @@ function sampleIp(cidr: string, others: string[]): string {
 
 const WORLD_SAMPLES = ["203.0.113.1", "198.51.100.1", "192.0.2.1", "8.8.8.8", "1.1.1.1"];
 
-function policyEntries(
-  ctx: FlavorContext,
-  node: NodeState,
-  pod: PodState,
-  ids: Identities,
-): {
-  entries: BpfPolicyEntry[];
-  ingress: boolean;
-  egress: boolean;
-} {
-  const entries: BpfPolicyEntry[] = [];
-  const oracle = ctx.policy;
+/** The peers a node's policy entries are evaluated against: a pod per identity, the host, a remote node, the world, each CIDR. */
+function policyPeers(ctx: FlavorContext, node: NodeState, ids: Identities): [number, PodState | string][] {
   const cidrs = policyCidrs(ctx.state);
-  const peers: [number, PodState | string][] = [];
-  const add = (id: number, peer: PodState | string) => peers.push([id, peer]);
+  const out: [number, PodState | string][] = [];
+  const add = (id: number, peer: PodState | string) => out.push([id, peer]);
   for (const i of ids.list) add(i.id, ids.sample.get(i.id)!);
   add(ID_HOST, node.address);
   const remote = ctx.state.nodes.find((n) => n.name !== node.name);
@@ -400,11 +424,30 @@ function policyEntries(
   const world = WORLD_SAMPLES.find((w) => !cidrs.some((c) => cidrContains(parseCidr(c, true), ipToInt(w))));
   add(ID_WORLD, world ?? WORLD_SAMPLES[0]);
   cidrs.forEach((c, i) => add(CIDR_ID_BASE + i, sampleIp(c, cidrs)));
+  return out;
+}
+
+/**
+ * A pod's policy map. `peers` is asked only when a policy selects the pod (10,000 identities
+ * per pod otherwise, for nothing), and made once per node.
+ */
+function policyEntries(
+  ctx: FlavorContext,
+  pod: PodState,
+  peersOf: () => [number, PodState | string][],
+): {
+  entries: BpfPolicyEntry[];
+  ingress: boolean;
+  egress: boolean;
+} {
+  const entries: BpfPolicyEntry[] = [];
+  const oracle = ctx.policy;
   const side = (dir: "ingress" | "egress"): boolean => {
     if (!oracle || oracle.allowed(dir, pod, pod) === null) {
       entries.push({ identity: ID_UNKNOWN, direction: dir, by: `no NetworkPolicy selects the pod for ${dir}` });
       return false;
     }
+    const peers = peersOf();
     // allow-localhost (default "auto"): the host reaches its local endpoints (kubelet probes).
     if (dir === "ingress") entries.push({ identity: ID_HOST, direction: dir, by: "allow-localhost" });
     for (const [id, peer] of peers) {
@@ -429,6 +472,23 @@ function policyEntries(
   return { entries, ingress, egress };
 }
 
+const NO_LB: Pick<NodeBpf, "services" | "revNat" | "backends"> = {
+  services: { cluster: [], local: [] },
+  revNat: { cluster: [], local: [] },
+  backends: [],
+};
+
+/** Every identity (reserved, pods', CIDRs'): cluster-wide, one array for every node. */
+function identityList(state: ClusterState): readonly BpfIdentity[] {
+  return shared(state, "cilium/identity-list", () => {
+    const cidrIds: BpfIdentity[] = policyCidrs(state).map((c, i) => ({
+      id: CIDR_ID_BASE + i,
+      labels: [`cidr:${c}`, "reserved:world"],
+    }));
+    return [...RESERVED, ...identities(state).list, ...cidrIds];
+  });
+}
+
 export function nodeBpf(
   ctx: FlavorContext,
   node: NodeState,
@@ -439,12 +499,14 @@ export function nodeBpf(
   const epIds = endpointIds(ctx, node);
   const endpoints: BpfEndpoint[] = [];
   const policy: Record<number, BpfPolicyEntry[]> = {};
+  let peers: [number, PodState | string][] | null = null;
+  const peersOf = () => (peers ??= policyPeers(ctx, node, ids));
   for (const p of ctx.podsByNode.get(node.name) ?? []) {
     if (!podHasOwnNs(p)) continue;
     const key = `${p.namespace}/${p.name}`;
     const id = epIds.get(key)!;
-    const identity = ids.byPod.get(key)!;
-    const pol = policyEntries(ctx, node, p, ids);
+    const identity = ids.byPod.get(p)!;
+    const pol = policyEntries(ctx, p, peersOf);
     policy[id] = pol.entries;
     const ifName = p.hostIfName ?? `lxc${hexOf("sha256", p.containerID || podNsId(p)).slice(0, 12)}`;
     endpoints.push({
@@ -460,17 +522,13 @@ export function nodeBpf(
     });
   }
   endpoints.sort((a, b) => a.id - b.id);
-  const cidrIds: BpfIdentity[] = policyCidrs(state).map((c, i) => ({
-    id: CIDR_ID_BASE + i,
-    labels: [`cidr:${c}`, "reserved:world"],
-  }));
   const kpr = state.config.networking.kubeProxyMode === "none";
-  const lb = kpr ? nodeLb(state, node) : { services: [], backends: [], revNat: [] };
+  const lb = kpr ? nodeLb(state, node) : NO_LB;
   const out: NodeBpf = {
     routerIP: base.routerIP,
     kubeProxyReplacement: kpr,
     nodePortMode: "snat",
-    identities: [...RESERVED, ...ids.list, ...cidrIds],
+    identities: identityList(state),
     services: lb.services,
     backends: lb.backends,
     revNat: lb.revNat,

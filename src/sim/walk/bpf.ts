@@ -21,6 +21,7 @@ import type {
   BpfIpcacheEntry,
   BpfLbService,
   BpfPolicyEntry,
+  BpfRevNat,
   Link,
   NetNs,
   NodeBpf,
@@ -45,13 +46,24 @@ const ID_HOST = 1;
 const ID_WORLD = 2;
 const ID_REMOTE_NODE = 6;
 
-/** A node's maps, indexed once per NodeBpf (IR objects are read-only). */
+/** An ipcache prefix length: the cluster-wide entries (shared by every node) and the node's own (null: omitted). */
+interface IpcLen {
+  len: number;
+  mask: number;
+  m: Map<number, BpfIpcacheEntry> | undefined;
+  own: Map<number, BpfIpcacheEntry | null> | undefined;
+}
+
+/** A node's maps, indexed once per NodeBpf (IR objects are read-only); the cluster-wide parts once per cluster. */
 interface BpfIndex {
+  /** Frontends by `proto/address/port`: the node's own first, then the cluster's. */
+  svcOwn: Map<string, BpfLbService>;
   svc: Map<string, BpfLbService>;
   backends: Map<number, NodeBpf["backends"][number]>;
-  revNat: Map<number, NodeBpf["revNat"][number]>;
+  revNatOwn: Map<number, BpfRevNat>;
+  revNat: Map<number, BpfRevNat>;
   /** ipcache by prefix length (longest first), each by masked address. */
-  ipcache: { len: number; mask: number; m: Map<number, BpfIpcacheEntry> }[];
+  ipcache: IpcLen[];
   epByIp: Map<number, BpfEndpoint>;
   epById: Map<number, BpfEndpoint>;
   localAddrs: Set<number>;
@@ -59,32 +71,50 @@ interface BpfIndex {
   labels: Map<number, readonly string[]>;
 }
 const indexes = new WeakMap<NodeBpf, BpfIndex>();
+/** The cluster-wide parts' indexes, by the shared array (the same on every node: built once, not per node). */
+const sharedIdx = new WeakMap<readonly object[], unknown>();
+
+function sharedIndex<T extends object, R>(arr: readonly T[], make: (a: readonly T[]) => R): R {
+  let r = sharedIdx.get(arr) as R | undefined;
+  if (r === undefined) sharedIdx.set(arr, (r = make(arr)));
+  return r;
+}
+
+const svcKey = (s: BpfLbService) => `${s.protocol.toLowerCase()}/${ipToInt(s.address)}/${s.port}`;
+const maskOfLen = (len: number) => (len === 0 ? 0 : (~0 << (32 - len)) >>> 0);
+
+function byPrefix<T>(es: Iterable<[string, T]>): Map<number, Map<number, T>> {
+  const byLen = new Map<number, Map<number, T>>();
+  for (const [prefix, e] of es) {
+    const [a, l] = prefix.split("/");
+    const len = Number(l ?? 32);
+    let m = byLen.get(len);
+    if (!m) byLen.set(len, (m = new Map()));
+    m.set((ipToInt(a) & maskOfLen(len)) >>> 0, e);
+  }
+  return byLen;
+}
 
 function indexOf(b: NodeBpf, nodeAddr: string): BpfIndex {
   let x = indexes.get(b);
   if (x) return x;
-  const svc = new Map<string, BpfLbService>();
-  for (const s of b.services) svc.set(`${s.protocol.toLowerCase()}/${ipToInt(s.address)}/${s.port}`, s);
-  const byLen = new Map<number, Map<number, BpfIpcacheEntry>>();
-  for (const e of b.ipcache) {
-    const [a, l] = e.prefix.split("/");
-    const len = Number(l ?? 32);
-    const mask = len === 0 ? 0 : (~0 << (32 - len)) >>> 0;
-    let m = byLen.get(len);
-    if (!m) byLen.set(len, (m = new Map()));
-    m.set((ipToInt(a) & mask) >>> 0, e);
-  }
+  const cl = sharedIndex(b.ipcache.cluster, (a) => byPrefix(a.map((e) => [e.prefix, e] as [string, BpfIpcacheEntry])));
+  const own = byPrefix<BpfIpcacheEntry | null>([
+    ...b.ipcache.local.map((e) => [e.prefix, e] as [string, BpfIpcacheEntry]),
+    ...(b.ipcache.omit ?? []).map((p) => [p, null] as [string, null]),
+  ]);
+  const lens = [...new Set([...cl.keys(), ...own.keys()])].sort((p, q) => q - p);
   x = {
-    svc,
-    backends: new Map(b.backends.map((e) => [e.id, e])),
-    revNat: new Map(b.revNat.map((e) => [e.id, e])),
-    ipcache: [...byLen.entries()]
-      .sort((p, q) => q[0] - p[0])
-      .map(([len, m]) => ({ len, mask: len === 0 ? 0 : (~0 << (32 - len)) >>> 0, m })),
+    svcOwn: new Map(b.services.local.map((s) => [svcKey(s), s])),
+    svc: sharedIndex(b.services.cluster, (a) => new Map(a.map((s) => [svcKey(s), s]))),
+    backends: sharedIndex(b.backends, (a) => new Map(a.map((e) => [e.id, e]))),
+    revNatOwn: new Map(b.revNat.local.map((e) => [e.id, e])),
+    revNat: sharedIndex(b.revNat.cluster, (a) => new Map(a.map((e) => [e.id, e]))),
+    ipcache: lens.map((len) => ({ len, mask: maskOfLen(len), m: cl.get(len), own: own.get(len) })),
     epByIp: new Map(b.endpoints.map((e) => [ipToInt(e.ip), e])),
     epById: new Map(b.endpoints.map((e) => [e.id, e])),
     localAddrs: new Set([ipToInt(nodeAddr), ipToInt(b.routerIP)]),
-    labels: new Map(b.identities.map((i) => [i.id, i.labels])),
+    labels: sharedIndex(b.identities, (a) => new Map(a.map((i) => [i.id, i.labels]))),
   };
   indexes.set(b, x);
   return x;
@@ -234,10 +264,28 @@ export abstract class WalkBpf extends WalkDeliver {
 
   private lookupIpcache(x: BpfIndex, ip: number): BpfIpcacheEntry | undefined {
     for (const l of x.ipcache) {
-      const e = l.m.get((ip & l.mask) >>> 0);
-      if (e) return e;
+      const k = (ip & l.mask) >>> 0;
+      if (l.own !== undefined) {
+        const o = l.own.get(k);
+        if (o !== undefined) {
+          if (o !== null) return o;
+          continue; // omitted on this node: a shorter prefix answers
+        }
+      }
+      if (l.m !== undefined) {
+        const e = l.m.get(k);
+        if (e) return e;
+      }
     }
     return undefined;
+  }
+
+  private svcOf(x: BpfIndex, key: string): BpfLbService | undefined {
+    return x.svcOwn.get(key) ?? x.svc.get(key);
+  }
+
+  private revNatOf(x: BpfIndex, id: number): BpfRevNat | undefined {
+    return x.revNatOwn.get(id) ?? x.revNat.get(id);
   }
 
   private ipcacheText(e: BpfIpcacheEntry): string {
@@ -436,7 +484,7 @@ export abstract class WalkBpf extends WalkDeliver {
       );
       return this.afterLb(ns, inf, b, x, link, ep, pkt, P, true, reply.dir === "IN" ? reply.revNat : 0);
     }
-    const svc = b.kubeProxyReplacement ? x.svc.get(`${pkt.proto}/${pkt.dst}/${pkt.dport}`) : undefined;
+    const svc = b.kubeProxyReplacement ? this.svcOf(x, `${pkt.proto}/${pkt.dst}/${pkt.dport}`) : undefined;
     if (!svc) return this.afterLb(ns, inf, b, x, link, ep, pkt, P, false, 0);
     this.lbSelect(ns, inf, b, x, svc, pkt, P, ep.identity, () =>
       this.afterLb(ns, inf, b, x, link, ep, pkt, P, false, svc.revNat),
@@ -553,7 +601,7 @@ export abstract class WalkBpf extends WalkDeliver {
     if (dst?.tunnelEndpoint && b.tunnel) return this.encap(ns, inf, b, pkt, dst.tunnelEndpoint, ep.identity, P);
     if (isReply) {
       // A reply the datapath itself translated: bpf_fib_lookup + bpf_redirect_neigh, past netfilter.
-      const rn = revNat ? x.revNat.get(revNat) : undefined;
+      const rn = revNat ? this.revNatOf(x, revNat) : undefined;
       if (rn && rn.address !== "0.0.0.0") {
         const before = `${intToIp(pkt.src)}:${pkt.sport}`;
         pkt.src = ipToInt(rn.address);
@@ -601,7 +649,7 @@ export abstract class WalkBpf extends WalkDeliver {
           text: `cilium_ct4_global ${formatCtEntry(reply)}`,
         },
       );
-      const rn = reply.revNat && reply.dir === "OUT" ? x.revNat.get(reply.revNat) : undefined;
+      const rn = reply.revNat && reply.dir === "OUT" ? this.revNatOf(x, reply.revNat) : undefined;
       if (rn) {
         const before = `${intToIp(pkt.src)}:${pkt.sport}`;
         pkt.src = ipToInt(rn.address);
@@ -712,8 +760,8 @@ export abstract class WalkBpf extends WalkDeliver {
     if (!b.kubeProxyReplacement || pkt.inner !== undefined) return false;
     const P = "cil_from_netdev (bpf_host, tc ingress eth0)";
     if (this.nodePortReply(ns, inf, b, x, pkt, P)) return true;
-    let svc = x.svc.get(`${pkt.proto}/${pkt.dst}/${pkt.dport}`);
-    if (!svc && x.localAddrs.has(pkt.dst)) svc = x.svc.get(`${pkt.proto}/0/${pkt.dport}`);
+    let svc = this.svcOf(x, `${pkt.proto}/${pkt.dst}/${pkt.dport}`);
+    if (!svc && x.localAddrs.has(pkt.dst)) svc = this.svcOf(x, `${pkt.proto}/0/${pkt.dport}`);
     if (!svc || svc.flags.includes("ClusterIP")) return false;
     const src = this.lookupIpcache(x, pkt.src);
     const srcId = src ? src.identity : ID_WORLD;
