@@ -1,0 +1,106 @@
+/*
+ * One Cilium node's event reader for `podnet observe` (the part of the Cilium agent's
+ * monitor that reads the datapath's events for Hubble), in C with libbpf's ring_buffer API;
+ * compiled by bpf-events.ts when the observer starts (cc ... -lbpf).
+ * Reads the node's pinned BPF ring buffer cilium_events (bpf/lib/events.h: trace and drop
+ * notifications in Cilium's layouts, each followed by the packet's first bytes) and prints
+ * every record as it came, in hex, for bpf-events-parse.ts to decode.
+ * Losses: the programs count the records the ring had no room for in podnet_events_lost;
+ * its growth is reported as "L bpf N ring buffer full" (exact).
+ * Output lines (tab-separated):
+ *   B <unix time> <record hex>   L bpf <count> ring buffer full   R (reading)
+ * argv: the node's pinned maps directory.
+ */
+#define _GNU_SOURCE
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+
+/* struct trace_notify / drop_notify without the payload (bpf/lib/events.h). */
+#define TRACE_HDR 48
+#define DROP_HDR 40
+
+static volatile sig_atomic_t done;
+static void on_signal(int s) {
+  (void)s;
+  done = 1;
+}
+
+static int on_record(void *ctx, void *data, size_t size) {
+  (void)ctx;
+  const unsigned char *b = data;
+  if (size < 16) return 0;
+  size_t hdr = b[0] == 4 ? TRACE_HDR : b[0] == 1 ? DROP_HDR : 0;
+  if (!hdr || size < hdr) return 0;
+  size_t cap = (size_t)b[12] | (size_t)b[13] << 8; /* len_cap, little-endian */
+  size_t n = hdr + cap < size ? hdr + cap : size;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  static const char digits[] = "0123456789abcdef";
+  char hex[2 * 512 + 1];
+  if (n > 512) n = 512;
+  for (size_t i = 0; i < n; i++) {
+    hex[2 * i] = digits[b[i] >> 4];
+    hex[2 * i + 1] = digits[b[i] & 15];
+  }
+  hex[2 * n] = 0;
+  printf("B\t%lld.%06ld\t%s\n", (long long)ts.tv_sec, ts.tv_nsec / 1000, hex);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: bpf_events_reader <pinned maps dir>\n");
+    return 2;
+  }
+  prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the observer */
+  signal(SIGTERM, on_signal);
+  signal(SIGINT, on_signal);
+  static char buf[1 << 20];
+  setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/cilium_events", argv[1]);
+  int fd = bpf_obj_get(path);
+  if (fd < 0) {
+    fprintf(stderr, "bpf_events_reader: %s: %s\n", path, strerror(errno));
+    return 1;
+  }
+  snprintf(path, sizeof(path), "%s/podnet_events_lost", argv[1]);
+  int lost_fd = bpf_obj_get(path);
+  if (lost_fd < 0) {
+    fprintf(stderr, "bpf_events_reader: %s: %s\n", path, strerror(errno));
+    return 1;
+  }
+  struct ring_buffer *rb = ring_buffer__new(fd, on_record, NULL, NULL);
+  if (!rb) {
+    fprintf(stderr, "bpf_events_reader: ring_buffer__new: %s\n", strerror(errno));
+    return 1;
+  }
+  uint32_t key = 0;
+  uint64_t reported = 0;
+  /* What the ring lost before we started is not ours to report: start from its count. */
+  bpf_map_lookup_elem(lost_fd, &key, &reported);
+  printf("R\n");
+  fflush(stdout);
+  while (!done) {
+    int n = ring_buffer__poll(rb, 200);
+    if (n < 0 && n != -EINTR) {
+      printf("L\tbpf\t0\tring_buffer__poll: %s\n", strerror(-n));
+      break;
+    }
+    uint64_t lost = 0;
+    if (bpf_map_lookup_elem(lost_fd, &key, &lost) == 0 && lost > reported) {
+      printf("L\tbpf\t%llu\tring buffer full\n", (unsigned long long)(lost - reported));
+      reported = lost;
+    }
+    fflush(stdout);
+  }
+  ring_buffer__free(rb);
+  return 0;
+}
