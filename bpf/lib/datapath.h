@@ -40,6 +40,16 @@ static __always_inline void ct_monitor(struct ct_entry *e, struct pkt4 *p, int r
 	__u8 all = acc | (p->tcp_flags & CT_REPORT_FLAGS);
 	p->reason = reply ? TRACE_REASON_CT_REPLY : TRACE_REASON_CT_ESTABLISHED;
 	p->monitor = 0;
+	/* A SYN on a connection that saw FIN or RST: the tuple is reused (conntrack.h: the entry
+	 * "reopened", its flags start over and the packet is reported). */
+	if (!reply && (p->tcp_flags & 0x12) == 0x02 && ((e->tx_flags_seen | e->rx_flags_seen) & 0x05)) {
+		e->tx_flags_seen = 0x02;
+		e->rx_flags_seen = 0;
+		e->last_tx_report = now;
+		p->reason = TRACE_REASON_CT_REOPENED;
+		p->monitor = 1;
+		return;
+	}
 	if (*last + CT_REPORT_INTERVAL < now || all != acc) {
 		*seen = all;
 		*last = now;

@@ -30,6 +30,7 @@
 #define TRACE_REASON_CT_NEW 0
 #define TRACE_REASON_CT_ESTABLISHED 1
 #define TRACE_REASON_CT_REPLY 2
+#define TRACE_REASON_CT_REOPENED 4
 /* bpf/lib/common.h DROP_* (negated there; api/v1/flow/flow.proto DropReason numbers). */
 #define DROP_INVALID_SIP 132
 #define DROP_POLICY 133
@@ -81,7 +82,7 @@ struct drop_notify {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22);
+	__uint(max_entries, 1 << 23); /* 8 MiB: ~45,000 records */
 } cilium_events SEC(".maps");
 
 struct {

@@ -128,7 +128,9 @@ export function statusText(s: ObserveStatus): string {
 export function register(program: Command): void {
   program
     .command("observe")
-    .description("the running cluster's flow log, as hubble observe (conntrack events and NFLOG drops per node; root)")
+    .description(
+      "the running cluster's flow log, as hubble observe (conntrack events and NFLOG drops per node; a Cilium node's BPF events; root)",
+    )
     .option("--name <name>", "cluster name")
     .option("--from <pod>", "flows from this pod (ns/pod or pod)")
     .option("--to <pod|svc>", "flows to this pod or Service (ns/name or name)")

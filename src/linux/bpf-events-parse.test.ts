@@ -149,6 +149,15 @@ test("the reader's lines become Hubble's flows", async () => {
     compactLine(df, names),
     /default\/client:40001 \(ID:1430\) <> default\/db:5432 \(ID:61894\) Policy denied DROPPED \(TCP Flags: SYN\)$/,
   );
+  // A SYN on a tuple whose connection ended (FIN/RST seen): conntrack's reason 4, reopened.
+  const re = parseReaderLine(
+    line(trace(0, 4, 1430, 46281, frame(ip("client"), ip("web"), 40004, 8080, 0x02))),
+    "worker-2",
+  );
+  assert.ok(re?.kind === "event");
+  const [rf] = toFlows(re.event, names);
+  assert.equal(rf.trace_reason, "REOPENED");
+  assert.equal(rf.is_reply, false);
   // The world's reserved identity names an address outside the cluster.
   const w = parseReaderLine(line(trace(3, 0, 1430, 2, frame(ip("client"), "192.0.2.1", 40003, 443, 0x02))), "worker-1");
   assert.ok(w?.kind === "event");

@@ -55,7 +55,7 @@ export interface HubbleFlow {
   traffic_direction: "INGRESS" | "EGRESS" | "TRAFFIC_DIRECTION_UNKNOWN";
   trace_observation_point?: TraceObservationPoint;
   /** Cilium nodes: flow.proto TraceReason. */
-  trace_reason?: "NEW" | "ESTABLISHED" | "REPLY" | "RELATED" | "TRACE_REASON_UNKNOWN";
+  trace_reason?: "NEW" | "ESTABLISHED" | "REPLY" | "RELATED" | "REOPENED" | "TRACE_REASON_UNKNOWN";
   destination_service?: { name: string; namespace: string };
   ingress_denied_by?: { name: string; namespace: string }[];
   egress_denied_by?: { name: string; namespace: string }[];
@@ -152,8 +152,8 @@ const TRACE_POINTS: TraceObservationPoint[] = [
   "FROM_NETWORK",
   "TO_NETWORK",
 ];
-/** bpf/lib/trace.h trace_reason 0..3 → flow.proto TraceReason. */
-const TRACE_REASONS = ["NEW", "ESTABLISHED", "REPLY", "RELATED"] as const;
+/** bpf/lib/trace.h trace_reason 0..4 → flow.proto TraceReason. */
+const TRACE_REASONS = ["NEW", "ESTABLISHED", "REPLY", "RELATED", "REOPENED"] as const;
 /** Reserved identities' labels (pkg/identity/numericidentity.go). */
 const RESERVED: Record<number, string> = { 1: "reserved:host", 2: "reserved:world", 6: "reserved:remote-node" };
 
