@@ -59,7 +59,8 @@ int cil_from_netdev(struct __sk_buff *skb)
 	__be16 fe_port = p.dport, client_port = p.sport;
 	int r = lb4_local(skb, &p, svc, src_id);
 	if (r < 0)
-		return TC_ACT_SHOT; /* 158 SERVICE_BACKEND_NOT_FOUND */
+		return send_drop(skb, r == LB_NO_BACKEND ? DROP_NO_SERVICE : DROP_WRITE_ERROR, 0, src_id, ID_WORLD, 0,
+				 skb->ifindex);
 	struct endpoint_info *ep = lxc_lookup(p.daddr);
 	if (ep) /* a local backend: the client's address kept */
 		return deliver(skb, &p, ep, src_id, 1, (__u16)r);

@@ -9,6 +9,8 @@
  *   IPv4: conntrack (a reply skips policy) → service lookup + DNAT (kube-proxy replacement)
  *   → ipcache(dst) → egress policy → conntrack entry → a local endpoint: its ingress policy
  *   and bpf_redirect_peer; behind a tunnel: encapsulation; else the stack (legacy host routing).
+ *   Events (lib/events.h): a drop notification for every drop, a trace where the packet leaves
+ *   (to-endpoint, to-overlay, to-stack) when conntrack reports it.
  */
 #include "lib/datapath.h"
 #include <linux/if_arp.h>
@@ -62,7 +64,7 @@ int cil_from_container(struct __sk_buff *skb)
 	struct endpoint_info *ep = lxc_lookup(p.saddr);
 	struct node_config *cfg = node_cfg();
 	if (!ep || !cfg)
-		return TC_ACT_SHOT; /* DROP_INVALID_SIP: not this endpoint's address */
+		return send_drop(skb, DROP_INVALID_SIP, 0, 0, identity_of(p.daddr), 0, skb->ifindex);
 	__u32 my_id = ep->sec_id;
 	__u8 dir;
 	struct ct_entry *reply = ct_reply(skb, &p, &dir);
@@ -80,7 +82,8 @@ int cil_from_container(struct __sk_buff *skb)
 		if (svc) {
 			int r = lb4_local(skb, &p, svc, my_id);
 			if (r < 0)
-				return TC_ACT_SHOT; /* 158 SERVICE_BACKEND_NOT_FOUND */
+				return send_drop(skb, r == LB_NO_BACKEND ? DROP_NO_SERVICE : DROP_WRITE_ERROR, ep->lxc_id,
+						 my_id, ID_WORLD, 0, skb->ifindex);
 			rev = (__u16)r;
 			if (p.daddr == p.saddr && xlate4(skb, &p, 0, IPV4_LOOPBACK, 0) < 0)
 				return TC_ACT_SHOT; /* hairpin: lb4_local's loopback */
@@ -91,21 +94,31 @@ int cil_from_container(struct __sk_buff *skb)
 	__be32 tep = dst ? dst->tunnel_endpoint : 0;
 	if (!reply) {
 		if (!ct_known(&p, TUPLE_F_OUT) && !policy_allows(skb, ep, 1, dst_id, &p))
-			return TC_ACT_SHOT; /* 133 POLICY_DENIED */
+			return send_drop(skb, DROP_POLICY, ep->lxc_id, my_id, dst_id, 0, skb->ifindex);
 		ct_create(skb, &p, TUPLE_F_OUT, rev, my_id);
 	}
 	struct endpoint_info *local = lxc_lookup(p.daddr);
 	if (local)
 		return deliver(skb, &p, local, my_id, 1, 0);
-	if (tep && cfg->tunnel_ifindex)
-		return encap(skb, cfg, tep, my_id);
+	if (tep && cfg->tunnel_ifindex) {
+		int r = encap(skb, cfg, tep, my_id);
+		if (r != TC_ACT_SHOT && p.monitor)
+			send_trace(skb, TRACE_TO_OVERLAY, ep->lxc_id, my_id, dst_id, 0, cfg->tunnel_ifindex, p.reason);
+		return r;
+	}
 	/* A reply of a connection the datapath translated on the way in (NodePort). */
 	if (reply && dir == TUPLE_F_IN) {
 		/* The reply of a connection the datapath delivered here (NodePort): the frontend
 		 * again, then past netfilter to the FIB's next hop, as with BPF host routing. */
 		if (reply_rev_nat && rev_nat(skb, &p, reply_rev_nat) < 0)
-			return TC_ACT_SHOT;
-		return fib_redirect(skb, &p);
+			return send_drop(skb, DROP_WRITE_ERROR, ep->lxc_id, my_id, dst_id, 0, skb->ifindex);
+		int r = fib_redirect(skb, &p);
+		/* Cilium reports it to-network from cil_to_netdev, which podnet does not attach. */
+		if (r != TC_ACT_SHOT && p.monitor)
+			send_trace(skb, TRACE_TO_STACK, ep->lxc_id, my_id, dst_id, 0, skb->ifindex, p.reason);
+		return r;
 	}
+	if (p.monitor)
+		send_trace(skb, TRACE_TO_STACK, ep->lxc_id, my_id, dst_id, 0, skb->ifindex, p.reason);
 	return TC_ACT_OK;
 }

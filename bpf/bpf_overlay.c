@@ -16,7 +16,7 @@ int cil_from_overlay(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	struct bpf_tunnel_key key = {};
 	if (bpf_skb_get_tunnel_key(skb, &key, sizeof(key), 0) < 0)
-		return TC_ACT_SHOT; /* DROP_NO_TUNNEL_KEY */
+		return send_drop(skb, DROP_NO_TUNNEL_KEY, 0, 0, 0, 0, skb->ifindex);
 	__u32 src_id = (__u32)key.tunnel_id;
 	if (src_id == ID_HOST)
 		src_id = ID_REMOTE_NODE;

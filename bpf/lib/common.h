@@ -264,6 +264,9 @@ struct pkt4 {
 	__be32 saddr, daddr;
 	__be16 sport, dport;
 	__u8 proto;
+	__u8 tcp_flags; /* FIN SYN RST PSH ACK URG (the 14th byte of the TCP header) */
+	__u8 monitor;	/* conntrack says: report a trace of this packet (events.h) */
+	__u8 reason;	/* TRACE_REASON_* of the conntrack lookup */
 	__u32 l4off;
 };
 
@@ -282,6 +285,7 @@ static __always_inline int parse4(struct __sk_buff *skb, struct pkt4 *p)
 	p->proto = ip->protocol;
 	p->l4off = ETH_HLEN_ + ip->ihl * 4;
 	p->sport = p->dport = 0;
+	p->tcp_flags = p->monitor = p->reason = 0;
 	if (ip->protocol == IPPROTO_TCP || ip->protocol == IPPROTO_UDP) {
 		__be16 ports[2];
 		if (bpf_skb_load_bytes(skb, p->l4off, ports, 4) < 0)
@@ -289,6 +293,8 @@ static __always_inline int parse4(struct __sk_buff *skb, struct pkt4 *p)
 		p->sport = ports[0];
 		p->dport = ports[1];
 	}
+	if (ip->protocol == IPPROTO_TCP && bpf_skb_load_bytes(skb, p->l4off + 13, &p->tcp_flags, 1) < 0)
+		return -1;
 	return 0;
 }
 

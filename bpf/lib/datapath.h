@@ -8,6 +8,7 @@
 #define PODNET_DATAPATH_H
 
 #include "common.h"
+#include "events.h"
 
 static __always_inline void ct_tuple(struct ipv4_ct_tuple *t, struct pkt4 *p, __u8 flags, int reversed)
 {
@@ -25,6 +26,37 @@ static __always_inline void ct_count(struct ct_entry *e, struct __sk_buff *skb)
 	__sync_fetch_and_add(&e->bytes, skb->len);
 }
 
+/* Monitor aggregation (bpf/lib/conntrack.h __ct_update_timeout, --monitor-aggregation-flags
+ * syn,fin,rst): report when the direction sees a flag it had not, or every
+ * CT_REPORT_INTERVAL seconds of a connection's life. */
+#define CT_REPORT_INTERVAL 5
+#define CT_REPORT_FLAGS 0x07 /* FIN SYN RST */
+static __always_inline void ct_monitor(struct ct_entry *e, struct pkt4 *p, int reply)
+{
+	__u32 now = (__u32)(bpf_ktime_get_ns() / 1000000000ULL);
+	__u8 *seen = reply ? &e->rx_flags_seen : &e->tx_flags_seen;
+	__u32 *last = reply ? &e->last_rx_report : &e->last_tx_report;
+	__u8 acc = *seen;
+	__u8 all = acc | (p->tcp_flags & CT_REPORT_FLAGS);
+	p->reason = reply ? TRACE_REASON_CT_REPLY : TRACE_REASON_CT_ESTABLISHED;
+	p->monitor = 0;
+	/* A SYN on a connection that saw FIN or RST: the tuple is reused (conntrack.h: the entry
+	 * "reopened", its flags start over and the packet is reported). */
+	if (!reply && (p->tcp_flags & 0x12) == 0x02 && ((e->tx_flags_seen | e->rx_flags_seen) & 0x05)) {
+		e->tx_flags_seen = 0x02;
+		e->rx_flags_seen = 0;
+		e->last_tx_report = now;
+		p->reason = TRACE_REASON_CT_REOPENED;
+		p->monitor = 1;
+		return;
+	}
+	if (*last + CT_REPORT_INTERVAL < now || all != acc) {
+		*seen = all;
+		*last = now;
+		p->monitor = 1;
+	}
+}
+
 /* The entry this packet is the reply of (its tuple reversed): OUT first, then IN.
  * *dir says which one matched. */
 static __always_inline struct ct_entry *ct_reply(struct __sk_buff *skb, struct pkt4 *p, __u8 *dir)
@@ -38,8 +70,10 @@ static __always_inline struct ct_entry *ct_reply(struct __sk_buff *skb, struct p
 		e = bpf_map_lookup_elem(&cilium_ct4_global, &t);
 		*dir = TUPLE_F_IN;
 	}
-	if (e)
+	if (e) {
 		ct_count(e, skb);
+		ct_monitor(e, p, 1);
+	}
 	return e;
 }
 
@@ -52,9 +86,14 @@ static __always_inline int ct_create(struct __sk_buff *skb, struct pkt4 *p, __u8
 	struct ct_entry *e = bpf_map_lookup_elem(&cilium_ct4_global, &t);
 	if (e) {
 		ct_count(e, skb);
+		ct_monitor(e, p, 0);
 		return 1;
 	}
 	struct ct_entry n = {};
+	p->reason = TRACE_REASON_CT_NEW;
+	p->monitor = 1;
+	n.tx_flags_seen = p->tcp_flags & CT_REPORT_FLAGS;
+	n.last_tx_report = (__u32)(bpf_ktime_get_ns() / 1000000000ULL);
 	n.packets = 1;
 	n.bytes = skb->len;
 	n.lifetime = (__u32)(bpf_ktime_get_ns() / 1000000000ULL) + 21600;
@@ -148,19 +187,26 @@ static __always_inline int redirect_ep(struct __sk_buff *skb, struct endpoint_in
 static __always_inline int deliver(struct __sk_buff *skb, struct pkt4 *p, struct endpoint_info *ep, __u32 src_id,
 				   int from_ingress, __u16 rev_nat_nodeport)
 {
+	/* From a local pod, cil_from_container's lookup already decided (one node's pods share the
+	 * map: the reply's entry is the one that lookup just reported). */
+	__u8 monitored = p->monitor;
 	__u8 dir;
 	struct ct_entry *reply = ct_reply(skb, p, &dir);
 	if (reply) {
 		if (dir == TUPLE_F_OUT && rev_nat(skb, p, reply->rev_nat_index) < 0)
-			return TC_ACT_SHOT;
+			return send_drop(skb, DROP_WRITE_ERROR, ep->lxc_id, src_id, ep->sec_id, ep->lxc_id, ep->ifindex);
 	} else if (!ct_known(p, TUPLE_F_IN)) {
 		if (!policy_allows(skb, ep, 0, src_id, p))
-			return TC_ACT_SHOT; /* 133 POLICY_DENIED */
+			return send_drop(skb, DROP_POLICY, ep->lxc_id, src_id, ep->sec_id, ep->lxc_id, ep->ifindex);
 		ct_create(skb, p, TUPLE_F_IN, rev_nat_nodeport, src_id);
 	} else {
 		ct_create(skb, p, TUPLE_F_IN, rev_nat_nodeport, src_id);
 	}
-	return redirect_ep(skb, ep, from_ingress);
+	p->monitor |= monitored;
+	int r = redirect_ep(skb, ep, from_ingress);
+	if (r != TC_ACT_SHOT && p->monitor)
+		send_trace(skb, TRACE_TO_LXC, ep->lxc_id, src_id, ep->sec_id, ep->lxc_id, ep->ifindex, p->reason);
+	return r;
 }
 
 /* encap: the tunnel endpoint from the ipcache and the source identity as the VNI

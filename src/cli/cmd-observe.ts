@@ -9,7 +9,7 @@
 //             traffic_direction, trace_observation_point?, destination_service?,
 //             ingress_denied_by?/egress_denied_by?, Summary},
 //    "node_name": …, "time": …}
-//   {"lost_events": {"source": "NFLOG"|"CONNTRACK"|"OBSERVER", "num_events_lost": n, "overruns"?: n}}
+//   {"lost_events": {"source": "NFLOG"|"CONNTRACK"|"OBSERVER"|"PERF_EVENT_RING_BUFFER", "num_events_lost": n, "overruns"?: n}}
 // Losses are always reported: compact prints `EVENTS LOST: …` lines as hubble does.
 import type { Command } from "commander";
 import { UsageError } from "./errors.js";
@@ -75,6 +75,8 @@ export function lostLines(s: ObserveStatus, json: boolean): string[] {
   add("NFLOG", s.lost);
   add("CONNTRACK", s.conntrackLost ?? 0, s.overruns);
   add("OBSERVER", s.followerLost ?? 0);
+  // Cilium nodes: the datapath's ring (Hubble's LostEventSource for it).
+  add("PERF_EVENT_RING_BUFFER", s.bpfLost ?? 0);
   for (const e of s.readerErrors)
     out.push(json ? JSON.stringify({ lost_events: { source: "OBSERVER", error: e } }) : `EVENTS LOST: OBSERVER ${e}`);
   return out;
@@ -126,7 +128,9 @@ export function statusText(s: ObserveStatus): string {
 export function register(program: Command): void {
   program
     .command("observe")
-    .description("the running cluster's flow log, as hubble observe (conntrack events and NFLOG drops per node; root)")
+    .description(
+      "the running cluster's flow log, as hubble observe (conntrack events and NFLOG drops per node; a Cilium node's BPF events; root)",
+    )
     .option("--name <name>", "cluster name")
     .option("--from <pod>", "flows from this pod (ns/pod or pod)")
     .option("--to <pod|svc>", "flows to this pod or Service (ns/name or name)")

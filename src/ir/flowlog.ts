@@ -56,8 +56,9 @@ export interface ObservedEvent {
   time: string;
   node: string;
   proto: string;
-  /** conntrack: NEW/UPDATE with the state; nflog: a logged (dropped) packet. */
-  kind: "NEW" | "UPDATE" | "NFLOG";
+  /** conntrack: NEW/UPDATE with the state; nflog: a logged (dropped) packet; TRACE/DROP: a
+   *  Cilium datapath notification (the `cilium` field). */
+  kind: "NEW" | "UPDATE" | "NFLOG" | "TRACE" | "DROP";
   /** conntrack's TCP state after the event (SYN_SENT, SYN_RECV, ESTABLISHED, …). */
   state?: string;
   /** The original direction's tuple (nflog: the packet's). */
@@ -68,6 +69,25 @@ export interface ObservedEvent {
   tcpFlags?: string[];
   /** nflog: the rule's prefix. */
   prefix?: string;
+  /** TRACE/DROP: what the BPF program said (cilium/cilium bpf/lib/trace.h, drop.h). */
+  cilium?: CiliumNotify;
+}
+
+/** A Cilium trace or drop notification's fields (pkg/monitor/datapath_trace.go, datapath_drop.go). */
+export interface CiliumNotify {
+  /** The message's sub_type: a trace's observation point (TraceToLxc 0 … TraceToNetwork 11), a drop's reason. */
+  subType: number;
+  /** The emitting endpoint's id (0: the host's programs). */
+  source: number;
+  srcIdentity: number;
+  dstIdentity: number;
+  /** The destination endpoint's id (drops: 0 on egress). */
+  dstId: number;
+  ifindex: number;
+  /** Traces: TRACE_REASON_* (0 new, 1 established, 2 reply). */
+  reason?: number;
+  /** Drops: flow.proto's DropReason name for subType. */
+  dropReason?: string;
 }
 
 /** What the readers could not deliver, per source: exact counts and overruns of unknown size. */

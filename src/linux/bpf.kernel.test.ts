@@ -1,6 +1,7 @@
 // Cilium's datapath for real (root): the demo cluster with its NetworkPolicies built as a
-// Cilium cluster (kubeProxyMode none: no Service rule in any namespace), once over VXLAN and
-// once with native routing; `verify` must agree on every flow (pod pairs, Services, NodePorts,
+// Cilium cluster (kubeProxyMode none: no Service rule in any namespace), over VXLAN, over
+// Geneve (cilium_geneve in collect-metadata mode; skipped on a kernel without the driver) and
+// with native routing; `verify` must agree on every flow (pod pairs, Services, NodePorts,
 // LoadBalancer IPs, DNS), and `down` must leave no bpffs mount, namespace or root change.
 // Skips naming what is missing (root, tools, clang-built objects); PODNET_REQUIRE_KERNEL=1
 // turns a skip into a failure.
@@ -11,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { bpfMissing, bpfRoot, isMounted } from "./bpf.js";
 import { clusterNamespaces, down, up } from "./cluster.js";
@@ -28,7 +30,21 @@ function skip(): string | false {
   return why ? `kernel test skipped: ${why} (clang)` : false;
 }
 
-async function ciliumCluster(t: { diagnostic: (s: string) => void }, backend: "vxlan" | "native") {
+/** Geneve links need CONFIG_GENEVE (built in, or a module the kernel loads on `ip link add … type geneve`). */
+function geneveSkip(): string | false {
+  const base = skip();
+  if (base || existsSync("/sys/module/geneve")) return base;
+  try {
+    const cfg = gunzipSync(readFileSync("/proc/config.gz")).toString();
+    if (!/^CONFIG_GENEVE=[ym]$/m.test(cfg))
+      return "kernel test skipped: this kernel has no geneve driver (CONFIG_GENEVE is not set)";
+  } catch {
+    /* no /proc/config.gz: try */
+  }
+  return false;
+}
+
+async function ciliumCluster(t: { diagnostic: (s: string) => void }, backend: "vxlan" | "geneve" | "native") {
   const { loadCluster } = await import("../index.js");
   const { buildIR } = await import("../dataplane/build.js");
   const { verify, formatVerify } = await import("../questions/verify.js");
@@ -41,7 +57,7 @@ async function ciliumCluster(t: { diagnostic: (s: string) => void }, backend: "v
       .replace("backend: vxlan", `backend: ${backend}`)
       .replace("kubeProxyMode: iptables", "kubeProxyMode: none"),
   );
-  const cluster = `h${backend[0]}-${randomBytes(3).toString("hex")}`;
+  const cluster = `e${backend[0]}-${randomBytes(3).toString("hex")}`;
   const files = [EXAMPLE, POLICIES];
   const { state } = await loadCluster({ files, config });
   assert.equal(state.config.networking.cni, "cilium");
@@ -74,6 +90,10 @@ async function ciliumCluster(t: { diagnostic: (s: string) => void }, backend: "v
 
 test("Cilium over VXLAN: the BPF datapath agrees with the model on every flow", { skip: skip() }, async (t) => {
   await ciliumCluster(t, "vxlan");
+});
+
+test("Cilium over Geneve: the BPF datapath agrees with the model on every flow", { skip: geneveSkip() }, async (t) => {
+  await ciliumCluster(t, "geneve");
 });
 
 test("Cilium with native routing: the BPF datapath agrees with the model on every flow", {

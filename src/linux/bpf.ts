@@ -20,6 +20,14 @@ export const BPF_OBJECTS = ["bpf_lxc.o", "bpf_overlay.o", "bpf_host.o"] as const
 /** Programs of the IR podnet has in C; the others (cil_to_host, cil_to_overlay, cil_to_netdev) pass everything in Cilium's default configuration and are not attached. */
 export const BPF_PROGRAMS = new Set(["cil_from_container", "cil_from_overlay", "cil_from_host", "cil_from_netdev"]);
 
+/** The maps of the datapath's events (bpf/lib/events.h), pinned with the others; read by bpf-events.ts. */
+export const EVENT_MAPS = ["cilium_events", "podnet_events_lost"] as const;
+
+/** A node's pinned maps directory. */
+export function nodeMapsDir(cluster: string, node: string): string {
+  return `${nodeDir(cluster, node)}/maps`;
+}
+
 /** dist/bpf (this file is dist/src/linux/bpf.js). */
 export function bpfObjectDir(): string {
   return fileURLToPath(new URL("../../bpf/", import.meta.url));
@@ -91,7 +99,7 @@ async function loadNode(runner: Runner, cluster: string, node: NodeNet): Promise
   const obj = bpfObjectDir();
   const maps = `${dir}/maps`;
   if (!runner.dryRun) ensureDir(maps, 0o700, bpfRoot(cluster));
-  const reuse = MAP_NAMES.flatMap((m) => ["map", "name", m, "pinned", `${maps}/${m}`]);
+  const reuse = [...MAP_NAMES, ...EVENT_MAPS].flatMap((m) => ["map", "name", m, "pinned", `${maps}/${m}`]);
   await runner.run([
     "bpftool",
     "prog",

@@ -14,6 +14,7 @@ import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { FLOW_LOG_GROUP, type ObserveLosses } from "../ir/flowlog.js";
+import { bpfEventsReader } from "./bpf-events.js";
 import { compileObserve } from "./observe-cc.js";
 import { parseReaderLine } from "./observe-parse.js";
 import { pythonScript } from "./scripts.js";
@@ -40,6 +41,8 @@ const losses: ObserveLosses = { lost: 0, overruns: 0, readerErrors: [] };
 /** Exact losses by where: conntrack socket overruns, and events a too-slow follower missed. */
 let conntrackLost = 0;
 let followerLost = 0;
+/** Cilium nodes: records their BPF ring buffer had no room for (exact). */
+let bpfLost = 0;
 const followers = new Set<Socket>();
 const readers: ChildProcess[] = [];
 const since = new Date().toISOString();
@@ -54,7 +57,7 @@ function follow(batch: string, n: number): void {
 }
 
 function status(): string {
-  const st = { since, seen: head, ring: RING, nodes: readers.length, ...losses, conntrackLost, followerLost };
+  const st = { since, seen: head, ring: RING, nodes: readers.length, ...losses, conntrackLost, followerLost, bpfLost };
   return `${JSON.stringify({ status: st })}\n`;
 }
 
@@ -68,7 +71,9 @@ function startReader(node: string, netns: string, onReady: () => void): void {
     if (c.error) process.stderr.write(`observe: the C reader: ${c.error}; using observe_reader.py\n`);
   }
   const reader = cReader ? [cReader] : ["python3", pythonScript("observe_reader.py")];
-  const argv = ["netns", "exec", netns, ...reader, String(FLOW_LOG_GROUP), String(RCVBUF)];
+  // A Cilium node: its programs' events (bpf-events.ts) instead.
+  const bpf = bpfEventsReader(dir, cluster, node);
+  const argv = ["netns", "exec", netns, ...(bpf ?? [...reader, String(FLOW_LOG_GROUP), String(RCVBUF)])];
   const child = spawn("ip", argv, { stdio: ["ignore", "pipe", "pipe"] });
   readers.push(child);
   let err = "";
@@ -85,8 +90,8 @@ function startReader(node: string, netns: string, onReady: () => void): void {
     let n = 0;
     for (const l of lines) {
       const tag = l.charCodeAt(0);
-      if (tag === 67 || tag === 78) {
-        // C (conntrack) or N (NFLOG): an event, kept as it is.
+      if (tag === 67 || tag === 78 || tag === 66) {
+        // C (conntrack), N (NFLOG) or B (a Cilium node's BPF notification): an event, kept as it is.
         const line = prefix + l;
         ring[head % RING] = line;
         head++;
@@ -107,6 +112,8 @@ function startReader(node: string, netns: string, onReady: () => void): void {
         losses.lost += r.count; // NFLOG: exact
       else if (r.why === "overrun")
         conntrackLost += r.count; // the C reader's socket drops: exact
+      else if (r.why === "ring buffer full")
+        bpfLost += r.count; // bpf_events_reader.c: exact
       else losses.readerErrors.push(`${node}: ${r.source}: ${r.why}`);
     }
     if (n) follow(batch, n);

@@ -1,6 +1,7 @@
 // The observer's readers' lines (py/observe_reader.py) into ObservedEvents. Pure: tested
 // on recorded lines.
 import type { FlowEnd, ObservedEvent } from "../ir/flowlog.js";
+import { decodeNotify, ipv4Payload, MSG_TRACE } from "./bpf-events-parse.js";
 
 /** One reader line: an event, a loss report, the ready mark, or nothing of interest. */
 export type ReaderLine =
@@ -108,6 +109,16 @@ export function parseReaderLine(line: string, node: string): ReaderLine {
   if (tag === "L") {
     const [source, count, ...why] = rest.split("\t");
     return { kind: "lost", source, count: Number(count) || 0, why: why.join("\t") };
+  }
+  if (tag === "B") {
+    // A Cilium node's trace or drop notification (bpf_events_reader.c): "<unix time>\t<hex>".
+    const [t, hex = ""] = rest.split("\t");
+    const d = decodeNotify(Buffer.from(hex, "hex"));
+    const ip = d && ipv4Payload(d.frame);
+    const pkt = ip && parseIpv4(Buffer.from(ip).toString("hex"));
+    if (!d || !pkt) return null;
+    const kind = d.type === MSG_TRACE ? "TRACE" : "DROP";
+    return { kind: "event", event: { time: isoMicros(t), node, kind, ...pkt, cilium: d.cilium } };
   }
   if (tag === "N") {
     const [t, , prefixJson, hex] = rest.split("\t");

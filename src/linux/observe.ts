@@ -33,6 +33,8 @@ export interface ObserveStatus extends ObserveLosses {
   conntrackLost?: number;
   /** Events a follower too slow to read them missed (the observer's, counted per event). */
   followerLost?: number;
+  /** Cilium nodes: notifications their BPF ring buffer had no room for (exact). */
+  bpfLost?: number;
 }
 
 function marker(cluster: string): string {

@@ -12,6 +12,10 @@
 //     ESTABLISHED ← ACK, FIN_WAIT/LAST_ACK ← FIN, CLOSE ← RST, …); UDP's UPDATE is the
 //     first reply. is_reply is set only where the state says which side sent it.
 //   NFLOG: a packet a drop rule logged: DROPPED with the prefix's reason and policies.
+//   TRACE/DROP (Cilium nodes): the BPF programs' notifications, one flow each, as Hubble's
+//     parser makes them (cilium/cilium pkg/hubble/parser/threefour/parser.go): identities,
+//     event_type, the observation point, trace_reason and is_reply from the trace's reason,
+//     drop_reason; a drop's is_reply unknown.
 // Observation points: a flow to a pod of the node is `to-endpoint`; to a pod of another
 // node `to-overlay` when the node tunnels (a vxlan/ipip link) else `to-stack`; to
 // anything else (the node, outside) `to-stack`.
@@ -21,6 +25,8 @@ import { type ObservedEvent, parseFlowLogPrefix } from "../ir/flowlog.js";
 export type Verdict = "FORWARDED" | "DROPPED" | "TRANSLATED";
 
 export interface HubbleEndpoint {
+  /** Cilium nodes: the security identity the datapath gave. */
+  identity?: number;
   namespace?: string;
   pod_name?: string;
   labels?: string[];
@@ -31,6 +37,10 @@ export interface HubbleFlow {
   time: string;
   verdict: Verdict;
   drop_reason_desc?: string;
+  /** Cilium nodes: the deprecated number beside drop_reason_desc. */
+  drop_reason?: number;
+  /** Cilium nodes: CiliumEventType (type 4 trace, sub_type the point; 1 drop, sub_type the reason). */
+  event_type?: { type: number; sub_type: number };
   IP: { source: string; destination: string; ipVersion: "IPv4" };
   l4?: {
     TCP?: { source_port: number; destination_port: number; flags?: Record<string, boolean> };
@@ -43,7 +53,9 @@ export interface HubbleFlow {
   node_name: string;
   is_reply?: boolean;
   traffic_direction: "INGRESS" | "EGRESS" | "TRAFFIC_DIRECTION_UNKNOWN";
-  trace_observation_point?: "TO_ENDPOINT" | "TO_OVERLAY" | "TO_STACK";
+  trace_observation_point?: TraceObservationPoint;
+  /** Cilium nodes: flow.proto TraceReason. */
+  trace_reason?: "NEW" | "ESTABLISHED" | "REPLY" | "RELATED" | "REOPENED" | "TRACE_REASON_UNKNOWN";
   destination_service?: { name: string; namespace: string };
   ingress_denied_by?: { name: string; namespace: string }[];
   egress_denied_by?: { name: string; namespace: string }[];
@@ -103,10 +115,47 @@ const TCP_STATE_FLAGS: Record<string, { flags: string[]; reply?: boolean }> = {
   CLOSE: { flags: ["RST"] },
 };
 
+// pkg/monitor/api/drop.go's texts.
 const DROP_DESC: Record<string, string> = {
   POLICY_DENIED: "Policy denied",
   SERVICE_BACKEND_NOT_FOUND: "Service backend not found",
+  INVALID_SOURCE_IP: "Invalid source ip",
+  ERROR_WRITING_TO_PACKET: "Error writing to packet",
+  ERROR_RETRIEVING_TUNNEL_KEY: "Error retrieving tunnel key",
 };
+
+/** flow.proto TraceObservationPoint, by the trace's sub_type (pkg/monitor/api/types.go TraceToLxc 0 … TraceToNetwork 11). */
+export type TraceObservationPoint =
+  | "TO_ENDPOINT"
+  | "TO_PROXY"
+  | "TO_HOST"
+  | "TO_STACK"
+  | "TO_OVERLAY"
+  | "FROM_ENDPOINT"
+  | "FROM_PROXY"
+  | "FROM_HOST"
+  | "FROM_STACK"
+  | "FROM_OVERLAY"
+  | "FROM_NETWORK"
+  | "TO_NETWORK";
+const TRACE_POINTS: TraceObservationPoint[] = [
+  "TO_ENDPOINT",
+  "TO_PROXY",
+  "TO_HOST",
+  "TO_STACK",
+  "TO_OVERLAY",
+  "FROM_ENDPOINT",
+  "FROM_PROXY",
+  "FROM_HOST",
+  "FROM_STACK",
+  "FROM_OVERLAY",
+  "FROM_NETWORK",
+  "TO_NETWORK",
+];
+/** bpf/lib/trace.h trace_reason 0..4 → flow.proto TraceReason. */
+const TRACE_REASONS = ["NEW", "ESTABLISHED", "REPLY", "RELATED", "REOPENED"] as const;
+/** Reserved identities' labels (pkg/identity/numericidentity.go). */
+const RESERVED: Record<number, string> = { 1: "reserved:host", 2: "reserved:world", 6: "reserved:remote-node" };
 
 function endpoint(names: FlowNames, ip: string, atNode: string): HubbleEndpoint {
   const p = names.pods.get(ip);
@@ -161,8 +210,49 @@ function isTunnel(e: ObservedEvent, names: FlowNames): boolean {
   return e.proto === "ipip" || e.proto === "4" || (e.proto === "udp" && names.tunnelPorts.has(e.orig.dst.port ?? -1));
 }
 
+/** A Cilium node's trace or drop notification as Hubble's flow. */
+function ciliumFlow(e: ObservedEvent, c: NonNullable<ObservedEvent["cilium"]>, names: FlowNames): HubbleFlow {
+  const { src, dst } = e.orig;
+  const end = (ip: string, identity: number): HubbleEndpoint => {
+    const ep = endpoint(names, ip, e.node);
+    if (!names.pods.has(ip) && RESERVED[identity]) ep.labels = [RESERVED[identity]];
+    return { identity, ...ep };
+  };
+  const f: HubbleFlow = {
+    time: e.time,
+    verdict: e.kind === "DROP" ? "DROPPED" : "FORWARDED",
+    IP: { source: src.ip, destination: dst.ip, ipVersion: "IPv4" },
+    l4: l4(e, src.port, dst.port, e.tcpFlags),
+    source: end(src.ip, c.srcIdentity),
+    destination: end(dst.ip, c.dstIdentity),
+    Type: "L3_L4",
+    node_name: e.node,
+    event_type: { type: e.kind === "DROP" ? 1 : 4, sub_type: c.subType },
+    traffic_direction: "TRAFFIC_DIRECTION_UNKNOWN",
+    Summary: flagText(e.tcpFlags) || e.proto.toUpperCase(),
+  };
+  const svc = names.services.get(dst.ip);
+  if (svc) f.destination_service = svc;
+  if (e.kind === "DROP") {
+    f.drop_reason = c.subType;
+    f.drop_reason_desc = c.dropReason ?? "DROP_REASON_UNKNOWN";
+    // drop_notify's dst_id is the destination endpoint on ingress, 0 on egress (bpf/lib/drop.h).
+    f.traffic_direction = c.dstId ? "INGRESS" : "EGRESS";
+    f.Summary = [f.Summary, DROP_DESC[f.drop_reason_desc] ?? f.drop_reason_desc].join(" ");
+    return f;
+  }
+  const point = TRACE_POINTS[c.subType];
+  if (point) f.trace_observation_point = point;
+  f.traffic_direction = point === "TO_ENDPOINT" ? "INGRESS" : point?.startsWith("TO_") ? "EGRESS" : f.traffic_direction;
+  const reason = c.reason !== undefined ? TRACE_REASONS[c.reason] : undefined;
+  f.trace_reason = reason ?? "TRACE_REASON_UNKNOWN";
+  if (reason) f.is_reply = reason === "REPLY";
+  return f;
+}
+
 /** The flows one event stands for (a NATed NEW: TRANSLATED then FORWARDED; a tunnel's packets: none). */
 export function toFlows(e: ObservedEvent, names: FlowNames): HubbleFlow[] {
+  if (e.cilium) return [ciliumFlow(e, e.cilium, names)];
   if (isTunnel(e, names)) return [];
   const base = (src: string, dst: string) => ({
     time: e.time,
@@ -289,8 +379,10 @@ export function stampMilli(iso: string): string {
  */
 export function compactLine(f: HubbleFlow, names: FlowNames): string {
   const port = (side: "source_port" | "destination_port") => f.l4?.TCP?.[side] ?? f.l4?.UDP?.[side];
-  const src = endText(names, f.IP.source, port("source_port"));
-  const dst = endText(names, f.IP.destination, port("destination_port"));
+  // Cilium's flows carry identities: "ns/pod:port (ID:n)", as hubble's compact printer.
+  const id = (e: HubbleEndpoint) => (e.identity !== undefined ? ` (ID:${e.identity})` : "");
+  const src = endText(names, f.IP.source, port("source_port")) + id(f.source);
+  const dst = endText(names, f.IP.destination, port("destination_port")) + id(f.destination);
   const proto = f.l4?.TCP ? "TCP" : f.l4?.UDP ? "UDP" : f.l4?.ICMPv4 ? "ICMPv4" : "";
   const flags = f.l4?.TCP?.flags ? Object.keys(f.l4.TCP.flags).join(", ") : "";
   const tail = flags ? `(TCP Flags: ${flags})` : proto ? `(${proto})` : "";
