@@ -78,12 +78,18 @@ static __always_inline struct ct_entry *ct_reply(struct __sk_buff *skb, struct p
 }
 
 /* ct_create4: a new entry for the packet's own tuple, unless it exists (then counted);
- * returns 1 when the connection was already known (established: policy is not asked again). */
+ * returns 1 when the connection was already known (established: policy is not asked again).
+ * An entry left by an earlier connection through another Service (same client port, same
+ * backend) is stale: recreated, or the reply would be reverse-NATed to the old frontend
+ * (bpf/bpf_lxc.c handle_ipv4_from_lxc: "Did we end up at a stale non-service entry?
+ * Recreate if so."). */
 static __always_inline int ct_create(struct __sk_buff *skb, struct pkt4 *p, __u8 dir, __u16 rev_nat, __u32 src_id)
 {
 	struct ipv4_ct_tuple t = {};
 	ct_tuple(&t, p, dir, 0);
 	struct ct_entry *e = bpf_map_lookup_elem(&cilium_ct4_global, &t);
+	if (e && dir == TUPLE_F_OUT && e->rev_nat_index != rev_nat)
+		e = 0;
 	if (e) {
 		ct_count(e, skb);
 		ct_monitor(e, p, 0);

@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { bpfMissing, bpfRoot, isMounted } from "./bpf.js";
 import { clusterNamespaces, down, up } from "./cluster.js";
 import { netfilterRenderers } from "./netfilter.js";
+import { readRecord } from "./state.js";
 import { kernelSkip, rootSnapshot } from "./testing.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../../examples/demo", import.meta.url));
@@ -58,7 +59,14 @@ async function ciliumCluster(t: { diagnostic: (s: string) => void }, backend: "v
       .replace("kubeProxyMode: iptables", "kubeProxyMode: none"),
   );
   const cluster = `e${backend[0]}-${randomBytes(3).toString("hex")}`;
-  const files = [EXAMPLE, POLICIES];
+  // A second Service in front of tasks' one pod: two frontends, one backend (see reusedPort).
+  const alias = join(dir, "tasks-alias.yaml");
+  writeFileSync(
+    alias,
+    "apiVersion: v1\nkind: Service\nmetadata: {name: tasks-alias, namespace: default}\n" +
+      "spec: {selector: {app: tasks}, ports: [{port: 80, targetPort: 8000}]}\n",
+  );
+  const files = [EXAMPLE, POLICIES, alias];
   const { state } = await loadCluster({ files, config });
   assert.equal(state.config.networking.cni, "cilium");
   const ir = buildIR(state);
@@ -79,6 +87,7 @@ async function ciliumCluster(t: { diagnostic: (s: string) => void }, backend: "v
     for (const kind of ["pod", "service", "nodeport", "external", "dns"])
       assert.ok((rep.byKind[kind]?.flows ?? 0) > 0, `${kind} flows were run`);
     assert.equal(rep.disagree, 0, `model and kernel disagree:\n${text}`);
+    reusedPort(cluster, state.services);
   } finally {
     await down(cluster);
     rmSync(dir, { recursive: true, force: true });
@@ -86,6 +95,43 @@ async function ciliumCluster(t: { diagnostic: (s: string) => void }, backend: "v
   assert.deepEqual(clusterNamespaces(cluster), []);
   assert.ok(!isMounted(bpfRoot(cluster)) && !existsSync(bpfRoot(cluster)), "down removed the bpffs");
   assert.deepEqual(rootSnapshot(), before, "the root namespace is unchanged");
+}
+
+/**
+ * One client port, two Services, one backend, one after the other: the second connection's
+ * SYN meets the first one's conntrack entry (same tuple after the DNAT), which must be
+ * recreated with the new Service's reverse NAT, or the SYN-ACK comes back from the first
+ * ClusterIP and the connect fails (cilium bpf/bpf_lxc.c: "stale non-service entry").
+ */
+function reusedPort(
+  cluster: string,
+  services: readonly { namespace: string; name: string; clusterIP: string | null }[],
+) {
+  const client = readRecord(cluster)?.pods?.find((p) => p.name.startsWith("order-app") && p.netns);
+  assert.ok(client?.netns, "an order-app pod");
+  const vip = (name: string) => services.find((s) => s.namespace === "default" && s.name === name)?.clusterIP ?? "";
+  const py = [
+    "import socket, sys",
+    "for vip in sys.argv[1:]:",
+    "    s = socket.socket()",
+    "    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+    "    s.bind(('', 41234))",
+    "    s.settimeout(3)",
+    "    s.connect((vip, 80))",
+    "    s.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n')",
+    "    assert s.recv(12).startswith(b'HTTP/'), vip",
+    "    s.close()",
+    "print('ok')",
+  ].join("\n");
+  const r = spawnSync(
+    "ip",
+    ["netns", "exec", client.netns, "python3", "-c", py, vip("tasks-service"), vip("tasks-alias")],
+    {
+      encoding: "utf8",
+      timeout: 20_000,
+    },
+  );
+  assert.equal(r.stdout.trim(), "ok", `one client port to two Services of one backend: ${r.stderr.slice(-300)}`);
 }
 
 test("Cilium over VXLAN: the BPF datapath agrees with the model on every flow", { skip: skip() }, async (t) => {
