@@ -31,6 +31,7 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
+// Session 11, quiet machine (load ~2): wall 29.2 / 36.2 s, CPU 37.4 / 45.5 s, peak 1.70 / 1.76 GB.
 // Session 11 (load average 13-36 on 2 cores: wall times say nothing): the threshold YAML with
 // managedFields, `load FILE` alternated with main's build, three runs each: CPU 40.9-52.0 s,
 // median 44.0 (main 50.9-56.5, median 51.5); peak RSS 1,736-1,790 MB (main 1,803-2,057).
