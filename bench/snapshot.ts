@@ -355,14 +355,27 @@ export async function fingerprint(file: string): Promise<{ spec: string; state: 
         : typeof v === "number" && !Number.isFinite(v)
           ? String(v)
           : v;
-  const hash = (parts: unknown[]) => {
+  // Piece by piece: one JSON text of a whole field (150,000 pods) is past V8's longest string.
+  const hash = (parts: Iterable<unknown>) => {
     const h = createHash("sha256");
     for (const x of parts) h.update(`${JSON.stringify(x, plain) ?? "undefined"}\n`);
     return h.digest("hex").slice(0, 16);
   };
+  function* pieces(entries: [string, unknown][]): Generator<unknown> {
+    for (const [k, v] of entries) {
+      yield k;
+      if (Array.isArray(v)) {
+        yield ["Array", v.length];
+        yield* v;
+      } else if (v instanceof Map) {
+        yield ["Map", v.size];
+        yield* v;
+      } else yield v;
+    }
+  }
   return {
     spec: hash([spec.config, spec.warnings, spec.inferred, ...spec.objects]),
-    state: hash(Object.entries(state)),
+    state: hash(pieces(Object.entries(state))),
   };
 }
 

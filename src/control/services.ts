@@ -15,6 +15,7 @@ import type { ClusterConfig } from "../manifest/config.js";
 import { Diags, type Mapping, where } from "../manifest/diag.js";
 import { SpecError } from "../manifest/errors.js";
 import { cidrContains, cidrSize, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
+import { serviceIPv4 } from "../manifest/net.js";
 import type { KubeObject } from "../manifest/types.js";
 import { pick, uidFor } from "./hash.js";
 import type { IpamState, ServicePortState, ServiceState } from "./state.js";
@@ -136,9 +137,10 @@ function allocateClusterIPs(al: Alloc, changed: Changed[]): void {
   for (const { o, s, prev } of changed) {
     const key = svcKey(o);
     if (s.type === "ExternalName" || s.clusterIP === "None") continue;
-    const given: string | undefined = o.spec?.clusterIP || o.spec?.clusterIPs?.[0] || undefined;
+    const given: string | undefined = serviceIPv4(o.spec) || undefined;
     if (given) {
-      const field = o.spec?.clusterIP ? "spec.clusterIP" : "spec.clusterIPs[0]";
+      const field =
+        given === o.spec?.clusterIP ? "spec.clusterIP" : `spec.clusterIPs[${o.spec.clusterIPs.indexOf(given)}]`;
       const a = parseIPv4(given);
       if (a === undefined) {
         diags.error(where(o), field, given, "is not a valid IPv4 address");

@@ -2,7 +2,7 @@
 // podnet computes only what the dump lacks. Expected values are the dumps' own facts
 // (examples/snapshots/*, written after kubectl's documented output), not podnet's output.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -255,5 +255,71 @@ items:
   assert.deepEqual(
     [by.get("networking.nodeCIDRMaskSize")!.value, by.get("networking.nodeCIDRMaskSize")!.from],
     ["24", "default"],
+  );
+});
+
+// A dual-stack cluster (https://kubernetes.io/docs/concepts/services-networking/dual-stack/):
+// one address per family in podIPs, podCIDRs and a Service's clusterIPs (the primary family
+// first, equal to clusterIP), ranges comma-joined in the control plane's flags. podnet models
+// the IPv4 family: the IPv6 entries are noted, not errors.
+function dualStack(primaryV6: boolean): string {
+  let y = readFileSync(snap("kind-flannel.yaml"), "utf8");
+  const v4 = "    clusterIP: 10.106.41.203\n    clusterIPs:\n    - 10.106.41.203\n";
+  const v6 = "fd00:10:96::a1b2";
+  assert.ok(y.includes(v4));
+  y = y.replace(
+    v4,
+    primaryV6 ? `    clusterIP: ${v6}\n    clusterIPs:\n    - ${v6}\n    - 10.106.41.203\n` : `${v4}    - ${v6}\n`,
+  );
+  y = y.replace(
+    "    podIPs:\n    - ip: 10.244.1.2\n",
+    "    podIPs:\n    - ip: 10.244.1.2\n    - ip: fd00:10:244:1::2\n",
+  );
+  y = y.replace("--service-cluster-ip-range=10.96.0.0/12", "--service-cluster-ip-range=fd00:10:96::/112,10.96.0.0/12");
+  y = y.replace("--cluster-cidr=10.244.0.0/16", "--cluster-cidr=fd00:10:244::/56,10.244.0.0/16");
+  return y;
+}
+
+test("dual-stack dump: the IPv4 family is modelled, the IPv6 entries are warnings", async () => {
+  for (const primaryV6 of [false, true]) {
+    const dir = mkdtempSync(join(tmpdir(), "podnet-dual-"));
+    try {
+      writeFileSync(join(dir, "dump.yaml"), dualStack(primaryV6));
+      const warnings: string[] = [];
+      const { spec, state } = await loadCluster({
+        files: [join(dir, "dump.yaml")],
+        mode: "tolerant",
+        warn: (m) => warnings.push(m),
+      });
+      const web = state.services.find((s) => s.name === "web")!;
+      assert.equal(web.clusterIP, "10.106.41.203");
+      assert.equal(pod(state, "default", "web-7d77fb55cc-4xk2p")!.podIP, "10.244.1.2");
+      const by = new Map(spec.inferred!.map((x) => [x.setting, x.value]));
+      assert.equal(by.get("networking.serviceSubnet"), "10.96.0.0/12");
+      assert.equal(by.get("networking.podSubnet"), "10.244.0.0/16");
+      const field = primaryV6 ? "spec.clusterIP" : "spec.clusterIPs[1]";
+      assert.ok(
+        warnings.some((w) => w.includes(`${field}: "fd00:10:96::a1b2" is the IPv6 family's address`)),
+        warnings.join("\n"),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
+
+test("an IPv6 single-stack Service cannot be modelled: an error naming the field", () => {
+  const svc = `apiVersion: v1
+kind: Service
+metadata: {name: v6only}
+spec:
+  clusterIP: fd00:10:96::10
+  clusterIPs: [fd00:10:96::10]
+  ipFamilies: [IPv6]
+  ports: [{port: 80}]
+`;
+  assert.throws(
+    () => parseSpec([{ file: "v6.yaml", text: svc }], undefined, "tolerant"),
+    /v6\.yaml:5 \(Service default\/v6only\) spec\.clusterIP: "fd00:10:96::10" is an IPv6 address, and the Service has no IPv4 cluster IP/,
   );
 });

@@ -124,6 +124,13 @@ function jsonData(o: KubeObject, key: string): Obj | undefined {
 }
 
 const validCidr = (s: string | undefined) => (s && parseCidr4(s) ? s : undefined);
+// A dual-stack flag or field lists one range per family, the primary first
+// (`--service-cluster-ip-range=fd00:10:96::/112,10.96.0.0/16`): podnet models the IPv4 one.
+const firstV4 = (list: string | undefined) =>
+  list
+    ?.split(",")
+    .map((x) => x.trim())
+    .find((x) => parseCidr4(x));
 
 /** The smallest prefix (no longer than `maxLen`) holding every address. */
 function covering(addrs: number[], maxLen: number): string | undefined {
@@ -220,16 +227,16 @@ function inferPodSubnet(objs: Objects, cni: CniName): Found | undefined {
   const pool = cni === "calico" ? ipPools(objs)[0] : undefined;
   if (pool) return found(pool.spec.cidr, pool, "spec.cidr");
   const f = objs.flag("kube-controller-manager", "--cluster-cidr");
-  if (f && validCidr(f.value.split(",")[0])) return { ...f, value: f.value.split(",")[0] };
+  if (f && firstV4(f.value)) return { ...f, value: firstV4(f.value)! };
   const k = objs.kubeadm();
-  const ps = k && isObj(k.cc.networking) ? validCidr(str(k.cc.networking.podSubnet)?.split(",")[0]) : undefined;
+  const ps = k && isObj(k.cc.networking) ? firstV4(str(k.cc.networking.podSubnet)) : undefined;
   if (k && ps) return found(ps, k.o, "ClusterConfiguration networking.podSubnet");
   const nc = flannelNetConf(objs);
   const net = nc && validCidr(str(nc.conf.Network));
   if (nc && net) return found(net, nc.o, "net-conf.json Network");
   const kp = objs.configMap("kube-system", "kube-proxy");
   const kpc = kp && yamlData(kp, "config.conf");
-  const cc = kpc && validCidr(str(kpc.clusterCIDR)?.split(",")[0]);
+  const cc = kpc && firstV4(str(kpc.clusterCIDR));
   if (kp && cc) return found(cc, kp, "config.conf clusterCIDR");
   const nodeCidrs = objs
     .of("Node")
@@ -259,9 +266,9 @@ function podIPs(objs: Objects): number[] {
 
 function inferServiceSubnet(objs: Objects, base: string): Found | undefined {
   const f = objs.flag("kube-apiserver", "--service-cluster-ip-range");
-  if (f && validCidr(f.value.split(",")[0])) return { ...f, value: f.value.split(",")[0] };
+  if (f && firstV4(f.value)) return { ...f, value: firstV4(f.value)! };
   const k = objs.kubeadm();
-  const ss = k && isObj(k.cc.networking) ? validCidr(str(k.cc.networking.serviceSubnet)?.split(",")[0]) : undefined;
+  const ss = k && isObj(k.cc.networking) ? firstV4(str(k.cc.networking.serviceSubnet)) : undefined;
   if (k && ss) return found(ss, k.o, "ClusterConfiguration networking.serviceSubnet");
   const ips: number[] = [];
   let kubernetes: KubeObject | undefined;

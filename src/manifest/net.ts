@@ -40,6 +40,24 @@ export function parseIPv6(s: string): bigint | undefined {
   return v;
 }
 
+/**
+ * The IPv4 cluster IP of a Service spec. A dual-stack Service lists one cluster IP per family
+ * in `clusterIPs`, the primary first and equal to `clusterIP`
+ * (https://kubernetes.io/docs/concepts/services-networking/dual-stack/); podnet models the
+ * IPv4 family, so an IPv6-primary Service is taken by its IPv4 entry. `None` (headless) and ""
+ * pass through; undefined when the spec names only IPv6 addresses.
+ */
+export function serviceIPv4(spec: { clusterIP?: unknown; clusterIPs?: unknown } | undefined): string | undefined {
+  const first = spec?.clusterIP || (Array.isArray(spec?.clusterIPs) ? spec.clusterIPs[0] : undefined);
+  if (typeof first !== "string" || first === "None" || parseIPv4(first) !== undefined) return first as string;
+  if (Array.isArray(spec?.clusterIPs))
+    for (const ip of spec.clusterIPs) if (typeof ip === "string" && parseIPv4(ip) !== undefined) return ip;
+  return undefined;
+}
+
+/** Whether s is an IPv6 address (not IPv4). */
+export const isIPv6Address = (s: unknown): boolean => typeof s === "string" && parseIPv6(s) !== undefined;
+
 export function isIP(s: string): boolean {
   return parseIPv4(s) !== undefined || parseIPv6(s) !== undefined;
 }

@@ -32,6 +32,7 @@ import type { KubeObject, SourceRef } from "./types.js";
 import type { ClusterConfig } from "./config.js";
 import { type Diags, NO_VALUE, isInt, isObj, labelOf, where } from "./diag.js";
 import { parseIPv4 } from "../net/ipv4.js";
+import { serviceIPv4 } from "./net.js";
 import { type Err, NET, checkMeta } from "./validate/common.js";
 import { checkEndpointSlice, checkEndpoints } from "./validate/endpoints.js";
 import { checkGateway, checkGatewayClass, checkHTTPRoute, checkReferenceGrant } from "./validate/gateway.js";
@@ -140,7 +141,7 @@ function checkKind(err: Err, o: KubeObject, config: ClusterConfig, diags: Diags)
       checkWorkload(err, o);
       break;
     case "Service":
-      checkService(err, o, config);
+      checkService(err, o, config, (field, value, text) => diags.warn(where(o), field, value, text));
       break;
     case "NetworkPolicy":
       checkNetworkPolicy(err, o, (field, value, text) => diags.warn(where(o), field, value, text));
@@ -191,16 +192,12 @@ function checkKind(err: Err, o: KubeObject, config: ClusterConfig, diags: Diags)
 
 /** Two Services asking for the same clusterIP / nodePort: only one can have it. */
 function checkServiceConflicts(err: Err, o: KubeObject, seen: Seen): void {
-  const ip = o.spec.clusterIP;
+  const ip = serviceIPv4(o.spec);
   if (typeof ip === "string" && ip !== "None" && ip !== "" && parseIPv4(ip) !== undefined) {
+    const field = ip === o.spec.clusterIP ? "spec.clusterIP" : `spec.clusterIPs[${o.spec.clusterIPs.indexOf(ip)}]`;
     const other = seen.clusterIPs.get(ip);
     if (other && other !== o)
-      err(
-        "spec.clusterIP",
-        ip,
-        `is already allocated to ${labelOf(other)} (${at(other.source, "spec.clusterIP")})`,
-        NET,
-      );
+      err(field, ip, `is already allocated to ${labelOf(other)} (${at(other.source, "spec.clusterIP")})`, NET);
     else seen.clusterIPs.set(ip, o);
   }
   if (Array.isArray(o.spec.ports))

@@ -8,7 +8,7 @@ import type { ClusterState } from "../control/state.js";
 import { PODNET_GATEWAY } from "../control/system.js";
 import { type GatewayRouter, gatewayRouter } from "../ingress/gateway.js";
 import type { KubeObject } from "../manifest/types.js";
-import { age } from "./common.js";
+import { objectAge } from "./observed.js";
 import type { Resource } from "./get-types.js";
 import { nsOf } from "./get-workloads.js";
 import { givenObject } from "./objects.js";
@@ -86,7 +86,11 @@ function resource(
         value: o,
       })),
     header,
-    row: (state, item, wide) => [item.name, ...cells(state, item.value, wide), age(state, 0)],
+    row: (state, item, wide) => [
+      item.name,
+      ...cells(state, item.value, wide),
+      objectAge(state, kind, item.namespace, item.name, 0),
+    ],
     object: (state, item, opts) => {
       const out = givenObject(item.value, namespaced ? item.namespace : undefined, opts);
       const status = gatewayApiStatus(state, item.value);

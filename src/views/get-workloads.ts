@@ -5,7 +5,8 @@
 import type { ClusterState, PodState } from "../control/state.js";
 import type { KubeObject, Labels, LabelSelector } from "../manifest/types.js";
 import { formatLabelSelector } from "../manifest/selector.js";
-import { age, formatLabels } from "./common.js";
+import { formatLabels } from "./common.js";
+import { objectAge } from "./observed.js";
 import type { Resource } from "./get-types.js";
 import { givenObject } from "./objects.js";
 
@@ -63,6 +64,7 @@ export function workloadResource(
       const ps = workloadPods(state, kind, item.namespace, item.name);
       const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
       const created = ps.length ? Math.min(...ps.map((p) => p.created)) : 0;
+      const ageCell = objectAge(state, kind, item.namespace, item.name, created);
       const c = containersOf(o, ps);
       // A ReplicationController's selector is a plain label map.
       const sel =
@@ -70,11 +72,10 @@ export function workloadResource(
           ? formatLabels(o.spec?.selector)
           : formatLabelSelector(o.spec?.selector as LabelSelector | undefined);
       let r: string[];
-      if (kind === "Deployment")
-        r = [item.name, `${ready}/${replicas(o)}`, String(ps.length), String(ready), age(state, created)];
-      else if (kind === "StatefulSet") r = [item.name, `${ready}/${replicas(o)}`, age(state, created)];
+      if (kind === "Deployment") r = [item.name, `${ready}/${replicas(o)}`, String(ps.length), String(ready), ageCell];
+      else if (kind === "StatefulSet") r = [item.name, `${ready}/${replicas(o)}`, ageCell];
       else if (kind === "ReplicationController")
-        r = [item.name, String(replicas(o)), String(ps.length), String(ready), age(state, created)];
+        r = [item.name, String(replicas(o)), String(ps.length), String(ready), ageCell];
       else {
         const ns = o.spec?.template?.spec?.nodeSelector as Labels | undefined;
         const nsText = ns && Object.keys(ns).length ? formatLabels(ns) : "<none>";
@@ -86,7 +87,7 @@ export function workloadResource(
           String(ps.length),
           String(ready),
           nsText,
-          age(state, created),
+          ageCell,
         ];
       }
       if (wide) r.push(c.names, c.images, ...(kind === "StatefulSet" ? [] : [sel]));
@@ -172,7 +173,8 @@ export const replicasets: Resource<RsView> = {
     const src = r.given ?? r.deployment;
     const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
     const created = ps.length ? Math.min(...ps.map((p) => p.created)) : 0;
-    const row = [r.name, String(r.replicas ?? replicas(src)), String(ps.length), String(ready), age(state, created)];
+    const ageCell = objectAge(state, "ReplicaSet", r.namespace, r.name, created);
+    const row = [r.name, String(r.replicas ?? replicas(src)), String(ps.length), String(ready), ageCell];
     if (wide) {
       const c = containersOf(src, ps);
       const sel = formatLabelSelector(src?.spec?.selector as LabelSelector | undefined);

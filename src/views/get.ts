@@ -21,7 +21,7 @@ import {
   toYaml,
   type EndpointsView,
 } from "./objects.js";
-import { observedNodeCells, observedPodCells } from "./observed.js";
+import { objectAge, observedNodeCells, observedPodCells } from "./observed.js";
 import { configErrorStatus } from "./env.js";
 import type { Item, Resource } from "./get-types.js";
 import { nsOf, replicasets, workloadResource } from "./get-workloads.js";
@@ -118,7 +118,14 @@ const services: Resource<ServiceState> = {
   row(state, item, wide) {
     const s = item.value;
     const clusterIP = s.type === "ExternalName" || !s.clusterIP ? "<none>" : s.clusterIP;
-    const r = [s.name, s.type, clusterIP, serviceExternalIP(s, wide), servicePorts(s), age(state, s.created)];
+    const r = [
+      s.name,
+      s.type,
+      clusterIP,
+      serviceExternalIP(s, wide),
+      servicePorts(s),
+      objectAge(state, "Service", s.namespace, s.name, s.created),
+    ];
     if (wide) r.push(formatLabels(s.selector));
     return r;
   },
@@ -211,7 +218,11 @@ const endpoints: Resource<EndpointsView> = {
   header: () => ["NAME", "ENDPOINTS", "AGE"],
   row: (state, item) => {
     const e = item.value;
-    return [e.name, formatEndpoints(e), age(state, e.created)];
+    return [
+      e.name,
+      formatEndpoints(e),
+      objectAge(state, "Endpoints", e.namespace, e.name, e.created, { kind: "Service", name: e.name }),
+    ];
   },
   object: (state, item, opts) => endpointsObject(state, item.value, opts),
 };
@@ -238,7 +249,10 @@ const endpointslices: Resource<EndpointSliceState> = {
       s.addressType,
       formatSlicePorts(s),
       formatSliceEndpoints(s),
-      age(state, serviceCreated(state, s.namespace, s.serviceName)),
+      objectAge(state, "EndpointSlice", s.namespace, s.name, serviceCreated(state, s.namespace, s.serviceName), {
+        kind: "Service",
+        name: s.serviceName,
+      }),
     ];
   },
   object: (state, item, opts) => endpointSliceObject(state, item.value, opts),
@@ -312,7 +326,7 @@ const namespaces: Resource<NamespaceView> = {
         value: n,
       })),
   header: () => ["NAME", "STATUS", "AGE"],
-  row: (state, item) => [item.name, "Active", age(state, 0)],
+  row: (state, item) => [item.name, "Active", objectAge(state, "Namespace", "", item.name, 0)],
   object: (state, item, opts) => namespaceObject(state, item.value, opts),
 };
 
@@ -335,7 +349,11 @@ const networkpolicies: Resource<Netpol> = {
       value: n,
     })),
   header: () => ["NAME", "POD-SELECTOR", "AGE"],
-  row: (state, item) => [item.name, formatLabelSelector(item.value.spec.podSelector), age(state, 0)],
+  row: (state, item) => [
+    item.name,
+    formatLabelSelector(item.value.spec.podSelector),
+    objectAge(state, "NetworkPolicy", item.namespace, item.name, 0),
+  ],
   object: (state, item, opts) => {
     const n = item.value;
     const given = givenMetadata(state, "NetworkPolicy", n.namespace, n.name);
@@ -382,7 +400,7 @@ const ingresses: Resource<KubeObject> = {
       ingressHosts(o.spec?.rules ?? []),
       loadBalancerString(publishedAddresses(state, o), wide),
       (o.spec?.tls ?? []).length ? "80, 443" : "80",
-      age(state, 0),
+      objectAge(state, "Ingress", item.namespace, item.name, 0),
     ];
   },
   object: (_state, item, opts) => givenObject(item.value, item.namespace, opts),
@@ -401,7 +419,12 @@ const ingressclasses: Resource<KubeObject> = {
   row(state, item) {
     const p = item.value.spec?.parameters;
     const params = p ? `${p.kind}/${p.name}` : "<none>";
-    return [item.name, String(item.value.spec?.controller ?? ""), params, age(state, 0)];
+    return [
+      item.name,
+      String(item.value.spec?.controller ?? ""),
+      params,
+      objectAge(state, "IngressClass", "", item.name, 0),
+    ];
   },
   object: (_state, item, opts) => givenObject(item.value, undefined, opts),
 };

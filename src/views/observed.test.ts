@@ -9,6 +9,9 @@ import { describeNode } from "./describe.js";
 import { findResource, getView } from "./get.js";
 import { ageSince, observedPodCells, snapshotTime } from "./observed.js";
 import { fixtureConfig, node, pod } from "./testing.js";
+import { join } from "node:path";
+import { loadCluster } from "../load/cluster.js";
+import { packageRoot } from "../load/input.js";
 
 // The newest timestamp in the input: the node's Ready heartbeat.
 const NOW = "2026-03-02T10:00:00Z";
@@ -262,4 +265,33 @@ test("a node only implied by its pods reports nothing: Unknown, <unknown> age an
     "<unknown>",
     "<unknown>",
   ]);
+});
+
+test("a dump's Services, Endpoints, slices, workloads and Namespaces: AGE from their creationTimestamp", async () => {
+  // examples/snapshots/kind-flannel.yaml: the newest timestamp is a node heartbeat at
+  // 09:02:11; Service web was created at 08:21:37 (40m34s before: printers.go HumanDuration
+  // prints "40m"), kube-dns at 08:14:06 (48m05s: "48m"); the dump has no Endpoints objects,
+  // so those count from their Service, as the endpoints controller makes them at once.
+  const { state } = await loadCluster({
+    files: [join(packageRoot(), "examples", "snapshots", "kind-flannel.yaml")],
+    mode: "tolerant",
+  });
+  const rows = (kind: string) =>
+    getView(state, findResource(kind)!, { allNamespaces: true })
+      .stdout.split("\n")
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => l.split(/\s+/));
+  const age = (kind: string, name: string) =>
+    rows(kind)
+      .find((r) => r[1] === name)
+      ?.at(-1);
+  assert.equal(age("svc", "web"), "40m");
+  assert.equal(age("svc", "kube-dns"), "48m");
+  assert.equal(age("ep", "web"), "40m");
+  assert.equal(age("deploy", "web"), "40m");
+  // Namespaces are cluster-scoped: NAME is the first column; kube-flannel at 08:14:41.
+  const ns = new Map(rows("ns").map((r) => [r[0], r.at(-1)]));
+  assert.equal(ns.get("default"), "48m");
+  assert.equal(ns.get("kube-flannel"), "47m");
 });

@@ -10,6 +10,8 @@
 
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
 import type { Container } from "../manifest/types.js";
+import { isNamespaced } from "../manifest/diag.js";
+import { age } from "./common.js";
 import { humanDuration } from "./duration.js";
 
 interface Terminated {
@@ -106,6 +108,40 @@ export function ageSince(state: ClusterState, t: string | undefined): string {
   const now = snapshotTime(state);
   if (Number.isNaN(v) || Number.isNaN(now)) return "<unknown>";
   return humanDuration((now - v) / 1000);
+}
+
+const givenTimes = new WeakMap<ClusterState, Map<string, string>>();
+
+/**
+ * AGE of an object of any kind: an object read from a live cluster counts from its
+ * creationTimestamp to the snapshot's time, as kubectl counts to the moment it runs; the
+ * others by the model's clock (`created`). `also` names objects to fall back on (an
+ * EndpointSlice or Endpoints not in the dump is as old as its Service, which made it).
+ */
+export function objectAge(
+  state: ClusterState,
+  kind: string,
+  namespace: string,
+  name: string,
+  created: number | undefined,
+  also?: { kind: string; name: string },
+): string {
+  if (!Number.isNaN(snapshotTime(state))) {
+    let times = givenTimes.get(state);
+    if (!times) {
+      times = new Map();
+      for (const o of state.objects ?? []) {
+        const t = o.metadata?.creationTimestamp;
+        const ns = isNamespaced(o.kind) ? (o.metadata.namespace ?? "default") : "";
+        if (typeof t === "string") times.set(`${o.kind}/${ns}/${o.metadata.name}`, t);
+      }
+      givenTimes.set(state, times);
+    }
+    const ns = isNamespaced(kind) ? namespace : "";
+    const t = times.get(`${kind}/${ns}/${name}`) ?? (also && times.get(`${also.kind}/${ns}/${also.name}`));
+    if (t !== undefined) return ageSince(state, t);
+  }
+  return age(state, created);
 }
 
 // ---- pods -------------------------------------------------------------------

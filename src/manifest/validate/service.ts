@@ -5,10 +5,13 @@ import type { ClusterConfig } from "../config.js";
 import { NO_VALUE, indexPath, isInt, isObj } from "../diag.js";
 import { dns1123Label, dns1123Subdomain } from "../names.js";
 import { cidrContains, cidrSize, parseIPv4 } from "../../net/ipv4.js";
-import { isIP, parseCidrAny } from "../net.js";
+import { isIP, isIPv6Address, parseCidrAny, serviceIPv4 } from "../net.js";
 import { type Err, NET, checkFormat, checkPort, checkProtocol, checkIntOrNamedPort, checkLabels } from "./common.js";
 
-export function checkService(err: Err, o: KubeObject, config: ClusterConfig): void {
+/** A note that is no error (the IPv6 family of a dual-stack Service). */
+export type Warn = (field: string, value: unknown, text: string) => void;
+
+export function checkService(err: Err, o: KubeObject, config: ClusterConfig, warn: Warn = () => {}): void {
   const spec = o.spec;
   if (spec === undefined || spec === null) return err("spec", NO_VALUE, "is required", NET);
   if (!isObj(spec)) return err("spec", spec, "must be a mapping", NET);
@@ -72,7 +75,7 @@ export function checkService(err: Err, o: KubeObject, config: ClusterConfig): vo
     if (type === "ExternalName") err("spec.clusterIP", v, "must be empty for a Service of type ExternalName", NET);
     else if (headless) {
       if (type !== "ClusterIP") err("spec.clusterIP", v, `may not be set to 'None' for ${type} services`, NET);
-    } else checkClusterIP(err, "spec.clusterIP", v, config);
+    } else if (!ipv6Family(err, warn, "spec.clusterIP", v, spec)) checkClusterIP(err, "spec.clusterIP", v, config);
   }
   if (spec.clusterIPs !== undefined && spec.clusterIPs !== null) {
     if (!Array.isArray(spec.clusterIPs)) err("spec.clusterIPs", spec.clusterIPs, "must be a list", NET);
@@ -81,7 +84,8 @@ export function checkService(err: Err, o: KubeObject, config: ClusterConfig): vo
         err("spec.clusterIPs[0]", spec.clusterIPs[0], "must be same as `clusterIP`", NET);
       spec.clusterIPs.forEach((ip: unknown, i: number) => {
         if (i === 0 && ip === spec.clusterIP) return; // already checked
-        if (ip !== "None") checkClusterIP(err, indexPath("spec.clusterIPs", i), ip, config);
+        const f = indexPath("spec.clusterIPs", i);
+        if (ip !== "None" && !ipv6Family(err, warn, f, ip, spec)) checkClusterIP(err, f, ip, config);
       });
     }
   }
@@ -118,6 +122,24 @@ export function checkService(err: Err, o: KubeObject, config: ClusterConfig): vo
       if (typeof c !== "string" || !parseCidrAny(c.trim()).ok)
         err(indexPath("spec.loadBalancerSourceRanges", i), c, "must be a list of IP ranges, e.g. 10.0.0.0/8", NET);
     });
+}
+
+/**
+ * An IPv6 cluster IP: podnet models the IPv4 family of a dual-stack cluster, so the
+ * Service's IPv4 entry stands for it (a note); a Service with no IPv4 cluster IP cannot be
+ * modelled (an error). False when v is not IPv6.
+ */
+function ipv6Family(err: Err, warn: Warn, field: string, v: unknown, spec: KubeObject["spec"]): boolean {
+  if (!isIPv6Address(v)) return false;
+  if (serviceIPv4(spec))
+    warn(
+      field,
+      v,
+      "is the IPv6 family's address: podnet models IPv4, so the Service is modelled by its IPv4 cluster IP",
+    );
+  else
+    err(field, v, "is an IPv6 address, and the Service has no IPv4 cluster IP: podnet models IPv4 clusters only", NET);
+  return true;
 }
 
 export function checkClusterIP(apiErr: Err, field: string, v: unknown, config: ClusterConfig): void {
