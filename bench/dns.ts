@@ -9,7 +9,7 @@
 // what else runs; CPU per query does not, so "QPS at one core" = 1 / CPU per query is
 // printed too.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +17,7 @@ import { createInterface } from "node:readline";
 import dgram from "node:dgram";
 import { computeDnsRecords } from "../src/control/dns.js";
 import type { ClusterState } from "../src/control/state.js";
+import { treeCpu } from "./proc-cpu.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -37,30 +38,10 @@ function arg(name: string, def: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
 }
 
-const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
-
 /** utime+stime (seconds) of pid and all its descendants. */
 function cpuSeconds(pid: number): number {
-  const parent = new Map<number, number>();
-  const ticks = new Map<number, number>();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const s = readFileSync(`/proc/${d}/stat`, "utf8");
-      const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-      parent.set(Number(d), Number(f[1]));
-      ticks.set(Number(d), Number(f[11]) + Number(f[12]));
-    } catch {
-      /* exited */
-    }
-  }
-  const inTree = (p: number): boolean => {
-    for (let q = p, n = 0; q > 1 && n < 64; q = parent.get(q) ?? 0, n++) if (q === pid) return true;
-    return false;
-  };
-  let t = 0;
-  for (const [p, v] of ticks) if (inTree(p)) t += v;
-  return t / CLK_TCK;
+  const t = treeCpu(pid);
+  return t.self + t.children;
 }
 
 async function dnsperf(port: number, file: string, seconds: number, serverPid: number): Promise<Run> {

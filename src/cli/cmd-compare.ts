@@ -2,6 +2,7 @@
 // domain through the Ingress controller vs the Service's cluster name), side by side: path,
 // hops, nodes crossed, NAT steps, proxy traversals, DNS queries (src/questions/compare.ts).
 import type { Command } from "commander";
+import { quoteValue as quote } from "../manifest/diag.js";
 import { compareWays, renderComparison } from "../questions/compare.js";
 import { traceLegs } from "../questions/ingress-path.js";
 import { modelSession, TraceInputError } from "../questions/trace.js";
@@ -15,7 +16,6 @@ interface CompareFlags extends ClusterFlags {
 }
 
 const URL_RE = /^https?:\/\/[^/?#\s]+[^\s]*$/i;
-const quote = (s: string) => JSON.stringify(s.length > 100 ? `${s.slice(0, 100)}…` : s);
 
 export function register(program: Command): void {
   const cmd = program

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { opensslSelfSigned } from "../linux/ingress-proxy.js";
 import { type GatewayRouter, gatewayRouter } from "./gateway.js";
 import { gatewayCertificateNeeds, gatewayConf } from "./gateway-conf.js";
 import { FAKE_CERTIFICATE } from "./nginx.js";
@@ -86,27 +87,7 @@ test("nginx -t takes the configuration", {
     const files = new Map<string, { cert: string; key: string }>();
     for (const n of gatewayCertificateNeeds(router, state)) {
       const f = { cert: join(dir, `${files.size}.crt`), key: join(dir, `${files.size}.key`) };
-      execFileSync(
-        "openssl",
-        [
-          "req",
-          "-x509",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          "ec_paramgen_curve:prime256v1",
-          "-nodes",
-          "-days",
-          "1",
-          "-subj",
-          "/CN=t",
-          "-keyout",
-          f.key,
-          "-out",
-          f.cert,
-        ],
-        { stdio: "ignore" },
-      );
+      opensslSelfSigned(f, "/CN=t", 1);
       files.set(n.id, f);
     }
     assert.ok(files.has("default/gw-tls"));

@@ -6,29 +6,18 @@
 // by `apply --name` under a request loop; and `down` leaving no nginx behind.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { buildIR } from "../dataplane/build.js";
 import { GATEWAY_SPEC_MANIFESTS, GATEWAY_SPEC_TABLE } from "../ingress/testing.js";
 import { gatewayEntry, type ProxyEntry } from "./ingress-probe.js";
 import { nginxBinary } from "./ingress-proxy.js";
 import { liveState } from "./live-state.js";
-import { kernelSkip, rootSnapshot } from "./testing.js";
+import { kernelSkip } from "./testing.js";
+import { assertServedDuring, type ConnectTo, curlFrom, podnet, withProxyCluster } from "./testing-proxy.js";
 
 const skip = kernelSkip(["ip", "python3", "curl", "openssl", "nginx"]);
-const bin = fileURLToPath(new URL("../../../bin/podnet.js", import.meta.url));
 const NAME = `dg${randomBytes(2).toString("hex")}`;
-
-const CONFIG = `apiVersion: podnet.dev/v1alpha1
-kind: Cluster
-name: ${NAME}
-nodes: [{name: worker-1}, {name: worker-2}]
-networking: {cni: flannel, loadBalancerSubnet: 192.168.1.240/28}
-`;
 
 const NEW_ROUTE = `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -40,29 +29,15 @@ spec:
   - backendRefs: [{name: v2, port: 80}]
 `;
 
-const podnet = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
+/** The Gateway Service's address for a request port, from outside. */
+const via =
+  (entry: ProxyEntry): ConnectTo =>
+  (port) =>
+    entry.byPort?.[port] ?? entry.http;
 
 /** One request from the outside client to the Gateway Service. */
 function get(entry: ProxyEntry, method: string, url: string, headers: string[] = []) {
-  const u = new URL(url);
-  const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
-  const to = entry.byPort?.[port] ?? entry.http;
-  const r = spawnSync(
-    "ip",
-    [
-      ...["netns", "exec", entry.netns, "curl", "-s", "-i", "-k", "--max-time", "5", "-X", method],
-      ...["--connect-to", `${u.hostname}:${port}:${to.ip}:${to.port}`],
-      ...headers.flatMap((h) => ["-H", h]),
-      url,
-    ],
-    { encoding: "utf8" },
-  );
-  const [head, ...rest] = r.stdout.split(/\r\n\r\n/);
-  const lines = head.split(/\r\n/);
-  const hs = new Map(
-    lines.slice(1).map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]),
-  );
-  return { status: Number(/^HTTP\/\S+ (\d+)/.exec(lines[0])?.[1] ?? 0), headers: hs, body: rest.join("\r\n\r\n") };
+  return curlFrom(entry.netns, url, via(entry), ["-X", method, ...headers.flatMap((h) => ["-H", h])]);
 }
 
 /** The Service that served a 200 (X-Podnet-Services), "STATUS LOCATION" for redirects, else the status. */
@@ -77,14 +52,8 @@ test("Gateway pods' nginx: the spec table, filters, route --name, verify, reload
   timeout: 240_000,
 }, async (t) => {
   assert.ok(nginxBinary(), "nginx is installed");
-  const before = rootSnapshot();
-  const dir = mkdtempSync(join(tmpdir(), "podnet-gw-"));
-  writeFileSync(join(dir, "m.yaml"), GATEWAY_SPEC_MANIFESTS);
-  writeFileSync(join(dir, "cluster.yaml"), CONFIG);
-  writeFileSync(join(dir, "more.yaml"), NEW_ROUTE);
-  try {
-    const u = podnet("up", "--name", NAME, "-f", join(dir, "m.yaml"), "--config", join(dir, "cluster.yaml"));
-    assert.equal(u.status, 0, u.stderr);
+  const files = { "m.yaml": GATEWAY_SPEC_MANIFESTS, "more.yaml": NEW_ROUTE };
+  await withProxyCluster(NAME, files, async (dir) => {
     const state = await liveState(NAME);
     const entry = gatewayEntry(NAME, state, buildIR(state));
     assert.equal(typeof entry, "object", String(entry));
@@ -130,50 +99,13 @@ test("Gateway pods' nginx: the spec table, filters, route --name, verify, reload
     });
 
     await t.test("apply --name reloads the Gateway's nginx with no failed request", async () => {
-      const stop = join(dir, "stop");
-      const to = e.byPort?.[80] ?? e.http;
-      const loop = spawn(
-        "ip",
-        [
-          ...["netns", "exec", e.netns, "sh", "-c"],
-          `while [ ! -e ${stop} ]; do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 5 --connect-to shop.example.com:80:${to.ip}:${to.port} http://shop.example.com/api; done`,
-        ],
-        { stdio: ["ignore", "pipe", "ignore"] },
-      );
-      let out = "";
-      loop.stdout.on("data", (d) => (out += d));
-      const done = new Promise((r) => loop.on("exit", r));
-      await new Promise((r) => setTimeout(r, 500));
-      assert.equal(outcome(get(e, "GET", "http://new.example.org/")), "404");
-      const a = podnet("apply", "-f", join(dir, "more.yaml"), "--name", NAME);
-      assert.equal(a.status, 0, a.stderr);
-      assert.match(a.stdout, /nginx reloaded: podnet-gateway\//);
-      assert.equal(outcome(get(e, "GET", "http://new.example.org/")), "default/v2");
-      await new Promise((r) => setTimeout(r, 500));
-      writeFileSync(stop, "");
-      await done;
-      const codes = out.trim().split("\n");
-      assert.ok(codes.length > 10, `${codes.length} requests`);
-      assert.deepEqual(
-        codes.filter((c) => c !== "200"),
-        [],
-      );
-    });
-  } finally {
-    const d = podnet("down", "--name", NAME);
-    rmSync(dir, { recursive: true, force: true });
-    assert.equal(d.status, 0, d.stderr);
-    const ours = readdirSync("/proc")
-      .filter((p) => /^\d+$/.test(p))
-      .filter((p) => {
-        try {
-          return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(`/run/podnet/${NAME}/`);
-        } catch {
-          return false;
-        }
+      await assertServedDuring(e.netns, dir, via(e), () => {
+        assert.equal(outcome(get(e, "GET", "http://new.example.org/")), "404");
+        const a = podnet("apply", "-f", join(dir, "more.yaml"), "--name", NAME);
+        assert.equal(a.status, 0, a.stderr);
+        assert.match(a.stdout, /nginx reloaded: podnet-gateway\//);
+        assert.equal(outcome(get(e, "GET", "http://new.example.org/")), "default/v2");
       });
-    assert.deepEqual(ours, []);
-    assert.ok(!existsSync(`/run/podnet/${NAME}`));
-    assert.deepEqual(rootSnapshot(), before);
-  }
+    });
+  });
 });

@@ -9,18 +9,14 @@
 // (all or nothing: the old one keeps serving), and `down` leaving no nginx behind.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { nginxBinary } from "./ingress-proxy.js";
 import { app } from "../ingress/testing.js";
-import { kernelSkip, rootSnapshot } from "./testing.js";
+import { kernelSkip } from "./testing.js";
+import { assertServedDuring, type ConnectTo, curlFrom, podnet, withProxyCluster } from "./testing-proxy.js";
 
 const skip = kernelSkip(["ip", "python3", "curl", "openssl", "nginx"]);
-const bin = fileURLToPath(new URL("../../../bin/podnet.js", import.meta.url));
 const NAME = `fi${randomBytes(2).toString("hex")}`;
 const LB = "192.168.1.241";
 const UNDERLAY = `podnet-${NAME}.underlay`;
@@ -54,13 +50,6 @@ spec:
       - {path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}
 `;
 
-const CONFIG = `apiVersion: podnet.dev/v1alpha1
-kind: Cluster
-name: ${NAME}
-nodes: [{name: worker-1}, {name: worker-2}]
-networking: {cni: flannel, loadBalancerSubnet: 192.168.1.240/28}
-`;
-
 const NEW_HOST = `apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: more}
@@ -89,43 +78,12 @@ spec:
       - {path: /, pathType: Prefix, backend: {service: {name: outside, port: {number: 80}}}}
 `;
 
-const podnet = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
+/** The controller Service's LoadBalancer IP, the URL's port. */
+const LB_PORT: ConnectTo = (port) => ({ ip: LB, port });
 
-/** One request from the outside client; returns status, headers (lower-cased) and body. */
-function get(url: string, extra: string[] = []) {
-  const u = new URL(url);
-  const port = u.port || (u.protocol === "https:" ? "443" : "80");
-  const r = spawnSync(
-    "ip",
-    [
-      "netns",
-      "exec",
-      UNDERLAY,
-      "curl",
-      "-s",
-      "-i",
-      "-k",
-      "-v",
-      "--max-time",
-      "5",
-      "--connect-to",
-      `${u.hostname}:${port}:${LB}:${port}`,
-      ...extra,
-      url,
-    ],
-    { encoding: "utf8" },
-  );
-  const [head, ...rest] = r.stdout.split(/\r\n\r\n/);
-  const lines = head.split(/\r\n/);
-  const headers = new Map(
-    lines.slice(1).map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]),
-  );
-  return {
-    status: Number(/^HTTP\/\S+ (\d+)/.exec(lines[0])?.[1] ?? 0),
-    headers,
-    body: rest.join("\r\n\r\n"),
-    tls: r.stderr,
-  };
+/** One request from the outside client (-v: the TLS handshake in `stderr`). */
+function get(url: string) {
+  return curlFrom(UNDERLAY, url, LB_PORT, ["-v"]);
 }
 
 /** The Service a 200 came from (the pod server's X-Podnet-Services), else the status. */
@@ -139,16 +97,8 @@ test("the ingress controller's nginx: routing, TLS, route --name, verify, reload
   timeout: 240_000,
 }, async (t) => {
   assert.ok(nginxBinary(), "nginx is installed");
-  const before = rootSnapshot();
-  const dir = mkdtempSync(join(tmpdir(), "podnet-ing-"));
-  writeFileSync(join(dir, "m.yaml"), MANIFESTS);
-  writeFileSync(join(dir, "cluster.yaml"), CONFIG);
-  writeFileSync(join(dir, "more.yaml"), NEW_HOST);
-  writeFileSync(join(dir, "bad.yaml"), REJECTED);
-  try {
-    const u = podnet("up", "--name", NAME, "-f", join(dir, "m.yaml"), "--config", join(dir, "cluster.yaml"));
-    assert.equal(u.status, 0, u.stderr);
-
+  const files = { "m.yaml": MANIFESTS, "more.yaml": NEW_HOST, "bad.yaml": REJECTED };
+  await withProxyCluster(NAME, files, async (dir) => {
     await t.test("requests → backend or status (Ingress path matching, ingress-nginx's defaults)", () => {
       const table: [string, string][] = [
         ["http://shop.example.com/", "default/web"],
@@ -170,10 +120,10 @@ test("the ingress controller's nginx: routing, TLS, route --name, verify, reload
       assert.equal(r.status, 308);
       assert.equal(r.headers.get("location"), "https://secure.example.com/a?b=1");
       const s = get("https://secure.example.com/");
-      assert.match(s.tls, /subject: .*CN=secure\.example\.com/);
+      assert.match(s.stderr, /subject: .*CN=secure\.example\.com/);
       assert.equal(s.headers.get("strict-transport-security"), "max-age=31536000; includeSubDomains");
       // A host without TLS is served the controller's fake certificate over https.
-      assert.match(get("https://shop.example.com/").tls, /CN=Kubernetes Ingress Controller Fake Certificate/);
+      assert.match(get("https://shop.example.com/").stderr, /CN=Kubernetes Ingress Controller Fake Certificate/);
     });
 
     await t.test("route --name agrees with the running proxy; verify's HTTP flows agree", () => {
@@ -188,37 +138,13 @@ test("the ingress controller's nginx: routing, TLS, route --name, verify, reload
     });
 
     await t.test("apply --name reloads nginx with no failed request during the reload", async () => {
-      const stop = join(dir, "stop");
-      const loop = spawn(
-        "ip",
-        [
-          "netns",
-          "exec",
-          UNDERLAY,
-          "sh",
-          "-c",
-          `while [ ! -e ${stop} ]; do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 5 --connect-to shop.example.com:80:${LB}:80 http://shop.example.com/api; done`,
-        ],
-        { stdio: ["ignore", "pipe", "ignore"] },
-      );
-      let out = "";
-      loop.stdout.on("data", (d) => (out += d));
-      const done = new Promise((r) => loop.on("exit", r));
-      await new Promise((r) => setTimeout(r, 500));
-      assert.equal(served("http://new.example.com/"), "404");
-      const a = podnet("apply", "-f", join(dir, "more.yaml"), "--name", NAME);
-      assert.equal(a.status, 0, a.stderr);
-      assert.match(a.stdout, /ingress nginx reloaded/);
-      assert.equal(served("http://new.example.com/"), "default/api");
-      await new Promise((r) => setTimeout(r, 500));
-      writeFileSync(stop, "");
-      await done;
-      const codes = out.trim().split("\n");
-      assert.ok(codes.length > 10, `${codes.length} requests`);
-      assert.deepEqual(
-        codes.filter((c) => c !== "200"),
-        [],
-      );
+      await assertServedDuring(UNDERLAY, dir, LB_PORT, () => {
+        assert.equal(served("http://new.example.com/"), "404");
+        const a = podnet("apply", "-f", join(dir, "more.yaml"), "--name", NAME);
+        assert.equal(a.status, 0, a.stderr);
+        assert.match(a.stdout, /ingress nginx reloaded/);
+        assert.equal(served("http://new.example.com/"), "default/api");
+      });
     });
 
     await t.test("a configuration nginx rejects changes nothing (the old one keeps serving)", () => {
@@ -229,22 +155,5 @@ test("the ingress controller's nginx: routing, TLS, route --name, verify, reload
       assert.equal(served("http://bad.example.com/"), "404");
       assert.equal(served("http://new.example.com/"), "default/api");
     });
-  } finally {
-    const d = podnet("down", "--name", NAME);
-    rmSync(dir, { recursive: true, force: true });
-    assert.equal(d.status, 0, d.stderr);
-    // No nginx of this cluster is left.
-    const ours = readdirSync("/proc")
-      .filter((p) => /^\d+$/.test(p))
-      .filter((p) => {
-        try {
-          return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(`/run/podnet/${NAME}/`);
-        } catch {
-          return false;
-        }
-      });
-    assert.deepEqual(ours, []);
-    assert.ok(!existsSync(`/run/podnet/${NAME}`));
-    assert.deepEqual(rootSnapshot(), before);
-  }
+  });
 });

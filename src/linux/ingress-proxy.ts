@@ -113,37 +113,26 @@ function selfSigned(n: CertificateNeed, files: { cert: string; key: string }): v
   const san = fake ? "DNS:ingress.local" : n.hosts.map((h) => `DNS:${h}`).join(",");
   // openssl writes into a private temporary directory; the state directory only through safe-fs.
   const tmp = mkdtempSync(join(tmpdir(), "podnet-tls-"));
-  const tmpKey = join(tmp, "tls.key");
-  const tmpCert = join(tmp, "tls.crt");
+  const out = { key: join(tmp, "tls.key"), cert: join(tmp, "tls.crt") };
   try {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "365",
-        "-subj",
-        `/O=Acme Co/CN=${cn}`,
-        "-addext",
-        `subjectAltName=${san}`,
-        "-keyout",
-        tmpKey,
-        "-out",
-        tmpCert,
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    replaceFile(files.key, readFileSync(tmpKey, "utf8"), 0o600);
-    replaceFile(files.cert, readFileSync(tmpCert, "utf8"));
+    opensslSelfSigned(out, `/O=Acme Co/CN=${cn}`, 365, san);
+    replaceFile(files.key, readFileSync(out.key, "utf8"), 0o600);
+    replaceFile(files.cert, readFileSync(out.cert, "utf8"));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * `openssl req -x509`: a self-signed certificate and its EC P-256 key written to `out`;
+ * `san` a subjectAltName value (DNS:a,DNS:b). Throws with openssl's error text.
+ */
+export function opensslSelfSigned(out: { key: string; cert: string }, subject: string, days: number, san?: string) {
+  const argv = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  argv.push("-days", String(days), "-subj", subject);
+  if (san) argv.push("-addext", `subjectAltName=${san}`);
+  argv.push("-keyout", out.key, "-out", out.cert);
+  execFileSync("openssl", argv, { stdio: ["ignore", "ignore", "pipe"] });
 }
 
 /** The configuration a pod's nginx serves now: its Gateways', or the Ingresses' (null: none to serve). */
