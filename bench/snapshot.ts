@@ -342,40 +342,54 @@ export async function timeLoad(file: string, sample: Record<string, string> = {}
 }
 
 /**
- * Hashes of what loadCluster gives for FILE: the objects read (with the config, warnings and
- * inferred settings) and the ClusterState. Maps and Sets count with their entries in order.
+ * A digest of a value's content. An object met again (the state shares one environment, one
+ * resolv.conf … among many pods) costs a lookup, not its text once more: JSON of the whole
+ * state repeats those per pod, ~17 KB a pod, and at the threshold runs for many minutes.
+ * Content-based, so two builds that share differently still agree. Maps and Sets count with
+ * their entries in order; getters and toJSON are not called.
  */
+function contentDigest(): (v: unknown) => string {
+  const memo = new Map<object, string>();
+  const short = (text: string) =>
+    text.length <= 64 ? text : `#${createHash("sha256").update(text).digest("base64").slice(0, 22)}`;
+  const digest = (v: unknown): string => {
+    if (v === null || typeof v !== "object") {
+      if (typeof v === "number" && !Number.isFinite(v)) return JSON.stringify(String(v));
+      return v === undefined ? "undefined" : typeof v === "function" ? "fn" : (JSON.stringify(v) ?? String(v));
+    }
+    const seen = memo.get(v);
+    if (seen !== undefined) return seen;
+    let text: string;
+    if (Array.isArray(v)) text = `[${v.map(digest).join(",")}]`;
+    else if (v instanceof Map) text = `Map[${[...v].map(([k, x]) => `${digest(k)}:${digest(x)}`).join(",")}]`;
+    else if (v instanceof Set) text = `Set[${[...v].map(digest).join(",")}]`;
+    else {
+      const parts: string[] = [];
+      for (const k of Object.keys(v)) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== undefined) parts.push(`${JSON.stringify(k)}:${digest(x)}`);
+      }
+      text = `{${parts.join(",")}}`;
+    }
+    const d = short(text);
+    memo.set(v, d);
+    return d;
+  };
+  return digest;
+}
+
+/** Hashes of what loadCluster gives for FILE: the objects read (with the config, warnings and inferred settings) and the ClusterState. */
 export async function fingerprint(file: string): Promise<{ spec: string; state: string }> {
   const { spec, state } = await loadCluster({ files: [file] });
-  const plain = (_k: string, v: unknown) =>
-    v instanceof Map
-      ? ["Map", ...v]
-      : v instanceof Set
-        ? ["Set", ...v]
-        : typeof v === "number" && !Number.isFinite(v)
-          ? String(v)
-          : v;
-  // Piece by piece: one JSON text of a whole field (150,000 pods) is past V8's longest string.
+  const digest = contentDigest();
   const hash = (parts: Iterable<unknown>) => {
     const h = createHash("sha256");
-    for (const x of parts) h.update(`${JSON.stringify(x, plain) ?? "undefined"}\n`);
+    for (const x of parts) h.update(`${digest(x)}\n`);
     return h.digest("hex").slice(0, 16);
   };
-  function* pieces(entries: [string, unknown][]): Generator<unknown> {
-    for (const [k, v] of entries) {
-      yield k;
-      if (Array.isArray(v)) {
-        yield ["Array", v.length];
-        yield* v;
-      } else if (v instanceof Map) {
-        yield ["Map", v.size];
-        yield* v;
-      } else yield v;
-    }
-  }
   return {
     spec: hash([spec.config, spec.warnings, spec.inferred, ...spec.objects]),
-    state: hash(pieces(Object.entries(state))),
+    state: hash(Object.entries(state).flatMap(([k, v]) => [k, v])),
   };
 }
 

@@ -49,7 +49,8 @@ export function parseIPv6(s: string): bigint | undefined {
  */
 export function serviceIPv4(spec: { clusterIP?: unknown; clusterIPs?: unknown } | undefined): string | undefined {
   const first = spec?.clusterIP || (Array.isArray(spec?.clusterIPs) ? spec.clusterIPs[0] : undefined);
-  if (typeof first !== "string" || first === "None" || parseIPv4(first) !== undefined) return first as string;
+  if (typeof first !== "string") return undefined;
+  if (first === "None" || parseIPv4(first) !== undefined) return first;
   if (Array.isArray(spec?.clusterIPs))
     for (const ip of spec.clusterIPs) if (typeof ip === "string" && parseIPv4(ip) !== undefined) return ip;
   return undefined;
