@@ -9,6 +9,7 @@ import { test } from "node:test";
 import { loadCluster } from "../load/cluster.js";
 import { packageRoot } from "../load/input.js";
 import { parseSpec } from "../manifest/parse.js";
+import { serviceObject } from "../views/objects.js";
 import { applyObjects, deleteObject, scale } from "./changes.js";
 import type { ClusterState } from "./state.js";
 
@@ -297,6 +298,14 @@ test("dual-stack dump: the IPv4 family is modelled, the IPv6 entries are warning
       const by = new Map(spec.inferred!.map((x) => [x.setting, x.value]));
       assert.equal(by.get("networking.serviceSubnet"), "10.96.0.0/12");
       assert.equal(by.get("networking.podSubnet"), "10.244.0.0/16");
+      // `get svc -o yaml` shows the Service as the cluster holds it: both families, its time.
+      const o = serviceObject(state, web) as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
+      assert.deepEqual(
+        o.spec.clusterIPs,
+        primaryV6 ? ["fd00:10:96::a1b2", "10.106.41.203"] : ["10.106.41.203", "fd00:10:96::a1b2"],
+      );
+      assert.equal(o.spec.clusterIP, primaryV6 ? "fd00:10:96::a1b2" : "10.106.41.203");
+      assert.equal(o.metadata.creationTimestamp, "2025-06-02T08:21:37Z");
       const field = primaryV6 ? "spec.clusterIP" : "spec.clusterIPs[1]";
       assert.ok(
         warnings.some((w) => w.includes(`${field}: "fd00:10:96::a1b2" is the IPv6 family's address`)),

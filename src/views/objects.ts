@@ -36,12 +36,7 @@ export function givenMetadata(
   namespace: string | undefined,
   name: string,
 ): KubeObject["metadata"] | undefined {
-  return state.objects?.find(
-    (o) =>
-      o.kind === kind &&
-      o.metadata.name === name &&
-      (namespace === undefined || (o.metadata.namespace ?? "default") === namespace),
-  )?.metadata;
+  return findGiven(state, kind, namespace, name)?.metadata;
 }
 
 function clean<T>(v: T): T {
@@ -208,13 +203,43 @@ export function podObject(_state: ClusterState, p: PodState, opts: ViewOptions =
   });
 }
 
+/** The object as given (state.objects), when it was. */
+function findGiven(state: ClusterState, kind: string, namespace: string | undefined, name: string) {
+  return state.objects?.find(
+    (o) =>
+      o.kind === kind &&
+      o.metadata.name === name &&
+      (namespace === undefined || (o.metadata.namespace ?? "default") === namespace),
+  );
+}
+
+/**
+ * The creationTimestamp of an object read from a live cluster (one the API server stamped:
+ * it has a uid or resourceVersion), kept as given; a manifest's gets the model's.
+ */
+function givenCreated(given: KubeObject | undefined): Obj {
+  const m = given?.metadata as { creationTimestamp?: unknown; uid?: unknown; resourceVersion?: unknown } | undefined;
+  const t = m?.creationTimestamp;
+  return typeof t === "string" && (m?.uid || m?.resourceVersion) ? { creationTimestamp: t } : {};
+}
+
 export function serviceObject(state: ClusterState, s: ServiceState, opts: ViewOptions = {}): Obj {
-  const annotations = nonEmpty(givenMetadata(state, "Service", s.namespace, s.name)?.annotations);
+  const given = findGiven(state, "Service", s.namespace, s.name);
+  const annotations = nonEmpty(given?.metadata.annotations);
   const spec: Obj = {};
   if (s.type !== "ExternalName" && s.clusterIP) {
     spec.clusterIP = s.clusterIP;
     spec.clusterIPs = [s.clusterIP];
   }
+  // A dual-stack Service read from a cluster: its families as given (podnet models the IPv4 one).
+  const g = given?.spec as {
+    clusterIP?: string;
+    clusterIPs?: unknown[];
+    ipFamilies?: unknown;
+    ipFamilyPolicy?: unknown;
+  };
+  const givenIPs = Array.isArray(g?.clusterIPs) ? g.clusterIPs : [];
+  const dual = givenIPs.length > 1 && givenIPs.includes(s.clusterIP);
   if (s.externalIPs.length) spec.externalIPs = s.externalIPs;
   if (s.externalName) spec.externalName = s.externalName;
   if (s.type === "NodePort" || s.type === "LoadBalancer") spec.externalTrafficPolicy = s.externalTrafficPolicy;
@@ -223,6 +248,12 @@ export function serviceObject(state: ClusterState, s: ServiceState, opts: ViewOp
     spec.internalTrafficPolicy = s.internalTrafficPolicy;
     spec.ipFamilies = ["IPv4"];
     spec.ipFamilyPolicy = "SingleStack";
+    if (dual) {
+      spec.clusterIP = g.clusterIP ?? givenIPs[0];
+      spec.clusterIPs = givenIPs;
+      if (Array.isArray(g.ipFamilies)) spec.ipFamilies = g.ipFamilies;
+      if (typeof g.ipFamilyPolicy === "string") spec.ipFamilyPolicy = g.ipFamilyPolicy;
+    }
   }
   if (s.loadBalancerSourceRanges.length) spec.loadBalancerSourceRanges = s.loadBalancerSourceRanges;
   if (s.ports.length)
@@ -246,7 +277,12 @@ export function serviceObject(state: ClusterState, s: ServiceState, opts: ViewOp
   return clean({
     apiVersion: "v1",
     kind: "Service",
-    metadata: meta(s.name, s.namespace, opts, s.created, { annotations, labels: nonEmpty(s.labels), uid: s.uid }),
+    metadata: meta(s.name, s.namespace, opts, s.created, {
+      annotations,
+      labels: nonEmpty(s.labels),
+      uid: s.uid,
+      ...givenCreated(given),
+    }),
     spec,
     status,
   });
@@ -432,6 +468,7 @@ export function namespaceObject(
     metadata: meta(n.name, undefined, opts, 0, {
       annotations: nonEmpty(givenMetadata(_state, "Namespace", undefined, n.name)?.annotations),
       labels: { "kubernetes.io/metadata.name": n.name, ...n.labels },
+      ...givenCreated(findGiven(_state, "Namespace", undefined, n.name)),
     }),
     spec: { finalizers: ["kubernetes"] },
     status: { phase: "Active" },
@@ -448,6 +485,7 @@ export function givenObject(o: KubeObject, namespace: string | undefined, opts: 
       ...o.metadata,
       ...(namespace !== undefined ? { namespace } : {}),
       creationTimestamp: timestamp(opts, 0),
+      ...givenCreated(o),
     },
   });
 }
