@@ -46,26 +46,50 @@ export function matchesFor(l: ListenerTable, host: string): RouteMatch[] {
   return out;
 }
 
+/**
+ * A query parameter's name or value as NGINX Gateway Fabric's httpmatches.js sees it: njs's
+ * `r.args`, whose "keys and values are percent-decoded" (https://nginx.org/en/docs/njs/reference.html#r_args),
+ * `+` as a space (application/x-www-form-urlencoded). A `%` not followed by two hex digits
+ * stays as it is; bytes that are not UTF-8 become U+FFFD.
+ */
+export function decodeQueryComponent(s: string): string {
+  if (!/[%+]/.test(s)) return s;
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 43) bytes.push(32);
+    else if (c === 37 && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      const ch = String.fromCodePoint(s.codePointAt(i)!);
+      for (const b of UTF8_OUT.encode(ch)) bytes.push(b);
+      i += ch.length - 1;
+    }
+  }
+  return UTF8_IN.decode(new Uint8Array(bytes));
+}
+const UTF8_IN = new TextDecoder("utf-8");
+const UTF8_OUT = new TextEncoder();
+
+/** The query's parameters, decoded; the first value of a repeated one (the spec's recommendation). */
 function queryOf(q: string): Map<string, string> {
   const m = new Map<string, string>();
   if (q === "") return m;
   for (const part of q.split("&")) {
     const i = part.indexOf("=");
-    const k = i < 0 ? part : part.slice(0, i);
-    const v = i < 0 ? "" : part.slice(i + 1);
-    let dk = k;
-    let dv = v;
-    try {
-      dk = decodeURIComponent(k.replace(/\+/g, " "));
-      dv = decodeURIComponent(v.replace(/\+/g, " "));
-    } catch {
-      // kept raw
-    }
-    if (!m.has(dk)) m.set(dk, dv);
+    const k = decodeQueryComponent(i < 0 ? part : part.slice(0, i));
+    if (!m.has(k)) m.set(k, i < 0 ? "" : decodeQueryComponent(part.slice(i + 1)));
   }
   return m;
 }
 
+/**
+ * Whether the request meets one HTTPRouteMatch. An absent header or query parameter never
+ * matches (HTTPHeaderMatch / HTTPQueryParamMatch: the request must carry it), nor does an
+ * empty one, whatever the expression: NGINX Gateway Fabric's httpmatches.js returns false on
+ * an empty value (`if (!val) return false`), and nginx's `$http_name` is "" for both.
+ */
 function matchOne(
   m: RouteMatch,
   uri: string,
@@ -82,13 +106,13 @@ function matchOne(
   if (m.method !== null && m.method !== method) return false;
   for (const h of m.headers) {
     const v = headers[h.name];
-    if (v === undefined || (h.exact !== null ? v !== h.exact : !h.re!.test(v))) return false;
+    if (!v || (h.exact !== null ? v !== h.exact : !h.re!.test(v))) return false;
   }
   if (m.query.length) {
     const qs = q();
     for (const p of m.query) {
       const v = qs.get(p.name);
-      if (v === undefined || (p.exact !== null ? v !== p.exact : !p.re!.test(v))) return false;
+      if (!v || (p.exact !== null ? v !== p.exact : !p.re!.test(v))) return false;
     }
   }
   return true;
