@@ -21,7 +21,9 @@
 //    first, and must match the whole path (ECMAScript syntax, anchored as ^(?:…)$).
 //  - PathPrefix matches by path element, ignoring a trailing `/` ("/abc" matches /abc,
 //    /abc/ and /abc/def, not /abcd). Header names compare case-insensitively, query
-//    parameter names exactly (the first value of a repeated parameter).
+//    parameter names exactly; query names and values percent-decoded (the first value of a
+//    repeated parameter); an absent or empty header or parameter never matches
+//    (gateway-route.ts matchOne).
 //  - backendRefs: podnet routes to the one with the highest weight (the first among equal
 //    ones; weight 0 never); the text lists all with their weights. A rule whose chosen
 //    backend is invalid (not found, cross-namespace without a ReferenceGrant, not a
