@@ -3,8 +3,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type GatewayRouter, gatewayRouter } from "../ingress/gateway.js";
-import { app, GATEWAY_SPEC_MANIFESTS, gateway, HTTP_LISTENER, httpRoute, ingressCluster } from "../ingress/testing.js";
-import { compareAnswer, fillEndpoint, gatewayOutcomes, planGatewayFlows } from "./verify-http.js";
+import {
+  app,
+  GATEWAY_SPEC_MANIFESTS,
+  gateway,
+  HTTP_LISTENER,
+  httpRoute,
+  ingress,
+  ingressCluster,
+  router as ingressRouterOf,
+} from "../ingress/testing.js";
+import { compareAnswer, fillEndpoint, gatewayOutcomes, planGatewayFlows, planHttpFlows } from "./verify-http.js";
 
 const router = gatewayRouter(ingressCluster(GATEWAY_SPEC_MANIFESTS)) as GatewayRouter;
 
@@ -58,6 +67,34 @@ test("a RegularExpression no string can be generated for is skipped with the rea
       'RegularExpression header x-a "(?<=a)b": randexp cannot read it',
     ],
   );
+});
+
+test("an Ingress regex path (use-regex) is asked with a string it matches; a bad one is skipped", () => {
+  const r = ingressRouterOf(
+    ingressCluster(
+      `${app("web")}${app("api")}${ingress(
+        "re",
+        "re.example.com",
+        [
+          { path: "/", type: "Prefix", service: "web" },
+          { path: "/api/v[0-9]+/items", type: "ImplementationSpecific", service: "api" },
+          { path: "/bad(", type: "ImplementationSpecific", service: "api" },
+        ],
+        { meta: "annotations: {nginx.ingress.kubernetes.io/use-regex: 'true'}" },
+      )}`,
+    ),
+  );
+  const skipped: { what: string; why: string }[] = [];
+  const flows = planHttpFlows(r, skipped);
+  const api = flows.find((f) => f.what.includes("/api/v[0-9]+/items"));
+  assert.match(api?.url ?? "", /^http:\/\/re\.example\.com\/api\/v[0-9]+\/items$/);
+  // ingress-nginx's `~* "^/api/v[0-9]+/items"` takes it (https://kubernetes.github.io/ingress-nginx/user-guide/ingress-path-matching/).
+  assert.equal(api?.expected.decision.backend?.service, "default/api");
+  assert.deepEqual(
+    skipped.map((s) => s.what),
+    ["Ingress default/re rule 0 path /bad("],
+  );
+  assert.match(skipped[0].why, /^RegularExpression path "\/bad\(": Invalid regular expression/);
 });
 
 test("a 3:1 split accepts either backend; a pod named by X-Podnet-Pod stands for its endpoint", () => {

@@ -1,5 +1,5 @@
 // `podnet verify`'s HTTP flows: every Ingress rule (each path of each host, one request
-// each; a host with TLS over https too) sent from outside the cluster through the ingress
+// each; a host with TLS over https too; a regex path asked with a string generated from it) sent from outside the cluster through the ingress
 // controller's LoadBalancer IP (or NodePort) to the running nginx, its answer compared with
 // `podnet route`'s decision (src/ingress/nginx.ts); and every HTTPRoute match of podnet's
 // Gateways (one request each, built to satisfy the match: its path, method, headers and
@@ -100,6 +100,20 @@ function sampleFor(where: string, re: RegExp, ok: (s: string) => boolean): strin
   return r.sample;
 }
 
+/** A path (URL-encoded) a regular expression matches, nginx's normalisation leaving it as is. */
+const samplePath = (re: RegExp) =>
+  pathUrl(sampleFor("path", re, (s) => s.startsWith("/") && normalizeUri(pathUrl(s)) === s));
+
+/** An Ingress regex path's sample, or the reason (starting "RegularExpression") there is none. */
+function regexPath(path: string): string {
+  try {
+    return samplePath(new RegExp(`^(?:${path})$`));
+  } catch (e) {
+    const why = (e as Error).message;
+    return why.startsWith("RegularExpression") ? why : `RegularExpression path ${JSON.stringify(path)}: ${why}`;
+  }
+}
+
 /**
  * A request that satisfies a match, or why none can be written. A RegularExpression path,
  * header or query value is asked with a string generated from the pattern: a path that
@@ -111,8 +125,7 @@ function requestFor(m: RouteMatch, scheme: string, host: string, port: number): 
   const headers: string[] = [];
   const query: string[] = [];
   try {
-    if (m.pathKind === 1)
-      path = pathUrl(sampleFor("path", m.regex!, (s) => s.startsWith("/") && normalizeUri(pathUrl(s)) === s));
+    if (m.pathKind === 1) path = samplePath(m.regex!);
     for (const h of m.headers)
       headers.push(`${h.name}: ${h.exact ?? sampleFor(`header ${h.name}`, h.re!, (s) => FIELD_VALUE.test(s))}`);
     for (const q of m.query)
@@ -182,12 +195,18 @@ export function planHttpFlows(router: IngressRouter, skipped: { what: string; wh
       for (const p of paths) {
         const path = typeof p?.path === "string" && p.path ? p.path : "/";
         const what = `Ingress ${id} rule ${i} path ${path}`;
+        let asPath = path;
         if (regex && /[\\^$.*+?()[\]{}|]/.test(path)) {
-          skipped.push({ what, why: "a regular-expression path: no single URL stands for it" });
-          continue;
+          // ingress-nginx's `~* "^path"`: a string the whole pattern matches also starts with it.
+          const sample = regexPath(path);
+          if (sample.startsWith("RegularExpression")) {
+            skipped.push({ what, why: sample });
+            continue;
+          }
+          asPath = sample;
         }
         for (const scheme of tlsHosts.has(host) ? ["http", "https"] : ["http"]) {
-          const url = `${scheme}://${asked}${path}`;
+          const url = `${scheme}://${asked}${asPath}`;
           const req = parseRouteRequest(url);
           if (typeof req === "string") {
             skipped.push({ what, why: req });
