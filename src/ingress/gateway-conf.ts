@@ -23,9 +23,12 @@
 //    RequestHeaderModifier → proxy_set_header (add appends to the client's value, as NGF's
 //    maps do).
 //  - query parameters compare decoded, as httpmatches.js reads them from njs's r.args: the map
-//    matches their raw forms (regex.ts); an empty or absent header or parameter never matches.
-// Known difference from the model (said, not hidden): a query RegularExpression with a
-// backreference, word boundary or lookbehind is tested on values sent without `%` or `+` only.
+//    matches their raw forms (regex.ts); an empty or absent header or parameter never matches;
+//    a RegularExpression is rewritten from its tokens so it stays inside its field.
+// Known differences from the model (said, not hidden): a RegularExpression with a
+// backreference or lookbehind is written as given (ECMAScript read as PCRE) and could reach
+// across fields; a query one with those or a word boundary is tested on values sent without
+// `%` or `+` only.
 // Pure: src/linux/ingress-proxy.ts writes the files and runs nginx.
 import type { ClusterState } from "../control/state.js";
 import type { KubeObject } from "../manifest/types.js";
