@@ -31,6 +31,7 @@
 //  - No listener or no match: 404.
 import type { ClusterState } from "../control/state.js";
 import { isSystemObject, PODNET_GATEWAY } from "../control/system.js";
+import type { Mapping } from "../manifest/diag.js";
 import { matchSelector } from "../manifest/selector.js";
 import type { KubeObject, LabelSelector } from "../manifest/types.js";
 import { compileRoute, resolvedRefs } from "./gateway-compile.js";
@@ -42,6 +43,7 @@ import {
   createdOf,
   GATEWAY_GROUP,
   type GatewayRouter,
+  type GatewayStatus,
   hostMatches,
   keyOf,
   type ListenerTable,
@@ -110,39 +112,14 @@ export function gatewayRouter(state: ClusterState, opts: { gateway?: string } = 
   const nsLabels = new Map(state.namespaces.map((n) => [n.name, n.labels]));
   const grants = objects.filter((o) => o.kind === "ReferenceGrant");
   const idx = backendIndex(state);
-  const svc = state.services.find((s) => s.namespace === PODNET_GATEWAY.namespace && s.name === PODNET_GATEWAY.name);
-  const addresses = svc
-    ? svc.type === "LoadBalancer" && svc.loadBalancerIPs.length
-      ? svc.loadBalancerIPs
-      : svc.externalIPs.length
-        ? svc.externalIPs
-        : svc.clusterIP && svc.clusterIP !== "None"
-          ? [svc.clusterIP]
-          : []
-    : [];
+  const addresses = serviceAddresses(state);
 
   const byGateway = new Map<string, ListenerTable[]>();
   const listeners: ListenerTable[] = [];
   for (const g of allGateways.filter((x) => ours.has(x.spec?.gatewayClassName))) {
     const ls: ListenerTable[] = [];
-    for (const l of arr(g.spec?.listeners)) {
-      if (!l || typeof l.name !== "string" || !Number.isInteger(l.port)) continue;
-      ls.push({
-        gateway: keyOf(g),
-        name: l.name,
-        port: l.port,
-        protocol: String(l.protocol ?? ""),
-        hostname: typeof l.hostname === "string" ? l.hostname.toLowerCase() : null,
-        created: createdOf(g),
-        exact: new Map(),
-        wildcard: new Map(),
-        any: [],
-        attached: new Set(),
-        added: new Set(),
-        allowed: l.allowedRoutes,
-        cache: new Map(),
-      });
-    }
+    for (const l of arr(g.spec?.listeners))
+      if (l && typeof l.name === "string" && Number.isInteger(l.port)) ls.push(listenerTable(g, l));
     byGateway.set(keyOf(g), ls);
     if (gateways.includes(g)) listeners.push(...ls);
   }
@@ -180,30 +157,13 @@ export function gatewayRouter(state: ClusterState, opts: { gateway?: string } = 
       const allowed = named.filter((l) => allows(l, route, gw!, nsLabels));
       const hostLists = allowed.map((l) => [l, intersect(l.hostname, arr(route.spec?.hostnames))] as const);
       const attached = hostLists.filter(([, hs]) => hs.length > 0);
-      let accepted: Condition;
-      if (!gw) accepted = cond("Accepted", false, "NoMatchingParent", `Gateway ${gwKey} not found`);
-      else if (named.length === 0)
-        accepted = cond(
-          "Accepted",
-          false,
-          "NoMatchingParent",
-          `Gateway ${gwKey} has no listener${parentRef.sectionName ? ` named ${parentRef.sectionName}` : ""}${parentRef.port ? ` on port ${parentRef.port}` : ""}`,
-        );
-      else if (allowed.length === 0)
-        accepted = cond(
-          "Accepted",
-          false,
-          "NotAllowedByListeners",
-          `no listener of Gateway ${gwKey} allows HTTPRoutes from namespace ${nsOf(route)}`,
-        );
-      else if (attached.length === 0)
-        accepted = cond(
-          "Accepted",
-          false,
-          "NoMatchingListenerHostname",
-          `no hostname of the route intersects a listener's hostname of Gateway ${gwKey}`,
-        );
-      else accepted = cond("Accepted", true, "Accepted", "Route is accepted");
+      const accepted = acceptedCondition(
+        gw !== undefined,
+        gwKey,
+        parentRef,
+        [named.length, allowed.length, attached.length],
+        route,
+      );
       status.conditions.push(accepted, resolved);
       for (const [l, hosts] of attached) {
         l.attached.add(route);
@@ -234,31 +194,7 @@ export function gatewayRouter(state: ClusterState, opts: { gateway?: string } = 
     routeStatus: (r) => statuses.get(r) ?? [],
     gatewayStatus(gw) {
       const ls = byGateway.get(keyOf(gw));
-      if (!ls) return null;
-      return {
-        addresses,
-        conditions: [
-          cond("Accepted", true, "Accepted", `accepted by ${PODNET_GATEWAY.controllerName}`),
-          addresses.length
-            ? cond(
-                "Programmed",
-                true,
-                "Programmed",
-                `served by Service ${PODNET_GATEWAY.namespace}/${PODNET_GATEWAY.name}`,
-              )
-            : cond("Programmed", false, "AddressNotAssigned", "the gateway's Service has no address"),
-        ],
-        listeners: ls.map((l) => ({
-          name: l.name,
-          attachedRoutes: l.attached.size,
-          conditions: [
-            l.protocol === "HTTP" || l.protocol === "HTTPS"
-              ? cond("Accepted", true, "Accepted", "")
-              : cond("Accepted", false, "UnsupportedProtocol", `podnet routes HTTP and HTTPS, not ${l.protocol}`),
-            cond("Programmed", addresses.length > 0, addresses.length ? "Programmed" : "Pending", ""),
-          ],
-        })),
-      };
+      return ls ? gatewayStatusOf(ls, addresses) : null;
     },
     addresses,
     serves,
@@ -266,7 +202,92 @@ export function gatewayRouter(state: ClusterState, opts: { gateway?: string } = 
   };
 }
 
+/** Where podnet's gateway Service answers: its LoadBalancer IPs, else externalIPs, else the ClusterIP. */
+function serviceAddresses(state: ClusterState): string[] {
+  const svc = state.services.find((s) => s.namespace === PODNET_GATEWAY.namespace && s.name === PODNET_GATEWAY.name);
+  if (!svc) return [];
+  if (svc.type === "LoadBalancer" && svc.loadBalancerIPs.length) return svc.loadBalancerIPs;
+  if (svc.externalIPs.length) return svc.externalIPs;
+  return svc.clusterIP && svc.clusterIP !== "None" ? [svc.clusterIP] : [];
+}
+
+function listenerTable(g: KubeObject, l: Mapping): ListenerTable {
+  return {
+    gateway: keyOf(g),
+    name: l.name,
+    port: l.port,
+    protocol: String(l.protocol ?? ""),
+    hostname: typeof l.hostname === "string" ? l.hostname.toLowerCase() : null,
+    created: createdOf(g),
+    exact: new Map(),
+    wildcard: new Map(),
+    any: [],
+    attached: new Set(),
+    added: new Set(),
+    allowed: l.allowedRoutes,
+    cache: new Map(),
+  };
+}
+
+/** A Gateway's status: Accepted, Programmed (when its Service has an address), per listener too. */
+function gatewayStatusOf(ls: ListenerTable[], addresses: string[]): GatewayStatus {
+  return {
+    addresses,
+    conditions: [
+      cond("Accepted", true, "Accepted", `accepted by ${PODNET_GATEWAY.controllerName}`),
+      addresses.length
+        ? cond("Programmed", true, "Programmed", `served by Service ${PODNET_GATEWAY.namespace}/${PODNET_GATEWAY.name}`)
+        : cond("Programmed", false, "AddressNotAssigned", "the gateway's Service has no address"),
+    ],
+    listeners: ls.map((l) => ({
+      name: l.name,
+      attachedRoutes: l.attached.size,
+      conditions: [
+        l.protocol === "HTTP" || l.protocol === "HTTPS"
+          ? cond("Accepted", true, "Accepted", "")
+          : cond("Accepted", false, "UnsupportedProtocol", `podnet routes HTTP and HTTPS, not ${l.protocol}`),
+        cond("Programmed", addresses.length > 0, addresses.length ? "Programmed" : "Pending", ""),
+      ],
+    })),
+  };
+}
+
 // ---- attachment ---------------------------------------------------------------
+
+/**
+ * A parentRef's Accepted condition (RouteConditionReason): whether the Gateway exists, then how many of its listeners the ref names, allow the route, and share a hostname with it.
+ */
+function acceptedCondition(
+  found: boolean,
+  gwKey: string,
+  ref: ParentStatus["parentRef"],
+  [named, allowed, attached]: [number, number, number],
+  route: KubeObject,
+): Condition {
+  if (!found) return cond("Accepted", false, "NoMatchingParent", `Gateway ${gwKey} not found`);
+  if (named === 0)
+    return cond(
+      "Accepted",
+      false,
+      "NoMatchingParent",
+      `Gateway ${gwKey} has no listener${ref.sectionName ? ` named ${ref.sectionName}` : ""}${ref.port ? ` on port ${ref.port}` : ""}`,
+    );
+  if (allowed === 0)
+    return cond(
+      "Accepted",
+      false,
+      "NotAllowedByListeners",
+      `no listener of Gateway ${gwKey} allows HTTPRoutes from namespace ${nsOf(route)}`,
+    );
+  if (attached === 0)
+    return cond(
+      "Accepted",
+      false,
+      "NoMatchingListenerHostname",
+      `no hostname of the route intersects a listener's hostname of Gateway ${gwKey}`,
+    );
+  return cond("Accepted", true, "Accepted", "Route is accepted");
+}
 
 function allows(
   l: ListenerTable,
