@@ -1,13 +1,13 @@
 // `podnet verify`'s HTTP flows: every Ingress rule (each path of each host, one request
-// each; a host with TLS over https too; a regex path asked with a string generated from it) sent from outside the cluster through the ingress
+// each; a host with TLS over https too) sent from outside the cluster through the ingress
 // controller's LoadBalancer IP (or NodePort) to the running nginx, its answer compared with
 // `podnet route`'s decision (src/ingress/nginx.ts); and every HTTPRoute match of podnet's
 // Gateways (one request each, built to satisfy the match: its path, method, headers and
 // query parameters, on each hostname it serves) through the Gateway Service to the Gateway
 // pods' nginx, compared with the Gateway router's decision (src/ingress/gateway.ts; a rule
-// whose backendRefs split by weight accepts any of them). A RegularExpression path, header
-// or query value is asked with a string generated from it; one that yields none is listed
-// as skipped with the reason. Outcomes:
+// whose backendRefs split by weight accepts any of them). A regular-expression path (an
+// Ingress's under use-regex, an HTTPRoute's), header or query value is asked with a string
+// generated from it; one that yields none is listed as skipped with the reason. Outcomes:
 //   "200 IP:PORT"        the pod at that endpoint answered (the model lists every endpoint;
 //                        the one request must reach one of them)
 //   "301|302|308 URL"    a redirect and its Location
@@ -128,10 +128,10 @@ function requestFor(m: RouteMatch, scheme: string, host: string, port: number): 
     if (m.pathKind === 1) path = samplePath(m.regex!);
     for (const h of m.headers)
       headers.push(`${h.name}: ${h.exact ?? sampleFor(`header ${h.name}`, h.re!, (s) => FIELD_VALUE.test(s))}`);
-    for (const q of m.query)
-      query.push(
-        `${encodeURIComponent(q.name)}=${encodeURIComponent(q.exact ?? sampleFor(`query ${q.name}`, q.re!, (s) => s !== ""))}`,
-      );
+    for (const q of m.query) {
+      const v = q.exact ?? sampleFor(`query ${q.name}`, q.re!, (s) => s !== "");
+      query.push(`${encodeURIComponent(q.name)}=${encodeURIComponent(v)}`);
+    }
   } catch (e) {
     return (e as Error).message;
   }
