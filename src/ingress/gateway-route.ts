@@ -49,8 +49,8 @@ export function matchesFor(l: ListenerTable, host: string): RouteMatch[] {
 /**
  * A query parameter's name or value as NGINX Gateway Fabric's httpmatches.js sees it: njs's
  * `r.args`, whose "keys and values are percent-decoded" (https://nginx.org/en/docs/njs/reference.html#r_args),
- * `+` as a space (application/x-www-form-urlencoded). A `%` not followed by two hex digits
- * stays as it is; bytes that are not UTF-8 become U+FFFD.
+ * `+` as a space; a `%` not followed by two hex digits stays as it is; bytes that are not
+ * UTF-8 become U+FFFD (https://url.spec.whatwg.org/#application/x-www-form-urlencoded).
  */
 export function decodeQueryComponent(s: string): string {
   if (!/[%+]/.test(s)) return s;

@@ -69,3 +69,13 @@ test("samples: the same for a pattern each time, matching it whole; a reason whe
   const lookbehind = regexSample(whole("(?<=a)b"), () => true);
   assert.ok("error" in lookbehind && /randexp cannot read it/.test(lookbehind.error));
 });
+
+test("query components decode as application/x-www-form-urlencoded: %HH bytes as UTF-8, + a space", () => {
+  // https://url.spec.whatwg.org/#application/x-www-form-urlencoded (percent-decode, `+` to 0x20).
+  assert.equal(decodeQueryComponent("a+b%2B"), "a b+");
+  assert.equal(decodeQueryComponent("%C3%A9t%C3%A9"), "été");
+  assert.equal(decodeQueryComponent("100%"), "100%", "a % without two hex digits stays");
+  assert.equal(decodeQueryComponent("%zz%4"), "%zz%4");
+  assert.equal(decodeQueryComponent("%E9"), "\uFFFD", "a byte that is not UTF-8");
+  assert.equal(decodeQueryComponent("plain"), "plain");
+});
