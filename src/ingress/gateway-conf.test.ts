@@ -89,6 +89,9 @@ function mapOf(text: string, listener: number): { re: RegExp; what: string }[] {
   }));
 }
 
+/** A string as nginx's PCRE reads it: one character per UTF-8 byte. */
+const bytes = (s: string) => Buffer.from(s, "utf8").toString("latin1");
+
 test("the generated map picks the model's match for every row (its expressions run here in JS)", () => {
   const wrong: string[] = [];
   for (const row of GATEWAY_SPEC_TABLE) {
@@ -103,7 +106,7 @@ test("the generated map picks the model's match for every row (its expressions r
         : v === "$request_method"
           ? r.method
           : v === "$uri"
-            ? (normalizeUri(r.path) ?? "")
+            ? bytes(normalizeUri(r.path) ?? "")
             : v === "$args"
               ? r.query
               : (r.headers[v.slice(6).replace(/_/g, "-")] ?? ""),

@@ -266,6 +266,8 @@ spec:
   - matches: [{path: {type: PathPrefix, value: /tags}, queryParams: [{name: tag, type: RegularExpression, value: "[a-z]+-[0-9]+"}]}]
     backendRefs: [{name: v2, port: 80}]
   - backendRefs: [{name: web, port: 80}]
+  - matches: [{path: {type: RegularExpression, value: "/caf.(/.*)?"}}]
+    backendRefs: [{name: v1, port: 80}]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -547,6 +549,20 @@ export const GATEWAY_SPEC_TABLE: GatewaySpecRow[] = [
     headers: [],
     want: "default/web",
     why: "the query expression must match the whole value",
+  },
+  {
+    method: "GET",
+    url: "http://match.example.com/caf%C3%A9",
+    headers: [],
+    want: "default/v1",
+    why: "a path expression's `.` is one character, a non-ASCII one too (podnet reads ECMAScript)",
+  },
+  {
+    method: "GET",
+    url: "http://match.example.com/caf%C3%A9s",
+    headers: [],
+    want: "default/web",
+    why: "the path expression must match the whole decoded path",
   },
   {
     method: "GET",
