@@ -12,7 +12,7 @@ import { type GatewayRouter, gatewayRouter } from "./gateway.js";
 import { gatewayCertificateNeeds, gatewayConf } from "./gateway-conf.js";
 import { FAKE_CERTIFICATE } from "./nginx.js";
 import { configurationHash } from "./nginx-conf.js";
-import { parseRouteRequest } from "./request.js";
+import { normalizeUri, parseRouteRequest } from "./request.js";
 import { GATEWAY_SPEC_MANIFESTS, GATEWAY_SPEC_TABLE, ingressCluster } from "./testing.js";
 
 const state = ingressCluster(GATEWAY_SPEC_MANIFESTS);
@@ -75,6 +75,50 @@ test("one server per listener, one map entry per match in precedence order, inte
   assert.match(conf, /proxy_pass http:\/\/default-web-80\$gw_path\$is_args\$args;/);
   assert.match(conf, /upstream default-web-80 \{\n(\s+server 10\.[\d.]+:8080 max_fails=0;\n){2}/);
   assert.ok(configurationHash(conf));
+});
+
+/**
+ * The map nginx evaluates, read back from the configuration: its regular expressions in
+ * order (nginx tries them as written), each with the route and rule of its comment.
+ */
+function mapOf(text: string, listener: number): { re: RegExp; what: string }[] {
+  const start = text.indexOf(`$gw_match_${listener} {`);
+  const block = text.slice(start, text.indexOf("\n    }", start));
+  return [...block.matchAll(/^\s+"~(.*)" \d+; # (\S+ rule \d+):/gm)].map((m) => ({
+    re: new RegExp(m[1].replace(/\\([\\"])/g, "$1")),
+    what: m[2],
+  }));
+}
+
+/** A string as nginx's PCRE reads it: one character per UTF-8 byte. */
+const bytes = (s: string) => Buffer.from(s, "utf8").toString("latin1");
+
+test("the generated map picks the model's match for every row (its expressions run here in JS)", () => {
+  const wrong: string[] = [];
+  for (const row of GATEWAY_SPEC_TABLE) {
+    const p = parseRouteRequest(row.url, row.method, row.headers);
+    if (typeof p === "string") throw new Error(p);
+    const r = p.request;
+    const listener = r.scheme === "https" ? 1 : 0;
+    const names = [...conf.matchAll(new RegExp(`map "([^"]*)" \\$gw_match_${listener} `, "g"))][0][1].split("\x1f");
+    const fields = names.map((v) =>
+      v === "$host"
+        ? r.host
+        : v === "$request_method"
+          ? r.method
+          : v === "$uri"
+            ? bytes(normalizeUri(r.path) ?? "")
+            : v === "$args"
+              ? r.query
+              : (r.headers[v.slice(6).replace(/_/g, "-")] ?? ""),
+    );
+    const source = fields.join("\x1f");
+    const hit = mapOf(conf, listener).find((e) => e.re.test(source))?.what ?? "none";
+    const d = router.route(p).decision;
+    const want = d.via ? `${d.via.name} rule ${d.rule}` : "none";
+    if (hit !== want) wrong.push(`${row.method} ${row.url} ${row.headers.join(";")}: map ${hit}, model ${want}`);
+  }
+  assert.deepEqual(wrong, []);
 });
 
 const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => existsSync(p));

@@ -22,15 +22,20 @@
 //  - RequestRedirect → `return 301|302`, URLRewrite → the proxied path and Host,
 //    RequestHeaderModifier → proxy_set_header (add appends to the client's value, as NGF's
 //    maps do).
-// Known differences from the model (said, not hidden): query parameter values compare raw
-// (percent-encoded as sent), the model compares decoded values; a header RegularExpression
-// that matches the empty string also matches an absent header (nginx's $http_ is "").
+//  - query parameters compare decoded, as httpmatches.js reads them from njs's r.args: the map
+//    matches their raw forms (regex.ts); an empty or absent header or parameter never matches;
+//    a RegularExpression is rewritten from its tokens so it stays inside its field.
+// Known differences from the model (said, not hidden): a RegularExpression with a
+// backreference or lookbehind is written as given (ECMAScript read as PCRE) and could reach
+// across fields; a query one with those or a word boundary is tested on values sent without
+// `%` or `+` only.
 // Pure: src/linux/ingress-proxy.ts writes the files and runs nginx.
 import type { ClusterState } from "../control/state.js";
 import type { KubeObject } from "../manifest/types.js";
 import type { GatewayRouter, ListenerTable, RouteMatch } from "./gateway.js";
 import { backendIndex, FAKE_CERTIFICATE, resolveBackend } from "./nginx.js";
 import { type CertificateNeed, confHash, nginxHead, q, secretPem, STATUS_PORT } from "./nginx-conf.js";
+import { fieldPattern, rawLiteral, rawQueryPattern, userSource } from "./regex.js";
 
 /** Local servers answering the statuses a split can send a share to. */
 export const GW_500_PORT = 10247;
@@ -60,6 +65,9 @@ function group(src: string): string {
   if (s.endsWith("$") && !s.endsWith("\\$")) s = s.slice(0, -1);
   return `(?:${s})`;
 }
+
+/** A user's pattern kept inside its field (regex.ts); as written when it cannot be rewritten. */
+const fieldRegex = (src: string) => fieldPattern(src) ?? group(src);
 
 /** nginx's variable for a request header: lower case, `-` as `_`. */
 const headerVar = (name: string) => `$http_${name.toLowerCase().replace(/-/g, "_")}`;
@@ -222,17 +230,29 @@ function orderedMatches(l: ListenerTable): { host: string; m: RouteMatch }[] {
 
 function pathPattern(m: RouteMatch): string {
   if (m.pathKind === 0) return lit(m.path);
-  if (m.pathKind === 1) return group(m.regex ? m.regex.source.replace(/^\^\(\?:([\s\S]*)\)\$$/, "$1") : m.path);
+  if (m.pathKind === 1) return fieldRegex(m.regex ? userSource(m.regex) : m.path);
   return m.path === "/" ? "/[^\\x1f]*" : `${lit(m.path)}(?:/[^\\x1f]*)?`;
 }
 
-/** The query field: the first parameter of that name has that value (HTTPQueryParamMatch). */
+/**
+ * The query field: the first parameter of that name has that value (HTTPQueryParamMatch),
+ * both compared decoded as the model and httpmatches.js do. nginx's `$args` is raw, so the
+ * name and value are written to match their percent-encoded forms (regex.ts); a pattern that
+ * cannot be rewritten so is tested on values sent without `%` or `+` only. An empty value
+ * never matches.
+ */
 function queryPattern(m: RouteMatch): string {
   if (m.query.length === 0) return "[^\\x1f]*";
   // Each parameter as a lookahead on the whole raw query.
   const parts = m.query.map((p) => {
-    const v = p.exact !== null ? lit(p.exact) : group(p.re!.source.replace(/^\^\(\?:([\s\S]*)\)\$$/, "$1"));
-    return `(?=(?:(?!${lit(p.name)}=)[^&\\x1f]*&)*${lit(p.name)}=${v}(?:&|\\x1f|$))`;
+    const n = rawLiteral(p.name, true);
+    let v: string;
+    if (p.exact !== null) v = rawLiteral(p.exact);
+    else {
+      const src = userSource(p.re!);
+      v = rawQueryPattern(src) ?? `(?=[^%+&\\x1f]*(?:&|\\x1f|$))${group(src)}`;
+    }
+    return `(?=(?:(?!${n}(?:[=&\\x1f]|$))[^&\\x1f]*&)*${n}=(?=[^&\\x1f])${v}(?:&|\\x1f|$))`;
   });
   return `${parts.join("")}[^\\x1f]*`;
 }
@@ -261,9 +281,10 @@ function serverBlock(
     const fields = [host, m.method ? lit(m.method) : "[^\\x1f]*", pathPattern(m), queryPattern(m)];
     for (const name of headers) {
       const h = m.headers.find((x) => x.name === name);
+      // An absent or empty header never matches (matchOne in gateway-route.ts).
       if (!h) fields.push("[^\\x1f]*");
-      else if (h.exact !== null) fields.push(lit(h.exact));
-      else fields.push(group(h.re!.source.replace(/^\^\(\?:([\s\S]*)\)\$$/, "$1")));
+      else if (h.exact !== null) fields.push(`(?=[^\\x1f])${lit(h.exact)}`);
+      else fields.push(`(?=[^\\x1f])${fieldRegex(userSource(h.re!))}`);
     }
     ctx.maps.push(
       `        ${qr(`~^${fields.join("\\x1f")}$`)} ${id}; # ${m.routeKey} rule ${m.rule}: ${m.text.replace(/[\r\n]/g, " ")}`,

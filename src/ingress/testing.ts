@@ -252,6 +252,25 @@ spec:
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
+metadata: {name: match}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  hostnames: [match.example.com]
+  rules:
+  - matches: [{headers: [{name: X-Tier, type: RegularExpression, value: "gold|silver"}]}]
+    backendRefs: [{name: v1, port: 80}]
+  - matches: [{headers: [{name: X-Any, type: RegularExpression, value: ".*"}]}]
+    backendRefs: [{name: v2, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /find}, queryParams: [{name: q, value: "a b"}]}]
+    backendRefs: [{name: v1, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /tags}, queryParams: [{name: tag, type: RegularExpression, value: "[a-z]+-[0-9]+"}]}]
+    backendRefs: [{name: v2, port: 80}]
+  - backendRefs: [{name: web, port: 80}]
+  - matches: [{path: {type: RegularExpression, value: "/caf.(/.*)?"}}]
+    backendRefs: [{name: v1, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
 metadata: {name: secure}
 spec:
   parentRefs: [{name: gw, sectionName: https}]
@@ -442,4 +461,114 @@ export const GATEWAY_SPEC_TABLE: GatewaySpecRow[] = [
     why: "the HTTPS listener terminates TLS; Exact /only",
   },
   { method: "GET", url: "https://secure.example.com/other", headers: [], want: "404", why: "nothing matches: 404" },
+  // HTTPHeaderMatch / HTTPQueryParamMatch (apis/v1/httproute_types.go): RegularExpression is
+  // implementation-specific (podnet: the whole value); query values are compared decoded, as
+  // NGINX Gateway Fabric's httpmatches.js reads them from njs's r.args ("keys and values are
+  // percent-decoded", https://nginx.org/en/docs/njs/reference.html#r_args); an absent header
+  // or parameter cannot match, nor an empty one (httpmatches.js: `if (!val) return false`).
+  {
+    method: "GET",
+    url: "http://match.example.com/",
+    headers: ["X-Tier: gold"],
+    want: "default/v1",
+    why: "a header RegularExpression",
+  },
+  {
+    method: "GET",
+    url: "http://match.example.com/",
+    headers: ["x-tier: golden"],
+    want: "default/web",
+    why: "the header expression must match the whole value",
+  },
+  {
+    method: "GET",
+    url: "http://match.example.com/",
+    headers: [],
+    want: "default/web",
+    why: "a header the request lacks does not match, even `.*`",
+  },
+  {
+    method: "GET",
+    url: "http://match.example.com/",
+    headers: ["X-Any:"],
+    want: "default/web",
+    why: "an empty header value does not match, even `.*` (httpmatches.js)",
+  },
+  {
+    method: "GET",
+    url: "http://match.example.com/",
+    headers: ["X-Any: x"],
+    want: "default/v2",
+    why: "`.*` matches a header that is there",
+  },
+  {
+    method: "GET",
+    url: "http://match.example.com/find?q=a%20b",
+    headers: [],
+    want: "default/v1",
+    why: "query values compare percent-decoded",
+  },
+  {
+    method: "GET",
+    url: "http://match.example.com/find?q=a+b",
+    headers: [],
+    want: "default/v1",
+    why: "`+` in a query is a space",
+  },
+  {
+    method: "GET",
+    url: "http://match.example.com/find?%71=a%20b",
+    headers: [],
+    want: "default/v1",
+    why: "query names compare decoded too",
+  },
+  {
+    method: "GET",
+    url: "http://match.example.com/find?q=a%2Bb",
+    headers: [],
+    want: "default/web",
+    why: "%2B is a `+`, not a space",
+  },
+  {
+    method: "GET",
+    url: "http://match.example.com/tags?tag=abc-12",
+    headers: [],
+    want: "default/v2",
+    why: "a query RegularExpression",
+  },
+  {
+    method: "GET",
+    url: "http://match.example.com/tags?x=1&tag=%61bc-1",
+    headers: [],
+    want: "default/v2",
+    why: "a query RegularExpression tests the decoded value",
+  },
+  {
+    method: "GET",
+    url: "http://match.example.com/tags?tag=abc-12x",
+    headers: [],
+    want: "default/web",
+    why: "the query expression must match the whole value",
+  },
+  {
+    method: "GET",
+    url: "http://match.example.com/caf%C3%A9",
+    headers: [],
+    want: "default/v1",
+    why: "a path expression's `.` is one character, a non-ASCII one too (podnet reads ECMAScript)",
+  },
+  {
+    method: "GET",
+    url: "http://match.example.com/caf%C3%A9s",
+    headers: [],
+    want: "default/web",
+    why: "the path expression must match the whole decoded path",
+  },
+  {
+    method: "GET",
+    url: "http://match.example.com/tags?tag=&tag=abc-1",
+    headers: [],
+    want: "default/web",
+    why: "the first value of a repeated parameter counts, and an empty one does not match",
+  },
 ];

@@ -109,7 +109,8 @@ export function askProxy(entry: ProxyEntry, p: ParsedRequest, timeoutS = 5): Pro
   const r = p.request;
   const to = entry.byPort?.[r.port] ?? (r.scheme === "https" ? entry.https : entry.http);
   const url = `${r.scheme}://${r.host}:${r.port}${p.requestUri}`;
-  const headers = Object.entries(r.headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
+  // curl drops a header given as "Name:" and sends it empty when given as "Name;" (curl(1) -H).
+  const headers = Object.entries(r.headers).flatMap(([k, v]) => ["-H", v === "" ? `${k};` : `${k}: ${v}`]);
   const argv = [
     "ip",
     "netns",

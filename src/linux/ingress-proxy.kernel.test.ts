@@ -48,6 +48,17 @@ spec:
     http:
       paths:
       - {path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: regex, annotations: {nginx.ingress.kubernetes.io/use-regex: "true"}}
+spec:
+  rules:
+  - host: regex.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+      - {path: "/api/v[0-9]+/items", pathType: ImplementationSpecific, backend: {service: {name: api, port: {number: 80}}}}
 `;
 
 const NEW_HOST = `apiVersion: networking.k8s.io/v1
@@ -132,9 +143,14 @@ test("the ingress controller's nginx: routing, TLS, route --name, verify, reload
       assert.match(r.stdout, /the running proxy agrees with the model/);
       const v = podnet("verify", "--name", NAME, "--flows", "http", "-o", "json");
       assert.equal(v.status, 0, v.stdout.slice(-2000));
-      const rep = JSON.parse(v.stdout) as { byKind: Record<string, { flows: number; agree: number }> };
-      assert.ok(rep.byKind.http.flows >= 6);
+      const rep = JSON.parse(v.stdout) as {
+        byKind: Record<string, { flows: number; agree: number }>;
+        results: { kind: string; to: string; agree: boolean }[];
+      };
+      assert.ok(rep.byKind.http.flows >= 8);
       assert.equal(rep.byKind.http.agree, rep.byKind.http.flows);
+      // The use-regex path is asked with a string generated from it, not skipped.
+      assert.ok(rep.results.some((f) => f.kind === "http" && /regex\.example\.com\/api\/v\d+\/items$/.test(f.to)));
     });
 
     await t.test("apply --name reloads nginx with no failed request during the reload", async () => {

@@ -5,7 +5,9 @@
 // Gateways (one request each, built to satisfy the match: its path, method, headers and
 // query parameters, on each hostname it serves) through the Gateway Service to the Gateway
 // pods' nginx, compared with the Gateway router's decision (src/ingress/gateway.ts; a rule
-// whose backendRefs split by weight accepts any of them). Outcomes:
+// whose backendRefs split by weight accepts any of them). A regular-expression path (an
+// Ingress's under use-regex, an HTTPRoute's), header or query value is asked with a string
+// generated from it; one that yields none is listed as skipped with the reason. Outcomes:
 //   "200 IP:PORT"        the pod at that endpoint answered (the model lists every endpoint;
 //                        the one request must reach one of them)
 //   "301|302|308 URL"    a redirect and its Location
@@ -13,7 +15,8 @@
 import type { ClusterState } from "../control/state.js";
 import { type GatewayResult, type GatewayRouter, gatewayRouter, type RouteMatch } from "../ingress/gateway.js";
 import { ingressRouter, type IngressRouter, type RouteResult } from "../ingress/nginx.js";
-import { parseRouteRequest, type ParsedRequest } from "../ingress/request.js";
+import { regexSample, userSource } from "../ingress/regex.js";
+import { normalizeUri, parseRouteRequest, type ParsedRequest } from "../ingress/request.js";
 import type { RouteDecision } from "../ingress/types.js";
 import type { DataplaneIR } from "../ir/types.js";
 import { askProxy, gatewayEntry, proxyEntry, type ProxyAnswer, type ProxyEntry } from "../linux/ingress-probe.js";
@@ -83,20 +86,58 @@ export interface GatewayFlow {
   expected: GatewayResult;
 }
 
-/** A request that satisfies a match, or why none can be written. */
+// RFC 9110 5.5 field values, and no spaces at the ends (a client's value is trimmed).
+const FIELD_VALUE = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/;
+const pathUrl = (p: string) => p.split("/").map(encodeURIComponent).join("/");
+
+/**
+ * A string a RegularExpression match accepts (regex.ts); `ok` says what the request can
+ * carry there. Throws the reason when none is found.
+ */
+function sampleFor(where: string, re: RegExp, ok: (s: string) => boolean): string {
+  const r = regexSample(re, ok);
+  if ("error" in r) throw new Error(`RegularExpression ${where} ${JSON.stringify(userSource(re))}: ${r.error}`);
+  return r.sample;
+}
+
+/** A path (URL-encoded) a regular expression matches, nginx's normalisation leaving it as is. */
+const samplePath = (re: RegExp) =>
+  pathUrl(sampleFor("path", re, (s) => s.startsWith("/") && normalizeUri(pathUrl(s)) === s));
+
+/** An Ingress regex path's sample, or the reason (starting "RegularExpression") there is none. */
+function regexPath(path: string): string {
+  try {
+    return samplePath(new RegExp(`^(?:${path})$`));
+  } catch (e) {
+    const why = (e as Error).message;
+    return why.startsWith("RegularExpression") ? why : `RegularExpression path ${JSON.stringify(path)}: ${why}`;
+  }
+}
+
+/**
+ * A request that satisfies a match, or why none can be written. A RegularExpression path,
+ * header or query value is asked with a string generated from the pattern: a path that
+ * nginx's normalisation leaves as it is, a header value without control characters, a
+ * non-empty query value (percent-encoded in the URL).
+ */
 function requestFor(m: RouteMatch, scheme: string, host: string, port: number): ParsedRequest | string {
-  if (m.pathKind === 1) return "a RegularExpression path: no single URL stands for it";
-  if (m.headers.some((h) => h.exact === null) || m.query.some((q) => q.exact === null))
-    return "a RegularExpression header or query match: no single value stands for it";
-  const path = m.path;
-  const query = m.query.map((q) => `${encodeURIComponent(q.name)}=${encodeURIComponent(q.exact!)}`).join("&");
+  let path = m.path;
+  const headers: string[] = [];
+  const query: string[] = [];
+  try {
+    if (m.pathKind === 1) path = samplePath(m.regex!);
+    for (const h of m.headers)
+      headers.push(`${h.name}: ${h.exact ?? sampleFor(`header ${h.name}`, h.re!, (s) => FIELD_VALUE.test(s))}`);
+    for (const q of m.query) {
+      const v = q.exact ?? sampleFor(`query ${q.name}`, q.re!, (s) => s !== "");
+      query.push(`${encodeURIComponent(q.name)}=${encodeURIComponent(v)}`);
+    }
+  } catch (e) {
+    return (e as Error).message;
+  }
   const hostPort = port === (scheme === "https" ? 443 : 80) ? host : `${host}:${port}`;
-  const url = `${scheme}://${hostPort}${path}${query ? `?${query}` : ""}`;
-  return parseRouteRequest(
-    url,
-    m.method ?? "GET",
-    m.headers.map((h) => `${h.name}: ${h.exact}`),
-  );
+  const url = `${scheme}://${hostPort}${path}${query.length ? `?${query.join("&")}` : ""}`;
+  return parseRouteRequest(url, m.method ?? "GET", headers);
 }
 
 /** A request per HTTPRoute match and hostname of every listener of podnet's Gateways. */
@@ -154,12 +195,18 @@ export function planHttpFlows(router: IngressRouter, skipped: { what: string; wh
       for (const p of paths) {
         const path = typeof p?.path === "string" && p.path ? p.path : "/";
         const what = `Ingress ${id} rule ${i} path ${path}`;
+        let asPath = path;
         if (regex && /[\\^$.*+?()[\]{}|]/.test(path)) {
-          skipped.push({ what, why: "a regular-expression path: no single URL stands for it" });
-          continue;
+          // ingress-nginx's `~* "^path"`: a string the whole pattern matches also starts with it.
+          const sample = regexPath(path);
+          if (sample.startsWith("RegularExpression")) {
+            skipped.push({ what, why: sample });
+            continue;
+          }
+          asPath = sample;
         }
         for (const scheme of tlsHosts.has(host) ? ["http", "https"] : ["http"]) {
-          const url = `${scheme}://${asked}${path}`;
+          const url = `${scheme}://${asked}${asPath}`;
           const req = parseRouteRequest(url);
           if (typeof req === "string") {
             skipped.push({ what, why: req });
