@@ -14,7 +14,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { listNetns } from "./exec.js";
 import { readRecord } from "./state.js";
-import { kernelSkip, rootSnapshot } from "./testing.js";
+import { connectFrom, kernelSkip, rootSnapshot } from "./testing.js";
 
 const skip = kernelSkip(["ip", "python3", "conntrack", "nft"]);
 const bin = fileURLToPath(new URL("../../../bin/podnet.js", import.meta.url));
@@ -98,25 +98,18 @@ test("kernel: observe shows a Service request TRANSLATED and FORWARDED, a policy
       return g.stdout.split("\n")[1].split(/\s+/)[2];
     };
     const [web, db, nowhere, webLocal] = [svc("web"), svc("db"), svc("nowhere"), svc("web-local")];
-    const probe = podnet(
-      "exec",
-      "--name",
+    const probe = connectFrom(
       cluster,
       "client",
-      "--",
-      "python3",
-      "-c",
-      `import socket
-for ip, port in (("${web}", 80), ("${db}", 5432), ("${nowhere}", 80), ("${webLocal}", 80)):
-    s = socket.socket(); s.settimeout(1.5)
-    try:
-        s.connect((ip, port)); s.send(b"GET / HTTP/1.0\\r\\n\\r\\n"); s.recv(100); print("ok")
-    except Exception as e:
-        print(type(e).__name__)
-    s.close()`,
+      [
+        [web, 80],
+        [db, 5432],
+        [nowhere, 80],
+        [webLocal, 80],
+      ],
+      { request: true },
     );
-    assert.equal(probe.status, 0, probe.stderr);
-    assert.deepEqual(probe.stdout.trim().split("\n"), ["ok", "TimeoutError", "ConnectionRefusedError", "TimeoutError"]);
+    assert.deepEqual(probe, ["ok", "TimeoutError", "ConnectionRefusedError", "TimeoutError"]);
     // From outside worker-1 (worker-2's host) to its NodePort of web-ext: no local endpoint there.
     const [w1, w2] = ["worker-1", "worker-2"].map((n) => rec.nodes!.find((x) => x.name === n)!);
     const ext = spawnSync(
