@@ -1,7 +1,7 @@
 // `podnet observe` under a flood (issue 17 §6): new TCP connections between pods on two
 // nodes (client on worker-1 -> web's pod on worker-2), target 10,000/s, while the observer
 // reads conntrack events and NFLOG on both nodes. Root; one run (under the kernel lock):
-//   flock /tmp/podnet-kernel.lock node dist/bench/observe.js [seconds] [rate/s]
+//   flock /tmp/podnet-kernel.lock node dist/bench/observe.js [seconds] [rate/s]   (cluster BENCH_OBSERVE_CLUSTER, default c1)
 // The generator is py/observe_flood.c (non-blocking connects, 1024 in flight, paced to the
 // rate; BENCH_OBSERVE_PROCS processes, default 2, sharing rate and in-flight), against its
 // own acceptor (as many processes) in the web pod, both compiled here: a Python client made
@@ -32,7 +32,7 @@ const PROCS = Number(process.env.BENCH_OBSERVE_PROCS ?? 2);
 const RING = 1 << 21;
 const bin = fileURLToPath(new URL("../../bin/podnet.js", import.meta.url));
 const dir = fileURLToPath(new URL("../../src/linux/testdata/observe/", import.meta.url));
-const cluster = "c1";
+const cluster = process.env.BENCH_OBSERVE_CLUSTER ?? "c1";
 const podnet = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
 
 async function status(): Promise<ObserveStatus> {
