@@ -202,6 +202,7 @@ function formatKernel(name: string, res: LiveChangeResult): string {
   s += `  pods added:   ${r.added.length ? r.added.join(", ") : "none"}\n`;
   s += `  rules reloaded on: ${r.reloaded.length ? r.reloaded.join(", ") : "no node (rules unchanged)"}\n`;
   if (r.bgp.length) s += `  BIRD reconfigured on: ${r.bgp.join(", ")}\n`;
+  if (r.relistened.length) s += `  pod servers restarted on new listeners: ${r.relistened.join(", ")}\n`;
   if (r.ingress?.reloaded.length)
     s += `  ingress nginx reloaded: ${r.ingress.reloaded.join(", ")} (${r.ingress.reloadMs.join(", ")} ms)\n`;
   if (r.dns.reloaded.length || r.dns.late.length)

@@ -290,6 +290,7 @@ export function changeFailedMessage(
   if (rb?.added.length) done.push(`pods the change had removed restored: ${rb.added.join(", ")}`);
   if (rb?.reloaded.length) done.push(`rules restored on: ${rb.reloaded.join(", ")}`);
   if (rb?.bgp.length) done.push(`BIRD restored on: ${rb.bgp.join(", ")}`);
+  if (rb?.relistened.length) done.push(`pod servers back on their listeners: ${rb.relistened.join(", ")}`);
   return (
     `the kernel refused the change: ${failure.message}\n` +
     `rolled back, nothing recorded: the cluster is as it was before the change${done.length ? ` (${done.join("; ")})` : ""}`

@@ -2,7 +2,9 @@
 // NetworkPolicy denies and one to a Service without endpoints; the flow log shows the
 // TRANSLATED and FORWARDED flows of the first (Hubble's verdicts, api/v1/flow/flow.proto),
 // the DROPPED one naming the policy (POLICY_DENIED, ingress_denied_by) and kube-proxy's
-// reject (SERVICE_BACKEND_NOT_FOUND). After `down` the observer and its readers are gone,
+// reject (SERVICE_BACKEND_NOT_FOUND), and its drops for the Local traffic policies without a
+// local endpoint (kubernetes pkg/proxy/nftables/proxier.go: the `drop` elements of
+// no-endpoint-services and no-endpoint-nodeports), with the same reason. After `down` the observer and its readers are gone,
 // as are the namespaces, and the root namespace is as it was.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,7 +14,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { listNetns } from "./exec.js";
 import { readRecord } from "./state.js";
-import { kernelSkip, rootSnapshot } from "./testing.js";
+import { connectFrom, kernelSkip, rootSnapshot } from "./testing.js";
 
 const skip = kernelSkip(["ip", "python3", "conntrack", "nft"]);
 const bin = fileURLToPath(new URL("../../../bin/podnet.js", import.meta.url));
@@ -61,6 +63,8 @@ interface Line {
     IP: { destination: string };
     destination: { pod_name?: string };
     destination_service?: { name: string };
+    node_name?: string;
+    l4?: { TCP?: { destination_port: number } };
     ingress_denied_by?: { name: string }[];
     trace_observation_point?: string;
   };
@@ -93,26 +97,41 @@ test("kernel: observe shows a Service request TRANSLATED and FORWARDED, a policy
       const g = podnet("get", "svc", n, "-f", `${dir}manifests.yaml`, "--config", `${dir}cluster.yaml`);
       return g.stdout.split("\n")[1].split(/\s+/)[2];
     };
-    const [web, db, nowhere] = [svc("web"), svc("db"), svc("nowhere")];
-    const probe = podnet(
-      "exec",
-      "--name",
+    const [web, db, nowhere, webLocal] = [svc("web"), svc("db"), svc("nowhere"), svc("web-local")];
+    const probe = connectFrom(
       cluster,
       "client",
-      "--",
-      "python3",
-      "-c",
-      `import socket
-for ip, port in (("${web}", 80), ("${db}", 5432), ("${nowhere}", 80)):
-    s = socket.socket(); s.settimeout(1.5)
-    try:
-        s.connect((ip, port)); s.send(b"GET / HTTP/1.0\\r\\n\\r\\n"); s.recv(100); print("ok")
-    except Exception as e:
-        print(type(e).__name__)
-    s.close()`,
+      [
+        [web, 80],
+        [db, 5432],
+        [nowhere, 80],
+        [webLocal, 80],
+      ],
+      { request: true },
     );
-    assert.equal(probe.status, 0, probe.stderr);
-    assert.deepEqual(probe.stdout.trim().split("\n"), ["ok", "TimeoutError", "ConnectionRefusedError"]);
+    assert.deepEqual(probe, ["ok", "TimeoutError", "ConnectionRefusedError", "TimeoutError"]);
+    // From outside worker-1 (worker-2's host) to its NodePort of web-ext: no local endpoint there.
+    const [w1, w2] = ["worker-1", "worker-2"].map((n) => rec.nodes!.find((x) => x.name === n)!);
+    const ext = spawnSync(
+      "ip",
+      [
+        "netns",
+        "exec",
+        w2.netns,
+        "python3",
+        "-c",
+        `import socket
+s = socket.socket(); s.settimeout(1.5)
+try:
+    s.connect(("${w1.address}", 30080)); print("ok")
+except Exception as e:
+    print(type(e).__name__)`,
+      ],
+      { encoding: "utf8" },
+    );
+    assert.equal(ext.stdout.trim(), "TimeoutError", ext.stderr);
+    const isExtDrop = (f: NonNullable<Line["flow"]>) =>
+      f.verdict === "DROPPED" && f.IP.destination === w1.address && f.l4?.TCP?.destination_port === 30080;
     // The readers hand events over in batches (NFLOG's, the observer's): read until the three
     // requests' events are in, a few seconds at most.
     let o = podnet("observe", "--name", cluster, "--last", "500", "-o", "json");
@@ -129,7 +148,14 @@ for ip, port in (("${web}", 80), ("${db}", 5432), ("${nowhere}", 80)):
       flows = lines.flatMap((l) => (l.flow ? [l.flow] : []));
       const seen = (name: string, verdict: string) =>
         flows.some((f) => f.verdict === verdict && (f.destination_service?.name ?? f.destination.pod_name) === name);
-      if (seen("web", "TRANSLATED") && seen("db", "DROPPED") && seen("nowhere", "DROPPED")) break;
+      if (
+        seen("web", "TRANSLATED") &&
+        seen("db", "DROPPED") &&
+        seen("nowhere", "DROPPED") &&
+        seen("web-local", "DROPPED") &&
+        flows.some(isExtDrop)
+      )
+        break;
     }
     assert.deepEqual(
       lines.filter((l) => l.lost_events),
@@ -152,6 +178,15 @@ for ip, port in (("${web}", 80), ("${db}", 5432), ("${nowhere}", 80)):
     const rejected = flows.find((f) => f.verdict === "DROPPED" && f.destination_service?.name === "nowhere");
     assert.ok(rejected, o.stdout);
     assert.equal(rejected.drop_reason_desc, "SERVICE_BACKEND_NOT_FOUND");
+    // Dropped, not rejected, with the same reason as iptables mode's "has no local endpoints" rules.
+    const local = flows.find((f) => f.verdict === "DROPPED" && f.destination_service?.name === "web-local");
+    assert.ok(local, o.stdout);
+    assert.equal(local.drop_reason_desc, "SERVICE_BACKEND_NOT_FOUND");
+    assert.equal(local.node_name, "worker-1");
+    const extDrop = flows.find(isExtDrop);
+    assert.ok(extDrop, o.stdout);
+    assert.equal(extDrop.drop_reason_desc, "SERVICE_BACKEND_NOT_FOUND");
+    assert.equal(extDrop.node_name, "worker-1");
     // The compact line names the policy; filters apply.
     const c = podnet("observe", "--name", cluster, "--verdict", "DROPPED", "--to", "db", "--last", "1");
     assert.equal(c.status, 0, c.stderr);

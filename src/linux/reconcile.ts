@@ -42,6 +42,8 @@ export interface ReconcileReport {
   reloaded: string[];
   /** Nodes whose BIRD was reconfigured (Calico: their blocks changed). */
   bgp: string[];
+  /** Pods kept whose pod servers were restarted on new listeners (a Service's targetPort moved, a port declared). */
+  relistened: string[];
   /** DNS servers (CoreDNS pods) that loaded the new state, and those that did not answer in time. */
   dns: { reloaded: string[]; late: string[] };
   /** The ingress controller pods' nginx: started, reloaded (with the reload's ms), stopped. */
@@ -157,6 +159,12 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
   const d = diffPods(rec, o.ir);
   await step("removing the pods whose name or IP a new pod takes", () => removePods(live, d.first)); // 1.
   await step("adding pods", () => addPods(live, o, d)); // 2.
+  // 2a. kept pods whose listeners changed: their servers restarted on the new ones.
+  // (Only with the model's state, as live changes and their rollbacks give it: without it
+  // the ingress controllers' ports would look like the pod servers' own.)
+  const relistened = o.state
+    ? await step("restarting the pod servers of pods whose listeners changed", () => relisten(live, o.ir, d))
+    : [];
   const reloaded = await reloadNetfilter(live, o, d); // 3.
   // 3a. Cilium: every node's BPF maps to the new IR (new entries, then the switch, then
   // stale ones deleted: bpf.ts), and the new pods' lxc programs attached.
@@ -179,6 +187,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     removed: [...d.removed, ...d.hostRemoved].map(key),
     reloaded,
     bgp,
+    relistened,
     dns,
     ...(ingress ? { ingress } : {}),
   };
@@ -322,8 +331,65 @@ async function addPods(live: Live, o: ReconcileOptions, d: PodDiff): Promise<voi
   if (d.added.length) live.log(`${d.added.length} pods added: ${d.added.map(key).join(", ")}`);
 }
 
+/** The listeners the pod servers should serve (DNS and ingress ports have servers of their own). */
+function servedConfigs(live: Live, ir: DataplaneIR): SupervisorConfig[] {
+  const skip = (p: PodNet, l: Listener) =>
+    (live.dnsServed && isDnsListener(p, l)) || (live.ingressServed && isIngressListener(p, l));
+  return supervisorConfigs(ir, live.cluster, skip, live.services);
+}
+
+/** What the recorded pod servers serve now, per pod ("ns/name"): the listeners of its latest entry not removed. */
+function servingNow(live: Live): Map<string, Listener[]> {
+  const out = new Map<string, Listener[]>();
+  const gen = (c: SupervisorConfig) => c.generation ?? 0;
+  const cfgs: { cfg: SupervisorConfig; removed: Set<string> }[] = [];
+  for (const proc of live.rec.processes.filter((p) => p.role === "supervisor")) {
+    try {
+      const cfg = JSON.parse(readFileSync(proc.marker, "utf8")) as SupervisorConfig;
+      const rm = proc.marker.replace(/\.json$/, ".removed");
+      cfgs.push({ cfg, removed: new Set(existsSync(rm) ? (JSON.parse(readFileSync(rm, "utf8")) as string[]) : []) });
+    } catch {
+      /* no config: serves nothing we know of */
+    }
+  }
+  cfgs.sort((a, b) => gen(a.cfg) - gen(b.cfg));
+  for (const { cfg, removed } of cfgs)
+    for (const p of cfg.pods) if (!p.host && !removed.has(key(p))) out.set(key(p), p.listeners);
+  return out;
+}
+
+/**
+ * Pods kept by the change whose listeners differ from what their pod server serves (a
+ * Service's new targetPort a container that declares no ports is taken to listen on, a
+ * declared port changed): their sockets are closed in the server that holds them and a
+ * new supervisor generation binds the new ones (binding retries while the old sockets
+ * close). A rollback runs the same with the previous IR: the old listeners come back.
+ */
+async function relisten(live: Live, ir: DataplaneIR, d: PodDiff): Promise<string[]> {
+  const now = servingNow(live);
+  const want = new Map<string, Listener[]>();
+  for (const c of servedConfigs(live, ir)) for (const p of c.pods) if (!p.host) want.set(key(p), p.listeners);
+  const gone = new Set([...d.removed, ...d.hostRemoved].map(key));
+  const kept = new Set((live.rec.pods ?? []).map(key).filter((k) => !gone.has(k) && !d.addedKeys.has(k)));
+  const changed = new Set<string>();
+  for (const k of kept) if (socketsOf(now.get(k)) !== socketsOf(want.get(k))) changed.add(k);
+  if (changed.size === 0) return [];
+  await releaseListeners(live, changed);
+  await startAddedSupervisors(live, ir, changed, 3000);
+  live.log(`pod servers restarted on new listeners: ${[...changed].join(", ")}`);
+  return [...changed];
+}
+
+/** A pod's listeners as the server binds and answers them (not which Service assumed one). */
+function socketsOf(ls: Listener[] = []): string {
+  return ls
+    .map((l) => `${l.protocol} ${l.address}:${l.port} ${l.container} ${l.portName ?? ""}`)
+    .sort()
+    .join("\n");
+}
+
 /** A new supervisor generation per node serves the added pods' listeners. */
-async function startAddedSupervisors(live: Live, ir: DataplaneIR, addedKeys: Set<string>) {
+async function startAddedSupervisors(live: Live, ir: DataplaneIR, addedKeys: Set<string>, bindRetryMs?: number) {
   const { rec } = live;
   const gen =
     1 +
@@ -333,12 +399,11 @@ async function startAddedSupervisors(live: Live, ir: DataplaneIR, addedKeys: Set
         .filter((p) => p.role === "supervisor")
         .map((p) => Number(/\.(\d+)\.json$/.exec(p.marker)?.[1] ?? 0)),
     );
-  const skip = (p: PodNet, l: Listener) =>
-    (live.dnsServed && isDnsListener(p, l)) || (live.ingressServed && isIngressListener(p, l));
-  for (const cfg of supervisorConfigs(ir, live.cluster, skip, live.services)) {
+  for (const cfg of servedConfigs(live, ir)) {
     cfg.pods = cfg.pods.filter((p) => addedKeys.has(key(p)));
     if (cfg.pods.length === 0) continue;
     cfg.generation = gen;
+    if (bindRetryMs) cfg.bindRetryMs = bindRetryMs;
     // A generation number can come back once its supervisor is gone: not its removals.
     rmSync(`${supervisorBase(cfg)}.removed`, { force: true });
     await startSupervisor(cfg, (p) => {

@@ -22,35 +22,15 @@ import type { Change } from "../control/changes.js";
 import type { ClusterState } from "../control/state.js";
 import { formatVerify, verify } from "../questions/verify.js";
 import { clusterNamespaces, down, up } from "./cluster.js";
-import { createRunner, type Runner } from "./exec.js";
 import { ChangeFailed, applyLiveChange } from "./live.js";
 import { netfilterRenderers } from "./netfilter.js";
 import { readChanges, readRecord, stillOurs } from "./state.js";
-import { kernelSkip } from "./testing.js";
+import { failingRunner, kernelSkip } from "./testing.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../../examples/demo", import.meta.url));
 const BIN = fileURLToPath(new URL("../../../bin/podnet.js", import.meta.url));
 const skip = kernelSkip(["ip", "python3", "iptables-save", "nft", "flock"]);
 const uniq = (base: string) => `${base}-${randomBytes(3).toString("hex")}`;
-
-/** A runner whose `nth` command matching `match` gets a line its tool refuses appended to its input. */
-function failingRunner(match: (argv: string[]) => boolean, nth: number): Runner & { failed: string[] } {
-  const real = createRunner();
-  let seen = 0;
-  const failed: string[] = [];
-  return {
-    dryRun: false,
-    log: real.log,
-    failed,
-    run(argv, input = "", o) {
-      if (match(argv) && ++seen === nth) {
-        failed.push(argv.join(" "));
-        input = `${input.endsWith("\n") || !input ? input : input + "\n"}podnet-test-refused this line\n`;
-      }
-      return real.run(argv, input, o);
-    },
-  };
-}
 
 /** What the kernel holds that a failed change must leave as it was: per node, its rules. */
 function rulesOf(cluster: string): Record<string, string> {

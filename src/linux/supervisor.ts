@@ -52,6 +52,8 @@ export interface SupervisorConfig {
   nodeNetns: string;
   stateDir: string;
   pods: SupervisorPod[];
+  /** Retry a bind that finds the address in use this long (a restarted pod's old sockets closing). */
+  bindRetryMs?: number;
 }
 
 /** What a supervisor reports once it serves: its listeners and the errors (events). */

@@ -2,7 +2,9 @@
 // snapshots (the fixture IR they build lives in fixture.ts).
 
 import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { toolsMissingReason } from "../testing/tools.js";
+import { createRunner, type Runner } from "./exec.js";
 export { fixtureIR } from "./fixture.js";
 
 export function haveTool(t: string): boolean {
@@ -53,4 +55,52 @@ export function rootSnapshot(): Record<string, string> {
     nft: sh("nft list ruleset 2>/dev/null"),
     sysctls: sysctls.map((s) => `${s}=${sh(`cat /proc/sys/${s} 2>/dev/null`).trim()}`).join("\n"),
   };
+}
+
+/** A runner whose `nth` command matching `match` gets a line its tool refuses appended to its input. */
+export function failingRunner(match: (argv: string[]) => boolean, nth: number): Runner & { failed: string[] } {
+  const real = createRunner();
+  let seen = 0;
+  const failed: string[] = [];
+  return {
+    dryRun: false,
+    log: real.log,
+    failed,
+    run(argv, input = "", o) {
+      if (match(argv) && ++seen === nth) {
+        failed.push(argv.join(" "));
+        input = `${input.endsWith("\n") || !input ? input : input + "\n"}podnet-test-refused this line\n`;
+      }
+      return real.run(argv, input, o);
+    },
+  };
+}
+
+/**
+ * From pod `pod` of running cluster `cluster` (`podnet exec`): a TCP connect to each target
+ * in turn, with an HTTP request and a read when `request`; per target "ok" or the error's
+ * Python name (ConnectionRefusedError, TimeoutError).
+ */
+export function connectFrom(
+  cluster: string,
+  pod: string,
+  targets: [ip: string, port: number][],
+  o: { timeout?: number; request?: boolean } = {},
+): string[] {
+  const bin = fileURLToPath(new URL("../../../bin/podnet.js", import.meta.url));
+  const list = targets.map(([ip, port]) => `("${ip}", ${port})`).join(", ");
+  const send = o.request ? '; s.send(b"GET / HTTP/1.0\\r\\n\\r\\n"); s.recv(100)' : "";
+  const py = `import socket
+for ip, port in (${list},):
+    s = socket.socket(); s.settimeout(${o.timeout ?? 1.5})
+    try:
+        s.connect((ip, port))${send}; print("ok")
+    except Exception as e:
+        print(type(e).__name__)
+    s.close()`;
+  const r = spawnSync(process.execPath, [bin, "exec", "--name", cluster, pod, "--", "python3", "-c", py], {
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`podnet exec ${pod}: ${r.stderr}`);
+  return r.stdout.trim().split("\n");
 }

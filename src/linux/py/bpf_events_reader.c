@@ -32,56 +32,7 @@
 #define TRACE_HDR 48
 #define DROP_HDR 40
 
-/* The output: appended here and written without blocking (as observe_reader.c does), so a
- * slow consumer never stops us draining the ring, whose overflow would lose events. Grows
- * up to OUT_MAX, then writes block. */
-#define OUT_MAX (512u << 20)
-static char *out;
-static size_t olen, ocap, ooff;
-
-static void flush_out(int block) {
-  while (ooff < olen) {
-    ssize_t n = write(1, out + ooff, olen - ooff);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN && !block) break;
-      if (errno == EAGAIN) {
-        struct pollfd p = {.fd = 1, .events = POLLOUT};
-        poll(&p, 1, -1);
-        continue;
-      }
-      _exit(0); /* nobody reads us */
-    }
-    ooff += (size_t)n;
-  }
-  if (ooff == olen) olen = ooff = 0;
-  else if (ooff > (4u << 20)) {
-    memmove(out, out + ooff, olen - ooff);
-    olen -= ooff;
-    ooff = 0;
-  }
-}
-
-/* Room for n more bytes at out + olen (0: none, even after a blocking flush). */
-static int room(size_t n) {
-  if (olen + n <= ocap) return 1;
-  if (ocap >= OUT_MAX) flush_out(1);
-  if (olen + n <= ocap) return 1;
-  size_t c = ocap ? ocap * 2 : (1u << 20);
-  while (c < olen + n) c *= 2;
-  char *p = realloc(out, c);
-  if (!p) return 0;
-  out = p;
-  ocap = c;
-  return 1;
-}
-
-static void emit(const char *s, size_t n) {
-  if (room(n)) {
-    memcpy(out + olen, s, n);
-    olen += n;
-  }
-}
+#include "out_buffer.h"
 
 static volatile sig_atomic_t done;
 static void on_signal(int s) {
@@ -109,7 +60,7 @@ static int on_record(void *ctx, void *data, size_t size) {
     hex[2 * i + 1] = digits[b[i] & 15];
   }
   hex[2 * n] = '\n';
-  emit(line, (size_t)k + 2 * n + 1);
+  put(line, (size_t)k + 2 * n + 1);
   return 0;
 }
 
@@ -148,19 +99,19 @@ int main(int argc, char **argv) {
   fcntl(1, F_SETPIPE_SZ, 1 << 20);
   fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
   setpriority(PRIO_PROCESS, 0, -10);
-  emit("R\n", 2);
+  put("R\n", 2);
   flush_out(1);
   char msg[128];
   while (!done) {
     /* Output pending: come back soon to write it. */
     int n = ring_buffer__poll(rb, olen > ooff ? 10 : 200);
     if (n < 0 && n != -EINTR) {
-      emit(msg, (size_t)snprintf(msg, sizeof(msg), "L\tbpf\t0\tring_buffer__poll: %s\n", strerror(-n)));
+      put(msg, (size_t)snprintf(msg, sizeof(msg), "L\tbpf\t0\tring_buffer__poll: %s\n", strerror(-n)));
       break;
     }
     uint64_t lost = 0;
     if (bpf_map_lookup_elem(lost_fd, &key, &lost) == 0 && lost > reported) {
-      emit(msg, (size_t)snprintf(msg, sizeof(msg), "L\tbpf\t%llu\tring buffer full\n",
+      put(msg, (size_t)snprintf(msg, sizeof(msg), "L\tbpf\t%llu\tring buffer full\n",
                                  (unsigned long long)(lost - reported)));
       reported = lost;
     }

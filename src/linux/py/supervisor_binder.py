@@ -5,7 +5,7 @@
 # crash of the server loses only its open connections; new ones wait in the backlog), and
 # restarts the server when it dies (watchdog.py).
 # argv: config path, node binary, main script.
-import ctypes, json, os, resource, signal, socket, sys
+import ctypes, errno, json, os, resource, signal, socket, sys, time
 from watchdog import Watchdog
 CLONE_NEWNET = 0x40000000
 libc = ctypes.CDLL(None, use_errno=True)
@@ -20,6 +20,17 @@ soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 if hard == resource.RLIM_INFINITY or hard > soft:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else max(soft, 65536), hard))
 home = os.open("/run/netns/" + cfg["nodeNetns"], os.O_RDONLY)
+# A pod restarted on new listeners by a live change: its old server closes the same ports
+# a moment after it is told to (reconcile.ts relisten), so a bind in use is retried.
+retry_until = time.monotonic() + cfg.get("bindRetryMs", 0) / 1000.0
+def bind(s, addr):
+    while True:
+        try:
+            return s.bind(addr)
+        except OSError as e:
+            if e.errno != errno.EADDRINUSE or time.monotonic() >= retry_until:
+                raise
+            time.sleep(0.02)
 out, keep = [], {}
 for i, pod in enumerate(cfg["pods"]):
     try:
@@ -39,7 +50,7 @@ for i, pod in enumerate(cfg["pods"]):
                 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             else:
                 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132)
-            s.bind((l["address"], l["port"]))
+            bind(s, (l["address"], l["port"]))
             if p != "UDP":
                 s.listen(512)
             s.set_inheritable(True)

@@ -96,6 +96,11 @@ test("no endpoints: no-endpoint-services element going to reject-chain", () => {
   assert.ok(text.includes('tcp . 30079 comment "default/empty" : goto reject-chain'));
   // kube-proxy's plain reject, after podnet's NFLOG statement for `podnet observe` (nft's `log` syntax).
   assert.deepEqual(chainBody(text, "reject-chain"), ['log prefix "SERVICE_BACKEND_NOT_FOUND" group 30 reject']);
+  // No Local traffic policy: kube-proxy's checks alone, no flow-log set.
+  assert.deepEqual(chainBody(text, "service-endpoints-check"), [
+    "ip daddr . meta l4proto . th dport vmap @no-endpoint-services",
+  ]);
+  assert.ok(!text.includes("no-local-endpoint"));
 });
 
 test("NodePort and eTP Local: external chain; drop elements where no local endpoint", () => {
@@ -129,7 +134,24 @@ test("NodePort and eTP Local: external chain; drop elements where no local endpo
   assert.ok(w2.includes('tcp . 30090 comment "default/web" : drop'));
   assert.equal(chainBody(w2, c.external).length, 3);
   assert.deepEqual(chainBody(w2, c.local), []);
+  // kube-proxy's `drop` element cannot log: podnet's set holds its key and the rule before
+  // the vmap logs it, with iptables mode's "has no local endpoints" reason.
+  const check = [
+    'fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport @no-local-endpoint-nodeports log prefix "SERVICE_BACKEND_NOT_FOUND" group 30',
+    "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports",
+  ];
+  assert.deepEqual(chainBody(w2, "nodeport-endpoints-check"), check);
+  assert.deepEqual(chainBody(w1, "nodeport-endpoints-check"), check);
+  const set = (t: string) => setBody(t, "no-local-endpoint-nodeports");
+  assert.match(set(w2), /elements = \{ tcp \. 30090 \}/);
+  assert.doesNotMatch(set(w1), /elements =/);
 });
+
+/** A set's declaration, as `nft list` prints it ("" when absent). */
+function setBody(text: string, name: string): string {
+  const i = text.indexOf(`\tset ${name} {\n`);
+  return i < 0 ? "" : text.slice(i, text.indexOf("\t}", i));
+}
 
 test("session affinity: per-endpoint affinity set, check in the service chain, update in the endpoint chain", () => {
   const st = T.clusterState(

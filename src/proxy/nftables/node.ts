@@ -8,6 +8,8 @@ import type { ProxyOutput } from "../mode.js";
 import { localEndpoints, reachableEndpoints, epStr } from "../model.js";
 import { DROP, IP_SADDR, goto_, match, prefix } from "./expr.js";
 import {
+  FLOW_LOG_SETS,
+  LOCAL_DROP_SETS,
   MAPS,
   type NftCtx,
   TableBuilder,
@@ -22,6 +24,12 @@ import {
 export function buildNode(_state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutput {
   const tb = new TableBuilder();
   for (const m of MAPS) if (m.kind === "map") tb.set(m);
+  for (const m of FLOW_LOG_SETS) tb.set(m);
+  // kube-proxy's `drop` element, and its key in podnet's flow-log set (logged before the vmap).
+  const drop = (svcs: boolean, key: NftExpr, name: string) => {
+    tb.elem(svcs ? "no-endpoint-services" : "no-endpoint-nodeports", key, DROP, name);
+    tb.elem(svcs ? LOCAL_DROP_SETS.services : LOCAL_DROP_SETS.nodeports, key);
+  };
   for (const pc of ctx.perNode) {
     const { sp, chains } = pc;
     const port = sp.port.port;
@@ -39,13 +47,13 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: NftCtx): P
       if (hasLocal) {
         tb.elem("service-ips", key3(sp.clusterIP, sp, port), goto_(chains.local));
         tb.rule(chains.local, internalMasq(ctx, sp));
-      } else tb.elem("no-endpoint-services", key3(sp.clusterIP, sp, port), DROP, sp.name);
+      } else drop(true, key3(sp.clusterIP, sp, port), sp.name);
     }
     if (sp.hasEndpoints && sp.externalLocal) {
       if (!hasLocal) {
-        for (const ip of sp.externalIPs) tb.elem("no-endpoint-services", key3(ip, sp, port), DROP, sp.name);
-        for (const ip of sp.lbIPs) tb.elem("no-endpoint-services", key3(ip, sp, port), DROP, sp.name);
-        if (sp.nodePort) tb.elem("no-endpoint-nodeports", key2(sp, sp.nodePort), DROP, sp.name);
+        for (const ip of sp.externalIPs) drop(true, key3(ip, sp, port), sp.name);
+        for (const ip of sp.lbIPs) drop(true, key3(ip, sp, port), sp.name);
+        if (sp.nodePort) drop(false, key2(sp, sp.nodePort), sp.name);
       } else tb.rule(chains.external, [goto_(chains.local)]);
     }
     if (pc.usesFWChain) {
@@ -58,9 +66,13 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: NftCtx): P
       serviceToEndpointRules(tb.chain(chains.local).rules, pc, local.eps, (i) => epBase(pc, local.eps[i]));
     ownEps.forEach((ep, i) => writeEndpoint(tb, pc, ep, epChains[i]));
   }
-  // Drop the map re-declarations nobody added to, keeping the layer small.
+  // Drop the map and set re-declarations nobody added to, keeping the layer small.
   for (const [k, s] of Object.entries(tb.table.sets))
-    if (s.kind === "map" && s.elem.length === 0 && MAPS.some((m) => m.name === k)) delete tb.table.sets[k];
+    if (
+      s.elem.length === 0 &&
+      (MAPS.some((m) => m.name === k && m.kind === "map") || FLOW_LOG_SETS.some((m) => m.name === k))
+    )
+      delete tb.table.sets[k];
   const layer: NftLayer = { owner: "kube-proxy/node", tables: [tb.table] };
   return { nftables: layer };
 }

@@ -126,6 +126,28 @@ export const MAPS: Omit<NftSet, "elem">[] = [
   { name: "service-nodeports", kind: "map", type: NP_MAP_TYPE, map: "verdict", comment: "NodePort traffic" },
 ];
 
+/**
+ * podnet's, for the flow log (not kube-proxy's): the keys of the `drop` elements of
+ * no-endpoint-services / no-endpoint-nodeports (Local traffic policies without a local
+ * endpoint). A verdict map's `drop` cannot log, so a rule before each vmap logs what these
+ * sets hold, as iptables mode's NFLOG rule before its "has no local endpoints" DROP.
+ */
+export const LOCAL_DROP_SETS = { services: "no-local-endpoint-services", nodeports: "no-local-endpoint-nodeports" };
+export const FLOW_LOG_SETS: Omit<NftSet, "elem">[] = [
+  {
+    name: LOCAL_DROP_SETS.services,
+    kind: "set",
+    type: SVC_MAP_TYPE,
+    comment: "podnet flow log: the drop elements of no-endpoint-services",
+  },
+  {
+    name: LOCAL_DROP_SETS.nodeports,
+    kind: "set",
+    type: NP_MAP_TYPE,
+    comment: "podnet flow log: the drop elements of no-endpoint-nodeports",
+  },
+];
+
 export const key3 = (ip: string, sp: ProxyServicePort, port: number) => ({ concat: [ip, sp.protocol, port] });
 export const key2 = (sp: ProxyServicePort, port: number) => ({ concat: [sp.protocol, port] });
 

@@ -28,6 +28,8 @@ import {
 } from "./expr.js";
 import { type CompactNft, NREC, baseOf, compactChains, recordPort } from "./compact.js";
 import {
+  FLOW_LOG_SETS,
+  LOCAL_DROP_SETS,
   MAPS,
   MASQ_MARK,
   type NftCtx,
@@ -67,14 +69,28 @@ const JUMP_CHAINS: [dst: string, src: string, ctNew: boolean][] = [
 ];
 
 const NO_LOCALHOST = match(IP_DADDR, prefix("127.0.0.0/8"), "!=");
-/** What a drop from the no-endpoint maps stands for (read by the interpreter). */
+/**
+ * What kube-proxy's drops stand for (read by the interpreter), as iptables mode's "has no
+ * endpoints" REJECT and "has no local endpoints" DROP: reject-chain is only reached from
+ * the no-endpoint maps' elements of Services without endpoints; a `drop` straight from
+ * those maps is a Local traffic policy without an endpoint on this node.
+ */
 const NO_ENDPOINTS: DropTag = Object.freeze({ reason: "SERVICE_BACKEND_NOT_FOUND" });
+const NO_LOCAL_ENDPOINTS: DropTag = Object.freeze({ reason: "SERVICE_BACKEND_NOT_FOUND", local: true });
+const LOG_NO_ENDPOINTS = Object.freeze({
+  log: { prefix: flowLogPrefix({ reason: "SERVICE_BACKEND_NOT_FOUND" }), group: FLOW_LOG_GROUP },
+});
 
 export function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCtx } {
   const sps = servicePorts(state);
   const ctx: NftCtx = { cidr: clusterCIDR(state), masqAll: !!state.config.networking.masqueradeAll, perNode: [] };
   const tb = new TableBuilder("rules for kube-proxy");
-  sharedStaticRules(tb, state);
+  // podnet's flow-log sets and rules only where some node may drop for want of a local endpoint.
+  sharedStaticRules(
+    tb,
+    state,
+    sps.some((sp) => sp.hasEndpoints && (sp.internalLocal || sp.externalLocal)),
+  );
 
   // The shared endpoint chains and the service chains (most of a large cluster's rules)
   // stay compact until someone reads the table's chains (see defineCompactNftTable).
@@ -110,7 +126,7 @@ export function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCt
 }
 
 /** The base chains, their jumps, masquerading, the maps and the rules that consult them. */
-function sharedStaticRules(tb: TableBuilder, state: ClusterState): void {
+function sharedStaticRules(tb: TableBuilder, state: ClusterState, localDrops: boolean): void {
   for (const [name, type, hook, prio] of BASE_CHAINS) tb.chain(name, { type, hook, prio, policy: "accept" });
   for (const [dst, src, ctNew] of JUMP_CHAINS) {
     tb.chain(dst);
@@ -122,6 +138,7 @@ function sharedStaticRules(tb: TableBuilder, state: ClusterState): void {
   tb.rule("masquerading", [{ mangle: { key: MARK, value: { "^": [MARK, MASQ_MARK] } } }]);
   tb.rule("masquerading", [{ masquerade: { flags: "fully-random" } }]);
   for (const m of MAPS) tb.set(m);
+  if (localDrops) for (const m of FLOW_LOG_SETS) tb.set(m);
   tb.rule(
     "cluster-ips-check",
     [match(IP_DADDR, "@cluster-ips"), REJECT],
@@ -136,19 +153,24 @@ function sharedStaticRules(tb: TableBuilder, state: ClusterState): void {
   // has no place in NftChain.
   tb.chain("reject-chain");
   // Logged to NFLOG first (non-terminal), so `podnet observe` shows the reject's reason.
-  tb.rule("reject-chain", [
-    { log: { prefix: flowLogPrefix({ reason: "SERVICE_BACKEND_NOT_FOUND" }), group: FLOW_LOG_GROUP } },
-    REJECT,
-  ]);
-  // A drop straight from these maps is a Service without endpoints (kube-proxy's `drop`
-  // elements, for none on this node; the rejects `goto reject-chain`, whose plain reject
-  // rule carries no tag and is reported as a reject by that chain).
-  tb.rule("service-endpoints-check", [vmap(DADDR_PROTO_DPORT, "@no-endpoint-services")], undefined, NO_ENDPOINTS);
+  tb.rule("reject-chain", [LOG_NO_ENDPOINTS, REJECT], undefined, NO_ENDPOINTS);
+  // The `drop` elements' keys are also in podnet's flow-log sets, logged just before the
+  // vmaps (see FLOW_LOG_SETS); the rejects log in reject-chain.
+  if (localDrops)
+    tb.rule("service-endpoints-check", [match(DADDR_PROTO_DPORT, "@" + LOCAL_DROP_SETS.services), LOG_NO_ENDPOINTS]);
+  tb.rule("service-endpoints-check", [vmap(DADDR_PROTO_DPORT, "@no-endpoint-services")], undefined, NO_LOCAL_ENDPOINTS);
+  if (localDrops)
+    tb.rule("nodeport-endpoints-check", [
+      FIB_DADDR_LOCAL,
+      NO_LOCALHOST,
+      match(PROTO_DPORT, "@" + LOCAL_DROP_SETS.nodeports),
+      LOG_NO_ENDPOINTS,
+    ]);
   tb.rule(
     "nodeport-endpoints-check",
     [FIB_DADDR_LOCAL, NO_LOCALHOST, vmap(PROTO_DPORT, "@no-endpoint-nodeports")],
     undefined,
-    NO_ENDPOINTS,
+    NO_LOCAL_ENDPOINTS,
   );
   tb.rule("firewall-check", [vmap(DADDR_PROTO_DPORT, "@firewall-ips")]);
   tb.rule("services", [vmap(DADDR_PROTO_DPORT, "@service-ips")]);
