@@ -69,6 +69,8 @@ interface BpfIndex {
   localAddrs: Set<number>;
   /** Identity → its labels (Hubble's source/destination labels). */
   labels: Map<number, readonly string[]>;
+  /** Hubble's flow ends by address (see hEnd), shared with `labels`' cluster. */
+  ends: Map<number, HubbleEndpoint>;
 }
 const indexes = new WeakMap<NodeBpf, BpfIndex>();
 /** The cluster-wide parts' indexes, by the shared array (the same on every node: built once, not per node). */
@@ -104,6 +106,10 @@ function indexOf(b: NodeBpf, nodeAddr: string): BpfIndex {
     ...(b.ipcache.omit ?? []).map((p) => [p, null] as [string, null]),
   ]);
   const lens = [...new Set([...cl.keys(), ...own.keys()])].sort((p, q) => q - p);
+  const ids = sharedIndex(b.identities, (a) => ({
+    labels: new Map(a.map((i) => [i.id, i.labels])),
+    ends: new Map<number, HubbleEndpoint>(),
+  }));
   x = {
     svcOwn: new Map(b.services.local.map((s) => [svcKey(s), s])),
     svc: sharedIndex(b.services.cluster, (a) => new Map(a.map((s) => [svcKey(s), s]))),
@@ -114,7 +120,8 @@ function indexOf(b: NodeBpf, nodeAddr: string): BpfIndex {
     epByIp: new Map(b.endpoints.map((e) => [ipToInt(e.ip), e])),
     epById: new Map(b.endpoints.map((e) => [e.id, e])),
     localAddrs: new Set([ipToInt(nodeAddr), ipToInt(b.routerIP)]),
-    labels: sharedIndex(b.identities, (a) => new Map(a.map((i) => [i.id, i.labels]))),
+    labels: ids.labels,
+    ends: ids.ends,
   };
   indexes.set(b, x);
   return x;
@@ -152,9 +159,10 @@ export abstract class WalkBpf extends WalkDeliver {
     return m;
   }
 
-  private ctPut(ns: NetNs, e: BpfCtEntry): void {
+  /** `src`/`dst`: the entry's addresses as numbers (the packet's: no parse of e's strings). */
+  private ctPut(ns: NetNs, e: BpfCtEntry, src: number, dst: number): void {
     const m = this.ctMap(ns);
-    const k = ctKey(e.dir, e.proto, ipToInt(e.src), e.sport, ipToInt(e.dst), e.dport);
+    const k = ctKey(e.dir, e.proto, src, e.sport, dst, e.dport);
     if (m.has(k)) return;
     m.set(k, e);
     this.log(() => m.delete(k));
@@ -187,10 +195,17 @@ export abstract class WalkBpf extends WalkDeliver {
 
   /** A flow end as Hubble names it: the identity, its labels, the pod when the address is one. */
   private hEnd(x: BpfIndex, ip: number, identity: number): HubbleEndpoint {
+    // One object per address and identity (read-only in the output), cluster-wide.
+    const ends = x.ends;
+    const hit = ends.get(ip);
+    if (hit !== undefined && hit.identity === identity) return hit;
     const p = identity >= 256 ? this.topo.podByIp.get(ip) : undefined;
     const labels = x.labels.get(identity);
-    if (p) return labels ? { identity, namespace: p.namespace, pod_name: p.name, labels } : { identity };
-    return labels ? { identity, labels } : { identity };
+    let e: HubbleEndpoint;
+    if (p) e = labels ? { identity, namespace: p.namespace, pod_name: p.name, labels } : { identity };
+    else e = labels ? { identity, labels } : { identity };
+    ends.set(ip, e);
+    return e;
   }
 
   /** The identity the ipcache gives an address (world when none: the 0.0.0.0/0 entry). */
@@ -211,16 +226,27 @@ export abstract class WalkBpf extends WalkDeliver {
     point?: TraceObservationPoint,
     dir?: "INGRESS" | "EGRESS",
   ): StepHubble {
-    return {
-      verdict,
-      Type: "L3_L4",
-      event_type: { type, sub_type: sub },
-      ...(point ? { trace_observation_point: point } : {}),
-      ...(dir ? { traffic_direction: dir } : {}),
-      source: this.hEnd(x, pkt.src, srcId),
-      destination: this.hEnd(x, pkt.dst, dstId),
-      node_name: inf.node!.name,
-    };
+    // One literal per shape (spreads of optional fields cost a copy and a slow object per event).
+    const source = this.hEnd(x, pkt.src, srcId);
+    const destination = this.hEnd(x, pkt.dst, dstId);
+    const node_name = inf.node!.name;
+    const event_type = { type, sub_type: sub };
+    if (point)
+      return dir
+        ? {
+            verdict,
+            Type: "L3_L4",
+            event_type,
+            trace_observation_point: point,
+            traffic_direction: dir,
+            source,
+            destination,
+            node_name,
+          }
+        : { verdict, Type: "L3_L4", event_type, trace_observation_point: point, source, destination, node_name };
+    return dir
+      ? { verdict, Type: "L3_L4", event_type, traffic_direction: dir, source, destination, node_name }
+      : { verdict, Type: "L3_L4", event_type, source, destination, node_name };
   }
 
   /** A drop notification (its reason filled in by bpfDrop). */
@@ -411,7 +437,7 @@ export abstract class WalkBpf extends WalkDeliver {
         { kind: "bpf", text: this.ipcacheText(dst) },
         this.traceEv(inf, x, pkt, "FROM_HOST", srcId, dst.identity),
       );
-      this.encap(ns, inf, b, pkt, dst.tunnelEndpoint, ID_HOST, P);
+      this.encap(ns, inf, b, x, pkt, dst.tunnelEndpoint, ID_HOST, P);
       return true;
     }
     return false;
@@ -526,17 +552,22 @@ export abstract class WalkBpf extends WalkDeliver {
         const be = x.backends.get(svc.backends[k])!;
         const before = `${intToIp(pkt.dst)}:${pkt.dport}`;
         this.bpfStep(P, `service ${svc.service}: ${fe} → backend ${be.id} in slot ${k + 1} of ${n}`, pkt, svcText);
-        this.ctPut(ns, {
-          proto: pkt.proto,
-          dir: "SERVICE",
-          src: intToIp(pkt.src),
-          sport: pkt.sport,
-          dst: intToIp(pkt.dst),
-          dport: pkt.dport,
-          revNat: svc.revNat,
-          srcIdentity: srcId,
-          backend: be.id,
-        });
+        this.ctPut(
+          ns,
+          {
+            proto: pkt.proto,
+            dir: "SERVICE",
+            src: intToIp(pkt.src),
+            sport: pkt.sport,
+            dst: intToIp(pkt.dst),
+            dport: pkt.dport,
+            revNat: svc.revNat,
+            srcIdentity: srcId,
+            backend: be.id,
+          },
+          pkt.src,
+          pkt.dst,
+        );
         pkt.dst = ipToInt(be.address);
         pkt.dport = be.port;
         this.step("NAT", `${P}: DNAT ${before} → ${be.address}:${be.port} (rev_nat_index ${svc.revNat})`, pkt, {
@@ -583,7 +614,7 @@ export abstract class WalkBpf extends WalkDeliver {
         revNat,
         srcIdentity: ep.identity,
       };
-      this.ctPut(ns, e);
+      this.ctPut(ns, e, pkt.src, pkt.dst);
       this.step("CONNTRACK", `${P}: new connection`, pkt, {
         kind: "bpf",
         text: `cilium_ct4_global ${formatCtEntry(e)}`,
@@ -598,7 +629,7 @@ export abstract class WalkBpf extends WalkDeliver {
       );
       return this.toEndpoint(ns, inf, b, x, local, pkt, ep.identity);
     }
-    if (dst?.tunnelEndpoint && b.tunnel) return this.encap(ns, inf, b, pkt, dst.tunnelEndpoint, ep.identity, P);
+    if (dst?.tunnelEndpoint && b.tunnel) return this.encap(ns, inf, b, x, pkt, dst.tunnelEndpoint, ep.identity, P);
     if (isReply) {
       // A reply the datapath itself translated: bpf_fib_lookup + bpf_redirect_neigh, past netfilter.
       const rn = revNat ? this.revNatOf(x, revNat) : undefined;
@@ -671,7 +702,7 @@ export abstract class WalkBpf extends WalkDeliver {
         revNat,
         srcIdentity: srcId,
       };
-      this.ctPut(ns, e);
+      this.ctPut(ns, e, pkt.src, pkt.dst);
     }
     const lxc = inf.links.get(ep.ifName);
     const v = lxc?.peer ? this.vethEnd(lxc, lxc.peer) : null;
@@ -700,7 +731,16 @@ export abstract class WalkBpf extends WalkDeliver {
   }
 
   /** bpf_skb_set_tunnel_key {remote, VNI = source identity} and redirect to the tunnel device. */
-  private encap(ns: NetNs, inf: NsInfo, b: NodeBpf, pkt: Pkt, remote: string, srcId: number, P: string): void {
+  private encap(
+    ns: NetNs,
+    inf: NsInfo,
+    b: NodeBpf,
+    x: BpfIndex,
+    pkt: Pkt,
+    remote: string,
+    srcId: number,
+    P: string,
+  ): void {
     const t = b.tunnel!;
     const sport = 32768 + ((((pkt.src ^ pkt.dst ^ (pkt.sport << 3) ^ pkt.dport) % 28232) + 28232) % 28232);
     const outer = makePkt({
@@ -716,7 +756,6 @@ export abstract class WalkBpf extends WalkDeliver {
       inner: clonePkt(pkt),
       vni: srcId,
     });
-    const x = indexOf(b, inf.node!.address);
     // The event names the inner packet (Hubble shows the pods, not the nodes).
     const ev = this.traceEv(inf, x, pkt, "TO_OVERLAY", srcId, this.idOf(x, pkt.dst));
     this.hstep(
@@ -784,16 +823,21 @@ export abstract class WalkBpf extends WalkDeliver {
       const node = inf.node!.address;
       const before = `${intToIp(pkt.src)}:${pkt.sport}`;
       pkt.src = ipToInt(node);
-      this.ctPut(ns, {
-        proto: pkt.proto,
-        dir: "OUT",
-        src: node,
-        sport: pkt.sport,
-        dst: intToIp(pkt.dst),
-        dport: pkt.dport,
-        revNat: svc!.revNat,
-        srcIdentity: srcId,
-      });
+      this.ctPut(
+        ns,
+        {
+          proto: pkt.proto,
+          dir: "OUT",
+          src: node,
+          sport: pkt.sport,
+          dst: intToIp(pkt.dst),
+          dport: pkt.dport,
+          revNat: svc!.revNat,
+          srcIdentity: srcId,
+        },
+        pkt.src,
+        pkt.dst,
+      );
       const snat = (this.nodePortSnat ??= new Map());
       const sk = `${pkt.proto} ${pkt.dst}:${pkt.dport} ${pkt.sport}`;
       snat.set(sk, { client, fe });
@@ -808,7 +852,7 @@ export abstract class WalkBpf extends WalkDeliver {
         },
       );
       const dst = this.lookupIpcache(x, pkt.dst);
-      if (dst?.tunnelEndpoint && b.tunnel) return this.encap(ns, inf, b, pkt, dst.tunnelEndpoint, ID_HOST, P);
+      if (dst?.tunnelEndpoint && b.tunnel) return this.encap(ns, inf, b, x, pkt, dst.tunnelEndpoint, ID_HOST, P);
       this.bpfStep(P, `to the backend's node by the FIB (bpf_fib_lookup)`, pkt);
       this.localOut(ns, pkt, false, inf);
     });
