@@ -159,7 +159,7 @@ export abstract class WalkBpf extends WalkBpfEvents {
       );
       return this.afterLb(ns, inf, b, x, link, ep, pkt, P, true, reply.dir === "IN" ? reply.revNat : 0);
     }
-    const svc = b.kubeProxyReplacement ? svcOf(x, `${pkt.proto}/${pkt.dst}/${pkt.dport}`) : undefined;
+    const svc = b.kubeProxyReplacement ? svcOf(x, pkt.dst, `${pkt.proto}/${pkt.dst}/${pkt.dport}`) : undefined;
     if (!svc) return this.afterLb(ns, inf, b, x, link, ep, pkt, P, false, 0);
     this.lbSelect(ns, inf, b, x, svc, pkt, P, ep.identity, () =>
       this.afterLb(ns, inf, b, x, link, ep, pkt, P, false, svc.revNat),
@@ -448,8 +448,8 @@ export abstract class WalkBpf extends WalkBpfEvents {
     if (!b.kubeProxyReplacement || pkt.inner !== undefined) return false;
     const P = "cil_from_netdev (bpf_host, tc ingress eth0)";
     if (this.nodePortReply(ns, inf, b, x, pkt, P)) return true;
-    let svc = svcOf(x, `${pkt.proto}/${pkt.dst}/${pkt.dport}`);
-    if (!svc && x.localAddrs.has(pkt.dst)) svc = svcOf(x, `${pkt.proto}/0/${pkt.dport}`);
+    let svc = svcOf(x, pkt.dst, `${pkt.proto}/${pkt.dst}/${pkt.dport}`);
+    if (!svc && x.localAddrs.has(pkt.dst)) svc = svcOf(x, 0, `${pkt.proto}/0/${pkt.dport}`);
     if (!svc || svc.flags.includes("ClusterIP")) return false;
     const src = lookupIpcache(x, pkt.src);
     const srcId = src ? src.identity : ID_WORLD;
