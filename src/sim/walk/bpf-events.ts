@@ -180,8 +180,6 @@ export abstract class WalkBpfEvents extends WalkDeliver {
     steps[steps.length - 1].hubble = h;
   }
 
-  /** The policy map's verdict: the first entry for identity (or ANY) whose protocol and port match. */
-
   /** A policy decision: true when allowed (a POLICY step), else the drop. */
   protected policy(
     inf: NsInfo,
@@ -197,7 +195,8 @@ export abstract class WalkBpfEvents extends WalkDeliver {
     const who = `${dir} of ${ep.pod} (endpoint ${ep.id}, identity ${ep.identity})`;
     const l4 = pkt.proto === "icmp" ? "icmp" : `${pkt.proto}/${pkt.dport}`;
     const eg = dir === "egress";
-    const [src, dst] = eg ? [ep.identity, peerId] : [peerId, ep.identity];
+    const src = eg ? ep.identity : peerId;
+    const dst = eg ? peerId : ep.identity;
     const hdir = eg ? "EGRESS" : "INGRESS";
     if (e && !(eg ? ep.egressEnforced : ep.ingressEnforced)) {
       this.step("POLICY", `${prog}: ${who}: identity ${peerId} ${l4} allowed (${e.by})`, pkt, {

@@ -5,7 +5,7 @@
 import type { BpfEndpoint, BpfIpcacheEntry, BpfLbService, BpfPolicyEntry, BpfRevNat, NodeBpf } from "../../ir/types.js";
 import { ipToInt } from "../../net/ipv4.js";
 import type { Pkt } from "../packet.js";
-import type { HubbleEndpoint } from "../trace.js";
+import type { HubbleEndpoint, StepObject } from "../trace.js";
 
 export const ID_HOST = 1;
 export const ID_WORLD = 2;
@@ -43,6 +43,8 @@ export interface BpfIndex {
   labels: Map<number, readonly string[]>;
   /** Hubble's flow ends by address (see hEnd), shared with `labels`' cluster. */
   ends: Map<number, HubbleEndpoint>;
+  /** The DECAPSULATED step's fixed parts (bpfDecap). */
+  decap: { head: string; obj: StepObject } | undefined;
 }
 const indexes = new WeakMap<NodeBpf, BpfIndex>();
 /** The cluster-wide parts' indexes, by the shared array (the same on every node: built once, not per node). */
@@ -103,6 +105,7 @@ export function indexOf(b: NodeBpf, nodeAddr: string): BpfIndex {
     localAddrs: new Set([ipToInt(nodeAddr), ipToInt(b.routerIP)]),
     labels: ids.labels,
     ends: ids.ends,
+    decap: undefined,
   };
   indexes.set(b, x);
   return x;
@@ -143,6 +146,9 @@ export function ipcacheText(e: BpfIpcacheEntry): string {
   return `cilium_ipcache_v2 ${e.prefix} identity=${e.identity} tunnelendpoint=${e.tunnelEndpoint ?? "0.0.0.0"}`;
 }
 
+const PROTO_UPPER: Record<string, string> = { tcp: "TCP", udp: "UDP", sctp: "SCTP", icmp: "ICMP" };
+
+/** The policy map's verdict: the first entry for identity (or ANY) whose protocol and port match. */
 export function policyMatch(
   b: NodeBpf,
   ep: BpfEndpoint,
@@ -150,7 +156,7 @@ export function policyMatch(
   id: number,
   pkt: Pkt,
 ): BpfPolicyEntry | undefined {
-  const proto = pkt.proto.toUpperCase();
+  const proto = PROTO_UPPER[pkt.proto] ?? pkt.proto.toUpperCase();
   for (const e of b.policy[ep.id] ?? []) {
     if (e.direction !== dir || (e.identity !== 0 && e.identity !== id)) continue;
     if (e.protocol && e.protocol !== proto) continue;

@@ -114,13 +114,14 @@ export abstract class WalkBpf extends WalkBpfEvents {
     if (!tdev) return false;
     const inner = pkt.inner!;
     const vni = pkt.vni ?? 0;
-    this.step(
-      "DECAPSULATED",
-      `${b.tunnel.protocol.toUpperCase()} (udp ${b.tunnel.port}) → ${tdev.name} (external): VNI ${vni} = source identity`,
-      inner,
-      { kind: "link", text: `${tdev.name}: ${b.tunnel.protocol} external dstport ${b.tunnel.port}` },
-    );
-    this.fromOverlay(ns, inf, b, indexOf(b, inf.node!.address), tdev, inner, vni);
+    const x = indexOf(b, inf.node!.address);
+    // The step's fixed parts, once per node (the object is shared, read-only, as other steps' are).
+    const d = (x.decap ??= {
+      head: `${b.tunnel.protocol.toUpperCase()} (udp ${b.tunnel.port}) → ${tdev.name} (external): VNI `,
+      obj: { kind: "link", text: `${tdev.name}: ${b.tunnel.protocol} external dstport ${b.tunnel.port}` },
+    });
+    this.step("DECAPSULATED", `${d.head}${vni} = source identity`, inner, d.obj);
+    this.fromOverlay(ns, inf, b, x, tdev, inner, vni);
     return true;
   }
 
