@@ -508,7 +508,10 @@ function l2AnnouncesOf(state: ClusterState, node: string): string[] {
 }
 const announceCache = new WeakMap<ClusterState, Map<string, string[]>>();
 
-function lazyNode(state: ClusterState, n: NodeState, get: () => NodeNet): NodeNet {
+function lazyNode(state: ClusterState, n: NodeState, build: () => NodeNet): NodeNet {
+  // The built node, kept (the walk reads `bpf` per packet: a lookup by name each time).
+  let built: NodeNet | undefined;
+  const get = () => (built ??= build());
   const o = { name: n.name, address: n.address, podCIDR: n.podCIDR } as NodeNet;
   const announces = l2AnnouncesOf(state, n.name);
   if (announces.length > 0) o.announces = announces;
@@ -521,9 +524,12 @@ function lazyNode(state: ClusterState, n: NodeState, get: () => NodeNet): NodeNe
   return o;
 }
 
-function lazyPod(p: PodState, state: ClusterState, get: () => PodNet): PodNet {
+function lazyPod(p: PodState, state: ClusterState, build: () => PodNet): PodNet {
   const o = podNetBase(p, state);
   if (!podHasOwnNs(p)) return o;
+  // Kept once built (else a search of the node's pods per read).
+  let built: PodNet | undefined;
+  const get = () => (built ??= build());
   Object.defineProperty(o, "ns", { enumerable: true, get: () => get().ns });
   Object.defineProperty(o, "hostIf", { enumerable: true, get: () => get().hostIf });
   return o;

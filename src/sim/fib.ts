@@ -60,7 +60,37 @@ export interface Fib {
     /** The IR's caches (its routes' compiled forms: the topology's CompiledIR). */
     c: RouteCaches;
   };
+  /**
+   * Large tables of the namespace's own routes (Cilium's tunnel mode: every remote PodCIDR
+   * `via` the node's own router IP, a distinct object on every node): not in the shared index
+   * (5,000 fresh entries per node made it and its bitsets quadratic), but a slot per
+   * destination prefix of the topology (DstIds, shared) → the table's answer for it.
+   */
+  own?: {
+    lens: OwnLen[];
+    /** By destination id: 1 + the index in `routes` of this table's route for it, 0 = none. */
+    slot: Int32Array;
+    routes: Route[];
+    table: "local" | "main";
+    c: RouteCaches;
+  };
 }
+
+/** A prefix length of own tables with the topology's ids of its networks (shared: every node's table has the same few). */
+interface OwnLen {
+  len: number;
+  mask: number;
+  ids: Map<number, number>;
+}
+
+/** Destination prefixes of own tables, one id each, per topology (see Fib.own). */
+interface DstIds {
+  byText: Map<string, { id: number; len: number; net: number }>;
+  byLen: Map<number, OwnLen>;
+  lensByKey: Map<string, OwnLen[]>;
+  next: number;
+}
+const dstIdsOf = new WeakMap<RouteCaches, DstIds>();
 
 /** The caches of the topology's CompiledIR that route compilation fills. */
 export interface RouteCaches {
@@ -115,6 +145,7 @@ export function compileFib(
   index: SharedIndex<CRoute, number>,
 ): Fib {
   if (routes.length > FIB_INDEX_MAX) {
+    if (ownNextHop(routes, table)) return ownFib(c, routes, table);
     const rs = croutesOf(c, routes, table);
     if (rs.length > FIB_INDEX_MAX) {
       const lens = sharedLens(
@@ -148,6 +179,71 @@ export function compileFib(
   // Same prefix: lowest metric first; ties keep the table's order (stable sort).
   for (const m of byLen.values()) for (const l of m.values()) if (l.length > 1) l.sort((a, b) => a.metric - b.metric);
   return { lens: [...byLen.keys()].sort((a, b) => b - a), byLen };
+}
+
+/**
+ * A big table whose routes mostly share one next hop holds the namespace's own routes: the
+ * flavors share a full mesh's route objects across nodes (one next hop per remote node, one
+ * object each), while Cilium's tunnel routes all go via the node's own router IP
+ * (pkg/datapath/linux/node.go in github.com/cilium/cilium: `<remote PodCIDR> via <router IP>
+ * dev cilium_host src <router IP>`), a fresh object per node and remote node.
+ */
+function ownNextHop(routes: Route[], table: "local" | "main"): boolean {
+  const n = new Map<string | undefined, number>();
+  let all = 0;
+  let top = 0;
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i];
+    if ((r.table ?? "main") !== table) continue;
+    all++;
+    const k = (n.get(r.via) ?? 0) + 1;
+    n.set(r.via, k);
+    if (k > top) top = k;
+  }
+  return all > FIB_INDEX_MAX && 2 * top > all;
+}
+
+function ownFib(c: RouteCaches, routes: Route[], table: "local" | "main"): Fib {
+  let d = dstIdsOf.get(c);
+  if (!d) dstIdsOf.set(c, (d = { byText: new Map(), byLen: new Map(), lensByKey: new Map(), next: 0 }));
+  const ids: number[] = [];
+  const metric: number[] = [];
+  const lenSet = new Set<number>();
+  let max = -1;
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i];
+    if ((r.table ?? "main") !== table) {
+      ids.push(-1);
+      metric.push(0);
+      continue;
+    }
+    let e = d.byText.get(r.dst);
+    if (!e) {
+      const p = parsePrefix(r.dst);
+      let l = d.byLen.get(p.len);
+      if (!l) d.byLen.set(p.len, (l = { len: p.len, mask: p.mask, ids: new Map() }));
+      let id = l.ids.get(p.net | 0);
+      if (id === undefined) l.ids.set(p.net | 0, (id = d.next++));
+      d.byText.set(r.dst, (e = { id, len: p.len, net: p.net }));
+    }
+    ids.push(e.id);
+    metric.push(r.metric ?? 0);
+    lenSet.add(e.len);
+    if (e.id > max) max = e.id;
+  }
+  // Per destination the lowest metric, then the table's order (the kernel's first match).
+  const slot = new Int32Array(max + 1);
+  for (let i = 0; i < routes.length; i++) {
+    const id = ids[i];
+    if (id < 0) continue;
+    const s = slot[id];
+    if (s === 0 || metric[i] < metric[s - 1]) slot[id] = i + 1;
+  }
+  const lens = [...lenSet].sort((a, b) => b - a);
+  const k = lens.join(",");
+  let ol = d.lensByKey.get(k);
+  if (!ol) d.lensByKey.set(k, (ol = lens.map((len) => d.byLen.get(len)!)));
+  return { lens: NO_LENS, byLen: NO_LEN_MAP, own: { lens: ol, slot, routes, table, c } };
 }
 
 /** Prefix-length lists of big tables, one per distinct list: every node's table has the same few (hot in the CPU cache). */
@@ -223,6 +319,18 @@ export function fibLookup(fib: Fib, ip: number, filter?: (r: CRoute) => boolean)
     return undefined;
   }
   if (big) return scanFib(croutesOf(big.c, big.routes, big.table), ip, filter);
+  const own = fib.own;
+  if (own) {
+    if (filter) return scanFib(croutesOf(own.c, own.routes, own.table), ip, filter);
+    const slot = own.slot;
+    for (let i = 0; i < own.lens.length; i++) {
+      const l = own.lens[i];
+      const id = l.ids.get((ip & l.mask) | 0);
+      if (id === undefined || id >= slot.length || slot[id] === 0) continue;
+      return croute(own.c, own.routes[slot[id] - 1]);
+    }
+    return undefined;
+  }
   for (const len of fib.lens) {
     const l = fib.byLen.get(len)!.get((ip & maskOf(len)) >>> 0);
     if (!l) continue;

@@ -189,3 +189,58 @@ test("big tables sharing their entries (a full mesh): each namespace answers fro
     }
   }
 });
+
+test("big tables of a namespace's own routes (Cilium's tunnel mode: every remote PodCIDR via its router IP)", () => {
+  // pkg/datapath/linux/node.go (github.com/cilium/cilium): `<remote PodCIDR> via <router IP>
+  // dev cilium_host src <router IP>`, a route object per node and remote node. Each table
+  // answers from its own routes: longest prefix, then the lowest metric, then table order.
+  const n = 400;
+  const t = topologyOf({ nodes: [], pods: [] } as unknown as DataplaneIR);
+  const r = mulberry32(5);
+  const nss: NetNs[] = [];
+  for (let k = 0; k < 6; k++) {
+    const rip = `10.${100 + k}.0.1`;
+    const routes: Route[] = [
+      { table: "main", type: "unicast", dst: "default", via: "192.168.0.1", dev: "eth0" },
+      { table: "main", type: "unicast", dst: `10.${100 + k}.0.0/24`, via: rip, dev: "cilium_host", src: rip },
+    ];
+    for (let i = 0; i < n; i++) {
+      if (i === k) continue;
+      const len = [24, 24, 24, 16, 32][Math.floor(r() * 5)];
+      const base = `10.${100 + (i % 300)}.${i >> 4}.0`;
+      const net = intToIp((ipToInt(base) & parsePrefix(`0.0.0.0/${len}`).mask) >>> 0);
+      routes.push({
+        table: "main",
+        type: "unicast",
+        dst: `${net}/${len}`,
+        via: rip,
+        dev: "cilium_host",
+        src: rip,
+        metric: Math.floor(r() * 3) * 100,
+        mtu: 1450,
+      });
+    }
+    // A table without some of the others' prefixes, and a local-table route the main lookup ignores.
+    if (k === 5) routes.splice(2, 100);
+    routes.push({ table: "local", type: "local", dst: `10.${100 + k}.0.1`, dev: "cilium_host" });
+    nss.push({
+      id: `node/c${k}`,
+      links: [],
+      addresses: [],
+      routes,
+      neighbours: [],
+      fdb: [],
+      sysctls: {},
+      netfilter: { mode: "iptables", iptables: [], nftables: [] },
+    });
+  }
+  for (const ns of nss) {
+    const inf = t.info(ns);
+    assert.ok(inf.main.own, `${ns.id}: indexed as its own routes`);
+    for (let q = 0; q < 1500; q++) {
+      const i = Math.floor(r() * (n + 20));
+      const ip = ipToInt(`10.${100 + (i % 300)}.${(i >> 4) & 255}.${Math.floor(r() * 256)}`);
+      assert.equal(fibLookup(inf.main, ip)?.route, naiveRoute(ns.routes, ip), `${ns.id} → ${intToIp(ip)}`);
+    }
+  }
+});

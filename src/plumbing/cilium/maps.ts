@@ -288,33 +288,110 @@ function lbShared(state: ClusterState): LbShared {
   });
 }
 
+/**
+ * The node-local frontends every node makes (NodePort, ETP/ITP Local), in the agent's order.
+ * Their rev_nat ids follow that order on every node, so a frontend that names no node
+ * (0.0.0.0:NodePort with every backend) is the same on every node: one object for all (at
+ * 10,000 Services a node has ~1,200 local frontends: a copy each was ~0.5 MB per node).
+ */
+interface LocalFrontend {
+  f: LbShared["perNode"][number];
+  /** null: the node's own address. */
+  address: string | null;
+  port: number;
+  flags: string[];
+  /** Backends on this node only (Local). */
+  local: boolean;
+  id: number;
+  /** Every backend's id (not Local): one array for every node and both NodePort frontends. */
+  ids: number[] | undefined;
+  /** The frontend and its reverse NAT entry when they are the same on every node. */
+  same?: { svc: BpfLbService; rev: BpfRevNat };
+}
+
+const F_CLUSTER_LOCAL = ["ClusterIP", "InternalLocal", "non-routable", "Local"];
+const F_LB_LOCAL = ["LoadBalancer", "Local"];
+const F_NODEPORT = ["NodePort"];
+const F_NODEPORT_LOCAL = ["NodePort", "Local"];
+const F_NODEPORT_ANY = ["NodePort", "non-routable"];
+const F_NODEPORT_ANY_LOCAL = ["NodePort", "non-routable", "Local"];
+
+function localFrontends(state: ClusterState): LocalFrontend[] {
+  return shared(state, "cilium/lb-local", () => {
+    const sh = lbShared(state);
+    const out: LocalFrontend[] = [];
+    let next = sh.revNat.length + 1;
+    let ids: number[] | undefined;
+    let idsOf: LocalFrontend["f"] | undefined;
+    const add = (f: LocalFrontend["f"], address: string | null, port: number, flags: string[], local: boolean) => {
+      if (!local && idsOf !== f) {
+        ids = f.backends.map((b) => b.id);
+        idsOf = f;
+      }
+      const lf: LocalFrontend = { f, address, port, flags, local, id: next++, ids: local ? undefined : ids };
+      if (address !== null && !local) {
+        lf.same = {
+          svc: {
+            address,
+            port,
+            protocol: f.protocol,
+            revNat: lf.id,
+            backends: ids!,
+            flags,
+            service: f.svc,
+          },
+          rev: { id: lf.id, address, port },
+        };
+      }
+      out.push(lf);
+    };
+    for (const f of sh.perNode) {
+      if (f.clusterIP) add(f, f.clusterIP, f.port, F_CLUSTER_LOCAL, true);
+      for (const ip of f.lbIPs) add(f, ip, f.port, F_LB_LOCAL, true);
+      if (f.nodePort) {
+        add(f, null, f.nodePort, f.local ? F_NODEPORT_LOCAL : F_NODEPORT, f.local);
+        add(f, "0.0.0.0", f.nodePort, f.local ? F_NODEPORT_ANY_LOCAL : F_NODEPORT_ANY, f.local);
+      }
+    }
+    return out;
+  });
+}
+
 /** The node's lb maps: the cluster-wide frontends (one array for every node) and its own (NodePort, Local). */
 function nodeLb(state: ClusterState, node: NodeState): Pick<NodeBpf, "services" | "revNat" | "backends"> {
   const sh = lbShared(state);
   const services: BpfLbService[] = [];
   const revNat: BpfRevNat[] = [];
-  let next = sh.revNat.length + 1;
-  const add = (address: string, f: LbShared["perNode"][number], port: number, flags: string[], local: boolean) => {
-    const bs = local ? f.backends.filter((b) => b.node === node.name) : f.backends;
-    const id = next++;
-    revNat.push({ id, address, port });
+  // The node's backend ids per Service port (Local): its frontends of one port share them.
+  let ids: number[] | undefined;
+  let idsOf: LocalFrontend["f"] | undefined;
+  for (const lf of localFrontends(state)) {
+    if (lf.same) {
+      services.push(lf.same.svc);
+      revNat.push(lf.same.rev);
+      continue;
+    }
+    const f = lf.f;
+    let bs = lf.ids;
+    if (!bs) {
+      if (idsOf !== f) {
+        ids = [];
+        for (const b of f.backends) if (b.node === node.name) ids.push(b.id);
+        idsOf = f;
+      }
+      bs = ids!;
+    }
+    const address = lf.address ?? node.address;
+    revNat.push({ id: lf.id, address, port: lf.port });
     services.push({
       address,
-      port,
+      port: lf.port,
       protocol: f.protocol,
-      revNat: id,
-      backends: bs.map((b) => b.id),
-      flags: local ? [...flags, "Local"] : flags,
+      revNat: lf.id,
+      backends: bs,
+      flags: lf.flags,
       service: f.svc,
     });
-  };
-  for (const f of sh.perNode) {
-    if (f.clusterIP) add(f.clusterIP, f, f.port, ["ClusterIP", "InternalLocal", "non-routable"], true);
-    for (const ip of f.lbIPs) add(ip, f, f.port, ["LoadBalancer"], true);
-    if (f.nodePort) {
-      add(node.address, f, f.nodePort, ["NodePort"], f.local);
-      add("0.0.0.0", f, f.nodePort, ["NodePort", "non-routable"], f.local);
-    }
   }
   return {
     services: { cluster: sh.services, local: services },

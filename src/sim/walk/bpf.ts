@@ -15,355 +15,30 @@
 // (a load-balanced frontend); a packet that is the reply of an entry skips policy (CT_REPLY).
 // Service load balancing is the per-packet path (socket LB off: what Cilium does at tc).
 // Policy keys are {identity, direction, protocol, port}: identity 0 is ANY (no enforcement).
+// Files: bpf-maps.ts indexes and reads the maps, bpf-events.ts (the class below this one)
+// holds conntrack, the steps with their Hubble events and the policy decision; here the
+// hooks and the programs.
 
-import type {
-  BpfEndpoint,
-  BpfIpcacheEntry,
-  BpfLbService,
-  BpfPolicyEntry,
-  BpfRevNat,
-  Link,
-  NetNs,
-  NodeBpf,
-} from "../../ir/types.js";
+import type { Link, NetNs, NodeBpf, BpfEndpoint, BpfLbService } from "../../ir/types.js";
 import { formatCtEntry, type BpfCtEntry } from "../../ir/render-bpf.js";
 import { intToIp, ipToInt } from "../../net/ipv4.js";
-import { clonePkt, makePkt, viewOf, type Pkt } from "../packet.js";
+import { clonePkt, makePkt, type Pkt } from "../packet.js";
 import type { NsInfo, Owner } from "../topology.js";
-import { dropReasonCode } from "../drop-reasons.js";
-import type {
-  DropReason,
-  HubbleEndpoint,
-  StepAction,
-  StepHubble,
-  StepObject,
-  TraceObservationPoint,
-} from "../trace.js";
-import { WalkDeliver } from "./deliver.js";
 import { NO_META } from "./say.js";
+import {
+  ID_HOST,
+  ID_REMOTE_NODE,
+  ID_WORLD,
+  indexOf,
+  ipcacheText,
+  lookupIpcache,
+  revNatOf,
+  svcOf,
+  type BpfIndex,
+} from "./bpf-maps.js";
+import { WalkBpfEvents } from "./bpf-events.js";
 
-const ID_HOST = 1;
-const ID_WORLD = 2;
-const ID_REMOTE_NODE = 6;
-
-/** An ipcache prefix length: the cluster-wide entries (shared by every node) and the node's own (null: omitted). */
-interface IpcLen {
-  len: number;
-  mask: number;
-  m: Map<number, BpfIpcacheEntry> | undefined;
-  own: Map<number, BpfIpcacheEntry | null> | undefined;
-}
-
-/** A node's maps, indexed once per NodeBpf (IR objects are read-only); the cluster-wide parts once per cluster. */
-interface BpfIndex {
-  /** Frontends by `proto/address/port`: the node's own first, then the cluster's. */
-  svcOwn: Map<string, BpfLbService>;
-  svc: Map<string, BpfLbService>;
-  backends: Map<number, NodeBpf["backends"][number]>;
-  revNatOwn: Map<number, BpfRevNat>;
-  revNat: Map<number, BpfRevNat>;
-  /** ipcache by prefix length (longest first), each by masked address. */
-  ipcache: IpcLen[];
-  epByIp: Map<number, BpfEndpoint>;
-  epById: Map<number, BpfEndpoint>;
-  localAddrs: Set<number>;
-  /** Identity → its labels (Hubble's source/destination labels). */
-  labels: Map<number, readonly string[]>;
-}
-const indexes = new WeakMap<NodeBpf, BpfIndex>();
-/** The cluster-wide parts' indexes, by the shared array (the same on every node: built once, not per node). */
-const sharedIdx = new WeakMap<readonly object[], unknown>();
-
-function sharedIndex<T extends object, R>(arr: readonly T[], make: (a: readonly T[]) => R): R {
-  let r = sharedIdx.get(arr) as R | undefined;
-  if (r === undefined) sharedIdx.set(arr, (r = make(arr)));
-  return r;
-}
-
-const svcKey = (s: BpfLbService) => `${s.protocol.toLowerCase()}/${ipToInt(s.address)}/${s.port}`;
-const maskOfLen = (len: number) => (len === 0 ? 0 : (~0 << (32 - len)) >>> 0);
-
-function byPrefix<T>(es: Iterable<[string, T]>): Map<number, Map<number, T>> {
-  const byLen = new Map<number, Map<number, T>>();
-  for (const [prefix, e] of es) {
-    const [a, l] = prefix.split("/");
-    const len = Number(l ?? 32);
-    let m = byLen.get(len);
-    if (!m) byLen.set(len, (m = new Map()));
-    m.set((ipToInt(a) & maskOfLen(len)) >>> 0, e);
-  }
-  return byLen;
-}
-
-function indexOf(b: NodeBpf, nodeAddr: string): BpfIndex {
-  let x = indexes.get(b);
-  if (x) return x;
-  const cl = sharedIndex(b.ipcache.cluster, (a) => byPrefix(a.map((e) => [e.prefix, e] as [string, BpfIpcacheEntry])));
-  const own = byPrefix<BpfIpcacheEntry | null>([
-    ...b.ipcache.local.map((e) => [e.prefix, e] as [string, BpfIpcacheEntry]),
-    ...(b.ipcache.omit ?? []).map((p) => [p, null] as [string, null]),
-  ]);
-  const lens = [...new Set([...cl.keys(), ...own.keys()])].sort((p, q) => q - p);
-  x = {
-    svcOwn: new Map(b.services.local.map((s) => [svcKey(s), s])),
-    svc: sharedIndex(b.services.cluster, (a) => new Map(a.map((s) => [svcKey(s), s]))),
-    backends: sharedIndex(b.backends, (a) => new Map(a.map((e) => [e.id, e]))),
-    revNatOwn: new Map(b.revNat.local.map((e) => [e.id, e])),
-    revNat: sharedIndex(b.revNat.cluster, (a) => new Map(a.map((e) => [e.id, e]))),
-    ipcache: lens.map((len) => ({ len, mask: maskOfLen(len), m: cl.get(len), own: own.get(len) })),
-    epByIp: new Map(b.endpoints.map((e) => [ipToInt(e.ip), e])),
-    epById: new Map(b.endpoints.map((e) => [e.id, e])),
-    localAddrs: new Set([ipToInt(nodeAddr), ipToInt(b.routerIP)]),
-    labels: sharedIndex(b.identities, (a) => new Map(a.map((i) => [i.id, i.labels]))),
-  };
-  indexes.set(b, x);
-  return x;
-}
-
-// Hubble's events (pkg/monitor/api/types.go): MessageType and the trace sub_type per
-// observation point (TraceToLxc 0 … TraceToNetwork 11).
-const MSG_DROP = 1;
-const MSG_TRACE = 4;
-const MSG_POLICY_VERDICT = 5;
-const TRACE_SUB: Record<TraceObservationPoint, number> = {
-  TO_ENDPOINT: 0,
-  TO_HOST: 2,
-  TO_STACK: 3,
-  TO_OVERLAY: 4,
-  FROM_ENDPOINT: 5,
-  FROM_HOST: 7,
-  FROM_STACK: 8,
-  FROM_OVERLAY: 9,
-  FROM_NETWORK: 10,
-  TO_NETWORK: 11,
-};
-
-const ctKey = (dir: string, proto: string, src: number, sport: number, dst: number, dport: number) =>
-  `${dir} ${proto} ${src}:${sport} ${dst}:${dport}`;
-
-export abstract class WalkBpf extends WalkDeliver {
-  /** cilium_ct4_global per node namespace id (made on first use: flavors without BPF never pay). */
-  protected bpfCt: Map<string, Map<string, BpfCtEntry>> | null = null;
-
-  private ctMap(ns: NetNs): Map<string, BpfCtEntry> {
-    if (!this.bpfCt) this.bpfCt = new Map();
-    let m = this.bpfCt.get(ns.id);
-    if (!m) this.bpfCt.set(ns.id, (m = new Map()));
-    return m;
-  }
-
-  private ctPut(ns: NetNs, e: BpfCtEntry): void {
-    const m = this.ctMap(ns);
-    const k = ctKey(e.dir, e.proto, ipToInt(e.src), e.sport, ipToInt(e.dst), e.dport);
-    if (m.has(k)) return;
-    m.set(k, e);
-    this.log(() => m.delete(k));
-  }
-
-  /** The entry this packet is the reply of (its tuple reversed), OUT entries first. */
-  private ctReply(ns: NetNs, pkt: Pkt): BpfCtEntry | undefined {
-    const m = this.bpfCt?.get(ns.id);
-    if (!m) return undefined;
-    for (const dir of ["OUT", "IN"]) {
-      const e = m.get(ctKey(dir, pkt.proto, pkt.dst, pkt.dport, pkt.src, pkt.sport));
-      if (e) return e;
-    }
-    return undefined;
-  }
-
-  private bpfStep(prog: string, detail: string, pkt: Pkt, text?: string): void {
-    this.step("BPF", `${prog}: ${detail}`, pkt, text ? { kind: "bpf", text } : undefined);
-  }
-
-  /** A drop by a program; `h` (a drop event, see dropEv) goes on the step, as Hubble's drop notification. */
-  private bpfDrop(reason: DropReason, prog: string, detail: string, pkt: Pkt, text?: string, h?: StepHubble): void {
-    const o: StepObject | undefined = text ? { kind: "bpf", text } : undefined;
-    const before = this.cur ? this.cur.steps.length : 0;
-    this.drop(reason, `${prog}: ${detail}`, pkt, o);
-    if (h) this.hubbleDrop(before, h, reason);
-  }
-
-  // --- Hubble's view of the steps ------------------------------------------------------
-
-  /** A flow end as Hubble names it: the identity, its labels, the pod when the address is one. */
-  private hEnd(x: BpfIndex, ip: number, identity: number): HubbleEndpoint {
-    const p = identity >= 256 ? this.topo.podByIp.get(ip) : undefined;
-    const labels = x.labels.get(identity);
-    if (p) return labels ? { identity, namespace: p.namespace, pod_name: p.name, labels } : { identity };
-    return labels ? { identity, labels } : { identity };
-  }
-
-  /** The identity the ipcache gives an address (world when none: the 0.0.0.0/0 entry). */
-  private idOf(x: BpfIndex, ip: number): number {
-    const e = this.lookupIpcache(x, ip);
-    return e ? e.identity : ID_WORLD;
-  }
-
-  private hubble(
-    inf: NsInfo,
-    x: BpfIndex,
-    pkt: Pkt,
-    srcId: number,
-    dstId: number,
-    type: number,
-    sub: number,
-    verdict: "FORWARDED" | "DROPPED",
-    point?: TraceObservationPoint,
-    dir?: "INGRESS" | "EGRESS",
-  ): StepHubble {
-    return {
-      verdict,
-      Type: "L3_L4",
-      event_type: { type, sub_type: sub },
-      ...(point ? { trace_observation_point: point } : {}),
-      ...(dir ? { traffic_direction: dir } : {}),
-      source: this.hEnd(x, pkt.src, srcId),
-      destination: this.hEnd(x, pkt.dst, dstId),
-      node_name: inf.node!.name,
-    };
-  }
-
-  /** A drop notification (its reason filled in by bpfDrop). */
-  private dropEv(inf: NsInfo, x: BpfIndex, pkt: Pkt, srcId: number, dstId: number, dir?: "INGRESS" | "EGRESS") {
-    return this.hubble(inf, x, pkt, srcId, dstId, MSG_DROP, 0, "DROPPED", undefined, dir);
-  }
-
-  /** A trace event at an observation point (send_trace_notify in bpf/lib/trace.h). */
-  private traceEv(
-    inf: NsInfo,
-    x: BpfIndex,
-    pkt: Pkt,
-    point: TraceObservationPoint,
-    srcId: number,
-    dstId: number,
-  ): StepHubble {
-    return this.hubble(inf, x, pkt, srcId, dstId, MSG_TRACE, TRACE_SUB[point], "FORWARDED", point);
-  }
-
-  /** A step carrying its Hubble event (Cilium's steps only: other flavors' steps keep their shape). */
-  private hstep(
-    action: StepAction,
-    detail: string,
-    pkt: Pkt,
-    object: StepObject | undefined,
-    hubble: StepHubble,
-  ): void {
-    this.cur!.steps.push({ action, detail, packet: viewOf(pkt), object, hubble });
-  }
-
-  /** The step `drop` just added gets the drop notification (bpf/lib/drop.h send_drop_notify). */
-  private hubbleDrop(before: number, h: StepHubble, reason: DropReason): void {
-    const steps = this.cur?.steps;
-    if (!steps || steps.length <= before) return;
-    const code = dropReasonCode(reason);
-    h.event_type.sub_type = code;
-    h.drop_reason = code;
-    h.drop_reason_desc = reason;
-    steps[steps.length - 1].hubble = h;
-  }
-
-  private lookupIpcache(x: BpfIndex, ip: number): BpfIpcacheEntry | undefined {
-    for (const l of x.ipcache) {
-      const k = (ip & l.mask) >>> 0;
-      if (l.own !== undefined) {
-        const o = l.own.get(k);
-        if (o !== undefined) {
-          if (o !== null) return o;
-          continue; // omitted on this node: a shorter prefix answers
-        }
-      }
-      if (l.m !== undefined) {
-        const e = l.m.get(k);
-        if (e) return e;
-      }
-    }
-    return undefined;
-  }
-
-  private svcOf(x: BpfIndex, key: string): BpfLbService | undefined {
-    return x.svcOwn.get(key) ?? x.svc.get(key);
-  }
-
-  private revNatOf(x: BpfIndex, id: number): BpfRevNat | undefined {
-    return x.revNatOwn.get(id) ?? x.revNat.get(id);
-  }
-
-  private ipcacheText(e: BpfIpcacheEntry): string {
-    return `cilium_ipcache_v2 ${e.prefix} identity=${e.identity} tunnelendpoint=${e.tunnelEndpoint ?? "0.0.0.0"}`;
-  }
-
-  /** The policy map's verdict: the first entry for identity (or ANY) whose protocol and port match. */
-  private policyMatch(
-    b: NodeBpf,
-    ep: BpfEndpoint,
-    dir: "ingress" | "egress",
-    id: number,
-    pkt: Pkt,
-  ): BpfPolicyEntry | undefined {
-    const proto = pkt.proto.toUpperCase();
-    for (const e of b.policy[ep.id] ?? []) {
-      if (e.direction !== dir || (e.identity !== 0 && e.identity !== id)) continue;
-      if (e.protocol && e.protocol !== proto) continue;
-      if (e.port !== undefined && (pkt.dport < e.port || pkt.dport > (e.endPort ?? e.port))) continue;
-      return e;
-    }
-    return undefined;
-  }
-
-  private policyText(ep: BpfEndpoint, e: BpfPolicyEntry): string {
-    const port = e.protocol
-      ? `${e.port === undefined ? "ANY" : e.endPort ? `${e.port}-${e.endPort}` : e.port}/${e.protocol}`
-      : "ANY";
-    return `cilium_policy_v2_${String(ep.id).padStart(5, "0")} Allow ${e.direction === "ingress" ? "Ingress" : "Egress"} identity ${e.identity} ${port} (${e.by})`;
-  }
-
-  /** A policy decision: true when allowed (a POLICY step), else the drop. */
-  private policy(
-    inf: NsInfo,
-    x: BpfIndex,
-    prog: string,
-    b: NodeBpf,
-    ep: BpfEndpoint,
-    dir: "ingress" | "egress",
-    peerId: number,
-    pkt: Pkt,
-  ): boolean {
-    const e = this.policyMatch(b, ep, dir, peerId, pkt);
-    const who = `${dir} of ${ep.pod} (endpoint ${ep.id}, identity ${ep.identity})`;
-    const l4 = pkt.proto === "icmp" ? "icmp" : `${pkt.proto}/${pkt.dport}`;
-    const eg = dir === "egress";
-    const [src, dst] = eg ? [ep.identity, peerId] : [peerId, ep.identity];
-    const hdir = eg ? "EGRESS" : "INGRESS";
-    if (e && !(eg ? ep.egressEnforced : ep.ingressEnforced)) {
-      this.step("POLICY", `${prog}: ${who}: identity ${peerId} ${l4} allowed (${e.by})`, pkt, {
-        kind: "bpf",
-        text: this.policyText(ep, e),
-      });
-      return true;
-    }
-    if (e) {
-      // A policy-verdict event, sent where the endpoint enforces policy for the direction
-      // (bpf/lib/policy_log.h): Hubble's "policy-verdict:L3-L4 EGRESS ALLOWED".
-      this.hstep(
-        "POLICY",
-        `${prog}: ${who}: identity ${peerId} ${l4} allowed (${e.by})`,
-        pkt,
-        { kind: "bpf", text: this.policyText(ep, e) },
-        this.hubble(inf, x, pkt, src, dst, MSG_POLICY_VERDICT, 0, "FORWARDED", undefined, hdir),
-      );
-      return true;
-    }
-    this.bpfDrop(
-      "POLICY_DENIED",
-      prog,
-      `Policy denied: ${who} has no entry for identity ${peerId} ${l4} (enforced by NetworkPolicy)`,
-      pkt,
-      `cilium_policy_v2_${String(ep.id).padStart(5, "0")}: no entry for identity ${peerId} ${l4}`,
-      this.dropEv(inf, x, pkt, src, dst, hdir),
-    );
-    return false;
-  }
-
+export abstract class WalkBpf extends WalkBpfEvents {
   // --- hooks (called from l2Receive, transmit, neighbour, localDeliver) -------------------
 
   /** tc ingress on `link`: true when the program took the packet (else the stack goes on). */
@@ -389,7 +64,7 @@ export abstract class WalkBpf extends WalkDeliver {
     const x = indexOf(b, inf.node!.address);
     const P = "cil_from_host (bpf_host, tc egress cilium_host)";
     const ep = x.epByIp.get(pkt.dst);
-    const src = this.lookupIpcache(x, pkt.src);
+    const src = lookupIpcache(x, pkt.src);
     const srcId = src ? src.identity : ID_WORLD;
     if (ep) {
       this.hstep(
@@ -402,16 +77,16 @@ export abstract class WalkBpf extends WalkDeliver {
       this.toEndpoint(ns, inf, b, x, ep, pkt, srcId);
       return true;
     }
-    const dst = this.lookupIpcache(x, pkt.dst);
+    const dst = lookupIpcache(x, pkt.dst);
     if (dst?.tunnelEndpoint && b.tunnel) {
       this.hstep(
         "BPF",
         `${P}: ${intToIp(pkt.dst)}: identity ${dst.identity} behind ${dst.tunnelEndpoint}; source identity ${srcId}`,
         pkt,
-        { kind: "bpf", text: this.ipcacheText(dst) },
+        { kind: "bpf", text: ipcacheText(dst) },
         this.traceEv(inf, x, pkt, "FROM_HOST", srcId, dst.identity),
       );
-      this.encap(ns, inf, b, pkt, dst.tunnelEndpoint, ID_HOST, P);
+      this.encap(ns, inf, b, x, pkt, dst.tunnelEndpoint, ID_HOST, P);
       return true;
     }
     return false;
@@ -439,13 +114,14 @@ export abstract class WalkBpf extends WalkDeliver {
     if (!tdev) return false;
     const inner = pkt.inner!;
     const vni = pkt.vni ?? 0;
-    this.step(
-      "DECAPSULATED",
-      `${b.tunnel.protocol.toUpperCase()} (udp ${b.tunnel.port}) → ${tdev.name} (external): VNI ${vni} = source identity`,
-      inner,
-      { kind: "link", text: `${tdev.name}: ${b.tunnel.protocol} external dstport ${b.tunnel.port}` },
-    );
-    this.fromOverlay(ns, inf, b, indexOf(b, inf.node!.address), tdev, inner, vni);
+    const x = indexOf(b, inf.node!.address);
+    // The step's fixed parts, once per node (the object is shared, read-only, as other steps' are).
+    const d = (x.decap ??= {
+      head: `${b.tunnel.protocol.toUpperCase()} (udp ${b.tunnel.port}) → ${tdev.name} (external): VNI `,
+      obj: { kind: "link", text: `${tdev.name}: ${b.tunnel.protocol} external dstport ${b.tunnel.port}` },
+    });
+    this.step("DECAPSULATED", `${d.head}${vni} = source identity`, inner, d.obj);
+    this.fromOverlay(ns, inf, b, x, tdev, inner, vni);
     return true;
   }
 
@@ -484,7 +160,7 @@ export abstract class WalkBpf extends WalkDeliver {
       );
       return this.afterLb(ns, inf, b, x, link, ep, pkt, P, true, reply.dir === "IN" ? reply.revNat : 0);
     }
-    const svc = b.kubeProxyReplacement ? this.svcOf(x, `${pkt.proto}/${pkt.dst}/${pkt.dport}`) : undefined;
+    const svc = b.kubeProxyReplacement ? svcOf(x, pkt.dst, `${pkt.proto}/${pkt.dst}/${pkt.dport}`) : undefined;
     if (!svc) return this.afterLb(ns, inf, b, x, link, ep, pkt, P, false, 0);
     this.lbSelect(ns, inf, b, x, svc, pkt, P, ep.identity, () =>
       this.afterLb(ns, inf, b, x, link, ep, pkt, P, false, svc.revNat),
@@ -526,17 +202,22 @@ export abstract class WalkBpf extends WalkDeliver {
         const be = x.backends.get(svc.backends[k])!;
         const before = `${intToIp(pkt.dst)}:${pkt.dport}`;
         this.bpfStep(P, `service ${svc.service}: ${fe} → backend ${be.id} in slot ${k + 1} of ${n}`, pkt, svcText);
-        this.ctPut(ns, {
-          proto: pkt.proto,
-          dir: "SERVICE",
-          src: intToIp(pkt.src),
-          sport: pkt.sport,
-          dst: intToIp(pkt.dst),
-          dport: pkt.dport,
-          revNat: svc.revNat,
-          srcIdentity: srcId,
-          backend: be.id,
-        });
+        this.ctPut(
+          ns,
+          {
+            proto: pkt.proto,
+            dir: "SERVICE",
+            src: intToIp(pkt.src),
+            sport: pkt.sport,
+            dst: intToIp(pkt.dst),
+            dport: pkt.dport,
+            revNat: svc.revNat,
+            srcIdentity: srcId,
+            backend: be.id,
+          },
+          pkt.src,
+          pkt.dst,
+        );
         pkt.dst = ipToInt(be.address);
         pkt.dport = be.port;
         this.step("NAT", `${P}: DNAT ${before} → ${be.address}:${be.port} (rev_nat_index ${svc.revNat})`, pkt, {
@@ -562,14 +243,14 @@ export abstract class WalkBpf extends WalkDeliver {
     isReply: boolean,
     revNat: number,
   ): void {
-    const dst = this.lookupIpcache(x, pkt.dst);
+    const dst = lookupIpcache(x, pkt.dst);
     const dstId = dst ? dst.identity : ID_WORLD;
     if (dst)
       this.bpfStep(
         P,
         `ipcache: ${intToIp(pkt.dst)} is identity ${dstId}${dst.tunnelEndpoint ? ` on node ${dst.tunnelEndpoint}` : ""}`,
         pkt,
-        this.ipcacheText(dst),
+        ipcacheText(dst),
       );
     if (!isReply) {
       if (!this.policy(inf, x, P, b, ep, "egress", dstId, pkt)) return;
@@ -583,7 +264,7 @@ export abstract class WalkBpf extends WalkDeliver {
         revNat,
         srcIdentity: ep.identity,
       };
-      this.ctPut(ns, e);
+      this.ctPut(ns, e, pkt.src, pkt.dst);
       this.step("CONNTRACK", `${P}: new connection`, pkt, {
         kind: "bpf",
         text: `cilium_ct4_global ${formatCtEntry(e)}`,
@@ -598,10 +279,10 @@ export abstract class WalkBpf extends WalkDeliver {
       );
       return this.toEndpoint(ns, inf, b, x, local, pkt, ep.identity);
     }
-    if (dst?.tunnelEndpoint && b.tunnel) return this.encap(ns, inf, b, pkt, dst.tunnelEndpoint, ep.identity, P);
+    if (dst?.tunnelEndpoint && b.tunnel) return this.encap(ns, inf, b, x, pkt, dst.tunnelEndpoint, ep.identity, P);
     if (isReply) {
       // A reply the datapath itself translated: bpf_fib_lookup + bpf_redirect_neigh, past netfilter.
-      const rn = revNat ? this.revNatOf(x, revNat) : undefined;
+      const rn = revNat ? revNatOf(x, revNat) : undefined;
       if (rn && rn.address !== "0.0.0.0") {
         const before = `${intToIp(pkt.src)}:${pkt.sport}`;
         pkt.src = ipToInt(rn.address);
@@ -649,7 +330,7 @@ export abstract class WalkBpf extends WalkDeliver {
           text: `cilium_ct4_global ${formatCtEntry(reply)}`,
         },
       );
-      const rn = reply.revNat && reply.dir === "OUT" ? this.revNatOf(x, reply.revNat) : undefined;
+      const rn = reply.revNat && reply.dir === "OUT" ? revNatOf(x, reply.revNat) : undefined;
       if (rn) {
         const before = `${intToIp(pkt.src)}:${pkt.sport}`;
         pkt.src = ipToInt(rn.address);
@@ -671,7 +352,7 @@ export abstract class WalkBpf extends WalkDeliver {
         revNat,
         srcIdentity: srcId,
       };
-      this.ctPut(ns, e);
+      this.ctPut(ns, e, pkt.src, pkt.dst);
     }
     const lxc = inf.links.get(ep.ifName);
     const v = lxc?.peer ? this.vethEnd(lxc, lxc.peer) : null;
@@ -700,7 +381,16 @@ export abstract class WalkBpf extends WalkDeliver {
   }
 
   /** bpf_skb_set_tunnel_key {remote, VNI = source identity} and redirect to the tunnel device. */
-  private encap(ns: NetNs, inf: NsInfo, b: NodeBpf, pkt: Pkt, remote: string, srcId: number, P: string): void {
+  private encap(
+    ns: NetNs,
+    inf: NsInfo,
+    b: NodeBpf,
+    x: BpfIndex,
+    pkt: Pkt,
+    remote: string,
+    srcId: number,
+    P: string,
+  ): void {
     const t = b.tunnel!;
     const sport = 32768 + ((((pkt.src ^ pkt.dst ^ (pkt.sport << 3) ^ pkt.dport) % 28232) + 28232) % 28232);
     const outer = makePkt({
@@ -716,7 +406,6 @@ export abstract class WalkBpf extends WalkDeliver {
       inner: clonePkt(pkt),
       vni: srcId,
     });
-    const x = indexOf(b, inf.node!.address);
     // The event names the inner packet (Hubble shows the pods, not the nodes).
     const ev = this.traceEv(inf, x, pkt, "TO_OVERLAY", srcId, this.idOf(x, pkt.dst));
     this.hstep(
@@ -760,10 +449,10 @@ export abstract class WalkBpf extends WalkDeliver {
     if (!b.kubeProxyReplacement || pkt.inner !== undefined) return false;
     const P = "cil_from_netdev (bpf_host, tc ingress eth0)";
     if (this.nodePortReply(ns, inf, b, x, pkt, P)) return true;
-    let svc = this.svcOf(x, `${pkt.proto}/${pkt.dst}/${pkt.dport}`);
-    if (!svc && x.localAddrs.has(pkt.dst)) svc = this.svcOf(x, `${pkt.proto}/0/${pkt.dport}`);
+    let svc = svcOf(x, pkt.dst, `${pkt.proto}/${pkt.dst}/${pkt.dport}`);
+    if (!svc && x.localAddrs.has(pkt.dst)) svc = svcOf(x, 0, `${pkt.proto}/0/${pkt.dport}`);
     if (!svc || svc.flags.includes("ClusterIP")) return false;
-    const src = this.lookupIpcache(x, pkt.src);
+    const src = lookupIpcache(x, pkt.src);
     const srcId = src ? src.identity : ID_WORLD;
     const client = { ip: pkt.src, port: pkt.sport };
     const fe = { ip: pkt.dst, port: pkt.dport };
@@ -784,16 +473,21 @@ export abstract class WalkBpf extends WalkDeliver {
       const node = inf.node!.address;
       const before = `${intToIp(pkt.src)}:${pkt.sport}`;
       pkt.src = ipToInt(node);
-      this.ctPut(ns, {
-        proto: pkt.proto,
-        dir: "OUT",
-        src: node,
-        sport: pkt.sport,
-        dst: intToIp(pkt.dst),
-        dport: pkt.dport,
-        revNat: svc!.revNat,
-        srcIdentity: srcId,
-      });
+      this.ctPut(
+        ns,
+        {
+          proto: pkt.proto,
+          dir: "OUT",
+          src: node,
+          sport: pkt.sport,
+          dst: intToIp(pkt.dst),
+          dport: pkt.dport,
+          revNat: svc!.revNat,
+          srcIdentity: srcId,
+        },
+        pkt.src,
+        pkt.dst,
+      );
       const snat = (this.nodePortSnat ??= new Map());
       const sk = `${pkt.proto} ${pkt.dst}:${pkt.dport} ${pkt.sport}`;
       snat.set(sk, { client, fe });
@@ -807,8 +501,8 @@ export abstract class WalkBpf extends WalkDeliver {
           text: `cilium_snat_v4_external ${node}:${pkt.sport} -> ${intToIp(pkt.dst)}:${pkt.dport} => ${intToIp(client.ip)}:${client.port}`,
         },
       );
-      const dst = this.lookupIpcache(x, pkt.dst);
-      if (dst?.tunnelEndpoint && b.tunnel) return this.encap(ns, inf, b, pkt, dst.tunnelEndpoint, ID_HOST, P);
+      const dst = lookupIpcache(x, pkt.dst);
+      if (dst?.tunnelEndpoint && b.tunnel) return this.encap(ns, inf, b, x, pkt, dst.tunnelEndpoint, ID_HOST, P);
       this.bpfStep(P, `to the backend's node by the FIB (bpf_fib_lookup)`, pkt);
       this.localOut(ns, pkt, false, inf);
     });
