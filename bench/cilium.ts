@@ -9,6 +9,9 @@
 // 2.9 s wall), 6.6 / 7.0 ms per further node; 10,000 traces, 35.4 paths each: warm p50
 // 0.536 / 0.540 ms, p99 9.38 / 9.27 ms of CPU (12.3 / 19.4 ms wall: the process shared its
 // cores), 42.5 / 62.0 µs per path, one path p50 0.11 / 0.12 ms; peak RSS 6.1 / 5.9 GB.
+// Quiet machine (session 12, load average ~2, one run): maps of the first node 1.12 s wall,
+// 1.31 s of CPU, 1.7 ms per further node; warm p50 0.536 ms, p99 8.11 ms (CPU 8.13 ms), one
+// path 0.11 ms, peak RSS 5.96 GB.
 // Before (session 11): maps 2.5–2.9 s of CPU (~9 ms per further node); the cold pass never
 // finished at 5,000 nodes (at 1,000: p99 13.6 ms of CPU).
 import { loadavg } from "node:os";
