@@ -204,13 +204,23 @@ export function podObject(_state: ClusterState, p: PodState, opts: ViewOptions =
 }
 
 /** The object as given (state.objects), when it was. */
+const givenIndex = new WeakMap<ClusterState, Map<string, KubeObject>>();
+
+/** The first object given as kind/namespace/name (any namespace when undefined); indexed once per state. */
 function findGiven(state: ClusterState, kind: string, namespace: string | undefined, name: string) {
-  return state.objects?.find(
-    (o) =>
-      o.kind === kind &&
-      o.metadata.name === name &&
-      (namespace === undefined || (o.metadata.namespace ?? "default") === namespace),
-  );
+  let index = givenIndex.get(state);
+  if (!index) {
+    index = new Map();
+    for (const o of state.objects ?? []) {
+      for (const key of [
+        `${o.kind}/${o.metadata.namespace ?? "default"}/${o.metadata.name}`,
+        `${o.kind}//${o.metadata.name}`,
+      ])
+        if (!index.has(key)) index.set(key, o);
+    }
+    givenIndex.set(state, index);
+  }
+  return index.get(`${kind}/${namespace ?? ""}/${name}`);
 }
 
 /**
