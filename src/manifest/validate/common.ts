@@ -16,6 +16,9 @@ export const NET: unique symbol = Symbol("network-relevant");
 
 export type Err = (field: string, value: unknown, text: string, network?: typeof NET) => void;
 
+/** A note that is no error (an IPv6 block or cluster IP on podnet's IPv4 model). */
+export type Warn = (field: string, value: unknown, text: string) => void;
+
 /** Which name rule each kind's metadata.name follows (apimachinery NameIsDNS*). */
 const NAME_RULE: Record<string, (v: string) => string | undefined> = {
   Namespace: dns1123Label,

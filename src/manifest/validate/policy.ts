@@ -4,13 +4,11 @@ import type { KubeObject } from "../types.js";
 import { NO_VALUE, indexPath, isInt, isObj } from "../diag.js";
 import { cidrWithin } from "../../net/ipv4.js";
 import { parseCidrAny } from "../net.js";
-import { type Err, NET, checkPort, checkProtocol, checkIntOrNamedPort, checkSelector } from "./common.js";
+import { type Err, NET, type Warn, checkPort, checkProtocol, checkIntOrNamedPort, checkSelector } from "./common.js";
 
 // A policy is all network: every finding is network-relevant but those of the selectors'
 // label formats and named ports (checkSelector, checkIntOrNamedPort classify their own) and
 // a policy type given twice.
-/** A note that is no error (an IPv6 block on podnet's IPv4-only clusters). */
-export type Warn = (field: string, value: unknown, text: string) => void;
 
 export function checkNetworkPolicy(apiErr: Err, o: KubeObject, warn: Warn = () => {}): void {
   const err: Err = (f, v, t) => apiErr(f, v, t, NET);

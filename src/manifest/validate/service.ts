@@ -6,10 +6,16 @@ import { NO_VALUE, indexPath, isInt, isObj } from "../diag.js";
 import { dns1123Label, dns1123Subdomain } from "../names.js";
 import { cidrContains, cidrSize, parseIPv4 } from "../../net/ipv4.js";
 import { isIP, isIPv6Address, parseCidrAny, serviceIPv4 } from "../net.js";
-import { type Err, NET, checkFormat, checkPort, checkProtocol, checkIntOrNamedPort, checkLabels } from "./common.js";
-
-/** A note that is no error (the IPv6 family of a dual-stack Service). */
-export type Warn = (field: string, value: unknown, text: string) => void;
+import {
+  type Err,
+  NET,
+  type Warn,
+  checkFormat,
+  checkPort,
+  checkProtocol,
+  checkIntOrNamedPort,
+  checkLabels,
+} from "./common.js";
 
 export function checkService(err: Err, o: KubeObject, config: ClusterConfig, warn: Warn = () => {}): void {
   const spec = o.spec;
