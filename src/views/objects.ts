@@ -203,7 +203,7 @@ export function podObject(_state: ClusterState, p: PodState, opts: ViewOptions =
   });
 }
 
-/** The object as given (state.objects), when it was. */
+// The objects as given (state.objects) by kind/namespace/name; a change makes a new state.
 const givenIndex = new WeakMap<ClusterState, Map<string, KubeObject>>();
 
 /** The first object given as kind/namespace/name (any namespace when undefined); indexed once per state. */
