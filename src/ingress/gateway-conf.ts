@@ -34,7 +34,7 @@ import type { ClusterState } from "../control/state.js";
 import type { KubeObject } from "../manifest/types.js";
 import type { GatewayRouter, ListenerTable, RouteMatch } from "./gateway.js";
 import { backendIndex, FAKE_CERTIFICATE, resolveBackend } from "./nginx.js";
-import { type CertificateNeed, confHash, nginxHead, q, secretPem, STATUS_PORT } from "./nginx-conf.js";
+import { type CertificateNeed, nginxHead, nginxTail, q, secretPem } from "./nginx-conf.js";
 import { fieldPattern, rawLiteral, rawQueryPattern, userSource } from "./regex.js";
 
 /** Local servers answering the statuses a split can send a share to. */
@@ -207,15 +207,8 @@ export function gatewayConf(router: GatewayRouter, state: ClusterState, files: G
     `        listen 127.0.0.1:${GW_503_PORT};`,
     '        location / { default_type text/plain; return 503 "503 no ready endpoints\\n"; }',
     "    }",
-    "    server {",
-    `        listen 127.0.0.1:${STATUS_PORT};`,
-    "        location = /nginx_status { stub_status on; }",
-    '        location = /configuration-hash { default_type text/plain; return 200 "@HASH@"; }',
-    "    }",
-    "}",
   );
-  const text = `${out.join("\n")}\n`;
-  return text.replace("@HASH@", confHash(text));
+  return nginxTail(out);
 }
 
 /** The listener's matches in the order the router tries them (see the header). */

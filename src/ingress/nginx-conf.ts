@@ -181,6 +181,17 @@ export function nginxConf(router: IngressRouter, state: ClusterState, files: Ngi
     '        location / { default_type text/plain; return 503 "503 Service Temporarily Unavailable\\n"; }',
     "    }",
     "    # the status server (nginx.tmpl); /configuration-hash tells a reload is done",
+  );
+  return nginxTail(out);
+}
+
+/**
+ * Ends the configurations of nginxHead: the status server (stub_status, and the hash of the
+ * whole text on /configuration-hash, so a reload can be seen to be done), the http block's
+ * end, and the text with its hash filled in.
+ */
+export function nginxTail(out: string[]): string {
+  out.push(
     "    server {",
     `        listen 127.0.0.1:${STATUS_PORT};`,
     "        location = /nginx_status { stub_status on; }",
