@@ -26,12 +26,15 @@ const maybeTyped = (c: number) => c < 128 && MAYBE_TYPED_FIRST[c] === 1;
 const SIMPLE_INT = /^(?:0|-?[1-9][0-9]{0,14})$/;
 
 /**
- * A copy of a slice of the item's text. V8 makes a slice of 13 characters or more a view of
- * its parent (SlicedString), which would keep every item's whole text alive as long as one of
- * its values is: ~100 MB more heap per 100 MB of dump. Flattening `" " + s` copies it.
+ * s[p, e) as a string of its own, laid out flat. V8 makes a slice of 13 characters or more a
+ * view of its parent (SlicedString), and a concatenation a pair (ConsString): the first would
+ * keep every item's whole text alive as long as one of its values is, and both make each later
+ * read of a character go through the parent. Array.prototype.join writes its result into one
+ * new sequential string (V8's ArrayJoin; checked with %DebugPrint: ONE_BYTE_STRING_TYPE), the
+ * cheapest such copy JavaScript has.
  */
-function copy(s: string): string {
-  return s.length < 13 ? s : ` ${s}`.slice(1);
+export function flat(s: string, p = 0, e = s.length): string {
+  return e - p < 13 ? s.slice(p, e) : [s.slice(p, p + 1), s.slice(p + 1, e)].join("");
 }
 
 // A dump's keys and values repeat from item to item (keys, images, paths, protocols,
@@ -74,7 +77,7 @@ const QUOTED = new Table(16383);
 function quotedAt(s: string, p: number, e: number): string {
   const i = QUOTED.find(s, p, e);
   if (i >= 0) return QUOTED.value[i] as string;
-  const c = copy(s.slice(p, e));
+  const c = flat(s, p, e);
   QUOTED.set(c, c);
   return c;
 }
@@ -83,9 +86,9 @@ function quotedAt(s: string, p: number, e: number): string {
 function plainAt(s: string, p: number, e: number): unknown {
   const i = PLAIN.find(s, p, e);
   if (i >= 0) return PLAIN.value[i];
-  const text = copy(s.slice(p, e));
+  const text = flat(s, p, e);
   let v = plainValue(text);
-  if (typeof v === "string" && v !== text) v = copy(v);
+  if (typeof v === "string" && v !== text) v = flat(v);
   PLAIN.set(text, v);
   return v;
 }
@@ -111,6 +114,7 @@ const DASH = 45;
 const COLON = 58;
 const DQ = 34;
 const SQ = 39;
+const TAB = 9;
 
 class Reader {
   /** Current content line: its start, indentation, first non-space character and end. */
@@ -136,7 +140,7 @@ class Reader {
       if (le < 0) le = n;
       const c = s.charCodeAt(q);
       if (q < le && c !== HASH) {
-        if (c === 9) throw bail; // tabs: leave them to the general parser
+        if (c === TAB) throw bail; // tabs: leave them to the general parser
         this.ls = p;
         this.ind = q - p;
         this.cs = q;
@@ -204,11 +208,12 @@ class Reader {
         let e = after;
         while (e > p && s.charCodeAt(e - 1) === SP) e--;
         const hit = KEYS.find(s, p, e);
-        key = hit >= 0 ? (KEYS.value[hit] as string) : this.newKey(c, copy(s.slice(p, e)));
+        key = hit >= 0 ? (KEYS.value[hit] as string) : this.newKey(c, flat(s, p, e));
       }
       if (Object.hasOwn(out, key)) throw bail; // duplicate key: the general parser says so
       let v = after + 1;
       while (v < this.le && s.charCodeAt(v) === SP) v++;
+      if (s.charCodeAt(v) === TAB) throw bail;
       if (v >= this.le || s.charCodeAt(v) === HASH) {
         // The value is on the next lines: a deeper node, a sequence at this indentation, or null.
         this.next();
@@ -269,7 +274,9 @@ class Reader {
       const ch = s.charCodeAt(i);
       if (ch === COLON) {
         if (i + 1 === le || s.charCodeAt(i + 1) === SP) return i;
-      } else if (ch === HASH && s.charCodeAt(i - 1) === SP) return -1; // a comment before any colon
+      } else if (ch === HASH && s.charCodeAt(i - 1) === SP)
+        return -1; // a comment before any colon
+      else if (ch === TAB) throw bail; // YAML's other white space: the general parser's
     }
     return -1;
   }
@@ -292,7 +299,7 @@ class Reader {
         } else break;
       }
       this.qend = i + 1;
-      return doubled ? copy(s.slice(p + 1, i).replace(/''/g, "'")) : quotedAt(s, p + 1, i);
+      return doubled ? flat(s.slice(p + 1, i).replace(/''/g, "'")) : quotedAt(s, p + 1, i);
     }
     let i = p + 1;
     let esc = false;
@@ -348,7 +355,7 @@ class Reader {
           e = i;
           break;
         }
-      } else if (ch === COLON && i + 1 < e && s.charCodeAt(i + 1) === SP) throw bail;
+      } else if ((ch === COLON && i + 1 < e && s.charCodeAt(i + 1) === SP) || ch === TAB) throw bail;
     }
     while (e > p && s.charCodeAt(e - 1) === SP) e--;
     if (s.charCodeAt(e - 1) === COLON) throw bail;
@@ -419,7 +426,7 @@ class Reader {
         }
       } else if (r - lineStart < contentInd) break;
       else {
-        if (s.charCodeAt(r) === 9 && r - lineStart === contentInd) throw bail;
+        if (s.charCodeAt(r) === TAB && r - lineStart === contentInd) throw bail;
         parts.push(s.slice(lineStart + contentInd, le));
         trailingEmpty = 0;
       }
@@ -441,7 +448,9 @@ class Reader {
  */
 export function fastYaml(text: string): unknown {
   try {
-    const r = new Reader(text);
+    // The item's text comes sliced out of the file's window and cut around managedFields: a
+    // flat copy first reads ~20 % faster than through its parents.
+    const r = new Reader(flat(text));
     if (r.eof) return null;
     if (r.ind !== 0) return BAIL;
     const v = r.node();

@@ -1,0 +1,137 @@
+// The fast reader against the YAML library on generated documents: whatever fast-yaml.ts
+// reads (it may hand a text over with BAIL) must be what the library reads, key for key.
+// Documents are drawn from a seeded generator in the shapes kubectl writes and in the ones
+// the reader must refuse (flow collections, folded and multi-line scalars, tags, anchors,
+// tabs, duplicate keys), with scalars that YAML 1.1 reads as other types.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parse } from "yaml";
+import { BAIL, fastYaml } from "./fast-yaml.js";
+import { KUBE_YAML } from "./yaml-scalars.js";
+
+/** mulberry32: a small seeded generator, so that a failure names its case and repeats. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PLAIN = [
+  "web",
+  "TCP",
+  "True",
+  "true",
+  "yes",
+  "No",
+  "on",
+  "~",
+  "null",
+  "0",
+  "-1",
+  "007",
+  "0x1f",
+  "0o17",
+  "1e3",
+  "1.5",
+  ".inf",
+  "-.Inf",
+  ".nan",
+  "1_000",
+  "100m",
+  "10.0.0.1",
+  "2001:db8::1",
+  "1:20",
+  "2025-06-02T08:14:07Z",
+  "2001-12-14",
+  "a b",
+  "http://x:8080/y",
+  "f:metadata",
+  "k8s.io/name",
+  "-x",
+  "+5",
+  ".",
+  "a#b",
+  "x- y",
+  "é",
+  "ünïcode",
+  "9223372036854775807",
+  "12345678901234567890",
+];
+const QUOTED = ['"True"', '"a\\tb"', '"\\u00e9"', "'it''s'", "'#x'", '""', "''", '"a: b"', '"\\x41"', '"q # c"'];
+const KEYS = ["name  ", "app", "f:spec", "0", "yes", "'quoted key'", '"k:{\\"x\\":1}"', "a.b/c", "key with space"];
+const ODD = ["web  ", "x  # c", "a:b", "a :b", "- x", "-", "'a' # c", '"a"  ', "|", "|2-\n   two", "%x", "@x", "`x"];
+const BAD = ["[1, 2]", "{a: 1}", "&a 1", "*a", "!!str 1", ">\n  folded", "\ttab", "? a", "x\n  continued"];
+
+function scalar(r: () => number): string {
+  const x = r();
+  if (x < 0.55) return PLAIN[Math.floor(r() * PLAIN.length)];
+  if (x < 0.8) return QUOTED[Math.floor(r() * QUOTED.length)];
+  if (x < 0.85) return "{}";
+  if (x < 0.9) return "[]";
+  if (x < 0.92) return `${PLAIN[Math.floor(r() * PLAIN.length)]} # comment`;
+  if (x < 0.96) return ODD[Math.floor(r() * ODD.length)];
+  return BAD[Math.floor(r() * BAD.length)];
+}
+
+/** A block node at indentation `ind` (a mapping's lines, or a sequence's `- ` lines). */
+function block(r: () => number, ind: number, depth: number): string {
+  const pad = " ".repeat(ind);
+  let out = "";
+  const n = 1 + Math.floor(r() * 4);
+  if (depth < 4 && r() < 0.3) {
+    for (let i = 0; i < n; i++) {
+      if (r() < 0.5) out += `${pad}- ${scalar(r)}\n`;
+      else {
+        // a mapping as a sequence entry: its first key on the `- ` line
+        const inner = block(r, ind + 2, depth + 1);
+        out += `${pad}- ${inner.slice(ind + 2)}`;
+      }
+    }
+    return out;
+  }
+  for (let i = 0; i < n; i++) {
+    const key = r() < 0.03 && i > 0 ? "dup" : KEYS[Math.floor(r() * KEYS.length)] + (r() < 0.5 ? String(i) : "");
+    const x = r();
+    if (depth < 4 && x < 0.3) out += `${pad}${key}:\n${block(r, ind + 2, depth + 1)}`;
+    else if (depth < 4 && x < 0.4) out += `${pad}${key}:\n${block(r, ind, depth + 1).replace(/^(\s*)(?!- )/gm, "$1")}`;
+    else if (x < 0.45) out += `${pad}${key}: |${r() < 0.5 ? "-" : ""}\n${pad}  line one\n\n${pad}  line two\n`;
+    else if (x < 0.5) out += `${pad}${key}:\n`;
+    else if (x < 0.52) out += `${pad}# a comment\n${pad}${key}: x\n`;
+    else if (x < 0.54) out += `${pad}${key}: x\n\n${pad}  # a deeper comment\n`;
+    else if (x < 0.56) out += `${pad}${key}: |+\n${pad}  kept\n\n\n`;
+    else out += `${pad}${key}: ${scalar(r)}\n`;
+    if (key === "dup") out += `${pad}dup: again\n`;
+  }
+  return out;
+}
+
+test("the fast reader reads generated documents as the YAML library does, or hands them over", () => {
+  let read = 0;
+  let handed = 0;
+  for (let seed = 1; seed <= 3000; seed++) {
+    const text = block(rng(seed), 0, 0);
+    const fast = fastYaml(text);
+    let want: unknown;
+    let failed = false;
+    try {
+      want = parse(text, { ...KUBE_YAML, uniqueKeys: true });
+    } catch {
+      failed = true;
+    }
+    if (fast === BAIL) {
+      handed++;
+      continue;
+    }
+    assert.ok(!failed, `seed ${seed}: the library refuses what the fast reader read:\n${text}`);
+    assert.deepEqual(fast, want, `seed ${seed}:\n${text}`);
+    read++;
+  }
+  // Both paths are taken often enough for the comparison to say something.
+  assert.ok(read > 700, `read ${read}`);
+  assert.ok(handed > 300, `handed over ${handed}`);
+});
