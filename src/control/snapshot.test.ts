@@ -332,3 +332,76 @@ spec:
     /v6\.yaml:5 \(Service default\/v6only\) spec\.clusterIP: "fd00:10:96::10" is an IPv6 address, and the Service has no IPv4 cluster IP/,
   );
 });
+
+// What managed and dev clusters run (https://docs.aws.amazon.com/eks/latest/userguide/managing-vpc-cni.html:
+// DaemonSet kube-system/aws-node, image amazon-k8s-cni; https://kind.sigs.k8s.io: DaemonSet
+// kube-system/kindnet, image kindest/kindnetd): podnet says what it models instead.
+function agentDump(ds: string, image: string, podIP: string): string {
+  return `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Node
+  metadata: {name: n1}
+  status: {addresses: [{type: InternalIP, address: 192.168.10.5}]}
+- apiVersion: v1
+  kind: Node
+  metadata: {name: n2}
+  status: {addresses: [{type: InternalIP, address: 192.168.40.7}]}
+- apiVersion: apps/v1
+  kind: DaemonSet
+  metadata: {name: ${ds}, namespace: kube-system}
+  spec:
+    selector: {matchLabels: {k8s-app: ${ds}}}
+    template: {metadata: {labels: {k8s-app: ${ds}}}, spec: {hostNetwork: true, containers: [{name: c, image: ${image}}]}}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: web, namespace: default}
+  spec: {nodeName: n1, containers: [{name: c, image: nginx}]}
+  status: {phase: Running, podIP: ${podIP}, hostIP: 192.168.10.5}
+`;
+}
+
+test("a CNI podnet does not model is named in a warning; pods on the node network are noted", () => {
+  const eks = parseSpec(
+    [
+      {
+        file: "eks.yaml",
+        text: agentDump(
+          "aws-node",
+          "602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.18.1",
+          "192.168.12.34",
+        ),
+      },
+    ],
+    undefined,
+    "tolerant",
+  );
+  const by = new Map(eks.inferred!.map((x) => [x.setting, x.value]));
+  assert.deepEqual([by.get("networking.cni"), by.get("networking.backend")], ["flannel", "vxlan"]);
+  const texts = eks.warnings.map((w) => w.message);
+  assert.ok(
+    texts.some((t) =>
+      /^eks\.yaml:\d+ \(DaemonSet kube-system\/aws-node\) the Amazon VPC CNI is not a CNI podnet models/.test(t),
+    ),
+    texts.join("\n"),
+  );
+  assert.ok(
+    texts.some((t) => /pods' addresses \(192\.168\.0\.0\/16\) overlap the nodes'/.test(t)),
+    texts.join("\n"),
+  );
+
+  const kind = parseSpec(
+    [{ file: "kind.yaml", text: agentDump("kindnet", "docker.io/kindest/kindnetd:v20240202-8f1494ea", "10.244.1.5") }],
+    undefined,
+    "tolerant",
+  );
+  const k = new Map(kind.inferred!.map((x) => [x.setting, x.value]));
+  assert.deepEqual([k.get("networking.cni"), k.get("networking.backend")], ["flannel", "host-gw"]);
+  const kt = kind.warnings.map((w) => w.message);
+  assert.ok(
+    kt.some((t) => /\(DaemonSet kube-system\/kindnet\) kindnet is modelled as flannel's host-gw/.test(t)),
+    kt.join("\n"),
+  );
+  assert.ok(!kt.some((t) => /overlap/.test(t)), kt.join("\n"));
+});

@@ -6,20 +6,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
+import { mulberry32 as rng } from "../testing/random.js";
 import { BAIL, fastYaml } from "./fast-yaml.js";
 import { KUBE_YAML } from "./yaml-scalars.js";
-
-/** mulberry32: a small seeded generator, so that a failure names its case and repeats. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PLAIN = [
   "web",

@@ -12,7 +12,8 @@
 //   nodeCIDRMaskSize  --node-cidr-mask-size(-ipv4), the Nodes' podCIDR prefix
 //   dnsDomain       the CoreDNS Corefile's `kubernetes` zone, kubelet-config clusterDomain,
 //                   kubeadm-config networking.dnsDomain
-//   cni, backend    the agent DaemonSets (kube-flannel-ds, calico-node, cilium) or their pods;
+//   cni, backend    the agent DaemonSets (kube-flannel-ds, calico-node, cilium) or their pods
+//                   (kindnet: flannel host-gw; another CNI's agent: the defaults, with a note);
 //                   flannel net-conf.json Backend.Type; IPPool ipipMode/vxlanMode (else BGP);
 //                   cilium-config routing-mode / tunnel
 //   kubeProxyMode   ConfigMap kube-system/kube-proxy config.conf `mode` ("" is iptables)
@@ -23,7 +24,7 @@
 // (https://docs.tigera.io/calico/latest/reference/resources/ippool), CoreDNS plugin/kubernetes README.
 import { parse as parseYaml } from "yaml";
 import { KUBE_YAML } from "./yaml-scalars.js";
-import { cidrOf, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
+import { cidrOf, cidrOverlaps, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
 import { type Backend, type ClusterConfig, type CniName, DEFAULT_BACKEND, type ProxyModeName } from "./config.js";
 import type { KubeObject } from "./types.js";
 
@@ -47,6 +48,12 @@ export function isSnapshot(objects: KubeObject[]): boolean {
   return objects.some(
     (o) => (o.kind === "Pod" && str(o.status?.phase) !== undefined) || (o.kind === "Node" && isObj(o.status)),
   );
+}
+
+/** What the dump shows that podnet cannot model as it is (a warning each, at the object). */
+export interface InferNote {
+  o?: KubeObject;
+  text: string;
 }
 
 interface Found {
@@ -156,33 +163,61 @@ function ipPools(objs: Objects): KubeObject[] {
   return objs.of("IPPool").filter((o) => isObj(o.spec) && o.spec.disabled !== true && validCidr(str(o.spec.cidr)));
 }
 
-const CNI_AGENTS: { cni: CniName; names: RegExp; image: RegExp }[] = [
+interface Agent {
+  names: RegExp;
+  image: RegExp;
+}
+
+const CNI_AGENTS: (Agent & { cni: CniName })[] = [
   { cni: "calico", names: /^calico-node$/, image: /\/calico\/node|\bcalico-node\b/ },
   { cni: "cilium", names: /^cilium$/, image: /\/cilium\/cilium\b/ },
   { cni: "flannel", names: /^kube-flannel-ds|^kube-flannel$|^flannel$/, image: /flannel/ },
 ];
 
+// kind's own CNI (kubernetes-sigs/kind images/kindnetd): a route to each other node's podCIDR
+// via that node's address, pods on a bridge-less ptp veth, masquerade out of the pod range —
+// the routes of flannel's host-gw backend, which is how podnet models it (with a note).
+const KINDNET: Agent = { names: /^kindnet$/, image: /\/kindnetd\b/ };
+
+// CNIs a dump may show whose dataplane podnet does not model: the network is then modelled
+// with the default CNI, and a note says so (their names as their projects write them).
+const OTHER_CNIS: (Agent & { name: string })[] = [
+  // aws/amazon-vpc-cni-k8s: pods get VPC addresses from the nodes' ENIs.
+  { name: "the Amazon VPC CNI", names: /^aws-node$/, image: /amazon-k8s-cni\b/ },
+  // Azure/azure-container-networking: pods get VNet addresses (azure-cns, azure-vnet).
+  { name: "Azure CNI", names: /^azure-cns$|^azure-vnet/, image: /\/azure-cns\b|\/azure-vnet/ },
+  { name: "Weave Net", names: /^weave-net$/, image: /\/weave-kube\b/ },
+  { name: "kube-router", names: /^kube-router$/, image: /\/kube-router\b/ },
+  { name: "Antrea", names: /^antrea-agent$/, image: /\/antrea-agent|antrea\/antrea-ubuntu/ },
+  { name: "OVN-Kubernetes", names: /^ovnkube-node$/, image: /ovn-kubernetes|ovn-daemonset/ },
+];
+
+/** A CNI agent's DaemonSet, or (Pods-only dumps) one of its pods, named after the DaemonSet. */
+function findAgent(objs: Objects, a: Agent): { o: KubeObject; via: string } | undefined {
+  const ds = objs
+    .of("DaemonSet")
+    .find(
+      (o) =>
+        a.names.test(o.metadata.name) ||
+        (o.spec?.template?.spec?.containers ?? []).some(
+          (c: Obj) => typeof c?.image === "string" && a.image.test(c.image),
+        ),
+    );
+  if (ds) return { o: ds, via: "(the CNI's agent)" };
+  const p = objs.of("Pod").find((o) => {
+    const ref = (o.metadata.ownerReferences ?? []).find((r) => r.controller);
+    return ref?.kind === "DaemonSet" && a.names.test(ref.name);
+  });
+  return p ? { o: p, via: "(a pod of the CNI's agent)" } : undefined;
+}
+
 function inferCni(objs: Objects): Found | undefined {
-  for (const a of CNI_AGENTS) {
-    const ds = objs
-      .of("DaemonSet")
-      .find(
-        (o) =>
-          a.names.test(o.metadata.name) ||
-          (o.spec?.template?.spec?.containers ?? []).some(
-            (c: Obj) => typeof c?.image === "string" && a.image.test(c.image),
-          ),
-      );
-    if (ds) return found(a.cni, ds, "(the CNI's agent)");
-  }
-  // Pods-only dumps: the agents' pods, named after their DaemonSet.
-  for (const a of CNI_AGENTS) {
-    const p = objs.of("Pod").find((o) => {
-      const ref = (o.metadata.ownerReferences ?? []).find((r) => r.controller);
-      return ref?.kind === "DaemonSet" && a.names.test(ref.name);
-    });
-    if (p) return found(a.cni, p, "(a pod of the CNI's agent)");
-  }
+  // DaemonSets first, then the pods of a Pods-only dump.
+  for (const pods of [false, true])
+    for (const a of CNI_AGENTS) {
+      const f = findAgent(objs, a);
+      if (f && (f.o.kind === "Pod") === pods) return found(a.cni, f.o, f.via);
+    }
   return undefined;
 }
 
@@ -367,7 +402,7 @@ function inferNodeSubnet(objs: Objects): Found | undefined {
 export function inferConfig(
   objects: KubeObject[],
   base: ClusterConfig,
-): { config: ClusterConfig; settings: InferredSetting[] } {
+): { config: ClusterConfig; settings: InferredSetting[]; notes: InferNote[] } {
   const objs = new Objects(objects);
   const net = { ...base.networking };
   const settings: InferredSetting[] = [];
@@ -382,9 +417,15 @@ export function inferConfig(
     settings.push(s);
     return s.value;
   };
-  const cni = record("networking.cni", inferCni(objs), net.cni) as CniName;
+  const notes: InferNote[] = [];
+  let cniFound = inferCni(objs);
+  const kindnet = cniFound ? undefined : findAgent(objs, KINDNET);
+  if (kindnet) cniFound = found("flannel", kindnet.o, `${kindnet.via}: kindnet's routes, as flannel host-gw`);
+  const cni = record("networking.cni", cniFound, net.cni) as CniName;
   net.cni = cni;
-  const backend = inferBackend(objs, cni);
+  const backend = kindnet
+    ? found("host-gw", kindnet.o, "(kindnet routes each podCIDR via its node)")
+    : inferBackend(objs, cni);
   const okBackend = backend && backendOf(cni, backend.value);
   net.backend = record(
     "networking.backend",
@@ -429,6 +470,27 @@ export function inferConfig(
   if (m) net.nodePortRange = [Number(m[1]), Number(m[2])];
   record("networking.nodePortRange", m ? range : undefined, `${net.nodePortRange[0]}-${net.nodePortRange[1]}`);
   net.nodeSubnet = record("networking.nodeSubnet", inferNodeSubnet(objs), net.nodeSubnet);
+  if (kindnet)
+    notes.push({
+      o: kindnet.o,
+      text: "kindnet is modelled as flannel's host-gw backend: the same routes between nodes; the rules' chain names differ (KIND-MASQ-AGENT)",
+    });
+  const other = cniFound ? undefined : OTHER_CNIS.map((a) => ({ a, f: findAgent(objs, a) })).find((x) => x.f);
+  if (other?.f)
+    notes.push({
+      o: other.f.o,
+      text:
+        `${other.a.name} is not a CNI podnet models (flannel, Calico, Cilium): the network is modelled ` +
+        `as ${cni} ${net.backend}, so paths between pods, their rules and drops may differ from the cluster's (pass --config to choose)`,
+    });
+  const pods = parseCidr4(net.podSubnet);
+  const nodes = parseCidr4(net.nodeSubnet);
+  if (pods && nodes && cidrOverlaps(pods, nodes))
+    notes.push({
+      text:
+        `the pods' addresses (${net.podSubnet}) overlap the nodes' (${net.nodeSubnet}): pods take addresses from the ` +
+        "node network (as the Amazon VPC CNI and Azure CNI do), which podnet does not model; traces between nodes will not match the cluster",
+    });
   const k = objs.kubeadm();
   const name = record(
     "name",
@@ -443,7 +505,7 @@ export function inferConfig(
       : { ...base.hostDNS, nameservers: [intToIp(parseCidr4(net.nodeSubnet)!.first + 1)] };
   const config: ClusterConfig = { ...base, name, networking: net, nodes: namesNodes ? [] : base.nodes, hostDNS };
   if (namesNodes) delete config.defaultNodes;
-  return { config, settings };
+  return { config, settings, notes };
 }
 
 /** Whether the input declares nodes or has pods on named nodes (then those are the nodes). */

@@ -142,6 +142,7 @@ export function checkSpec(sources: SourceText[], config?: SourceText, mode: Load
     cfg = { ...r.cfg, nodes: [] };
     delete cfg.defaultNodes;
   }
+  for (const n of inferred?.notes ?? []) diags.warn(n.o ? where(n.o) : {}, undefined, NO_VALUE, n.text);
   validateObjects(objects, cfg, diags);
   if (mode === "tolerant") for (const d of diags.list) if (d.network === false) d.severity = "warning";
   for (const o of objects) applyDefaults(o);
