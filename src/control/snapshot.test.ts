@@ -405,3 +405,61 @@ test("a CNI podnet does not model is named in a warning; pods on the node networ
   );
   assert.ok(!kt.some((t) => /overlap/.test(t)), kt.join("\n"));
 });
+
+// GKE runs kube-dns (https://cloud.google.com/kubernetes-engine/docs/how-to/kube-dns: pods
+// labelled k8s-app=kube-dns behind Service kube-system/kube-dns) and kube-proxy as static pods
+// (component=kube-proxy); Dataplane V2's agent is DaemonSet anetd, a Cilium image.
+test("a dump's own cluster DNS, kube-proxy and CNI agent: podnet adds none of its own", async () => {
+  const text = `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Node
+  metadata: {name: n1}
+  spec: {podCIDR: 10.8.0.0/24}
+  status: {addresses: [{type: InternalIP, address: 10.128.0.10}]}
+- apiVersion: apps/v1
+  kind: DaemonSet
+  metadata: {name: anetd, namespace: kube-system}
+  spec:
+    selector: {matchLabels: {k8s-app: cilium}}
+    template: {metadata: {labels: {k8s-app: cilium}}, spec: {hostNetwork: true, containers: [{name: cilium-agent, image: gke.gcr.io/cilium/cilium:v1.14.6-gke.1}]}}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: kube-dns-5bfd847c64-abcde, namespace: kube-system, labels: {k8s-app: kube-dns}}
+  spec:
+    nodeName: n1
+    containers: [{name: dnsmasq, image: gke.gcr.io/k8s-dns-dnsmasq-nanny:1.23.0, ports: [{containerPort: 53, protocol: UDP}, {containerPort: 53, protocol: TCP}]}]
+  status: {phase: Running, podIP: 10.8.0.5, hostIP: 10.128.0.10, conditions: [{type: Ready, status: "True"}]}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: kube-proxy-n1, namespace: kube-system, labels: {component: kube-proxy, tier: node}}
+  spec: {nodeName: n1, hostNetwork: true, containers: [{name: kube-proxy, image: gke.gcr.io/kube-proxy-amd64:v1.30.5-gke.1}]}
+  status: {phase: Running, podIP: 10.128.0.10, hostIP: 10.128.0.10}
+- apiVersion: v1
+  kind: Service
+  metadata: {name: kube-dns, namespace: kube-system}
+  spec:
+    clusterIP: 10.12.0.10
+    selector: {k8s-app: kube-dns}
+    ports: [{name: dns, port: 53, protocol: UDP}, {name: dns-tcp, port: 53, protocol: TCP}]
+`;
+  const dir = mkdtempSync(join(tmpdir(), "podnet-gke-"));
+  try {
+    writeFileSync(join(dir, "gke.yaml"), text);
+    const { state } = await loadCluster({ files: [join(dir, "gke.yaml")], mode: "tolerant" });
+    assert.equal(state.config.networking.cni, "cilium");
+    // The given pods, and one of anetd's (a controller without its pods in the dump).
+    const names = state.pods.map((p) => `${p.namespace}/${p.name}`).sort();
+    assert.equal(names.length, 3, names.join(" "));
+    assert.match(names[0], /^kube-system\/anetd-[a-z0-9]{5}$/);
+    assert.deepEqual(names.slice(1), ["kube-system/kube-dns-5bfd847c64-abcde", "kube-system/kube-proxy-n1"]);
+    const dns = state.endpointSlices.filter((e) => e.namespace === "kube-system" && e.serviceName === "kube-dns");
+    assert.deepEqual(
+      dns.flatMap((e) => e.endpoints.flatMap((x) => x.addresses)),
+      ["10.8.0.5"],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

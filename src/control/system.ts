@@ -4,6 +4,7 @@
 // the input has Ingresses and no controller for them; podnet's Gateway controller when it
 // has Gateways of podnet's class.
 import { type ClusterConfig, type CniName, ingressSettings } from "../manifest/config.js";
+import { hasCniAgent } from "../manifest/infer.js";
 import type { KubeObject } from "../manifest/types.js";
 import { intToIp, parseCidr4 } from "../net/ipv4.js";
 
@@ -81,6 +82,17 @@ function obj(
   return o;
 }
 
+const POD_OWNERS = new Set(["Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController"]);
+
+/** Whether the input has, in kube-system, pods (or a workload's template) whose labels pass `test`. */
+function runsInKubeSystem(input: readonly KubeObject[], test: (labels: Record<string, string>) => boolean): boolean {
+  return input.some((o) => {
+    if (o.metadata?.namespace !== "kube-system" || !POD_OWNERS.has(o.kind)) return false;
+    const labels = o.kind === "Pod" ? o.metadata.labels : o.spec?.template?.metadata?.labels;
+    return typeof labels === "object" && labels !== null && test(labels as Record<string, string>);
+  });
+}
+
 // The objects systemObjects made (a WeakSet: marks without a field that would print).
 const SYSTEM = new WeakSet<KubeObject>();
 
@@ -125,89 +137,95 @@ export function systemObjects(config: ClusterConfig, input: readonly KubeObject[
       },
     }),
   );
-  // kubeadm's CoreDNS Deployment (cmd/kubeadm/app/phases/addons/dns/manifests.go).
-  out.push(
-    obj("apps/v1", "Deployment", "coredns", "kube-system", {
-      labels: { "k8s-app": "kube-dns" },
-      spec: {
-        replicas: config.dns.replicas,
-        selector: { matchLabels: { "k8s-app": "kube-dns" } },
-        template: {
-          metadata: { labels: { "k8s-app": "kube-dns" } },
-          spec: {
-            priorityClassName: "system-cluster-critical",
-            serviceAccountName: "coredns",
-            tolerations: [
-              { key: "CriticalAddonsOnly", operator: "Exists" },
-              { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" },
-            ],
-            nodeSelector: { "kubernetes.io/os": "linux" },
-            containers: [
-              {
-                name: "coredns",
-                image: "registry.k8s.io/coredns/coredns:v1.11.1",
-                args: ["-conf", "/etc/coredns/Corefile"],
-                ports: [
-                  { name: "dns", containerPort: 53, protocol: "UDP" },
-                  { name: "dns-tcp", containerPort: 53, protocol: "TCP" },
-                  { name: "metrics", containerPort: 9153, protocol: "TCP" },
-                ],
-              },
-            ],
-            dnsPolicy: "Default",
+  // kubeadm's CoreDNS Deployment (cmd/kubeadm/app/phases/addons/dns/manifests.go), unless
+  // the input runs its own cluster DNS (GKE's kube-dns, a CoreDNS under another name).
+  if (!runsInKubeSystem(input, (l) => l["k8s-app"] === "kube-dns"))
+    out.push(
+      obj("apps/v1", "Deployment", "coredns", "kube-system", {
+        labels: { "k8s-app": "kube-dns" },
+        spec: {
+          replicas: config.dns.replicas,
+          selector: { matchLabels: { "k8s-app": "kube-dns" } },
+          template: {
+            metadata: { labels: { "k8s-app": "kube-dns" } },
+            spec: {
+              priorityClassName: "system-cluster-critical",
+              serviceAccountName: "coredns",
+              tolerations: [
+                { key: "CriticalAddonsOnly", operator: "Exists" },
+                { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" },
+              ],
+              nodeSelector: { "kubernetes.io/os": "linux" },
+              containers: [
+                {
+                  name: "coredns",
+                  image: "registry.k8s.io/coredns/coredns:v1.11.1",
+                  args: ["-conf", "/etc/coredns/Corefile"],
+                  ports: [
+                    { name: "dns", containerPort: 53, protocol: "UDP" },
+                    { name: "dns-tcp", containerPort: 53, protocol: "TCP" },
+                    { name: "metrics", containerPort: 9153, protocol: "TCP" },
+                  ],
+                },
+              ],
+              dnsPolicy: "Default",
+            },
           },
         },
-      },
-    }),
-  );
-  // kubeadm's kube-proxy DaemonSet: hostNetwork, tolerates everything.
-  out.push(
-    obj("apps/v1", "DaemonSet", "kube-proxy", "kube-system", {
-      labels: { "k8s-app": "kube-proxy" },
-      spec: {
-        selector: { matchLabels: { "k8s-app": "kube-proxy" } },
-        template: {
-          metadata: { labels: { "k8s-app": "kube-proxy" } },
-          spec: {
-            hostNetwork: true,
-            priorityClassName: "system-node-critical",
-            tolerations: TOLERATE_ALL,
-            nodeSelector: { "kubernetes.io/os": "linux" },
-            containers: [
-              {
-                name: "kube-proxy",
-                image: "registry.k8s.io/kube-proxy:v1.30.0",
-                command: [
-                  "/usr/local/bin/kube-proxy",
-                  "--config=/var/lib/kube-proxy/config.conf",
-                  "--hostname-override=$(NODE_NAME)",
-                ],
-              },
-            ],
-            dnsPolicy: "ClusterFirst",
+      }),
+    );
+  // kubeadm's kube-proxy DaemonSet: hostNetwork, tolerates everything; not when the input
+  // runs kube-proxy otherwise (GKE's static pods, labelled component=kube-proxy).
+  if (!runsInKubeSystem(input, (l) => l["k8s-app"] === "kube-proxy" || l.component === "kube-proxy"))
+    out.push(
+      obj("apps/v1", "DaemonSet", "kube-proxy", "kube-system", {
+        labels: { "k8s-app": "kube-proxy" },
+        spec: {
+          selector: { matchLabels: { "k8s-app": "kube-proxy" } },
+          template: {
+            metadata: { labels: { "k8s-app": "kube-proxy" } },
+            spec: {
+              hostNetwork: true,
+              priorityClassName: "system-node-critical",
+              tolerations: TOLERATE_ALL,
+              nodeSelector: { "kubernetes.io/os": "linux" },
+              containers: [
+                {
+                  name: "kube-proxy",
+                  image: "registry.k8s.io/kube-proxy:v1.30.0",
+                  command: [
+                    "/usr/local/bin/kube-proxy",
+                    "--config=/var/lib/kube-proxy/config.conf",
+                    "--hostname-override=$(NODE_NAME)",
+                  ],
+                },
+              ],
+              dnsPolicy: "ClusterFirst",
+            },
           },
         },
-      },
-    }),
-  );
-  out.push(
-    obj("apps/v1", "DaemonSet", cni.name, cni.namespace, {
-      labels: cni.labels,
-      spec: {
-        selector: { matchLabels: cni.labels },
-        template: {
-          metadata: { labels: cni.labels },
-          spec: {
-            hostNetwork: true,
-            priorityClassName: "system-node-critical",
-            tolerations: cni.tolerations,
-            nodeSelector: { "kubernetes.io/os": "linux" },
-            containers: [{ name: cni.container, image: cni.image }],
+      }),
+    );
+  // The CNI's agent, unless the input has it under another name (GKE's anetd is Cilium).
+  if (!hasCniAgent(input as KubeObject[], config.networking.cni))
+    out.push(
+      obj("apps/v1", "DaemonSet", cni.name, cni.namespace, {
+        labels: cni.labels,
+        spec: {
+          selector: { matchLabels: cni.labels },
+          template: {
+            metadata: { labels: cni.labels },
+            spec: {
+              hostNetwork: true,
+              priorityClassName: "system-node-critical",
+              tolerations: cni.tolerations,
+              nodeSelector: { "kubernetes.io/os": "linux" },
+              containers: [{ name: cni.container, image: cni.image }],
+            },
           },
         },
-      },
-    }),
-  );
+      }),
+    );
   if (needsIngressController(config, input)) out.push(...ingressNginxObjects(config));
   out.push(...gatewayObjects(config, input));
   return out;

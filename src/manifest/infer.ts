@@ -211,6 +211,12 @@ function findAgent(objs: Objects, a: Agent): { o: KubeObject; via: string } | un
   return p ? { o: p, via: "(a pod of the CNI's agent)" } : undefined;
 }
 
+/** Whether the objects hold the agent of the CNI podnet models (its DaemonSet or pods). */
+export function hasCniAgent(objects: KubeObject[], cni: CniName): boolean {
+  const a = CNI_AGENTS.find((x) => x.cni === cni);
+  return a !== undefined && findAgent(new Objects(objects), a) !== undefined;
+}
+
 function inferCni(objs: Objects): Found | undefined {
   // DaemonSets first, then the pods of a Pods-only dump.
   for (const pods of [false, true])
