@@ -40,13 +40,18 @@ async function main(): Promise<void> {
     const [done, fail, secs] = o.flood;
     const newPerNode = new Map<string, number>();
     const estPerNode = new Map<string, number>();
+    // What each connection of the flood cost in events, by kind and TCP state (both nodes).
+    const byState = new Map<string, number>();
     const all = await readFloodEvents(c, o, (e: ObservedEvent) => {
       if (e.proto !== "tcp" || e.orig.dst.ip !== web || e.orig.dst.port !== PORT + 1) return;
+      const k = e.kind === "UPDATE" ? (e.state ?? "UPDATE") : e.kind;
+      byState.set(k, (byState.get(k) ?? 0) + 1);
       if (e.kind === "NEW") newPerNode.set(e.node, (newPerNode.get(e.node) ?? 0) + 1);
       if (e.kind === "UPDATE" && e.state === "ESTABLISHED") estPerNode.set(e.node, (estPerNode.get(e.node) ?? 0) + 1);
     });
     const perNode = [...newPerNode].map(([n, k]) => `${n} ${k}`).join(", ") || "none";
     const estNode = [...estPerNode].map(([n, k]) => `${n} ${k}`).join(", ") || "none";
+    const states = [...byState].map(([k, n]) => `${k} ${(n / Math.max(1, done + fail)).toFixed(2)}`).join(", ");
     const nflog = after.lost - before.lost;
     const ct = (after.conntrackLost ?? 0) - (before.conntrackLost ?? 0);
     const follower = (after.followerLost ?? 0) - (before.followerLost ?? 0);
@@ -54,6 +59,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `observe flood: ${done} connections in ${secs.toFixed(2)} s = ${Math.round(done / secs)}/s (target ${RATE}/s; ${fail} failed)\n` +
         `  NEW events of the flood per node: ${perNode} (expected ${done + fail} on each of 2 nodes); ESTABLISHED ${estNode} (expected ${done})\n` +
+        `  the flood's events per connection (both nodes): ${states}\n` +
         `  events seen ${after.seen - before.seen} (read back ${all}; ring ${RING}), ${((after.seen - before.seen) / secs).toFixed(0)}/s\n` +
         `  EVENTS LOST: conntrack ${ct}, NFLOG ${nflog}, followers ${follower} (exact), unknown-size overruns ${overruns}` +
         `${after.readerErrors.length ? `, reader errors: ${after.readerErrors.join("; ")}` : ""}\n` +
