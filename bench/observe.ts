@@ -15,8 +15,10 @@
 // sequence gaps, both exact), and the CPU the readers and the observer used.
 // 2026-12-04, 2 vCPU, kernel 6.18, flannel VXLAN + kube-proxy nftables, 5 s at 10,000/s:
 //   (figures in README's observe section)
+import { availableParallelism } from "node:os";
 import type { ObservedEvent } from "../src/ir/flowlog.js";
 import { flood, observedFlood, readFloodEvents, runFloodBench, withFloodCluster } from "./observe-flood.js";
+import { machineCpu } from "./proc-cpu.js";
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const RATE = Number(process.argv[3] ?? 10000);
@@ -24,14 +26,18 @@ const PORT = 9000;
 /** Generator (and acceptor) processes: one process got one CPU's scheduler share of a busy machine. */
 const PROCS = Number(process.env.BENCH_OBSERVE_PROCS ?? 2);
 const RING = 1 << 21;
+const CPUS = availableParallelism();
 const opts = { seconds: SECONDS, rate: RATE, procs: PROCS };
 
 async function main(): Promise<void> {
   await withFloodCluster("c1", "observe", async (c) => {
     const { web } = c;
+    const m0 = machineCpu();
     const [d0, f0, s0] = await flood(c, PORT, opts);
+    const idle0 = machineCpu().idle - m0.idle;
     process.stdout.write(
-      `flood alone (${PROCS} generator processes): ${d0} connections in ${s0.toFixed(2)} s = ${Math.round(d0 / s0)}/s (target ${RATE}/s; ${f0} failed)\n`,
+      `flood alone (${PROCS} generator processes): ${d0} connections in ${s0.toFixed(2)} s = ${Math.round(d0 / s0)}/s (target ${RATE}/s; ${f0} failed)\n` +
+        `  machine idle ${idle0.toFixed(2)} CPU-s of ${(s0 * CPUS).toFixed(1)}\n`,
     );
     // Another port: the first flood's conntrack entries (CLOSE, 10 s) would take the reused
     // source ports' SYNs, which conntrack then may not report as NEW.
@@ -63,7 +69,8 @@ async function main(): Promise<void> {
         `  events seen ${after.seen - before.seen} (read back ${all}; ring ${RING}), ${((after.seen - before.seen) / secs).toFixed(0)}/s\n` +
         `  EVENTS LOST: conntrack ${ct}, NFLOG ${nflog}, followers ${follower} (exact), unknown-size overruns ${overruns}` +
         `${after.readerErrors.length ? `, reader errors: ${after.readerErrors.join("; ")}` : ""}\n` +
-        `  CPU during the flood: readers ${o.cpu.readers.toFixed(2)} s, observer (Node) ${o.cpu.observer.toFixed(2)} s over ${secs.toFixed(1)} s\n`,
+        `  CPU during the flood: readers ${o.cpu.readers.toFixed(2)} s, observer (Node) ${o.cpu.observer.toFixed(2)} s over ${secs.toFixed(1)} s` +
+        ` (+1.5 s draining); machine idle ${o.idle.toFixed(2)} CPU-s of ${(secs * CPUS).toFixed(1)}\n`,
     );
   });
 }
