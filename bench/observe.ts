@@ -7,14 +7,17 @@
 // in flight, paced to the rate; BENCH_OBSERVE_PROCS processes, default 2, sharing rate and in-flight), against its
 // own acceptor (as many processes) in the web pod, both compiled here: a Python client made
 // ~1,100/s, one C process ~2,400/s on a busy machine. Each connection is SYN, SYN-ACK, ACK, then RST (SO_LINGER 0: no TIME_WAIT to run
-// out of ports), so conntrack reports NEW + 3 UPDATEs (SYN_RECV, ESTABLISHED, CLOSE) on each
-// of the two nodes it crosses. The flood runs twice: without the observer (what the machine
+// out of ports; the acceptor closes its socket only after the RST, sending nothing), so
+// conntrack reports NEW + 3 UPDATEs (SYN_RECV, ESTABLISHED, CLOSE) on each of the two nodes
+// it crosses: printed per connection by state. The flood runs twice: without the observer (what the machine
 // can offer) and with it, on another port (the first flood's conntrack entries, CLOSE for
 // 10 s, would meet reused source ports, and conntrack may then report no NEW). Prints the
 // offered rate, the NEW and ESTABLISHED events seen per node against the connections made, all events, the events lost (conntrack socket overruns and NFLOG
-// sequence gaps, both exact), and the CPU the readers and the observer used.
-// 2026-12-04, 2 vCPU, kernel 6.18, flannel VXLAN + kube-proxy nftables, 5 s at 10,000/s:
-//   (figures in README's observe section)
+// sequence gaps, both exact), the CPU the readers and the observer used, and the machine's
+// idle CPU during each flood.
+// 2026-12-05 (session 13), 2 vCPU shared (load average 2.6-5.2), kernel 6.18, flannel VXLAN
+// + kube-proxy nftables, 5 s at 10,000/s: observed 9,327-9,999/s (2 processes) and
+// 9,998-9,999/s (4), 0 lost, readers ~0.5 s and observer ~0.7 s of CPU (README's observe section).
 import { availableParallelism } from "node:os";
 import type { ObservedEvent } from "../src/ir/flowlog.js";
 import { flood, observedFlood, readFloodEvents, runFloodBench, withFloodCluster } from "./observe-flood.js";

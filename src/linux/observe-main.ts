@@ -34,7 +34,7 @@ const RING = Number(process.env.PODNET_OBSERVE_RING) || 65536;
 const RCVBUF = 128 << 20;
 
 // The ring keeps the readers' lines as they come, "<node>\t<line>", unparsed: at 10,000
-// connections/s (~140,000 events/s on two nodes) parsing each into an object here took
+// connections/s (~80,000 events/s on two nodes) parsing each into an object here took
 // more CPU than the readers; clients parse what they ask for (readObserver in observe.ts).
 // It holds them in the blocks they were read in (observe-ring.ts).
 const ring = new EventRing(RING);

@@ -3,7 +3,7 @@
  * observer starts; observe_reader.py is the fallback without a C compiler). Run by
  * observe-main.js through `ip netns exec <node netns>`, so every socket is the node's.
  *
- * Why C: at 10,000 new connections/s between pods on two nodes the kernel emits ~120,000
+ * Why C: at 10,000 new connections/s between pods on two nodes the kernel emits ~80,000
  * conntrack events/s (NEW + 3 UPDATEs per connection and per node, plus the VXLAN outer
  * flow); `conntrack -E` piped through Python lost events on a 2-CPU machine. Here both
  * sources are read straight from netlink, in batches, with one write per batch.
@@ -56,7 +56,7 @@
 
 /* Writers at a cursor into the output, for the per-event lines: a conntrack event printed
  * with a dozen vsnprintf calls cost several times what these take (a micro-benchmark of
- * conntrack_msg alone, on a synthetic TCP UPDATE), at ~140,000 events/s in a flood. */
+ * conntrack_msg alone, on a synthetic TCP UPDATE), at ~80,000 events/s in a flood. */
 static char *w_str(char *w, const char *s) {
   while (*s) *w++ = *s++;
   return w;
