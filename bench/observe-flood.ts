@@ -13,7 +13,7 @@ import type { ObservedEvent } from "../src/ir/flowlog.js";
 import { compileObserve } from "../src/linux/observe-cc.js";
 import { ensureObserver, readObserver, type ObserveStatus } from "../src/linux/observe.js";
 import { readRecord } from "../src/linux/state.js";
-import { treeCpu } from "./proc-cpu.js";
+import { machineCpu, treeCpu } from "./proc-cpu.js";
 
 const bin = fileURLToPath(new URL("../../bin/podnet.js", import.meta.url));
 const podnet = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
@@ -113,6 +113,8 @@ export interface ObservedFlood {
   after: ObserveStatus;
   /** CPU seconds during the flood: the readers (the observer's children) and the observer (Node). */
   cpu: { readers: number; observer: number };
+  /** The machine's CPU seconds left idle during the flood (its generator's seconds; all CPUs). */
+  idle: number;
 }
 
 /**
@@ -132,7 +134,9 @@ export async function observedFlood(
   if (!obs) throw new Error("no observer recorded");
   const before = await status(c.cluster);
   const cpu0 = treeCpu(obs.pid);
+  const m0 = machineCpu();
   const result = await flood(c, port, o);
+  const m1 = machineCpu();
   await new Promise((res) => setTimeout(res, 1500)); // the readers drain
   const after = await status(c.cluster);
   const cpu1 = treeCpu(obs.pid);
@@ -141,6 +145,7 @@ export async function observedFlood(
     before,
     after,
     cpu: { readers: cpu1.children - cpu0.children, observer: cpu1.self - cpu0.self },
+    idle: m1.idle - m0.idle,
   };
 }
 

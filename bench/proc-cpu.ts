@@ -35,3 +35,12 @@ export function treeCpu(root: number): { self: number; children: number } {
   for (const p of tree) if (p !== root) children += cpu.get(p) ?? 0;
   return { self: cpu.get(root) ?? 0, children };
 }
+
+/** The machine's CPU seconds, busy and idle (iowait counted idle), from /proc/stat's "cpu" line. */
+export function machineCpu(): { busy: number; idle: number } {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already in user).
+  const idle = f[3] + f[4];
+  const busy = f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
+  return { busy: busy / CLK_TCK, idle: idle / CLK_TCK };
+}

@@ -34,7 +34,7 @@ test("kernel: observe sees every connection of a 2 s flood on both nodes and los
 }, async () => {
   const before = rootSnapshot();
   const tmp = mkdtempSync(join(tmpdir(), "podnet-observe-flood-"));
-  // The ring must hold the whole flood (~12 events a connection): read after, not followed.
+  // The ring must hold the whole flood (~8 events a connection): read after, not followed.
   process.env.PODNET_OBSERVE_RING = String(1 << 19);
   try {
     const tool = compileObserve("observe_flood", tmp);

@@ -3,7 +3,7 @@
  * observer starts; observe_reader.py is the fallback without a C compiler). Run by
  * observe-main.js through `ip netns exec <node netns>`, so every socket is the node's.
  *
- * Why C: at 10,000 new connections/s between pods on two nodes the kernel emits ~120,000
+ * Why C: at 10,000 new connections/s between pods on two nodes the kernel emits ~80,000
  * conntrack events/s (NEW + 3 UPDATEs per connection and per node, plus the VXLAN outer
  * flow); `conntrack -E` piped through Python lost events on a 2-CPU machine. Here both
  * sources are read straight from netlink, in batches, with one write per batch.
@@ -56,7 +56,7 @@
 
 /* Writers at a cursor into the output, for the per-event lines: a conntrack event printed
  * with a dozen vsnprintf calls cost several times what these take (a micro-benchmark of
- * conntrack_msg alone, on a synthetic TCP UPDATE), at ~140,000 events/s in a flood. */
+ * conntrack_msg alone, on a synthetic TCP UPDATE), at ~80,000 events/s in a flood. */
 static char *w_str(char *w, const char *s) {
   while (*s) *w++ = *s++;
   return w;
@@ -303,6 +303,11 @@ static void nflog_msg(const struct nlmsghdr *h, const struct timespec *now) {
   olen = (size_t)(w - out);
 }
 
+/* How long events gather after a busy round: 2 ms is ~150 events a node at 10,000
+ * connections/s, far below what the receive buffer holds, and no delay a reader of
+ * the flow log sees. */
+#define GATHER_NS 2000000L
+
 static char buf[1 << 16];
 #define BATCH 128
 static char bufs[BATCH][4096];
@@ -388,6 +393,7 @@ int main(int argc, char **argv) {
       if (errno == EINTR) continue;
       die("poll");
     }
+    int busy = p[0].revents || p[1].revents;
     if (p[0].revents) drain(ct, conntrack_msg, "conntrack", 1);
     if (p[1].revents) drain(nl, nflog_msg, "nflog", 0);
     uint32_t d = drops(ct);
@@ -395,5 +401,10 @@ int main(int argc, char **argv) {
     ct_drops = d;
     /* NFLOG's own drops are in its sequence gaps (a dropped skb may hold several messages). */
     flush_out(0);
+    /* Events come one skb each: woken for every one, under a flood this process spent more
+     * CPU on wakeups (poll, recvmmsg, the pipe write, the observer's read) than on events.
+     * After a busy round it lets them gather for a moment (the first event of a quiet spell
+     * is still read at once); the receive buffer holds seconds of a flood. */
+    if (busy) nanosleep(&(struct timespec){.tv_nsec = GATHER_NS}, NULL);
   }
 }
