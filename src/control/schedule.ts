@@ -221,6 +221,17 @@ export class Scheduler {
     }
   }
 
+  // A live cluster's dump binds every pod it has and often schedules none: the bound pods'
+  // ports, requests and labels (hostPortsOf, podRequests, the pod index) are worked out only
+  // when a pod is to be placed. Counts (isFull) stay exact at once.
+  private pending: PodRef[] = [];
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const pending = this.pending;
+    this.pending = [];
+    for (const r of pending) this.accountRest(r);
+  }
+
   node(name: string): NodeState | undefined {
     const n = this.byName.get(name);
     return n ? this.nodes[n.index] : undefined;
@@ -232,6 +243,13 @@ export class Scheduler {
 
   private account(i: number, spec: PodSpec, labels: Labels = {}, namespace = "default", terminating = false): void {
     this.loads[i]++;
+    const ref: PodRef = { namespace, labels, spec, node: i };
+    if (terminating) ref.terminating = true;
+    this.pending.push(ref);
+  }
+
+  private accountRest(ref: PodRef): void {
+    const { node: i, spec, namespace } = ref;
     const hp = hostPortsOf(spec);
     if (hp.length) {
       const s = (this.ports[i] ??= new Set());
@@ -246,8 +264,6 @@ export class Scheduler {
     const cache = this.view.cache;
     cache.laCpu[i] = Number.NaN;
     cache.baCpu[i] = Number.NaN;
-    const ref: PodRef = { namespace, labels, spec, node: i };
-    if (terminating) ref.terminating = true;
     this.pods.push(ref);
     this.view.index.add(ref);
     if (spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) this.antiPods++;
@@ -307,6 +323,7 @@ export class Scheduler {
 
   /** Whether `node` can take the pod now (DaemonSet pods, which target one node). */
   fitsOn(node: NodeState, spec: PodSpec, labels: Labels = {}, namespace = "default"): string | null {
+    this.flush();
     const i = this.idx(node);
     const st = staticReason(node, spec);
     if (st) return st;
@@ -333,6 +350,7 @@ export class Scheduler {
 
   /** The FitError text for a pod that fits nowhere (`only`: a DaemonSet pod's node). */
   failure(spec: PodSpec, only?: NodeState, labels: Labels = {}, namespace = "default"): string {
+    this.flush();
     const hp = hostPortsOf(spec);
     const req = podRequests(spec);
     const hist = new Map<string, number>();
@@ -380,6 +398,7 @@ export class Scheduler {
    * select the pod (PodTopologySpread's default constraints), null when none does.
    */
   place(spec: PodSpec, labels: Labels = {}, namespace = "default", spread: LabelSelector | null = null): PlaceResult {
+    this.flush();
     const aware = hasPodConstraints(spec) || this.antiPods > 0 ? this.podAware(spec, labels, namespace) : null;
     const hp = hostPortsOf(spec);
     const req = podRequests(spec);

@@ -84,8 +84,18 @@ function obj(
 
 const POD_OWNERS = new Set(["Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController"]);
 
-/** Whether the input has, in kube-system, pods (or a workload's template) whose labels pass `test`. */
-function runsInKubeSystem(input: readonly KubeObject[], test: (labels: Record<string, string>) => boolean): boolean {
+/**
+ * Whether the input has, in kube-system, pods (or a workload's template) whose labels pass
+ * `test`, and not podnet's own workload `kind/name` (which then takes podnet's in place).
+ */
+function runsInKubeSystem(
+  input: readonly KubeObject[],
+  kind: string,
+  name: string,
+  test: (labels: Record<string, string>) => boolean,
+): boolean {
+  if (input.some((o) => o.kind === kind && o.metadata?.name === name && o.metadata.namespace === "kube-system"))
+    return false;
   return input.some((o) => {
     if (o.metadata?.namespace !== "kube-system" || !POD_OWNERS.has(o.kind)) return false;
     const labels = o.kind === "Pod" ? o.metadata.labels : o.spec?.template?.metadata?.labels;
@@ -139,7 +149,7 @@ export function systemObjects(config: ClusterConfig, input: readonly KubeObject[
   );
   // kubeadm's CoreDNS Deployment (cmd/kubeadm/app/phases/addons/dns/manifests.go), unless
   // the input runs its own cluster DNS (GKE's kube-dns, a CoreDNS under another name).
-  if (!runsInKubeSystem(input, (l) => l["k8s-app"] === "kube-dns"))
+  if (!runsInKubeSystem(input, "Deployment", "coredns", (l) => l["k8s-app"] === "kube-dns"))
     out.push(
       obj("apps/v1", "Deployment", "coredns", "kube-system", {
         labels: { "k8s-app": "kube-dns" },
@@ -176,7 +186,14 @@ export function systemObjects(config: ClusterConfig, input: readonly KubeObject[
     );
   // kubeadm's kube-proxy DaemonSet: hostNetwork, tolerates everything; not when the input
   // runs kube-proxy otherwise (GKE's static pods, labelled component=kube-proxy).
-  if (!runsInKubeSystem(input, (l) => l["k8s-app"] === "kube-proxy" || l.component === "kube-proxy"))
+  if (
+    !runsInKubeSystem(
+      input,
+      "DaemonSet",
+      "kube-proxy",
+      (l) => l["k8s-app"] === "kube-proxy" || l.component === "kube-proxy",
+    )
+  )
     out.push(
       obj("apps/v1", "DaemonSet", "kube-proxy", "kube-system", {
         labels: { "k8s-app": "kube-proxy" },
@@ -207,7 +224,10 @@ export function systemObjects(config: ClusterConfig, input: readonly KubeObject[
       }),
     );
   // The CNI's agent, unless the input has it under another name (GKE's anetd is Cilium).
-  if (!hasCniAgent(input as KubeObject[], config.networking.cni))
+  const ownAgent = input.some(
+    (o) => o.kind === "DaemonSet" && o.metadata?.name === cni.name && o.metadata.namespace === cni.namespace,
+  );
+  if (ownAgent || !hasCniAgent(input as KubeObject[], config.networking.cni))
     out.push(
       obj("apps/v1", "DaemonSet", cni.name, cni.namespace, {
         labels: cni.labels,
