@@ -31,6 +31,20 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
+// Session 13 (load ~1.5): wall 23-26 s, of which reading the objects 15.5-17.5 s and
+// buildState 6.6-7.5 s; CPU 27-33 s. Where the floor is: ~45 % of the CPU is the garbage
+// collector copying what survives (each dumped pod is ~110 heap objects, then its state)
+// from the young generation to the old, and Node 20's V8 has no way to allocate them old:
+// allocation-site pretenuring, JSON.parse and v8.deserialize of batches over 100 KB all
+// allocate young (measured: JSON.parse of the same objects, at full scale, 2.3 s + 4.3 s of
+// GC; --single-generation is not built in; semi-space sizes move it ±10 %). So reading every
+// dumped field costs ≥ ~7 s before buildState starts: ≤ 10 s needs the given objects slim
+// (only what the network reads parsed, the rest kept as text for `get -o yaml` and
+// `describe`) and the reading spread over both cores. Tried this session: skipping
+// volumes, tolerations and volumeMounts -9 % CPU; sharing identical subtrees between pods
+// and exact-size objects (a constructor per key set) no gain; a flat item text -15 % of the
+// reader on a tenth, with the scheduler's deferred accounting ~4 % of the load at full scale
+// (bench/ab-style A/B of two builds in one process, alternating loads).
 // Session 11, quiet machine (load ~2): wall 29.2 / 36.2 s, CPU 37.4 / 45.5 s, peak 1.70 / 1.76 GB.
 // Session 11 (load average 13-36 on 2 cores: wall times say nothing): the threshold YAML with
 // managedFields, `load FILE` alternated with main's build, three runs each: CPU 40.9-52.0 s,
