@@ -23,10 +23,11 @@
 // Bounded: iperf3 runs BENCH_IPERF_SECONDS each; BENCH_CONNECTS connections per case.
 // BENCH_SVC_MODES (default iptables,nftables,cilium) picks section 3's modes; BENCH_NAME_PREFIX
 // is prepended to every cluster name (parallel developers tell their clusters apart).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { ClusterState } from "../src/control/state.js";
 import type { DataplaneIR } from "../src/ir/types.js";
 import { bpfMissing } from "../src/linux/bpf.js";
@@ -307,6 +308,21 @@ async function main() {
   if (wanted("diagnose")) await diagnoseBench();
   if (wanted("ingress")) await ingressBench();
   if (wanted("external")) await externalBench();
+  if (wanted("observe")) observeFloods();
+}
+
+/**
+ * `podnet observe` under 10,000 new connections/s (issue 17 §6): the conntrack/NFLOG flow log
+ * and a Cilium node's BPF events, each bench in its own process (its own cluster).
+ */
+function observeFloods(): void {
+  for (const b of ["observe.js", "observe-cilium.js"]) {
+    console.log(`\n--- ${b.replace(".js", "")}: 5 s at 10,000 connections/s ---`);
+    const r = spawnSync(process.execPath, [fileURLToPath(new URL(b, import.meta.url)), "5", "10000"], {
+      stdio: "inherit",
+    });
+    if (r.status !== 0) console.log(`(${b} exited with ${r.status ?? r.signal})`);
+  }
 }
 
 async function bringupAndThroughput() {
