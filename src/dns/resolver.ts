@@ -318,6 +318,16 @@ export function nameserverRole(state: ClusterState, ip: string): "cluster" | "no
  * (`TIMEOUT` when no nameserver answers). `nameserver` is the one that answered (the
  * first listed when none did).
  */
+// A state's zone, built once: every name `diagnose`, `trace` or `resolve` looks up in one
+// state asks the same zone (~4 s to index at 10,000 Services and 150,000 pods). A change
+// makes a new state, so the cache never goes stale.
+const ZONES = new WeakMap<ClusterState, Zone>();
+function zoneOf(state: ClusterState): Zone {
+  let z = ZONES.get(state);
+  if (!z) ZONES.set(state, (z = createZone(state)));
+  return z;
+}
+
 export function resolveFromPod(
   state: ClusterState,
   podRef: string,
@@ -353,7 +363,7 @@ export function resolveFromPod(
       timing,
     };
   }
-  const zone = opts.zone ?? createZone(state);
+  const zone = opts.zone ?? zoneOf(state);
   const roles = servers.map((ip) => nameserverRole(state, ip));
   // Fault dns-upstream-down: the resolver CoreDNS forwards to (the node's) does not answer,
   // so a name outside the cluster's zones gets no answer from either, and the pod's

@@ -8,7 +8,7 @@
 //   plugin.A/SRV/PTR/… → records from those services, per query type
 //   handler       → name error → NXDOMAIN (or fallthrough for reverse zones); no records → NODATA
 // Negative answers carry CoreDNS's SOA in the authority section.
-import type { ClusterState, ServiceState } from "../control/state.js";
+import type { ClusterState, EndpointSliceState, ServiceState } from "../control/state.js";
 import {
   DNS_SCHEMA_VERSION,
   DNS_VERSION_TTL,
@@ -124,10 +124,20 @@ interface Item {
 }
 type Found = Item[] | "nx";
 
-interface SvcEntry {
-  svc: ServiceState;
-  fqdn: string;
-  ready: { ip: string; hostname: string; ports: { name?: string; port: number; protocol: string }[] }[];
+type Ready = { ip: string; hostname: string; ports: { name?: string; port: number; protocol: string }[] }[];
+
+/** A Service and its FQDN; its ready addresses are worked out when a query first needs them. */
+class SvcEntry {
+  private ready_: Ready | undefined;
+  constructor(
+    readonly svc: ServiceState,
+    readonly fqdn: string,
+    private readonly slices: () => EndpointSliceState[],
+  ) {}
+  get ready(): Ready {
+    this.ready_ ??= this.svc.type === "ExternalName" ? [] : readyAddresses(this.svc, this.slices());
+    return this.ready_;
+  }
 }
 
 const REVERSE_ZONES = ["in-addr.arpa", "ip6.arpa"];
@@ -152,10 +162,8 @@ interface ZoneIndex {
   namespaces: Set<string>;
   /** By "name.ns", lower-case. */
   services: Map<string, SvcEntry>;
-  /** PTR of a cluster IP: the Service's name. */
-  ptrSvc: Map<string, string>;
-  /** PTR of an endpoint IP: every endpoint name for it. */
-  ptrEp: Map<string, string[]>;
+  /** PTR of a cluster IP: the Service's name; of an endpoint IP: every endpoint name for it. Built at the first PTR query. */
+  ptr: () => { ptrSvc: Map<string, string>; ptrEp: Map<string, string[]> };
   /** "ns/ip" of every pod (pods verified). */
   podIPs: Set<string>;
   dnsIP: string;
@@ -185,7 +193,7 @@ function buildIndex(
 ): ZoneIndex {
   const zone = lower(state.config.networking.dnsDomain);
   const services = indexServices(state, zone);
-  const { ptrSvc, ptrEp } = indexPtr(services);
+  let ptr: ReturnType<typeof indexPtr> | undefined;
   const podIPs = new Set<string>();
   for (const p of state.pods) if (p.podIP) podIPs.add(`${p.namespace.toLowerCase()}/${p.podIP}`);
   const dnsSvc = state.services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns");
@@ -197,8 +205,7 @@ function buildIndex(
     zones: [zone, ...REVERSE_ZONES],
     namespaces: new Set<string>(state.namespaces.map((n) => n.name.toLowerCase())),
     services,
-    ptrSvc,
-    ptrEp,
+    ptr: () => (ptr ??= indexPtr(services)),
     podIPs,
     dnsIP: dnsSvc && hasClusterIP(dnsSvc) ? dnsSvc.clusterIP! : clusterDnsIP(state.config),
     nsName: `kube-dns.kube-system.svc.${zone}`,
@@ -208,12 +215,11 @@ function buildIndex(
 
 /** Every Service with its FQDN and ready addresses (none for ExternalName). */
 function indexServices(state: Omit<ClusterState, "dns">, zone: string): Map<string, SvcEntry> {
-  const bySvc = slicesByService(state.endpointSlices);
+  let bySvc: Map<string, EndpointSliceState[]> | undefined;
   const services = new Map<string, SvcEntry>(); // "name.ns" lower-case
   for (const svc of state.services) {
-    const ready =
-      svc.type === "ExternalName" ? [] : readyAddresses(svc, bySvc.get(`${svc.namespace}/${svc.name}`) ?? []);
-    services.set(`${svc.name}.${svc.namespace}`.toLowerCase(), { svc, fqdn: serviceFqdn(svc, zone), ready });
+    const slices = () => (bySvc ??= slicesByService(state.endpointSlices)).get(`${svc.namespace}/${svc.name}`) ?? [];
+    services.set(`${svc.name}.${svc.namespace}`.toLowerCase(), new SvcEntry(svc, serviceFqdn(svc, zone), slices));
   }
   return services;
 }
@@ -450,9 +456,10 @@ function ptrRecords(ix: ZoneIndex, qname: string, l: string, z: string): { err: 
     return { err: r === "nx", records: [] };
   }
   const ttl = ix.ttl;
-  const s = ix.ptrSvc.get(ip);
+  const { ptrSvc, ptrEp } = ix.ptr();
+  const s = ptrSvc.get(ip);
   if (s) return { err: false, records: [{ name: qname, type: "PTR", ttl, data: s }] };
-  const eps = ix.ptrEp.get(ip);
+  const eps = ptrEp.get(ip);
   if (!eps || eps.length === 0) return { err: true, records: [] };
   return { err: false, records: eps.map((n) => ({ name: qname, type: "PTR" as const, ttl, data: n })) };
 }
