@@ -2,12 +2,29 @@
 // per workload pair, and `--diff` between two sets of manifests.
 import type { Command } from "commander";
 import { FAULT_OPTION, loadFromFlags } from "./cluster-opts.js";
-import { computeReach, diffReach, OWNER_NAMINGS, renderDiff, renderReach } from "../questions/reach.js";
+import {
+  computeReach as computeReachUnbounded,
+  diffReach,
+  OWNER_NAMINGS,
+  ReachTooLargeError,
+  renderDiff,
+  renderReach,
+} from "../questions/reach.js";
 import { parseSelector } from "../manifest/selector.js";
 import { UsageError } from "./errors.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 const FORMATS = ["txt", "json", "csv", "md", "dot"] as const;
+
+/** computeReach, with an answer too large to hold turned into the user's error (exit 2). */
+function computeReach(...args: Parameters<typeof computeReachUnbounded>): ReturnType<typeof computeReachUnbounded> {
+  try {
+    return computeReachUnbounded(...args);
+  } catch (e) {
+    if (e instanceof ReachTooLargeError) throw new UsageError(`reach: ${e.message}`);
+    throw e;
+  }
+}
 
 export function register(program: Command): void {
   program

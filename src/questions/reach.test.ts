@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { conformancePod, conformanceState } from "../policy/testing.js";
 import type { ClusterState, OwnerRef, PodState } from "../control/state.js";
-import { computeReach, diffReach, renderReach } from "./reach.js";
+import { computeReach, diffReach, ReachTooLargeError, renderReach } from "./reach.js";
 import { formatConns, allSet, single, union, intersect } from "../policy/portset.js";
 
 test("connection sets print as policy analysers print them", () => {
@@ -28,6 +28,24 @@ test("without policies every workload pair has All Connections, self pairs left 
   assert.equal(ext.length, 9); // one line into each workload
   // Replicas collapse: pods a,b,c of x with equal labels but distinct names stay distinct workloads (bare pods).
   assert.ok(r.lines.some((l) => l.src === "x/a[Pod]" && l.dst === "y/b[Pod]"));
+});
+
+test("an answer past the line cap is refused with what narrows it; --namespace narrows it", () => {
+  // 9 workloads without policies: 72 pairs. A cap of 50 refuses the whole question (and the
+  // --explain form, which lists denied pairs too), not a crash nor a cut list.
+  const st = conformanceState([]);
+  for (const opts of [{}, { explain: true, includeDenied: true }])
+    assert.throws(
+      () => computeReach(st, { ...opts, maxLines: 50 }),
+      (e: unknown) =>
+        e instanceof ReachTooLargeError &&
+        /more than 50 pairs of the cluster's 9 workloads .*--namespace, --from or --to/.test(e.message),
+    );
+  // One namespace's pairs (either side in it) fit; they are the same lines as unbounded.
+  const ns = computeReach(st, { namespace: "x", maxLines: 50 }).lines;
+  const all = computeReach(st, { namespace: "x" }).lines;
+  assert.deepEqual(ns, all);
+  assert.ok(ns.length > 0 && ns.every((l) => l.src.startsWith("x/") || l.dst.startsWith("x/")));
 });
 
 test("lines are sorted and the denied pairs are left out", () => {

@@ -45,6 +45,8 @@ export interface ReachOptions {
   owner?: OwnerNaming;
   /** Also list the workloads podnet added itself (CoreDNS, kube-proxy, the CNI agent). */
   includeSystem?: boolean;
+  /** The most workload ↔ workload lines (default MAX_REACH_LINES). */
+  maxLines?: number;
 }
 
 export const OWNER_NAMINGS = ["controller", "deployment"] as const;
@@ -141,6 +143,26 @@ export interface ReachResult {
 }
 
 /** What the phases of computeReach share: the policies, the pod classes and the workloads. */
+/**
+ * The most workload ↔ workload lines one answer holds. Every pair of a cluster without
+ * policies may connect: 10,000 workloads are 100 million lines (~10 GB of text), more than
+ * anyone reads and more than the process can hold. Past this the question is refused with
+ * what narrows it, never a crash.
+ */
+export const MAX_REACH_LINES = 4_000_000;
+
+/** The answer would be larger than MAX_REACH_LINES. */
+export class ReachTooLargeError extends Error {}
+
+const maxLines = (ctx: ReachContext) => ctx.opts.maxLines ?? MAX_REACH_LINES;
+
+function tooLarge(ctx: ReachContext): ReachTooLargeError {
+  return new ReachTooLargeError(
+    `more than ${maxLines(ctx).toLocaleString("en-US")} pairs of the cluster's ${ctx.wlClasses.size.toLocaleString("en-US")} workloads ` +
+      "would be listed (workloads no policy isolates may all connect): ask about fewer with --namespace, --from or --to",
+  );
+}
+
 interface ReachContext {
   ix: PolicyIndex;
   opts: ReachOptions;
@@ -295,6 +317,8 @@ function classRules(ctx: ReachContext): { egress: (RuleRef[] | null)[]; ingress:
  */
 function classPairConnections(ctx: ReachContext): Map<string, ConnSet> {
   const { classList } = ctx;
+  const keep = keeper(ctx);
+  const max = maxLines(ctx);
   const rules = classRules(ctx);
   const words = (classList.length + 31) >>> 5;
   const ALL = allSet();
@@ -326,15 +350,33 @@ function classPairConnections(ctx: ReachContext): Map<string, ConnSet> {
       if (isEmpty(conns)) continue;
       for (const ws of s.workloads) {
         for (const wd of d.workloads) {
-          if (ws === wd) continue;
+          if (ws === wd || !keep(ws, wd)) continue;
           const k = `${ws}\u0000${wd}`;
           const prev = pairConns.get(k);
+          if (prev === undefined && pairConns.size >= max) throw tooLarge(ctx);
           pairConns.set(k, prev ? union(prev, conns) : conns);
         }
       }
     }
   }
   return pairConns;
+}
+
+/** Whether a pair is asked about (--namespace on either side, --from, --to), from flags worked out once per workload. */
+function keeper(ctx: ReachContext): (ws: string, wd: string) => boolean {
+  const { opts } = ctx;
+  if (!opts.namespace && !opts.from && !opts.to) return () => true;
+  const flags = new Map<string, number>(); // 1: in the namespace, 2: a --from workload, 4: a --to workload
+  for (const w of ctx.wlClasses.keys())
+    flags.set(
+      w,
+      (inNs(ctx, w) ? 1 : 0) | (wlSelected(ctx, w, opts.from) ? 2 : 0) | (wlSelected(ctx, w, opts.to) ? 4 : 0),
+    );
+  return (ws, wd) => {
+    const a = flags.get(ws)!;
+    const b = flags.get(wd)!;
+    return ((a | b) & 1) !== 0 && (a & 2) !== 0 && (b & 4) !== 0;
+  };
 }
 
 const wlSelected = (ctx: ReachContext, w: string, sel: LabelSelector | undefined): boolean =>
@@ -346,8 +388,7 @@ function workloadLines(ctx: ReachContext, pairConns: Map<string, ConnSet>): Reac
   const { ix, opts } = ctx;
   const lines: ReachLine[] = [];
   const workloads = [...ctx.wlClasses.keys()].sort();
-  const keep = (ws: string, wd: string) =>
-    (inNs(ctx, ws) || inNs(ctx, wd)) && wlSelected(ctx, ws, opts.from) && wlSelected(ctx, wd, opts.to);
+  const keep = keeper(ctx);
   const pairLine = (ws: string, wd: string, conns: ConnSet): ReachLine => {
     const line: ReachLine = { src: ws, dst: wd, conns, text: formatConns(conns) };
     if (opts.explain) {
@@ -367,12 +408,13 @@ function workloadLines(ctx: ReachContext, pairConns: Map<string, ConnSet>): Reac
     for (const ws of workloads)
       for (const wd of workloads) {
         if (ws === wd || !keep(ws, wd)) continue;
+        if (lines.length >= maxLines(ctx)) throw tooLarge(ctx);
         lines.push(pairLine(ws, wd, pairConns.get(`${ws}\u0000${wd}`) ?? emptySet()));
       }
   } else {
     for (const [k, conns] of pairConns) {
       const [ws, wd] = k.split("\u0000");
-      if (keep(ws, wd)) lines.push(pairLine(ws, wd, conns));
+      lines.push(pairLine(ws, wd, conns)); // kept when the pair was found
     }
   }
   return lines;
