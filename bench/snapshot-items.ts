@@ -498,3 +498,35 @@ export const byNsName = (a: { namespace?: string; name: string }, b: { namespace
           ? 1
           : 0;
 export const metaKey = (o: KubeObject) => ({ namespace: o.metadata.namespace ?? "default", name: o.metadata.name });
+
+/** A NetworkPolicy as `kubectl get networkpolicies -o yaml` prints one applied with kubectl (no status). */
+export function policyItem(o: KubeObject) {
+  const ns = o.metadata.namespace ?? "default";
+  const created = ts(3);
+  const metadata: { [k: string]: Json } = {
+    annotations: lastApplied(o),
+    creationTimestamp: created,
+    generation: 1,
+    name: o.metadata.name,
+    namespace: ns,
+    resourceVersion: nextRV(),
+    uid: uidFor(`NetworkPolicy/${ns}/${o.metadata.name}`),
+  };
+  if (MANAGED)
+    metadata.managedFields = managed([
+      [
+        "kubectl-client-side-apply",
+        created,
+        {
+          "f:metadata": { "f:annotations": fieldSet(["kubectl.kubernetes.io/last-applied-configuration"]) },
+          "f:spec": fieldSet(Object.keys(o.spec ?? {})),
+        },
+      ],
+    ]);
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata,
+    spec: JSON.parse(JSON.stringify(o.spec ?? {})) as { [k: string]: Json },
+  };
+}

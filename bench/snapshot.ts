@@ -3,7 +3,10 @@
 //   kubectl get nodes,namespaces,pods,services,endpointslices,networkpolicies,ingresses,
 //     deployments,replicasets,statefulsets,daemonsets,jobs,configmaps -A -o yaml
 // writes it, then loaded through podnet's loader (loadCluster, the path every `-f` takes).
-// Target: loading ≤ 10 s wall, ≤ 4 GB peak RSS.
+// Target: loading ≤ 10 s wall, ≤ 4 GB peak RSS; `reach` over it as fast as over manifests
+// (the dump holds the policy bench's 10,000 NetworkPolicies, bench/policy.ts, so that the
+// answer has a readable size; reach over the manifests lists podnet's additions too, which
+// the dump gives as its own objects).
 //
 //   npm run bench -- snapshot                          (full scale)
 //   node --max-old-space-size=8192 dist/bench/snapshot.js [nodes] [pods] [services] [--json]
@@ -31,7 +34,9 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
-// Session 13 (load ~1.5): wall 23-26 s, of which reading the objects 15.5-17.5 s and
+// Session 13, `npm run bench -- snapshot` with the 10,000 policies in the dump (load ~1.5):
+// wall 22.3 s, CPU 29.3 s, peak RSS 1,659 MB; reach over the dump 1.90 s, over the manifests
+// 3.41 s (12,452 lines each). In-process runs of the load alone: wall 23-26 s, of which reading the objects 15.5-17.5 s and
 // buildState 6.6-7.5 s; CPU 27-33 s. Where the floor is: ~45 % of the CPU is the garbage
 // collector copying what survives (each dumped pod is ~110 heap objects, then its state)
 // from the young generation to the old, and Node 20's V8 has no way to allocate them old:
@@ -77,6 +82,8 @@ import { uidFor } from "../src/control/hash.js";
 import { loadCluster } from "../src/load/cluster.js";
 import type { KubeObject } from "../src/manifest/types.js";
 import { thresholdCluster, type ThresholdOptions } from "./control.js";
+import { thresholdPolicies } from "./policy.js";
+import { computeReach } from "../src/questions/reach.js";
 import {
   byNsName,
   configMaps,
@@ -86,6 +93,7 @@ import {
   metaKey,
   nextRV,
   nodeItem,
+  policyItem,
   podItem,
   serviceItem,
   sliceItem,
@@ -99,6 +107,9 @@ export interface SnapshotWritten {
   items: number;
   pods: number;
   generateMs: number;
+  /** computeReach over the state built from the manifests (the dump's source), for comparison. */
+  reachMs: number;
+  reachLines: number;
   writeMs: number;
   /** Given pods the load is checked against (a sample): name → podIP. */
   sample: Record<string, string>;
@@ -107,13 +118,21 @@ export interface SnapshotWritten {
 /** Writes the threshold cluster (or a smaller one) as a `kubectl get -o yaml` dump (or `-o json`). */
 export async function writeSnapshot(
   file: string,
-  opts: ThresholdOptions & { format?: "yaml" | "json" } = {},
+  opts: ThresholdOptions & { format?: "yaml" | "json"; policies?: number } = {},
 ): Promise<SnapshotWritten> {
   const json = opts.format === "json";
   const t0 = performance.now();
   const spec = thresholdCluster(opts);
+  // The policy bench's 10,000 NetworkPolicies (default deny, DNS egress, per-app rules):
+  // what a cluster that size has, and what makes `reach` over it an answer of readable size.
+  if (opts.policies !== 0) spec.objects.push(...thresholdPolicies(spec, opts.policies ?? 10000));
   const state = buildState(spec);
   const generateMs = performance.now() - t0;
+  const tr = performance.now();
+  // The dump gives CoreDNS, kube-proxy and the CNI's agent as objects of its own: the
+  // manifests' reach lists podnet's additions too, so that both answer the same question.
+  const reachLines = computeReach(state, { includeSystem: true }).lines.length;
+  const reachMs = performance.now() - tr;
   const t1 = performance.now();
 
   const objects = state.objects ?? [];
@@ -180,6 +199,8 @@ export async function writeSnapshot(
   }
   for (const e of [...state.endpointSlices].sort(byNsName))
     await put(sliceItem(e, svcUid.get(`${e.namespace}/${e.serviceName}`)));
+  for (const o of objects.filter((x) => x.kind === "NetworkPolicy").sort((a, b) => byNsName(metaKey(a), metaKey(b))))
+    await put(policyItem(o));
   const controllers = (kind: string) =>
     objects.filter((o) => o.kind === kind).sort((a, b) => byNsName(metaKey(a), metaKey(b)));
   for (const d of controllers("Deployment")) {
@@ -273,7 +294,17 @@ export async function writeSnapshot(
   );
   await flush();
   await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
-  return { file, bytes, items, pods: pods.length, generateMs, writeMs: performance.now() - t1, sample };
+  return {
+    file,
+    bytes,
+    items,
+    pods: pods.length,
+    generateMs,
+    reachMs,
+    reachLines,
+    writeMs: performance.now() - t1,
+    sample,
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -294,6 +325,9 @@ export interface SnapshotLoad {
   services?: number;
   /** Of the sampled given pods: found under their own name, and with their own IP. */
   sampled?: { total: number; sameName: number; sameIP: number };
+  /** computeReach over the loaded state (after the load's figures). */
+  reachMs?: number;
+  reachLines?: number;
 }
 
 /** Times loadCluster on FILE in this process; peak RSS is the process's high-water mark. */
@@ -315,15 +349,21 @@ export async function timeLoad(file: string, sample: Record<string, string> = {}
     });
     const wallMs = performance.now() - t0;
     const cpu = cpuMs();
+    const peakRssMB = process.resourceUsage().maxRSS / 1024;
+    const tr = performance.now();
+    const reachLines = computeReach(state).lines.length;
+    const reachMs = performance.now() - tr;
     const byName = new Map(state.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
     const names = Object.keys(sample);
     return {
       ok: true,
       wallMs,
       cpuMs: cpu,
-      peakRssMB: process.resourceUsage().maxRSS / 1024,
+      peakRssMB,
       warnings,
       firstWarnings,
+      reachMs,
+      reachLines,
       nodes: state.nodes.length,
       pods: state.pods.length,
       running: state.pods.filter((p) => p.phase === "Running").length,
@@ -479,6 +519,15 @@ async function main(argv: string[]): Promise<number> {
         `${s.total}/${s.total}`,
       ]);
   }
+  if (res.reachMs !== undefined)
+    rows.push(
+      [`reach over the dump (${res.reachLines} lines)`, sec(res.reachMs), "as over manifests"],
+      [
+        `reach over the manifests (${w.reachLines} lines)`,
+        `${sec(w.reachMs)} (dump/manifests ${(res.reachMs / w.reachMs).toFixed(2)})`,
+        "",
+      ],
+    );
   rows.push(["warnings", String(res.warnings), ""]);
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(...rows.map((x) => x[1].length));

@@ -362,48 +362,36 @@ items:
 `;
 }
 
-test("a CNI podnet does not model is named in a warning; pods on the node network are noted", () => {
-  const eks = parseSpec(
-    [
-      {
-        file: "eks.yaml",
-        text: agentDump(
-          "aws-node",
-          "602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.18.1",
-          "192.168.12.34",
-        ),
-      },
-    ],
-    undefined,
-    "tolerant",
-  );
-  const by = new Map(eks.inferred!.map((x) => [x.setting, x.value]));
-  assert.deepEqual([by.get("networking.cni"), by.get("networking.backend")], ["flannel", "vxlan"]);
-  const texts = eks.warnings.map((w) => w.message);
-  assert.ok(
-    texts.some((t) =>
-      /^eks\.yaml:\d+ \(DaemonSet kube-system\/aws-node\) the Amazon VPC CNI is not a CNI podnet models/.test(t),
-    ),
-    texts.join("\n"),
-  );
-  assert.ok(
-    texts.some((t) => /pods' addresses \(192\.168\.0\.0\/16\) overlap the nodes'/.test(t)),
-    texts.join("\n"),
-  );
+/** A dump's inferred settings by name, and its warnings' texts. */
+function inferredOf(file: string, text: string): { by: Map<string, string>; texts: string[] } {
+  const spec = parseSpec([{ file, text }], undefined, "tolerant");
+  return {
+    by: new Map(spec.inferred!.map((x) => [x.setting, x.value])),
+    texts: spec.warnings.map((w) => w.message),
+  };
+}
 
-  const kind = parseSpec(
-    [{ file: "kind.yaml", text: agentDump("kindnet", "docker.io/kindest/kindnetd:v20240202-8f1494ea", "10.244.1.5") }],
-    undefined,
-    "tolerant",
+test("a CNI podnet does not model is named in a warning; pods on the node network are noted", () => {
+  const eks = inferredOf(
+    "eks.yaml",
+    agentDump("aws-node", "602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.18.1", "192.168.12.34"),
   );
-  const k = new Map(kind.inferred!.map((x) => [x.setting, x.value]));
-  assert.deepEqual([k.get("networking.cni"), k.get("networking.backend")], ["flannel", "host-gw"]);
-  const kt = kind.warnings.map((w) => w.message);
-  assert.ok(
-    kt.some((t) => /\(DaemonSet kube-system\/kindnet\) kindnet is modelled as flannel's host-gw/.test(t)),
-    kt.join("\n"),
+  assert.deepEqual([eks.by.get("networking.cni"), eks.by.get("networking.backend")], ["flannel", "vxlan"]);
+  const has = (texts: string[], re: RegExp) =>
+    assert.ok(
+      texts.some((t) => re.test(t)),
+      texts.join("\n"),
+    );
+  has(eks.texts, /^eks\.yaml:\d+ \(DaemonSet kube-system\/aws-node\) the Amazon VPC CNI is not a CNI podnet models/);
+  has(eks.texts, /pods' addresses \(192\.168\.0\.0\/16\) overlap the nodes'/);
+
+  const kind = inferredOf(
+    "kind.yaml",
+    agentDump("kindnet", "docker.io/kindest/kindnetd:v20240202-8f1494ea", "10.244.1.5"),
   );
-  assert.ok(!kt.some((t) => /overlap/.test(t)), kt.join("\n"));
+  assert.deepEqual([kind.by.get("networking.cni"), kind.by.get("networking.backend")], ["flannel", "host-gw"]);
+  has(kind.texts, /\(DaemonSet kube-system\/kindnet\) kindnet is modelled as flannel's host-gw/);
+  assert.ok(!kind.texts.some((t) => /overlap/.test(t)), kind.texts.join("\n"));
 });
 
 // GKE runs kube-dns (https://cloud.google.com/kubernetes-engine/docs/how-to/kube-dns: pods
