@@ -6,8 +6,9 @@
 // run of each cold, then the median of warm runs.
 //   node --max-old-space-size=12000 dist/bench/diagnose-threshold.js [warm runs]
 // (`npm run bench -- diagnose-threshold`). 2026-12-05, 2 vCPU, load average ~2: buildState
-// 8.4 s, model session 1.0 s; → the Service by name first 5.17 s (it builds what the first
-// trace meets: kube-proxy's rules for 10,000 Services, two nodes' IR), warm 0.10 s; →
+// 8.4 s, model session 1.0 s; → the Service by name first 4.40-5.84 s over four runs (load
+// average 1.7-3.3; it builds what the first trace meets: kube-proxy's rules for 10,000
+// Services, two nodes' IR), warm 0.09-0.12 s; →
 // svc/NAME 0.06 s, → a pod 0.01 s. Before the DNS zone was kept per state (with each
 // Service's ready addresses and the PTR index worked out when first asked), each
 // name-diagnose rebuilt it: first 7.1-9.8 s, warm 2.7-3.6 s.
