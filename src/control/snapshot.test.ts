@@ -451,3 +451,50 @@ items:
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// k3s runs kube-proxy and flannel inside its own process (https://docs.k3s.io/architecture);
+// its Nodes say so with providerID k3s://… and k3s.io/ annotations.
+test("a k3s dump: no kube-proxy or flannel pods of podnet's; Services still reach their pods", async () => {
+  const text = `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Node
+  metadata: {name: k3s-server, annotations: {flannel.alpha.coreos.com/backend-type: vxlan, k3s.io/node-args: '["server"]'}}
+  spec: {podCIDR: 10.42.0.0/24, providerID: "k3s://k3s-server"}
+  status: {addresses: [{type: InternalIP, address: 192.168.64.2}]}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: web, namespace: default, labels: {app: web}}
+  spec: {nodeName: k3s-server, containers: [{name: c, image: nginx, ports: [{containerPort: 80}]}]}
+  status: {phase: Running, podIP: 10.42.0.7, hostIP: 192.168.64.2, conditions: [{type: Ready, status: "True"}]}
+- apiVersion: v1
+  kind: Service
+  metadata: {name: web, namespace: default}
+  spec: {clusterIP: 10.43.152.10, selector: {app: web}, ports: [{port: 80}]}
+`;
+  const dir = mkdtempSync(join(tmpdir(), "podnet-k3s-"));
+  try {
+    writeFileSync(join(dir, "k3s.yaml"), text);
+    const { state } = await loadCluster({ files: [join(dir, "k3s.yaml")], mode: "tolerant" });
+    const names = state.pods.map((p) => p.name);
+    assert.ok(!names.some((n) => n.startsWith("kube-proxy-") || n.startsWith("kube-flannel-ds-")), names.join(" "));
+    // k3s deploys CoreDNS as pods (none in this dump: podnet's own).
+    assert.ok(
+      names.some((n) => n.startsWith("coredns-")),
+      names.join(" "),
+    );
+    // Without the kubernetes Service the range is the /16 around the cluster IPs, and kube-dns
+    // its 10th address: k3s's defaults (https://docs.k3s.io/cli/server: --service-cidr
+    // 10.43.0.0/16, --cluster-dns 10.43.0.10), not a /24 whose .10 is the given Service's.
+    assert.equal(state.config.networking.serviceSubnet, "10.43.0.0/16");
+    assert.equal(state.services.find((x) => x.name === "kube-dns")?.clusterIP, "10.43.0.10");
+    const web = state.endpointSlices.filter((e) => e.namespace === "default" && e.serviceName === "web");
+    assert.deepEqual(
+      web.flatMap((e) => e.endpoints.flatMap((x) => x.addresses)),
+      ["10.42.0.7"],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -85,6 +85,20 @@ function obj(
 const POD_OWNERS = new Set(["Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController"]);
 
 /**
+ * A k3s cluster's dump: its Nodes carry `providerID: k3s://…` or k3s's `k3s.io/…`
+ * annotations. k3s runs kube-proxy and (by default) flannel inside its own process, not as
+ * pods (https://docs.k3s.io/architecture, https://docs.k3s.io/networking/basic-network-options).
+ */
+function isK3s(input: readonly KubeObject[]): boolean {
+  return input.some(
+    (o) =>
+      o.kind === "Node" &&
+      ((typeof o.spec?.providerID === "string" && o.spec.providerID.startsWith("k3s://")) ||
+        Object.keys(o.metadata?.annotations ?? {}).some((k) => k.startsWith("k3s.io/"))),
+  );
+}
+
+/**
  * Whether the input has, in kube-system, pods (or a workload's template) whose labels pass
  * `test`, and not podnet's own workload `kind/name` (which then takes podnet's in place).
  */
@@ -185,8 +199,10 @@ export function systemObjects(config: ClusterConfig, input: readonly KubeObject[
       }),
     );
   // kubeadm's kube-proxy DaemonSet: hostNetwork, tolerates everything; not when the input
-  // runs kube-proxy otherwise (GKE's static pods, labelled component=kube-proxy).
+  // runs kube-proxy otherwise (GKE's static pods, labelled component=kube-proxy; k3s).
+  const k3s = isK3s(input);
   if (
+    !k3s &&
     !runsInKubeSystem(
       input,
       "DaemonSet",
@@ -227,7 +243,8 @@ export function systemObjects(config: ClusterConfig, input: readonly KubeObject[
   const ownAgent = input.some(
     (o) => o.kind === "DaemonSet" && o.metadata?.name === cni.name && o.metadata.namespace === cni.namespace,
   );
-  if (ownAgent || !hasCniAgent(input as KubeObject[], config.networking.cni))
+  const embeddedFlannel = k3s && config.networking.cni === "flannel";
+  if (!embeddedFlannel && (ownAgent || !hasCniAgent(input as KubeObject[], config.networking.cni)))
     out.push(
       obj("apps/v1", "DaemonSet", cni.name, cni.namespace, {
         labels: cni.labels,

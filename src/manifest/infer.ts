@@ -8,7 +8,8 @@
 //                   flannel net-conf.json Network, kube-proxy clusterCIDR, the Nodes' podCIDRs,
 //                   the pods' IPs
 //   serviceSubnet   kube-apiserver --service-cluster-ip-range, kubeadm-config serviceSubnet,
-//                   the cluster IPs (the `kubernetes` Service holds the range's first address)
+//                   the cluster IPs (the `kubernetes` Service holds the range's first address;
+//                   without it, the /16 or wider prefix holding them)
 //   nodeCIDRMaskSize  --node-cidr-mask-size(-ipv4), the Nodes' podCIDR prefix
 //   dnsDomain       the CoreDNS Corefile's `kubernetes` zone, kubelet-config clusterDomain,
 //                   kubeadm-config networking.dnsDomain
@@ -325,14 +326,18 @@ function inferServiceSubnet(objs: Objects, base: string): Found | undefined {
   const k0 = kubernetes ? parseIPv4(kubernetes.spec.clusterIP)! - 1 : undefined;
   if (ips.every((a) => a >= def.first && a <= def.last) && (k0 === undefined || k0 === def.first))
     return { value: base, from: "the Services' cluster IPs (all inside the default range)" };
-  for (let len = 24; len >= 8; len--) {
+  // Without `kubernetes` the IPs alone under-state the range: a /24 around one Service
+  // would put podnet's kube-dns (the range's 10th address) on a given Service. /16 is the
+  // narrowest range the common installers default to (k3s 10.43.0.0/16, EKS 10.100.0.0/16,
+  // AKS 10.0.0.0/16; kubeadm 10.96.0.0/12).
+  for (let len = kubernetes ? 24 : 16; len >= 8; len--) {
     const c = cidrOf(k0 ?? ips[0], len);
     if ((k0 === undefined || c.base === k0) && ips.every((a) => a >= c.first && a <= c.last))
       return {
         value: `${intToIp(c.base)}/${len}`,
         from: kubernetes
           ? "the Services' cluster IPs (default/kubernetes holds the range's first address)"
-          : "the Services' cluster IPs",
+          : "the Services' cluster IPs (no default/kubernetes: the /16 or wider prefix holding them)",
         o: kubernetes,
       };
   }
