@@ -362,6 +362,23 @@ items:
 `;
 }
 
+/** The state loaded (tolerant, as the reading commands load) from a dump's text written to a file. */
+async function loadText(file: string, text: string): Promise<ClusterState> {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-dump-"));
+  try {
+    writeFileSync(join(dir, file), text);
+    return (await loadCluster({ files: [join(dir, file)], mode: "tolerant" })).state;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A Service's endpoint addresses in its EndpointSlices. */
+const sliceAddresses = (s: ClusterState, ns: string, name: string) =>
+  s.endpointSlices
+    .filter((e) => e.namespace === ns && e.serviceName === name)
+    .flatMap((e) => e.endpoints.flatMap((x) => x.addresses));
+
 /** A dump's inferred settings by name, and its warnings' texts. */
 function inferredOf(file: string, text: string): { by: Map<string, string>; texts: string[] } {
   const spec = parseSpec([{ file, text }], undefined, "tolerant");
@@ -432,24 +449,14 @@ items:
     selector: {k8s-app: kube-dns}
     ports: [{name: dns, port: 53, protocol: UDP}, {name: dns-tcp, port: 53, protocol: TCP}]
 `;
-  const dir = mkdtempSync(join(tmpdir(), "podnet-gke-"));
-  try {
-    writeFileSync(join(dir, "gke.yaml"), text);
-    const { state } = await loadCluster({ files: [join(dir, "gke.yaml")], mode: "tolerant" });
-    assert.equal(state.config.networking.cni, "cilium");
-    // The given pods, and one of anetd's (a controller without its pods in the dump).
-    const names = state.pods.map((p) => `${p.namespace}/${p.name}`).sort();
-    assert.equal(names.length, 3, names.join(" "));
-    assert.match(names[0], /^kube-system\/anetd-[a-z0-9]{5}$/);
-    assert.deepEqual(names.slice(1), ["kube-system/kube-dns-5bfd847c64-abcde", "kube-system/kube-proxy-n1"]);
-    const dns = state.endpointSlices.filter((e) => e.namespace === "kube-system" && e.serviceName === "kube-dns");
-    assert.deepEqual(
-      dns.flatMap((e) => e.endpoints.flatMap((x) => x.addresses)),
-      ["10.8.0.5"],
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const state = await loadText("gke.yaml", text);
+  assert.equal(state.config.networking.cni, "cilium");
+  // The given pods, and one of anetd's (a controller without its pods in the dump).
+  const names = state.pods.map((p) => `${p.namespace}/${p.name}`).sort();
+  assert.equal(names.length, 3, names.join(" "));
+  assert.match(names[0], /^kube-system\/anetd-[a-z0-9]{5}$/);
+  assert.deepEqual(names.slice(1), ["kube-system/kube-dns-5bfd847c64-abcde", "kube-system/kube-proxy-n1"]);
+  assert.deepEqual(sliceAddresses(state, "kube-system", "kube-dns"), ["10.8.0.5"]);
 });
 
 // k3s runs kube-proxy and flannel inside its own process (https://docs.k3s.io/architecture);
@@ -473,28 +480,18 @@ items:
   metadata: {name: web, namespace: default}
   spec: {clusterIP: 10.43.152.10, selector: {app: web}, ports: [{port: 80}]}
 `;
-  const dir = mkdtempSync(join(tmpdir(), "podnet-k3s-"));
-  try {
-    writeFileSync(join(dir, "k3s.yaml"), text);
-    const { state } = await loadCluster({ files: [join(dir, "k3s.yaml")], mode: "tolerant" });
-    const names = state.pods.map((p) => p.name);
-    assert.ok(!names.some((n) => n.startsWith("kube-proxy-") || n.startsWith("kube-flannel-ds-")), names.join(" "));
-    // k3s deploys CoreDNS as pods (none in this dump: podnet's own).
-    assert.ok(
-      names.some((n) => n.startsWith("coredns-")),
-      names.join(" "),
-    );
-    // Without the kubernetes Service the range is the /16 around the cluster IPs, and kube-dns
-    // its 10th address: k3s's defaults (https://docs.k3s.io/cli/server: --service-cidr
-    // 10.43.0.0/16, --cluster-dns 10.43.0.10), not a /24 whose .10 is the given Service's.
-    assert.equal(state.config.networking.serviceSubnet, "10.43.0.0/16");
-    assert.equal(state.services.find((x) => x.name === "kube-dns")?.clusterIP, "10.43.0.10");
-    const web = state.endpointSlices.filter((e) => e.namespace === "default" && e.serviceName === "web");
-    assert.deepEqual(
-      web.flatMap((e) => e.endpoints.flatMap((x) => x.addresses)),
-      ["10.42.0.7"],
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const state = await loadText("k3s.yaml", text);
+  const names = state.pods.map((p) => p.name);
+  assert.ok(!names.some((n) => n.startsWith("kube-proxy-") || n.startsWith("kube-flannel-ds-")), names.join(" "));
+  // k3s deploys CoreDNS as pods (none in this dump: podnet's own).
+  assert.ok(
+    names.some((n) => n.startsWith("coredns-")),
+    names.join(" "),
+  );
+  // Without the kubernetes Service the range is the /16 around the cluster IPs, and kube-dns
+  // its 10th address: k3s's defaults (https://docs.k3s.io/cli/server: --service-cidr
+  // 10.43.0.0/16, --cluster-dns 10.43.0.10), not a /24 whose .10 is the given Service's.
+  assert.equal(state.config.networking.serviceSubnet, "10.43.0.0/16");
+  assert.equal(state.services.find((x) => x.name === "kube-dns")?.clusterIP, "10.43.0.10");
+  assert.deepEqual(sliceAddresses(state, "default", "web"), ["10.42.0.7"]);
 });
