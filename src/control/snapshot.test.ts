@@ -9,6 +9,7 @@ import { test } from "node:test";
 import { loadCluster } from "../load/cluster.js";
 import { packageRoot } from "../load/input.js";
 import { parseSpec } from "../manifest/parse.js";
+import { modelSession } from "../questions/trace.js";
 import { serviceObject } from "../views/objects.js";
 import { applyObjects, deleteObject, scale } from "./changes.js";
 import type { ClusterState } from "./state.js";
@@ -494,4 +495,29 @@ items:
   assert.equal(state.config.networking.serviceSubnet, "10.43.0.0/16");
   assert.equal(state.services.find((x) => x.name === "kube-dns")?.clusterIP, "10.43.0.10");
   assert.deepEqual(sliceAddresses(state, "default", "web"), ["10.42.0.7"]);
+});
+
+// EKS-style: pods take addresses from the nodes' own subnet (the Amazon VPC CNI). Modelled as
+// flannel, the route to the other node's VTEP leads back into flannel.1: the kernel drops such
+// a packet ("circular route", -ELOOP in udp_tunnel_dst_lookup); the model said so by
+// recursing until the stack overflowed.
+test("pods on the node network: a trace between nodes ends in a circular-route drop, not a crash", async () => {
+  const pod = (name: string, node: string, host: string, ip: string) => `- apiVersion: v1
+  kind: Pod
+  metadata: {name: ${name}, namespace: shop, labels: {app: ${name}}}
+  spec: {nodeName: ${node}, containers: [{name: c, image: x, ports: [{containerPort: 80}]}]}
+  status: {phase: Running, podIP: ${ip}, hostIP: ${host}, conditions: [{type: Ready, status: "True"}]}
+`;
+  const text = `apiVersion: v1
+kind: List
+items:
+${pod("web", "ip-10-0-1-42", "10.0.1.42", "10.0.1.77")}${pod("api", "ip-10-0-3-17", "10.0.3.17", "10.0.3.201")}`;
+  const state = await loadText("eks.yaml", text);
+  const r = modelSession(state).trace({ from: "shop/web", to: "shop/api", port: 80 });
+  assert.ok(r.paths.length > 0);
+  for (const p of r.paths) {
+    assert.equal(p.disposition.verdict, "DROPPED");
+    assert.equal(p.disposition.reason, "FIB_LOOKUP_FAILED");
+    assert.match(p.disposition.detail ?? "", /circular route to 10\.0\.3\.17: .* leaves through flannel\.1 itself/);
+  }
 });

@@ -61,7 +61,7 @@ export const DROP_REASONS: Readonly<Record<DropReason, DropReasonInfo>> = Object
   FIB_LOOKUP_FAILED: {
     code: 169,
     kernel: "IP_OUTNOROUTES",
-    desc: "no route to the destination, or an unreachable/blackhole/prohibit route",
+    desc: "no route to the destination, an unreachable/blackhole/prohibit route, or a tunnel endpoint routed back into its tunnel",
   },
   NO_NEIGHBOUR: {
     code: DROP_REASON_UNKNOWN,

@@ -8,9 +8,29 @@ import type { NsInfo } from "../topology.js";
 import { linkObj } from "./say.js";
 import { WalkL2 } from "./l2.js";
 
+/** include/linux/netdevice.h XMIT_RECURSION_LIMIT: nested transmits past it are dropped ("Dead loop on virtual device"). */
+const XMIT_RECURSION_LIMIT = 8;
+
+function tooDeep(pkt: Pkt): boolean {
+  let d = 0;
+  for (let q = pkt.inner; q !== undefined; q = q.inner) if (++d >= XMIT_RECURSION_LIMIT) return true;
+  return false;
+}
+
 export abstract class WalkEncap extends WalkL2 {
   protected encapVxlan(ns: NetNs, inf: NsInfo, link: Link, mac: string, pkt: Pkt): void {
     const vx = link.vxlan!;
+    // The route to the remote VTEP leads back into this VXLAN device (pod addresses inside the
+    // nodes' own subnet): the kernel refuses it, "circular route to …" and -ELOOP
+    // (net/ipv4/udp_tunnel_core.c udp_tunnel_dst_lookup), and the packet is dropped.
+    if (pkt.inner !== undefined && pkt.vni === vx.vni && pkt.proto === "udp")
+      return this.drop(
+        "FIB_LOOKUP_FAILED",
+        `circular route to ${intToIp(pkt.dst)}: the route to the VXLAN endpoint leaves through ${link.name} itself`,
+        pkt,
+        linkObj(this.c, link),
+      );
+    if (tooDeep(pkt)) return this.nestedTooDeep(link, pkt);
     const f = inf.fdbSelf(link.name, mac) ?? inf.fdbSelf(link.name, "00:00:00:00:00:00");
     if (!f || !f.dst)
       return this.drop(
@@ -49,7 +69,18 @@ export abstract class WalkEncap extends WalkL2 {
     this.localOut(ns, outer, true, inf);
   }
 
+  /** Tunnels inside tunnels past the kernel's transmit recursion limit: dropped. */
+  private nestedTooDeep(link: Link, pkt: Pkt): void {
+    this.drop(
+      "FIB_LOOKUP_FAILED",
+      `dead loop on virtual device ${link.name}: ${XMIT_RECURSION_LIMIT} tunnels deep, the routes to the tunnel endpoints lead back into tunnels`,
+      pkt,
+      linkObj(this.c, link),
+    );
+  }
+
   protected encapIpip(ns: NetNs, inf: NsInfo, link: Link, nh: number, pkt: Pkt): void {
+    if (tooDeep(pkt)) return this.nestedTooDeep(link, pkt);
     const remote = link.ipip?.remote ? ipToInt(link.ipip.remote) : nh;
     let local = link.ipip?.local ? ipToInt(link.ipip.local) : undefined;
     if (local === undefined) {
