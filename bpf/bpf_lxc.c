@@ -13,7 +13,21 @@
  *   (to-endpoint, to-overlay, to-stack) when conntrack reports it.
  */
 #include "lib/datapath.h"
-#include <linux/if_arp.h>
+
+/*
+ * The ARP header as include/uapi/linux/if_arp.h has it (torvalds/linux). Not included:
+ * that header pulls in libc's <sys/socket.h>, whose gnu/stubs.h wants the 32-bit stubs
+ * under -target bpf (no __x86_64__) — absent unless libc6-dev-i386 is installed.
+ */
+#define ARPOP_REQUEST 1
+#define ARPOP_REPLY 2
+struct arphdr {
+	__be16 ar_hrd;
+	__be16 ar_pro;
+	__u8 ar_hln;
+	__u8 ar_pln;
+	__be16 ar_op;
+};
 
 struct arp4 {
 	struct ethhdr eth;

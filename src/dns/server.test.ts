@@ -321,7 +321,9 @@ function tcpExchange(data: Buffer, n: number): Promise<Buffer[]> {
   });
 }
 
-test("--upstream: outside names and reverse misses are forwarded; an ExternalName's outside target is chased", async () => {
+test("--upstream: outside names and reverse misses are forwarded; an ExternalName's outside target is chased", {
+  skip: DIG,
+}, async () => {
   // The "upstream" is another server whose externalDNS knows www.upstream.test.
   const upState = demoFixture();
   upState.config.externalDNS = [{ name: "www.upstream.test", type: "A", value: "192.0.2.7" }];
@@ -389,5 +391,22 @@ test("dns-upstream-down: outside names get SERVFAIL once the forward gives up; t
     await assert.rejects(r.resolve4("api.example.com"), { code: "ESERVFAIL" });
   } finally {
     await srv2.close();
+  }
+});
+
+test("a chosen port whose TCP side is taken: EADDRINUSE, and the UDP side is let go", async () => {
+  // CoreDNS serves UDP and TCP on one port; a port it cannot hold both ways is an error.
+  const taken = net.createServer();
+  await new Promise<void>((r) => taken.listen(0, "127.0.0.1", () => r()));
+  const busy = (taken.address() as net.AddressInfo).port;
+  try {
+    await assert.rejects(startDnsServer({ zone: createZone(demoFixture()), listen: `127.0.0.1:${busy}` }), {
+      code: "EADDRINUSE",
+    });
+    const u = dgram.createSocket("udp4");
+    await new Promise<void>((r) => u.bind(busy, "127.0.0.1", () => r()));
+    u.close();
+  } finally {
+    taken.close();
   }
 });

@@ -154,20 +154,13 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   };
   if (!core.current && !opts.getZone) throw new Error("startDnsServer: give zone or getZone");
 
-  const udp = await bindUdp(core, listen);
-  const port = udp.address().port;
   const conns: TcpPool = { all: new Map(), perClient: new Map() };
   const tcp = net.createServer({ noDelay: true }, (sock) => tcpConnection(core, conns, sock));
   tcp.on("error", (e) => {
     core.stats.errors++;
     core.onError(e);
   });
-  try {
-    await listenTcp(tcp, port, listen.host);
-  } catch (e) {
-    udp.close();
-    throw e;
-  }
+  const { udp, port } = await bindBoth(core, tcp, listen);
 
   return {
     address: { host: listen.host, port },
@@ -469,6 +462,28 @@ async function bindUdp(core: ServerCore, listen: { host: string; port: number })
     });
   });
   return udp;
+}
+
+/** Port 0 lets the kernel pick a free UDP port, but the same TCP port may be taken (an
+ *  outgoing connection's ephemeral port, say): then another UDP port is tried. */
+const PORT_TRIES = 20;
+async function bindBoth(
+  core: ServerCore,
+  tcp: net.Server,
+  listen: { host: string; port: number },
+): Promise<{ udp: dgram.Socket; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const udp = await bindUdp(core, listen);
+    const port = udp.address().port;
+    try {
+      await listenTcp(tcp, port, listen.host);
+      return { udp, port };
+    } catch (e) {
+      udp.close();
+      const inUse = (e as NodeJS.ErrnoException).code === "EADDRINUSE";
+      if (listen.port !== 0 || !inUse || attempt >= PORT_TRIES) throw e;
+    }
+  }
 }
 
 // --- TCP ------------------------------------------------------------------------------
