@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { opensslSelfSigned } from "../linux/ingress-proxy.js";
+import { toolSkip } from "../testing/tools.js";
 import { type GatewayRouter, gatewayRouter } from "./gateway.js";
 import { gatewayCertificateNeeds, gatewayConf } from "./gateway-conf.js";
 import { FAKE_CERTIFICATE } from "./nginx.js";
@@ -122,9 +123,11 @@ test("the generated map picks the model's match for every row (its expressions r
 });
 
 const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => existsSync(p));
-test("nginx -t takes the configuration", {
-  skip: !nginx || !existsSync("/usr/bin/openssl") ? "nginx/openssl not installed" : false,
-}, () => {
+// nginx -t opens the configuration's listening sockets (ports 80 and 443): only root may.
+const nginxSkip = (): string | false =>
+  toolSkip(["nginx", "openssl"], { path: `${process.env.PATH ?? ""}:/usr/sbin:/usr/bin` }) ||
+  (process.getuid?.() === 0 ? false : "skipped: nginx -t binds ports 80 and 443 (not root)");
+test("nginx -t takes the configuration", { skip: nginxSkip() }, () => {
   const dir = mkdtempSync(join(tmpdir(), "podnet-gwconf-"));
   try {
     mkdirSync(join(dir, "tmp"));
