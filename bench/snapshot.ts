@@ -34,6 +34,10 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
+// Session 14 (load ~1.8), `load FILE` alternated with the build before, two runs each: wall
+// 21.6/21.4 s (before 22.2/23.6), CPU 28.3/27.8 s (29.0/30.8), peak RSS 1,575/1,522 MB
+// (1,697/1,670): the reader's arrays are exact-size now (grown by push, a one-element list
+// kept room for 17: 34 % of a spec's heap); the spec after a full GC 742 MB (1,036 before).
 // Session 13, `npm run bench -- snapshot` with the 10,000 policies in the dump (load ~1.5):
 // wall 22.3 s, CPU 29.3 s, peak RSS 1,659 MB; reach over the dump 1.90 s, over the manifests
 // 3.41 s (12,452 lines each). In-process runs of the load alone: wall 23-26 s, of which reading the objects 15.5-17.5 s and
