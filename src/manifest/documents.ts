@@ -208,6 +208,9 @@ function dropBookkeeping(v: unknown): void {
   }
 }
 
+/** Syntax errors reported per document; past them, one line says there are more. */
+export const MAX_SYNTAX_ERRORS = 10;
+
 /** YAML text (whole or one document of a split file) through the YAML library; returns the next docIndex. */
 function readYamlText(
   file: string,
@@ -225,10 +228,18 @@ function readYamlText(
     const idx = docIndex;
     if (doc.errors.length > 0) {
       docIndex++;
+      // The parser can repeat one error for every level it unwinds (hundreds for a text
+      // nested too deeply): each distinct error once, at most MAX_SYNTAX_ERRORS of them.
+      const seen = new Set<string>();
       for (const e of doc.errors) {
         const pos = lc.linePos(e.pos[0]);
         let msg = e.message.replace(/ at line \d+, column \d+[\s\S]*$/, "");
         if (/call stack/.test(msg)) msg = "nested too deeply to read";
+        // Running out of stack is said once, wherever the parser noticed it.
+        const key = /call stack/.test(e.message) ? msg : `${pos.line}:${pos.col}:${msg}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (seen.size > MAX_SYNTAX_ERRORS) break;
         diags.add(
           "error",
           { source: { file, docIndex: idx, line: pos.line + shift }, object: `document ${idx + 1}` },
@@ -238,6 +249,14 @@ function readYamlText(
           { line: pos.line + shift, column: pos.col },
         );
       }
+      if (seen.size > MAX_SYNTAX_ERRORS)
+        diags.add(
+          "error",
+          { source: { file, docIndex: idx, line: firstLine }, object: `document ${idx + 1}` },
+          undefined,
+          NO_VALUE,
+          `more YAML syntax errors in this document (the first ${MAX_SYNTAX_ERRORS} are shown)`,
+        );
       continue;
     }
     let value: unknown;

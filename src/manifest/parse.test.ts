@@ -311,3 +311,21 @@ test("Helm test hooks are left out (helm test creates them, helm install does no
     ],
   );
 });
+
+test("YAML syntax errors: each distinct one once, at most ten per document, then one line says more", () => {
+  // 100,000 open brackets: the parser repeats its complaint for every level it unwinds.
+  const deep = checkSpec([{ file: "deep.yaml", text: "[".repeat(100000) }]).diagnostics.map((d) => d.message);
+  assert.ok(deep.length <= 11, `${deep.length} messages`);
+  assert.equal(new Set(deep).size, deep.length);
+  // Where the stack runs out depends on the stack: the column is not fixed.
+  assert.equal(
+    deep.filter((m) => /^deep\.yaml:1:\d+ \(document 1\) YAML syntax error: nested too deeply to read$/.test(m)).length,
+    1,
+  );
+  // Thirty broken lines: ten of their errors and the line that says there are more.
+  const text = Array.from({ length: 30 }, (_, i) => `k${i}: [a, b\n  c: d`).join("\n");
+  const many = checkSpec([{ file: "many.yaml", text }]).diagnostics.map((d) => d.message);
+  assert.equal(many.length, 11);
+  assert.match(many[0], /^many\.yaml:1:9 \(document 1\) YAML syntax error: /);
+  assert.equal(many[10], "many.yaml:1 (document 1) more YAML syntax errors in this document (the first 10 are shown)");
+});
