@@ -410,3 +410,38 @@ test("a chosen port whose TCP side is taken: EADDRINUSE, and the UDP side is let
     taken.close();
   }
 });
+
+test("port 0 whose TCP side is taken: another port is tried, and no error is reported", async () => {
+  const taken = net.createServer();
+  await new Promise<void>((r) => taken.listen(0, "127.0.0.1", () => r()));
+  const busy = (taken.address() as net.AddressInfo).port;
+  // The kernel's first UDP pick is a port whose TCP side is taken (forced here).
+  const bind = dgram.Socket.prototype.bind;
+  let first = true;
+  dgram.Socket.prototype.bind = function (this: dgram.Socket, port: unknown, ...rest: unknown[]) {
+    if (first && port === 0) {
+      first = false;
+      port = busy;
+    }
+    return (bind as (...a: unknown[]) => dgram.Socket).call(this, port, ...rest);
+  } as typeof bind;
+  const errors: string[] = [];
+  try {
+    const srv = await startDnsServer({
+      zone: createZone(demoFixture()),
+      listen: "127.0.0.1:0",
+      onError: (e) => errors.push((e as Error).message),
+    });
+    try {
+      assert.equal(first, false, "the forced pick was used");
+      assert.notEqual(srv.address.port, busy);
+      assert.equal(srv.stats.errors, 0);
+      assert.deepEqual(errors, []);
+    } finally {
+      await srv.close();
+    }
+  } finally {
+    dgram.Socket.prototype.bind = bind;
+    taken.close();
+  }
+});

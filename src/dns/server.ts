@@ -156,11 +156,12 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
 
   const conns: TcpPool = { all: new Map(), perClient: new Map() };
   const tcp = net.createServer({ noDelay: true }, (sock) => tcpConnection(core, conns, sock));
+  const { udp, port } = await bindBoth(core, tcp, listen);
+  // Counted from here: a port tried and given up while binding is no error of the server's.
   tcp.on("error", (e) => {
     core.stats.errors++;
     core.onError(e);
   });
-  const { udp, port } = await bindBoth(core, tcp, listen);
 
   return {
     address: { host: listen.host, port },
@@ -445,10 +446,6 @@ async function bindUdp(core: ServerCore, listen: { host: string; port: number })
     reuseAddr: false,
     lookup: literal as unknown as dgram.SocketOptions["lookup"],
   });
-  udp.on("error", (e) => {
-    core.stats.errors++;
-    core.onError(e);
-  });
   udp.on("message", (m, rinfo) => {
     core.stats.udp++;
     // No per-send callback: send errors surface as 'error' events (counted above).
@@ -460,6 +457,10 @@ async function bindUdp(core: ServerCore, listen: { host: string; port: number })
       udp.off("error", reject);
       resolve();
     });
+  });
+  udp.on("error", (e) => {
+    core.stats.errors++;
+    core.onError(e);
   });
   return udp;
 }
