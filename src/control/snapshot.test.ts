@@ -412,6 +412,22 @@ test("a CNI podnet does not model is named in a warning; pods on the node networ
   assert.ok(!kind.texts.some((t) => /overlap/.test(t)), kind.texts.join("\n"));
 });
 
+test("kindnet or a CNI podnet does not model: no flannel agent of podnet's beside it", async () => {
+  for (const [file, ds, image, podIP] of [
+    ["kind.yaml", "kindnet", "docker.io/kindest/kindnetd:v20240202-8f1494ea", "10.244.1.5"],
+    ["eks.yaml", "aws-node", "602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.18.1", "192.168.12.34"],
+  ]) {
+    const state = await loadText(file, agentDump(ds, image, podIP));
+    assert.equal(state.config.networking.cni, "flannel");
+    const pods = state.pods.map((p) => `${p.namespace}/${p.name}`);
+    assert.ok(!pods.some((n) => /flannel/.test(n)), `${file}: ${pods.join(" ")}`);
+    assert.ok(
+      pods.some((n) => n.startsWith(`kube-system/${ds}-`)),
+      `${file}: ${pods.join(" ")}`,
+    );
+  }
+});
+
 // GKE runs kube-dns (https://cloud.google.com/kubernetes-engine/docs/how-to/kube-dns: pods
 // labelled k8s-app=kube-dns behind Service kube-system/kube-dns) and kube-proxy as static pods
 // (component=kube-proxy); Dataplane V2's agent is DaemonSet anetd, a Cilium image.

@@ -212,10 +212,14 @@ function findAgent(objs: Objects, a: Agent): { o: KubeObject; via: string } | un
   return p ? { o: p, via: "(a pod of the CNI's agent)" } : undefined;
 }
 
-/** Whether the objects hold the agent of the CNI podnet models (its DaemonSet or pods). */
+/** Whether the objects hold a CNI agent: the modelled CNI's (its DaemonSet or pods), kindnet, or another CNI's. */
 export function hasCniAgent(objects: KubeObject[], cni: CniName): boolean {
+  const objs = new Objects(objects);
   const a = CNI_AGENTS.find((x) => x.cni === cni);
-  return a !== undefined && findAgent(new Objects(objects), a) !== undefined;
+  if (a !== undefined && findAgent(objs, a) !== undefined) return true;
+  // kindnet (modelled as flannel host-gw) or a CNI podnet does not model (modelled with the
+  // default CNI): the cluster runs its own agent, and no agent of podnet's joins it.
+  return [KINDNET, ...OTHER_CNIS].some((x) => findAgent(objs, x) !== undefined);
 }
 
 function inferCni(objs: Objects): Found | undefined {
