@@ -8,7 +8,7 @@ import {
   OWNER_NAMINGS,
   ReachTooLargeError,
   renderDiff,
-  renderReach,
+  renderReachChunks,
 } from "../questions/reach.js";
 import { parseSelector } from "../manifest/selector.js";
 import { UsageError } from "./errors.js";
@@ -16,7 +16,7 @@ import { UsageError } from "./errors.js";
 const collect = (v: string, prev: string[]) => [...prev, v];
 const FORMATS = ["txt", "json", "csv", "md", "dot"] as const;
 
-/** computeReach, with an answer too large to hold turned into the user's error (exit 2). */
+/** computeReach, with an answer too large to hold turned into the user's error (exit 1). */
 function computeReach(...args: Parameters<typeof computeReachUnbounded>): ReturnType<typeof computeReachUnbounded> {
   try {
     return computeReachUnbounded(...args);
@@ -24,6 +24,26 @@ function computeReach(...args: Parameters<typeof computeReachUnbounded>): Return
     if (e instanceof ReachTooLargeError) throw new UsageError(`reach: ${e.message}`);
     throw e;
   }
+}
+
+/**
+ * Writes the pieces to stdout about a megabyte at a time, waiting while the pipe is full: an
+ * answer of millions of lines is never one string (past V8's longest) nor all in memory twice.
+ */
+async function writeChunks(chunks: Iterable<string>): Promise<void> {
+  const write = (s: string) =>
+    new Promise<void>((resolve) => (process.stdout.write(s) ? resolve() : process.stdout.once("drain", resolve)));
+  let buf: string[] = [];
+  let size = 0;
+  for (const c of chunks) {
+    buf.push(c);
+    size += c.length;
+    if (size < 1 << 20) continue;
+    await write(buf.join(""));
+    buf = [];
+    size = 0;
+  }
+  if (buf.length) await write(buf.join(""));
 }
 
 export function register(program: Command): void {
@@ -93,6 +113,6 @@ the cluster's pod range left out (0.0.0.0-10.243.255.255,10.245.0.0-255.255.255.
       }
       const { state } = await loadFromFlags(o);
       const r = computeReach(state, opts);
-      process.stdout.write(renderReach(r.lines, o.output));
+      await writeChunks(renderReachChunks(r.lines, o.output));
     });
 }

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { conformancePod, conformanceState } from "../policy/testing.js";
 import type { ClusterState, OwnerRef, PodState } from "../control/state.js";
-import { computeReach, diffReach, ReachTooLargeError, renderReach } from "./reach.js";
+import { computeReach, diffReach, ReachTooLargeError, renderReach, renderReachChunks } from "./reach.js";
 import { formatConns, allSet, single, union, intersect } from "../policy/portset.js";
 
 test("connection sets print as policy analysers print them", () => {
@@ -153,6 +153,24 @@ test("output formats: csv, md, json and dot", () => {
     JSON.parse(renderReach(ext, "json"))[0].src,
     "0.0.0.0-10.243.255.255,10.245.0.0-255.255.255.255[External]",
   );
+});
+
+test("output in pieces: a line each, the same text as whole (json as JSON.stringify with 2 spaces)", () => {
+  const lines = computeReach(conformanceState([]), { explain: true, includeDenied: true }).lines.slice(0, 3);
+  assert.ok(lines.some((l) => l.explain?.length));
+  const json = [...renderReachChunks(lines, "json")];
+  assert.equal(json.length, lines.length + 1);
+  const objs = lines.map((l) => ({ src: l.src, dst: l.dst, conn: l.text, explanation: l.explain }));
+  assert.equal(json.join(""), JSON.stringify(objs, null, 2) + "\n");
+  assert.equal(renderReach([], "json"), "[]\n");
+  const txt = [...renderReachChunks(lines, "txt")];
+  assert.equal(txt.length, lines.length);
+  assert.equal(
+    txt[0],
+    `${lines[0].src} => ${lines[0].dst} : ${lines[0].text}\n${lines[0].explain!.map((e) => `    ${e}\n`).join("")}`,
+  );
+  assert.equal(renderReach([], "txt"), "");
+  assert.equal([...renderReachChunks(lines, "csv")].length, lines.length + 1);
 });
 
 test("dot nodes are the peers: one node for the outside", () => {

@@ -495,41 +495,47 @@ function explainPair(e: DirectionVerdict, i: DirectionVerdict, src: string, dst:
 // ---------------------------------------------------------------------------
 // Output formats
 
-export function renderReach(lines: ReachLine[], format: "txt" | "json" | "csv" | "md" | "dot"): string {
+export type ReachFormat = "txt" | "json" | "csv" | "md" | "dot";
+
+export function renderReach(lines: ReachLine[], format: ReachFormat): string {
+  return [...renderReachChunks(lines, format)].join("");
+}
+
+/**
+ * renderReach's text in pieces (a line or so each), for a writer to pass on: a large answer
+ * (millions of lines, or --explain's rules under each) is past V8's longest string as one.
+ */
+export function* renderReachChunks(lines: ReachLine[], format: ReachFormat): Generator<string> {
   switch (format) {
     case "txt":
-      return (
-        lines
-          .map(
-            (l) =>
-              `${l.src} => ${l.dst} : ${l.text}` +
-              (l.explain ? "\n" + l.explain.map((e) => `    ${e}`).join("\n") : ""),
-          )
-          .join("\n") + (lines.length ? "\n" : "")
-      );
+      for (const l of lines)
+        yield `${l.src} => ${l.dst} : ${l.text}\n` + (l.explain ? l.explain.map((e) => `    ${e}\n`).join("") : "");
+      return;
     case "json":
-      return (
-        JSON.stringify(
-          lines.map((l) => ({
-            src: l.src,
-            dst: l.dst,
-            conn: l.text,
-            ...(l.explain ? { explanation: l.explain } : {}),
-          })),
+      // JSON.stringify(array, null, 2), written an element at a time.
+      if (lines.length === 0) {
+        yield "[]\n";
+        return;
+      }
+      for (let i = 0; i < lines.length; i++) {
+        const l = lines[i];
+        const el = JSON.stringify(
+          { src: l.src, dst: l.dst, conn: l.text, ...(l.explain ? { explanation: l.explain } : {}) },
           null,
           2,
-        ) + "\n"
-      );
+        );
+        yield (i === 0 ? "[\n  " : ",\n  ") + el.replace(/\n/g, "\n  ");
+      }
+      yield "\n]\n";
+      return;
     case "csv":
-      return ["src,dst,conn", ...lines.map((l) => [l.src, l.dst, l.text].map(csvCell).join(","))].join("\n") + "\n";
+      yield "src,dst,conn\n";
+      for (const l of lines) yield [l.src, l.dst, l.text].map(csvCell).join(",") + "\n";
+      return;
     case "md":
-      return (
-        [
-          "| src | dst | conn |",
-          "|-----|-----|------|",
-          ...lines.map((l) => `| ${mdCell(l.src)} | ${mdCell(l.dst)} | ${mdCell(l.text)} |`),
-        ].join("\n") + "\n"
-      );
+      yield "| src | dst | conn |\n|-----|-----|------|\n";
+      for (const l of lines) yield `| ${mdCell(l.src)} | ${mdCell(l.dst)} | ${mdCell(l.text)} |\n`;
+      return;
     case "dot": {
       const nodes = new Set<string>();
       for (const l of lines) {
@@ -537,15 +543,13 @@ export function renderReach(lines: ReachLine[], format: "txt" | "json" | "csv" |
         nodes.add(l.dst);
       }
       const q = (s: string) => JSON.stringify(s);
-      const out = ["digraph {"];
+      yield "digraph {\n";
       for (const n of [...nodes].sort())
-        out.push(
-          `\t${q(n)} [label=${q(n)} color=${n.endsWith("[External]") ? "red2" : "blue"} fontcolor=${n.endsWith("[External]") ? "red2" : "blue"}]`,
-        );
+        yield `\t${q(n)} [label=${q(n)} color=${n.endsWith("[External]") ? "red2" : "blue"} fontcolor=${n.endsWith("[External]") ? "red2" : "blue"}]\n`;
       for (const l of lines)
-        out.push(`\t${q(l.src)} -> ${q(l.dst)} [label=${q(l.text)} color="gold2" fontcolor="darkgreen"]`);
-      out.push("}");
-      return out.join("\n") + "\n";
+        yield `\t${q(l.src)} -> ${q(l.dst)} [label=${q(l.text)} color="gold2" fontcolor="darkgreen"]\n`;
+      yield "}\n";
+      return;
     }
   }
 }
