@@ -53,7 +53,30 @@ const PLAIN = [
 ];
 const QUOTED = ['"True"', '"a\\tb"', '"\\u00e9"', "'it''s'", "'#x'", '""', "''", '"a: b"', '"\\x41"', '"q # c"'];
 const KEYS = ["name  ", "app", "f:spec", "0", "yes", "'quoted key'", '"k:{\\"x\\":1}"', "a.b/c", "key with space"];
-const ODD = ["web  ", "x  # c", "a:b", "a :b", "- x", "-", "'a' # c", '"a"  ', "|", "|2-\n   two", "%x", "@x", "`x"];
+const ODD = [
+  "web  ",
+  "x  # c",
+  "a:b",
+  "a :b",
+  "- x",
+  "-",
+  "'a' # c",
+  '"a"  ',
+  "|",
+  "|2-\n   two",
+  "%x",
+  "@x",
+  "`x",
+  // A comment must follow white space; flow indicators cannot start a plain scalar.
+  '"v"#c',
+  "'v'#c",
+  "[]#x",
+  "{}#x",
+  "|#c",
+  "]",
+  "}",
+  "] x",
+];
 const BAD = ["[1, 2]", "{a: 1}", "&a 1", "*a", "!!str 1", ">\n  folded", "\ttab", "? a", "x\n  continued"];
 
 function scalar(r: () => number): string {

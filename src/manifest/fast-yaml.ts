@@ -345,8 +345,20 @@ class Reader {
       this.next();
       return c === 123 ? {} : [];
     }
-    // ? & * ! > % @ ` , are indicators the subset does not take; `- ` would be a nested sequence.
-    if (c === 63 || c === 38 || c === 42 || c === 33 || c === 62 || c === 37 || c === 64 || c === 96 || c === 44)
+    // ? & * ! > % @ ` , ] } are indicators the subset does not take; `- ` would be a nested sequence.
+    if (
+      c === 63 ||
+      c === 38 ||
+      c === 42 ||
+      c === 33 ||
+      c === 62 ||
+      c === 37 ||
+      c === 64 ||
+      c === 96 ||
+      c === 44 ||
+      c === 93 ||
+      c === 125
+    )
       throw bail;
     if (c === DASH && (p + 1 === this.le || s.charCodeAt(p + 1) === SP)) throw bail;
     // One pass to the comment or the line's end: `: ` before it would make a mapping.
@@ -368,11 +380,12 @@ class Reader {
     return plainAt(s, p, e);
   }
 
-  /** After a scalar on a line only spaces or a comment may follow. */
+  /** After a scalar on a line only spaces or a comment may follow (a comment after a space). */
   endOfLine(p: number): void {
     const s = this.s;
+    const at = p;
     while (p < this.le && s.charCodeAt(p) === SP) p++;
-    if (p < this.le && s.charCodeAt(p) !== HASH) throw bail;
+    if (p < this.le && (s.charCodeAt(p) !== HASH || p === at)) throw bail;
   }
 
   /** A literal block scalar (`|`, `|-`, `|+`, with an optional indentation digit). */
