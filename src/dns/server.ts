@@ -448,7 +448,7 @@ async function bindUdp(core: ServerCore, listen: { host: string; port: number })
   });
   udp.on("message", (m, rinfo) => {
     core.stats.udp++;
-    // No per-send callback: send errors surface as 'error' events (counted above).
+    // No per-send callback: send errors surface as 'error' events (counted once bound, below).
     handle(core, m, false, (b) => udp.send(b, rinfo.port, rinfo.address));
   });
   await new Promise<void>((resolve, reject) => {

@@ -233,10 +233,12 @@ function readYamlText(
       const seen = new Set<string>();
       for (const e of doc.errors) {
         const pos = lc.linePos(e.pos[0]);
-        let msg = e.message.replace(/ at line \d+, column \d+[\s\S]*$/, "");
-        if (/call stack/.test(msg)) msg = "nested too deeply to read";
+        // The message without the excerpt of the text the library appends (it may say anything).
+        const said = e.message.replace(/ at line \d+, column \d+[\s\S]*$/, "");
+        const deep = /call stack/.test(said);
+        const msg = deep ? "nested too deeply to read" : said;
         // Running out of stack is said once, wherever the parser noticed it.
-        const key = /call stack/.test(e.message) ? msg : `${pos.line}:${pos.col}:${msg}`;
+        const key = deep ? msg : `${pos.line}:${pos.col}:${msg}`;
         if (seen.has(key)) continue;
         seen.add(key);
         if (seen.size > MAX_SYNTAX_ERRORS) break;
