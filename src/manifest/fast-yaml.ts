@@ -23,6 +23,11 @@ const bail = new Bail();
 const MAYBE_TYPED_FIRST = new Uint8Array(128);
 for (const c of "~nNyYtTfFoO0123456789+-.") MAYBE_TYPED_FIRST[c.charCodeAt(0)] = 1;
 const maybeTyped = (c: number) => c < 128 && MAYBE_TYPED_FIRST[c] === 1;
+// Indicators a value may start with that the subset does not take (anchors, aliases, tags,
+// folded scalars, directives, reserved, a flow collection's end or separator): the general
+// parser's. `- ` would be a nested sequence (checked apart).
+const NOT_PLAIN_FIRST = new Uint8Array(128);
+for (const c of "?&*!>%@`,]}") NOT_PLAIN_FIRST[c.charCodeAt(0)] = 1;
 const SIMPLE_INT = /^(?:0|-?[1-9][0-9]{0,14})$/;
 
 /**
@@ -345,21 +350,7 @@ class Reader {
       this.next();
       return c === 123 ? {} : [];
     }
-    // ? & * ! > % @ ` , ] } are indicators the subset does not take; `- ` would be a nested sequence.
-    if (
-      c === 63 ||
-      c === 38 ||
-      c === 42 ||
-      c === 33 ||
-      c === 62 ||
-      c === 37 ||
-      c === 64 ||
-      c === 96 ||
-      c === 44 ||
-      c === 93 ||
-      c === 125
-    )
-      throw bail;
+    if (c < 128 && NOT_PLAIN_FIRST[c] === 1) throw bail;
     if (c === DASH && (p + 1 === this.le || s.charCodeAt(p + 1) === SP)) throw bail;
     // One pass to the comment or the line's end: `: ` before it would make a mapping.
     let e = this.le;
