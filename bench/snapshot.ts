@@ -34,6 +34,10 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
+// Session 15 (load ~1), `load FILE` alternated with the build before, two runs each: wall
+// 18.8/18.5 s (before 23.4/21.5), CPU 24.2/23.5 s (30.2/28.3), peak RSS 1,477/1,482 MB
+// (1,554/1,563): managedFields passed over instead of cut from the text, and a served Pod's
+// view-only fields left to be read when a view asks (documents.ts inFull).
 // Session 14 (load ~1.8), `load FILE` alternated with the build before, two runs each: wall
 // 21.6/21.4 s (before 22.2/23.6), CPU 28.3/27.8 s (29.0/30.8), peak RSS 1,575/1,522 MB
 // (1,697/1,670): the reader's arrays are exact-size now (grown by push, a one-element list
@@ -84,6 +88,7 @@ import { fileURLToPath } from "node:url";
 import { buildState } from "../src/control/build.js";
 import { uidFor } from "../src/control/hash.js";
 import { loadCluster } from "../src/load/cluster.js";
+import { inFull } from "../src/manifest/documents.js";
 import type { KubeObject } from "../src/manifest/types.js";
 import { thresholdCluster, type ThresholdOptions } from "./control.js";
 import { thresholdPolicies } from "./policy.js";
@@ -439,6 +444,9 @@ function contentDigest(): (v: unknown) => string {
 /** Hashes of what loadCluster gives for FILE: the objects read (with the config, warnings and inferred settings) and the ClusterState. */
 export async function fingerprint(file: string): Promise<{ spec: string; state: string }> {
   const { spec, state } = await loadCluster({ files: [file] });
+  // The state is built from the objects as read (a dump's pods without what only views
+  // show); they are hashed whole, so the hashes say the same as a build that read all.
+  for (const o of spec.objects) inFull(o);
   const digest = contentDigest();
   const hash = (parts: Iterable<unknown>) => {
     const h = createHash("sha256");

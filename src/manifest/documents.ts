@@ -12,13 +12,12 @@ import { LineCounter, parse, parseAllDocuments, isMap, isSeq, isScalar, isPair, 
 import { KUBE_YAML } from "./yaml-scalars.js";
 import type { SourceRef } from "./types.js";
 import { Diags, type Mapping, NO_VALUE, canonicalPath, childPath, indexPath } from "./diag.js";
-import { BAIL, fastYaml } from "./fast-yaml.js";
+import { BAIL, DROP, LATER, type Skips, fastRead, fastYaml, skipRules } from "./fast-yaml.js";
 import {
   type ByteSource,
   MAX_STRING,
   bytesSource,
   cutJsonManagedFields,
-  cutManagedFields,
   decode,
   jsonLineMap,
   readText,
@@ -130,7 +129,18 @@ class ItemSource implements SourceRef {
     private readonly start: number,
     private readonly end: number,
     private readonly json: boolean,
+    /** The rules the item was read with when it left values for later (fast-yaml.ts LATER). */
+    public later?: Skips,
   ) {}
+
+  /** The item as its text says now, read whole (managedFields and last-applied still dropped). */
+  whole(): unknown {
+    const text = readText(this.src, this.start, this.end);
+    const v = this.json ? JSON.parse(cutJsonManagedFields(text)) : fastItem(text, ITEM)?.value;
+    const item = v !== undefined ? v : yamlItem(this.file, text, this.line, this.docIndex, new Diags());
+    dropBookkeeping(item);
+    return item;
+  }
 
   lineOf(path: string): number {
     if (!this.map) {
@@ -360,6 +370,8 @@ interface Place {
   start: number;
   end: number;
   line: number;
+  /** The rules the item was read with, when it left values for later. */
+  later?: Skips;
 }
 
 /** JSON texts this large are not re-read as YAML when JSON.parse fails (see readDocuments). */
@@ -463,10 +475,13 @@ function readSplit(file: string, src: ByteSource, diags: Diags, out: RawDocument
   const ok = scanYaml(src, {
     doc: plain,
     item(text, start, end, line) {
-      const v = fastItem(text);
-      fast.push(v !== BAIL);
-      values.push(v !== BAIL ? v : yamlItem(file, text, line, idx + values.length, itemDiags));
-      places.push({ start, end, line });
+      let skips = skipsFor(text);
+      let r = fastItem(text, skips);
+      // Only what the API server validated is read in part: a manifest is read again whole.
+      if (r?.later && !served(r.value)) r = fastItem(text, (skips = ITEM));
+      fast.push(r !== undefined);
+      values.push(r !== undefined ? r.value : yamlItem(file, text, line, idx + values.length, itemDiags));
+      places.push(r?.later ? { start, end, line, later: skips } : { start, end, line });
     },
     list(header, start, end, line) {
       let h: Record<string, unknown> | undefined;
@@ -499,10 +514,54 @@ function yamlLineMap(text: string, first: number): Map<string, number> {
   return d ? lineMap(d.contents as YamlNode, lc, first - 1) : new Map();
 }
 
-/** One List item of a split YAML file (`- apiVersion: …`) by fast-yaml.ts: its value, or BAIL. */
-function fastItem(text: string): unknown {
-  const v = fastYaml(cutManagedFields(text.includes("\r") ? text.replace(/\r\n/g, "\n") : text));
-  return v !== BAIL && Array.isArray(v) && v.length === 1 ? v[0] : BAIL;
+// What a List item of a split YAML file is read without (fast-yaml.ts Skips). Every item:
+// its managedFields (server-side apply's bookkeeping, a third of a dump's bytes; podnet never
+// keeps them). A Pod the API server returned (it has a uid; the server validated it): what
+// only the whole pod's views show (`describe`, `get -o yaml`), which read it again (inFull).
+// Each field here is read by no model code (grep); `get pods` columns read none of them.
+const ITEM = skipRules({ metadata: { managedFields: DROP } });
+const CONTAINER = {
+  imagePullPolicy: LATER,
+  terminationMessagePath: LATER,
+  terminationMessagePolicy: LATER,
+  volumeMounts: LATER,
+} as const;
+const SERVED_POD = skipRules({
+  metadata: { managedFields: DROP },
+  spec: {
+    containers: CONTAINER,
+    initContainers: CONTAINER,
+    preemptionPolicy: LATER,
+    schedulerName: LATER,
+    securityContext: LATER,
+    terminationGracePeriodSeconds: LATER,
+    volumes: LATER,
+  },
+  status: {
+    conditions: { lastProbeTime: LATER },
+    containerStatuses: { imageID: LATER },
+    initContainerStatuses: { imageID: LATER },
+  },
+});
+// A Node's status.images (every image on the node, often hundreds of lines): no view shows them.
+const SERVED_NODE = skipRules({ metadata: { managedFields: DROP }, status: { images: LATER } });
+
+const POD_HEAD = "- apiVersion: v1\n  kind: Pod\n";
+const NODE_HEAD = "- apiVersion: v1\n  kind: Node\n";
+
+/** The rules for an item in kubectl's layout, by its kind (the second line). */
+function skipsFor(t: string): Skips {
+  return t.startsWith(POD_HEAD) ? SERVED_POD : t.startsWith(NODE_HEAD) ? SERVED_NODE : ITEM;
+}
+
+/** An object the API server returned: it gave it a uid. */
+const served = (v: unknown) => typeof (v as { metadata?: { uid?: unknown } })?.metadata?.uid === "string";
+
+/** One List item of a split YAML file (`- apiVersion: …`) by fast-yaml.ts, or undefined (BAIL). */
+function fastItem(text: string, skips: Skips): { value: unknown; later: boolean } | undefined {
+  const r = fastRead(text.includes("\r") ? text.replace(/\r\n/g, "\n") : text, skips);
+  if (r === BAIL || !Array.isArray(r.value) || r.value.length !== 1) return undefined;
+  return { value: r.value[0], later: r.later };
 }
 
 /** One List item of a split YAML file from its line by the YAML library: its value, undefined after an error. */
@@ -537,7 +596,7 @@ function listItems(
       if (it.apiVersion === undefined && typeof list.apiVersion === "string") it.apiVersion = list.apiVersion;
     }
     dropBookkeeping(item);
-    const source = new ItemSource(file, docIndex, at.line, src, at.start, at.end, json);
+    const source = new ItemSource(file, docIndex, at.line, src, at.start, at.end, json, at.later);
     out.push(fast?.[i] ? { value: item, source, shallow: true } : { value: item, source });
   }
   return idx;
@@ -548,4 +607,58 @@ function prefixed(m: Map<string, number>): Map<string, number> {
   const out = new Map<string, number>();
   for (const [k, v] of m) out.set(k === "" ? "[0]" : k.startsWith("[") ? `[0]${k}` : `[0].${k}`, v);
   return out;
+}
+
+/**
+ * The object with what its reading left for later (fast-yaml.ts LATER) read again from its
+ * file and put back in place, where the whole object would have it (key order included): for
+ * the views that show every field. Once per object; unchanged when it was read whole or its
+ * text no longer reads.
+ */
+export function inFull<T extends object>(o: T): T {
+  const src = (o as { source?: unknown }).source;
+  if (!(src instanceof ItemSource) || !src.later) return o;
+  const skips = src.later;
+  src.later = undefined;
+  let whole: unknown;
+  try {
+    whole = src.whole();
+  } catch {
+    return o; // the file is gone or changed: what was read stays
+  }
+  refill(o, whole, skips);
+  return o;
+}
+
+/** Whether the object was read without some of its values (see inFull). */
+export function readInPart(o: object): boolean {
+  const src = (o as { source?: unknown }).source;
+  return src instanceof ItemSource && src.later !== undefined;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Puts back into `slim` the LATER values of `whole`, in whole's key order (arrays entry by entry). */
+function refill(slim: unknown, whole: unknown, skips: Skips): void {
+  if (Array.isArray(slim) && Array.isArray(whole)) {
+    for (let i = 0; i < slim.length && i < whole.length; i++) refill(slim[i], whole[i], skips);
+    return;
+  }
+  if (!isRecord(slim) || !isRecord(whole)) return;
+  let late = false;
+  for (const k of Object.keys(whole)) {
+    const rule = skips[k];
+    if (rule === LATER) late = true;
+    else if (typeof rule === "object") refill(slim[k], whole[k], rule);
+  }
+  if (!late) return;
+  // Rebuilt in place (the model holds this object): whole's keys in its order, then the keys
+  // only the slim one has (defaults podnet added after reading).
+  const had = { ...slim };
+  for (const k of Object.keys(slim)) delete slim[k];
+  for (const k of Object.keys(whole)) {
+    if (skips[k] === LATER) slim[k] = whole[k];
+    else if (Object.hasOwn(had, k)) slim[k] = had[k];
+  }
+  for (const k of Object.keys(had)) if (!Object.hasOwn(slim, k)) slim[k] = had[k];
 }

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { mulberry32 as rng } from "../testing/random.js";
-import { BAIL, fastYaml } from "./fast-yaml.js";
+import { BAIL, DROP, LATER, fastRead, fastYaml, skipRules } from "./fast-yaml.js";
 import { KUBE_YAML } from "./yaml-scalars.js";
 
 const PLAIN = [
@@ -146,4 +146,102 @@ test("the fast reader reads generated documents as the YAML library does, or han
   // Both paths are taken often enough for the comparison to say something.
   assert.ok(read > 700, `read ${read}`);
   assert.ok(handed > 300, `handed over ${handed}`);
+});
+
+type Rules = { [key: string]: Rules | typeof DROP | typeof LATER };
+
+/** Rules drawn from a value's own keys: some passed over (DROP or LATER), some looked into. */
+function rulesFrom(v: unknown, r: () => number, depth = 0): Rules | undefined {
+  const maps = Array.isArray(v) ? v.filter((x) => x && typeof x === "object" && !Array.isArray(x)) : [v];
+  const out: Rules = {};
+  for (const m of maps) {
+    if (!m || typeof m !== "object" || Array.isArray(m)) continue;
+    for (const [k, x] of Object.entries(m)) {
+      const d = r();
+      if (d < 0.25) out[k] = r() < 0.5 ? DROP : LATER;
+      else if (d < 0.5 && depth < 3 && x && typeof x === "object") {
+        const sub = rulesFrom(x, r, depth + 1);
+        if (sub) out[k] = sub;
+      }
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** The value without what the rules pass over; whether a LATER value was there. */
+function without(v: unknown, rules: Rules): { value: unknown; later: boolean } {
+  if (Array.isArray(v)) {
+    let later = false;
+    const value = v.map((x) => {
+      const w = without(x, rules);
+      later ||= w.later;
+      return w.value;
+    });
+    return { value, later };
+  }
+  if (!v || typeof v !== "object") return { value: v, later: false };
+  const out: Record<string, unknown> = {};
+  let later = false;
+  for (const [k, x] of Object.entries(v)) {
+    const rule = Object.hasOwn(rules, k) ? rules[k] : undefined;
+    if (rule === LATER) later = true;
+    if (typeof rule === "number") continue;
+    const w = rule ? without(x, rule) : { value: x, later: false };
+    later ||= w.later;
+    out[k] = w.value;
+  }
+  return { value: out, later };
+}
+
+test("keys passed over: the rest reads as the library reads it, and `later` says whether a LATER one was there", () => {
+  let checked = 0;
+  for (let seed = 1; seed <= 8000; seed++) {
+    const r = rng(seed);
+    const text = block(r, 0, 0);
+    if (fastYaml(text) === BAIL) continue;
+    const want = parse(text, { ...KUBE_YAML, uniqueKeys: true }) as unknown;
+    const rules = rulesFrom(want, r);
+    if (!rules) continue;
+    const got = fastRead(text, skipRules(rules));
+    assert.notEqual(got, BAIL, `seed ${seed}:\n${text}`);
+    assert.deepEqual(got === BAIL ? undefined : got, without(want, rules), `seed ${seed}:\n${text}`);
+    checked++;
+  }
+  assert.ok(checked > 500, `checked ${checked}`);
+});
+
+test("a value passed over: a mapping, a sequence at its key's indentation, a literal block, a scalar", () => {
+  const text = [
+    "a:",
+    "  deep:",
+    "  - x: 1",
+    "seq:",
+    "- one",
+    "- two: 2",
+    "  more: 3",
+    "block: |",
+    "  first",
+    "",
+    "  second",
+    "plain: x",
+    "kept:",
+    "  inner: in",
+    "  skip: z",
+    "last: end",
+    "",
+  ].join("\n");
+  const rules = skipRules({ a: DROP, seq: LATER, block: DROP, plain: DROP, kept: { skip: DROP } });
+  assert.deepEqual(fastRead(text, rules), { value: { kept: { inner: "in" }, last: "end" }, later: true });
+  // A key that only Object.prototype has is not a rule (`constructor`, `toString`).
+  assert.deepEqual(fastRead("constructor: 1\ntoString: 2\n", skipRules({ a: DROP })), {
+    value: { constructor: 1, toString: 2 },
+    later: false,
+  });
+  // A key passed over still counts for the duplicate check.
+  assert.equal(fastRead("a: 1\na: 2\n", skipRules({ a: DROP })), BAIL);
+  // Rules under a key hold for each entry of its sequence.
+  assert.deepEqual(fastRead("l:\n- a: 1\n  b: 2\n- b: 3\n", skipRules({ l: { b: LATER } })), {
+    value: { l: [{ a: 1 }, {}] },
+    later: true,
+  });
 });

@@ -15,6 +15,25 @@ import { plainScalar } from "./yaml-scalars.js";
 /** Returned when the text is outside the subset this reader handles. */
 export const BAIL: unique symbol = Symbol("bail");
 
+/**
+ * Keys whose values the reader passes over without building them, by path (a sequence's
+ * entries take its key's rules): DROP for what podnet never keeps, LATER for what only a view
+ * of the whole object shows (read again from the text when one asks: documents.ts inFull).
+ */
+export const DROP = 0;
+export const LATER = 1;
+export interface Skips {
+  readonly [key: string]: Skips | typeof DROP | typeof LATER;
+}
+type SkipsGiven = { readonly [key: string]: SkipsGiven | typeof DROP | typeof LATER };
+
+/** Rules without a prototype: a key such as `constructor` must not find Object's. */
+export function skipRules(given: SkipsGiven): Skips {
+  const out: Record<string, Skips | typeof DROP | typeof LATER> = Object.create(null);
+  for (const [k, v] of Object.entries(given)) out[k] = typeof v === "number" ? v : skipRules(v);
+  return out;
+}
+
 class Bail {}
 const bail = new Bail();
 
@@ -63,8 +82,8 @@ class Table {
     this.slot = i;
     const t = this.text[i];
     if (t.length !== e - p || e === p) return -1;
-    // A loop rather than s.startsWith(t, p): the item's text is often a ConsString (the
-    // managedFields cut), on which the builtin was the reader's hottest line.
+    // A loop rather than s.startsWith(t, p): on a ConsString the builtin was the reader's
+    // hottest line.
     for (let j = 0; j < t.length; j++) if (t.charCodeAt(j) !== s.charCodeAt(p + j)) return -1;
     return i;
   }
@@ -130,6 +149,8 @@ class Reader {
   eof = false;
   /** Mappings and sequences open. */
   depth = 0;
+  /** A LATER value was passed over. */
+  later = false;
   constructor(readonly s: string) {
     this.seek(0);
   }
@@ -170,11 +191,11 @@ class Reader {
   }
 
   /** A block node whose first line is the current one (indentation > parent). */
-  node(): unknown {
-    return this.isSeqEntry(this.cs) ? this.seq(this.ind) : this.map(this.ind, this.cs);
+  node(skips?: Skips): unknown {
+    return this.isSeqEntry(this.cs) ? this.seq(this.ind, skips) : this.map(this.ind, this.cs, skips);
   }
 
-  seq(ind: number): unknown[] {
+  seq(ind: number, skips?: Skips): unknown[] {
     if (++this.depth > FAST_MAX_DEPTH) throw bail;
     const out: unknown[] = [];
     const s = this.s;
@@ -183,7 +204,7 @@ class Reader {
       while (p < this.le && s.charCodeAt(p) === SP) p++;
       if (p >= this.le || s.charCodeAt(p) === HASH || this.isSeqEntry(p)) throw bail; // `-` alone, `- - x`
       const colonAt = this.keyEnd(p);
-      if (colonAt >= 0) out.push(this.map(p - this.ls, p));
+      if (colonAt >= 0) out.push(this.map(p - this.ls, p, skips));
       else {
         out.push(this.scalar(p, ind));
       }
@@ -197,11 +218,12 @@ class Reader {
   }
 
   /** A mapping at indentation ind; its first key starts at `first` on the current line. */
-  map(ind: number, first: number): Record<string, unknown> {
+  map(ind: number, first: number, skips?: Skips): Record<string, unknown> {
     if (++this.depth > FAST_MAX_DEPTH) throw bail;
     const out: Record<string, unknown> = {};
     const s = this.s;
     let p = first;
+    let passed: string[] | undefined; // keys passed over, for the duplicate check
     for (;;) {
       const c = s.charCodeAt(p);
       let key: string;
@@ -218,15 +240,20 @@ class Reader {
         const hit = KEYS.find(s, p, e);
         key = hit >= 0 ? (KEYS.value[hit] as string) : this.newKey(c, flat(s, p, e));
       }
-      if (Object.hasOwn(out, key)) throw bail; // duplicate key: the general parser says so
+      if (Object.hasOwn(out, key) || passed?.includes(key)) throw bail; // duplicate key: the general parser says so
       let v = after + 1;
       while (v < this.le && s.charCodeAt(v) === SP) v++;
       if (s.charCodeAt(v) === TAB) throw bail;
-      if (v >= this.le || s.charCodeAt(v) === HASH) {
+      const rule = skips === undefined ? undefined : skips[key];
+      if (typeof rule === "number") {
+        this.pass(ind, v >= this.le || s.charCodeAt(v) === HASH);
+        (passed ??= []).push(key);
+        if (rule === LATER) this.later = true;
+      } else if (v >= this.le || s.charCodeAt(v) === HASH) {
         // The value is on the next lines: a deeper node, a sequence at this indentation, or null.
         this.next();
-        if (!this.eof && this.ind > ind) out[key] = this.node();
-        else if (!this.eof && this.ind === ind && this.isSeqEntry(this.cs)) out[key] = this.seq(ind);
+        if (!this.eof && this.ind > ind) out[key] = this.node(rule);
+        else if (!this.eof && this.ind === ind && this.isSeqEntry(this.cs)) out[key] = this.seq(ind, rule);
         else out[key] = null;
       } else out[key] = this.scalar(v, ind);
       if (this.eof || this.ind < ind) {
@@ -235,6 +262,21 @@ class Reader {
       }
       if (this.ind > ind || this.isSeqEntry(this.cs)) throw bail;
       p = this.cs;
+    }
+  }
+
+  /**
+   * Moves past the value of a key at indentation ind without reading it: every deeper line is
+   * the value's (block scalars too: their lines are indented past the key), and when nothing
+   * follows the key on its line, so are the entries of a sequence at the key's indentation.
+   */
+  pass(ind: number, onNextLines: boolean): void {
+    this.next();
+    while (!this.eof && this.ind > ind) this.next();
+    if (!onNextLines) return;
+    while (!this.eof && this.ind === ind && this.isSeqEntry(this.cs)) {
+      this.next();
+      while (!this.eof && this.ind > ind) this.next();
     }
   }
 
@@ -453,15 +495,24 @@ class Reader {
  * Reads one YAML document (or a part of one: a List item written as `- key: …`) in the subset
  * above, at most FAST_MAX_DEPTH levels deep. Returns BAIL when the text needs the general parser.
  */
-export function fastYaml(text: string): unknown {
+export function fastYaml(text: string, skips?: Skips): unknown {
+  const r = fastRead(text, skips);
+  return r === BAIL ? BAIL : r.value;
+}
+
+/**
+ * fastYaml with what it passed over: `later` when a LATER value was left unread (the value is
+ * then not the whole document).
+ */
+export function fastRead(text: string, skips?: Skips): { value: unknown; later: boolean } | typeof BAIL {
   try {
-    // The item's text comes sliced out of the file's window and cut around managedFields: a
-    // flat copy first reads ~20 % faster than through its parents.
+    // The item's text comes sliced out of the file's window: a flat copy first reads ~20 %
+    // faster than through its parents.
     const r = new Reader(flat(text));
-    if (r.eof) return null;
+    if (r.eof) return { value: null, later: false };
     if (r.ind !== 0) return BAIL;
-    const v = r.node();
-    return r.eof ? v : BAIL;
+    const v = r.node(skips);
+    return r.eof ? { value: v, later: r.later } : BAIL;
   } catch (e) {
     if (e === bail) return BAIL;
     throw e;

@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { Diags } from "./diag.js";
 import { BAIL, fastYaml } from "./fast-yaml.js";
 import { checkSpec, readDocuments, type RawDocument } from "./parse.js";
+import { inFull } from "./documents.js";
 import { type ByteSource, bytesSource, cutJsonManagedFields, jsonLineMap, scanJson, scanYaml } from "./split.js";
 import { KUBE_YAML } from "./yaml-scalars.js";
 
@@ -395,4 +396,104 @@ test("fast reader: a text met again means what it means where it stands (key, pl
     assert.equal(v[i].q, String(i));
   }
   assert.deepEqual(fastYaml(list), v);
+});
+
+// A dump's pods as kubectl writes them (keys sorted; what the API server fills in): one the
+// server returned (uid), one written by hand with the same fields, and a Node with images.
+const servedList = (uid: string) => `apiVersion: v1
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    managedFields:
+    - manager: kubelet
+      operation: Update
+    name: web-1
+    namespace: default
+${uid}  spec:
+    containers:
+    - image: nginx
+      imagePullPolicy: Always
+      name: web
+      ports:
+      - containerPort: 80
+        protocol: TCP
+      terminationMessagePath: /dev/termination-log
+      terminationMessagePolicy: File
+      volumeMounts:
+      - mountPath: /var/run/secrets/kubernetes.io/serviceaccount
+        name: kube-api-access-abcde
+        readOnly: true
+    dnsPolicy: ClusterFirst
+    nodeName: kind-worker
+    preemptionPolicy: PreemptLowerPriority
+    schedulerName: default-scheduler
+    securityContext: {}
+    terminationGracePeriodSeconds: 30
+    volumes:
+    - name: kube-api-access-abcde
+      projected:
+        sources:
+        - serviceAccountToken:
+            path: token
+  status:
+    conditions:
+    - lastProbeTime: null
+      status: "True"
+      type: Ready
+    containerStatuses:
+    - imageID: docker.io/library/nginx@sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31
+      name: web
+      ready: true
+    phase: Running
+    podIP: 10.244.1.5
+- apiVersion: v1
+  kind: Node
+  metadata:
+    name: kind-worker
+${uid}  status:
+    images:
+    - names:
+      - docker.io/library/nginx:latest
+      sizeBytes: 70000000
+    nodeInfo:
+      kubeletVersion: v1.30.0
+kind: List
+metadata:
+  resourceVersion: ""
+`;
+
+test("a pod the API server returned is read without what only its whole views show, then filled in place", () => {
+  const text = servedList("    uid: 8f0c6f8e-3c38-4a1b-9c2e-2f5c1c2b7d10\n");
+  const want = whole(text).docs.map((d) => d.value);
+  const docs = split(text).docs;
+  const pod = docs[0].value as any;
+  const node = docs[1].value as any;
+  for (const k of ["volumes", "schedulerName", "preemptionPolicy", "securityContext", "terminationGracePeriodSeconds"])
+    assert.equal(k in pod.spec, false, k);
+  assert.deepEqual(pod.spec.containers[0], {
+    image: "nginx",
+    name: "web",
+    ports: [{ containerPort: 80, protocol: "TCP" }],
+  });
+  assert.deepEqual(pod.status.conditions, [{ status: "True", type: "Ready" }]);
+  assert.deepEqual(pod.status.containerStatuses, [{ name: "web", ready: true }]);
+  assert.equal(pod.metadata.managedFields, undefined);
+  assert.equal(node.status.images, undefined);
+  // What the model holds stays the same object; the fields come back where a whole read has them.
+  const spec = pod.spec;
+  for (const d of docs) Object.defineProperty(d.value, "source", { value: d.source });
+  inFull(pod);
+  inFull(node);
+  assert.equal(pod.spec, spec);
+  assert.equal(JSON.stringify(pod), JSON.stringify(want[0]));
+  assert.equal(JSON.stringify(node), JSON.stringify(want[1]));
+});
+
+test("a pod without a uid (a manifest, not from the API server) is read whole", () => {
+  const text = servedList("");
+  assert.deepEqual(
+    split(text).docs.map((d) => d.value),
+    whole(text).docs.map((d) => d.value),
+  );
 });

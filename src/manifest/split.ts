@@ -426,30 +426,6 @@ export function jsonLineMap(text: string, base = 1): Map<string, number> {
   return m;
 }
 
-/**
- * The item's text without its `metadata.managedFields` block, when it is where kubectl puts it
- * (`    managedFields:` under `  metadata:` of an item written as `- apiVersion: …`); the text
- * unchanged otherwise (the field is then dropped after parsing). Saves a third of the parsing
- * of a dump printed with --show-managed-fields.
- */
-export function cutManagedFields(t: string): string {
-  const a = t.indexOf("\n    managedFields:\n");
-  if (a < 0) return t;
-  const meta = t.lastIndexOf("\n  metadata:\n", a);
-  if (meta < 0) return t;
-  // no other key of the item between `metadata:` and it
-  const other = /\n {2}[^ ]/g;
-  other.lastIndex = meta + 1;
-  const o = other.exec(t);
-  if (o && o.index < a) return t;
-  // The block ends at the first line that is neither `    - …` nor indented deeper (a loop
-  // over the line breaks: the block is a third of a pod's text, and a regex was slower).
-  let b = t.indexOf("\n", a + 19);
-  while (b >= 0 && (t.startsWith("    - ", b + 1) || t.startsWith("     ", b + 1))) b = t.indexOf("\n", b + 1);
-  if (b < 0) b = t.length;
-  return t.slice(0, a) + t.slice(b);
-}
-
 const JSON_MF = '\n                "managedFields": [\n';
 
 /**

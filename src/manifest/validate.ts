@@ -30,6 +30,7 @@
 // ConfigMap's or Secret's keys and values (a Secret's never printed).
 import type { KubeObject, SourceRef } from "./types.js";
 import type { ClusterConfig } from "./config.js";
+import { inFull } from "./documents.js";
 import { type Diags, NO_VALUE, isInt, isObj, labelOf, where } from "./diag.js";
 import { parseIPv4 } from "../net/ipv4.js";
 import { serviceIPv4 } from "./net.js";
@@ -82,7 +83,7 @@ export function dedupeObjects(objects: KubeObject[], diags: Diags): KubeObject[]
     if (!f) {
       first.set(key, o);
       out.push(o);
-    } else if (!sameContent(f, o))
+    } else if (!sameContent(inFull(f), inFull(o)))
       diags.check(
         where(o),
         "metadata.name",

@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
 import { randomSuffix, sha256Hex } from "../control/hash.js";
 import type { Container, KubeObject, Labels, PodSpec } from "../manifest/types.js";
+import { inFull } from "../manifest/documents.js";
 import { CONTROLLER } from "../control/endpoints.js";
 import { nodeInfo, timestamp, type ViewOptions } from "./common.js";
 import { configErrorState } from "./env.js";
@@ -144,7 +145,13 @@ function apiAccessVolume(p: PodState): Obj & { name: string } {
   };
 }
 
-export function podObject(_state: ClusterState, p: PodState, opts: ViewOptions = {}): Obj {
+export function podObject(state: ClusterState, p: PodState, opts: ViewOptions = {}): Obj {
+  // A pod read from a dump left what only the whole pod's views show to be read when asked
+  // (its spec and status are the given object's own, filled in place).
+  if (p.observed) {
+    const given = findGiven(state, "Pod", p.namespace, p.name);
+    if (given) inFull(given);
+  }
   const t = timestamp(opts, p.created);
   const extra: Obj = { labels: nonEmpty(p.labels), annotations: nonEmpty(p.annotations), uid: p.uid };
   if (p.owner)
