@@ -624,11 +624,14 @@ export function inFull<T extends object>(o: T): T {
   try {
     whole = src.whole();
   } catch {
-    return o; // the file is gone or changed: what was read stays
+    return o; // the file is gone or no longer reads: what was read stays
   }
-  refill(o, whole, skips);
+  // The same object still (a file rewritten since would give another's fields).
+  if (uidOf(whole) === uidOf(o)) refill(o, whole, skips);
   return o;
 }
+
+const uidOf = (v: unknown) => (v as { metadata?: { uid?: unknown } } | null)?.metadata?.uid;
 
 /** Whether the object was read without some of its values (see inFull). */
 export function readInPart(o: object): boolean {

@@ -490,6 +490,18 @@ test("a pod the API server returned is read without what only its whole views sh
   assert.equal(JSON.stringify(node), JSON.stringify(want[1]));
 });
 
+test("a file rewritten since it was read: its other object's fields are not put in", () => {
+  const uid = "8f0c6f8e-3c38-4a1b-9c2e-2f5c1c2b7d10";
+  const bytes = Buffer.from(servedList(`    uid: ${uid}\n`));
+  const docs = readDocuments({ file: "f", text: bytes }, new Diags(), { splitAbove: 0 });
+  const pod = docs[0].value as any;
+  Object.defineProperty(pod, "source", { value: docs[0].source });
+  bytes.write(uid.replace("8f0c", "0000"), bytes.indexOf(uid));
+  inFull(pod);
+  assert.equal(pod.spec.volumes, undefined);
+  assert.equal(pod.metadata.uid, uid);
+});
+
 test("a pod without a uid (a manifest, not from the API server) is read whole", () => {
   const text = servedList("");
   assert.deepEqual(
