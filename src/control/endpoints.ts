@@ -19,27 +19,23 @@ import type { EndpointSliceState, NodeState, PodState, ServiceState } from "./st
 export const MAX_ENDPOINTS_PER_SLICE = 100;
 export const CONTROLLER = "endpointslice-controller.k8s.io";
 
-const labelKeys = new WeakMap<Record<string, string>, string[]>();
-
-/** Pods indexed by namespace and by label "key=value", in pod order. */
+/** Pods indexed by namespace and by label key, then value, in pod order. */
 export class PodIndex {
-  private byNs = new Map<string, { all: PodState[]; byLabel: Map<string, PodState[]> }>();
+  // Nested maps, not "key=value" strings: a dump's 150,000 pods each have their own labels
+  // object, and the keys and values are strings the reader already holds (hashes cached).
+  private byNs = new Map<string, { all: PodState[]; byLabel: Map<string, Map<string, PodState[]>> }>();
   constructor(pods: PodState[]) {
     for (const p of pods) {
       let e = this.byNs.get(p.namespace);
       if (!e) this.byNs.set(p.namespace, (e = { all: [], byLabel: new Map() }));
       e.all.push(p);
-      // Replicas share their labels object: build its keys once.
-      let keys = labelKeys.get(p.labels);
-      if (!keys) {
-        keys = [];
-        for (const k in p.labels) keys.push(k + "\u0000" + p.labels[k]);
-        labelKeys.set(p.labels, keys);
-      }
-      for (const lk of keys) {
-        let l = e.byLabel.get(lk);
-        if (!l) e.byLabel.set(lk, (l = []));
-        l.push(p);
+      for (const k in p.labels) {
+        const v = String(p.labels[k]); // as a "key=value" string would hold it
+        let byValue = e.byLabel.get(k);
+        if (!byValue) e.byLabel.set(k, (byValue = new Map()));
+        const l = byValue.get(v);
+        if (l) l.push(p);
+        else byValue.set(v, [p]);
       }
     }
   }
@@ -50,7 +46,7 @@ export class PodIndex {
     if (keys.length === 0) return [];
     let best: PodState[] | undefined;
     for (const k of keys) {
-      const l = e.byLabel.get(k + "\u0000" + selector[k]);
+      const l = e.byLabel.get(k)?.get(String(selector[k]));
       if (!l) return [];
       if (!best || l.length < best.length) best = l;
     }

@@ -67,41 +67,30 @@ export function liveFamilies(ctx: ReconcileContext): LiveFamilies {
   if (!pods.some(isObservedPod)) return f;
   const rsByKey = new Map((ctx.byKind.get("ReplicaSet") ?? []).map((o) => [objKey(o), o]));
   const deployments = new Set((ctx.byKind.get("Deployment") ?? []).map(objKey));
+  // Pods of one controller share what their reference says (a dump: ~150,000 pods under a
+  // few thousand controllers): worked out once per namespace, kind, name and template hash.
+  const byRef = new Map<string, Map<string, FromRef>>();
   for (const p of pods) {
     if (!isObservedPod(p)) continue;
     const ns = p.metadata.namespace ?? "default";
     const ref = controllerOf(p);
-    let wl: WorkloadRef = { kind: "Pod", namespace: ns, name: p.metadata.name };
+    let r: FromRef | undefined;
     if (ref && OWN_KINDS.has(ref.kind)) {
-      f.satisfied.add(`${ref.kind}/${ns}/${ref.name}`);
-      wl = { kind: ref.kind as WorkloadRef["kind"], namespace: ns, name: ref.name };
-      if (ref.kind === "ReplicaSet") {
-        const dep = deploymentOf(rsByKey.get(`ReplicaSet/${ns}/${ref.name}`), ref.name, p, ns, deployments);
-        if (dep) {
-          f.satisfied.add(`Deployment/${ns}/${dep}`);
-          wl = { kind: "Deployment", namespace: ns, name: dep };
-        }
-        if (!rsByKey.has(`ReplicaSet/${ns}/${ref.name}`)) {
-          const k = `${ns}/${ref.name}`;
-          const rs = f.impliedReplicaSets.get(k);
-          if (rs) rs.replicas++;
-          else
-            f.impliedReplicaSets.set(k, {
-              namespace: ns,
-              name: ref.name,
-              deployment: dep ?? null,
-              podTemplateHash: p.metadata.labels?.["pod-template-hash"] ?? "",
-              replicas: 1,
-            });
-        }
-      }
+      const hash = p.metadata.labels?.["pod-template-hash"];
+      let m = byRef.get(ns);
+      if (!m) byRef.set(ns, (m = new Map()));
+      const k = ref.kind === "ReplicaSet" ? ref.name : `${ref.kind}/${ref.name}`;
+      r = m.get(k);
+      if (!r || r.hash !== hash) m.set(k, (r = fromRef(f, ref, p, ns, hash, rsByKey, deployments)));
+      if (r.implied) r.implied.replicas++;
     }
+    const wl = r ? r.wl : { kind: "Pod" as const, namespace: ns, name: p.metadata.name };
     f.workloadOf.set(p, wl);
     if (!active(p)) continue;
-    const k1 = `${wl.kind}/${ns}/${wl.name}`;
+    const k1 = r ? r.k1 : `Pod/${ns}/${wl.name}`;
     addMember(f.members, k1, p);
     if (ref) {
-      const k2 = `${ref.kind}/${ns}/${ref.name}`;
+      const k2 = r ? r.k2 : `${ref.kind}/${ns}/${ref.name}`;
       if (k2 !== k1) addMember(f.members, k2, p);
     }
   }
@@ -117,6 +106,56 @@ export function liveFamilies(ctx: ReconcileContext): LiveFamilies {
     f.currentRs.set(k, { name, hash: p.metadata.labels?.["pod-template-hash"] ?? "" });
   }
   return f;
+}
+
+/** What a controller reference says of its pods (liveFamilies). */
+interface FromRef {
+  hash: string | undefined;
+  wl: WorkloadRef;
+  /** "Kind/ns/name" of the workload, and of the reference. */
+  k1: string;
+  k2: string;
+  /** The ReplicaSet the reference names, implied (not given): its pods are counted. */
+  implied?: ReplicaSetState;
+}
+
+function fromRef(
+  f: LiveFamilies,
+  ref: { kind: string; name: string },
+  p: KubeObject,
+  ns: string,
+  hash: string | undefined,
+  rsByKey: Map<string, KubeObject>,
+  deployments: Set<string>,
+): FromRef {
+  const k2 = `${ref.kind}/${ns}/${ref.name}`;
+  f.satisfied.add(k2);
+  let wl: WorkloadRef = { kind: ref.kind as WorkloadRef["kind"], namespace: ns, name: ref.name };
+  let implied: ReplicaSetState | undefined;
+  if (ref.kind === "ReplicaSet") {
+    const rs = rsByKey.get(`ReplicaSet/${ns}/${ref.name}`);
+    const dep = deploymentOf(rs, ref.name, p, ns, deployments);
+    if (dep) {
+      f.satisfied.add(`Deployment/${ns}/${dep}`);
+      wl = { kind: "Deployment", namespace: ns, name: dep };
+    }
+    if (!rs) {
+      const k = `${ns}/${ref.name}`;
+      implied = f.impliedReplicaSets.get(k);
+      if (!implied)
+        f.impliedReplicaSets.set(
+          k,
+          (implied = {
+            namespace: ns,
+            name: ref.name,
+            deployment: dep ?? null,
+            podTemplateHash: hash ?? "",
+            replicas: 0,
+          }),
+        );
+    }
+  }
+  return { hash, wl, k1: `${wl.kind}/${ns}/${wl.name}`, k2, implied };
 }
 
 function addMember(members: Map<string, KubeObject[]>, k: string, p: KubeObject): void {
