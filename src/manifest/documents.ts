@@ -526,12 +526,11 @@ const CONTAINER = {
   terminationMessagePolicy: LATER,
   volumeMounts: LATER,
 } as const;
-const SERVED_POD = skipRules({
+export const SERVED_POD = skipRules({
   metadata: { managedFields: DROP },
   spec: {
     containers: CONTAINER,
     initContainers: CONTAINER,
-    preemptionPolicy: LATER,
     schedulerName: LATER,
     securityContext: LATER,
     terminationGracePeriodSeconds: LATER,
@@ -544,7 +543,7 @@ const SERVED_POD = skipRules({
   },
 });
 // A Node's status.images (every image on the node, often hundreds of lines): no view shows them.
-const SERVED_NODE = skipRules({ metadata: { managedFields: DROP }, status: { images: LATER } });
+export const SERVED_NODE = skipRules({ metadata: { managedFields: DROP }, status: { images: LATER } });
 
 const POD_HEAD = "- apiVersion: v1\n  kind: Pod\n";
 const NODE_HEAD = "- apiVersion: v1\n  kind: Node\n";

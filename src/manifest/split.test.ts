@@ -469,7 +469,7 @@ test("a pod the API server returned is read without what only its whole views sh
   const docs = split(text).docs;
   const pod = docs[0].value as any;
   const node = docs[1].value as any;
-  for (const k of ["volumes", "schedulerName", "preemptionPolicy", "securityContext", "terminationGracePeriodSeconds"])
+  for (const k of ["volumes", "schedulerName", "securityContext", "terminationGracePeriodSeconds"])
     assert.equal(k in pod.spec, false, k);
   assert.deepEqual(pod.spec.containers[0], {
     image: "nginx",
