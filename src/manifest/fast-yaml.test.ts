@@ -237,6 +237,9 @@ test("a value passed over: a mapping, a sequence at its key's indentation, a lit
     value: { constructor: 1, toString: 2 },
     later: false,
   });
+  // A value on the key's line is still read: an open quote is the general parser's to report.
+  assert.equal(fastRead('a: "open\n  b: x"\nc: 1\n', skipRules({ a: DROP })), BAIL);
+  assert.equal(fastRead("a: [1,\n  2]\nc: 1\n", skipRules({ a: DROP })), BAIL);
   // A key passed over still counts for the duplicate check.
   assert.equal(fastRead("a: 1\na: 2\n", skipRules({ a: DROP })), BAIL);
   // Rules under a key hold for each entry of its sequence.

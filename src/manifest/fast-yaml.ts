@@ -246,7 +246,10 @@ class Reader {
       if (s.charCodeAt(v) === TAB) throw bail;
       const rule = skips === undefined ? undefined : skips[key];
       if (typeof rule === "number") {
-        this.pass(ind, v >= this.le || s.charCodeAt(v) === HASH);
+        // A value on the key's line is read (and dropped) as any: a quote left open or a
+        // flow collection there is the general parser's to report. A block below is passed.
+        if (v >= this.le || s.charCodeAt(v) === HASH) this.pass(ind);
+        else this.scalar(v, ind);
         (passed ??= []).push(key);
         if (rule === LATER) this.later = true;
       } else if (v >= this.le || s.charCodeAt(v) === HASH) {
@@ -266,14 +269,13 @@ class Reader {
   }
 
   /**
-   * Moves past the value of a key at indentation ind without reading it: every deeper line is
-   * the value's (block scalars too: their lines are indented past the key), and when nothing
-   * follows the key on its line, so are the entries of a sequence at the key's indentation.
+   * Moves past a value that starts on the lines after its key (at indentation ind) without
+   * reading it: every deeper line is the value's, and so are the entries of a sequence at the
+   * key's own indentation. Only its lines are looked at (a tab first on one still bails).
    */
-  pass(ind: number, onNextLines: boolean): void {
+  pass(ind: number): void {
     this.next();
     while (!this.eof && this.ind > ind) this.next();
-    if (!onNextLines) return;
     while (!this.eof && this.ind === ind && this.isSeqEntry(this.cs)) {
       this.next();
       while (!this.eof && this.ind > ind) this.next();
