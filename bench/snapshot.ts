@@ -34,10 +34,13 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
-// Session 15 (load ~1), `load FILE` alternated with the build before, two runs each: wall
-// 18.8/18.5 s (before 23.4/21.5), CPU 24.2/23.5 s (30.2/28.3), peak RSS 1,477/1,482 MB
-// (1,554/1,563): managedFields passed over instead of cut from the text, and a served Pod's
-// view-only fields left to be read when a view asks (documents.ts inFull).
+// Session 15 (load ~1-2), `load FILE` alternated with the build before, two runs each: wall
+// 18.2/19.1 s (before 21.2/21.3), CPU 23.3/24.2 s (28.0/26.7), peak RSS 1,412/1,417 MB
+// (1,547/1,627): managedFields passed over instead of cut from the text, a served Pod's
+// view-only fields left to be read when a view asks (documents.ts inFull), no string keys
+// per pod in PodIndex and liveFamilies. The main thread's reading is ~9 s of it; handing
+// the same objects over from a worker as JSON costs it ~6 s (JSON.parse of 475 MB), so on
+// 2 cores a worker reader gains ~nothing: fewer objects per pod come first.
 // Session 14 (load ~1.8), `load FILE` alternated with the build before, two runs each: wall
 // 21.6/21.4 s (before 22.2/23.6), CPU 28.3/27.8 s (29.0/30.8), peak RSS 1,575/1,522 MB
 // (1,697/1,670): the reader's arrays are exact-size now (grown by push, a one-element list
