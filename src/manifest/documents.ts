@@ -518,7 +518,7 @@ function yamlLineMap(text: string, first: number): Map<string, number> {
 // its managedFields (server-side apply's bookkeeping, a third of a dump's bytes; podnet never
 // keeps them). A Pod the API server returned (it has a uid; the server validated it): what
 // only the whole pod's views show (`describe`, `get -o yaml`), which read it again (inFull).
-// Each field here is read by no model code (grep); `get pods` columns read none of them.
+// No model code reads these fields (later-fields.test.ts), nor do `get pods` columns.
 const ITEM = skipRules({ metadata: { managedFields: DROP } });
 const CONTAINER = {
   imagePullPolicy: LATER,
