@@ -553,8 +553,9 @@ function skipsFor(t: string): Skips {
   return t.startsWith(POD_HEAD) ? SERVED_POD : t.startsWith(NODE_HEAD) ? SERVED_NODE : ITEM;
 }
 
+const uidOf = (v: unknown) => (v as { metadata?: { uid?: unknown } } | null)?.metadata?.uid;
 /** An object the API server returned: it gave it a uid. */
-const served = (v: unknown) => typeof (v as { metadata?: { uid?: unknown } })?.metadata?.uid === "string";
+const served = (v: unknown) => typeof uidOf(v) === "string";
 
 /** One List item of a split YAML file (`- apiVersion: …`) by fast-yaml.ts, or undefined (BAIL). */
 function fastItem(text: string, skips: Skips): { value: unknown; later: boolean } | undefined {
@@ -629,8 +630,6 @@ export function inFull<T extends object>(o: T): T {
   if (uidOf(whole) === uidOf(o)) refill(o, whole, skips);
   return o;
 }
-
-const uidOf = (v: unknown) => (v as { metadata?: { uid?: unknown } } | null)?.metadata?.uid;
 
 /** Whether the object was read without some of its values (see inFull). */
 export function readInPart(o: object): boolean {

@@ -497,8 +497,8 @@ class Reader {
  * Reads one YAML document (or a part of one: a List item written as `- key: …`) in the subset
  * above, at most FAST_MAX_DEPTH levels deep. Returns BAIL when the text needs the general parser.
  */
-export function fastYaml(text: string, skips?: Skips): unknown {
-  const r = fastRead(text, skips);
+export function fastYaml(text: string): unknown {
+  const r = fastRead(text);
   return r === BAIL ? BAIL : r.value;
 }
 
