@@ -372,7 +372,11 @@ class Reader {
     // JSON's escapes are YAML's too; YAML-only ones (\x \e \0 \N \_ \L \P \U, escaped space)
     // go to the general parser.
     if (/\\[^"\\/bfnrtu]/.test(body)) throw bail;
-    return JSON.parse(`"${body}"`) as string;
+    try {
+      return JSON.parse(`"${body}"`) as string;
+    } catch {
+      throw bail; // `\u` without four hex digits, a raw control character: the general parser says what is wrong
+    }
   }
 
   /** A scalar value starting at p on the current line; moves past it. ind: its parent's indentation. */
