@@ -12,7 +12,7 @@ import { LineCounter, parse, parseAllDocuments, isMap, isSeq, isScalar, isPair, 
 import { KUBE_YAML } from "./yaml-scalars.js";
 import type { SourceRef } from "./types.js";
 import { Diags, type Mapping, NO_VALUE, canonicalPath, childPath, indexPath } from "./diag.js";
-import { BAIL, DROP, LATER, type Skips, fastRead, fastYaml, skipRules } from "./fast-yaml.js";
+import { BAIL, DROP, type Inside, LATER, type Skips, fastRead, fastYaml, skipRules } from "./fast-yaml.js";
 import {
   type ByteSource,
   MAX_STRING,
@@ -474,11 +474,11 @@ function readSplit(file: string, src: ByteSource, diags: Diags, out: RawDocument
   };
   const ok = scanYaml(src, {
     doc: plain,
-    item(text, start, end, line) {
+    item(text, start, end, line, inside) {
       let skips = skipsFor(text);
-      let r = fastItem(text, skips);
+      let r = fastItem(text, skips, inside);
       // Only what the API server validated is read in part: a manifest is read again whole.
-      if (r?.later && !served(r.value)) r = fastItem(text, (skips = ITEM));
+      if (r?.later && !served(r.value)) r = fastItem(text, (skips = ITEM), inside);
       fast.push(r !== undefined);
       values.push(r !== undefined ? r.value : yamlItem(file, text, line, idx + values.length, itemDiags));
       places.push(r?.later ? { start, end, line, later: skips } : { start, end, line });
@@ -558,8 +558,11 @@ const uidOf = (v: unknown) => (v as { metadata?: { uid?: unknown } } | null)?.me
 const served = (v: unknown) => typeof uidOf(v) === "string";
 
 /** One List item of a split YAML file (`- apiVersion: …`) by fast-yaml.ts, or undefined (BAIL). */
-function fastItem(text: string, skips: Skips): { value: unknown; later: boolean } | undefined {
-  const r = fastRead(text.includes("\r") ? text.replace(/\r\n/g, "\n") : text, skips);
+function fastItem(text: string, skips: Skips, inside?: Inside): { value: unknown; later: boolean } | undefined {
+  // A text inside its window's string has no CR (split.ts Window.inside).
+  const r = inside
+    ? fastRead(text, skips, inside)
+    : fastRead(text.includes("\r") ? text.replace(/\r\n/g, "\n") : text, skips);
   if (r === BAIL || !Array.isArray(r.value) || r.value.length !== 1) return undefined;
   return { value: r.value[0], later: r.later };
 }

@@ -213,6 +213,25 @@ test("CRLF line ends read as LF ones, with the same lines", () => {
   );
 });
 
+test("items read in their window's text as cut out of it: at the file's end, beside non-ASCII text", () => {
+  // The last item at the end of the file, with and without a line break; a literal block last.
+  for (const end of ["", "\n"])
+    same(`apiVersion: v1\nkind: List\nmetadata: {}\nitems:\n- a: 1\n- b: |\n    x\n    y${end}`);
+  same(`apiVersion: v1\nkind: List\nitems:\n- a: 1\n- b: 2`);
+  // A window holding a non-ASCII character is decoded as UTF-8 item by item.
+  const accented = listYaml.replace("note: kept", "note: café ☕");
+  assert.equal((same(accented)[0].value as any).metadata.annotations.note, "café ☕");
+  // Windows refilled a few bytes at a time: every item still read from one string.
+  for (const n of [7, 64]) {
+    const diags = new Diags();
+    const docs = readDocuments({ file: "f", text: trickle(listYaml, n) }, diags, { splitAbove: 0 });
+    assert.deepEqual(
+      docs.map((d) => d.value),
+      whole(listYaml).docs.map((d) => d.value),
+    );
+  }
+});
+
 test("a syntax error in one item is reported at its line in the file; the others read", () => {
   const bad = listYaml.replace("      port: 80\n", "      port: 80\n      port: 81\n");
   const b = split(bad);

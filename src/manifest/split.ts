@@ -16,6 +16,7 @@
 // A file in another layout is read whole, as before.
 import { isAscii } from "node:buffer";
 import { childPath, indexPath } from "./diag.js";
+import type { Inside } from "./fast-yaml.js";
 
 export type Bytes = Uint8Array;
 
@@ -81,6 +82,8 @@ class Window {
   s = "";
   /** buf[0, len) is ASCII: its latin1 text is its UTF-8 text. */
   ascii = true;
+  /** s holds a carriage return (a reader of its text as is would see it). */
+  cr = false;
   next = 0;
   constructor(readonly src: ByteSource) {}
 
@@ -110,6 +113,7 @@ class Window {
     const view = this.buf.subarray(0, this.len);
     this.s = view.toString("latin1");
     this.ascii = isAscii(view);
+    this.cr = view.includes(CR);
     return true;
   }
 
@@ -118,6 +122,11 @@ class Window {
     const a = start - this.base;
     const b = end - this.base;
     return this.ascii ? this.s.slice(a, b) : this.buf.toString("utf8", a, b);
+  }
+
+  /** Where text(start, …) is inside s, when it is s's own characters (ASCII, no CR). */
+  inside(start: number): Inside | undefined {
+    return this.ascii && !this.cr ? { s: this.s, at: start - this.base } : undefined;
   }
 
   /** The character (byte) at file offset p, or -1 past the window. */
@@ -171,8 +180,11 @@ function startsWith(w: Window, p: number, e: number, prefix: string): boolean {
 export interface YamlSink {
   /** A document not in the List layout, from `line`; text undefined when too large for a string. */
   doc(text: string | undefined, start: number, end: number, line: number): void;
-  /** An item (`- …` at column 0) of a document in the List layout. */
-  item(text: string, start: number, end: number, line: number): void;
+  /**
+   * An item (`- …` at column 0) of a document in the List layout; `inside`: where its text
+   * is in the flat string of the window it was cut from, when it is (fast-yaml.ts reads it there).
+   */
+  item(text: string, start: number, end: number, line: number, inside?: Inside): void;
   /** The end of a document in the List layout: the document without its items, as text. */
   list(header: string, start: number, end: number, line: number): void;
 }
@@ -223,7 +235,7 @@ export function scanYaml(src: ByteSource, sink: YamlSink): boolean {
 
   const endDoc = (end: number) => {
     if (phase === Phase.Items) {
-      sink.item(w.text(itemStart, end), itemStart, end, itemLine);
+      sink.item(w.text(itemStart, end), itemStart, end, itemLine, w.inside(itemStart));
       sink.list(pre, docStart, end, docLine);
     } else if (phase === Phase.Post) sink.list(pre + w.text(regionEnd, end), docStart, end, docLine);
     else if (marked || content) sink.doc(tooBig ? undefined : w.text(docStart, end), docStart, end, docLine);
@@ -274,11 +286,11 @@ export function scanYaml(src: ByteSource, sink: YamlSink): boolean {
         if (c === SP || c === NL || c === CR || c === TAB || c === HASH) break;
         const c1 = ls + 1 < le ? w.at(ls + 1) : le < size ? NL : -1;
         if (c === DASH && (c1 === SP || c1 === NL || c1 === CR)) {
-          sink.item(w.text(itemStart, ls), itemStart, ls, itemLine);
+          sink.item(w.text(itemStart, ls), itemStart, ls, itemLine, w.inside(itemStart));
           itemStart = ls;
           itemLine = n;
         } else {
-          sink.item(w.text(itemStart, ls), itemStart, ls, itemLine);
+          sink.item(w.text(itemStart, ls), itemStart, ls, itemLine, w.inside(itemStart));
           regionEnd = ls;
           phase = Phase.Post;
         }
