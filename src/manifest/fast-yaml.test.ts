@@ -66,7 +66,20 @@ const QUOTED = [
   '"\\u12"',
   '"\\n\tx"',
 ];
-const KEYS = ["name  ", "app", "f:spec", "0", "yes", "'quoted key'", '"k:{\\"x\\":1}"', "a.b/c", "key with space"];
+const KEYS = [
+  "name  ",
+  "app",
+  "f:spec",
+  "0",
+  "yes",
+  "'quoted key'",
+  '"k:{\\"x\\":1}"',
+  "a.b/c",
+  "key with space",
+  "-k",
+];
+// Now and then a key starting with an indicator a plain scalar may not start with: the library's to refuse.
+const BAD_KEYS = [",k", "}k", "]k", "[k", "{k", "&k"];
 const ODD = [
   "web  ",
   "x  # c",
@@ -121,7 +134,9 @@ function block(r: () => number, ind: number, depth: number): string {
     return out;
   }
   for (let i = 0; i < n; i++) {
-    const key = r() < 0.03 && i > 0 ? "dup" : KEYS[Math.floor(r() * KEYS.length)] + (r() < 0.5 ? String(i) : "");
+    const bad = r() < 0.02;
+    const keys = bad ? BAD_KEYS : KEYS;
+    const key = r() < 0.03 && i > 0 ? "dup" : keys[Math.floor(r() * keys.length)] + (r() < 0.5 ? String(i) : "");
     const x = r();
     if (depth < 4 && x < 0.3) out += `${pad}${key}:\n${block(r, ind + 2, depth + 1)}`;
     else if (depth < 4 && x < 0.4) out += `${pad}${key}:\n${block(r, ind, depth + 1).replace(/^(\s*)(?!- )/gm, "$1")}`;

@@ -47,6 +47,10 @@ const maybeTyped = (c: number) => c < 128 && MAYBE_TYPED_FIRST[c] === 1;
 // parser's. `- ` would be a nested sequence (checked apart).
 const NOT_PLAIN_FIRST = new Uint8Array(128);
 for (const c of "?&*!>%@`,]}") NOT_PLAIN_FIRST[c.charCodeAt(0)] = 1;
+// Those a plain key may not start with: ? & * ! [ ] { } , | > % @ ` (`-` and `:` may, when
+// not followed by a space; a quote or `#` never gets here).
+const NOT_KEY_FIRST = new Uint8Array(128);
+for (const c of "?&*![]{},|>%@`") NOT_KEY_FIRST[c.charCodeAt(0)] = 1;
 const SIMPLE_INT = /^(?:0|-?[1-9][0-9]{0,14})$/;
 
 /**
@@ -298,21 +302,8 @@ class Reader {
       if (k === null) throw bail;
       key = String(k);
     }
-    if (
-      c === 63 ||
-      c === 38 ||
-      c === 42 ||
-      c === 33 ||
-      c === 91 ||
-      c === 123 ||
-      c === 124 ||
-      c === 62 ||
-      c === 37 ||
-      c === 64 ||
-      c === 96 ||
-      key === "__proto__"
-    )
-      throw bail; // ? & * ! [ { | > % @ `
+    // YAML's indicators a plain scalar may not start with (the general parser reports them).
+    if ((c < 128 && NOT_KEY_FIRST[c] === 1) || key === "__proto__") throw bail;
     KEYS.set(text, key);
     return key;
   }
