@@ -261,10 +261,12 @@ function readYamlText(
           { line: pos.line + shift, column: pos.col },
         );
       }
+      // At the document's first line (its own, not the text's: a file read whole holds several).
+      const docLine = lc.linePos(doc.range[0]).line + shift + (text.startsWith("---", doc.range[0]) ? 1 : 0);
       if (seen.size > MAX_SYNTAX_ERRORS)
         diags.add(
           "error",
-          { source: { file, docIndex: idx, line: firstLine }, object: `document ${idx + 1}` },
+          { source: { file, docIndex: idx, line: docLine }, object: `document ${idx + 1}` },
           undefined,
           NO_VALUE,
           `more YAML syntax errors in this document (the first ${MAX_SYNTAX_ERRORS} are shown)`,

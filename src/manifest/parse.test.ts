@@ -1,7 +1,8 @@
 // Intake: multi-document YAML, JSON, List, locations, ignored kinds, admission defaults.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkSpec, parseSpec } from "./parse.js";
+import { checkSpec, parseSpec, readDocuments } from "./parse.js";
+import { Diags } from "./diag.js";
 import { SpecError } from "./errors.js";
 
 const deploy = `apiVersion: apps/v1
@@ -328,4 +329,13 @@ test("YAML syntax errors: each distinct one once, at most ten per document, then
   assert.equal(many.length, 11);
   assert.match(many[0], /^many\.yaml:1:9 \(document 1\) YAML syntax error: /);
   assert.equal(many[10], "many.yaml:1 (document 1) more YAML syntax errors in this document (the first 10 are shown)");
+  // In a later document, that line names the document's first line (after its `---`), as
+  // the reader of a large file (item by item) does.
+  const second = `a: 1\n---\n${text}`;
+  const want = "many.yaml:3 (document 2) more YAML syntax errors in this document (the first 10 are shown)";
+  const more = (list: { message: string }[]) => list.find((d) => d.message.includes("more YAML"))?.message;
+  assert.equal(more(checkSpec([{ file: "many.yaml", text: second }]).diagnostics), want);
+  const diags = new Diags();
+  readDocuments({ file: "many.yaml", text: Buffer.from(second) }, diags, { splitAbove: 0 });
+  assert.equal(more(diags.list), want);
 });
