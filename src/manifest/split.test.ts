@@ -240,11 +240,21 @@ test("a dump with random edits reads the same item by item as whole: values, lin
   // The first pods of a kind cluster's dump, edited in 1-4 places with YAML's indicators, line
   // breaks, tabs, CRs, non-ASCII text, deletions and repeated pieces: each text must read
   // without a throw, and both ways alike (this found keys starting with `,` or `}` read as keys).
-  const base = readFileSync(join(packageRoot(), "examples", "snapshots", "kind-flannel.yaml"), "utf8").slice(0, 24000);
+  const dump = readFileSync(join(packageRoot(), "examples", "snapshots", "kind-flannel.yaml"), "utf8");
+  // Its first items, then the List's own keys; without what the reader passes over (an error
+  // there goes unreported by design: managedFields, and a served pod's view-only fields, so
+  // the uids go too).
+  const items = dump
+    .slice(0, dump.lastIndexOf("\n- apiVersion:", 24000) + 1)
+    .replace(/^ {4}managedFields:\n(?: {4}- .*\n| {5,}.*\n)*/gm, "")
+    .replace(/^ {4}uid: .*\n/gm, "");
+  const base = `${items}kind: List\nmetadata:\n  resourceVersion: ""\n`;
   const bits = ['"', "'", "\\", ":", " ", "\n", "-", "#", "{", "}", "[", "]", "|", ">", "&", "*", "!", "\t", "\r", "é"];
   const more = ["\\u12", "? ", "---\n", "...\n", "%", "@", "`", ","];
   const r = rng(20261205);
-  for (let n = 0; n < 120; n++) {
+  let broken = 0;
+  const N = 200;
+  for (let n = 0; n < N; n++) {
     let t = base;
     for (let k = 1 + Math.floor(r() * 4); k > 0; k--) {
       let p = Math.floor(r() * t.length);
@@ -270,8 +280,17 @@ test("a dump with random edits reads the same item by item as whole: values, lin
         x.docs.map((d) => [d.value, d.source.docIndex, d.source.line]),
         x.diags.list.map((d) => d.message),
       ]);
-    assert.equal(show(b), show(a), `edit ${n}`);
+    // A broken item spoils the whole List read whole, only itself read item by item.
+    if (a.diags.list.some((d) => d.severity === "error")) {
+      assert.ok(
+        b.diags.list.some((d) => d.severity === "error"),
+        `edit ${n}: read whole it has errors, item by item none`,
+      );
+      broken++;
+    } else assert.equal(show(b), show(a), `edit ${n}`);
   }
+  // Both kinds of text are drawn often enough for the comparison to say something.
+  assert.ok(broken >= 20 && N - broken >= 20, `broken ${broken} of ${N}`);
 });
 
 test("a syntax error in one item is reported at its line in the file; the others read", () => {
