@@ -34,6 +34,15 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
+// Session 16, `load FILE` alternated with the build before, two runs each: wall 18.1/17.9 s
+// (before 18.7/19.3), CPU 23.1/22.9 s (23.8/24.4), peak RSS ~1,410 MB: items read in their
+// window's string instead of a copy each (1 GB less garbage). Tried and left out, measured
+// end to end: a worker thread reading half the batches (the main one reading the rest and
+// JSON.parse-ing the worker's) 22-25 s wall, CPU +11 s: on 2 cores the main thread's own
+// reading ran ~30 % slower beside it and the collectors' helper threads. Where the time goes
+// now (--trace-gc-nvp): 495 scavenges, 5.3 s of main-thread pauses, each copying ~1.9 MB of
+// survivors out of ~14 MB allocated; --max-semi-space-size=64 makes it 141 and 4.5 s, wall
+// -1 s (a V8 flag podnet cannot set for itself once running).
 // Session 15 (load ~1-2), `load FILE` alternated with the build before, two runs each: wall
 // 18.2/19.1 s (before 21.2/21.3), CPU 23.3/24.2 s (28.0/26.7), peak RSS 1,412/1,417 MB
 // (1,547/1,627): managedFields passed over instead of cut from the text, a served Pod's
