@@ -45,12 +45,13 @@ const maybeTyped = (c: number) => c < 128 && MAYBE_TYPED_FIRST[c] === 1;
 // Indicators a value may start with that the subset does not take (anchors, aliases, tags,
 // folded scalars, directives, reserved, a flow collection's end or separator): the general
 // parser's. `- ` would be a nested sequence (checked apart).
+const NOT_PLAIN = "?&*!>%@`,]}";
 const NOT_PLAIN_FIRST = new Uint8Array(128);
-for (const c of "?&*!>%@`,]}") NOT_PLAIN_FIRST[c.charCodeAt(0)] = 1;
-// Those a plain key may not start with: ? & * ! [ ] { } , | > % @ ` (`-` and `:` may, when
-// not followed by a space; a quote or `#` never gets here).
+for (const c of NOT_PLAIN) NOT_PLAIN_FIRST[c.charCodeAt(0)] = 1;
+// A plain key may not start with those either, nor with `[ { |` (which start a value's other
+// forms); `-` and `:` may when not followed by a space; a quote or `#` never gets here.
 const NOT_KEY_FIRST = new Uint8Array(128);
-for (const c of "?&*![]{},|>%@`") NOT_KEY_FIRST[c.charCodeAt(0)] = 1;
+for (const c of `${NOT_PLAIN}[{|`) NOT_KEY_FIRST[c.charCodeAt(0)] = 1;
 const SIMPLE_INT = /^(?:0|-?[1-9][0-9]{0,14})$/;
 
 /**
