@@ -48,6 +48,27 @@ test("an answer past the line cap is refused with what narrows it; --namespace n
   assert.ok(ns.length > 0 && ns.every((l) => l.src.startsWith("x/") || l.dst.startsWith("x/")));
 });
 
+test("the cap counts exactly the pairs that would be listed, refused before they are made", () => {
+  // Without policies the 9 workloads share a class; with one, some have their own. Either
+  // way an answer of exactly the cap is given and one pair more is refused.
+  const policed = conformanceState([
+    {
+      namespace: "x",
+      name: "a-80",
+      spec: {
+        podSelector: { matchLabels: { pod: "a" } },
+        ingress: [{ from: [{ podSelector: { matchLabels: { pod: "b" } } }], ports: [{ port: 80 }] }],
+      },
+    },
+  ]);
+  for (const st of [conformanceState([]), policed])
+    for (const opts of [{}, { explain: true, includeDenied: true }]) {
+      const pairs = computeReach(st, opts).lines.filter((l) => !/External/.test(l.src + l.dst)).length;
+      assert.equal(computeReach(st, { ...opts, maxLines: pairs }).lines.length > 0, true);
+      assert.throws(() => computeReach(st, { ...opts, maxLines: pairs - 1 }), ReachTooLargeError);
+    }
+});
+
 test("lines are sorted and the denied pairs are left out", () => {
   const r = computeReach(
     conformanceState([

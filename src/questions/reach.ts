@@ -192,6 +192,10 @@ export function computeReach(state: ClusterState, opts: ReachOptions = {}): Reac
   const bps = ipBreakpoints(ix);
   const ctx = podClasses(state, ix, bps, opts);
   const ext = externalRanges(state, bps);
+  // Every ordered pair is a line with --include-denied: past the cap, refused before any is made.
+  const w = ctx.wlClasses.size;
+  if (opts.includeDenied && !opts.namespace && !opts.from && !opts.to && w * (w - 1) > maxLines(ctx))
+    throw tooLarge(ctx);
   const pairConns = classPairConnections(ctx);
   const lines = [...workloadLines(ctx, pairConns), ...externalLines(ctx, ext)];
   lines.sort((a, b) => (a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));
@@ -323,7 +327,9 @@ function classPairConnections(ctx: ReachContext): Map<string, ConnSet> {
   const words = (classList.length + 31) >>> 5;
   const ALL = allSet();
   const connsOf = (r: RuleRef, dst: PodClass): ConnSet => r.fixed ?? rulePorts(r.rule.ports, dst.rep);
-  const pairConns = new Map<string, ConnSet>(); // "ws\0wd" → union over their classes
+  // First the class pairs that connect, then their workload pairs: a count from the first
+  // can refuse an answer past the cap before its pairs are built (seconds and GBs at 4M).
+  const linked: [PodClass, PodClass, ConnSet][] = [];
   for (const s of classList) {
     const er = rules.egress[s.id];
     let cands: PodClass[];
@@ -347,19 +353,38 @@ function classPairConnections(ctx: ReachContext): Map<string, ConnSet> {
         for (const r of ir) if (r.bits === null || bitHas(r.bits, s.id)) i = union(i, connsOf(r, d));
       }
       const conns = e === ALL ? i : i === ALL ? e : intersect(e, i);
-      if (isEmpty(conns)) continue;
-      for (const ws of s.workloads) {
-        for (const wd of d.workloads) {
-          if (ws === wd || !keep(ws, wd)) continue;
-          const k = `${ws}\u0000${wd}`;
-          const prev = pairConns.get(k);
-          if (prev === undefined && pairConns.size >= max) throw tooLarge(ctx);
-          pairConns.set(k, prev ? union(prev, conns) : conns);
-        }
-      }
+      if (!isEmpty(conns)) linked.push([s, d, conns]);
     }
   }
+  if (pairCount(ctx, linked) > max) throw tooLarge(ctx);
+  const pairConns = new Map<string, ConnSet>(); // "ws\0wd" → union over their classes
+  for (const [s, d, conns] of linked)
+    for (const ws of s.workloads) {
+      for (const wd of d.workloads) {
+        if (ws === wd || !keep(ws, wd)) continue;
+        const k = `${ws}\u0000${wd}`;
+        const prev = pairConns.get(k);
+        if (prev === undefined && pairConns.size >= max) throw tooLarge(ctx);
+        pairConns.set(k, prev ? union(prev, conns) : conns);
+      }
+    }
   return pairConns;
+}
+
+/**
+ * How many workload pairs the linked class pairs make, when that is known without listing
+ * them: no pair filter, and each workload in one class (then no two class pairs share a
+ * workload pair). 0 otherwise: the listing counts as it goes.
+ */
+function pairCount(ctx: ReachContext, linked: [PodClass, PodClass, ConnSet][]): number {
+  const { opts } = ctx;
+  if (opts.namespace || opts.from || opts.to) return 0;
+  let inClasses = 0;
+  for (const c of ctx.classList) inClasses += c.workloads.size;
+  if (inClasses !== ctx.wlClasses.size) return 0;
+  let n = 0;
+  for (const [s, d] of linked) n += s.workloads.size * d.workloads.size - (s === d ? s.workloads.size : 0);
+  return n;
 }
 
 /** Whether a pair is asked about (--namespace on either side, --from, --to), from flags worked out once per workload. */
