@@ -43,6 +43,8 @@ export interface InferredSetting {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+/** A list as given, or none (the objects are not validated yet when inference runs). */
+const list = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
 
 /** Whether the objects were read from a live cluster: a Pod or Node carries a status. */
 export function isSnapshot(objects: KubeObject[]): boolean {
@@ -88,8 +90,11 @@ class Objects {
   /** A static control-plane pod's flag (`--cluster-cidr=…`), from its first container's command and args. */
   flag(component: string, flag: string): Found | undefined {
     for (const p of this.of("Pod")) {
-      if (p.metadata.namespace !== "kube-system" || !p.metadata.name.startsWith(`${component}-`)) continue;
-      for (const c of p.spec?.containers ?? []) {
+      // Not validated yet (inference comes first): any shape may be here.
+      const name = p.metadata.name;
+      if (p.metadata.namespace !== "kube-system" || typeof name !== "string" || !name.startsWith(`${component}-`))
+        continue;
+      for (const c of list(p.spec?.containers)) {
         const argv = [...(Array.isArray(c?.command) ? c.command : []), ...(Array.isArray(c?.args) ? c.args : [])];
         for (const a of argv)
           if (typeof a === "string" && a.startsWith(`${flag}=`)) return found(a.slice(flag.length + 1), p, flag);
@@ -200,14 +205,14 @@ function findAgent(objs: Objects, a: Agent): { o: KubeObject; via: string } | un
     .find(
       (o) =>
         a.names.test(o.metadata.name) ||
-        (o.spec?.template?.spec?.containers ?? []).some(
+        list(o.spec?.template?.spec?.containers).some(
           (c: Obj) => typeof c?.image === "string" && a.image.test(c.image),
         ),
     );
   if (ds) return { o: ds, via: "(the CNI's agent)" };
   const p = objs.of("Pod").find((o) => {
-    const ref = (o.metadata.ownerReferences ?? []).find((r) => r.controller);
-    return ref?.kind === "DaemonSet" && a.names.test(ref.name);
+    const ref = list(o.metadata.ownerReferences).find((r) => r?.controller === true);
+    return ref?.kind === "DaemonSet" && typeof ref.name === "string" && a.names.test(ref.name);
   });
   return p ? { o: p, via: "(a pod of the CNI's agent)" } : undefined;
 }

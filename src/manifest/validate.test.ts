@@ -634,3 +634,43 @@ data:
     ],
   );
 });
+
+test("ownerReferences as apimachinery validates them; status and container lists of the wrong shape", () => {
+  const pod = (meta: string, rest = "") => `apiVersion: v1
+kind: Pod
+metadata:
+  name: web-0
+  namespace: default
+${meta}spec:
+  containers:
+  - name: c
+    image: nginx
+${rest}`;
+  // An owner without its name or kind: podnet names the pod's workload from it.
+  assert.deepEqual(
+    errors(
+      pod("  ownerReferences:\n  - apiVersion: apps/v1\n    kind: ReplicaSet\n    uid: u1\n    controller: true\n"),
+    ),
+    ['app.yaml:6 (Pod default/web-0) metadata.ownerReferences.name: "" name must not be empty'],
+  );
+  assert.deepEqual(
+    errors(pod("  ownerReferences:\n  - apiVersion: apps/v1\n    kind: [ReplicaSet]\n    name: web\n    uid: u1\n")),
+    ['app.yaml:6 (Pod default/web-0) metadata.ownerReferences.kind: ["ReplicaSet"] must be a string'],
+  );
+  // Two controllers: the API server's message, naming both.
+  const two =
+    "  ownerReferences:\n  - {apiVersion: apps/v1, kind: ReplicaSet, name: a, uid: u1, controller: true}\n" +
+    "  - {apiVersion: apps/v1, kind: StatefulSet, name: b, uid: u2, controller: true}\n";
+  assert.match(
+    errors(pod(two))[0],
+    /metadata\.ownerReferences: .* Only one reference can have Controller set to true\. Found "true" in references for ReplicaSet\/a and StatefulSet\/b$/,
+  );
+  // Lists podnet reads, given as something else: kubectl's invalid type, at the field.
+  assert.deepEqual(errors(pod("", "status:\n  containerStatuses: running\n  conditions:\n  - null\n")), [
+    "app.yaml:13 (Pod default/web-0) status.conditions[0]: null must be a mapping",
+    'app.yaml:11 (Pod default/web-0) status.containerStatuses: "running" must be a list',
+  ]);
+  assert.deepEqual(errors(pod("", "    env: PATH=/bin\n")), [
+    'app.yaml:10 (Pod default/web-0) spec.containers[0].env: "PATH=/bin" must be a list',
+  ]);
+});

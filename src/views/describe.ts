@@ -53,7 +53,8 @@ export function annotationsMultiline(title: string, annotations: Record<string, 
   let b = `${title}:\t`;
   keys.forEach((k, i) => {
     if (i !== 0) b += "\t";
-    const v = annotations![k].replace(/\n$/, "");
+    // A value that is not a string is only a warning when reading (checkMeta): shown as text.
+    const v = String(annotations![k] ?? "").replace(/\n$/, "");
     if (v.length + k.length + 2 > MAX_ANNOTATION_LEN || v.includes("\n")) {
       b += `${k}:\n`;
       for (const line of v.split("\n"))
@@ -281,9 +282,11 @@ function envText(pod: Raw | undefined, c: Raw): string {
 
 /** describeContainerVolumes: "path from volume (ro|rw[,path=\"sub\"])", by mount path. */
 function mountsText(c: Raw): string {
-  const ms: Raw[] = [...(c.volumeMounts ?? [])].sort((a, b) =>
-    a.mountPath < b.mountPath ? -1 : a.mountPath > b.mountPath ? 1 : 0,
-  );
+  // Never validated (a dump's pods are read without them): the entries that are mappings.
+  const given: Raw[] = Array.isArray(c.volumeMounts)
+    ? c.volumeMounts.filter((m: unknown) => m && typeof m === "object")
+    : [];
+  const ms: Raw[] = given.sort((a, b) => (a.mountPath < b.mountPath ? -1 : a.mountPath > b.mountPath ? 1 : 0));
   if (ms.length === 0) return `${L2}Mounts:\t<none>\n`;
   let b = `${L2}Mounts:\n`;
   for (const m of ms) {
@@ -345,9 +348,12 @@ export function containersText(
 /** describeVolumes for the common sources (others print "<unknown>", as kubectl's
  *  fallback does). */
 export function volumesText(volumes: Raw[] | undefined, space = ""): string {
-  if (!volumes?.length) return `${space}Volumes:\t<none>\n`;
+  // Never validated (a dump's pods are read without them: documents.ts SERVED_POD): only
+  // the entries that are mappings are shown.
+  const given = Array.isArray(volumes) ? volumes.filter((v) => typeof v === "object" && v !== null) : [];
+  if (!given.length) return `${space}Volumes:\t<none>\n`;
   let b = `${space}Volumes:\n`;
-  for (const v of volumes) {
+  for (const v of given) {
     b += `${L1}${space ? " " : ""}${v.name}:\n`;
     if (v.hostPath)
       b += `${L2}Type:\tHostPath (bare host directory volume)\n${L2}Path:\t${v.hostPath.path}\n${L2}HostPathType:\t${v.hostPath.type ?? ""}\n`;

@@ -142,6 +142,7 @@ export function checkMeta(err: Err, o: KubeObject, base = "metadata"): void {
     }
   }
   checkLabels(err, `${base}.labels`, m.labels);
+  checkOwnerReferences(err, `${base}.ownerReferences`, m.ownerReferences);
   if (m.annotations !== undefined && m.annotations !== null) {
     if (!isObj(m.annotations)) err(`${base}.annotations`, m.annotations, "must be a mapping", NET);
     else
@@ -151,6 +152,46 @@ export function checkMeta(err: Err, o: KubeObject, base = "metadata"): void {
         if (e) err(f, k, `is not a valid annotation key: ${e}`);
         if (typeof v !== "string") err(f, v, "annotation values must be strings (quote it)");
       }
+  }
+}
+
+/**
+ * ownerReferences as apimachinery's ValidateOwnerReferences has them (its field path has no
+ * index). podnet names a pod's workload from its controller reference: a reference it
+ * cannot read is an error.
+ */
+function checkOwnerReferences(err: Err, f: string, refs: unknown): void {
+  if (refs === undefined || refs === null) return;
+  if (!Array.isArray(refs)) return err(f, refs, "must be a list", NET);
+  let controller: string | undefined;
+  for (const r of refs) {
+    if (!isObj(r)) {
+      err(f, r, "must be a mapping", NET);
+      continue;
+    }
+    for (const [k, what] of [
+      ["apiVersion", "version"],
+      ["kind", "kind"],
+      ["name", "name"],
+      ["uid", "uid"],
+    ] as const) {
+      const v = r[k];
+      if (v !== undefined && v !== null && typeof v !== "string") err(`${f}.${k}`, v, "must be a string", NET);
+      else if (!v)
+        err(`${f}.${k}`, v ?? "", `${what} must not be empty`, k === "kind" || k === "name" ? NET : undefined);
+    }
+    if (r.controller !== undefined && r.controller !== null && typeof r.controller !== "boolean")
+      err(`${f}.controller`, r.controller, "must be true or false", NET);
+    if (r.controller === true) {
+      const name = `${String(r.kind)}/${String(r.name)}`;
+      if (controller !== undefined)
+        err(
+          f,
+          refs,
+          `Only one reference can have Controller set to true. Found "true" in references for ${controller} and ${name}`,
+        );
+      controller ??= name;
+    }
   }
 }
 

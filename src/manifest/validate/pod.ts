@@ -59,6 +59,12 @@ function checkContainers(
       else if (names.has(c.name)) err(`${cf}.name`, c.name, "is a duplicate container name");
       names.add(c.name);
     }
+    // Lists podnet reads (the kubelet's environment, the command line): the wrong shape is
+    // kubectl's "invalid type" and would leave nothing to read. (Not volumeMounts: a dump's
+    // pods are read without them, documents.ts SERVED_POD; describe takes what it can.)
+    for (const k of ["env", "envFrom"]) checkListOfMappings(err, `${cf}.${k}`, c[k]);
+    for (const k of ["command", "args"])
+      if (c[k] !== undefined && c[k] !== null && !Array.isArray(c[k])) err(`${cf}.${k}`, c[k], "must be a list", NET);
     if (c.ports === undefined || c.ports === null) return;
     if (!Array.isArray(c.ports)) return err(`${cf}.ports`, c.ports, "must be a list", NET);
     c.ports.forEach((p: unknown, j: number) =>
@@ -194,14 +200,42 @@ function checkNodeSelectorRequirement(err: Err, f: string, key: string, r: unkno
     );
 }
 
+/** A list whose entries are mappings, when given (null counts as not given). */
+export function checkListOfMappings(err: Err, f: string, v: unknown): void {
+  if (v === undefined || v === null) return;
+  if (!Array.isArray(v)) return err(f, v, "must be a list", NET);
+  v.forEach((x: unknown, i: number) => {
+    if (!isObj(x)) err(indexPath(f, i), x, "must be a mapping", NET);
+  });
+}
+
+// The lists of a Pod's status that podnet reads (readiness, addresses, the views' columns).
+const STATUS_LISTS = [
+  "conditions",
+  "containerStatuses",
+  "initContainerStatuses",
+  "ephemeralContainerStatuses",
+  "podIPs",
+  "hostIPs",
+];
+
 export function checkPod(err: Err, o: KubeObject): void {
   checkPodSpec(err, "spec", o.spec);
+  if (o.status !== undefined && o.status !== null) {
+    if (!isObj(o.status)) return err("status", o.status, "must be a mapping", NET);
+    for (const k of STATUS_LISTS) checkListOfMappings(err, `status.${k}`, o.status[k]);
+  }
   const ip = o.status?.podIP;
   if (ip !== undefined && (typeof ip !== "string" || !isIP(ip)))
     err("status.podIP", ip, "must be a valid IP address", NET);
 }
 
 export function checkNode(err: Err, o: KubeObject): void {
+  if (o.status !== undefined && o.status !== null) {
+    if (!isObj(o.status)) return err("status", o.status, "must be a mapping", NET);
+    // Read for the node's address and its readiness (and the views' columns).
+    for (const k of ["addresses", "conditions"]) checkListOfMappings(err, `status.${k}`, o.status[k]);
+  }
   const spec = o.spec;
   if (spec === undefined || spec === null) return;
   if (!isObj(spec)) return err("spec", spec, "must be a mapping", NET);

@@ -1,0 +1,96 @@
+// A live cluster's dump edited by hand can hold any value anywhere. Whatever podnet cannot
+// read must be an error naming the field (SpecError), never a crash: the kind dump, with a
+// few values replaced at random (wrong types, nulls, out-of-range numbers, bad addresses) or
+// removed, is loaded as the reading commands load it, and asked `reach`, `get -o wide` and
+// `describe`. (This found ownerReferences, status lists and annotation values of the wrong
+// shape crashing the inference, the model and the views.)
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
+import { loadCluster } from "../load/cluster.js";
+import { packageRoot } from "../load/input.js";
+import { SpecError } from "../manifest/errors.js";
+import { computeReach } from "../questions/reach.js";
+import { mulberry32 as rng } from "../testing/random.js";
+import { describePod } from "./describe.js";
+import { findResource, getView } from "./get.js";
+
+const VALUES: unknown[] = [
+  null,
+  0,
+  -1,
+  65536,
+  1e300,
+  "",
+  "x",
+  "999.1.1.1",
+  "10.244.0.0/33",
+  "::1",
+  [],
+  {},
+  [1],
+  { a: 1 },
+  true,
+  "TCP",
+  "None",
+  "10.96.0.10",
+  "a".repeat(300),
+  "kind-worker",
+  "Running",
+  "NodePort",
+  -0.5,
+  "80",
+];
+
+/** Every field's path in v. */
+function paths(v: unknown, p: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+  if (v && typeof v === "object")
+    for (const k of Object.keys(v)) {
+      const q = [...p, Array.isArray(v) ? Number(k) : k];
+      out.push(q);
+      paths((v as Record<string, unknown>)[k], q, out);
+    }
+  return out;
+}
+
+test("a dump with values replaced at random: an error naming the field or an answer, never a crash", async () => {
+  const base = parse(readFileSync(join(packageRoot(), "examples", "snapshots", "kind-flannel.yaml"), "utf8"));
+  const all = paths(base.items);
+  const r = rng(4242);
+  const dir = mkdtempSync(join(tmpdir(), "podnet-hostile-"));
+  let refused = 0;
+  const N = 120;
+  try {
+    for (let n = 0; n < N; n++) {
+      const doc = structuredClone(base);
+      for (let k = 1 + Math.floor(r() * 3); k > 0; k--) {
+        const p = all[Math.floor(r() * all.length)];
+        let o = doc.items;
+        for (const x of p.slice(0, -1)) o = o?.[x];
+        if (!o || typeof o !== "object") continue;
+        if (r() < 0.15) delete o[p.at(-1)!];
+        else o[p.at(-1)!] = VALUES[Math.floor(r() * VALUES.length)];
+      }
+      const file = join(dir, `edit-${n}.yaml`);
+      writeFileSync(file, stringify(doc));
+      try {
+        const { state } = await loadCluster({ files: [file], mode: "tolerant" });
+        computeReach(state);
+        getView(state, findResource("pods")!, { output: "wide", allNamespaces: true });
+        getView(state, findResource("services")!, { output: "wide", allNamespaces: true });
+        for (const p of state.pods) describePod(state, p);
+      } catch (e) {
+        if (!(e instanceof SpecError)) assert.fail(`edit ${n}: ${(e as Error)?.stack ?? e}`);
+        assert.match(e.message, new RegExp(`edit-${n}\\.yaml:\\d+`));
+        refused++;
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // Both outcomes are drawn: edits that are refused, and edits the commands read through.
+  assert.ok(refused > 3 && refused < N - 3, `refused ${refused} of ${N}`);
+});
