@@ -53,7 +53,7 @@ const delivered = (k: string[]) => k.length > 0 && k.every((o) => o.startsWith("
 
 function servicePortAsks(session: ModelSession, asks: Ask[], checked: ClusterKernelDiagnosis["checked"]): void {
   const { state } = session;
-  const { client } = clusterSample(state);
+  const { client, dnsClient } = clusterSample(state);
   for (const svc of state.services) {
     if (!askable(svc)) continue;
     const from = client(svc.namespace);
@@ -78,14 +78,15 @@ function servicePortAsks(session: ModelSession, asks: Ask[], checked: ClusterKer
         fails: (k) => !delivered(k),
       });
     }
+    const asker = dnsClient(svc.namespace) ?? from;
     checked.serviceNames++;
     const fqdn = `${svc.name}.${svc.namespace}.svc.${state.dns.zone}.`;
-    const w = resolveFromPod(state, ref(from), fqdn).result;
+    const w = resolveFromPod(state, ref(asker), fqdn).result;
     const want = w.status === "found" ? [`answer ${[...w.values].sort().join(",")}`] : ["notfound"];
     asks.push({
       code: "dns.resolve",
       subject: fqdn,
-      src: podNs(from),
+      src: podNs(asker),
       model: want,
       req: { probe: "resolve", dst: "", port: 0, name: fqdn, tries: 1, expect: [] },
       fails: (k) => !k.some((o) => o.startsWith("answer ")),

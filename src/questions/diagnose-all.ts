@@ -6,6 +6,7 @@
 
 import type { ClusterState, PodState, ServiceState } from "../control/state.js";
 import { resolveFromPod } from "../dns/resolver.js";
+import { parseResolvConf } from "../control/resolvconf.js";
 import { indexPolicies } from "../policy/engine.js";
 import { PATH_REASONS, type TraceResult } from "../sim/index.js";
 import { faultDesc } from "./diagnose-faults.js";
@@ -56,6 +57,12 @@ export interface ClusterSample {
   onNode: Map<string, PodState>;
   /** The pod that asks a Service in namespace `ns` (one of that namespace, else any). */
   client(ns: string): PodState | undefined;
+  /**
+   * The pod that asks the cluster DNS for a name of namespace `ns`: one whose resolv.conf
+   * names the cluster DNS (of `ns` first). A pod with dnsPolicy Default (CoreDNS itself in a
+   * dump) uses the node's resolver, where no cluster name resolves by design.
+   */
+  dnsClient(ns: string): PodState | undefined;
 }
 
 export function clusterSample(state: ClusterState): ClusterSample {
@@ -64,7 +71,13 @@ export function clusterSample(state: ClusterState): ClusterSample {
   for (const p of pods) if (!onNode.has(p.nodeName!)) onNode.set(p.nodeName!, p);
   const client = (ns: string) =>
     pods.find((p) => p.namespace === ns && !p.system) ?? pods.find((p) => !p.system) ?? pods[0];
-  return { pods, onNode, client };
+  const dnsIP = state.services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns")?.clusterIP;
+  const asksDns = (p: PodState) => !!dnsIP && parseResolvConf(p.resolvConf).nameservers.includes(dnsIP);
+  const dnsClient = (ns: string) =>
+    pods.find((p) => p.namespace === ns && !p.system && asksDns(p)) ??
+    pods.find((p) => !p.system && asksDns(p)) ??
+    client(ns);
+  return { pods, onNode, client, dnsClient };
 }
 
 /** A Service the checks ask (it has a cluster IP to connect to). */
@@ -74,7 +87,7 @@ export const askable = (svc: ServiceState) =>
 /** Runs the whole-cluster checks on the model. */
 export function diagnoseAll(session: ModelSession): ClusterDiagnosis {
   const { state } = session;
-  const { pods, onNode, client } = clusterSample(state);
+  const { pods, onNode, client, dnsClient } = clusterSample(state);
   const dnsWide: ClusterFinding[] = [];
   const pairs: ClusterFinding[] = [];
   const services: ClusterFinding[] = [];
@@ -119,13 +132,14 @@ export function diagnoseAll(session: ModelSession): ClusterDiagnosis {
       const why = failure(r);
       if (why) services.push({ code: "service.answers", subject, evidence: `from ${ref(from)}: ${why}` });
     }
-    // The cluster DNS answers for the Service's name (from a pod of its namespace).
-    if (from) {
+    // The cluster DNS answers for the Service's name (from a pod that asks it).
+    const asker = dnsClient(svc.namespace);
+    if (asker) {
       serviceNames++;
       const fqdn = `${svc.name}.${svc.namespace}.svc.${state.dns.zone}.`;
-      const w = resolveFromPod(state, ref(from), fqdn);
+      const w = resolveFromPod(state, ref(asker), fqdn);
       if (w.result.status !== "found")
-        services.push({ code: "dns.resolve", subject: fqdn, evidence: `from ${ref(from)}: ${w.result.status}` });
+        services.push({ code: "dns.resolve", subject: fqdn, evidence: `from ${ref(asker)}: ${w.result.status}` });
     }
   }
 

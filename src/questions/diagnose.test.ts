@@ -237,6 +237,22 @@ test("a pod whose nameserver is not the cluster DNS: diagnose says so rather tha
   assert.match(d.first_failure!.fix, /dnsPolicy: ClusterFirst/);
 });
 
+test("diagnose --all on a kind cluster's dump: CoreDNS (dnsPolicy Default) does not ask for names", async () => {
+  // kube-system's only pods are CoreDNS and the agents: CoreDNS reads the node's resolv.conf
+  // (https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#pod-s-dns-policy),
+  // where no cluster name resolves, so its Service names are asked from a pod that uses the
+  // cluster DNS: nothing is broken.
+  const { state } = await loadCluster({
+    files: [join(BROKEN, "..", "snapshots", "kind-flannel.yaml")],
+    mode: "tolerant",
+  });
+  const coredns = state.pods.find((p) => p.name.startsWith("coredns-") && !p.system);
+  assert.equal(coredns?.spec.dnsPolicy, "Default");
+  const d = diagnoseAll(modelSession(state));
+  assert.ok(d.checked.serviceNames > 0);
+  assert.deepEqual(d.findings, []);
+});
+
 test("diagnose --all: the example has nothing broken; broken examples list what is, worst first", async () => {
   const healthy = diagnoseAll(modelSession((await loadCluster({})).state));
   assert.deepEqual(healthy.findings, []);
