@@ -3,7 +3,8 @@
 // few values replaced at random (wrong types, nulls, out-of-range numbers, bad addresses) or
 // removed, is loaded as the reading commands load it, and asked `reach`, `get -o wide` and
 // `describe`. (This found ownerReferences, status lists and annotation values of the wrong
-// shape crashing the inference, the model and the views.)
+// shape crashing the inference, the model and the views. src/cli/hostile.test.ts runs
+// hand-written hostile cases through the CLI.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
