@@ -71,12 +71,17 @@ export function clusterSample(state: ClusterState): ClusterSample {
   for (const p of pods) if (!onNode.has(p.nodeName!)) onNode.set(p.nodeName!, p);
   const client = (ns: string) =>
     pods.find((p) => p.namespace === ns && !p.system) ?? pods.find((p) => !p.system) ?? pods[0];
+  // Once over the pods (a Service each would make it pods x Services).
   const dnsIP = state.services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns")?.clusterIP;
-  const asksDns = (p: PodState) => !!dnsIP && parseResolvConf(p.resolvConf).nameservers.includes(dnsIP);
-  const dnsClient = (ns: string) =>
-    pods.find((p) => p.namespace === ns && !p.system && asksDns(p)) ??
-    pods.find((p) => !p.system && asksDns(p)) ??
-    client(ns);
+  const askers = new Map<string, PodState>();
+  let anyAsker: PodState | undefined;
+  if (dnsIP)
+    for (const p of pods)
+      if (!p.system && !askers.has(p.namespace) && parseResolvConf(p.resolvConf).nameservers.includes(dnsIP)) {
+        askers.set(p.namespace, p);
+        anyAsker ??= p;
+      }
+  const dnsClient = (ns: string) => askers.get(ns) ?? anyAsker ?? client(ns);
   return { pods, onNode, client, dnsClient };
 }
 
