@@ -201,7 +201,7 @@ function checkNodeSelectorRequirement(err: Err, f: string, key: string, r: unkno
 }
 
 /** A list whose entries are mappings, when given (null counts as not given). */
-export function checkListOfMappings(err: Err, f: string, v: unknown): void {
+function checkListOfMappings(err: Err, f: string, v: unknown): void {
   if (v === undefined || v === null) return;
   if (!Array.isArray(v)) return err(f, v, "must be a list", NET);
   v.forEach((x: unknown, i: number) => {
