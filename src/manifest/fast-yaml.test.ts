@@ -48,6 +48,10 @@ const PLAIN = [
   "x- y",
   "é",
   "ünïcode",
+  // Beyond latin1 (the reader's tables keep only latin1 text)
+  "日本語",
+  "€5",
+  "😀x",
   "9223372036854775807",
   "12345678901234567890",
 ];
@@ -57,6 +61,8 @@ const QUOTED = [
   '"a\\tb"',
   '"\\u00e9"',
   "'it''s'",
+  '"日本"',
+  "'€'",
   "'#x'",
   '""',
   "''",
@@ -77,6 +83,7 @@ const KEYS = [
   "a.b/c",
   "key with space",
   "-k",
+  "ключ",
 ];
 // Now and then a key starting with an indicator a plain scalar may not start with: the library's to refuse.
 const BAD_KEYS = [",k", "}k", "]k", "[k", "{k", "&k"];
@@ -276,4 +283,21 @@ test("a value passed over: a mapping, a sequence at its key's indentation, a lit
     value: { l: [{ a: 1 }, {}] },
     later: true,
   });
+});
+
+test("a latin1 text is never taken for one beyond latin1 with the same low bytes", () => {
+  // U+0161 "š" has the low byte of "a": were the reader's tables to keep "šaš…" as bytes,
+  // "aaa…" landing in its slot would read as it. Each latin1 text comes after its 2^14 - 1
+  // look-alikes, so that one of them likely holds its slot; ten such texts.
+  const want: string[] = [];
+  for (let l = 0; l < 10; l++) {
+    const lo = String.fromCharCode(0x61 + l);
+    const hi = String.fromCharCode(0x161 + l);
+    for (let x = (1 << 14) - 1; x >= 0; x--) {
+      let s = "";
+      for (let k = 0; k < 14; k++) s += (x >> k) & 1 ? hi : lo;
+      want.push(s);
+    }
+  }
+  assert.deepEqual(fastYaml(want.map((s) => `- ${s}\n`).join("")), want);
 });

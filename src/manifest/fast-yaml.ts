@@ -10,6 +10,7 @@
 // `yaml`'s composer reads ~2 MB/s per item (0.7 MB/s on the whole List), js-yaml 5 ~10 MB/s;
 // this reads the same items at ~100 MB/s. Plain scalars are resolved by yaml-scalars.ts (as
 // go-yaml v2 does), as on the general path, so values are the same.
+import { Buffer } from "node:buffer";
 import { plainScalar } from "./yaml-scalars.js";
 
 /** Returned when the text is outside the subset this reader handles. */
@@ -32,6 +33,21 @@ export function skipRules(given: SkipsGiven): Skips {
   const out: Record<string, Skips | typeof DROP | typeof LATER> = Object.create(null);
   for (const [k, v] of Object.entries(given)) out[k] = typeof v === "number" ? v : skipRules(v);
   return out;
+}
+
+/**
+ * A text's UTF-16 code units as a typed array. The reader looks at each character through it:
+ * an element of a typed array reads about twice as fast as String.prototype.charCodeAt
+ * (measured on a dump's lines), and the reader looks at every character two or three times.
+ */
+export type Codes = Uint8Array | Uint16Array;
+
+function codesOf(text: string): Codes {
+  // ASCII (a dump nearly always is): its latin1 bytes are its code units.
+  if (Buffer.byteLength(text, "utf8") === text.length) return Buffer.from(text, "latin1");
+  const u = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i++) u[i] = text.charCodeAt(i);
+  return u;
 }
 
 class Bail {}
@@ -72,53 +88,83 @@ export function flat(s: string, p = 0, e = s.length): string {
 // (hash of its characters, then a comparison in place): a value seen before costs no slice,
 // no allocation. A slot is overwritten on a miss, so unique values (uids, IPs) just pass.
 // Three tables, as the same text means different things as a key, a plain and a quoted value.
+// Each slot's text is kept as bytes in one flat pool, its length first: a lookup reads one
+// cache line there rather than a string somewhere in the heap (reading the strings' lengths
+// was the reader's hottest line: a cache miss each).
+const SLOT = 64;
 class Table {
-  readonly text: string[];
+  readonly pool: Uint8Array;
   readonly value: unknown[];
   constructor(readonly mask: number) {
-    this.text = new Array<string>(mask + 1).fill("");
+    this.pool = new Uint8Array((mask + 1) * SLOT);
     this.value = new Array<unknown>(mask + 1).fill(undefined);
   }
-  /** The slot of s[p, e), -1 when it holds other text; `slot` is set either way. */
-  find(s: string, p: number, e: number): number {
-    let h = e - p;
-    for (let i = p; i < e; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  /**
+   * The slot of s[p, e), -1 when it holds other text; `slot` is set either way. h: mix() of
+   * its characters, which the reader's scans work out on their way.
+   */
+  find(b: Codes, p: number, e: number, h: number): number {
+    const n = e - p;
+    h = Math.imul(h ^ n, 0x01000193);
     const i = (h ^ (h >>> 15)) & this.mask;
     this.slot = i;
-    const t = this.text[i];
-    if (t.length !== e - p || e === p) return -1;
-    // A loop rather than s.startsWith(t, p): on a ConsString the builtin was the reader's
-    // hottest line.
-    for (let j = 0; j < t.length; j++) if (t.charCodeAt(j) !== s.charCodeAt(p + j)) return -1;
+    const pool = this.pool;
+    const o = i * SLOT;
+    if (pool[o] !== n || n === 0) return -1;
+    for (let j = 0; j < n; j++) if (pool[o + 1 + j] !== b[p + j]) return -1;
     return i;
   }
   slot = 0;
-  set(text: string, value: unknown): void {
-    this.text[this.slot] = text;
+  /** Remembers s[p, e) (as found last) and its value; a text too long for a slot, or not latin1, is not kept. */
+  set(b: Codes, p: number, e: number, value: unknown): void {
+    const n = e - p;
+    if (n >= SLOT) return;
+    const pool = this.pool;
+    const o = this.slot * SLOT;
+    for (let j = 0; j < n; j++) {
+      const c = b[p + j];
+      if (c > 255) {
+        pool[o] = 0;
+        return;
+      }
+      pool[o + 1 + j] = c;
+    }
+    pool[o] = n;
     this.value[this.slot] = value;
   }
 }
+/** One character into a text's hash (FNV-1a's step), from 0. */
+const mix = (h: number, c: number) => Math.imul(h ^ c, 0x01000193);
+function hashOf(b: Codes, p: number, e: number): number {
+  let h = 0;
+  for (let i = p; i < e; i++) h = mix(h, b[i]);
+  return h;
+}
+
 const KEYS = new Table(4095);
 const PLAIN = new Table(16383);
 const QUOTED = new Table(16383);
 
 /** s[p, e) (one line, no escapes) as a string value, shared with its earlier copies. */
-function quotedAt(s: string, p: number, e: number): string {
-  const i = QUOTED.find(s, p, e);
+function quotedAt(s: string, b: Codes, p: number, e: number): string {
+  const i = QUOTED.find(b, p, e, hashOf(b, p, e));
   if (i >= 0) return QUOTED.value[i] as string;
   const c = flat(s, p, e);
-  QUOTED.set(c, c);
+  QUOTED.set(b, p, e, c);
   return c;
 }
 
-/** The plain scalar s[p, e) as go-yaml v2 reads it (yaml-scalars.ts), shared with its earlier copies. */
-function plainAt(s: string, p: number, e: number): unknown {
-  const i = PLAIN.find(s, p, e);
+/**
+ * The plain scalar s[p, e) as go-yaml v2 reads it (yaml-scalars.ts), shared with its earlier
+ * copies; h: hashOf(b, p, e).
+ */
+function plainAt(s: string, b: Codes, p: number, e: number, h: number): unknown {
+  const i = PLAIN.find(b, p, e, h);
   if (i >= 0) return PLAIN.value[i];
   const text = flat(s, p, e);
   let v = plainValue(text);
   if (typeof v === "string" && v !== text) v = flat(v);
-  PLAIN.set(text, v);
+  PLAIN.set(b, p, e, v);
   return v;
 }
 
@@ -145,6 +191,12 @@ const DQ = 34;
 const SQ = 39;
 const TAB = 9;
 
+/**
+ * Entries of the lists being read (Reader.seq), up to Reader.top. Never made shorter: V8
+ * gives back an array's room when its length drops, and would grow it again for the next.
+ */
+const ENTRIES: unknown[] = [];
+
 class Reader {
   /** Current content line: its start, indentation, first non-space character and end. */
   ls = 0;
@@ -154,11 +206,14 @@ class Reader {
   eof = false;
   /** Mappings and sequences open. */
   depth = 0;
+  /** The first free place in ENTRIES. */
+  top = 0;
   /** A LATER value was passed over. */
   later = false;
-  /** Reads s[start, end). */
+  /** Reads s[start, end); b: s's character codes. */
   constructor(
     readonly s: string,
+    readonly b: Codes,
     start: number,
     readonly end: number,
   ) {
@@ -168,13 +223,14 @@ class Reader {
   /** Moves to the first content line (not blank, not a comment) at or after offset p. */
   seek(p: number): void {
     const s = this.s;
+    const b = this.b;
     const n = this.end;
     while (p < n) {
       let q = p;
-      while (q < n && s.charCodeAt(q) === SP) q++;
+      while (q < n && b[q] === SP) q++;
       let le = s.indexOf("\n", q);
       if (le < 0 || le > n) le = n;
-      const c = s.charCodeAt(q);
+      const c = b[q];
       if (q < le && c !== HASH) {
         if (c === TAB) throw bail; // tabs: leave them to the general parser
         this.ls = p;
@@ -196,8 +252,8 @@ class Reader {
   }
 
   isSeqEntry(at: number): boolean {
-    const s = this.s;
-    return s.charCodeAt(at) === DASH && (at + 1 === this.le || s.charCodeAt(at + 1) === SP);
+    const b = this.b;
+    return b[at] === DASH && (at + 1 === this.le || b[at + 1] === SP);
   }
 
   /** A block node whose first line is the current one (indentation > parent). */
@@ -207,62 +263,72 @@ class Reader {
 
   seq(ind: number, skips?: Skips): unknown[] {
     if (++this.depth > FAST_MAX_DEPTH) throw bail;
-    const out: unknown[] = [];
-    const s = this.s;
+    // The entries gather on one stack shared by every list (a nested one is done before its
+    // parent goes on), then leave it as an exact-size copy: an array grown by push keeps
+    // room for 16 more elements (V8's NewElementsCapacity: old + old/2 + 16), and one grown
+    // per list was garbage for the collector to sweep past.
+    const stack = ENTRIES;
+    const base = this.top;
+    const b = this.b;
     while (!this.eof && this.ind === ind && this.isSeqEntry(this.cs)) {
       let p = this.cs + 1;
-      while (p < this.le && s.charCodeAt(p) === SP) p++;
-      if (p >= this.le || s.charCodeAt(p) === HASH || this.isSeqEntry(p)) throw bail; // `-` alone, `- - x`
+      while (p < this.le && b[p] === SP) p++;
+      if (p >= this.le || b[p] === HASH || this.isSeqEntry(p)) throw bail; // `-` alone, `- - x`
       const colonAt = this.keyEnd(p);
-      if (colonAt >= 0) out.push(this.map(p - this.ls, p, skips));
-      else {
-        out.push(this.scalar(p, ind));
-      }
+      const v = colonAt >= 0 ? this.map(p - this.ls, p, skips) : this.scalar(p, ind);
+      stack[this.top++] = v;
     }
     if (!this.eof && this.ind > ind) throw bail;
     this.depth--;
-    // An exact-size copy: an array grown by push keeps room for 16 more elements (V8's
-    // NewElementsCapacity: old + old/2 + 16), 152 bytes for a one-element list. A dump's
-    // lists are short (podIPs, ports, conditions): as grown they were 29 % of what it holds.
-    return out.slice();
+    const out = stack.slice(base, this.top);
+    this.top = base;
+    return out;
   }
 
   /** A mapping at indentation ind; its first key starts at `first` on the current line. */
   map(ind: number, first: number, skips?: Skips): Record<string, unknown> {
     if (++this.depth > FAST_MAX_DEPTH) throw bail;
     const out: Record<string, unknown> = {};
-    const s = this.s;
+    const b = this.b;
     let p = first;
     let passed: string[] | undefined; // keys passed over, for the duplicate check
+    // The keys so far in increasing order (go-yaml writes them sorted), the last one: a key
+    // after it is none of them, without a lookup.
+    let sorted = true;
+    let last = "";
     for (;;) {
-      const c = s.charCodeAt(p);
+      const c = b[p];
       let key: string;
       let after: number;
       if (c === DQ || c === SQ) {
         key = this.quoted(p);
         after = this.qend;
-        if (s.charCodeAt(after) !== COLON || (after + 1 < this.le && s.charCodeAt(after + 1) !== SP)) throw bail;
+        if (b[after] !== COLON || (after + 1 < this.le && b[after + 1] !== SP)) throw bail;
       } else {
         after = this.keyEnd(p);
         if (after < 0) throw bail;
         let e = after;
-        while (e > p && s.charCodeAt(e - 1) === SP) e--;
-        const hit = KEYS.find(s, p, e);
-        key = hit >= 0 ? (KEYS.value[hit] as string) : this.newKey(c, flat(s, p, e));
+        while (e > p && b[e - 1] === SP) e--;
+        const hit = KEYS.find(b, p, e, e === after ? this.kh : hashOf(b, p, e));
+        key = hit >= 0 ? (KEYS.value[hit] as string) : this.newKey(c, p, e);
       }
-      if (Object.hasOwn(out, key) || passed?.includes(key)) throw bail; // duplicate key: the general parser says so
+      if (sorted && key > last) last = key;
+      else {
+        sorted = false;
+        if (Object.hasOwn(out, key) || passed?.includes(key)) throw bail; // duplicate key: the general parser says so
+      }
       let v = after + 1;
-      while (v < this.le && s.charCodeAt(v) === SP) v++;
-      if (s.charCodeAt(v) === TAB) throw bail;
+      while (v < this.le && b[v] === SP) v++;
+      if (b[v] === TAB) throw bail;
       const rule = skips === undefined ? undefined : skips[key];
       if (typeof rule === "number") {
         // A value on the key's line is read (and dropped) as any: a quote left open or a
         // flow collection there is the general parser's to report. A block below is passed.
-        if (v >= this.le || s.charCodeAt(v) === HASH) this.pass(ind);
+        if (v >= this.le || b[v] === HASH) this.pass(ind);
         else this.scalar(v, ind);
         (passed ??= []).push(key);
         if (rule === LATER) this.later = true;
-      } else if (v >= this.le || s.charCodeAt(v) === HASH) {
+      } else if (v >= this.le || b[v] === HASH) {
         // The value is on the next lines: a deeper node, a sequence at this indentation, or null.
         this.next();
         if (!this.eof && this.ind > ind) out[key] = this.node(rule);
@@ -293,7 +359,8 @@ class Reader {
   }
 
   /** A plain key met for the first time (c: its first character): its string, remembered. */
-  newKey(c: number, text: string): string {
+  newKey(c: number, p: number, e: number): string {
+    const text = flat(this.s, p, e);
     let key = text;
     if (text === "<<") throw bail; // a merge key
     if (maybeTyped(c)) {
@@ -305,30 +372,38 @@ class Reader {
     }
     // YAML's indicators a plain scalar may not start with (the general parser reports them).
     if ((c < 128 && NOT_KEY_FIRST[c] === 1) || key === "__proto__") throw bail;
-    KEYS.set(text, key);
+    KEYS.set(this.b, p, e, key);
     return key;
   }
 
   /** Offset of the `:` ending a plain key on the current line from p, or -1 (not a key). */
   keyEnd(p: number): number {
-    const s = this.s;
-    const c = s.charCodeAt(p);
+    const b = this.b;
+    const c = b[p];
     if (c === DQ || c === SQ) {
       this.quoted(p);
       const q = this.qend;
-      return s.charCodeAt(q) === COLON && (q + 1 === this.le || s.charCodeAt(q + 1) === SP) ? q : -1;
+      return b[q] === COLON && (q + 1 === this.le || b[q + 1] === SP) ? q : -1;
     }
     const le = this.le;
+    let h = 0;
     for (let i = p; i < le; i++) {
-      const ch = s.charCodeAt(i);
+      const ch = b[i];
       if (ch === COLON) {
-        if (i + 1 === le || s.charCodeAt(i + 1) === SP) return i;
-      } else if (ch === HASH && s.charCodeAt(i - 1) === SP)
+        if (i + 1 === le || b[i + 1] === SP) {
+          this.kh = h;
+          return i;
+        }
+      } else if (ch === HASH && b[i - 1] === SP)
         return -1; // a comment before any colon
       else if (ch === TAB) throw bail; // YAML's other white space: the general parser's
+      h = mix(h, ch);
     }
     return -1;
   }
+
+  /** hashOf the plain key before the colon the last keyEnd() found. */
+  kh = 0;
 
   /** Offset after the closing quote of the last quoted(). */
   qend = 0;
@@ -336,24 +411,25 @@ class Reader {
   /** A quoted scalar on one line: its value; qend is set after the closing quote. */
   quoted(p: number): string {
     const s = this.s;
-    if (s.charCodeAt(p) === SQ) {
+    const b = this.b;
+    if (b[p] === SQ) {
       let i = p + 1;
       let doubled = false;
       for (;;) {
         i = s.indexOf("'", i);
         if (i < 0 || i >= this.le) throw bail; // multi-line
-        if (s.charCodeAt(i + 1) === SQ) {
+        if (b[i + 1] === SQ) {
           i += 2;
           doubled = true;
         } else break;
       }
       this.qend = i + 1;
-      return doubled ? flat(s.slice(p + 1, i).replace(/''/g, "'")) : quotedAt(s, p + 1, i);
+      return doubled ? flat(s.slice(p + 1, i).replace(/''/g, "'")) : quotedAt(s, b, p + 1, i);
     }
     let i = p + 1;
     let esc = false;
     for (;;) {
-      const c = s.charCodeAt(i);
+      const c = b[i];
       if (i >= this.le) throw bail; // multi-line
       if (c === 92) {
         esc = true;
@@ -364,7 +440,7 @@ class Reader {
       i++;
     }
     this.qend = i + 1;
-    if (!esc) return quotedAt(s, p + 1, i);
+    if (!esc) return quotedAt(s, b, p + 1, i);
     const body = s.slice(p + 1, i);
     // JSON's escapes are YAML's too; YAML-only ones (\x \e \0 \N \_ \L \P \U, escaped space)
     // go to the general parser.
@@ -379,7 +455,8 @@ class Reader {
   /** A scalar value starting at p on the current line; moves past it. ind: its parent's indentation. */
   scalar(p: number, ind: number): unknown {
     const s = this.s;
-    const c = s.charCodeAt(p);
+    const b = this.b;
+    const c = b[p];
     if (c === DQ || c === SQ) {
       const v = this.quoted(p);
       this.endOfLine(this.qend);
@@ -390,48 +467,53 @@ class Reader {
     if (c === 123 || c === 91) {
       // {} and [] only
       const close = c === 123 ? 125 : 93;
-      if (s.charCodeAt(p + 1) !== close) throw bail;
+      if (b[p + 1] !== close) throw bail;
       this.endOfLine(p + 2);
       this.next();
       return c === 123 ? {} : [];
     }
     if (c < 128 && NOT_PLAIN_FIRST[c] === 1) throw bail;
-    if (c === DASH && (p + 1 === this.le || s.charCodeAt(p + 1) === SP)) throw bail;
+    if (c === DASH && (p + 1 === this.le || b[p + 1] === SP)) throw bail;
     // One pass to the comment or the line's end: `: ` before it would make a mapping.
-    let e = this.le;
+    const le = this.le;
+    let e = le;
+    let h = 0; // hashOf(b, p, e) on the way
     for (let i = p; i < e; i++) {
-      const ch = s.charCodeAt(i);
+      const ch = b[i];
       if (ch === HASH) {
-        if (i > p && s.charCodeAt(i - 1) === SP) {
+        if (i > p && b[i - 1] === SP) {
           e = i;
           break;
         }
-      } else if ((ch === COLON && i + 1 < e && s.charCodeAt(i + 1) === SP) || ch === TAB) throw bail;
+      } else if ((ch === COLON && i + 1 < e && b[i + 1] === SP) || ch === TAB) throw bail;
+      h = mix(h, ch);
     }
-    while (e > p && s.charCodeAt(e - 1) === SP) e--;
-    if (s.charCodeAt(e - 1) === COLON) throw bail;
+    const scanned = e;
+    while (e > p && b[e - 1] === SP) e--;
+    if (b[e - 1] === COLON) throw bail;
     this.next();
     // A deeper line that is not a key would continue a multi-line plain scalar.
     if (!this.eof && this.ind > ind && this.keyEnd(this.cs) < 0 && !this.isSeqEntry(this.cs)) throw bail;
-    return plainAt(s, p, e);
+    return plainAt(s, b, p, e, e === scanned ? h : hashOf(b, p, e));
   }
 
   /** After a scalar on a line only spaces or a comment may follow (a comment after a space). */
   endOfLine(p: number): void {
-    const s = this.s;
+    const b = this.b;
     const at = p;
-    while (p < this.le && s.charCodeAt(p) === SP) p++;
-    if (p < this.le && (s.charCodeAt(p) !== HASH || p === at)) throw bail;
+    while (p < this.le && b[p] === SP) p++;
+    if (p < this.le && (b[p] !== HASH || p === at)) throw bail;
   }
 
   /** A literal block scalar (`|`, `|-`, `|+`, with an optional indentation digit). */
   block(p: number, ind: number): string {
     const s = this.s;
+    const b = this.b;
     let chomp = 0; // 0 clip, 1 strip, 2 keep
     let explicit = 0;
     let i = p + 1;
     for (; i < this.le; i++) {
-      const c = s.charCodeAt(i);
+      const c = b[i];
       if (c === DASH) chomp = 1;
       else if (c === 43) chomp = 2;
       else if (c >= 49 && c <= 57) explicit = c - 48;
@@ -448,8 +530,8 @@ class Reader {
       let maxEmpty = 0;
       while (q < n) {
         let r = q;
-        while (r < n && s.charCodeAt(r) === SP) r++;
-        if (r < n && s.charCodeAt(r) !== NL) {
+        while (r < n && b[r] === SP) r++;
+        if (r < n && b[r] !== NL) {
           contentInd = r - q;
           break;
         }
@@ -466,7 +548,7 @@ class Reader {
       const le = s.indexOf("\n", lineStart);
       if (le < 0 || le >= n) throw bail; // the text ends inside the block without a line break
       let r = lineStart;
-      while (r < le && s.charCodeAt(r) === SP) r++;
+      while (r < le && b[r] === SP) r++;
       if (r === le) {
         // empty (or only spaces): spaces beyond the indentation are content
         if (le - lineStart > contentInd) {
@@ -478,7 +560,7 @@ class Reader {
         }
       } else if (r - lineStart < contentInd) break;
       else {
-        if (s.charCodeAt(r) === TAB && r - lineStart === contentInd) throw bail;
+        if (b[r] === TAB && r - lineStart === contentInd) throw bail;
         parts.push(s.slice(lineStart + contentInd, le));
         trailingEmpty = 0;
       }
@@ -503,9 +585,10 @@ export function fastYaml(text: string): unknown {
   return r === BAIL ? BAIL : r.value;
 }
 
-/** Where a text is found inside a flat string: s.slice(at, at + text.length) is the text. */
+/** Where a text is found inside a flat string: s.slice(at, at + text.length) is the text; b: s's codes. */
 export interface Inside {
   s: string;
+  b: Codes;
   at: number;
 }
 
@@ -522,8 +605,8 @@ export function fastRead(
     // A text sliced out of a larger one reads ~20 % slower through its parent than a flat
     // copy; better still is the flat string it was sliced from, when the caller has it.
     const r = inside
-      ? new Reader(inside.s, inside.at, inside.at + text.length)
-      : new Reader(flat(text), 0, text.length);
+      ? new Reader(inside.s, inside.b, inside.at, inside.at + text.length)
+      : new Reader(flat(text), codesOf(text), 0, text.length);
     if (r.eof) return { value: null, later: false };
     if (r.ind !== 0) return BAIL;
     const v = r.node(skips);

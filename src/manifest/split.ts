@@ -84,6 +84,8 @@ class Window {
   ascii = true;
   /** s holds a carriage return (a reader of its text as is would see it). */
   cr = false;
+  /** buf[0, len): s's character codes. */
+  view: Uint8Array = this.buf.subarray(0, 0);
   next = 0;
   constructor(readonly src: ByteSource) {}
 
@@ -111,6 +113,7 @@ class Window {
     this.len += n;
     this.next += n;
     const view = this.buf.subarray(0, this.len);
+    this.view = view;
     this.s = view.toString("latin1");
     this.ascii = isAscii(view);
     this.cr = view.includes(CR);
@@ -126,7 +129,7 @@ class Window {
 
   /** Where text(start, …) is inside s, when it is s's own characters (ASCII, no CR). */
   inside(start: number): Inside | undefined {
-    return this.ascii && !this.cr ? { s: this.s, at: start - this.base } : undefined;
+    return this.ascii && !this.cr ? { s: this.s, b: this.view, at: start - this.base } : undefined;
   }
 
   /** The character (byte) at file offset p, or -1 past the window. */
