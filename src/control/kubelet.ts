@@ -29,14 +29,24 @@ export function kubeletSetup(ctx: ReconcileContext, created: PodState[], service
   }
   const kubeSvc = services.find((s) => s.namespace === "default" && s.name === "kubernetes");
   const resolvMemo = new WeakMap<PodSpec, Map<string, ReturnType<typeof resolvConfFor>>>();
+  // Without dnsConfig a pod's resolv.conf follows from its namespace, dnsPolicy and
+  // hostNetwork alone (resolvconf.ts): a dump's pods, each with a spec of its own, share it.
+  const resolvByShape = new Map<string, ReturnType<typeof resolvConfFor>>();
   const envMemo = new Map<string, { list: EnvVar[]; map: Map<string, string> }>();
   const ownMemo = new WeakMap<PodSpec, Map<string, Record<string, OwnEnv>>>();
   const lookups = objectLookups(ctx);
   for (const pod of created) {
-    let m = resolvMemo.get(pod.spec);
-    if (!m) resolvMemo.set(pod.spec, (m = new Map()));
-    let r = m.get(pod.namespace);
-    if (!r) m.set(pod.namespace, (r = resolvConfFor(ctx.config, pod.namespace, pod.spec)));
+    let r: ReturnType<typeof resolvConfFor> | undefined;
+    if (pod.spec.dnsConfig === undefined) {
+      const k = `${pod.namespace}\u0000${pod.spec.dnsPolicy}\u0000${!!pod.spec.hostNetwork}`;
+      r = resolvByShape.get(k);
+      if (!r) resolvByShape.set(k, (r = resolvConfFor(ctx.config, pod.namespace, pod.spec)));
+    } else {
+      let m = resolvMemo.get(pod.spec);
+      if (!m) resolvMemo.set(pod.spec, (m = new Map()));
+      r = m.get(pod.namespace);
+      if (!r) m.set(pod.namespace, (r = resolvConfFor(ctx.config, pod.namespace, pod.spec)));
+    }
     pod.resolvConf = r.text;
     for (const e of r.events) emit(ctx, e.type, e.reason, `pod/${pod.namespace}/${pod.name}`, e.message, "kubelet");
     const links = pod.spec.enableServiceLinks !== false;
@@ -134,26 +144,32 @@ function emitFailed(ctx: ReconcileContext, pod: PodState, failed: string[]): voi
     emit(ctx, "Warning", "Failed", `pod/${pod.namespace}/${pod.name}`, `Error: ${text}`, "kubelet");
 }
 
-const ownEnvMemo = new WeakMap<PodSpec, { own: boolean; downward: boolean }>();
-function specEnvShape(spec: PodSpec): { own: boolean; downward: boolean } {
-  let s = ownEnvMemo.get(spec);
-  if (s) return s;
-  s = { own: false, downward: false };
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
-    const x: { name: string; envFrom?: unknown; env?: unknown } = c ?? { name: "" };
-    if (Array.isArray(x.envFrom) && x.envFrom.length > 0) s.own = true;
-    if (!Array.isArray(x.env)) continue;
-    if (x.env.length > 0) s.own = true;
-    for (const e of x.env) {
-      const from = e && typeof e === "object" ? (e as { valueFrom?: unknown }).valueFrom : undefined;
-      if (from && typeof from === "object" && ("fieldRef" in from || "resourceFieldRef" in from)) s.downward = true;
-    }
-  }
-  ownEnvMemo.set(spec, s);
-  return s;
+// Not memoised: a loop over the containers costs less than a WeakMap entry per spec (a
+// dump's 150,000 pods have a spec each).
+function hasOwnEnv(spec: PodSpec): boolean {
+  const has = (cs: Container[] | undefined) =>
+    Array.isArray(cs) &&
+    cs.some((c) => {
+      const x = c as { envFrom?: unknown; env?: unknown } | null;
+      return (Array.isArray(x?.envFrom) && x.envFrom.length > 0) || (Array.isArray(x?.env) && x.env.length > 0);
+    });
+  return has(spec.initContainers) || has(spec.containers);
 }
-const hasOwnEnv = (spec: PodSpec): boolean => specEnvShape(spec).own;
-const readsDownwardApi = (spec: PodSpec): boolean => specEnvShape(spec).downward;
+function readsDownwardApi(spec: PodSpec): boolean {
+  const reads = (cs: Container[] | undefined) =>
+    Array.isArray(cs) &&
+    cs.some((c) => {
+      const env = (c as { env?: unknown } | null)?.env;
+      return (
+        Array.isArray(env) &&
+        env.some((e) => {
+          const from = e && typeof e === "object" ? (e as { valueFrom?: unknown }).valueFrom : undefined;
+          return !!from && typeof from === "object" && ("fieldRef" in from || "resourceFieldRef" in from);
+        })
+      );
+    });
+  return reads(spec.initContainers) || reads(spec.containers);
+}
 
 /** The ConfigMaps and Secrets of this step, and each node's allocatable. */
 function objectLookups(ctx: ReconcileContext): Omit<EnvSources, "allocatable"> & {

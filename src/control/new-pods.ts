@@ -16,11 +16,16 @@ interface Creation {
   names: Set<string> | undefined;
   /** generateName counters by "ns/base". */
   counters: Map<string, number>;
-  reserved: Map<Want, AllocResult>;
-  /** Container IDs worked out while reserving (a sha256 each: 150,000 in a threshold dump). */
-  containerIDs: Map<Want, string>;
-  /** Observed pod addresses already placed, by IP ("ns/name" of the pod). */
-  observedIPs: Map<string, string>;
+  /**
+   * By want (index in the wants, `at` the one being created): the address reserved and the
+   * container ID worked out while reserving (a sha256 each: 150,000 in a threshold dump).
+   * Arrays, not maps keyed by the wants: 150,000 entries each.
+   */
+  reserved: (AllocResult | undefined)[];
+  containerIDs: (string | undefined)[];
+  at: number;
+  /** Observed pods already placed, by IP. */
+  observedIPs: Map<string, PodState>;
   /** Warnings about the observed pods (two pods with one address). */
   warnings: string[];
   /** PodTopologySpread's default selector per want (replicas share a want). */
@@ -35,9 +40,10 @@ export function createPods(
   wants: Want[],
   survivors: PodState[],
 ): { created: PodState[]; scheduler: Scheduler; warnings: string[] } {
-  const containerIDs = new Map<Want, string>();
+  const containerIDs: (string | undefined)[] = new Array(wants.length).fill(undefined);
   const c: Creation = {
     containerIDs,
+    at: 0,
     observedIPs: new Map(),
     warnings: [],
     scheduler: new Scheduler(ctx.nodes, survivors, namespaceLabels(ctx)),
@@ -48,7 +54,9 @@ export function createPods(
     spread: new WeakMap(),
   };
   const created: PodState[] = [];
-  for (const w of wants) {
+  for (let i = 0; i < wants.length; i++) {
+    const w = wants[i];
+    c.at = i;
     const pod = newPod(ctx, c, w);
     created.push(pod);
     ctx.changedNs.add(w.namespace);
@@ -84,18 +92,19 @@ function podUid(ctx: ReconcileContext, ns: string, name: string): string {
 function reserveRequestedIPs(
   ctx: ReconcileContext,
   wants: Want[],
-  containerIDs: Map<Want, string>,
-): Map<Want, AllocResult> {
-  const reserved = new Map<Want, AllocResult>();
-  for (const w of wants) {
+  containerIDs: (string | undefined)[],
+): (AllocResult | undefined)[] {
+  const reserved: (AllocResult | undefined)[] = new Array(wants.length).fill(undefined);
+  for (let i = 0; i < wants.length; i++) {
+    const w = wants[i];
     if (!w.requestedIP || !w.name || !w.spec.nodeName || w.spec.hostNetwork) continue;
     const node = ctx.nodeByName.get(w.spec.nodeName);
     if (!node || !ctx.ipam.allocateSpecific) continue;
     // The ID newPod gives it (its name is fixed): computed once.
-    const id = sha256Hex(`${ctx.seed}/${podUid(ctx, w.namespace, w.name)}`);
-    containerIDs.set(w, id);
+    const id = sha256Hex(`${ctx.seed}/${w.uid ?? podUid(ctx, w.namespace, w.name)}`);
+    containerIDs[i] = id;
     const r = ctx.ipam.allocateSpecific(node, w.requestedIP, id);
-    if (r) reserved.set(w, r);
+    if (r) reserved[i] = r;
   }
   return reserved;
 }
@@ -112,7 +121,8 @@ function newPod(ctx: ReconcileContext, c: Creation, w: Want): PodState {
   }
   c.names?.add(`${w.namespace}/${name}`);
   if (w.created) emit(ctx, "Normal", "SuccessfulCreate", w.created.object, w.created.message(name), w.created.source);
-  const uid = podUid(ctx, w.namespace, name);
+  // A dump's pod has its own uid (its sandbox's ID follows from it, as for any pod).
+  const uid = w.uid ?? podUid(ctx, w.namespace, name);
   return {
     namespace: w.namespace,
     name,
@@ -131,7 +141,7 @@ function newPod(ctx: ReconcileContext, c: Creation, w: Want): PodState {
     created: ctx.clock,
     resolvConf: "",
     env: [],
-    containerID: (w.name !== undefined && c.containerIDs.get(w)) || sha256Hex(`${ctx.seed}/${uid}`),
+    containerID: (w.name !== undefined && c.containerIDs[c.at]) || sha256Hex(`${ctx.seed}/${uid}`),
     ...(w.system ? { system: true } : {}),
   };
 }
@@ -254,7 +264,7 @@ function addressPod(ctx: ReconcileContext, c: Creation, w: Want, pod: PodState, 
   if (w.spec.hostNetwork) {
     pod.podIP = node.address;
   } else {
-    const r = c.reserved.get(w) ?? ipam.allocate(node, pod.containerID);
+    const r = c.reserved[c.at] ?? ipam.allocate(node, pod.containerID);
     if (!r.ip) {
       pod.reason = "ContainerCreating";
       pod.message = r.error;
@@ -286,7 +296,6 @@ function placeObserved(ctx: ReconcileContext, c: Creation, w: Want, pod: PodStat
   const st = obs.status;
   pod.observed = true;
   pod.status = st;
-  if (w.uid) pod.uid = w.uid;
   pod.phase = obs.phase;
   pod.ready = w.ready && obs.phase === "Running";
   const node = w.spec.nodeName ? ctx.nodeByName.get(w.spec.nodeName) : undefined;
@@ -311,12 +320,12 @@ function placeObserved(ctx: ReconcileContext, c: Creation, w: Want, pod: PodStat
   if (other) {
     // One network cannot hold two pods with one address (a stale dump): the first keeps it.
     c.warnings.push(
-      `(Pod ${w.namespace}/${pod.name}) status.podIP: ${w.requestedIP} is pod ${other}'s address too: left without an address`,
+      `(Pod ${w.namespace}/${pod.name}) status.podIP: ${w.requestedIP} is pod ${other.namespace}/${other.name}'s address too: left without an address`,
     );
     return;
   }
-  c.observedIPs.set(w.requestedIP, `${w.namespace}/${pod.name}`);
-  const r = c.reserved.get(w) ?? ctx.ipam.allocateSpecific?.(node, w.requestedIP, pod.containerID);
+  c.observedIPs.set(w.requestedIP, pod);
+  const r = c.reserved[c.at] ?? ctx.ipam.allocateSpecific?.(node, w.requestedIP, pod.containerID);
   pod.podIP = r?.ip ?? w.requestedIP;
   pod.hostIfName = ctx.ipam.hostIfName(w.namespace, pod.name, pod.containerID);
 }
