@@ -141,10 +141,16 @@ class Window {
 
 /**
  * Calls `line(start, end, n)` for each line of the file in order (file offsets; `end` at its
- * `\n` or the end of the file; n its 1-based number). `keep()` names the first offset still
- * needed (Window.text works from there on). Stops when `line` returns false; false then.
+ * `\n` or the end of the file; n its 1-based number), but for lines starting with a space
+ * while `indented.skip` is set. `keep()` names the first offset still needed (Window.text
+ * works from there on). Stops when `line` returns false; false then.
  */
-function eachLine(w: Window, keep: () => number, line: (start: number, end: number, n: number) => boolean): boolean {
+function eachLine(
+  w: Window,
+  keep: () => number,
+  line: (start: number, end: number, n: number) => boolean,
+  indented: { skip: boolean },
+): boolean {
   let p = 0;
   let n = 1;
   const size = w.src.size;
@@ -157,7 +163,7 @@ function eachLine(w: Window, keep: () => number, line: (start: number, end: numb
       return true;
     }
     const le = e + w.base;
-    if (!line(p, le, n)) return false;
+    if (!(indented.skip && w.view[p - w.base] === SP) && !line(p, le, n)) return false;
     p = le + 1;
     n++;
     if (p >= size) return true;
@@ -245,7 +251,10 @@ export function scanYaml(src: ByteSource, sink: YamlSink): boolean {
   };
   const keep = () => (phase === Phase.Items ? itemStart : phase === Phase.Post ? regionEnd : tooBig ? cur : docStart);
 
-  const ok = eachLine(w, keep, (ls, le, n) => {
+  // Inside the items only a line at column 0 says anything (the next item, the end of them):
+  // the lines of the items themselves are only counted.
+  const indented = { skip: false };
+  const onLine = (ls: number, le: number, n: number): boolean => {
     cur = ls;
     const c = ls < le ? w.at(ls) : NL;
     if (c === DASH && startsWith(w, ls, le, "---")) {
@@ -304,7 +313,17 @@ export function scanYaml(src: ByteSource, sink: YamlSink): boolean {
         break;
     }
     return true;
-  });
+  };
+  const ok = eachLine(
+    w,
+    keep,
+    (ls, le, n) => {
+      const r = onLine(ls, le, n);
+      indented.skip = phase === Phase.Items;
+      return r;
+    },
+    indented,
+  );
   if (!ok) return false;
   endDoc(size);
   return true;
@@ -338,32 +357,37 @@ export function scanJson(
     return item(w.text(start, e + 1), start, e + 1, startLine);
   };
   const keep = () => (phase === 0 ? 0 : phase === 1 ? (start < 0 ? cur : start) : close + 1);
-  const ok = eachLine(w, keep, (ls, le, n) => {
-    cur = ls;
-    if (phase === 0) {
-      if (ls > 0 && startsWith(w, ls, le, '    "items": [')) {
-        prefix = w.text(0, ls);
-        if (w.at(ls + 14) === 0x5d) {
-          close = ls + 14; // "items": []
-          phase = 2;
-        } else phase = 1;
-      } else if (ls > MAX_STRING) return false;
+  const ok = eachLine(
+    w,
+    keep,
+    (ls, le, n) => {
+      cur = ls;
+      if (phase === 0) {
+        if (ls > 0 && startsWith(w, ls, le, '    "items": [')) {
+          prefix = w.text(0, ls);
+          if (w.at(ls + 14) === 0x5d) {
+            close = ls + 14; // "items": []
+            phase = 2;
+          } else phase = 1;
+        } else if (ls > MAX_STRING) return false;
+        return true;
+      }
+      if (phase !== 1) return true;
+      if (startsWith(w, ls, le, "    ]")) {
+        close = ls + 4;
+        phase = 2;
+        return endItem(close);
+      }
+      const c9 = ls + 9 < le ? w.at(ls + 9) : le < size && ls + 9 === le ? NL : -1;
+      if (w.at(ls + 8) === 0x7b && (c9 === NL || c9 === CR || c9 === 0x7d) && startsWith(w, ls, le, "        {")) {
+        if (!endItem(ls + 8)) return false;
+        start = ls + 8;
+        startLine = n;
+      }
       return true;
-    }
-    if (phase !== 1) return true;
-    if (startsWith(w, ls, le, "    ]")) {
-      close = ls + 4;
-      phase = 2;
-      return endItem(close);
-    }
-    const c9 = ls + 9 < le ? w.at(ls + 9) : le < size && ls + 9 === le ? NL : -1;
-    if (w.at(ls + 8) === 0x7b && (c9 === NL || c9 === CR || c9 === 0x7d) && startsWith(w, ls, le, "        {")) {
-      if (!endItem(ls + 8)) return false;
-      start = ls + 8;
-      startLine = n;
-    }
-    return true;
-  });
+    },
+    { skip: false },
+  );
   if (!ok || phase !== 2) return undefined;
   return `${prefix}    "items": []${w.text(close + 1, size)}`;
 }
