@@ -85,7 +85,6 @@ export function desiredPods(ctx: ReconcileContext, deletePods: Set<string> | und
   };
   const existingByWorkload = podsByWorkload(ctx, d, deletePods);
   const prevRs = prevReplicaSets(ctx);
-  const present = new Set(ctx.objects.map(objKey));
   const live = liveFamilies(ctx);
   planLive(ctx, live, existingByWorkload);
   for (const o of ctx.objects) {
@@ -123,7 +122,7 @@ export function desiredPods(ctx: ReconcileContext, deletePods: Set<string> | und
       }
       continue;
     }
-    if (ctrl && WORKLOAD_KINDS.has(ctrl.kind) && present.has(`${ctrl.kind}/${ns}/${ctrl.name}`)) {
+    if (ctrl && WORKLOAD_KINDS.has(ctrl.kind) && ctx.seen.has(`${ctrl.kind}/${ns}/${ctrl.name}`)) {
       d.adoptWarnings.push(
         `${where(o).object ? `(${where(o).object}) ` : ""}is controlled by ${ctrl.kind} ${ns}/${ctrl.name}, which is given too: its controller creates it instead (ignored)`,
       );
