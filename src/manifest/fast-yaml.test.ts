@@ -301,3 +301,14 @@ test("a latin1 text is never taken for one beyond latin1 with the same low bytes
   }
   assert.deepEqual(fastYaml(want.map((s) => `- ${s}\n`).join("")), want);
 });
+
+test("a key named __proto__ is a key, never the object's prototype", () => {
+  for (const k of ['"__proto__"', "'__proto__'", "__proto__"]) {
+    const text = `${k}:\n  a: 1\nb: 2\n`;
+    const fast = fastYaml(text);
+    // Handed over (the YAML library makes it an own key); read here, it would have to be one too.
+    if (fast === BAIL) continue;
+    assert.equal(Object.getPrototypeOf(fast), Object.prototype, k);
+    assert.deepEqual(Object.keys(fast as object), ["__proto__", "b"], k);
+  }
+});

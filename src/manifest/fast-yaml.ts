@@ -304,6 +304,9 @@ class Reader {
         key = this.quoted(p);
         after = this.qend;
         if (b[after] !== COLON || (after + 1 < this.le && b[after + 1] !== SP)) throw bail;
+        // Set by `out[key] =` it would be the object's prototype, not a key of its own (the
+        // YAML library makes it one): newKey refuses it for plain keys.
+        if (key === "__proto__") throw bail;
       } else {
         after = this.keyEnd(p);
         if (after < 0) throw bail;
