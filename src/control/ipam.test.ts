@@ -156,3 +156,22 @@ test("cilium: node podCIDR, host side lxc + 12 hex of sha256(container ID), /32 
   );
   assert.equal(podsOf(s, "cilium-", "kube-system").length, 2);
 });
+
+test("dumped pods sharing a uid (dumps put together) still get sandboxes and host links of their own", () => {
+  // The API server gives each object its own uid; two files of dumps need not agree.
+  const pod = (ns: string, ip: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: ${ns}, uid: 0b5c1c9e-1111-2222-3333-444455556666}
+spec: {nodeName: w1, containers: [{name: c, image: nginx}]}
+status: {phase: Running, podIP: ${ip}, conditions: [{type: Ready, status: "True"}]}
+`;
+  const ns = (n: string) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${n}}\n---\n`;
+  const text = `${ns("a")}${ns("b")}${pod("a", "10.244.1.5")}---\n${pod("b", "10.244.1.6")}`;
+  for (const cni of ["flannel", "cilium"]) {
+    const s = cluster(text, { ...ONE_WORKER, networking: { cni } });
+    const [a, b] = ["a", "b"].map((n) => s.pods.find((p) => p.namespace === n && p.name === "web")!);
+    assert.deepEqual([a.podIP, b.podIP], ["10.244.1.5", "10.244.1.6"], cni);
+    assert.notEqual(a.containerID, b.containerID, cni);
+    assert.notEqual(a.hostIfName, b.hostIfName, cni);
+  }
+});

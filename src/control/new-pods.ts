@@ -88,6 +88,15 @@ function podUid(ctx: ReconcileContext, ns: string, name: string): string {
   return uidFor(`${ctx.seed}/pod/${ns}/${name}/${ctx.clock}`);
 }
 
+/**
+ * The ID of a pod's sandbox (the CNI's CNI_CONTAINERID; host veth names follow from it). A
+ * uid given in a dump may be another pod's too (dumps put together, a pod copied into
+ * another namespace): its namespace and name go in with it.
+ */
+function sandboxID(ctx: ReconcileContext, w: Want, name: string, uid: string): string {
+  return sha256Hex(w.uid === undefined ? `${ctx.seed}/${uid}` : `${ctx.seed}/${w.namespace}/${name}/${uid}`);
+}
+
 /** Dumped pods keep their addresses: reserve them before anything else is allocated. */
 function reserveRequestedIPs(
   ctx: ReconcileContext,
@@ -101,7 +110,7 @@ function reserveRequestedIPs(
     const node = ctx.nodeByName.get(w.spec.nodeName);
     if (!node || !ctx.ipam.allocateSpecific) continue;
     // The ID newPod gives it (its name is fixed): computed once.
-    const id = sha256Hex(`${ctx.seed}/${w.uid ?? podUid(ctx, w.namespace, w.name)}`);
+    const id = sandboxID(ctx, w, w.name, w.uid ?? podUid(ctx, w.namespace, w.name));
     containerIDs[i] = id;
     const r = ctx.ipam.allocateSpecific(node, w.requestedIP, id);
     if (r) reserved[i] = r;
@@ -141,7 +150,7 @@ function newPod(ctx: ReconcileContext, c: Creation, w: Want): PodState {
     created: ctx.clock,
     resolvConf: "",
     env: [],
-    containerID: (w.name !== undefined && c.containerIDs[c.at]) || sha256Hex(`${ctx.seed}/${uid}`),
+    containerID: (w.name !== undefined && c.containerIDs[c.at]) || sandboxID(ctx, w, name, uid),
     ...(w.system ? { system: true } : {}),
   };
 }
