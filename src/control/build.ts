@@ -21,6 +21,7 @@ import type { ClusterSpec } from "../manifest/cluster-spec.js";
 import type { KubeObject } from "../manifest/types.js";
 import { SpecError } from "../manifest/errors.js";
 import { faultErrors } from "./faults.js";
+import { knownKeys } from "./reconcile-context.js";
 import { reconcile, objKey } from "./reconcile.js";
 import type { ClusterState } from "./state.js";
 import { systemObjects } from "./system.js";
@@ -64,6 +65,7 @@ export function mergeObjects(base: KubeObject[], overrides: KubeObject[]): KubeO
       out.push(o);
     }
   }
+  knownKeys(out, pos);
   return out;
 }
 

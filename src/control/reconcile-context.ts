@@ -21,7 +21,7 @@ export interface ReconcileContext {
   events: KEvent[];
   prevObjects: Map<string, KubeObject>;
   /** Keys of every object given this step. */
-  seen: Set<string>;
+  seen: ObjectKeys;
   byKind: Map<string, KubeObject[]>;
   /** Namespaces whose pods, Services or endpoints changed this step. */
   changedNs: Set<string>;
@@ -118,17 +118,31 @@ export function unchanged(ctx: ReconcileContext, o: KubeObject): boolean {
 }
 
 /** Basic validity of what reached us (the parser checks the rest): names given and unique. */
-export function checkObjects(objects: KubeObject[]): Set<string> {
+/** The objKeys of a list of objects (a Set, or a Map by them). */
+export type ObjectKeys = { has(key: string): boolean };
+
+// Lists whose keys are known, each key once (mergeObjects worked them out): a threshold
+// dump's 207,000 keys made once, not again here.
+const KNOWN = new WeakMap<KubeObject[], ObjectKeys>();
+
+/** Records that `objects` (not to be changed after) holds each of `keys` once, and no other. */
+export function knownKeys(objects: KubeObject[], keys: ObjectKeys): void {
+  KNOWN.set(objects, keys);
+}
+
+export function checkObjects(objects: KubeObject[]): ObjectKeys {
   const diags = new Diags();
+  const known = KNOWN.get(objects);
   const seen = new Set<string>();
   for (const o of objects) {
     if (!o.metadata?.name) diags.error(where(o), "metadata.name", undefined, "is required");
+    if (known) continue;
     const k = objKey(o);
     if (seen.has(k)) diags.error(where(o), "metadata.name", o.metadata.name, `duplicates another ${o.kind}`);
     seen.add(k);
   }
   if (diags.errors.length) throw new SpecError(diags.errors);
-  return seen;
+  return known ?? seen;
 }
 
 export function groupByKind(objects: KubeObject[]): Map<string, KubeObject[]> {
