@@ -117,7 +117,6 @@ export function unchanged(ctx: ReconcileContext, o: KubeObject): boolean {
   return sameObject(ctx.prevObjects.get(objKey(o)), o);
 }
 
-/** Basic validity of what reached us (the parser checks the rest): names given and unique. */
 /** The objKeys of a list of objects (a Set, or a Map by them). */
 export type ObjectKeys = { has(key: string): boolean };
 
@@ -130,6 +129,7 @@ export function knownKeys(objects: KubeObject[], keys: ObjectKeys): void {
   KNOWN.set(objects, keys);
 }
 
+/** Basic validity of what reached us (the parser checks the rest): names given and unique. */
 export function checkObjects(objects: KubeObject[]): ObjectKeys {
   const diags = new Diags();
   const known = KNOWN.get(objects);
