@@ -2,6 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseGetArgs, runGet } from "./cmd-get.js";
 import { runDescribe } from "./cmd-describe.js";
+import { join } from "node:path";
+import { loadCluster } from "../load/cluster.js";
+import { packageRoot } from "../load/input.js";
 import { seed004State } from "../views/testing.js";
 
 test("kubectl's argument forms", () => {
@@ -23,6 +26,27 @@ test("several types: NAME is prefixed with the type, tables separated by a blank
   assert.equal(blocks.length, 2);
   assert.ok(blocks[0].includes("service/auth-service"));
   assert.ok(blocks[1].includes("endpoints/auth-service"));
+});
+
+test("all: the \"all\" category's types in kubectl's order, names prefixed", async () => {
+  assert.deepEqual(
+    parseGetArgs(["all"]).map((p) => p.resource),
+    ["pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets", "statefulsets"],
+  );
+  assert.deepEqual(
+    parseGetArgs(["all,ing"]).map((p) => p.resource),
+    ["pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets", "statefulsets", "ing"],
+  );
+  // A kind cluster's dump: one table per type that has objects, in that order, each NAME
+  // with its type as kubectl prints several types (pod/…, service/…, daemonset.apps/…).
+  const { state } = await loadCluster({ files: [join(packageRoot(), "examples", "snapshots", "kind-flannel.yaml")] });
+  const out = runGet(state, ["all"], { allNamespaces: true });
+  assert.equal(out.exitCode, 0);
+  const types = out.stdout.split("\n\n").map((b) => b.split("\n")[1].split(/\s+/)[1].split("/")[0]);
+  assert.deepEqual(types, ["pod", "service", "daemonset.apps", "deployment.apps", "replicaset.apps"]);
+  // Nothing in the namespace: kubectl says so once, not once per type.
+  const none = runGet(state, ["all"], { namespace: "nope" });
+  assert.deepEqual([none.stdout, none.stderr], ["", "No resources found in nope namespace.\n"]);
 });
 
 test("an unknown resource type", () => {

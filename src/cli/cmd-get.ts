@@ -17,7 +17,18 @@ const OUTPUTS = ["", "wide", "yaml", "json", "name"];
 /** `podnet get cluster`: the cluster settings and where each came from. */
 const CLUSTER_WORDS = new Set(["cluster", "clusters"]);
 
-/** Split kubectl's argument forms: `pods`, `pods a b`, `po,svc`, `pod/a svc/b`. */
+/**
+ * `all`: the resources in the API's "all" category that podnet models, in the order kubectl
+ * lists them (discovery order: core, then apps). Upstream, each such resource's storage says
+ * so (kubernetes/kubernetes pkg/registry/core/pod/storage/storage.go `Categories()` returns
+ * ["all"], and likewise for replicationcontrollers, services, daemonsets, deployments,
+ * replicasets, statefulsets; also jobs, cronjobs and horizontalpodautoscalers, which podnet
+ * does not list), and kubectl expands a category through discovery (k8s.io/cli-runtime
+ * pkg/resource CategoryExpander).
+ */
+const ALL = ["pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets", "statefulsets"];
+
+/** Split kubectl's argument forms: `pods`, `pods a b`, `po,svc`, `pod/a svc/b`, `all`. */
 export function parseGetArgs(args: string[]): { resource: string; names: string[] }[] {
   if (args.length === 0)
     throw new UsageError(`you must specify the type of resource to get: ${RESOURCES.map((r) => r.plural).join(", ")}`);
@@ -35,7 +46,10 @@ export function parseGetArgs(args: string[]): { resource: string; names: string[
     throw new UsageError(
       "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form",
     );
-  const types = args[0].split(",").filter(Boolean);
+  const types = args[0]
+    .split(",")
+    .filter(Boolean)
+    .flatMap((t) => (t === "all" ? ALL : [t]));
   if (types.length > 1 && args.length > 1)
     throw new UsageError("names cannot be given with more than one resource type; use TYPE/NAME");
   return types.map((t) => ({ resource: t, names: args.slice(1) }));
@@ -58,7 +72,7 @@ export function runGet(state: Parameters<typeof getView>[0], args: string[], o: 
   return {
     stdout: shown.map((x) => x.stdout).join(table ? "\n" : ""),
     // kubectl says "No resources found" once, when nothing at all was printed.
-    stderr: outs.map((x) => (shown.length && !x.exitCode ? "" : x.stderr)).join(""),
+    stderr: [...new Set(outs.map((x) => (shown.length && !x.exitCode ? "" : x.stderr)))].join(""),
     exitCode: Math.max(0, ...outs.map((x) => x.exitCode)),
   };
 }
@@ -68,7 +82,7 @@ export function register(program: Command): void {
     program
       .command("get")
       .description(
-        "list objects like kubectl get (po, svc, ep, endpointslices, no, netpol, ing, ns, deploy, rs, sts, ds)",
+        "list objects like kubectl get (po, svc, ep, endpointslices, no, netpol, ing, ns, deploy, rs, sts, ds, rc, all)",
       )
       .argument("<resource...>", "TYPE [NAME...], TYPE1,TYPE2, or TYPE/NAME...")
       .option("-n, --namespace <ns>", "namespace", "default")
