@@ -116,6 +116,7 @@ import type { KubeObject } from "../src/manifest/types.js";
 import { thresholdCluster, type ThresholdOptions } from "./control.js";
 import { thresholdPolicies } from "./policy.js";
 import { computeReach } from "../src/questions/reach.js";
+import { runGet } from "../src/cli/cmd-get.js";
 import {
   byNsName,
   configMaps,
@@ -360,6 +361,9 @@ export interface SnapshotLoad {
   /** computeReach over the loaded state (after the load's figures). */
   reachMs?: number;
   reachLines?: number;
+  /** `get all,endpointslices -A` over the loaded state. */
+  getMs?: number;
+  getLines?: number;
 }
 
 /** Times loadCluster on FILE in this process; peak RSS is the process's high-water mark. */
@@ -385,6 +389,12 @@ export async function timeLoad(file: string, sample: Record<string, string> = {}
     const tr = performance.now();
     const reachLines = computeReach(state).lines.length;
     const reachMs = performance.now() - tr;
+    // The listings a user starts with, over every namespace: linear in the objects (a scan
+    // per row made `get deploy -A` alone ~15 s at this scale).
+    const tg = performance.now();
+    const got = runGet(state, ["all,endpointslices"], { allNamespaces: true });
+    const getMs = performance.now() - tg;
+    const getLines = got.stdout.split("\n").length - 1;
     const byName = new Map(state.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
     const names = Object.keys(sample);
     return {
@@ -396,6 +406,8 @@ export async function timeLoad(file: string, sample: Record<string, string> = {}
       firstWarnings,
       reachMs,
       reachLines,
+      getMs,
+      getLines,
       nodes: state.nodes.length,
       pods: state.pods.length,
       running: state.pods.filter((p) => p.phase === "Running").length,
@@ -563,6 +575,7 @@ async function main(argv: string[]): Promise<number> {
         "",
       ],
     );
+  if (res.getMs !== undefined) rows.push([`get all,endpointslices -A (${res.getLines} lines)`, sec(res.getMs), ""]);
   rows.push(["warnings", String(res.warnings), ""]);
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(...rows.map((x) => x[1].length));

@@ -13,6 +13,15 @@ export interface ViewOptions {
   /** Node capacity (cpu, memory …) when the state does not carry it: the host's, as kind's. */
 }
 
+/** The earliest creation among pods (0 with none); a loop, as a spread of one argument per
+ *  pod overflows the stack past ~120,000 (a Deployment of a threshold-size cluster). */
+export function earliest(pods: readonly { created: number }[]): number {
+  if (!pods.length) return 0;
+  let t = pods[0].created;
+  for (const p of pods) if (p.created < t) t = p.created;
+  return t;
+}
+
 export interface NodeInfo {
   kubeletVersion: string;
   osImage: string;

@@ -5,7 +5,7 @@
 import type { ClusterState } from "../control/state.js";
 import type { KubeObject, LabelSelector, NetworkPolicyPeer, NetworkPolicySpec } from "../manifest/types.js";
 import { formatLabelSelector } from "../manifest/selector.js";
-import { rfc1123z, timestamp, type ViewOptions } from "./common.js";
+import { earliest, rfc1123z, timestamp, type ViewOptions } from "./common.js";
 import {
   annotationsMultiline,
   containersText,
@@ -200,7 +200,7 @@ export function describeDeployment(state: ClusterState, d: KubeObject, opts: Vie
   const total = pods.length;
   const available = pods.filter((p) => p.ready && p.phase === "Running").length;
   const rss = (state.replicaSets ?? []).filter((r) => r.namespace === ns && r.deployment === d.metadata.name);
-  const created = pods.length ? Math.min(...pods.map((p) => p.created)) : 0;
+  const created = earliest(pods);
   let b = `Name:\t${d.metadata.name}\nNamespace:\t${ns}\nCreationTimestamp:\t${rfc1123z(opts, created)}\n`;
   b += labelsMultiline("Labels", d.metadata.labels);
   // The deployment controller records the revision on the Deployment.

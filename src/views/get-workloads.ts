@@ -5,7 +5,7 @@
 import type { ClusterState, PodState } from "../control/state.js";
 import type { KubeObject, Labels, LabelSelector } from "../manifest/types.js";
 import { formatLabelSelector } from "../manifest/selector.js";
-import { formatLabels } from "./common.js";
+import { earliest, formatLabels } from "./common.js";
 import { objectAge } from "./observed.js";
 import type { Resource } from "./get-types.js";
 import { givenObject } from "./objects.js";
@@ -16,14 +16,40 @@ export function nsOf(o: KubeObject): string {
 
 // ---- workloads --------------------------------------------------------------
 
+// Live pods by their workload and by their owning ReplicaSet, one pass over the pods for a
+// whole listing: a scan per row made `get deploy -A` over a dump of 150,000 pods and 10,000
+// Deployments quadratic (~15 s). Keyed by the pod list: a changed cluster is a new state.
+const podIndex = new WeakMap<readonly PodState[], Map<string, PodState[]>>();
+
 function workloadPods(state: ClusterState, kind: string, ns: string, name: string): PodState[] {
-  if (kind === "ReplicaSet")
-    return state.pods.filter(
-      (p) => p.namespace === ns && p.owner?.kind === "ReplicaSet" && p.owner.name === name && !p.terminating,
-    );
-  return state.pods.filter(
-    (p) => p.namespace === ns && p.workload.kind === kind && p.workload.name === name && !p.terminating,
-  );
+  let idx = podIndex.get(state.pods);
+  if (!idx) {
+    const m = new Map<string, PodState[]>();
+    const add = (k: string, p: PodState) => {
+      const l = m.get(k);
+      if (l) l.push(p);
+      else m.set(k, [p]);
+    };
+    for (const p of state.pods) {
+      if (p.terminating) continue;
+      add(`${p.workload.kind}/${p.namespace}/${p.workload.name}`, p);
+      if (p.owner?.kind === "ReplicaSet") add(`owner/${p.namespace}/${p.owner.name}`, p);
+    }
+    podIndex.set(state.pods, m);
+    idx = m;
+  }
+  // A ReplicaSet's pods are those it owns (a Deployment's pods name the Deployment as workload).
+  return idx.get(kind === "ReplicaSet" ? `owner/${ns}/${name}` : `${kind}/${ns}/${name}`) ?? [];
+}
+
+/** The given workloads by kind/namespace/name (the first of each, as find() had it). */
+function workloadsByKey(s: ClusterState): Map<string, KubeObject> {
+  const m = new Map<string, KubeObject>();
+  for (const w of s.workloads) {
+    const k = `${w.kind}/${nsOf(w)}/${w.metadata.name}`;
+    if (!m.has(k)) m.set(k, w);
+  }
+  return m;
 }
 
 function containersOf(o: KubeObject | undefined, pods: PodState[]): { names: string; images: string } {
@@ -63,7 +89,7 @@ export function workloadResource(
       const o = item.value;
       const ps = workloadPods(state, kind, item.namespace, item.name);
       const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
-      const created = ps.length ? Math.min(...ps.map((p) => p.created)) : 0;
+      const created = earliest(ps);
       const ageCell = objectAge(state, kind, item.namespace, item.name, created);
       const c = containersOf(o, ps);
       // A ReplicationController's selector is a plain label map.
@@ -113,16 +139,11 @@ export const replicasets: Resource<RsView> = {
   nameRef: "replicaset.apps",
   namespaced: true,
   items(s) {
+    const byKey = workloadsByKey(s);
     if (s.replicaSets) {
       return s.replicaSets.map((r) => {
-        const given = s.workloads.find(
-          (w) => w.kind === "ReplicaSet" && nsOf(w) === r.namespace && w.metadata.name === r.name,
-        );
-        const deployment = r.deployment
-          ? s.workloads.find(
-              (w) => w.kind === "Deployment" && nsOf(w) === r.namespace && w.metadata.name === r.deployment,
-            )
-          : undefined;
+        const given = byKey.get(`ReplicaSet/${r.namespace}/${r.name}`);
+        const deployment = r.deployment ? byKey.get(`Deployment/${r.namespace}/${r.deployment}`) : undefined;
         const src = given ?? deployment;
         const labels = {
           ...(src?.spec?.template?.metadata?.labels ?? {}),
@@ -145,11 +166,7 @@ export const replicasets: Resource<RsView> = {
       const key = `${p.namespace}/${p.owner.name}`;
       if (seen.has(key)) continue;
       const dep =
-        p.workload.kind === "Deployment"
-          ? s.workloads.find(
-              (w) => w.kind === "Deployment" && nsOf(w) === p.namespace && w.metadata.name === p.workload.name,
-            )
-          : undefined;
+        p.workload.kind === "Deployment" ? byKey.get(`Deployment/${p.namespace}/${p.workload.name}`) : undefined;
       seen.set(key, { namespace: p.namespace, name: p.owner.name, deployment: dep });
     }
     return [...seen.values()].map((r) => ({
@@ -172,7 +189,7 @@ export const replicasets: Resource<RsView> = {
     const ps = workloadPods(state, "ReplicaSet", r.namespace, r.name);
     const src = r.given ?? r.deployment;
     const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
-    const created = ps.length ? Math.min(...ps.map((p) => p.created)) : 0;
+    const created = earliest(ps);
     const ageCell = objectAge(state, "ReplicaSet", r.namespace, r.name, created);
     const row = [r.name, String(r.replicas ?? replicas(src)), String(ps.length), String(ready), ageCell];
     if (wide) {

@@ -13,6 +13,8 @@ import {
   ingressHosts,
 } from "./get.js";
 import { endpointsFor } from "./objects.js";
+import { describeDeployment } from "./describe-objects.js";
+import type { PodState } from "../control/state.js";
 import { parse } from "yaml";
 import { pod, seed004State, service, slice } from "./testing.js";
 
@@ -293,4 +295,31 @@ test("pods: READY counts containers; Terminating status", () => {
   const rows = getView(s, res("po")).stdout.split("\n");
   assert.deepEqual(rows[2].split(/\s+/), ["two-abcdefghi-12345", "2/2", "Running", "0", "0s"]);
   assert.equal(rows[1].split(/\s+/)[2], "Terminating");
+});
+
+test("a Deployment of 130,000 pods: get and describe count them (no spread of one argument per pod)", () => {
+  const s = seed004State();
+  const n = 130_000;
+  const pods: PodState[] = Array.from({ length: n }, (_, i) => ({
+    ...s.pods[0],
+    name: `big-5c8b9d7f4-${i}`,
+    workload: { ...s.pods[0].workload, kind: "Deployment", name: "big" },
+    owner: { kind: "ReplicaSet", name: "big-5c8b9d7f4" },
+    ready: i % 2 === 0,
+  }));
+  const deploy = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "big", namespace: "default" },
+    spec: { replicas: n, selector: { matchLabels: { app: "big" } } },
+  };
+  const big = { ...s, pods: [...s.pods, ...pods], workloads: [deploy] };
+  // printDeployment: READY readyReplicas/replicas, UP-TO-DATE, AVAILABLE.
+  const d = getView(big, res("deploy")).stdout.split("\n")[1].split(/\s+/);
+  assert.deepEqual(d.slice(0, 4), ["big", "65000/130000", "130000", "65000"]);
+  // printReplicaSet: DESIRED, CURRENT, READY.
+  const rs = getView(big, res("rs")).stdout.split("\n");
+  const row = rs.find((l) => l.startsWith("big-5c8b9d7f4 "))!.split(/\s+/);
+  assert.deepEqual(row.slice(0, 4), ["big-5c8b9d7f4", "130000", "130000", "65000"]);
+  assert.match(describeDeployment(big, deploy), /130000 desired \| 130000 updated \| 130000 total \| 65000 available/);
 });

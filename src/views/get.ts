@@ -203,8 +203,18 @@ export function formatSliceEndpoints(s: EndpointSliceState): string {
   return listWithMore(list, more, count, 3);
 }
 
+// Each slice row asks for its Service: one map per listing, not a scan per row (10,000
+// Services and their slices in a threshold-size dump).
+const servicesByName = new WeakMap<ClusterState["services"], Map<string, ClusterState["services"][number]>>();
+
 function serviceCreated(state: ClusterState, ns: string, name: string): number | undefined {
-  return state.services.find((s) => s.namespace === ns && s.name === name)?.created;
+  let m = servicesByName.get(state.services);
+  if (!m) {
+    m = new Map();
+    for (const s of state.services) if (!m.has(`${s.namespace}/${s.name}`)) m.set(`${s.namespace}/${s.name}`, s);
+    servicesByName.set(state.services, m);
+  }
+  return m.get(`${ns}/${name}`)?.created;
 }
 
 const endpoints: Resource<EndpointsView> = {
