@@ -2,6 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseGetArgs, runGet } from "./cmd-get.js";
 import { runDescribe } from "./cmd-describe.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCluster } from "../load/cluster.js";
 import { packageRoot } from "../load/input.js";
@@ -31,11 +33,13 @@ test("several types: NAME is prefixed with the type, tables separated by a blank
 test("all: the \"all\" category's types in kubectl's order, names prefixed", async () => {
   assert.deepEqual(
     parseGetArgs(["all"]).map((p) => p.resource),
-    ["pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets", "statefulsets"],
+    ["pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets", "statefulsets", "jobs"],
   );
   assert.deepEqual(
-    parseGetArgs(["all,ing"]).map((p) => p.resource),
-    ["pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets", "statefulsets", "ing"],
+    parseGetArgs(["all,ing"])
+      .map((p) => p.resource)
+      .slice(-2),
+    ["jobs", "ing"],
   );
   // A kind cluster's dump: one table per type that has objects, in that order, each NAME
   // with its type as kubectl prints several types (pod/…, service/…, daemonset.apps/…).
@@ -47,6 +51,68 @@ test("all: the \"all\" category's types in kubectl's order, names prefixed", asy
   // Nothing in the namespace: kubectl says so once, not once per type.
   const none = runGet(state, ["all"], { namespace: "nope" });
   assert.deepEqual([none.stdout, none.stderr], ["", "No resources found in nope namespace.\n"]);
+});
+
+// printJob (kubernetes/kubernetes pkg/printers/internalversion/printers.go): STATUS from the
+// first condition that is True (Complete, Failed, deletion, Suspended, FailureTarget,
+// SuccessCriteriaMet) else Running; COMPLETIONS succeeded/completions, or "N/1 of P" for a
+// work queue; DURATION start to completion, or to now; blank before the Job starts.
+test("get jobs: a dump's Jobs as kubectl prints them, and only the pods their controller keeps", async () => {
+  const { state } = await loadCluster({ files: [join(packageRoot(), "examples", "snapshots", "jobs.yaml")] });
+  const out = runGet(state, ["jobs"], {});
+  assert.equal(
+    out.stdout,
+    [
+      "NAME     STATUS      COMPLETIONS   DURATION   AGE",
+      "backup   Failed      0/1           9m         9m",
+      "paused   Suspended   0/3                      8m",
+      "pi       Complete    1/1           42s        10m",
+      "render   Running     2/5           6m         6m",
+      "worker   Running     0/1 of 2      5m         5m",
+      "",
+    ].join("\n"),
+  );
+  const wide = runGet(state, ["job.batch/pi"], { output: "wide" }).stdout.split("\n")[1].split(/\s+/);
+  assert.deepEqual(wide.slice(-3), [
+    "pi",
+    "perl:5.34.0",
+    "batch.kubernetes.io/controller-uid=5d3c0e4a-1b2f-4c6d-9e8f-0a1b2c3d4e5f",
+  ]);
+  // The job controller's wantActive: none for a finished or suspended Job; completions less
+  // succeeded, at most parallelism (render: 2 of 5 done, 2 at a time); a work queue's given pods.
+  const podsOf = (job: string) => state.pods.filter((p) => p.labels["job-name"] === job).length;
+  assert.deepEqual(["backup", "paused", "pi", "render", "worker"].map(podsOf), [0, 0, 0, 2, 2]);
+  const all = runGet(state, ["all"], {}).stdout.split("\n\n");
+  assert.ok(all.at(-1)?.split("\n")[1].startsWith("job.batch/backup "));
+});
+
+test("get jobs: a manifest's Job as the API server defaults it and the job controller runs it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-jobs-"));
+  try {
+    const job = (name: string, spec: string) =>
+      `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: ${name}\nspec:\n${spec}  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n        image: busybox:1.36\n`;
+    writeFileSync(
+      join(dir, "jobs.yaml"),
+      [job("once", ""), job("queue", "  parallelism: 3\n"), job("held", "  completions: 4\n  suspend: true\n")].join(
+        "---\n",
+      ),
+    );
+    const { state } = await loadCluster({ files: [join(dir, "jobs.yaml")] });
+    const rows = runGet(state, ["jobs"], {})
+      .stdout.split("\n")
+      .slice(1, -1)
+      .map((l) => l.split(/\s{2,}/).slice(0, 3));
+    // The API server lists by name.
+    assert.deepEqual(rows, [
+      ["held", "Suspended", "0/4"],
+      ["once", "Running", "0/1"],
+      ["queue", "Running", "0/1 of 3"],
+    ]);
+    const podsOf = (job: string) => state.pods.filter((p) => p.labels["job-name"] === job).length;
+    assert.deepEqual(["once", "queue", "held"].map(podsOf), [1, 3, 0]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("an unknown resource type", () => {

@@ -19,14 +19,23 @@ const CLUSTER_WORDS = new Set(["cluster", "clusters"]);
 
 /**
  * `all`: the resources in the API's "all" category that podnet models, in the order kubectl
- * lists them (discovery order: core, then apps). Upstream, each such resource's storage says
- * so (kubernetes/kubernetes pkg/registry/core/pod/storage/storage.go `Categories()` returns
- * ["all"], and likewise for replicationcontrollers, services, daemonsets, deployments,
- * replicasets, statefulsets; also jobs, cronjobs and horizontalpodautoscalers, which podnet
- * does not list), and kubectl expands a category through discovery (k8s.io/cli-runtime
+ * lists them (discovery order: core, apps, then batch). Upstream, each such resource's storage
+ * says so (kubernetes/kubernetes pkg/registry/core/pod/storage/storage.go `Categories()`
+ * returns ["all"], and likewise for replicationcontrollers, services, daemonsets, deployments,
+ * replicasets, statefulsets, jobs; also cronjobs and horizontalpodautoscalers, which podnet
+ * does not model), and kubectl expands a category through discovery (k8s.io/cli-runtime
  * pkg/resource CategoryExpander).
  */
-const ALL = ["pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets", "statefulsets"];
+const ALL = [
+  "pods",
+  "replicationcontrollers",
+  "services",
+  "daemonsets",
+  "deployments",
+  "replicasets",
+  "statefulsets",
+  "jobs",
+];
 
 /** Split kubectl's argument forms: `pods`, `pods a b`, `po,svc`, `pod/a svc/b`, `all`. */
 export function parseGetArgs(args: string[]): { resource: string; names: string[] }[] {

@@ -364,11 +364,31 @@ function rollOver(
     }
 }
 
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
+
+/**
+ * The pods a Job keeps running: the job controller's wantActive (kubernetes/kubernetes
+ * pkg/controller/job/job_controller.go manageJob). None while suspended or once finished (a
+ * Complete or Failed condition: a dump's finished Job has no active pods to make); else its
+ * completions less those succeeded, at most parallelism; a work queue (no completions) runs
+ * parallelism pods until one succeeds, then only those still active. Without either field
+ * the API server defaults both to 1 (pkg/apis/batch/v1/defaults.go).
+ */
+export function jobActive(o: KubeObject): number {
+  const spec = o.spec ?? {};
+  const st = (o.status ?? {}) as { succeeded?: unknown; active?: unknown; conditions?: unknown };
+  if (spec.suspend === true) return 0;
+  const conds = Array.isArray(st.conditions) ? (st.conditions as { type?: unknown; status?: unknown }[]) : [];
+  if (conds.some((c) => (c?.type === "Complete" || c?.type === "Failed") && c.status === "True")) return 0;
+  const parallelism = isCount(spec.parallelism) ? spec.parallelism : 1;
+  const succeeded = isCount(st.succeeded) ? st.succeeded : 0;
+  if (!isCount(spec.completions)) return succeeded > 0 ? (isCount(st.active) ? st.active : 0) : parallelism;
+  return Math.max(0, Math.min(parallelism, spec.completions - succeeded));
+}
+
 function jobPods(ctx: ReconcileContext, d: Desired, w: Workload): void {
   const { o, ns, name } = w;
-  const parallelism: number = o.spec?.parallelism ?? 1;
-  const completions: number = o.spec?.completions ?? parallelism;
-  const n = Math.min(parallelism, completions); // active pods at once
+  const n = jobActive(o);
   const uid = o.metadata.uid ?? uidFor(`${ctx.seed}/job/${ns}/${name}`);
   const labels = {
     ...w.tLabels,

@@ -5,8 +5,9 @@
 import type { ClusterState, PodState } from "../control/state.js";
 import type { KubeObject, Labels, LabelSelector } from "../manifest/types.js";
 import { formatLabelSelector } from "../manifest/selector.js";
-import { earliest, formatLabels } from "./common.js";
-import { objectAge } from "./observed.js";
+import { age, earliest, formatLabels } from "./common.js";
+import { humanDuration } from "./duration.js";
+import { objectAge, snapshotTime } from "./observed.js";
 import type { Resource } from "./get-types.js";
 import { givenObject } from "./objects.js";
 
@@ -62,6 +63,13 @@ function replicas(o: KubeObject | undefined): number {
   return typeof r === "number" ? r : 1;
 }
 
+/** The rows of a workload kind: the controllers of that kind the cluster runs. */
+function givenOfKind(s: ClusterState, kind: string) {
+  return s.workloads
+    .filter((o) => o.kind === kind)
+    .map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o }));
+}
+
 export function workloadResource(
   kind: "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicationController",
   plural: string,
@@ -74,10 +82,7 @@ export function workloadResource(
     shortNames: short,
     nameRef: kind === "ReplicationController" ? "replicationcontroller" : `${kind.toLowerCase()}.apps`,
     namespaced: true,
-    items: (s) =>
-      s.workloads
-        .filter((o) => o.kind === kind)
-        .map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
+    items: (s) => givenOfKind(s, kind),
     header: (wide) => {
       const w = wide ? ["CONTAINERS", "IMAGES", ...(kind === "StatefulSet" ? [] : ["SELECTOR"])] : [];
       if (kind === "Deployment") return ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", ...w];
@@ -222,4 +227,111 @@ export const replicasets: Resource<RsView> = {
       opts,
     );
   },
+};
+
+// ---- jobs -------------------------------------------------------------------
+
+interface JobStatus {
+  succeeded?: number;
+  startTime?: string;
+  completionTime?: string;
+  conditions?: { type?: string; status?: string }[];
+}
+
+const jobCondition = (st: JobStatus, type: string) =>
+  (st.conditions ?? []).some((c) => c?.type === type && c.status === "True");
+
+/** printJob's STATUS: the first condition that holds, in its order; Running otherwise. */
+function jobStatus(o: KubeObject, st: JobStatus): string {
+  if (jobCondition(st, "Complete")) return "Complete";
+  if (jobCondition(st, "Failed")) return "Failed";
+  if (o.metadata.deletionTimestamp) return "Terminating";
+  if (jobCondition(st, "Suspended")) return "Suspended";
+  if (jobCondition(st, "FailureTarget")) return "FailureTarget";
+  if (jobCondition(st, "SuccessCriteriaMet")) return "SuccessCriteriaMet";
+  return "Running";
+}
+
+/**
+ * printJob's COMPLETIONS. Without either field the API server defaults both to 1
+ * (pkg/apis/batch/v1/defaults.go SetDefaults_Job); a work queue (parallelism alone) shows
+ * "N/1 of P".
+ */
+function jobCompletions(o: KubeObject, succeeded: number): string {
+  const c = o.spec?.completions;
+  const p = o.spec?.parallelism;
+  if (typeof c === "number") return `${succeeded}/${c}`;
+  if (p === undefined || p === null) return `${succeeded}/1`;
+  return typeof p === "number" && p > 1 ? `${succeeded}/1 of ${p}` : `${succeeded}/1`;
+}
+
+/** printJob's DURATION: start to completion, or start to now (the snapshot's time); none before start. */
+function jobDuration(state: ClusterState, st: JobStatus): string {
+  const start = Date.parse(st.startTime ?? "");
+  if (Number.isNaN(start)) return "";
+  const end = st.completionTime ? Date.parse(st.completionTime) : snapshotTime(state);
+  return Number.isNaN(end) ? "<unknown>" : humanDuration((end - start) / 1000);
+}
+
+/**
+ * `kubectl get jobs`: printJob (kubernetes/kubernetes pkg/printers/internalversion/printers.go).
+ * A Job read from a live cluster shows its status; one from manifests is what the job
+ * controller makes of it here: its pods run (podnet's pods serve, they do not finish), so
+ * none has succeeded and it is Running from its first pod's start, or Suspended with none.
+ */
+export const jobs: Resource<KubeObject> = {
+  kind: "Job",
+  plural: "jobs",
+  singular: "job",
+  shortNames: [],
+  nameRef: "job.batch",
+  namespaced: true,
+  items: (s) => givenOfKind(s, "Job"),
+  header: (wide) => [
+    "NAME",
+    "STATUS",
+    "COMPLETIONS",
+    "DURATION",
+    "AGE",
+    ...(wide ? ["CONTAINERS", "IMAGES", "SELECTOR"] : []),
+  ],
+  row(state, item, wide) {
+    const o = item.value;
+    const ps = workloadPods(state, "Job", item.namespace, item.name);
+    const given = o.status !== undefined && o.status !== null && typeof o.status === "object";
+    const suspended = o.spec?.suspend === true;
+    let status: string;
+    let succeeded = 0;
+    let duration: string;
+    if (given) {
+      const st = o.status as JobStatus;
+      status = jobStatus(o, st);
+      succeeded = typeof st.succeeded === "number" ? st.succeeded : 0;
+      duration = jobDuration(state, st);
+    } else {
+      // The job controller sets the Suspended condition and no start time while suspended.
+      status = suspended ? "Suspended" : "Running";
+      duration = suspended ? "" : age(state, earliest(ps));
+    }
+    const r = [
+      item.name,
+      status,
+      jobCompletions(o, succeeded),
+      duration,
+      objectAge(state, "Job", item.namespace, item.name, earliest(ps)),
+    ];
+    if (wide) {
+      const c = containersOf(o, ps);
+      // The API server selects a Job's pods by its uid (batch.kubernetes.io/controller-uid).
+      const uid = ps[0]?.labels["batch.kubernetes.io/controller-uid"];
+      const sel = o.spec?.selector
+        ? formatLabelSelector(o.spec.selector as LabelSelector)
+        : uid
+          ? `batch.kubernetes.io/controller-uid=${uid}`
+          : "<none>";
+      r.push(c.names, c.images, sel);
+    }
+    return r;
+  },
+  object: (_state, item, opts) => givenObject(item.value, item.namespace, opts),
 };

@@ -24,7 +24,7 @@ import {
 import { objectAge, observedNodeCells, observedPodCells } from "./observed.js";
 import { configErrorStatus } from "./env.js";
 import type { Item, Resource } from "./get-types.js";
-import { nsOf, replicasets, workloadResource } from "./get-workloads.js";
+import { jobs, nsOf, replicasets, workloadResource } from "./get-workloads.js";
 import { kubectlTable } from "./tabwriter.js";
 import { admittedClass, classesOf, publishedAddresses } from "./ingress.js";
 import { GATEWAY_RESOURCES } from "./gateway.js";
@@ -455,13 +455,14 @@ export const RESOURCES: Resource[] = [
   workloadResource("StatefulSet", "statefulsets", ["sts"]),
   workloadResource("DaemonSet", "daemonsets", ["ds"]),
   workloadResource("ReplicationController", "replicationcontrollers", ["rc"]),
+  jobs,
 ];
 
 /** Resolve "pods", "pod", "po", "Pod", "deployments.apps" … to a resource. */
 export function findResource(name: string): Resource | undefined {
   const n = name
     .toLowerCase()
-    .replace(/\.(apps|discovery\.k8s\.io|networking\.k8s\.io|gateway\.networking\.k8s\.io|v1)$/, "");
+    .replace(/\.(apps|batch|discovery\.k8s\.io|networking\.k8s\.io|gateway\.networking\.k8s\.io|v1)$/, "");
   return RESOURCES.find(
     (r) => r.plural === n || r.singular === n || r.shortNames.includes(n) || r.kind.toLowerCase() === n,
   );

@@ -98,6 +98,14 @@ export function snapshotTime(state: ClusterState): number {
       seeState(cs.lastState);
     }
   }
+  // A Job read from the cluster started (and finished) before the snapshot was taken.
+  for (const w of state.workloads) {
+    if (w.kind !== "Job" || !w.status || typeof w.status !== "object") continue;
+    const st = w.status as { startTime?: string; completionTime?: string; conditions?: Condition[] };
+    see(st.startTime);
+    see(st.completionTime);
+    for (const c of Array.isArray(st.conditions) ? st.conditions : []) see(c?.lastTransitionTime);
+  }
   refCache.set(state, max);
   return max;
 }
