@@ -119,6 +119,10 @@ export function diagnoseAll(session: ModelSession): ClusterDiagnosis {
       servicePorts++;
       const subject = `${ref(svc)}:${sp.port}/${sp.protocol}`;
       const ready = readyEndpoints(state, svc, sp.name);
+      if (!ready && apiServerUnseen(state, svc)) {
+        servicePorts--;
+        continue;
+      }
       if (!ready) {
         services.push({
           code: "service.endpoints.ready",
@@ -171,6 +175,23 @@ export function diagnoseAll(session: ModelSession): ClusterDiagnosis {
     checked: { nodePairs, servicePorts, serviceNames, pods: pods.length },
     findings: [...faults, ...dnsWide, ...pairs, ...services, ...perPod],
   };
+}
+
+/**
+ * default/kubernetes when the input shows neither its endpoints nor a control-plane node: a
+ * managed control plane (EKS, GKE, AKS) or a Pods-only dump. The API server keeps that
+ * Service's endpoints itself (https://kubernetes.io/docs/concepts/overview/components/#kube-apiserver,
+ * its endpoint reconciler), so the cluster has them; the input does not say where they are.
+ */
+function apiServerUnseen(state: ClusterState, svc: ServiceState): boolean {
+  return (
+    svc.namespace === "default" &&
+    svc.name === "kubernetes" &&
+    !state.nodes.some((n) => n.role === "control-plane") &&
+    !state.endpointSlices.some(
+      (sl) => sl.namespace === "default" && sl.serviceName === "kubernetes" && sl.endpoints.length,
+    )
+  );
 }
 
 export function readyEndpoints(state: ClusterState, svc: ServiceState, portName: string | undefined): number {

@@ -253,6 +253,27 @@ test("diagnose --all on a kind cluster's dump: CoreDNS (dnsPolicy Default) does 
   assert.deepEqual(d.findings, []);
 });
 
+test("diagnose --all on a Pods-only dump: the API server the input does not show is not reported broken", async () => {
+  // No Node objects, no control-plane pods, no EndpointSlice for default/kubernetes: the
+  // API server keeps that Service's endpoints on a real cluster, the dump just does not say
+  // where. The other Services are still checked.
+  const { state } = await loadCluster({ files: [join(BROKEN, "..", "snapshots", "no-nodes", "pods.yaml")] });
+  assert.ok(!state.nodes.some((n) => n.role === "control-plane"));
+  const d = diagnoseAll(modelSession(state));
+  assert.ok(d.checked.servicePorts > 0);
+  assert.deepEqual(d.findings, []);
+  // Where the input shows the control plane, a kubernetes Service without endpoints still is.
+  const kind = await loadCluster({ files: [join(BROKEN, "..", "snapshots", "kind-flannel.yaml")] });
+  const cut = {
+    ...kind.state,
+    endpointSlices: kind.state.endpointSlices.filter((s) => s.serviceName !== "kubernetes"),
+  };
+  assert.deepEqual(
+    diagnoseAll(modelSession(cut)).findings.map((f) => [f.code, f.subject]),
+    [["service.endpoints.ready", "default/kubernetes:443/TCP"]],
+  );
+});
+
 test("diagnose --all: the example has nothing broken; broken examples list what is, worst first", async () => {
   const healthy = diagnoseAll(modelSession((await loadCluster({})).state));
   assert.deepEqual(healthy.findings, []);
