@@ -109,6 +109,68 @@ spec:
   }
 });
 
+// https://kubernetes.io/docs/concepts/workloads/controllers/job/#completion-mode: an Indexed
+// Job's pods carry their index (annotation and label batch.kubernetes.io/job-completion-index,
+// env JOB_COMPLETION_INDEX), are named <job>-<index>-<suffix> and have hostname <job>-<index>.
+test("Indexed Job: one pod per pending index, lowest first, with its index, name and hostname", () => {
+  const job = (extra: string) => `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: train}
+spec:
+  completionMode: Indexed
+  completions: 4
+  parallelism: 3
+  template:
+    spec:
+      subdomain: workers
+      restartPolicy: Never
+      containers: [{name: trainer, image: pytorch}]
+${extra}`;
+  const s = cluster(job(""));
+  const pods = podsOf(s, "train-").sort((a, b) => (a.name < b.name ? -1 : 1));
+  assert.deepEqual(
+    pods.map((p) => [
+      p.name.replace(/-[^-]+$/, ""),
+      p.labels["batch.kubernetes.io/job-completion-index"],
+      p.spec.hostname,
+    ]),
+    [
+      ["train-0", "0", "train-0"],
+      ["train-1", "1", "train-1"],
+      ["train-2", "2", "train-2"],
+    ],
+  );
+  for (const p of pods) {
+    assert.match(p.name, new RegExp(`^train-\\d-${SUFFIX}$`));
+    assert.equal(
+      p.annotations["batch.kubernetes.io/job-completion-index"],
+      p.labels["batch.kubernetes.io/job-completion-index"],
+    );
+    assert.deepEqual(p.spec.containers[0].env, [
+      {
+        name: "JOB_COMPLETION_INDEX",
+        valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-completion-index']" } },
+      },
+    ]);
+  }
+  // A dump's Job with 0 and 2 done runs the pending 1 and 3 (completions 4 - 2 succeeded).
+  const later = cluster(
+    job(`status:
+  completedIndexes: 0,2
+  succeeded: 2
+  active: 2
+  startTime: "2025-06-02T08:00:00Z"
+`),
+  );
+  assert.deepEqual(
+    podsOf(later, "train-")
+      .map((p) => p.labels["batch.kubernetes.io/job-completion-index"])
+      .sort(),
+    ["1", "3"],
+  );
+});
+
 test("system objects: namespaces, kubernetes at .1, kube-dns at .10, CoreDNS, kube-proxy, the CNI DaemonSet", () => {
   const s = cluster("");
   for (const n of ["default", "kube-system", "kube-public", "kube-node-lease", "kube-flannel"]) {

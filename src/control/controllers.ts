@@ -398,24 +398,89 @@ function jobPods(ctx: ReconcileContext, d: Desired, w: Workload): void {
     "job-name": name,
   };
   const obj = `job/${ns}/${name}`;
-  scaleTo(
-    d,
-    w.existing,
-    n,
-    {
-      namespace: ns,
-      base: name,
-      labels,
-      annotations: w.tAnn,
-      spec: w.tSpec,
-      owner: { kind: "Job", name },
-      workload: { kind: "Job", namespace: ns, name },
-      ready: true,
-      terminating: false,
-      created: { object: obj, source: "job-controller", message: (p) => `Created pod: ${p}` },
-    },
-    { object: obj, source: "job-controller" },
-  );
+  const want: Want = {
+    namespace: ns,
+    base: name,
+    labels,
+    annotations: w.tAnn,
+    spec: w.tSpec,
+    owner: { kind: "Job", name },
+    workload: { kind: "Job", namespace: ns, name },
+    ready: true,
+    terminating: false,
+    created: { object: obj, source: "job-controller", message: (p) => `Created pod: ${p}` },
+  };
+  const by = { object: obj, source: "job-controller" };
+  if (o.spec?.completionMode === "Indexed" && isCount(o.spec?.completions)) indexedJobPods(d, w, n, want, by);
+  else scaleTo(d, w.existing, n, want, by);
+}
+
+const INDEX_KEY = "batch.kubernetes.io/job-completion-index";
+
+/** A Job's status.completedIndexes ("0-2,5"): the indexes done. */
+export function completedIndexes(text: unknown): Set<number> {
+  const out = new Set<number>();
+  if (typeof text !== "string") return out;
+  for (const part of text.split(",")) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) continue;
+    const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])];
+    for (let i = a; i <= b && i - a < 100_000; i++) out.add(i);
+  }
+  return out;
+}
+
+/**
+ * An Indexed Job: one pod per index, the lowest not done and not running first, each named
+ * `<job>-<index>-<suffix>`, its index in an annotation and a label, hostname `<job>-<index>`
+ * (a headless Service named in the template's subdomain gives each a DNS name) and
+ * JOB_COMPLETION_INDEX in every container (kubernetes/kubernetes
+ * pkg/controller/job/indexed_job_utils.go podGenerateNameWithIndex, addCompletionIndexEnvVariable;
+ * https://kubernetes.io/docs/concepts/workloads/controllers/job/#completion-mode).
+ */
+function indexedJobPods(d: Desired, w: Workload, n: number, want: Want, by: { object: string; source: string }): void {
+  const done = completedIndexes(w.o.status?.completedIndexes);
+  const completions = w.o.spec.completions as number;
+  const held = new Set<number>();
+  const keep: PodState[] = [];
+  for (const p of w.existing) {
+    const i = Number(p.labels[INDEX_KEY] ?? p.annotations[INDEX_KEY]);
+    if (Number.isInteger(i) && i >= 0 && i < completions && !done.has(i) && !held.has(i) && keep.length < n) {
+      held.add(i);
+      keep.push(p);
+    } else d.toDelete.push({ pod: p, by });
+  }
+  for (const p of keep) d.kept.add(p);
+  let room = takeBudget(d, Math.max(0, n - keep.length), by);
+  for (let i = 0; i < completions && room > 0; i++) {
+    if (done.has(i) || held.has(i)) continue;
+    room--;
+    const index = String(i);
+    const env = {
+      name: "JOB_COMPLETION_INDEX",
+      valueFrom: { fieldRef: { fieldPath: `metadata.labels['${INDEX_KEY}']` } },
+    };
+    const withIndex = (cs: PodSpec["containers"] | undefined) =>
+      cs?.map((c) => (c.env?.some((e) => e.name === env.name) ? c : { ...c, env: [...(c.env ?? []), env] }));
+    const spec: PodSpec = { ...w.tSpec, containers: withIndex(w.tSpec.containers) ?? [] };
+    if (w.tSpec.initContainers) spec.initContainers = withIndex(w.tSpec.initContainers);
+    if (!spec.hostname) spec.hostname = `${w.name}-${index}`;
+    d.wants.push({
+      ...want,
+      base: generateNameWithIndex(w.name, i),
+      labels: { ...want.labels, [INDEX_KEY]: index },
+      annotations: { ...want.annotations, [INDEX_KEY]: index },
+      spec,
+    });
+  }
+}
+
+/** `<job>-<index>` as a generateName base (the suffix's "-" is added with the suffix): the
+ *  job name cut so that `<job>-<index>-` fits 58 characters (names.MaxGeneratedNameLength). */
+function generateNameWithIndex(job: string, index: number): string {
+  const tail = `-${index}-`;
+  const prefix = `${job}${tail}`;
+  return (prefix.length > 58 ? `${prefix.slice(0, 58 - tail.length)}${tail}` : prefix).slice(0, -1);
 }
 
 function statefulSetPods(ctx: ReconcileContext, d: Desired, w: Workload): void {
