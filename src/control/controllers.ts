@@ -298,6 +298,27 @@ function replicaSetPods(ctx: ReconcileContext, d: Desired, w: Workload, prevRs: 
   );
 }
 
+/** A pod of the template, `<name>-<5 chars>`, that the workload owns itself ("Created pod: …"). */
+function ownedWant(
+  w: Workload,
+  kind: "Job" | "ReplicationController",
+  labels: Record<string, string>,
+  by: { object: string; source: string },
+): Want {
+  return {
+    namespace: w.ns,
+    base: w.name,
+    labels,
+    annotations: w.tAnn,
+    spec: w.tSpec,
+    owner: { kind, name: w.name },
+    workload: { kind, namespace: w.ns, name: w.name },
+    ready: true,
+    terminating: false,
+    created: { ...by, message: (p) => `Created pod: ${p}` },
+  };
+}
+
 /**
  * A ReplicationController (v1): a ReplicaSet without the pod-template-hash, its pods
  * `<rc-name>-<5 chars>` owned by it (pkg/controller/replication, which runs the ReplicaSet
@@ -307,24 +328,7 @@ function replicationControllerPods(d: Desired, w: Workload): void {
   const { o, ns, name } = w;
   const replicas: number = o.spec?.replicas ?? 1;
   const by = { object: `replicationcontroller/${ns}/${name}`, source: "replication-controller" };
-  scaleTo(
-    d,
-    w.existing,
-    replicas,
-    {
-      namespace: ns,
-      base: name,
-      labels: w.tLabels,
-      annotations: w.tAnn,
-      spec: w.tSpec,
-      owner: { kind: "ReplicationController", name },
-      workload: { kind: "ReplicationController", namespace: ns, name },
-      ready: true,
-      terminating: false,
-      created: { ...by, message: (p) => `Created pod: ${p}` },
-    },
-    by,
-  );
+  scaleTo(d, w.existing, replicas, ownedWant(w, "ReplicationController", w.tLabels, by), by);
 }
 
 /** A Deployment's scaling events; its older ReplicaSets are scaled to 0. */
@@ -397,20 +401,8 @@ function jobPods(ctx: ReconcileContext, d: Desired, w: Workload): void {
     "controller-uid": uid,
     "job-name": name,
   };
-  const obj = `job/${ns}/${name}`;
-  const want: Want = {
-    namespace: ns,
-    base: name,
-    labels,
-    annotations: w.tAnn,
-    spec: w.tSpec,
-    owner: { kind: "Job", name },
-    workload: { kind: "Job", namespace: ns, name },
-    ready: true,
-    terminating: false,
-    created: { object: obj, source: "job-controller", message: (p) => `Created pod: ${p}` },
-  };
-  const by = { object: obj, source: "job-controller" };
+  const by = { object: `job/${ns}/${name}`, source: "job-controller" };
+  const want = ownedWant(w, "Job", labels, by);
   if (o.spec?.completionMode === "Indexed" && isCount(o.spec?.completions)) indexedJobPods(d, w, n, want, by);
   else scaleTo(d, w.existing, n, want, by);
 }
