@@ -121,3 +121,43 @@ test("policy chain names fit nftables at the longest valid names; names that fit
   assert.equal(policyChainName("ingress", "default", edge), `ingress-default/${edge}`);
   assert.notEqual(policyChainName("ingress", "default", `${edge}x`), `ingress-default/${edge}x`);
 });
+
+test("a rule's peers: the pods of the namespaces it can match, in the cluster's pod order", () => {
+  // z's pods are listed after y's: the addresses follow that order whatever the selector's.
+  const layers = compilePolicies(
+    stateWithNode([
+      {
+        namespace: "x",
+        name: "from-z-y",
+        spec: {
+          podSelector: { matchLabels: { pod: "a" } },
+          policyTypes: ["Ingress"],
+          ingress: [
+            {
+              from: [{ namespaceSelector: { matchExpressions: [{ key: "ns", operator: "In", values: ["z", "y"] }] } }],
+            },
+            {
+              from: [
+                { podSelector: { matchLabels: { pod: "c" } } },
+                { namespaceSelector: { matchLabels: { ns: "z" } }, podSelector: { matchLabels: { pod: "a" } } },
+              ],
+            },
+          ],
+        },
+      },
+    ]),
+  );
+  const chain = layers.get("worker-1")!.tables[0].chains["ingress-x/a"];
+  // The source-address set of each allowing rule.
+  const sets = chain.rules.flatMap((r) =>
+    r.expr.flatMap((e) => {
+      const m = (e as { match?: { left: unknown; right: unknown } }).match;
+      const right = m?.right as { set?: string[] } | undefined;
+      return m && JSON.stringify(m.left).includes("saddr") && right?.set ? [right.set] : [];
+    }),
+  );
+  assert.deepEqual(sets, [
+    ["10.244.1.13", "10.244.1.14", "10.244.1.15", "10.244.1.16", "10.244.1.17", "10.244.1.18"],
+    ["10.244.1.12", "10.244.1.16"],
+  ]);
+});

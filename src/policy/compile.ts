@@ -63,6 +63,7 @@ import {
   indexPolicies,
   namedPort,
   peerMatches,
+  peerNamespaceMatches,
   policiesSelecting,
   selectable,
   type CPeer,
@@ -165,17 +166,53 @@ interface Compiled {
   rule: CRule;
 }
 
+type PeerAddresses = { pods: PodState[]; ranges: [number, number][] };
+
+// A rule's peers are matched against every pod of the cluster; the pods on one node share
+// their policies, and so do the nodes a trace crosses: once per rule (a node of a
+// 150,000-pod cluster with 10,000 policies took ~1.2 s to compile, rule by rule).
+// Keyed by the index (its namespaces' labels count too) and used for its own cluster's pods.
+const peerCache = new WeakMap<PolicyIndex, WeakMap<CPeer[], PeerAddresses>>();
+
 /** Pods (non-hostNetwork, with an IP) a peer list matches, and ipBlock ranges. */
-function peerAddresses(
-  ix: PolicyIndex,
-  policyNs: string,
-  peers: CPeer[],
-  pods: PodState[],
-): { pods: PodState[]; ranges: [number, number][] } {
+function peerAddresses(ix: PolicyIndex, policyNs: string, peers: CPeer[], pods: PodState[]): PeerAddresses {
+  if (pods !== ix.state.pods) return matchPeers(ix, policyNs, peers, pods);
+  let byPeers = peerCache.get(ix);
+  if (!byPeers) peerCache.set(ix, (byPeers = new WeakMap()));
+  let got = byPeers.get(peers);
+  if (!got) byPeers.set(peers, (got = matchPeers(ix, policyNs, peers, pods)));
+  return got;
+}
+
+// Positions of the pods of each namespace in a pod list: a peer looks only at the namespaces
+// it can match (most at its policy's own), in the list's order.
+const nsPositions = new WeakMap<PodState[], Map<string, number[]>>();
+
+function positionsByNamespace(pods: PodState[]): Map<string, number[]> {
+  let m = nsPositions.get(pods);
+  if (!m) {
+    m = new Map();
+    for (let i = 0; i < pods.length; i++) {
+      const l = m.get(pods[i].namespace);
+      if (l) l.push(i);
+      else m.set(pods[i].namespace, [i]);
+    }
+    nsPositions.set(pods, m);
+  }
+  return m;
+}
+
+function matchPeers(ix: PolicyIndex, policyNs: string, peers: CPeer[], pods: PodState[]): PeerAddresses {
   const matched: PodState[] = [];
   const podPeers = peers.filter((p) => !p.ipBlock);
   if (podPeers.length) {
-    for (const pod of pods) {
+    const byNs = positionsByNamespace(pods);
+    const lists: number[][] = [];
+    for (const [ns, list] of byNs)
+      if (podPeers.some((pe) => peerNamespaceMatches(ix, pe, policyNs, ns))) lists.push(list);
+    const at = lists.length === 1 ? lists[0] : lists.flat().sort((a, b) => a - b);
+    for (const i of at) {
+      const pod = pods[i];
       if (!pod.podIP || !selectable(pod)) continue;
       if (podPeers.some((pe) => peerMatches(ix, pe, policyNs, { kind: "pod", pod }))) matched.push(pod);
     }

@@ -182,11 +182,14 @@ export function peerMatches(ix: PolicyIndex, peer: CPeer, policyNs: string, part
   }
   if (party.kind !== "pod" || !selectable(party.pod)) return false;
   const pod = party.pod;
-  if (peer.namespaceSelector) {
-    if (!matchSelector(peer.namespaceSelector, nsLabelsOf(ix, pod.namespace))) return false;
-  } else if (pod.namespace !== policyNs) return false;
+  if (!peerNamespaceMatches(ix, peer, policyNs, pod.namespace)) return false;
   if (peer.podSelector && !matchSelector(peer.podSelector, pod.labels)) return false;
   return true;
+}
+
+/** Whether a pod peer may match pods of namespace ns: by its namespaceSelector, else only the policy's own. */
+export function peerNamespaceMatches(ix: PolicyIndex, peer: CPeer, policyNs: string, ns: string): boolean {
+  return peer.namespaceSelector ? matchSelector(peer.namespaceSelector, nsLabelsOf(ix, ns)) : ns === policyNs;
 }
 
 export function policiesSelecting(ix: PolicyIndex, pod: PodState, dir: "ingress" | "egress"): CPolicy[] {
