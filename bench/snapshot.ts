@@ -34,6 +34,18 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
+// Session 18 (load ~1-2), this bench: load 13.78 s, CPU 18.5 s, peak RSS 1,190 MB; reach
+// over the dump 1.88 s, over the manifests 2.63 s; `get all,endpointslices -A` over the dump
+// 3.80 s for 191,969 lines (`get deploy -A` alone had been ~15 s: a scan of every pod per
+// row). Per-pod digests by crypto.hash. `load FILE` alternated with the session's first
+// build, three runs each (load 1-3 from other work): 18.4/16.0/13.4 s against
+// 17.3/15.7/14.1 s, CPU 17.7-23.7 s against 18.7-22.2 s: the same, within the noise. Tried and left out: allocation-site pretenuring of
+// the reader's mappings (an object literal with a property, `{__proto__: …}` or `{_: 0}` and
+// a delete, so that V8 tracks the site): the scavenges' time fell ~1.1 s at full scale, but
+// the children (arrays, strings, property arrays) stay young, every store into the old
+// object then takes the write barrier's slow path, and the literal itself went through the
+// runtime: wall unchanged or worse. A --cpu-prof of the load now: the collector ~4.5 s, the
+// reader ~5 s, validation ~0.9 s, buildState ~2.7 s of JavaScript.
 // Session 17 (load ~2-3), `load FILE` alternated with the build before, three runs each:
 // wall 15.7/16.4/15.8 s (before 24.4/20.2/22.2), CPU 20.3-20.8 s (25.0-30.4), peak RSS
 // ~1,225 MB (~1,413); the session's last build through this bench: load 14.76 s, CPU 19.5 s,

@@ -453,7 +453,10 @@ function indexedJobPods(d: Desired, w: Workload, n: number, want: Want, by: { ob
       valueFrom: { fieldRef: { fieldPath: `metadata.labels['${INDEX_KEY}']` } },
     };
     const withIndex = (cs: PodSpec["containers"] | undefined) =>
-      cs?.map((c) => (c.env?.some((e) => e.name === env.name) ? c : { ...c, env: [...(c.env ?? []), env] }));
+      cs?.map((c) => {
+        const have = Array.isArray(c.env) ? c.env : [];
+        return have.some((e) => e?.name === env.name) ? c : { ...c, env: [...have, env] };
+      });
     const spec: PodSpec = { ...w.tSpec, containers: withIndex(w.tSpec.containers) ?? [] };
     if (w.tSpec.initContainers) spec.initContainers = withIndex(w.tSpec.initContainers);
     if (!spec.hostname) spec.hostname = `${w.name}-${index}`;

@@ -239,7 +239,7 @@ interface JobStatus {
 }
 
 const jobCondition = (st: JobStatus, type: string) =>
-  (st.conditions ?? []).some((c) => c?.type === type && c.status === "True");
+  Array.isArray(st.conditions) && st.conditions.some((c) => c?.type === type && c.status === "True");
 
 /** printJob's STATUS: the first condition that holds, in its order; Running otherwise. */
 function jobStatus(o: KubeObject, st: JobStatus): string {
@@ -267,9 +267,15 @@ function jobCompletions(o: KubeObject, succeeded: number): string {
 
 /** printJob's DURATION: start to completion, or start to now (the snapshot's time); none before start. */
 function jobDuration(state: ClusterState, st: JobStatus): string {
-  const start = Date.parse(st.startTime ?? "");
+  const start = typeof st.startTime === "string" ? Date.parse(st.startTime) : Number.NaN;
   if (Number.isNaN(start)) return "";
-  const end = st.completionTime ? Date.parse(st.completionTime) : snapshotTime(state);
+  const done = st.completionTime;
+  const end =
+    done === undefined || done === null
+      ? snapshotTime(state)
+      : typeof done === "string"
+        ? Date.parse(done)
+        : Number.NaN;
   return Number.isNaN(end) ? "<unknown>" : humanDuration((end - start) / 1000);
 }
 
