@@ -221,3 +221,17 @@ spec: {selector: {app: web}, ports: [{port: 80}]}
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("-L: a column per label key, headed by its last segment in capitals, empty where absent", () => {
+  // kubectl's decorateTable / formatLabelHeaders (k8s.io/cli-runtime pkg/printers).
+  const out = runGet(seed004State(), ["pods"], {
+    labelColumns: ["app", "example.com/tier"],
+    showLabels: true,
+  }).stdout.split("\n");
+  assert.deepEqual(out[0].split(/\s{2,}/).slice(-3), ["APP", "TIER", "LABELS"]);
+  const row = out.find((l) => l.startsWith("auth-deployment-5c8b9d7f4-x2k9p "))!;
+  const cells = row.split(/\s{2,}/);
+  // APP is the pod's app label; TIER is empty (no such label), so the row has one cell less.
+  assert.equal(cells.at(-2), "auth-deployment");
+  assert.match(cells.at(-1)!, /^app=auth-deployment/);
+});

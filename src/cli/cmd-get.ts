@@ -98,6 +98,11 @@ export function register(program: Command): void {
       .option("-A, --all-namespaces", "list across all namespaces")
       .option("-o, --output <format>", "wide|yaml|json|name", "")
       .option("--show-labels", "add a LABELS column")
+      .option(
+        "-L, --label-columns <keys>",
+        "a column per label key (comma-separated, or the flag again)",
+        (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter(Boolean)],
+      )
       .option("-l, --selector <selector>", "label selector (a=b,c!=d,e in (x,y))"),
   ).action(async (args: string[], o) => {
     if (!OUTPUTS.includes(o.output))
@@ -118,6 +123,7 @@ export function register(program: Command): void {
         allNamespaces: !!o.allNamespaces,
         output: o.output,
         showLabels: !!o.showLabels,
+        labelColumns: o.labelColumns,
         selector: o.selector,
       });
     } catch (e) {

@@ -476,6 +476,8 @@ export interface GetOptions extends ViewOptions {
   allNamespaces?: boolean;
   output?: "" | "wide" | "yaml" | "json" | "name";
   showLabels?: boolean;
+  /** `-L KEY`: a column per label key, headed by its name's last segment in capitals. */
+  labelColumns?: string[];
   selector?: string;
   /** Several resource types in one call: NAME becomes "pod/x", "service/y" (kubectl). */
   prefixNames?: boolean;
@@ -569,11 +571,25 @@ export function getView(state: ClusterState, res: Resource, o: GetOptions = {}):
   else {
     const wide = out === "wide";
     const showNs = res.namespaced && all;
-    const header = [...(showNs ? ["NAMESPACE"] : []), ...res.header(wide), ...(o.showLabels ? ["LABELS"] : [])];
+    // kubectl's decorateTable (k8s.io/cli-runtime pkg/printers/tablegenerator.go): the -L
+    // columns after the table's own (formatLabelHeaders: the key's last "/" segment, upper
+    // case; a missing label is an empty cell), then LABELS.
+    const cols = o.labelColumns ?? [];
+    const header = [
+      ...(showNs ? ["NAMESPACE"] : []),
+      ...res.header(wide),
+      ...cols.map((k) => (k.split("/").at(-1) ?? k).toUpperCase()),
+      ...(o.showLabels ? ["LABELS"] : []),
+    ];
     const rows = items.map((i) => {
       const r = res.row(state, i, wide, o);
       if (o.prefixNames) r[0] = `${res.nameRef}/${r[0]}`;
-      return [...(showNs ? [i.namespace] : []), ...r, ...(o.showLabels ? [formatLabels(i.labels)] : [])];
+      return [
+        ...(showNs ? [i.namespace] : []),
+        ...r,
+        ...cols.map((k) => i.labels[k] ?? ""),
+        ...(o.showLabels ? [formatLabels(i.labels)] : []),
+      ];
     });
     stdout = kubectlTable([header, ...rows]);
   }
