@@ -12,6 +12,7 @@ import { PATH_REASONS, type TraceResult } from "../sim/index.js";
 import { faultDesc } from "./diagnose-faults.js";
 import { dnsEgressNote } from "./dns-verdict.js";
 import { formatFault } from "../manifest/faults.js";
+import { cidrOverlaps, parseCidr4 } from "../net/ipv4.js";
 import type { ModelSession } from "./trace.js";
 
 export interface ClusterFinding {
@@ -25,6 +26,8 @@ export interface ClusterFinding {
 export interface ClusterDiagnosis {
   /** How many of each were checked. */
   checked: { nodePairs: number; servicePorts: number; serviceNames: number; pods: number };
+  /** Checks left out, and why (only when some are). */
+  not_checked?: string[];
   /** What is broken, worst first. */
   findings: ClusterFinding[];
 }
@@ -89,10 +92,26 @@ export function clusterSample(state: ClusterState): ClusterSample {
 export const askable = (svc: ServiceState) =>
   !!svc.clusterIP && svc.clusterIP !== "None" && svc.type !== "ExternalName";
 
+/**
+ * Why the traced checks (paths between nodes, Services' answers) say nothing of the cluster:
+ * its pods take addresses from the node network (the Amazon VPC CNI, Azure CNI), a dataplane
+ * podnet does not model. Its stand-in's routes between such nodes are its own (the loading
+ * warns of it), so their failures would be podnet's, not the cluster's.
+ */
+function untraced(state: ClusterState): string | undefined {
+  const { podSubnet, nodeSubnet } = state.config.networking;
+  const pods = parseCidr4(podSubnet);
+  const nodes = parseCidr4(nodeSubnet);
+  if (!pods || !nodes || !cidrOverlaps(pods, nodes)) return undefined;
+  return `paths between nodes and Services' answers: the pods' addresses (${podSubnet}) are on the node network (${nodeSubnet}), which podnet does not model`;
+}
+
 /** Runs the whole-cluster checks on the model. */
 export function diagnoseAll(session: ModelSession): ClusterDiagnosis {
   const { state } = session;
-  const { pods, onNode, client, dnsClient } = clusterSample(state);
+  const { pods, onNode: sampled, client, dnsClient } = clusterSample(state);
+  const skipped = untraced(state);
+  const onNode = skipped ? new Map<string, PodState>() : sampled;
   const dnsWide: ClusterFinding[] = [];
   const pairs: ClusterFinding[] = [];
   const services: ClusterFinding[] = [];
@@ -133,7 +152,7 @@ export function diagnoseAll(session: ModelSession): ClusterDiagnosis {
       }
       // Only endpoints that are pods have listeners in the model (the API server behind
       // default/kubernetes is not a pod), so only they are asked to answer.
-      if (!from || sp.protocol === "SCTP" || !podEndpoints(state, svc)) continue;
+      if (!from || sp.protocol === "SCTP" || skipped || !podEndpoints(state, svc)) continue;
       const r = session.trace(
         { from: ref(from), to: `${svc.clusterIP}:${sp.port}`, protocol: sp.protocol.toLowerCase() as "tcp" | "udp" },
         { maxPaths: 64, noDnsPath: true },
@@ -173,6 +192,7 @@ export function diagnoseAll(session: ModelSession): ClusterDiagnosis {
   }));
   return {
     checked: { nodePairs, servicePorts, serviceNames, pods: pods.length },
+    ...(skipped ? { not_checked: [skipped] } : {}),
     findings: [...faults, ...dnsWide, ...pairs, ...services, ...perPod],
   };
 }

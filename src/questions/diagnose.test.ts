@@ -274,6 +274,19 @@ test("diagnose --all on a Pods-only dump: the API server the input does not show
   );
 });
 
+test("diagnose --all on EKS pods (on the node network): the stand-in's paths are not checked, and it says so", async () => {
+  // The Amazon VPC CNI gives pods addresses of the nodes' own subnets; podnet models another
+  // dataplane there, whose routes between those nodes loop: no finding may come from them.
+  const { state } = await loadCluster({ files: [join(BROKEN, "..", "snapshots", "no-nodes", "podlist.json")] });
+  const d = diagnoseAll(modelSession(state));
+  assert.equal(d.checked.nodePairs, 0);
+  assert.deepEqual(d.findings, []);
+  assert.equal(d.not_checked?.length, 1);
+  assert.match(d.not_checked![0], /^paths between nodes and Services' answers: .* on the node network/);
+  const kind = await loadCluster({ files: [join(BROKEN, "..", "snapshots", "kind-flannel.yaml")] });
+  assert.equal(diagnoseAll(modelSession(kind.state)).not_checked, undefined);
+});
+
 test("diagnose --all: the example has nothing broken; broken examples list what is, worst first", async () => {
   const healthy = diagnoseAll(modelSession((await loadCluster({})).state));
   assert.deepEqual(healthy.findings, []);

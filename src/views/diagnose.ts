@@ -37,8 +37,9 @@ export function renderClusterDiagnosis(d: ClusterDiagnosis): string {
   const c = d.checked;
   const lines = [
     `checked: ${c.nodePairs} node pairs, ${c.servicePorts} Service ports, ${c.serviceNames} Service names, ${c.pods} pods' DNS`,
+    ...(d.not_checked ?? []).map((n) => `not checked: ${n}`),
   ];
-  if (!d.findings.length) return `${lines[0]}\nresult: nothing broken\n`;
+  if (!d.findings.length) return `${lines.join("\n")}\nresult: nothing broken\n`;
   const rows = ["CHECK\tSUBJECT\tEVIDENCE", ...d.findings.map((f) => `${f.code}\t${f.subject}\t${f.evidence}`)];
   lines.push(`${d.findings.length} broken, worst first:`, "", tabwrite(rows.join("\n") + "\n", 0, 2).trimEnd());
   return lines.join("\n") + "\n";
