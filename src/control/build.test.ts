@@ -171,6 +171,65 @@ ${extra}`;
   );
 });
 
+// The job controller's wantActive (pkg/controller/job/job_controller.go manageJob), for a
+// Job given with its status as a dump has it.
+test("a dumped Job runs completions less succeeded, at most parallelism; none once finishing", () => {
+  const job = (name: string, status: string, extra = "") => `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: ${name}, namespace: default}
+spec:
+  completions: 3
+  parallelism: 3
+${extra}  template:
+    spec: {containers: [{name: c, image: busybox}], restartPolicy: Never}
+status:
+${status}`;
+  const s = cluster(
+    [
+      job("two-done", "  succeeded: 2\n  active: 1\n"),
+      job("none-done", "  active: 3\n"),
+      job("failing", '  conditions: [{type: FailureTarget, status: "True"}]\n  active: 1\n'),
+      job("meeting", '  conditions: [{type: SuccessCriteriaMet, status: "True"}]\n  succeeded: 1\n'),
+      job("not-yet", '  conditions: [{type: Failed, status: "False"}]\n'),
+    ].join("---"),
+  );
+  const count = (name: string) => s.pods.filter((p) => p.labels["job-name"] === name).length;
+  assert.deepEqual(["two-done", "none-done", "failing", "meeting", "not-yet"].map(count), [1, 3, 0, 0, 3]);
+});
+
+test("Indexed Job: the template's hostname gives way, failed and completed indexes are not run again", () => {
+  const s = cluster(`
+apiVersion: batch/v1
+kind: Job
+metadata: {name: sweep}
+spec:
+  completionMode: Indexed
+  completions: 2147483647
+  parallelism: 3
+  backoffLimitPerIndex: 1
+  template:
+    spec:
+      hostname: custom
+      restartPolicy: Never
+      containers: [{name: c, image: busybox}]
+status:
+  completedIndexes: 0-2147483640,2147483642
+  failedIndexes: 2147483643,x,7-3
+  succeeded: 2147483642
+`);
+  // Ranges, not one entry per index: this ends at once. Left: 41, 44, 45, 46 (3 at a time).
+  const pods = podsOf(s, "sweep-").sort((a, b) => (a.name < b.name ? -1 : 1));
+  assert.deepEqual(
+    pods.map((p) => [p.labels["batch.kubernetes.io/job-completion-index"], p.spec.hostname]),
+    [
+      ["2147483641", "sweep-2147483641"],
+      ["2147483644", "sweep-2147483644"],
+      ["2147483645", "sweep-2147483645"],
+    ],
+  );
+});
+
 test("system objects: namespaces, kubernetes at .1, kube-dns at .10, CoreDNS, kube-proxy, the CNI DaemonSet", () => {
   const s = cluster("");
   for (const n of ["default", "kube-system", "kube-public", "kube-node-lease", "kube-flannel"]) {

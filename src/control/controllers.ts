@@ -370,10 +370,14 @@ function rollOver(
 
 const isCount = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
 
+// Complete and Failed end a Job; SuccessCriteriaMet and FailureTarget come first, while the
+// controller removes the pods it still has: it makes none once any of them holds.
+const FINISHING = new Set(["Complete", "Failed", "SuccessCriteriaMet", "FailureTarget"]);
+
 /**
  * The pods a Job keeps running: the job controller's wantActive (kubernetes/kubernetes
- * pkg/controller/job/job_controller.go manageJob). None while suspended or once finished (a
- * Complete or Failed condition: a dump's finished Job has no active pods to make); else its
+ * pkg/controller/job/job_controller.go manageJob). None while suspended or once finishing (a
+ * FINISHING condition: a dump's finished Job has no active pods to make); else its
  * completions less those succeeded, at most parallelism; a work queue (no completions) runs
  * parallelism pods until one succeeds, then only those still active. Without either field
  * the API server defaults both to 1 (pkg/apis/batch/v1/defaults.go).
@@ -383,17 +387,22 @@ export function jobActive(o: KubeObject): number {
   const st = (o.status ?? {}) as { succeeded?: unknown; active?: unknown; conditions?: unknown };
   if (spec.suspend === true) return 0;
   const conds = Array.isArray(st.conditions) ? (st.conditions as { type?: unknown; status?: unknown }[]) : [];
-  if (conds.some((c) => (c?.type === "Complete" || c?.type === "Failed") && c.status === "True")) return 0;
+  if (conds.some((c) => FINISHING.has(c?.type as string) && c.status === "True")) return 0;
   const parallelism = isCount(spec.parallelism) ? spec.parallelism : 1;
   const succeeded = isCount(st.succeeded) ? st.succeeded : 0;
   if (!isCount(spec.completions)) return succeeded > 0 ? (isCount(st.active) ? st.active : 0) : parallelism;
   return Math.max(0, Math.min(parallelism, spec.completions - succeeded));
 }
 
+/** A Job's uid: as given, else the one podnet's API server makes for it (its selector's value). */
+export function jobUid(seed: string, o: KubeObject): string {
+  return o.metadata.uid ?? uidFor(`${seed}/job/${o.metadata.namespace ?? "default"}/${o.metadata.name}`);
+}
+
 function jobPods(ctx: ReconcileContext, d: Desired, w: Workload): void {
   const { o, ns, name } = w;
   const n = jobActive(o);
-  const uid = o.metadata.uid ?? uidFor(`${ctx.seed}/job/${ns}/${name}`);
+  const uid = jobUid(ctx.seed, o);
   const labels = {
     ...w.tLabels,
     "batch.kubernetes.io/controller-uid": uid,
@@ -409,17 +418,45 @@ function jobPods(ctx: ReconcileContext, d: Desired, w: Workload): void {
 
 const INDEX_KEY = "batch.kubernetes.io/job-completion-index";
 
-/** A Job's status.completedIndexes ("0-2,5"): the indexes done. */
-export function completedIndexes(text: unknown): Set<number> {
-  const out = new Set<number>();
-  if (typeof text !== "string") return out;
-  for (const part of text.split(",")) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!m) continue;
-    const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])];
-    for (let i = a; i <= b && i - a < 100_000; i++) out.add(i);
+/**
+ * The index ranges of a Job's status.completedIndexes or failedIndexes ("0-2,5"), within
+ * [0, completions), sorted and merged. As the job controller reads them
+ * (pkg/controller/job/indexed_job_utils.go parseIndexesFromString): a part that does not read
+ * is skipped, a range ends at completions. Ranges, not indexes: completions may be 2^31.
+ */
+export function jobIndexes(texts: unknown[], completions: number): [number, number][] {
+  const rs: [number, number][] = [];
+  for (const text of texts) {
+    if (typeof text !== "string") continue;
+    for (const part of text.split(",")) {
+      const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+      if (!m) continue;
+      const a = Number(m[1]);
+      const b = Math.min(Number(m[2] ?? m[1]), completions - 1);
+      if (a <= b) rs.push([a, b]);
+    }
+  }
+  rs.sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of rs) {
+    const last = out.at(-1);
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
   }
   return out;
+}
+
+/** Whether i lies in one of the sorted, merged ranges. */
+function inRanges(rs: [number, number][], i: number): boolean {
+  let lo = 0;
+  let hi = rs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (rs[mid][1] < i) lo = mid + 1;
+    else if (rs[mid][0] > i) hi = mid - 1;
+    else return true;
+  }
+  return false;
 }
 
 /**
@@ -431,21 +468,28 @@ export function completedIndexes(text: unknown): Set<number> {
  * https://kubernetes.io/docs/concepts/workloads/controllers/job/#completion-mode).
  */
 function indexedJobPods(d: Desired, w: Workload, n: number, want: Want, by: { object: string; source: string }): void {
-  const done = completedIndexes(w.o.status?.completedIndexes);
   const completions = w.o.spec.completions as number;
+  // Done, or failed for good (backoffLimitPerIndex): not run again.
+  const skip = jobIndexes([w.o.status?.completedIndexes, w.o.status?.failedIndexes], completions);
   const held = new Set<number>();
   const keep: PodState[] = [];
   for (const p of w.existing) {
     const i = Number(p.labels[INDEX_KEY] ?? p.annotations[INDEX_KEY]);
-    if (Number.isInteger(i) && i >= 0 && i < completions && !done.has(i) && !held.has(i) && keep.length < n) {
+    if (Number.isInteger(i) && i >= 0 && i < completions && !inRanges(skip, i) && !held.has(i) && keep.length < n) {
       held.add(i);
       keep.push(p);
     } else d.toDelete.push({ pod: p, by });
   }
   for (const p of keep) d.kept.add(p);
   let room = takeBudget(d, Math.max(0, n - keep.length), by);
+  let r = 0;
   for (let i = 0; i < completions && room > 0; i++) {
-    if (done.has(i) || held.has(i)) continue;
+    while (r < skip.length && skip[r][1] < i) r++;
+    if (r < skip.length && skip[r][0] <= i) {
+      i = skip[r][1]; // past the range
+      continue;
+    }
+    if (held.has(i)) continue;
     room--;
     const index = String(i);
     const env = {
@@ -459,7 +503,7 @@ function indexedJobPods(d: Desired, w: Workload, n: number, want: Want, by: { ob
       });
     const spec: PodSpec = { ...w.tSpec, containers: withIndex(w.tSpec.containers) ?? [] };
     if (w.tSpec.initContainers) spec.initContainers = withIndex(w.tSpec.initContainers);
-    if (!spec.hostname) spec.hostname = `${w.name}-${index}`;
+    spec.hostname = `${w.name}-${index}`; // set whatever the template says (manageJob)
     d.wants.push({
       ...want,
       base: generateNameWithIndex(w.name, i),

@@ -252,6 +252,15 @@ spec:
       "matchLabels: {app: web}\n    matchExpressions: [{key: tier, operator: In, values: [fe]}]",
     );
   assert.deepEqual(errors(ok), []);
+  // A selector of the wrong shape is said to be so, once (YAML 1.1 reads an unquoted y as true).
+  const fine = text.replace("labels: {app: api}", "labels: {app: web}");
+  assert.deepEqual(
+    errors(fine.replace("matchLabels: {app: web}", "matchLabels: {app: web}\n    matchExpressions: y")),
+    ["app.yaml:8 (Deployment default/web) spec.selector.matchExpressions: true must be a list"],
+  );
+  assert.deepEqual(errors(fine.replace("matchLabels: {app: web}", "matchLabels: web")), [
+    'app.yaml:7 (Deployment default/web) spec.selector.matchLabels: "web" must be a mapping of label keys to values',
+  ]);
   // apps/v1 requires a selector.
   assert.deepEqual(errors(text.replace("  selector:\n    matchLabels: {app: web}\n", "")), [
     "app.yaml:5 (Deployment default/web) spec.selector: is required",

@@ -123,31 +123,32 @@ test("policy chain names fit nftables at the longest valid names; names that fit
 });
 
 test("a rule's peers: the pods of the namespaces it can match, in the cluster's pod order", () => {
-  // z's pods are listed after y's: the addresses follow that order whatever the selector's.
-  const layers = compilePolicies(
-    stateWithNode([
-      {
-        namespace: "x",
-        name: "from-z-y",
-        spec: {
-          podSelector: { matchLabels: { pod: "a" } },
-          policyTypes: ["Ingress"],
-          ingress: [
-            {
-              from: [{ namespaceSelector: { matchExpressions: [{ key: "ns", operator: "In", values: ["z", "y"] }] } }],
-            },
-            {
-              from: [
-                { podSelector: { matchLabels: { pod: "c" } } },
-                { namespaceSelector: { matchLabels: { ns: "z" } }, podSelector: { matchLabels: { pod: "a" } } },
-              ],
-            },
-          ],
-        },
+  // The pods listed with their namespaces interleaved (z/a, x/a, y/a, z/b …): the addresses
+  // follow that order, not the namespaces' and not the selector's.
+  const st = stateWithNode([
+    {
+      namespace: "x",
+      name: "from-z-y",
+      spec: {
+        podSelector: { matchLabels: { pod: "a" } },
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [{ namespaceSelector: { matchExpressions: [{ key: "ns", operator: "In", values: ["z", "y"] }] } }],
+          },
+          {
+            from: [
+              { podSelector: { matchLabels: { pod: "c" } } },
+              { namespaceSelector: { matchLabels: { ns: "z" } }, podSelector: { matchLabels: { pod: "a" } } },
+            ],
+          },
+        ],
       },
-    ]),
-  );
-  const chain = layers.get("worker-1")!.tables[0].chains["ingress-x/a"];
+    },
+  ]);
+  const at = (ns: string, name: string) => st.pods.find((q) => q.namespace === ns && q.name === name)!;
+  st.pods = ["a", "b", "c"].flatMap((name) => ["z", "x", "y"].map((ns) => at(ns, name)));
+  const chain = compilePolicies(st).get("worker-1")!.tables[0].chains["ingress-x/a"];
   // The source-address set of each allowing rule.
   const sets = chain.rules.flatMap((r) =>
     r.expr.flatMap((e) => {
@@ -157,7 +158,7 @@ test("a rule's peers: the pods of the namespaces it can match, in the cluster's 
     }),
   );
   assert.deepEqual(sets, [
-    ["10.244.1.13", "10.244.1.14", "10.244.1.15", "10.244.1.16", "10.244.1.17", "10.244.1.18"],
-    ["10.244.1.12", "10.244.1.16"],
+    ["10.244.1.16", "10.244.1.13", "10.244.1.17", "10.244.1.14", "10.244.1.18", "10.244.1.15"],
+    ["10.244.1.16", "10.244.1.12"],
   ]);
 });

@@ -5,6 +5,8 @@
 import type { ClusterState, PodState } from "../control/state.js";
 import type { KubeObject, Labels, LabelSelector } from "../manifest/types.js";
 import { formatLabelSelector } from "../manifest/selector.js";
+import { isObj } from "../manifest/diag.js";
+import { jobUid } from "../control/controllers.js";
 import { age, earliest, formatLabels } from "./common.js";
 import { humanDuration } from "./duration.js";
 import { objectAge, snapshotTime } from "./observed.js";
@@ -304,7 +306,9 @@ export const jobs: Resource<KubeObject> = {
   row(state, item, wide) {
     const o = item.value;
     const ps = workloadPods(state, "Job", item.namespace, item.name);
-    const given = o.status !== undefined && o.status !== null && typeof o.status === "object";
+    // A status with something in it is the cluster's (`kubectl create job --dry-run -o yaml`
+    // writes `status: {}`: that Job has not run anywhere yet).
+    const given = isObj(o.status) && Object.keys(o.status).length > 0;
     const suspended = o.spec?.suspend === true;
     let status: string;
     let succeeded = 0;
@@ -329,12 +333,9 @@ export const jobs: Resource<KubeObject> = {
     if (wide) {
       const c = containersOf(o, ps);
       // The API server selects a Job's pods by its uid (batch.kubernetes.io/controller-uid).
-      const uid = ps[0]?.labels["batch.kubernetes.io/controller-uid"];
       const sel = o.spec?.selector
         ? formatLabelSelector(o.spec.selector as LabelSelector)
-        : uid
-          ? `batch.kubernetes.io/controller-uid=${uid}`
-          : "<none>";
+        : `batch.kubernetes.io/controller-uid=${jobUid(state.seed, o)}`;
       r.push(c.names, c.images, sel);
     }
     return r;

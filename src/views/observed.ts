@@ -60,7 +60,9 @@ function podStatus(p: PodState): PodStatusView {
   return (p.status ?? {}) as PodStatusView;
 }
 
-const ms = (t: string | undefined): number => (t ? Date.parse(t) : Number.NaN);
+// A timestamp is RFC 3339 text; anything else (a number in a hand-edited dump) is no time:
+// Date.parse(12345) would be the year 12345.
+const ms = (t: unknown): number => (typeof t === "string" && t ? Date.parse(t) : Number.NaN);
 
 // ---- the snapshot's "now" ----------------------------------------------------
 

@@ -121,8 +121,10 @@ export function checkSelector(err: Err, field: string, sel: unknown): void {
 /** Whether a selector selects a label set (used for the template-labels check). */
 export function selectorMatches(sel: unknown, labels: Record<string, string>): boolean {
   if (!isObj(sel)) return false;
-  // Not yet validated: a malformed requirement selects nothing.
-  for (const r of sel.matchExpressions ?? []) if (!isObj(r)) return false;
+  // Not yet validated: a malformed selector or requirement selects nothing (checkSelector says why).
+  const me = sel.matchExpressions ?? [];
+  if (!Array.isArray(me) || me.some((r) => !isObj(r))) return false;
+  if (sel.matchLabels !== undefined && sel.matchLabels !== null && !isObj(sel.matchLabels)) return false;
   return matchSelector(sel, labels);
 }
 

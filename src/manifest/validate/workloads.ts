@@ -41,7 +41,12 @@ export function checkWorkload(err: Err, o: KubeObject): void {
     Object.keys(sel.matchLabels ?? {}).length === 0 &&
     (!Array.isArray(sel.matchExpressions) || sel.matchExpressions.length === 0);
   if (empty) return err("spec.selector", sel, `empty selector is invalid for ${o.kind.toLowerCase()}`, NET);
-  if (isObj(sel) && !selectorMatches(sel, tlabels as Record<string, string>))
+  // A selector of the wrong shape was reported above; it matches nothing, but says nothing of the template.
+  const shaped =
+    isObj(sel) &&
+    (sel.matchExpressions === undefined || sel.matchExpressions === null || Array.isArray(sel.matchExpressions)) &&
+    (sel.matchLabels === undefined || sel.matchLabels === null || isObj(sel.matchLabels));
+  if (shaped && !selectorMatches(sel, tlabels as Record<string, string>))
     err("spec.template.metadata.labels", tlabels, "`selector` does not match template `labels`");
 }
 
