@@ -33,6 +33,17 @@ const NETWORKING_FIELDS = [
 ];
 
 /** The `networking` section; returns the subnets it holds (given or default) for the later sections. */
+/**
+ * Whether pods take addresses from the node network (the pod range overlaps the nodes'): the
+ * Amazon VPC CNI's and Azure CNI's layout, which podnet does not model. Only a config read
+ * from a dump can be so; a given one is refused below.
+ */
+export function podsOnNodeNetwork(net: { podSubnet: string; nodeSubnet: string }): boolean {
+  const pods = parseCidr4(net.podSubnet);
+  const nodes = parseCidr4(net.nodeSubnet);
+  return !!pods && !!nodes && cidrOverlaps(pods, nodes);
+}
+
 export function parseNetworking(c: ConfigParse): Subnets {
   const n = c.raw.networking;
   if (n !== undefined && !isObj(n)) c.err("networking", n, "must be a mapping");

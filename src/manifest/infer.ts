@@ -25,7 +25,8 @@
 // (https://docs.tigera.io/calico/latest/reference/resources/ippool), CoreDNS plugin/kubernetes README.
 import { parse as parseYaml } from "yaml";
 import { KUBE_YAML } from "./yaml-scalars.js";
-import { cidrOf, cidrOverlaps, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
+import { cidrOf, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
+import { podsOnNodeNetwork } from "./config-network.js";
 import { type Backend, type ClusterConfig, type CniName, DEFAULT_BACKEND, type ProxyModeName } from "./config.js";
 import type { KubeObject } from "./types.js";
 
@@ -503,9 +504,7 @@ export function inferConfig(
         `${other.a.name} is not a CNI podnet models (flannel, Calico, Cilium): the network is modelled ` +
         `as ${cni} ${net.backend}, so paths between pods, their rules and drops may differ from the cluster's (pass --config to choose)`,
     });
-  const pods = parseCidr4(net.podSubnet);
-  const nodes = parseCidr4(net.nodeSubnet);
-  if (pods && nodes && cidrOverlaps(pods, nodes))
+  if (podsOnNodeNetwork(net))
     notes.push({
       text:
         `the pods' addresses (${net.podSubnet}) overlap the nodes' (${net.nodeSubnet}): pods take addresses from the ` +

@@ -12,7 +12,7 @@ import { PATH_REASONS, type TraceResult } from "../sim/index.js";
 import { faultDesc } from "./diagnose-faults.js";
 import { dnsEgressNote } from "./dns-verdict.js";
 import { formatFault } from "../manifest/faults.js";
-import { cidrOverlaps, parseCidr4 } from "../net/ipv4.js";
+import { podsOnNodeNetwork } from "../manifest/config-network.js";
 import type { ModelSession } from "./trace.js";
 
 export interface ClusterFinding {
@@ -100,9 +100,7 @@ export const askable = (svc: ServiceState) =>
  */
 function untraced(state: ClusterState): string | undefined {
   const { podSubnet, nodeSubnet } = state.config.networking;
-  const pods = parseCidr4(podSubnet);
-  const nodes = parseCidr4(nodeSubnet);
-  if (!pods || !nodes || !cidrOverlaps(pods, nodes)) return undefined;
+  if (!podsOnNodeNetwork(state.config.networking)) return undefined;
   return `paths between nodes and Services' answers: the pods' addresses (${podSubnet}) are on the node network (${nodeSubnet}), which podnet does not model`;
 }
 

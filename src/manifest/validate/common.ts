@@ -2,7 +2,7 @@
 // selectors and metadata, following apimachinery's validation (pkg/api/validation, metav1
 // validation).
 import type { KubeObject } from "../types.js";
-import { NO_VALUE, indexPath, isInt, isObj, keyPath } from "../diag.js";
+import { type Mapping, NO_VALUE, indexPath, isInt, isObj, keyPath } from "../diag.js";
 import { dns1035Label, dns1123Label, dns1123Subdomain, ianaSvcName, labelValue, qualifiedName } from "../names.js";
 import { matchSelector } from "../selector.js";
 
@@ -120,12 +120,16 @@ export function checkSelector(err: Err, field: string, sel: unknown): void {
 
 /** Whether a selector selects a label set (used for the template-labels check). */
 export function selectorMatches(sel: unknown, labels: Record<string, string>): boolean {
-  if (!isObj(sel)) return false;
   // Not yet validated: a malformed selector or requirement selects nothing (checkSelector says why).
-  const me = sel.matchExpressions ?? [];
-  if (!Array.isArray(me) || me.some((r) => !isObj(r))) return false;
-  if (sel.matchLabels !== undefined && sel.matchLabels !== null && !isObj(sel.matchLabels)) return false;
+  if (!selectorShaped(sel) || (sel.matchExpressions ?? []).some((r: unknown) => !isObj(r))) return false;
   return matchSelector(sel, labels);
+}
+
+/** A mapping whose matchLabels (if any) is a mapping and matchExpressions (if any) a list. */
+export function selectorShaped(sel: unknown): sel is Mapping {
+  if (!isObj(sel)) return false;
+  const { matchLabels: ml, matchExpressions: me } = sel;
+  return (me === undefined || me === null || Array.isArray(me)) && (ml === undefined || ml === null || isObj(ml));
 }
 
 export function checkMeta(err: Err, o: KubeObject, base = "metadata"): void {

@@ -3,7 +3,7 @@
 import type { KubeObject } from "../types.js";
 import { NO_VALUE, isInt, isObj } from "../diag.js";
 import { dns1123Label } from "../names.js";
-import { type Err, NET, checkFormat, checkLabels, checkSelector, selectorMatches } from "./common.js";
+import { type Err, NET, checkFormat, checkLabels, checkSelector, selectorMatches, selectorShaped } from "./common.js";
 import { checkPodSpec } from "./pod.js";
 
 export const INT32_MAX = 2147483647;
@@ -42,11 +42,7 @@ export function checkWorkload(err: Err, o: KubeObject): void {
     (!Array.isArray(sel.matchExpressions) || sel.matchExpressions.length === 0);
   if (empty) return err("spec.selector", sel, `empty selector is invalid for ${o.kind.toLowerCase()}`, NET);
   // A selector of the wrong shape was reported above; it matches nothing, but says nothing of the template.
-  const shaped =
-    isObj(sel) &&
-    (sel.matchExpressions === undefined || sel.matchExpressions === null || Array.isArray(sel.matchExpressions)) &&
-    (sel.matchLabels === undefined || sel.matchLabels === null || isObj(sel.matchLabels));
-  if (shaped && !selectorMatches(sel, tlabels as Record<string, string>))
+  if (selectorShaped(sel) && !selectorMatches(sel, tlabels as Record<string, string>))
     err("spec.template.metadata.labels", tlabels, "`selector` does not match template `labels`");
 }
 
