@@ -482,6 +482,7 @@ function indexedJobPods(d: Desired, w: Workload, n: number, want: Want, by: { ob
   }
   for (const p of keep) d.kept.add(p);
   let room = takeBudget(d, Math.max(0, n - keep.length), by);
+  const indexed = withIndexEnv(w.tSpec);
   let r = 0;
   for (let i = 0; i < completions && room > 0; i++) {
     while (r < skip.length && skip[r][1] < i) r++;
@@ -492,26 +493,32 @@ function indexedJobPods(d: Desired, w: Workload, n: number, want: Want, by: { ob
     if (held.has(i)) continue;
     room--;
     const index = String(i);
-    const env = {
-      name: "JOB_COMPLETION_INDEX",
-      valueFrom: { fieldRef: { fieldPath: `metadata.labels['${INDEX_KEY}']` } },
-    };
-    const withIndex = (cs: PodSpec["containers"] | undefined) =>
-      cs?.map((c) => {
-        const have = Array.isArray(c.env) ? c.env : [];
-        return have.some((e) => e?.name === env.name) ? c : { ...c, env: [...have, env] };
-      });
-    const spec: PodSpec = { ...w.tSpec, containers: withIndex(w.tSpec.containers) ?? [] };
-    if (w.tSpec.initContainers) spec.initContainers = withIndex(w.tSpec.initContainers);
-    spec.hostname = `${w.name}-${index}`; // set whatever the template says (manageJob)
     d.wants.push({
       ...want,
       base: generateNameWithIndex(w.name, i),
       labels: { ...want.labels, [INDEX_KEY]: index },
       annotations: { ...want.annotations, [INDEX_KEY]: index },
-      spec,
+      // The hostname is set whatever the template says (manageJob).
+      spec: { ...indexed, hostname: `${w.name}-${index}` },
     });
   }
+}
+
+/** The template with JOB_COMPLETION_INDEX in every container that does not set it
+ *  (addCompletionIndexEnvVariable: the index label through the Downward API). */
+function withIndexEnv(t: PodSpec): PodSpec {
+  const env = {
+    name: "JOB_COMPLETION_INDEX",
+    valueFrom: { fieldRef: { fieldPath: `metadata.labels['${INDEX_KEY}']` } },
+  };
+  const add = (cs: PodSpec["containers"] | undefined) =>
+    cs?.map((c) => {
+      const have = Array.isArray(c.env) ? c.env : [];
+      return have.some((e) => e?.name === env.name) ? c : { ...c, env: [...have, env] };
+    });
+  const spec: PodSpec = { ...t, containers: add(t.containers) ?? [] };
+  if (t.initContainers) spec.initContainers = add(t.initContainers);
+  return spec;
 }
 
 /** `<job>-<index>` as a generateName base (the suffix's "-" is added with the suffix): the
