@@ -34,6 +34,18 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
+// Session 19: a row for the cost of diagnostics. A dump with one rule broken on every pod
+// (a label value the API would refuse) warns on each at the field's line; the line came from
+// the YAML library's composer over the item (~2.3 ms a pod) and a map of every path kept per
+// item: `podnet reach` over such a full-scale dump took 60 s and 3.6 GB (37 s on a tenth),
+// `up` (strict) ~10 min. Now the fast reader finds the one path asked (fast-yaml.ts
+// fastLines): 26 s and 1.3 GB, the same output; the row below over a tenth 1.09 s for 15,000
+// pods (51.9 s before). Measured and left out for the load itself: identical subtrees shared
+// (labels, ownerReferences, tolerations … one object per distinct text: heap -15 %, wall the
+// same: the extra scan to find a block's text costs what the collector saves); V8 flags
+// (--max-semi-space-size=64/128: -0.3 s; --v8-pool-size, --single-threaded-gc, --minor-mc:
+// slower or the same); a ceiling: served pods read without conditions, containerStatuses,
+// tolerations and nodeSelector (views would read them again) load in ~11.7 s against ~13.5 s.
 // Session 18 (load ~1-2), this bench: load 13.78 s, CPU 18.5 s, peak RSS 1,190 MB; reach
 // over the dump 1.88 s, over the manifests 2.63 s; `get all,endpointslices -A` over the dump
 // 3.80 s for 191,969 lines (`get deploy -A` alone had been ~15 s: a scan of every pod per
@@ -376,6 +388,9 @@ export interface SnapshotLoad {
   /** `get all,endpointslices -A` over the loaded state. */
   getMs?: number;
   getLines?: number;
+  /** A field's line asked of every given Pod (what a warning on each costs), and how many. */
+  linesMs?: number;
+  linesAsked?: number;
 }
 
 /** Times loadCluster on FILE in this process; peak RSS is the process's high-water mark. */
@@ -389,7 +404,7 @@ export async function timeLoad(file: string, sample: Record<string, string> = {}
     return (c.user + c.system) / 1000;
   };
   try {
-    const { state } = await loadCluster({
+    const { spec, state } = await loadCluster({
       files: [file],
       warn: (m) => {
         if (warnings++ < 3) firstWarnings.push(m.length > 240 ? `${m.slice(0, 240)}…` : m);
@@ -407,6 +422,16 @@ export async function timeLoad(file: string, sample: Record<string, string> = {}
     const got = runGet(state, ["all,endpointslices"], { allNamespaces: true });
     const getMs = performance.now() - tg;
     const getLines = got.stdout.split("\n").length - 1;
+    // A dump where every pod breaks one rule (a label value the API would refuse) warns once
+    // per pod, at the field's line: the item is read again to find it (documents.ts lineOf).
+    const tl = performance.now();
+    let linesAsked = 0;
+    for (const o of spec.objects)
+      if (o.kind === "Pod" && o.source) {
+        o.source.lineOf?.("metadata.labels[pod-template-hash]");
+        linesAsked++;
+      }
+    const linesMs = performance.now() - tl;
     const byName = new Map(state.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
     const names = Object.keys(sample);
     return {
@@ -420,6 +445,8 @@ export async function timeLoad(file: string, sample: Record<string, string> = {}
       reachLines,
       getMs,
       getLines,
+      linesMs,
+      linesAsked,
       nodes: state.nodes.length,
       pods: state.pods.length,
       running: state.pods.filter((p) => p.phase === "Running").length,
@@ -588,6 +615,8 @@ async function main(argv: string[]): Promise<number> {
       ],
     );
   if (res.getMs !== undefined) rows.push([`get all,endpointslices -A (${res.getLines} lines)`, sec(res.getMs), ""]);
+  if (res.linesMs !== undefined)
+    rows.push([`a field's line for each of ${res.linesAsked} pods (a warning on each)`, sec(res.linesMs), ""]);
   rows.push(["warnings", String(res.warnings), ""]);
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(...rows.map((x) => x[1].length));

@@ -7,7 +7,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { mulberry32 as rng } from "../testing/random.js";
-import { BAIL, DROP, LATER, fastRead, fastYaml, skipRules } from "./fast-yaml.js";
+import { BAIL, DROP, LATER, fastLines, fastRead, fastYaml, skipRules } from "./fast-yaml.js";
+import { libraryLineMap } from "./documents.js";
 import { KUBE_YAML } from "./yaml-scalars.js";
 
 const PLAIN = [
@@ -182,6 +183,36 @@ test("the fast reader reads generated documents as the YAML library does, or han
   // Both paths are taken often enough for the comparison to say something.
   assert.ok(read > 700, `read ${read}`);
   assert.ok(handed > 300, `handed over ${handed}`);
+});
+
+test("the fast reader's lines of every key and list entry are the YAML library's", () => {
+  let compared = 0;
+  for (let seed = 1; seed <= 3000; seed++) {
+    const text = block(rng(seed), 0, 0);
+    const fast = fastLines(text, 7);
+    if (fast === undefined) continue;
+    const lib = libraryLineMap(text, 7);
+    assert.deepEqual([...fast].sort(), [...lib].sort(), `seed ${seed}:\n${text}`);
+    // Asked for one path: that path's line, and only nodes on the way to it.
+    for (const path of [...lib.keys()].filter((_, i) => i % 7 === seed % 7)) {
+      const one = fastLines(text, 7, undefined, path);
+      assert.equal(one?.get(path), lib.get(path), `seed ${seed}, ${path}`);
+      for (const [k, l] of one ?? []) {
+        assert.ok(path.startsWith(k), `seed ${seed}: ${k} is not on the way to ${path}`);
+        assert.equal(l, lib.get(k));
+      }
+    }
+    compared++;
+  }
+  assert.ok(compared > 700, `compared ${compared}`);
+  // A List item as a split dump hands it over (its paths under [0]), a literal block and
+  // blank lines before the keys that follow.
+  const item =
+    "- apiVersion: v1\n  kind: Pod\n  metadata:\n    annotations:\n      note: |\n        a\n\n        b\n\n    labels:\n      app: web\n  spec:\n    containers:\n    - name: c\n      ports:\n      - containerPort: 80\n";
+  const lines = fastLines(item, 100);
+  assert.equal(lines?.get("[0].metadata.labels.app"), 110);
+  assert.equal(lines?.get("[0].spec.containers[0].ports[0].containerPort"), 115);
+  assert.deepEqual([...(lines ?? [])].sort(), [...libraryLineMap(item, 100)].sort());
 });
 
 type Rules = { [key: string]: Rules | typeof DROP | typeof LATER };

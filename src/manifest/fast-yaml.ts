@@ -12,6 +12,7 @@
 // go-yaml v2 does), as on the general path, so values are the same.
 import { Buffer } from "node:buffer";
 import { plainScalar } from "./yaml-scalars.js";
+import { childPath, indexPath } from "./diag.js";
 
 /** Returned when the text is outside the subset this reader handles. */
 export const BAIL: unique symbol = Symbol("bail");
@@ -210,6 +211,12 @@ class Reader {
   top = 0;
   /** A LATER value was passed over. */
   later = false;
+  /** When set, where each key and list entry starts, by field path (see fastLines). */
+  rec: Map<string, number> | undefined;
+  /** Only the nodes on the way to this path are noted (see fastLines). */
+  target: string | undefined;
+  /** The field path of the node being read, while rec is set; undefined off the way to target. */
+  path: string | undefined = "";
   /** Reads s[start, end); b: s's character codes. */
   constructor(
     readonly s: string,
@@ -274,8 +281,11 @@ class Reader {
       let p = this.cs + 1;
       while (p < this.le && b[p] === SP) p++;
       if (p >= this.le || b[p] === HASH || this.isSeqEntry(p)) throw bail; // `-` alone, `- - x`
+      const saved = this.path;
+      if (this.rec !== undefined && saved !== undefined) this.enter(indexPath(saved, this.top - base), p);
       const colonAt = this.keyEnd(p);
       const v = colonAt >= 0 ? this.map(p - this.ls, p, skips) : this.scalar(p, ind);
+      this.path = saved;
       stack[this.top++] = v;
     }
     if (!this.eof && this.ind > ind) throw bail;
@@ -320,6 +330,8 @@ class Reader {
         sorted = false;
         if (Object.hasOwn(out, key) || passed?.includes(key)) throw bail; // duplicate key: the general parser says so
       }
+      const saved = this.path;
+      if (this.rec !== undefined && saved !== undefined) this.enter(childPath(saved, key), p);
       let v = after + 1;
       while (v < this.le && b[v] === SP) v++;
       if (b[v] === TAB) throw bail;
@@ -338,6 +350,7 @@ class Reader {
         else if (!this.eof && this.ind === ind && this.isSeqEntry(this.cs)) out[key] = this.seq(ind, rule);
         else out[key] = null;
       } else out[key] = this.scalar(v, ind);
+      this.path = saved;
       if (this.eof || this.ind < ind) {
         this.depth--;
         return out;
@@ -345,6 +358,21 @@ class Reader {
       if (this.ind > ind || this.isSeqEntry(this.cs)) throw bail;
       p = this.cs;
     }
+  }
+
+  /** Notes where the node at `path` starts (offset p) and makes it the current one. */
+  enter(path: string, p: number): void {
+    const t = this.target;
+    if (t !== undefined) {
+      const n = path.length;
+      // Off the way: its children are not looked at.
+      if (!(t.startsWith(path) && (t.length === n || t[n] === "." || t[n] === "["))) {
+        this.path = undefined;
+        return;
+      }
+    }
+    this.rec?.set(path, p);
+    this.path = path;
   }
 
   /**
@@ -618,4 +646,46 @@ export function fastRead(
     if (e === bail) return BAIL;
     throw e;
   }
+}
+
+/**
+ * Field path -> 1-based line of every key and list entry of a text in the subset above (as
+ * documents.ts lineMap gives them from the YAML library's nodes), `first` being the text's
+ * first line; undefined when the text needs the general parser. With `target` (a path as
+ * lineMap writes them), only the target and the nodes on the way to it. A diagnostic about
+ * one object of a large dump asks for this: the YAML library's composer took ~2 ms per pod,
+ * so a warning on each of 150,000 pods took minutes.
+ */
+export function fastLines(
+  text: string,
+  first: number,
+  skips?: Skips,
+  target?: string,
+): Map<string, number> | undefined {
+  const r0 = new Reader(flat(text), codesOf(text), 0, text.length);
+  const at = new Map<string, number>();
+  r0.rec = at;
+  r0.target = target;
+  try {
+    if (r0.eof) return new Map([["", first]]);
+    if (r0.ind !== 0) return undefined;
+    at.set("", r0.cs);
+    r0.node(skips);
+    if (!r0.eof) return undefined;
+  } catch (e) {
+    if (e === bail) return undefined;
+    throw e;
+  }
+  // Offsets to lines in one pass: the reader met them in the text's order.
+  const lines = new Map<string, number>();
+  let line = first;
+  let nl = text.indexOf("\n");
+  for (const [path, off] of at) {
+    while (nl >= 0 && nl < off) {
+      line++;
+      nl = text.indexOf("\n", nl + 1);
+    }
+    lines.set(path, line);
+  }
+  return lines;
 }
