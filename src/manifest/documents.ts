@@ -148,11 +148,11 @@ class ItemSource implements SourceRef {
       lastItem = t = { of: this, text: text.includes("\r") ? text.replace(/\r\n/g, "\n") : text };
     }
     // A YAML item is parsed as the one-item sequence it is written as: its paths start with [0].
-    if (this.json) t.map ??= prefixed(jsonLineMap(t.text, this.line));
-    const map =
-      t.map ??
-      fastLines(t.text, this.line, ITEM, joinPath("[0]", canonicalPath(path))) ??
-      (t.map = libraryLineMap(t.text, this.line));
+    const map = this.json
+      ? prefixed(jsonLineMap(t.text, this.line, canonicalPath(path)))
+      : (t.map ??
+        fastLines(t.text, this.line, ITEM, joinPath("[0]", canonicalPath(path))) ??
+        (t.map = libraryLineMap(t.text, this.line)));
     return lineIn(map, "[0]", path);
   }
 }

@@ -418,6 +418,34 @@ test("read in pieces of any size: the same documents, lines and errors", () => {
   }
 });
 
+test("jsonLineMap asked for one path: its line and the nodes on the way, as the whole map has them", () => {
+  const r = rng(7);
+  const gen = (depth: number): unknown => {
+    const x = r();
+    if (depth > 3 || x < 0.3) return [1, -2.5e3, "s", 'q"\\}]{[,', true, null][Math.floor(r() * 6)];
+    if (x < 0.6) return Array.from({ length: Math.floor(r() * 4) }, () => gen(depth + 1));
+    const o: Record<string, unknown> = {};
+    for (let i = Math.floor(r() * 4); i > 0; i--)
+      o[["a", "b.c", 'k"q', "app.kubernetes.io/name", "x"][i]] = gen(depth + 1);
+    return o;
+  };
+  let asked = 0;
+  for (let t = 0; t < 300; t++) {
+    const text = JSON.stringify({ top: gen(0), next: gen(0) }, null, t % 2 ? 2 : 0);
+    const whole = jsonLineMap(text, 3);
+    for (const [path, line] of whole) {
+      const one = jsonLineMap(text, 3, path);
+      assert.equal(one.get(path), line, `${path} in ${text}`);
+      for (const [k, l] of one) {
+        assert.ok(path.startsWith(k), `${k} is not on the way to ${path}`);
+        assert.equal(l, whole.get(k));
+      }
+      asked++;
+    }
+  }
+  assert.ok(asked > 1000, `asked ${asked}`);
+});
+
 test("jsonLineMap: every key and element, escapes in keys", () => {
   const m = jsonLineMap('{\n  "a": [\n    1,\n    {"b\\"c": 2}\n  ],\n  "d": {}\n}', 10);
   assert.equal(m.get(""), 10);

@@ -396,8 +396,10 @@ export function scanJson(
  * Field path -> 1-based line for a JSON text (every key and array element), by a scan of the
  * text: what lineMap gives for YAML, without parsing the JSON as YAML. `base` is the line of
  * the text's first character. The text is assumed to be valid JSON (JSON.parse read it).
+ * With `target` (a path as the map writes them) only it and the nodes on the way to it: the
+ * rest is only passed over, its lines counted (one diagnostic on each pod of a dump).
  */
-export function jsonLineMap(text: string, base = 1): Map<string, number> {
+export function jsonLineMap(text: string, base = 1, target?: string): Map<string, number> {
   const m = new Map<string, number>();
   let i = 0;
   let line = base;
@@ -423,8 +425,40 @@ export function jsonLineMap(text: string, base = 1): Map<string, number> {
     i++;
     return esc ? (JSON.parse(text.slice(s, i)) as string) : text.slice(s + 1, i - 1);
   };
+  const onWay = (path: string) =>
+    target === undefined ||
+    path === "" ||
+    (target.startsWith(path) &&
+      (target.length === path.length || target[path.length] === "." || target[path.length] === "["));
+  // A value off the way to target: to its end, strings skipped whole, lines counted.
+  const pass = (): void => {
+    let depth = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 34) {
+        for (i++; i < n; i++) {
+          const d = text.charCodeAt(i);
+          if (d === 92) i++;
+          else if (d === 34) break;
+        }
+        if (depth === 0) {
+          i++;
+          return;
+        }
+      } else if (c === 123 || c === 91) depth++;
+      else if (c === 125 || c === 93) {
+        if (depth === 0) return;
+        if (--depth === 0) {
+          i++;
+          return;
+        }
+      } else if (c === NL) line++;
+      else if (depth === 0 && (c === 44 || c === SP || c === TAB || c === CR)) return;
+    }
+  };
   const value = (path: string): void => {
     ws();
+    if (!onWay(path)) return pass();
     const c = text.charCodeAt(i);
     if (c === 123) {
       i++;
@@ -434,7 +468,7 @@ export function jsonLineMap(text: string, base = 1): Map<string, number> {
         const l = line;
         const k = str();
         const p = childPath(path, k);
-        m.set(p, l);
+        if (onWay(p)) m.set(p, l);
         ws();
         i++; // :
         value(p);
@@ -449,7 +483,7 @@ export function jsonLineMap(text: string, base = 1): Map<string, number> {
         ws();
         if (text.charCodeAt(i) === 93) break;
         const p = indexPath(path, k);
-        m.set(p, line);
+        if (onWay(p)) m.set(p, line);
         value(p);
         ws();
         if (text.charCodeAt(i) === 44) i++;
@@ -457,7 +491,11 @@ export function jsonLineMap(text: string, base = 1): Map<string, number> {
       }
       i++;
     } else if (c === 34) str();
-    else while (i < n && !/[\s,\]}]/.test(text[i])) i++;
+    else
+      for (; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 44 || d === 93 || d === 125 || d === SP || d === NL || d === TAB || d === CR) break;
+      }
   };
   ws();
   m.set("", line);
