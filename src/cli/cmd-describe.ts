@@ -1,4 +1,4 @@
-// `podnet describe pod|svc|node|netpol|ing|deploy NAME`: kubectl describe's layout over the model.
+// `podnet describe pod|svc|node|netpol|ing|deploy|job NAME`: kubectl describe's layout over the model.
 // Like kubectl, a NAME that matches no object exactly describes every object whose
 // name starts with it.
 import type { Command } from "commander";
@@ -6,14 +6,14 @@ import type { ClusterState } from "../control/state.js";
 import type { ViewOptions } from "../views/common.js";
 import type { KubeObject } from "../manifest/types.js";
 import { describeNode, describePod, describeService } from "../views/describe.js";
-import { describeDeployment, describeIngress, describeNetworkPolicy } from "../views/describe-objects.js";
+import { describeDeployment, describeIngress, describeJob, describeNetworkPolicy } from "../views/describe-objects.js";
 import type { CommandOutput } from "../views/get.js";
 import { describeGatewayApi } from "../views/describe-gateway.js";
 import { gatewayApiObjects } from "../views/gateway.js";
 import { addClusterOptions, emit, hostViewOptions, loadFromFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
 
-type Kind = "pod" | "service" | "node" | "networkpolicy" | "ingress" | "deployment" | GatewayKind;
+type Kind = "pod" | "service" | "node" | "networkpolicy" | "ingress" | "deployment" | "job" | GatewayKind;
 type GatewayKind = "GatewayClass" | "Gateway" | "HTTPRoute" | "ReferenceGrant";
 const KINDS: Record<string, Kind> = {
   pod: "pod",
@@ -34,6 +34,8 @@ const KINDS: Record<string, Kind> = {
   deployment: "deployment",
   deployments: "deployment",
   deploy: "deployment",
+  job: "job",
+  jobs: "job",
   ...Object.fromEntries(
     (["GatewayClass", "Gateway", "HTTPRoute", "ReferenceGrant"] as const).flatMap((k) => [
       [k.toLowerCase(), k],
@@ -48,6 +50,7 @@ const PLURAL: Record<Kind, string> = {
   networkpolicy: "networkpolicies.networking.k8s.io",
   ingress: "ingresses.networking.k8s.io",
   deployment: "deployments.apps",
+  job: "jobs.batch",
   GatewayClass: "gatewayclasses.gateway.networking.k8s.io",
   Gateway: "gateways.gateway.networking.k8s.io",
   HTTPRoute: "httproutes.gateway.networking.k8s.io",
@@ -80,6 +83,10 @@ function candidates(state: ClusterState, kind: Kind, ns: string, opts: ViewOptio
       return state.workloads
         .filter((o) => o.kind === "Deployment" && nsOf(o) === ns)
         .map((o) => ({ name: o.metadata.name, text: () => describeDeployment(state, o, opts) }));
+    case "job":
+      return state.workloads
+        .filter((o) => o.kind === "Job" && nsOf(o) === ns)
+        .map((o) => ({ name: o.metadata.name, text: () => describeJob(state, o, opts) }));
     default:
       return gatewayApiObjects(state, kind, ns).map((o) => ({
         name: o.metadata.name,
@@ -100,7 +107,7 @@ export function runDescribe(
   opts: ViewOptions = {},
 ): CommandOutput {
   const norm = (k: string) =>
-    k.toLowerCase().replace(/\.(apps|networking\.k8s\.io|gateway\.networking\.k8s\.io|v1)$/, "");
+    k.toLowerCase().replace(/\.(apps|batch|networking\.k8s\.io|gateway\.networking\.k8s\.io|v1)$/, "");
   let kind = KINDS[norm(kindArg)];
   if (kindArg.includes("/") && names.length === 0) {
     const [k, n] = [kindArg.slice(0, kindArg.indexOf("/")), kindArg.slice(kindArg.indexOf("/") + 1)];
@@ -109,7 +116,7 @@ export function runDescribe(
   }
   if (!kind)
     throw new UsageError(
-      `describe supports pod, service, node, networkpolicy, ingress, deployment, gatewayclass, gateway, httproute and referencegrant: "${kindArg}"`,
+      `describe supports pod, service, node, networkpolicy, ingress, deployment, job, gatewayclass, gateway, httproute and referencegrant: "${kindArg}"`,
     );
   const all = candidates(state, kind, namespace, opts).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const chosen: Described[] = [];

@@ -399,17 +399,24 @@ export function jobUid(seed: string, o: KubeObject): string {
   return o.metadata.uid ?? uidFor(`${seed}/job/${o.metadata.namespace ?? "default"}/${o.metadata.name}`);
 }
 
-function jobPods(ctx: ReconcileContext, d: Desired, w: Workload): void {
-  const { o, ns, name } = w;
-  const n = jobActive(o);
-  const uid = jobUid(ctx.seed, o);
-  const labels = {
-    ...w.tLabels,
+/**
+ * The labels the API server gives a Job's pod template when it makes the selector
+ * (kubernetes/kubernetes pkg/registry/batch/job/strategy.go generateSelector), the legacy
+ * pair too.
+ */
+export function jobLabels(uid: string, name: string): Record<string, string> {
+  return {
     "batch.kubernetes.io/controller-uid": uid,
     "batch.kubernetes.io/job-name": name,
     "controller-uid": uid,
     "job-name": name,
   };
+}
+
+function jobPods(ctx: ReconcileContext, d: Desired, w: Workload): void {
+  const { o, ns, name } = w;
+  const n = jobActive(o);
+  const labels = { ...w.tLabels, ...jobLabels(jobUid(ctx.seed, o), name) };
   const by = { object: `job/${ns}/${name}`, source: "job-controller" };
   const want = ownedWant(w, "Job", labels, by);
   if (o.spec?.completionMode === "Indexed" && isCount(o.spec?.completions)) indexedJobPods(d, w, n, want, by);

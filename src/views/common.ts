@@ -62,7 +62,12 @@ export function timestamp(opts: ViewOptions, created: number | undefined): strin
 
 /** kubectl describe's time format (RFC 1123Z): "Mon, 02 Jan 2006 15:04:05 +0000". */
 export function rfc1123z(opts: ViewOptions, created: number | undefined): string {
-  const d = new Date((opts.startTime ?? DEFAULT_START_TIME) + (created ?? 0) * 1000);
+  return rfc1123zAt((opts.startTime ?? DEFAULT_START_TIME) + (created ?? 0) * 1000);
+}
+
+/** rfc1123z of a time in ms since the epoch (a timestamp a dump gives). */
+export function rfc1123zAt(ms: number): string {
+  const d = new Date(ms);
   const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
   const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   const p = (n: number) => String(n).padStart(2, "0");

@@ -8,7 +8,7 @@ import { parseSpec } from "../manifest/parse.js";
 import { buildState } from "../control/build.js";
 import type { ClusterState } from "../control/state.js";
 import { describeNode, describePod, describeProbe, describeService } from "./describe.js";
-import { describeDeployment, describeIngress, describeNetworkPolicy } from "./describe-objects.js";
+import { describeDeployment, describeIngress, describeJob, describeNetworkPolicy } from "./describe-objects.js";
 import { formatQuantity, parseQuantity, podQosClass } from "./resources.js";
 
 const MANIFESTS = `apiVersion: apps/v1
@@ -333,4 +333,127 @@ test("-o yaml keeps the annotations objects were given (Service, NetworkPolicy l
   assert.deepEqual(item.labels, { team: "net" });
   const o = np.object(s, item, {}) as { metadata: Record<string, unknown> };
   assert.deepEqual(o.metadata.labels, { team: "net" });
+});
+
+// describeJob (kubectl pkg/describe/describe.go); the served Job is the `pi` example of
+// https://kubernetes.io/docs/concepts/workloads/controllers/job/ as a dump holds it.
+const JOBS = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: pi
+  uid: c9948307-e56d-4b5d-8302-ae2d7b7da67c
+  labels: {batch.kubernetes.io/controller-uid: c9948307-e56d-4b5d-8302-ae2d7b7da67c, batch.kubernetes.io/job-name: pi}
+spec:
+  backoffLimit: 4
+  completionMode: NonIndexed
+  completions: 1
+  parallelism: 1
+  suspend: false
+  selector: {matchLabels: {batch.kubernetes.io/controller-uid: c9948307-e56d-4b5d-8302-ae2d7b7da67c}}
+  template:
+    metadata: {labels: {batch.kubernetes.io/controller-uid: c9948307-e56d-4b5d-8302-ae2d7b7da67c, batch.kubernetes.io/job-name: pi}}
+    spec:
+      containers: [{name: pi, image: "perl:5.34.0", command: [perl, -Mbignum=bpi, -wle, print bpi(2000)]}]
+      restartPolicy: Never
+status:
+  succeeded: 1
+  ready: 0
+  startTime: "2019-12-02T13:20:11Z"
+  completionTime: "2019-12-02T13:21:16Z"
+  conditions: [{type: Complete, status: "True"}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: queue}
+spec:
+  parallelism: 3
+  template:
+    metadata: {labels: {app: worker}}
+    spec:
+      containers: [{name: w, image: busybox}]
+      restartPolicy: OnFailure
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: once}
+spec:
+  activeDeadlineSeconds: 100
+  ttlSecondsAfterFinished: 60
+  template:
+    spec:
+      containers: [{name: w, image: busybox}]
+      restartPolicy: Never
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: indexed, uid: 0f0e0d0c-0000-4000-8000-000000000001}
+spec:
+  completionMode: Indexed
+  completions: 100
+  parallelism: 1
+  selector: {matchLabels: {batch.kubernetes.io/controller-uid: 0f0e0d0c-0000-4000-8000-000000000001}}
+  template:
+    metadata: {labels: {batch.kubernetes.io/controller-uid: 0f0e0d0c-0000-4000-8000-000000000001}}
+    spec:
+      containers: [{name: w, image: busybox}]
+      restartPolicy: Never
+status:
+  active: 1
+  succeeded: 30
+  completedIndexes: "0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,30,32,34,36,38,40,42,44,46,48,50,52,54,56,58"
+`;
+
+function jobOut(name: string): string {
+  const s = buildState(parseSpec([{ file: "jobs.yaml", text: JOBS }]));
+  return describeJob(s, s.workloads.find((x) => x.kind === "Job" && x.metadata.name === name)!);
+}
+
+test("describe job, from a dump: its spec and status as given, Completed At and Duration", () => {
+  const out = jobOut("pi");
+  assert.match(
+    out,
+    /^Name: +pi\nNamespace: +default\nSelector: +batch\.kubernetes\.io\/controller-uid=c9948307-e56d-4b5d-8302-ae2d7b7da67c\n/,
+  );
+  assert.match(
+    out,
+    /\nParallelism: +1\nCompletions: +1\nCompletion Mode: +NonIndexed\nSuspend: +false\nBackoff Limit: +4\n/,
+  );
+  assert.match(
+    out,
+    /\nStart Time: +Mon, 02 Dec 2019 13:20:11 \+0000\nCompleted At: +Mon, 02 Dec 2019 13:21:16 \+0000\nDuration: +65s\n/,
+  );
+  assert.match(out, /\nPods Statuses: +0 Active \(0 Ready\) \/ 1 Succeeded \/ 0 Failed\nPod Template:\n/);
+  assert.doesNotMatch(out, /Completed Indexes/);
+});
+
+test("describe job, from a manifest: the API server's defaults, the generated selector and labels", () => {
+  const once = jobOut("once");
+  // SetDefaults_Job: neither parallelism nor completions set: both 1; backoffLimit 6.
+  assert.match(
+    once,
+    /\nParallelism: +1\nCompletions: +1\nCompletion Mode: +NonIndexed\nSuspend: +false\nBackoff Limit: +6\nTTL Seconds After Finished: +60\n/,
+  );
+  assert.match(
+    once,
+    /\nActive Deadline Seconds: +100s\nPods Statuses: +1 Active \(1 Ready\) \/ 0 Succeeded \/ 0 Failed\n/,
+  );
+  const uid = /\nSelector: +batch\.kubernetes\.io\/controller-uid=([0-9a-f-]{36})\n/.exec(once)?.[1];
+  assert.ok(uid, once);
+  // Without labels of its own the Job takes its template's, which generateSelector extended.
+  const four = ` +batch\\.kubernetes\\.io/controller-uid=${uid}\\n +batch\\.kubernetes\\.io/job-name=once\\n +controller-uid=${uid}\\n +job-name=once\\n`;
+  assert.match(once, new RegExp(`\\nLabels:${four}`));
+  assert.match(once, new RegExp(`\\nPod Template:\\n {2}Labels:${four}`));
+  // A work queue: parallelism alone, completions stay unset.
+  const queue = jobOut("queue");
+  assert.match(queue, /\nParallelism: +3\nCompletions: +<unset>\n/);
+  assert.match(queue, /\nPods Statuses: +3 Active \(3 Ready\) \/ 0 Succeeded \/ 0 Failed\n/);
+  assert.match(queue, /\n {2}Labels: +app=worker\n/);
+});
+
+test("describe job, Indexed: Completed Indexes cut after 50 characters at a comma, no Ready when not given", () => {
+  const out = jobOut("indexed");
+  assert.match(out, /\nCompletions: +100\nCompletion Mode: +Indexed\n/);
+  assert.doesNotMatch(out, /\nSuspend:|\nBackoff Limit:/);
+  assert.match(out, /\nPods Statuses: +1 Active \/ 30 Succeeded \/ 0 Failed\n/);
+  assert.match(out, /\nCompleted Indexes: +0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,30,32,34,36,\.\.\.\n/);
 });

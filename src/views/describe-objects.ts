@@ -5,7 +5,10 @@
 import type { ClusterState } from "../control/state.js";
 import type { KubeObject, LabelSelector, NetworkPolicyPeer, NetworkPolicySpec } from "../manifest/types.js";
 import { formatLabelSelector } from "../manifest/selector.js";
-import { earliest, rfc1123z, timestamp, type ViewOptions } from "./common.js";
+import { earliest, rfc1123z, rfc1123zAt, timestamp, type ViewOptions } from "./common.js";
+import { jobLabels, jobUid } from "../control/controllers.js";
+import { humanDuration } from "./duration.js";
+import { workloadPods } from "./get-workloads.js";
 import {
   annotationsMultiline,
   containersText,
@@ -232,3 +235,91 @@ export function describeDeployment(state: ClusterState, d: KubeObject, opts: Vie
   b += `NewReplicaSet:\t${newRs ? `${newRs.name} (${total}/${newRs.replicas} replicas created)` : "<none>"}\n`;
   return finish(state, b, eventsFor(state, "deployment", ns, d.metadata.name));
 }
+
+/** capIndexesListOrNone: "<none>", or the list cut at the first comma past `soft` characters, "..." after it. */
+function capIndexes(indexes: unknown, soft = 50): string {
+  if (typeof indexes !== "string" || indexes === "") return "<none>";
+  const at = indexes.indexOf(",", soft);
+  return at < 0 ? indexes : `${indexes.slice(0, at + 1)}...`;
+}
+
+const ms = (v: unknown) => (typeof v === "string" ? Date.parse(v) : Number.NaN);
+
+/**
+ * `kubectl describe job`: describeJob (kubernetes/kubernetes
+ * staging/src/k8s.io/kubectl/pkg/describe/describe.go). A Job read from a live cluster shows
+ * its spec and status as given; one from manifests as the API server defaults it
+ * (pkg/apis/batch/v1/defaults.go: parallelism and completions 1 when neither is set,
+ * NonIndexed, not suspended, backoffLimit 6; the selector and the template's labels by the
+ * Job's uid, registry/batch/job/strategy.go generateSelector) and the job controller runs it:
+ * its pods run here, none has finished. A selector given (manualSelector) is kept as it is.
+ */
+export function describeJob(state: ClusterState, o: KubeObject, opts: ViewOptions = {}): string {
+  const ns = o.metadata.namespace ?? "default";
+  const name = o.metadata.name;
+  const spec: Raw = o.spec ?? {};
+  const st: Raw = isRecord(o.status) ? o.status : {};
+  // A status with something in it is the cluster's (as `get jobs` reads it).
+  const served = Object.keys(st).length > 0;
+  const pods = workloadPods(state, "Job", ns, name);
+  let b = `Name:\t${name}\nNamespace:\t${ns}\n`;
+  let template: Raw | undefined = spec.template;
+  let labels = o.metadata.labels;
+  if (isRecord(spec.selector)) b += `Selector:\t${formatLabelSelector(spec.selector as LabelSelector)}\n`;
+  else {
+    const made = jobLabels(jobUid(state.seed, o), name);
+    b += `Selector:\tbatch.kubernetes.io/controller-uid=${made["batch.kubernetes.io/controller-uid"]}\n`;
+    const tLabels = { ...(template?.metadata?.labels ?? {}), ...made };
+    template = { ...(template ?? {}), metadata: { ...(template?.metadata ?? {}), labels: tLabels } };
+    if (Object.keys(labels ?? {}).length === 0) labels = tLabels;
+  }
+  b += labelsMultiline("Labels", labels);
+  b += annotationsMultiline("Annotations", o.metadata.annotations);
+  const owner = (o.metadata.ownerReferences ?? []).find((r) => r?.controller === true);
+  if (owner) b += `Controlled By:\t${owner.kind}/${owner.name}\n`;
+  const both = spec.parallelism === undefined && spec.completions === undefined && !served;
+  const parallelism = served ? spec.parallelism : (spec.parallelism ?? 1);
+  const completions = served ? spec.completions : both ? 1 : spec.completions;
+  // A field of another type than the API's (a hand-edited dump) is left out, as unset.
+  if (isNum(parallelism)) b += `Parallelism:\t${parallelism}\n`;
+  b += `Completions:\t${isNum(completions) ? completions : "<unset>"}\n`;
+  const mode = served ? spec.completionMode : (spec.completionMode ?? "NonIndexed");
+  if (typeof mode === "string") b += `Completion Mode:\t${mode}\n`;
+  const suspend = served ? spec.suspend : (spec.suspend ?? false);
+  if (typeof suspend === "boolean") b += `Suspend:\t${suspend}\n`;
+  const backoff = served ? spec.backoffLimit : (spec.backoffLimit ?? 6);
+  if (isNum(backoff)) b += `Backoff Limit:\t${backoff}\n`;
+  if (isNum(spec.ttlSecondsAfterFinished)) b += `TTL Seconds After Finished:\t${spec.ttlSecondsAfterFinished}\n`;
+  let active: number;
+  let ready: number | undefined;
+  let succeeded = 0;
+  let failed = 0;
+  if (served) {
+    const start = ms(st.startTime);
+    const done = ms(st.completionTime);
+    if (!Number.isNaN(start)) b += `Start Time:\t${rfc1123zAt(start)}\n`;
+    if (!Number.isNaN(done)) b += `Completed At:\t${rfc1123zAt(done)}\n`;
+    if (!Number.isNaN(start) && !Number.isNaN(done)) b += `Duration:\t${humanDuration((done - start) / 1000)}\n`;
+    const count = (v: unknown) => (isNum(v) ? v : 0);
+    active = count(st.active);
+    ready = isNum(st.ready) ? st.ready : undefined;
+    succeeded = count(st.succeeded);
+    failed = count(st.failed);
+  } else {
+    // The controller sets the start time when it first runs the Job (not while suspended).
+    if (suspend !== true && pods.length > 0) b += `Start Time:\t${rfc1123z(opts, earliest(pods))}\n`;
+    active = pods.length;
+    ready = pods.filter((p) => p.ready).length;
+  }
+  if (isNum(spec.activeDeadlineSeconds)) b += `Active Deadline Seconds:\t${spec.activeDeadlineSeconds}s\n`;
+  b +=
+    ready === undefined
+      ? `Pods Statuses:\t${active} Active / ${succeeded} Succeeded / ${failed} Failed\n`
+      : `Pods Statuses:\t${active} Active (${ready} Ready) / ${succeeded} Succeeded / ${failed} Failed\n`;
+  if (mode === "Indexed") b += `Completed Indexes:\t${capIndexes(st.completedIndexes)}\n`;
+  b += podTemplateText(template);
+  return finish(state, b, eventsFor(state, "job", ns, name));
+}
+
+const isRecord = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
+const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);

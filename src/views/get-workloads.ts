@@ -24,7 +24,7 @@ export function nsOf(o: KubeObject): string {
 // Deployments quadratic (~15 s). Keyed by the pod list: a changed cluster is a new state.
 const podIndex = new WeakMap<readonly PodState[], Map<string, PodState[]>>();
 
-function workloadPods(state: ClusterState, kind: string, ns: string, name: string): PodState[] {
+export function workloadPods(state: ClusterState, kind: string, ns: string, name: string): PodState[] {
   let idx = podIndex.get(state.pods);
   if (!idx) {
     const m = new Map<string, PodState[]>();
