@@ -107,7 +107,9 @@ export function runDescribe(
   opts: ViewOptions = {},
 ): CommandOutput {
   const norm = (k: string) =>
-    k.toLowerCase().replace(/\.(apps|batch|networking\.k8s\.io|gateway\.networking\.k8s\.io|v1)$/, "");
+    k
+      .toLowerCase()
+      .replace(/(\.v1(beta1)?)?\.(apps|batch|networking\.k8s\.io|gateway\.networking\.k8s\.io)$|\.v1$/, "");
   let kind = KINDS[norm(kindArg)];
   if (kindArg.includes("/") && names.length === 0) {
     const [k, n] = [kindArg.slice(0, kindArg.indexOf("/")), kindArg.slice(kindArg.indexOf("/") + 1)];

@@ -426,12 +426,12 @@ test("jsonLineMap asked for one path: its line and the nodes on the way, as the 
     if (x < 0.6) return Array.from({ length: Math.floor(r() * 4) }, () => gen(depth + 1));
     const o: Record<string, unknown> = {};
     for (let i = Math.floor(r() * 4); i > 0; i--)
-      o[["a", "b.c", 'k"q', "app.kubernetes.io/name", "x"][i]] = gen(depth + 1);
+      o[["a", "b.c", 'k"q', "app.kubernetes.io/name", "x"][Math.floor(r() * 5)]] = gen(depth + 1);
     return o;
   };
   let asked = 0;
   for (let t = 0; t < 300; t++) {
-    const text = JSON.stringify({ top: gen(0), next: gen(0) }, null, t % 2 ? 2 : 0);
+    const text = JSON.stringify({ top: gen(0), next: gen(0) }, null, t % 2 ? 2 : 4);
     const whole = jsonLineMap(text, 3);
     for (const [path, line] of whole) {
       const one = jsonLineMap(text, 3, path);

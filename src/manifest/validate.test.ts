@@ -586,6 +586,18 @@ spec:
   const job =
     "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  template:\n    spec:\n      containers: [{name: c}]\n";
   assert.deepEqual(errors(job), []);
+  // One it writes itself needs manualSelector: true (ValidateGeneratedSelector), and then it
+  // must be there (ValidateJobSpec).
+  const own = job
+    .replace("spec:\n", "spec:\n  selector: {matchLabels: {app: x}}\n")
+    .replace("    spec:", "    metadata: {labels: {app: x}}\n    spec:");
+  assert.deepEqual(errors(own), [
+    'app.yaml:6 (Job default/j) spec.selector: {"matchLabels":{"app":"x"}} `selector` not auto-generated',
+  ]);
+  assert.deepEqual(errors(own.replace("spec:\n", "spec:\n  manualSelector: true\n")), []);
+  assert.deepEqual(errors(job.replace("spec:\n", "spec:\n  manualSelector: true\n")), [
+    "app.yaml:5 (Job default/j) spec.selector: is required",
+  ]);
 });
 
 test("Secret: keys are config keys, data is base64 (Go's decoder's offset), values never printed", () => {

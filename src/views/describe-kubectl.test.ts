@@ -401,6 +401,30 @@ status:
   active: 1
   succeeded: 30
   completedIndexes: "0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,30,32,34,36,38,40,42,44,46,48,50,52,54,56,58"
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: perindex}
+spec:
+  completionMode: Indexed
+  completions: 3
+  backoffLimitPerIndex: 1
+  template:
+    spec:
+      containers: [{name: w, image: busybox}]
+      restartPolicy: Never
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: manual}
+spec:
+  manualSelector: true
+  selector: {matchLabels: {app: x}}
+  template:
+    metadata: {labels: {app: x}}
+    spec:
+      containers: [{name: w, image: busybox}]
+      restartPolicy: Never
 `;
 
 function jobOut(name: string): string {
@@ -456,4 +480,11 @@ test("describe job, Indexed: Completed Indexes cut after 50 characters at a comm
   assert.doesNotMatch(out, /\nSuspend:|\nBackoff Limit:/);
   assert.match(out, /\nPods Statuses: +1 Active \/ 30 Succeeded \/ 0 Failed\n/);
   assert.match(out, /\nCompleted Indexes: +0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,30,32,34,36,\.\.\.\n/);
+});
+
+test("describe job: SetDefaults_Job's backoffLimit with a limit per index, and labels from a manual selector's template", () => {
+  assert.match(jobOut("perindex"), /\nBackoff Limit: +2147483647\n/);
+  const manual = jobOut("manual");
+  assert.match(manual, /\nSelector: +app=x\nLabels: +app=x\n/);
+  assert.match(manual, /\nPod Template:\n {2}Labels: +app=x\n {2}Containers:/);
 });

@@ -249,10 +249,11 @@ const ms = (v: unknown) => (typeof v === "string" ? Date.parse(v) : Number.NaN);
  * `kubectl describe job`: describeJob (kubernetes/kubernetes
  * staging/src/k8s.io/kubectl/pkg/describe/describe.go). A Job read from a live cluster shows
  * its spec and status as given; one from manifests as the API server defaults it
- * (pkg/apis/batch/v1/defaults.go: parallelism and completions 1 when neither is set,
- * NonIndexed, not suspended, backoffLimit 6; the selector and the template's labels by the
- * Job's uid, registry/batch/job/strategy.go generateSelector) and the job controller runs it:
- * its pods run here, none has finished. A selector given (manualSelector) is kept as it is.
+ * (pkg/apis/batch/v1/defaults.go: NonIndexed, not suspended, backoffLimit 6 or MaxInt32
+ * with backoffLimitPerIndex, the template's labels when it has none; the selector and the
+ * template's labels by the Job's uid, registry/batch/job/strategy.go generateSelector) and
+ * the job controller runs it: its pods run here, none has finished. A selector given
+ * (manualSelector: true, or a dump's) is kept as it is.
  */
 export function describeJob(state: ClusterState, o: KubeObject, opts: ViewOptions = {}): string {
   const ns = o.metadata.namespace ?? "default";
@@ -264,22 +265,26 @@ export function describeJob(state: ClusterState, o: KubeObject, opts: ViewOption
   const pods = workloadPods(state, "Job", ns, name);
   let b = `Name:\t${name}\nNamespace:\t${ns}\n`;
   let template: Raw | undefined = spec.template;
-  let labels = o.metadata.labels;
+  // SetDefaults_Job: a Job without labels takes its template's (when created, before the
+  // selector is made; a template without any gets the made ones when the Job is read back).
+  const nonEmpty = (l: unknown): l is Record<string, string> => isRecord(l) && Object.keys(l).length > 0;
+  const tGiven: unknown = template?.metadata?.labels;
+  let labels = nonEmpty(o.metadata.labels) ? o.metadata.labels : nonEmpty(tGiven) ? tGiven : undefined;
   if (isRecord(spec.selector)) b += `Selector:\t${formatLabelSelector(spec.selector as LabelSelector)}\n`;
   else {
     const made = jobLabels(jobUid(state.seed, o), name);
     b += `Selector:\tbatch.kubernetes.io/controller-uid=${made["batch.kubernetes.io/controller-uid"]}\n`;
-    const tLabels = { ...(template?.metadata?.labels ?? {}), ...made };
+    const tLabels = { ...(isRecord(tGiven) ? tGiven : {}), ...made };
     template = { ...(template ?? {}), metadata: { ...(template?.metadata ?? {}), labels: tLabels } };
-    if (Object.keys(labels ?? {}).length === 0) labels = tLabels;
+    labels ??= tLabels;
   }
   b += labelsMultiline("Labels", labels);
   b += annotationsMultiline("Annotations", o.metadata.annotations);
   const owner = (o.metadata.ownerReferences ?? []).find((r) => r?.controller === true);
   if (owner) b += `Controlled By:\t${owner.kind}/${owner.name}\n`;
-  const both = spec.parallelism === undefined && spec.completions === undefined && !served;
-  const parallelism = served ? spec.parallelism : (spec.parallelism ?? 1);
-  const completions = served ? spec.completions : both ? 1 : spec.completions;
+  // Both counts are defaulted when read (parse.ts), as SetDefaults_Job does.
+  const parallelism = spec.parallelism;
+  const completions = spec.completions;
   // A field of another type than the API's (a hand-edited dump) is left out, as unset.
   if (isNum(parallelism)) b += `Parallelism:\t${parallelism}\n`;
   b += `Completions:\t${isNum(completions) ? completions : "<unset>"}\n`;
@@ -287,7 +292,9 @@ export function describeJob(state: ClusterState, o: KubeObject, opts: ViewOption
   if (typeof mode === "string") b += `Completion Mode:\t${mode}\n`;
   const suspend = served ? spec.suspend : (spec.suspend ?? false);
   if (typeof suspend === "boolean") b += `Suspend:\t${suspend}\n`;
-  const backoff = served ? spec.backoffLimit : (spec.backoffLimit ?? 6);
+  // With a limit per index the Job's own is MaxInt32.
+  const perIndex = spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null;
+  const backoff = served ? spec.backoffLimit : (spec.backoffLimit ?? (perIndex ? 2147483647 : 6));
   if (isNum(backoff)) b += `Backoff Limit:\t${backoff}\n`;
   if (isNum(spec.ttlSecondsAfterFinished)) b += `TTL Seconds After Finished:\t${spec.ttlSecondsAfterFinished}\n`;
   let active: number;

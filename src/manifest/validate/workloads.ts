@@ -31,8 +31,15 @@ export function checkWorkload(err: Err, o: KubeObject): void {
   if (o.kind === "StatefulSet" && spec.serviceName !== undefined && spec.serviceName !== "")
     checkFormat(err, "spec.serviceName", spec.serviceName, dns1123Label);
   if (o.kind === "ReplicationController") return checkRcSelector(err, spec.selector, tlabels);
-  // Job generates its selector (controller-uid) unless manualSelector is set.
-  if (o.kind === "Job" && spec.selector === undefined) return;
+  // The API server makes a Job's selector from its uid unless manualSelector is true
+  // (kubernetes/kubernetes pkg/registry/batch/job/strategy.go generateSelector), and refuses
+  // one a manifest gives without it (pkg/apis/batch/validation ValidateGeneratedSelector). A
+  // dump's Job (it has a uid) carries the one the server made.
+  if (o.kind === "Job" && spec.manualSelector !== true) {
+    if (spec.selector === undefined) return;
+    if (o.metadata.uid === undefined && spec.selector !== null)
+      return err("spec.selector", spec.selector, "`selector` not auto-generated");
+  }
   const sel = spec.selector;
   if (sel === undefined || sel === null) return err("spec.selector", NO_VALUE, "is required", NET);
   checkSelector(err, "spec.selector", sel);
