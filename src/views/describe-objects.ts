@@ -3,7 +3,7 @@
 // with DescribePodTemplate), over the objects as given and the model's pods and slices.
 
 import type { ClusterState } from "../control/state.js";
-import type { KubeObject, LabelSelector, NetworkPolicyPeer, NetworkPolicySpec } from "../manifest/types.js";
+import type { KubeObject, Labels, LabelSelector, NetworkPolicyPeer, NetworkPolicySpec } from "../manifest/types.js";
 import { formatLabelSelector } from "../manifest/selector.js";
 import { earliest, rfc1123z, rfc1123zAt, timestamp, type ViewOptions } from "./common.js";
 import { jobLabels, jobUid } from "../control/controllers.js";
@@ -262,32 +262,16 @@ export function describeJob(state: ClusterState, o: KubeObject, opts: ViewOption
   const st: Raw = isRecord(o.status) ? o.status : {};
   // A status with something in it is the cluster's (as `get jobs` reads it).
   const served = Object.keys(st).length > 0;
-  const pods = workloadPods(state, "Job", ns, name);
-  let b = `Name:\t${name}\nNamespace:\t${ns}\n`;
-  let template: Raw | undefined = spec.template;
-  // SetDefaults_Job: a Job without labels takes its template's (when created, before the
-  // selector is made; a template without any gets the made ones when the Job is read back).
-  const nonEmpty = (l: unknown): l is Record<string, string> => isRecord(l) && Object.keys(l).length > 0;
-  const tGiven: unknown = template?.metadata?.labels;
-  let labels = nonEmpty(o.metadata.labels) ? o.metadata.labels : nonEmpty(tGiven) ? tGiven : undefined;
-  if (isRecord(spec.selector)) b += `Selector:\t${formatLabelSelector(spec.selector as LabelSelector)}\n`;
-  else {
-    const made = jobLabels(jobUid(state.seed, o), name);
-    b += `Selector:\tbatch.kubernetes.io/controller-uid=${made["batch.kubernetes.io/controller-uid"]}\n`;
-    const tLabels = { ...(isRecord(tGiven) ? tGiven : {}), ...made };
-    template = { ...(template ?? {}), metadata: { ...(template?.metadata ?? {}), labels: tLabels } };
-    labels ??= tLabels;
-  }
+  const { selector, labels, template } = jobSelection(state, o);
+  let b = `Name:\t${name}\nNamespace:\t${ns}\nSelector:\t${selector}\n`;
   b += labelsMultiline("Labels", labels);
   b += annotationsMultiline("Annotations", o.metadata.annotations);
   const owner = (o.metadata.ownerReferences ?? []).find((r) => r?.controller === true);
   if (owner) b += `Controlled By:\t${owner.kind}/${owner.name}\n`;
-  // Both counts are defaulted when read (parse.ts), as SetDefaults_Job does.
-  const parallelism = spec.parallelism;
-  const completions = spec.completions;
-  // A field of another type than the API's (a hand-edited dump) is left out, as unset.
-  if (isNum(parallelism)) b += `Parallelism:\t${parallelism}\n`;
-  b += `Completions:\t${isNum(completions) ? completions : "<unset>"}\n`;
+  // Both counts are defaulted when read (parse.ts), as SetDefaults_Job does. A field of
+  // another type than the API's (a hand-edited dump) is left out, as unset.
+  if (isNum(spec.parallelism)) b += `Parallelism:\t${spec.parallelism}\n`;
+  b += `Completions:\t${isNum(spec.completions) ? spec.completions : "<unset>"}\n`;
   const mode = served ? spec.completionMode : (spec.completionMode ?? "NonIndexed");
   if (typeof mode === "string") b += `Completion Mode:\t${mode}\n`;
   const suspend = served ? spec.suspend : (spec.suspend ?? false);
@@ -297,35 +281,66 @@ export function describeJob(state: ClusterState, o: KubeObject, opts: ViewOption
   const backoff = served ? spec.backoffLimit : (spec.backoffLimit ?? (perIndex ? 2147483647 : 6));
   if (isNum(backoff)) b += `Backoff Limit:\t${backoff}\n`;
   if (isNum(spec.ttlSecondsAfterFinished)) b += `TTL Seconds After Finished:\t${spec.ttlSecondsAfterFinished}\n`;
+  b += jobProgress(state, o, served, suspend === true, opts);
+  if (mode === "Indexed") b += `Completed Indexes:\t${capIndexes(st.completedIndexes)}\n`;
+  b += podTemplateText(template);
+  return finish(state, b, eventsFor(state, "job", ns, name));
+}
+
+/**
+ * A Job's selector, labels and pod template as the API server holds them. SetDefaults_Job: a
+ * Job without labels takes its template's (when created, before the selector is made; a
+ * template without any gets the made ones when the Job is read back).
+ */
+function jobSelection(state: ClusterState, o: KubeObject): { selector: string; labels?: Labels; template?: Raw } {
+  const spec: Raw = o.spec ?? {};
+  const nonEmpty = (l: unknown): l is Labels => isRecord(l) && Object.keys(l).length > 0;
+  const tGiven: unknown = spec.template?.metadata?.labels;
+  const labels = nonEmpty(o.metadata.labels) ? o.metadata.labels : nonEmpty(tGiven) ? tGiven : undefined;
+  if (isRecord(spec.selector))
+    return { selector: formatLabelSelector(spec.selector as LabelSelector), labels, template: spec.template };
+  const made = jobLabels(jobUid(state.seed, o), o.metadata.name);
+  const tLabels = { ...(isRecord(tGiven) ? tGiven : {}), ...made };
+  const t: Raw = spec.template ?? {};
+  return {
+    selector: `batch.kubernetes.io/controller-uid=${made["batch.kubernetes.io/controller-uid"]}`,
+    labels: labels ?? tLabels,
+    template: { ...t, metadata: { ...(t.metadata ?? {}), labels: tLabels } },
+  };
+}
+
+/** Start and completion, the deadline and Pods Statuses: a dump's status, or podnet's pods for the Job. */
+function jobProgress(
+  state: ClusterState,
+  o: KubeObject,
+  served: boolean,
+  suspended: boolean,
+  opts: ViewOptions,
+): string {
+  const st: Raw = served ? (o.status as Raw) : {};
+  let b = "";
   let active: number;
   let ready: number | undefined;
-  let succeeded = 0;
-  let failed = 0;
+  const count = (v: unknown) => (isNum(v) ? v : 0);
   if (served) {
     const start = ms(st.startTime);
     const done = ms(st.completionTime);
     if (!Number.isNaN(start)) b += `Start Time:\t${rfc1123zAt(start)}\n`;
     if (!Number.isNaN(done)) b += `Completed At:\t${rfc1123zAt(done)}\n`;
     if (!Number.isNaN(start) && !Number.isNaN(done)) b += `Duration:\t${humanDuration((done - start) / 1000)}\n`;
-    const count = (v: unknown) => (isNum(v) ? v : 0);
     active = count(st.active);
     ready = isNum(st.ready) ? st.ready : undefined;
-    succeeded = count(st.succeeded);
-    failed = count(st.failed);
   } else {
+    const pods = workloadPods(state, "Job", o.metadata.namespace ?? "default", o.metadata.name);
     // The controller sets the start time when it first runs the Job (not while suspended).
-    if (suspend !== true && pods.length > 0) b += `Start Time:\t${rfc1123z(opts, earliest(pods))}\n`;
+    if (!suspended && pods.length > 0) b += `Start Time:\t${rfc1123z(opts, earliest(pods))}\n`;
     active = pods.length;
     ready = pods.filter((p) => p.ready).length;
   }
-  if (isNum(spec.activeDeadlineSeconds)) b += `Active Deadline Seconds:\t${spec.activeDeadlineSeconds}s\n`;
-  b +=
-    ready === undefined
-      ? `Pods Statuses:\t${active} Active / ${succeeded} Succeeded / ${failed} Failed\n`
-      : `Pods Statuses:\t${active} Active (${ready} Ready) / ${succeeded} Succeeded / ${failed} Failed\n`;
-  if (mode === "Indexed") b += `Completed Indexes:\t${capIndexes(st.completedIndexes)}\n`;
-  b += podTemplateText(template);
-  return finish(state, b, eventsFor(state, "job", ns, name));
+  const deadline = o.spec?.activeDeadlineSeconds;
+  if (isNum(deadline)) b += `Active Deadline Seconds:\t${deadline}s\n`;
+  const rest = `${count(st.succeeded)} Succeeded / ${count(st.failed)} Failed`;
+  return `${b}Pods Statuses:\t${active} Active${ready === undefined ? "" : ` (${ready} Ready)`} / ${rest}\n`;
 }
 
 const isRecord = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
