@@ -595,6 +595,10 @@ spec:
     'app.yaml:6 (Job default/j) spec.selector: {"matchLabels":{"app":"x"}} `selector` not auto-generated',
   ]);
   assert.deepEqual(errors(own.replace("spec:\n", "spec:\n  manualSelector: true\n")), []);
+  assert.deepEqual(errors(job.replace("spec:\n", 'spec:\n  parallelism: "2"\n  completionMode: Weird\n')), [
+    'app.yaml:6 (Job default/j) spec.parallelism: "2" must be an integer, not a string',
+    'app.yaml:7 (Job default/j) spec.completionMode: "Weird" must be one of NonIndexed, Indexed',
+  ]);
   assert.deepEqual(errors(job.replace("spec:\n", "spec:\n  manualSelector: true\n")), [
     "app.yaml:5 (Job default/j) spec.selector: is required",
   ]);

@@ -14,11 +14,22 @@ export function checkWorkload(err: Err, o: KubeObject): void {
   if (!isObj(spec)) return err("spec", spec ?? NO_VALUE, spec === undefined ? "is required" : "must be a mapping", NET);
   for (const key of ["replicas", "parallelism", "completions"]) {
     if (spec[key] === undefined || spec[key] === null) continue;
-    if (!isInt(spec[key]) || spec[key] < 0) err(`spec.${key}`, spec[key], "must be greater than or equal to 0", NET);
+    if (!isInt(spec[key]))
+      err(
+        `spec.${key}`,
+        spec[key],
+        typeof spec[key] === "string" ? "must be an integer, not a string" : "must be an integer",
+        NET,
+      );
+    else if (spec[key] < 0) err(`spec.${key}`, spec[key], "must be greater than or equal to 0", NET);
     // The fields are int32 (k8s.io/api apps/v1 DeploymentSpec.Replicas, batch/v1 JobSpec):
     // a larger number fails decoding ("cannot unmarshal number … of type int32").
     else if (spec[key] > INT32_MAX) err(`spec.${key}`, spec[key], `must be at most ${INT32_MAX} (an int32)`, NET);
   }
+  // batch/v1 CompletionMode (pkg/apis/batch/validation validateJobSpec).
+  if (o.kind === "Job" && spec.completionMode !== undefined && spec.completionMode !== null)
+    if (spec.completionMode !== "NonIndexed" && spec.completionMode !== "Indexed")
+      err("spec.completionMode", spec.completionMode, "must be one of NonIndexed, Indexed");
   const tmpl = spec.template;
   if (!isObj(tmpl))
     return err("spec.template", tmpl ?? NO_VALUE, tmpl === undefined ? "is required" : "must be a mapping", NET);
