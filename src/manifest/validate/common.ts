@@ -26,9 +26,13 @@ const NAME_RULE: Record<string, (v: string) => string | undefined> = {
   StatefulSet: dns1123Label, // its pods' hostnames are <name>-<ordinal>
 };
 
+/** What a field that must be an integer says when it is not (a quoted number named as such). */
+export const notInteger = (v: unknown) =>
+  typeof v === "string" ? "must be an integer, not a string" : "must be an integer";
+
 export function checkPort(err: Err, field: string, v: unknown, opts: { allowZero?: boolean } = {}): boolean {
   if (!isInt(v)) {
-    err(field, v, typeof v === "string" ? "must be an integer, not a string" : "must be an integer", NET);
+    err(field, v, notInteger(v), NET);
     return false;
   }
   if (v < 1 || v > 65535) {

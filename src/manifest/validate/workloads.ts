@@ -3,7 +3,16 @@
 import type { KubeObject } from "../types.js";
 import { NO_VALUE, isInt, isObj } from "../diag.js";
 import { dns1123Label } from "../names.js";
-import { type Err, NET, checkFormat, checkLabels, checkSelector, selectorMatches, selectorShaped } from "./common.js";
+import {
+  type Err,
+  NET,
+  checkFormat,
+  checkLabels,
+  checkSelector,
+  notInteger,
+  selectorMatches,
+  selectorShaped,
+} from "./common.js";
 import { checkPodSpec } from "./pod.js";
 
 export const INT32_MAX = 2147483647;
@@ -14,13 +23,7 @@ export function checkWorkload(err: Err, o: KubeObject): void {
   if (!isObj(spec)) return err("spec", spec ?? NO_VALUE, spec === undefined ? "is required" : "must be a mapping", NET);
   for (const key of ["replicas", "parallelism", "completions"]) {
     if (spec[key] === undefined || spec[key] === null) continue;
-    if (!isInt(spec[key]))
-      err(
-        `spec.${key}`,
-        spec[key],
-        typeof spec[key] === "string" ? "must be an integer, not a string" : "must be an integer",
-        NET,
-      );
+    if (!isInt(spec[key])) err(`spec.${key}`, spec[key], notInteger(spec[key]), NET);
     else if (spec[key] < 0) err(`spec.${key}`, spec[key], "must be greater than or equal to 0", NET);
     // The fields are int32 (k8s.io/api apps/v1 DeploymentSpec.Replicas, batch/v1 JobSpec):
     // a larger number fails decoding ("cannot unmarshal number … of type int32").
