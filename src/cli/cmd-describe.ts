@@ -1,4 +1,4 @@
-// `podnet describe pod|svc|node|netpol|ing|deploy|job NAME`: kubectl describe's layout over the model.
+// `podnet describe pod|svc|ep|endpointslice|node|netpol|ing|deploy|job NAME`: kubectl describe's layout over the model.
 // Like kubectl, a NAME that matches no object exactly describes every object whose
 // name starts with it.
 import type { Command } from "commander";
@@ -9,11 +9,23 @@ import { describeNode, describePod, describeService } from "../views/describe.js
 import { describeDeployment, describeIngress, describeJob, describeNetworkPolicy } from "../views/describe-objects.js";
 import type { CommandOutput } from "../views/get.js";
 import { describeGatewayApi } from "../views/describe-gateway.js";
+import { describeEndpointSlice, describeEndpoints } from "../views/describe-endpoints.js";
+import { endpointsList } from "../views/objects.js";
 import { gatewayApiObjects } from "../views/gateway.js";
 import { addClusterOptions, emit, hostViewOptions, loadFromFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
 
-type Kind = "pod" | "service" | "node" | "networkpolicy" | "ingress" | "deployment" | "job" | GatewayKind;
+type Kind =
+  | "pod"
+  | "service"
+  | "endpoints"
+  | "endpointslice"
+  | "node"
+  | "networkpolicy"
+  | "ingress"
+  | "deployment"
+  | "job"
+  | GatewayKind;
 type GatewayKind = "GatewayClass" | "Gateway" | "HTTPRoute" | "ReferenceGrant";
 const KINDS: Record<string, Kind> = {
   pod: "pod",
@@ -22,6 +34,10 @@ const KINDS: Record<string, Kind> = {
   service: "service",
   services: "service",
   svc: "service",
+  endpoints: "endpoints",
+  ep: "endpoints",
+  endpointslice: "endpointslice",
+  endpointslices: "endpointslice",
   node: "node",
   nodes: "node",
   no: "node",
@@ -46,6 +62,8 @@ const KINDS: Record<string, Kind> = {
 const PLURAL: Record<Kind, string> = {
   pod: "pods",
   service: "services",
+  endpoints: "endpoints",
+  endpointslice: "endpointslices.discovery.k8s.io",
   node: "nodes",
   networkpolicy: "networkpolicies.networking.k8s.io",
   ingress: "ingresses.networking.k8s.io",
@@ -69,6 +87,14 @@ function candidates(state: ClusterState, kind: Kind, ns: string, opts: ViewOptio
       return state.services
         .filter((s) => s.namespace === ns)
         .map((s) => ({ name: s.name, text: () => describeService(state, s, opts) }));
+    case "endpoints":
+      return endpointsList(state)
+        .filter((e) => e.namespace === ns)
+        .map((e) => ({ name: e.name, text: () => describeEndpoints(state, e, opts) }));
+    case "endpointslice":
+      return state.endpointSlices
+        .filter((s) => s.namespace === ns)
+        .map((s) => ({ name: s.name, text: () => describeEndpointSlice(state, s, opts) }));
     case "node":
       return state.nodes.map((n) => ({ name: n.name, text: () => describeNode(state, n, opts) }));
     case "networkpolicy":
@@ -109,7 +135,10 @@ export function runDescribe(
   const norm = (k: string) =>
     k
       .toLowerCase()
-      .replace(/(\.v1(beta1)?)?\.(apps|batch|networking\.k8s\.io|gateway\.networking\.k8s\.io)$|\.v1$/, "");
+      .replace(
+        /(\.v1(beta1)?)?\.(apps|batch|discovery\.k8s\.io|networking\.k8s\.io|gateway\.networking\.k8s\.io)$|\.v1$/,
+        "",
+      );
   let kind = KINDS[norm(kindArg)];
   if (kindArg.includes("/") && names.length === 0) {
     const [k, n] = [kindArg.slice(0, kindArg.indexOf("/")), kindArg.slice(kindArg.indexOf("/") + 1)];
@@ -118,7 +147,7 @@ export function runDescribe(
   }
   if (!kind)
     throw new UsageError(
-      `describe supports pod, service, node, networkpolicy, ingress, deployment, job, gatewayclass, gateway, httproute and referencegrant: "${kindArg}"`,
+      `describe supports pod, service, endpoints, endpointslice, node, networkpolicy, ingress, deployment, job, gatewayclass, gateway, httproute and referencegrant: "${kindArg}"`,
     );
   const all = candidates(state, kind, namespace, opts).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const chosen: Described[] = [];
@@ -146,8 +175,10 @@ export function register(program: Command): void {
   addClusterOptions(
     program
       .command("describe")
-      .description("show one object in detail like kubectl describe: pod|svc|node|netpol|ing|deploy NAME")
-      .argument("<kind>", "pod, svc, node, netpol, ing or deploy (or KIND/NAME)")
+      .description(
+        "show one object in detail like kubectl describe: pod|svc|ep|endpointslice|node|netpol|ing|deploy|job NAME",
+      )
+      .argument("<kind>", "pod, svc, ep, endpointslice, node, netpol, ing, deploy or job (or KIND/NAME)")
       .argument("[names...]", "names or name prefixes")
       .option("-n, --namespace <ns>", "namespace", "default"),
   ).action(async (kind: string, names: string[], o) => {

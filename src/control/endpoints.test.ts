@@ -262,7 +262,8 @@ endpoints:
   const db = s.endpointSlices.filter((x) => x.serviceName === "ext-db");
   assert.equal(db.length, 1);
   assert.match(db[0].name, new RegExp(`^ext-db-${SUFFIX}$`));
-  assert.equal(db[0].managedBy, "user");
+  // The EndpointSliceMirroring controller's name (pkg/controller/endpointslicemirroring).
+  assert.equal(db[0].managedBy, "endpointslicemirroring-controller.k8s.io");
   assert.deepEqual(db[0].ports, [{ name: "pg", port: 5432, protocol: "TCP" }]);
   assert.deepEqual(
     db[0].endpoints.map((e) => [e.addresses[0], e.conditions.ready]),

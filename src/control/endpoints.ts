@@ -18,6 +18,9 @@ import type { EndpointSliceState, NodeState, PodState, ServiceState } from "./st
 
 export const MAX_ENDPOINTS_PER_SLICE = 100;
 export const CONTROLLER = "endpointslice-controller.k8s.io";
+/** The EndpointSliceMirroring controller's name, on the slices it makes from a selectorless
+ *  Service's Endpoints (kubernetes pkg/controller/endpointslicemirroring: controllerName). */
+export const MIRRORING = "endpointslicemirroring-controller.k8s.io";
 
 /** Pods indexed by namespace and by label key, then value, in pod order. */
 export class PodIndex {
@@ -277,7 +280,7 @@ export function mirrorEndpoints(o: KubeObject, namer: SliceNamer, prevNames: str
         addressType: "IPv4",
         ports,
         endpoints: eps.slice(i, i + MAX_ENDPOINTS_PER_SLICE),
-        managedBy: "user",
+        managedBy: MIRRORING,
       });
     }
   }

@@ -4,7 +4,15 @@
 // Services; plus the per-Service warnings the controller raised.
 import { Diags, where } from "../manifest/diag.js";
 import type { KubeObject } from "../manifest/types.js";
-import { PodIndex, SliceNamer, givenSlice, mirrorEndpoints, slicesForService, type SliceCtx } from "./endpoints.js";
+import {
+  MIRRORING,
+  PodIndex,
+  SliceNamer,
+  givenSlice,
+  mirrorEndpoints,
+  slicesForService,
+  type SliceCtx,
+} from "./endpoints.js";
 import { objKey } from "./objects.js";
 import { ofKind, type ReconcileContext, unchanged } from "./reconcile-context.js";
 import type { EndpointSliceState, NodeState, PodState, ServiceState } from "./state.js";
@@ -105,7 +113,7 @@ export function buildSlices(ctx: ReconcileContext, pods: PodState[], services: S
     const s = svcByKey.get(`${ns}/${o.metadata.name}`);
     if (!s || s.selector) continue;
     const prevNames = (prevByService.get(`${ns}/${o.metadata.name}`) ?? [])
-      .filter((p) => p.managedBy === "user")
+      .filter((p) => p.managedBy === MIRRORING)
       .map((p) => p.name);
     out.push(...mirrorEndpoints(o, namer, prevNames));
   }

@@ -139,7 +139,8 @@ export interface EndpointSliceState {
   addressType: "IPv4" | "IPv6" | "FQDN";
   ports: EndpointPort[];
   endpoints: Endpoint[];
-  /** "endpointslice-controller.k8s.io", or "user" for given slices/Endpoints. */
+  /** "endpointslice-controller.k8s.io", MIRRORING's for given Endpoints, the given label (or
+   *  "user" without one) for given slices. */
   managedBy: string;
 }
 

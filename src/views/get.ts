@@ -10,6 +10,8 @@ import {
   endpointSliceObject,
   endpointsList,
   endpointsObject,
+  serviceNamed,
+  sliceLabels,
   givenMetadata,
   givenObject,
   listObject,
@@ -205,16 +207,8 @@ export function formatSliceEndpoints(s: EndpointSliceState): string {
 
 // Each slice row asks for its Service: one map per listing, not a scan per row (10,000
 // Services and their slices in a threshold-size dump).
-const servicesByName = new WeakMap<ClusterState["services"], Map<string, ClusterState["services"][number]>>();
-
 function serviceCreated(state: ClusterState, ns: string, name: string): number | undefined {
-  let m = servicesByName.get(state.services);
-  if (!m) {
-    m = new Map();
-    for (const s of state.services) if (!m.has(`${s.namespace}/${s.name}`)) m.set(`${s.namespace}/${s.name}`, s);
-    servicesByName.set(state.services, m);
-  }
-  return m.get(`${ns}/${name}`)?.created;
+  return serviceNamed(state, ns, name)?.created;
 }
 
 const endpoints: Resource<EndpointsView> = {
@@ -248,7 +242,7 @@ const endpointslices: Resource<EndpointSliceState> = {
     s.endpointSlices.map((x) => ({
       namespace: x.namespace,
       name: x.name,
-      labels: { "endpointslice.kubernetes.io/managed-by": x.managedBy, "kubernetes.io/service-name": x.serviceName },
+      labels: sliceLabels(s, x),
       value: x,
     })),
   header: () => ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"],

@@ -5,7 +5,7 @@ import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceStat
 import { randomSuffix, sha256Hex } from "../control/hash.js";
 import type { Container, KubeObject, Labels, PodSpec } from "../manifest/types.js";
 import { inFull } from "../manifest/documents.js";
-import { CONTROLLER } from "../control/endpoints.js";
+import { CONTROLLER, MIRRORING } from "../control/endpoints.js";
 import { nodeInfo, timestamp, type ViewOptions } from "./common.js";
 import { configErrorState } from "./env.js";
 import { defaultedResources, nodeResources, podQosClass } from "./resources.js";
@@ -38,6 +38,16 @@ export function givenMetadata(
   name: string,
 ): KubeObject["metadata"] | undefined {
   return findGiven(state, kind, namespace, name)?.metadata;
+}
+
+/** The object as given (state.objects), when it was. */
+export function givenAs(
+  state: ClusterState,
+  kind: string,
+  namespace: string | undefined,
+  name: string,
+): KubeObject | undefined {
+  return findGiven(state, kind, namespace, name);
 }
 
 function clean<T>(v: T): T {
@@ -376,7 +386,85 @@ export function endpointsFor(state: ClusterState, svc: ServiceState): EndpointsV
     if (port.port > 0) g.ports.push(port);
   }
   const subsets = [...groups.values()].filter((g) => g.addresses.length + g.notReadyAddresses.length > 0);
-  return { namespace: svc.namespace, name: svc.name, labels: svc.labels, created: svc.created, subsets };
+  return {
+    namespace: svc.namespace,
+    name: svc.name,
+    labels: endpointsLabels(state, svc),
+    created: svc.created,
+    subsets,
+  };
+}
+
+const HEADLESS = "service.kubernetes.io/headless";
+const APISERVER = "kube-apiserver";
+const SERVICE_NAME = "kubernetes.io/service-name";
+const MANAGED_BY = "endpointslice.kubernetes.io/managed-by";
+
+const servicesByName = new WeakMap<ServiceState[], Map<string, ServiceState>>();
+/** The Service ns/name (the first of that name, as the model keeps one). */
+export function serviceNamed(state: ClusterState, ns: string, name: string): ServiceState | undefined {
+  let m = servicesByName.get(state.services);
+  if (!m) {
+    m = new Map();
+    for (const s of state.services) if (!m.has(`${s.namespace}/${s.name}`)) m.set(`${s.namespace}/${s.name}`, s);
+    servicesByName.set(state.services, m);
+  }
+  return m.get(`${ns}/${name}`);
+}
+
+const sortedLabels = (l: Labels): Labels => Object.fromEntries(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : 1)));
+
+/**
+ * The labels of a Service's Endpoints as the Endpoints controller writes them: the Service's,
+ * with `service.kubernetes.io/headless: ""` exactly when its clusterIP is None (kubernetes
+ * pkg/controller/endpoint/endpoints_controller.go syncService). Given Endpoints keep their own.
+ */
+function endpointsLabels(state: ClusterState, svc: ServiceState): Labels {
+  const given = givenMetadata(state, "Endpoints", svc.namespace, svc.name);
+  if (given) return given.labels ?? {};
+  // default/kubernetes: the apiserver's own, marked so the mirroring controller leaves it
+  // (kubernetes pkg/controlplane/reconcilers/endpointsadapter.go).
+  if (
+    !svc.selector &&
+    state.endpointSlices.some(
+      (x) => x.managedBy === APISERVER && x.serviceName === svc.name && x.namespace === svc.namespace,
+    )
+  )
+    return { "endpointslice.kubernetes.io/skip-mirror": "true" };
+  const out: Labels = { ...svc.labels };
+  delete out[HEADLESS];
+  if (svc.clusterIP === "None") out[HEADLESS] = "";
+  return sortedLabels(out);
+}
+
+/**
+ * An EndpointSlice's labels. The EndpointSlice controller's: the Service's labels but the
+ * two it owns, `service.kubernetes.io/headless: ""` when the Service has no cluster IP, then
+ * its service-name and managed-by (kubernetes staging/src/k8s.io/endpointslice/utils.go
+ * setEndpointSliceLabels). The mirroring controller's: the Endpoints' labels, then the same two
+ * (pkg/controller/endpointslicemirroring/utils.go newEndpointSlice). Given slices keep their own.
+ */
+export function sliceLabels(state: ClusterState, s: EndpointSliceState): Labels {
+  const given = givenMetadata(state, "EndpointSlice", s.namespace, s.name);
+  if (given) return given.labels ?? {};
+  // The apiserver's slice for default/kubernetes carries its service name only (endpointsadapter.go).
+  if (s.managedBy === APISERVER) return { [SERVICE_NAME]: s.serviceName };
+  const out: Labels = {};
+  const svc = serviceNamed(state, s.namespace, s.serviceName);
+  const from =
+    s.managedBy === CONTROLLER
+      ? svc?.labels
+      : s.managedBy === MIRRORING
+        ? givenMetadata(state, "Endpoints", s.namespace, s.serviceName)?.labels
+        : undefined;
+  for (const [k, v] of Object.entries(from ?? {})) if (k !== SERVICE_NAME && k !== MANAGED_BY) out[k] = v;
+  if (s.managedBy === CONTROLLER) {
+    delete out[HEADLESS];
+    if (svc && (!svc.clusterIP || svc.clusterIP === "None")) out[HEADLESS] = "";
+  }
+  out[SERVICE_NAME] = s.serviceName;
+  out[MANAGED_BY] = s.managedBy;
+  return sortedLabels(out);
 }
 
 /** Services that have an Endpoints object: those with a selector (the controller's)
@@ -407,7 +495,7 @@ export function endpointsObject(_state: ClusterState, e: EndpointsView, opts: Vi
 }
 
 export function endpointSliceObject(state: ClusterState, s: EndpointSliceState, opts: ViewOptions = {}): Obj {
-  const svc = state.services.find((x) => x.namespace === s.namespace && x.name === s.serviceName);
+  const svc = serviceNamed(state, s.namespace, s.serviceName);
   return clean({
     addressType: s.addressType,
     apiVersion: "discovery.k8s.io/v1",
@@ -415,7 +503,7 @@ export function endpointSliceObject(state: ClusterState, s: EndpointSliceState, 
     kind: "EndpointSlice",
     metadata: meta(s.name, s.namespace, opts, svc?.created, {
       generateName: s.managedBy === "endpointslice-controller.k8s.io" ? `${s.serviceName}-` : undefined,
-      labels: { "endpointslice.kubernetes.io/managed-by": s.managedBy, "kubernetes.io/service-name": s.serviceName },
+      labels: sliceLabels(state, s),
     }),
     ports: s.ports,
   });
