@@ -11,7 +11,7 @@
 import { LineCounter, parse, parseAllDocuments, isMap, isSeq, isScalar, isPair, type Node as YamlNode } from "yaml";
 import { KUBE_YAML } from "./yaml-scalars.js";
 import type { SourceRef } from "./types.js";
-import { Diags, type Mapping, NO_VALUE, canonicalPath, childPath, indexPath } from "./diag.js";
+import { Diags, MAX_DEPTH, type Mapping, NO_VALUE, canonicalPath, childPath, indexPath } from "./diag.js";
 import { BAIL, DROP, type Inside, LATER, type Skips, fastLines, fastRead, fastYaml, skipRules } from "./fast-yaml.js";
 import {
   type ByteSource,
@@ -218,6 +218,7 @@ const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
  * Nothing in podnet looks at either; together they are about half of a dump's bytes.
  */
 function dropBookkeeping(v: unknown): void {
+  if (!served(v)) dropNulls(v, 0);
   const md = (v as { metadata?: unknown } | null)?.metadata as Mapping | undefined;
   if (!md || typeof md !== "object") return;
   if ("managedFields" in md) delete md.managedFields;
@@ -228,8 +229,40 @@ function dropBookkeeping(v: unknown): void {
   }
 }
 
+// Fields of the API's map[string]string types (labels, annotations, selectors' matchLabels,
+// nodeSelector, a ConfigMap's or Secret's data).
+const STRING_MAPS = new Set(["labels", "annotations", "matchLabels", "nodeSelector", "data", "stringData"]);
+
+/**
+ * A manifest's `null`s as the API server reads them: JSON null decodes to the Go field's zero
+ * value or nil (encoding/json; sigs.k8s.io/yaml turns YAML into JSON first), so `nodePort: null`
+ * — what Helm charts render for an unset value — is no nodePort, and a null in a string map is
+ * "". Objects the API server returned (with a uid) are left as it wrote them.
+ */
+function dropNulls(v: unknown, depth: number): void {
+  if (depth > MAX_DEPTH || v === null || typeof v !== "object") return;
+  if (Array.isArray(v)) {
+    for (const x of v) dropNulls(x, depth + 1);
+    return;
+  }
+  const o = v as Mapping;
+  for (const k of Object.keys(o)) {
+    const x = o[k];
+    if (x === null) delete o[k];
+    else if (STRING_MAPS.has(k) && typeof x === "object" && !Array.isArray(x)) {
+      for (const lk of Object.keys(x)) if (x[lk] === null) x[lk] = "";
+    } else dropNulls(x, depth + 1);
+  }
+}
+
 /** Syntax errors reported per document; past them, one line says there are more. */
 export const MAX_SYNTAX_ERRORS = 10;
+
+// A Go template action (`{{ .Values.x }}`, `{{- if … }}`): a Helm chart's templates/, not
+// YAML until rendered.
+const TEMPLATE = /\{\{-?\s*[-.$a-zA-Z/(]/;
+const TEMPLATE_HINT =
+  " (the file holds Go template actions `{{ … }}`: an unrendered Helm template; give podnet what `helm template CHART` prints)";
 
 /** YAML text (whole or one document of a split file) through the YAML library; returns the next docIndex. */
 function readYamlText(
@@ -267,7 +300,7 @@ function readYamlText(
           { source: { file, docIndex: idx, line: pos.line + shift }, object: `document ${idx + 1}` },
           undefined,
           NO_VALUE,
-          `YAML syntax error: ${msg}`,
+          `YAML syntax error: ${msg}${seen.size === 1 && TEMPLATE.test(text) ? TEMPLATE_HINT : ""}`,
           { line: pos.line + shift, column: pos.col },
         );
       }

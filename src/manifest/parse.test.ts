@@ -339,3 +339,30 @@ test("YAML syntax errors: each distinct one once, at most ten per document, then
   readDocuments({ file: "many.yaml", text: Buffer.from(second) }, diags, { splitAbove: 0 });
   assert.equal(more(diags.list), want);
 });
+
+test('a manifest\'s nulls read as the API server decodes them: unset, and "" in a string map', () => {
+  // What Helm charts render for unset values (e.g. bitnami/redis: `nodePort: null` on a
+  // ClusterIP Service); encoding/json leaves a Go field at its zero value for a JSON null.
+  const text = `apiVersion: v1
+kind: Service
+metadata:
+  name: redis
+  labels: {app: redis, tier: null}
+  annotations: null
+spec:
+  type: ClusterIP
+  clusterIP: null
+  selector: {app: redis}
+  ports:
+  - name: tcp-redis
+    port: 6379
+    targetPort: redis
+    nodePort: null
+`;
+  const spec = parseSpec([{ file: "redis.yaml", text }]);
+  const svc = spec.objects.find((o) => o.kind === "Service")!;
+  assert.deepEqual(svc.metadata.labels, { app: "redis", tier: "" });
+  assert.equal("annotations" in svc.metadata, false);
+  assert.equal("nodePort" in svc.spec.ports[0], false);
+  assert.equal("clusterIP" in svc.spec, false);
+});
