@@ -2,7 +2,7 @@
 // and the embedded example.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { embeddedExampleDir, loadSpecFromArgs, readConfigFile, readSources } from "./input.js";
@@ -42,6 +42,25 @@ test("directories are read recursively in sorted order, manifests only", () =>
     // A file named explicitly is read whatever its extension.
     const txt = await readSources([join(dir, "notes.txt")]);
     assert.equal(txt.length, 1);
+  }));
+
+test("a chart's templates are not read; a symlink back up the tree is walked once", () =>
+  withTempDir(async (dir) => {
+    // The chart layout (https://helm.sh/docs/topics/charts/#the-chart-file-structure).
+    const chart = join(dir, "web");
+    mkdirSync(join(chart, "templates"), { recursive: true });
+    mkdirSync(join(chart, "charts", "sub", "templates"), { recursive: true });
+    writeFileSync(join(chart, "Chart.yaml"), "apiVersion: v2\nname: web\nversion: 0.1.0\n");
+    writeFileSync(join(chart, "values.yaml"), "replicaCount: 1\n");
+    writeFileSync(join(chart, "templates", "service.yaml"), "{{- if .Values.on }}\nkind: Service\n{{- end }}\n");
+    writeFileSync(join(chart, "charts", "sub", "templates", "x.yaml"), "{{ .Values.x }}\n");
+    writeFileSync(join(dir, "rendered.yaml"), svc("web"));
+    symlinkSync(dir, join(dir, "loop"));
+    const sources = await readSources([dir]);
+    assert.deepEqual(
+      sources.map((s) => s.file),
+      [join(dir, "rendered.yaml"), join(chart, "Chart.yaml"), join(chart, "values.yaml")],
+    );
   }));
 
 test("'-' reads stdin (once), mixed with files", () =>

@@ -141,12 +141,25 @@ function fileSource(path: string, size: number): ByteSource {
   };
 }
 
-function walk(dir: string, out: string[]): void {
-  for (const name of readdirSync(dir).sort()) {
+// A Helm chart's directory (it holds Chart.yaml): its templates are Go templates, not YAML until
+// `helm template` renders them (https://helm.sh/docs/topics/charts/#the-chart-file-structure);
+// the parser skips Chart.yaml with a warning that says so.
+const CHART_SOURCES = new Set(["templates", "charts", "crds"]);
+
+/** The manifests under dir, sorted; a directory met again through a symlink is walked once. */
+function walk(dir: string, out: string[], seen = new Set<string>()): void {
+  const d = statSync(dir);
+  const id = `${d.dev}:${d.ino}`;
+  if (seen.has(id)) return;
+  seen.add(id);
+  const names = readdirSync(dir).sort();
+  const chart = names.includes("Chart.yaml");
+  for (const name of names) {
     const p = join(dir, name);
     const st = statSync(p);
-    if (st.isDirectory()) walk(p, out);
-    else if (st.isFile() && MANIFEST.test(name)) out.push(p);
+    if (st.isDirectory()) {
+      if (!(chart && CHART_SOURCES.has(name))) walk(p, out, seen);
+    } else if (st.isFile() && MANIFEST.test(name)) out.push(p);
   }
 }
 

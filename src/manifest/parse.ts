@@ -295,12 +295,15 @@ function readDocument(d: RawDocument, config: SourceText | undefined, diags: Dia
     }
     return;
   }
-  if ((o.kind === undefined || o.kind === null) && (o.apiVersion === undefined || o.apiVersion === null)) {
-    // Not a Kubernetes object (a values file, a test report): kubectl -R would refuse the
-    // directory; podnet reads what it can, once per file.
+  const chart = helmChart(o);
+  if (chart || ((o.kind === undefined || o.kind === null) && (o.apiVersion === undefined || o.apiVersion === null))) {
+    // Not a Kubernetes object (a values file, a test report, a chart's Chart.yaml): kubectl -R
+    // would refuse the directory; podnet reads what it can, once per file.
     if (!r.skipped.has(src.file)) {
       r.skipped.add(src.file);
-      const message = `${src.file}: skipped: not a Kubernetes object (no apiVersion/kind)`;
+      const message = chart
+        ? `${src.file}: skipped: a Helm chart, not Kubernetes objects (its templates are not read): give podnet what \`helm template\` prints`
+        : `${src.file}: skipped: not a Kubernetes object (no apiVersion/kind)`;
       diags.list.push({ severity: "warning", message, file: src.file });
     }
     return;
@@ -345,6 +348,19 @@ function readDocument(d: RawDocument, config: SourceText | undefined, diags: Dia
   const obj = o as KubeObject;
   Object.defineProperty(obj, "source", { value: src, enumerable: false, writable: true, configurable: true });
   r.objects.push(obj);
+}
+
+/**
+ * A Helm chart's Chart.yaml: apiVersion v1 or v2, no kind, and the chart's required name and
+ * version (https://helm.sh/docs/topics/charts/#the-chartyaml-file).
+ */
+function helmChart(o: Mapping): boolean {
+  return (
+    (o.apiVersion === "v1" || o.apiVersion === "v2") &&
+    o.kind === undefined &&
+    typeof o.name === "string" &&
+    (typeof o.version === "string" || typeof o.version === "number")
+  );
 }
 
 /** kind and apiVersion are non-empty strings (both reported when both are missing). */

@@ -206,6 +206,39 @@ test("documents that are not Kubernetes objects: skipped, one warning per file, 
   }
 });
 
+test("a chart's Chart.yaml is skipped; a syntax error in an unrendered template says to run helm template", () => {
+  // Chart.yaml: apiVersion v2, name and version, no kind (https://helm.sh/docs/topics/charts/).
+  const chart = 'apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: "1.0"\n';
+  const tmpl = `{{- if .Values.service.enabled }}
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  ports:
+  - port: 80
+{{- end }}
+`;
+  const r = checkSpec(
+    [
+      { file: "web/Chart.yaml", text: chart },
+      { file: "web/templates/service.yaml", text: tmpl },
+    ],
+    undefined,
+    "tolerant",
+  );
+  assert.equal(
+    r.diagnostics.find((d) => d.severity === "warning")?.message,
+    "web/Chart.yaml: skipped: a Helm chart, not Kubernetes objects (its templates are not read): give podnet what `helm template` prints",
+  );
+  const syntax = r.diagnostics.filter((d) => d.severity === "error");
+  assert.ok(syntax.length >= 1);
+  assert.match(
+    syntax[0].message,
+    /^web\/templates\/service\.yaml:\d+:\d+ .*YAML syntax error: .*`helm template CHART`/,
+  );
+});
+
 test("a document with only one of apiVersion and kind stays an error", () => {
   assert.deepEqual(diags("kind: Service\nmetadata: {name: a}\n", "tolerant"), [
     {
