@@ -92,3 +92,27 @@ test("config: ingress fields are checked and named in errors", () => {
   assert.throws(() => parseConfig({ ingress: { replicas: 2 } }), /ingress\.replicas: unknown field/);
   assert.throws(() => parseConfig({ ingress: "on" }), /ingress: "on" must be a mapping/);
 });
+
+test("Ingresses of another controller's class (alb, gce …) get no ingress-nginx", async () => {
+  // An Ingress names its class; ingress-nginx serves only class nginx (kubernetes/ingress-nginx
+  // internal/ingress/controller/store/store.go), so adding it would serve nothing of theirs.
+  const alb = ING.replace("spec:\n", "spec:\n  ingressClassName: alb\n");
+  const s = state(alb);
+  assert.ok(!s.namespaces.some((n) => n.name === "ingress-nginx"));
+  assert.ok(!s.services.some((x) => x.namespace === "ingress-nginx"));
+  const { ingressRouter } = await import("../ingress/nginx.js");
+  assert.equal(
+    ingressRouter(s),
+    'no ingress controller podnet models: the Ingresses are of class alb (Ingress default/shop), served by a controller podnet does not model (it models ingress-nginx, IngressClass "nginx")',
+  );
+  // Named nginx, or without a class while no other class is the default: ingress-nginx's.
+  const nginx = ING.replace("spec:\n", "spec:\n  ingressClassName: nginx\n");
+  assert.ok(state(nginx).services.some((x) => x.namespace === "ingress-nginx"));
+  const otherDefault = `${ING}---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: traefik, annotations: {ingressclass.kubernetes.io/is-default-class: "true"}}
+spec: {controller: traefik.io/ingress-controller}
+`;
+  assert.ok(!state(otherDefault).services.some((x) => x.namespace === "ingress-nginx"));
+});

@@ -282,18 +282,27 @@ export const INGRESS_NGINX = {
 export const DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";
 
 /**
- * Ingresses and nothing to serve them: no IngressClass of ingress-nginx's controller
- * (every install makes one) and no object in its namespace. The config can turn it off.
+ * Ingresses that ingress-nginx would serve and nothing to serve them: no IngressClass of
+ * ingress-nginx's controller (every install makes one) and no object in its namespace. An
+ * Ingress of another class (`alb`, `gce`, `traefik` …) is another controller's, which podnet
+ * does not add: a cluster that has one shows it serves them. The config can turn it off.
  */
 function needsIngressController(config: ClusterConfig, input: readonly KubeObject[]): boolean {
   if (!ingressSettings(config).controller) return false;
-  let ingresses = false;
+  const ingresses: KubeObject[] = [];
+  let otherDefault = false;
   for (const o of input) {
-    if (o.kind === "Ingress") ingresses = true;
+    if (o.kind === "Ingress") ingresses.push(o);
     else if (o.kind === "IngressClass" && o.spec?.controller === INGRESS_NGINX.controller) return false;
     else if (o.metadata.namespace === INGRESS_NGINX.namespace) return false;
+    if (o.kind === "IngressClass" && o.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true") otherDefault = true;
   }
-  return ingresses;
+  return ingresses.some((ing) => {
+    const named = ing.spec?.ingressClassName || ing.metadata.annotations?.["kubernetes.io/ingress.class"];
+    // Without a class, the DefaultIngressClass admission plugin gives it the default class:
+    // the one podnet's install marks default, unless the input has a default of its own.
+    return typeof named === "string" && named !== "" ? named === INGRESS_NGINX.className : !otherDefault;
+  });
 }
 
 /**

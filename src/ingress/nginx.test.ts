@@ -271,7 +271,9 @@ test("classes: the field, the legacy annotation, the default class; other classe
 });
 
 test("two default IngressClasses: the API server refuses an Ingress without a class", () => {
+  // Both in the input (podnet adds its default class only where no other one is the default).
   const second =
+    "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx, annotations: {ingressclass.kubernetes.io/is-default-class: 'true'}}\nspec: {controller: k8s.io/ingress-nginx}\n---\n" +
     "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: other, annotations: {ingressclass.kubernetes.io/is-default-class: 'true'}}\nspec: {controller: example.com/other}\n---\n";
   const m = APPS + second + ingress("x", "x.example.com", [{ path: "/", type: "Prefix", service: "s0" }]);
   const r = router(ingressCluster(m));

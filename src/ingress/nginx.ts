@@ -102,6 +102,22 @@ export interface IngressRouter {
   route(p: ParsedRequest): RouteResult;
 }
 
+/** "class alb (Ingress shop/web), …": the Ingresses' classes, when every one names a class. */
+function otherClasses(ingresses: readonly KubeObject[], classes: readonly KubeObject[]): string | undefined {
+  const byClass = new Map<string, string[]>();
+  for (const ing of ingresses) {
+    const c = ingressClassOf(ing, classes).name;
+    if (c === null) return undefined;
+    const list = byClass.get(c) ?? [];
+    list.push(`${ing.metadata.namespace ?? "default"}/${ing.metadata.name}`);
+    byClass.set(c, list);
+  }
+  if (byClass.size === 0) return undefined;
+  return [...byClass]
+    .map(([c, names]) => `class ${c} (Ingress ${names.slice(0, 3).join(", ")}${names.length > 3 ? ", …" : ""})`)
+    .join(", ");
+}
+
 /** The controller serving `ingressClass`: its IngressClass must exist (else an error text). */
 export function ingressRouter(state: ClusterState, opts: IngressRouterOptions = {}): IngressRouter | string {
   const objects = state.objects ?? [];
@@ -110,8 +126,10 @@ export function ingressRouter(state: ClusterState, opts: IngressRouterOptions = 
   const cls = classes.find((c) => c.metadata.name === name);
   if (!cls) {
     const have = classes.map((c) => c.metadata.name).join(", ") || "none";
-    return opts.ingressClass
-      ? `no IngressClass ${JSON.stringify(name)} (the cluster has: ${have})`
+    if (opts.ingressClass) return `no IngressClass ${JSON.stringify(name)} (the cluster has: ${have})`;
+    const others = otherClasses(state.ingresses, classes);
+    return others
+      ? `no ingress controller podnet models: the Ingresses are of ${others}, served by a controller podnet does not model (it models ingress-nginx, IngressClass "nginx")`
       : `no ingress controller: the input has no IngressClass "nginx" (the cluster has: ${have}); podnet adds ingress-nginx when the input has Ingresses, unless the cluster config says ingress: {controller: false}`;
   }
   const controller: ControllerIdentity = { ingressClass: name, controller: String(cls.spec?.controller ?? "") };
