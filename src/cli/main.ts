@@ -8,6 +8,7 @@ import { truncate } from "../manifest/diag.js";
 import { SpecError } from "../manifest/errors.js";
 import { commands } from "./commands.js";
 import { UsageError } from "./errors.js";
+import { escapeWrites } from "./terminal.js";
 
 /** Output piped to a reader that went away (`podnet … | head`): stop quietly, as a tool
  *  killed by SIGPIPE does, instead of an unhandled EPIPE error with a stack trace. */
@@ -27,6 +28,8 @@ function isSystemError(e: unknown): e is NodeJS.ErrnoException {
 export async function main(argv: string[]): Promise<number> {
   quietOnEpipe(process.stdout);
   quietOnEpipe(process.stderr);
+  escapeWrites(process.stdout);
+  escapeWrites(process.stderr);
   const program = new Command("podnet")
     .description(
       "Kubernetes pod networking: computed from manifests, traced hop by hop, built for real in network namespaces",

@@ -57,8 +57,12 @@ export function tabwrite(text: string, minwidth: number, padding: number): strin
 
 /** kubectl get's table writer: printers.GetNewTabWriter (minwidth 6, padding 3). */
 export function kubectlTable(rows: string[][]): string {
-  return tabwrite(rows.map((r) => r.join("\t")).join("\n") + "\n", 6, 3);
+  return tabwrite(rows.map((r) => r.map(oneCell).join("\t")).join("\n") + "\n", 6, 3);
 }
+
+// A newline or tab inside a value (a label the API would refuse, read tolerantly) would start
+// a row or a column of its own: a forged line in the table. Shown as \n and \t instead.
+const oneCell = (c: string) => (/[\n\t]/.test(c) ? c.replace(/\n/g, "\\n").replace(/\t/g, "\\t") : c);
 
 /** kubectl describe's writer: tabwriter.NewWriter(out, 0, 8, 2, ' ', 0). */
 export function describeTabs(text: string): string {
