@@ -2,6 +2,7 @@
 // kube-proxy's no-endpoint rejects) and `podnet observe`'s NFLOG reader: the group the
 // drop rules log to and the prefix that names why. A `log group N` statement is
 // non-terminal (nft_log), so the rule keeps its index and verdict; the interpreter skips it.
+import { fitUtf8, utf8Length } from "../net/utf8.js";
 
 /**
  * The NFLOG group of podnet's drop rules. Any free group works; 1 and 2 are taken by
@@ -21,17 +22,13 @@ export interface FlowLogPrefix {
   policies?: string[];
 }
 
-const enc = new TextEncoder();
-const utf8Len = (s: string) => enc.encode(s).length;
-
 /** `REASON [direction [ns/pol,ns/pol…]]`, cut to the kernel's prefix limit. */
 export function flowLogPrefix(p: FlowLogPrefix): string {
   let s = p.reason;
   if (p.direction) s += ` ${p.direction}`;
   if (p.policies?.length) s += ` ${p.policies.join(",")}`;
-  if (utf8Len(s) <= PREFIX_MAX) return s;
-  while (utf8Len(s + "…") > PREFIX_MAX) s = s.slice(0, -1);
-  return s + "…";
+  if (utf8Length(s) <= PREFIX_MAX) return s;
+  return `${fitUtf8(s, PREFIX_MAX - utf8Length("…"))}…`;
 }
 
 /** Reads a prefix written by flowLogPrefix (null: not one of podnet's). */

@@ -59,6 +59,7 @@ import type {
 import { sha256Hex } from "../control/hash.js";
 import { FLOW_LOG_GROUP, flowLogPrefix } from "../ir/flowlog.js";
 import { intToIp, parseCidr } from "../net/ipv4.js";
+import { fitUtf8, utf8Length } from "../net/utf8.js";
 import {
   indexPolicies,
   namedPort,
@@ -82,15 +83,10 @@ export const IPVS_MARK = 0x00100000;
 
 const payload = (protocol: string, field: string) => ({ payload: { protocol, field } });
 
-const enc = new TextEncoder();
-const utf8Len = (s: string) => enc.encode(s).length;
-
 /** nft refuses comments over 128 bytes: cut long ones (names may be 253 characters). */
 export function nftComment(s: string): string {
-  if (utf8Len(s) <= 128) return s;
-  let out = s;
-  while (utf8Len(out + "…") > 128) out = out.slice(0, -1);
-  return out + "…";
+  if (utf8Length(s) <= 128) return s;
+  return `${fitUtf8(s, 128 - utf8Length("…"))}…`;
 }
 
 /**
@@ -99,7 +95,7 @@ export function nftComment(s: string): string {
  */
 function isolatedComment(policies: string[]): { comment: string; by: string } {
   const full = `isolated by ${policies.join(", ")}; no rule allowed it`;
-  if (utf8Len(full) <= 128) return { comment: full, by: policies.join(", ") };
+  if (utf8Length(full) <= 128) return { comment: full, by: policies.join(", ") };
   const comment = nftComment(`isolated by ${policies.length} policies (${policies.join(", ")}`);
   return { comment, by: comment.slice("isolated by ".length) };
 }
@@ -122,15 +118,13 @@ const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
  */
 export function policyChainName(dir: "ingress" | "egress", namespace: string, pod: string): string {
   const name = `${dir}-${namespace}/${pod}`;
-  if (utf8Len(name) <= NFT_NAME_MAX) return name;
+  if (utf8Length(name) <= NFT_NAME_MAX) return name;
   const hex = sha256Hex(name);
   let h = "";
   // base32 of the digest's first 5 bytes (40 bits = 8 characters), as base32.StdEncoding.
   const bits = BigInt(`0x${hex.slice(0, 10)}`);
   for (let i = 7; i >= 0; i--) h += B32[Number((bits >> BigInt(5 * i)) & 31n)];
-  let cut = `${dir}-${h}-${namespace}/${pod}`;
-  while (utf8Len(cut) > NFT_NAME_MAX - 3) cut = cut.slice(0, -1);
-  return `${cut}...`;
+  return `${fitUtf8(`${dir}-${h}-${namespace}/${pod}`, NFT_NAME_MAX - 3)}...`;
 }
 
 /** The policy table's final drops: what they stand for (read by the interpreter). */
