@@ -4,10 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { conformanceState } from "./testing.js";
-import { decide, indexPolicies, type Party } from "./engine.js";
+import { decide, indexPolicies, rulePorts, type Party } from "./engine.js";
 import { ipToInt } from "../net/ipv4.js";
 import type { NetworkPolicySpec } from "../manifest/types.js";
-import type { Proto } from "./portset.js";
+import { emptySet, single, union, type Proto } from "./portset.js";
 
 type Pol = { namespace: string; name: string; spec: NetworkPolicySpec };
 const PODS = ["x/a", "x/b", "x/c", "y/a", "y/b", "y/c", "z/a", "z/b", "z/c"];
@@ -327,4 +327,22 @@ test("hostNetwork pods cannot be selected by policies", () => {
   const yb = st.pods.find((p) => p.namespace === "y" && p.name === "b")!;
   assert.equal(decide(ix, { kind: "pod", pod: yb }, { kind: "pod", pod: xa }, "TCP", 80).allowed, true);
   assert.equal(decide(ix, { kind: "pod", pod: xa }, { kind: "pod", pod: yb }, "TCP", 80).allowed, true);
+});
+
+test("rulePorts: a rule's ports and ranges merged as one set, the same as entry-by-entry union", () => {
+  // A rule of 5,000 port/endPort entries (the spec sets no limit) in any order and overlap.
+  let seed = 7;
+  const rnd = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const protos = ["TCP", "UDP", "SCTP"] as const;
+  const ports = Array.from({ length: 5000 }, () => {
+    const port = 1 + rnd(65000);
+    return { protocol: protos[rnd(3)], port, ...(rnd(2) ? { endPort: port + rnd(300) } : {}) };
+  });
+  let want = emptySet();
+  for (const p of ports) want = union(want, single(p.protocol, p.port, p.endPort ?? p.port));
+  assert.deepEqual(rulePorts(ports, { kind: "ip", ip: 0xcb007101 }), want);
+  assert.deepEqual(rulePorts([{ protocol: "TCP" }], { kind: "ip", ip: 0xcb007101 }), single("TCP"));
 });

@@ -7,7 +7,7 @@ import type { ClusterState, PodState } from "../control/state.js";
 import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec } from "../manifest/types.js";
 import { cidrContains, ipToInt, parseCidr, type Cidr } from "../net/ipv4.js";
 import { matchSelector } from "../manifest/selector.js";
-import { allSet, emptySet, single, union, type ConnSet, type Proto } from "./portset.js";
+import { MAX_PORT, MIN_PORT, allSet, emptySet, fromRanges, union, type ConnSet, type Proto } from "./portset.js";
 
 export interface CPeer {
   podSelector?: LabelSelector;
@@ -112,17 +112,27 @@ export function compilePolicy(namespace: string, name: string, spec: NetworkPoli
  *  receiving the connection). A name no container of `dst` has matches nothing. */
 export function rulePorts(ports: CPort[] | null, dst: Party): ConnSet {
   if (ports === null) return allSet();
-  let s = emptySet();
+  const known = numericPorts.get(ports);
+  if (known) return known;
+  // Gathered, then sorted and merged once: a union per entry was quadratic in a rule's ports.
+  const r = emptySet();
+  let named = false;
   for (const p of ports) {
-    if (p.port === undefined) s = union(s, single(p.protocol));
-    else if (typeof p.port === "number") s = union(s, single(p.protocol, p.port, p.endPort ?? p.port));
-    else if (dst.kind === "pod") {
-      const n = namedPort(dst.pod, p.port, p.protocol);
-      if (n !== undefined) s = union(s, single(p.protocol, n, n));
+    if (p.port === undefined) r[p.protocol].push([MIN_PORT, MAX_PORT]);
+    else if (typeof p.port === "number") r[p.protocol].push([p.port, p.endPort ?? p.port]);
+    else {
+      named = true;
+      const n = dst.kind === "pod" ? namedPort(dst.pod, p.port, p.protocol) : undefined;
+      if (n !== undefined) r[p.protocol].push([n, n]);
     }
   }
+  const s = fromRanges(r);
+  // Without named ports the set is the same for every destination (sets are never changed in place).
+  if (!named) numericPorts.set(ports, s);
   return s;
 }
+
+const numericPorts = new WeakMap<CPort[], ConnSet>();
 
 export function namedPort(pod: PodState, name: string, protocol: Proto): number | undefined {
   for (const c of pod.spec.containers) {

@@ -33,6 +33,13 @@ function normalise(r: Range[]): Range[] {
   return out;
 }
 
+/** The set of the given ranges (any order, overlapping or not), per protocol. */
+export function fromRanges(r: Record<Proto, Range[]>): ConnSet {
+  const out = emptySet();
+  for (const p of PROTOCOLS) out[p] = r[p].length === 0 ? [] : normalise(r[p]);
+  return out;
+}
+
 export function union(a: ConnSet, b: ConnSet): ConnSet {
   const out = emptySet();
   for (const p of PROTOCOLS)
