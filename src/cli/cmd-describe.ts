@@ -139,10 +139,11 @@ export function runDescribe(
         /(\.v1(beta1)?)?\.(apps|batch|discovery\.k8s\.io|networking\.k8s\.io|gateway\.networking\.k8s\.io)$|\.v1$/,
         "",
       );
-  let kind = KINDS[norm(kindArg)];
+  const kindOf = (k: string): Kind | undefined => (Object.hasOwn(KINDS, norm(k)) ? KINDS[norm(k)] : undefined);
+  let kind = kindOf(kindArg);
   if (kindArg.includes("/") && names.length === 0) {
     const [k, n] = [kindArg.slice(0, kindArg.indexOf("/")), kindArg.slice(kindArg.indexOf("/") + 1)];
-    kind = KINDS[norm(k)];
+    kind = kindOf(k);
     names = [n];
   }
   if (!kind)

@@ -12,6 +12,7 @@ import {
 } from "../views/get.js";
 import { addClusterOptions, emit, hostViewOptions, loadFromFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
+import { SelectorError, parseSelector } from "../manifest/selector.js";
 
 const OUTPUTS = ["", "wide", "yaml", "json", "name"];
 /** `podnet get cluster`: the cluster settings and where each came from. */
@@ -66,6 +67,13 @@ export function parseGetArgs(args: string[]): { resource: string; names: string[
 
 export function runGet(state: Parameters<typeof getView>[0], args: string[], o: GetOptions): CommandOutput {
   const parts = parseGetArgs(args);
+  if (o.selector)
+    try {
+      parseSelector(o.selector);
+    } catch (e) {
+      if (e instanceof SelectorError) return { stdout: "", stderr: `error: ${e.message}\n`, exitCode: 1 };
+      throw e;
+    }
   const found: { res: Resource; names: string[] }[] = [];
   for (const p of parts) {
     const res = findResource(p.resource);

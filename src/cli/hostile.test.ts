@@ -304,6 +304,15 @@ function cases(): Case[] {
     exit: 2,
     mention: /PODNET_MAX_INPUT_BYTES/,
   });
+  // Names of Object.prototype's members where the input names a kind: never Object's own.
+  for (const k of ["__proto__", "constructor", "toString"])
+    out.push({
+      name: `kind ${k}`,
+      args: ["get", "po", "-f", "-"],
+      stdin: `apiVersion: v1\nkind: ${k}\nmetadata: {name: x}\n`,
+      exit: 0,
+    });
+  usage("describe __proto__", ["describe", "__proto__", "x"], /describe supports/);
   out.push({ name: "stdin garbage", args: ["get", "po", "-f", "-"], stdin: "{{{{", exit: 2, mention: /<stdin>/ });
   out.push({
     name: "stdin 5000-deep JSON",

@@ -309,7 +309,8 @@ function readDocument(d: RawDocument, config: SourceText | undefined, diags: Dia
     return;
   }
   if (!hasKindAndVersion(o, src, label, diags)) return;
-  const want = KIND_API_VERSIONS[kind];
+  // Own keys only: a kind such as `__proto__` or `constructor` must not find Object's.
+  const want = Object.hasOwn(KIND_API_VERSIONS, kind) ? KIND_API_VERSIONS[kind] : undefined;
   const group = groupOf(o.apiVersion);
   if (!want || (group !== groupOf(want) && !REMOVED_VERSIONS.has(o.apiVersion))) {
     // Not ours (ConfigMap, CRDs, a Knative `Service` of serving.knative.dev …).
@@ -319,7 +320,7 @@ function readDocument(d: RawDocument, config: SourceText | undefined, diags: Dia
     else r.ignored.set(key, { count: 1, first: src });
     return;
   }
-  if (o.apiVersion !== want && !ALSO_SERVED[kind]?.includes(o.apiVersion)) {
+  if (o.apiVersion !== want && !(Object.hasOwn(ALSO_SERVED, kind) && ALSO_SERVED[kind].includes(o.apiVersion))) {
     diags.error(
       { source: src, object: label() },
       "apiVersion",

@@ -2,7 +2,7 @@
 // Pods to Nodes": Gt/Lt compare integers) and kubectl's -l syntax.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatLabelSelector, matchSelector, parseSelector, requirementMatches } from "./selector.js";
+import { formatLabelSelector, matchSelector, parseSelector, SelectorError, requirementMatches } from "./selector.js";
 
 const labels = { app: "web", tier: "frontend", size: "10" };
 
@@ -47,4 +47,16 @@ test("kubectl -l syntax round-trips through metav1.FormatLabelSelector (sorted b
   assert.equal(formatLabelSelector(sel), "app=web,env,!legacy,tier notin (a,b)");
   assert.equal(formatLabelSelector({}), "<none>");
   assert.throws(() => parseSelector("a=b=c d"), /invalid label selector/);
+});
+
+test("-l: what k8s.io/apimachinery's selector parser refuses is an error, not a selector of everything", () => {
+  // pkg/labels/selector.go: keys are qualified names, values label values, in/notin sets not empty.
+  for (const bad of ["!!a", "a=b=c", "=", "a in ()", "a in (x", "a in (x))", "a,", "__proto__=x", "a=b c"])
+    assert.throws(() => parseSelector(bad), SelectorError, bad);
+  // A key named like Object's members is a label key like any other.
+  const sel = parseSelector("constructor=x,toString");
+  assert.equal(matchSelector(sel, { app: "web" }), false);
+  assert.equal(matchSelector(sel, { constructor: "x", toString: "" }), true);
+  assert.equal(matchSelector(parseSelector(""), { any: "thing" }), true);
+  assert.equal(matchSelector(parseSelector("a="), { a: "" }), true);
 });

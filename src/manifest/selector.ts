@@ -3,6 +3,7 @@
 // operators of k8s.io/apimachinery labels.Requirement (node affinity adds Gt/Lt),
 // kubectl's `-l` syntax and metav1.FormatLabelSelector.
 import type { Labels, LabelSelector } from "./types.js";
+import { labelValue, qualifiedName } from "./names.js";
 
 /** One requirement (labels.Requirement.Matches). An operator it does not know matches nothing. */
 export function requirementMatches(
@@ -73,44 +74,66 @@ export function formatLabelSelector(sel: LabelSelector | undefined | null): stri
   return reqs.map((r) => r.text).join(",");
 }
 
-/** Parses kubectl's `-l` syntax: `a=b,c!=d,e in (x,y),f notin (z),g,!h`. */
+/** A `-l` text that is not a selector; the message says what is wrong with which part. */
+export class SelectorError extends Error {}
+
+/**
+ * Parses kubectl's `-l` syntax: `a=b,c!=d,e in (x,y),f notin (z),g,!h`, with the checks of
+ * k8s.io/apimachinery pkg/labels/selector.go (NewRequirement): keys are qualified names,
+ * values label values, an `in`/`notin` set is not empty. Anything else is a SelectorError,
+ * never a selector that quietly matches everything.
+ */
 export function parseSelector(text: string): LabelSelector {
-  const sel: LabelSelector = { matchLabels: {}, matchExpressions: [] };
+  // Own keys only: `__proto__=x` is a requirement on the label `__proto__`.
+  const matchLabels: Record<string, string> = Object.create(null);
+  const sel: LabelSelector = { matchLabels, matchExpressions: [] };
+  const fail = (why: string): never => {
+    throw new SelectorError(`invalid label selector ${JSON.stringify(truncate(text))}: ${why}`);
+  };
+  const key = (k: string): string => {
+    const e = qualifiedName(k);
+    return e ? fail(`key ${JSON.stringify(truncate(k))}: ${e}`) : k;
+  };
+  const value = (v: string): string => {
+    const e = labelValue(v);
+    return e ? fail(`value ${JSON.stringify(truncate(v))}: ${e}`) : v;
+  };
+  for (const raw of splitTopLevel(text, fail)) {
+    const p = raw.trim();
+    let m: RegExpMatchArray | null;
+    if ((m = p.match(/^(\S+)\s+(in|notin)\s*\((.*)\)$/))) {
+      const values = m[3].trim() === "" ? [] : m[3].split(",").map((v) => value(v.trim()));
+      if (values.length === 0) fail(`for 'in', 'notin' operators, values set can't be empty (${m[1]})`);
+      sel.matchExpressions!.push({ key: key(m[1]), operator: m[2] === "in" ? "In" : "NotIn", values });
+    } else if ((m = p.match(/^([^\s!=]*)\s*(!=|==|=)\s*(.*)$/))) {
+      if (m[2] === "!=") sel.matchExpressions!.push({ key: key(m[1]), operator: "NotIn", values: [value(m[3])] });
+      else matchLabels[key(m[1])] = value(m[3]);
+    } else if ((m = p.match(/^!\s*(.*)$/))) {
+      sel.matchExpressions!.push({ key: key(m[1]), operator: "DoesNotExist" });
+    } else if (p !== "") {
+      sel.matchExpressions!.push({ key: key(p), operator: "Exists" });
+    } else fail("an empty requirement");
+  }
+  return sel;
+}
+
+/** The requirements: the text split at commas outside parentheses. */
+function splitTopLevel(text: string, fail: (why: string) => never): string[] {
+  if (text.trim() === "") return [];
   const parts: string[] = [];
   let depth = 0;
   let cur = "";
   for (const ch of text) {
-    if (ch === "(") depth++;
-    if (ch === ")") depth--;
+    if (ch === "(" && ++depth > 1) fail("nested parentheses");
+    if (ch === ")" && --depth < 0) fail("a ')' without its '('");
     if (ch === "," && depth === 0) {
       parts.push(cur);
       cur = "";
     } else cur += ch;
   }
-  if (cur.trim()) parts.push(cur);
-  for (const raw of parts) {
-    const p = raw.trim();
-    let m: RegExpMatchArray | null;
-    if ((m = p.match(/^([^\s!=]+)\s+(in|notin)\s+\(([^)]*)\)$/))) {
-      sel.matchExpressions!.push({
-        key: m[1],
-        operator: m[2] === "in" ? "In" : "NotIn",
-        values: m[3]
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean),
-      });
-    } else if ((m = p.match(/^([^\s!=]+)\s*!=\s*(\S*)$/))) {
-      sel.matchExpressions!.push({ key: m[1], operator: "NotIn", values: [m[2]] });
-    } else if ((m = p.match(/^([^\s!=]+)\s*==?\s*(\S*)$/))) {
-      sel.matchLabels![m[1]] = m[2];
-    } else if ((m = p.match(/^!\s*(\S+)$/))) {
-      sel.matchExpressions!.push({ key: m[1], operator: "DoesNotExist" });
-    } else if ((m = p.match(/^(\S+)$/))) {
-      sel.matchExpressions!.push({ key: m[1], operator: "Exists" });
-    } else {
-      throw new Error(`invalid label selector: "${text}"`);
-    }
-  }
-  return sel;
+  if (depth !== 0) fail("a '(' without its ')'");
+  parts.push(cur);
+  return parts;
 }
+
+const truncate = (s: string) => (s.length > 80 ? `${s.slice(0, 80)}…` : s);

@@ -5,7 +5,8 @@
 
 import type { ClusterState, PodState } from "../control/state.js";
 import type { DataplaneIR } from "../ir/types.js";
-import { parseSelector, matchSelector } from "../manifest/selector.js";
+import { SelectorError, matchSelector, parseSelector } from "../manifest/selector.js";
+import type { LabelSelector } from "../manifest/types.js";
 import type { TracePath, TraceResult } from "../sim/index.js";
 import type { Expectation } from "./check-file.js";
 import { pathVerdict, traceSession, type ModelSession, type PathVerdict } from "./trace.js";
@@ -40,7 +41,13 @@ export function expandFrom(state: ClusterState, from: Expectation["from"]): { re
   const running = state.pods.filter((p) => p.podIP && p.phase === "Running" && !p.terminating);
   const ref = (p: PodState) => `${p.namespace}/${p.name}`;
   if (typeof from !== "string") {
-    const sel = parseSelector(from.selector);
+    let sel: LabelSelector;
+    try {
+      sel = parseSelector(from.selector);
+    } catch (e) {
+      if (e instanceof SelectorError) return { refs: [], error: e.message };
+      throw e;
+    }
     const pods = running.filter(
       (p) => (!from.namespace || p.namespace === from.namespace) && matchSelector(sel, p.labels),
     );
