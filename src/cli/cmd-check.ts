@@ -1,11 +1,11 @@
 // `podnet check FILE`: connectivity expectations for CI (exit 0 all hold, 3 one does not;
 // 1 usage and 2 invalid input as everywhere).
 import type { Command } from "commander";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
+import { readTextFile } from "../load/input.js";
 import { FAULT_OPTION, loadFromFlags } from "./cluster-opts.js";
 import { parseExpectations, renderCheck, renderJUnit, runCheck } from "../questions/check.js";
 import { modelSession } from "../questions/trace.js";
-import { SpecError } from "../manifest/errors.js";
 import { EXIT_FAILED_CHECK, UsageError } from "./errors.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -26,18 +26,7 @@ export function register(program: Command): void {
     .option(...FAULT_OPTION)
     .action(async (file: string, o) => {
       if (o.output !== "text" && o.output !== "json") throw new UsageError(`-o must be text or json: "${o.output}"`);
-      let text: string;
-      try {
-        text = await readFile(file, "utf8");
-      } catch (e) {
-        throw new SpecError([
-          {
-            severity: "error",
-            message: `${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
-            file,
-          },
-        ]);
-      }
+      const text = readTextFile(file);
       const exps = parseExpectations(file, text);
       const { state } = await loadFromFlags(o);
       const out = runCheck(modelSession(state), exps);
@@ -47,7 +36,10 @@ export function register(program: Command): void {
           ? JSON.stringify({ passed: out.length - failed, failed, results: out }, null, 2) + "\n"
           : renderCheck(out),
       );
-      if (o.junit) await writeFile(o.junit, renderJUnit(out));
+      if (o.junit)
+        await writeFile(o.junit, renderJUnit(out)).catch((e: Error) => {
+          throw new UsageError(`--junit ${o.junit}: ${e.message}`);
+        });
       if (failed) process.exitCode = EXIT_FAILED_CHECK;
     });
 }

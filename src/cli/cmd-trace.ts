@@ -8,7 +8,7 @@
 // a workload's name, a unique prefix.
 // --rules-from FILE --node NAME replaces that node's netfilter with a real iptables-save dump.
 
-import { readFileSync } from "node:fs";
+import { readTextFile } from "../load/input.js";
 import type { Command } from "commander";
 import type { ProxyModeName } from "../manifest/config.js";
 import { modelSession, IptablesParseError, TraceInputError, type Protocol } from "../questions/trace.js";
@@ -107,7 +107,7 @@ export function register(program: Command): void {
     ({ from, to } = canonicalEnds(state, from, to, o.namespace));
     let session = modelSession(state, { proxyMode: o.proxyMode as ProxyModeName | undefined });
     if (o.rulesFrom) {
-      const text = readFileSync(o.rulesFrom, "utf8");
+      const text = readTextFile(o.rulesFrom);
       try {
         session = session.withNodeRules(o.node!, text, o.rulesFrom);
       } catch (e) {

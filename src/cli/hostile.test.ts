@@ -312,6 +312,19 @@ function cases(): Case[] {
       stdin: `apiVersion: v1\nkind: ${k}\nmetadata: {name: x}\n`,
       exit: 0,
     });
+  usage("check /dev/zero", ["check", "/dev/zero"], /\/dev\/zero: is not a regular file/, 2);
+  usage(
+    "--rules-from /dev/zero",
+    ["trace", "order-app", "http://user-service", "--node", "worker-1", "--rules-from", "/dev/zero"],
+    /\/dev\/zero: is not a regular file/,
+    2,
+  );
+  usage(
+    "--rules-from a directory",
+    ["trace", "order-app", "http://user-service", "--node", "worker-1", "--rules-from", "/tmp"],
+    /\/tmp: is not a regular file/,
+    2,
+  );
   usage("describe __proto__", ["describe", "__proto__", "x"], /describe supports/);
   out.push({ name: "stdin garbage", args: ["get", "po", "-f", "-"], stdin: "{{{{", exit: 2, mention: /<stdin>/ });
   out.push({

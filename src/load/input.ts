@@ -83,8 +83,7 @@ function readStream(path: string, fd: number, max: number): Buffer {
 }
 
 /** A file's bytes. readFileSync refuses files over 2 GiB; a Buffer holds up to 4 GiB here. */
-function readBytes(path: string): Buffer {
-  const max = maxInputBytes();
+function readBytes(path: string, max = maxInputBytes()): Buffer {
   const fd = openSync(path, "r");
   try {
     const st = fstatSync(fd);
@@ -208,6 +207,25 @@ async function collectSources(
   }
   if (missing.length > 0) throw new SpecError(missing);
   return out;
+}
+
+/** The most bytes of a text file a flag names (--rules-from, check's FILE): 256 MiB, far
+ *  above an iptables-save of a threshold cluster, or the input cap when that is lower. */
+const TEXT_FILE_MAX = 256 * 2 ** 20;
+
+/**
+ * A text file named by a flag, read as -f reads its files (a pipe to its end, a device
+ * refused), as UTF-8, at most TEXT_FILE_MAX bytes. Every failure is a SpecError naming it.
+ */
+export function readTextFile(path: string): string {
+  const max = Math.min(maxInputBytes(), TEXT_FILE_MAX);
+  try {
+    return readBytes(path, max).toString("utf8");
+  } catch (e) {
+    if (e instanceof SpecError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    throw inputError(path, err.code === "ENOENT" ? "no such file or directory" : err.message);
+  }
 }
 
 /** Reads the --config file. */
