@@ -79,3 +79,30 @@ test("an unsupported match or target is an error naming its line", () => {
   assert.throws(() => parseIptablesSave(undef, "u"), /u:3: jump to chain "KUBE-NOPE"/);
   assert.throws(() => parseIptablesSave(`*nat\n-A FOO -j ACCEPT\nCOMMIT\n`, "c"), /c:2: chain "FOO" is not declared/);
 });
+
+test("a loop of jumps reachable from a built-in chain is refused at the rule that closes it", () => {
+  // The kernel refuses such a table (net/ipv4/netfilter/ip_tables.c mark_source_chains: ELOOP).
+  const loop = `*nat
+:PREROUTING ACCEPT [0:0]
+:A - [0:0]
+:B - [0:0]
+:C - [0:0]
+-A PREROUTING -j A
+-A A -j B
+-A B -j C
+-A C -j A
+COMMIT
+`;
+  assert.throws(
+    () => parseIptablesSave(loop, "loop.rules"),
+    (e: Error) =>
+      e instanceof IptablesParseError &&
+      e.message ===
+        'loop.rules:9: jump to chain "A" makes a loop in table nat (A -> B -> C -> A): the kernel refuses it (ELOOP)\n  -A C -j A',
+  );
+  // Two jumps to one chain, and a long chain of jumps, are no loop.
+  const chains = Array.from({ length: 5000 }, (_, i) => `:K${i} - [0:0]`).join("\n");
+  const jumps = Array.from({ length: 4999 }, (_, i) => `-A K${i} -j K${i + 1}`).join("\n");
+  const ok = `*nat\n:PREROUTING ACCEPT [0:0]\n${chains}\n:D - [0:0]\n-A PREROUTING -j K0\n-A PREROUTING -j D\n-A K0 -j D\n${jumps}\nCOMMIT\n`;
+  assert.doesNotThrow(() => parseIptablesSave(ok, "ok.rules"));
+});

@@ -181,5 +181,54 @@ export function parseIptablesSave(text: string, file = "<rules>"): IptLayer {
         );
     }
   }
+  for (const [name, chains] of Object.entries(tables)) refuseLoops(file, name, chains!, pending);
   return { owner: `iptables-save ${file}`, tables };
+}
+
+/**
+ * A jump, reachable from a built-in chain, that leads back to a chain on its way: the kernel
+ * refuses the table (linux net/ipv4/netfilter/ip_tables.c mark_source_chains, from each hook's
+ * entry: "iptables-restore: line N failed", ELOOP), so the file is refused at the rule that
+ * closes the loop. Iterative, so a chain of 100,000 jumps is no deep stack.
+ */
+function refuseLoops(
+  file: string,
+  table: string,
+  chains: Record<string, IptChain>,
+  pending: { table: string; rule: IptRule; text: string }[],
+): void {
+  const text = new Map(pending.filter((p) => p.table === table).map((p) => [p.rule, p.text]));
+  const jumps = (c: string) =>
+    (chains[c]?.rules ?? []).filter((r) => r.target !== undefined && Object.hasOwn(chains, r.target));
+  // 1: on the current path, 2: done (no loop below).
+  const state = new Map<string, 1 | 2>();
+  for (const start of BUILTIN[table] ?? []) {
+    if (state.has(start) || !Object.hasOwn(chains, start)) continue;
+    const stack: { chain: string; next: IptRule[]; at: number }[] = [{ chain: start, next: jumps(start), at: 0 }];
+    state.set(start, 1);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (top.at === top.next.length) {
+        state.set(top.chain, 2);
+        stack.pop();
+        continue;
+      }
+      const rule = top.next[top.at++];
+      const to = rule.target!;
+      const seen = state.get(to);
+      if (seen === 1) {
+        const path = [...stack.slice(stack.findIndex((f) => f.chain === to)).map((f) => f.chain), to];
+        throw new IptablesParseError(
+          file,
+          rule.line!,
+          `jump to chain "${to}" makes a loop in table ${table} (${path.join(" -> ")}): the kernel refuses it (ELOOP)`,
+          text.get(rule),
+        );
+      }
+      if (seen === undefined) {
+        state.set(to, 1);
+        stack.push({ chain: to, next: jumps(to), at: 0 });
+      }
+    }
+  }
 }
