@@ -193,9 +193,10 @@ function hasKey(pairs: string[], k: string): boolean {
 }
 
 function listenersOf(pod: PodState, state?: ClusterState): Listener[] {
-  const out = declaredListeners(pod);
+  const down = notRunning(pod);
+  const out = declaredListeners(pod).filter((l) => !down.has(l.container));
   // The container that may listen on what it does not declare: the first that declares nothing.
-  const silent = (pod.spec.containers ?? []).find((c) => !c.ports?.length);
+  const silent = (pod.spec.containers ?? []).find((c) => !c.ports?.length && !down.has(c.name ?? "<unnamed>"));
   const wanted =
     silent && state && pod.podIP && !pod.spec.hostNetwork ? targetedPorts(state).get(pod.podIP) : undefined;
   if (!wanted) return out;
@@ -214,6 +215,41 @@ function listenersOf(pod: PodState, state?: ClusterState): Listener[] {
     });
   }
   return out;
+}
+
+/**
+ * The containers an observed pod's status shows not running (waiting in CrashLoopBackOff,
+ * terminated): no process, so nothing listens for them — a connection to their ports is
+ * refused by the pod's kernel (its network namespace stays with the sandbox). A container
+ * without a status entry is taken as running.
+ */
+function notRunning(pod: PodState): Map<string, string> {
+  const down = new Map<string, string>();
+  const statuses = pod.observed ? pod.status?.containerStatuses : undefined;
+  if (!Array.isArray(statuses)) return down;
+  for (const cs of statuses as { name?: unknown; state?: Record<string, unknown> }[]) {
+    const st = cs?.state;
+    if (typeof cs?.name === "string" && st && typeof st === "object" && !st.running) down.set(cs.name, stateReason(st));
+  }
+  return down;
+}
+
+/** "CrashLoopBackOff", "Error", "waiting", "terminated": the state's reason, or its kind. */
+function stateReason(st: Record<string, unknown>): string {
+  for (const k of ["waiting", "terminated"]) {
+    const r = (st[k] as { reason?: unknown } | undefined)?.reason;
+    if (st[k]) return typeof r === "string" && r ? r : k;
+  }
+  return "not running";
+}
+
+/** The declared ports of the containers not running, with why. */
+function stoppedListeners(pod: PodState): (Listener & { reason: string })[] {
+  const down = notRunning(pod);
+  if (down.size === 0) return [];
+  return declaredListeners(pod).flatMap((l) =>
+    down.has(l.container) ? [{ ...l, reason: down.get(l.container)! }] : [],
+  );
 }
 
 function declaredListeners(pod: PodState): Listener[] {
@@ -244,6 +280,8 @@ function podNetBase(pod: PodState, state?: ClusterState): PodNet {
     listeners: listenersOf(pod, state),
     resolvConf: pod.resolvConf,
   };
+  const stopped = stoppedListeners(pod);
+  if (stopped.length) o.stopped = stopped;
   if (state && pod.podIP) {
     // Made when read (a 5,000-node cluster's pods would hold their files all at once).
     let hosts: string | undefined | null = null;

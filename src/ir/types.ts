@@ -382,6 +382,8 @@ export interface PodNet {
   hostIf?: string;
   /** What listens in the pod's namespace: one entry per container port. */
   listeners: Listener[];
+  /** The ports of containers an observed status shows not running, and why ("CrashLoopBackOff"). */
+  stopped?: (Listener & { reason: string })[];
   resolvConf: string;
   /** The /etc/hosts kubelet mounts (control/hosts.ts); absent when it mounts none. */
   hosts?: string;

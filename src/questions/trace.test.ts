@@ -1,6 +1,9 @@
 // The trace session: what every asker (CLI, web view, check, demo) traces through.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { loadCluster } from "../load/cluster.js";
 import { runTrace } from "../ui-server/api.js";
 import { modelSession, traceSession, TraceInputError, IptablesParseError } from "./trace.js";
@@ -138,4 +141,52 @@ test("the kubernetes Service reaches kube-apiserver on the control-plane node's 
     assert.ok(k.length > 0);
     for (const f of k) assert.equal(f.anonymous, true);
   }
+});
+
+test("an observed container not running (CrashLoopBackOff) listens on nothing: the connection is refused", async () => {
+  // No process in the container, while the pod's sandbox keeps its address: the pod's kernel
+  // answers a SYN to the closed port with a RST. Status shape: kubectl get pod -o yaml of a
+  // crash-looping pod (core/v1 ContainerStatus, state.waiting.reason).
+  const pod = (name: string, ip: string, state: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: default, uid: 1d9e0a6c-${ip.split(".").join("")}-4c3b-8a51-7b2d3e4f5a6b, labels: {app: ${name}}}
+spec:
+  nodeName: kind-worker
+  containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
+status:
+  phase: Running
+  hostIP: 172.18.0.3
+  podIP: ${ip}
+  conditions: [{type: Ready, status: "${state === "running" ? "True" : "False"}"}]
+  containerStatuses:
+  - name: web
+    image: nginx
+    ready: ${state === "running"}
+    restartCount: 7
+    state: ${state === "running" ? "{running: {startedAt: '2024-05-10T10:00:00Z'}}" : "{waiting: {reason: CrashLoopBackOff, message: back-off 5m0s}}"}
+`;
+  const dir = mkdtempSync(join(tmpdir(), "podnet-crash-"));
+  const file = join(dir, "dump.yaml");
+  writeFileSync(
+    file,
+    `${pod("client", "10.244.1.5", "running")}---\n${pod("crashing", "10.244.1.6", "waiting")}---\n${pod("fine", "10.244.1.7", "running")}`,
+  );
+  const { state: s } = await loadCluster({ files: [file], warn: () => {} }).finally(() =>
+    rmSync(dir, { recursive: true, force: true }),
+  );
+  const session = modelSession(s);
+  const crash = session.trace({ from: "client", to: "10.244.1.6", port: 80 });
+  assert.deepEqual(
+    crash.paths.map((p) => [p.disposition.verdict, p.disposition.reason]),
+    [["REFUSED", "NO_LISTENER"]],
+  );
+  assert.match(
+    crash.paths[0].disposition.detail ?? "",
+    /container web declares it but is not running \(CrashLoopBackOff\)/,
+  );
+  const fine = session.trace({ from: "client", to: "10.244.1.7", port: 80 });
+  assert.deepEqual(
+    fine.paths.map((p) => p.disposition.verdict),
+    ["DELIVERED"],
+  );
 });

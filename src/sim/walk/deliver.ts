@@ -94,11 +94,14 @@ export abstract class WalkDeliver extends WalkIpvs {
       );
     const how =
       pkt.proto === "tcp" ? "TCP RST" : pkt.proto === "udp" ? "ICMP port unreachable" : "ICMP protocol unreachable";
+    const proto = pkt.proto.toUpperCase();
+    const stopped = inf.pod?.stopped?.find((l) => l.port === pkt.dport && l.protocol === proto);
+    const why = stopped ? `: container ${stopped.container} declares it but is not running (${stopped.reason})` : "";
     this.end(
       {
         verdict: "REFUSED",
         reason: "NO_LISTENER",
-        detail: `nothing listens on ${pkt.proto} ${intToIp(pkt.dst)}:${pkt.dport} in ${ns.id} (${how})`,
+        detail: `nothing listens on ${pkt.proto} ${intToIp(pkt.dst)}:${pkt.dport} in ${ns.id} (${how})${why}`,
         port: pkt.dport,
       },
       pkt,
