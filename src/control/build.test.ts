@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SpecError } from "../manifest/errors.js";
+import { parseSpec } from "../manifest/parse.js";
+import { buildState } from "./build.js";
 import { fnv32a, safeEncodeString, templateHash } from "./hash.js";
 import { resolvConfFor } from "./resolvconf.js";
 import { cluster, deployment, podsOf, statefulSet, THREE_NODES } from "./testing.js";
@@ -379,4 +381,32 @@ spec: {containers: [{name: web, image: example/web:1}]}
   assert.equal(podsOf(s, "web-").length, 2);
   assert.ok(!s.pods.some((p) => p.name === "web-5d59d67564-abcde"));
   assert.equal(s.warnings.filter((w) => /is controlled by/.test(w)).length, 2);
+});
+
+test("the input's own kube-dns (GKE: dnsmasq, no metrics port): the Service podnet adds serves 53 only", () => {
+  // GKE's kube-dns Deployment serves DNS on 53 and no CoreDNS metrics on 9153: a Service port
+  // there would have no listener behind it (a fault podnet made itself).
+  const kubeDns = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: kube-dns, namespace: kube-system}
+spec:
+  selector: {matchLabels: {k8s-app: kube-dns}}
+  template:
+    metadata: {labels: {k8s-app: kube-dns}}
+    spec:
+      containers:
+      - {name: kubedns, image: gke.gcr.io/k8s-dns-kube-dns, ports: [{containerPort: 10053, protocol: UDP, name: dns-local}]}
+      - {name: dnsmasq, image: gke.gcr.io/k8s-dns-dnsmasq-nanny, ports: [{containerPort: 53, protocol: UDP, name: dns}, {containerPort: 53, protocol: TCP, name: dns-tcp}]}
+`;
+  const ports = (text: string) =>
+    buildState(parseSpec([{ file: "m.yaml", text }]))
+      .services.find((x) => x.name === "kube-dns")!
+      .ports.map((p) => `${p.port}/${p.protocol}`);
+  assert.deepEqual(ports(kubeDns), ["53/UDP", "53/TCP"]);
+  // Its own CoreDNS, declaring the metrics port, and podnet's CoreDNS keep 9153.
+  assert.deepEqual(
+    ports(kubeDns.replace("containerPort: 10053, protocol: UDP", "containerPort: 9153, protocol: TCP")),
+    ["53/UDP", "53/TCP", "9153/TCP"],
+  );
+  assert.deepEqual(ports("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"), ["53/UDP", "53/TCP", "9153/TCP"]);
 });

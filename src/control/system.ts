@@ -117,6 +117,20 @@ function runsInKubeSystem(
   });
 }
 
+/** Whether a kube-system pod (or pod template) labelled k8s-app=kube-dns declares the port. */
+function dnsDeclares(input: readonly KubeObject[], port: number): boolean {
+  return input.some((o) => {
+    if (o.metadata?.namespace !== "kube-system" || !POD_OWNERS.has(o.kind)) return false;
+    const meta = o.kind === "Pod" ? o.metadata : o.spec?.template?.metadata;
+    const spec = o.kind === "Pod" ? o.spec : o.spec?.template?.spec;
+    if (meta?.labels?.["k8s-app"] !== "kube-dns" || !Array.isArray(spec?.containers)) return false;
+    return spec.containers.some(
+      (c: { ports?: unknown }) =>
+        Array.isArray(c?.ports) && c.ports.some((p: { containerPort?: unknown }) => p?.containerPort === port),
+    );
+  });
+}
+
 // The objects systemObjects made (a WeakSet: marks without a field that would print).
 const SYSTEM = new WeakSet<KubeObject>();
 
@@ -146,6 +160,10 @@ export function systemObjects(config: ClusterConfig, input: readonly KubeObject[
     }),
   );
   const dnsLabels = { "k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS" };
+  // The input's own cluster DNS (GKE's kube-dns: dnsmasq, no metrics on 9153) gets the ports
+  // its pods serve: CoreDNS's metrics port only where a container declares it.
+  const ownDns = runsInKubeSystem(input, "Deployment", "coredns", (l) => l["k8s-app"] === "kube-dns");
+  const metrics = !ownDns || dnsDeclares(input, 9153);
   out.push(
     obj("v1", "Service", "kube-dns", "kube-system", {
       labels: dnsLabels,
@@ -156,14 +174,14 @@ export function systemObjects(config: ClusterConfig, input: readonly KubeObject[
         ports: [
           { name: "dns", protocol: "UDP", port: 53, targetPort: 53 },
           { name: "dns-tcp", protocol: "TCP", port: 53, targetPort: 53 },
-          { name: "metrics", protocol: "TCP", port: 9153, targetPort: 9153 },
+          ...(metrics ? [{ name: "metrics", protocol: "TCP", port: 9153, targetPort: 9153 }] : []),
         ],
       },
     }),
   );
   // kubeadm's CoreDNS Deployment (cmd/kubeadm/app/phases/addons/dns/manifests.go), unless
   // the input runs its own cluster DNS (GKE's kube-dns, a CoreDNS under another name).
-  if (!runsInKubeSystem(input, "Deployment", "coredns", (l) => l["k8s-app"] === "kube-dns"))
+  if (!ownDns)
     out.push(
       obj("apps/v1", "Deployment", "coredns", "kube-system", {
         labels: { "k8s-app": "kube-dns" },
