@@ -20,6 +20,14 @@ export interface ProxyMode {
   readonly name: "iptables" | "nftables" | "ipvs" | "none";
   /** Netfilter family the mode writes. */
   readonly netfilter: "iptables" | "nftables";
+  /**
+   * Whether traffic from pods (source in the cluster CIDR) and from the node itself to a
+   * Service's external address with externalTrafficPolicy Local takes the Cluster path
+   * (iptables/nftables: the "pod traffic for … external destinations" and "route LOCAL
+   * traffic" rules, kubernetes pkg/proxy/iptables/proxier.go, pkg/proxy/nftables/proxier.go).
+   * IPVS sends every source to the node's local endpoints only (absent: false).
+   */
+  readonly externalLocalBypass?: boolean;
   /** Rules common to every node (computed once per state). */
   shared(state: ClusterState): ProxyOutput;
   /** What differs on `node` (eTP/iTP Local chains, …), given the shared output. */

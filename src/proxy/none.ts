@@ -4,6 +4,7 @@ import type { ProxyMode } from "./mode.js";
 export const noneMode: ProxyMode = {
   name: "none",
   netfilter: "iptables",
+  externalLocalBypass: false,
   shared() {
     return {};
   },

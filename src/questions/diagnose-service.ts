@@ -8,6 +8,7 @@
 import type { ClusterState, PodState, ServicePortState, ServiceState } from "../control/state.js";
 import { findPort } from "../control/endpoints.js";
 import { hostPortsOf } from "../control/schedule.js";
+import { cidrContains, ipToInt, isIPv4, parseCidr } from "../net/ipv4.js";
 import type { TraceResult } from "../sim/index.js";
 import { faultFix, faultNote, faultsOf } from "./diagnose-faults.js";
 import type { DiagnoseCheck } from "./diagnose-types.js";
@@ -18,6 +19,9 @@ export interface ServiceVia {
   kind: "clusterIP" | "nodePort" | "loadBalancer";
   /** The node whose kube-proxy rules the packet meets. */
   node?: string;
+  /** The proxy mode sends pod and node-local traffic to an external address with
+   *  externalTrafficPolicy Local through the Cluster path (ProxyMode.externalLocalBypass). */
+  localBypass?: boolean;
 }
 
 /** A pod the Service sends the flow to, and on which port. */
@@ -180,7 +184,7 @@ export function serviceChecks(
   if (selRunning.length) out.push(targetPortCheck(sp, selRunning));
   const eps = endpointChecks(state, svc, sp);
   out.push(...eps.checks);
-  out.push(trafficPolicyCheck(svc, via, eps.backends));
+  out.push(trafficPolicyCheck(state, svc, via, eps.backends, trace));
   out.push(proxyCheck(state, svc, sp, via, trace));
   return { checks: out, backends: eps.backends };
 }
@@ -349,10 +353,24 @@ function endpointChecks(
 
 /** service.trafficPolicy: with Local, only endpoints on the node the packet meets the Service on
  *  (https://kubernetes.io/docs/reference/networking/virtual-ips/#traffic-policies). */
-function trafficPolicyCheck(svc: ServiceState, via: ServiceVia, backends: Backend[]): DiagnoseCheck {
+function trafficPolicyCheck(
+  state: ClusterState,
+  svc: ServiceState,
+  via: ServiceVia,
+  backends: Backend[],
+  trace: TraceResult | undefined,
+): DiagnoseCheck {
   const local = via.kind === "clusterIP" ? svc.internalTrafficPolicy : svc.externalTrafficPolicy;
   const field = via.kind === "clusterIP" ? "internalTrafficPolicy" : "externalTrafficPolicy";
   if (local !== "Local" || !via.node) return check("service.trafficPolicy", field, true, `${field}: ${local}`);
+  const bypass = via.kind !== "clusterIP" && via.localBypass ? clusterPathSource(state, via.node, trace) : undefined;
+  if (bypass)
+    return check(
+      "service.trafficPolicy",
+      field,
+      true,
+      `${field}: Local does not apply: ${bypass}, which kube-proxy sends to any ready endpoint (the Cluster path)`,
+    );
   const here = backends.filter((b) => b.ready && b.pod.nodeName === via.node);
   if (here.length)
     return check(
@@ -369,6 +387,26 @@ function trafficPolicyCheck(svc: ServiceState, via: ServiceVia, backends: Backen
     `with ${field} Local, kube-proxy on ${via.node} sends traffic only to endpoints on that node, and it has none: it drops the traffic`,
     `reach the Service through a node that runs a ready endpoint, run one on ${via.node}, or set ${field}: Cluster`,
   );
+}
+
+/**
+ * Why kube-proxy on `node` takes the Cluster path for an external destination with
+ * externalTrafficPolicy Local, or undefined: the source it sees (the packet's at its first
+ * step on that node) is in the cluster CIDR ("pod traffic for … external destinations",
+ * `-s <clusterCIDR>`) or one of the node's own addresses ("route LOCAL traffic …",
+ * `--src-type LOCAL`) (kubernetes pkg/proxy/iptables/proxier.go;
+ * https://kubernetes.io/docs/reference/networking/virtual-ips/#external-traffic-policy).
+ */
+function clusterPathSource(state: ClusterState, node: string, trace: TraceResult | undefined): string | undefined {
+  const ns = `node/${node}`;
+  const src = trace?.paths.flatMap((p) => p.hops).find((h) => h.ns === ns)?.steps[0]?.packet.src;
+  if (!src || !isIPv4(src)) return undefined;
+  const cidr = state.config.networking.podSubnet;
+  if (cidrContains(parseCidr(cidr, true), ipToInt(src)))
+    return `the source ${src} is in the cluster CIDR ${cidr} (traffic from a pod)`;
+  if (state.nodes.some((n) => n.name === node && n.address === src))
+    return `the source ${src} is ${node}'s own address (traffic from the node)`;
+  return undefined;
 }
 
 /** " (ContainersNotReady)": the Ready condition's reason of a pod read from a live cluster. */

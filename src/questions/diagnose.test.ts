@@ -225,6 +225,34 @@ test("from outside through a NodePort: the suggested ingress rule names the sour
   }
 });
 
+test("externalTrafficPolicy Local: a pod's own node's NodePort takes the Cluster path (iptables, not IPVS)", async () => {
+  // kube-proxy's KUBE-EXT chain of a Local Service starts with "pod traffic for … external
+  // destinations" (`-s <clusterCIDR>` → KUBE-SVC; kubernetes pkg/proxy/iptables/proxier.go,
+  // https://kubernetes.io/docs/reference/networking/virtual-ips/#external-traffic-policy):
+  // a pod reaches any ready endpoint. IPVS syncs the NodePort's real servers with
+  // svcInfo.ExternalPolicyLocal() (pkg/proxy/ipvs/proxier.go): local ones only, for any source.
+  const dir = mkdtempSync(join(tmpdir(), "podnet-diag-"));
+  try {
+    const pin = join(dir, "client.yaml");
+    writeFileSync(
+      pin,
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: pinned}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: pinned}}\n  template:\n    metadata: {labels: {app: pinned}}\n    spec:\n      nodeSelector: {kubernetes.io/hostname: worker-2}\n      containers: [{name: curl, image: curlimages/curl:8.8.0}]\n",
+    );
+    const { state } = await loadCluster({ files: [join(BROKEN, "external-traffic-policy-local"), pin] });
+    const client = findPod(state, "pinned");
+    assert.equal(client.nodeName, "worker-2");
+    const worker2 = state.nodes.find((n) => n.name === "worker-2")!.address;
+    const input = { from: `default/${client.name}`, to: `${worker2}:30080` };
+    const d = diagnose(modelSession(state), input);
+    assert.equal(d.first_failure, null, JSON.stringify(d.checks.filter((c) => !c.ok)));
+    assert.equal(d.checks.find((c) => c.code === "service.trafficPolicy")?.ok, true);
+    const ipvs = diagnose(modelSession(state, { proxyMode: "ipvs" }), input);
+    assert.equal(ipvs.first_failure?.code, "service.trafficPolicy");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("a pod whose nameserver is not the cluster DNS: diagnose says so rather than blaming the name", async () => {
   const { state } = await loadCluster({});
   const dns = state.pods.find((p) => p.name.startsWith("coredns-"))!;

@@ -15,6 +15,7 @@ import { resolveFromPod } from "../dns/resolver.js";
 import { cidrContains, ipToInt, isIPv4, parseCidr } from "../net/ipv4.js";
 import { indexPolicies, type Party } from "../policy/engine.js";
 import type { Proto } from "../policy/portset.js";
+import { proxyModes, type ProxyMode } from "../proxy/index.js";
 import { PATH_REASONS, type Protocol, type TracePath, type TraceResult } from "../sim/index.js";
 import { dnsChecks } from "./diagnose-dns.js";
 import { faultFix, faultNote, faultsForDrop } from "./diagnose-faults.js";
@@ -104,6 +105,13 @@ function serviceAt(
   const lb = state.services.find((s) => s.loadBalancerIPs.includes(ip) || s.externalIPs.includes(ip));
   if (lb) return { svc: lb, via: { kind: "loadBalancer" } };
   return undefined;
+}
+
+/** Whether the session's kube-proxy mode sends pod and node-local traffic to an external
+ *  address with externalTrafficPolicy Local through the Cluster path (asked of the registry). */
+function localBypass(session: ModelSession): boolean {
+  const modes = proxyModes as Record<string, ProxyMode | undefined>;
+  return modes[session.ir.proxyMode]?.externalLocalBypass ?? false;
 }
 
 /** The path check: same node or across nodes, and any drop of routing's kind (or on the
@@ -320,7 +328,10 @@ export function diagnose(session: ModelSession, input: DiagnoseInput, seen?: Dia
 
   const svcAt = ip ? serviceAt(state, ip, port, src?.nodeName ?? undefined) : undefined;
   const svc = target.kind === "service" ? target.svc : svcAt?.svc;
-  const via: ServiceVia = svcAt?.via ?? { kind: "clusterIP", ...(src?.nodeName ? { node: src.nodeName } : {}) };
+  const via: ServiceVia = {
+    ...(svcAt?.via ?? { kind: "clusterIP", ...(src?.nodeName ? { node: src.nodeName } : {}) }),
+    localBypass: localBypass(session),
+  };
   if (svc && port === undefined) port = svc.ports[0]?.port;
   if (target.kind === "pod" && port === undefined) {
     const c = target.pod.spec.containers.flatMap((x) => x.ports ?? [])[0];

@@ -18,6 +18,7 @@ export { LARGE_CLUSTER_ENDPOINTS, MASQ_MARK, probability, serviceChains, type Sv
 export const iptablesMode: ProxyMode = {
   name: "iptables",
   netfilter: "iptables",
+  externalLocalBypass: true,
   shared(state) {
     return buildShared(state).out;
   },

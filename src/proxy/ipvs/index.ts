@@ -145,6 +145,9 @@ const sharedCache = new WeakMap<ProxyOutput, ProxyServicePort[]>();
 export const ipvsMode: ProxyMode = {
   name: "ipvs",
   netfilter: "iptables",
+  // proxier.go syncs the NodePort/external virtual servers with syncEndpoint(…,
+  // svcInfo.ExternalPolicyLocal(), …): local real servers only, whatever the source.
+  externalLocalBypass: false,
   shared(state) {
     const sps = servicePorts(state);
     const link: Link = { name: "kube-ipvs0", kind: "dummy", mtu: 1500, mac: "de:ad:be:ef:00:01", up: false };

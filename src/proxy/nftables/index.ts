@@ -15,6 +15,7 @@ export { MASQ_MARK, TABLE, nftEndpointBase, nftServiceChains, type NftSvcChains 
 export const nftablesMode: ProxyMode = {
   name: "nftables",
   netfilter: "nftables",
+  externalLocalBypass: true,
   shared(state) {
     return buildShared(state).out;
   },
