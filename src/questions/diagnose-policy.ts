@@ -106,6 +106,8 @@ export interface PolicyTarget {
   port: number;
   /** The source as this destination sees it, when it differs from the flow's (SNAT). */
   from?: Party;
+  /** The Service whose externalTrafficPolicy Cluster masqueraded the client (with `from`). */
+  snat?: string;
 }
 
 const partyName = (p: Party) => (p.kind === "pod" ? ref(p.pod) : (p.label ?? "the address"));
@@ -183,7 +185,13 @@ export function policyChecks(
       why: `ingress of ${partyName(e.t.party)} is denied by NetworkPolicy (${e.by.join(", ")})`,
       fix: "add an ingress rule for this flow to a policy selecting the destination (YAML below)",
     };
-    if (dstPod) {
+    const lost = e.t.from && e.t.snat ? snatFix(ix, src, ingressDenied, proto, e.t.snat) : undefined;
+    if (lost) {
+      c.why = `${c.why}: it sees the connection from ${partyName(e.t.from!)}, not from the client`;
+      c.fix = lost.fix;
+    }
+    // When the policy already allows the client, only its address is lost: no YAML.
+    if (dstPod && (!lost || lost.allowClient)) {
       // One policy per destination workload (the endpoints of a Service are usually one).
       const groups = new Map<string, { pod: PodState; ports: number[]; from: Party[] }>();
       for (const x of ingressDenied) {
@@ -201,7 +209,9 @@ export function policyChecks(
           g.pod.namespace,
           minimalSelector(state, g.pod),
           "ingress",
-          dedupe(g.from.map((f) => peerOf(state, f, g.pod.namespace))),
+          // After SNAT an ipBlock of a node's address would admit every client that node
+          // forwards: allow the client itself (kept with externalTrafficPolicy Local).
+          dedupe(g.from.map((f) => peerOf(state, lost ? src : f, g.pod.namespace))),
           g.ports.map((port) => ({ protocol: proto, port })),
         ),
       );
@@ -219,6 +229,33 @@ export function policyChecks(
       evidence: `allowed (${[...new Set(ingressOk)].join("; ")})`,
     });
   return { checks, yaml };
+}
+
+/**
+ * The fix when kube-proxy's SNAT hides the client (externalTrafficPolicy Cluster): keep the
+ * client's address with externalTrafficPolicy Local, reached through a node that runs an
+ * endpoint (https://kubernetes.io/docs/tutorials/services/source-ip/), not an ipBlock of the
+ * node that masqueraded it. `allowClient`: the policy would not admit the client's own
+ * address either, so a rule for it is needed as well.
+ */
+function snatFix(
+  ix: PolicyIndex,
+  client: Party,
+  denied: { t: PolicyTarget }[],
+  proto: Proto,
+  service: string,
+): { fix: string; allowClient: boolean } {
+  const allowClient = denied.some(({ t }) => {
+    const d = decide(ix, client, t.party, proto, t.port);
+    return d.ingress.isolated && !d.ingressRule && !d.nodeLocal;
+  });
+  const keep = `set externalTrafficPolicy: Local on Service ${service} so that the pods see the client's own address (the node does not masquerade it; connect through a node that runs an endpoint: https://kubernetes.io/docs/tutorials/services/source-ip/)`;
+  return {
+    allowClient,
+    fix: allowClient
+      ? `${keep}, and allow the client's address in a policy selecting the destination (YAML below)`
+      : `${keep}: the policy already allows the client, not the node address it arrives from after SNAT`,
+  };
 }
 
 function dedupe<T>(xs: T[]): T[] {

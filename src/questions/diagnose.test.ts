@@ -199,7 +199,7 @@ test("inputs diagnose cannot start from are DiagnoseInputError", async () => {
   assert.throws(() => diagnose(s, { from: `default/${src.name}`, to: "svc/nope" }), DiagnoseInputError);
 });
 
-test("from outside through a NodePort: the suggested ingress rule names the source after kube-proxy's SNAT", async () => {
+test("from outside through a NodePort: SNAT hides the client, the fix keeps its address", async () => {
   const dir = mkdtempSync(join(tmpdir(), "podnet-diag-"));
   try {
     const deny = join(dir, "deny.yaml");
@@ -210,16 +210,61 @@ test("from outside through a NodePort: the suggested ingress rule names the sour
     const { state } = await loadCluster({ files: ["examples/demo", deny] });
     const node = state.nodes.find((n) => n.name === "worker-1")!;
     const to = `${node.address}:30080`;
-    const d = diagnose(modelSession(state), { from: "external", to });
+    const session = modelSession(state);
+    const d = diagnose(session, { from: "external", to });
     assert.equal(d.first_failure?.code, "policy.ingress");
     // externalTrafficPolicy Cluster masquerades outside clients (KUBE-EXT-… → KUBE-MARK-MASQ):
-    // the pods see an address of the node the client came in through.
-    assert.match(d.checks.find((c) => c.code === "policy.ingress")!.evidence, /after SNAT/);
+    // a pod on another node sees an address of worker-1. Keeping the client's address is
+    // externalTrafficPolicy Local (https://kubernetes.io/docs/tutorials/services/source-ip/).
+    assert.match(d.checks.find((c) => c.code === "policy.ingress")!.evidence, /worker-1's address after SNAT/);
+    assert.match(d.first_failure!.fix, /externalTrafficPolicy: Local on Service default\/order-service/);
+    // The rule allows the client, not the node that masqueraded it.
+    const client = session.trace({ from: "external", to }).flow.src;
+    assert.match(d.allow_policy!, new RegExp(`cidr: ${client.replaceAll(".", "\\.")}/32`));
     const fix = join(dir, "allow.yaml");
     writeFileSync(fix, d.allow_policy!);
     const { state: fixed } = await loadCluster({ files: ["examples/demo", deny, fix] });
-    const [out] = runCheck(modelSession(fixed), [{ from: "external", to, protocol: "tcp", expect: "allow", line: 1 }]);
+    const local = {
+      ...fixed,
+      services: fixed.services.map((s) =>
+        s.name === "order-service" ? { ...s, externalTrafficPolicy: "Local" as const } : s,
+      ),
+    };
+    const [out] = runCheck(modelSession(local), [{ from: "external", to, protocol: "tcp", expect: "allow", line: 1 }]);
     assert.ok(out.ok, out.details.join("\n"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("from outside to a NodePort on the pod's own node: policy sees the client before SNAT", async () => {
+  // The pod's node checks policy in the forward hook, before POSTROUTING where kube-proxy
+  // masquerades (KUBE-POSTROUTING): an ipBlock of the client admits it there. Through the
+  // other node it arrives from that node's address: the fix is externalTrafficPolicy Local
+  // (https://kubernetes.io/docs/tutorials/services/source-ip/), the policy needs nothing.
+  const dir = mkdtempSync(join(tmpdir(), "podnet-diag-"));
+  try {
+    const office = join(dir, "office.yaml");
+    writeFileSync(
+      office,
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: office}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]\n  ingress: [{from: [{ipBlock: {cidr: 203.0.113.0/24}}]}]\n",
+    );
+    const { state: loaded } = await loadCluster({ files: [join(BROKEN, "external-traffic-policy-local"), office] });
+    const state = {
+      ...loaded,
+      services: loaded.services.map((s) =>
+        s.name === "web" ? { ...s, externalTrafficPolicy: "Cluster" as const } : s,
+      ),
+    };
+    assert.equal(findPod(state, "web").nodeName, "worker-1");
+    const at = (n: string) => `${state.nodes.find((x) => x.name === n)!.address}:30080`;
+    const session = modelSession(state);
+    const same = diagnose(session, { from: "external:203.0.113.7", to: at("worker-1") });
+    assert.equal(same.first_failure, null, JSON.stringify(same.checks.filter((c) => !c.ok)));
+    const other = diagnose(session, { from: "external:203.0.113.7", to: at("worker-2") });
+    assert.equal(other.first_failure?.code, "policy.ingress");
+    assert.match(other.first_failure!.fix, /externalTrafficPolicy: Local/);
+    assert.equal(other.allow_policy, undefined);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

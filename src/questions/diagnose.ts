@@ -217,15 +217,30 @@ function describePath(p: TracePath): string {
   return `across nodes ${nodes.join(" → ")} (${how})${end}`;
 }
 
-/** From outside, the source a destination sees: after kube-proxy's SNAT when a NodePort
- *  with externalTrafficPolicy Cluster masquerades it (to the address of the interface it
- *  leaves by). Read from the path that reached `ip`, at its last step. */
-function arrivedFrom(trace: TraceResult | undefined, ip: string | null): string | undefined {
+/**
+ * From outside, the source the destination pod's NetworkPolicy sees: the packet's as it
+ * enters the pod's node. kube-proxy masquerades a NodePort's traffic with
+ * externalTrafficPolicy Cluster in POSTROUTING of the node that takes it; the pod's node
+ * checks policy before its own POSTROUTING (the forward hook), so a connection taken on the
+ * pod's own node is seen from the client's address, one forwarded by another node from that
+ * node's. Read from the path that reached the pod.
+ */
+function policySource(trace: TraceResult | undefined, pod: PodState): string | undefined {
   for (const p of trace?.paths ?? []) {
     const last = p.hops.at(-1)?.steps.at(-1)?.packet;
-    if (last && last.dst === ip) return last.src;
+    if (!last || last.dst !== pod.podIP) continue;
+    const entry = p.hops.findLast((h) => h.ns === `node/${pod.nodeName}`)?.steps[0]?.packet;
+    return entry?.src ?? last.src;
   }
   return undefined;
+}
+
+/** "worker-2's address": the node whose address or pod range holds a SNAT source. */
+function snatNode(state: ClusterState, ip: string): string {
+  const n = state.nodes.find(
+    (x) => x.address === ip || (x.podCIDR && cidrContains(parseCidr(x.podCIDR, true), ipToInt(ip))),
+  );
+  return n ? `${n.name}'s address` : "a node's address";
 }
 
 /** The listener check: something takes the connection at the destination. */
@@ -394,8 +409,11 @@ export function diagnose(session: ModelSession, input: DiagnoseInput, seen?: Dia
         : { kind: "pod", pod: d.pod },
       port: d.port,
     };
-    const seen = external ? arrivedFrom(conn, d.pod.podIP) : undefined;
-    if (seen && seen !== conn?.flow.src) t.from = partyAt(state, seen, `${from} as ${seen} (after SNAT)`);
+    const seen = external ? policySource(conn, d.pod) : undefined;
+    if (seen && seen !== conn?.flow.src) {
+      t.from = partyAt(state, seen, `${from} as ${seen} (${snatNode(state, seen)} after SNAT)`);
+      if (svc) t.snat = ref(svc);
+    }
     return t;
   });
   if (ip && !dests.length && port !== undefined && !svc) targets.push({ party: partyAt(state, ip), port });
