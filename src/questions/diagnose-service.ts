@@ -127,14 +127,18 @@ function hostPortHolders(state: ClusterState, pod: PodState): string {
   return held.join("; ");
 }
 
-/** The Service port the flow uses: by number when given, else the first. */
+/** The Service port the flow uses: by number when given (the one of the flow's protocol
+ *  first: a port number may be served on TCP and UDP both, as kube-dns's 53), else the first. */
 export function servicePort(
   svc: ServiceState,
   port: number | undefined,
   via: ServiceVia,
+  protocol?: string,
 ): ServicePortState | undefined {
-  if (port === undefined) return svc.ports[0];
-  return svc.ports.find((p) => (via.kind === "nodePort" ? p.nodePort === port : p.port === port));
+  const proto = protocol?.toUpperCase();
+  if (port === undefined) return svc.ports.find((p) => p.protocol === proto) ?? svc.ports[0];
+  const same = svc.ports.filter((p) => (via.kind === "nodePort" ? p.nodePort === port : p.port === port));
+  return same.find((p) => p.protocol === proto) ?? same[0];
 }
 
 const portText = (p: ServicePortState) =>
@@ -160,19 +164,10 @@ export function serviceChecks(
       `${name} ${svc.type} ${svc.clusterIP ?? svc.externalName ?? ""}, ports ${ports}`,
     ),
   );
-  const sp = servicePort(svc, port, via);
   const proto = protocol.toUpperCase();
+  const sp = servicePort(svc, port, via, proto);
   if (!sp || sp.protocol !== proto) {
-    out.push(
-      check(
-        "service.port",
-        "port and protocol",
-        false,
-        `${name} has no ${via.kind === "nodePort" ? "nodePort" : "port"} ${port ?? ""}/${proto}; its ports: ${ports}`,
-        `nothing in ${name} maps ${port}/${proto}: kube-proxy has no rule for it`,
-        `connect to one of the Service's ports (${ports}) or add the port to the Service`,
-      ),
-    );
+    out.push(portCheckFailed(svc, port, proto, via, sp));
     return { checks: out, backends: [] };
   }
   out.push(check("service.port", "port and protocol", true, `${portText(sp)}`));
@@ -187,6 +182,33 @@ export function serviceChecks(
   out.push(trafficPolicyCheck(state, svc, via, eps.backends, trace));
   out.push(proxyCheck(state, svc, sp, via, trace));
   return { checks: out, backends: eps.backends };
+}
+
+/** service.port failed: no port of that number and protocol. `other`: the port of that
+ *  number with another protocol, whose rules do not match this one (kube-proxy matches
+ *  `-p <protocol> --dport <port>`), a protocol the Service port must name. */
+function portCheckFailed(
+  svc: ServiceState,
+  port: number | undefined,
+  proto: string,
+  via: ServiceVia,
+  other: ServicePortState | undefined,
+): DiagnoseCheck {
+  const name = ref(svc);
+  const ports = svc.ports.map(portText).join(", ");
+  const what = via.kind === "nodePort" ? "nodePort" : "port";
+  return check(
+    "service.port",
+    "port and protocol",
+    false,
+    `${name} has no ${what} ${port ?? ""}/${proto}; its ports: ${ports}`,
+    other
+      ? `${name}'s ${what} ${port} is ${other.protocol}: kube-proxy's rules for it match ${other.protocol} only, and a ${proto} packet to it matches no rule`
+      : `nothing in ${name} maps ${port}/${proto}: kube-proxy has no rule for it`,
+    other
+      ? `set protocol: ${proto} on the Service's port ${other.name ? `"${other.name}" ` : ""}(${portText(other)}) if the app serves ${proto}, or add a ${proto} port ${port} beside it (one Service may serve a port on both protocols)`
+      : `connect to one of the Service's ports (${ports}) or add the port to the Service`,
+  );
 }
 
 /** service.selector (and pod.running when it matches pods that do not run). A Service

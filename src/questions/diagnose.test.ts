@@ -298,6 +298,28 @@ test("externalTrafficPolicy Local: a pod's own node's NodePort takes the Cluster
   }
 });
 
+test("http:// to a Service whose port is UDP: curl connects over TCP, and no TCP port 80 exists", async () => {
+  // A URL's http/https scheme is TCP; kube-proxy's rules for a UDP Service port match
+  // `-p udp` only (pkg/proxy/iptables/proxier.go), so a TCP connection matches none.
+  const dir = mkdtempSync(join(tmpdir(), "podnet-diag-"));
+  try {
+    const udp = join(dir, "udp.yaml");
+    writeFileSync(
+      udp,
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: nginx:1.27, ports: [{name: http, containerPort: 8080}]}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: 8080, protocol: UDP}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: client}\nspec:\n  containers: [{name: curl, image: curlimages/curl:8.8.0}]\n",
+    );
+    const { state } = await loadCluster({ files: [join(BROKEN, "selector-typo", "cluster.yaml"), udp] });
+    const d = diagnose(modelSession(state), { from: "default/client", to: "http://web" });
+    assert.equal(d.protocol, "tcp");
+    assert.equal(d.first_failure?.code, "service.port");
+    assert.match(d.checks.find((c) => c.code === "service.port")!.evidence, /no port 80\/TCP/);
+    assert.match(d.first_failure!.fix, /protocol: TCP/);
+    for (const p of d.paths!) assert.notEqual(p.verdict, "EXITS_CLUSTER");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("a pod whose nameserver is not the cluster DNS: diagnose says so rather than blaming the name", async () => {
   const { state } = await loadCluster({});
   const dns = state.pods.find((p) => p.name.startsWith("coredns-"))!;

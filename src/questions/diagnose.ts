@@ -45,8 +45,8 @@ export interface DiagnoseInput {
 type Target =
   | { kind: "pod"; pod: PodState }
   | { kind: "service"; svc: ServiceState }
-  | { kind: "name"; host: string; port?: number }
-  | { kind: "ip"; ip: string; port?: number };
+  | { kind: "name"; host: string; port?: number; protocol?: Protocol }
+  | { kind: "ip"; ip: string; port?: number; protocol?: Protocol };
 
 const ref = (x: { namespace: string; name: string }) => `${x.namespace}/${x.name}`;
 const ROUTE_REASONS: ReadonlySet<string> = PATH_REASONS;
@@ -56,7 +56,9 @@ function classify(state: ClusterState, input: DiagnoseInput, src: PodState | und
   const url = /^([a-z][a-z0-9+.-]*):\/\/([^/:?#]+)(?::(\d+))?/i.exec(to);
   if (url) {
     const port = url[3] ? Number(url[3]) : url[1].toLowerCase() === "https" ? 443 : 80;
-    return isIPv4(url[2]) ? { kind: "ip", ip: url[2], port } : { kind: "name", host: url[2], port };
+    // http and https run over TCP (as curl connects), whatever the Service's port says.
+    const web = /^https?$/i.test(url[1]) ? { protocol: "tcp" as const } : {};
+    return isIPv4(url[2]) ? { kind: "ip", ip: url[2], port, ...web } : { kind: "name", host: url[2], port, ...web };
   }
   const ns = input.namespace ?? src?.namespace ?? "default";
   if (to.startsWith("svc/")) {
@@ -125,15 +127,19 @@ function pathCheck(state: ClusterState, trace: TraceResult): DiagnoseCheck {
     severity: "error" as const,
   };
   const pods = parseCidr(state.config.networking.podSubnet, true);
+  const services = parseCidr(state.config.networking.serviceSubnet, true);
   // Where the packet was going when it ended (after kube-proxy's DNAT).
   const lastDst = (p: TracePath) => p.hops.at(-1)?.steps.at(-1)?.packet.dst ?? "";
   const toPod = (p: TracePath) => isIPv4(lastDst(p)) && cidrContains(pods, ipToInt(lastDst(p)));
+  // Still addressed to a cluster IP: no Service rule translated it, the Service checks' finding.
+  const untranslated = (p: TracePath) => isIPv4(lastDst(p)) && cidrContains(services, ipToInt(lastDst(p)));
   const bad = trace.paths.find(
     (p) =>
-      (p.disposition.reason &&
+      !untranslated(p) &&
+      ((p.disposition.reason &&
         (ROUTE_REASONS.has(p.disposition.reason) ||
           (p.disposition.ns === "underlay" && p.disposition.verdict === "DROPPED"))) ||
-      (p.disposition.verdict === "EXITS_CLUSTER" && toPod(p)),
+        (p.disposition.verdict === "EXITS_CLUSTER" && toPod(p))),
   );
   if (bad) {
     const d = bad.disposition;
@@ -324,7 +330,9 @@ export function diagnose(session: ModelSession, input: DiagnoseInput, seen?: Dia
     const svc0 = answer ? state.services.find((s) => s.clusterIP === answer) : undefined;
     port ??= svc0?.ports[0]?.port ?? 80;
     const proto0 =
-      input.protocol ?? (svc0?.ports.find((p) => p.port === port)?.protocol.toLowerCase() as Protocol | undefined);
+      input.protocol ??
+      target.protocol ??
+      (svc0?.ports.find((p) => p.port === port)?.protocol.toLowerCase() as Protocol | undefined);
     // The name's own trace: the query's walk through the dataplane decides the lookup.
     const byName = session.trace({ from, to: `http://${target.host}:${port}`, protocol: proto0 }, { maxPaths: 64 });
     flowTrace = byName;
@@ -352,9 +360,10 @@ export function diagnose(session: ModelSession, input: DiagnoseInput, seen?: Dia
     const c = target.pod.spec.containers.flatMap((x) => x.ports ?? [])[0];
     port = c?.containerPort;
   }
-  const sp = svc ? servicePort(svc, port, via) : undefined;
+  const given = input.protocol ?? ("protocol" in target ? target.protocol : undefined);
+  const sp = svc ? servicePort(svc, port, via, given) : undefined;
   const protocol: Protocol =
-    input.protocol ??
+    given ??
     (sp?.protocol.toLowerCase() as Protocol | undefined) ??
     (target.kind === "pod"
       ? ((

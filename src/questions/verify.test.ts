@@ -188,7 +188,7 @@ test("verify: the plan covers every pod pair on every container port, every Serv
 test("verify: the model's verdicts as the client sees them (REJECT answers ICMP port unreachable: connection refused)", () => {
   const path = (disposition: Record<string, unknown>) =>
     ({ probability: 1, choices: [], hops: [], disposition }) as never;
-  const ir = { pods: [] } as never;
+  const ir = { pods: [], underlay: { ns: { id: "underlay" } } } as never;
   assert.equal(
     pathOutcome(ir, path({ verdict: "DELIVERED", detail: "", ns: "pod/default/web-0", container: "nginx", port: 80 })),
     "delivered default/web-0",
@@ -221,6 +221,12 @@ test("verify: the model's verdicts as the client sees them (REJECT answers ICMP 
   assert.equal(
     pathOutcome(ir, path({ verdict: "DROPPED", reason: "FIB_LOOKUP_FAILED", detail: "no route" })),
     "unreachable",
+  );
+  // The underlay's gateway has ip_forward 0: no ICMP error for what it cannot route
+  // (net/ipv4/route.c ip_error returns before icmp_send when forwarding is off).
+  assert.equal(
+    pathOutcome(ir, path({ verdict: "DROPPED", reason: "FIB_LOOKUP_FAILED", detail: "no route", ns: "underlay" })),
+    "dropped",
   );
 });
 

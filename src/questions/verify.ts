@@ -165,7 +165,9 @@ export function pathOutcome(ir: DataplaneIR, path: TracePath): string {
         return /host-unreachable|net-unreachable|admin-prohib|host-prohib|net-prohib/.test(d.object?.text ?? "")
           ? "unreachable"
           : "refused";
-      if (d.reason === "FIB_LOOKUP_FAILED") return "unreachable";
+      // The underlay's gateway does not forward (ip_forward 0): the kernel drops an
+      // unroutable packet there without an ICMP error (net/ipv4/route.c ip_error).
+      if (d.reason === "FIB_LOOKUP_FAILED") return d.ns === ir.underlay.ns.id ? "dropped" : "unreachable";
       return "dropped";
     }
     case "EXITS_CLUSTER":

@@ -61,7 +61,7 @@ export const DROP_REASONS: Readonly<Record<DropReason, DropReasonInfo>> = Object
   FIB_LOOKUP_FAILED: {
     code: 169,
     kernel: "IP_OUTNOROUTES",
-    desc: "no route to the destination, an unreachable/blackhole/prohibit route, or a tunnel endpoint routed back into its tunnel",
+    desc: "no route to the destination, an unreachable/blackhole/prohibit route, a tunnel endpoint routed back into its tunnel, or a Service address no rule translated (nothing routes the Service range)",
   },
   NO_NEIGHBOUR: {
     code: DROP_REASON_UNKNOWN,

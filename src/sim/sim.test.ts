@@ -300,6 +300,18 @@ test("JSON is the TraceResult and the text rendering numbers hops", () => {
   assert.match(t, /1\. pod\/default\/client/);
 });
 
+test("a cluster IP on a protocol the Service lacks: no kube-proxy rule matches, the packet goes nowhere", () => {
+  // iptables mode matches `-p tcp --dport 80` only (pkg/proxy/iptables/proxier.go) and has no
+  // reject for other ports, unlike nftables' cluster-ips-check (KEP-3866): the packet keeps
+  // the cluster IP, leaves by the default route, and nothing routes the Service range.
+  const p = traceFlow(fixtureIR(), { from: "client", to: "10.96.0.50:80", protocol: "udp" }).paths[0];
+  assert.equal(p.disposition.verdict, "DROPPED");
+  assert.equal(p.disposition.reason, "FIB_LOOKUP_FAILED");
+  assert.equal(p.disposition.ns, "underlay");
+  assert.equal(find(p, "NAT").filter((s) => /DNAT/.test(s.detail)).length, 0);
+  assert.equal(p.hops.at(-1)!.steps.at(-1)!.packet.dst, "10.96.0.50");
+});
+
 test("a pod reaching outside: flannel masquerades to the node address and the packet exits the cluster", () => {
   const p = traceFlow(fixtureIR(), { from: "client", to: "8.8.8.8:53", protocol: "udp" }).paths[0];
   assert.equal(p.disposition.verdict, "EXITS_CLUSTER");

@@ -112,6 +112,23 @@ export abstract class WalkL3 extends WalkConntrack {
     );
   }
 
+  /**
+   * A Service address that left its node untranslated (no kube-proxy rule matched its
+   * protocol and port: iptables mode has no rule for a port the Service lacks, unlike
+   * nftables' "Reject traffic to invalid ports of ClusterIPs" (KEP-3866,
+   * kubernetes/enhancements keps/sig-network/3866-nftables-proxy); IPVS holds the address on
+   * kube-ipvs0, so the node itself answers). The range exists only in the nodes' rules:
+   * nothing routes it beyond the LAN's gateway, and the packet is lost.
+   */
+  private unroutedServiceAddress(pkt: Pkt, range: string): void {
+    const what = pkt.proto === "icmp" || pkt.proto === "ipip" ? pkt.proto : `${pkt.proto} ${pkt.dport}`;
+    this.drop(
+      "FIB_LOOKUP_FAILED",
+      `${intToIp(pkt.dst)} is a Service address (${range}) that no Service rule on the node translated for ${what}: it left the node as is, and no route leads to the Service range beyond the nodes (the LAN gateway ${this.topo.ir.underlay.externalClient} has none): the packet goes nowhere`,
+      pkt,
+    );
+  }
+
   /** After PREROUTING: the input route decision. */
   protected ipRoute(ns: NetNs, inf: NsInfo, dev: string, pkt: Pkt, st: ReturnType<WalkConntrack["ctIn"]>): void {
     if (dev === "lo") {
@@ -123,6 +140,8 @@ export abstract class WalkL3 extends WalkConntrack {
     }
     const u = this.topo.ir.underlay;
     if (u?.ns === ns && !isLocalAddr(inf, pkt.dst) && !inPrefix(pkt.dst, parsePrefix(u.subnet))) {
+      const svcRange = this.topo.ir.serviceSubnet;
+      if (svcRange && inPrefix(pkt.dst, parsePrefix(svcRange))) return this.unroutedServiceAddress(pkt, svcRange);
       // The underlay namespace is the LAN's gateway: beyond it is outside the cluster.
       return this.end(
         {
