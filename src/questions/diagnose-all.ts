@@ -4,7 +4,8 @@
 // every pod may query it — and what is broken, worst first (a cluster-wide fault before one
 // node pair's, before one Service's, before one pod's).
 
-import type { ClusterState, PodState, ServiceState } from "../control/state.js";
+import type { ClusterState, PodState, ServicePortState, ServiceState } from "../control/state.js";
+import { findPort } from "../control/endpoints.js";
 import { resolveFromPod } from "../dns/resolver.js";
 import { parseResolvConf } from "../control/resolvconf.js";
 import { indexPolicies } from "../policy/engine.js";
@@ -16,7 +17,7 @@ import { podsOnNodeNetwork } from "../manifest/config-network.js";
 import type { ModelSession } from "./trace.js";
 
 export interface ClusterFinding {
-  /** The check's code, as `diagnose FROM TO` names it ("path.route", "service.endpoints.ready" …). */
+  /** The check's code, as `diagnose FROM TO` names it ("path.route", "service.endpoints" …). */
   code: string;
   /** What it is about: "worker-1 → worker-2", "default/web:80/TCP", "default/client-…". */
   subject: string;
@@ -141,11 +142,21 @@ export function diagnoseAll(session: ModelSession): ClusterDiagnosis {
         continue;
       }
       if (!ready) {
-        services.push({
-          code: "service.endpoints.ready",
-          subject,
-          evidence: `no ready endpoint (kube-proxy rejects connections to it)`,
-        });
+        // None at all is another finding than some not ready: diagnose's service.endpoints.
+        const none = !endpointCount(state, svc, sp.name);
+        services.push(
+          none
+            ? {
+                code: "service.endpoints",
+                subject,
+                evidence: `no endpoints${noEndpointsWhy(state, svc, sp)} (kube-proxy rejects connections to it)`,
+              }
+            : {
+                code: "service.endpoints.ready",
+                subject,
+                evidence: `no ready endpoint (kube-proxy rejects connections to it)`,
+              },
+        );
         continue;
       }
       // Only endpoints that are pods have listeners in the model (the API server behind
@@ -213,13 +224,43 @@ function apiServerUnseen(state: ClusterState, svc: ServiceState): boolean {
 }
 
 export function readyEndpoints(state: ClusterState, svc: ServiceState, portName: string | undefined): number {
+  return endpointCount(state, svc, portName, true);
+}
+
+/** The addresses the Service's EndpointSlices list for the port (only the ready ones with `ready`). */
+function endpointCount(state: ClusterState, svc: ServiceState, portName: string | undefined, ready = false): number {
   let n = 0;
   for (const sl of state.endpointSlices) {
     if (sl.namespace !== svc.namespace || sl.serviceName !== svc.name) continue;
     if (!sl.ports.some((p) => (p.name ?? "") === (portName ?? ""))) continue;
-    for (const e of sl.endpoints) if (e.conditions.ready !== false) n += e.addresses.length;
+    for (const e of sl.endpoints) if (!ready || e.conditions.ready !== false) n += e.addresses.length;
   }
   return n;
+}
+
+/**
+ * ": the selector matches no pod" / ": targetPort "x" is no container port of the selected
+ * pods": why the EndpointSlice controller lists nothing for a port (it lists a selected pod
+ * only where a named targetPort resolves, podutil.FindPort; kubernetes
+ * staging/src/k8s.io/endpointslice/reconciler.go). Empty for a Service without a selector.
+ */
+function noEndpointsWhy(state: ClusterState, svc: ServiceState, sp: ServicePortState): string {
+  const sel = svc.selector;
+  if (!sel) return " (no selector, and no EndpointSlice given)";
+  const pods = state.pods.filter(
+    (p) => p.namespace === svc.namespace && !p.terminating && Object.entries(sel).every(([k, v]) => p.labels[k] === v),
+  );
+  const fmt = Object.entries(sel)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+  if (!pods.length) return `: selector ${fmt} matches no pod`;
+  if (
+    typeof sp.targetPort === "string" &&
+    pods.every((p) => findPort(p, sp.targetPort as string, sp.protocol) === undefined)
+  )
+    return `: targetPort "${sp.targetPort}" is no ${sp.protocol} container port of the ${pods.length} selected pod(s)`;
+  if (!pods.some((p) => p.podIP)) return `: none of the ${pods.length} selected pod(s) has an address`;
+  return "";
 }
 
 export function podEndpoints(state: ClusterState, svc: ServiceState): boolean {

@@ -365,7 +365,7 @@ test("diagnose --all on a Pods-only dump: the API server the input does not show
   };
   assert.deepEqual(
     diagnoseAll(modelSession(cut)).findings.map((f) => [f.code, f.subject]),
-    [["service.endpoints.ready", "default/kubernetes:443/TCP"]],
+    [["service.endpoints", "default/kubernetes:443/TCP"]],
   );
 });
 
@@ -386,10 +386,27 @@ test("diagnose --all: the example has nothing broken; broken examples list what 
   const healthy = diagnoseAll(modelSession((await loadCluster({})).state));
   assert.deepEqual(healthy.findings, []);
   assert.equal(healthy.checked.nodePairs, 6); // three nodes, both ways
-  const typo = diagnoseAll(modelSession((await loadCluster({ files: [join(BROKEN, "selector-typo")] })).state));
+  // No endpoint at all (a selector that matches nothing, a named targetPort no pod has: the
+  // EndpointSlice controller lists no address) is service.endpoints; listed but not ready
+  // (ready: false, https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/#conditions)
+  // is service.endpoints.ready, as diagnose FROM TO names them.
+  const all = async (name: string) =>
+    diagnoseAll(modelSession((await loadCluster({ files: [join(BROKEN, name)] })).state)).findings;
+  const typo = await all("selector-typo");
   assert.deepEqual(
-    typo.findings.map((f) => [f.code, f.subject]),
-    [["service.endpoints.ready", "default/web:80/TCP"]],
+    typo.map((f) => [f.code, f.subject]),
+    [["service.endpoints", "default/web:80/TCP"]],
+  );
+  assert.match(typo[0].evidence, /^no endpoints: selector app=wbe matches no pod/);
+  const named = await all("named-port-missing");
+  assert.deepEqual(
+    named.map((f) => f.code),
+    ["service.endpoints"],
+  );
+  assert.match(named[0].evidence, /targetPort "[^"]+" is no TCP container port/);
+  assert.deepEqual(
+    (await all("not-ready-endpoints")).map((f) => f.code),
+    ["service.endpoints.ready"],
   );
   const dns = diagnoseAll(
     modelSession((await loadCluster({ files: [join(BROKEN, "egress-deny-without-dns")] })).state),
