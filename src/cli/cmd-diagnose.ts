@@ -3,8 +3,9 @@
 // With --name N, on the running cluster's recorded state, then asked of its kernel
 // (questions/diagnose-kernel.ts); a difference between the two is a failed check too.
 //   FROM: a pod (the one pod lookup of every command) | external[:IP]
-//   TO:   a pod | svc/[ns/]NAME | a name | a URL | IP[:PORT]; a bare word that is a Service's
+//   TO:   a pod | svc/[ns/]NAME | a name[:PORT] | a URL | IP[:PORT]; a bare word that is a Service's
 //         name in the namespace is that name (as an app calls it), else a pod, else a DNS name.
+//         A headless Service is its name (looked up to the pods).
 
 import type { Command } from "commander";
 import type { ClusterState, PodState } from "../control/state.js";
@@ -86,7 +87,7 @@ export function register(program: Command): void {
   const cmd = program
     .command("diagnose")
     .description(
-      "why FROM cannot reach TO: DNS, Service, path, NetworkPolicy and listener checks, the first failure and its fix. FROM = pod | external[:IP]; TO = pod | svc/[ns/]NAME | name | URL | IP[:PORT]",
+      "why FROM cannot reach TO: DNS, Service, path, NetworkPolicy and listener checks, the first failure and its fix. FROM = pod | external[:IP]; TO = pod | svc/[ns/]NAME | name[:PORT] | URL | IP[:PORT]",
     )
     .argument("[from]", "source")
     .argument("[to]", "destination")

@@ -1,6 +1,6 @@
 // `podnet trace FROM TO`: walk a packet through the Dataplane IR hop by hop.
 //   FROM: [ns/]pod | node/NAME | external[:IP]
-//   TO:   [ns/]pod | svc/[ns/]NAME | IP | IP:PORT | URL (names resolved by the pod's resolver walk;
+//   TO:   [ns/]pod | svc/[ns/]NAME (headless: its name, looked up to a pod) | IP | IP:PORT | URL (names resolved by the pod's resolver walk;
 //         from outside by the cluster config's externalDNS, else an Ingress host → the
 //         controller's LoadBalancer IP). A URL that reaches the Ingress controller is followed
 //         through its routing decision to the backend pod (src/questions/ingress-path.ts).
@@ -77,7 +77,7 @@ export function register(program: Command): void {
     .argument("<to>", "destination")
     .option(
       "-p, --port <port>",
-      "destination port (default: the Service's first port, the URL's, or the pod's first listener)",
+      "destination port (default: the URL's, the Service's first port — also for its cluster IP — or the pod's first listener — also for its IP)",
     )
     .option("--protocol <proto>", "tcp|udp|sctp|icmp")
     .option("--size <bytes>", "IP packet size (default 60; DF is set)")

@@ -320,6 +320,56 @@ test("http:// to a Service whose port is UDP: curl connects over TCP, and no TCP
   }
 });
 
+test("TO as NAME:PORT is a host and a port; a pod IP without one is its first container port", async () => {
+  const { parseSpec } = await import("../manifest/parse.js");
+  const { buildState } = await import("../control/build.js");
+  const state = buildState(
+    parseSpec([
+      {
+        file: "shop.yaml",
+        text: `apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: shop}
+spec: {containers: [{name: c, image: busybox}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec: {clusterIP: None, selector: {app: db}, ports: [{name: pg, port: 5432}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  serviceName: db
+  replicas: 1
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: pg, image: postgres, ports: [{name: pg, containerPort: 5432}]}]}
+`,
+      },
+    ]),
+  );
+  const s = modelSession(state);
+  // "db:5432" as an app's connection string means host db, port 5432; db-0.db is the
+  // StatefulSet pod's own name under its headless Service
+  // (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-network-id).
+  for (const to of ["db:5432", "db-0.db:5432", "svc/db"]) {
+    const d = diagnose(s, { from: "shop/client", to, findPod: lookup(state) });
+    assert.deepEqual([d.target.kind, d.port, d.protocol], ["name", 5432, "tcp"], to);
+    assert.equal(d.first_failure, null, `${to}: ${JSON.stringify(d.checks.filter((c) => !c.ok))}`);
+  }
+  const db0 = state.pods.find((p) => p.name === "db-0")!;
+  const byIp = diagnose(s, { from: "shop/client", to: db0.podIP! });
+  assert.equal(byIp.port, 5432);
+  assert.equal(byIp.first_failure, null);
+});
+
 test("a pod whose nameserver is not the cluster DNS: diagnose says so rather than blaming the name", async () => {
   const { state } = await loadCluster({});
   const dns = state.pods.find((p) => p.name.startsWith("coredns-"))!;

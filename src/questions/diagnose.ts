@@ -43,7 +43,7 @@ export interface DiagnoseInput {
 }
 
 type Target =
-  | { kind: "pod"; pod: PodState }
+  | { kind: "pod"; pod: PodState; port?: number }
   | { kind: "service"; svc: ServiceState }
   | { kind: "name"; host: string; port?: number; protocol?: Protocol }
   | { kind: "ip"; ip: string; port?: number; protocol?: Protocol };
@@ -71,23 +71,32 @@ function classify(state: ClusterState, input: DiagnoseInput, src: PodState | und
         `Service "${sns}/${name}" not found${other.length ? ` (a Service of that name is in ${other.join(", ")})` : ""}`,
       );
     }
+    // Headless: no cluster IP; clients look its name up and reach the pods (as trace does).
+    if (svc.clusterIP === "None" && src) {
+      const port = input.port ?? svc.ports[0]?.port;
+      return { kind: "name", host: sns === src.namespace ? name : `${name}.${sns}`, ...(port ? { port } : {}) };
+    }
     return { kind: "service", svc };
   }
   const ip = /^(\d+\.\d+\.\d+\.\d+)(?::(\d+))?$/.exec(to);
   if (ip) return { kind: "ip", ip: ip[1], ...(ip[2] ? { port: Number(ip[2]) } : {}) };
+  // NAME:PORT is a host and a port, as IP:PORT is (and as an app's "db:5432" means).
+  const hostPort = /^([^/:]+):(\d{1,5})$/.exec(to);
+  const host = hostPort ? hostPort[1] : to;
+  const at = hostPort ? { port: Number(hostPort[2]) } : {};
   // A bare word: a Service's name as an app would call it, else a pod, else a DNS name.
-  const [first, second] = to.split(".");
+  const [first, second] = host.split(".");
   const isSvc = state.services.some(
     (s) =>
-      (s.name === to && s.namespace === ns) ||
-      (s.name === first && s.namespace === second && to.split(".").length <= 2),
+      (s.name === host && s.namespace === ns) ||
+      (s.name === first && s.namespace === second && host.split(".").length <= 2),
   );
-  if (!isSvc && !to.includes(".")) {
-    const pod = input.findPod?.(to);
-    if (pod) return { kind: "pod", pod };
+  if (!isSvc && !host.includes(".")) {
+    const pod = input.findPod?.(host);
+    if (pod) return { kind: "pod", pod, ...at };
   }
-  if (to.includes("/")) throw new DiagnoseInputError(`"${to}" is neither a pod, svc/NAME, a name, a URL nor an IP`);
-  return { kind: "name", host: to };
+  if (host.includes("/")) throw new DiagnoseInputError(`"${to}" is neither a pod, svc/NAME, a name, a URL nor an IP`);
+  return { kind: "name", host, ...at };
 }
 
 /** The Service an address (and port) stands for, and how the flow meets it. */
@@ -355,23 +364,28 @@ export function diagnose(session: ModelSession, input: DiagnoseInput, seen?: Dia
     ...(svcAt?.via ?? { kind: "clusterIP", ...(src?.nodeName ? { node: src.nodeName } : {}) }),
     localBypass: localBypass(session),
   };
-  if (svc && port === undefined) port = svc.ports[0]?.port;
-  if (target.kind === "pod" && port === undefined) {
-    const c = target.pod.spec.containers.flatMap((x) => x.ports ?? [])[0];
-    port = c?.containerPort;
-  }
   const given = input.protocol ?? ("protocol" in target ? target.protocol : undefined);
+  if (svc && port === undefined) port = servicePort(svc, undefined, via, given)?.port;
+  // A pod, by name or by address: its first container port, as for trace.
+  const dstPod =
+    target.kind === "pod"
+      ? target.pod
+      : !svc && ip
+        ? state.pods.find((x) => x.podIP === ip && !x.spec.hostNetwork && !x.terminating)
+        : undefined;
+  const podPorts = dstPod?.spec.containers.flatMap((x) => x.ports ?? []) ?? [];
+  if (dstPod && port === undefined)
+    port = (podPorts.find((c) => !given || (c.protocol ?? "TCP").toLowerCase() === given) ?? podPorts[0])
+      ?.containerPort;
   const sp = svc ? servicePort(svc, port, via, given) : undefined;
   const protocol: Protocol =
     given ??
     (sp?.protocol.toLowerCase() as Protocol | undefined) ??
-    (target.kind === "pod"
-      ? ((
-          target.pod.spec.containers.flatMap((x) => x.ports ?? []).find((p) => p.containerPort === port)?.protocol ??
-          "TCP"
-        ).toLowerCase() as Protocol)
-      : "tcp");
-  if (port === undefined && protocol !== "icmp") throw new DiagnoseInputError("no destination port: give -p PORT");
+    (dstPod ? ((podPorts.find((p) => p.containerPort === port)?.protocol ?? "TCP").toLowerCase() as Protocol) : "tcp");
+  if (port === undefined && protocol !== "icmp")
+    throw new DiagnoseInputError(
+      `no destination port: ${dstPod ? `pod ${ref(dstPod)} declares no container port` : svc ? `Service ${ref(svc)} has no port` : `${ip ?? input.to} is neither a Service's cluster IP nor a pod's address`}: give -p PORT`,
+    );
 
   // The connection itself, traced to the address (the lookup is the DNS layer's).
   let conn: TraceResult | undefined;

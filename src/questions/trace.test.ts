@@ -190,3 +190,73 @@ status:
     ["DELIVERED"],
   );
 });
+
+// A headless StatefulSet's Service in namespace shop, and a client there.
+const SHOP = `apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: shop}
+spec: {containers: [{name: c, image: busybox}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec: {clusterIP: None, selector: {app: db}, ports: [{name: pg, port: 5432}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {selector: {app: db}, ports: [{name: metrics, port: 9187}, {name: pg, port: 5432}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  serviceName: db
+  replicas: 2
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: pg, image: postgres, ports: [{name: pg, containerPort: 5432}, {containerPort: 9187}]}]}
+`;
+
+async function shop() {
+  const { parseSpec } = await import("../manifest/parse.js");
+  const { buildState } = await import("../control/build.js");
+  return modelSession(buildState(parseSpec([{ file: "shop.yaml", text: SHOP }])));
+}
+
+test("svc/NAME of a headless Service: the name is looked up and the pods are traced, as http://NAME:PORT", async () => {
+  // A headless Service has no virtual IP: its name resolves to the ready pods' addresses
+  // (https://kubernetes.io/docs/concepts/services-networking/service/#headless-services).
+  const s = await shop();
+  const pods = s.state!.pods.filter((p) => p.namespace === "shop" && p.name.startsWith("db-")).map((p) => p.podIP);
+  const r = s.trace({ from: "shop/client", to: "svc/shop/db", port: 5432 }, { noDnsPath: true });
+  assert.ok(pods.includes(r.dns?.answer ?? ""), JSON.stringify(r.dns));
+  assert.equal(r.flow.port, 5432);
+  assert.deepEqual(
+    r.paths.map((p) => p.disposition.verdict),
+    ["DELIVERED"],
+  );
+  const byUrl = s.trace({ from: "shop/client", to: "http://db:5432" }, { noDnsPath: true });
+  assert.equal(byUrl.flow.dst, r.flow.dst);
+  // Without -p: the Service's first port.
+  assert.equal(s.trace({ from: "shop/client", to: "svc/db" }, { noDnsPath: true }).flow.port, 5432);
+});
+
+test("an address without a port: a cluster IP's Service's first port, a pod IP's first listener", async () => {
+  const s = await shop();
+  const web = s.state!.services.find((x) => x.name === "web")!;
+  assert.equal(s.trace({ from: "shop/client", to: web.clusterIP! }).flow.port, 9187);
+  const db0 = s.state!.pods.find((p) => p.name === "db-0")!;
+  const r = s.trace({ from: "shop/client", to: db0.podIP! });
+  assert.equal(r.flow.port, 5432);
+  assert.equal(r.paths[0].disposition.verdict, "DELIVERED");
+  assert.throws(
+    () => s.trace({ from: "shop/client", to: "10.244.250.250" }),
+    /neither a Service's cluster IP nor a pod's address: give -p PORT/,
+  );
+});

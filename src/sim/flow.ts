@@ -193,9 +193,26 @@ function resolveDst(t: Topology, src: Src, spec: FlowSpec, opts: TraceOptions): 
         service: `${ns}/${name}`,
       };
     }
+    if (s.clusterIP === "None" && src.pod) {
+      // Headless: no virtual IP, clients look the name up and get the pods' addresses
+      // (https://kubernetes.io/docs/concepts/services-networking/service/#headless-services).
+      const sp = firstPort(s.ports, spec.protocol);
+      const host = ns === src.pod.namespace ? name : `${name}.${ns}`;
+      const d = byName(src.pod, host, spec.port ?? sp?.port, undefined, opts);
+      if (d.port === undefined) throw new TraceInputError(`Service ${ns}/${name} has no port: give -p PORT`);
+      return {
+        ...d,
+        protocol: spec.protocol ?? (sp?.protocol.toLowerCase() as Protocol | undefined),
+        service: `${ns}/${name}`,
+      };
+    }
     if (!s.clusterIP || s.clusterIP === "None")
       throw new TraceInputError(`Service ${ns}/${name} has no cluster IP (${s.clusterIP ?? s.type})`);
-    const sp = spec.port !== undefined ? s.ports.find((p) => p.port === spec.port) : s.ports[0];
+    const sp =
+      spec.port !== undefined
+        ? (s.ports.find((p) => p.port === spec.port && p.protocol.toLowerCase() === spec.protocol) ??
+          s.ports.find((p) => p.port === spec.port))
+        : firstPort(s.ports, spec.protocol);
     return {
       ip: ipToInt(s.clusterIP),
       port: spec.port ?? sp?.port,
@@ -213,19 +230,16 @@ function resolveDst(t: Topology, src: Src, spec: FlowSpec, opts: TraceOptions): 
     if (isIPv4(host)) return { ip: ipToInt(host), port: dport, host, path: path || "/" };
     if (!src.pod)
       throw new TraceInputError(`resolving "${host}" needs a pod as the source (its resolv.conf has the search list)`);
-    const resolver = opts.resolve ?? defaultResolver(state);
-    const r = resolver(src.pod, host);
-    const dns: TraceResult["dns"] = { nameserver: r.nameserver, walk: r.walk };
-    if (r.answer) dns.answer = r.answer;
-    if (r.hosts) dns.hosts = r.hosts;
-    if (r.timeout) dns.timeout = r.timeout;
-    if (!r.answer) return { ip: NaN, port: dport, host, path: path || "/", dns };
-    return { ip: ipToInt(r.answer), port: dport, host, path: path || "/", dns };
+    return byName(src.pod, host, dport, path || "/", opts);
   }
   const ipPort = /^(\d+\.\d+\.\d+\.\d+)(?::(\d+))?$/.exec(to);
   if (ipPort && !isIPv4(ipPort[1])) throw new TraceInputError(`"${ipPort[1]}" is not an IPv4 address`);
   if (ipPort?.[2] !== undefined) checkPort(ipPort[2], to);
-  if (ipPort) return { ip: ipToInt(ipPort[1]), port: spec.port ?? (ipPort[2] ? Number(ipPort[2]) : undefined) };
+  if (ipPort) {
+    const port = spec.port ?? (ipPort[2] ? Number(ipPort[2]) : undefined);
+    if (port !== undefined || spec.protocol === "icmp") return { ip: ipToInt(ipPort[1]), port };
+    return { ip: ipToInt(ipPort[1]), ...defaultPortAt(t, ipPort[1], spec.protocol, state) };
+  }
   const p = findPod(t, to.startsWith("pod/") ? to.slice(4) : to, state);
   if (!p) throw new TraceInputError(`unknown destination "${to}" (expected a pod, svc/NAME, an IP, IP:PORT or a URL)`);
   if (!p.ip) throw new TraceInputError(`pod ${p.namespace}/${p.name} has no IP`);
@@ -235,6 +249,52 @@ function resolveDst(t: Topology, src: Src, spec: FlowSpec, opts: TraceOptions): 
     port: spec.port ?? first?.port,
     protocol: spec.protocol ?? (first?.protocol.toLowerCase() as Protocol | undefined),
   };
+}
+
+/** A name looked up by the source pod's resolver walk (a URL's host, a headless Service). */
+function byName(
+  pod: PodNet,
+  host: string,
+  port: number | undefined,
+  path: string | undefined,
+  opts: TraceOptions,
+): Dst {
+  const resolver = opts.resolve ?? defaultResolver(opts.state);
+  const r = resolver(pod, host);
+  const dns: TraceResult["dns"] = { nameserver: r.nameserver, walk: r.walk };
+  if (r.answer) dns.answer = r.answer;
+  if (r.hosts) dns.hosts = r.hosts;
+  if (r.timeout) dns.timeout = r.timeout;
+  const at = path === undefined ? {} : { path };
+  return { ip: r.answer ? ipToInt(r.answer) : NaN, port, host, ...at, dns };
+}
+
+/** The first port of a list, of the flow's protocol when it is given. */
+function firstPort<T extends { protocol: string }>(ports: T[], protocol: Protocol | undefined): T | undefined {
+  return protocol ? ports.find((p) => p.protocol.toLowerCase() === protocol) : ports[0];
+}
+
+/**
+ * The port an address stands for when TO gives none: a cluster IP's Service's first port,
+ * a pod's first listener (as for svc/NAME and a pod's name). Undefined elsewhere: the
+ * caller asks for -p, naming what the address is.
+ */
+function defaultPortAt(
+  t: Topology,
+  ip: string,
+  protocol: Protocol | undefined,
+  state: ClusterState | undefined,
+): { port?: number; protocol?: Protocol } {
+  const svc = state?.services.find((s) => s.clusterIP === ip);
+  const pod = svc ? undefined : t.ir.pods.find((p) => p.ip === ip && !p.hostNetwork);
+  const first = svc ? firstPort(svc.ports, protocol) : pod ? firstPort(pod.listeners, protocol) : undefined;
+  if (first) return { port: first.port, protocol: first.protocol.toLowerCase() as Protocol };
+  const what = svc
+    ? `Service ${svc.namespace}/${svc.name} has no ${protocol ? `${protocol} ` : ""}port`
+    : pod
+      ? `pod ${pod.namespace}/${pod.name} has no ${protocol ? `${protocol} ` : ""}listener`
+      : `${ip} is neither a Service's cluster IP nor a pod's address`;
+  throw new TraceInputError(`no destination port: ${what}: give -p PORT`);
 }
 
 export function traceFlow(ir: DataplaneIR, spec: FlowSpec, opts: TraceOptions = {}): TraceResult {
