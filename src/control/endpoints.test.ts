@@ -136,7 +136,7 @@ spec:
   assert.deepEqual(slices[0].endpoints, []);
 });
 
-test("not-ready pods: ready=false serving=false; publishNotReadyAddresses → ready=true", () => {
+test("not-ready pods: ready=false serving=false; publishNotReadyAddresses → ready=true, serving still false", () => {
   const pod = (name: string, status: string) => `
 apiVersion: v1
 kind: Pod
@@ -180,9 +180,11 @@ spec:
     // a terminating pod stays an endpoint: serving, not ready
     leaving: { ready: false, serving: true, terminating: true },
   });
+  // podToEndpoint (kubernetes staging/src/k8s.io/endpointslice/utils.go): ready =
+  // publishNotReadyAddresses || (serving && !terminating), serving = IsPodReady(pod).
   assert.deepEqual(conds("db-all"), {
     ok: { ready: true, serving: true, terminating: false },
-    notready: { ready: true, serving: true, terminating: false },
+    notready: { ready: true, serving: false, terminating: false },
     leaving: { ready: true, serving: true, terminating: true },
   });
   assert.equal(s.pods.find((p) => p.name === "notready")!.ready, false);

@@ -6,8 +6,9 @@
 //    a pod without it is not an endpoint of that port, so pods are grouped by their
 //    resolved port set, as the controller does;
 //  - at most 100 endpoints per slice (--max-endpoints-per-slice);
-//  - conditions: serving = ready (or publishNotReadyAddresses), terminating = being
-//    deleted, ready = publishNotReadyAddresses || (serving && !terminating);
+//  - conditions (podToEndpoint, staging/src/k8s.io/endpointslice/utils.go): serving = the
+//    pod is ready, terminating = being deleted, ready = publishNotReadyAddresses ||
+//    (serving && !terminating);
 //  - hostname when the pod has spec.hostname and spec.subdomain == the Service's name;
 //  - pods without an IP are not endpoints; a Service whose selector matches nothing gets
 //    one empty placeholder slice, like the controller's.
@@ -157,7 +158,8 @@ export function slicesForService(
     // ShouldPodBeInEndpoints (kubernetes/kubernetes staging/src/k8s.io/endpointslice/util):
     // an address and not terminal; a Pending pod with a sandbox is a not-ready endpoint.
     if (!pod.podIP || pod.phase === "Succeeded" || pod.phase === "Failed") continue;
-    const serving = svc.publishNotReadyAddresses || pod.ready;
+    // serving is the pod's readiness alone: publishNotReadyAddresses sets only ready.
+    const serving = pod.ready;
     const terminating = pod.terminating;
     const ready = svc.publishNotReadyAddresses || (serving && !terminating);
     let sh = ctx.shared?.get(pod);
