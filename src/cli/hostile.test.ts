@@ -325,6 +325,8 @@ function cases(): Case[] {
     /\/tmp: is not a regular file/,
     2,
   );
+  for (const who of ["constructor/x", "__proto__/x"])
+    usage(`trace to ${who}`, ["trace", "order-app", who, "-p", "80"], /not found/, "1|2");
   usage("describe __proto__", ["describe", "__proto__", "x"], /describe supports/);
   out.push({ name: "stdin garbage", args: ["get", "po", "-f", "-"], stdin: "{{{{", exit: 2, mention: /<stdin>/ });
   out.push({

@@ -83,12 +83,15 @@ export function lookupPod<T extends { namespace: string; name: string }>(
   let ns = namespace;
   let kind: string | undefined;
   const parts = rest.split("/");
-  if (parts.length === 3 && WORKLOAD_KINDS[parts[1].toLowerCase()]) {
+  // Own keys only: `constructor/x` or `__proto__/x` is no kind.
+  const workload = (k: string) =>
+    Object.hasOwn(WORKLOAD_KINDS, k.toLowerCase()) ? WORKLOAD_KINDS[k.toLowerCase()] : undefined;
+  if (parts.length === 3 && workload(parts[1])) {
     ns = parts[0];
-    kind = WORKLOAD_KINDS[parts[1].toLowerCase()];
+    kind = workload(parts[1]);
     rest = parts[2];
-  } else if (parts.length === 2 && WORKLOAD_KINDS[parts[0].toLowerCase()]) {
-    kind = WORKLOAD_KINDS[parts[0].toLowerCase()];
+  } else if (parts.length === 2 && workload(parts[0])) {
+    kind = workload(parts[0]);
     rest = parts[1];
   } else if (parts.length === 2) {
     ns = parts[0];
