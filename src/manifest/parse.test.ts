@@ -366,3 +366,22 @@ spec:
   assert.equal("nodePort" in svc.spec.ports[0], false);
   assert.equal("clusterIP" in svc.spec, false);
 });
+
+test("a List whose items are no list is an error; a List without items is empty", () => {
+  const bad = checkSpec(
+    [{ file: "l.yaml", text: "apiVersion: v1\nkind: List\nitems: {a: 1}\n" }],
+    undefined,
+    "tolerant",
+  );
+  assert.deepEqual(
+    bad.diagnostics.map((d) => d.message),
+    ['l.yaml:3 (document 1, kind List) items: {"a":1} must be a list of objects'],
+  );
+  const empty = checkSpec(
+    [{ file: "p.yaml", text: "apiVersion: v1\nkind: PodList\nmetadata: {}\n" }],
+    undefined,
+    "tolerant",
+  );
+  assert.deepEqual(empty.diagnostics, []);
+  assert.equal(empty.spec.objects.length, 0);
+});

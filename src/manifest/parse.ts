@@ -309,6 +309,14 @@ function readDocument(d: RawDocument, config: SourceText | undefined, diags: Dia
     return;
   }
   if (!hasKindAndVersion(o, src, label, diags)) return;
+  // A List (List, PodList …) whose items are no list: documents.ts reads Lists with a list of
+  // items only; kubectl refuses the rest ("items" must be an array).
+  if (/List$/.test(kind) && o.apiVersion === "v1" && !Array.isArray(o.items)) {
+    // Without items (null, absent) it is an empty list, as Go decodes it.
+    if (o.items !== undefined && o.items !== null)
+      diags.error({ source: src, object: label() }, "items", o.items, "must be a list of objects");
+    return;
+  }
   // Own keys only: a kind such as `__proto__` or `constructor` must not find Object's.
   const want = Object.hasOwn(KIND_API_VERSIONS, kind) ? KIND_API_VERSIONS[kind] : undefined;
   const group = groupOf(o.apiVersion);
