@@ -385,3 +385,21 @@ test("a List whose items are no list is an error; a List without items is empty"
   assert.deepEqual(empty.diagnostics, []);
   assert.equal(empty.spec.objects.length, 0);
 });
+
+test("flow collections nested past MAX_DEPTH: said before the YAML library composes them", () => {
+  const r = checkSpec([{ file: "deep.json", text: "[".repeat(200_000) }], undefined, "tolerant");
+  assert.deepEqual(
+    r.diagnostics.map((d) => d.message),
+    ["deep.json:1:101 (document 1) YAML syntax error: nested too deeply to read"],
+  );
+  // Brackets in quoted scalars, comments and words such as "it's" are no nesting.
+  const text = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: c}
+data:
+  a: "${"[".repeat(300)}"
+  b: '${"{".repeat(300)}'
+  c: it's ${"[x] ".repeat(300)} it's # ${"[".repeat(300)}
+`;
+  assert.deepEqual(checkSpec([{ file: "cm.yaml", text }], undefined, "tolerant").diagnostics, []);
+});

@@ -130,7 +130,10 @@ export function parseExpectations(file: string, text: string): Expectation[] {
   const errs = new FileErrors(file, lines);
   if (doc.errors.length) {
     const e = doc.errors[0];
-    errs.fail(e.linePos?.[0].line ?? 1, "(yaml)", e.message.split("\n")[0]);
+    // The library's text without its excerpt of the input; running out of stack said plainly
+    // (as documents.ts says it for manifests).
+    const said = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    errs.fail(e.linePos?.[0].line ?? 1, "(yaml)", /call stack/.test(said) ? "nested too deeply to read" : said);
   }
   let list: unknown = doc.contents;
   if (isMap(list)) list = list.get("expectations", true);
