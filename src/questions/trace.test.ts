@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCluster } from "../load/cluster.js";
+import { embeddedExampleDir } from "../load/input.js";
 import { runTrace } from "../ui-server/api.js";
 import { modelSession, traceSession, TraceInputError, IptablesParseError } from "./trace.js";
 
@@ -258,5 +259,37 @@ test("an address without a port: a cluster IP's Service's first port, a pod IP's
   assert.throws(
     () => s.trace({ from: "shop/client", to: "10.244.250.250" }),
     /neither a Service's cluster IP nor a pod's address: give -p PORT/,
+  );
+});
+
+test("a selectorless Service's endpoint on the node network, no node's or pod's: the packet leaves the cluster for it", async () => {
+  // A database VM on the nodes' LAN behind manual Endpoints
+  // (https://kubernetes.io/docs/concepts/services-networking/service/#services-without-selectors).
+  const dir = mkdtempSync(join(tmpdir(), "podnet-extdb-"));
+  const file = join(dir, "db.yaml");
+  writeFileSync(
+    file,
+    `apiVersion: v1
+kind: Service
+metadata: {name: ext-db}
+spec: {ports: [{port: 5432}]}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: ext-db}
+subsets: [{addresses: [{ip: 192.168.1.200}], ports: [{port: 5432}]}]
+`,
+  );
+  const { state: s } = await loadCluster({ files: [embeddedExampleDir(), file], warn: () => {} }).finally(() =>
+    rmSync(dir, { recursive: true, force: true }),
+  );
+  const r = modelSession(s).trace({ from: "order-app", to: "svc/ext-db" });
+  assert.deepEqual(
+    r.paths.map((p) => p.disposition.verdict),
+    ["EXITS_CLUSTER"],
+  );
+  assert.match(
+    r.paths[0].disposition.detail ?? "",
+    /192\.168\.1\.200 is on the node network .* a host outside the cluster/,
   );
 });

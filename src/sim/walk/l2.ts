@@ -2,7 +2,7 @@
 // flooding, hairpin, br_netfilter's hooks).
 
 import type { Link, NetNs } from "../../ir/types.js";
-import { intToIp } from "../../net/ipv4.js";
+import { inPrefix, intToIp, parsePrefix } from "../../net/ipv4.js";
 import type { Pkt } from "../packet.js";
 import { EXTERNAL_PORT, lkey, type NsInfo, type Owner, type PortAnswer, type VethEnd } from "../topology.js";
 import { io } from "./core.js";
@@ -83,6 +83,17 @@ export abstract class WalkL2 extends WalkL3 {
       const ba = this.bpfArp(link, ip, pkt);
       if (ba) return ba;
     }
+    if (this.outsideHostOnNodeNetwork(link, ip)) {
+      this.end(
+        {
+          verdict: "EXITS_CLUSTER",
+          detail: `${ips} is on the node network (${this.topo.ir.underlay!.subnet}) but no node's or pod's: a host outside the cluster, which podnet does not model; the packet leaves ${link.name} for it`,
+        },
+        pkt,
+        "TRANSMITTED",
+      );
+      return null;
+    }
     this.drop(
       "NO_NEIGHBOUR",
       `ARP for ${ips} on ${link.name}: no answer (no host owns it on that segment)`,
@@ -90,6 +101,22 @@ export abstract class WalkL2 extends WalkL3 {
       linkObj(this.c, link),
     );
     return null;
+  }
+
+  /**
+   * An address on the node network that no node or pod has, asked for on a node's link to
+   * it: a host of the LAN outside the cluster (a database VM behind a selectorless Service's
+   * Endpoints). The cluster's part ends there; a node's or pod's address unanswered stays a
+   * drop (a link down, a partition).
+   */
+  protected outsideHostOnNodeNetwork(link: Link, ip: number): boolean {
+    const u = this.topo.ir.underlay;
+    if (!u || !link.peer || this.topo.nsOf(link.peer.ns) !== u.ns) return false;
+    if (!inPrefix(ip, parsePrefix(u.subnet)) || this.topo.podByIp.has(ip)) return false;
+    const dotted = intToIp(ip);
+    if (u.ns.addresses.some((a) => a.cidr.split("/")[0] === dotted)) return false;
+    for (const n of this.topo.nodesByName.values()) if (n.address === dotted) return false;
+    return true;
   }
 
   protected proxyArpCandidates(ns: NetNs, link: Link): { ns: NetNs; dev: string }[] {
