@@ -18,6 +18,7 @@ import {
 import { humanDuration } from "./duration.js";
 import { nodeRoles } from "./get.js";
 import { givenMetadata, podObject } from "./objects.js";
+import { podAge } from "./observed.js";
 import {
   formatQuantity,
   nodeResources,
@@ -582,7 +583,7 @@ function nodeResourceText(state: ClusterState, n: NodeState, allocatable: Record
     const r = podRequestsAndLimits(p.spec as never);
     addTo(reqs, r.requests);
     addTo(lims, r.limits);
-    b += `${L1}${p.namespace}\t${p.name}\t\t${cell(r.requests, "cpu")}\t${cell(r.limits, "cpu")}\t${cell(r.requests, "memory")}\t${cell(r.limits, "memory")}\t${age(state, p.created)}\n`;
+    b += `${L1}${p.namespace}\t${p.name}\t\t${cell(r.requests, "cpu")}\t${cell(r.limits, "cpu")}\t${cell(r.requests, "memory")}\t${cell(r.limits, "memory")}\t${podAge(state, p)}\n`;
   }
   b += `Allocated resources:\n${L1}(Total limits may be over 100 percent, i.e., overcommitted.)\n`;
   b += `${L1}Resource\tRequests\tLimits\n${L1}--------\t--------\t------\n`;

@@ -49,8 +49,18 @@ function observedPod(name: string, status: Record<string, unknown>, over: Partia
   return pod("default", name, "10.244.1.2", "kind-worker", { observed: true, status, ...over });
 }
 
-function stateOf(pods: PodState[], nodes: NodeState[] = [observedNode()]): ClusterState {
-  return emptyState(fixtureConfig(), { clock: 99999, nodes, pods });
+/** The pods as the dump gave them (state.objects), each with its creationTimestamp. */
+function stateOf(
+  pods: PodState[],
+  nodes: NodeState[] = [observedNode()],
+  created: Record<string, string> = {},
+): ClusterState {
+  const objects = pods.map((p) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: p.name, namespace: p.namespace, creationTimestamp: created[p.name] },
+  }));
+  return emptyState(fixtureConfig(), { clock: 99999, nodes, pods, objects });
 }
 
 const webStatus = {
@@ -68,7 +78,9 @@ const webStatus = {
 };
 
 test("get pods: an observed Running pod, its age against the snapshot's newest timestamp", () => {
-  const s = stateOf([observedPod("web-7d77fb55cc-4xk2p", webStatus)]);
+  const s = stateOf([observedPod("web-7d77fb55cc-4xk2p", webStatus)], undefined, {
+    "web-7d77fb55cc-4xk2p": "2026-03-02T04:59:58Z",
+  });
   assert.equal(snapshotTime(s), Date.parse(NOW));
   const out = getView(s, findResource("pods")!, { output: "wide" });
   assert.equal(
@@ -79,6 +91,34 @@ test("get pods: an observed Running pod, its age against the snapshot's newest t
       "",
     ].join("\n"),
   );
+});
+
+test("a pod's AGE is its creationTimestamp, not its startTime (printPod)", () => {
+  // printers.go printPod: `row.Cells = append(..., translateTimestampSince(pod.CreationTimestamp))`.
+  // Restarted on another start time 2 days after creation: AGE still counts from creation.
+  const late = { ...webStatus, startTime: "2026-03-02T09:00:00Z" };
+  // Pending, not yet started: no startTime, yet kubectl prints its age.
+  const pending = { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False" }] };
+  const s = stateOf(
+    [observedPod("a", late), observedPod("b", pending, { nodeName: null }), observedPod("c", late)],
+    undefined,
+    {
+      a: "2026-02-28T10:00:00Z",
+      b: "2026-03-02T07:00:00Z",
+    },
+  );
+  const ages = getView(s, findResource("pods")!)
+    .stdout.split("\n")
+    .slice(1, -1)
+    .map((l) => l.split(/\s+/).at(-1));
+  // c has no creationTimestamp: translateTimestampSince of a zero time is "<unknown>".
+  assert.deepEqual(ages, ["2d", "3h", "<unknown>"]);
+});
+
+test("a Pending pod's creation counts towards the snapshot's time", () => {
+  const pending = { phase: "Pending" };
+  const s = stateOf([observedPod("b", pending, { nodeName: null })], [], { b: "2026-03-02T07:00:00Z" });
+  assert.equal(snapshotTime(s), Date.parse("2026-03-02T07:00:00Z"));
 });
 
 test("STATUS, READY and RESTARTS follow printPod for each kind of status", () => {

@@ -4,9 +4,10 @@
 //
 // A snapshot has no "now": kubectl measures AGE against the time it runs, which for a dump
 // is the moment it was taken. podnet takes the newest timestamp in the input instead (the
-// nodes' condition heartbeats, which kubelet renews every few minutes, and the pods' start,
-// transition and container times): close to when the dump was taken, and the same output
-// every time. An object without a timestamp prints `<unknown>`, as kubectl does.
+// nodes' condition heartbeats, which kubelet renews every few minutes, and the pods'
+// creation, start, transition and container times): close to when the dump was taken, and
+// the same output every time. An object without a timestamp prints `<unknown>`, as kubectl
+// does.
 
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
 import type { Container } from "../manifest/types.js";
@@ -93,6 +94,8 @@ export function snapshotTime(state: ClusterState): number {
   for (const p of state.pods) {
     if (!p.observed) continue;
     const st = podStatus(p);
+    // A Pending pod has no start time yet: its creation is the newest thing it says.
+    see(givenCreationTime(state, "Pod", p.namespace, p.name));
     see(st.startTime);
     for (const c of st.conditions ?? []) see(c.lastTransitionTime);
     for (const cs of [...(st.initContainerStatuses ?? []), ...(st.containerStatuses ?? [])]) {
@@ -122,6 +125,21 @@ export function ageSince(state: ClusterState, t: string | undefined): string {
 
 const givenTimes = new WeakMap<ClusterState, Map<string, string>>();
 
+/** The metadata.creationTimestamp an object was given with (state.objects), if any. */
+export function givenCreationTime(state: ClusterState, kind: string, namespace: string, name: string) {
+  let times = givenTimes.get(state);
+  if (!times) {
+    times = new Map();
+    for (const o of state.objects ?? []) {
+      const t = o.metadata?.creationTimestamp;
+      const ns = isNamespaced(o.kind) ? (o.metadata.namespace ?? "default") : "";
+      if (typeof t === "string") times.set(`${o.kind}/${ns}/${o.metadata.name}`, t);
+    }
+    givenTimes.set(state, times);
+  }
+  return times.get(`${kind}/${isNamespaced(kind) ? namespace : ""}/${name}`);
+}
+
 /**
  * AGE of an object of any kind: an object read from a live cluster counts from its
  * creationTimestamp to the snapshot's time, as kubectl counts to the moment it runs; the
@@ -137,21 +155,19 @@ export function objectAge(
   also?: { kind: string; name: string },
 ): string {
   if (!Number.isNaN(snapshotTime(state))) {
-    let times = givenTimes.get(state);
-    if (!times) {
-      times = new Map();
-      for (const o of state.objects ?? []) {
-        const t = o.metadata?.creationTimestamp;
-        const ns = isNamespaced(o.kind) ? (o.metadata.namespace ?? "default") : "";
-        if (typeof t === "string") times.set(`${o.kind}/${ns}/${o.metadata.name}`, t);
-      }
-      givenTimes.set(state, times);
-    }
-    const ns = isNamespaced(kind) ? namespace : "";
-    const t = times.get(`${kind}/${ns}/${name}`) ?? (also && times.get(`${also.kind}/${ns}/${also.name}`));
+    const t =
+      givenCreationTime(state, kind, namespace, name) ??
+      (also && givenCreationTime(state, also.kind, namespace, also.name));
     if (t !== undefined) return ageSince(state, t);
   }
   return age(state, created);
+}
+
+/** A pod's AGE: printPod's is its metadata.creationTimestamp (not status.startTime, which
+ *  a Pending pod lacks); one read from a live cluster without one is `<unknown>`. */
+export function podAge(state: ClusterState, p: PodState): string {
+  if (p.observed) return ageSince(state, givenCreationTime(state, "Pod", p.namespace, p.name));
+  return age(state, p.created);
 }
 
 // ---- pods -------------------------------------------------------------------
@@ -266,9 +282,7 @@ export function observedPodCells(state: ClusterState, p: PodState): PodCells {
     ready: `${ready}/${total}`,
     status: reason,
     restarts: restartsText,
-    // kubectl's AGE is metadata.creationTimestamp, which the state does not keep for a
-    // pod: its status.startTime (when kubelet took it, moments later) stands in.
-    age: ageSince(state, st.startTime),
+    age: podAge(state, p),
     ip: st.podIPs?.[0]?.ip || p.podIP || "<none>",
     nominatedNode: st.nominatedNodeName || "<none>",
     readinessGates,
