@@ -158,9 +158,11 @@ function apiAccessVolume(p: PodState): Obj & { name: string } {
 export function podObject(state: ClusterState, p: PodState, opts: ViewOptions = {}): Obj {
   // A pod read from a dump left what only the whole pod's views show to be read when asked
   // (its spec and status are the given object's own, filled in place).
+  // As the API server returned it: its metadata (creationTimestamp, generateName,
+  // resourceVersion, ownerReferences' uids), spec and status were never podnet's to make.
   if (p.observed) {
     const given = findGiven(state, "Pod", p.namespace, p.name);
-    if (given) inFull(given);
+    if (given) return asGiven(inFull(given));
   }
   const t = timestamp(opts, p.created);
   const extra: Obj = { labels: nonEmpty(p.labels), annotations: nonEmpty(p.annotations), uid: p.uid };
@@ -578,6 +580,13 @@ export function namespaceObject(
     spec: { finalizers: ["kubernetes"] },
     status: { phase: "Active" },
   });
+}
+
+/** An object read from a live cluster, printed as it was read (without podnet's `source`). */
+function asGiven(o: KubeObject): Obj {
+  const { source: _source, ...rest } = o;
+  void _source;
+  return clean(rest);
 }
 
 /** Objects kept as given (NetworkPolicy, Ingress, workloads): strip podnet's `source`. */

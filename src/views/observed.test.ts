@@ -12,6 +12,9 @@ import { fixtureConfig, node, pod } from "./testing.js";
 import { join } from "node:path";
 import { loadCluster } from "../load/cluster.js";
 import { packageRoot } from "../load/input.js";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import type { KubeObject } from "../manifest/types.js";
 
 // The newest timestamp in the input: the node's Ready heartbeat.
 const NOW = "2026-03-02T10:00:00Z";
@@ -59,6 +62,8 @@ function stateOf(
     apiVersion: "v1",
     kind: "Pod",
     metadata: { name: p.name, namespace: p.namespace, creationTimestamp: created[p.name] },
+    spec: p.spec,
+    status: p.status,
   }));
   return emptyState(fixtureConfig(), { clock: 99999, nodes, pods, objects });
 }
@@ -334,4 +339,24 @@ test("a dump's Services, Endpoints, slices, workloads and Namespaces: AGE from t
   const ns = new Map(rows("ns").map((r) => [r[0], r.at(-1)]));
   assert.equal(ns.get("default"), "48m");
   assert.equal(ns.get("kube-flannel"), "47m");
+});
+
+test("get pod -o yaml: a dump's pod as the API server returned it", async () => {
+  // kubectl get -o yaml prints the object the API server returns, without managedFields
+  // unless --show-managed-fields (kubernetes/kubectl pkg/cmd/get/get.go). podnet invented a
+  // creationTimestamp and dropped the ownerReference's uid, generateName, resourceVersion.
+  const file = join(packageRoot(), "examples", "snapshots", "kind-flannel.yaml");
+  const { state } = await loadCluster({ files: [file], mode: "tolerant" });
+  const items = (parse(readFileSync(file, "utf8")) as { items: KubeObject[] }).items;
+  const given = items.filter((o) => o.kind === "Pod" && o.metadata.ownerReferences);
+  assert.ok(given.length > 0);
+  for (const o of given) {
+    const out = getView(state, findResource("pods")!, {
+      output: "yaml",
+      namespace: o.metadata.namespace,
+      names: [o.metadata.name],
+    });
+    const { managedFields: _m, ...metadata } = o.metadata as KubeObject["metadata"] & { managedFields?: unknown };
+    assert.deepEqual(parse(out.stdout), { ...o, metadata }, o.metadata.name);
+  }
 });
