@@ -19,6 +19,7 @@ import { humanDuration } from "./duration.js";
 import { nodeRoles } from "./get.js";
 import { givenMetadata, podObject } from "./objects.js";
 import { podAge } from "./observed.js";
+import { conditionsText, givenNode, givenResources, goTime, leaseText, nodeSpec, nodeStatus } from "./describe-node.js";
 import {
   formatQuantity,
   nodeResources,
@@ -512,42 +513,66 @@ const NO_NODE_INFO: NodeInfo = {
 };
 
 export function describeNode(state: ClusterState, n: NodeState, opts: ViewOptions = {}): string {
+  // A node read from a live cluster: what its Node object says, as describeNode prints it.
+  const g = givenNode(state, n);
+  const spec = g ? nodeSpec(g) : {};
+  const status = g ? nodeStatus(g) : {};
   // A node read from a live cluster reports its own system info (empty where it said nothing).
-  const info: NodeInfo = n.observed ? { ...NO_NODE_INFO, ...n.observed.nodeInfo } : nodeInfo(opts);
+  const raw = n.observed ? { ...n.observed.nodeInfo, ...givenResources(status.nodeInfo) } : {};
+  const info: NodeInfo = n.observed ? { ...NO_NODE_INFO, ...raw } : nodeInfo(opts);
   let b = "";
   b += `Name:\t${n.name}\n`;
   b += `Roles:\t${nodeRoles(n.labels)}\n`;
   b += labelsMultiline("Labels", n.labels);
   b += annotationsMultiline("Annotations", givenMetadata(state, "Node", undefined, n.name)?.annotations);
-  b += `CreationTimestamp:\t${rfc1123z(opts, 0)}\n`;
+  b += `CreationTimestamp:\t${n.observed ? goTime(n.observed.created) : rfc1123z(opts, 0)}\n`;
   b += n.taints.length
     ? n.taints
         .map((t, i) => `${i === 0 ? "Taints:" : ""}\t${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}\n`)
         .join("")
     : `Taints:\t<none>\n`;
-  b += `Unschedulable:\tfalse\n`;
+  b += `Unschedulable:\t${spec.unschedulable === true}\n`;
+  if (g) b += leaseText(state, n.name) + conditionsText(status);
   const addresses = n.observed?.addresses ?? [
     { type: "InternalIP", address: n.address },
     { type: "Hostname", address: n.name },
   ];
   b += `Addresses:\n${addresses.map((a) => `${L1}${a.type}:\t${a.address}\n`).join("")}`;
-  const res = nodeResources(n);
+  // A given node's capacity and allocatable are its own; podnet's defaults are for the others.
+  const res = g
+    ? { capacity: givenResources(status.capacity), allocatable: givenResources(status.allocatable) }
+    : nodeResources(n);
   const list = (title: string, l: Record<string, string>) =>
-    `${title}:\n${Object.keys(l)
-      .sort()
-      .map((k) => `${L1}${k}:\t${l[k]}\n`)
-      .join("")}`;
+    Object.keys(l).length === 0
+      ? ""
+      : `${title}:\n${Object.keys(l)
+          .sort()
+          .map((k) => `${L1}${k}:\t${l[k]}\n`)
+          .join("")}`;
   b += list("Capacity", res.capacity);
   b += list("Allocatable", res.allocatable);
   b += `System Info:\n`;
+  b += `${L1}Machine ID:\t${raw.machineID ?? ""}\n`;
+  b += `${L1}System UUID:\t${raw.systemUUID ?? ""}\n`;
+  b += `${L1}Boot ID:\t${raw.bootID ?? ""}\n`;
   b += `${L1}Kernel Version:\t${info.kernelVersion}\n`;
   b += `${L1}OS Image:\t${info.osImage}\n`;
   b += `${L1}Operating System:\t${info.operatingSystem}\n`;
   b += `${L1}Architecture:\t${info.architecture}\n`;
   b += `${L1}Container Runtime Version:\t${info.containerRuntimeVersion}\n`;
   b += `${L1}Kubelet Version:\t${info.kubeletVersion}\n`;
-  b += `PodCIDR:\t${n.podCIDR}\n`;
-  b += `PodCIDRs:\t${n.podCIDR}\n`;
+  // podnet's own nodes run kube-proxy of the kubelet's version (as nodeObject reports it).
+  b += `${L1}Kube-Proxy Version:\t${n.observed ? (raw.kubeProxyVersion ?? "") : info.kubeletVersion}\n`;
+  if (g) {
+    // As given: printed only when set.
+    const cidrs = Array.isArray(spec.podCIDRs) ? spec.podCIDRs.map(String) : [];
+    if (typeof spec.podCIDR === "string" && spec.podCIDR) b += `PodCIDR:\t${spec.podCIDR}\n`;
+    if (cidrs.length) b += `PodCIDRs:\t${cidrs.join(",")}\n`;
+    if (typeof spec.providerID === "string" && spec.providerID) b += `ProviderID:\t${spec.providerID}\n`;
+  } else {
+    b += `PodCIDR:\t${n.podCIDR}\n`;
+    b += `PodCIDRs:\t${n.podCIDR}\n`;
+  }
   b += nodeResourceText(state, n, res.allocatable);
   return finish(state, b, eventsFor(state, "node", "", n.name));
 }

@@ -516,6 +516,9 @@ export function nodeObject(_state: ClusterState, n: NodeState, opts: ViewOptions
   const t = timestamp(opts, 0);
   const o = n.observed;
   if (o) {
+    // As the cluster returned it: its capacity, allocatable and the rest are its own.
+    const given = findGiven(_state, "Node", undefined, n.name);
+    if (given) return asGiven(inFull(given));
     // A Node read from a live cluster: what its status said, where the state kept it.
     const obj = nodeObject(_state, { ...n, observed: undefined }, opts);
     const meta = obj.metadata as Obj;

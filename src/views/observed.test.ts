@@ -360,3 +360,94 @@ test("get pod -o yaml: a dump's pod as the API server returned it", async () => 
     assert.deepEqual(parse(out.stdout), { ...o, metadata }, o.metadata.name);
   }
 });
+
+test("describe node and get node -o yaml: a dump's Node as it says itself", () => {
+  // kubernetes/kubectl pkg/describe/describe.go describeNode: CreationTimestamp, Lease,
+  // Conditions ("%v \t%v \t%s \t%s \t%v \t%v"), Capacity/Allocatable as given (sorted),
+  // System Info from Machine ID to Kube-Proxy Version, PodCIDR(s) and ProviderID when set.
+  const n = observedNode();
+  const given = {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: n.name, uid: "u-1", resourceVersion: "9", creationTimestamp: "2026-03-01T08:14:05Z" },
+    spec: { podCIDR: "10.244.1.0/24", podCIDRs: ["10.244.1.0/24"], providerID: "kind://docker/kind/kind-worker" },
+    status: {
+      capacity: { cpu: "8", "ephemeral-storage": "102625208Ki", memory: "16283932Ki", pods: "110" },
+      allocatable: { cpu: "8", "ephemeral-storage": "102625208Ki", memory: "16283932Ki", pods: "110" },
+      conditions: [
+        {
+          type: "Ready",
+          status: "True",
+          lastHeartbeatTime: NOW,
+          lastTransitionTime: "2026-03-01T08:14:40Z",
+          reason: "KubeletReady",
+          message: "kubelet is posting ready status",
+        },
+      ],
+      nodeInfo: {
+        machineID: "3f1e8c5a",
+        systemUUID: "3f1e8c5a-1b2c",
+        bootID: "5d2a1f77",
+        kernelVersion: "6.1.0-18-amd64",
+        osImage: "Debian GNU/Linux 12 (bookworm)",
+        operatingSystem: "linux",
+        architecture: "amd64",
+        containerRuntimeVersion: "containerd://1.7.13",
+        kubeletVersion: "v1.29.2",
+        kubeProxyVersion: "v1.29.2",
+      },
+    },
+  };
+  const lease = {
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    metadata: { name: n.name, namespace: "kube-node-lease" },
+    spec: { holderIdentity: n.name, renewTime: "2026-03-02T09:59:58.000000Z" },
+  };
+  const s = emptyState(fixtureConfig(), { clock: 99999, nodes: [n], pods: [], objects: [given, lease] });
+  const lines = describeNode(s, n).split("\n");
+  const from = (head: string, count: number) => {
+    const i = lines.findIndex((l) => l.startsWith(head));
+    return lines.slice(i, i + count).map((l) => l.replace(/\s+/g, " ").trimEnd());
+  };
+  assert.deepEqual(from("CreationTimestamp:", 1), ["CreationTimestamp: Sun, 01 Mar 2026 08:14:05 +0000"]);
+  assert.deepEqual(from("Lease:", 4), [
+    "Lease:",
+    " HolderIdentity: kind-worker",
+    " AcquireTime: <unset>",
+    " RenewTime: Mon, 02 Mar 2026 09:59:58 +0000",
+  ]);
+  assert.deepEqual(from("Conditions:", 4), [
+    "Conditions:",
+    " Type Status LastHeartbeatTime LastTransitionTime Reason Message",
+    " ---- ------ ----------------- ------------------ ------ -------",
+    " Ready True Mon, 02 Mar 2026 10:00:00 +0000 Sun, 01 Mar 2026 08:14:40 +0000 KubeletReady kubelet is posting ready status",
+  ]);
+  assert.deepEqual(from("Capacity:", 5), [
+    "Capacity:",
+    " cpu: 8",
+    " ephemeral-storage: 102625208Ki",
+    " memory: 16283932Ki",
+    " pods: 110",
+  ]);
+  assert.deepEqual(from("System Info:", 14), [
+    "System Info:",
+    " Machine ID: 3f1e8c5a",
+    " System UUID: 3f1e8c5a-1b2c",
+    " Boot ID: 5d2a1f77",
+    " Kernel Version: 6.1.0-18-amd64",
+    " OS Image: Debian GNU/Linux 12 (bookworm)",
+    " Operating System: linux",
+    " Architecture: amd64",
+    " Container Runtime Version: containerd://1.7.13",
+    " Kubelet Version: v1.29.2",
+    " Kube-Proxy Version: v1.29.2",
+    "PodCIDR: 10.244.1.0/24",
+    "PodCIDRs: 10.244.1.0/24",
+    "ProviderID: kind://docker/kind/kind-worker",
+  ]);
+  // kubectl get -o yaml prints the object as the API server returned it: no hugepages or
+  // 100Gi ephemeral storage of podnet's defaults.
+  const out = getView(s, findResource("nodes")!, { output: "yaml", names: [n.name] }).stdout;
+  assert.deepEqual(parse(out), given);
+});
