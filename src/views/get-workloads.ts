@@ -138,6 +138,20 @@ interface RsView {
   replicas?: number;
 }
 
+/**
+ * A ReplicaSet's selector: a given one's as given (it holds pod-template-hash already);
+ * one podnet made for a Deployment has the Deployment's plus pod-template-hash, as the
+ * deployment controller writes it (kubernetes/kubernetes pkg/controller/deployment/sync.go
+ * getNewReplicaSet: CloneSelectorAndAddLabel).
+ */
+function rsSelector(r: RsView, ps: PodState[]): LabelSelector | undefined {
+  if (r.given) return r.given.spec?.selector as LabelSelector | undefined;
+  const sel = r.deployment?.spec?.selector as LabelSelector | undefined;
+  const hash = ps[0]?.labels["pod-template-hash"];
+  if (!sel || !hash) return sel;
+  return { ...sel, matchLabels: { ...sel.matchLabels, "pod-template-hash": hash } };
+}
+
 export const replicasets: Resource<RsView> = {
   kind: "ReplicaSet",
   plural: "replicasets",
@@ -201,9 +215,7 @@ export const replicasets: Resource<RsView> = {
     const row = [r.name, String(r.replicas ?? replicas(src)), String(ps.length), String(ready), ageCell];
     if (wide) {
       const c = containersOf(src, ps);
-      const sel = formatLabelSelector(src?.spec?.selector as LabelSelector | undefined);
-      const hash = ps[0]?.labels["pod-template-hash"];
-      row.push(c.names, c.images, hash && sel !== "<none>" ? `${sel},pod-template-hash=${hash}` : sel);
+      row.push(c.names, c.images, formatLabelSelector(rsSelector(r, ps)));
     }
     return row;
   },

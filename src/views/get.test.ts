@@ -323,3 +323,23 @@ test("a Deployment of 130,000 pods: get and describe count them (no spread of on
   assert.deepEqual(row.slice(0, 4), ["big-5c8b9d7f4", "130000", "130000", "65000"]);
   assert.match(describeDeployment(big, deploy), /130000 desired \| 130000 updated \| 130000 total \| 65000 available/);
 });
+
+test("get rs -o wide: SELECTOR is the ReplicaSet's own, pod-template-hash once", () => {
+  // printers.go printReplicaSet: metav1.FormatLabelSelector(rs.Spec.Selector); the deployment
+  // controller already put pod-template-hash in it (pkg/controller/deployment/sync.go).
+  const s = seed004State();
+  const p = {
+    ...s.pods[0],
+    name: "frontend-5c8f8d7b6f-7hq2m",
+    labels: { app: "frontend", "pod-template-hash": "5c8f8d7b6f" },
+    owner: { kind: "ReplicaSet", name: "frontend-5c8f8d7b6f" },
+  };
+  const rs = {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    metadata: { name: "frontend-5c8f8d7b6f", namespace: "default" },
+    spec: { replicas: 1, selector: { matchLabels: { app: "frontend", "pod-template-hash": "5c8f8d7b6f" } } },
+  };
+  const out = getView({ ...s, pods: [p], workloads: [rs] }, res("rs"), { output: "wide" }).stdout;
+  assert.equal(out.split("\n")[1].split(/\s+/).at(-1), "app=frontend,pod-template-hash=5c8f8d7b6f");
+});
