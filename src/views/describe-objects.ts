@@ -5,6 +5,7 @@
 import type { ClusterState } from "../control/state.js";
 import type { KubeObject, Labels, LabelSelector, NetworkPolicyPeer, NetworkPolicySpec } from "../manifest/types.js";
 import { formatLabelSelector } from "../manifest/selector.js";
+import { isObj } from "../manifest/diag.js";
 import { earliest, rfc1123z, rfc1123zAt, timestamp, type ViewOptions } from "./common.js";
 import { jobLabels, jobUid } from "../control/controllers.js";
 import { humanDuration } from "./duration.js";
@@ -204,7 +205,14 @@ export function describeDeployment(state: ClusterState, d: KubeObject, opts: Vie
   const available = pods.filter((p) => p.ready && p.phase === "Running").length;
   const rss = (state.replicaSets ?? []).filter((r) => r.namespace === ns && r.deployment === d.metadata.name);
   const created = earliest(pods);
-  let b = `Name:\t${d.metadata.name}\nNamespace:\t${ns}\nCreationTimestamp:\t${rfc1123z(opts, created)}\n`;
+  // A Deployment read from a cluster: its own creation time and status counts
+  // (describe.go describeDeployment prints d.Status's, not its pods').
+  const st = isObj(d.status) && Object.keys(d.status).length > 0 ? (d.status as Raw) : undefined;
+  const count = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+  const given = d.metadata.creationTimestamp;
+  const when =
+    typeof given === "string" && !Number.isNaN(Date.parse(given)) ? rfc1123zAt(Date.parse(given)) : undefined;
+  let b = `Name:\t${d.metadata.name}\nNamespace:\t${ns}\nCreationTimestamp:\t${when ?? rfc1123z(opts, created)}\n`;
   b += labelsMultiline("Labels", d.metadata.labels);
   // The deployment controller records the revision on the Deployment.
   b += annotationsMultiline("Annotations", {
@@ -212,7 +220,9 @@ export function describeDeployment(state: ClusterState, d: KubeObject, opts: Vie
     ...(d.metadata.annotations ?? {}),
   });
   b += `Selector:\t${formatLabelSelector(spec.selector)}\n`;
-  b += `Replicas:\t${desired} desired | ${total} updated | ${total} total | ${available} available | ${total - available} unavailable\n`;
+  b += st
+    ? `Replicas:\t${desired} desired | ${count(st.updatedReplicas)} updated | ${count(st.replicas)} total | ${count(st.availableReplicas)} available | ${count(st.unavailableReplicas)} unavailable\n`
+    : `Replicas:\t${desired} desired | ${total} updated | ${total} total | ${available} available | ${total - available} unavailable\n`;
   const strategy: Raw = spec.strategy ?? {};
   const type = strategy.type ?? "RollingUpdate";
   b += `StrategyType:\t${type}\n`;

@@ -65,6 +65,20 @@ function replicas(o: KubeObject | undefined): number {
   return typeof r === "number" ? r : 1;
 }
 
+/**
+ * The status a controller read from a live cluster reported, or undefined: printers.go
+ * (printDeployment, printStatefulSet, printDaemonSet, printReplicaSet,
+ * printReplicationController) prints the object's status counts, not its pods. An empty
+ * `status: {}` (a manifest from `--dry-run -o yaml`) has not run anywhere yet.
+ */
+function clusterStatus(o: KubeObject | undefined): Record<string, unknown> | undefined {
+  const st = o?.status;
+  return isObj(st) && Object.keys(st).length > 0 ? (st as Record<string, unknown>) : undefined;
+}
+
+/** A count of a status (int32, omitempty: absent is 0). */
+const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+
 /** The rows of a workload kind: the controllers of that kind the cluster runs. */
 function givenOfKind(s: ClusterState, kind: string) {
   return s.workloads
@@ -95,7 +109,12 @@ export function workloadResource(
     row(state, item, wide) {
       const o = item.value;
       const ps = workloadPods(state, kind, item.namespace, item.name);
-      const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
+      const st = clusterStatus(o);
+      const ready = st
+        ? num(kind === "DaemonSet" ? st.numberReady : st.readyReplicas)
+        : ps.filter((p) => p.ready && p.phase === "Running").length;
+      // The cluster's counts where it gave them, else the pods the model runs.
+      const current = st ? num(kind === "DaemonSet" ? st.currentNumberScheduled : st.replicas) : ps.length;
       const created = earliest(ps);
       const ageCell = objectAge(state, kind, item.namespace, item.name, created);
       const c = containersOf(o, ps);
@@ -105,20 +124,23 @@ export function workloadResource(
           ? formatLabels(o.spec?.selector)
           : formatLabelSelector(o.spec?.selector as LabelSelector | undefined);
       let r: string[];
-      if (kind === "Deployment") r = [item.name, `${ready}/${replicas(o)}`, String(ps.length), String(ready), ageCell];
-      else if (kind === "StatefulSet") r = [item.name, `${ready}/${replicas(o)}`, ageCell];
+      if (kind === "Deployment") {
+        const updated = st ? num(st.updatedReplicas) : ps.length;
+        const available = st ? num(st.availableReplicas) : ready;
+        r = [item.name, `${ready}/${replicas(o)}`, String(updated), String(available), ageCell];
+      } else if (kind === "StatefulSet") r = [item.name, `${ready}/${replicas(o)}`, ageCell];
       else if (kind === "ReplicationController")
-        r = [item.name, String(replicas(o)), String(ps.length), String(ready), ageCell];
+        r = [item.name, String(replicas(o)), String(current), String(ready), ageCell];
       else {
         const ns = o.spec?.template?.spec?.nodeSelector as Labels | undefined;
         const nsText = ns && Object.keys(ns).length ? formatLabels(ns) : "<none>";
         r = [
           item.name,
-          String(ps.length),
-          String(ps.length),
+          String(st ? num(st.desiredNumberScheduled) : ps.length),
+          String(current),
           String(ready),
-          String(ps.length),
-          String(ready),
+          String(st ? num(st.updatedNumberScheduled) : ps.length),
+          String(st ? num(st.numberAvailable) : ready),
           nsText,
           ageCell,
         ];
@@ -209,10 +231,12 @@ export const replicasets: Resource<RsView> = {
     const r = item.value;
     const ps = workloadPods(state, "ReplicaSet", r.namespace, r.name);
     const src = r.given ?? r.deployment;
-    const ready = ps.filter((p) => p.ready && p.phase === "Running").length;
+    const st = clusterStatus(r.given);
+    const ready = st ? num(st.readyReplicas) : ps.filter((p) => p.ready && p.phase === "Running").length;
+    const current = st ? num(st.replicas) : ps.length;
     const created = earliest(ps);
     const ageCell = objectAge(state, "ReplicaSet", r.namespace, r.name, created);
-    const row = [r.name, String(r.replicas ?? replicas(src)), String(ps.length), String(ready), ageCell];
+    const row = [r.name, String(r.replicas ?? replicas(src)), String(current), String(ready), ageCell];
     if (wide) {
       const c = containersOf(src, ps);
       row.push(c.names, c.images, formatLabelSelector(rsSelector(r, ps)));

@@ -343,3 +343,62 @@ test("get rs -o wide: SELECTOR is the ReplicaSet's own, pod-template-hash once",
   const out = getView({ ...s, pods: [p], workloads: [rs] }, res("rs"), { output: "wide" }).stdout;
   assert.equal(out.split("\n")[1].split(/\s+/).at(-1), "app=frontend,pod-template-hash=5c8f8d7b6f");
 });
+
+test("a controller read from a cluster prints its status' counts, not its pods'", () => {
+  // printers.go printDaemonSet: DesiredNumberScheduled, CurrentNumberScheduled, NumberReady,
+  // UpdatedNumberScheduled, NumberAvailable; printDeployment: ReadyReplicas/Spec.Replicas,
+  // UpdatedReplicas, AvailableReplicas; printStatefulSet: ReadyReplicas/Spec.Replicas;
+  // printReplicaSet: Spec.Replicas, Status.Replicas, ReadyReplicas.
+  const s = seed004State();
+  const meta = (name: string) => ({ name, namespace: "default" });
+  const tmpl = { metadata: { labels: { app: "x" } }, spec: { containers: [{ name: "c", image: "i" }] } };
+  const workloads = [
+    {
+      apiVersion: "apps/v1",
+      kind: "DaemonSet",
+      metadata: meta("agent"),
+      spec: { selector: { matchLabels: { app: "x" } }, template: tmpl },
+      status: {
+        desiredNumberScheduled: 5,
+        currentNumberScheduled: 4,
+        numberReady: 3,
+        updatedNumberScheduled: 2,
+        numberAvailable: 1,
+      },
+    },
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: meta("web"),
+      spec: { replicas: 4, template: tmpl },
+      status: { replicas: 4, readyReplicas: 3, updatedReplicas: 2, availableReplicas: 1 },
+    },
+    {
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: meta("db"),
+      spec: { replicas: 3, template: tmpl },
+      status: { replicas: 3, readyReplicas: 2 },
+    },
+    {
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: meta("web-6d4cf56db6"),
+      spec: { replicas: 4, template: tmpl },
+      // readyReplicas omitted (omitempty): 0.
+      status: { replicas: 3 },
+    },
+  ];
+  const st = { ...s, pods: [], workloads };
+  const row = (kind: string) => getView(st, res(kind)).stdout.split("\n")[1].split(/\s+/);
+  assert.deepEqual(row("ds").slice(0, 6), ["agent", "5", "4", "3", "2", "1"]);
+  assert.deepEqual(row("deploy").slice(0, 4), ["web", "3/4", "2", "1"]);
+  assert.deepEqual(row("sts").slice(0, 2), ["db", "2/3"]);
+  assert.deepEqual(row("rs").slice(0, 4), ["web-6d4cf56db6", "4", "3", "0"]);
+  // describe.go describeDeployment: Spec.Replicas, then Status' updated, total, available,
+  // unavailable (absent: 0).
+  assert.match(
+    describeDeployment(st, workloads[1] as never),
+    /Replicas:\s+4 desired \| 2 updated \| 4 total \| 1 available \| 0 unavailable\n/,
+  );
+});
