@@ -87,3 +87,33 @@ test("describe node: PodCIDR, addresses, the pods on it", () => {
   assert.match(out, /\nPodCIDR:\s+10\.244\.1\.0\/24\n/);
   assert.match(out, /\nNon-terminated Pods:\s+\(2 in total\)\n/);
 });
+
+test("describe service: a given load balancer's hostname without an ipMode; <none> selector", () => {
+  // kubernetes/kubectl pkg/describe/describe.go buildIngressString appends " (<ipMode>)" only
+  // when ipMode is set; kubernetes/kubernetes pkg/apis/core/v1/defaults.go defaults it to VIP
+  // only where ip is set. Selector: labels.FormatLabels, "<none>" for an empty map.
+  const s = seed004State();
+  const svc = { ...s.services.find((x) => x.name === "users-service")!, selector: null };
+  svc.loadBalancerIPs = ["a1b2-123.eu-west-1.elb.amazonaws.com", "203.0.113.7"];
+  const given = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: svc.name, namespace: svc.namespace, uid: "u" },
+    status: {
+      loadBalancer: {
+        ingress: [
+          { hostname: "a1b2-123.eu-west-1.elb.amazonaws.com" },
+          { ip: "203.0.113.7" },
+          { ip: "203.0.113.8", ipMode: "Proxy" },
+        ],
+      },
+    },
+  };
+  const st = { ...s, services: [svc], objects: [given] };
+  const out = describeService(st, svc);
+  assert.match(out, /\nSelector: +<none>\n/);
+  assert.match(
+    out,
+    /\nLoadBalancer Ingress: +a1b2-123\.eu-west-1\.elb\.amazonaws\.com, 203\.0\.113\.7 \(VIP\), 203\.0\.113\.8 \(Proxy\)\n/,
+  );
+});

@@ -17,7 +17,7 @@ import {
 } from "./common.js";
 import { humanDuration } from "./duration.js";
 import { nodeRoles } from "./get.js";
-import { givenMetadata, podObject } from "./objects.js";
+import { givenMetadata, loadBalancerIngress, podObject, type LoadBalancerIngress } from "./objects.js";
 import { podAge } from "./observed.js";
 import { conditionsText, givenNode, givenResources, goTime, leaseText, nodeSpec, nodeStatus } from "./describe-node.js";
 import {
@@ -470,13 +470,19 @@ export function serviceEndpoints(state: ClusterState, s: ServiceState, portName:
   return more ? `${list.join(",")} + ${count - 3} more...` : list.join(",");
 }
 
+/** describe.go buildIngressString: the IP, else the hostname; " (<ipMode>)" only when set. */
+function buildIngressString(ingress: LoadBalancerIngress[]): string {
+  return ingress.map((i) => `${i.ip || i.hostname || ""}${i.ipMode ? ` (${i.ipMode})` : ""}`).join(", ");
+}
+
 export function describeService(state: ClusterState, s: ServiceState, _opts: ViewOptions = {}): string {
   let b = "";
   b += `Name:\t${s.name}\n`;
   b += `Namespace:\t${s.namespace}\n`;
   b += labelsMultiline("Labels", s.labels);
   b += annotationsMultiline("Annotations", givenMetadata(state, "Service", s.namespace, s.name)?.annotations);
-  b += `Selector:\t${s.selector && Object.keys(s.selector).length ? formatLabels(s.selector) : ""}\n`;
+  // describe.go: labels.FormatLabels(service.Spec.Selector), "<none>" when it has none.
+  b += `Selector:\t${formatLabels(s.selector)}\n`;
   b += `Type:\t${s.type}\n`;
   if (s.type !== "ExternalName") {
     b += `IP Family Policy:\tSingleStack\n`;
@@ -486,8 +492,8 @@ export function describeService(state: ClusterState, s: ServiceState, _opts: Vie
   b += `IPs:\t${s.type !== "ExternalName" && s.clusterIP ? s.clusterIP : "<none>"}\n`;
   if (s.externalIPs.length) b += `External IPs:\t${s.externalIPs.join(",")}\n`;
   if (s.externalName) b += `External Name:\t${s.externalName}\n`;
-  if (s.loadBalancerIPs.length)
-    b += `LoadBalancer Ingress:\t${s.loadBalancerIPs.map((ip) => `${ip} (VIP)`).join(", ")}\n`;
+  const ingress = loadBalancerIngress(state, s);
+  if (ingress.length) b += `LoadBalancer Ingress:\t${buildIngressString(ingress)}\n`;
   for (const p of s.ports) {
     const name = p.name || "<unset>";
     b += `Port:\t${name}\t${p.port}/${p.protocol}\n`;

@@ -252,6 +252,34 @@ function givenCreated(given: KubeObject | undefined): Obj {
   return typeof t === "string" && (m?.uid || m?.resourceVersion) ? { creationTimestamp: t } : {};
 }
 
+export interface LoadBalancerIngress {
+  ip?: string;
+  hostname?: string;
+  ipMode?: string;
+}
+
+/**
+ * status.loadBalancer.ingress: as the cluster gave it (an EKS load balancer has a hostname
+ * and no ip), else the addresses podnet assigned. The API server defaults ipMode to VIP
+ * only where ip is set (kubernetes/kubernetes pkg/apis/core/v1/defaults.go SetDefaults_Service).
+ */
+export function loadBalancerIngress(state: ClusterState, s: ServiceState): LoadBalancerIngress[] {
+  const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+  const given = (findGiven(state, "Service", s.namespace, s.name)?.status as Obj | undefined)?.loadBalancer as
+    | { ingress?: unknown }
+    | undefined;
+  const list = Array.isArray(given?.ingress) ? (given.ingress as Obj[]) : [];
+  const out: LoadBalancerIngress[] = [];
+  for (const i of list) {
+    if (!i || typeof i !== "object") continue;
+    const ip = str(i.ip);
+    const hostname = str(i.hostname);
+    if (ip || hostname) out.push({ ip, hostname, ipMode: str(i.ipMode) ?? (ip ? "VIP" : undefined) });
+  }
+  if (out.length) return out;
+  return s.loadBalancerIPs.map((ip) => ({ ip, ipMode: "VIP" }));
+}
+
 export function serviceObject(state: ClusterState, s: ServiceState, opts: ViewOptions = {}): Obj {
   const given = findGiven(state, "Service", s.namespace, s.name);
   const annotations = nonEmpty(given?.metadata.annotations);
@@ -300,9 +328,8 @@ export function serviceObject(state: ClusterState, s: ServiceState, opts: ViewOp
   if (s.sessionAffinity === "ClientIP")
     spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: s.sessionAffinityTimeout } };
   spec.type = s.type;
-  const status = {
-    loadBalancer: s.loadBalancerIPs.length ? { ingress: s.loadBalancerIPs.map((ip) => ({ ip, ipMode: "VIP" })) } : {},
-  };
+  const ingress = loadBalancerIngress(state, s);
+  const status = { loadBalancer: ingress.length ? { ingress } : {} };
   return clean({
     apiVersion: "v1",
     kind: "Service",
