@@ -174,6 +174,23 @@ function rsSelector(r: RsView, ps: PodState[]): LabelSelector | undefined {
   return { ...sel, matchLabels: { ...sel.matchLabels, "pod-template-hash": hash } };
 }
 
+/**
+ * ReplicaSets known only because a dump's pods name them as owner ("ns/name"): every pod
+ * that names it was read from the cluster and the input does not give it. kubectl lists
+ * what the cluster has; of these podnet knows nothing but the name (no selector, spec or
+ * age), so `get rs` leaves them out rather than print made-up fields.
+ */
+function namedOnlyByPods(s: ClusterState): Set<string> {
+  const observed = new Set<string>();
+  const modelled = new Set<string>();
+  for (const p of s.pods) {
+    if (p.owner?.kind !== "ReplicaSet") continue;
+    (p.observed ? observed : modelled).add(`${p.namespace}/${p.owner.name}`);
+  }
+  for (const k of modelled) observed.delete(k);
+  return observed;
+}
+
 export const replicasets: Resource<RsView> = {
   kind: "ReplicaSet",
   plural: "replicasets",
@@ -183,8 +200,11 @@ export const replicasets: Resource<RsView> = {
   namespaced: true,
   items(s) {
     const byKey = workloadsByKey(s);
+    const onlyNamed = namedOnlyByPods(s);
+    const listed = (r: { namespace: string; name: string }) =>
+      byKey.has(`ReplicaSet/${r.namespace}/${r.name}`) || !onlyNamed.has(`${r.namespace}/${r.name}`);
     if (s.replicaSets) {
-      return s.replicaSets.map((r) => {
+      return s.replicaSets.filter(listed).map((r) => {
         const given = byKey.get(`ReplicaSet/${r.namespace}/${r.name}`);
         const deployment = r.deployment ? byKey.get(`Deployment/${r.namespace}/${r.deployment}`) : undefined;
         const src = given ?? deployment;
@@ -212,7 +232,7 @@ export const replicasets: Resource<RsView> = {
         p.workload.kind === "Deployment" ? byKey.get(`Deployment/${p.namespace}/${p.workload.name}`) : undefined;
       seen.set(key, { namespace: p.namespace, name: p.owner.name, deployment: dep });
     }
-    return [...seen.values()].map((r) => ({
+    return [...seen.values()].filter(listed).map((r) => ({
       namespace: r.namespace,
       name: r.name,
       labels: (r.given ?? r.deployment)?.spec?.template?.metadata?.labels ?? {},

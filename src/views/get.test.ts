@@ -402,3 +402,31 @@ test("a controller read from a cluster prints its status' counts, not its pods'"
     /Replicas:\s+4 desired \| 2 updated \| 4 total \| 1 available \| 0 unavailable\n/,
   );
 });
+
+test("get rs: a ReplicaSet only a dump's pods name is not listed as if it were known", () => {
+  // kubectl get lists what the API server has (kubernetes/kubectl pkg/cmd/get/get.go); a
+  // ReplicaSet the dump lacks has no selector, spec or creationTimestamp to print.
+  const s = seed004State();
+  const p = {
+    ...s.pods[0],
+    namespace: "kube-system",
+    name: "coredns-7db6d8ff4d-5xq7n",
+    owner: { kind: "ReplicaSet", name: "coredns-7db6d8ff4d" },
+    observed: true,
+    status: { phase: "Running" },
+  };
+  // The control plane keeps it (impliedReplicaSets) to account for the pods; a state without
+  // that list knows ReplicaSets through their pods' owners.
+  const implied = {
+    namespace: "kube-system",
+    name: "coredns-7db6d8ff4d",
+    deployment: null,
+    podTemplateHash: "7db6d8ff4d",
+    replicas: 0,
+  };
+  for (const replicaSets of [[implied], undefined]) {
+    const out = getView({ ...s, pods: [p], workloads: [], replicaSets }, res("rs"), { namespace: "kube-system" });
+    assert.equal(out.stdout, "");
+    assert.equal(out.stderr, "No resources found in kube-system namespace.\n");
+  }
+});
