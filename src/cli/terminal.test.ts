@@ -1,5 +1,5 @@
 // Output safe for a terminal: kubectl's EscapeTerminal (kubernetes/cli-runtime
-// pkg/printers/terminal.go: ESC as "^[", CR as "\r") and the other control characters as \xNN.
+// pkg/printers/terminal.go: ESC as "^[", CR as "\r") and the other C0 controls as \xNN.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -13,7 +13,9 @@ import { kubectlTable } from "../views/tabwriter.js";
 test("escapeTerminal: ESC and CR as kubectl writes them, other controls as \\xNN, newline and tab kept", () => {
   assert.equal(escapeTerminal("a\x1b]0;T\x07\x1b[2Jb"), "a^[]0;T\\x07^[[2Jb");
   assert.equal(escapeTerminal("x\ry"), "x\\ry");
-  assert.equal(escapeTerminal("\x00\x7f\x9b"), "\\x00\\x7f\\x9b");
+  assert.equal(escapeTerminal("\x00\x01"), "\\x00\\x01");
+  // DEL and C1 stay: JSON.stringify leaves them raw, and \x7f in a JSON string is invalid.
+  assert.equal(escapeTerminal("\x7f\x9b"), "\x7f\x9b");
   assert.equal(escapeTerminal("line\n\tcell ünïcode"), "line\n\tcell ünïcode");
 });
 
@@ -40,6 +42,14 @@ test("the CLI: a label with escape sequences reaches stdout and stderr escaped",
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /app=x\^\[\]0;TITLE\\x07\^\[\[2J/);
     assert.ok(!(r.stdout + r.stderr).includes("\x1b"));
+    // -o json stays JSON, every character of the label kept (DEL and C1 included).
+    writeFileSync(
+      f,
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {app: "x\\e[2J\\x7fy\\x85"}}\nspec: {containers: [{name: c, image: i}]}\n',
+    );
+    const j = spawnSync(process.execPath, [bin, "get", "pod", "p", "-o", "json", "-f", f], { encoding: "utf8" });
+    assert.equal(j.status, 0, j.stderr);
+    assert.equal(JSON.parse(j.stdout).metadata.labels.app, "x\x1b[2J\x7fy\x85");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

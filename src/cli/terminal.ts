@@ -3,12 +3,13 @@
 // warns and goes on, and a label value with ESC could set the terminal's title, clear its
 // screen or, with a CR, overwrite a line. kubectl escapes ESC as "^[" and CR as "\r"
 // (kubernetes/cli-runtime pkg/printers/terminal.go, EscapeTerminal); podnet does the same and
-// writes the other control characters but newline and tab (C0, DEL, C1) as \xNN. JSON and
-// YAML output never hold them raw (both escape them in strings), so every format passes
-// unchanged.
+// writes the other C0 control characters but newline and tab as \xNN. JSON and YAML output
+// never hold a C0 character raw (JSON.stringify and the YAML printer escape them in strings),
+// so every format passes unchanged. DEL and C1 are left alone: JSON leaves them raw, and an
+// escape here would make its output invalid.
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds
-const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+const UNSAFE = /[\x00-\x08\x0b-\x1f]/g;
 
 const escapeOne = (c: string): string =>
   c === "\x1b" ? "^[" : c === "\r" ? "\\r" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
