@@ -16,7 +16,7 @@ import { cidrContains, ipToInt, isIPv4, parseCidr } from "../net/ipv4.js";
 import { indexPolicies, type Party } from "../policy/engine.js";
 import type { Proto } from "../policy/portset.js";
 import { proxyModes, type ProxyMode } from "../proxy/index.js";
-import { PATH_REASONS, type Protocol, type TracePath, type TraceResult } from "../sim/index.js";
+import { PATH_REASONS, headlessPort, type Protocol, type TracePath, type TraceResult } from "../sim/index.js";
 import { dnsChecks } from "./diagnose-dns.js";
 import { faultFix, faultNote, faultsForDrop } from "./diagnose-faults.js";
 import { partyAt, policyChecks, type PolicyTarget } from "./diagnose-policy.js";
@@ -73,7 +73,7 @@ function classify(state: ClusterState, input: DiagnoseInput, src: PodState | und
     }
     // Headless: no cluster IP; clients look its name up and reach the pods (as trace does).
     if (svc.clusterIP === "None" && src) {
-      const port = input.port ?? svc.ports[0]?.port;
+      const port = input.port ?? headlessPort(state, svc, input.protocol)?.port;
       return { kind: "name", host: sns === src.namespace ? name : `${name}.${sns}`, ...(port ? { port } : {}) };
     }
     return { kind: "service", svc };

@@ -293,3 +293,37 @@ subsets: [{addresses: [{ip: 192.168.1.200}], ports: [{port: 5432}]}]
     /192\.168\.1\.200 is on the node network .* a host outside the cluster/,
   );
 });
+
+test("svc/NAME of a headless Service without -p: the endpoint's port, as nothing translates it", async () => {
+  // No virtual IP and no port mapping: the client connects to the pod's port, which CoreDNS's
+  // SRV answer and the EndpointSlice give (the targetPort), not the Service port.
+  const { parseSpec } = await import("../manifest/parse.js");
+  const { buildState } = await import("../control/build.js");
+  const s = buildState(
+    parseSpec([
+      {
+        file: "hl.yaml",
+        text: `apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {clusterIP: None, selector: {app: web}, ports: [{name: http, port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-0, labels: {app: web}}
+spec: {containers: [{name: w, image: nginx, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec: {containers: [{name: c, image: busybox}]}
+`,
+      },
+    ]),
+  );
+  const r = modelSession(s).trace({ from: "client", to: "svc/web" });
+  assert.deepEqual(
+    r.paths.map((p) => [p.disposition.verdict, p.disposition.port]),
+    [["DELIVERED", 8080]],
+  );
+});

@@ -3,7 +3,7 @@
 
 import { hostsLookup } from "../control/hosts.js";
 import { externalEntry } from "../control/metallb.js";
-import type { ClusterState } from "../control/state.js";
+import type { ClusterState, ServiceState } from "../control/state.js";
 import type { DataplaneIR, NetNs, PodNet } from "../ir/types.js";
 import { ForkFallback, LocalEnum, Walk, type PathSink, type WalkOptions } from "./engine.js";
 import { intToIp, ipToInt, isIPv4 } from "../net/ipv4.js";
@@ -196,7 +196,7 @@ function resolveDst(t: Topology, src: Src, spec: FlowSpec, opts: TraceOptions): 
     if (s.clusterIP === "None" && src.pod) {
       // Headless: no virtual IP, clients look the name up and get the pods' addresses
       // (https://kubernetes.io/docs/concepts/services-networking/service/#headless-services).
-      const sp = firstPort(s.ports, spec.protocol);
+      const sp = headlessPort(state, s, spec.protocol);
       const host = ns === src.pod.namespace ? name : `${name}.${ns}`;
       const d = byName(src.pod, host, spec.port ?? sp?.port, undefined, opts);
       if (d.port === undefined) throw new TraceInputError(`Service ${ns}/${name} has no port: give -p PORT`);
@@ -272,6 +272,26 @@ function byName(
 /** The first port of a list, of the flow's protocol when it is given. */
 function firstPort<T extends { protocol: string }>(ports: T[], protocol: Protocol | undefined): T | undefined {
   return protocol ? ports.find((p) => p.protocol.toLowerCase() === protocol) : ports[0];
+}
+
+/**
+ * The port a client of a headless Service connects to when none is given: nothing translates
+ * ports for it, so it is the endpoint's port (its EndpointSlice's, as CoreDNS's SRV answer
+ * gives it), not the Service port; a numeric targetPort when no slice says.
+ */
+export function headlessPort(
+  state: ClusterState | undefined,
+  svc: ServiceState,
+  protocol: Protocol | undefined,
+): { port: number; protocol: string } | undefined {
+  const sp = firstPort(svc.ports, protocol);
+  if (!sp) return undefined;
+  for (const sl of state?.endpointSlices ?? [])
+    if (sl.namespace === svc.namespace && sl.serviceName === svc.name) {
+      const ep = sl.ports.find((p) => (p.name ?? "") === (sp.name ?? "") && p.protocol === sp.protocol);
+      if (ep) return { port: ep.port, protocol: sp.protocol };
+    }
+  return { port: typeof sp.targetPort === "number" ? sp.targetPort : sp.port, protocol: sp.protocol };
 }
 
 /**
