@@ -416,34 +416,68 @@ export function readDocuments(src: SourceText, diags: Diags, opts: { splitAbove?
 }
 
 /**
- * The offset where flow collections (`[`, `{`) nest deeper than max, or -1: one pass that
- * skips quoted scalars and comments. Block nesting is not counted (it costs the parser
+ * The offset where flow collections (`[`, `{`) nest deeper than max, or -1. One pass over the
+ * lines: a bracket opens a collection only where one can start (at a value's place: a line's
+ * start, after `: `, `- `, or inside another), quoted scalars, comments and block scalars'
+ * bodies (`|`, `>`) are passed over. Block nesting is not counted (it costs the parser
  * nothing like this).
  */
 export function flowTooDeep(text: string, max: number): number {
   let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 91 || c === 123) {
-      if (++depth > max) return i;
-    } else if (c === 93 || c === 125) {
-      if (depth > 0) depth--;
-    } else if ((c === 34 || c === 39) && i > 0 && !/[\s[{,:]/.test(text[i - 1])) {
-      // A quote inside a plain scalar (`it's`) starts nothing.
-    } else if (c === 34) {
-      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
-    } else if (c === 39) {
-      for (i++; i < text.length; i++)
-        if (text.charCodeAt(i) === 39) {
-          if (text.charCodeAt(i + 1) !== 39) break;
-          i++;
-        }
-    } else if (c === 35 && (i === 0 || /\s/.test(text[i - 1]))) {
-      const nl = text.indexOf("\n", i);
-      i = nl < 0 ? text.length : nl;
+  let block = -1; // the indentation of the line that opened a block scalar, while in its body
+  let ls = 0;
+  while (ls < text.length) {
+    let le = text.indexOf("\n", ls);
+    if (le < 0) le = text.length;
+    let p = ls;
+    while (p < le && text.charCodeAt(p) === 32) p++;
+    const ind = p - ls;
+    if (block >= 0 && (p === le || ind > block)) {
+      ls = le + 1;
+      continue;
     }
+    block = -1;
+    const at = flowLine(text, p, le, depth, max);
+    if (at.over >= 0) return at.over;
+    depth = at.depth;
+    if (depth === 0 && /(^|[:-]\s)\s*[|>][-+0-9]*\s*(#.*)?$/.test(text.slice(p, le))) block = ind;
+    ls = le + 1;
   }
   return -1;
+}
+
+/** flowTooDeep's scan of one line from p: the depth after it, or where it went past max. */
+function flowLine(text: string, p: number, le: number, depth: number, max: number): { depth: number; over: number } {
+  let valueStart = true; // where a flow collection may open at depth 0
+  for (let i = p; i < le; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91 || c === 123) {
+      if (depth > 0 || valueStart) {
+        if (++depth > max) return { depth, over: i };
+      }
+    } else if (c === 93 || c === 125) {
+      if (depth > 0) depth--;
+    } else if ((c === 34 || c === 39) && (depth > 0 || valueStart)) {
+      // A quoted scalar: to its closing quote on this line (one left open ends the line).
+      const q = c;
+      for (i++; i < le; i++) {
+        const d = text.charCodeAt(i);
+        if (q === 34 && d === 92) i++;
+        else if (d === q) {
+          if (q === 39 && text.charCodeAt(i + 1) === 39) i++;
+          else break;
+        }
+      }
+    } else if (c === 35 && (i === p || text.charCodeAt(i - 1) === 32)) {
+      return { depth, over: -1 };
+    }
+    if (c !== 32) valueStart = c === 58 || c === 45 || c === 44 || c === 91 || c === 123;
+    else if (i > p && !valueStart) {
+      const prev = text.charCodeAt(i - 1);
+      valueStart = prev === 58 || prev === 45 || prev === 44;
+    }
+  }
+  return { depth, over: -1 };
 }
 
 /** Whether a file's first non-blank character is `{` (JSON), from its first bytes. */

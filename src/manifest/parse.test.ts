@@ -402,4 +402,30 @@ data:
   c: it's ${"[x] ".repeat(300)} it's # ${"[".repeat(300)}
 `;
   assert.deepEqual(checkSpec([{ file: "cm.yaml", text }], undefined, "tolerant").diagnostics, []);
+  // Brackets in a block scalar's body (a script) and in plain text open nothing; a flow
+  // collection over many lines still counts.
+  const script = Array.from({ length: 150 }, (_, i) => `    printf "%s\\n" x[${i}\n    [ -f /tmp/${i} ] && {`).join(
+    "\n",
+  );
+  const cm = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: s}
+data:
+  run.sh: |
+${script}
+  note: see [1 and {2
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec: {containers: [{name: c, image: i}]}
+`;
+  const ok = checkSpec([{ file: "s.yaml", text: cm }], undefined, "tolerant");
+  assert.deepEqual(ok.diagnostics, []);
+  assert.deepEqual(
+    ok.spec.objects.map((o) => o.kind),
+    ["ConfigMap", "Pod"],
+  );
+  const lines = checkSpec([{ file: "l.yaml", text: `a: ${"[\n".repeat(150)}` }], undefined, "tolerant");
+  assert.match(lines.diagnostics[0]?.message ?? "", /^l\.yaml:101:1 .*nested too deeply/);
 });

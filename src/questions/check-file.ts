@@ -6,7 +6,8 @@
 
 import { LineCounter, parseDocument, isMap, isNode, isSeq, type YAMLMap } from "yaml";
 import { KUBE_YAML } from "../manifest/yaml-scalars.js";
-import { formatDiagnostic, formatValue, indexPath, childPath } from "../manifest/diag.js";
+import { MAX_DEPTH, formatDiagnostic, formatValue, indexPath, childPath } from "../manifest/diag.js";
+import { flowTooDeep } from "../manifest/documents.js";
 import { SpecError } from "../manifest/errors.js";
 import type { Protocol } from "../sim/index.js";
 
@@ -125,6 +126,9 @@ function parseSource(value: unknown, node: unknown): Expectation["from"] | undef
 /** Parses an expectations file: `expectations: [...]` (kind ConnectivityCheck) or a bare list. */
 export function parseExpectations(file: string, text: string): Expectation[] {
   const lines = new LineCounter();
+  const deep = flowTooDeep(text, MAX_DEPTH);
+  if (deep >= 0)
+    new FileErrors(file, lines).fail(text.slice(0, deep).split("\n").length, "(yaml)", "nested too deeply to read");
   // Read as the manifests beside it are (go-yaml v2 via sigs.k8s.io/yaml): `port: 0120` is 80.
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, ...KUBE_YAML });
   const errs = new FileErrors(file, lines);
