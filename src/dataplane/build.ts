@@ -192,8 +192,7 @@ function hasKey(pairs: string[], k: string): boolean {
   return false;
 }
 
-function listenersOf(pod: PodState, state?: ClusterState): Listener[] {
-  const down = notRunning(pod);
+function listenersOf(pod: PodState, down: Map<string, string>, state?: ClusterState): Listener[] {
   const out = declaredListeners(pod).filter((l) => !down.has(l.container));
   // The container that may listen on what it does not declare: the first that declares nothing.
   const silent = (pod.spec.containers ?? []).find((c) => !c.ports?.length && !down.has(c.name ?? "<unnamed>"));
@@ -244,8 +243,7 @@ function stateReason(st: Record<string, unknown>): string {
 }
 
 /** The declared ports of the containers not running, with why. */
-function stoppedListeners(pod: PodState): (Listener & { reason: string })[] {
-  const down = notRunning(pod);
+function stoppedListeners(pod: PodState, down: Map<string, string>): (Listener & { reason: string })[] {
   if (down.size === 0) return [];
   return declaredListeners(pod).flatMap((l) =>
     down.has(l.container) ? [{ ...l, reason: down.get(l.container)! }] : [],
@@ -271,16 +269,17 @@ function declaredListeners(pod: PodState): Listener[] {
 }
 
 function podNetBase(pod: PodState, state?: ClusterState): PodNet {
+  const down = notRunning(pod);
   const o: PodNet = {
     namespace: pod.namespace,
     name: pod.name,
     node: pod.nodeName,
     ip: pod.podIP,
     hostNetwork: !!pod.spec.hostNetwork,
-    listeners: listenersOf(pod, state),
+    listeners: listenersOf(pod, down, state),
     resolvConf: pod.resolvConf,
   };
-  const stopped = stoppedListeners(pod);
+  const stopped = stoppedListeners(pod, down);
   if (stopped.length) o.stopped = stopped;
   if (state && pod.podIP) {
     // Made when read (a 5,000-node cluster's pods would hold their files all at once).

@@ -4,6 +4,7 @@
 // kubectl's `-l` syntax and metav1.FormatLabelSelector.
 import type { Labels, LabelSelector } from "./types.js";
 import { labelValue, qualifiedName } from "./names.js";
+import { quoteValue } from "./diag.js";
 
 /** One requirement (labels.Requirement.Matches). An operator it does not know matches nothing. */
 export function requirementMatches(
@@ -88,15 +89,15 @@ export function parseSelector(text: string): LabelSelector {
   const matchLabels: Record<string, string> = Object.create(null);
   const sel: LabelSelector = { matchLabels, matchExpressions: [] };
   const fail = (why: string): never => {
-    throw new SelectorError(`invalid label selector ${JSON.stringify(truncate(text))}: ${why}`);
+    throw new SelectorError(`invalid label selector ${quoteValue(text)}: ${why}`);
   };
   const key = (k: string): string => {
     const e = qualifiedName(k);
-    return e ? fail(`key ${JSON.stringify(truncate(k))}: ${e}`) : k;
+    return e ? fail(`key ${quoteValue(k)}: ${e}`) : k;
   };
   const value = (v: string): string => {
     const e = labelValue(v);
-    return e ? fail(`value ${JSON.stringify(truncate(v))}: ${e}`) : v;
+    return e ? fail(`value ${quoteValue(v)}: ${e}`) : v;
   };
   for (const raw of splitTopLevel(text, fail)) {
     const p = raw.trim();
@@ -135,5 +136,3 @@ function splitTopLevel(text: string, fail: (why: string) => never): string[] {
   parts.push(cur);
   return parts;
 }
-
-const truncate = (s: string) => (s.length > 80 ? `${s.slice(0, 80)}…` : s);

@@ -531,7 +531,7 @@ export function endpointSliceObject(state: ClusterState, s: EndpointSliceState, 
     endpoints: s.endpoints,
     kind: "EndpointSlice",
     metadata: meta(s.name, s.namespace, opts, svc?.created, {
-      generateName: s.managedBy === "endpointslice-controller.k8s.io" ? `${s.serviceName}-` : undefined,
+      generateName: s.managedBy === CONTROLLER ? `${s.serviceName}-` : undefined,
       labels: sliceLabels(state, s),
     }),
     ports: s.ports,
