@@ -34,6 +34,23 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
+// Session 21 (same build as session 20): load 17.9 s in this bench, 13.8-17.1 s in-process
+// runs of loadCluster alone (the same code; the machine's noise is ±20 %). A --cpu-prof:
+// the collector 4.7 s (334 scavenges, 4.0 s; 323,000 page faults, ~3 s of system time),
+// the reader 5.5 s, buildState 4.1 s, validation 1 s. Measured to find the floor:
+// - a ceiling: every served Pod cut by a script to the fields the model reads (containers'
+//   name/image/ports, dnsPolicy, nodeName, hostNetwork, the Ready condition, the IPs: 349
+//   MB instead of 1,015): 10.4-14.8 s against 14.3-16.8 s in alternate runs; the collector
+//   still 3.4 s, the reader 3.2 s, buildState 2.5 s: even a reader of only these fields
+//   does not reach 10 s reliably here;
+// - the reader is at the cost of making the objects: v8.deserialize of the read values of a
+//   tenth (41 MB) takes 1.0-1.2 s, fastRead of the same 1.1-1.4 s, so handing a worker
+//   thread's reading over by structured clone (or by JSON.parse, which Node 20's V8 does not
+//   pretenure: 324 MB of pod JSON took 8.6 s, 156 scavenges) gains nothing;
+// - V8 flags: --max-semi-space-size 4/8/32/256/1024 gave 17.0/16.1/13.8/21.1/26.1 s (large
+//   spaces fault in more pages), --single-generation is read-only in release builds.
+// What is left is the number of heap objects a served pod and slice become: ≤ 10 s needs the
+// model to hold them columnar (typed arrays, text offsets) and make objects only for views.
 // Session 20 (a slower machine: the same build loaded in 16-21 s, the session before's
 // 13-14 s): load 14.2 s, CPU 18.7 s, peak RSS 1,186 MB, reach 2.1 s, get 4.8 s. Measured and
 // left out: a ceiling with served pods read for the model's fields alone (conditions,
