@@ -13,6 +13,7 @@
 import type { KubeObject } from "../manifest/types.js";
 import { type Desired, type Deletion, desiredPods } from "./controllers.js";
 import { computeDnsRecords } from "./dns.js";
+import { autoscale, HPA_SOURCE } from "./hpa.js";
 import { stableJson } from "./hash.js";
 import { ipamFor } from "./ipam.js";
 import { announcementEvents } from "./metallb.js";
@@ -40,7 +41,18 @@ export function reconcile(
   objects: KubeObject[],
   opts: ReconcileOptions = {},
 ): { state: ClusterState; events: KEvent[] } {
-  const ctx = newContext(prev, objects);
+  const scaled = autoscale(objects);
+  const ctx = newContext(prev, scaled.objects);
+  for (const r of scaled.rescales)
+    emit(
+      ctx,
+      "Normal",
+      "SuccessfulRescale",
+      r.hpa,
+      `New size: ${r.size}; reason: ${r.reason}`,
+      HPA_SOURCE,
+      ctx.svcTime,
+    );
   const namespaces = namespacesOf(ctx);
   const sameNs = prev.namespaces.length === namespaces.length && stableJson(prev.namespaces) === stableJson(namespaces);
   const nodesChanged = ctx.nodes.length !== prev.nodes.length || ctx.nodes.some((n, i) => n !== prev.nodes[i]);
@@ -90,7 +102,7 @@ export function reconcile(
       loadBalancerIPs: svc.loadBalancerIPs,
     },
     warnings,
-    objects: desired.dropped.length === 0 ? objects : withoutObjects(objects, desired.dropped),
+    objects: desired.dropped.length === 0 ? ctx.objects : withoutObjects(ctx.objects, desired.dropped),
     replicaSets: desired.replicaSets,
   };
   const { dns: _old, ...withoutDns } = state;

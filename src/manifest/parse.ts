@@ -72,6 +72,8 @@ export const KIND_API_VERSIONS: Record<string, string> = {
   Gateway: "gateway.networking.k8s.io/v1",
   HTTPRoute: "gateway.networking.k8s.io/v1",
   ReferenceGrant: "gateway.networking.k8s.io/v1beta1",
+  // Sets its target's replicas within [minReplicas, maxReplicas] (control/hpa.ts).
+  HorizontalPodAutoscaler: "autoscaling/v2",
 };
 // Other versions the API server still serves for a kind (the Gateway API CRDs serve
 // v1beta1 beside v1: config/crd/standard/gateway.networking.k8s.io_*.yaml).
@@ -79,6 +81,7 @@ const ALSO_SERVED: Record<string, readonly string[]> = {
   GatewayClass: ["gateway.networking.k8s.io/v1beta1"],
   Gateway: ["gateway.networking.k8s.io/v1beta1"],
   HTTPRoute: ["gateway.networking.k8s.io/v1beta1"],
+  HorizontalPodAutoscaler: ["autoscaling/v1"],
 };
 // Versions that served these kinds once and were removed (kubectl: "no matches for kind").
 const REMOVED_VERSIONS = new Set([

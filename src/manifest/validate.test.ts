@@ -699,3 +699,28 @@ ${rest}`;
     'app.yaml:10 (Pod default/web-0) spec.containers[0].env: "PATH=/bin" must be a list',
   ]);
 });
+
+test("HorizontalPodAutoscaler: replica bounds and the target (pkg/apis/autoscaling/validation), not network-relevant", () => {
+  const hpa = (spec: string) =>
+    `apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n${spec}`;
+  assert.deepEqual(errors(hpa("  minReplicas: 0\n  maxReplicas: 3\n  scaleTargetRef: {kind: Deployment, name: web}")), [
+    "app.yaml:6 (HorizontalPodAutoscaler default/web) spec.minReplicas: 0 must be greater than or equal to 1",
+  ]);
+  assert.deepEqual(errors(hpa("  minReplicas: 4\n  maxReplicas: 3\n  scaleTargetRef: {kind: Deployment}")), [
+    "app.yaml:7 (HorizontalPodAutoscaler default/web) spec.maxReplicas: 3 must be greater than or equal to `minReplicas`",
+    "app.yaml:8 (HorizontalPodAutoscaler default/web) spec.scaleTargetRef.name: Required value",
+  ]);
+  // maxReplicas is an int32 without a default: absent, Go reads 0.
+  assert.deepEqual(errors(hpa("  scaleTargetRef: {kind: Deployment, name: web}")), [
+    "app.yaml:5 (HorizontalPodAutoscaler default/web) spec.maxReplicas: 0 must be greater than 0",
+  ]);
+  const tolerant = checkSpec(
+    [{ file: "app.yaml", text: hpa("  maxReplicas: 0\n  scaleTargetRef: {kind: Deployment, name: web}") }],
+    undefined,
+    "tolerant",
+  );
+  assert.deepEqual(
+    tolerant.diagnostics.map((d) => d.severity),
+    ["warning"],
+  );
+});

@@ -37,6 +37,7 @@ import { serviceIPv4 } from "./net.js";
 import { type Err, NET, checkMeta } from "./validate/common.js";
 import { checkEndpointSlice, checkEndpoints } from "./validate/endpoints.js";
 import { checkGateway, checkGatewayClass, checkHTTPRoute, checkReferenceGrant } from "./validate/gateway.js";
+import { checkHorizontalPodAutoscaler } from "./validate/hpa.js";
 import { checkIngress, checkIngressClass } from "./validate/ingress.js";
 import { checkNode, checkPod } from "./validate/pod.js";
 import { checkNetworkPolicy } from "./validate/policy.js";
@@ -187,6 +188,9 @@ function checkKind(err: Err, o: KubeObject, config: ClusterConfig, diags: Diags)
       break;
     case "ConfigMap":
       checkConfigMap(err, o);
+      break;
+    case "HorizontalPodAutoscaler":
+      checkHorizontalPodAutoscaler(err, o);
       break;
   }
 }
