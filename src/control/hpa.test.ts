@@ -4,6 +4,8 @@
 // reason: %s"; at 0 replicas scaling is disabled; in between the count follows the metrics.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { checkSpec } from "../manifest/parse.js";
+import { buildState } from "./build.js";
 import { scale } from "./changes.js";
 import { cluster, deployment, podsOf, statefulSet } from "./testing.js";
 
@@ -77,4 +79,24 @@ test("a target read from a live cluster (it has a uid) keeps its observed count;
       hpa("api", "minReplicas: 3\n  maxReplicas: 10").replace("{name: api}", "{name: api, namespace: other}"),
   );
   assert.equal(podsOf(t, "api-").length, 1);
+});
+
+test("an autoscaler in a removed version (autoscaling/v2beta2): strict refuses it, reading warns and runs without it", () => {
+  const text =
+    deployment("web", 1) +
+    hpa("web", "minReplicas: 3\n  maxReplicas: 10").replace("autoscaling/v2", "autoscaling/v2beta2");
+  // Line 17: the autoscaler's apiVersion (the Deployment's text takes lines 1-16).
+  const msg =
+    'test.yaml:17 (HorizontalPodAutoscaler web) apiVersion: "autoscaling/v2beta2" no matches for kind "HorizontalPodAutoscaler" in version "autoscaling/v2beta2" (use "autoscaling/v2")';
+  const strict = checkSpec([{ file: "test.yaml", text }]).diagnostics;
+  assert.deepEqual(
+    strict.map((d) => `${d.severity} ${d.message}`),
+    [`error ${msg}`],
+  );
+  const tolerant = checkSpec([{ file: "test.yaml", text }], undefined, "tolerant");
+  assert.deepEqual(
+    tolerant.diagnostics.map((d) => `${d.severity} ${d.message}`),
+    [`warning ${msg}`],
+  );
+  assert.equal(podsOf(buildState(tolerant.spec), "web-").length, 1);
 });

@@ -83,6 +83,9 @@ const ALSO_SERVED: Record<string, readonly string[]> = {
   HTTPRoute: ["gateway.networking.k8s.io/v1beta1"],
   HorizontalPodAutoscaler: ["autoscaling/v1"],
 };
+// Kinds the network does not depend on: one the API server would refuse (an HPA in a removed
+// version, autoscaling/v2beta2 in an old chart) is only a warning for the reading commands.
+const OFF_NETWORK_KINDS = new Set(["HorizontalPodAutoscaler"]);
 // Versions that served these kinds once and were removed (kubectl: "no matches for kind").
 const REMOVED_VERSIONS = new Set([
   "extensions/v1beta1",
@@ -332,11 +335,12 @@ function readDocument(d: RawDocument, config: SourceText | undefined, diags: Dia
     return;
   }
   if (o.apiVersion !== want && !(Object.hasOwn(ALSO_SERVED, kind) && ALSO_SERVED[kind].includes(o.apiVersion))) {
-    diags.error(
+    diags.check(
       { source: src, object: label() },
       "apiVersion",
       o.apiVersion,
       `no matches for kind "${kind}" in version "${o.apiVersion}" (use "${want}")`,
+      !OFF_NETWORK_KINDS.has(kind),
     );
     return;
   }
