@@ -467,3 +467,26 @@ test("diagnose --all: the example has nothing broken; broken examples list what 
   );
   assert.match(dns.findings[0].subject, /^default\/client-/);
 });
+
+test("from outside, svc/NAME is reached at its NodePort (or LoadBalancer IP), never at its cluster IP", async () => {
+  // A client outside the cluster has no route to the Service range: it connects to a
+  // node's address and the NodePort, or to the LoadBalancer IP
+  // (https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport), as
+  // `trace external svc/NAME` does. The broken example's NodePort Service (Local) with its
+  // pod on worker-1 answers there.
+  const { state } = await loadCluster({ files: [join(BROKEN, "external-traffic-policy-local")] });
+  const d = diagnose(modelSession(state), { from: "external:203.0.113.7", to: "svc/web" });
+  assert.equal(d.first_failure, null, JSON.stringify(d.checks.filter((c) => !c.ok)));
+  assert.equal(d.port, 30080);
+  assert.equal(d.checks.find((c) => c.code === "service.proxy")?.ok, true);
+  assert.equal(d.checks.find((c) => c.code === "listener")?.ok, true);
+  // A ClusterIP Service has nothing a client outside can connect to.
+  const web = state.services.find((s) => s.name === "web")!;
+  const ports = web.ports.map(({ nodePort: _, ...p }) => p);
+  const inner = { ...web, name: "inner", type: "ClusterIP" as const, externalTrafficPolicy: "Cluster" as const, ports };
+  const withInner = { ...state, services: [...state.services, inner] };
+  assert.throws(
+    () => diagnose(modelSession(withInner), { from: "external", to: "svc/inner" }),
+    (e: Error) => e instanceof DiagnoseInputError && /type ClusterIP: outside the cluster/.test(e.message),
+  );
+});

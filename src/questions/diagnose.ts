@@ -10,6 +10,7 @@
 // It asks the trace session (the same walk `trace` and `check` use, DNS verdict included),
 // the resolver walk, and the NetworkPolicy engine; it builds no engine of its own.
 
+import { externalEntry } from "../control/metallb.js";
 import type { ClusterState, PodState, ServiceState } from "../control/state.js";
 import { resolveFromPod } from "../dns/resolver.js";
 import { cidrContains, ipToInt, isIPv4, parseCidr } from "../net/ipv4.js";
@@ -349,6 +350,13 @@ export function diagnose(session: ModelSession, input: DiagnoseInput, seen?: Dia
     checks.push(...dns.checks);
     if (dns.yaml) yaml.push(dns.yaml);
     ip = dns.answer;
+  } else if (target.kind === "service" && external) {
+    // From outside, the address a client on the LAN uses (its LoadBalancer IP, else a
+    // NodePort), as trace takes it: the cluster IP routes only inside the cluster.
+    const e = externalEntry(state, target.svc, port);
+    if (typeof e === "string") throw new DiagnoseInputError(e);
+    ip = e.ip;
+    port = e.port;
   } else if (target.kind === "service") {
     ip = target.svc.clusterIP && target.svc.clusterIP !== "None" ? target.svc.clusterIP : undefined;
     if (!ip) throw new DiagnoseInputError(`Service ${ref(target.svc)} has no cluster IP: give a pod or a name`);
