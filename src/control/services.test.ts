@@ -120,3 +120,30 @@ test("externalTrafficPolicy Local LoadBalancer gets a healthCheckNodePort", () =
   assert.ok(h >= 30000 && h <= 32767);
   assert.notEqual(h, get(s, "loc").ports[0].nodePort);
 });
+
+test("LoadBalancer status: a hostname or an ipMode Proxy IP is the load balancer's, not a Service address", () => {
+  // kube-proxy takes from status.loadBalancer.ingress only the entries with an ip whose
+  // ipMode is unset or VIP (kubernetes/kubernetes pkg/proxy/service.go newBaseServiceInfo);
+  // a cloud LB known by hostname (AWS ELB) forwards to the NodePorts. A given status is the
+  // load balancer's: nothing is allocated from the pool for it.
+  const m = `
+apiVersion: v1
+kind: Service
+metadata: {name: elb}
+spec: {type: LoadBalancer, ports: [{port: 443}]}
+status:
+  loadBalancer:
+    ingress: [{hostname: a1b2-123.eu-west-1.elb.amazonaws.com}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: proxied}
+spec: {type: LoadBalancer, ports: [{port: 80}]}
+status:
+  loadBalancer:
+    ingress: [{ip: 203.0.113.8, ipMode: Proxy}, {ip: 203.0.113.9, ipMode: VIP}]
+`;
+  const s = cluster(m);
+  assert.deepEqual(get(s, "elb").loadBalancerIPs, []);
+  assert.deepEqual(get(s, "proxied").loadBalancerIPs, ["203.0.113.9"]);
+});

@@ -299,12 +299,19 @@ function allocateLoadBalancerIPs(al: Alloc, changed: Changed[]): void {
   for (const { o, s, prev } of changed) {
     if (s.type !== "LoadBalancer") continue;
     const key = svcKey(o);
-    const status: string[] = (o.status?.loadBalancer?.ingress ?? [])
-      .map((i: Mapping) => i.ip ?? i.hostname)
-      .filter((x: unknown) => typeof x === "string");
-    if (status.length) {
-      s.loadBalancerIPs = status;
-      for (const ip of status) lbIPs[ip] = key;
+    const ingress: Mapping[] = (o.status?.loadBalancer?.ingress ?? []).filter(
+      (i: unknown) => !!i && typeof i === "object",
+    );
+    if (ingress.some((i) => typeof i.ip === "string" || typeof i.hostname === "string")) {
+      // A load balancer's own status: only its VIP-mode IPs are the Service's addresses in
+      // the nodes' dataplane; a hostname (a cloud LB's, as on EKS) or an ipMode Proxy IP is
+      // the load balancer's, which forwards to the NodePorts (kubernetes/kubernetes
+      // pkg/proxy/service.go newBaseServiceInfo: "if ing.IP == "" { continue }", IsVIPMode).
+      const ips: string[] = ingress
+        .filter((i) => typeof i.ip === "string" && i.ip && (i.ipMode ?? "VIP") === "VIP")
+        .map((i) => i.ip);
+      s.loadBalancerIPs = ips;
+      for (const ip of ips) lbIPs[ip] = key;
       continue;
     }
     if (!pool) continue;

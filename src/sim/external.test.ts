@@ -151,3 +151,34 @@ for (const mode of ["iptables", "nftables"])
     assert.equal(p.reply?.disposition.verdict, "DELIVERED", JSON.stringify(p.reply?.disposition));
     assert.equal(steps(p.reply!).at(-1)!.packet.dst, "192.168.1.1");
   });
+
+// A cloud load balancer known by hostname (status.loadBalancer.ingress[].hostname, as AWS's
+// ELB writes it) is outside the nodes: kube-proxy and Cilium take only ingress IPs
+// (kubernetes/kubernetes pkg/proxy/service.go newBaseServiceInfo; cilium/cilium
+// pkg/k8s/service.go ParseService), and the load balancer forwards to the NodePorts.
+const elb = `
+apiVersion: v1
+kind: Service
+metadata: {name: elb}
+spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 443, targetPort: 8080, nodePort: 30443}]}
+status:
+  loadBalancer:
+    ingress: [{hostname: a1b2-123.eu-west-1.elb.amazonaws.com}]
+`;
+for (const [cni, mode] of [
+  ["flannel", "iptables"],
+  ["cilium", "none"],
+])
+  test(`${cni}/${mode}: external → a LoadBalancer known by hostname goes to its NodePort`, () => {
+    const cfg = config(mode);
+    const spec = specFrom({ ...cfg, networking: { ...cfg.networking, cni } }, `${manifests("Cluster")}---${elb}`);
+    const state = buildState(spec);
+    const ir = buildIR(state);
+    const r = traceFlow(ir, { from: "external", to: "svc/elb" }, { state });
+    assert.equal(r.flow.port, 30443);
+    assert.ok(state.nodes.some((n) => n.address === r.flow.dst));
+    assert.equal(r.paths[0].disposition.verdict, "DELIVERED", JSON.stringify(r.paths[0].disposition));
+    for (const n of ir.nodes)
+      for (const s of [...(n.bpf?.services.cluster ?? []), ...(n.bpf?.services.local ?? [])])
+        assert.ok(s.address === "0.0.0.0" || /^\d+\.\d+\.\d+\.\d+$/.test(s.address), s.address);
+  });

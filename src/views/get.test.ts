@@ -17,6 +17,7 @@ import { describeDeployment } from "./describe-objects.js";
 import type { PodState } from "../control/state.js";
 import { parse } from "yaml";
 import { pod, seed004State, service, slice } from "./testing.js";
+import { cluster } from "../control/testing.js";
 
 const res = (n: string) => findResource(n)!;
 
@@ -429,4 +430,18 @@ test("get rs: a ReplicaSet only a dump's pods name is not listed as if it were k
     assert.equal(out.stdout, "");
     assert.equal(out.stderr, "No resources found in kube-system namespace.\n");
   }
+});
+
+test("get svc: a load balancer known by hostname shows it in EXTERNAL-IP (truncated unless wide)", () => {
+  // printers.go loadBalancerStatusStringer: each ingress entry's IP, else its hostname;
+  // the hostname is no Service address (no kube-proxy rule), but kubectl prints it.
+  const s = cluster(
+    "apiVersion: v1\nkind: Service\nmetadata: {name: elb}\nspec: {type: LoadBalancer, ports: [{port: 443}]}\nstatus:\n  loadBalancer:\n    ingress: [{hostname: a1b2-123.eu-west-1.elb.amazonaws.com}]\n",
+  );
+  assert.deepEqual(s.services.find((x) => x.name === "elb")!.loadBalancerIPs, []);
+  assert.match(getView(s, res("svc"), { names: ["elb"] }).stdout, / a1b2-123\.eu-w\.\.\. /);
+  assert.match(
+    getView(s, res("svc"), { names: ["elb"], output: "wide" }).stdout,
+    / a1b2-123\.eu-west-1\.elb\.amazonaws\.com /,
+  );
 });

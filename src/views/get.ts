@@ -15,6 +15,7 @@ import {
   givenMetadata,
   givenObject,
   listObject,
+  loadBalancerAddresses,
   namespaceObject,
   nodeObject,
   podObject,
@@ -84,15 +85,16 @@ export function loadBalancerString(ips: string[], wide: boolean): string {
   return r;
 }
 
-export function serviceExternalIP(s: ServiceState, wide: boolean): string {
+/** printers.go printService's EXTERNAL-IP; `lb`: the status's addresses (an IP, else a hostname). */
+export function serviceExternalIP(s: ServiceState, wide: boolean, lb: string[] = s.loadBalancerIPs): string {
   switch (s.type) {
     case "ClusterIP":
     case "NodePort":
       return s.externalIPs.length ? s.externalIPs.join(",") : "<none>";
     case "LoadBalancer": {
-      const lb = loadBalancerString(s.loadBalancerIPs, wide);
-      if (s.externalIPs.length) return [...(lb ? lb.split(",") : []), ...s.externalIPs].join(",");
-      return lb || "<pending>";
+      const r = loadBalancerString(lb, wide);
+      if (s.externalIPs.length) return [...(r ? r.split(",") : []), ...s.externalIPs].join(",");
+      return r || "<pending>";
     }
     case "ExternalName":
       return s.externalName ?? "";
@@ -124,7 +126,7 @@ const services: Resource<ServiceState> = {
       s.name,
       s.type,
       clusterIP,
-      serviceExternalIP(s, wide),
+      serviceExternalIP(s, wide, loadBalancerAddresses(state, s)),
       servicePorts(s),
       objectAge(state, "Service", s.namespace, s.name, s.created),
     ];

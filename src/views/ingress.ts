@@ -3,6 +3,7 @@ import type { ClusterState } from "../control/state.js";
 import { INGRESS_NGINX } from "../control/system.js";
 import { ingressClassOf, ownsIngress } from "../ingress/classes.js";
 import type { KubeObject } from "../manifest/types.js";
+import { loadBalancerAddresses } from "./objects.js";
 
 export const classesOf = (s: ClusterState): KubeObject[] => (s.objects ?? []).filter((o) => o.kind === "IngressClass");
 
@@ -26,6 +27,7 @@ export function publishedAddresses(state: ClusterState, o: KubeObject): string[]
   if (!ownsIngress(o, classesOf(state), ctl)) return [];
   const svc = state.services.find((s) => s.namespace === INGRESS_NGINX.namespace && s.name === INGRESS_NGINX.name);
   if (!svc) return [];
-  if (svc.type === "LoadBalancer") return svc.loadBalancerIPs;
+  // statusAddressFromService: each ingress entry's IP, else its hostname, then the externalIPs.
+  if (svc.type === "LoadBalancer") return [...loadBalancerAddresses(state, svc), ...svc.externalIPs];
   return svc.externalIPs.length ? svc.externalIPs : svc.clusterIP ? [svc.clusterIP] : [];
 }

@@ -280,6 +280,13 @@ export function loadBalancerIngress(state: ClusterState, s: ServiceState): LoadB
   return s.loadBalancerIPs.map((ip) => ({ ip, ipMode: "VIP" }));
 }
 
+/** status.loadBalancer.ingress as kubectl and ingress-nginx print it: each entry's IP, else its hostname. */
+export function loadBalancerAddresses(state: ClusterState, s: ServiceState): string[] {
+  return loadBalancerIngress(state, s)
+    .map((i) => i.ip || i.hostname || "")
+    .filter(Boolean);
+}
+
 export function serviceObject(state: ClusterState, s: ServiceState, opts: ViewOptions = {}): Obj {
   const given = findGiven(state, "Service", s.namespace, s.name);
   const annotations = nonEmpty(given?.metadata.annotations);
