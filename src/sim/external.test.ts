@@ -182,3 +182,53 @@ for (const [cni, mode] of [
       for (const s of [...(n.bpf?.services.cluster ?? []), ...(n.bpf?.services.local ?? [])])
         assert.ok(s.address === "0.0.0.0" || /^\d+\.\d+\.\d+\.\d+$/.test(s.address), s.address);
   });
+
+// IPVS mode's nat rules (kubernetes/kubernetes pkg/proxy/ipvs/proxier.go writeIptablesRules,
+// ipsetWithIptablesChain): a LoadBalancer IP jumps to KUBE-LOAD-BALANCER, which RETURNs for
+// KUBE-LOAD-BALANCER-LOCAL and otherwise marks for masquerade; a NodePort in
+// KUBE-NODE-PORT-LOCAL-TCP RETURNs before KUBE-NODE-PORT-TCP's masquerade. So Cluster
+// hides the client even when the endpoint is on the node that takes the packet, and Local
+// keeps it (https://kubernetes.io/docs/tutorials/services/source-ip/).
+const pinned = (etp: string) => `
+apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {app: web}}
+spec:
+  nodeName: worker-1
+  containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: lb}
+spec: {type: LoadBalancer, externalTrafficPolicy: ${etp}, selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: np}
+spec:
+  type: NodePort
+  externalTrafficPolicy: ${etp}
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080, nodePort: 30080}]
+`;
+for (const etp of ["Cluster", "Local"])
+  test(`ipvs, externalTrafficPolicy ${etp}: LoadBalancer IP and NodePort on the endpoint's node ${etp === "Local" ? "keep" : "masquerade"} the client`, () => {
+    const state = buildState(specFrom(config("ipvs"), pinned(etp)));
+    const ir = buildIR(state);
+    const ipsets = (id: string) => {
+      const n = state.nodes.find((x) => `node/${x.name}` === id);
+      return n ? (ipvsIpsets(state, n) as unknown as Record<string, (string | number)[]>) : undefined;
+    };
+    for (const to of ["192.168.1.241:80", "192.168.1.3:30080"]) {
+      const r = traceFlow(ir, { from: "external", to }, { state, ipsets });
+      const p = r.paths[0];
+      assert.equal(p.disposition.verdict, "DELIVERED", `${to}: ${JSON.stringify(p.disposition)}`);
+      assert.deepEqual(
+        p.hops.filter((h) => h.ns.startsWith("node/")).map((h) => h.ns),
+        ["node/worker-1"],
+      );
+      const src = steps(p).at(-1)!.packet.src;
+      if (etp === "Local") assert.equal(src, "192.168.1.1", to);
+      else assert.equal(src, "10.244.1.1", to); // cni0's address, MASQUERADE's choice
+    }
+  });

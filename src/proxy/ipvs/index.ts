@@ -33,32 +33,60 @@ export interface IpvsIpsets {
   "KUBE-CLUSTER-IP": string[];
   /** hash:ip,port,ip — endpoint,proto:port,endpoint for hairpin masquerade (per node: local endpoints). */
   "KUBE-LOOP-BACK": string[];
-  /** bitmap:port — NodePorts. */
+  /** bitmap:port — NodePorts; the -LOCAL sets: those of externalTrafficPolicy Local Services. */
   "KUBE-NODE-PORT-TCP": number[];
   "KUBE-NODE-PORT-UDP": number[];
+  "KUBE-NODE-PORT-LOCAL-TCP": number[];
+  "KUBE-NODE-PORT-LOCAL-UDP": number[];
+  /** hash:ip,port — external IPs of Cluster Services; -LOCAL: of Local ones. */
   "KUBE-EXTERNAL-IP": string[];
+  "KUBE-EXTERNAL-IP-LOCAL": string[];
+  /** hash:ip,port — every LoadBalancer IP; -LOCAL: those of Local Services too. */
   "KUBE-LOAD-BALANCER": string[];
+  "KUBE-LOAD-BALANCER-LOCAL": string[];
 }
 
 /** The ipsets ipvs mode keeps on `node` (KUBE-LOOP-BACK holds the node's own endpoints). */
 export function ipvsIpsets(state: ClusterState, node: NodeState): IpvsIpsets {
+  const s = serviceIpsets(servicePorts(state));
+  for (const sp of servicePorts(state))
+    for (const e of sp.endpoints)
+      if (e.nodeName === node.name) s["KUBE-LOOP-BACK"].push(`${e.ip},${sp.protocol}:${e.port},${e.ip}`);
+  return s;
+}
+
+/**
+ * The sets every node holds alike (all but KUBE-LOOP-BACK), filled as syncProxyRules does
+ * (pkg/proxy/ipvs/proxier.go): a Local Service's external IPs go to KUBE-EXTERNAL-IP-LOCAL
+ * instead of KUBE-EXTERNAL-IP; its LoadBalancer IPs and NodePorts to the -LOCAL sets as well.
+ */
+function serviceIpsets(sps: ProxyServicePort[]): IpvsIpsets {
   const s: IpvsIpsets = {
     "KUBE-CLUSTER-IP": [],
     "KUBE-LOOP-BACK": [],
     "KUBE-NODE-PORT-TCP": [],
     "KUBE-NODE-PORT-UDP": [],
+    "KUBE-NODE-PORT-LOCAL-TCP": [],
+    "KUBE-NODE-PORT-LOCAL-UDP": [],
     "KUBE-EXTERNAL-IP": [],
+    "KUBE-EXTERNAL-IP-LOCAL": [],
     "KUBE-LOAD-BALANCER": [],
+    "KUBE-LOAD-BALANCER-LOCAL": [],
   };
-  for (const sp of servicePorts(state)) {
+  for (const sp of sps) {
     const pp = `${sp.protocol}:${sp.port.port}`;
+    const local = sp.externalLocal;
     s["KUBE-CLUSTER-IP"].push(`${sp.clusterIP},${pp}`);
-    for (const ip of sp.externalIPs) s["KUBE-EXTERNAL-IP"].push(`${ip},${pp}`);
-    for (const ip of sp.lbIPs) s["KUBE-LOAD-BALANCER"].push(`${ip},${pp}`);
-    if (sp.nodePort && sp.protocol === "tcp") s["KUBE-NODE-PORT-TCP"].push(sp.nodePort);
-    if (sp.nodePort && sp.protocol === "udp") s["KUBE-NODE-PORT-UDP"].push(sp.nodePort);
-    for (const e of sp.endpoints)
-      if (e.nodeName === node.name) s["KUBE-LOOP-BACK"].push(`${e.ip},${sp.protocol}:${e.port},${e.ip}`);
+    for (const ip of sp.externalIPs) s[local ? "KUBE-EXTERNAL-IP-LOCAL" : "KUBE-EXTERNAL-IP"].push(`${ip},${pp}`);
+    for (const ip of sp.lbIPs) {
+      s["KUBE-LOAD-BALANCER"].push(`${ip},${pp}`);
+      if (local) s["KUBE-LOAD-BALANCER-LOCAL"].push(`${ip},${pp}`);
+    }
+    if (sp.nodePort && (sp.protocol === "tcp" || sp.protocol === "udp")) {
+      const p = sp.protocol === "tcp" ? "TCP" : "UDP";
+      s[`KUBE-NODE-PORT-${p}`].push(sp.nodePort);
+      if (local) s[`KUBE-NODE-PORT-LOCAL-${p}`].push(sp.nodePort);
+    }
   }
   return s;
 }
@@ -73,7 +101,21 @@ function serviceIPs(sps: ProxyServicePort[]): string[] {
   return [...seen];
 }
 
-function sharedIptables(state: ClusterState): LayerBuilder {
+/** The sets' comments, as the rules that match them carry them (pkg/proxy/ipvs/ipset.go). */
+const IPSET_COMMENTS: Record<keyof IpvsIpsets, string> = {
+  "KUBE-CLUSTER-IP": "Kubernetes service cluster ip + port for masquerade purpose",
+  "KUBE-LOOP-BACK": "Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose",
+  "KUBE-NODE-PORT-TCP": "Kubernetes nodeport TCP port for masquerade purpose",
+  "KUBE-NODE-PORT-UDP": "Kubernetes nodeport UDP port for masquerade purpose",
+  "KUBE-NODE-PORT-LOCAL-TCP": "Kubernetes nodeport TCP port with externalTrafficPolicy=local",
+  "KUBE-NODE-PORT-LOCAL-UDP": "Kubernetes nodeport UDP port with externalTrafficPolicy=local",
+  "KUBE-EXTERNAL-IP": "Kubernetes service external ip + port for masquerade and filter purpose",
+  "KUBE-EXTERNAL-IP-LOCAL": "Kubernetes service external ip + port with externalTrafficPolicy=local",
+  "KUBE-LOAD-BALANCER": "Kubernetes service lb portal",
+  "KUBE-LOAD-BALANCER-LOCAL": "Kubernetes service load balancer ip + port with externalTrafficPolicy=local",
+};
+
+function sharedIptables(state: ClusterState, sps: ProxyServicePort[]): LayerBuilder {
   const lb = new LayerBuilder("kube-proxy");
   for (const c of ["KUBE-SERVICES", "KUBE-POSTROUTING", "KUBE-NODE-PORT", "KUBE-LOAD-BALANCER", "KUBE-MARK-MASQ"])
     lb.chain("nat", c);
@@ -108,6 +150,26 @@ function sharedIptables(state: ClusterState): LayerBuilder {
     "KUBE-POSTROUTING",
     rule(comment("kubernetes service traffic requiring SNAT"), "MASQUERADE", [o("--random-fully")]),
   );
+  // writeIptablesRules: first the rules of ipsetWithIptablesChain, in its order, for the
+  // sets that have members (the LoadBalancer IPs masqueraded in KUBE-LOAD-BALANCER unless
+  // Local; a Local NodePort RETURNs before the NodePorts' masquerade).
+  const sets = serviceIpsets(sps);
+  const has = (name: keyof IpvsIpsets) => sets[name].length > 0;
+  const setRule = (chain: string, name: keyof IpvsIpsets, dirs: string, target: string, protocol?: string) => {
+    if (has(name))
+      lb.add(
+        "nat",
+        chain,
+        rule([...(protocol ? [o("-p", protocol)] : []), ...comment(IPSET_COMMENTS[name]), ...set(name, dirs)], target),
+      );
+  };
+  setRule("KUBE-SERVICES", "KUBE-LOAD-BALANCER", "dst,dst", "KUBE-LOAD-BALANCER");
+  setRule("KUBE-LOAD-BALANCER", "KUBE-LOAD-BALANCER-LOCAL", "dst,dst", "RETURN");
+  for (const p of ["tcp", "udp"] as const) {
+    const P = p.toUpperCase() as "TCP" | "UDP";
+    setRule("KUBE-NODE-PORT", `KUBE-NODE-PORT-LOCAL-${P}`, "dst", "RETURN", p);
+    setRule("KUBE-NODE-PORT", `KUBE-NODE-PORT-${P}`, "dst", "KUBE-MARK-MASQ", p);
+  }
   lb.add(
     "nat",
     "KUBE-SERVICES",
@@ -120,20 +182,24 @@ function sharedIptables(state: ClusterState): LayerBuilder {
       "KUBE-MARK-MASQ",
     ),
   );
+  // External IPs: a Cluster Service's are masqueraded; both kinds accepted from off the
+  // machine (not bridged, not local) and when the address is local.
+  for (const name of ["KUBE-EXTERNAL-IP", "KUBE-EXTERNAL-IP-LOCAL"] as const) {
+    if (!has(name)) continue;
+    const m = [...comment(IPSET_COMMENTS[name]), ...set(name, "dst,dst")];
+    if (name === "KUBE-EXTERNAL-IP") lb.add("nat", "KUBE-SERVICES", rule(m, "KUBE-MARK-MASQ"));
+    lb.add(
+      "nat",
+      "KUBE-SERVICES",
+      rule([...m, o("-m", "physdev"), not("--physdev-is-in"), M_ADDRTYPE, not("--src-type", "LOCAL")], "ACCEPT"),
+    );
+    lb.add("nat", "KUBE-SERVICES", rule([...m, M_ADDRTYPE, DST_LOCAL], "ACCEPT"));
+  }
   lb.add("nat", "KUBE-SERVICES", rule([M_ADDRTYPE, DST_LOCAL], "KUBE-NODE-PORT"));
+  lb.add("nat", "KUBE-LOAD-BALANCER", rule([], "KUBE-MARK-MASQ"));
+  // acceptIPVSTraffic: the Service addresses IPVS takes, at the end of KUBE-SERVICES.
   lb.add("nat", "KUBE-SERVICES", rule(set("KUBE-CLUSTER-IP", "dst,dst"), "ACCEPT"));
-  lb.add(
-    "nat",
-    "KUBE-NODE-PORT",
-    rule(
-      [
-        o("-p", "tcp"),
-        ...comment("Kubernetes nodeport TCP port for masquerade purpose"),
-        ...set("KUBE-NODE-PORT-TCP", "dst"),
-      ],
-      "KUBE-MARK-MASQ",
-    ),
-  );
+  if (has("KUBE-LOAD-BALANCER")) lb.add("nat", "KUBE-SERVICES", rule(set("KUBE-LOAD-BALANCER", "dst,dst"), "ACCEPT"));
   lb.add("filter", "INPUT", rule(comment("kubernetes ipvs access filter"), "KUBE-IPVS-FILTER"));
   lb.add("filter", "FORWARD", rule(comment("kubernetes forwarding rules"), "KUBE-FORWARD"));
   forwardRules(lb);
@@ -164,7 +230,7 @@ export const ipvsMode: ProxyMode = {
       }
     }
     const out: ProxyOutput = {
-      iptables: sharedIptables(state).layer,
+      iptables: sharedIptables(state, sps).layer,
       ipvs,
       links: [link],
       addresses: serviceIPs(sps).map((ip) => ({ dev: "kube-ipvs0", cidr: ip + "/32" })),
