@@ -7,9 +7,11 @@
 //    upper band first, then the lower one. podnet picks a seeded offset in the same band.
 //  - NodePorts: the same split (KEP-3668: min(max(16, size/32), 128) ports), given ones
 //    honoured (conflict → error).
-//  - LoadBalancer: status.loadBalancer.ingress given is honoured; else, like MetalLB, the
-//    first free usable address of networking.loadBalancerSubnet (network and broadcast
-//    skipped, as with MetalLB's avoidBuggyIPs); no pool → no address (kubectl shows <pending>).
+//  - LoadBalancer: status.loadBalancer.ingress given is honoured; else the first free
+//    address of networking.loadBalancerSubnet, its network and broadcast addresses skipped
+//    (podnet's rule for a subnet: MetalLB hands out every address of a CIDR pool, and its
+//    avoidBuggyIPs skips only those ending in .0 and .255, metallb.universe.tf/configuration);
+//    no pool → no address (kubectl shows <pending>).
 //  - healthCheckNodePort for externalTrafficPolicy: Local LoadBalancers, from the NodePort range.
 import type { ClusterConfig } from "../manifest/config.js";
 import { Diags, type Mapping, where } from "../manifest/diag.js";
