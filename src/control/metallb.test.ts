@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { scale } from "./changes.js";
-import { announcingNode, l2Announcements } from "./metallb.js";
+import { announcingNode, externalEntry, l2Announcements } from "./metallb.js";
 import { cluster, deployment, THREE_NODES } from "./testing.js";
 
 const lb = (name: string, app: string, etp = "Cluster") => `
@@ -74,4 +74,23 @@ status: {loadBalancer: {ingress: [{ip: 203.0.113.7}]}}
 ---`;
   const s = cluster(deployment("a", 2) + given);
   assert.equal(announcingNode(s, svc(s, "cloud")), null);
+});
+
+test("from outside, a ClusterIP Service with externalIPs names them: the network, not Kubernetes, routes them to a node", () => {
+  const s = cluster(`
+apiVersion: v1
+kind: Service
+metadata: {name: ext}
+spec: {selector: {app: a}, externalIPs: [198.51.100.7], ports: [{port: 80, targetPort: 8080}]}
+---`);
+  const r = externalEntry(s, svc(s, "ext"));
+  assert.equal(typeof r, "string");
+  assert.match(
+    r as string,
+    /^Service default\/ext is of type ClusterIP: outside the cluster it has no LoadBalancer IP or NodePort/,
+  );
+  assert.match(
+    r as string,
+    /its externalIPs \(198\.51\.100\.7\) reach it where the network routes them to a node: trace to 198\.51\.100\.7:80 from a node or pod$/,
+  );
 });

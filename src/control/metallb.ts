@@ -149,5 +149,10 @@ export function externalEntry(state: ClusterState, s: ServiceState, port?: numbe
     if (n) return { ip: n.address, port: sp.nodePort, via: "NodePort" };
     return `${name} (externalTrafficPolicy Local) has no node with a ready endpoint for its NodePort`;
   }
-  return `${name} is of type ${s.type}: outside the cluster it has no LoadBalancer IP or NodePort (its ClusterIP routes only inside)`;
+  const why = `${name} is of type ${s.type}: outside the cluster it has no LoadBalancer IP or NodePort (its ClusterIP routes only inside)`;
+  // kubernetes.io/docs/concepts/services-networking/service/#external-ips: Kubernetes does
+  // not manage them; the cluster administrator routes them to a node, whose kube-proxy takes
+  // them on.
+  if (s.externalIPs.length === 0) return why;
+  return `${why}; its externalIPs (${s.externalIPs.join(", ")}) reach it where the network routes them to a node: trace to ${s.externalIPs[0]}:${sp.port} from a node or pod`;
 }
