@@ -163,7 +163,7 @@ export function describeIngress(state: ClusterState, o: KubeObject, _opts: ViewO
 
 /** intstr percentages as the deployment controller scales them (util.ResolveFenceposts:
  *  surge rounds up, unavailable rounds down). */
-function scaled(v: unknown, total: number, up: boolean): number {
+export function scaled(v: unknown, total: number, up: boolean): number {
   if (typeof v === "number") return v;
   const m = /^(\d+)%$/.exec(String(v ?? ""));
   if (!m) return 0;
@@ -172,7 +172,7 @@ function scaled(v: unknown, total: number, up: boolean): number {
 }
 
 /** DescribePodTemplate: the template's labels, containers, volumes, selectors. */
-function podTemplateText(t: Raw | undefined): string {
+export function podTemplateText(t: Raw | undefined): string {
   let b = `Pod Template:\n`;
   if (!t) return `${b}${L1}<unset>`;
   const meta: Raw = t.metadata ?? {};
@@ -190,6 +190,15 @@ function podTemplateText(t: Raw | undefined): string {
   b += tols.length
     ? tols.map((x, i) => `${i === 0 ? "  Tolerations:" : ""}\t${formatToleration(x)}\n`).join("")
     : `  Tolerations:\t<none>\n`;
+  return b;
+}
+
+/** The Conditions table of describeDeployment, describeReplicaSet and
+ *  describeReplicationController: type, status, reason; nothing without rows. */
+export function reasonConditions(rows: readonly (readonly [unknown, unknown, unknown])[]): string {
+  if (rows.length === 0) return "";
+  let b = `Conditions:\n${L1}Type\tStatus\tReason\n${L1}----\t------\t------\n`;
+  for (const [type, status, reason] of rows) b += `${L1}${type} \t${status}\t${reason}\n`;
   return b;
 }
 
@@ -236,14 +245,25 @@ export function describeDeployment(state: ClusterState, d: KubeObject, opts: Vie
   // replicas - maxUnavailable are available; Progressing when the new ReplicaSet is.
   const minAvailable = desired - scaled(maxUnavailable, desired, false);
   const isAvailable = available >= minAvailable;
-  b += `Conditions:\n${L1}Type\tStatus\tReason\n${L1}----\t------\t------\n`;
-  b += `${L1}Available \t${isAvailable ? "True" : "False"}\t${isAvailable ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable"}\n`;
   const done = available === desired && total === desired;
-  b += `${L1}Progressing \tTrue\t${done ? "NewReplicaSetAvailable" : "ReplicaSetUpdated"}\n`;
+  b += reasonConditions([
+    [
+      "Available",
+      isAvailable ? "True" : "False",
+      isAvailable ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+    ],
+    ["Progressing", "True", done ? "NewReplicaSetAvailable" : "ReplicaSetUpdated"],
+  ]);
   b += `OldReplicaSets:\t<none>\n`;
   const newRs = rss[rss.length - 1];
   b += `NewReplicaSet:\t${newRs ? `${newRs.name} (${total}/${newRs.replicas} replicas created)` : "<none>"}\n`;
   return finish(state, b, eventsFor(state, "deployment", ns, d.metadata.name));
+}
+
+/** printController: "Kind/name" of the controller ownerReference, "" without one. */
+export function controlledBy(o: KubeObject): string {
+  const ref = (o.metadata.ownerReferences ?? []).find((r) => r?.controller === true);
+  return ref ? `${ref.kind}/${ref.name}` : "";
 }
 
 /** capIndexesListOrNone: "<none>", or the list cut at the first comma past `soft` characters, "..." after it. */
@@ -276,8 +296,8 @@ export function describeJob(state: ClusterState, o: KubeObject, opts: ViewOption
   let b = `Name:\t${name}\nNamespace:\t${ns}\nSelector:\t${selector}\n`;
   b += labelsMultiline("Labels", labels);
   b += annotationsMultiline("Annotations", o.metadata.annotations);
-  const owner = (o.metadata.ownerReferences ?? []).find((r) => r?.controller === true);
-  if (owner) b += `Controlled By:\t${owner.kind}/${owner.name}\n`;
+  const owner = controlledBy(o);
+  if (owner) b += `Controlled By:\t${owner}\n`;
   // Both counts are defaulted when read (parse.ts), as SetDefaults_Job does. A field of
   // another type than the API's (a hand-edited dump) is left out, as unset.
   if (isNum(spec.parallelism)) b += `Parallelism:\t${spec.parallelism}\n`;

@@ -152,12 +152,14 @@ export function workloadResource(
   };
 }
 
-interface RsView {
+export interface RsView {
   namespace: string;
   name: string;
   given?: KubeObject;
   deployment?: KubeObject;
   replicas?: number;
+  /** The pod-template-hash of one the deployment controller made (state.replicaSets). */
+  hash?: string;
 }
 
 /**
@@ -166,10 +168,10 @@ interface RsView {
  * deployment controller writes it (kubernetes/kubernetes pkg/controller/deployment/sync.go
  * getNewReplicaSet: CloneSelectorAndAddLabel).
  */
-function rsSelector(r: RsView, ps: PodState[]): LabelSelector | undefined {
+export function rsSelector(r: RsView, ps: readonly PodState[]): LabelSelector | undefined {
   if (r.given) return r.given.spec?.selector as LabelSelector | undefined;
   const sel = r.deployment?.spec?.selector as LabelSelector | undefined;
-  const hash = ps[0]?.labels["pod-template-hash"];
+  const hash = r.hash || ps[0]?.labels["pod-template-hash"];
   if (!sel || !hash) return sel;
   return { ...sel, matchLabels: { ...sel.matchLabels, "pod-template-hash": hash } };
 }
@@ -216,7 +218,14 @@ export const replicasets: Resource<RsView> = {
           namespace: r.namespace,
           name: r.name,
           labels,
-          value: { namespace: r.namespace, name: r.name, given, deployment, replicas: r.replicas },
+          value: {
+            namespace: r.namespace,
+            name: r.name,
+            given,
+            deployment,
+            replicas: r.replicas,
+            hash: r.podTemplateHash,
+          },
         };
       });
     }
