@@ -1,4 +1,5 @@
-// `podnet describe pod|svc|ep|endpointslice|node|netpol|ing|deploy|job NAME`: kubectl describe's layout over the model.
+// `podnet describe pod|svc|ep|endpointslice|node|netpol|ing|deploy|rs|ds|sts|rc|job NAME`:
+// kubectl describe's layout over the model.
 // Like kubectl, a NAME that matches no object exactly describes every object whose
 // name starts with it.
 import type { Command } from "commander";
@@ -10,6 +11,13 @@ import { describeDeployment, describeIngress, describeJob, describeNetworkPolicy
 import type { CommandOutput } from "../views/get.js";
 import { describeGatewayApi } from "../views/describe-gateway.js";
 import { describeEndpointSlice, describeEndpoints } from "../views/describe-endpoints.js";
+import {
+  describeDaemonSet,
+  describeReplicaSet,
+  describeReplicationController,
+  describeStatefulSet,
+} from "../views/describe-workloads.js";
+import { replicasets } from "../views/get-workloads.js";
 import { endpointsList } from "../views/objects.js";
 import { gatewayApiObjects } from "../views/gateway.js";
 import { addClusterOptions, emit, hostViewOptions, loadFromFlags } from "./cluster-opts.js";
@@ -24,6 +32,10 @@ type Kind =
   | "networkpolicy"
   | "ingress"
   | "deployment"
+  | "replicaset"
+  | "daemonset"
+  | "statefulset"
+  | "replicationcontroller"
   | "job"
   | GatewayKind;
 type GatewayKind = "GatewayClass" | "Gateway" | "HTTPRoute" | "ReferenceGrant";
@@ -50,6 +62,18 @@ const KINDS: Record<string, Kind> = {
   deployment: "deployment",
   deployments: "deployment",
   deploy: "deployment",
+  replicaset: "replicaset",
+  replicasets: "replicaset",
+  rs: "replicaset",
+  daemonset: "daemonset",
+  daemonsets: "daemonset",
+  ds: "daemonset",
+  statefulset: "statefulset",
+  statefulsets: "statefulset",
+  sts: "statefulset",
+  replicationcontroller: "replicationcontroller",
+  replicationcontrollers: "replicationcontroller",
+  rc: "replicationcontroller",
   job: "job",
   jobs: "job",
   ...Object.fromEntries(
@@ -68,11 +92,26 @@ const PLURAL: Record<Kind, string> = {
   networkpolicy: "networkpolicies.networking.k8s.io",
   ingress: "ingresses.networking.k8s.io",
   deployment: "deployments.apps",
+  replicaset: "replicasets.apps",
+  daemonset: "daemonsets.apps",
+  statefulset: "statefulsets.apps",
+  replicationcontroller: "replicationcontrollers",
   job: "jobs.batch",
   GatewayClass: "gatewayclasses.gateway.networking.k8s.io",
   Gateway: "gateways.gateway.networking.k8s.io",
   HTTPRoute: "httproutes.gateway.networking.k8s.io",
   ReferenceGrant: "referencegrants.gateway.networking.k8s.io",
+};
+
+/** The controllers listed as given (state.workloads): their kind and describer. */
+const GIVEN: Record<
+  "job" | "daemonset" | "statefulset" | "replicationcontroller",
+  { kind: string; describe: (state: ClusterState, o: KubeObject, opts: ViewOptions) => string }
+> = {
+  job: { kind: "Job", describe: describeJob },
+  daemonset: { kind: "DaemonSet", describe: describeDaemonSet },
+  statefulset: { kind: "StatefulSet", describe: describeStatefulSet },
+  replicationcontroller: { kind: "ReplicationController", describe: describeReplicationController },
 };
 
 /** The objects of one kind in the namespace (nodes: all), each with its describer. */
@@ -109,10 +148,20 @@ function candidates(state: ClusterState, kind: Kind, ns: string, opts: ViewOptio
       return state.workloads
         .filter((o) => o.kind === "Deployment" && nsOf(o) === ns)
         .map((o) => ({ name: o.metadata.name, text: () => describeDeployment(state, o, opts) }));
+    case "replicaset":
+      return replicasets
+        .items(state)
+        .filter((r) => r.namespace === ns)
+        .map((r) => ({ name: r.name, text: () => describeReplicaSet(state, r.value, opts) }));
     case "job":
+    case "daemonset":
+    case "statefulset":
+    case "replicationcontroller": {
+      const { kind: k, describe } = GIVEN[kind];
       return state.workloads
-        .filter((o) => o.kind === "Job" && nsOf(o) === ns)
-        .map((o) => ({ name: o.metadata.name, text: () => describeJob(state, o, opts) }));
+        .filter((o) => o.kind === k && nsOf(o) === ns)
+        .map((o) => ({ name: o.metadata.name, text: () => describe(state, o, opts) }));
+    }
     default:
       return gatewayApiObjects(state, kind, ns).map((o) => ({
         name: o.metadata.name,
@@ -148,7 +197,7 @@ export function runDescribe(
   }
   if (!kind)
     throw new UsageError(
-      `describe supports pod, service, endpoints, endpointslice, node, networkpolicy, ingress, deployment, job, gatewayclass, gateway, httproute and referencegrant: "${kindArg}"`,
+      `describe supports pod, service, endpoints, endpointslice, node, networkpolicy, ingress, deployment, replicaset, daemonset, statefulset, replicationcontroller, job, gatewayclass, gateway, httproute and referencegrant: "${kindArg}"`,
     );
   const all = candidates(state, kind, namespace, opts).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const chosen: Described[] = [];
@@ -177,9 +226,12 @@ export function register(program: Command): void {
     program
       .command("describe")
       .description(
-        "show one object in detail like kubectl describe: pod|svc|ep|endpointslice|node|netpol|ing|deploy|job NAME",
+        "show one object in detail like kubectl describe: pod|svc|ep|endpointslice|node|netpol|ing|deploy|rs|ds|sts|rc|job NAME",
       )
-      .argument("<kind>", "pod, svc, ep, endpointslice, node, netpol, ing, deploy or job (or KIND/NAME)")
+      .argument(
+        "<kind>",
+        "pod, svc, ep, endpointslice, node, netpol, ing, deploy, rs, ds, sts, rc or job (or KIND/NAME)",
+      )
       .argument("[names...]", "names or name prefixes")
       .option("-n, --namespace <ns>", "namespace", "default"),
   ).action(async (kind: string, names: string[], o) => {

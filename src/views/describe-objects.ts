@@ -262,7 +262,8 @@ export function describeDeployment(state: ClusterState, d: KubeObject, opts: Vie
 
 /** printController: "Kind/name" of the controller ownerReference, "" without one. */
 export function controlledBy(o: KubeObject): string {
-  const ref = (o.metadata.ownerReferences ?? []).find((r) => r?.controller === true);
+  const refs: unknown = o.metadata.ownerReferences;
+  const ref = Array.isArray(refs) ? refs.find((r) => isRecord(r) && r.controller === true) : undefined;
   return ref ? `${ref.kind}/${ref.name}` : "";
 }
 

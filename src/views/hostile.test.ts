@@ -14,10 +14,25 @@ import { parse, stringify } from "yaml";
 import { loadCluster } from "../load/cluster.js";
 import { packageRoot } from "../load/input.js";
 import { SpecError } from "../manifest/errors.js";
+import type { KubeObject } from "../manifest/types.js";
+import type { ClusterState } from "../control/state.js";
 import { computeReach } from "../questions/reach.js";
 import { mulberry32 as rng } from "../testing/random.js";
 import { describePod } from "./describe.js";
 import { findResource, getView } from "./get.js";
+import { replicasets } from "./get-workloads.js";
+import {
+  describeDaemonSet,
+  describeReplicaSet,
+  describeReplicationController,
+  describeStatefulSet,
+} from "./describe-workloads.js";
+
+const WORKLOAD_DESCRIBERS: Record<string, (s: ClusterState, o: KubeObject) => string> = {
+  DaemonSet: describeDaemonSet,
+  StatefulSet: describeStatefulSet,
+  ReplicationController: describeReplicationController,
+};
 
 const VALUES: unknown[] = [
   null,
@@ -83,6 +98,8 @@ test("a dump with values replaced at random: an error naming the field or an ans
         getView(state, findResource("pods")!, { output: "wide", allNamespaces: true });
         getView(state, findResource("services")!, { output: "wide", allNamespaces: true });
         for (const p of state.pods) describePod(state, p);
+        for (const r of replicasets.items(state)) describeReplicaSet(state, r.value);
+        for (const o of state.workloads) WORKLOAD_DESCRIBERS[o.kind]?.(state, o);
       } catch (e) {
         if (!(e instanceof SpecError)) assert.fail(`edit ${n}: ${(e as Error)?.stack ?? e}`);
         assert.match(e.message, new RegExp(`edit-${n}\\.yaml:\\d+`));
