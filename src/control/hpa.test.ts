@@ -100,3 +100,13 @@ test("an autoscaler in a removed version (autoscaling/v2beta2): strict refuses i
   );
   assert.equal(podsOf(buildState(tolerant.spec), "web-").length, 1);
 });
+
+test("an autoscaler the API server would refuse (maxReplicas beyond int32) does not act when read tolerantly", () => {
+  const text = deployment("web", 1) + hpa("web", "minReplicas: 2\n  maxReplicas: 99999999999");
+  const tolerant = checkSpec([{ file: "test.yaml", text }], undefined, "tolerant");
+  assert.deepEqual(
+    tolerant.diagnostics.map((d) => d.severity),
+    ["warning"],
+  );
+  assert.equal(podsOf(buildState(tolerant.spec), "web-").length, 1);
+});

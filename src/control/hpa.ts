@@ -11,6 +11,7 @@
 // a live cluster (it has a uid) already holds what its autoscaler set: it is left as observed.
 import { isInt, isObj } from "../manifest/diag.js";
 import type { KubeObject } from "../manifest/types.js";
+import { INT32_MAX } from "../manifest/validate/workloads.js";
 import { objKey } from "./objects.js";
 
 /** The events' source (the controller's event recorder: horizontal.go NewHorizontalController). */
@@ -34,7 +35,7 @@ function bounds(o: KubeObject): { min: number; max: number; kind: string; name: 
   const min = s.minReplicas ?? 1;
   const max = s.maxReplicas;
   if (typeof kind !== "string" || typeof name !== "string" || !isInt(min) || !isInt(max)) return undefined;
-  if (min < 1 || max < min) return undefined;
+  if (min < 1 || max < min || max > INT32_MAX) return undefined;
   return { min, max, kind, name };
 }
 

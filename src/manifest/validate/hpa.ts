@@ -29,7 +29,9 @@ export function checkHorizontalPodAutoscaler(err: Err, o: KubeObject): void {
   const ref = spec.scaleTargetRef;
   if (!isObj(ref))
     return err("spec.scaleTargetRef", ref ?? NO_VALUE, ref === undefined ? "is required" : "must be a mapping");
-  for (const k of ["kind", "name"])
-    if (typeof ref[k] !== "string" || ref[k] === "")
-      err(`spec.scaleTargetRef.${k}`, ref[k] ?? NO_VALUE, "Required value");
+  for (const k of ["kind", "name"]) {
+    const v = ref[k];
+    if (v === undefined || v === null || v === "") err(`spec.scaleTargetRef.${k}`, NO_VALUE, "Required value");
+    else if (typeof v !== "string") err(`spec.scaleTargetRef.${k}`, v, "must be a string");
+  }
 }
