@@ -42,7 +42,7 @@ export function register(program: Command): void {
       "the same flow with flannel, Calico and Cilium side by side: packet processing, node crossing, hops, NAT, policy, rules/map lookups, verdict",
     )
     .argument("<from>", "source: [ns/]pod | node/NAME | external[:IP]")
-    .argument("<to>", "destination: [ns/]pod | svc/[ns/]NAME | IP[:PORT] | URL")
+    .argument("<to>", "destination: [ns/]pod | svc/[ns/]NAME | NAME:PORT | IP[:PORT] | URL")
     .option("-p, --port <port>", "destination port (default as trace)")
     .option("--protocol <proto>", "tcp|udp|sctp|icmp")
     .option("-n, --namespace <ns>", "namespace of FROM and TO pods given by name")

@@ -46,3 +46,17 @@ test("trace: the text view marks the deciding step with ✗ in the margin", () =
   assert.match(r.stdout, /^ +✗ POLICY +ingress of default\/web-/m);
   assert.match(r.stdout, /=> DROPPED \(POLICY_DENIED\)/);
 });
+
+test('trace client web:80: NAME:PORT is the name the pod looks up, not a pod called "web:80"', () => {
+  // The Service lives in namespace shop: from default, web.default.svc.cluster.local and the
+  // rest of the search list get NXDOMAIN
+  // (https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#namespaces-of-services).
+  const r = run("trace", "client", "web:80", "-f", "examples/broken/wrong-namespace", "-o", "json");
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.dns.walk[0].name, "web.default.svc.cluster.local");
+  for (const p of j.paths as Path[]) assert.deepEqual([p.verdict, p.disposition.reason], ["DROPPED", "DNS_NXDOMAIN"]);
+  const ok = run("trace", "client", "web.shop:80", "-f", "examples/broken/wrong-namespace", "-o", "json");
+  assert.equal(ok.status, 0, ok.stderr);
+  for (const p of JSON.parse(ok.stdout).paths as Path[]) assert.equal(p.verdict, "DELIVERED");
+});

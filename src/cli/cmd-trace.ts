@@ -1,6 +1,6 @@
 // `podnet trace FROM TO`: walk a packet through the Dataplane IR hop by hop.
 //   FROM: [ns/]pod | node/NAME | external[:IP]
-//   TO:   [ns/]pod | svc/[ns/]NAME (headless: its name, looked up to a pod) | IP | IP:PORT | URL (names resolved by the pod's resolver walk;
+//   TO:   [ns/]pod | svc/[ns/]NAME (headless: its name, looked up to a pod) | NAME:PORT | IP | IP:PORT | URL (names resolved by the pod's resolver walk;
 //         from outside by the cluster config's externalDNS, else an Ingress host → the
 //         controller's LoadBalancer IP). A URL that reaches the Ingress controller is followed
 //         through its routing decision to the backend pod (src/questions/ingress-path.ts).
@@ -11,7 +11,7 @@
 import { readTextFile } from "../load/input.js";
 import type { Command } from "commander";
 import type { ProxyModeName } from "../manifest/config.js";
-import { modelSession, IptablesParseError, TraceInputError, type Protocol } from "../questions/trace.js";
+import { HOST_PORT, modelSession, IptablesParseError, TraceInputError, type Protocol } from "../questions/trace.js";
 import { legTraceJson, renderLegTrace, traceLegs, type LegTrace } from "../questions/ingress-path.js";
 import type { ClusterState } from "../control/state.js";
 import { addClusterOptions, loadFromFlags, type ClusterFlags } from "./cluster-opts.js";
@@ -48,8 +48,12 @@ export function canonicalEnds(
   if (/^\[?[0-9a-f]*:[0-9a-f:.]*:[0-9a-f:.]*\]?(:\d+)?$/i.test(to))
     throw new UsageError(`"${to}" is an IPv6 address: the cluster is IPv4-only`);
   const fromIsPod = !from.startsWith("node/") && from !== "external" && !from.startsWith("external:");
+  // NAME:PORT is a host name and a port (pod names have no ':'), looked up as the app would.
   const toIsPod =
-    !to.startsWith("svc/") && !/^[a-z][a-z0-9+.-]*:\/\//i.test(to) && !/^\d+\.\d+\.\d+\.\d+(:\d+)?$/.test(to);
+    !to.startsWith("svc/") &&
+    !/^[a-z][a-z0-9+.-]*:\/\//i.test(to) &&
+    !/^\d+\.\d+\.\d+\.\d+(:\d+)?$/.test(to) &&
+    !HOST_PORT.test(to);
   const src = fromIsPod ? findPod(state, from, namespace) : undefined;
   let dst = to;
   if (toIsPod) dst = podKey(state, to, namespace);
@@ -71,7 +75,7 @@ export function register(program: Command): void {
   const cmd = program
     .command("trace")
     .description(
-      "trace a packet hop by hop: FROM = [ns/]pod | node/NAME | external[:IP]; TO = [ns/]pod | svc/[ns/]NAME | IP[:PORT] | URL",
+      "trace a packet hop by hop: FROM = [ns/]pod | node/NAME | external[:IP]; TO = [ns/]pod | svc/[ns/]NAME | NAME:PORT | IP[:PORT] | URL",
     )
     .argument("<from>", "source")
     .argument("<to>", "destination")

@@ -127,6 +127,21 @@ test("wrong namespace: the name exists only in another namespace, and diagnose s
   assert.equal(ok.d.first_failure, null, JSON.stringify(ok.d.checks.filter((c) => !c.ok)));
 });
 
+test("wrong namespace, called as an app's NAME:PORT or a bare name: a DNS name, never the pod of that name", async () => {
+  // An app configured with "web:80" (as REDIS_ADDR=redis-cart:6379) looks the name up through
+  // its search list (https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#namespaces-of-services):
+  // web.default.svc.cluster.local does not exist, so the lookup fails, whatever pod is named
+  // web in namespace shop. A pod's name has no ':', so NAME:PORT names no pod.
+  for (const to of ["web:80", "web"]) {
+    const { d } = await run([join(BROKEN, "wrong-namespace")], "client", to);
+    assert.equal(d.target.kind, "name", `${to}: ${JSON.stringify(d.target)}`);
+    assert.equal(d.first_failure?.code, "dns.resolve", `${to}: ${JSON.stringify(d.checks.filter((c) => !c.ok))}`);
+    assert.match(d.first_failure!.fix, /web\.shop\b/);
+  }
+  const ok = await run([join(BROKEN, "wrong-namespace")], "client", "web.shop:80");
+  assert.equal(ok.d.first_failure, null, JSON.stringify(ok.d.checks.filter((c) => !c.ok)));
+});
+
 test("DNS across a fault: each query meets one CoreDNS replica, so lookups fail intermittently or always", async () => {
   // ip-forward-off on worker-1: one CoreDNS replica runs there. kube-proxy sends each query
   // to one endpoint at random (https://kubernetes.io/docs/reference/networking/virtual-ips/):

@@ -17,7 +17,14 @@ import { cidrContains, ipToInt, isIPv4, parseCidr } from "../net/ipv4.js";
 import { indexPolicies, type Party } from "../policy/engine.js";
 import type { Proto } from "../policy/portset.js";
 import { proxyModes, type ProxyMode } from "../proxy/index.js";
-import { PATH_REASONS, headlessPort, type Protocol, type TracePath, type TraceResult } from "../sim/index.js";
+import {
+  HOST_PORT,
+  PATH_REASONS,
+  headlessPort,
+  type Protocol,
+  type TracePath,
+  type TraceResult,
+} from "../sim/index.js";
 import { dnsChecks } from "./diagnose-dns.js";
 import { faultFix, faultNote, faultsForDrop } from "./diagnose-faults.js";
 import { partyAt, policyChecks, type PolicyTarget } from "./diagnose-policy.js";
@@ -33,7 +40,7 @@ export class DiagnoseInputError extends Error {}
 export interface DiagnoseInput {
   /** `ns/pod` (the CLI's one pod lookup already applied), `external` or `external:IP`. */
   from: string;
-  /** A pod, `svc/[ns/]NAME`, a name (`user-service`, `user-service.production`, `api.example.com`), a URL, or IP[:PORT]. */
+  /** A pod, `svc/[ns/]NAME`, a name (`user-service`, `user-service.production`, `api.example.com`), NAME:PORT, a URL, or IP[:PORT]. */
   to: string;
   port?: number;
   protocol?: Protocol;
@@ -82,17 +89,17 @@ function classify(state: ClusterState, input: DiagnoseInput, src: PodState | und
   const ip = /^(\d+\.\d+\.\d+\.\d+)(?::(\d+))?$/.exec(to);
   if (ip) return { kind: "ip", ip: ip[1], ...(ip[2] ? { port: Number(ip[2]) } : {}) };
   // NAME:PORT is a host and a port, as IP:PORT is (and as an app's "db:5432" means).
-  const hostPort = /^([^/:]+):(\d{1,5})$/.exec(to);
+  const hostPort = HOST_PORT.exec(to);
   const host = hostPort ? hostPort[1] : to;
   const at = hostPort ? { port: Number(hostPort[2]) } : {};
-  // A bare word: a Service's name as an app would call it, else a pod, else a DNS name.
+  // A bare word: a Service's name as an app would call it (also one of another namespace,
+  // which the pod's search list does not reach: the DNS checks say so), else a pod, else a
+  // DNS name. NAME:PORT is always a name: a pod's name has no ':'.
   const [first, second] = host.split(".");
   const isSvc = state.services.some(
-    (s) =>
-      (s.name === host && s.namespace === ns) ||
-      (s.name === first && s.namespace === second && host.split(".").length <= 2),
+    (s) => s.name === host || (s.name === first && s.namespace === second && host.split(".").length <= 2),
   );
-  if (!isSvc && !host.includes(".")) {
+  if (!isSvc && !hostPort && !host.includes(".")) {
     const pod = input.findPod?.(host);
     if (pod) return { kind: "pod", pod, ...at };
   }

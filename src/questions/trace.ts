@@ -15,7 +15,7 @@ import { parseIptablesSave } from "../sim/parse-iptables.js";
 import { withDnsVerdict } from "./dns-verdict.js";
 
 // What askers need to phrase a flow and read the answer, so they import questions only.
-export { TraceInputError } from "../sim/index.js";
+export { HOST_PORT, TraceInputError } from "../sim/index.js";
 export { IptablesParseError } from "../sim/parse-iptables.js";
 export { renderTrace, pathVerdict, traceJson } from "../sim/index.js";
 export type { PathVerdict } from "../sim/index.js";

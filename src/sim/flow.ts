@@ -166,7 +166,10 @@ function defaultResolver(state: ClusterState | undefined): Resolver {
   };
 }
 
-/** A port written in TO (URL or IP:PORT): 1-65535, as a TCP/UDP destination port must be. */
+/** TO as `NAME:PORT` (a host name, not an IP: those are read first). */
+export const HOST_PORT = /^([^/:]+):(\d{1,5})$/;
+
+/** A port written in TO (URL, IP:PORT or NAME:PORT): 1-65535, as a TCP/UDP destination port must be. */
 function checkPort(text: string, to: string): void {
   const n = Number(text);
   if (!/^[0-9]{1,5}$/.test(text) || n < 1 || n > 65535)
@@ -240,8 +243,23 @@ function resolveDst(t: Topology, src: Src, spec: FlowSpec, opts: TraceOptions): 
     if (port !== undefined || spec.protocol === "icmp") return { ip: ipToInt(ipPort[1]), port };
     return { ip: ipToInt(ipPort[1]), ...defaultPortAt(t, ipPort[1], spec.protocol, state) };
   }
+  // NAME:PORT is a host and a port, as an app's "redis-cart:6379" means: looked up by the
+  // pod's resolver. Never a pod: a pod's name is a DNS subdomain, which has no ':'
+  // (https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-subdomain-names).
+  const hostPort = HOST_PORT.exec(to);
+  if (hostPort) {
+    checkPort(hostPort[2], to);
+    if (!src.pod)
+      throw new TraceInputError(
+        `resolving "${hostPort[1]}" needs a pod as the source (its resolv.conf has the search list)`,
+      );
+    return byName(src.pod, hostPort[1], spec.port ?? Number(hostPort[2]), undefined, opts);
+  }
   const p = findPod(t, to.startsWith("pod/") ? to.slice(4) : to, state);
-  if (!p) throw new TraceInputError(`unknown destination "${to}" (expected a pod, svc/NAME, an IP, IP:PORT or a URL)`);
+  if (!p)
+    throw new TraceInputError(
+      `unknown destination "${to}" (expected a pod, svc/NAME, NAME:PORT, an IP, IP:PORT or a URL)`,
+    );
   if (!p.ip) throw new TraceInputError(`pod ${p.namespace}/${p.name} has no IP`);
   const first = p.listeners[0];
   return {

@@ -1,5 +1,5 @@
 // The packet interpreter's public API.
-export { headlessPort, traceFlow, TraceInputError } from "./flow.js";
+export { HOST_PORT, headlessPort, traceFlow, TraceInputError } from "./flow.js";
 export type { FlowSpec, TraceOptions, Resolver } from "./flow.js";
 export { hubbleCompact, renderTrace } from "./render.js";
 export { DROP_REASONS, DROP_REASON_UNKNOWN, PATH_REASONS, dropReasonCode } from "./drop-reasons.js";

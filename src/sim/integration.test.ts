@@ -101,6 +101,19 @@ test("buildIR ipvs: a NodePort from outside goes through the IPVS virtual server
   }
 });
 
+test('buildIR: NAME:PORT is a host and a port (an app\'s "db:5432"), resolved through the search list', () => {
+  // A pod's name is a DNS subdomain, which has no ':'
+  // (https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-subdomain-names):
+  // user-service:80 is the name the pod's resolver looks up, then its Service's cluster IP and port.
+  const state = stateFor("flannel", "vxlan", "iptables");
+  const svc = state.services.find((s) => s.name === "user-service" && s.namespace === "default")!;
+  const r = traceFlow(buildIR(state), { from: "order-app", to: `user-service:${svc.ports[0].port}` }, { state });
+  assert.equal(r.dns?.walk[0].name, "user-service.default.svc.cluster.local");
+  assert.equal(r.dns?.answer, svc.clusterIP);
+  assert.equal(r.flow.port, svc.ports[0].port);
+  assert.ok(r.paths.every((p) => p.disposition.verdict === "DELIVERED"));
+});
+
 test("buildIR: a URL is resolved through the pod's search list, and the DNS query is traced to CoreDNS", () => {
   const state = stateFor("flannel", "vxlan", "iptables");
   const r = traceFlow(buildIR(state), { from: "order-app", to: "http://user-service/api" }, { state });
