@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { conformanceState } from "./testing.js";
-import { decide, indexPolicies, rulePorts, type Party } from "./engine.js";
+import { decide, indexPolicies, nearMisses, rulePorts, type Party } from "./engine.js";
 import { ipToInt } from "../net/ipv4.js";
 import type { NetworkPolicySpec } from "../manifest/types.js";
 import { emptySet, single, union, type Proto } from "./portset.js";
@@ -345,4 +345,49 @@ test("rulePorts: a rule's ports and ranges merged as one set, the same as entry-
   for (const p of ports) want = union(want, single(p.protocol, p.port, p.endPort ?? p.port));
   assert.deepEqual(rulePorts(ports, { kind: "ip", ip: 0xcb007101 }), want);
   assert.deepEqual(rulePorts([{ protocol: "TCP" }], { kind: "ip", ip: 0xcb007101 }), single("TCP"));
+});
+
+test("nearMisses: the rules that miss a denied connection by their peer alone or their ports alone", () => {
+  // x/a egress: port 53 to pods labelled pod=b, with no namespaceSelector (so only x's pods,
+  // https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors);
+  // the same peers in y with the wrong label; TCP 53 only to y's pods; and a rule missing on both.
+  const p: Pol = {
+    namespace: "x",
+    name: "dns",
+    spec: {
+      podSelector: { matchLabels: { pod: "a" } },
+      policyTypes: ["Egress"],
+      egress: [
+        { to: [{ podSelector: { matchLabels: { pod: "b" } } }], ports: [{ protocol: "UDP", port: 53 }] },
+        {
+          to: [{ namespaceSelector: { matchLabels: { ns: "y" } }, podSelector: { matchLabels: { pod: "c" } } }],
+          ports: [{ protocol: "UDP", port: 53 }],
+        },
+        { to: [{ namespaceSelector: { matchLabels: { ns: "y" } } }], ports: [{ protocol: "TCP", port: 53 }] },
+        { to: [{ namespaceSelector: { matchLabels: { ns: "z" } } }], ports: [{ protocol: "TCP", port: 80 }] },
+        { to: [{ ipBlock: { cidr: "10.96.0.10/32" } }], ports: [{ protocol: "UDP", port: 53 }] },
+      ],
+    },
+  };
+  const st = conformanceState([p]);
+  const ix = indexPolicies(st);
+  const pod = (ref: string): Party => ({ kind: "pod", pod: st.pods.find((x) => `${x.namespace}/${x.name}` === ref)! });
+  assert.equal(decide(ix, pod("x/a"), pod("y/b"), "UDP", 53).allowed, false);
+  const m = nearMisses(ix, "egress", pod("x/a"), pod("y/b"), "UDP", 53);
+  assert.deepEqual(
+    m.map((x) => [x.rule, x.ports ? "ports" : x.peers!.map((e) => e.kind).join(",")]),
+    [
+      [0, "namespace"],
+      [1, "pod"],
+      [2, "ports"],
+      [4, "ipBlock"],
+    ],
+  );
+  assert.deepEqual(m[0].peers, [{ kind: "namespace", policyNs: "x", ns: "y" }]);
+  assert.deepEqual(m[2].ports, single("TCP", 53, 53));
+  // Rule 0 allows x/a → x/b: it is no miss; rule 2 misses on both counts, so it is not near.
+  assert.deepEqual(
+    nearMisses(ix, "egress", pod("x/a"), pod("x/b"), "UDP", 53).map((x) => x.rule),
+    [1, 4],
+  );
 });

@@ -7,7 +7,7 @@ import type { ClusterState, PodState } from "../control/state.js";
 import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec } from "../manifest/types.js";
 import { cidrContains, ipToInt, parseCidr, type Cidr } from "../net/ipv4.js";
 import { matchSelector } from "../manifest/selector.js";
-import { MAX_PORT, MIN_PORT, allSet, emptySet, fromRanges, union, type ConnSet, type Proto } from "./portset.js";
+import { MAX_PORT, MIN_PORT, allSet, emptySet, fromRanges, has, union, type ConnSet, type Proto } from "./portset.js";
 
 export interface CPeer {
   podSelector?: LabelSelector;
@@ -207,6 +207,77 @@ export function policiesSelecting(ix: PolicyIndex, pod: PodState, dir: "ingress"
   return (ix.byNamespace.get(pod.namespace) ?? []).filter((p) => p[dir] && matchSelector(p.podSelector, pod.labels));
 }
 
+/**
+ * Why a rule's peer does not match a party, in the API's terms
+ * (https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors):
+ * `namespace`: a pod of a namespace the peer does not select (without a namespaceSelector,
+ * only the policy's own); `pod`: its labels fail the podSelector; `ipBlock`: the address is
+ * outside the block (or, `selectorsOnly`, the plugin matches pods by selectors only);
+ * `address`: selectors select pods, and the party is an address (a node, a hostNetwork pod,
+ * a client outside).
+ */
+export type PeerMiss =
+  | { kind: "namespace"; namespaceSelector?: LabelSelector; policyNs: string; ns: string }
+  | { kind: "pod"; podSelector: LabelSelector }
+  | { kind: "ipBlock"; text: string; cidr: Cidr; selectorsOnly: boolean }
+  | { kind: "address" };
+
+/** Why `peer` does not match `party` (undefined when it does); the decision is peerMatches'. */
+export function peerMiss(ix: PolicyIndex, peer: CPeer, policyNs: string, party: Party): PeerMiss | undefined {
+  if (peerMatches(ix, peer, policyNs, party)) return undefined;
+  if (peer.ipBlock)
+    return {
+      kind: "ipBlock",
+      text: peer.ipBlock.text,
+      cidr: peer.ipBlock.cidr,
+      selectorsOnly: party.kind === "pod" && selectable(party.pod) && !ix.ipBlockMatchesPods,
+    };
+  if (party.kind !== "pod" || !selectable(party.pod)) return { kind: "address" };
+  if (!peerNamespaceMatches(ix, peer, policyNs, party.pod.namespace))
+    return peer.namespaceSelector
+      ? { kind: "namespace", namespaceSelector: peer.namespaceSelector, policyNs, ns: party.pod.namespace }
+      : { kind: "namespace", policyNs, ns: party.pod.namespace };
+  return { kind: "pod", podSelector: peer.podSelector ?? {} };
+}
+
+/** A rule that allows the connection but for one thing: its peers match and its ports do
+ *  not (`ports`: what it allows that peer), or its ports include the connection's and its
+ *  peers miss (`peers`: why each does). */
+export interface NearMiss {
+  policy: string; // ns/name
+  rule: number;
+  ports?: ConnSet;
+  peers?: PeerMiss[];
+}
+
+/** The rules of `subject`'s policies for `dir` that miss the connection by one thing only:
+ *  the mistakes a denied flow most often comes from (a Service's port where the pod's is
+ *  meant, a podSelector without the namespaceSelector of another namespace's pods). */
+export function nearMisses(
+  ix: PolicyIndex,
+  dir: "ingress" | "egress",
+  subject: Party,
+  peer: Party,
+  proto: Proto,
+  port: number,
+): NearMiss[] {
+  if (subject.kind !== "pod") return [];
+  const dst = dir === "egress" ? peer : subject;
+  const out: NearMiss[] = [];
+  for (const p of policiesSelecting(ix, subject.pod, dir)) {
+    const policy = `${p.namespace}/${p.name}`;
+    for (const r of dir === "egress" ? p.egressRules : p.ingressRules) {
+      const conns = rulePorts(r.ports, dst);
+      const portOk = has(conns, proto, port);
+      const misses = (r.peers ?? []).flatMap((pe) => peerMiss(ix, pe, p.namespace, peer) ?? []);
+      const peerOk = r.peers === null || misses.length < r.peers.length;
+      if (peerOk && !portOk) out.push({ policy, rule: r.index, ports: conns });
+      else if (!peerOk && portOk) out.push({ policy, rule: r.index, peers: misses });
+    }
+  }
+  return out;
+}
+
 export interface RuleHit {
   policy: string; // ns/name
   rule: number;
@@ -276,7 +347,7 @@ export interface FlowDecision {
 }
 
 function hitFor(v: DirectionVerdict, proto: Proto, port: number): RuleHit | undefined {
-  return v.hits.find((h) => h.conns[proto].some(([a, b]) => port >= a && port <= b));
+  return v.hits.find((h) => has(h.conns, proto, port));
 }
 
 /** Is a new connection src → dst:port/proto allowed? Both ends must allow it.

@@ -6,10 +6,10 @@
 
 import type { ClusterState, PodState, ServiceState } from "../control/state.js";
 import { resolveFromPod, timeoutText } from "../dns/resolver.js";
-import { decide, type PolicyIndex } from "../policy/engine.js";
+import { decide, type Party, type PolicyIndex } from "../policy/engine.js";
 import type { TracePath, TraceResult } from "../sim/index.js";
 import { faultFix, faultNote, faultsForDrop, faultsOf, visited } from "./diagnose-faults.js";
-import { dnsEgressPolicy } from "./diagnose-policy.js";
+import { dnsEgressPolicy, missNote } from "./diagnose-policy.js";
 import type { DiagnoseCheck } from "./diagnose-types.js";
 
 const ref = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
@@ -133,17 +133,28 @@ function serverChecks(
   // May the pod send UDP and TCP 53 to them? (Both: TCP carries truncated answers.)
   const deniedUdp: string[] = [];
   const deniedTcp: string[] = [];
+  // The first rule that allows DNS but for one thing (port 53 to pods a podSelector without
+  // namespaceSelector looks for in the pod's own namespace, or CoreDNS's labels mistyped):
+  // the mistake behind most DNS denials.
+  let near: string | undefined;
   for (const e of eps) {
     if (!e.pod) continue;
     for (const proto of ["UDP", "TCP"] as const) {
-      const d = decide(ix, { kind: "pod", pod: src }, { kind: "pod", pod: e.pod }, proto, e.port);
+      const me: Party = { kind: "pod", pod: src };
+      const dns: Party = { kind: "pod", pod: e.pod };
+      const d = decide(ix, me, dns, proto, e.port);
       const side =
         d.egress.isolated && !d.egressRule ? d.egress : d.ingress.isolated && !d.ingressRule ? d.ingress : undefined;
       if (!side) continue;
       const why = `${proto} ${e.port} to ${ref(e.pod)}: ${side.direction} ${side.direction === "egress" ? "of the pod" : `of ${side.subject}`} denied by ${side.selecting.join(", ")}`;
       (proto === "UDP" ? deniedUdp : deniedTcp).push(why);
+      near ??=
+        side.direction === "egress"
+          ? missNote(ix, "egress", me, dns, proto, e.port)
+          : missNote(ix, "ingress", dns, me, proto, e.port);
     }
   }
+  const nearNote = near ? `; nearest: ${near}` : "";
   const dnsPods = eps.flatMap((e) => e.pod ?? []);
   const egressDenied = [...deniedUdp, ...deniedTcp].some((w) => w.includes(": egress of the pod"));
   if (egressDenied && dnsPods.length) yaml = dnsEgressPolicy(state, src, dnsPods, eps[0].port);
@@ -152,8 +163,8 @@ function serverChecks(
       "dns.policy",
       "DNS allowed by NetworkPolicy",
       false,
-      `${deniedUdp[0]}${deniedUdp.length > 1 ? ` (and ${deniedUdp.length - 1} more)` : ""}`,
-      `the pod's DNS queries are dropped by NetworkPolicy: names do not resolve ("bad address", not "connection refused")`,
+      `${deniedUdp[0]}${deniedUdp.length > 1 ? ` (and ${deniedUdp.length - 1} more)` : ""}${nearNote}`,
+      `the pod's DNS queries are dropped by NetworkPolicy${near ? ` (${near})` : ""}: names do not resolve ("bad address", not "connection refused")`,
       egressDenied
         ? "allow egress to the DNS pods on UDP and TCP 53 (YAML below)"
         : "allow the pod in the DNS pods' ingress policy on UDP and TCP 53",
@@ -165,7 +176,7 @@ function serverChecks(
       "dns.policy",
       "DNS allowed by NetworkPolicy",
       false,
-      `UDP 53 allowed; ${deniedTcp[0]}`,
+      `UDP 53 allowed; ${deniedTcp[0]}${nearNote}`,
       "answers too large for UDP (truncated, TC bit) cannot be retried over TCP",
       "allow TCP 53 as well as UDP 53 to the DNS pods",
     );

@@ -6,9 +6,18 @@
 
 import { stringify } from "yaml";
 import type { ClusterState, PodState } from "../control/state.js";
-import { ipToInt } from "../net/ipv4.js";
-import { decide, type Party, type PolicyIndex } from "../policy/engine.js";
-import type { Proto } from "../policy/portset.js";
+import { formatLabelSelector } from "../manifest/selector.js";
+import { cidrContains, intToIp, ipToInt } from "../net/ipv4.js";
+import {
+  decide,
+  nearMisses,
+  partyIp,
+  type NearMiss,
+  type Party,
+  type PeerMiss,
+  type PolicyIndex,
+} from "../policy/engine.js";
+import { formatConns, has, type Proto } from "../policy/portset.js";
 import type { DiagnoseCheck } from "./diagnose-types.js";
 
 const ref = (p: PodState) => `${p.namespace}/${p.name}`;
@@ -112,12 +121,86 @@ export interface PolicyTarget {
 
 const partyName = (p: Party) => (p.kind === "pod" ? ref(p.pod) : (p.label ?? "the address"));
 
+const labelsText = (labels: Record<string, string>) =>
+  Object.keys(labels)
+    .filter((k) => !PER_POD.has(k))
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(",") || "none";
+
+/** Why one peer of a rule misses `party`, as the API reads the peer. */
+function peerMissText(ix: PolicyIndex, m: PeerMiss, party: Party): string {
+  const name = partyName(party);
+  switch (m.kind) {
+    case "namespace":
+      return m.namespaceSelector
+        ? `its namespaceSelector ${formatLabelSelector(m.namespaceSelector)} does not match namespace ${m.ns} (labels ${labelsText(ix.nsLabels.get(m.ns) ?? { "kubernetes.io/metadata.name": m.ns })})`
+        : `it has no namespaceSelector, so it selects pods of ${m.policyNs} only, and ${name} runs in ${m.ns}`;
+    case "pod":
+      return `its podSelector ${formatLabelSelector(m.podSelector)} does not match ${name} (labels ${party.kind === "pod" ? labelsText(party.pod.labels) : "none"})`;
+    case "ipBlock": {
+      if (m.selectorsOnly)
+        return `its ipBlock ${m.text} matches no pod address here (the network plugin matches pods by selectors)`;
+      const ip = partyIp(party);
+      // Policies see the connection after kube-proxy's DNAT: a Service's cluster IP in the
+      // block is never the destination they match.
+      const svc = ix.state.services.find(
+        (x) => x.clusterIP && x.clusterIP !== "None" && cidrContains(m.cidr, ipToInt(x.clusterIP)),
+      );
+      return `its ipBlock ${m.text} does not contain ${ip === undefined ? name : intToIp(ip)}${svc ? ` (${svc.clusterIP} is Service ${svc.namespace}/${svc.name}'s cluster IP: policies see the pod's address after the Service's DNAT)` : ""}`;
+    }
+    case "address":
+      return `${name} is not a pod that selectors match (a node, a hostNetwork pod or an outside address: only an ipBlock matches it)`;
+  }
+}
+
+/** A rule that misses the connection by one thing, as a sentence: "default/web ingress rule 0
+ *  allows TCP 80 from default/client, not TCP 8080 (…)". `servicePort`: the Service port the
+ *  client connected to, when the flow went through one (the pod's port is what policy sees). */
+export function nearMissText(
+  ix: PolicyIndex,
+  m: NearMiss,
+  dir: "ingress" | "egress",
+  peer: Party,
+  proto: Proto,
+  port: number,
+  servicePort?: number,
+): string {
+  const rule = `${m.policy} ${dir} rule ${m.rule}`;
+  const toFrom = dir === "egress" ? "to" : "from";
+  if (m.ports) {
+    const svc =
+      servicePort !== undefined && servicePort !== port && has(m.ports, proto, servicePort)
+        ? ` (${servicePort} is the Service's port: policies see the pod's port, ${port}, after the Service's DNAT)`
+        : "";
+    return `${rule} allows ${formatConns(m.ports)} ${toFrom} ${partyName(peer)}, not ${proto} ${port}${svc}`;
+  }
+  return `${rule} allows ${proto} ${port}, but ${m.peers!.map((x) => peerMissText(ix, x, peer)).join("; ")}`;
+}
+
+/** The first near miss of the side that denies, as a sentence (undefined: no rule comes close). */
+export function missNote(
+  ix: PolicyIndex,
+  dir: "ingress" | "egress",
+  subject: Party,
+  peer: Party,
+  proto: Proto,
+  port: number,
+  servicePort?: number,
+): string | undefined {
+  const ms = nearMisses(ix, dir, subject, peer, proto, port);
+  if (!ms.length) return undefined;
+  const more = ms.length > 1 ? ` (and ${ms.length - 1} more rule${ms.length > 2 ? "s" : ""} like it)` : "";
+  return `${nearMissText(ix, ms[0], dir, peer, proto, port, servicePort)}${more}`;
+}
+
 /** policy.egress and policy.ingress over every destination of the flow. */
 export function policyChecks(
   ix: PolicyIndex,
   src: Party,
   targets: PolicyTarget[],
   proto: Proto,
+  servicePort?: number,
 ): { checks: DiagnoseCheck[]; yaml: string[] } {
   const state = ix.state;
   const egressDenied: { t: PolicyTarget; by: string[] }[] = [];
@@ -138,14 +221,15 @@ export function policyChecks(
   if (!targets.length) return { checks, yaml };
   if (egressDenied.length) {
     const e = egressDenied[0];
+    const near = missNote(ix, "egress", e.t.from ?? src, e.t.party, proto, e.t.port, servicePort);
     const c: DiagnoseCheck = {
       code: "policy.egress",
       layer: "policy",
       title: "egress of the source",
       ok: false,
       severity: "error",
-      evidence: `${srcName} is isolated for egress by ${e.by.join(", ")}; no rule allows ${what(e.t)}${egressDenied.length > 1 ? ` (${egressDenied.length} of ${targets.length} destinations denied)` : ""}`,
-      why: `egress of ${srcName} is denied by NetworkPolicy (${e.by.join(", ")})`,
+      evidence: `${srcName} is isolated for egress by ${e.by.join(", ")}; no rule allows ${what(e.t)}${egressDenied.length > 1 ? ` (${egressDenied.length} of ${targets.length} destinations denied)` : ""}${near ? `; nearest: ${near}` : ""}`,
+      why: `egress of ${srcName} is denied by NetworkPolicy (${e.by.join(", ")})${near ? `: ${near}` : ""}`,
       fix: "add an egress rule for this flow to a policy selecting the source (YAML below)",
     };
     if (src.kind === "pod") {
@@ -175,14 +259,15 @@ export function policyChecks(
   if (ingressDenied.length) {
     const e = ingressDenied[0];
     const dstPod = e.t.party.kind === "pod" ? e.t.party.pod : undefined;
+    const near = missNote(ix, "ingress", e.t.party, e.t.from ?? src, proto, e.t.port, servicePort);
     const c: DiagnoseCheck = {
       code: "policy.ingress",
       layer: "policy",
       title: "ingress of the destination",
       ok: false,
       severity: "error",
-      evidence: `${partyName(e.t.party)} is isolated for ingress by ${e.by.join(", ")}; no rule allows ${proto} ${e.t.port} from ${partyName(e.t.from ?? src)}${ingressDenied.length > 1 ? ` (${ingressDenied.length} of ${targets.length} destinations denied)` : ""}`,
-      why: `ingress of ${partyName(e.t.party)} is denied by NetworkPolicy (${e.by.join(", ")})`,
+      evidence: `${partyName(e.t.party)} is isolated for ingress by ${e.by.join(", ")}; no rule allows ${proto} ${e.t.port} from ${partyName(e.t.from ?? src)}${ingressDenied.length > 1 ? ` (${ingressDenied.length} of ${targets.length} destinations denied)` : ""}${near ? `; nearest: ${near}` : ""}`,
+      why: `ingress of ${partyName(e.t.party)} is denied by NetworkPolicy (${e.by.join(", ")})${near ? `: ${near}` : ""}`,
       fix: "add an ingress rule for this flow to a policy selecting the destination (YAML below)",
     };
     const lost = e.t.from && e.t.snat ? snatFix(ix, src, ingressDenied, proto, e.t.snat) : undefined;

@@ -205,6 +205,93 @@ for (const name of ["ingress-deny", "policy-both-ends", "egress-deny-without-dns
   });
 }
 
+/** diagnose `to` from `from` over a broken scenario with `extra` manifests added. */
+async function withExtra(name: string, extra: string, from: string, to: string) {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-diag-"));
+  try {
+    writeFileSync(join(dir, "extra.yaml"), extra);
+    return await run([join(BROKEN, name), join(dir, "extra.yaml")], from, to);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const dnsRule = (peer: string) => `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-dns
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+    - to:
+${peer}
+      ports:
+        - {protocol: UDP, port: 53}
+        - {protocol: TCP, port: 53}
+`;
+
+test("an allow-DNS rule that misses CoreDNS is named, with why its peer misses", async () => {
+  // CoreDNS runs in kube-system with k8s-app=kube-dns. A podSelector without a
+  // namespaceSelector selects pods of the policy's own namespace only, and both selectors
+  // in one peer must match (https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors);
+  // policies match the pod's address after the Service's DNAT, not kube-dns's cluster IP.
+  const cases: [string, RegExp][] = [
+    [
+      "        - podSelector: {matchLabels: {k8s-app: kube-dns}}",
+      /default\/allow-dns egress rule 0 allows UDP 53, but it has no namespaceSelector, so it selects pods of default only, and kube-system\/coredns-\S+ runs in kube-system/,
+    ],
+    [
+      "        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}\n          podSelector: {matchLabels: {app: coredns}}",
+      /default\/allow-dns egress rule 0 allows UDP 53, but its podSelector app=coredns does not match kube-system\/coredns-\S+ \(labels k8s-app=kube-dns\)/,
+    ],
+    [
+      "        - namespaceSelector: {matchLabels: {name: kube-system}}",
+      /its namespaceSelector name=kube-system does not match namespace kube-system \(labels kubernetes\.io\/metadata\.name=kube-system\)/,
+    ],
+    [
+      "        - ipBlock: {cidr: 10.96.0.10/32}",
+      /its ipBlock 10\.96\.0\.10\/32 does not contain 10\.244\.\d+\.\d+ \(10\.96\.0\.10 is Service kube-system\/kube-dns's cluster IP/,
+    ],
+  ];
+  for (const [peer, want] of cases) {
+    const { d } = await withExtra("egress-deny-without-dns", dnsRule(peer), "client", "http://web");
+    const c = d.checks.find((x) => x.code === "dns.policy")!;
+    assert.equal(c.ok, false, peer);
+    assert.match(c.evidence, want);
+    assert.match(d.first_failure!.why, want);
+  }
+  // UDP only: TCP 53 is the near miss, a warning (answers that fit UDP still resolve).
+  const udp = dnsRule("        - namespaceSelector: {}").replace("        - {protocol: TCP, port: 53}\n", "");
+  const { d } = await withExtra("egress-deny-without-dns", udp, "client", "http://web");
+  const c = d.checks.find((x) => x.code === "dns.policy")!;
+  assert.equal(c.severity, "warning");
+  assert.match(c.evidence, /default\/allow-dns egress rule 0 allows UDP 53 to kube-system\/coredns-\S+, not TCP 53/);
+});
+
+test("an ingress rule on the Service's port, not the pod's: named, as policy sees the port after DNAT", async () => {
+  // web: Service port 80 → targetPort http (8080). NetworkPolicy ports are the pod's
+  // (https://kubernetes.io/docs/concepts/services-networking/network-policies/: policies act
+  // on the connection to the pod, after kube-proxy's DNAT), so a rule on port 80 allows nothing here.
+  const pol = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web-from-client
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+    - from: [{podSelector: {matchLabels: {app: client}}}]
+      ports: [{protocol: TCP, port: 80}]
+`;
+  const r = await withExtra("ingress-deny", pol, "client", "http://web");
+  const c = r.d.checks.find((x) => x.code === "policy.ingress")!;
+  assert.equal(c.ok, false);
+  assert.match(
+    c.evidence,
+    /default\/web-from-client ingress rule 0 allows TCP 80 from default\/client-\S+, not TCP 8080 \(80 is the Service's port: policies see the pod's port, 8080, after the Service's DNAT\)/,
+  );
+});
+
 test("inputs diagnose cannot start from are DiagnoseInputError", async () => {
   const { state } = await loadCluster({});
   const s = modelSession(state);

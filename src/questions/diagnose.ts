@@ -456,7 +456,9 @@ export function diagnose(session: ModelSession, input: DiagnoseInput, seen?: Dia
   });
   if (ip && !dests.length && port !== undefined && !svc) targets.push({ party: partyAt(state, ip), port });
   if (proto !== ("ICMP" as string) && targets.length) {
-    const pc = policyChecks(ix, srcParty, targets, proto);
+    // Through a Service, the port the client connected to (its port, or the node port):
+    // named when a rule allows it instead of the pod's.
+    const pc = policyChecks(ix, srcParty, targets, proto, svc ? port : undefined);
     checks.push(...pc.checks);
     yaml.push(...pc.yaml);
   }
