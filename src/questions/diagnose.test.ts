@@ -292,6 +292,29 @@ spec:
   );
 });
 
+test("VXLAN MTU: TCP to a peer with the right MTU is bounded by its MSS; to a peer at 1500 it is dropped", async () => {
+  // A TCP sender never sends a segment larger than the MSS the peer advertised, its MTU
+  // less 40 (RFC 9293 3.7.1): the client at 1500 talking to web at 1450 sends 1450-byte
+  // packets, which fit flannel.1. With both pods at 1500 (the fault on both nodes) the
+  // 1500-byte segments meet flannel.1's 1450 and are dropped (ICMP fragmentation needed).
+  const dir = join(BROKEN, "vxlan-mtu");
+  const pods = async (faults: { kind: "mtu-mismatch"; node: string }[]) => {
+    const { state } = await loadCluster({ files: [dir], mode: "tolerant", faults });
+    const src = findPod(state, "client");
+    return diagnose(modelSession(state), {
+      from: `${src.namespace}/${src.name}`,
+      to: "http://web",
+      findPod: lookup(state),
+    });
+  };
+  const one = (await pods([])).checks.find((c) => c.code === "path.mtu")!;
+  assert.deepEqual([one.ok, one.severity], [false, "warning"]);
+  assert.match(one.evidence, /advertises MSS 1410 \(its MTU 1450 − 40\)/);
+  const both = (await pods([{ kind: "mtu-mismatch", node: "worker-1" }])).checks.find((c) => c.code === "path.mtu")!;
+  assert.deepEqual([both.ok, both.severity], [false, "error"]);
+  assert.match(both.why!, /ICMP fragmentation needed/);
+});
+
 test("inputs diagnose cannot start from are DiagnoseInputError", async () => {
   const { state } = await loadCluster({});
   const s = modelSession(state);

@@ -218,14 +218,53 @@ function mtuCheck(session: ModelSession, from: string, conn: TraceResult): Diagn
     "MTU_EXCEEDED",
     bad.hops.map((h) => h.ns),
   );
+  const fix =
+    faultFix(faults) || "lower the pod interfaces' MTU by the encapsulation's overhead (VXLAN: 50 bytes, IPIP: 20)";
+  const evidence = `${d.ns ?? ""}: ${d.detail}${d.object ? ` [${d.object.text}]` : ""}${faultNote(faults)}`;
+  // The drop is a forwarding node's: it answers ICMP fragmentation needed, and the
+  // sender's path MTU discovery (RFC 1191) lowers what it sends to that destination.
+  const icmp = `the node that drops them answers ICMP fragmentation needed, so the sender's path MTU discovery (RFC 1191) shrinks what follows`;
+  const mss = f.protocol === "tcp" ? peerMss(session, bad, src.mtu) : undefined;
+  if (mss) {
+    const tcpOk = session.trace(
+      { from, to: `${mss.dst}:${mss.dport}`, protocol: "tcp", size: mss.mtu },
+      { noDnsPath: true, maxPaths: 256 },
+    );
+    // TCP sends no segment larger than the MSS the peer advertised in its SYN: its own
+    // MTU less 40 (RFC 9293 3.7.1; Linux tcp_advertise_mss, ipv4_default_advmss).
+    if (!tcpOk.paths.some((p) => p.disposition.reason === "MTU_EXCEEDED"))
+      return {
+        ...base,
+        ok: false,
+        severity: "warning",
+        evidence: `${evidence}; this connection's segments stay within ${mss.mtu} bytes: ${mss.peer} advertises MSS ${mss.mtu - 40} (its MTU ${mss.mtu} − 40)`,
+        why: `the pod's MTU (${src.mtu}) is larger than the path carries; this TCP flow is not hurt (the peer's MSS keeps it within the path), but UDP datagrams that large and TCP to peers with a ${src.mtu}-byte MTU lose their first full-size packets: ${icmp} (where that ICMP is filtered, they hang)`,
+        fix,
+      };
+  }
   return {
     ...base,
     ok: false,
-    evidence: `${d.ns ?? ""}: ${d.detail}${d.object ? ` [${d.object.text}]` : ""}${faultNote(faults)}`,
-    why: `the pod's MTU (${src.mtu}) is larger than the path carries: small packets pass, full-size ones are dropped (large responses and uploads hang)`,
-    fix:
-      faultFix(faults) || "lower the pod interfaces' MTU by the encapsulation's overhead (VXLAN: 50 bytes, IPIP: 20)",
+    evidence,
+    why: `the pod's MTU (${src.mtu}) is larger than the path carries: small packets pass, full-size ones with DF are dropped; ${icmp}, at the cost of a lost round trip (UDP datagrams that large are lost; where that ICMP is filtered, large transfers hang)`,
+    fix,
   };
+}
+
+/** The pod a packet dropped for its size was going to (after DNAT), and its MTU when it is
+ *  below the source's: the MSS it advertises bounds what TCP sends it. */
+function peerMss(
+  session: ModelSession,
+  bad: TracePath,
+  srcMtu: number,
+): { peer: string; dst: string; dport: number; mtu: number } | undefined {
+  const pkt = bad.hops.at(-1)?.steps.at(-1)?.packet;
+  if (!pkt) return undefined;
+  // The view's own addresses are the inner packet's (an encapsulation adds `outer`).
+  const pod = session.ir.pods.find((p) => p.ip === pkt.dst && !p.hostNetwork);
+  const mtu = pod?.ns?.links.find((l) => l.name === "eth0")?.mtu;
+  if (!pod || mtu === undefined || mtu >= srcMtu || pkt.dport === undefined) return undefined;
+  return { peer: `${pod.namespace}/${pod.name}`, dst: pkt.dst, dport: pkt.dport, mtu };
 }
 
 function describePath(p: TracePath): string {
