@@ -191,6 +191,30 @@ test("dns verdict: reach stays L3/L4; --explain notes the pairs whose source can
   assert.ok(computeReach(state).lines.every((l) => l.explain === undefined));
 });
 
+test("dns verdict: reach --explain names an allow-DNS rule whose peer misses CoreDNS", async () => {
+  // Port 53 to pods labelled k8s-app=kube-dns, with no namespaceSelector: the peer selects
+  // pods of the policy's own namespace (default) only, and CoreDNS runs in kube-system
+  // (https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors).
+  const state = await cluster(
+    orderEgress(`    - to:
+        - podSelector:
+            matchLabels: {k8s-app: kube-dns}
+      ports:
+        - {protocol: UDP, port: 53}
+        - {protocol: TCP, port: 53}
+`),
+  );
+  const r = computeReach(state, { explain: true });
+  const line = r.lines.find(
+    (l) => l.src === "default/order-app[Deployment]" && l.dst === "default/user-app[Deployment]",
+  )!;
+  const note = line.explain?.find((e) => e.startsWith("DNS:")) ?? "";
+  assert.match(
+    note,
+    /; nearest: default\/order-egress egress rule 1 allows UDP 53, but it has no namespaceSelector, so it selects pods of default only, and kube-system\/coredns-\S+ runs in kube-system; by name, no connection$/,
+  );
+});
+
 test("dns verdict: verify plans a connection by name with the lookup's outcome (no kernel needed)", async () => {
   const state = await cluster(orderEgress());
   const ir = modelSession(state).ir;

@@ -23,6 +23,7 @@ import type { ClusterState, PodState } from "../control/state.js";
 import { cidrContains, ipToInt, isIPv4, parseCidr } from "../net/ipv4.js";
 import { decide, indexPolicies, type Party, type PolicyIndex } from "../policy/engine.js";
 import type { DnsLookup, DnsQuery, DropReason, TracePath, TraceResult } from "../sim/index.js";
+import { missNote } from "./diagnose-policy.js";
 
 /** A query path that arrives: at a nameserver, or out of the cluster (to the node's upstream). */
 const arrives = (p: TracePath) => p.disposition.verdict === "DELIVERED" || p.disposition.verdict === "EXITS_CLUSTER";
@@ -98,13 +99,23 @@ export function dnsEgressNote(ix: PolicyIndex, pod: PodState): string | undefine
     }
   } else targets.push({ ip: ns, port: 53 });
   if (!targets.length) return undefined;
-  const denied = targets.flatMap((t) => deniedBy(ix, pod, partyAt(state, t.ip), t.port) ?? []);
+  const denied = targets.flatMap((t) => {
+    const by = deniedBy(ix, pod, partyAt(state, t.ip), t.port);
+    return by ? [{ t, by }] : [];
+  });
   if (!denied.length) return undefined;
   const to = `UDP 53 to ${ns}${svc ? ` (${svc.namespace}/${svc.name})` : ""}`;
-  const by = [...new Set(denied)].join("; ");
+  const by = [...new Set(denied.map((d) => d.by))].join("; ");
+  // The allow-DNS rule that misses the nameserver by one thing, as diagnose names it.
+  const me: Party = { kind: "pod", pod };
+  const first = denied[0].t;
+  const server = partyAt(state, first.ip);
+  const near =
+    missNote(ix, "egress", me, server, "UDP", first.port) ?? missNote(ix, "ingress", server, me, "UDP", first.port);
+  const nearest = near ? `; nearest: ${near}` : "";
   return denied.length === targets.length
-    ? `DNS: name lookups fail: ${to} denied by ${by}; by name, no connection`
-    : `DNS: name lookups fail on ${denied.length} of ${targets.length} endpoints: ${to} denied by ${by}`;
+    ? `DNS: name lookups fail: ${to} denied by ${by}${nearest}; by name, no connection`
+    : `DNS: name lookups fail on ${denied.length} of ${targets.length} endpoints: ${to} denied by ${by}${nearest}`;
 }
 
 /** " (to NS/POD IP)": which nameserver the query path went to, after the Service's DNAT. */
