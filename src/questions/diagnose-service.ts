@@ -211,6 +211,18 @@ function portCheckFailed(
   );
 }
 
+/** "; 1 more not running: default/web-x Pending: <the scheduler's reason>": the selected pods
+ *  that have no endpoint (a replica the scheduler could not place), which the flow to the
+ *  running ones does not show. */
+function notRunningNote(selected: PodState[]): string {
+  const down = selected.filter((p) => !running(p));
+  if (down.length === 0) return "";
+  const p = down[0];
+  const why = p.message ?? p.reason ?? "";
+  const more = down.length > 1 ? ` (and ${down.length - 1} more)` : "";
+  return `; ${down.length} more not running: ${ref(p)} ${p.phase}${why ? `: ${why}` : ""}${more}`;
+}
+
 /** service.selector (and pod.running when it matches pods that do not run). A Service
  *  without a selector takes the endpoints given by hand (Endpoints/EndpointSlice). */
 function selectorChecks(state: ClusterState, svc: ServiceState, selected: PodState[]): DiagnoseCheck[] {
@@ -229,7 +241,12 @@ function selectorChecks(state: ClusterState, svc: ServiceState, selected: PodSta
   if (runningSel.length) {
     const some = runningSel.slice(0, 3).map(ref).join(", ") + (runningSel.length > 3 ? " …" : "");
     return [
-      check("service.selector", title, true, `selector ${sel} matches ${runningSel.length} running pod(s): ${some}`),
+      check(
+        "service.selector",
+        title,
+        true,
+        `selector ${sel} matches ${runningSel.length} running pod(s): ${some}${notRunningNote(selected)}`,
+      ),
     ];
   }
   if (selected.length)

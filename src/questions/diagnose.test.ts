@@ -615,3 +615,49 @@ test("from outside, svc/NAME is reached at its NodePort (or LoadBalancer IP), ne
     (e: Error) => e instanceof DiagnoseInputError && /type ClusterIP: outside the cluster/.test(e.message),
   );
 });
+
+test("a Service whose selector also matches a Pending replica: the evidence names it and the scheduler's reason", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-diag-"));
+  try {
+    // Three replicas that each want host port 8080, on two schedulable workers (the
+    // control-plane node is tainted): the third finds no node with the port free
+    // (the scheduler's NodePorts filter), so the Service has two endpoints, not three.
+    writeFileSync(
+      join(dir, "m.yaml"),
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx, ports: [{containerPort: 8080, hostPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec: {containers: [{name: c, image: busybox}]}
+`,
+    );
+    const { d } = await run(
+      [join(BROKEN, "hostnetwork-port-clash", "cluster.yaml"), join(dir, "m.yaml")],
+      "client",
+      "http://web",
+    );
+    const sel = d.checks.find((c) => c.code === "service.selector")!;
+    assert.equal(sel.ok, true);
+    assert.match(
+      sel.evidence,
+      /matches 2 running pod\(s\): .*; 1 more not running: default\/web-\S+ Pending: 0\/3 nodes are available: .*didn't have free ports for the requested pod ports/,
+    );
+    assert.equal(d.first_failure, null, "the flow reaches the two that run");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
