@@ -661,3 +661,21 @@ spec: {containers: [{name: c, image: busybox}]}
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("path.route names each way a Service's connections go when its endpoints sit on several nodes", async () => {
+  // The embedded example: user-service's two endpoints, one on order-app's node, one across.
+  const { state } = await loadCluster({});
+  const from = findPod(state, "order-app");
+  const d = diagnose(modelSession(state), { from: `${from.namespace}/${from.name}`, to: "http://user-service" });
+  const ev = d.checks.find((c) => c.code === "path.route")!.evidence;
+  const parts = ev.split("; ");
+  assert.equal(parts.length, 2, ev);
+  assert.ok(
+    parts.some((x) => /^same node \S+ \(veth, bridge\): 50 % of connections$/.test(x)),
+    ev,
+  );
+  assert.ok(
+    parts.some((x) => /^across nodes \S+ → \S+ \(VXLAN .*\): 50 % of connections$/.test(x)),
+    ev,
+  );
+});

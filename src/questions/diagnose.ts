@@ -182,9 +182,20 @@ function pathCheck(state: ClusterState, trace: TraceResult): DiagnoseCheck {
           : "check the nodes' routes, links and the CNI agent (podnet routes NODE, podnet fdb NODE)"),
     };
   }
-  const p = trace.paths[0];
-  if (!p) return { ...base, ok: true, evidence: "not traced" };
-  return { ...base, ok: true, evidence: describePath(p) };
+  if (trace.paths.length === 0) return { ...base, ok: true, evidence: "not traced" };
+  return { ...base, ok: true, evidence: describePaths(trace.paths) };
+}
+
+/** Each distinct way the flow goes (kube-proxy spreads it over endpoints on several nodes),
+ *  with its share of connections when there is more than one. */
+function describePaths(paths: TracePath[]): string {
+  const share = new Map<string, number>();
+  for (const p of paths) {
+    const d = describePath(p);
+    share.set(d, (share.get(d) ?? 0) + p.probability);
+  }
+  if (share.size === 1) return [...share.keys()][0];
+  return [...share].map(([d, pr]) => `${d}: ${Math.round(pr * 100)} % of connections`).join("; ");
 }
 
 /**
