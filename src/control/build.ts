@@ -16,6 +16,7 @@
 //   ipam.ts      pod IPs per CNI (host-local, Calico blocks, Cilium)
 //   services.ts  cluster IPs, NodePorts, LoadBalancer addresses
 //   endpoints.ts the EndpointSlice controller; given slices and Endpoints
+//   hpa.ts       the HorizontalPodAutoscaler's bounds on its target's replicas
 //   hash.ts      seeded names (pod-template-hash, 5-char suffixes, UIDs, container IDs)
 import type { ClusterSpec } from "../manifest/cluster-spec.js";
 import type { KubeObject } from "../manifest/types.js";
