@@ -3,7 +3,14 @@
 // with DescribePodTemplate), over the objects as given and the model's pods and slices.
 
 import type { ClusterState } from "../control/state.js";
-import type { KubeObject, Labels, LabelSelector, NetworkPolicyPeer, NetworkPolicySpec } from "../manifest/types.js";
+import type {
+  KubeObject,
+  Labels,
+  LabelSelector,
+  NetworkPolicyPeer,
+  NetworkPolicyPort,
+  NetworkPolicySpec,
+} from "../manifest/types.js";
 import { formatLabelSelector } from "../manifest/selector.js";
 import { isObj } from "../manifest/diag.js";
 import { earliest, rfc1123z, rfc1123zAt, timestamp, type ViewOptions } from "./common.js";
@@ -15,10 +22,11 @@ import {
   containersText,
   eventsFor,
   finish,
-  formatToleration,
   L1,
   labelsMultiline,
   serviceEndpoints,
+  tolerationsMultiline,
+  topologySpreadText,
   volumesText,
   type Raw,
 } from "./describe.js";
@@ -27,9 +35,14 @@ import { admittedClass, publishedAddresses } from "./ingress.js";
 
 type Netpol = ClusterState["networkPolicies"][number];
 
-/** metav1.Time's String() (Go's time.Time format): "2026-01-01 00:00:00 +0000 UTC". */
-function goTime(opts: ViewOptions, created: number | undefined): string {
-  return timestamp(opts, created).replace("T", " ").replace("Z", " +0000 UTC");
+/** metav1.Time's String() (Go's time.Time format): "2026-01-01 00:00:00 +0000 UTC", of
+ *  the creationTimestamp the object was given with, else of the model's start. */
+function goTime(opts: ViewOptions, given: unknown): string {
+  const at =
+    typeof given === "string" && !Number.isNaN(Date.parse(given))
+      ? new Date(Date.parse(given)).toISOString().replace(/\.\d{3}Z$/, "Z")
+      : timestamp(opts, 0);
+  return at.replace("T", " ").replace("Z", " +0000 UTC");
 }
 
 /** The API server defaults policyTypes: Ingress always, Egress when egress rules exist. */
@@ -45,7 +58,7 @@ function emptySelector(s: LabelSelector | undefined): boolean {
 
 /** printNetworkPolicySpecIngressFrom / EgressTo: ports, peers, rules split by "----------". */
 function rulesText(
-  rules: { ports?: { port?: number | string; protocol?: string }[]; peers?: NetworkPolicyPeer[] }[],
+  rules: { ports?: NetworkPolicyPort[]; peers?: NetworkPolicyPeer[] }[],
   dir: "ingress" | "egress",
 ): string {
   const ind = "    ";
@@ -54,7 +67,12 @@ function rulesText(
   let b = "";
   rules.forEach((r, i) => {
     if (!r.ports?.length) b += `${ind}To Port: <any> (traffic allowed to all ports)\n`;
-    else for (const p of r.ports) b += `${ind}To Port: ${p.port ?? "<nil>"}/${p.protocol ?? "TCP"}\n`;
+    else
+      for (const p of r.ports)
+        b +=
+          p.endPort === undefined
+            ? `${ind}To Port: ${p.port ?? "<nil>"}/${p.protocol ?? "TCP"}\n`
+            : `${ind}To Port Range: ${p.port ?? "<nil>"}-${p.endPort}/${p.protocol ?? "TCP"}\n`;
     if (!r.peers?.length)
       b += `${ind}${word}: <any> (traffic not restricted by ${dir === "ingress" ? "source" : "destination"})\n`;
     else
@@ -80,7 +98,7 @@ function rulesText(
 export function describeNetworkPolicy(state: ClusterState, n: Netpol, opts: ViewOptions = {}): string {
   const meta = givenMetadata(state, "NetworkPolicy", n.namespace, n.name);
   const spec = n.spec;
-  let b = `Name:\t${n.name}\nNamespace:\t${n.namespace}\nCreated on:\t${goTime(opts, 0)}\n`;
+  let b = `Name:\t${n.name}\nNamespace:\t${n.namespace}\nCreated on:\t${goTime(opts, meta?.creationTimestamp)}\n`;
   b += labelsMultiline("Labels", meta?.labels);
   b += annotationsMultiline("Annotations", meta?.annotations);
   b += `Spec:\n`;
@@ -184,12 +202,10 @@ export function podTemplateText(t: Raw | undefined): string {
     b += containersText("Init Containers", undefined, spec.initContainers, undefined, "  ");
   b += containersText("Containers", undefined, spec.containers ?? [], undefined, "  ");
   b += volumesText(spec.volumes, "  ");
+  b += topologySpreadText(spec.topologySpreadConstraints, "  ");
   if (spec.priorityClassName) b += `${L1}Priority Class Name:\t${spec.priorityClassName}\n`;
   b += labelsMultiline("  Node-Selectors", spec.nodeSelector);
-  const tols: Raw[] = spec.tolerations ?? [];
-  b += tols.length
-    ? tols.map((x, i) => `${i === 0 ? "  Tolerations:" : ""}\t${formatToleration(x)}\n`).join("")
-    : `  Tolerations:\t<none>\n`;
+  b += tolerationsMultiline("  Tolerations", spec.tolerations ?? []);
   return b;
 }
 

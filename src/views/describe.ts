@@ -3,7 +3,8 @@
 // same LEVEL_n indents (two spaces per level), and the Events table.
 
 import type { ClusterState, KEvent, NodeState, PodState, ServiceState } from "../control/state.js";
-import type { Mapping } from "../manifest/diag.js";
+import { isObj, type Mapping } from "../manifest/diag.js";
+import { formatLabelSelector } from "../manifest/selector.js";
 import type { Labels, Toleration } from "../manifest/types.js";
 import {
   age,
@@ -91,13 +92,50 @@ export function finish(state: ClusterState, body: string, events: KEvent[], with
   return describeTabs(body + ev.main) + (ev.table ? describeTabs(ev.table) : "");
 }
 
+type TimedToleration = Toleration & { tolerationSeconds?: number };
+
 // DefaultTolerationSeconds admission adds these to every pod.
-export const DEFAULT_TOLERATIONS: (Toleration & { tolerationSeconds?: number })[] = [
+export const DEFAULT_TOLERATIONS: TimedToleration[] = [
   { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
   { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
 ];
 
-export function formatToleration(t: Toleration & { tolerationSeconds?: number }): string {
+/** The pod's tolerations after the DefaultTolerationSeconds admission plugin: each default
+ *  is added only when no toleration already covers its taint, i.e. one with that key or no
+ *  key, and effect NoExecute or none (kubernetes plugin/pkg/admission/defaulttolerationseconds/admission.go). */
+export function withDefaultTolerations(given: TimedToleration[]): TimedToleration[] {
+  const covers = (t: TimedToleration, key: string | undefined) =>
+    (t.key === key || !t.key) && (t.effect === "NoExecute" || !t.effect);
+  return [...given, ...DEFAULT_TOLERATIONS.filter((d) => !given.some((t) => covers(t, d.key)))];
+}
+
+/** printTolerationsMultilineWithIndent: "Title:\t<toleration>", one per line, sorted by key
+ *  (sort.Slice, which for lists this short keeps equal keys in their given order). */
+export function tolerationsMultiline(title: string, tolerations: TimedToleration[]): string {
+  if (tolerations.length === 0) return `${title}:\t<none>\n`;
+  const sorted = [...tolerations].sort((a, b) =>
+    (a.key ?? "") < (b.key ?? "") ? -1 : (a.key ?? "") > (b.key ?? "") ? 1 : 0,
+  );
+  return sorted.map((t, i) => `${i === 0 ? `${title}:` : ""}\t${formatToleration(t)}\n`).join("");
+}
+
+/** describeTopologySpreadConstraints: nothing without constraints, else one line each,
+ *  sorted by topology key: "key:WhenUnsatisfiable when max skew N is exceeded[ for selector S]". */
+export function topologySpreadText(constraints: unknown, space = ""): string {
+  const tscs = (Array.isArray(constraints) ? constraints : []).filter((c): c is Raw => isObj(c));
+  if (tscs.length === 0) return "";
+  const key = (c: Raw) => String(c.topologyKey ?? "");
+  const sorted = [...tscs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return sorted
+    .map((c, i) => {
+      const head = i === 0 ? `${space}Topology Spread Constraints:\t` : `${space}\t`;
+      const selector = isObj(c.labelSelector) ? ` for selector ${formatLabelSelector(c.labelSelector)}` : "";
+      return `${head}${key(c)}:${c.whenUnsatisfiable ?? ""} when max skew ${c.maxSkew ?? 0} is exceeded${selector}\n`;
+    })
+    .join("");
+}
+
+export function formatToleration(t: TimedToleration): string {
   let s = t.key ?? "";
   if (t.value) s += `=${t.value}`;
   if (t.effect) s += `:${t.effect}`;
@@ -193,32 +231,15 @@ function resourcesText(r: Raw | undefined): string {
   return b;
 }
 
-/** fieldpath.ExtractFieldPathAsString for the fields env may reference. */
+/** describe.go EnvValueRetriever: the field path goes through kubectl's scheme's
+ *  ConvertFieldLabel first, and with no Pod conversion registered there it is
+ *  runtime.DefaultMetaV1FieldSelectorConversion, which knows metadata.name and
+ *  metadata.namespace only; any other path (uid, labels, status.podIP, spec.nodeName)
+ *  prints an empty value. */
 function fieldValue(pod: Raw | undefined, path: string): string {
-  if (!pod) return "";
-  const m = pod.metadata ?? {};
-  const sub = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path);
-  if (sub) return m[sub[1]]?.[sub[2]] ?? "";
-  switch (path) {
-    case "metadata.name":
-      return m.name ?? "";
-    case "metadata.namespace":
-      return m.namespace ?? "";
-    case "metadata.uid":
-      return m.uid ?? "";
-    case "spec.nodeName":
-      return pod.spec?.nodeName ?? "";
-    case "spec.serviceAccountName":
-      return pod.spec?.serviceAccountName ?? "";
-    case "status.hostIP":
-      return pod.status?.hostIP ?? "";
-    case "status.hostIPs":
-      return (pod.status?.hostIPs ?? []).map((x: Raw) => x.ip).join(",");
-    case "status.podIP":
-      return pod.status?.podIP ?? "";
-    case "status.podIPs":
-      return (pod.status?.podIPs ?? []).map((x: Raw) => x.ip).join(",");
-  }
+  const m = pod?.metadata ?? {};
+  if (path === "metadata.name") return m.name ?? "";
+  if (path === "metadata.namespace") return m.namespace ?? "";
   return "";
 }
 
@@ -387,6 +408,15 @@ export function volumesText(volumes: Raw[] | undefined, space = ""): string {
   return b;
 }
 
+/** describePod's "SeccompProfile:" (and "LocalhostProfile:" for a Localhost profile),
+ *  printed when the pod's securityContext sets one. */
+function seccompText(profile: Raw | undefined): string {
+  if (!isObj(profile)) return "";
+  let b = `SeccompProfile:\t${profile.type ?? ""}\n`;
+  if (profile.type === "Localhost") b += `LocalhostProfile:\t${profile.localhostProfile ?? ""}\n`;
+  return b;
+}
+
 /** kubectl describe pod (describe.go describePod), from the pod object: the model's
  *  status, or for a pod read from a live cluster the status it was read with. */
 export function describePod(state: ClusterState, p: PodState, opts: ViewOptions = {}): string {
@@ -412,6 +442,7 @@ export function describePod(state: ClusterState, p: PodState, opts: ViewOptions 
       : `Status:\t${phase}\n`;
   if (status.reason) b += `Reason:\t${status.reason}\n`;
   if (status.message) b += `Message:\t${status.message}\n`;
+  b += seccompText(spec.securityContext?.seccompProfile);
   b += `IP:\t${status.podIP ?? ""}\n`;
   const ips: Raw[] = status.podIPs ?? [];
   b += ips.length ? `IPs:\n${ips.map((x) => `${L1}IP:\t${x.ip}\n`).join("")}` : `IPs:\t<none>\n`;
@@ -436,15 +467,14 @@ export function describePod(state: ClusterState, p: PodState, opts: ViewOptions 
   b += `QoS Class:\t${qosOf(p)}\n`;
   b += labelsMultiline("Node-Selectors", p.spec.nodeSelector);
   // A pod from a live cluster carries the admission's tolerations already.
-  const given = (p.spec.tolerations ?? []) as (Toleration & { tolerationSeconds?: number })[];
-  const tols = p.observed ? given : [...given, ...DEFAULT_TOLERATIONS];
-  b += tols.length
-    ? tols.map((t, i) => `${i === 0 ? "Tolerations:" : ""}\t${formatToleration(t)}\n`).join("")
-    : `Tolerations:\t<none>\n`;
+  const given = (p.spec.tolerations ?? []) as TimedToleration[];
+  b += tolerationsMultiline("Tolerations", p.observed ? given : withDefaultTolerations(given));
+  b += topologySpreadText(spec.topologySpreadConstraints);
   return finish(state, b, eventsFor(state, "pod", p.namespace, p.name));
 }
 
-/** kubectl's formatEndpointSlices for one service port: ready endpoints, at most 3. */
+/** kubectl's formatEndpointSlices for one service port: ready endpoints, at most 3;
+ *  "<none>" only when the Service has no slice at all. */
 export function serviceEndpoints(state: ClusterState, s: ServiceState, portName: string | undefined): string {
   const slices = state.endpointSlices.filter((x) => x.namespace === s.namespace && x.serviceName === s.name);
   if (slices.length === 0) return "<none>";
@@ -466,7 +496,7 @@ export function serviceEndpoints(state: ClusterState, s: ServiceState, portName:
             add(`${e.addresses[0].includes(":") ? `[${e.addresses[0]}]` : e.addresses[0]}:${port.port}`),
           );
   }
-  if (list.length === 0) return "<none>";
+  // Slices without a ready endpoint print nothing (formatEndpointSlices joins an empty list).
   return more ? `${list.join(",")} + ${count - 3} more...` : list.join(",");
 }
 
@@ -509,6 +539,16 @@ export function describeService(state: ClusterState, s: ServiceState, _opts: Vie
   return finish(state, b, eventsFor(state, "service", s.namespace, s.name));
 }
 
+/** printTaintsMultilineWithIndent: "key[=value]:effect" per line, sorted by "effect,key". */
+function taintsMultiline(taints: NodeState["taints"]): string {
+  if (taints.length === 0) return `Taints:\t<none>\n`;
+  const order = (t: NodeState["taints"][number]) => `${t.effect},${t.key}`;
+  return [...taints]
+    .sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))
+    .map((t, i) => `${i === 0 ? "Taints:" : ""}\t${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}\n`)
+    .join("");
+}
+
 const NO_NODE_INFO: NodeInfo = {
   kubeletVersion: "",
   osImage: "",
@@ -532,11 +572,7 @@ export function describeNode(state: ClusterState, n: NodeState, opts: ViewOption
   b += labelsMultiline("Labels", n.labels);
   b += annotationsMultiline("Annotations", givenMetadata(state, "Node", undefined, n.name)?.annotations);
   b += `CreationTimestamp:\t${n.observed ? goTime(n.observed.created) : rfc1123z(opts, 0)}\n`;
-  b += n.taints.length
-    ? n.taints
-        .map((t, i) => `${i === 0 ? "Taints:" : ""}\t${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}\n`)
-        .join("")
-    : `Taints:\t<none>\n`;
+  b += taintsMultiline(n.taints);
   b += `Unschedulable:\t${spec.unschedulable === true}\n`;
   if (g) b += leaseText(state, n.name) + conditionsText(status);
   const addresses = n.observed?.addresses ?? [

@@ -40,6 +40,12 @@ export function givenMetadata(
   return findGiven(state, kind, namespace, name)?.metadata;
 }
 
+/** The annotations an object was given with (e.g. the controllers'
+ *  endpoints.kubernetes.io/last-change-trigger-time on a dump's Endpoints and slices). */
+function givenAnnotations(state: ClusterState, kind: string, namespace: string, name: string) {
+  return nonEmpty(givenMetadata(state, kind, namespace, name)?.annotations);
+}
+
 /** The object as given (state.objects), when it was. */
 export function givenAs(
   state: ClusterState,
@@ -519,7 +525,10 @@ export function endpointsObject(_state: ClusterState, e: EndpointsView, opts: Vi
   return clean({
     apiVersion: "v1",
     kind: "Endpoints",
-    metadata: meta(e.name, e.namespace, opts, e.created, { labels: nonEmpty(e.labels) }),
+    metadata: meta(e.name, e.namespace, opts, e.created, {
+      labels: nonEmpty(e.labels),
+      annotations: givenAnnotations(_state, "Endpoints", e.namespace, e.name),
+    }),
     subsets: e.subsets.length
       ? e.subsets.map((s) => ({
           addresses: s.addresses.length ? s.addresses : undefined,
@@ -540,6 +549,7 @@ export function endpointSliceObject(state: ClusterState, s: EndpointSliceState, 
     metadata: meta(s.name, s.namespace, opts, svc?.created, {
       generateName: s.managedBy === CONTROLLER ? `${s.serviceName}-` : undefined,
       labels: sliceLabels(state, s),
+      annotations: givenAnnotations(state, "EndpointSlice", s.namespace, s.name),
     }),
     ports: s.ports,
   });
