@@ -226,3 +226,18 @@ test("the pod's own ScheduleAnyway constraint replaces the defaults; a node with
     ["w1", "w3", "w2"],
   );
 });
+
+test("ScheduleAnyway on a key no node has: every node is ignored by the spread score, the pods still land", () => {
+  // podtopologyspread/scoring.go: a node without a key of the pod's own constraints is in
+  // IgnoredNodes and scores 0 in NormalizeScore; with every node ignored the other plugins
+  // decide. (podnet built a normalization table of length -Infinity and stopped.)
+  const s = cluster(
+    deployment("web", 3, {
+      spec: `      topologySpreadConstraints:
+        - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway, labelSelector: {matchLabels: {app: web}}}`,
+    }),
+  );
+  const pods = podsOf(s, "web-");
+  assert.equal(pods.length, 3);
+  assert.ok(pods.every((p) => p.phase === "Running" && p.nodeName !== null));
+});

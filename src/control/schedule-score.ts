@@ -48,7 +48,9 @@ export function selectHost(v: ScoreView, feas: Int32Array, F: number, pod: Incom
   const { laVal, laCpu, laMem, baVal, baCpu, baMem } = v.cache;
   const skipIgnored = spread !== null && spread.requireAll;
   // PodTopologySpread's normalization by rounded sum: 100·(max + min − s)/max.
-  const norm = spread ? spreadTable(spread.min, spread.max) : null;
+  // No node left to normalize over (every feasible node lacks a key of the pod's own
+  // constraints: all ignored, each scores 0, scoring.go NormalizeScore): no table.
+  const norm = spread && spread.min <= spread.max ? spreadTable(spread.min, spread.max) : null;
   const sMin = spread ? spread.min : 0;
   let best = -1;
   let bestScore = Number.NEGATIVE_INFINITY;
@@ -71,7 +73,7 @@ export function selectHost(v: ScoreView, feas: Int32Array, F: number, pod: Incom
       }
       score += W_BALANCED * baVal[i];
     }
-    if (spread !== null && !(skipIgnored && ignored[f] === 1)) score += norm![raw[f] - sMin];
+    if (norm !== null && !(skipIgnored && ignored[f] === 1)) score += norm[raw[f] - sMin];
     if (score > bestScore) {
       bestScore = score;
       best = f;
