@@ -724,3 +724,22 @@ test("HorizontalPodAutoscaler: replica bounds and the target (pkg/apis/autoscali
     ["warning"],
   );
 });
+
+test("topologySpreadConstraints (validateTopologySpreadConstraints): positive maxSkew, a key, a known action, no repeats", () => {
+  const pod = (cons: string) =>
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: [{name: a, image: busybox}]\n  topologySpreadConstraints:\n${cons}`;
+  assert.deepEqual(
+    errors(
+      pod(
+        "  - {maxSkew: 0, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway}\n  - {maxSkew: 1, whenUnsatisfiable: Maybe}\n  - {maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway, minDomains: 2}",
+      ),
+    ),
+    [
+      "app.yaml:8 (Pod default/p) spec.topologySpreadConstraints[0].maxSkew: 0 must be greater than zero",
+      'app.yaml:8 (Pod default/p) spec.topologySpreadConstraints[0].{topologyKey, whenUnsatisfiable}: "{zone, ScheduleAnyway}" is given twice: one constraint per topologyKey and whenUnsatisfiable',
+      "app.yaml:9 (Pod default/p) spec.topologySpreadConstraints[1].topologyKey: is required",
+      'app.yaml:9 (Pod default/p) spec.topologySpreadConstraints[1].whenUnsatisfiable: "Maybe" must be one of DoNotSchedule, ScheduleAnyway',
+      "app.yaml:10 (Pod default/p) spec.topologySpreadConstraints[2].minDomains: 2 can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway",
+    ],
+  );
+});

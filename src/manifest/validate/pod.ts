@@ -1,7 +1,7 @@
 // Pod specs (bare Pods and workload templates) and Nodes, after the API server's
 // pkg/apis/core/validation for the fields podnet uses.
 import type { KubeObject } from "../types.js";
-import { type Mapping, NO_VALUE, indexPath, isObj } from "../diag.js";
+import { type Mapping, NO_VALUE, indexPath, isInt, isObj } from "../diag.js";
 import { dns1123Label, dns1123Subdomain, ianaSvcName, qualifiedName } from "../names.js";
 import { isIP, parseCidrAny } from "../net.js";
 import { type Err, NET, checkFormat, checkPort, checkProtocol, checkLabels, checkSetOperatorValues } from "./common.js";
@@ -21,6 +21,8 @@ export function checkPodSpec(err: Err, base: string, spec: unknown): void {
   checkPodDns(err, base, spec);
   if (spec.nodeSelector !== undefined) checkLabels(err, `${base}.nodeSelector`, spec.nodeSelector);
   if (spec.tolerations !== undefined) checkTolerations(err, `${base}.tolerations`, spec.tolerations);
+  if (spec.topologySpreadConstraints !== undefined && spec.topologySpreadConstraints !== null)
+    checkTopologySpread(err, `${base}.topologySpreadConstraints`, spec.topologySpreadConstraints);
   const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   if (terms !== undefined)
     checkNodeSelectorTerms(
@@ -156,6 +158,49 @@ function checkTolerations(err: Err, field: string, tolerations: unknown): void {
     const effects = ["NoSchedule", "PreferNoSchedule", "NoExecute", ""];
     if (t.effect !== undefined && !effects.includes(t.effect))
       err(`${f}.effect`, t.effect, "must be one of NoSchedule, PreferNoSchedule, NoExecute", NET);
+  });
+}
+
+/**
+ * topologySpreadConstraints, as kubernetes/kubernetes pkg/apis/core/validation/validation.go
+ * validateTopologySpreadConstraints words it (maxSkew and minDomains positive, a topologyKey,
+ * a supported whenUnsatisfiable, one constraint per {topologyKey, whenUnsatisfiable},
+ * minDomains only with DoNotSchedule). The scheduler reads them: network-relevant (where a
+ * pod runs decides its paths).
+ */
+function checkTopologySpread(err: Err, field: string, cons: unknown): void {
+  if (!Array.isArray(cons)) return err(field, cons, "must be a list", NET);
+  cons.forEach((c: unknown, i: number) => {
+    const f = indexPath(field, i);
+    if (!isObj(c)) return err(f, c, "must be a mapping", NET);
+    if (!isInt(c.maxSkew) || c.maxSkew <= 0) err(`${f}.maxSkew`, c.maxSkew ?? 0, "must be greater than zero", NET);
+    if (c.topologyKey === undefined || c.topologyKey === null || c.topologyKey === "")
+      err(`${f}.topologyKey`, NO_VALUE, "is required", NET);
+    else if (typeof c.topologyKey !== "string") err(`${f}.topologyKey`, c.topologyKey, "must be a string", NET);
+    const when = c.whenUnsatisfiable;
+    if (when !== "DoNotSchedule" && when !== "ScheduleAnyway")
+      err(`${f}.whenUnsatisfiable`, when ?? NO_VALUE, "must be one of DoNotSchedule, ScheduleAnyway", NET);
+    const again = cons
+      .slice(i + 1)
+      .some((d: unknown) => isObj(d) && d.topologyKey === c.topologyKey && d.whenUnsatisfiable === when);
+    if (again)
+      err(
+        `${f}.{topologyKey, whenUnsatisfiable}`,
+        `{${c.topologyKey}, ${when}}`,
+        "is given twice: one constraint per topologyKey and whenUnsatisfiable",
+        NET,
+      );
+    if (c.minDomains !== undefined && c.minDomains !== null) {
+      if (!isInt(c.minDomains) || c.minDomains <= 0)
+        err(`${f}.minDomains`, c.minDomains, "must be greater than zero", NET);
+      if (when !== "DoNotSchedule")
+        err(
+          `${f}.minDomains`,
+          c.minDomains,
+          `can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ${String(when ?? "")}`,
+          NET,
+        );
+    }
   });
 }
 
