@@ -18,7 +18,13 @@ import {
 } from "./common.js";
 import { humanDuration } from "./duration.js";
 import { nodeRoles } from "./get.js";
-import { givenMetadata, loadBalancerIngress, podObject, type LoadBalancerIngress } from "./objects.js";
+import {
+  givenMetadata,
+  loadBalancerIngress,
+  podObject,
+  type LoadBalancerIngress,
+  withDefaultTolerations,
+} from "./objects.js";
 import { podAge } from "./observed.js";
 import { conditionsText, givenNode, givenResources, goTime, leaseText, nodeSpec, nodeStatus } from "./describe-node.js";
 import {
@@ -93,21 +99,6 @@ export function finish(state: ClusterState, body: string, events: KEvent[], with
 }
 
 type TimedToleration = Toleration & { tolerationSeconds?: number };
-
-// DefaultTolerationSeconds admission adds these to every pod.
-export const DEFAULT_TOLERATIONS: TimedToleration[] = [
-  { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
-  { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
-];
-
-/** The pod's tolerations after the DefaultTolerationSeconds admission plugin: each default
- *  is added only when no toleration already covers its taint, i.e. one with that key or no
- *  key, and effect NoExecute or none (kubernetes plugin/pkg/admission/defaulttolerationseconds/admission.go). */
-export function withDefaultTolerations(given: TimedToleration[]): TimedToleration[] {
-  const covers = (t: TimedToleration, key: string | undefined) =>
-    (t.key === key || !t.key) && (t.effect === "NoExecute" || !t.effect);
-  return [...given, ...DEFAULT_TOLERATIONS.filter((d) => !given.some((t) => covers(t, d.key)))];
-}
 
 /** printTolerationsMultilineWithIndent: "Title:\t<toleration>", one per line, sorted by key
  *  (sort.Slice, which for lists this short keeps equal keys in their given order). */

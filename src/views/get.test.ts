@@ -445,3 +445,27 @@ test("get svc: a load balancer known by hostname shows it in EXTERNAL-IP (trunca
     / a1b2-123\.eu-west-1\.elb\.amazonaws\.com /,
   );
 });
+
+test("get pod -o yaml: a pod podnet made carries the DefaultTolerationSeconds admission's tolerations", async () => {
+  const { podObject } = await import("./objects.js");
+  // plugin/pkg/admission/defaulttolerationseconds/admission.go: not-ready and unreachable,
+  // NoExecute, 300 s, each unless a toleration already covers that taint.
+  const s = cluster(`
+apiVersion: v1
+kind: Pod
+metadata: {name: plain}
+spec: {containers: [{name: a, image: busybox}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: all}
+spec: {containers: [{name: a, image: busybox}], tolerations: [{operator: Exists}]}
+---`);
+  const tol = (name: string) =>
+    (podObject(s, s.pods.find((p) => p.name === name)!).spec as { tolerations?: unknown }).tolerations;
+  assert.deepEqual(tol("plain"), [
+    { effect: "NoExecute", key: "node.kubernetes.io/not-ready", operator: "Exists", tolerationSeconds: 300 },
+    { effect: "NoExecute", key: "node.kubernetes.io/unreachable", operator: "Exists", tolerationSeconds: 300 },
+  ]);
+  assert.deepEqual(tol("all"), [{ operator: "Exists" }]);
+});

@@ -3,7 +3,7 @@
 import { stringify } from "yaml";
 import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
 import { randomSuffix, sha256Hex } from "../control/hash.js";
-import type { Container, KubeObject, Labels, PodSpec } from "../manifest/types.js";
+import type { Container, KubeObject, Labels, PodSpec, Toleration } from "../manifest/types.js";
 import { inFull } from "../manifest/documents.js";
 import { CONTROLLER, MIRRORING } from "../control/endpoints.js";
 import { nodeInfo, timestamp, type ViewOptions } from "./common.js";
@@ -67,6 +67,23 @@ export function podContainerID(p: PodState, container: string): string {
 }
 
 type RawContainer = Container & { resources?: unknown; restartPolicy?: string };
+
+type TimedToleration = Toleration & { tolerationSeconds?: number };
+
+// DefaultTolerationSeconds admission adds these to every pod.
+const DEFAULT_TOLERATIONS: TimedToleration[] = [
+  { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
+  { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
+];
+
+/** The pod's tolerations after the DefaultTolerationSeconds admission plugin: each default
+ *  is added only when no toleration already covers its taint, i.e. one with that key or no
+ *  key, and effect NoExecute or none (kubernetes plugin/pkg/admission/defaulttolerationseconds/admission.go). */
+export function withDefaultTolerations(given: TimedToleration[]): TimedToleration[] {
+  const covers = (t: TimedToleration, key: string | undefined) =>
+    (t.key === key || !t.key) && (t.effect === "NoExecute" || !t.effect);
+  return [...given, ...DEFAULT_TOLERATIONS.filter((d) => !given.some((t) => covers(t, d.key)))];
+}
 
 /** The pod's status as the model has it (kubelet's containerStatuses per phase). */
 function modelPodStatus(p: PodState, t: string): Obj {
@@ -213,6 +230,8 @@ export function podObject(state: ClusterState, p: PodState, opts: ViewOptions = 
   if (raw.initContainers) spec.initContainers = raw.initContainers.map(withDefaults);
   if (token) spec.volumes = [...((raw as { volumes?: unknown[] }).volumes ?? []), token];
   if (p.nodeName) spec.nodeName = p.nodeName;
+  // A pod podnet made went through admission: DefaultTolerationSeconds added its two.
+  spec.tolerations = withDefaultTolerations((raw.tolerations ?? []) as TimedToleration[]);
   spec.dnsPolicy = raw.dnsPolicy ?? "ClusterFirst";
   spec.priority = raw.priority ?? 0;
   const sa = raw.serviceAccountName || raw.serviceAccount || "default";
