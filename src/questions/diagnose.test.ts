@@ -16,6 +16,7 @@ import { diagnoseAll } from "./diagnose-all.js";
 import { minimalSelector } from "./diagnose-policy.js";
 import { nearestLabels } from "./diagnose-service.js";
 import { modelSession } from "./trace.js";
+import { shopSession } from "./testing.js";
 
 const BROKEN = "examples/broken";
 interface Expected {
@@ -446,41 +447,9 @@ test("http:// to a Service whose port is UDP: curl connects over TCP, and no TCP
 });
 
 test("TO as NAME:PORT is a host and a port; a pod IP without one is its first container port", async () => {
-  const { parseSpec } = await import("../manifest/parse.js");
-  const { buildState } = await import("../control/build.js");
-  const state = buildState(
-    parseSpec([
-      {
-        file: "shop.yaml",
-        text: `apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: client, namespace: shop}
-spec: {containers: [{name: c, image: busybox}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: db, namespace: shop}
-spec: {clusterIP: None, selector: {app: db}, ports: [{name: pg, port: 5432}]}
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: db, namespace: shop}
-spec:
-  serviceName: db
-  replicas: 1
-  selector: {matchLabels: {app: db}}
-  template:
-    metadata: {labels: {app: db}}
-    spec: {containers: [{name: pg, image: postgres, ports: [{name: pg, containerPort: 5432}]}]}
-`,
-      },
-    ]),
-  );
-  const s = modelSession(state);
+  // A headless StatefulSet db (pg 5432 first) with a client in namespace shop.
+  const s = shopSession();
+  const state = s.state!;
   // "db:5432" as an app's connection string means host db, port 5432; db-0.db is the
   // StatefulSet pod's own name under its headless Service
   // (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-network-id).

@@ -8,6 +8,7 @@ import { loadCluster } from "../load/cluster.js";
 import { embeddedExampleDir } from "../load/input.js";
 import { runTrace } from "../ui-server/api.js";
 import { modelSession, traceSession, TraceInputError, IptablesParseError } from "./trace.js";
+import { shopSession } from "./testing.js";
 
 const { state } = await loadCluster({});
 
@@ -192,48 +193,10 @@ status:
   );
 });
 
-// A headless StatefulSet's Service in namespace shop, and a client there.
-const SHOP = `apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: client, namespace: shop}
-spec: {containers: [{name: c, image: busybox}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: db, namespace: shop}
-spec: {clusterIP: None, selector: {app: db}, ports: [{name: pg, port: 5432}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec: {selector: {app: db}, ports: [{name: metrics, port: 9187}, {name: pg, port: 5432}]}
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: db, namespace: shop}
-spec:
-  serviceName: db
-  replicas: 2
-  selector: {matchLabels: {app: db}}
-  template:
-    metadata: {labels: {app: db}}
-    spec: {containers: [{name: pg, image: postgres, ports: [{name: pg, containerPort: 5432}, {containerPort: 9187}]}]}
-`;
-
-async function shop() {
-  const { parseSpec } = await import("../manifest/parse.js");
-  const { buildState } = await import("../control/build.js");
-  return modelSession(buildState(parseSpec([{ file: "shop.yaml", text: SHOP }])));
-}
-
 test("svc/NAME of a headless Service: the name is looked up and the pods are traced, as http://NAME:PORT", async () => {
   // A headless Service has no virtual IP: its name resolves to the ready pods' addresses
   // (https://kubernetes.io/docs/concepts/services-networking/service/#headless-services).
-  const s = await shop();
+  const s = shopSession();
   const pods = s.state!.pods.filter((p) => p.namespace === "shop" && p.name.startsWith("db-")).map((p) => p.podIP);
   const r = s.trace({ from: "shop/client", to: "svc/shop/db", port: 5432 }, { noDnsPath: true });
   assert.ok(pods.includes(r.dns?.answer ?? ""), JSON.stringify(r.dns));
@@ -249,7 +212,7 @@ test("svc/NAME of a headless Service: the name is looked up and the pods are tra
 });
 
 test("an address without a port: a cluster IP's Service's first port, a pod IP's first listener", async () => {
-  const s = await shop();
+  const s = shopSession();
   const web = s.state!.services.find((x) => x.name === "web")!;
   assert.equal(s.trace({ from: "shop/client", to: web.clusterIP! }).flow.port, 9187);
   const db0 = s.state!.pods.find((p) => p.name === "db-0")!;
