@@ -103,7 +103,7 @@ export function podRunningCheck(state: ClusterState, pods: PodState[]): Diagnose
   return {
     ...base,
     ok: false,
-    evidence: `${ref(p)} ${p.phase}${why ? `: ${why}` : ""}${pods.length > 1 ? ` (and ${pods.length - 1} more not running)` : ""}`,
+    evidence: `${notRunningText(p)}${pods.length > 1 ? ` (and ${pods.length - 1} more not running)` : ""}`,
     why: `the destination pod is not running${p.phase === "Pending" ? " (not scheduled or not started)" : ""}: it has no address to connect to${why ? ` — ${why}` : ""}`,
     fix: /free ports/.test(why)
       ? `${hostPortHolders(state, p) || "another pod on the node holds the same host port"} (a hostNetwork pod's container ports are host ports): use another port, or let the scheduler use another node`
@@ -217,10 +217,14 @@ function portCheckFailed(
 function notRunningNote(selected: PodState[]): string {
   const down = selected.filter((p) => !running(p));
   if (down.length === 0) return "";
-  const p = down[0];
-  const why = p.message ?? p.reason ?? "";
   const more = down.length > 1 ? ` (and ${down.length - 1} more)` : "";
-  return `; ${down.length} more not running: ${ref(p)} ${p.phase}${why ? `: ${why}` : ""}${more}`;
+  return `; ${down.length} more not running: ${notRunningText(down[0])}${more}`;
+}
+
+/** "default/web-x Pending: <the scheduler's or kubelet's reason>". */
+function notRunningText(p: PodState): string {
+  const why = p.message ?? p.reason ?? "";
+  return `${ref(p)} ${p.phase}${why ? `: ${why}` : ""}`;
 }
 
 /** service.selector (and pod.running when it matches pods that do not run). A Service
