@@ -81,6 +81,15 @@ export function formatLabels(labels: Labels | null | undefined): string {
   return keys.map((k) => `${k}=${labels![k]}`).join(",");
 }
 
+/** A comparator by a string key in Go's order (bytes; code units here), as kubectl's sorts compare. */
+export function byKey<T>(key: (x: T) => string): (a: T, b: T) => number {
+  return (a, b) => {
+    const x = key(a);
+    const y = key(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+}
+
 export function byNsName<T extends { namespace: string; name: string }>(a: T, b: T): number {
   if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;

@@ -8,6 +8,7 @@ import { formatLabelSelector } from "../manifest/selector.js";
 import type { Labels, Toleration } from "../manifest/types.js";
 import {
   age,
+  byKey,
   byNsName,
   formatLabels,
   nodeInfo,
@@ -104,9 +105,7 @@ type TimedToleration = Toleration & { tolerationSeconds?: number };
  *  (sort.Slice, which for lists this short keeps equal keys in their given order). */
 export function tolerationsMultiline(title: string, tolerations: TimedToleration[]): string {
   if (tolerations.length === 0) return `${title}:\t<none>\n`;
-  const sorted = [...tolerations].sort((a, b) =>
-    (a.key ?? "") < (b.key ?? "") ? -1 : (a.key ?? "") > (b.key ?? "") ? 1 : 0,
-  );
+  const sorted = [...tolerations].sort(byKey((t) => t.key ?? ""));
   return sorted.map((t, i) => `${i === 0 ? `${title}:` : ""}\t${formatToleration(t)}\n`).join("");
 }
 
@@ -116,7 +115,7 @@ export function topologySpreadText(constraints: unknown, space = ""): string {
   const tscs = (Array.isArray(constraints) ? constraints : []).filter((c): c is Raw => isObj(c));
   if (tscs.length === 0) return "";
   const key = (c: Raw) => String(c.topologyKey ?? "");
-  const sorted = [...tscs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  const sorted = [...tscs].sort(byKey(key));
   return sorted
     .map((c, i) => {
       const head = i === 0 ? `${space}Topology Spread Constraints:\t` : `${space}\t`;
@@ -300,7 +299,7 @@ function mountsText(c: Raw): string {
   const given: Raw[] = Array.isArray(c.volumeMounts)
     ? c.volumeMounts.filter((m: unknown) => m && typeof m === "object")
     : [];
-  const ms: Raw[] = given.sort((a, b) => (a.mountPath < b.mountPath ? -1 : a.mountPath > b.mountPath ? 1 : 0));
+  const ms: Raw[] = given.sort(byKey((m) => m.mountPath));
   if (ms.length === 0) return `${L2}Mounts:\t<none>\n`;
   let b = `${L2}Mounts:\n`;
   for (const m of ms) {
@@ -535,7 +534,7 @@ function taintsMultiline(taints: NodeState["taints"]): string {
   if (taints.length === 0) return `Taints:\t<none>\n`;
   const order = (t: NodeState["taints"][number]) => `${t.effect},${t.key}`;
   return [...taints]
-    .sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))
+    .sort(byKey(order))
     .map((t, i) => `${i === 0 ? "Taints:" : ""}\t${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}\n`)
     .join("");
 }

@@ -6,7 +6,7 @@ import { randomSuffix, sha256Hex } from "../control/hash.js";
 import type { Container, KubeObject, Labels, PodSpec, Toleration } from "../manifest/types.js";
 import { inFull } from "../manifest/documents.js";
 import { CONTROLLER, MIRRORING } from "../control/endpoints.js";
-import { nodeInfo, timestamp, type ViewOptions } from "./common.js";
+import { byKey, nodeInfo, timestamp, type ViewOptions } from "./common.js";
 import { configErrorState } from "./env.js";
 import { defaultedResources, nodeResources, podQosClass } from "./resources.js";
 
@@ -430,7 +430,7 @@ export function endpointsFor(state: ClusterState, svc: ServiceState): EndpointsV
   }
   // Ports with the same addresses (and readiness) share a subset.
   const groups = new Map<string, EndpointsView["subsets"][number]>();
-  const cmp = (a: { ip: string }, b: { ip: string }) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0);
+  const cmp = byKey((a: { ip: string }) => a.ip);
   for (const { port, addrs } of byPort.values()) {
     const key = [...addrs]
       .map(([k, v]) => `${k}\u0000${+v.ready}`)
