@@ -34,6 +34,24 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
+// Session 22 (same build): load 15.2 s in this bench; in-process runs alternated with a
+// variant, three each, on a quiet machine: 13.6-14.2 s (17-20 s while other work ran).
+// A heap census of a tenth (v8.writeHeapSnapshot): the read objects 1.20 M heap nodes, 62 MB
+// (per pod ~33 objects, 11 arrays, 10 strings, 10 property stores), the state 0.42 M more,
+// 21 MB: three quarters of what the collector copies is the given objects. Measured and
+// left out:
+// - more of a served Pod left for later (tolerations, nodeSelector, priority and
+//   preemption, restartPolicy, service account, resources, conditions' lastTransitionTime,
+//   containerStatuses' image/lastState/started, qosClass, startTime, generateName,
+//   resourceVersion): 13.05-13.49 s against 13.96-14.21 s, RSS -5 %; -0.8 s is not worth
+//   the scheduler and diagnose reading a served Pending pod's tolerations and nodeSelector
+//   through inFull;
+// - --max-semi-space-size=32: 13.20-13.41 s against 13.58-13.77 s (-2.5 %, in the noise);
+// - values kept as slices of the window's text (no flat()): 20.5-23.4 s against
+//   15.4-17.5 s, RSS 2.1 GB: V8 flattens them on each read, and the windows stay alive.
+// A worker reading half the pods and handing over only columns (no structured clone) still
+// leaves the main thread the objects the model holds, buildState (~3.4 s) and their
+// collection: ~11-13 s by the figures above. The floor stays the representation.
 // Session 21 (same build as session 20): load 17.9 s in this bench, 13.8-17.1 s in-process
 // runs of loadCluster alone (the same code; the machine's noise is ±20 %). A --cpu-prof:
 // the collector 4.7 s (334 scavenges, 4.0 s; 323,000 page faults, ~3 s of system time),
