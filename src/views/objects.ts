@@ -9,6 +9,7 @@ import { CONTROLLER, MIRRORING } from "../control/endpoints.js";
 import { byKey, nodeInfo, timestamp, type ViewOptions } from "./common.js";
 import { configErrorState } from "./env.js";
 import { defaultedResources, nodeResources, podQosClass } from "./resources.js";
+import { defaultedContainer, defaultedPodSpecFields } from "./api-defaults.js";
 
 type Obj = Record<string, unknown>;
 
@@ -202,8 +203,8 @@ export function podObject(state: ClusterState, p: PodState, opts: ViewOptions = 
       },
     ];
   // The API server's defaults (pkg/apis/core/v1/defaults.go, the ServiceAccount and
-  // Priority admission plugins): requests from limits, the "default" service account,
-  // priority 0.
+  // Priority admission plugins): requests from limits, the "default" service account, the
+  // containers' and the spec's scalars, the priority (api-defaults.ts).
   const raw = p.spec as PodSpec & {
     serviceAccountName?: string;
     serviceAccount?: string;
@@ -216,9 +217,9 @@ export function podObject(state: ClusterState, p: PodState, opts: ViewOptions = 
   // read from a live cluster has it already.
   const token = !p.observed && raw.automountServiceAccountToken !== false ? apiAccessVolume(p) : undefined;
   const withDefaults = (c: RawContainer) => {
-    const out: RawContainer & { volumeMounts?: unknown[] } = c.resources
-      ? { ...c, resources: defaultedResources(c as never) as Container["resources"] }
-      : { ...c };
+    const out: RawContainer & { volumeMounts?: unknown[] } = defaultedContainer(
+      c.resources ? { ...c, resources: defaultedResources(c as never) as Container["resources"] } : c,
+    );
     if (token)
       out.volumeMounts = [
         ...((c as { volumeMounts?: unknown[] }).volumeMounts ?? []),
@@ -233,7 +234,7 @@ export function podObject(state: ClusterState, p: PodState, opts: ViewOptions = 
   // A pod podnet made went through admission: DefaultTolerationSeconds added its two.
   spec.tolerations = withDefaultTolerations((raw.tolerations ?? []) as TimedToleration[]);
   spec.dnsPolicy = raw.dnsPolicy ?? "ClusterFirst";
-  spec.priority = raw.priority ?? 0;
+  defaultedPodSpecFields(spec);
   const sa = raw.serviceAccountName || raw.serviceAccount || "default";
   spec.serviceAccountName = sa;
   spec.serviceAccount = sa;
