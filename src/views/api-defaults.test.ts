@@ -44,6 +44,13 @@ apiVersion: v1
 kind: Pod
 metadata: {name: batch}
 spec: {priorityClassName: low, containers: [{name: a, image: busybox}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: hostnet}
+spec:
+  hostNetwork: true
+  containers: [{name: a, image: busybox, ports: [{containerPort: 9100}, {containerPort: 53, hostPort: 53, protocol: UDP}]}]
 ---`;
 
 function specOf(name: string) {
@@ -93,4 +100,12 @@ test("get pod -o yaml: priority from the system classes; another class's stays u
   assert.equal(specOf("agent").preemptionPolicy, "PreemptLowerPriority");
   assert.equal(specOf("batch").priority, undefined);
   assert.equal(specOf("batch").preemptionPolicy, undefined);
+});
+
+test("get pod -o yaml: a hostNetwork pod's ports carry their containerPort as hostPort", () => {
+  assert.deepEqual(specOf("hostnet").containers[0]!.ports, [
+    { containerPort: 9100, protocol: "TCP", hostPort: 9100 },
+    { containerPort: 53, hostPort: 53, protocol: "UDP" },
+  ]);
+  assert.deepEqual(specOf("web").containers[0]!.ports, [{ containerPort: 80, name: "http", protocol: "TCP" }]);
 });

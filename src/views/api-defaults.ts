@@ -50,8 +50,12 @@ function lifecycle(l: unknown): unknown {
   return out;
 }
 
-/** A container (or init container) as admitted: pull policy, termination message, probes. */
-export function defaultedContainer<C extends object>(c: C): C {
+/**
+ * A container (or init container) as admitted: pull policy, termination message, probes,
+ * ports' protocol (SetDefaults_ContainerPort); in a hostNetwork pod each port's hostPort is
+ * its containerPort (SetDefaults_Pod, defaultHostNetworkPorts).
+ */
+export function defaultedContainer<C extends object>(c: C, hostNetwork = false): C {
   const src = c as Obj;
   const out: Obj = {
     ...src,
@@ -62,6 +66,16 @@ export function defaultedContainer<C extends object>(c: C): C {
   };
   for (const k of ["livenessProbe", "readinessProbe", "startupProbe"]) if (src[k] !== undefined) out[k] = probe(src[k]);
   if (src.lifecycle !== undefined) out.lifecycle = lifecycle(src.lifecycle);
+  if (Array.isArray(src.ports))
+    out.ports = src.ports.map((p) =>
+      isObj(p)
+        ? {
+            ...p,
+            protocol: p.protocol ?? "TCP",
+            ...(hostNetwork && !p.hostPort ? { hostPort: p.containerPort } : {}),
+          }
+        : p,
+    );
   return out as C;
 }
 

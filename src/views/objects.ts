@@ -219,6 +219,7 @@ export function podObject(state: ClusterState, p: PodState, opts: ViewOptions = 
   const withDefaults = (c: RawContainer) => {
     const out: RawContainer & { volumeMounts?: unknown[] } = defaultedContainer(
       c.resources ? { ...c, resources: defaultedResources(c as never) as Container["resources"] } : c,
+      raw.hostNetwork === true,
     );
     if (token)
       out.volumeMounts = [
