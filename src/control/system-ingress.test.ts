@@ -115,4 +115,16 @@ metadata: {name: traefik, annotations: {ingressclass.kubernetes.io/is-default-cl
 spec: {controller: traefik.io/ingress-controller}
 `;
   assert.ok(!state(otherDefault).services.some((x) => x.namespace === "ingress-nginx"));
+  // The legacy annotation, even empty, keeps the DefaultIngressClass admission plugin from
+  // giving a class (plugin/pkg/admission/network/defaultingressclass/admission.go), and an
+  // empty class is not ingress-nginx's; "nginx" is.
+  const annotated = (v: string) =>
+    state(
+      ING.replace(
+        "metadata: {name: shop}",
+        `metadata: {name: shop, annotations: {kubernetes.io/ingress.class: "${v}"}}`,
+      ),
+    );
+  assert.ok(!annotated("").services.some((x) => x.namespace === "ingress-nginx"));
+  assert.ok(annotated("nginx").services.some((x) => x.namespace === "ingress-nginx"));
 });

@@ -5,6 +5,7 @@
 // has Gateways of podnet's class.
 import { type ClusterConfig, type CniName, ingressSettings } from "../manifest/config.js";
 import { hasCniAgent } from "../manifest/infer.js";
+import { DEFAULT_CLASS_ANNOTATION, ingressClassOf } from "../manifest/ingress-class.js";
 import type { KubeObject } from "../manifest/types.js";
 import { intToIp, parseCidr4 } from "../net/ipv4.js";
 
@@ -296,9 +297,6 @@ export const INGRESS_NGINX = {
   className: "nginx",
 } as const;
 
-/** The annotation the DefaultIngressClass admission plugin looks for. */
-export const DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";
-
 /**
  * Ingresses that ingress-nginx would serve and nothing to serve them: no IngressClass of
  * ingress-nginx's controller (every install makes one) and no object in its namespace. An
@@ -308,19 +306,22 @@ export const DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-c
 function needsIngressController(config: ClusterConfig, input: readonly KubeObject[]): boolean {
   if (!ingressSettings(config).controller) return false;
   const ingresses: KubeObject[] = [];
-  let otherDefault = false;
+  const classes: KubeObject[] = [];
   for (const o of input) {
     if (o.kind === "Ingress") ingresses.push(o);
     else if (o.kind === "IngressClass" && o.spec?.controller === INGRESS_NGINX.controller) return false;
     else if (o.metadata.namespace === INGRESS_NGINX.namespace) return false;
-    if (o.kind === "IngressClass" && o.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true") otherDefault = true;
+    if (o.kind === "IngressClass") classes.push(o);
   }
-  return ingresses.some((ing) => {
-    const named = ing.spec?.ingressClassName || ing.metadata.annotations?.["kubernetes.io/ingress.class"];
-    // Without a class, the DefaultIngressClass admission plugin gives it the default class:
-    // the one podnet's install marks default, unless the input has a default of its own.
-    return typeof named === "string" && named !== "" ? named === INGRESS_NGINX.className : !otherDefault;
+  // The class each would have beside the one podnet's install adds, marked default (an
+  // Ingress without a class gets it, unless the input has a default of its own).
+  classes.push({
+    apiVersion: "networking.k8s.io/v1",
+    kind: "IngressClass",
+    metadata: { name: INGRESS_NGINX.className, annotations: { [DEFAULT_CLASS_ANNOTATION]: "true" } },
+    spec: { controller: INGRESS_NGINX.controller },
   });
+  return ingresses.some((ing) => ingressClassOf(ing, classes).name === INGRESS_NGINX.className);
 }
 
 /**

@@ -21,7 +21,7 @@
 import type { ClusterState, ServiceState } from "../control/state.js";
 import { INGRESS_NGINX } from "../control/system.js";
 import type { KubeObject } from "../manifest/types.js";
-import { type ControllerIdentity, ingressClassOf, ownsIngress } from "./classes.js";
+import { type ControllerIdentity, ingressClassOf, ownsIngress } from "../manifest/ingress-class.js";
 import { normalizeUri, type ParsedRequest } from "./request.js";
 import type { RouteDecision, RouteRequest } from "./types.js";
 

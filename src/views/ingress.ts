@@ -1,7 +1,7 @@
 // What an Ingress shows once a cluster has admitted it and its controller has synced it.
 import type { ClusterState } from "../control/state.js";
 import { INGRESS_NGINX } from "../control/system.js";
-import { ingressClassOf, ownsIngress } from "../ingress/classes.js";
+import { ingressClassOf, ownsIngress } from "../manifest/ingress-class.js";
 import type { KubeObject } from "../manifest/types.js";
 import { loadBalancerAddresses } from "./objects.js";
 

@@ -7,9 +7,12 @@
 //    or whose spec.ingressClassName names an IngressClass with its --controller-class
 //    ("k8s.io/ingress-nginx"); one without either only with --watch-ingress-without-class,
 //    off by default (kubernetes/ingress-nginx internal/ingress/controller/store/store.go).
-import type { KubeObject } from "../manifest/types.js";
-import { DEFAULT_CLASS_ANNOTATION } from "../control/system.js";
+// Here, below the control plane, because both podnet's own install (control/system.ts: is an
+// ingress-nginx needed?) and the edge proxies (ingress/nginx.ts) ask it.
+import type { KubeObject } from "./types.js";
 
+/** The annotation the DefaultIngressClass admission plugin looks for. */
+export const DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";
 export const LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class";
 
 export interface IngressClassOf {
