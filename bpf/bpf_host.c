@@ -52,7 +52,7 @@ int cil_from_netdev(struct __sk_buff *skb)
 	struct lb4_service *svc = lb4_lookup(p.daddr, p.dport, p.proto);
 	if (!svc && p.daddr == cfg->node_ip)
 		svc = lb4_lookup(0, p.dport, p.proto); /* NodePort on any node address */
-	if (!svc || !(svc->flags & (SVC_FLAG_NODEPORT | SVC_FLAG_LOADBALANCER | SVC_FLAG_EXTERNAL_IP)))
+	if (!svc || !(svc->flags & (SVC_FLAG_NODEPORT | SVC_FLAG_HOSTPORT | SVC_FLAG_LOADBALANCER | SVC_FLAG_EXTERNAL_IP)))
 		return TC_ACT_OK;
 	__u32 src_id = identity_of(p.saddr);
 	__be32 fe_addr = p.daddr, client = p.saddr;

@@ -62,6 +62,7 @@ struct lb4_reverse_nat {
 #define SVC_FLAG_NODEPORT (1 << 1)
 #define SVC_FLAG_LOADBALANCER (1 << 5)
 #define SVC_FLAG_EXTERNAL_IP (1 << 0)
+#define SVC_FLAG_HOSTPORT (1 << 3)
 #define SVC_FLAG_AFFINITY (1 << 4)
 
 /* cilium_ct4_global: struct ipv4_ct_tuple / ct_entry. */

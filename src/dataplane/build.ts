@@ -407,9 +407,11 @@ function staleShared(ctx: BuildContext, stale: ClusterState): ProxyOutput {
 /**
  * hostPort: the portmap plugin's nat chains for the node's pods (plumbing/portmap.ts), in
  * iptables in every proxy mode (the plugin has no nftables backend in v1.1.1), and its
- * route_localnet=1 on the host interface that routes to each such pod.
+ * route_localnet=1 on the host interface that routes to each such pod; none where the
+ * flavor serves hostPorts itself (Cilium without kube-proxy).
  */
 function portmapOf(ctx: BuildContext, ns: NetNs, pods: PodNet[]): ReturnType<typeof portmapLayers> {
+  if (ctx.flavor.servesHostPorts?.(ctx)) return null;
   const states = ctx.podsByNode.get(pods[0]?.node ?? "") ?? [];
   const list: PortmapPod[] = [];
   for (const pn of pods) {

@@ -2,7 +2,7 @@
 // Cilium cluster (kubeProxyMode none: no Service rule in any namespace), over VXLAN, over
 // Geneve (cilium_geneve in collect-metadata mode; skipped on a kernel without the driver) and
 // with native routing; `verify` must agree on every flow (pod pairs, Services, NodePorts,
-// LoadBalancer IPs, DNS), and `down` must leave no bpffs mount, namespace or root change.
+// LoadBalancer IPs, a hostPort, DNS), and `down` must leave no bpffs mount, namespace or root change.
 // Skips naming what is missing (root, tools, clang-built objects); PODNET_REQUIRE_KERNEL=1
 // turns a skip into a failure.
 import { test } from "node:test";
@@ -66,7 +66,15 @@ async function ciliumCluster(t: { diagnostic: (s: string) => void }, backend: "v
     "apiVersion: v1\nkind: Service\nmetadata: {name: tasks-alias, namespace: default}\n" +
       "spec: {selector: {app: tasks}, ports: [{port: 80, targetPort: 8000}]}\n",
   );
-  const files = [EXAMPLE, POLICIES, alias];
+  // A pod with a hostPort: the kube-proxy replacement serves it as HostPort frontends, no
+  // portmap chains (docs.cilium.io, Kubernetes Without kube-proxy: Container HostPort Support).
+  const hostPort = join(dir, "hostport.yaml");
+  writeFileSync(
+    hostPort,
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: hostport-web, namespace: default, labels: {app: hostport-web}}\n" +
+      "spec: {containers: [{name: web, image: nginx, ports: [{containerPort: 80, hostPort: 8081}]}]}\n",
+  );
+  const files = [EXAMPLE, POLICIES, alias, hostPort];
   const { state } = await loadCluster({ files, config });
   assert.equal(state.config.networking.cni, "cilium");
   const ir = buildIR(state);
@@ -78,13 +86,13 @@ async function ciliumCluster(t: { diagnostic: (s: string) => void }, backend: "v
     for (const ns of clusterNamespaces(cluster)) {
       const ipt = spawnSync("ip", ["netns", "exec", ns, "iptables-save"], { encoding: "utf8" }).stdout;
       const nft = spawnSync("ip", ["netns", "exec", ns, "nft", "list", "ruleset"], { encoding: "utf8" }).stdout;
-      assert.doesNotMatch(ipt, /KUBE-SVC|KUBE-SERVICES/, `${ns}: iptables Service rules`);
+      assert.doesNotMatch(ipt, /KUBE-SVC|KUBE-SERVICES|CNI-HOSTPORT/, `${ns}: iptables Service or hostPort rules`);
       assert.doesNotMatch(nft, /kube-proxy|service-ips/, `${ns}: nftables Service rules`);
     }
     const rep = await verify({ cluster });
     const text = formatVerify(rep);
     t.diagnostic(text.split("\n").slice(0, 8).join("\n"));
-    for (const kind of ["pod", "service", "nodeport", "external", "dns"])
+    for (const kind of ["pod", "service", "nodeport", "external", "hostport", "dns"])
       assert.ok((rep.byKind[kind]?.flows ?? 0) > 0, `${kind} flows were run`);
     assert.equal(rep.disagree, 0, `model and kernel disagree:\n${text}`);
     reusedPort(cluster, state.services);

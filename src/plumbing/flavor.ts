@@ -47,6 +47,11 @@ export interface CniFlavor {
     node: NodeState,
     mode: "iptables" | "nftables",
   ): { iptables?: IptLayer; nftables?: NftLayer };
+  /**
+   * Whether the flavor's own datapath serves pods' hostPorts (Cilium's kube-proxy
+   * replacement: HostPort frontends in its lb maps); else the portmap plugin's chains do.
+   */
+  servesHostPorts?(ctx: FlavorContext): boolean;
   /** Cilium: the node's BPF maps (programs are on the links). */
   bpf?(ctx: FlavorContext, node: NodeState): NodeBpf;
   /** Calico: BGP speaker config. */

@@ -133,6 +133,42 @@ for (const [cni, backend] of [
     assert.equal(steps(hair).at(-1)!.packet.src, cni === "flannel" ? "10.244.1.1" : "192.168.1.3");
   });
 
+// Cilium's kube-proxy replacement serves hostPort itself: HostPort frontends on the pod's
+// node, its address and 0.0.0.0, in the lb maps, and no portmap chains
+// (docs.cilium.io/en/stable/network/kubernetes/kubeproxy-free/#container-hostport-support);
+// named after the pod and port (cilium pkg/k8s/watchers/pod.go).
+test("cilium without kube-proxy: external → node:hostPort is a HostPort frontend, client address kept", () => {
+  const cfg = config("none");
+  const state = buildState(
+    specFrom({ ...cfg, networking: { ...cfg.networking, cni: "cilium", backend: "vxlan" } }, hostPortPod),
+  );
+  const ir = buildIR(state);
+  const pod = state.pods.find((p) => p.name === "hp")!;
+  const node = ir.nodes.find((n) => n.name === "worker-1")!;
+  const own = node.bpf!.services.local.filter((f) => f.flags.includes("HostPort"));
+  assert.deepEqual(
+    own.map((f) => [f.address, f.port, f.protocol, f.flags, f.service]),
+    [
+      ["192.168.1.3", 8081, "TCP", ["HostPort"], "default/hp/host-port/8081"],
+      ["0.0.0.0", 8081, "TCP", ["HostPort", "non-routable"], "default/hp/host-port/8081"],
+    ],
+  );
+  const backend = node.bpf!.backends.find((b) => b.id === own[0]!.backends[0])!;
+  assert.deepEqual([backend.address, backend.port], [pod.podIP, 80]);
+  // Only the pod's own node has them.
+  const other = ir.nodes.find((n) => n.name === "worker-2")!;
+  assert.ok(!other.bpf!.services.local.some((f) => f.flags.includes("HostPort")));
+  const ipt = JSON.stringify(ir.nodes.map((n) => n.ns.netfilter));
+  assert.doesNotMatch(ipt, /CNI-HOSTPORT|CNI-DN-/);
+  const r = traceFlow(ir, { from: "external", to: "192.168.1.3:8081", reply: true }, { state });
+  const p = r.paths[0];
+  assert.equal(p.disposition.verdict, "DELIVERED", JSON.stringify(p.disposition));
+  assert.ok(steps(p).some((s) => /cil_from_netdev/.test(s.detail) && /host-port\/8081 frontend/.test(s.detail)));
+  const last = steps(p).at(-1)!.packet;
+  assert.deepEqual([last.dst, last.dport, last.src], [pod.podIP, 80, "192.168.1.1"]);
+  assert.equal(p.reply?.disposition.verdict, "DELIVERED");
+});
+
 // kube-proxy masquerades a Cluster-policy LoadBalancer/NodePort client to the node's IP
 // (kubernetes.io/docs/tutorials/services/source-ip/#source-ip-for-services-with-type-nodeport);
 // on Calico the packet leaves through a cali* veth that has no address.

@@ -164,6 +164,9 @@ function makeCilium(mode: Mode): CniFlavor {
         ? { iptables: ciliumIptables(node.podCIDR, pool) }
         : { nftables: ciliumNftables(node.podCIDR, pool) };
     },
+    // hostPort with the kube-proxy replacement: HostPort lb frontends, no portmap chaining
+    // (docs.cilium.io, Kubernetes Without kube-proxy: Container HostPort Support).
+    servesHostPorts: (ctx) => ctx.state.config.networking.kubeProxyMode === "none",
     bpf(ctx, node) {
       return nodeBpf(ctx, node, {
         routerIP: routerIP(node),

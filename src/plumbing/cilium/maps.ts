@@ -6,7 +6,9 @@
 // - cilium_lb4_services_v2 / _backends_v3 / _reverse_nat (pkg/maps/lbmap): one frontend per
 //   ClusterIP, external IP, LoadBalancer IP and NodePort (the node's IP and 0.0.0.0), read
 //   from Services and EndpointSlices as Cilium's own service cache does (pkg/k8s/service_cache.go);
-//   externalTrafficPolicy Local keeps node-local backends on N-S frontends.
+//   externalTrafficPolicy Local keeps node-local backends on N-S frontends; a pod's hostPort
+//   is a HostPort frontend on its node (the node's IP and 0.0.0.0, or its hostIP), named
+//   `<pod>/host-port/<port>` (pkg/k8s/watchers/pod.go), in place of the portmap plugin.
 // - cilium_ipcache_v2 (pkg/maps/ipcache): pods /32, node and router IPs (host 1 / remote-node 6),
 //   remote PodCIDRs (world + tunnel endpoint, ≥ 1.18), 0.0.0.0/0 world, policy CIDRs.
 // - cilium_lxc (pkg/maps/lxcmap) and cilium_policy_v2_<ep> (pkg/maps/policymap): the allow
@@ -25,6 +27,7 @@ import type {
 } from "../../ir/types.js";
 import { cidrContains, intToIp, ipToInt, parseCidr } from "../../net/ipv4.js";
 import type { FlavorContext } from "../flavor.js";
+import { portMappingsOf } from "../portmap.js";
 import { firstHost, hexOf, macFor, nodeNsId, podHasOwnNs, podNsId, shared } from "../kernel.js";
 
 // Reserved identities (pkg/identity/numericidentity.go).
@@ -172,6 +175,17 @@ interface LbShared {
     ilocal: boolean;
     clusterIP: string | null;
   }[];
+  /** Pods' hostPorts, by node: each one frontend's worth (its backend is the pod's port). */
+  hostPorts: Map<string, HostPortFrontend[]>;
+}
+
+interface HostPortFrontend {
+  /** The container port's hostIP; null: the node's address and 0.0.0.0. */
+  hostIP: string | null;
+  port: number;
+  protocol: BpfLbService["protocol"];
+  backend: number;
+  service: string;
 }
 
 function lbShared(state: ClusterState): LbShared {
@@ -284,7 +298,34 @@ function lbShared(state: ClusterState): LbShared {
           });
       }
     }
-    return { services, backends, revNat, perNode };
+    const hostPorts = new Map<string, HostPortFrontend[]>();
+    for (const p of state.pods) {
+      if (!p.podIP || !p.nodeName) continue;
+      for (const m of portMappingsOf(p)) {
+        const protocol = m.protocol.toUpperCase() as BpfLbService["protocol"];
+        const pk = `${m.containerPort}/${protocol}`;
+        let at = backendsAt.get(pk);
+        if (!at) backendsAt.set(pk, (at = new Map()));
+        const ipn = ipToInt(p.podIP) | 0;
+        let b = at.get(ipn);
+        if (!b) {
+          b = { id: backends.length + 1, address: p.podIP, port: m.containerPort, protocol, state: "active" };
+          b.node = p.nodeName;
+          backends.push(b);
+          at.set(ipn, b);
+        }
+        const l = hostPorts.get(p.nodeName) ?? [];
+        hostPorts.set(p.nodeName, l);
+        l.push({
+          hostIP: m.hostIP ?? null,
+          port: m.hostPort,
+          protocol,
+          backend: b.id,
+          service: `${p.namespace}/${p.name}/host-port/${m.hostPort}`,
+        });
+      }
+    }
+    return { services, backends, revNat, perNode, hostPorts };
   });
 }
 
@@ -315,6 +356,8 @@ const F_NODEPORT = ["NodePort"];
 const F_NODEPORT_LOCAL = ["NodePort", "Local"];
 const F_NODEPORT_ANY = ["NodePort", "non-routable"];
 const F_NODEPORT_ANY_LOCAL = ["NodePort", "non-routable", "Local"];
+const F_HOSTPORT = ["HostPort"];
+const F_HOSTPORT_ANY = ["HostPort", "non-routable"];
 
 function localFrontends(state: ClusterState): LocalFrontend[] {
   return shared(state, "cilium/lb-local", () => {
@@ -392,6 +435,28 @@ function nodeLb(state: ClusterState, node: NodeState): Pick<NodeBpf, "services" 
       flags: lf.flags,
       service: f.svc,
     });
+  }
+  // The node's pods' hostPorts, after the frontends every node has (their ids follow).
+  let id = sh.revNat.length + localFrontends(state).length;
+  for (const h of sh.hostPorts.get(node.name) ?? []) {
+    const at: [string, string[]][] = h.hostIP
+      ? [[h.hostIP, F_HOSTPORT]]
+      : [
+          [node.address, F_HOSTPORT],
+          ["0.0.0.0", F_HOSTPORT_ANY],
+        ];
+    for (const [address, flags] of at) {
+      revNat.push({ id: ++id, address, port: h.port });
+      services.push({
+        address,
+        port: h.port,
+        protocol: h.protocol,
+        revNat: id,
+        backends: [h.backend],
+        flags,
+        service: h.service,
+      });
+    }
   }
   return {
     services: { cluster: sh.services, local: services },
