@@ -41,7 +41,7 @@ type Draft = {
 };
 
 /** What a Node object says: labels, taints, podCIDR, InternalIP, Calico's tunnel address, resources. */
-function fromNodeObject(d: Draft, o: KubeObject): void {
+function fromNodeObject(d: Draft, o: KubeObject, specRanges: boolean): void {
   Object.assign(d.labels, o.metadata.labels ?? {});
   if (Array.isArray(o.spec?.taints))
     d.taints = o.spec.taints.map((t: { key: string; value?: string; effect: string }) => ({
@@ -53,7 +53,7 @@ function fromNodeObject(d: Draft, o: KubeObject): void {
   // takes the IPv4 one (validation refuses a Node with none).
   const cidrs: unknown[] = [o.spec?.podCIDR, ...(Array.isArray(o.spec?.podCIDRs) ? o.spec.podCIDRs : [])];
   const v4 = cidrs.find((c) => typeof c === "string" && parseCidr4(c) !== undefined);
-  if (typeof v4 === "string") d.podCIDR = v4;
+  if (typeof v4 === "string" && specRanges) d.podCIDR = v4;
   const ip = (Array.isArray(o.status?.addresses) ? o.status.addresses : []).find(
     (a: { type?: string; address?: unknown }) =>
       a?.type === "InternalIP" && typeof a.address === "string" && parseIPv4(a.address) !== undefined,
@@ -103,9 +103,13 @@ export function computeNodes(
     have.add(o.metadata.name);
   }
   drafts.push(...impliedNodes(config, podObjects, have));
+  // Cilium's cluster-pool IPAM hands each node a range of its own pool, kept in the node's
+  // CiliumNode (spec.ipam.podCIDRs), and ignores the Node's podCIDR
+  // (https://docs.cilium.io/en/stable/network/concepts/ipam/cluster-pool/).
+  const specRanges = !(net.cni === "cilium" && net.ciliumIPAM === "cluster-pool");
   for (const d of drafts) {
     const o = byObj.get(d.name);
-    if (o) fromNodeObject(d, o);
+    if (o) fromNodeObject(d, o, specRanges);
     d.labels["kubernetes.io/hostname"] ??= d.name;
     d.labels["kubernetes.io/os"] ??= "linux";
     d.labels["kubernetes.io/arch"] ??= "amd64";
@@ -143,15 +147,18 @@ export function computeNodes(
     }
   }
 
-  // Pod CIDRs: keep what nodes had; new nodes take the first unused subnet in order.
+  // Pod CIDRs: keep what nodes had; a node of a live cluster without one takes the range its
+  // pods' IPs lie in; new nodes take the first unused subnet in order.
   const pod = parseCidr4(net.podSubnet)!;
   const mask = net.nodeCIDRMaskSize;
   const podFirst = pod.first;
   const count = mask >= pod.prefix ? 2 ** (mask - pod.prefix) : 0;
   const step = 2 ** (32 - mask);
   const taken = new Set<number>();
+  const observed = observedRanges(config, podObjects);
   for (const d of drafts) {
     d.podCIDR ??= prevByName.get(d.name)?.podCIDR;
+    d.podCIDR ??= observed.get(d.name);
     if (d.podCIDR) {
       const c = parseCidr4(d.podCIDR);
       if (c && cidrContains(pod, c.base)) taken.add(Math.floor((c.first - podFirst) / step));
@@ -195,6 +202,27 @@ export function computeNodes(
     if (p && JSON.stringify(p) === JSON.stringify(n)) return p;
     return n;
   });
+}
+
+/**
+ * Each node's range as its running pods show it: the /nodeCIDRMaskSize prefix of the first
+ * pod-network IP (inside the pod subnet) of a pod on it, when the prefix is no other node's.
+ */
+function observedRanges(config: ClusterConfig, podObjects: KubeObject[]): Map<string, string> {
+  const pod = parseCidr4(config.networking.podSubnet);
+  const mask = config.networking.nodeCIDRMaskSize;
+  const out = new Map<string, string>();
+  if (!pod || mask < pod.prefix) return out;
+  const owner = new Map<string, string>();
+  for (const p of podObjects) {
+    const node = p.spec?.nodeName;
+    const ip = typeof p.status?.podIP === "string" ? parseIPv4(p.status.podIP) : undefined;
+    if (typeof node !== "string" || p.spec?.hostNetwork || ip === undefined || !cidrContains(pod, ip)) continue;
+    const range = `${intToIp(cidrOf(ip, mask).base)}/${mask}`;
+    if (!owner.has(range)) owner.set(range, node);
+    if (!out.has(node) && owner.get(range) === node) out.set(node, range);
+  }
+  return out;
 }
 
 /** What a Node object of a live cluster says about itself (views print it). */

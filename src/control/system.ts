@@ -218,10 +218,14 @@ export function systemObjects(config: ClusterConfig, input: readonly KubeObject[
       }),
     );
   // kubeadm's kube-proxy DaemonSet: hostNetwork, tolerates everything; not when the input
-  // runs kube-proxy otherwise (GKE's static pods, labelled component=kube-proxy; k3s).
+  // runs kube-proxy otherwise (GKE's static pods, labelled component=kube-proxy; k3s), nor
+  // when nothing runs it (kubeProxyMode none: Cilium's kube-proxy replacement, installed after
+  // `kubeadm init --skip-phases=addon/kube-proxy`,
+  // https://docs.cilium.io/en/stable/network/kubernetes/kubeproxy-free/).
   const k3s = isK3s(input);
   if (
     !k3s &&
+    config.networking.kubeProxyMode !== "none" &&
     !runsInKubeSystem(
       input,
       "DaemonSet",

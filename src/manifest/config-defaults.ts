@@ -9,6 +9,7 @@ import type { Cidr } from "../net/ipv4.js";
 export type CniName = "flannel" | "calico" | "cilium";
 export type Backend = "vxlan" | "host-gw" | "bgp" | "ipip" | "native" | "geneve";
 export type ProxyModeName = "iptables" | "nftables" | "ipvs" | "none";
+export type CiliumIPAM = "kubernetes" | "cluster-pool";
 
 export interface NodeConfig {
   name: string;
@@ -50,6 +51,10 @@ export interface ClusterConfig {
     mtu: number;
     /** Calico IPAM block size (/26). */
     calicoBlockSize: number;
+    /** Cilium's IPAM mode (cilium-config `ipam`): "kubernetes" (podnet's model when absent)
+     *  takes each node's range from its Node's podCIDR; "cluster-pool" from Cilium's own pool
+     *  (`podSubnet`), the Node's podCIDR unused. */
+    ciliumIPAM?: CiliumIPAM;
     /** kube-proxy's --masquerade-all. */
     masqueradeAll: boolean;
   };

@@ -29,6 +29,7 @@ const NETWORKING_FIELDS = [
   "ipBlockMatchesPods",
   "mtu",
   "calicoBlockSize",
+  "ciliumIPAM",
   "masqueradeAll",
 ];
 
@@ -102,9 +103,14 @@ function parseSubnets(c: ConfigParse, nn: Mapping): Subnets {
     ["podSubnet", "loadBalancerSubnet"],
     ["serviceSubnet", "loadBalancerSubnet"],
   ];
+  // Cilium's cluster-pool hands out node ranges from the bottom of its pool: its default,
+  // 10.0.0.0/8, holds kubeadm's Service range 10.96.0.0/12, and clusters run so
+  // (https://docs.cilium.io/en/stable/network/concepts/ipam/cluster-pool/).
+  const pool = nn.cni === "cilium" && nn.ciliumIPAM === "cluster-pool";
   for (const [a, b] of pairs) {
     const ca = cidrs[a];
     const cb = cidrs[b];
+    if (pool && a === "podSubnet" && b === "serviceSubnet") continue;
     if (ca && cb && cidrOverlaps(ca, cb)) {
       // Report on the field the user wrote last in the pair (or the one given).
       const field = nn[b] !== undefined ? b : a;
@@ -182,7 +188,7 @@ function parseNetworkChoices(c: ConfigParse, nn: Mapping): void {
   }
 }
 
-/** nodePortRange, the booleans, mtu, calicoBlockSize. */
+/** nodePortRange, the booleans, mtu, calicoBlockSize, ciliumIPAM. */
 function parseNetworkScalars(c: ConfigParse, nn: Mapping, cidrs: Subnets): void {
   const net = c.cfg.networking;
   if (nn.nodePortRange !== undefined) {
@@ -215,5 +221,10 @@ function parseNetworkScalars(c: ConfigParse, nn: Mapping, cidrs: Subnets): void 
         `does not fit the pod subnet ${net.podSubnet} (must be >= ${cidrs.podSubnet.prefix})`,
       );
     else net.calicoBlockSize = v;
+  }
+  if (nn.ciliumIPAM !== undefined) {
+    const v = nn.ciliumIPAM;
+    if (v === "kubernetes" || v === "cluster-pool") net.ciliumIPAM = v;
+    else c.err("networking.ciliumIPAM", v, "must be one of kubernetes, cluster-pool");
   }
 }

@@ -3,31 +3,46 @@
 // from, so that `podnet get cluster` can say why podnet believes it.
 //
 // Where each setting is read, first match wins:
-//   podSubnet       calico IPPool spec.cidr (what Calico IPAM hands out), kube-controller-manager
+//   podSubnet       calico IPPool spec.cidr (what Calico IPAM hands out), cilium-config
+//                   cluster-pool-ipv4-cidr (Cilium's cluster-pool IPAM), kube-controller-manager
 //                   --cluster-cidr, kubeadm-config ClusterConfiguration networking.podSubnet,
 //                   flannel net-conf.json Network, kube-proxy clusterCIDR, the Nodes' podCIDRs,
 //                   the pods' IPs
 //   serviceSubnet   kube-apiserver --service-cluster-ip-range, kubeadm-config serviceSubnet,
 //                   the cluster IPs (the `kubernetes` Service holds the range's first address;
 //                   without it, the /16 or wider prefix holding them)
-//   nodeCIDRMaskSize  --node-cidr-mask-size(-ipv4), the Nodes' podCIDR prefix
+//   nodeCIDRMaskSize  cilium-config cluster-pool-ipv4-mask-size, --node-cidr-mask-size(-ipv4),
+//                   the Nodes' podCIDR prefix
 //   dnsDomain       the CoreDNS Corefile's `kubernetes` zone, kubelet-config clusterDomain,
 //                   kubeadm-config networking.dnsDomain
 //   cni, backend    the agent DaemonSets (kube-flannel-ds, calico-node, cilium) or their pods
 //                   (kindnet: flannel host-gw; another CNI's agent: the defaults, with a note);
 //                   flannel net-conf.json Backend.Type; IPPool ipipMode/vxlanMode (else BGP);
-//                   cilium-config routing-mode / tunnel
-//   kubeProxyMode   ConfigMap kube-system/kube-proxy config.conf `mode` ("" is iptables)
+//                   cilium-config routing-mode and tunnel-protocol (before 1.14: tunnel)
+//   ciliumIPAM      cilium-config ipam (absent: cluster-pool, the agent's default)
+//   kubeProxyMode   cilium-config kube-proxy-replacement "true" (before 1.14 "strict"): none;
+//                   else ConfigMap kube-system/kube-proxy config.conf `mode` ("" is iptables)
 //   nodeSubnet      the /24 (or wider) prefix holding every node's InternalIP or pod hostIP
 // Sources: kubeadm's ClusterConfiguration (https://kubernetes.io/docs/reference/config-api/kubeadm-config.v1beta3/),
 // kube-proxy's KubeProxyConfiguration (https://kubernetes.io/docs/reference/config-api/kube-proxy-config.v1alpha1/),
 // flannel Documentation/configuration.md (net-conf.json), Calico IPPool
-// (https://docs.tigera.io/calico/latest/reference/resources/ippool), CoreDNS plugin/kubernetes README.
+// (https://docs.tigera.io/calico/latest/reference/resources/ippool), CoreDNS plugin/kubernetes README,
+// cilium-config as the Helm chart renders it (cilium/cilium install/kubernetes/cilium/templates/
+// cilium-configmap.yaml; https://docs.cilium.io/en/stable/network/concepts/routing/,
+// https://docs.cilium.io/en/stable/network/concepts/ipam/cluster-pool/,
+// https://docs.cilium.io/en/stable/network/kubernetes/kubeproxy-free/).
 import { parse as parseYaml } from "yaml";
 import { KUBE_YAML } from "./yaml-scalars.js";
 import { cidrOf, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
 import { podsOnNodeNetwork } from "./config-network.js";
-import { type Backend, type ClusterConfig, type CniName, DEFAULT_BACKEND, type ProxyModeName } from "./config.js";
+import {
+  type Backend,
+  type CiliumIPAM,
+  type ClusterConfig,
+  type CniName,
+  DEFAULT_BACKEND,
+  type ProxyModeName,
+} from "./config.js";
 import type { KubeObject } from "./types.js";
 
 /** One setting and where it was read. */
@@ -263,21 +278,60 @@ function inferBackend(objs: Objects, cni: CniName): Found | undefined {
     const b = cm && str(cm.data?.calico_backend);
     if (cm && b) return found(b === "vxlan" ? "vxlan" : "bgp", cm, `calico_backend: ${b}`);
   }
-  if (cni === "cilium") {
-    const cm = objs.configMap(undefined, "cilium-config");
-    if (cm) {
-      const mode = str(cm.data?.["routing-mode"]);
-      if (mode) return found(mode === "native" ? "native" : "vxlan", cm, `routing-mode: ${mode}`);
-      const t = str(cm.data?.tunnel);
-      if (t) return found(t === "disabled" ? "native" : "vxlan", cm, `tunnel: ${t}`);
-    }
-  }
+  if (cni === "cilium") return ciliumBackend(objs);
   return undefined;
+}
+
+/** The agent's configuration (the Helm chart's ConfigMap, read by cilium-agent --config-dir). */
+const ciliumConfig = (objs: Objects) => objs.configMap(undefined, "cilium-config");
+
+// Cilium ≥ 1.14: `routing-mode: tunnel|native` and `tunnel-protocol: vxlan|geneve` (vxlan when
+// absent); before, one key `tunnel: vxlan|geneve|disabled` (pkg/option/config.go).
+function ciliumBackend(objs: Objects): Found | undefined {
+  const cm = ciliumConfig(objs);
+  if (!cm) return undefined;
+  const mode = str(cm.data?.["routing-mode"]);
+  const proto = str(cm.data?.["tunnel-protocol"]);
+  if (mode === "native") return found("native", cm, "routing-mode: native");
+  if (mode) {
+    const p = proto ?? "vxlan";
+    return found(p, cm, proto ? `routing-mode: ${mode}, tunnel-protocol: ${proto}` : `routing-mode: ${mode}`);
+  }
+  const t = str(cm.data?.tunnel);
+  if (t) return found(t === "disabled" ? "native" : t, cm, `tunnel: ${t}`);
+  return undefined;
+}
+
+/** cilium-config's `ipam`; without the key the agent's default, cluster-pool (pkg/option/config.go). */
+function ciliumIpam(objs: Objects): Found | undefined {
+  const cm = ciliumConfig(objs);
+  if (!cm) return undefined;
+  const v = str(cm.data?.ipam);
+  return v ? found(v, cm, `ipam: ${v}`) : found("cluster-pool", cm, "(no ipam key: the agent's default)");
+}
+
+/**
+ * Cilium's cluster-pool IPAM: the operator carves each node's range (`cluster-pool-ipv4-mask-size`)
+ * out of `cluster-pool-ipv4-cidr` and writes it to the node's CiliumNode, not to the Node's
+ * spec.podCIDR, which it ignores.
+ */
+function ciliumClusterPool(objs: Objects): { o: KubeObject; cidr?: string; mask?: string } | undefined {
+  const ipam = ciliumIpam(objs);
+  if (ipam?.value !== "cluster-pool" || !ipam.o) return undefined;
+  const data = ipam.o.data ?? {};
+  // The chart joins clusterPoolIPv4PodCIDRList with spaces.
+  const cidr = str(data["cluster-pool-ipv4-cidr"])
+    ?.split(/[\s,]+/)
+    .find((c) => parseCidr4(c));
+  const mask = str(data["cluster-pool-ipv4-mask-size"]);
+  return { o: ipam.o, cidr, mask: mask && /^\d+$/.test(mask) ? mask : undefined };
 }
 
 function inferPodSubnet(objs: Objects, cni: CniName): Found | undefined {
   const pool = cni === "calico" ? ipPools(objs)[0] : undefined;
   if (pool) return found(pool.spec.cidr, pool, "spec.cidr");
+  const cp = cni === "cilium" ? ciliumClusterPool(objs) : undefined;
+  if (cp?.cidr) return found(cp.cidr, cp.o, "cluster-pool-ipv4-cidr (ipam: cluster-pool)");
   const f = objs.flag("kube-controller-manager", "--cluster-cidr");
   if (f && firstV4(f.value)) return { ...f, value: firstV4(f.value)! };
   const k = objs.kubeadm();
@@ -354,7 +408,9 @@ function inferServiceSubnet(objs: Objects, base: string): Found | undefined {
   return undefined;
 }
 
-function inferMaskSize(objs: Objects): Found | undefined {
+function inferMaskSize(objs: Objects, cni: CniName): Found | undefined {
+  const cp = cni === "cilium" ? ciliumClusterPool(objs) : undefined;
+  if (cp?.mask) return found(cp.mask, cp.o, "cluster-pool-ipv4-mask-size (ipam: cluster-pool)");
   for (const flag of ["--node-cidr-mask-size-ipv4", "--node-cidr-mask-size"]) {
     const f = objs.flag("kube-controller-manager", flag);
     if (f && /^\d+$/.test(f.value)) return f;
@@ -383,6 +439,19 @@ function inferDomain(objs: Objects): Found | undefined {
   const dd = k && isObj(k.cc.networking) ? str(k.cc.networking.dnsDomain) : undefined;
   if (k && dd) return found(dd, k.o, "ClusterConfiguration networking.dnsDomain");
   return undefined;
+}
+
+/**
+ * Whether Cilium replaces kube-proxy: `kube-proxy-replacement: "true"` (1.14 on; "strict"
+ * before), from the chart's kubeProxyReplacement. "false" (the chart's default), and the older
+ * "partial"/"probe"/"disabled", leave Services to kube-proxy.
+ */
+function ciliumReplacesKubeProxy(objs: Objects): Found | undefined {
+  const cm = ciliumConfig(objs);
+  const v = cm && str(cm.data?.["kube-proxy-replacement"]);
+  return cm && (v === "true" || v === "strict")
+    ? found("none", cm, `kube-proxy-replacement: ${JSON.stringify(v)}`)
+    : undefined;
 }
 
 function inferProxyMode(objs: Objects): Found | undefined {
@@ -426,6 +495,7 @@ export function inferConfig(
 ): { config: ClusterConfig; settings: InferredSetting[]; notes: InferNote[] } {
   const objs = new Objects(objects);
   const net = { ...base.networking };
+  const notes: InferNote[] = [];
   const settings: InferredSetting[] = [];
   const record = (setting: string, f: Found | undefined, dflt: string): string => {
     const s: InferredSetting = f
@@ -438,7 +508,6 @@ export function inferConfig(
     settings.push(s);
     return s.value;
   };
-  const notes: InferNote[] = [];
   let cniFound = inferCni(objs);
   const kindnet = cniFound ? undefined : findAgent(objs, KINDNET);
   if (kindnet) cniFound = found("flannel", kindnet.o, `${kindnet.via}: kindnet's routes, as flannel host-gw`);
@@ -466,6 +535,16 @@ export function inferConfig(
       ),
     );
   }
+  if (cni === "cilium") {
+    const ipam = ciliumIpam(objs);
+    const ok = ipam && (ipam.value === "kubernetes" || ipam.value === "cluster-pool");
+    net.ciliumIPAM = record("networking.ciliumIPAM", ok ? ipam : undefined, "kubernetes") as CiliumIPAM;
+    if (ipam && !ok)
+      notes.push({
+        o: ipam.o,
+        text: `Cilium's IPAM mode ${ipam.value} is not one podnet models (kubernetes, cluster-pool): each node's range is read from its Node's podCIDR, else from its pods' IPs`,
+      });
+  }
   net.podSubnet = record("networking.podSubnet", inferPodSubnet(objs, cni), net.podSubnet);
   net.serviceSubnet = record(
     "networking.serviceSubnet",
@@ -474,18 +553,26 @@ export function inferConfig(
   );
   // kube-controller-manager wants a node mask longer than the cluster CIDR's (and a usable range).
   const podPrefix = parseCidr4(net.podSubnet)!.prefix;
-  const mask = inferMaskSize(objs);
+  const mask = inferMaskSize(objs, cni);
   const okMask = mask && Number(mask.value) >= podPrefix && Number(mask.value) <= 30;
   net.nodeCIDRMaskSize = Number(
     record("networking.nodeCIDRMaskSize", okMask ? mask : undefined, String(Math.max(net.nodeCIDRMaskSize, podPrefix))),
   );
   net.dnsDomain = record("networking.dnsDomain", inferDomain(objs), net.dnsDomain);
+  const kpr = cni === "cilium" ? ciliumReplacesKubeProxy(objs) : undefined;
   const mode = inferProxyMode(objs);
   net.kubeProxyMode = record(
     "networking.kubeProxyMode",
-    mode && ["iptables", "nftables", "ipvs"].includes(mode.value) ? mode : undefined,
+    kpr ?? (mode && ["iptables", "nftables", "ipvs"].includes(mode.value) ? mode : undefined),
     net.kubeProxyMode,
   ) as ProxyModeName;
+  // Cilium's socket LB and its programs on the nodes' devices translate Service addresses
+  // before kube-proxy's rules see the packets; the docs have kube-proxy removed first.
+  if (kpr && mode)
+    notes.push({
+      o: mode.o,
+      text: `kube-proxy's configuration is in the dump, but ${kpr.from} replaces it: Services are modelled in Cilium's eBPF datapath, without kube-proxy's rules`,
+    });
   const range = objs.flag("kube-apiserver", "--service-node-port-range");
   const m = range && /^(\d+)-(\d+)$/.exec(range.value);
   if (m) net.nodePortRange = [Number(m[1]), Number(m[2])];
@@ -537,5 +624,5 @@ function backendOf(cni: CniName, v: string): Backend | undefined {
   const b = v.toLowerCase();
   if (cni === "flannel") return b === "vxlan" || b === "host-gw" ? b : undefined;
   if (cni === "calico") return b === "bgp" || b === "ipip" || b === "vxlan" ? b : undefined;
-  return b === "vxlan" || b === "native" ? b : undefined;
+  return b === "vxlan" || b === "geneve" || b === "native" ? b : undefined;
 }

@@ -278,12 +278,21 @@ function peerMss(
   return { peer: `${pod.namespace}/${pod.name}`, dst: pkt.dst, dport: pkt.dport, mtu };
 }
 
+/** How a packet crosses a node between two of its pods: a bridge (flannel's cni0), Cilium's
+ *  programs (bpf_redirect_peer, no bridge), or the node's routes (Calico's caliX /32s). */
+function sameNodeHow(p: TracePath): string {
+  const steps = p.hops.flatMap((h) => h.steps);
+  if (steps.some((s) => s.action === "BRIDGED")) return "veth, bridge";
+  if (steps.some((s) => s.action === "BPF")) return "veth, eBPF";
+  return "veth, routed";
+}
+
 function describePath(p: TracePath): string {
   const nodes: string[] = [];
   for (const h of p.hops) if (h.ns.startsWith("node/") && !nodes.includes(h.ns.slice(5))) nodes.push(h.ns.slice(5));
   const encap = p.hops.flatMap((h) => h.steps).find((s) => s.action === "ENCAPSULATED");
   const end = p.disposition.verdict === "EXITS_CLUSTER" ? "; leaves the cluster" : "";
-  if (nodes.length <= 1) return `same node${nodes.length ? ` ${nodes[0]}` : ""} (veth, bridge)${end}`;
+  if (nodes.length <= 1) return `same node${nodes.length ? ` ${nodes[0]}` : ""} (${sameNodeHow(p)})${end}`;
   const how = encap
     ? encap.detail.split(";")[0]
     : (p.hops.flatMap((h) => h.steps).find((s) => s.action === "ROUTED")?.detail ?? "routed");

@@ -86,7 +86,10 @@ export abstract class WalkBpf extends WalkBpfEvents {
         { kind: "bpf", text: ipcacheText(dst) },
         this.traceEv(inf, x, pkt, "FROM_HOST", srcId, dst.identity),
       );
-      this.encap(ns, inf, b, x, pkt, dst.tunnelEndpoint, ID_HOST, P);
+      // bpf_host.c resolve_srcid_ipv4 (from_host): a packet with a pod's source address (one
+      // kube-proxy's DNAT sent back out through cilium_host) carries that pod's identity,
+      // read from the ipcache; the node's own packets carry HOST_ID.
+      this.encap(ns, inf, b, x, pkt, dst.tunnelEndpoint, x.epByIp.has(pkt.src) ? srcId : ID_HOST, P);
       return true;
     }
     return false;
