@@ -31,6 +31,14 @@ export interface Backend {
   ready: boolean;
 }
 
+/** An endpoint address that is no pod's own: the API server behind `default/kubernetes`, a
+ *  hostNetwork pod's node address, a selectorless Service's hand-written endpoint. */
+export interface AddressBackend {
+  ip: string;
+  port: number;
+  ready: boolean;
+}
+
 const ref = (x: { namespace: string; name: string }) => `${x.namespace}/${x.name}`;
 const check = (code: string, title: string, ok: boolean, evidence: string, why?: string, fix?: string) => {
   const c: DiagnoseCheck = { code, layer: "service", title, ok, severity: "error", evidence };
@@ -152,7 +160,7 @@ export function serviceChecks(
   protocol: string,
   via: ServiceVia,
   trace: TraceResult | undefined,
-): { checks: DiagnoseCheck[]; backends: Backend[] } {
+): { checks: DiagnoseCheck[]; backends: Backend[]; addresses: AddressBackend[] } {
   const out: DiagnoseCheck[] = [];
   const name = ref(svc);
   const ports = svc.ports.map(portText).join(", ");
@@ -168,7 +176,7 @@ export function serviceChecks(
   const sp = servicePort(svc, port, via, proto);
   if (!sp || sp.protocol !== proto) {
     out.push(portCheckFailed(svc, port, proto, via, sp));
-    return { checks: out, backends: [] };
+    return { checks: out, backends: [], addresses: [] };
   }
   out.push(check("service.port", "port and protocol", true, `${portText(sp)}`));
   const selected = svc.selector
@@ -181,7 +189,7 @@ export function serviceChecks(
   out.push(...eps.checks);
   out.push(trafficPolicyCheck(state, svc, via, eps.backends, trace));
   out.push(proxyCheck(state, svc, sp, via, trace));
-  return { checks: out, backends: eps.backends };
+  return { checks: out, backends: eps.backends, addresses: eps.addresses };
 }
 
 /** service.port failed: no port of that number and protocol. `other`: the port of that
@@ -328,9 +336,10 @@ function endpointChecks(
   state: ClusterState,
   svc: ServiceState,
   sp: ServicePortState,
-): { checks: DiagnoseCheck[]; backends: Backend[] } {
+): { checks: DiagnoseCheck[]; backends: Backend[]; addresses: AddressBackend[] } {
   const name = ref(svc);
   const backends: Backend[] = [];
+  const others: AddressBackend[] = [];
   let addresses = 0;
   let readyN = 0;
   for (const sl of state.endpointSlices) {
@@ -347,12 +356,14 @@ function endpointChecks(
           (t && state.pods.find((x) => x.namespace === (t.namespace ?? svc.namespace) && x.name === t.name)) ??
           state.pods.find((x) => x.podIP === a && !x.spec.hostNetwork);
         if (pod) backends.push({ pod, port: p.port, ready });
+        else others.push({ ip: a, port: p.port, ready });
       }
     }
   }
   if (!addresses)
     return {
       backends,
+      addresses: others,
       checks: [
         check(
           "service.endpoints",
@@ -372,6 +383,7 @@ function endpointChecks(
   const faults = faultsOf(state, ["pod-not-ready"], new Set(backends.filter((b) => !b.ready).map((b) => ref(b.pod))));
   return {
     backends,
+    addresses: others,
     checks: [
       check("service.endpoints", "endpoints", true, `${addresses} endpoint(s) for port ${sp.port}/${sp.protocol}`),
       readyN

@@ -293,6 +293,51 @@ spec:
   );
 });
 
+test("egress to the API server through default/kubernetes: policy is checked at its endpoint, not skipped", async () => {
+  // default/kubernetes has no selector: its endpoint is the API server's address and port
+  // (192.168.1.2:6443 on the control-plane node), not a pod. An egress-isolated pod's
+  // connections are allowed only by its egress rules, and they match the destination after
+  // kube-proxy's DNAT (https://kubernetes.io/docs/concepts/services-networking/network-policies/),
+  // so 443 to the cluster IP needs a rule for 6443 to that address: cert-manager's webhook
+  // chart allows TCP 6443 to 0.0.0.0/0 for this (cert-manager deploy/charts/cert-manager/
+  // templates/networkpolicy-egress.yaml).
+  const egress = (ports: string) => `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: client-dns-and-api
+spec:
+  podSelector: {matchLabels: {app: client}}
+  policyTypes: [Egress]
+  egress:
+    - to: [{ipBlock: {cidr: 0.0.0.0/0}}]
+      ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}, ${ports}]
+`;
+  const denied = await withExtra(
+    "egress-deny-without-dns",
+    egress("{protocol: TCP, port: 6444}"),
+    "client",
+    "kubernetes.default:443",
+  );
+  const c = denied.d.checks.find((x) => x.code === "policy.egress");
+  assert.equal(c?.ok, false, JSON.stringify(denied.d.checks.map((x) => x.code)));
+  assert.equal(denied.d.first_failure?.code, "policy.egress");
+  assert.match(c!.evidence, /no rule allows TCP 6443 to 192\.168\.1\.2/);
+  // The trace of the same flow is dropped by policy: diagnose agrees with it.
+  assert.ok(
+    denied.d.paths?.length &&
+      denied.d.paths.every((p) => p.verdict === "DROPPED" && p.drop_reason_desc === "POLICY_DENIED"),
+    JSON.stringify(denied.d.paths),
+  );
+  const allowed = await withExtra(
+    "egress-deny-without-dns",
+    egress("{protocol: TCP, port: 6443}"),
+    "client",
+    "kubernetes.default:443",
+  );
+  assert.equal(allowed.d.checks.find((x) => x.code === "policy.egress")?.ok, true);
+  assert.equal(allowed.d.first_failure, null);
+});
+
 test("VXLAN MTU: TCP to a peer with the right MTU is bounded by its MSS; to a peer at 1500 it is dropped", async () => {
   // A TCP sender never sends a segment larger than the MSS the peer advertised, its MTU
   // less 40 (RFC 9293 3.7.1): the client at 1500 talking to web at 1450 sends 1450-byte

@@ -28,7 +28,14 @@ import {
 import { dnsChecks } from "./diagnose-dns.js";
 import { faultFix, faultNote, faultsForDrop } from "./diagnose-faults.js";
 import { partyAt, policyChecks, type PolicyTarget } from "./diagnose-policy.js";
-import { podRunningCheck, serviceChecks, servicePort, type Backend, type ServiceVia } from "./diagnose-service.js";
+import {
+  type AddressBackend,
+  type Backend,
+  podRunningCheck,
+  type ServiceVia,
+  serviceChecks,
+  servicePort,
+} from "./diagnose-service.js";
 import type { DiagnoseCheck, Diagnosis } from "./diagnose-types.js";
 import { pathVerdict, type ModelSession } from "./trace.js";
 
@@ -471,10 +478,12 @@ export function diagnose(session: ModelSession, input: DiagnoseInput, seen?: Dia
 
   // 2. Service.
   let backends: Backend[] = [];
+  let addressBackends: AddressBackend[] = [];
   if (svc) {
     const s = serviceChecks(state, svc, port, protocol, via, conn);
     checks.push(...s.checks);
     backends = s.backends;
+    addressBackends = s.addresses;
   }
 
   // 3. Path.
@@ -514,6 +523,16 @@ export function diagnose(session: ModelSession, input: DiagnoseInput, seen?: Dia
     return t;
   });
   if (ip && !dests.length && port !== undefined && !svc) targets.push({ party: partyAt(state, ip), port });
+  // A Service's endpoints that are no pod (the API server behind default/kubernetes, a
+  // selectorless Service's addresses): the source's egress policy still sees the connection
+  // at the endpoint's address and port, after DNAT.
+  targets.push(
+    ...addressTargets(
+      state,
+      addressBackends,
+      backends.some((b) => b.ready),
+    ),
+  );
   if (proto !== ("ICMP" as string) && targets.length) {
     // Through a Service, the port the client connected to (its port, or the node port):
     // named when a rule allows it instead of the pod's.
@@ -528,6 +547,22 @@ export function diagnose(session: ModelSession, input: DiagnoseInput, seen?: Dia
   if (seen) Object.assign(seen, { conn, ip });
 
   return finish(input, from, target, checks, yaml, protocol, port, flowTrace ?? conn);
+}
+
+/** Policy targets for a Service's non-pod endpoints: the ready ones (all when none is ready
+ *  and no pod is either, as for pods), each address and port once. */
+function addressTargets(state: ClusterState, addresses: AddressBackend[], podReady: boolean): PolicyTarget[] {
+  const ready = addresses.filter((a) => a.ready);
+  const pick = ready.length || podReady ? ready : addresses;
+  const seen = new Set<string>();
+  const out: PolicyTarget[] = [];
+  for (const a of pick) {
+    const key = `${a.ip}:${a.port}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ party: partyAt(state, a.ip), port: a.port });
+  }
+  return out;
 }
 
 /** The answer: the checks, the first failure (errors before warnings) and the policy YAML. */
