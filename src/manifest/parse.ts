@@ -30,12 +30,12 @@ import {
   deeperThan,
   isNamespaced,
   isObj,
-  keyPath,
   objectLabel,
   where,
 } from "./diag.js";
 import { SpecError } from "./errors.js";
 import { type RawDocument, type SourceText, readDocuments as readAll } from "./documents.js";
+import { asInstalled } from "./helm-hooks.js";
 import { dumpNamesNodes, inferConfig, isSnapshot } from "./infer.js";
 import { dedupeObjects, validateObjects } from "./validate.js";
 
@@ -139,7 +139,7 @@ export function checkSpec(sources: SourceText[], config?: SourceText, mode: Load
       `ignored kind ${key} (${count} object${count === 1 ? "" : "s"})`,
     );
 
-  const objects = withoutTestHooks(dedupeObjects(r.objects, diags), diags);
+  const objects = asInstalled(dedupeObjects(r.objects, diags), diags);
   // No config: a dump of a live cluster shows its settings; manifests get the defaults.
   const inferred = !r.cfg && isSnapshot(objects) ? inferConfig(objects, defaultConfig()) : undefined;
   let cfg = r.cfg ?? inferred?.config ?? defaultConfig();
@@ -155,27 +155,6 @@ export function checkSpec(sources: SourceText[], config?: SourceText, mode: Load
   const spec: ClusterSpec = { config: cfg, objects, warnings: diags.warnings };
   if (inferred) spec.inferred = inferred.settings;
   return { spec, diagnostics: diags.list };
-}
-
-/**
- * Helm's test hooks (`helm.sh/hook: test`, or the older `test-success`/`test-failure`) are
- * created only by `helm test`, not by `helm install` (https://helm.sh/docs/topics/chart_tests/):
- * `helm template` output holds them, the installed cluster does not.
- */
-function withoutTestHooks(objects: KubeObject[], diags: Diags): KubeObject[] {
-  const isTest = (o: KubeObject) =>
-    String(o.metadata.annotations?.["helm.sh/hook"] ?? "")
-      .split(",")
-      .some((h) => /^\s*test(-success|-failure)?\s*$/.test(h));
-  if (!objects.some(isTest)) return objects;
-  for (const o of objects.filter(isTest))
-    diags.warn(
-      where(o),
-      keyPath("metadata.annotations", "helm.sh/hook"),
-      o.metadata.annotations?.["helm.sh/hook"],
-      "a Helm test hook: created by `helm test` only, not by `helm install` (ignored)",
-    );
-  return objects.filter((o) => !isTest(o));
 }
 
 /** What reading the manifest documents gathers, in input order. */
