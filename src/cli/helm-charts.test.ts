@@ -88,3 +88,30 @@ test("cert-manager: the webhook's egress policy allows the API server at 6443, b
   assert.equal(egress.ok, true);
   assert.match(egress.evidence, /cert-manager\/cert-manager-webhook-allow-egress egress rule 0/);
 });
+
+test("a rule's several peers that miss for one reason: the reason once, the source's labels once", () => {
+  // argo-cd's redis policy lets in three components by podSelector; dex is none of them.
+  const argo = run("diagnose", "argocd-dex-server", "argocd-redis:6379", "-n", "argocd", "-f", "examples/helm/argo-cd");
+  assert.equal(argo.status, 3, argo.stderr);
+  const why = argo.stdout.split("\n").find((l) => l.trim().startsWith("why:"))!;
+  assert.match(
+    why,
+    /its podSelectors \[app\.kubernetes\.io\/instance=argocd,app\.kubernetes\.io\/name=argocd-application-controller\], \[[^\]]+argocd-repo-server\] and \[[^\]]+argocd-server\] do not match argocd\/argocd-dex-server-\S+ \(labels [^)]+\)$/,
+  );
+  assert.equal(why.match(/app\.kubernetes\.io\/component=dex-server/g)?.length, 1);
+  // postgresql's two podSelector peers select pods of db only: said once for other's client.
+  const pg = run(
+    "diagnose",
+    "batch",
+    "pg-postgresql.db:5432",
+    "-n",
+    "other",
+    "-f",
+    "examples/helm/postgresql.yaml",
+    "-f",
+    "examples/helm/shop.yaml",
+  );
+  const pgWhy = pg.stdout.split("\n").find((l) => l.trim().startsWith("why:"))!;
+  assert.equal(pgWhy.match(/it has no namespaceSelector, so it selects pods of db only/g)?.length, 1, pgWhy);
+  assert.match(pgWhy, /its namespaceSelector kubernetes\.io\/metadata\.name=shop does not match namespace other/);
+});

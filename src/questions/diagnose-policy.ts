@@ -175,7 +175,29 @@ export function nearMissText(
         : "";
     return `${rule} allows ${formatConns(m.ports)} ${toFrom} ${partyName(peer)}, not ${proto} ${port}${svc}`;
   }
-  return `${rule} allows ${proto} ${port}, but ${m.peers!.map((x) => peerMissText(ix, x, peer)).join("; ")}`;
+  return `${rule} allows ${proto} ${port}, but ${peerMissesText(ix, m.peers!, peer)}`;
+}
+
+/**
+ * Why each peer of a rule misses `party`, each reason once: a chart's rule often lists several
+ * podSelectors of its own namespace (argo-cd's redis policy names three components), and they
+ * all miss for one reason. Several podSelectors that miss are one sentence naming the party's
+ * labels once; the same namespace reason is said once.
+ */
+function peerMissesText(ix: PolicyIndex, peers: PeerMiss[], party: Party): string {
+  const pods = peers.filter((x): x is Extract<PeerMiss, { kind: "pod" }> => x.kind === "pod");
+  const texts = new Set<string>();
+  for (const x of peers) {
+    if (x.kind !== "pod" || pods.length === 1) texts.add(peerMissText(ix, x, party));
+    else if (x === pods[0]) {
+      const sels = pods.map((y) => `[${formatLabelSelector(y.podSelector)}]`);
+      const labels = party.kind === "pod" ? labelsText(party.pod.labels) : "none";
+      texts.add(
+        `its podSelectors ${sels.slice(0, -1).join(", ")} and ${sels[sels.length - 1]} do not match ${partyName(party)} (labels ${labels})`,
+      );
+    }
+  }
+  return [...texts].join("; ");
 }
 
 /** The first near miss of the side that denies, as a sentence (undefined: no rule comes close). */
