@@ -38,6 +38,7 @@ type Draft = {
   allocatable?: { cpu: string | number; memory: string | number };
   implied?: boolean;
   tunnelAddress?: string;
+  calicoSubnet?: string;
 };
 
 /** What a Node object says: labels, taints, podCIDR, InternalIP, Calico's tunnel address, resources. */
@@ -63,6 +64,9 @@ function fromNodeObject(d: Draft, o: KubeObject, specRanges: boolean): void {
   const ann = o.metadata.annotations ?? {};
   const tun = ann["projectcalico.org/IPv4IPIPTunnelAddr"] ?? ann["projectcalico.org/IPv4VXLANTunnelAddr"];
   if (typeof tun === "string" && parseIPv4(tun) !== undefined) d.tunnelAddress = tun;
+  const a = ann["projectcalico.org/IPv4Address"];
+  const sub = typeof a === "string" && a.includes("/") ? parseCidr4(a) : undefined;
+  if (sub) d.calicoSubnet = `${intToIp(sub.base)}/${sub.prefix}`;
   if (o.status?.capacity) d.capacity = o.status.capacity;
   if (o.status?.allocatable) d.allocatable = o.status.allocatable;
   const pods = Number(o.status?.allocatable?.pods);
@@ -195,6 +199,7 @@ export function computeNodes(
     };
     if (p?.tunnelAddress) n.tunnelAddress = p.tunnelAddress;
     else if (d.tunnelAddress) n.tunnelAddress = d.tunnelAddress;
+    if (d.calicoSubnet) n.calicoSubnet = d.calicoSubnet;
     if (d.implied) n.implied = true;
     const o = byObj.get(d.name);
     if (o?.status && typeof o.status === "object") n.observed = observedNode(o);

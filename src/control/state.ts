@@ -56,6 +56,9 @@ export interface NodeState {
   /** Calico IPIP/VXLAN: the tunnel device's address (tunl0 / vxlan.calico), the first
    *  address of the node's first block, as calico-node allocates it at start. */
   tunnelAddress?: string;
+  /** Calico: the node's subnet as calico-node detected it (projectcalico.org/IPv4Address,
+   *  "10.0.0.10/24" → 10.0.0.0/24), which CrossSubnet encapsulation compares. */
+  calicoSubnet?: string;
 }
 
 export interface PodState {

@@ -55,6 +55,9 @@ export interface ClusterConfig {
      *  takes each node's range from its Node's podCIDR; "cluster-pool" from Cilium's own pool
      *  (`podSubnet`), the Node's podCIDR unused. */
     ciliumIPAM?: CiliumIPAM;
+    /** Calico IPIP / VXLAN in CrossSubnet mode: encapsulate only between nodes in different
+     *  subnets (each node's projectcalico.org/IPv4Address); unset: between every pair. */
+    calicoCrossSubnet?: boolean;
     /** kube-proxy's --masquerade-all. */
     masqueradeAll: boolean;
   };

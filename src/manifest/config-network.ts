@@ -30,6 +30,7 @@ const NETWORKING_FIELDS = [
   "mtu",
   "calicoBlockSize",
   "ciliumIPAM",
+  "calicoCrossSubnet",
   "masqueradeAll",
 ];
 
@@ -198,13 +199,14 @@ function parseNetworkScalars(c: ConfigParse, nn: Mapping, cidrs: Subnets): void 
       c.err("networking.nodePortRange", nn.nodePortRange, "must lie within 1-65535 with the first port <= the last");
     else net.nodePortRange = r;
   }
-  const bool = (key: "ipBlockMatchesPods" | "masqueradeAll") => {
+  const bool = (key: "ipBlockMatchesPods" | "masqueradeAll" | "calicoCrossSubnet") => {
     if (nn[key] === undefined) return;
     if (typeof nn[key] === "boolean") net[key] = nn[key] as boolean;
     else c.err(`networking.${key}`, nn[key], "must be true or false");
   };
   bool("ipBlockMatchesPods");
   bool("masqueradeAll");
+  bool("calicoCrossSubnet");
   if (nn.mtu !== undefined) {
     const v = nn.mtu;
     if (!isInt(v) || v < 68 || v > 65535) c.err("networking.mtu", v, "must be an integer between 68 and 65535");

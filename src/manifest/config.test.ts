@@ -224,3 +224,19 @@ test("faults: an unknown name or a wrong argument count names the entry", () => 
     },
   );
 });
+
+test("networking.calicoCrossSubnet: a boolean, unset by default (Calico encapsulates between every pair)", () => {
+  assert.equal(defaultConfig().networking.calicoCrossSubnet, undefined);
+  const ok = `${head}networking: {cni: calico, backend: vxlan, calicoCrossSubnet: true}\n`;
+  assert.deepEqual(configErrors(ok), []);
+  assert.equal(
+    parseConfig({ networking: { cni: "calico", backend: "vxlan", calicoCrossSubnet: true } }).networking
+      .calicoCrossSubnet,
+    true,
+  );
+  assert.ok(
+    configErrors(`${head}networking: {cni: calico, calicoCrossSubnet: CrossSubnet}\n`).some((m) =>
+      /networking\.calicoCrossSubnet.*must be true or false/.test(m),
+    ),
+  );
+});

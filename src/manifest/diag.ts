@@ -180,6 +180,7 @@ export const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
   "Namespace",
   "Node",
   "IPPool",
+  "Installation",
   "IngressClass",
   "GatewayClass",
 ]);

@@ -3,7 +3,8 @@
 // from, so that `podnet get cluster` can say why podnet believes it.
 //
 // Where each setting is read, first match wins:
-//   podSubnet       calico IPPool spec.cidr (what Calico IPAM hands out), cilium-config
+//   podSubnet       Calico's pool (infer-calico.ts: the IPPool, the operator's Installation,
+//                   calico-node's CALICO_IPV4POOL_CIDR: what Calico IPAM hands out), cilium-config
 //                   cluster-pool-ipv4-cidr (Cilium's cluster-pool IPAM), kube-controller-manager
 //                   --cluster-cidr, kubeadm-config ClusterConfiguration networking.podSubnet,
 //                   flannel net-conf.json Network, kube-proxy clusterCIDR, the Nodes' podCIDRs,
@@ -17,11 +18,15 @@
 //                   kubeadm-config networking.dnsDomain
 //   cni, backend    the agent DaemonSets (kube-flannel-ds, calico-node, cilium) or their pods
 //                   (kindnet: flannel host-gw; another CNI's agent: the defaults, with a note);
-//                   flannel net-conf.json Backend.Type; IPPool ipipMode/vxlanMode (else BGP);
+//                   flannel net-conf.json Backend.Type; Calico's pool encapsulation (infer-calico.ts:
+//                   IPPool, Installation, calico-node env, the Nodes' tunnel addresses; CrossSubnet
+//                   sets calicoCrossSubnet), else calico-config calico_backend;
 //                   cilium-config routing-mode and tunnel-protocol (before 1.14: tunnel)
+//   calicoBlockSize Calico's pool blockSize (infer-calico.ts), else Calico's default 26
 //   ciliumIPAM      cilium-config ipam (absent: cluster-pool, the agent's default)
 //   kubeProxyMode   cilium-config kube-proxy-replacement "true" (before 1.14 "strict"): none;
-//                   else ConfigMap kube-system/kube-proxy config.conf `mode` ("" is iptables)
+//                   else ConfigMap kube-system/kube-proxy config.conf `mode` ("" is iptables), or
+//                   EKS's kube-system/kube-proxy-config `config`
 //   nodeSubnet      the /24 (or wider) prefix holding every node's InternalIP or pod hostIP
 // Sources: kubeadm's ClusterConfiguration (https://kubernetes.io/docs/reference/config-api/kubeadm-config.v1beta3/),
 // kube-proxy's KubeProxyConfiguration (https://kubernetes.io/docs/reference/config-api/kube-proxy-config.v1alpha1/),
@@ -35,6 +40,7 @@ import { parse as parseYaml } from "yaml";
 import { KUBE_YAML } from "./yaml-scalars.js";
 import { cidrOf, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
 import { podsOnNodeNetwork } from "./config-network.js";
+import { type CalicoPool, calicoPool, type Found } from "./infer-calico.js";
 import {
   type Backend,
   type CiliumIPAM,
@@ -73,12 +79,6 @@ export function isSnapshot(objects: KubeObject[]): boolean {
 export interface InferNote {
   o?: KubeObject;
   text: string;
-}
-
-interface Found {
-  value: string;
-  from: string;
-  o?: KubeObject;
 }
 
 const label = (o: KubeObject) =>
@@ -180,11 +180,6 @@ function flannelNetConf(objs: Objects): { o: KubeObject; conf: Obj } | undefined
   return undefined;
 }
 
-/** The Calico IP pools in use (not disabled). */
-function ipPools(objs: Objects): KubeObject[] {
-  return objs.of("IPPool").filter((o) => isObj(o.spec) && o.spec.disabled !== true && validCidr(str(o.spec.cidr)));
-}
-
 interface Agent {
   names: RegExp;
   image: RegExp;
@@ -253,7 +248,7 @@ function inferCni(objs: Objects): Found | undefined {
   return undefined;
 }
 
-function inferBackend(objs: Objects, cni: CniName): Found | undefined {
+function inferBackend(objs: Objects, cni: CniName, pool: CalicoPool | undefined): Found | undefined {
   if (cni === "flannel") {
     const nc = flannelNetConf(objs);
     const t = nc && isObj(nc.conf.Backend) ? str(nc.conf.Backend.Type) : undefined;
@@ -267,13 +262,7 @@ function inferBackend(objs: Objects, cni: CniName): Found | undefined {
       );
   }
   if (cni === "calico") {
-    const pool = ipPools(objs)[0];
-    if (pool) {
-      const on = (m: unknown) => m === "Always" || m === "CrossSubnet";
-      if (on(pool.spec.vxlanMode)) return found("vxlan", pool, `spec.vxlanMode: ${pool.spec.vxlanMode}`);
-      if (on(pool.spec.ipipMode)) return found("ipip", pool, `spec.ipipMode: ${pool.spec.ipipMode}`);
-      return found("bgp", pool, "spec.ipipMode/vxlanMode: Never");
-    }
+    if (pool?.encap) return pool.encap;
     const cm = objs.configMap(undefined, "calico-config");
     const b = cm && str(cm.data?.calico_backend);
     if (cm && b) return found(b === "vxlan" ? "vxlan" : "bgp", cm, `calico_backend: ${b}`);
@@ -327,9 +316,8 @@ function ciliumClusterPool(objs: Objects): { o: KubeObject; cidr?: string; mask?
   return { o: ipam.o, cidr, mask: mask && /^\d+$/.test(mask) ? mask : undefined };
 }
 
-function inferPodSubnet(objs: Objects, cni: CniName): Found | undefined {
-  const pool = cni === "calico" ? ipPools(objs)[0] : undefined;
-  if (pool) return found(pool.spec.cidr, pool, "spec.cidr");
+function inferPodSubnet(objs: Objects, cni: CniName, pool: CalicoPool | undefined): Found | undefined {
+  if (pool?.cidr) return pool.cidr;
   const cp = cni === "cilium" ? ciliumClusterPool(objs) : undefined;
   if (cp?.cidr) return found(cp.cidr, cp.o, "cluster-pool-ipv4-cidr (ipam: cluster-pool)");
   const f = objs.flag("kube-controller-manager", "--cluster-cidr");
@@ -454,13 +442,24 @@ function ciliumReplacesKubeProxy(objs: Objects): Found | undefined {
     : undefined;
 }
 
+// kube-proxy's KubeProxyConfiguration: kubeadm's ConfigMap kube-proxy, key config.conf; EKS's
+// add-on keeps it in ConfigMap kube-proxy-config, key config (the ConfigMap kube-proxy holds
+// only the kubeconfig there; https://docs.aws.amazon.com/eks/latest/userguide/managing-kube-proxy.html).
+const KUBE_PROXY_CONFIGS = [
+  ["kube-proxy", "config.conf"],
+  ["kube-proxy-config", "config"],
+] as const;
+
 function inferProxyMode(objs: Objects): Found | undefined {
-  const kp = objs.configMap("kube-system", "kube-proxy");
-  const c = kp && yamlData(kp, "config.conf");
-  if (!kp || !c) return undefined;
-  const mode = typeof c.mode === "string" ? c.mode : "";
-  // An empty mode is the platform default: iptables on Linux (pkg/proxy/apis/config).
-  return found(mode === "" ? "iptables" : mode, kp, `config.conf mode: ${JSON.stringify(mode)}`);
+  for (const [name, key] of KUBE_PROXY_CONFIGS) {
+    const kp = objs.configMap("kube-system", name);
+    const c = kp && yamlData(kp, key);
+    if (!kp || !c) continue;
+    const mode = typeof c.mode === "string" ? c.mode : "";
+    // An empty mode is the platform default: iptables on Linux (pkg/proxy/apis/config).
+    return found(mode === "" ? "iptables" : mode, kp, `${key} mode: ${JSON.stringify(mode)}`);
+  }
+  return undefined;
 }
 
 /** Node addresses: InternalIPs of the Node objects, else the pods' hostIPs. */
@@ -513,27 +512,28 @@ export function inferConfig(
   if (kindnet) cniFound = found("flannel", kindnet.o, `${kindnet.via}: kindnet's routes, as flannel host-gw`);
   const cni = record("networking.cni", cniFound, net.cni) as CniName;
   net.cni = cni;
+  const calicoAgent = cni === "calico" ? findAgent(objs, CNI_AGENTS.find((a) => a.cni === "calico")!)?.o : undefined;
+  const pool = cni === "calico" ? calicoPool((k) => objs.of(k), calicoAgent) : undefined;
   const backend = kindnet
     ? found("host-gw", kindnet.o, "(kindnet routes each podCIDR via its node)")
-    : inferBackend(objs, cni);
+    : inferBackend(objs, cni, pool);
   const okBackend = backend && backendOf(cni, backend.value);
   net.backend = record(
     "networking.backend",
     okBackend ? { ...backend, value: okBackend } : undefined,
     DEFAULT_BACKEND[cni],
   ) as Backend;
-  if (cni === "calico") {
-    const pool = ipPools(objs)[0];
-    const bs = pool && Number(pool.spec.blockSize);
+  if (pool) {
+    const bs = pool.blockSize && Number(pool.blockSize.value);
     // Calico takes IPv4 block sizes 20-32 (IPPool reference); another value is not used.
     const okBs = bs !== undefined && Number.isInteger(bs) && bs >= 20 && bs <= 32;
     net.calicoBlockSize = Number(
-      record(
-        "networking.calicoBlockSize",
-        okBs ? found(String(bs), pool, "spec.blockSize") : undefined,
-        String(net.calicoBlockSize),
-      ),
+      record("networking.calicoBlockSize", okBs ? pool.blockSize : undefined, String(net.calicoBlockSize)),
     );
+    const cross = pool.encap?.crossSubnet === true && net.backend !== "bgp";
+    if (cross) net.calicoCrossSubnet = true;
+    record("networking.calicoCrossSubnet", cross ? { ...pool.encap!, value: "true" } : undefined, "false");
+    if (pool.note) notes.push({ o: pool.encap?.o, text: pool.note });
   }
   if (cni === "cilium") {
     const ipam = ciliumIpam(objs);
@@ -545,7 +545,7 @@ export function inferConfig(
         text: `Cilium's IPAM mode ${ipam.value} is not one podnet models (kubernetes, cluster-pool): each node's range is read from its Node's podCIDR, else from its pods' IPs`,
       });
   }
-  net.podSubnet = record("networking.podSubnet", inferPodSubnet(objs, cni), net.podSubnet);
+  net.podSubnet = record("networking.podSubnet", inferPodSubnet(objs, cni, pool), net.podSubnet);
   net.serviceSubnet = record(
     "networking.serviceSubnet",
     inferServiceSubnet(objs, net.serviceSubnet),
@@ -584,18 +584,28 @@ export function inferConfig(
       text: "kindnet is modelled as flannel's host-gw backend: the same routes between nodes; the rules' chain names differ (KIND-MASQ-AGENT)",
     });
   const other = cniFound ? undefined : OTHER_CNIS.map((a) => ({ a, f: findAgent(objs, a) })).find((x) => x.f);
+  // One warning for what the dump runs and podnet does not model: the CNI found, what podnet
+  // models instead, and whether the pods sit on the node network (as on EKS and AKS).
+  const overlap = podsOnNodeNetwork(net)
+    ? `the pods' addresses (${net.podSubnet}) overlap the nodes' (${net.nodeSubnet})`
+    : undefined;
+  const instead = `modelled as ${cni} ${net.backend} instead`;
   if (other?.f)
     notes.push({
       o: other.f.o,
       text:
-        `${other.a.name} is not a CNI podnet models (flannel, Calico, Cilium): the network is modelled ` +
-        `as ${cni} ${net.backend}, so paths between pods, their rules and drops may differ from the cluster's (pass --config to choose)`,
+        `${other.a.name} is not a CNI podnet models (flannel, Calico, Cilium): ` +
+        (overlap
+          ? `${overlap}, its pods take addresses from the node network, and the network is ${instead}: ` +
+            "traces and diagnose of pod traffic will not match the cluster (they show drops it does not have); "
+          : `the network is ${instead}, so paths between pods, their rules and drops may differ from the cluster's; `) +
+        "answers about NetworkPolicy (reach, check) still hold (pass --config to choose)",
     });
-  if (podsOnNodeNetwork(net))
+  else if (overlap)
     notes.push({
       text:
-        `the pods' addresses (${net.podSubnet}) overlap the nodes' (${net.nodeSubnet}): pods take addresses from the ` +
-        "node network (as the Amazon VPC CNI and Azure CNI do), which podnet does not model; traces between nodes will not match the cluster",
+        `${overlap}: pods take addresses from the node network (as the Amazon VPC CNI and Azure CNI do), ` +
+        "which podnet does not model; traces between nodes will not match the cluster",
     });
   const k = objs.kubeadm();
   const name = record(

@@ -66,6 +66,9 @@ export const KIND_API_VERSIONS: Record<string, string> = {
   // Read for containers' environments (envFrom, secretKeyRef); its values are never printed.
   Secret: "v1",
   IPPool: "crd.projectcalico.org/v1",
+  // The Tigera operator's Installation (cluster-scoped, named `default`): the IP pools it
+  // creates, with their encapsulation (https://docs.tigera.io/calico/latest/reference/installation/api).
+  Installation: "operator.tigera.io/v1",
   // Gateway API (gateway.networking.k8s.io, standard channel): podnet's Gateway controller
   // routes HTTP with them (src/ingress/gateway.ts).
   GatewayClass: "gateway.networking.k8s.io/v1",
@@ -82,6 +85,10 @@ const ALSO_SERVED: Record<string, readonly string[]> = {
   Gateway: ["gateway.networking.k8s.io/v1beta1"],
   HTTPRoute: ["gateway.networking.k8s.io/v1beta1"],
   HorizontalPodAutoscaler: ["autoscaling/v1"],
+  // The same pool as served by the Calico API server (`kubectl get ippools` once it is installed,
+  // as the operator does): projectcalico.org/v3, the same spec
+  // (https://docs.tigera.io/calico/latest/reference/resources/ippool).
+  IPPool: ["projectcalico.org/v3"],
 };
 // Kinds the network does not depend on: one the API server would refuse (an HPA in a removed
 // version, autoscaling/v2beta2 in an old chart) is only a warning for the reading commands.
@@ -305,7 +312,8 @@ function readDocument(d: RawDocument, config: SourceText | undefined, diags: Dia
   // Own keys only: a kind such as `__proto__` or `constructor` must not find Object's.
   const want = Object.hasOwn(KIND_API_VERSIONS, kind) ? KIND_API_VERSIONS[kind] : undefined;
   const group = groupOf(o.apiVersion);
-  if (!want || (group !== groupOf(want) && !REMOVED_VERSIONS.has(o.apiVersion))) {
+  const alsoServed = want !== undefined && Object.hasOwn(ALSO_SERVED, kind) && ALSO_SERVED[kind].includes(o.apiVersion);
+  if (!want || (group !== groupOf(want) && !REMOVED_VERSIONS.has(o.apiVersion) && !alsoServed)) {
     // Not ours (ConfigMap, CRDs, a Knative `Service` of serving.knative.dev …).
     const key = want ? `${kind}.${group}` : kind;
     const e = r.ignored.get(key);
@@ -313,7 +321,7 @@ function readDocument(d: RawDocument, config: SourceText | undefined, diags: Dia
     else r.ignored.set(key, { count: 1, first: src });
     return;
   }
-  if (o.apiVersion !== want && !(Object.hasOwn(ALSO_SERVED, kind) && ALSO_SERVED[kind].includes(o.apiVersion))) {
+  if (o.apiVersion !== want && !alsoServed) {
     diags.check(
       { source: src, object: label() },
       "apiVersion",

@@ -10,13 +10,15 @@
 //   ipip  — tunl0 (MTU underlay − 20), remote blocks `via <node> dev tunl0 onlink`;
 //   vxlan — vxlan.calico (VNI 4096, UDP 4789, MTU underlay − 50); no BGP: Felix programs
 //           the routes itself (`proto 80`), plus one neighbour and one FDB entry per node.
+// CrossSubnet (networking.calicoCrossSubnet): a node whose subnet holds the other's address
+// routes its blocks as bgp does, `via <node> dev eth0`, and encapsulates only to the rest.
 // Netfilter here is only the NAT-outgoing masquerade; policy chains belong to src/policy.
 // The real rule matches ipsets (cali40masq-ipam-pools / cali40all-ipam-pools); with the one
 // pool of the config it is written with -s/-d, which matches the same packets.
 
 import type { NodeState, PodState } from "../../control/state.js";
 import type { IptLayer, NetNs, NftLayer, NftStmt, Route } from "../../ir/types.js";
-import { intToIp, parseCidr } from "../../net/ipv4.js";
+import { cidrContains, intToIp, parseCidr, parseIPv4 } from "../../net/ipv4.js";
 import type { CniFlavor, FlavorContext } from "../flavor.js";
 import { iptRule } from "../ipt.js";
 import {
@@ -59,6 +61,20 @@ export function tunnelAddress(ctx: FlavorContext, node: NodeState): string | nul
     if (!used.has(ip)) return ip;
   }
   return null;
+}
+
+/**
+ * Whether pod traffic from `node` to `other` is encapsulated: always, unless the pool is in
+ * CrossSubnet mode and `other`'s address lies in `node`'s subnet (its
+ * projectcalico.org/IPv4Address; without one, the cluster's node subnet). Calico's IPPool
+ * reference: "CrossSubnet: encapsulate only traffic crossing subnet boundaries"
+ * (https://docs.tigera.io/calico/latest/reference/resources/ippool).
+ */
+export function crossesSubnet(ctx: FlavorContext, node: NodeState, other: NodeState): boolean {
+  if (!ctx.state.config.networking.calicoCrossSubnet) return true;
+  const subnet = parseCidr(node.calicoSubnet ?? ctx.state.config.networking.nodeSubnet, true);
+  const a = parseIPv4(other.address);
+  return a === undefined || !cidrContains(subnet, a);
 }
 
 interface Encap {
@@ -193,8 +209,16 @@ function makeCalico(encap: Encap): CniFlavor {
         ns.routes.push({ table: "main", type: "blackhole", dst: b, proto: encap.blackholeProto });
       for (const other of ctx.state.nodes) {
         if (other.name === node.name) continue;
-        const o = shared(ctx.state, `calico/${encap.variant}/${other.name}`, () => {
+        const direct = encap.variant !== "bgp" && !crossesSubnet(ctx, node, other);
+        const o = shared(ctx.state, `calico/${encap.variant}/${other.name}${direct ? "/direct" : ""}`, () => {
           const tmp = emptyNs("tmp");
+          if (direct) {
+            // CrossSubnet, the same subnet: BGP's route on the underlay, no tunnel.
+            for (const b of nodeBlocks(other))
+              tmp.routes.push(route({ dst: b, via: other.address, dev: "eth0", proto: encap.blackholeProto }));
+            encap.l2?.(ctx, other, tmp);
+            return tmp;
+          }
           for (const b of nodeBlocks(other)) encap.remote(ctx, other, b, tmp);
           encap.l2?.(ctx, other, tmp);
           return tmp;
