@@ -4,7 +4,8 @@
  *   cil_from_host   tc egress of cilium_host: what the node's stack routes to pods (its
  *                   own traffic, and with native routing what arrives from other nodes):
  *                   a local endpoint → its ingress policy, bpf_redirect; a pod behind a
- *                   tunnel → encapsulation with the host's identity.
+ *                   tunnel → encapsulation with the host's identity, or a local pod's when
+ *                   the packet is from one (kube-proxy's DNAT routed it back out).
  *   cil_from_netdev tc ingress of eth0: NodePort / LoadBalancer / external IP frontends
  *                   (kube-proxy replacement, north-south): a local backend keeps the
  *                   client's address; a remote one gets this node's (SNAT mode, the
@@ -23,8 +24,10 @@ int cil_from_host(struct __sk_buff *skb)
 	if (ep)
 		return deliver(skb, &p, ep, identity_of(p.saddr), 0, 0);
 	struct remote_endpoint_info *dst = ipcache_lookup(p.daddr);
+	/* resolve_srcid_ipv4 (from host): a local pod's packet the stack sent back out (after
+	 * kube-proxy's DNAT) keeps that pod's identity; the node's own carry the host's. */
 	if (dst && dst->tunnel_endpoint && cfg->tunnel_ifindex)
-		return encap(skb, cfg, dst->tunnel_endpoint, ID_HOST);
+		return encap(skb, cfg, dst->tunnel_endpoint, lxc_lookup(p.saddr) ? identity_of(p.saddr) : ID_HOST);
 	return TC_ACT_OK;
 }
 

@@ -6,7 +6,7 @@
  * address in cilium_lxc (a packet from any other address is dropped: the pod's address is
  * its identity).
  *   ARP: answered with the lxc device's MAC (the pod's only neighbour is its gateway).
- *   IPv4: conntrack (a reply skips policy) → service lookup + DNAT (kube-proxy replacement)
+ *   IPv4: conntrack (a reply skips policy) → service lookup + DNAT (every frontend with the kube-proxy replacement, ClusterIPs without)
  *   → ipcache(dst) → egress policy → conntrack entry → a local endpoint: its ingress policy
  *   and bpf_redirect_peer; behind a tunnel: encapsulation; else the stack (legacy host routing).
  *   Events (lib/events.h): a drop notification for every drop, a trace where the packet leaves
@@ -91,7 +91,9 @@ int cil_from_container(struct __sk_buff *skb)
 			return TC_ACT_SHOT;
 		return redirect_ep(skb, ep, 1);
 	}
-	if (!reply && (cfg->flags & CFG_KPR)) {
+	/* Per-packet LB with or without the kube-proxy replacement: without it the services map
+	 * holds only ClusterIP frontends (east-west), kube-proxy the rest. */
+	if (!reply) {
 		struct lb4_service *svc = lb4_lookup(p.daddr, p.dport, p.proto);
 		if (svc) {
 			int r = lb4_local(skb, &p, svc, my_id);
@@ -120,8 +122,10 @@ int cil_from_container(struct __sk_buff *skb)
 			send_trace(skb, TRACE_TO_OVERLAY, ep->lxc_id, my_id, dst_id, 0, cfg->tunnel_ifindex, p.reason);
 		return r;
 	}
-	/* A reply of a connection the datapath translated on the way in (NodePort). */
-	if (reply && dir == TUPLE_F_IN) {
+	/* A reply of a connection the datapath translated on the way in (NodePort). BPF host
+	 * routing needs the kube-proxy replacement; without it (legacy host routing) replies go
+	 * to the stack, whose conntrack undoes what kube-proxy or portmap translated. */
+	if (reply && dir == TUPLE_F_IN && (cfg->flags & CFG_KPR)) {
 		/* The reply of a connection the datapath delivered here (NodePort): the frontend
 		 * again, then past netfilter to the FIB's next hop, as with BPF host routing. */
 		if (reply_rev_nat && rev_nat(skb, &p, reply_rev_nat) < 0)

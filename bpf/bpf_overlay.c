@@ -23,5 +23,10 @@ int cil_from_overlay(struct __sk_buff *skb)
 	struct endpoint_info *ep = lxc_lookup(p.daddr);
 	if (ep)
 		return deliver(skb, &p, ep, src_id, 1, 0);
+	/* The stack's (a node address; a reply kube-proxy or portmap translated, which its
+	 * conntrack turns back): the inner frame still carries the sender's destination MAC, so
+	 * it would be another host's (PACKET_OTHERHOST) and ip_rcv would drop it. Cilium makes
+	 * it this host's before passing it up (bpf_overlay.c: ctx_change_type(ctx, PACKET_HOST)). */
+	bpf_skb_change_type(skb, 0 /* PACKET_HOST */);
 	return TC_ACT_OK;
 }

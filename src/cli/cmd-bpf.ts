@@ -39,7 +39,7 @@ export function register(program: Command): void {
     if (map === "lb") {
       if (!bpf.kubeProxyReplacement)
         process.stderr.write(
-          `# kubeProxyMode is ${state.config.networking.kubeProxyMode}: kube-proxy handles Services, the lb maps are empty\n`,
+          `# kubeProxyMode is ${state.config.networking.kubeProxyMode}: the lb maps hold the ClusterIPs pods reach (bpf_lxc); kube-proxy serves NodePorts, external IPs and the host's connections\n`,
         );
       return void process.stdout.write(renderLbList(bpf));
     }

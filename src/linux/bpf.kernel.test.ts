@@ -45,7 +45,11 @@ function geneveSkip(): string | false {
   return false;
 }
 
-async function ciliumCluster(t: { diagnostic: (s: string) => void }, backend: "vxlan" | "geneve" | "native") {
+async function ciliumCluster(
+  t: { diagnostic: (s: string) => void },
+  backend: "vxlan" | "geneve" | "native",
+  kubeProxy: "none" | "iptables" = "none",
+) {
   const { loadCluster } = await import("../index.js");
   const { buildIR } = await import("../dataplane/build.js");
   const { verify, formatVerify } = await import("../questions/verify.js");
@@ -56,7 +60,7 @@ async function ciliumCluster(t: { diagnostic: (s: string) => void }, backend: "v
     readFileSync(join(EXAMPLE, "cluster.yaml"), "utf8")
       .replace("cni: flannel", "cni: cilium")
       .replace("backend: vxlan", `backend: ${backend}`)
-      .replace("kubeProxyMode: iptables", "kubeProxyMode: none"),
+      .replace("kubeProxyMode: iptables", `kubeProxyMode: ${kubeProxy}`),
   );
   const cluster = `e${backend[0]}-${randomBytes(3).toString("hex")}`;
   // A second Service in front of tasks' one pod: two frontends, one backend (see reusedPort).
@@ -82,13 +86,19 @@ async function ciliumCluster(t: { diagnostic: (s: string) => void }, backend: "v
   try {
     await up({ cluster, ir, inputs: { files, config }, render: { netfilter: netfilterRenderers } });
     assert.ok(isMounted(bpfRoot(cluster)), "the cluster's bpffs is mounted");
-    // Kube-proxy replacement: no Service rule in any namespace of the cluster.
-    for (const ns of clusterNamespaces(cluster)) {
-      const ipt = spawnSync("ip", ["netns", "exec", ns, "iptables-save"], { encoding: "utf8" }).stdout;
-      const nft = spawnSync("ip", ["netns", "exec", ns, "nft", "list", "ruleset"], { encoding: "utf8" }).stdout;
-      assert.doesNotMatch(ipt, /KUBE-SVC|KUBE-SERVICES|CNI-HOSTPORT/, `${ns}: iptables Service or hostPort rules`);
-      assert.doesNotMatch(nft, /kube-proxy|service-ips/, `${ns}: nftables Service rules`);
-    }
+    // Kube-proxy replacement: no Service or hostPort rule in any namespace of the cluster;
+    // without it, kube-proxy's rules and the portmap plugin's chains in front of Cilium.
+    const rules = clusterNamespaces(cluster).map((ns) => ({
+      ns,
+      ipt: spawnSync("ip", ["netns", "exec", ns, "iptables-save"], { encoding: "utf8" }).stdout,
+      nft: spawnSync("ip", ["netns", "exec", ns, "nft", "list", "ruleset"], { encoding: "utf8" }).stdout,
+    }));
+    if (kubeProxy === "none")
+      for (const { ns, ipt, nft } of rules) {
+        assert.doesNotMatch(ipt, /KUBE-SVC|KUBE-SERVICES|CNI-HOSTPORT/, `${ns}: iptables Service or hostPort rules`);
+        assert.doesNotMatch(nft, /kube-proxy|service-ips/, `${ns}: nftables Service rules`);
+      }
+    else assert.ok(rules.some((r) => /KUBE-SERVICES/.test(r.ipt) && /CNI-HOSTPORT-DNAT/.test(r.ipt)));
     const rep = await verify({ cluster });
     const text = formatVerify(rep);
     t.diagnostic(text.split("\n").slice(0, 8).join("\n"));
@@ -148,6 +158,14 @@ test("Cilium over VXLAN: the BPF datapath agrees with the model on every flow", 
 
 test("Cilium over Geneve: the BPF datapath agrees with the model on every flow", { skip: geneveSkip() }, async (t) => {
   await ciliumCluster(t, "geneve");
+});
+
+// Cilium's Helm default: kube-proxy in front (kubeProxyReplacement=false); a pod's packet
+// to a ClusterIP leaves through kube-proxy's DNAT and cilium_host's encapsulation.
+test("Cilium over VXLAN behind kube-proxy: the BPF datapath agrees with the model on every flow", {
+  skip: skip(),
+}, async (t) => {
+  await ciliumCluster(t, "vxlan", "iptables");
 });
 
 test("Cilium with native routing: the BPF datapath agrees with the model on every flow", {

@@ -183,8 +183,9 @@ function parseNetworkChoices(c: ConfigParse, nn: Mapping): void {
     if (v === "iptables" || v === "nftables" || v === "ipvs" || v === "none") net.kubeProxyMode = v;
     else c.err("networking.kubeProxyMode", v, "must be one of iptables, nftables, ipvs, none");
   } else if (net.cni === "cilium") {
-    // Cilium's Helm default is kubeProxyReplacement=true: no kube-proxy, Services in eBPF
-    // (https://docs.cilium.io/en/stable/network/kubernetes/kubeproxy-free/).
+    // Cilium as its kube-proxy-free guide installs it: no kube-proxy, Services in eBPF
+    // (https://docs.cilium.io/en/stable/network/kubernetes/kubeproxy-free/; the chart's own
+    // kubeProxyReplacement default is "false", which a dump's cilium-config shows).
     net.kubeProxyMode = "none";
   }
 }

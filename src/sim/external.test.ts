@@ -169,6 +169,43 @@ test("cilium without kube-proxy: external → node:hostPort is a HostPort fronte
   assert.equal(p.reply?.disposition.verdict, "DELIVERED");
 });
 
+// Cilium behind kube-proxy (the chart's kubeProxyReplacement "false"): bpf_lxc still balances
+// pods' ClusterIP connections, kube-proxy serves the NodePorts; with legacy host routing the
+// replies go up the stack, whose conntrack undoes kube-proxy's NAT
+// (docs.cilium.io/en/stable/network/kubernetes/kubeproxy-free/, .../operations/performance/tuning/).
+test("cilium behind kube-proxy: ClusterIPs in bpf_lxc, NodePorts through kube-proxy", () => {
+  const cfg = config("iptables");
+  const client = `---
+apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec: {nodeName: control-plane, containers: [{name: c, image: curl}]}
+`;
+  const state = buildState(
+    specFrom(
+      { ...cfg, networking: { ...cfg.networking, cni: "cilium", backend: "vxlan" } },
+      manifests("Cluster") + client,
+    ),
+  );
+  const ir = buildIR(state);
+  for (const n of ir.nodes) {
+    const all = [...n.bpf!.services.cluster, ...n.bpf!.services.local];
+    assert.ok(all.length > 0 && all.every((f) => f.flags.includes("ClusterIP")), n.name);
+  }
+  const pod = state.pods.find((p) => p.name.startsWith("web-"))!;
+  assert.notEqual(pod.nodeName, "control-plane");
+  const inner = traceFlow(ir, { from: "default/client", to: "svc/inner", reply: true }, { state }).paths[0];
+  assert.equal(inner.disposition.verdict, "DELIVERED", JSON.stringify(inner.disposition));
+  assert.ok(steps(inner).some((s) => s.action === "NAT" && /cil_from_container/.test(s.detail)));
+  assert.ok(!steps(inner).some((s) => /KUBE-SVC/.test(s.object?.chain ?? s.detail)));
+  const np = traceFlow(ir, { from: "external", to: "192.168.1.2:30080", reply: true }, { state }).paths[0];
+  assert.equal(np.disposition.verdict, "DELIVERED", JSON.stringify(np.disposition));
+  assert.ok(steps(np).some((s) => /KUBE-SVC/.test(s.object?.chain ?? s.detail)));
+  assert.equal(np.reply?.disposition.verdict, "DELIVERED");
+  // Back over the tunnel to the node that translated it, up its stack: conntrack undoes the NAT.
+  assert.ok(np.reply && steps(np.reply).some((s) => s.action === "NAT" && /undo DNAT/.test(s.detail)));
+});
+
 // kube-proxy masquerades a Cluster-policy LoadBalancer/NodePort client to the node's IP
 // (kubernetes.io/docs/tutorials/services/source-ip/#source-ip-for-services-with-type-nodeport);
 // on Calico the packet leaves through a cali* veth that has no address.

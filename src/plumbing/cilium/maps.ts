@@ -614,11 +614,28 @@ function policyEntries(
   return { entries, ingress, egress };
 }
 
-const NO_LB: Pick<NodeBpf, "services" | "revNat" | "backends"> = {
-  services: { cluster: [], local: [] },
-  revNat: { cluster: [], local: [] },
-  backends: [],
-};
+/**
+ * Without the kube-proxy replacement Cilium still balances pods' ClusterIP connections in
+ * bpf_lxc (east-west); kube-proxy serves the rest (NodePorts, external and LoadBalancer IPs,
+ * hostPorts through portmap, the host's own connections): only the ClusterIP frontends, the
+ * cluster-wide ones shared by every node.
+ */
+function clusterIPLb(state: ClusterState, node: NodeState): Pick<NodeBpf, "services" | "revNat" | "backends"> {
+  const sh = lbShared(state);
+  const cluster = shared(state, "cilium/lb-clusterip", () => {
+    const services = sh.services.filter((f) => f.flags.includes("ClusterIP"));
+    const ids = new Set(services.map((f) => f.revNat));
+    return { services, revNat: sh.revNat.filter((r) => ids.has(r.id)) };
+  });
+  const own = nodeLb(state, node);
+  const local = own.services.local.filter((f) => f.flags.includes("ClusterIP"));
+  const ids = new Set(local.map((f) => f.revNat));
+  return {
+    services: { cluster: cluster.services, local },
+    revNat: { cluster: cluster.revNat, local: own.revNat.local.filter((r) => ids.has(r.id)) },
+    backends: sh.backends,
+  };
+}
 
 /** Every identity (reserved, pods', CIDRs'): cluster-wide, one array for every node. */
 function identityList(state: ClusterState): readonly BpfIdentity[] {
@@ -665,7 +682,7 @@ export function nodeBpf(
   }
   endpoints.sort((a, b) => a.id - b.id);
   const kpr = state.config.networking.kubeProxyMode === "none";
-  const lb = kpr ? nodeLb(state, node) : NO_LB;
+  const lb = kpr ? nodeLb(state, node) : clusterIPLb(state, node);
   const out: NodeBpf = {
     routerIP: base.routerIP,
     kubeProxyReplacement: kpr,

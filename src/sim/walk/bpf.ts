@@ -163,7 +163,8 @@ export abstract class WalkBpf extends WalkBpfEvents {
       );
       return this.afterLb(ns, inf, b, x, link, ep, pkt, P, true, reply.dir === "IN" ? reply.revNat : 0);
     }
-    const svc = b.kubeProxyReplacement ? svcOf(x, pkt.dst, `${pkt.proto}/${pkt.dst}/${pkt.dport}`) : undefined;
+    // With or without the kube-proxy replacement: without it the maps hold only ClusterIPs.
+    const svc = svcOf(x, pkt.dst, `${pkt.proto}/${pkt.dst}/${pkt.dport}`);
     if (!svc) return this.afterLb(ns, inf, b, x, link, ep, pkt, P, false, 0);
     this.lbSelect(ns, inf, b, x, svc, pkt, P, ep.identity, () =>
       this.afterLb(ns, inf, b, x, link, ep, pkt, P, false, svc.revNat),
@@ -283,7 +284,9 @@ export abstract class WalkBpf extends WalkBpfEvents {
       return this.toEndpoint(ns, inf, b, x, local, pkt, ep.identity);
     }
     if (dst?.tunnelEndpoint && b.tunnel) return this.encap(ns, inf, b, x, pkt, dst.tunnelEndpoint, ep.identity, P);
-    if (isReply) {
+    // Without the kube-proxy replacement (legacy host routing) a reply goes to the stack like
+    // the rest: its conntrack undoes kube-proxy's or portmap's DNAT.
+    if (isReply && b.kubeProxyReplacement) {
       // A reply the datapath itself translated: bpf_fib_lookup + bpf_redirect_neigh, past netfilter.
       const rn = revNat ? revNatOf(x, revNat) : undefined;
       if (rn && rn.address !== "0.0.0.0") {
