@@ -82,3 +82,23 @@ test("a Job read with a status (a dump's) keeps it; objects without hooks are un
   const plain = spec.objects.find((o) => o.metadata.name === "plain")!;
   assert.equal(plain.status, undefined);
 });
+
+test("a dump's hook objects are the cluster's: kept as given", () => {
+  // After `helm test`, or a hook that failed and stayed: the API server returned them.
+  const served = (name: string, hook: string, policy?: string) =>
+    job(name, hook, policy).replace(
+      `  name: ${name}\n`,
+      `  name: ${name}\n  uid: 0b7f6a52-${name.length}-4c1e-9a51-5d6f0e1a2b3c\n`,
+    );
+  const spec = parseSpec([
+    {
+      file: "dump.yaml",
+      text: [served("smoke", "test"), served("create", "pre-install", "hook-succeeded")].join("---\n"),
+    },
+  ]);
+  assert.deepEqual(
+    spec.objects.filter((o) => o.kind === "Job").map((o) => o.metadata.name),
+    ["smoke", "create"],
+  );
+  assert.ok(!spec.warnings.some((w) => /Helm/.test(w.message)));
+});

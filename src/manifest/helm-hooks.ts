@@ -12,6 +12,8 @@
  * - an install hook Job that stays (the default policy, `before-hook-creation`) has run to
  *   completion: Helm waits for a hook Job to complete before the install goes on and fails
  *   the release if it does not, so its pods have finished and hold no address.
+ *
+ * What a live cluster's dump holds (objects with a uid) is taken as it is.
  */
 import { type Diags, isObj, keyPath, where } from "./diag.js";
 import type { KubeObject } from "./types.js";
@@ -67,6 +69,11 @@ export function asInstalled(objects: KubeObject[], diags: Diags): KubeObject[] {
   if (!objects.some((o) => words(o, HOOK).length)) return objects;
   const out: KubeObject[] = [];
   for (const o of objects) {
+    // An object the API server returned (it has a uid: a dump) is in the cluster, hook or not.
+    if (typeof o.metadata.uid === "string" && o.metadata.uid !== "") {
+      out.push(o);
+      continue;
+    }
     const why = absentBecause(o);
     if (why) {
       diags.warn(where(o), keyPath("metadata.annotations", HOOK), o.metadata.annotations?.[HOOK], `${why} (ignored)`);
