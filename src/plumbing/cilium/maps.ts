@@ -401,7 +401,11 @@ function localFrontends(state: ClusterState): LocalFrontend[] {
 }
 
 /** The node's lb maps: the cluster-wide frontends (one array for every node) and its own (NodePort, Local). */
-function nodeLb(state: ClusterState, node: NodeState): Pick<NodeBpf, "services" | "revNat" | "backends"> {
+function nodeLb(
+  state: ClusterState,
+  node: NodeState,
+  clusterIPOnly = false,
+): Pick<NodeBpf, "services" | "revNat" | "backends"> {
   const sh = lbShared(state);
   const services: BpfLbService[] = [];
   const revNat: BpfRevNat[] = [];
@@ -409,6 +413,7 @@ function nodeLb(state: ClusterState, node: NodeState): Pick<NodeBpf, "services" 
   let ids: number[] | undefined;
   let idsOf: LocalFrontend["f"] | undefined;
   for (const lf of localFrontends(state)) {
+    if (clusterIPOnly && !lf.flags.includes("ClusterIP")) continue;
     if (lf.same) {
       services.push(lf.same.svc);
       revNat.push(lf.same.rev);
@@ -438,7 +443,7 @@ function nodeLb(state: ClusterState, node: NodeState): Pick<NodeBpf, "services" 
   }
   // The node's pods' hostPorts, after the frontends every node has (their ids follow).
   let id = sh.revNat.length + localFrontends(state).length;
-  for (const h of sh.hostPorts.get(node.name) ?? []) {
+  for (const h of clusterIPOnly ? [] : (sh.hostPorts.get(node.name) ?? [])) {
     const at: [string, string[]][] = h.hostIP
       ? [[h.hostIP, F_HOSTPORT]]
       : [
@@ -458,11 +463,27 @@ function nodeLb(state: ClusterState, node: NodeState): Pick<NodeBpf, "services" 
       });
     }
   }
+  const cluster = clusterIPOnly ? clusterIPFrontends(state) : sh;
   return {
-    services: { cluster: sh.services, local: services },
-    revNat: { cluster: sh.revNat, local: revNat },
+    services: { cluster: cluster.services, local: services },
+    revNat: { cluster: cluster.revNat, local: revNat },
     backends: sh.backends,
   };
+}
+
+/**
+ * Without the kube-proxy replacement Cilium still balances pods' ClusterIP connections in
+ * bpf_lxc (east-west); kube-proxy serves the rest (NodePorts, external and LoadBalancer IPs,
+ * hostPorts through portmap, the host's own connections): the cluster-wide ClusterIP
+ * frontends, one array for every node.
+ */
+function clusterIPFrontends(state: ClusterState): Pick<LbShared, "services" | "revNat"> {
+  return shared(state, "cilium/lb-clusterip", () => {
+    const sh = lbShared(state);
+    const services = sh.services.filter((f) => f.flags.includes("ClusterIP"));
+    const ids = new Set(services.map((f) => f.revNat));
+    return { services, revNat: sh.revNat.filter((r) => ids.has(r.id)) };
+  });
 }
 
 // --- ipcache, endpoints, policy -------------------------------------------------------------
@@ -614,29 +635,6 @@ function policyEntries(
   return { entries, ingress, egress };
 }
 
-/**
- * Without the kube-proxy replacement Cilium still balances pods' ClusterIP connections in
- * bpf_lxc (east-west); kube-proxy serves the rest (NodePorts, external and LoadBalancer IPs,
- * hostPorts through portmap, the host's own connections): only the ClusterIP frontends, the
- * cluster-wide ones shared by every node.
- */
-function clusterIPLb(state: ClusterState, node: NodeState): Pick<NodeBpf, "services" | "revNat" | "backends"> {
-  const sh = lbShared(state);
-  const cluster = shared(state, "cilium/lb-clusterip", () => {
-    const services = sh.services.filter((f) => f.flags.includes("ClusterIP"));
-    const ids = new Set(services.map((f) => f.revNat));
-    return { services, revNat: sh.revNat.filter((r) => ids.has(r.id)) };
-  });
-  const own = nodeLb(state, node);
-  const local = own.services.local.filter((f) => f.flags.includes("ClusterIP"));
-  const ids = new Set(local.map((f) => f.revNat));
-  return {
-    services: { cluster: cluster.services, local },
-    revNat: { cluster: cluster.revNat, local: own.revNat.local.filter((r) => ids.has(r.id)) },
-    backends: sh.backends,
-  };
-}
-
 /** Every identity (reserved, pods', CIDRs'): cluster-wide, one array for every node. */
 function identityList(state: ClusterState): readonly BpfIdentity[] {
   return shared(state, "cilium/identity-list", () => {
@@ -682,7 +680,7 @@ export function nodeBpf(
   }
   endpoints.sort((a, b) => a.id - b.id);
   const kpr = state.config.networking.kubeProxyMode === "none";
-  const lb = kpr ? nodeLb(state, node) : clusterIPLb(state, node);
+  const lb = nodeLb(state, node, !kpr);
   const out: NodeBpf = {
     routerIP: base.routerIP,
     kubeProxyReplacement: kpr,
