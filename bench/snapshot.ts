@@ -53,6 +53,11 @@
 // A worker reading half the pods and handing over only columns (no structured clone) still
 // leaves the main thread the objects the model holds, buildState (~3.4 s) and their
 // collection: ~11-13 s by the figures above. The floor stays the representation.
+// At the session's end (its merges: Cilium and Calico inference, Helm hooks), this bench:
+// load 18.42 s, median of 3 (17.42-18.76), CPU 24.05 s, peak RSS 1,189 MB; reach 2.48 s
+// over the dump, 2.46 s over the manifests. Alternated in one process with the session's
+// first build on a tenth, five runs each: 1.78 s against 1.64 s (median), within this
+// hour's noise but perhaps a few per cent.
 // Session 21 (same build as session 20): load 17.9 s in this bench, 13.8-17.1 s in-process
 // runs of loadCluster alone (the same code; the machine's noise is ±20 %). A --cpu-prof:
 // the collector 4.7 s (334 scavenges, 4.0 s; 323,000 page faults, ~3 s of system time),
