@@ -35,6 +35,19 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
+// Session 23: this bench at the start 15.26 s (CPU 20.5 s, peak RSS 1,184 MB; reach 2.15 s
+// over the dump, 2.80 s over the manifests). A heap census by shape (a tenth) found the given
+// EndpointSlices' endpoints copied whole into the state (each its own addresses, conditions
+// and targetRef: 106,000 objects of the tenth's 1.6 M) and an owner object and an empty
+// annotations object per observed pod: now shared (control/endpoints.ts givenEndpoint,
+// observed.ts sharedOwner). In-process runs alternated with the session's first build, three
+// each: buildState 3.18-3.64 s against 3.63-4.13 s, the load 13.43-14.56 s against
+// 13.78-15.11 s, heap 1.07 GB against 1.14 GB, the same state (fingerprint). Measured and
+// left out: every field a served Pod's views alone read left for later (conditions,
+// containerStatuses, resources, tolerations, podIPs/hostIPs, the scheduling fields):
+// 11.58-11.67 s against 13.52-14.53 s (-15 %), but `get pods` reads containerStatuses and
+// conditions for every row, and the scheduler counts bound pods' requests, so each would read
+// every pod again (inFull). Still ~35 % over the target on this machine.
 // Session 22 (same build): load 15.2 s in this bench; in-process runs alternated with a
 // variant, three each, on a quiet machine: 13.6-14.2 s (17-20 s while other work ran).
 // A heap census of a tenth (v8.writeHeapSnapshot): the read objects 1.20 M heap nodes, 62 MB

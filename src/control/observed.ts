@@ -41,6 +41,8 @@ export interface LiveFamilies {
   dropped: Map<KubeObject, { object: string; source: string }>;
   /** "ns/name" of a ReplicaSet its scaled Deployment set to a new size. */
   rsReplicas: Map<string, number>;
+  /** Observed pods' owner references as the state holds them, by the owner's uid (shared). */
+  owners: Map<string, NonNullable<Want["owner"]>>;
 }
 
 /** Pods to add, and the pods podnet made earlier for this controller that go. */
@@ -62,6 +64,7 @@ export function liveFamilies(ctx: ReconcileContext): LiveFamilies {
     plans: new Map(),
     dropped: new Map(),
     rsReplicas: new Map(),
+    owners: new Map(),
   };
   const pods = ctx.byKind.get("Pod") ?? [];
   if (!pods.some(isObservedPod)) return f;
@@ -210,6 +213,28 @@ export function podBase(o: KubeObject, namespace: string, name: string) {
   };
 }
 
+/**
+ * The state's owner reference for a controller reference: one object per controller (by its
+ * uid), not one per pod; the state is read-only.
+ */
+function sharedOwner(
+  owners: Map<string, NonNullable<Want["owner"]>>,
+  ref: { kind: string; name: string; apiVersion?: string; uid?: string },
+): NonNullable<Want["owner"]> {
+  const k = typeof ref.uid === "string" ? ref.uid : undefined;
+  const had = k !== undefined ? owners.get(k) : undefined;
+  if (had && had.kind === ref.kind && had.name === ref.name && had.apiVersion === (ref.apiVersion || undefined))
+    return had;
+  const o = ref.apiVersion
+    ? { kind: ref.kind, name: ref.name, apiVersion: ref.apiVersion }
+    : { kind: ref.kind, name: ref.name };
+  if (k !== undefined) owners.set(k, o);
+  return o;
+}
+
+/** A pod without annotations: one shared empty object (frozen: the state is read-only). */
+const NO_ANNOTATIONS: Record<string, string> = Object.freeze({});
+
 const PHASES = new Set(["Pending", "Running", "Succeeded", "Failed"]);
 
 /** The IPv4 address of a status' `podIP`/`podIPs` (or host) pair; podnet models IPv4 only. */
@@ -251,18 +276,14 @@ export function observedPod(
   const st = o.status as Record<string, unknown>;
   const phase = PHASES.has(st.phase as string) ? (st.phase as PodState["phase"]) : "Pending";
   const ref = controllerOf(o);
-  let owner: Want["owner"] = null;
-  if (ref)
-    owner = ref.apiVersion
-      ? { kind: ref.kind, name: ref.name, apiVersion: ref.apiVersion }
-      : { kind: ref.kind, name: ref.name };
+  const owner = ref ? sharedOwner(live.owners, ref) : null;
   // One literal, keys in podBase's order then the rest: 150,000 of these for a threshold
   // dump, where spreads cost a slow property add each.
   const w: Want = {
     namespace: ns,
     name,
     labels: o.metadata.labels ?? {},
-    annotations: o.metadata.annotations ?? {},
+    annotations: o.metadata.annotations ?? NO_ANNOTATIONS,
     spec: (o.spec ?? { containers: [] }) as PodSpec,
     owner,
     workload: live.workloadOf.get(o) ?? { kind: "Pod", namespace: ns, name },
