@@ -33,7 +33,17 @@ test("several types: NAME is prefixed with the type, tables separated by a blank
 test("all: the \"all\" category's types in kubectl's order, names prefixed", async () => {
   assert.deepEqual(
     parseGetArgs(["all"]).map((p) => p.resource),
-    ["pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets", "statefulsets", "jobs"],
+    [
+      "pods",
+      "replicationcontrollers",
+      "services",
+      "daemonsets",
+      "deployments",
+      "replicasets",
+      "statefulsets",
+      "cronjobs",
+      "jobs",
+    ],
   );
   assert.deepEqual(
     parseGetArgs(["all,ing"])
@@ -84,6 +94,58 @@ test("get jobs: a dump's Jobs as kubectl prints them, and only the pods their co
   assert.deepEqual(["backup", "paused", "pi", "render", "worker"].map(podsOf), [0, 0, 0, 2, 2]);
   const all = runGet(state, ["all"], {}).stdout.split("\n\n");
   assert.ok(all.at(-1)?.split("\n")[1].startsWith("job.batch/backup "));
+});
+
+// printCronJob (kubernetes/kubernetes pkg/printers/internalversion/printers.go): SCHEDULE,
+// TIMEZONE (<none> unset), SUSPEND, ACTIVE = len(status.active), LAST SCHEDULE since
+// status.lastScheduleTime (<none> before the first run), AGE; -o wide adds the job template's
+// containers, images and selector. The dump's latest time is the pod's start, 08:05:00.
+test("get cronjobs: a dump's CronJobs as kubectl prints them, their running Job's pod as given", async () => {
+  const { state } = await loadCluster({ files: [join(packageRoot(), "examples", "snapshots", "cronjobs.yaml")] });
+  assert.equal(
+    runGet(state, ["cronjobs"], {}).stdout,
+    [
+      "NAME      SCHEDULE     TIMEZONE        SUSPEND   ACTIVE   LAST SCHEDULE   AGE",
+      "nightly   30 2 * * *   Europe/Berlin   True      0        <none>          65m",
+      "report    0 * * * *    <none>          False     1        5m              65m",
+      "",
+    ].join("\n"),
+  );
+  const wide = runGet(state, ["cj/report"], { output: "wide" })
+    .stdout.split("\n")[1]
+    .split(/\s{2,}/);
+  assert.deepEqual(wide.slice(-3), ["report", "curlimages/curl:8.8.0", "<none>"]);
+  assert.deepEqual(
+    state.pods.filter((p) => !p.system).map((p) => `${p.name} ${p.podIP}`),
+    ["report-29147520-q7d2m 10.244.1.9"],
+  );
+  // `all`: cronjobs before jobs (discovery lists a group's resources by name).
+  const blocks = runGet(state, ["all"], {}).stdout.split("\n\n");
+  assert.deepEqual(
+    blocks.slice(-2).map((b) => b.split("\n")[1].split(/\s+/)[0]),
+    ["cronjob.batch/nightly", "job.batch/report-29147520"],
+  );
+});
+
+test("get cronjobs: a manifest's CronJob has run no Job yet", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-cronjobs-"));
+  try {
+    writeFileSync(
+      join(dir, "cj.yaml"),
+      "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: backup\nspec:\n  schedule: '*/5 * * * *'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: OnFailure\n          containers:\n          - name: c\n            image: busybox:1.36\n",
+    );
+    const warnings: string[] = [];
+    const { state } = await loadCluster({ files: [join(dir, "cj.yaml")], warn: (w) => warnings.push(w) });
+    assert.deepEqual(warnings, []);
+    const row = runGet(state, ["cronjobs"], {})
+      .stdout.split("\n")[1]
+      .split(/\s{2,}/);
+    assert.deepEqual(row.slice(0, 6), ["backup", "*/5 * * * *", "<none>", "False", "0", "<none>"]);
+    assert.equal(state.pods.filter((p) => !p.system).length, 0);
+    assert.equal(runGet(state, ["jobs"], {}).stderr, "No resources found in default namespace.\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("get jobs: a manifest's Job as the API server defaults it and the job controller runs it", async () => {

@@ -23,9 +23,10 @@ const CLUSTER_WORDS = new Set(["cluster", "clusters"]);
  * lists them (discovery order: core, apps, then batch). Upstream, each such resource's storage
  * says so (kubernetes/kubernetes pkg/registry/core/pod/storage/storage.go `Categories()`
  * returns ["all"], and likewise for replicationcontrollers, services, daemonsets, deployments,
- * replicasets, statefulsets, jobs; also cronjobs and horizontalpodautoscalers, which podnet
- * does not model), and kubectl expands a category through discovery (k8s.io/cli-runtime
- * pkg/resource CategoryExpander).
+ * replicasets, statefulsets, cronjobs, jobs; also horizontalpodautoscalers, which podnet's
+ * `get` does not list), and kubectl expands a category through discovery (k8s.io/cli-runtime
+ * pkg/resource CategoryExpander). Within a group, discovery lists resources sorted by name
+ * (k8s.io/apiserver pkg/endpoints/installer.go): cronjobs before jobs.
  */
 const ALL = [
   "pods",
@@ -35,6 +36,7 @@ const ALL = [
   "deployments",
   "replicasets",
   "statefulsets",
+  "cronjobs",
   "jobs",
 ];
 

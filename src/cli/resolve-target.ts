@@ -58,6 +58,10 @@ const WORKLOAD_KINDS: Record<string, string> = {
   rs: "ReplicaSet",
   job: "Job",
   jobs: "Job",
+  // Its pods are its Jobs' (named by the Job): one from manifests has none before its schedule.
+  cronjob: "CronJob",
+  cronjobs: "CronJob",
+  cj: "CronJob",
   replicationcontroller: "ReplicationController",
   replicationcontrollers: "ReplicationController",
   rc: "ReplicationController",

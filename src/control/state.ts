@@ -23,9 +23,10 @@ export interface OwnerRef {
   /** apiVersion of an owner read from a live cluster (its ownerReference's). */
   apiVersion?: string;
 }
-/** The workload a pod belongs to, after collapsing ReplicaSet → Deployment. */
+/** The workload a pod belongs to, after collapsing ReplicaSet → Deployment (a CronJob: only
+ *  the pods its template stands for in questions/reach.ts; its Jobs' pods name the Job). */
 export interface WorkloadRef {
-  kind: "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job" | "Pod";
+  kind: "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job" | "CronJob" | "Pod";
   namespace: string;
   name: string;
 }

@@ -53,6 +53,8 @@ export const KIND_API_VERSIONS: Record<string, string> = {
   StatefulSet: "apps/v1",
   DaemonSet: "apps/v1",
   Job: "batch/v1",
+  // Its Jobs come on its schedule; reach lists its pods by the job template (questions/reach.ts).
+  CronJob: "batch/v1",
   ReplicationController: "v1",
   EndpointSlice: "discovery.k8s.io/v1",
   NetworkPolicy: "networking.k8s.io/v1",
@@ -91,10 +93,12 @@ const ALSO_SERVED: Record<string, readonly string[]> = {
   IPPool: ["projectcalico.org/v3"],
 };
 // Kinds the network does not depend on: one the API server would refuse (an HPA in a removed
-// version, autoscaling/v2beta2 in an old chart) is only a warning for the reading commands.
-const OFF_NETWORK_KINDS = new Set(["HorizontalPodAutoscaler"]);
+// version, autoscaling/v2beta2 in an old chart; a CronJob of batch/v1beta1, whose Jobs would
+// come later) is only a warning for the reading commands.
+const OFF_NETWORK_KINDS = new Set(["HorizontalPodAutoscaler", "CronJob"]);
 // Versions that served these kinds once and were removed (kubectl: "no matches for kind").
 const REMOVED_VERSIONS = new Set([
+  "batch/v1beta1", // CronJob, removed in 1.25
   "extensions/v1beta1",
   "apps/v1beta1",
   "apps/v1beta2",

@@ -38,6 +38,7 @@ import { type Err, NET, checkMeta } from "./validate/common.js";
 import { checkEndpointSlice, checkEndpoints } from "./validate/endpoints.js";
 import { checkGateway, checkGatewayClass, checkHTTPRoute, checkReferenceGrant } from "./validate/gateway.js";
 import { checkHorizontalPodAutoscaler } from "./validate/hpa.js";
+import { checkCronJob } from "./validate/cronjob.js";
 import { checkIngress, checkIngressClass } from "./validate/ingress.js";
 import { checkNode, checkPod } from "./validate/pod.js";
 import { checkNetworkPolicy } from "./validate/policy.js";
@@ -141,6 +142,9 @@ function checkKind(err: Err, o: KubeObject, config: ClusterConfig, diags: Diags)
     case "Job":
     case "ReplicationController":
       checkWorkload(err, o);
+      break;
+    case "CronJob":
+      checkCronJob(err, o);
       break;
     case "Service":
       checkService(err, o, config, (field, value, text) => diags.warn(where(o), field, value, text));

@@ -4,6 +4,8 @@ import { conformancePod, conformanceState } from "../policy/testing.js";
 import type { ClusterState, OwnerRef, PodState } from "../control/state.js";
 import { computeReach, diffReach, ReachTooLargeError, renderReach, renderReachChunks } from "./reach.js";
 import { formatConns, allSet, single, union, intersect } from "../policy/portset.js";
+import { buildState } from "../control/build.js";
+import { parseSpec } from "../manifest/parse.js";
 
 test("connection sets print as policy analysers print them", () => {
   assert.equal(formatConns(allSet()), "All Connections");
@@ -319,4 +321,72 @@ test("workloads podnet added itself are left out unless includeSystem", () => {
     "kube-system/coredns[Deployment]",
     "ns/debug[Pod]",
   ]);
+});
+
+test("a CronJob is a workload by its job template, before any Job has run (as netpol-analyzer lists it)", () => {
+  const dep = (name: string, port?: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  selector:
+    matchLabels: {app: ${name}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+    spec:
+      containers:
+      - name: c
+        image: nginx${port ? `\n        ports: [{containerPort: ${port}}]` : ""}
+`;
+  const text = [
+    dep("db", 5432),
+    dep("web"),
+    `apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: backup
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        metadata:
+          labels: {app: backup}
+        spec:
+          restartPolicy: OnFailure
+          containers:
+          - name: c
+            image: busybox
+`,
+    `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: db
+spec:
+  podSelector:
+    matchLabels: {app: db}
+  ingress:
+  - from:
+    - podSelector:
+        matchLabels: {app: backup}
+    ports:
+    - port: 5432
+`,
+  ].join("---\n");
+  const state = buildState(parseSpec([{ file: "m.yaml", text }]));
+  const into = (dst: string) =>
+    computeReach(state)
+      .lines.filter((l) => l.dst === dst)
+      .map((l) => `${l.src} : ${l.text}`);
+  // db admits only the CronJob's pods, on 5432; nothing else reaches it.
+  assert.deepEqual(into("default/db[Deployment]"), ["default/backup[CronJob] : TCP 5432"]);
+  // Nothing isolates the CronJob's pods: every other workload and the outside reach them.
+  assert.deepEqual(into("default/backup[CronJob]"), [
+    "0.0.0.0-10.243.255.255,10.245.0.0-255.255.255.255[External] : All Connections",
+    "default/db[Deployment] : All Connections",
+    "default/web[Deployment] : All Connections",
+  ]);
+  // It has no pod: nothing runs until 03:00.
+  assert.ok(!state.pods.some((p) => p.labels.app === "backup"));
 });

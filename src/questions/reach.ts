@@ -207,11 +207,7 @@ function podClasses(state: ClusterState, ix: PolicyIndex, bps: number[], opts: R
   const classes = new Map<string, PodClass>();
   const ctx: ReachContext = { ix, opts, classList: [], wlClasses: new Map(), wlNs: new Map(), wlPods: new Map() };
   const workloadName = workloadNamer(state, opts.owner);
-  for (const pod of state.pods) {
-    // hostNetwork pods are their node (its address, unselectable): not a workload here.
-    if (!pod.podIP || pod.terminating || !selectable(pod)) continue;
-    // What podnet added itself is not in the user's input: left out unless asked for.
-    if (pod.system && !opts.includeSystem) continue;
+  const add = (pod: PodState, w: string) => {
     const key = podClassKey(ix, bps, pod);
     let c = classes.get(key);
     if (!c) {
@@ -224,15 +220,62 @@ function podClasses(state: ClusterState, ix: PolicyIndex, bps: number[], opts: R
       };
       classes.set(key, c);
     }
-    const w = workloadName(pod);
     c.workloads.add(w);
     if (!ctx.wlClasses.has(w)) ctx.wlClasses.set(w, new Set());
     ctx.wlClasses.get(w)!.add(c);
     ctx.wlNs.set(w, pod.namespace);
     if (!ctx.wlPods.has(w)) ctx.wlPods.set(w, pod);
+  };
+  for (const pod of state.pods) {
+    // hostNetwork pods are their node (its address, unselectable): not a workload here.
+    if (!pod.podIP || pod.terminating || !selectable(pod)) continue;
+    // What podnet added itself is not in the user's input: left out unless asked for.
+    if (pod.system && !opts.includeSystem) continue;
+    add(pod, workloadName(pod));
   }
+  for (const pod of cronJobPods(state)) if (selectable(pod)) add(pod, `${pod.namespace}/${pod.name}[CronJob]`);
   ctx.classList = [...classes.values()];
   return ctx;
+}
+
+/**
+ * The pod each CronJob's job template makes. None runs before its schedule comes (its Jobs
+ * make them, and those pods are the Job's), but the template says who they may talk to:
+ * netpol-analyzer lists a CronJob so (np-guard/netpol-analyzer pkg/netpol/eval/internal/k8s/
+ * pod.go PodsFromWorkloadObject). Its address is not known before a Job runs: no ipBlock
+ * holds it.
+ */
+function cronJobPods(state: ClusterState): PodState[] {
+  const out: PodState[] = [];
+  for (const o of state.objects ?? []) {
+    if (o.kind !== "CronJob") continue;
+    const tmpl = o.spec?.jobTemplate?.spec?.template;
+    // A template without containers is refused by validation; never a pod here.
+    if (!Array.isArray(tmpl?.spec?.containers)) continue;
+    const namespace = o.metadata.namespace ?? "default";
+    const name = o.metadata.name;
+    out.push({
+      namespace,
+      name,
+      uid: "",
+      labels: tmpl.metadata?.labels ?? {},
+      annotations: tmpl.metadata?.annotations ?? {},
+      owner: { kind: "CronJob", name },
+      workload: { kind: "CronJob", namespace, name },
+      spec: tmpl.spec,
+      nodeName: null,
+      phase: "Pending",
+      podIP: null,
+      hostIP: null,
+      ready: false,
+      terminating: false,
+      created: 0,
+      resolvConf: "",
+      env: [],
+      containerID: "",
+    });
+  }
+  return out;
 }
 
 /** The elementary intervals between ipBlock boundaries, outside the pod network. */

@@ -9,7 +9,7 @@ import { isObj } from "../manifest/diag.js";
 import { jobUid } from "../control/controllers.js";
 import { age, earliest, formatLabels } from "./common.js";
 import { humanDuration } from "./duration.js";
-import { objectAge, snapshotTime } from "./observed.js";
+import { ageSince, objectAge, snapshotTime } from "./observed.js";
 import type { Resource } from "./get-types.js";
 import { givenObject } from "./objects.js";
 
@@ -402,6 +402,64 @@ export const jobs: Resource<KubeObject> = {
         ? formatLabelSelector(o.spec.selector as LabelSelector)
         : `batch.kubernetes.io/controller-uid=${jobUid(state.seed, o)}`;
       r.push(c.names, c.images, sel);
+    }
+    return r;
+  },
+  object: (_state, item, opts) => givenObject(item.value, item.namespace, opts),
+};
+
+/**
+ * `kubectl get cronjobs`: printCronJob (kubernetes/kubernetes pkg/printers/internalversion/
+ * printers.go). SUSPEND is the defaulted field (SetDefaults_CronJob: false); ACTIVE and LAST
+ * SCHEDULE come from a live cluster's status. One from manifests has run no Job yet: the
+ * CronJob controller makes the first when a schedule time has passed since its creation
+ * (pkg/controller/cronjob/cronjob_controllerv2.go), so ACTIVE 0 and LAST SCHEDULE <none>.
+ */
+export const cronjobs: Resource<KubeObject> = {
+  kind: "CronJob",
+  plural: "cronjobs",
+  singular: "cronjob",
+  shortNames: ["cj"],
+  nameRef: "cronjob.batch",
+  namespaced: true,
+  items: (s) =>
+    (s.objects ?? [])
+      .filter((o) => o.kind === "CronJob")
+      .map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
+  header: (wide) => [
+    "NAME",
+    "SCHEDULE",
+    "TIMEZONE",
+    "SUSPEND",
+    "ACTIVE",
+    "LAST SCHEDULE",
+    "AGE",
+    ...(wide ? ["CONTAINERS", "IMAGES", "SELECTOR"] : []),
+  ],
+  row(state, item, wide) {
+    const o = item.value;
+    const spec = isObj(o.spec) ? o.spec : {};
+    const st = clusterStatus(o);
+    const last = st?.lastScheduleTime;
+    const r = [
+      item.name,
+      typeof spec.schedule === "string" ? spec.schedule : "",
+      typeof spec.timeZone === "string" ? spec.timeZone : "<none>",
+      spec.suspend === true ? "True" : "False",
+      String(Array.isArray(st?.active) ? st.active.length : 0),
+      typeof last === "string" ? ageSince(state, last) : "<none>",
+      objectAge(state, "CronJob", item.namespace, item.name, 0),
+    ];
+    if (wide) {
+      const jt = isObj(spec.jobTemplate) && isObj(spec.jobTemplate.spec) ? spec.jobTemplate.spec : {};
+      const cs: { name?: string; image?: string }[] = Array.isArray(jt.template?.spec?.containers)
+        ? jt.template.spec.containers
+        : [];
+      r.push(
+        cs.map((c) => c?.name ?? "").join(","),
+        cs.map((c) => c?.image ?? "").join(","),
+        jt.selector ? formatLabelSelector(jt.selector as LabelSelector) : "<none>",
+      );
     }
     return r;
   },

@@ -27,7 +27,7 @@ import {
 import { objectAge, observedNodeCells, observedPodCells } from "./observed.js";
 import { configErrorStatus } from "./env.js";
 import type { Item, Resource } from "./get-types.js";
-import { jobs, nsOf, replicasets, workloadResource } from "./get-workloads.js";
+import { cronjobs, jobs, nsOf, replicasets, workloadResource } from "./get-workloads.js";
 import { kubectlTable } from "./tabwriter.js";
 import { admittedClass, classesOf, publishedAddresses } from "./ingress.js";
 import { GATEWAY_RESOURCES } from "./gateway.js";
@@ -451,6 +451,7 @@ export const RESOURCES: Resource[] = [
   workloadResource("StatefulSet", "statefulsets", ["sts"]),
   workloadResource("DaemonSet", "daemonsets", ["ds"]),
   workloadResource("ReplicationController", "replicationcontrollers", ["rc"]),
+  cronjobs,
   jobs,
 ];
 
