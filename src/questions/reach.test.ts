@@ -390,3 +390,47 @@ spec:
   // It has no pod: nothing runs until 03:00.
   assert.ok(!state.pods.some((p) => p.labels.app === "backup"));
 });
+
+test("a Pending pod is a workload by its labels; a finished one is not", () => {
+  const text = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: db
+spec:
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      nodeSelector: {disk: ssd}
+      containers:
+      - name: c
+        image: postgres
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: client
+  labels: {app: client}
+spec:
+  containers:
+  - name: c
+    image: busybox
+`;
+  const state = buildState(parseSpec([{ file: "m.yaml", text }]));
+  // No node has disk=ssd: the scheduler leaves db's pod Pending, without an address.
+  const db = state.pods.find((p) => p.labels.app === "db")!;
+  assert.deepEqual([db.phase, db.podIP], ["Pending", null]);
+  const pairs = (s: typeof state) =>
+    computeReach(s)
+      .lines.filter((l) => !l.src.includes("External") && !l.dst.includes("External"))
+      .map((l) => `${l.src} => ${l.dst}`);
+  assert.deepEqual(pairs(state), [
+    "default/client[Pod] => default/db[Deployment]",
+    "default/db[Deployment] => default/client[Pod]",
+  ]);
+  // Finished (a Job's pod that succeeded): its sandbox is gone, it talks no more.
+  const done = { ...state, pods: state.pods.map((p) => (p === db ? { ...p, phase: "Succeeded" as const } : p)) };
+  assert.deepEqual(pairs(done), []);
+});

@@ -227,8 +227,11 @@ function podClasses(state: ClusterState, ix: PolicyIndex, bps: number[], opts: R
     if (!ctx.wlPods.has(w)) ctx.wlPods.set(w, pod);
   };
   for (const pod of state.pods) {
-    // hostNetwork pods are their node (its address, unselectable): not a workload here.
-    if (!pod.podIP || pod.terminating || !selectable(pod)) continue;
+    // hostNetwork pods are their node (its address, unselectable): not a workload here. A
+    // Pending pod (not scheduled yet, or waiting for its sandbox) talks once it runs: it is
+    // one by its labels, as netpol-analyzer lists workloads without scheduling them; with no
+    // address yet, no ipBlock holds it. A finished pod talks no more.
+    if (pod.terminating || !selectable(pod) || (!pod.podIP && pod.phase !== "Pending")) continue;
     // What podnet added itself is not in the user's input: left out unless asked for.
     if (pod.system && !opts.includeSystem) continue;
     add(pod, workloadName(pod));
