@@ -47,7 +47,9 @@
 // containerStatuses, resources, tolerations, podIPs/hostIPs, the scheduling fields):
 // 11.58-11.67 s against 13.52-14.53 s (-15 %), but `get pods` reads containerStatuses and
 // conditions for every row, and the scheduler counts bound pods' requests, so each would read
-// every pod again (inFull). Still ~35 % over the target on this machine.
+// every pod again (inFull). At the session's end this bench: load 16.82 s, median of 3
+// (14.40-17.46), CPU 21.99 s, peak RSS 1,116 MB (1,184 before); reach 2.60 s over the dump,
+// 4.60 s over the manifests. Still 40-70 % over the target on this machine.
 // Session 22 (same build): load 15.2 s in this bench; in-process runs alternated with a
 // variant, three each, on a quiet machine: 13.6-14.2 s (17-20 s while other work ran).
 // A heap census of a tenth (v8.writeHeapSnapshot): the read objects 1.20 M heap nodes, 62 MB
