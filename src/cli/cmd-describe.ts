@@ -1,4 +1,4 @@
-// `podnet describe pod|svc|ep|endpointslice|node|netpol|ing|deploy|rs|ds|sts|rc|job NAME`:
+// `podnet describe pod|svc|ep|endpointslice|node|netpol|ing|deploy|rs|ds|sts|rc|job|cj NAME`:
 // kubectl describe's layout over the model.
 // Like kubectl, a NAME that matches no object exactly describes every object whose
 // name starts with it.
@@ -7,7 +7,13 @@ import type { ClusterState } from "../control/state.js";
 import type { ViewOptions } from "../views/common.js";
 import type { KubeObject } from "../manifest/types.js";
 import { describeNode, describePod, describeService } from "../views/describe.js";
-import { describeDeployment, describeIngress, describeJob, describeNetworkPolicy } from "../views/describe-objects.js";
+import {
+  describeCronJob,
+  describeDeployment,
+  describeIngress,
+  describeJob,
+  describeNetworkPolicy,
+} from "../views/describe-objects.js";
 import type { CommandOutput } from "../views/get.js";
 import { describeGatewayApi } from "../views/describe-gateway.js";
 import { describeEndpointSlice, describeEndpoints } from "../views/describe-endpoints.js";
@@ -37,6 +43,7 @@ type Kind =
   | "statefulset"
   | "replicationcontroller"
   | "job"
+  | "cronjob"
   | GatewayKind;
 type GatewayKind = "GatewayClass" | "Gateway" | "HTTPRoute" | "ReferenceGrant";
 const KINDS: Record<string, Kind> = {
@@ -76,6 +83,9 @@ const KINDS: Record<string, Kind> = {
   rc: "replicationcontroller",
   job: "job",
   jobs: "job",
+  cronjob: "cronjob",
+  cronjobs: "cronjob",
+  cj: "cronjob",
   ...Object.fromEntries(
     (["GatewayClass", "Gateway", "HTTPRoute", "ReferenceGrant"] as const).flatMap((k) => [
       [k.toLowerCase(), k],
@@ -97,6 +107,7 @@ const PLURAL: Record<Kind, string> = {
   statefulset: "statefulsets.apps",
   replicationcontroller: "replicationcontrollers",
   job: "jobs.batch",
+  cronjob: "cronjobs.batch",
   GatewayClass: "gatewayclasses.gateway.networking.k8s.io",
   Gateway: "gateways.gateway.networking.k8s.io",
   HTTPRoute: "httproutes.gateway.networking.k8s.io",
@@ -153,6 +164,10 @@ function candidates(state: ClusterState, kind: Kind, ns: string, opts: ViewOptio
         .items(state)
         .filter((r) => r.namespace === ns)
         .map((r) => ({ name: r.name, text: () => describeReplicaSet(state, r.value, opts) }));
+    case "cronjob":
+      return (state.objects ?? [])
+        .filter((o) => o.kind === "CronJob" && nsOf(o) === ns)
+        .map((o) => ({ name: o.metadata.name, text: () => describeCronJob(state, o, opts) }));
     case "job":
     case "daemonset":
     case "statefulset":
@@ -197,7 +212,7 @@ export function runDescribe(
   }
   if (!kind)
     throw new UsageError(
-      `describe supports pod, service, endpoints, endpointslice, node, networkpolicy, ingress, deployment, replicaset, daemonset, statefulset, replicationcontroller, job, gatewayclass, gateway, httproute and referencegrant: "${kindArg}"`,
+      `describe supports pod, service, endpoints, endpointslice, node, networkpolicy, ingress, deployment, replicaset, daemonset, statefulset, replicationcontroller, job, cronjob, gatewayclass, gateway, httproute and referencegrant: "${kindArg}"`,
     );
   const all = candidates(state, kind, namespace, opts).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const chosen: Described[] = [];

@@ -127,6 +127,40 @@ test("get cronjobs: a dump's CronJobs as kubectl prints them, their running Job'
   );
 });
 
+// describeCronJob and describeJobTemplate (kubernetes/kubernetes
+// staging/src/k8s.io/kubectl/pkg/describe/describe.go): the spec's fields (pointers unset as
+// <unset>), the job template, Last Schedule Time in RFC 1123 with a numeric zone, Active Jobs.
+test("describe cronjob: a dump's as given, with its active Job", async () => {
+  const { state } = await loadCluster({ files: [join(packageRoot(), "examples", "snapshots", "cronjobs.yaml")] });
+  const out = runDescribe(state, "cronjob", ["report"], "default").stdout.split("\n");
+  assert.deepEqual(out.slice(0, 13), [
+    "Name:                          report",
+    "Namespace:                     default",
+    "Labels:                        <none>",
+    "Annotations:                   <none>",
+    "Schedule:                      0 * * * *",
+    "Concurrency Policy:            Allow",
+    "Suspend:                       False",
+    "Successful Job History Limit:  3",
+    "Failed Job History Limit:      1",
+    "Starting Deadline Seconds:     <unset>",
+    "Selector:                      <unset>",
+    "Parallelism:                   <unset>",
+    "Completions:                   <unset>",
+  ]);
+  assert.equal(out[13], "Pod Template:");
+  assert.ok(out.includes("  Labels:  app=report"));
+  assert.deepEqual(out.slice(-4, -1), [
+    "Last Schedule Time:  Mon, 02 Jun 2025 08:00:00 +0000",
+    "Active Jobs:         report-29147520",
+    "Events:              <none>",
+  ]);
+  const nightly = runDescribe(state, "cj", ["nightly"], "default").stdout;
+  assert.match(nightly, /\nSuspend: +True\n/);
+  assert.match(nightly, /\nConcurrency Policy: +Forbid\n/);
+  assert.match(nightly, /\nLast Schedule Time: +<unset>\nActive Jobs: +<none>\n/);
+});
+
 test("get cronjobs: a manifest's CronJob has run no Job yet", async () => {
   const dir = mkdtempSync(join(tmpdir(), "podnet-cronjobs-"));
   try {

@@ -392,3 +392,42 @@ function jobProgress(
 
 const isRecord = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+
+/**
+ * `kubectl describe cronjob`: describeCronJob and describeJobTemplate (kubernetes/kubernetes
+ * staging/src/k8s.io/kubectl/pkg/describe/describe.go). A CronJob read from a live cluster
+ * shows its spec and status as given; one from manifests as the API server defaults it
+ * (pkg/apis/batch/v1/defaults.go SetDefaults_CronJob: Allow, not suspended, history limits 3
+ * and 1) and before its first run: no schedule time yet, no active Job.
+ */
+export function describeCronJob(state: ClusterState, o: KubeObject, _opts: ViewOptions = {}): string {
+  const ns = o.metadata.namespace ?? "default";
+  const name = o.metadata.name;
+  const spec: Raw = isRecord(o.spec) ? o.spec : {};
+  const st: Raw = isRecord(o.status) ? o.status : {};
+  const served = typeof o.metadata.uid === "string";
+  const given = (k: string, dflt: unknown) => (served ? spec[k] : (spec[k] ?? dflt));
+  const unset = (v: unknown, unit = "") => (isNum(v) ? `${v}${unit}` : "<unset>");
+  let b = `Name:\t${name}\nNamespace:\t${ns}\n`;
+  b += labelsMultiline("Labels", o.metadata.labels);
+  b += annotationsMultiline("Annotations", o.metadata.annotations);
+  b += `Schedule:\t${typeof spec.schedule === "string" ? spec.schedule : ""}\n`;
+  const policy = given("concurrencyPolicy", "Allow");
+  b += `Concurrency Policy:\t${typeof policy === "string" ? policy : ""}\n`;
+  const suspend = given("suspend", false);
+  b += `Suspend:\t${typeof suspend === "boolean" ? (suspend ? "True" : "False") : "<unset>"}\n`;
+  b += `Successful Job History Limit:\t${unset(given("successfulJobsHistoryLimit", 3))}\n`;
+  b += `Failed Job History Limit:\t${unset(given("failedJobsHistoryLimit", 1))}\n`;
+  b += `Starting Deadline Seconds:\t${unset(spec.startingDeadlineSeconds, "s")}\n`;
+  const job: Raw = isRecord(spec.jobTemplate) && isRecord(spec.jobTemplate.spec) ? spec.jobTemplate.spec : {};
+  b += `Selector:\t${isRecord(job.selector) ? formatLabelSelector(job.selector as LabelSelector) : "<unset>"}\n`;
+  b += `Parallelism:\t${unset(job.parallelism)}\n`;
+  b += `Completions:\t${unset(job.completions)}\n`;
+  if (isNum(job.activeDeadlineSeconds)) b += `Active Deadline Seconds:\t${job.activeDeadlineSeconds}s\n`;
+  b += podTemplateText(isRecord(job.template) ? job.template : undefined);
+  const last = ms(st.lastScheduleTime);
+  b += `Last Schedule Time:\t${Number.isNaN(last) ? "<unset>" : rfc1123zAt(last)}\n`;
+  const active = Array.isArray(st.active) ? st.active.map((j: Raw) => (isRecord(j) ? j.name : undefined)) : [];
+  b += `Active Jobs:\t${active.length ? active.join(", ") : "<none>"}\n`;
+  return finish(state, b, eventsFor(state, "cronjob", ns, name));
+}
