@@ -107,6 +107,11 @@ test("NotFound and empty results use kubectl's messages", () => {
   const s = seed004State();
   const nf = getView(s, res("po"), { names: ["x"] });
   assert.equal(nf.stderr, 'Error from server (NotFound): pods "x" not found\n');
+  // A group's resource is named with its group (schema.GroupResource.String()).
+  const dep = getView(s, res("deploy"), { names: ["x"] });
+  assert.equal(dep.stderr, 'Error from server (NotFound): deployments.apps "x" not found\n');
+  const netpol = getView(s, res("netpol"), { names: ["x"] });
+  assert.equal(netpol.stderr, 'Error from server (NotFound): networkpolicies.networking.k8s.io "x" not found\n');
   assert.equal(nf.exitCode, 1);
   assert.equal(nf.stdout, "");
   const none = getView(s, res("netpol"));

@@ -455,6 +455,16 @@ export const RESOURCES: Resource[] = [
   jobs,
 ];
 
+/**
+ * The resource as the API server's NotFound names it: its plural with its API group
+ * (schema.GroupResource.String(), k8s.io/apimachinery pkg/runtime/schema/group_version.go):
+ * `pods`, `deployments.apps`, `ingresses.networking.k8s.io`.
+ */
+function qualifiedResource(res: Resource): string {
+  const dot = res.nameRef.indexOf(".");
+  return dot < 0 ? res.plural : `${res.plural}${res.nameRef.slice(dot)}`;
+}
+
 /** Resolve "pods", "pod", "po", "Pod", "deployments.apps" … to a resource. */
 export function findResource(name: string): Resource | undefined {
   const n = name
@@ -509,7 +519,7 @@ function selectItems(
       const it = items.find((i) => i.name === n);
       if (it) found.push(it);
       else {
-        stderr += `Error from server (NotFound): ${res.plural} "${n}" not found\n`;
+        stderr += `Error from server (NotFound): ${qualifiedResource(res)} "${n}" not found\n`;
         exitCode = 1;
       }
     }
