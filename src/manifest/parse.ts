@@ -454,7 +454,8 @@ export function applyDefaults(o: KubeObject): void {
         // Both unset: a single pod run once; parallelism alone leaves completions unset (work queue).
         if (spec.parallelism === undefined && spec.completions === undefined) spec.completions = 1;
         spec.parallelism ??= 1;
-        if (spec.template?.spec) spec.template.spec.restartPolicy ??= "Never";
+        // Defaults run on what was read even when it holds errors: any shape may be here.
+        if (isObj(spec.template) && isObj(spec.template.spec)) spec.template.spec.restartPolicy ??= "Never";
       }
       defaultPodSpec(spec.template?.spec);
       break;

@@ -2,7 +2,7 @@
 // (pkg/apis/*/validation) for the fields podnet uses, plus the cross-object checks
 // that need the whole input: duplicates, two Services asking for one clusterIP or nodePort.
 // Every finding goes to `diags`; nothing throws here. The per-kind rules live in
-// validate/ (common, pod, workloads, service, policy, endpoints, ingress).
+// validate/ (common, pod, workloads, cronjob, service, policy, endpoints, ingress, gateway, hpa).
 //
 // Each finding says whether the network model depends on it (Diagnostic.network): the
 // sites that pass NET. Loading in tolerant mode (the reading commands) reports the others
@@ -10,7 +10,7 @@
 // both. Network-relevant, and so always an error:
 //   - a value of the wrong type or shape where the model reads it (a mapping, list, string,
 //     integer or boolean expected), and required structure (spec, template, containers,
-//     a selector of a workload, a NetworkPolicy's podSelector);
+//     a selector of a workload, a CronJob's job template, a NetworkPolicy's podSelector);
 //   - port numbers and protocols (Service, container, hostPort, EndpointSlice, Endpoints,
 //     NetworkPolicy, Ingress backend), every Gateway API finding (validate/gateway.ts), a Service port without a number, two Service ports
 //     with one port/protocol, nodePorts (type, range, taken);
@@ -27,7 +27,8 @@
 // hostname's, subdomain's or serviceName's format, a selector that does not match its
 // template's labels, a Service without ports, externalTrafficPolicy on a ClusterIP Service,
 // >3 nameservers, >32 searches, >100 endpoint addresses, a policy type given twice, a
-// ConfigMap's or Secret's keys and values (a Secret's never printed).
+// ConfigMap's or Secret's keys and values (a Secret's never printed), a CronJob's name length,
+// schedule, concurrency policy and history limits.
 import type { KubeObject, SourceRef } from "./types.js";
 import type { ClusterConfig } from "./config.js";
 import { inFull } from "./documents.js";

@@ -19,6 +19,7 @@ import type { ClusterState } from "../control/state.js";
 import { computeReach } from "../questions/reach.js";
 import { mulberry32 as rng } from "../testing/random.js";
 import { describePod } from "./describe.js";
+import { describeCronJob } from "./describe-objects.js";
 import { findResource, getView } from "./get.js";
 import { replicasets } from "./get-workloads.js";
 import {
@@ -72,13 +73,16 @@ function paths(v: unknown, p: (string | number)[] = [], out: (string | number)[]
   return out;
 }
 
-test("a dump with values replaced at random: an error naming the field or an answer, never a crash", async () => {
-  const base = parse(readFileSync(join(packageRoot(), "examples", "snapshots", "kind-flannel.yaml"), "utf8"));
+/**
+ * The fixture with 1-3 values replaced at random (or removed), N times, each loaded as the
+ * reading commands load it and asked `ask`: a SpecError naming the file's line, or an answer.
+ */
+async function hostileEdits(fixture: string, seed: number, N: number, ask: (state: ClusterState) => void) {
+  const base = parse(readFileSync(join(packageRoot(), "examples", "snapshots", fixture), "utf8"));
   const all = paths(base.items);
-  const r = rng(4242);
+  const r = rng(seed);
   const dir = mkdtempSync(join(tmpdir(), "podnet-hostile-"));
   let refused = 0;
-  const N = 120;
   try {
     for (let n = 0; n < N; n++) {
       const doc = structuredClone(base);
@@ -94,12 +98,7 @@ test("a dump with values replaced at random: an error naming the field or an ans
       writeFileSync(file, stringify(doc));
       try {
         const { state } = await loadCluster({ files: [file], mode: "tolerant" });
-        computeReach(state);
-        getView(state, findResource("pods")!, { output: "wide", allNamespaces: true });
-        getView(state, findResource("services")!, { output: "wide", allNamespaces: true });
-        for (const p of state.pods) describePod(state, p);
-        for (const r of replicasets.items(state)) describeReplicaSet(state, r.value);
-        for (const o of state.workloads) WORKLOAD_DESCRIBERS[o.kind]?.(state, o);
+        ask(state);
       } catch (e) {
         if (!(e instanceof SpecError)) assert.fail(`edit ${n}: ${(e as Error)?.stack ?? e}`);
         assert.match(e.message, new RegExp(`edit-${n}\\.yaml:\\d+`));
@@ -109,6 +108,30 @@ test("a dump with values replaced at random: an error naming the field or an ans
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  return refused;
+}
+
+test("a dump with values replaced at random: an error naming the field or an answer, never a crash", async () => {
+  const N = 120;
+  const refused = await hostileEdits("kind-flannel.yaml", 4242, N, (state) => {
+    computeReach(state);
+    getView(state, findResource("pods")!, { output: "wide", allNamespaces: true });
+    getView(state, findResource("services")!, { output: "wide", allNamespaces: true });
+    for (const p of state.pods) describePod(state, p);
+    for (const r of replicasets.items(state)) describeReplicaSet(state, r.value);
+    for (const o of state.workloads) WORKLOAD_DESCRIBERS[o.kind]?.(state, o);
+  });
   // Both outcomes are drawn: edits that are refused, and edits the commands read through.
   assert.ok(refused > 3 && refused < N - 3, `refused ${refused} of ${N}`);
+});
+
+test("CronJobs with values replaced at random: reach, get and describe never crash", async () => {
+  const N = 80;
+  const refused = await hostileEdits("cronjobs.yaml", 77, N, (state) => {
+    computeReach(state);
+    getView(state, findResource("cronjobs")!, { output: "wide", allNamespaces: true });
+    getView(state, findResource("jobs")!, { output: "wide", allNamespaces: true });
+    for (const o of state.objects ?? []) if (o.kind === "CronJob") describeCronJob(state, o);
+  });
+  assert.ok(refused < N - 3, `refused ${refused} of ${N}`);
 });
