@@ -23,7 +23,7 @@ import {
   describeReplicationController,
   describeStatefulSet,
 } from "../views/describe-workloads.js";
-import { replicasets } from "../views/get-workloads.js";
+import { cronjobs, replicasets } from "../views/get-workloads.js";
 import { endpointsList } from "../views/objects.js";
 import { gatewayApiObjects } from "../views/gateway.js";
 import { addClusterOptions, emit, hostViewOptions, loadFromFlags } from "./cluster-opts.js";
@@ -165,9 +165,10 @@ function candidates(state: ClusterState, kind: Kind, ns: string, opts: ViewOptio
         .filter((r) => r.namespace === ns)
         .map((r) => ({ name: r.name, text: () => describeReplicaSet(state, r.value, opts) }));
     case "cronjob":
-      return (state.objects ?? [])
-        .filter((o) => o.kind === "CronJob" && nsOf(o) === ns)
-        .map((o) => ({ name: o.metadata.name, text: () => describeCronJob(state, o, opts) }));
+      return cronjobs
+        .items(state)
+        .filter((c) => c.namespace === ns)
+        .map((c) => ({ name: c.name, text: () => describeCronJob(state, c.value, opts) }));
     case "job":
     case "daemonset":
     case "statefulset":
