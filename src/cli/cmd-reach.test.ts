@@ -105,3 +105,30 @@ test("reach leaves out the workloads podnet adds (CoreDNS) unless --include-syst
   assert.match(help.stdout, /--owner <naming>/);
   assert.match(help.stdout, /--include-system/);
 });
+
+test("reach --owner deployment: a dump's running Job joins its CronJob's line", () => {
+  const f = "examples/snapshots/cronjobs.yaml";
+  const names = (r: ReturnType<typeof run>) => {
+    assert.equal(r.status, 0, r.stderr);
+    return [
+      ...new Set(
+        r.stdout
+          .trim()
+          .split("\n")
+          .flatMap((l) => l.split(" : ")[0].split(" => ")),
+      ),
+    ]
+      .filter((n) => !n.endsWith("[External]"))
+      .sort();
+  };
+  // Job report-29147520's ownerReference names CronJob report (kubectl's dump of a run).
+  assert.deepEqual(names(run("reach", "-f", f)), [
+    "default/nightly[CronJob]",
+    "default/report-29147520[Job]",
+    "default/report[CronJob]",
+  ]);
+  assert.deepEqual(names(run("reach", "--owner", "deployment", "-f", f)), [
+    "default/nightly[CronJob]",
+    "default/report[CronJob]",
+  ]);
+});

@@ -63,7 +63,7 @@ export function register(program: Command): void {
     .option("-o, --output <format>", "txt|json|csv|md|dot", "txt")
     .option(
       "--owner <naming>",
-      "how pods read from a live cluster are named: controller (their controlling owner, as netpol-analyzer: ns/web-7d77fb55cc[ReplicaSet], ns/agent[DaemonSet]; ns/pod[Pod] without one) or deployment (a ReplicaSet's pods as its Deployment: ns/web[Deployment])",
+      "how pods read from a live cluster are named: controller (their controlling owner, as netpol-analyzer: ns/web-7d77fb55cc[ReplicaSet], ns/agent[DaemonSet]; ns/pod[Pod] without one) or deployment (a ReplicaSet's pods as its Deployment: ns/web[Deployment]; a Job's as its CronJob: ns/backup[CronJob])",
       "controller",
     )
     .option("--include-system", "also list the workloads podnet adds itself (CoreDNS, kube-proxy, the CNI agent)")

@@ -323,6 +323,56 @@ test("workloads podnet added itself are left out unless includeSystem", () => {
   ]);
 });
 
+test("--owner deployment climbs from a Job to its CronJob: every run is one workload", () => {
+  const jobPod = (name: string, job: string, ip: string) => observed("ns", name, ip, { kind: "Job", name: job });
+  const obj = (kind: string, name: string, owner?: { kind: string; name: string }) => ({
+    apiVersion: "batch/v1",
+    kind,
+    metadata: {
+      namespace: "ns",
+      name,
+      ...(owner ? { ownerReferences: [{ apiVersion: "batch/v1", ...owner, uid: "u", controller: true }] } : {}),
+    },
+  });
+  const state = dumpState(
+    [
+      // Given Jobs: their ownerReference says whose run they are (or that they are nobody's).
+      jobPod("report-29147520-x7k2d", "report-29147520", "10.244.1.2"),
+      jobPod("report-29147580-q9w8e", "report-29147580", "10.244.1.3"),
+      jobPod("migrate-29147520-abcde", "migrate-29147520", "10.244.1.4"),
+      // Not given: the CronJob controller's naming, <cronjob>-<minutes>, of a given CronJob.
+      jobPod("backup-29147600-mn3op", "backup-29147600", "10.244.1.5"),
+      // Neither the Job nor a CronJob of that name: the Job stays.
+      jobPod("orphan-29147600-zz9yy", "orphan-29147600", "10.244.1.6"),
+    ],
+    {
+      objects: [
+        obj("CronJob", "report"),
+        obj("CronJob", "backup"),
+        obj("CronJob", "migrate"),
+        obj("Job", "report-29147520", { kind: "CronJob", name: "report" }),
+        obj("Job", "report-29147580", { kind: "CronJob", name: "report" }),
+        // Named like a run of migrate, but made by hand: no controller.
+        obj("Job", "migrate-29147520"),
+      ],
+    },
+  );
+  assert.deepEqual(wl(computeReach(state, { owner: "deployment" })), [
+    "ns/backup[CronJob]",
+    "ns/migrate-29147520[Job]",
+    "ns/orphan-29147600[Job]",
+    "ns/report[CronJob]",
+  ]);
+  // By default (netpol-analyzer's naming) each run is its own Job.
+  assert.deepEqual(wl(computeReach(state)), [
+    "ns/backup-29147600[Job]",
+    "ns/migrate-29147520[Job]",
+    "ns/orphan-29147600[Job]",
+    "ns/report-29147520[Job]",
+    "ns/report-29147580[Job]",
+  ]);
+});
+
 test("a CronJob is a workload by its job template, before any Job has run (as netpol-analyzer lists it)", () => {
   const dep = (name: string, port?: number) => `apiVersion: apps/v1
 kind: Deployment

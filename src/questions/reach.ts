@@ -41,7 +41,8 @@ export interface ReachOptions {
   /** Include pairs with no connection (only meaningful with explain). */
   includeDenied?: boolean;
   /** How pods read from a live cluster are named: "controller" (the default) by their
-   *  controlling owner as netpol-analyzer does; "deployment" climbs ReplicaSet → Deployment. */
+   *  controlling owner as netpol-analyzer does; "deployment" climbs ReplicaSet → Deployment
+   *  and Job → CronJob. */
   owner?: OwnerNaming;
   /** Also list the workloads podnet added itself (CoreDNS, kube-proxy, the CNI agent). */
   includeSystem?: boolean;
@@ -69,11 +70,13 @@ interface PodClass {
  * "ns/agent[DaemonSet]", custom kinds too); without one, or owned by its Node (a static
  * pod's mirror), the pod itself ("ns/etcd-cp[Pod]"). `owner: "deployment"` climbs from a
  * ReplicaSet to its Deployment: the ReplicaSet's own owner when the state knows it, else
- * the Deployment controller's naming, `<deployment>-<pod-template-hash>`.
+ * the Deployment controller's naming, `<deployment>-<pod-template-hash>`; and from a Job to
+ * its CronJob, so that every run of a schedule is one workload, as the manifest's CronJob is.
  */
 export function workloadNamer(state: ClusterState, owner: OwnerNaming = "controller"): (p: PodState) => string {
   const rs = new Map<string, ReplicaSetState>();
   for (const r of state.replicaSets ?? []) rs.set(`${r.namespace}/${r.name}`, r);
+  let jobs: Map<string, string | null> | undefined;
   return (p) => {
     if (!p.observed) return `${p.workload.namespace}/${p.workload.name}[${p.workload.kind}]`;
     const o = p.owner;
@@ -82,8 +85,41 @@ export function workloadNamer(state: ClusterState, owner: OwnerNaming = "control
       const d = deploymentOf(rs.get(`${p.namespace}/${o.name}`), o.name, p.labels["pod-template-hash"]);
       if (d) return `${p.namespace}/${d}[Deployment]`;
     }
+    if (owner === "deployment" && o.kind === "Job") {
+      const c = cronJobOf((jobs ??= jobOwners(state)), p.namespace, o.name);
+      if (c) return `${p.namespace}/${c}[CronJob]`;
+    }
     return `${p.namespace}/${o.name}[${o.kind}]`;
   };
+}
+
+/**
+ * "ns/name" of every given Job → its controlling CronJob's name (null: none), and of every
+ * CronJob → "" (a CronJob's Jobs not in the input are found by its naming).
+ */
+function jobOwners(state: ClusterState): Map<string, string | null> {
+  const m = new Map<string, string | null>();
+  for (const o of state.objects ?? []) {
+    if (o.kind !== "Job" && o.kind !== "CronJob") continue;
+    const key = `${o.kind}/${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
+    if (o.kind === "CronJob") m.set(key, "");
+    else {
+      const refs = Array.isArray(o.metadata.ownerReferences) ? o.metadata.ownerReferences : [];
+      const ref = refs.find((r) => r?.controller === true);
+      m.set(key, ref?.kind === "CronJob" && typeof ref.name === "string" ? ref.name : null);
+    }
+  }
+  return m;
+}
+
+/** A Job's CronJob: its ownerReference when the Job is given, else by the CronJob
+ *  controller's naming of the CronJob in the input (kubernetes pkg/controller/cronjob/utils.go
+ *  getJobName: `<cronjob>-<scheduled time in minutes since the epoch>`). */
+function cronJobOf(owners: Map<string, string | null>, ns: string, job: string): string | null {
+  const known = owners.get(`Job/${ns}/${job}`);
+  if (known !== undefined) return known;
+  const m = /^(.+)-\d+$/.exec(job);
+  return m && owners.get(`CronJob/${ns}/${m[1]}`) === "" ? m[1] : null;
 }
 
 /** A ReplicaSet's Deployment: as the state records it, else by the controller's naming
