@@ -60,3 +60,20 @@ test('trace client web:80: NAME:PORT is the name the pod looks up, not a pod cal
   assert.equal(ok.status, 0, ok.stderr);
   for (const p of JSON.parse(ok.stdout).paths as Path[]) assert.equal(p.verdict, "DELIVERED");
 });
+
+test("trace: zone hints send each zone's pods to its own endpoints (examples/topology)", () => {
+  const f = ["-f", "examples/topology/app.yaml", "--config", "examples/topology/cluster.yaml"];
+  const dests = (client: string) => {
+    const r = spawnSync(process.execPath, ["bin/podnet.js", "trace", client, "svc/web", ...f, "-o", "json"], {
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { paths: { verdict: string; disposition: { ns: string } }[] };
+    assert.ok(j.paths.every((p) => p.verdict === "DELIVERED"));
+    return j.paths.map((p) => p.disposition.ns.replace(/-[a-z0-9]+-[a-z0-9]{5}$/, "")).sort();
+  };
+  // zone-a's two endpoints, zone-b's one; zone-c has none hinted for it: all three.
+  assert.deepEqual(dests("client-a"), ["pod/default/web-a", "pod/default/web-a"]);
+  assert.deepEqual(dests("client-b"), ["pod/default/web-b"]);
+  assert.deepEqual(dests("client-c"), ["pod/default/web-a", "pod/default/web-a", "pod/default/web-b"]);
+});

@@ -378,3 +378,80 @@ spec: {clusterIP: None, selector: {app: db}}
   );
   assert.deepEqual(endpointsOf(s, "db"), [{ ips: ipsOf(s, "db-"), notReady: [], ports: [] }]);
 });
+
+// trafficDistribution PreferClose: the EndpointSlice controller hints each endpoint for its
+// own zone (kubernetes staging/src/k8s.io/endpointslice/trafficdist/trafficdist.go), unless
+// the topology annotation asks for the topology cache's hints (endpointslice reconciler.go).
+const ZONED = {
+  dns: { replicas: 0 },
+  nodes: [
+    { name: "cp", role: "control-plane" },
+    { name: "w1", labels: { "topology.kubernetes.io/zone": "z1" } },
+    { name: "w2", labels: { "topology.kubernetes.io/zone": "z2" } },
+    { name: "w3" },
+  ],
+};
+const zonedService = (extra: string) => `
+apiVersion: v1
+kind: Service
+metadata: {name: web${extra.includes("annotations") ? ", " + extra : ""}}
+spec:
+  selector: {app: web}
+  ${extra.includes("annotations") ? "trafficDistribution: PreferClose" : extra}
+  ports: [{port: 80}]
+`;
+
+test("trafficDistribution PreferClose: each endpoint with a zone is hinted for it", () => {
+  const s = cluster(deployment("web", 6) + zonedService("trafficDistribution: PreferClose"), ZONED);
+  const eps = s.endpointSlices.find((x) => x.serviceName === "web")!.endpoints;
+  assert.ok(
+    eps.some((e) => e.nodeName === "w3"),
+    "a pod on the node without a zone",
+  );
+  for (const e of eps) {
+    const zone = e.nodeName === "w1" ? "z1" : e.nodeName === "w2" ? "z2" : undefined;
+    assert.equal(e.zone, zone);
+    assert.deepEqual(e.hints, zone ? { forZones: [{ name: zone }] } : undefined, e.nodeName);
+  }
+});
+
+test("no trafficDistribution, or the topology-mode annotation set to Auto: no hints from podnet", () => {
+  for (const extra of ["", 'annotations: {service.kubernetes.io/topology-mode: "Auto"}']) {
+    const s = cluster(deployment("web", 4) + zonedService(extra), ZONED);
+    const eps = s.endpointSlices.find((x) => x.serviceName === "web")!.endpoints;
+    assert.ok(eps.length > 0 && eps.some((e) => e.zone));
+    assert.ok(
+      eps.every((e) => e.hints === undefined),
+      extra,
+    );
+  }
+});
+
+test("a given EndpointSlice's hints are kept as given (what kube-proxy reads)", () => {
+  const s = cluster(
+    `
+apiVersion: v1
+kind: Service
+metadata: {name: ext}
+spec:
+  ports: [{port: 443}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: ext-1
+  labels: {kubernetes.io/service-name: ext}
+addressType: IPv4
+ports: [{name: "", port: 8443, protocol: TCP}]
+endpoints:
+  - addresses: [10.1.0.10]
+    zone: z1
+    hints: {forZones: [{name: z1}, {name: z2}]}
+  - addresses: [10.1.0.11]
+`,
+    ZONED,
+  );
+  const eps = s.endpointSlices.find((x) => x.name === "ext-1")!.endpoints;
+  assert.deepEqual(eps[0].hints, { forZones: [{ name: "z1" }, { name: "z2" }] });
+  assert.equal(eps[1].hints, undefined);
+});

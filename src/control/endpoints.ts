@@ -59,6 +59,18 @@ export class PodIndex {
   }
 }
 
+/** One hints object per zone, shared (state is read-only). */
+const ZONE_HINTS = new Map<string, NonNullable<Endpoint["hints"]>>();
+/**
+ * The hints of trafficDistribution PreferClose (kubernetes staging/src/k8s.io/endpointslice/
+ * trafficdist/trafficdist.go preferCloseHeuristic): an endpoint with a zone serves its zone.
+ */
+function zoneHints(zone: string): NonNullable<Endpoint["hints"]> {
+  let h = ZONE_HINTS.get(zone);
+  if (!h) ZONE_HINTS.set(zone, (h = { forZones: [{ name: zone }] }));
+  return h;
+}
+
 /** The eight combinations, shared (state is read-only). */
 const COND: Endpoint["conditions"][] = [];
 function cond(ready: boolean, serving: boolean, terminating: boolean): Endpoint["conditions"] {
@@ -128,6 +140,10 @@ export function slicesForService(
   // Ports resolve the same for every pod of one template: cache by the (shared) spec.
   const bySpec = new Map<PodSpec, { g: { ports: EndpointPort[]; endpoints: Endpoint[] }; nums: number[] }>();
   const anyNamed = named.some((x) => x);
+  // trafficdist.ReconcileHints applies only when the topology annotation does not ask for
+  // the topology cache's hints (endpointslice reconciler.go, v1.31), which podnet does not
+  // allocate: such a Service's slices carry no hints, as when that cache finds too few endpoints.
+  const preferClose = svc.trafficDistribution === "PreferClose" && !svc.topologyAuto;
   for (const pod of selected) {
     considered++;
     let c = bySpec.get(pod.spec);
@@ -181,7 +197,10 @@ export function slicesForService(
     if (pod.nodeName) {
       e.nodeName = pod.nodeName;
       const zone = ctx.nodes.get(pod.nodeName)?.labels["topology.kubernetes.io/zone"];
-      if (zone) e.zone = zone;
+      if (zone) {
+        e.zone = zone;
+        if (preferClose) e.hints = zoneHints(zone);
+      }
     }
     g.endpoints.push(e);
   }
@@ -262,6 +281,7 @@ function givenEndpoint(e: Mapping): Endpoint {
   if (e.hostname) out.hostname = e.hostname;
   if (e.nodeName) out.nodeName = e.nodeName;
   if (e.zone) out.zone = e.zone;
+  if (e.hints) out.hints = e.hints;
   if (e.targetRef) out.targetRef = e.targetRef;
   return out;
 }

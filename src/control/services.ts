@@ -371,5 +371,20 @@ function draftService(ctx: ServiceCtx, o: KubeObject, prev: ServiceState | undef
     created: prev?.created ?? ctx.created,
   };
   if (type === "ExternalName" && spec.externalName) s.externalName = spec.externalName;
+  if (typeof spec.trafficDistribution === "string") s.trafficDistribution = spec.trafficDistribution;
+  if (topologyHintsAnnotated(o.metadata.annotations)) s.topologyAuto = true;
   return s;
+}
+
+/**
+ * The EndpointSlice controller's hintsEnabled (kubernetes pkg/controller/endpointslice/
+ * topologycache/utils.go): the deprecated service.kubernetes.io/topology-aware-hints
+ * annotation when present, else service.kubernetes.io/topology-mode, is "Auto" or "auto".
+ */
+export function topologyHintsAnnotated(annotations: Record<string, string> | undefined): boolean {
+  const a = annotations ?? {};
+  const v = Object.hasOwn(a, "service.kubernetes.io/topology-aware-hints")
+    ? a["service.kubernetes.io/topology-aware-hints"]
+    : a["service.kubernetes.io/topology-mode"];
+  return v === "Auto" || v === "auto";
 }

@@ -130,6 +130,11 @@ export interface ServiceState {
   sessionAffinityTimeout: number; // 10800 by default
   externalTrafficPolicy: "Cluster" | "Local";
   internalTrafficPolicy: "Cluster" | "Local";
+  /** spec.trafficDistribution ("PreferClose"), when set. */
+  trafficDistribution?: string;
+  /** The topology-mode annotation asks for hints (Auto): the EndpointSlice controller then
+   *  allocates them by zone CPU and trafficDistribution is not applied. */
+  topologyAuto?: boolean;
   publishNotReadyAddresses: boolean;
   healthCheckNodePort?: number;
   loadBalancerSourceRanges: string[];

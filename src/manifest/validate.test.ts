@@ -743,3 +743,32 @@ test("topologySpreadConstraints (validateTopologySpreadConstraints): positive ma
     ],
   );
 });
+
+test("trafficDistribution: only PreferClose (validateServiceTrafficDistribution, v1.31)", () => {
+  assert.deepEqual(errors(svc("a", "  trafficDistribution: PreferClose\n  ports:\n    - port: 80")), []);
+  assert.deepEqual(errors(svc("a", "  trafficDistribution: PreferSameZone\n  ports:\n    - port: 80")), [
+    'app.yaml:6 (Service default/a) spec.trafficDistribution: "PreferSameZone" Unsupported value: "PreferSameZone": supported values: "PreferClose"',
+  ]);
+});
+
+test("EndpointSlice hints: at most 8 zones, no duplicates, label values (validateHints)", () => {
+  const slice = (hints: string) => `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: s
+  labels: {kubernetes.io/service-name: s}
+addressType: IPv4
+endpoints:
+  - addresses: [10.0.0.1]
+    hints:
+${hints}`;
+  assert.deepEqual(errors(slice("      forZones: [{name: zone-a}, {name: zone-b}]")), []);
+  const nine = Array.from({ length: 9 }, (_, i) => `{name: z${i}}`).join(", ");
+  assert.deepEqual(errors(slice(`      forZones: [${nine}]`)), [
+    "app.yaml:10 (EndpointSlice default/s) endpoints[0].hints.forZones: Too many: 9: must have at most 8 items",
+  ]);
+  assert.deepEqual(errors(slice("      forZones: [{name: a}, {name: a}, {name: -x-}]")), [
+    'app.yaml:10 (EndpointSlice default/s) endpoints[0].hints.forZones[1].name: "a" Duplicate value: "a"',
+    "app.yaml:10 (EndpointSlice default/s) endpoints[0].hints.forZones[2].name: \"-x-\" a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+  ]);
+});

@@ -42,8 +42,13 @@ function mixedState(): ClusterState {
     if (k === 5) o.externalIPs = [`203.0.113.${s}`];
     services.push(T.service("default", `svc-${s}`, `10.96.1.${s}`, o));
     const eps: T.EpSpec[] = [];
-    for (let e = 0; e < 20; e++, pod++)
-      eps.push({ ip: `10.244.${pod >> 8}.${pod & 255}`, node: nodes[pod % nodes.length], ready: e !== 3 || k !== 6 });
+    // Every tenth Service's endpoints carry zone hints: per-node service chains.
+    const zoned = s % 10 === 0;
+    for (let e = 0; e < 20; e++, pod++) {
+      const node = nodes[pod % nodes.length];
+      const zones = zoned ? [ZONES[node]] : undefined;
+      eps.push({ ip: `10.244.${pod >> 8}.${pod & 255}`, node, ready: e !== 3 || k !== 6, zones });
+    }
     // Addresses kube-proxy takes as given though they are no canonical dotted quad.
     if (s === 8) eps.push({ ip: "10.244.9.010", node: "worker-1" });
     if (s === 9) eps.push({ ip: "host.example", node: "worker-2" });
@@ -53,8 +58,14 @@ function mixedState(): ClusterState {
   const long = "x".repeat(230);
   services.push(T.service("default", long, "10.96.2.1"));
   slices.push(T.slice("default", long, [{ ip: "10.245.0.1", node: "worker-1" }]));
-  return T.clusterState(services, slices, nodes);
+  return T.withZones(T.clusterState(services, slices, nodes), ZONES);
 }
+const ZONES: Record<string, string> = {
+  "control-plane": "zone-a",
+  "worker-1": "zone-a",
+  "worker-2": "zone-b",
+  "worker-3": "zone-c",
+};
 
 const plainIpt = (l: IptLayer): IptLayer => ({ owner: l.owner, tables: { ...l.tables } }); // the spread reads (materialises) each table
 const plainNft = (l: NftLayer): NftLayer => ({

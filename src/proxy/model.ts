@@ -1,9 +1,11 @@
 // What every kube-proxy mode sees of the cluster: service ports (pkg/proxy/serviceport.go)
 // with their endpoints (pkg/proxy/endpointslicecache.go), and the endpoint selection of
-// pkg/proxy/topology.go CategorizeEndpoints (topology hints are not modelled).
-// Everything here is node-independent except `localEndpoints`, computed per node.
+// pkg/proxy/topology.go CategorizeEndpoints (v1.31: zone hints, as ServiceTrafficDistribution
+// is on by default and the topology annotation is then not consulted).
+// Everything here is node-independent except `localEndpoints` and, for a port whose
+// endpoints all carry zone hints, `clusterEndpointsIn`, computed per node.
 
-import type { ClusterState, EndpointSliceState, ServicePortState, ServiceState } from "../control/state.js";
+import type { ClusterState, EndpointSliceState, NodeState, ServicePortState, ServiceState } from "../control/state.js";
 import { isIPv4 } from "../net/ipv4.js";
 
 export interface ProxyEndpoint {
@@ -13,6 +15,8 @@ export interface ProxyEndpoint {
   ready: boolean;
   serving: boolean;
   terminating: boolean;
+  /** The zones its hints name (EndpointHints.forZones), null without any. */
+  zones: readonly string[] | null;
   /** epStr's cache. */
   s?: string;
 }
@@ -64,6 +68,9 @@ export interface ProxyServicePort {
   clusterEndpoints: ProxyEndpoint[];
   /** The service has usable endpoints somewhere in the cluster. */
   hasEndpoints: boolean;
+  /** Every ready endpoint carries a zone hint (some is ready): each node then takes the ones
+   *  hinted for its zone, when there are any (clusterEndpointsIn). */
+  zoneHinted: boolean;
 }
 
 function sliceKey(ns: string, name: string): string {
@@ -103,8 +110,9 @@ function endpointsFor(slices: EndpointSliceState[] | undefined, port: ServicePor
         const ready = c?.ready === undefined || c.ready === null ? true : !!c.ready;
         const serving = c?.serving === undefined || c.serving === null ? ready : !!c.serving;
         const terminating = !!c?.terminating;
+        const zones = hintZones(e.hints);
         // A literal (not a class): V8 then allocates these long-lived objects in the old generation.
-        out.push({ ip, port: sp.port, nodeName: e.nodeName, ready, serving, terminating, s: undefined });
+        out.push({ ip, port: sp.port, nodeName: e.nodeName, ready, serving, terminating, zones, s: undefined });
       }
     }
   }
@@ -129,66 +137,100 @@ function endpointsFor(slices: EndpointSliceState[] | undefined, port: ServicePor
   return out;
 }
 
+/** The zone names of an endpoint's hints (ZoneHints()), null without any. */
+function hintZones(hints: unknown): string[] | null {
+  const z = (hints as { forZones?: unknown } | null | undefined)?.forZones;
+  if (!Array.isArray(z) || z.length === 0) return null;
+  const out: string[] = [];
+  for (const f of z) {
+    const name = (f as { name?: unknown } | null)?.name;
+    out.push(typeof name === "string" ? name : "");
+  }
+  return out;
+}
+
 /** Every IPv4 service port kube-proxy programs, in state order (kube-proxy's order is a Go map's). */
 export function servicePorts(state: ClusterState): ProxyServicePort[] {
   const slices = indexSlices(state);
   const out: ProxyServicePort[] = [];
   for (const svc of state.services) {
     if (skipService(svc)) continue;
-    const sl = slices.get(sliceKey(svc.namespace, svc.name));
-    for (const port of svc.ports) {
-      const base = svc.namespace + "/" + svc.name;
-      const name = port.name ? base + ":" + port.name : base;
-      const externalIPs = svc.externalIPs.filter(isIPv4);
-      const lbIPs = svc.type === "LoadBalancer" ? svc.loadBalancerIPs.filter(isIPv4) : [];
-      const nodePort = (svc.type === "NodePort" || svc.type === "LoadBalancer") && port.nodePort ? port.nodePort : 0;
-      const externallyAccessible = nodePort !== 0 || lbIPs.length > 0 || externalIPs.length > 0;
-      // apiservice.ExternalPolicyLocal: only NodePort/LoadBalancer Services have an eTP.
-      const externalLocal =
-        externallyAccessible &&
-        svc.externalTrafficPolicy === "Local" &&
-        (svc.type === "NodePort" || svc.type === "LoadBalancer");
-      const internalLocal = svc.internalTrafficPolicy === "Local";
-      // serviceport.go: !iLocal || (externallyAccessible && !eLocal). With eTP=Local the
-      // EXT chain's short-circuit rules still jump to the Cluster chain, so podnet also
-      // keeps it for iTP=Local + eTP=Local (else the ruleset would not load).
-      const usesClusterEndpoints = !internalLocal || externallyAccessible;
-      const usesLocalEndpoints = internalLocal || (externallyAccessible && externalLocal);
-      const endpoints = endpointsFor(sl, port);
-      let clusterEndpoints: ProxyEndpoint[] = [];
-      let hasEndpoints = false;
-      if (usesClusterEndpoints) {
-        clusterEndpoints = endpoints.every((e) => e.ready) ? endpoints : endpoints.filter((e) => e.ready); // (read-only: may be one array)
-        if (clusterEndpoints.length === 0) clusterEndpoints = endpoints.filter((e) => e.serving && e.terminating);
-        hasEndpoints = clusterEndpoints.length > 0;
-      }
-      if (usesLocalEndpoints && !hasEndpoints)
-        hasEndpoints = endpoints.some((e) => e.ready || (e.serving && e.terminating));
-      out.push({
-        svc,
-        port,
-        name,
-        protocol: port.protocol.toLowerCase(),
-        clusterIP: svc.clusterIP!,
-        externalIPs,
-        lbIPs,
-        nodePort,
-        healthCheckNodePort: externalLocal && svc.type === "LoadBalancer" ? (svc.healthCheckNodePort ?? 0) : 0,
-        sourceRanges: svc.loadBalancerSourceRanges,
-        affinity: svc.sessionAffinity === "ClientIP",
-        affinityTimeout: svc.sessionAffinityTimeout || 10800,
-        endpoints,
-        internalLocal,
-        externalLocal,
-        externallyAccessible,
-        usesClusterEndpoints,
-        usesLocalEndpoints,
-        clusterEndpoints,
-        hasEndpoints,
-      });
-    }
+    addPorts(out, svc, slices.get(sliceKey(svc.namespace, svc.name)));
   }
   return out;
+}
+
+/** One Service's ports as kube-proxy programs them (none when it skips the Service). */
+export function servicePortsOf(state: ClusterState, svc: ServiceState): ProxyServicePort[] {
+  const out: ProxyServicePort[] = [];
+  if (skipService(svc)) return out;
+  const sl = state.endpointSlices.filter(
+    (s) => s.addressType === "IPv4" && s.namespace === svc.namespace && s.serviceName === svc.name,
+  );
+  addPorts(out, svc, sl);
+  return out;
+}
+
+function addPorts(out: ProxyServicePort[], svc: ServiceState, sl: EndpointSliceState[] | undefined): void {
+  for (const port of svc.ports) {
+    const base = svc.namespace + "/" + svc.name;
+    const name = port.name ? base + ":" + port.name : base;
+    const externalIPs = svc.externalIPs.filter(isIPv4);
+    const lbIPs = svc.type === "LoadBalancer" ? svc.loadBalancerIPs.filter(isIPv4) : [];
+    const nodePort = (svc.type === "NodePort" || svc.type === "LoadBalancer") && port.nodePort ? port.nodePort : 0;
+    const externallyAccessible = nodePort !== 0 || lbIPs.length > 0 || externalIPs.length > 0;
+    // apiservice.ExternalPolicyLocal: only NodePort/LoadBalancer Services have an eTP.
+    const externalLocal =
+      externallyAccessible &&
+      svc.externalTrafficPolicy === "Local" &&
+      (svc.type === "NodePort" || svc.type === "LoadBalancer");
+    const internalLocal = svc.internalTrafficPolicy === "Local";
+    // serviceport.go: !iLocal || (externallyAccessible && !eLocal). With eTP=Local the
+    // EXT chain's short-circuit rules still jump to the Cluster chain, so podnet also
+    // keeps it for iTP=Local + eTP=Local (else the ruleset would not load).
+    const usesClusterEndpoints = !internalLocal || externallyAccessible;
+    const usesLocalEndpoints = internalLocal || (externallyAccessible && externalLocal);
+    const endpoints = endpointsFor(sl, port);
+    let clusterEndpoints: ProxyEndpoint[] = [];
+    let hasEndpoints = false;
+    let zoneHinted = false;
+    if (usesClusterEndpoints) {
+      // canUseTopology's node-independent half: no ready endpoint without a zone hint.
+      for (const e of endpoints) {
+        if (!e.ready) continue;
+        zoneHinted = e.zones !== null;
+        if (!zoneHinted) break;
+      }
+      clusterEndpoints = endpoints.every((e) => e.ready) ? endpoints : endpoints.filter((e) => e.ready); // (read-only: may be one array)
+      if (clusterEndpoints.length === 0) clusterEndpoints = endpoints.filter((e) => e.serving && e.terminating);
+      hasEndpoints = clusterEndpoints.length > 0;
+    }
+    if (usesLocalEndpoints && !hasEndpoints)
+      hasEndpoints = endpoints.some((e) => e.ready || (e.serving && e.terminating));
+    out.push({
+      svc,
+      port,
+      name,
+      protocol: port.protocol.toLowerCase(),
+      clusterIP: svc.clusterIP!,
+      externalIPs,
+      lbIPs,
+      nodePort,
+      healthCheckNodePort: externalLocal && svc.type === "LoadBalancer" ? (svc.healthCheckNodePort ?? 0) : 0,
+      sourceRanges: svc.loadBalancerSourceRanges,
+      affinity: svc.sessionAffinity === "ClientIP",
+      affinityTimeout: svc.sessionAffinityTimeout || 10800,
+      endpoints,
+      internalLocal,
+      externalLocal,
+      externallyAccessible,
+      usesClusterEndpoints,
+      usesLocalEndpoints,
+      clusterEndpoints,
+      hasEndpoints,
+      zoneHinted,
+    });
+  }
 }
 
 /** The node's endpoints for Local traffic policy: local ready ones, else local serving+terminating ones. */
@@ -208,17 +250,37 @@ export function localEndpoints(
   return { eps: [], servingTerminating: false };
 }
 
+/** The node's topology zone (kube-proxy reads its Node's topology.kubernetes.io/zone label). */
+export function nodeZone(node: NodeState): string {
+  return node.labels["topology.kubernetes.io/zone"] ?? "";
+}
+
+/**
+ * CategorizeEndpoints' clusterEndpoints on a node in `zone` (pkg/proxy/topology.go,
+ * canUseTopology and availableForTopology): when every ready endpoint has a zone hint and
+ * some ready one is hinted for the node's zone, the ready endpoints hinted for it; otherwise
+ * (a node without a zone label, no endpoint hinted for its zone) the port's clusterEndpoints.
+ */
+export function clusterEndpointsIn(sp: ProxyServicePort, zone: string): ProxyEndpoint[] {
+  if (!sp.zoneHinted || zone === "") return sp.clusterEndpoints;
+  let out: ProxyEndpoint[] | null = null;
+  for (const e of sp.endpoints) if (e.ready && e.zones!.includes(zone)) (out ??= []).push(e);
+  return out ?? sp.clusterEndpoints;
+}
+
 /** Endpoints the node may reach (chains to create): CategorizeEndpoints' allReachableEndpoints. */
 export function reachableEndpoints(
   sp: ProxyServicePort,
   local: { eps: ProxyEndpoint[]; servingTerminating: boolean },
+  cluster: ProxyEndpoint[] = sp.clusterEndpoints,
 ): ProxyEndpoint[] {
-  if (!sp.usesLocalEndpoints) return sp.clusterEndpoints;
+  if (!sp.usesLocalEndpoints) return cluster;
   if (!sp.usesClusterEndpoints) return local.eps;
-  if (!local.servingTerminating) return sp.clusterEndpoints;
+  // Without topology the ready local endpoints are among the cluster ones; a zone's are not.
+  if (!local.servingTerminating && cluster === sp.clusterEndpoints) return cluster;
   // kube-proxy merges through a Go map (random order); sorted here for determinism.
   const m = new Map<string, ProxyEndpoint>();
-  for (const e of sp.clusterEndpoints) m.set(epStr(e), e);
+  for (const e of cluster) m.set(epStr(e), e);
   for (const e of local.eps) m.set(epStr(e), e);
   return [...m.values()].sort(compareEndpoints);
 }

@@ -47,6 +47,8 @@ export interface EpSpec {
   ready?: boolean;
   serving?: boolean;
   terminating?: boolean;
+  /** The zones of its hints (EndpointHints.forZones). */
+  zones?: string[];
 }
 
 export function slice(
@@ -75,6 +77,7 @@ export function slice(
           terminating: e.terminating ?? false,
         },
         ...(e.node ? { nodeName: e.node } : {}),
+        ...(e.zones ? { hints: { forZones: e.zones.map((name) => ({ name })) } } : {}),
       }),
     ),
     managedBy: "endpointslice-controller.k8s.io",
@@ -145,7 +148,7 @@ export function syntheticState(nServices: number, epsPerService: number, nNodes:
 export function richState(over: Partial<ClusterConfig["networking"]> = {}): ClusterState {
   const user = slice("default", "external-db", [{ ip: "192.168.1.50" }], [{ port: 5432 }], "external-db-1");
   user.managedBy = "user";
-  return clusterState(
+  const st = clusterState(
     [
       service("default", "kubernetes", "10.96.0.1", {
         selector: null,
@@ -178,6 +181,13 @@ export function richState(over: Partial<ClusterConfig["networking"]> = {}): Clus
         ],
       }),
       service("default", "external-db", "10.96.0.25", { selector: null, ports: [{ port: 5432, targetPort: 5432 }] }),
+      // Zone hints (trafficDistribution PreferClose): each node's chains hold its zone's endpoints.
+      service("default", "zoned", "10.96.0.26", {
+        type: "NodePort",
+        sessionAffinity: "ClientIP",
+        trafficDistribution: "PreferClose",
+        ports: [{ port: 80, nodePort: 30082 }],
+      }),
     ],
     [
       slice("default", "kubernetes", [{ ip: "192.168.1.10", node: "control-plane" }], [{ name: "https", port: 6443 }]),
@@ -210,8 +220,23 @@ export function richState(over: Partial<ClusterConfig["networking"]> = {}): Clus
         ],
       ),
       user,
+      slice("default", "zoned", [
+        { ip: "10.244.1.12", node: "worker-1", zones: ["zone-a"] },
+        { ip: "10.244.1.13", node: "worker-1", zones: ["zone-a"] },
+        { ip: "10.244.2.12", node: "worker-2", zones: ["zone-b"] },
+      ]),
     ],
     ["control-plane", "worker-1", "worker-2"],
     over,
   );
+  withZones(st, { "control-plane": "zone-a", "worker-1": "zone-a", "worker-2": "zone-b" });
+  return st;
+}
+
+/** Sets the nodes' topology.kubernetes.io/zone labels (in the state and its config). */
+export function withZones(st: ClusterState, zones: Record<string, string>): ClusterState {
+  for (const n of st.nodes) if (zones[n.name]) n.labels = { ...n.labels, "topology.kubernetes.io/zone": zones[n.name] };
+  for (const n of st.config.nodes ?? [])
+    if (zones[n.name]) n.labels = { ...n.labels, "topology.kubernetes.io/zone": zones[n.name] };
+  return st;
 }

@@ -10,6 +10,7 @@ import { findPort } from "../control/endpoints.js";
 import { hostPortsOf } from "../control/schedule.js";
 import { cidrContains, ipToInt, isIPv4, parseCidr } from "../net/ipv4.js";
 import type { TraceResult } from "../sim/index.js";
+import { clusterEndpointsIn, nodeZone, servicePortsOf } from "../proxy/model.js";
 import { faultFix, faultNote, faultsOf } from "./diagnose-faults.js";
 import type { DiagnoseCheck } from "./diagnose-types.js";
 
@@ -187,7 +188,7 @@ export function serviceChecks(
   if (selRunning.length) out.push(targetPortCheck(sp, selRunning));
   const eps = endpointChecks(state, svc, sp);
   out.push(...eps.checks);
-  out.push(trafficPolicyCheck(state, svc, via, eps.backends, trace));
+  out.push(trafficPolicyCheck(state, svc, sp, via, eps.backends, trace));
   out.push(proxyCheck(state, svc, sp, via, trace));
   return { checks: out, backends: eps.backends, addresses: eps.addresses };
 }
@@ -411,13 +412,15 @@ function endpointChecks(
 function trafficPolicyCheck(
   state: ClusterState,
   svc: ServiceState,
+  port: ServicePortState,
   via: ServiceVia,
   backends: Backend[],
   trace: TraceResult | undefined,
 ): DiagnoseCheck {
   const local = via.kind === "clusterIP" ? svc.internalTrafficPolicy : svc.externalTrafficPolicy;
   const field = via.kind === "clusterIP" ? "internalTrafficPolicy" : "externalTrafficPolicy";
-  if (local !== "Local" || !via.node) return check("service.trafficPolicy", field, true, `${field}: ${local}`);
+  if (local !== "Local" || !via.node)
+    return check("service.trafficPolicy", field, true, `${field}: ${local}${zoneNote(state, svc, port, via.node)}`);
   const bypass = via.kind !== "clusterIP" && via.localBypass ? clusterPathSource(state, via.node, trace) : undefined;
   if (bypass)
     return check(
@@ -442,6 +445,24 @@ function trafficPolicyCheck(
     `with ${field} Local, kube-proxy on ${via.node} sends traffic only to endpoints on that node, and it has none: it drops the traffic`,
     `reach the Service through a node that runs a ready endpoint, run one on ${via.node}, or set ${field}: Cluster`,
   );
+}
+
+/**
+ * What zone hints make of the Cluster policy on `node` (kube-proxy pkg/proxy/topology.go;
+ * https://kubernetes.io/docs/reference/networking/virtual-ips/#traffic-distribution), or "".
+ */
+function zoneNote(state: ClusterState, svc: ServiceState, port: ServicePortState, node: string | undefined): string {
+  const sp = servicePortsOf(state, svc).find((p) => p.port === port);
+  const n = node ? state.nodes.find((x) => x.name === node) : undefined;
+  if (!sp?.zoneHinted || !n) return "";
+  const zone = nodeZone(n);
+  const eps = clusterEndpointsIn(sp, zone);
+  const ready = sp.clusterEndpoints.length;
+  if (eps !== sp.clusterEndpoints)
+    return `; every ready endpoint has a zone hint: kube-proxy on ${node} (zone ${zone}) sends to the ${eps.length} hinted for ${zone}, of ${ready} ready`;
+  return zone
+    ? `; the endpoints have zone hints, but none for ${node}'s zone ${zone}: kube-proxy there sends to all ${ready} ready`
+    : `; the endpoints have zone hints, but ${node} has no topology.kubernetes.io/zone label: kube-proxy there sends to all ${ready} ready`;
 }
 
 /**

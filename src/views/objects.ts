@@ -361,6 +361,7 @@ export function serviceObject(state: ClusterState, s: ServiceState, opts: ViewOp
   spec.sessionAffinity = s.sessionAffinity;
   if (s.sessionAffinity === "ClientIP")
     spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: s.sessionAffinityTimeout } };
+  if (s.trafficDistribution !== undefined) spec.trafficDistribution = s.trafficDistribution;
   spec.type = s.type;
   const ingress = loadBalancerIngress(state, s);
   const status = { loadBalancer: ingress.length ? { ingress } : {} };

@@ -1,7 +1,7 @@
 // EndpointSlice (pkg/apis/discovery/validation) and Endpoints (pkg/apis/core/validation).
 import type { KubeObject } from "../types.js";
 import { NO_VALUE, indexPath, isObj } from "../diag.js";
-import { dns1123Label, dns1123Subdomain } from "../names.js";
+import { dns1123Label, dns1123Subdomain, labelValue } from "../names.js";
 import { parseIPv4 } from "../../net/ipv4.js";
 import { isIP, parseIPv6 } from "../net.js";
 import { type Err, NET, checkFormat, checkPort, checkProtocol } from "./common.js";
@@ -30,9 +30,31 @@ export function checkEndpointSlice(apiErr: Err, o: KubeObject): void {
           if (t === "FQDN" && dns1123Subdomain(a)) err(af, a, "must be a valid FQDN");
         });
         if (e.hostname !== undefined) checkFormat(apiErr, `${f}.hostname`, e.hostname, dns1123Label);
+        if (e.hints !== undefined && e.hints !== null) checkHints(err, `${f}.hints`, e.hints);
       });
   }
   checkEndpointPorts(apiErr, "ports", o.ports);
+}
+
+/** validateHints (pkg/apis/discovery/validation/validation.go): what kube-proxy's topology reads. */
+function checkHints(err: Err, f: string, hints: unknown): void {
+  if (!isObj(hints)) return err(f, hints, "must be a mapping");
+  const zones = hints.forZones;
+  if (zones === undefined || zones === null) return;
+  if (!Array.isArray(zones)) return err(`${f}.forZones`, zones, "must be a list");
+  // maxZoneHints = 8
+  if (zones.length > 8) return err(`${f}.forZones`, NO_VALUE, `Too many: ${zones.length}: must have at most 8 items`);
+  const seen = new Set<string>();
+  zones.forEach((z: unknown, i: number) => {
+    if (!isObj(z)) return err(indexPath(`${f}.forZones`, i), z, "must be a mapping");
+    const zf = `${indexPath(`${f}.forZones`, i)}.name`;
+    const name = z.name ?? ""; // a ForZone's name is a plain string: unset reads as ""
+    if (typeof name !== "string") return err(zf, name, "must be a string");
+    if (seen.has(name)) err(zf, name, `Duplicate value: ${JSON.stringify(name)}`);
+    seen.add(name);
+    const bad = labelValue(name);
+    if (bad) err(zf, name, bad);
+  });
 }
 
 export function checkEndpointPorts(apiErr: Err, base: string, ports: unknown): void {

@@ -113,6 +113,13 @@ export function checkService(err: Err, o: KubeObject, config: ClusterConfig, war
     if (v === undefined) continue;
     if (v !== "Cluster" && v !== "Local") err(`spec.${key}`, v, "must be Cluster or Local", NET);
   }
+  // validateServiceTrafficDistribution (pkg/apis/core/validation/validation.go, v1.31).
+  if (spec.trafficDistribution !== undefined && spec.trafficDistribution !== "PreferClose")
+    err(
+      "spec.trafficDistribution",
+      spec.trafficDistribution,
+      `Unsupported value: ${JSON.stringify(spec.trafficDistribution)}: supported values: "PreferClose"`,
+    );
   if (spec.externalTrafficPolicy !== undefined && type !== "NodePort" && type !== "LoadBalancer")
     err(
       "spec.externalTrafficPolicy",

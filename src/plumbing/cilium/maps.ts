@@ -256,6 +256,8 @@ function lbShared(state: ClusterState): LbShared {
           if (!at) backendsAt.set(pk, (at = new Map()));
           for (const e of sl.endpoints) {
             // Cilium keeps ready endpoints in the slots; terminating ones only as a fallback.
+            // Zone hints are not read: Cilium honours them only with loadBalancer.serviceTopology
+            // (Helm value, off by default: https://docs.cilium.io/en/stable/network/kubernetes/kubeproxy-free/#topology-aware-hints).
             if (e.conditions.ready === false) continue;
             for (const ip of e.addresses) {
               const ipn = ipToInt(ip) | 0;

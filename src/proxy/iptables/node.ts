@@ -5,7 +5,7 @@ import { cidrTextContains } from "../../net/ipv4.js";
 import type { ClusterState, NodeState } from "../../control/state.js";
 import type { IptOpt } from "../../ir/types.js";
 import type { ProxyOutput } from "../mode.js";
-import { localEndpoints, reachableEndpoints, epStr } from "../model.js";
+import { clusterEndpointsIn, localEndpoints, nodeZone, reachableEndpoints, epStr } from "../model.js";
 import {
   DST_LOCAL,
   LayerBuilder,
@@ -23,6 +23,7 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: IptCtx): P
   const lb = new LayerBuilder("kube-proxy/node");
   // Declare the chains this layer appends to, so the layer is self-describing.
   lb.chain("nat", "KUBE-SERVICES");
+  const zone = nodeZone(node);
   for (const pc of ctx.perNode) {
     const { sp, chains } = pc;
     const name = sp.name;
@@ -75,10 +76,20 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: IptCtx): P
       lb.add("nat", chains.fw, rule(comment(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`)));
     }
 
+    // Zone hints: the KUBE-SVC chain as this node's zone has it (the shared layer has none).
+    const cluster = clusterEndpointsIn(sp, zone);
+    if (sp.zoneHinted) {
+      const svc = lb.chain("nat", chains.svc).rules;
+      if (sp.hasEndpoints && !sp.internalLocal) svc.push(internalMasqRule(ctx, sp));
+      if (cluster.length > 0) serviceToEndpointRules(svc, ctx, pc, cluster);
+    }
     if (usesLocalPolicyChain) serviceToEndpointRules(lb.chain("nat", chains.svl).rules, ctx, pc, local.eps);
     // Endpoint chains not already in the shared layer.
-    const shared = (pc.sharedEps ??= new Set(sp.usesClusterEndpoints ? sp.clusterEndpoints.map((e) => epStr(e)) : []));
-    for (const ep of reachableEndpoints(sp, local)) if (!shared.has(epStr(ep))) writeEndpointChain(lb, ctx, pc, ep);
+    const shared = (pc.sharedEps ??= new Set(
+      sp.usesClusterEndpoints && !sp.zoneHinted ? sp.clusterEndpoints.map((e) => epStr(e)) : [],
+    ));
+    for (const ep of reachableEndpoints(sp, local, cluster))
+      if (!shared.has(epStr(ep))) writeEndpointChain(lb, ctx, pc, ep);
   }
   // nodePortAddresses unset (MatchAll) and localhostNodePorts=true: the last KUBE-SERVICES rule.
   lb.add(

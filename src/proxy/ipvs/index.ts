@@ -8,7 +8,15 @@
 import type { ClusterState, NodeState } from "../../control/state.js";
 import type { IpvsVirtualServer, Link } from "../../ir/types.js";
 import type { ProxyMode, ProxyOutput } from "../mode.js";
-import { clusterCIDR, localEndpoints, servicePorts, type ProxyEndpoint, type ProxyServicePort } from "../model.js";
+import {
+  clusterCIDR,
+  clusterEndpointsIn,
+  localEndpoints,
+  nodeZone,
+  servicePorts,
+  type ProxyEndpoint,
+  type ProxyServicePort,
+} from "../model.js";
 import { MASQ_MARK } from "../iptables/index.js";
 import { forwardRules } from "../iptables/shared.js";
 import { LayerBuilder, M_ADDRTYPE, M_MARK, DST_LOCAL, comment, not, o, rule } from "../iptables/rules.js";
@@ -223,6 +231,8 @@ export const ipvsMode: ProxyMode = {
         ipvs.push(vs(sp, sp.clusterIP, sp.port.port, []));
         continue;
       }
+      // Zone hints: the real servers depend on the node's zone (perNode).
+      if (sp.zoneHinted) continue;
       if (!sp.internalLocal) ipvs.push(vs(sp, sp.clusterIP, sp.port.port, sp.clusterEndpoints));
       if (!sp.externalLocal) {
         for (const ip of sp.externalIPs) ipvs.push(vs(sp, ip, sp.port.port, sp.clusterEndpoints));
@@ -244,10 +254,19 @@ export const ipvsMode: ProxyMode = {
   perNode(state, node, shared) {
     const sps = sharedCache.get(shared) ?? servicePorts(state);
     const ipvs: IpvsVirtualServer[] = [];
+    const zone = nodeZone(node);
     for (const sp of sps) {
       const local = localEndpoints(sp, node.name).eps;
+      const cluster = clusterEndpointsIn(sp, zone);
+      if (sp.zoneHinted) {
+        if (!sp.internalLocal) ipvs.push(vs(sp, sp.clusterIP, sp.port.port, cluster));
+        if (!sp.externalLocal) {
+          for (const ip of sp.externalIPs) ipvs.push(vs(sp, ip, sp.port.port, cluster));
+          for (const ip of sp.lbIPs) ipvs.push(vs(sp, ip, sp.port.port, cluster));
+        }
+      }
       if (sp.hasEndpoints && sp.internalLocal) ipvs.push(vs(sp, sp.clusterIP, sp.port.port, local));
-      const ext = sp.externalLocal ? local : sp.clusterEndpoints;
+      const ext = sp.externalLocal ? local : cluster;
       if (sp.hasEndpoints && sp.externalLocal) {
         for (const ip of sp.externalIPs) ipvs.push(vs(sp, ip, sp.port.port, ext));
         for (const ip of sp.lbIPs) ipvs.push(vs(sp, ip, sp.port.port, ext));

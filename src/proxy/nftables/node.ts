@@ -5,7 +5,7 @@ import { cidrTextContains } from "../../net/ipv4.js";
 import type { ClusterState, NodeState } from "../../control/state.js";
 import type { NftExpr, NftLayer } from "../../ir/types.js";
 import type { ProxyOutput } from "../mode.js";
-import { localEndpoints, reachableEndpoints, epStr } from "../model.js";
+import { clusterEndpointsIn, localEndpoints, nodeZone, reachableEndpoints, epStr } from "../model.js";
 import { DROP, IP_SADDR, goto_, match, prefix } from "./expr.js";
 import {
   FLOW_LOG_SETS,
@@ -30,16 +30,19 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: NftCtx): P
     tb.elem(svcs ? "no-endpoint-services" : "no-endpoint-nodeports", key, DROP, name);
     tb.elem(svcs ? LOCAL_DROP_SETS.services : LOCAL_DROP_SETS.nodeports, key);
   };
+  const zone = nodeZone(node);
   for (const pc of ctx.perNode) {
     const { sp, chains } = pc;
     const port = sp.port.port;
     const local = localEndpoints(sp, node.name);
     const hasLocal = local.eps.length > 0;
     const sharedEps =
-      sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints
+      sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints && !sp.zoneHinted
         ? new Set(sp.clusterEndpoints.map((e) => epStr(e)))
         : null;
-    const ownEps = reachableEndpoints(sp, local).filter((e) => !sharedEps?.has(epStr(e)));
+    // Zone hints: the endpoints this node's zone takes (the shared layer has none of them).
+    const cluster = clusterEndpointsIn(sp, zone);
+    const ownEps = reachableEndpoints(sp, local, cluster).filter((e) => !sharedEps?.has(epStr(e)));
     const epChains = ownEps.map((ep) => tb.chain("endpoint-" + epBase(pc, ep)));
     if (hasLocal && sp.usesLocalEndpoints) tb.chain(chains.local);
 
@@ -62,6 +65,8 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: NftCtx): P
       if (allowFromNode) sources.push(...sp.lbIPs);
       tb.rule(chains.firewall, [match(IP_SADDR, { set: sources }, "!="), DROP]);
     }
+    if (sp.zoneHinted && cluster.length > 0)
+      serviceToEndpointRules(tb.chain(chains.service).rules, pc, cluster, (i) => epBase(pc, cluster[i]));
     if (hasLocal && sp.usesLocalEndpoints)
       serviceToEndpointRules(tb.chain(chains.local).rules, pc, local.eps, (i) => epBase(pc, local.eps[i]));
     ownEps.forEach((ep, i) => writeEndpoint(tb, pc, ep, epChains[i]));

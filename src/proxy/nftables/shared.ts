@@ -102,11 +102,14 @@ export function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCt
     const chains = nftServiceChains(sp);
     const usesFWChain = sp.lbIPs.length > 0 && sp.sourceRanges.length > 0;
     const pc: PortCtx = { sp, chains, epBase: new Map(), usesFWChain, l4match: match(L4PROTO, sp.protocol) };
-    if (sp.usesLocalEndpoints || usesFWChain) ctx.perNode.push(pc);
-    const usesClusterPolicyChain = sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints;
+    // Zone hints: the service chain's endpoint rules (and which endpoint chains exist)
+    // depend on the node's zone: the per-node layer appends them (buildNode).
+    if (sp.usesLocalEndpoints || usesFWChain || sp.zoneHinted) ctx.perNode.push(pc);
+    const usesClusterPolicyChain = sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints && !sp.zoneHinted;
     const usesExternalTrafficChain = sp.hasEndpoints && sp.externallyAccessible;
     // Chains in kube-proxy's creation order: endpoints, service, external, firewall.
     const rec = usesClusterPolicyChain ? recordPort(tb, ctx, cn, pc) : undefined;
+    if (sp.zoneHinted) tb.chain(chains.service);
     if (usesExternalTrafficChain) tb.chain(chains.external);
     if (usesFWChain) tb.chain(chains.firewall);
     portElems(tb, pc, seenCIP);
