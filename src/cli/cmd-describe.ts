@@ -242,7 +242,7 @@ export function register(program: Command): void {
     program
       .command("describe")
       .description(
-        "show one object in detail like kubectl describe: pod|svc|ep|endpointslice|node|netpol|ing|deploy|rs|ds|sts|rc|job NAME",
+        "show one object in detail like kubectl describe: pod|svc|ep|endpointslice|node|netpol|ing|deploy|rs|ds|sts|rc|job|cronjob NAME",
       )
       .argument(
         "<kind>",

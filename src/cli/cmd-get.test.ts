@@ -41,6 +41,7 @@ test("all: the \"all\" category's types in kubectl's order, names prefixed", asy
       "deployments",
       "replicasets",
       "statefulsets",
+      "horizontalpodautoscalers",
       "cronjobs",
       "jobs",
     ],
@@ -330,4 +331,91 @@ test("-L: a column per label key, headed by its last segment in capitals, empty 
   // APP is the pod's app label; TIER is empty (no such label), so the row has one cell less.
   assert.equal(cells.at(-2), "auth-deployment");
   assert.match(cells.at(-1)!, /^app=auth-deployment/);
+});
+
+// printHorizontalPodAutoscaler and formatHPAMetrics (kubernetes/kubernetes
+// pkg/printers/internalversion/printers.go): REFERENCE Kind/name; TARGETS current/target per
+// metric, a Resource metric led by its name, an unread current <unknown>, the first two then
+// "+ N more..."; MINPODS (defaulted to 1); MAXPODS; REPLICAS = status.currentReplicas.
+test("get hpa: the autoscaler's columns, from a manifest and from a live cluster's status", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-hpa-"));
+  try {
+    const deploy = (name: string, replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec: {containers: [{name: c, image: nginx}]}
+---
+`;
+    writeFileSync(
+      join(dir, "hpa.yaml"),
+      deploy("web", 1) +
+        deploy("api", 3) +
+        `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 2
+  maxReplicas: 10
+  metrics:
+  - {type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}
+  - {type: Resource, resource: {name: memory, target: {type: AverageValue, averageValue: 100Mi}}}
+  - {type: Pods, pods: {metric: {name: packets-per-second}, target: {type: AverageValue, averageValue: 1k}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: api, uid: 3c0ffee0-0000-4000-8000-000000000001}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  minReplicas: 1
+  maxReplicas: 5
+  metrics:
+  - {type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}}
+  - type: External
+    external: {metric: {name: queue_depth}, target: {type: AverageValue, averageValue: "30"}}
+status:
+  currentReplicas: 3
+  desiredReplicas: 3
+  currentMetrics:
+  - {type: Resource, resource: {name: cpu, current: {averageUtilization: 12, averageValue: 24m}}}
+  - {type: External, external: {metric: {name: queue_depth}, current: {averageValue: "7"}}}
+`,
+    );
+    {
+      const { state } = await loadCluster({ files: [join(dir, "hpa.yaml")] });
+      const rows = runGet(state, ["hpa"], {})
+        .stdout.trimEnd()
+        .split("\n")
+        .map((l) => l.split(/\s{2,}/));
+      assert.deepEqual(rows[0], ["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"]);
+      assert.deepEqual(rows[1].slice(0, 6), ["api", "Deployment/api", "cpu: 12%/80%, 7/30 (avg)", "1", "5", "3"]);
+      // web's target runs 1 replica, below minReplicas: the controller scales it to 2.
+      assert.deepEqual(rows[2].slice(0, 6), [
+        "web",
+        "Deployment/web",
+        "cpu: <unknown>/50%, memory: <unknown>/100Mi + 1 more...",
+        "2",
+        "10",
+        "2",
+      ]);
+      assert.equal(
+        runGet(state, ["horizontalpodautoscalers.autoscaling/web"], { output: "name" }).stdout,
+        "horizontalpodautoscaler.autoscaling/web\n",
+      );
+      const nf = runGet(state, ["hpa", "nope"], {});
+      assert.equal(nf.stderr, 'Error from server (NotFound): horizontalpodautoscalers.autoscaling "nope" not found\n');
+      // `all` lists autoscalers after the apps group's resources, before batch's.
+      const types = runGet(state, ["all"], {})
+        .stdout.split("\n\n")
+        .map((b) => b.split("\n")[1].split(/\s+/)[0].split("/")[0]);
+      assert.deepEqual(types.slice(-1), ["horizontalpodautoscaler.autoscaling"]);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -19,12 +19,12 @@ const OUTPUTS = ["", "wide", "yaml", "json", "name"];
 const CLUSTER_WORDS = new Set(["cluster", "clusters"]);
 
 /**
- * `all`: the resources in the API's "all" category that podnet models, in the order kubectl
- * lists them (discovery order: core, apps, then batch). Upstream, each such resource's storage
- * says so (kubernetes/kubernetes pkg/registry/core/pod/storage/storage.go `Categories()`
- * returns ["all"], and likewise for replicationcontrollers, services, daemonsets, deployments,
- * replicasets, statefulsets, cronjobs, jobs; also horizontalpodautoscalers, which podnet's
- * `get` does not list), and kubectl expands a category through discovery (k8s.io/cli-runtime
+ * `all`: the resources in the API's "all" category, in the order kubectl lists them (discovery
+ * order: core, apps, autoscaling, then batch). Upstream, each such resource's storage says so
+ * (kubernetes/kubernetes pkg/registry/core/pod/storage/storage.go `Categories()` returns
+ * ["all"], and likewise for replicationcontrollers, services, daemonsets, deployments,
+ * replicasets, statefulsets, horizontalpodautoscalers, cronjobs, jobs), and kubectl expands a
+ * category through discovery (k8s.io/cli-runtime
  * pkg/resource CategoryExpander). Within a group, discovery lists resources sorted by name
  * (k8s.io/apiserver pkg/endpoints/installer.go): cronjobs before jobs.
  */
@@ -36,6 +36,7 @@ const ALL = [
   "deployments",
   "replicasets",
   "statefulsets",
+  "horizontalpodautoscalers",
   "cronjobs",
   "jobs",
 ];
@@ -101,7 +102,7 @@ export function register(program: Command): void {
     program
       .command("get")
       .description(
-        "list objects like kubectl get (po, svc, ep, endpointslices, no, netpol, ing, ns, deploy, rs, sts, ds, rc, all)",
+        "list objects like kubectl get (po, svc, ep, endpointslices, no, netpol, ing, ns, deploy, rs, sts, ds, rc, hpa, cj, job, all)",
       )
       .argument("<resource...>", "TYPE [NAME...], TYPE1,TYPE2, or TYPE/NAME...")
       .option("-n, --namespace <ns>", "namespace", "default")

@@ -28,6 +28,7 @@ import { objectAge, observedNodeCells, observedPodCells } from "./observed.js";
 import { configErrorStatus } from "./env.js";
 import type { Item, Resource } from "./get-types.js";
 import { cronjobs, jobs, nsOf, replicasets, workloadResource } from "./get-workloads.js";
+import { horizontalpodautoscalers } from "./get-hpa.js";
 import { kubectlTable } from "./tabwriter.js";
 import { admittedClass, classesOf, publishedAddresses } from "./ingress.js";
 import { GATEWAY_RESOURCES } from "./gateway.js";
@@ -451,6 +452,7 @@ export const RESOURCES: Resource[] = [
   workloadResource("StatefulSet", "statefulsets", ["sts"]),
   workloadResource("DaemonSet", "daemonsets", ["ds"]),
   workloadResource("ReplicationController", "replicationcontrollers", ["rc"]),
+  horizontalpodautoscalers,
   cronjobs,
   jobs,
 ];
@@ -469,7 +471,7 @@ function qualifiedResource(res: Resource): string {
 export function findResource(name: string): Resource | undefined {
   const n = name
     .toLowerCase()
-    .replace(/\.(apps|batch|discovery\.k8s\.io|networking\.k8s\.io|gateway\.networking\.k8s\.io|v1)$/, "");
+    .replace(/\.(apps|autoscaling|batch|discovery\.k8s\.io|networking\.k8s\.io|gateway\.networking\.k8s\.io|v1)$/, "");
   return RESOURCES.find(
     (r) => r.plural === n || r.singular === n || r.shortNames.includes(n) || r.kind.toLowerCase() === n,
   );
