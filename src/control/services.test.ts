@@ -147,3 +147,39 @@ status:
   assert.deepEqual(get(s, "elb").loadBalancerIPs, []);
   assert.deepEqual(get(s, "proxied").loadBalancerIPs, ["203.0.113.9"]);
 });
+
+// allocateLoadBalancerNodePorts (https://kubernetes.io/docs/concepts/services-networking/service/#load-balancer-nodeport-allocation):
+// false keeps a LoadBalancer's ports without NodePorts, but a nodePort asked for is honoured
+// (pkg/registry/core/service/storage/alloc.go initNodePorts), and the health check port of an
+// externalTrafficPolicy Local one is still allocated.
+test("allocateLoadBalancerNodePorts false: no NodePort unless asked for; the health check port stays", () => {
+  const s = cluster(
+    svc(
+      "lb",
+      "  type: LoadBalancer\n  allocateLoadBalancerNodePorts: false\n  externalTrafficPolicy: Local\n  selector: {app: a}\n" +
+        "  ports: [{name: a, port: 80}, {name: b, port: 81, nodePort: 31234}]",
+    ) + svc("def", "  type: LoadBalancer\n  selector: {app: a}\n  ports: [{port: 80}]"),
+  );
+  const lb = get(s, "lb");
+  assert.equal(lb.allocateLoadBalancerNodePorts, false);
+  assert.equal(lb.ports[0].nodePort, undefined);
+  assert.equal(lb.ports[1].nodePort, 31234);
+  assert.ok(lb.healthCheckNodePort! >= 30000);
+  assert.deepEqual(lb.loadBalancerIPs, ["192.168.1.241"]);
+  // Defaulted to true (SetDefaults_Service): a NodePort per port.
+  assert.equal(get(s, "def").allocateLoadBalancerNodePorts, true);
+  assert.ok(get(s, "def").ports[0].nodePort! >= 30000);
+});
+
+test("loadBalancerClass: another implementation's Service gets no address from MetalLB's pool", () => {
+  const s = cluster(
+    svc(
+      "nlb",
+      "  type: LoadBalancer\n  loadBalancerClass: service.k8s.aws/nlb\n  selector: {app: a}\n  ports: [{port: 80}]",
+    ) + svc("mine", "  type: LoadBalancer\n  selector: {app: a}\n  ports: [{port: 80}]"),
+  );
+  assert.deepEqual(get(s, "nlb").loadBalancerIPs, []);
+  assert.equal(get(s, "nlb").loadBalancerClass, "service.k8s.aws/nlb");
+  assert.deepEqual(get(s, "mine").loadBalancerIPs, ["192.168.1.241"]);
+  assert.ok(get(s, "nlb").ports[0].nodePort! >= 30000);
+});

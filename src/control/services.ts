@@ -234,11 +234,21 @@ function allocateNodePorts(al: Alloc, changed: Changed[]): void {
   }
 }
 
-/** Given (checked) or previous NodePorts of a Service's ports; the rest wait for dynamic ones. */
+/**
+ * Given (checked) or previous NodePorts of a Service's ports; the rest wait for dynamic ones,
+ * but a LoadBalancer's with allocateLoadBalancerNodePorts false, which keeps only what it has
+ * or asks for (pkg/registry/core/service/storage/alloc.go initNodePorts: "Don't allocate new
+ * ports, but do respect specific requests"; a port it had stays until removed by hand).
+ */
 function keepNodePorts(al: Alloc, { o, s, prev }: Changed, needPort: NeedPort[]): void {
   const { diags, nodePorts } = al;
   const [npLo, npHi] = al.ctx.config.networking.nodePortRange;
   const key = svcKey(o);
+  const dynamic = s.type !== "LoadBalancer" || s.allocateLoadBalancerNodePorts !== false;
+  const wait = (p: ServicePortState) => {
+    if (dynamic) needPort.push({ s, p, key });
+    else delete p.nodePort;
+  };
   s.ports.forEach((p, i) => {
     const field = `spec.ports[${i}].nodePort`;
     const given = o.spec?.ports?.[i]?.nodePort;
@@ -253,7 +263,7 @@ function keepNodePorts(al: Alloc, { o, s, prev }: Changed, needPort: NeedPort[])
             want,
             `provided port is not in the valid range. The range of valid ports is ${npLo}-${npHi}`,
           );
-        else needPort.push({ s, p, key });
+        else wait(p);
         return;
       }
       const pk = `${want}/${p.protocol}`;
@@ -261,12 +271,12 @@ function keepNodePorts(al: Alloc, { o, s, prev }: Changed, needPort: NeedPort[])
       if (owner && owner !== key) {
         if (given !== undefined)
           diags.error(where(o), field, want, `provided port is already allocated (to Service ${owner})`);
-        else needPort.push({ s, p, key });
+        else wait(p);
         return;
       }
       nodePorts[pk] = key;
       p.nodePort = want;
-    } else needPort.push({ s, p, key });
+    } else wait(p);
   });
 }
 
@@ -316,7 +326,10 @@ function allocateLoadBalancerIPs(al: Alloc, changed: Changed[]): void {
       for (const ip of ips) lbIPs[ip] = key;
       continue;
     }
-    if (!pool) continue;
+    // MetalLB serves only Services without a loadBalancerClass (its --lb-class unset:
+    // https://metallb.universe.tf/installation/#setting-the-loadbalancer-class): another
+    // implementation's stays <pending> here.
+    if (!pool || s.loadBalancerClass !== undefined) continue;
     const first = pool.first;
     const size = cidrSize(pool);
     const usable = (a: number) => size <= 2 || (a !== first && a !== first + size - 1);
@@ -372,6 +385,9 @@ function draftService(ctx: ServiceCtx, o: KubeObject, prev: ServiceState | undef
   };
   if (type === "ExternalName" && spec.externalName) s.externalName = spec.externalName;
   if (typeof spec.trafficDistribution === "string") s.trafficDistribution = spec.trafficDistribution;
+  if (type === "LoadBalancer") s.allocateLoadBalancerNodePorts = spec.allocateLoadBalancerNodePorts !== false;
+  if (type === "LoadBalancer" && typeof spec.loadBalancerClass === "string")
+    s.loadBalancerClass = spec.loadBalancerClass;
   if (topologyHintsAnnotated(o.metadata.annotations)) s.topologyAuto = true;
   return s;
 }

@@ -130,6 +130,10 @@ export interface ServiceState {
   sessionAffinityTimeout: number; // 10800 by default
   externalTrafficPolicy: "Cluster" | "Local";
   internalTrafficPolicy: "Cluster" | "Local";
+  /** spec.allocateLoadBalancerNodePorts: false, a LoadBalancer gets no NodePort it did not ask for. */
+  allocateLoadBalancerNodePorts?: boolean;
+  /** spec.loadBalancerClass: the load balancer implementation that serves it (not MetalLB's). */
+  loadBalancerClass?: string;
   /** spec.trafficDistribution ("PreferClose"), when set. */
   trafficDistribution?: string;
   /** The topology-mode annotation asks for hints (Auto): the EndpointSlice controller then

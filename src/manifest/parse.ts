@@ -473,6 +473,8 @@ export function applyDefaults(o: KubeObject): void {
       }
       if (spec.type !== "ExternalName") spec.internalTrafficPolicy ??= "Cluster";
       if (spec.type === "NodePort" || spec.type === "LoadBalancer") spec.externalTrafficPolicy ??= "Cluster";
+      // SetDefaults_Service (pkg/apis/core/v1/defaults.go).
+      if (spec.type === "LoadBalancer") spec.allocateLoadBalancerNodePorts ??= true;
       if (Array.isArray(spec.ports))
         for (const p of spec.ports) {
           if (!p || typeof p !== "object") continue;

@@ -772,3 +772,27 @@ ${hints}`;
     "app.yaml:10 (EndpointSlice default/s) endpoints[0].hints.forZones[2].name: \"-x-\" a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
   ]);
 });
+
+test("allocateLoadBalancerNodePorts and loadBalancerClass: only on a LoadBalancer; the class a qualified name", () => {
+  assert.deepEqual(
+    errors(
+      svc(
+        "a",
+        "  type: LoadBalancer\n  allocateLoadBalancerNodePorts: false\n  loadBalancerClass: example.com/lb\n  ports:\n    - port: 80",
+      ),
+    ),
+    [],
+  );
+  assert.deepEqual(
+    errors(
+      svc("a", "  allocateLoadBalancerNodePorts: true\n  loadBalancerClass: example.com/lb\n  ports:\n    - port: 80"),
+    ),
+    [
+      "app.yaml:6 (Service default/a) spec.allocateLoadBalancerNodePorts: true may only be used when `type` is 'LoadBalancer'",
+      "app.yaml:7 (Service default/a) spec.loadBalancerClass: \"example.com/lb\" may only be used when `type` is 'LoadBalancer'",
+    ],
+  );
+  const bad = errors(svc("a", "  type: LoadBalancer\n  loadBalancerClass: a/b/c\n  ports:\n    - port: 80"));
+  assert.equal(bad.length, 1);
+  assert.match(bad[0], /^app\.yaml:7 \(Service default\/a\) spec\.loadBalancerClass: "a\/b\/c" /);
+});

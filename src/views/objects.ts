@@ -318,6 +318,8 @@ export function serviceObject(state: ClusterState, s: ServiceState, opts: ViewOp
   const given = findGiven(state, "Service", s.namespace, s.name);
   const annotations = nonEmpty(given?.metadata.annotations);
   const spec: Obj = {};
+  if (s.allocateLoadBalancerNodePorts !== undefined)
+    spec.allocateLoadBalancerNodePorts = s.allocateLoadBalancerNodePorts;
   if (s.type !== "ExternalName" && s.clusterIP) {
     spec.clusterIP = s.clusterIP;
     spec.clusterIPs = [s.clusterIP];
@@ -346,6 +348,7 @@ export function serviceObject(state: ClusterState, s: ServiceState, opts: ViewOp
       if (typeof g.ipFamilyPolicy === "string") spec.ipFamilyPolicy = g.ipFamilyPolicy;
     }
   }
+  if (s.loadBalancerClass !== undefined) spec.loadBalancerClass = s.loadBalancerClass;
   if (s.loadBalancerSourceRanges.length) spec.loadBalancerSourceRanges = s.loadBalancerSourceRanges;
   if (s.ports.length)
     spec.ports = s.ports.map((p) => ({

@@ -3,7 +3,7 @@
 import type { KubeObject } from "../types.js";
 import type { ClusterConfig } from "../config.js";
 import { NO_VALUE, indexPath, isInt, isObj } from "../diag.js";
-import { dns1123Label, dns1123Subdomain } from "../names.js";
+import { dns1123Label, dns1123Subdomain, qualifiedName } from "../names.js";
 import { cidrContains, cidrSize, parseIPv4 } from "../../net/ipv4.js";
 import { isIP, isIPv6Address, parseCidrAny, serviceIPv4 } from "../net.js";
 import {
@@ -126,6 +126,19 @@ export function checkService(err: Err, o: KubeObject, config: ClusterConfig, war
       spec.externalTrafficPolicy,
       "may only be set when `type` is 'NodePort' or 'LoadBalancer'",
     );
+  // validateServiceSpec: both only on a LoadBalancer; the class is a qualified name.
+  const alloc = spec.allocateLoadBalancerNodePorts;
+  if (alloc !== undefined && alloc !== null) {
+    if (typeof alloc !== "boolean") err("spec.allocateLoadBalancerNodePorts", alloc, "must be true or false", NET);
+    else if (type !== "LoadBalancer")
+      err("spec.allocateLoadBalancerNodePorts", alloc, "may only be used when `type` is 'LoadBalancer'");
+  }
+  const cls = spec.loadBalancerClass;
+  if (cls !== undefined && cls !== null) {
+    if (type !== "LoadBalancer") err("spec.loadBalancerClass", cls, "may only be used when `type` is 'LoadBalancer'");
+    else if (typeof cls !== "string") err("spec.loadBalancerClass", cls, "must be a string");
+    else checkFormat(err, "spec.loadBalancerClass", cls, qualifiedName);
+  }
   if (spec.publishNotReadyAddresses !== undefined && typeof spec.publishNotReadyAddresses !== "boolean")
     err("spec.publishNotReadyAddresses", spec.publishNotReadyAddresses, "must be true or false", NET);
   if (spec.loadBalancerIP !== undefined && spec.loadBalancerIP !== "" && !isIP(spec.loadBalancerIP))
