@@ -77,3 +77,22 @@ test("trace: zone hints send each zone's pods to its own endpoints (examples/top
   assert.deepEqual(dests("client-b"), ["pod/default/web-b"]);
   assert.deepEqual(dests("client-c"), ["pod/default/web-a", "pod/default/web-a", "pod/default/web-b"]);
 });
+
+test("trace over a dump: the EndpointSlice's zone hints as given (examples/snapshots/kind-zones.yaml)", () => {
+  const dests = (client: string) => {
+    const r = spawnSync(
+      process.execPath,
+      ["bin/podnet.js", "trace", client, "svc/web", "-f", "examples/snapshots/kind-zones.yaml", "-o", "json"],
+      { encoding: "utf8" },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { paths: { disposition: { ns: string } }[] };
+    return j.paths.map((p) => p.disposition.ns).sort();
+  };
+  // kind-worker2 is zone-b: its one endpoint; kind-worker is zone-a: the two there.
+  assert.deepEqual(dests("web-7d77fb55cc-9mzqn"), ["pod/default/web-7d77fb55cc-9mzqn"]);
+  assert.deepEqual(dests("web-7d77fb55cc-4xk2p"), [
+    "pod/default/web-7d77fb55cc-4xk2p",
+    "pod/default/web-7d77fb55cc-tqw8b",
+  ]);
+});

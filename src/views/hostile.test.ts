@@ -17,6 +17,9 @@ import { SpecError } from "../manifest/errors.js";
 import type { KubeObject } from "../manifest/types.js";
 import type { ClusterState } from "../control/state.js";
 import { computeReach } from "../questions/reach.js";
+import { proxyModes } from "../proxy/index.js";
+import { renderIptables } from "../ir/render-iptables.js";
+import { renderNft } from "../ir/render-nft.js";
 import { mulberry32 as rng } from "../testing/random.js";
 import { describePod } from "./describe.js";
 import { describeCronJob } from "./describe-objects.js";
@@ -77,9 +80,15 @@ function paths(v: unknown, p: (string | number)[] = [], out: (string | number)[]
  * The fixture with 1-3 values replaced at random (or removed), N times, each loaded as the
  * reading commands load it and asked `ask`: a SpecError naming the file's line, or an answer.
  */
-async function hostileEdits(fixture: string, seed: number, N: number, ask: (state: ClusterState) => void) {
+async function hostileEdits(
+  fixture: string,
+  seed: number,
+  N: number,
+  ask: (state: ClusterState) => void,
+  only: (p: (string | number)[]) => boolean = () => true,
+) {
   const base = parse(readFileSync(join(packageRoot(), "examples", "snapshots", fixture), "utf8"));
-  const all = paths(base.items);
+  const all = paths(base.items).filter(only);
   const r = rng(seed);
   const dir = mkdtempSync(join(tmpdir(), "podnet-hostile-"));
   let refused = 0;
@@ -134,4 +143,28 @@ test("CronJobs with values replaced at random: reach, get and describe never cra
     for (const o of state.objects ?? []) if (o.kind === "CronJob") describeCronJob(state, o);
   });
   assert.ok(refused < N - 3, `refused ${refused} of ${N}`);
+});
+
+test("zone hints, zones and trafficDistribution replaced at random: every node's kube-proxy rules build", async () => {
+  const N = 80;
+  // Only the fields topology-aware routing reads: the hints, the zones, the nodes' labels, the Service's spec.
+  const topo = (p: (string | number)[]) =>
+    p.some((x) => x === "hints" || x === "zone" || x === "trafficDistribution" || x === "labels");
+  await hostileEdits(
+    "kind-zones.yaml",
+    2718,
+    N,
+    (state) => {
+      for (const mode of [proxyModes.iptables, proxyModes.nftables, proxyModes.ipvs]) {
+        const shared = mode.shared(state);
+        for (const n of state.nodes) {
+          const own = mode.perNode(state, n, shared);
+          if (shared.iptables) renderIptables([shared.iptables, ...(own.iptables ? [own.iptables] : [])]);
+          if (shared.nftables) renderNft([shared.nftables, ...(own.nftables ? [own.nftables] : [])]);
+        }
+      }
+      getView(state, findResource("endpointslices")!, { output: "yaml", allNamespaces: true });
+    },
+    topo,
+  );
 });
