@@ -35,6 +35,17 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
+// Session 24: this bench at the start 14.83 s (CPU 19.50 s, peak RSS 1,112 MB; reach 2.13 s
+// over the dump, 4.15 s over the manifests). Where the load goes, by leaving parts out in
+// in-process runs (read = loadSpecFromArgs, build = buildState; two runs each): as it is, read
+// 9.7-10.9 s and build 3.0-3.8 s (minor GC 3.6-3.8 s in 328 scavenges); the served Pods not
+// read at all, read 3.8-4.9 s (nodes, Services, 150,000 endpoints in slices, policies …; the
+// build then makes 150,000 pods itself, 5.7-6.1 s); the Pods read and dropped, read 7.1-7.3 s.
+// So reading a served Pod costs ~3 s and keeping it (promotion, validation, the lists) ~3 s
+// more. A model that held served Pods in columns would start from ~4 s of the rest plus the
+// ~3 s build: ≤ 10 s is within reach only if the slices' endpoints go the same way. Tried
+// and left out: --page-promotion-threshold=0/20 and --initial-old-space-size=3000 (the same
+// scavenge time, wall within the noise).
 // Session 23: this bench at the start 15.26 s (CPU 20.5 s, peak RSS 1,184 MB; reach 2.15 s
 // over the dump, 2.80 s over the manifests). A heap census by shape (a tenth) found the given
 // EndpointSlices' endpoints copied whole into the state (each its own addresses, conditions

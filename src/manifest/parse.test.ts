@@ -197,6 +197,28 @@ test("other kinds: one warning per kind, never fatal", () => {
   assert.ok(spec.warnings.every((w) => w.severity === "warning"));
 });
 
+test("the CNIs' own policy kinds: ignored, with what that means for the answers", () => {
+  const doc = (apiVersion: string, kind: string, name: string) =>
+    `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec: {}\n`;
+  const text = [
+    doc("cilium.io/v2", "CiliumNetworkPolicy", "a"),
+    doc("projectcalico.org/v3", "NetworkPolicy", "b"),
+    doc("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy", "c"),
+    doc("example.com/v1", "FooNetworkPolicy", "d"),
+  ].join("---\n");
+  const tail =
+    "podnet models Kubernetes NetworkPolicy only, and {} enforces these too, so reach, check, trace and diagnose may allow traffic the cluster denies";
+  assert.deepEqual(
+    parseSpec([{ file: "p.yaml", text }]).warnings.map((w) => w.message),
+    [
+      `p.yaml:1 ignored kind CiliumNetworkPolicy (1 object): ${tail.replace("{}", "Cilium")}`,
+      `p.yaml:7 ignored kind NetworkPolicy.projectcalico.org (1 object): ${tail.replace("{}", "Calico")}`,
+      `p.yaml:13 ignored kind AdminNetworkPolicy (1 object): ${tail.replace("{}", "the CNI that implements it")}`,
+      "p.yaml:19 ignored kind FooNetworkPolicy (1 object)",
+    ],
+  );
+});
+
 test("apiVersions that no longer serve a kind are rejected like kubectl's 'no matches for kind'", () => {
   const text = deploy.replace("apps/v1", "extensions/v1beta1");
   assert.throws(

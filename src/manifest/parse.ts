@@ -142,12 +142,15 @@ export function checkSpec(sources: SourceText[], config?: SourceText, mode: Load
     skipped: new Set(),
   };
   for (const d of docs) readDocument(d, config, diags, r);
-  for (const [key, { count, first }] of r.ignored)
+  for (const [key, { count, first, enforcer }] of r.ignored)
     diags.warn(
       { source: { ...first, lineOf: undefined } },
       undefined,
       NO_VALUE,
-      `ignored kind ${key} (${count} object${count === 1 ? "" : "s"})`,
+      `ignored kind ${key} (${count} object${count === 1 ? "" : "s"})` +
+        (enforcer
+          ? `: podnet models Kubernetes NetworkPolicy only, and ${enforcer} enforces these too, so reach, check, trace and diagnose may allow traffic the cluster denies`
+          : ""),
     );
 
   const objects = asInstalled(dedupeObjects(r.objects, diags), diags);
@@ -175,7 +178,7 @@ interface DocsRead {
   configDoc?: RawDocument;
   objects: KubeObject[];
   /** Kinds podnet does not model, counted, with the first place each was seen. */
-  ignored: Map<string, { count: number; first: SourceRef }>;
+  ignored: Map<string, { count: number; first: SourceRef; enforcer?: string }>;
   /** Files already warned about for documents that are not Kubernetes objects. */
   skipped: Set<string>;
 }
@@ -254,6 +257,21 @@ function configFromFile(config: SourceText, diags: Diags): ClusterConfig | undef
   return cd.length > 0 ? parseConfig(cd[0].value, cd[0].source, diags) : undefined;
 }
 
+/**
+ * Who enforces a policy kind podnet does not model, by its API group: the CNIs' own policy
+ * resources (docs.cilium.io CiliumNetworkPolicy, docs.tigera.io Calico NetworkPolicy and
+ * GlobalNetworkPolicy, antrea.io ClusterNetworkPolicy) and the network-policy-api's
+ * (AdminNetworkPolicy, BaselineAdminNetworkPolicy).
+ */
+function policyEnforcer(kind: string, group: string): string | undefined {
+  if (!/NetworkPolicy$/.test(kind) && kind !== "ClusterNetworkPolicy") return undefined;
+  if (group === "cilium.io") return "Cilium";
+  if (group === "projectcalico.org" || group === "crd.projectcalico.org") return "Calico";
+  if (group === "crd.antrea.io") return "Antrea";
+  if (group === "policy.networking.k8s.io") return "the CNI that implements it";
+  return undefined;
+}
+
 /** One manifest document: a Cluster config, an object podnet models, an ignored kind, or an error. */
 function readDocument(d: RawDocument, config: SourceText | undefined, diags: Diags, r: DocsRead): void {
   const v = d.value;
@@ -322,7 +340,7 @@ function readDocument(d: RawDocument, config: SourceText | undefined, diags: Dia
     const key = want ? `${kind}.${group}` : kind;
     const e = r.ignored.get(key);
     if (e) e.count++;
-    else r.ignored.set(key, { count: 1, first: src });
+    else r.ignored.set(key, { count: 1, first: src, enforcer: policyEnforcer(kind, group) });
     return;
   }
   if (o.apiVersion !== want && !alsoServed) {
