@@ -391,3 +391,12 @@ test("nearMisses: the rules that miss a denied connection by their peer alone or
     [1, 4],
   );
 });
+
+test("a null rule (`ingress: [~]`) is the empty rule: it allows everything, as `- {}` does", () => {
+  // Go's JSON decoding leaves a null list element its zero value: NetworkPolicyIngressRule{}.
+  const spec = (rule: unknown) =>
+    ({ podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [rule], egress: [rule] }) as NetworkPolicySpec;
+  const nul: Pol = { namespace: "x", name: "null-rule", spec: spec(null) };
+  const empty: Pol = { namespace: "x", name: "empty-rule", spec: spec({}) };
+  for (const p of [nul, empty]) expectTable([p], "TCP", 80, () => true);
+});

@@ -95,15 +95,17 @@ export function compilePolicy(namespace: string, name: string, spec: NetworkPoli
     podSelector: spec.podSelector ?? {},
     ingress: t.ingress,
     egress: t.egress,
+    // A null rule (`ingress: [null]`, `- ~`) decodes as the empty rule, which allows everything
+    // (Go's encoding/json leaves a null list element its zero value).
     ingressRules: (t.ingress ? (spec.ingress ?? []) : []).map((r, index) => ({
       index,
-      peers: r.from?.length ? r.from.map(compilePeer) : null,
-      ports: compilePorts(r.ports),
+      peers: r?.from?.length ? r.from.map(compilePeer) : null,
+      ports: compilePorts(r?.ports),
     })),
     egressRules: (t.egress ? (spec.egress ?? []) : []).map((r, index) => ({
       index,
-      peers: r.to?.length ? r.to.map(compilePeer) : null,
-      ports: compilePorts(r.ports),
+      peers: r?.to?.length ? r.to.map(compilePeer) : null,
+      ports: compilePorts(r?.ports),
     })),
   };
 }

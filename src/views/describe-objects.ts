@@ -108,13 +108,13 @@ export function describeNetworkPolicy(state: ClusterState, n: Netpol, opts: View
   const types = policyTypes(spec);
   b += types.includes("Ingress")
     ? `${L1}Allowing ingress traffic:\n${rulesText(
-        (spec.ingress ?? []).map((r) => ({ ports: r.ports, peers: r.from })),
+        (spec.ingress ?? []).map((r) => ({ ports: r?.ports, peers: r?.from })),
         "ingress",
       )}`
     : `${L1}Not affecting ingress traffic\n`;
   b += types.includes("Egress")
     ? `${L1}Allowing egress traffic:\n${rulesText(
-        (spec.egress ?? []).map((r) => ({ ports: r.ports, peers: r.to })),
+        (spec.egress ?? []).map((r) => ({ ports: r?.ports, peers: r?.to })),
         "egress",
       )}`
     : `${L1}Not affecting egress traffic\n`;
