@@ -265,6 +265,15 @@ test("NetworkPolicy policyTypes default: Ingress, plus Egress when egress rules 
     "Ingress",
     "Egress",
   ]);
+  // len(spec.egress) != 0 (defaults.go): an empty egress list is no rule; an empty
+  // policyTypes list is defaulted like an absent one.
+  assert.deepEqual(parseSpec([{ file: "a", text: np("  egress: []\n") }]).objects[0].spec.policyTypes, ["Ingress"]);
+  assert.deepEqual(
+    parseSpec([{ file: "a", text: np("  policyTypes: []\n  egress: [{}]\n") }]).objects[0].spec.policyTypes,
+    ["Ingress", "Egress"],
+  );
+  // Rules that are not lists are the validation's to report, not a crash of the defaults.
+  assert.throws(() => parseSpec([{ file: "a", text: np("  ingress: 5\n") }]), /spec\.ingress: 5 must be a list/);
 });
 
 test("a Cluster document among the manifests is the config; --config wins over it", () => {

@@ -504,10 +504,20 @@ export function applyDefaults(o: KubeObject): void {
     case "NetworkPolicy":
       if (!spec || typeof spec !== "object") break;
       spec.podSelector ??= {};
-      // Ingress is always affected; Egress when egress rules are given.
-      spec.policyTypes ??= Array.isArray(spec.egress) ? ["Ingress", "Egress"] : ["Ingress"];
-      for (const r of [...(spec.ingress ?? []), ...(spec.egress ?? [])])
-        if (r && Array.isArray(r.ports)) for (const p of r.ports) if (p && typeof p === "object") p.protocol ??= "TCP";
+      // SetDefaults_NetworkPolicy (pkg/apis/networking/v1/defaults.go): with no policyTypes
+      // (unset or empty), Ingress, and Egress when there is an egress rule
+      // (len(spec.egress) != 0: `egress: []` adds none).
+      if (
+        spec.policyTypes === undefined ||
+        spec.policyTypes === null ||
+        (Array.isArray(spec.policyTypes) && !spec.policyTypes.length)
+      )
+        spec.policyTypes = Array.isArray(spec.egress) && spec.egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"];
+      for (const rules of [spec.ingress, spec.egress])
+        if (Array.isArray(rules))
+          for (const r of rules)
+            if (r && Array.isArray(r.ports))
+              for (const p of r.ports) if (p && typeof p === "object") p.protocol ??= "TCP";
       break;
     case "EndpointSlice":
       if (Array.isArray(o.ports)) for (const p of o.ports) if (p && typeof p === "object") p.protocol ??= "TCP";

@@ -400,3 +400,9 @@ test("a null rule (`ingress: [~]`) is the empty rule: it allows everything, as `
   const empty: Pol = { namespace: "x", name: "empty-rule", spec: spec({}) };
   for (const p of [nul, empty]) expectTable([p], "TCP", 80, () => true);
 });
+
+test("no policyTypes and `egress: []`: Egress only with an egress rule (SetDefaults_NetworkPolicy)", () => {
+  // pkg/apis/networking/v1/defaults.go: Ingress, plus Egress if len(spec.egress) != 0.
+  const p: Pol = { namespace: "x", name: "p", spec: { podSelector: {}, egress: [] } };
+  expectTable([p], "TCP", 80, (_f, t) => ns(t) !== "x");
+});

@@ -54,8 +54,8 @@ export function policyTypes(spec: NetworkPolicySpec): { ingress: boolean; egress
   if (spec.policyTypes && spec.policyTypes.length > 0) {
     return { ingress: spec.policyTypes.includes("Ingress"), egress: spec.policyTypes.includes("Egress") };
   }
-  // Defaulting: Ingress always; Egress when the policy has an egress section.
-  return { ingress: true, egress: spec.egress !== undefined && spec.egress !== null };
+  // Defaulting (SetDefaults_NetworkPolicy): Ingress always; Egress when there is an egress rule.
+  return { ingress: true, egress: Array.isArray(spec.egress) && spec.egress.length > 0 };
 }
 
 function compilePeer(p: NetworkPolicyPeer): CPeer {
