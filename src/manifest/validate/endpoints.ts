@@ -7,7 +7,7 @@ import { isIP, parseIPv6 } from "../net.js";
 import { type Err, NET, checkFormat, checkPort, checkProtocol } from "./common.js";
 
 // Endpoints are where traffic goes: every finding is network-relevant but a hostname's or a
-// port name's format and the 100-address cap.
+// port name's format, the 100-address cap and the API's limits on zone hints.
 export function checkEndpointSlice(apiErr: Err, o: KubeObject): void {
   const err: Err = (f, v, t) => apiErr(f, v, t, NET);
   const t = o.addressType;
@@ -30,26 +30,29 @@ export function checkEndpointSlice(apiErr: Err, o: KubeObject): void {
           if (t === "FQDN" && dns1123Subdomain(a)) err(af, a, "must be a valid FQDN");
         });
         if (e.hostname !== undefined) checkFormat(apiErr, `${f}.hostname`, e.hostname, dns1123Label);
-        if (e.hints !== undefined && e.hints !== null) checkHints(err, `${f}.hints`, e.hints);
+        if (e.hints !== undefined && e.hints !== null) checkHints(apiErr, `${f}.hints`, e.hints);
       });
   }
   checkEndpointPorts(apiErr, "ports", o.ports);
 }
 
 /** validateHints (pkg/apis/discovery/validation/validation.go): what kube-proxy's topology reads. */
-function checkHints(err: Err, f: string, hints: unknown): void {
-  if (!isObj(hints)) return err(f, hints, "must be a mapping");
+function checkHints(apiErr: Err, f: string, hints: unknown): void {
+  // The shapes kube-proxy reads are network findings; the API's limits on them are not.
+  const err: Err = (field, v, t) => apiErr(field, v, t);
+  const shape: Err = (field, v, t) => apiErr(field, v, t, NET);
+  if (!isObj(hints)) return shape(f, hints, "must be a mapping");
   const zones = hints.forZones;
   if (zones === undefined || zones === null) return;
-  if (!Array.isArray(zones)) return err(`${f}.forZones`, zones, "must be a list");
+  if (!Array.isArray(zones)) return shape(`${f}.forZones`, zones, "must be a list");
   // maxZoneHints = 8
   if (zones.length > 8) return err(`${f}.forZones`, NO_VALUE, `Too many: ${zones.length}: must have at most 8 items`);
   const seen = new Set<string>();
   zones.forEach((z: unknown, i: number) => {
-    if (!isObj(z)) return err(indexPath(`${f}.forZones`, i), z, "must be a mapping");
+    if (!isObj(z)) return shape(indexPath(`${f}.forZones`, i), z, "must be a mapping");
     const zf = `${indexPath(`${f}.forZones`, i)}.name`;
     const name = z.name ?? ""; // a ForZone's name is a plain string: unset reads as ""
-    if (typeof name !== "string") return err(zf, name, "must be a string");
+    if (typeof name !== "string") return shape(zf, name, "must be a string");
     if (seen.has(name)) err(zf, name, `Duplicate value: ${JSON.stringify(name)}`);
     seen.add(name);
     const bad = labelValue(name);
