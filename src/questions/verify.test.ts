@@ -337,6 +337,38 @@ spec:
   }
 });
 
+// Zone hints (examples/topology): each node's kube-proxy sends a Service's traffic to the
+// endpoints hinted for its zone, and to all from a zone with none; the kernel must agree,
+// endpoint for endpoint, in both rule writers.
+for (const mode of ["iptables", "nftables"] as const)
+  test(`verify: zone hints, kube-proxy ${mode} — each zone's clients land on its endpoints in the kernel too`, {
+    skip: kernelSkip(mode === "nftables" ? ["ip", "python3", "nft"] : ["ip", "python3"]),
+  }, async (t) => {
+    const ex = fileURLToPath(new URL("../../../examples/topology", import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), "podnet-vzone-"));
+    const config = join(dir, "cluster.yaml");
+    writeFileSync(
+      config,
+      readFileSync(join(ex, "cluster.yaml"), "utf8").replace("kubeProxyMode: iptables", `kubeProxyMode: ${mode}`),
+    );
+    try {
+      const rep = await upVerifyDown(t, {
+        base: `vfy-zone-${mode.slice(0, 3)}`,
+        files: [join(ex, "app.yaml")],
+        config,
+        flows: ["services"],
+      });
+      const outcomes = (client: string) =>
+        rep.results
+          .find((x) => x.kind === "service" && x.from === `default/${client}` && x.to.startsWith("svc default/web "))!
+          .kernel.outcomes.map((o) => o.replace(/-[a-z0-9]+-[a-z0-9]{5}$/, ""));
+      assert.deepEqual(outcomes("client-b"), ["delivered default/web-b"]);
+      assert.deepEqual([...new Set(outcomes("client-a"))], ["delivered default/web-a"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
 test("verify: flannel host-gw with kube-proxy nftables", { skip: kernelSkip(["ip", "python3", "nft"]) }, async (t) => {
   const { config, dir } = configWith((y) =>
     y.replace("backend: vxlan", "backend: host-gw").replace("kubeProxyMode: iptables", "kubeProxyMode: nftables"),
