@@ -424,6 +424,12 @@ test("no trafficDistribution, or the topology-mode annotation set to Auto: no hi
       eps.every((e) => e.hints === undefined),
       extra,
     );
+    // Auto's hints are the controller's CPU allocation, which podnet does not make: it says so.
+    assert.equal(
+      s.warnings.filter((w) => /topology-mode Auto: .* not modelled/.test(w)).length,
+      extra ? 1 : 0,
+      s.warnings.join("\n"),
+    );
   }
 });
 

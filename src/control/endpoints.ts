@@ -204,6 +204,11 @@ export function slicesForService(
     }
     g.endpoints.push(e);
   }
+  if (svc.topologyAuto && [...groups.values()].some((g) => g.endpoints.some((e) => e.zone)))
+    warn(
+      "metadata.annotations",
+      "topology-mode Auto: the EndpointSlice controller's zone hints (allocated by the zones' CPU) are not modelled: the slices carry none and kube-proxy uses every ready endpoint",
+    );
   if (considered > 0)
     svc.ports.forEach((sp, i) => {
       if (named[i] && namedHits[i] === 0)
