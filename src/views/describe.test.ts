@@ -117,3 +117,17 @@ test("describe service: a given load balancer's hostname without an ipMode; <non
     /\nLoadBalancer Ingress: +a1b2-123\.eu-west-1\.elb\.amazonaws\.com, 203\.0\.113\.7 \(VIP\), 203\.0\.113\.8 \(Proxy\)\n/,
   );
 });
+
+test("describe service: Traffic Distribution after the traffic policies, when set", async () => {
+  const { loadCluster } = await import("../load/cluster.js");
+  const { state } = await loadCluster({
+    files: ["examples/topology/app.yaml"],
+    config: "examples/topology/cluster.yaml",
+  });
+  const out = describeService(state, state.services.find((x) => x.name === "web")!).split("\n");
+  assert.deepEqual(out.slice(-5, -2), [
+    "Session Affinity:         None",
+    "Internal Traffic Policy:  Cluster",
+    "Traffic Distribution:     PreferClose",
+  ]);
+});

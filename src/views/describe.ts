@@ -526,6 +526,7 @@ export function describeService(state: ClusterState, s: ServiceState, _opts: Vie
   if (s.type !== "ExternalName") b += `Internal Traffic Policy:\t${s.internalTrafficPolicy}\n`;
   if (s.healthCheckNodePort) b += `HealthCheck NodePort:\t${s.healthCheckNodePort}\n`;
   if (s.loadBalancerSourceRanges.length) b += `LoadBalancer Source Ranges:\t${s.loadBalancerSourceRanges.join(",")}\n`;
+  if (s.trafficDistribution !== undefined) b += `Traffic Distribution:\t${s.trafficDistribution}\n`;
   return finish(state, b, eventsFor(state, "service", s.namespace, s.name));
 }
 
