@@ -78,6 +78,30 @@ test("trace: zone hints send each zone's pods to its own endpoints (examples/top
   assert.deepEqual(dests("client-c"), ["pod/default/web-a", "pod/default/web-a", "pod/default/web-b"]);
 });
 
+test("trace: topology-mode Auto shares endpoints by zone CPU (examples/topology web-auto)", () => {
+  const f = ["-f", "examples/topology/app.yaml", "--config", "examples/topology/cluster.yaml"];
+  const dests = (client: string) => {
+    const r = spawnSync(process.execPath, ["bin/podnet.js", "trace", client, "svc/web-auto", ...f, "-o", "json"], {
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { paths: { disposition: { ns: string } }[] }).paths.map((p) => p.disposition.ns);
+  };
+  // Three workers of equal CPU, one zone each (the control plane is left out): one endpoint
+  // per zone, so one of zone-a's two web-a pods is zone-c's, the other zone-a's.
+  const a = dests("client-a");
+  const c = dests("client-c");
+  assert.equal(a.length, 1);
+  assert.equal(c.length, 1);
+  assert.match(a[0], /^pod\/default\/web-a-/);
+  assert.match(c[0], /^pod\/default\/web-a-/);
+  assert.notEqual(a[0], c[0]);
+  assert.deepEqual(
+    dests("client-b").map((d) => d.replace(/-[a-z0-9]+-[a-z0-9]{5}$/, "")),
+    ["pod/default/web-b"],
+  );
+});
+
 test("trace over a dump: the EndpointSlice's zone hints as given (examples/snapshots/kind-zones.yaml)", () => {
   const dests = (client: string) => {
     const r = spawnSync(

@@ -15,6 +15,7 @@
 import type { Mapping } from "../manifest/diag.js";
 import type { Endpoint, EndpointPort, KubeObject, PodSpec, Protocol } from "../manifest/types.js";
 import { randomSuffix } from "./hash.js";
+import { NO_HINTS_TEXT, autoZoneHints, cpuRatiosByZone, type NoHints } from "./topology-cache.js";
 import type { EndpointSliceState, NodeState, PodState, ServiceState } from "./state.js";
 
 export const MAX_ENDPOINTS_PER_SLICE = 100;
@@ -99,6 +100,8 @@ export interface SliceCtx {
   nodes: Map<string, NodeState>;
   /** Per-pod parts shared by every slice the pod is in (addresses, targetRef). */
   shared?: WeakMap<PodState, { addresses: string[]; targetRef: NonNullable<Endpoint["targetRef"]> }>;
+  /** The topology cache's CPU share per zone (topology-cache.ts), worked out on first use. */
+  zoneRatios?: Map<string, number> | NoHints;
 }
 
 /** Names slices `<service>-<5 chars>`, reusing the Service's previous slice names first. */
@@ -141,8 +144,7 @@ export function slicesForService(
   const bySpec = new Map<PodSpec, { g: { ports: EndpointPort[]; endpoints: Endpoint[] }; nums: number[] }>();
   const anyNamed = named.some((x) => x);
   // trafficdist.ReconcileHints applies only when the topology annotation does not ask for
-  // the topology cache's hints (endpointslice reconciler.go, v1.31), which podnet does not
-  // allocate: such a Service's slices carry no hints, as when that cache finds too few endpoints.
+  // the topology cache's hints (endpointslice reconciler.go, v1.31).
   const preferClose = svc.trafficDistribution === "PreferClose" && !svc.topologyAuto;
   for (const pod of selected) {
     considered++;
@@ -204,11 +206,18 @@ export function slicesForService(
     }
     g.endpoints.push(e);
   }
-  if (svc.topologyAuto && [...groups.values()].some((g) => g.endpoints.some((e) => e.zone)))
-    warn(
-      "metadata.annotations",
-      "topology-mode Auto: the EndpointSlice controller's zone hints (allocated by the zones' CPU) are not modelled: the slices carry none and kube-proxy uses every ready endpoint",
+  if (svc.topologyAuto) {
+    const hints = autoZoneHints(
+      (ctx.zoneRatios ??= cpuRatiosByZone([...ctx.nodes.values()])),
+      [...groups.values()].flatMap((g) => g.endpoints),
     );
+    if (typeof hints === "string")
+      warn(
+        "metadata.annotations",
+        `topology-mode Auto: the EndpointSlice controller adds no zone hints, as ${NO_HINTS_TEXT[hints]}: kube-proxy sends to every ready endpoint`,
+      );
+    else for (const [e, zone] of hints) e.hints = zoneHints(zone);
+  }
   if (considered > 0)
     svc.ports.forEach((sp, i) => {
       if (named[i] && namedHits[i] === 0)

@@ -364,6 +364,14 @@ for (const mode of ["iptables", "nftables"] as const)
           .kernel.outcomes.map((o) => o.replace(/-[a-z0-9]+-[a-z0-9]{5}$/, ""));
       assert.deepEqual(outcomes("client-b"), ["delivered default/web-b"]);
       assert.deepEqual([...new Set(outcomes("client-a"))], ["delivered default/web-a"]);
+      // web-auto (topology-mode Auto): one endpoint per zone, each client its own.
+      const auto = (client: string) =>
+        rep.results.find(
+          (x) => x.kind === "service" && x.from === `default/${client}` && x.to.startsWith("svc default/web-auto "),
+        )!.kernel.outcomes;
+      assert.equal(auto("client-a").length, 1);
+      assert.equal(auto("client-c").length, 1);
+      assert.notEqual(auto("client-a")[0], auto("client-c")[0]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
