@@ -15,7 +15,8 @@
 //                plugins; ties go to the first node examined, in the node tree's zone order)
 //   ipam.ts      pod IPs per CNI (host-local, Calico blocks, Cilium)
 //   services.ts  cluster IPs, NodePorts, LoadBalancer addresses
-//   endpoints.ts the EndpointSlice controller; given slices and Endpoints
+//   endpoints.ts the EndpointSlice controller; given slices and Endpoints; zone hints
+//                (PreferClose; topology-mode Auto through topology-cache.ts)
 //   hpa.ts       the HorizontalPodAutoscaler's bounds on its target's replicas
 //   hash.ts      seeded names (pod-template-hash, 5-char suffixes, UIDs, container IDs)
 import type { ClusterSpec } from "../manifest/cluster-spec.js";
