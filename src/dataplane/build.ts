@@ -26,7 +26,7 @@ import { nodePolicyLayer } from "../policy/compile.js";
 import { directionVerdict, indexPolicies, type PolicyIndex } from "../policy/engine.js";
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
 import type { ProxyModeName } from "../manifest/config.js";
-import type { ProxyMode, ProxyOutput } from "../proxy/mode.js";
+import { proxyLayers, type ProxyMode, type ProxyOutput } from "../proxy/mode.js";
 import { proxyModes } from "../proxy/index.js";
 import { flavorFor } from "../plumbing/index.js";
 import { cniNetworkName, portMappingsOf, portmapLayers, type PortmapPod } from "../plumbing/portmap.js";
@@ -359,10 +359,11 @@ export function buildNodeIR(state: ClusterState, nodeName: string, ctx: BuildCon
   const ipt: IptLayer[] = [];
   const nft: NftLayer[] = [];
   if (pm) ipt.push(pm.head);
-  for (const o of [shared, own, fl]) {
-    if (o.iptables) ipt.push(o.iptables);
-    if (o.nftables) nft.push(o.nftables);
-  }
+  const kp = proxyLayers(shared, own);
+  ipt.push(...kp.iptables);
+  nft.push(...kp.nftables);
+  if (fl.iptables) ipt.push(fl.iptables);
+  if (fl.nftables) nft.push(fl.nftables);
   if (pm) ipt.push(pm.tail);
   const ipvs = own.ipvs ?? shared.ipvs;
   // NetworkPolicy: one `inet podnet-policy` table, in every proxy mode (see policy/compile.ts);

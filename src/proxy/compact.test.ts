@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { iptablesMode } from "./iptables/index.js";
 import { nftablesMode } from "./nftables/index.js";
+import { proxyLayers } from "./mode.js";
 import { isCompactTable, layerChain, layerHasChain } from "../ir/compact.js";
 import { renderIptRule, renderIptables, renderIptablesBytes } from "../ir/render-iptables.js";
 import { renderNft, renderNftBytes } from "../ir/render-nft.js";
@@ -78,10 +79,10 @@ test("iptables: the compact shared layer prints as its materialised rules do, fo
   const shared = iptablesMode.shared(state);
   assert.ok(isCompactTable(shared.iptables!, "nat"));
   for (const n of state.nodes) {
-    const own = iptablesMode.perNode(state, n, shared);
-    const text = renderIptables([shared.iptables!, own.iptables!]);
-    assert.equal(Buffer.from(renderIptablesBytes([shared.iptables!, own.iptables!])).toString("utf8"), text);
-    assert.equal(text, renderIptables([plainIpt(shared.iptables!), own.iptables!]), n.name);
+    const [sh, ...rest] = proxyLayers(shared, iptablesMode.perNode(state, n, shared)).iptables;
+    const text = renderIptables([sh, ...rest]);
+    assert.equal(Buffer.from(renderIptablesBytes([sh, ...rest])).toString("utf8"), text);
+    assert.equal(text, renderIptables([plainIpt(sh), ...rest]), n.name);
     assert.match(text, /^-A KUBE-SEP-\w{16} -s 10\.244\.9\.010\/32 -j KUBE-MARK-MASQ$/m);
   }
 });
@@ -114,10 +115,10 @@ test("nftables: the compact shared layer prints as its materialised rules do, fo
   const state = mixedState();
   const shared = nftablesMode.shared(state);
   for (const n of state.nodes) {
-    const own = nftablesMode.perNode(state, n, shared);
-    const text = renderNft([shared.nftables!, own.nftables!]);
-    assert.equal(Buffer.from(renderNftBytes([shared.nftables!, own.nftables!])).toString("utf8"), text);
-    assert.equal(text, renderNft([plainNft(shared.nftables!), own.nftables!]), n.name);
+    const [sh, ...rest] = proxyLayers(shared, nftablesMode.perNode(state, n, shared)).nftables;
+    const text = renderNft([sh, ...rest]);
+    assert.equal(Buffer.from(renderNftBytes([sh, ...rest])).toString("utf8"), text);
+    assert.equal(text, renderNft([plainNft(sh), ...rest]), n.name);
     assert.ok(text.includes("\t\tip saddr 10.244.9.010 jump mark-for-masquerade\n"));
     assert.ok(text.includes("..."), "the long name is cut");
   }

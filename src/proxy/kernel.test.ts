@@ -8,6 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { proxyModes } from "./index.js";
+import { proxyLayers } from "./mode.js";
 import { renderIptables } from "../ir/render-iptables.js";
 import { mergeNft, renderNft } from "../ir/render-nft.js";
 import * as T from "./testing.js";
@@ -24,7 +25,7 @@ test("iptables: every node's rules pass iptables-restore --test", (t) => {
       const mode = proxyModes.iptables;
       const shared = mode.shared(st);
       for (const node of st.nodes) {
-        const text = renderIptables([shared.iptables!, mode.perNode(st, node, shared).iptables!]);
+        const text = renderIptables(proxyLayers(shared, mode.perNode(st, node, shared)).iptables);
         const r = run(ns, ["iptables-restore", "--test"], text);
         assert.equal(r.status, 0, `node ${node.name}: ${r.stderr}`);
       }
@@ -53,7 +54,7 @@ test("nftables: every node's rules pass nft -c -f and read back as the IR's JSON
       const mode = proxyModes.nftables;
       const shared = mode.shared(st);
       for (const node of st.nodes) {
-        const layers = [shared.nftables!, mode.perNode(st, node, shared).nftables!];
+        const layers = proxyLayers(shared, mode.perNode(st, node, shared)).nftables;
         const text = renderNft(layers);
         run(ns, ["nft", "flush", "ruleset"]);
         const c = run(ns, ["nft", "-c", "-f", "-"], text);

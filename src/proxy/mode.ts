@@ -14,6 +14,23 @@ export interface ProxyOutput {
   addresses?: { dev: string; cidr: string }[];
   /** Node sysctls the mode sets (IPVS's strictARP: arp_ignore/arp_announce). */
   sysctls?: Record<string, string>;
+  /**
+   * What the nodes of one zone share (a perNode output's): the Service chains of ports whose
+   * endpoints carry zone hints, built once per zone and placed between the shared layer and
+   * the node's own.
+   */
+  zone?: ProxyOutput;
+}
+
+/** A node's kube-proxy netfilter layers in order: shared, its zone's, its own. */
+export function proxyLayers(shared: ProxyOutput, own: ProxyOutput): { iptables: IptLayer[]; nftables: NftLayer[] } {
+  const iptables: IptLayer[] = [];
+  const nftables: NftLayer[] = [];
+  for (const o of [shared, own.zone, own]) {
+    if (o?.iptables) iptables.push(o.iptables);
+    if (o?.nftables) nftables.push(o.nftables);
+  }
+  return { iptables, nftables };
 }
 
 export interface ProxyMode {

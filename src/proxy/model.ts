@@ -71,6 +71,8 @@ export interface ProxyServicePort {
   /** Every ready endpoint carries a zone hint (some is ready): each node then takes the ones
    *  hinted for its zone, when there are any (clusterEndpointsIn). */
   zoneHinted: boolean;
+  /** clusterEndpointsIn's answers by zone (the nodes of a zone share them). */
+  byZone?: Map<string, ProxyEndpoint[]>;
 }
 
 function sliceKey(ns: string, name: string): string {
@@ -250,6 +252,24 @@ export function localEndpoints(
   return { eps: [], servingTerminating: false };
 }
 
+/**
+ * What `build` makes for the ports whose endpoints carry zone hints, as `zone`'s nodes have
+ * them, once per zone in `memo` (a large cluster has thousands of nodes in a few zones); it
+ * gets those ports and each one's endpoints for the zone (clusterEndpointsIn).
+ */
+export function perZone<P extends { sp: ProxyServicePort }, T>(
+  memo: Map<string, T | undefined>,
+  zone: string,
+  ports: readonly P[],
+  build: (hinted: { pc: P; cluster: ProxyEndpoint[] }[]) => T | undefined,
+): T | undefined {
+  if (memo.has(zone)) return memo.get(zone);
+  const hinted = ports.filter((pc) => pc.sp.zoneHinted).map((pc) => ({ pc, cluster: clusterEndpointsIn(pc.sp, zone) }));
+  const out = hinted.length ? build(hinted) : undefined;
+  memo.set(zone, out);
+  return out;
+}
+
 /** The node's topology zone (kube-proxy reads its Node's topology.kubernetes.io/zone label). */
 export function nodeZone(node: NodeState): string {
   return node.labels["topology.kubernetes.io/zone"] ?? "";
@@ -263,9 +283,12 @@ export function nodeZone(node: NodeState): string {
  */
 export function clusterEndpointsIn(sp: ProxyServicePort, zone: string): ProxyEndpoint[] {
   if (!sp.zoneHinted || zone === "") return sp.clusterEndpoints;
-  let out: ProxyEndpoint[] | null = null;
+  const memo = (sp.byZone ??= new Map());
+  let out = memo.get(zone);
+  if (out) return out;
   for (const e of sp.endpoints) if (e.ready && e.zones!.includes(zone)) (out ??= []).push(e);
-  return out ?? sp.clusterEndpoints;
+  memo.set(zone, (out ??= sp.clusterEndpoints));
+  return out;
 }
 
 /** Endpoints the node may reach (chains to create): CategorizeEndpoints' allReachableEndpoints. */

@@ -13,6 +13,7 @@ import { renderIptables } from "../ir/render-iptables.js";
 import { renderNft } from "../ir/render-nft.js";
 import type { ClusterState } from "../control/state.js";
 import * as T from "./testing.js";
+import { proxyLayers } from "./mode.js";
 
 const ZONES = { "control-plane": "zone-a", "worker-1": "zone-a", "worker-2": "zone-b", "worker-3": "zone-c" };
 const NODES = Object.keys(ZONES);
@@ -97,7 +98,7 @@ const sep = (ep: string) => sepChainName("default/web", "tcp", ep);
 function iptables(st: ClusterState, node: string): string {
   const shared = iptablesMode.shared(st);
   const own = iptablesMode.perNode(st, st.nodes.find((n) => n.name === node)!, shared);
-  return renderIptables([shared.iptables!, own.iptables!]);
+  return renderIptables(proxyLayers(shared, own).iptables);
 }
 
 test("iptables: the node's KUBE-SVC chain holds its zone's endpoints, and only their KUBE-SEP chains exist", () => {
@@ -131,7 +132,7 @@ test("nftables: the node's service chain maps to its zone's endpoint chains", ()
   const st = state([A1, A2, B1]);
   const shared = nftablesMode.shared(st);
   const text = (node: string) =>
-    renderNft([shared.nftables!, nftablesMode.perNode(st, st.nodes.find((n) => n.name === node)!, shared).nftables!]);
+    renderNft(proxyLayers(shared, nftablesMode.perNode(st, st.nodes.find((n) => n.name === node)!, shared)).nftables);
   const vmapOf = (t: string) => {
     const body = t.slice(t.indexOf("chain service-"), t.indexOf("}", t.indexOf("numgen random")) + 1);
     return /numgen random mod (\d+) vmap \{ (.*) \}/.exec(body)!.slice(1);
@@ -163,4 +164,18 @@ test("ipvs: the cluster IP's real servers are the node's zone's", () => {
   // NodePort (eTP Cluster) takes the same endpoints as the cluster IP.
   const w2 = st.nodes.find((n) => n.name === "worker-2")!;
   assert.deepEqual(servers("worker-2", w2.address), [["10.244.2.5:80"]]);
+});
+
+test("the nodes of one zone share their zone's layer (built once per zone, not per node)", () => {
+  const st = state([A1, A2, B1]);
+  const byName = (n: string) => st.nodes.find((x) => x.name === n)!;
+  for (const mode of [iptablesMode, nftablesMode]) {
+    const shared = mode.shared(st);
+    const [cp, w1, w2] = ["control-plane", "worker-1", "worker-2"].map((n) => mode.perNode(st, byName(n), shared));
+    assert.ok(cp.zone && cp.zone === w1.zone, `${mode.name}: zone-a's nodes share one layer`);
+    assert.notEqual(w2.zone, w1.zone);
+  }
+  const shared = ipvsMode.shared(st);
+  const vsOf = (n: string) => ipvsMode.perNode(st, byName(n), shared).ipvs!.find((v) => v.address === "10.96.0.40");
+  assert.equal(vsOf("control-plane"), vsOf("worker-1"));
 });

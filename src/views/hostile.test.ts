@@ -18,6 +18,7 @@ import type { KubeObject } from "../manifest/types.js";
 import type { ClusterState } from "../control/state.js";
 import { computeReach } from "../questions/reach.js";
 import { proxyModes } from "../proxy/index.js";
+import { proxyLayers } from "../proxy/mode.js";
 import { renderIptables } from "../ir/render-iptables.js";
 import { renderNft } from "../ir/render-nft.js";
 import { mulberry32 as rng } from "../testing/random.js";
@@ -158,9 +159,9 @@ test("zone hints, zones and trafficDistribution replaced at random: every node's
       for (const mode of [proxyModes.iptables, proxyModes.nftables, proxyModes.ipvs]) {
         const shared = mode.shared(state);
         for (const n of state.nodes) {
-          const own = mode.perNode(state, n, shared);
-          if (shared.iptables) renderIptables([shared.iptables, ...(own.iptables ? [own.iptables] : [])]);
-          if (shared.nftables) renderNft([shared.nftables, ...(own.nftables ? [own.nftables] : [])]);
+          const layers = proxyLayers(shared, mode.perNode(state, n, shared));
+          renderIptables(layers.iptables);
+          renderNft(layers.nftables);
         }
       }
       getView(state, findResource("endpointslices")!, { output: "yaml", allNamespaces: true });

@@ -6,13 +6,14 @@ import { iptablesMode, probability } from "./index.js";
 import { portProtoHash, sepChainName } from "../hash.js";
 import { renderIptables } from "../../ir/render-iptables.js";
 import * as T from "../testing.js";
+import { proxyLayers } from "../mode.js";
 import type { ClusterState } from "../../control/state.js";
 
 function render(state: ClusterState, nodeName = "worker-1"): string {
   const shared = iptablesMode.shared(state);
   const node = state.nodes.find((n) => n.name === nodeName)!;
   const own = iptablesMode.perNode(state, node, shared);
-  return renderIptables([shared.iptables!, own.iptables!]);
+  return renderIptables(proxyLayers(shared, own).iptables);
 }
 const lines = (text: string, prefix: string) =>
   text.split("\n").filter((l) => l.startsWith(prefix + " ") || l === prefix);

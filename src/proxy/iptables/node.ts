@@ -5,7 +5,7 @@ import { cidrTextContains } from "../../net/ipv4.js";
 import type { ClusterState, NodeState } from "../../control/state.js";
 import type { IptOpt } from "../../ir/types.js";
 import type { ProxyOutput } from "../mode.js";
-import { clusterEndpointsIn, localEndpoints, nodeZone, reachableEndpoints, epStr } from "../model.js";
+import { clusterEndpointsIn, localEndpoints, nodeZone, perZone, reachableEndpoints, epStr } from "../model.js";
 import {
   DST_LOCAL,
   LayerBuilder,
@@ -76,20 +76,16 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: IptCtx): P
       lb.add("nat", chains.fw, rule(comment(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`)));
     }
 
-    // Zone hints: the KUBE-SVC chain as this node's zone has it (the shared layer has none).
-    const cluster = clusterEndpointsIn(sp, zone);
-    if (sp.zoneHinted) {
-      const svc = lb.chain("nat", chains.svc).rules;
-      if (sp.hasEndpoints && !sp.internalLocal) svc.push(internalMasqRule(ctx, sp));
-      if (cluster.length > 0) serviceToEndpointRules(svc, ctx, pc, cluster);
-    }
     if (usesLocalPolicyChain) serviceToEndpointRules(lb.chain("nat", chains.svl).rules, ctx, pc, local.eps);
-    // Endpoint chains not already in the shared layer.
+    // Endpoint chains not already in the shared layer, nor in the zone's (zoneLayer).
+    const cluster = clusterEndpointsIn(sp, zone);
+    if (sp.zoneHinted && !sp.usesLocalEndpoints) continue; // all in the zone's layer
     const shared = (pc.sharedEps ??= new Set(
       sp.usesClusterEndpoints && !sp.zoneHinted ? sp.clusterEndpoints.map((e) => epStr(e)) : [],
     ));
+    const inZone = sp.zoneHinted ? new Set(cluster.map((e) => epStr(e))) : undefined;
     for (const ep of reachableEndpoints(sp, local, cluster))
-      if (!shared.has(epStr(ep))) writeEndpointChain(lb, ctx, pc, ep);
+      if (!shared.has(epStr(ep)) && !inZone?.has(epStr(ep))) writeEndpointChain(lb, ctx, pc, ep);
   }
   // nodePortAddresses unset (MatchAll) and localhostNodePorts=true: the last KUBE-SERVICES rule.
   lb.add(
@@ -104,5 +100,23 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: IptCtx): P
       "KUBE-NODEPORTS",
     ),
   );
-  return { iptables: lb.layer };
+  return { iptables: lb.layer, zone: zoneLayer(ctx, zone) };
+}
+
+/**
+ * What the nodes of `zone` share: for each port whose endpoints carry zone hints, its
+ * KUBE-SVC chain as the zone has it (masquerade, then the zone's endpoints) and their
+ * KUBE-SEP chains. Built once per zone: a large cluster has thousands of nodes in a few zones.
+ */
+function zoneLayer(ctx: IptCtx, zone: string): ProxyOutput | undefined {
+  return perZone((ctx.zones ??= new Map()), zone, ctx.perNode, (hinted) => {
+    const lb = new LayerBuilder("kube-proxy/zone");
+    for (const { pc, cluster } of hinted) {
+      const svc = lb.chain("nat", pc.chains.svc).rules;
+      if (pc.sp.hasEndpoints && !pc.sp.internalLocal) svc.push(internalMasqRule(ctx, pc.sp));
+      serviceToEndpointRules(svc, ctx, pc, cluster);
+      for (const ep of cluster) writeEndpointChain(lb, ctx, pc, ep);
+    }
+    return { iptables: lb.layer };
+  });
 }

@@ -6,6 +6,7 @@ import type { IptOpt, IptRule } from "../../ir/types.js";
 import { frozen } from "../frozen.js";
 import { portProtoHash, sepChainName } from "../hash.js";
 import { epStr, type ProxyEndpoint, type ProxyServicePort } from "../model.js";
+import type { ProxyOutput } from "../mode.js";
 import {
   type LayerBuilder,
   M_COMMENT,
@@ -79,6 +80,8 @@ export interface IptCtx {
   masqAll: boolean;
   /** Service ports whose rules differ per node. */
   perNode: PortCtx[];
+  /** The layer of each zone's nodes (zone hints), built on first use. */
+  zones?: Map<string, ProxyOutput | undefined>;
 }
 
 function sepName(pc: PortCtx, ep: ProxyEndpoint): string {

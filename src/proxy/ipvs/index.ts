@@ -215,6 +215,28 @@ function sharedIptables(state: ClusterState, sps: ProxyServicePort[]): LayerBuil
 }
 
 const sharedCache = new WeakMap<ProxyOutput, ProxyServicePort[]>();
+const zoneCache = new WeakMap<ProxyOutput, Map<string, IpvsVirtualServer[]>>();
+
+/** The virtual servers of the ports whose endpoints carry zone hints, as `zone`'s nodes have
+ *  them (once per zone: a large cluster has thousands of nodes in a few zones). */
+function zoneServers(shared: ProxyOutput, sps: ProxyServicePort[], zone: string): IpvsVirtualServer[] {
+  let memo = zoneCache.get(shared);
+  if (!memo) zoneCache.set(shared, (memo = new Map()));
+  let out = memo.get(zone);
+  if (out) return out;
+  out = [];
+  for (const sp of sps) {
+    if (!sp.zoneHinted) continue;
+    const cluster = clusterEndpointsIn(sp, zone);
+    if (!sp.internalLocal) out.push(vs(sp, sp.clusterIP, sp.port.port, cluster));
+    if (!sp.externalLocal) {
+      for (const ip of sp.externalIPs) out.push(vs(sp, ip, sp.port.port, cluster));
+      for (const ip of sp.lbIPs) out.push(vs(sp, ip, sp.port.port, cluster));
+    }
+  }
+  memo.set(zone, out);
+  return out;
+}
 
 export const ipvsMode: ProxyMode = {
   name: "ipvs",
@@ -255,16 +277,10 @@ export const ipvsMode: ProxyMode = {
     const sps = sharedCache.get(shared) ?? servicePorts(state);
     const ipvs: IpvsVirtualServer[] = [];
     const zone = nodeZone(node);
+    ipvs.push(...zoneServers(shared, sps, zone));
     for (const sp of sps) {
       const local = localEndpoints(sp, node.name).eps;
       const cluster = clusterEndpointsIn(sp, zone);
-      if (sp.zoneHinted) {
-        if (!sp.internalLocal) ipvs.push(vs(sp, sp.clusterIP, sp.port.port, cluster));
-        if (!sp.externalLocal) {
-          for (const ip of sp.externalIPs) ipvs.push(vs(sp, ip, sp.port.port, cluster));
-          for (const ip of sp.lbIPs) ipvs.push(vs(sp, ip, sp.port.port, cluster));
-        }
-      }
       if (sp.hasEndpoints && sp.internalLocal) ipvs.push(vs(sp, sp.clusterIP, sp.port.port, local));
       const ext = sp.externalLocal ? local : cluster;
       if (sp.hasEndpoints && sp.externalLocal) {

@@ -6,12 +6,13 @@ import { nftablesMode, nftServiceChains, nftEndpointBase } from "./index.js";
 import { hashAndTruncate } from "../hash.js";
 import { renderNft } from "../../ir/render-nft.js";
 import * as T from "../testing.js";
+import { proxyLayers } from "../mode.js";
 import type { ClusterState } from "../../control/state.js";
 
 function render(state: ClusterState, nodeName = "worker-1"): string {
   const shared = nftablesMode.shared(state);
   const own = nftablesMode.perNode(state, state.nodes.find((n) => n.name === nodeName)!, shared);
-  return renderNft([shared.nftables!, own.nftables!]);
+  return renderNft(proxyLayers(shared, own).nftables);
 }
 function chainBody(text: string, name: string): string[] {
   const i = text.indexOf(`\tchain ${name} {\n`);

@@ -5,7 +5,7 @@ import { cidrTextContains } from "../../net/ipv4.js";
 import type { ClusterState, NodeState } from "../../control/state.js";
 import type { NftExpr, NftLayer } from "../../ir/types.js";
 import type { ProxyOutput } from "../mode.js";
-import { clusterEndpointsIn, localEndpoints, nodeZone, reachableEndpoints, epStr } from "../model.js";
+import { clusterEndpointsIn, localEndpoints, nodeZone, perZone, reachableEndpoints, epStr } from "../model.js";
 import { DROP, IP_SADDR, goto_, match, prefix } from "./expr.js";
 import {
   FLOW_LOG_SETS,
@@ -40,9 +40,12 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: NftCtx): P
       sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints && !sp.zoneHinted
         ? new Set(sp.clusterEndpoints.map((e) => epStr(e)))
         : null;
-    // Zone hints: the endpoints this node's zone takes (the shared layer has none of them).
+    // Zone hints: the endpoints of this node's zone are in the zone's layer (zoneLayer).
     const cluster = clusterEndpointsIn(sp, zone);
-    const ownEps = reachableEndpoints(sp, local, cluster).filter((e) => !sharedEps?.has(epStr(e)));
+    const inZone = sp.zoneHinted ? new Set(cluster.map((e) => epStr(e))) : undefined;
+    const ownEps = reachableEndpoints(sp, local, cluster).filter(
+      (e) => !sharedEps?.has(epStr(e)) && !inZone?.has(epStr(e)),
+    );
     const epChains = ownEps.map((ep) => tb.chain("endpoint-" + epBase(pc, ep)));
     if (hasLocal && sp.usesLocalEndpoints) tb.chain(chains.local);
 
@@ -65,8 +68,6 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: NftCtx): P
       if (allowFromNode) sources.push(...sp.lbIPs);
       tb.rule(chains.firewall, [match(IP_SADDR, { set: sources }, "!="), DROP]);
     }
-    if (sp.zoneHinted && cluster.length > 0)
-      serviceToEndpointRules(tb.chain(chains.service).rules, pc, cluster, (i) => epBase(pc, cluster[i]));
     if (hasLocal && sp.usesLocalEndpoints)
       serviceToEndpointRules(tb.chain(chains.local).rules, pc, local.eps, (i) => epBase(pc, local.eps[i]));
     ownEps.forEach((ep, i) => writeEndpoint(tb, pc, ep, epChains[i]));
@@ -79,5 +80,26 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: NftCtx): P
     )
       delete tb.table.sets[k];
   const layer: NftLayer = { owner: "kube-proxy/node", tables: [tb.table] };
-  return { nftables: layer };
+  return { nftables: layer, zone: zoneLayer(ctx, zone) };
+}
+
+/**
+ * What the nodes of `zone` share: for each port whose endpoints carry zone hints, its
+ * service chain as the zone has it (masquerade, then the zone's endpoints) and their endpoint
+ * chains. Built once per zone: a large cluster has thousands of nodes in a few zones.
+ */
+function zoneLayer(ctx: NftCtx, zone: string): ProxyOutput | undefined {
+  return perZone((ctx.zones ??= new Map()), zone, ctx.perNode, (hinted) => {
+    const tb = new TableBuilder();
+    for (const { pc, cluster } of hinted) {
+      const { sp, chains } = pc;
+      // kube-proxy's creation order: the endpoint chains, then the service chain.
+      const epChains = cluster.map((ep) => tb.chain("endpoint-" + epBase(pc, ep)));
+      tb.chain(chains.service);
+      if (sp.hasEndpoints && !sp.internalLocal) tb.rule(chains.service, internalMasq(ctx, sp));
+      serviceToEndpointRules(tb.chain(chains.service).rules, pc, cluster, (i) => epBase(pc, cluster[i]));
+      cluster.forEach((ep, i) => writeEndpoint(tb, pc, ep, epChains[i]));
+    }
+    return { nftables: { owner: "kube-proxy/zone", tables: [tb.table] } };
+  });
 }

@@ -6,6 +6,7 @@ import type { DropTag, NftChain, NftExpr, NftRule, NftSet, NftStmt, NftTable } f
 import { hashAndTruncate } from "../hash.js";
 import { stmtText } from "../../ir/render-nft.js";
 import { epStr, type ProxyEndpoint, type ProxyServicePort } from "../model.js";
+import type { ProxyOutput } from "../mode.js";
 import { IP_DADDR, IP_SADDR, goto_, jump, match, payload, prefix, vmap } from "./expr.js";
 
 export const TABLE = "kube-proxy";
@@ -47,6 +48,8 @@ export interface NftCtx {
   cidr: string;
   masqAll: boolean;
   perNode: PortCtx[];
+  /** The layer of each zone's nodes (zone hints), built on first use. */
+  zones?: Map<string, ProxyOutput | undefined>;
 }
 
 export class TableBuilder {

@@ -109,12 +109,13 @@ export function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCt
     const usesExternalTrafficChain = sp.hasEndpoints && sp.externallyAccessible;
     // Chains in kube-proxy's creation order: endpoints, service, external, firewall.
     const rec = usesClusterPolicyChain ? recordPort(tb, ctx, cn, pc) : undefined;
-    if (sp.zoneHinted) tb.chain(chains.service);
     if (usesExternalTrafficChain) tb.chain(chains.external);
     if (usesFWChain) tb.chain(chains.firewall);
     portElems(tb, pc, seenCIP);
     // (With endpoints and iTP Cluster the port always has the service chain, masquerade rule in rec.masq.)
-    if (sp.hasEndpoints && !sp.internalLocal && !usesClusterPolicyChain) tb.rule(chains.service, internalMasq(ctx, sp));
+    // (A zone-hinted port's service chain is its zone's: node.ts zoneLayer.)
+    if (sp.hasEndpoints && !sp.internalLocal && !usesClusterPolicyChain && !sp.zoneHinted)
+      tb.rule(chains.service, internalMasq(ctx, sp));
     if (usesExternalTrafficChain) externalRules(tb, ctx, pc);
     if (rec && sp.affinity) {
       rec.bases = sp.clusterEndpoints.map((_, j) => baseOf(cn, rec.first + j));
