@@ -53,6 +53,9 @@ export interface HeldLock {
   release(): void;
 }
 
+/** How long a contender waits for the lock of a holder that is gone (its helper exiting). */
+const GONE_HOLDER_WAIT_S = 5;
+
 // $1 lock file, $2 seconds to wait (0: fail at once). Exit 75: busy; 76: the file was
 // unlinked or replaced while we waited (try again); 77: cannot open it.
 const SCRIPT = [
@@ -84,7 +87,8 @@ export async function acquireLock(
   o: { waitMs?: number } = {},
 ): Promise<HeldLock> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const secs = o.waitMs ? String(Math.max(1, Math.ceil(o.waitMs / 1000))) : "0";
+  let secs = o.waitMs ? String(Math.max(1, Math.ceil(o.waitMs / 1000))) : "0";
+  let waitedForGone = false;
   for (let attempt = 0; attempt < 20; attempt++) {
     const r = await lockHelper(path, secs);
     if (r.kind === "held") {
@@ -117,6 +121,13 @@ export async function acquireLock(
       for (let i = 0; i < 10 && !h; i++) {
         await new Promise((res) => setTimeout(res, 20));
         h = lockHolder(path);
+      }
+      // A holder that is gone (killed) still holds the lock until its helper has read the
+      // end of its pipe and exited: wait for that (a few ms, more on a loaded machine) once.
+      if (h && !waitedForGone && procStartTime(h.pid) !== h.startTime) {
+        waitedForGone = true;
+        secs = String(Math.max(Number(secs), GONE_HOLDER_WAIT_S));
+        continue;
       }
       throw new LockBusyError(busy(h), h);
     }
