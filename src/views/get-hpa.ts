@@ -8,7 +8,7 @@ import { isObj } from "../manifest/diag.js";
 import type { Resource } from "./get-types.js";
 import { objectAge } from "./observed.js";
 import { givenObject } from "./objects.js";
-import { nsOf } from "./get-workloads.js";
+import { nsOf, objectItems } from "./get-workloads.js";
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (isObj(v) ? (v as Obj) : {});
@@ -87,10 +87,7 @@ export const horizontalpodautoscalers: Resource<KubeObject> = {
   shortNames: ["hpa"],
   nameRef: "horizontalpodautoscaler.autoscaling",
   namespaced: true,
-  items: (s) =>
-    (s.objects ?? [])
-      .filter((o) => o.kind === "HorizontalPodAutoscaler")
-      .map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
+  items: (s) => objectItems(s, "HorizontalPodAutoscaler"),
   header: () => ["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"],
   row(state, item) {
     const o = item.value;

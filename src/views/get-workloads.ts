@@ -10,11 +10,18 @@ import { jobUid } from "../control/controllers.js";
 import { age, earliest, formatLabels } from "./common.js";
 import { humanDuration } from "./duration.js";
 import { ageSince, objectAge, snapshotTime } from "./observed.js";
-import type { Resource } from "./get-types.js";
+import type { Item, Resource } from "./get-types.js";
 import { givenObject } from "./objects.js";
 
 export function nsOf(o: KubeObject): string {
   return o.metadata.namespace ?? "default";
+}
+
+/** The input's objects of a kind the model keeps only as given (CronJobs, autoscalers), as get's items. */
+export function objectItems(s: ClusterState, kind: string): Item<KubeObject>[] {
+  return (s.objects ?? [])
+    .filter((o) => o.kind === kind)
+    .map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o }));
 }
 
 // ---- workloads --------------------------------------------------------------
@@ -422,10 +429,7 @@ export const cronjobs: Resource<KubeObject> = {
   shortNames: ["cj"],
   nameRef: "cronjob.batch",
   namespaced: true,
-  items: (s) =>
-    (s.objects ?? [])
-      .filter((o) => o.kind === "CronJob")
-      .map((o) => ({ namespace: nsOf(o), name: o.metadata.name, labels: o.metadata.labels ?? {}, value: o })),
+  items: (s) => objectItems(s, "CronJob"),
   header: (wide) => [
     "NAME",
     "SCHEDULE",
