@@ -83,6 +83,18 @@ test("trace: zone hints send each zone's pods to its own endpoints (examples/top
   assert.deepEqual(dests("client-c"), ["pod/default/web-a", "pod/default/web-a", "pod/default/web-b"]);
 });
 
+test("trace: PreferSameNode sends a pod to the endpoints on its own node, else its zone's (examples/topology web-node)", () => {
+  const dests = (client: string) => traceEnds(client, "svc/web-node", TOPOLOGY);
+  // client-a's node (worker-a) runs one of zone-a's two web-a pods (the other is on the
+  // control plane): that one alone, where svc/web (PreferClose) takes both.
+  const a = dests("client-a");
+  assert.equal(a.length, 1);
+  assert.ok(traceEnds("client-a", "svc/web", TOPOLOGY).includes(a[0]));
+  assert.deepEqual(dests("client-b").map(workload), ["pod/default/web-b"]);
+  // client-c: no endpoint on its node nor in its zone: all three.
+  assert.equal(dests("client-c").length, 3);
+});
+
 test("trace: topology-mode Auto shares endpoints by zone CPU (examples/topology web-auto)", () => {
   const dests = (client: string) => traceEnds(client, "svc/web-auto", TOPOLOGY);
   // Three workers of equal CPU, one zone each (the control plane is left out): one endpoint

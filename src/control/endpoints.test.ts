@@ -415,6 +415,28 @@ test("trafficDistribution PreferClose: each endpoint with a zone is hinted for i
   }
 });
 
+test("trafficDistribution PreferSameZone is PreferClose; PreferSameNode hints each endpoint for its node and zone", () => {
+  // trafficdist.go (v1.34): preferSameZoneHeuristic for both zone names; preferSameNodeHeuristic
+  // adds the endpoint's node (forNodes), and its zone when it has one.
+  const zoneOf = (n?: string) => (n === "w1" ? "z1" : n === "w2" ? "z2" : undefined);
+  const same = cluster(deployment("web", 6) + zonedService("trafficDistribution: PreferSameZone"), ZONED);
+  for (const e of same.endpointSlices.find((x) => x.serviceName === "web")!.endpoints) {
+    const zone = zoneOf(e.nodeName);
+    assert.deepEqual(e.hints, zone ? { forZones: [{ name: zone }] } : undefined, e.nodeName);
+  }
+  const node = cluster(deployment("web", 6) + zonedService("trafficDistribution: PreferSameNode"), ZONED);
+  const eps = node.endpointSlices.find((x) => x.serviceName === "web")!.endpoints;
+  assert.ok(eps.some((e) => e.nodeName === "w3"));
+  for (const e of eps) {
+    const zone = zoneOf(e.nodeName);
+    assert.deepEqual(
+      e.hints,
+      zone ? { forZones: [{ name: zone }], forNodes: [{ name: e.nodeName! }] } : { forNodes: [{ name: e.nodeName! }] },
+      e.nodeName,
+    );
+  }
+});
+
 test("no trafficDistribution, or topology-mode Auto with a worker that has no zone: no hints", () => {
   for (const extra of ["", 'annotations: {service.kubernetes.io/topology-mode: "Auto"}']) {
     const s = cluster(deployment("web", 4) + zonedService(extra), ZONED);

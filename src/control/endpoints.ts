@@ -60,15 +60,27 @@ export class PodIndex {
   }
 }
 
-/** One hints object per zone, shared (state is read-only). */
-const ZONE_HINTS = new Map<string, NonNullable<Endpoint["hints"]>>();
+/** One hints object per zone (per node and zone), shared (state is read-only). */
+const HINTS = new Map<string, NonNullable<Endpoint["hints"]>>();
 /**
- * The hints of trafficDistribution PreferClose (kubernetes staging/src/k8s.io/endpointslice/
- * trafficdist/trafficdist.go preferCloseHeuristic): an endpoint with a zone serves its zone.
+ * The hints of a trafficDistribution (kubernetes staging/src/k8s.io/endpointslice/trafficdist/
+ * trafficdist.go, v1.34): PreferSameZone and PreferClose (its older name) hint an endpoint
+ * for its own zone; PreferSameNode for its own node as well, so that kube-proxy falls back
+ * to the zone on a node without an endpoint (preferSameNodeHeuristic).
  */
 function zoneHints(zone: string): NonNullable<Endpoint["hints"]> {
-  let h = ZONE_HINTS.get(zone);
-  if (!h) ZONE_HINTS.set(zone, (h = { forZones: [{ name: zone }] }));
+  let h = HINTS.get(zone);
+  if (!h) HINTS.set(zone, (h = { forZones: [{ name: zone }] }));
+  return h;
+}
+function nodeHints(node: string, zone: string | undefined): NonNullable<Endpoint["hints"]> {
+  const key = `${node}\n${zone ?? ""}`;
+  let h = HINTS.get(key);
+  if (!h)
+    HINTS.set(
+      key,
+      (h = zone ? { forZones: [{ name: zone }], forNodes: [{ name: node }] } : { forNodes: [{ name: node }] }),
+    );
   return h;
 }
 
@@ -145,7 +157,9 @@ export function slicesForService(
   const anyNamed = named.some((x) => x);
   // trafficdist.ReconcileHints applies only when the topology annotation does not ask for
   // the topology cache's hints (endpointslice reconciler.go, v1.31).
-  const preferClose = svc.trafficDistribution === "PreferClose" && !svc.topologyAuto;
+  const td = svc.topologyAuto ? undefined : svc.trafficDistribution;
+  const sameZone = td === "PreferClose" || td === "PreferSameZone";
+  const sameNode = td === "PreferSameNode";
   for (const pod of selected) {
     considered++;
     let c = bySpec.get(pod.spec);
@@ -201,8 +215,9 @@ export function slicesForService(
       const zone = ctx.nodes.get(pod.nodeName)?.labels["topology.kubernetes.io/zone"];
       if (zone) {
         e.zone = zone;
-        if (preferClose) e.hints = zoneHints(zone);
+        if (sameZone) e.hints = zoneHints(zone);
       }
+      if (sameNode) e.hints = nodeHints(pod.nodeName, zone);
     }
     g.endpoints.push(e);
   }

@@ -134,7 +134,7 @@ export interface ServiceState {
   allocateLoadBalancerNodePorts?: boolean;
   /** spec.loadBalancerClass: the load balancer implementation that serves it (not MetalLB's). */
   loadBalancerClass?: string;
-  /** spec.trafficDistribution ("PreferClose"), when set. */
+  /** spec.trafficDistribution (PreferClose, PreferSameZone, PreferSameNode), when set. */
   trafficDistribution?: string;
   /** The topology-mode annotation asks for hints (Auto): the EndpointSlice controller then
    *  allocates them by zone CPU and trafficDistribution is not applied. */

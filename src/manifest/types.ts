@@ -198,8 +198,8 @@ export interface Endpoint {
   hostname?: string;
   nodeName?: string;
   zone?: string;
-  /** Where kube-proxy may use the endpoint (EndpointHints): the zones it serves. */
-  hints?: { forZones?: { name: string }[] };
+  /** Where kube-proxy may use the endpoint (EndpointHints): the zones (nodes, v1.33+) it serves. */
+  hints?: { forZones?: { name: string }[]; forNodes?: { name: string }[] };
   targetRef?: { kind: string; namespace?: string; name: string; uid?: string };
 }
 export interface EndpointPort {

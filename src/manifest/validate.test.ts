@@ -744,10 +744,11 @@ test("topologySpreadConstraints (validateTopologySpreadConstraints): positive ma
   );
 });
 
-test("trafficDistribution: only PreferClose (validateServiceTrafficDistribution, v1.31)", () => {
-  assert.deepEqual(errors(svc("a", "  trafficDistribution: PreferClose\n  ports:\n    - port: 80")), []);
-  assert.deepEqual(errors(svc("a", "  trafficDistribution: PreferSameZone\n  ports:\n    - port: 80")), [
-    'app.yaml:6 (Service default/a) spec.trafficDistribution: "PreferSameZone" Unsupported value: "PreferSameZone": supported values: "PreferClose"',
+test("trafficDistribution: PreferClose, PreferSameZone, PreferSameNode (validateServiceTrafficDistribution, v1.34)", () => {
+  for (const v of ["PreferClose", "PreferSameZone", "PreferSameNode"])
+    assert.deepEqual(errors(svc("a", `  trafficDistribution: ${v}\n  ports:\n    - port: 80`)), [], v);
+  assert.deepEqual(errors(svc("a", "  trafficDistribution: preferSameZone\n  ports:\n    - port: 80")), [
+    'app.yaml:6 (Service default/a) spec.trafficDistribution: "preferSameZone" Unsupported value: "preferSameZone": supported values: "PreferClose", "PreferSameZone", "PreferSameNode"',
   ]);
 });
 
@@ -771,6 +772,18 @@ ${hints}`;
     'app.yaml:10 (EndpointSlice default/s) endpoints[0].hints.forZones[1].name: "a" Duplicate value: "a"',
     "app.yaml:10 (EndpointSlice default/s) endpoints[0].hints.forZones[2].name: \"-x-\" a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
   ]);
+  // forNodes (v1.33+): node names (ValidateNodeName), at most 8, no duplicates.
+  assert.deepEqual(errors(slice("      forZones: [{name: zone-a}]\n      forNodes: [{name: worker-1}]")), []);
+  assert.deepEqual(errors(slice(`      forNodes: [${nine}]`)), [
+    "app.yaml:10 (EndpointSlice default/s) endpoints[0].hints.forNodes: Too many: 9: must have at most 8 items",
+  ]);
+  const bad = errors(slice("      forNodes: [{name: w1}, {name: w1}, {name: Worker_1}]"));
+  assert.equal(bad.length, 2, bad.join("\n"));
+  assert.equal(
+    bad[0],
+    'app.yaml:10 (EndpointSlice default/s) endpoints[0].hints.forNodes[1].name: "w1" Duplicate value: "w1"',
+  );
+  assert.match(bad[1], /forNodes\[2\]\.name: "Worker_1" must be a lowercase RFC 1123 subdomain/);
 });
 
 test("allocateLoadBalancerNodePorts and loadBalancerClass: only on a LoadBalancer; the class a qualified name", () => {

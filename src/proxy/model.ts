@@ -1,9 +1,12 @@
 // What every kube-proxy mode sees of the cluster: service ports (pkg/proxy/serviceport.go)
 // with their endpoints (pkg/proxy/endpointslicecache.go), and the endpoint selection of
-// pkg/proxy/topology.go CategorizeEndpoints (v1.31: zone hints, as ServiceTrafficDistribution
-// is on by default and the topology annotation is then not consulted).
+// pkg/proxy/topology.go CategorizeEndpoints: zone hints, as ServiceTrafficDistribution is on
+// by default and the topology annotation is then not consulted (v1.31), and node hints
+// (hints.forNodes, PreferSameTrafficDistribution, beta and on by default from v1.34:
+// topologyModeFromHints). A cluster older than v1.33 writes no node hints, so reading them
+// when given changes nothing there.
 // Everything here is node-independent except `localEndpoints` and, for a port whose
-// endpoints all carry zone hints, `clusterEndpointsIn`, computed per node.
+// endpoints all carry hints, `clusterEndpointsOn`, computed per node.
 
 import type { ClusterState, EndpointSliceState, NodeState, ServicePortState, ServiceState } from "../control/state.js";
 import { isIPv4 } from "../net/ipv4.js";
@@ -17,6 +20,8 @@ export interface ProxyEndpoint {
   terminating: boolean;
   /** The zones its hints name (EndpointHints.forZones), null without any. */
   zones: readonly string[] | null;
+  /** The nodes its hints name (EndpointHints.forNodes), null without any. */
+  nodes: readonly string[] | null;
   /** epStr's cache. */
   s?: string;
 }
@@ -71,6 +76,11 @@ export interface ProxyServicePort {
   /** Every ready endpoint carries a zone hint (some is ready): each node then takes the ones
    *  hinted for its zone, when there are any (clusterEndpointsIn). */
   zoneHinted: boolean;
+  /** Every ready endpoint carries a node hint (some is ready): a node with endpoints hinted
+   *  for it takes those (clusterEndpointsOn), so the port's chains are the node's own. */
+  nodeHinted: boolean;
+  /** zoneHinted or nodeHinted: the port's cluster endpoints depend on the node. */
+  hinted: boolean;
   /** clusterEndpointsIn's answers by zone (the nodes of a zone share them). */
   byZone?: Map<string, ProxyEndpoint[]>;
 }
@@ -112,9 +122,10 @@ function endpointsFor(slices: EndpointSliceState[] | undefined, port: ServicePor
         const ready = c?.ready === undefined || c.ready === null ? true : !!c.ready;
         const serving = c?.serving === undefined || c.serving === null ? ready : !!c.serving;
         const terminating = !!c?.terminating;
-        const zones = hintZones(e.hints);
+        const zones = hintNames(e.hints, "forZones");
+        const nodes = hintNames(e.hints, "forNodes");
         // A literal (not a class): V8 then allocates these long-lived objects in the old generation.
-        out.push({ ip, port: sp.port, nodeName: e.nodeName, ready, serving, terminating, zones, s: undefined });
+        out.push({ ip, port: sp.port, nodeName: e.nodeName, ready, serving, terminating, zones, nodes, s: undefined });
       }
     }
   }
@@ -139,9 +150,9 @@ function endpointsFor(slices: EndpointSliceState[] | undefined, port: ServicePor
   return out;
 }
 
-/** The zone names of an endpoint's hints (ZoneHints()), null without any. */
-function hintZones(hints: unknown): string[] | null {
-  const z = (hints as { forZones?: unknown } | null | undefined)?.forZones;
+/** The names of an endpoint's zone or node hints (ZoneHints(), NodeHints()), null without any. */
+function hintNames(hints: unknown, key: "forZones" | "forNodes"): string[] | null {
+  const z = (hints as Record<string, unknown> | null | undefined)?.[key];
   if (!Array.isArray(z) || z.length === 0) return null;
   const out: string[] = [];
   for (const f of z) {
@@ -196,13 +207,22 @@ function addPorts(out: ProxyServicePort[], svc: ServiceState, sl: EndpointSliceS
     let clusterEndpoints: ProxyEndpoint[] = [];
     let hasEndpoints = false;
     let zoneHinted = false;
+    let nodeHinted = false;
     if (usesClusterEndpoints) {
-      // canUseTopology's node-independent half: no ready endpoint without a zone hint.
+      // topologyModeFromHints' node-independent half: no ready endpoint without a zone
+      // (a node) hint.
+      let zones = true;
+      let nodes = true;
+      let ready = false;
       for (const e of endpoints) {
         if (!e.ready) continue;
-        zoneHinted = e.zones !== null;
-        if (!zoneHinted) break;
+        ready = true;
+        if (e.zones === null) zones = false;
+        if (e.nodes === null) nodes = false;
+        if (!zones && !nodes) break;
       }
+      zoneHinted = ready && zones;
+      nodeHinted = ready && nodes;
       clusterEndpoints = endpoints.every((e) => e.ready) ? endpoints : endpoints.filter((e) => e.ready); // (read-only: may be one array)
       if (clusterEndpoints.length === 0) clusterEndpoints = endpoints.filter((e) => e.serving && e.terminating);
       hasEndpoints = clusterEndpoints.length > 0;
@@ -231,6 +251,8 @@ function addPorts(out: ProxyServicePort[], svc: ServiceState, sl: EndpointSliceS
       clusterEndpoints,
       hasEndpoints,
       zoneHinted,
+      nodeHinted,
+      hinted: zoneHinted || nodeHinted,
     });
   }
 }
@@ -264,10 +286,20 @@ export function perZone<P extends { sp: ProxyServicePort }, T>(
   build: (hinted: { pc: P; cluster: ProxyEndpoint[] }[]) => T | undefined,
 ): T | undefined {
   if (memo.has(zone)) return memo.get(zone);
-  const hinted = ports.filter((pc) => pc.sp.zoneHinted).map((pc) => ({ pc, cluster: clusterEndpointsIn(pc.sp, zone) }));
+  const hinted = ports
+    .filter((pc) => inZoneLayer(pc.sp))
+    .map((pc) => ({ pc, cluster: clusterEndpointsIn(pc.sp, zone) }));
   const out = hinted.length ? build(hinted) : undefined;
   memo.set(zone, out);
   return out;
+}
+
+/**
+ * The port's chains are its zone's (perZone): its endpoints carry zone hints and not node
+ * hints (with node hints the answer is the node's own, clusterEndpointsOn).
+ */
+export function inZoneLayer(sp: ProxyServicePort): boolean {
+  return sp.zoneHinted && !sp.nodeHinted;
 }
 
 /** The node's topology zone (kube-proxy reads its Node's topology.kubernetes.io/zone label). */
@@ -289,6 +321,21 @@ export function clusterEndpointsIn(sp: ProxyServicePort, zone: string): ProxyEnd
   for (const e of sp.endpoints) if (e.ready && e.zones!.includes(zone)) (out ??= []).push(e);
   memo.set(zone, (out ??= sp.clusterEndpoints));
   return out;
+}
+
+/**
+ * CategorizeEndpoints' clusterEndpoints on node `node` in `zone` (pkg/proxy/topology.go
+ * topologyModeFromHints and availableForTopology, v1.34): when every ready endpoint has a
+ * node hint and some ready one is hinted for this node, the ready endpoints hinted for it
+ * (PreferSameNode); otherwise the zone's (clusterEndpointsIn).
+ */
+export function clusterEndpointsOn(sp: ProxyServicePort, node: string, zone: string): ProxyEndpoint[] {
+  if (sp.nodeHinted) {
+    let out: ProxyEndpoint[] | undefined;
+    for (const e of sp.endpoints) if (e.ready && e.nodes!.includes(node)) (out ??= []).push(e);
+    if (out) return out;
+  }
+  return clusterEndpointsIn(sp, zone);
 }
 
 /** Endpoints the node may reach (chains to create): CategorizeEndpoints' allReachableEndpoints. */

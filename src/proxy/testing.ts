@@ -49,6 +49,8 @@ export interface EpSpec {
   terminating?: boolean;
   /** The zones of its hints (EndpointHints.forZones). */
   zones?: string[];
+  /** The nodes of its hints (EndpointHints.forNodes). */
+  nodes?: string[];
 }
 
 export function slice(
@@ -77,7 +79,14 @@ export function slice(
           terminating: e.terminating ?? false,
         },
         ...(e.node ? { nodeName: e.node } : {}),
-        ...(e.zones ? { hints: { forZones: e.zones.map((name) => ({ name })) } } : {}),
+        ...(e.zones || e.nodes
+          ? {
+              hints: {
+                ...(e.zones ? { forZones: e.zones.map((name) => ({ name })) } : {}),
+                ...(e.nodes ? { forNodes: e.nodes.map((name) => ({ name })) } : {}),
+              },
+            }
+          : {}),
       }),
     ),
     managedBy: "endpointslice-controller.k8s.io",

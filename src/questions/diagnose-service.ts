@@ -10,7 +10,7 @@ import { findPort } from "../control/endpoints.js";
 import { hostPortsOf } from "../control/schedule.js";
 import { cidrContains, ipToInt, isIPv4, parseCidr } from "../net/ipv4.js";
 import type { TraceResult } from "../sim/index.js";
-import { clusterEndpointsIn, nodeZone, servicePortsOf } from "../proxy/model.js";
+import { clusterEndpointsIn, clusterEndpointsOn, nodeZone, servicePortsOf } from "../proxy/model.js";
 import { faultFix, faultNote, faultsOf } from "./diagnose-faults.js";
 import type { DiagnoseCheck } from "./diagnose-types.js";
 
@@ -448,16 +448,21 @@ function trafficPolicyCheck(
 }
 
 /**
- * What zone hints make of the Cluster policy on `node` (kube-proxy pkg/proxy/topology.go;
+ * What zone or node hints make of the Cluster policy on `node` (kube-proxy pkg/proxy/topology.go;
  * https://kubernetes.io/docs/reference/networking/virtual-ips/#traffic-distribution), or "".
  */
 function zoneNote(state: ClusterState, svc: ServiceState, port: ServicePortState, node: string | undefined): string {
   const sp = servicePortsOf(state, svc).find((p) => p.port === port);
   const n = node ? state.nodes.find((x) => x.name === node) : undefined;
-  if (!sp?.zoneHinted || !n) return "";
+  if (!sp?.hinted || !n) return "";
   const zone = nodeZone(n);
   const eps = clusterEndpointsIn(sp, zone);
   const ready = sp.clusterEndpoints.length;
+  const own = clusterEndpointsOn(sp, n.name, zone);
+  if (own !== eps)
+    return `; every ready endpoint has a node hint: kube-proxy on ${node} sends to the ${own.length} hinted for it, of ${ready} ready`;
+  if (!sp.zoneHinted)
+    return `; the endpoints have node hints, but none for ${node}: kube-proxy there sends to all ${ready} ready`;
   if (eps !== sp.clusterEndpoints)
     return `; every ready endpoint has a zone hint: kube-proxy on ${node} (zone ${zone}) sends to the ${eps.length} hinted for ${zone}, of ${ready} ready`;
   return zone

@@ -337,11 +337,12 @@ spec:
   }
 });
 
-// Zone hints (examples/topology): each node's kube-proxy sends a Service's traffic to the
-// endpoints hinted for its zone, and to all from a zone with none; the kernel must agree,
+// Zone and node hints (examples/topology): each node's kube-proxy sends a Service's traffic
+// to the endpoints hinted for its zone (its node), and to all from a zone with none; the
+// kernel must agree,
 // endpoint for endpoint, in both rule writers.
 for (const mode of ["iptables", "nftables"] as const)
-  test(`verify: zone hints, kube-proxy ${mode} — each zone's clients land on its endpoints in the kernel too`, {
+  test(`verify: zone and node hints, kube-proxy ${mode} — each zone's (node's) clients land on its endpoints in the kernel too`, {
     skip: kernelSkip(mode === "nftables" ? ["ip", "python3", "nft"] : ["ip", "python3"]),
   }, async (t) => {
     const ex = fileURLToPath(new URL("../../../examples/topology", import.meta.url));
@@ -372,6 +373,15 @@ for (const mode of ["iptables", "nftables"] as const)
       assert.equal(auto("client-a").length, 1);
       assert.equal(auto("client-c").length, 1);
       assert.notEqual(auto("client-a")[0], auto("client-c")[0]);
+      // web-node (PreferSameNode): client-a's node has one web-a pod, zone-a two; client-c's
+      // node and zone none, so every endpoint.
+      const raw = (client: string, svc: string) =>
+        rep.results.find(
+          (x) => x.kind === "service" && x.from === `default/${client}` && x.to.startsWith(`svc default/${svc} `),
+        )!.kernel.outcomes;
+      assert.equal(raw("client-a", "web-node").length, 1);
+      assert.equal(new Set(raw("client-a", "web")).size, 2, "web (PreferClose) takes both of zone-a's");
+      assert.equal(raw("client-c", "web-node").length, 3);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -36,28 +36,49 @@ export function checkEndpointSlice(apiErr: Err, o: KubeObject): void {
   checkEndpointPorts(apiErr, "ports", o.ports);
 }
 
-/** validateHints (pkg/apis/discovery/validation/validation.go): what kube-proxy's topology reads. */
+/**
+ * validateHints (pkg/apis/discovery/validation/validation.go, v1.34): what kube-proxy's
+ * topology reads, forZones (label values) and forNodes (node names), at most 8 of each.
+ */
 function checkHints(apiErr: Err, f: string, hints: unknown): void {
   // The shapes kube-proxy reads are network findings; the API's limits on them are not.
   const err: Err = (field, v, t) => apiErr(field, v, t);
   const shape: Err = (field, v, t) => apiErr(field, v, t, NET);
   if (!isObj(hints)) return shape(f, hints, "must be a mapping");
-  const zones = hints.forZones;
-  if (zones === undefined || zones === null) return;
-  if (!Array.isArray(zones)) return shape(`${f}.forZones`, zones, "must be a list");
-  // maxZoneHints = 8
-  if (zones.length > 8) return err(`${f}.forZones`, NO_VALUE, `Too many: ${zones.length}: must have at most 8 items`);
+  // maxZoneHints = 8: too many zones ends the check (forNodes is not looked at).
+  if (!checkHintList(err, shape, `${f}.forZones`, hints.forZones, labelValue)) return;
+  checkHintList(err, shape, `${f}.forNodes`, hints.forNodes, dns1123Subdomain); // maxNodeHints = 8, ValidateNodeName
+}
+
+/** One list of hints: false when it has too many entries. */
+function checkHintList(
+  err: Err,
+  shape: Err,
+  f: string,
+  list: unknown,
+  bad: (s: string) => string | undefined,
+): boolean {
+  if (list === undefined || list === null) return true;
+  if (!Array.isArray(list)) {
+    shape(f, list, "must be a list");
+    return true;
+  }
+  if (list.length > 8) {
+    err(f, NO_VALUE, `Too many: ${list.length}: must have at most 8 items`);
+    return false;
+  }
   const seen = new Set<string>();
-  zones.forEach((z: unknown, i: number) => {
-    if (!isObj(z)) return shape(indexPath(`${f}.forZones`, i), z, "must be a mapping");
-    const zf = `${indexPath(`${f}.forZones`, i)}.name`;
-    const name = z.name ?? ""; // a ForZone's name is a plain string: unset reads as ""
-    if (typeof name !== "string") return shape(zf, name, "must be a string");
-    if (seen.has(name)) err(zf, name, `Duplicate value: ${JSON.stringify(name)}`);
+  list.forEach((z: unknown, i: number) => {
+    if (!isObj(z)) return shape(indexPath(f, i), z, "must be a mapping");
+    const nf = `${indexPath(f, i)}.name`;
+    const name = z.name ?? ""; // a ForZone's (ForNode's) name is a plain string: unset reads as ""
+    if (typeof name !== "string") return shape(nf, name, "must be a string");
+    if (seen.has(name)) err(nf, name, `Duplicate value: ${JSON.stringify(name)}`);
     seen.add(name);
-    const bad = labelValue(name);
-    if (bad) err(zf, name, bad);
+    const why = bad(name);
+    if (why) err(nf, name, why);
   });
+  return true;
 }
 
 export function checkEndpointPorts(apiErr: Err, base: string, ports: unknown): void {

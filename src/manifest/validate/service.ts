@@ -17,6 +17,9 @@ import {
   checkLabels,
 } from "./common.js";
 
+/** spec.trafficDistribution's values (k8s.io/api core/v1 types.go), in validation's order. */
+export const TRAFFIC_DISTRIBUTIONS = ["PreferClose", "PreferSameZone", "PreferSameNode"];
+
 export function checkService(err: Err, o: KubeObject, config: ClusterConfig, warn: Warn = () => {}): void {
   const spec = o.spec;
   if (spec === undefined || spec === null) return err("spec", NO_VALUE, "is required", NET);
@@ -113,12 +116,13 @@ export function checkService(err: Err, o: KubeObject, config: ClusterConfig, war
     if (v === undefined) continue;
     if (v !== "Cluster" && v !== "Local") err(`spec.${key}`, v, "must be Cluster or Local", NET);
   }
-  // validateServiceTrafficDistribution (pkg/apis/core/validation/validation.go, v1.31).
-  if (spec.trafficDistribution !== undefined && spec.trafficDistribution !== "PreferClose")
+  // validateServiceTrafficDistribution (pkg/apis/core/validation/validation.go, v1.34:
+  // PreferSameZone, and PreferSameNode with PreferSameTrafficDistribution, beta and on).
+  if (spec.trafficDistribution !== undefined && !TRAFFIC_DISTRIBUTIONS.includes(spec.trafficDistribution as string))
     err(
       "spec.trafficDistribution",
       spec.trafficDistribution,
-      `Unsupported value: ${JSON.stringify(spec.trafficDistribution)}: supported values: "PreferClose"`,
+      `Unsupported value: ${JSON.stringify(spec.trafficDistribution)}: supported values: ${TRAFFIC_DISTRIBUTIONS.map((v) => JSON.stringify(v)).join(", ")}`,
     );
   if (spec.externalTrafficPolicy !== undefined && type !== "NodePort" && type !== "LoadBalancer")
     err(

@@ -5,7 +5,15 @@ import { cidrTextContains } from "../../net/ipv4.js";
 import type { ClusterState, NodeState } from "../../control/state.js";
 import type { IptOpt } from "../../ir/types.js";
 import type { ProxyOutput } from "../mode.js";
-import { clusterEndpointsIn, localEndpoints, nodeZone, perZone, reachableEndpoints, epStr } from "../model.js";
+import {
+  clusterEndpointsOn,
+  inZoneLayer,
+  localEndpoints,
+  nodeZone,
+  perZone,
+  reachableEndpoints,
+  epStr,
+} from "../model.js";
 import {
   DST_LOCAL,
   LayerBuilder,
@@ -78,12 +86,19 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: IptCtx): P
 
     if (usesLocalPolicyChain) serviceToEndpointRules(lb.chain("nat", chains.svl).rules, ctx, pc, local.eps);
     // Endpoint chains not already in the shared layer, nor in the zone's (zoneLayer).
-    const cluster = clusterEndpointsIn(sp, zone);
-    if (sp.zoneHinted && !sp.usesLocalEndpoints) continue; // all in the zone's layer
+    const cluster = clusterEndpointsOn(sp, node.name, zone);
+    const zoned = inZoneLayer(sp);
+    if (zoned && !sp.usesLocalEndpoints) continue; // all in the zone's layer
+    if (sp.nodeHinted) {
+      // Node hints: the KUBE-SVC chain is this node's own, as zoneLayer writes a zone's.
+      const svc = lb.chain("nat", chains.svc).rules;
+      if (sp.hasEndpoints && !sp.internalLocal) svc.push(internalMasqRule(ctx, sp));
+      serviceToEndpointRules(svc, ctx, pc, cluster);
+    }
     const shared = (pc.sharedEps ??= new Set(
-      sp.usesClusterEndpoints && !sp.zoneHinted ? sp.clusterEndpoints.map((e) => epStr(e)) : [],
+      sp.usesClusterEndpoints && !sp.hinted ? sp.clusterEndpoints.map((e) => epStr(e)) : [],
     ));
-    const inZone = sp.zoneHinted ? new Set(cluster.map((e) => epStr(e))) : undefined;
+    const inZone = zoned ? new Set(cluster.map((e) => epStr(e))) : undefined;
     for (const ep of reachableEndpoints(sp, local, cluster))
       if (!shared.has(epStr(ep)) && !inZone?.has(epStr(ep))) writeEndpointChain(lb, ctx, pc, ep);
   }

@@ -307,15 +307,15 @@ export function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCt
       }
       return svcs[svc];
     };
-    // Zone hints: the KUBE-SVC chain (and which KUBE-SEP chains exist) depends on the node's
-    // zone, so the per-node layer writes them (buildNode).
-    const usesClusterPolicyChain = sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints && !sp.zoneHinted;
-    if (sp.usesLocalEndpoints || usesFWChain || sp.zoneHinted) ctx.perNode.push(pc);
+    // Zone or node hints: the KUBE-SVC chain (and which KUBE-SEP chains exist) depends on the
+    // node's zone or the node, so the per-node layer writes them (buildNode).
+    const usesClusterPolicyChain = sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints && !sp.hinted;
+    if (sp.usesLocalEndpoints || usesFWChain || sp.hinted) ctx.perNode.push(pc);
 
     portEntryRules(entry, pc);
 
     // Internal traffic (Cluster policy): masquerade off-cluster sources.
-    if (sp.hasEndpoints && !sp.internalLocal && !sp.zoneHinted) svcChain().masq = internalMasqRule(ctx, sp);
+    if (sp.hasEndpoints && !sp.internalLocal && !sp.hinted) svcChain().masq = internalMasqRule(ctx, sp);
 
     portExternalChains(lb, ctx, pc);
 

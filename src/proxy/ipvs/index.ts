@@ -11,6 +11,8 @@ import type { ProxyMode, ProxyOutput } from "../mode.js";
 import {
   clusterCIDR,
   clusterEndpointsIn,
+  clusterEndpointsOn,
+  inZoneLayer,
   localEndpoints,
   nodeZone,
   servicePorts,
@@ -226,7 +228,7 @@ function zoneServers(shared: ProxyOutput, sps: ProxyServicePort[], zone: string)
   if (out) return out;
   out = [];
   for (const sp of sps) {
-    if (!sp.zoneHinted) continue;
+    if (!inZoneLayer(sp)) continue;
     const cluster = clusterEndpointsIn(sp, zone);
     if (!sp.internalLocal) out.push(vs(sp, sp.clusterIP, sp.port.port, cluster));
     if (!sp.externalLocal) {
@@ -253,8 +255,8 @@ export const ipvsMode: ProxyMode = {
         ipvs.push(vs(sp, sp.clusterIP, sp.port.port, []));
         continue;
       }
-      // Zone hints: the real servers depend on the node's zone (perNode).
-      if (sp.zoneHinted) continue;
+      // Zone or node hints: the real servers depend on the node's zone or the node (perNode).
+      if (sp.hinted) continue;
       if (!sp.internalLocal) ipvs.push(vs(sp, sp.clusterIP, sp.port.port, sp.clusterEndpoints));
       if (!sp.externalLocal) {
         for (const ip of sp.externalIPs) ipvs.push(vs(sp, ip, sp.port.port, sp.clusterEndpoints));
@@ -280,7 +282,15 @@ export const ipvsMode: ProxyMode = {
     ipvs.push(...zoneServers(shared, sps, zone));
     for (const sp of sps) {
       const local = localEndpoints(sp, node.name).eps;
-      const cluster = clusterEndpointsIn(sp, zone);
+      const cluster = clusterEndpointsOn(sp, node.name, zone);
+      if (sp.nodeHinted) {
+        // Node hints: the node's own real servers, as zoneServers gives a zone's.
+        if (!sp.internalLocal) ipvs.push(vs(sp, sp.clusterIP, sp.port.port, cluster));
+        if (!sp.externalLocal) {
+          for (const ip of sp.externalIPs) ipvs.push(vs(sp, ip, sp.port.port, cluster));
+          for (const ip of sp.lbIPs) ipvs.push(vs(sp, ip, sp.port.port, cluster));
+        }
+      }
       if (sp.hasEndpoints && sp.internalLocal) ipvs.push(vs(sp, sp.clusterIP, sp.port.port, local));
       const ext = sp.externalLocal ? local : cluster;
       if (sp.hasEndpoints && sp.externalLocal) {

@@ -5,7 +5,15 @@ import { cidrTextContains } from "../../net/ipv4.js";
 import type { ClusterState, NodeState } from "../../control/state.js";
 import type { NftExpr, NftLayer } from "../../ir/types.js";
 import type { ProxyOutput } from "../mode.js";
-import { clusterEndpointsIn, localEndpoints, nodeZone, perZone, reachableEndpoints, epStr } from "../model.js";
+import {
+  clusterEndpointsOn,
+  inZoneLayer,
+  localEndpoints,
+  nodeZone,
+  perZone,
+  reachableEndpoints,
+  epStr,
+} from "../model.js";
 import { DROP, IP_SADDR, goto_, match, prefix } from "./expr.js";
 import {
   FLOW_LOG_SETS,
@@ -37,16 +45,22 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: NftCtx): P
     const local = localEndpoints(sp, node.name);
     const hasLocal = local.eps.length > 0;
     const sharedEps =
-      sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints && !sp.zoneHinted
+      sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints && !sp.hinted
         ? new Set(sp.clusterEndpoints.map((e) => epStr(e)))
         : null;
     // Zone hints: the endpoints of this node's zone are in the zone's layer (zoneLayer).
-    const cluster = clusterEndpointsIn(sp, zone);
-    const inZone = sp.zoneHinted ? new Set(cluster.map((e) => epStr(e))) : undefined;
+    const cluster = clusterEndpointsOn(sp, node.name, zone);
+    const inZone = inZoneLayer(sp) ? new Set(cluster.map((e) => epStr(e))) : undefined;
     const ownEps = reachableEndpoints(sp, local, cluster).filter(
       (e) => !sharedEps?.has(epStr(e)) && !inZone?.has(epStr(e)),
     );
     const epChains = ownEps.map((ep) => tb.chain("endpoint-" + epBase(pc, ep)));
+    if (sp.nodeHinted) {
+      // Node hints: the service chain is this node's own, as zoneLayer writes a zone's.
+      tb.chain(chains.service);
+      if (sp.hasEndpoints && !sp.internalLocal) tb.rule(chains.service, internalMasq(ctx, sp));
+      serviceToEndpointRules(tb.chain(chains.service).rules, pc, cluster, (i) => epBase(pc, cluster[i]));
+    }
     if (hasLocal && sp.usesLocalEndpoints) tb.chain(chains.local);
 
     if (sp.hasEndpoints && sp.internalLocal) {

@@ -102,10 +102,10 @@ export function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCt
     const chains = nftServiceChains(sp);
     const usesFWChain = sp.lbIPs.length > 0 && sp.sourceRanges.length > 0;
     const pc: PortCtx = { sp, chains, epBase: new Map(), usesFWChain, l4match: match(L4PROTO, sp.protocol) };
-    // Zone hints: the service chain's endpoint rules (and which endpoint chains exist)
-    // depend on the node's zone: the per-node layer appends them (buildNode).
-    if (sp.usesLocalEndpoints || usesFWChain || sp.zoneHinted) ctx.perNode.push(pc);
-    const usesClusterPolicyChain = sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints && !sp.zoneHinted;
+    // Zone or node hints: the service chain's endpoint rules (and which endpoint chains
+    // exist) depend on the node's zone or the node: the per-node layer appends them (buildNode).
+    if (sp.usesLocalEndpoints || usesFWChain || sp.hinted) ctx.perNode.push(pc);
+    const usesClusterPolicyChain = sp.clusterEndpoints.length > 0 && sp.usesClusterEndpoints && !sp.hinted;
     const usesExternalTrafficChain = sp.hasEndpoints && sp.externallyAccessible;
     // Chains in kube-proxy's creation order: endpoints, service, external, firewall.
     const rec = usesClusterPolicyChain ? recordPort(tb, ctx, cn, pc) : undefined;
@@ -113,8 +113,8 @@ export function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCt
     if (usesFWChain) tb.chain(chains.firewall);
     portElems(tb, pc, seenCIP);
     // (With endpoints and iTP Cluster the port always has the service chain, masquerade rule in rec.masq.)
-    // (A zone-hinted port's service chain is its zone's: node.ts zoneLayer.)
-    if (sp.hasEndpoints && !sp.internalLocal && !usesClusterPolicyChain && !sp.zoneHinted)
+    // (A hinted port's service chain is its zone's or its node's: node.ts.)
+    if (sp.hasEndpoints && !sp.internalLocal && !usesClusterPolicyChain && !sp.hinted)
       tb.rule(chains.service, internalMasq(ctx, sp));
     if (usesExternalTrafficChain) externalRules(tb, ctx, pc);
     if (rec && sp.affinity) {
