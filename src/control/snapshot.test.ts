@@ -80,6 +80,44 @@ test("kind + flannel dump: cluster settings read from the objects that show them
   assert.equal(typeof by.get("networking.podSubnet")!.line, "number");
 });
 
+test("kube-proxy's masqueradeAll read from its ConfigMap (iptables.masqueradeAll; nftables mode nftables.masqueradeAll)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "podnet-snap-"));
+  try {
+    const text = readFileSync(snap("kind-flannel.yaml"), "utf8");
+    const at = text.indexOf("      iptables:\n        localhostNodePorts: null\n        masqueradeAll: false\n");
+    assert.ok(at > 0, "kind's kube-proxy ConfigMap");
+    const edit = (f: string, t: string) => {
+      writeFileSync(join(dir, f), t);
+      return join(dir, f);
+    };
+    const on = edit("on.yaml", text.replace("        masqueradeAll: false\n", "        masqueradeAll: true\n"));
+    const a = await loadCluster({ files: [on] });
+    assert.equal(a.state.config.networking.masqueradeAll, true);
+    const setting = a.spec.inferred!.find((x) => x.setting === "networking.masqueradeAll")!;
+    assert.match(setting.from, /ConfigMap kube-system\/kube-proxy config.conf iptables.masqueradeAll/);
+    // nftables mode reads the nftables section, which kind's ConfigMap does not hold: false.
+    const nft = edit(
+      "nft.yaml",
+      text
+        .replace("        masqueradeAll: false\n", "        masqueradeAll: true\n")
+        .replace("      mode: iptables\n", "      mode: nftables\n"),
+    );
+    const b = await loadCluster({ files: [nft] });
+    assert.equal(b.state.config.networking.kubeProxyMode, "nftables");
+    assert.equal(b.state.config.networking.masqueradeAll, false);
+    assert.equal(b.spec.inferred!.find((x) => x.setting === "networking.masqueradeAll")!.from, "default");
+    // detectLocalMode other than ClusterCIDR: podnet says it models ClusterCIDR.
+    const node = edit("node.yaml", text.replace('      detectLocalMode: ""\n', "      detectLocalMode: NodeCIDR\n"));
+    const c = await loadCluster({ files: [node] });
+    assert.ok(
+      c.spec.warnings.some((w) => /detectLocalMode is NodeCIDR; podnet models ClusterCIDR/.test(w.message)),
+      c.spec.warnings.map((w) => w.message).join("\n"),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("Calico dump: pod IPs from the /26 blocks, not the Nodes' podCIDRs; pool and kube-proxy mode read", async () => {
   const { spec, state: s } = await loadCluster({ files: [snap("calico-ippools.yaml")] });
   assert.equal(s.config.networking.cni, "calico");

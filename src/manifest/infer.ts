@@ -27,6 +27,8 @@
 //   kubeProxyMode   cilium-config kube-proxy-replacement "true" (before 1.14 "strict"): none;
 //                   else ConfigMap kube-system/kube-proxy config.conf `mode` ("" is iptables), or
 //                   EKS's kube-system/kube-proxy-config `config`
+//   masqueradeAll   the same KubeProxyConfiguration's iptables.masqueradeAll (nftables mode:
+//                   nftables.masqueradeAll)
 //   nodeSubnet      the /24 (or wider) prefix holding every node's InternalIP or pod hostIP
 // Sources: kubeadm's ClusterConfiguration (https://kubernetes.io/docs/reference/config-api/kubeadm-config.v1beta3/),
 // kube-proxy's KubeProxyConfiguration (https://kubernetes.io/docs/reference/config-api/kube-proxy-config.v1alpha1/),
@@ -450,16 +452,51 @@ const KUBE_PROXY_CONFIGS = [
   ["kube-proxy-config", "config"],
 ] as const;
 
-function inferProxyMode(objs: Objects): Found | undefined {
+/** The first KubeProxyConfiguration the dump holds: its ConfigMap, key and parsed value. */
+function kubeProxyConfig(objs: Objects): { kp: KubeObject; key: string; c: Obj } | undefined {
   for (const [name, key] of KUBE_PROXY_CONFIGS) {
     const kp = objs.configMap("kube-system", name);
     const c = kp && yamlData(kp, key);
-    if (!kp || !c) continue;
-    const mode = typeof c.mode === "string" ? c.mode : "";
-    // An empty mode is the platform default: iptables on Linux (pkg/proxy/apis/config).
-    return found(mode === "" ? "iptables" : mode, kp, `${key} mode: ${JSON.stringify(mode)}`);
+    if (kp && c) return { kp, key, c };
   }
   return undefined;
+}
+
+function inferProxyMode(objs: Objects): Found | undefined {
+  const got = kubeProxyConfig(objs);
+  if (!got) return undefined;
+  const { kp, key, c } = got;
+  const mode = typeof c.mode === "string" ? c.mode : "";
+  // An empty mode is the platform default: iptables on Linux (pkg/proxy/apis/config).
+  return found(mode === "" ? "iptables" : mode, kp, `${key} mode: ${JSON.stringify(mode)}`);
+}
+
+/**
+ * masqueradeAll as kube-proxy in `mode` reads it: the iptables and IPVS proxiers take
+ * iptables.masqueradeAll, the nftables proxier nftables.masqueradeAll (kubernetes
+ * cmd/kube-proxy/app/server_linux.go createProxier). Only a boolean counts.
+ */
+function inferMasqueradeAll(objs: Objects, mode: string): Found | undefined {
+  const got = kubeProxyConfig(objs);
+  if (!got) return undefined;
+  const section = mode === "nftables" ? "nftables" : "iptables";
+  const v = (isObj(got.c[section]) ? (got.c[section] as Obj) : {}).masqueradeAll;
+  return typeof v === "boolean" ? found(String(v), got.kp, `${got.key} ${section}.masqueradeAll`) : undefined;
+}
+
+/**
+ * A note when kube-proxy tells pod traffic apart otherwise than by the cluster CIDR
+ * (detectLocalMode NodeCIDR, BridgeInterface, InterfaceNamePrefix): podnet writes the
+ * ClusterCIDR mode's `! -s <podSubnet>` matches (pkg/proxy/util/localdetector.go).
+ */
+function detectLocalNote(objs: Objects): InferNote | undefined {
+  const got = kubeProxyConfig(objs);
+  const m = got?.c.detectLocalMode;
+  if (typeof m !== "string" || m === "" || m === "ClusterCIDR") return undefined;
+  return {
+    o: got!.kp,
+    text: `kube-proxy's detectLocalMode is ${m}; podnet models ClusterCIDR: its rules tell pod traffic by the pod range (! -s <podSubnet>), where the cluster's ${m === "NodeCIDR" ? "match each node's own podCIDR" : "match the pods' interfaces"}`,
+  };
 }
 
 /** Node addresses: InternalIPs of the Node objects, else the pods' hostIPs. */
@@ -566,6 +603,12 @@ export function inferConfig(
     kpr ?? (mode && ["iptables", "nftables", "ipvs"].includes(mode.value) ? mode : undefined),
     net.kubeProxyMode,
   ) as ProxyModeName;
+  if (net.kubeProxyMode !== "none") {
+    const masq = inferMasqueradeAll(objs, net.kubeProxyMode);
+    net.masqueradeAll = record("networking.masqueradeAll", masq, String(net.masqueradeAll)) === "true";
+    const local = detectLocalNote(objs);
+    if (local) notes.push(local);
+  }
   // Cilium's socket LB and its programs on the nodes' devices translate Service addresses
   // before kube-proxy's rules see the packets; the docs have kube-proxy removed first.
   if (kpr && mode)
