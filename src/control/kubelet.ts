@@ -9,6 +9,7 @@
 import type { Container, KubeObject, PodSpec } from "../manifest/types.js";
 import { type EnvSources, type EnvVar, type OwnEnv, ownEnv, serviceEnvFor } from "./env.js";
 import { emit, ofKind, type ReconcileContext } from "./reconcile-context.js";
+import { probeEventText, probeFailures } from "./probes.js";
 import { resolvConfFor } from "./resolvconf.js";
 import type { PodState, ServiceState } from "./state.js";
 
@@ -72,6 +73,21 @@ export function kubeletSetup(ctx: ReconcileContext, created: PodState[], service
     pod.containerEnv = own;
     emitFailed(ctx, pod, configError(pod, own));
   }
+  for (const pod of created) startProbes(ctx, pod);
+}
+
+/**
+ * kubelet's probes of a pod whose containers it started: one that cannot pass (probes.ts)
+ * keeps its container, and so the pod, unready, with a Warning Unhealthy event.
+ */
+function startProbes(ctx: ReconcileContext, pod: PodState): void {
+  if (pod.observed || pod.phase !== "Running" || !pod.ready) return;
+  const failing = probeFailures(pod.spec);
+  if (failing.length === 0) return;
+  pod.ready = false;
+  pod.probeFailures = failing;
+  for (const f of failing)
+    emit(ctx, "Warning", "Unhealthy", `pod/${pod.namespace}/${pod.name}`, probeEventText(f), "kubelet");
 }
 
 /**
@@ -94,6 +110,7 @@ export function retryConfigErrors(ctx: ReconcileContext, pods: PodState[]): PodS
     const failed = configError(next, own);
     if (next.reason === pod.reason && next.message === pod.message) return;
     emitFailed(ctx, next, failed);
+    startProbes(ctx, next);
     out ??= [...pods];
     out[i] = next;
     ctx.changedNs.add(pod.namespace);

@@ -2,6 +2,7 @@
 // Plain data (no classes, no Maps in the serialised parts) so that it prints as JSON,
 // and so that apply/delete/scale can return a new value sharing the unchanged parts.
 
+import type { ProbeFailure } from "./probes.js";
 import type { ClusterConfig } from "../manifest/config.js";
 import type {
   Container,
@@ -79,6 +80,8 @@ export interface PodState {
   podIP: string | null; // hostNetwork pods: the node's address
   hostIP: string | null;
   ready: boolean;
+  /** Probes that error from the spec alone (probes.ts), each keeping its container unready. */
+  probeFailures?: ProbeFailure[];
   /** Terminating pods stay listed (with serving/terminating endpoint conditions). */
   terminating: boolean;
   /** Monotonic creation order (the state's clock), used for AGE and env var visibility. */

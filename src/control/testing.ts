@@ -94,3 +94,31 @@ spec:
     spec: {containers: [{name: nginx, image: nginx${ports}}]}
 ---`;
 }
+
+/** A Deployment of two containers whose web container's readiness probe names `probePort`
+ *  (its port is named web), and a Service to it (probes.test.ts, views/probes.test.ts). */
+export const probeApp = (probePort: string): string => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx
+          ports: [{name: web, containerPort: 8080}]
+          readinessProbe: {httpGet: {path: /healthz, port: ${probePort}}}
+        - name: log
+          image: busybox
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: web}]
+`;

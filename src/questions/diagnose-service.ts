@@ -10,6 +10,7 @@ import { findPort } from "../control/endpoints.js";
 import { hostPortsOf } from "../control/schedule.js";
 import { cidrContains, ipToInt, isIPv4, parseCidr } from "../net/ipv4.js";
 import type { TraceResult } from "../sim/index.js";
+import { probeEventText } from "../control/probes.js";
 import { clusterEndpointsIn, clusterEndpointsOn, nodeZone, servicePortsOf } from "../proxy/model.js";
 import { faultFix, faultNote, faultsOf } from "./diagnose-faults.js";
 import type { DiagnoseCheck } from "./diagnose-types.js";
@@ -401,6 +402,7 @@ function endpointChecks(
             `0 of ${addresses} endpoint(s) ready${notReady.length ? `: ${notReady.join(", ")} not ready` : ""}${faultNote(faults)}`,
             `kube-proxy sends traffic only to ready endpoints; with none ready it rejects connections to ${name}`,
             faultFix(faults) ||
+              probeFix(backends.map((b) => b.pod)) ||
               "make the pods pass their readiness probe and readiness gates (kubectl describe pod), or set publishNotReadyAddresses for a Service that must reach them anyway",
           ),
     ],
@@ -490,8 +492,24 @@ function clusterPathSource(state: ClusterState, node: string, trace: TraceResult
   return undefined;
 }
 
+/**
+ * The fix when a probe names a port its container does not declare (control/probes.ts):
+ * the ports the container does declare, so that the probe can name one.
+ */
+function probeFix(pods: PodState[]): string {
+  const f = pods.find((p) => p.probeFailures?.length)?.probeFailures?.[0];
+  if (!f) return "";
+  const pod = pods.find((p) => p.probeFailures?.includes(f))!;
+  const c = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((x) => x?.name === f.container);
+  const named = (c?.ports ?? []).filter((p) => p?.name).map((p) => `${p.name} (${p.containerPort})`);
+  const has = named.length ? `it names ${named.join(", ")}` : "it names no port";
+  return `container ${f.container}'s ${f.probe.toLowerCase()} probe names port ${JSON.stringify(f.port)}, which the container does not declare (${has}): name a declared port or give the number`;
+}
+
 /** " (ContainersNotReady)": the Ready condition's reason of a pod read from a live cluster. */
 function notReadyWhy(pod: PodState): string {
+  const f = pod.probeFailures?.[0];
+  if (f) return ` (container ${f.container}: ${probeEventText(f)})`;
   const conds = pod.status?.conditions;
   if (!Array.isArray(conds)) return "";
   const c = conds.find((x) => (x as { type?: unknown })?.type === "Ready") as { reason?: unknown } | undefined;

@@ -18,7 +18,9 @@ import {
   loadBalancerAddresses,
   namespaceObject,
   nodeObject,
+  containerReady,
   podObject,
+  sidecarsOf,
   serviceObject,
   toJson,
   toYaml,
@@ -67,8 +69,10 @@ const pods: Resource<PodState> = {
       if (wide) r.push(c.ip, p.nodeName ?? "<none>", c.nominatedNode, c.readinessGates);
       return r;
     }
-    const total = p.spec.containers.length;
-    const ready = p.ready && p.phase === "Running" ? total : 0;
+    // printPod (kubectl printers.go): restartable init containers count with the containers.
+    const all = [...sidecarsOf(p), ...p.spec.containers];
+    const total = all.length;
+    const ready = all.filter((c) => containerReady(p, c.name)).length;
     const r = [p.name, `${ready}/${total}`, podStatus(p), "0", age(state, p.created)];
     if (wide) r.push(p.podIP ?? "<none>", p.nodeName ?? "<none>", "<none>", "<none>");
     return r;

@@ -86,6 +86,22 @@ export function withDefaultTolerations(given: TimedToleration[]): TimedToleratio
   return [...given, ...DEFAULT_TOLERATIONS.filter((d) => !given.some((t) => covers(t, d.key)))];
 }
 
+/**
+ * Whether kubelet reports the container ready: the pod runs and is ready, or only other
+ * containers' probes keep it from being so (PodState.probeFailures).
+ */
+export function containerReady(p: PodState, name: string): boolean {
+  if (p.phase !== "Running") return false;
+  if (p.ready) return true;
+  const failing = p.probeFailures;
+  return failing !== undefined && failing.length > 0 && !failing.some((f) => f.container === name);
+}
+
+/** The restartable init containers (sidecars), which kubectl counts among a pod's containers. */
+export function sidecarsOf(p: PodState): RawContainer[] {
+  return ((p.spec.initContainers ?? []) as RawContainer[]).filter((c) => c?.restartPolicy === "Always");
+}
+
 /** The pod's status as the model has it (kubelet's containerStatuses per phase). */
 function modelPodStatus(p: PodState, t: string): Obj {
   const scheduled = p.nodeName !== null;
@@ -99,12 +115,20 @@ function modelPodStatus(p: PodState, t: string): Obj {
   });
   const inits = (p.spec.initContainers ?? []) as RawContainer[];
   const initialized = running || done;
+  // GenerateContainersReadyCondition (pkg/kubelet/status/generate.go): the unready
+  // containers by name, Go's %s of a []string.
+  const unready = p.probeFailures?.length
+    ? {
+        message: `containers with unready status: [${p.probeFailures.map((f) => f.container).join(" ")}]`,
+        reason: "ContainersNotReady",
+      }
+    : {};
   const conditions = scheduled
     ? [
         cond("PodReadyToStartContainers", running),
         cond("Initialized", initialized || inits.length === 0),
-        cond("Ready", p.ready && running),
-        cond("ContainersReady", p.ready && running),
+        cond("Ready", p.ready && running, unready),
+        cond("ContainersReady", p.ready && running, unready),
         cond("PodScheduled", true),
       ]
     : [cond("PodScheduled", false, { message: p.message, reason: p.reason ?? "Unschedulable" })];
@@ -138,7 +162,7 @@ function modelPodStatus(p: PodState, t: string): Obj {
       containerID: initialized ? podContainerID(p, c.name) : undefined,
       image: c.image,
       name: c.name,
-      ready: initialized,
+      ready: c?.restartPolicy === "Always" ? containerReady(p, c.name) : initialized,
       restartCount: 0,
       started: false,
       state:
@@ -151,7 +175,7 @@ function modelPodStatus(p: PodState, t: string): Obj {
     containerID: running || done ? podContainerID(p, c.name) : undefined,
     image: c.image,
     name: c.name,
-    ready: p.ready && running,
+    ready: containerReady(p, c.name),
     restartCount: 0,
     started: running,
     state: configErrorState(p, c.name, t) ?? containerState(),
