@@ -4,6 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const run = (...args: string[]) => spawnSync(process.execPath, ["bin/podnet.js", ...args], { encoding: "utf8" });
 type Path = {
@@ -116,4 +119,31 @@ test("trace over a dump: the EndpointSlice's zone hints as given (examples/snaps
     "pod/default/web-7d77fb55cc-4xk2p",
     "pod/default/web-7d77fb55cc-tqw8b",
   ]);
+});
+
+test('trace: kube-proxy without a local detector (clusterCIDR "") gives pods no short-cut to an eTP Local NodePort', () => {
+  // kubernetes pkg/proxy/iptables/proxier.go: the "pod traffic for … external destinations"
+  // rule (-s <clusterCIDR> → the Cluster path) only when localDetector.IsImplemented(). The
+  // client on worker-2 calls worker-2's NodePort; web runs on worker-1 only.
+  const dir = mkdtempSync(join(tmpdir(), "podnet-kpcc-"));
+  try {
+    const base = "examples/broken/external-traffic-policy-local";
+    const config = join(dir, "cluster.yaml");
+    writeFileSync(
+      config,
+      readFileSync(join(base, "cluster.yaml"), "utf8").replace(
+        "  kubeProxyMode: iptables\n",
+        '  kubeProxyMode: iptables\n  kubeProxyClusterCIDR: ""\n',
+      ),
+    );
+    const verdicts = (args: string[]) => {
+      const r = run("trace", "client", "192.168.1.4:30080", "-f", join(base, "manifests.yaml"), ...args, "-o", "json");
+      assert.equal(r.status, 0, r.stderr);
+      return (JSON.parse(r.stdout).paths as Path[]).map((p) => [p.verdict, p.disposition.reason ?? ""]);
+    };
+    assert.deepEqual(verdicts(["--config", join(base, "cluster.yaml")]), [["DELIVERED", ""]]);
+    assert.deepEqual(verdicts(["--config", config]), [["DROPPED", "SERVICE_BACKEND_NOT_FOUND"]]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

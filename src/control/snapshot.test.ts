@@ -80,7 +80,7 @@ test("kind + flannel dump: cluster settings read from the objects that show them
   assert.equal(typeof by.get("networking.podSubnet")!.line, "number");
 });
 
-test("kube-proxy's masqueradeAll read from its ConfigMap (iptables.masqueradeAll; nftables mode nftables.masqueradeAll)", async () => {
+test("kube-proxy's masqueradeAll and clusterCIDR read from its ConfigMap (nftables mode: nftables.masqueradeAll)", async () => {
   const dir = mkdtempSync(join(tmpdir(), "podnet-snap-"));
   try {
     const text = readFileSync(snap("kind-flannel.yaml"), "utf8");
@@ -106,6 +106,15 @@ test("kube-proxy's masqueradeAll read from its ConfigMap (iptables.masqueradeAll
     assert.equal(b.state.config.networking.kubeProxyMode, "nftables");
     assert.equal(b.state.config.networking.masqueradeAll, false);
     assert.equal(b.spec.inferred!.find((x) => x.setting === "networking.masqueradeAll")!.from, "default");
+    // clusterCIDR: kind's 10.244.0.0/16 is the pod range (kept unset); empty: no local detector.
+    assert.equal(a.state.config.networking.kubeProxyClusterCIDR, undefined);
+    const none = edit("none.yaml", text.replace("      clusterCIDR: 10.244.0.0/16\n", '      clusterCIDR: ""\n'));
+    const n = await loadCluster({ files: [none] });
+    assert.equal(n.state.config.networking.kubeProxyClusterCIDR, "");
+    assert.match(
+      n.spec.inferred!.find((x) => x.setting === "networking.kubeProxyClusterCIDR")!.from,
+      /config.conf clusterCIDR: "" \(no local detector\)/,
+    );
     // detectLocalMode other than ClusterCIDR: podnet says it models ClusterCIDR.
     const node = edit("node.yaml", text.replace('      detectLocalMode: ""\n', "      detectLocalMode: NodeCIDR\n"));
     const c = await loadCluster({ files: [node] });

@@ -60,6 +60,10 @@ export interface ClusterConfig {
     calicoCrossSubnet?: boolean;
     /** kube-proxy's --masquerade-all. */
     masqueradeAll: boolean;
+    /** kube-proxy's clusterCIDR (its ClusterCIDR local detector: `! -s <it>` in the
+     *  masquerade rules, `-s <it>` for pod traffic to external addresses); unset: podSubnet;
+     *  "": none, as a kube-proxy with an empty clusterCIDR has (no such rules). */
+    kubeProxyClusterCIDR?: string;
   };
   /** Records for names outside the cluster (used when no --upstream is given). */
   externalDNS: { name: string; type: "A" | "AAAA" | "CNAME" | "TXT"; value: string }[];
@@ -103,7 +107,7 @@ export function ingressSettings(config: ClusterConfig): Required<IngressSettings
 //   nodeSubnet 192.168.1.0/24 (the seeds' LAN), nodeCIDRMaskSize 24, dnsDomain cluster.local,
 //   cni flannel, backend per CNI (flannel vxlan, calico bgp, cilium vxlan), kubeProxyMode
 //   iptables (cilium: none, its kube-proxy replacement), nodePortRange 30000-32767, ipBlockMatchesPods true, mtu 1500,
-//   calicoBlockSize 26, masqueradeAll false, dns {pods insecure, ttl 30, replicas 2}
+//   calicoBlockSize 26, masqueradeAll false, kubeProxyClusterCIDR = podSubnet, dns {pods insecure, ttl 30, replicas 2}
 //   (kubeadm's Corefile and CoreDNS Deployment), hostDNS nameserver = first host address
 //   of nodeSubnet (192.168.1.1, the LAN's router), externalDNS [], ingress {controller: true}
 //   (ingress-nginx added when the input has Ingresses and no controller; its Service a

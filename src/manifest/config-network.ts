@@ -32,6 +32,7 @@ const NETWORKING_FIELDS = [
   "ciliumIPAM",
   "calicoCrossSubnet",
   "masqueradeAll",
+  "kubeProxyClusterCIDR",
 ];
 
 /** The `networking` section; returns the subnets it holds (given or default) for the later sections. */
@@ -208,6 +209,15 @@ function parseNetworkScalars(c: ConfigParse, nn: Mapping, cidrs: Subnets): void 
   bool("ipBlockMatchesPods");
   bool("masqueradeAll");
   bool("calicoCrossSubnet");
+  if (nn.kubeProxyClusterCIDR !== undefined) {
+    const v = nn.kubeProxyClusterCIDR;
+    if (v === "") net.kubeProxyClusterCIDR = "";
+    else {
+      const c4 = typeof v === "string" ? parseCidr4(v) : undefined;
+      if (!c4) c.err("networking.kubeProxyClusterCIDR", v, 'must be an IPv4 CIDR, or "" for none');
+      else net.kubeProxyClusterCIDR = `${intToIp(c4.base)}/${c4.prefix}`;
+    }
+  }
   if (nn.mtu !== undefined) {
     const v = nn.mtu;
     if (!isInt(v) || v < 68 || v > 65535) c.err("networking.mtu", v, "must be an integer between 68 and 65535");

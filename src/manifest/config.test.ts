@@ -240,3 +240,19 @@ test("networking.calicoCrossSubnet: a boolean, unset by default (Calico encapsul
     ),
   );
 });
+
+test('networking.kubeProxyClusterCIDR: unset follows podSubnet; "" is none; a CIDR, normalised', () => {
+  assert.equal(defaultConfig().networking.kubeProxyClusterCIDR, undefined);
+  assert.equal(parseConfig({ networking: { kubeProxyClusterCIDR: "" } }).networking.kubeProxyClusterCIDR, "");
+  assert.equal(
+    parseConfig({ networking: { kubeProxyClusterCIDR: "10.244.0.0/16" } }).networking.kubeProxyClusterCIDR,
+    "10.244.0.0/16",
+  );
+  for (const bad of ["10.244.0.0", "fd00::/8", "yes"])
+    assert.ok(
+      configErrors(`${head}networking: {kubeProxyClusterCIDR: "${bad}"}\n`).some((m) =>
+        /networking\.kubeProxyClusterCIDR.*must be an IPv4 CIDR, or "" for none/.test(m),
+      ),
+      bad,
+    );
+});

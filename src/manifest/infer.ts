@@ -29,6 +29,7 @@
 //                   EKS's kube-system/kube-proxy-config `config`
 //   masqueradeAll   the same KubeProxyConfiguration's iptables.masqueradeAll (nftables mode:
 //                   nftables.masqueradeAll)
+//   kubeProxyClusterCIDR  its clusterCIDR ("" when empty: no local detector), else podSubnet
 //   nodeSubnet      the /24 (or wider) prefix holding every node's InternalIP or pod hostIP
 // Sources: kubeadm's ClusterConfiguration (https://kubernetes.io/docs/reference/config-api/kubeadm-config.v1beta3/),
 // kube-proxy's KubeProxyConfiguration (https://kubernetes.io/docs/reference/config-api/kube-proxy-config.v1alpha1/),
@@ -485,9 +486,10 @@ function inferMasqueradeAll(objs: Objects, mode: string): Found | undefined {
 }
 
 /**
- * A note when kube-proxy tells pod traffic apart otherwise than by the cluster CIDR
- * (detectLocalMode NodeCIDR, BridgeInterface, InterfaceNamePrefix): podnet writes the
- * ClusterCIDR mode's `! -s <podSubnet>` matches (pkg/proxy/util/localdetector.go).
+ * A note when kube-proxy tells pod traffic apart otherwise than podnet models it: podnet
+ * writes the ClusterCIDR local detector's matches (kube-proxy's clusterCIDR); another
+ * detectLocalMode (NodeCIDR, BridgeInterface, InterfaceNamePrefix) matches per node
+ * (kubernetes pkg/proxy/util/localdetector.go).
  */
 function detectLocalNote(objs: Objects): InferNote | undefined {
   const got = kubeProxyConfig(objs);
@@ -495,8 +497,21 @@ function detectLocalNote(objs: Objects): InferNote | undefined {
   if (typeof m !== "string" || m === "" || m === "ClusterCIDR") return undefined;
   return {
     o: got!.kp,
-    text: `kube-proxy's detectLocalMode is ${m}; podnet models ClusterCIDR: its rules tell pod traffic by the pod range (! -s <podSubnet>), where the cluster's ${m === "NodeCIDR" ? "match each node's own podCIDR" : "match the pods' interfaces"}`,
+    text: `kube-proxy's detectLocalMode is ${m}; podnet models ClusterCIDR: its rules tell pod traffic by kube-proxy's clusterCIDR, where the cluster's ${m === "NodeCIDR" ? "match each node's own podCIDR" : "match the pods' interfaces"}`,
   };
+}
+
+/**
+ * kube-proxy's clusterCIDR, its ClusterCIDR local detector's range: the IPv4 one of the
+ * list, or "" (no detector) when empty (cmd/kube-proxy/app/server.go getLocalDetectors).
+ */
+function inferKubeProxyClusterCIDR(objs: Objects): Found | undefined {
+  const got = kubeProxyConfig(objs);
+  if (!got) return undefined;
+  const cc = typeof got.c.clusterCIDR === "string" ? got.c.clusterCIDR.trim() : "";
+  if (cc === "") return found("", got.kp, `${got.key} clusterCIDR: "" (no local detector)`);
+  const c4 = parseCidr4(firstV4(cc) ?? "");
+  return c4 ? found(`${intToIp(c4.base)}/${c4.prefix}`, got.kp, `${got.key} clusterCIDR`) : undefined;
 }
 
 /** Node addresses: InternalIPs of the Node objects, else the pods' hostIPs. */
@@ -606,6 +621,14 @@ export function inferConfig(
   if (net.kubeProxyMode !== "none") {
     const masq = inferMasqueradeAll(objs, net.kubeProxyMode);
     net.masqueradeAll = record("networking.masqueradeAll", masq, String(net.masqueradeAll)) === "true";
+    const kcc = inferKubeProxyClusterCIDR(objs);
+    const shown = record(
+      "networking.kubeProxyClusterCIDR",
+      kcc && { ...kcc, value: kcc.value === "" ? '""' : kcc.value },
+      net.podSubnet,
+    );
+    // Unset follows podSubnet; only another range, or none, is kept.
+    if (kcc && shown !== net.podSubnet) net.kubeProxyClusterCIDR = kcc.value;
     const local = detectLocalNote(objs);
     if (local) notes.push(local);
   }

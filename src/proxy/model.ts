@@ -362,7 +362,14 @@ export function totalEndpoints(sps: ProxyServicePort[]): number {
   return n;
 }
 
-/** The pod network (the local-traffic detector's cluster CIDR). */
-export function clusterCIDR(state: ClusterState): string {
-  return state.config.networking.podSubnet;
+/**
+ * The ClusterCIDR local detector's range (kube-proxy's clusterCIDR, by default the pod
+ * network), or undefined when kube-proxy has none: an empty clusterCIDR gives it no
+ * detector (kubernetes cmd/kube-proxy/app/server.go getLocalDetectors), and the rules that
+ * tell pod traffic apart are then left out (the proxiers' localDetector.IsImplemented()).
+ */
+export function clusterCIDR(state: ClusterState): string | undefined {
+  const net = state.config.networking;
+  const v = net.kubeProxyClusterCIDR;
+  return v === undefined ? net.podSubnet : v === "" ? undefined : v;
 }

@@ -11,7 +11,7 @@ import { hostPortsOf } from "../control/schedule.js";
 import { cidrContains, ipToInt, isIPv4, parseCidr } from "../net/ipv4.js";
 import type { TraceResult } from "../sim/index.js";
 import { probeEventText } from "../control/probes.js";
-import { clusterEndpointsIn, clusterEndpointsOn, nodeZone, servicePortsOf } from "../proxy/model.js";
+import { clusterCIDR, clusterEndpointsIn, clusterEndpointsOn, nodeZone, servicePortsOf } from "../proxy/model.js";
 import { faultFix, faultNote, faultsOf } from "./diagnose-faults.js";
 import type { DiagnoseCheck } from "./diagnose-types.js";
 
@@ -484,8 +484,9 @@ function clusterPathSource(state: ClusterState, node: string, trace: TraceResult
   const ns = `node/${node}`;
   const src = trace?.paths.flatMap((p) => p.hops).find((h) => h.ns === ns)?.steps[0]?.packet.src;
   if (!src || !isIPv4(src)) return undefined;
-  const cidr = state.config.networking.podSubnet;
-  if (cidrContains(parseCidr(cidr, true), ipToInt(src)))
+  // kube-proxy's local detector (its clusterCIDR): without one there is no pod short-cut.
+  const cidr = clusterCIDR(state);
+  if (cidr !== undefined && cidrContains(parseCidr(cidr, true), ipToInt(src)))
     return `the source ${src} is in the cluster CIDR ${cidr} (traffic from a pod)`;
   if (state.nodes.some((n) => n.name === node && n.address === src))
     return `the source ${src} is ${node}'s own address (traffic from the node)`;

@@ -47,7 +47,9 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: IptCtx): P
           "KUBE-SERVICES",
           rule([...comment(`${name} cluster IP`), ...svcMatch(sp, sp.clusterIP, port)], chains.svl),
         );
-        lb.add("nat", chains.svl, internalMasqRule(ctx, sp));
+        const masq = internalMasqRule(ctx, sp);
+        lb.chain("nat", chains.svl);
+        if (masq) lb.add("nat", chains.svl, masq);
       } else {
         for (const r of loggedDropRules(
           [...comment(`${name} has no local endpoints`), ...svcMatch(sp, sp.clusterIP, port)],
@@ -92,7 +94,8 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: IptCtx): P
     if (sp.nodeHinted) {
       // Node hints: the KUBE-SVC chain is this node's own, as zoneLayer writes a zone's.
       const svc = lb.chain("nat", chains.svc).rules;
-      if (sp.hasEndpoints && !sp.internalLocal) svc.push(internalMasqRule(ctx, sp));
+      const masq = sp.hasEndpoints && !sp.internalLocal ? internalMasqRule(ctx, sp) : undefined;
+      if (masq) svc.push(masq);
       serviceToEndpointRules(svc, ctx, pc, cluster);
     }
     const shared = (pc.sharedEps ??= new Set(
@@ -128,7 +131,8 @@ function zoneLayer(ctx: IptCtx, zone: string): ProxyOutput | undefined {
     const lb = new LayerBuilder("kube-proxy/zone");
     for (const { pc, cluster } of hinted) {
       const svc = lb.chain("nat", pc.chains.svc).rules;
-      if (pc.sp.hasEndpoints && !pc.sp.internalLocal) svc.push(internalMasqRule(ctx, pc.sp));
+      const masq = pc.sp.hasEndpoints && !pc.sp.internalLocal ? internalMasqRule(ctx, pc.sp) : undefined;
+      if (masq) svc.push(masq);
       serviceToEndpointRules(svc, ctx, pc, cluster);
       for (const ep of cluster) writeEndpointChain(lb, ctx, pc, ep);
     }

@@ -76,7 +76,8 @@ export function probList(n: number): IptOpt[] {
 
 export interface IptCtx {
   large: boolean;
-  cidr: string;
+  /** The local detector's range (model.ts clusterCIDR); undefined: none. */
+  cidr: string | undefined;
   masqAll: boolean;
   /** Service ports whose rules differ per node. */
   perNode: PortCtx[];
@@ -164,9 +165,16 @@ export function endpointRules(ctx: IptCtx, pc: PortCtx, ep: ProxyEndpoint, sep: 
   ];
 }
 
-export function internalMasqRule(ctx: IptCtx, sp: ProxyServicePort): IptRule {
+/**
+ * The cluster IP's masquerade rule: every source with masqueradeAll, else off-cluster ones
+ * (`! -s <clusterCIDR>`); none without a local detector (proxier.go).
+ */
+export function internalMasqRule(ctx: IptCtx, sp: ProxyServicePort): IptRule | undefined {
   const opts = [...comment(`${sp.name} cluster IP`), ...svcMatch(sp, sp.clusterIP, sp.port.port)];
-  if (!ctx.masqAll) opts.push(not("-s", ctx.cidr));
+  if (!ctx.masqAll) {
+    if (ctx.cidr === undefined) return undefined;
+    opts.push(not("-s", ctx.cidr));
+  }
   return rule(opts, MASQ_TARGET);
 }
 

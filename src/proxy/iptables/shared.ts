@@ -214,7 +214,9 @@ function portExternalChains(lb: LayerBuilder, ctx: IptCtx, pc: PortCtx): void {
       ext.push(rule(comment(`masquerade traffic for ${name} external destinations`), MASQ_TARGET));
       ext.push(rule([], chains.svc));
     } else {
-      ext.push(rule([...comment(`pod traffic for ${name} external destinations`), o("-s", ctx.cidr)], chains.svc));
+      // Pods' traffic to an external address takes the Cluster path; only with a local detector.
+      if (ctx.cidr !== undefined)
+        ext.push(rule([...comment(`pod traffic for ${name} external destinations`), o("-s", ctx.cidr)], chains.svc));
       ext.push(
         rule(
           [...comment(`masquerade LOCAL traffic for ${name} external destinations`), M_ADDRTYPE, SRC_LOCAL],
@@ -315,7 +317,11 @@ export function buildShared(state: ClusterState): { out: ProxyOutput; ctx: IptCt
     portEntryRules(entry, pc);
 
     // Internal traffic (Cluster policy): masquerade off-cluster sources.
-    if (sp.hasEndpoints && !sp.internalLocal && !sp.hinted) svcChain().masq = internalMasqRule(ctx, sp);
+    if (sp.hasEndpoints && !sp.internalLocal && !sp.hinted) {
+      const masq = internalMasqRule(ctx, sp);
+      const rec = svcChain();
+      if (masq) rec.masq = masq;
+    }
 
     portExternalChains(lb, ctx, pc);
 

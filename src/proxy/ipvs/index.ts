@@ -180,14 +180,18 @@ function sharedIptables(state: ClusterState, sps: ProxyServicePort[]): LayerBuil
     setRule("KUBE-NODE-PORT", `KUBE-NODE-PORT-LOCAL-${P}`, "dst", "RETURN", p);
     setRule("KUBE-NODE-PORT", `KUBE-NODE-PORT-${P}`, "dst", "KUBE-MARK-MASQ", p);
   }
+  // masqueradeAll: every source; else off-cluster ones (the ClusterCIDR local detector);
+  // without a detector, traffic from a Service address itself (writeIptablesRules).
+  const cidr = clusterCIDR(state);
+  const all = state.config.networking.masqueradeAll;
   lb.add(
     "nat",
     "KUBE-SERVICES",
     rule(
       [
         ...comment("Kubernetes service cluster ip + port for masquerade purpose"),
-        ...set("KUBE-CLUSTER-IP", "dst,dst"),
-        not("-s", clusterCIDR(state)),
+        ...set("KUBE-CLUSTER-IP", !all && cidr === undefined ? "src,dst" : "dst,dst"),
+        ...(all || cidr === undefined ? [] : [not("-s", cidr)]),
       ],
       "KUBE-MARK-MASQ",
     ),

@@ -58,7 +58,8 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: NftCtx): P
     if (sp.nodeHinted) {
       // Node hints: the service chain is this node's own, as zoneLayer writes a zone's.
       tb.chain(chains.service);
-      if (sp.hasEndpoints && !sp.internalLocal) tb.rule(chains.service, internalMasq(ctx, sp));
+      const masq = sp.hasEndpoints && !sp.internalLocal ? internalMasq(ctx, sp) : undefined;
+      if (masq) tb.rule(chains.service, masq);
       serviceToEndpointRules(tb.chain(chains.service).rules, pc, cluster, (i) => epBase(pc, cluster[i]));
     }
     if (hasLocal && sp.usesLocalEndpoints) tb.chain(chains.local);
@@ -66,7 +67,9 @@ export function buildNode(_state: ClusterState, node: NodeState, ctx: NftCtx): P
     if (sp.hasEndpoints && sp.internalLocal) {
       if (hasLocal) {
         tb.elem("service-ips", key3(sp.clusterIP, sp, port), goto_(chains.local));
-        tb.rule(chains.local, internalMasq(ctx, sp));
+        const masq = internalMasq(ctx, sp);
+        tb.chain(chains.local);
+        if (masq) tb.rule(chains.local, masq);
       } else drop(true, key3(sp.clusterIP, sp, port), sp.name);
     }
     if (sp.hasEndpoints && sp.externalLocal) {
@@ -110,7 +113,8 @@ function zoneLayer(ctx: NftCtx, zone: string): ProxyOutput | undefined {
       // kube-proxy's creation order: the endpoint chains, then the service chain.
       const epChains = cluster.map((ep) => tb.chain("endpoint-" + epBase(pc, ep)));
       tb.chain(chains.service);
-      if (sp.hasEndpoints && !sp.internalLocal) tb.rule(chains.service, internalMasq(ctx, sp));
+      const masq = sp.hasEndpoints && !sp.internalLocal ? internalMasq(ctx, sp) : undefined;
+      if (masq) tb.rule(chains.service, masq);
       serviceToEndpointRules(tb.chain(chains.service).rules, pc, cluster, (i) => epBase(pc, cluster[i]));
       cluster.forEach((ep, i) => writeEndpoint(tb, pc, ep, epChains[i]));
     }

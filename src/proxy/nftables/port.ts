@@ -45,7 +45,8 @@ export interface PortCtx {
   l4match: NftStmt;
 }
 export interface NftCtx {
-  cidr: string;
+  /** The local detector's range (model.ts clusterCIDR); undefined: none. */
+  cidr: string | undefined;
   masqAll: boolean;
   perNode: PortCtx[];
   /** The layer of each zone's nodes (zone hints), built on first use. */
@@ -209,9 +210,16 @@ export function endpointRules(pc: PortCtx, ep: ProxyEndpoint, b: string): NftRul
   return r;
 }
 
-export function internalMasq(ctx: NftCtx, sp: ProxyServicePort): NftStmt[] {
+/**
+ * The cluster IP's masquerade rule: every source with masqueradeAll, else off-cluster ones;
+ * none without a local detector (proxier.go).
+ */
+export function internalMasq(ctx: NftCtx, sp: ProxyServicePort): NftStmt[] | undefined {
   const e: NftStmt[] = [match(IP_DADDR, sp.clusterIP), match(payload(sp.protocol, "dport"), sp.port.port)];
-  if (!ctx.masqAll) e.push(match(IP_SADDR, prefix(ctx.cidr), "!="));
+  if (!ctx.masqAll) {
+    if (ctx.cidr === undefined) return undefined;
+    e.push(match(IP_SADDR, prefix(ctx.cidr), "!="));
+  }
   e.push(jump("mark-for-masquerade"));
   return e;
 }

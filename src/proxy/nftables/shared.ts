@@ -114,8 +114,11 @@ export function buildShared(state: ClusterState): { out: ProxyOutput; ctx: NftCt
     portElems(tb, pc, seenCIP);
     // (With endpoints and iTP Cluster the port always has the service chain, masquerade rule in rec.masq.)
     // (A hinted port's service chain is its zone's or its node's: node.ts.)
-    if (sp.hasEndpoints && !sp.internalLocal && !usesClusterPolicyChain && !sp.hinted)
-      tb.rule(chains.service, internalMasq(ctx, sp));
+    if (sp.hasEndpoints && !sp.internalLocal && !usesClusterPolicyChain && !sp.hinted) {
+      const masq = internalMasq(ctx, sp);
+      tb.chain(chains.service);
+      if (masq) tb.rule(chains.service, masq);
+    }
     if (usesExternalTrafficChain) externalRules(tb, ctx, pc);
     if (rec && sp.affinity) {
       rec.bases = sp.clusterEndpoints.map((_, j) => baseOf(cn, rec.first + j));
@@ -216,7 +219,9 @@ function externalRules(tb: TableBuilder, ctx: NftCtx, pc: PortCtx): void {
     tb.rule(chains.external, [jump("mark-for-masquerade")]);
     tb.rule(chains.external, [goto_(chains.service)]);
   } else {
-    tb.rule(chains.external, [match(IP_SADDR, prefix(ctx.cidr)), goto_(chains.service)], "short-circuit pod traffic");
+    // Only with a local detector (kube-proxy's clusterCIDR).
+    if (ctx.cidr !== undefined)
+      tb.rule(chains.external, [match(IP_SADDR, prefix(ctx.cidr)), goto_(chains.service)], "short-circuit pod traffic");
     tb.rule(chains.external, [FIB_SADDR_LOCAL, jump("mark-for-masquerade")], "masquerade local traffic");
     tb.rule(chains.external, [FIB_SADDR_LOCAL, goto_(chains.service)], "short-circuit local traffic");
   }
