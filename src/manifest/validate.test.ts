@@ -809,3 +809,31 @@ test("allocateLoadBalancerNodePorts and loadBalancerClass: only on a LoadBalance
   assert.equal(bad.length, 1);
   assert.match(bad[0], /^app\.yaml:7 \(Service default\/a\) spec\.loadBalancerClass: "a\/b\/c" /);
 });
+
+test("probes: one handler; an httpGet/tcpSocket port a number or a port name; grpc a number (validateProbe)", () => {
+  const pod = (probes: string) =>
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: web\n${probes}`;
+  assert.deepEqual(
+    errors(
+      pod(
+        "      readinessProbe: {httpGet: {path: /, port: http}}\n      livenessProbe: {tcpSocket: {port: 8080}}\n      startupProbe: {grpc: {port: 9090}}\n",
+      ),
+    ),
+    [],
+  );
+  assert.deepEqual(errors(pod("      readinessProbe: {httpGet: {port: HTTP_1}, tcpSocket: {port: 80}}\n")), [
+    "app.yaml:8 (Pod default/p) spec.containers[0].readinessProbe.tcpSocket: may not specify more than 1 handler type",
+    'app.yaml:8 (Pod default/p) spec.containers[0].readinessProbe.httpGet.port: "HTTP_1" is not a valid port name: must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+  ]);
+  assert.deepEqual(
+    errors(pod("      livenessProbe: {tcpSocket: {port: 0}}\n      startupProbe: {periodSeconds: 3}\n")),
+    [
+      "app.yaml:8 (Pod default/p) spec.containers[0].livenessProbe.tcpSocket.port: 0 is not a valid port (1-65535)",
+      "app.yaml:9 (Pod default/p) spec.containers[0].startupProbe: must specify a handler type",
+    ],
+  );
+  // A number written as text is a port name, and a name needs a letter (IsValidPortName).
+  assert.deepEqual(errors(pod('      readinessProbe: {tcpSocket: {port: "8080"}}\n')), [
+    'app.yaml:8 (Pod default/p) spec.containers[0].readinessProbe.tcpSocket.port: "8080" is not a valid port name: must contain at least one letter (a-z)',
+  ]);
+});

@@ -67,12 +67,44 @@ function checkContainers(
     for (const k of ["env", "envFrom"]) checkListOfMappings(err, `${cf}.${k}`, c[k]);
     for (const k of ["command", "args"])
       if (c[k] !== undefined && c[k] !== null && !Array.isArray(c[k])) err(`${cf}.${k}`, c[k], "must be a list", NET);
+    for (const k of ["livenessProbe", "readinessProbe", "startupProbe"]) checkProbe(err, `${cf}.${k}`, c[k]);
     if (c.ports === undefined || c.ports === null) return;
     if (!Array.isArray(c.ports)) return err(`${cf}.ports`, c.ports, "must be a list", NET);
     c.ports.forEach((p: unknown, j: number) =>
       checkContainerPort(err, indexPath(`${cf}.ports`, j), p, spec, portNames),
     );
   });
+}
+
+const PROBE_HANDLERS = ["exec", "httpGet", "tcpSocket", "grpc"];
+
+/**
+ * validateProbe's handler (pkg/apis/core/validation): exactly one handler; an httpGet or
+ * tcpSocket port a number or a port name (ValidatePortNumOrName), a grpc port a number.
+ * API rules: kubelet reads a probe's port (control/probes.ts), but an invalid one is refused
+ * before any pod runs.
+ */
+function checkProbe(apiErr: Err, f: string, probe: unknown): void {
+  // Every finding here is an API rule (the network does not depend on it): no NET flag.
+  const err: Err = (field, v, text) => apiErr(field, v, text);
+  if (probe === undefined || probe === null) return;
+  if (!isObj(probe)) return err(f, probe, "must be a mapping");
+  const given = PROBE_HANDLERS.filter((h) => probe[h] !== undefined && probe[h] !== null);
+  if (given.length === 0) return err(f, NO_VALUE, "must specify a handler type");
+  if (given.length > 1) err(`${f}.${given[1]}`, NO_VALUE, "may not specify more than 1 handler type");
+  for (const h of ["httpGet", "tcpSocket", "grpc"]) {
+    const v = probe[h];
+    if (v === undefined || v === null) continue;
+    if (!isObj(v)) {
+      err(`${f}.${h}`, v, "must be a mapping");
+      continue;
+    }
+    const pf = `${f}.${h}.port`;
+    if (v.port === undefined || v.port === null || v.port === "") err(pf, NO_VALUE, "is required");
+    else if (typeof v.port === "string" && h !== "grpc")
+      checkFormat(err, pf, v.port, ianaSvcName, "is not a valid port name: ");
+    else checkPort(err, pf, v.port);
+  }
 }
 
 function checkContainerPort(err: Err, pf: string, p: unknown, spec: Mapping, portNames: Map<string, string>): void {
