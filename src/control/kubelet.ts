@@ -9,7 +9,7 @@
 import type { Container, KubeObject, PodSpec } from "../manifest/types.js";
 import { type EnvSources, type EnvVar, type OwnEnv, ownEnv, serviceEnvFor } from "./env.js";
 import { emit, ofKind, type ReconcileContext } from "./reconcile-context.js";
-import { probeEventText, probeFailures } from "./probes.js";
+import { blockingSidecar, probeEventText, probeFailures } from "./probes.js";
 import { resolvConfFor } from "./resolvconf.js";
 import type { PodState, ServiceState } from "./state.js";
 
@@ -82,9 +82,16 @@ export function kubeletSetup(ctx: ReconcileContext, created: PodState[], service
  */
 function startProbes(ctx: ReconcileContext, pod: PodState): void {
   if (pod.observed || pod.phase !== "Running" || !pod.ready) return;
-  const failing = probeFailures(pod.spec);
+  let failing = probeFailures(pod.spec);
   if (failing.length === 0) return;
   pod.ready = false;
+  const blocked = blockingSidecar(pod.spec, failing);
+  if (blocked >= 0) {
+    // The pod stays initializing: only the sidecars up to that one were started and probed.
+    const name = (pod.spec.initContainers ?? [])[blocked].name;
+    failing = failing.slice(0, failing.findIndex((f) => f.container === name) + 1);
+    pod.phase = "Pending";
+  }
   pod.probeFailures = failing;
   for (const f of failing)
     emit(ctx, "Warning", "Unhealthy", `pod/${pod.namespace}/${pod.name}`, probeEventText(f), "kubelet");

@@ -69,3 +69,20 @@ function resolveError(c: Container, name: string): string | undefined {
 export function probeEventText(f: ProbeFailure): string {
   return `${f.probe} probe errored and resulted in unknown state: ${f.error}`;
 }
+
+/**
+ * The index in spec.initContainers of the sidecar whose startup probe errors, or -1: kubelet
+ * starts the next init container, and the containers, only once a restartable init
+ * container has started (https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/),
+ * so the pod stays initializing there.
+ */
+export function blockingSidecar(spec: PodSpec, failures: readonly ProbeFailure[] | undefined): number {
+  if (!failures?.length || !Array.isArray(spec.initContainers)) return -1;
+  const inits = spec.initContainers as (Container & { restartPolicy?: unknown })[];
+  for (const f of failures) {
+    if (f.probe !== "Startup") continue;
+    const i = inits.findIndex((c) => c?.name === f.container && c.restartPolicy === "Always");
+    if (i >= 0) return i;
+  }
+  return -1;
+}

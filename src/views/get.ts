@@ -2,6 +2,7 @@
 // columns (pkg/printers/internalversion/printers.go), -o wide|yaml|json|name,
 // --show-labels, -l, -n/-A, and its messages for empty and missing results.
 
+import { blockingSidecar } from "../control/probes.js";
 import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
 import type { KubeObject, Labels, LabelSelector } from "../manifest/types.js";
 import { formatLabelSelector, matchSelector, parseSelector } from "../manifest/selector.js";
@@ -41,7 +42,13 @@ export type { Item, Resource } from "./get-types.js";
 
 function podStatus(p: PodState): string {
   if (p.terminating) return "Terminating";
-  if (p.phase === "Pending" && p.nodeName) return configErrorStatus(p) ?? "ContainerCreating";
+  if (p.phase === "Pending" && p.nodeName) {
+    // printPod: initializing at an init container that runs and has not completed (a sidecar
+    // whose startup probe errors): "Init:<its index>/<init containers>".
+    const blocked = blockingSidecar(p.spec, p.probeFailures);
+    if (blocked >= 0) return `Init:${blocked}/${(p.spec.initContainers ?? []).length}`;
+    return configErrorStatus(p) ?? "ContainerCreating";
+  }
   return p.phase;
 }
 

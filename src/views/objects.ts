@@ -1,5 +1,6 @@
 // ClusterState → Kubernetes-shaped objects, as `kubectl get -o yaml|json` prints them.
 
+import { blockingSidecar } from "../control/probes.js";
 import { stringify } from "yaml";
 import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
 import { randomSuffix, sha256Hex } from "../control/hash.js";
@@ -91,10 +92,22 @@ export function withDefaultTolerations(given: TimedToleration[]): TimedToleratio
  * containers' probes keep it from being so (PodState.probeFailures).
  */
 export function containerReady(p: PodState, name: string): boolean {
+  const failing = p.probeFailures;
+  const blocked = blockingSidecar(p.spec, failing);
+  if (blocked >= 0) {
+    // Initializing at a sidecar whose startup probe errors: the sidecars before it run.
+    const inits = (p.spec.initContainers ?? []) as RawContainer[];
+    const i = inits.findIndex((c) => c?.name === name);
+    return i >= 0 && i < blocked && inits[i].restartPolicy === "Always" && !failing!.some((f) => f.container === name);
+  }
   if (p.phase !== "Running") return false;
   if (p.ready) return true;
-  const failing = p.probeFailures;
   return failing !== undefined && failing.length > 0 && !failing.some((f) => f.container === name);
+}
+
+/** Whether kubelet counts the container started: running, and its startup probe has not errored. */
+function containerStarted(p: PodState, name: string, running: boolean): boolean {
+  return running && !p.probeFailures?.some((f) => f.container === name && f.probe === "Startup");
 }
 
 /** The restartable init containers (sidecars), which kubectl counts among a pod's containers. */
@@ -115,18 +128,28 @@ function modelPodStatus(p: PodState, t: string): Obj {
   });
   const inits = (p.spec.initContainers ?? []) as RawContainer[];
   const initialized = running || done;
-  // GenerateContainersReadyCondition (pkg/kubelet/status/generate.go): the unready
-  // containers by name, Go's %s of a []string.
-  const unready = p.probeFailures?.length
-    ? {
-        message: `containers with unready status: [${p.probeFailures.map((f) => f.container).join(" ")}]`,
-        reason: "ContainersNotReady",
-      }
-    : {};
+  // Initializing at a sidecar whose startup probe errors (control/probes.ts blockingSidecar).
+  const blocked = blockingSidecar(p.spec, p.probeFailures);
+  const sidecar = (c: RawContainer) => c?.restartPolicy === "Always";
+  // GenerateContainersReadyCondition and GenerateInitializedCondition
+  // (pkg/kubelet/status/generate.go): the containers by name, Go's %s of a []string.
+  const names = (l: RawContainer[]) => `[${l.map((c) => c.name).join(" ")}]`;
+  const unreadyList = [...inits.filter(sidecar), ...p.spec.containers].filter((c) => !containerReady(p, c.name));
+  const unready =
+    p.probeFailures?.length && unreadyList.length
+      ? { message: `containers with unready status: ${names(unreadyList)}`, reason: "ContainersNotReady" }
+      : {};
+  const incomplete = blocked >= 0 ? inits.slice(blocked) : [];
   const conditions = scheduled
     ? [
-        cond("PodReadyToStartContainers", running),
-        cond("Initialized", initialized || inits.length === 0),
+        cond("PodReadyToStartContainers", running || blocked >= 0),
+        cond(
+          "Initialized",
+          initialized || inits.length === 0,
+          incomplete.length
+            ? { message: `containers with incomplete status: ${names(incomplete)}`, reason: "ContainersNotInitialized" }
+            : {},
+        ),
         cond("Ready", p.ready && running, unready),
         cond("ContainersReady", p.ready && running, unready),
         cond("PodScheduled", true),
@@ -157,19 +180,23 @@ function modelPodStatus(p: PodState, t: string): Obj {
     }
     return { waiting: { reason: waiting } };
   };
+  // An init container ran (completed, or runs on as a sidecar) when the pod got past it.
+  const ran = (i: number) => initialized || (blocked >= 0 && i <= blocked);
   if (inits.length)
-    status.initContainerStatuses = inits.map((c) => ({
-      containerID: initialized ? podContainerID(p, c.name) : undefined,
+    status.initContainerStatuses = inits.map((c, i) => ({
+      containerID: ran(i) ? podContainerID(p, c.name) : undefined,
       image: c.image,
       name: c.name,
-      ready: c?.restartPolicy === "Always" ? containerReady(p, c.name) : initialized,
+      ready: sidecar(c) ? containerReady(p, c.name) : ran(i),
       restartCount: 0,
-      started: false,
+      started: sidecar(c) && ran(i) && !done ? containerStarted(p, c.name, true) : false,
       state:
         configErrorState(p, c.name, t) ??
-        (initialized
-          ? { terminated: { exitCode: 0, finishedAt: t, reason: "Completed", startedAt: t } }
-          : { waiting: { reason: "PodInitializing" } }),
+        (!ran(i)
+          ? { waiting: { reason: "PodInitializing" } }
+          : sidecar(c) && !done
+            ? { running: { startedAt: t } }
+            : { terminated: { exitCode: 0, finishedAt: t, reason: "Completed", startedAt: t } }),
     }));
   status.containerStatuses = p.spec.containers.map((c) => ({
     containerID: running || done ? podContainerID(p, c.name) : undefined,
@@ -177,7 +204,7 @@ function modelPodStatus(p: PodState, t: string): Obj {
     name: c.name,
     ready: containerReady(p, c.name),
     restartCount: 0,
-    started: running,
+    started: containerStarted(p, c.name, running),
     state: configErrorState(p, c.name, t) ?? containerState(),
   }));
   return status;
