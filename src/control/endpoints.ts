@@ -60,8 +60,10 @@ export class PodIndex {
   }
 }
 
-/** One hints object per zone (per node and zone), shared (state is read-only). */
+/** One hints object per zone (per node and zone), shared (state is read-only); emptied when
+ *  it outgrows any one cluster (a long-running `podnet ui` sees many clusters' nodes). */
 const HINTS = new Map<string, NonNullable<Endpoint["hints"]>>();
+const MAX_HINTS = 20_000;
 /**
  * The hints of a trafficDistribution (kubernetes staging/src/k8s.io/endpointslice/trafficdist/
  * trafficdist.go, v1.34): PreferSameZone and PreferClose (its older name) hint an endpoint
@@ -69,12 +71,14 @@ const HINTS = new Map<string, NonNullable<Endpoint["hints"]>>();
  * to the zone on a node without an endpoint (preferSameNodeHeuristic).
  */
 function zoneHints(zone: string): NonNullable<Endpoint["hints"]> {
+  if (HINTS.size > MAX_HINTS) HINTS.clear();
   let h = HINTS.get(zone);
   if (!h) HINTS.set(zone, (h = { forZones: [{ name: zone }] }));
   return h;
 }
 function nodeHints(node: string, zone: string | undefined): NonNullable<Endpoint["hints"]> {
   const key = `${node}\n${zone ?? ""}`;
+  if (HINTS.size > MAX_HINTS) HINTS.clear();
   let h = HINTS.get(key);
   if (!h)
     HINTS.set(

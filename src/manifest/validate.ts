@@ -20,7 +20,7 @@
 //   - what selects or places: selector operators and their values, workload replicas and
 //     empty selectors, tolerations, taints and node affinity (where a pod runs), Service
 //     type, sessionAffinity, traffic policies, allocateLoadBalancerNodePorts, dnsPolicy,
-//     NetworkPolicy peers, policyTypes and endPorts, the shape of an endpoint's zone hints;
+//     NetworkPolicy peers, policyTypes and endPorts, the shape of an endpoint's zone and node hints;
 //   - two different objects under one kind/namespace/name.
 // API rules alone (warnings when tolerant): name, namespace, label and annotation formats,
 // a container or second Service port without a name, duplicate container/port names, a
@@ -30,7 +30,8 @@
 // ConfigMap's or Secret's keys and values (a Secret's never printed), a CronJob's name length,
 // schedule, concurrency policy and history limits, a Service's trafficDistribution value and
 // loadBalancerClass (its format, a type other than LoadBalancer), allocateLoadBalancerNodePorts
-// on a type other than LoadBalancer, an endpoint's zone hints (more than 8, duplicates, names).
+// on a type other than LoadBalancer, an endpoint's zone and node hints (more than 8, duplicates,
+// names).
 import type { KubeObject, SourceRef } from "./types.js";
 import type { ClusterConfig } from "./config.js";
 import { inFull } from "./documents.js";
