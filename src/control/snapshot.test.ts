@@ -119,7 +119,9 @@ test("kube-proxy's masqueradeAll and clusterCIDR read from its ConfigMap (nftabl
     const node = edit("node.yaml", text.replace('      detectLocalMode: ""\n', "      detectLocalMode: NodeCIDR\n"));
     const c = await loadCluster({ files: [node] });
     assert.ok(
-      c.spec.warnings.some((w) => /detectLocalMode is NodeCIDR; podnet models ClusterCIDR/.test(w.message)),
+      c.spec.warnings.some((w) =>
+        /detectLocalMode is NodeCIDR \(config.conf detectLocalMode\); podnet models ClusterCIDR/.test(w.message),
+      ),
       c.spec.warnings.map((w) => w.message).join("\n"),
     );
   } finally {
@@ -582,5 +584,62 @@ ${pod("web", "ip-10-0-1-42", "10.0.1.42", "10.0.1.77")}${pod("api", "ip-10-0-3-1
     assert.equal(p.disposition.verdict, "DROPPED");
     assert.equal(p.disposition.reason, "FIB_LOOKUP_FAILED");
     assert.match(p.disposition.detail ?? "", /circular route to 10\.0\.3\.17: .* leaves through flannel\.1 itself/);
+  }
+});
+
+test("kube-proxy run by flags, without --config (a static pod's `sh -c`): its flags are its settings", async () => {
+  // cmd/kube-proxy/app/server.go Options.Complete: without --config the flags are the
+  // configuration. The pod below is shaped like a static kube-proxy pod whose command line is
+  // a shell script (as managed node images run it); no kube-proxy ConfigMap is in the dump.
+  const dir = mkdtempSync(join(tmpdir(), "podnet-snap-"));
+  try {
+    const pod = (cmd: string) => `apiVersion: v1
+kind: List
+metadata: {resourceVersion: ""}
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: kube-proxy-node-a
+    namespace: kube-system
+    uid: 6f1c2d3e-0000-4000-8000-000000000001
+  spec:
+    hostNetwork: true
+    nodeName: node-a
+    containers:
+    - name: kube-proxy
+      image: registry.k8s.io/kube-proxy:v1.34.1
+      command:
+      - /bin/sh
+      - -c
+      - ${cmd}
+  status:
+    phase: Running
+    hostIP: 10.128.0.5
+    podIP: 10.128.0.5
+    conditions:
+    - {type: Ready, status: "True"}
+`;
+    const file = join(dir, "flags.yaml");
+    writeFileSync(
+      file,
+      pod(
+        "exec kube-proxy --master=https://10.0.0.1 --kubeconfig=/var/lib/kube-proxy/kubeconfig --cluster-cidr=10.52.0.0/14 --proxy-mode=ipvs --masquerade-all --detect-local-mode=NodeCIDR --v=2 1>>/var/log/kube-proxy.log 2>&1",
+      ),
+    );
+    const { spec, state } = await loadCluster({ files: [file] });
+    const by = new Map(spec.inferred!.map((x) => [x.setting, x]));
+    assert.equal(state.config.networking.kubeProxyMode, "ipvs");
+    assert.match(by.get("networking.kubeProxyMode")!.from, /Pod kube-system\/kube-proxy-node-a --proxy-mode/);
+    assert.equal(state.config.networking.masqueradeAll, true);
+    assert.equal(by.get("networking.kubeProxyClusterCIDR")!.value, "10.52.0.0/14");
+    assert.ok(spec.warnings.some((w) => /detectLocalMode is NodeCIDR \(--detect-local-mode\)/.test(w.message)));
+    // With --config the file wins, and without the ConfigMap nothing is read from the flags.
+    writeFileSync(file, pod("exec kube-proxy --config=/var/lib/kube-proxy/config.conf --proxy-mode=ipvs"));
+    const b = await loadCluster({ files: [file] });
+    assert.equal(b.state.config.networking.kubeProxyMode, "iptables");
+    assert.equal(new Map(b.spec.inferred!.map((x) => [x.setting, x])).get("networking.kubeProxyMode")!.from, "default");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

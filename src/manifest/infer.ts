@@ -25,7 +25,8 @@
 //   calicoBlockSize Calico's pool blockSize (infer-calico.ts), else Calico's default 26
 //   ciliumIPAM      cilium-config ipam (absent: cluster-pool, the agent's default)
 //   kubeProxyMode   cilium-config kube-proxy-replacement "true" (before 1.14 "strict"): none;
-//                   else ConfigMap kube-system/kube-proxy config.conf `mode` ("" is iptables), or
+//                   else the flags of a kube-proxy pod run without --config (--proxy-mode), else
+//                   ConfigMap kube-system/kube-proxy config.conf `mode` ("" is iptables), or
 //                   EKS's kube-system/kube-proxy-config `config`
 //   masqueradeAll   the same KubeProxyConfiguration's iptables.masqueradeAll (nftables mode:
 //                   nftables.masqueradeAll)
@@ -463,26 +464,91 @@ function kubeProxyConfig(objs: Objects): { kp: KubeObject; key: string; c: Obj }
   return undefined;
 }
 
-function inferProxyMode(objs: Objects): Found | undefined {
+/**
+ * Where kube-proxy takes its settings: its flags when its pod runs it without --config
+ * (GKE's static kube-proxy pods: `sh -c "exec kube-proxy --cluster-cidr=… …"`), else the
+ * KubeProxyConfiguration (with --config the file's values win over the flags:
+ * cmd/kube-proxy/app/server.go Options.Complete). Each setting: its value, and where it was read.
+ */
+interface KubeProxySettings {
+  get(key: "mode" | "clusterCIDR" | "detectLocalMode"): { v: unknown; o: KubeObject; field: string };
+  masqueradeAll(mode: string): { v: unknown; o: KubeObject; field: string };
+}
+
+function kubeProxySettings(objs: Objects): KubeProxySettings | undefined {
+  const flags = kubeProxyFlags(objs);
+  if (flags) {
+    const { pod, map } = flags;
+    const FLAG = { mode: "--proxy-mode", clusterCIDR: "--cluster-cidr", detectLocalMode: "--detect-local-mode" };
+    return {
+      get: (key) => ({ v: map.get(FLAG[key]), o: pod, field: FLAG[key] }),
+      masqueradeAll: () => {
+        const v = map.get("--masquerade-all");
+        return { v: v === undefined ? undefined : v === "" || v === "true", o: pod, field: "--masquerade-all" };
+      },
+    };
+  }
   const got = kubeProxyConfig(objs);
   if (!got) return undefined;
   const { kp, key, c } = got;
-  const mode = typeof c.mode === "string" ? c.mode : "";
-  // An empty mode is the platform default: iptables on Linux (pkg/proxy/apis/config).
-  return found(mode === "" ? "iptables" : mode, kp, `${key} mode: ${JSON.stringify(mode)}`);
+  return {
+    get: (k) => ({ v: c[k], o: kp, field: `${key} ${k}` }),
+    // The iptables and IPVS proxiers take iptables.masqueradeAll, the nftables proxier
+    // nftables.masqueradeAll (cmd/kube-proxy/app/server_linux.go).
+    masqueradeAll: (mode) => {
+      const section = mode === "nftables" ? "nftables" : "iptables";
+      return {
+        v: (isObj(c[section]) ? (c[section] as Obj) : {}).masqueradeAll,
+        o: kp,
+        field: `${key} ${section}.masqueradeAll`,
+      };
+    },
+  };
 }
 
 /**
- * masqueradeAll as kube-proxy in `mode` reads it: the iptables and IPVS proxiers take
- * iptables.masqueradeAll, the nftables proxier nftables.masqueradeAll (kubernetes
- * cmd/kube-proxy/app/server_linux.go createProxier). Only a boolean counts.
+ * The flags of a kube-proxy pod in kube-system that runs kube-proxy without --config
+ * (`--name=value`, `--name value`, a bare boolean `--name`; a shell's `-c` script split at
+ * white space), or undefined.
  */
+function kubeProxyFlags(objs: Objects): { pod: KubeObject; map: Map<string, string> } | undefined {
+  for (const p of objs.of("Pod")) {
+    const name = p.metadata.name;
+    if (p.metadata.namespace !== "kube-system" || typeof name !== "string" || !name.startsWith("kube-proxy-")) continue;
+    for (const c of list(p.spec?.containers)) {
+      const argv = [...(Array.isArray(c?.command) ? c.command : []), ...(Array.isArray(c?.args) ? c.args : [])];
+      const words = argv.flatMap((a) => (typeof a === "string" ? a.split(/\s+/).filter(Boolean) : []));
+      const at = words.findIndex((w) => w === "kube-proxy" || w.endsWith("/kube-proxy"));
+      if (at < 0) continue;
+      const map = new Map<string, string>();
+      for (let i = at + 1; i < words.length; i++) {
+        const w = words[i];
+        if (!w.startsWith("--")) continue;
+        const eq = w.indexOf("=");
+        if (eq > 0) map.set(w.slice(0, eq), w.slice(eq + 1));
+        else if (i + 1 < words.length && !words[i + 1].startsWith("-") && !/^[0-9]*>/.test(words[i + 1]))
+          map.set(w, words[++i]);
+        else map.set(w, "");
+      }
+      return map.has("--config") ? undefined : { pod: p, map };
+    }
+  }
+  return undefined;
+}
+
+function inferProxyMode(objs: Objects): Found | undefined {
+  const kps = kubeProxySettings(objs);
+  if (!kps) return undefined;
+  const { v, o, field } = kps.get("mode");
+  const mode = typeof v === "string" ? v : "";
+  // An empty mode is the platform default: iptables on Linux (pkg/proxy/apis/config).
+  return found(mode === "" ? "iptables" : mode, o, `${field}: ${JSON.stringify(mode)}`);
+}
+
+/** masqueradeAll as kube-proxy in `mode` reads it (kubeProxySettings). Only a boolean counts. */
 function inferMasqueradeAll(objs: Objects, mode: string): Found | undefined {
-  const got = kubeProxyConfig(objs);
-  if (!got) return undefined;
-  const section = mode === "nftables" ? "nftables" : "iptables";
-  const v = (isObj(got.c[section]) ? (got.c[section] as Obj) : {}).masqueradeAll;
-  return typeof v === "boolean" ? found(String(v), got.kp, `${got.key} ${section}.masqueradeAll`) : undefined;
+  const m = kubeProxySettings(objs)?.masqueradeAll(mode);
+  return m && typeof m.v === "boolean" ? found(String(m.v), m.o, m.field) : undefined;
 }
 
 /**
@@ -492,12 +558,12 @@ function inferMasqueradeAll(objs: Objects, mode: string): Found | undefined {
  * (kubernetes pkg/proxy/util/localdetector.go).
  */
 function detectLocalNote(objs: Objects): InferNote | undefined {
-  const got = kubeProxyConfig(objs);
-  const m = got?.c.detectLocalMode;
+  const d = kubeProxySettings(objs)?.get("detectLocalMode");
+  const m = d?.v;
   if (typeof m !== "string" || m === "" || m === "ClusterCIDR") return undefined;
   return {
-    o: got!.kp,
-    text: `kube-proxy's detectLocalMode is ${m}; podnet models ClusterCIDR: its rules tell pod traffic by kube-proxy's clusterCIDR, where the cluster's ${m === "NodeCIDR" ? "match each node's own podCIDR" : "match the pods' interfaces"}`,
+    o: d!.o,
+    text: `kube-proxy's detectLocalMode is ${m} (${d!.field}); podnet models ClusterCIDR: its rules tell pod traffic by kube-proxy's clusterCIDR, where the cluster's ${m === "NodeCIDR" ? "match each node's own podCIDR" : "match the pods' interfaces"}`,
   };
 }
 
@@ -506,12 +572,12 @@ function detectLocalNote(objs: Objects): InferNote | undefined {
  * list, or "" (no detector) when empty (cmd/kube-proxy/app/server.go getLocalDetectors).
  */
 function inferKubeProxyClusterCIDR(objs: Objects): Found | undefined {
-  const got = kubeProxyConfig(objs);
+  const got = kubeProxySettings(objs)?.get("clusterCIDR");
   if (!got) return undefined;
-  const cc = typeof got.c.clusterCIDR === "string" ? got.c.clusterCIDR.trim() : "";
-  if (cc === "") return found("", got.kp, `${got.key} clusterCIDR: "" (no local detector)`);
+  const cc = typeof got.v === "string" ? got.v.trim() : "";
+  if (cc === "") return found("", got.o, `${got.field}: "" (no local detector)`);
   const c4 = parseCidr4(firstV4(cc) ?? "");
-  return c4 ? found(`${intToIp(c4.base)}/${c4.prefix}`, got.kp, `${got.key} clusterCIDR`) : undefined;
+  return c4 ? found(`${intToIp(c4.base)}/${c4.prefix}`, got.o, got.field) : undefined;
 }
 
 /** Node addresses: InternalIPs of the Node objects, else the pods' hostIPs. */
