@@ -439,14 +439,28 @@ function trafficPolicyCheck(
       true,
       `${field}: Local; ${here.length} ready endpoint(s) on ${via.node}`,
     );
+  const noDetector = noDetectorNote(state, via, trace);
   return check(
     "service.trafficPolicy",
     field,
     false,
     `${field}: Local and no ready endpoint on node ${via.node}`,
-    `with ${field} Local, kube-proxy on ${via.node} sends traffic only to endpoints on that node, and it has none: it drops the traffic`,
-    `reach the Service through a node that runs a ready endpoint, run one on ${via.node}, or set ${field}: Cluster`,
+    `with ${field} Local, kube-proxy on ${via.node} sends traffic only to endpoints on that node, and it has none: it drops the traffic${noDetector}`,
+    `reach the Service through a node that runs a ready endpoint, run one on ${via.node}, or set ${field}: Cluster${noDetector ? "; or give kube-proxy the pod range as its clusterCIDR, so that pods take the Cluster path" : ""}`,
   );
+}
+
+/**
+ * Why a pod's packet to an external address did not take the Cluster path: kube-proxy has no
+ * local detector (its clusterCIDR is empty), so it writes no "pod traffic for … external
+ * destinations" rule (pkg/proxy/iptables/proxier.go, localDetector.IsImplemented()); or "".
+ */
+function noDetectorNote(state: ClusterState, via: ServiceVia, trace: TraceResult | undefined): string {
+  if (via.kind === "clusterIP" || !via.localBypass || !via.node || clusterCIDR(state) !== undefined) return "";
+  const src = trace?.paths.flatMap((p) => p.hops).find((h) => h.ns === `node/${via.node}`)?.steps[0]?.packet.src;
+  if (!src || !isIPv4(src) || !cidrContains(parseCidr(state.config.networking.podSubnet, true), ipToInt(src)))
+    return "";
+  return `; the source ${src} is a pod, but kube-proxy's clusterCIDR is empty (no local detector), so it has no rule that sends pod traffic to external addresses down the Cluster path`;
 }
 
 /**

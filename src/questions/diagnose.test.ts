@@ -464,6 +464,18 @@ test("externalTrafficPolicy Local: a pod's own node's NodePort takes the Cluster
     assert.equal(d.checks.find((c) => c.code === "service.trafficPolicy")?.ok, true);
     const ipvs = diagnose(modelSession(state, { proxyMode: "ipvs" }), input);
     assert.equal(ipvs.first_failure?.code, "service.trafficPolicy");
+    // Without a local detector (kube-proxy's clusterCIDR empty) the short-cut rule is not
+    // written (localDetector.IsImplemented()): the pod is held to the Local policy too.
+    const none = diagnose(
+      modelSession({
+        ...state,
+        config: { ...state.config, networking: { ...state.config.networking, kubeProxyClusterCIDR: "" } },
+      }),
+      input,
+    );
+    assert.equal(none.first_failure?.code, "service.trafficPolicy");
+    assert.match(none.first_failure!.why, /kube-proxy's clusterCIDR is empty \(no local detector\)/);
+    assert.match(none.first_failure!.fix, /give kube-proxy the pod range as its clusterCIDR/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
