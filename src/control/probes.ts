@@ -2,11 +2,14 @@
 // probe whose port is a name the container does not declare. kubelet resolves it with
 // probe.ResolveContainerPort (kubernetes pkg/probe/util.go): a name not among the
 // container's own ports is tried as a number (strconv.Atoi), and the error that returns
-// makes the probe error, which counts as a failure (pkg/kubelet/prober/prober.go probe):
-// the container never becomes ready, so neither does the pod, and its endpoints stay
-// ready: false. The API accepts such a spec: a probe's port name is checked for its form
-// only. What a probe would find at a numeric port, or an exec probe, is the application's
-// to say; those are taken as passing.
+// makes the probe error (pkg/kubelet/prober/prober.go probe, with a Warning Unhealthy
+// event). The probe worker drops errored results (pkg/kubelet/prober/worker.go doProbe), so
+// a readiness probe stays at its initial failure and a startup probe never succeeds: the
+// container never becomes ready, so neither does the pod, and its endpoints stay ready:
+// false. (A liveness probe's errors are dropped the same way and restart nothing: not
+// modelled.) The API accepts such a spec: a probe's port name is checked for its form only.
+// What a probe would find at a numeric port, or an exec probe, is the application's to say;
+// those are taken as passing.
 import type { Container, PodSpec } from "../manifest/types.js";
 
 export interface ProbeFailure {
