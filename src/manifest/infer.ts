@@ -536,8 +536,7 @@ function kubeProxyFlags(objs: Objects): { pod: KubeObject; map: Map<string, stri
   return undefined;
 }
 
-function inferProxyMode(objs: Objects): Found | undefined {
-  const kps = kubeProxySettings(objs);
+function inferProxyMode(kps: KubeProxySettings | undefined): Found | undefined {
   if (!kps) return undefined;
   const { v, o, field } = kps.get("mode");
   const mode = typeof v === "string" ? v : "";
@@ -546,8 +545,8 @@ function inferProxyMode(objs: Objects): Found | undefined {
 }
 
 /** masqueradeAll as kube-proxy in `mode` reads it (kubeProxySettings). Only a boolean counts. */
-function inferMasqueradeAll(objs: Objects, mode: string): Found | undefined {
-  const m = kubeProxySettings(objs)?.masqueradeAll(mode);
+function inferMasqueradeAll(kps: KubeProxySettings | undefined, mode: string): Found | undefined {
+  const m = kps?.masqueradeAll(mode);
   return m && typeof m.v === "boolean" ? found(String(m.v), m.o, m.field) : undefined;
 }
 
@@ -557,8 +556,8 @@ function inferMasqueradeAll(objs: Objects, mode: string): Found | undefined {
  * detectLocalMode (NodeCIDR, BridgeInterface, InterfaceNamePrefix) matches per node
  * (kubernetes pkg/proxy/util/localdetector.go).
  */
-function detectLocalNote(objs: Objects): InferNote | undefined {
-  const d = kubeProxySettings(objs)?.get("detectLocalMode");
+function detectLocalNote(kps: KubeProxySettings | undefined): InferNote | undefined {
+  const d = kps?.get("detectLocalMode");
   const m = d?.v;
   if (typeof m !== "string" || m === "" || m === "ClusterCIDR") return undefined;
   return {
@@ -571,8 +570,8 @@ function detectLocalNote(objs: Objects): InferNote | undefined {
  * kube-proxy's clusterCIDR, its ClusterCIDR local detector's range: the IPv4 one of the
  * list, or "" (no detector) when empty (cmd/kube-proxy/app/server.go getLocalDetectors).
  */
-function inferKubeProxyClusterCIDR(objs: Objects): Found | undefined {
-  const got = kubeProxySettings(objs)?.get("clusterCIDR");
+function inferKubeProxyClusterCIDR(kps: KubeProxySettings | undefined): Found | undefined {
+  const got = kps?.get("clusterCIDR");
   if (!got) return undefined;
   const cc = typeof got.v === "string" ? got.v.trim() : "";
   if (cc === "") return found("", got.o, `${got.field}: "" (no local detector)`);
@@ -678,16 +677,18 @@ export function inferConfig(
   );
   net.dnsDomain = record("networking.dnsDomain", inferDomain(objs), net.dnsDomain);
   const kpr = cni === "cilium" ? ciliumReplacesKubeProxy(objs) : undefined;
-  const mode = inferProxyMode(objs);
+  // Read once: finding a kube-proxy pod run by flags looks at every pod.
+  const kps = kubeProxySettings(objs);
+  const mode = inferProxyMode(kps);
   net.kubeProxyMode = record(
     "networking.kubeProxyMode",
     kpr ?? (mode && ["iptables", "nftables", "ipvs"].includes(mode.value) ? mode : undefined),
     net.kubeProxyMode,
   ) as ProxyModeName;
   if (net.kubeProxyMode !== "none") {
-    const masq = inferMasqueradeAll(objs, net.kubeProxyMode);
+    const masq = inferMasqueradeAll(kps, net.kubeProxyMode);
     net.masqueradeAll = record("networking.masqueradeAll", masq, String(net.masqueradeAll)) === "true";
-    const kcc = inferKubeProxyClusterCIDR(objs);
+    const kcc = inferKubeProxyClusterCIDR(kps);
     const shown = record(
       "networking.kubeProxyClusterCIDR",
       kcc && { ...kcc, value: kcc.value === "" ? '""' : kcc.value },
@@ -695,7 +696,7 @@ export function inferConfig(
     );
     // Unset follows podSubnet; only another range, or none, is kept.
     if (kcc && shown !== net.podSubnet) net.kubeProxyClusterCIDR = kcc.value;
-    const local = detectLocalNote(objs);
+    const local = detectLocalNote(kps);
     if (local) notes.push(local);
   }
   // Cilium's socket LB and its programs on the nodes' devices translate Service addresses
