@@ -102,7 +102,7 @@ export function register(program: Command): void {
     program
       .command("get")
       .description(
-        "list objects like kubectl get (po, svc, ep, endpointslices, no, netpol, ing, ns, deploy, rs, sts, ds, rc, hpa, cj, job, all)",
+        "list objects like kubectl get (po, svc, ep, endpointslices, no, netpol, cnp, ccnp, ing, ns, deploy, rs, sts, ds, rc, hpa, cj, job, all)",
       )
       .argument("<resource...>", "TYPE [NAME...], TYPE1,TYPE2, or TYPE/NAME...")
       .option("-n, --namespace <ns>", "namespace", "default")

@@ -10,7 +10,7 @@
 //   → new pods: name, schedule, address (new-pods.ts)
 //   → kubelet: resolv.conf/env (kubelet.ts) → EndpointSlices (reconcile-slices.ts) → warnings
 //   → state + DNS records (dns.ts)
-import type { KubeObject } from "../manifest/types.js";
+import type { CiliumRule, KubeObject } from "../manifest/types.js";
 import { type Desired, type Deletion, desiredPods } from "./controllers.js";
 import { computeDnsRecords } from "./dns.js";
 import { autoscale, HPA_SOURCE } from "./hpa.js";
@@ -26,7 +26,7 @@ import { checkObjects, emit, groupByKind, ofKind, type ReconcileContext, unchang
 import { buildSlices, markChangedEndpoints } from "./reconcile-slices.js";
 import type { Scheduler } from "./schedule.js";
 import { reconcileServices, type ServicesResult } from "./services.js";
-import type { ClusterState, KEvent, NodeState, PodState } from "./state.js";
+import type { CiliumPolicyState, ClusterState, KEvent, NodeState, PodState } from "./state.js";
 import { SYSTEM_NAMESPACES } from "./system.js";
 
 export { objKey, WORKLOAD_KINDS } from "./objects.js";
@@ -75,6 +75,11 @@ export function reconcile(
   const pods = applyReadinessFaults(ctx.config.faults ?? [], retryConfigErrors(ctx, made));
   const { endpointSlices, svcWarnings } = buildSlices(ctx, pods, svc.services);
   const warnings = [...warningsOf(ctx.nodes, desired, svcWarnings, scheduler), ...podWarnings];
+  const cnps = ciliumPolicies(ctx);
+  if (cnps.ciliumPolicies && ctx.config.networking.cni !== "cilium")
+    warnings.push(
+      `${cnps.ciliumPolicies.length} Cilium polic${cnps.ciliumPolicies.length === 1 ? "y" : "ies"} (CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy) ignored: the cluster's CNI is ${ctx.config.networking.cni}, and only Cilium enforces them`,
+    );
 
   const state: ClusterState = {
     config: ctx.config,
@@ -91,6 +96,7 @@ export function reconcile(
       spec: o.spec ?? { podSelector: {} },
       source: o.source,
     })),
+    ...cnps,
     ingresses: ofKind(ctx, "Ingress"),
     workloads: desired.workloads,
     dns: prev.dns,
@@ -225,4 +231,19 @@ function warningsOf(
         `(Node ${n.name}) is full: ${n.maxPods}/${n.maxPods} pods (maxPods); new pods cannot be scheduled on it`,
       );
   return warnings;
+}
+
+/** The CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies given, as the state holds them. */
+function ciliumPolicies(ctx: ReconcileContext): { ciliumPolicies?: CiliumPolicyState[] } {
+  const out: CiliumPolicyState[] = [];
+  for (const kind of ["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"] as const)
+    for (const o of ofKind(ctx, kind)) {
+      const rules: CiliumRule[] = [];
+      if (o.spec && typeof o.spec === "object" && !Array.isArray(o.spec)) rules.push(o.spec);
+      if (Array.isArray(o.specs)) for (const r of o.specs) if (r && typeof r === "object") rules.push(r);
+      const p: CiliumPolicyState = { kind, name: o.metadata.name, rules, source: o.source };
+      if (kind === "CiliumNetworkPolicy") p.namespace = o.metadata.namespace ?? "default";
+      out.push(p);
+    }
+  return out.length ? { ciliumPolicies: out } : {};
 }

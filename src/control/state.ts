@@ -11,6 +11,7 @@ import type {
   KubeObject,
   Labels,
   NetworkPolicySpec,
+  CiliumRule,
   PodSpec,
   Protocol,
   ServiceType,
@@ -106,6 +107,16 @@ export interface PodState {
   /** Made by a workload podnet added itself (CoreDNS, kube-proxy, the CNI agent when the
    *  input has none of them): a real cluster has it, the user's input did not say so. */
   system?: boolean;
+}
+
+export interface CiliumPolicyState {
+  kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy";
+  /** Absent for CiliumClusterwideNetworkPolicy. */
+  namespace?: string;
+  name: string;
+  /** `spec`, then the entries of `specs` (cnp_types.go Parse: both may be given). */
+  rules: CiliumRule[];
+  source?: KubeObject["source"];
 }
 
 export interface ServicePortState {
@@ -210,6 +221,9 @@ export interface ClusterState {
   services: ServiceState[];
   endpointSlices: EndpointSliceState[];
   networkPolicies: { namespace: string; name: string; spec: NetworkPolicySpec; source?: KubeObject["source"] }[];
+  /** CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies as given (enforced when the
+   *  CNI is Cilium: policy/cilium.ts). Absent: none. */
+  ciliumPolicies?: CiliumPolicyState[];
   ingresses: KubeObject[];
   /** The controllers (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job) as given. */
   workloads: KubeObject[];

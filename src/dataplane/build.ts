@@ -23,7 +23,7 @@ import { hostsFileOf, podUtsHostname } from "../control/hosts.js";
 import { l2Announcements } from "../control/metallb.js";
 import { applyNodeFaults, applyUnderlayFaults } from "./faults.js";
 import { nodePolicyLayer } from "../policy/compile.js";
-import { directionVerdict, indexPolicies, type PolicyIndex } from "../policy/engine.js";
+import { directionVerdict, indexPolicies, policiesSelecting, type PolicyIndex } from "../policy/engine.js";
 import type { ClusterState, NodeState, PodState } from "../control/state.js";
 import type { ProxyModeName } from "../manifest/config.js";
 import { proxyLayers, type ProxyMode, type ProxyOutput } from "../proxy/mode.js";
@@ -149,6 +149,18 @@ function policyOracle(state: ClusterState): FlavorContext["policy"] {
         typeof peer === "string" ? { kind: "ip" as const, ip: ipToInt(peer) } : { kind: "pod" as const, pod: peer };
       const v = directionVerdict(ix, dir, { kind: "pod", pod: subject }, party);
       return v.isolated ? v.hits : null;
+    },
+    denied(dir, subject, peer) {
+      ix ??= indexPolicies(state);
+      const party =
+        typeof peer === "string" ? { kind: "ip" as const, ip: ipToInt(peer) } : { kind: "pod" as const, pod: peer };
+      return directionVerdict(ix, dir, { kind: "pod", pod: subject }, party).denyHits ?? [];
+    },
+    deniesAny(dir, subject) {
+      ix ??= indexPolicies(state);
+      return policiesSelecting(ix, subject, dir).some(
+        (p) => (dir === "ingress" ? p.ingressDenyRules : p.egressDenyRules)?.length,
+      );
     },
   };
 }

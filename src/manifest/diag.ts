@@ -183,6 +183,7 @@ export const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
   "Installation",
   "IngressClass",
   "GatewayClass",
+  "CiliumClusterwideNetworkPolicy",
 ]);
 export function isNamespaced(kind: string): boolean {
   return !CLUSTER_SCOPED.has(kind);

@@ -201,7 +201,6 @@ test("the CNIs' own policy kinds: ignored, with what that means for the answers"
   const doc = (apiVersion: string, kind: string, name: string) =>
     `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec: {}\n`;
   const text = [
-    doc("cilium.io/v2", "CiliumNetworkPolicy", "a"),
     doc("projectcalico.org/v3", "NetworkPolicy", "b"),
     doc("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy", "c"),
     doc("example.com/v1", "FooNetworkPolicy", "d"),
@@ -211,10 +210,45 @@ test("the CNIs' own policy kinds: ignored, with what that means for the answers"
   assert.deepEqual(
     parseSpec([{ file: "p.yaml", text }]).warnings.map((w) => w.message),
     [
-      `p.yaml:1 ignored kind CiliumNetworkPolicy (1 object): ${tail.replace("{}", "Cilium")}`,
-      `p.yaml:7 ignored kind NetworkPolicy.projectcalico.org (1 object): ${tail.replace("{}", "Calico")}`,
-      `p.yaml:13 ignored kind AdminNetworkPolicy (1 object): ${tail.replace("{}", "the CNI that implements it")}`,
-      "p.yaml:19 ignored kind FooNetworkPolicy (1 object)",
+      `p.yaml:1 ignored kind NetworkPolicy.projectcalico.org (1 object): ${tail.replace("{}", "Calico")}`,
+      `p.yaml:7 ignored kind AdminNetworkPolicy (1 object): ${tail.replace("{}", "the CNI that implements it")}`,
+      "p.yaml:13 ignored kind FooNetworkPolicy (1 object)",
+    ],
+  );
+});
+
+test("Cilium's policies are read and checked as the agent checks them", () => {
+  const text = [
+    "apiVersion: cilium.io/v2",
+    "kind: CiliumNetworkPolicy",
+    "metadata:",
+    "  name: a",
+    "spec:",
+    "  ingress:",
+    "  - fromEntities: [world, everywhere]",
+    "    fromCIDR: [10.0.0.0/33]",
+    "    toPorts:",
+    "    - ports: [{port: '80', protocol: TCP}]",
+    "      rules: {http: [{method: GET}]}",
+    "---",
+    "apiVersion: cilium.io/v2",
+    "kind: CiliumClusterwideNetworkPolicy",
+    "metadata:",
+    "  name: b",
+    "spec:",
+    "  endpointSelector: {}",
+    "  egress:",
+    "  - toFQDNs: [{matchName: api.example.com}]",
+  ].join("\n");
+  const r = checkSpec([{ file: "c.yaml", text }], undefined, "tolerant");
+  assert.deepEqual(
+    r.diagnostics.map((d) => `${d.severity} ${d.message}`),
+    [
+      "error c.yaml:5 (CiliumNetworkPolicy default/a) spec: rule must have one of EndpointSelector or NodeSelector",
+      'error c.yaml:8 (CiliumNetworkPolicy default/a) spec.ingress[0].fromCIDR[0]: "10.0.0.0/33" is not a valid CIDR',
+      'error c.yaml:7 (CiliumNetworkPolicy default/a) spec.ingress[0].fromEntities[1]: "everywhere" must be one of all, world, cluster, host, init, ingress, unmanaged, remote-node, health, none, kube-apiserver',
+      "warning c.yaml:11 (CiliumNetworkPolicy default/a) spec.ingress[0].toPorts[0].rules: L7 rules are enforced by Cilium's proxy, not modelled: podnet allows the ports",
+      "warning c.yaml:20 (CiliumClusterwideNetworkPolicy b) spec.egress[0].toFQDNs: toFQDNs is not modelled: the names' addresses are not known to podnet, so the rule allows none of them",
     ],
   );
 });

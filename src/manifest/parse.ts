@@ -79,6 +79,10 @@ export const KIND_API_VERSIONS: Record<string, string> = {
   ReferenceGrant: "gateway.networking.k8s.io/v1beta1",
   // Sets its target's replicas within [minReplicas, maxReplicas] (control/hpa.ts).
   HorizontalPodAutoscaler: "autoscaling/v2",
+  // Cilium's own policies (https://docs.cilium.io/en/stable/security/policy/language/):
+  // enforced when the cluster's CNI is Cilium (policy/cilium.ts).
+  CiliumNetworkPolicy: "cilium.io/v2",
+  CiliumClusterwideNetworkPolicy: "cilium.io/v2",
 };
 // Other versions the API server still serves for a kind (the Gateway API CRDs serve
 // v1beta1 beside v1: config/crd/standard/gateway.networking.k8s.io_*.yaml).

@@ -187,6 +187,49 @@ export interface NetworkPolicySpec {
   egress?: { to?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }[];
 }
 
+// CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy (cilium.io/v2; cilium/cilium
+// pkg/policy/api rule.go, ingress.go, egress.go, l4.go, cidr.go, entity.go): the L3/L4 part
+// podnet models. Selector keys may carry Cilium's label source (`k8s:app`, `any:app`,
+// `reserved:host`).
+export interface CiliumPortProtocol {
+  port?: string | number;
+  endPort?: number;
+  /** TCP, UDP, SCTP or ANY (the default). */
+  protocol?: string;
+}
+export interface CiliumPortRule {
+  ports?: CiliumPortProtocol[];
+  /** L7 rules (http, kafka, dns): enforced by Cilium's proxy, not modelled. */
+  rules?: Record<string, unknown>;
+}
+export interface CiliumCIDRRule {
+  cidr?: string;
+  except?: string[];
+  cidrGroupRef?: string;
+}
+export interface CiliumPeerRule {
+  fromEndpoints?: LabelSelector[];
+  fromCIDR?: string[];
+  fromCIDRSet?: CiliumCIDRRule[];
+  fromEntities?: string[];
+  toEndpoints?: LabelSelector[];
+  toCIDR?: string[];
+  toCIDRSet?: CiliumCIDRRule[];
+  toEntities?: string[];
+  toPorts?: CiliumPortRule[];
+  [other: string]: unknown;
+}
+export interface CiliumRule {
+  endpointSelector?: LabelSelector;
+  nodeSelector?: LabelSelector;
+  ingress?: CiliumPeerRule[];
+  ingressDeny?: CiliumPeerRule[];
+  egress?: CiliumPeerRule[];
+  egressDeny?: CiliumPeerRule[];
+  enableDefaultDeny?: { ingress?: boolean; egress?: boolean };
+  description?: string;
+}
+
 export interface EndpointConditions {
   ready?: boolean;
   serving?: boolean;

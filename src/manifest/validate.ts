@@ -46,6 +46,7 @@ import { checkCronJob } from "./validate/cronjob.js";
 import { checkIngress, checkIngressClass } from "./validate/ingress.js";
 import { checkNode, checkPod } from "./validate/pod.js";
 import { checkNetworkPolicy } from "./validate/policy.js";
+import { checkCiliumPolicy } from "./validate/cilium-policy.js";
 import { checkConfigMap, checkSecret } from "./validate/secret.js";
 import { checkService } from "./validate/service.js";
 import { checkWorkload } from "./validate/workloads.js";
@@ -155,6 +156,10 @@ function checkKind(err: Err, o: KubeObject, config: ClusterConfig, diags: Diags)
       break;
     case "NetworkPolicy":
       checkNetworkPolicy(err, o, (field, value, text) => diags.warn(where(o), field, value, text));
+      break;
+    case "CiliumNetworkPolicy":
+    case "CiliumClusterwideNetworkPolicy":
+      checkCiliumPolicy(err, o, (field, value, text) => diags.warn(where(o), field, value, text));
       break;
     case "EndpointSlice":
       checkEndpointSlice(err, o);

@@ -19,6 +19,15 @@ export interface PolicyOracle {
     subject: PodState,
     peer: PodState | string,
   ): { policy: string; rule: number; conns: PortRanges }[] | null;
+  /** The deny rules (CiliumNetworkPolicy ingressDeny/egressDeny) of `subject`'s policies that
+   *  match `peer`: each denies its `conns`. Empty when none. */
+  denied?(
+    dir: "ingress" | "egress",
+    subject: PodState,
+    peer: PodState | string,
+  ): { policy: string; rule: number; conns: PortRanges }[];
+  /** Whether some deny rule selects `subject` for `dir` (peers are evaluated only then). */
+  deniesAny?(dir: "ingress" | "egress", subject: PodState): boolean;
 }
 
 export interface FlavorContext {

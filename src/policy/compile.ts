@@ -331,7 +331,8 @@ export function compileNodePolicy(
   for (const pod of podsOnNode) {
     if (!pod.podIP || !selectable(pod)) continue;
     for (const dir of ["ingress", "egress"] as const) {
-      const pols = policiesSelecting(ix, pod, dir);
+      // NetworkPolicies only: Cilium's own policies live in its BPF policy maps (plumbing/cilium).
+      const pols = policiesSelecting(ix, pod, dir).filter((p) => !p.cilium);
       if (pols.length === 0) continue;
       const compiled: Compiled[] = [];
       for (const p of pols)

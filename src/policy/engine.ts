@@ -7,15 +7,20 @@ import type { ClusterState, PodState } from "../control/state.js";
 import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec } from "../manifest/types.js";
 import { cidrContains, ipToInt, parseCidr, type Cidr } from "../net/ipv4.js";
 import { matchSelector } from "../manifest/selector.js";
-import { MAX_PORT, MIN_PORT, allSet, emptySet, fromRanges, has, union, type ConnSet, type Proto } from "./portset.js";
-
-export interface CPeer {
-  podSelector?: LabelSelector;
-  namespaceSelector?: LabelSelector;
-  /** `ipv6`: an IPv6 block, kept as written; podnet's clusters are IPv4-only, so it matches
-   *  no address (its `cidr` is then the empty range and `except` is empty). */
-  ipBlock?: { cidr: Cidr; except: Cidr[]; text: string; ipv6?: true };
-}
+import {
+  MAX_PORT,
+  MIN_PORT,
+  allSet,
+  emptySet,
+  fromRanges,
+  has,
+  subtract,
+  union,
+  type ConnSet,
+  type Proto,
+} from "./portset.js";
+import type { CPeer, CPolicy, CPort, CRule } from "./types.js";
+import { NS_LABEL, NS_LABELS_PREFIX, compileCiliumPolicies } from "./cilium.js";
 
 /** Matches nothing: first > last (an IPv6 ipBlock on an IPv4-only cluster). */
 const NO_ADDRESSES: Cidr = Object.freeze({ base: 0, prefix: 0, first: 1, last: 0 });
@@ -24,27 +29,7 @@ const NO_ADDRESSES: Cidr = Object.freeze({ base: 0, prefix: 0, first: 1, last: 0
 export function isIPv6Cidr(s: string): boolean {
   return typeof s === "string" && s.includes(":");
 }
-export interface CPort {
-  protocol: Proto;
-  port?: number | string;
-  endPort?: number;
-}
-export interface CRule {
-  index: number;
-  /** null: the rule has no from/to, so every peer matches. */
-  peers: CPeer[] | null;
-  /** null: no ports, so every port and protocol. */
-  ports: CPort[] | null;
-}
-export interface CPolicy {
-  namespace: string;
-  name: string;
-  podSelector: LabelSelector;
-  ingress: boolean; // has Ingress in (defaulted) policyTypes
-  egress: boolean;
-  ingressRules: CRule[];
-  egressRules: CRule[];
-}
+export type { CPeer, CPolicy, CPort, CRule } from "./types.js";
 
 /** One end of a connection as policy sees it: a (non-hostNetwork) pod, or a bare IP
  *  (outside the cluster, a node, or a hostNetwork pod, which policies cannot select). */
@@ -92,6 +77,7 @@ export function compilePolicy(namespace: string, name: string, spec: NetworkPoli
   return {
     namespace,
     name,
+    id: `${namespace}/${name}`,
     podSelector: spec.podSelector ?? {},
     ingress: t.ingress,
     egress: t.egress,
@@ -147,23 +133,51 @@ export function namedPort(pod: PodState, name: string, protocol: Proto): number 
 
 export interface PolicyIndex {
   state: ClusterState;
+  /** NetworkPolicies, then Cilium's policies (cilium.ts; only when the CNI is Cilium). */
   policies: CPolicy[];
+  /** The namespaced ones (NetworkPolicy, CiliumNetworkPolicy) by namespace. */
   byNamespace: Map<string, CPolicy[]>;
+  /** CiliumClusterwideNetworkPolicies. */
+  clusterwide: CPolicy[];
   nsLabels: Map<string, Record<string, string>>;
   ipBlockMatchesPods: boolean;
+  /** Node addresses (Cilium's host and remote-node identities) and the API server's
+   *  (kube-apiserver): what Cilium's entities and CIDR rules tell apart. */
+  nodeIps: Set<number>;
+  apiServerIps: Set<number>;
 }
 
 export function indexPolicies(state: ClusterState): PolicyIndex {
   const policies = state.networkPolicies.map((p) => compilePolicy(p.namespace, p.name, p.spec));
+  policies.push(...compileCiliumPolicies(state));
   const byNamespace = new Map<string, CPolicy[]>();
+  const clusterwide: CPolicy[] = [];
   for (const p of policies) {
+    if (p.cilium?.kind === "CiliumClusterwideNetworkPolicy") {
+      clusterwide.push(p);
+      continue;
+    }
     const l = byNamespace.get(p.namespace) ?? [];
     l.push(p);
     byNamespace.set(p.namespace, l);
   }
   const nsLabels = new Map<string, Record<string, string>>();
   for (const n of state.namespaces) nsLabels.set(n.name, { "kubernetes.io/metadata.name": n.name, ...n.labels });
-  return { state, policies, byNamespace, nsLabels, ipBlockMatchesPods: state.config.networking.ipBlockMatchesPods };
+  const nodeIps = new Set(state.nodes.map((n) => ipToInt(n.address)));
+  const apiServerIps = new Set<number>();
+  for (const sl of state.endpointSlices)
+    if (sl.namespace === "default" && sl.serviceName === "kubernetes")
+      for (const e of sl.endpoints) for (const a of e.addresses) apiServerIps.add(ipToInt(a));
+  return {
+    state,
+    policies,
+    byNamespace,
+    clusterwide,
+    nsLabels,
+    ipBlockMatchesPods: state.config.networking.ipBlockMatchesPods,
+    nodeIps,
+    apiServerIps,
+  };
 }
 
 function nsLabelsOf(ix: PolicyIndex, ns: string): Record<string, string> {
@@ -185,8 +199,18 @@ function inIpBlock(b: NonNullable<CPeer["ipBlock"]>, ip: number): boolean {
   return cidrContains(b.cidr, ip) && !b.except.some((e) => cidrContains(e, ip));
 }
 
-/** Does a rule's peer match this party? `policyNs` scopes a bare podSelector. */
-export function peerMatches(ix: PolicyIndex, peer: CPeer, policyNs: string, party: Party): boolean {
+/**
+ * Does a rule's peer match this party? `policyNs` scopes a bare podSelector; `subject`, the
+ * pod whose policy it is, tells Cilium's `host` (its node) from `remote-node`.
+ */
+export function peerMatches(ix: PolicyIndex, peer: CPeer, policyNs: string, party: Party, subject?: PodState): boolean {
+  if (peer.entity !== undefined) return entityMatches(ix, peer.entity, party, subject);
+  if (peer.endpoints) return endpointsMatch(ix, peer.endpoints, party, subject);
+  if (peer.world) {
+    // Cilium's CIDR rules select the world: pods and nodes carry identities of their own.
+    if (party.kind === "pod" || clusterIdentity(ix, party.ip)) return false;
+    return peer.ipBlock !== undefined && inIpBlock(peer.ipBlock, party.ip);
+  }
   if (peer.ipBlock) {
     if (party.kind === "pod" && selectable(party.pod) && !ix.ipBlockMatchesPods) return false;
     const ip = partyIp(party);
@@ -204,9 +228,112 @@ export function peerNamespaceMatches(ix: PolicyIndex, peer: CPeer, policyNs: str
   return peer.namespaceSelector ? matchSelector(peer.namespaceSelector, nsLabelsOf(ix, ns)) : ns === policyNs;
 }
 
+/**
+ * The policies that select `pod` and say something for `dir`: NetworkPolicies with that
+ * policy type; Cilium policies with allow or deny rules for it (one with
+ * enableDefaultDeny false adds rules without isolating: p[dir] is false).
+ */
 export function policiesSelecting(ix: PolicyIndex, pod: PodState, dir: "ingress" | "egress"): CPolicy[] {
   if (!selectable(pod)) return [];
-  return (ix.byNamespace.get(pod.namespace) ?? []).filter((p) => p[dir] && matchSelector(p.podSelector, pod.labels));
+  const out: CPolicy[] = [];
+  const consider = (p: CPolicy) => {
+    if (!p.cilium) {
+      if (p[dir] && matchSelector(p.podSelector, pod.labels)) out.push(p);
+      return;
+    }
+    const rules = dir === "ingress" ? p.ingressRules : p.egressRules;
+    const deny = dir === "ingress" ? p.ingressDenyRules : p.egressDenyRules;
+    if (!p[dir] && rules.length === 0 && !deny?.length) return;
+    if (ciliumSelects(ix, p, pod)) out.push(p);
+  };
+  for (const p of ix.byNamespace.get(pod.namespace) ?? []) consider(p);
+  for (const p of ix.clusterwide) consider(p);
+  return out;
+}
+
+/** A pod's identity labels as Cilium's selectors see them (keys without their `k8s:` source). */
+const labelCache = new WeakMap<PodState, Record<string, string>>();
+export function ciliumLabelsOf(ix: PolicyIndex, pod: PodState): Record<string, string> {
+  let l = labelCache.get(pod);
+  if (l) return l;
+  // pkg/k8s/utils (GetPodMetadata) and pkg/identity: the pod's labels, its namespace and the
+  // namespace's labels, its service account, the cluster.
+  l = { ...pod.labels };
+  for (const [k, v] of Object.entries(nsLabelsOf(ix, pod.namespace))) l[`${NS_LABELS_PREFIX}${k}`] = v;
+  l[NS_LABEL] = pod.namespace;
+  const spec = pod.spec as { serviceAccountName?: string; serviceAccount?: string };
+  l["io.cilium.k8s.policy.serviceaccount"] = spec.serviceAccountName || spec.serviceAccount || "default";
+  l["io.cilium.k8s.policy.cluster"] = "default";
+  labelCache.set(pod, l);
+  return l;
+}
+
+/** Whether a Cilium policy's endpointSelector selects the pod (a namespaced one: in its namespace). */
+export function ciliumSelects(ix: PolicyIndex, p: CPolicy, pod: PodState): boolean {
+  if (!p.cilium || !selectable(pod)) return false;
+  if (p.cilium.kind === "CiliumNetworkPolicy" && pod.namespace !== p.namespace) return false;
+  return matchSelector(p.cilium.endpointSelector, ciliumLabelsOf(ix, pod));
+}
+
+/** An address Cilium gives a cluster identity (a node's; pods are parties of their own). */
+function clusterIdentity(ix: PolicyIndex, ip: number): boolean {
+  return ix.nodeIps.has(ip) || ix.apiServerIps.has(ip);
+}
+
+/** The node a party stands on, when it is a node (an address, or a hostNetwork pod). */
+function nodeParty(ix: PolicyIndex, party: Party): number | undefined {
+  if (party.kind === "pod") return selectable(party.pod) || !party.pod.hostIP ? undefined : ipToInt(party.pod.hostIP);
+  return ix.nodeIps.has(party.ip) ? party.ip : undefined;
+}
+
+/** The reserved labels of a party that is no pod (pkg/labels reserved identities). */
+function reservedLabels(ix: PolicyIndex, party: Party, subject?: PodState): Record<string, string> {
+  const l: Record<string, string> = {};
+  const node = nodeParty(ix, party);
+  if (node !== undefined)
+    l[subject?.hostIP && ipToInt(subject.hostIP) === node ? "reserved:host" : "reserved:remote-node"] = "";
+  else if (party.kind === "ip" && !ix.apiServerIps.has(party.ip)) l["reserved:world"] = "";
+  if (party.kind === "ip" && ix.apiServerIps.has(party.ip)) l["reserved:kube-apiserver"] = "";
+  return l;
+}
+
+function endpointsMatch(
+  ix: PolicyIndex,
+  e: NonNullable<CPeer["endpoints"]>,
+  party: Party,
+  subject?: PodState,
+): boolean {
+  if (party.kind === "pod" && selectable(party.pod)) {
+    if (e.namespace !== undefined && party.pod.namespace !== e.namespace) return false;
+    return matchSelector(e.selector, ciliumLabelsOf(ix, party.pod));
+  }
+  // A selector of reserved labels (`reserved:host`) selects those identities.
+  return e.namespace === undefined && matchSelector(e.selector, reservedLabels(ix, party, subject));
+}
+
+/** Cilium's entities (pkg/policy/api entity.go): which parties each stands for. */
+export function entityMatches(ix: PolicyIndex, entity: string, party: Party, subject?: PodState): boolean {
+  const node = nodeParty(ix, party);
+  const own =
+    node !== undefined && subject?.hostIP !== undefined && subject.hostIP !== null && ipToInt(subject.hostIP) === node;
+  const inCluster = party.kind === "pod" || node !== undefined || ix.apiServerIps.has(party.ip);
+  switch (entity) {
+    case "all":
+      return true;
+    case "world":
+      return !inCluster;
+    case "cluster":
+      return inCluster;
+    case "host":
+      return own;
+    case "remote-node":
+      return node !== undefined && !own;
+    case "kube-apiserver":
+      return party.kind === "ip" && ix.apiServerIps.has(party.ip);
+    default:
+      // init, health, unmanaged, ingress, none: identities podnet's clusters do not have.
+      return false;
+  }
 }
 
 /**
@@ -222,11 +349,30 @@ export type PeerMiss =
   | { kind: "namespace"; namespaceSelector?: LabelSelector; policyNs: string; ns: string }
   | { kind: "pod"; podSelector: LabelSelector }
   | { kind: "ipBlock"; text: string; cidr: Cidr; selectorsOnly: boolean }
-  | { kind: "address" };
+  | { kind: "address" }
+  | { kind: "entity"; entity: string }
+  | { kind: "endpoints"; selector: LabelSelector; namespace?: string; ns: string };
 
 /** Why `peer` does not match `party` (undefined when it does); the decision is peerMatches'. */
-export function peerMiss(ix: PolicyIndex, peer: CPeer, policyNs: string, party: Party): PeerMiss | undefined {
-  if (peerMatches(ix, peer, policyNs, party)) return undefined;
+export function peerMiss(
+  ix: PolicyIndex,
+  peer: CPeer,
+  policyNs: string,
+  party: Party,
+  subject?: PodState,
+): PeerMiss | undefined {
+  if (peerMatches(ix, peer, policyNs, party, subject)) return undefined;
+  // Cilium's peers: what they stand for, in their own words.
+  if (peer.entity !== undefined) return { kind: "entity", entity: peer.entity };
+  if (peer.endpoints)
+    return party.kind === "pod" && selectable(party.pod)
+      ? {
+          kind: "endpoints",
+          selector: peer.endpoints.selector,
+          namespace: peer.endpoints.namespace,
+          ns: party.pod.namespace,
+        }
+      : { kind: "address" };
   if (peer.ipBlock)
     return {
       kind: "ipBlock",
@@ -267,11 +413,11 @@ export function nearMisses(
   const dst = dir === "egress" ? peer : subject;
   const out: NearMiss[] = [];
   for (const p of policiesSelecting(ix, subject.pod, dir)) {
-    const policy = `${p.namespace}/${p.name}`;
+    const policy = p.id;
     for (const r of dir === "egress" ? p.egressRules : p.ingressRules) {
       const conns = rulePorts(r.ports, dst);
       const portOk = has(conns, proto, port);
-      const misses = (r.peers ?? []).flatMap((pe) => peerMiss(ix, pe, p.namespace, peer) ?? []);
+      const misses = (r.peers ?? []).flatMap((pe) => peerMiss(ix, pe, p.namespace, peer, subject.pod) ?? []);
       const peerOk = r.peers === null || misses.length < r.peers.length;
       if (peerOk && !portOk) out.push({ policy, rule: r.index, ports: conns });
       else if (!peerOk && portOk) out.push({ policy, rule: r.index, peers: misses });
@@ -290,11 +436,14 @@ export interface DirectionVerdict {
   /** The pod whose policies decide this side (absent: not a pod, so not isolated). */
   subject?: string;
   isolated: boolean;
-  /** Policies that select the subject for this direction. */
+  /** Policies that isolate the subject for this direction. */
   selecting: string[];
-  /** What the selecting policies allow towards/from the peer. */
+  /** What the selecting policies allow towards/from the peer (less what deny rules deny). */
   allowed: ConnSet;
   hits: RuleHit[];
+  /** Cilium's deny rules that match the peer, and what they deny (absent: none). */
+  denyHits?: RuleHit[];
+  denied?: ConnSet;
 }
 
 /** One side of a connection: what `subject`'s policies allow with `peer`. For egress the
@@ -316,25 +465,45 @@ export function directionVerdict(
   if (pols.length === 0)
     return { direction: dir, subject: name, isolated: false, selecting: [], allowed: allSet(), hits: [] };
   const dst = dir === "egress" ? peer : subject;
-  let allowed = emptySet();
+  const isolating = pols.filter((p) => p[dir]);
+  const isolated = isolating.length > 0;
+  let allowed = isolated ? emptySet() : allSet();
   const hits: RuleHit[] = [];
+  const matching = (p: CPolicy, r: CRule) =>
+    r.peers === null || r.peers.some((pe) => peerMatches(ix, pe, p.namespace, peer, subject.pod));
   for (const p of pols) {
     const rules = dir === "egress" ? p.egressRules : p.ingressRules;
     for (const r of rules) {
-      if (r.peers !== null && !r.peers.some((pe) => peerMatches(ix, pe, p.namespace, peer))) continue;
+      if (!matching(p, r)) continue;
       const conns = rulePorts(r.ports, dst);
-      hits.push({ policy: `${p.namespace}/${p.name}`, rule: r.index, conns });
-      allowed = union(allowed, conns);
+      hits.push({ policy: p.id, rule: r.index, conns });
+      if (isolated) allowed = union(allowed, conns);
     }
   }
-  return {
+  const out: DirectionVerdict = {
     direction: dir,
     subject: name,
-    isolated: true,
-    selecting: pols.map((p) => `${p.namespace}/${p.name}`),
+    isolated,
+    selecting: isolating.map((p) => p.id),
     allowed,
-    hits,
+    hits: isolated ? hits : [],
   };
+  // Deny rules win over any allow (https://docs.cilium.io/en/stable/security/policy/language/#deny-policies).
+  let denied = emptySet();
+  const denyHits: RuleHit[] = [];
+  for (const p of pols)
+    for (const r of (dir === "egress" ? p.egressDenyRules : p.ingressDenyRules) ?? []) {
+      if (!matching(p, r)) continue;
+      const conns = rulePorts(r.ports, dst);
+      denyHits.push({ policy: p.id, rule: r.index, conns });
+      denied = union(denied, conns);
+    }
+  if (denyHits.length > 0) {
+    out.denyHits = denyHits;
+    out.denied = denied;
+    out.allowed = subtract(allowed, denied);
+  }
+  return out;
 }
 
 export interface FlowDecision {
@@ -346,10 +515,18 @@ export interface FlowDecision {
   /** The rule that allowed each side (the first hit containing the port). */
   egressRule?: RuleHit;
   ingressRule?: RuleHit;
+  /** The deny rule (Cilium's ingressDeny/egressDeny) that denies each side, when one does. */
+  egressDeny?: RuleHit;
+  ingressDeny?: RuleHit;
 }
 
 function hitFor(v: DirectionVerdict, proto: Proto, port: number): RuleHit | undefined {
   return v.hits.find((h) => has(h.conns, proto, port));
+}
+
+/** The deny rule that denies proto/port on this side, if one does. */
+export function denyHitFor(v: DirectionVerdict, proto: Proto, port: number): RuleHit | undefined {
+  return v.denyHits?.find((h) => has(h.conns, proto, port));
 }
 
 /** Is a new connection src → dst:port/proto allowed? Both ends must allow it.
@@ -369,13 +546,19 @@ export function decide(ix: PolicyIndex, src: Party, dst: Party, proto: Proto, po
   }
   const egressRule = egress.isolated ? hitFor(egress, proto, port) : undefined;
   const ingressRule = ingress.isolated ? hitFor(ingress, proto, port) : undefined;
-  const eOk = !egress.isolated || egressRule !== undefined;
-  const iOk = nodeLocal || !ingress.isolated || ingressRule !== undefined;
-  return { allowed: eOk && iOk, egress, ingress, nodeLocal, egressRule, ingressRule };
+  const egressDeny = denyHitFor(egress, proto, port);
+  const ingressDeny = denyHitFor(ingress, proto, port);
+  const eOk = (!egress.isolated || egressRule !== undefined) && egressDeny === undefined;
+  const iOk = (nodeLocal || !ingress.isolated || ingressRule !== undefined) && ingressDeny === undefined;
+  const out: FlowDecision = { allowed: eOk && iOk, egress, ingress, nodeLocal, egressRule, ingressRule };
+  if (egressDeny) out.egressDeny = egressDeny;
+  if (ingressDeny) out.ingressDeny = ingressDeny;
+  return out;
 }
 
 /** A sentence for one side, as a walkthrough reads. */
-export function explainSide(v: DirectionVerdict, hit: RuleHit | undefined, what: string): string {
+export function explainSide(v: DirectionVerdict, hit: RuleHit | undefined, what: string, deny?: RuleHit): string {
+  if (deny) return `${v.direction} of ${what}: denied by ${deny.policy} ${v.direction}Deny rule ${deny.rule}`;
   if (!v.isolated)
     return `${v.direction} of ${what}: not isolated (no NetworkPolicy with ${v.direction === "ingress" ? "Ingress" : "Egress"} selects it): allowed`;
   if (hit) return `${v.direction} of ${what}: allowed by ${hit.policy} ${v.direction} rule ${hit.rule}`;

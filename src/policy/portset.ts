@@ -67,6 +67,30 @@ export function intersect(a: ConnSet, b: ConnSet): ConnSet {
   return out;
 }
 
+/** a without b (what allow rules leave after deny rules: Cilium's deny takes precedence). */
+export function subtract(a: ConnSet, b: ConnSet): ConnSet {
+  const out = emptySet();
+  for (const p of PROTOCOLS) {
+    if (b[p].length === 0) {
+      out[p] = a[p];
+      continue;
+    }
+    const r: Range[] = [];
+    for (const [lo0, hi] of a[p]) {
+      let lo = lo0;
+      for (const [dlo, dhi] of b[p]) {
+        if (dhi < lo || dlo > hi) continue;
+        if (dlo > lo) r.push([lo, dlo - 1]);
+        lo = Math.max(lo, dhi + 1);
+        if (lo > hi) break;
+      }
+      if (lo <= hi) r.push([lo, hi]);
+    }
+    out[p] = r;
+  }
+  return out;
+}
+
 export function isEmpty(s: ConnSet): boolean {
   return PROTOCOLS.every((p) => s[p].length === 0);
 }

@@ -16,6 +16,7 @@ import {
   type Party,
   type PeerMiss,
   type PolicyIndex,
+  type RuleHit,
 } from "../policy/engine.js";
 import { formatConns, has, type Proto } from "../policy/portset.js";
 import type { DiagnoseCheck } from "./diagnose-types.js";
@@ -151,6 +152,12 @@ function peerMissText(ix: PolicyIndex, m: PeerMiss, party: Party): string {
     }
     case "address":
       return `${name} is not a pod that selectors match (a node, a hostNetwork pod or an outside address: only an ipBlock matches it)`;
+    case "entity":
+      return `its entity ${m.entity} does not stand for ${name}`;
+    case "endpoints":
+      return m.namespace !== undefined && m.namespace !== m.ns
+        ? `its endpoint selector ${formatLabelSelector(m.selector)} selects pods of ${m.namespace} only (it names no io.kubernetes.pod.namespace), and ${name} runs in ${m.ns}`
+        : `its endpoint selector ${formatLabelSelector(m.selector)} does not match ${name}'s Cilium labels`;
   }
 }
 
@@ -216,6 +223,13 @@ export function missNote(
   return `${nearMissText(ix, ms[0], dir, peer, proto, port, servicePort)}${more}`;
 }
 
+/** A destination a side denies: by the policies that isolate it, or by a deny rule. */
+interface Denied {
+  t: PolicyTarget;
+  by: string[];
+  deny?: RuleHit;
+}
+
 /** policy.egress and policy.ingress over every destination of the flow. */
 export function policyChecks(
   ix: PolicyIndex,
@@ -225,15 +239,17 @@ export function policyChecks(
   servicePort?: number,
 ): { checks: DiagnoseCheck[]; yaml: string[] } {
   const state = ix.state;
-  const egressDenied: { t: PolicyTarget; by: string[] }[] = [];
-  const ingressDenied: { t: PolicyTarget; by: string[] }[] = [];
+  const egressDenied: Denied[] = [];
+  const ingressDenied: Denied[] = [];
   const egressOk: string[] = [];
   const ingressOk: string[] = [];
   for (const t of targets) {
     const d = decide(ix, t.from ?? src, t.party, proto, t.port);
-    if (d.egress.isolated && !d.egressRule) egressDenied.push({ t, by: d.egress.selecting });
+    if (d.egressDeny) egressDenied.push({ t, by: [d.egressDeny.policy], deny: d.egressDeny });
+    else if (d.egress.isolated && !d.egressRule) egressDenied.push({ t, by: d.egress.selecting });
     else egressOk.push(d.egressRule ? `${d.egressRule.policy} egress rule ${d.egressRule.rule}` : "not isolated");
-    if (d.ingress.isolated && !d.ingressRule && !d.nodeLocal) ingressDenied.push({ t, by: d.ingress.selecting });
+    if (d.ingressDeny) ingressDenied.push({ t, by: [d.ingressDeny.policy], deny: d.ingressDeny });
+    else if (d.ingress.isolated && !d.ingressRule && !d.nodeLocal) ingressDenied.push({ t, by: d.ingress.selecting });
     else ingressOk.push(d.ingressRule ? `${d.ingressRule.policy} ingress rule ${d.ingressRule.rule}` : "not isolated");
   }
   const checks: DiagnoseCheck[] = [];
@@ -241,7 +257,22 @@ export function policyChecks(
   const what = (t: PolicyTarget) => `${proto} ${t.port} to ${partyName(t.party)}`;
   const srcName = partyName(src);
   if (!targets.length) return { checks, yaml };
-  if (egressDenied.length) {
+  const denyCheck = (code: "policy.egress" | "policy.ingress", e: Denied, who: string): DiagnoseCheck => {
+    const dir = code === "policy.egress" ? "egress" : "ingress";
+    const rule = `${e.deny!.policy} ${dir}Deny rule ${e.deny!.rule}`;
+    return {
+      code,
+      layer: "policy",
+      title: dir === "egress" ? "egress of the source" : "ingress of the destination",
+      ok: false,
+      severity: "error",
+      evidence: `${rule} denies ${formatConns(e.deny!.conns)} ${dir === "egress" ? "to" : "from"} ${partyName(dir === "egress" ? e.t.party : (e.t.from ?? src))}, ${proto} ${e.t.port} among them`,
+      why: `${dir} of ${who} is denied by ${rule} (CiliumNetworkPolicy): a deny rule wins over every allow`,
+      fix: `narrow or remove ${rule}; no allow rule can override it (https://docs.cilium.io/en/stable/security/policy/language/#deny-policies)`,
+    };
+  };
+  if (egressDenied[0]?.deny) checks.push(denyCheck("policy.egress", egressDenied[0], srcName));
+  else if (egressDenied.length) {
     const e = egressDenied[0];
     const near = missNote(ix, "egress", e.t.from ?? src, e.t.party, proto, e.t.port, servicePort);
     const c: DiagnoseCheck = {
@@ -278,7 +309,9 @@ export function policyChecks(
       severity: "error",
       evidence: `allowed (${[...new Set(egressOk)].join("; ")})`,
     });
-  if (ingressDenied.length) {
+  if (ingressDenied[0]?.deny)
+    checks.push(denyCheck("policy.ingress", ingressDenied[0], partyName(ingressDenied[0].t.party)));
+  else if (ingressDenied.length) {
     const e = ingressDenied[0];
     const dstPod = e.t.party.kind === "pod" ? e.t.party.pod : undefined;
     const near = missNote(ix, "ingress", e.t.party, e.t.from ?? src, proto, e.t.port, servicePort);
@@ -354,7 +387,7 @@ function snatFix(
 ): { fix: string; allowClient: boolean } {
   const allowClient = denied.some(({ t }) => {
     const d = decide(ix, client, t.party, proto, t.port);
-    return d.ingress.isolated && !d.ingressRule && !d.nodeLocal;
+    return (d.ingress.isolated && !d.ingressRule && !d.nodeLocal) || d.ingressDeny !== undefined;
   });
   const keep = `set externalTrafficPolicy: Local on Service ${service} so that the pods see the client's own address (the node does not masquerade it; connect through a node that runs an endpoint: https://kubernetes.io/docs/tutorials/services/source-ip/)`;
   return {

@@ -7,6 +7,7 @@
 import type { ClusterState, PodState, ReplicaSetState } from "../control/state.js";
 import { intToIp, ipToInt, parseCidr } from "../net/ipv4.js";
 import {
+  ciliumLabelsOf,
   directionVerdict,
   indexPolicies,
   peerMatches,
@@ -21,7 +22,17 @@ import {
   type PolicyIndex,
 } from "../policy/engine.js";
 import { matchSelector } from "../manifest/selector.js";
-import { allSet, equal, formatConns, intersect, isEmpty, union, emptySet, type ConnSet } from "../policy/portset.js";
+import {
+  allSet,
+  equal,
+  formatConns,
+  intersect,
+  isEmpty,
+  subtract,
+  union,
+  emptySet,
+  type ConnSet,
+} from "../policy/portset.js";
 import type { LabelSelector } from "../manifest/types.js";
 import { dnsEgressNote } from "./dns-verdict.js";
 
@@ -134,7 +145,12 @@ function deploymentOf(known: ReplicaSetState | undefined, rsName: string, hash: 
 function ipBreakpoints(ix: PolicyIndex): number[] {
   const pts = new Set<number>([0]);
   for (const p of ix.policies) {
-    for (const r of [...p.ingressRules, ...p.egressRules]) {
+    for (const r of [
+      ...p.ingressRules,
+      ...p.egressRules,
+      ...(p.ingressDenyRules ?? []),
+      ...(p.egressDenyRules ?? []),
+    ]) {
       for (const pe of r.peers ?? []) {
         if (!pe.ipBlock || pe.ipBlock.ipv6) continue;
         for (const c of [pe.ipBlock.cidr, ...pe.ipBlock.except]) {
@@ -169,7 +185,12 @@ function podClassKey(ix: PolicyIndex, bps: number[], pod: PodState): string {
   for (const c of pod.spec.containers)
     for (const cp of c.ports ?? []) if (cp.name) named.push(`${cp.name}/${cp.protocol ?? "TCP"}/${cp.containerPort}`);
   named.sort();
-  return `${pod.namespace}|${labels}|${named.join(",")}|${ipPart}`;
+  // Cilium's selectors also see the service account (io.cilium.k8s.policy.serviceaccount).
+  const sa =
+    ix.clusterwide.length || ix.policies.some((p) => p.cilium)
+      ? `|${ciliumLabelsOf(ix, pod)["io.cilium.k8s.policy.serviceaccount"]}`
+      : "";
+  return `${pod.namespace}|${labels}|${named.join(",")}|${ipPart}${sa}`;
 }
 
 export interface ReachResult {
@@ -339,7 +360,12 @@ function externalRanges(state: ClusterState, bps: number[]): ExtRange[] {
 const bitHas = (b: Uint32Array, i: number) => (b[i >>> 5] & (1 << (i & 31))) !== 0;
 
 /** Each class's egress and ingress rules, their peers as bitsets of classes (null: not isolated). */
-function classRules(ctx: ReachContext): { egress: (RuleRef[] | null)[]; ingress: (RuleRef[] | null)[] } {
+function classRules(ctx: ReachContext): {
+  egress: (RuleRef[] | null)[];
+  ingress: (RuleRef[] | null)[];
+  egressDeny: RuleRef[][];
+  ingressDeny: RuleRef[][];
+} {
   const { ix, classList } = ctx;
   const byNs = new Map<string, PodClass[]>();
   for (const c of classList) {
@@ -357,15 +383,18 @@ function classRules(ctx: ReachContext): { egress: (RuleRef[] | null)[]; ingress:
     let b = peerCache.get(key);
     if (b) return b;
     b = new Uint32Array(words);
-    const cands = peer.ipBlock
-      ? classList
-      : peer.namespaceSelector
-        ? [...byNs.entries()]
-            .filter(([ns]) =>
-              matchSelector(peer.namespaceSelector!, ix.nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns }),
-            )
-            .flatMap(([, l]) => l)
-        : (byNs.get(policyNs) ?? []);
+    const cands =
+      peer.ipBlock || peer.entity !== undefined || (peer.endpoints && peer.endpoints.namespace === undefined)
+        ? classList
+        : peer.endpoints
+          ? (byNs.get(peer.endpoints.namespace!) ?? [])
+          : peer.namespaceSelector
+            ? [...byNs.entries()]
+                .filter(([ns]) =>
+                  matchSelector(peer.namespaceSelector!, ix.nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns }),
+                )
+                .flatMap(([, l]) => l)
+            : (byNs.get(policyNs) ?? []);
     for (const c of cands) if (peerMatches(ix, peer, policyNs, c.rep)) b[c.id >>> 5] |= 1 << (c.id & 31);
     peerCache.set(key, b);
     return b;
@@ -387,14 +416,27 @@ function classRules(ctx: ReachContext): { egress: (RuleRef[] | null)[]; ingress:
     ruleCache.set(r, ref);
     return ref;
   };
+  // null: no policy isolates the class for dir (a Cilium policy with enableDefaultDeny false
+  // only adds rules); its allow rules then say nothing, its deny rules still do.
   const rulesOf = (c: PodClass, dir: "ingress" | "egress"): RuleRef[] | null => {
     const pols = dir === "egress" ? c.egress : c.ingress;
-    if (pols.length === 0) return null;
+    if (!pols.some((p) => p[dir])) return null;
     const out: RuleRef[] = [];
     for (const p of pols) for (const r of dir === "egress" ? p.egressRules : p.ingressRules) out.push(ruleRef(p, r));
     return out;
   };
-  return { egress: classList.map((c) => rulesOf(c, "egress")), ingress: classList.map((c) => rulesOf(c, "ingress")) };
+  const denyOf = (c: PodClass, dir: "ingress" | "egress"): RuleRef[] => {
+    const out: RuleRef[] = [];
+    for (const p of dir === "egress" ? c.egress : c.ingress)
+      for (const r of (dir === "egress" ? p.egressDenyRules : p.ingressDenyRules) ?? []) out.push(ruleRef(p, r));
+    return out;
+  };
+  return {
+    egress: classList.map((c) => rulesOf(c, "egress")),
+    ingress: classList.map((c) => rulesOf(c, "ingress")),
+    egressDeny: classList.map((c) => denyOf(c, "egress")),
+    ingressDeny: classList.map((c) => denyOf(c, "ingress")),
+  };
 }
 
 /**
@@ -427,6 +469,9 @@ function classPairConnections(ctx: ReachContext): Map<string, ConnSet> {
         e = emptySet();
         for (const r of er) if (r.bits === null || bitHas(r.bits, d.id)) e = union(e, connsOf(r, d));
       }
+      // Deny rules win over allows (Cilium's ingressDeny/egressDeny).
+      for (const r of rules.egressDeny[s.id])
+        if (r.bits === null || bitHas(r.bits, d.id)) e = subtract(e, connsOf(r, d));
       if (isEmpty(e)) continue;
       const ir = rules.ingress[d.id];
       let i: ConnSet = ALL;
@@ -434,6 +479,8 @@ function classPairConnections(ctx: ReachContext): Map<string, ConnSet> {
         i = emptySet();
         for (const r of ir) if (r.bits === null || bitHas(r.bits, s.id)) i = union(i, connsOf(r, d));
       }
+      for (const r of rules.ingressDeny[d.id])
+        if (r.bits === null || bitHas(r.bits, s.id)) i = subtract(i, connsOf(r, d));
       const conns = e === ALL ? i : i === ALL ? e : intersect(e, i);
       if (!isEmpty(conns)) linked.push([s, d, conns]);
     }
@@ -588,6 +635,12 @@ function dnsNote(ctx: ReachContext, w: string, explain: string[]): void {
 }
 
 function explainVerdict(v: DirectionVerdict, who: string): string {
+  const base = explainAllow(v, who);
+  if (!v.denyHits?.length) return base;
+  return `${base}; denied by ${v.denyHits.map((h) => `${h.policy} ${v.direction}Deny rule ${h.rule} (${formatConns(h.conns)})`).join("; ")}`;
+}
+
+function explainAllow(v: DirectionVerdict, who: string): string {
   const side = v.direction === "egress" ? `egress of ${who}` : `ingress of ${who}`;
   if (!v.isolated)
     return `${side}: not isolated (no policy selects it for ${v.direction === "egress" ? "Egress" : "Ingress"}): all allowed`;

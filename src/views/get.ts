@@ -3,7 +3,14 @@
 // --show-labels, -l, -n/-A, and its messages for empty and missing results.
 
 import { blockingSidecar } from "../control/probes.js";
-import type { ClusterState, EndpointSliceState, NodeState, PodState, ServiceState } from "../control/state.js";
+import type {
+  CiliumPolicyState,
+  ClusterState,
+  EndpointSliceState,
+  NodeState,
+  PodState,
+  ServiceState,
+} from "../control/state.js";
 import type { KubeObject, Labels, LabelSelector } from "../manifest/types.js";
 import { formatLabelSelector, matchSelector, parseSelector } from "../manifest/selector.js";
 import { age, byNsName, formatLabels, nodeInfo, type ViewOptions } from "./common.js";
@@ -13,6 +20,7 @@ import {
   endpointsObject,
   serviceNamed,
   sliceLabels,
+  givenAs,
   givenMetadata,
   givenObject,
   listObject,
@@ -447,6 +455,55 @@ const ingressclasses: Resource<KubeObject> = {
   object: (_state, item, opts) => givenObject(item.value, undefined, opts),
 };
 
+// ---- Cilium's policies ------------------------------------------------------
+
+/**
+ * CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy as `kubectl get` prints a CRD: the
+ * columns its additionalPrinterColumns declare (cilium/cilium
+ * pkg/k8s/apis/cilium.io/client/crds/v2/ciliumnetworkpolicies.yaml: Age, then Valid from the
+ * status condition the agent sets; a policy podnet read is one the agent would take).
+ */
+function ciliumPolicyResource(
+  kind: CiliumPolicyState["kind"],
+  plural: string,
+  shortNames: string[],
+): Resource<CiliumPolicyState> {
+  const namespaced = kind === "CiliumNetworkPolicy";
+  return {
+    kind,
+    plural,
+    singular: plural.slice(0, -3) + "y",
+    shortNames,
+    nameRef: `${plural.slice(0, -3)}y.cilium.io`,
+    namespaced,
+    items: (s) =>
+      (s.ciliumPolicies ?? [])
+        .filter((p) => p.kind === kind)
+        .map((p) => ({
+          namespace: p.namespace ?? "",
+          name: p.name,
+          labels: givenMetadata(s, kind, p.namespace, p.name)?.labels ?? {},
+          value: p,
+        })),
+    header: () => ["NAME", "AGE", "VALID"],
+    row: (state, item) => {
+      const given = givenAs(state, kind, item.value.namespace, item.name);
+      const valid = (given?.status?.conditions ?? []).find((c: { type?: string }) => c?.type === "Valid")?.status;
+      return [
+        item.name,
+        objectAge(state, kind, item.namespace, item.name, 0),
+        typeof valid === "string" ? valid : "True",
+      ];
+    },
+    object: (state, item, opts) => {
+      const given = givenAs(state, kind, item.value.namespace, item.name);
+      return given
+        ? givenObject(given, item.value.namespace, opts)
+        : { apiVersion: "cilium.io/v2", kind, metadata: { name: item.name }, spec: item.value.rules[0] };
+    },
+  };
+}
+
 export const RESOURCES: Resource[] = [
   pods,
   services,
@@ -454,6 +511,8 @@ export const RESOURCES: Resource[] = [
   endpointslices,
   nodes,
   networkpolicies,
+  ciliumPolicyResource("CiliumNetworkPolicy", "ciliumnetworkpolicies", ["cnp", "ciliumnp"]),
+  ciliumPolicyResource("CiliumClusterwideNetworkPolicy", "ciliumclusterwidenetworkpolicies", ["ccnp"]),
   ingresses,
   ingressclasses,
   ...GATEWAY_RESOURCES,

@@ -1,0 +1,278 @@
+// CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy over the conformance model's pods
+// (testing.ts: namespaces x, y, z labelled ns=<name>; pods a, b, c labelled pod=<name>).
+// Expectations follow Cilium's policy language documentation
+// (https://docs.cilium.io/en/stable/security/policy/language/) and the agent's reading of a
+// policy (cilium/cilium pkg/k8s/apis/cilium.io/utils/utils.go, pkg/policy/api).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { conformanceState } from "./testing.js";
+import { decide, indexPolicies, type Party } from "./engine.js";
+import { ipToInt } from "../net/ipv4.js";
+import type { CiliumPolicyState, ClusterState } from "../control/state.js";
+import type { CiliumRule } from "../manifest/types.js";
+import { nodeState } from "../testing/fixtures.js";
+import type { Proto } from "./portset.js";
+
+const PODS = ["x/a", "x/b", "x/c", "y/a", "y/b", "y/c", "z/a", "z/b", "z/c"];
+
+function cnp(namespace: string, name: string, ...rules: CiliumRule[]): CiliumPolicyState {
+  return { kind: "CiliumNetworkPolicy", namespace, name, rules };
+}
+function ccnp(name: string, ...rules: CiliumRule[]): CiliumPolicyState {
+  return { kind: "CiliumClusterwideNetworkPolicy", name, rules };
+}
+
+function stateOf(policies: CiliumPolicyState[], cni = "cilium"): ClusterState {
+  const st = conformanceState([]);
+  st.config = { ...st.config, networking: { ...st.config.networking, cni } } as ClusterState["config"];
+  st.ciliumPolicies = policies;
+  // The pods run on worker-1 (192.168.1.3); worker-2 is another node.
+  st.nodes = [
+    nodeState("worker-1", 1, { address: "192.168.1.3" }),
+    nodeState("worker-2", 2, { address: "192.168.1.4" }),
+  ];
+  return st;
+}
+
+function allowed(st: ClusterState, from: string | Party, to: string | Party, proto: Proto = "TCP", port = 80): boolean {
+  const ix = indexPolicies(st);
+  const party = (x: string | Party): Party => {
+    if (typeof x !== "string") return x;
+    const [ns, name] = x.split("/");
+    return { kind: "pod", pod: st.pods.find((p) => p.namespace === ns && p.name === name)! };
+  };
+  return decide(ix, party(from), party(to), proto, port).allowed;
+}
+
+/** Every ordered pair of distinct pods against want(from, to). */
+function expectTable(st: ClusterState, want: (f: string, t: string) => boolean, proto: Proto = "TCP", port = 80) {
+  const wrong: string[] = [];
+  for (const f of PODS)
+    for (const t of PODS) {
+      if (f === t) continue;
+      const got = allowed(st, f, t, proto, port);
+      if (got !== want(f, t)) wrong.push(`${f} -> ${t}: got ${got ? "allow" : "deny"}`);
+    }
+  assert.deepEqual(wrong, []);
+}
+
+const ip = (a: string): Party => ({ kind: "ip", ip: ipToInt(a) });
+
+test("fromEndpoints in a CiliumNetworkPolicy selects in the policy's own namespace", () => {
+  // "the policy's namespace is implied unless the selector names one" (utils.go getEndpointSelector)
+  const st = stateOf([
+    cnp("x", "a-from-b", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ fromEndpoints: [{ matchLabels: { "k8s:pod": "b" } }] }],
+    }),
+  ]);
+  expectTable(st, (f, t) => t !== "x/a" || f === "x/b");
+});
+
+test("a namespace label in the selector reaches across namespaces", () => {
+  const st = stateOf([
+    cnp("x", "a-from-y-b", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ fromEndpoints: [{ matchLabels: { "k8s:io.kubernetes.pod.namespace": "y", pod: "b" } }] }],
+    }),
+  ]);
+  expectTable(st, (f, t) => t !== "x/a" || f === "y/b");
+});
+
+test("fromEndpoints [{}]: every pod of the namespace; in a clusterwide policy every pod", () => {
+  const ns = stateOf([cnp("x", "ns", { endpointSelector: {}, ingress: [{ fromEndpoints: [{}] }] })]);
+  expectTable(ns, (f, t) => !t.startsWith("x/") || f.startsWith("x/"));
+  const all = stateOf([ccnp("all", { endpointSelector: {}, ingress: [{ fromEndpoints: [{}] }] })]);
+  expectTable(all, () => true);
+  // ... but no address outside: the clusterwide selector only matches pods (a namespace label exists).
+  assert.equal(allowed(all, ip("203.0.113.7"), "x/a"), false);
+});
+
+test("the endpointSelector of a CiliumNetworkPolicy selects in its namespace only", () => {
+  const st = stateOf([cnp("x", "deny-all", { endpointSelector: {}, ingress: [{}] })]);
+  expectTable(st, (_f, t) => !t.startsWith("x/"));
+});
+
+test("an empty rule allows nothing but puts the endpoint in default deny (docs: Ingress Default Deny)", () => {
+  const st = stateOf([cnp("x", "deny", { endpointSelector: { matchLabels: { pod: "a" } }, egress: [{}] })]);
+  expectTable(st, (f) => f !== "x/a");
+});
+
+test("toPorts without a peer field allows every peer on those ports, and no other port", () => {
+  const st = stateOf([
+    cnp("x", "l4", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ toPorts: [{ ports: [{ port: "80", protocol: "TCP" }] }] }],
+    }),
+  ]);
+  expectTable(st, () => true, "TCP", 80);
+  expectTable(st, (_f, t) => t !== "x/a", "TCP", 81);
+  expectTable(st, (_f, t) => t !== "x/a", "UDP", 80);
+  assert.equal(allowed(st, ip("203.0.113.7"), "x/a", "TCP", 80), true);
+});
+
+test("protocol ANY (or none) is TCP, UDP and SCTP; port 0 is every port; named ports resolve at the destination", () => {
+  const st = stateOf([
+    cnp("x", "any", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      ingress: [
+        { fromEndpoints: [{ matchLabels: { pod: "b" } }], toPorts: [{ ports: [{ port: "81" }] }] },
+        { fromEndpoints: [{ matchLabels: { pod: "c" } }], toPorts: [{ ports: [{ port: "0", protocol: "UDP" }] }] },
+        {
+          fromEndpoints: [{ matchLabels: { pod: "a" } }],
+          toPorts: [{ ports: [{ port: "serve-80-sctp", protocol: "SCTP" }] }],
+        },
+      ],
+    }),
+  ]);
+  for (const proto of ["TCP", "UDP", "SCTP"] as Proto[])
+    assert.equal(allowed(st, "x/b", "x/a", proto, 81), true, proto);
+  assert.equal(allowed(st, "x/b", "x/a", "TCP", 80), false);
+  assert.equal(allowed(st, "x/c", "x/a", "UDP", 4000), true);
+  assert.equal(allowed(st, "x/c", "x/a", "TCP", 81), false);
+  // x/a to itself goes through the policy too (Cilium enforces loopback through the service).
+  assert.equal(allowed(st, "x/a", "x/a", "SCTP", 80), true);
+  assert.equal(allowed(st, "x/a", "x/a", "SCTP", 81), false);
+});
+
+test("enableDefaultDeny false: the policy adds allows without isolating", () => {
+  const st = stateOf([
+    cnp("x", "soft", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      enableDefaultDeny: { ingress: false },
+      ingress: [{ fromEndpoints: [{ matchLabels: { pod: "b" } }] }],
+    }),
+  ]);
+  expectTable(st, () => true);
+});
+
+test("a deny rule wins over any allow (docs: Deny Policies)", () => {
+  // The docs' lockdown: deny from one peer, allow from all, so that the deny alone does not
+  // put the endpoints in default deny.
+  const st = stateOf([
+    cnp("x", "lockdown", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      ingressDeny: [{ fromEndpoints: [{ matchLabels: { pod: "b" } }] }],
+      ingress: [{ fromEntities: ["all"] }],
+    }),
+  ]);
+  expectTable(st, (f, t) => !(t === "x/a" && f === "x/b"));
+  const ix = indexPolicies(st);
+  const b = st.pods.find((p) => p.namespace === "x" && p.name === "b")!;
+  const a = st.pods.find((p) => p.namespace === "x" && p.name === "a")!;
+  const d = decide(ix, { kind: "pod", pod: b }, { kind: "pod", pod: a }, "TCP", 80);
+  assert.equal(d.ingressDeny?.policy, "x/lockdown");
+  assert.equal(d.ingressDeny?.rule, 0);
+});
+
+test("a deny section alone isolates: what it does not deny is not allowed either", () => {
+  const st = stateOf([
+    cnp("x", "deny-b", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      ingressDeny: [{ fromEndpoints: [{ matchLabels: { pod: "b" } }] }],
+    }),
+  ]);
+  expectTable(st, (_f, t) => t !== "x/a");
+  // With enableDefaultDeny false only the denied peer is kept out.
+  const soft = stateOf([
+    cnp("x", "deny-b", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      enableDefaultDeny: { ingress: false },
+      ingressDeny: [{ fromEndpoints: [{ matchLabels: { pod: "b" } }], toPorts: [{ ports: [{ port: "80" }] }] }],
+    }),
+  ]);
+  expectTable(soft, (f, t) => !(t === "x/a" && f === "x/b"));
+  expectTable(soft, () => true, "TCP", 81);
+});
+
+test("entities: world, cluster, host and remote-node", () => {
+  const pol = (ents: string[]) =>
+    stateOf([cnp("x", "e", { endpointSelector: { matchLabels: { pod: "a" } }, ingress: [{ fromEntities: ents }] })]);
+  const world = pol(["world"]);
+  assert.equal(allowed(world, ip("203.0.113.7"), "x/a"), true);
+  assert.equal(allowed(world, "y/b", "x/a"), false);
+  assert.equal(allowed(world, ip("192.168.1.4"), "x/a"), false); // a node is no world
+  const cluster = pol(["cluster"]);
+  assert.equal(allowed(cluster, "y/b", "x/a"), true);
+  assert.equal(allowed(cluster, ip("192.168.1.4"), "x/a"), true);
+  assert.equal(allowed(cluster, ip("203.0.113.7"), "x/a"), false);
+  const remote = pol(["remote-node"]);
+  assert.equal(allowed(remote, ip("192.168.1.4"), "x/a"), true);
+  assert.equal(allowed(remote, "y/b", "x/a"), false);
+  // x/a's own node reaches it anyway (allow-localhost); a remote node needs remote-node.
+  const host = pol(["host"]);
+  assert.equal(allowed(host, ip("192.168.1.4"), "x/a"), false);
+  assert.equal(allowed(host, ip("192.168.1.3"), "x/a"), true);
+});
+
+test("CIDR rules select addresses outside the cluster, never pods or nodes", () => {
+  const st = stateOf([
+    cnp("x", "cidr", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      egress: [
+        { toCIDR: ["10.244.0.0/16"] },
+        {
+          toCIDRSet: [{ cidr: "203.0.113.0/24", except: ["203.0.113.128/25"] }],
+          toPorts: [{ ports: [{ port: "443", protocol: "TCP" }] }],
+        },
+      ],
+    }),
+  ]);
+  assert.equal(allowed(st, "x/a", "y/b"), false); // 10.244.1.x is a pod: its identity, not the CIDR
+  assert.equal(allowed(st, "x/a", ip("203.0.113.7"), "TCP", 443), true);
+  assert.equal(allowed(st, "x/a", ip("203.0.113.200"), "TCP", 443), false);
+  assert.equal(allowed(st, "x/a", ip("203.0.113.7"), "TCP", 80), false);
+});
+
+test("a clusterwide policy selects across namespaces, by namespace labels too", () => {
+  const st = stateOf([
+    ccnp("from-y", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ fromEndpoints: [{ matchLabels: { "k8s:io.cilium.k8s.namespace.labels.ns": "y" } }] }],
+    }),
+  ]);
+  expectTable(st, (f, t) => !t.endsWith("/a") || f.startsWith("y/"));
+});
+
+test("specs: every rule of the list applies", () => {
+  const st = stateOf([
+    cnp(
+      "x",
+      "two",
+      {
+        endpointSelector: { matchLabels: { pod: "a" } },
+        ingress: [{ fromEndpoints: [{ matchLabels: { pod: "b" } }] }],
+      },
+      {
+        endpointSelector: { matchLabels: { pod: "a" } },
+        ingress: [{ fromEndpoints: [{ matchLabels: { pod: "c" } }] }],
+      },
+    ),
+  ]);
+  expectTable(st, (f, t) => t !== "x/a" || f === "x/b" || f === "x/c");
+});
+
+test("Cilium policies and NetworkPolicies add up", () => {
+  const st = stateOf([
+    cnp("x", "from-b", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ fromEndpoints: [{ matchLabels: { pod: "b" } }] }],
+    }),
+  ]);
+  st.networkPolicies = [
+    {
+      namespace: "x",
+      name: "from-c",
+      spec: {
+        podSelector: { matchLabels: { pod: "a" } },
+        ingress: [{ from: [{ podSelector: { matchLabels: { pod: "c" } } }] }],
+      },
+    },
+  ];
+  expectTable(st, (f, t) => t !== "x/a" || f === "x/b" || f === "x/c");
+});
+
+test("without Cilium as the CNI its policies are not enforced", () => {
+  const st = stateOf([cnp("x", "deny-all", { endpointSelector: {}, ingress: [{}] })], "calico");
+  expectTable(st, () => true);
+});

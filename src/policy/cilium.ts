@@ -1,0 +1,210 @@
+// CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy, L3/L4
+// (https://docs.cilium.io/en/stable/security/policy/language/; cilium/cilium pkg/policy/api,
+// pkg/k8s/apis/cilium.io/utils/utils.go), compiled to the engine's rules:
+// - a rule selects endpoints by their Cilium labels: the pod's labels, its namespace
+//   (`io.kubernetes.pod.namespace`), its namespace's labels
+//   (`io.cilium.k8s.namespace.labels.<key>`), its service account and cluster. Keys may carry
+//   the `k8s:` or `any:` source; a CiliumNetworkPolicy selects in its own namespace only;
+// - fromEndpoints/toEndpoints without a namespace key select in the policy's namespace (a
+//   clusterwide policy's: any pod), fromCIDR/fromCIDRSet addresses outside the cluster,
+//   fromEntities the reserved identities; the fields of a rule add up, toPorts narrows;
+// - a rule with toPorts and no peer field allows every peer on those ports; an empty rule
+//   (`- {}`) allows nothing but puts the endpoint in default deny;
+// - an ingress or ingressDeny section puts the endpoints in default deny for ingress unless
+//   enableDefaultDeny.ingress is false (likewise egress); deny rules win over allow rules.
+// L7 rules are taken as their ports' allow (Cilium's proxy would filter requests further);
+// toFQDNs, toServices, groups, nodes, ICMP and host policies (nodeSelector) are not modelled
+// (validate/cilium-policy.ts warns).
+import type { CiliumPolicyState, ClusterState } from "../control/state.js";
+import type { CiliumPeerRule, CiliumRule, LabelSelector, LabelSelectorRequirement } from "../manifest/types.js";
+import { parseCidr } from "../net/ipv4.js";
+import type { Proto } from "./portset.js";
+import type { CPeer, CPolicy, CPort, CRule } from "./types.js";
+
+/** A Cilium label key as podnet matches it: the `k8s:` and `any:` sources dropped. */
+export function ciliumKey(k: string): string {
+  return k.startsWith("k8s:") ? k.slice(4) : k.startsWith("any:") ? k.slice(4) : k;
+}
+
+export const NS_LABEL = "io.kubernetes.pod.namespace";
+/** Prefix of a namespace's labels among its pods' Cilium labels (pkg/k8s/apis/cilium.io/const.go). */
+export const NS_LABELS_PREFIX = "io.cilium.k8s.namespace.labels.";
+
+/** A selector with its keys as ciliumKey gives them. */
+function normalise(sel: LabelSelector | undefined | null): LabelSelector {
+  const out: LabelSelector = {};
+  if (!sel || typeof sel !== "object") return out;
+  if (sel.matchLabels && typeof sel.matchLabels === "object") {
+    out.matchLabels = {};
+    for (const [k, v] of Object.entries(sel.matchLabels)) out.matchLabels[ciliumKey(k)] = String(v);
+  }
+  if (Array.isArray(sel.matchExpressions))
+    out.matchExpressions = sel.matchExpressions
+      .filter((e): e is LabelSelectorRequirement => !!e && typeof e === "object")
+      .map((e) => ({ ...e, key: ciliumKey(String(e.key)) }));
+  return out;
+}
+
+function hasKey(sel: LabelSelector, key: string): boolean {
+  return (
+    (sel.matchLabels !== undefined && Object.hasOwn(sel.matchLabels, key)) ||
+    (sel.matchExpressions ?? []).some((e) => e.key === key)
+  );
+}
+
+const isReserved = (sel: LabelSelector) =>
+  Object.keys(sel.matchLabels ?? {}).some((k) => k.startsWith("reserved:")) ||
+  (sel.matchExpressions ?? []).some((e) => e.key.startsWith("reserved:"));
+
+/**
+ * A peer selector as the agent reads it (utils.go getEndpointSelector): without a namespace
+ * key, a namespaced policy's selector is limited to its namespace, a clusterwide one's to
+ * pods (the namespace label exists); a selector of reserved labels is taken as written.
+ */
+function peerSelector(sel: LabelSelector, namespace: string | undefined): CPeer {
+  const s = normalise(sel);
+  if (isReserved(s) || hasKey(s, NS_LABEL)) return { endpoints: { selector: s } };
+  if (namespace !== undefined) return { endpoints: { selector: s, namespace } };
+  return {
+    endpoints: {
+      selector: { ...s, matchExpressions: [...(s.matchExpressions ?? []), { key: NS_LABEL, operator: "Exists" }] },
+    },
+  };
+}
+
+function cidrPeer(cidr: string, except: string[] = []): CPeer | undefined {
+  const full = (c: string) => (c.includes("/") ? c : `${c}/32`);
+  if (typeof cidr !== "string" || cidr.includes(":")) return undefined; // IPv6: no address here
+  const text = full(cidr) + (except.length ? ` except ${except.join(",")}` : "");
+  return {
+    ipBlock: {
+      cidr: parseCidr(full(cidr), true),
+      except: except.filter((e) => typeof e === "string" && !e.includes(":")).map((e) => parseCidr(full(e), true)),
+      text,
+    },
+    world: true,
+  };
+}
+
+// The peer fields of a rule (ingress.go IngressCommonRule, egress.go EgressCommonRule): any of
+// them makes the rule's L3 part explicit, modelled or not.
+const L3_FIELDS = {
+  from: ["fromEndpoints", "fromRequires", "fromCIDR", "fromCIDRSet", "fromEntities", "fromGroups", "fromNodes"],
+  to: [
+    "toEndpoints",
+    "toRequires",
+    "toCIDR",
+    "toCIDRSet",
+    "toEntities",
+    "toServices",
+    "toFQDNs",
+    "toGroups",
+    "toNodes",
+  ],
+} as const;
+
+const nonEmpty = (v: unknown): v is unknown[] => Array.isArray(v) && v.length > 0;
+
+function peersOf(r: CiliumPeerRule, dir: "from" | "to", namespace: string | undefined): CPeer[] | null {
+  const explicit = L3_FIELDS[dir].some((k) => nonEmpty(r[k]));
+  if (!explicit) {
+    // toPorts alone: every peer on those ports; nothing at all (`- {}`): no peer.
+    return nonEmpty(r.toPorts) ? null : [];
+  }
+  const out: CPeer[] = [];
+  const eps = r[`${dir}Endpoints`];
+  if (Array.isArray(eps)) for (const sel of eps) out.push(peerSelector(sel ?? {}, namespace));
+  const cidrs = r[`${dir}CIDR`];
+  if (Array.isArray(cidrs))
+    for (const c of cidrs) {
+      const p = typeof c === "string" ? cidrPeer(c) : undefined;
+      if (p) out.push(p);
+    }
+  const sets = r[`${dir}CIDRSet`];
+  if (Array.isArray(sets))
+    for (const c of sets) {
+      const p = c && typeof c.cidr === "string" ? cidrPeer(c.cidr, Array.isArray(c.except) ? c.except : []) : undefined;
+      if (p) out.push(p);
+    }
+  const ents = r[`${dir}Entities`];
+  if (Array.isArray(ents)) for (const e of ents) if (typeof e === "string") out.push({ entity: e });
+  return out;
+}
+
+/** toPorts as the engine's ports (l4.go): no port or "0" is every port, ANY (the default) each protocol. */
+function portsOf(r: CiliumPeerRule): CPort[] | null {
+  if (!nonEmpty(r.toPorts)) return null;
+  const out: CPort[] = [];
+  for (const pr of r.toPorts) {
+    const ports = pr && Array.isArray(pr.ports) ? pr.ports : [];
+    // A toPorts entry without ports (L7 rules alone) is every port.
+    if (ports.length === 0) for (const proto of ["TCP", "UDP", "SCTP"] as Proto[]) out.push({ protocol: proto });
+    for (const pp of ports) {
+      if (!pp || typeof pp !== "object") continue;
+      const text = pp.port === undefined || pp.port === null ? "" : String(pp.port);
+      const protos: Proto[] =
+        pp.protocol === undefined || pp.protocol === null || pp.protocol === "ANY"
+          ? ["TCP", "UDP", "SCTP"]
+          : pp.protocol === "TCP" || pp.protocol === "UDP" || pp.protocol === "SCTP"
+            ? [pp.protocol]
+            : []; // ICMP and the rest: not modelled
+      for (const protocol of protos) {
+        if (text === "" || text === "0") out.push({ protocol });
+        else if (/^[0-9]+$/.test(text)) {
+          const port = Number(text);
+          const end = typeof pp.endPort === "number" && pp.endPort > port ? pp.endPort : undefined;
+          out.push(end !== undefined ? { protocol, port, endPort: end } : { protocol, port });
+        } else out.push({ protocol, port: text });
+      }
+    }
+  }
+  // Only protocols podnet does not model: the rule allows nothing it can see.
+  return out.length ? out : [];
+}
+
+function rulesOf(list: CiliumPeerRule[] | undefined, dir: "from" | "to", namespace: string | undefined): CRule[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((r, index) => {
+    const rule = r && typeof r === "object" ? r : {};
+    return { index, peers: peersOf(rule, dir, namespace), ports: portsOf(rule) };
+  });
+}
+
+/** One rule of a Cilium policy as the engine's policy (a policy with `specs` gives several). */
+function compileRule(p: CiliumPolicyState, r: CiliumRule, at: number): CPolicy | undefined {
+  // Host policies (nodeSelector) select nodes, which podnet does not police.
+  if (!r.endpointSelector || typeof r.endpointSelector !== "object") return undefined;
+  const ns = p.kind === "CiliumNetworkPolicy" ? (p.namespace ?? "default") : undefined;
+  const dd = r.enableDefaultDeny && typeof r.enableDefaultDeny === "object" ? r.enableDefaultDeny : {};
+  const ingressRules = rulesOf(r.ingress, "from", ns);
+  const ingressDenyRules = rulesOf(r.ingressDeny, "from", ns);
+  const egressRules = rulesOf(r.egress, "to", ns);
+  const egressDenyRules = rulesOf(r.egressDeny, "to", ns);
+  const base = ns !== undefined ? `${ns}/${p.name}` : p.name;
+  return {
+    namespace: ns ?? "",
+    name: p.name,
+    // Rules past the first of `specs` are told apart by their place.
+    id: p.rules.length > 1 ? `${base} (rule ${at})` : base,
+    podSelector: {},
+    cilium: { kind: p.kind, endpointSelector: normalise(r.endpointSelector) },
+    ingress: (nonEmpty(r.ingress) || nonEmpty(r.ingressDeny)) && dd.ingress !== false,
+    egress: (nonEmpty(r.egress) || nonEmpty(r.egressDeny)) && dd.egress !== false,
+    ingressRules,
+    egressRules,
+    ingressDenyRules,
+    egressDenyRules,
+  };
+}
+
+/** The cluster's Cilium policies as the engine's, when Cilium is its CNI (none otherwise). */
+export function compileCiliumPolicies(state: ClusterState): CPolicy[] {
+  if (state.config.networking.cni !== "cilium" || !state.ciliumPolicies) return [];
+  const out: CPolicy[] = [];
+  for (const p of state.ciliumPolicies)
+    p.rules.forEach((r, i) => {
+      const c = compileRule(p, r, i);
+      if (c) out.push(c);
+    });
+  return out;
+}

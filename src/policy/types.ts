@@ -1,0 +1,55 @@
+// The compiled form of a policy the engine evaluates (engine.ts): Kubernetes NetworkPolicy
+// and Cilium's own policies (cilium.ts) alike.
+import type { LabelSelector } from "../manifest/types.js";
+import type { Cidr } from "../net/ipv4.js";
+import type { Proto } from "./portset.js";
+
+export interface CPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  /** Cilium's fromEndpoints/toEndpoints: a selector over a pod's Cilium labels (cilium.ts);
+   *  `namespace`: only that namespace's pods (a CiliumNetworkPolicy's own, unless the
+   *  selector names one). */
+  endpoints?: { selector: LabelSelector; namespace?: string };
+  /** Cilium's fromEntities/toEntities (cilium.ts entityMatches). */
+  entity?: string;
+  /** Cilium's fromCIDR/fromCIDRSet (an ipBlock beside it): matches addresses outside the
+   *  cluster only; pods and nodes have identities of their own. */
+  world?: true;
+  /** `ipv6`: an IPv6 block, kept as written; podnet's clusters are IPv4-only, so it matches
+   *  no address (its `cidr` is then the empty range and `except` is empty). */
+  ipBlock?: { cidr: Cidr; except: Cidr[]; text: string; ipv6?: true };
+}
+
+export interface CPort {
+  protocol: Proto;
+  port?: number | string;
+  endPort?: number;
+}
+export interface CRule {
+  index: number;
+  /** null: the rule has no from/to, so every peer matches. */
+  peers: CPeer[] | null;
+  /** null: no ports, so every port and protocol. */
+  ports: CPort[] | null;
+}
+export interface CPolicy {
+  /** "" for a CiliumClusterwideNetworkPolicy. */
+  namespace: string;
+  name: string;
+  /** How verdicts name it: "ns/name", or "name" for a clusterwide policy. */
+  id: string;
+  podSelector: LabelSelector;
+  /** A Cilium policy: selects by a pod's Cilium labels (cilium.ts ciliumSelects), not by
+   *  podSelector within the namespace. */
+  cilium?: { kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy"; endpointSelector: LabelSelector };
+  /** Isolates the pods it selects for ingress: Ingress in (defaulted) policyTypes; for Cilium
+   *  an ingress or ingressDeny section and enableDefaultDeny.ingress not false. */
+  ingress: boolean;
+  egress: boolean;
+  ingressRules: CRule[];
+  egressRules: CRule[];
+  /** Cilium's ingressDeny/egressDeny: what they match is denied whatever allows it. */
+  ingressDenyRules?: CRule[];
+  egressDenyRules?: CRule[];
+}
