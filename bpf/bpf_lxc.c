@@ -109,8 +109,12 @@ int cil_from_container(struct __sk_buff *skb)
 	__u32 dst_id = dst ? dst->sec_identity : ID_WORLD;
 	__be32 tep = dst ? dst->tunnel_endpoint : 0;
 	if (!reply) {
-		if (!ct_known(&p, TUPLE_F_OUT) && !policy_allows(skb, ep, 1, dst_id, &p))
-			return send_drop(skb, DROP_POLICY, ep->lxc_id, my_id, dst_id, 0, skb->ifindex);
+		if (!ct_known(&p, TUPLE_F_OUT)) {
+			int v = policy_verdict(skb, ep, 1, dst_id, &p);
+			if (v != POLICY_VERDICT_PASS)
+				return send_drop(skb, policy_drop_reason(v), ep->lxc_id, my_id, dst_id, 0,
+						 skb->ifindex);
+		}
 		ct_create(skb, &p, TUPLE_F_OUT, rev, my_id);
 	}
 	struct endpoint_info *local = lxc_lookup(p.daddr);

@@ -153,6 +153,9 @@ struct policy_entry {
 	__u64 packets;
 	__u64 bytes;
 };
+/* policy_entry.flags (pkg/maps/policymap policyFlagDeny): a deny entry (CiliumNetworkPolicy
+ * ingressDeny/egressDeny). */
+#define POLICY_F_DENY 1
 
 /* Per-node settings (Cilium compiles these into node_config.h; podnet keeps one object per
  * program for every node and reads them here). */
@@ -356,13 +359,22 @@ static __always_inline __u32 identity_of(__be32 ip)
 	return i ? i->sec_identity : ID_WORLD;
 }
 
-/* Policy verdict (bpf/lib/policy.h policy_can_access): the peer's identity, then ANY (0).
- * The longest matching prefix decides; every entry podnet writes is an allow. */
-static __always_inline int policy_allows(struct __sk_buff *skb, struct endpoint_info *ep, int egress, __u32 peer,
-					 struct pkt4 *p)
+/* policy_verdict's results; events.h's policy_drop_reason gives each its DROP_* reason. */
+#define POLICY_VERDICT_PASS 0
+#define POLICY_VERDICT_NO_ENTRY 1 /* enforced, no entry matches: DROP_POLICY */
+#define POLICY_VERDICT_DENY 2	  /* a deny entry matches: DROP_POLICY_DENY */
+
+/* Policy verdict (bpf/lib/policy.h __policy_can_access): the peer's identity, then ANY (0).
+ * The longest matching prefix decides: a deny entry drops, an allow entry passes. Deny wins
+ * over allow because the agent side resolves it (pkg/policy/mapstate.go; podnet's
+ * plumbing/cilium/maps.ts): an identity's allow and deny entries do not overlap, or the deny
+ * is the longer prefix (beside an any-protocol allow). A direction without enforcement is
+ * looked up too: its deny entries still drop (deny rules apply without an allow policy), and
+ * podnet writes it an identity-0 allow-all entry for the rest; no entry at all passes there. */
+static __always_inline int policy_verdict(struct __sk_buff *skb, struct endpoint_info *ep, int egress, __u32 peer,
+					  struct pkt4 *p)
 {
-	if (!(ep->flags & (egress ? EP_F_EGRESS_ENFORCED : EP_F_INGRESS_ENFORCED)))
-		return 1;
+	int enforced = ep->flags & (egress ? EP_F_EGRESS_ENFORCED : EP_F_INGRESS_ENFORCED);
 	struct policy_key k = {
 		.prefixlen = POLICY_FULL_PREFIX,
 		.lxc_id = bpf_htons(ep->lxc_id),
@@ -377,10 +389,11 @@ static __always_inline int policy_allows(struct __sk_buff *skb, struct endpoint_
 		e = bpf_map_lookup_elem(&cilium_policy_v2, &k);
 	}
 	if (!e)
-		return 0;
+		return enforced ? POLICY_VERDICT_NO_ENTRY : POLICY_VERDICT_PASS;
+	/* Counted on a deny too (policy.h __account_and_check). */
 	__sync_fetch_and_add(&e->packets, 1);
 	__sync_fetch_and_add(&e->bytes, skb->len);
-	return 1;
+	return (e->flags & POLICY_F_DENY) ? POLICY_VERDICT_DENY : POLICY_VERDICT_PASS;
 }
 
 #endif

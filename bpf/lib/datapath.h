@@ -202,8 +202,10 @@ static __always_inline int deliver(struct __sk_buff *skb, struct pkt4 *p, struct
 		if (dir == TUPLE_F_OUT && rev_nat(skb, p, reply->rev_nat_index) < 0)
 			return send_drop(skb, DROP_WRITE_ERROR, ep->lxc_id, src_id, ep->sec_id, ep->lxc_id, ep->ifindex);
 	} else if (!ct_known(p, TUPLE_F_IN)) {
-		if (!policy_allows(skb, ep, 0, src_id, p))
-			return send_drop(skb, DROP_POLICY, ep->lxc_id, src_id, ep->sec_id, ep->lxc_id, ep->ifindex);
+		int v = policy_verdict(skb, ep, 0, src_id, p);
+		if (v != POLICY_VERDICT_PASS)
+			return send_drop(skb, policy_drop_reason(v), ep->lxc_id, src_id, ep->sec_id, ep->lxc_id,
+					 ep->ifindex);
 		ct_create(skb, p, TUPLE_F_IN, rev_nat_nodeport, src_id);
 	} else {
 		ct_create(skb, p, TUPLE_F_IN, rev_nat_nodeport, src_id);

@@ -37,6 +37,7 @@
 #define DROP_WRITE_ERROR 141
 #define DROP_NO_TUNNEL_KEY 147
 #define DROP_NO_SERVICE 158
+#define DROP_POLICY_DENY 181 /* "Policy denied by denylist" (pkg/monitor/api/drop.go) */
 
 #define TRACE_PAYLOAD_LEN 128
 #define NOTIFY_VERSION 1
@@ -146,6 +147,13 @@ static __always_inline void send_trace(struct __sk_buff *skb, __u8 point, __u16 
 	m->orig_ip4 = 0;
 	m->orig_pad[0] = m->orig_pad[1] = m->orig_pad[2] = 0;
 	bpf_ringbuf_submit(m, 0);
+}
+
+/* The drop reason of a policy_verdict other than POLICY_VERDICT_PASS: a deny entry's
+ * DROP_POLICY_DENY, else DROP_POLICY (bpf/lib/policy.h). */
+static __always_inline __u8 policy_drop_reason(int verdict)
+{
+	return verdict == POLICY_VERDICT_DENY ? DROP_POLICY_DENY : DROP_POLICY;
 }
 
 /* send_drop_notify; returns TC_ACT_SHOT for `return send_drop(...)`. */

@@ -59,6 +59,28 @@ test("policy get: one row per label, the LPM prefix of the key", () => {
   assert.match(rows[2], /^ +k8s:io\.kubernetes\.pod\.namespace=default/);
 });
 
+test("policy get: a deny entry says Deny in the POLICY column (bpf_policy_get.go)", () => {
+  const d: NodeBpf = {
+    ...b,
+    policy: {
+      1478: [
+        {
+          identity: 12001,
+          direction: "ingress",
+          protocol: "TCP",
+          port: 8080,
+          deny: true,
+          by: "ns/p ingressDeny rule 0",
+        },
+        { identity: 12001, direction: "ingress", protocol: "TCP", port: 80, by: "ns/p ingress rule 0" },
+      ],
+    },
+  };
+  const rows = renderPolicyGet(d, 1478).split("\n");
+  assert.match(rows[1], /^Deny +Ingress +k8s:app=client +8080\/TCP +NONE +disabled +0 +0 +24$/);
+  assert.match(rows[3], /^Allow +Ingress +k8s:app=client +80\/TCP /);
+});
+
 test("port ranges become prefix-aligned blocks", () => {
   assert.deepEqual(portBlocks(80, 81), [{ port: 80, end: 81, bits: 15 }]);
   assert.deepEqual(portBlocks(79, 81), [

@@ -85,7 +85,8 @@ function portProto(e: BpfPolicyEntry): { text: string; prefix: number }[] {
   }));
 }
 
-/** `cilium-dbg bpf policy get EP`. */
+/** `cilium-dbg bpf policy get EP`: the POLICY column says Allow, or Deny for a deny entry
+ *  (cilium-dbg/cmd/bpf_policy_get.go, from policymap's deny flag). */
 export function renderPolicyGet(b: NodeBpf, ep: number, numeric = false): string {
   const rows: string[][] = [
     [
@@ -104,7 +105,7 @@ export function renderPolicyGet(b: NodeBpf, ep: number, numeric = false): string
     const labels = numeric ? [String(e.identity)] : labelsOf(b, e.identity);
     for (const pp of portProto(e)) {
       rows.push([
-        "Allow",
+        e.deny ? "Deny" : "Allow",
         e.direction === "ingress" ? "Ingress" : "Egress",
         labels[0],
         pp.text,

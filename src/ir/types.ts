@@ -500,8 +500,12 @@ export interface BpfEndpoint {
 }
 
 /**
- * cilium_policy_v2_<endpoint>: {identity, direction, protocol, port range} → allow. Identity 0
- * ("reserved:unknown", ANY) with no port allows everything (a direction without enforcement).
+ * cilium_policy_v2_<endpoint>: {identity, direction, protocol, port range} → allow, or deny
+ * (`deny`: Cilium's policyFlagDeny, pkg/maps/policymap; the datapath drops a match with
+ * DROP_POLICY_DENY 181). Identity 0 ("reserved:unknown", ANY) with no port allows everything
+ * (a direction without enforcement; deny entries of other identities still apply there).
+ * An identity's allow and deny entries do not overlap (maps.ts), except beside an
+ * any-protocol allow, which every deny entry of that identity out-specifies in the LPM.
  */
 export interface BpfPolicyEntry {
   identity: number;
@@ -511,7 +515,10 @@ export interface BpfPolicyEntry {
   /** Absent: any port; else the inclusive range. */
   port?: number;
   endPort?: number;
-  /** Why (for the walk's words): "ns/pol ingress rule 0", "allow-localhost", "no policy". */
+  /** A deny entry (CiliumNetworkPolicy ingressDeny/egressDeny): it takes precedence over allows. */
+  deny?: true;
+  /** Why (for the walk's words): "ns/pol ingress rule 0", "ns/pol ingressDeny rule 0",
+   *  "allow-localhost", "no policy". */
   by: string;
 }
 

@@ -149,6 +149,17 @@ test("the reader's lines become Hubble's flows", async () => {
     compactLine(df, names),
     /default\/client:40001 \(ID:1430\) <> default\/db:5432 \(ID:61894\) Policy denied DROPPED \(TCP Flags: SYN\)$/,
   );
+  // A deny entry's drop: 181, flow.proto POLICY_DENY, "Policy denied by denylist" (pkg/monitor/api/drop.go).
+  const dd = parseReaderLine(
+    line(drop(181, 1430, 61894, 12, frame(ip("client"), ip("db"), 40002, 5432, 0x02))),
+    "worker-2",
+  );
+  assert.ok(dd?.kind === "event");
+  const [ddf] = toFlows(dd.event, names);
+  assert.equal(ddf.drop_reason, 181);
+  assert.equal(ddf.drop_reason_desc, "POLICY_DENY");
+  assert.deepEqual(ddf.event_type, { type: 1, sub_type: 181 });
+  assert.match(compactLine(ddf, names), /\(ID:61894\) Policy denied by denylist DROPPED \(TCP Flags: SYN\)$/);
   // A SYN on a tuple whose connection ended (FIN/RST seen): conntrack's reason 4, reopened.
   const re = parseReaderLine(
     line(trace(0, 4, 1430, 46281, frame(ip("client"), ip("web"), 40004, 8080, 0x02))),

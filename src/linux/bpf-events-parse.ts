@@ -20,6 +20,7 @@ export const DROP_REASON_NAMES: Readonly<Record<number, string>> = {
   141: "ERROR_WRITING_TO_PACKET",
   147: "ERROR_RETRIEVING_TUNNEL_KEY",
   158: "SERVICE_BACKEND_NOT_FOUND",
+  181: "POLICY_DENY",
 };
 
 export interface DecodedNotify {

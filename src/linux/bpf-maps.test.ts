@@ -133,6 +133,31 @@ test("policy keys: identity, direction, protocol and port as LPM prefixes", () =
   ]);
 });
 
+test("deny entries: policy_entry.flags has policyFlagDeny (1 << 0), keys expand as an allow's do", () => {
+  // pkg/maps/policymap: PolicyEntry.Flags bit 0 is the deny flag; the key layout is the same.
+  const b: NodeBpf = {
+    ...bpf,
+    policy: {
+      1478: [
+        { identity: 12001, direction: "ingress", protocol: "TCP", port: 80, endPort: 81, deny: true, by: "d" },
+        { identity: 12001, direction: "ingress", protocol: "TCP", port: 8080, by: "a" },
+      ],
+    },
+  };
+  const e = policyEntries(b).map((x) => [hex(x.key), hex(x.value)]);
+  assert.deepEqual(e, [
+    // 95 bits: ports 80-81 are one block with the last bit free
+    [
+      "5f 00 00 00 05 c6 00 00 00 00 2e e1 06 00 00 50",
+      "01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
+    ],
+    [
+      "60 00 00 00 05 c6 00 00 00 00 2e e1 06 00 1f 90",
+      "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
+    ],
+  ]);
+});
+
 test("port ranges become the fewest prefix blocks, covering the range exactly", () => {
   assert.deepEqual(portPrefixes(80, 80), [[80, 16]]);
   assert.deepEqual(portPrefixes(8000, 8080), [

@@ -224,12 +224,19 @@ function policyKey(ep: number, e: BpfPolicyEntry, proto: number, port: number, p
     .done();
 }
 
-/** cilium_policy_v2 (one LPM map per node, the endpoint id in the key): allow entries. */
+/** policy_entry.flags: a deny entry (pkg/maps/policymap policyFlagDeny = 1 << 0). */
+export const POLICY_F_DENY = 1;
+
+/** cilium_policy_v2 (one LPM map per node, the endpoint id in the key): allow and deny
+ *  entries (struct policy_entry: flags, pad, packets, bytes). A deny entry's range expands
+ *  into prefix blocks as an allow's does. */
 export function policyEntries(b: NodeBpf): MapEntry[] {
   const out: MapEntry[] = [];
-  const value = new Bytes(24).u32(0).u32(0).u32(0).u32(0).u32(0).u32(0).done();
+  const allow = new Bytes(24).u32(0).u32(0).u32(0).u32(0).u32(0).u32(0).done();
+  const deny = new Bytes(24).u32(POLICY_F_DENY).u32(0).u32(0).u32(0).u32(0).u32(0).done();
   for (const [id, entries] of Object.entries(b.policy)) {
     for (const e of entries) {
+      const value = e.deny ? deny : allow;
       if (!e.protocol) {
         out.push({ key: policyKey(Number(id), e, 0, 0, POLICY_BASE), value });
         continue;

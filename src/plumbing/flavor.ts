@@ -19,6 +19,9 @@ export interface PolicyOracle {
     subject: PodState,
     peer: PodState | string,
   ): { policy: string; rule: number; conns: PortRanges }[] | null;
+  /** Whether some deny rule (CiliumNetworkPolicy ingressDeny/egressDeny) of a policy that
+   *  selects `subject` exists for `dir`: the cheap test before `denied` is asked per peer. */
+  deniesAny?(dir: "ingress" | "egress", subject: PodState): boolean;
   /** The deny rules (CiliumNetworkPolicy ingressDeny/egressDeny) of `subject`'s policies that
    *  match `peer`: each denies its `conns`. Empty when none. */
   denied?(
@@ -26,8 +29,6 @@ export interface PolicyOracle {
     subject: PodState,
     peer: PodState | string,
   ): { policy: string; rule: number; conns: PortRanges }[];
-  /** Whether some deny rule selects `subject` for `dir` (peers are evaluated only then). */
-  deniesAny?(dir: "ingress" | "egress", subject: PodState): boolean;
 }
 
 export interface FlavorContext {

@@ -46,7 +46,7 @@ function failure(r: TraceResult, reasons?: ReadonlySet<string>): string | undefi
       p.disposition.verdict !== "EXITS_CLUSTER" &&
       (reasons
         ? p.disposition.reason !== undefined && reasons.has(p.disposition.reason)
-        : p.disposition.reason !== "POLICY_DENIED"),
+        : p.disposition.reason !== "POLICY_DENIED" && p.disposition.reason !== "POLICY_DENY"),
   );
   return bad
     ? `${bad.disposition.verdict}${bad.disposition.reason ? ` (${bad.disposition.reason})` : ""}: ${bad.disposition.detail}`

@@ -19,6 +19,7 @@ test("the table: Hubble's numbers where flow.proto has the reason, 0 (DROP_REASO
   // flow.proto: POLICY_DENIED = 133, SERVICE_BACKEND_NOT_FOUND = 158,
   // NO_TUNNEL_OR_ENCAPSULATION_ENDPOINT = 160, FIB_LOOKUP_FAILED = 169, TTL_EXCEEDED = 196.
   assert.equal(dropReasonCode("POLICY_DENIED"), 133);
+  assert.equal(dropReasonCode("POLICY_DENY"), 181); // flow.proto POLICY_DENY = 181
   assert.equal(dropReasonCode("SERVICE_BACKEND_NOT_FOUND"), 158);
   assert.equal(dropReasonCode("TUNNEL_ENDPOINT_MISSING"), 160);
   assert.equal(DROP_REASONS.TUNNEL_ENDPOINT_MISSING.hubble, "NO_TUNNEL_OR_ENCAPSULATION_ENDPOINT");

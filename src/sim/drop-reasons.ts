@@ -48,6 +48,10 @@ export const DROP_REASONS: Readonly<Record<DropReason, DropReasonInfo>> = Object
     kernel: "NETFILTER_DROP",
     desc: "a NetworkPolicy isolates the pod for this direction and none of its rules allows the flow",
   },
+  POLICY_DENY: {
+    code: 181,
+    desc: "a deny rule (CiliumNetworkPolicy ingressDeny/egressDeny) matches the flow: deny takes precedence over any allow",
+  },
   SERVICE_BACKEND_NOT_FOUND: {
     code: 158,
     kernel: "NETFILTER_DROP",

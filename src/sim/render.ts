@@ -16,6 +16,7 @@ const RESERVED_NAMES: Record<number, string> = {
 // Drop texts of the reasons Cilium's programs give here (pkg/monitor/api/drop.go errors map).
 const DROP_TEXT: Record<string, string> = {
   POLICY_DENIED: "Policy denied",
+  POLICY_DENY: "Policy denied by denylist",
   SERVICE_BACKEND_NOT_FOUND: "Service backend not found",
   UNSUPPORTED: "Unknown endpoint",
 };

@@ -183,6 +183,7 @@ export type Verdict = "DELIVERED" | "REFUSED" | "DROPPED" | "EXITS_CLUSTER";
  */
 export type DropReason =
   | "POLICY_DENIED"
+  | "POLICY_DENY"
   | "SERVICE_BACKEND_NOT_FOUND"
   | "NO_LISTENER"
   | "FIB_LOOKUP_FAILED"

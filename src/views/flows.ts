@@ -118,6 +118,7 @@ const TCP_STATE_FLAGS: Record<string, { flags: string[]; reply?: boolean }> = {
 // pkg/monitor/api/drop.go's texts.
 const DROP_DESC: Record<string, string> = {
   POLICY_DENIED: "Policy denied",
+  POLICY_DENY: "Policy denied by denylist",
   SERVICE_BACKEND_NOT_FOUND: "Service backend not found",
   INVALID_SOURCE_IP: "Invalid source ip",
   ERROR_WRITING_TO_PACKET: "Error writing to packet",

@@ -12,7 +12,9 @@
 // - cilium_ipcache_v2 (pkg/maps/ipcache): pods /32, node and router IPs (host 1 / remote-node 6),
 //   remote PodCIDRs (world + tunnel endpoint, ≥ 1.18), 0.0.0.0/0 world, policy CIDRs.
 // - cilium_lxc (pkg/maps/lxcmap) and cilium_policy_v2_<ep> (pkg/maps/policymap): the allow
-//   entries NetworkPolicy gives each local endpoint, from the policy layer's evaluation.
+//   entries NetworkPolicy gives each local endpoint, and the deny entries of
+//   CiliumNetworkPolicy's ingressDeny/egressDeny (policyFlagDeny), from the policy layer's
+//   evaluation (policy-map.ts).
 
 import type { ClusterState, NodeState, PodState } from "../../control/state.js";
 import type {
@@ -30,24 +32,22 @@ import type { FlavorContext } from "../flavor.js";
 import { portMappingsOf } from "../portmap.js";
 import { firstHost, hexOf, macFor, nodeNsId, podHasOwnNs, podNsId, shared } from "../kernel.js";
 
-// Reserved identities (pkg/identity/numericidentity.go).
-export const ID_UNKNOWN = 0;
-export const ID_HOST = 1;
-export const ID_WORLD = 2;
-export const ID_UNMANAGED = 3;
-export const ID_HEALTH = 4;
-export const ID_INIT = 5;
-export const ID_REMOTE_NODE = 6;
-export const ID_KUBE_APISERVER = 7;
-export const RESERVED: BpfIdentity[] = [
-  { id: ID_HOST, labels: ["reserved:host"] },
-  { id: ID_WORLD, labels: ["reserved:world"] },
-  { id: ID_UNMANAGED, labels: ["reserved:unmanaged"] },
-  { id: ID_HEALTH, labels: ["reserved:health"] },
-  { id: ID_INIT, labels: ["reserved:init"] },
-  { id: ID_REMOTE_NODE, labels: ["reserved:remote-node"] },
-  { id: ID_KUBE_APISERVER, labels: ["reserved:kube-apiserver"] },
-];
+// Reserved identities: ids.ts (re-exported here).
+import {
+  ID_UNKNOWN,
+  ID_HOST,
+  ID_WORLD,
+  ID_UNMANAGED,
+  ID_HEALTH,
+  ID_INIT,
+  ID_REMOTE_NODE,
+  ID_KUBE_APISERVER,
+  RESERVED,
+} from "./ids.js";
+import { policyEntries } from "./policy-map.js";
+
+export { ID_UNKNOWN, ID_HOST, ID_WORLD, ID_UNMANAGED, ID_HEALTH, ID_INIT, ID_REMOTE_NODE, ID_KUBE_APISERVER, RESERVED };
+
 const MIN_ID = 256;
 const MAX_ID = 65535;
 export const CIDR_ID_BASE = 1 << 24;
@@ -590,51 +590,6 @@ function policyPeers(ctx: FlavorContext, node: NodeState, ids: Identities): [num
   add(ID_WORLD, world ?? WORLD_SAMPLES[0]);
   cidrs.forEach((c, i) => add(CIDR_ID_BASE + i, sampleIp(c, cidrs)));
   return out;
-}
-
-/**
- * A pod's policy map. `peers` is asked only when a policy selects the pod (10,000 identities
- * per pod otherwise, for nothing), and made once per node.
- */
-function policyEntries(
-  ctx: FlavorContext,
-  pod: PodState,
-  peersOf: () => [number, PodState | string][],
-): {
-  entries: BpfPolicyEntry[];
-  ingress: boolean;
-  egress: boolean;
-} {
-  const entries: BpfPolicyEntry[] = [];
-  const oracle = ctx.policy;
-  const side = (dir: "ingress" | "egress"): boolean => {
-    if (!oracle || oracle.allowed(dir, pod, pod) === null) {
-      entries.push({ identity: ID_UNKNOWN, direction: dir, by: `no NetworkPolicy selects the pod for ${dir}` });
-      return false;
-    }
-    const peers = peersOf();
-    // allow-localhost (default "auto"): the host reaches its local endpoints (kubelet probes).
-    if (dir === "ingress") entries.push({ identity: ID_HOST, direction: dir, by: "allow-localhost" });
-    for (const [id, peer] of peers) {
-      if (dir === "ingress" && id === ID_HOST) continue;
-      for (const hit of oracle.allowed(dir, pod, peer) ?? []) {
-        const by = `${hit.policy} ${dir} rule ${hit.rule}`;
-        for (const proto of ["TCP", "UDP", "SCTP"] as const)
-          for (const [a, b] of hit.conns[proto]) {
-            const e: BpfPolicyEntry = { identity: id, direction: dir, protocol: proto, by };
-            if (!(a === 1 && b === 65535)) {
-              e.port = a;
-              if (b !== a) e.endPort = b;
-            }
-            entries.push(e);
-          }
-      }
-    }
-    return true;
-  };
-  const ingress = side("ingress");
-  const egress = side("egress");
-  return { entries, ingress, egress };
 }
 
 /** Every identity (reserved, pods', CIDRs'): cluster-wide, one array for every node. */

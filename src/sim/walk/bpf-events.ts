@@ -198,11 +198,30 @@ export abstract class WalkBpfEvents extends WalkDeliver {
     const src = eg ? ep.identity : peerId;
     const dst = eg ? peerId : ep.identity;
     const hdir = eg ? "EGRESS" : "INGRESS";
-    if (e && !(eg ? ep.egressEnforced : ep.ingressEnforced)) {
+    const enforced = eg ? ep.egressEnforced : ep.ingressEnforced;
+    if (e?.deny) {
+      // A deny entry drops, enforced direction or not (bpf/lib/policy.h: DROP_POLICY_DENY,
+      // "Policy denied by denylist" in pkg/monitor/api/drop.go).
+      this.bpfDrop(
+        "POLICY_DENY",
+        prog,
+        `Policy denied by denylist: ${who}: identity ${peerId} ${l4} denied by ${e.by}`,
+        pkt,
+        policyText(ep, e),
+        this.dropEv(inf, x, pkt, src, dst, hdir),
+      );
+      return false;
+    }
+    if (e && !enforced) {
       this.step("POLICY", `${prog}: ${who}: identity ${peerId} ${l4} allowed (${e.by})`, pkt, {
         kind: "bpf",
         text: policyText(ep, e),
       });
+      return true;
+    }
+    if (!enforced) {
+      // No entry at all on a direction without enforcement: the datapath passes it.
+      this.step("POLICY", `${prog}: ${who}: identity ${peerId} ${l4} allowed (no policy enforcement)`, pkt);
       return true;
     }
     if (e) {

@@ -4,6 +4,7 @@
 
 import type { BpfEndpoint, BpfIpcacheEntry, BpfLbService, BpfPolicyEntry, BpfRevNat, NodeBpf } from "../../ir/types.js";
 import { ipToInt } from "../../net/ipv4.js";
+import { portBlocks } from "../../ir/render-bpf.js";
 import type { Pkt } from "../packet.js";
 import type { HubbleEndpoint, StepObject } from "../trace.js";
 
@@ -148,7 +149,12 @@ export function ipcacheText(e: BpfIpcacheEntry): string {
 
 const PROTO_UPPER: Record<string, string> = { tcp: "TCP", udp: "UDP", sctp: "SCTP", icmp: "ICMP" };
 
-/** The policy map's verdict: the first entry for identity (or ANY) whose protocol and port match. */
+/**
+ * The policy map's lookup as bpf/lib/common.h policy_verdict does it: the entries of the
+ * peer's identity, then (none matching) those of ANY (0); among them the longest LPM prefix
+ * (an any-protocol entry, then a protocol's any-port entry, then the port's prefix block:
+ * render-bpf.ts portBlocks). The entry decides: `deny` drops, else it allows.
+ */
 export function policyMatch(
   b: NodeBpf,
   ep: BpfEndpoint,
@@ -157,18 +163,36 @@ export function policyMatch(
   pkt: Pkt,
 ): BpfPolicyEntry | undefined {
   const proto = PROTO_UPPER[pkt.proto] ?? pkt.proto.toUpperCase();
-  for (const e of b.policy[ep.id] ?? []) {
-    if (e.direction !== dir || (e.identity !== 0 && e.identity !== id)) continue;
-    if (e.protocol && e.protocol !== proto) continue;
-    if (e.port !== undefined && (pkt.dport < e.port || pkt.dport > (e.endPort ?? e.port))) continue;
-    return e;
-  }
-  return undefined;
+  const list = b.policy[ep.id] ?? [];
+  const longest = (identity: number): BpfPolicyEntry | undefined => {
+    let best: BpfPolicyEntry | undefined;
+    let bestLen = -1;
+    for (const e of list) {
+      if (e.direction !== dir || e.identity !== identity) continue;
+      let len = 0;
+      if (e.protocol) {
+        if (e.protocol !== proto) continue;
+        len = 8;
+        if (e.port !== undefined) {
+          const end = e.endPort ?? e.port;
+          if (pkt.dport < e.port || pkt.dport > end) continue;
+          len += e.port === end ? 16 : portBlocks(e.port, end).find((k) => pkt.dport <= k.end)!.bits;
+        }
+      }
+      // Equal prefixes are one key: the first entry stands for it.
+      if (len > bestLen) {
+        best = e;
+        bestLen = len;
+      }
+    }
+    return best;
+  };
+  return longest(id) ?? (id !== 0 ? longest(0) : undefined);
 }
 
 export function policyText(ep: BpfEndpoint, e: BpfPolicyEntry): string {
   const port = e.protocol
     ? `${e.port === undefined ? "ANY" : e.endPort ? `${e.port}-${e.endPort}` : e.port}/${e.protocol}`
     : "ANY";
-  return `cilium_policy_v2_${String(ep.id).padStart(5, "0")} Allow ${e.direction === "ingress" ? "Ingress" : "Egress"} identity ${e.identity} ${port} (${e.by})`;
+  return `cilium_policy_v2_${String(ep.id).padStart(5, "0")} ${e.deny ? "Deny" : "Allow"} ${e.direction === "ingress" ? "Ingress" : "Egress"} identity ${e.identity} ${port} (${e.by})`;
 }
