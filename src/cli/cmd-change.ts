@@ -47,12 +47,16 @@ export function applyVerbs(state: ClusterState, objects: KubeObject[]): string[]
 }
 
 /**
- * When the change touches NetworkPolicies, who may talk to whom before and after it
+ * When the change touches NetworkPolicies (or Cilium's), who may talk to whom before and after it
  * (`podnet reach`'s workload pairs): the connections added, removed or changed. null when
  * no policy changed (nothing to say beyond the state's differences).
  */
 export function policyReachDiff(before: ClusterState, after: ClusterState): ReachDiffLine[] | null {
-  const key = (s: ClusterState) => JSON.stringify(s.networkPolicies.map((n) => [n.namespace, n.name, n.spec]).sort());
+  const key = (s: ClusterState) =>
+    JSON.stringify([
+      s.networkPolicies.map((n) => [n.namespace, n.name, n.spec]).sort(),
+      (s.ciliumPolicies ?? []).map((n) => [n.kind, n.namespace ?? "", n.name, n.rules]).sort(),
+    ]);
   if (key(before) === key(after)) return null;
   return diffReach(computeReach(before).lines, computeReach(after).lines);
 }

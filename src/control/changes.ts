@@ -24,6 +24,8 @@ const KNOWN = new Set([
   "EndpointSlice",
   "Endpoints",
   "NetworkPolicy",
+  "CiliumNetworkPolicy",
+  "CiliumClusterwideNetworkPolicy",
   "Ingress",
   // Podnet's Gateway controller routes with them (src/ingress/gateway.ts).
   "GatewayClass",

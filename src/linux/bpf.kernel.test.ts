@@ -22,6 +22,7 @@ import { kernelSkip, rootSnapshot } from "./testing.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../../examples/demo", import.meta.url));
 const POLICIES = fileURLToPath(new URL("../../../examples/policies", import.meta.url));
+const CILIUM_POLICIES = fileURLToPath(new URL("../../../examples/cilium-policies", import.meta.url));
 
 function skip(): string | false {
   const k = kernelSkip(["ip", "tc", "bpftool", "curl", "python3"]);
@@ -49,6 +50,7 @@ async function ciliumCluster(
   t: { diagnostic: (s: string) => void },
   backend: "vxlan" | "geneve" | "native",
   kubeProxy: "none" | "iptables" = "none",
+  extra: string[] = [],
 ) {
   const { loadCluster } = await import("../index.js");
   const { buildIR } = await import("../dataplane/build.js");
@@ -78,7 +80,7 @@ async function ciliumCluster(
     "apiVersion: v1\nkind: Pod\nmetadata: {name: hostport-web, namespace: default, labels: {app: hostport-web}}\n" +
       "spec: {containers: [{name: web, image: nginx, ports: [{containerPort: 80, hostPort: 8081}]}]}\n",
   );
-  const files = [EXAMPLE, POLICIES, alias, hostPort];
+  const files = [EXAMPLE, POLICIES, alias, hostPort, ...extra];
   const { state } = await loadCluster({ files, config });
   assert.equal(state.config.networking.cni, "cilium");
   const ir = buildIR(state);
@@ -105,6 +107,21 @@ async function ciliumCluster(
     for (const kind of ["pod", "service", "nodeport", "external", "hostport", "dns"])
       assert.ok((rep.byKind[kind]?.flows ?? 0) > 0, `${kind} flows were run`);
     assert.equal(rep.disagree, 0, `model and kernel disagree:\n${text}`);
+    if (extra.includes(CILIUM_POLICIES)) {
+      // The deny rule (no pod reaches a sidecar's metrics port) and order-app's egress
+      // allow-list decided flows, in the model and the kernel alike.
+      const reasons = (p: string) =>
+        rep.results.filter((f) => f.kind === "pod" && f.model.paths?.some((x) => x.reason === p));
+      const denied = reasons("POLICY_DENY");
+      assert.ok(
+        denied.length > 0 && denied.every((f) => f.port === 2020 && f.agree),
+        `flows to :2020 denied by the denylist: ${denied.length}`,
+      );
+      assert.ok(
+        reasons("POLICY_DENIED").some((f) => f.from.startsWith("default/order-app") && f.agree),
+        "order-app's egress outside its allow-list is dropped",
+      );
+    }
     reusedPort(cluster, state.services);
   } finally {
     await down(cluster);
@@ -125,8 +142,9 @@ function reusedPort(
   cluster: string,
   services: readonly { namespace: string; name: string; clusterIP: string | null }[],
 ) {
-  const client = readRecord(cluster)?.pods?.find((p) => p.name.startsWith("order-app") && p.netns);
-  assert.ok(client?.netns, "an order-app pod");
+  // users: tasks admits it under every policy set these runs use (examples/cilium-policies lets only users in).
+  const client = readRecord(cluster)?.pods?.find((p) => p.name.startsWith("users-deployment") && p.netns);
+  assert.ok(client?.netns, "a users pod");
   const vip = (name: string) => services.find((s) => s.namespace === "default" && s.name === name)?.clusterIP ?? "";
   const py = [
     "import socket, sys",
@@ -168,8 +186,10 @@ test("Cilium over VXLAN behind kube-proxy: the BPF datapath agrees with the mode
   await ciliumCluster(t, "vxlan", "iptables");
 });
 
-test("Cilium with native routing: the BPF datapath agrees with the model on every flow", {
+// With examples/cilium-policies too: CiliumNetworkPolicy allow-lists and a clusterwide deny
+// rule (policy map deny entries, DROP_POLICY_DENY 181).
+test("Cilium with native routing and Cilium's policies: the BPF datapath agrees with the model on every flow", {
   skip: skip(),
 }, async (t) => {
-  await ciliumCluster(t, "native");
+  await ciliumCluster(t, "native", "none", [CILIUM_POLICIES]);
 });

@@ -484,3 +484,36 @@ spec:
   const done = { ...state, pods: state.pods.map((p) => (p === db ? { ...p, phase: "Succeeded" as const } : p)) };
   assert.deepEqual(pairs(done), []);
 });
+
+test("Cilium's policies in reach: allow-lists, the policy's namespace, a deny rule subtracted", async () => {
+  // The demo with examples/cilium-policies on a Cilium cluster; expectations from Cilium's
+  // policy language (https://docs.cilium.io/en/stable/security/policy/language/).
+  const { readFileSync, readdirSync } = await import("node:fs");
+  const { fileURLToPath } = await import("node:url");
+  const ex = (d: string) => fileURLToPath(new URL(`../../../examples/${d}`, import.meta.url));
+  const dir = (d: string) =>
+    readdirSync(d)
+      .filter((f) => f.endsWith(".yaml") && f !== "cluster.yaml")
+      .map((f) => ({ file: `${d}/${f}`, text: readFileSync(`${d}/${f}`, "utf8") }));
+  const config = {
+    file: "cluster.yaml",
+    text: readFileSync(`${ex("demo")}/cluster.yaml`, "utf8")
+      .replace("cni: flannel", "cni: cilium")
+      .replace("kubeProxyMode: iptables", "kubeProxyMode: none"),
+  };
+  const spec = parseSpec([...dir(ex("demo")), ...dir(ex("cilium-policies"))], config);
+  const lines = computeReach(buildState(spec)).lines.map((l) => `${l.src} => ${l.dst} : ${l.text}`);
+  const has = (l: string) => assert.ok(lines.includes(l), `missing: ${l}`);
+  // order-app's egress allow-list: the backends' named port http in its own namespace only.
+  has("default/order-app[Deployment] => default/user-app[Deployment] : TCP 8080");
+  assert.ok(!lines.some((l) => l.startsWith("default/order-app[Deployment] => production/")));
+  assert.ok(!lines.some((l) => l.startsWith("default/order-app[Deployment] => default/auth")));
+  // tasks admits users on 8000 only, and nothing from outside.
+  has("default/users-deployment[Deployment] => default/tasks-deployment[Deployment] : TCP 8000");
+  assert.ok(!lines.some((l) => l.endsWith("=> default/tasks-deployment[Deployment] : All Connections")));
+  // The clusterwide deny: no pod reaches TCP 2020, anything else stays open (enableDefaultDeny false).
+  has(
+    "default/auth-deployment[Deployment] => default/user-app[Deployment] : SCTP 1-65535,TCP 1-2019,2021-65535,UDP 1-65535",
+  );
+  has("0.0.0.0-10.243.255.255,10.245.0.0-255.255.255.255[External] => default/user-app[Deployment] : All Connections");
+});

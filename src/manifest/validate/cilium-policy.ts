@@ -40,6 +40,9 @@ const UNMODELLED: Record<string, string> = {
   authentication: "authentication (mutual auth) is not modelled",
 };
 
+// What podnet cannot read without (a CIDR, a port) is network-relevant; the rest (a rule the
+// agent would refuse, an entity or protocol the schema does not know) leaves the policy, or
+// that peer, without effect: a warning when reading, an error when building.
 export function checkCiliumPolicy(apiErr: Err, o: KubeObject, warn: Warn = () => {}): void {
   const err: Err = (f, v, t) => apiErr(f, v, t, NET);
   const hasSpec = o.spec !== undefined && o.spec !== null;
@@ -47,19 +50,19 @@ export function checkCiliumPolicy(apiErr: Err, o: KubeObject, warn: Warn = () =>
   // pkg/k8s/apis/cilium.io/v2 cnp_types.go Parse: "empty policy" without spec and specs.
   if (!hasSpec && !hasSpecs)
     return err("spec", NO_VALUE, "is required (Invalid CiliumNetworkPolicy spec(s): empty policy)");
-  if (hasSpec) checkRule(err, warn, "spec", o.spec);
+  if (hasSpec) checkRule(err, apiErr, warn, "spec", o.spec);
   if (!hasSpecs) return;
   if (!Array.isArray(o.specs)) return err("specs", o.specs, "must be a list");
-  o.specs.forEach((r: unknown, i: number) => checkRule(err, warn, indexPath("specs", i), r));
+  o.specs.forEach((r: unknown, i: number) => checkRule(err, apiErr, warn, indexPath("specs", i), r));
 }
 
-function checkRule(err: Err, warn: Warn, f: string, r: unknown): void {
+function checkRule(err: Err, soft: Err, warn: Warn, f: string, r: unknown): void {
   if (!isObj(r)) return err(f, r, "must be a mapping");
   const es = r.endpointSelector !== undefined && r.endpointSelector !== null;
   const ns = r.nodeSelector !== undefined && r.nodeSelector !== null;
-  // rule_validation.go Sanitize.
-  if (es && ns) err(f, NO_VALUE, "rule cannot have both EndpointSelector and NodeSelector");
-  else if (!es && !ns) err(f, NO_VALUE, "rule must have one of EndpointSelector or NodeSelector");
+  // rule_validation.go Sanitize: the agent does not import such a rule (podnet neither).
+  if (es && ns) soft(f, NO_VALUE, "rule cannot have both EndpointSelector and NodeSelector");
+  else if (!es && !ns) soft(f, NO_VALUE, "rule must have one of EndpointSelector or NodeSelector");
   if (es) checkCiliumSelector(err, `${f}.endpointSelector`, r.endpointSelector);
   if (ns) warn(`${f}.nodeSelector`, NO_VALUE, "host policies (nodeSelector) are not modelled: the rule is ignored");
   const dd = r.enableDefaultDeny;
@@ -77,11 +80,11 @@ function checkRule(err: Err, warn: Warn, f: string, r: unknown): void {
       err(`${f}.${sec}`, rules, "must be a list");
       continue;
     }
-    rules.forEach((x: unknown, i: number) => checkPeerRule(err, warn, indexPath(`${f}.${sec}`, i), x, sec));
+    rules.forEach((x: unknown, i: number) => checkPeerRule(err, soft, warn, indexPath(`${f}.${sec}`, i), x, sec));
   }
 }
 
-function checkPeerRule(err: Err, warn: Warn, f: string, r: unknown, sec: (typeof SECTIONS)[number]): void {
+function checkPeerRule(err: Err, soft: Err, warn: Warn, f: string, r: unknown, sec: (typeof SECTIONS)[number]): void {
   if (r === null || r === undefined) return;
   if (!isObj(r)) return err(f, r, "must be a mapping");
   const from = sec.startsWith("ingress") ? "from" : "to";
@@ -123,7 +126,7 @@ function checkPeerRule(err: Err, warn: Warn, f: string, r: unknown, sec: (typeof
     else
       ents.forEach((e: unknown, i: number) => {
         if (!(CILIUM_ENTITIES as readonly unknown[]).includes(e))
-          err(indexPath(`${f}.${from}Entities`, i), e, `must be one of ${CILIUM_ENTITIES.join(", ")}`);
+          soft(indexPath(`${f}.${from}Entities`, i), e, `must be one of ${CILIUM_ENTITIES.join(", ")}`);
       });
   }
   const tp = r.toPorts;

@@ -239,7 +239,7 @@ export abstract class WalkBpfEvents extends WalkDeliver {
     this.bpfDrop(
       "POLICY_DENIED",
       prog,
-      `Policy denied: ${who} has no entry for identity ${peerId} ${l4} (enforced by NetworkPolicy)`,
+      `Policy denied: ${who} has no entry for identity ${peerId} ${l4} (a policy isolates it)`,
       pkt,
       `cilium_policy_v2_${String(ep.id).padStart(5, "0")}: no entry for identity ${peerId} ${l4}`,
       this.dropEv(inf, x, pkt, src, dst, hdir),
