@@ -45,7 +45,14 @@ type Kind =
   | "job"
   | "cronjob"
   | GatewayKind;
-type GatewayKind = "GatewayClass" | "Gateway" | "HTTPRoute" | "ReferenceGrant";
+// Custom resources, described by kubectl's generic describer (views/describe-gateway.ts).
+type GatewayKind =
+  | "GatewayClass"
+  | "Gateway"
+  | "HTTPRoute"
+  | "ReferenceGrant"
+  | "CiliumNetworkPolicy"
+  | "CiliumClusterwideNetworkPolicy";
 const KINDS: Record<string, Kind> = {
   pod: "pod",
   pods: "pod",
@@ -92,6 +99,14 @@ const KINDS: Record<string, Kind> = {
       [k.endsWith("s") ? `${k.toLowerCase()}es` : `${k.toLowerCase()}s`, k],
     ]),
   ),
+  // Cilium's CRDs: their names and short names (pkg/k8s/apis/cilium.io/client/crds/v2).
+  ciliumnetworkpolicy: "CiliumNetworkPolicy",
+  ciliumnetworkpolicies: "CiliumNetworkPolicy",
+  cnp: "CiliumNetworkPolicy",
+  ciliumnp: "CiliumNetworkPolicy",
+  ciliumclusterwidenetworkpolicy: "CiliumClusterwideNetworkPolicy",
+  ciliumclusterwidenetworkpolicies: "CiliumClusterwideNetworkPolicy",
+  ccnp: "CiliumClusterwideNetworkPolicy",
 };
 const PLURAL: Record<Kind, string> = {
   pod: "pods",
@@ -112,6 +127,8 @@ const PLURAL: Record<Kind, string> = {
   Gateway: "gateways.gateway.networking.k8s.io",
   HTTPRoute: "httproutes.gateway.networking.k8s.io",
   ReferenceGrant: "referencegrants.gateway.networking.k8s.io",
+  CiliumNetworkPolicy: "ciliumnetworkpolicies.cilium.io",
+  CiliumClusterwideNetworkPolicy: "ciliumclusterwidenetworkpolicies.cilium.io",
 };
 
 /** The controllers listed as given (state.workloads): their kind and describer. */
@@ -213,7 +230,7 @@ export function runDescribe(
   }
   if (!kind)
     throw new UsageError(
-      `describe supports pod, service, endpoints, endpointslice, node, networkpolicy, ingress, deployment, replicaset, daemonset, statefulset, replicationcontroller, job, cronjob, gatewayclass, gateway, httproute and referencegrant: "${kindArg}"`,
+      `describe supports pod, service, endpoints, endpointslice, node, networkpolicy, ingress, deployment, replicaset, daemonset, statefulset, replicationcontroller, job, cronjob, gatewayclass, gateway, httproute, referencegrant, ciliumnetworkpolicy and ciliumclusterwidenetworkpolicy: "${kindArg}"`,
     );
   const all = candidates(state, kind, namespace, opts).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const chosen: Described[] = [];

@@ -7,12 +7,21 @@ import type { ViewOptions } from "./common.js";
 import { annotationsMultiline, finish, labelsMultiline } from "./describe.js";
 import { gatewayApiStatus } from "./gateway.js";
 
-/** kubectl's smartLabelFor: "parentRefs" → "Parent Refs". */
-function label(k: string): string {
+const ACRONYMS = new Set(["API", "URL", "UID", "OSB", "GUID"]);
+
+/**
+ * kubectl's smartLabelFor (pkg/describe/describe.go): "parentRefs" → "Parent Refs",
+ * "apiVersion" → "API Version"; a key with anything but letters and '-' (`k8s:app`,
+ * `kubernetes.io/name`) stays as written.
+ */
+export function label(k: string): string {
+  if (/[^\p{L}-]/u.test(k)) return k;
   return k
-    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .replace(/^./, (c) => c.toUpperCase())
-    .replace(/ ([a-z])/g, (_m, c: string) => ` ${c.toUpperCase()}`);
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2") // fatih/camelcase: "URLRewrite" → "URL Rewrite"
+    .split(" ")
+    .map((w) => (ACRONYMS.has(w.toUpperCase()) ? w.toUpperCase() : w.charAt(0).toUpperCase() + w.slice(1)))
+    .join(" ");
 }
 
 /** printUnstructuredContent: nested maps indented, list items one after another. */

@@ -8,6 +8,7 @@ import type { ClusterState } from "../control/state.js";
 import { PODNET_GATEWAY } from "../control/system.js";
 import { type GatewayRouter, gatewayRouter } from "../ingress/gateway.js";
 import type { KubeObject } from "../manifest/types.js";
+import { isNamespaced } from "../manifest/diag.js";
 import { objectAge } from "./observed.js";
 import type { Resource } from "./get-types.js";
 import { nsOf } from "./get-workloads.js";
@@ -142,5 +143,5 @@ export const GATEWAY_RESOURCES: Resource[] = [
 
 /** The Gateway API objects of a kind in a namespace ("" for GatewayClass), for describe. */
 export function gatewayApiObjects(state: ClusterState, kind: string, ns: string): KubeObject[] {
-  return ofKind(state, kind).filter((o) => kind === "GatewayClass" || nsOf(o) === ns);
+  return ofKind(state, kind).filter((o) => !isNamespaced(kind) || nsOf(o) === ns);
 }
