@@ -276,3 +276,18 @@ test("without Cilium as the CNI its policies are not enforced", () => {
   const st = stateOf([cnp("x", "deny-all", { endpointSelector: {}, ingress: [{}] })], "calico");
   expectTable(st, () => true);
 });
+
+test("odd rules compile without throwing, and a `__proto__` label is one no pod has", () => {
+  const odd = [
+    {
+      endpointSelector: { matchLabels: JSON.parse('{"__proto__": "x"}') },
+      ingress: [null, { fromEndpoints: [null, {}], toPorts: [{ ports: null }, null, { ports: [null, { port: "" }] }] }],
+      egress: [{ toCIDRSet: [null, { cidr: "10.0.0.0/8", except: null }], toEntities: null }],
+      ingressDeny: "x",
+    },
+    { endpointSelector: null, ingress: [{}] },
+  ] as unknown as CiliumRule[];
+  const st = stateOf([cnp("x", "odd", ...odd)]);
+  // The rule's selector requires a `__proto__` label: it selects no pod, so nothing is isolated.
+  expectTable(st, () => true);
+});

@@ -35,8 +35,10 @@ function normalise(sel: LabelSelector | undefined | null): LabelSelector {
   const out: LabelSelector = {};
   if (!sel || typeof sel !== "object") return out;
   if (sel.matchLabels && typeof sel.matchLabels === "object") {
-    out.matchLabels = {};
-    for (const [k, v] of Object.entries(sel.matchLabels)) out.matchLabels[ciliumKey(k)] = String(v);
+    // Without a prototype: a key such as `__proto__` is a label no pod has, not Object's.
+    const ml: Record<string, string> = Object.create(null);
+    for (const [k, v] of Object.entries(sel.matchLabels)) ml[ciliumKey(k)] = String(v);
+    out.matchLabels = ml;
   }
   if (Array.isArray(sel.matchExpressions))
     out.matchExpressions = sel.matchExpressions
