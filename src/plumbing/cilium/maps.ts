@@ -140,19 +140,37 @@ export function endpointIds(ctx: FlavorContext, node: NodeState): Map<string, nu
 function policyCidrs(state: ClusterState): string[] {
   return shared(state, "cilium/policy-cidrs", () => {
     const s = new Set<string>();
+    const add = (c: unknown) => {
+      if (typeof c !== "string" || c.includes(":")) return;
+      const p = parseCidr(c.includes("/") ? c : `${c}/32`, true);
+      if (p.prefix > 0) s.add(`${intToIp(p.base)}/${p.prefix}`);
+    };
     for (const np of state.networkPolicies) {
       const rules = [...(np.spec.ingress ?? []).map((r) => r.from), ...(np.spec.egress ?? []).map((r) => r.to)];
       for (const peers of rules)
         for (const peer of peers ?? []) {
           const b = peer.ipBlock;
           if (!b) continue;
-          for (const c of [b.cidr, ...(b.except ?? [])]) {
-            if (c.includes(":")) continue;
-            const p = parseCidr(c, true);
-            if (p.prefix > 0) s.add(`${intToIp(p.base)}/${p.prefix}`);
-          }
+          for (const c of [b.cidr, ...(b.except ?? [])]) add(c);
         }
     }
+    // CiliumNetworkPolicy's fromCIDR/fromCIDRSet (and to…), allow and deny alike: each CIDR an
+    // identity of its own, as the agent allocates them (pkg/policy/api cidr.go).
+    for (const p of state.ciliumPolicies ?? [])
+      for (const r of p.rules)
+        for (const sec of [r?.ingress, r?.ingressDeny, r?.egress, r?.egressDeny])
+          for (const rule of Array.isArray(sec) ? sec : [])
+            for (const dir of ["from", "to"] as const) {
+              const list = rule?.[`${dir}CIDR`];
+              if (Array.isArray(list)) for (const c of list) add(c);
+              const sets = rule?.[`${dir}CIDRSet`];
+              if (Array.isArray(sets))
+                for (const c of sets) {
+                  if (!c || typeof c !== "object") continue;
+                  add(c.cidr);
+                  if (Array.isArray(c.except)) for (const x of c.except) add(x);
+                }
+            }
     return [...s].sort();
   });
 }
