@@ -79,6 +79,18 @@ test("a namespace label in the selector reaches across namespaces", () => {
   expectTable(st, (f, t) => t !== "x/a" || f === "y/b");
 });
 
+test("a namespace-label selector in a CiliumNetworkPolicy reaches other namespaces", () => {
+  // utils.go getEndpointSelector adds the policy's namespace only when the selector has no
+  // io.kubernetes.pod.namespace key and no io.cilium.k8s.namespace.labels.* key.
+  const st = stateOf([
+    cnp("x", "a-from-ns-y", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ fromEndpoints: [{ matchLabels: { "k8s:io.cilium.k8s.namespace.labels.ns": "y" } }] }],
+    }),
+  ]);
+  expectTable(st, (f, t) => t !== "x/a" || f.startsWith("y/"));
+});
+
 test("fromEndpoints [{}]: every pod of the namespace; in a clusterwide policy every pod", () => {
   const ns = stateOf([cnp("x", "ns", { endpointSelector: {}, ingress: [{ fromEndpoints: [{}] }] })]);
   expectTable(ns, (f, t) => !t.startsWith("x/") || f.startsWith("x/"));

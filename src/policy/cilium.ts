@@ -54,19 +54,29 @@ function hasKey(sel: LabelSelector, key: string): boolean {
   );
 }
 
-const isReserved = (sel: LabelSelector) =>
-  Object.keys(sel.matchLabels ?? {}).some((k) => k.startsWith("reserved:")) ||
-  (sel.matchExpressions ?? []).some((e) => e.key.startsWith("reserved:"));
+function hasKeyPrefix(sel: LabelSelector, prefix: string): boolean {
+  return (
+    Object.keys(sel.matchLabels ?? {}).some((k) => k.startsWith(prefix)) ||
+    (sel.matchExpressions ?? []).some((e) => e.key.startsWith(prefix))
+  );
+}
+
+const isReserved = (sel: LabelSelector) => hasKeyPrefix(sel, "reserved:");
 
 /**
  * A peer selector as the agent reads it (utils.go getEndpointSelector): without a namespace
- * key, a namespaced policy's selector is limited to its namespace, a clusterwide one's to
- * pods (the namespace label exists); a selector of reserved labels is taken as written.
+ * key, a namespaced policy's selector is limited to its namespace unless it selects by
+ * namespace labels (`io.cilium.k8s.namespace.labels.*`: then any namespace with them), a
+ * clusterwide one's to pods (the namespace label exists); a selector of reserved labels is
+ * taken as written.
  */
 function peerSelector(sel: LabelSelector, namespace: string | undefined): CPeer {
   const s = normalise(sel);
   if (isReserved(s) || hasKey(s, NS_LABEL)) return { endpoints: { selector: s } };
-  if (namespace !== undefined) return { endpoints: { selector: s, namespace } };
+  if (namespace !== undefined)
+    return hasKeyPrefix(s, NS_LABELS_PREFIX)
+      ? { endpoints: { selector: s } }
+      : { endpoints: { selector: s, namespace } };
   return {
     endpoints: {
       selector: { ...s, matchExpressions: [...(s.matchExpressions ?? []), { key: NS_LABEL, operator: "Exists" }] },
