@@ -147,6 +147,33 @@ test("protocol ANY (or none) is TCP, UDP and SCTP; port 0 is every port; named p
   assert.equal(allowed(st, "x/a", "x/a", "SCTP", 81), false);
 });
 
+test("icmps or a toPorts entry without ports allow no TCP/UDP port, even with a peer field", () => {
+  // rule.go mergeIngress: the every-port (L3-only) case needs no toPorts and no icmps; a
+  // toPorts entry is merged port by port, so without ports it adds nothing.
+  for (const extra of [
+    { icmps: [{ fields: [{ type: 8 }] }] },
+    { toPorts: [{ rules: { http: [{ method: "GET" }] } }] },
+  ]) {
+    const st = stateOf([
+      cnp("x", "a-from-b", {
+        endpointSelector: { matchLabels: { pod: "a" } },
+        ingress: [{ fromEndpoints: [{ matchLabels: { pod: "b" } }], ...extra }],
+      }),
+    ]);
+    expectTable(st, (_f, t) => t !== "x/a");
+    expectTable(st, (_f, t) => t !== "x/a", "UDP", 53);
+  }
+  // The same in a deny rule denies no TCP/UDP port.
+  const st = stateOf([
+    cnp("x", "no-icmp-from-b", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      enableDefaultDeny: { ingress: false },
+      ingressDeny: [{ fromEndpoints: [{ matchLabels: { pod: "b" } }], icmps: [{ fields: [{ type: 8 }] }] }],
+    }),
+  ]);
+  expectTable(st, () => true);
+});
+
 test("enableDefaultDeny false: the policy adds allows without isolating", () => {
   const st = stateOf([
     cnp("x", "soft", {

@@ -143,14 +143,17 @@ function peersOf(r: CiliumPeerRule, dir: "from" | "to", namespace: string | unde
   return out;
 }
 
-/** toPorts as the engine's ports (l4.go): no port or "0" is every port, ANY (the default) each protocol. */
+/**
+ * toPorts as the engine's ports (l4.go): no port or "0" is every port, ANY (the default) each
+ * protocol. Only a rule with neither toPorts nor icmps is every port (rule.go mergeIngress /
+ * mergeEgress: the L3-only case); icmps alone allow ICMP, which podnet's flows never are, and
+ * a toPorts entry without ports adds no port (the agent iterates its ports).
+ */
 function portsOf(r: CiliumPeerRule): CPort[] | null {
-  if (!nonEmpty(r.toPorts)) return null;
+  if (!nonEmpty(r.toPorts)) return nonEmpty(r.icmps) ? [] : null;
   const out: CPort[] = [];
   for (const pr of r.toPorts) {
     const ports = pr && Array.isArray(pr.ports) ? pr.ports : [];
-    // A toPorts entry without ports (L7 rules alone) is every port.
-    if (ports.length === 0) for (const proto of ["TCP", "UDP", "SCTP"] as Proto[]) out.push({ protocol: proto });
     for (const pp of ports) {
       if (!pp || typeof pp !== "object") continue;
       const text = pp.port === undefined || pp.port === null ? "" : String(pp.port);

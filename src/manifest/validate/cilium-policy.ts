@@ -138,7 +138,9 @@ function checkPeerRule(err: Err, soft: Err, warn: Warn, f: string, r: unknown, s
     if (isObj(pr.rules) && Object.keys(pr.rules).length > 0)
       warn(`${pf}.rules`, NO_VALUE, "L7 rules are enforced by Cilium's proxy, not modelled: podnet allows the ports");
     const ports = pr.ports;
-    if (ports === undefined || ports === null) return;
+    // The agent merges a toPorts entry port by port (rule.go mergeIngress): none, no rule.
+    if (ports === undefined || ports === null || (Array.isArray(ports) && ports.length === 0))
+      return warn(`${pf}.ports`, NO_VALUE, "lists no port: Cilium allows (or denies) nothing by this entry");
     if (!Array.isArray(ports)) return err(`${pf}.ports`, ports, "must be a list");
     ports.forEach((p: unknown, j: number) => checkPortProtocol(err, warn, indexPath(`${pf}.ports`, j), p));
   });
