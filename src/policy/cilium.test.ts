@@ -174,6 +174,19 @@ test("icmps or a toPorts entry without ports allow no TCP/UDP port, even with a 
   expectTable(st, () => true);
 });
 
+test("a named port matches whatever its case (the agent lowers it)", () => {
+  // rule_validation.go PortProtocol.sanitize: iana.IsSvcName accepts upper case, then
+  // "pp.Port = strings.ToLower(pp.Port) // Normalize for case insensitive comparison".
+  const st = stateOf([
+    cnp("x", "a-serve-80", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ toPorts: [{ ports: [{ port: "SERVE-80-TCP", protocol: "TCP" }] }] }],
+    }),
+  ]);
+  expectTable(st, () => true);
+  expectTable(st, (_f, t) => t !== "x/a", "TCP", 81);
+});
+
 test("enableDefaultDeny false: the policy adds allows without isolating", () => {
   const st = stateOf([
     cnp("x", "soft", {

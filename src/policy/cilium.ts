@@ -169,7 +169,7 @@ function portsOf(r: CiliumPeerRule): CPort[] | null {
           const port = Number(text);
           const end = typeof pp.endPort === "number" && pp.endPort > port ? pp.endPort : undefined;
           out.push(end !== undefined ? { protocol, port, endPort: end } : { protocol, port });
-        } else out.push({ protocol, port: text });
+        } else out.push({ protocol, port: text.toLowerCase() }); // rule_validation.go: names match case-insensitively
       }
     }
   }

@@ -164,7 +164,8 @@ function checkPortProtocol(err: Err, warn: Warn, f: string, p: unknown): void {
     if (/^[0-9]+$/.test(text)) {
       num = Number(text);
       if (num > 65535) err(`${f}.port`, port, "must be a port number 0-65535 or a port name");
-    } else if (typeof port !== "string" || ianaSvcName(port) !== undefined)
+    } else if (typeof port !== "string" || ianaSvcName(port.toLowerCase()) !== undefined)
+      // iana.IsSvcName takes either case; Sanitize lowers the name before matching it.
       err(`${f}.port`, port, "must be a port number 0-65535 or a port name");
   }
   const end = p.endPort;
