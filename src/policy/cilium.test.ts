@@ -187,6 +187,21 @@ test("a named port matches whatever its case (the agent lowers it)", () => {
   expectTable(st, (_f, t) => t !== "x/a", "TCP", 81);
 });
 
+test("a policy with a rule the agent refuses has no effect at all", () => {
+  // rule_validation.go Sanitize refuses the rule, and cnp_types.go Parse the whole policy.
+  const isolateA = { endpointSelector: { matchLabels: { pod: "a" } }, ingress: [{}] };
+  for (const bad of [
+    { endpointSelector: {}, nodeSelector: {}, ingress: [{}] },
+    {
+      endpointSelector: { matchLabels: { pod: "b" } },
+      ingress: [{ fromEndpoints: [{}], icmps: [{ fields: [{ type: 8 }] }], toPorts: [{ ports: [{ port: "80" }] }] }],
+    },
+  ]) {
+    const st = stateOf([{ kind: "CiliumNetworkPolicy", namespace: "x", name: "bad", rules: [isolateA, bad] }]);
+    expectTable(st, () => true);
+  }
+});
+
 test("enableDefaultDeny false: the policy adds allows without isolating", () => {
   const st = stateOf([
     cnp("x", "soft", {

@@ -18,6 +18,7 @@
 import type { CiliumPolicyState, ClusterState } from "../control/state.js";
 import type { CiliumPeerRule, CiliumRule, LabelSelector, LabelSelectorRequirement } from "../manifest/types.js";
 import { parseCidr } from "../net/ipv4.js";
+import { ciliumRuleRefusal } from "../manifest/validate/cilium-policy.js";
 import type { Proto } from "./portset.js";
 import type { CPeer, CPolicy, CPort, CRule } from "./types.js";
 
@@ -216,10 +217,13 @@ function compileRule(p: CiliumPolicyState, r: CiliumRule, at: number): CPolicy |
 export function compileCiliumPolicies(state: ClusterState): CPolicy[] {
   if (state.config.networking.cni !== "cilium" || !state.ciliumPolicies) return [];
   const out: CPolicy[] = [];
-  for (const p of state.ciliumPolicies)
+  for (const p of state.ciliumPolicies) {
+    // One rule the agent refuses and it imports none of the policy (cnp_types.go Parse).
+    if (p.rules.some((r) => ciliumRuleRefusal(r) !== undefined)) continue;
     p.rules.forEach((r, i) => {
       const c = compileRule(p, r, i);
       if (c) out.push(c);
     });
+  }
   return out;
 }

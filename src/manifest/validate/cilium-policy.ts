@@ -56,13 +56,40 @@ export function checkCiliumPolicy(apiErr: Err, o: KubeObject, warn: Warn = () =>
   o.specs.forEach((r: unknown, i: number) => checkRule(err, apiErr, warn, indexPath("specs", i), r));
 }
 
+/**
+ * Why the agent refuses a rule (rule_validation.go Sanitize), of the checks the CRD schema
+ * leaves to it; undefined when it does not. A refused rule fails the whole policy (cnp_types.go
+ * Parse: "Invalid CiliumNetworkPolicy spec"), which then has no effect: policy/cilium.ts
+ * compiles none of its rules.
+ */
+export function ciliumRuleRefusal(r: unknown): { field?: string; text: string } | undefined {
+  if (!isObj(r)) return undefined;
+  const es = r.endpointSelector !== undefined && r.endpointSelector !== null;
+  const ns = r.nodeSelector !== undefined && r.nodeSelector !== null;
+  if (es && ns) return { text: "rule cannot have both EndpointSelector and NodeSelector" };
+  if (!es && !ns) return { text: "rule must have one of EndpointSelector or NodeSelector" };
+  for (const sec of SECTIONS) {
+    const rules = r[sec];
+    if (!Array.isArray(rules)) continue;
+    for (const [i, x] of rules.entries())
+      if (isObj(x) && nonEmptyList(x.icmps) && nonEmptyList(x.toPorts))
+        return {
+          field: `${indexPath(sec, i)}.icmps`,
+          text: "the ICMPs block may only be present without ToPorts. Define a separate rule to use ToPorts",
+        };
+  }
+  return undefined;
+}
+
+const nonEmptyList = (v: unknown) => Array.isArray(v) && v.length > 0;
+
 function checkRule(err: Err, soft: Err, warn: Warn, f: string, r: unknown): void {
   if (!isObj(r)) return err(f, r, "must be a mapping");
   const es = r.endpointSelector !== undefined && r.endpointSelector !== null;
   const ns = r.nodeSelector !== undefined && r.nodeSelector !== null;
-  // rule_validation.go Sanitize: the agent does not import such a rule (podnet neither).
-  if (es && ns) soft(f, NO_VALUE, "rule cannot have both EndpointSelector and NodeSelector");
-  else if (!es && !ns) soft(f, NO_VALUE, "rule must have one of EndpointSelector or NodeSelector");
+  // rule_validation.go Sanitize: the agent does not import such a policy (podnet neither).
+  const refused = ciliumRuleRefusal(r);
+  if (refused) soft(refused.field ? `${f}.${refused.field}` : f, NO_VALUE, refused.text);
   if (es) checkCiliumSelector(err, `${f}.endpointSelector`, r.endpointSelector);
   if (ns) warn(`${f}.nodeSelector`, NO_VALUE, "host policies (nodeSelector) are not modelled: the rule is ignored");
   const dd = r.enableDefaultDeny;
