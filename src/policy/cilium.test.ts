@@ -358,3 +358,23 @@ test("odd rules compile without throwing, and a `__proto__` label is one no pod 
   // The rule's selector requires a `__proto__` label: it selects no pod, so nothing is isolated.
   expectTable(st, () => true);
 });
+
+test("labels Cilium leaves out of identities select nothing (the default label filter)", () => {
+  // https://docs.cilium.io/en/stable/operations/performance/scalability/identity-relevant-labels/
+  const st = stateOf([
+    cnp("x", "by-hash", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ fromEndpoints: [{ matchLabels: { "pod-template-hash": "abc" } }] }],
+    }),
+  ]);
+  for (const p of st.pods) p.labels = { ...p.labels, "pod-template-hash": "abc", "app.kubernetes.io/name": p.name };
+  expectTable(st, (_f, t) => t !== "x/a");
+  const byApp = stateOf([
+    cnp("x", "by-app", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ fromEndpoints: [{ matchLabels: { "app.kubernetes.io/name": "b" } }] }],
+    }),
+  ]);
+  for (const p of byApp.pods) p.labels = { ...p.labels, "app.kubernetes.io/name": p.name };
+  expectTable(byApp, (f, t) => t !== "x/a" || f === "x/b");
+});

@@ -28,6 +28,44 @@ export function ciliumKey(k: string): string {
 }
 
 export const NS_LABEL = "io.kubernetes.pod.namespace";
+
+// The agent's default filter of identity-relevant labels (cilium/cilium pkg/labelsfilter
+// filter.go defaultLabelPrefixCfg; https://docs.cilium.io/en/stable/operations/performance/scalability/identity-relevant-labels/):
+// prefixes of a label key, the longest match decides, a key no prefix matches is kept. A
+// selector on a filtered label (pod-template-hash, statefulset.kubernetes.io/pod-name)
+// selects nothing in Cilium.
+const LABEL_FILTER: [RegExp, boolean][] = [
+  [/^io\.kubernetes\.pod\.namespace/, true],
+  [/^io\.cilium\.k8s\.namespace\.labels/, true],
+  [/^app\.kubernetes\.io/, true],
+  [/^io\.kubernetes/, false],
+  [/^kubernetes\.io/, false],
+  [/^statefulset\.kubernetes\.io\/pod-name/, false],
+  [/^apps\.kubernetes\.io\/pod-index/, false],
+  [/^batch\.kubernetes\.io\/job-completion-index/, false],
+  [/^batch\.kubernetes\.io\/controller-uid/, false],
+  [/^.*beta\.kubernetes\.io/, false],
+  [/^k8s\.io/, false],
+  [/^pod-template-generation/, false],
+  [/^pod-template-hash/, false],
+  [/^controller-revision-hash/, false],
+  [/^annotation.*/, false],
+  [/^etcd_node/, false],
+];
+
+/** Whether a pod label is part of its Cilium identity (and so selectable by a policy). */
+export function identityRelevant(key: string): boolean {
+  let best = -1;
+  let keep = true;
+  for (const [re, include] of LABEL_FILTER) {
+    const m = re.exec(key);
+    if (m && m[0].length > best) {
+      best = m[0].length;
+      keep = include;
+    }
+  }
+  return keep;
+}
 /** Prefix of a namespace's labels among its pods' Cilium labels (pkg/k8s/apis/cilium.io/const.go). */
 export const NS_LABELS_PREFIX = "io.cilium.k8s.namespace.labels.";
 

@@ -20,7 +20,7 @@ import {
   type Proto,
 } from "./portset.js";
 import type { CPeer, CPolicy, CPort, CRule } from "./types.js";
-import { NS_LABEL, NS_LABELS_PREFIX, compileCiliumPolicies } from "./cilium.js";
+import { NS_LABEL, NS_LABELS_PREFIX, compileCiliumPolicies, identityRelevant } from "./cilium.js";
 
 /** Matches nothing: first > last (an IPv6 ipBlock on an IPv4-only cluster). */
 const NO_ADDRESSES: Cidr = Object.freeze({ base: 0, prefix: 0, first: 1, last: 0 });
@@ -258,7 +258,8 @@ export function ciliumLabelsOf(ix: PolicyIndex, pod: PodState): Record<string, s
   if (l) return l;
   // pkg/k8s/utils (GetPodMetadata) and pkg/identity: the pod's labels, its namespace and the
   // namespace's labels, its service account, the cluster.
-  l = { ...pod.labels };
+  l = {};
+  for (const [k, v] of Object.entries(pod.labels)) if (identityRelevant(k)) l[k] = v;
   for (const [k, v] of Object.entries(nsLabelsOf(ix, pod.namespace))) l[`${NS_LABELS_PREFIX}${k}`] = v;
   l[NS_LABEL] = pod.namespace;
   const spec = pod.spec as { serviceAccountName?: string; serviceAccount?: string };
