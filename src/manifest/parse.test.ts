@@ -244,7 +244,7 @@ test("Cilium's policies are read and checked as the agent checks them", () => {
   assert.deepEqual(
     r.diagnostics.map((d) => `${d.severity} ${d.message}`),
     [
-      "warning c.yaml:5 (CiliumNetworkPolicy default/a) spec: rule must have one of EndpointSelector or NodeSelector",
+      "warning c.yaml:5 (CiliumNetworkPolicy default/a) spec: rule must have one of EndpointSelector or NodeSelector (the agent refuses the policy: it is not enforced)",
       'error c.yaml:8 (CiliumNetworkPolicy default/a) spec.ingress[0].fromCIDR[0]: "10.0.0.0/33" is not a valid CIDR',
       'warning c.yaml:7 (CiliumNetworkPolicy default/a) spec.ingress[0].fromEntities[1]: "everywhere" must be one of all, world, cluster, host, init, ingress, unmanaged, remote-node, health, none, kube-apiserver',
       "warning c.yaml:11 (CiliumNetworkPolicy default/a) spec.ingress[0].toPorts[0].rules: L7 rules are enforced by Cilium's proxy, not modelled: podnet allows the ports",

@@ -378,3 +378,14 @@ test("labels Cilium leaves out of identities select nothing (the default label f
   for (const p of byApp.pods) p.labels = { ...p.labels, "app.kubernetes.io/name": p.name };
   expectTable(byApp, (f, t) => t !== "x/a" || f === "x/b");
 });
+
+test("two kinds of peer in one rule: the agent refuses the policy, so it has no effect", () => {
+  // rule_validation.go: "combining FromEndpoints and FromCIDR is not supported yet".
+  const st = stateOf([
+    cnp("x", "both", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ fromEndpoints: [{ matchLabels: { pod: "b" } }], fromCIDR: ["203.0.113.0/24"] }],
+    }),
+  ]);
+  expectTable(st, () => true);
+});

@@ -71,15 +71,31 @@ export function ciliumRuleRefusal(r: unknown): { field?: string; text: string } 
   for (const sec of SECTIONS) {
     const rules = r[sec];
     if (!Array.isArray(rules)) continue;
-    for (const [i, x] of rules.entries())
-      if (isObj(x) && nonEmptyList(x.icmps) && nonEmptyList(x.toPorts))
+    for (const [i, x] of rules.entries()) {
+      if (!isObj(x)) continue;
+      if (nonEmptyList(x.icmps) && nonEmptyList(x.toPorts))
         return {
           field: `${indexPath(sec, i)}.icmps`,
           text: "the ICMPs block may only be present without ToPorts. Define a separate rule to use ToPorts",
         };
+      // IngressCommonRule/EgressCommonRule sanitize: one kind of peer per rule. (Go walks a
+      // map there, so the agent may name the two the other way round.)
+      const l3 = (sec.startsWith("ingress") ? INGRESS_L3 : EGRESS_L3).filter((k) => nonEmptyList(x[k]));
+      if (l3.length > 1)
+        return {
+          field: indexPath(sec, i),
+          text: `combining ${upper(l3[0])} and ${upper(l3[1])} is not supported yet`,
+        };
+    }
   }
   return undefined;
 }
+
+// The peer fields the agent will not combine in one rule (rule_validation.go l3Members).
+const INGRESS_L3 = ["fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes", "fromGroups"];
+const EGRESS_L3 = ["toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toServices", "toFQDNs", "toNodes", "toGroups"];
+/** The Go field's name: "fromCIDR" → "FromCIDR". */
+const upper = (k: string) => k.charAt(0).toUpperCase() + k.slice(1);
 
 const nonEmptyList = (v: unknown) => Array.isArray(v) && v.length > 0;
 
@@ -89,7 +105,12 @@ function checkRule(err: Err, soft: Err, warn: Warn, f: string, r: unknown): void
   const ns = r.nodeSelector !== undefined && r.nodeSelector !== null;
   // rule_validation.go Sanitize: the agent does not import such a policy (podnet neither).
   const refused = ciliumRuleRefusal(r);
-  if (refused) soft(refused.field ? `${f}.${refused.field}` : f, NO_VALUE, refused.text);
+  if (refused)
+    soft(
+      refused.field ? `${f}.${refused.field}` : f,
+      NO_VALUE,
+      `${refused.text} (the agent refuses the policy: it is not enforced)`,
+    );
   if (es) checkCiliumSelector(err, `${f}.endpointSelector`, r.endpointSelector);
   if (ns) warn(`${f}.nodeSelector`, NO_VALUE, "host policies (nodeSelector) are not modelled: the rule is ignored");
   const dd = r.enableDefaultDeny;
