@@ -238,7 +238,7 @@ test("Cilium's policies are read and checked as the agent checks them", () => {
     "spec:",
     "  endpointSelector: {}",
     "  egress:",
-    "  - toFQDNs: [{matchName: api.example.com}]",
+    "  - toServices: [{k8sService: {serviceName: api, namespace: default}}]",
   ].join("\n");
   const r = checkSpec([{ file: "c.yaml", text }], undefined, "tolerant");
   assert.deepEqual(
@@ -248,7 +248,7 @@ test("Cilium's policies are read and checked as the agent checks them", () => {
       'error c.yaml:8 (CiliumNetworkPolicy default/a) spec.ingress[0].fromCIDR[0]: "10.0.0.0/33" is not a valid CIDR',
       'warning c.yaml:7 (CiliumNetworkPolicy default/a) spec.ingress[0].fromEntities[1]: "everywhere" must be one of all, world, cluster, host, init, ingress, unmanaged, remote-node, health, none, kube-apiserver',
       "warning c.yaml:11 (CiliumNetworkPolicy default/a) spec.ingress[0].toPorts[0].rules: L7 rules are enforced by Cilium's proxy, not modelled: podnet allows the ports",
-      "warning c.yaml:20 (CiliumClusterwideNetworkPolicy b) spec.egress[0].toFQDNs: toFQDNs is not modelled: the names' addresses are not known to podnet, so the rule allows none of them",
+      "warning c.yaml:20 (CiliumClusterwideNetworkPolicy b) spec.egress[0].toServices: toServices is not modelled",
     ],
   );
 });

@@ -389,3 +389,31 @@ test("two kinds of peer in one rule: the agent refuses the policy, so it has no 
   ]);
   expectTable(st, () => true);
 });
+
+test("toFQDNs allows the names' addresses, only to pods whose lookups Cilium's DNS proxy sees", () => {
+  const dnsRule = {
+    toEndpoints: [{ matchLabels: { "k8s:io.kubernetes.pod.namespace": "kube-system" } }],
+    toPorts: [{ ports: [{ port: "53", protocol: "ANY" }], rules: { dns: [{ matchPattern: "*" }] } }],
+  };
+  const fqdn = {
+    toFQDNs: [{ matchName: "api.example.com" }],
+    toPorts: [{ ports: [{ port: "443", protocol: "TCP" }] }],
+  };
+  const withDns = stateOf([
+    cnp("x", "fq", { endpointSelector: { matchLabels: { pod: "a" } }, egress: [dnsRule, fqdn] }),
+  ]);
+  withDns.config = {
+    ...withDns.config,
+    externalDNS: [
+      { name: "api.example.com", type: "A", value: "203.0.113.10" },
+      { name: "other.example.com", type: "A", value: "203.0.113.11" },
+    ],
+  } as ClusterState["config"];
+  assert.equal(allowed(withDns, "x/a", ip("203.0.113.10"), "TCP", 443), true);
+  assert.equal(allowed(withDns, "x/a", ip("203.0.113.10"), "TCP", 80), false);
+  assert.equal(allowed(withDns, "x/a", ip("203.0.113.11"), "TCP", 443), false);
+  // Without a DNS rule the proxy learns nothing: the FQDN rule allows no address.
+  const noDns = stateOf([cnp("x", "fq", { endpointSelector: { matchLabels: { pod: "a" } }, egress: [fqdn] })]);
+  noDns.config = withDns.config;
+  assert.equal(allowed(noDns, "x/a", ip("203.0.113.10"), "TCP", 443), false);
+});

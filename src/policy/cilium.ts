@@ -17,7 +17,8 @@
 // (validate/cilium-policy.ts warns).
 import type { CiliumPolicyState, ClusterState } from "../control/state.js";
 import type { CiliumPeerRule, CiliumRule, LabelSelector, LabelSelectorRequirement } from "../manifest/types.js";
-import { parseCidr } from "../net/ipv4.js";
+import { ipToInt, parseCidr } from "../net/ipv4.js";
+import { type FqdnSelector, fqdnAddresses } from "../manifest/cilium-fqdn.js";
 import { ciliumRuleRefusal } from "../manifest/validate/cilium-policy.js";
 import type { Proto } from "./portset.js";
 import type { CPeer, CPolicy, CPort, CRule } from "./types.js";
@@ -156,7 +157,7 @@ const L3_FIELDS = {
 
 const nonEmpty = (v: unknown): v is unknown[] => Array.isArray(v) && v.length > 0;
 
-function peersOf(r: CiliumPeerRule, dir: "from" | "to", namespace: string | undefined): CPeer[] | null {
+function peersOf(r: CiliumPeerRule, dir: "from" | "to", namespace: string | undefined, cx: Cx): CPeer[] | null {
   const explicit = L3_FIELDS[dir].some((k) => nonEmpty(r[k]));
   if (!explicit) {
     // toPorts alone: every peer on those ports; nothing at all (`- {}`): no peer.
@@ -179,7 +180,31 @@ function peersOf(r: CiliumPeerRule, dir: "from" | "to", namespace: string | unde
     }
   const ents = r[`${dir}Entities`];
   if (Array.isArray(ents)) for (const e of ents) if (typeof e === "string") out.push({ entity: e });
+  if (dir === "to" && nonEmpty(r.toFQDNs)) {
+    const sels = r.toFQDNs.filter((x): x is FqdnSelector => !!x && typeof x === "object");
+    const text = sels.map((x) => x.matchName ?? x.matchPattern).join(",");
+    const ips = new Set(fqdnAddresses(cx.externalDNS, sels).map((a) => ipToInt(a)));
+    out.push({ fqdn: { text, ips } });
+  }
   return out;
+}
+
+/** What compiling a rule needs of the cluster: the outside names it knows (toFQDNs). */
+interface Cx {
+  externalDNS: ClusterState["config"]["externalDNS"];
+}
+
+/** An egress rule with L7 DNS rules: the agent's DNS proxy sees the pod's lookups. */
+function dnsRules(list: CiliumPeerRule[] | undefined): boolean {
+  return (
+    Array.isArray(list) &&
+    list.some(
+      (r) =>
+        !!r &&
+        nonEmpty(r.toPorts) &&
+        r.toPorts.some((pr) => !!pr && !!pr.rules && typeof pr.rules === "object" && nonEmpty(pr.rules.dns)),
+    )
+  );
 }
 
 /**
@@ -216,24 +241,29 @@ function portsOf(r: CiliumPeerRule): CPort[] | null {
   return out.length ? out : [];
 }
 
-function rulesOf(list: CiliumPeerRule[] | undefined, dir: "from" | "to", namespace: string | undefined): CRule[] {
+function rulesOf(
+  list: CiliumPeerRule[] | undefined,
+  dir: "from" | "to",
+  namespace: string | undefined,
+  cx: Cx,
+): CRule[] {
   if (!Array.isArray(list)) return [];
   return list.map((r, index) => {
     const rule = r && typeof r === "object" ? r : {};
-    return { index, peers: peersOf(rule, dir, namespace), ports: portsOf(rule) };
+    return { index, peers: peersOf(rule, dir, namespace, cx), ports: portsOf(rule) };
   });
 }
 
 /** One rule of a Cilium policy as the engine's policy (a policy with `specs` gives several). */
-function compileRule(p: CiliumPolicyState, r: CiliumRule, at: number): CPolicy | undefined {
+function compileRule(p: CiliumPolicyState, r: CiliumRule, at: number, cx: Cx): CPolicy | undefined {
   // Host policies (nodeSelector) select nodes, which podnet does not police.
   if (!r.endpointSelector || typeof r.endpointSelector !== "object") return undefined;
   const ns = p.kind === "CiliumNetworkPolicy" ? (p.namespace ?? "default") : undefined;
   const dd = r.enableDefaultDeny && typeof r.enableDefaultDeny === "object" ? r.enableDefaultDeny : {};
-  const ingressRules = rulesOf(r.ingress, "from", ns);
-  const ingressDenyRules = rulesOf(r.ingressDeny, "from", ns);
-  const egressRules = rulesOf(r.egress, "to", ns);
-  const egressDenyRules = rulesOf(r.egressDeny, "to", ns);
+  const ingressRules = rulesOf(r.ingress, "from", ns, cx);
+  const ingressDenyRules = rulesOf(r.ingressDeny, "from", ns, cx);
+  const egressRules = rulesOf(r.egress, "to", ns, cx);
+  const egressDenyRules = rulesOf(r.egressDeny, "to", ns, cx);
   const base = ns !== undefined ? `${ns}/${p.name}` : p.name;
   return {
     namespace: ns ?? "",
@@ -248,6 +278,7 @@ function compileRule(p: CiliumPolicyState, r: CiliumRule, at: number): CPolicy |
     egressRules,
     ingressDenyRules,
     egressDenyRules,
+    ...(dnsRules(r.egress) ? { dnsProxy: true as const } : {}),
   };
 }
 
@@ -255,11 +286,12 @@ function compileRule(p: CiliumPolicyState, r: CiliumRule, at: number): CPolicy |
 export function compileCiliumPolicies(state: ClusterState): CPolicy[] {
   if (state.config.networking.cni !== "cilium" || !state.ciliumPolicies) return [];
   const out: CPolicy[] = [];
+  const cx: Cx = { externalDNS: state.config.externalDNS ?? [] };
   for (const p of state.ciliumPolicies) {
     // One rule the agent refuses and it imports none of the policy (cnp_types.go Parse).
     if (p.rules.some((r) => ciliumRuleRefusal(r) !== undefined)) continue;
     p.rules.forEach((r, i) => {
-      const c = compileRule(p, r, i);
+      const c = compileRule(p, r, i, cx);
       if (c) out.push(c);
     });
   }

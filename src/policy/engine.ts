@@ -205,6 +205,14 @@ function inIpBlock(b: NonNullable<CPeer["ipBlock"]>, ip: number): boolean {
  */
 export function peerMatches(ix: PolicyIndex, peer: CPeer, policyNs: string, party: Party, subject?: PodState): boolean {
   if (peer.entity !== undefined) return entityMatches(ix, peer.entity, party, subject);
+  if (peer.fqdn)
+    return (
+      party.kind === "ip" &&
+      !clusterIdentity(ix, party.ip) &&
+      peer.fqdn.ips.has(party.ip) &&
+      subject !== undefined &&
+      dnsVisible(ix, subject)
+    );
   if (peer.endpoints) return endpointsMatch(ix, peer.endpoints, party, subject);
   if (peer.world) {
     // Cilium's CIDR rules select the world: pods and nodes carry identities of their own.
@@ -274,6 +282,20 @@ export function ciliumSelects(ix: PolicyIndex, p: CPolicy, pod: PodState): boole
   if (!p.cilium || !selectable(pod)) return false;
   if (p.cilium.kind === "CiliumNetworkPolicy" && pod.namespace !== p.namespace) return false;
   return matchSelector(p.cilium.endpointSelector, ciliumLabelsOf(ix, pod));
+}
+
+/**
+ * Whether the agent's DNS proxy sees the pod's lookups: an egress policy selecting it has a
+ * DNS rule (toPorts rules.dns). Without one toFQDNs learns no address for the pod
+ * (https://docs.cilium.io/en/stable/security/policy/language/#dns-based).
+ */
+const dnsSeen = new WeakMap<PolicyIndex, WeakMap<PodState, boolean>>();
+export function dnsVisible(ix: PolicyIndex, pod: PodState): boolean {
+  let m = dnsSeen.get(ix);
+  if (!m) dnsSeen.set(ix, (m = new WeakMap()));
+  let v = m.get(pod);
+  if (v === undefined) m.set(pod, (v = policiesSelecting(ix, pod, "egress").some((p) => p.dnsProxy)));
+  return v;
 }
 
 /** An address Cilium gives a cluster identity (a node's; pods are parties of their own). */
@@ -352,6 +374,8 @@ export type PeerMiss =
   | { kind: "ipBlock"; text: string; cidr: Cidr; selectorsOnly: boolean }
   | { kind: "address" }
   | { kind: "entity"; entity: string }
+  /** toFQDNs: the names, whether the agent sees the pod's lookups, how many addresses they have. */
+  | { kind: "fqdn"; names: string; dnsVisible: boolean; known: number }
   | { kind: "endpoints"; selector: LabelSelector; namespace?: string; ns: string };
 
 /** Why `peer` does not match `party` (undefined when it does); the decision is peerMatches'. */
@@ -365,6 +389,13 @@ export function peerMiss(
   if (peerMatches(ix, peer, policyNs, party, subject)) return undefined;
   // Cilium's peers: what they stand for, in their own words.
   if (peer.entity !== undefined) return { kind: "entity", entity: peer.entity };
+  if (peer.fqdn)
+    return {
+      kind: "fqdn",
+      names: peer.fqdn.text,
+      dnsVisible: subject !== undefined && dnsVisible(ix, subject),
+      known: peer.fqdn.ips.size,
+    };
   if (peer.endpoints)
     return party.kind === "pod" && selectable(party.pod)
       ? {

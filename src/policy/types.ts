@@ -11,6 +11,9 @@ export interface CPeer {
    *  `namespace`: only that namespace's pods (a CiliumNetworkPolicy's own, unless the
    *  selector names one). */
   endpoints?: { selector: LabelSelector; namespace?: string };
+  /** Cilium's toFQDNs: the outside names' addresses (manifest/cilium-fqdn.ts), allowed only
+   *  to a pod whose lookups the agent's DNS proxy sees (CPolicy.dnsProxy). */
+  fqdn?: { text: string; ips: Set<number> };
   /** Cilium's fromEntities/toEntities (cilium.ts entityMatches). */
   entity?: string;
   /** Cilium's fromCIDR/fromCIDRSet (an ipBlock beside it): matches addresses outside the
@@ -49,6 +52,9 @@ export interface CPolicy {
   egress: boolean;
   ingressRules: CRule[];
   egressRules: CRule[];
+  /** Cilium: an egress rule with L7 DNS rules, so the agent's DNS proxy sees the selected
+   *  pods' lookups and toFQDNs learns addresses for them. */
+  dnsProxy?: true;
   /** Cilium's ingressDeny/egressDeny: what they match is denied whatever allows it. */
   ingressDenyRules?: CRule[];
   egressDenyRules?: CRule[];

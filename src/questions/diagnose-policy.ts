@@ -154,6 +154,12 @@ function peerMissText(ix: PolicyIndex, m: PeerMiss, party: Party): string {
       return `${name} is not a pod that selectors match (a node, a hostNetwork pod or an outside address: only an ipBlock matches it)`;
     case "entity":
       return `its entity ${m.entity} does not stand for ${name}`;
+    case "fqdn":
+      return !m.dnsVisible
+        ? `its toFQDNs ${m.names} learns no address for this pod: no egress policy selecting it has a DNS rule (toPorts rules.dns), so Cilium's DNS proxy never sees its lookups`
+        : m.known === 0
+          ? `its toFQDNs ${m.names} matches no name podnet knows (the cluster config's externalDNS)`
+          : `${name} is not an address of ${m.names}`;
     case "endpoints":
       return m.namespace !== undefined && m.namespace !== m.ns
         ? `its endpoint selector ${formatLabelSelector(m.selector)} selects pods of ${m.namespace} only (it names no io.kubernetes.pod.namespace), and ${name} runs in ${m.ns}`

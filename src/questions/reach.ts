@@ -152,6 +152,11 @@ function ipBreakpoints(ix: PolicyIndex): number[] {
       ...(p.egressDenyRules ?? []),
     ]) {
       for (const pe of r.peers ?? []) {
+        // A toFQDNs peer's addresses, each a range of its own.
+        for (const ip of pe.fqdn?.ips ?? []) {
+          pts.add(ip);
+          if (ip < 0xffffffff) pts.add(ip + 1);
+        }
         if (!pe.ipBlock || pe.ipBlock.ipv6) continue;
         for (const c of [pe.ipBlock.cidr, ...pe.ipBlock.except]) {
           pts.add(c.first);

@@ -34,7 +34,6 @@ const UNMODELLED: Record<string, string> = {
   toGroups: "toGroups (cloud provider groups) is not modelled",
   fromNodes: "fromNodes is not modelled",
   toNodes: "toNodes is not modelled",
-  toFQDNs: "toFQDNs is not modelled: the names' addresses are not known to podnet, so the rule allows none of them",
   toServices: "toServices is not modelled",
   icmps: "ICMP rules are not modelled (podnet's flows are TCP, UDP and SCTP)",
   authentication: "authentication (mutual auth) is not modelled",
@@ -168,6 +167,11 @@ function checkPeerRule(err: Err, soft: Err, warn: Warn, f: string, r: unknown, s
         c.except.forEach((x: unknown, j: number) => checkCidr(err, warn, indexPath(`${cf}.except`, j), x));
       });
   }
+  const fq = from === "to" ? r.toFQDNs : undefined;
+  if (fq !== undefined && fq !== null) {
+    if (!Array.isArray(fq)) err(`${f}.toFQDNs`, fq, "must be a list");
+    else fq.forEach((x: unknown, i: number) => checkFqdn(err, indexPath(`${f}.toFQDNs`, i), x));
+  }
   const ents = r[`${from}Entities`];
   if (ents !== undefined && ents !== null) {
     if (!Array.isArray(ents)) err(`${f}.${from}Entities`, ents, "must be a list");
@@ -183,8 +187,19 @@ function checkPeerRule(err: Err, soft: Err, warn: Warn, f: string, r: unknown, s
   tp.forEach((pr: unknown, i: number) => {
     const pf = indexPath(`${f}.toPorts`, i);
     if (!isObj(pr)) return err(pf, pr, "must be a mapping");
-    if (isObj(pr.rules) && Object.keys(pr.rules).length > 0)
-      warn(`${pf}.rules`, NO_VALUE, "L7 rules are enforced by Cilium's proxy, not modelled: podnet allows the ports");
+    if (isObj(pr.rules)) {
+      const { dns, ...l7 } = pr.rules;
+      if (Object.keys(l7).length > 0)
+        warn(`${pf}.rules`, NO_VALUE, "L7 rules are enforced by Cilium's proxy, not modelled: podnet allows the ports");
+      // DNS rules make the agent's proxy see the lookups (toFQDNs learns from them); which
+      // names they let through is not modelled, beyond `*`.
+      if (Array.isArray(dns) && !dns.every((d) => isObj(d) && d.matchPattern === "*" && d.matchName === undefined))
+        warn(
+          `${pf}.rules.dns`,
+          NO_VALUE,
+          "the names DNS rules allow are not modelled: podnet lets the pods look up every name",
+        );
+    }
     const ports = pr.ports;
     // The agent merges a toPorts entry port by port (rule.go mergeIngress): none, no rule.
     if (ports === undefined || ports === null || (Array.isArray(ports) && ports.length === 0))
@@ -192,6 +207,27 @@ function checkPeerRule(err: Err, soft: Err, warn: Warn, f: string, r: unknown, s
     if (!Array.isArray(ports)) return err(`${pf}.ports`, ports, "must be a list");
     ports.forEach((p: unknown, j: number) => checkPortProtocol(err, warn, indexPath(`${pf}.ports`, j), p));
   });
+}
+
+// The CRD's FQDNSelector patterns, written without nested quantifiers (the CRD's
+// `^([-a-zA-Z0-9_]+[.]?)+$` backtracks exponentially on a long near-miss).
+const MATCH_NAME = /^[-a-zA-Z0-9_]+(?:\.[-a-zA-Z0-9_]+)*\.?$/;
+const MATCH_PATTERN = /^[-a-zA-Z0-9_*]+(?:\.[-a-zA-Z0-9_*]+)*\.?$/;
+
+function checkFqdn(err: Err, f: string, x: unknown): void {
+  if (!isObj(x)) return err(f, x, "must be a mapping {matchName | matchPattern}");
+  const name = x.matchName;
+  const pattern = x.matchPattern;
+  if ((name === undefined || name === null) && (pattern === undefined || pattern === null))
+    return err(f, NO_VALUE, "must have matchName or matchPattern");
+  if (name !== undefined && name !== null && (typeof name !== "string" || name.length > 255 || !MATCH_NAME.test(name)))
+    err(`${f}.matchName`, name, "must be a DNS name");
+  if (
+    pattern !== undefined &&
+    pattern !== null &&
+    (typeof pattern !== "string" || pattern.length > 255 || !MATCH_PATTERN.test(pattern))
+  )
+    err(`${f}.matchPattern`, pattern, "must be a DNS name pattern (letters, digits, '-', '_', '*' and dots)");
 }
 
 function checkPortProtocol(err: Err, warn: Warn, f: string, p: unknown): void {

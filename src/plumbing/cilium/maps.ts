@@ -28,6 +28,7 @@ import type {
   NodeBpf,
 } from "../../ir/types.js";
 import { cidrContains, intToIp, ipToInt, parseCidr } from "../../net/ipv4.js";
+import { type FqdnSelector, fqdnAddresses } from "../../manifest/cilium-fqdn.js";
 import type { FlavorContext } from "../flavor.js";
 import { portMappingsOf } from "../portmap.js";
 import { firstHost, hexOf, macFor, nodeNsId, podHasOwnNs, podNsId, shared } from "../kernel.js";
@@ -163,6 +164,14 @@ function policyCidrs(state: ClusterState): string[] {
             for (const dir of ["from", "to"] as const) {
               const list = rule?.[`${dir}CIDR`];
               if (Array.isArray(list)) for (const c of list) add(c);
+              // toFQDNs: the names' addresses, each an identity (the agent's fqdn: selectors).
+              const fqdns = dir === "to" ? rule?.toFQDNs : undefined;
+              if (Array.isArray(fqdns))
+                for (const ip of fqdnAddresses(
+                  state.config.externalDNS ?? [],
+                  fqdns.filter((x): x is FqdnSelector => !!x && typeof x === "object"),
+                ))
+                  add(`${ip}/32`);
               const sets = rule?.[`${dir}CIDRSet`];
               if (Array.isArray(sets))
                 for (const c of sets) {
