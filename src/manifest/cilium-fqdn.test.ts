@@ -12,6 +12,9 @@ test("matchPattern: * stays within a label; ** spans labels; * alone matches all
   assert.equal(patternMatches("**.cilium.io", "a.b.cilium.io"), true);
   assert.equal(patternMatches("**.cilium.io", "cilium.io"), false);
   assert.equal(patternMatches("*", "anything.example"), true);
+  // matchpattern.go Sanitize keeps only a lone "*" as is: "*." is ^[-a-zA-Z0-9_]*[.]$, one label.
+  assert.equal(patternMatches("*.", "anything.example"), false);
+  assert.equal(patternMatches("*.", "localhost"), true);
   assert.equal(patternMatches("api-*.example.com", "api-eu.example.com"), true);
   assert.equal(patternMatches("api-*.example.com", "web.example.com"), false);
   // A hostile pattern ends (linear per label), with the right answer.
@@ -35,4 +38,19 @@ test("addresses: A records of the matching names, CNAMEs followed, loops cut", (
   assert.deepEqual(fqdnAddresses(dns, [{ matchPattern: "*.example.com" }]), ["203.0.113.10", "203.0.113.20"]);
   assert.deepEqual(fqdnAddresses(dns, [{ matchName: "other.example.org" }]), ["198.51.100.7"]);
   assert.deepEqual(fqdnAddresses(dns, [{ matchName: "nothing.example" }]), []);
+});
+
+test("addresses: names with several CNAMEs each are walked once each, not path by path", () => {
+  // 8 names a level, each a CNAME of every name of the next: 8^8 paths, 72 names.
+  const dns: { name: string; type: "A" | "CNAME"; value: string }[] = [];
+  for (let k = 0; k < 8; k++)
+    for (let i = 0; i < 8; i++)
+      for (let j = 0; j < 8; j++)
+        dns.push({ name: `l${k}-${i}.example.net`, type: "CNAME", value: `l${k + 1}-${j}.example.net` });
+  for (let j = 0; j < 8; j++) dns.push({ name: `l8-${j}.example.net`, type: "A", value: `198.51.100.${j + 1}` });
+  const t = Date.now();
+  assert.equal(fqdnAddresses(dns, [{ matchPattern: "*.example.net" }]).length, 8);
+  // l0-0 is 8 CNAMEs from the addresses: resolvers follow that far, no further.
+  assert.equal(fqdnAddresses(dns, [{ matchName: "l0-0.example.net" }]).length, 8);
+  assert.ok(Date.now() - t < 2000);
 });

@@ -44,9 +44,11 @@ function labelsMatch(name: string[], pat: string[]): boolean {
 
 /** Whether a matchPattern matches a (normalised) name. */
 export function patternMatches(pattern: string, name: string): boolean {
-  const p = norm(pattern);
   const n = norm(name);
-  if (p === "*") return n.length > 0;
+  // Only a lone `*` is every name (matchpattern.go Sanitize): `*.` is one label, as `*.`
+  // becomes the regular expression ^[-a-zA-Z0-9_]*[.]$.
+  if (pattern.trim() === "*") return n.length > 0;
+  const p = norm(pattern);
   const labels = n.split(".");
   if (p.startsWith("**.")) {
     const rest = p.slice(3).split(".");
@@ -76,13 +78,21 @@ export function fqdnAddresses(externalDNS: ClusterConfig["externalDNS"], sels: F
     else byName.set(k, [r]);
   }
   const out = new Set<string>();
-  const follow = (name: string, depth: number) => {
-    if (depth > 8) return; // a CNAME loop: resolvers give up too
-    for (const r of byName.get(name) ?? []) {
-      if (r.type === "A") out.add(r.value);
-      else if (r.type === "CNAME") follow(norm(r.value), depth + 1);
+  // Breadth first, each name once: the names within 8 CNAMEs (resolvers give up on longer
+  // chains and loops), without walking every path of names with several CNAMEs each.
+  const seen = new Set<string>();
+  let level = [...byName.keys()].filter((name) => sels.some((s) => fqdnMatches(s, name)));
+  for (let depth = 0; depth <= 8 && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const name of level) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      for (const r of byName.get(name) ?? []) {
+        if (r.type === "A") out.add(r.value);
+        else if (r.type === "CNAME") next.push(norm(r.value));
+      }
     }
-  };
-  for (const name of byName.keys()) if (sels.some((s) => fqdnMatches(s, name))) follow(name, 0);
+    level = next;
+  }
   return [...out].sort();
 }
