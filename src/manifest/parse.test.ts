@@ -239,6 +239,19 @@ test("Cilium's policies are read and checked as the agent checks them", () => {
     "  endpointSelector: {}",
     "  egress:",
     "  - toServices: [{k8sService: {serviceName: api, namespace: default}}]",
+    "  egressDeny:",
+    "  - toFQDNs: [{matchName: api.example.com}]",
+    "---",
+    "apiVersion: cilium.io/v2",
+    "kind: CiliumNetworkPolicy",
+    "metadata:",
+    "  name: c",
+    "spec:",
+    "  endpointSelector: {}",
+    "  egress:",
+    "  - toFQDNs: [{matchName: api.example.com, matchPattern: '*.example.com'}]",
+    "  ingress:",
+    "  - toPorts: [{ports: [{port: '53', protocol: UDP}], rules: {dns: [{matchPattern: '*'}]}}]",
   ].join("\n");
   const r = checkSpec([{ file: "c.yaml", text }], undefined, "tolerant");
   assert.deepEqual(
@@ -249,6 +262,8 @@ test("Cilium's policies are read and checked as the agent checks them", () => {
       'warning c.yaml:7 (CiliumNetworkPolicy default/a) spec.ingress[0].fromEntities[1]: "everywhere" must be one of all, world, cluster, host, init, ingress, unmanaged, remote-node, health, none, kube-apiserver',
       "warning c.yaml:11 (CiliumNetworkPolicy default/a) spec.ingress[0].toPorts[0].rules: L7 rules are enforced by Cilium's proxy, not modelled: podnet allows the ports",
       "warning c.yaml:20 (CiliumClusterwideNetworkPolicy b) spec.egress[0].toServices: toServices is not modelled",
+      "warning c.yaml:22 (CiliumClusterwideNetworkPolicy b) spec.egressDeny[0].toFQDNs: is not a field of Cilium's deny rules (deny policies do not support toFQDNs): the rule is read without it",
+      "warning c.yaml:33 (CiliumNetworkPolicy default/c) spec.ingress[0].toPorts[0].rules.dns: L7 protocol DNS is not supported on ingress yet (the agent refuses the policy: it is not enforced)",
     ],
   );
 });

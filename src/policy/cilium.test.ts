@@ -417,3 +417,56 @@ test("toFQDNs allows the names' addresses, only to pods whose lookups Cilium's D
   noDns.config = withDns.config;
   assert.equal(allowed(noDns, "x/a", ip("203.0.113.10"), "TCP", 443), false);
 });
+
+test("the agent's refusals around toFQDNs and DNS rules: such a policy has no effect", () => {
+  const dnsRule = {
+    toEndpoints: [{ matchLabels: { "k8s:io.kubernetes.pod.namespace": "kube-system" } }],
+    toPorts: [{ ports: [{ port: "53", protocol: "ANY" }], rules: { dns: [{ matchPattern: "*" }] } }],
+  };
+  const ext = [{ name: "api.example.com", type: "A", value: "203.0.113.10" }];
+  const withExt = (st: ClusterState) => {
+    st.config = { ...st.config, externalDNS: ext } as ClusterState["config"];
+    return st;
+  };
+  // fqdn.go FQDNSelector sanitize: "only one of MatchName or MatchPattern is allowed".
+  const both = withExt(
+    stateOf([
+      cnp("x", "both", {
+        endpointSelector: { matchLabels: { pod: "a" } },
+        egress: [dnsRule, { toFQDNs: [{ matchName: "api.example.com", matchPattern: "*" }] }],
+      }),
+    ]),
+  );
+  assert.equal(allowed(both, "x/a", ip("203.0.113.10")), true); // no policy: default allow
+  assert.equal(allowed(both, "x/a", ip("198.51.100.1")), true);
+  // IngressRule sanitize: "L7 protocol DNS is not supported on ingress yet".
+  const dnsIn = stateOf([
+    cnp("x", "dns-in", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      ingress: [{ fromEndpoints: [{ matchLabels: { pod: "b" } }], toPorts: dnsRule.toPorts }],
+    }),
+  ]);
+  expectTable(dnsIn, () => true);
+});
+
+test("egressDeny has no toFQDNs (deny policies do not support it): the field is dropped", () => {
+  const st = stateOf([
+    cnp("x", "deny", {
+      endpointSelector: { matchLabels: { pod: "a" } },
+      egress: [
+        {
+          toEndpoints: [{ matchLabels: { "k8s:io.kubernetes.pod.namespace": "kube-system" } }],
+          toPorts: [{ ports: [{ port: "53", protocol: "ANY" }], rules: { dns: [{ matchPattern: "*" }] } }],
+        },
+        { toEntities: ["world"] },
+      ],
+      egressDeny: [{ toFQDNs: [{ matchName: "api.example.com" }] }],
+    }),
+  ]);
+  st.config = {
+    ...st.config,
+    externalDNS: [{ name: "api.example.com", type: "A", value: "203.0.113.10" }],
+  } as ClusterState["config"];
+  // The deny rule is `{}` once the API server drops the field: it denies nothing.
+  assert.equal(allowed(st, "x/a", ip("203.0.113.10")), true);
+});

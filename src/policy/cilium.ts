@@ -254,6 +254,12 @@ function rulesOf(
   });
 }
 
+function withoutFqdns(r: CiliumPeerRule): CiliumPeerRule {
+  if (!r || typeof r !== "object" || !("toFQDNs" in r)) return r;
+  const { toFQDNs: _, ...rest } = r;
+  return rest;
+}
+
 /** One rule of a Cilium policy as the engine's policy (a policy with `specs` gives several). */
 function compileRule(p: CiliumPolicyState, r: CiliumRule, at: number, cx: Cx): CPolicy | undefined {
   // Host policies (nodeSelector) select nodes, which podnet does not police.
@@ -263,7 +269,14 @@ function compileRule(p: CiliumPolicyState, r: CiliumRule, at: number, cx: Cx): C
   const ingressRules = rulesOf(r.ingress, "from", ns, cx);
   const ingressDenyRules = rulesOf(r.ingressDeny, "from", ns, cx);
   const egressRules = rulesOf(r.egress, "to", ns, cx);
-  const egressDenyRules = rulesOf(r.egressDeny, "to", ns, cx);
+  // EgressDenyRule has no toFQDNs (egress.go; "Deny policies do not support toFQDNs"): the
+  // API server drops the field, as podnet does.
+  const egressDenyRules = rulesOf(
+    Array.isArray(r.egressDeny) ? r.egressDeny.map(withoutFqdns) : r.egressDeny,
+    "to",
+    ns,
+    cx,
+  );
   const base = ns !== undefined ? `${ns}/${p.name}` : p.name;
   return {
     namespace: ns ?? "",

@@ -79,12 +79,32 @@ export function ciliumRuleRefusal(r: unknown): { field?: string; text: string } 
         };
       // IngressCommonRule/EgressCommonRule sanitize: one kind of peer per rule. (Go walks a
       // map there, so the agent may name the two the other way round.)
-      const l3 = (sec.startsWith("ingress") ? INGRESS_L3 : EGRESS_L3).filter((k) => nonEmptyList(x[k]));
+      const l3 = (sec.startsWith("ingress") ? INGRESS_L3 : sec === "egress" ? EGRESS_L3 : EGRESS_DENY_L3).filter((k) =>
+        nonEmptyList(x[k]),
+      );
       if (l3.length > 1)
         return {
           field: indexPath(sec, i),
           text: `combining ${upper(l3[0])} and ${upper(l3[1])} is not supported yet`,
         };
+      // fqdn.go FQDNSelector sanitize.
+      if (sec === "egress" && Array.isArray(x.toFQDNs)) {
+        const both = x.toFQDNs.findIndex((q) => isObj(q) && !!q.matchName && !!q.matchPattern);
+        if (both >= 0)
+          return {
+            field: indexPath(`${indexPath(sec, i)}.toFQDNs`, both),
+            text: "only one of MatchName or MatchPattern is allowed in an FQDNSelector",
+          };
+      }
+      // IngressRule sanitize: DNS is not among the L7 protocols of ingress (l7IngressSupport).
+      if (sec === "ingress" && Array.isArray(x.toPorts)) {
+        const dns = x.toPorts.findIndex((pr) => isObj(pr) && isObj(pr.rules) && nonEmptyList(pr.rules.dns));
+        if (dns >= 0)
+          return {
+            field: `${indexPath(`${indexPath(sec, i)}.toPorts`, dns)}.rules.dns`,
+            text: "L7 protocol DNS is not supported on ingress yet",
+          };
+      }
     }
   }
   return undefined;
@@ -92,7 +112,9 @@ export function ciliumRuleRefusal(r: unknown): { field?: string; text: string } 
 
 // The peer fields the agent will not combine in one rule (rule_validation.go l3Members).
 const INGRESS_L3 = ["fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes", "fromGroups"];
-const EGRESS_L3 = ["toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toServices", "toFQDNs", "toNodes", "toGroups"];
+const EGRESS_DENY_L3 = ["toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toServices", "toNodes", "toGroups"];
+// EgressRule adds toFQDNs; EgressDenyRule has none.
+const EGRESS_L3 = [...EGRESS_DENY_L3, "toFQDNs"];
 /** The Go field's name: "fromCIDR" → "FromCIDR". */
 const upper = (k: string) => k.charAt(0).toUpperCase() + k.slice(1);
 
@@ -168,7 +190,13 @@ function checkPeerRule(err: Err, soft: Err, warn: Warn, f: string, r: unknown, s
       });
   }
   const fq = from === "to" ? r.toFQDNs : undefined;
-  if (fq !== undefined && fq !== null) {
+  if (sec === "egressDeny" && fq !== undefined && fq !== null)
+    warn(
+      `${f}.toFQDNs`,
+      NO_VALUE,
+      "is not a field of Cilium's deny rules (deny policies do not support toFQDNs): the rule is read without it",
+    );
+  else if (fq !== undefined && fq !== null) {
     if (!Array.isArray(fq)) err(`${f}.toFQDNs`, fq, "must be a list");
     else fq.forEach((x: unknown, i: number) => checkFqdn(err, indexPath(`${f}.toFQDNs`, i), x));
   }
@@ -193,7 +221,11 @@ function checkPeerRule(err: Err, soft: Err, warn: Warn, f: string, r: unknown, s
         warn(`${pf}.rules`, NO_VALUE, "L7 rules are enforced by Cilium's proxy, not modelled: podnet allows the ports");
       // DNS rules make the agent's proxy see the lookups (toFQDNs learns from them); which
       // names they let through is not modelled, beyond `*`.
-      if (Array.isArray(dns) && !dns.every((d) => isObj(d) && d.matchPattern === "*" && d.matchName === undefined))
+      if (
+        sec === "egress" &&
+        Array.isArray(dns) &&
+        !dns.every((d) => isObj(d) && d.matchPattern === "*" && d.matchName === undefined)
+      )
         warn(
           `${pf}.rules.dns`,
           NO_VALUE,

@@ -165,7 +165,8 @@ function policyCidrs(state: ClusterState): string[] {
               const list = rule?.[`${dir}CIDR`];
               if (Array.isArray(list)) for (const c of list) add(c);
               // toFQDNs: the names' addresses, each an identity (the agent's fqdn: selectors).
-              const fqdns = dir === "to" ? rule?.toFQDNs : undefined;
+              // (egress rules only: deny rules have no toFQDNs.)
+              const fqdns = dir === "to" && sec === r?.egress ? rule?.toFQDNs : undefined;
               if (Array.isArray(fqdns))
                 for (const ip of fqdnAddresses(
                   state.config.externalDNS ?? [],
