@@ -11,7 +11,7 @@ export interface FqdnSelector {
 }
 
 // matchpattern.go: `*` is any run of the characters a DNS label may hold (never a dot); a
-// lone `*` every name; a leading `**.` (1.16) one or more labels. Matched label by label with
+// lone `*` every name; a leading `**.` (newer releases) one or more labels. Matched label by label with
 // a greedy wildcard walk (linear per label): a regular expression built from a hostile pattern
 // (`*a*a*a…`) could backtrack for minutes.
 const norm = (n: string) => n.toLowerCase().replace(/\.$/, "");

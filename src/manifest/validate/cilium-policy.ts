@@ -215,7 +215,11 @@ function checkPeerRule(err: Err, soft: Err, warn: Warn, f: string, r: unknown, s
   tp.forEach((pr: unknown, i: number) => {
     const pf = indexPath(`${f}.toPorts`, i);
     if (!isObj(pr)) return err(pf, pr, "must be a mapping");
-    if (isObj(pr.rules)) {
+    // A deny rule's toPorts (PortDenyRule, pkg/policy/api l4.go) has no L7 rules: the API
+    // server prunes them and the ports are denied.
+    if (isObj(pr.rules) && sec.endsWith("Deny"))
+      warn(`${pf}.rules`, NO_VALUE, "a deny rule has no L7 rules (the field is dropped): its ports are denied");
+    else if (isObj(pr.rules)) {
       const { dns, ...l7 } = pr.rules;
       if (Object.keys(l7).length > 0)
         warn(`${pf}.rules`, NO_VALUE, "L7 rules are enforced by Cilium's proxy, not modelled: podnet allows the ports");
