@@ -470,3 +470,21 @@ test("egressDeny has no toFQDNs (deny policies do not support it): the field is 
   // The deny rule is `{}` once the API server drops the field: it denies nothing.
   assert.equal(allowed(st, "x/a", ip("203.0.113.10")), true);
 });
+
+test("a namespace relabelled between two states: the pods it keeps are judged by its new labels", () => {
+  // States share unchanged pods; their Cilium labels hold their namespace's labels.
+  const pol = ccnp("from-team", {
+    endpointSelector: { matchLabels: { pod: "a" } },
+    ingress: [{ fromEndpoints: [{ matchLabels: { "k8s:io.cilium.k8s.namespace.labels.team": "blue" } }] }],
+  });
+  const before = stateOf([pol]);
+  before.namespaces = before.namespaces.map((n) =>
+    n.name === "y" ? { ...n, labels: { ...n.labels, team: "blue" } } : n,
+  );
+  assert.equal(allowed(before, "y/b", "x/a"), true);
+  const after = {
+    ...before,
+    namespaces: before.namespaces.map((n) => (n.name === "y" ? { ...n, labels: { ns: "y" } } : n)),
+  };
+  assert.equal(allowed(after, "y/b", "x/a"), false);
+});

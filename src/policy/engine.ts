@@ -139,6 +139,8 @@ export interface PolicyIndex {
   byNamespace: Map<string, CPolicy[]>;
   /** CiliumClusterwideNetworkPolicies. */
   clusterwide: CPolicy[];
+  /** Some policy is Cilium's (then a pod's service account matters to selection). */
+  cilium: boolean;
   nsLabels: Map<string, Record<string, string>>;
   ipBlockMatchesPods: boolean;
   /** Node addresses (Cilium's host and remote-node identities) and the API server's
@@ -173,6 +175,7 @@ export function indexPolicies(state: ClusterState): PolicyIndex {
     policies,
     byNamespace,
     clusterwide,
+    cilium: policies.some((p) => p.cilium !== undefined),
     nsLabels,
     ipBlockMatchesPods: state.config.networking.ipBlockMatchesPods,
     nodeIps,
@@ -260,9 +263,13 @@ export function policiesSelecting(ix: PolicyIndex, pod: PodState, dir: "ingress"
 }
 
 /** A pod's identity labels as Cilium's selectors see them (keys without their `k8s:` source). */
-const labelCache = new WeakMap<PodState, Record<string, string>>();
+// Per index: states share unchanged pods, and a pod's labels here include its namespace's,
+// which a change may relabel.
+const labelCache = new WeakMap<PolicyIndex, WeakMap<PodState, Record<string, string>>>();
 export function ciliumLabelsOf(ix: PolicyIndex, pod: PodState): Record<string, string> {
-  let l = labelCache.get(pod);
+  let cache = labelCache.get(ix);
+  if (!cache) labelCache.set(ix, (cache = new WeakMap()));
+  let l = cache.get(pod);
   if (l) return l;
   // pkg/k8s/utils (GetPodMetadata) and pkg/identity: the pod's labels, its namespace and the
   // namespace's labels, its service account, the cluster.
@@ -273,7 +280,7 @@ export function ciliumLabelsOf(ix: PolicyIndex, pod: PodState): Record<string, s
   const spec = pod.spec as { serviceAccountName?: string; serviceAccount?: string };
   l["io.cilium.k8s.policy.serviceaccount"] = spec.serviceAccountName || spec.serviceAccount || "default";
   l["io.cilium.k8s.policy.cluster"] = "default";
-  labelCache.set(pod, l);
+  cache.set(pod, l);
   return l;
 }
 

@@ -191,10 +191,7 @@ function podClassKey(ix: PolicyIndex, bps: number[], pod: PodState): string {
     for (const cp of c.ports ?? []) if (cp.name) named.push(`${cp.name}/${cp.protocol ?? "TCP"}/${cp.containerPort}`);
   named.sort();
   // Cilium's selectors also see the service account (io.cilium.k8s.policy.serviceaccount).
-  const sa =
-    ix.clusterwide.length || ix.policies.some((p) => p.cilium)
-      ? `|${ciliumLabelsOf(ix, pod)["io.cilium.k8s.policy.serviceaccount"]}`
-      : "";
+  const sa = ix.cilium ? `|${ciliumLabelsOf(ix, pod)["io.cilium.k8s.policy.serviceaccount"]}` : "";
   return `${pod.namespace}|${labels}|${named.join(",")}|${ipPart}${sa}`;
 }
 
