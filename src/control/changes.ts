@@ -1,7 +1,7 @@
 // Changes to a running cluster: apply, delete, scale. Each returns a new state (the input
 // is never mutated; unchanged parts are shared) and the events the change caused. An
 // apply with one invalid object throws a SpecError and changes nothing.
-import type { Mapping } from "../manifest/diag.js";
+import { CALICO_NETWORK_POLICY, type Mapping } from "../manifest/diag.js";
 import type { KubeObject } from "../manifest/types.js";
 import { diffStates, type StateDiff } from "./diff.js";
 import { SpecError } from "../manifest/errors.js";
@@ -26,6 +26,11 @@ const KNOWN = new Set([
   "NetworkPolicy",
   "CiliumNetworkPolicy",
   "CiliumClusterwideNetworkPolicy",
+  CALICO_NETWORK_POLICY,
+  "GlobalNetworkPolicy",
+  "NetworkSet",
+  "GlobalNetworkSet",
+  "Tier",
   "Ingress",
   // Podnet's Gateway controller routes with them (src/ingress/gateway.ts).
   "GatewayClass",

@@ -26,7 +26,18 @@ import { checkObjects, emit, groupByKind, ofKind, type ReconcileContext, unchang
 import { buildSlices, markChangedEndpoints } from "./reconcile-slices.js";
 import type { Scheduler } from "./schedule.js";
 import { reconcileServices, type ServicesResult } from "./services.js";
-import type { CiliumPolicyState, ClusterState, KEvent, NodeState, PodState } from "./state.js";
+import type {
+  CalicoNetworkSetState,
+  CalicoPolicyState,
+  CalicoState,
+  CalicoTierState,
+  CiliumPolicyState,
+  ClusterState,
+  KEvent,
+  NodeState,
+  PodState,
+} from "./state.js";
+import { CALICO_NETWORK_POLICY, isObj } from "../manifest/diag.js";
 import { SYSTEM_NAMESPACES } from "./system.js";
 
 export { objKey, WORKLOAD_KINDS } from "./objects.js";
@@ -81,6 +92,12 @@ export function reconcile(
       `${cnps.ciliumPolicies.length} Cilium polic${cnps.ciliumPolicies.length === 1 ? "y" : "ies"} (CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy) ignored: the cluster's CNI is ${ctx.config.networking.cni}, and only Cilium enforces them`,
     );
 
+  const calico = calicoObjects(ctx);
+  if (calico.calico && ctx.config.networking.cni !== "calico")
+    warnings.push(
+      `${calico.calico.policies.length} Calico polic${calico.calico.policies.length === 1 ? "y" : "ies"} (projectcalico.org NetworkPolicy, GlobalNetworkPolicy) ignored: the cluster's CNI is ${ctx.config.networking.cni}, and only Calico enforces them`,
+    );
+
   const state: ClusterState = {
     config: ctx.config,
     seed: ctx.seed,
@@ -97,6 +114,7 @@ export function reconcile(
       source: o.source,
     })),
     ...cnps,
+    ...calico,
     ingresses: ofKind(ctx, "Ingress"),
     workloads: desired.workloads,
     dns: prev.dns,
@@ -231,6 +249,51 @@ function warningsOf(
         `(Node ${n.name}) is full: ${n.maxPods}/${n.maxPods} pods (maxPods); new pods cannot be scheduled on it`,
       );
   return warnings;
+}
+
+/** Calico's policies, network sets and tiers given, as the state holds them. */
+function calicoObjects(ctx: ReconcileContext): { calico?: CalicoState } {
+  const policies: CalicoPolicyState[] = [];
+  for (const o of ofKind(ctx, CALICO_NETWORK_POLICY))
+    policies.push({
+      kind: "NetworkPolicy",
+      namespace: o.metadata.namespace ?? "default",
+      name: o.metadata.name,
+      spec: isObj(o.spec) ? o.spec : {},
+      source: o.source,
+    });
+  for (const o of ofKind(ctx, "GlobalNetworkPolicy"))
+    policies.push({
+      kind: "GlobalNetworkPolicy",
+      name: o.metadata.name,
+      spec: isObj(o.spec) ? o.spec : {},
+      source: o.source,
+    });
+  const networkSets: CalicoNetworkSetState[] = [];
+  for (const kind of ["NetworkSet", "GlobalNetworkSet"] as const)
+    for (const o of ofKind(ctx, kind)) {
+      const nets = Array.isArray(o.spec?.nets) ? o.spec.nets.filter((n: unknown) => typeof n === "string") : [];
+      const s: CalicoNetworkSetState = {
+        kind,
+        name: o.metadata.name,
+        labels: o.metadata.labels ?? {},
+        nets,
+        source: o.source,
+      };
+      if (kind === "NetworkSet") s.namespace = o.metadata.namespace ?? "default";
+      networkSets.push(s);
+    }
+  const tiers: CalicoTierState[] = ofKind(ctx, "Tier").map((o) => {
+    const t: CalicoTierState = {
+      name: o.metadata.name,
+      defaultAction: o.spec?.defaultAction === "Pass" ? "Pass" : "Deny",
+      source: o.source,
+    };
+    if (typeof o.spec?.order === "number") t.order = o.spec.order;
+    return t;
+  });
+  if (!policies.length && !networkSets.length && !tiers.length) return {};
+  return { calico: { policies, networkSets, tiers } };
 }
 
 /** The CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies given, as the state holds them. */

@@ -12,6 +12,7 @@ import type {
   Labels,
   NetworkPolicySpec,
   CiliumRule,
+  CalicoPolicySpec,
   PodSpec,
   Protocol,
   ServiceType,
@@ -119,6 +120,36 @@ export interface CiliumPolicyState {
   source?: KubeObject["source"];
 }
 
+/** Calico's own policy resources (projectcalico.org/v3) as the cluster holds them. */
+export interface CalicoPolicyState {
+  kind: "NetworkPolicy" | "GlobalNetworkPolicy";
+  /** Absent for GlobalNetworkPolicy. */
+  namespace?: string;
+  name: string;
+  spec: CalicoPolicySpec;
+  source?: KubeObject["source"];
+}
+export interface CalicoNetworkSetState {
+  kind: "NetworkSet" | "GlobalNetworkSet";
+  namespace?: string;
+  name: string;
+  labels: Labels;
+  nets: string[];
+  source?: KubeObject["source"];
+}
+export interface CalicoTierState {
+  name: string;
+  /** Unset: after every tier with an order. */
+  order?: number;
+  defaultAction: "Deny" | "Pass";
+  source?: KubeObject["source"];
+}
+export interface CalicoState {
+  policies: CalicoPolicyState[];
+  networkSets: CalicoNetworkSetState[];
+  tiers: CalicoTierState[];
+}
+
 export interface ServicePortState {
   name?: string;
   protocol: Protocol;
@@ -224,6 +255,8 @@ export interface ClusterState {
   /** CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies as given (enforced when the
    *  CNI is Cilium: policy/cilium.ts). Absent: none. */
   ciliumPolicies?: CiliumPolicyState[];
+  /** Calico's policies, network sets and tiers (only when some were given). */
+  calico?: CalicoState;
   ingresses: KubeObject[];
   /** The controllers (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job) as given. */
   workloads: KubeObject[];

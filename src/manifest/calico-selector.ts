@@ -116,8 +116,10 @@ function keyRun(s: string, i: number, max: number): number {
   return j - i;
 }
 
-// Whitespace between tokens: tokenizer.go trims only spaces and tabs (`whitespace = " \t"`);
-// the regular expressions' `\s*` (inside has( ), not in, starts with…) allow newlines too.
+// Whitespace between tokens: tokenizer.go trims spaces and tabs (`whitespace = " \t"`) as we
+// read it; podnet also takes line breaks there, so that a selector written as a YAML block
+// (`selector: |`, with its final newline) is not refused when Calico may accept it. The
+// regular expressions' `\s*` (inside has( ), not in, starts with…) allow them too.
 function tokenize(s: string): Token[] {
   const toks: Token[] = [];
   const n = s.length;
@@ -127,7 +129,7 @@ function tokenize(s: string): Token[] {
     i = end;
   };
   for (;;) {
-    while (i < n && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
+    while (i < n && isReSpace(s.charCodeAt(i))) i++;
     if (i >= n) {
       push("eof", n, n);
       return toks;

@@ -175,6 +175,13 @@ export class Diags {
   }
 }
 
+/**
+ * Calico's NetworkPolicy (projectcalico.org/v3) as podnet names its kind: the API group tells
+ * it from Kubernetes' NetworkPolicy, so the kind carries it, as kubectl writes the resource
+ * (`networkpolicy.projectcalico.org/name`).
+ */
+export const CALICO_NETWORK_POLICY = "NetworkPolicy.projectcalico.org";
+
 /** Kinds that live outside namespaces (the ones podnet reads). */
 export const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
   "Namespace",
@@ -184,6 +191,9 @@ export const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
   "IngressClass",
   "GatewayClass",
   "CiliumClusterwideNetworkPolicy",
+  "GlobalNetworkPolicy",
+  "GlobalNetworkSet",
+  "Tier",
 ]);
 export function isNamespaced(kind: string): boolean {
   return !CLUSTER_SCOPED.has(kind);

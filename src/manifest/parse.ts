@@ -23,6 +23,7 @@ import {
   parseConfig,
 } from "./config.js";
 import {
+  CALICO_NETWORK_POLICY,
   Diags,
   MAX_DEPTH,
   type Mapping,
@@ -83,6 +84,14 @@ export const KIND_API_VERSIONS: Record<string, string> = {
   // enforced when the cluster's CNI is Cilium (policy/cilium.ts).
   CiliumNetworkPolicy: "cilium.io/v2",
   CiliumClusterwideNetworkPolicy: "cilium.io/v2",
+  // Calico's own policies (https://docs.tigera.io/calico/latest/reference/resources/):
+  // enforced when the cluster's CNI is Calico (policy/calico.ts). Its NetworkPolicy is told
+  // from Kubernetes' by the group (CALICO_NETWORK_POLICY).
+  [CALICO_NETWORK_POLICY]: "projectcalico.org/v3",
+  GlobalNetworkPolicy: "projectcalico.org/v3",
+  NetworkSet: "projectcalico.org/v3",
+  GlobalNetworkSet: "projectcalico.org/v3",
+  Tier: "projectcalico.org/v3",
 };
 // Other versions the API server still serves for a kind (the Gateway API CRDs serve
 // v1beta1 beside v1: config/crd/standard/gateway.networking.k8s.io_*.yaml).
@@ -95,6 +104,13 @@ const ALSO_SERVED: Record<string, readonly string[]> = {
   // as the operator does): projectcalico.org/v3, the same spec
   // (https://docs.tigera.io/calico/latest/reference/resources/ippool).
   IPPool: ["projectcalico.org/v3"],
+  // Calico's resources as the CRDs store them (`kubectl get …crd.projectcalico.org` without
+  // the Calico API server): the same spec.
+  [CALICO_NETWORK_POLICY]: ["crd.projectcalico.org/v1"],
+  GlobalNetworkPolicy: ["crd.projectcalico.org/v1"],
+  NetworkSet: ["crd.projectcalico.org/v1"],
+  GlobalNetworkSet: ["crd.projectcalico.org/v1"],
+  Tier: ["crd.projectcalico.org/v1"],
 };
 // Kinds the network does not depend on: one the API server would refuse (an HPA in a removed
 // version, autoscaling/v2beta2 in an old chart; a CronJob of batch/v1beta1, whose Jobs would
@@ -290,6 +306,12 @@ function readDocument(d: RawDocument, config: SourceText | undefined, diags: Dia
     return;
   }
   const o = v as Mapping;
+  if (
+    o.kind === "NetworkPolicy" &&
+    typeof o.apiVersion === "string" &&
+    /^(crd\.)?projectcalico\.org\//.test(o.apiVersion)
+  )
+    o.kind = CALICO_NETWORK_POLICY;
   const kind = o.kind;
   const label = () => objectLabel(kind, undefined, o.metadata?.name ?? o.name, src.docIndex);
   if (isClusterDoc(o)) {

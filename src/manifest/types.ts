@@ -230,6 +230,50 @@ export interface CiliumRule {
   description?: string;
 }
 
+// Calico's own policy resources (projectcalico.org/v3, also served as crd.projectcalico.org/v1:
+// https://docs.tigera.io/calico/latest/reference/resources/networkpolicy, globalnetworkpolicy,
+// networkset, globalnetworkset, tier; projectcalico/api pkg/apis/projectcalico/v3). Selectors
+// are Calico's selector language (calico-selector.ts), not Kubernetes label selectors.
+export interface CalicoEntityRule {
+  nets?: string[];
+  notNets?: string[];
+  selector?: string;
+  notSelector?: string;
+  namespaceSelector?: string;
+  /** Numbers, "min:max" ranges, or named ports. */
+  ports?: (number | string)[];
+  notPorts?: (number | string)[];
+  serviceAccounts?: { names?: string[]; selector?: string };
+  services?: { name?: string; namespace?: string };
+}
+export interface CalicoRule {
+  /** Allow, Deny, Log or Pass. */
+  action?: string;
+  protocol?: string | number;
+  notProtocol?: string | number;
+  icmp?: { type?: number; code?: number };
+  notICMP?: { type?: number; code?: number };
+  ipVersion?: number;
+  source?: CalicoEntityRule;
+  destination?: CalicoEntityRule;
+  http?: unknown;
+  metadata?: { annotations?: Record<string, string> };
+}
+export interface CalicoPolicySpec {
+  tier?: string;
+  order?: number;
+  selector?: string;
+  /** GlobalNetworkPolicy only: the namespaces whose endpoints it selects. */
+  namespaceSelector?: string;
+  serviceAccountSelector?: string;
+  types?: string[];
+  ingress?: CalicoRule[];
+  egress?: CalicoRule[];
+  doNotTrack?: boolean;
+  preDNAT?: boolean;
+  applyOnForward?: boolean;
+}
+
 export interface EndpointConditions {
   ready?: boolean;
   serving?: boolean;

@@ -35,7 +35,7 @@
 import type { KubeObject, SourceRef } from "./types.js";
 import type { ClusterConfig } from "./config.js";
 import { inFull } from "./documents.js";
-import { type Diags, NO_VALUE, isInt, isObj, labelOf, where } from "./diag.js";
+import { CALICO_NETWORK_POLICY, type Diags, NO_VALUE, isInt, isObj, labelOf, where } from "./diag.js";
 import { parseIPv4 } from "../net/ipv4.js";
 import { serviceIPv4 } from "./net.js";
 import { type Err, NET, checkMeta } from "./validate/common.js";
@@ -47,6 +47,7 @@ import { checkIngress, checkIngressClass } from "./validate/ingress.js";
 import { checkNode, checkPod } from "./validate/pod.js";
 import { checkNetworkPolicy } from "./validate/policy.js";
 import { checkCiliumPolicy } from "./validate/cilium-policy.js";
+import { checkCalicoNetworkSet, checkCalicoPolicy, checkCalicoTier } from "./validate/calico-policy.js";
 import { checkConfigMap, checkSecret } from "./validate/secret.js";
 import { checkService } from "./validate/service.js";
 import { checkWorkload } from "./validate/workloads.js";
@@ -160,6 +161,17 @@ function checkKind(err: Err, o: KubeObject, config: ClusterConfig, diags: Diags)
     case "CiliumNetworkPolicy":
     case "CiliumClusterwideNetworkPolicy":
       checkCiliumPolicy(err, o, (field, value, text) => diags.warn(where(o), field, value, text));
+      break;
+    case CALICO_NETWORK_POLICY:
+    case "GlobalNetworkPolicy":
+      checkCalicoPolicy(err, o, (field, value, text) => diags.warn(where(o), field, value, text));
+      break;
+    case "NetworkSet":
+    case "GlobalNetworkSet":
+      checkCalicoNetworkSet(err, o);
+      break;
+    case "Tier":
+      checkCalicoTier(err, o);
       break;
     case "EndpointSlice":
       checkEndpointSlice(err, o);

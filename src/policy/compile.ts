@@ -58,9 +58,13 @@ import type {
 } from "../ir/types.js";
 import { sha256Hex } from "../control/hash.js";
 import { FLOW_LOG_GROUP, flowLogPrefix } from "../ir/flowlog.js";
-import { intToIp, parseCidr } from "../net/ipv4.js";
+import { type Cidr, intToIp, ipToInt, parseCidr } from "../net/ipv4.js";
+import { calicoPartyMatches, calicoSelectedAddresses } from "./calico.js";
+import type { CalicoMatch } from "./types.js";
 import { fitUtf8, utf8Length } from "../net/utf8.js";
 import {
+  calicoSelfMatches,
+  inCalicoOrder,
   indexPolicies,
   namedPort,
   peerMatches,
@@ -303,6 +307,173 @@ function directionRules(
   return rules;
 }
 
+/** Sorted, disjoint ranges (an anonymous interval set refuses overlapping elements). */
+function mergeRanges(list: [number, number][]): [number, number][] {
+  const sorted = [...list].sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of sorted) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+const rangesOf = (pods: PodState[], nets: Cidr[]): [number, number][] =>
+  mergeRanges([
+    ...pods.map((p): [number, number] => [ipToInt(p.podIP!), ipToInt(p.podIP!)]),
+    ...nets.map((c): [number, number] => [c.first, c.last]),
+  ]);
+
+/**
+ * A Calico rule's criteria on its peer as address matches, as Felix writes them with IP sets
+ * (felix rules/rule_defs.go): the selector's set, nets, not in notNets, not in the
+ * notSelector's set. null: the criteria match no address.
+ */
+function calicoAddrExprs(
+  ix: PolicyIndex,
+  m: CalicoMatch,
+  field: "saddr" | "daddr",
+  pods: PodState[],
+): NftStmt[] | null {
+  if (m.never) return null;
+  const w = ix.calico!;
+  const out: NftStmt[] = [];
+  const left = payload("ip", field);
+  const inSet = (r: [number, number][], op: "==" | "!=") =>
+    out.push({ match: { op, left, right: { set: r.map(setElem) } } });
+  if (m.selector || m.namespaceSelector || m.serviceAccounts) {
+    const sel = calicoSelectedAddresses(w, m, pods, false, selectable);
+    const r = rangesOf(sel.pods, sel.nets);
+    if (r.length === 0) return null;
+    inSet(r, "==");
+  }
+  if (m.nets) {
+    const r = rangesOf([], m.nets);
+    if (r.length === 0) return null;
+    inSet(r, "==");
+  }
+  if (m.notNets?.length) inSet(rangesOf([], m.notNets), "!=");
+  if (m.notSelector) {
+    const sel = calicoSelectedAddresses(w, m, pods, true, selectable);
+    const r = rangesOf(sel.pods, sel.nets);
+    if (r.length) inSet(r, "!=");
+  }
+  return out;
+}
+
+/**
+ * A pod's side in Calico's order, one chain per tier (the first is the pod's own chain):
+ * a rule that matches allows (return), denies (drop) or passes (goto the next tier's chain;
+ * past the last, return: the namespace's profile allows); a tier's end drops, or passes with
+ * defaultAction Pass. The engine decides the same (engine.ts calicoVerdict).
+ */
+function calicoTierChains(
+  ix: PolicyIndex,
+  pod: PodState,
+  dir: "ingress" | "egress",
+  pols: CPolicy[],
+  allPods: PodState[],
+  name: string,
+  drop: NftRule,
+): NftChain[] {
+  const sorted = inCalicoOrder(pols);
+  const tiers: { tier: string; pass: boolean; pols: CPolicy[] }[] = [];
+  for (const p of sorted) {
+    const last = tiers[tiers.length - 1];
+    if (last && last.tier === p.calico!.tier) last.pols.push(p);
+    else tiers.push({ tier: p.calico!.tier, pass: p.calico!.tierDefault === "Pass", pols: [p] });
+  }
+  const chainName = (k: number) => (k === 0 ? name : policyChainName(dir, pod.namespace, `${pod.name}/t${k}`));
+  const addrField = dir === "ingress" ? "saddr" : "daddr";
+  return tiers.map((t, k): NftChain => {
+    const next: NftStmt = k + 1 < tiers.length ? { goto: { target: chainName(k + 1) } } : { return: null };
+    const rules: NftRule[] = [];
+    for (const p of t.pols)
+      for (const r of dir === "ingress" ? p.ingressRules : p.egressRules) {
+        if (r.action === "Log" || !calicoSelfMatches(ix, r, pod)) continue;
+        const peer = r.peers?.[0];
+        let addr: NftStmt[] | null = [];
+        if (peer?.calico) addr = calicoAddrExprs(ix, peer.calico, addrField, allPods);
+        else if (peer) {
+          // A Kubernetes NetworkPolicy's rule: its peers as the NetworkPolicy chains match them.
+          const pa = peerAddresses(ix, p.namespace, r.peers!, allPods);
+          const set = [...pa.pods.map((x) => x.podIP!), ...pa.ranges.map(setElem)];
+          addr = set.length ? [{ match: { op: "==", left: payload("ip", addrField), right: { set } } }] : null;
+        }
+        if (addr === null) continue;
+        const action = r.action ?? "Allow";
+        const comment = nftComment(`${p.id} ${dir} rule ${r.index}${action === "Allow" ? "" : ` (action ${action})`}`);
+        const verdict: NftStmt[] =
+          action === "Allow" ? [{ return: null }] : action === "Pass" ? [next] : [...drop.expr];
+        // Ports resolve against the destination: this pod for ingress; for egress each peer
+        // pod (named ports), grouped by what they resolve to.
+        for (const g of calicoPortGroups(ix, r, dir, pod, peer?.calico, allPods)) {
+          if (g.addrs !== null && g.addrs.length === 0) continue;
+          const pre =
+            g.addrs === null
+              ? addr
+              : [...addr, { match: { op: "==" as const, left: payload("ip", addrField), right: { set: g.addrs } } }];
+          for (const e of portExprs(r, g.dst)) {
+            const rule: NftRule = { expr: [...pre, ...e, ...verdict], comment };
+            if (action === "Deny") rule.drop = POLICY_DROP;
+            rules.push(rule);
+          }
+        }
+      }
+    rules.push(t.pass ? { expr: [next], comment: nftComment(`tier ${t.tier}: defaultAction Pass`) } : drop);
+    return { name: chainName(k), rules };
+  });
+}
+
+/** Destinations a rule's named ports resolve against: one group, or (egress, named ports)
+ *  one per set of resolved ports; addrs null: no further address match. */
+function calicoPortGroups(
+  ix: PolicyIndex,
+  r: CRule,
+  dir: "ingress" | "egress",
+  pod: PodState,
+  peer: CalicoMatch | undefined,
+  allPods: PodState[],
+): { addrs: NftSetItem[] | null; dst: PodState | null }[] {
+  const named = [...(r.ports ?? []), ...(r.exceptPorts ?? [])].some((p) => typeof p.port === "string");
+  if (dir === "ingress" || !named) return [{ addrs: null, dst: dir === "ingress" ? pod : null }];
+  const targets = allPods.filter(
+    (t) =>
+      t.podIP &&
+      (r.peers === null ||
+        (peer !== undefined &&
+          calicoPartyMatches(ix.calico!, peer, { kind: "pod", pod: t }, ipToInt(t.podIP), selectable(t)))),
+  );
+  const byPorts = new Map<string, PodState[]>();
+  for (const t of targets) {
+    const key = PROTOCOLS.map((pr) =>
+      JSON.stringify([portsFor(r.ports, pr, t), portsFor(r.exceptPorts ?? null, pr, t)]),
+    ).join("|");
+    byPorts.set(key, [...(byPorts.get(key) ?? []), t]);
+  }
+  const groups: { addrs: NftSetItem[] | null; dst: PodState | null }[] = [];
+  for (const g of byPorts.values()) groups.push({ addrs: g.map((p) => p.podIP!), dst: g[0] });
+  return groups;
+}
+
+/** A rule's protocol and port matches (ports less notPorts), one list per protocol. */
+function portExprs(r: CRule, dst: PodState | null): NftStmt[][] {
+  if (r.ports === null && !r.exceptPorts) return [[]];
+  const out: NftStmt[][] = [];
+  for (const proto of PROTOCOLS) {
+    const ports = portsFor(r.ports, proto, dst);
+    if (ports === "none") continue;
+    const except = r.exceptPorts ? portsFor(r.exceptPorts, proto, dst) : "none";
+    if (except === null) continue; // every port taken out
+    const e: NftStmt[] = [{ match: { op: "==", left: { meta: { key: "l4proto" } }, right: proto.toLowerCase() } }];
+    if (ports !== null) e.push({ match: { op: "==", left: payload("th", "dport"), right: { set: ports } } });
+    if (except !== "none") e.push({ match: { op: "!=", left: payload("th", "dport"), right: { set: except } } });
+    out.push(e);
+  }
+  return out;
+}
+
 /** The policy layer of one node: undefined when no pod on it is isolated. */
 export function compileNodePolicy(
   ix: PolicyIndex,
@@ -346,19 +517,26 @@ export function compileNodePolicy(
         });
       }
       const firstRule = rules.length;
-      rules.push(...directionRules(ix, pod, dir, compiled, state.pods));
-      const isolated = isolatedComment(pols.map((p) => `${p.namespace}/${p.name}`));
+      const isolated = isolatedComment(pols.map((p) => (p.calico ? p.id : `${p.namespace}/${p.name}`)));
       // Logged to NFLOG before the drop (same rule: indices unchanged), so `podnet observe` names the policy.
       const prefix = flowLogPrefix({
         reason: "POLICY_DENIED",
         direction: dir,
-        policies: pols.map((p) => `${p.namespace}/${p.name}`),
+        policies: pols.map((p) => (p.calico ? p.id : `${p.namespace}/${p.name}`)),
       });
-      rules.push({
+      const drop: NftRule = {
         expr: [{ log: { prefix, group: FLOW_LOG_GROUP } }, { drop: null }],
         comment: isolated.comment,
         drop: POLICY_DROP,
-      });
+      };
+      if (ix.calico) {
+        const tiers = calicoTierChains(ix, pod, dir, pols, state.pods, name, drop);
+        rules.push(...tiers[0].rules);
+        for (const t of tiers.slice(1)) chains[t.name] = t;
+      } else {
+        rules.push(...directionRules(ix, pod, dir, compiled, state.pods));
+        rules.push(drop);
+      }
       const isolates = { side: dir, pod: `${pod.namespace}/${pod.name}`, by: isolated.by, firstRule };
       chains[name] = { name, rules, isolates };
       (dir === "ingress" ? ingressMap : egressMap).elem.push({ key: pod.podIP, value: { jump: { target: name } } });
@@ -504,7 +682,7 @@ export function nodePolicyLayer(
   podsOnNode: PodState[],
   ipvs?: IpvsVirtualServer[],
 ): NftLayer | undefined {
-  if (state.networkPolicies.length === 0) return undefined;
+  if (state.networkPolicies.length === 0 && !state.calico?.policies.length) return undefined;
   let ix = ixCache.get(state);
   if (!ix) ixCache.set(state, (ix = indexPolicies(state)));
   return compileNodePolicy(ix, state, node, podsOnNode, ipvs);

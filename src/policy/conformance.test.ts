@@ -10,7 +10,14 @@ import { buildState } from "../control/build.js";
 import { buildIR } from "../dataplane/build.js";
 import { traceFlow } from "../sim/index.js";
 import { decide, indexPolicies } from "./engine.js";
-import { ALL_PODS, CASES, conformanceManifests, resolvePlaceholders } from "./conformance.js";
+import {
+  ALL_PODS,
+  CALICO_CASES,
+  type CalicoCase,
+  CASES,
+  conformanceManifests,
+  resolvePlaceholders,
+} from "./conformance.js";
 import type { ClusterState } from "../control/state.js";
 
 const CLUSTER = `apiVersion: podnet.dev/v1alpha1
@@ -24,6 +31,7 @@ function clusterWith(
   cni = "flannel",
   backend = "vxlan",
   mode = "iptables",
+  objects: Record<string, unknown>[] = [],
 ): ClusterState {
   const cfg = CLUSTER + `networking: {cni: ${cni}, backend: ${backend}, kubeProxyMode: ${mode}}\n`;
   const pols = (policies ?? [])
@@ -31,6 +39,7 @@ function clusterWith(
       (p) =>
         `---\n${JSON.stringify({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: p.name, namespace: p.namespace }, spec: p.spec })}`,
     )
+    .concat(objects.map((o) => `\n---\n${JSON.stringify(o)}`))
     .join("\n");
   const spec = parseSpec([{ file: "netpol.yaml", text: conformanceManifests() + pols + "\n" }], {
     file: "cluster.yaml",
@@ -44,12 +53,15 @@ for (const [cni, backend, mode] of [
   ["calico", "bgp", "nftables"],
   // Cilium: policy by identity in the BPF policy maps, kube-proxy replacement.
   ["cilium", "vxlan", "none"],
+  // Calico's own policies beside the NetworkPolicies (also Calico's iptables mode).
+  ["calico", "vxlan", "iptables"],
 ] as const) {
-  for (const c of CASES) {
+  for (const c of cni === "calico" && mode === "iptables" ? CALICO_CASES : CASES) {
     test(`conformance [${cni}/${backend}, ${mode}]: ${c.name}`, () => {
       const base = clusterWith(null, cni, backend, mode);
       const ipOf = (ref: string) => base.pods.find((p) => `${p.namespace}/${p.name}` === ref)!.podIP!;
-      const st = clusterWith(resolvePlaceholders(c, ipOf), cni, backend, mode);
+      const objects = "objects" in c ? (c as CalicoCase).objects : [];
+      const st = clusterWith(resolvePlaceholders(c, ipOf), cni, backend, mode, objects);
       const ir = buildIR(st);
       const ix = indexPolicies(st);
       const pod = (ref: string) => st.pods.find((p) => `${p.namespace}/${p.name}` === ref)!;

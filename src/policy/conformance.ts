@@ -234,3 +234,138 @@ export function resolvePlaceholders(c: ConformanceCase, ipOf: (ref: string) => s
     ),
   }));
 }
+
+/**
+ * Calico's own policies over the same model, each a truth table written from Calico's
+ * documented semantics (https://docs.tigera.io/calico/latest/network-policy/policy-tiers/tiered-policy,
+ * https://docs.tigera.io/calico/latest/reference/resources/networkpolicy): tiers and orders,
+ * first match wins, Pass, end-of-tier deny, Kubernetes NetworkPolicies at order 1000 of the
+ * default tier. `objects`: the documents beside `policies` (NetworkPolicies).
+ */
+export interface CalicoCase extends ConformanceCase {
+  objects: Record<string, unknown>[];
+}
+const cnp = (namespace: string, name: string, spec: Record<string, unknown>) => ({
+  apiVersion: "projectcalico.org/v3",
+  kind: "NetworkPolicy",
+  metadata: { name, namespace },
+  spec,
+});
+const gnp = (name: string, spec: Record<string, unknown>) => ({
+  apiVersion: "projectcalico.org/v3",
+  kind: "GlobalNetworkPolicy",
+  metadata: { name },
+  spec,
+});
+const NS_Y = 'projectcalico.org/namespace == "y"';
+
+export const CALICO_CASES: CalicoCase[] = [
+  {
+    name: "a GlobalNetworkPolicy at order 100 denies before a NetworkPolicy allows (order 1000)",
+    policies: [
+      {
+        namespace: "x",
+        name: "allow-a",
+        spec: { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ namespaceSelector: {} }] }] },
+      },
+    ],
+    objects: [
+      gnp("deny-from-y", {
+        order: 100,
+        selector: 'pod == "a"',
+        ingress: [{ action: "Deny", source: { selector: NS_Y } }],
+      }),
+    ],
+    checks: [
+      {
+        protocol: "TCP",
+        port: 80,
+        // y/a and z/a: selected by the global policy, no rule allows: denied at the tier's end.
+        allowed: (f, t) => pod(t) !== "a" || (ns(f) !== "y" && ns(t) === "x"),
+      },
+    ],
+  },
+  {
+    name: "Pass goes on to the profile; Log decides nothing; rule selectors stay in the namespace",
+    policies: [],
+    objects: [
+      gnp("pass-z", {
+        order: 10,
+        selector: 'projectcalico.org/namespace == "x"',
+        ingress: [{ action: "Log" }, { action: "Pass", source: { namespaceSelector: 'ns == "z"' } }],
+      }),
+      cnp("x", "allow-c", {
+        order: 20,
+        selector: "all()",
+        ingress: [{ action: "Allow", source: { selector: 'pod == "c"' } }],
+      }),
+    ],
+    checks: [
+      {
+        protocol: "TCP",
+        port: 80,
+        allowed: (f, t) => ns(t) !== "x" || ns(f) === "z" || f === "x/c",
+      },
+    ],
+  },
+  {
+    name: "tiers: a security tier denies and passes the rest to the default tier",
+    policies: [],
+    objects: [
+      { apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "security" }, spec: { order: 100 } },
+      gnp("security.deny-y", {
+        tier: "security",
+        selector: "all()",
+        types: ["Ingress"],
+        ingress: [{ action: "Deny", source: { selector: NS_Y } }, { action: "Pass" }],
+      }),
+      cnp("z", "allow-x", { order: 100, ingress: [{ action: "Allow", source: { namespaceSelector: 'ns == "x"' } }] }),
+    ],
+    checks: [
+      { protocol: "TCP", port: 80, allowed: (f, t) => ns(f) !== "y" && (ns(t) !== "z" || ns(f) === "x") },
+      { protocol: "UDP", port: 81, allowed: (f, t) => ns(f) !== "y" && (ns(t) !== "z" || ns(f) === "x") },
+    ],
+  },
+  {
+    name: "egress: protocol and ports, a notSelector across namespaces",
+    policies: [],
+    objects: [
+      cnp("x", "a-egress", {
+        selector: 'pod == "a"',
+        types: ["Egress"],
+        egress: [{ action: "Allow", protocol: "TCP", destination: { ports: [80], notSelector: 'pod == "c"' } }],
+      }),
+    ],
+    checks: [
+      { protocol: "TCP", port: 80, allowed: (f, t) => f !== "x/a" || pod(t) !== "c" },
+      { protocol: "TCP", port: 81, allowed: (f) => f !== "x/a" },
+      { protocol: "UDP", port: 80, allowed: (f) => f !== "x/a" },
+    ],
+  },
+  {
+    name: "a tier whose defaultAction is Pass; notPorts and a port range",
+    policies: [],
+    objects: [
+      {
+        apiVersion: "projectcalico.org/v3",
+        kind: "Tier",
+        metadata: { name: "platform" },
+        spec: { order: 50, defaultAction: "Pass" },
+      },
+      gnp("platform.no-udp-to-b", {
+        tier: "platform",
+        selector: 'pod == "b"',
+        ingress: [{ action: "Deny", protocol: "UDP" }],
+      }),
+      cnp("y", "tcp-range", {
+        selector: 'pod == "c"',
+        ingress: [{ action: "Allow", protocol: "TCP", destination: { ports: ["79:81"], notPorts: [81] } }],
+      }),
+    ],
+    checks: [
+      { protocol: "UDP", port: 80, allowed: (_f, t) => pod(t) !== "b" && t !== "y/c" },
+      { protocol: "TCP", port: 80, allowed: () => true },
+      { protocol: "TCP", port: 81, allowed: (_f, t) => t !== "y/c" },
+    ],
+  },
+];

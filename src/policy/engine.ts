@@ -14,6 +14,8 @@ import {
   emptySet,
   fromRanges,
   has,
+  intersect,
+  isEmpty,
   subtract,
   union,
   type ConnSet,
@@ -21,6 +23,17 @@ import {
 } from "./portset.js";
 import type { CPeer, CPolicy, CPort, CRule } from "./types.js";
 import { NS_LABEL, NS_LABELS_PREFIX, compileCiliumPolicies, identityRelevant } from "./cilium.js";
+import {
+  type CalicoWorld,
+  LABEL_NAME,
+  asCalicoKnp,
+  calicoOrder,
+  calicoPartyMatches,
+  calicoPodLabels,
+  calicoSelects,
+  compileCalicoPolicies,
+  compileNetworkSets,
+} from "./calico.js";
 
 /** Matches nothing: first > last (an IPv6 ipBlock on an IPv4-only cluster). */
 const NO_ADDRESSES: Cidr = Object.freeze({ base: 0, prefix: 0, first: 1, last: 0 });
@@ -147,15 +160,24 @@ export interface PolicyIndex {
    *  (kube-apiserver): what Cilium's entities and CIDR rules tell apart. */
   nodeIps: Set<number>;
   apiServerIps: Set<number>;
+  /** Set when the CNI is Calico and Calico's own policies are given: every policy (Kubernetes
+   *  ones too) is then evaluated in Calico's tier and policy order (calico.ts). */
+  calico?: CalicoWorld;
 }
 
 export function indexPolicies(state: ClusterState): PolicyIndex {
-  const policies = state.networkPolicies.map((p) => compilePolicy(p.namespace, p.name, p.spec));
+  let policies = state.networkPolicies.map((p) => compilePolicy(p.namespace, p.name, p.spec));
   policies.push(...compileCiliumPolicies(state));
+  const calicoGiven = state.config.networking.cni === "calico" && state.calico !== undefined;
+  if (calicoGiven) {
+    const tiers = state.calico!.tiers;
+    policies = policies.map((p) => asCalicoKnp(p, tiers));
+    policies.push(...compileCalicoPolicies(state.calico!.policies, tiers));
+  }
   const byNamespace = new Map<string, CPolicy[]>();
   const clusterwide: CPolicy[] = [];
   for (const p of policies) {
-    if (p.cilium?.kind === "CiliumClusterwideNetworkPolicy") {
+    if (p.cilium?.kind === "CiliumClusterwideNetworkPolicy" || p.calico?.kind === "GlobalNetworkPolicy") {
       clusterwide.push(p);
       continue;
     }
@@ -170,7 +192,7 @@ export function indexPolicies(state: ClusterState): PolicyIndex {
   for (const sl of state.endpointSlices)
     if (sl.namespace === "default" && sl.serviceName === "kubernetes")
       for (const e of sl.endpoints) for (const a of e.addresses) apiServerIps.add(ipToInt(a));
-  return {
+  const ix: PolicyIndex = {
     state,
     policies,
     byNamespace,
@@ -180,6 +202,26 @@ export function indexPolicies(state: ClusterState): PolicyIndex {
     ipBlockMatchesPods: state.config.networking.ipBlockMatchesPods,
     nodeIps,
     apiServerIps,
+  };
+  if (calicoGiven) ix.calico = calicoWorld(ix, state);
+  return ix;
+}
+
+function calicoWorld(ix: PolicyIndex, state: ClusterState): CalicoWorld {
+  const pods = new WeakMap<PodState, Record<string, string>>();
+  const namespaces = new Map<string, Record<string, string>>();
+  return {
+    nsLabels(ns) {
+      let l = namespaces.get(ns);
+      if (!l) namespaces.set(ns, (l = { ...nsLabelsOf(ix, ns), [LABEL_NAME]: ns }));
+      return l;
+    },
+    podLabels(pod) {
+      let l = pods.get(pod);
+      if (!l) pods.set(pod, (l = calicoPodLabels(pod)));
+      return l;
+    },
+    networkSets: compileNetworkSets(state.calico?.networkSets ?? []),
   };
 }
 
@@ -207,6 +249,11 @@ function inIpBlock(b: NonNullable<CPeer["ipBlock"]>, ip: number): boolean {
  * pod whose policy it is, tells Cilium's `host` (its node) from `remote-node`.
  */
 export function peerMatches(ix: PolicyIndex, peer: CPeer, policyNs: string, party: Party, subject?: PodState): boolean {
+  if (peer.calico)
+    return (
+      ix.calico !== undefined &&
+      calicoPartyMatches(ix.calico, peer.calico, party, partyIp(party), party.kind === "pod" && selectable(party.pod))
+    );
   if (peer.entity !== undefined) return entityMatches(ix, peer.entity, party, subject);
   if (peer.fqdn)
     return (
@@ -248,6 +295,10 @@ export function policiesSelecting(ix: PolicyIndex, pod: PodState, dir: "ingress"
   if (!selectable(pod)) return [];
   const out: CPolicy[] = [];
   const consider = (p: CPolicy) => {
+    if (p.calico && ix.calico) {
+      if (p[dir] && calicoSelects(ix.calico, p, pod, (sel) => matchSelector(sel, pod.labels))) out.push(p);
+      return;
+    }
     if (!p.cilium) {
       if (p[dir] && matchSelector(p.podSelector, pod.labels)) out.push(p);
       return;
@@ -469,6 +520,9 @@ export interface RuleHit {
   policy: string; // ns/name
   rule: number;
   conns: ConnSet;
+  /** How a walkthrough names the decision when "<policy> <direction> rule <n>" does not say
+   *  it (Calico: a Deny or Pass rule, the namespace's profile). */
+  text?: string;
 }
 export interface DirectionVerdict {
   direction: "ingress" | "egress";
@@ -503,6 +557,7 @@ export function directionVerdict(
   const name = `${subject.pod.namespace}/${subject.pod.name}`;
   if (pols.length === 0)
     return { direction: dir, subject: name, isolated: false, selecting: [], allowed: allSet(), hits: [] };
+  if (ix.calico) return calicoVerdict(ix, dir, subject.pod, peer, pols);
   const dst = dir === "egress" ? peer : subject;
   const isolating = pols.filter((p) => p[dir]);
   const isolated = isolating.length > 0;
@@ -541,6 +596,123 @@ export function directionVerdict(
     out.denyHits = denyHits;
     out.denied = denied;
     out.allowed = subtract(allowed, denied);
+  }
+  return out;
+}
+
+const sortedCache = new WeakMap<CPolicy[], CPolicy[]>();
+/** The policies in Calico's order (tier, order, name), once per list. */
+export function inCalicoOrder(pols: CPolicy[]): CPolicy[] {
+  let s = sortedCache.get(pols);
+  if (!s) sortedCache.set(pols, (s = [...pols].sort(calicoOrder)));
+  return s;
+}
+
+/** A Calico rule's criteria on the policy's own endpoint hold for the subject. */
+export function calicoSelfMatches(ix: PolicyIndex, r: CRule, subject: PodState): boolean {
+  return (
+    r.self === undefined ||
+    (ix.calico !== undefined &&
+      calicoPartyMatches(
+        ix.calico,
+        r.self,
+        { kind: "pod", pod: subject },
+        partyIp({ kind: "pod", pod: subject }),
+        true,
+      ))
+  );
+}
+
+/** A rule's connections towards dst: its ports less its notPorts. */
+export function ruleConns(r: CRule, dst: Party): ConnSet {
+  const c = rulePorts(r.ports, dst);
+  return r.exceptPorts ? subtract(c, rulePorts(r.exceptPorts, dst)) : c;
+}
+
+/**
+ * One side as Felix decides it: tiers in order; in each, the selecting policies' rules in
+ * order, the first that matches a connection decides it (Allow, Deny, Pass to the next tier;
+ * Log decides nothing); what a tier leaves undecided is denied at its end (or passed, by the
+ * tier's defaultAction); what passes the last tier the namespace's profile allows.
+ */
+function calicoVerdict(
+  ix: PolicyIndex,
+  dir: "ingress" | "egress",
+  subject: PodState,
+  peer: Party,
+  pols: CPolicy[],
+): DirectionVerdict {
+  const sorted = inCalicoOrder(pols);
+  const dst: Party = dir === "egress" ? peer : { kind: "pod", pod: subject };
+  let undecided = allSet();
+  let allowed = emptySet();
+  let denied = emptySet();
+  const hits: RuleHit[] = [];
+  const denyHits: RuleHit[] = [];
+  const passHits: RuleHit[] = [];
+  let i = 0;
+  while (i < sorted.length) {
+    const tier = sorted[i].calico!.tier;
+    const tierDefault = sorted[i].calico!.tierDefault;
+    let passed = emptySet();
+    for (; i < sorted.length && sorted[i].calico!.tier === tier; i++) {
+      const p = sorted[i];
+      for (const r of dir === "egress" ? p.egressRules : p.ingressRules) {
+        if (isEmpty(undecided)) break;
+        if (r.action === "Log") continue;
+        if (r.peers !== null && !r.peers.some((pe) => peerMatches(ix, pe, p.namespace, peer, subject))) continue;
+        if (!calicoSelfMatches(ix, r, subject)) continue;
+        const c = intersect(undecided, ruleConns(r, dst));
+        if (isEmpty(c)) continue;
+        undecided = subtract(undecided, c);
+        const action = r.action ?? "Allow";
+        const hit: RuleHit = { policy: p.id, rule: r.index, conns: c };
+        if (action === "Allow") {
+          allowed = union(allowed, c);
+          hits.push(hit);
+        } else if (action === "Deny") {
+          hit.text = `${p.id} ${dir} rule ${r.index} (action Deny)`;
+          denied = union(denied, c);
+          denyHits.push(hit);
+        } else {
+          passed = union(passed, c);
+          passHits.push(hit);
+        }
+      }
+    }
+    if (tierDefault === "Pass") {
+      if (!isEmpty(undecided))
+        passHits.push({
+          policy: `tier ${tier}`,
+          rule: -1,
+          conns: undecided,
+          text: `tier ${tier}'s defaultAction Pass`,
+        });
+      passed = union(passed, undecided);
+    }
+    undecided = passed;
+  }
+  // Past the last tier: the namespace's profile (kns.<namespace>) allows.
+  if (!isEmpty(undecided)) {
+    allowed = union(allowed, undecided);
+    for (const h of passHits) {
+      const c = intersect(h.conns, undecided);
+      if (isEmpty(c)) continue;
+      const by = h.text ?? `${h.policy} ${dir} rule ${h.rule} (action Pass)`;
+      hits.push({ policy: h.policy, rule: h.rule, conns: c, text: `${by}, then the profile kns.${subject.namespace}` });
+    }
+  }
+  const out: DirectionVerdict = {
+    direction: dir,
+    subject: `${subject.namespace}/${subject.name}`,
+    isolated: true,
+    selecting: sorted.map((p) => p.id),
+    allowed,
+    hits,
+  };
+  if (denyHits.length > 0) {
+    out.denyHits = denyHits;
+    out.denied = denied;
   }
   return out;
 }
@@ -597,9 +769,11 @@ export function decide(ix: PolicyIndex, src: Party, dst: Party, proto: Proto, po
 
 /** A sentence for one side, as a walkthrough reads. */
 export function explainSide(v: DirectionVerdict, hit: RuleHit | undefined, what: string, deny?: RuleHit): string {
-  if (deny) return `${v.direction} of ${what}: denied by ${deny.policy} ${v.direction}Deny rule ${deny.rule}`;
+  if (deny)
+    return `${v.direction} of ${what}: denied by ${deny.text ?? `${deny.policy} ${v.direction}Deny rule ${deny.rule}`}`;
   if (!v.isolated)
     return `${v.direction} of ${what}: not isolated (no NetworkPolicy with ${v.direction === "ingress" ? "Ingress" : "Egress"} selects it): allowed`;
-  if (hit) return `${v.direction} of ${what}: allowed by ${hit.policy} ${v.direction} rule ${hit.rule}`;
+  if (hit)
+    return `${v.direction} of ${what}: allowed by ${hit.text ?? `${hit.policy} ${v.direction} rule ${hit.rule}`}`;
   return `${v.direction} of ${what}: isolated by ${v.selecting.join(", ")}; no rule allows it: denied`;
 }

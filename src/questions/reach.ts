@@ -7,12 +7,14 @@
 import type { ClusterState, PodState, ReplicaSetState } from "../control/state.js";
 import { intToIp, ipToInt, parseCidr } from "../net/ipv4.js";
 import {
+  calicoSelfMatches,
   ciliumLabelsOf,
   directionVerdict,
+  inCalicoOrder,
   indexPolicies,
   peerMatches,
   policiesSelecting,
-  rulePorts,
+  ruleConns,
   selectable,
   type CPeer,
   type CPolicy,
@@ -157,6 +159,11 @@ function ipBreakpoints(ix: PolicyIndex): number[] {
           pts.add(ip);
           if (ip < 0xffffffff) pts.add(ip + 1);
         }
+        // Calico's nets and notNets (a rule's own endpoint's too, below).
+        for (const c of [...(pe.calico?.nets ?? []), ...(pe.calico?.notNets ?? [])]) {
+          pts.add(c.first);
+          if (c.last < 0xffffffff) pts.add(c.last + 1);
+        }
         if (!pe.ipBlock || pe.ipBlock.ipv6) continue;
         for (const c of [pe.ipBlock.cidr, ...pe.ipBlock.except]) {
           pts.add(c.first);
@@ -165,6 +172,18 @@ function ipBreakpoints(ix: PolicyIndex): number[] {
       }
     }
   }
+  for (const p of ix.policies)
+    for (const r of [...p.ingressRules, ...p.egressRules])
+      for (const c of [...(r.self?.nets ?? []), ...(r.self?.notNets ?? [])]) {
+        pts.add(c.first);
+        if (c.last < 0xffffffff) pts.add(c.last + 1);
+      }
+  // A Calico selector may select addresses through the nets of the NetworkSets it selects.
+  for (const ns of ix.calico?.networkSets ?? [])
+    for (const c of ns.nets) {
+      pts.add(c.first);
+      if (c.last < 0xffffffff) pts.add(c.last + 1);
+    }
   return [...pts].sort((a, b) => a - b);
 }
 
@@ -180,7 +199,9 @@ function intervalOf(bps: number[], ip: number): number {
 }
 
 function podClassKey(ix: PolicyIndex, bps: number[], pod: PodState): string {
-  const ipPart = pod.podIP && (ix.ipBlockMatchesPods || !selectable(pod)) ? intervalOf(bps, ipToInt(pod.podIP)) : -1;
+  // Calico's nets match pods' addresses too.
+  const ipPart =
+    pod.podIP && (ix.ipBlockMatchesPods || ix.calico || !selectable(pod)) ? intervalOf(bps, ipToInt(pod.podIP)) : -1;
   if (!selectable(pod)) return `host|${ipPart}`;
   const labels = Object.keys(pod.labels)
     .sort()
@@ -190,8 +211,13 @@ function podClassKey(ix: PolicyIndex, bps: number[], pod: PodState): string {
   for (const c of pod.spec.containers)
     for (const cp of c.ports ?? []) if (cp.name) named.push(`${cp.name}/${cp.protocol ?? "TCP"}/${cp.containerPort}`);
   named.sort();
-  // Cilium's selectors also see the service account (io.cilium.k8s.policy.serviceaccount).
-  const sa = ix.cilium ? `|${ciliumLabelsOf(ix, pod)["io.cilium.k8s.policy.serviceaccount"]}` : "";
+  // Cilium's and Calico's selectors also see the service account
+  // (io.cilium.k8s.policy.serviceaccount, projectcalico.org/serviceaccount).
+  const sa = ix.cilium
+    ? `|${ciliumLabelsOf(ix, pod)["io.cilium.k8s.policy.serviceaccount"]}`
+    : ix.calico
+      ? `|${ix.calico.podLabels(pod)["projectcalico.org/serviceaccount"]}`
+      : "";
   return `${pod.namespace}|${labels}|${named.join(",")}|${ipPart}${sa}`;
 }
 
@@ -241,6 +267,7 @@ interface ExtRange {
 }
 
 interface RuleRef {
+  policy: CPolicy;
   rule: CRule;
   bits: Uint32Array | null; // null: every peer
   fixed: ConnSet | null; // the rule's ports when they name no port (independent of the destination)
@@ -367,6 +394,7 @@ function classRules(ctx: ReachContext): {
   ingress: (RuleRef[] | null)[];
   egressDeny: RuleRef[][];
   ingressDeny: RuleRef[][];
+  calico?: { egress: (CalicoTier[] | null)[]; ingress: (CalicoTier[] | null)[] };
 } {
   const { ix, classList } = ctx;
   const byNs = new Map<string, PodClass[]>();
@@ -386,7 +414,10 @@ function classRules(ctx: ReachContext): {
     if (b) return b;
     b = new Uint32Array(words);
     const cands =
-      peer.ipBlock || peer.entity !== undefined || (peer.endpoints && peer.endpoints.namespace === undefined)
+      peer.ipBlock ||
+      peer.calico ||
+      peer.entity !== undefined ||
+      (peer.endpoints && peer.endpoints.namespace === undefined)
         ? classList
         : peer.endpoints
           ? (byNs.get(peer.endpoints.namespace!) ?? [])
@@ -413,8 +444,8 @@ function classRules(ctx: ReachContext): {
         for (let i = 0; i < words; i++) bits[i] |= pb[i];
       }
     }
-    const named = (r.ports ?? []).some((x) => typeof x.port === "string");
-    ref = { rule: r, bits, fixed: named ? null : rulePorts(r.ports, { kind: "ip", ip: 0 }) };
+    const named = [...(r.ports ?? []), ...(r.exceptPorts ?? [])].some((x) => typeof x.port === "string");
+    ref = { policy: p, rule: r, bits, fixed: named ? null : ruleConns(r, { kind: "ip", ip: 0 }) };
     ruleCache.set(r, ref);
     return ref;
   };
@@ -433,12 +464,59 @@ function classRules(ctx: ReachContext): {
       for (const r of (dir === "egress" ? p.egressDenyRules : p.ingressDenyRules) ?? []) out.push(ruleRef(p, r));
     return out;
   };
-  return {
-    egress: classList.map((c) => rulesOf(c, "egress")),
-    ingress: classList.map((c) => rulesOf(c, "ingress")),
-    egressDeny: classList.map((c) => denyOf(c, "egress")),
-    ingressDeny: classList.map((c) => denyOf(c, "ingress")),
+  // Calico: the class's policies in Felix's order, tier by tier (null: none selects it).
+  const programOf = (c: PodClass, dir: "ingress" | "egress"): CalicoTier[] | null => {
+    const pols = dir === "egress" ? c.egress : c.ingress;
+    if (pols.length === 0 || c.rep.kind !== "pod") return null;
+    const subject = c.rep.pod;
+    const tiers: CalicoTier[] = [];
+    for (const p of inCalicoOrder(pols)) {
+      let t = tiers[tiers.length - 1];
+      if (!t || t.name !== p.calico!.tier)
+        tiers.push((t = { name: p.calico!.tier, pass: p.calico!.tierDefault === "Pass", refs: [] }));
+      for (const r of dir === "egress" ? p.egressRules : p.ingressRules)
+        if (r.action !== "Log" && calicoSelfMatches(ix, r, subject)) t.refs.push(ruleRef(p, r));
+    }
+    return tiers;
   };
+  const calico = ix.calico !== undefined;
+  return {
+    egress: classList.map((c) => (calico ? null : rulesOf(c, "egress"))),
+    ingress: classList.map((c) => (calico ? null : rulesOf(c, "ingress"))),
+    egressDeny: classList.map((c) => (calico ? [] : denyOf(c, "egress"))),
+    ingressDeny: classList.map((c) => (calico ? [] : denyOf(c, "ingress"))),
+    calico: calico
+      ? { egress: classList.map((c) => programOf(c, "egress")), ingress: classList.map((c) => programOf(c, "ingress")) }
+      : undefined,
+  };
+}
+
+interface CalicoTier {
+  name: string;
+  /** The tier's defaultAction is Pass. */
+  pass: boolean;
+  refs: RuleRef[];
+}
+
+/** What a Calico program allows towards/from the class `peer` (dst: the destination class). */
+function calicoAllows(tiers: CalicoTier[], peer: number, dst: PodClass): ConnSet {
+  let undecided = allSet();
+  let allowed = emptySet();
+  for (const t of tiers) {
+    let passed = emptySet();
+    for (const r of t.refs) {
+      if (r.bits !== null && !bitHas(r.bits, peer)) continue;
+      const c = intersect(undecided, r.fixed ?? ruleConns(r.rule, dst.rep));
+      if (isEmpty(c)) continue;
+      undecided = subtract(undecided, c);
+      const action = r.rule.action ?? "Allow";
+      if (action === "Allow") allowed = union(allowed, c);
+      else if (action === "Pass") passed = union(passed, c);
+      if (isEmpty(undecided)) break;
+    }
+    undecided = t.pass ? union(passed, undecided) : passed;
+  }
+  return union(allowed, undecided);
 }
 
 /**
@@ -452,11 +530,23 @@ function classPairConnections(ctx: ReachContext): Map<string, ConnSet> {
   const rules = classRules(ctx);
   const words = (classList.length + 31) >>> 5;
   const ALL = allSet();
-  const connsOf = (r: RuleRef, dst: PodClass): ConnSet => r.fixed ?? rulePorts(r.rule.ports, dst.rep);
+  const connsOf = (r: RuleRef, dst: PodClass): ConnSet => r.fixed ?? ruleConns(r.rule, dst.rep);
   // First the class pairs that connect, then their workload pairs: a count from the first
   // can refuse an answer past the cap before its pairs are built (seconds and GBs at 4M).
   const linked: [PodClass, PodClass, ConnSet][] = [];
-  for (const s of classList) {
+  const cal = rules.calico;
+  if (cal)
+    for (const s of classList)
+      for (const d of classList) {
+        const ep = cal.egress[s.id];
+        const e = ep ? calicoAllows(ep, d.id, d) : ALL;
+        if (isEmpty(e)) continue;
+        const ip = cal.ingress[d.id];
+        const i = ip ? calicoAllows(ip, s.id, d) : ALL;
+        const conns = e === ALL ? i : i === ALL ? e : intersect(e, i);
+        if (!isEmpty(conns)) linked.push([s, d, conns]);
+      }
+  for (const s of cal ? [] : classList) {
     const er = rules.egress[s.id];
     let cands: PodClass[];
     if (er === null || er.some((r) => r.bits === null)) cands = classList;
