@@ -298,7 +298,10 @@ export type NfRole = "kube-proxy" | "cni" | "policy";
  * endpoints (`local`: without endpoints on this node, externalTrafficPolicy Local).
  * POLICY_DENIED: a NetworkPolicy chain's final drop (no rule allowed the packet).
  */
-export type DropTag = { reason: "SERVICE_BACKEND_NOT_FOUND"; local?: boolean } | { reason: "POLICY_DENIED" };
+export type DropTag =
+  | { reason: "SERVICE_BACKEND_NOT_FOUND"; local?: boolean }
+  /** `rule`: a policy rule denies (Calico's action Deny), not the chain's end. */
+  | { reason: "POLICY_DENIED"; rule?: true };
 
 /**
  * A NetworkPolicy chain of one pod and side: `pod` ("ns/name"); `by`: the policies that

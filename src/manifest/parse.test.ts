@@ -201,7 +201,7 @@ test("the CNIs' own policy kinds: ignored, with what that means for the answers"
   const doc = (apiVersion: string, kind: string, name: string) =>
     `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec: {}\n`;
   const text = [
-    doc("projectcalico.org/v3", "NetworkPolicy", "b"),
+    doc("crd.antrea.io/v1beta1", "ClusterNetworkPolicy", "b"),
     doc("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy", "c"),
     doc("example.com/v1", "FooNetworkPolicy", "d"),
   ].join("---\n");
@@ -210,7 +210,7 @@ test("the CNIs' own policy kinds: ignored, with what that means for the answers"
   assert.deepEqual(
     parseSpec([{ file: "p.yaml", text }]).warnings.map((w) => w.message),
     [
-      `p.yaml:1 ignored kind NetworkPolicy.projectcalico.org (1 object): ${tail.replace("{}", "Calico")}`,
+      `p.yaml:1 ignored kind ClusterNetworkPolicy (1 object): ${tail.replace("{}", "Antrea")}`,
       `p.yaml:7 ignored kind AdminNetworkPolicy (1 object): ${tail.replace("{}", "the CNI that implements it")}`,
       "p.yaml:13 ignored kind FooNetworkPolicy (1 object)",
     ],

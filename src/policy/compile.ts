@@ -133,6 +133,8 @@ export function policyChainName(dir: "ingress" | "egress", namespace: string, po
 
 /** The policy table's final drops: what they stand for (read by the interpreter). */
 const POLICY_DROP = Object.freeze({ reason: "POLICY_DENIED" as const });
+/** A Calico rule's Deny (not the chain's end). */
+const POLICY_RULE_DROP = Object.freeze({ reason: "POLICY_DENIED" as const, rule: true as const });
 
 function ipRangesOfPeer(ix: PolicyIndex, peer: CPeer): [number, number][] {
   if (!peer.ipBlock || peer.ipBlock.ipv6) return []; // IPv6: no IPv4 address (engine.ts)
@@ -416,7 +418,7 @@ function calicoTierChains(
               : [...addr, { match: { op: "==" as const, left: payload("ip", addrField), right: { set: g.addrs } } }];
           for (const e of portExprs(r, g.dst)) {
             const rule: NftRule = { expr: [...pre, ...e, ...verdict], comment };
-            if (action === "Deny") rule.drop = POLICY_DROP;
+            if (action === "Deny") rule.drop = POLICY_RULE_DROP;
             rules.push(rule);
           }
         }

@@ -253,10 +253,20 @@ export function policyChecks(
     const d = decide(ix, t.from ?? src, t.party, proto, t.port);
     if (d.egressDeny) egressDenied.push({ t, by: [d.egressDeny.policy], deny: d.egressDeny });
     else if (d.egress.isolated && !d.egressRule) egressDenied.push({ t, by: d.egress.selecting });
-    else egressOk.push(d.egressRule ? `${d.egressRule.policy} egress rule ${d.egressRule.rule}` : "not isolated");
+    else
+      egressOk.push(
+        d.egressRule
+          ? (d.egressRule.text ?? `${d.egressRule.policy} egress rule ${d.egressRule.rule}`)
+          : "not isolated",
+      );
     if (d.ingressDeny) ingressDenied.push({ t, by: [d.ingressDeny.policy], deny: d.ingressDeny });
     else if (d.ingress.isolated && !d.ingressRule && !d.nodeLocal) ingressDenied.push({ t, by: d.ingress.selecting });
-    else ingressOk.push(d.ingressRule ? `${d.ingressRule.policy} ingress rule ${d.ingressRule.rule}` : "not isolated");
+    else
+      ingressOk.push(
+        d.ingressRule
+          ? (d.ingressRule.text ?? `${d.ingressRule.policy} ingress rule ${d.ingressRule.rule}`)
+          : "not isolated",
+      );
   }
   const checks: DiagnoseCheck[] = [];
   const yaml: string[] = [];
@@ -265,7 +275,9 @@ export function policyChecks(
   if (!targets.length) return { checks, yaml };
   const denyCheck = (code: "policy.egress" | "policy.ingress", e: Denied, who: string): DiagnoseCheck => {
     const dir = code === "policy.egress" ? "egress" : "ingress";
-    const rule = `${e.deny!.policy} ${dir}Deny rule ${e.deny!.rule}`;
+    // Calico's Deny rules carry their own words (engine.ts calicoVerdict); Cilium's are ingressDeny/egressDeny.
+    const calico = e.deny!.text !== undefined;
+    const rule = e.deny!.text ?? `${e.deny!.policy} ${dir}Deny rule ${e.deny!.rule}`;
     return {
       code,
       layer: "policy",
@@ -273,8 +285,12 @@ export function policyChecks(
       ok: false,
       severity: "error",
       evidence: `${rule} denies ${formatConns(e.deny!.conns)} ${dir === "egress" ? "to" : "from"} ${partyName(dir === "egress" ? e.t.party : (e.t.from ?? src))}, ${proto} ${e.t.port} among them`,
-      why: `${dir} of ${who} is denied by ${rule} (CiliumNetworkPolicy): a deny rule wins over every allow`,
-      fix: `narrow or remove ${rule}; no allow rule can override it (https://docs.cilium.io/en/stable/security/policy/language/#deny-policies)`,
+      why: calico
+        ? `${dir} of ${who} is denied by ${rule}: in Calico the first rule that matches decides, and no Allow for this flow comes before it`
+        : `${dir} of ${who} is denied by ${rule} (CiliumNetworkPolicy): a deny rule wins over every allow`,
+      fix: calico
+        ? `narrow that rule, or allow the flow before it: a rule above it, a policy of lower order, or an earlier tier (https://docs.tigera.io/calico/latest/network-policy/policy-tiers/tiered-policy)`
+        : `narrow or remove ${rule}; no allow rule can override it (https://docs.cilium.io/en/stable/security/policy/language/#deny-policies)`,
     };
   };
   if (egressDenied[0]?.deny) checks.push(denyCheck("policy.egress", egressDenied[0], srcName));

@@ -344,7 +344,7 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
       case "reject": {
         const ri = ruleInfo(ci, t, chain, i);
         steps.push({ action, detail: ri.pre + verdict.kind, object: ri.obj, packet: env.view() });
-        return { v: verdict.kind, object: ri.obj, drop: rule.drop };
+        return { v: verdict.kind, object: ri.obj, drop: rule.drop, comment: rule.comment };
       }
       case "return": {
         const ri = ruleInfo(ci, t, chain, i);
@@ -376,7 +376,9 @@ function runChain(t: NftView, chain: NftChain, env: NfEnv, steps: Step[], depth:
               ? byRule
                 ? `allowed by ${r.comment}`
                 : `allowed${r.comment ? ` (${r.comment})` : ""}`
-              : "no rule allowed it";
+              : r.drop?.reason === "POLICY_DENIED" && r.drop.rule && r.comment
+                ? `denied by ${r.comment}`
+                : "no rule allowed it";
           const detail = `isolated by ${side.by}; ${how}`;
           steps.push({
             action,
