@@ -498,6 +498,24 @@ interface CalicoTier {
   refs: RuleRef[];
 }
 
+/**
+ * The classes a Calico program may allow anything to: those an Allow rule matches, unless
+ * a connection can pass every tier (each has a Pass rule or passes by default) to the
+ * profile, which allows every class.
+ */
+function calicoCandidates(tiers: CalicoTier[], classList: PodClass[], words: number): PodClass[] {
+  const toProfile = tiers.every((t) => t.pass || t.refs.some((r) => r.rule.action === "Pass"));
+  if (toProfile) return classList;
+  const acc = new Uint32Array(words);
+  for (const t of tiers)
+    for (const r of t.refs) {
+      if ((r.rule.action ?? "Allow") !== "Allow") continue;
+      if (r.bits === null) return classList;
+      for (let i = 0; i < words; i++) acc[i] |= r.bits[i];
+    }
+  return classList.filter((c) => bitHas(acc, c.id));
+}
+
 /** What a Calico program allows towards/from the class `peer` (dst: the destination class). */
 function calicoAllows(tiers: CalicoTier[], peer: number, dst: PodClass): ConnSet {
   let undecided = allSet();
@@ -536,9 +554,9 @@ function classPairConnections(ctx: ReachContext): Map<string, ConnSet> {
   const linked: [PodClass, PodClass, ConnSet][] = [];
   const cal = rules.calico;
   if (cal)
-    for (const s of classList)
-      for (const d of classList) {
-        const ep = cal.egress[s.id];
+    for (const s of classList) {
+      const ep = cal.egress[s.id];
+      for (const d of ep ? calicoCandidates(ep, classList, words) : classList) {
         const e = ep ? calicoAllows(ep, d.id, d) : ALL;
         if (isEmpty(e)) continue;
         const ip = cal.ingress[d.id];
@@ -546,6 +564,7 @@ function classPairConnections(ctx: ReachContext): Map<string, ConnSet> {
         const conns = e === ALL ? i : i === ALL ? e : intersect(e, i);
         if (!isEmpty(conns)) linked.push([s, d, conns]);
       }
+    }
   for (const s of cal ? [] : classList) {
     const er = rules.egress[s.id];
     let cands: PodClass[];
