@@ -47,7 +47,7 @@ export function applyVerbs(state: ClusterState, objects: KubeObject[]): string[]
 }
 
 /**
- * When the change touches NetworkPolicies (or Cilium's), who may talk to whom before and after it
+ * When the change touches NetworkPolicies (or Cilium's, or Calico's), who may talk to whom before and after it
  * (`podnet reach`'s workload pairs): the connections added, removed or changed. null when
  * no policy changed (nothing to say beyond the state's differences).
  */
@@ -56,6 +56,7 @@ export function policyReachDiff(before: ClusterState, after: ClusterState): Reac
     JSON.stringify([
       s.networkPolicies.map((n) => [n.namespace, n.name, n.spec]).sort(),
       (s.ciliumPolicies ?? []).map((n) => [n.kind, n.namespace ?? "", n.name, n.rules]).sort(),
+      s.calico ?? null,
     ]);
   if (key(before) === key(after)) return null;
   return diffReach(computeReach(before).lines, computeReach(after).lines);
