@@ -26,6 +26,7 @@ import {
 import { cronjobs, replicasets } from "../views/get-workloads.js";
 import { endpointsList } from "../views/objects.js";
 import { gatewayApiObjects } from "../views/gateway.js";
+import { type CalicoKind, calicoKindNamed, calicoObjects } from "../views/get-calico.js";
 import { addClusterOptions, emit, hostViewOptions, loadFromFlags } from "./cluster-opts.js";
 import { UsageError } from "./errors.js";
 
@@ -44,7 +45,11 @@ type Kind =
   | "replicationcontroller"
   | "job"
   | "cronjob"
-  | GatewayKind;
+  | GatewayKind
+  | CalicoDescribed;
+// Calico's resources (projectcalico.org/v3), by the generic describer too; their names are
+// resolved as `get` resolves them (views/get-calico.ts), `networkpolicies` being Kubernetes'.
+type CalicoDescribed = `projectcalico.org/${CalicoKind}`;
 // Custom resources, described by kubectl's generic describer (views/describe-gateway.ts).
 type GatewayKind =
   | "GatewayClass"
@@ -129,7 +134,17 @@ const PLURAL: Record<Kind, string> = {
   ReferenceGrant: "referencegrants.gateway.networking.k8s.io",
   CiliumNetworkPolicy: "ciliumnetworkpolicies.cilium.io",
   CiliumClusterwideNetworkPolicy: "ciliumclusterwidenetworkpolicies.cilium.io",
+  "projectcalico.org/NetworkPolicy": "networkpolicies.projectcalico.org",
+  "projectcalico.org/GlobalNetworkPolicy": "globalnetworkpolicies.projectcalico.org",
+  "projectcalico.org/NetworkSet": "networksets.projectcalico.org",
+  "projectcalico.org/GlobalNetworkSet": "globalnetworksets.projectcalico.org",
+  "projectcalico.org/Tier": "tiers.projectcalico.org",
 };
+const CALICO_CLUSTER_SCOPED: ReadonlySet<Kind> = new Set([
+  "projectcalico.org/GlobalNetworkPolicy",
+  "projectcalico.org/GlobalNetworkSet",
+  "projectcalico.org/Tier",
+]);
 
 /** The controllers listed as given (state.workloads): their kind and describer. */
 const GIVEN: Record<
@@ -196,6 +211,11 @@ function candidates(state: ClusterState, kind: Kind, ns: string, opts: ViewOptio
         .map((o) => ({ name: o.metadata.name, text: () => describe(state, o, opts) }));
     }
     default:
+      if (kind.startsWith("projectcalico.org/"))
+        return calicoObjects(state, kind.slice("projectcalico.org/".length) as CalicoKind, ns).map((o) => ({
+          name: o.metadata.name,
+          text: () => describeGatewayApi(state, o, opts),
+        }));
       return gatewayApiObjects(state, kind, ns).map((o) => ({
         name: o.metadata.name,
         text: () => describeGatewayApi(state, o, opts),
@@ -221,7 +241,11 @@ export function runDescribe(
         /(\.v1(beta1)?)?\.(apps|batch|discovery\.k8s\.io|networking\.k8s\.io|gateway\.networking\.k8s\.io)$|\.v1$/,
         "",
       );
-  const kindOf = (k: string): Kind | undefined => (Object.hasOwn(KINDS, norm(k)) ? KINDS[norm(k)] : undefined);
+  const kindOf = (k: string): Kind | undefined => {
+    const calico = calicoKindNamed(k, state.config.networking.cni);
+    if (calico) return `projectcalico.org/${calico}`;
+    return Object.hasOwn(KINDS, norm(k)) ? KINDS[norm(k)] : undefined;
+  };
   let kind = kindOf(kindArg);
   if (kindArg.includes("/") && names.length === 0) {
     const [k, n] = [kindArg.slice(0, kindArg.indexOf("/")), kindArg.slice(kindArg.indexOf("/") + 1)];
@@ -230,7 +254,7 @@ export function runDescribe(
   }
   if (!kind)
     throw new UsageError(
-      `describe supports pod, service, endpoints, endpointslice, node, networkpolicy, ingress, deployment, replicaset, daemonset, statefulset, replicationcontroller, job, cronjob, gatewayclass, gateway, httproute, referencegrant, ciliumnetworkpolicy and ciliumclusterwidenetworkpolicy: "${kindArg}"`,
+      `describe supports pod, service, endpoints, endpointslice, node, networkpolicy, ingress, deployment, replicaset, daemonset, statefulset, replicationcontroller, job, cronjob, gatewayclass, gateway, httproute, referencegrant, ciliumnetworkpolicy, ciliumclusterwidenetworkpolicy, networkpolicies.projectcalico.org, globalnetworkpolicy, networkset, globalnetworkset and tier: "${kindArg}"`,
     );
   const all = candidates(state, kind, namespace, opts).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const chosen: Described[] = [];
@@ -246,7 +270,10 @@ export function runDescribe(
   if (names.length === 0 && texts.length === 0) {
     return {
       stdout: "",
-      stderr: kind === "node" ? "No resources found\n" : `No resources found in ${namespace} namespace.\n`,
+      stderr:
+        kind === "node" || CALICO_CLUSTER_SCOPED.has(kind)
+          ? "No resources found\n"
+          : `No resources found in ${namespace} namespace.\n`,
       exitCode: 0,
     };
   }
@@ -259,7 +286,7 @@ export function register(program: Command): void {
     program
       .command("describe")
       .description(
-        "show one object in detail like kubectl describe: pod|svc|ep|endpointslice|node|netpol|ing|deploy|rs|ds|sts|rc|job|cronjob NAME",
+        "show one object in detail like kubectl describe: pod|svc|ep|endpointslice|node|netpol|ing|deploy|rs|ds|sts|rc|job|cronjob|cnp|ccnp|gnp|tier NAME",
       )
       .argument(
         "<kind>",

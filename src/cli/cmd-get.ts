@@ -44,7 +44,9 @@ const ALL = [
 /** Split kubectl's argument forms: `pods`, `pods a b`, `po,svc`, `pod/a svc/b`, `all`. */
 export function parseGetArgs(args: string[]): { resource: string; names: string[] }[] {
   if (args.length === 0)
-    throw new UsageError(`you must specify the type of resource to get: ${RESOURCES.map((r) => r.plural).join(", ")}`);
+    throw new UsageError(
+      `you must specify the type of resource to get: ${[...new Set(RESOURCES.map((r) => r.plural))].join(", ")}`,
+    );
   if (args.every((a) => a.includes("/"))) {
     const out: { resource: string; names: string[] }[] = [];
     for (const a of args) {
@@ -79,7 +81,7 @@ export function runGet(state: Parameters<typeof getView>[0], args: string[], o: 
     }
   const found: { res: Resource; names: string[] }[] = [];
   for (const p of parts) {
-    const res = findResource(p.resource);
+    const res = findResource(p.resource, state.config.networking.cni);
     if (!res)
       return { stdout: "", stderr: `error: the server doesn't have a resource type "${p.resource}"\n`, exitCode: 1 };
     found.push({ res, names: p.names });
@@ -102,7 +104,7 @@ export function register(program: Command): void {
     program
       .command("get")
       .description(
-        "list objects like kubectl get (po, svc, ep, endpointslices, no, netpol, cnp, ccnp, ing, ns, deploy, rs, sts, ds, rc, hpa, cj, job, all)",
+        "list objects like kubectl get (po, svc, ep, endpointslices, no, netpol, cnp, ccnp, networkpolicies.projectcalico.org, gnp, netsets, globalnetworksets, tiers, ing, ns, deploy, rs, sts, ds, rc, hpa, cj, job, all)",
       )
       .argument("<resource...>", "TYPE [NAME...], TYPE1,TYPE2, or TYPE/NAME...")
       .option("-n, --namespace <ns>", "namespace", "default")

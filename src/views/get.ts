@@ -43,6 +43,7 @@ import { horizontalpodautoscalers } from "./get-hpa.js";
 import { kubectlTable } from "./tabwriter.js";
 import { admittedClass, classesOf, publishedAddresses } from "./ingress.js";
 import { GATEWAY_RESOURCES } from "./gateway.js";
+import { CALICO_RESOURCES, findCalicoResource } from "./get-calico.js";
 
 export type { Item, Resource } from "./get-types.js";
 
@@ -513,6 +514,7 @@ export const RESOURCES: Resource[] = [
   networkpolicies,
   ciliumPolicyResource("CiliumNetworkPolicy", "ciliumnetworkpolicies", ["cnp", "ciliumnp"]),
   ciliumPolicyResource("CiliumClusterwideNetworkPolicy", "ciliumclusterwidenetworkpolicies", ["ccnp"]),
+  ...CALICO_RESOURCES,
   ingresses,
   ingressclasses,
   ...GATEWAY_RESOURCES,
@@ -537,8 +539,11 @@ function qualifiedResource(res: Resource): string {
   return dot < 0 ? res.plural : `${res.plural}${res.nameRef.slice(dot)}`;
 }
 
-/** Resolve "pods", "pod", "po", "Pod", "deployments.apps" … to a resource. */
-export function findResource(name: string): Resource | undefined {
+/** Resolve "pods", "pod", "po", "Pod", "deployments.apps" … to a resource. `cni`: the
+ *  cluster's, which decides a short name two CNIs' resources share (`cnp`). */
+export function findResource(name: string, cni?: string): Resource | undefined {
+  const calico = findCalicoResource(name, cni);
+  if (calico) return calico;
   const n = name
     .toLowerCase()
     .replace(/\.(apps|autoscaling|batch|discovery\.k8s\.io|networking\.k8s\.io|gateway\.networking\.k8s\.io|v1)$/, "");
