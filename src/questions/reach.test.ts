@@ -517,3 +517,43 @@ test("Cilium's policies in reach: allow-lists, the policy's namespace, a deny ru
   );
   has("0.0.0.0-10.243.255.255,10.245.0.0-255.255.255.255[External] => default/user-app[Deployment] : All Connections");
 });
+
+test("Calico's policies in reach: a tier's Deny and Pass, an allow-list, a GlobalNetworkSet", async () => {
+  // The demo with examples/calico-policies on a Calico cluster; expectations derived by hand
+  // from Calico's semantics (https://docs.tigera.io/calico/latest/network-policy/policy-tiers/tiered-policy):
+  // tier security first, first match wins, Pass to the next tier, a tier that selects the pod
+  // ends in a deny, a pod no policy of the default tier selects falls to the profile (allow).
+  const { readFileSync, readdirSync } = await import("node:fs");
+  const { fileURLToPath } = await import("node:url");
+  const ex = (d: string) => fileURLToPath(new URL(`../../../examples/${d}`, import.meta.url));
+  const dir = (d: string) =>
+    readdirSync(d)
+      .filter((f) => f.endsWith(".yaml") && f !== "cluster.yaml")
+      .map((f) => ({ file: `${d}/${f}`, text: readFileSync(`${d}/${f}`, "utf8") }));
+  const config = {
+    file: "cluster.yaml",
+    text: readFileSync(`${ex("demo")}/cluster.yaml`, "utf8").replace("cni: flannel", "cni: calico"),
+  };
+  const { checkSpec } = await import("../manifest/parse.js");
+  // Read strictly (as `up` reads), without an error or a warning on the example.
+  const { spec, diagnostics } = checkSpec([...dir(ex("demo")), ...dir(ex("calico-policies"))], config);
+  assert.deepEqual(diagnostics, []);
+  const lines = computeReach(buildState(spec)).lines.map((l) => `${l.src} => ${l.dst} : ${l.text}`);
+  const has = (l: string) => assert.ok(lines.includes(l), `missing: ${l}`);
+  const notMetrics = "SCTP 1-65535,TCP 1-2019,2021-65535,UDP 1-65535";
+  // tasks: TCP 2020 denied in tier security, the rest passed; in the default tier tasks-allow
+  // admits users and auth (its namespace) and production's pods with an app label on 8000;
+  // the tier's end denies the rest, order-app and the world outside included.
+  has("default/users-deployment[Deployment] => default/tasks-deployment[Deployment] : TCP 8000");
+  has("default/auth-deployment[Deployment] => default/tasks-deployment[Deployment] : TCP 8000");
+  has("production/user-app[Deployment] => default/tasks-deployment[Deployment] : TCP 8000");
+  assert.ok(!lines.some((l) => l.startsWith("default/order-app[Deployment] => default/tasks-deployment")));
+  assert.ok(!lines.some((l) => l.includes("[External] => default/tasks-deployment")));
+  // Other pods: no default-tier policy selects them, so what security passes the profile allows.
+  has(`default/order-app[Deployment] => default/user-app[Deployment] : ${notMetrics}`);
+  has(`0.0.0.0-10.243.255.255,10.245.0.0-255.255.255.255[External] => production/user-app[Deployment] : ${notMetrics}`);
+  // Egress: the GlobalNetworkSet's nets are denied to every pod, everything else passes.
+  has(
+    "default/order-app[Deployment] => 0.0.0.0-10.243.255.255,10.245.0.0-198.51.99.255,198.51.101.0-203.0.112.255,203.0.114.0-255.255.255.255[External] : All Connections",
+  );
+});
