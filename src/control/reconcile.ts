@@ -97,6 +97,19 @@ export function reconcile(
     warnings.push(
       `${calico.calico.policies.length} Calico polic${calico.calico.policies.length === 1 ? "y" : "ies"} (projectcalico.org NetworkPolicy, GlobalNetworkPolicy) ignored: the cluster's CNI is ${ctx.config.networking.cni}, and only Calico enforces them`,
     );
+  else if (calico.calico) {
+    // A policy of a tier with no Tier object: the API server refuses it (the tier must exist,
+    // https://docs.tigera.io/calico/latest/reference/resources/tier), and policy/calico.ts
+    // leaves it out; say so rather than drop it silently.
+    const tiers = new Set(["default", ...calico.calico.tiers.map((t) => t.name)]);
+    for (const p of calico.calico.policies) {
+      const tier = typeof p.spec.tier === "string" && p.spec.tier !== "" ? p.spec.tier : "default";
+      if (!tiers.has(tier))
+        warnings.push(
+          `Calico ${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name} ignored: its tier "${tier}" has no Tier object, and Calico refuses a policy of a tier that does not exist`,
+        );
+    }
+  }
 
   const state: ClusterState = {
     config: ctx.config,

@@ -118,6 +118,9 @@ function entityMatch(e: CalicoEntityRule | undefined, scope: string | null): Cal
   }
   if (Array.isArray(e.notNets) && e.notNets.length) {
     m.notNets = nets(e.notNets);
+    // Only IPv6 notNets: Felix does not render the rule for IPv4 at all, rather than widen
+    // it to every address (felix/rules FilterRuleToIPVersion: "filteredAll").
+    if (m.notNets.length === 0) m.never = true;
     parts.push(`notNets ${e.notNets.join(",")}`);
     any = true;
   }
@@ -130,11 +133,15 @@ function entityMatch(e: CalicoEntityRule | undefined, scope: string | null): Cal
     parts.push(`${k} ${JSON.stringify(e[k])}`);
     any = true;
   }
-  if (e.serviceAccounts && typeof e.serviceAccounts === "object") {
+  // An empty names list or selector selects nothing more (libcalico-go updateprocessors/rules.go
+  // parseServiceAccounts returns "" for them): `serviceAccounts: {}` restricts nothing.
+  const saNames = Array.isArray(e.serviceAccounts?.names) && e.serviceAccounts.names.length > 0;
+  const saSel = typeof e.serviceAccounts?.selector === "string" && e.serviceAccounts.selector.trim() !== "";
+  if (e.serviceAccounts && typeof e.serviceAccounts === "object" && (saNames || saSel)) {
     const sa: NonNullable<CalicoMatch["serviceAccounts"]> = {};
-    if (Array.isArray(e.serviceAccounts.names)) sa.names = e.serviceAccounts.names.filter((n) => typeof n === "string");
-    if (typeof e.serviceAccounts.selector === "string") {
-      const s = sel(e.serviceAccounts.selector);
+    if (saNames) sa.names = (e.serviceAccounts.names as unknown[]).filter((n): n is string => typeof n === "string");
+    if (saSel) {
+      const s = sel(e.serviceAccounts.selector as string);
       if (s === undefined) m.never = true;
       else sa.selector = s;
     }
@@ -360,6 +367,25 @@ function selectsByNetworkSet(w: CalicoWorld, m: CalicoMatch, s: CalicoSelector |
   return w.networkSets.some((ns) => ns.nets.some((c) => cidrContains(c, ip)) && selectsSet(w, m, s, ns));
 }
 
+/**
+ * Whether the criteria match only what a (namespace-scoped) selector selects. A namespaced
+ * policy's notSelector is scoped too: libcalico-go updateprocessors/rules.go adds
+ * `projectcalico.org/namespace == '<ns>'` to the rule's positive selector when "a Selector,
+ * NotSelector, NamespaceSelector, or ServiceAccount is provided", and the notSelector is
+ * then taken out of that; so a namespaced policy's notSelector alone matches the endpoints
+ * (and NetworkSets) of its own namespace, not other namespaces' pods nor outside addresses
+ * (the networkpolicy reference: namespaceSelector "Defines the scope that selectors will
+ * apply to, if not defined then selectors apply to the NetworkPolicy's namespace").
+ */
+export function positiveSelection(m: CalicoMatch): boolean {
+  return (
+    m.selector !== undefined ||
+    m.namespaceSelector !== undefined ||
+    m.serviceAccounts !== undefined ||
+    (m.notSelector !== undefined && m.scope !== null)
+  );
+}
+
 /** Whether a selector (with the rule's namespace scope) selects the party: a workload
  *  endpoint (a pod with its own IP) or an address in a NetworkSet it selects. */
 function selected(
@@ -378,8 +404,9 @@ function selected(
 /**
  * Whether a Calico entity rule's criteria hold for a party. `endpoint`: the party is a
  * workload endpoint (a pod that is not hostNetwork). Felix matches selectors through IP sets
- * of the selected endpoints' and network sets' addresses, so a notSelector also matches
- * addresses outside the cluster.
+ * of the selected endpoints' and network sets' addresses, so a GlobalNetworkPolicy's
+ * notSelector also matches addresses outside the cluster (a namespaced policy's stays in its
+ * namespace: positiveSelection).
  */
 export function calicoPartyMatches(
   w: CalicoWorld,
@@ -391,9 +418,7 @@ export function calicoPartyMatches(
   if (m.never) return false;
   if (m.nets && (ip === undefined || !m.nets.some((c) => cidrContains(c, ip)))) return false;
   if (m.notNets && ip !== undefined && m.notNets.some((c) => cidrContains(c, ip))) return false;
-  if (m.selector || m.namespaceSelector || m.serviceAccounts) {
-    if (!selected(w, m, m.selector, party, ip, endpoint)) return false;
-  }
+  if (positiveSelection(m) && !selected(w, m, m.selector, party, ip, endpoint)) return false;
   // Felix takes notSelector as written, without the rule's namespace scope
   // (libcalico-go lib/backend/syncersv1/updateprocessors/rules.go: NotSrcSelector).
   if (m.notSelector && selected(w, { scope: null, text: m.text }, m.notSelector, party, ip, endpoint)) return false;

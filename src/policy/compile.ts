@@ -59,7 +59,7 @@ import type {
 import { sha256Hex } from "../control/hash.js";
 import { FLOW_LOG_GROUP, flowLogPrefix } from "../ir/flowlog.js";
 import { type Cidr, intToIp, ipToInt, parseCidr } from "../net/ipv4.js";
-import { calicoPartyMatches, calicoSelectedAddresses } from "./calico.js";
+import { calicoPartyMatches, calicoSelectedAddresses, positiveSelection } from "./calico.js";
 import type { CalicoMatch } from "./types.js";
 import { fitUtf8, utf8Length } from "../net/utf8.js";
 import {
@@ -344,7 +344,7 @@ function calicoAddrExprs(
   const left = payload("ip", field);
   const inSet = (r: [number, number][], op: "==" | "!=") =>
     out.push({ match: { op, left, right: { set: r.map(setElem) } } });
-  if (m.selector || m.namespaceSelector || m.serviceAccounts) {
+  if (positiveSelection(m)) {
     const sel = calicoSelectedAddresses(w, m, pods, false, selectable);
     const r = rangesOf(sel.pods, sel.nets);
     if (r.length === 0) return null;

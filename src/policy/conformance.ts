@@ -327,7 +327,9 @@ export const CALICO_CASES: CalicoCase[] = [
     ],
   },
   {
-    name: "egress: protocol and ports, a notSelector across namespaces",
+    // A namespaced policy's notSelector is scoped to its namespace (libcalico-go
+    // updateprocessors/rules.go namespaces the rule's selector when a NotSelector is given).
+    name: "egress: protocol and ports, a notSelector within the policy's namespace",
     policies: [],
     objects: [
       cnp("x", "a-egress", {
@@ -337,7 +339,7 @@ export const CALICO_CASES: CalicoCase[] = [
       }),
     ],
     checks: [
-      { protocol: "TCP", port: 80, allowed: (f, t) => f !== "x/a" || pod(t) !== "c" },
+      { protocol: "TCP", port: 80, allowed: (f, t) => f !== "x/a" || (ns(t) === "x" && pod(t) !== "c") },
       { protocol: "TCP", port: 81, allowed: (f) => f !== "x/a" },
       { protocol: "UDP", port: 80, allowed: (f) => f !== "x/a" },
     ],

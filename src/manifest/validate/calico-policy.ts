@@ -63,7 +63,7 @@ function checkNets(err: Err, field: string, v: unknown): void {
   });
 }
 
-function checkEntity(err: Err, warn: Warn, field: string, e: unknown, portsOk: boolean, peerSide: boolean): void {
+function checkEntity(err: Err, warn: Warn, field: string, e: unknown, portsOk: boolean): void {
   if (e === undefined || e === null) return;
   if (!isObj(e)) return err(field, e, "must be a mapping", NET);
   checkNets(err, childPath(field, "nets"), e.nets);
@@ -84,7 +84,8 @@ function checkEntity(err: Err, warn: Warn, field: string, e: unknown, portsOk: b
       const r = calicoPort(p);
       if ("error" in r) err(indexPath(f, i), p, r.error, NET);
     });
-    if (!peerSide && list.length > 0 && field.endsWith("source"))
+    // Source ports on either side (an ingress rule's peer is its source): never modelled.
+    if (list.length > 0 && field.endsWith("source"))
       warn(f, list, "source ports are not modelled (podnet's flows have no source port): matched as any port");
   }
   if (isObj(e.serviceAccounts)) {
@@ -103,7 +104,7 @@ function checkEntity(err: Err, warn: Warn, field: string, e: unknown, portsOk: b
     warn(childPath(field, "services"), NO_VALUE, "Services as rule peers are not modelled: the rule matches nothing");
 }
 
-function checkRule(err: Err, warn: Warn, field: string, r: unknown, dir: "ingress" | "egress"): void {
+function checkRule(err: Err, warn: Warn, field: string, r: unknown): void {
   if (!isObj(r)) return err(field, r, "must be a mapping", NET);
   if (r.action === undefined || r.action === null) err(childPath(field, "action"), NO_VALUE, "is required", NET);
   else if (!CALICO_ACTIONS.includes(r.action))
@@ -119,9 +120,8 @@ function checkRule(err: Err, warn: Warn, field: string, r: unknown, dir: "ingres
   if (r.ipVersion !== undefined && r.ipVersion !== null && r.ipVersion !== 4 && r.ipVersion !== 6)
     err(childPath(field, "ipVersion"), r.ipVersion, "must be 4 or 6", NET);
   const portsOk = proto !== undefined && PORT_PROTOCOLS.has(proto);
-  // The peer is the source of an ingress rule and the destination of an egress rule.
-  checkEntity(err, warn, childPath(field, "source"), r.source, portsOk, dir === "ingress");
-  checkEntity(err, warn, childPath(field, "destination"), r.destination, portsOk, dir === "egress");
+  checkEntity(err, warn, childPath(field, "source"), r.source, portsOk);
+  checkEntity(err, warn, childPath(field, "destination"), r.destination, portsOk);
   if (r.http !== undefined && r.http !== null)
     warn(childPath(field, "http"), NO_VALUE, "HTTP match (application layer policy) is not modelled: matched as L4");
 }
@@ -164,7 +164,7 @@ export function checkCalicoPolicy(apiErr: Err, o: KubeObject, warn: Warn = () =>
       err(`spec.${dir}`, rules, "must be a list of rules");
       continue;
     }
-    rules.forEach((r: unknown, i: number) => checkRule(err, warn, indexPath(`spec.${dir}`, i), r, dir));
+    rules.forEach((r: unknown, i: number) => checkRule(err, warn, indexPath(`spec.${dir}`, i), r));
   }
   if (s.doNotTrack === true || s.preDNAT === true)
     warn(
