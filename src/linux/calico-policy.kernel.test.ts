@@ -18,6 +18,7 @@ import { kernelSkip, rootSnapshot } from "./testing.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../../examples/demo", import.meta.url));
 const POLICIES = fileURLToPath(new URL("../../../examples/policies", import.meta.url));
+const CALICO_EXAMPLE = fileURLToPath(new URL("../../../examples/calico-policies", import.meta.url));
 const skip = kernelSkip(["ip", "python3", "iptables-save", "nft", "curl"]);
 
 // Expectations follow Calico's tiers (https://docs.tigera.io/calico/latest/network-policy/policy-tiers/tiered-policy):
@@ -52,7 +53,12 @@ spec:
     destination: {ports: [http]}
 `;
 
-test("Calico's tiered policies: the kernel agrees with the model on every flow", { skip }, async (t) => {
+/** The demo on Calico with `extra` built for real; verify's flows must all agree. */
+async function calicoRun(
+  t: { diagnostic: (s: string) => void },
+  extra: (dir: string) => string[],
+  check: (rep: Awaited<ReturnType<typeof import("../questions/verify.js").verify>>) => void,
+) {
   const { verify, formatVerify } = await import("../questions/verify.js");
   const before = rootSnapshot();
   const dir = mkdtempSync(join(tmpdir(), "podnet-calpol-"));
@@ -60,30 +66,63 @@ test("Calico's tiered policies: the kernel agrees with the model on every flow",
   try {
     const config = join(dir, "cluster.yaml");
     writeFileSync(config, readFileSync(join(EXAMPLE, "cluster.yaml"), "utf8").replace("cni: flannel", "cni: calico"));
-    const calico = join(dir, "calico.yaml");
-    writeFileSync(calico, CALICO);
-    const files = [EXAMPLE, POLICIES, calico];
+    const files = [EXAMPLE, ...extra(dir)];
     const { state } = await loadCluster({ files, config });
-    assert.equal(state.calico?.policies.length, 2);
+    assert.ok(state.calico?.policies.length, "Calico's policies were read");
     await up({ cluster, ir: buildIR(state), inputs: { files, config }, render: { netfilter: netfilterRenderers } });
     const rep = await verify({ cluster });
     const text = formatVerify(rep);
     t.diagnostic(text.split("\n").slice(0, 8).join("\n"));
     assert.ok((rep.byKind.pod?.flows ?? 0) > 0, "pod flows were run");
     assert.equal(rep.disagree, 0, `model and kernel disagree:\n${text}`);
-    const denied = rep.results.filter(
-      (f) =>
-        f.kind === "pod" &&
-        f.model.paths?.some((x) => x.reason === "POLICY_DENIED" && /\(action Deny\)/.test(x.detail ?? "")),
-    );
-    assert.ok(
-      denied.length > 0 && denied.every((f) => f.from.startsWith("default/order-app") && f.agree),
-      `order-app's flows to tasks denied by the security tier's Deny rule: ${denied.length}`,
-    );
+    check(rep);
   } finally {
     await down(cluster);
     rmSync(dir, { recursive: true, force: true });
   }
   assert.deepEqual(clusterNamespaces(cluster), []);
   assert.deepEqual(rootSnapshot(), before, "the root namespace is unchanged");
+}
+
+type Report = Awaited<ReturnType<typeof import("../questions/verify.js").verify>>;
+/** Pod flows the model drops by a Calico rule whose action is Deny. */
+const deniedByRule = (rep: Report) =>
+  rep.results.filter(
+    (f) =>
+      f.kind === "pod" &&
+      f.model.paths?.some((x) => x.reason === "POLICY_DENIED" && /\(action Deny\)/.test(x.detail ?? "")),
+  );
+
+test("Calico's tiered policies: the kernel agrees with the model on every flow", { skip }, async (t) => {
+  await calicoRun(
+    t,
+    (dir) => {
+      const calico = join(dir, "calico.yaml");
+      writeFileSync(calico, CALICO);
+      return [POLICIES, calico];
+    },
+    (rep) => {
+      const denied = deniedByRule(rep);
+      assert.ok(
+        denied.length > 0 && denied.every((f) => f.from.startsWith("default/order-app") && f.agree),
+        `order-app's flows to tasks denied by the security tier's Deny rule: ${denied.length}`,
+      );
+    },
+  );
+});
+
+// examples/calico-policies: a GlobalNetworkSet, Deny on a port for every pod, a default-tier
+// allow-list ending in the tier's deny.
+test("examples/calico-policies: the kernel agrees with the model on every flow", { skip }, async (t) => {
+  await calicoRun(
+    t,
+    () => [CALICO_EXAMPLE],
+    (rep) => {
+      const denied = deniedByRule(rep);
+      assert.ok(
+        denied.length > 0 && denied.every((f) => f.port === 2020 && f.agree),
+        `flows to the sidecars' :2020 denied by the security tier: ${denied.length}`,
+      );
+    },
+  );
 });
