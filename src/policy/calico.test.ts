@@ -782,3 +782,41 @@ test("hostile Calico documents: only SpecErrors, in bounded time", () => {
   assert.ok(evaluated > 10, `only ${evaluated} rounds reached the engine`);
   assert.ok(Date.now() - started < 60_000, `took ${Date.now() - started} ms`);
 });
+
+// ---- diagnose ----
+
+test("diagnose names the tier whose end denies, and offers a NetworkPolicy only for the default tier", async () => {
+  const { policyChecks } = await import("../questions/diagnose-policy.js");
+  const podOf = (st: ClusterState, r: string): Party => ({
+    kind: "pod",
+    pod: st.pods.find((p) => `${p.namespace}/${p.name}` === r)!,
+  });
+  const ingressCheck = (st: ClusterState) =>
+    policyChecks(indexPolicies(st), podOf(st, "y/b"), [{ party: podOf(st, "x/a"), port: 80 }], "TCP").checks.find(
+      (c) => c.code === "policy.ingress",
+    )!;
+  // A tier of its own selects x/a and allows only from x: y/b is denied at that tier's end,
+  // which no policy of a later tier can undo.
+  const sec = ingressCheck(
+    cluster([
+      tier("security", { order: 100 }),
+      gnp("security.a-from-x", {
+        tier: "security",
+        selector: SEL_A,
+        ingress: [{ action: "Allow", source: { namespaceSelector: 'ns == "x"' } }],
+      }),
+    ]),
+  );
+  assert.equal(sec.ok, false);
+  assert.match(sec.why!, /at the end of Calico's tier security: security\.a-from-x select it/);
+  assert.match(sec.fix!, /Pass to the next tier\) to a policy of tier security/);
+  assert.equal(sec.yaml, undefined);
+  // In the default tier a NetworkPolicy (order 1000 there) can allow it: YAML offered.
+  const def = ingressCheck(
+    cluster([
+      np("x", "a-from-x", { selector: SEL_A, ingress: [{ action: "Allow", source: { selector: 'pod == "c"' } }] }),
+    ]),
+  );
+  assert.match(def.why!, /end of Calico's tier default: x\/a-from-x/);
+  assert.match(def.yaml ?? "", /kind: NetworkPolicy/);
+});

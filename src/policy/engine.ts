@@ -537,6 +537,8 @@ export interface DirectionVerdict {
   /** Cilium's deny rules that match the peer, and what they deny (absent: none). */
   denyHits?: RuleHit[];
   denied?: ConnSet;
+  /** Calico: what each tier's end denied (no rule of its selecting policies decided it). */
+  tierEnds?: { tier: string; policies: string[]; conns: ConnSet }[];
 }
 
 /** One side of a connection: what `subject`'s policies allow with `peer`. For egress the
@@ -650,6 +652,7 @@ function calicoVerdict(
   const hits: RuleHit[] = [];
   const denyHits: RuleHit[] = [];
   const passHits: RuleHit[] = [];
+  const tierEnds: NonNullable<DirectionVerdict["tierEnds"]> = [];
   let i = 0;
   while (i < sorted.length) {
     const tier = sorted[i].calico!.tier;
@@ -680,6 +683,12 @@ function calicoVerdict(
         }
       }
     }
+    if (tierDefault === "Deny" && !isEmpty(undecided))
+      tierEnds.push({
+        tier,
+        policies: sorted.filter((p) => p.calico!.tier === tier).map((p) => p.id),
+        conns: undecided,
+      });
     if (tierDefault === "Pass") {
       if (!isEmpty(undecided))
         passHits.push({
@@ -714,6 +723,7 @@ function calicoVerdict(
     out.denyHits = denyHits;
     out.denied = denied;
   }
+  if (tierEnds.length > 0) out.tierEnds = tierEnds;
   return out;
 }
 

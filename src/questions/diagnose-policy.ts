@@ -10,6 +10,7 @@ import { formatLabelSelector } from "../manifest/selector.js";
 import { cidrContains, intToIp, ipToInt } from "../net/ipv4.js";
 import {
   decide,
+  type DirectionVerdict,
   nearMisses,
   partyIp,
   type NearMiss,
@@ -234,6 +235,26 @@ interface Denied {
   t: PolicyTarget;
   by: string[];
   deny?: RuleHit;
+  /** Calico: the tier whose end denied it, and the policies that select the pod there. */
+  tier?: { tier: string; policies: string[] };
+}
+
+/** The Calico tier whose end denies proto/port on this side, if one does. */
+function tierEnd(v: DirectionVerdict, proto: Proto, port: number): Denied["tier"] {
+  const e = v.tierEnds?.find((x) => has(x.conns, proto, port));
+  return e && { tier: e.tier, policies: e.policies };
+}
+
+/** Calico's words for a side its tier's end denies (https://docs.tigera.io/calico/latest/network-policy/policy-tiers/tiered-policy). */
+function tierEndWords(dir: "ingress" | "egress", who: string, tier: NonNullable<Denied["tier"]>) {
+  const pols = tier.policies.join(", ");
+  return {
+    why: `${dir} of ${who} is denied at the end of Calico's tier ${tier.tier}: ${pols} select it there and none of their rules allows or passes the flow`,
+    fix:
+      tier.tier === "default"
+        ? `add an Allow rule for this flow to a policy of the default tier selecting the ${dir === "egress" ? "source" : "destination"} (YAML below: a NetworkPolicy, which Calico places in the default tier at order 1000)`
+        : `add an Allow for this flow (or a Pass to the next tier) to a policy of tier ${tier.tier} selecting the ${dir === "egress" ? "source" : "destination"}: a later tier cannot allow what tier ${tier.tier} denies`,
+  };
 }
 
 /** policy.egress and policy.ingress over every destination of the flow. */
@@ -252,7 +273,8 @@ export function policyChecks(
   for (const t of targets) {
     const d = decide(ix, t.from ?? src, t.party, proto, t.port);
     if (d.egressDeny) egressDenied.push({ t, by: [d.egressDeny.policy], deny: d.egressDeny });
-    else if (d.egress.isolated && !d.egressRule) egressDenied.push({ t, by: d.egress.selecting });
+    else if (d.egress.isolated && !d.egressRule)
+      egressDenied.push({ t, by: d.egress.selecting, tier: tierEnd(d.egress, proto, t.port) });
     else
       egressOk.push(
         d.egressRule
@@ -260,7 +282,8 @@ export function policyChecks(
           : "not isolated",
       );
     if (d.ingressDeny) ingressDenied.push({ t, by: [d.ingressDeny.policy], deny: d.ingressDeny });
-    else if (d.ingress.isolated && !d.ingressRule && !d.nodeLocal) ingressDenied.push({ t, by: d.ingress.selecting });
+    else if (d.ingress.isolated && !d.ingressRule && !d.nodeLocal)
+      ingressDenied.push({ t, by: d.ingress.selecting, tier: tierEnd(d.ingress, proto, t.port) });
     else
       ingressOk.push(
         d.ingressRule
@@ -307,7 +330,8 @@ export function policyChecks(
       why: `egress of ${srcName} is denied by NetworkPolicy (${e.by.join(", ")})${near ? `: ${near}` : ""}`,
       fix: "add an egress rule for this flow to a policy selecting the source (YAML below)",
     };
-    if (src.kind === "pod") {
+    if (e.tier) Object.assign(c, tierEndWords("egress", srcName, e.tier));
+    if (src.kind === "pod" && (!e.tier || e.tier.tier === "default")) {
       const peers = dedupe(egressDenied.map((x) => peerOf(state, x.t.party, src.pod.namespace)));
       const ports = dedupe(egressDenied.map((x) => ({ protocol: proto, port: x.t.port })));
       const dst = egressDenied[0].t.party;
@@ -347,13 +371,14 @@ export function policyChecks(
       why: `ingress of ${partyName(e.t.party)} is denied by NetworkPolicy (${e.by.join(", ")})${near ? `: ${near}` : ""}`,
       fix: "add an ingress rule for this flow to a policy selecting the destination (YAML below)",
     };
+    if (e.tier) Object.assign(c, tierEndWords("ingress", partyName(e.t.party), e.tier));
     const lost = e.t.from && e.t.snat ? snatFix(ix, src, ingressDenied, proto, e.t.snat) : undefined;
     if (lost) {
       c.why = `${c.why}: it sees the connection from ${partyName(e.t.from!)}, not from the client`;
       c.fix = lost.fix;
     }
     // When the policy already allows the client, only its address is lost: no YAML.
-    if (dstPod && (!lost || lost.allowClient)) {
+    if (dstPod && (!lost || lost.allowClient) && (!e.tier || e.tier.tier === "default")) {
       // One policy per destination workload (the endpoints of a Service are usually one).
       const groups = new Map<string, { pod: PodState; ports: number[]; from: Party[] }>();
       for (const x of ingressDenied) {
