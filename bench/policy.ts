@@ -131,6 +131,8 @@ export interface PolicyBenchResult {
  * denies one namespace's pods to another's and passes the rest, and a default-tier global
  * policy before the NetworkPolicies (order 100) allowing DNS: every policy, the 10,000
  * NetworkPolicies too, is then decided in Calico's order (policy/calico.ts).
+ * Session 27, one run each on a quiet machine: reach 5.96 s (2,450 lines, 10,000 classes;
+ * explanation 0.93 ms, peak RSS 656 MB) against 2.50 s without Calico's order.
  */
 export function calicoPolicies(spec: ClusterSpec): KubeObject[] {
   const ns = spec.objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name);
