@@ -57,6 +57,7 @@ export function policyReachDiff(before: ClusterState, after: ClusterState): Reac
       s.networkPolicies.map((n) => [n.namespace, n.name, n.spec]).sort(),
       (s.ciliumPolicies ?? []).map((n) => [n.kind, n.namespace ?? "", n.name, n.rules]).sort(),
       s.calico ?? null,
+      s.adminPolicies ?? null,
     ]);
   if (key(before) === key(after)) return null;
   return diffReach(computeReach(before).lines, computeReach(after).lines);

@@ -57,7 +57,9 @@ type GatewayKind =
   | "HTTPRoute"
   | "ReferenceGrant"
   | "CiliumNetworkPolicy"
-  | "CiliumClusterwideNetworkPolicy";
+  | "CiliumClusterwideNetworkPolicy"
+  | "AdminNetworkPolicy"
+  | "BaselineAdminNetworkPolicy";
 const KINDS: Record<string, Kind> = {
   pod: "pod",
   pods: "pod",
@@ -112,6 +114,13 @@ const KINDS: Record<string, Kind> = {
   ciliumclusterwidenetworkpolicy: "CiliumClusterwideNetworkPolicy",
   ciliumclusterwidenetworkpolicies: "CiliumClusterwideNetworkPolicy",
   ccnp: "CiliumClusterwideNetworkPolicy",
+  // The network-policy-api's CRDs (config/crd/standard: short names anp, banp).
+  adminnetworkpolicy: "AdminNetworkPolicy",
+  adminnetworkpolicies: "AdminNetworkPolicy",
+  anp: "AdminNetworkPolicy",
+  baselineadminnetworkpolicy: "BaselineAdminNetworkPolicy",
+  baselineadminnetworkpolicies: "BaselineAdminNetworkPolicy",
+  banp: "BaselineAdminNetworkPolicy",
 };
 const PLURAL: Record<Kind, string> = {
   pod: "pods",
@@ -134,6 +143,8 @@ const PLURAL: Record<Kind, string> = {
   ReferenceGrant: "referencegrants.gateway.networking.k8s.io",
   CiliumNetworkPolicy: "ciliumnetworkpolicies.cilium.io",
   CiliumClusterwideNetworkPolicy: "ciliumclusterwidenetworkpolicies.cilium.io",
+  AdminNetworkPolicy: "adminnetworkpolicies.policy.networking.k8s.io",
+  BaselineAdminNetworkPolicy: "baselineadminnetworkpolicies.policy.networking.k8s.io",
   "projectcalico.org/NetworkPolicy": "networkpolicies.projectcalico.org",
   "projectcalico.org/GlobalNetworkPolicy": "globalnetworkpolicies.projectcalico.org",
   "projectcalico.org/NetworkSet": "networksets.projectcalico.org",
@@ -238,7 +249,7 @@ export function runDescribe(
     k
       .toLowerCase()
       .replace(
-        /(\.v1(beta1)?)?\.(apps|batch|discovery\.k8s\.io|networking\.k8s\.io|gateway\.networking\.k8s\.io)$|\.v1$/,
+        /(\.v1(beta1)?|\.v1alpha1)?\.(apps|batch|discovery\.k8s\.io|policy\.networking\.k8s\.io|networking\.k8s\.io|gateway\.networking\.k8s\.io)$|\.v1$/,
         "",
       );
   const kindOf = (k: string): Kind | undefined => {
@@ -254,7 +265,7 @@ export function runDescribe(
   }
   if (!kind)
     throw new UsageError(
-      `describe supports pod, service, endpoints, endpointslice, node, networkpolicy, ingress, deployment, replicaset, daemonset, statefulset, replicationcontroller, job, cronjob, gatewayclass, gateway, httproute, referencegrant, ciliumnetworkpolicy, ciliumclusterwidenetworkpolicy, networkpolicies.projectcalico.org, globalnetworkpolicy, networkset, globalnetworkset and tier: "${kindArg}"`,
+      `describe supports pod, service, endpoints, endpointslice, node, networkpolicy, ingress, deployment, replicaset, daemonset, statefulset, replicationcontroller, job, cronjob, gatewayclass, gateway, httproute, referencegrant, ciliumnetworkpolicy, ciliumclusterwidenetworkpolicy, networkpolicies.projectcalico.org, globalnetworkpolicy, networkset, globalnetworkset, tier, adminnetworkpolicy and baselineadminnetworkpolicy: "${kindArg}"`,
     );
   const all = candidates(state, kind, namespace, opts).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const chosen: Described[] = [];
@@ -286,7 +297,7 @@ export function register(program: Command): void {
     program
       .command("describe")
       .description(
-        "show one object in detail like kubectl describe: pod|svc|ep|endpointslice|node|netpol|ing|deploy|rs|ds|sts|rc|job|cronjob|cnp|ccnp|gnp|tier NAME",
+        "show one object in detail like kubectl describe: pod|svc|ep|endpointslice|node|netpol|ing|deploy|rs|ds|sts|rc|job|cronjob|cnp|ccnp|gnp|tier|anp|banp NAME",
       )
       .argument(
         "<kind>",

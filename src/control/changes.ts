@@ -31,6 +31,8 @@ const KNOWN = new Set([
   "NetworkSet",
   "GlobalNetworkSet",
   "Tier",
+  "AdminNetworkPolicy",
+  "BaselineAdminNetworkPolicy",
   "Ingress",
   // Podnet's Gateway controller routes with them (src/ingress/gateway.ts).
   "GatewayClass",

@@ -27,6 +27,7 @@ import { buildSlices, markChangedEndpoints } from "./reconcile-slices.js";
 import type { Scheduler } from "./schedule.js";
 import { reconcileServices, type ServicesResult } from "./services.js";
 import type {
+  AdminPolicyState,
   CalicoNetworkSetState,
   CalicoPolicyState,
   CalicoState,
@@ -93,6 +94,11 @@ export function reconcile(
     );
 
   const calico = calicoObjects(ctx);
+  const admin = adminPolicies(ctx);
+  if (admin.adminPolicies && ctx.config.networking.cni !== "calico")
+    warnings.push(
+      `${admin.adminPolicies.length} AdminNetworkPolic${admin.adminPolicies.length === 1 ? "y" : "ies"} (AdminNetworkPolicy, BaselineAdminNetworkPolicy) ignored: the cluster's CNI is ${ctx.config.networking.cni}, which does not implement them; podnet enforces them as Calico does`,
+    );
   if (calico.calico && ctx.config.networking.cni !== "calico")
     warnings.push(
       `${calico.calico.policies.length} Calico polic${calico.calico.policies.length === 1 ? "y" : "ies"} (projectcalico.org NetworkPolicy, GlobalNetworkPolicy) ignored: the cluster's CNI is ${ctx.config.networking.cni}, and only Calico enforces them`,
@@ -128,6 +134,7 @@ export function reconcile(
     })),
     ...cnps,
     ...calico,
+    ...admin,
     ingresses: ofKind(ctx, "Ingress"),
     workloads: desired.workloads,
     dns: prev.dns,
@@ -262,6 +269,15 @@ function warningsOf(
         `(Node ${n.name}) is full: ${n.maxPods}/${n.maxPods} pods (maxPods); new pods cannot be scheduled on it`,
       );
   return warnings;
+}
+
+/** The AdminNetworkPolicies and the BaselineAdminNetworkPolicy given. */
+function adminPolicies(ctx: ReconcileContext): { adminPolicies?: AdminPolicyState[] } {
+  const out: AdminPolicyState[] = [];
+  for (const kind of ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy"] as const)
+    for (const o of ofKind(ctx, kind))
+      out.push({ kind, name: o.metadata.name, spec: isObj(o.spec) ? o.spec : {}, source: o.source });
+  return out.length ? { adminPolicies: out } : {};
 }
 
 /** Calico's policies, network sets and tiers given, as the state holds them. */

@@ -13,6 +13,7 @@ import type {
   NetworkPolicySpec,
   CiliumRule,
   CalicoPolicySpec,
+  AnpSpec,
   PodSpec,
   Protocol,
   ServiceType,
@@ -144,6 +145,14 @@ export interface CalicoTierState {
   defaultAction: "Deny" | "Pass";
   source?: KubeObject["source"];
 }
+/** An AdminNetworkPolicy or BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1). */
+export interface AdminPolicyState {
+  kind: "AdminNetworkPolicy" | "BaselineAdminNetworkPolicy";
+  name: string;
+  spec: AnpSpec;
+  source?: KubeObject["source"];
+}
+
 export interface CalicoState {
   policies: CalicoPolicyState[];
   networkSets: CalicoNetworkSetState[];
@@ -257,6 +266,8 @@ export interface ClusterState {
   ciliumPolicies?: CiliumPolicyState[];
   /** Calico's policies, network sets and tiers (only when some were given). */
   calico?: CalicoState;
+  /** AdminNetworkPolicies and the BaselineAdminNetworkPolicy (only when some were given). */
+  adminPolicies?: AdminPolicyState[];
   ingresses: KubeObject[];
   /** The controllers (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job) as given. */
   workloads: KubeObject[];

@@ -194,6 +194,8 @@ export const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
   "GlobalNetworkPolicy",
   "GlobalNetworkSet",
   "Tier",
+  "AdminNetworkPolicy",
+  "BaselineAdminNetworkPolicy",
 ]);
 export function isNamespaced(kind: string): boolean {
   return !CLUSTER_SCOPED.has(kind);

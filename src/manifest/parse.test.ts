@@ -201,17 +201,17 @@ test("the CNIs' own policy kinds: ignored, with what that means for the answers"
   const doc = (apiVersion: string, kind: string, name: string) =>
     `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec: {}\n`;
   const text = [
-    doc("crd.antrea.io/v1beta1", "ClusterNetworkPolicy", "b"),
-    doc("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy", "c"),
+    doc("crd.antrea.io/v1beta1", "NetworkPolicy", "b"),
+    doc("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy", "c"),
     doc("example.com/v1", "FooNetworkPolicy", "d"),
   ].join("---\n");
   const tail =
-    "podnet models Kubernetes NetworkPolicy only, and {} enforces these too, so reach, check, trace and diagnose may allow traffic the cluster denies";
+    "podnet does not model this kind, and {} enforces it, so reach, check, trace and diagnose may allow traffic the cluster denies";
   assert.deepEqual(
     parseSpec([{ file: "p.yaml", text }]).warnings.map((w) => w.message),
     [
-      `p.yaml:1 ignored kind ClusterNetworkPolicy (1 object): ${tail.replace("{}", "Antrea")}`,
-      `p.yaml:7 ignored kind AdminNetworkPolicy (1 object): ${tail.replace("{}", "the CNI that implements it")}`,
+      `p.yaml:1 ignored kind NetworkPolicy.crd.antrea.io (1 object): ${tail.replace("{}", "Antrea")}`,
+      `p.yaml:7 ignored kind ClusterNetworkPolicy (1 object): ${tail.replace("{}", "the CNI that implements it")}`,
       "p.yaml:13 ignored kind FooNetworkPolicy (1 object)",
     ],
   );

@@ -92,6 +92,10 @@ export const KIND_API_VERSIONS: Record<string, string> = {
   NetworkSet: "projectcalico.org/v3",
   GlobalNetworkSet: "projectcalico.org/v3",
   Tier: "projectcalico.org/v3",
+  // The network-policy-api's cluster-wide policies (https://network-policy-api.sigs.k8s.io/):
+  // enforced when the CNI is Calico, in the tiers Calico gives them (policy/anp.ts).
+  AdminNetworkPolicy: "policy.networking.k8s.io/v1alpha1",
+  BaselineAdminNetworkPolicy: "policy.networking.k8s.io/v1alpha1",
 };
 // Other versions the API server still serves for a kind (the Gateway API CRDs serve
 // v1beta1 beside v1: config/crd/standard/gateway.networking.k8s.io_*.yaml).
@@ -169,7 +173,7 @@ export function checkSpec(sources: SourceText[], config?: SourceText, mode: Load
       NO_VALUE,
       `ignored kind ${key} (${count} object${count === 1 ? "" : "s"})` +
         (enforcer
-          ? `: podnet models Kubernetes NetworkPolicy only, and ${enforcer} enforces these too, so reach, check, trace and diagnose may allow traffic the cluster denies`
+          ? `: podnet does not model this kind, and ${enforcer} enforces it, so reach, check, trace and diagnose may allow traffic the cluster denies`
           : ""),
     );
 

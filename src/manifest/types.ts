@@ -230,6 +230,43 @@ export interface CiliumRule {
   description?: string;
 }
 
+// AdminNetworkPolicy and BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1;
+// https://network-policy-api.sigs.k8s.io/reference/spec/, kubernetes-sigs/network-policy-api
+// apis/v1alpha1): cluster-scoped, ordered by priority, Allow/Deny/Pass (Baseline: Allow/Deny).
+export interface AnpPodsSelector {
+  namespaceSelector?: LabelSelector;
+  podSelector?: LabelSelector;
+}
+export interface AnpSubject {
+  namespaces?: LabelSelector;
+  pods?: AnpPodsSelector;
+}
+export interface AnpPeer {
+  namespaces?: LabelSelector;
+  pods?: AnpPodsSelector;
+  /** Egress only. */
+  nodes?: LabelSelector;
+  networks?: string[];
+}
+export interface AnpPort {
+  portNumber?: { protocol?: string; port?: number };
+  namedPort?: string;
+  portRange?: { protocol?: string; start?: number; end?: number };
+}
+export interface AnpRule {
+  name?: string;
+  action?: string;
+  from?: AnpPeer[];
+  to?: AnpPeer[];
+  ports?: AnpPort[];
+}
+export interface AnpSpec {
+  priority?: number;
+  subject?: AnpSubject;
+  ingress?: AnpRule[];
+  egress?: AnpRule[];
+}
+
 // Calico's own policy resources (projectcalico.org/v3, also served as crd.projectcalico.org/v1:
 // https://docs.tigera.io/calico/latest/reference/resources/networkpolicy, globalnetworkpolicy,
 // networkset, globalnetworkset, tier; projectcalico/api pkg/apis/projectcalico/v3). Selectors

@@ -48,6 +48,7 @@ import { checkNode, checkPod } from "./validate/pod.js";
 import { checkNetworkPolicy } from "./validate/policy.js";
 import { checkCiliumPolicy } from "./validate/cilium-policy.js";
 import { checkCalicoNetworkSet, checkCalicoPolicy, checkCalicoTier } from "./validate/calico-policy.js";
+import { checkAdminNetworkPolicy } from "./validate/anp.js";
 import { checkConfigMap, checkSecret } from "./validate/secret.js";
 import { checkService } from "./validate/service.js";
 import { checkWorkload } from "./validate/workloads.js";
@@ -172,6 +173,10 @@ function checkKind(err: Err, o: KubeObject, config: ClusterConfig, diags: Diags)
       break;
     case "Tier":
       checkCalicoTier(err, o);
+      break;
+    case "AdminNetworkPolicy":
+    case "BaselineAdminNetworkPolicy":
+      checkAdminNetworkPolicy(err, o);
       break;
     case "EndpointSlice":
       checkEndpointSlice(err, o);

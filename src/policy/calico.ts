@@ -321,10 +321,13 @@ export function calicoSelects(
   w: CalicoWorld,
   p: CPolicy,
   pod: PodState,
-  matchK8s: (s: LabelSelector) => boolean,
+  matchK8s: (s: LabelSelector, labels: Record<string, string>) => boolean,
 ): boolean {
   const info = p.calico!;
-  if (info.kind === "KubernetesNetworkPolicy") return pod.namespace === p.namespace && matchK8s(p.podSelector);
+  if (info.kind === "KubernetesNetworkPolicy")
+    return pod.namespace === p.namespace && matchK8s(p.podSelector, pod.labels);
+  if (info.subjectNamespaces)
+    return matchK8s(info.subjectNamespaces, w.nsLabels(pod.namespace)) && matchK8s(p.podSelector, pod.labels);
   if (info.kind === "NetworkPolicy" && pod.namespace !== p.namespace) return false;
   if (info.selector && !calicoMatches(info.selector, w.podLabels(pod))) return false;
   if (info.namespaceSelector && !calicoMatches(info.namespaceSelector, w.nsLabels(pod.namespace))) return false;

@@ -59,7 +59,7 @@ import type {
 import { sha256Hex } from "../control/hash.js";
 import { FLOW_LOG_GROUP, flowLogPrefix } from "../ir/flowlog.js";
 import { type Cidr, intToIp, ipToInt, parseCidr } from "../net/ipv4.js";
-import { calicoPartyMatches, calicoSelectedAddresses, positiveSelection } from "./calico.js";
+import { calicoSelectedAddresses, positiveSelection } from "./calico.js";
 import type { CalicoMatch } from "./types.js";
 import { fitUtf8, utf8Length } from "../net/utf8.js";
 import {
@@ -394,58 +394,77 @@ function calicoTierChains(
     for (const p of t.pols)
       for (const r of dir === "ingress" ? p.ingressRules : p.egressRules) {
         if (r.action === "Log" || !calicoSelfMatches(ix, r, pod)) continue;
-        const peer = r.peers?.[0];
-        let addr: NftStmt[] | null = [];
-        if (peer?.calico) addr = calicoAddrExprs(ix, peer.calico, addrField, allPods);
-        else if (peer) {
-          // A Kubernetes NetworkPolicy's rule: its peers as the NetworkPolicy chains match them.
-          const pa = peerAddresses(ix, p.namespace, r.peers!, allPods);
-          const set = [...pa.pods.map((x) => x.podIP!), ...pa.ranges.map(setElem)];
-          addr = set.length ? [{ match: { op: "==", left: payload("ip", addrField), right: { set } } }] : null;
+        // The rule's peers as address matches, one group per Calico peer and one for the
+        // others (a Kubernetes-style peer list, matched as the NetworkPolicy chains match it):
+        // the groups are alternatives, so each becomes rules of its own, in the rule's place.
+        const groups: { addr: NftStmt[]; peers: CPeer[] | null }[] = [];
+        if (r.peers === null) groups.push({ addr: [], peers: null });
+        else {
+          const plain = plainPeers(r);
+          if (plain.length) {
+            const pa = peerAddresses(ix, p.namespace, plain, allPods);
+            const set = [...pa.pods.map((x) => x.podIP!), ...pa.ranges.map(setElem)];
+            if (set.length)
+              groups.push({
+                addr: [{ match: { op: "==", left: payload("ip", addrField), right: { set } } }],
+                peers: plain,
+              });
+          }
+          for (const pe of r.peers) {
+            if (!pe.calico) continue;
+            const addr = calicoAddrExprs(ix, pe.calico, addrField, allPods);
+            if (addr) groups.push({ addr, peers: [pe] });
+          }
         }
-        if (addr === null) continue;
         const action = r.action ?? "Allow";
         const comment = nftComment(`${p.id} ${dir} rule ${r.index}${action === "Allow" ? "" : ` (action ${action})`}`);
         const verdict: NftStmt[] =
           action === "Allow" ? [{ return: null }] : action === "Pass" ? [next] : [...drop.expr];
         // Ports resolve against the destination: this pod for ingress; for egress each peer
         // pod (named ports), grouped by what they resolve to.
-        for (const g of calicoPortGroups(ix, r, dir, pod, peer?.calico, allPods)) {
-          if (g.addrs !== null && g.addrs.length === 0) continue;
-          const pre =
-            g.addrs === null
-              ? addr
-              : [...addr, { match: { op: "==" as const, left: payload("ip", addrField), right: { set: g.addrs } } }];
-          for (const e of portExprs(r, g.dst)) {
-            const rule: NftRule = { expr: [...pre, ...e, ...verdict], comment };
-            if (action === "Deny") rule.drop = POLICY_RULE_DROP;
-            rules.push(rule);
+        for (const { addr, peers } of groups)
+          for (const g of calicoPortGroups(ix, p, r, dir, pod, peers, allPods)) {
+            if (g.addrs !== null && g.addrs.length === 0) continue;
+            const pre =
+              g.addrs === null
+                ? addr
+                : [...addr, { match: { op: "==" as const, left: payload("ip", addrField), right: { set: g.addrs } } }];
+            for (const e of portExprs(r, g.dst)) {
+              const rule: NftRule = { expr: [...pre, ...e, ...verdict], comment };
+              if (action === "Deny") rule.drop = POLICY_RULE_DROP;
+              rules.push(rule);
+            }
           }
-        }
       }
     rules.push(t.pass ? { expr: [next], comment: nftComment(`tier ${t.tier}: defaultAction Pass`) } : drop);
     return { name: chainName(k), rules };
   });
 }
 
+// A rule's peers that are not Calico's, one list per rule (peerAddresses caches by list).
+const plainOf = new WeakMap<CRule, CPeer[]>();
+function plainPeers(r: CRule): CPeer[] {
+  let l = plainOf.get(r);
+  if (!l) plainOf.set(r, (l = (r.peers ?? []).filter((pe) => !pe.calico)));
+  return l;
+}
+
 /** Destinations a rule's named ports resolve against: one group, or (egress, named ports)
  *  one per set of resolved ports; addrs null: no further address match. */
 function calicoPortGroups(
   ix: PolicyIndex,
+  p: CPolicy,
   r: CRule,
   dir: "ingress" | "egress",
   pod: PodState,
-  peer: CalicoMatch | undefined,
+  peers: CPeer[] | null,
   allPods: PodState[],
 ): { addrs: NftSetItem[] | null; dst: PodState | null }[] {
-  const named = [...(r.ports ?? []), ...(r.exceptPorts ?? [])].some((p) => typeof p.port === "string");
+  const named = [...(r.ports ?? []), ...(r.exceptPorts ?? [])].some((x) => typeof x.port === "string");
   if (dir === "ingress" || !named) return [{ addrs: null, dst: dir === "ingress" ? pod : null }];
   const targets = allPods.filter(
     (t) =>
-      t.podIP &&
-      (r.peers === null ||
-        (peer !== undefined &&
-          calicoPartyMatches(ix.calico!, peer, { kind: "pod", pod: t }, ipToInt(t.podIP), selectable(t)))),
+      t.podIP && (peers === null || peers.some((pe) => peerMatches(ix, pe, p.namespace, { kind: "pod", pod: t }, pod))),
   );
   const byPorts = new Map<string, PodState[]>();
   for (const t of targets) {
@@ -684,7 +703,7 @@ export function nodePolicyLayer(
   podsOnNode: PodState[],
   ipvs?: IpvsVirtualServer[],
 ): NftLayer | undefined {
-  if (state.networkPolicies.length === 0 && !state.calico?.policies.length) return undefined;
+  if (state.networkPolicies.length === 0 && !state.calico?.policies.length && !state.adminPolicies) return undefined;
   let ix = ixCache.get(state);
   if (!ix) ixCache.set(state, (ix = indexPolicies(state)));
   return compileNodePolicy(ix, state, node, podsOnNode, ipvs);

@@ -259,6 +259,17 @@ const gnp = (name: string, spec: Record<string, unknown>) => ({
 });
 const NS_Y = 'projectcalico.org/namespace == "y"';
 
+const anp = (
+  kind: "AdminNetworkPolicy" | "BaselineAdminNetworkPolicy",
+  name: string,
+  spec: Record<string, unknown>,
+) => ({
+  apiVersion: "policy.networking.k8s.io/v1alpha1",
+  kind,
+  metadata: { name },
+  spec,
+});
+
 export const CALICO_CASES: CalicoCase[] = [
   {
     name: "a GlobalNetworkPolicy at order 100 denies before a NetworkPolicy allows (order 1000)",
@@ -368,6 +379,69 @@ export const CALICO_CASES: CalicoCase[] = [
       { protocol: "UDP", port: 80, allowed: (_f, t) => pod(t) !== "b" && t !== "y/c" },
       { protocol: "TCP", port: 80, allowed: () => true },
       { protocol: "TCP", port: 81, allowed: (_f, t) => t !== "y/c" },
+    ],
+  },
+  {
+    // https://network-policy-api.sigs.k8s.io/reference/spec/: an AdminNetworkPolicy's Deny
+    // wins over NetworkPolicies, its Pass leaves the flow to them; the baseline decides only
+    // where no NetworkPolicy selects the pod.
+    name: "AdminNetworkPolicy before NetworkPolicies, BaselineAdminNetworkPolicy after",
+    policies: [
+      {
+        namespace: "x",
+        name: "a-from-z",
+        spec: {
+          podSelector: { matchLabels: { pod: "a" } },
+          ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "z" } } }] }],
+        },
+      },
+    ],
+    objects: [
+      anp("AdminNetworkPolicy", "guard-x", {
+        priority: 10,
+        subject: { namespaces: { matchLabels: { ns: "x" } } },
+        ingress: [
+          {
+            name: "z-to-netpol",
+            action: "Pass",
+            from: [{ pods: { namespaceSelector: { matchLabels: { ns: "z" } }, podSelector: {} } }],
+          },
+          { name: "no-y", action: "Deny", from: [{ namespaces: { matchLabels: { ns: "y" } } }] },
+        ],
+      }),
+      anp("BaselineAdminNetworkPolicy", "default", {
+        subject: { namespaces: {} },
+        ingress: [{ action: "Deny", from: [{ namespaces: { matchLabels: { ns: "z" } } }] }],
+      }),
+    ],
+    checks: [
+      {
+        protocol: "TCP",
+        port: 80,
+        allowed: (f, t) => (ns(f) === "z" ? t === "x/a" : !(ns(t) === "x" && ns(f) === "y") && t !== "x/a"),
+      },
+    ],
+  },
+  {
+    name: "AdminNetworkPolicy ports: a named port of any protocol, a range",
+    policies: [],
+    objects: [
+      anp("AdminNetworkPolicy", "b-closed", {
+        priority: 5,
+        subject: { pods: { namespaceSelector: {}, podSelector: { matchLabels: { pod: "b" } } } },
+        ingress: [
+          {
+            action: "Deny",
+            from: [{ namespaces: {} }],
+            ports: [{ namedPort: "serve-81-udp" }, { portRange: { protocol: "TCP", start: 80, end: 81 } }],
+          },
+        ],
+      }),
+    ],
+    checks: [
+      { protocol: "TCP", port: 80, allowed: (_f, t) => pod(t) !== "b" },
+      { protocol: "UDP", port: 81, allowed: (_f, t) => pod(t) !== "b" },
+      { protocol: "UDP", port: 80, allowed: () => true },
     ],
   },
 ];

@@ -23,6 +23,7 @@ import {
 } from "./portset.js";
 import type { CPeer, CPolicy, CPort, CRule } from "./types.js";
 import { NS_LABEL, NS_LABELS_PREFIX, compileCiliumPolicies, identityRelevant } from "./cilium.js";
+import { compileAdminPolicies } from "./anp.js";
 import {
   type CalicoWorld,
   LABEL_NAME,
@@ -168,16 +169,23 @@ export interface PolicyIndex {
 export function indexPolicies(state: ClusterState): PolicyIndex {
   let policies = state.networkPolicies.map((p) => compilePolicy(p.namespace, p.name, p.spec));
   policies.push(...compileCiliumPolicies(state));
-  const calicoGiven = state.config.networking.cni === "calico" && state.calico !== undefined;
+  // Calico's order decides when Calico's own policies or the network-policy-api's are given.
+  const calicoGiven =
+    state.config.networking.cni === "calico" && (state.calico !== undefined || state.adminPolicies !== undefined);
   if (calicoGiven) {
-    const tiers = state.calico!.tiers;
+    const tiers = state.calico?.tiers ?? [];
     policies = policies.map((p) => asCalicoKnp(p, tiers));
-    policies.push(...compileCalicoPolicies(state.calico!.policies, tiers));
+    policies.push(...compileCalicoPolicies(state.calico?.policies ?? [], tiers));
+    policies.push(...compileAdminPolicies(state.adminPolicies ?? [], state.nodes));
   }
   const byNamespace = new Map<string, CPolicy[]>();
   const clusterwide: CPolicy[] = [];
   for (const p of policies) {
-    if (p.cilium?.kind === "CiliumClusterwideNetworkPolicy" || p.calico?.kind === "GlobalNetworkPolicy") {
+    const k = p.calico?.kind;
+    if (
+      p.cilium?.kind === "CiliumClusterwideNetworkPolicy" ||
+      (k && k !== "NetworkPolicy" && k !== "KubernetesNetworkPolicy")
+    ) {
       clusterwide.push(p);
       continue;
     }
@@ -296,7 +304,7 @@ export function policiesSelecting(ix: PolicyIndex, pod: PodState, dir: "ingress"
   const out: CPolicy[] = [];
   const consider = (p: CPolicy) => {
     if (p.calico && ix.calico) {
-      if (p[dir] && calicoSelects(ix.calico, p, pod, (sel) => matchSelector(sel, pod.labels))) out.push(p);
+      if (p[dir] && calicoSelects(ix.calico, p, pod, matchSelector)) out.push(p);
       return;
     }
     if (!p.cilium) {

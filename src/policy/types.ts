@@ -94,7 +94,12 @@ export interface CPolicy {
 }
 
 export interface CalicoPolicyInfo {
-  kind: "NetworkPolicy" | "GlobalNetworkPolicy" | "KubernetesNetworkPolicy";
+  kind:
+    | "NetworkPolicy"
+    | "GlobalNetworkPolicy"
+    | "KubernetesNetworkPolicy"
+    | "AdminNetworkPolicy"
+    | "BaselineAdminNetworkPolicy";
   tier: string;
   /** The tier's order (unset: Infinity) and what its end does with what no rule decided. */
   tierOrder: number;
@@ -108,4 +113,7 @@ export interface CalicoPolicyInfo {
   /** A GlobalNetworkPolicy's namespaceSelector. */
   namespaceSelector?: CalicoSelector;
   serviceAccountSelector?: CalicoSelector;
+  /** An (Baseline)AdminNetworkPolicy's subject: pods of the namespaces this selects whose
+   *  labels podSelector selects. */
+  subjectNamespaces?: LabelSelector;
 }

@@ -5,6 +5,7 @@
 import { blockingSidecar } from "../control/probes.js";
 import type {
   CiliumPolicyState,
+  AdminPolicyState,
   ClusterState,
   EndpointSliceState,
   NodeState,
@@ -505,6 +506,55 @@ function ciliumPolicyResource(
   };
 }
 
+// ---- The network-policy-api's policies ----------------------------------------
+
+/**
+ * AdminNetworkPolicy and BaselineAdminNetworkPolicy as `kubectl get` prints their CRDs
+ * (kubernetes-sigs/network-policy-api config/crd/standard: additionalPrinterColumns
+ * Priority (ANP only), then Age; short names anp and banp).
+ */
+function adminPolicyResource(
+  kind: AdminPolicyState["kind"],
+  plural: string,
+  short: string,
+): Resource<AdminPolicyState> {
+  const anp = kind === "AdminNetworkPolicy";
+  return {
+    kind,
+    plural,
+    singular: plural.slice(0, -3) + "y",
+    shortNames: [short],
+    nameRef: `${plural.slice(0, -3)}y.policy.networking.k8s.io`,
+    namespaced: false,
+    items: (s) =>
+      (s.adminPolicies ?? [])
+        .filter((p) => p.kind === kind)
+        .map((p) => ({
+          namespace: "",
+          name: p.name,
+          labels: givenMetadata(s, kind, undefined, p.name)?.labels ?? {},
+          value: p,
+        })),
+    header: () => (anp ? ["NAME", "PRIORITY", "AGE"] : ["NAME", "AGE"]),
+    row: (state, item) => {
+      const age = objectAge(state, kind, "", item.name, 0);
+      const prio = item.value.spec.priority;
+      return anp ? [item.name, typeof prio === "number" ? String(prio) : "", age] : [item.name, age];
+    },
+    object: (state, item, opts) => {
+      const given = givenAs(state, kind, undefined, item.name);
+      return given
+        ? givenObject(given, undefined, opts)
+        : {
+            apiVersion: "policy.networking.k8s.io/v1alpha1",
+            kind,
+            metadata: { name: item.name },
+            spec: item.value.spec,
+          };
+    },
+  };
+}
+
 export const RESOURCES: Resource[] = [
   pods,
   services,
@@ -515,6 +565,8 @@ export const RESOURCES: Resource[] = [
   ciliumPolicyResource("CiliumNetworkPolicy", "ciliumnetworkpolicies", ["cnp", "ciliumnp"]),
   ciliumPolicyResource("CiliumClusterwideNetworkPolicy", "ciliumclusterwidenetworkpolicies", ["ccnp"]),
   ...CALICO_RESOURCES,
+  adminPolicyResource("AdminNetworkPolicy", "adminnetworkpolicies", "anp"),
+  adminPolicyResource("BaselineAdminNetworkPolicy", "baselineadminnetworkpolicies", "banp"),
   ingresses,
   ingressclasses,
   ...GATEWAY_RESOURCES,

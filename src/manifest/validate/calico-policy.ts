@@ -91,11 +91,11 @@ function checkEntity(err: Err, warn: Warn, field: string, e: unknown, portsOk: b
   if (isObj(e.serviceAccounts)) {
     const sa = e.serviceAccounts;
     if (sa.names !== undefined && !Array.isArray(sa.names))
-      err(childPath(field, "serviceAccounts.names"), sa.names, "must be a list of names", NET);
-    checkSelector(err, childPath(field, "serviceAccounts.selector"), sa.selector);
+      err(childPath(childPath(field, "serviceAccounts"), "names"), sa.names, "must be a list of names", NET);
+    checkSelector(err, childPath(childPath(field, "serviceAccounts"), "selector"), sa.selector);
     if (typeof sa.selector === "string" && sa.selector.trim() !== "")
       warn(
-        childPath(field, "serviceAccounts.selector"),
+        childPath(childPath(field, "serviceAccounts"), "selector"),
         sa.selector,
         "service accounts' own labels are not read (podnet takes no ServiceAccount objects): only projectcalico.org/name is known",
       );
