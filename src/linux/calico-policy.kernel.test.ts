@@ -68,7 +68,7 @@ async function calicoRun(
     writeFileSync(config, readFileSync(join(EXAMPLE, "cluster.yaml"), "utf8").replace("cni: flannel", "cni: calico"));
     const files = [EXAMPLE, ...extra(dir)];
     const { state } = await loadCluster({ files, config });
-    assert.ok(state.calico?.policies.length, "Calico's policies were read");
+    assert.ok(state.calico?.policies.length || state.adminPolicies?.length, "Calico's or admin policies were read");
     await up({ cluster, ir: buildIR(state), inputs: { files, config }, render: { netfilter: netfilterRenderers } });
     const rep = await verify({ cluster });
     const text = formatVerify(rep);
@@ -122,6 +122,55 @@ test("examples/calico-policies: the kernel agrees with the model on every flow",
       assert.ok(
         denied.length > 0 && denied.every((f) => f.port === 2020 && f.agree),
         `flows to the sidecars' :2020 denied by the security tier: ${denied.length}`,
+      );
+    },
+  );
+});
+
+// AdminNetworkPolicy before the NetworkPolicies, the baseline after them, in Calico's tiers
+// for them (https://network-policy-api.sigs.k8s.io/reference/spec/).
+const ADMIN = `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: no-frontend-to-tasks}
+spec:
+  priority: 10
+  subject:
+    pods:
+      namespaceSelector: {}
+      podSelector: {matchLabels: {app: tasks}}
+  ingress:
+  - name: deny-frontend
+    action: Deny
+    from:
+    - pods:
+        namespaceSelector: {}
+        podSelector: {matchLabels: {tier: frontend}}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: BaselineAdminNetworkPolicy
+metadata: {name: default}
+spec:
+  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: production}}}
+  ingress:
+  - action: Deny
+    from:
+    - namespaces: {matchLabels: {kubernetes.io/metadata.name: default}}
+`;
+
+test("AdminNetworkPolicy and the baseline: the kernel agrees with the model on every flow", { skip }, async (t) => {
+  await calicoRun(
+    t,
+    (dir) => {
+      const admin = join(dir, "admin.yaml");
+      writeFileSync(admin, ADMIN);
+      return [admin];
+    },
+    (rep) => {
+      const denied = deniedByRule(rep);
+      assert.ok(
+        denied.some((f) => f.from.startsWith("default/order-app") && f.to.startsWith("default/tasks") && f.agree) &&
+          denied.some((f) => f.from.startsWith("default/") && f.to.startsWith("production/") && f.agree),
+        `flows denied by the AdminNetworkPolicy and the baseline: ${denied.length}`,
       );
     },
   );
