@@ -167,7 +167,16 @@ export function mapModel(state: ClusterState, ir: DataplaneIR): MapModel {
     nodes,
     pods,
     services,
-    policies: state.networkPolicies.map((p) => ({ namespace: p.namespace, name: p.name })),
+    policies: [
+      ...state.networkPolicies.map((p) => ({ kind: "NetworkPolicy", namespace: p.namespace, name: p.name })),
+      ...(state.ciliumPolicies ?? []).map((p) => ({ kind: p.kind, namespace: p.namespace ?? "", name: p.name })),
+      ...(state.calico?.policies ?? []).map((p) => ({
+        kind: p.kind === "NetworkPolicy" ? "NetworkPolicy.projectcalico.org" : p.kind,
+        namespace: p.namespace ?? "",
+        name: p.name,
+      })),
+      ...(state.adminPolicies ?? []).map((p) => ({ kind: p.kind, namespace: "", name: p.name })),
+    ],
   };
 }
 

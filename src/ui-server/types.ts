@@ -100,7 +100,9 @@ export interface MapModel {
   nodes: MapNode[];
   pods: MapPod[];
   services: MapService[];
-  policies: { namespace: string; name: string }[];
+  /** Every policy in effect (kind: NetworkPolicy, CiliumNetworkPolicy, GlobalNetworkPolicy …;
+   *  namespace "" for a cluster-wide one). */
+  policies: { kind: string; namespace: string; name: string }[];
 }
 
 export interface NodeInspect {

@@ -55,7 +55,7 @@ export class Matrix {
       " some ports   ",
       h("span", { class: "cell c-none" }, "✗"),
       " denied   ",
-      `(${m.policies.length} NetworkPolicies; rows are sources, columns destinations)`,
+      `(${m.policies.length} ${m.policies.length === 1 ? "policy" : "policies"}; rows are sources, columns destinations)`,
     );
     this.root = h(
       "section",
