@@ -204,6 +204,8 @@ test("the CNIs' own policy kinds: ignored, with what that means for the answers"
     doc("crd.antrea.io/v1beta1", "NetworkPolicy", "b"),
     doc("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy", "c"),
     doc("example.com/v1", "FooNetworkPolicy", "d"),
+    // Staged policies are previewed, not enforced: no warning that answers may differ.
+    doc("projectcalico.org/v3", "StagedNetworkPolicy", "e"),
   ].join("---\n");
   const tail =
     "podnet does not model this kind, and {} enforces it, so reach, check, trace and diagnose may allow traffic the cluster denies";
@@ -213,6 +215,7 @@ test("the CNIs' own policy kinds: ignored, with what that means for the answers"
       `p.yaml:1 ignored kind NetworkPolicy.crd.antrea.io (1 object): ${tail.replace("{}", "Antrea")}`,
       `p.yaml:7 ignored kind ClusterNetworkPolicy (1 object): ${tail.replace("{}", "the CNI that implements it")}`,
       "p.yaml:13 ignored kind FooNetworkPolicy (1 object)",
+      "p.yaml:19 ignored kind StagedNetworkPolicy (1 object)",
     ],
   );
 });

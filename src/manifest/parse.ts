@@ -283,12 +283,14 @@ function configFromFile(config: SourceText, diags: Diags): ClusterConfig | undef
 
 /**
  * Who enforces a policy kind podnet does not model, by its API group: the CNIs' own policy
- * resources (docs.cilium.io CiliumNetworkPolicy, docs.tigera.io Calico NetworkPolicy and
- * GlobalNetworkPolicy, antrea.io ClusterNetworkPolicy) and the network-policy-api's
- * (AdminNetworkPolicy, BaselineAdminNetworkPolicy).
+ * resources podnet does not read (Antrea's, Calico's and Cilium's kinds other than those it
+ * enforces) and the network-policy-api's later versions (ClusterNetworkPolicy).
  */
 function policyEnforcer(kind: string, group: string): string | undefined {
   if (!/NetworkPolicy$/.test(kind) && kind !== "ClusterNetworkPolicy") return undefined;
+  // Calico's staged policies are previewed, never enforced
+  // (https://docs.tigera.io/calico/latest/reference/resources/stagednetworkpolicy).
+  if (kind.startsWith("Staged")) return undefined;
   if (group === "cilium.io") return "Cilium";
   if (group === "projectcalico.org" || group === "crd.projectcalico.org") return "Calico";
   if (group === "crd.antrea.io") return "Antrea";

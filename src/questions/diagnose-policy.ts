@@ -239,6 +239,24 @@ interface Denied {
   tier?: { tier: string; policies: string[] };
 }
 
+/** What the isolating policies are, in words: "NetworkPolicy" when all are Kubernetes', else their kinds. */
+function policyWord(ix: PolicyIndex, ids: string[]): string {
+  const kinds = new Set<string>();
+  for (const id of ids) {
+    const p = ix.policies.find((x) => x.id === id);
+    const calico = p?.calico?.kind;
+    kinds.add(
+      p?.cilium?.kind ??
+        (calico === "NetworkPolicy"
+          ? "Calico NetworkPolicy"
+          : calico && calico !== "KubernetesNetworkPolicy"
+            ? calico
+            : "NetworkPolicy"),
+    );
+  }
+  return [...kinds].sort().join(" and ");
+}
+
 /** The Calico tier whose end denies proto/port on this side, if one does. */
 function tierEnd(v: DirectionVerdict, proto: Proto, port: number): Denied["tier"] {
   const e = v.tierEnds?.find((x) => has(x.conns, proto, port));
@@ -327,7 +345,7 @@ export function policyChecks(
       ok: false,
       severity: "error",
       evidence: `${srcName} is isolated for egress by ${e.by.join(", ")}; no rule allows ${what(e.t)}${egressDenied.length > 1 ? ` (${egressDenied.length} of ${targets.length} destinations denied)` : ""}${near ? `; nearest: ${near}` : ""}`,
-      why: `egress of ${srcName} is denied by NetworkPolicy (${e.by.join(", ")})${near ? `: ${near}` : ""}`,
+      why: `egress of ${srcName} is denied by ${policyWord(ix, e.by)} (${e.by.join(", ")})${near ? `: ${near}` : ""}`,
       fix: "add an egress rule for this flow to a policy selecting the source (YAML below)",
     };
     if (e.tier) Object.assign(c, tierEndWords("egress", srcName, e.tier));
@@ -368,7 +386,7 @@ export function policyChecks(
       ok: false,
       severity: "error",
       evidence: `${partyName(e.t.party)} is isolated for ingress by ${e.by.join(", ")}; no rule allows ${proto} ${e.t.port} from ${partyName(e.t.from ?? src)}${ingressDenied.length > 1 ? ` (${ingressDenied.length} of ${targets.length} destinations denied)` : ""}${near ? `; nearest: ${near}` : ""}`,
-      why: `ingress of ${partyName(e.t.party)} is denied by NetworkPolicy (${e.by.join(", ")})${near ? `: ${near}` : ""}`,
+      why: `ingress of ${partyName(e.t.party)} is denied by ${policyWord(ix, e.by)} (${e.by.join(", ")})${near ? `: ${near}` : ""}`,
       fix: "add an ingress rule for this flow to a policy selecting the destination (YAML below)",
     };
     if (e.tier) Object.assign(c, tierEndWords("ingress", partyName(e.t.party), e.tier));
