@@ -104,7 +104,7 @@ export function register(program: Command): void {
     program
       .command("get")
       .description(
-        "list objects like kubectl get (po, svc, ep, endpointslices, no, netpol, cnp, ccnp, networkpolicies.projectcalico.org, gnp, netsets, globalnetworksets, tiers, ing, ns, deploy, rs, sts, ds, rc, hpa, cj, job, all)",
+        "list objects like kubectl get (po, svc, ep, endpointslices, no, netpol, cnp, ccnp, networkpolicies.projectcalico.org, gnp, netsets, globalnetworksets, tiers, anp, banp, ing, ns, deploy, rs, sts, ds, rc, hpa, cj, job, all)",
       )
       .argument("<resource...>", "TYPE [NAME...], TYPE1,TYPE2, or TYPE/NAME...")
       .option("-n, --namespace <ns>", "namespace", "default")

@@ -170,3 +170,63 @@ test("validation: the CRDs' schema and CEL rules", () => {
   );
   has(/BaselineAdminNetworkPolicy other\) spec\.ingress\[0\]\.action: .*must be one of Allow, Deny/);
 });
+
+test("validation: the egress rules' CEL rule on named ports, the CIDRs' rule, an empty from", () => {
+  const { diagnostics } = checkSpec(
+    [
+      {
+        file: "m.yaml",
+        text: text([
+          anp("named", {
+            priority: 2,
+            subject: ALL_NS,
+            // https://network-policy-api.sigs.k8s.io/reference/spec/: Networks and Nodes peers
+            // have no named ports; the CRD's CEL rule refuses them together.
+            egress: [
+              { action: "Deny", to: [{ networks: ["10.0.0.0/8"] }], ports: [{ namedPort: "http" }] },
+              { action: "Deny", to: [ALL_NS, { nodes: {} }], ports: [{ namedPort: "http" }] },
+              { action: "Deny", to: [ALL_NS], ports: [{ namedPort: "http" }] },
+              { action: "Deny", to: [{ networks: ["10.0.0.0/8"] }], ports: [{ portNumber: { port: 80 } }] },
+              {
+                action: "Allow",
+                to: [{ networks: ["::ffff:10.0.0.0/104", "10.1.0.0/16", "10.1.0.0/16"] }],
+              },
+            ],
+            // from: MinItems 1.
+            ingress: [{ action: "Allow", from: [] }],
+          }),
+        ]),
+      },
+    ],
+    config("calico"),
+  );
+  const msgs = diagnostics.filter((d) => d.severity === "error").map((d) => d.message);
+  const cel = "networks/nodes peer cannot be set with namedPorts since there are no namedPorts for networks/nodes";
+  const at = (i: number) => msgs.filter((m) => m.includes(`spec.egress[${i}]: `) && m.includes(cel)).length;
+  assert.deepEqual([0, 1, 2, 3].map(at), [1, 1, 0, 0], msgs.join("\n"));
+  const has = (re: RegExp) =>
+    assert.ok(
+      msgs.some((m) => re.test(m)),
+      `${re}\n${msgs.join("\n")}`,
+    );
+  has(
+    /spec\.egress\[4\]\.to\[0\]\.networks\[0\]: .*CIDR must be either an IPv4 or IPv6 address\. IPv4 address embedded in IPv6 addresses are not supported/,
+  );
+  has(/spec\.egress\[4\]\.to\[0\]\.networks\[2\]: .*Duplicate value: "10\.1\.0\.0\/16"/);
+  assert.ok(!msgs.some((m) => m.includes("networks[1]")), msgs.join("\n"));
+  has(/spec\.ingress\[0\]\.from: .*must be a list of 1 to 100 peers/);
+});
+
+test("a port range includes both its ends", () => {
+  // shared_types.go PortRange: "an inclusive range of ports from the assigned Start value to End value".
+  const st = cluster([
+    anp("range", {
+      priority: 1,
+      subject: ALL_NS,
+      ingress: [{ action: "Deny", from: [ALL_NS], ports: [{ portRange: { start: 80, end: 81 } }] }],
+    }),
+  ]);
+  assert.equal(allowed(st, "x/a", "y/a", "TCP", 80), false);
+  assert.equal(allowed(st, "x/a", "y/a", "TCP", 81), false);
+  assert.equal(allowed(st, "x/a", "y/a", "UDP", 81), true, "the range's protocol defaults to TCP");
+});

@@ -9,6 +9,7 @@ import { type Err, NET, checkSelector } from "./common.js";
 import { ianaSvcName } from "../names.js";
 
 const PROTOCOLS = ["TCP", "UDP", "SCTP"];
+const given = (v: unknown) => v !== undefined && v !== null;
 
 /** Exactly one of `keys` is set (the schema's maxProperties: 1 / minProperties: 1). */
 function oneOf(err: Err, field: string, o: Record<string, unknown>, keys: readonly string[]): string | undefined {
@@ -37,9 +38,23 @@ function checkPeer(err: Err, field: string, p: unknown, egress: boolean): void {
     const nets = p.networks;
     if (!Array.isArray(nets) || nets.length < 1 || nets.length > 25)
       return err(childPath(field, "networks"), nets, "must be a list of 1 to 25 CIDRs", NET);
+    const seen = new Set<unknown>();
     nets.forEach((n: unknown, i: number) => {
-      if (typeof n !== "string" || !parseCidrAny(n).ok)
-        err(indexPath(childPath(field, "networks"), i), n, "is not a valid CIDR", NET);
+      const f = indexPath(childPath(field, "networks"), i);
+      // kubernetes-sigs/network-policy-api apis/v1alpha1/shared_types.go, type CIDR:
+      // MaxLength 43 and the CEL rule self.contains(':') != self.contains('.') (no IPv4
+      // embedded in IPv6); the list is a set (+listType=set: no duplicates).
+      if (typeof n === "string" && n.length > 43) err(f, n, "must be at most 43 characters", NET);
+      else if (typeof n === "string" && n.includes(":") === n.includes("."))
+        err(
+          f,
+          n,
+          "CIDR must be either an IPv4 or IPv6 address. IPv4 address embedded in IPv6 addresses are not supported",
+          NET,
+        );
+      else if (typeof n !== "string" || !parseCidrAny(n).ok) err(f, n, "is not a valid CIDR", NET);
+      else if (seen.has(n)) err(f, n, `Duplicate value: ${JSON.stringify(n)}`, NET);
+      seen.add(n);
     });
   }
 }
@@ -123,6 +138,17 @@ export function checkAdminNetworkPolicy(apiErr: Err, o: KubeObject): void {
       else
         peers.forEach((p: unknown, j: number) => checkPeer(err, indexPath(childPath(f, key), j), p, dir === "egress"));
       checkPorts(err, childPath(f, "ports"), r.ports);
+      // The egress rules' CEL rule (kubernetes-sigs/network-policy-api apis/v1alpha1:
+      // AdminNetworkPolicyEgressRule, BaselineAdminNetworkPolicyEgressRule): a named port is
+      // a pod's, so not with networks or nodes peers.
+      if (
+        dir === "egress" &&
+        Array.isArray(peers) &&
+        peers.some((p) => isObj(p) && (given(p.networks) || given(p.nodes))) &&
+        Array.isArray(r.ports) &&
+        r.ports.some((p) => isObj(p) && given(p.namedPort))
+      )
+        err(f, r, "networks/nodes peer cannot be set with namedPorts since there are no namedPorts for networks/nodes");
     });
   }
 }
