@@ -2,10 +2,10 @@
 // https://network-policy-api.sigs.k8s.io/reference/spec/) as Calico enforces them
 // (https://docs.tigera.io/calico/latest/network-policy/policy-tiers/tiered-policy): in tiers
 // of their own around the default tier, so the engine's Calico order decides them:
-// - AdminNetworkPolicies: the `adminnetworkpolicy` tier (order 1,000, before the default
+// - AdminNetworkPolicies: the `kube-admin` tier (order 1,000, before the default
 //   tier), by priority (lower first); the first rule that matches decides: Allow, Deny, or
 //   Pass (on to the NetworkPolicies); what no rule matches passes (the tier's default);
-// - the BaselineAdminNetworkPolicy: the `baselineadminnetworkpolicy` tier (order
+// - the BaselineAdminNetworkPolicy: the `kube-baseline` tier (order
 //   10,000,000, after the default tier): reached only where no NetworkPolicy of the default
 //   tier selects the pod; Allow or Deny, what no rule matches passes to the profile (allow);
 // - subjects and peers select pods by namespace and pod labels (hostNetwork pods are not
@@ -19,9 +19,10 @@ import { type Cidr, parseCidr } from "../net/ipv4.js";
 import { PROTOCOLS, type Proto } from "./portset.js";
 import type { CPeer, CPolicy, CPort, CRule } from "./types.js";
 
-export const ANP_TIER = "adminnetworkpolicy";
+// The tiers' names since Calico 3.30 (3.29 called the first `adminnetworkpolicy`).
+export const ANP_TIER = "kube-admin";
 export const ANP_TIER_ORDER = 1000;
-export const BANP_TIER = "baselineadminnetworkpolicy";
+export const BANP_TIER = "kube-baseline";
 export const BANP_TIER_ORDER = 10_000_000;
 
 const EVERY: LabelSelector = Object.freeze({}) as LabelSelector;
