@@ -1,7 +1,7 @@
 // kube-proxy nftables mode, modelled on pkg/proxy/nftables/proxier.go (Kubernetes
 // v1.32 layout: filter-prerouting-pre-dnat / filter-output-pre-dnat at dstnat-10,
-// cluster-ips-check). nodePortAddresses unset: no nodeport-ips set, NodePorts match
-// `fib daddr type local` (localhost excluded). Rules are libnftables JSON.
+// cluster-ips-check). nodePortAddresses "primary" (nftables mode's default): NodePorts
+// match the nodeport-ips set of the node's own address. Rules are libnftables JSON.
 //
 // Sharing as in iptables mode: one shared `ip kube-proxy` table; the per-node layer adds
 // to the same table (Local traffic policies, the LoadBalancer source-range rule).

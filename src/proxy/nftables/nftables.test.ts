@@ -57,9 +57,19 @@ test("table, base chains and fixed chains", () => {
   assert.deepEqual(chainBody(text, "mark-for-masquerade"), ["meta mark set meta mark | 0x00004000"]);
   assert.deepEqual(chainBody(text, "services"), [
     "ip daddr . meta l4proto . th dport vmap @service-ips",
-    "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports",
+    "ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports",
   ]);
   assert.ok(text.includes("\tmap service-ips {\n\t\ttype ipv4_addr . inet_proto . inet_service : verdict\n"));
+  // nodePortAddresses "primary", nftables mode's default (kubernetes.io/docs/reference/networking/virtual-ips/,
+  // NodePort interfaces): the node's own InternalIP, never its other local addresses.
+  const st = T.clusterState([], []);
+  const own = st.nodes.find((n) => n.name === "worker-1")!.address;
+  assert.ok(
+    text.includes(
+      `\tset nodeport-ips {\n\t\ttype ipv4_addr\n\t\tcomment "IPs that accept NodePort traffic"\n\t\telements = { ${own} }\n`,
+    ),
+    text,
+  );
 });
 
 test("ClusterIP service with 3 endpoints: vmap dispatch, numgen, endpoint chains", () => {
@@ -138,8 +148,8 @@ test("NodePort and eTP Local: external chain; drop elements where no local endpo
   // kube-proxy's `drop` element cannot log: podnet's set holds its key and the rule before
   // the vmap logs it, with iptables mode's "has no local endpoints" reason.
   const check = [
-    'fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport @no-local-endpoint-nodeports log prefix "SERVICE_BACKEND_NOT_FOUND" group 30',
-    "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports",
+    'ip daddr @nodeport-ips meta l4proto . th dport @no-local-endpoint-nodeports log prefix "SERVICE_BACKEND_NOT_FOUND" group 30',
+    "ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports",
   ];
   assert.deepEqual(chainBody(w2, "nodeport-endpoints-check"), check);
   assert.deepEqual(chainBody(w1, "nodeport-endpoints-check"), check);

@@ -31,8 +31,10 @@ import {
 
 export function buildNode(_state: ClusterState, node: NodeState, ctx: NftCtx): ProxyOutput {
   const tb = new TableBuilder();
-  for (const m of MAPS) if (m.kind === "map") tb.set(m);
+  for (const m of MAPS) if (m.kind === "map" || m.name === "nodeport-ips") tb.set(m);
   for (const m of FLOW_LOG_SETS) tb.set(m);
+  // nodePortAddresses "primary": the node's own address (shared.ts NODEPORT_IPS).
+  tb.elem("nodeport-ips", node.address);
   // kube-proxy's `drop` element, and its key in podnet's flow-log set (logged before the vmap).
   const drop = (svcs: boolean, key: NftExpr, name: string) => {
     tb.elem(svcs ? "no-endpoint-services" : "no-endpoint-nodeports", key, DROP, name);

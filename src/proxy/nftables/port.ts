@@ -99,6 +99,8 @@ const SVC_MAP_TYPE = ["ipv4_addr", "inet_proto", "inet_service"];
 const NP_MAP_TYPE = ["inet_proto", "inet_service"];
 export const MAPS: Omit<NftSet, "elem">[] = [
   { name: "cluster-ips", kind: "set", type: "ipv4_addr", comment: "Active ClusterIPs" },
+  // nodePortAddresses "primary", nftables mode's default: each node's own element (node.ts).
+  { name: "nodeport-ips", kind: "set", type: "ipv4_addr", comment: "IPs that accept NodePort traffic" },
   {
     name: "no-endpoint-services",
     kind: "map",

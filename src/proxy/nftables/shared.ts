@@ -11,7 +11,6 @@ import {
   CT_STATE_NEW,
   DADDR_PROTO_DPORT,
   DROP,
-  FIB_DADDR_LOCAL,
   FIB_SADDR_LOCAL,
   IP_DADDR,
   IP_SADDR,
@@ -68,7 +67,11 @@ const JUMP_CHAINS: [dst: string, src: string, ctNew: boolean][] = [
   ["cluster-ips-check", "filter-output", true],
 ];
 
-const NO_LOCALHOST = match(IP_DADDR, prefix("127.0.0.0/8"), "!=");
+// NodePorts are accepted on the node's primary IPs only: nftables mode's default
+// --nodeport-addresses is "primary" (https://kubernetes.io/docs/reference/networking/virtual-ips/,
+// "Migrating from iptables mode to nftables": NodePort interfaces), so the rules match the
+// set of them (pkg/proxy/nftables/proxier.go nodePortIPsSet), not `fib daddr type local`.
+const NODEPORT_IPS = match(IP_DADDR, "@nodeport-ips");
 /**
  * What kube-proxy's drops stand for (read by the interpreter), as iptables mode's "has no
  * endpoints" REJECT and "has no local endpoints" DROP: reject-chain is only reached from
@@ -168,20 +171,19 @@ function sharedStaticRules(tb: TableBuilder, state: ClusterState, localDrops: bo
   tb.rule("service-endpoints-check", [vmap(DADDR_PROTO_DPORT, "@no-endpoint-services")], undefined, NO_LOCAL_ENDPOINTS);
   if (localDrops)
     tb.rule("nodeport-endpoints-check", [
-      FIB_DADDR_LOCAL,
-      NO_LOCALHOST,
+      NODEPORT_IPS,
       match(PROTO_DPORT, "@" + LOCAL_DROP_SETS.nodeports),
       LOG_NO_ENDPOINTS,
     ]);
   tb.rule(
     "nodeport-endpoints-check",
-    [FIB_DADDR_LOCAL, NO_LOCALHOST, vmap(PROTO_DPORT, "@no-endpoint-nodeports")],
+    [NODEPORT_IPS, vmap(PROTO_DPORT, "@no-endpoint-nodeports")],
     undefined,
     NO_LOCAL_ENDPOINTS,
   );
   tb.rule("firewall-check", [vmap(DADDR_PROTO_DPORT, "@firewall-ips")]);
   tb.rule("services", [vmap(DADDR_PROTO_DPORT, "@service-ips")]);
-  tb.rule("services", [FIB_DADDR_LOCAL, NO_LOCALHOST, vmap(PROTO_DPORT, "@service-nodeports")]);
+  tb.rule("services", [NODEPORT_IPS, vmap(PROTO_DPORT, "@service-nodeports")]);
 }
 
 const REJECT_V = goto_("reject-chain");
