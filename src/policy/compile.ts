@@ -526,9 +526,6 @@ export function compileNodePolicy(
       // NetworkPolicies only: Cilium's own policies live in its BPF policy maps (plumbing/cilium).
       const pols = policiesSelecting(ix, pod, dir).filter((p) => !p.cilium);
       if (pols.length === 0) continue;
-      const compiled: Compiled[] = [];
-      for (const p of pols)
-        for (const r of dir === "ingress" ? p.ingressRules : p.egressRules) compiled.push({ policy: p, rule: r });
       const name = policyChainName(dir, pod.namespace, pod.name);
       const rules: NftRule[] = [];
       if (dir === "ingress") {
@@ -555,6 +552,9 @@ export function compileNodePolicy(
         rules.push(...tiers[0].rules);
         for (const t of tiers.slice(1)) chains[t.name] = t;
       } else {
+        const compiled: Compiled[] = [];
+        for (const p of pols)
+          for (const r of dir === "ingress" ? p.ingressRules : p.egressRules) compiled.push({ policy: p, rule: r });
         rules.push(...directionRules(ix, pod, dir, compiled, state.pods));
         rules.push(drop);
       }
