@@ -785,13 +785,17 @@ export function decide(ix: PolicyIndex, src: Party, dst: Party, proto: Proto, po
   return out;
 }
 
+/** How a rule hit is named: its own words, else "<policy> <direction> rule <n>" (deny:
+ *  Cilium's "<policy> <direction>Deny rule <n>"). */
+export function hitWords(h: RuleHit, dir: "ingress" | "egress", deny = false): string {
+  return h.text ?? `${h.policy} ${dir}${deny ? "Deny" : ""} rule ${h.rule}`;
+}
+
 /** A sentence for one side, as a walkthrough reads. */
 export function explainSide(v: DirectionVerdict, hit: RuleHit | undefined, what: string, deny?: RuleHit): string {
-  if (deny)
-    return `${v.direction} of ${what}: denied by ${deny.text ?? `${deny.policy} ${v.direction}Deny rule ${deny.rule}`}`;
+  if (deny) return `${v.direction} of ${what}: denied by ${hitWords(deny, v.direction, true)}`;
   if (!v.isolated)
     return `${v.direction} of ${what}: not isolated (no NetworkPolicy with ${v.direction === "ingress" ? "Ingress" : "Egress"} selects it): allowed`;
-  if (hit)
-    return `${v.direction} of ${what}: allowed by ${hit.text ?? `${hit.policy} ${v.direction} rule ${hit.rule}`}`;
+  if (hit) return `${v.direction} of ${what}: allowed by ${hitWords(hit, v.direction)}`;
   return `${v.direction} of ${what}: isolated by ${v.selecting.join(", ")}; no rule allows it: denied`;
 }

@@ -11,6 +11,7 @@ import { cidrContains, intToIp, ipToInt } from "../net/ipv4.js";
 import {
   decide,
   type DirectionVerdict,
+  hitWords,
   nearMisses,
   partyIp,
   type NearMiss,
@@ -293,21 +294,11 @@ export function policyChecks(
     if (d.egressDeny) egressDenied.push({ t, by: [d.egressDeny.policy], deny: d.egressDeny });
     else if (d.egress.isolated && !d.egressRule)
       egressDenied.push({ t, by: d.egress.selecting, tier: tierEnd(d.egress, proto, t.port) });
-    else
-      egressOk.push(
-        d.egressRule
-          ? (d.egressRule.text ?? `${d.egressRule.policy} egress rule ${d.egressRule.rule}`)
-          : "not isolated",
-      );
+    else egressOk.push(d.egressRule ? hitWords(d.egressRule, "egress") : "not isolated");
     if (d.ingressDeny) ingressDenied.push({ t, by: [d.ingressDeny.policy], deny: d.ingressDeny });
     else if (d.ingress.isolated && !d.ingressRule && !d.nodeLocal)
       ingressDenied.push({ t, by: d.ingress.selecting, tier: tierEnd(d.ingress, proto, t.port) });
-    else
-      ingressOk.push(
-        d.ingressRule
-          ? (d.ingressRule.text ?? `${d.ingressRule.policy} ingress rule ${d.ingressRule.rule}`)
-          : "not isolated",
-      );
+    else ingressOk.push(d.ingressRule ? hitWords(d.ingressRule, "ingress") : "not isolated");
   }
   const checks: DiagnoseCheck[] = [];
   const yaml: string[] = [];
@@ -318,7 +309,7 @@ export function policyChecks(
     const dir = code === "policy.egress" ? "egress" : "ingress";
     // Calico's Deny rules carry their own words (engine.ts calicoVerdict); Cilium's are ingressDeny/egressDeny.
     const calico = e.deny!.text !== undefined;
-    const rule = e.deny!.text ?? `${e.deny!.policy} ${dir}Deny rule ${e.deny!.rule}`;
+    const rule = hitWords(e.deny!, dir, true);
     return {
       code,
       layer: "policy",

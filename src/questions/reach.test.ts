@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { conformancePod, conformanceState } from "../policy/testing.js";
 import type { ClusterState, OwnerRef, PodState } from "../control/state.js";
 import { computeReach, diffReach, ReachTooLargeError, renderReach, renderReachChunks } from "./reach.js";
@@ -485,16 +487,16 @@ spec:
   assert.deepEqual(pairs(done), []);
 });
 
+/** An example directory's manifests (cluster.yaml left out), and the demo's config text. */
+const ex = (d: string) => fileURLToPath(new URL(`../../../examples/${d}`, import.meta.url));
+const dir = (d: string) =>
+  readdirSync(d)
+    .filter((f) => f.endsWith(".yaml") && f !== "cluster.yaml")
+    .map((f) => ({ file: `${d}/${f}`, text: readFileSync(`${d}/${f}`, "utf8") }));
+
 test("Cilium's policies in reach: allow-lists, the policy's namespace, a deny rule subtracted", async () => {
   // The demo with examples/cilium-policies on a Cilium cluster; expectations from Cilium's
   // policy language (https://docs.cilium.io/en/stable/security/policy/language/).
-  const { readFileSync, readdirSync } = await import("node:fs");
-  const { fileURLToPath } = await import("node:url");
-  const ex = (d: string) => fileURLToPath(new URL(`../../../examples/${d}`, import.meta.url));
-  const dir = (d: string) =>
-    readdirSync(d)
-      .filter((f) => f.endsWith(".yaml") && f !== "cluster.yaml")
-      .map((f) => ({ file: `${d}/${f}`, text: readFileSync(`${d}/${f}`, "utf8") }));
   const config = {
     file: "cluster.yaml",
     text: readFileSync(`${ex("demo")}/cluster.yaml`, "utf8")
@@ -523,13 +525,6 @@ test("Calico's policies in reach: a tier's Deny and Pass, an allow-list, a Globa
   // from Calico's semantics (https://docs.tigera.io/calico/latest/network-policy/policy-tiers/tiered-policy):
   // tier security first, first match wins, Pass to the next tier, a tier that selects the pod
   // ends in a deny, a pod no policy of the default tier selects falls to the profile (allow).
-  const { readFileSync, readdirSync } = await import("node:fs");
-  const { fileURLToPath } = await import("node:url");
-  const ex = (d: string) => fileURLToPath(new URL(`../../../examples/${d}`, import.meta.url));
-  const dir = (d: string) =>
-    readdirSync(d)
-      .filter((f) => f.endsWith(".yaml") && f !== "cluster.yaml")
-      .map((f) => ({ file: `${d}/${f}`, text: readFileSync(`${d}/${f}`, "utf8") }));
   const config = {
     file: "cluster.yaml",
     text: readFileSync(`${ex("demo")}/cluster.yaml`, "utf8").replace("cni: flannel", "cni: calico"),
