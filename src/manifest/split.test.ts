@@ -418,6 +418,74 @@ test("read in pieces of any size: the same documents, lines and errors", () => {
   }
 });
 
+test("items' lines passed over in bulk: the same items and lines as looking at each line", () => {
+  // Indented lines of every length around the 16-byte steps of line-pass.ts, lines at column
+  // 0 inside the items (blank, CR, a tab, a comment) and the line ending them, non-ASCII bytes,
+  // CRLF, an item larger than the first window (it grows), read in pieces of several sizes.
+  const r = rng(20261207);
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+  const text = (crlf: boolean, items: number, big: boolean): string => {
+    const lines = ["apiVersion: v1", "items:"];
+    for (let i = 0; i < items; i++) {
+      lines.push(pick(["- a: 1", "-", "- - x"]));
+      const n = big && i === 3 ? 10000 : Math.floor(r() * 12);
+      for (let k = 0; k < n; k++) {
+        const x = r();
+        if (x < 0.06) lines.push(pick(["", "# between", "\t# tab", "#"]));
+        else
+          lines.push(
+            " ".repeat(1 + Math.floor(r() * 6)) + "k: é-#\n ".repeat(Math.floor(r() * 7)).slice(r() < 0.5 ? 1 : 0),
+          );
+      }
+    }
+    lines.push("kind: List", "metadata: {}", "");
+    return lines.join(crlf ? "\r\n" : "\n");
+  };
+  // An item starts at a line `- …` (or `-` alone) at column 0; blank, CR, tab and comment lines
+  // at column 0 are passed over; another line ends the items.
+  const expected = (b: Buffer) => {
+    const s = b.toString("latin1");
+    const out: { start: number; end: number; line: number; text: string }[] = [];
+    let at = s.indexOf("\nitems:") + 1;
+    at = s.indexOf("\n", at) + 1;
+    let line = s.slice(0, at).split("\n").length;
+    let cur: { start: number; line: number } | undefined;
+    for (; at < s.length; line++) {
+      const c = s[at];
+      if (c === "-" && /^-( |\r?\n)/.test(s.slice(at, at + 3))) {
+        if (cur) out.push({ ...cur, end: at, text: b.toString("utf8", cur.start, at) });
+        cur = { start: at, line };
+      } else if (!" \n\r\t#".includes(c)) break;
+      at = s.indexOf("\n", at) + 1;
+    }
+    if (cur) out.push({ ...cur, end: at, text: b.toString("utf8", cur.start, at) });
+    return out;
+  };
+  for (const [crlf, big] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ]) {
+    const t = text(crlf, 60, big);
+    const b = Buffer.from(t);
+    if (big) assert.ok(b.length > 250 << 10, `${b.length} bytes: more than one window`);
+    const want = expected(b);
+    assert.equal(want.length, 60);
+    // (a window is decoded whole at each refill: small pieces only for the small text)
+    for (const src of [bytesSource(b), trickle(t, 5000), ...(big ? [] : [trickle(t, 1), trickle(t, 17)])]) {
+      const got: typeof want = [];
+      const ok = scanYaml(src, {
+        doc: () => assert.fail("not a List"),
+        item: (text, start, end, line) => got.push({ start, end, line, text }),
+        list: () => {},
+      });
+      assert.ok(ok);
+      assert.deepEqual(got, want);
+    }
+  }
+});
+
 test("jsonLineMap asked for one path: its line and the nodes on the way, as the whole map has them", () => {
   const r = rng(7);
   const gen = (depth: number): unknown => {

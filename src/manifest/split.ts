@@ -17,6 +17,7 @@
 import { isAscii } from "node:buffer";
 import { childPath, indexPath } from "./diag.js";
 import type { Inside } from "./fast-yaml.js";
+import { type LinePass, linePass } from "./line-pass.js";
 
 export type Bytes = Uint8Array;
 
@@ -36,7 +37,8 @@ const DASH = 45;
 // ---------------------------------------------------------------------------------------
 // Reading in pieces. A dump is read through a small window that slides over the file (a few
 // hundred KB whatever its size): the whole file is never in memory, and each line is looked at
-// once, for its first character, while lines are counted (the items' lines come free).
+// once, for its first character, while lines are counted (the items' lines come free); inside
+// the items only the line breaks are counted, 16 bytes at a time (line-pass.ts).
 
 /** A file's bytes, read on demand by the caller's I/O. */
 export interface ByteSource {
@@ -75,7 +77,9 @@ const CHUNK = 112 << 10;
 
 /** The part of the file being looked at: bytes [base, base + len) and the same as latin1 text. */
 class Window {
-  buf = Buffer.allocUnsafe(CHUNK);
+  /** Passes over the items' indented lines; buf is then in its memory. */
+  pass: LinePass | undefined;
+  buf: Buffer;
   base = 0;
   len = 0;
   /** buf[0, len) with one character per byte: offsets in it are byte offsets. */
@@ -85,9 +89,11 @@ class Window {
   /** s holds a carriage return (a reader of its text as is would see it). */
   cr = false;
   /** buf[0, len): s's character codes. */
-  view: Uint8Array = this.buf.subarray(0, 0);
+  view: Uint8Array = new Uint8Array(0);
   next = 0;
-  constructor(readonly src: ByteSource) {}
+  constructor(readonly src: ByteSource) {
+    this.buf = this.room(Buffer.alloc(0), CHUNK);
+  }
 
   /** Reads on, keeping the bytes from file offset `keep` on; false at the end of the file. */
   more(keep: number): boolean {
@@ -99,11 +105,7 @@ class Window {
       this.len -= drop;
       this.base += drop;
     }
-    if (this.buf.length - this.len < CHUNK >> 2) {
-      const nb = Buffer.allocUnsafe(this.buf.length * 2);
-      this.buf.copy(nb, 0, 0, this.len);
-      this.buf = nb;
-    }
+    if (this.buf.length - this.len < CHUNK >> 2) this.buf = this.room(this.buf, this.buf.length * 2);
     const want = Math.min(this.buf.length - this.len, size - this.next);
     const n = this.src.read(this.buf.subarray(this.len, this.len + want), this.next, want);
     if (n <= 0) {
@@ -118,6 +120,14 @@ class Window {
     this.ascii = isAscii(view);
     this.cr = view.includes(CR);
     return true;
+  }
+
+  /** `size` bytes starting with old[0, len). */
+  private room(old: Buffer, size: number): Buffer {
+    this.pass = linePass(size);
+    const b = this.pass ? Buffer.from(this.pass.buffer, 0, size) : Buffer.allocUnsafe(size);
+    old.copy(b, 0, 0, this.len);
+    return b;
   }
 
   /** Bytes [start, end) (file offsets, inside the window) decoded. */
@@ -167,6 +177,11 @@ function eachLine(
     p = le + 1;
     n++;
     if (p >= size) return true;
+    if (indented.skip && w.pass && w.view[p - w.base] === SP) {
+      // to the next line at column 0 (or the window's end), the lines on the way counted
+      p = w.pass.over(p - w.base, w.len) + w.base;
+      n += w.pass.lines();
+    }
   }
 }
 
