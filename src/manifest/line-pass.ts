@@ -35,6 +35,10 @@ export interface LinePass {
   lines(): number;
 }
 
+// Why a small assembler here rather than wabt (github.com/WebAssembly/wabt, wabt.js): the
+// module is one function of 30 kinds of instruction, and wabt would mean a build step and a
+// generated file this pure layer reads at run time, or ~1.5 MB loaded with every large
+// input; committed binary bytes would be unreadable. The assembler covers exactly OPS.
 // The function in WebAssembly's text format, for the small assembler below. 16 bytes a step:
 // a bit mask of the line breaks, and of the bytes after them that are not a space.
 const OVER = `
