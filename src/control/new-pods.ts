@@ -1,6 +1,7 @@
 // The pods a reconcile step creates: each want is named (seeded suffix), scheduled (bound,
 // pinned by its DaemonSet, or placed) and given an address by the CNI's IPAM, in the
 // order the controllers wanted them: names, IPs and events depend on that order.
+import { inFull } from "../manifest/documents.js";
 import { randomSuffix, sha256Hex, uidFor } from "./hash.js";
 import type { AllocResult } from "./ipam.js";
 import { emit, type ReconcileContext, type Want } from "./reconcile-context.js";
@@ -308,6 +309,9 @@ function placeObserved(ctx: ReconcileContext, c: Creation, w: Want, pod: PodStat
   pod.phase = obs.phase;
   pod.ready = w.ready && obs.phase === "Running";
   const node = w.spec.nodeName ? ctx.nodeByName.get(w.spec.nodeName) : undefined;
+  // A pending pod is what questions look at closely (why it waits: its tolerations and node
+  // selector, which a large dump's pods are read without): read whole.
+  if (!node || obs.phase === "Pending") inFull(obs.given);
   if (!node) {
     const sched = (Array.isArray(st.conditions) ? st.conditions : []).find(
       (x: { type?: string }) => x?.type === "PodScheduled",

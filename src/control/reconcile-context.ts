@@ -85,7 +85,7 @@ export interface Want {
   /** metadata.uid as given (a live cluster's pods). */
   uid?: string;
   /** From a live cluster: the Pod as observed (node, IP, phase, owner kept). */
-  observed?: { phase: PodState["phase"]; hostIP?: string; status: Record<string, unknown> };
+  observed?: { phase: PodState["phase"]; hostIP?: string; status: Record<string, unknown>; given: KubeObject };
   /** Made by a workload podnet added (system.ts). */
   system?: boolean;
   ready: boolean;

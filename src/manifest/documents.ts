@@ -218,6 +218,9 @@ const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
  * Nothing in podnet looks at either; together they are about half of a dump's bytes.
  */
 function dropBookkeeping(v: unknown): void {
+  // A List item read by the YAML library comes as the one-item sequence it is written as:
+  // its item is dealt with as one (listItems), a served one keeping its nulls.
+  if (Array.isArray(v)) return;
   if (!served(v)) dropNulls(v, 0);
   const md = (v as { metadata?: unknown } | null)?.metadata as Mapping | undefined;
   if (!md || typeof md !== "object") return;
@@ -650,8 +653,11 @@ export function libraryLineMap(text: string, first: number): Map<string, number>
 // What a List item of a split YAML file is read without (fast-yaml.ts Skips). Every item:
 // its managedFields (server-side apply's bookkeeping, a third of a dump's bytes; podnet never
 // keeps them). A Pod the API server returned (it has a uid; the server validated it): what
-// only the whole pod's views show (`describe`, `get -o yaml`), which read it again (inFull).
-// No model code reads these fields (later-fields.test.ts), nor do `get pods` columns.
+// only the whole pod's views show (`describe`, `get -o yaml`), which read it again (inFull):
+// its volumes, tolerations (most pods have two, a DaemonSet's a dozen: objects the collector
+// copies for each of 150,000 pods), node selector, hostIPs. No model code reads these fields
+// but after inFull (later-fields.test.ts: a pending pod, an IPv6-first node), nor do `get
+// pods` columns.
 const ITEM = skipRules({ metadata: { managedFields: DROP } });
 const CONTAINER = {
   imagePullPolicy: LATER,
@@ -664,14 +670,17 @@ export const SERVED_POD = skipRules({
   spec: {
     containers: CONTAINER,
     initContainers: CONTAINER,
+    nodeSelector: LATER,
     schedulerName: LATER,
     securityContext: LATER,
     terminationGracePeriodSeconds: LATER,
+    tolerations: LATER,
     volumes: LATER,
   },
   status: {
     conditions: { lastProbeTime: LATER },
     containerStatuses: { imageID: LATER },
+    hostIPs: LATER,
     initContainerStatuses: { imageID: LATER },
   },
 });

@@ -26,6 +26,19 @@ function sources(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+/** Model code that reads a field of a name in the lists: not of a served pod, or after inFull. */
+const NOT_A_SERVED_POD: Record<string, string> = {
+  "control/controllers.ts": "a DaemonSet's pod template",
+  "control/env.ts": "status.hostIPs is a fieldRef path (the downward API), not a read",
+  "control/schedule.ts": "pods the scheduler places: made from templates and manifests, never observed",
+  "control/schedule-score.ts": "pods the scheduler places",
+  "control/schedule-spread.ts": "pods the scheduler places",
+  "control/system.ts": "podnet's own DaemonSets",
+  "manifest/validate/cilium-policy.ts": "a CiliumNetworkPolicy's nodeSelector",
+  "manifest/validate/pod.ts": "a pod read in part is one the API server validated: its fields left out are not checked",
+  "questions/diagnose-service.ts": "a pending pod's nodeSelector: control/new-pods.ts read it whole (inFull)",
+};
+
 test("no code outside the views reads a field that served pods and nodes are read without", () => {
   const fields = later(SERVED_NODE, later(SERVED_POD, new Set()));
   assert.ok(fields.has("volumes") && fields.has("images"));
@@ -34,11 +47,12 @@ test("no code outside the views reads a field that served pods and nodes are rea
   const found: string[] = [];
   for (const f of sources(src)) {
     const rel = f.slice(src.length + 1);
-    if (rel.startsWith("views/") || rel.startsWith("ui-server/")) continue;
+    if (rel.startsWith("views/") || rel.startsWith("ui-server/") || rel in NOT_A_SERVED_POD) continue;
     readFileSync(f, "utf8")
       .split("\n")
       .forEach((line, i) => {
-        if (!/^\s*(\/\/|\*|\/\*)/.test(line) && read.test(line)) found.push(`${rel}:${i + 1}: ${line.trim()}`);
+        const comment = /^\s*(\/\/|\*|\/\*)/.test(line);
+        if (!comment && read.test(line) && !line.includes("inFull(")) found.push(`${rel}:${i + 1}: ${line.trim()}`);
       });
   }
   assert.deepEqual(found, []);
