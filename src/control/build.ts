@@ -24,7 +24,9 @@ import type { KubeObject } from "../manifest/types.js";
 import { SpecError } from "../manifest/errors.js";
 import { faultErrors } from "./faults.js";
 import { knownKeys } from "./reconcile-context.js";
-import { reconcile, objKey } from "./reconcile.js";
+import { reconcile } from "./reconcile.js";
+import { CLUSTER_SCOPED } from "./objects.js";
+import { ObjectIndex } from "../manifest/object-index.js";
 import type { ClusterState } from "./state.js";
 import { systemObjects } from "./system.js";
 
@@ -57,15 +59,14 @@ export function emptyState(config: ClusterSpec["config"], seed: string): Cluster
 /** System objects first; a user object with the same kind/namespace/name replaces the system one in place. */
 export function mergeObjects(base: KubeObject[], overrides: KubeObject[]): KubeObject[] {
   const out = [...base];
-  const pos = new Map(out.map((o, i) => [objKey(o), i]));
+  // By objKey's parts, not its string: the index lives as long as the list (knownKeys).
+  const pos = new ObjectIndex<number>();
+  const ns = (o: KubeObject) => (CLUSTER_SCOPED.has(o.kind) ? "" : (o.metadata.namespace ?? "default"));
+  out.forEach((o, i) => pos.set(o.kind, ns(o), o.metadata.name, i));
   for (const o of overrides) {
-    const k = objKey(o);
-    const i = pos.get(k);
+    const i = pos.add(o.kind, ns(o), o.metadata.name, out.length);
     if (i !== undefined) out[i] = o;
-    else {
-      pos.set(k, out.length);
-      out.push(o);
-    }
+    else out.push(o);
   }
   knownKeys(out, pos);
   return out;

@@ -35,6 +35,7 @@
 import type { KubeObject, SourceRef } from "./types.js";
 import type { ClusterConfig } from "./config.js";
 import { inFull } from "./documents.js";
+import { ObjectIndex } from "./object-index.js";
 import { CALICO_NETWORK_POLICY, type Diags, NO_VALUE, isInt, isObj, labelOf, where } from "./diag.js";
 import { parseIPv4 } from "../net/ipv4.js";
 import { serviceIPv4 } from "./net.js";
@@ -84,15 +85,12 @@ function sameContent(a: unknown, b: unknown): boolean {
  * error naming both places.
  */
 export function dedupeObjects(objects: KubeObject[], diags: Diags): KubeObject[] {
-  const first = new Map<string, KubeObject>();
+  const first = new ObjectIndex<KubeObject>();
   const out: KubeObject[] = [];
   for (const o of objects) {
-    const key = `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
-    const f = first.get(key);
-    if (!f) {
-      first.set(key, o);
-      out.push(o);
-    } else if (!sameContent(inFull(f), inFull(o)))
+    const f = first.add(o.kind, o.metadata.namespace ?? "", o.metadata.name, o);
+    if (!f) out.push(o);
+    else if (!sameContent(inFull(f), inFull(o)))
       diags.check(
         where(o),
         "metadata.name",
