@@ -89,13 +89,13 @@ export function desiredPods(ctx: ReconcileContext, deletePods: Set<string> | und
   planLive(ctx, live, existingByWorkload);
   for (const o of ctx.objects) {
     if (!WORKLOAD_KINDS.has(o.kind) && o.kind !== "Pod") continue;
-    const ns = o.metadata.namespace ?? "default";
-    const name = o.metadata.name;
-    const wkey = `${o.kind}/${ns}/${name}`;
     if (o.kind === "Pod" && isObservedPod(o)) {
       observedPod(ctx, d, o, existingByWorkload, live);
       continue;
     }
+    const ns = o.metadata.namespace ?? "default";
+    const name = o.metadata.name;
+    const wkey = `${o.kind}/${ns}/${name}`;
     if (live.satisfied.has(wkey)) {
       // Its pods are in the input as the cluster holds them: it makes more only when asked.
       const tmpl = o.spec?.template ?? {};

@@ -29,12 +29,15 @@ export interface LiveFamilies {
   /** "Kind/ns/name" of every workload with observed pods (ReplicaSets' Deployments included). */
   satisfied: Set<string>;
   /** An observed pod's workload as views count it: its ReplicaSet climbs to a Deployment. */
-  workloadOf: Map<KubeObject, WorkloadRef>;
+  workloadOf(p: KubeObject): WorkloadRef;
   /** ReplicaSets named by observed pods' ownerReferences but not given. */
   impliedReplicaSets: Map<string, ReplicaSetState>;
-  /** Each satisfied controller's active observed pods (not finished, not deleting), in input order. */
+  /**
+   * Each satisfied controller's active observed pods (not finished, not deleting), in input
+   * order. Worked out by familyMembers, when a change first asks for them (planLive).
+   */
   members: Map<string, KubeObject[]>;
-  /** A Deployment's ReplicaSet that holds most of its observed pods: where new pods go. */
+  /** A Deployment's ReplicaSet that holds most of its observed pods: where new pods go (with members). */
   currentRs: Map<string, { name: string; hash: string }>;
   /** What a change asks of a satisfied controller (scaled, edited, a pod deleted). */
   plans: Map<string, LivePlan>;
@@ -44,6 +47,8 @@ export interface LiveFamilies {
   rsReplicas: Map<string, number>;
   /** Observed pods' owner references as the state holds them, by the owner's uid (shared). */
   owners: Map<string, NonNullable<Want["owner"]>>;
+  /** What an observed pod's controller reference says; undefined for a pod without one of OWN_KINDS. */
+  refOf(p: KubeObject): FromRef | undefined;
 }
 
 /** Pods to add, and the pods podnet made earlier for this controller that go. */
@@ -58,7 +63,8 @@ const OWN_KINDS = new Set(["ReplicaSet", "ReplicationController", "StatefulSet",
 export function liveFamilies(ctx: ReconcileContext): LiveFamilies {
   const f: LiveFamilies = {
     satisfied: new Set(),
-    workloadOf: new Map(),
+    workloadOf: (p) =>
+      f.refOf(p)?.wl ?? { kind: "Pod", namespace: p.metadata.namespace ?? "default", name: p.metadata.name },
     impliedReplicaSets: new Map(),
     members: new Map(),
     currentRs: new Map(),
@@ -66,32 +72,47 @@ export function liveFamilies(ctx: ReconcileContext): LiveFamilies {
     dropped: new Map(),
     rsReplicas: new Map(),
     owners: new Map(),
+    refOf: () => undefined,
   };
   const pods = ctx.byKind.get("Pod") ?? [];
   if (!pods.some(isObservedPod)) return f;
   const rsByKey = new Map((ctx.byKind.get("ReplicaSet") ?? []).map((o) => [objKey(o), o]));
   const deployments = new Set((ctx.byKind.get("Deployment") ?? []).map(objKey));
   // Pods of one controller share what their reference says (a dump: ~150,000 pods under a
-  // few thousand controllers): worked out once per namespace, kind, name and template hash.
+  // few thousand controllers): worked out once per namespace, kind, name and template hash,
+  // and again when asked (a map by pod would be 150,000 entries).
   const byRef = new Map<string, Map<string, FromRef>>();
+  f.refOf = (p) => {
+    const ref = controllerOf(p);
+    if (!ref || !OWN_KINDS.has(ref.kind)) return undefined;
+    const ns = p.metadata.namespace ?? "default";
+    const hash = p.metadata.labels?.["pod-template-hash"];
+    let m = byRef.get(ns);
+    if (!m) byRef.set(ns, (m = new Map()));
+    const k = ref.kind === "ReplicaSet" ? ref.name : `${ref.kind}/${ref.name}`;
+    let r = m.get(k);
+    if (!r || r.hash !== hash) m.set(k, (r = fromRef(f, ref, p, ns, hash, rsByKey, deployments)));
+    return r;
+  };
   for (const p of pods) {
     if (!isObservedPod(p)) continue;
+    const r = f.refOf(p);
+    if (r?.implied) r.implied.replicas++;
+  }
+  return f;
+}
+
+/**
+ * The satisfied controllers' active observed pods, and each Deployment's current ReplicaSet
+ * (LiveFamilies.members, currentRs): what a change to one of them needs.
+ */
+function familyMembers(ctx: ReconcileContext, f: LiveFamilies): void {
+  for (const p of ctx.byKind.get("Pod") ?? []) {
+    if (!isObservedPod(p) || !active(p)) continue;
     const ns = p.metadata.namespace ?? "default";
     const ref = controllerOf(p);
-    let r: FromRef | undefined;
-    if (ref && OWN_KINDS.has(ref.kind)) {
-      const hash = p.metadata.labels?.["pod-template-hash"];
-      let m = byRef.get(ns);
-      if (!m) byRef.set(ns, (m = new Map()));
-      const k = ref.kind === "ReplicaSet" ? ref.name : `${ref.kind}/${ref.name}`;
-      r = m.get(k);
-      if (!r || r.hash !== hash) m.set(k, (r = fromRef(f, ref, p, ns, hash, rsByKey, deployments)));
-      if (r.implied) r.implied.replicas++;
-    }
-    const wl = r ? r.wl : { kind: "Pod" as const, namespace: ns, name: p.metadata.name };
-    f.workloadOf.set(p, wl);
-    if (!active(p)) continue;
-    const k1 = r ? r.k1 : `Pod/${ns}/${wl.name}`;
+    const r = f.refOf(p);
+    const k1 = r ? r.k1 : `Pod/${ns}/${p.metadata.name}`;
     addMember(f.members, k1, p);
     if (ref) {
       const k2 = r ? r.k2 : `${ref.kind}/${ns}/${ref.name}`;
@@ -109,7 +130,6 @@ export function liveFamilies(ctx: ReconcileContext): LiveFamilies {
     const p = l.find((x) => controllerOf(x)!.name === name)!;
     f.currentRs.set(k, { name, hash: p.metadata.labels?.["pod-template-hash"] ?? "" });
   }
-  return f;
 }
 
 /** What a controller reference says of its pods (liveFamilies). */
@@ -266,10 +286,14 @@ export function observedPod(
 ): void {
   const ns = o.metadata.namespace ?? "default";
   const name = o.metadata.name;
-  const key = `Pod/${ns}/${name}`;
-  const p = existingByWorkload.get(key)?.[0];
-  existingByWorkload.delete(key);
-  const by = live.dropped.get(o);
+  // Nothing to look up when building (150,000 keys not made).
+  let p: PodState | undefined;
+  if (existingByWorkload.size) {
+    const key = `Pod/${ns}/${name}`;
+    p = existingByWorkload.get(key)?.[0];
+    existingByWorkload.delete(key);
+  }
+  const by = live.dropped.size ? live.dropped.get(o) : undefined;
   if (by) {
     // Scaled away by its controller: gone, and no longer among the desired objects.
     if (p) d.toDelete.push({ pod: p, by });
@@ -294,7 +318,7 @@ export function observedPod(
     annotations: o.metadata.annotations ?? NO_ANNOTATIONS,
     spec: (o.spec ?? { containers: [] }) as PodSpec,
     owner,
-    workload: live.workloadOf.get(o) ?? { kind: "Pod", namespace: ns, name },
+    workload: live.workloadOf(o),
     ready: isReadyStatus(st.conditions),
     terminating: !!o.metadata.deletionTimestamp,
     // A finished pod's sandbox is gone: its address is free again (status still shows it).
@@ -333,6 +357,7 @@ const SOURCES: Record<string, string> = {
 export function planLive(ctx: ReconcileContext, live: LiveFamilies, existing: Map<string, PodState[]>): void {
   if (live.satisfied.size === 0) return;
   const shrunk = new Set<string>();
+  let membersKnown = false;
   for (const p of ctx.prev.pods) {
     if (!p.observed || ctx.seen.has(`Pod/${p.namespace}/${p.name}`)) continue;
     shrunk.add(`${p.workload.kind}/${p.namespace}/${p.workload.name}`);
@@ -347,6 +372,8 @@ export function planLive(ctx: ReconcileContext, live: LiveFamilies, existing: Ma
     if (!prev || (sameObject(prev, o) && !shrunk.has(key))) continue;
     const ref = controllerOf(o);
     if (ref && live.satisfied.has(`${ref.kind}/${ns}/${ref.name}`)) continue; // its Deployment decides
+    if (!membersKnown) familyMembers(ctx, live);
+    membersKnown = true;
     const replicas = typeof o.spec?.replicas === "number" ? o.spec.replicas : 1;
     const obs = live.members.get(key) ?? [];
     const mine = (existing.get(key) ?? []).filter((p) => !p.terminating);
