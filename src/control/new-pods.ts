@@ -7,6 +7,7 @@ import type { AllocResult } from "./ipam.js";
 import { emit, type ReconcileContext, type Want } from "./reconcile-context.js";
 import { matchSelector } from "../manifest/selector.js";
 import type { KubeObject, LabelSelector, Labels } from "../manifest/types.js";
+import { intToIp, parseIPv4 } from "../net/ipv4.js";
 import { Scheduler } from "./schedule.js";
 import type { NodeState, PodState } from "./state.js";
 
@@ -25,7 +26,8 @@ interface Creation {
   reserved: (AllocResult | undefined)[];
   containerIDs: (string | undefined)[];
   at: number;
-  /** Observed pods already placed, by IP. */
+  /** Addresses more than one observed pod may claim (sharedIPs), and the pod placed with each. */
+  shared: Set<string>;
   observedIPs: Map<string, PodState>;
   /** Warnings about the observed pods (two pods with one address). */
   warnings: string[];
@@ -45,6 +47,7 @@ export function createPods(
   const c: Creation = {
     containerIDs,
     at: 0,
+    shared: sharedIPs(wants),
     observedIPs: new Map(),
     warnings: [],
     scheduler: new Scheduler(ctx.nodes, survivors, namespaceLabels(ctx)),
@@ -98,6 +101,28 @@ function sandboxID(ctx: ReconcileContext, w: Want, name: string, uid: string): s
   return sha256Hex(w.uid === undefined ? `${ctx.seed}/${uid}` : `${ctx.seed}/${w.namespace}/${name}/${uid}`);
 }
 
+/**
+ * The addresses two or more observed pods ask for (a stale dump), each of which goes to the
+ * first pod placed with it (placeObserved). Found by sorting the addresses as numbers (valid
+ * IPv4 strings: one number each, and back): a map of every pod's address, 150,000 in a
+ * threshold dump, would be built to find none.
+ */
+function sharedIPs(wants: Want[]): Set<string> {
+  const ips = new Float64Array(wants.length);
+  let n = 0;
+  for (const w of wants) if (w.observed && w.requestedIP && !w.spec.hostNetwork) ips[n++] = parseIPv4(w.requestedIP)!;
+  const sorted = ips.subarray(0, n).sort();
+  const shared = new Set<string>();
+  for (let i = 1; i < n; i++) if (sorted[i] === sorted[i - 1]) shared.add(intToIp(sorted[i]));
+  return shared;
+}
+
+/**
+ * An observed pod's reservation kept (placeObserved reads the pod's own address): its
+ * result with the eth0 CIDR text is not kept for each of 150,000 pods.
+ */
+const RESERVED: AllocResult = Object.freeze({});
+
 /** Dumped pods keep their addresses: reserve them before anything else is allocated. */
 function reserveRequestedIPs(
   ctx: ReconcileContext,
@@ -114,7 +139,7 @@ function reserveRequestedIPs(
     const id = sandboxID(ctx, w, w.name, w.uid ?? podUid(ctx, w.namespace, w.name));
     containerIDs[i] = id;
     const r = ctx.ipam.allocateSpecific(node, w.requestedIP, id);
-    if (r) reserved[i] = r;
+    if (r) reserved[i] = w.observed ? RESERVED : r;
   }
   return reserved;
 }
@@ -133,7 +158,7 @@ function newPod(ctx: ReconcileContext, c: Creation, w: Want): PodState {
   if (w.created) emit(ctx, "Normal", "SuccessfulCreate", w.created.object, w.created.message(name), w.created.source);
   // A dump's pod has its own uid (its sandbox's ID follows from it, as for any pod).
   const uid = w.uid ?? podUid(ctx, w.namespace, name);
-  return {
+  const pod: PodState = {
     namespace: w.namespace,
     name,
     uid,
@@ -152,8 +177,10 @@ function newPod(ctx: ReconcileContext, c: Creation, w: Want): PodState {
     resolvConf: "",
     env: [],
     containerID: (w.name !== undefined && c.containerIDs[c.at]) || sandboxID(ctx, w, name, uid),
-    ...(w.system ? { system: true } : {}),
   };
+  // Set after, not spread in: a spread makes every pod's literal a slow copy.
+  if (w.system) pod.system = true;
+  return pod;
 }
 
 /** The pod's node, or undefined with the reason on the pod. */
@@ -329,7 +356,7 @@ function placeObserved(ctx: ReconcileContext, c: Creation, w: Want, pod: PodStat
     return;
   }
   if (!w.requestedIP) return;
-  const other = c.observedIPs.get(w.requestedIP);
+  const other = c.shared.has(w.requestedIP) ? c.observedIPs.get(w.requestedIP) : undefined;
   if (other) {
     // One network cannot hold two pods with one address (a stale dump): the first keeps it.
     c.warnings.push(
@@ -337,7 +364,7 @@ function placeObserved(ctx: ReconcileContext, c: Creation, w: Want, pod: PodStat
     );
     return;
   }
-  c.observedIPs.set(w.requestedIP, pod);
+  if (c.shared.has(w.requestedIP)) c.observedIPs.set(w.requestedIP, pod);
   const r = c.reserved[c.at] ?? ctx.ipam.allocateSpecific?.(node, w.requestedIP, pod.containerID);
   pod.podIP = r?.ip ?? w.requestedIP;
   pod.hostIfName = ctx.ipam.hostIfName(w.namespace, pod.name, pod.containerID);
