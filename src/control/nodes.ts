@@ -8,7 +8,7 @@ import { type ClusterConfig, DEFAULT_NODE_CAPACITY } from "../manifest/config.js
 import { byteValue, milliCPU } from "../manifest/quantity.js";
 import type { KubeObject } from "../manifest/types.js";
 import { SpecError } from "../manifest/errors.js";
-import { cidrContains, cidrOf, cidrSize, intToIp, parseCidr4, parseIPv4 } from "../net/ipv4.js";
+import { cidrContains, cidrOf, cidrSize, intToIp, maskOf, parseCidr4, parseIPv4 } from "../net/ipv4.js";
 import type { NodeState } from "./state.js";
 
 function nodeError(config: ClusterConfig, field: string, message: string): SpecError {
@@ -218,14 +218,16 @@ function observedRanges(config: ClusterConfig, podObjects: KubeObject[]): Map<st
   const mask = config.networking.nodeCIDRMaskSize;
   const out = new Map<string, string>();
   if (!pod || mask < pod.prefix) return out;
-  const owner = new Map<string, string>();
+  // Ranges by their first address: no "a.b.c.d/n" text made for each of 150,000 pods.
+  const owner = new Map<number, string>();
+  const bits = maskOf(mask);
   for (const p of podObjects) {
     const node = p.spec?.nodeName;
     const ip = typeof p.status?.podIP === "string" ? parseIPv4(p.status.podIP) : undefined;
     if (typeof node !== "string" || p.spec?.hostNetwork || ip === undefined || !cidrContains(pod, ip)) continue;
-    const range = `${intToIp(cidrOf(ip, mask).base)}/${mask}`;
-    if (!owner.has(range)) owner.set(range, node);
-    if (!out.has(node) && owner.get(range) === node) out.set(node, range);
+    const base = (ip & bits) >>> 0;
+    if (!owner.has(base)) owner.set(base, node);
+    if (!out.has(node) && owner.get(base) === node) out.set(node, `${intToIp(base)}/${mask}`);
   }
   return out;
 }
