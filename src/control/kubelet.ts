@@ -7,7 +7,7 @@
 // Pods with the same spec share their results (memoised), which keeps large Deployments
 // cheap; a spec that reads the pod or node through the Downward API is computed per pod.
 import type { Container, KubeObject, PodSpec } from "../manifest/types.js";
-import { type EnvSources, type EnvVar, type OwnEnv, ownEnv, serviceEnvFor } from "./env.js";
+import { type EnvSources, type OwnEnv, ownEnv, serviceEnvFor } from "./env.js";
 import { emit, ofKind, type ReconcileContext } from "./reconcile-context.js";
 import { blockingSidecar, probeEventText, probeFailures } from "./probes.js";
 import { resolvConfFor } from "./resolvconf.js";
@@ -32,17 +32,20 @@ export function kubeletSetup(ctx: ReconcileContext, created: PodState[], service
   const resolvMemo = new WeakMap<PodSpec, Map<string, ReturnType<typeof resolvConfFor>>>();
   // Without dnsConfig a pod's resolv.conf follows from its namespace, dnsPolicy and
   // hostNetwork alone (resolvconf.ts): a dump's pods, each with a spec of its own, share it.
-  const resolvByShape = new Map<string, ReturnType<typeof resolvConfFor>>();
-  const envMemo = new Map<string, { list: EnvVar[]; map: Map<string, string> }>();
+  const resolvByShape = memoByKey((pod: PodState) => resolvConfFor(ctx.config, pod.namespace, pod.spec));
+  const envMemo = memoByKey((pod: PodState) => {
+    const visible = [...(svcByNs.get(pod.namespace) ?? [])];
+    if (kubeSvc && pod.namespace !== "default") visible.push(kubeSvc);
+    const list = serviceEnvFor(visible, pod.namespace, pod.created, pod.spec.enableServiceLinks !== false);
+    return { list, map: new Map(list.map((e) => [e.name, e.value])) };
+  });
   const ownMemo = new WeakMap<PodSpec, Map<string, Record<string, OwnEnv>>>();
   const lookups = objectLookups(ctx);
   for (const pod of created) {
     let r: ReturnType<typeof resolvConfFor> | undefined;
-    if (pod.spec.dnsConfig === undefined) {
-      const k = `${pod.namespace}\u0000${pod.spec.dnsPolicy}\u0000${!!pod.spec.hostNetwork}`;
-      r = resolvByShape.get(k);
-      if (!r) resolvByShape.set(k, (r = resolvConfFor(ctx.config, pod.namespace, pod.spec)));
-    } else {
+    if (pod.spec.dnsConfig === undefined)
+      r = resolvByShape(pod, pod.namespace, pod.spec.dnsPolicy, !!pod.spec.hostNetwork);
+    else {
       let m = resolvMemo.get(pod.spec);
       if (!m) resolvMemo.set(pod.spec, (m = new Map()));
       r = m.get(pod.namespace);
@@ -51,14 +54,7 @@ export function kubeletSetup(ctx: ReconcileContext, created: PodState[], service
     pod.resolvConf = r.text;
     for (const e of r.events) emit(ctx, e.type, e.reason, `pod/${pod.namespace}/${pod.name}`, e.message, "kubelet");
     const links = pod.spec.enableServiceLinks !== false;
-    const ek = `${pod.namespace}\u0000${pod.created}\u0000${links}`;
-    let base = envMemo.get(ek);
-    if (!base) {
-      const visible = [...(svcByNs.get(pod.namespace) ?? [])];
-      if (kubeSvc && pod.namespace !== "default") visible.push(kubeSvc);
-      const list = serviceEnvFor(visible, pod.namespace, pod.created, links);
-      envMemo.set(ek, (base = { list, map: new Map(list.map((e) => [e.name, e.value])) }));
-    }
+    const base = envMemo(pod, pod.namespace, pod.created, links);
     pod.env = base.list;
     if (!hasOwnEnv(pod.spec)) continue;
     const src: EnvSources = { ...lookups, allocatable: lookups.allocatableOf(pod.nodeName) };
@@ -67,6 +63,7 @@ export function kubeletSetup(ctx: ReconcileContext, created: PodState[], service
     else {
       let om = ownMemo.get(pod.spec);
       if (!om) ownMemo.set(pod.spec, (om = new Map()));
+      const ek = `${pod.namespace}\u0000${pod.created}\u0000${links}`;
       own = om.get(ek);
       if (!own) om.set(ek, (own = containersEnv(pod, base.map, src)));
     }
@@ -168,16 +165,36 @@ function emitFailed(ctx: ReconcileContext, pod: PodState, failed: string[]): voi
     emit(ctx, "Warning", "Failed", `pod/${pod.namespace}/${pod.name}`, `Error: ${text}`, "kubelet");
 }
 
+/**
+ * `make(pod)` memoised by the key "a\0b\0c" of three of the pod's values. The values of the
+ * call before are compared first: a dump lists each namespace's pods together, mostly of one
+ * shape, and the key is then not joined again (150,000 pods).
+ */
+function memoByKey<T>(make: (pod: PodState) => T): (pod: PodState, a: string, b: unknown, c: unknown) => T {
+  const memo = new Map<string, T>();
+  let last: { a: string; b: unknown; c: unknown; value: T } | undefined;
+  return (pod, a, b, c) => {
+    if (last && last.a === a && last.b === b && last.c === c) return last.value;
+    const k = `${a}\u0000${b}\u0000${c}`;
+    let value = memo.get(k);
+    if (value === undefined) memo.set(k, (value = make(pod)));
+    last = { a, b, c, value };
+    return value;
+  };
+}
+
 // Not memoised: a loop over the containers costs less than a WeakMap entry per spec (a
 // dump's 150,000 pods have a spec each).
 function hasOwnEnv(spec: PodSpec): boolean {
-  const has = (cs: Container[] | undefined) =>
-    Array.isArray(cs) &&
-    cs.some((c) => {
-      const x = c as { envFrom?: unknown; env?: unknown } | null;
-      return (Array.isArray(x?.envFrom) && x.envFrom.length > 0) || (Array.isArray(x?.env) && x.env.length > 0);
-    });
-  return has(spec.initContainers) || has(spec.containers);
+  return listHasOwnEnv(spec.initContainers) || listHasOwnEnv(spec.containers);
+}
+function listHasOwnEnv(cs: Container[] | undefined): boolean {
+  if (!Array.isArray(cs)) return false;
+  for (const c of cs) {
+    const x = c as { envFrom?: unknown; env?: unknown } | null;
+    if ((Array.isArray(x?.envFrom) && x.envFrom.length > 0) || (Array.isArray(x?.env) && x.env.length > 0)) return true;
+  }
+  return false;
 }
 function readsDownwardApi(spec: PodSpec): boolean {
   const reads = (cs: Container[] | undefined) =>
