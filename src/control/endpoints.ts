@@ -307,10 +307,15 @@ function givenEndpoint(e: Mapping): Endpoint {
   const c = e.conditions ?? {};
   // A nil "ready" means unknown, which consumers treat as ready.
   const ready = c.ready !== false;
-  const out: Endpoint = {
-    addresses: Array.isArray(e.addresses) ? e.addresses : [],
-    conditions: cond(ready, c.serving ?? ready, c.terminating ?? false),
-  };
+  const addresses = Array.isArray(e.addresses) ? e.addresses : [];
+  const conditions = cond(ready, c.serving ?? ready, c.terminating ?? false);
+  // What a served slice's endpoint has, in one literal (the fields below in their order):
+  // added one by one, each endpoint also gets a property store of its own.
+  if (!e.hostname && e.nodeName && !e.hints && e.targetRef)
+    return e.zone
+      ? { addresses, conditions, nodeName: e.nodeName, zone: e.zone, targetRef: e.targetRef }
+      : { addresses, conditions, nodeName: e.nodeName, targetRef: e.targetRef };
+  const out: Endpoint = { addresses, conditions };
   if (e.hostname) out.hostname = e.hostname;
   if (e.nodeName) out.nodeName = e.nodeName;
   if (e.zone) out.zone = e.zone;
