@@ -107,13 +107,16 @@ class Objects {
       (o) => o.metadata.name === name && (ns === undefined || o.metadata.namespace === ns),
     );
   }
+  // A dump's 150,000 pods are gone through once for what several questions ask of them.
+  private systemPods?: KubeObject[];
+  private firstDaemonPods?: Map<string, KubeObject>;
   /** A static control-plane pod's flag (`--cluster-cidr=…`), from its first container's command and args. */
   flag(component: string, flag: string): Found | undefined {
-    for (const p of this.of("Pod")) {
+    this.systemPods ??= this.of("Pod").filter((p) => p.metadata.namespace === "kube-system");
+    for (const p of this.systemPods) {
       // Not validated yet (inference comes first): any shape may be here.
       const name = p.metadata.name;
-      if (p.metadata.namespace !== "kube-system" || typeof name !== "string" || !name.startsWith(`${component}-`))
-        continue;
+      if (typeof name !== "string" || !name.startsWith(`${component}-`)) continue;
       for (const c of list(p.spec?.containers)) {
         const argv = [...(Array.isArray(c?.command) ? c.command : []), ...(Array.isArray(c?.args) ? c.args : [])];
         for (const a of argv)
@@ -121,6 +124,18 @@ class Objects {
       }
     }
     return undefined;
+  }
+  /** Each DaemonSet's first pod (by its controller reference), by the DaemonSet's name, in pod order. */
+  daemonPods(): Map<string, KubeObject> {
+    if (!this.firstDaemonPods) {
+      const m = new Map<string, KubeObject>();
+      for (const o of this.of("Pod")) {
+        const ref = list(o.metadata.ownerReferences).find((r) => r?.controller === true);
+        if (ref?.kind === "DaemonSet" && typeof ref.name === "string" && !m.has(ref.name)) m.set(ref.name, o);
+      }
+      this.firstDaemonPods = m;
+    }
+    return this.firstDaemonPods;
   }
   private kubeadmConfig?: { o: KubeObject; cc: Obj } | null;
   /** kubeadm-config's ClusterConfiguration, parsed once (four settings read it). */
@@ -225,11 +240,9 @@ function findAgent(objs: Objects, a: Agent): { o: KubeObject; via: string } | un
         ),
     );
   if (ds) return { o: ds, via: "(the CNI's agent)" };
-  const p = objs.of("Pod").find((o) => {
-    const ref = list(o.metadata.ownerReferences).find((r) => r?.controller === true);
-    return ref?.kind === "DaemonSet" && typeof ref.name === "string" && a.names.test(ref.name);
-  });
-  return p ? { o: p, via: "(a pod of the CNI's agent)" } : undefined;
+  // The first pod of a DaemonSet so named: each name's first pod, in pod order.
+  for (const [name, p] of objs.daemonPods()) if (a.names.test(name)) return { o: p, via: "(a pod of the CNI's agent)" };
+  return undefined;
 }
 
 /** Whether the objects hold a CNI agent: the modelled CNI's (its DaemonSet or pods), kindnet, or another CNI's. */
