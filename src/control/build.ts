@@ -62,13 +62,18 @@ export function mergeObjects(base: KubeObject[], overrides: KubeObject[]): KubeO
   // By objKey's parts, not its string: the index lives as long as the list (knownKeys).
   const pos = new ObjectIndex<number>();
   const ns = (o: KubeObject) => (CLUSTER_SCOPED.has(o.kind) ? "" : (o.metadata.namespace ?? "default"));
-  out.forEach((o, i) => pos.set(o.kind, ns(o), o.metadata.name, i));
+  let named = true;
+  out.forEach((o, i) => {
+    named &&= !!o.metadata.name;
+    pos.set(o.kind, ns(o), o.metadata.name, i);
+  });
   for (const o of overrides) {
+    named &&= !!o.metadata.name;
     const i = pos.add(o.kind, ns(o), o.metadata.name, out.length);
     if (i !== undefined) out[i] = o;
     else out.push(o);
   }
-  knownKeys(out, pos);
+  knownKeys(out, pos, named);
   return out;
 }
 

@@ -47,16 +47,17 @@ export function createPods(
   const c: Creation = {
     containerIDs,
     at: 0,
-    shared: sharedIPs(wants),
+    shared: new Set(),
     observedIPs: new Map(),
     warnings: [],
     scheduler: new Scheduler(ctx.nodes, survivors, namespaceLabels(ctx)),
     // A dump's pods all come with their names: 150,000 "ns/name" strings not needed.
     names: wants.some((w) => !w.name) ? takenNames(wants, survivors) : undefined,
     counters: new Map(),
-    reserved: reserveRequestedIPs(ctx, wants, containerIDs),
+    reserved: [],
     spread: new WeakMap(),
   };
+  reserveRequestedIPs(ctx, c, wants);
   const created: PodState[] = [];
   for (let i = 0; i < wants.length; i++) {
     const w = wants[i];
@@ -107,13 +108,10 @@ function sandboxID(ctx: ReconcileContext, w: Want, name: string, uid: string): s
  * IPv4 strings: one number each, and back): a map of every pod's address, 150,000 in a
  * threshold dump, would be built to find none.
  */
-function sharedIPs(wants: Want[]): Set<string> {
-  const ips = new Float64Array(wants.length);
-  let n = 0;
-  for (const w of wants) if (w.observed && w.requestedIP && !w.spec.hostNetwork) ips[n++] = parseIPv4(w.requestedIP)!;
-  const sorted = ips.subarray(0, n).sort();
+function sharedIPs(ips: Float64Array): Set<string> {
+  const sorted = ips.sort();
   const shared = new Set<string>();
-  for (let i = 1; i < n; i++) if (sorted[i] === sorted[i - 1]) shared.add(intToIp(sorted[i]));
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) shared.add(intToIp(sorted[i]));
   return shared;
 }
 
@@ -123,15 +121,18 @@ function sharedIPs(wants: Want[]): Set<string> {
  */
 const RESERVED: AllocResult = Object.freeze({});
 
-/** Dumped pods keep their addresses: reserve them before anything else is allocated. */
-function reserveRequestedIPs(
-  ctx: ReconcileContext,
-  wants: Want[],
-  containerIDs: (string | undefined)[],
-): (AllocResult | undefined)[] {
+/**
+ * Dumped pods keep their addresses: reserve them before anything else is allocated. The
+ * observed pods' addresses are gathered on the way for sharedIPs (one pass over the wants).
+ */
+function reserveRequestedIPs(ctx: ReconcileContext, c: Creation, wants: Want[]): void {
   const reserved: (AllocResult | undefined)[] = new Array(wants.length).fill(undefined);
+  const containerIDs = c.containerIDs;
+  const ips = new Float64Array(wants.length);
+  let n = 0;
   for (let i = 0; i < wants.length; i++) {
     const w = wants[i];
+    if (w.observed && w.requestedIP && !w.spec.hostNetwork) ips[n++] = parseIPv4(w.requestedIP)!;
     if (!w.requestedIP || !w.name || !w.spec.nodeName || w.spec.hostNetwork) continue;
     const node = ctx.nodeByName.get(w.spec.nodeName);
     if (!node || !ctx.ipam.allocateSpecific) continue;
@@ -141,7 +142,8 @@ function reserveRequestedIPs(
     const r = ctx.ipam.allocateSpecific(node, w.requestedIP, id);
     if (r) reserved[i] = w.observed ? RESERVED : r;
   }
-  return reserved;
+  c.reserved = reserved;
+  c.shared = sharedIPs(ips.subarray(0, n));
 }
 
 /** The pod object, Pending and unscheduled, under its fixed or generated name. */

@@ -106,7 +106,8 @@ export function computeNodes(
     });
     have.add(o.metadata.name);
   }
-  drafts.push(...impliedNodes(config, podObjects, have));
+  const fromPods = podsOnNodes(config, podObjects, have);
+  drafts.push(...impliedNodes(config, fromPods.implied));
   // Cilium's cluster-pool IPAM hands each node a range of its own pool, kept in the node's
   // CiliumNode (spec.ipam.podCIDRs), and ignores the Node's podCIDR
   // (https://docs.cilium.io/en/stable/network/concepts/ipam/cluster-pool/).
@@ -159,7 +160,7 @@ export function computeNodes(
   const count = mask >= pod.prefix ? 2 ** (mask - pod.prefix) : 0;
   const step = 2 ** (32 - mask);
   const taken = new Set<number>();
-  const observed = observedRanges(config, podObjects);
+  const observed = fromPods.ranges;
   for (const d of drafts) {
     d.podCIDR ??= prevByName.get(d.name)?.podCIDR;
     d.podCIDR ??= observed.get(d.name);
@@ -209,27 +210,47 @@ export function computeNodes(
   });
 }
 
-/**
- * Each node's range as its running pods show it: the /nodeCIDRMaskSize prefix of the first
- * pod-network IP (inside the pod subnet) of a pod on it, when the prefix is no other node's.
- */
-function observedRanges(config: ClusterConfig, podObjects: KubeObject[]): Map<string, string> {
+/** What the pods say about their nodes (podsOnNodes). */
+interface PodsOnNodes {
+  /** Nodes pods name that are not declared: the first hostIP and pod-network IP of their pods. */
+  implied: Map<string, { address?: string; podIP?: string }>;
+  /**
+   * Each node's range as its running pods show it: the /nodeCIDRMaskSize prefix of the first
+   * pod-network IP (inside the pod subnet) of a pod on it, when the prefix is no other node's.
+   */
+  ranges: Map<string, string>;
+}
+
+/** One pass over the pods (150,000 in a threshold dump) for what impliedNodes and the ranges need. */
+function podsOnNodes(config: ClusterConfig, podObjects: KubeObject[], have: Set<string>): PodsOnNodes {
+  const implied: PodsOnNodes["implied"] = new Map();
+  const ranges = new Map<string, string>();
   const pod = parseCidr4(config.networking.podSubnet);
   const mask = config.networking.nodeCIDRMaskSize;
-  const out = new Map<string, string>();
-  if (!pod || mask < pod.prefix) return out;
-  // Ranges by their first address: no "a.b.c.d/n" text made for each of 150,000 pods.
+  const ranged = pod !== undefined && mask >= pod.prefix;
+  // Ranges by their first address: no "a.b.c.d/n" text made for each pod.
   const owner = new Map<number, string>();
   const bits = maskOf(mask);
   for (const p of podObjects) {
     const node = p.spec?.nodeName;
+    if (typeof node !== "string") continue;
+    if (node !== "" && !have.has(node)) {
+      let f = implied.get(node);
+      if (!f) implied.set(node, (f = {}));
+      const hostIP = p.status?.hostIP;
+      if (!f.address && typeof hostIP === "string" && parseIPv4(hostIP) !== undefined) f.address = hostIP;
+      const podIP = p.status?.podIP;
+      if (!f.podIP && !p.spec?.hostNetwork && typeof podIP === "string" && parseIPv4(podIP) !== undefined)
+        f.podIP = podIP;
+    }
+    if (!ranged) continue;
     const ip = typeof p.status?.podIP === "string" ? parseIPv4(p.status.podIP) : undefined;
-    if (typeof node !== "string" || p.spec?.hostNetwork || ip === undefined || !cidrContains(pod, ip)) continue;
+    if (p.spec?.hostNetwork || ip === undefined || !cidrContains(pod, ip)) continue;
     const base = (ip & bits) >>> 0;
     if (!owner.has(base)) owner.set(base, node);
-    if (!out.has(node) && owner.get(base) === node) out.set(node, `${intToIp(base)}/${mask}`);
+    if (!ranges.has(node) && owner.get(base) === node) ranges.set(node, `${intToIp(base)}/${mask}`);
   }
-  return out;
+  return { implied, ranges };
 }
 
 /** What a Node object of a live cluster says about itself (views print it). */
@@ -248,18 +269,7 @@ function observedNode(o: KubeObject): NonNullable<NodeState["observed"]> {
  * they exist on the cluster the pods came from. The address is the pods' hostIP; the pod
  * range the node-sized prefix of the pods' IPs, when it lies in the pod subnet.
  */
-function impliedNodes(config: ClusterConfig, podObjects: KubeObject[], have: Set<string>) {
-  const found = new Map<string, { address?: string; podIP?: string }>();
-  for (const p of podObjects) {
-    const node = p.spec?.nodeName;
-    if (typeof node !== "string" || node === "" || have.has(node)) continue;
-    let f = found.get(node);
-    if (!f) found.set(node, (f = {}));
-    const hostIP = p.status?.hostIP;
-    if (!f.address && typeof hostIP === "string" && parseIPv4(hostIP) !== undefined) f.address = hostIP;
-    const ip = p.status?.podIP;
-    if (!f.podIP && !p.spec?.hostNetwork && typeof ip === "string" && parseIPv4(ip) !== undefined) f.podIP = ip;
-  }
+function impliedNodes(config: ClusterConfig, found: PodsOnNodes["implied"]) {
   const pod = parseCidr4(config.networking.podSubnet);
   const mask = config.networking.nodeCIDRMaskSize;
   return [...found].map(([name, f]) => {

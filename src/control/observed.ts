@@ -355,7 +355,8 @@ const SOURCES: Record<string, string> = {
  * ready, then the last listed; a StatefulSet removes its highest ordinals.
  */
 export function planLive(ctx: ReconcileContext, live: LiveFamilies, existing: Map<string, PodState[]>): void {
-  if (live.satisfied.size === 0) return;
+  // Nothing given before (a build): no controller was changed, and no pass over the objects.
+  if (live.satisfied.size === 0 || ctx.prevObjects.size === 0) return;
   const shrunk = new Set<string>();
   let membersKnown = false;
   for (const p of ctx.prev.pods) {

@@ -122,17 +122,21 @@ export type ObjectKeys = { has(key: string): boolean };
 
 // Lists whose keys are known, each key once (mergeObjects worked them out): a threshold
 // dump's 207,000 keys made once, not again here.
-const KNOWN = new WeakMap<KubeObject[], ObjectKeys>();
+const KNOWN = new WeakMap<KubeObject[], { keys: ObjectKeys; named: boolean }>();
 
-/** Records that `objects` (not to be changed after) holds each of `keys` once, and no other. */
-export function knownKeys(objects: KubeObject[], keys: ObjectKeys): void {
-  KNOWN.set(objects, keys);
+/**
+ * Records that `objects` (not to be changed after) holds each of `keys` once, and no other;
+ * `named`: each has a metadata.name (no second pass over them to check).
+ */
+export function knownKeys(objects: KubeObject[], keys: ObjectKeys, named: boolean): void {
+  KNOWN.set(objects, { keys, named });
 }
 
 /** Basic validity of what reached us (the parser checks the rest): names given and unique. */
 export function checkObjects(objects: KubeObject[]): ObjectKeys {
-  const diags = new Diags();
   const known = KNOWN.get(objects);
+  if (known?.named) return known.keys;
+  const diags = new Diags();
   const seen = new Set<string>();
   for (const o of objects) {
     if (!o.metadata?.name) diags.error(where(o), "metadata.name", undefined, "is required");
@@ -142,7 +146,7 @@ export function checkObjects(objects: KubeObject[]): ObjectKeys {
     seen.add(k);
   }
   if (diags.errors.length) throw new SpecError(diags.errors);
-  return known ?? seen;
+  return known?.keys ?? seen;
 }
 
 export function groupByKind(objects: KubeObject[]): Map<string, KubeObject[]> {
