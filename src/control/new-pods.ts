@@ -146,6 +146,9 @@ function reserveRequestedIPs(ctx: ReconcileContext, c: Creation, wants: Want[]):
   c.shared = sharedIPs(ips.subarray(0, n));
 }
 
+/** A new pod's environment until kubeletSetup gives it its own: one list, not one per pod. */
+const NO_ENV: PodState["env"] = Object.freeze([]) as unknown as PodState["env"];
+
 /** The pod object, Pending and unscheduled, under its fixed or generated name. */
 function newPod(ctx: ReconcileContext, c: Creation, w: Want): PodState {
   let name = w.name;
@@ -177,7 +180,7 @@ function newPod(ctx: ReconcileContext, c: Creation, w: Want): PodState {
     terminating: w.terminating,
     created: ctx.clock,
     resolvConf: "",
-    env: [],
+    env: NO_ENV,
     containerID: (w.name !== undefined && c.containerIDs[c.at]) || sandboxID(ctx, w, name, uid),
   };
   // Set after, not spread in: a spread makes every pod's literal a slow copy.
@@ -331,16 +334,16 @@ function addressPod(ctx: ReconcileContext, c: Creation, w: Want, pod: PodState, 
  * recorded with the IPAM (when the range holds it) so that new pods do not take it.
  */
 function placeObserved(ctx: ReconcileContext, c: Creation, w: Want, pod: PodState): void {
-  const obs = w.observed!;
-  const st = obs.status;
+  const phase = w.observed!;
+  const st = w.status!;
   pod.observed = true;
   pod.status = st;
-  pod.phase = obs.phase;
-  pod.ready = w.ready && obs.phase === "Running";
+  pod.phase = phase;
+  pod.ready = w.ready && phase === "Running";
   const node = w.spec.nodeName ? ctx.nodeByName.get(w.spec.nodeName) : undefined;
   // A pending pod is what questions look at closely (why it waits: its tolerations and node
   // selector, which a large dump's pods are read without): read whole.
-  if (!node || obs.phase === "Pending") inFull(obs.given);
+  if (w.given && (!node || phase === "Pending")) inFull(w.given);
   if (!node) {
     const sched = (Array.isArray(st.conditions) ? st.conditions : []).find(
       (x: { type?: string }) => x?.type === "PodScheduled",
@@ -349,12 +352,11 @@ function placeObserved(ctx: ReconcileContext, c: Creation, w: Want, pod: PodStat
     if (typeof sched?.message === "string") pod.message = sched.message;
     return;
   }
-  if (obs.phase === "Pending" || obs.phase === "Running")
-    c.scheduler.bind(node, w.spec, w.labels, w.namespace, w.terminating);
+  if (phase === "Pending" || phase === "Running") c.scheduler.bind(node, w.spec, w.labels, w.namespace, w.terminating);
   pod.nodeName = node.name;
-  pod.hostIP = obs.hostIP ?? node.address;
+  pod.hostIP = w.observedHostIP ?? node.address;
   if (w.spec.hostNetwork) {
-    pod.podIP = obs.phase === "Pending" || obs.phase === "Running" ? pod.hostIP : null;
+    pod.podIP = phase === "Pending" || phase === "Running" ? pod.hostIP : null;
     return;
   }
   if (!w.requestedIP) return;

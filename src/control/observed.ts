@@ -323,7 +323,10 @@ export function observedPod(
     terminating: !!o.metadata.deletionTimestamp,
     // A finished pod's sandbox is gone: its address is free again (status still shows it).
     requestedIP: phase === "Pending" || phase === "Running" ? ipv4Of(st.podIP, st.podIPs) : undefined,
-    observed: { phase, hostIP: hostIPv4(o), status: st, given: o },
+    observed: phase,
+    status: st,
+    observedHostIP: hostIPv4(o),
+    given: o,
     // In the literal, not added after: an added field lives apart from the object (V8's
     // out-of-object properties), a cache miss more for each of 150,000 reads.
     uid: typeof o.metadata.uid === "string" && o.metadata.uid ? o.metadata.uid : undefined,

@@ -84,8 +84,16 @@ export interface Want {
   requestedIP?: string; // a dumped pod's status.podIP
   /** metadata.uid as given (a live cluster's pods). */
   uid?: string;
-  /** From a live cluster: the Pod as observed (node, IP, phase, owner kept). */
-  observed?: { phase: PodState["phase"]; hostIP?: string; status: Record<string, unknown>; given: KubeObject };
+  /**
+   * From a live cluster: the phase the Pod was observed in (its node, IP and owner kept), its
+   * status as given and the host IP in it. Fields of the want, not an object of their own:
+   * 150,000 of them in a threshold dump, kept until the pods are made.
+   */
+  observed?: PodState["phase"];
+  status?: Record<string, unknown>;
+  observedHostIP?: string;
+  /** The Pod object it was read as (a pending pod is read whole: control/new-pods.ts). */
+  given?: KubeObject;
   /** Made by a workload podnet added (system.ts). */
   system?: boolean;
   ready: boolean;
