@@ -35,6 +35,25 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
+// Session 28: at the start this bench 14.69 s (one run; CPU 19.17 s, peak RSS 1,123 MB). Three
+// changes, each checked by a fingerprint of the objects read and the state built (or, where
+// the read objects change on purpose, by src/views/slim.test.ts: the model, its network,
+// reach and the views the same whole and in part): the split scan passes over the items'
+// lines 16 bytes at a time in WebAssembly (manifest/line-pass.ts; the scan alone 1.47 s ->
+// 0.68 s; valgrind --tool=callgrind over a tenth: 16.13 G instructions -> 14.93 G with the
+// next change); served pods are read without tolerations, node selector and hostIPs (heap
+// after a tenth's load 1.49 M nodes -> 1.37 M); and buildState and validation make fewer
+// objects and passes (joined keys, per-controller member lists, address maps, per-pod
+// memo keys: build 3.19 s -> 2.54 s, validation -0.25 s). Alternated with the session's
+// first build, three runs each (other load on the machine): 14.6/11.4/14.6 s against
+// 18.4/13.3/16.0 s. This bench at the end: load 11.90 s, median of 3 (11.47-15.87), CPU
+// 15.69 s, peak RSS 966 MB; reach 2.16 s over the dump, 2.89 s over the manifests; get all
+// 4.41 s. Measured and left out: a served pod's container statuses, podIPs and startTime
+// also kept out of the heap with only their file offsets noted and read back by views
+// (manifest/aside.ts, on branch aside-attempt): -7 % instructions more for the load, but
+// `get all -A` over a tenth 0.56 s -> 1.0-1.2 s (every pod's rows and the snapshot's clock
+// read them back), so views paid what the load saved. Still ~2 s over the target: what is
+// left is the reader's object making (~3 s) and the collector (~3.4 s) for what is kept.
 // Session 24: this bench at the start 14.83 s (CPU 19.50 s, peak RSS 1,112 MB; reach 2.13 s
 // over the dump, 4.15 s over the manifests). Where the load goes, by leaving parts out in
 // in-process runs (read = loadSpecFromArgs, build = buildState; two runs each): as it is, read
