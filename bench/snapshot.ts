@@ -50,7 +50,7 @@
 // 15.69 s, peak RSS 966 MB; reach 2.16 s over the dump, 2.89 s over the manifests; get all
 // 4.41 s. Measured and left out: a served pod's container statuses, podIPs and startTime
 // also kept out of the heap with only their file offsets noted and read back by views
-// (manifest/aside.ts, on branch aside-attempt): -7 % instructions more for the load, but
+// (a manifest/aside.ts, tried and not kept): -7 % instructions more for the load, but
 // `get all -A` over a tenth 0.56 s -> 1.0-1.2 s (every pod's rows and the snapshot's clock
 // read them back), so views paid what the load saved. Still ~2 s over the target: what is
 // left is the reader's object making (~3 s) and the collector (~3.4 s) for what is kept.
