@@ -41,7 +41,7 @@
 // reach and the views the same whole and in part): the split scan passes over the items'
 // lines 16 bytes at a time in WebAssembly (manifest/line-pass.ts; the scan alone 1.47 s ->
 // 0.68 s; valgrind --tool=callgrind over a tenth: 16.13 G instructions -> 14.93 G with the
-// next change); served pods are read without tolerations, node selector and hostIPs (heap
+// next change); served pods are read without tolerations and node selector (heap
 // after a tenth's load 1.49 M nodes -> 1.37 M); and buildState and validation make fewer
 // objects and passes (joined keys, per-controller member lists, address maps, per-pod
 // memo keys: build 3.19 s -> 2.54 s, validation -0.25 s). Alternated with the session's

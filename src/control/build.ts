@@ -25,7 +25,7 @@ import { SpecError } from "../manifest/errors.js";
 import { faultErrors } from "./faults.js";
 import { knownKeys } from "./reconcile-context.js";
 import { reconcile } from "./reconcile.js";
-import { CLUSTER_SCOPED } from "./objects.js";
+import { objNamespace } from "./objects.js";
 import { ObjectIndex } from "../manifest/object-index.js";
 import type { ClusterState } from "./state.js";
 import { systemObjects } from "./system.js";
@@ -61,15 +61,14 @@ export function mergeObjects(base: KubeObject[], overrides: KubeObject[]): KubeO
   const out = [...base];
   // By objKey's parts, not its string: the index lives as long as the list (knownKeys).
   const pos = new ObjectIndex<number>();
-  const ns = (o: KubeObject) => (CLUSTER_SCOPED.has(o.kind) ? "" : (o.metadata.namespace ?? "default"));
   let named = true;
   out.forEach((o, i) => {
     named &&= !!o.metadata.name;
-    pos.set(o.kind, ns(o), o.metadata.name, i);
+    pos.set(o.kind, objNamespace(o), o.metadata.name, i);
   });
   for (const o of overrides) {
     named &&= !!o.metadata.name;
-    const i = pos.add(o.kind, ns(o), o.metadata.name, out.length);
+    const i = pos.add(o.kind, objNamespace(o), o.metadata.name, out.length);
     if (i !== undefined) out[i] = o;
     else out.push(o);
   }

@@ -15,10 +15,15 @@ export const WORKLOAD_KINDS = new Set([
 export { CLUSTER_SCOPED } from "../manifest/diag.js";
 import { CLUSTER_SCOPED } from "../manifest/diag.js";
 
-export function objKey(o: { kind: string; metadata: { namespace?: string; name: string } }): string {
-  return CLUSTER_SCOPED.has(o.kind)
-    ? `${o.kind}//${o.metadata.name}`
-    : `${o.kind}/${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
+type Keyed = { kind: string; metadata: { namespace?: string; name: string } };
+
+/** The namespace part of an object's key: "" for a cluster-scoped kind, else its namespace or "default". */
+export function objNamespace(o: Keyed): string {
+  return CLUSTER_SCOPED.has(o.kind) ? "" : (o.metadata.namespace ?? "default");
+}
+
+export function objKey(o: Keyed): string {
+  return `${o.kind}/${objNamespace(o)}/${o.metadata.name}`;
 }
 
 export function sameObject(a: KubeObject | undefined, b: KubeObject): boolean {

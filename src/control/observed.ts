@@ -4,7 +4,6 @@
 // it or deletes one of its pods, it adds or removes pods as the real controller would
 // (new ones under the ReplicaSet the observed pods belong to; the least valuable go first).
 import type { KubeObject, PodSpec } from "../manifest/types.js";
-import { inFull } from "../manifest/documents.js";
 import { parseIPv4 } from "../net/ipv4.js";
 import { objKey, sameObject } from "./objects.js";
 import { type Desired, emit, type ReconcileContext, takeBudget, type Want } from "./reconcile-context.js";
@@ -269,13 +268,6 @@ function ipv4Of(one: unknown, list: unknown): string | undefined {
   return undefined;
 }
 
-/** The node's IPv4 address a pod's status gives: hostIP, else (an IPv6-first node) hostIPs,
- *  which a large dump's pods are read without (documents.ts SERVED_POD). */
-function hostIPv4(o: KubeObject): string | undefined {
-  const st = o.status as Record<string, unknown>;
-  return ipv4Of(st.hostIP, undefined) ?? ipv4Of(undefined, inFull(o).status?.hostIPs);
-}
-
 /** A pod as a live cluster holds it: kept when unchanged, else taken again as given. */
 export function observedPod(
   ctx: ReconcileContext,
@@ -325,7 +317,7 @@ export function observedPod(
     requestedIP: phase === "Pending" || phase === "Running" ? ipv4Of(st.podIP, st.podIPs) : undefined,
     observed: phase,
     status: st,
-    observedHostIP: hostIPv4(o),
+    observedHostIP: ipv4Of(st.hostIP, st.hostIPs),
     given: o,
     // In the literal, not added after: an added field lives apart from the object (V8's
     // out-of-object properties), a cache miss more for each of 150,000 reads.

@@ -29,7 +29,6 @@ function sources(dir: string, out: string[] = []): string[] {
 /** Model code that reads a field of a name in the lists: not of a served pod, or after inFull. */
 const NOT_A_SERVED_POD: Record<string, string> = {
   "control/controllers.ts": "a DaemonSet's pod template",
-  "control/env.ts": "status.hostIPs is a fieldRef path (the downward API), not a read",
   "control/schedule.ts": "pods the scheduler places: made from templates and manifests, never observed",
   "control/schedule-score.ts": "pods the scheduler places",
   "control/schedule-spread.ts": "pods the scheduler places",
