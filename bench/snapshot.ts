@@ -35,6 +35,22 @@
 // PODNET_BENCH_KEEP=1.
 //
 // Figures (2 cores, 23 GB, shared with other builds; examples/snapshots/README.md says more).
+// Session 29: a load's system time is page faults (~9.5 µs each on this machine, 265,000 of
+// them: ~2.5 s of the load), one per 4 KB of heap it fills, besides the collector's copies.
+// A served pod's container statuses, podIPs and hostIPs now stay in the file until read
+// (manifest/deferred.ts: accessors in place, a batch of the file read back on first look).
+// Alternated with the session's first build, five runs each of loadSpecFromArgs+buildState
+// (other tenants on the machine: wall 11-18 s for either): wall median 12.46 s against
+// 14.54 s (fastest 11.03 against 12.32), CPU median 16.52 s against 18.51 s, page faults
+// 231,000 against 264,000, peak RSS ~860 MB against ~980 MB, the same state (a content hash
+// of every state field). `get all,endpointslices -A` after the load reads them all back:
+// 5.5-5.7 s against 4.3-5.4 s. Tried and not kept: the pods' conditions deferred as well,
+// the model's Ready taken from a digest made as the reader passed (parsing them for the
+// digest cost what keeping them did); the deferred texts copied into an off-heap store
+// instead of read back from the file (its pages faulted in: ~0.6 s for 180 MB); identical
+// blocks (labels, owner references, ports) shared between pods by a hash of their text
+// (heap -14 %, wall the same: the hashing); V8's --single-generation (read-only in
+// release builds: no effect).
 // Session 28: at the start this bench 14.69 s (one run; CPU 19.17 s, peak RSS 1,123 MB). Three
 // changes, each checked by a fingerprint of the objects read and the state built (or, where
 // the read objects change on purpose, by src/views/slim.test.ts: the model, its network,

@@ -257,9 +257,15 @@ const NO_ANNOTATIONS: Record<string, string> = Object.freeze({});
 
 const PHASES = new Set(["Pending", "Running", "Succeeded", "Failed"]);
 
-/** The IPv4 address of a status' `podIP`/`podIPs` (or host) pair; podnet models IPv4 only. */
-function ipv4Of(one: unknown, list: unknown): string | undefined {
-  if (typeof one === "string" && parseIPv4(one) !== undefined) return one;
+/**
+ * The IPv4 address of a status' `podIP`/`podIPs` (or host) pair; podnet models IPv4 only. The
+ * list is looked at only when the one address is not IPv4 (a dump's is read when first
+ * asked for: manifest/deferred.ts).
+ */
+function ipv4Of(st: Record<string, unknown>, one: string, many: string): string | undefined {
+  const a = st[one];
+  if (typeof a === "string" && parseIPv4(a) !== undefined) return a;
+  const list = st[many];
   if (!Array.isArray(list)) return undefined;
   for (const x of list) {
     const a = (x as { ip?: unknown })?.ip;
@@ -314,10 +320,10 @@ export function observedPod(
     ready: isReadyStatus(st.conditions),
     terminating: !!o.metadata.deletionTimestamp,
     // A finished pod's sandbox is gone: its address is free again (status still shows it).
-    requestedIP: phase === "Pending" || phase === "Running" ? ipv4Of(st.podIP, st.podIPs) : undefined,
+    requestedIP: phase === "Pending" || phase === "Running" ? ipv4Of(st, "podIP", "podIPs") : undefined,
     observed: phase,
     status: st,
-    observedHostIP: ipv4Of(st.hostIP, st.hostIPs),
+    observedHostIP: ipv4Of(st, "hostIP", "hostIPs"),
     given: o,
     // In the literal, not added after: an added field lives apart from the object (V8's
     // out-of-object properties), a cache miss more for each of 150,000 reads.

@@ -115,6 +115,8 @@ function readBytes(path: string, max = maxInputBytes()): Buffer {
 function fileSource(path: string, size: number): ByteSource {
   let fd: number | undefined;
   let next = -1;
+  // What a later read checks the file against (values read when asked for: manifest/deferred.ts).
+  const first = statOf(path);
   const close = () => {
     if (fd !== undefined) closeSync(fd);
     fd = undefined;
@@ -137,7 +139,21 @@ function fileSource(path: string, size: number): ByteSource {
       if (n === 0 || next >= size) close();
       return n;
     },
+    unchanged() {
+      const now = statOf(path);
+      return first !== undefined && now !== undefined && now === first;
+    },
   };
+}
+
+/** A file's identity and version (device, inode, size, modification time), or undefined. */
+function statOf(path: string): string | undefined {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+  } catch {
+    return undefined;
+  }
 }
 
 // A Helm chart's directory (it holds Chart.yaml): its templates are Go templates, not YAML until

@@ -12,7 +12,20 @@ import { LineCounter, parse, parseAllDocuments, isMap, isSeq, isScalar, isPair, 
 import { KUBE_YAML } from "./yaml-scalars.js";
 import type { SourceRef } from "./types.js";
 import { Diags, MAX_DEPTH, type Mapping, NO_VALUE, canonicalPath, childPath, indexPath } from "./diag.js";
-import { BAIL, DROP, type Inside, LATER, type Skips, fastLines, fastRead, fastYaml, skipRules } from "./fast-yaml.js";
+import { DeferStore } from "./deferred.js";
+import {
+  BAIL,
+  DEFER,
+  type DeferSink,
+  DROP,
+  type Inside,
+  LATER,
+  type Skips,
+  fastLines,
+  fastRead,
+  fastYaml,
+  skipRules,
+} from "./fast-yaml.js";
 import {
   type ByteSource,
   MAX_STRING,
@@ -576,6 +589,9 @@ function readSplit(file: string, src: ByteSource, diags: Diags, out: RawDocument
   // way (scanYaml false) sends the whole file to the general path.
   const got: RawDocument[] = [];
   const found = new Diags();
+  // Where served pods' DEFER values are in the file, read when asked for.
+  const store = new DeferStore(src);
+  const sink = store.sink();
   let idx = 0;
   let values: unknown[] = [];
   let places: Place[] = [];
@@ -605,9 +621,18 @@ function readSplit(file: string, src: ByteSource, diags: Diags, out: RawDocument
     doc: plain,
     item(text, start, end, line, inside) {
       let skips = skipsFor(text);
-      let r = fastItem(text, skips, inside);
+      // Values are deferred only where the text is the file's bytes (ASCII, no CR): the
+      // store reads them back by file offset.
+      const noted = store.size;
+      if (inside) store.base = start - inside.at;
+      let r = fastItem(text, skips, inside, inside && sink);
       // Only what the API server validated is read in part: a manifest is read again whole.
-      if (r?.later && !served(r.value)) r = fastItem(text, (skips = ITEM), inside);
+      if (r === undefined)
+        store.forget(noted); // read again by the YAML library
+      else if ((r.later || r.deferred) && !served(r.value)) {
+        store.forget(noted);
+        r = fastItem(text, (skips = ITEM), inside);
+      }
       fast.push(r !== undefined);
       values.push(r !== undefined ? r.value : yamlItem(file, text, line, idx + values.length, itemDiags));
       places.push(r?.later ? { start, end, line, later: skips } : { start, end, line });
@@ -656,8 +681,12 @@ export function libraryLineMap(text: string, first: number): Map<string, number>
 // only the whole pod's views show (`describe`, `get -o yaml`), which read it again (inFull):
 // its volumes, tolerations (most pods have two, a DaemonSet's a dozen: objects the collector
 // copies for each of 150,000 pods), node selector. No model code reads these fields but
-// after inFull (later-fields.test.ts: a pending pod), nor do `get pods` columns. (hostIPs
-// stay: on an IPv6-first node every pod's IPv4 host address is there, read when built.)
+// after inFull (later-fields.test.ts: a pending pod), nor do `get pods` columns. Its
+// container statuses, podIPs and hostIPs (~15 objects a pod, which model code does not read:
+// the address is status.podIP) are DEFER: read from the file when first asked for
+// (deferred.ts), for `get pods` columns too.
+// model code takes the one fact it needs of each pod with peekDeferred.
+
 const ITEM = skipRules({ metadata: { managedFields: DROP } });
 const CONTAINER = {
   imagePullPolicy: LATER,
@@ -679,8 +708,11 @@ export const SERVED_POD = skipRules({
   },
   status: {
     conditions: { lastProbeTime: LATER },
-    containerStatuses: { imageID: LATER },
-    initContainerStatuses: { imageID: LATER },
+    containerStatuses: DEFER,
+    initContainerStatuses: DEFER,
+    ephemeralContainerStatuses: DEFER,
+    podIPs: DEFER,
+    hostIPs: DEFER,
   },
 });
 // A Node's status.images (every image on the node, often hundreds of lines): no view shows them.
@@ -699,13 +731,18 @@ const uidOf = (v: unknown) => (v as { metadata?: { uid?: unknown } } | null)?.me
 const served = (v: unknown) => typeof uidOf(v) === "string";
 
 /** One List item of a split YAML file (`- apiVersion: …`) by fast-yaml.ts, or undefined (BAIL). */
-function fastItem(text: string, skips: Skips, inside?: Inside): { value: unknown; later: boolean } | undefined {
+function fastItem(
+  text: string,
+  skips: Skips,
+  inside?: Inside,
+  sink?: DeferSink,
+): { value: unknown; later: boolean; deferred: boolean } | undefined {
   // A text inside its window's string has no CR (split.ts Window.inside).
   const r = inside
-    ? fastRead(text, skips, inside)
-    : fastRead(text.includes("\r") ? text.replace(/\r\n/g, "\n") : text, skips);
+    ? fastRead(text, skips, inside, sink)
+    : fastRead(text.includes("\r") ? text.replace(/\r\n/g, "\n") : text, skips, undefined, sink);
   if (r === BAIL || !Array.isArray(r.value) || r.value.length !== 1) return undefined;
-  return { value: r.value[0], later: r.later };
+  return { value: r.value[0], later: r.later, deferred: r.deferred };
 }
 
 /** One List item of a split YAML file from its line by the YAML library: its value, undefined after an error. */

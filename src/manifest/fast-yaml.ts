@@ -24,14 +24,35 @@ export const BAIL: unique symbol = Symbol("bail");
  */
 export const DROP = 0;
 export const LATER = 1;
+/**
+ * DEFER: a list of mappings below its key is kept as its text (handed to the reader's
+ * DeferSink), to be read when it is first asked for (deferred.ts); a value of another form,
+ * or without a sink, is read at once.
+ */
+export const DEFER = 2;
+type Rule = typeof DROP | typeof LATER | typeof DEFER;
 export interface Skips {
-  readonly [key: string]: Skips | typeof DROP | typeof LATER;
+  readonly [key: string]: Skips | Rule;
 }
-type SkipsGiven = { readonly [key: string]: SkipsGiven | typeof DROP | typeof LATER };
+type SkipsGiven = { readonly [key: string]: SkipsGiven | Rule };
+
+/**
+ * Takes a DEFER value: the object and key it belongs to and its text, s[start, end) (b: s's
+ * codes; whole lines, the first at the list's indentation). False when it cannot: the value
+ * is then read at once.
+ */
+export type DeferSink = (
+  o: Record<string, unknown>,
+  key: string,
+  s: string,
+  b: Uint8Array,
+  start: number,
+  end: number,
+) => boolean;
 
 /** Rules without a prototype: a key such as `constructor` must not find Object's. */
 export function skipRules(given: SkipsGiven): Skips {
-  const out: Record<string, Skips | typeof DROP | typeof LATER> = Object.create(null);
+  const out: Record<string, Skips | Rule> = Object.create(null);
   for (const [k, v] of Object.entries(given)) out[k] = typeof v === "number" ? v : skipRules(v);
   return out;
 }
@@ -211,6 +232,9 @@ class Reader {
   top = 0;
   /** A LATER value was passed over. */
   later = false;
+  /** Where DEFER values go; a DEFER value was handed to it. */
+  sink: DeferSink | undefined;
+  deferred = false;
   /** When set, where each key and list entry starts, by field path (see fastLines). */
   rec: Map<string, number> | undefined;
   /** Only the nodes on the way to this path are noted (see fastLines). */
@@ -335,8 +359,12 @@ class Reader {
       let v = after + 1;
       while (v < this.le && b[v] === SP) v++;
       if (b[v] === TAB) throw bail;
-      const rule = skips === undefined ? undefined : skips[key];
-      if (typeof rule === "number") {
+      let rule = skips === undefined ? undefined : skips[key];
+      // A DEFER value not handed over is read at once, whole.
+      if (rule === DEFER && !((v >= this.le || b[v] === HASH) && this.defer(out, key, ind))) rule = undefined;
+      if (rule === DEFER) {
+        // handed to the sink, the reader past it
+      } else if (typeof rule === "number") {
         // A value on the key's line is read (and dropped) as any: a quote left open or a
         // flow collection there is the general parser's to report. A block below is passed.
         if (v >= this.le || b[v] === HASH) this.pass(ind);
@@ -358,6 +386,45 @@ class Reader {
       if (this.ind > ind || this.isSeqEntry(this.cs)) throw bail;
       p = this.cs;
     }
+  }
+
+  /**
+   * A DEFER value below its key (at indentation ind) handed to the sink, when it is a list
+   * whose every entry is a mapping (what the API's lists of structs are: anything else is
+   * read at once, so that validation sees it). True when handed over, the reader past it;
+   * false with the reader where it was.
+   */
+  defer(out: Record<string, unknown>, key: string, ind: number): boolean {
+    const b = this.b;
+    const sink = this.sink;
+    // Only text of single bytes is kept as such (a dump is ASCII).
+    if (sink === undefined || !(b instanceof Uint8Array) || this.rec !== undefined) return false;
+    const back = this.ls; // the key's line, where a value read at once starts from
+    this.next();
+    const at = this.ind;
+    if (this.eof || at < ind || !this.isSeqEntry(this.cs)) {
+      this.seek(back);
+      return false;
+    }
+    const start = this.ls;
+    while (!this.eof && (this.ind > at || (this.ind === at && this.isSeqEntry(this.cs)))) {
+      if (this.ind === at) {
+        let q = this.cs + 1;
+        while (q < this.le && b[q] === SP) q++;
+        if (q >= this.le || b[q] === HASH || this.isSeqEntry(q) || this.keyEnd(q) < 0) {
+          this.seek(back);
+          return false;
+        }
+      }
+      this.next();
+    }
+    const end = this.eof ? this.end : this.ls;
+    if (!sink(out, key, this.s, b, start, end)) {
+      this.seek(back);
+      return false;
+    }
+    this.deferred = true;
+    return true;
   }
 
   /** Notes where the node at `path` starts (offset p) and makes it the current one. */
@@ -631,17 +698,35 @@ export function fastRead(
   text: string,
   skips?: Skips,
   inside?: Inside,
-): { value: unknown; later: boolean } | typeof BAIL {
+  sink?: DeferSink,
+): { value: unknown; later: boolean; deferred: boolean } | typeof BAIL {
   try {
     // A text sliced out of a larger one reads ~20 % slower through its parent than a flat
     // copy; better still is the flat string it was sliced from, when the caller has it.
     const r = inside
       ? new Reader(inside.s, inside.b, inside.at, inside.at + text.length)
       : new Reader(flat(text), codesOf(text), 0, text.length);
-    if (r.eof) return { value: null, later: false };
+    if (r.eof) return { value: null, later: false, deferred: false };
     if (r.ind !== 0) return BAIL;
+    r.sink = sink;
     const v = r.node(skips);
-    return r.eof ? { value: v, later: r.later } : BAIL;
+    return r.eof ? { value: v, later: r.later, deferred: r.deferred } : BAIL;
+  } catch (e) {
+    if (e === bail) return BAIL;
+    throw e;
+  }
+}
+
+/**
+ * The block s[start, end) (whole lines, its first at any indentation) as fastYaml reads a
+ * document: what a DeferSink was handed, read when asked for. BAIL outside the subset.
+ */
+export function readBlock(s: string, b: Codes, start: number, end: number): unknown {
+  try {
+    const r = new Reader(s, b, start, end);
+    if (r.eof) return null;
+    const v = r.node();
+    return r.eof ? v : BAIL;
   } catch (e) {
     if (e === bail) return BAIL;
     throw e;

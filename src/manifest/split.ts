@@ -45,6 +45,8 @@ export interface ByteSource {
   readonly size: number;
   /** Copies up to `length` bytes from `position` into `into` (at its start); the count copied. */
   read(into: Uint8Array, position: number, length: number): number;
+  /** False when the bytes may no longer be those read first (a file written since); absent: they are. */
+  unchanged?(): boolean;
 }
 
 /** Bytes already in memory as a ByteSource. */

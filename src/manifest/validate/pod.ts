@@ -1,5 +1,6 @@
 // Pod specs (bare Pods and workload templates) and Nodes, after the API server's
 // pkg/apis/core/validation for the fields podnet uses.
+import { isDeferred } from "../deferred.js";
 import type { KubeObject } from "../types.js";
 import { type Mapping, NO_VALUE, indexPath, isInt, isObj } from "../diag.js";
 import { dns1123Label, dns1123Subdomain, ianaSvcName, qualifiedName } from "../names.js";
@@ -308,7 +309,8 @@ export function checkPod(err: Err, o: KubeObject): void {
   checkPodSpec(err, "spec", o.spec);
   if (o.status !== undefined && o.status !== null) {
     if (!isObj(o.status)) return err("status", o.status, "must be a mapping", NET);
-    for (const { k, field } of STATUS_LISTS) checkListOfMappings(err, field, o.status[k]);
+    // A deferred list is one already (fast-yaml.ts Reader.defer): reading it would keep it.
+    for (const { k, field } of STATUS_LISTS) if (!isDeferred(o.status, k)) checkListOfMappings(err, field, o.status[k]);
   }
   const ip = o.status?.podIP;
   if (ip !== undefined && (typeof ip !== "string" || !isIP(ip)))
