@@ -5,9 +5,10 @@
 // each object is copied twice by the young-generation collector on its way to the old one,
 // and each page of heap they fill is faulted in. The reader notes where each such value's
 // text lies in the file, and the key stays on its object, in its place, as an accessor: the
-// first read of it reads the text. So every reader (views, questions, JSON) sees the value
-// as if it had been read with the rest. One read reads the values within the next 1 MB of
-// the file too (one read, in file order): views go through every pod.
+// first read of it reads the text, and the store keeps the value for the next. So every
+// reader (views, questions, JSON) sees the value as if it had been read with the rest. One
+// read reads the values within the next 1 MB of the file too (one read, in file order):
+// views go through every pod.
 //
 // Only lists of mappings are deferred (fast-yaml.ts Reader.defer checks each entry), the
 // shape validation asks of them (validate/pod.ts STATUS_LISTS). A text that no longer reads
@@ -28,7 +29,7 @@ const YAML_READ = { prettyErrors: false, uniqueKeys: true, ...KUBE_YAML } as con
  */
 const BATCH_BYTES = 1 << 20;
 
-/** The deferred values of one file: where each one's text is, and whose it is. */
+/** The deferred values of one file: where each one's text is, and each one once read. */
 export class DeferStore {
   /** File offset of the text the reader reads (s[0] of the sink's s); set per item. */
   base = 0;
@@ -223,17 +224,12 @@ function accessor(key: string): PropertyDescriptor {
   return a;
 }
 
-/** o's value number for key in its store while the key is our accessor, else -1. */
-function noted(o: Deferring, key: string): { store: DeferStore; i: number } | undefined {
-  const store = storeOf(o);
-  if (store === undefined || LOOKUP_GETTER.call(o, key) !== ACCESSORS.get(key)?.get) return undefined;
-  const i = store.indexOf(o, key);
-  return i >= 0 ? { store, i } : undefined;
-}
-
 /** Whether o's key still waits to be read (so that reading it would read the file). */
 export function isDeferred(o: unknown, key: string): boolean {
   if (typeof o !== "object" || o === null) return false;
-  const n = noted(o as Deferring, key);
-  return n !== undefined && n.store.waiting(n.i);
+  const store = storeOf(o as Deferring);
+  // Deleted or set as another property since: not ours.
+  if (store === undefined || LOOKUP_GETTER.call(o, key) !== ACCESSORS.get(key)?.get) return false;
+  const i = store.indexOf(o as Deferring, key);
+  return i >= 0 && store.waiting(i);
 }
