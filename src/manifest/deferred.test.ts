@@ -87,9 +87,10 @@ test("a served pod's status lists wait in the file, in their places, and read as
       const [a, b] = split;
       for (const k of LISTS) assert.ok(isDeferred(a.status, k), k);
       assert.deepEqual(Object.keys(a.status), Object.keys(whole[0].status));
-      // One read reads the next objects' too.
+      // One read reads the next objects' values of that key too.
       assert.deepEqual(a.status.containerStatuses, whole[0].status.containerStatuses);
-      assert.ok(!isDeferred(a.status, "containerStatuses") && !isDeferred(b.status, "podIPs"));
+      assert.ok(!isDeferred(a.status, "containerStatuses") && !isDeferred(b.status, "containerStatuses"));
+      assert.ok(isDeferred(a.status, "podIPs") && isDeferred(b.status, "podIPs"), "the same key's only");
       // With what only whole views show (conditions' lastProbeTime: documents.ts inFull).
       assert.equal(JSON.stringify(inFull(b)), JSON.stringify(whole[1]));
       assert.equal(JSON.stringify(inFull(a)), JSON.stringify(whole[0]));

@@ -7,8 +7,8 @@
 // text lies in the file, and the key stays on its object, in its place, as an accessor: the
 // first read of it reads the text, and the store keeps the value for the next. So every
 // reader (views, questions, JSON) sees the value as if it had been read with the rest. One
-// read reads the values within the next 1 MB of the file too (one read, in file order):
-// views go through every pod.
+// read reads the same key's values within the next 1 MB of the file too (one read, in file
+// order): views go through every pod.
 //
 // Only lists of mappings are deferred (fast-yaml.ts Reader.defer checks each entry), the
 // shape validation asks of them (validate/pod.ts STATUS_LISTS). A text that no longer reads
@@ -122,17 +122,23 @@ export class DeferStore {
     this.meta[i] |= DONE;
   }
 
-  /** Reads value `id` and those after it in the same batch. */
+  /**
+   * Reads value `id` and those of the same key after it in the same batch (a view that shows
+   * one key of every pod asks for no other: `get pods` reads container statuses, not IPs).
+   */
   private load(id: number): void {
     const at = this.at;
+    const meta = this.meta;
+    const key = meta[id] & KEY;
     const lo = at[2 * id];
     let last = id;
     while (last + 1 < this.count && at[2 * (last + 1) + 1] - lo <= BATCH_BYTES) last++;
+    while (last > id && (meta[last] & KEY) !== key) last--;
     const b = this.bytes(lo, at[2 * last + 1]);
     if (this.values.length < this.count) this.values.length = this.count;
     for (let i = id; i <= last; i++) {
-      if ((this.meta[i] & DONE) !== 0) continue;
-      this.meta[i] |= DONE;
+      if ((meta[i] & (DONE | KEY)) !== key) continue; // read already, or another key's
+      meta[i] |= DONE;
       if (b === undefined) continue;
       const start = at[2 * i] - lo;
       const end = at[2 * i + 1] - lo;
