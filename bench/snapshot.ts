@@ -43,8 +43,11 @@
 // (other tenants on the machine: wall 11-18 s for either): wall median 12.46 s against
 // 14.54 s (fastest 11.03 against 12.32), CPU median 16.52 s against 18.51 s, page faults
 // 231,000 against 264,000, peak RSS ~860 MB against ~980 MB, the same state (a content hash
-// of every state field). `get all,endpointslices -A` after the load reads them all back:
-// 5.5-5.7 s against 4.3-5.4 s. Tried and not kept: the pods' conditions deferred as well,
+// of every state field). This bench's `load`, three runs each: 11.31-11.81 s against
+// 12.92-15.48 s (CPU 14.7-15.5 s against 17.1-20.4 s); reach 1.9-2.1 s against 2.1-2.9 s.
+// `get all,endpointslices -A` after the load reads the container statuses back: 6.2-6.7 s
+// against 4.0-4.4 s (valgrind --tool=callgrind, load and get over a tenth: 17.74 G
+// instructions against 17.00 G; the load alone 14.2 G against 14.5 G). Tried and not kept: the pods' conditions deferred as well,
 // the model's Ready taken from a digest made as the reader passed (parsing them for the
 // digest cost what keeping them did); the deferred texts copied into an off-heap store
 // instead of read back from the file (its pages faulted in: ~0.6 s for 180 MB); identical
