@@ -685,8 +685,6 @@ export function libraryLineMap(text: string, first: number): Map<string, number>
 // container statuses, podIPs and hostIPs (~15 objects a pod, which model code does not read:
 // the address is status.podIP) are DEFER: read from the file when first asked for
 // (deferred.ts), for `get pods` columns too.
-// model code takes the one fact it needs of each pod with peekDeferred.
-
 const ITEM = skipRules({ metadata: { managedFields: DROP } });
 const CONTAINER = {
   imagePullPolicy: LATER,
