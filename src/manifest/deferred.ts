@@ -19,9 +19,7 @@ import { Buffer } from "node:buffer";
 import { parse } from "yaml";
 import { BAIL, type DeferSink, readBlock } from "./fast-yaml.js";
 import type { ByteSource } from "./split.js";
-import { KUBE_YAML } from "./yaml-scalars.js";
-
-const YAML_READ = { prettyErrors: false, uniqueKeys: true, ...KUBE_YAML } as const;
+import { KUBE_YAML_READ } from "./yaml-scalars.js";
 
 /**
  * Values read together: those of the next objects in the file, within this many bytes of it
@@ -176,7 +174,7 @@ function listAt(s: string, b: Uint8Array, start = 0, end = s.length): unknown[] 
   let v = readBlock(s, b, start, end);
   if (v === BAIL) {
     try {
-      v = parse(s.slice(start, end), YAML_READ);
+      v = parse(s.slice(start, end), KUBE_YAML_READ);
     } catch {
       return undefined;
     }

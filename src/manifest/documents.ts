@@ -9,7 +9,7 @@
 // - `kind: List` and typed lists (`ServiceList`, what the API returns): every item counts
 //   as a document of its own (its own docIndex and line); the list itself takes no index.
 import { LineCounter, parse, parseAllDocuments, isMap, isSeq, isScalar, isPair, type Node as YamlNode } from "yaml";
-import { KUBE_YAML } from "./yaml-scalars.js";
+import { KUBE_YAML_READ } from "./yaml-scalars.js";
 import type { SourceRef } from "./types.js";
 import { Diags, MAX_DEPTH, type Mapping, NO_VALUE, canonicalPath, childPath, indexPath } from "./diag.js";
 import { DeferStore } from "./deferred.js";
@@ -215,7 +215,7 @@ function expand(
 // YAML 1.1 like kubectl (sigs.k8s.io/yaml on go-yaml v2): `yes`/`on`/`no` are booleans there,
 // so an unquoted label value `no` is rejected the same way here; numbers as go-yaml v2 reads
 // them (yaml-scalars.ts: `e6` is a string, not NaN).
-const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true, ...KUBE_YAML } as const;
+const YAML_OPTIONS = KUBE_YAML_READ;
 
 /**
  * Files at least this large are split into documents and List items and read item by item

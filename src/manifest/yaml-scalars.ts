@@ -120,3 +120,6 @@ export function goYamlV2Tags(tags: Tags): Tags {
 
 /** The `yaml` library's options for reading YAML as Kubernetes does (parse, parseDocument). */
 export const KUBE_YAML = { version: "1.1", customTags: goYamlV2Tags } as const;
+
+/** KUBE_YAML for reading input: plain error messages (podnet adds file and line), a key twice an error. */
+export const KUBE_YAML_READ = { prettyErrors: false, uniqueKeys: true, ...KUBE_YAML } as const;
