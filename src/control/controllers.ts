@@ -2,7 +2,8 @@
 // of the existing ones stay (kept) and which go (toDelete), per Deployment/ReplicaSet, Job,
 // StatefulSet, DaemonSet and bare Pod. Order of toDelete, wants and events is the order
 // the objects are given in; later phases depend on it (names, IPs, event order).
-import { type Mapping, where } from "../manifest/diag.js";
+import { where } from "../manifest/diag.js";
+import { firstReadyStatus } from "../manifest/pod-status.js";
 import type { KubeObject, PodSpec, Toleration } from "../manifest/types.js";
 import { templateHash, uidFor } from "./hash.js";
 import { objKey, sameObject, WORKLOAD_KINDS } from "./objects.js";
@@ -670,8 +671,7 @@ function barePod(ctx: ReconcileContext, d: Desired, w: Workload): void {
   }
   if (p) d.toDelete.push({ pod: p });
   const st = o.status ?? {};
-  const readyCond = (st.conditions ?? []).find((c: Mapping) => c.type === "Ready");
-  const ready = !(readyCond && String(readyCond.status) === "False") && !(st.phase && st.phase !== "Running");
+  const ready = String(firstReadyStatus(st)) !== "False" && !(st.phase && st.phase !== "Running");
   d.wants.push({
     ...podBase(o, ns, name),
     owner: null,

@@ -3,6 +3,7 @@
 // observed makes none of its own, until a change asks it to: when the user scales it, edits
 // it or deletes one of its pods, it adds or removes pods as the real controller would
 // (new ones under the ReplicaSet the observed pods belong to; the least valuable go first).
+import { podReady } from "../manifest/pod-status.js";
 import type { KubeObject, PodSpec } from "../manifest/types.js";
 import { parseIPv4 } from "../net/ipv4.js";
 import { objKey, sameObject } from "./objects.js";
@@ -317,7 +318,7 @@ export function observedPod(
     spec: (o.spec ?? { containers: [] }) as PodSpec,
     owner,
     workload: live.workloadOf(o),
-    ready: isReadyStatus(st.conditions),
+    ready: podReady(st),
     terminating: !!o.metadata.deletionTimestamp,
     // A finished pod's sandbox is gone: its address is free again (status still shows it).
     requestedIP: phase === "Pending" || phase === "Running" ? ipv4Of(st, "podIP", "podIPs") : undefined,
@@ -330,14 +331,6 @@ export function observedPod(
     uid: typeof o.metadata.uid === "string" && o.metadata.uid ? o.metadata.uid : undefined,
   };
   d.wants.push(w);
-}
-
-/** A Ready condition with status True (String(): a YAML `True` read as a boolean counts). */
-function isReadyStatus(conditions: unknown): boolean {
-  if (!Array.isArray(conditions)) return false;
-  for (const c of conditions as { type?: string; status?: unknown }[])
-    if (c?.type === "Ready" && String(c.status) === "True") return true;
-  return false;
 }
 
 const SCALED_KINDS = new Set(["Deployment", "ReplicaSet", "ReplicationController", "StatefulSet"]);
@@ -415,9 +408,7 @@ export function planLive(ctx: ReconcileContext, live: LiveFamilies, existing: Ma
 }
 
 const ordinal = (p: KubeObject) => Number(/-(\d+)$/.exec(p.metadata.name)?.[1] ?? -1);
-const isReady = (p: KubeObject) =>
-  Array.isArray(p.status?.conditions) &&
-  p.status.conditions.some((c: { type?: string; status?: string }) => c?.type === "Ready" && c.status === "True");
+const isReady = (p: KubeObject) => podReady(p.status);
 
 /** The template a controller makes pods from. */
 export interface Template {

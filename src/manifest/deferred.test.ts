@@ -78,7 +78,7 @@ async function bothWays(
   }
 }
 
-const LISTS = ["containerStatuses", "hostIPs", "podIPs"];
+const LISTS = ["conditions", "containerStatuses", "hostIPs", "podIPs"];
 
 test("a served pod's status lists wait in the file, in their places, and read as a whole read has them", async () => {
   await bothWays(

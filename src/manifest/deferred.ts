@@ -1,7 +1,9 @@
 // Values of a served object read from its file when something first asks for them
-// (fast-yaml.ts DEFER). A Pod's container statuses, podIPs and hostIPs are ~15 heap objects a
-// pod that loading a dump does not look at (a pod's address is status.podIP; the network's
-// build looks at container states, views show them), and a threshold dump has 150,000 pods:
+// (fast-yaml.ts DEFER). A Pod's status lists (conditions, container statuses, podIPs,
+// hostIPs) are ~20 heap objects a pod that loading a dump does not look at (a pod's address
+// is status.podIP, its readiness a digest of the conditions taken as the reader passes them:
+// see Digest; the network's build looks at container states, views show them), and a
+// threshold dump has 150,000 pods:
 // each object is copied twice by the young-generation collector on its way to the old one,
 // and each page of heap they fill is faulted in. The reader notes where each such value's
 // text lies in the file, and the key stays on its object, in its place, as an accessor: the
@@ -27,6 +29,13 @@ import { KUBE_YAML_READ } from "./yaml-scalars.js";
  */
 const BATCH_BYTES = 1 << 20;
 
+/**
+ * What model code needs of a deferred value, taken from its text as the reader passes it (so
+ * that the value need not be read for it): a number 1-255 it gives meaning to, 0 for nothing
+ * (the value is then read). b[start, end): the text, as a DeferSink is handed it.
+ */
+export type Digest = (b: Uint8Array, start: number, end: number) => number;
+
 /** The deferred values of one file: where each one's text is, and each one once read. */
 export class DeferStore {
   /** File offset of the text the reader reads (s[0] of the sink's s); set per item. */
@@ -41,19 +50,26 @@ export class DeferStore {
   private meta = new Uint8Array(1024);
   /** Per value, once read or set: the value (the key's accessor stays and gives it). */
   private values: unknown[] = [];
+  /** Per value: its digest (see Digest), 0 for none. */
+  private dig = new Uint8Array(1024);
   private readonly keys: string[] = [];
   private count = 0;
   /** The bytes of the last batch read (kept for the next: fresh memory is faulted in). */
   private buf: Buffer | undefined;
 
-  constructor(private readonly src: ByteSource) {}
+  constructor(
+    private readonly src: ByteSource,
+    private readonly digests: Readonly<Record<string, Digest>> = {},
+  ) {}
 
   /** The sink fast-yaml hands DEFER values to, for this store. */
   sink(): DeferSink {
-    return (o, key, _s, _b, start, end) => {
+    return (o, key, _s, b, start, end) => {
       const rec = o as Record<string | symbol, unknown>;
       const first = rec[STORE] !== this;
       const id = this.note(key, this.base + start, this.base + end, first);
+      const digest = Object.hasOwn(this.digests, key) ? this.digests[key] : undefined;
+      if (digest !== undefined) this.dig[id] = digest(b, start, end);
       if (first) {
         rec[STORE] = this;
         rec[FIRST] = id;
@@ -82,6 +98,9 @@ export class DeferStore {
       const meta = new Uint8Array(this.meta.length * 2);
       meta.set(this.meta);
       this.meta = meta;
+      const dig = new Uint8Array(this.dig.length * 2);
+      dig.set(this.dig);
+      this.dig = dig;
     }
     let k = this.keys.indexOf(key);
     if (k < 0) k = this.keys.push(key) - 1;
@@ -89,6 +108,7 @@ export class DeferStore {
     this.at[2 * n] = start;
     this.at[2 * n + 1] = end;
     this.meta[n] = k | (first ? FIRST_OF : 0);
+    this.dig[n] = 0;
     return this.count++;
   }
 
@@ -101,6 +121,11 @@ export class DeferStore {
     for (let i = first; i < this.count && (i === first || (meta[i] & FIRST_OF) === 0); i++)
       if ((meta[i] & KEY) === k) return i;
     return -1;
+  }
+
+  /** Value i's digest, 0 once it is set (the digest is of the file's text). */
+  digest(i: number): number {
+    return this.dig[i];
   }
 
   /** Whether value i waits to be read. */
@@ -118,6 +143,7 @@ export class DeferStore {
     if (this.values.length < this.count) this.values.length = this.count;
     this.values[i] = v;
     this.meta[i] |= DONE;
+    this.dig[i] = 0;
   }
 
   /**
@@ -226,6 +252,18 @@ function accessor(key: string): PropertyDescriptor {
   };
   ACCESSORS.set(key, a);
   return a;
+}
+
+/**
+ * The digest of o's key (DeferStore's Digest), 0 when there is none: the key is not deferred,
+ * has no digest, or was set since.
+ */
+export function digestOf(o: unknown, key: string): number {
+  if (typeof o !== "object" || o === null) return 0;
+  const store = storeOf(o as Deferring);
+  if (store === undefined || LOOKUP_GETTER.call(o, key) !== ACCESSORS.get(key)?.get) return 0;
+  const i = store.indexOf(o as Deferring, key);
+  return i >= 0 ? store.digest(i) : 0;
 }
 
 /** Whether o's key still waits to be read (so that reading it would read the file). */

@@ -13,6 +13,7 @@ import { KUBE_YAML_READ } from "./yaml-scalars.js";
 import type { SourceRef } from "./types.js";
 import { Diags, MAX_DEPTH, type Mapping, NO_VALUE, canonicalPath, childPath, indexPath } from "./diag.js";
 import { DeferStore } from "./deferred.js";
+import { POD_DIGESTS } from "./pod-status.js";
 import {
   BAIL,
   DEFER,
@@ -590,7 +591,7 @@ function readSplit(file: string, src: ByteSource, diags: Diags, out: RawDocument
   const got: RawDocument[] = [];
   const found = new Diags();
   // Where served pods' DEFER values are in the file, read when asked for.
-  const store = new DeferStore(src);
+  const store = new DeferStore(src, POD_DIGESTS);
   const sink = store.sink();
   let idx = 0;
   let values: unknown[] = [];
@@ -682,9 +683,9 @@ export function libraryLineMap(text: string, first: number): Map<string, number>
 // its volumes, tolerations (most pods have two, a DaemonSet's a dozen: objects the collector
 // copies for each of 150,000 pods), node selector. No model code reads these fields but
 // after inFull (later-fields.test.ts: a pending pod), nor do `get pods` columns. Its
-// container statuses, podIPs and hostIPs (~15 objects a pod, which model code does not read:
-// the address is status.podIP) are DEFER: read from the file when first asked for
-// (deferred.ts), for `get pods` columns too.
+// status lists (~20 objects a pod, which model code does not read: the address is
+// status.podIP, readiness a digest of the conditions, pod-status.ts) are DEFER: read from the
+// file when first asked for (deferred.ts), for `get pods` columns too.
 const ITEM = skipRules({ metadata: { managedFields: DROP } });
 const CONTAINER = {
   imagePullPolicy: LATER,
@@ -705,7 +706,7 @@ export const SERVED_POD = skipRules({
     volumes: LATER,
   },
   status: {
-    conditions: { lastProbeTime: LATER },
+    conditions: DEFER,
     containerStatuses: DEFER,
     initContainerStatuses: DEFER,
     ephemeralContainerStatuses: DEFER,
