@@ -57,19 +57,21 @@ function is(b: Uint8Array, p: number, e: number, want: Uint8Array): boolean {
   return true;
 }
 
-/**
- * Whether the value b[v, ve) ends on its line: a plain one without a comment, or a quoted one
- * closed there with no quote or escape inside (anything else is left to the readers).
- */
-function plainOrClosed(b: Uint8Array, v: number, ve: number): boolean {
-  const q = b[v];
-  if (q !== 34 && q !== 39) {
-    for (let i = v; i < ve; i++) if (b[i] === 35) return false; // `#`
-    return true;
-  }
-  if (ve - v < 2 || b[ve - 1] !== q) return false;
-  for (let i = v + 1; i < ve - 1; i++) if (b[i] === q || b[i] === 92) return false;
+/** Whether b[p, e) is a quoted scalar closed there with no quote or escape inside. */
+function closedQuote(b: Uint8Array, p: number, e: number): boolean {
+  const q = b[p];
+  if (e - p < 2 || b[e - 1] !== q) return false;
+  for (let i = p + 1; i < e - 1; i++) if (b[i] === q || b[i] === 92) return false;
   return true;
+}
+
+/** Where a key `want` followed by `:` ends at p (past the colon), or -1. */
+function keyAt(b: Uint8Array, p: number, le: number, want: Uint8Array): number {
+  const n = want.length;
+  for (let i = 0; i < n; i++) if (b[p + i] !== want[i]) return -1;
+  let k = p + n;
+  while (k < le && b[k] === SP) k++;
+  return k < le && b[k] === COLON && (k + 1 === le || b[k + 1] === SP) ? k + 1 : -1;
 }
 
 /**
@@ -79,7 +81,9 @@ function plainOrClosed(b: Uint8Array, v: number, ve: number): boolean {
  * that reads as a boolean); 4 when no entry has type Ready; 0 for anything else (two Ready
  * entries, a status in another form, a type quoted or commented, a line it cannot place),
  * so that the list is read instead. Only lines at an entry's key indentation are looked at:
- * a deeper line is part of a value (a block scalar's `type: Ready` is text).
+ * a deeper line is part of a value (a block scalar's `type: Ready` is text). The text is a
+ * list the reader took for one (fast-yaml.ts Reader.defer); a YAML error deeper in it, which
+ * the API server never writes, is the reading's to find.
  */
 export function readyDigest(b: Uint8Array, start: number, end: number): number {
   let listInd = -1;
@@ -89,63 +93,70 @@ export function readyDigest(b: Uint8Array, start: number, end: number): number {
   let inReady = false; // the current entry has type Ready
   let entryStatus = 0; // the current entry's status: 0 none, 1-3, -1 another form
   let typeSeen = false;
-  const close = () => {
-    if (!inReady) return true;
-    if (entryStatus <= 0) return false;
-    digest = entryStatus;
-    return true;
-  };
   let p = start;
   while (p < end) {
-    let le = b.indexOf(NL, p);
-    if (le < 0 || le > end) le = end;
     let q = p;
-    while (q < le && b[q] === SP) q++;
+    while (q < end && b[q] === SP) q++;
+    let le = q;
+    while (le < end && b[le] !== NL) le++;
     const ind = q - p;
     const line = p;
     p = le + 1;
     if (q === le) continue; // blank
     if (listInd < 0) listInd = ind;
     if (ind === listInd && b[q] === DASH && (q + 1 === le || b[q + 1] === SP)) {
-      if (!close()) return 0;
+      if (inReady) {
+        if (entryStatus <= 0) return 0;
+        digest = entryStatus;
+      }
       inReady = false;
       typeSeen = false;
       entryStatus = 0;
       q++;
       while (q < le && b[q] === SP) q++;
       keyInd = q - line;
-    } else if (ind < keyInd || keyInd < 0) return 0;
-    else if (ind > keyInd) continue;
-    // A key at q (an API field's name: a letter first), its value to the line's end.
-    const c0 = b[q] | 0x20;
-    if (c0 < 97 || c0 > 122) return 0; // a quoted key, a comment, a nested list …: read it
-    let k = q;
-    while (k < le && b[k] !== COLON) k++;
-    if (k === le || (k + 1 < le && b[k + 1] !== SP)) return 0;
-    let ke = k;
-    while (ke > q && b[ke - 1] === SP) ke--;
-    let v = k + 1;
-    while (v < le && b[v] === SP) v++;
-    let ve = le;
-    while (ve > v && b[ve - 1] === SP) ve--;
-    if (!plainOrClosed(b, v, ve)) return 0;
-    if (is(b, q, ke, TYPE)) {
-      if (typeSeen || v === ve) return 0;
-      typeSeen = true;
-      if (!is(b, v, ve, READY)) {
-        // Another type, if written as a plain name: quoted, an alias or a tag it might read as Ready.
-        for (let i = v; i < ve; i++) if (!NAME[b[i]]) return 0;
-        continue;
-      }
-      if (++ready > 1) return 0;
-      inReady = true;
-    } else if (is(b, q, ke, STATUS_KEY)) {
-      if (entryStatus !== 0) return 0;
-      entryStatus = -1;
-      for (let s = 1; s < QUOTED.length; s++) if (is(b, v, ve, QUOTED[s])) entryStatus = s;
+    } else if (ind !== keyInd) {
+      if (ind < keyInd || keyInd < 0) return 0;
+      continue; // a deeper line: part of a value
     }
+    // A key at q: an API field's name, a letter first (a quoted key, a comment, a nested
+    // list … are read instead).
+    const c = b[q];
+    if (c === 116) {
+      const k = keyAt(b, q, le, TYPE);
+      if (k < 0) continue; // another key starting with t
+      if (typeSeen) return 0;
+      typeSeen = true;
+      let v = k;
+      while (v < le && b[v] === SP) v++;
+      let ve = le;
+      while (ve > v && b[ve - 1] === SP) ve--;
+      if (is(b, v, ve, READY)) {
+        if (++ready > 1) return 0;
+        inReady = true;
+      } else {
+        // Another type, if written as a plain name: quoted, an alias or a tag it might read as Ready.
+        if (v === ve) return 0;
+        for (let i = v; i < ve; i++) if (NAME[b[i]] === 0) return 0;
+      }
+    } else if (c === 115) {
+      const k = keyAt(b, q, le, STATUS_KEY);
+      if (k < 0) continue;
+      if (entryStatus !== 0) return 0;
+      let v = k;
+      while (v < le && b[v] === SP) v++;
+      let ve = le;
+      while (ve > v && b[ve - 1] === SP) ve--;
+      entryStatus = -1;
+      if (b[v] === 34 && closedQuote(b, v, ve))
+        for (let s = 1; s < QUOTED.length; s++) if (is(b, v, ve, QUOTED[s])) entryStatus = s;
+    } else if ((c | 0x20) < 97 || (c | 0x20) > 122) return 0;
   }
-  return close() ? digest : 0;
+  if (inReady) {
+    if (entryStatus <= 0) return 0;
+    digest = entryStatus;
+  }
+  return digest;
 }
 
 /** The digests a DeferStore of served pods takes of their deferred lists. */
