@@ -353,3 +353,27 @@ test("a key named __proto__ is a key, never the object's prototype", () => {
     assert.deepEqual(Object.keys(fast as object), ["__proto__", "b"], k);
   }
 });
+
+test("a mapping is a plain object whatever its size, keys in their order", () => {
+  for (const n of [0, 1, 3, 5, 9, 10, 11, 31, 32, 33, 40, 80]) {
+    const keys = Array.from({ length: n }, (_, i) => `k${String(i).padStart(2, "0")}`);
+    const text = `m:\n${keys.map((k, i) => `  ${k}: ${i}\n`).join("")}`;
+    const want = parse(text, KUBE_YAML);
+    const got = fastYaml(text) as { m: Record<string, unknown> | null };
+    assert.deepEqual(got, want, `${n} keys`);
+    if (n === 0) continue;
+    assert.equal(Object.getPrototypeOf(got.m), Object.prototype);
+    assert.equal(got.m?.constructor, Object);
+    assert.deepEqual(Object.keys(got.m ?? {}), keys);
+    // Keys added afterwards are kept as on any object.
+    const m = got.m as Record<string, unknown>;
+    m.extra = 1;
+    delete m.k00;
+    assert.deepEqual(Object.keys(m), [...keys.slice(1), "extra"]);
+  }
+});
+
+test("lines of a text the reader gives up on at its first line: none, not a throw", () => {
+  assert.equal(fastLines("\t# a tab\nkind: Pod\n", 1), undefined);
+  assert.equal(fastLines("\tkind: Pod\n", 1, undefined, "kind"), undefined);
+});

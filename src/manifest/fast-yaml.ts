@@ -214,10 +214,67 @@ const SQ = 39;
 const TAB = 9;
 
 /**
+ * A mapping's object is made once its keys are read, by a constructor for its number of
+ * properties whose prototype is Object's: to every reader a plain object, as `{}` makes one.
+ * An object from `{}` has room for four properties in itself and keeps any more in a second
+ * object (V8's property array, grown by copying as keys are added); one from such a
+ * constructor has room for exactly its own (V8 fits a constructor's objects to what its first
+ * ones used: in-object slack tracking, which the warm-up below sets). A dump's `metadata` (8
+ * keys), `spec` (9), owner references (6) and endpoints (5) are then one object each, not
+ * two: for the collector ~6 objects a pod fewer to copy.
+ */
+type Mapping = new () => Record<string, unknown>;
+const SIZED: Mapping[] = [];
+/** The largest room made; a larger mapping keeps the rest in a property array. */
+const MAX_ROOM = 32;
+// V8 sizes a constructor's objects by the `this.x =` assignments in its body (plus slack),
+// whether they run or not: these never run, and leave room for MAX_ROOM. (Generated: a body
+// of 32 assignments written out would say less.)
+const SIZED_BODY = `if (fill) { ${Array.from({ length: MAX_ROOM }, (_, i) => `this.a${i} = 0;`).join(" ")} }`;
+function sized(n: number): Mapping {
+  const room = Math.min(n, MAX_ROOM);
+  const m = SIZED[room];
+  if (m !== undefined) return m;
+  const f = new Function("fill", SIZED_BODY) as unknown as Mapping;
+  f.prototype = Object.prototype;
+  // Its first objects have `room` properties: slack tracking then fits all of them to that.
+  for (let i = 0; i < 8; i++) {
+    const o = new f();
+    for (let j = 0; j < room; j++) o[`w${j}`] = 0;
+  }
+  SIZED[room] = f;
+  return f;
+}
+
+/** A DEFER value met while its mapping is read: handed to the sink once the object is made. */
+class Deferral {
+  constructor(
+    readonly start: number,
+    readonly end: number,
+  ) {}
+}
+
+/**
+ * Keys and values of the mappings being read, in pairs, up to pairTop (a nested mapping's are
+ * done before its parent's next key). Shared by every reader: each starts at the top it
+ * finds and leaves it there (tops(), restore()).
+ */
+const PAIRS: unknown[] = [];
+let pairTop = 0;
+/** Where the shared stacks stand: a reader puts them back when it is done or gives up. */
+const tops = () => [entryTop, pairTop] as const;
+function restore([entries, pairs]: readonly [number, number]): void {
+  entryTop = entries;
+  pairTop = pairs;
+}
+
+/**
  * Entries of the lists being read (Reader.seq), up to Reader.top. Never made shorter: V8
  * gives back an array's room when its length drops, and would grow it again for the next.
  */
 const ENTRIES: unknown[] = [];
+/** The first free place in ENTRIES: each reader starts where it finds it (one may start inside another's list). */
+let entryTop = 0;
 
 class Reader {
   /** Current content line: its start, indentation, first non-space character and end. */
@@ -228,8 +285,6 @@ class Reader {
   eof = false;
   /** Mappings and sequences open. */
   depth = 0;
-  /** The first free place in ENTRIES. */
-  top = 0;
   /** A LATER value was passed over. */
   later = false;
   /** Where DEFER values go; a DEFER value was handed to it. */
@@ -299,33 +354,35 @@ class Reader {
     // room for 16 more elements (V8's NewElementsCapacity: old + old/2 + 16), and one grown
     // per list was garbage for the collector to sweep past.
     const stack = ENTRIES;
-    const base = this.top;
+    const base = entryTop;
     const b = this.b;
     while (!this.eof && this.ind === ind && this.isSeqEntry(this.cs)) {
       let p = this.cs + 1;
       while (p < this.le && b[p] === SP) p++;
       if (p >= this.le || b[p] === HASH || this.isSeqEntry(p)) throw bail; // `-` alone, `- - x`
       const saved = this.path;
-      if (this.rec !== undefined && saved !== undefined) this.enter(indexPath(saved, this.top - base), p);
+      if (this.rec !== undefined && saved !== undefined) this.enter(indexPath(saved, entryTop - base), p);
       const colonAt = this.keyEnd(p);
       const v = colonAt >= 0 ? this.map(p - this.ls, p, skips) : this.scalar(p, ind);
       this.path = saved;
-      stack[this.top++] = v;
+      stack[entryTop++] = v;
     }
     if (!this.eof && this.ind > ind) throw bail;
     this.depth--;
-    const out = stack.slice(base, this.top);
-    this.top = base;
+    const out = stack.slice(base, entryTop);
+    entryTop = base;
     return out;
   }
 
   /** A mapping at indentation ind; its first key starts at `first` on the current line. */
   map(ind: number, first: number, skips?: Skips): Record<string, unknown> {
     if (++this.depth > FAST_MAX_DEPTH) throw bail;
-    const out: Record<string, unknown> = {};
     const b = this.b;
+    const pairs = PAIRS;
+    const base = pairTop;
     let p = first;
     let passed: string[] | undefined; // keys passed over, for the duplicate check
+    let deferrals = 0;
     // The keys so far in increasing order (go-yaml writes them sorted), the last one: a key
     // after it is none of them, without a lookup.
     let sorted = true;
@@ -352,18 +409,25 @@ class Reader {
       if (sorted && key > last) last = key;
       else {
         sorted = false;
-        if (Object.hasOwn(out, key) || passed?.includes(key)) throw bail; // duplicate key: the general parser says so
+        // A duplicate key: the general parser says so.
+        for (let i = base; i < pairTop; i += 2) if (pairs[i] === key) throw bail;
+        if (passed?.includes(key)) throw bail;
       }
       const saved = this.path;
       if (this.rec !== undefined && saved !== undefined) this.enter(childPath(saved, key), p);
       let v = after + 1;
       while (v < this.le && b[v] === SP) v++;
       if (b[v] === TAB) throw bail;
+      let value: unknown;
       let rule = skips === undefined ? undefined : skips[key];
       // A DEFER value not handed over is read at once, whole.
-      if (rule === DEFER && !((v >= this.le || b[v] === HASH) && this.defer(out, key, ind))) rule = undefined;
       if (rule === DEFER) {
-        // handed to the sink, the reader past it
+        value = (v >= this.le || b[v] === HASH) && this.defer(ind);
+        if (value === false) rule = undefined;
+        else deferrals++;
+      }
+      if (rule === DEFER) {
+        // to the sink once the object is made, the reader past it
       } else if (typeof rule === "number") {
         // A value on the key's line is read (and dropped) as any: a quote left open or a
         // flow collection there is the general parser's to report. A block below is passed.
@@ -374,14 +438,18 @@ class Reader {
       } else if (v >= this.le || b[v] === HASH) {
         // The value is on the next lines: a deeper node, a sequence at this indentation, or null.
         this.next();
-        if (!this.eof && this.ind > ind) out[key] = this.node(rule);
-        else if (!this.eof && this.ind === ind && this.isSeqEntry(this.cs)) out[key] = this.seq(ind, rule);
-        else out[key] = null;
-      } else out[key] = this.scalar(v, ind);
+        if (!this.eof && this.ind > ind) value = this.node(rule);
+        else if (!this.eof && this.ind === ind && this.isSeqEntry(this.cs)) value = this.seq(ind, rule);
+        else value = null;
+      } else value = this.scalar(v, ind);
+      if (rule === undefined || rule === DEFER || typeof rule === "object") {
+        pairs[pairTop++] = key;
+        pairs[pairTop++] = value;
+      }
       this.path = saved;
       if (this.eof || this.ind < ind) {
         this.depth--;
-        return out;
+        return this.made(base, deferrals);
       }
       if (this.ind > ind || this.isSeqEntry(this.cs)) throw bail;
       p = this.cs;
@@ -389,16 +457,45 @@ class Reader {
   }
 
   /**
-   * A DEFER value below its key (at indentation ind) handed to the sink, when it is a list
-   * whose every entry is a mapping (what the API's lists of structs are: anything else is
-   * read at once, so that validation sees it). True when handed over, the reader past it;
-   * false with the reader where it was.
+   * The object of the pairs from `base` on (taken off the stack). Room for each, and for what
+   * is added later: the deferrals' two marks (deferred.ts), an item's `source` (parse.ts).
    */
-  defer(out: Record<string, unknown>, key: string, ind: number): boolean {
+  made(base: number, deferrals: number): Record<string, unknown> {
+    const pairs = PAIRS;
+    const top = pairTop;
+    const room = ((top - base) >> 1) + (deferrals > 0 ? 2 : 0) + (this.depth < 2 ? 1 : 0);
+    const o = new (SIZED[room] ?? sized(room))();
+    if (deferrals === 0) {
+      for (let i = base; i < top; i += 2) o[pairs[i] as string] = pairs[i + 1];
+      pairTop = base;
+      return o;
+    }
+    for (let i = base; i < top; i += 2) {
+      const key = pairs[i] as string;
+      const v = pairs[i + 1];
+      if (v instanceof Deferral) {
+        if (!this.sink!(o, key, this.s, this.b as Uint8Array, v.start, v.end)) {
+          // Not taken: read at once, as it would have been.
+          const read = readBlock(this.s, this.b, v.start, v.end);
+          if (read === BAIL) throw bail;
+          o[key] = read;
+        } else this.deferred = true;
+      } else o[key] = v;
+    }
+    pairTop = base;
+    return o;
+  }
+
+  /**
+   * The place of a DEFER value below its key (at indentation ind), the reader past it, when
+   * it is a list whose every entry is a mapping (what the API's lists of structs are:
+   * anything else is read at once, so that validation sees it); false with the reader where
+   * it was. It goes to the sink when its object is made.
+   */
+  defer(ind: number): Deferral | false {
     const b = this.b;
-    const sink = this.sink;
     // Only text of single bytes is kept as such (a dump is ASCII).
-    if (sink === undefined || !(b instanceof Uint8Array) || this.rec !== undefined) return false;
+    if (this.sink === undefined || !(b instanceof Uint8Array) || this.rec !== undefined) return false;
     const back = this.ls; // the key's line, where a value read at once starts from
     this.next();
     const at = this.ind;
@@ -418,13 +515,7 @@ class Reader {
       }
       this.next();
     }
-    const end = this.eof ? this.end : this.ls;
-    if (!sink(out, key, this.s, b, start, end)) {
-      this.seek(back);
-      return false;
-    }
-    this.deferred = true;
-    return true;
+    return new Deferral(start, this.eof ? this.end : this.ls);
   }
 
   /** Notes where the node at `path` starts (offset p) and makes it the current one. */
@@ -700,6 +791,7 @@ export function fastRead(
   inside?: Inside,
   sink?: DeferSink,
 ): { value: unknown; later: boolean; deferred: boolean } | typeof BAIL {
+  const at = tops();
   try {
     // A text sliced out of a larger one reads ~20 % slower through its parent than a flat
     // copy; better still is the flat string it was sliced from, when the caller has it.
@@ -714,6 +806,8 @@ export function fastRead(
   } catch (e) {
     if (e === bail) return BAIL;
     throw e;
+  } finally {
+    restore(at);
   }
 }
 
@@ -722,6 +816,7 @@ export function fastRead(
  * document: what a DeferSink was handed, read when asked for. BAIL outside the subset.
  */
 export function readBlock(s: string, b: Codes, start: number, end: number): unknown {
+  const at = tops();
   try {
     const r = new Reader(s, b, start, end);
     if (r.eof) return null;
@@ -730,6 +825,8 @@ export function readBlock(s: string, b: Codes, start: number, end: number): unkn
   } catch (e) {
     if (e === bail) return BAIL;
     throw e;
+  } finally {
+    restore(at);
   }
 }
 
@@ -747,11 +844,13 @@ export function fastLines(
   skips?: Skips,
   target?: string,
 ): Map<string, number> | undefined {
-  const r0 = new Reader(flat(text), codesOf(text), 0, text.length);
   const at = new Map<string, number>();
-  r0.rec = at;
-  r0.target = target;
+  const stacks = tops();
   try {
+    // In the try: the first line read may already be one the reader gives up on (a tab).
+    const r0 = new Reader(flat(text), codesOf(text), 0, text.length);
+    r0.rec = at;
+    r0.target = target;
     if (r0.eof) return new Map([["", first]]);
     if (r0.ind !== 0) return undefined;
     at.set("", r0.cs);
@@ -760,6 +859,8 @@ export function fastLines(
   } catch (e) {
     if (e === bail) return undefined;
     throw e;
+  } finally {
+    restore(stacks);
   }
   // Offsets to lines in one pass: the reader met them in the text's order.
   const lines = new Map<string, number>();
