@@ -32,9 +32,9 @@ const BATCH_BYTES = 1 << 20;
 /**
  * What model code needs of a deferred value, taken from its text as the reader passes it (so
  * that the value need not be read for it): a number 1-255 it gives meaning to, 0 for nothing
- * (the value is then read). b[start, end): the text, as a DeferSink is handed it.
+ * (the value is then read). s[start, end): the text, as a DeferSink is handed it (b: s's codes).
  */
-export type Digest = (b: Uint8Array, start: number, end: number) => number;
+export type Digest = (s: string, b: Uint8Array, start: number, end: number) => number;
 
 /** The deferred values of one file: where each one's text is, and each one once read. */
 export class DeferStore {
@@ -64,12 +64,12 @@ export class DeferStore {
 
   /** The sink fast-yaml hands DEFER values to, for this store. */
   sink(): DeferSink {
-    return (o, key, _s, b, start, end) => {
+    return (o, key, s, b, start, end) => {
       const rec = o as Record<string | symbol, unknown>;
       const first = rec[STORE] !== this;
       const id = this.note(key, this.base + start, this.base + end, first);
       const digest = Object.hasOwn(this.digests, key) ? this.digests[key] : undefined;
-      if (digest !== undefined) this.dig[id] = digest(b, start, end);
+      if (digest !== undefined) this.dig[id] = digest(s, b, start, end);
       if (first) {
         rec[STORE] = this;
         rec[FIRST] = id;

@@ -29,7 +29,7 @@ function fromDigest(d: number): { ready: boolean; first: unknown } | undefined {
 function digest(block: string): number {
   const text = `conditions:\n${block}`;
   const b = Buffer.from(text, "latin1");
-  return readyDigest(b, "conditions:\n".length, b.length);
+  return readyDigest(text, b, "conditions:\n".length, b.length);
 }
 
 const read = (block: string) => (parse(`conditions:\n${block}`, KUBE_YAML_READ) as { conditions: unknown }).conditions;

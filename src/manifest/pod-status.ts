@@ -38,7 +38,6 @@ const NONE = 4;
 const STATUS = ["", "True", "False", "Unknown"];
 
 const SP = 32;
-const NL = 10;
 const DASH = 45;
 const COLON = 58;
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -75,7 +74,7 @@ function keyAt(b: Uint8Array, p: number, le: number, want: Uint8Array): number {
 }
 
 /**
- * A conditions list's text, b[start, end) (whole lines, the first an entry `- ` at the list's
+ * A conditions list's text, s[start, end) (b: its codes; whole lines, the first an entry `- ` at the list's
  * indentation), digested: 1-3 when exactly one entry has `type: Ready` and its status is
  * `"True"`, `"False"` or `"Unknown"` (double-quoted, as sigs.k8s.io/yaml writes a string
  * that reads as a boolean); 4 when no entry has type Ready; 0 for anything else (two Ready
@@ -85,7 +84,7 @@ function keyAt(b: Uint8Array, p: number, le: number, want: Uint8Array): number {
  * list the reader took for one (fast-yaml.ts Reader.defer); a YAML error deeper in it, which
  * the API server never writes, is the reading's to find.
  */
-export function readyDigest(b: Uint8Array, start: number, end: number): number {
+export function readyDigest(s: string, b: Uint8Array, start: number, end: number): number {
   let listInd = -1;
   let keyInd = -1;
   let ready = 0; // Ready entries seen
@@ -97,8 +96,9 @@ export function readyDigest(b: Uint8Array, start: number, end: number): number {
   while (p < end) {
     let q = p;
     while (q < end && b[q] === SP) q++;
-    let le = q;
-    while (le < end && b[le] !== NL) le++;
+    // String's indexOf: a search, not a loop over every character here.
+    let le = s.indexOf("\n", q);
+    if (le < 0 || le > end) le = end;
     const ind = q - p;
     const line = p;
     p = le + 1;
