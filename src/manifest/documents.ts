@@ -289,6 +289,7 @@ function readYamlText(
   docIndex: number,
   diags: Diags,
   out: RawDocument[],
+  aliases?: OutsideAliases,
 ): number {
   const lc = new LineCounter();
   const docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter: lc });
@@ -338,6 +339,8 @@ function readYamlText(
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (e) {
       docIndex++;
+      // The yaml library's toJS (nodes/Alias.js): an alias whose anchor is not in this text.
+      if (aliases && e instanceof ReferenceError && e.message.startsWith("Unresolved alias")) aliases.outside = true;
       diags.add(
         "error",
         { source: { file, docIndex: idx, line: firstLine }, object: `document ${idx + 1}` },
@@ -618,9 +621,11 @@ function readSplit(file: string, src: ByteSource, diags: Diags, out: RawDocument
       idx = expand(file, v, idx, () => (cached ??= yamlLineMap(text, line)), "", got);
     }
   };
+  const aliases: OutsideAliases = { outside: false };
   const ok = scanYaml(src, {
     doc: plain,
     item(text, start, end, line, inside) {
+      if (aliases.outside) return; // the file is read whole instead
       let skips = skipsFor(text);
       // Values are deferred only where the text is the file's bytes (ASCII, no CR): the
       // store reads them back by file offset.
@@ -635,7 +640,7 @@ function readSplit(file: string, src: ByteSource, diags: Diags, out: RawDocument
         r = fastItem(text, (skips = ITEM), inside);
       }
       fast.push(r !== undefined);
-      values.push(r !== undefined ? r.value : yamlItem(file, text, line, idx + values.length, itemDiags));
+      values.push(r !== undefined ? r.value : yamlItem(file, text, line, idx + values.length, itemDiags, aliases));
       places.push(r?.later ? { start, end, line, later: skips } : { start, end, line });
     },
     list(header, start, end, line) {
@@ -655,7 +660,7 @@ function readSplit(file: string, src: ByteSource, diags: Diags, out: RawDocument
       itemDiags = new Diags();
     },
   });
-  if (!ok) return false;
+  if (!ok || aliases.outside) return false;
   for (const d of found.list) diags.list.push(d);
   for (const d of got) out.push(d);
   return true;
@@ -745,9 +750,25 @@ function fastItem(
 }
 
 /** One List item of a split YAML file from its line by the YAML library: its value, undefined after an error. */
-function yamlItem(file: string, text: string, line: number, idx: number, diags: Diags): unknown {
+/**
+ * Set when a List item read on its own names an anchor it does not hold: YAML's anchors are
+ * the whole document's, so another item may (a List written by a tool that shares equal
+ * values, not by kubectl), and only a read of the whole file can tell.
+ */
+interface OutsideAliases {
+  outside: boolean;
+}
+
+function yamlItem(
+  file: string,
+  text: string,
+  line: number,
+  idx: number,
+  diags: Diags,
+  aliases?: OutsideAliases,
+): unknown {
   const got: RawDocument[] = [];
-  readYamlText(file, text, line, idx, diags, got);
+  readYamlText(file, text, line, idx, diags, got, aliases);
   const seq = got[0]?.value;
   return Array.isArray(seq) && seq.length === 1 ? seq[0] : undefined;
 }

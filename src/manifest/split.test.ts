@@ -688,3 +688,42 @@ test("a pod without a uid (a manifest, not from the API server) is read whole", 
     whole(text).docs.map((d) => d.value),
   );
 });
+
+test("a List whose items share anchors (a tool's, not kubectl's) reads as it does whole", () => {
+  // YAML's anchors are the document's: an item's alias may name an anchor in an earlier item.
+  const text = [
+    "apiVersion: v1",
+    "items:",
+    "- apiVersion: v1",
+    "  kind: ConfigMap",
+    "  metadata:",
+    "    labels: &shared",
+    "      app: web",
+    "    name: a",
+    "    namespace: default",
+    "- apiVersion: v1",
+    "  kind: ConfigMap",
+    "  metadata:",
+    "    labels: *shared",
+    "    name: b",
+    "    namespace: default",
+    "kind: List",
+    "",
+  ].join("\n");
+  const want = whole(text);
+  const got = split(text);
+  assert.equal(got.diags.list.length, 0, got.diags.list.map((d) => d.message).join("\n"));
+  assert.deepEqual(
+    got.docs.map((d) => d.value),
+    want.docs.map((d) => d.value),
+  );
+  assert.deepEqual((got.docs[1].value as { metadata: { labels: unknown } }).metadata.labels, { app: "web" });
+  // An alias no item holds is still the error it is whole.
+  const broken = text.replace("labels: &shared", "labels: &other");
+  assert.match(
+    split(broken)
+      .diags.list.map((d) => d.message)
+      .join("\n"),
+    /Unresolved alias/,
+  );
+});
