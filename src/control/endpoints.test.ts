@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { givenSlice } from "./endpoints.js";
 import { cluster, deployment, podsOf, statefulSet } from "./testing.js";
 import { endpointsFor } from "../views/objects.js";
 
@@ -483,4 +484,40 @@ endpoints:
   const eps = s.endpointSlices.find((x) => x.name === "ext-1")!.endpoints;
   assert.deepEqual(eps[0].hints, { forZones: [{ name: "z1" }, { name: "z2" }] });
   assert.equal(eps[1].hints, undefined);
+});
+
+test("a given slice's endpoint is the state's own when it is as served; else a copy, the given untouched", () => {
+  const served = {
+    addresses: ["10.244.1.5"],
+    conditions: { ready: true, serving: true, terminating: false },
+    nodeName: "kind-worker",
+    targetRef: { kind: "Pod", name: "web-0", namespace: "default", uid: "u1" },
+    zone: "z1",
+  };
+  const older = {
+    addresses: ["10.244.1.6"],
+    conditions: { ready: false }, // before serving/terminating existed (v1.20)
+    nodeName: "kind-worker",
+    targetRef: { kind: "Pod", name: "web-1", namespace: "default", uid: "u2" },
+  };
+  const extra = { ...structuredClone(served), deprecatedTopology: { a: "b" } };
+  const slice = {
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    metadata: { name: "web-abc", namespace: "default", labels: { "kubernetes.io/service-name": "web" } },
+    addressType: "IPv4",
+    endpoints: [served, older, extra],
+    ports: [{ name: "http", port: 80, protocol: "TCP" }],
+  };
+  const before = structuredClone(slice);
+  const s = givenSlice(slice as never);
+  assert.equal(s.endpoints[0], served);
+  assert.deepEqual(served, before.endpoints[0]); // the same values (its conditions now shared)
+  assert.equal(givenSlice(structuredClone(before) as never).endpoints[0].conditions, served.conditions);
+  // Another shape: the state's own object, the given as it was.
+  assert.notEqual(s.endpoints[1], older);
+  assert.deepEqual(s.endpoints[1].conditions, { ready: false, serving: false, terminating: false });
+  assert.deepEqual(older, before.endpoints[1]);
+  assert.notEqual(s.endpoints[2], extra);
+  assert.deepEqual(extra, before.endpoints[2]);
 });
