@@ -39,15 +39,22 @@
 // digest of their text made as the reader passes it (manifest/pod-status.ts readyDigest:
 // only the canonical forms; anything else reads the list); every mapping's object made once
 // its keys are read, by a constructor sized for them (fast-yaml.ts sized: no property
-// arrays, 124,000 of them in a tenth's read heap before). Read heap of a tenth 53.2 MB ->
-// 43.8 MB. Where a load goes now (--trace-gc-nvp, full scale): 274 scavenges, 2.0 s of
-// pauses (3.1 s before), 583 MB promoted (682), 503 MB live after a full collection. This
-// bench's `load`, alternated with the session's first build, four runs each (other tenants
-// came and went: either build 10-14 s): 10.03/10.87/12.97/12.01 s against
-// 10.90/10.62/14.12/13.37 s, CPU 12.97-16.33 s against 14.0-17.65 s, peak RSS 797-800 MB
-// against 887-904 MB; reach 1.74-2.53 s, get 6.42-8.18 s (6.08-7.35: views read the
-// conditions back for ages). On a quiet machine three runs gave 9.95, 10.05 and 10.77 s: at
-// the target, not under it with room. `fingerprint` prints the same for both builds.
+// arrays, 124,000 of them in a tenth's read heap before); a passed-over value's lines looked
+// at in place (Reader.pass); a served slice's endpoint is the state's own object. Read heap
+// of a tenth 53.2 MB -> 43.8 MB. Where a load goes now (--trace-gc-nvp, full scale): 274
+// scavenges, 2.0 s of pauses (3.1 s before), 583 MB promoted (682), 503 MB live after a full
+// collection. This bench at the end: load 9.97 s, median of 3 (9.61-10.26), CPU 13.07 s,
+// peak RSS 781 MB; reach 1.93 s over the dump, 1.78 s over the manifests (other runs of it:
+// 1.81-2.23 s against 4.07-4.16 s); get 6.30 s. `load FILE` five times in a row: 10.66,
+// 10.00, 9.38, 9.55, 9.50 s (CPU 12.2-13.4 s, RSS 772-780 MB). Midway, alternated with the
+// session's first build, four runs each (other tenants came and went: either build 10-14 s):
+// 10.03/10.87/12.97/12.01 s against 10.90/10.62/14.12/13.37 s, peak RSS 797-800 MB against
+// 887-904 MB. So the target is met on a quiet machine, within its noise of it: a busy hour
+// gave one run of this bench 13.84 s (9.94-13.92). `fingerprint` prints the same spec for
+// both builds; the state differs only in key order (a content hash with sorted keys
+// matches). Tried and not kept: a regular expression to find where a passed-over value ends
+// (+0.85 s); --max-semi-space-size=32 (-0.4 s, but podnet cannot set it once running);
+// --no-concurrent-marking, --no-memory-reducer, --no-parallel-scavenge (the same or slower).
 // Session 29: a load's system time is page faults (~9.5 µs each on this machine, 265,000 of
 // them: ~2.5 s of the load), one per 4 KB of heap it fills, besides the collector's copies.
 // A served pod's container statuses, podIPs and hostIPs now stay in the file until read
