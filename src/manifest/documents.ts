@@ -749,7 +749,6 @@ function fastItem(
   return { value: r.value[0], later: r.later, deferred: r.deferred };
 }
 
-/** One List item of a split YAML file from its line by the YAML library: its value, undefined after an error. */
 /**
  * Set when a List item read on its own names an anchor it does not hold: YAML's anchors are
  * the whole document's, so another item may (a List written by a tool that shares equal
@@ -759,6 +758,7 @@ interface OutsideAliases {
   outside: boolean;
 }
 
+/** One List item of a split YAML file from its line by the YAML library: its value, undefined after an error. */
 function yamlItem(
   file: string,
   text: string,

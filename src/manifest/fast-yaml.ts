@@ -223,19 +223,19 @@ const TAB = 9;
  * keys), `spec` (9), owner references (6) and endpoints (5) are then one object each, not
  * two: for the collector ~6 objects a pod fewer to copy.
  */
-type Mapping = new () => Record<string, unknown>;
-const SIZED: Mapping[] = [];
+type Sized = new () => Record<string, unknown>;
+const SIZED: Sized[] = [];
 /** The largest room made; a larger mapping keeps the rest in a property array. */
 const MAX_ROOM = 32;
 // V8 sizes a constructor's objects by the `this.x =` assignments in its body (plus slack),
 // whether they run or not: these never run, and leave room for MAX_ROOM. (Generated: a body
 // of 32 assignments written out would say less.)
 const SIZED_BODY = `if (fill) { ${Array.from({ length: MAX_ROOM }, (_, i) => `this.a${i} = 0;`).join(" ")} }`;
-function sized(n: number): Mapping {
+function sized(n: number): Sized {
   const room = Math.min(n, MAX_ROOM);
   const m = SIZED[room];
   if (m !== undefined) return m;
-  const f = new Function("fill", SIZED_BODY) as unknown as Mapping;
+  const f = new Function("fill", SIZED_BODY) as unknown as Sized;
   f.prototype = Object.prototype;
   // Its first objects have `room` properties: slack tracking then fits all of them to that.
   for (let i = 0; i < 8; i++) {
@@ -269,7 +269,7 @@ function restore([entries, pairs]: readonly [number, number]): void {
 }
 
 /**
- * Entries of the lists being read (Reader.seq), up to Reader.top. Never made shorter: V8
+ * Entries of the lists being read (Reader.seq), up to entryTop. Never made shorter: V8
  * gives back an array's room when its length drops, and would grow it again for the next.
  */
 const ENTRIES: unknown[] = [];
@@ -442,7 +442,7 @@ class Reader {
         else if (!this.eof && this.ind === ind && this.isSeqEntry(this.cs)) value = this.seq(ind, rule);
         else value = null;
       } else value = this.scalar(v, ind);
-      if (rule === undefined || rule === DEFER || typeof rule === "object") {
+      if (rule !== DROP && rule !== LATER) {
         pairs[pairTop++] = key;
         pairs[pairTop++] = value;
       }
