@@ -56,14 +56,6 @@ function is(b: Uint8Array, p: number, e: number, want: Uint8Array): boolean {
   return true;
 }
 
-/** Whether b[p, e) is a quoted scalar closed there with no quote or escape inside. */
-function closedQuote(b: Uint8Array, p: number, e: number): boolean {
-  const q = b[p];
-  if (e - p < 2 || b[e - 1] !== q) return false;
-  for (let i = p + 1; i < e - 1; i++) if (b[i] === q || b[i] === 92) return false;
-  return true;
-}
-
 /** Where a key `want` followed by `:` ends at p (past the colon), or -1. */
 function keyAt(b: Uint8Array, p: number, le: number, want: Uint8Array): number {
   const n = want.length;
@@ -148,8 +140,8 @@ export function readyDigest(s: string, b: Uint8Array, start: number, end: number
       let ve = le;
       while (ve > v && b[ve - 1] === SP) ve--;
       entryStatus = -1;
-      if (b[v] === 34 && closedQuote(b, v, ve))
-        for (let s = 1; s < QUOTED.length; s++) if (is(b, v, ve, QUOTED[s])) entryStatus = s;
+      // Exactly one of the quoted forms (so a quote closed on the line, nothing after it).
+      for (let s = 1; s < QUOTED.length; s++) if (is(b, v, ve, QUOTED[s])) entryStatus = s;
     } else if ((c | 0x20) < 97 || (c | 0x20) > 122) return 0;
   }
   if (inReady) {
